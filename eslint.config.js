@@ -1,0 +1,51 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { importX } from 'eslint-plugin-import-x';
+
+const ioModules = ['got', 'node:fs', 'node:fs/promises', 'fs', 'pino', 'simple-git', 'chokidar', 'fastify'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'dist-check/**', 'node_modules/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { 'import-x': importX },
+    rules: {
+      'import-x/no-cycle': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/only-throw-error': 'error',
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ConditionalExpression > ConditionalExpression', message: 'No nested ternaries.' },
+      ],
+    },
+  },
+  {
+    // The pure parts: no I/O module may be imported (ARCHITECTURE.md, STYLE.md).
+    files: [
+      'src/plan/**/*.ts',
+      'src/manifest/schema*.ts',
+      'src/manifest/validate*.ts',
+      'src/manifest/parse*.ts',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ioModules.map((name) => ({
+            name,
+            message: 'The planner and validator are pure: no I/O here.',
+          })),
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

@@ -1,0 +1,42 @@
+import { Command, CommanderError } from 'commander';
+import { AudiencectlError } from '../errors.js';
+import { ExitCode } from './exit-codes.js';
+import { version } from './version.js';
+import { emulatorCommand } from './commands/emulator.js';
+
+/** Commands set this to report an exit code other than 0 without throwing. */
+export type CommandResult = { exitCode: number };
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('audiencectl')
+    .description('Declarative GitOps reconciler for Adobe Experience Platform external audiences')
+    .version(version, '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+    .showHelpAfterError('(run with --help for usage)');
+  program.addCommand(emulatorCommand(setExit));
+  return program;
+}
+
+/** Runs the CLI and returns its exit code; user mistakes never print a stack trace. */
+export async function runCli(argv: string[]): Promise<number> {
+  let exitCode: number = ExitCode.Ok;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit through here with code 0.
+      return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Error;
+    }
+    if (error instanceof AudiencectlError) {
+      process.stderr.write(`Error: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`Internal error (please report it): ${String((error as Error)?.stack ?? error)}\n`);
+    return ExitCode.Error;
+  }
+}

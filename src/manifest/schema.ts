@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/** Field types the API accepts (reference page, "fields"). */
+export const FieldType = z.enum(['string', 'number', 'long', 'integer', 'date', 'datetime', 'boolean']);
+export type FieldType = z.infer<typeof FieldType>;
+
+export const CloudType = z.enum(['S3', 'DLZ', 'GCS', 'SFTP']);
+export type CloudType = z.infer<typeof CloudType>;
+
+/** Cloud types whose source needs a base connection (reference page, "sourceSpec"). */
+export const CLOUD_TYPES_NEEDING_CONNECTION: readonly CloudType[] = ['S3', 'GCS', 'SFTP'];
+
+const NonEmpty = z.string().trim().min(1, 'must not be empty');
+const StringSet = z.array(NonEmpty);
+
+export const AudienceField = z.strictObject({
+  name: NonEmpty,
+  type: FieldType,
+  identityNs: NonEmpty.optional(),
+  labels: StringSet.optional(),
+});
+export type AudienceField = z.infer<typeof AudienceField>;
+
+export const SourceParams = z.strictObject({
+  path: NonEmpty,
+  type: z.enum(['file', 'folder']),
+  sourceType: z.literal('Cloud Storage').optional(),
+  cloudType: CloudType.optional(),
+  baseConnectionId: NonEmpty.optional(),
+});
+export type SourceParams = z.infer<typeof SourceParams>;
+
+/** The API accepts the source both flat and wrapped in `params`; so do we. */
+export const SourceSpec = z.union([SourceParams, z.strictObject({ params: SourceParams })]);
+export type SourceSpec = z.infer<typeof SourceSpec>;
+
+/** `ttlInDays` arrives as "40" or 40 (the reference's own sample sends a string). */
+export const TtlInDays = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(/^\s*\d+\s*$/, 'must be a whole number')
+      .transform(Number),
+  ])
+  .pipe(z.number().int('must be a whole number').min(1).max(90));
+
+/** Exactly the create body of `POST /external-audience/`. */
+export const AudienceSpec = z.strictObject({
+  name: NonEmpty,
+  description: z.string().optional(),
+  customAudienceId: NonEmpty.optional(),
+  fields: z.array(AudienceField).min(1, 'an audience needs at least one field'),
+  sourceSpec: SourceSpec,
+  ttlInDays: TtlInDays.optional(),
+  labels: StringSet.optional(),
+  audienceType: z.literal('people').optional(),
+  originName: NonEmpty,
+  namespace: NonEmpty.optional(),
+  tags: StringSet.optional(),
+});
+export type AudienceSpec = z.infer<typeof AudienceSpec>;
+
+export const KEY_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const SANDBOX_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export const Metadata = z.strictObject({
+  name: z
+    .string()
+    .max(63, 'must be at most 63 characters')
+    .regex(
+      KEY_PATTERN,
+      'must be lowercase letters, digits and "-", starting and ending with a letter or digit',
+    ),
+  sandbox: z
+    .string()
+    .max(63, 'must be at most 63 characters')
+    .regex(SANDBOX_PATTERN, 'must be lowercase letters, digits and "-"')
+    .optional(),
+  deletionPolicy: z.enum(['Delete', 'Orphan']).default('Delete'),
+  allowReplace: z.boolean().default(false),
+});
+export type Metadata = z.infer<typeof Metadata>;
+
+/** A duration such as `30m`, `24h` or `7d`. */
+export const Duration = z.string().regex(/^[1-9]\d*(m|h|d)$/, 'must be a duration such as 30m, 24h or 7d');
+
+export const Ingestion = z.strictObject({
+  onCreate: z.boolean().default(true),
+  every: Duration.optional(),
+  request: z
+    .union([z.string().min(1), z.number()])
+    .transform(String)
+    .optional(),
+  dataFilterStartTime: z.number().int('must be whole epoch seconds').min(0).optional(),
+});
+export type Ingestion = z.infer<typeof Ingestion>;
+
+export const Manifest = z.strictObject({
+  apiVersion: z.literal('audiencectl/v1'),
+  kind: z.literal('ExternalAudience'),
+  metadata: Metadata,
+  spec: AudienceSpec,
+  ingestion: Ingestion.default({ onCreate: true }),
+});
+export type Manifest = z.infer<typeof Manifest>;
+export type ManifestInput = z.input<typeof Manifest>;

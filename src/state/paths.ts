@@ -1,0 +1,23 @@
+import path from 'node:path';
+
+/**
+ * Layout of a state directory:
+ *   meta.json                      lineage and serial
+ *   audiences/<sandbox>/<key>.json one record per audience
+ *   lock                           held while an apply runs
+ */
+export function metaPath(dir: string): string {
+  return path.join(dir, 'meta.json');
+}
+
+export function audiencesDir(dir: string): string {
+  return path.join(dir, 'audiences');
+}
+
+export function recordPath(dir: string, sandbox: string, key: string): string {
+  return path.join(audiencesDir(dir), sandbox, `${key}.json`);
+}
+
+export function lockPath(dir: string): string {
+  return path.join(dir, 'lock');
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { NormalSpec } from '../manifest/normal-spec.js';
+
+/** Run statuses: only SUCCESS and FAILED are final; anything else is in progress. */
+export const FINAL_RUN_STATUSES = ['SUCCESS', 'FAILED'] as const;
+
+export const RunRecord = z.object({
+  runId: z.string(),
+  status: z.string(),
+  /** Epoch seconds, as the API reports them. */
+  createdAt: z.number(),
+  dataFilterStartTime: z.number(),
+  dataFilterEndTime: z.number().optional(),
+  /** Why audiencectl started it: `onCreate`, `request:<token>` or `every`. */
+  reason: z.string().optional(),
+});
+export type RunRecord = z.infer<typeof RunRecord>;
+
+/**
+ * A mutating call that may have reached the service. Written before the call and
+ * cleared after its outcome is recorded, so a killed process knows what to resume.
+ */
+export const Intent = z.object({
+  id: z.string(),
+  kind: z.enum(['create', 'patch', 'run', 'delete']),
+  /** ISO time the intent was written. */
+  startedAt: z.string(),
+  /** Hash of the normalised spec the call sends (create, patch). */
+  specHash: z.string().optional(),
+  /** For a run: why it was started (see RunRecord.reason). */
+  runReason: z.string().optional(),
+});
+export type Intent = z.infer<typeof Intent>;
+
+export const AppliedSpec = z.object({
+  spec: NormalSpec,
+  hash: z.string(),
+  /** The `ingestion.request` token last honoured with a run. */
+  ingestionRequest: z.string().optional(),
+  /** ISO time of the apply. */
+  at: z.string(),
+});
+export type AppliedSpec = z.infer<typeof AppliedSpec>;
+
+export const AudienceRecord = z.object({
+  schemaVersion: z.literal(1),
+  sandbox: z.string(),
+  key: z.string(),
+  operationId: z.string().optional(),
+  audienceId: z.string().optional(),
+  deletionPolicy: z.enum(['Delete', 'Orphan']).default('Delete'),
+  /** What audiencectl last applied (the create body or the spec after a PATCH). */
+  applied: AppliedSpec.optional(),
+  /** What the service last returned about the audience (operation lookup or PATCH). */
+  observed: z
+    .object({
+      source: z.enum(['operation', 'patch']),
+      at: z.string(),
+      body: z.record(z.string(), z.unknown()),
+    })
+    .optional(),
+  /** Most recent runs first; bounded. */
+  runs: z.array(RunRecord).default([]),
+  intent: Intent.optional(),
+  /** Set when the audience needs a person (e.g. it exists remotely but its id is unknown). */
+  blocked: z.object({ code: z.string(), message: z.string(), at: z.string() }).optional(),
+});
+export type AudienceRecord = z.infer<typeof AudienceRecord>;
+export type AudienceRecordInput = z.input<typeof AudienceRecord>;
+
+export const StateMeta = z.object({
+  schemaVersion: z.literal(1),
+  /** Identifies one store for its whole life; a saved plan names the lineage it was made for. */
+  lineage: z.string(),
+  /** Grows by one with every write; a saved plan is refused once it has moved. */
+  serial: z.number().int().min(0),
+});
+export type StateMeta = z.infer<typeof StateMeta>;
+
+/** Everything the planner knows about the remote side. */
+export type RecordedState = {
+  meta: StateMeta | undefined;
+  audiences: AudienceRecord[];
+};
+
+/** `sandbox/key`: unique across a store. */
+export function recordId(sandbox: string, key: string): string {
+  return `${sandbox}/${key}`;
+}
