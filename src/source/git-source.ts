@@ -1,0 +1,135 @@
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { pino } from 'pino';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { SourceSyncError } from './errors.js';
+import { materializeRevision, pruneRevisions, resolveSubPath } from './git-checkout.js';
+import { ALLOWED_GIT_ENV, prepareGitEnv } from './git-env.js';
+import { toSyncError } from './git-errors.js';
+import { parseGitSourceOptions, type GitSourceInput, type GitSourceOptions } from './git-options.js';
+import { checkGitUrl, displayUrl, type CheckedGitUrl } from './git-url.js';
+import type { Source, SourceRevision } from './types.js';
+
+const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
+export type GitSourceDeps = {
+  /** Default: a silent logger. */
+  logger?: Logger;
+};
+
+/**
+ * Follows one branch of one repository. Layout under workDir: `home/` (private git
+ * config), `repo/` (object store, never checked out), `revs/<sha>/` (one complete
+ * tree per revision; the current and the previous one are kept, so a reader of the
+ * previous revision is not pulled from under).
+ */
+export class GitSource implements Source {
+  readonly #options: GitSourceOptions;
+  readonly #url: CheckedGitUrl;
+  readonly #log: Logger;
+  readonly #secrets: string[];
+  readonly #remoteRef: string;
+  #env: Record<string, string> | undefined;
+  #current: SourceRevision | undefined;
+  #previous: string | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  /** Validates everything up front: a refused URL throws SourceConfigError here. */
+  constructor(input: GitSourceInput, deps: GitSourceDeps = {}) {
+    this.#options = parseGitSourceOptions(input);
+    this.#url = checkGitUrl(this.#options.url, { allowFileUrls: this.#options.allowFileUrls });
+    this.#secrets = this.#options.token ? [this.#options.token] : [];
+    this.#remoteRef = `refs/remotes/origin/${this.#options.branch}`;
+    this.#log = (deps.logger ?? pino({ level: 'silent' })).child({
+      component: 'git-source',
+      repo: displayUrl(this.#url.url),
+      branch: this.#options.branch,
+    });
+  }
+
+  sync(signal?: AbortSignal): Promise<SourceRevision> {
+    const run = this.#queue.then(() => this.#sync(signal));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  close(): Promise<void> {
+    return this.#queue.then(() => undefined);
+  }
+
+  #dir(name: string): string {
+    return path.join(path.resolve(this.#options.workDir), name);
+  }
+
+  #git(signal: AbortSignal | undefined, extraEnv: Record<string, string> = {}): SimpleGit {
+    if (!this.#env) throw new Error('git environment not prepared');
+    return simpleGit({
+      baseDir: this.#dir('repo'),
+      allowEnvironment: ALLOWED_GIT_ENV,
+      timeout: { block: this.#options.timeoutMs },
+      ...(signal ? { abort: signal } : {}),
+    }).env({ ...this.#env, ...extraEnv });
+  }
+
+  async #prepare(signal: AbortSignal | undefined): Promise<void> {
+    if (this.#env) return;
+    this.#env = await prepareGitEnv(this.#options, this.#url, this.#dir('home'));
+    const repo = this.#dir('repo');
+    await mkdir(repo, { recursive: true, mode: 0o700 });
+    const initialised = await stat(path.join(repo, '.git', 'HEAD')).then(
+      () => true,
+      () => false,
+    );
+    if (!initialised) await this.#git(signal).init(['--quiet']);
+  }
+
+  async #fetch(signal: AbortSignal | undefined): Promise<string> {
+    // Equivalent to a clone on first use; `--` keeps the URL from ever being an option.
+    const args = ['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', '--force'];
+    if (this.#options.depth) args.push(`--depth=${this.#options.depth}`);
+    args.push('--', this.#url.url, `+refs/heads/${this.#options.branch}:${this.#remoteRef}`);
+    await this.#git(signal).raw(args);
+    const sha = (
+      await this.#git(signal).raw(['rev-parse', '--verify', `${this.#remoteRef}^{commit}`])
+    ).trim();
+    if (!SHA.test(sha))
+      throw new SourceSyncError('SOURCE_FETCH_FAILED', 'git rev-parse returned no commit id');
+    return sha;
+  }
+
+  async #sync(signal: AbortSignal | undefined): Promise<SourceRevision> {
+    const started = Date.now();
+    let step = 'fetch';
+    try {
+      if (signal?.aborted) throw new SourceSyncError('SOURCE_ABORTED', 'git fetch was cancelled');
+      await this.#prepare(signal);
+      const revision = await this.#fetch(signal);
+      if (this.#current?.revision === revision) {
+        this.#log.debug({ revision, ms: Date.now() - started }, 'revision unchanged');
+        return { ...this.#current, changed: false };
+      }
+      step = 'checkout';
+      const checkout = await materializeRevision(
+        (env) => this.#git(signal, env),
+        this.#dir('revs'),
+        revision,
+      );
+      const dir = await resolveSubPath(checkout, this.#options.path, revision);
+      this.#previous = this.#current?.revision;
+      this.#current = { revision, dir, changed: true };
+      await pruneRevisions(this.#dir('revs'), [revision, ...(this.#previous ? [this.#previous] : [])]);
+      this.#log.info({ revision, ms: Date.now() - started }, 'checked out new revision');
+      return this.#current;
+    } catch (error) {
+      const failure = toSyncError(error, step, this.#secrets);
+      this.#log.warn({ code: failure.code, err: failure.message }, 'git sync failed');
+      throw failure;
+    }
+  }
+}
+
+/** Convenience factory matching the `Source` interface. */
+export function createGitSource(input: GitSourceInput, deps: GitSourceDeps = {}): Source {
+  return new GitSource(input, deps);
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { SourceConfigError } from './errors.js';
+import { checkGitUrl, displayUrl } from './git-url.js';
+
+const strict = { allowFileUrls: false };
+
+function refusal(url: string, options = strict): SourceConfigError {
+  try {
+    checkGitUrl(url, options);
+  } catch (error) {
+    expect(error).toBeInstanceOf(SourceConfigError);
+    return error as SourceConfigError;
+  }
+  throw new Error(`${url} was accepted`);
+}
+
+describe('checkGitUrl', () => {
+  it.each([
+    ['https://github.com/acme/audiences.git', 'https'],
+    ['https://git.example.com:8443/group/sub/repo', 'https'],
+    ['ssh://git@github.com/acme/audiences.git', 'ssh'],
+    ['ssh://git@[::1]:2222/repo.git', 'ssh'],
+    ['git@github.com:acme/audiences.git', 'ssh'],
+    ['github.com:acme/audiences.git', 'ssh'],
+  ])('accepts %s as %s', (url, transport) => {
+    expect(checkGitUrl(url, strict).transport).toBe(transport);
+  });
+
+  it('gives the origin a token may be offered to', () => {
+    expect(checkGitUrl('https://git.example.com:8443/a/b.git', strict).origin).toBe(
+      'https://git.example.com:8443',
+    );
+    expect(checkGitUrl('git@github.com:a/b.git', strict).origin).toBeUndefined();
+  });
+
+  it.each([
+    ['ext::sh -c touch% /tmp/pwned', /transport helpers/],
+    ['fd::17', /transport helpers/],
+    ['ext::ssh -oProxyCommand=x', /transport helpers/],
+    ['-oProxyCommand=touch /tmp/x', /starting with "-"/],
+    ['--upload-pack=touch /tmp/x', /starting with "-"/],
+    ['ssh://-oProxyCommand=x/repo', /starting with "-"/],
+    ['git@-oProxyCommand=x:repo', /local paths/],
+    ['git@github.com:-x/repo', /starting with "-"/],
+    ['http://github.com/acme/a.git', /http:\/\/ scheme is not allowed/],
+    ['git://github.com/acme/a.git', /git:\/\/ scheme is not allowed/],
+    ['file:///srv/repo.git', /allowFileUrls/],
+    ['/srv/repo.git', /allowFileUrls/],
+    ['./repo', /allowFileUrls/],
+    ['https://github.com/a/b.git\n[core]', /control characters/],
+    ['', /empty/],
+  ])('refuses %s', (url, reason) => {
+    const error = refusal(url);
+    expect(error.code).toBe('SOURCE_URL_REFUSED');
+    expect(error.message).toMatch(reason);
+  });
+
+  it('refuses credentials in the URL without repeating them', () => {
+    for (const url of ['https://x:CANARY-123@github.com/a/b.git', 'https://CANARY-123@github.com/a/b.git']) {
+      const error = refusal(url);
+      expect(error.message).not.toContain('CANARY-123');
+      expect(error.message).toMatch(/token|user name/);
+    }
+  });
+
+  it('allows file URLs and absolute paths only when asked', () => {
+    const allow = { allowFileUrls: true };
+    expect(checkGitUrl('file:///srv/repo.git', allow).transport).toBe('file');
+    expect(checkGitUrl('/srv/repo.git', allow).transport).toBe('file');
+    expect(refusal('relative/repo', allow).message).toMatch(/absolute path/);
+    expect(refusal('ext::sh -c x', allow).code).toBe('SOURCE_URL_REFUSED');
+  });
+
+  it('strips user info for display', () => {
+    expect(displayUrl('https://user:secret@host/a.git')).toBe('https://host/a.git');
+    expect(displayUrl('git@github.com:a/b.git')).toBe('git@github.com:a/b.git');
+  });
+});

@@ -1,0 +1,76 @@
+import { SourceConfigError } from './errors.js';
+
+export type GitTransport = 'https' | 'ssh' | 'file';
+
+export type CheckedGitUrl = {
+  url: string;
+  transport: GitTransport;
+  /** `https://host[:port]` for https URLs: the only origin a token is offered to. */
+  origin?: string;
+};
+
+// `<helper>::<address>` hands the URL to git-remote-<helper>; `ext::` runs a command.
+const TRANSPORT_HELPER = /^[A-Za-z0-9+.-]*::/;
+// scp-like syntax `[user@]host:path`, as git reads it: a colon before any slash.
+const SCP_LIKE = /^(?:([A-Za-z0-9._~-]+)@)?([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):(?!\/\/)(.+)$/;
+// Control characters would let a URL smuggle a second line into git's config or logs.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+function refuse(reason: string): never {
+  throw new SourceConfigError('SOURCE_URL_REFUSED', `repository URL refused: ${reason}`);
+}
+
+/** The URL without user info, safe to log and to put in messages. */
+export function displayUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');
+}
+
+function checkUrlObject(raw: string, transport: GitTransport): CheckedGitUrl {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    return refuse(`${displayUrl(raw)} is not a valid URL`);
+  }
+  if (parsed.password !== '') {
+    refuse('it embeds a password or token; pass the token through AUDIENCECTL_GIT_TOKEN instead');
+  }
+  if (parsed.hostname.startsWith('-') || parsed.username.startsWith('-')) {
+    refuse('a host or user name starting with "-" could be read as an option');
+  }
+  if (transport === 'https') {
+    if (parsed.username !== '') refuse('put the user name in the token settings, not in the URL');
+    return { url: raw, transport, origin: parsed.origin };
+  }
+  return { url: raw, transport };
+}
+
+/**
+ * Accepts https://, ssh:// and scp-like `git@host:org/repo.git` URLs; `file://` and
+ * local paths only with `allowFileUrls` (a path would read anything on the node).
+ * Refuses transport helpers (`ext::`, `fd::`), option-looking URLs and embedded
+ * credentials, which would end up in logs.
+ */
+export function checkGitUrl(raw: string, options: { allowFileUrls: boolean }): CheckedGitUrl {
+  if (raw.length === 0) refuse('the URL is empty');
+  if (CONTROL.test(raw)) refuse('it contains control characters');
+  if (raw.startsWith('-')) refuse('a URL starting with "-" could be read as a git option');
+  if (TRANSPORT_HELPER.test(raw)) refuse('transport helpers such as ext:: and fd:: are not allowed');
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(raw)?.[1]?.toLowerCase();
+  if (scheme === 'https') return checkUrlObject(raw, 'https');
+  if (scheme === 'ssh') return checkUrlObject(raw, 'ssh');
+  if (scheme === 'file') {
+    if (!options.allowFileUrls) refuse('file:// URLs need allowFileUrls (development and tests only)');
+    return { url: raw, transport: 'file' };
+  }
+  if (scheme !== undefined) refuse(`the ${scheme}:// scheme is not allowed; use https:// or ssh://`);
+  const scp = SCP_LIKE.exec(raw);
+  if (scp && !raw.startsWith('/') && !raw.startsWith('.')) {
+    if (scp[3]?.startsWith('-')) refuse('a repository path starting with "-" could be read as an option');
+    return { url: raw, transport: 'ssh' };
+  }
+  if (!options.allowFileUrls) refuse('local paths need allowFileUrls (development and tests only)');
+  if (!raw.startsWith('/')) refuse('a local repository must be an absolute path');
+  return { url: raw, transport: 'file' };
+}

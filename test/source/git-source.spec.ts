@@ -1,0 +1,161 @@
+import { readFile, readdir, readlink, lstat } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SourceSyncError } from '../../src/source/errors.js';
+import { GitSource } from '../../src/source/git-source.js';
+import { createGitFixture, git, type GitFixture } from './helpers/git-fixture.js';
+
+let fx: GitFixture;
+
+beforeEach(async () => {
+  fx = await createGitFixture();
+});
+afterEach(async () => {
+  await fx.cleanup();
+});
+
+function source(extra: Partial<ConstructorParameters<typeof GitSource>[0]> = {}): GitSource {
+  return new GitSource({ url: fx.bare, branch: 'main', workDir: fx.workDir, allowFileUrls: true, ...extra });
+}
+
+async function syncError(promise: Promise<unknown>): Promise<SourceSyncError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(SourceSyncError);
+  return error as SourceSyncError;
+}
+
+describe('GitSource on a real repository', () => {
+  it('checks out the resolved commit, then reports no change until a new push', async () => {
+    const first = await fx.commit({ 'a.yaml': 'a: 1\n', 'nested/b.yaml': 'b: 1\n' });
+    const src = source();
+    const one = await src.sync();
+    expect(one).toMatchObject({ revision: first, changed: true });
+    expect(await readFile(path.join(one.dir, 'a.yaml'), 'utf8')).toBe('a: 1\n');
+    expect(await readFile(path.join(one.dir, 'nested/b.yaml'), 'utf8')).toBe('b: 1\n');
+    await expect(readdir(path.join(one.dir, '.git'))).rejects.toThrow();
+
+    const again = await src.sync();
+    expect(again).toEqual({ revision: first, dir: one.dir, changed: false });
+
+    const second = await fx.commit({ 'a.yaml': 'a: 2\n', 'nested/b.yaml': null });
+    const two = await src.sync();
+    expect(two).toMatchObject({ revision: second, changed: true });
+    expect(two.dir).not.toBe(one.dir);
+    expect(await readFile(path.join(two.dir, 'a.yaml'), 'utf8')).toBe('a: 2\n');
+    await expect(readFile(path.join(two.dir, 'nested/b.yaml'))).rejects.toThrow();
+    // The previous revision's tree is untouched: a reader of it never sees a mix.
+    expect(await readFile(path.join(one.dir, 'a.yaml'), 'utf8')).toBe('a: 1\n');
+    expect(await readFile(path.join(one.dir, 'nested/b.yaml'), 'utf8')).toBe('b: 1\n');
+    await src.close();
+  });
+
+  it('keeps only the current and previous checkouts', async () => {
+    const src = source();
+    const shas: string[] = [];
+    for (const n of [1, 2, 3]) {
+      shas.push(await fx.commit({ 'a.yaml': `a: ${n}\n` }));
+      await src.sync();
+    }
+    const revs = (await readdir(path.join(fx.workDir, 'revs'))).sort();
+    expect(revs).toEqual([shas[1], shas[2]].sort());
+  });
+
+  it('reads manifests from the sub-path and refuses a missing one', async () => {
+    const sha = await fx.commit({ 'audiences/gold.yaml': 'g: 1\n', 'README.md': 'x\n' });
+    const sub = await source({ path: './audiences/' }).sync();
+    expect(sub.revision).toBe(sha);
+    expect(path.basename(sub.dir)).toBe('audiences');
+    expect(await readdir(sub.dir)).toEqual(['gold.yaml']);
+
+    const missing = await syncError(source({ path: 'nope', workDir: `${fx.workDir}-2` }).sync());
+    expect(missing.code).toBe('SOURCE_PATH_NOT_FOUND');
+    expect(missing.message).toContain(sha);
+  });
+
+  it('follows the configured branch and reports a missing one', async () => {
+    await fx.commit({ 'a.yaml': 'main\n' });
+    const dev = await fx.commit({ 'a.yaml': 'dev\n' }, { branch: 'feature/dev' });
+    const result = await source({ branch: 'feature/dev' }).sync();
+    expect(result.revision).toBe(dev);
+    expect(await readFile(path.join(result.dir, 'a.yaml'), 'utf8')).toBe('dev\n');
+
+    const error = await syncError(source({ branch: 'missing', workDir: `${fx.workDir}-2` }).sync());
+    expect(error.code).toBe('SOURCE_BRANCH_NOT_FOUND');
+    expect(error.message).toMatch(/branch/);
+  });
+
+  it('follows a force-push that rewrites history', async () => {
+    await fx.commit({ 'a.yaml': '1\n' });
+    const replaced = await fx.commit({ 'a.yaml': '2\n' });
+    const src = source();
+    expect((await src.sync()).revision).toBe(replaced);
+    await git(path.join(fx.root, 'clone'), 'reset', '--quiet', '--hard', 'HEAD~1');
+    const rewritten = await fx.commit({ 'a.yaml': 'rewritten\n' }, { message: 'other' });
+    const result = await src.sync();
+    expect(result.revision).toBe(rewritten);
+    expect(await readFile(path.join(result.dir, 'a.yaml'), 'utf8')).toBe('rewritten\n');
+  });
+
+  it('checks symlinks out as plain files so a repository cannot point outside', async () => {
+    const clone = path.join(fx.root, 'clone');
+    await fx.commit({ 'a.yaml': 'a\n' });
+    await git(clone, 'config', 'core.symlinks', 'true');
+    const { symlink } = await import('node:fs/promises');
+    await symlink('/etc', path.join(clone, 'escape'));
+    await symlink('/etc/passwd', path.join(clone, 'passwd.yaml'));
+    await fx.commit({});
+    const result = await source().sync();
+    const info = await lstat(path.join(result.dir, 'passwd.yaml'));
+    expect(info.isSymbolicLink()).toBe(false);
+    expect(await readFile(path.join(result.dir, 'passwd.yaml'), 'utf8')).toBe('/etc/passwd');
+    await expect(readlink(path.join(result.dir, 'escape'))).rejects.toThrow();
+
+    const escape = await syncError(source({ path: 'escape', workDir: `${fx.workDir}-2` }).sync());
+    expect(escape.code).toBe('SOURCE_PATH_NOT_FOUND');
+  });
+
+  it('does not fetch submodules', async () => {
+    const other = await createGitFixture();
+    try {
+      await other.commit({ 'secret.txt': 'from submodule\n' });
+      const clone = path.join(fx.root, 'clone');
+      await fx.commit({ 'a.yaml': 'a\n' });
+      await git(clone, '-c', 'protocol.file.allow=always', 'submodule', 'add', '--quiet', other.bare, 'sub');
+      await fx.commit({});
+      const result = await source().sync();
+      expect(await readFile(path.join(result.dir, '.gitmodules'), 'utf8')).toContain('sub');
+      expect(await readdir(path.join(result.dir, 'sub'))).toEqual([]);
+    } finally {
+      await other.cleanup();
+    }
+  });
+
+  it('serialises concurrent syncs and resumes from an existing work dir', async () => {
+    const sha = await fx.commit({ 'a.yaml': 'a\n' });
+    const src = source();
+    const [a, b] = await Promise.all([src.sync(), src.sync()]);
+    expect([a.changed, b.changed]).toEqual([true, false]);
+    expect(b.revision).toBe(sha);
+
+    const restarted = await source().sync();
+    expect(restarted).toEqual({ revision: sha, dir: a.dir, changed: true });
+  });
+
+  it('stops with SOURCE_ABORTED when the signal is aborted', async () => {
+    await fx.commit({ 'a.yaml': 'a\n' });
+    const controller = new AbortController();
+    controller.abort();
+    const error = await syncError(source().sync(controller.signal));
+    expect(error.code).toBe('SOURCE_ABORTED');
+  });
+
+  it('recovers after a failed sync once the branch exists', async () => {
+    const src = source({ branch: 'later' });
+    expect((await syncError(src.sync())).code).toBe('SOURCE_BRANCH_NOT_FOUND');
+    const sha = await fx.commit({ 'a.yaml': 'a\n' }, { branch: 'later' });
+    expect((await src.sync()).revision).toBe(sha);
+  });
+});
