@@ -1,57 +1,54 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { z } from 'zod';
-import { AudiencectlError } from '../errors.js';
-import { AudienceRecord, StateMeta, type RecordedState } from './schema.js';
-import { audiencesDir, metaPath } from './paths.js';
+import { mapLimit } from './concurrency.js';
+import { StateReadError, reasonOf } from './errors.js';
+import { readJsonFile, readRecordFile } from './read-json.js';
+import { StateMeta, type AudienceRecord, type RecordedState } from './schema.js';
+import { audiencesDir, metaPath, recordPath } from './paths.js';
 
-export class StateReadError extends AudiencectlError {
-  override readonly name = 'StateReadError';
-}
+export { StateReadError } from './errors.js';
 
-async function readJson<T>(file: string, schema: z.ZodType<T>): Promise<T | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new StateReadError('STATE_UNREADABLE', `cannot read state file ${file}`, { cause: error });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new StateReadError('STATE_CORRUPT', `state file ${file} is not valid JSON`, { cause: error });
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    const where = first ? ` at ${first.path.join('.') || '(root)'}: ${first.message}` : '';
-    throw new StateReadError('STATE_CORRUPT', `state file ${file} does not match the state schema${where}`);
-  }
-  return parsed.data;
-}
+/** Files read at once: enough to keep the disk busy, far below any descriptor limit. */
+const READ_CONCURRENCY = 64;
+
+const RECORD_SUFFIX = '.json';
 
 async function listDir(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir)).sort();
+    return await readdir(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new StateReadError('STATE_UNREADABLE', `cannot list state directory ${dir}`, { cause: error });
+    throw new StateReadError('STATE_UNREADABLE', `cannot list state directory ${dir}: ${reasonOf(error)}`, {
+      cause: error,
+    });
   }
+}
+
+/** Record files: `<key>.json`; temporary files start with a dot and are skipped. */
+function isRecordFile(name: string): boolean {
+  return name.endsWith(RECORD_SUFFIX) && !name.startsWith('.');
+}
+
+/** Every `[sandbox, key]` with a record file, sorted. */
+export async function listRecordIds(dir: string): Promise<Array<[sandbox: string, key: string]>> {
+  const root = audiencesDir(dir);
+  const sandboxes = (await listDir(root)).filter((name) => !name.startsWith('.')).sort();
+  const perSandbox = await mapLimit(sandboxes, READ_CONCURRENCY, async (sandbox) =>
+    (await listDir(path.join(root, sandbox)))
+      .filter(isRecordFile)
+      .sort()
+      .map((name): [string, string] => [sandbox, name.slice(0, -RECORD_SUFFIX.length)]),
+  );
+  return perSandbox.flat();
 }
 
 /** Reads a whole state directory. A missing directory is an empty state. */
 export async function readState(dir: string): Promise<RecordedState> {
-  const meta = await readJson(metaPath(dir), StateMeta);
-  const audiences: AudienceRecord[] = [];
-  const root = audiencesDir(dir);
-  for (const sandbox of await listDir(root)) {
-    for (const name of await listDir(path.join(root, sandbox))) {
-      if (!name.endsWith('.json')) continue;
-      const record = await readJson(path.join(root, sandbox, name), AudienceRecord);
-      if (record) audiences.push(record);
-    }
-  }
+  const [meta, ids] = await Promise.all([readJsonFile(metaPath(dir), StateMeta), listRecordIds(dir)]);
+  const records = await mapLimit(ids, READ_CONCURRENCY, ([sandbox, key]) =>
+    readRecordFile(recordPath(dir, sandbox, key), sandbox, key),
+  );
+  // A file removed between listing and reading is simply gone.
+  const audiences = records.filter((record): record is AudienceRecord => record !== undefined);
   return { meta, audiences };
 }

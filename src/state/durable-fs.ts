@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { StateWriteError, reasonOf } from './errors.js';
+
+/** Suffix of the temporary files; readers skip them and the lock holder sweeps them. */
+export const TEMP_SUFFIX = '.tmp';
+
+/** `.name.<pid>.<random>.tmp` beside `file`: same directory, so the rename is atomic. */
+export function tempPathFor(file: string): string {
+  const tag = `${process.pid}.${randomBytes(4).toString('hex')}`;
+  return path.join(path.dirname(file), `.${path.basename(file)}.${tag}${TEMP_SUFFIX}`);
+}
+
+/**
+ * Flushes a directory entry to disk: after a rename or unlink, the file's data is
+ * durable but the name change is not until its directory is synced.
+ */
+export async function syncDir(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (error) {
+    // Windows cannot open or sync a directory; its renames are durable enough there.
+    if (process.platform === 'win32') return;
+    throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * Writes `data` so that a reader, or the file after a crash at any instant, sees
+ * either the old content or the new one, never a mix: temp file in the same
+ * directory, fsync, rename over the target, fsync of the directory.
+ */
+export async function writeFileDurable(file: string, data: string): Promise<void> {
+  const temp = tempPathFor(file);
+  try {
+    const handle = await open(temp, 'wx', 0o644);
+    try {
+      await handle.writeFile(data, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+    await syncDir(path.dirname(file));
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw new StateWriteError('STATE_UNWRITABLE', `cannot write state file ${file}: ${reasonOf(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Removes a file durably; returns false when it did not exist. */
+export async function removeFileDurable(file: string): Promise<boolean> {
+  try {
+    await unlink(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new StateWriteError('STATE_UNWRITABLE', `cannot remove state file ${file}: ${reasonOf(error)}`, {
+      cause: error,
+    });
+  }
+  await syncDir(path.dirname(file));
+  return true;
+}
+
+/** Creates `dir` and its missing parents, syncing each new entry into its parent. */
+export async function ensureDirDurable(dir: string): Promise<void> {
+  let first: string | undefined;
+  try {
+    first = await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw new StateWriteError(
+      'STATE_UNWRITABLE',
+      `cannot create state directory ${dir}: ${reasonOf(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (first === undefined) return;
+  // Every directory from the first one created down to `dir` is a new entry in its parent.
+  let current = path.resolve(dir);
+  const stop = path.dirname(path.resolve(first));
+  while (current !== stop) {
+    const parent = path.dirname(current);
+    await syncDir(parent);
+    if (parent === current) break;
+    current = parent;
+  }
+}

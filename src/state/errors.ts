@@ -1,0 +1,33 @@
+import { AudiencectlError } from '../errors.js';
+
+/** Any problem with the state store that a user can act on. */
+export class StateError extends AudiencectlError {
+  override readonly name: string = 'StateError';
+}
+
+/** A state file or directory cannot be read, or its content is not valid state. */
+export class StateReadError extends StateError {
+  override readonly name: string = 'StateReadError';
+}
+
+/** A state file or directory cannot be written. */
+export class StateWriteError extends StateError {
+  override readonly name: string = 'StateWriteError';
+}
+
+/** Another process holds the store lock (code STATE_LOCKED). */
+export class StateLockedError extends StateError {
+  override readonly name: string = 'StateLockedError';
+}
+
+/** Reason text of a failed system call, without its stack. */
+export function reasonOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return 'it does not exist';
+  if (code === 'ENOTDIR') return 'a part of the path is a file, not a directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'the file system is read-only';
+  if (code === 'ENOSPC') return 'no space left on the device';
+  if (code === 'EISDIR') return 'it is a directory';
+  return error instanceof Error ? error.message : String(error);
+}

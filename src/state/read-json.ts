@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import type { z } from 'zod';
+import { StateReadError, reasonOf } from './errors.js';
+import { AudienceRecord, recordId } from './schema.js';
+
+/** Reads and validates one JSON state file; a missing file is `undefined`. */
+export async function readJsonFile<T>(file: string, schema: z.ZodType<T>): Promise<T | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new StateReadError('STATE_UNREADABLE', `cannot read state file ${file}: ${reasonOf(error)}`, {
+      cause: error,
+    });
+  }
+  return parseStateJson(file, text, schema);
+}
+
+/** Parses state file text; errors name the file and the first schema issue. */
+export function parseStateJson<T>(file: string, text: string, schema: z.ZodType<T>): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new StateReadError(
+      'STATE_CORRUPT',
+      `state file ${file} is not valid JSON (${reasonOf(error)}); restore it from a backup, or remove it and re-import the audience with \`audiencectl state import\``,
+      { cause: error },
+    );
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first ? ` at ${first.path.join('.') || '(root)'}: ${first.message}` : '';
+    throw new StateReadError('STATE_CORRUPT', `state file ${file} does not match the state schema${where}`);
+  }
+  return parsed.data;
+}
+
+/** Reads one audience record and checks that it is stored where its sandbox and key say. */
+export async function readRecordFile(
+  file: string,
+  sandbox: string,
+  key: string,
+): Promise<AudienceRecord | undefined> {
+  const record = await readJsonFile(file, AudienceRecord);
+  if (record && (record.sandbox !== sandbox || record.key !== key)) {
+    throw new StateReadError(
+      'STATE_CORRUPT',
+      `state file ${file} holds ${recordId(record.sandbox, record.key)}, but its path says ${recordId(sandbox, key)}`,
+    );
+  }
+  return record;
+}

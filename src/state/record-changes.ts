@@ -1,0 +1,62 @@
+import { AudienceRecord, type AppliedSpec, type AudienceRecordInput, type RunRecord } from './schema.js';
+
+/** Runs kept per record, newest first: enough to see a trend, small enough to stay fast. */
+export const MAX_RUNS = 20;
+
+export type Observed = NonNullable<AudienceRecord['observed']>;
+export type Blocked = NonNullable<AudienceRecord['blocked']>;
+
+/** What an outcome changes in a record; absent properties stay as they are. */
+export type RecordChanges = {
+  operationId?: string;
+  audienceId?: string;
+  deletionPolicy?: AudienceRecord['deletionPolicy'];
+  applied?: AppliedSpec;
+  observed?: Observed;
+  /** Added as the newest run, or replaces the run with the same runId (a poll's update). */
+  run?: RunRecord;
+  /** `null` clears the mark. */
+  blocked?: Blocked | null;
+};
+
+/** An empty record for an audience audiencectl is about to create or import. */
+export function newRecord(
+  sandbox: string,
+  key: string,
+  deletionPolicy: AudienceRecord['deletionPolicy'] = 'Delete',
+): AudienceRecord {
+  return { schemaVersion: 1, sandbox, key, deletionPolicy, runs: [] };
+}
+
+/** Validates a record and keeps its runs newest first and bounded. */
+export function normaliseRecord(input: AudienceRecordInput): AudienceRecord {
+  const record = AudienceRecord.parse(input);
+  return { ...record, runs: record.runs.slice(0, MAX_RUNS) };
+}
+
+export function mergeRun(runs: readonly RunRecord[], run: RunRecord): RunRecord[] {
+  const index = runs.findIndex((existing) => existing.runId === run.runId);
+  if (index === -1) return [run, ...runs].slice(0, MAX_RUNS);
+  return runs.map((existing, i) => (i === index ? run : existing));
+}
+
+export function withoutIntent(record: AudienceRecord): AudienceRecord {
+  const next = { ...record };
+  delete next.intent;
+  return next;
+}
+
+export function withoutBlocked(record: AudienceRecord): AudienceRecord {
+  const next = { ...record };
+  delete next.blocked;
+  return next;
+}
+
+export function applyChanges(record: AudienceRecord, changes: RecordChanges): AudienceRecord {
+  const { run, blocked, ...plain } = changes;
+  let next: AudienceRecord = { ...record, ...plain };
+  if (run) next = { ...next, runs: mergeRun(next.runs, run) };
+  if (blocked === null) next = withoutBlocked(next);
+  else if (blocked) next = { ...next, blocked };
+  return next;
+}

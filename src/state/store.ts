@@ -1,0 +1,44 @@
+import type { HeldLock, LockInfo, LockOptions } from './lock.js';
+import type { RecordChanges } from './record-changes.js';
+import type { AudienceRecord, AudienceRecordInput, Intent, RecordedState, StateMeta } from './schema.js';
+
+export type IntentKind = Intent['kind'];
+export type IntentExtra = Pick<Intent, 'specHash' | 'runReason'>;
+
+/**
+ * How a mutating call ended: `update` merges what the service returned and clears
+ * the intent; `remove` drops the record (the remote audience is gone).
+ */
+export type IntentOutcome = { kind: 'update'; changes: RecordChanges } | { kind: 'remove' };
+
+/**
+ * What audiencectl recorded about remote audiences: the only map from a manifest to
+ * its audience. Reads need no lock; every write needs the lock held by this store.
+ */
+export interface StateStore {
+  /** Where the store lives, for messages. */
+  readonly location: string;
+  readAll(): Promise<RecordedState>;
+  get(sandbox: string, key: string): Promise<AudienceRecord | undefined>;
+  /** Lineage and serial; `undefined` until the first write. */
+  meta(): Promise<StateMeta | undefined>;
+  /** Writes a record (validated, runs bounded) and returns it as stored. */
+  put(record: AudienceRecordInput): Promise<AudienceRecord>;
+  /** Removes a record; false when there was none. */
+  delete(sandbox: string, key: string): Promise<boolean>;
+  /**
+   * Records, durably, that a mutating call is about to be made for `record`. Call it
+   * BEFORE the call; refuses (INTENT_PENDING) while an earlier intent is unresolved.
+   */
+  beginIntent(record: AudienceRecordInput, kind: IntentKind, extra?: IntentExtra): Promise<AudienceRecord>;
+  /**
+   * Records the outcome of the call announced by `record.intent` and clears the
+   * intent; refuses (INTENT_MISMATCH) if the stored intent is another one.
+   */
+  resolveIntent(record: AudienceRecord, outcome: IntentOutcome): Promise<AudienceRecord | undefined>;
+  /** Takes the store-wide lock (see LockOptions); throws STATE_LOCKED when held elsewhere. */
+  lock(options?: LockOptions): Promise<LockInfo>;
+  unlock(): Promise<void>;
+}
+
+export type { HeldLock, LockInfo, LockOptions };

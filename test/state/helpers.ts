@@ -1,0 +1,54 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach } from 'vitest';
+import type { AppliedSpec, AudienceRecord } from '../../src/state/schema.js';
+
+/** A fresh temp directory per call, removed after the test. */
+export function useTempDirs(): () => Promise<string> {
+  const made: string[] = [];
+  afterEach(async () => {
+    await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+  return async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'audiencectl-state-'));
+    made.push(dir);
+    return dir;
+  };
+}
+
+export function appliedSpec(name: string, description = 'An audience'): AppliedSpec {
+  return {
+    spec: {
+      name,
+      description,
+      fields: [{ name: 'email', type: 'string', identityNs: 'email', labels: [] }],
+      sourceSpec: { path: `crm/${name}.csv`, type: 'file' },
+      ttlInDays: 30,
+      labels: [],
+      audienceType: 'people',
+      originName: 'CUSTOM_UPLOAD',
+      namespace: 'CustomerAudienceUpload',
+      tags: [],
+    },
+    hash: `hash-${name}-${description.length}`,
+    at: '2026-11-22T10:00:00.000Z',
+  };
+}
+
+export function aRecord(key: string, overrides: Partial<AudienceRecord> = {}): AudienceRecord {
+  return {
+    schemaVersion: 1,
+    sandbox: 'prod',
+    key,
+    deletionPolicy: 'Delete',
+    audienceId: `aud-${key}`,
+    operationId: `op-${key}`,
+    applied: appliedSpec(key),
+    runs: [],
+    ...overrides,
+  };
+}
+
+/** Repository root, for spawning the CLI and the fixtures. */
+export const repoRoot = path.resolve(import.meta.dirname, '../..');
