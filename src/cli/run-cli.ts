@@ -3,6 +3,8 @@ import { AudiencectlError } from '../errors.js';
 import { ExitCode } from './exit-codes.js';
 import { version } from './version.js';
 import { emulatorCommand } from './commands/emulator.js';
+import { planCommand } from './commands/plan.js';
+import { validateCommand } from './commands/validate.js';
 
 /** Commands set this to report an exit code other than 0 without throwing. */
 export type CommandResult = { exitCode: number };
@@ -14,7 +16,12 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .showHelpAfterError('(run with --help for usage)');
+  program.addCommand(validateCommand(setExit));
+  program.addCommand(planCommand(setExit));
   program.addCommand(emulatorCommand(setExit));
+  for (const command of program.commands) {
+    command.exitOverride().showHelpAfterError('(run with --help for usage)');
+  }
   return program;
 }
 

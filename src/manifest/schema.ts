@@ -34,6 +34,13 @@ export type SourceParams = z.infer<typeof SourceParams>;
 export const SourceSpec = z.union([SourceParams, z.strictObject({ params: SourceParams })]);
 export type SourceSpec = z.infer<typeof SourceSpec>;
 
+/** The source's parameters and where they sit, whichever of the two shapes was written. */
+export function sourceParams(source: SourceSpec): { params: SourceParams; path: string[] } {
+  return 'params' in source
+    ? { params: source.params, path: ['sourceSpec', 'params'] }
+    : { params: source, path: ['sourceSpec'] };
+}
+
 /** `ttlInDays` arrives as "40" or 40 (the reference's own sample sends a string). */
 export const TtlInDays = z
   .union([
@@ -46,19 +53,47 @@ export const TtlInDays = z
   .pipe(z.number().int('must be a whole number').min(1).max(90));
 
 /** Exactly the create body of `POST /external-audience/`. */
-export const AudienceSpec = z.strictObject({
-  name: NonEmpty,
-  description: z.string().optional(),
-  customAudienceId: NonEmpty.optional(),
-  fields: z.array(AudienceField).min(1, 'an audience needs at least one field'),
-  sourceSpec: SourceSpec,
-  ttlInDays: TtlInDays.optional(),
-  labels: StringSet.optional(),
-  audienceType: z.literal('people').optional(),
-  originName: NonEmpty,
-  namespace: NonEmpty.optional(),
-  tags: StringSet.optional(),
-});
+export const AudienceSpec = z
+  .strictObject({
+    name: NonEmpty,
+    description: z.string().optional(),
+    customAudienceId: NonEmpty.optional(),
+    fields: z.array(AudienceField).min(1, 'an audience needs at least one field'),
+    sourceSpec: SourceSpec,
+    ttlInDays: TtlInDays.optional(),
+    labels: StringSet.optional(),
+    audienceType: z.literal('people').optional(),
+    originName: NonEmpty,
+    namespace: NonEmpty.optional(),
+    tags: StringSet.optional(),
+  })
+  .superRefine((spec, ctx) => {
+    const seen = new Set<string>();
+    spec.fields.forEach((field, index) => {
+      if (seen.has(field.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fields', index, 'name'],
+          message: `field name "${field.name}" is used twice; fields are matched by name`,
+          params: { rule: 'fields/unique-names' },
+        });
+      }
+      seen.add(field.name);
+    });
+    const { params: source, path: prefix } = sourceParams(spec.sourceSpec);
+    if (
+      source.cloudType &&
+      CLOUD_TYPES_NEEDING_CONNECTION.includes(source.cloudType) &&
+      !source.baseConnectionId
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...prefix, 'baseConnectionId'],
+        message: `is required when cloudType is ${source.cloudType} (S3, GCS and SFTP sources need a base connection)`,
+        params: { rule: 'source/base-connection-required' },
+      });
+    }
+  });
 export type AudienceSpec = z.infer<typeof AudienceSpec>;
 
 export const KEY_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

@@ -1,0 +1,70 @@
+import { writeFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { assumedStateFrom } from '../../plan/assumed-state.js';
+import { plan } from '../../plan/plan.js';
+import { renderJson } from '../../plan/render/json.js';
+import { renderMarkdown } from '../../plan/render/markdown.js';
+import { renderText } from '../../plan/render/text.js';
+import { summaryLine } from '../../plan/render/describe.js';
+import type { Plan } from '../../plan/schema.js';
+import { readState } from '../../state/read.js';
+import { planExitCode } from '../exit-codes.js';
+import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options.js';
+import { addSourceOptions, loadDesired, type SourceFlags } from '../source-options.js';
+
+type Flags = SourceFlags & PlanFlags & { base?: string; output: 'text' | 'json' | 'markdown'; out?: string };
+
+export function useColor(stream: NodeJS.WriteStream): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR;
+}
+
+export function renderPlan(result: Plan, output: Flags['output'], color: boolean): string {
+  if (output === 'json') return renderJson(result);
+  if (output === 'markdown') return renderMarkdown(result);
+  return renderText(result, { color });
+}
+
+export function planCommand(setExit: (code: number) => void): Command {
+  const command = new Command('plan')
+    .description('Show the API calls that would make the audiences match the manifests (changes nothing)')
+    .argument('[dir]', 'directory of manifests', '.')
+    .option(
+      '--base <git-ref>',
+      'pull-request plan: compare with the manifests at this ref (no state, no network)',
+    )
+    .addOption(
+      new Option('--output <format>', 'text, json or markdown')
+        .choices(['text', 'json', 'markdown'])
+        .default('text'),
+    )
+    .option('--out <file>', 'write the plan to a file (with --output json: a plan `apply` can run)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Exit codes: 0 no changes, 2 changes pending, 3 some steps blocked by a guard, 1 errors.',
+        '',
+        'Examples:',
+        '  audiencectl plan audiences/ --state .audiencectl-state',
+        '  audiencectl plan audiences/ --base origin/main --output markdown --out plan.md',
+        '  audiencectl plan audiences/ --output json --out plan.json && audiencectl apply plan.json',
+      ].join('\n'),
+    );
+  addPlanOptions(addSourceOptions(command)).action(async (dir: string, flags: Flags) => {
+    const now = Math.floor(Date.now() / 1000);
+    const desired = await loadDesired(dir, flags);
+    const recorded =
+      flags.base === undefined
+        ? await readState(flags.state)
+        : assumedStateFrom(await loadDesired(dir, flags, flags.base), new Date(now * 1000).toISOString());
+    const result = plan(desired, recorded, planOptionsFrom(flags, now));
+    if (flags.out) {
+      await writeFile(flags.out, renderPlan(result, flags.output, false));
+      process.stderr.write(`${summaryLine(result)} Written to ${flags.out}.\n`);
+    } else {
+      process.stdout.write(renderPlan(result, flags.output, useColor(process.stdout)));
+    }
+    setExit(planExitCode(result));
+  });
+  return command;
+}

@@ -1,0 +1,52 @@
+import { Option, type Command } from 'commander';
+import type { PlanOptions } from '../plan/plan.js';
+import { positiveInt } from './source-options.js';
+
+export const DEFAULT_STATE_DIR = '.audiencectl-state';
+
+export type PlanFlags = {
+  state: string;
+  allowReplace?: boolean;
+  allowMassDelete?: boolean;
+  allowEmptySource?: boolean;
+  maxDeletes?: number;
+  runsPerDay: number;
+  runsPerAudience: number;
+};
+
+/** Flags shared by `plan` and `apply`: where the state is, and the guards. */
+export function addPlanOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--state <dir>', 'state directory').env('AUDIENCECTL_STATE_DIR').default(DEFAULT_STATE_DIR),
+    )
+    .option('--allow-replace', 'let changes that cannot be PATCHed delete and re-create audiences')
+    .option('--allow-mass-delete', 'let the plan delete more audiences than --max-deletes')
+    .option('--allow-empty-source', 'let a source with no manifests remove every managed audience')
+    .option(
+      '--max-deletes <n>',
+      'deletions allowed without --allow-mass-delete (default: max(5, 10% of managed))',
+      positiveInt,
+    )
+    .addOption(
+      new Option('--runs-per-day <n>', 'ingestion runs a sandbox may start a day')
+        .argParser(positiveInt)
+        .default(100),
+    )
+    .addOption(
+      new Option('--runs-per-audience <n>', 'ingestion runs an audience may start a day')
+        .argParser(positiveInt)
+        .default(10),
+    );
+}
+
+export function planOptionsFrom(flags: PlanFlags, now: number): PlanOptions {
+  return {
+    now,
+    allowReplace: flags.allowReplace ?? false,
+    allowMassDelete: flags.allowMassDelete ?? false,
+    allowEmptySource: flags.allowEmptySource ?? false,
+    maxDeletes: flags.maxDeletes,
+    runBudget: { perSandboxPerDay: flags.runsPerDay, perAudiencePerDay: flags.runsPerAudience },
+  };
+}

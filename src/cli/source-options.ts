@@ -1,0 +1,62 @@
+import { stat } from 'node:fs/promises';
+import { Option, type Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { loadManifests, type LoadResult } from '../manifest/load.js';
+import { readManifestDir, type ReadDirOptions } from '../manifest/read-dir.js';
+import { readManifestsAtRef } from '../manifest/read-git.js';
+
+export type SourceFlags = {
+  include?: string[];
+  exclude?: string[];
+  maxFileBytes?: number;
+  sandbox: string;
+};
+
+export const DEFAULT_SANDBOX = 'prod';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UsageError('BAD_FLAG', `"${value}" is not a positive whole number`);
+  return n;
+}
+
+/** Flags shared by every command that reads manifests. */
+export function addSourceOptions(command: Command): Command {
+  return command
+    .option('--include <glob...>', 'manifest files to read (default: **/*.yaml **/*.yml)')
+    .option('--exclude <glob...>', 'files to skip')
+    .option('--max-file-bytes <n>', 'refuse larger files (default: 1048576)', positiveInt)
+    .addOption(
+      new Option('--sandbox <name>', 'sandbox of manifests that name none')
+        .env('AEP_SANDBOX')
+        .default(DEFAULT_SANDBOX),
+    );
+}
+
+export { positiveInt };
+
+function readOptions(flags: SourceFlags): ReadDirOptions {
+  return {
+    ...(flags.include ? { include: flags.include } : {}),
+    ...(flags.exclude ? { exclude: flags.exclude } : {}),
+    ...(flags.maxFileBytes ? { maxFileBytes: flags.maxFileBytes } : {}),
+  };
+}
+
+export async function assertDirectory(dir: string): Promise<void> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) throw new UsageError('NO_SOURCE_DIR', `${dir} is not a directory`);
+}
+
+/** Loads the desired state from a directory, or from `ref` of its git repository. */
+export async function loadDesired(dir: string, flags: SourceFlags, ref?: string): Promise<LoadResult> {
+  await assertDirectory(dir);
+  const read =
+    ref === undefined
+      ? await readManifestDir(dir, readOptions(flags))
+      : await readManifestsAtRef(dir, ref, readOptions(flags));
+  const loaded = loadManifests(read.files, { defaultSandbox: flags.sandbox });
+  loaded.diagnostics.unshift(...read.diagnostics);
+  return loaded;
+}

@@ -1,0 +1,28 @@
+/** One problem found in the source, pointing at the place a person must edit. */
+export type Diagnostic = {
+  severity: 'error' | 'warning';
+  /** Path relative to the source root, with `/` separators. */
+  file: string;
+  /** 1-based; 0 when the problem concerns the whole file. */
+  line: number;
+  column: number;
+  /** Stable identifier of the rule broken, e.g. `schema/invalid-type`. */
+  rule: string;
+  message: string;
+};
+
+/** `file:line:col: severity: message [rule]` — the format editors and CI annotate. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;
+  return `${where}: ${d.severity}: ${d.message} [${d.rule}]`;
+}
+
+export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+  return (
+    a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule)
+  );
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}

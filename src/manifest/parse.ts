@@ -1,0 +1,130 @@
+import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import type { Diagnostic } from './diagnostics.js';
+import { flattenIssues, manifestErrorMap, pathToString } from './issues.js';
+import { depthOf, positionOf, type PathKey } from './positions.js';
+import { Manifest } from './schema.js';
+import { manifestWarnings } from './warnings.js';
+
+export type ParseLimits = {
+  /** Aliases resolved per document; a billion-laughs file fails fast. Default 100. */
+  maxAliasCount: number;
+  /** Nesting depth of a document. Default 32 (a manifest needs about 6). */
+  maxDepth: number;
+};
+
+export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxAliasCount: 100, maxDepth: 32 };
+
+export type ParsedManifest = { manifest: Manifest; file: string; line: number };
+
+/** The identity a broken document still reveals, so its audience is held rather than deleted. */
+export type SalvagedKey = { key: string; sandbox: string | undefined };
+
+export type FileParseResult = {
+  manifests: ParsedManifest[];
+  diagnostics: Diagnostic[];
+  /** Keys named by documents that failed validation. */
+  salvaged: SalvagedKey[];
+  /** The file failed so badly that we cannot tell which audiences it defines. */
+  unreadable: boolean;
+};
+
+function isEmptyDocument(doc: Document): boolean {
+  return doc.contents === null;
+}
+
+function salvageKey(value: unknown): SalvagedKey | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const metadata = (value as { metadata?: unknown }).metadata;
+  if (typeof metadata !== 'object' || metadata === null) return undefined;
+  const { name, sandbox } = metadata as { name?: unknown; sandbox?: unknown };
+  if (typeof name !== 'string') return undefined;
+  return { key: name, sandbox: typeof sandbox === 'string' ? sandbox : undefined };
+}
+
+/** Parses and validates one file's text. Pure: never throws, every problem is a diagnostic. */
+export function parseManifestFile(
+  file: string,
+  text: string,
+  limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+): FileParseResult {
+  const result: FileParseResult = { manifests: [], diagnostics: [], salvaged: [], unreadable: false };
+  const counter = new LineCounter();
+  const error = (line: number, column: number, rule: string, message: string): void => {
+    result.diagnostics.push({ severity: 'error', file, line, column, rule, message });
+  };
+
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text, {
+      lineCounter: counter,
+      uniqueKeys: true,
+      prettyErrors: false,
+    }) as Document.Parsed[];
+  } catch (cause) {
+    error(1, 1, 'yaml/unparseable', `cannot parse YAML: ${(cause as Error).message}`);
+    result.unreadable = true;
+    return result;
+  }
+
+  for (const doc of docs) {
+    if (doc.errors.length > 0) {
+      for (const yamlError of doc.errors) {
+        const { line, col } = counter.linePos(yamlError.pos[0]);
+        const rule = yamlError.code === 'DUPLICATE_KEY' ? 'yaml/duplicate-key' : 'yaml/syntax';
+        error(line, col, rule, yamlError.message.split('\n')[0] ?? yamlError.message);
+      }
+      result.unreadable = true;
+      continue;
+    }
+    if (isEmptyDocument(doc)) continue;
+    const start = positionOf(doc, counter, []);
+    if (depthOf(doc) > limits.maxDepth) {
+      error(
+        start.line,
+        start.column,
+        'yaml/too-deep',
+        `document nests deeper than ${limits.maxDepth} levels`,
+      );
+      result.unreadable = true;
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+    } catch (cause) {
+      const message = (cause as Error).message.includes('alias count')
+        ? `too many alias expansions (limit ${limits.maxAliasCount}); is this a billion-laughs file?`
+        : `cannot resolve YAML: ${(cause as Error).message}`;
+      error(start.line, start.column, 'yaml/aliases', message);
+      result.unreadable = true;
+      continue;
+    }
+
+    const parsed = Manifest.safeParse(value, { error: manifestErrorMap });
+    if (!parsed.success) {
+      for (const issue of flattenIssues(parsed.error.issues)) {
+        const path = issue.path as PathKey[];
+        const { line, column } = positionOf(doc, counter, path, issue.key);
+        const where = pathToString(issue.key === undefined ? issue.path : [...issue.path, issue.key]);
+        error(line, column, issue.rule, where ? `${where}: ${issue.message}` : issue.message);
+      }
+      const salvaged = salvageKey(value);
+      if (salvaged) result.salvaged.push(salvaged);
+      else result.unreadable = true;
+      continue;
+    }
+    for (const warning of manifestWarnings(parsed.data)) {
+      const { line, column } = positionOf(doc, counter, warning.path);
+      result.diagnostics.push({
+        severity: 'warning',
+        file,
+        line,
+        column,
+        rule: warning.rule,
+        message: `${pathToString(warning.path)}: ${warning.message}`,
+      });
+    }
+    result.manifests.push({ manifest: parsed.data, file, line: start.line });
+  }
+  return result;
+}

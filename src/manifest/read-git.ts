@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import picomatch from 'picomatch';
+import { simpleGit } from 'simple-git';
+import { UsageError } from '../errors.js';
+import type { Diagnostic } from './diagnostics.js';
+import type { SourceFile } from './load.js';
+import {
+  DEFAULT_INCLUDE,
+  DEFAULT_MAX_FILE_BYTES,
+  type ReadDirOptions,
+  type ReadDirResult,
+} from './read-dir.js';
+
+type TreeEntry = { mode: string; type: string; object: string; size: number; path: string };
+
+/** `git ls-tree -r -l -z` lines: `<mode> <type> <object> <size>\t<path>`. */
+function parseLsTree(output: string): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  for (const record of output.split('\0')) {
+    if (!record) continue;
+    const tab = record.indexOf('\t');
+    const [mode = '', type = '', object = '', size = ''] = record.slice(0, tab).trim().split(/\s+/);
+    entries.push({ mode, type, object, size: Number(size) || 0, path: record.slice(tab + 1) });
+  }
+  return entries;
+}
+
+/** Reads many blobs through one `git cat-file --batch`, instead of a process per file. */
+function readBlobs(cwd: string, objects: readonly string[]): Promise<Map<string, string>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', ['cat-file', '--batch'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`git cat-file failed: ${stderr.trim()}`));
+      const all = Buffer.concat(chunks);
+      const blobs = new Map<string, string>();
+      let offset = 0;
+      while (offset < all.length) {
+        const eol = all.indexOf(0x0a, offset);
+        const [object = '', , size = '0'] = all.subarray(offset, eol).toString().split(' ');
+        const length = Number(size);
+        blobs.set(object, all.subarray(eol + 1, eol + 1 + length).toString('utf8'));
+        offset = eol + 1 + length + 1;
+      }
+      resolve(blobs);
+    });
+    child.stdin.end(objects.map((o) => `${o}\n`).join(''));
+  });
+}
+
+/**
+ * Reads the manifests of `dir` as they are at `ref` of its repository, without
+ * touching the working tree: the desired state of the base branch of a pull request.
+ */
+export async function readManifestsAtRef(
+  dir: string,
+  ref: string,
+  options: ReadDirOptions = {},
+): Promise<ReadDirResult> {
+  if (ref.startsWith('-') || ref.trim() === '') {
+    throw new UsageError('BAD_REF', `"${ref}" is not a git revision`);
+  }
+  const git = simpleGit({ baseDir: path.resolve(dir) });
+  let top: string;
+  let commit: string;
+  try {
+    top = (await git.revparse(['--show-toplevel'])).trim();
+    commit = (
+      await git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])
+    ).trim();
+  } catch (cause) {
+    throw new UsageError('BAD_REF', `cannot resolve "${ref}" in the git repository at ${dir}`, { cause });
+  }
+  if (!commit) throw new UsageError('BAD_REF', `cannot resolve "${ref}" in the git repository at ${dir}`);
+
+  const prefix = path.relative(top, path.resolve(dir)).split(path.sep).join('/');
+  const listing = await git.raw(['ls-tree', '-r', '-l', '-z', '--full-tree', commit, '--', prefix || '.']);
+  const include = picomatch(options.include ?? DEFAULT_INCLUDE);
+  const exclude = options.exclude?.length ? picomatch(options.exclude) : () => false;
+  const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const diagnostics: Diagnostic[] = [];
+  const wanted: Array<TreeEntry & { relative: string }> = [];
+  for (const entry of parseLsTree(listing)) {
+    const relative = prefix ? entry.path.slice(prefix.length + 1) : entry.path;
+    if (entry.type !== 'blob' || !include(relative) || exclude(relative)) continue;
+    if (entry.mode === '120000') {
+      diagnostics.push({
+        severity: 'warning',
+        file: relative,
+        line: 0,
+        column: 0,
+        rule: 'source/symlink-outside',
+        message: 'symlink in the base tree; not followed',
+      });
+      continue;
+    }
+    wanted.push({ ...entry, relative });
+  }
+  const small = wanted.filter((entry) => entry.size <= maxBytes);
+  const blobs = await readBlobs(
+    top,
+    small.map((entry) => entry.object),
+  );
+  const files: SourceFile[] = wanted
+    .sort((a, b) => a.relative.localeCompare(b.relative))
+    .map((entry) => {
+      const text = entry.size <= maxBytes ? blobs.get(entry.object) : undefined;
+      if (text !== undefined) return { path: entry.relative, text };
+      return {
+        path: entry.relative,
+        unreadable: {
+          severity: 'error',
+          file: entry.relative,
+          line: 0,
+          column: 0,
+          rule: 'source/file-too-large',
+          message: `file is ${entry.size} bytes, over the ${maxBytes}-byte limit`,
+        },
+      };
+    });
+  return { files, diagnostics };
+}

@@ -1,0 +1,29 @@
+import type { LoadResult } from '../manifest/load.js';
+import type { AudienceRecord, RecordedState } from '../state/schema.js';
+import { normaliseSpec, specHash } from './normalise.js';
+
+/**
+ * The state a pull-request plan assumes: everything on the base branch is applied.
+ * Needs no credentials and no state directory.
+ */
+export function assumedStateFrom(base: LoadResult, appliedAt: string): RecordedState {
+  const audiences: AudienceRecord[] = base.manifests.map((m) => {
+    const spec = normaliseSpec(m.manifest.spec);
+    const { request } = m.manifest.ingestion;
+    return {
+      schemaVersion: 1,
+      sandbox: m.sandbox,
+      key: m.key,
+      audienceId: `(base) ${m.key}`,
+      deletionPolicy: m.manifest.metadata.deletionPolicy,
+      applied: {
+        spec,
+        hash: specHash(spec),
+        ...(request === undefined ? {} : { ingestionRequest: request }),
+        at: appliedAt,
+      },
+      runs: [],
+    };
+  });
+  return { meta: undefined, audiences };
+}

@@ -1,0 +1,64 @@
+import type { FieldChange, Plan, Step } from '../schema.js';
+
+/** Shared wording of the renderers, so text and Markdown never disagree. */
+export const SYMBOLS: Record<Step['kind'], string> = {
+  create: '+',
+  update: '~',
+  replace: '-/+',
+  delete: '-',
+  forget: '-',
+  run: '>',
+};
+
+export function formatValue(value: unknown): string {
+  if (value === undefined) return '(none)';
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return `[${value.join(', ')}]`;
+  return JSON.stringify(value);
+}
+
+export function describeChange(change: FieldChange): string {
+  const note = change.forcesReplacement ? '  # forces replacement' : '';
+  if (change.before === undefined) return `+ ${change.path}: ${formatValue(change.after)}${note}`;
+  if (change.after === undefined) return `- ${change.path}: ${formatValue(change.before)}${note}`;
+  return `~ ${change.path}: ${formatValue(change.before)} -> ${formatValue(change.after)}${note}`;
+}
+
+/** The lines shown under a create: what the new audience will be. */
+export function describeCreate(step: Step): string[] {
+  const spec = step.target?.spec;
+  if (!spec) return [];
+  const fields = spec.fields
+    .map((f) => `${f.name} (${f.type}${f.identityNs ? `, identity ${f.identityNs}` : ''})`)
+    .join(', ');
+  const source = spec.sourceSpec;
+  return [
+    `name: ${JSON.stringify(spec.name)}`,
+    ...(spec.description ? [`description: ${JSON.stringify(spec.description)}`] : []),
+    `fields: ${fields}`,
+    `source: ${source.type} ${source.path}${source.cloudType ? ` (${source.cloudType})` : ''}`,
+    `ttlInDays: ${spec.ttlInDays}`,
+    ...(spec.labels.length ? [`labels: ${formatValue(spec.labels)}`] : []),
+    ...(spec.tags.length ? [`tags: ${formatValue(spec.tags)}`] : []),
+  ];
+}
+
+export function stepDetails(step: Step): string[] {
+  if (step.kind === 'create') return describeCreate(step);
+  if (step.kind === 'run' && step.run) {
+    const waits = step.run.waitsForRunId ? `; waits for run ${step.run.waitsForRunId} in progress` : '';
+    return [`dataFilterStartTime: ${step.run.dataFilterStartTime}${waits}`];
+  }
+  return step.changes.map(describeChange);
+}
+
+export function summaryLine(plan: Plan): string {
+  const s = plan.summary;
+  return (
+    `Plan: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete, ` +
+    `${s.forget} to forget, ${s.run} run(s) to start; ${s.blocked} blocked, ${s.deferred} deferred.`
+  );
+}
+
+export function isEmptyPlan(plan: Plan): boolean {
+  return plan.steps.length === 0;
+}

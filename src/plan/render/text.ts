@@ -1,0 +1,52 @@
+import { formatDiagnostic } from '../../manifest/diagnostics.js';
+import type { Plan, Step } from '../schema.js';
+import { isEmptyPlan, stepDetails, summaryLine, SYMBOLS } from './describe.js';
+
+export type TextOptions = { color: boolean };
+
+const CODES = { green: 32, yellow: 33, red: 31, magenta: 35, cyan: 36, bold: 1, dim: 2 } as const;
+type Colour = keyof typeof CODES;
+
+const KIND_COLOUR: Record<Step['kind'], Colour> = {
+  create: 'green',
+  update: 'yellow',
+  replace: 'magenta',
+  delete: 'red',
+  forget: 'red',
+  run: 'cyan',
+};
+
+/** A Terraform-like plan for a terminal or a log. */
+export function renderText(plan: Plan, options: TextOptions): string {
+  const paint = (colour: Colour, text: string): string =>
+    options.color ? `\u001b[${CODES[colour]}m${text}\u001b[0m` : text;
+  const lines: string[] = [];
+
+  if (isEmptyPlan(plan)) {
+    lines.push(paint('green', 'No changes. The audiences match the manifests.'));
+  } else {
+    lines.push('audiencectl will perform the following actions:', '');
+    for (const step of plan.steps) {
+      const symbol = paint(KIND_COLOUR[step.kind], SYMBOLS[step.kind].padStart(3));
+      const source = step.source ? paint('dim', `  (${step.source})`) : '';
+      lines.push(
+        `${symbol} ${paint('bold', `${step.sandbox}/${step.key}`)} ${step.kind}: ${step.reason}${source}`,
+      );
+      for (const detail of stepDetails(step)) lines.push(`        ${detail}`);
+      if (step.blocked) lines.push(`        ${paint('red', `blocked: ${step.blocked}`)}`);
+      if (step.deferred) lines.push(`        ${paint('yellow', `deferred: ${step.deferred}`)}`);
+    }
+    lines.push('', summaryLine(plan));
+  }
+  if (plan.held.length > 0) {
+    lines.push('', paint('yellow', `Held (left alone): ${plan.held.length}`));
+    for (const held of plan.held) lines.push(`  ${held.sandbox}/${held.key}: ${held.reason}`);
+  }
+  if (plan.diagnostics.length > 0) {
+    lines.push('', 'Diagnostics:');
+    for (const d of plan.diagnostics) {
+      lines.push(`  ${paint(d.severity === 'error' ? 'red' : 'yellow', formatDiagnostic(d))}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

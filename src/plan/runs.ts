@@ -1,0 +1,100 @@
+import type { DesiredManifest } from '../manifest/load.js';
+import { FINAL_RUN_STATUSES, type AudienceRecord, type RunRecord } from '../state/schema.js';
+import type { RunRequest, Step } from './schema.js';
+
+const DAY_SECONDS = 86_400;
+const UNIT_SECONDS = { m: 60, h: 3_600, d: DAY_SECONDS } as const;
+
+/** Service guardrails (ARCHITECTURE.md): runs a day per sandbox, and per audience. */
+export type RunBudget = { perSandboxPerDay: number; perAudiencePerDay: number };
+export const DEFAULT_RUN_BUDGET: RunBudget = { perSandboxPerDay: 100, perAudiencePerDay: 10 };
+
+export function durationSeconds(duration: string): number {
+  const unit = duration.slice(-1) as keyof typeof UNIT_SECONDS;
+  return Number(duration.slice(0, -1)) * UNIT_SECONDS[unit];
+}
+
+export function isRunFinal(run: RunRecord): boolean {
+  return (FINAL_RUN_STATUSES as readonly string[]).includes(run.status);
+}
+
+function latestRun(runs: readonly RunRecord[]): RunRecord | undefined {
+  let latest: RunRecord | undefined;
+  for (const run of runs) if (!latest || run.createdAt > latest.createdAt) latest = run;
+  return latest;
+}
+
+/** Where the next differential run starts: the manifest's choice, else the end of the last success. */
+export function nextDataFilterStart(manifest: DesiredManifest, record: AudienceRecord | undefined): number {
+  const explicit = manifest.manifest.ingestion.dataFilterStartTime;
+  if (explicit !== undefined) return explicit;
+  let end = 0;
+  for (const run of record?.runs ?? []) {
+    if (run.status === 'SUCCESS') end = Math.max(end, run.dataFilterEndTime ?? run.createdAt);
+  }
+  return end;
+}
+
+/** The run a created (or re-created) audience gets first, if its manifest asks for one. */
+export function onCreateRun(manifest: DesiredManifest): RunRequest | undefined {
+  if (!manifest.manifest.ingestion.onCreate) return undefined;
+  return { reason: 'onCreate', dataFilterStartTime: manifest.manifest.ingestion.dataFilterStartTime ?? 0 };
+}
+
+/** The run an existing audience needs now: a new request token, or the period elapsed. */
+export function dueRun(
+  manifest: DesiredManifest,
+  record: AudienceRecord,
+  now: number,
+): RunRequest | undefined {
+  const { ingestion } = manifest.manifest;
+  const latest = latestRun(record.runs);
+  const inProgress = latest && !isRunFinal(latest) ? latest : undefined;
+  const start = nextDataFilterStart(manifest, record);
+  if (ingestion.request !== undefined && ingestion.request !== record.applied?.ingestionRequest) {
+    return {
+      reason: `request:${ingestion.request}`,
+      dataFilterStartTime: start,
+      ...(inProgress ? { waitsForRunId: inProgress.runId } : {}),
+    };
+  }
+  if (ingestion.every === undefined || inProgress) return undefined;
+  const appliedAt = record.applied ? Math.floor(Date.parse(record.applied.at) / 1000) : 0;
+  const since = latest?.createdAt ?? appliedAt;
+  if (now - since < durationSeconds(ingestion.every)) return undefined;
+  return { reason: 'every', dataFilterStartTime: start };
+}
+
+/**
+ * Marks the run steps that do not fit the daily guardrails as deferred, in plan order,
+ * so a reconciler never burns a sandbox's budget in one pass.
+ */
+export function applyRunBudget(
+  steps: Step[],
+  records: ReadonlyMap<string, AudienceRecord>,
+  budget: RunBudget,
+  now: number,
+): void {
+  const since = now - DAY_SECONDS;
+  const usedBySandbox = new Map<string, number>();
+  const usedByAudience = new Map<string, number>();
+  for (const [id, record] of records) {
+    const recent = record.runs.filter((run) => run.createdAt > since).length;
+    usedByAudience.set(id, recent);
+    usedBySandbox.set(record.sandbox, (usedBySandbox.get(record.sandbox) ?? 0) + recent);
+  }
+  for (const step of steps) {
+    if (step.kind !== 'run' || step.blocked) continue;
+    const id = `${step.sandbox}/${step.key}`;
+    const sandboxUsed = usedBySandbox.get(step.sandbox) ?? 0;
+    const audienceUsed = usedByAudience.get(id) ?? 0;
+    if (sandboxUsed >= budget.perSandboxPerDay) {
+      step.deferred = `sandbox "${step.sandbox}" has used its ${budget.perSandboxPerDay} runs of the last 24 h`;
+    } else if (audienceUsed >= budget.perAudiencePerDay) {
+      step.deferred = `audience has used its ${budget.perAudiencePerDay} runs of the last 24 h`;
+    } else {
+      usedBySandbox.set(step.sandbox, sandboxUsed + 1);
+      usedByAudience.set(id, audienceUsed + 1);
+    }
+  }
+}

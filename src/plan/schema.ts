@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { NormalSpec } from '../manifest/normal-spec.js';
+import { AudienceSpec } from '../manifest/schema.js';
+
+export const StepKind = z.enum(['create', 'update', 'replace', 'delete', 'forget', 'run']);
+export type StepKind = z.infer<typeof StepKind>;
+
+/** One property that differs between what was applied and what the manifest says. */
+export const FieldChange = z.object({
+  path: z.string(),
+  before: z.unknown().optional(),
+  after: z.unknown().optional(),
+  /** True when PATCH cannot change it: the audience must be deleted and created again. */
+  forcesReplacement: z.boolean(),
+});
+export type FieldChange = z.infer<typeof FieldChange>;
+
+export const RunRequest = z.object({
+  /** `onCreate`, `request:<token>` or `every`. */
+  reason: z.string(),
+  dataFilterStartTime: z.number().int(),
+  /** A run of this audience was in progress when planned: the executor waits for it. */
+  waitsForRunId: z.string().optional(),
+});
+export type RunRequest = z.infer<typeof RunRequest>;
+
+/** What the state records once a create, update or replace step succeeds. */
+export const AppliedTarget = z.object({
+  spec: NormalSpec,
+  hash: z.string(),
+  ingestionRequest: z.string().optional(),
+  deletionPolicy: z.enum(['Delete', 'Orphan']),
+});
+export type AppliedTarget = z.infer<typeof AppliedTarget>;
+
+export const Step = z.object({
+  /** `sandbox/key:kind`, unique within a plan. */
+  id: z.string(),
+  sandbox: z.string(),
+  key: z.string(),
+  kind: StepKind,
+  reason: z.string(),
+  /** Manifest file and line, where one defines the audience. */
+  source: z.string().optional(),
+  audienceId: z.string().optional(),
+  changes: z.array(FieldChange),
+  /** The POST body, for create and replace. */
+  create: AudienceSpec.optional(),
+  /** The PATCH body: only the PATCHable properties that changed. */
+  patch: z.record(z.string(), z.unknown()).optional(),
+  target: AppliedTarget.optional(),
+  run: RunRequest.optional(),
+  /** Id of a step that must succeed first. */
+  dependsOn: z.string().optional(),
+  /** Why a guard stops this step; a blocked step is not applied. */
+  blocked: z.string().optional(),
+  /** Why this step waits for a later apply (the run budget); not an error. */
+  deferred: z.string().optional(),
+});
+export type Step = z.infer<typeof Step>;
+
+export const HeldAudience = z.object({ sandbox: z.string(), key: z.string(), reason: z.string() });
+export type HeldAudience = z.infer<typeof HeldAudience>;
+
+export const PlanDiagnostic = z.object({
+  severity: z.enum(['error', 'warning']),
+  file: z.string(),
+  line: z.number(),
+  column: z.number(),
+  rule: z.string(),
+  message: z.string(),
+});
+
+export const PlanSummary = z.object({
+  create: z.number(),
+  update: z.number(),
+  replace: z.number(),
+  delete: z.number(),
+  forget: z.number(),
+  run: z.number(),
+  blocked: z.number(),
+  deferred: z.number(),
+});
+export type PlanSummary = z.infer<typeof PlanSummary>;
+
+/** The plan, exactly as `--output json` prints it and `apply plan.json` reads it. */
+export const Plan = z.object({
+  formatVersion: z.literal(1),
+  /** The state the plan was made against; `apply plan.json` refuses it once the state moved. */
+  state: z.object({ lineage: z.string().optional(), serial: z.number().int() }),
+  summary: PlanSummary,
+  steps: z.array(Step),
+  held: z.array(HeldAudience),
+  diagnostics: z.array(PlanDiagnostic),
+});
+export type Plan = z.infer<typeof Plan>;
