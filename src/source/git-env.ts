@@ -107,12 +107,12 @@ export function allowedProtocols(options: GitSourceOptions): string {
 /** Writes the private HOME (0700) and returns the environment for every git process. */
 export async function prepareGitEnv(
   options: GitSourceOptions,
-  url: CheckedGitUrl,
+  configText: string,
   homeDir: string,
 ): Promise<Record<string, string>> {
   await mkdir(homeDir, { recursive: true, mode: 0o700 });
   await mkdir(path.join(homeDir, 'no-hooks'), { recursive: true, mode: 0o700 });
-  await writeFile(path.join(homeDir, '.gitconfig'), gitConfigText(options, url, homeDir), { mode: 0o600 });
+  await writeFile(path.join(homeDir, '.gitconfig'), configText, { mode: 0o600 });
   const env: Record<string, string> = {};
   for (const name of PASSTHROUGH) {
     const value = process.env[name];

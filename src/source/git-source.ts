@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { SourceSyncError } from './errors.js';
 import { materializeRevision, pruneRevisions, resolveSubPath } from './git-checkout.js';
-import { ALLOWED_GIT_ENV, prepareGitEnv } from './git-env.js';
+import { ALLOWED_GIT_ENV, gitConfigText, prepareGitEnv } from './git-env.js';
 import { toSyncError } from './git-errors.js';
 import { parseGitSourceOptions, type GitSourceInput, type GitSourceOptions } from './git-options.js';
 import { checkGitUrl, displayUrl, type CheckedGitUrl } from './git-url.js';
@@ -30,6 +30,7 @@ export class GitSource implements Source {
   readonly #log: Logger;
   readonly #secrets: string[];
   readonly #remoteRef: string;
+  readonly #configText: string;
   #env: Record<string, string> | undefined;
   #current: SourceRevision | undefined;
   #previous: string | undefined;
@@ -41,6 +42,7 @@ export class GitSource implements Source {
     this.#url = checkGitUrl(this.#options.url, { allowFileUrls: this.#options.allowFileUrls });
     this.#secrets = this.#options.token ? [this.#options.token] : [];
     this.#remoteRef = `refs/remotes/origin/${this.#options.branch}`;
+    this.#configText = gitConfigText(this.#options, this.#url, this.#dir('home'));
     this.#log = (deps.logger ?? pino({ level: 'silent' })).child({
       component: 'git-source',
       repo: displayUrl(this.#url.url),
@@ -74,7 +76,7 @@ export class GitSource implements Source {
 
   async #prepare(signal: AbortSignal | undefined): Promise<void> {
     if (this.#env) return;
-    this.#env = await prepareGitEnv(this.#options, this.#url, this.#dir('home'));
+    this.#env = await prepareGitEnv(this.#options, this.#configText, this.#dir('home'));
     const repo = this.#dir('repo');
     await mkdir(repo, { recursive: true, mode: 0o700 });
     const initialised = await stat(path.join(repo, '.git', 'HEAD')).then(
