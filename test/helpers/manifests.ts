@@ -1,0 +1,46 @@
+import { stringify } from 'yaml';
+import { loadManifests, type LoadResult } from '../../src/manifest/load.js';
+import type { ManifestInput } from '../../src/manifest/schema.js';
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/** A valid manifest object; override any part. */
+export function manifestObject(name: string, overrides: DeepPartial<ManifestInput> = {}): ManifestInput {
+  const base: ManifestInput = {
+    apiVersion: 'audiencectl/v1',
+    kind: 'ExternalAudience',
+    metadata: { name, ...overrides.metadata },
+    spec: {
+      name: `Audience ${name}`,
+      description: `About ${name}`,
+      fields: [
+        { name: 'email', type: 'string', identityNs: 'email' },
+        { name: 'tier', type: 'string', labels: ['core/C2'] },
+      ],
+      sourceSpec: {
+        path: `exports/${name}.csv`,
+        type: 'file',
+        sourceType: 'Cloud Storage',
+        cloudType: 'DLZ',
+      },
+      ttlInDays: 30,
+      labels: ['core/C1'],
+      originName: 'CUSTOM_UPLOAD',
+      ...(overrides.spec as object),
+    } as ManifestInput['spec'],
+    ...(overrides.ingestion ? { ingestion: overrides.ingestion as ManifestInput['ingestion'] } : {}),
+  };
+  return base;
+}
+
+export function manifestYaml(name: string, overrides: DeepPartial<ManifestInput> = {}): string {
+  return stringify(manifestObject(name, overrides));
+}
+
+/** Loads in-memory files as the loader would load a directory. */
+export function loadTexts(files: Record<string, string>, defaultSandbox = 'prod'): LoadResult {
+  return loadManifests(
+    Object.entries(files).map(([path, text]) => ({ path, text })),
+    { defaultSandbox },
+  );
+}

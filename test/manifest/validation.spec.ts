@@ -1,0 +1,374 @@
+import { describe, expect, it } from 'vitest';
+import { parseManifestFile } from '../../src/manifest/parse.js';
+import { loadTexts } from '../helpers/manifests.js';
+
+const VALID = `apiVersion: audiencectl/v1
+kind: ExternalAudience
+metadata:
+  name: gold
+spec:
+  name: Gold
+  description: Gold tier
+  fields:
+    - name: email
+      type: string
+      identityNs: email
+  sourceSpec:
+    path: crm/gold.csv
+    type: file
+    cloudType: S3
+    baseConnectionId: 1d1d4bc5-b527-46a3-9863-530246a61b2b
+  originName: CUSTOM_UPLOAD
+`;
+
+/** Replaces one line of VALID (1-based) with `replacement` lines. */
+function withLine(line: number, ...replacement: string[]): string {
+  const lines = VALID.split('\n');
+  lines.splice(line - 1, 1, ...replacement);
+  return lines.join('\n');
+}
+
+function errorsOf(text: string) {
+  return parseManifestFile('a.yaml', text).diagnostics.filter((d) => d.severity === 'error');
+}
+
+describe('manifest validation rules', () => {
+  it('accepts the valid manifest', () => {
+    const result = parseManifestFile('a.yaml', VALID);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.manifests).toHaveLength(1);
+  });
+
+  const cases: Array<{ rule: string; text: string; line: number; column: number; message: RegExp }> = [
+    {
+      rule: 'schema/invalid-value',
+      text: withLine(1, 'apiVersion: audiencectl/v2'),
+      line: 1,
+      column: 13,
+      message: /apiVersion: must be "audiencectl\/v1"/,
+    },
+    {
+      rule: 'schema/invalid-value',
+      text: withLine(2, 'kind: Audience'),
+      line: 2,
+      column: 7,
+      message: /kind: must be "ExternalAudience"/,
+    },
+    {
+      rule: 'schema/invalid-format',
+      text: withLine(4, '  name: Gold_Members'),
+      line: 4,
+      column: 9,
+      message: /metadata.name: must be lowercase/,
+    },
+    {
+      rule: 'schema/too-big',
+      text: withLine(4, `  name: ${'a'.repeat(64)}`),
+      line: 4,
+      column: 9,
+      message: /at most 63 characters/,
+    },
+    {
+      rule: 'schema/invalid-value',
+      text: withLine(4, '  name: gold', '  deletionPolicy: Keep'),
+      line: 5,
+      column: 19,
+      message: /"Delete", "Orphan"/,
+    },
+    {
+      rule: 'schema/unknown-key',
+      text: withLine(4, '  name: gold', '  nmae: typo'),
+      line: 5,
+      column: 3,
+      message: /unknown key "nmae"/,
+    },
+    {
+      rule: 'schema/invalid-type',
+      text: withLine(6, '  name: 12'),
+      line: 6,
+      column: 9,
+      message: /spec.name: must be a string, not number 12/,
+    },
+    {
+      rule: 'schema/invalid-value',
+      text: withLine(10, '      type: text'),
+      line: 10,
+      column: 13,
+      message:
+        /spec.fields\[0\].type: must be one of "string", "number", "long", "integer", "date", "datetime", "boolean"/,
+    },
+    {
+      rule: 'schema/invalid-type',
+      text: withLine(9, '    - type: string').replace('      type: string\n', ''),
+      line: 9,
+      column: 7,
+      message: /spec.fields\[0\].name: is required/,
+    },
+    {
+      rule: 'schema/too-small',
+      text: withLine(8, '  fields: []').replace(
+        /    - name: email\n      type: string\n      identityNs: email\n/,
+        '',
+      ),
+      line: 8,
+      column: 11,
+      message: /at least one field/,
+    },
+    {
+      rule: 'fields/unique-names',
+      text: withLine(11, '      identityNs: email', '    - name: email', '      type: number'),
+      line: 12,
+      column: 13,
+      message: /field name "email" is used twice/,
+    },
+    {
+      rule: 'schema/invalid-type',
+      text: VALID.replace('    path: crm/gold.csv\n', ''),
+      line: 13,
+      column: 5,
+      message: /spec.sourceSpec.path: is required/,
+    },
+    {
+      rule: 'schema/invalid-value',
+      text: withLine(14, '    type: table'),
+      line: 14,
+      column: 11,
+      message: /"file", "folder"/,
+    },
+    {
+      rule: 'schema/invalid-value',
+      text: withLine(15, '    cloudType: Azure'),
+      line: 15,
+      column: 16,
+      message: /"S3", "DLZ", "GCS", "SFTP"/,
+    },
+    {
+      rule: 'source/base-connection-required',
+      text: withLine(16, ''),
+      line: 13,
+      column: 5,
+      message: /baseConnectionId: is required when cloudType is S3/,
+    },
+    {
+      rule: 'schema/invalid-value',
+      text: withLine(16, '    baseConnectionId: x', '    sourceType: Local'),
+      line: 17,
+      column: 17,
+      message: /"Cloud Storage"/,
+    },
+    {
+      rule: 'schema/too-small',
+      text: withLine(17, '  originName: CUSTOM_UPLOAD', '  ttlInDays: 0'),
+      line: 18,
+      column: 14,
+      message: /ttlInDays: must be at least 1/,
+    },
+    {
+      rule: 'schema/too-big',
+      text: withLine(17, '  originName: CUSTOM_UPLOAD', '  ttlInDays: "91"'),
+      line: 18,
+      column: 14,
+      message: /ttlInDays: must be at most 90/,
+    },
+    {
+      rule: 'schema/invalid-type',
+      text: withLine(17, '  originName: CUSTOM_UPLOAD', '  ttlInDays: "forty"'),
+      line: 18,
+      column: 14,
+      message: /ttlInDays: must be a number, not string "forty"/,
+    },
+    {
+      rule: 'schema/invalid-type',
+      text: withLine(17, '  originName: CUSTOM_UPLOAD', '  ttlInDays: 4.5'),
+      line: 18,
+      column: 14,
+      message: /ttlInDays: must be a whole number/,
+    },
+    {
+      rule: 'schema/invalid-value',
+      text: withLine(17, '  originName: CUSTOM_UPLOAD', '  audienceType: accounts'),
+      line: 18,
+      column: 17,
+      message: /audienceType: must be "people"/,
+    },
+    {
+      rule: 'schema/invalid-type',
+      text: withLine(17, ''),
+      line: 6,
+      column: 3,
+      message: /spec.originName: is required/,
+    },
+    {
+      rule: 'schema/unknown-key',
+      text: withLine(17, '  originName: CUSTOM_UPLOAD', '  ttl: 30'),
+      line: 18,
+      column: 3,
+      message: /unknown key "ttl"/,
+    },
+    {
+      rule: 'schema/invalid-type',
+      text: withLine(17, '  originName: CUSTOM_UPLOAD', '  labels: core/C1'),
+      line: 18,
+      column: 11,
+      message: /labels: must be a array|labels: must be a list/,
+    },
+    {
+      rule: 'schema/invalid-format',
+      text: `${VALID}ingestion:\n  every: daily\n`,
+      line: 19,
+      column: 10,
+      message: /ingestion.every: must be a duration/,
+    },
+    {
+      rule: 'schema/invalid-type',
+      text: `${VALID}ingestion:\n  onCreate: yes\n`,
+      line: 19,
+      column: 13,
+      message: /ingestion.onCreate: must be a boolean/,
+    },
+    {
+      rule: 'schema/too-small',
+      text: `${VALID}ingestion:\n  dataFilterStartTime: -1\n`,
+      line: 19,
+      column: 24,
+      message: /at least 0/,
+    },
+    {
+      rule: 'yaml/duplicate-key',
+      text: withLine(6, '  name: Gold', '  name: Gold again'),
+      line: 7,
+      column: 3,
+      message: /unique/,
+    },
+  ];
+
+  it.each(cases)('$rule at $line:$column ($message)', ({ rule, text, line, column, message }) => {
+    const errors = errorsOf(text);
+    const match = errors.find((e) => e.rule === rule);
+    expect(match, JSON.stringify(errors, null, 2)).toBeDefined();
+    expect(match!.message).toMatch(message);
+    expect({ line: match!.line, column: match!.column }).toEqual({ line, column });
+    expect(match!.file).toBe('a.yaml');
+  });
+
+  it('accepts sourceSpec wrapped in params, as the reference sample sends it', () => {
+    const text = VALID.replace('  sourceSpec:\n', '  sourceSpec:\n    params:\n').replace(
+      /^    (path|type|cloudType|baseConnectionId):/gm,
+      '      $1:',
+    );
+    expect(errorsOf(text)).toEqual([]);
+  });
+
+  it('reports a problem inside params at its own line', () => {
+    const text = VALID.replace('  sourceSpec:\n', '  sourceSpec:\n    params:\n')
+      .replace(/^    (path|type|cloudType|baseConnectionId):/gm, '      $1:')
+      .replace('type: file', 'type: blob');
+    const error = errorsOf(text).find((e) => e.message.includes('sourceSpec.params.type'));
+    expect(error).toMatchObject({ line: 15, rule: 'schema/invalid-value' });
+  });
+
+  it('accepts every field type', () => {
+    for (const type of ['string', 'number', 'long', 'integer', 'date', 'datetime', 'boolean']) {
+      expect(errorsOf(withLine(10, `      type: ${type}`))).toEqual([]);
+    }
+  });
+
+  it('does not need baseConnectionId for DLZ or without cloudType', () => {
+    expect(errorsOf(withLine(15, '    cloudType: DLZ').replace(/    baseConnectionId: .*\n/, ''))).toEqual(
+      [],
+    );
+    expect(errorsOf(withLine(15, '').replace(/    baseConnectionId: .*\n/, ''))).toEqual([]);
+  });
+
+  it('refuses a billion-laughs file quickly, with a diagnostic', () => {
+    let text = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
+    for (let i = 0; i < 9; i += 1) {
+      const prev = i === 0 ? 'a' : `b${i - 1}`;
+      text += `b${i}: &b${i} [${Array(9).fill(`*${prev}`).join(',')}]\n`;
+    }
+    const started = performance.now();
+    const result = parseManifestFile('laughs.yaml', text);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(result.diagnostics.map((d) => d.rule)).toContain('yaml/aliases');
+    expect(result.unreadable).toBe(true);
+  });
+
+  it('reports a YAML syntax error at its place', () => {
+    const [error] = errorsOf(withLine(6, '  name: [unclosed'));
+    expect(error).toMatchObject({ rule: 'yaml/syntax', file: 'a.yaml' });
+    expect(error!.line).toBeGreaterThanOrEqual(6);
+  });
+
+  it('refuses deep nesting without crashing', () => {
+    const block = Array.from({ length: 100 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n');
+    expect(parseManifestFile('deep.yaml', `${block} 1\n`).diagnostics.map((d) => d.rule)).toEqual([
+      'yaml/too-deep',
+    ]);
+    const flow = `${'['.repeat(20_000)}${']'.repeat(20_000)}\n`;
+    const result = parseManifestFile('flow.yaml', flow);
+    expect(result.diagnostics.length).toBeGreaterThan(0);
+    expect(result.unreadable).toBe(true);
+  });
+
+  it('treats __proto__ as an unknown key and pollutes nothing', () => {
+    const text = withLine(4, '  name: gold', '  __proto__: { polluted: true }');
+    const errors = errorsOf(text);
+    expect(errors.map((e) => e.message)).toContain('metadata.__proto__: unknown key "__proto__"');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('salvages the name of an invalid document so its audience is held, not deleted', () => {
+    const result = parseManifestFile('a.yaml', withLine(10, '      type: text'));
+    expect(result.salvaged).toEqual([{ key: 'gold', sandbox: undefined }]);
+    expect(result.unreadable).toBe(false);
+  });
+
+  it('reads several documents per file and skips empty ones', () => {
+    const text = `${VALID}---\n${VALID.replace('name: gold', 'name: silver')}---\n`;
+    const result = parseManifestFile('a.yaml', text);
+    expect(result.manifests.map((m) => [m.manifest.metadata.name, m.line])).toEqual([
+      ['gold', 1],
+      ['silver', 19],
+    ]);
+  });
+
+  it('names both files when one sandbox has the same name twice', () => {
+    const result = loadTexts({ 'one.yaml': VALID, 'two.yaml': VALID });
+    const errors = result.diagnostics.filter((d) => d.rule === 'manifest/duplicate-name');
+    expect(errors).toHaveLength(2);
+    expect(errors[0]!.message).toContain('one.yaml:1 and two.yaml:1');
+    expect(result.manifests).toEqual([]);
+    expect(result.held).toEqual([{ sandbox: 'prod', key: 'gold', file: 'one.yaml' }]);
+  });
+
+  it('allows the same name in two sandboxes', () => {
+    const result = loadTexts({
+      'one.yaml': VALID,
+      'two.yaml': withLine(4, '  name: gold', '  sandbox: dev'),
+    });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.manifests.map((m) => `${m.sandbox}/${m.key}`)).toEqual(['dev/gold', 'prod/gold']);
+  });
+});
+
+describe('warnings from newer API versions', () => {
+  const warnings = (text: string) =>
+    parseManifestFile('a.yaml', text)
+      .diagnostics.filter((d) => d.severity === 'warning')
+      .map((d) => d.rule);
+
+  it.each([
+    ['fields/identity-required', withLine(11, '')],
+    ['source/path-spaces', withLine(13, '    path: crm/gold members.csv')],
+    ['source/base-connection-unneeded', withLine(15, '    cloudType: DLZ')],
+    ['spec/origin-name', withLine(17, '  originName: SOMETHING_ELSE')],
+  ])('%s', (rule, text) => {
+    expect(warnings(text)).toContain(rule);
+    expect(errorsOf(text)).toEqual([]);
+  });
+
+  it('fields/max-count above 41 fields', () => {
+    const extra = Array.from({ length: 41 }, (_, i) => `    - { name: f${i}, type: string }`);
+    expect(warnings(withLine(11, '      identityNs: email', ...extra))).toContain('fields/max-count');
+  });
+});
