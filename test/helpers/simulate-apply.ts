@@ -1,0 +1,61 @@
+import type { Plan } from '../../src/plan/schema.js';
+import type { AudienceRecord, RecordedState } from '../../src/state/schema.js';
+
+/**
+ * What a fully successful apply does to the state, without any API: the planner's
+ * property tests use it to check that planning again after applying gives nothing.
+ */
+export function simulateApply(plan: Plan, state: RecordedState, now: number): RecordedState {
+  const records = new Map(state.audiences.map((r) => [`${r.sandbox}/${r.key}`, structuredClone(r)]));
+  let counter = 0;
+  for (const step of plan.steps) {
+    if (step.blocked || step.deferred) continue;
+    const id = `${step.sandbox}/${step.key}`;
+    const at = new Date(now * 1000).toISOString();
+    switch (step.kind) {
+      case 'create':
+      case 'replace':
+      case 'update': {
+        const target = step.target!;
+        const previous = records.get(id);
+        const fresh = step.kind !== 'update';
+        const record: AudienceRecord = {
+          schemaVersion: 1,
+          sandbox: step.sandbox,
+          key: step.key,
+          audienceId: fresh ? `aud-${(counter += 1)}` : previous!.audienceId!,
+          deletionPolicy: target.deletionPolicy,
+          applied: {
+            spec: target.spec,
+            hash: target.hash,
+            ...(target.ingestionRequest === undefined ? {} : { ingestionRequest: target.ingestionRequest }),
+            at,
+          },
+          runs: fresh ? [] : (previous?.runs ?? []),
+        };
+        records.set(id, record);
+        break;
+      }
+      case 'run': {
+        const record = records.get(id)!;
+        const reason = step.run!.reason;
+        record.runs.unshift({
+          runId: `run-${(counter += 1)}`,
+          status: 'SUCCESS',
+          createdAt: now,
+          dataFilterStartTime: step.run!.dataFilterStartTime,
+          dataFilterEndTime: now,
+          reason,
+        });
+        if (reason.startsWith('request:') && record.applied)
+          record.applied.ingestionRequest = reason.slice(8);
+        break;
+      }
+      case 'delete':
+      case 'forget':
+        records.delete(id);
+        break;
+    }
+  }
+  return { meta: state.meta, audiences: [...records.values()] };
+}
