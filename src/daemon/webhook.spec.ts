@@ -1,0 +1,115 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { decideWebhook, signWebhook, verifyWebhookSignature, type WebhookRequest } from './webhook.js';
+
+const SECRET = 'webhook-secret';
+
+function delivery(event: string, payload: unknown, overrides: Partial<WebhookRequest> = {}): WebhookRequest {
+  const body = Buffer.from(JSON.stringify(payload));
+  return { body, event, signature: signWebhook(SECRET, body), contentType: 'application/json', ...overrides };
+}
+
+describe('verifyWebhookSignature', () => {
+  const body = Buffer.from('{"zen":"Keep it logically awesome."}');
+
+  it('matches the HMAC-SHA256 of the raw body as GitHub computes it', () => {
+    const digest = createHmac('sha256', SECRET).update(body).digest('hex');
+    expect(signWebhook(SECRET, body)).toBe(`sha256=${digest}`);
+    expect(verifyWebhookSignature(SECRET, body, `sha256=${digest}`)).toBe(true);
+    expect(verifyWebhookSignature(SECRET, body, `sha256=${digest.toUpperCase()}`)).toBe(true);
+  });
+
+  // GitHub's documented test vector for X-Hub-Signature-256.
+  it('agrees with the GitHub documentation example', () => {
+    const header = 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17';
+    expect(verifyWebhookSignature("It's a Secret to Everybody", Buffer.from('Hello, World!'), header)).toBe(
+      true,
+    );
+  });
+
+  it.each([
+    ['no header', undefined],
+    ['empty', ''],
+    ['sha1 header', `sha1=${createHmac('sha1', SECRET).update(body).digest('hex')}`],
+    ['no prefix', createHmac('sha256', SECRET).update(body).digest('hex')],
+    ['too short', 'sha256=abcd'],
+    ['too long', `${signWebhook(SECRET, body)}00`],
+    ['not hex', `sha256=${'z'.repeat(64)}`],
+    ['other secret', signWebhook('other', body)],
+    ['other body', signWebhook(SECRET, Buffer.from('{}'))],
+  ])('refuses %s', (_name, header) => {
+    expect(verifyWebhookSignature(SECRET, body, header)).toBe(false);
+  });
+
+  it('refuses everything when no secret is configured', () => {
+    expect(verifyWebhookSignature('', body, signWebhook('', body))).toBe(false);
+  });
+});
+
+describe('decideWebhook', () => {
+  it('syncs on a push to the watched branch', () => {
+    const decision = decideWebhook(
+      SECRET,
+      'main',
+      delivery('push', { ref: 'refs/heads/main', after: 'abc123' }),
+    );
+    expect(decision).toEqual({ action: 'sync', ref: 'refs/heads/main', after: 'abc123' });
+  });
+
+  it('reads form-encoded deliveries too', () => {
+    const body = Buffer.from(
+      new URLSearchParams({ payload: JSON.stringify({ ref: 'refs/heads/main' }) }).toString(),
+    );
+    const decision = decideWebhook(SECRET, 'main', {
+      body,
+      event: 'push',
+      signature: signWebhook(SECRET, body),
+      contentType: 'application/x-www-form-urlencoded',
+    });
+    expect(decision).toMatchObject({ action: 'sync', ref: 'refs/heads/main' });
+  });
+
+  it('ignores pushes to other branches and tags, and pings', () => {
+    for (const ref of [
+      'refs/heads/develop',
+      'refs/heads/main-2',
+      'refs/tags/main',
+      'refs/heads/feature/main',
+    ]) {
+      expect(decideWebhook(SECRET, 'main', delivery('push', { ref }))).toEqual({
+        action: 'ignore',
+        reason: 'other-branch',
+        ref,
+      });
+    }
+    expect(decideWebhook(SECRET, 'main', delivery('ping', { zen: 'x', hook_id: 1 }))).toEqual({
+      action: 'ignore',
+      reason: 'ping',
+    });
+  });
+
+  it('checks the signature before looking at the event', () => {
+    const forged = delivery('push', { ref: 'refs/heads/main' }, { signature: signWebhook('guess', 'x') });
+    expect(decideWebhook(SECRET, 'main', forged)).toMatchObject({ action: 'reject', status: 401 });
+    const ping = delivery('ping', {}, { signature: undefined });
+    expect(decideWebhook(SECRET, 'main', ping)).toMatchObject({ action: 'reject', status: 401 });
+  });
+
+  it('rejects other events and malformed pushes with 400', () => {
+    expect(decideWebhook(SECRET, 'main', delivery('issues', { action: 'opened' }))).toMatchObject({
+      action: 'reject',
+      status: 400,
+      reason: 'unsupported event "issues"',
+    });
+    expect(decideWebhook(SECRET, 'main', delivery('push', { after: 'x' }))).toMatchObject({ status: 400 });
+    const notJson = Buffer.from('not json');
+    expect(
+      decideWebhook(SECRET, 'main', {
+        body: notJson,
+        event: 'push',
+        signature: signWebhook(SECRET, notJson),
+        contentType: 'application/json',
+      }),
+    ).toMatchObject({ status: 400 });
+  });
+});

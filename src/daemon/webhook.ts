@@ -1,0 +1,80 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+
+/** What to do with one webhook delivery; the HTTP layer maps it to a status. */
+export type WebhookDecision =
+  | { action: 'sync'; ref: string; after: string | undefined }
+  | { action: 'ignore'; reason: 'ping' | 'other-branch'; ref?: string }
+  | { action: 'reject'; status: 400 | 401; reason: string };
+
+export type WebhookRequest = {
+  /** The raw request body, exactly as received: the signature covers these bytes. */
+  body: Buffer;
+  /** `X-Hub-Signature-256`. */
+  signature: string | undefined;
+  /** `X-GitHub-Event`. */
+  event: string | undefined;
+  /** `Content-Type`: GitHub sends JSON, or a form with a `payload` field. */
+  contentType: string | undefined;
+};
+
+const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
+
+/** The `X-Hub-Signature-256` value GitHub would send for `body`. */
+export function signWebhook(secret: string, body: Buffer | string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/**
+ * Checks the HMAC in constant time. The header is parsed to exactly 32 bytes
+ * first, so timingSafeEqual never sees buffers of different lengths (it throws on
+ * those) and the comparison time does not depend on where the digests differ.
+ */
+export function verifyWebhookSignature(secret: string, body: Buffer, header: string | undefined): boolean {
+  if (secret.length === 0 || header === undefined) return false;
+  const hex = SIGNATURE.exec(header.trim())?.[1];
+  if (hex === undefined) return false;
+  const given = Buffer.from(hex, 'hex');
+  const expected = createHmac('sha256', secret).update(body).digest();
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+// Only the fields we use, read loosely: GitHub adds fields over time.
+const PushEvent = z.object({ ref: z.string().min(1), after: z.string().optional() });
+
+function parseBody(body: Buffer, contentType: string | undefined): unknown {
+  const text = body.toString('utf8');
+  const json = contentType?.toLowerCase().startsWith('application/x-www-form-urlencoded')
+    ? (new URLSearchParams(text).get('payload') ?? '')
+    : text;
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Decides a delivery: the signature first (nothing is parsed before it passes),
+ * then `ping` (accepted, no sync), then `push` to `refs/heads/<branch>` (sync) or to
+ * another ref (ignored: GitHub cannot filter pushes by branch). Any other event is
+ * rejected with 400 so a webhook subscribed to too much shows up as failing.
+ */
+export function decideWebhook(secret: string, branch: string, request: WebhookRequest): WebhookDecision {
+  if (!verifyWebhookSignature(secret, request.body, request.signature)) {
+    return { action: 'reject', status: 401, reason: 'missing or invalid X-Hub-Signature-256' };
+  }
+  if (request.event === 'ping') return { action: 'ignore', reason: 'ping' };
+  if (request.event !== 'push') {
+    return {
+      action: 'reject',
+      status: 400,
+      reason: `unsupported event ${JSON.stringify(request.event ?? '')}`,
+    };
+  }
+  const push = PushEvent.safeParse(parseBody(request.body, request.contentType));
+  if (!push.success) return { action: 'reject', status: 400, reason: 'push payload without a ref' };
+  const { ref, after } = push.data;
+  if (ref !== `refs/heads/${branch}`) return { action: 'ignore', reason: 'other-branch', ref };
+  return { action: 'sync', ref, after };
+}
