@@ -1,0 +1,111 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { manifestJsonSchema } from '../../src/manifest/json-schema.js';
+import { plan } from '../../src/plan/plan.js';
+import { renderJson } from '../../src/plan/render/json.js';
+import { MARKDOWN_LIMIT, renderMarkdown } from '../../src/plan/render/markdown.js';
+import { renderText } from '../../src/plan/render/text.js';
+import { loadTexts, manifestYaml } from '../helpers/manifests.js';
+import { appliedState, EMPTY, options } from '../helpers/planning.js';
+
+const sample = () => {
+  const state = appliedState(
+    loadTexts({
+      'g.yaml': manifestYaml('gold'),
+      's.yaml': manifestYaml('silver'),
+      'b.yaml': manifestYaml('bronze'),
+    }),
+  );
+  const desired = loadTexts({
+    'g.yaml': manifestYaml('gold', { spec: { description: 'new', labels: ['core/C1', 'core/C5'] } }),
+    's.yaml': manifestYaml('silver', { spec: { name: 'Silver renamed' } }),
+    'p.yaml': manifestYaml('platinum'),
+    'bad.yaml': manifestYaml('broken').replace('type: file', 'type: blob'),
+  });
+  return plan(desired, state, options());
+};
+
+describe('text renderer', () => {
+  it('shows Terraform-like symbols, field diffs, guards and diagnostics, without colour', () => {
+    const text = renderText(sample(), { color: false });
+    expect(text).not.toContain('\u001b[');
+    expect(text).toContain('  ~ prod/gold update: description, labels changed  (g.yaml:1)');
+    expect(text).toContain('        ~ description: "About gold" -> "new"');
+    expect(text).toContain('        ~ labels: [core/C1] -> [core/C1, core/C5]');
+    expect(text).toContain('-/+ prod/silver replace: name cannot be changed in place (forces replacement)');
+    expect(text).toContain('~ name: "Audience silver" -> "Silver renamed"  # forces replacement');
+    expect(text).toContain('  + prod/platinum create: new manifest');
+    expect(text).toContain('  > prod/platinum run: first run after creation');
+    expect(text).toContain('  - prod/bronze delete: manifest removed');
+    expect(text).toMatch(/bad\.yaml:\d+:\d+: error: spec\.sourceSpec\.type/);
+  });
+
+  it('colours only when asked', () => {
+    expect(renderText(sample(), { color: true })).toContain('\u001b[32m');
+  });
+
+  it('says so when there is nothing to do', () => {
+    expect(renderText(plan(loadTexts({}), EMPTY, options()), { color: false })).toBe(
+      'No changes. The audiences match the manifests.\n',
+    );
+  });
+});
+
+describe('JSON renderer', () => {
+  it('has the documented top-level shape, and every step names sandbox, key, kind and reason', () => {
+    const json = JSON.parse(renderJson(sample())) as Record<string, unknown>;
+    expect(Object.keys(json)).toEqual(['formatVersion', 'state', 'summary', 'steps', 'held', 'diagnostics']);
+    expect(json.formatVersion).toBe(1);
+    expect(json.summary).toEqual({
+      create: 1,
+      update: 1,
+      replace: 0,
+      delete: 1,
+      forget: 0,
+      run: 1,
+      blocked: 1,
+      deferred: 0,
+    });
+    for (const step of json.steps as Array<Record<string, unknown>>) {
+      expect(step).toMatchObject({
+        sandbox: 'prod',
+        key: expect.any(String),
+        kind: expect.any(String),
+        reason: expect.any(String),
+      });
+    }
+  });
+});
+
+describe('Markdown renderer', () => {
+  it('puts the summary table first, one collapsible section per audience, then diagnostics', () => {
+    const md = renderMarkdown(sample());
+    expect(md.indexOf('| create | update |')).toBeLessThan(md.indexOf('<details>'));
+    expect(md.match(/<details>/g)).toHaveLength(4);
+    expect(md).toContain('<code>prod/silver</code>: -/+ replace (blocked)');
+    expect(md).toMatch(/\*\*Diagnostics:\*\* 1 error\(s\)/);
+  });
+
+  it('stays under the comment limit however big the plan, saying what it folded', () => {
+    const files = Object.fromEntries(
+      Array.from({ length: 3000 }, (_, i) => [
+        `a${i}.yaml`,
+        manifestYaml(`audience-${i}`, { spec: { description: 'x'.repeat(200) } }),
+      ]),
+    );
+    const md = renderMarkdown(plan(loadTexts(files), EMPTY, options()));
+    expect(md.length).toBeLessThanOrEqual(MARKDOWN_LIMIT);
+    expect(md).toMatch(/_\d+ more audience\(s\) folded to stay under GitHub's comment limit/);
+    expect(md).toContain('| 3000 | 0 | 0 | 0 | 0 | 100 | 0 | 2900 |');
+  });
+});
+
+describe('manifest JSON Schema', () => {
+  it('is up to date with the zod schema (run `npm run gen:schema`)', async () => {
+    const committed = await readFile(
+      new URL('../../specs/audience-manifest.schema.json', import.meta.url),
+      'utf8',
+    );
+    expect(committed).toBe(manifestJsonSchema());
+  });
+});
