@@ -1,0 +1,68 @@
+/**
+ * The contract between the reconcile loop and the HTTP server: the loop owns the
+ * state and implements `DaemonStatusProvider`; the server only reads it and calls
+ * `WebhookTarget.onPush`. Everything here is plain JSON-serialisable data.
+ */
+
+/** An error as shown to operators: stable code, actionable message, no secrets. */
+export type ErrorInfo = { code: string; message: string; at: string };
+
+/** A manifest problem found while loading a revision (the broken file applies nothing). */
+export type DiagnosticInfo = { file: string; line?: number; column?: number; rule?: string; message: string };
+
+export type AudienceState = 'in-sync' | 'pending' | 'blocked' | 'failed' | 'backoff' | 'waiting-run';
+
+export type AudienceStatus = {
+  sandbox: string;
+  key: string;
+  state: AudienceState;
+  audienceId?: string;
+  lastError?: ErrorInfo;
+  /** When a failed audience is retried (exponential backoff), ISO 8601. */
+  nextAttemptAt?: string;
+};
+
+export type StatusSnapshot = {
+  /** `dry-run` publishes plans and applies nothing. */
+  mode: 'apply' | 'dry-run';
+  source: {
+    /** Revision of the last successful sync, or null before the first one. */
+    revision: string | null;
+    lastSyncAt: string | null;
+    lastError: ErrorInfo | null;
+  };
+  reconcile: {
+    running: boolean;
+    lastStartedAt: string | null;
+    lastFinishedAt: string | null;
+    lastResult: 'success' | 'failure' | 'aborted' | null;
+    lastError: ErrorInfo | null;
+  };
+  /** Step counts of the last plan by kind (create, patch, run, delete, blocked, deferred...). */
+  plan: { revision: string; summary: Record<string, number> } | null;
+  diagnostics: DiagnosticInfo[];
+  audiences: AudienceStatus[];
+};
+
+export type Readiness = { ready: true } | { ready: false; reason: string };
+
+/** Implemented by the reconcile loop; called on every request, so keep it cheap. */
+export interface DaemonStatusProvider {
+  /** Ready once the first sync succeeded (a plan can be served from a real revision). */
+  readiness(): Readiness;
+  status(): StatusSnapshot;
+  /** The last plan rendered as Markdown, or undefined before the first plan. */
+  planMarkdown(): string | undefined;
+}
+
+/** A verified push to the watched branch. */
+export type PushNotice = { ref: string; after: string | undefined; deliveryId: string | undefined };
+
+export interface WebhookTarget {
+  /** HMAC secret shared with GitHub (`AUDIENCECTL_WEBHOOK_SECRET`). */
+  secret: string;
+  /** The branch the source follows: only pushes to `refs/heads/<branch>` trigger. */
+  branch: string;
+  /** Must return quickly: schedule a sync, do not run it here (GitHub times out at 10 s). */
+  onPush(notice: PushNotice): void;
+}
