@@ -107,27 +107,40 @@ async function tryCreate(file: string, holder: LockHolder): Promise<boolean> {
  * (O_EXCL) makes sure two lockers never both remove it, which would let the second
  * remove the fresh lock of the first.
  */
-async function takeOver(file: string, seen: LockObservation, isStale: (o: LockObservation) => boolean) {
+async function takeOver(
+  file: string,
+  seen: LockObservation,
+  isStale: (o: LockObservation) => boolean,
+): Promise<boolean> {
   const guard = `${file}.takeover`;
   try {
     await (await open(guard, 'wx')).close();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new StateWriteError(
+        'STATE_UNWRITABLE',
+        `cannot take over the state lock ${file}: ${reasonOf(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
     const info = await stat(guard).catch(() => undefined);
     if (info && Date.now() - info.mtimeMs > TAKEOVER_GUARD_STALE_MS)
       await unlink(guard).catch(() => undefined);
-    return;
+    return false;
   }
   try {
     const again = await observe(file);
     if (again && again.raw === seen.raw && isStale(again)) await unlink(file).catch(() => undefined);
+    return true;
   } finally {
     await unlink(guard).catch(() => undefined);
   }
 }
 
 function lockedError(file: string, seen: LockObservation, waitedMs: number): StateLockedError {
-  const waited = waitedMs > 0 ? ` after waiting ${Math.round(waitedMs / 1000)} s` : '';
+  const waited = waitedMs > 0 ? ` after waiting ${(waitedMs / 1000).toFixed(1)} s` : '';
   return new StateLockedError(
     'STATE_LOCKED',
     `the state store is locked by ${describeHolder(seen.holder)}${waited}. ` +
@@ -158,8 +171,9 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
     if (!seen) continue;
     const reason = staleReason(seen, Date.now(), staleAfterMs, nonces);
     if (reason) {
-      await takeOver(file, seen, isStale);
       tookOver = { holder: seen.holder, reason };
+      // Another locker is taking it over right now: give it a moment.
+      if (!(await takeOver(file, seen, isStale))) await sleep(Math.min(pollMs, 20));
       continue;
     }
     const waited = Date.now() - started;

@@ -1,13 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
+import { afterAll } from 'vitest';
 import type { AppliedSpec, AudienceRecord } from '../../src/state/schema.js';
 
-/** A fresh temp directory per call, removed after the test. */
+/** A fresh temp directory per call, all removed after the file's tests (safe for concurrent tests). */
 export function useTempDirs(): () => Promise<string> {
   const made: string[] = [];
-  afterEach(async () => {
+  afterAll(async () => {
     await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
   });
   return async () => {

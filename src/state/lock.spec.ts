@@ -1,0 +1,149 @@
+import { execFile } from 'node:child_process';
+import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { aRecord, useTempDirs } from '../../test/state/helpers.js';
+import { FileStateStore } from './file-store.js';
+import { lockPath } from './paths.js';
+import type { LockHolder } from './lock-holder.js';
+
+const tempDir = useTempDirs();
+const open: FileStateStore[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((store) => store.unlock()));
+});
+
+function track(store: FileStateStore): FileStateStore {
+  open.push(store);
+  return store;
+}
+
+async function plantLock(dir: string, holder: Partial<LockHolder>, ageMs = 0): Promise<string> {
+  const file = lockPath(dir);
+  const full: LockHolder = {
+    pid: 4242,
+    hostname: 'elsewhere',
+    since: '2026-11-22T08:00:00.000Z',
+    command: 'audiencectl apply',
+    nonce: 'planted',
+    ...holder,
+  };
+  await writeFile(file, JSON.stringify(full));
+  const when = new Date(Date.now() - ageMs);
+  await utimes(file, when, when);
+  return file;
+}
+
+/** A pid that certainly belonged to a process on this host and is now gone. */
+async function deadPid(): Promise<number> {
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    '-e',
+    'process.stdout.write(String(process.pid))',
+  ]);
+  return Number(stdout);
+}
+
+describe('store lock', () => {
+  it('refuses a second locker with who holds it, since when, and what to do', async () => {
+    const dir = await tempDir();
+    await track(new FileStateStore(dir)).lock({ command: 'audiencectl apply' });
+    const second = new FileStateStore(dir);
+    const refused = second.lock();
+    await expect(refused).rejects.toMatchObject({ name: 'StateLockedError', code: 'STATE_LOCKED' });
+    const message = await refused.catch((error: Error) => error.message);
+    expect(message).toContain(`pid ${process.pid} on host ${os.hostname()} (audiencectl apply) since 20`);
+    expect(message).toContain('--lock-timeout');
+    expect(message).toContain(lockPath(dir));
+  });
+
+  it('waits up to the timeout, then says how long it waited', async () => {
+    const dir = await tempDir();
+    await track(new FileStateStore(dir)).lock();
+    const started = Date.now();
+    await expect(new FileStateStore(dir).lock({ timeoutMs: 300, pollMs: 50 })).rejects.toThrow(
+      /after waiting/,
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  it('gets the lock once the holder lets go while it waits', async () => {
+    const dir = await tempDir();
+    const first = new FileStateStore(dir);
+    await first.lock();
+    setTimeout(() => void first.unlock(), 150);
+    const info = await track(new FileStateStore(dir)).lock({ timeoutMs: 5000, pollMs: 20 });
+    expect(info.tookOver).toBeUndefined();
+  });
+
+  it('takes over a lock whose process is dead on this host', async () => {
+    const dir = await tempDir();
+    const pid = await deadPid();
+    await plantLock(dir, { pid, hostname: os.hostname() });
+    const info = await track(new FileStateStore(dir)).lock();
+    expect(info.tookOver).toMatchObject({ reason: 'dead-pid', holder: { pid } });
+    expect(JSON.parse(await readFile(lockPath(dir), 'utf8'))).toMatchObject({ pid: process.pid });
+  });
+
+  it('takes over a lock left by an earlier process with our own pid (a restarted container)', async () => {
+    const dir = await tempDir();
+    await plantLock(dir, { pid: process.pid, hostname: os.hostname() });
+    const info = await track(new FileStateStore(dir)).lock();
+    expect(info.tookOver?.reason).toBe('reused-pid');
+  });
+
+  it('respects a fresh lock from another host and takes over an expired one', async () => {
+    const dir = await tempDir();
+    await plantLock(dir, {}, 1000);
+    await expect(new FileStateStore(dir).lock({ staleAfterMs: 60_000 })).rejects.toThrow(
+      /pid 4242 on host elsewhere \(audiencectl apply\) since 2026-11-22T08:00:00.000Z/,
+    );
+    await plantLock(dir, {}, 120_000);
+    const info = await track(new FileStateStore(dir)).lock({ staleAfterMs: 60_000 });
+    expect(info.tookOver?.reason).toBe('expired');
+  });
+
+  it('treats an unreadable lock file as held until it expires', async () => {
+    const dir = await tempDir();
+    const file = lockPath(dir);
+    await writeFile(file, 'garbage');
+    await expect(new FileStateStore(dir).lock()).rejects.toThrow(/unknown process/);
+    const old = new Date(Date.now() - 120_000);
+    await utimes(file, old, old);
+    expect((await track(new FileStateStore(dir)).lock()).tookOver?.reason).toBe('expired');
+  });
+
+  it('refreshes the lock file while held, so other hosts do not judge it stale', async () => {
+    const dir = await tempDir();
+    await track(new FileStateStore(dir)).lock({ staleAfterMs: 200 });
+    const old = new Date(Date.now() - 100_000);
+    await utimes(lockPath(dir), old, old);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(Date.now() - (await stat(lockPath(dir))).mtimeMs).toBeLessThan(1000);
+  });
+
+  it('stops writing once another process has taken the lock', async () => {
+    const dir = await tempDir();
+    const store = new FileStateStore(dir);
+    await store.lock();
+    await store.put(aRecord('gold'));
+    await plantLock(dir, { nonce: 'intruder' });
+    await expect(store.put(aRecord('silver'))).rejects.toMatchObject({
+      code: 'STATE_LOCK_LOST',
+      message: expect.stringContaining('pid 4242 on host elsewhere') as string,
+    });
+    expect(await store.get('prod', 'silver')).toBeUndefined();
+    await store.unlock();
+    // Not ours any more: unlock leaves it alone.
+    expect(JSON.parse(await readFile(lockPath(dir), 'utf8'))).toMatchObject({ nonce: 'intruder' });
+  });
+
+  it('removes the lock file on unlock', async () => {
+    const dir = await tempDir();
+    const store = new FileStateStore(dir);
+    await store.lock();
+    await store.unlock();
+    await expect(stat(lockPath(dir))).rejects.toMatchObject({ code: 'ENOENT' });
+    await track(new FileStateStore(dir)).lock();
+  });
+});
