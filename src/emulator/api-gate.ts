@@ -1,0 +1,50 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { authenticate, headerValue } from './auth.js';
+import type { EmulatorContext } from './context.js';
+import { ApiError } from './errors.js';
+import { dropConnection, sleep } from './http-support.js';
+
+/**
+ * What every API request passes before its handler, in the order a real request meets them:
+ * network latency, the gateway (headers, token, org, client; then the org's rate limit), and
+ * the faults of a troubled service.
+ */
+export function apiGate(context: EmulatorContext) {
+  return async function gate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const { settings, faults } = context.runtime;
+    const state = request.emu;
+    state.orgId = headerValue(request.headers, 'x-gw-ims-org-id');
+    state.sandbox = headerValue(request.headers, 'x-sandbox-name');
+    const latency =
+      settings.latencyMs + (settings.latencyJitterMs > 0 ? Math.random() * settings.latencyJitterMs : 0);
+    if (latency > 0) await sleep(latency);
+
+    const nowMs = Date.now();
+    state.caller = authenticate(request.headers, context, nowMs);
+    const admission = context.buckets.take(state.caller.orgId, nowMs);
+    if (!admission.ok) {
+      throw new ApiError('429050', 'Too many requests for this organization; retry after the delay given.', {
+        headers: { 'retry-after': String(admission.retryAfterSeconds) },
+      });
+    }
+
+    const endpoint = state.endpoint;
+    if (faults.take('drop', endpoint)) {
+      state.fault = 'drop';
+      dropConnection(context, request, reply);
+      return;
+    }
+    if (faults.take('error500', endpoint)) {
+      state.fault = 'error500';
+      throw new ApiError('100970-500', 'There was an issue processing the request (injected fault).');
+    }
+    if (faults.take('error502', endpoint)) {
+      state.fault = 'error502';
+      throw new ApiError('100970-502', 'A downstream dependency failed (injected fault).');
+    }
+    if (faults.take('slow', endpoint)) {
+      state.fault = 'slow';
+      await sleep(faults.slowMs);
+    }
+  };
+}

@@ -1,0 +1,94 @@
+import type { FastifyPluginCallback } from 'fastify';
+import { apiGate } from './api-gate.js';
+import { createAudience, deleteAudience, extendTtl, findOperation } from './audience-service.js';
+import type { EmulatorContext } from './context.js';
+import { answerMutation, callOf } from './http-support.js';
+import { acceptJsonWhateverTheContentType } from './json-body.js';
+import { patchAudience } from './patch-service.js';
+import { findRun, listRuns, startRun } from './run-service.js';
+import { audienceView, createdView, operationView, runStartView, runView } from './views.js';
+
+type AudienceParams = { Params: { audienceId: string } };
+type OperationParams = { Params: { operationId: string } };
+type RunParams = { Params: { audienceId: string; runId: string } };
+
+/** The External Audiences API, mounted under /data/core/ais (paths as the reference page writes them). */
+export function apiRoutes(context: EmulatorContext): FastifyPluginCallback {
+  const { runtime } = context;
+  // Handlers are synchronous: no promise per request, and a check and its change are atomic.
+  return function register(api, _options, done): void {
+    acceptJsonWhateverTheContentType(api);
+    api.addHook('onRequest', apiGate(context));
+
+    api.post('/external-audience/', { config: { endpoint: 'createAudience' } }, (request, reply) => {
+      const operation = createAudience(runtime, callOf(context, request), request.body);
+      answerMutation(context, request, reply, 202, createdView(operation));
+    });
+
+    // The page writes the lookup path both ways; both answer the same.
+    for (const path of [
+      '/external-audiences/operations/:operationId',
+      '/external-audience/operations/:operationId',
+    ]) {
+      api.get<OperationParams>(path, { config: { endpoint: 'getOperation' } }, (request) => {
+        const call = callOf(context, request);
+        const operation = findOperation(call, request.params.operationId);
+        return operationView(operation, call.scope.audiences.get(operation.audienceId), call.nowMs);
+      });
+    }
+
+    api.patch<AudienceParams>(
+      '/external-audience/:audienceId',
+      { config: { endpoint: 'patchAudience' } },
+      (request, reply) => {
+        const call = callOf(context, request);
+        const audience = patchAudience(runtime, call, request.params.audienceId, request.body);
+        answerMutation(context, request, reply, 200, audienceView(audience));
+      },
+    );
+
+    api.delete<AudienceParams>(
+      '/external-audience/:audienceId',
+      { config: { endpoint: 'deleteAudience' } },
+      (request, reply) => {
+        deleteAudience(runtime, callOf(context, request), request.params.audienceId);
+        answerMutation(context, request, reply, 204);
+      },
+    );
+
+    api.post<AudienceParams>(
+      '/external-audience/extend-ttl/:audienceId',
+      { config: { endpoint: 'extendTtl' } },
+      (request, reply) => {
+        const call = callOf(context, request);
+        const audience = extendTtl(runtime, call, request.params.audienceId, request.body);
+        answerMutation(context, request, reply, 200, audienceView(audience));
+      },
+    );
+
+    api.post<AudienceParams>(
+      '/external-audience/:audienceId/runs',
+      { config: { endpoint: 'startRun' } },
+      (request, reply) => {
+        const run = startRun(runtime, callOf(context, request), request.params.audienceId, request.body);
+        answerMutation(context, request, reply, 200, runStartView(run));
+      },
+    );
+
+    api.get<AudienceParams>(
+      '/external-audience/:audienceId/runs',
+      { config: { endpoint: 'listRuns' } },
+      (request) => listRuns(callOf(context, request), request.params.audienceId, request.query),
+    );
+
+    api.get<RunParams>(
+      '/external-audience/:audienceId/runs/:runId',
+      { config: { endpoint: 'getRun' } },
+      (request) => {
+        const call = callOf(context, request);
+        return runView(findRun(call, request.params.audienceId, request.params.runId), call.nowMs);
+      },
+    );
+    done();
+  };
+}

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { audienceRecord, operationDetails } from './audience-records.js';
+import { ApiError, notFound, validationError } from './errors.js';
+import { isAudienceReady } from './lifecycle.js';
+import type { AudienceRecord, OperationRecord } from './model.js';
+import { newerRuleViolations } from './newer-rules.js';
+import { CreateAudienceBody, ExtendTtlBody } from './schema.js';
+import type { Call, Runtime } from './service-context.js';
+import { nameKey, type ScopeState } from './store.js';
+import { parseOrThrow } from './validate.js';
+
+/** An audience that exists now: created by an operation that has succeeded, and not deleted. */
+export function readyAudience(call: Call, audienceId: string): AudienceRecord {
+  const audience = call.scope.audiences.get(audienceId);
+  if (!audience || !isAudienceReady(audience, call.nowMs)) throw notFound('audience', audienceId);
+  return audience;
+}
+
+/** A name stays taken while its operation runs; a failed operation gives it back when it ends. */
+function isNameTaken(scope: ScopeState, name: string, nowMs: number): boolean {
+  const key = nameKey(name);
+  const hold = scope.names.get(key);
+  if (!hold) return false;
+  const operation = scope.operations.get(hold.operationId);
+  if (operation?.outcome === 'FAILED' && nowMs >= operation.completesAtMs) {
+    scope.names.delete(key);
+    return false;
+  }
+  return true;
+}
+
+export function createAudience(runtime: Runtime, call: Call, input: unknown): OperationRecord {
+  const body = parseOrThrow(CreateAudienceBody, input, 'body');
+  const { settings, store, faults } = runtime;
+  if (settings.newerRules) {
+    const violations = newerRuleViolations(body);
+    if (violations.length > 0) throw validationError(violations);
+  }
+  const { scope, caller, nowMs } = call;
+  if (isNameTaken(scope, body.name, nowMs)) {
+    throw new ApiError('100950-409', `An audience named "${body.name}" already exists in this sandbox.`);
+  }
+  if (scope.names.size >= settings.guardrails.audiencesPerSandbox) {
+    throw new ApiError(
+      '100960-422',
+      `This sandbox already holds ${settings.guardrails.audiencesPerSandbox} audiences, the most it may.`,
+    );
+  }
+  const failed = faults.take('operationFailure', 'createAudience');
+  const operation: OperationRecord = {
+    operationId: randomUUID(),
+    orgId: caller.orgId,
+    sandbox: caller.sandbox,
+    details: operationDetails(body),
+    audienceId: randomUUID(),
+    audienceName: body.name,
+    outcome: failed ? 'FAILED' : 'SUCCESS',
+    createdBy: caller.actor,
+    createdAtMs: nowMs,
+    completesAtMs: nowMs + settings.operationDelayMs,
+  };
+  if (failed)
+    operation.failureReason = 'The audience could not be created (injected operationFailure fault).';
+  scope.operations.set(operation.operationId, operation);
+  scope.names.set(nameKey(body.name), {
+    operationId: operation.operationId,
+    audienceId: operation.audienceId,
+  });
+  if (!failed) {
+    const audience = audienceRecord(body, {
+      audienceId: operation.audienceId,
+      operationId: operation.operationId,
+      orgId: caller.orgId,
+      sandbox: caller.sandbox,
+      actor: caller.actor,
+      createdAtMs: nowMs,
+      readyAtMs: operation.completesAtMs,
+    });
+    scope.audiences.set(audience.audienceId, audience);
+  }
+  store.changed();
+  return operation;
+}
+
+export function findOperation(call: Call, operationId: string): OperationRecord {
+  const operation = call.scope.operations.get(operationId);
+  if (!operation) throw notFound('operation', operationId);
+  return operation;
+}
+
+export function deleteAudience(runtime: Runtime, call: Call, audienceId: string): void {
+  const audience = readyAudience(call, audienceId);
+  const { scope } = call;
+  scope.audiences.delete(audienceId);
+  scope.names.delete(nameKey(audience.name));
+  for (const runId of audience.runIds) scope.runs.delete(runId);
+  runtime.store.changed();
+}
+
+/** Newer page versions add this endpoint; it resets the data expiration, optionally to a new TTL. */
+export function extendTtl(runtime: Runtime, call: Call, audienceId: string, input: unknown): AudienceRecord {
+  const audience = readyAudience(call, audienceId);
+  const body = parseOrThrow(ExtendTtlBody, input, 'body');
+  if (body.ttlInDays !== undefined) audience.ttlInDays = body.ttlInDays;
+  audience.updatedBy = call.caller.actor;
+  audience.updatedAt = Math.floor(call.nowMs / 1000);
+  runtime.store.changed();
+  return audience;
+}

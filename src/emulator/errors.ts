@@ -1,0 +1,75 @@
+/**
+ * The appendix of the reference page, plus the gateway's throttling answer. `title` is the
+ * appendix's "Message" column; the body shape is written down in specs/emulator-errors.md.
+ */
+export const PLATFORM_ERRORS = {
+  '100910-400': { status: 400, title: 'BAD_REQUEST' },
+  '100911-400': { status: 400, title: 'BAD_REQUEST' },
+  '100920-401': { status: 401, title: 'UNAUTHORIZED' },
+  '100921-401': { status: 401, title: 'UNAUTHORIZED' },
+  '100922-401': { status: 401, title: 'UNAUTHORIZED' },
+  '100940-404': { status: 404, title: 'NOT_FOUND' },
+  '100950-409': { status: 409, title: 'DUPLICATE_RESOURCE' },
+  '100960-422': { status: 422, title: 'UNPROCESSABLE_ENTITY' },
+  '100970-500': { status: 500, title: 'INTERNAL_SERVER_ERROR' },
+  '100970-502': { status: 502, title: 'BAD_GATEWAY' },
+  '429050': { status: 429, title: 'TOO_MANY_REQUESTS' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type PlatformCode = keyof typeof PLATFORM_ERRORS;
+
+export const ERROR_TYPE_BASE = 'https://ns.adobe.com/aep/errors/';
+
+/** One broken rule of a request, e.g. `{ path: 'fields[0].type', message: '...' }`. */
+export type ErrorItem = { path: string; message: string };
+
+export type ErrorBody = {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  report: { errorCode: PlatformCode; requestId: string; errors?: ErrorItem[] };
+};
+
+/** An answer of the emulated API that is not a success; the error handler renders it. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly code: PlatformCode;
+  readonly status: number;
+  readonly items: ErrorItem[] | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: PlatformCode,
+    detail: string,
+    extra: { items?: ErrorItem[]; headers?: Record<string, string> } = {},
+  ) {
+    super(detail);
+    this.code = code;
+    this.status = PLATFORM_ERRORS[code].status;
+    this.items = extra.items;
+    this.headers = extra.headers ?? {};
+  }
+}
+
+export function errorBody(error: ApiError, requestId: string): ErrorBody {
+  const report: ErrorBody['report'] = { errorCode: error.code, requestId };
+  if (error.items && error.items.length > 0) report.errors = error.items;
+  return {
+    type: `${ERROR_TYPE_BASE}${error.code}`,
+    title: PLATFORM_ERRORS[error.code].title,
+    status: error.status,
+    detail: error.message,
+    report,
+  };
+}
+
+export function validationError(items: ErrorItem[]): ApiError {
+  const first = items[0];
+  const detail = first ? `Invalid request: ${first.path}: ${first.message}` : 'Invalid request';
+  return new ApiError('100910-400', detail, { items });
+}
+
+export function notFound(what: string, id: string): ApiError {
+  return new ApiError('100940-404', `No ${what} with id ${id} in this organization and sandbox.`);
+}

@@ -1,0 +1,119 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { AudienceRecord, OperationRecord, RunRecord } from './model.js';
+import type { Store } from './store.js';
+
+export const STATE_FILE = 'emulator-state.json';
+const WRITE_DELAY_MS = 25;
+
+const Snapshot = z.object({
+  version: z.literal(1),
+  /** Hex HMAC key of the tokens, so tokens issued before a restart stay valid. */
+  signingKey: z.string().regex(/^[0-9a-f]{64}$/),
+  audiences: z.array(AudienceRecord),
+  operations: z.array(OperationRecord),
+  runs: z.array(RunRecord),
+  dailyRuns: z.record(z.string(), z.number()),
+});
+type Snapshot = z.infer<typeof Snapshot>;
+
+/** Loads the data directory into `store`; returns the signing key it holds, if any. */
+export async function loadState(dataDir: string, store: Store): Promise<Buffer | undefined> {
+  const file = join(dataDir, STATE_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UsageError('EMULATOR_DATA_DIR', `Cannot read ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  let parsed: ReturnType<typeof Snapshot.safeParse>;
+  try {
+    parsed = Snapshot.safeParse(JSON.parse(text));
+  } catch (error) {
+    throw new UsageError('EMULATOR_DATA_DIR', `${file} is not valid JSON; move it away to start afresh.`, {
+      cause: error,
+    });
+  }
+  if (!parsed.success) {
+    throw new UsageError(
+      'EMULATOR_DATA_DIR',
+      `${file} is not an emulator state file; move it away to start afresh.`,
+    );
+  }
+  store.load(parsed.data);
+  return Buffer.from(parsed.data.signingKey, 'hex');
+}
+
+function snapshot(store: Store, signingKey: Buffer): Snapshot {
+  const audiences: AudienceRecord[] = [];
+  const operations: OperationRecord[] = [];
+  const runs: RunRecord[] = [];
+  for (const scope of store.allScopes()) {
+    audiences.push(...scope.audiences.values());
+    operations.push(...scope.operations.values());
+    runs.push(...scope.runs.values());
+  }
+  return {
+    version: 1,
+    signingKey: signingKey.toString('hex'),
+    audiences,
+    operations,
+    runs,
+    dailyRuns: Object.fromEntries(store.dailyRuns),
+  };
+}
+
+/**
+ * Writes the whole state shortly after changes, coalescing bursts into one atomic write
+ * (temp file, fsync, rename), so a crash leaves either the old or the new file.
+ */
+export class StateWriter {
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private dirty = false;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly store: Store,
+    private readonly signingKey: Buffer,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  async init(): Promise<void> {
+    await mkdir(this.dataDir, { recursive: true });
+  }
+
+  schedule(): void {
+    this.dirty = true;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, WRITE_DELAY_MS);
+  }
+
+  /** Writes now if anything changed; resolves when the file on disk holds the current state. */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.writing = this.writing.then(async () => {
+      if (!this.dirty) return;
+      this.dirty = false;
+      const text = JSON.stringify(snapshot(this.store, this.signingKey));
+      try {
+        await writeFileAtomic(join(this.dataDir, STATE_FILE), text);
+      } catch (error) {
+        this.dirty = true;
+        this.onError(error);
+      }
+    });
+    await this.writing;
+  }
+}

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { readyAudience } from './audience-service.js';
+import { ApiError, notFound } from './errors.js';
+import { epochSeconds, runStatus } from './lifecycle.js';
+import type { AudienceRecord, RunRecord } from './model.js';
+import { parseRunFilter } from './run-filters.js';
+import { ListRunsQuery, StartRunBody } from './schema.js';
+import type { Call, Runtime } from './service-context.js';
+import { checkSource } from './source-check.js';
+import { dayKey } from './store.js';
+import { parseOrThrow } from './validate.js';
+import { runSummaryView, type EmulatorRunSummary } from './views.js';
+
+function runsOf(call: Call, audience: AudienceRecord): RunRecord[] {
+  const runs: RunRecord[] = [];
+  for (const runId of audience.runIds) {
+    const run = call.scope.runs.get(runId);
+    if (run) runs.push(run);
+  }
+  return runs;
+}
+
+/**
+ * Starts an ingestion run. Checks and creation happen without any await in between, so of two
+ * concurrent requests exactly one is accepted and the other sees the run in progress.
+ */
+export function startRun(runtime: Runtime, call: Call, audienceId: string, input: unknown): RunRecord {
+  const audience = readyAudience(call, audienceId);
+  const body = parseOrThrow(StartRunBody, input, 'body');
+  const { guardrails, runStageDelayMs } = runtime.settings;
+  const { caller, nowMs, scope } = call;
+  const previous = runsOf(call, audience);
+  const last = previous.at(-1);
+  if (last && runStatus(last, nowMs) === 'PROCESSING') {
+    throw new ApiError('100960-422', `Run ${last.runId} of this audience is still in progress.`);
+  }
+  if (audience.runIds.length >= guardrails.runsPerAudience) {
+    throw new ApiError(
+      '100960-422',
+      `This audience has had ${guardrails.runsPerAudience} runs, the most it may.`,
+    );
+  }
+  const today = dayKey(caller.orgId, caller.sandbox, nowMs);
+  const runsToday = runtime.store.dailyRuns.get(today) ?? 0;
+  if (runsToday >= guardrails.runsPerDayPerSandbox) {
+    throw new ApiError(
+      '100960-422',
+      `This sandbox has started ${guardrails.runsPerDayPerSandbox} runs today (UTC), the most it may.`,
+    );
+  }
+  const run: RunRecord = {
+    runId: randomUUID(),
+    orgId: caller.orgId,
+    sandbox: caller.sandbox,
+    audienceId,
+    audienceName: audience.name,
+    differentialIngestion: previous.some((run) => runStatus(run, nowMs) === 'SUCCESS'),
+    dataFilterStartTime: body.dataFilterStartTime,
+    dataFilterEndTime: body.dataFilterEndTime ?? epochSeconds(nowMs),
+    createdBy: caller.actor,
+    createdAtMs: nowMs,
+    stageMs: runStageDelayMs,
+    outcome: 'SUCCESS',
+    flowRunIds: [randomUUID(), randomUUID()],
+  };
+  const sourceProblem = runtime.storageRoot
+    ? checkSource(runtime.storageRoot, audience.sourceSpec, audience.fields)
+    : undefined;
+  if (sourceProblem) {
+    Object.assign(run, { outcome: 'FAILED', failedStage: 'DATASET_INGEST', failureReason: sourceProblem });
+  } else if (runtime.faults.take('runFailure', 'startRun')) {
+    Object.assign(run, {
+      outcome: 'FAILED',
+      failedStage: 'PROFILE_STORE_INGEST',
+      failureReason: 'Profile ingestion failed (injected runFailure fault).',
+    });
+  }
+  scope.runs.set(run.runId, run);
+  audience.runIds.push(run.runId);
+  runtime.store.dailyRuns.set(today, runsToday + 1);
+  runtime.store.changed();
+  return run;
+}
+
+export function findRun(call: Call, audienceId: string, runId: string): RunRecord {
+  readyAudience(call, audienceId);
+  const run = call.scope.runs.get(runId);
+  if (!run || run.audienceId !== audienceId) throw notFound('run', runId);
+  return run;
+}
+
+export type RunList = {
+  runs: EmulatorRunSummary[];
+  _page: { limit: number; count: number; totalCount: number };
+};
+
+export function listRuns(call: Call, audienceId: string, rawQuery: unknown): RunList {
+  const audience = readyAudience(call, audienceId);
+  const query = parseOrThrow(ListRunsQuery, rawQuery, 'query');
+  const filters = query.property.map(parseRunFilter);
+  const { nowMs } = call;
+  const matching = runsOf(call, audience).filter((run) => filters.every((filter) => filter(run, nowMs)));
+  const descending = query.sortBy.startsWith('-');
+  const byName = query.sortBy.endsWith('name');
+  matching.sort((a, b) => {
+    const order = byName ? a.audienceName.localeCompare(b.audienceName) : 0;
+    return (order || a.createdAtMs - b.createdAtMs) * (descending ? -1 : 1);
+  });
+  const page = matching.slice(0, query.limit);
+  return {
+    runs: page.map((run) => runSummaryView(run, nowMs)),
+    _page: { limit: query.limit, count: page.length, totalCount: matching.length },
+  };
+}

@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { adminRoutes } from './admin-routes.js';
+import { apiRoutes } from './api-routes.js';
+import type { EmulatorContext } from './context.js';
+import type { EmulatorControl } from './control.js';
+import type { RequestState } from './fastify-types.js';
+import { sendApiError, sendNotFound } from './http-errors.js';
+import { recordRequest } from './http-support.js';
+import { imsRoutes } from './ims-routes.js';
+
+export type ServerOptions = { admin: boolean; logger: boolean; defaultOrgId: string };
+
+export const API_PREFIX = '/data/core/ais';
+
+export async function buildServer(
+  context: EmulatorContext,
+  control: EmulatorControl,
+  options: ServerOptions,
+): Promise<FastifyInstance> {
+  const idPrefix = randomBytes(4).toString('hex');
+  let sequence = 0;
+  const app = Fastify({
+    // Fastify's request log carries method and URL only: no headers, so no tokens or secrets.
+    logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
+    routerOptions: { ignoreTrailingSlash: true },
+    genReqId: () => `${idPrefix}-${(sequence++).toString(36)}`,
+    // Closing must not wait for idle keep-alive connections of clients under test.
+    forceCloseConnections: true,
+  });
+
+  app.decorateRequest('emu', null as unknown as RequestState);
+  app.addHook('onRequest', (request, reply, done) => {
+    const { config } = request.routeOptions;
+    request.emu = {
+      startedAtMs: Date.now(),
+      endpoint: config.endpoint ?? 'unknown',
+      admin: config.admin === true,
+      caller: undefined,
+      orgId: undefined,
+      sandbox: undefined,
+      fault: undefined,
+      errorCode: undefined,
+      recorded: false,
+    };
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    recordRequest(context, request, reply.statusCode);
+    done();
+  });
+  app.setErrorHandler((error, request, reply) => {
+    sendApiError(error, request, reply);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    sendNotFound(request, reply);
+  });
+
+  await app.register(imsRoutes(context));
+  await app.register(apiRoutes(context), { prefix: API_PREFIX });
+  if (options.admin) await app.register(adminRoutes(control, options.defaultOrgId), { prefix: '/_emulator' });
+  return app;
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { ENDPOINTS } from './endpoints.js';
+import { FAULT_KINDS } from './faults.js';
+
+/** Checks settings where they enter: options of `startEmulator`, CLI flags, the admin endpoint. */
+
+const Probability = z.number().min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1');
+const Milliseconds = z.number().min(0, 'must not be negative').max(3_600_000, 'must be at most an hour');
+const Count = z.number().int('must be a whole number').min(0, 'must not be negative');
+
+export const FaultSettingsInput = z.strictObject({
+  error500: Probability.optional(),
+  error502: Probability.optional(),
+  slow: Probability.optional(),
+  slowMs: Milliseconds.optional(),
+  drop: Probability.optional(),
+  responseLost: Probability.optional(),
+  operationFailure: Probability.optional(),
+  runFailure: Probability.optional(),
+  seed: z.number().int().optional(),
+});
+
+export const RateLimitInput = z.strictObject({
+  perSecond: z.number().positive('must be above 0'),
+  burst: z.number().min(1, 'must be at least 1').optional(),
+});
+
+export const GuardrailInput = z.strictObject({
+  runsPerDayPerSandbox: Count.optional(),
+  runsPerAudience: Count.optional(),
+  audiencesPerSandbox: Count.optional(),
+});
+
+export const SettingsPatch = z.strictObject({
+  tokenLifetimeSeconds: z.number().int().positive('must be above 0').optional(),
+  operationDelayMs: Milliseconds.optional(),
+  runStageDelayMs: Milliseconds.optional(),
+  latencyMs: Milliseconds.optional(),
+  latencyJitterMs: Milliseconds.optional(),
+  /** null switches rate limiting off. */
+  rateLimit: RateLimitInput.nullable().optional(),
+  /** Replaces all fault settings (unset probabilities become 0). */
+  faults: FaultSettingsInput.optional(),
+  /** Merged: unset guardrails keep their value. */
+  guardrails: GuardrailInput.optional(),
+  newerRules: z.boolean().optional(),
+});
+export type SettingsPatch = z.infer<typeof SettingsPatch>;
+
+export const QueuedFaultInput = z.strictObject({
+  kind: z.enum(FAULT_KINDS),
+  endpoint: z.enum(ENDPOINTS).optional(),
+  count: z.number().int().min(1, 'must be at least 1').optional(),
+});
+
+export const ClientInput = z.strictObject({
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  orgId: z.string().regex(/^[A-Za-z0-9]+@AdobeOrg$/, 'must look like XXXX@AdobeOrg'),
+  allowed: z.boolean().optional(),
+});

@@ -1,0 +1,108 @@
+import type { AddressInfo } from 'node:net';
+import { UsageError } from '../errors.js';
+import type { EmulatorContext } from './context.js';
+import { createControl, type EmulatorControl } from './control.js';
+import { Recorder } from './counters.js';
+import { FaultInjector } from './faults.js';
+import type { EmulatorClient, EmulatorOptions } from './options.js';
+import { loadState, StateWriter } from './persistence.js';
+import { TokenBuckets } from './rate-limit.js';
+import { API_PREFIX, buildServer } from './server.js';
+import { resolveSettings } from './settings.js';
+import { checkStartOptions } from './start-options.js';
+import { Store } from './store.js';
+import { TokenSigner } from './tokens.js';
+
+export type RunningEmulator = {
+  /** e.g. http://127.0.0.1:43123 */
+  url: string;
+  /** `${url}/data/core/ais` */
+  apiBaseUrl: string;
+  /** `${url}/ims/token/v3` */
+  imsUrl: string;
+  /** The clients IMS accepts. */
+  clients: EmulatorClient[];
+  /** Stops listening, closes open connections and writes the data directory. Idempotent. */
+  close(): Promise<void>;
+  control: EmulatorControl;
+};
+
+/** Starts the External Audiences API + IMS emulator on `host:port` (default 127.0.0.1, a free port). */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const clients = checkStartOptions(options);
+  const settings = resolveSettings(options);
+  const store = new Store();
+  const savedKey = options.dataDir === undefined ? undefined : await loadState(options.dataDir, store);
+  const signer = new TokenSigner(savedKey);
+  const context: EmulatorContext = {
+    runtime: {
+      store,
+      settings,
+      faults: new FaultInjector(settings.faults),
+      storageRoot: options.storageRoot,
+    },
+    signer,
+    clients: new Map(clients.map((client) => [client.clientId, client])),
+    buckets: new TokenBuckets(settings.rateLimit),
+    recorder: new Recorder(options.requestLogSize ?? 1000),
+  };
+
+  let writer: StateWriter | undefined;
+  if (options.dataDir !== undefined) {
+    const stateWriter = new StateWriter(options.dataDir, store, signer.key, (error) =>
+      app.log.error({ err: error }, 'Cannot write the emulator data directory'),
+    );
+    writer = stateWriter;
+    await stateWriter.init();
+    store.onChange(() => stateWriter.schedule());
+    // Written at once so the token signing key is kept even if nothing else changes.
+    stateWriter.schedule();
+    await stateWriter.flush();
+  }
+  const flush = async (): Promise<void> => writer?.flush();
+  const control = createControl(context, flush);
+  const app = await buildServer(context, control, {
+    admin: options.admin ?? false,
+    logger: options.logger ?? false,
+    defaultOrgId: clients[0]?.orgId ?? '',
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  try {
+    await app.listen({ host, port: options.port ?? 0 });
+  } catch (error) {
+    await app.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new UsageError('EMULATOR_LISTEN', `Cannot listen on ${host}:${options.port ?? 0} (${code}).`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+
+  const { port } = app.server.address() as AddressInfo;
+  const url = `http://${urlHost(host)}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    apiBaseUrl: `${url}${API_PREFIX}`,
+    imsUrl: `${url}/ims/token/v3`,
+    clients: clients.map((client) => ({ ...client })),
+    close: () => {
+      closing ??= (async () => {
+        await app.close();
+        await flush();
+      })();
+      return closing;
+    },
+    control,
+  };
+}
+
+/** A wildcard bind is reached through loopback; IPv6 literals need brackets in a URL. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}

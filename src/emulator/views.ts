@@ -1,0 +1,171 @@
+import {
+  epochSeconds,
+  operationStatus,
+  runDetails,
+  runStatus,
+  type OperationStatus,
+  type RunStatus,
+  type StageDetail,
+} from './lifecycle.js';
+import type { AudienceRecord, FieldRecord, OperationRecord, RunRecord, SourceRecord } from './model.js';
+
+/** The shapes the reference page shows, built from records; key order follows its samples. */
+
+/** An audience as the PATCH response shows it (and as the admin endpoint lists it). */
+export type EmulatorAudience = {
+  audienceId: string;
+  audienceName: string;
+  description?: string;
+  fields: FieldRecord[];
+  sourceSpec: SourceRecord;
+  ttlInDays: number;
+  labels?: string[];
+  audienceType?: string;
+  originName: string;
+  customAudienceId?: string;
+  namespace?: string;
+  tags?: string[];
+  createdBy: string;
+  createdAt: number;
+  updatedBy: string;
+  updatedAt: number;
+};
+
+export type EmulatorOperation = {
+  operationId: string;
+  status: OperationStatus;
+  operationDetails: Record<string, unknown>;
+  audienceName: string;
+  audienceId?: string;
+  failureReason?: string;
+  createdBy: string;
+  createdAt: number;
+  updatedBy: string;
+  updatedAt: number;
+};
+
+export type EmulatorRunSummary = {
+  audienceName: string;
+  audienceId: string;
+  runId: string;
+  status: RunStatus;
+  differentialIngestion: boolean;
+  dataFilterStartTime: number;
+  dataFilterEndTime: number;
+  createdAt: number;
+  createdBy: string;
+  failureReason?: string;
+};
+
+export type EmulatorRun = EmulatorRunSummary & { details: StageDetail[] };
+
+export type EmulatorRunStart = Omit<EmulatorRunSummary, 'status' | 'failureReason'>;
+
+/** `T` with every property that may be undefined made optional instead. */
+export type Compact<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
+  [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
+};
+
+/** Drops undefined values so optional properties are absent, as in the page's samples. */
+export function compact<T extends object>(value: T): Compact<T> {
+  for (const key of Object.keys(value) as (keyof T)[]) {
+    if (value[key] === undefined) delete value[key];
+  }
+  return value;
+}
+
+function copyField(field: FieldRecord): FieldRecord {
+  return compact({
+    name: field.name,
+    type: field.type,
+    identityNs: field.identityNs,
+    labels: field.labels && [...field.labels],
+  });
+}
+
+export function audienceView(audience: AudienceRecord): EmulatorAudience {
+  return compact({
+    audienceId: audience.audienceId,
+    audienceName: audience.name,
+    description: audience.description,
+    fields: audience.fields.map(copyField),
+    sourceSpec: compact({ ...audience.sourceSpec }),
+    ttlInDays: audience.ttlInDays,
+    labels: audience.labels && [...audience.labels],
+    audienceType: audience.audienceType,
+    originName: audience.originName,
+    customAudienceId: audience.customAudienceId,
+    namespace: audience.namespace,
+    tags: audience.tags && [...audience.tags],
+    createdBy: audience.createdBy,
+    createdAt: audience.createdAt,
+    updatedBy: audience.updatedBy,
+    updatedAt: audience.updatedAt,
+  });
+}
+
+/** The create response (202): the operation id and the request as the service understood it. */
+export function createdView(operation: OperationRecord): {
+  operationId: string;
+  operationDetails: Record<string, unknown>;
+} {
+  return { operationId: operation.operationId, operationDetails: operation.details };
+}
+
+/**
+ * The operation lookup. Once the audience exists, name and last update come from it: the
+ * page's sample shows the operation's `updatedAt` equal to the later PATCH's.
+ */
+export function operationView(
+  operation: OperationRecord,
+  audience: AudienceRecord | undefined,
+  nowMs: number,
+): EmulatorOperation {
+  const status = operationStatus(operation, nowMs);
+  const doneAt = epochSeconds(status === 'PROCESSING' ? operation.createdAtMs : operation.completesAtMs);
+  return compact({
+    operationId: operation.operationId,
+    status,
+    operationDetails: operation.details,
+    audienceName: audience?.name ?? operation.audienceName,
+    audienceId: status === 'SUCCESS' ? operation.audienceId : undefined,
+    failureReason: status === 'FAILED' ? operation.failureReason : undefined,
+    createdBy: operation.createdBy,
+    createdAt: epochSeconds(operation.createdAtMs),
+    updatedBy: audience?.updatedBy ?? operation.createdBy,
+    updatedAt: Math.max(doneAt, audience?.updatedAt ?? 0),
+  });
+}
+
+export function runStartView(run: RunRecord): EmulatorRunStart {
+  return {
+    audienceName: run.audienceName,
+    audienceId: run.audienceId,
+    runId: run.runId,
+    differentialIngestion: run.differentialIngestion,
+    dataFilterStartTime: run.dataFilterStartTime,
+    dataFilterEndTime: run.dataFilterEndTime,
+    createdAt: epochSeconds(run.createdAtMs),
+    createdBy: run.createdBy,
+  };
+}
+
+export function runSummaryView(run: RunRecord, nowMs: number): EmulatorRunSummary {
+  const status = runStatus(run, nowMs);
+  return compact({
+    audienceName: run.audienceName,
+    audienceId: run.audienceId,
+    runId: run.runId,
+    status,
+    differentialIngestion: run.differentialIngestion,
+    dataFilterStartTime: run.dataFilterStartTime,
+    dataFilterEndTime: run.dataFilterEndTime,
+    createdAt: epochSeconds(run.createdAtMs),
+    createdBy: run.createdBy,
+    failureReason: status === 'FAILED' ? run.failureReason : undefined,
+  });
+}
+
+export function runView(run: RunRecord, nowMs: number): EmulatorRun {
+  return { ...runSummaryView(run, nowMs), details: runDetails(run, nowMs) };
+}
