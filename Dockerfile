@@ -39,7 +39,6 @@ COPY --from=build /src/specs ./specs
 
 USER 10001:10001
 EXPOSE 8080
-VOLUME ["/var/lib/audiencectl"]
 ENTRYPOINT ["node", "/app/dist/cli/main.js"]
 CMD ["run"]
 
