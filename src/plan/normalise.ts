@@ -56,16 +56,7 @@ export function normaliseSpec(spec: AudienceSpec): NormalSpec {
   };
 }
 
-/** JSON with object keys sorted, so equal values always serialise to equal text. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
-    return Object.fromEntries(
-      Object.entries(v as Record<string, unknown>).sort(([a], [b]) => compareText(a, b)),
-    );
-  });
-}
-
+/** normaliseSpec builds every object with the same key order, so plain JSON is canonical. */
 export function specHash(spec: NormalSpec): string {
-  return createHash('sha256').update(canonicalJson(spec)).digest('hex').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
 }

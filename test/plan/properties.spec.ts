@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadManifests } from '../../src/manifest/load.js';
-import { parseManifestFile } from '../../src/manifest/parse.js';
+import { parseFull, parseManifestFile } from '../../src/manifest/parse.js';
 import type { ManifestInput } from '../../src/manifest/schema.js';
 import { plan } from '../../src/plan/plan.js';
 import type { Plan } from '../../src/plan/schema.js';
@@ -111,6 +111,44 @@ describe('planner properties', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('fast and full parsing agree', () => {
+  it('on generated manifests', () => {
+    fc.assert(
+      fc.property(sourceArb, (manifests) => {
+        for (const m of manifests) {
+          const text = stringify(m);
+          expect(parseManifestFile('m.yaml', text)).toEqual(parseFull('m.yaml', text));
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it.each([
+    ['an unquoted date stays a string', 'request: 2026-11-20'],
+    ['hex and octal integers', 'dataFilterStartTime: 0x1E'],
+    ['capitalised booleans', 'onCreate: True'],
+    ['a null', 'every: ~'],
+    ['an underscore in a number', 'dataFilterStartTime: 1_000'],
+    ['a float', 'dataFilterStartTime: 1.0'],
+    ['a leading comment and document marker', 'request: x'],
+  ])('%s', (_name, line) => {
+    const minimal = {
+      apiVersion: 'audiencectl/v1',
+      kind: 'ExternalAudience',
+      metadata: { name: 'a' },
+      spec: {
+        name: 'A',
+        fields: [{ name: 'e', type: 'string', identityNs: 'email' }],
+        sourceSpec: { path: 'p', type: 'file' },
+        originName: 'CUSTOM_UPLOAD',
+      },
+    };
+    const text = `# comment\n---\n${stringify(minimal)}ingestion:\n  ${line}\n`;
+    expect(parseManifestFile('m.yaml', text)).toEqual(parseFull('m.yaml', text));
   });
 });
 

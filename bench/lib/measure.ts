@@ -1,0 +1,39 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const REPORT_RSS = fileURLToPath(new URL('./report-rss.mjs', import.meta.url));
+
+export type Measurement = {
+  seconds: number;
+  peakRssMb: number;
+  code: number;
+  stdout: string;
+  stderr: string;
+};
+
+/** Runs the built CLI once and measures its wall time and peak RSS. */
+export function measureCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Measurement> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, ['--import', REPORT_RSS, CLI, ...args], {
+      env: { ...process.env, NO_COLOR: '1', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const match = /__PEAK_RSS_KB__ (\d+)/.exec(stderr);
+      resolve({
+        seconds,
+        peakRssMb: match ? Number(match[1]) / 1024 : NaN,
+        code: code ?? -1,
+        stdout,
+        stderr,
+      });
+    });
+  });
+}
