@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import type { AudienceSpec } from '../manifest/schema.js';
+
+// Responses are read loosely (only what audiencectl uses) and checked where they enter,
+// so no raw body leaves src/aep/. Unknown properties are kept for the recorded state.
+
+export const CreateResponse = z.looseObject({
+  operationId: z.string().min(1),
+  operationDetails: z.record(z.string(), z.unknown()).optional(),
+});
+export type CreateResponse = z.infer<typeof CreateResponse>;
+
+export const Operation = z.looseObject({
+  operationId: z.string().min(1),
+  /** SUCCESS, FAILED or PROCESSING (anything else: still in progress). */
+  status: z.string(),
+  audienceId: z.string().optional(),
+  operationDetails: z.record(z.string(), z.unknown()).optional(),
+  createdAt: z.number().optional(),
+  updatedAt: z.number().optional(),
+});
+export type Operation = z.infer<typeof Operation>;
+
+/** The audience as PATCH returns it. */
+export const AudienceView = z.looseObject({
+  audienceId: z.string().min(1),
+  audienceName: z.string().optional(),
+  description: z.string().optional(),
+  ttlInDays: z.number().optional(),
+  labels: z.array(z.string()).optional(),
+});
+export type AudienceView = z.infer<typeof AudienceView>;
+
+export const Run = z.looseObject({
+  runId: z.string().min(1),
+  audienceId: z.string().optional(),
+  /** Absent in the start response: the run has just begun. Only SUCCESS and FAILED are final. */
+  status: z.string().optional(),
+  differentialIngestion: z.boolean().optional(),
+  dataFilterStartTime: z.number().optional(),
+  dataFilterEndTime: z.number().optional(),
+  createdAt: z.number().optional(),
+});
+export type Run = z.infer<typeof Run>;
+
+export const RunList = z.looseObject({ runs: z.array(Run) });
+
+export type RunBody = { dataFilterStartTime: number; dataFilterEndTime?: number };
+export type CallOptions = { signal?: AbortSignal };
+
+/**
+ * The External Audiences API as audiencectl uses it. Every method sends the four
+ * headers for `sandbox`, checks the response with the schemas above, and throws an
+ * AepError (src/aep/errors.ts) on failure. Calls that are safe to repeat (GET, PATCH,
+ * DELETE, and anything refused with 429) are retried; a POST whose outcome is unknown
+ * is not: the executor resolves it from its intent record.
+ */
+export interface AepClient {
+  createAudience(sandbox: string, body: AudienceSpec, options?: CallOptions): Promise<CreateResponse>;
+  getOperation(sandbox: string, operationId: string, options?: CallOptions): Promise<Operation>;
+  patchAudience(
+    sandbox: string,
+    audienceId: string,
+    body: Record<string, unknown>,
+    options?: CallOptions,
+  ): Promise<AudienceView>;
+  startRun(sandbox: string, audienceId: string, body: RunBody, options?: CallOptions): Promise<Run>;
+  getRun(sandbox: string, audienceId: string, runId: string, options?: CallOptions): Promise<Run>;
+  /** Most recent first. */
+  listRuns(sandbox: string, audienceId: string, options?: CallOptions): Promise<Run[]>;
+  deleteAudience(sandbox: string, audienceId: string, options?: CallOptions): Promise<void>;
+}
