@@ -2,14 +2,19 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { mapLimit } from './concurrency.js';
 import { StateReadError, reasonOf } from './errors.js';
-import { readJsonFile, readRecordFile } from './read-json.js';
+import { parseRecordText, readJsonFile, readTextSync } from './read-json.js';
 import { StateMeta, type AudienceRecord, type RecordedState } from './schema.js';
 import { audiencesDir, metaPath, recordPath } from './paths.js';
 
 export { StateReadError } from './errors.js';
 
-/** Files read at once: enough to keep the disk busy, far below any descriptor limit. */
-const READ_CONCURRENCY = 64;
+/** Sandbox directories listed at once. */
+const LIST_CONCURRENCY = 16;
+/**
+ * Records read synchronously between two yields to the event loop: large enough to
+ * be fast, small enough that a daemon still answers its probes during a big read.
+ */
+const READ_BATCH = 100;
 
 const RECORD_SUFFIX = '.json';
 
@@ -33,7 +38,7 @@ function isRecordFile(name: string): boolean {
 export async function listRecordIds(dir: string): Promise<Array<[sandbox: string, key: string]>> {
   const root = audiencesDir(dir);
   const sandboxes = (await listDir(root)).filter((name) => !name.startsWith('.')).sort();
-  const perSandbox = await mapLimit(sandboxes, READ_CONCURRENCY, async (sandbox) =>
+  const perSandbox = await mapLimit(sandboxes, LIST_CONCURRENCY, async (sandbox) =>
     (await listDir(path.join(root, sandbox)))
       .filter(isRecordFile)
       .sort()
@@ -45,10 +50,15 @@ export async function listRecordIds(dir: string): Promise<Array<[sandbox: string
 /** Reads a whole state directory. A missing directory is an empty state. */
 export async function readState(dir: string): Promise<RecordedState> {
   const [meta, ids] = await Promise.all([readJsonFile(metaPath(dir), StateMeta), listRecordIds(dir)]);
-  const records = await mapLimit(ids, READ_CONCURRENCY, ([sandbox, key]) =>
-    readRecordFile(recordPath(dir, sandbox, key), sandbox, key),
-  );
-  // A file removed between listing and reading is simply gone.
-  const audiences = records.filter((record): record is AudienceRecord => record !== undefined);
+  const audiences: AudienceRecord[] = [];
+  for (let start = 0; start < ids.length; start += READ_BATCH) {
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+    for (const [sandbox, key] of ids.slice(start, start + READ_BATCH)) {
+      const file = recordPath(dir, sandbox, key);
+      const text = readTextSync(file);
+      // A file removed between listing and reading is simply gone.
+      if (text !== undefined) audiences.push(parseRecordText(file, sandbox, key, text));
+    }
+  }
   return { meta, audiences };
 }
