@@ -132,3 +132,63 @@ describe('GitSource over SSH', () => {
     );
   });
 });
+
+describe('GitSource against a stalled server', () => {
+  it('stops a fetch in progress when the signal is aborted', async () => {
+    server.hang = true;
+    try {
+      const src = new GitSource({
+        url: `${server.url}/remote.git`,
+        workDir: `${fx.workDir}-abort`,
+        caFile: server.caFile,
+      });
+      const controller = new AbortController();
+      const started = Date.now();
+      setTimeout(() => controller.abort(), 300);
+      const error: unknown = await src.sync(controller.signal).catch((e: unknown) => e);
+      expect((error as SourceSyncError).code).toBe('SOURCE_ABORTED');
+      expect((error as Error).message).toMatch(/cancelled/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      server.hang = false;
+    }
+  });
+
+  it('gives up on a git process that stays silent past timeoutMs', async () => {
+    server.hang = true;
+    try {
+      const src = new GitSource({
+        url: `${server.url}/remote.git`,
+        workDir: `${fx.workDir}-timeout`,
+        caFile: server.caFile,
+        timeoutMs: 500,
+      });
+      const error: unknown = await src.sync().catch((e: unknown) => e);
+      expect((error as SourceSyncError).code).toBe('SOURCE_ABORTED');
+      expect((error as Error).message).toMatch(/timed out/);
+    } finally {
+      server.hang = false;
+    }
+  });
+
+  it('fetches shallowly when asked', async () => {
+    await fx.commit({ 'audiences/silver.yaml': 'name: silver\n' });
+    const head = await fx.commit({ 'audiences/bronze.yaml': 'name: bronze\n' });
+    const workDir = `${fx.workDir}-shallow`;
+    const src = new GitSource({
+      url: `${server.url}/remote.git`,
+      workDir,
+      token: CANARY,
+      caFile: server.caFile,
+      depth: 1,
+    });
+    const result = await src.sync();
+    expect(result.revision).toBe(head);
+    expect((await readdir(path.join(result.dir, 'audiences'))).sort()).toEqual([
+      'bronze.yaml',
+      'gold.yaml',
+      'silver.yaml',
+    ]);
+    expect(await readFile(path.join(workDir, 'repo', '.git', 'shallow'), 'utf8')).toContain(head);
+  });
+});

@@ -17,6 +17,8 @@ export type HttpsGitServer = {
   seen: string[];
   /** Requests that carried the right credentials. */
   authorized: number;
+  /** While true, requests are held open and never answered (a stalled server). */
+  hang: boolean;
   close(): Promise<void>;
 };
 
@@ -90,9 +92,10 @@ export async function startHttpsGitServer(
 ): Promise<HttpsGitServer> {
   const { key, cert } = await selfSignedCert(root);
   const expected = `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}`;
-  const state = { seen: [] as string[], authorized: 0 };
+  const state = { seen: [] as string[], authorized: 0, hang: false };
   const server = createServer({ key: await readFile(key), cert: await readFile(cert) }, (req, res) => {
     state.seen.push(`${req.method} ${req.url}`, JSON.stringify(req.headers));
+    if (state.hang) return;
     if (req.headers.authorization !== expected) {
       req.resume();
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end('unauthorized');
@@ -112,6 +115,12 @@ export async function startHttpsGitServer(
     },
     get authorized() {
       return state.authorized;
+    },
+    get hang() {
+      return state.hang;
+    },
+    set hang(value: boolean) {
+      state.hang = value;
     },
     close: () =>
       new Promise<void>((resolve) => {
