@@ -112,6 +112,15 @@ function stepsForDesired(
         : { blocked: 'replacement needs metadata.allowReplace: true in the manifest, or --allow-replace' };
       return creation('replace', reason, { audienceId, changes, ...blocked });
     }
+    // Recorded so that removing the manifest later does what it says; no API call.
+    if (record.deletionPolicy !== target.deletionPolicy) {
+      changes.push({
+        path: 'metadata.deletionPolicy',
+        before: record.deletionPolicy,
+        after: target.deletionPolicy,
+        forcesReplacement: false,
+      });
+    }
     if (changes.length > 0) {
       steps.push({
         ...stepFor(desired, 'update', `${changes.map((c) => c.path).join(', ')} changed`),

@@ -98,6 +98,23 @@ describe('plan: update', () => {
   });
 });
 
+describe('plan: deletionPolicy', () => {
+  it('records a change of deletionPolicy with an empty PATCH (no API call), so a later removal obeys it', () => {
+    const state = stateWith('gold');
+    const desired = loadTexts({ 'g.yaml': manifestYaml('gold', { metadata: { deletionPolicy: 'Orphan' } }) });
+    const result = plan(desired, state, options());
+    expect(kinds(result)).toEqual(['update prod/gold']);
+    expect(result.steps[0]!.patch).toEqual({});
+    expect(result.steps[0]!.changes).toEqual([
+      { path: 'metadata.deletionPolicy', before: 'Delete', after: 'Orphan', forcesReplacement: false },
+    ]);
+    const applied = simulateApply(result, state, NOW);
+    expect(kinds(plan(loadTexts({}), applied, options({ allowEmptySource: true })))).toEqual([
+      'forget prod/gold',
+    ]);
+  });
+});
+
 describe('plan: replacement', () => {
   const state = stateWith('gold');
   const forcing: Array<[string, Parameters<typeof manifestYaml>[1]]> = [
