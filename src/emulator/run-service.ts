@@ -26,7 +26,8 @@ function runsOf(call: Call, audience: AudienceRecord): RunRecord[] {
  */
 export function startRun(runtime: Runtime, call: Call, audienceId: string, input: unknown): RunRecord {
   const audience = readyAudience(call, audienceId);
-  const body = parseOrThrow(StartRunBody, input, 'body');
+  // No body at all is read as an empty one, so the answer names the missing start time.
+  const body = parseOrThrow(StartRunBody, input ?? {}, 'body');
   const { guardrails, runStageDelayMs } = runtime.settings;
   const { caller, nowMs, scope } = call;
   const previous = runsOf(call, audience);

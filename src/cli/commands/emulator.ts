@@ -1,6 +1,188 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ExitCode } from '../exit-codes.js';
+import {
+  DEMO_CLIENT,
+  startEmulator,
+  type EmulatorClient,
+  type EmulatorOptions,
+} from '../../emulator/index.js';
 
-// Placeholder until the emulator lands (issue 4): the command exists so the CLI is wired.
-export function emulatorCommand(_setExit: (code: number) => void): Command {
-  return new Command('emulator').description('Run the External Audiences API emulator (not yet implemented)');
+type Flags = {
+  port: number;
+  host: string;
+  admin: boolean;
+  dataDir?: string;
+  storageRoot?: string;
+  latencyMs: number;
+  latencyJitterMs: number;
+  rateLimit?: number;
+  rateLimitBurst?: number;
+  operationDelayMs: number;
+  runStageDelayMs: number;
+  tokenLifetime: number;
+  fault500: number;
+  fault502: number;
+  faultSlow: number;
+  slowMs: number;
+  faultDrop: number;
+  faultResponseLost: number;
+  faultOperationFailure: number;
+  faultRunFailure: number;
+  faultSeed?: number;
+  runsPerDay: number;
+  runsPerAudience: number;
+  audiencesPerSandbox: number;
+  newerRules: boolean;
+  client: EmulatorClient[];
+  log: boolean;
+};
+
+function wholeNumber(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number.');
+  return Number(value);
+}
+
+function probability(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 1) {
+    throw new InvalidArgumentError('expected a probability from 0 to 1.');
+  }
+  return number;
+}
+
+/** `10/s`, `10` or `2.5/s`: requests per second per org. */
+function perSecond(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(?:\/s)?$/.exec(value.trim());
+  const number = Number(match?.[1]);
+  if (!match || number <= 0) throw new InvalidArgumentError('expected requests per second, e.g. 10/s.');
+  return number;
+}
+
+/** `id:secret:org@AdobeOrg`, repeatable. */
+function collectClient(value: string, previous: EmulatorClient[]): EmulatorClient[] {
+  const [clientId, clientSecret, orgId, ...rest] = value.split(':');
+  if (!clientId || !clientSecret || !orgId || rest.length > 0) {
+    throw new InvalidArgumentError('expected <clientId>:<clientSecret>:<orgId>.');
+  }
+  return [...previous, { clientId, clientSecret, orgId }];
+}
+
+function toOptions(flags: Flags): EmulatorOptions {
+  return {
+    host: flags.host,
+    port: flags.port,
+    admin: flags.admin,
+    dataDir: flags.dataDir,
+    storageRoot: flags.storageRoot,
+    latencyMs: flags.latencyMs,
+    latencyJitterMs: flags.latencyJitterMs,
+    rateLimit:
+      flags.rateLimit === undefined ? undefined : { perSecond: flags.rateLimit, burst: flags.rateLimitBurst },
+    operationDelayMs: flags.operationDelayMs,
+    runStageDelayMs: flags.runStageDelayMs,
+    tokenLifetimeSeconds: flags.tokenLifetime,
+    faults: {
+      error500: flags.fault500,
+      error502: flags.fault502,
+      slow: flags.faultSlow,
+      slowMs: flags.slowMs,
+      drop: flags.faultDrop,
+      responseLost: flags.faultResponseLost,
+      operationFailure: flags.faultOperationFailure,
+      runFailure: flags.faultRunFailure,
+      seed: flags.faultSeed,
+    },
+    guardrails: {
+      runsPerDayPerSandbox: flags.runsPerDay,
+      runsPerAudience: flags.runsPerAudience,
+      audiencesPerSandbox: flags.audiencesPerSandbox,
+    },
+    newerRules: flags.newerRules,
+    clients: flags.client.length > 0 ? flags.client : undefined,
+    logger: flags.log,
+  };
+}
+
+function banner(url: string, flags: Flags, clients: EmulatorClient[]): string {
+  const lines = [
+    `audiencectl emulator listening on ${url}`,
+    `  API base:  ${url}/data/core/ais`,
+    `  IMS token: ${url}/ims/token/v3`,
+    `  Admin:     ${flags.admin ? `${url}/_emulator/settings` : 'off (--admin to enable)'}`,
+    `  Data:      ${flags.dataDir ?? 'in memory (--data-dir to keep it)'}`,
+  ];
+  for (const client of clients) {
+    // Only the demo secret is shown: it is public. Other secrets are never printed.
+    const secret = client.clientId === DEMO_CLIENT.clientId ? `  secret ${client.clientSecret}` : '';
+    lines.push(`  Client:    ${client.clientId}${secret}  org ${client.orgId}`);
+  }
+  lines.push('Stop with Ctrl+C.');
+  return `${lines.join('\n')}\n`;
+}
+
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/** `audiencectl emulator`: the External Audiences API and IMS emulator, until SIGINT/SIGTERM. */
+export function emulatorCommand(setExit: (code: number) => void): Command {
+  return new Command('emulator')
+    .description('Run the External Audiences API + IMS emulator (see docs/emulator.md) until interrupted')
+    .option('-p, --port <port>', 'TCP port, 0 for any free port', wholeNumber, 8080)
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--admin', 'serve the /_emulator/... admin endpoint (no authentication)', false)
+    .option('--data-dir <dir>', 'keep audiences, operations and runs in this directory across restarts')
+    .option('--storage-root <dir>', "check each run's source file under this directory")
+    .option('--latency-ms <ms>', 'added to every API response', wholeNumber, 0)
+    .option('--latency-jitter-ms <ms>', 'random extra latency up to this', wholeNumber, 0)
+    .option('--rate-limit <n/s>', 'token bucket per org, e.g. 10/s (default: no limit)', perSecond)
+    .option('--rate-limit-burst <n>', 'bucket size (default: the rate)', wholeNumber)
+    .option('--operation-delay-ms <ms>', 'how long a create operation is PROCESSING', wholeNumber, 500)
+    .option('--run-stage-delay-ms <ms>', 'how long each ingestion stage takes', wholeNumber, 1000)
+    .option('--token-lifetime <seconds>', 'lifetime of IMS tokens', wholeNumber, 86_400)
+    .option('--fault-500 <p>', 'probability of 100970-500', probability, 0)
+    .option('--fault-502 <p>', 'probability of 100970-502', probability, 0)
+    .option('--fault-slow <p>', 'probability of a slow response', probability, 0)
+    .option('--slow-ms <ms>', 'delay of a slow response', wholeNumber, 2000)
+    .option('--fault-drop <p>', 'probability of closing the connection before handling', probability, 0)
+    .option(
+      '--fault-response-lost <p>',
+      'probability of applying a change, then closing without answer',
+      probability,
+      0,
+    )
+    .option(
+      '--fault-operation-failure <p>',
+      'probability that a create operation ends FAILED',
+      probability,
+      0,
+    )
+    .option('--fault-run-failure <p>', 'probability that a run ends FAILED', probability, 0)
+    .option('--fault-seed <n>', 'seed of the fault draws (reproducible sequences)', wholeNumber)
+    .option('--runs-per-day <n>', 'guardrail: runs per sandbox per UTC day', wholeNumber, 100)
+    .option('--runs-per-audience <n>', 'guardrail: runs per audience', wholeNumber, 10)
+    .option('--audiences-per-sandbox <n>', 'guardrail: audiences per sandbox', wholeNumber, 4000)
+    .option('--newer-rules', 'also enforce the rules newer versions of the API page add', false)
+    .addOption(
+      new Option('--client <id:secret:org>', 'a client IMS accepts, repeatable (default: the demo client)')
+        .argParser(collectClient)
+        .default([]),
+    )
+    .option('--log', 'log each request (method, path, status; never headers or bodies)', false)
+    .action(async (flags: Flags) => {
+      const emulator = await startEmulator(toOptions(flags));
+      process.stdout.write(banner(emulator.url, flags, emulator.clients));
+      const signal = await untilSignal();
+      process.stdout.write(`Received ${signal}, stopping the emulator.\n`);
+      await emulator.close();
+      setExit(ExitCode.Ok);
+    });
 }
