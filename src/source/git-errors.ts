@@ -37,9 +37,13 @@ const RULES: Rule[] = [
 const MAX_DETAIL = 600;
 
 /** Git's output, scrubbed of secrets and trimmed to its last lines. */
+// Progress lines from `fetch --progress` say nothing about a failure.
+const PROGRESS = /^(remote: )?(Enumerating|Counting|Compressing|Receiving|Resolving|Total|Unpacking) /;
+
 function detail(error: unknown, secrets: readonly string[]): string {
   const raw = error instanceof Error ? error.message : String(error);
-  const text = redactSecrets(raw, secrets).trim();
+  const lines = raw.split(/[\r\n]+/).filter((line) => line.trim() !== '' && !PROGRESS.test(line));
+  const text = redactSecrets(lines.join('\n'), secrets).trim();
   return text.length > MAX_DETAIL ? `...${text.slice(-MAX_DETAIL)}` : text;
 }
 

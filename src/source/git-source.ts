@@ -88,7 +88,9 @@ export class GitSource implements Source {
 
   async #fetch(signal: AbortSignal | undefined): Promise<string> {
     // Equivalent to a clone on first use; `--` keeps the URL from ever being an option.
-    const args = ['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', '--force'];
+    // --progress, not --quiet: progress output is what tells the silence timeout that
+    // a long transfer is still alive.
+    const args = ['fetch', '--progress', '--no-tags', '--no-recurse-submodules', '--force'];
     if (this.#options.depth) args.push(`--depth=${this.#options.depth}`);
     args.push('--', this.#url.url, `+refs/heads/${this.#options.branch}:${this.#remoteRef}`);
     await this.#git(signal).raw(args);
