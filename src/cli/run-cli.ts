@@ -5,6 +5,7 @@ import { version } from './version.js';
 import { emulatorCommand } from './commands/emulator.js';
 import { planCommand } from './commands/plan.js';
 import { validateCommand } from './commands/validate.js';
+import { stateCommand } from './commands/state.js';
 
 /** Commands set this to report an exit code other than 0 without throwing. */
 export type CommandResult = { exitCode: number };
@@ -19,6 +20,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program.addCommand(validateCommand(setExit));
   program.addCommand(planCommand(setExit));
   program.addCommand(emulatorCommand(setExit));
+  program.addCommand(stateCommand(setExit));
   for (const command of program.commands) {
     command.exitOverride().showHelpAfterError('(run with --help for usage)');
   }

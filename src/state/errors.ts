@@ -29,5 +29,6 @@ export function reasonOf(error: unknown): string {
   if (code === 'EROFS') return 'the file system is read-only';
   if (code === 'ENOSPC') return 'no space left on the device';
   if (code === 'EISDIR') return 'it is a directory';
+  if (code === 'EEXIST') return 'a file is in the way';
   return error instanceof Error ? error.message : String(error);
 }

@@ -6,7 +6,7 @@ import { ensureDirDurable, removeFileDurable, writeFileDurable } from './durable
 import { StateError } from './errors.js';
 import { acquireLock, type HeldLock, type LockInfo, type LockOptions } from './lock.js';
 import { audiencesDir, lockPath, metaPath, recordPath } from './paths.js';
-import { readJsonFile, readRecordFile } from './read-json.js';
+import { META_REPAIR_HINT, readJsonFile, readRecordFile } from './read-json.js';
 import { readState } from './read.js';
 import { applyChanges, normaliseRecord, withoutIntent } from './record-changes.js';
 import {
@@ -72,7 +72,7 @@ export class FileStateStore implements StateStore {
   }
 
   meta(): Promise<StateMeta | undefined> {
-    return readJsonFile(metaPath(this.location), StateMeta);
+    return readJsonFile(metaPath(this.location), StateMeta, META_REPAIR_HINT);
   }
 
   get locked(): boolean {

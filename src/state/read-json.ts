@@ -4,6 +4,12 @@ import type { z } from 'zod';
 import { StateReadError, reasonOf } from './errors.js';
 import { AudienceRecord, recordId } from './schema.js';
 
+/** What to do about a corrupt record file. */
+export const RECORD_REPAIR_HINT =
+  'restore it from a backup, or drop it with `audiencectl state forget` and record the audience again with `audiencectl state import`';
+/** What to do about a corrupt meta.json: removing it starts a new lineage, so saved plans are refused. */
+export const META_REPAIR_HINT = 'restore it from a backup, or remove it to start a new lineage';
+
 function unreadable(file: string, error: unknown): StateReadError | undefined {
   if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
   return new StateReadError('STATE_UNREADABLE', `cannot read state file ${file}: ${reasonOf(error)}`, {
@@ -12,7 +18,11 @@ function unreadable(file: string, error: unknown): StateReadError | undefined {
 }
 
 /** Reads and validates one JSON state file; a missing file is `undefined`. */
-export async function readJsonFile<T>(file: string, schema: z.ZodType<T>): Promise<T | undefined> {
+export async function readJsonFile<T>(
+  file: string,
+  schema: z.ZodType<T>,
+  hint = RECORD_REPAIR_HINT,
+): Promise<T | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -21,7 +31,7 @@ export async function readJsonFile<T>(file: string, schema: z.ZodType<T>): Promi
     if (failure) throw failure;
     return undefined;
   }
-  return parseStateJson(file, text, schema);
+  return parseStateJson(file, text, schema, hint);
 }
 
 /**
@@ -39,14 +49,19 @@ export function readTextSync(file: string): string | undefined {
 }
 
 /** Parses state file text; errors name the file and the first schema issue. */
-export function parseStateJson<T>(file: string, text: string, schema: z.ZodType<T>): T {
+export function parseStateJson<T>(
+  file: string,
+  text: string,
+  schema: z.ZodType<T>,
+  hint = RECORD_REPAIR_HINT,
+): T {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
     throw new StateReadError(
       'STATE_CORRUPT',
-      `state file ${file} is not valid JSON (${reasonOf(error)}); restore it from a backup, or remove it and re-import the audience with \`audiencectl state import\``,
+      `state file ${file} is not valid JSON (${reasonOf(error)}); ${hint}`,
       { cause: error },
     );
   }
@@ -54,7 +69,10 @@ export function parseStateJson<T>(file: string, text: string, schema: z.ZodType<
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first ? ` at ${first.path.join('.') || '(root)'}: ${first.message}` : '';
-    throw new StateReadError('STATE_CORRUPT', `state file ${file} does not match the state schema${where}`);
+    throw new StateReadError(
+      'STATE_CORRUPT',
+      `state file ${file} does not match the state schema${where}; ${hint}`,
+    );
   }
   return parsed.data;
 }

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { mapLimit } from './concurrency.js';
 import { StateReadError, reasonOf } from './errors.js';
-import { parseRecordText, readJsonFile, readTextSync } from './read-json.js';
+import { META_REPAIR_HINT, parseRecordText, readJsonFile, readTextSync } from './read-json.js';
 import { StateMeta, type AudienceRecord, type RecordedState } from './schema.js';
 import { audiencesDir, metaPath, recordPath } from './paths.js';
 
@@ -49,7 +49,10 @@ export async function listRecordIds(dir: string): Promise<Array<[sandbox: string
 
 /** Reads a whole state directory. A missing directory is an empty state. */
 export async function readState(dir: string): Promise<RecordedState> {
-  const [meta, ids] = await Promise.all([readJsonFile(metaPath(dir), StateMeta), listRecordIds(dir)]);
+  const [meta, ids] = await Promise.all([
+    readJsonFile(metaPath(dir), StateMeta, META_REPAIR_HINT),
+    listRecordIds(dir),
+  ]);
   const audiences: AudienceRecord[] = [];
   for (let start = 0; start < ids.length; start += READ_BATCH) {
     if (start > 0) await new Promise((resolve) => setImmediate(resolve));

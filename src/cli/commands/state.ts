@@ -1,0 +1,194 @@
+import { Command } from 'commander';
+import { lastRunStatus, recordStatus } from '../../state/describe.js';
+import { parseDurationMs } from '../../state/duration.js';
+import { FileStateStore, assertValidId } from '../../state/file-store.js';
+import { describeStale } from '../../state/lock.js';
+import { describeHolder } from '../../state/lock-holder.js';
+import { assertStateDir, importAudience, notFound, sandboxesWithKey } from '../../state/repair.js';
+import { StateError } from '../../state/errors.js';
+import { recordId, type AudienceRecord } from '../../state/schema.js';
+
+const DEFAULT_STATE_DIR = '.audiencectl-state';
+
+type StateOptions = { state: string };
+type SandboxOptions = StateOptions & { sandbox?: string };
+type LockingOptions = SandboxOptions & { lockTimeout: string };
+
+function out(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+/** `--sandbox`, else AEP_SANDBOX, else `prod`; `undefined` only when asked for what was given. */
+function explicitSandbox(options: SandboxOptions): string | undefined {
+  return options.sandbox ?? (process.env.AEP_SANDBOX || undefined);
+}
+
+function sandboxOf(options: SandboxOptions): string {
+  return explicitSandbox(options) ?? 'prod';
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** Opens the store under its lock, runs `fn`, always lets go. */
+async function withLock<T>(
+  options: LockingOptions,
+  command: string,
+  fn: (store: FileStateStore) => Promise<T>,
+) {
+  const timeoutMs = parseDurationMs(options.lockTimeout, '--lock-timeout');
+  const store = new FileStateStore(options.state);
+  const info = await store.lock({ timeoutMs, command: `audiencectl state ${command}` });
+  if (info.tookOver) {
+    process.stderr.write(
+      `Took over a stale state lock held by ${describeHolder(info.tookOver.holder)}: ${describeStale(info.tookOver.reason)}.\n`,
+    );
+  }
+  try {
+    return await fn(store);
+  } finally {
+    await store.unlock();
+  }
+}
+
+async function list(options: SandboxOptions & { json?: boolean }): Promise<void> {
+  await assertStateDir(options.state);
+  const store = new FileStateStore(options.state);
+  const state = await store.readAll();
+  const audiences = state.audiences.filter(
+    (r) => options.sandbox === undefined || r.sandbox === options.sandbox,
+  );
+  if (options.json) {
+    out(JSON.stringify({ meta: state.meta ?? null, audiences }, null, 2));
+    return;
+  }
+  if (audiences.length === 0) {
+    out(`No audiences recorded in ${store.location}.`);
+    return;
+  }
+  const rows = audiences.map((r) => [
+    r.sandbox,
+    r.key,
+    r.audienceId ?? '-',
+    recordStatus(r),
+    lastRunStatus(r),
+  ]);
+  out(table([['SANDBOX', 'KEY', 'AUDIENCE ID', 'STATUS', 'LAST RUN'], ...rows]));
+  const meta = state.meta ? `; lineage ${state.meta.lineage}, serial ${state.meta.serial}` : '';
+  out(`\n${audiences.length} audience${audiences.length === 1 ? '' : 's'}${meta}.`);
+}
+
+async function show(key: string, options: SandboxOptions): Promise<void> {
+  await assertStateDir(options.state);
+  const store = new FileStateStore(options.state);
+  const given = explicitSandbox(options);
+  const holders = await sandboxesWithKey(store.location, key);
+  let sandbox = given;
+  if (sandbox === undefined) {
+    if (holders.length > 1) {
+      throw new StateError(
+        'STATE_AMBIGUOUS_KEY',
+        `${key} is recorded in sandboxes ${holders.join(', ')}; pass --sandbox to choose one`,
+      );
+    }
+    sandbox = holders[0] ?? 'prod';
+  }
+  assertValidId(sandbox, key);
+  const record = await store.get(sandbox, key);
+  if (!record) throw notFound(store.location, sandbox, key, holders);
+  out(JSON.stringify(record, null, 2));
+}
+
+async function importCommand(key: string, options: LockingOptions & { audienceId: string; force?: boolean }) {
+  const sandbox = sandboxOf(options);
+  assertValidId(sandbox, key);
+  if (!/^\S+$/.test(options.audienceId)) {
+    throw new StateError('STATE_BAD_AUDIENCE_ID', `--audience-id must be an audience id, without spaces`);
+  }
+  const { record, notes } = await withLock(options, 'import', (store) =>
+    importAudience(store, { sandbox, key, audienceId: options.audienceId, force: options.force === true }),
+  );
+  out(`Imported ${recordId(sandbox, key)}: audience ${record.audienceId ?? '?'}.`);
+  for (const note of notes) out(`  - ${note}`);
+}
+
+async function forget(key: string, options: LockingOptions): Promise<void> {
+  await assertStateDir(options.state);
+  const sandbox = sandboxOf(options);
+  assertValidId(sandbox, key);
+  const record = await withLock(options, 'forget', async (store) => {
+    // Read leniently: forgetting is also how a corrupt record is dropped.
+    const before = await store.get(sandbox, key).catch(() => undefined);
+    if (!(await store.delete(sandbox, key))) {
+      const elsewhere = (await sandboxesWithKey(store.location, key)).filter((s) => s !== sandbox);
+      throw notFound(store.location, sandbox, key, elsewhere);
+    }
+    return before;
+  });
+  out(`Forgot ${recordId(sandbox, key)}${audienceNote(record)}. The remote audience is untouched.`);
+  out(
+    `While its manifest exists, the next apply will try to create it again; remove the manifest, or \`state import\` it back.`,
+  );
+}
+
+function audienceNote(record: AudienceRecord | undefined): string {
+  return record?.audienceId ? ` (audience ${record.audienceId})` : '';
+}
+
+function withState(command: Command): Command {
+  return command.option('--state <dir>', 'state directory', DEFAULT_STATE_DIR);
+}
+
+function withSandbox(command: Command, help: string): Command {
+  return command.option('--sandbox <name>', help);
+}
+
+function withLockTimeout(command: Command): Command {
+  return command.option('--lock-timeout <duration>', 'wait this long for another applier to finish', '0s');
+}
+
+/** `audiencectl state list|show|import|forget`: inspect and repair recorded state. */
+export function stateCommand(_setExit: (code: number) => void): Command {
+  const state = new Command('state')
+    .description('Inspect and repair what audiencectl recorded about remote audiences')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  withState(withSandbox(state.command('list'), 'only this sandbox'))
+    .description('List recorded audiences: sandbox, key, audience id, status')
+    .option('--json', 'print the recorded state as JSON')
+    .action((options: SandboxOptions & { json?: boolean }) => list(options));
+
+  withState(
+    withSandbox(state.command('show <key>'), 'sandbox of the key (default: AEP_SANDBOX, or the only one)'),
+  )
+    .description('Print the record of one audience as JSON')
+    .action((key: string, options: SandboxOptions) => show(key, options));
+
+  withLockTimeout(
+    withState(withSandbox(state.command('import <key>'), 'sandbox (default: AEP_SANDBOX or prod)')),
+  )
+    .description('Record an existing remote audience for a key (repairs "exists remotely, id unknown")')
+    .requiredOption('--audience-id <id>', 'id of the remote audience')
+    .option('--force', 'point a key that already has an audience id at another audience')
+    .action((key: string, options: LockingOptions & { audienceId: string; force?: boolean }) =>
+      importCommand(key, options),
+    );
+
+  withLockTimeout(
+    withState(withSandbox(state.command('forget <key>'), 'sandbox (default: AEP_SANDBOX or prod)')),
+  )
+    .description('Remove a record without touching the remote audience')
+    .action((key: string, options: LockingOptions) => forget(key, options));
+
+  return state;
+}

@@ -1,0 +1,15 @@
+import type { AudienceRecord } from './schema.js';
+
+/** One short phrase for a record's condition, as `state list` and status pages show it. */
+export function recordStatus(record: AudienceRecord): string {
+  if (record.blocked) return `blocked (${record.blocked.code}): ${record.blocked.message}`;
+  if (record.intent) return `${record.intent.kind} in flight since ${record.intent.startedAt}`;
+  if (record.audienceId) return 'ok';
+  if (record.operationId) return `creating (operation ${record.operationId})`;
+  return 'no audience id';
+}
+
+export function lastRunStatus(record: AudienceRecord): string {
+  const run = record.runs[0];
+  return run ? `${run.status} (${run.runId})` : '-';
+}

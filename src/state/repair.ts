@@ -1,0 +1,77 @@
+import { stat } from 'node:fs/promises';
+import { StateError, StateReadError, reasonOf } from './errors.js';
+import { listRecordIds } from './read.js';
+import { newRecord, withoutBlocked, withoutIntent } from './record-changes.js';
+import { recordId, type AudienceRecord } from './schema.js';
+import type { StateStore } from './store.js';
+
+/** Inspecting commands need an existing store: a mistyped --state must not look empty. */
+export async function assertStateDir(dir: string): Promise<void> {
+  try {
+    if ((await stat(dir)).isDirectory()) return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new StateError(
+        'STATE_NOT_FOUND',
+        `no state directory at ${dir}; pass --state <dir> to point at one`,
+      );
+    }
+    throw new StateReadError('STATE_UNREADABLE', `cannot read state directory ${dir}: ${reasonOf(error)}`, {
+      cause: error,
+    });
+  }
+  throw new StateReadError(
+    'STATE_UNREADABLE',
+    `${dir} is not a directory; pass --state <dir> to point at one`,
+  );
+}
+
+/** Sandboxes holding a record for `key`. */
+export async function sandboxesWithKey(dir: string, key: string): Promise<string[]> {
+  return (await listRecordIds(dir)).filter(([, k]) => k === key).map(([sandbox]) => sandbox);
+}
+
+export function notFound(dir: string, sandbox: string, key: string, elsewhere: string[]): StateError {
+  const hint = elsewhere.length > 0 ? `; it exists in sandbox ${elsewhere.join(', ')}: pass --sandbox` : '';
+  return new StateError('STATE_RECORD_NOT_FOUND', `no record for ${recordId(sandbox, key)} in ${dir}${hint}`);
+}
+
+export type ImportResult = { record: AudienceRecord; notes: string[] };
+
+/**
+ * Records that `key` is the existing remote audience `audienceId`: how a user repairs
+ * an audience that "exists remotely, id unknown". Clears the blocked mark and a
+ * pending create intent (the create evidently happened). Refuses to re-point a record
+ * at another audience unless `force`, since the old one would be left unmanaged.
+ */
+export async function importAudience(
+  store: StateStore,
+  target: { sandbox: string; key: string; audienceId: string; force: boolean },
+): Promise<ImportResult> {
+  const { sandbox, key, audienceId, force } = target;
+  const existing = await store.get(sandbox, key);
+  const notes: string[] = [];
+  let record = existing ?? newRecord(sandbox, key);
+  const replacing = existing?.audienceId !== undefined && existing.audienceId !== audienceId;
+  if (replacing && !force) {
+    throw new StateError(
+      'STATE_IMPORT_CONFLICT',
+      `${recordId(sandbox, key)} already points at audience ${existing.audienceId}; pass --force to point it at ${audienceId} instead (audience ${existing.audienceId} is then no longer managed)`,
+    );
+  }
+  if (replacing) {
+    // What was recorded (applied spec, runs, operation) describes the old audience.
+    notes.push(`forgot what was recorded about audience ${existing.audienceId}`);
+    record = newRecord(sandbox, key, existing.deletionPolicy);
+  }
+  if (record.blocked) {
+    notes.push(`cleared the blocked mark (${record.blocked.code})`);
+    record = withoutBlocked(record);
+  }
+  if (record.intent?.kind === 'create') {
+    notes.push(`cleared the pending ${record.intent.kind} intent from ${record.intent.startedAt}`);
+    record = withoutIntent(record);
+  }
+  const stored = await store.put({ ...record, audienceId });
+  return { record: stored, notes };
+}
