@@ -1,0 +1,102 @@
+import type { Plan, Step } from '../plan/schema.js';
+import { result } from './record-helpers.js';
+import { createStep } from './steps/create.js';
+import { deleteStep, forgetStep } from './steps/delete.js';
+import { runStep } from './steps/run.js';
+import { updateStep } from './steps/update.js';
+import type { ApplyReport, ExecutorDeps, StepResult, StepStatus } from './types.js';
+
+async function replaceStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
+  const deleted = await deleteStep(step, deps);
+  if (deleted.status !== 'applied') return deleted;
+  const created = await createStep(step, deps);
+  return created.status === 'applied'
+    ? { ...created, message: `replaced: ${deleted.message}, ${created.message}` }
+    : created;
+}
+
+const HANDLERS: Record<Step['kind'], (step: Step, deps: ExecutorDeps) => Promise<StepResult>> = {
+  create: createStep,
+  update: updateStep,
+  replace: replaceStep,
+  run: runStep,
+  delete: deleteStep,
+  forget: forgetStep,
+};
+
+/** Steps of one audience, in plan order: a step whose dependency did not succeed is skipped. */
+async function runAudience(steps: readonly Step[], deps: ExecutorDeps): Promise<StepResult[]> {
+  const results: StepResult[] = [];
+  const succeeded = new Set<string>();
+  for (const step of steps) {
+    let outcome: StepResult;
+    if (step.blocked) outcome = result(step, 'blocked', step.blocked);
+    else if (step.deferred) outcome = result(step, 'deferred', step.deferred);
+    else if (deps.signal?.aborted) outcome = result(step, 'skipped', 'the apply was stopped');
+    else if (step.dependsOn && !succeeded.has(step.dependsOn))
+      outcome = result(step, 'skipped', `${step.dependsOn} did not succeed`);
+    else {
+      deps.progress.stepStarted(step);
+      try {
+        outcome = await HANDLERS[step.kind](step, deps);
+      } catch (error) {
+        // One audience's failure never stops the others.
+        const aborted = deps.signal?.aborted;
+        outcome = result(
+          step,
+          aborted ? 'skipped' : 'failed',
+          aborted ? 'the apply was stopped' : (error as Error).message,
+        );
+      }
+    }
+    if (outcome.status === 'applied' || outcome.status === 'started') succeeded.add(step.id);
+    deps.progress.stepFinished(outcome);
+    results.push(outcome);
+  }
+  return results;
+}
+
+function groupByAudience(steps: readonly Step[]): Step[][] {
+  const groups = new Map<string, Step[]>();
+  for (const step of steps) {
+    const id = `${step.sandbox}/${step.key}`;
+    const group = groups.get(id);
+    if (group) group.push(step);
+    else groups.set(id, [step]);
+  }
+  return [...groups.values()];
+}
+
+export function countStatuses(results: readonly StepResult[]): Record<StepStatus, number> {
+  const counts: Record<StepStatus, number> = {
+    applied: 0,
+    started: 0,
+    failed: 0,
+    blocked: 0,
+    deferred: 0,
+    skipped: 0,
+  };
+  for (const r of results) counts[r.status] += 1;
+  return counts;
+}
+
+/**
+ * Applies a plan: audiences in parallel (the client's request budget bounds the
+ * traffic), the steps of one audience in order, deletions after everything else.
+ */
+export async function executePlan(
+  plan: Plan,
+  deps: ExecutorDeps,
+  resumed: string[] = [],
+): Promise<ApplyReport> {
+  const removal = (step: Step) => step.kind === 'delete' || step.kind === 'forget';
+  const first = groupByAudience(plan.steps.filter((s) => !removal(s)));
+  const last = groupByAudience(plan.steps.filter(removal));
+  const byId = new Map<string, StepResult>();
+  for (const phase of [first, last]) {
+    const outcomes = await Promise.all(phase.map((steps) => runAudience(steps, deps)));
+    for (const r of outcomes.flat()) byId.set(r.step.id, r);
+  }
+  const results = plan.steps.map((step) => byId.get(step.id)!);
+  return { results, counts: countStatuses(results), resumed };
+}

@@ -1,0 +1,39 @@
+import type { AppliedTarget, Step } from '../plan/schema.js';
+import { newRecord } from '../state/record-changes.js';
+import type { AppliedSpec, AudienceRecord } from '../state/schema.js';
+import type { StateStore } from '../state/store.js';
+import type { StepResult, StepStatus } from './types.js';
+
+export function appliedFrom(target: AppliedTarget, at: string): AppliedSpec {
+  return {
+    spec: target.spec,
+    hash: target.hash,
+    ...(target.ingestionRequest === undefined ? {} : { ingestionRequest: target.ingestionRequest }),
+    at,
+  };
+}
+
+export async function currentRecord(store: StateStore, step: Step): Promise<AudienceRecord> {
+  return (
+    (await store.get(step.sandbox, step.key)) ??
+    newRecord(step.sandbox, step.key, step.target?.deletionPolicy ?? 'Delete')
+  );
+}
+
+/** Clears an intent whose call changed nothing worth recording. */
+export async function clearIntent(store: StateStore, record: AudienceRecord): Promise<void> {
+  if (record.intent) await store.resolveIntent(record, { kind: 'update', changes: {} });
+}
+
+export function result(
+  step: Step,
+  status: StepStatus,
+  message: string,
+  extra: Partial<StepResult> = {},
+): StepResult {
+  return { step, status, message, ...extra };
+}
+
+export function importHint(step: Pick<Step, 'key' | 'sandbox'>): string {
+  return `find its id in AEP, then run: audiencectl state import ${step.key} --sandbox ${step.sandbox} --audience-id <id>`;
+}

@@ -1,0 +1,67 @@
+import type { Step } from '../../plan/schema.js';
+import type { AudienceRecord } from '../../state/schema.js';
+import { aepFailure, isNotFound } from '../aep-failure.js';
+import { pollUntil } from '../poll.js';
+import { clearIntent, importHint, result } from '../record-helpers.js';
+import type { ExecutorDeps, StepResult } from '../types.js';
+
+/** The audience id of a record whose create may still be running. */
+async function resolveAudienceId(
+  step: Step,
+  record: AudienceRecord,
+  deps: ExecutorDeps,
+): Promise<string | StepResult> {
+  if (record.audienceId) return record.audienceId;
+  if (!record.operationId || record.intent?.kind === 'create') {
+    if (!record.intent && !record.blocked) {
+      await deps.store.delete(step.sandbox, step.key);
+      return result(step, 'applied', 'nothing was created; record removed');
+    }
+    return result(
+      step,
+      'blocked',
+      `the audience may exist remotely but its id is unknown; ${importHint(step)}`,
+    );
+  }
+  const operationId = record.operationId;
+  const outcome = await pollUntil(
+    () => deps.client.getOperation(step.sandbox, operationId, deps.signal ? { signal: deps.signal } : {}),
+    (op) => op.status === 'SUCCESS' || op.status === 'FAILED',
+    deps.operationPoll,
+    deps.clock,
+    deps.signal,
+  );
+  if (!outcome.done)
+    return result(step, 'failed', `operation ${operationId} still processing; the next apply deletes it`);
+  if (outcome.value.audienceId) return outcome.value.audienceId;
+  await deps.store.delete(step.sandbox, step.key);
+  return result(step, 'applied', 'its create failed; nothing to delete');
+}
+
+/** DELETE the audience, then its record; a 404 means it is already gone. */
+export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
+  const { store, client, signal } = deps;
+  const record = await store.get(step.sandbox, step.key);
+  if (!record) return result(step, 'applied', 'already gone');
+  const id = await resolveAudienceId(step, record, deps);
+  if (typeof id !== 'string') return id;
+  const latest = (await store.get(step.sandbox, step.key)) ?? record;
+  const pending = latest.intent?.kind === 'delete' ? latest : await store.beginIntent(latest, 'delete');
+  try {
+    await client.deleteAudience(step.sandbox, id, signal ? { signal } : {});
+  } catch (error) {
+    const failure = aepFailure(error);
+    if (!isNotFound(failure)) {
+      await clearIntent(store, pending);
+      return result(step, 'failed', `DELETE failed: ${failure.message}`, { audienceId: id });
+    }
+  }
+  await store.resolveIntent(pending, { kind: 'remove' });
+  return result(step, 'applied', `deleted ${id}`, { audienceId: id });
+}
+
+/** Forget: drop the record, keep the remote audience. */
+export async function forgetStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
+  await deps.store.delete(step.sandbox, step.key);
+  return result(step, 'applied', 'forgotten; the remote audience is kept');
+}

@@ -1,0 +1,139 @@
+import type { Run } from '../../aep/types.js';
+import type { Step } from '../../plan/schema.js';
+import { isRunFinal } from '../../plan/runs.js';
+import type { AudienceRecord, RunRecord } from '../../state/schema.js';
+import { adoptableRun, runRecord } from '../adopt-run.js';
+import { aepFailure } from '../aep-failure.js';
+import { pollUntil } from '../poll.js';
+import { clearIntent, currentRecord, result } from '../record-helpers.js';
+import type { ExecutorDeps, StepResult } from '../types.js';
+
+/** Waits for a run to end, recording each status it reports. */
+async function followRun(
+  step: Step,
+  audienceId: string,
+  run: RunRecord,
+  deps: ExecutorDeps,
+): Promise<RunRecord> {
+  const { client, store, clock, signal } = deps;
+  const outcome = await pollUntil(
+    () => client.getRun(step.sandbox, audienceId, run.runId, signal ? { signal } : {}),
+    (r) => isRunFinal({ ...run, status: r.status ?? 'PROCESSING' }),
+    deps.runPoll,
+    clock,
+    signal,
+  );
+  const last = outcome.done ? outcome.value : outcome.last;
+  const updated: RunRecord = {
+    ...run,
+    status: last?.status ?? run.status,
+    ...(last?.dataFilterEndTime === undefined ? {} : { dataFilterEndTime: last.dataFilterEndTime }),
+  };
+  const record = await store.get(step.sandbox, step.key);
+  if (record) {
+    await store.put({ ...record, runs: [updated, ...record.runs.filter((r) => r.runId !== updated.runId)] });
+  }
+  return updated;
+}
+
+function runOutcome(step: Step, audienceId: string, run: RunRecord): StepResult {
+  const extra = { audienceId, runId: run.runId, runStatus: run.status };
+  if (run.status === 'SUCCESS') return result(step, 'applied', `run ${run.runId} SUCCESS`, extra);
+  if (run.status === 'FAILED') return result(step, 'failed', `run ${run.runId} FAILED`, extra);
+  return result(
+    step,
+    'started',
+    `run ${run.runId} still ${run.status}; recorded, the next plan follows it`,
+    extra,
+  );
+}
+
+/** The run this audience's record shows in progress, if any. */
+function inProgress(record: AudienceRecord): RunRecord | undefined {
+  return record.runs.find((run) => !isRunFinal(run));
+}
+
+/** After an unknown outcome: the service's list of runs says whether our POST started one. */
+async function findStartedRun(
+  step: Step,
+  record: AudienceRecord,
+  since: number,
+  deps: ExecutorDeps,
+): Promise<Run | undefined> {
+  const runs = await deps.client.listRuns(
+    step.sandbox,
+    record.audienceId!,
+    deps.signal ? { signal: deps.signal } : {},
+  );
+  return adoptableRun(runs, since, new Set(record.runs.map((r) => r.runId)));
+}
+
+export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
+  const { store, client, clock, signal } = deps;
+  let record = await currentRecord(store, step);
+  const audienceId = record.audienceId;
+  if (!audienceId) return result(step, 'skipped', 'the audience has no id yet');
+  const request = step.run!;
+
+  // The service refuses a second run while one is in progress: wait for it, do not spin.
+  const busy = inProgress(record);
+  if (busy) {
+    const finished = await followRun(step, audienceId, busy, deps);
+    if (!isRunFinal(finished)) {
+      return result(step, 'deferred', `run ${busy.runId} is still in progress; requeued for the next apply`, {
+        audienceId,
+      });
+    }
+    record = await currentRecord(store, step);
+  }
+
+  const now = Math.floor(clock.now() / 1000);
+  const pending = await store.beginIntent(record, 'run', { runReason: request.reason });
+  let started: Run | undefined;
+  try {
+    started = await client.startRun(
+      step.sandbox,
+      audienceId,
+      { dataFilterStartTime: request.dataFilterStartTime },
+      signal ? { signal } : {},
+    );
+  } catch (error) {
+    const failure = aepFailure(error);
+    if (failure.outcomeUnknown) {
+      started = await findStartedRun(step, record, now, deps).catch(() => undefined);
+      if (!started) {
+        await clearIntent(store, pending);
+        return result(
+          step,
+          'failed',
+          `run request outcome unknown (${failure.message}); no run found, the next apply asks again`,
+          { audienceId },
+        );
+      }
+    } else {
+      await clearIntent(store, pending);
+      // 422: a run in progress, or a guardrail (runs a day); neither is fixed by retrying now.
+      const status = failure.status === 422 ? 'deferred' : 'failed';
+      return result(step, status, `the service refused the run: ${failure.message}`, { audienceId });
+    }
+  }
+
+  const run = runRecord(started, { start: request.dataFilterStartTime, now, reason: request.reason });
+  const applied = record.applied;
+  const honoured =
+    request.reason.startsWith('request:') && applied
+      ? { ...applied, ingestionRequest: request.reason.slice(8) }
+      : undefined;
+  await store.resolveIntent(pending, {
+    kind: 'update',
+    changes: { run, ...(honoured ? { applied: honoured } : {}) },
+  });
+  progressNote(deps, step, run);
+  return runOutcome(step, audienceId, await followRun(step, audienceId, run, deps));
+}
+
+function progressNote(deps: ExecutorDeps, step: Step, run: RunRecord): void {
+  deps.progress.note(
+    `${step.sandbox}/${step.key}: run ${run.runId} started (dataFilterStartTime ${run.dataFilterStartTime})`,
+  );
+}

@@ -1,0 +1,43 @@
+import type { Step } from '../../plan/schema.js';
+import { aepFailure } from '../aep-failure.js';
+import { appliedFrom, clearIntent, currentRecord, result } from '../record-helpers.js';
+import type { ExecutorDeps, StepResult } from '../types.js';
+
+/** PATCH only what changed; a state-only change (deletionPolicy) makes no call. */
+export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
+  const { store, client, clock, signal } = deps;
+  const record = await currentRecord(store, step);
+  const at = () => new Date(clock.now()).toISOString();
+  const target = step.target!;
+  if (!step.patch || Object.keys(step.patch).length === 0) {
+    await store.put({ ...record, deletionPolicy: target.deletionPolicy, applied: appliedFrom(target, at()) });
+    return result(
+      step,
+      'applied',
+      'recorded (no API call needed)',
+      record.audienceId ? { audienceId: record.audienceId } : {},
+    );
+  }
+  const audienceId = record.audienceId ?? step.audienceId!;
+  const pending = await store.beginIntent(record, 'patch', { specHash: target.hash });
+  try {
+    const view = await client.patchAudience(step.sandbox, audienceId, step.patch, signal ? { signal } : {});
+    await store.resolveIntent(pending, {
+      kind: 'update',
+      changes: {
+        deletionPolicy: target.deletionPolicy,
+        applied: appliedFrom(target, at()),
+        observed: { source: 'patch', at: at(), body: view },
+      },
+    });
+    return result(step, 'applied', `patched ${Object.keys(step.patch).join(', ')}`, { audienceId });
+  } catch (error) {
+    await clearIntent(store, pending);
+    const failure = aepFailure(error);
+    const hint =
+      failure.status === 404
+        ? `; audience ${audienceId} no longer exists remotely: run \`audiencectl state forget ${step.key} --sandbox ${step.sandbox}\` to create it again`
+        : '';
+    return result(step, 'failed', `PATCH failed: ${failure.message}${hint}`, { audienceId });
+  }
+}

@@ -1,0 +1,59 @@
+import type { AepClient } from '../aep/types.js';
+import type { Step } from '../plan/schema.js';
+import type { StateStore } from '../state/store.js';
+
+/** Time, behind an interface so tests and the daemon can drive it. */
+export type Clock = {
+  /** Epoch milliseconds. */
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+};
+
+/** Backoff of a poll: first wait, growth factor, cap, and how long to keep trying. */
+export type PollSchedule = { firstMs: number; factor: number; maxMs: number; timeoutMs: number };
+
+export type StepStatus =
+  /** Done. */
+  | 'applied'
+  /** Accepted by the service and still running (an ingestion run); recorded, not an error. */
+  | 'started'
+  | 'failed'
+  /** Stopped by a guard, in the plan or by what the service said (e.g. exists, id unknown). */
+  | 'blocked'
+  /** Left for a later apply (run budget, run in progress). */
+  | 'deferred'
+  /** Not attempted: a step it depends on did not succeed, or the apply was stopped. */
+  | 'skipped';
+
+export type StepResult = {
+  step: Step;
+  status: StepStatus;
+  message: string;
+  audienceId?: string;
+  runId?: string;
+  runStatus?: string;
+};
+
+export type ApplyReport = {
+  results: StepResult[];
+  counts: Record<StepStatus, number>;
+  /** What resuming interrupted work did before planning. */
+  resumed: string[];
+};
+
+export interface ProgressSink {
+  stepStarted(step: Step): void;
+  stepFinished(result: StepResult): void;
+  note(message: string): void;
+  close(): void;
+}
+
+export type ExecutorDeps = {
+  client: AepClient;
+  store: StateStore;
+  clock: Clock;
+  progress: ProgressSink;
+  signal?: AbortSignal;
+  operationPoll: PollSchedule;
+  runPoll: PollSchedule;
+};
