@@ -13,6 +13,7 @@ export const ALLOWED_GIT_ENV = [
   'GIT_CONFIG_NOSYSTEM',
   'GIT_ALLOW_PROTOCOL',
   'GIT_INDEX_FILE',
+  'GIT_CEILING_DIRECTORIES',
 ];
 
 // Names under which the token reaches the credential helper; not GIT_-prefixed, and

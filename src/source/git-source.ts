@@ -75,15 +75,21 @@ export class GitSource implements Source {
   }
 
   async #prepare(signal: AbortSignal | undefined): Promise<void> {
-    if (this.#env) return;
-    this.#env = await prepareGitEnv(this.#options, this.#configText, this.#dir('home'));
+    if (!this.#env) {
+      const env = await prepareGitEnv(this.#options, this.#configText, this.#dir('home'));
+      // Git must never climb out of the work dir into an enclosing repository.
+      env.GIT_CEILING_DIRECTORIES = path.resolve(this.#options.workDir);
+      this.#env = env;
+    }
+    // Checked on every sync: a work dir wiped under a running pod heals itself.
     const repo = this.#dir('repo');
-    await mkdir(repo, { recursive: true, mode: 0o700 });
     const initialised = await stat(path.join(repo, '.git', 'HEAD')).then(
       () => true,
       () => false,
     );
-    if (!initialised) await this.#git(signal).init(['--quiet']);
+    if (initialised) return;
+    await mkdir(repo, { recursive: true, mode: 0o700 });
+    await this.#git(signal).init(['--quiet']);
   }
 
   async #fetch(signal: AbortSignal | undefined): Promise<string> {

@@ -1,4 +1,4 @@
-import { readFile, readdir, readlink, lstat } from 'node:fs/promises';
+import { lstat, readFile, readdir, readlink, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SourceSyncError } from '../../src/source/errors.js';
@@ -142,6 +142,18 @@ describe('GitSource on a real repository', () => {
 
     const restarted = await source().sync();
     expect(restarted).toEqual({ revision: sha, dir: a.dir, changed: true });
+  });
+
+  it('heals a work dir whose repository was wiped', async () => {
+    const sha = await fx.commit({ 'a.yaml': 'a\n' });
+    const src = source();
+    await src.sync();
+    await rm(path.join(fx.workDir, 'repo'), { recursive: true, force: true });
+    const next = await fx.commit({ 'a.yaml': 'b\n' });
+    expect(next).not.toBe(sha);
+    const result = await src.sync();
+    expect(result).toMatchObject({ revision: next, changed: true });
+    expect(await readFile(path.join(result.dir, 'a.yaml'), 'utf8')).toBe('b\n');
   });
 
   it('stops with SOURCE_ABORTED when the signal is aborted', async () => {
