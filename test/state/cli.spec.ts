@@ -1,0 +1,229 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FileStateStore } from '../../src/state/file-store.js';
+import { recordPath } from '../../src/state/paths.js';
+import type { AudienceRecord } from '../../src/state/schema.js';
+import { aRecord, repoRoot, useTempDirs } from './helpers.js';
+import { spawnFixture, type Child } from './spawn.js';
+
+const tempDir = useTempDirs();
+const cli = path.join(repoRoot, 'dist/cli/main.js');
+
+type Result = { code: number; stdout: string; stderr: string };
+
+function run(args: string[], env: Record<string, string> = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const { AEP_SANDBOX: _ignored, ...base } = process.env;
+    execFile(
+      process.execPath,
+      [cli, 'state', ...args],
+      { env: { ...base, ...env } },
+      (error, stdout, stderr) => {
+        const code = error ? Number((error as { code?: unknown }).code ?? 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** A user mistake is one `Error:` line, never a stack trace. */
+function expectCleanError(result: Result, pattern: RegExp): void {
+  expect(result.code).toBe(1);
+  expect(result.stderr).toMatch(/^Error: /);
+  expect(result.stderr).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+}
+
+async function seed(dir: string, records: AudienceRecord[]): Promise<void> {
+  const store = new FileStateStore(dir);
+  await store.lock();
+  for (const record of records) await store.put(record);
+  await store.unlock();
+}
+
+const children: Child[] = [];
+afterEach(async () => {
+  await Promise.all(children.splice(0).map((child) => child.kill()));
+});
+
+beforeAll(() => {
+  if (!existsSync(path.join(repoRoot, 'dist/cli/commands/state.js'))) {
+    throw new Error('build first: npx tsc -p tsconfig.build.json');
+  }
+});
+
+describe('audiencectl state', () => {
+  it('imports, lists, shows and forgets a record', async () => {
+    const dir = path.join(await tempDir(), 'state');
+    const imported = await run(['import', 'gold-members', '--audience-id', 'aud-1', '--state', dir]);
+    expect(imported).toMatchObject({ code: 0, stdout: 'Imported prod/gold-members: audience aud-1.\n' });
+
+    await run(['import', 'silver', '--audience-id', 'aud-2', '--state', dir], { AEP_SANDBOX: 'dev' });
+    const listed = await run(['list', '--state', dir]);
+    expect(listed.code).toBe(0);
+    const lines = listed.stdout.split('\n');
+    expect(lines[0]).toMatch(/^SANDBOX\s+KEY\s+AUDIENCE ID\s+STATUS\s+LAST RUN$/);
+    expect(lines[1]).toMatch(/^dev\s+silver\s+aud-2\s+ok\s+-$/);
+    expect(lines[2]).toMatch(/^prod\s+gold-members\s+aud-1\s+ok\s+-$/);
+    expect(listed.stdout).toMatch(/2 audiences; lineage [0-9a-f-]{36}, serial 2\./);
+
+    const shown = await run(['show', 'silver', '--state', dir]);
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ sandbox: 'dev', key: 'silver', audienceId: 'aud-2' });
+
+    const forgotten = await run(['forget', 'gold-members', '--state', dir]);
+    expect(forgotten.code).toBe(0);
+    expect(forgotten.stdout).toContain(
+      'Forgot prod/gold-members (audience aud-1). The remote audience is untouched.',
+    );
+    const json = JSON.parse((await run(['list', '--json', '--state', dir])).stdout) as {
+      meta: { serial: number };
+      audiences: AudienceRecord[];
+    };
+    expect(json.audiences.map((r) => r.key)).toEqual(['silver']);
+    expect(json.meta.serial).toBe(3);
+  });
+
+  it('repairs an audience that exists remotely with an unknown id', async () => {
+    const dir = await tempDir();
+    const blocked = {
+      code: 'EXISTS_REMOTELY',
+      message: 'exists remotely, id unknown',
+      at: '2026-11-22T10:00:00Z',
+    };
+    const intent = { id: 'i-1', kind: 'create' as const, startedAt: '2026-11-22T09:59:00Z' };
+    await seed(dir, [
+      { schemaVersion: 1, sandbox: 'prod', key: 'gold', deletionPolicy: 'Delete', runs: [], blocked, intent },
+    ]);
+    const before = await run(['list', '--state', dir]);
+    expect(before.stdout).toMatch(
+      /prod\s+gold\s+-\s+blocked \(EXISTS_REMOTELY\): exists remotely, id unknown/,
+    );
+
+    const result = await run(['import', 'gold', '--audience-id', 'aud-9', '--state', dir]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('cleared the blocked mark (EXISTS_REMOTELY)');
+    expect(result.stdout).toContain('cleared the pending create intent');
+    const record = JSON.parse((await run(['show', 'gold', '--state', dir])).stdout) as AudienceRecord;
+    expect(record).toEqual({
+      schemaVersion: 1,
+      sandbox: 'prod',
+      key: 'gold',
+      audienceId: 'aud-9',
+      deletionPolicy: 'Delete',
+      runs: [],
+    });
+  });
+
+  it('refuses to re-point a key at another audience without --force', async () => {
+    const dir = await tempDir();
+    await seed(dir, [aRecord('gold')]);
+    expectCleanError(
+      await run(['import', 'gold', '--audience-id', 'other', '--state', dir]),
+      /already points at audience aud-gold; pass --force/,
+    );
+    const forced = await run(['import', 'gold', '--audience-id', 'other', '--force', '--state', dir]);
+    expect(forced.code).toBe(0);
+    const record = JSON.parse((await run(['show', 'gold', '--state', dir])).stdout) as AudienceRecord;
+    expect(record.audienceId).toBe('other');
+    expect(record.applied).toBeUndefined();
+  });
+
+  it('asks for --sandbox when a key is recorded in several sandboxes', async () => {
+    const dir = await tempDir();
+    await seed(dir, [aRecord('gold'), aRecord('gold', { sandbox: 'dev', audienceId: 'dev-gold' })]);
+    expectCleanError(
+      await run(['show', 'gold', '--state', dir]),
+      /recorded in sandboxes dev, prod; pass --sandbox/,
+    );
+    expect(
+      JSON.parse((await run(['show', 'gold', '--sandbox', 'dev', '--state', dir])).stdout),
+    ).toMatchObject({
+      audienceId: 'dev-gold',
+    });
+    const fromEnv = await run(['show', 'gold', '--state', dir], { AEP_SANDBOX: 'prod' });
+    expect(JSON.parse(fromEnv.stdout)).toMatchObject({ audienceId: 'aud-gold' });
+    expectCleanError(
+      await run(['forget', 'gold', '--sandbox', 'qa', '--state', dir]),
+      /no record for qa\/gold .*; it exists in sandbox dev, prod: pass --sandbox/,
+    );
+  });
+
+  it('says clearly when --state is wrong', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir, 'a-file');
+    await writeFile(file, 'not a directory');
+    expectCleanError(
+      await run(['list', '--state', path.join(dir, 'missing')]),
+      /no state directory at .*missing; pass --state/,
+    );
+    expectCleanError(await run(['list', '--state', file]), /a-file is not a directory/);
+    expectCleanError(await run(['show', 'gold', '--state', file]), /a-file is not a directory/);
+    expectCleanError(
+      await run(['import', 'gold', '--audience-id', 'x', '--state', file]),
+      /cannot create state directory .*a-file: a file is in the way/,
+    );
+  });
+
+  it('names a corrupt state file, and forget drops it', async () => {
+    const dir = await tempDir();
+    await seed(dir, [aRecord('gold'), aRecord('silver')]);
+    const file = recordPath(dir, 'prod', 'gold');
+    await writeFile(file, '{"schemaVersion": 1, "sandb');
+    expectCleanError(
+      await run(['list', '--state', dir]),
+      new RegExp(`state file ${file} is not valid JSON.*state forget`),
+    );
+    expectCleanError(await run(['show', 'gold', '--state', dir]), /is not valid JSON/);
+    expect((await run(['forget', 'gold', '--state', dir])).code).toBe(0);
+    const listed = await run(['list', '--state', dir]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('silver');
+  });
+
+  it('rejects bad keys, audience ids and durations', async () => {
+    const dir = await tempDir();
+    expectCleanError(
+      await run(['import', '../x', '--audience-id', 'a', '--state', dir]),
+      /invalid audience key "..\/x"/,
+    );
+    expectCleanError(
+      await run(['import', 'x', '--audience-id', 'a b', '--state', dir]),
+      /--audience-id must be/,
+    );
+    expectCleanError(
+      await run(['import', 'x', '--audience-id', 'a', '--lock-timeout', 'soon', '--state', dir]),
+      /--lock-timeout must be a duration/,
+    );
+    const missing = await run(['import', 'x', '--state', dir]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("required option '--audience-id <id>' not specified");
+  });
+
+  it('refuses to write while another process holds the lock, and takes over a dead one', async () => {
+    const dir = await tempDir();
+    await seed(dir, [aRecord('gold')]);
+    const holder = spawnFixture('holder.ts', [dir]);
+    children.push(holder);
+    await holder.waitFor(/^locked/);
+    const refused = await run(['forget', 'gold', '--state', dir]);
+    expectCleanError(
+      refused,
+      new RegExp(`locked by pid ${holder.pid} on host .* \\(test-holder\\) since .*--lock-timeout`),
+    );
+    // Reading needs no lock.
+    expect((await run(['list', '--state', dir])).code).toBe(0);
+
+    await holder.kill();
+    const forgotten = await run(['forget', 'gold', '--state', dir]);
+    expect(forgotten.code).toBe(0);
+    expect(forgotten.stderr).toMatch(
+      new RegExp(
+        `Took over a stale state lock held by pid ${holder.pid} .*: its process is no longer running`,
+      ),
+    );
+  });
+});
