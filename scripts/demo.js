@@ -1,0 +1,25 @@
+// npm run demo: the whole job against the embedded emulator, in a temporary state directory.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const cli = path.join(root, 'dist', 'cli', 'main.js');
+const examples = path.join(root, 'examples', 'audiences');
+const state = mkdtempSync(path.join(tmpdir(), 'audiencectl-demo-'));
+
+function step(title, args, okCodes) {
+  process.stdout.write(`\n\u001b[1m$ audiencectl ${args.join(' ')}\u001b[0m   # ${title}\n\n`);
+  const { status } = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit', cwd: root });
+  if (!okCodes.includes(status ?? -1)) {
+    process.stderr.write(`demo: "${args[0]}" exited ${status}\n`);
+    rmSync(state, { recursive: true, force: true });
+    process.exit(1);
+  }
+}
+
+step('check the manifests', ['validate', examples], [0]);
+step('what would change (nothing is recorded yet)', ['plan', examples, '--state', state], [2]);
+rmSync(state, { recursive: true, force: true });
