@@ -16,7 +16,8 @@ type Result = { code: number; stdout: string; stderr: string };
 
 function run(args: string[], env: Record<string, string> = {}): Promise<Result> {
   return new Promise((resolve) => {
-    const { AEP_SANDBOX: _ignored, ...base } = process.env;
+    const base = { ...process.env };
+    delete base.AEP_SANDBOX;
     execFile(
       process.execPath,
       [cli, 'state', ...args],
