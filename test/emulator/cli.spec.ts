@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { withEmulator } from '../helpers/with-emulator.js';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+type Finished = { code: number | null; stdout: string; stderr: string };
+
+function cli(args: string[]): { child: ChildProcess; output: () => { stdout: string; stderr: string } } {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'emulator', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return { child, output: () => ({ stdout, stderr }) };
+}
+
+async function finish(args: string[]): Promise<Finished> {
+  const { child, output } = cli(args);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, ...output() };
+}
+
+async function waitForUrl(output: () => { stdout: string }): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const match = /listening on (http:\/\/\S+)/.exec(output().stdout);
+    if (match?.[1]) return match[1];
+    if (Date.now() > deadline) throw new Error(`No URL printed: ${output().stdout}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function expectNoStack(text: string): void {
+  expect(text).not.toMatch(/\n\s+at /);
+}
+
+describe('audiencectl emulator (CLI)', () => {
+  it('prints the URL and demo credentials, serves IMS and the API, and stops on SIGTERM', async () => {
+    const { child, output } = cli(['--port', '0', '--admin', '--rate-limit', '50/s']);
+    const url = await waitForUrl(output);
+    expect(output().stdout).toContain('audiencectl-demo');
+    expect(output().stdout).toContain('demo-secret-not-for-production');
+    const token = await fetch(`${url}/ims/token/v3`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=audiencectl-demo&client_secret=demo-secret-not-for-production',
+    });
+    expect(token.status).toBe(200);
+    const settings = (await (await fetch(`${url}/_emulator/settings`)).json()) as Record<string, unknown>;
+    expect(settings).toMatchObject({
+      rateLimit: { perSecond: 50 },
+      operationDelayMs: 500,
+      runStageDelayMs: 1000,
+    });
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    expect(output().stdout).toContain('stopping');
+  });
+
+  it('never prints the secret of a configured client', async () => {
+    const { child, output } = cli([
+      '--port',
+      '0',
+      '--client',
+      'ci-bot:very-secret-value:CIORG000000000000000000@AdobeOrg',
+    ]);
+    await waitForUrl(output);
+    child.kill('SIGINT');
+    await once(child, 'exit');
+    expect(output().stdout).toContain('ci-bot');
+    expect(output().stdout).not.toContain('very-secret-value');
+  });
+
+  it.each([
+    [['--port', 'eighty']],
+    [['--fault-500', '2']],
+    [['--rate-limit', 'fast']],
+    [['--client', 'only-an-id']],
+  ])('refuses bad flags %j with exit code 1 and no stack trace', async (args) => {
+    const result = await finish(args);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/error: option/);
+    expectNoStack(result.stderr);
+  });
+
+  it('reports a busy port as a user error, without a stack trace', async () => {
+    await withEmulator({}, async (emulator) => {
+      const port = new URL(emulator.url).port;
+      const result = await finish(['--port', port]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^Error: Cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\)/);
+      expectNoStack(result.stderr);
+    });
+  });
+});

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import {
+  audienceBody,
+  useEmulator,
+  type ApiResponse,
+  type RequestOptions,
+} from '../helpers/with-emulator.js';
+import { fixture } from './reference-samples.js';
+import { OpenApiValidator, type Checked } from './openapi-validator.js';
+
+/**
+ * Drives every endpoint through its success and error answers and validates each real
+ * response against specs/external-audiences.openapi.yaml with ajv.
+ */
+describe('the emulator answers as specs/external-audiences.openapi.yaml says', () => {
+  const emulator = useEmulator({ operationDelayMs: 40, runStageDelayMs: 40 });
+  const spec = new OpenApiValidator();
+  const checked: Checked[] = [];
+
+  async function call(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse> {
+    const response = await emulator().request(method, path, options);
+    checked.push(spec.check(method, path, response.status, response.body));
+    return response;
+  }
+
+  async function ims(form: Record<string, string>): Promise<void> {
+    const response = await fetch(emulator().imsUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form),
+    });
+    checked.push(spec.check('POST', '/ims/token/v3', response.status, await response.json()));
+  }
+
+  async function settle(path: string): Promise<void> {
+    await emulator().waitFor(path, (body) => body['status'] !== 'PROCESSING');
+    await call('GET', path);
+  }
+
+  it('validates the IMS answers', async () => {
+    const form = {
+      grant_type: 'client_credentials',
+      client_id: DEMO_CLIENT.clientId,
+      client_secret: DEMO_CLIENT.clientSecret,
+    };
+    await ims(form);
+    await ims({ ...form, client_id: 'nobody' });
+    await ims({ ...form, client_secret: 'wrong' });
+  });
+
+  it('validates the audience endpoints', async () => {
+    const sample = fixture('create-audience.request.json');
+    const created = await call('POST', '/external-audience/', { body: sample });
+    const { operationId } = created.body as { operationId: string };
+    await call('GET', `/external-audiences/operations/${operationId}`);
+    await settle(`/external-audiences/operations/${operationId}`);
+    const done = await call('GET', `/external-audience/operations/${operationId}`);
+    const id = (done.body as { audienceId: string }).audienceId;
+    await call('POST', '/external-audience/', { body: sample });
+    await call('POST', '/external-audience/', { body: { name: 'incomplete' } });
+    await call('GET', '/external-audiences/operations/unknown');
+
+    emulator().control.queueFault({ kind: 'operationFailure' });
+    const failing = await call('POST', '/external-audience/', {
+      body: audienceBody({ customAudienceId: 'crm-1', namespace: 'Custom', tags: ['t'] }),
+    });
+    await settle(`/external-audiences/operations/${(failing.body as { operationId: string }).operationId}`);
+
+    await call('PATCH', `/external-audience/${id}`, {
+      body: { description: 'x', fields: [{ name: 'list_id' }] },
+    });
+    await call('PATCH', `/external-audience/${id}`, { body: { name: 'no' } });
+    await call('PATCH', `/external-audience/${id}`, { body: { ttlInDays: 0 } });
+    await call('PATCH', '/external-audience/unknown', { body: {} });
+    await call('POST', `/external-audience/extend-ttl/${id}`, { body: { ttlInDays: 10 } });
+    await call('POST', '/external-audience/extend-ttl/unknown');
+    await call('DELETE', `/external-audience/${id}/`);
+    await call('DELETE', `/external-audience/${id}/`);
+  });
+
+  it('validates the run endpoints', async () => {
+    const id = await emulator().createAudience(audienceBody());
+    const started = await call('POST', `/external-audience/${id}/runs`, {
+      body: { dataFilterStartTime: 764245635 },
+    });
+    const { runId } = started.body as { runId: string };
+    await call('POST', `/external-audience/${id}/runs`, { body: { dataFilterStartTime: 764245635 } });
+    await call('POST', `/external-audience/${id}/runs`, { body: { dataFilterStartTime: 'soon' } });
+    await call('GET', `/external-audience/${id}/runs/${runId}`);
+    await settle(`/external-audience/${id}/runs/${runId}`);
+    emulator().control.queueFault({ kind: 'runFailure' });
+    const failed = await call('POST', `/external-audience/${id}/runs`, { body: { dataFilterStartTime: 1 } });
+    await settle(`/external-audience/${id}/runs/${(failed.body as { runId: string }).runId}`);
+    await call('GET', `/external-audience/${id}/runs`, {
+      query: { limit: '5', sortBy: 'name', property: 'status=FAILED' },
+    });
+    await call('GET', `/external-audience/${id}/runs`);
+    await call('GET', `/external-audience/${id}/runs`, { query: { limit: '99' } });
+    await call('GET', `/external-audience/${id}/runs/unknown`);
+    await call('POST', '/external-audience/unknown/runs', { body: { dataFilterStartTime: 1 } });
+    await call('GET', '/external-audience/unknown/runs');
+  });
+
+  it('validates gateway and fault answers', async () => {
+    const lookup = '/external-audiences/operations/none';
+    await call('GET', lookup, { headers: { 'x-api-key': undefined } });
+    await call('GET', lookup, { headers: { authorization: 'Bearer expired.or.forged' } });
+    emulator().control.queueFault({ kind: 'error500' });
+    await call('GET', lookup);
+    emulator().control.queueFault({ kind: 'error502' });
+    await call('GET', lookup);
+    emulator().control.setRateLimit({ perSecond: 0.01, burst: 1 });
+    await call('GET', lookup);
+    const limited = await call('GET', lookup);
+    emulator().control.setRateLimit(undefined);
+    expect(limited.status).toBe(429);
+  });
+
+  it('rejects what the spec does not allow (the check is not vacuous)', () => {
+    expect(() => spec.check('GET', '/external-audience/x/runs/y', 200, { runId: 1 })).toThrow(
+      /does not match/,
+    );
+    expect(() => spec.check('GET', '/external-audience/x/runs', 400, { error: 'x' })).toThrow(
+      /does not match/,
+    );
+    expect(() => spec.check('DELETE', '/external-audience/x', 200, undefined)).toThrow(/does not document/);
+    expect(() => spec.check('GET', '/nowhere', 200, {})).toThrow(/not in the OpenAPI spec/);
+  });
+
+  it('exercised every operation of the spec and every error status', () => {
+    const operations = new Set(checked.map((item) => item.operationId));
+    expect([...operations].sort()).toEqual(spec.operationIds().sort());
+    const statuses = new Set(checked.map((item) => item.status));
+    expect([...statuses].sort()).toEqual([200, 202, 204, 400, 401, 404, 409, 422, 429, 500, 502]);
+  });
+});

@@ -1,0 +1,103 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEMO_CLIENT, startEmulator } from '../../src/emulator/index.js';
+import { audienceBody, wrapEmulator } from '../helpers/with-emulator.js';
+
+describe('persistence to a data directory', () => {
+  let dataDir = '';
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'emulator-data-'));
+  });
+  afterEach(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps audiences, operations, runs, daily run counts and tokens across a restart', async () => {
+    const first = wrapEmulator(
+      await startEmulator({ dataDir, runStageDelayMs: 1, guardrails: { runsPerDayPerSandbox: 2 } }),
+    );
+    const body = audienceBody({ name: 'Survivor' });
+    const created = await first.request('POST', '/external-audience/', { body });
+    const { operationId } = created.body as { operationId: string };
+    const done = await first.waitFor(
+      `/external-audiences/operations/${operationId}`,
+      (op) => op['status'] === 'SUCCESS',
+    );
+    const id = done['audienceId'] as string;
+    await first.request('PATCH', `/external-audience/${id}`, {
+      body: { description: 'patched before restart' },
+    });
+    const { runId } = (
+      await first.request('POST', `/external-audience/${id}/runs`, { body: { dataFilterStartTime: 1 } })
+    ).body as { runId: string };
+    const token = await first.token();
+    await first.close();
+
+    const second = wrapEmulator(
+      await startEmulator({ dataDir, runStageDelayMs: 1, guardrails: { runsPerDayPerSandbox: 2 } }),
+    );
+    try {
+      const headers = { authorization: `Bearer ${token}` };
+      const operation = await second.request('GET', `/external-audiences/operations/${operationId}`, {
+        headers,
+      });
+      expect(operation.status).toBe(200);
+      expect(operation.body).toMatchObject({ status: 'SUCCESS', audienceId: id });
+      const audiences = second.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      expect(audiences).toEqual([
+        expect.objectContaining({ audienceId: id, description: 'patched before restart' }),
+      ]);
+      const run = await second.request('GET', `/external-audience/${id}/runs/${runId}`, { headers });
+      expect(run.body).toMatchObject({ status: 'SUCCESS' });
+      expect((await second.request('POST', '/external-audience/', { body, headers })).status).toBe(409);
+      const other = await second.createAudience(audienceBody());
+      expect(
+        (
+          await second.request('POST', `/external-audience/${other}/runs`, {
+            body: { dataFilterStartTime: 1 },
+          })
+        ).status,
+      ).toBe(200);
+      const third = await second.createAudience(audienceBody());
+      expect(
+        (
+          await second.request('POST', `/external-audience/${third}/runs`, {
+            body: { dataFilterStartTime: 1 },
+          })
+        ).status,
+      ).toBe(422);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('finishes an operation that was PROCESSING when the emulator stopped', async () => {
+    const first = wrapEmulator(await startEmulator({ dataDir, operationDelayMs: 300 }));
+    const created = await first.request('POST', '/external-audience/', { body: audienceBody() });
+    const { operationId } = created.body as { operationId: string };
+    await first.close();
+    const second = wrapEmulator(await startEmulator({ dataDir }));
+    try {
+      const done = await second.waitFor(
+        `/external-audiences/operations/${operationId}`,
+        (op) => op['status'] !== 'PROCESSING',
+      );
+      expect(done['status']).toBe('SUCCESS');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses a data directory whose state file is not its own, with a message and no stack', async () => {
+    await writeFile(join(dataDir, 'emulator-state.json'), '{"hello": "world"}');
+    await expect(startEmulator({ dataDir })).rejects.toMatchObject({
+      name: 'UsageError',
+      message: expect.stringContaining('not an emulator state file') as unknown,
+    });
+    await writeFile(join(dataDir, 'emulator-state.json'), '{not json');
+    await expect(startEmulator({ dataDir })).rejects.toMatchObject({ name: 'UsageError' });
+  });
+});
