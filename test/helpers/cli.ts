@@ -22,7 +22,7 @@ export function runCli(
     };
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd,
-      env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
+      env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)),
     });
     let stdout = '';
     let stderr = '';

@@ -27,8 +27,8 @@ export function manifestObject(name: string, overrides: DeepPartial<ManifestInpu
       labels: ['core/C1'],
       originName: 'CUSTOM_UPLOAD',
       ...(overrides.spec as object),
-    } as ManifestInput['spec'],
-    ...(overrides.ingestion ? { ingestion: overrides.ingestion as ManifestInput['ingestion'] } : {}),
+    },
+    ...(overrides.ingestion ? { ingestion: overrides.ingestion } : {}),
   };
   return base;
 }

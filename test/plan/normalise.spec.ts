@@ -5,16 +5,13 @@ import { appliedState, options } from '../helpers/planning.js';
 
 type Overrides = Parameters<typeof manifestYaml>[1];
 
-const base = {
+const base: { fields: Array<Record<string, unknown>>; sourceSpec: Record<string, string> } = {
   fields: [
     { name: 'email', type: 'string', identityNs: 'email' },
     { name: 'tier', type: 'string', labels: ['core/C2', 'custom/x'] },
   ],
   sourceSpec: { path: 'a.csv', type: 'file', sourceType: 'Cloud Storage', cloudType: 'DLZ' },
-  ttlInDays: 40,
-  labels: ['core/C1', 'core/C2'],
-  tags: ['a', 'b'],
-} as const;
+};
 
 /** Each row: a manifest written differently that means the same audience: no step may be planned. */
 const rules: Array<[string, Overrides, Overrides]> = [

@@ -57,7 +57,7 @@ const manifestArb = (key: string): fc.Arbitrary<ManifestInput> =>
 const sourceArb = fc
   .subarray(['a', 'b', 'c', 'd', 'e', 'f'])
   .chain((keys) => fc.tuple(...keys.map((k) => manifestArb(k))))
-  .map((manifests) => manifests as ManifestInput[]);
+  .map((manifests) => manifests);
 
 const load = (manifests: ManifestInput[]) =>
   loadManifests(
