@@ -107,7 +107,7 @@ describe('manifest validation rules', () => {
     {
       rule: 'schema/too-small',
       text: withLine(8, '  fields: []').replace(
-        /    - name: email\n      type: string\n      identityNs: email\n/,
+        / {4}- name: email\n {6}type: string\n {6}identityNs: email\n/,
         '',
       ),
       line: 8,
@@ -253,7 +253,7 @@ describe('manifest validation rules', () => {
 
   it('accepts sourceSpec wrapped in params, as the reference sample sends it', () => {
     const text = VALID.replace('  sourceSpec:\n', '  sourceSpec:\n    params:\n').replace(
-      /^    (path|type|cloudType|baseConnectionId):/gm,
+      /^ {4}(path|type|cloudType|baseConnectionId):/gm,
       '      $1:',
     );
     expect(errorsOf(text)).toEqual([]);
@@ -261,7 +261,7 @@ describe('manifest validation rules', () => {
 
   it('reports a problem inside params at its own line', () => {
     const text = VALID.replace('  sourceSpec:\n', '  sourceSpec:\n    params:\n')
-      .replace(/^    (path|type|cloudType|baseConnectionId):/gm, '      $1:')
+      .replace(/^ {4}(path|type|cloudType|baseConnectionId):/gm, '      $1:')
       .replace('type: file', 'type: blob');
     const error = errorsOf(text).find((e) => e.message.includes('sourceSpec.params.type'));
     expect(error).toMatchObject({ line: 15, rule: 'schema/invalid-value' });
@@ -274,10 +274,10 @@ describe('manifest validation rules', () => {
   });
 
   it('does not need baseConnectionId for DLZ or without cloudType', () => {
-    expect(errorsOf(withLine(15, '    cloudType: DLZ').replace(/    baseConnectionId: .*\n/, ''))).toEqual(
+    expect(errorsOf(withLine(15, '    cloudType: DLZ').replace(/ {4}baseConnectionId: .*\n/, ''))).toEqual(
       [],
     );
-    expect(errorsOf(withLine(15, '').replace(/    baseConnectionId: .*\n/, ''))).toEqual([]);
+    expect(errorsOf(withLine(15, '').replace(/ {4}baseConnectionId: .*\n/, ''))).toEqual([]);
   });
 
   it('refuses a billion-laughs file quickly, with a diagnostic', () => {
