@@ -48,7 +48,7 @@ export async function writeFileDurable(file: string, data: string): Promise<void
     await rename(temp, file);
     await syncDir(path.dirname(file));
   } catch (error) {
-    await rm(temp, { force: true });
+    await rm(temp, { force: true }).catch(() => undefined);
     throw new StateWriteError('STATE_UNWRITABLE', `cannot write state file ${file}: ${reasonOf(error)}`, {
       cause: error,
     });

@@ -145,6 +145,18 @@ describe('FileStateStore intents', () => {
     });
   });
 
+  it('refuses to overwrite a pending intent with a plain put', async () => {
+    const store = await lockedStore();
+    const begun = await store.beginIntent(aRecord('gold'), 'create', { specHash: 'h1' });
+    await expect(store.put(aRecord('gold'))).rejects.toMatchObject({
+      code: 'INTENT_PENDING',
+      message: expect.stringContaining('prod/gold has an unresolved create intent') as string,
+    });
+    // The same intent may be carried along, e.g. to record a polled operation id.
+    const updated = await store.put({ ...begun, operationId: 'op-2' });
+    expect(updated.intent).toEqual(begun.intent);
+  });
+
   it('records a run outcome, replacing the same run on a later poll', async () => {
     const store = await lockedStore();
     await store.put(aRecord('gold', { runs: [run('r0', 1)] }));

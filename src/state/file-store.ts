@@ -110,7 +110,17 @@ export class FileStateStore implements StateStore {
 
   async put(input: AudienceRecordInput): Promise<AudienceRecord> {
     const record = normaliseRecord(input);
-    await this.#mutate(record.sandbox, record.key, () => Promise.resolve({ write: record }));
+    await this.#mutate(record.sandbox, record.key, async (file) => {
+      // A pending intent says a call may have reached the service: only its outcome may clear it.
+      const pending = (await readRecordFile(file, record.sandbox, record.key))?.intent;
+      if (pending && pending.id !== record.intent?.id) {
+        throw new StateError(
+          'INTENT_PENDING',
+          `${recordId(record.sandbox, record.key)} has an unresolved ${pending.kind} intent from ${pending.startedAt}; record its outcome with resolveIntent instead of overwriting it`,
+        );
+      }
+      return { write: record };
+    });
     return record;
   }
 

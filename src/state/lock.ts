@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { link, open, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { readFileSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StateError, StateLockedError, StateWriteError, reasonOf } from './errors.js';
 import { tempPathFor } from './durable-fs.js';
@@ -149,6 +150,11 @@ function lockedError(file: string, seen: LockObservation, waitedMs: number): Sta
   );
 }
 
+/** The program and its first argument: never the whole command line, which may carry secrets. */
+function defaultCommand(): string {
+  return [path.basename(process.argv[1] ?? 'node'), process.argv[2]].filter(Boolean).join(' ');
+}
+
 export async function acquireLock(file: string, options: LockOptions = {}): Promise<HeldLock> {
   const timeoutMs = options.timeoutMs ?? 0;
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
@@ -157,7 +163,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
     pid: process.pid,
     hostname: os.hostname(),
     since: new Date().toISOString(),
-    command: options.command ?? process.argv.slice(1).join(' '),
+    command: options.command ?? defaultCommand(),
     nonce: randomUUID(),
   };
   const nonces = new Set(heldHere.keys());

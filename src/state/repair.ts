@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { StateError, StateReadError, reasonOf } from './errors.js';
 import { listRecordIds } from './read.js';
-import { newRecord, withoutBlocked, withoutIntent } from './record-changes.js';
+import { newRecord, withoutBlocked } from './record-changes.js';
 import { recordId, type AudienceRecord } from './schema.js';
 import type { StateStore } from './store.js';
 
@@ -40,8 +40,8 @@ export type ImportResult = { record: AudienceRecord; notes: string[] };
 
 /**
  * Records that `key` is the existing remote audience `audienceId`: how a user repairs
- * an audience that "exists remotely, id unknown". Clears the blocked mark and a
- * pending create intent (the create evidently happened). Refuses to re-point a record
+ * an audience that "exists remotely, id unknown". Clears the blocked mark and resolves
+ * a pending create intent with this audience (the create evidently happened). Refuses to re-point a record
  * at another audience unless `force`, since the old one would be left unmanaged.
  */
 export async function importAudience(
@@ -50,8 +50,6 @@ export async function importAudience(
 ): Promise<ImportResult> {
   const { sandbox, key, audienceId, force } = target;
   const existing = await store.get(sandbox, key);
-  const notes: string[] = [];
-  let record = existing ?? newRecord(sandbox, key);
   const replacing = existing?.audienceId !== undefined && existing.audienceId !== audienceId;
   if (replacing && !force) {
     throw new StateError(
@@ -59,19 +57,23 @@ export async function importAudience(
       `${recordId(sandbox, key)} already points at audience ${existing.audienceId}; pass --force to point it at ${audienceId} instead (audience ${existing.audienceId} is then no longer managed)`,
     );
   }
+  const notes: string[] = [];
+  if (existing?.blocked) notes.push(`cleared the blocked mark (${existing.blocked.code})`);
   if (replacing) {
-    // What was recorded (applied spec, runs, operation) describes the old audience.
+    // What was recorded (applied spec, runs, operation, intent) describes the old audience.
     notes.push(`forgot what was recorded about audience ${existing.audienceId}`);
-    record = newRecord(sandbox, key, existing.deletionPolicy);
+    if (existing.intent) await store.resolveIntent(existing, { kind: 'remove' });
+    const fresh = { ...newRecord(sandbox, key, existing.deletionPolicy), audienceId };
+    return { record: await store.put(fresh), notes };
   }
-  if (record.blocked) {
-    notes.push(`cleared the blocked mark (${record.blocked.code})`);
-    record = withoutBlocked(record);
+  if (existing?.intent?.kind === 'create') {
+    notes.push(`resolved the pending create intent from ${existing.intent.startedAt} with this audience`);
+    const resolved = await store.resolveIntent(existing, {
+      kind: 'update',
+      changes: { audienceId, blocked: null },
+    });
+    if (resolved) return { record: resolved, notes };
   }
-  if (record.intent?.kind === 'create') {
-    notes.push(`cleared the pending ${record.intent.kind} intent from ${record.intent.startedAt}`);
-    record = withoutIntent(record);
-  }
-  const stored = await store.put({ ...record, audienceId });
-  return { record: stored, notes };
+  const base = existing ?? newRecord(sandbox, key);
+  return { record: await store.put({ ...withoutBlocked(base), audienceId }), notes };
 }

@@ -47,9 +47,14 @@ describe('FileStateStore against a model', () => {
             const current = model.get(step.key);
             let wrote = false;
             if (step.op === 'put') {
-              await store.put({ ...newRecord('prod', step.key), audienceId: step.id });
-              model.set(step.key, { audienceId: step.id, pending: false });
-              wrote = true;
+              const put = store.put({ ...newRecord('prod', step.key), audienceId: step.id });
+              if (current?.pending) {
+                await expect(put).rejects.toMatchObject({ code: 'INTENT_PENDING' });
+              } else {
+                await put;
+                model.set(step.key, { audienceId: step.id, pending: false });
+                wrote = true;
+              }
             } else if (step.op === 'delete') {
               wrote = await store.delete('prod', step.key);
               expect(wrote).toBe(current !== undefined);

@@ -135,6 +135,11 @@ async function forget(key: string, options: LockingOptions): Promise<void> {
     return before;
   });
   out(`Forgot ${recordId(sandbox, key)}${audienceNote(record)}. The remote audience is untouched.`);
+  if (record?.intent) {
+    out(
+      `It had a pending ${record.intent.kind} intent from ${record.intent.startedAt}: that call may have changed the remote audience.`,
+    );
+  }
   out(
     `While its manifest exists, the next apply will try to create it again; remove the manifest, or \`state import\` it back.`,
   );
