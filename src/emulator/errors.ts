@@ -44,7 +44,12 @@ export class ApiError extends Error {
     detail: string,
     extra: { items?: ErrorItem[]; headers?: Record<string, string> } = {},
   ) {
+    // An ApiError is an answer, not a bug: capturing a stack for each one would cost more
+    // than the rest of a 404 or 429 under load.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(detail);
+    Error.stackTraceLimit = stackTraceLimit;
     this.code = code;
     this.status = PLATFORM_ERRORS[code].status;
     this.items = extra.items;
