@@ -21,5 +21,11 @@ function step(title, args, okCodes) {
 }
 
 step('check the manifests', ['validate', examples], [0]);
-step('what would change (nothing is recorded yet)', ['plan', examples, '--state', state], [2]);
+step(
+  'apply them to an emulator started in-process',
+  ['apply', examples, '--emulator', '--state', state, '--auto-approve', '--poll-interval', '200'],
+  [0],
+);
+step('what audiencectl recorded', ['state', 'list', '--state', state], [0]);
+step('plan again: nothing is left to do', ['plan', examples, '--state', state], [0]);
 rmSync(state, { recursive: true, force: true });

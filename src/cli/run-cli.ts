@@ -3,6 +3,7 @@ import { AudiencectlError } from '../errors.js';
 import { ExitCode } from './exit-codes.js';
 import { version } from './version.js';
 import { emulatorCommand } from './commands/emulator.js';
+import { applyCommand } from './commands/apply.js';
 import { planCommand } from './commands/plan.js';
 import { validateCommand } from './commands/validate.js';
 import { stateCommand } from './commands/state.js';
@@ -19,6 +20,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(validateCommand(setExit));
   program.addCommand(planCommand(setExit));
+  program.addCommand(applyCommand(setExit));
   program.addCommand(emulatorCommand(setExit));
   program.addCommand(stateCommand(setExit));
   for (const command of program.commands) {

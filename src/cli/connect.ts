@@ -1,0 +1,30 @@
+import { createAepClient, type AepHttpClient } from '../aep/client.js';
+import { createAepClientFromConfig, loadAepConfig, type AepClientExtras } from '../config.js';
+import { DEMO_CLIENT, startEmulator } from '../emulator/index.js';
+
+export type ConnectFlags = { config?: string; emulator?: boolean };
+
+export type Connection = { client: AepHttpClient; close(): Promise<void>; target: string };
+
+/**
+ * The API client for a command: the embedded emulator with `--emulator` (the demo
+ * credentials, nothing to configure), otherwise AEP as the configuration says.
+ */
+export async function connect(flags: ConnectFlags, extras: AepClientExtras = {}): Promise<Connection> {
+  if (flags.emulator) {
+    const emulator = await startEmulator({ port: 0 });
+    const client = createAepClient({
+      baseUrl: emulator.apiBaseUrl,
+      imsUrl: emulator.imsUrl,
+      defaultAccess: { credentials: DEMO_CLIENT, budget: { requests: 50, intervalMs: 1000, concurrency: 8 } },
+      ...extras,
+    });
+    return { client, close: () => emulator.close(), target: `the embedded emulator at ${emulator.url}` };
+  }
+  const config = loadAepConfig({ configFile: flags.config, env: process.env });
+  return {
+    client: createAepClientFromConfig(config, extras),
+    close: async () => undefined,
+    target: config.baseUrl,
+  };
+}
