@@ -1,0 +1,34 @@
+import type { AepCredentials } from './credentials.js';
+import type { ImsToken } from './ims-token.js';
+import type { AepEndpoint } from './options.js';
+import type { RequestBudget } from './request-budget.js';
+import type { AttemptFailure } from './retry-policy.js';
+
+/** One client call across its HTTP attempts; travels in got's `context.aep`. */
+export type CallState = {
+  sandbox: string;
+  endpoint: AepEndpoint;
+  method: string;
+  credentials: AepCredentials;
+  token: ImsToken;
+  budget: RequestBudget;
+  signal: AbortSignal | undefined;
+  /** HTTP attempts started. */
+  attempts: number;
+  /** The refused token was renewed once (a 401 gets one renewal and one retry). */
+  renewed: boolean;
+  /** Start of the attempt in flight, until its event is reported. */
+  attemptStartedAt: number | undefined;
+  /** The attempt in flight was sent and has no answer yet: an abort or a network error leaves its outcome open. */
+  awaitingAnswer: boolean;
+  tokenUsed: string | undefined;
+  lastRetryAfterMs: number | undefined;
+  lastFailure: AttemptFailure | undefined;
+};
+
+export function callStateOf(
+  options: { context: Record<string, unknown> } | undefined,
+): CallState | undefined {
+  const state = options?.context['aep'];
+  return typeof state === 'object' && state !== null ? (state as CallState) : undefined;
+}

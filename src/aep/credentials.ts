@@ -1,0 +1,33 @@
+/** Where to look when a credential is refused: an environment variable or a config file key. */
+export type CredentialHints = {
+  clientId: string;
+  clientSecret: string;
+  orgId: string;
+  scopes: string;
+  imsUrl: string;
+};
+
+/** The environment variables, for credentials that came from the environment. */
+export const CREDENTIAL_HINTS: CredentialHints = {
+  clientId: 'AEP_CLIENT_ID',
+  clientSecret: 'AEP_CLIENT_SECRET',
+  orgId: 'AEP_ORG_ID',
+  scopes: 'AEP_SCOPES',
+  imsUrl: 'AEP_IMS_URL',
+};
+
+/** An OAuth server-to-server client of the Adobe Developer Console, and the org it belongs to. */
+export type AepCredentials = {
+  clientId: string;
+  clientSecret: string;
+  /** `x-gw-ims-org-id`, e.g. `ABC123@AdobeOrg`. */
+  orgId: string;
+  /** Default DEFAULT_SCOPES (ims-token.ts). */
+  scopes?: readonly string[] | undefined;
+  /** Names of the settings these came from, for error messages. Default the environment variables. */
+  hints?: Partial<CredentialHints> | undefined;
+};
+
+export function hintsOf(credentials: AepCredentials): CredentialHints {
+  return { ...CREDENTIAL_HINTS, ...credentials.hints };
+}

@@ -1,0 +1,109 @@
+import { AudiencectlError } from '../errors.js';
+
+/** Stable codes of AepError (`error.code`); the platform's own code is `platformCode`. */
+export type AepErrorCode =
+  | 'AEP_BAD_REQUEST'
+  | 'AEP_UNAUTHORIZED'
+  | 'AEP_FORBIDDEN'
+  | 'AEP_NOT_FOUND'
+  | 'AEP_CONFLICT'
+  | 'AEP_UNPROCESSABLE'
+  | 'AEP_RATE_LIMITED'
+  | 'AEP_SERVER_ERROR'
+  | 'AEP_HTTP_ERROR'
+  | 'AEP_NETWORK'
+  | 'AEP_TIMEOUT'
+  | 'AEP_ABORTED'
+  | 'AEP_BAD_RESPONSE'
+  | 'AEP_AUTH';
+
+/** One broken rule the service listed, e.g. `{ path: 'fields[0].type', message: '...' }`. */
+export type AepErrorDetail = { path?: string; message: string };
+
+export type AepErrorInit = {
+  code: AepErrorCode;
+  message: string;
+  status?: number | undefined;
+  platformCode?: string | undefined;
+  requestId?: string | undefined;
+  outcomeUnknown?: boolean | undefined;
+  retryAfterMs?: number | undefined;
+  sandbox?: string | undefined;
+  endpoint?: string | undefined;
+  method?: string | undefined;
+  attempts?: number | undefined;
+  details?: readonly AepErrorDetail[] | undefined;
+  /** A plain, secret-free error: never got's (its options carry headers and bodies). */
+  cause?: unknown;
+};
+
+/**
+ * A failed call to the External Audiences API. The message says what to do; the fields
+ * say what happened, for the executor to decide (retry later, resolve from the intent,
+ * treat a 404 on delete as gone, ...).
+ */
+export class AepError extends AudiencectlError {
+  override readonly name: string = 'AepError';
+  /** HTTP status of the last answer; undefined when none came (network error, timeout). */
+  readonly status: number | undefined;
+  /** The platform error code, e.g. `100950-409`, when the body carried one. */
+  readonly platformCode: string | undefined;
+  /** The `x-request-id` response header, for Adobe support. */
+  readonly requestId: string | undefined;
+  /**
+   * true when a mutating call (POST, PATCH, DELETE) may or may not have taken effect: a
+   * 5xx, a lost response, a timeout after the request was sent, or an unreadable success.
+   * The caller resolves it (the intent record, a lookup) instead of repeating blindly.
+   */
+  readonly outcomeUnknown: boolean;
+  /** What the last `Retry-After` asked for, in ms. */
+  readonly retryAfterMs: number | undefined;
+  readonly sandbox: string | undefined;
+  /** The operation, e.g. `createAudience`. */
+  readonly endpoint: string | undefined;
+  readonly method: string | undefined;
+  /** HTTP attempts made (1 = no retry). A 404 on a DELETE after attempts > 1 most likely means the earlier attempt deleted it. */
+  readonly attempts: number | undefined;
+  /** Rules the service said the request broke (validation errors). */
+  readonly details: readonly AepErrorDetail[];
+
+  constructor(init: AepErrorInit) {
+    super(init.code, init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.status = init.status;
+    this.platformCode = init.platformCode;
+    this.requestId = init.requestId;
+    this.outcomeUnknown = init.outcomeUnknown ?? false;
+    this.retryAfterMs = init.retryAfterMs;
+    this.sandbox = init.sandbox;
+    this.endpoint = init.endpoint;
+    this.method = init.method;
+    this.attempts = init.attempts;
+    this.details = init.details ?? [];
+  }
+}
+
+/**
+ * IMS would not issue a token: wrong client id or secret, a scope the client lacks, or IMS
+ * unreachable. The message names the setting to check, never the secret.
+ */
+export class AepAuthError extends AepError {
+  override readonly name: string = 'AepAuthError';
+  /** IMS's `error` field, e.g. `invalid_client`. */
+  readonly imsError: string | undefined;
+
+  constructor(init: Omit<AepErrorInit, 'code'> & { imsError?: string | undefined }) {
+    super({ ...init, code: 'AEP_AUTH' });
+    this.imsError = init.imsError;
+  }
+}
+
+/** A secret-free stand-in for a transport error, kept as `cause`. */
+export function plainCause(error: unknown, redact: (text: string) => string): Error | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const cause = new Error(redact(error.message));
+  cause.name = error.name;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') Object.assign(cause, { code });
+  cause.stack = `${cause.name}: ${cause.message}`;
+  return cause;
+}

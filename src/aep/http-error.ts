@@ -1,0 +1,175 @@
+import { redactText } from '../log.js';
+import type { CallState } from './call-state.js';
+import { hintsOf } from './credentials.js';
+import { readErrorBody } from './error-body.js';
+import { AepError, plainCause, type AepErrorCode } from './errors.js';
+import { isOutcomeUnknown, parseRetryAfter, type AttemptFailure } from './retry-policy.js';
+import { headerText, type TransportErrorParts } from './transport-error.js';
+
+type Advice = { code: AepErrorCode; text: string };
+
+/** What an error status and platform code mean for the user, and what to do. */
+function advise(status: number, platformCode: string | undefined, state: CallState): Advice {
+  const hints = hintsOf(state.credentials);
+  const client = `client ${state.credentials.clientId}`;
+  switch (platformCode) {
+    case '100911-400':
+      return {
+        code: 'AEP_UNAUTHORIZED',
+        text: `AEP refused the access token even after renewing it: check ${hints.imsUrl} (the IMS of this platform) and ${hints.clientId}`,
+      };
+    case '100920-401':
+      return {
+        code: 'AEP_UNAUTHORIZED',
+        text: `AEP says a required header is missing: check ${hints.orgId} and the sandbox name`,
+      };
+    case '100921-401':
+      return {
+        code: 'AEP_UNAUTHORIZED',
+        text: `AEP does not accept the organization: ${hints.orgId} must be the IMS org (…@AdobeOrg) of ${client}`,
+      };
+    case '100922-401':
+      return {
+        code: 'AEP_FORBIDDEN',
+        text: `${client} is not allowed to use the External Audiences API: add the Experience Platform API with a product profile granting sandbox "${state.sandbox}" to the project of ${hints.clientId} in Adobe Developer Console`,
+      };
+    case '100940-404':
+      return { code: 'AEP_NOT_FOUND', text: 'AEP has no such audience, operation or run in this sandbox' };
+    case '100950-409':
+      return { code: 'AEP_CONFLICT', text: 'An audience with this name already exists in the sandbox' };
+    case '100960-422':
+      return { code: 'AEP_UNPROCESSABLE', text: 'AEP could not process the request' };
+    case '100910-400':
+      return { code: 'AEP_BAD_REQUEST', text: 'AEP refused the request as invalid' };
+    default:
+      return adviseByStatus(status, state);
+  }
+}
+
+function adviseByStatus(status: number, state: CallState): Advice {
+  const hints = hintsOf(state.credentials);
+  if (status === 401) {
+    return {
+      code: 'AEP_UNAUTHORIZED',
+      text: `AEP refused the credentials even after renewing the token: check ${hints.clientId}, ${hints.clientSecret} and ${hints.orgId}`,
+    };
+  }
+  if (status === 403) {
+    return {
+      code: 'AEP_FORBIDDEN',
+      text: `client ${state.credentials.clientId} is not allowed to do this: check that its product profile grants the External Audiences API in sandbox "${state.sandbox}" (${hints.clientId})`,
+    };
+  }
+  if (status === 404) return { code: 'AEP_NOT_FOUND', text: 'AEP has no such resource in this sandbox' };
+  if (status === 409) return { code: 'AEP_CONFLICT', text: 'AEP refused the request as a conflict' };
+  if (status === 422) return { code: 'AEP_UNPROCESSABLE', text: 'AEP could not process the request' };
+  if (status === 429) {
+    return {
+      code: 'AEP_RATE_LIMITED',
+      text: 'AEP is throttling this organization; lower the request budget or retry later',
+    };
+  }
+  if (status >= 500)
+    return { code: 'AEP_SERVER_ERROR', text: 'AEP failed to process the request; retry later' };
+  if (status >= 400) return { code: 'AEP_BAD_REQUEST', text: 'AEP refused the request' };
+  return { code: 'AEP_HTTP_ERROR', text: 'AEP answered unexpectedly' };
+}
+
+function where(state: CallState): string {
+  return `${state.endpoint} in sandbox "${state.sandbox}"`;
+}
+
+/** An error answer as an AepError with an actionable message. */
+export function httpError(parts: TransportErrorParts & { status: number }, state: CallState): AepError {
+  const info = readErrorBody(parts.body);
+  const advice = advise(parts.status, info.platformCode, state);
+  const requestId = headerText(parts.headers?.['x-request-id']);
+  const retryAfterMs = parseRetryAfter(headerText(parts.headers?.['retry-after']));
+  const facts = [`HTTP ${parts.status}`];
+  if (info.platformCode !== undefined) facts.push(info.platformCode);
+  if (requestId !== undefined) facts.push(`request id ${requestId}`);
+  if (state.attempts > 1) facts.push(`${state.attempts} attempts`);
+  const detail = info.details
+    .slice(0, 5)
+    .map((item) => (item.path === undefined ? item.message : `${item.path}: ${item.message}`))
+    .join('; ');
+  const said = info.message === undefined ? '' : ` AEP said: ${info.message}`;
+  const listed = detail === '' || info.message?.includes(detail) ? '' : ` (${detail})`;
+  const outcomeUnknown = isOutcomeUnknown({ method: state.method, status: parts.status });
+  const unknown = outcomeUnknown ? ' The change may or may not have been made.' : '';
+  return new AepError({
+    code: advice.code,
+    message: redactText(`${advice.text} (${where(state)}; ${facts.join(', ')}).${said}${listed}${unknown}`),
+    status: parts.status,
+    platformCode: info.platformCode,
+    requestId,
+    outcomeUnknown,
+    retryAfterMs: retryAfterMs ?? state.lastRetryAfterMs,
+    sandbox: state.sandbox,
+    endpoint: state.endpoint,
+    method: state.method,
+    attempts: state.attempts,
+    details: info.details.map((item) => ({ ...item, message: redactText(item.message) })),
+  });
+}
+
+/** No answer came: a network error or a timeout. */
+export function networkError(parts: TransportErrorParts, state: CallState, error: unknown): AepError {
+  const failure: AttemptFailure = {
+    method: state.method,
+    errorCode: parts.errorCode,
+    timeoutEvent: parts.timeoutEvent,
+  };
+  const outcomeUnknown = isOutcomeUnknown(failure);
+  const timeout = parts.errorCode === 'ETIMEDOUT';
+  const what = timeout
+    ? `AEP did not answer in time (${parts.timeoutEvent ?? 'request'} timeout)`
+    : `Cannot reach AEP (${parts.errorCode ?? 'network error'})`;
+  const unknown = outcomeUnknown ? ' The change may or may not have been made.' : '';
+  return new AepError({
+    code: timeout ? 'AEP_TIMEOUT' : 'AEP_NETWORK',
+    message: `${what} (${where(state)}; ${state.attempts} attempt${state.attempts === 1 ? '' : 's'}): check AEP_BASE_URL and the network.${unknown}`,
+    outcomeUnknown,
+    sandbox: state.sandbox,
+    endpoint: state.endpoint,
+    method: state.method,
+    attempts: state.attempts,
+    cause: plainCause(error, redactText),
+  });
+}
+
+/** The caller's signal aborted the call. */
+export function abortedError(state: CallState, inFlight: boolean, cause: unknown): AepError {
+  const outcomeUnknown = inFlight && isOutcomeUnknown({ method: state.method, errorCode: 'ABORTED' });
+  return new AepError({
+    code: 'AEP_ABORTED',
+    message: `The call ${where(state)} was cancelled.${outcomeUnknown ? ' The change may or may not have been made.' : ''}`,
+    outcomeUnknown,
+    sandbox: state.sandbox,
+    endpoint: state.endpoint,
+    method: state.method,
+    attempts: state.attempts,
+    cause: plainCause(cause, redactText),
+  });
+}
+
+/** A success whose body is not what the contract says. */
+export function badResponse(
+  state: CallState,
+  status: number,
+  problem: string,
+  requestId: string | undefined,
+): AepError {
+  const mutation = state.method !== 'GET';
+  return new AepError({
+    code: 'AEP_BAD_RESPONSE',
+    message: `AEP answered ${where(state)} with HTTP ${status} but an unexpected body (${problem}).${mutation ? ' The change was probably made.' : ''}`,
+    status,
+    requestId,
+    outcomeUnknown: mutation,
+    sandbox: state.sandbox,
+    endpoint: state.endpoint,
+    method: state.method,
+    attempts: state.attempts,
+  });
+}

@@ -1,0 +1,165 @@
+import got, { type AfterResponseHook, type BeforeRequestHook, type Got, type RetryFunction } from 'got';
+import type { Logger } from '../log.js';
+import { callStateOf, type CallState } from './call-state.js';
+import { readErrorBody } from './error-body.js';
+import type { AepTimeouts } from './options.js';
+import {
+  backoffDelay,
+  decideRetry,
+  isNetworkFailure,
+  parseRetryAfter,
+  type AttemptFailure,
+  type RetryPolicy,
+} from './retry-policy.js';
+import { headerText, requestErrorParts } from './transport-error.js';
+
+export type AttemptResult = { status?: number; platformCode?: string; error?: string };
+
+export type HttpDeps = {
+  baseUrl: string;
+  timeouts: AepTimeouts;
+  retry: RetryPolicy;
+  logger: Logger | undefined;
+  random: () => number;
+  /** Reports the attempt in flight of `state` (once). */
+  report: (state: CallState, result: AttemptResult) => void;
+  onRateLimitWait: (sandbox: string, ms: number) => void;
+};
+
+const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE'] as const;
+/** IMS token requests are safe to repeat; a couple of tries cover a blip. */
+const IMS_RETRIES = 2;
+
+/** 401, and the 400 100911 an expired token gets, may be cured by a new token; wrong org or client may not. */
+export function isTokenRefusal(status: number, platformCode: string | undefined): boolean {
+  if (status === 401) return platformCode !== '100921-401' && platformCode !== '100922-401';
+  return status === 400 && platformCode === '100911-400';
+}
+
+/**
+ * The one got instance of a client. got's retry engine repeats attempts; `calculateDelay`
+ * applies audiencectl's policy (retry-policy.ts) instead of got's method/status lists,
+ * `beforeRequest` adds the token and headers and passes each attempt through the sandbox's
+ * budget, `afterResponse` reports it, pauses the sandbox on 429 and renews a refused token.
+ */
+export function createHttp(deps: HttpDeps): Got {
+  const { timeouts } = deps;
+
+  const beforeRequest: BeforeRequestHook = async (options) => {
+    const state = callStateOf(options);
+    if (!state) return;
+    // Token first, window second: the recorded start is as close to the send as possible.
+    const token = await state.token.get(state.signal);
+    state.tokenUsed = token;
+    options.headers['authorization'] = `Bearer ${token}`;
+    options.headers['x-api-key'] = state.credentials.clientId;
+    options.headers['x-gw-ims-org-id'] = state.credentials.orgId;
+    options.headers['x-sandbox-name'] = state.sandbox;
+    const waited = await state.budget.admit(state.signal);
+    if (waited > 0) deps.onRateLimitWait(state.sandbox, waited);
+    state.attempts += 1;
+    state.attemptStartedAt = Date.now();
+    state.awaitingAnswer = true;
+  };
+
+  const afterResponse: AfterResponseHook = (response, retryWithMergedOptions) => {
+    const state = callStateOf(response.request.options);
+    if (!state) return response;
+    state.awaitingAnswer = false;
+    const status = response.statusCode;
+    const body: unknown = response.body;
+    const info = status >= 400 ? readErrorBody(typeof body === 'string' ? body : undefined) : undefined;
+    deps.report(
+      state,
+      info?.platformCode === undefined ? { status } : { status, platformCode: info.platformCode },
+    );
+    if (status === 429) {
+      const retryAfter = parseRetryAfter(response.headers['retry-after']);
+      state.lastRetryAfterMs = retryAfter;
+      const pauseMs = Math.min(retryAfter ?? deps.retry.rateLimitPauseMs, deps.retry.maxRetryAfterMs);
+      state.budget.pause(pauseMs);
+      deps.logger?.warn(
+        { sandbox: state.sandbox, endpoint: state.endpoint, pauseMs, retryAfterMs: retryAfter },
+        'AEP rate limit reached; sandbox paused',
+      );
+    }
+    if (!state.renewed && state.tokenUsed !== undefined && isTokenRefusal(status, info?.platformCode)) {
+      state.renewed = true;
+      state.token.invalidate(state.tokenUsed);
+      deps.logger?.info(
+        { sandbox: state.sandbox, endpoint: state.endpoint, status, platformCode: info?.platformCode },
+        'AEP refused the access token; renewing it and retrying once',
+      );
+      return retryWithMergedOptions({ preserveHooks: true });
+    }
+    return response;
+  };
+
+  const calculateDelay: RetryFunction = ({ error, attemptCount }) => {
+    // The one retry after a token renewal, asked for by afterResponse.
+    if (error.name === 'RetryError') return 1;
+    const state = callStateOf(error.options);
+    const parts = requestErrorParts(error);
+    if (!state) return imsDelay(parts, attemptCount, deps);
+    const failure: AttemptFailure = {
+      method: state.method,
+      status: parts.status,
+      errorCode: parts.errorCode,
+      timeoutEvent: parts.timeoutEvent,
+      retryAfterMs:
+        parts.status === undefined ? undefined : parseRetryAfter(headerText(parts.headers?.['retry-after'])),
+    };
+    if (parts.status === undefined) deps.report(state, { error: parts.errorCode ?? error.name });
+    state.lastFailure = failure;
+    const retry = state.attempts - (state.renewed ? 1 : 0);
+    const decision = decideRetry(failure, retry, deps.retry, deps.random);
+    if (!decision.retry) return 0;
+    deps.logger?.debug(
+      {
+        sandbox: state.sandbox,
+        endpoint: state.endpoint,
+        status: parts.status,
+        error: parts.errorCode,
+        retry,
+        delayMs: decision.delayMs,
+      },
+      'AEP request failed; retrying',
+    );
+    // A 429 paused the whole sandbox (afterResponse): the retry waits for it at the gate.
+    return parts.status === 429 ? 1 : decision.delayMs;
+  };
+
+  return got.extend({
+    prefixUrl: deps.baseUrl,
+    timeout: {
+      lookup: timeouts.lookupMs,
+      connect: timeouts.connectMs,
+      secureConnect: timeouts.secureConnectMs,
+      socket: timeouts.socketMs,
+      send: timeouts.sendMs,
+      response: timeouts.responseMs,
+      request: timeouts.requestMs,
+    },
+    retry: {
+      limit: deps.retry.limit + 1,
+      methods: [...ALL_METHODS],
+      statusCodes: [408, 429, 500, 502, 503, 504],
+      calculateDelay,
+    },
+    headers: { accept: 'application/json', 'user-agent': 'audiencectl' },
+    hooks: { beforeRequest: [beforeRequest], afterResponse: [afterResponse] },
+  });
+}
+
+function imsDelay(parts: ReturnType<typeof requestErrorParts>, attemptCount: number, deps: HttpDeps): number {
+  if (attemptCount > IMS_RETRIES) return 0;
+  const status = parts.status;
+  const retryable =
+    status === undefined
+      ? isNetworkFailure({ method: 'POST', errorCode: parts.errorCode })
+      : status === 429 || status >= 500;
+  if (!retryable) return 0;
+  const retryAfter = parseRetryAfter(headerText(parts.headers?.['retry-after']));
+  if (retryAfter !== undefined) return retryAfter > deps.retry.maxRetryAfterMs ? 0 : Math.max(retryAfter, 1);
+  return Math.max(backoffDelay(attemptCount, deps.retry, deps.random), 1);
+}

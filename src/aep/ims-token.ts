@@ -1,0 +1,213 @@
+import type { Got } from 'got';
+import { z } from 'zod';
+import { redactText, registerSecret, type Logger } from '../log.js';
+import { withAbort } from './abort.js';
+import { hintsOf, type AepCredentials, type CredentialHints } from './credentials.js';
+import { AepAuthError, plainCause } from './errors.js';
+import { requestErrorParts } from './transport-error.js';
+
+export const DEFAULT_IMS_URL = 'https://ims-na1.adobelogin.com/ims/token/v3';
+export const DEFAULT_SCOPES: readonly string[] = [
+  'openid',
+  'session',
+  'AdobeID',
+  'read_organizations',
+  'additional_info.projectedProductContext',
+];
+
+const TokenAnswer = z.looseObject({
+  access_token: z.string().min(1),
+  token_type: z.string().optional(),
+  expires_in: z.coerce.number().positive(),
+});
+
+export type ImsTokenOptions = {
+  imsUrl: string;
+  credentials: AepCredentials;
+  /** The got instance to use (the client's, so timeouts are shared). */
+  http: Got;
+  /** Renew this long before expiry: min(10% of the lifetime, this). Default 300000 (5 min). */
+  renewMarginMs?: number | undefined;
+  /** A refused token request is answered from memory this long, so bad credentials do not hammer IMS. Default 30000. */
+  failureCacheMs?: number | undefined;
+  logger?: Logger | undefined;
+  now?: (() => number) | undefined;
+};
+
+type Cached = { value: string; renewAtMs: number; expiresAtMs: number };
+
+/**
+ * An IMS OAuth server-to-server token for one client: cached, renewed before it expires,
+ * at most one token request in flight (concurrent callers share it). No refresh token
+ * exists for client credentials: renewal is a new token request.
+ */
+export class ImsToken {
+  private cached: Cached | undefined;
+  private pending: Promise<Cached> | undefined;
+  private failure: { error: AepAuthError; untilMs: number } | undefined;
+  private requestCount = 0;
+  private readonly hints: CredentialHints;
+  private readonly now: () => number;
+
+  constructor(private readonly options: ImsTokenOptions) {
+    this.hints = hintsOf(options.credentials);
+    this.now = options.now ?? Date.now;
+    registerSecret(options.credentials.clientSecret);
+  }
+
+  /** Token requests sent to IMS so far. */
+  get requests(): number {
+    return this.requestCount;
+  }
+
+  /** A valid access token: the cached one, or a new one from IMS. */
+  async get(signal?: AbortSignal): Promise<string> {
+    const now = this.now();
+    if (this.cached && now < this.cached.renewAtMs) return this.cached.value;
+    if (this.failure && now < this.failure.untilMs) throw this.failure.error;
+    this.pending ??= this.request().finally(() => {
+      this.pending = undefined;
+    });
+    const token = await withAbort(this.pending, signal);
+    return token.value;
+  }
+
+  /**
+   * The API refused `token`: forget it so the next `get` asks IMS. A token already replaced
+   * (another call renewed it) is left alone, so many refused calls cause one renewal.
+   */
+  invalidate(token: string): void {
+    if (this.cached?.value === token) this.cached = undefined;
+  }
+
+  private async request(): Promise<Cached> {
+    const { imsUrl, credentials, http } = this.options;
+    const sentAt = this.now();
+    this.requestCount += 1;
+    let body: string;
+    try {
+      body = await http.post(imsUrl, {
+        prefixUrl: '',
+        form: {
+          grant_type: 'client_credentials',
+          client_id: credentials.clientId,
+          client_secret: credentials.clientSecret,
+          scope: (credentials.scopes ?? DEFAULT_SCOPES).join(','),
+        },
+        context: { ims: true },
+        responseType: 'text',
+        resolveBodyOnly: true,
+      });
+    } catch (error) {
+      throw this.remember(this.toAuthError(error));
+    }
+    const parsed = TokenAnswer.safeParse(safeJson(body));
+    if (!parsed.success) {
+      throw this.remember(
+        new AepAuthError({
+          message: `IMS at ${imsUrl} answered without a usable access token: check ${this.hints.imsUrl}.`,
+        }),
+      );
+    }
+    const token = parsed.data.access_token;
+    registerSecret(token);
+    const lifetimeMs = parsed.data.expires_in * 1000;
+    const margin = Math.min(lifetimeMs * 0.1, this.options.renewMarginMs ?? 300_000);
+    const cached = {
+      value: token,
+      expiresAtMs: sentAt + lifetimeMs,
+      renewAtMs: sentAt + lifetimeMs - margin,
+    };
+    this.cached = cached;
+    this.failure = undefined;
+    this.options.logger?.debug(
+      { clientId: credentials.clientId, expiresInSeconds: parsed.data.expires_in },
+      'IMS access token issued',
+    );
+    return cached;
+  }
+
+  private remember(error: AepAuthError): AepAuthError {
+    const definitive =
+      error.status !== undefined && error.status >= 400 && error.status < 500 && error.status !== 429;
+    if (definitive) this.failure = { error, untilMs: this.now() + (this.options.failureCacheMs ?? 30_000) };
+    this.options.logger?.warn(
+      { clientId: this.options.credentials.clientId, status: error.status, imsError: error.imsError },
+      'IMS refused the token request',
+    );
+    return error;
+  }
+
+  private toAuthError(error: unknown): AepAuthError {
+    const { imsUrl, credentials } = this.options;
+    const parts = requestErrorParts(error);
+    const cause = plainCause(error, redactText);
+    if (parts.status === undefined) {
+      return new AepAuthError({
+        message: `Cannot reach IMS at ${imsUrl} (${parts.errorCode ?? 'network error'}): check ${this.hints.imsUrl} and the network.`,
+        cause,
+      });
+    }
+    const { imsError, description } = readImsError(parts.body);
+    const said = description === undefined ? '' : ` IMS said: ${redactText(description)}`;
+    const clientId = credentials.clientId;
+    let message: string;
+    if (imsError === 'invalid_client' && parts.status === 401) {
+      message = `IMS refused the client secret of client ${clientId}: check ${this.hints.clientSecret}.`;
+    } else if (imsError === 'invalid_client') {
+      message = `IMS does not know client ${clientId}: check ${this.hints.clientId}.`;
+    } else if (imsError === 'invalid_scope') {
+      message = `IMS refused the scopes requested for client ${clientId}: check ${this.hints.scopes}.`;
+    } else if (parts.status === 401 || parts.status === 403) {
+      message = `IMS refused the credentials of client ${clientId}: check ${this.hints.clientId} and ${this.hints.clientSecret}.`;
+    } else if (parts.status >= 500 || parts.status === 429) {
+      message = `IMS is unavailable (HTTP ${parts.status}); try again later.`;
+    } else {
+      message = `IMS refused the token request of client ${clientId} (HTTP ${parts.status}${imsError ? ` ${imsError}` : ''}): check ${this.hints.clientId}, ${this.hints.clientSecret} and ${this.hints.scopes}.`;
+    }
+    return new AepAuthError({ message: message + said, status: parts.status, imsError, cause });
+  }
+}
+
+/** IMS answers errors as `{ error, error_description }` (OAuth 2.0, RFC 6749 section 5.2). */
+function readImsError(body: string | undefined): { imsError?: string; description?: string } {
+  const json = body === undefined ? undefined : safeJson(body);
+  if (typeof json !== 'object' || json === null) return {};
+  const { error, error_description: description } = json as Record<string, unknown>;
+  const result: { imsError?: string; description?: string } = {};
+  if (typeof error === 'string') result.imsError = error;
+  if (typeof description === 'string') result.description = description.slice(0, 300);
+  return result;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** One ImsToken per client (client id + secret + scopes + IMS URL), shared by its sandboxes. */
+export class ImsTokens {
+  private readonly tokens = new Map<string, ImsToken>();
+
+  constructor(private readonly make: (credentials: AepCredentials) => ImsToken) {}
+
+  for(credentials: AepCredentials): ImsToken {
+    const key = JSON.stringify([credentials.clientId, credentials.clientSecret, credentials.scopes ?? null]);
+    let token = this.tokens.get(key);
+    if (!token) {
+      token = this.make(credentials);
+      this.tokens.set(key, token);
+    }
+    return token;
+  }
+
+  /** Token requests sent to IMS by all clients. */
+  get requests(): number {
+    let total = 0;
+    for (const token of this.tokens.values()) total += token.requests;
+    return total;
+  }
+}

@@ -1,0 +1,191 @@
+import PQueue from 'p-queue';
+import { abortReason, sleep, withAbort } from './abort.js';
+
+/** The request budget of one sandbox. */
+export type BudgetSettings = {
+  /** At most this many requests start in any window of `intervalMs`. Default 10. */
+  requests: number;
+  /** The sliding window, in ms. Default 1000. */
+  intervalMs: number;
+  /** Calls of the sandbox in flight at once. Default 4. */
+  concurrency: number;
+};
+
+/** Safe for AEP, whose limits are not published: 10 requests a second, 4 at a time. */
+export const DEFAULT_BUDGET: BudgetSettings = { requests: 10, intervalMs: 1000, concurrency: 4 };
+
+export type Clock = { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<void> };
+
+export const systemClock: Clock = { now: () => Date.now(), sleep };
+
+/**
+ * The start times of the last `limit` requests, in a ring. A new request may start once the
+ * oldest of them is `intervalMs` old, so no window of `intervalMs` ever holds more than `limit`.
+ */
+export class SlidingWindow {
+  private readonly starts: number[];
+  private next = 0;
+  private filled = 0;
+
+  constructor(
+    readonly limit: number,
+    readonly intervalMs: number,
+  ) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be a whole number >= 1');
+    this.starts = new Array<number>(limit).fill(0);
+  }
+
+  /** ms until a request may start at `now` (0: now). */
+  delay(now: number): number {
+    if (this.filled < this.limit) return 0;
+    const oldest = this.starts[this.next] ?? 0;
+    return Math.max(0, oldest + this.intervalMs - now);
+  }
+
+  record(now: number): void {
+    this.starts[this.next] = now;
+    this.next = (this.next + 1) % this.limit;
+    this.filled = Math.min(this.filled + 1, this.limit);
+  }
+}
+
+export type BudgetStats = {
+  /** Requests admitted (attempts, including retries). */
+  admitted: number;
+  /** Total time attempts waited for the window or a pause, in ms. */
+  rateWaitMs: number;
+  /** Total time calls waited for a concurrency slot, in ms. */
+  concurrencyWaitMs: number;
+  pauses: number;
+  inFlight: number;
+  queued: number;
+};
+
+/**
+ * The gate of one sandbox. A call runs inside `run` (a concurrency slot, held through its
+ * retries so a struggling service does not get more parallel work); each of its HTTP
+ * attempts passes `admit` (the sliding window and any pause) right before it is sent.
+ */
+export class RequestBudget {
+  readonly settings: BudgetSettings;
+  private readonly window: SlidingWindow;
+  private readonly queue: PQueue;
+  private pausedUntil = 0;
+  private turn: Promise<void> = Promise.resolve();
+  private waiters = 0;
+  private readonly counts = { admitted: 0, rateWaitMs: 0, concurrencyWaitMs: 0, pauses: 0 };
+
+  constructor(
+    settings: Partial<BudgetSettings> = {},
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.settings = { ...DEFAULT_BUDGET, ...settings };
+    checkBudget(this.settings);
+    this.window = new SlidingWindow(this.settings.requests, this.settings.intervalMs);
+    this.queue = new PQueue({ concurrency: this.settings.concurrency });
+  }
+
+  /** Runs `fn` in a concurrency slot; rejects without running it if `signal` aborts first. */
+  async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const queuedAt = this.clock.now();
+    return this.queue.add(
+      () => {
+        this.counts.concurrencyWaitMs += this.clock.now() - queuedAt;
+        return fn();
+      },
+      signal === undefined ? {} : { signal },
+    );
+  }
+
+  /**
+   * Waits until a request may start (no pause, room in the window), records its start and
+   * returns how long it waited, in ms. Waiters are admitted in arrival order.
+   */
+  async admit(signal?: AbortSignal): Promise<number> {
+    const arrivedAt = this.clock.now();
+    const contended = this.waiters > 0;
+    this.waiters += 1;
+    const mine = this.turn.then(() => this.waitForRoom(signal));
+    this.turn = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    let slept: boolean;
+    try {
+      slept = await withAbort(mine, signal);
+    } finally {
+      this.waiters -= 1;
+    }
+    // Time spent behind others or asleep; not the microtasks of an uncontended admission.
+    const waited = contended || slept ? this.clock.now() - arrivedAt : 0;
+    this.counts.admitted += 1;
+    this.counts.rateWaitMs += waited;
+    return waited;
+  }
+
+  /** Holds every request of the sandbox for `ms` (a 429's Retry-After). Never shortens a pause. */
+  pause(ms: number): void {
+    const until = this.clock.now() + Math.max(0, ms);
+    if (until <= this.pausedUntil) return;
+    this.pausedUntil = until;
+    this.counts.pauses += 1;
+  }
+
+  /** ms left of the current pause. */
+  pausedFor(): number {
+    return Math.max(0, this.pausedUntil - this.clock.now());
+  }
+
+  stats(): BudgetStats {
+    return { ...this.counts, inFlight: this.queue.pending, queued: this.queue.size };
+  }
+
+  /** Resolves true when it had to sleep. */
+  private async waitForRoom(signal: AbortSignal | undefined): Promise<boolean> {
+    let slept = false;
+    for (;;) {
+      if (signal?.aborted) throw abortReason(signal);
+      const now = this.clock.now();
+      const wait = Math.max(this.pausedUntil - now, this.window.delay(now));
+      if (wait <= 0) {
+        this.window.record(now);
+        return slept;
+      }
+      slept = true;
+      await this.clock.sleep(wait, signal);
+    }
+  }
+}
+
+export function checkBudget(settings: BudgetSettings): void {
+  const { requests, intervalMs, concurrency } = settings;
+  if (!Number.isInteger(requests) || requests < 1)
+    throw new RangeError('budget.requests must be a whole number >= 1');
+  if (!Number.isFinite(intervalMs) || intervalMs <= 0) throw new RangeError('budget.intervalMs must be > 0');
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError('budget.concurrency must be a whole number >= 1');
+  }
+}
+
+/** One RequestBudget per sandbox, created on first use. */
+export class RequestBudgets {
+  private readonly budgets = new Map<string, RequestBudget>();
+
+  constructor(
+    private readonly settingsFor: (sandbox: string) => Partial<BudgetSettings> | undefined,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  for(sandbox: string): RequestBudget {
+    let budget = this.budgets.get(sandbox);
+    if (!budget) {
+      budget = new RequestBudget(this.settingsFor(sandbox) ?? {}, this.clock);
+      this.budgets.set(sandbox, budget);
+    }
+    return budget;
+  }
+
+  entries(): IterableIterator<[string, RequestBudget]> {
+    return this.budgets.entries();
+  }
+}

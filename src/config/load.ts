@@ -1,0 +1,129 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { registerSecret } from '../log.js';
+import { ConfigFile } from './schema.js';
+import { resolveAepConfig } from './resolve.js';
+import type { AepConfig, ConfigProblem } from './types.js';
+
+export type LoadAepConfigOptions = {
+  /** `--config <file>`: YAML or JSON. Optional: the environment alone is enough. */
+  configFile?: string | undefined;
+  /** Usually process.env. */
+  env: Readonly<Record<string, string | undefined>>;
+};
+
+type Parsed = { ok: true; data: ConfigFile } | { ok: false; problems: ConfigProblem[] };
+
+/** Validates the text of a config file (YAML or JSON) with positions; pure. */
+export function parseConfigText(text: string): Parsed {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      problems: doc.errors.map((error) => {
+        const at = error.linePos?.[0];
+        return {
+          key: '(syntax)',
+          message: error.message.split('\n')[0] ?? error.message,
+          ...(at ? { line: at.line, column: at.col } : {}),
+        };
+      }),
+    };
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  const result = ConfigFile.safeParse(raw);
+  if (result.success) return { ok: true, data: result.data };
+  return { ok: false, problems: result.error.issues.map((issue) => problemOf(issue, doc, lineCounter)) };
+}
+
+function problemOf(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCounter): ConfigProblem {
+  const keyPath = issue.path.map(String);
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+  } else if (issue.code === 'invalid_key') {
+    message = `invalid name "${keyPath.at(-1) ?? ''}": ${issue.issues[0]?.message ?? issue.message}`;
+  }
+  const problem: ConfigProblem = { key: keyPath.join('.') || '(top level)', message };
+  const lookup = issue.code === 'unrecognized_keys' ? [...keyPath, issue.keys[0] ?? ''] : keyPath;
+  const position = positionOf(
+    doc,
+    lookup,
+    issue.code === 'unrecognized_keys' || issue.code === 'invalid_key',
+    lineCounter,
+  );
+  return position ? { ...problem, ...position } : problem;
+}
+
+/** Where the value (or, for key problems, the key) at `keys` starts. */
+function positionOf(doc: Document, keys: string[], atKey: boolean, lineCounter: LineCounter) {
+  const parent = keys.length > 1 ? doc.getIn(keys.slice(0, -1), true) : doc.contents;
+  let offset: number | undefined;
+  if (atKey && parent && typeof parent === 'object' && 'items' in parent && Array.isArray(parent.items)) {
+    const pair = (parent.items as Array<{ key?: unknown }>).find(
+      (item) => isNode(item.key) && String(item.key.toJSON()) === keys.at(-1),
+    );
+    if (pair && isNode(pair.key)) offset = pair.key.range?.[0];
+  }
+  if (offset === undefined) {
+    const node: unknown = keys.length === 0 ? doc.contents : doc.getIn(keys, true);
+    offset = isNode(node) ? node.range?.[0] : undefined;
+  }
+  if (offset === undefined) return undefined;
+  const { line, col } = lineCounter.linePos(offset);
+  return { line, column: col };
+}
+
+function formatProblems(name: string | undefined, problems: ConfigProblem[]): string {
+  const lines = problems.map((problem) => {
+    const envKey = /^[A-Z][A-Z0-9_]*(, [A-Z][A-Z0-9_]*)*$/.test(problem.key);
+    const place =
+      envKey || name === undefined
+        ? ''
+        : `${name}${problem.line === undefined ? '' : `:${problem.line}:${problem.column ?? 1}`} `;
+    return `  ${place}${problem.key}: ${problem.message}`;
+  });
+  const where = name === undefined ? 'the environment' : `${name} and the environment`;
+  return `Invalid AEP configuration (from ${where}):\n${lines.join('\n')}`;
+}
+
+/**
+ * Reads and checks the AEP configuration: `configFile` (YAML or JSON) if given, the AEP_*
+ * variables of `env` for what it leaves out, defaults for the rest. Registers every secret
+ * with the logger's redaction. Throws a UsageError (exit code 1) listing every problem,
+ * each with its file position or environment variable.
+ */
+export function loadAepConfig(options: LoadAepConfigOptions): AepConfig {
+  let file: { path: string; data: ConfigFile } | undefined;
+  if (options.configFile !== undefined) {
+    const filePath = path.resolve(options.configFile);
+    let text: string;
+    try {
+      text = readFileSync(filePath, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new UsageError(
+        'CONFIG_UNREADABLE',
+        `Cannot read the configuration file ${options.configFile} (${code}).`,
+      );
+    }
+    const parsed = parseConfigText(text);
+    if (!parsed.ok)
+      throw new UsageError('CONFIG_INVALID', formatProblems(options.configFile, parsed.problems));
+    file = { path: filePath, data: parsed.data };
+  }
+  const result = resolveAepConfig({
+    file,
+    env: options.env,
+    readSecretFile: (secretFile) => readFileSync(secretFile, 'utf8'),
+  });
+  if (!result.ok) throw new UsageError('CONFIG_INVALID', formatProblems(options.configFile, result.problems));
+  for (const sandbox of Object.values(result.config.sandboxes))
+    registerSecret(sandbox.credentials.clientSecret);
+  registerSecret(result.config.defaultAccess?.credentials.clientSecret);
+  return result.config;
+}

@@ -1,0 +1,224 @@
+import path from 'node:path';
+import type { CredentialHints } from '../aep/credentials.js';
+import { DEFAULT_IMS_URL, DEFAULT_SCOPES } from '../aep/ims-token.js';
+import { DEFAULT_BASE_URL, DEFAULT_TIMEOUTS } from '../aep/options.js';
+import { DEFAULT_BUDGET } from '../aep/request-budget.js';
+import { DEFAULT_RETRY } from '../aep/retry-policy.js';
+import { readEnv, splitScopes } from './env.js';
+import type { CredentialsFile, ConfigFile, SandboxFile } from './schema.js';
+import type { AepSandboxConfig, ConfigProblem, ConfigResult } from './types.js';
+
+export const DEFAULT_SANDBOX = 'prod';
+
+export type ResolveInput = {
+  /** The validated file, and its path (for messages and relative secret files). */
+  file?: { path: string; data: ConfigFile } | undefined;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Reads a `clientSecretFile`; throws when it cannot. */
+  readSecretFile: (file: string) => string;
+};
+
+type Value = { value: string; hint: string };
+type Layer = { prefix: string; data: CredentialsFile | undefined };
+type Own = { prefix: string; data: SandboxFile };
+
+/**
+ * The configuration from a validated file and the environment: the file wins, the
+ * environment fills in what it leaves out, defaults fill the rest. Pure but for
+ * `readSecretFile`; every problem is collected, not only the first.
+ */
+export function resolveAepConfig(input: ResolveInput): ConfigResult {
+  const problems: ConfigProblem[] = [];
+  const warnings: string[] = [];
+  const envResult = readEnv(input.env);
+  problems.push(...envResult.problems);
+  const env = envResult.env;
+  const file = input.file?.data ?? {};
+  const fileName = input.file?.path;
+  const inFile = (key: string): string =>
+    fileName === undefined ? key : `${key} in ${path.basename(fileName)}`;
+
+  function secretOf(prefix: string, layer: CredentialsFile | SandboxFile | undefined): Value | undefined {
+    if (!layer) return undefined;
+    const given = [layer.clientSecret, layer.clientSecretEnv, layer.clientSecretFile].filter(
+      (v) => v !== undefined,
+    );
+    if (given.length > 1) {
+      problems.push({
+        key: `${prefix}clientSecret`,
+        message: 'give only one of clientSecret, clientSecretEnv and clientSecretFile',
+      });
+      return undefined;
+    }
+    if (layer.clientSecret !== undefined) {
+      warnings.push(
+        `${inFile(`${prefix}clientSecret`)}: a secret written in the configuration file; prefer clientSecretEnv or clientSecretFile.`,
+      );
+      return { value: layer.clientSecret, hint: inFile(`${prefix}clientSecret`) };
+    }
+    if (layer.clientSecretEnv !== undefined) {
+      const value = input.env[layer.clientSecretEnv];
+      const hint = `${layer.clientSecretEnv} (named by ${inFile(`${prefix}clientSecretEnv`)})`;
+      if (value === undefined || value.trim() === '') {
+        problems.push({
+          key: `${prefix}clientSecretEnv`,
+          message: `environment variable ${layer.clientSecretEnv} is not set`,
+        });
+        return undefined;
+      }
+      return { value: value.trim(), hint };
+    }
+    if (layer.clientSecretFile !== undefined) {
+      const where =
+        fileName === undefined
+          ? layer.clientSecretFile
+          : path.resolve(path.dirname(fileName), layer.clientSecretFile);
+      const hint = `the file ${where} (${inFile(`${prefix}clientSecretFile`)})`;
+      try {
+        const value = input.readSecretFile(where).trim();
+        if (value === '') throw new Error('the file is empty');
+        return { value, hint };
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        problems.push({
+          key: `${prefix}clientSecretFile`,
+          message: `cannot read the secret from ${where} (${reason})`,
+        });
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  function pick(
+    layers: Layer[],
+    field: 'clientId' | 'orgId',
+    envValue: Value | undefined,
+  ): Value | undefined {
+    for (const { prefix, data } of layers) {
+      const value = data?.[field];
+      if (value !== undefined) return { value, hint: inFile(`${prefix}${field}`) };
+    }
+    return envValue;
+  }
+
+  function scopesOf(layers: Layer[]): { scopes: string[]; hint: string } {
+    for (const { prefix, data } of layers) {
+      if (data?.scopes !== undefined)
+        return { scopes: splitScopes(data.scopes), hint: inFile(`${prefix}scopes`) };
+    }
+    if (env.scopes !== undefined) return { scopes: env.scopes, hint: 'AEP_SCOPES' };
+    return { scopes: [...DEFAULT_SCOPES], hint: 'AEP_SCOPES' };
+  }
+
+  const imsUrl = file.imsUrl ?? env.imsUrl ?? DEFAULT_IMS_URL;
+  const imsHint = file.imsUrl !== undefined ? inFile('imsUrl') : 'AEP_IMS_URL';
+  const shared: Layer = { prefix: 'credentials.', data: file.credentials };
+  const sharedSecret = secretOf('credentials.', file.credentials);
+
+  /** Credentials from `layers` (most specific first), then the environment; undefined if incomplete. */
+  function access(name: string, own: Own | undefined, required: boolean): AepSandboxConfig | undefined {
+    const layers = own ? [own, shared] : [shared];
+    const ownSecret = own ? secretOf(own.prefix, own.data) : undefined;
+    const secret = ownSecret ?? sharedSecret ?? env.clientSecret;
+    const clientId = pick(layers, 'clientId', env.clientId);
+    const orgId = pick(layers, 'orgId', env.orgId);
+    if (!clientId || !secret || !orgId) {
+      if (required)
+        problems.push(missingProblem(name, own, { clientId, secret, orgId }, fileName !== undefined));
+      return undefined;
+    }
+    const { scopes, hint: scopesHint } = scopesOf(layers);
+    const hints: CredentialHints = {
+      clientId: clientId.hint,
+      clientSecret: secret.hint,
+      orgId: orgId.hint,
+      scopes: scopesHint,
+      imsUrl: imsHint,
+    };
+    const budget = { ...DEFAULT_BUDGET, ...definedOf(file.budget), ...definedOf(own?.data.budget) };
+    return {
+      name,
+      credentials: {
+        clientId: clientId.value,
+        clientSecret: secret.value,
+        orgId: orgId.value,
+        scopes,
+        hints,
+      },
+      budget,
+    };
+  }
+
+  const defaultSandbox = file.defaultSandbox ?? env.sandbox ?? DEFAULT_SANDBOX;
+  const sandboxes: Record<string, AepSandboxConfig> = {};
+  for (const [name, data] of Object.entries(file.sandboxes ?? {})) {
+    const resolved = access(name, { prefix: `sandboxes.${name}.`, data: data ?? {} }, true);
+    if (resolved) sandboxes[name] = resolved;
+  }
+  const listed = file.sandboxes !== undefined && Object.keys(file.sandboxes).length > 0;
+  const defaultAccess = access(defaultSandbox, undefined, !listed);
+  if (
+    defaultAccess &&
+    !(defaultSandbox in sandboxes) &&
+    !(file.sandboxes && defaultSandbox in file.sandboxes)
+  ) {
+    sandboxes[defaultSandbox] = { ...defaultAccess, name: defaultSandbox };
+  }
+
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    config: {
+      baseUrl: file.baseUrl ?? env.baseUrl ?? DEFAULT_BASE_URL,
+      imsUrl,
+      defaultSandbox,
+      sandboxes,
+      defaultAccess,
+      timeouts: { ...DEFAULT_TIMEOUTS, ...definedOf(file.timeouts) },
+      retry: { ...DEFAULT_RETRY, ...definedOf(file.retry) },
+      configFile: fileName,
+      warnings,
+    },
+  };
+}
+
+function missingProblem(
+  name: string,
+  own: Own | undefined,
+  found: { clientId: unknown; secret: unknown; orgId: unknown },
+  hasFile: boolean,
+): ConfigProblem {
+  if (!hasFile) {
+    const unset = [
+      found.clientId ? undefined : 'AEP_CLIENT_ID',
+      found.secret ? undefined : 'AEP_CLIENT_SECRET',
+      found.orgId ? undefined : 'AEP_ORG_ID',
+    ].filter((variable) => variable !== undefined);
+    return {
+      key: unset.join(', '),
+      message: `not set: the AEP credentials come from AEP_CLIENT_ID, AEP_CLIENT_SECRET and AEP_ORG_ID, or from a file given with --config`,
+    };
+  }
+  const missing = [
+    found.clientId ? undefined : 'a client id (clientId, or AEP_CLIENT_ID)',
+    found.secret ? undefined : 'a client secret (clientSecretEnv, clientSecretFile, or AEP_CLIENT_SECRET)',
+    found.orgId ? undefined : 'an org id (orgId, or AEP_ORG_ID)',
+  ].filter((item) => item !== undefined);
+  const list =
+    missing.length > 1
+      ? `${missing.slice(0, -1).join(', ')} and ${missing.at(-1) ?? ''}`
+      : (missing[0] ?? '');
+  return {
+    key: own ? own.prefix.slice(0, -1) : 'credentials',
+    message: `sandbox "${name}" is missing ${list}; set it there, under "credentials:", or in the environment`,
+  };
+}
+
+/** Drops undefined values, so spreading never overwrites a default with undefined. */
+function definedOf<T extends object>(value: T | undefined): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  if (!value) return {};
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+}

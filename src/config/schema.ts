@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+// The configuration file, strict: an unknown key is an error (a typo must not pass silently).
+
+const NonEmpty = z.string().trim().min(1, 'must not be empty');
+const Url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const PositiveMs = z.number().int('must be a whole number of ms').positive('must be > 0');
+/** As the manifests' sandbox names (and the API's x-sandbox-name). */
+export const SandboxName = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'must be lowercase letters, digits and "-", at most 64');
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+/** `openid,AdobeID` or a list. */
+export const Scopes = z.union([z.string(), z.array(NonEmpty)]);
+
+const credentialFields = {
+  clientId: NonEmpty.optional(),
+  /** Discouraged: a secret written in the file. */
+  clientSecret: NonEmpty.optional(),
+  /** The name of the environment variable holding the secret. */
+  clientSecretEnv: EnvName.optional(),
+  /** A file holding the secret (a mounted Kubernetes secret); relative to the config file. */
+  clientSecretFile: NonEmpty.optional(),
+  orgId: NonEmpty.optional(),
+  scopes: Scopes.optional(),
+};
+
+export const CredentialsFile = z.strictObject(credentialFields);
+export type CredentialsFile = z.infer<typeof CredentialsFile>;
+
+export const BudgetFile = z.strictObject({
+  requests: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
+  intervalMs: PositiveMs.optional(),
+  concurrency: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
+});
+export type BudgetFile = z.infer<typeof BudgetFile>;
+
+export const SandboxFile = z.strictObject({ ...credentialFields, budget: BudgetFile.optional() });
+export type SandboxFile = z.infer<typeof SandboxFile>;
+
+export const TimeoutsFile = z.strictObject({
+  lookupMs: PositiveMs.optional(),
+  connectMs: PositiveMs.optional(),
+  secureConnectMs: PositiveMs.optional(),
+  socketMs: PositiveMs.optional(),
+  sendMs: PositiveMs.optional(),
+  responseMs: PositiveMs.optional(),
+  requestMs: PositiveMs.optional(),
+});
+
+export const RetryFile = z.strictObject({
+  limit: z.number().int('must be a whole number').min(0, 'must be >= 0').max(20, 'must be <= 20').optional(),
+  baseDelayMs: PositiveMs.optional(),
+  maxDelayMs: PositiveMs.optional(),
+  maxRetryAfterMs: PositiveMs.optional(),
+  rateLimitPauseMs: PositiveMs.optional(),
+});
+
+export const ConfigFile = z.strictObject({
+  /** The API base. */
+  baseUrl: Url.optional(),
+  imsUrl: Url.optional(),
+  /** The sandbox of manifests that name none. */
+  defaultSandbox: SandboxName.optional(),
+  /** Shared by every sandbox that does not set its own. */
+  credentials: CredentialsFile.optional(),
+  /** The default budget of every sandbox. */
+  budget: BudgetFile.optional(),
+  timeouts: TimeoutsFile.optional(),
+  retry: RetryFile.optional(),
+  /** `name: {}` (or nothing) uses the shared credentials and budget. */
+  sandboxes: z.record(SandboxName, SandboxFile.nullable()).optional(),
+});
+export type ConfigFile = z.infer<typeof ConfigFile>;

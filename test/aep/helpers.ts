@@ -1,0 +1,61 @@
+import { createAepClient, type AepHttpClient } from '../../src/aep/client.js';
+import type { AepClientOptions } from '../../src/aep/options.js';
+import { AudienceSpec } from '../../src/manifest/schema.js';
+import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
+
+/** A client of `emulator` with fast retries and a budget that never gets in the way (unless overridden). */
+export function clientFor(emulator: RunningEmulator, overrides: AepClientOptions = {}): AepHttpClient {
+  const demo = emulator.clients[0] ?? DEMO_CLIENT;
+  return createAepClient({
+    baseUrl: emulator.apiBaseUrl,
+    imsUrl: emulator.imsUrl,
+    defaultAccess: {
+      credentials: { clientId: demo.clientId, clientSecret: demo.clientSecret, orgId: demo.orgId },
+      budget: { requests: 1000, intervalMs: 1000, concurrency: 16 },
+    },
+    retry: { baseDelayMs: 5, maxDelayMs: 40, rateLimitPauseMs: 50 },
+    timeouts: { responseMs: 3000, requestMs: 5000 },
+    ...overrides,
+  });
+}
+
+let sequence = 0;
+
+/** A valid create body with a unique name. */
+export function spec(overrides: Record<string, unknown> = {}): AudienceSpec {
+  sequence += 1;
+  return AudienceSpec.parse({
+    name: `Audience ${process.pid}-${sequence}-${Math.random().toString(36).slice(2, 8)}`,
+    description: 'A test audience',
+    fields: [
+      { name: 'email', type: 'string', identityNs: 'email' },
+      { name: 'tier', type: 'string', labels: ['core/C2'] },
+    ],
+    sourceSpec: { path: 'crm/gold.csv', type: 'file', sourceType: 'Cloud Storage' },
+    ttlInDays: 40,
+    labels: ['core/C1'],
+    audienceType: 'people',
+    originName: 'CUSTOM_UPLOAD',
+    ...overrides,
+  });
+}
+
+/** Polls the operation until it is no longer PROCESSING; returns the audience id. */
+export async function createAndWait(
+  client: AepHttpClient,
+  sandbox: string,
+  body: AudienceSpec,
+): Promise<string> {
+  const created = await client.createAudience(sandbox, body);
+  for (let i = 0; i < 500; i += 1) {
+    const operation = await client.getOperation(sandbox, created.operationId);
+    if (operation.status === 'SUCCESS' && operation.audienceId) return operation.audienceId;
+    if (operation.status === 'FAILED') throw new Error(`operation failed: ${JSON.stringify(operation)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('operation did not finish');
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
