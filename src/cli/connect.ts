@@ -24,7 +24,7 @@ export async function connect(flags: ConnectFlags, extras: AepClientExtras = {})
   const config = loadAepConfig({ configFile: flags.config, env: process.env });
   return {
     client: createAepClientFromConfig(config, extras),
-    close: async () => undefined,
+    close: () => Promise.resolve(),
     target: config.baseUrl,
   };
 }
