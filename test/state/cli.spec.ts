@@ -100,14 +100,15 @@ describe('audiencectl state', () => {
       { schemaVersion: 1, sandbox: 'prod', key: 'gold', deletionPolicy: 'Delete', runs: [], blocked, intent },
     ]);
     const before = await run(['list', '--state', dir]);
-    expect(before.stdout).toMatch(
-      /prod\s+gold\s+-\s+blocked \(EXISTS_REMOTELY\): exists remotely, id unknown/,
-    );
+    expect(before.stdout).toMatch(/prod\s+gold\s+-\s+blocked \(EXISTS_REMOTELY\)\s+-\n/);
+    expect(before.stdout).toContain('1 blocked: `audiencectl state show <key>` says why');
 
     const result = await run(['import', 'gold', '--audience-id', 'aud-9', '--state', dir]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('cleared the blocked mark (EXISTS_REMOTELY)');
-    expect(result.stdout).toContain('cleared the pending create intent');
+    expect(result.stdout).toContain(
+      'resolved the pending create intent from 2026-11-22T09:59:00Z with this audience',
+    );
     const record = JSON.parse((await run(['show', 'gold', '--state', dir])).stdout) as AudienceRecord;
     expect(record).toEqual({
       schemaVersion: 1,

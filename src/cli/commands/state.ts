@@ -85,6 +85,12 @@ async function list(options: SandboxOptions & { json?: boolean }): Promise<void>
   out(table([['SANDBOX', 'KEY', 'AUDIENCE ID', 'STATUS', 'LAST RUN'], ...rows]));
   const meta = state.meta ? `; lineage ${state.meta.lineage}, serial ${state.meta.serial}` : '';
   out(`\n${audiences.length} audience${audiences.length === 1 ? '' : 's'}${meta}.`);
+  const blocked = audiences.filter((r) => r.blocked).length;
+  if (blocked > 0) {
+    out(
+      `${blocked} blocked: \`audiencectl state show <key>\` says why; \`state import\` repairs an unknown id.`,
+    );
+  }
 }
 
 async function show(key: string, options: SandboxOptions): Promise<void> {
