@@ -58,6 +58,10 @@ export function dueRun(
       ...(inProgress ? { waitsForRunId: inProgress.runId } : {}),
     };
   }
+  // A first run that never happened (an apply stopped between create and run) is still owed.
+  if (ingestion.onCreate && record.runs.length === 0 && !record.intent) {
+    return { reason: 'onCreate', dataFilterStartTime: start };
+  }
   if (ingestion.every === undefined || inProgress) return undefined;
   const appliedAt = record.applied ? Math.floor(Date.parse(record.applied.at) / 1000) : 0;
   const since = latest?.createdAt ?? appliedAt;

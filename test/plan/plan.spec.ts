@@ -304,6 +304,15 @@ describe('plan: runs', () => {
     expect(plan(withRequest('b'), state, options()).steps[0]!.run?.waitsForRunId).toBe('r-busy');
   });
 
+  it('still starts the first run of an audience created by an apply that stopped before its run', () => {
+    const desired = loadTexts({ 'g.yaml': manifestYaml('gold') });
+    const state = appliedState(desired);
+    state.audiences[0]!.runs = [];
+    const result = plan(desired, state, options());
+    expect(kinds(result)).toEqual(['run prod/gold']);
+    expect(result.steps[0]!.run?.reason).toBe('onCreate');
+  });
+
   it('starts a periodic run once the period has passed, not before', () => {
     const desired = loadTexts({ 'g.yaml': manifestYaml('gold', { ingestion: { every: '24h' } }) });
     const state = appliedState(desired);
