@@ -24,7 +24,7 @@ export function apiGate(context: EmulatorContext) {
     const admission = context.buckets.take(state.caller.orgId, nowMs);
     if (!admission.ok) {
       throw new ApiError('429050', 'Too many requests for this organization; retry after the delay given.', {
-        headers: { 'retry-after': String(admission.retryAfterSeconds) },
+        headers: admission.sendRetryAfter ? { 'retry-after': String(admission.retryAfterSeconds) } : {},
       });
     }
 

@@ -34,6 +34,8 @@ export type RateLimitSettings = {
   perSecond: number;
   /** Bucket size, i.e. the largest burst. Default `perSecond` (at least 1). */
   burst?: number | undefined;
+  /** Send `Retry-After` with a 429; false tests clients that must cope without it. Default true. */
+  retryAfter?: boolean | undefined;
 };
 
 export type GuardrailSettings = {

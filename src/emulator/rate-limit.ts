@@ -1,6 +1,6 @@
 import type { ResolvedRateLimit } from './settings.js';
 
-export type Admission = { ok: true } | { ok: false; retryAfterSeconds: number };
+export type Admission = { ok: true } | { ok: false; retryAfterSeconds: number; sendRetryAfter: boolean };
 
 type Bucket = { tokens: number; updatedAtMs: number };
 
@@ -32,6 +32,10 @@ export class TokenBuckets {
       return { ok: true };
     }
     const waitSeconds = limit.perSecond > 0 ? (1 - bucket.tokens) / limit.perSecond : 60;
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(waitSeconds)) };
+    return {
+      ok: false,
+      retryAfterSeconds: Math.max(1, Math.ceil(waitSeconds)),
+      sendRetryAfter: limit.retryAfter,
+    };
   }
 }

@@ -23,6 +23,7 @@ export const FaultSettingsInput = z.strictObject({
 export const RateLimitInput = z.strictObject({
   perSecond: z.number().positive('must be above 0'),
   burst: z.number().min(1, 'must be at least 1').optional(),
+  retryAfter: z.boolean().optional(),
 });
 
 export const GuardrailInput = z.strictObject({

@@ -12,7 +12,7 @@ export type ResolvedFaults = {
   seed?: number | undefined;
 };
 
-export type ResolvedRateLimit = { perSecond: number; burst: number };
+export type ResolvedRateLimit = { perSecond: number; burst: number; retryAfter: boolean };
 
 export type ResolvedGuardrails = {
   runsPerDayPerSandbox: number;
@@ -61,7 +61,11 @@ export function resolveFaults(faults: FaultSettings | undefined): ResolvedFaults
 
 export function resolveRateLimit(limit: RateLimitSettings | null | undefined): ResolvedRateLimit | null {
   if (!limit) return null;
-  return { perSecond: limit.perSecond, burst: limit.burst ?? Math.max(1, limit.perSecond) };
+  return {
+    perSecond: limit.perSecond,
+    burst: limit.burst ?? Math.max(1, limit.perSecond),
+    retryAfter: limit.retryAfter ?? true,
+  };
 }
 
 /** Unset keys keep `base`'s value, so a partial update leaves the other guardrails alone. */

@@ -49,6 +49,15 @@ describe('token bucket per org', () => {
     });
   });
 
+  it('can leave out Retry-After, for clients that must cope without it', async () => {
+    await withEmulator({ rateLimit: { perSecond: 1, burst: 1, retryAfter: false } }, async (emulator) => {
+      await emulator.request('GET', LOOKUP);
+      const limited = await emulator.request('GET', LOOKUP);
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toBeNull();
+    });
+  });
+
   it('can be switched on and off at run time', async () => {
     await withEmulator({}, async (emulator) => {
       emulator.control.setRateLimit({ perSecond: 1, burst: 1 });
@@ -60,10 +69,10 @@ describe('token bucket per org', () => {
   });
 
   it('computes Retry-After from the refill rate', () => {
-    const buckets = new TokenBuckets({ perSecond: 0.25, burst: 1 });
+    const buckets = new TokenBuckets({ perSecond: 0.25, burst: 1, retryAfter: true });
     expect(buckets.take('org', 0)).toEqual({ ok: true });
-    expect(buckets.take('org', 0)).toEqual({ ok: false, retryAfterSeconds: 4 });
-    expect(buckets.take('org', 2000)).toEqual({ ok: false, retryAfterSeconds: 2 });
+    expect(buckets.take('org', 0)).toEqual({ ok: false, retryAfterSeconds: 4, sendRetryAfter: true });
+    expect(buckets.take('org', 2000)).toEqual({ ok: false, retryAfterSeconds: 2, sendRetryAfter: true });
     expect(buckets.take('org', 4000)).toEqual({ ok: true });
   });
 });

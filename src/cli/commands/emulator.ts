@@ -17,6 +17,7 @@ type Flags = {
   latencyJitterMs: number;
   rateLimit?: number;
   rateLimitBurst?: number;
+  retryAfter: boolean;
   operationDelayMs: number;
   runStageDelayMs: number;
   tokenLifetime: number;
@@ -77,7 +78,9 @@ function toOptions(flags: Flags): EmulatorOptions {
     latencyMs: flags.latencyMs,
     latencyJitterMs: flags.latencyJitterMs,
     rateLimit:
-      flags.rateLimit === undefined ? undefined : { perSecond: flags.rateLimit, burst: flags.rateLimitBurst },
+      flags.rateLimit === undefined
+        ? undefined
+        : { perSecond: flags.rateLimit, burst: flags.rateLimitBurst, retryAfter: flags.retryAfter },
     operationDelayMs: flags.operationDelayMs,
     runStageDelayMs: flags.runStageDelayMs,
     tokenLifetimeSeconds: flags.tokenLifetime,
@@ -145,6 +148,7 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     .option('--latency-jitter-ms <ms>', 'random extra latency up to this', wholeNumber, 0)
     .option('--rate-limit <n/s>', 'token bucket per org, e.g. 10/s (default: no limit)', perSecond)
     .option('--rate-limit-burst <n>', 'bucket size (default: the rate)', wholeNumber)
+    .option('--no-retry-after', 'answer 429 without a Retry-After header')
     .option('--operation-delay-ms <ms>', 'how long a create operation is PROCESSING', wholeNumber, 500)
     .option('--run-stage-delay-ms <ms>', 'how long each ingestion stage takes', wholeNumber, 1000)
     .option('--token-lifetime <seconds>', 'lifetime of IMS tokens', wholeNumber, 86_400)
