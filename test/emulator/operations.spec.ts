@@ -12,9 +12,19 @@ describe('create operations: asynchronous, then SUCCESS or FAILED', () => {
     return emulator().request('POST', '/external-audience/', { body });
   }
 
+  /** Operations created inside `fn` stay PROCESSING for a second, however loaded the machine. */
+  async function slowly<T>(fn: () => Promise<T>): Promise<T> {
+    emulator().control.setDelays({ operationDelayMs: 1000 });
+    try {
+      return await fn();
+    } finally {
+      emulator().control.setDelays({ operationDelayMs: 150 });
+    }
+  }
+
   it('is PROCESSING first, then SUCCESS with the audience id, in epoch seconds', async () => {
     const body = audienceBody();
-    const created = await create(body);
+    const created = await slowly(() => create(body));
     const { operationId } = created.body as { operationId: string };
     const early = (await emulator().request('GET', `/external-audiences/operations/${operationId}`))
       .body as Operation;
@@ -38,7 +48,7 @@ describe('create operations: asynchronous, then SUCCESS or FAILED', () => {
   });
 
   it('keeps the audience invisible while its operation is PROCESSING', async () => {
-    const created = await create(audienceBody());
+    const created = await slowly(() => create(audienceBody()));
     const { operationId } = created.body as { operationId: string };
     const listed = emulator().control.listAudiences(emulator().client.orgId, 'prod');
     const operation = emulator()
@@ -50,11 +60,16 @@ describe('create operations: asynchronous, then SUCCESS or FAILED', () => {
 
   it('answers 100950-409 for a name already taken, also while the first create is PROCESSING', async () => {
     const body = audienceBody();
-    expect((await create(body)).status).toBe(202);
+    const first = await slowly(() => create(body));
+    expect(first.status).toBe(202);
     const whileProcessing = await create(body);
     expect(whileProcessing.status).toBe(409);
     expect((whileProcessing.body as ErrorBody).report.errorCode).toBe('100950-409');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const { operationId } = first.body as { operationId: string };
+    await emulator().waitFor(
+      `/external-audiences/operations/${operationId}`,
+      (op) => op['status'] === 'SUCCESS',
+    );
     expect((await create(body)).status).toBe(409);
   });
 

@@ -75,12 +75,14 @@ describe('persistence to a data directory', () => {
   });
 
   it('finishes an operation that was PROCESSING when the emulator stopped', async () => {
-    const first = wrapEmulator(await startEmulator({ dataDir, operationDelayMs: 300 }));
+    const first = wrapEmulator(await startEmulator({ dataDir, operationDelayMs: 2000 }));
     const created = await first.request('POST', '/external-audience/', { body: audienceBody() });
     const { operationId } = created.body as { operationId: string };
     await first.close();
     const second = wrapEmulator(await startEmulator({ dataDir }));
     try {
+      const path = `/external-audiences/operations/${operationId}`;
+      expect(((await second.request('GET', path)).body as { status: string }).status).toBe('PROCESSING');
       const done = await second.waitFor(
         `/external-audiences/operations/${operationId}`,
         (op) => op['status'] !== 'PROCESSING',

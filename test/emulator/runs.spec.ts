@@ -18,6 +18,16 @@ describe('ingestion runs', () => {
     return emulator().request('POST', `/external-audience/${id}/runs`, { body });
   }
 
+  /** Runs started inside `fn` take `stageMs` per stage, so in-progress checks hold on a loaded machine. */
+  async function slowly<T>(stageMs: number, fn: () => Promise<T>): Promise<T> {
+    emulator().control.setDelays({ runStageDelayMs: stageMs });
+    try {
+      return await fn();
+    } finally {
+      emulator().control.setDelays({ runStageDelayMs: 80 });
+    }
+  }
+
   async function finish(id: string, runId: string): Promise<Run> {
     return (await emulator().waitFor(
       `/external-audience/${id}/runs/${runId}`,
@@ -27,7 +37,9 @@ describe('ingestion runs', () => {
 
   it('goes PROCESSING -> DATASET_INGEST -> PROFILE_STORE_INGEST -> SUCCESS', async () => {
     const id = await emulator().createAudience(audienceBody());
-    const started = await start(id, { dataFilterStartTime: 764245635, dataFilterEndTime: 764245700 });
+    const started = await slowly(400, () =>
+      start(id, { dataFilterStartTime: 764245635, dataFilterEndTime: 764245700 }),
+    );
     expect(started.status).toBe(200);
     const { runId } = started.body as { runId: string };
     expect(started.body).toMatchObject({ differentialIngestion: false, dataFilterEndTime: 764245700 });
@@ -63,7 +75,7 @@ describe('ingestion runs', () => {
 
   it('refuses a run while one is in progress: 100960-422', async () => {
     const id = await emulator().createAudience(audienceBody());
-    expect((await start(id)).status).toBe(200);
+    expect((await slowly(1000, () => start(id))).status).toBe(200);
     const second = await start(id);
     expect(second.status).toBe(422);
     expect((second.body as ErrorBody).report.errorCode).toBe('100960-422');
@@ -71,7 +83,7 @@ describe('ingestion runs', () => {
 
   it('accepts exactly one of two concurrent run requests for one audience', async () => {
     const id = await emulator().createAudience(audienceBody());
-    const results = await Promise.all([start(id), start(id), start(id), start(id)]);
+    const results = await slowly(1000, () => Promise.all([start(id), start(id), start(id), start(id)]));
     expect(results.map((result) => result.status).sort()).toEqual([200, 422, 422, 422]);
     const listed = await emulator().request('GET', `/external-audience/${id}/runs`);
     expect((listed.body as { runs: unknown[] }).runs).toHaveLength(1);
