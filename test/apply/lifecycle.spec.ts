@@ -20,7 +20,7 @@ describe('apply, end to end through the CLI against the emulator', () => {
         };
 
         let gold = manifestObject('gold');
-        let silver = manifestObject('silver', { ingestion: { onCreate: false } });
+        const silver = manifestObject('silver', { ingestion: { onCreate: false } });
 
         // 1. create: two audiences; gold gets its first run, silver none.
         await manifests.write([gold, silver]);
