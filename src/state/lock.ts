@@ -20,7 +20,7 @@ export type LockOptions = {
   timeoutMs?: number;
   /** A lock not refreshed for this long is stale and taken over, in ms. Default 60 000. */
   staleAfterMs?: number;
-  /** Told to whoever finds the store locked. Default: this process's command line. */
+  /** Told to whoever finds the store locked. Default: the program name and its first argument. */
   command?: string;
   /** Wait between two attempts while the lock is held, in ms. Default 100. */
   pollMs?: number;
