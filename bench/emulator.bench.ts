@@ -11,15 +11,19 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import Fastify from 'fastify';
 import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type EmulatorCounters } from '../src/emulator/index.js';
 
 const TARGET_LOOKUPS_PER_SECOND = 5000;
 const DURATION_SECONDS = Number(process.env['BENCH_DURATION'] ?? 10);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
 
-type ServerMessage = { url: string } | { counters: EmulatorCounters };
+type ServerMessage = { url: string; baselineUrl: string } | { counters: EmulatorCounters };
 
-/** The child: an emulator tuned for load (no rate limit, no guardrail on audiences). */
+/**
+ * The child: an emulator tuned for load (no rate limit, no guardrail on audiences), and a bare
+ * fastify route as the ceiling of this machine, so the figures can be read on a busy host.
+ */
 async function serve(): Promise<void> {
   const emulator = await startEmulator({
     port: 0,
@@ -27,11 +31,16 @@ async function serve(): Promise<void> {
     requestLogSize: 1000,
     guardrails: { audiencesPerSandbox: 10_000_000 },
   });
+  const baseline = Fastify();
+  baseline.get('/ping', () => ({ ok: true }));
+  const baselineUrl = await baseline.listen({ host: '127.0.0.1', port: 0 });
   process.on('message', (message) => {
     if (message === 'counters') process.send?.({ counters: emulator.control.counters() });
-    if (message === 'stop') void emulator.close().then(() => process.exit(0));
+    if (message === 'stop') {
+      void Promise.all([emulator.close(), baseline.close()]).then(() => process.exit(0));
+    }
   });
-  process.send?.({ url: emulator.url });
+  process.send?.({ url: emulator.url, baselineUrl });
 }
 
 function nextMessage(child: ChildProcess): Promise<ServerMessage> {
@@ -81,7 +90,7 @@ async function measure(url: string, headers: Record<string, string>, scenario: S
 function line(label: string, scenario: Scenario, figures: Figures): string {
   const rate = Math.round(figures.requestsPerSecond).toLocaleString('en-US');
   return (
-    `  ${label.padEnd(18)}${`${scenario.method} ${scenario.path.replace(/[0-9a-f-]{36}/, '{id}')}`.padEnd(46)}` +
+    `  ${label.padEnd(18)}${`${scenario.method} ${scenario.path.replace(/[0-9a-f-]{36}/, '{id}')}`.padEnd(60)}` +
     `${rate.padStart(8)} req/s   p50 ${figures.p50} ms   p99 ${figures.p99} ms   ` +
     `non-2xx ${figures.non2xx}   errors ${figures.errors}`
   );
@@ -94,7 +103,7 @@ async function main(): Promise<void> {
   try {
     const ready = await nextMessage(child);
     if (!('url' in ready)) throw new Error('The emulator did not start');
-    const { url } = ready;
+    const { url, baselineUrl } = ready;
     const token = await json(`${url}/ims/token/v3`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -144,6 +153,9 @@ async function main(): Promise<void> {
     process.stdout.write(
       `Emulator benchmark: loopback, Node ${process.version}, ${CONNECTIONS} connections, ${DURATION_SECONDS} s per scenario\n`,
     );
+    const ping: Scenario = { name: 'baseline', method: 'GET', path: '/ping' };
+    const ceiling = await measure(baselineUrl, {}, ping);
+    process.stdout.write(`${line('bare fastify', ping, ceiling)}   (this machine's ceiling)\n`);
     const lookups = await measure(url, headers, lookup);
     process.stdout.write(`${line('operation lookups', lookup, lookups)}\n`);
     const creates = await measure(url, headers, create);

@@ -3,10 +3,6 @@ import type { EmulatorContext } from './context.js';
 import type { Call } from './service-context.js';
 import './fastify-types.js';
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Counts a request and appends it to the request log, once. */
 export function recordRequest(context: EmulatorContext, request: FastifyRequest, status: number): void {
   const state = request.emu;
