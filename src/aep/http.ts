@@ -55,10 +55,10 @@ export function createHttp(deps: HttpDeps): Got {
     options.headers['x-api-key'] = state.credentials.clientId;
     options.headers['x-gw-ims-org-id'] = state.credentials.orgId;
     options.headers['x-sandbox-name'] = state.sandbox;
-    const waited = await state.budget.admit(state.signal);
-    if (waited > 0) deps.onRateLimitWait(state.sandbox, waited);
+    const admission = await state.budget.admit(state.signal);
+    if (admission.waitedMs > 0) deps.onRateLimitWait(state.sandbox, admission.waitedMs);
     state.attempts += 1;
-    state.attemptStartedAt = Date.now();
+    state.attemptStartedAt = admission.at;
     state.awaitingAnswer = true;
   };
 

@@ -49,6 +49,9 @@ export class SlidingWindow {
   }
 }
 
+/** When a request was let through (its recorded start, epoch ms) and how long it waited. */
+export type Admission = { at: number; waitedMs: number };
+
 export type BudgetStats = {
   /** Requests admitted (attempts, including retries). */
   admitted: number;
@@ -99,28 +102,28 @@ export class RequestBudget {
 
   /**
    * Waits until a request may start (no pause, room in the window), records its start and
-   * returns how long it waited, in ms. Waiters are admitted in arrival order.
+   * returns when that was and how long it waited, in ms. Waiters are admitted in arrival order.
    */
-  async admit(signal?: AbortSignal): Promise<number> {
+  async admit(signal?: AbortSignal): Promise<Admission> {
     const arrivedAt = this.clock.now();
     const contended = this.waiters > 0;
     this.waiters += 1;
-    const mine = this.turn.then(() => this.waitForRoom(signal));
+    const mine = this.turn.then(async () => this.waitForRoom(signal));
     this.turn = mine.then(
       () => undefined,
       () => undefined,
     );
-    let slept: boolean;
+    let room: { at: number; slept: boolean };
     try {
-      slept = await withAbort(mine, signal);
+      room = await withAbort(mine, signal);
     } finally {
       this.waiters -= 1;
     }
     // Time spent behind others or asleep; not the microtasks of an uncontended admission.
-    const waited = contended || slept ? this.clock.now() - arrivedAt : 0;
+    const waitedMs = contended || room.slept ? room.at - arrivedAt : 0;
     this.counts.admitted += 1;
-    this.counts.rateWaitMs += waited;
-    return waited;
+    this.counts.rateWaitMs += waitedMs;
+    return { at: room.at, waitedMs };
   }
 
   /** Holds every request of the sandbox for `ms` (a 429's Retry-After). Never shortens a pause. */
@@ -140,8 +143,8 @@ export class RequestBudget {
     return { ...this.counts, inFlight: this.queue.pending, queued: this.queue.size };
   }
 
-  /** Resolves true when it had to sleep. */
-  private async waitForRoom(signal: AbortSignal | undefined): Promise<boolean> {
+  /** Resolves with the start recorded, and whether it had to sleep for it. */
+  private async waitForRoom(signal: AbortSignal | undefined): Promise<{ at: number; slept: boolean }> {
     let slept = false;
     for (;;) {
       if (signal?.aborted) throw abortReason(signal);
@@ -149,7 +152,7 @@ export class RequestBudget {
       const wait = Math.max(this.pausedUntil - now, this.window.delay(now));
       if (wait <= 0) {
         this.window.record(now);
-        return slept;
+        return { at: now, slept };
       }
       slept = true;
       await this.clock.sleep(wait, signal);

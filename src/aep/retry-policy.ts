@@ -135,6 +135,8 @@ export function parseRetryAfter(
   const header = (Array.isArray(value) ? value[0] : value)?.trim();
   if (header === undefined || header === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(header)) return Math.round(Number(header) * 1000);
+  // Every HTTP-date form starts with a day name; Date.parse alone would accept "-1" as a year.
+  if (!/^[A-Za-z]{3}/.test(header)) return undefined;
   const date = Date.parse(header);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);

@@ -1,0 +1,168 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AepError } from '../../src/aep/errors.js';
+import type { AepRequestEvent } from '../../src/aep/options.js';
+import {
+  DEMO_CLIENT,
+  startEmulator,
+  type EmulatorOptions,
+  type RunningEmulator,
+} from '../../src/emulator/index.js';
+import { clientFor } from './helpers.js';
+
+const started: RunningEmulator[] = [];
+async function emulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const running = await startEmulator({ host: '127.0.0.1', port: 0, ...options });
+  started.push(running);
+  return running;
+}
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((running) => running.close()));
+});
+
+const OTHER = { clientId: 'other-client', clientSecret: 'other-secret-value', orgId: 'OTHER0RG@AdobeOrg' };
+
+/** Many lookups at once: each answered 404 (no such operation), which is all these tests need. */
+function lookups(client: ReturnType<typeof clientFor>, sandbox: string, count: number) {
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      client.getOperation(sandbox, `op-${i}`).then(
+        () => 'found',
+        (error: unknown) => (error instanceof AepError ? error.status : error),
+      ),
+    ),
+  );
+}
+
+describe('429 and Retry-After', () => {
+  it('pauses the whole sandbox for the Retry-After, then every call succeeds', async () => {
+    const running = await emulator({ rateLimit: { perSecond: 5, burst: 5 } });
+    const waits: number[] = [];
+    const client = clientFor(running, {
+      defaultAccess: {
+        credentials: DEMO_CLIENT,
+        budget: { requests: 1000, intervalMs: 1000, concurrency: 4 },
+      },
+      onRateLimitWait: (_sandbox, ms) => waits.push(ms),
+    });
+    const results = await lookups(client, 'prod', 12);
+    expect(results).toEqual(Array.from({ length: 12 }, () => 404));
+
+    const log = running.control.requestLog().filter((entry) => entry.endpoint === 'getOperation');
+    const first429 = log.find((entry) => entry.status === 429);
+    if (!first429) throw new Error('expected a 429');
+    // Requests already on the wire when the 429 came may land just after it; nothing else
+    // of the sandbox is sent until the Retry-After (1 s) has passed.
+    const later = log.filter((entry) => entry.time > first429.time + 50);
+    expect(later.length).toBeGreaterThan(0);
+    for (const entry of later) expect(entry.time - first429.time).toBeGreaterThanOrEqual(990);
+    expect(Math.max(...waits)).toBeGreaterThanOrEqual(900);
+    expect(client.stats().rateLimited).toBeGreaterThanOrEqual(1);
+  });
+
+  it('pauses only the sandbox that was throttled', async () => {
+    const running = await emulator({
+      clients: [DEMO_CLIENT, OTHER],
+      rateLimit: { perSecond: 2, burst: 2 },
+    });
+    const client = clientFor(running, {
+      sandboxes: {
+        prod: { credentials: DEMO_CLIENT, budget: { requests: 100, intervalMs: 1000, concurrency: 4 } },
+        dev: { credentials: OTHER, budget: { requests: 100, intervalMs: 1000, concurrency: 4 } },
+      },
+    });
+    const startedAt = Date.now();
+    const prod = lookups(client, 'prod', 4);
+    // Wait until prod is paused, then use dev (another org, so another bucket).
+    while (client.stats().rateLimited === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const devStart = Date.now();
+    await lookups(client, 'dev', 2);
+    const devDone = Date.now();
+    await prod;
+    expect(devDone - devStart).toBeLessThan(500);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(900);
+  });
+
+  it('gives up when the Retry-After is longer than allowed, with retryAfterMs', async () => {
+    const running = await emulator({ rateLimit: { perSecond: 1, burst: 1 } });
+    const client = clientFor(running, { retry: { maxRetryAfterMs: 500, baseDelayMs: 1, maxDelayMs: 5 } });
+    await client.getOperation('prod', 'first').catch(() => undefined);
+    const error = await client.getOperation('prod', 'second').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AepError);
+    expect(error).toMatchObject({
+      code: 'AEP_RATE_LIMITED',
+      status: 429,
+      platformCode: '429050',
+      retryAfterMs: 1000,
+      outcomeUnknown: false,
+      attempts: 1,
+    });
+    expect((error as Error).message).toMatch(/request budget/);
+  });
+
+  it('retries a POST refused with 429: it was not applied', async () => {
+    const running = await emulator({ rateLimit: { perSecond: 2, burst: 1 } });
+    const client = clientFor(running);
+    await client.getOperation('prod', 'x').catch(() => undefined);
+    const events: AepRequestEvent[] = [];
+    const retrying = clientFor(running, { onRequest: (event) => events.push(event) });
+    await retrying.startRun('prod', 'no-such-audience', { dataFilterStartTime: 0 }).catch(() => undefined);
+    expect(events.map((event) => event.status)).toEqual([429, 404]);
+  });
+});
+
+describe('the sliding-window budget', () => {
+  // Timing tests: the client side is exact; the server side sees loopback and event-loop
+  // jitter, so a busy machine (parallel test files) gets a tolerance and a retry.
+  it('never lets more than N requests start in any window', { retry: 2 }, async () => {
+    const running = await emulator();
+    const starts: number[] = [];
+    const client = clientFor(running, {
+      defaultAccess: { credentials: DEMO_CLIENT, budget: { requests: 5, intervalMs: 500, concurrency: 8 } },
+      onRequest: (event) => starts.push(Date.now() - event.durationMs),
+    });
+    await lookups(client, 'prod', 30);
+    const served = running.control
+      .requestLog()
+      .filter((entry) => entry.endpoint === 'getOperation')
+      .map((entry) => entry.time)
+      .sort((a, b) => a - b);
+    starts.sort((a, b) => a - b);
+    expect(served).toHaveLength(30);
+    for (let i = 0; i + 5 < 30; i += 1) {
+      expect((starts[i + 5] ?? 0) - (starts[i] ?? 0)).toBeGreaterThanOrEqual(500);
+      expect((served[i + 5] ?? 0) - (served[i] ?? 0)).toBeGreaterThanOrEqual(500 - 30);
+    }
+    // And it is not slower than it has to be: 30 requests, 5 per 500 ms -> about 2.5 s.
+    expect((served[29] ?? 0) - (served[0] ?? 0)).toBeLessThan(2500 + 250);
+  });
+
+  it('at the server limit: no 429 and at least 90% of the limit achieved', { retry: 2 }, async () => {
+    const limit = 50;
+    const running = await emulator({ latencyMs: 10 });
+    // Warm up (connections, JIT) so the first burst is not spread by cold starts.
+    await lookups(clientFor(running), 'prod', 60);
+    running.control.setRateLimit({ perSecond: limit });
+    running.control.resetCounters();
+    const client = clientFor(running, {
+      defaultAccess: {
+        credentials: DEMO_CLIENT,
+        budget: { requests: limit, intervalMs: 1000, concurrency: 8 },
+      },
+    });
+    const total = 200;
+    const results = await lookups(client, 'prod', total);
+    expect(results.every((status) => status === 404)).toBe(true);
+    const counters = running.control.counters();
+    expect(counters.rateLimited).toBe(0);
+    const times = running.control
+      .requestLog()
+      .filter((entry) => entry.endpoint === 'getOperation')
+      .map((entry) => entry.time)
+      .sort((a, b) => a - b);
+    // Requests served in the first three full windows, against what the limit allows in them.
+    const start = times[0] ?? 0;
+    const served = times.filter((time) => time < start + 3000).length;
+    const efficiency = served / (3 * limit);
+    expect(efficiency).toBeGreaterThanOrEqual(0.9);
+  });
+});

@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AepError } from '../../src/aep/errors.js';
+import type { AepRequestEvent } from '../../src/aep/options.js';
+import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { clientFor, createAndWait, spec } from './helpers.js';
+
+let emulator: RunningEmulator;
+beforeAll(async () => {
+  emulator = await startEmulator({ host: '127.0.0.1', port: 0, operationDelayMs: 5, runStageDelayMs: 5 });
+});
+afterAll(async () => {
+  await emulator.close();
+});
+beforeEach(() => {
+  emulator.control.clearFaults();
+  emulator.control.resetCounters();
+});
+
+function requestsTo(
+  endpoint: keyof ReturnType<RunningEmulator['control']['counters']>['byEndpoint'],
+): number {
+  return emulator.control.counters().byEndpoint[endpoint].requests;
+}
+
+async function failure(promise: Promise<unknown>): Promise<AepError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!(error instanceof AepError)) throw new Error(`expected an AepError, got ${String(error)}`);
+  return error;
+}
+
+describe('repeatable calls are retried', () => {
+  it('GET on 500 and 502, then succeeds', async () => {
+    const events: AepRequestEvent[] = [];
+    const client = clientFor(emulator, { onRequest: (event) => events.push(event) });
+    const audienceId = await createAndWait(client, 'prod', spec());
+    emulator.control.resetCounters();
+    events.length = 0;
+    const before = client.stats();
+    emulator.control.queueFault({ kind: 'error500', endpoint: 'listRuns' });
+    emulator.control.queueFault({ kind: 'error502', endpoint: 'listRuns' });
+    await expect(client.listRuns('prod', audienceId)).resolves.toEqual([]);
+    expect(requestsTo('listRuns')).toBe(3);
+    expect(events.map((event) => [event.attempt, event.status, event.platformCode])).toEqual([
+      [1, 500, '100970-500'],
+      [2, 502, '100970-502'],
+      [3, 200, undefined],
+    ]);
+    const after = client.stats();
+    expect(after.retries - before.retries).toBe(2);
+    expect(after.requests - before.requests).toBe(3);
+  });
+
+  it('PATCH on 500 and a lost answer, then succeeds', async () => {
+    const client = clientFor(emulator);
+    const audienceId = await createAndWait(client, 'prod', spec());
+    emulator.control.queueFault({ kind: 'error500', endpoint: 'patchAudience' });
+    emulator.control.queueFault({ kind: 'responseLost', endpoint: 'patchAudience' });
+    const view = await client.patchAudience('prod', audienceId, { description: 'after faults' });
+    expect(view.description).toBe('after faults');
+    expect(requestsTo('patchAudience')).toBe(3);
+  });
+
+  it('DELETE on 502, then succeeds', async () => {
+    const client = clientFor(emulator);
+    const audienceId = await createAndWait(client, 'prod', spec());
+    emulator.control.queueFault({ kind: 'error502', endpoint: 'deleteAudience', count: 2 });
+    await client.deleteAudience('prod', audienceId);
+    expect(requestsTo('deleteAudience')).toBe(3);
+    expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod').map((a) => a.audienceId)).not.toContain(
+      audienceId,
+    );
+  });
+
+  it('DELETE whose answer was lost: the retry gets the 404, with attempts telling why', async () => {
+    const client = clientFor(emulator);
+    const audienceId = await createAndWait(client, 'prod', spec());
+    emulator.control.queueFault({ kind: 'responseLost', endpoint: 'deleteAudience' });
+    const error = await failure(client.deleteAudience('prod', audienceId));
+    expect(error).toMatchObject({
+      status: 404,
+      platformCode: '100940-404',
+      code: 'AEP_NOT_FOUND',
+      attempts: 2,
+    });
+  });
+
+  it('GET on a dropped connection, then succeeds', async () => {
+    const client = clientFor(emulator);
+    emulator.control.queueFault({ kind: 'drop', endpoint: 'getOperation' });
+    const error = await failure(client.getOperation('prod', 'unknown'));
+    expect(error.status).toBe(404);
+    expect(requestsTo('getOperation')).toBe(2);
+  });
+
+  it('GET gives up after the limit with the last status', async () => {
+    const client = clientFor(emulator, { retry: { limit: 2, baseDelayMs: 1, maxDelayMs: 5 } });
+    emulator.control.queueFault({ kind: 'error500', endpoint: 'getOperation', count: 10 });
+    const error = await failure(client.getOperation('prod', 'x'));
+    expect(error).toMatchObject({
+      code: 'AEP_SERVER_ERROR',
+      status: 500,
+      platformCode: '100970-500',
+      attempts: 3,
+      outcomeUnknown: false,
+    });
+    expect(requestsTo('getOperation')).toBe(3);
+  });
+
+  it('GET times out, is retried and succeeds', async () => {
+    const client = clientFor(emulator, { timeouts: { responseMs: 150 } });
+    emulator.control.setFaults({ slowMs: 1000 });
+    emulator.control.queueFault({ kind: 'slow', endpoint: 'getOperation' });
+    const error = await failure(client.getOperation('prod', 'x'));
+    expect(error).toMatchObject({ status: 404, attempts: 2 });
+    // The emulator logs the slow request only when it finally answers; the client saw both.
+    expect(client.stats().byEndpoint['getOperation']?.byStatus).toEqual({ error: 1, '404': 1 });
+  });
+});
+
+describe('POST is not repeated unless it provably never arrived', () => {
+  it('create on 500: one attempt, outcome unknown', async () => {
+    const client = clientFor(emulator);
+    emulator.control.queueFault({ kind: 'error500', endpoint: 'createAudience' });
+    const error = await failure(client.createAudience('prod', spec()));
+    expect(error).toMatchObject({ status: 500, outcomeUnknown: true, attempts: 1, code: 'AEP_SERVER_ERROR' });
+    expect(error.message).toMatch(/may or may not have been made/);
+    expect(requestsTo('createAudience')).toBe(1);
+  });
+
+  it('create with a lost answer: one attempt, outcome unknown, and the audience exists', async () => {
+    const client = clientFor(emulator);
+    const body = spec();
+    emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
+    const error = await failure(client.createAudience('prod', body));
+    expect(error).toMatchObject({ code: 'AEP_NETWORK', outcomeUnknown: true, attempts: 1 });
+    expect(error.status).toBeUndefined();
+    expect(requestsTo('createAudience')).toBe(1);
+    const names = emulator.control
+      .listOperations(DEMO_CLIENT.orgId, 'prod')
+      .map((op) => op.operationDetails.name);
+    expect(names).toContain(body.name);
+  });
+
+  it('start run on 502 and on a lost answer: never twice', async () => {
+    const client = clientFor(emulator);
+    const audienceId = await createAndWait(client, 'prod', spec());
+    emulator.control.queueFault({ kind: 'error502', endpoint: 'startRun' });
+    const refused = await failure(client.startRun('prod', audienceId, { dataFilterStartTime: 0 }));
+    expect(refused).toMatchObject({ status: 502, outcomeUnknown: true, attempts: 1 });
+    emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
+    const lost = await failure(client.startRun('prod', audienceId, { dataFilterStartTime: 0 }));
+    expect(lost).toMatchObject({ outcomeUnknown: true, attempts: 1 });
+    expect(requestsTo('startRun')).toBe(2);
+    expect(emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', audienceId)).toHaveLength(1);
+  });
+
+  it('create that times out after sending: outcome unknown', async () => {
+    const client = clientFor(emulator, { timeouts: { responseMs: 100 } });
+    emulator.control.setFaults({ slowMs: 500 });
+    emulator.control.queueFault({ kind: 'slow', endpoint: 'createAudience' });
+    const error = await failure(client.createAudience('prod', spec()));
+    expect(error).toMatchObject({ code: 'AEP_TIMEOUT', outcomeUnknown: true, attempts: 1 });
+  });
+
+  it('create refused at connection: retried, and known not to have happened', async () => {
+    const client = clientFor(emulator, {
+      baseUrl: 'http://127.0.0.1:9/data/core/ais',
+      retry: { limit: 2, baseDelayMs: 1, maxDelayMs: 5 },
+    });
+    const error = await failure(client.createAudience('prod', spec()));
+    expect(error).toMatchObject({ code: 'AEP_NETWORK', outcomeUnknown: false, attempts: 3 });
+    expect(error.message).toMatch(/ECONNREFUSED/);
+  });
+
+  it('create answered 409 is not retried and is a known outcome', async () => {
+    const client = clientFor(emulator);
+    const body = spec();
+    await createAndWait(client, 'prod', body);
+    const error = await failure(client.createAudience('prod', body));
+    expect(error).toMatchObject({
+      status: 409,
+      platformCode: '100950-409',
+      outcomeUnknown: false,
+      attempts: 1,
+    });
+  });
+});
+
+describe('cancellation', () => {
+  it('an aborted signal stops a call in flight', async () => {
+    const client = clientFor(emulator);
+    emulator.control.setFaults({ slowMs: 1000 });
+    emulator.control.queueFault({ kind: 'slow', endpoint: 'createAudience' });
+    const controller = new AbortController();
+    const pending = client.createAudience('prod', spec(), { signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    const error = await failure(pending);
+    expect(error).toMatchObject({ code: 'AEP_ABORTED', outcomeUnknown: true });
+  });
+
+  it('an aborted signal before the call sends nothing', async () => {
+    const client = clientFor(emulator);
+    const error = await failure(client.getOperation('prod', 'x', { signal: AbortSignal.abort() }));
+    expect(error).toMatchObject({ code: 'AEP_ABORTED', outcomeUnknown: false });
+    expect(requestsTo('getOperation')).toBe(0);
+  });
+});

@@ -1,0 +1,147 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AepAuthError, AepError } from '../../src/aep/errors.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { clientFor, sleep } from './helpers.js';
+
+const started: RunningEmulator[] = [];
+async function emulator(options: Parameters<typeof startEmulator>[0] = {}): Promise<RunningEmulator> {
+  const running = await startEmulator({ host: '127.0.0.1', port: 0, ...options });
+  started.push(running);
+  return running;
+}
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((running) => running.close()));
+});
+
+function tokenRequests(running: RunningEmulator): number {
+  return running.control.counters().byEndpoint.imsToken.requests;
+}
+
+describe('IMS token', () => {
+  it('is requested once for many calls, concurrent or not', async () => {
+    const running = await emulator();
+    const client = clientFor(running);
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        client.getOperation('prod', `op-${i}`).catch((error: unknown) => error),
+      ),
+    );
+    for (let i = 0; i < 5; i += 1) await client.getOperation('prod', 'x').catch(() => undefined);
+    expect(tokenRequests(running)).toBe(1);
+    expect(client.stats().tokenRequests).toBe(1);
+    expect(running.control.counters().byEndpoint.getOperation.requests).toBe(35);
+  });
+
+  it('is shared by the sandboxes of one client', async () => {
+    const running = await emulator();
+    const client = clientFor(running);
+    await Promise.all(
+      ['prod', 'dev', 'qa'].map((sandbox) => client.getOperation(sandbox, 'x').catch(() => undefined)),
+    );
+    expect(tokenRequests(running)).toBe(1);
+  });
+
+  it('is renewed before it expires', async () => {
+    const running = await emulator({ tokenLifetimeSeconds: 1 });
+    const client = clientFor(running);
+    await client.getOperation('prod', 'x').catch(() => undefined);
+    expect(tokenRequests(running)).toBe(1);
+    await sleep(500);
+    await client.getOperation('prod', 'x').catch(() => undefined);
+    expect(tokenRequests(running)).toBe(1);
+    // Renewal is due at 90% of the lifetime: a call at 950 ms gets a new token, before expiry.
+    await sleep(450);
+    await client.getOperation('prod', 'x').catch(() => undefined);
+    expect(tokenRequests(running)).toBe(2);
+    const refusedTokens = running.control
+      .requestLog()
+      .filter((entry) => entry.errorCode === '100911-400' || entry.status === 401);
+    expect(refusedTokens).toEqual([]);
+  });
+
+  it('is renewed once and the call retried once when the API refuses it', async () => {
+    const first = await emulator();
+    const port = Number(new URL(first.url).port);
+    const client = clientFor(first, { baseUrl: first.apiBaseUrl, imsUrl: first.imsUrl });
+    await client.getOperation('prod', 'x').catch(() => undefined);
+    await first.close();
+    // A new emulator on the same port signs with a new key: the cached token is now invalid.
+    const second = await emulator({ port });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        client.getOperation('prod', `op-${i}`).catch((error: unknown) => error),
+      ),
+    );
+    for (const result of results) {
+      expect(result).toBeInstanceOf(AepError);
+      expect(result).toMatchObject({ status: 404, platformCode: '100940-404' });
+    }
+    // Ten refused calls, one renewal between them, ten retries.
+    expect(tokenRequests(second)).toBe(1);
+    const calls = second.control.requestLog().filter((entry) => entry.endpoint === 'getOperation');
+    expect(calls.filter((entry) => entry.errorCode === '100911-400')).toHaveLength(10);
+    expect(calls.filter((entry) => entry.status === 404)).toHaveLength(10);
+  });
+
+  it('gives up after one renewal when the new token is refused too', async () => {
+    const ims = await emulator();
+    const api = await emulator();
+    // Tokens of one emulator are invalid at the other.
+    const client = clientFor(api, { imsUrl: ims.imsUrl });
+    const error = await client.getOperation('prod', 'x').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AepError);
+    expect(error).toMatchObject({
+      code: 'AEP_UNAUTHORIZED',
+      status: 400,
+      platformCode: '100911-400',
+      attempts: 2,
+    });
+    expect((error as Error).message).toMatch(/AEP_IMS_URL/);
+    expect(tokenRequests(ims)).toBe(2);
+    expect(api.control.counters().byEndpoint.getOperation.requests).toBe(2);
+  });
+
+  it('reports bad credentials naming the setting to check', async () => {
+    const running = await emulator();
+    const demo = running.clients[0];
+    if (!demo) throw new Error('no client');
+    const badSecret = clientFor(running, {
+      defaultAccess: {
+        credentials: { clientId: demo.clientId, clientSecret: 'wrong-secret-value', orgId: demo.orgId },
+      },
+    });
+    const error = await badSecret.getOperation('prod', 'x').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AepAuthError);
+    expect(error).toMatchObject({ code: 'AEP_AUTH', status: 401, imsError: 'invalid_client' });
+    expect((error as Error).message).toMatch(/client secret.*AEP_CLIENT_SECRET/);
+    expect((error as Error).message).not.toContain('wrong-secret-value');
+    // No API call without a token.
+    expect(running.control.counters().byEndpoint.getOperation.requests).toBe(0);
+    // A refused request is remembered for a while: bad credentials do not hammer IMS.
+    await badSecret.getOperation('prod', 'y').catch(() => undefined);
+    expect(tokenRequests(running)).toBe(1);
+
+    const badId = clientFor(running, {
+      defaultAccess: {
+        credentials: {
+          clientId: 'nobody',
+          clientSecret: 'whatever-secret',
+          orgId: demo.orgId,
+          hints: { clientId: 'sandboxes.prod.clientId in audiencectl.yaml' },
+        },
+      },
+    });
+    const unknown = await badId.getOperation('prod', 'x').catch((caught: unknown) => caught);
+    expect((unknown as Error).message).toMatch(
+      /does not know client nobody: check sandboxes\.prod\.clientId in audiencectl\.yaml/,
+    );
+  });
+
+  it('reports an unreachable IMS', async () => {
+    const running = await emulator();
+    const client = clientFor(running, { imsUrl: 'http://127.0.0.1:9/ims/token/v3' });
+    const error = await client.getOperation('prod', 'x').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AepAuthError);
+    expect((error as Error).message).toMatch(/Cannot reach IMS .*ECONNREFUSED.*AEP_IMS_URL/);
+  });
+});
