@@ -98,5 +98,5 @@ export async function executePlan(
     for (const r of outcomes.flat()) byId.set(r.step.id, r);
   }
   const results = plan.steps.map((step) => byId.get(step.id)!);
-  return { results, counts: countStatuses(results), resumed };
+  return { results, counts: countStatuses(results), resumed, stopped: deps.signal?.aborted ?? false };
 }

@@ -39,6 +39,8 @@ export type ApplyReport = {
   counts: Record<StepStatus, number>;
   /** What resuming interrupted work did before planning. */
   resumed: string[];
+  /** The apply was stopped (signal) before it finished. */
+  stopped: boolean;
 };
 
 export interface ProgressSink {

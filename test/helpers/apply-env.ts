@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import type { ManifestInput } from '../../src/manifest/schema.js';
 import type { EmulatorAudience, RunningEmulator } from '../../src/emulator/index.js';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { readState } from '../../src/state/read.js';
 import { runCli, type CliResult } from './cli.js';
 
 /** Environment that points the CLI at a test emulator, with quick polls. */
@@ -80,4 +81,45 @@ export function expectRemoteMatches(
   });
   const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
   expect(audiences.map(view).sort(byName)).toEqual(manifests.map(want).sort(byName));
+}
+
+/**
+ * What an operator does until the apply converges: apply again; for an audience the
+ * service says exists but whose id was lost with a response, look the id up and
+ * `state import` it, as the blocked message says.
+ */
+export async function converge(
+  emulator: RunningEmulator,
+  manifests: readonly ManifestInput[],
+  dir: string,
+  state: string,
+  env: Record<string, string>,
+  sandbox = 'prod',
+): Promise<CliResult[]> {
+  const results: CliResult[] = [];
+  for (let attempt = 0; attempt < 8; attempt += 1) {
+    const result = await apply(dir, state, env, '--sandbox', sandbox);
+    results.push(result);
+    if (result.code === 0 && result.stdout.includes('No changes.')) return results;
+    for (const record of (await readState(state)).audiences.filter((r) => r.blocked)) {
+      const name = manifests.find((m) => m.metadata.name === record.key)!.spec.name;
+      const remote = remoteByName(emulator, sandbox).get(name)!;
+      const imported = await runCli(
+        [
+          'state',
+          'import',
+          record.key,
+          '--sandbox',
+          sandbox,
+          '--audience-id',
+          remote.audienceId,
+          '--state',
+          state,
+        ],
+        { env },
+      );
+      if (imported.code !== 0) throw new Error(`state import failed: ${imported.stderr}`);
+    }
+  }
+  throw new Error(`apply did not converge:\n${results.map((r) => r.stdout + r.stderr).join('\n---\n')}`);
 }
