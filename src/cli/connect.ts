@@ -1,6 +1,5 @@
 import { createAepClient, type AepHttpClient } from '../aep/client.js';
 import { createAepClientFromConfig, loadAepConfig, type AepClientExtras } from '../config.js';
-import { DEMO_CLIENT, startEmulator } from '../emulator/index.js';
 
 export type ConnectFlags = { config?: string; emulator?: boolean };
 
@@ -12,6 +11,8 @@ export type Connection = { client: AepHttpClient; close(): Promise<void>; target
  */
 export async function connect(flags: ConnectFlags, extras: AepClientExtras = {}): Promise<Connection> {
   if (flags.emulator) {
+    // Loaded only when asked for: most runs never need an HTTP server.
+    const { DEMO_CLIENT, startEmulator } = await import('../emulator/index.js');
     const emulator = await startEmulator({ port: 0 });
     const client = createAepClient({
       baseUrl: emulator.apiBaseUrl,
