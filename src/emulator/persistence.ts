@@ -85,8 +85,24 @@ export class StateWriter {
     private readonly onError: (error: unknown) => void,
   ) {}
 
+  /**
+   * Creates the directory and writes the state at once (so the token key is kept even if
+   * nothing else changes); a directory that cannot be written is a user error, reported now.
+   */
   async init(): Promise<void> {
-    await mkdir(this.dataDir, { recursive: true });
+    try {
+      await mkdir(this.dataDir, { recursive: true });
+      await writeFileAtomic(
+        join(this.dataDir, STATE_FILE),
+        JSON.stringify(snapshot(this.store, this.signingKey)),
+      );
+    } catch (error) {
+      throw new UsageError(
+        'EMULATOR_DATA_DIR',
+        `Cannot write the data directory ${this.dataDir}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
   }
 
   schedule(): void {

@@ -49,15 +49,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   let writer: StateWriter | undefined;
   if (options.dataDir !== undefined) {
-    const stateWriter = new StateWriter(options.dataDir, store, signer.key, (error) =>
-      app.log.error({ err: error }, 'Cannot write the emulator data directory'),
-    );
-    writer = stateWriter;
+    const dataDir = options.dataDir;
+    const stateWriter = new StateWriter(dataDir, store, signer.key, (error) => {
+      // A failed write is retried with the next change; say so even when request logging is off.
+      process.stderr.write(`audiencectl emulator: cannot write ${dataDir}: ${(error as Error).message}\n`);
+    });
     await stateWriter.init();
     store.onChange(() => stateWriter.schedule());
-    // Written at once so the token signing key is kept even if nothing else changes.
-    stateWriter.schedule();
-    await stateWriter.flush();
+    writer = stateWriter;
   }
   const flush = async (): Promise<void> => writer?.flush();
   const control = createControl(context, flush);

@@ -93,6 +93,15 @@ describe('persistence to a data directory', () => {
     }
   });
 
+  it('reports a data directory that cannot be written as a user error', async () => {
+    const file = join(dataDir, 'a-file');
+    await writeFile(file, 'not a directory');
+    await expect(startEmulator({ dataDir: join(file, 'state') })).rejects.toMatchObject({
+      name: 'UsageError',
+      message: expect.stringMatching(/^Cannot (read|write) .*a-file/) as unknown,
+    });
+  });
+
   it('refuses a data directory whose state file is not its own, with a message and no stack', async () => {
     await writeFile(join(dataDir, 'emulator-state.json'), '{"hello": "world"}');
     await expect(startEmulator({ dataDir })).rejects.toMatchObject({
