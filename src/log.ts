@@ -144,18 +144,27 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   );
 }
 
-function envLevel(): LogLevel | undefined {
-  const level = process.env['LOG_LEVEL'];
-  const levels: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-  return level !== undefined && levels.includes(level) ? (level as LogLevel) : undefined;
+const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function isLevel(value: string | undefined): value is LogLevel {
+  return LEVELS.some((level) => level === value);
 }
 
-/** One child logger per component, with its context bound (sandbox, key, revision, ...). */
+function envLevel(): LogLevel | undefined {
+  const level = process.env['LOG_LEVEL'];
+  return isLevel(level) ? level : undefined;
+}
+
+/**
+ * One child logger per component, with its context bound (sandbox, key, revision, ...).
+ * A parent that already names a component keeps its name (pino would write the key twice).
+ */
 export function componentLogger(
   parent: Logger,
   component: string,
   bindings: Record<string, unknown> = {},
 ): Logger {
+  if ('component' in parent.bindings()) return parent.child(bindings);
   return parent.child({ component, ...bindings });
 }
 

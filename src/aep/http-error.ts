@@ -49,9 +49,10 @@ function advise(status: number, platformCode: string | undefined, state: CallSta
 function adviseByStatus(status: number, state: CallState): Advice {
   const hints = hintsOf(state.credentials);
   if (status === 401) {
+    const renewed = state.renewed ? ' even after renewing the token' : '';
     return {
       code: 'AEP_UNAUTHORIZED',
-      text: `AEP refused the credentials even after renewing the token: check ${hints.clientId}, ${hints.clientSecret} and ${hints.orgId}`,
+      text: `AEP refused the credentials${renewed}: check ${hints.clientId}, ${hints.clientSecret} and ${hints.orgId}`,
     };
   }
   if (status === 403) {
@@ -96,7 +97,9 @@ export function httpError(parts: TransportErrorParts & { status: number }, state
   const said = info.message === undefined ? '' : ` AEP said: ${info.message}`;
   const listed = detail === '' || info.message?.includes(detail) ? '' : ` (${detail})`;
   const outcomeUnknown = isOutcomeUnknown({ method: state.method, status: parts.status });
-  const unknown = outcomeUnknown ? ' The change may or may not have been made.' : '';
+  let unknown = '';
+  if (outcomeUnknown) unknown = ' The change may or may not have been made.';
+  else if (parts.status >= 500) unknown = ' Retry later.';
   return new AepError({
     code: advice.code,
     message: redactText(`${advice.text} (${where(state)}; ${facts.join(', ')}).${said}${listed}${unknown}`),

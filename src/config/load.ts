@@ -25,19 +25,19 @@ export function parseConfigText(text: string): Parsed {
     return {
       ok: false,
       problems: doc.errors.map((error) => {
-        const at = error.linePos?.[0];
-        return {
-          key: '(syntax)',
-          message: error.message.split('\n')[0] ?? error.message,
-          ...(at ? { line: at.line, column: at.col } : {}),
-        };
+        const { line, col } = lineCounter.linePos(error.pos[0]);
+        return { key: '(syntax)', message: error.message.split('\n')[0] ?? error.message, line, column: col };
       }),
     };
   }
   const raw: unknown = doc.toJS() ?? {};
   const result = ConfigFile.safeParse(raw);
   if (result.success) return { ok: true, data: result.data };
-  return { ok: false, problems: result.error.issues.map((issue) => problemOf(issue, doc, lineCounter)) };
+  const problems = result.error.issues.map((issue) => problemOf(issue, doc, lineCounter));
+  return {
+    ok: false,
+    problems: problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)),
+  };
 }
 
 function problemOf(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCounter): ConfigProblem {

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { inspect } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAepClient } from '../../src/aep/client.js';
+import type { AepClientOptions } from '../../src/aep/options.js';
+import { loadAepConfig } from '../../src/config.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { componentLogger, createLogger, type Logger } from '../../src/log.js';
+import { json, startFakeAep, type FakeAep } from './fake-aep.js';
+import { createAndWait, spec } from './helpers.js';
+
+// Unique values that must never leave the process in any output.
+const SECRET = `canary-secret-${randomUUID()}`;
+const WRONG_SECRET = `canary-wrong-${randomUUID()}`;
+const CONFIG_SECRET = `canary-config-${randomUUID()}`;
+const TOKEN_PREFIX = `canary-token-${randomUUID()}`;
+const CANARIES = [SECRET, WRONG_SECRET, CONFIG_SECRET, TOKEN_PREFIX];
+/** Any JWT, such as the emulator's access tokens. */
+const JWT = /eyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]{10,}/;
+
+const CLIENT = { clientId: 'canary-client', clientSecret: SECRET, orgId: 'CANARY0RG@AdobeOrg' };
+
+const lines: string[] = [];
+const capture = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    lines.push(chunk.toString('utf8'));
+    done();
+  },
+});
+const root: Logger = createLogger({ level: 'trace', destination: capture });
+const errors: unknown[] = [];
+
+/** Every string an error can show: message, stack, inspect() of it and of each cause. */
+function errorText(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 10; depth += 1) {
+    parts.push(inspect(current, { depth: 10, showHidden: true }));
+    if (current instanceof Error) parts.push(current.toString());
+    if (current instanceof Error) parts.push(current.stack ?? '', JSON.stringify(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join('\n');
+}
+
+/** What an application does with a failure: keep it, and log it as the CLI and daemon would. */
+async function expectFailure(promise: Promise<unknown>): Promise<unknown> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(Error);
+  errors.push(error);
+  root.error({ err: error }, 'Operation failed');
+  return error;
+}
+
+let emulator: RunningEmulator;
+let fake: FakeAep;
+beforeAll(async () => {
+  emulator = await startEmulator({ host: '127.0.0.1', port: 0, clients: [CLIENT], operationDelayMs: 5 });
+  fake = await startFakeAep({ tokenPrefix: TOKEN_PREFIX });
+});
+afterAll(async () => {
+  await emulator.close();
+  await fake.close();
+});
+
+function client(overrides: AepClientOptions = {}) {
+  return createAepClient({
+    baseUrl: emulator.apiBaseUrl,
+    imsUrl: emulator.imsUrl,
+    defaultAccess: { credentials: CLIENT },
+    retry: { baseDelayMs: 1, maxDelayMs: 5, limit: 1 },
+    timeouts: { responseMs: 200 },
+    logger: root,
+    ...overrides,
+  });
+}
+
+describe('canary secrets appear in no output', () => {
+  it('success paths', async () => {
+    const aep = client();
+    const audienceId = await createAndWait(aep, 'prod', spec());
+    await aep.patchAudience('prod', audienceId, { description: 'changed' });
+    await aep.startRun('prod', audienceId, { dataFilterStartTime: 0 });
+    await aep.listRuns('prod', audienceId);
+    await aep.deleteAudience('prod', audienceId);
+  });
+
+  it('bad credentials', async () => {
+    const aep = client({ defaultAccess: { credentials: { ...CLIENT, clientSecret: WRONG_SECRET } } });
+    await expectFailure(aep.getOperation('prod', 'x'));
+  });
+
+  it('a refused token (401), renewed, then refused again', async () => {
+    fake.fallback(json(401, { error_code: '401013', message: 'Oauth token is not valid' }));
+    const aep = client({ baseUrl: fake.apiBaseUrl, imsUrl: fake.imsUrl });
+    await expectFailure(aep.getOperation('prod', 'x'));
+    expect(fake.tokenRequests()).toBe(2);
+  });
+
+  it('an error answer that echoes the token and the secret', async () => {
+    fake.fallback((request) =>
+      json(500, { message: `bad header ${String(request.headers.authorization)} for secret ${SECRET}` }),
+    );
+    const aep = client({ baseUrl: fake.apiBaseUrl, imsUrl: fake.imsUrl });
+    const error = await expectFailure(aep.createAudience('prod', spec()));
+    expect((error as Error).message).toMatch(/\[REDACTED\]/);
+  });
+
+  it('500, lost answers, timeouts, refused connections', async () => {
+    const aep = client();
+    emulator.control.queueFault({ kind: 'error500', endpoint: 'createAudience' });
+    await expectFailure(aep.createAudience('prod', spec()));
+    emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
+    await expectFailure(aep.createAudience('prod', spec()));
+    emulator.control.setFaults({ slowMs: 1000 });
+    emulator.control.queueFault({ kind: 'slow', endpoint: 'getOperation', count: 2 });
+    await expectFailure(aep.getOperation('prod', 'x'));
+    emulator.control.clearFaults();
+    await expectFailure(client({ baseUrl: 'http://127.0.0.1:9/ais' }).getOperation('prod', 'x'));
+    await expectFailure(client({ imsUrl: 'http://127.0.0.1:9/ims' }).getOperation('prod', 'x'));
+  });
+
+  it('configuration errors', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'audiencectl-canary-'));
+    const configFile = path.join(dir, 'c.yaml');
+    writeFileSync(
+      configFile,
+      `sandboxes:\n  prod: { clientId: a, clientSecret: ${CONFIG_SECRET}, clientSecretEnv: X, orgId: O }\n  dev: { clientSecret: ${CONFIG_SECRET}, typo: 1 }\n`,
+    );
+    for (const load of [
+      () => loadAepConfig({ configFile, env: { X: SECRET } }),
+      () => loadAepConfig({ env: { AEP_CLIENT_SECRET: SECRET, AEP_BASE_URL: SECRET } }),
+    ]) {
+      try {
+        load();
+        throw new Error('expected a configuration error');
+      } catch (error) {
+        errors.push(error);
+        root.error({ err: error }, 'Configuration refused');
+      }
+    }
+  });
+
+  it('values logged carelessly are scrubbed too', () => {
+    const log = componentLogger(root, 'careless', { sandbox: 'prod' });
+    log.info({ clientSecret: SECRET, nested: { deeper: { value: `x${SECRET}y` } } }, 'Values');
+    log.info({ headers: { authorization: `Bearer ${TOKEN_PREFIX}-1-abcdefgh` } }, 'Headers');
+    log.warn(`A message with ${SECRET} inside`);
+  });
+
+  it('nothing leaked', () => {
+    const output = lines.join('');
+    if (process.env['SHOW_LINES']) console.log(output);
+    expect(lines.length).toBeGreaterThan(10);
+    expect(errors.length).toBeGreaterThanOrEqual(9);
+    const texts = [output, ...errors.map(errorText)];
+    for (const text of texts) {
+      for (const canary of CANARIES) expect(text).not.toContain(canary);
+      expect(text).not.toMatch(JWT);
+    }
+    // The lines are still useful: fixed messages, details in fields.
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(parsed.some((line) => line['msg'] === 'IMS refused the token request')).toBe(true);
+    expect(parsed.some((line) => line['component'] === 'aep')).toBe(true);
+  });
+});

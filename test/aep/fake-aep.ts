@@ -1,0 +1,87 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+
+/** What the fake server answers: status, headers and a raw body (any shape, any content type). */
+export type Scripted = { status: number; body?: string; headers?: Record<string, string> };
+
+export type Recorded = {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  time: number;
+};
+
+/**
+ * A tiny server for what the emulator cannot produce: error bodies of other shapes, a 401
+ * with a gateway body, 429 without Retry-After, malformed successes. It serves an IMS token
+ * endpoint too (token `token-<n>`, counted) and answers API calls from a script.
+ */
+export type FakeAep = {
+  url: string;
+  apiBaseUrl: string;
+  imsUrl: string;
+  requests: Recorded[];
+  tokenRequests: () => number;
+  /** Answers for the next calls (any path), in order; then `fallback`. */
+  script: (...answers: Scripted[]) => void;
+  fallback: (answer: Scripted | ((request: Recorded) => Scripted)) => void;
+  close: () => Promise<void>;
+};
+
+export async function startFakeAep(options: { tokenPrefix?: string } = {}): Promise<FakeAep> {
+  const tokenPrefix = options.tokenPrefix ?? 'token';
+  const app: FastifyInstance = Fastify({ forceCloseConnections: true });
+  const requests: Recorded[] = [];
+  const queue: Scripted[] = [];
+  let fallback: Scripted | ((request: Recorded) => Scripted) = { status: 200, body: '{}' };
+  let tokens = 0;
+
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  app.post('/ims/token/v3', (_request, reply) => {
+    tokens += 1;
+    void reply.header('content-type', 'application/json').send(
+      JSON.stringify({
+        access_token: `${tokenPrefix}-${tokens}-abcdefgh`,
+        token_type: 'bearer',
+        expires_in: 86400,
+      }),
+    );
+  });
+  app.all('/data/core/ais/*', (request, reply) => {
+    const recorded: Recorded = {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body: typeof request.body === 'string' ? request.body : (JSON.stringify(request.body) ?? ''),
+      time: Date.now(),
+    };
+    requests.push(recorded);
+    const answer = queue.shift() ?? (typeof fallback === 'function' ? fallback(recorded) : fallback);
+    void reply
+      .code(answer.status)
+      .headers(answer.headers ?? {})
+      .send(answer.body ?? '');
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    apiBaseUrl: `${url}/data/core/ais`,
+    imsUrl: `${url}/ims/token/v3`,
+    requests,
+    tokenRequests: () => tokens,
+    script: (...answers) => queue.push(...answers),
+    fallback: (answer) => {
+      fallback = answer;
+    },
+    close: () => app.close(),
+  };
+}
+
+export const json = (status: number, body: unknown, headers: Record<string, string> = {}): Scripted => ({
+  status,
+  body: JSON.stringify(body),
+  headers: { 'content-type': 'application/json', ...headers },
+});

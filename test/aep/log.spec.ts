@@ -1,0 +1,98 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import {
+  componentLogger,
+  createLogger,
+  redactText,
+  registerSecret,
+  REDACT_PATHS,
+  type Logger,
+} from '../../src/log.js';
+
+function capture(): { logger: Logger; lines: () => Array<Record<string, unknown>> } {
+  const written: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      written.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'debug', destination });
+  return { logger, lines: () => written.map((line) => JSON.parse(line) as Record<string, unknown>) };
+}
+
+describe('redactText', () => {
+  it('scrubs registered secrets in every form they take', () => {
+    const secret = 'p@ss"word/with+special&chars';
+    registerSecret(secret);
+    expect(redactText(`raw ${secret}`)).toBe('raw [REDACTED]');
+    expect(redactText(JSON.stringify({ s: secret }))).toBe('{"s":"[REDACTED]"}');
+    expect(redactText(`client_id=a&client_secret=${encodeURIComponent(secret)}`)).toBe(
+      'client_id=a&client_secret=[REDACTED]',
+    );
+  });
+
+  it('scrubs bearer tokens and secret parameters it was never told about', () => {
+    expect(redactText('Authorization: Bearer abc.def-ghi_jkl')).toBe('Authorization: Bearer [REDACTED]');
+    expect(redactText('?access_token=xyz123&x=1')).toBe('?access_token=[REDACTED]&x=1');
+  });
+
+  it('ignores values too short to be secrets', () => {
+    registerSecret('');
+    registerSecret('abc');
+    registerSecret(undefined);
+    expect(redactText('abc is fine')).toBe('abc is fine');
+  });
+});
+
+describe('the logger', () => {
+  it('censors secret keys wherever they sit', () => {
+    const { logger, lines } = capture();
+    logger.info(
+      {
+        clientSecret: 'a',
+        credentials: { clientSecret: 'b' },
+        headers: { authorization: 'c' },
+        request: { headers: { authorization: 'd' } },
+        webhookSecret: 'e',
+        gitToken: 'f',
+        sandbox: 'prod',
+      },
+      'Fixed message',
+    );
+    expect(lines()[0]).toMatchObject({
+      msg: 'Fixed message',
+      clientSecret: '[REDACTED]',
+      credentials: { clientSecret: '[REDACTED]' },
+      headers: { authorization: '[REDACTED]' },
+      request: { headers: { authorization: '[REDACTED]' } },
+      webhookSecret: '[REDACTED]',
+      gitToken: '[REDACTED]',
+      sandbox: 'prod',
+    });
+    expect(REDACT_PATHS).toContain('*.clientSecret');
+  });
+
+  it('binds one component per child logger', () => {
+    const { logger, lines } = capture();
+    const aep = componentLogger(logger, 'aep', { sandbox: 'prod' });
+    aep.warn({ status: 429 }, 'Rate limited');
+    componentLogger(aep, 'ignored').info('Nested');
+    expect(lines()).toMatchObject([
+      { component: 'aep', sandbox: 'prod', status: 429, msg: 'Rate limited', level: 40 },
+      { component: 'aep', msg: 'Nested' },
+    ]);
+  });
+
+  it('keeps errors short: no request options of got errors', () => {
+    const { logger, lines } = capture();
+    const error = Object.assign(new Error('boom'), {
+      code: 'E1',
+      options: { headers: { authorization: 'x' } },
+    });
+    logger.error({ err: error }, 'Failed');
+    const line = lines()[0] as { err: Record<string, unknown> };
+    expect(line.err).toMatchObject({ type: 'Error', message: 'boom', code: 'E1' });
+    expect(line.err['options']).toBeUndefined();
+  });
+});

@@ -1,0 +1,247 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createAepClient, type AepHttpClient } from '../../src/aep/client.js';
+import { AepError } from '../../src/aep/errors.js';
+import type { AepClientOptions } from '../../src/aep/options.js';
+import { json, startFakeAep, type FakeAep } from './fake-aep.js';
+import { spec } from './helpers.js';
+
+let fake: FakeAep;
+beforeAll(async () => {
+  fake = await startFakeAep();
+});
+afterAll(async () => {
+  await fake.close();
+});
+beforeEach(() => {
+  fake.requests.length = 0;
+  fake.fallback({ status: 200, body: '{}' });
+});
+
+function client(overrides: AepClientOptions = {}): AepHttpClient {
+  return createAepClient({
+    baseUrl: fake.apiBaseUrl,
+    imsUrl: fake.imsUrl,
+    defaultAccess: {
+      credentials: { clientId: 'shape-client', clientSecret: 'shape-secret-value', orgId: 'SHAPE@AdobeOrg' },
+      budget: { requests: 1000, intervalMs: 1000, concurrency: 8 },
+    },
+    retry: { baseDelayMs: 1, maxDelayMs: 5, rateLimitPauseMs: 200 },
+    ...overrides,
+  });
+}
+
+async function failure(promise: Promise<unknown>): Promise<AepError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!(error instanceof AepError)) throw new Error(`expected an AepError, got ${String(error)}`);
+  return error;
+}
+
+describe('requests as the reference page writes them', () => {
+  it('uses the exact paths, query and the four headers', async () => {
+    const aep = client();
+    const run = { runId: 'r1' };
+    fake.script(
+      json(202, { operationId: 'op-1' }),
+      json(200, { operationId: 'op-1', status: 'SUCCESS', audienceId: 'a-1' }),
+      json(200, { audienceId: 'a-1' }),
+      json(200, run),
+      json(200, run),
+      json(200, { runs: [] }),
+      { status: 204 },
+    );
+    await aep.createAudience('prod', spec());
+    await aep.getOperation('prod', 'op-1');
+    await aep.patchAudience('prod', 'a-1', { description: 'd' });
+    await aep.startRun('prod', 'a-1', { dataFilterStartTime: 5 });
+    await aep.getRun('prod', 'a-1', 'r1');
+    await aep.listRuns('prod', 'a-1');
+    await aep.deleteAudience('prod', 'a-1');
+    expect(fake.requests.map((request) => `${request.method} ${request.url}`)).toEqual([
+      'POST /data/core/ais/external-audience/',
+      'GET /data/core/ais/external-audiences/operations/op-1',
+      'PATCH /data/core/ais/external-audience/a-1',
+      'POST /data/core/ais/external-audience/a-1/runs',
+      'GET /data/core/ais/external-audience/a-1/runs/r1',
+      'GET /data/core/ais/external-audience/a-1/runs?limit=40&sortBy=-createdAt',
+      'DELETE /data/core/ais/external-audience/a-1',
+    ]);
+    for (const request of fake.requests) {
+      expect(request.headers).toMatchObject({
+        authorization: 'Bearer token-1-abcdefgh',
+        'x-api-key': 'shape-client',
+        'x-gw-ims-org-id': 'SHAPE@AdobeOrg',
+        'x-sandbox-name': 'prod',
+      });
+    }
+    expect(JSON.parse(fake.requests[3]?.body ?? '')).toEqual({ dataFilterStartTime: 5 });
+  });
+
+  it('returns runs newest first whatever order they come in', async () => {
+    fake.script(
+      json(200, {
+        runs: [
+          { runId: 'old', createdAt: 100 },
+          { runId: 'none' },
+          { runId: 'new', createdAt: 300 },
+          { runId: 'mid', createdAt: 200 },
+        ],
+      }),
+    );
+    const runs = await client().listRuns('prod', 'a-1');
+    expect(runs.map((run) => run.runId)).toEqual(['new', 'mid', 'old', 'none']);
+  });
+
+  it('encodes ids in paths', async () => {
+    fake.script(json(200, { operationId: 'a/b', status: 'PROCESSING' }));
+    await client().getOperation('prod', 'a/b?c');
+    expect(fake.requests[0]?.url).toBe('/data/core/ais/external-audiences/operations/a%2Fb%3Fc');
+  });
+});
+
+describe('error bodies of every shape', () => {
+  it('a gateway 401 renews the token once and retries once', async () => {
+    const tokensBefore = fake.tokenRequests();
+    fake.script(json(401, { error_code: '401013', message: 'Oauth token is not valid' }));
+    fake.fallback(json(200, { operationId: 'op', status: 'SUCCESS' }));
+    const operation = await client().getOperation('prod', 'op');
+    expect(operation.status).toBe('SUCCESS');
+    expect(fake.tokenRequests() - tokensBefore).toBe(2);
+    const [first, second] = fake.requests;
+    expect(first?.headers.authorization).not.toBe(second?.headers.authorization);
+  });
+
+  it('a persistent gateway 401: two attempts, a message naming the settings', async () => {
+    fake.fallback(json(401, { error_code: '401013', message: 'Oauth token is not valid' }));
+    const error = await failure(client().getOperation('prod', 'op'));
+    expect(error).toMatchObject({
+      code: 'AEP_UNAUTHORIZED',
+      status: 401,
+      platformCode: '401013',
+      attempts: 2,
+    });
+    expect(error.message).toMatch(/AEP_CLIENT_ID, AEP_CLIENT_SECRET and AEP_ORG_ID/);
+    expect(error.message).toMatch(/AEP said: Oauth token is not valid/);
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it('a 403 says the client is not allowed', async () => {
+    fake.fallback(json(403, { type: 'https://ns.adobe.com/aep/errors/100922-403', title: 'Forbidden' }));
+    const error = await failure(client().getOperation('dev', 'op'));
+    expect(error).toMatchObject({
+      code: 'AEP_FORBIDDEN',
+      status: 403,
+      platformCode: '100922-403',
+      attempts: 1,
+    });
+    expect(error.message).toMatch(/not allowed.*sandbox "dev"/);
+  });
+
+  it('an HTML 502 page: retried, then reported with its title', async () => {
+    fake.fallback({
+      status: 502,
+      body: '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>',
+      headers: { 'content-type': 'text/html', 'x-request-id': 'req-502' },
+    });
+    const error = await failure(
+      client({ retry: { limit: 2, baseDelayMs: 1, maxDelayMs: 2 } }).getOperation('prod', 'op'),
+    );
+    expect(error).toMatchObject({ code: 'AEP_SERVER_ERROR', status: 502, requestId: 'req-502', attempts: 3 });
+    expect(error.platformCode).toBeUndefined();
+    expect(error.message).toMatch(/AEP said: 502 Bad Gateway/);
+  });
+
+  it('a plain-text 500 on a POST: not retried, outcome unknown', async () => {
+    fake.fallback({
+      status: 500,
+      body: 'upstream failure 100970-500',
+      headers: { 'content-type': 'text/plain' },
+    });
+    const error = await failure(client().createAudience('prod', spec()));
+    expect(error).toMatchObject({
+      status: 500,
+      platformCode: '100970-500',
+      outcomeUnknown: true,
+      attempts: 1,
+    });
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('an empty 404, and a nested { error: { code, message } }', async () => {
+    fake.script({ status: 404 }, json(400, { error: { code: 'E42', message: 'nested message' } }));
+    const empty = await failure(client().deleteAudience('prod', 'a'));
+    expect(empty).toMatchObject({ code: 'AEP_NOT_FOUND', status: 404 });
+    const nested = await failure(client().getOperation('prod', 'op'));
+    expect(nested).toMatchObject({ code: 'AEP_BAD_REQUEST', platformCode: 'E42' });
+    expect(nested.message).toMatch(/nested message/);
+  });
+
+  it('a 100920-401 (missing header) gets its own advice', async () => {
+    fake.fallback(
+      json(401, {
+        type: 'https://ns.adobe.com/aep/errors/100920-401',
+        title: 'UNAUTHORIZED',
+        status: 401,
+        detail: 'Missing required header(s): x-sandbox-name.',
+        report: { errorCode: '100920-401' },
+      }),
+    );
+    const error = await failure(client().getOperation('prod', 'op'));
+    expect(error.message).toMatch(/required header is missing: check AEP_ORG_ID/);
+  });
+});
+
+describe('429 and 503 from other servers', () => {
+  it('429 without Retry-After pauses the sandbox for rateLimitPauseMs', async () => {
+    fake.script({ status: 429, body: '{"error_code":"429001","message":"Too many requests"}' });
+    fake.fallback(json(200, { operationId: 'op', status: 'SUCCESS' }));
+    const aep = client();
+    await Promise.all([aep.getOperation('prod', 'a'), aep.getOperation('prod', 'b')]);
+    const [first, ...rest] = fake.requests;
+    const after = rest.filter((request) => request.time - (first?.time ?? 0) > 20);
+    expect(after.length).toBeGreaterThanOrEqual(1);
+    for (const request of after) expect(request.time - (first?.time ?? 0)).toBeGreaterThanOrEqual(195);
+  });
+
+  it('429 with an HTTP-date Retry-After is honoured', async () => {
+    const at = new Date(Date.now() + 2000);
+    fake.script({ status: 429, headers: { 'retry-after': at.toUTCString() } });
+    fake.fallback(json(200, { operationId: 'op', status: 'SUCCESS' }));
+    await client().getOperation('prod', 'a');
+    const [first, second] = fake.requests;
+    // HTTP dates have whole seconds: the wait is 1 to 2 s.
+    expect((second?.time ?? 0) - (first?.time ?? 0)).toBeGreaterThanOrEqual(990);
+  });
+
+  it('503 with Retry-After delays that GET only', async () => {
+    fake.script({ status: 503, headers: { 'retry-after': '1' } });
+    fake.fallback(json(200, { operationId: 'op', status: 'SUCCESS' }));
+    const aep = client();
+    const slow = aep.getOperation('prod', 'slow');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const startedFast = Date.now();
+    await aep.getOperation('prod', 'fast');
+    expect(Date.now() - startedFast).toBeLessThan(500);
+    await slow;
+    const retried = fake.requests.filter((request) => request.url.endsWith('/slow'));
+    expect((retried[1]?.time ?? 0) - (retried[0]?.time ?? 0)).toBeGreaterThanOrEqual(990);
+  });
+});
+
+describe('successes that break the contract', () => {
+  it('a created audience with an unreadable answer: outcome unknown', async () => {
+    fake.script({ status: 202, body: 'accepted', headers: { 'content-type': 'text/plain' } });
+    const error = await failure(client().createAudience('prod', spec()));
+    expect(error).toMatchObject({ code: 'AEP_BAD_RESPONSE', status: 202, outcomeUnknown: true });
+  });
+
+  it('a lookup missing required fields: a bad response, not retried', async () => {
+    fake.script(json(200, { status: 'SUCCESS' }));
+    const error = await failure(client().getOperation('prod', 'op'));
+    expect(error).toMatchObject({ code: 'AEP_BAD_RESPONSE', outcomeUnknown: false });
+    expect(error.message).toMatch(/operationId/);
+    expect(fake.requests).toHaveLength(1);
+  });
+});
