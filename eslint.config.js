@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
-const ioModules = ['got', 'node:fs', 'node:fs/promises', 'fs', 'pino', 'simple-git', 'chokidar', 'fastify'];
+const ioModules = ['got', 'node:fs', 'node:fs/promises', 'fs', 'pino', 'simple-git', 'chokidar', 'fastify', 'node:child_process'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-check/**', 'node_modules/**', 'coverage/**'] },
@@ -29,12 +29,9 @@ export default tseslint.config(
   },
   {
     // The pure parts: no I/O module may be imported (ARCHITECTURE.md, STYLE.md).
-    files: [
-      'src/plan/**/*.ts',
-      'src/manifest/schema*.ts',
-      'src/manifest/validate*.ts',
-      'src/manifest/parse*.ts',
-    ],
+    files: ['src/plan/**/*.ts', 'src/manifest/**/*.ts'],
+    // The loader's readers are the manifest folder's only edge to the outside world.
+    ignores: ['src/manifest/read-*.ts', '**/*.spec.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
