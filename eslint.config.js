@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
-const ioModules = ['got', 'node:fs', 'node:fs/promises', 'fs', 'pino', 'simple-git', 'chokidar', 'fastify', 'node:child_process'];
+const ioModules = [
+  'got',
+  'node:fs',
+  'node:fs/promises',
+  'fs',
+  'pino',
+  'simple-git',
+  'chokidar',
+  'fastify',
+  'node:child_process',
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-check/**', 'node_modules/**', 'coverage/**'] },
