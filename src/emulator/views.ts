@@ -66,12 +66,17 @@ export type Compact<T> = { [K in keyof T as undefined extends T[K] ? never : K]:
   [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
 };
 
-/** Drops undefined values so optional properties are absent, as in the page's samples. */
+/**
+ * A copy without the undefined values, so optional properties are absent as in the page's
+ * samples. It copies rather than `delete`s: deleting turns objects into slow dictionaries,
+ * which costs on every later serialisation.
+ */
 export function compact<T extends object>(value: T): Compact<T> {
-  for (const key of Object.keys(value) as (keyof T)[]) {
-    if (value[key] === undefined) delete value[key];
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item !== undefined) copy[key] = item;
   }
-  return value;
+  return copy as Compact<T>;
 }
 
 function copyField(field: FieldRecord): FieldRecord {
