@@ -25,8 +25,8 @@ describe('apply: locks, configuration and credentials', () => {
         });
         const firstExit = new Promise<number | null>((resolve) => first.on('exit', resolve));
         // Wait until the first apply holds the lock.
-        for (let i = 0; i < 200 && !(await readdir(state).catch(() => [])).includes('lock'); i += 1)
-          await delay(20);
+        const locked = async () => (await readdir(state).catch((): string[] => [])).includes('lock');
+        for (let i = 0; i < 200 && !(await locked()); i += 1) await delay(20);
         const second = await apply(dir.dir, state, env);
         expect(second.code).toBe(1);
         expect(second.stderr).toMatch(/^Error: .*locked by pid \d+/m);
