@@ -60,14 +60,28 @@ export class ImsToken {
     return this.requestCount;
   }
 
-  /** A valid access token: the cached one, or a new one from IMS. */
+  /**
+   * A valid access token: the cached one, or a new one from IMS. In the first half of the
+   * renewal margin the cached token is still returned while the renewal runs in the
+   * background (an IMS hiccup then costs nothing); after that, callers wait for it.
+   */
   async get(signal?: AbortSignal): Promise<string> {
     const now = this.now();
-    if (this.cached && now < this.cached.renewAtMs) return this.cached.value;
-    if (this.failure && now < this.failure.untilMs) throw this.failure.error;
+    const cached = this.cached;
+    if (cached && now < cached.renewAtMs) return cached.value;
+    const stillGood =
+      cached !== undefined && now < cached.expiresAtMs - (cached.expiresAtMs - cached.renewAtMs) / 2;
+    if (this.failure && now < this.failure.untilMs) {
+      if (stillGood) return cached.value;
+      throw this.failure.error;
+    }
     this.pending ??= this.request().finally(() => {
       this.pending = undefined;
     });
+    if (stillGood) {
+      this.pending.catch(() => undefined);
+      return cached.value;
+    }
     const token = await withAbort(this.pending, signal);
     return token.value;
   }
@@ -188,19 +202,23 @@ function safeJson(text: string): unknown {
   }
 }
 
-/** One ImsToken per client (client id + secret + scopes + IMS URL), shared by its sandboxes. */
+/** One ImsToken per client (client id + secret + scopes), shared by its sandboxes. */
 export class ImsTokens {
   private readonly tokens = new Map<string, ImsToken>();
+  private readonly byCredentials = new WeakMap<AepCredentials, ImsToken>();
 
   constructor(private readonly make: (credentials: AepCredentials) => ImsToken) {}
 
   for(credentials: AepCredentials): ImsToken {
+    const known = this.byCredentials.get(credentials);
+    if (known) return known;
     const key = JSON.stringify([credentials.clientId, credentials.clientSecret, credentials.scopes ?? null]);
     let token = this.tokens.get(key);
     if (!token) {
       token = this.make(credentials);
       this.tokens.set(key, token);
     }
+    this.byCredentials.set(credentials, token);
     return token;
   }
 

@@ -23,6 +23,8 @@ export type FakeAep = {
   imsUrl: string;
   requests: Recorded[];
   tokenRequests: () => number;
+  /** Answers for the next IMS token requests, in order; then a token. */
+  imsScript: (...answers: Scripted[]) => void;
   /** Answers for the next calls (any path), in order; then `fallback`. */
   script: (...answers: Scripted[]) => void;
   fallback: (answer: Scripted | ((request: Recorded) => Scripted)) => void;
@@ -34,12 +36,21 @@ export async function startFakeAep(options: { tokenPrefix?: string } = {}): Prom
   const app: FastifyInstance = Fastify({ forceCloseConnections: true });
   const requests: Recorded[] = [];
   const queue: Scripted[] = [];
+  const imsQueue: Scripted[] = [];
   let fallback: Scripted | ((request: Recorded) => Scripted) = { status: 200, body: '{}' };
   let tokens = 0;
 
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   app.post('/ims/token/v3', (_request, reply) => {
     tokens += 1;
+    const scripted = imsQueue.shift();
+    if (scripted) {
+      void reply
+        .code(scripted.status)
+        .headers(scripted.headers ?? {})
+        .send(scripted.body ?? '');
+      return;
+    }
     void reply.header('content-type', 'application/json').send(
       JSON.stringify({
         access_token: `${tokenPrefix}-${tokens}-abcdefgh`,
@@ -72,6 +83,7 @@ export async function startFakeAep(options: { tokenPrefix?: string } = {}): Prom
     imsUrl: `${url}/ims/token/v3`,
     requests,
     tokenRequests: () => tokens,
+    imsScript: (...answers) => imsQueue.push(...answers),
     script: (...answers) => queue.push(...answers),
     fallback: (answer) => {
       fallback = answer;

@@ -1,6 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import got from 'got';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AepAuthError, AepError } from '../../src/aep/errors.js';
+import { ImsToken } from '../../src/aep/ims-token.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { startFakeAep, type FakeAep } from './fake-aep.js';
 import { clientFor, sleep } from './helpers.js';
 
 const started: RunningEmulator[] = [];
@@ -143,5 +146,56 @@ describe('IMS token', () => {
     const error = await client.getOperation('prod', 'x').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(AepAuthError);
     expect((error as Error).message).toMatch(/Cannot reach IMS .*ECONNREFUSED.*AEP_IMS_URL/);
+  });
+});
+
+describe('ImsToken timing (a controlled clock, a real IMS endpoint)', () => {
+  let fake: FakeAep;
+  beforeAll(async () => {
+    fake = await startFakeAep();
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+
+  function token(now: () => number, failureCacheMs = 30_000): ImsToken {
+    return new ImsToken({
+      imsUrl: fake.imsUrl,
+      credentials: { clientId: 'timing', clientSecret: 'timing-secret-value', orgId: 'T@AdobeOrg' },
+      http: got.extend({ retry: { limit: 0 } }),
+      now,
+      failureCacheMs,
+    });
+  }
+
+  it('renews in the background early in the margin, and waits for it late in the margin', async () => {
+    let time = 0;
+    const ims = token(() => time);
+    const first = await ims.get();
+    expect(ims.requests).toBe(1);
+    // 24 h token: margin 5 min, renewal due at 23h55; its first half renews in the background.
+    time = 86_400_000 - 240_000;
+    expect(await ims.get()).toBe(first);
+    await vi.waitFor(() => expect(ims.requests).toBe(2));
+    await vi.waitFor(async () => expect(await ims.get()).not.toBe(first));
+    // Late in the margin, with IMS failing, the caller gets the error.
+    const second = await ims.get();
+    time += 86_400_000 - 60_000;
+    fake.imsScript({ status: 503 });
+    await expect(ims.get()).rejects.toMatchObject({ name: 'AepAuthError', status: 503 });
+    expect(await ims.get()).not.toBe(second);
+  });
+
+  it('keeps the still-valid token when a background renewal fails', async () => {
+    let time = 0;
+    const ims = token(() => time);
+    const first = await ims.get();
+    time = 86_400_000 - 200_000;
+    fake.imsScript({ status: 401, body: '{"error":"invalid_client","error_description":"bad secret"}' });
+    expect(await ims.get()).toBe(first);
+    await vi.waitFor(() => expect(ims.requests).toBe(2));
+    // Failure remembered, old token still good: used without asking IMS again.
+    expect(await ims.get()).toBe(first);
+    expect(ims.requests).toBe(2);
   });
 });
