@@ -63,21 +63,36 @@ describe('audiencectl emulator (CLI)', () => {
     expect(output().stdout).toContain('stopping');
   });
 
-  it('never prints the secret of a configured client', async () => {
-    const { child, output } = cli([
-      '--port',
-      '0',
-      '--client',
-      'ci-bot:very-secret-value:CIORG000000000000000000@AdobeOrg',
-    ]);
-    await waitForUrl(output);
+  it('never prints the secret of a configured client nor a token, even with --log', async () => {
+    const org = 'CIORG000000000000000000@AdobeOrg';
+    const { child, output } = cli(['--port', '0', '--log', '--client', `ci-bot:very-secret-value:${org}`]);
+    const url = await waitForUrl(output);
+    const issued = await fetch(`${url}/ims/token/v3`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `grant_type=client_credentials&client_id=ci-bot&client_secret=very-secret-value`,
+    });
+    const { access_token: token } = (await issued.json()) as { access_token: string };
+    const lookup = await fetch(`${url}/data/core/ais/external-audiences/operations/x`, {
+      headers: {
+        authorization: `Bearer ${token}`,
+        'x-api-key': 'ci-bot',
+        'x-gw-ims-org-id': org,
+        'x-sandbox-name': 'prod',
+      },
+    });
+    expect(lookup.status).toBe(404);
     child.kill('SIGINT');
     await once(child, 'exit');
-    expect(output().stdout).toContain('ci-bot');
-    expect(output().stdout).not.toContain('very-secret-value');
+    const { stdout, stderr } = output();
+    expect(stdout).toContain('ci-bot');
+    expect(stdout).toContain('request completed');
+    expect(stdout + stderr).not.toContain('very-secret-value');
+    expect(stdout + stderr).not.toContain(token);
   });
 
-  it.each([
+  // Concurrent: each spawns a process that only parses flags.
+  it.concurrent.each([
     [['--port', 'eighty']],
     [['--fault-500', '2']],
     [['--rate-limit', 'fast']],
