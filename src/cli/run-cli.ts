@@ -7,6 +7,7 @@ import { applyCommand } from './commands/apply.js';
 import { planCommand } from './commands/plan.js';
 import { validateCommand } from './commands/validate.js';
 import { stateCommand } from './commands/state.js';
+import { runCommand } from './commands/run.js';
 
 /** Commands set this to report an exit code other than 0 without throwing. */
 export type CommandResult = { exitCode: number };
@@ -23,6 +24,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program.addCommand(applyCommand(setExit));
   program.addCommand(emulatorCommand(setExit));
   program.addCommand(stateCommand(setExit));
+  program.addCommand(runCommand(setExit));
   for (const command of program.commands) {
     command.exitOverride().showHelpAfterError('(run with --help for usage)');
   }

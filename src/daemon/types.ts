@@ -8,7 +8,14 @@
 export type ErrorInfo = { code: string; message: string; at: string };
 
 /** A manifest problem found while loading a revision (the broken file applies nothing). */
-export type DiagnosticInfo = { file: string; line?: number; column?: number; rule?: string; message: string };
+export type DiagnosticInfo = {
+  file: string;
+  line?: number;
+  column?: number;
+  rule?: string;
+  message: string;
+  severity?: 'error' | 'warning';
+};
 
 export type AudienceState = 'in-sync' | 'pending' | 'blocked' | 'failed' | 'backoff' | 'waiting-run';
 
@@ -20,6 +27,8 @@ export type AudienceStatus = {
   lastError?: ErrorInfo;
   /** When a failed audience is retried (exponential backoff), ISO 8601. */
   nextAttemptAt?: string;
+  /** Consecutive failures of the same change (the backoff doubles with each). */
+  failures?: number;
 };
 
 export type StatusSnapshot = {
@@ -37,6 +46,10 @@ export type StatusSnapshot = {
     lastFinishedAt: string | null;
     lastResult: 'success' | 'failure' | 'aborted' | null;
     lastError: ErrorInfo | null;
+    /** Why the next pass will run (triggers that arrived during this one), sorted. */
+    queued?: string[];
+    /** Revision the last completed pass reconciled. */
+    lastRevision?: string | null;
   };
   /** Step counts of the last plan by kind (create, patch, run, delete, blocked, deferred...). */
   plan: { revision: string; summary: Record<string, number> } | null;

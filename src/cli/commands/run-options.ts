@@ -1,0 +1,234 @@
+/** The flags of `audiencectl run`, each with its environment variable, and what they become. */
+import { Option, type Command } from 'commander';
+import { DEFAULT_OPERATION_POLL } from '../../apply/clock.js';
+import { durationOf, parseBoolean, positiveDurationOf, RUN_DEFAULTS } from '../../daemon/settings.js';
+import type { LogLevel } from '../../log.js';
+import type { ConnectFlags } from '../connect.js';
+import { addPlanOptions, type PlanFlags } from '../plan-options.js';
+import { addSourceOptions, positiveInt, type SourceFlags } from '../source-options.js';
+
+export type RunFlags = SourceFlags &
+  PlanFlags &
+  ConnectFlags & {
+    repo?: string;
+    dir?: string;
+    branch: string;
+    path: string;
+    interval: number;
+    resyncInterval: number;
+    workDir: string;
+    allowFileUrls: boolean;
+    gitToken?: string;
+    gitUsername: string;
+    gitSshKeyFile?: string;
+    gitKnownHostsFile?: string;
+    gitStrictHostKeyChecking: 'yes' | 'accept-new';
+    gitCaFile?: string;
+    gitDepth?: number;
+    gitTimeout: number;
+    watchDebounce: number;
+    webhookSecret?: string;
+    listen: string;
+    dryRun: boolean;
+    logLevel: LogLevel;
+    pollInterval: number;
+    runWait: number;
+    requeueAfter: number;
+    backoffBase: number;
+    backoffMax: number;
+    lockTimeout: number;
+    shutdownGrace: number;
+  };
+
+/**
+ * One option of `run`: `duration` options take `30s`, `10m`, ... (a bare number is
+ * seconds) and hold milliseconds; `bool` options take an optional true/false, so that
+ * `AUDIENCECTL_DRY_RUN=false` means false.
+ */
+type Spec = {
+  flags: string;
+  env: string;
+  help: string;
+  kind?: 'duration' | 'bool' | 'count';
+  fallback?: string;
+  choices?: string[];
+};
+
+const SPECS: Spec[] = [
+  { flags: '--repo <url>', env: 'AUDIENCECTL_REPO_URL', help: 'git repository to follow (https, ssh)' },
+  { flags: '--dir <path>', env: 'AUDIENCECTL_DIR', help: 'watch a local directory instead (development)' },
+  { flags: '--branch <name>', env: 'AUDIENCECTL_BRANCH', help: 'branch to follow', fallback: 'main' },
+  {
+    flags: '--path <subdir>',
+    env: 'AUDIENCECTL_PATH',
+    help: 'manifest directory inside the source',
+    fallback: '',
+  },
+  {
+    flags: '--interval <duration>',
+    env: 'AUDIENCECTL_INTERVAL',
+    help: 'sync (git fetch) this often',
+    kind: 'duration',
+  },
+  {
+    flags: '--resync-interval <duration>',
+    env: 'AUDIENCECTL_RESYNC_INTERVAL',
+    help: 'reconcile this often even without changes',
+    kind: 'duration',
+  },
+  { flags: '--work-dir <dir>', env: 'AUDIENCECTL_WORK_DIR', help: 'git object store and checkouts' },
+  {
+    flags: '--allow-file-urls',
+    env: 'AUDIENCECTL_ALLOW_FILE_URLS',
+    help: 'accept file:// URLs and local repository paths (tests, development)',
+    kind: 'bool',
+  },
+  { flags: '--git-token <token>', env: 'AUDIENCECTL_GIT_TOKEN', help: 'HTTPS token (prefer the variable)' },
+  { flags: '--git-username <name>', env: 'AUDIENCECTL_GIT_USERNAME', help: 'user name sent with the token' },
+  { flags: '--git-ssh-key-file <file>', env: 'AUDIENCECTL_GIT_SSH_KEY_FILE', help: 'SSH private key' },
+  {
+    flags: '--git-known-hosts-file <file>',
+    env: 'AUDIENCECTL_GIT_KNOWN_HOSTS_FILE',
+    help: 'known_hosts for SSH',
+  },
+  {
+    flags: '--git-strict-host-key-checking <mode>',
+    env: 'AUDIENCECTL_GIT_STRICT_HOST_KEY_CHECKING',
+    help: 'yes, or accept-new to trust a host on first use',
+    fallback: 'yes',
+    choices: ['yes', 'accept-new'],
+  },
+  {
+    flags: '--git-ca-file <file>',
+    env: 'AUDIENCECTL_GIT_CA_FILE',
+    help: 'CA bundle of a private HTTPS git server',
+  },
+  { flags: '--git-depth <n>', env: 'AUDIENCECTL_GIT_DEPTH', help: 'shallow fetch depth', kind: 'count' },
+  {
+    flags: '--git-timeout <duration>',
+    env: 'AUDIENCECTL_GIT_TIMEOUT',
+    help: 'kill a silent git',
+    kind: 'duration',
+  },
+  {
+    flags: '--watch-debounce <duration>',
+    env: 'AUDIENCECTL_WATCH_DEBOUNCE',
+    help: 'with --dir: quiet time before a burst of edits is reconciled',
+    kind: 'duration',
+  },
+  {
+    flags: '--webhook-secret <secret>',
+    env: 'AUDIENCECTL_WEBHOOK_SECRET',
+    help: 'enables POST /webhook with this HMAC secret (prefer the variable)',
+  },
+  {
+    flags: '--listen <address>',
+    env: 'AUDIENCECTL_LISTEN',
+    help: 'HTTP address (:8080, 127.0.0.1:8080, [::]:8080)',
+  },
+  { flags: '--dry-run', env: 'AUDIENCECTL_DRY_RUN', help: 'publish plans, apply nothing', kind: 'bool' },
+  {
+    flags: '--log-level <level>',
+    env: 'AUDIENCECTL_LOG_LEVEL',
+    help: 'log level',
+    choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
+  },
+  { flags: '--config <file>', env: 'AUDIENCECTL_CONFIG', help: 'AEP configuration file (YAML or JSON)' },
+  {
+    flags: '--emulator',
+    env: 'AUDIENCECTL_EMULATOR',
+    help: 'reconcile against the embedded emulator',
+    kind: 'bool',
+  },
+  {
+    flags: '--poll-interval <ms>',
+    env: 'AUDIENCECTL_POLL_INTERVAL_MS',
+    help: 'first wait before polling an operation or run, in ms',
+    kind: 'count',
+    fallback: String(DEFAULT_OPERATION_POLL.firstMs),
+  },
+  {
+    flags: '--run-wait <duration>',
+    env: 'AUDIENCECTL_RUN_WAIT',
+    help: 'follow a started run this long; a later pass picks it up after that',
+    kind: 'duration',
+  },
+  {
+    flags: '--requeue-after <duration>',
+    env: 'AUDIENCECTL_REQUEUE_AFTER',
+    help: 'try a step waiting for a run in progress again after this',
+    kind: 'duration',
+  },
+  {
+    flags: '--backoff-base <duration>',
+    env: 'AUDIENCECTL_BACKOFF_BASE',
+    help: 'wait after an audience fails (doubles with each failure)',
+    kind: 'duration',
+  },
+  {
+    flags: '--backoff-max <duration>',
+    env: 'AUDIENCECTL_BACKOFF_MAX',
+    help: 'longest wait of a failing audience',
+    kind: 'duration',
+  },
+  {
+    flags: '--lock-timeout <duration>',
+    env: 'AUDIENCECTL_LOCK_TIMEOUT',
+    help: 'wait this long for the state lock',
+    kind: 'duration',
+  },
+  {
+    flags: '--shutdown-grace <duration>',
+    env: 'AUDIENCECTL_SHUTDOWN_GRACE',
+    help: 'on SIGTERM, stop within this (keep it under terminationGracePeriodSeconds)',
+    kind: 'duration',
+  },
+];
+
+function camel(flags: string): string {
+  return (flags.split(' ')[0] ?? '').slice(2).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+function buildOption(spec: Spec): Option {
+  const name = spec.flags.split(' ')[0] ?? spec.flags;
+  const defaults = RUN_DEFAULTS as Record<string, string>;
+  const fallback = spec.fallback ?? defaults[camel(spec.flags)];
+  const bool = spec.kind === 'bool';
+  const option = new Option(bool ? `${spec.flags} [bool]` : spec.flags, spec.help).env(spec.env);
+  if (spec.choices) option.choices(spec.choices);
+  if (bool)
+    return option
+      .argParser((text: string) => parseBoolean(text, name))
+      .preset('true')
+      .default(false);
+  if (spec.kind === 'duration') {
+    // --lock-timeout may be 0 (fail at once); an interval of 0 would spin.
+    const parse = name === '--lock-timeout' ? durationOf(name) : positiveDurationOf(name);
+    option.argParser(parse);
+    return fallback === undefined ? option : option.default(parse(fallback), fallback);
+  }
+  if (spec.kind === 'count') {
+    option.argParser(positiveInt);
+    return fallback === undefined ? option : option.default(positiveInt(fallback));
+  }
+  return fallback === undefined ? option : option.default(fallback);
+}
+
+/** Environment variables of the options `plan-options.ts` and `source-options.ts` define. */
+const SHARED_ENV: Record<string, string> = {
+  '--include': 'AUDIENCECTL_INCLUDE',
+  '--exclude': 'AUDIENCECTL_EXCLUDE',
+  '--max-file-bytes': 'AUDIENCECTL_MAX_FILE_BYTES',
+  '--max-deletes': 'AUDIENCECTL_MAX_DELETES',
+  '--runs-per-day': 'AUDIENCECTL_RUNS_PER_DAY',
+  '--runs-per-audience': 'AUDIENCECTL_RUNS_PER_AUDIENCE',
+};
+export function defineRunOptions(command: Command): Command {
+  addPlanOptions(addSourceOptions(command));
+  for (const existing of command.options) {
+    const env = existing.long === undefined ? undefined : SHARED_ENV[existing.long];
+    if (env) existing.env(env);
+  }
+  for (const spec of SPECS) command.addOption(buildOption(spec));
+  return command;
+}

@@ -1,0 +1,154 @@
+import path from 'node:path';
+import { Command } from 'commander';
+import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL } from '../../apply/clock.js';
+import type { ControllerSource } from '../../daemon/controller.js';
+import type { ReconcileSettings } from '../../daemon/pass.js';
+import { UsageError } from '../../errors.js';
+import { startController } from '../../daemon/controller.js';
+import { parseListenAddress } from '../../daemon/http-server.js';
+import { parseBoolean, splitList } from '../../daemon/settings.js';
+import { createLogger, registerSecret } from '../../log.js';
+import { connect } from '../connect.js';
+import { planOptionsFrom } from '../plan-options.js';
+import { defineRunOptions, type RunFlags } from './run-options.js';
+
+/** Their boolean guards: commander would read any value (even "false") as true, so these are read here. */
+const GUARD_ENV = {
+  allowReplace: 'AUDIENCECTL_ALLOW_REPLACE',
+  allowMassDelete: 'AUDIENCECTL_ALLOW_MASS_DELETE',
+  allowEmptySource: 'AUDIENCECTL_ALLOW_EMPTY_SOURCE',
+} as const;
+
+/** Reads the flags commander cannot take from the environment by itself. */
+function completeFromEnv(command: Command, flags: RunFlags): void {
+  for (const [name, env] of Object.entries(GUARD_ENV)) {
+    const value = process.env[env];
+    if (value !== undefined && command.getOptionValueSource(name) !== 'cli')
+      flags[name as keyof typeof GUARD_ENV] = parseBoolean(value, env);
+  }
+  const include = splitList(flags.include);
+  const exclude = splitList(flags.exclude);
+  if (include) flags.include = include;
+  if (exclude) flags.exclude = exclude;
+}
+
+function sourceOf(flags: RunFlags): ControllerSource {
+  if (flags.repo !== undefined && flags.dir !== undefined)
+    throw new UsageError('RUN_SOURCE', 'give either --repo or --dir, not both');
+  if (flags.dir !== undefined)
+    return { kind: 'dir', dir: path.resolve(flags.dir, flags.path), debounceMs: flags.watchDebounce };
+  if (flags.repo === undefined)
+    throw new UsageError(
+      'RUN_SOURCE',
+      'give the repository with --repo (AUDIENCECTL_REPO_URL) or a directory with --dir',
+    );
+  return {
+    kind: 'git',
+    options: {
+      url: flags.repo,
+      branch: flags.branch,
+      path: flags.path,
+      workDir: flags.workDir,
+      tokenUsername: flags.gitUsername,
+      sshStrictHostKeyChecking: flags.gitStrictHostKeyChecking,
+      allowFileUrls: flags.allowFileUrls,
+      timeoutMs: flags.gitTimeout,
+      ...(flags.gitToken ? { token: flags.gitToken } : {}),
+      ...(flags.gitSshKeyFile ? { sshKeyFile: flags.gitSshKeyFile } : {}),
+      ...(flags.gitKnownHostsFile ? { knownHostsFile: flags.gitKnownHostsFile } : {}),
+      ...(flags.gitCaFile ? { caFile: flags.gitCaFile } : {}),
+      ...(flags.gitDepth ? { depth: flags.gitDepth } : {}),
+    },
+  };
+}
+
+function settingsOf(flags: RunFlags): ReconcileSettings {
+  const read = {
+    ...(flags.include ? { include: flags.include } : {}),
+    ...(flags.exclude ? { exclude: flags.exclude } : {}),
+    ...(flags.maxFileBytes ? { maxFileBytes: flags.maxFileBytes } : {}),
+  };
+  return {
+    dryRun: flags.dryRun,
+    read,
+    defaultSandbox: flags.sandbox,
+    planOptions: (now) => planOptionsFrom(flags, now),
+    lockTimeoutMs: flags.lockTimeout,
+    operationPoll: {
+      ...DEFAULT_OPERATION_POLL,
+      firstMs: flags.pollInterval,
+      maxMs: Math.max(flags.pollInterval, DEFAULT_OPERATION_POLL.maxMs),
+    },
+    // A pass follows a started run briefly; after that a later pass picks it up.
+    runPoll: {
+      ...DEFAULT_RUN_POLL,
+      firstMs: Math.min(flags.pollInterval * 2, flags.runWait),
+      maxMs: Math.max(flags.pollInterval * 2, DEFAULT_RUN_POLL.maxMs),
+      timeoutMs: flags.runWait,
+    },
+  };
+}
+
+/** Resolves on the first SIGTERM or SIGINT. */
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const handler = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', handler).off('SIGINT', handler);
+      resolve(signal);
+    };
+    process.on('SIGTERM', handler).on('SIGINT', handler);
+  });
+}
+
+export function runCommand(setExit: (code: number) => void): Command {
+  const command = defineRunOptions(
+    new Command('run').description(
+      'The GitOps controller: follow a repository, reconcile continuously, serve health, metrics and status',
+    ),
+  ).addHelpText(
+    'after',
+    [
+      '',
+      'Every option can also be set by the environment variable shown; AEP credentials come from',
+      'AEP_CLIENT_ID, AEP_CLIENT_SECRET, AEP_ORG_ID (or --config). Guards read AUDIENCECTL_ALLOW_REPLACE,',
+      'AUDIENCECTL_ALLOW_MASS_DELETE and AUDIENCECTL_ALLOW_EMPTY_SOURCE (true/false). See docs/controller.md.',
+      '',
+      'Examples:',
+      '  audiencectl run --repo https://github.com/acme/audiences.git --path audiences',
+      '  audiencectl run --dir examples/audiences --emulator --state "$(mktemp -d)" --listen 127.0.0.1:8080',
+    ].join('\n'),
+  );
+  command.action(async (flags: RunFlags) => {
+    completeFromEnv(command, flags);
+    registerSecret(flags.webhookSecret);
+    registerSecret(flags.gitToken);
+    const source = sourceOf(flags);
+    const listen = parseListenAddress(flags.listen);
+    const logger = createLogger({ level: flags.logLevel });
+    const signalled = nextSignal();
+    const controller = await startController({
+      source,
+      branch: flags.branch,
+      webhookSecret: flags.webhookSecret,
+      listen,
+      stateDir: flags.state,
+      connect: (extras) => connect(flags, extras),
+      logger,
+      settings: settingsOf(flags),
+      intervalMs: flags.interval,
+      resyncIntervalMs: flags.resyncInterval,
+      requeueAfterMs: flags.requeueAfter,
+      backoff: { baseMs: flags.backoffBase, maxMs: Math.max(flags.backoffBase, flags.backoffMax) },
+      shutdownGraceMs: flags.shutdownGrace,
+    });
+    const signal = await signalled;
+    // The last resort: whatever still holds the event loop, the process ends with the grace period.
+    setTimeout(() => {
+      logger.error({ signal }, 'shutdown exceeded the grace period; exiting');
+      process.exit(1);
+    }, flags.shutdownGrace + 1_000).unref();
+    const inTime = await controller.stop(signal);
+    setExit(inTime ? 0 : 1);
+  });
+  return command;
+}

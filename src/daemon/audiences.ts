@@ -1,0 +1,189 @@
+import type { StepResult, StepStatus } from '../apply/types.js';
+import type { Plan, Step } from '../plan/schema.js';
+import type { AudienceRecord } from '../state/schema.js';
+import { BackoffTable, type BackoffPolicy } from './backoff.js';
+import type { AudienceState, AudienceStatus, ErrorInfo } from './types.js';
+
+/** Start of the `deferred` note on steps held back by a backoff. */
+export const BACKOFF_NOTE = 'backing off';
+
+const RANK: Record<AudienceState, number> = {
+  'in-sync': 0,
+  pending: 1,
+  'waiting-run': 2,
+  failed: 3,
+  backoff: 4,
+  blocked: 5,
+};
+
+const idOf = (x: { sandbox: string; key: string }): string => `${x.sandbox}/${x.key}`;
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** What an audience's steps would do: a different fingerprint is different work, tried at once. */
+export function stepsFingerprint(steps: readonly Step[]): string {
+  return JSON.stringify(
+    steps.map((s) => [
+      s.kind,
+      s.audienceId ?? null,
+      s.target?.hash ?? null,
+      s.patch ?? null,
+      s.run?.reason ?? null,
+    ]),
+  );
+}
+
+function byAudience<T>(items: readonly T[], step: (item: T) => Step): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const id = idOf(step(item));
+    const group = groups.get(id);
+    if (group) group.push(item);
+    else groups.set(id, [item]);
+  }
+  return groups;
+}
+
+/** A step outcome (or, before execution, a planned step) as an audience state. */
+export function stateOf(step: Step, status: StepStatus | undefined): AudienceState {
+  const backingOff = step.deferred?.startsWith(BACKOFF_NOTE) ?? false;
+  if (status === undefined) {
+    if (step.blocked) return 'blocked';
+    return backingOff ? 'backoff' : 'pending';
+  }
+  if (status === 'deferred') {
+    if (step.deferred === undefined) return 'waiting-run'; // the executor found a run in progress
+    return backingOff ? 'backoff' : 'pending';
+  }
+  const states: Record<Exclude<StepStatus, 'deferred'>, AudienceState> = {
+    applied: 'in-sync',
+    started: 'waiting-run',
+    failed: 'failed',
+    blocked: 'blocked',
+    skipped: 'pending',
+  };
+  return states[status];
+}
+
+/** True when a result asks for a later pass: a run was in progress, so the step waits (requeue). */
+export function wantsRequeue(result: StepResult): boolean {
+  return result.status === 'deferred' && result.step.deferred === undefined;
+}
+
+/**
+ * Per-audience memory across passes: failures and their exponential backoff, the last
+ * error, and the state shown on /status.
+ */
+export class AudienceTracker {
+  readonly backoff: BackoffTable;
+  readonly #errors = new Map<string, ErrorInfo>();
+
+  constructor(policy: BackoffPolicy) {
+    this.backoff = new BackoffTable(policy);
+  }
+
+  /**
+   * Marks the steps of audiences still backing off as deferred, as the planner does
+   * for the run budget, so the executor leaves them alone. Returns how many it held.
+   */
+  hold(plan: Plan, now: number): number {
+    let held = 0;
+    for (const [id, steps] of byAudience(plan.steps, (s) => s)) {
+      const entry = this.backoff.holds(id, stepsFingerprint(steps), now);
+      if (!entry) continue;
+      for (const step of steps) {
+        if (step.blocked || step.deferred) continue;
+        step.deferred = `${BACKOFF_NOTE} after ${entry.failures} failure(s); next attempt at ${iso(entry.nextAttemptAt)}`;
+        held += 1;
+      }
+    }
+    return held;
+  }
+
+  /** Takes in a pass's results: a failure backs off (unless stopping), a success clears. */
+  record(plan: Plan, results: readonly StepResult[], now: number, stopping: boolean): void {
+    const planned = byAudience(plan.steps, (s) => s);
+    for (const [id, list] of byAudience(results, (r) => r.step)) {
+      const failed = list.find((r) => r.status === 'failed');
+      const blocked = list.find((r) => r.status === 'blocked');
+      if (failed) {
+        const error = {
+          code: 'STEP_FAILED',
+          message: `${failed.step.kind}: ${failed.message}`,
+          at: iso(now),
+        };
+        this.#errors.set(id, error);
+        if (!stopping) this.backoff.recordFailure(id, stepsFingerprint(planned.get(id) ?? []), now, error);
+      } else if (blocked) {
+        this.#errors.set(id, { code: 'STEP_BLOCKED', message: blocked.message, at: iso(now) });
+        this.backoff.clear(id);
+      } else if (list.every((r) => r.status === 'applied' || r.status === 'started')) {
+        this.#errors.delete(id);
+        this.backoff.clear(id);
+      }
+    }
+    this.forgetAllBut(new Set(planned.keys()));
+  }
+
+  /** Audiences without steps are in sync: their failures are history. */
+  forgetAllBut(keys: ReadonlySet<string>): void {
+    this.backoff.retain(keys);
+    for (const id of this.#errors.keys()) if (!keys.has(id)) this.#errors.delete(id);
+  }
+
+  /**
+   * One entry per audience recorded or planned: the worst state among its steps.
+   * `results` undefined means the plan was not executed (dry-run).
+   */
+  states(
+    records: readonly AudienceRecord[],
+    plan: Plan,
+    results: readonly StepResult[] | undefined,
+    now: number,
+  ): AudienceStatus[] {
+    const out = new Map<string, AudienceStatus>();
+    for (const record of records) {
+      let state: AudienceState = record.intent ? 'pending' : 'in-sync';
+      if (record.blocked) state = 'blocked';
+      out.set(idOf(record), {
+        sandbox: record.sandbox,
+        key: record.key,
+        state,
+        ...(record.audienceId ? { audienceId: record.audienceId } : {}),
+        ...(record.blocked ? { lastError: { ...record.blocked } } : {}),
+      });
+    }
+    const outcomes = results ?? plan.steps.map((step) => ({ step, status: undefined }));
+    for (const { step, status } of outcomes) {
+      const id = idOf(step);
+      const removal = step.kind === 'delete' || step.kind === 'forget';
+      if (removal && status === 'applied') {
+        out.delete(id);
+        continue;
+      }
+      const entry = out.get(id) ?? { sandbox: step.sandbox, key: step.key, state: 'in-sync' };
+      const state = stateOf(step, status);
+      if (RANK[state] > RANK[entry.state]) entry.state = state;
+      out.set(id, entry);
+    }
+    for (const held of plan.held) {
+      const entry = out.get(idOf(held)) ?? { sandbox: held.sandbox, key: held.key, state: 'blocked' };
+      entry.state = 'blocked';
+      entry.lastError = { code: 'MANIFEST_INVALID', message: held.reason, at: iso(now) };
+      out.set(idOf(held), entry);
+    }
+    for (const [id, entry] of out) this.#decorate(id, entry);
+    return [...out.values()].sort((a, b) => idOf(a).localeCompare(idOf(b)));
+  }
+
+  #decorate(id: string, entry: AudienceStatus): void {
+    const error = this.#errors.get(id);
+    if (error && entry.lastError === undefined && entry.state !== 'in-sync') entry.lastError = error;
+    const backoff = this.backoff.get(id);
+    if (backoff && (entry.state === 'failed' || entry.state === 'backoff')) {
+      entry.state = 'backoff';
+      entry.failures = backoff.failures;
+      entry.nextAttemptAt = iso(backoff.nextAttemptAt);
+      entry.lastError ??= backoff.lastError;
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import { setMaxListeners } from 'node:events';
+import type { AepClient } from '../aep/types.js';
+import type { AepClientExtras } from '../config.js';
+import { componentLogger, type Logger } from '../log.js';
+import { DirectorySource } from '../source/dir-source.js';
+import { watchDirectory, type DirectoryWatcher } from '../source/dir-watch.js';
+import { createGitSource } from '../source/git-source.js';
+import type { GitSourceInput } from '../source/git-options.js';
+import type { Source } from '../source/types.js';
+import { FileStateStore } from '../state/file-store.js';
+import type { BackoffPolicy } from './backoff.js';
+import { shieldCalls } from './call-shield.js';
+import { startHttpServer, type DaemonHttpServer } from './http-server.js';
+import { clientHooks } from './instruments.js';
+import { createMetrics } from './metrics.js';
+import type { ReconcileSettings } from './pass.js';
+import { Reconciler } from './reconciler.js';
+
+export type ControllerSource =
+  | { kind: 'git'; options: GitSourceInput }
+  /** A local directory, watched (development). */
+  | { kind: 'dir'; dir: string; debounceMs: number };
+
+/** An AEP client and how to let it go (the embedded emulator closes with it). */
+export type ControllerConnection = { client: AepClient; close(): Promise<void>; target: string };
+
+export type ControllerOptions = {
+  source: ControllerSource;
+  /** Only pushes to this branch trigger a sync through the webhook. */
+  branch: string;
+  /** HMAC secret of POST /webhook; without it there is no webhook (404). */
+  webhookSecret: string | undefined;
+  listen: { host: string; port: number };
+  stateDir: string;
+  /** Builds the AEP client with the metrics hooks. */
+  connect: (extras: AepClientExtras) => Promise<ControllerConnection>;
+  logger: Logger;
+  settings: ReconcileSettings;
+  intervalMs: number;
+  resyncIntervalMs: number;
+  requeueAfterMs: number;
+  backoff: BackoffPolicy;
+  /** Time from stop() to everything closed; calls in flight are cut short before it ends. Default 25 000 ms. */
+  shutdownGraceMs: number;
+};
+
+export type RunningController = {
+  /** Where the HTTP server listens, e.g. http://127.0.0.1:8080 */
+  url: string;
+  reconciler: Reconciler;
+  /**
+   * Stops taking new steps, lets calls in flight finish (cut short shortly before the
+   * grace period ends), releases the state lock and closes everything. Resolves true
+   * when that took less than the grace period. Calling it again returns the same promise.
+   */
+  stop(reason: string): Promise<boolean>;
+};
+
+function createSource(options: ControllerOptions, logger: Logger): Source {
+  if (options.source.kind === 'git') return createGitSource(options.source.options, { logger });
+  return new DirectorySource(options.source.dir);
+}
+
+/** Calls in flight get the grace period minus this margin (at most 5 s) to finish. */
+function callDeadline(graceMs: number): number {
+  return Math.max(0, graceMs - Math.min(5_000, graceMs / 5));
+}
+
+export async function startController(options: ControllerOptions): Promise<RunningController> {
+  const log = componentLogger(options.logger, 'controller');
+  const metrics = createMetrics();
+  const stopping = new AbortController();
+  const cutoff = new AbortController();
+  // Every step, poll and request of a pass listens to these.
+  setMaxListeners(0, stopping.signal);
+  setMaxListeners(0, cutoff.signal);
+
+  const source = createSource(options, options.logger);
+  const connection = await options.connect({ logger: options.logger, ...clientHooks(metrics) });
+  const reconciler = new Reconciler({
+    source,
+    store: new FileStateStore(options.stateDir),
+    client: shieldCalls(connection.client, cutoff.signal),
+    metrics,
+    logger: options.logger,
+    settings: options.settings,
+    intervalMs: options.intervalMs,
+    resyncIntervalMs: options.resyncIntervalMs,
+    requeueAfterMs: options.requeueAfterMs,
+    backoff: options.backoff,
+    signal: stopping.signal,
+  });
+
+  const secret = options.webhookSecret;
+  let watcher: DirectoryWatcher | undefined;
+  let server: DaemonHttpServer | undefined;
+  try {
+    if (options.source.kind === 'dir') {
+      watcher = watchDirectory(
+        options.source.dir,
+        (changed) => {
+          log.info({ files: changed.length, first: changed[0] }, 'files changed');
+          reconciler.trigger('watch');
+        },
+        {
+          debounceMs: options.source.debounceMs,
+          onError: (error) => log.warn({ err: error.message }, 'directory watch error'),
+        },
+      );
+      await watcher.ready;
+    }
+    server = await startHttpServer({
+      host: options.listen.host,
+      port: options.listen.port,
+      status: reconciler,
+      metrics: metrics.registry,
+      logger: options.logger,
+      ...(secret
+        ? {
+            webhook: {
+              secret,
+              branch: options.branch,
+              onPush: () => reconciler.trigger('webhook'),
+            },
+          }
+        : {}),
+    });
+  } catch (error) {
+    await watcher?.close();
+    await source.close();
+    await connection.close();
+    throw error;
+  }
+  const http = server;
+  log.info(
+    {
+      url: http.url,
+      source: options.source.kind,
+      target: connection.target,
+      mode: options.settings.dryRun ? 'dry-run' : 'apply',
+      webhook: secret !== undefined,
+    },
+    'controller started',
+  );
+  reconciler.start();
+
+  let stopped: Promise<boolean> | undefined;
+  async function shutdown(reason: string): Promise<boolean> {
+    const started = Date.now();
+    log.info({ reason, graceMs: options.shutdownGraceMs }, 'shutting down');
+    stopping.abort();
+    const timer = setTimeout(() => {
+      log.warn({ reason }, 'grace period ending: cutting calls in flight short');
+      cutoff.abort();
+    }, callDeadline(options.shutdownGraceMs));
+    try {
+      await reconciler.stop();
+    } finally {
+      clearTimeout(timer);
+    }
+    await watcher?.close();
+    await source.close();
+    await http.close();
+    await connection.close();
+    const ms = Date.now() - started;
+    log.info({ ms }, 'stopped');
+    return ms <= options.shutdownGraceMs;
+  }
+
+  return {
+    url: http.url,
+    reconciler,
+    stop: (reason) => (stopped ??= shutdown(reason)),
+  };
+}

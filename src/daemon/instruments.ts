@@ -1,0 +1,74 @@
+import type { ProgressSink, StepResult } from '../apply/types.js';
+import type { AepClientExtras } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Plan, Step } from '../plan/schema.js';
+import type { AudienceRecord } from '../state/schema.js';
+import type { DaemonMetrics } from './metrics.js';
+
+const DAY_SECONDS = 86_400;
+
+/** The `result` label of a finished step. */
+export function stepResultLabel(result: StepResult): string {
+  if (result.status === 'applied') return 'ok';
+  if (result.status === 'deferred') return result.step.deferred === undefined ? 'requeued' : 'deferred';
+  return result.status;
+}
+
+/** The AEP client's hooks, feeding the API request and rate-limit metrics. */
+export function clientHooks(metrics: DaemonMetrics): Pick<AepClientExtras, 'onRequest' | 'onRateLimitWait'> {
+  return {
+    onRequest: (event) => {
+      const status = event.status === undefined ? 'error' : String(event.status);
+      metrics.apiRequests.inc({ endpoint: event.endpoint, status });
+      if (event.status === 429) metrics.rateLimitWaits.inc({ reason: 'retry-after' });
+    },
+    onRateLimitWait: () => metrics.rateLimitWaits.inc({ reason: 'budget' }),
+  };
+}
+
+/**
+ * A ProgressSink for the daemon: one log line per finished step with sandbox and key
+ * bound, the steps counter, and the queue depth (steps of the pass not finished yet).
+ */
+export function daemonProgress(plan: Plan, log: Logger, metrics: DaemonMetrics): ProgressSink {
+  const waiting = new Set(plan.steps.filter((s) => !s.blocked && !s.deferred).map((s) => s.id));
+  metrics.queueDepth.set(waiting.size);
+  const stepLog = (step: Step) => log.child({ sandbox: step.sandbox, key: step.key, step: step.kind });
+  return {
+    stepStarted: (step) => stepLog(step).debug({ reason: step.reason }, 'step started'),
+    stepFinished: (result) => {
+      if (waiting.delete(result.step.id)) metrics.queueDepth.set(waiting.size);
+      metrics.steps.inc({ kind: result.step.kind, result: stepResultLabel(result) });
+      const details = {
+        status: result.status,
+        message: result.message,
+        ...(result.audienceId ? { audienceId: result.audienceId } : {}),
+        ...(result.runId ? { runId: result.runId } : {}),
+      };
+      const line = stepLog(result.step);
+      if (result.status === 'failed') line.warn(details, 'step failed');
+      else if (result.status === 'blocked') line.warn(details, 'step blocked');
+      else line.info(details, 'step finished');
+    },
+    note: (message) => log.info({ note: message }, 'apply note'),
+    close: () => metrics.queueDepth.set(0),
+  };
+}
+
+/** Runs the daily budget still allows per sandbox: the limit minus runs started in the last 24 h. */
+export function runBudgetLeft(
+  records: readonly AudienceRecord[],
+  sandboxes: Iterable<string>,
+  perSandboxPerDay: number,
+  nowSeconds: number,
+): Map<string, number> {
+  const used = new Map<string, number>();
+  for (const sandbox of sandboxes) used.set(sandbox, 0);
+  for (const record of records) {
+    const recent = record.runs.filter((run) => run.createdAt > nowSeconds - DAY_SECONDS).length;
+    used.set(record.sandbox, (used.get(record.sandbox) ?? 0) + recent);
+  }
+  const left = new Map<string, number>();
+  for (const [sandbox, count] of used) left.set(sandbox, Math.max(0, perSandboxPerDay - count));
+  return left;
+}

@@ -1,0 +1,154 @@
+import { applyOnce } from '../apply/apply-flow.js';
+import type { Clock, PollSchedule, StepResult } from '../apply/types.js';
+import type { AepClient } from '../aep/types.js';
+import type { Logger } from '../log.js';
+import { loadManifests, type LoadResult } from '../manifest/load.js';
+import { readManifestDir, type ReadDirOptions } from '../manifest/read-dir.js';
+import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
+import { renderMarkdown } from '../plan/render/markdown.js';
+import { DEFAULT_RUN_BUDGET } from '../plan/runs.js';
+import type { Plan } from '../plan/schema.js';
+import type { AudienceRecord } from '../state/schema.js';
+import type { StateStore } from '../state/store.js';
+import { wantsRequeue, type AudienceTracker } from './audiences.js';
+import { daemonProgress, runBudgetLeft } from './instruments.js';
+import type { DaemonMetrics } from './metrics.js';
+import type { StatusBoard } from './status-board.js';
+
+/** How a pass reads, plans and applies; fixed for the life of the controller. */
+export type ReconcileSettings = {
+  /** Publish the plan and stop before executing it. Default false. */
+  dryRun: boolean;
+  /** Which files of the revision are manifests (include, exclude, size limit). */
+  read: ReadDirOptions;
+  /** Sandbox of manifests that name none. */
+  defaultSandbox: string;
+  /** The guards and run budget, for the time of the pass (epoch seconds). */
+  planOptions: (nowSeconds: number) => PlanOptions;
+  /** Wait this long for the state lock (another apply) before the pass fails. */
+  lockTimeoutMs: number;
+  operationPoll: PollSchedule;
+  /** Its `timeoutMs` bounds how long a pass follows a run before leaving it to a later pass. */
+  runPoll: PollSchedule;
+};
+
+export type PassDeps = {
+  store: StateStore;
+  /** Calls already shielded from the stop signal (see shieldCalls). */
+  client: AepClient;
+  clock: Clock;
+  metrics: DaemonMetrics;
+  board: StatusBoard;
+  tracker: AudienceTracker;
+  /** Aborted on shutdown: steps not started are skipped. */
+  signal: AbortSignal;
+  settings: ReconcileSettings;
+};
+
+export type PassResult = {
+  plan: Plan;
+  /** Undefined in dry-run: nothing was executed. */
+  results: StepResult[] | undefined;
+  /** A step waits for a run in progress: reconcile again later. */
+  requeue: boolean;
+};
+
+/** Reads the manifests of one revision; broken files become diagnostics and held audiences. */
+export async function loadRevision(dir: string, settings: ReconcileSettings): Promise<LoadResult> {
+  const read = await readManifestDir(dir, settings.read);
+  const loaded = loadManifests(read.files, { defaultSandbox: settings.defaultSandbox });
+  loaded.diagnostics.unshift(...read.diagnostics);
+  return loaded;
+}
+
+function publishPlan(deps: PassDeps, revision: string, plan: Plan): void {
+  deps.board.planned(revision, plan, renderMarkdown(plan));
+}
+
+async function applyDesired(
+  revision: string,
+  desired: LoadResult,
+  deps: PassDeps,
+  log: Logger,
+): Promise<{ plan: Plan; results: StepResult[] }> {
+  const { clock, signal, settings, tracker } = deps;
+  const outcome = await applyOnce(
+    {
+      kind: 'manifests',
+      desired,
+      planOptions: settings.planOptions(Math.floor(clock.now() / 1000)),
+    },
+    {
+      client: deps.client,
+      store: deps.store,
+      clock,
+      signal,
+      lockTimeoutMs: settings.lockTimeoutMs,
+      operationPoll: settings.operationPoll,
+      runPoll: settings.runPoll,
+      review: (plan, resumed) => {
+        for (const note of resumed) log.info({ note }, 'resumed interrupted work');
+        const held = tracker.hold(plan, clock.now());
+        if (held > 0) log.info({ held }, 'steps held back by backoff');
+        publishPlan(deps, revision, plan);
+        // Auto-approve: the controller is the reviewer. Stopping: nothing new starts.
+        return Promise.resolve(!signal.aborted);
+      },
+      progress: (plan) => daemonProgress(plan, log, deps.metrics),
+    },
+  );
+  return { plan: outcome.plan, results: outcome.report?.results ?? [] };
+}
+
+/** Dry-run: plan against the recorded state and publish it. No lock, no API call, no write. */
+async function planDesired(
+  revision: string,
+  desired: LoadResult,
+  deps: PassDeps,
+): Promise<{ plan: Plan; records: AudienceRecord[] }> {
+  const recorded = await deps.store.readAll();
+  const options = deps.settings.planOptions(Math.floor(deps.clock.now() / 1000));
+  const plan = makePlan(desired, recorded, options);
+  publishPlan(deps, revision, plan);
+  return { plan, records: recorded.audiences };
+}
+
+function recordBudget(deps: PassDeps, records: readonly AudienceRecord[], desired: LoadResult): void {
+  const options = deps.settings.planOptions(Math.floor(deps.clock.now() / 1000));
+  const perDay = (options.runBudget ?? DEFAULT_RUN_BUDGET).perSandboxPerDay;
+  const sandboxes = new Set(desired.manifests.map((m) => m.sandbox));
+  const left = runBudgetLeft(records, sandboxes, perDay, Math.floor(deps.clock.now() / 1000));
+  for (const [sandbox, runs] of left) deps.metrics.runBudgetRemaining.set({ sandbox }, runs);
+}
+
+/**
+ * One reconcile of one revision: load, plan, then apply (auto-approved) or, in
+ * dry-run, stop after publishing the plan. Publishes the plan, per-audience states and
+ * the run budget. Throws when the pass as a whole failed (state locked, store unreadable).
+ */
+export async function reconcileRevision(
+  revision: string,
+  dir: string,
+  deps: PassDeps,
+  log: Logger,
+): Promise<PassResult> {
+  const desired = await loadRevision(dir, deps.settings);
+  if (desired.failedFiles.length > 0) {
+    log.warn({ files: desired.failedFiles }, 'manifests with errors: their audiences are held');
+  }
+  let plan: Plan;
+  let results: StepResult[] | undefined;
+  let records: AudienceRecord[];
+  if (deps.settings.dryRun) {
+    ({ plan, records } = await planDesired(revision, desired, deps));
+  } else {
+    ({ plan, results } = await applyDesired(revision, desired, deps, log));
+    records = (await deps.store.readAll()).audiences;
+  }
+  const now = deps.clock.now();
+  if (results) deps.tracker.record(plan, results, now, deps.signal.aborted);
+  else deps.tracker.forgetAllBut(new Set());
+  deps.board.audiencesChanged(deps.tracker.states(records, plan, results, now));
+  recordBudget(deps, records, desired);
+  return { plan, results, requeue: results?.some(wantsRequeue) ?? false };
+}

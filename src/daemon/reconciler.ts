@@ -1,0 +1,202 @@
+import { systemClock } from '../apply/clock.js';
+import type { Clock } from '../apply/types.js';
+import type { AepClient } from '../aep/types.js';
+import type { Logger } from '../log.js';
+import type { Source, SourceRevision } from '../source/types.js';
+import type { StateStore } from '../state/store.js';
+import { AudienceTracker } from './audiences.js';
+import { backoffDelay, type BackoffPolicy } from './backoff.js';
+import type { DaemonMetrics } from './metrics.js';
+import { reconcileRevision, type PassDeps, type PassResult, type ReconcileSettings } from './pass.js';
+import { errorInfo, StatusBoard } from './status-board.js';
+import { Timers } from './timers.js';
+import { CoalescingTrigger, FORCING_REASONS, type TriggerReason } from './triggers.js';
+import type { DaemonStatusProvider, Readiness, StatusSnapshot } from './types.js';
+
+export type ReconcilerOptions = {
+  source: Source;
+  store: StateStore;
+  /** Shielded from `signal` (see shieldCalls), so calls in flight finish on shutdown. */
+  client: AepClient;
+  /** Default the system clock. */
+  clock?: Clock;
+  metrics: DaemonMetrics;
+  logger: Logger;
+  settings: ReconcileSettings;
+  /** Sync (git fetch, directory scan) this often; a new revision is reconciled. Default 60 000 ms. */
+  intervalMs: number;
+  /** Reconcile this often even without a new revision. Default 600 000 ms. */
+  resyncIntervalMs: number;
+  /** A step waiting for an ingestion run in progress is tried again this much later. Default 60 000 ms. */
+  requeueAfterMs: number;
+  /** Backoff of failing audiences, and of failing passes. */
+  backoff: BackoffPolicy;
+  /** Aborted on shutdown: no new step starts, no new pass starts. */
+  signal: AbortSignal;
+};
+
+/**
+ * The reconcile loop. Triggers (poll, watch, webhook, resync, retry, requeue) go
+ * through one CoalescingTrigger, so passes never overlap and a burst of triggers
+ * during a pass costs exactly one more pass. A pass syncs the source, and reconciles
+ * when the revision is new or the trigger forces it (see FORCING_REASONS).
+ */
+export class Reconciler implements DaemonStatusProvider {
+  readonly board: StatusBoard;
+  readonly #options: ReconcilerOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #trigger: CoalescingTrigger;
+  readonly #timers = new Timers();
+  readonly #deps: PassDeps;
+  /** The last revision synced successfully: reconciled again if a forced pass cannot sync. */
+  #synced: SourceRevision | undefined;
+  /** The revision the last completed pass reconciled. */
+  #reconciled: string | undefined;
+  #passFailures = 0;
+
+  constructor(options: ReconcilerOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = options.logger.child({ component: 'reconciler' });
+    this.#trigger = new CoalescingTrigger(
+      (reasons) => this.#pass(reasons),
+      (error) => this.#log.error({ err: errorInfo(error).message }, 'reconcile loop error'),
+    );
+    this.board = new StatusBoard(options.settings.dryRun ? 'dry-run' : 'apply', () => ({
+      running: this.#trigger.running,
+      queued: this.#trigger.queued,
+    }));
+    this.#deps = {
+      store: options.store,
+      client: options.client,
+      clock: this.#clock,
+      metrics: options.metrics,
+      board: this.board,
+      tracker: new AudienceTracker(options.backoff),
+      signal: options.signal,
+      settings: options.settings,
+    };
+  }
+
+  /** Arms the poll and resync timers and starts the first pass. */
+  start(): void {
+    this.#timers.every('poll', this.#options.intervalMs, () => this.trigger('poll'));
+    this.#timers.every('resync', this.#options.resyncIntervalMs, () => this.trigger('resync'));
+    this.trigger('startup');
+  }
+
+  trigger(reason: TriggerReason): void {
+    if (this.#options.signal.aborted) return;
+    this.#log.debug({ reason, running: this.#trigger.running }, 'reconcile requested');
+    this.#trigger.request(reason);
+  }
+
+  /** Resolves once no pass runs and none is waiting (tests, benchmarks). */
+  settled(): Promise<void> {
+    return this.#trigger.settled();
+  }
+
+  /** Stops the timers and waits for the current pass (its steps see the aborted signal). */
+  async stop(): Promise<void> {
+    this.#timers.close();
+    await this.#trigger.stop();
+  }
+
+  readiness(): Readiness {
+    return this.board.readiness();
+  }
+
+  status(): StatusSnapshot {
+    return this.board.status();
+  }
+
+  planMarkdown(): string | undefined {
+    return this.board.planMarkdown();
+  }
+
+  async #sync(): Promise<SourceRevision | undefined> {
+    try {
+      const revision = await this.#options.source.sync(this.#options.signal);
+      const at = new Date(this.#clock.now());
+      this.board.syncSucceeded(revision.revision, at);
+      this.#options.metrics.recordSync(revision.revision, at);
+      this.#synced = revision;
+      return revision;
+    } catch (error) {
+      const info = errorInfo(error, new Date(this.#clock.now()));
+      this.board.syncFailed(info);
+      if (!this.#options.signal.aborted)
+        this.#log.warn({ code: info.code, err: info.message }, 'sync failed');
+      return undefined;
+    }
+  }
+
+  async #pass(reasons: ReadonlySet<TriggerReason>): Promise<void> {
+    if (this.#options.signal.aborted) return;
+    const forced = [...reasons].some((reason) => FORCING_REASONS.has(reason));
+    // A forced pass whose sync fails reconciles the last good revision (its tree is kept).
+    const revision = (await this.#sync()) ?? (forced ? this.#synced : undefined);
+    if (!revision || this.#options.signal.aborted) return;
+    if (!forced && revision.revision === this.#reconciled) return;
+
+    const log = this.#options.logger.child({ component: 'reconciler', revision: revision.revision });
+    const started = this.#clock.now();
+    this.board.passStarted(new Date(started));
+    log.info({ reasons: [...reasons].sort() }, 'reconcile started');
+    try {
+      const result = await reconcileRevision(revision.revision, revision.dir, this.#deps, log);
+      this.#reconciled = revision.revision;
+      this.#passFailures = 0;
+      this.#finished(this.#options.signal.aborted ? 'aborted' : 'success', started, log, { result });
+      this.#schedule(result);
+    } catch (error) {
+      const aborted = this.#options.signal.aborted;
+      this.#finished(aborted ? 'aborted' : 'failure', started, log, { error });
+      if (!aborted) {
+        this.#passFailures += 1;
+        const at = this.#clock.now() + backoffDelay(this.#passFailures, this.#options.backoff);
+        this.#timers.at('retry', at, () => this.trigger('retry'), this.#clock.now());
+      }
+    }
+  }
+
+  #finished(
+    outcome: 'success' | 'failure' | 'aborted',
+    started: number,
+    log: Logger,
+    details: { result?: PassResult; error?: unknown },
+  ): void {
+    const now = this.#clock.now();
+    const seconds = (now - started) / 1000;
+    this.#options.metrics.reconcileDuration.observe({ result: outcome }, seconds);
+    const error = details.error === undefined ? undefined : errorInfo(details.error, new Date(now));
+    this.board.passFinished(outcome, new Date(now), {
+      ...(error ? { error } : {}),
+      ...(details.result && this.#reconciled ? { revision: this.#reconciled } : {}),
+    });
+    if (error) {
+      log.error({ code: error.code, err: error.message, ms: Math.round(seconds * 1000) }, 'reconcile failed');
+      return;
+    }
+    const status = this.board.status();
+    const counts: Record<string, number> = {};
+    for (const result of details.result?.results ?? [])
+      counts[result.status] = (counts[result.status] ?? 0) + 1;
+    log.info(
+      { result: outcome, plan: status.plan?.summary, steps: counts, ms: Math.round(seconds * 1000) },
+      'reconcile finished',
+    );
+  }
+
+  /** Arms the alarms a pass asks for: the next backoff expiry, and a requeue for runs in progress. */
+  #schedule(result: PassResult): void {
+    const now = this.#clock.now();
+    const due = this.#deps.tracker.backoff.nextDue(now);
+    // A little after the expiry, so the retried pass does not find it still holding.
+    if (due !== undefined) this.#timers.at('retry', due + 10, () => this.trigger('retry'), now);
+    if (result.requeue) {
+      this.#timers.at('requeue', now + this.#options.requeueAfterMs, () => this.trigger('requeue'), now);
+    }
+  }
+}

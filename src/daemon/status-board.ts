@@ -1,0 +1,150 @@
+import { redactText } from '../log.js';
+import type { Plan } from '../plan/schema.js';
+import type {
+  AudienceStatus,
+  DaemonStatusProvider,
+  DiagnosticInfo,
+  ErrorInfo,
+  Readiness,
+  StatusSnapshot,
+} from './types.js';
+
+type ReconcileStatus = StatusSnapshot['reconcile'];
+
+/** An error as /status shows it: its stable code when it has one, secrets scrubbed. */
+export function errorInfo(error: unknown, at: Date = new Date()): ErrorInfo {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    code: typeof code === 'string' && code !== '' ? code : 'INTERNAL_ERROR',
+    message: redactText(message),
+    at: at.toISOString(),
+  };
+}
+
+/** Step counts by kind, plus blocked and deferred (a backoff hold counts as deferred). */
+export function summarisePlan(plan: Plan): Record<string, number> {
+  const summary: Record<string, number> = {
+    create: 0,
+    update: 0,
+    replace: 0,
+    delete: 0,
+    forget: 0,
+    run: 0,
+    blocked: 0,
+    deferred: 0,
+    held: plan.held.length,
+  };
+  for (const step of plan.steps) {
+    let bucket: string = step.kind;
+    if (step.blocked) bucket = 'blocked';
+    else if (step.deferred) bucket = 'deferred';
+    summary[bucket] = (summary[bucket] ?? 0) + 1;
+  }
+  return summary;
+}
+
+function diagnosticsOf(plan: Plan): DiagnosticInfo[] {
+  return plan.diagnostics.map((d) => ({
+    file: d.file,
+    ...(d.line > 0 ? { line: d.line, column: d.column } : {}),
+    rule: d.rule,
+    message: d.message,
+    severity: d.severity,
+  }));
+}
+
+/**
+ * What /status, /readyz and /plan serve: written by the reconcile loop after each
+ * step of a pass, read by the HTTP server on every request (so reads build nothing big).
+ */
+export class StatusBoard implements DaemonStatusProvider {
+  readonly #mode: StatusSnapshot['mode'];
+  readonly #queue: () => { running: boolean; queued: string[] };
+  #source: StatusSnapshot['source'] = { revision: null, lastSyncAt: null, lastError: null };
+  #reconcile: Omit<ReconcileStatus, 'running' | 'queued'> = {
+    lastStartedAt: null,
+    lastFinishedAt: null,
+    lastResult: null,
+    lastError: null,
+    lastRevision: null,
+  };
+  #plan: StatusSnapshot['plan'] = null;
+  #markdown: string | undefined;
+  #diagnostics: DiagnosticInfo[] = [];
+  #audiences: AudienceStatus[] = [];
+  #synced = false;
+
+  constructor(mode: StatusSnapshot['mode'], queue: () => { running: boolean; queued: string[] }) {
+    this.#mode = mode;
+    this.#queue = queue;
+  }
+
+  readiness(): Readiness {
+    if (this.#synced) return { ready: true };
+    const error = this.#source.lastError;
+    return {
+      ready: false,
+      reason: error
+        ? `no successful sync yet: ${error.code}: ${error.message}`
+        : 'waiting for the first successful sync',
+    };
+  }
+
+  status(): StatusSnapshot {
+    return {
+      mode: this.#mode,
+      source: this.#source,
+      reconcile: { ...this.#reconcile, ...this.#queue() },
+      plan: this.#plan,
+      diagnostics: this.#diagnostics,
+      audiences: this.#audiences,
+    };
+  }
+
+  planMarkdown(): string | undefined {
+    return this.#markdown;
+  }
+
+  get ready(): boolean {
+    return this.#synced;
+  }
+
+  syncSucceeded(revision: string, at: Date): void {
+    this.#synced = true;
+    this.#source = { revision, lastSyncAt: at.toISOString(), lastError: null };
+  }
+
+  syncFailed(error: ErrorInfo): void {
+    this.#source = { ...this.#source, lastError: error };
+  }
+
+  passStarted(at: Date): void {
+    this.#reconcile = { ...this.#reconcile, lastStartedAt: at.toISOString() };
+  }
+
+  passFinished(
+    result: NonNullable<ReconcileStatus['lastResult']>,
+    at: Date,
+    details: { error?: ErrorInfo; revision?: string } = {},
+  ): void {
+    this.#reconcile = {
+      ...this.#reconcile,
+      lastFinishedAt: at.toISOString(),
+      lastResult: result,
+      lastError: details.error ?? null,
+      ...(details.revision === undefined ? {} : { lastRevision: details.revision }),
+    };
+  }
+
+  /** The plan of a pass (before execution, so /plan shows what is being applied). */
+  planned(revision: string, plan: Plan, markdown: string): void {
+    this.#plan = { revision, summary: summarisePlan(plan) };
+    this.#markdown = markdown;
+    this.#diagnostics = diagnosticsOf(plan);
+  }
+
+  audiencesChanged(audiences: AudienceStatus[]): void {
+    this.#audiences = audiences;
+  }
+}

@@ -1,0 +1,162 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { access } from 'node:fs/promises';
+import { CLI } from '../../helpers/cli.js';
+import { DEMO_CLIENT, type RunningEmulator } from '../../../src/emulator/index.js';
+import type { StatusSnapshot } from '../../../src/daemon/types.js';
+
+export type LogLine = Record<string, unknown> & { msg?: string };
+
+/** A running `audiencectl run` child process. */
+export type ControllerProcess = {
+  url: string;
+  child: ChildProcessWithoutNullStreams;
+  /** Parsed JSON log lines so far (stderr). */
+  logs: LogLine[];
+  stdout(): string;
+  status(): Promise<StatusSnapshot>;
+  /** Sends the signal and resolves with the exit code and how long the exit took. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
+  /** Resolves when a log line matching `match` appears. */
+  waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+};
+
+/** Everything the child needs to reach `emulator`, and nothing inherited that would change its behaviour. */
+export function controllerEnv(emulator: RunningEmulator): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && !name.startsWith('AUDIENCECTL_') && !name.startsWith('AEP_'))
+      env[name] = value;
+  }
+  return {
+    ...env,
+    AEP_BASE_URL: emulator.apiBaseUrl,
+    AEP_IMS_URL: emulator.imsUrl,
+    AEP_CLIENT_ID: DEMO_CLIENT.clientId,
+    AEP_CLIENT_SECRET: DEMO_CLIENT.clientSecret,
+    AEP_ORG_ID: DEMO_CLIENT.orgId,
+    AUDIENCECTL_POLL_INTERVAL_MS: '50',
+    AUDIENCECTL_LISTEN: '127.0.0.1:0',
+    AUDIENCECTL_LOG_LEVEL: 'debug',
+  };
+}
+
+export async function assertBuilt(): Promise<void> {
+  try {
+    await access(CLI.replace(/main\.js$/, 'commands/run.js'));
+  } catch {
+    throw new Error('dist/ has no run command: build first with `npx tsc -p tsconfig.build.json`');
+  }
+}
+
+export async function sleep(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `read` until `done` holds; returns the last value read. */
+export async function eventually<T>(
+  read: () => T | Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${JSON.stringify(value)}`);
+    await sleep(25);
+  }
+}
+
+const running = new Set<ChildProcessWithoutNullStreams>();
+
+/** Kills controllers a failed test left running (call in afterEach). */
+export function killLeftovers(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
+/** Starts `audiencectl run ...args` and resolves once its HTTP server listens. */
+export async function startController(
+  args: string[],
+  env: Record<string, string>,
+): Promise<ControllerProcess> {
+  const child = spawn(process.execPath, [CLI, 'run', ...args], { env });
+  running.add(child);
+  const logs: LogLine[] = [];
+  let stderr = '';
+  let stdout = '';
+  const waiters = new Set<() => void>();
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    const lines = stderr.split('\n');
+    stderr = lines.pop() ?? '';
+    for (const text of lines) {
+      try {
+        logs.push(JSON.parse(text) as LogLine);
+      } catch {
+        logs.push({ msg: text, raw: true });
+      }
+    }
+    for (const wake of waiters) wake();
+  });
+
+  function waitForLog(match: (line: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = logs.find(match);
+        if (!found) return;
+        cleanup();
+        resolve(found);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(
+          new Error(
+            `no matching log line in ${timeoutMs} ms:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`,
+          ),
+        );
+      }, timeoutMs);
+      const onExit = () => {
+        cleanup();
+        reject(new Error(`controller exited:\n${logs.map((l) => JSON.stringify(l)).join('\n')}\n${stdout}`));
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        child.off('exit', onExit);
+      };
+      waiters.add(check);
+      child.once('exit', onExit);
+      check();
+    });
+  }
+
+  const started = await waitForLog((line) => line.msg === 'controller started');
+  const url = String(started['url']);
+  return {
+    url,
+    child,
+    logs,
+    stdout: () => stdout,
+    waitForLog,
+    async status() {
+      const response = await fetch(`${url}/status`);
+      return (await response.json()) as StatusSnapshot;
+    },
+    async stop(signal = 'SIGTERM') {
+      const sent = Date.now();
+      child.kill(signal);
+      const code = await exited;
+      return { code, ms: Date.now() - sent };
+    },
+  };
+}
