@@ -15,7 +15,10 @@ export type LoadAepConfigOptions = {
   env: Readonly<Record<string, string | undefined>>;
 };
 
-type Parsed = { ok: true; data: ConfigFile } | { ok: false; problems: ConfigProblem[] };
+/** The position of a dotted key in the file, for problems found after validation. */
+export type Locate = (key: string) => { line: number; column: number } | undefined;
+
+type Parsed = { ok: true; data: ConfigFile; locate: Locate } | { ok: false; problems: ConfigProblem[] };
 
 /** Validates the text of a config file (YAML or JSON) with positions; pure. */
 export function parseConfigText(text: string): Parsed {
@@ -32,7 +35,13 @@ export function parseConfigText(text: string): Parsed {
   }
   const raw: unknown = doc.toJS() ?? {};
   const result = ConfigFile.safeParse(raw);
-  if (result.success) return { ok: true, data: result.data };
+  if (result.success) {
+    return {
+      ok: true,
+      data: result.data,
+      locate: (key) => positionOf(doc, key.split('.'), false, lineCounter),
+    };
+  }
   const problems = result.error.issues.map((issue) => problemOf(issue, doc, lineCounter));
   return {
     ok: false,
@@ -99,6 +108,7 @@ function formatProblems(name: string | undefined, problems: ConfigProblem[]): st
  */
 export function loadAepConfig(options: LoadAepConfigOptions): AepConfig {
   let file: { path: string; data: ConfigFile } | undefined;
+  let locate: Locate = () => undefined;
   if (options.configFile !== undefined) {
     const filePath = path.resolve(options.configFile);
     let text: string;
@@ -115,13 +125,17 @@ export function loadAepConfig(options: LoadAepConfigOptions): AepConfig {
     if (!parsed.ok)
       throw new UsageError('CONFIG_INVALID', formatProblems(options.configFile, parsed.problems));
     file = { path: filePath, data: parsed.data };
+    locate = parsed.locate;
   }
   const result = resolveAepConfig({
     file,
     env: options.env,
     readSecretFile: (secretFile) => readFileSync(secretFile, 'utf8'),
   });
-  if (!result.ok) throw new UsageError('CONFIG_INVALID', formatProblems(options.configFile, result.problems));
+  if (!result.ok) {
+    const placed = result.problems.map((problem) => ({ ...locate(problem.key), ...problem }));
+    throw new UsageError('CONFIG_INVALID', formatProblems(options.configFile, placed));
+  }
   for (const sandbox of Object.values(result.config.sandboxes))
     registerSecret(sandbox.credentials.clientSecret);
   registerSecret(result.config.defaultAccess?.credentials.clientSecret);

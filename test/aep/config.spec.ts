@@ -225,7 +225,7 @@ sandboxes:
     );
     const error = usageError(() => loadAepConfig({ configFile, env: {} }));
     expect(error.message).toMatch(
-      /sandboxes\.prod\.clientSecretEnv: environment variable NOT_SET_ANYWHERE is not set/,
+      /secrets\.yaml:2:\d+ sandboxes\.prod\.clientSecretEnv: environment variable NOT_SET_ANYWHERE is not set/,
     );
     expect(error.message).toMatch(
       /sandboxes\.dev\.clientSecretFile: cannot read the secret from .*missing\.secret \(ENOENT\)/,
