@@ -80,7 +80,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const reconciler = new Reconciler({
     source,
     store: new FileStateStore(options.stateDir),
-    client: shieldCalls(connection.client, cutoff.signal),
+    client: shieldCalls(connection.client, { stop: stopping.signal, cutoff: cutoff.signal }),
     metrics,
     logger: options.logger,
     settings: options.settings,

@@ -34,7 +34,7 @@ export type ReconcileSettings = {
 
 export type PassDeps = {
   store: StateStore;
-  /** Calls already shielded from the stop signal (see shieldCalls). */
+  /** Calls gated by the stop signal (see shieldCalls). */
   client: AepClient;
   clock: Clock;
   metrics: DaemonMetrics;

@@ -16,7 +16,7 @@ import type { DaemonStatusProvider, Readiness, StatusSnapshot } from './types.js
 export type ReconcilerOptions = {
   source: Source;
   store: StateStore;
-  /** Shielded from `signal` (see shieldCalls), so calls in flight finish on shutdown. */
+  /** Gated by `signal` (see shieldCalls): on shutdown calls in flight finish, queued ones are not sent. */
   client: AepClient;
   /** Default the system clock. */
   clock?: Clock;

@@ -1,0 +1,118 @@
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { lockPath } from '../../src/state/paths.js';
+import { runCli } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import {
+  assertBuilt,
+  controllerEnv,
+  eventually,
+  killLeftovers,
+  startController,
+  type ControllerProcess,
+} from './helpers/controller.js';
+
+const noRun = { ingestion: { onCreate: false } };
+
+let emulator: RunningEmulator | undefined;
+let root: string | undefined;
+let controller: ControllerProcess | undefined;
+
+beforeAll(assertBuilt);
+
+afterEach(async () => {
+  await controller?.stop('SIGKILL');
+  killLeftovers();
+  await emulator?.close();
+  if (root) await rm(root, { recursive: true, force: true });
+  controller = emulator = root = undefined;
+});
+
+async function setup(): Promise<{ em: RunningEmulator; dir: string; state: string }> {
+  emulator = await startEmulator({ port: 0 });
+  root = await mkdtemp(path.join(tmpdir(), 'audiencectl-run-'));
+  const dir = path.join(root, 'manifests');
+  await mkdir(dir);
+  return { em: emulator, dir, state: path.join(root, 'state') };
+}
+
+describe('audiencectl run --dir', () => {
+  it('applies a file change within a second', async () => {
+    const { em, dir, state } = await setup();
+    // An hour-long interval: only the watcher can notice the edits. DRY_RUN=false is false.
+    const env = { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' };
+    controller = await startController(['--dir', dir, '--state', state, '--interval', '1h'], env);
+    const ctl = controller;
+    await eventually(
+      () => ctl.status(),
+      (s) => s.reconcile.lastResult === 'success',
+      5_000,
+    );
+    expect((await ctl.status()).mode).toBe('apply');
+
+    const audiences = () => em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX);
+    let written = Date.now();
+    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
+    await eventually(
+      () => audiences().length,
+      (n) => n === 1,
+      5_000,
+      'the create',
+    );
+    expect(Date.now() - written).toBeLessThan(1_500);
+
+    written = Date.now();
+    const changed = manifestYaml('gold', { ...noRun, spec: { description: 'Edited' } });
+    await writeFile(path.join(dir, 'gold.yaml'), changed);
+    await eventually(
+      () => audiences()[0]?.description,
+      (d) => d === 'Edited',
+      5_000,
+      'the PATCH',
+    );
+    expect(Date.now() - written).toBeLessThan(1_500);
+    expect((await ctl.stop()).code).toBe(0);
+  });
+
+  it('with --dry-run publishes the plan and makes no API call and no write', async () => {
+    const { em, dir, state } = await setup();
+    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
+    await writeFile(path.join(dir, 'broken.yaml'), 'apiVersion: audiencectl/v1\nkind: [\n');
+    controller = await startController(['--dir', dir, '--state', state, '--dry-run'], controllerEnv(em));
+    const ctl = controller;
+    const status = await eventually(
+      () => ctl.status(),
+      (s) => s.plan !== null,
+      5_000,
+      'a plan',
+    );
+    expect(status.mode).toBe('dry-run');
+    expect(status.plan?.summary).toMatchObject({ create: 1 });
+    expect(status.audiences).toEqual([{ sandbox: 'prod', key: 'gold', state: 'pending' }]);
+    expect(status.diagnostics.some((d) => d.file === 'broken.yaml')).toBe(true);
+    const markdown = await fetch(`${ctl.url}/plan`).then((r) => r.text());
+    expect(markdown).toContain('gold');
+    expect(em.control.counters().requests).toBe(0);
+    await expect(access(lockPath(state))).rejects.toThrow(/ENOENT/);
+    expect((await ctl.stop()).code).toBe(0);
+  });
+});
+
+describe.concurrent('audiencectl run refuses bad settings before starting', () => {
+  it.each([
+    [[], {}, /--repo .*--dir/],
+    [['--repo', 'ext::sh -c touch% /tmp/x'], {}, /transport helpers/],
+    [['--repo', '/tmp/x.git'], {}, /refused/],
+    [['--dir', '.', '--listen', 'everywhere'], {}, /listen address/],
+    [['--dir', '.', '--interval', '0s'], {}, /--interval must be more than 0/],
+    [['--dir', '.'], { AUDIENCECTL_DRY_RUN: 'maybe' }, /--dry-run must be true or false/],
+    [['--dir', '.', '--repo', 'https://example.com/a.git'], {}, /not both/],
+  ])('run %j %j', async (args, env, message) => {
+    const result = await runCli(['run', ...args], { env: { AUDIENCECTL_LISTEN: '127.0.0.1:0', ...env } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(message);
+  });
+});

@@ -1,0 +1,91 @@
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { lockPath } from '../../src/state/paths.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { createGitFixture, type GitFixture } from '../source/helpers/git-fixture.js';
+import {
+  assertBuilt,
+  controllerEnv,
+  eventually,
+  killLeftovers,
+  startController,
+  type ControllerProcess,
+} from './helpers/controller.js';
+
+// Far more audiences than the controller lets through per sandbox (8): most calls are queued at SIGTERM.
+const NAMES = Array.from({ length: 20 }, (_, i) => `audience-${String(i).padStart(2, '0')}`);
+const GRACE_MS = 5_000;
+
+let emulator: RunningEmulator | undefined;
+let fixture: GitFixture | undefined;
+let stateRoot: string | undefined;
+let controller: ControllerProcess | undefined;
+
+beforeAll(assertBuilt);
+
+afterEach(async () => {
+  await controller?.stop('SIGKILL');
+  killLeftovers();
+  await emulator?.close();
+  await fixture?.cleanup();
+  if (stateRoot) await rm(stateRoot, { recursive: true, force: true });
+  controller = emulator = fixture = stateRoot = undefined;
+});
+
+describe('audiencectl run on SIGTERM', () => {
+  it('exits within the grace period mid-apply; the next start resumes with nothing duplicated', async () => {
+    emulator = await startEmulator({ port: 0, latencyMs: 250 });
+    fixture = await createGitFixture();
+    stateRoot = await mkdtemp(path.join(tmpdir(), 'audiencectl-run-'));
+    const files: Record<string, string> = {};
+    for (const name of NAMES) files[`${name}.yaml`] = manifestYaml(name, { ingestion: { onCreate: false } });
+    await fixture.commit(files);
+    const args = [
+      ...['--repo', fixture.bare, '--allow-file-urls', '--work-dir', fixture.workDir],
+      ...['--state', path.join(stateRoot, 'state'), '--interval', '1s', '--shutdown-grace', `${GRACE_MS}ms`],
+    ];
+    const env = controllerEnv(emulator);
+
+    controller = await startController(args, env);
+    // Mid-apply: the first creates were answered, others are on the wire or queued.
+    const em = emulator;
+    await eventually(
+      () => em.control.requestLog().filter((entry) => entry.endpoint === 'createAudience').length,
+      (n) => n > 0,
+      10_000,
+      'a first create',
+    );
+    const first = await controller.stop('SIGTERM');
+    expect(first.code).toBe(0);
+    expect(first.ms).toBeLessThan(GRACE_MS);
+    expect(controller.logs.some((line) => line.msg === 'stopped')).toBe(true);
+    await expect(access(lockPath(path.join(stateRoot, 'state')))).rejects.toThrow(/ENOENT/);
+    // The creates on the wire finished; the ones still queued were never sent.
+    const sent = emulator.control.counters().byEndpoint.createAudience.requests;
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThan(NAMES.length);
+
+    emulator.control.setLatency(0);
+    controller = await startController(args, env);
+    const ctl = controller;
+    const status = await eventually(
+      () => ctl.status(),
+      (s) => s.audiences.length === NAMES.length && s.audiences.every((a) => a.state === 'in-sync'),
+      15_000,
+      'every audience in sync',
+    );
+    const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX);
+    expect(remote.map((a) => a.audienceName).sort()).toEqual(NAMES.map((n) => `Audience ${n}`));
+    expect(new Set(status.audiences.map((a) => a.audienceId))).toEqual(
+      new Set(remote.map((a) => a.audienceId)),
+    );
+    // Each create was sent once: the interrupted ones were resumed from their operation.
+    const creates = emulator.control.counters().byEndpoint.createAudience;
+    expect(creates.byStatus['409'] ?? 0).toBe(0);
+    expect(creates.requests).toBe(NAMES.length);
+    expect((await ctl.stop()).code).toBe(0);
+  });
+});

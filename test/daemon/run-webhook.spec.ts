@@ -1,0 +1,112 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { signWebhook } from '../../src/daemon/webhook.js';
+import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { createGitFixture, type GitFixture } from '../source/helpers/git-fixture.js';
+import {
+  assertBuilt,
+  controllerEnv,
+  eventually,
+  killLeftovers,
+  sleep,
+  startController,
+  type ControllerProcess,
+} from './helpers/controller.js';
+
+const SECRET = 'webhook-secret-e2e-7c1d';
+
+let emulator: RunningEmulator | undefined;
+let fixture: GitFixture | undefined;
+let stateRoot: string | undefined;
+let controller: ControllerProcess | undefined;
+
+beforeAll(assertBuilt);
+
+afterEach(async () => {
+  await controller?.stop('SIGKILL');
+  killLeftovers();
+  await emulator?.close();
+  await fixture?.cleanup();
+  if (stateRoot) await rm(stateRoot, { recursive: true, force: true });
+  controller = emulator = fixture = stateRoot = undefined;
+});
+
+function delivery(url: string, body: string, signature: string): Promise<Response> {
+  return fetch(`${url}/webhook`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': 'e2e-1',
+      'x-hub-signature-256': signature,
+    },
+    body,
+  });
+}
+
+describe('audiencectl run with a webhook', () => {
+  it('refuses a bad signature without syncing, and syncs within a second on a good one', async () => {
+    emulator = await startEmulator({ port: 0 });
+    fixture = await createGitFixture();
+    stateRoot = await mkdtemp(path.join(tmpdir(), 'audiencectl-run-'));
+    const first = await fixture.commit({ 'README.md': 'audiences\n' });
+    // A one-hour interval: after the startup sync, only the webhook can trigger one.
+    controller = await startController(
+      [
+        ...['--repo', fixture.bare, '--allow-file-urls', '--work-dir', fixture.workDir],
+        ...['--state', path.join(stateRoot, 'state'), '--interval', '1h', '--resync-interval', '2h'],
+      ],
+      { ...controllerEnv(emulator), AUDIENCECTL_WEBHOOK_SECRET: SECRET },
+    );
+    const ctl = controller;
+    await eventually(
+      () => ctl.status(),
+      (s) => s.source.revision === first,
+      5_000,
+      'the first sync',
+    );
+
+    const pushed = await fixture.commit({
+      'gold.yaml': manifestYaml('gold', { ingestion: { onCreate: false } }),
+    });
+    const body = JSON.stringify({
+      ref: 'refs/heads/main',
+      after: pushed,
+      repository: { full_name: 'acme/a' },
+    });
+
+    const forged = await delivery(ctl.url, body, signWebhook('not-the-secret', body));
+    expect(forged.status).toBe(401);
+    await sleep(700);
+    expect((await ctl.status()).source.revision).toBe(first);
+    expect(emulator.control.counters().requests).toBe(0);
+
+    const sent = Date.now();
+    const accepted = await delivery(ctl.url, body, signWebhook(SECRET, body));
+    expect(accepted.status).toBe(202);
+    await eventually(
+      () => ctl.status(),
+      (s) => s.source.revision === pushed,
+      1_000,
+      'the webhook sync',
+    );
+    expect(Date.now() - sent).toBeLessThan(1_000);
+    const em = emulator;
+    await eventually(
+      () => em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX).length,
+      (n) => n === 1,
+      5_000,
+      'the audience',
+    );
+
+    // A push to another branch is acknowledged and ignored.
+    const other = JSON.stringify({ ref: 'refs/heads/develop' });
+    const ignored = await delivery(ctl.url, other, signWebhook(SECRET, other));
+    expect(ignored.status).toBe(200);
+    expect(JSON.stringify(ctl.logs)).not.toContain(SECRET);
+    expect((await ctl.stop()).code).toBe(0);
+  });
+});
