@@ -37,26 +37,39 @@ describe('429 and Retry-After', () => {
   it('pauses the whole sandbox for the Retry-After, then every call succeeds', async () => {
     const running = await emulator({ rateLimit: { perSecond: 5, burst: 5 } });
     const waits: number[] = [];
+    const events: Array<{ start: number; end: number; status: number | undefined }> = [];
     const client = clientFor(running, {
       defaultAccess: {
         credentials: DEMO_CLIENT,
         budget: { requests: 1000, intervalMs: 1000, concurrency: 4 },
       },
       onRateLimitWait: (_sandbox, ms) => waits.push(ms),
+      onRequest: (event) => {
+        const end = Date.now();
+        events.push({ start: end - event.durationMs, end, status: event.status });
+      },
     });
     const results = await lookups(client, 'prod', 12);
     expect(results).toEqual(Array.from({ length: 12 }, () => 404));
 
-    const log = running.control.requestLog().filter((entry) => entry.endpoint === 'getOperation');
-    const first429 = log.find((entry) => entry.status === 429);
-    if (!first429) throw new Error('expected a 429');
-    // Requests already on the wire when the 429 came may land just after it; nothing else
-    // of the sandbox is sent until the Retry-After (1 s) has passed.
-    const later = log.filter((entry) => entry.time > first429.time + 50);
-    expect(later.length).toBeGreaterThan(0);
-    for (const entry of later) expect(entry.time - first429.time).toBeGreaterThanOrEqual(990);
+    // Client side, exact: once the first 429 is answered, no attempt of the sandbox starts
+    // until its Retry-After (1 s) has passed.
+    const first = events.find((event) => event.status === 429);
+    if (!first) throw new Error('expected a 429');
+    const after = events.filter((event) => event.start >= first.end);
+    expect(after.length).toBeGreaterThan(0);
+    for (const event of after) expect(event.start - first.end).toBeGreaterThanOrEqual(999);
     expect(Math.max(...waits)).toBeGreaterThanOrEqual(900);
     expect(client.stats().rateLimited).toBeGreaterThanOrEqual(1);
+
+    // Server side: only requests already on the wire land soon after the 429; then a silence.
+    const log = running.control.requestLog().filter((entry) => entry.endpoint === 'getOperation');
+    const first429 = log.find((entry) => entry.status === 429);
+    if (!first429) throw new Error('expected a 429 in the log');
+    const silent = log.filter(
+      (entry) => entry.time > first429.time + 500 && entry.time < first429.time + 990,
+    );
+    expect(silent).toEqual([]);
   });
 
   it('pauses only the sandbox that was throttled', async () => {

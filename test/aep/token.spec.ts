@@ -79,11 +79,14 @@ describe('IMS token', () => {
       expect(result).toBeInstanceOf(AepError);
       expect(result).toMatchObject({ status: 404, platformCode: '100940-404' });
     }
-    // Ten refused calls, one renewal between them, ten retries.
+    // One renewal shared by every refused call, each retried once. (On a busy machine a
+    // call may start after the renewal and never meet the old token.)
     expect(tokenRequests(second)).toBe(1);
     const calls = second.control.requestLog().filter((entry) => entry.endpoint === 'getOperation');
-    expect(calls.filter((entry) => entry.errorCode === '100911-400')).toHaveLength(10);
+    const refused = calls.filter((entry) => entry.errorCode === '100911-400').length;
+    expect(refused).toBeGreaterThanOrEqual(1);
     expect(calls.filter((entry) => entry.status === 404)).toHaveLength(10);
+    expect(calls).toHaveLength(10 + refused);
   });
 
   it('gives up after one renewal when the new token is refused too', async () => {
