@@ -117,13 +117,14 @@ describe('audiencectl run against a git repository', () => {
     expect(requests(em, 'deleteAudience')).toBe(0);
 
     // Deleted: the manifest is removed, so is the audience.
-    await repo.commit({ 'audiences/gold.yaml': null });
+    const deletion = await repo.commit({ 'audiences/gold.yaml': null });
     await eventually(
-      () => audiences(em).map((a) => a.audienceName),
-      (names) => names.length === 1,
+      () => ctl.status(),
+      (s) => s.reconcile.lastRevision === deletion,
       5_000,
+      'the deletion',
     );
-    expect(audiences(em)[0]?.audienceName).toBe('Audience silver');
+    expect(audiences(em).map((a) => a.audienceName)).toEqual(['Audience silver']);
     expect(requests(em, 'deleteAudience')).toBe(1);
 
     // The plan and the metrics of all that.

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { AepClient, CallOptions } from '../aep/types.js';
+import { aepFailure } from '../apply/aep-failure.js';
+import { shieldCalls, StoppingError } from './call-shield.js';
+
+/** A client whose getOperation calls stay open until released, recording the signal each got. */
+function slowClient() {
+  const open: Array<{ signal: AbortSignal | undefined; release: () => void }> = [];
+  const client = {
+    getOperation: (_sandbox: string, operationId: string, options?: CallOptions) =>
+      new Promise((resolve) =>
+        open.push({
+          signal: options?.signal,
+          release: () => resolve({ operationId, status: 'SUCCESS' }),
+        }),
+      ),
+  } as unknown as AepClient;
+  return { client, open };
+}
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('shieldCalls', () => {
+  it('lets calls through up to the limit per sandbox, and the rest as slots free up', async () => {
+    const { client, open } = slowClient();
+    const stop = new AbortController();
+    const cutoff = new AbortController();
+    const shielded = shieldCalls(client, { stop: stop.signal, cutoff: cutoff.signal, inFlightPerSandbox: 2 });
+    const calls = [1, 2, 3].map((n) => shielded.getOperation('prod', `op-${n}`));
+    const other = shielded.getOperation('dev', 'op-dev');
+    await tick();
+    expect(open).toHaveLength(3); // two of prod, one of dev
+    expect(open[0]?.signal).toBe(cutoff.signal);
+    open[0]?.release();
+    await tick();
+    expect(open).toHaveLength(4);
+    for (const call of open.slice(1)) call.release();
+    await expect(Promise.all([...calls, other])).resolves.toHaveLength(4);
+  });
+
+  it('on stop refuses queued and new calls as never sent, and lets calls in flight finish', async () => {
+    const { client, open } = slowClient();
+    const stop = new AbortController();
+    const cutoff = new AbortController();
+    const shielded = shieldCalls(client, { stop: stop.signal, cutoff: cutoff.signal, inFlightPerSandbox: 1 });
+    const inFlight = shielded.getOperation('prod', 'op-1');
+    const queued = shielded.getOperation('prod', 'op-2');
+    await tick();
+    stop.abort();
+    await expect(queued).rejects.toBeInstanceOf(StoppingError);
+    await expect(shielded.getOperation('prod', 'op-3')).rejects.toBeInstanceOf(StoppingError);
+    expect(open[0]?.signal?.aborted).toBe(false);
+    open[0]?.release();
+    await expect(inFlight).resolves.toMatchObject({ operationId: 'op-1' });
+    expect(open).toHaveLength(1);
+    // The executor reads it as a call whose outcome is known: nothing changed.
+    expect(aepFailure(new StoppingError())).toMatchObject({ outcomeUnknown: false, status: undefined });
+  });
+});

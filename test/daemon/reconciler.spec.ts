@@ -1,0 +1,170 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAepClient } from '../../src/aep/client.js';
+import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL } from '../../src/apply/clock.js';
+import { shieldCalls } from '../../src/daemon/call-shield.js';
+import { clientHooks } from '../../src/daemon/instruments.js';
+import { createMetrics } from '../../src/daemon/metrics.js';
+import { Reconciler } from '../../src/daemon/reconciler.js';
+import {
+  DEMO_CLIENT,
+  DEMO_SANDBOX,
+  startEmulator,
+  type EmulatorOptions,
+  type RunningEmulator,
+} from '../../src/emulator/index.js';
+import { silentLogger } from '../../src/log.js';
+import { DirectorySource } from '../../src/source/dir-source.js';
+import type { Source } from '../../src/source/types.js';
+import { FileStateStore } from '../../src/state/file-store.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { eventually, sleep } from './helpers/controller.js';
+
+const HOUR = 3_600_000;
+
+let emulator: RunningEmulator | undefined;
+let root: string | undefined;
+let cleanup: (() => Promise<void>) | undefined;
+
+afterEach(async () => {
+  await cleanup?.();
+  await emulator?.close();
+  if (root) await rm(root, { recursive: true, force: true });
+  cleanup = emulator = root = undefined;
+});
+
+/** A directory source that counts its syncs and takes `delayMs` for each. */
+function countingSource(dir: string, delayMs: number): Source & { syncs: number } {
+  const inner = new DirectorySource(dir);
+  const source = {
+    syncs: 0,
+    async sync(signal?: AbortSignal) {
+      source.syncs += 1;
+      await sleep(delayMs);
+      return inner.sync(signal);
+    },
+    close: () => inner.close(),
+  };
+  return source;
+}
+
+async function setup(emulatorOptions: EmulatorOptions, syncDelayMs = 0, runWaitMs = 100) {
+  emulator = await startEmulator({ port: 0, ...emulatorOptions });
+  root = await mkdtemp(path.join(tmpdir(), 'audiencectl-reconciler-'));
+  const dir = path.join(root, 'manifests');
+  await mkdir(dir);
+  const metrics = createMetrics({ defaultMetrics: false });
+  const stop = new AbortController();
+  const client = createAepClient({
+    baseUrl: emulator.apiBaseUrl,
+    imsUrl: emulator.imsUrl,
+    defaultAccess: { credentials: DEMO_CLIENT, budget: { requests: 100, intervalMs: 1000, concurrency: 8 } },
+    ...clientHooks(metrics),
+  });
+  const source = countingSource(dir, syncDelayMs);
+  const reconciler = new Reconciler({
+    source,
+    store: new FileStateStore(path.join(root, 'state')),
+    client: shieldCalls(client, { stop: stop.signal, cutoff: new AbortController().signal }),
+    metrics,
+    logger: silentLogger(),
+    settings: {
+      dryRun: false,
+      read: {},
+      defaultSandbox: DEMO_SANDBOX,
+      planOptions: (now) => ({ now, allowReplace: false, allowMassDelete: false, allowEmptySource: false }),
+      lockTimeoutMs: 0,
+      operationPoll: { ...DEFAULT_OPERATION_POLL, firstMs: 20 },
+      runPoll: { ...DEFAULT_RUN_POLL, firstMs: 20, maxMs: 50, timeoutMs: runWaitMs },
+    },
+    intervalMs: HOUR,
+    resyncIntervalMs: HOUR,
+    requeueAfterMs: 200,
+    backoff: { baseMs: 200, maxMs: 800 },
+    signal: stop.signal,
+  });
+  cleanup = async () => {
+    stop.abort();
+    await reconciler.stop();
+  };
+  const em = emulator;
+  return {
+    em,
+    dir,
+    source,
+    reconciler,
+    metrics,
+    audiences: () => em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX),
+  };
+}
+
+describe('Reconciler', () => {
+  it('coalesces triggers that arrive during a pass into one more pass', async () => {
+    const { dir, source, reconciler, audiences } = await setup({}, 150);
+    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
+    reconciler.start();
+    await eventually(() => reconciler.status().reconcile.running || source.syncs > 0, Boolean, 2_000);
+    for (const reason of ['watch', 'watch', 'webhook', 'watch', 'poll'] as const) reconciler.trigger(reason);
+    expect(reconciler.status().reconcile.queued).toEqual(['poll', 'watch', 'webhook']);
+    await sleep(50);
+    await reconciler.settled();
+    expect(source.syncs).toBe(2);
+    expect(audiences()).toHaveLength(1);
+    // The second pass found the revision it had reconciled: nothing to do, no API call.
+    expect(reconciler.status().reconcile.lastResult).toBe('success');
+  });
+
+  it('backs a failing audience off exponentially and tries a fix at once', async () => {
+    // newerRules: the emulator refuses a source path with spaces, which the loader only warns about.
+    const { em, dir, reconciler, audiences } = await setup({ newerRules: true });
+    const sourceSpec = {
+      path: 'exports/gold list.csv',
+      type: 'file',
+      sourceType: 'Cloud Storage',
+      cloudType: 'DLZ',
+    };
+    const spaced = { ingestion: { onCreate: false }, spec: { sourceSpec } };
+    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', spaced));
+    reconciler.start();
+    const gold = () => reconciler.status().audiences.find((a) => a.key === 'gold');
+    await eventually(gold, (a) => a?.state === 'backoff', 3_000, 'a backoff');
+    expect(gold()).toMatchObject({ failures: 1, lastError: { code: 'STEP_FAILED' } });
+    await eventually(gold, (a) => (a?.failures ?? 0) >= 3, 3_000, 'two retries');
+    const attempts = em.control.counters().byEndpoint.createAudience.requests;
+    // 200 ms, then 400 ms, then 800 ms: not spinning.
+    expect(attempts).toBeLessThanOrEqual(4);
+    const { nextAttemptAt } = gold() ?? {};
+    expect(Date.parse(nextAttemptAt ?? '') - Date.now()).toBeGreaterThan(300);
+
+    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
+    reconciler.trigger('watch');
+    await eventually(gold, (a) => a?.state === 'in-sync', 2_000, 'the fix applied at once');
+    expect(audiences()).toHaveLength(1);
+    expect(gold()?.failures).toBeUndefined();
+  });
+
+  it('requeues a run request while a run is in progress instead of waiting in the pass', async () => {
+    const { em, dir, source, reconciler, audiences, metrics } = await setup({ runStageDelayMs: 250 });
+    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: true } }));
+    reconciler.start();
+    const gold = () => reconciler.status().audiences.find((a) => a.key === 'gold');
+    await eventually(gold, (a) => a?.state === 'waiting-run', 3_000, 'a run in progress');
+
+    await writeFile(
+      path.join(dir, 'gold.yaml'),
+      manifestYaml('gold', { ingestion: { onCreate: true, request: 'again' } }),
+    );
+    reconciler.trigger('watch');
+    await eventually(gold, (a) => a?.state === 'waiting-run' && source.syncs >= 2, 3_000);
+    const audienceId = audiences()[0]?.audienceId ?? '';
+    const runs = () => em.control.listRuns(DEMO_CLIENT.orgId, DEMO_SANDBOX, audienceId);
+    await eventually(runs, (list) => list.length === 2, 8_000, 'the requested run');
+    // Passes came from requeues a few hundred ms apart, not a spin; the service never refused a run.
+    expect(source.syncs).toBeLessThan(20);
+    expect(em.control.counters().byEndpoint.startRun.byStatus['422'] ?? 0).toBe(0);
+    const steps = await metrics.registry.getSingleMetricAsString('audiencectl_steps_total');
+    expect(steps).toMatch(/audiencectl_steps_total\{kind="run",result="requeued"\} [1-9]/);
+  });
+});
