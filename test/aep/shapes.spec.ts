@@ -94,6 +94,11 @@ describe('requests as the reference page writes them', () => {
     expect(runs.map((run) => run.runId)).toEqual(['new', 'mid', 'old', 'none']);
   });
 
+  it('refuses an empty id instead of calling another path', async () => {
+    await expect(client().deleteAudience('prod', '')).rejects.toThrow(TypeError);
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it('encodes ids in paths', async () => {
     fake.script(json(200, { operationId: 'a/b', status: 'PROCESSING' }));
     await client().getOperation('prod', 'a/b?c');

@@ -1,0 +1,196 @@
+import { RequestError, type Response } from 'got';
+import type { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { componentLogger } from '../log.js';
+import type { CallState } from './call-state.js';
+import { AepError } from './errors.js';
+import { createHttp, type AttemptResult } from './http.js';
+import { abortedError, badResponse, httpError, networkError } from './http-error.js';
+import { DEFAULT_IMS_URL, ImsToken, ImsTokens } from './ims-token.js';
+import {
+  DEFAULT_BASE_URL,
+  DEFAULT_TIMEOUTS,
+  type AepClientOptions,
+  type AepEndpoint,
+  type AepRequestEvent,
+  type SandboxAccess,
+} from './options.js';
+import { RequestBudgets } from './request-budget.js';
+import { DEFAULT_RETRY } from './retry-policy.js';
+import { StatsRecorder, type AepClientStats } from './stats.js';
+import { headerText, requestErrorParts } from './transport-error.js';
+import type { CallOptions } from './types.js';
+
+export type ApiRequest = {
+  endpoint: AepEndpoint;
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** Relative to the base URL, without a leading slash. */
+  path: string;
+  json?: unknown;
+  searchParams?: Record<string, string | number>;
+};
+
+export type Transport = {
+  /** Sends `request` for `sandbox`: token, headers, budget, retries; failures as AepError. */
+  send: (sandbox: string, request: ApiRequest, options: CallOptions | undefined) => Promise<void>;
+  /** As `send`, and checks the answer with `schema` where it enters. */
+  call: <S extends z.ZodType>(
+    sandbox: string,
+    request: ApiRequest,
+    schema: S,
+    options: CallOptions | undefined,
+  ) => Promise<z.output<S>>;
+  stats: () => AepClientStats;
+};
+
+/**
+ * The plumbing under the client: one got instance, IMS tokens per client, a request
+ * budget per sandbox, retries as retry-policy.ts decides, errors as AepError.
+ */
+export function createTransport(options: AepClientOptions): Transport {
+  const baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const imsUrl = options.imsUrl ?? DEFAULT_IMS_URL;
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const logger = options.logger ? componentLogger(options.logger, 'aep') : undefined;
+  const recorder = new StatsRecorder();
+
+  function report(state: CallState, result: AttemptResult): void {
+    const startedAt = state.attemptStartedAt;
+    if (startedAt === undefined) return;
+    state.attemptStartedAt = undefined;
+    const event: AepRequestEvent = {
+      sandbox: state.sandbox,
+      endpoint: state.endpoint,
+      method: state.method,
+      attempt: state.attempts,
+      durationMs: Date.now() - startedAt,
+      ...result,
+    };
+    recorder.request(event);
+    options.onRequest?.(event);
+  }
+
+  const http = createHttp({
+    baseUrl,
+    timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
+    retry,
+    logger,
+    random: options.random ?? Math.random,
+    report,
+    onRateLimitWait: (sandbox, ms) => {
+      recorder.wait(ms);
+      options.onRateLimitWait?.(sandbox, ms);
+    },
+  });
+  const tokens = new ImsTokens(
+    (credentials) =>
+      new ImsToken({ imsUrl, credentials, http, renewMarginMs: options.tokenRenewMarginMs, logger }),
+  );
+  const budgets = new RequestBudgets((sandbox) => accessFor(sandbox).budget);
+
+  function accessFor(sandbox: string): SandboxAccess {
+    const access = options.sandboxes?.[sandbox] ?? options.defaultAccess;
+    if (access) return access;
+    const known = Object.keys(options.sandboxes ?? {});
+    throw new UsageError(
+      'AEP_SANDBOX_UNKNOWN',
+      `No AEP credentials for sandbox "${sandbox}": add it under "sandboxes:" in the config file${
+        known.length > 0 ? ` (configured: ${known.join(', ')})` : ''
+      }, or set AEP_CLIENT_ID, AEP_CLIENT_SECRET and AEP_ORG_ID for all sandboxes.`,
+    );
+  }
+
+  async function exchange(sandbox: string, request: ApiRequest, callOptions: CallOptions | undefined) {
+    const access = accessFor(sandbox);
+    const signal = callOptions?.signal;
+    const state: CallState = {
+      sandbox,
+      endpoint: request.endpoint,
+      method: request.method,
+      credentials: access.credentials,
+      token: tokens.for(access.credentials),
+      budget: budgets.for(sandbox),
+      signal,
+      attempts: 0,
+      renewed: false,
+      attemptStartedAt: undefined,
+      awaitingAnswer: false,
+      tokenUsed: undefined,
+      lastRetryAfterMs: undefined,
+      lastFailure: undefined,
+    };
+    try {
+      const response: Response<string> = await state.budget.run(
+        () =>
+          http(request.path, {
+            method: request.method,
+            responseType: 'text',
+            context: { aep: state },
+            ...(request.json === undefined ? {} : { json: request.json }),
+            ...(request.searchParams === undefined ? {} : { searchParams: request.searchParams }),
+            ...(signal === undefined ? {} : { signal }),
+          }),
+        signal,
+      );
+      return { state, response };
+    } catch (error) {
+      const awaitingAnswer = state.awaitingAnswer;
+      report(state, { error: signal?.aborted ? 'ABORTED' : errorName(error) });
+      throw toAepError(error, state, awaitingAnswer);
+    }
+  }
+
+  async function call<S extends z.ZodType>(
+    sandbox: string,
+    request: ApiRequest,
+    schema: S,
+    callOptions: CallOptions | undefined,
+  ): Promise<z.output<S>> {
+    const { state, response } = await exchange(sandbox, request, callOptions);
+    const requestId = headerText(response.headers['x-request-id']);
+    let json: unknown;
+    try {
+      json = JSON.parse(response.body);
+    } catch {
+      throw badResponse(state, response.statusCode, 'not JSON', requestId);
+    }
+    const parsed = schema.safeParse(json);
+    if (parsed.success) return parsed.data;
+    const problems = parsed.error.issues
+      .slice(0, 3)
+      .map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
+      .join('; ');
+    throw badResponse(state, response.statusCode, problems, requestId);
+  }
+
+  return {
+    send: async (sandbox, request, callOptions) => {
+      await exchange(sandbox, request, callOptions);
+    },
+    call,
+    stats: () => {
+      const bySandbox = Object.fromEntries(
+        [...budgets.entries()].map(([name, budget]) => [name, budget.stats()]),
+      );
+      return recorder.snapshot(tokens.requests, bySandbox);
+    },
+  };
+}
+
+function errorName(error: unknown): string {
+  const parts = requestErrorParts(error);
+  return parts.errorCode ?? (error instanceof Error ? error.name : 'error');
+}
+
+/** Every failure leaves as an AepError (or the UsageError of an unknown sandbox). */
+function toAepError(error: unknown, state: CallState, awaitingAnswer: boolean): Error {
+  if (error instanceof AepError || error instanceof UsageError) return error;
+  // Errors thrown inside got's hooks (the token, an aborted wait) arrive wrapped.
+  const inner = error instanceof RequestError ? error.cause : undefined;
+  if (inner instanceof AepError || inner instanceof UsageError) return inner;
+  if (state.signal?.aborted) return abortedError(state, awaitingAnswer, error);
+  const parts = requestErrorParts(error);
+  if (parts.status !== undefined) return httpError({ ...parts, status: parts.status }, state);
+  if (error instanceof RequestError) return networkError(parts, state, error);
+  return error instanceof Error ? error : new Error(String(error));
+}
