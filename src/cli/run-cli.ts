@@ -2,29 +2,62 @@ import { Command, CommanderError } from 'commander';
 import { AudiencectlError } from '../errors.js';
 import { ExitCode } from './exit-codes.js';
 import { version } from './version.js';
-import { emulatorCommand } from './commands/emulator.js';
-import { applyCommand } from './commands/apply.js';
-import { planCommand } from './commands/plan.js';
-import { validateCommand } from './commands/validate.js';
-import { stateCommand } from './commands/state.js';
-import { runCommand } from './commands/run.js';
 
-/** Commands set this to report an exit code other than 0 without throwing. */
-export type CommandResult = { exitCode: number };
+/** Builds a command; the command reports an exit code other than 0 through `setExit`. */
+type CommandFactory = (setExit: (code: number) => void) => Command;
 
-export function buildProgram(setExit: (code: number) => void): Command {
+/**
+ * Each command's module is loaded only when that command runs: `plan` never loads the
+ * HTTP server, and every process the tests and CI jobs spawn starts faster.
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandFactory> }> = {
+  validate: {
+    summary: 'check manifests; print problems as file:line:col',
+    load: async () => (await import('./commands/validate.js')).validateCommand,
+  },
+  plan: {
+    summary: 'show the API calls that would close the gap (changes nothing)',
+    load: async () => (await import('./commands/plan.js')).planCommand,
+  },
+  apply: {
+    summary: 'plan, confirm, then make the API calls',
+    load: async () => (await import('./commands/apply.js')).applyCommand,
+  },
+  state: {
+    summary: 'inspect and repair the recorded state',
+    load: async () => (await import('./commands/state.js')).stateCommand,
+  },
+  run: {
+    summary: 'the controller: git sync, watch, webhook, reconcile loop, metrics',
+    load: async () => (await import('./commands/run.js')).runCommand,
+  },
+  emulator: {
+    summary: 'run the External Audiences API + IMS emulator',
+    load: async () => (await import('./commands/emulator.js')).emulatorCommand,
+  },
+};
+
+/** The command `argv` asks for (`audiencectl help <name>` included), if any. */
+function requestedCommand(argv: readonly string[]): string | undefined {
+  const [first, second] = argv.slice(2);
+  return first === 'help' ? second : first;
+}
+
+export async function buildProgram(
+  setExit: (code: number) => void,
+  argv: readonly string[],
+): Promise<Command> {
   const program = new Command('audiencectl')
     .description('Declarative GitOps reconciler for Adobe Experience Platform external audiences')
     .version(version, '-V, --version')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .showHelpAfterError('(run with --help for usage)');
-  program.addCommand(validateCommand(setExit));
-  program.addCommand(planCommand(setExit));
-  program.addCommand(applyCommand(setExit));
-  program.addCommand(emulatorCommand(setExit));
-  program.addCommand(stateCommand(setExit));
-  program.addCommand(runCommand(setExit));
+  const wanted = requestedCommand(argv);
+  for (const [name, entry] of Object.entries(COMMANDS)) {
+    const command = name === wanted ? (await entry.load())(setExit) : new Command(name);
+    program.addCommand(command.summary(entry.summary));
+  }
   for (const command of program.commands) {
     command.exitOverride().showHelpAfterError('(run with --help for usage)');
   }
@@ -34,10 +67,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
 /** Runs the CLI and returns its exit code; user mistakes never print a stack trace. */
 export async function runCli(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.Ok;
-  const program = buildProgram((code) => {
-    exitCode = code;
-  });
   try {
+    const program = await buildProgram((code) => {
+      exitCode = code;
+    }, argv);
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {
