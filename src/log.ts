@@ -101,10 +101,15 @@ export function redactText(text: string): string {
 }
 
 /** A stream that scrubs registered secrets from each line before passing it on. */
-export function scrubbingStream(destination: DestinationStream): DestinationStream {
+export function scrubbingStream(destination: DestinationStream): DestinationStream & { flush(): void } {
   return {
     write(line: string): void {
       destination.write(redactText(line));
+    },
+    // logger.flush() reaches the real destination (SonicBoom buffers when asynchronous).
+    flush(): void {
+      const flushable = destination as DestinationStream & { flush?: () => void };
+      flushable.flush?.();
     },
   };
 }
