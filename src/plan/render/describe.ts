@@ -27,8 +27,13 @@ export function describeChange(change: FieldChange): string {
 export function describeCreate(step: Step): string[] {
   const spec = step.target?.spec;
   if (!spec) return [];
+  // Fields as written (identity namespaces in the author's case), in the normalised order.
+  const written = new Map(step.create?.fields.map((f) => [f.name, f]));
   const fields = spec.fields
-    .map((f) => `${f.name} (${f.type}${f.identityNs ? `, identity ${f.identityNs}` : ''})`)
+    .map((f) => {
+      const identity = written.get(f.name)?.identityNs ?? f.identityNs;
+      return `${f.name} (${f.type}${identity ? `, identity ${identity}` : ''})`;
+    })
     .join(', ');
   const source = spec.sourceSpec;
   return [
