@@ -102,7 +102,8 @@ function stepsForDesired(
       target,
     });
   } else {
-    const changes = diffSpecs(record.applied.spec, target.spec);
+    // Equal hashes of normalised specs mean equal specs: skip the property-by-property diff.
+    const changes = record.applied.hash === target.hash ? [] : diffSpecs(record.applied.spec, target.spec);
     const fixed = changes.filter((c) => c.forcesReplacement).map((c) => c.path);
     if (fixed.length > 0) {
       const allowed = options.allowReplace || desired.manifest.metadata.allowReplace;
