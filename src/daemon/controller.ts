@@ -1,6 +1,8 @@
 import { setMaxListeners } from 'node:events';
+import path from 'node:path';
 import type { AepClient } from '../aep/types.js';
 import type { AepClientExtras } from '../config.js';
+import { UsageError } from '../errors.js';
 import { componentLogger, type Logger } from '../log.js';
 import { DirectorySource } from '../source/dir-source.js';
 import { watchDirectory, type DirectoryWatcher } from '../source/dir-watch.js';
@@ -61,6 +63,21 @@ function createSource(options: ControllerOptions, logger: Logger): Source {
   return new DirectorySource(options.source.dir);
 }
 
+/** True when `file` is `dir` or inside it. */
+function isInside(file: string, dir: string): boolean {
+  const relative = path.relative(dir, file);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/** A port in use is the user's to fix, not a crash. */
+function listenError(error: unknown, listen: { host: string; port: number }): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') return error;
+  return new UsageError('LISTEN_FAILED', `cannot listen on ${listen.host}:${listen.port} (${code})`, {
+    cause: error,
+  });
+}
+
 /** Calls in flight get the grace period minus this margin (at most 5 s) to finish. */
 function callDeadline(graceMs: number): number {
   return Math.max(0, graceMs - Math.min(5_000, graceMs / 5));
@@ -96,10 +113,15 @@ export async function startController(options: ControllerOptions): Promise<Runni
   let server: DaemonHttpServer | undefined;
   try {
     if (options.source.kind === 'dir') {
+      const dir = options.source.dir;
+      // The state directory may sit inside the watched one (`--dir .`): its writes are not edits.
+      const stateDir = path.resolve(options.stateDir);
       watcher = watchDirectory(
-        options.source.dir,
+        dir,
         (changed) => {
-          log.info({ files: changed.length, first: changed[0] }, 'files changed');
+          const edits = changed.filter((file) => !isInside(path.resolve(dir, file), stateDir));
+          if (edits.length === 0) return;
+          log.info({ files: edits.length, first: edits[0] }, 'files changed');
           reconciler.trigger('watch');
         },
         {
@@ -129,7 +151,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     await watcher?.close();
     await source.close();
     await connection.close();
-    throw error;
+    throw listenError(error, options.listen);
   }
   const http = server;
   log.info(

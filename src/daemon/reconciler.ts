@@ -54,6 +54,7 @@ export class Reconciler implements DaemonStatusProvider {
   /** The revision the last completed pass reconciled. */
   #reconciled: string | undefined;
   #passFailures = 0;
+  #syncFailures = 0;
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
@@ -122,12 +123,19 @@ export class Reconciler implements DaemonStatusProvider {
       this.board.syncSucceeded(revision.revision, at);
       this.#options.metrics.recordSync(revision.revision, at);
       this.#synced = revision;
+      this.#syncFailures = 0;
       return revision;
     } catch (error) {
       const info = errorInfo(error, new Date(this.#clock.now()));
       this.board.syncFailed(info);
-      if (!this.#options.signal.aborted)
-        this.#log.warn({ code: info.code, err: info.message }, 'sync failed');
+      if (this.#options.signal.aborted) return undefined;
+      this.#log.warn({ code: info.code, err: info.message }, 'sync failed');
+      // Not ready yet: try again on the backoff schedule rather than a whole interval later.
+      if (!this.#synced) {
+        this.#syncFailures += 1;
+        const at = this.#clock.now() + backoffDelay(this.#syncFailures, this.#options.backoff);
+        this.#timers.at('retry', at, () => this.trigger('retry'), this.#clock.now());
+      }
       return undefined;
     }
   }

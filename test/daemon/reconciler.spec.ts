@@ -124,7 +124,7 @@ describe('Reconciler', () => {
       type: 'file',
       sourceType: 'Cloud Storage',
       cloudType: 'DLZ',
-    };
+    } as const;
     const spaced = { ingestion: { onCreate: false }, spec: { sourceSpec } };
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', spaced));
     reconciler.start();

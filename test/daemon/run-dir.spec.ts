@@ -1,4 +1,5 @@
 import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import {
   controllerEnv,
   eventually,
   killLeftovers,
+  sleep,
   startController,
   type ControllerProcess,
 } from './helpers/controller.js';
@@ -77,6 +79,25 @@ describe('audiencectl run --dir', () => {
     expect((await ctl.stop()).code).toBe(0);
   });
 
+  it('does not take its own state writes for edits when the state is inside the watched directory', async () => {
+    const { em, dir } = await setup();
+    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
+    controller = await startController(
+      ['--dir', dir, '--state', path.join(dir, '.audiencectl-state'), '--interval', '1h'],
+      controllerEnv(em),
+    );
+    const ctl = controller;
+    await eventually(
+      () => ctl.status(),
+      (s) => s.audiences[0]?.state === 'in-sync',
+      5_000,
+    );
+    await sleep(1_200); // longer than the debounce: a loop would show here
+    const passes = ctl.logs.filter((line) => line.msg === 'reconcile started');
+    expect(passes).toHaveLength(1);
+    expect((await ctl.stop()).code).toBe(0);
+  });
+
   it('with --dry-run publishes the plan and makes no API call and no write', async () => {
     const { em, dir, state } = await setup();
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
@@ -102,6 +123,19 @@ describe('audiencectl run --dir', () => {
 });
 
 describe.concurrent('audiencectl run refuses bad settings before starting', () => {
+  it('names a port in use', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const result = await runCli(['run', '--dir', '.', '--emulator', '--listen', `127.0.0.1:${port}`]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
+    } finally {
+      server.close();
+    }
+  });
+
   it.each([
     [[], {}, /--repo .*--dir/],
     [['--repo', 'ext::sh -c touch% /tmp/x'], {}, /transport helpers/],
