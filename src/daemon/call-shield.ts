@@ -4,6 +4,9 @@ import { AudiencectlError } from '../errors.js';
 /** Calls let through per sandbox at once. Default 8: at least the client's concurrency (4 by default). */
 export const DEFAULT_IN_FLIGHT_PER_SANDBOX = 8;
 
+/** The message of a StoppingError, which the executor copies into the step's result. */
+export const STOPPING_MESSAGE = 'the controller is stopping; the call was not sent';
+
 /**
  * A call refused because the controller is stopping: it was never sent, so its
  * outcome is known (nothing changed) and the step clears its intent.
@@ -13,7 +16,7 @@ export class StoppingError extends AudiencectlError {
   readonly outcomeUnknown = false;
 
   constructor() {
-    super('CONTROLLER_STOPPING', 'the controller is stopping; the call was not sent');
+    super('CONTROLLER_STOPPING', STOPPING_MESSAGE);
   }
 }
 

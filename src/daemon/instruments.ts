@@ -3,13 +3,20 @@ import type { AepClientExtras } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Plan, Step } from '../plan/schema.js';
 import type { AudienceRecord } from '../state/schema.js';
+import { STOPPING_MESSAGE } from './call-shield.js';
 import type { DaemonMetrics } from './metrics.js';
 
 const DAY_SECONDS = 86_400;
 
+/** A step whose call was refused on shutdown: it did not really run. */
+export function stoppedBeforeSending(result: StepResult): boolean {
+  return result.status === 'failed' && result.message.includes(STOPPING_MESSAGE);
+}
+
 /** The `result` label of a finished step. */
 export function stepResultLabel(result: StepResult): string {
   if (result.status === 'applied') return 'ok';
+  if (stoppedBeforeSending(result)) return 'skipped';
   if (result.status === 'deferred') return result.step.deferred === undefined ? 'requeued' : 'deferred';
   return result.status;
 }
@@ -46,7 +53,8 @@ export function daemonProgress(plan: Plan, log: Logger, metrics: DaemonMetrics):
         ...(result.runId ? { runId: result.runId } : {}),
       };
       const line = stepLog(result.step);
-      if (result.status === 'failed') line.warn(details, 'step failed');
+      if (stoppedBeforeSending(result)) line.info(details, 'step not started: stopping');
+      else if (result.status === 'failed') line.warn(details, 'step failed');
       else if (result.status === 'blocked') line.warn(details, 'step blocked');
       else line.info(details, 'step finished');
     },

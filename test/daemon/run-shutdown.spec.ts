@@ -62,6 +62,7 @@ describe('audiencectl run on SIGTERM', () => {
     expect(first.code).toBe(0);
     expect(first.ms).toBeLessThan(GRACE_MS);
     expect(controller.logs.some((line) => line.msg === 'stopped')).toBe(true);
+    expect(controller.logs.some((line) => line.msg === 'step not started: stopping')).toBe(true);
     await expect(access(lockPath(path.join(stateRoot, 'state')))).rejects.toThrow(/ENOENT/);
     // The creates on the wire finished; the ones still queued were never sent.
     const sent = emulator.control.counters().byEndpoint.createAudience.requests;
