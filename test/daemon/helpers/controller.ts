@@ -140,7 +140,10 @@ export async function startController(
     });
   }
 
-  const started = await waitForLog((line) => line.msg === 'controller started');
+  const started = await waitForLog((line) => line.msg === 'controller started').catch((error: unknown) => {
+    child.kill('SIGKILL'); // never leave a half-started controller behind
+    throw error;
+  });
   const url = String(started['url']);
   return {
     url,
