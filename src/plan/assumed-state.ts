@@ -23,7 +23,9 @@ export function assumedStateFrom(base: LoadResult, appliedAt: string): RecordedS
         ...(request === undefined ? {} : { ingestionRequest: request }),
         at: appliedAt,
       },
-      runs: [{ runId: '(base)', status: 'SUCCESS', createdAt: at, dataFilterStartTime: 0, dataFilterEndTime: at }],
+      runs: [
+        { runId: '(base)', status: 'SUCCESS', createdAt: at, dataFilterStartTime: 0, dataFilterEndTime: at },
+      ],
     };
   });
   return { meta: undefined, audiences };
