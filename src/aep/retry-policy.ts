@@ -38,7 +38,12 @@ export type RetryDecision = { retry: true; delayMs: number } | { retry: false };
 const REPEATABLE = new Set(['GET', 'HEAD', 'PATCH', 'DELETE', 'PUT']);
 
 /** Errors that prove the request never reached the server. */
-const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+const NEVER_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
+]);
 const NEVER_SENT_TIMEOUTS = new Set(['lookup', 'connect', 'secureConnect']);
 
 /** Transport failures worth another attempt (a repeatable method, or a request that never left). */
@@ -55,6 +60,7 @@ const NETWORK_CODES = new Set([
   'ENETDOWN',
   'EADDRINUSE',
   'ERR_STREAM_PREMATURE_CLOSE',
+  'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
   'UND_ERR_SOCKET',
 ]);
 

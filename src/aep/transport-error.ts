@@ -12,7 +12,11 @@ export type TransportErrorParts = {
 };
 
 export function requestErrorParts(error: unknown): TransportErrorParts {
-  if (!(error instanceof RequestError)) return {};
+  if (!(error instanceof RequestError)) {
+    // A node error got did not wrap (see neverConnected in transport.ts).
+    const code = (error as { code?: unknown } | undefined)?.code;
+    return typeof code === 'string' ? { errorCode: code } : {};
+  }
   const parts: TransportErrorParts = {};
   const response = error.response;
   if (response) {

@@ -16,7 +16,8 @@ import {
   type SandboxAccess,
 } from './options.js';
 import { RequestBudgets } from './request-budget.js';
-import { DEFAULT_RETRY } from './retry-policy.js';
+import { sleep } from './abort.js';
+import { backoffDelay, DEFAULT_RETRY } from './retry-policy.js';
 import { StatsRecorder, type AepClientStats } from './stats.js';
 import { headerText, requestErrorParts } from './transport-error.js';
 import type { CallOptions } from './types.js';
@@ -119,8 +120,8 @@ export function createTransport(options: AepClientOptions): Transport {
       lastRetryAfterMs: undefined,
       lastFailure: undefined,
     };
-    try {
-      const response: Response<string> = await state.budget.run(
+    const send = (): Promise<Response<string>> =>
+      state.budget.run<Response<string>>(
         () =>
           http(request.path, {
             method: request.method,
@@ -132,7 +133,17 @@ export function createTransport(options: AepClientOptions): Transport {
           }),
         signal,
       );
-      return { state, response };
+    try {
+      for (;;) {
+        try {
+          return { state, response: await send() };
+        } catch (error) {
+          // Node >= 24.20 fails a refused connection's retry outside got's retry loop
+          // (got#2469): the request never left, so retrying it here is safe for any method.
+          if (!neverConnected(error) || state.attempts > retry.limit || signal?.aborted) throw error;
+          await sleep(backoffDelay(state.attempts, retry, options.random ?? Math.random), signal);
+        }
+      }
     } catch (error) {
       const awaitingAnswer = state.awaitingAnswer;
       report(state, { error: signal?.aborted ? 'ABORTED' : errorName(error) });
@@ -183,6 +194,13 @@ function errorName(error: unknown): string {
 }
 
 /** Every failure leaves as an AepError (or the UsageError of an unknown sandbox). */
+function neverConnected(error: unknown): boolean {
+  return (
+    !(error instanceof RequestError) &&
+    (error as { code?: unknown })?.code === 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION'
+  );
+}
+
 function toAepError(error: unknown, state: CallState, awaitingAnswer: boolean): Error {
   if (error instanceof AepError || error instanceof UsageError) return error;
   // Errors thrown inside got's hooks (the token, an aborted wait) arrive wrapped.
@@ -191,6 +209,7 @@ function toAepError(error: unknown, state: CallState, awaitingAnswer: boolean): 
   if (state.signal?.aborted) return abortedError(state, awaitingAnswer, error);
   const parts = requestErrorParts(error);
   if (parts.status !== undefined) return httpError({ ...parts, status: parts.status }, state);
-  if (error instanceof RequestError) return networkError(parts, state, error);
+  if (error instanceof RequestError || parts.errorCode !== undefined)
+    return networkError(parts, state, error);
   return error instanceof Error ? error : new Error(String(error));
 }
