@@ -3,7 +3,6 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { loadManifests, type LoadResult } from '../manifest/load.js';
 import { readManifestDir, type ReadDirOptions } from '../manifest/read-dir.js';
-import { readManifestsAtRef } from '../manifest/read-git.js';
 
 export type SourceFlags = {
   include?: string[];
@@ -52,10 +51,11 @@ export async function assertDirectory(dir: string): Promise<void> {
 /** Loads the desired state from a directory, or from `ref` of its git repository. */
 export async function loadDesired(dir: string, flags: SourceFlags, ref?: string): Promise<LoadResult> {
   await assertDirectory(dir);
+  // git is loaded only for pull-request plans.
   const read =
     ref === undefined
       ? await readManifestDir(dir, readOptions(flags))
-      : await readManifestsAtRef(dir, ref, readOptions(flags));
+      : await (await import('../manifest/read-git.js')).readManifestsAtRef(dir, ref, readOptions(flags));
   const loaded = loadManifests(read.files, { defaultSandbox: flags.sandbox });
   loaded.diagnostics.unshift(...read.diagnostics);
   return loaded;
