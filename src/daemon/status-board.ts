@@ -1,4 +1,5 @@
 import { redactText } from '../log.js';
+import { summarise } from '../plan/plan.js';
 import type { Plan } from '../plan/schema.js';
 import type {
   AudienceStatus,
@@ -22,26 +23,9 @@ export function errorInfo(error: unknown, at: Date = new Date()): ErrorInfo {
   };
 }
 
-/** Step counts by kind, plus blocked and deferred (a backoff hold counts as deferred). */
+/** Step counts by kind, plus blocked and deferred (a backoff hold counts as deferred), and held audiences. */
 export function summarisePlan(plan: Plan): Record<string, number> {
-  const summary: Record<string, number> = {
-    create: 0,
-    update: 0,
-    replace: 0,
-    delete: 0,
-    forget: 0,
-    run: 0,
-    blocked: 0,
-    deferred: 0,
-    held: plan.held.length,
-  };
-  for (const step of plan.steps) {
-    let bucket: string = step.kind;
-    if (step.blocked) bucket = 'blocked';
-    else if (step.deferred) bucket = 'deferred';
-    summary[bucket] = (summary[bucket] ?? 0) + 1;
-  }
-  return summary;
+  return { ...summarise(plan.steps), held: plan.held.length };
 }
 
 function diagnosticsOf(plan: Plan): DiagnosticInfo[] {

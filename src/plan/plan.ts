@@ -138,7 +138,8 @@ function stepsForDesired(
   return steps;
 }
 
-function summarise(steps: readonly Step[]): PlanSummary {
+/** Steps by kind that will be applied; blocked and deferred ones counted apart. */
+export function summarise(steps: readonly Step[]): PlanSummary {
   const summary: PlanSummary = {
     create: 0,
     update: 0,
