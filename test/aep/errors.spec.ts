@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AepError } from '../../src/aep/errors.js';
 import type { AudienceSpec } from '../../src/manifest/schema.js';
 import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { clientFor, createAndWait, spec } from './helpers.js';
+import { clientFor, createAndWait, failure, spec } from './helpers.js';
 
 const BLOCKED = {
   clientId: 'blocked-client',
@@ -24,15 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await emulator.close();
 });
-
-async function failure(promise: Promise<unknown>): Promise<AepError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof AepError)) throw new Error(`expected an AepError, got ${String(error)}`);
-  return error;
-}
 
 describe('each platform code of the reference appendix', () => {
   it('100910-400: the broken rules are listed', async () => {

@@ -1,7 +1,9 @@
 import { createAepClient, type AepHttpClient } from '../../src/aep/client.js';
+import { AepError } from '../../src/aep/errors.js';
 import type { AepClientOptions } from '../../src/aep/options.js';
 import { AudienceSpec } from '../../src/manifest/schema.js';
 import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
+import { audienceBody } from '../helpers/with-emulator.js';
 
 /** A client of `emulator` with fast retries and a budget that never gets in the way (unless overridden). */
 export function clientFor(emulator: RunningEmulator, overrides: AepClientOptions = {}): AepHttpClient {
@@ -24,20 +26,18 @@ let sequence = 0;
 /** A valid create body with a unique name. */
 export function spec(overrides: Record<string, unknown> = {}): AudienceSpec {
   sequence += 1;
-  return AudienceSpec.parse({
-    name: `Audience ${process.pid}-${sequence}-${Math.random().toString(36).slice(2, 8)}`,
-    description: 'A test audience',
-    fields: [
-      { name: 'email', type: 'string', identityNs: 'email' },
-      { name: 'tier', type: 'string', labels: ['core/C2'] },
-    ],
-    sourceSpec: { path: 'crm/gold.csv', type: 'file', sourceType: 'Cloud Storage' },
-    ttlInDays: 40,
-    labels: ['core/C1'],
-    audienceType: 'people',
-    originName: 'CUSTOM_UPLOAD',
-    ...overrides,
-  });
+  const name = `Audience ${process.pid}-${sequence}-${Math.random().toString(36).slice(2, 8)}`;
+  return AudienceSpec.parse(audienceBody({ name, ...overrides }));
+}
+
+/** The call's failure, which must be an AepError. */
+export async function failure(promise: Promise<unknown>): Promise<AepError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!(error instanceof AepError)) throw new Error(`expected an AepError, got ${String(error)}`);
+  return error;
 }
 
 /** Polls the operation until it is no longer PROCESSING; returns the audience id. */

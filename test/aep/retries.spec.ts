@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AepError } from '../../src/aep/errors.js';
 import type { AepRequestEvent } from '../../src/aep/options.js';
 import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { clientFor, createAndWait, spec } from './helpers.js';
+import { clientFor, createAndWait, failure, spec } from './helpers.js';
 
 let emulator: RunningEmulator;
 beforeAll(async () => {
@@ -20,15 +19,6 @@ function requestsTo(
   endpoint: keyof ReturnType<RunningEmulator['control']['counters']>['byEndpoint'],
 ): number {
   return emulator.control.counters().byEndpoint[endpoint].requests;
-}
-
-async function failure(promise: Promise<unknown>): Promise<AepError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof AepError)) throw new Error(`expected an AepError, got ${String(error)}`);
-  return error;
 }
 
 describe('repeatable calls are retried', () => {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAepClient, type AepHttpClient } from '../../src/aep/client.js';
-import { AepError } from '../../src/aep/errors.js';
 import type { AepClientOptions } from '../../src/aep/options.js';
 import { json, startFakeAep, type FakeAep } from './fake-aep.js';
-import { spec } from './helpers.js';
+import { failure, spec } from './helpers.js';
 
 let fake: FakeAep;
 beforeAll(async () => {
@@ -28,15 +27,6 @@ function client(overrides: AepClientOptions = {}): AepHttpClient {
     retry: { baseDelayMs: 1, maxDelayMs: 5, rateLimitPauseMs: 200 },
     ...overrides,
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<AepError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof AepError)) throw new Error(`expected an AepError, got ${String(error)}`);
-  return error;
 }
 
 describe('requests as the reference page writes them', () => {
