@@ -1,4 +1,4 @@
-import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import {
   assertBuilt,
   controllerEnv,
   eventually,
-  killLeftovers,
+  cleanUp,
   sleep,
   startController,
   type ControllerProcess,
@@ -26,10 +26,7 @@ let controller: ControllerProcess | undefined;
 beforeAll(assertBuilt);
 
 afterEach(async () => {
-  await controller?.stop('SIGKILL');
-  killLeftovers();
-  await emulator?.close();
-  if (root) await rm(root, { recursive: true, force: true });
+  await cleanUp({ controller, emulator, dir: root });
   controller = emulator = root = undefined;
 });
 

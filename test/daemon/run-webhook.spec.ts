@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import {
   assertBuilt,
   controllerEnv,
   eventually,
-  killLeftovers,
+  cleanUp,
   sleep,
   startController,
   type ControllerProcess,
@@ -26,11 +26,7 @@ let controller: ControllerProcess | undefined;
 beforeAll(assertBuilt);
 
 afterEach(async () => {
-  await controller?.stop('SIGKILL');
-  killLeftovers();
-  await emulator?.close();
-  await fixture?.cleanup();
-  if (stateRoot) await rm(stateRoot, { recursive: true, force: true });
+  await cleanUp({ controller, emulator, fixture, dir: stateRoot });
   controller = emulator = fixture = stateRoot = undefined;
 });
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { access } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import { CLI } from '../../helpers/cli.js';
 import { DEMO_CLIENT, type RunningEmulator } from '../../../src/emulator/index.js';
 import type { StatusSnapshot } from '../../../src/daemon/types.js';
@@ -75,6 +75,23 @@ const running = new Set<ChildProcessWithoutNullStreams>();
 export function killLeftovers(): void {
   for (const child of running) child.kill('SIGKILL');
   running.clear();
+}
+
+/** What one end-to-end test made; any part may be missing (the test failed early). */
+export type TestParts = {
+  controller?: ControllerProcess | undefined;
+  emulator?: RunningEmulator | undefined;
+  fixture?: { cleanup(): Promise<void> } | undefined;
+  dir?: string | undefined;
+};
+
+/** Tears down a test's controller, emulator, git fixture and temp dir, in that order (call in afterEach). */
+export async function cleanUp(parts: TestParts): Promise<void> {
+  await parts.controller?.stop('SIGKILL');
+  killLeftovers();
+  await parts.emulator?.close();
+  await parts.fixture?.cleanup();
+  if (parts.dir) await rm(parts.dir, { recursive: true, force: true });
 }
 
 /** Starts `audiencectl run ...args` and resolves once its HTTP server listens. */
