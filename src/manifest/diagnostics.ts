@@ -11,13 +11,16 @@ export type Diagnostic = {
   message: string;
 };
 
+/** Something worth knowing that is not a problem, such as a file that is not a manifest. */
+export type Note = Omit<Diagnostic, 'severity'> & { severity: 'note' };
+
 /** `file:line:col: severity: message [rule]` — the format editors and CI annotate. */
-export function formatDiagnostic(d: Diagnostic): string {
+export function formatDiagnostic(d: Diagnostic | Note): string {
   const where = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;
   return `${where}: ${d.severity}: ${d.message} [${d.rule}]`;
 }
 
-export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+export function compareDiagnostics(a: Diagnostic | Note, b: Diagnostic | Note): number {
   return (
     a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule)
   );

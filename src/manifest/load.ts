@@ -1,5 +1,7 @@
-import { compareDiagnostics, type Diagnostic } from './diagnostics.js';
+import { compareDiagnostics, type Diagnostic, type Note } from './diagnostics.js';
+import { findDuplicates } from './duplicates.js';
 import { DEFAULT_PARSE_LIMITS, parseManifestFile, type ParseLimits, type ParsedManifest } from './parse.js';
+import type { FileParseResult } from './parse.js';
 
 /** A file of the source: its text, or the reason it could not be read. */
 export type SourceFile = { path: string; text: string } | { path: string; unreadable: Diagnostic };
@@ -17,20 +19,45 @@ export type LoadResult = {
   held: HeldKey[];
   /** Some failed file could not be read far enough to know its audiences: hold every deletion. */
   holdAllDeletions: boolean;
+  /** Files (or documents) that are not audiencectl manifests and were skipped: one note per file. */
+  notes: Note[];
 };
 
 export type LoadOptions = { defaultSandbox: string; limits?: ParseLimits };
 
+/** A readable file and what parsing it gave. */
+export type ParsedFile = { path: string; text: string; parsed: FileParseResult };
+
 /**
- * Parses and validates every file, then checks the set (one name per sandbox).
- * Pure: the callers read the directory or the git tree.
+ * Parses and validates every file in this thread, then checks the set (one name per
+ * sandbox). Pure: the callers read the directory or the git tree. The CLI and the
+ * controller parse in worker threads instead (`loadManifestsIsolated`).
  */
 export function loadManifests(files: readonly SourceFile[], options: LoadOptions): LoadResult {
+  const limits = options.limits ?? DEFAULT_PARSE_LIMITS;
+  return assembleLoad(
+    files.map((file) =>
+      'unreadable' in file ? file : { ...file, parsed: parseManifestFile(file.path, file.text, limits) },
+    ),
+    options,
+  );
+}
+
+/**
+ * Joins the per-file results: a file with any error defines nothing (its audiences
+ * are held, never applied nor deleted), then names must be unique per sandbox.
+ */
+export function assembleLoad(
+  files: ReadonlyArray<ParsedFile | Extract<SourceFile, { unreadable: Diagnostic }>>,
+  options: LoadOptions,
+): LoadResult {
   const diagnostics: Diagnostic[] = [];
+  const notes: Note[] = [];
   const failed = new Set<string>();
   const held: HeldKey[] = [];
   let holdAllDeletions = false;
   const candidates: DesiredManifest[] = [];
+  const texts = new Map<string, string>();
 
   for (const file of files) {
     if ('unreadable' in file) {
@@ -41,50 +68,59 @@ export function loadManifests(files: readonly SourceFile[], options: LoadOptions
       }
       continue;
     }
-    const parsed = parseManifestFile(file.path, file.text, options.limits ?? DEFAULT_PARSE_LIMITS);
+    const { parsed } = file;
+    texts.set(file.path, file.text);
     diagnostics.push(...parsed.diagnostics);
-    if (parsed.diagnostics.some((d) => d.severity === 'error')) failed.add(file.path);
+    notes.push(...(parsed.notes ?? []));
     if (parsed.unreadable) holdAllDeletions = true;
+    const sandboxOf = (sandbox: string | undefined): string => sandbox ?? options.defaultSandbox;
     for (const salvaged of parsed.salvaged) {
-      held.push({ key: salvaged.key, sandbox: salvaged.sandbox ?? options.defaultSandbox, file: file.path });
+      held.push({ key: salvaged.key, sandbox: sandboxOf(salvaged.sandbox), file: file.path });
     }
+    const fileFailed = parsed.diagnostics.some((d) => d.severity === 'error');
+    if (fileFailed) failed.add(file.path);
     for (const entry of parsed.manifests) {
-      const sandbox = entry.manifest.metadata.sandbox ?? options.defaultSandbox;
-      candidates.push({ ...entry, sandbox, key: entry.manifest.metadata.name });
+      const sandbox = sandboxOf(entry.manifest.metadata.sandbox);
+      const key = entry.manifest.metadata.name;
+      // One broken document spoils the file: the person fixing it may be mid-edit of the others.
+      if (fileFailed) held.push({ sandbox, key, file: file.path });
+      else candidates.push({ ...entry, sandbox, key });
     }
   }
 
-  const byId = new Map<string, DesiredManifest[]>();
-  for (const candidate of candidates) {
-    const id = `${candidate.sandbox}/${candidate.key}`;
-    const list = byId.get(id);
-    if (list) list.push(candidate);
-    else byId.set(id, [candidate]);
-  }
+  const duplicates = findDuplicates(candidates, texts);
+  diagnostics.push(...duplicates.diagnostics);
   const manifests: DesiredManifest[] = [];
-  for (const list of byId.values()) {
-    const [first, ...others] = list;
-    if (!first) continue;
-    if (others.length === 0) {
-      manifests.push(first);
-      continue;
+  for (const candidate of candidates) {
+    if (duplicates.files.has(candidate.file)) {
+      held.push({ sandbox: candidate.sandbox, key: candidate.key, file: candidate.file });
+    } else {
+      manifests.push(candidate);
     }
-    const places = list.map((m) => `${m.file}:${m.line}`).join(' and ');
-    for (const dup of list) {
-      failed.add(dup.file);
-      diagnostics.push({
-        severity: 'error',
-        file: dup.file,
-        line: dup.line,
-        column: 1,
-        rule: 'manifest/duplicate-name',
-        message: `metadata.name "${dup.key}" is defined more than once in sandbox "${dup.sandbox}": ${places}`,
-      });
-    }
-    held.push({ sandbox: first.sandbox, key: first.key, file: first.file });
   }
+  for (const file of duplicates.files) failed.add(file);
 
   manifests.sort((a, b) => a.sandbox.localeCompare(b.sandbox) || a.key.localeCompare(b.key));
   diagnostics.sort(compareDiagnostics);
-  return { manifests, diagnostics, failedFiles: [...failed].sort(), held, holdAllDeletions };
+  notes.sort(compareDiagnostics);
+  return {
+    manifests,
+    diagnostics,
+    failedFiles: [...failed].sort(),
+    held: uniqueHeld(held),
+    holdAllDeletions,
+    notes,
+  };
+}
+
+function uniqueHeld(held: readonly HeldKey[]): HeldKey[] {
+  const seen = new Set<string>();
+  return held
+    .filter((h) => {
+      const id = `${h.sandbox}/${h.key}`;
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    })
+    .sort((a, b) => a.sandbox.localeCompare(b.sandbox) || a.key.localeCompare(b.key));
 }

@@ -1,6 +1,6 @@
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { LineCounter, parseAllDocuments, type Document } from 'yaml';
-import type { Diagnostic } from './diagnostics.js';
+import { isScalar, LineCounter, parseAllDocuments, type Document } from 'yaml';
+import type { Diagnostic, Note } from './diagnostics.js';
 import { flattenIssues, manifestErrorMap, pathToString } from './issues.js';
 import { depthOf, positionOf, type PathKey } from './positions.js';
 import { Manifest } from './schema.js';
@@ -15,7 +15,13 @@ export type ParseLimits = {
 
 export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxAliasCount: 100, maxDepth: 32 };
 
-export type ParsedManifest = { manifest: Manifest; file: string; line: number };
+export type ParsedManifest = {
+  manifest: Manifest;
+  file: string;
+  line: number;
+  /** Index of its YAML document in the file, 0-based. */
+  document: number;
+};
 
 /** The identity a broken document still reveals, so its audience is held rather than deleted. */
 export type SalvagedKey = { key: string; sandbox: string | undefined };
@@ -27,10 +33,14 @@ export type FileParseResult = {
   salvaged: SalvagedKey[];
   /** The file failed so badly that we cannot tell which audiences it defines. */
   unreadable: boolean;
+  /** Documents skipped because they are not audiencectl manifests. */
+  notes?: Note[];
 };
 
+/** No content, or only `---` and comments: YAML allows it (a trailing `---` is common) and it defines nothing. */
 function isEmptyDocument(doc: Document): boolean {
-  return doc.contents === null;
+  const { contents } = doc;
+  return contents === null || (isScalar(contents) && contents.value === null && contents.source === '');
 }
 
 function salvageKey(value: unknown): SalvagedKey | undefined {
@@ -70,7 +80,7 @@ function parseFast(file: string, text: string): FileParseResult | undefined {
   const parsed = Manifest.safeParse(docs[0]);
   if (!parsed.success || manifestWarnings(parsed.data).length > 0) return undefined;
   return {
-    manifests: [{ manifest: parsed.data, file, line: firstContentLine(text) }],
+    manifests: [{ manifest: parsed.data, file, line: firstContentLine(text), document: 0 }],
     diagnostics: [],
     salvaged: [],
     unreadable: false,
@@ -111,7 +121,7 @@ export function parseFull(
     return result;
   }
 
-  for (const doc of docs) {
+  for (const [index, doc] of docs.entries()) {
     if (doc.errors.length > 0) {
       for (const yamlError of doc.errors) {
         const { line, col } = counter.linePos(yamlError.pos[0]);
@@ -169,7 +179,7 @@ export function parseFull(
         message: `${pathToString(warning.path)}: ${warning.message}`,
       });
     }
-    result.manifests.push({ manifest: parsed.data, file, line: start.line });
+    result.manifests.push({ manifest: parsed.data, file, line: start.line, document: index });
   }
   return result;
 }

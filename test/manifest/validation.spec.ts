@@ -332,6 +332,48 @@ describe('manifest validation rules', () => {
     ]);
   });
 
+  it('ignores an empty trailing document', () => {
+    for (const text of [`${VALID}---\n`, `${VALID}---`, `${VALID}---\n# end\n`, `${VALID}...\n---\n`]) {
+      const result = parseManifestFile('a.yaml', text);
+      expect(result.diagnostics).toEqual([]);
+      expect(result.manifests).toHaveLength(1);
+    }
+  });
+
+  it('holds the audiences of a file with errors instead of loading them', () => {
+    const broken = VALID.replace('name: gold', 'name: silver').replace('type: file', 'type: nonsense');
+    const result = loadTexts({ 'a.yaml': `${VALID}---\n${broken}` });
+    expect(result.manifests).toEqual([]);
+    expect(result.failedFiles).toEqual(['a.yaml']);
+    expect(result.held).toEqual([
+      { sandbox: 'prod', key: 'gold', file: 'a.yaml' },
+      { sandbox: 'prod', key: 'silver', file: 'a.yaml' },
+    ]);
+  });
+
+  it('refuses two audiences of one sandbox whose spec.name differs only in case or blanks', () => {
+    const other = VALID.replace('name: gold', 'name: gold-2').replace('name: Gold', "name: ' gOLD '");
+    const result = loadTexts({ 'one.yaml': VALID, 'two.yaml': other });
+    const errors = result.diagnostics.filter((d) => d.rule === 'manifest/duplicate-spec-name');
+    expect(errors.map((e) => [e.file, e.line, e.column])).toEqual([
+      ['one.yaml', 6, 9],
+      ['two.yaml', 6, 9],
+    ]);
+    expect(errors[0]!.message).toBe(
+      'spec.name "Gold" is also used by two.yaml:6 in sandbox "prod"; the service refuses a second audience of the same name',
+    );
+    expect(errors[1]!.message).toBe(
+      'spec.name "gOLD" is also used by one.yaml:6 in sandbox "prod"; the service refuses a second audience of the same name',
+    );
+    expect(result.manifests).toEqual([]);
+    expect(result.held.map((h) => h.key).sort()).toEqual(['gold', 'gold-2']);
+  });
+
+  it('allows the same spec.name in two sandboxes', () => {
+    const other = VALID.replace('name: gold', 'name: gold-2\n  sandbox: dev');
+    expect(loadTexts({ 'one.yaml': VALID, 'two.yaml': other }).diagnostics).toEqual([]);
+  });
+
   it('names both files when one sandbox has the same name twice', () => {
     const result = loadTexts({ 'one.yaml': VALID, 'two.yaml': VALID });
     const errors = result.diagnostics.filter((d) => d.rule === 'manifest/duplicate-name');

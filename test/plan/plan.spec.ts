@@ -240,6 +240,18 @@ describe('plan: deletion and its guards', () => {
     ]);
   });
 
+  it('never applies a valid document of a file that has errors', () => {
+    const state = stateWith('gold', 'silver');
+    const changed = manifestYaml('gold', { spec: { description: 'changed' } });
+    const broken = manifestYaml('silver').replace('type: file', 'type: nonsense');
+    const result = plan(loadTexts({ 'both.yaml': `${changed}---\n${broken}` }), state, options());
+    expect(result.steps).toEqual([]);
+    expect(result.held.map((h) => [h.key, h.reason])).toEqual([
+      ['gold', 'both.yaml has errors; the audience is left as it is'],
+      ['silver', 'both.yaml has errors; the audience is left as it is'],
+    ]);
+  });
+
   it('holds every deletion when a file cannot even be parsed', () => {
     const state = stateWith('gold', 'silver');
     const result = plan(

@@ -40,7 +40,8 @@ const manifestArb = (key: string): fc.Arbitrary<ManifestInput> =>
         kind: 'ExternalAudience',
         metadata: { name: key, sandbox: r.sandbox, deletionPolicy: r.orphan ? 'Orphan' : 'Delete' },
         spec: {
-          name: r.name,
+          // Unique per key: two audiences of one sandbox may not share a name.
+          name: `${r.name} ${key}`,
           description: r.description,
           fields: [{ name: 'id', type: 'string', identityNs: r.ns }, ...r.fields],
           sourceSpec: r.wrapped ? { params: source } : source,

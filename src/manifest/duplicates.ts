@@ -1,0 +1,86 @@
+import { LineCounter, parseAllDocuments } from 'yaml';
+import type { Diagnostic } from './diagnostics.js';
+import type { DesiredManifest } from './load.js';
+import { positionOf, type Position } from './positions.js';
+
+export type Duplicates = { diagnostics: Diagnostic[]; files: Set<string> };
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return [...groups.values()].filter((group) => group.length > 1);
+}
+
+/** The service compares audience names ignoring case and surrounding blanks. */
+export function audienceNameKey(name: string): string {
+  return name.trim().toLowerCase();
+}
+
+/** Where `spec.name` of a manifest is written; only computed for the rare duplicate. */
+function specNamePosition(manifest: DesiredManifest, text: string | undefined): Position {
+  const fallback = { line: manifest.line, column: 1 };
+  if (text === undefined) return fallback;
+  const counter = new LineCounter();
+  const doc = parseAllDocuments(text, { lineCounter: counter })[manifest.document];
+  if (!doc || !('contents' in doc)) return fallback;
+  return positionOf(doc, counter, ['spec', 'name']);
+}
+
+/**
+ * Two manifests for one audience: the same `metadata.name` in a sandbox (the same
+ * key), or the same `spec.name` ignoring case and blanks (the service refuses the
+ * second audience). Every file involved fails, naming the others.
+ */
+export function findDuplicates(
+  candidates: readonly DesiredManifest[],
+  texts: ReadonlyMap<string, string>,
+): Duplicates {
+  const diagnostics: Diagnostic[] = [];
+  const files = new Set<string>();
+  const sameKey = new Set<DesiredManifest>();
+
+  for (const list of groupBy(candidates, (m) => `${m.sandbox}/${m.key}`)) {
+    const places = list.map((m) => `${m.file}:${m.line}`).join(' and ');
+    for (const dup of list) {
+      sameKey.add(dup);
+      files.add(dup.file);
+      diagnostics.push({
+        severity: 'error',
+        file: dup.file,
+        line: dup.line,
+        column: 1,
+        rule: 'manifest/duplicate-name',
+        message: `metadata.name "${dup.key}" is defined more than once in sandbox "${dup.sandbox}": ${places}`,
+      });
+    }
+  }
+
+  const byName = groupBy(
+    candidates.filter((m) => !sameKey.has(m)),
+    (m) => `${m.sandbox}\n${audienceNameKey(m.manifest.spec.name)}`,
+  );
+  for (const list of byName) {
+    const positioned = list.map((m) => ({ m, at: specNamePosition(m, texts.get(m.file)) }));
+    for (const { m, at } of positioned) {
+      files.add(m.file);
+      const others = positioned
+        .filter((other) => other.m !== m)
+        .map((other) => `${other.m.file}:${other.at.line}`)
+        .join(' and ');
+      diagnostics.push({
+        severity: 'error',
+        file: m.file,
+        line: at.line,
+        column: at.column,
+        rule: 'manifest/duplicate-spec-name',
+        message: `spec.name ${JSON.stringify(m.manifest.spec.name)} is also used by ${others} in sandbox "${m.sandbox}"; the service refuses a second audience of the same name`,
+      });
+    }
+  }
+  return { diagnostics, files };
+}
