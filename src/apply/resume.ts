@@ -1,15 +1,16 @@
-import type { AepClient } from '../aep/types.js';
+import type { AepClient, CallOptions } from '../aep/types.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
-import { adoptableRun, runRecord } from './adopt-run.js';
 import { aepFailure, isNotFound } from './aep-failure.js';
+import { settleRunIntent } from './run-intent.js';
 import type { Clock } from './types.js';
 
 /**
  * Settles the intents a killed apply left behind, before anything is planned, so the
  * plan starts from what the service really did. A pending create is left to the
  * create step (it needs the manifest's body; repeating it is made safe by the
- * service's duplicate-name check).
+ * service's duplicate-name check). One audience whose intent cannot be settled keeps
+ * it and never stops the others: its steps refuse to act while the intent is there.
  */
 export async function resumeIntents(
   store: StateStore,
@@ -23,24 +24,47 @@ export async function resumeIntents(
     const intent = record.intent;
     if (!intent || intent.kind === 'create') continue;
     const id = `${record.sandbox}/${record.key}`;
-    if (intent.kind === 'patch') {
-      // PATCH is idempotent: the plan repeats it if the recorded spec still differs.
-      await store.resolveIntent(record, { kind: 'update', changes: {} });
-      notes.push(`${id}: interrupted PATCH will be planned again if still needed`);
-    } else if (intent.kind === 'delete') {
-      notes.push(await resumeDelete(store, client, record, call));
-    } else {
-      notes.push(await resumeRun(store, client, record, clock, call));
+    try {
+      notes.push(await resumeOne(store, client, record, clock, call));
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      notes.push(
+        `${id}: interrupted ${intent.kind} could not be settled (${aepFailure(error).message}); its intent is kept for the next apply`,
+      );
     }
   }
   return notes;
+}
+
+async function resumeOne(
+  store: StateStore,
+  client: AepClient,
+  record: AudienceRecord,
+  clock: Clock,
+  call: CallOptions,
+): Promise<string> {
+  const id = `${record.sandbox}/${record.key}`;
+  if (record.intent?.kind === 'patch') {
+    // PATCH is idempotent: the plan repeats it if the recorded spec still differs.
+    await store.resolveIntent(record, { kind: 'update', changes: {} });
+    return `${id}: interrupted PATCH will be planned again if still needed`;
+  }
+  if (record.intent?.kind === 'delete') return resumeDelete(store, client, record, call);
+  const settled = await settleRunIntent(store, client, record, clock, call);
+  if (settled.kind === 'unknown') {
+    return `${id}: cannot tell whether the interrupted run request started a run (${settled.message}); its intent is kept and no run is started until the service answers`;
+  }
+  if (settled.kind === 'none') {
+    return `${id}: interrupted run request did not start a run; the plan asks again if still needed`;
+  }
+  return `${id}: adopted run ${settled.run.runId} started by an interrupted apply`;
 }
 
 async function resumeDelete(
   store: StateStore,
   client: AepClient,
   record: AudienceRecord,
-  call: { signal?: AbortSignal },
+  call: CallOptions,
 ): Promise<string> {
   const id = `${record.sandbox}/${record.key}`;
   if (!record.audienceId) {
@@ -57,35 +81,4 @@ async function resumeDelete(
   }
   await store.resolveIntent(record, { kind: 'remove' });
   return `${id}: finished an interrupted delete of ${record.audienceId}`;
-}
-
-/** A run is adopted when the service shows one started since the intent; it is never started twice. */
-async function resumeRun(
-  store: StateStore,
-  client: AepClient,
-  record: AudienceRecord,
-  clock: Clock,
-  call: { signal?: AbortSignal },
-): Promise<string> {
-  const id = `${record.sandbox}/${record.key}`;
-  const since = Math.floor(Date.parse(record.intent!.startedAt) / 1000);
-  const runs = record.audienceId ? await client.listRuns(record.sandbox, record.audienceId, call) : [];
-  const started = adoptableRun(runs, since, new Set(record.runs.map((r) => r.runId)));
-  if (!started) {
-    await store.resolveIntent(record, { kind: 'update', changes: {} });
-    return `${id}: interrupted run request did not start a run; the plan asks again if still needed`;
-  }
-  const reason = record.intent!.runReason;
-  const applied =
-    reason?.startsWith('request:') && record.applied
-      ? { ...record.applied, ingestionRequest: reason.slice(8) }
-      : undefined;
-  await store.resolveIntent(record, {
-    kind: 'update',
-    changes: {
-      run: runRecord(started, { start: 0, now: Math.floor(clock.now() / 1000), reason }),
-      ...(applied ? { applied } : {}),
-    },
-  });
-  return `${id}: adopted run ${started.runId} started by an interrupted apply`;
 }

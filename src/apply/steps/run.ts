@@ -2,10 +2,11 @@ import type { Run } from '../../aep/types.js';
 import type { Step } from '../../plan/schema.js';
 import { isRunFinal } from '../../plan/runs.js';
 import type { AudienceRecord, RunRecord } from '../../state/schema.js';
-import { adoptableRun, runRecord } from '../adopt-run.js';
+import { runRecord } from '../adopt-run.js';
 import { aepFailure } from '../aep-failure.js';
 import { pollUntil } from '../poll.js';
 import { clearIntent, currentRecord, result } from '../record-helpers.js';
+import { settleRunIntent } from '../run-intent.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 
 /** Waits for a run to end, recording each status it reports. */
@@ -53,19 +54,14 @@ function inProgress(record: AudienceRecord): RunRecord | undefined {
   return record.runs.find((run) => !isRunFinal(run));
 }
 
-/** After an unknown outcome: the service's list of runs says whether our POST started one. */
-async function findStartedRun(
-  step: Step,
-  record: AudienceRecord,
-  since: number,
-  deps: ExecutorDeps,
-): Promise<Run | undefined> {
-  const runs = await deps.client.listRuns(
-    step.sandbox,
-    record.audienceId!,
-    deps.signal ? { signal: deps.signal } : {},
+/** The step's answer when a run request's outcome cannot be learnt: nothing more is started. */
+function undecided(step: Step, audienceId: string, message: string): StepResult {
+  return result(
+    step,
+    'failed',
+    `cannot tell whether the run request started a run (${message}); the intent is kept and the next apply asks the service again`,
+    { audienceId },
   );
-  return adoptableRun(runs, since, new Set(record.runs.map((r) => r.runId)));
 }
 
 export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
@@ -74,6 +70,17 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   const audienceId = record.audienceId;
   if (!audienceId) return result(step, 'skipped', 'the audience has no id yet');
   const request = step.run!;
+
+  // An earlier request whose answer never came: learn what it did before asking again.
+  if (record.intent?.kind === 'run') {
+    const settled = await settleRunIntent(store, client, record, clock, signal ? { signal } : {});
+    if (settled.kind === 'unknown') return undecided(step, audienceId, settled.message);
+    if (settled.kind === 'adopted' && settled.run.reason === request.reason) {
+      progressNote(deps, step, settled.run);
+      return runOutcome(step, audienceId, await followRun(step, audienceId, settled.run, deps));
+    }
+    record = settled.record;
+  }
 
   // The service refuses a second run while one is in progress: wait for it, do not spin.
   const busy = inProgress(record);
@@ -100,16 +107,18 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   } catch (error) {
     const failure = aepFailure(error);
     if (failure.outcomeUnknown) {
-      started = await findStartedRun(step, record, now, deps).catch(() => undefined);
-      if (!started) {
-        await clearIntent(store, pending);
+      const settled = await settleRunIntent(store, client, pending, clock, signal ? { signal } : {}, now);
+      if (settled.kind === 'unknown') return undecided(step, audienceId, settled.message);
+      if (settled.kind === 'none') {
         return result(
           step,
           'failed',
-          `run request outcome unknown (${failure.message}); no run found, the next apply asks again`,
+          `run request outcome unknown (${failure.message}); the service shows no run from it, the next apply asks again`,
           { audienceId },
         );
       }
+      progressNote(deps, step, settled.run);
+      return runOutcome(step, audienceId, await followRun(step, audienceId, settled.run, deps));
     } else {
       await clearIntent(store, pending);
       // 422: a run in progress, or a guardrail (runs a day); neither is fixed by retrying now.

@@ -1,0 +1,56 @@
+import type { AepClient, CallOptions } from '../aep/types.js';
+import type { AudienceRecord, RunRecord } from '../state/schema.js';
+import type { StateStore } from '../state/store.js';
+import { adoptableRun, runRecord } from './adopt-run.js';
+import { aepFailure } from './aep-failure.js';
+import type { Clock } from './types.js';
+
+/** What the service says about a run request whose answer never came. */
+export type RunIntentOutcome =
+  /** It started a run: now recorded, the intent cleared. */
+  | { kind: 'adopted'; run: RunRecord; record: AudienceRecord }
+  /** It started nothing: the intent is cleared, a run may be asked for again. */
+  | { kind: 'none'; record: AudienceRecord }
+  /** The runs list could not be read: the intent is kept, nothing may be started. */
+  | { kind: 'unknown'; message: string };
+
+/**
+ * Settles a pending run intent by reading the audience's runs. A failed or refused
+ * list is never read as "no run": that is how a run is started twice.
+ */
+export async function settleRunIntent(
+  store: StateStore,
+  client: AepClient,
+  record: AudienceRecord,
+  clock: Clock,
+  call: CallOptions,
+  start?: number,
+): Promise<RunIntentOutcome> {
+  const intent = record.intent;
+  if (intent?.kind !== 'run') throw new Error('settleRunIntent needs a record with a run intent');
+  const since = Math.floor(Date.parse(intent.startedAt) / 1000);
+  let started;
+  if (record.audienceId) {
+    try {
+      const runs = await client.listRuns(record.sandbox, record.audienceId, call);
+      started = adoptableRun(runs, since, new Set(record.runs.map((r) => r.runId)));
+    } catch (error) {
+      return { kind: 'unknown', message: aepFailure(error).message };
+    }
+  }
+  if (!started) {
+    const cleared = await store.resolveIntent(record, { kind: 'update', changes: {} });
+    return { kind: 'none', record: cleared ?? record };
+  }
+  const reason = intent.runReason;
+  const run = runRecord(started, { start: start ?? 0, now: Math.floor(clock.now() / 1000), reason });
+  const applied =
+    reason?.startsWith('request:') && record.applied
+      ? { ...record.applied, ingestionRequest: reason.slice(8) }
+      : undefined;
+  const stored = await store.resolveIntent(record, {
+    kind: 'update',
+    changes: { run, ...(applied ? { applied } : {}) },
+  });
+  return { kind: 'adopted', run, record: stored ?? record };
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { manifestObject } from '../helpers/manifests.js';
+
+const RUNS_LIST_DOWN = { kind: 'error500', endpoint: 'listRuns', count: 1000 } as const;
+
+function runsOf(env: ExecutorEnv, name: string) {
+  const audience = env.emulator.control
+    .listAudiences(DEMO_CLIENT.orgId, 'prod')
+    .find((a) => a.audienceName === name);
+  if (!audience) throw new Error(`no audience named ${name}`);
+  return env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', audience.audienceId);
+}
+
+describe('a run whose start cannot be confirmed is never started again', () => {
+  it('a lost run answer and a failing runs list: the step stays unresolved, one run only, then adopted', async () => {
+    await withExecutor(undefined, async (env) => {
+      const gold = manifestObject('gold', { ingestion: { onCreate: false } });
+      await env.apply([gold]);
+      const requested = manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } });
+
+      // The service starts the run but its answer is lost; the runs list answers 500.
+      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
+      env.emulator.control.queueFault(RUNS_LIST_DOWN);
+      const first = await env.apply([requested]);
+      const run = first.report!.results.find((r) => r.step.kind === 'run')!;
+      expect(run.status).toBe('failed');
+      expect(run.message).toMatch(/cannot tell whether/);
+      expect((await env.store().get('prod', 'gold'))?.intent?.kind).toBe('run');
+      expect(runsOf(env, 'Audience gold')).toHaveLength(1);
+
+      // Still down: the next apply neither aborts nor starts a second run.
+      const second = await env.apply([requested]);
+      expect(second.report?.results.map((r) => r.status) ?? []).not.toContain('applied');
+      expect(second.report?.resumed.join('\n')).toMatch(/gold.*kept/);
+      expect(runsOf(env, 'Audience gold')).toHaveLength(1);
+      expect((await env.store().get('prod', 'gold'))?.intent?.kind).toBe('run');
+
+      // The list answers again: the run is adopted, the request honoured, nothing left to do.
+      env.emulator.control.clearFaults();
+      const third = await env.apply([requested]);
+      expect(third.report).toBeUndefined();
+      expect(third.plan.steps).toEqual([]);
+      expect(runsOf(env, 'Audience gold')).toHaveLength(1);
+      const record = await env.store().get('prod', 'gold');
+      expect(record?.intent).toBeUndefined();
+      expect(record?.runs.map((r) => r.runId)).toEqual(runsOf(env, 'Audience gold').map((r) => r.runId));
+      expect((await env.plan([requested])).steps).toEqual([]);
+    });
+  });
+
+  it('one audience whose interrupted run cannot be resolved does not stop the others', async () => {
+    await withExecutor(undefined, async (env) => {
+      const names = ['gold', 'silver'];
+      const plain = names.map((n) => manifestObject(n, { ingestion: { onCreate: false } }));
+      await env.apply(plain);
+      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
+      env.emulator.control.queueFault(RUNS_LIST_DOWN);
+      await env.apply([manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } }), plain[1]!]);
+      expect((await env.store().get('prod', 'gold'))?.intent?.kind).toBe('run');
+
+      // With gold's intent still unresolvable, silver is edited: the apply goes on for silver.
+      const edited = manifestObject('silver', {
+        ingestion: { onCreate: false },
+        spec: { description: 'edited' },
+      });
+      const outcome = await env.apply([
+        manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } }),
+        edited,
+      ]);
+      const silver = outcome.report!.results.find((r) => r.step.key === 'silver')!;
+      expect(silver.status).toBe('applied');
+      expect(runsOf(env, 'Audience gold')).toHaveLength(1);
+    });
+  });
+});

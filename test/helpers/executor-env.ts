@@ -1,0 +1,102 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { createAepClient, type AepHttpClient } from '../../src/aep/client.js';
+import { applyOnce, type ApplyInput, type ApplyOutcome } from '../../src/apply/apply-flow.js';
+import { systemClock } from '../../src/apply/clock.js';
+import type { PollSchedule, ProgressSink } from '../../src/apply/types.js';
+import { DEMO_CLIENT, type EmulatorOptions } from '../../src/emulator/index.js';
+import type { PlanOptions } from '../../src/plan/plan.js';
+import type { Plan } from '../../src/plan/schema.js';
+import type { ManifestInput } from '../../src/manifest/schema.js';
+import { FileStateStore } from '../../src/state/file-store.js';
+import { loadTexts } from './manifests.js';
+import { options as planOptions } from './planning.js';
+import { withEmulator, type TestEmulator } from './with-emulator.js';
+
+/** Quick polls: the emulator's operations and runs finish in tens of milliseconds here. */
+const FAST_POLL: PollSchedule = { firstMs: 5, factor: 1.5, maxMs: 40, timeoutMs: 10_000 };
+
+const SILENT: ProgressSink = { stepStarted() {}, stepFinished() {}, note() {}, close() {} };
+
+export type ApplyCall = {
+  /** Plan options beyond the defaults (now is the real clock). */
+  plan?: Partial<PlanOptions>;
+  signal?: AbortSignal;
+  /** Called with the plan before it is executed; return false to stop there. */
+  review?: (plan: Plan, resumed: string[]) => boolean;
+};
+
+/** The real executor, a file store and the AEP client, in-process against a test emulator. */
+export type ExecutorEnv = {
+  emulator: TestEmulator;
+  client: AepHttpClient;
+  stateDir: string;
+  /** A fresh store object on the same directory (a new process would make one). */
+  store(): FileStateStore;
+  /** One apply of `manifests` as the CLI does it (lock, resume, plan, execute). */
+  apply(manifests: readonly ManifestInput[], call?: ApplyCall): Promise<ApplyOutcome>;
+  /** The plan `plan` would print now. */
+  plan(manifests: readonly ManifestInput[], options?: Partial<PlanOptions>): Promise<Plan>;
+};
+
+export function loadManifestObjects(manifests: readonly ManifestInput[], sandbox = 'prod') {
+  return loadTexts(
+    Object.fromEntries(manifests.map((m) => [`${m.metadata.name}.yaml`, stringify(m)])),
+    sandbox,
+  );
+}
+
+export async function withExecutor<T>(
+  emulatorOptions: EmulatorOptions | undefined,
+  fn: (env: ExecutorEnv) => Promise<T>,
+): Promise<T> {
+  return withEmulator({ operationDelayMs: 10, runStageDelayMs: 10, ...emulatorOptions }, async (emulator) => {
+    const stateDir = await mkdtemp(path.join(tmpdir(), 'audiencectl-exec-'));
+    const client = createAepClient({
+      baseUrl: emulator.apiBaseUrl,
+      imsUrl: emulator.imsUrl,
+      defaultAccess: {
+        credentials: DEMO_CLIENT,
+        budget: { requests: 1000, intervalMs: 1000, concurrency: 8 },
+      },
+      retry: { baseDelayMs: 5, maxDelayMs: 20, rateLimitPauseMs: 20 },
+    });
+    const store = () => new FileStateStore(stateDir);
+    const run = (input: ApplyInput, call: ApplyCall = {}) =>
+      applyOnce(input, {
+        client,
+        store: store(),
+        clock: systemClock,
+        ...(call.signal ? { signal: call.signal } : {}),
+        lockTimeoutMs: 0,
+        operationPoll: FAST_POLL,
+        runPoll: FAST_POLL,
+        review: (plan, resumed) => Promise.resolve(call.review ? call.review(plan, resumed) : true),
+        progress: () => SILENT,
+      });
+    const optionsFor = (extra: Partial<PlanOptions> = {}) =>
+      planOptions({ now: Math.floor(Date.now() / 1000), ...extra });
+    const env: ExecutorEnv = {
+      emulator,
+      client,
+      stateDir,
+      store,
+      apply: (manifests, call = {}) =>
+        run(
+          { kind: 'manifests', desired: loadManifestObjects(manifests), planOptions: optionsFor(call.plan) },
+          call,
+        ),
+      plan: async (manifests, extra) => {
+        const { plan } = await import('../../src/plan/plan.js');
+        return plan(loadManifestObjects(manifests), await store().readAll(), optionsFor(extra));
+      },
+    };
+    try {
+      return await fn(env);
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+}
