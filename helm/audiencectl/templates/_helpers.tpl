@@ -24,7 +24,7 @@
 {{- define "audiencectl.labels" -}}
 helm.sh/chart: {{ include "audiencectl.chart" . }}
 {{ include "audiencectl.selectorLabels" . }}
-app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | quote }}
+app.kubernetes.io/version: {{ include "audiencectl.version" . | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
@@ -46,20 +46,66 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- default (include "audiencectl.fullname" .) .Values.secret.existingSecret }}
 {{- end }}
 
-{{- define "audiencectl.image" -}}
-{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{/* The version label: the tag (or appVersion) made a valid label value, never the digest. */}}
+{{- define "audiencectl.version" -}}
+{{- regexReplaceAll "[^A-Za-z0-9._-]" (.Values.image.tag | default .Chart.AppVersion) "_" | trunc 63 | trimAll "_.-" }}
 {{- end }}
 
-{{/* Refuses settings that would start a pod unable to sync. */}}
+{{- define "audiencectl.image" -}}
+{{- $ref := printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) }}
+{{- if .Values.image.digest }}
+{{- $ref = ternary (printf "%s@%s" .Values.image.repository .Values.image.digest) (printf "%s@%s" $ref .Values.image.digest) (not .Values.image.tag) }}
+{{- end }}
+{{- $ref }}
+{{- end }}
+
+{{/* Whether the controller talks to AEP: all but a dry run that never refreshes. */}}
+{{- define "audiencectl.needsAep" -}}
+{{- $noRefresh := regexMatch "^(0+(d|h|m|s|ms)?)+$" (toString .Values.reconcile.refreshInterval) }}
+{{- if not (and .Values.reconcile.dryRun $noRefresh) }}true{{ end }}
+{{- end }}
+
+{{/* The port /webhook is served on: its own, or the http port. */}}
+{{- define "audiencectl.webhookPort" -}}
+{{- if .Values.webhook.port }}{{ .Values.webhook.port }}{{ else }}{{ .Values.service.port }}{{ end }}
+{{- end }}
+
+{{/*
+Refuses settings that would start a pod unable to sync. Missing values use required,
+which helm lint reports as a warning and install/template as an error; nothing is
+checked until git.url is set, so that the chart's defaults lint.
+*/}}
 {{- define "audiencectl.validate" -}}
+{{- $url := required "git.url is required" .Values.git.url }}
+{{- if $url }}
 {{- $ownSecret := not .Values.secret.existingSecret }}
-{{- if and (eq .Values.git.auth "token") $ownSecret (not .Values.secret.gitToken) }}
-{{- fail "git.auth is token: set secret.gitToken or secret.existingSecret" }}
+{{- if and (eq .Values.git.auth "token") $ownSecret }}
+{{- required "git.auth is token: set secret.gitToken or secret.existingSecret" .Values.secret.gitToken | substr 0 0 }}
 {{- end }}
-{{- if and (eq .Values.git.auth "ssh") $ownSecret (not .Values.secret.gitSshPrivateKey) }}
-{{- fail "git.auth is ssh: set secret.gitSshPrivateKey or secret.existingSecret" }}
+{{- if and (eq .Values.git.auth "ssh") $ownSecret }}
+{{- required "git.auth is ssh: set secret.gitSshPrivateKey or secret.existingSecret" .Values.secret.gitSshPrivateKey | substr 0 0 }}
 {{- end }}
-{{- if and .Values.webhook.enabled $ownSecret (not .Values.secret.webhookSecret) }}
-{{- fail "webhook.enabled: set secret.webhookSecret or secret.existingSecret" }}
+{{- if and (eq .Values.git.auth "ssh") (not .Values.git.ssh.insecureAcceptNewHostKeys) }}
+{{- required "git.auth is ssh: set git.knownHosts (ssh-keyscan), or git.ssh.insecureAcceptNewHostKeys=true to trust the host on first use" .Values.git.knownHosts | substr 0 0 }}
+{{- end }}
+{{- if and .Values.webhook.enabled $ownSecret }}
+{{- required "webhook.enabled: set secret.webhookSecret or secret.existingSecret" .Values.secret.webhookSecret | substr 0 0 }}
+{{- end }}
+{{- if and .Values.httpAuth.enabled $ownSecret }}
+{{- required "httpAuth.enabled: set secret.httpToken or secret.existingSecret" .Values.secret.httpToken | substr 0 0 }}
+{{- end }}
+{{- if include "audiencectl.needsAep" . }}
+{{- required "aep.orgId is required (only a dry run with reconcile.refreshInterval 0 needs no AEP access)" .Values.aep.orgId | substr 0 0 }}
+{{- if $ownSecret }}
+{{- required "set secret.aepClientId and secret.aepClientSecret, or secret.existingSecret (only a dry run with reconcile.refreshInterval 0 needs no AEP access)" (and .Values.secret.aepClientId .Values.secret.aepClientSecret) | substr 0 0 }}
+{{- end }}
+{{- end }}
+{{- if eq .Values.state.backend "postgres" }}
+{{- if $ownSecret }}
+{{- required "state.backend is postgres: set secret.stateUrl or secret.existingSecret" .Values.secret.stateUrl | substr 0 0 }}
+{{- end }}
+{{- else if gt (int .Values.replicaCount) 1 }}
+{{- fail "replicaCount > 1 needs state.backend postgres: the file state has one writer" }}
+{{- end }}
 {{- end }}
 {{- end }}

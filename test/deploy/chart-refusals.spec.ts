@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { helmBinaries, template } from './helm.js';
+
+/** A configured, applying controller with its credentials in the chart's Secret. */
+const SETUP = {
+  git: { url: 'https://github.com/acme/audiences.git', auth: 'token' },
+  aep: { orgId: 'ABC123DEF456@AdobeOrg' },
+  secret: { gitToken: 't', aepClientId: 'id', aepClientSecret: 's' },
+};
+type Values = Record<string, unknown>;
+
+function over(base: Values, override: Values): Values {
+  const out: Values = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const prior = out[key];
+    const both = [prior, value].every((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
+    out[key] = both ? over(prior as Values, value as Values) : value;
+  }
+  return out;
+}
+
+/** helm 4 names a failing value `/a/b`, helm 3 `a.b`. */
+function namesValue(stderr: string, dotted: string): boolean {
+  return stderr.includes(`'/${dotted.replaceAll('.', '/')}'`) || stderr.includes(`${dotted}:`);
+}
+
+const SSH_KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n';
+
+/** [what, values over SETUP, the value the schema names]. Each is a defect someone shipped or could. */
+const REFUSED: [string, Values, string][] = [
+  ['no AEP org for an applying controller', { aep: { orgId: '' } }, 'aep.orgId'],
+  ['no AEP client id', { secret: { aepClientId: '' } }, 'secret.aepClientId'],
+  [
+    'no AEP client secret for a dry run that refreshes',
+    { reconcile: { dryRun: true }, secret: { aepClientSecret: '' } },
+    'secret.aepClientSecret',
+  ],
+  ['a duration the app refuses (1.5h)', { git: { interval: '1.5h' } }, 'git.interval'],
+  ['an empty duration', { reconcile: { resyncInterval: '' } }, 'reconcile.resyncInterval'],
+  ['a duration with an unknown unit', { reconcile: { refreshInterval: '1w' } }, 'reconcile.refreshInterval'],
+  [
+    'SSH without known hosts',
+    { git: { url: 'git@github.com:acme/a.git', auth: 'ssh' }, secret: { gitSshPrivateKey: SSH_KEY } },
+    'git.knownHosts',
+  ],
+  [
+    'a token in the git URL',
+    { git: { url: 'https://x-access-token:ghp_abc@github.com/acme/a.git' } },
+    'git.url',
+  ],
+  ['a token as the git URL user', { git: { url: 'https://ghp_abc@github.com/acme/a.git' } }, 'git.url'],
+  ['a password in an ssh URL', { git: { url: 'ssh://git:secret@github.com/acme/a.git' } }, 'git.url'],
+  ['a sandbox ending in "-"', { aep: { sandbox: 'dev-' } }, 'aep.sandbox'],
+  ['a sandbox with "_"', { aep: { sandbox: 'dev_1' } }, 'aep.sandbox'],
+  ['an upper-case sandbox', { aep: { sandbox: 'Prod' } }, 'aep.sandbox'],
+  ['two replicas on the file state', { replicaCount: 2 }, 'replicaCount'],
+  ['postgres without a state URL', { state: { backend: 'postgres' } }, 'secret.stateUrl'],
+  ['a digest in the tag', { image: { tag: `1.0@sha256:${'a'.repeat(64)}` } }, 'image.tag'],
+  ['a malformed digest', { image: { digest: 'sha256:abc' } }, 'image.digest'],
+  ['a transport helper URL', { git: { url: 'ext::sh -c touch% /tmp/x' } }, 'git.url'],
+  ['an http:// URL', { git: { url: 'http://github.com/a/b.git' } }, 'git.url'],
+  ['an option-looking branch', { git: { branch: '--upload-pack=x' } }, 'git.branch'],
+  ['a sub-path leaving the repository', { git: { path: '../etc' } }, 'git.path'],
+  ['a string for a boolean', { reconcile: { dryRun: 'yes' } }, 'reconcile.dryRun'],
+  ['a port out of range', { service: { port: 70000 } }, 'service.port'],
+  ['a bad volume size', { persistence: { size: 'lots' } }, 'persistence.size'],
+  ['an org id without @AdobeOrg', { aep: { orgId: 'ABC123' } }, 'aep.orgId'],
+];
+
+/** Refused by the template helper too, for `--skip-schema-validation`: [what, values over SETUP, message]. */
+const REFUSED_BY_HELPER: [string, Values, string][] = [
+  ['no AEP org', { aep: { orgId: '' } }, 'aep.orgId is required'],
+  [
+    'no AEP credentials',
+    { secret: { aepClientSecret: '' } },
+    'set secret.aepClientId and secret.aepClientSecret',
+  ],
+  [
+    'SSH without known hosts',
+    { git: { url: 'git@github.com:acme/a.git', auth: 'ssh' }, secret: { gitSshPrivateKey: SSH_KEY } },
+    'set git.knownHosts',
+  ],
+  ['two replicas on the file state', { replicaCount: 2 }, 'replicaCount > 1 needs state.backend postgres'],
+  ['postgres without a state URL', { state: { backend: 'postgres' } }, 'set secret.stateUrl'],
+  ['a webhook without its secret', { webhook: { enabled: true } }, 'set secret.webhookSecret'],
+  ['a token on /status without the token', { httpAuth: { enabled: true } }, 'set secret.httpToken'],
+];
+
+const ACCEPTED_DURATIONS = ['90', '500ms', '30s', '10m', '1h30m', '2d', '1d12h', '0'];
+
+describe.each(helmBinaries())('helm $major refuses', (bin) => {
+  it.concurrent('nothing in the base setup used below', async () => {
+    const result = await template(bin, { values: SETUP });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it.concurrent.each(REFUSED)('%s', async (_what, override, value) => {
+    const result = await template(bin, { values: over(SETUP, override) });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("values don't meet the specifications of the schema");
+    expect(namesValue(result.stderr, value), result.stderr).toBe(true);
+  });
+
+  it.concurrent.each(REFUSED_BY_HELPER)('%s, even without the schema', async (_what, override, message) => {
+    const result = await template(bin, { values: over(SETUP, override), args: ['--skip-schema-validation'] });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(message);
+  });
+
+  it.concurrent('no duration the app accepts', async () => {
+    for (const duration of ACCEPTED_DURATIONS) {
+      const values = over(SETUP, {
+        git: { interval: duration },
+        reconcile: { resyncInterval: duration, refreshInterval: duration },
+      });
+      const result = await template(bin, { values });
+      expect(result.stderr, duration).toBe('');
+    }
+  });
+});

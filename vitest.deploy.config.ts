@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The deployment checks (`npm run check:chart`, `npm run check:package`): a real helm
+ * (both majors, fetched once by the global setup) and the packed npm tarball. Kept
+ * out of `npm test`, which runs on two Node versions; CI runs these once.
+ */
+export default defineConfig({
+  test: {
+    include: ['test/deploy/**/*.spec.ts'],
+    globalSetup: ['test/deploy/global-setup.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    pool: 'forks',
+  },
+});
