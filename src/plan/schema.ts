@@ -83,6 +83,34 @@ export const PlanSummary = z.object({
 });
 export type PlanSummary = z.infer<typeof PlanSummary>;
 
+/** The planner's options, as a saved plan records them so `apply plan.json` can plan again. */
+export const SavedPlanOptions = z.object({
+  now: z.number().int(),
+  allowReplace: z.boolean(),
+  allowMassDelete: z.boolean(),
+  allowEmptySource: z.boolean(),
+  maxDeletes: z.number().int().optional(),
+  runBudget: z.object({ perSandboxPerDay: z.number().int(), perAudiencePerDay: z.number().int() }).optional(),
+});
+export type SavedPlanOptions = z.infer<typeof SavedPlanOptions>;
+
+/**
+ * Where a saved plan came from: enough to read the same manifests and plan again, and
+ * digests of the manifests and state it was made from (sha256 of their canonical JSON).
+ */
+export const PlanOrigin = z.object({
+  /** Absolute path of the manifests directory. */
+  dir: z.string(),
+  sandbox: z.string(),
+  include: z.array(z.string()).optional(),
+  exclude: z.array(z.string()).optional(),
+  maxFileBytes: z.number().int().optional(),
+  options: SavedPlanOptions,
+  manifestsDigest: z.string(),
+  stateDigest: z.string(),
+});
+export type PlanOrigin = z.infer<typeof PlanOrigin>;
+
 /** The plan, exactly as `--output json` prints it and `apply plan.json` reads it. */
 export const Plan = z.object({
   formatVersion: z.literal(1),
@@ -92,5 +120,7 @@ export const Plan = z.object({
   steps: z.array(Step),
   held: z.array(HeldAudience),
   diagnostics: z.array(PlanDiagnostic),
+  /** Set by `plan --output json` from a directory: what `apply plan.json` checks before any call. */
+  origin: PlanOrigin.optional(),
 });
 export type Plan = z.infer<typeof Plan>;

@@ -1,4 +1,6 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Plan } from '../../src/plan/schema.js';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { readState } from '../../src/state/read.js';
@@ -119,6 +121,26 @@ describe('apply, end to end through the CLI against the emulator', () => {
         expect(
           (await runCli(['plan', manifests.dir, '--state', state, '--output', 'json', '--out', stale])).code,
         ).toBe(2);
+
+        // Edited after review: refused, nothing sent.
+        const saved = JSON.parse(await readFile(planFile, 'utf8')) as Plan;
+        saved.steps[0]!.create!.description = 'TAMPERED';
+        const tampered = path.join(tmp, 'tampered.json');
+        await writeFile(tampered, JSON.stringify(saved));
+        const refusedEdit = await runCli(['apply', tampered, '--state', state, '--auto-approve'], { env });
+        expect(refusedEdit.code).toBe(1);
+        expect(refusedEdit.stderr).toContain(
+          `the plan no longer matches the manifests and state: step prod/gold:create differs (${tampered} was edited after it was made)`,
+        );
+        expect(refusedEdit.stderr).not.toMatch(/\n\s+at /);
+        // Not a plan at all.
+        const invalid = path.join(tmp, 'invalid.json');
+        await writeFile(invalid, '{"formatVersion": 1, "steps": "none"}');
+        const refusedInvalid = await runCli(['apply', invalid, '--state', state, '--auto-approve'], { env });
+        expect(refusedInvalid.code).toBe(1);
+        expect(refusedInvalid.stderr).toMatch(/invalid\.json is not a plan of this version/);
+        expect(refusedInvalid.stderr).not.toMatch(/\n\s+at /);
+        expect(emulator.control.counters().requests).toBe(0);
 
         const applied = await runCli(['apply', planFile, '--state', state, '--auto-approve'], { env });
         expect(applied.code).toBe(0);

@@ -7,8 +7,10 @@ import { applyOnce, type ApplyInput, type ApplyOutcome } from '../../src/apply/a
 import { systemClock } from '../../src/apply/clock.js';
 import type { PollSchedule, ProgressSink } from '../../src/apply/types.js';
 import { DEMO_CLIENT, type EmulatorOptions } from '../../src/emulator/index.js';
-import type { PlanOptions } from '../../src/plan/plan.js';
-import type { Plan } from '../../src/plan/schema.js';
+import { planOrigin } from '../../src/apply/saved-plan.js';
+import { plan as makePlan, type PlanOptions } from '../../src/plan/plan.js';
+import { renderJson } from '../../src/plan/render/json.js';
+import { Plan } from '../../src/plan/schema.js';
 import type { ManifestInput } from '../../src/manifest/schema.js';
 import { FileStateStore } from '../../src/state/file-store.js';
 import { loadTexts } from './manifests.js';
@@ -37,6 +39,10 @@ export type ExecutorEnv = {
   store(): FileStateStore;
   /** One apply of `manifests` as the CLI does it (lock, resume, plan, execute). */
   apply(manifests: readonly ManifestInput[], call?: ApplyCall): Promise<ApplyOutcome>;
+  /** A plan saved as `plan --output json --out` saves it (with its origin). */
+  savedPlan(manifests: readonly ManifestInput[], options?: Partial<PlanOptions>): Promise<Plan>;
+  /** One apply of a saved plan, as `apply plan.json` does it, with the manifests as they are now. */
+  applySaved(plan: Plan, manifests: readonly ManifestInput[], call?: ApplyCall): Promise<ApplyOutcome>;
   /** The plan `plan` would print now. */
   plan(manifests: readonly ManifestInput[], options?: Partial<PlanOptions>): Promise<Plan>;
 };
@@ -88,10 +94,18 @@ export async function withExecutor<T>(
           { kind: 'manifests', desired: loadManifestObjects(manifests), planOptions: optionsFor(call.plan) },
           call,
         ),
-      plan: async (manifests, extra) => {
-        const { plan } = await import('../../src/plan/plan.js');
-        return plan(loadManifestObjects(manifests), await store().readAll(), optionsFor(extra));
+      savedPlan: async (manifests, extra) => {
+        const desired = loadManifestObjects(manifests);
+        const recorded = await store().readAll();
+        const options = optionsFor(extra);
+        const saved = makePlan(desired, recorded, options);
+        saved.origin = planOrigin({ dir: stateDir, sandbox: 'prod' }, desired, recorded, options);
+        return Plan.parse(JSON.parse(renderJson(saved)));
       },
+      applySaved: (plan, manifests, call = {}) =>
+        run({ kind: 'saved', plan, source: 'plan.json', desired: loadManifestObjects(manifests) }, call),
+      plan: async (manifests, extra) =>
+        makePlan(loadManifestObjects(manifests), await store().readAll(), optionsFor(extra)),
     };
     try {
       return await fn(env);

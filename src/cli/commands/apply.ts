@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import { applyOnce, type ApplyInput } from '../../apply/apply-flow.js';
+import { originOf } from '../../apply/saved-plan.js';
 import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL, systemClock } from '../../apply/clock.js';
 import { plainProgress, ttyProgress } from '../../apply/progress.js';
 import type { ApplyReport, PollSchedule } from '../../apply/types.js';
@@ -33,6 +34,26 @@ async function readSavedPlan(file: string): Promise<Plan> {
   if (!parsed.success)
     throw new UsageError('PLAN_INVALID', `${file} is not a plan of this version (formatVersion 1)`);
   return parsed.data;
+}
+
+/** A saved plan, and the manifests read again from where it was made (checked under the lock). */
+async function savedPlanInput(file: string): Promise<ApplyInput> {
+  const plan = await readSavedPlan(file);
+  const origin = originOf(plan, file);
+  const flags: SourceFlags = {
+    sandbox: origin.sandbox,
+    ...(origin.include ? { include: origin.include } : {}),
+    ...(origin.exclude ? { exclude: origin.exclude } : {}),
+    ...(origin.maxFileBytes ? { maxFileBytes: origin.maxFileBytes } : {}),
+  };
+  const desired = await loadDesired(origin.dir, flags).catch((cause: unknown) => {
+    throw new UsageError(
+      'PLAN_SOURCE_GONE',
+      `${file} was made from the manifests in ${origin.dir}, which cannot be read here: ${(cause as Error).message}`,
+      { cause },
+    );
+  });
+  return { kind: 'saved', plan, source: file, desired };
 }
 
 async function confirm(count: number): Promise<boolean> {
@@ -111,7 +132,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
   addPlanOptions(addSourceOptions(command)).action(async (target: string, flags: Flags) => {
     const isPlanFile = target.endsWith('.json') && (await stat(target).catch(() => undefined))?.isFile();
     const input: ApplyInput = isPlanFile
-      ? { kind: 'saved', plan: await readSavedPlan(target), source: target }
+      ? await savedPlanInput(target)
       : {
           kind: 'manifests',
           desired: await loadDesired(target, flags),

@@ -1,5 +1,7 @@
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Command, Option } from 'commander';
+import { planOrigin } from '../../apply/saved-plan.js';
 import { assumedStateFrom } from '../../plan/assumed-state.js';
 import { plan } from '../../plan/plan.js';
 import { renderJson } from '../../plan/render/json.js';
@@ -57,7 +59,23 @@ export function planCommand(setExit: (code: number) => void): Command {
       flags.base === undefined
         ? await readState(flags.state)
         : assumedStateFrom(await loadDesired(dir, flags, flags.base), new Date(now * 1000).toISOString());
-    const result = plan(desired, recorded, planOptionsFrom(flags, now));
+    const options = planOptionsFrom(flags, now);
+    const result = plan(desired, recorded, options);
+    // A JSON plan of a directory records what it was made from, so `apply plan.json` can check it.
+    if (flags.output === 'json' && flags.base === undefined) {
+      result.origin = planOrigin(
+        {
+          dir: path.resolve(dir),
+          sandbox: flags.sandbox,
+          ...(flags.include ? { include: flags.include } : {}),
+          ...(flags.exclude ? { exclude: flags.exclude } : {}),
+          ...(flags.maxFileBytes ? { maxFileBytes: flags.maxFileBytes } : {}),
+        },
+        desired,
+        recorded,
+        options,
+      );
+    }
     if (flags.out) {
       await writeFile(flags.out, renderPlan(result, flags.output, false));
       process.stderr.write(`${summaryLine(result)} Written to ${flags.out}.\n`);

@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { AudiencectlError } from '../errors.js';
+import type { LoadResult } from '../manifest/load.js';
+import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
+import { Plan, type PlanOrigin, type SavedPlanOptions } from '../plan/schema.js';
+import type { RecordedState } from '../state/schema.js';
+
+export class StalePlanError extends AudiencectlError {
+  override readonly name = 'StalePlanError';
+}
+
+/** JSON with object keys sorted and undefined dropped: equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
+    const entries = Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+    return Object.fromEntries(entries);
+  });
+}
+
+export function digest(value: unknown): string {
+  return `sha256:${createHash('sha256').update(canonicalJson(value)).digest('hex')}`;
+}
+
+/**
+ * The records as a digest sees them, in a fixed order whatever the store's listing order.
+ * Lineage and serial are checked on their own (a first lock may write them).
+ */
+export function stateDigest(recorded: RecordedState): string {
+  const audiences = [...recorded.audiences].sort((a, b) =>
+    `${a.sandbox}/${a.key}` < `${b.sandbox}/${b.key}` ? -1 : 1,
+  );
+  return digest(audiences);
+}
+
+export function manifestsDigest(desired: LoadResult): string {
+  return digest(desired);
+}
+
+export function savedOptions(options: PlanOptions): SavedPlanOptions {
+  return {
+    now: options.now,
+    allowReplace: options.allowReplace,
+    allowMassDelete: options.allowMassDelete,
+    allowEmptySource: options.allowEmptySource,
+    ...(options.maxDeletes === undefined ? {} : { maxDeletes: options.maxDeletes }),
+    ...(options.runBudget ? { runBudget: options.runBudget } : {}),
+  };
+}
+
+export function planOptionsOf(saved: SavedPlanOptions): PlanOptions {
+  return {
+    now: saved.now,
+    allowReplace: saved.allowReplace,
+    allowMassDelete: saved.allowMassDelete,
+    allowEmptySource: saved.allowEmptySource,
+    ...(saved.maxDeletes === undefined ? {} : { maxDeletes: saved.maxDeletes }),
+    ...(saved.runBudget ? { runBudget: saved.runBudget } : {}),
+  };
+}
+
+/** What a saved plan records of where it came from; `source` says how to read the manifests again. */
+export function planOrigin(
+  source: Omit<PlanOrigin, 'options' | 'manifestsDigest' | 'stateDigest'>,
+  desired: LoadResult,
+  recorded: RecordedState,
+  options: PlanOptions,
+): PlanOrigin {
+  return {
+    ...source,
+    options: savedOptions(options),
+    manifestsDigest: manifestsDigest(desired),
+    stateDigest: stateDigest(recorded),
+  };
+}
+
+/** Where a saved plan says it was made; a plan that does not say cannot be checked, so is refused. */
+export function originOf(saved: Plan, source: string): PlanOrigin {
+  if (saved.origin) return saved.origin;
+  throw new StalePlanError(
+    'PLAN_NO_ORIGIN',
+    `${source} does not record the manifests it was made from (a pull-request plan, or one from an older version); run plan --output json --out again`,
+  );
+}
+
+/** The steps and held audiences as they compare: through the saved format, canonically. */
+function comparable(plan: Plan): string[] {
+  const parsed = Plan.parse(JSON.parse(JSON.stringify(plan)));
+  return [...parsed.steps.map((step) => canonicalJson(step)), canonicalJson(parsed.held)];
+}
+
+function firstDifference(saved: Plan, fresh: Plan): string {
+  const a = comparable(saved);
+  const b = comparable(fresh);
+  const stepIds = (plan: Plan) => plan.steps.map((s) => s.id);
+  if (a.length !== b.length) {
+    const only = [
+      ...stepIds(saved).filter((id) => !stepIds(fresh).includes(id)),
+      ...stepIds(fresh).filter((id) => !stepIds(saved).includes(id)),
+    ];
+    return only.length > 0 ? `step ${only[0]}` : 'the held audiences';
+  }
+  const index = a.findIndex((text, i) => text !== b[i]);
+  if (index < 0) return '';
+  return index < saved.steps.length ? `step ${saved.steps[index]!.id}` : 'the held audiences';
+}
+
+/**
+ * A saved plan applies only if planning again, from the manifests and the state as they
+ * are now, gives exactly the same steps and bodies; and only to the state it was made
+ * against, as Terraform's does. Makes no call: it runs before anything touches AEP.
+ */
+export function checkSavedPlan(
+  saved: Plan,
+  source: string,
+  desired: LoadResult,
+  recorded: RecordedState,
+): void {
+  const origin = originOf(saved, source);
+  const lineage = recorded.meta?.lineage;
+  const serial = recorded.meta?.serial ?? 0;
+  if (saved.state.lineage !== undefined && lineage !== undefined && saved.state.lineage !== lineage) {
+    throw new StalePlanError(
+      'PLAN_OTHER_STATE',
+      `${source} was made for another state (lineage ${saved.state.lineage}, this state is ${lineage}); plan again against this state`,
+    );
+  }
+  if (saved.state.serial !== serial) {
+    throw new StalePlanError(
+      'PLAN_STALE',
+      `${source} is stale: the state changed since it was made (serial ${saved.state.serial}, now ${serial}); run plan again`,
+    );
+  }
+  if (stateDigest(recorded) !== origin.stateDigest) {
+    throw new StalePlanError(
+      'PLAN_STATE_CHANGED',
+      `the plan no longer matches the state: ${source} was made from other records (the state was edited since); run plan again`,
+    );
+  }
+  const fresh = makePlan(desired, recorded, planOptionsOf(origin.options));
+  const difference = firstDifference(saved, fresh);
+  if (difference === '') return;
+  const why =
+    manifestsDigest(desired) === origin.manifestsDigest
+      ? `${source} was edited after it was made`
+      : `the manifests in ${origin.dir} changed since it was made`;
+  throw new StalePlanError(
+    'PLAN_MISMATCH',
+    `the plan no longer matches the manifests and state: ${difference} differs (${why}); run plan again`,
+  );
+}

@@ -1,0 +1,128 @@
+import { rm } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { manifestObject } from '../helpers/manifests.js';
+
+const quiet = (name: string, spec: Record<string, unknown> = {}) =>
+  manifestObject(name, { ingestion: { onCreate: false }, spec });
+
+function audienceNames(env: ExecutorEnv): string[] {
+  return env.emulator.control
+    .listAudiences(DEMO_CLIENT.orgId, 'prod')
+    .map((a) => a.audienceName)
+    .sort();
+}
+
+/** Leaves an interrupted DELETE in the state, as a process killed during the call would. */
+async function leaveDeleteIntent(env: ExecutorEnv, key: string): Promise<void> {
+  const store = env.store();
+  await store.lock();
+  try {
+    await store.beginIntent((await store.get('prod', key))!, 'delete');
+  } finally {
+    await store.unlock();
+  }
+}
+
+describe('apply plan.json: exactly what was reviewed, or nothing', () => {
+  it('applies a saved plan that still matches, and planning again is empty', async () => {
+    await withExecutor(undefined, async (env) => {
+      const manifests = [quiet('gold'), quiet('silver')];
+      const saved = await env.savedPlan(manifests);
+      expect(saved.origin?.manifestsDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      const outcome = await env.applySaved(saved, manifests);
+      expect(outcome.report?.counts.applied).toBe(2);
+      expect(audienceNames(env)).toEqual(['Audience gold', 'Audience silver']);
+      expect((await env.plan(manifests)).steps).toEqual([]);
+    });
+  });
+
+  it('refuses a create body edited in the plan file, calling nothing', async () => {
+    await withExecutor(undefined, async (env) => {
+      const manifests = [quiet('gold')];
+      const saved = await env.savedPlan(manifests);
+      saved.steps[0]!.create!.description = 'TAMPERED';
+      await expect(env.applySaved(saved, manifests)).rejects.toThrow(
+        'the plan no longer matches the manifests and state: step prod/gold:create differs (plan.json was edited after it was made); run plan again',
+      );
+      expect(env.emulator.control.counters().requests).toBe(0);
+    });
+  });
+
+  it('refuses a PATCH body edited in the plan file; the audience keeps its values', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('gold')]);
+      const edited = [quiet('gold', { description: 'Reviewed' })];
+      const saved = await env.savedPlan(edited);
+      expect(saved.steps[0]!.patch).toEqual({ description: 'Reviewed' });
+      saved.steps[0]!.patch = { description: 'TAMPERED', ttlInDays: 1 };
+      env.emulator.control.resetCounters();
+      await expect(env.applySaved(saved, edited)).rejects.toThrow(/step prod\/gold:update differs/);
+      expect(env.emulator.control.counters().requests).toBe(0);
+      const remote = env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')[0]!;
+      expect(remote.description).toBe('About gold');
+      expect(remote.ttlInDays).toBe(30);
+    });
+  });
+
+  it('refuses once the manifests changed in a way that changes the plan', async () => {
+    await withExecutor(undefined, async (env) => {
+      const saved = await env.savedPlan([quiet('gold')]);
+      await expect(env.applySaved(saved, [quiet('gold'), quiet('silver')])).rejects.toThrow(
+        /step prod\/silver:create differs \(the manifests in .* changed since it was made\)/,
+      );
+      await expect(env.applySaved(saved, [quiet('gold', { description: 'other' })])).rejects.toThrow(
+        /step prod\/gold:create differs/,
+      );
+      expect(audienceNames(env)).toEqual([]);
+    });
+  });
+
+  it('refuses a plan made for another state (lineage), and one whose state moved (serial)', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('gold')]);
+      const saved = await env.savedPlan([quiet('gold'), quiet('silver')]);
+
+      await env.apply([quiet('gold', { description: 'moved on' })]);
+      await expect(env.applySaved(saved, [quiet('gold'), quiet('silver')])).rejects.toThrow(
+        /plan\.json is stale: the state changed since it was made \(serial \d+, now \d+\)/,
+      );
+
+      // A new store (another lineage) holding the same audiences.
+      await rm(env.stateDir, { recursive: true, force: true });
+      env.emulator.control.reset();
+      await env.apply([quiet('gold')]);
+      env.emulator.control.resetCounters();
+      await expect(env.applySaved(saved, [quiet('gold'), quiet('silver')])).rejects.toThrow(
+        /plan\.json was made for another state \(lineage [\w-]+, this state is [\w-]+\)/,
+      );
+      expect(env.emulator.control.counters().requests).toBe(0);
+      expect(audienceNames(env)).toEqual(['Audience gold']);
+    });
+  });
+
+  it('refuses a stale plan before resuming interrupted work: no call reaches AEP', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('gold'), quiet('silver')]);
+      // silver's manifest is removed, and an apply was killed while its DELETE was in flight.
+      await leaveDeleteIntent(env, 'silver');
+      const saved = await env.savedPlan([quiet('gold')]);
+      expect(saved.steps.map((s) => s.id)).toEqual(['prod/silver:delete']);
+      env.emulator.control.resetCounters();
+
+      await expect(env.applySaved(saved, [quiet('gold', { description: 'edited' })])).rejects.toThrow(
+        /the plan no longer matches/,
+      );
+      expect(env.emulator.control.counters().requests).toBe(0);
+      expect(audienceNames(env)).toEqual(['Audience gold', 'Audience silver']);
+      expect((await env.store().get('prod', 'silver'))?.intent?.kind).toBe('delete');
+
+      // The same plan, still matching: the interrupted delete is finished, nothing is left to do.
+      const outcome = await env.applySaved(saved, [quiet('gold')]);
+      expect(outcome.report?.resumed.join('\n')).toMatch(/finished an interrupted delete/);
+      expect(audienceNames(env)).toEqual(['Audience gold']);
+      expect(await env.store().get('prod', 'silver')).toBeUndefined();
+    });
+  });
+});
