@@ -22,6 +22,8 @@ const HANDLERS: Record<Step['kind'], (step: Step, deps: ExecutorDeps) => Promise
   run: runStep,
   delete: deleteStep,
   forget: forgetStep,
+  // Always blocked by the planner: an audience cannot move between sandboxes.
+  move: (step) => Promise.resolve(result(step, 'blocked', step.blocked ?? 'a move is never applied')),
 };
 
 /** Steps of one audience, in plan order: a step whose dependency did not succeed is skipped. */

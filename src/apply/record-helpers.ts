@@ -13,6 +13,12 @@ export function appliedFrom(target: AppliedTarget, at: string): AppliedSpec {
   };
 }
 
+/** The manifest file a step comes from (`source` is `file:line`), to record with the audience. */
+export function manifestFileOf(step: Pick<Step, 'source'>): { manifestFile?: string } {
+  const file = step.source?.replace(/:\d+$/, '');
+  return file ? { manifestFile: file } : {};
+}
+
 export async function currentRecord(store: StateStore, step: Step): Promise<AudienceRecord> {
   return (
     (await store.get(step.sandbox, step.key)) ??

@@ -17,6 +17,7 @@ export function assumedStateFrom(base: LoadResult, appliedAt: string): RecordedS
       key: m.key,
       audienceId: `(base) ${m.key}`,
       deletionPolicy: m.manifest.metadata.deletionPolicy,
+      manifestFile: m.file,
       applied: {
         spec,
         hash: specHash(spec),

@@ -3,8 +3,9 @@ import { recordId, type AudienceRecord, type RecordedState } from '../state/sche
 import { diffSpecs, fullPatchBody, patchBody } from './diff.js';
 import { guardDeletions, type DeletionGuardOptions } from './guards.js';
 import { compareText, normaliseSpec, specHash } from './normalise.js';
+import { leftoverRecords, type PlanScope } from './removals.js';
 import { applyRunBudget, DEFAULT_RUN_BUDGET, dueRun, onCreateRun, type RunBudget } from './runs.js';
-import type { AppliedTarget, HeldAudience, Plan, PlanSummary, RunRequest, Step } from './schema.js';
+import type { AppliedTarget, Plan, PlanSummary, RunRequest, Step } from './schema.js';
 
 export type PlanOptions = DeletionGuardOptions & {
   /** Epoch seconds; the planner reads no clock. */
@@ -12,9 +13,11 @@ export type PlanOptions = DeletionGuardOptions & {
   /** Let every audience be replaced, as if each had `metadata.allowReplace`. */
   allowReplace: boolean;
   runBudget?: RunBudget;
+  /** Set with --include/--exclude: only records whose manifest file they read may be removed. */
+  scope?: PlanScope | undefined;
 };
 
-const KIND_ORDER = { create: 0, replace: 1, update: 2, run: 3, delete: 4, forget: 4 } as const;
+const KIND_ORDER = { create: 0, replace: 1, update: 2, run: 3, delete: 4, forget: 4, move: 5 } as const;
 
 function targetOf(desired: DesiredManifest): AppliedTarget {
   const spec = normaliseSpec(desired.manifest.spec);
@@ -122,6 +125,15 @@ function stepsForDesired(
         forcesReplacement: false,
       });
     }
+    // Kept current so that --include/--exclude know which file the audience comes from.
+    if (record.manifestFile !== undefined && record.manifestFile !== desired.file) {
+      changes.push({
+        path: 'manifest file',
+        before: record.manifestFile,
+        after: desired.file,
+        forcesReplacement: false,
+      });
+    }
     if (changes.length > 0) {
       steps.push({
         ...stepFor(desired, 'update', `${changes.map((c) => c.path).join(', ')} changed`),
@@ -147,10 +159,13 @@ export function summarise(steps: readonly Step[]): PlanSummary {
     delete: 0,
     forget: 0,
     run: 0,
+    move: 0,
     blocked: 0,
     deferred: 0,
   };
   for (const step of steps) {
+    // A move is always blocked; it is counted both as a move and as blocked.
+    if (step.kind === 'move') summary.move += 1;
     if (step.blocked) summary.blocked += 1;
     else if (step.deferred) summary.deferred += 1;
     else summary[step.kind] += 1;
@@ -165,55 +180,31 @@ export function summarise(steps: readonly Step[]): PlanSummary {
  */
 export function plan(desired: LoadResult, recorded: RecordedState, options: PlanOptions): Plan {
   const records = new Map(recorded.audiences.map((r) => [recordId(r.sandbox, r.key), r]));
-  const desiredIds = new Set(desired.manifests.map((m) => recordId(m.sandbox, m.key)));
-  const heldFiles = new Map(desired.held.map((h) => [recordId(h.sandbox, h.key), h.file]));
+  const leftovers = leftoverRecords(desired, records, options.scope);
 
   const steps: Step[] = [];
   for (const manifest of desired.manifests) {
-    steps.push(...stepsForDesired(manifest, records.get(recordId(manifest.sandbox, manifest.key)), options));
+    const id = recordId(manifest.sandbox, manifest.key);
+    // Its record is in another sandbox: the blocked move stands for it, never a create.
+    if (leftovers.moveTargets.has(id)) continue;
+    steps.push(...stepsForDesired(manifest, records.get(id), options));
   }
 
-  const held: HeldAudience[] = [];
-  const removals: Step[] = [];
-  for (const [id, record] of records) {
-    if (desiredIds.has(id)) continue;
-    const file = heldFiles.get(id);
-    if (file !== undefined) {
-      held.push({
-        sandbox: record.sandbox,
-        key: record.key,
-        reason: `${file} has errors; the audience is left as it is`,
-      });
-    } else if (desired.holdAllDeletions) {
-      held.push({
-        sandbox: record.sandbox,
-        key: record.key,
-        reason: 'not found, but some file could not be read; deletions are held until it is fixed',
-      });
-    } else if (record.deletionPolicy === 'Orphan') {
-      removals.push(
-        stepFor(record, 'forget', 'manifest removed; deletionPolicy Orphan keeps the remote audience'),
-      );
-    } else {
-      removals.push({
-        ...stepFor(record, 'delete', 'manifest removed'),
-        ...(record.audienceId ? { audienceId: record.audienceId } : {}),
-      });
-    }
-  }
+  const { removals, moves, held, outside } = leftovers;
   guardDeletions(
     removals,
     {
       desiredCount: desired.manifests.length,
       failedFiles: desired.failedFiles.length,
-      managed: records.size,
+      // Records out of scope are not this plan's to remove.
+      managed: records.size - outside,
     },
     options,
   );
 
   const byAudience = (a: Step, b: Step): number =>
     compareText(a.sandbox, b.sandbox) || compareText(a.key, b.key) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
-  const ordered = [...steps.sort(byAudience), ...removals.sort(byAudience)];
+  const ordered = [...steps.sort(byAudience), ...[...moves, ...removals].sort(byAudience)];
   applyRunBudget(ordered, records, options.runBudget ?? DEFAULT_RUN_BUDGET, options.now);
   held.sort((a, b) => compareText(a.sandbox, b.sandbox) || compareText(a.key, b.key));
 
@@ -226,6 +217,9 @@ export function plan(desired: LoadResult, recorded: RecordedState, options: Plan
     summary: summarise(ordered),
     steps: ordered,
     held,
+    ...(options.scope
+      ? { scope: { include: [...options.scope.include], exclude: [...options.scope.exclude], outside } }
+      : {}),
     diagnostics: desired.diagnostics,
   };
 }

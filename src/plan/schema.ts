@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { NormalSpec } from '../manifest/normal-spec.js';
 import { AudienceSpec } from '../manifest/schema.js';
 
-export const StepKind = z.enum(['create', 'update', 'replace', 'delete', 'forget', 'run']);
+/**
+ * `move`: the key's record is in one sandbox while its manifest now resolves to
+ * another. Audiences cannot move between sandboxes, so a move is always blocked.
+ */
+export const StepKind = z.enum(['create', 'update', 'replace', 'delete', 'forget', 'run', 'move']);
 export type StepKind = z.infer<typeof StepKind>;
 
 /** One property that differs between what was applied and what the manifest says. */
@@ -62,6 +66,14 @@ export type Step = z.infer<typeof Step>;
 export const HeldAudience = z.object({ sandbox: z.string(), key: z.string(), reason: z.string() });
 export type HeldAudience = z.infer<typeof HeldAudience>;
 
+export const PlanScopeReport = z.object({
+  include: z.array(z.string()),
+  exclude: z.array(z.string()),
+  /** Recorded audiences whose manifest file is outside the filters (or unknown). */
+  outside: z.number().int(),
+});
+export type PlanScopeReport = z.infer<typeof PlanScopeReport>;
+
 export const PlanDiagnostic = z.object({
   severity: z.enum(['error', 'warning']),
   file: z.string(),
@@ -78,6 +90,8 @@ export const PlanSummary = z.object({
   delete: z.number(),
   forget: z.number(),
   run: z.number(),
+  /** Always blocked, so always 0; present because every kind has a count. */
+  move: z.number().default(0),
   blocked: z.number(),
   deferred: z.number(),
 });
@@ -119,6 +133,8 @@ export const Plan = z.object({
   summary: PlanSummary,
   steps: z.array(Step),
   held: z.array(HeldAudience),
+  /** Only with --include/--exclude: recorded audiences outside them, left alone. */
+  scope: PlanScopeReport.optional(),
   diagnostics: z.array(PlanDiagnostic),
   /** Set by `plan --output json` from a directory: what `apply plan.json` checks before any call. */
   origin: PlanOrigin.optional(),

@@ -11,6 +11,7 @@ export type RecordChanges = {
   operationId?: string;
   audienceId?: string;
   deletionPolicy?: AudienceRecord['deletionPolicy'];
+  manifestFile?: string;
   applied?: AppliedSpec;
   observed?: Observed;
   /** Added as the newest run, or replaces the run with the same runId (a poll's update). */

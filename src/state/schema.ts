@@ -49,6 +49,12 @@ export const AudienceRecord = z.object({
   operationId: z.string().optional(),
   audienceId: z.string().optional(),
   deletionPolicy: z.enum(['Delete', 'Orphan']).default('Delete'),
+  /**
+   * The manifest file (relative to the source root) of the last create, update or run:
+   * a plan with --include/--exclude may remove only records whose file they read.
+   * Absent in records written before it existed.
+   */
+  manifestFile: z.string().optional(),
   /** What audiencectl last applied (the create body or the spec after a PATCH). */
   applied: AppliedSpec.optional(),
   /** What the service last returned about the audience (operation lookup or PATCH). */

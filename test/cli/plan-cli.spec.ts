@@ -111,6 +111,7 @@ describe('audiencectl plan', () => {
         delete: 0,
         forget: 0,
         run: 1,
+        move: 0,
         blocked: 0,
         deferred: 0,
       });

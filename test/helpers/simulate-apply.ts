@@ -5,6 +5,12 @@ import type { AudienceRecord, RecordedState } from '../../src/state/schema.js';
  * What a fully successful apply does to the state, without any API: the planner's
  * property tests use it to check that planning again after applying gives nothing.
  */
+/** As the executor records it: the file of the step's `file:line` source. */
+function fileOf(step: Plan['steps'][number]): { manifestFile?: string } {
+  const file = step.source?.replace(/:\d+$/, '');
+  return file ? { manifestFile: file } : {};
+}
+
 export function simulateApply(plan: Plan, state: RecordedState, now: number): RecordedState {
   const records = new Map(state.audiences.map((r) => [`${r.sandbox}/${r.key}`, structuredClone(r)]));
   let counter = 0;
@@ -25,6 +31,7 @@ export function simulateApply(plan: Plan, state: RecordedState, now: number): Re
           key: step.key,
           audienceId: fresh ? `aud-${(counter += 1)}` : previous!.audienceId!,
           deletionPolicy: target.deletionPolicy,
+          ...fileOf(step),
           applied: {
             spec: target.spec,
             hash: target.hash,
@@ -38,6 +45,7 @@ export function simulateApply(plan: Plan, state: RecordedState, now: number): Re
       }
       case 'run': {
         const record = records.get(id)!;
+        Object.assign(record, fileOf(step));
         const reason = step.run!.reason;
         record.runs.unshift({
           runId: `run-${(counter += 1)}`,
@@ -54,6 +62,8 @@ export function simulateApply(plan: Plan, state: RecordedState, now: number): Re
       case 'delete':
       case 'forget':
         records.delete(id);
+        break;
+      case 'move':
         break;
     }
   }

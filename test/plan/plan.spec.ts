@@ -5,8 +5,13 @@ import { loadTexts, manifestYaml } from '../helpers/manifests.js';
 import { appliedState, EMPTY, kinds, NOW, options } from '../helpers/planning.js';
 import { simulateApply } from '../helpers/simulate-apply.js';
 
+/** The files the desired sources below use: a record remembers its manifest's file. */
+const FILES: Record<string, string> = { gold: 'g.yaml', silver: 's.yaml' };
+
 function stateWith(...names: string[]): RecordedState {
-  return appliedState(loadTexts(Object.fromEntries(names.map((n) => [`${n}.yaml`, manifestYaml(n)]))));
+  return appliedState(
+    loadTexts(Object.fromEntries(names.map((n) => [FILES[n] ?? `${n}.yaml`, manifestYaml(n)]))),
+  );
 }
 
 describe('plan: create', () => {

@@ -84,7 +84,9 @@ describe('planner properties', () => {
         const start = simulateApply(plan(load(before), EMPTY, permissive), EMPTY, NOW);
         const first = plan(load(after), start, permissive);
         const applied = simulateApply(first, start, NOW + 1);
-        expect(plan(load(after), applied, { ...permissive, now: NOW + 1 }).steps).toEqual([]);
+        // A key whose sandbox changed is a move: blocked until a person decides, so it stays.
+        const moves = first.steps.filter((s) => s.kind === 'move');
+        expect(plan(load(after), applied, { ...permissive, now: NOW + 1 }).steps).toEqual(moves);
       }),
       { numRuns: 150 },
     );
@@ -93,7 +95,12 @@ describe('planner properties', () => {
   it('a plan does not depend on file or document order', () => {
     fc.assert(
       fc.property(sourceArb, sourceArb, fc.integer(), (before, after, seed) => {
-        const state = simulateApply(plan(load(before), EMPTY, permissive), EMPTY, NOW);
+        const applied = simulateApply(plan(load(before), EMPTY, permissive), EMPTY, NOW);
+        // Records without a manifest file, as written before it was recorded: one file or many is the same.
+        const state = {
+          ...applied,
+          audiences: applied.audiences.map(({ manifestFile: _file, ...record }) => record),
+        };
         const files = after.map((m) => ({ path: `${m.metadata.name}.yaml`, text: stringify(m) }));
         const shuffled = fc.sample(
           fc.shuffledSubarray(files, { minLength: files.length, maxLength: files.length }),

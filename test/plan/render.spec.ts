@@ -63,6 +63,7 @@ describe('JSON renderer', () => {
       delete: 1,
       forget: 0,
       run: 1,
+      move: 0,
       blocked: 1,
       deferred: 0,
     });
@@ -92,7 +93,7 @@ describe('Markdown renderer', () => {
     const md = renderMarkdown(plan(loadTexts(files), EMPTY, options()));
     expect(md.length).toBeLessThanOrEqual(MARKDOWN_LIMIT);
     expect(md).toMatch(/_\d+ more audience\(s\) folded to stay under GitHub's comment limit/);
-    expect(md).toContain('| 3000 | 0 | 0 | 0 | 0 | 100 | 0 | 2900 |');
+    expect(md).toContain('| 3000 | 0 | 0 | 0 | 0 | 100 | 0 | 0 | 2900 |');
   });
 });
 

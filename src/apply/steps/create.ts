@@ -3,7 +3,7 @@ import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord } from '../../state/schema.js';
 import { aepFailure, isDuplicate } from '../aep-failure.js';
 import { pollUntil } from '../poll.js';
-import { appliedFrom, currentRecord, importHint, result } from '../record-helpers.js';
+import { appliedFrom, currentRecord, importHint, manifestFileOf, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 
 const POST_ATTEMPTS = 3;
@@ -29,6 +29,7 @@ async function postCreate(
         changes: {
           operationId: response.operationId,
           deletionPolicy: step.target!.deletionPolicy,
+          ...manifestFileOf(step),
           observed: { source: 'operation', at, body: response.operationDetails ?? {} },
         },
       });
@@ -112,6 +113,7 @@ async function awaitOperation(step: Step, record: AudienceRecord, deps: Executor
     ...latest,
     audienceId: op.audienceId,
     deletionPolicy: step.target!.deletionPolicy,
+    ...manifestFileOf(step),
     applied: appliedFrom(step.target!, at),
     observed: { source: 'operation', at, body: op },
   });

@@ -5,7 +5,7 @@ import type { AudienceRecord, RunRecord } from '../../state/schema.js';
 import { runRecord } from '../adopt-run.js';
 import { aepFailure } from '../aep-failure.js';
 import { pollUntil } from '../poll.js';
-import { clearIntent, currentRecord, result } from '../record-helpers.js';
+import { clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
 import { settleRunIntent } from '../run-intent.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 
@@ -135,7 +135,7 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
       : undefined;
   await store.resolveIntent(pending, {
     kind: 'update',
-    changes: { run, ...(honoured ? { applied: honoured } : {}) },
+    changes: { run, ...manifestFileOf(step), ...(honoured ? { applied: honoured } : {}) },
   });
   progressNote(deps, step, run);
   return runOutcome(step, audienceId, await followRun(step, audienceId, run, deps));

@@ -1,6 +1,6 @@
 import type { Step } from '../../plan/schema.js';
 import { aepFailure } from '../aep-failure.js';
-import { appliedFrom, clearIntent, currentRecord, result } from '../record-helpers.js';
+import { appliedFrom, clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 
 /** PATCH only what changed; a state-only change (deletionPolicy) makes no call. */
@@ -10,7 +10,12 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
   const at = () => new Date(clock.now()).toISOString();
   const target = step.target!;
   if (!step.patch || Object.keys(step.patch).length === 0) {
-    await store.put({ ...record, deletionPolicy: target.deletionPolicy, applied: appliedFrom(target, at()) });
+    await store.put({
+      ...record,
+      deletionPolicy: target.deletionPolicy,
+      ...manifestFileOf(step),
+      applied: appliedFrom(target, at()),
+    });
     return result(
       step,
       'applied',
@@ -26,6 +31,7 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
       kind: 'update',
       changes: {
         deletionPolicy: target.deletionPolicy,
+        ...manifestFileOf(step),
         applied: appliedFrom(target, at()),
         observed: { source: 'patch', at: at(), body: view },
       },

@@ -8,6 +8,7 @@ export const SYMBOLS: Record<Step['kind'], string> = {
   delete: '-',
   forget: '-',
   run: '>',
+  move: '!',
 };
 
 export function formatValue(value: unknown): string {
@@ -60,8 +61,22 @@ export function summaryLine(plan: Plan): string {
   const s = plan.summary;
   return (
     `Plan: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete, ` +
-    `${s.forget} to forget, ${s.run} run(s) to start; ${s.blocked} blocked, ${s.deferred} deferred.`
+    `${s.forget} to forget, ${s.run} run(s) to start` +
+    `${s.move > 0 ? `, ${s.move} to move (never applied)` : ''}; ${s.blocked} blocked, ${s.deferred} deferred.`
   );
+}
+
+/** What a filtered plan leaves out, or undefined when it covers every record. */
+export function scopeNote(plan: Plan, code: (text: string) => string = (text) => text): string | undefined {
+  const scope = plan.scope;
+  if (!scope) return undefined;
+  const filters = code(
+    [
+      ...scope.include.map((glob) => `--include ${glob}`),
+      ...scope.exclude.map((glob) => `--exclude ${glob}`),
+    ].join(' '),
+  );
+  return `Out of scope: ${scope.outside} recorded audience(s) whose manifest file is outside ${filters} (or not recorded); left alone, never deleted.`;
 }
 
 export function isEmptyPlan(plan: Plan): boolean {

@@ -1,6 +1,6 @@
 import { formatDiagnostic } from '../../manifest/diagnostics.js';
 import type { Plan, Step } from '../schema.js';
-import { isEmptyPlan, stepDetails, SYMBOLS } from './describe.js';
+import { isEmptyPlan, scopeNote, stepDetails, SYMBOLS } from './describe.js';
 
 /** GitHub refuses comments over 65,536 characters; keep a margin. */
 export const MARKDOWN_LIMIT = 65_000;
@@ -40,11 +40,13 @@ export function renderMarkdown(plan: Plan): string {
   const head: string[] = ['### audiencectl plan', ''];
   if (isEmptyPlan(plan)) head.push('**No changes.** The audiences match the manifests.', '');
   head.push(
-    '| create | update | replace | delete | forget | run | blocked | deferred |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|',
-    `| ${s.create} | ${s.update} | ${s.replace} | ${s.delete} | ${s.forget} | ${s.run} | ${s.blocked} | ${s.deferred} |`,
+    '| create | update | replace | delete | forget | run | move | blocked | deferred |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${s.create} | ${s.update} | ${s.replace} | ${s.delete} | ${s.forget} | ${s.run} | ${s.move} | ${s.blocked} | ${s.deferred} |`,
     '',
   );
+  const scope = scopeNote(plan, (text) => `\`${text.replaceAll('`', "'")}\``);
+  if (scope) head.push(escapeCell(scope), '');
 
   const tail: string[] = [];
   if (plan.held.length > 0) {

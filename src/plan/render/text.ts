@@ -1,6 +1,6 @@
 import { formatDiagnostic } from '../../manifest/diagnostics.js';
 import type { Plan, Step } from '../schema.js';
-import { isEmptyPlan, stepDetails, summaryLine, SYMBOLS } from './describe.js';
+import { isEmptyPlan, scopeNote, stepDetails, summaryLine, SYMBOLS } from './describe.js';
 
 export type TextOptions = { color: boolean };
 
@@ -14,6 +14,7 @@ const KIND_COLOUR: Record<Step['kind'], Colour> = {
   delete: 'red',
   forget: 'red',
   run: 'cyan',
+  move: 'red',
 };
 
 /** A Terraform-like plan for a terminal or a log. */
@@ -38,6 +39,8 @@ export function renderText(plan: Plan, options: TextOptions): string {
     }
     lines.push('', summaryLine(plan));
   }
+  const scope = scopeNote(plan);
+  if (scope) lines.push('', paint('dim', scope));
   if (plan.held.length > 0) {
     lines.push('', paint('yellow', `Held (left alone): ${plan.held.length}`));
     for (const held of plan.held) lines.push(`  ${held.sandbox}/${held.key}: ${held.reason}`);

@@ -1,0 +1,137 @@
+import type { DesiredManifest, LoadResult } from '../manifest/load.js';
+import { recordId, type AudienceRecord } from '../state/schema.js';
+import type { HeldAudience, Step } from './schema.js';
+
+/**
+ * The part of the recorded state a plan with `--include`/`--exclude` covers: the
+ * records whose manifest file those filters read. Built by the caller (it knows the
+ * globs' dialect); the planner only asks it.
+ */
+export type PlanScope = {
+  include: readonly string[];
+  exclude: readonly string[];
+  /** True when the filters read `file` (relative to the source root). */
+  covers: (file: string) => boolean;
+};
+
+/** What becomes of the records no manifest of this plan matches. */
+export type Leftovers = {
+  removals: Step[];
+  moves: Step[];
+  held: HeldAudience[];
+  /** Desired ids whose record is in another sandbox: their create is the move's. */
+  moveTargets: Set<string>;
+  /** Records outside the plan's scope, left alone. */
+  outside: number;
+};
+
+function baseStep(record: AudienceRecord, kind: Step['kind'], reason: string): Step {
+  return {
+    id: `${record.sandbox}/${record.key}:${kind}`,
+    sandbox: record.sandbox,
+    key: record.key,
+    kind,
+    reason,
+    changes: [],
+    ...(record.audienceId ? { audienceId: record.audienceId } : {}),
+  };
+}
+
+/** A blocked step: what happened, and how to do it on purpose. Never delete + create. */
+function moveStep(record: AudienceRecord, manifest: DesiredManifest): Step {
+  const from = record.sandbox;
+  const to = manifest.sandbox;
+  const { key } = record;
+  const explicit = manifest.manifest.metadata.sandbox !== undefined;
+  const why = explicit
+    ? `its manifest now names sandbox "${to}", but the audience is recorded in "${from}"`
+    : `its manifest names no sandbox and the default sandbox is now "${to}", but the audience is recorded in "${from}"`;
+  const keep = explicit
+    ? `set metadata.sandbox back to ${from}`
+    : `set metadata.sandbox: ${from} in ${manifest.file} (or plan with --sandbox ${from})`;
+  return {
+    ...baseStep(record, 'move', why),
+    source: `${manifest.file}:${manifest.line}`,
+    changes: [{ path: 'sandbox', before: from, after: to, forcesReplacement: false }],
+    blocked:
+      `an audience cannot move between sandboxes, and a move is never applied as delete + create. ` +
+      `To keep it in "${from}": ${keep}. To move it on purpose: \`audiencectl state forget ${key} --sandbox ${from}\` ` +
+      `(the audience in "${from}" stays, unmanaged), then apply to create it in "${to}", ` +
+      `or \`audiencectl state import ${key} --sandbox ${to} --audience-id <id>\` if it already exists there`,
+  };
+}
+
+/** A record whose manifest is gone from a covered, completely read source. */
+function removalStep(record: AudienceRecord): Step {
+  if (record.deletionPolicy === 'Orphan') {
+    return baseStep(record, 'forget', 'manifest removed; deletionPolicy Orphan keeps the remote audience');
+  }
+  // The create operation names the audience: ours, so it may be deleted once the operation says which.
+  if (record.audienceId || (record.operationId && !record.blocked)) {
+    return baseStep(record, 'delete', 'manifest removed');
+  }
+  const step = baseStep(
+    record,
+    'forget',
+    'manifest removed; no audience id was recorded, so nothing can be deleted',
+  );
+  if (!record.blocked && !record.intent) return step;
+  // Pointing the record at an id (state import) could name someone else's audience: only forgetting is safe.
+  const doubt = record.blocked ? record.blocked.message : `a ${record.intent!.kind} call was interrupted`;
+  return {
+    ...step,
+    blocked: `the audience may exist remotely (${doubt}) but audiencectl never learned its id; to drop the record and leave any remote audience alone, run: audiencectl state forget ${record.key} --sandbox ${record.sandbox}`,
+  };
+}
+
+function byKey<T extends { key: string }>(items: readonly T[]): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) map.set(item.key, [...(map.get(item.key) ?? []), item]);
+  return map;
+}
+
+/**
+ * Decides, for every record no manifest matches, between move (same key, other
+ * sandbox), held (its file failed, or some file could not be read), out of scope
+ * (outside --include/--exclude) and removal. Only a removal deletes or forgets.
+ */
+export function leftoverRecords(
+  desired: LoadResult,
+  records: ReadonlyMap<string, AudienceRecord>,
+  scope: PlanScope | undefined,
+): Leftovers {
+  const desiredIds = new Set(desired.manifests.map((m) => recordId(m.sandbox, m.key)));
+  const desiredByKey = byKey(desired.manifests);
+  const heldByKey = byKey(desired.held);
+  const result: Leftovers = { removals: [], moves: [], held: [], moveTargets: new Set(), outside: 0 };
+  const hold = (record: AudienceRecord, reason: string) =>
+    result.held.push({ sandbox: record.sandbox, key: record.key, reason });
+
+  for (const [id, record] of records) {
+    if (desiredIds.has(id)) continue;
+    // A manifest with this key that would otherwise be a create elsewhere: the sandbox changed.
+    const target = desiredByKey.get(record.key)?.find((m) => !records.has(recordId(m.sandbox, m.key)));
+    if (target) {
+      result.moves.push(moveStep(record, target));
+      result.moveTargets.add(recordId(target.sandbox, target.key));
+      continue;
+    }
+    const heldKeys = heldByKey.get(record.key) ?? [];
+    const broken = heldKeys.find((h) => h.sandbox === record.sandbox) ?? heldKeys[0];
+    if (broken) {
+      hold(record, `${broken.file} has errors; the audience is left as it is`);
+      continue;
+    }
+    const file = record.manifestFile;
+    if (scope && (file === undefined || !scope.covers(file))) {
+      result.outside += 1;
+      continue;
+    }
+    if (desired.holdAllDeletions) {
+      hold(record, 'not found, but some file could not be read; deletions are held until it is fixed');
+      continue;
+    }
+    result.removals.push(removalStep(record));
+  }
+  return result;
+}
