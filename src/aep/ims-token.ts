@@ -1,6 +1,7 @@
 import type { Got } from 'got';
 import { z } from 'zod';
 import { redactText, registerSecret, type Logger } from '../log.js';
+import { safeUrl } from '../text/safe-url.js';
 import { withAbort } from './abort.js';
 import { hintsOf, type AepCredentials, type CredentialHints } from './credentials.js';
 import { AepAuthError, plainCause } from './errors.js';
@@ -119,12 +120,12 @@ export class ImsToken {
     if (!parsed.success) {
       throw this.remember(
         new AepAuthError({
-          message: `IMS at ${imsUrl} answered without a usable access token: check ${this.hints.imsUrl}.`,
+          message: `IMS at ${safeUrl(imsUrl)} answered without a usable access token: check ${this.hints.imsUrl}.`,
         }),
       );
     }
     const token = parsed.data.access_token;
-    registerSecret(token);
+    registerSecret(token, 'token');
     const lifetimeMs = parsed.data.expires_in * 1000;
     const margin = Math.min(lifetimeMs * 0.1, this.options.renewMarginMs ?? 300_000);
     const cached = {
@@ -158,7 +159,7 @@ export class ImsToken {
     const cause = plainCause(error, redactText);
     if (parts.status === undefined) {
       return new AepAuthError({
-        message: `Cannot reach IMS at ${imsUrl} (${parts.errorCode ?? 'network error'}): check ${this.hints.imsUrl} and the network.`,
+        message: `Cannot reach IMS at ${safeUrl(imsUrl)} (${parts.errorCode ?? 'network error'}): check ${this.hints.imsUrl} and the network.`,
         cause,
       });
     }

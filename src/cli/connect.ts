@@ -1,5 +1,6 @@
 import { createAepClient, type AepHttpClient } from '../aep/client.js';
 import { createAepClientFromConfig, loadAepConfig, type AepClientExtras } from '../config.js';
+import { safeUrl } from '../text/safe-url.js';
 
 export type ConnectFlags = { config?: string; emulator?: boolean };
 
@@ -20,12 +21,16 @@ export async function connect(flags: ConnectFlags, extras: AepClientExtras = {})
       defaultAccess: { credentials: DEMO_CLIENT, budget: { requests: 50, intervalMs: 1000, concurrency: 8 } },
       ...extras,
     });
-    return { client, close: () => emulator.close(), target: `the embedded emulator at ${emulator.url}` };
+    return {
+      client,
+      close: () => emulator.close(),
+      target: `the embedded emulator at ${safeUrl(emulator.url)}`,
+    };
   }
   const config = loadAepConfig({ configFile: flags.config, env: process.env });
   return {
     client: createAepClientFromConfig(config, extras),
     close: () => Promise.resolve(),
-    target: config.baseUrl,
+    target: safeUrl(config.baseUrl),
   };
 }

@@ -4,7 +4,8 @@ import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { registerSecret } from '../log.js';
-import { ConfigFile } from './schema.js';
+import { isPlausibleName } from './plausible.js';
+import { ConfigFile, SandboxName } from './schema.js';
 import { resolveAepConfig } from './resolve.js';
 import type { AepConfig, ConfigProblem } from './types.js';
 
@@ -50,15 +51,26 @@ export function parseConfigText(text: string): Parsed {
 }
 
 function problemOf(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCounter): ConfigProblem {
-  const keyPath = issue.path.map(String);
+  const fullPath = issue.path.map(String);
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
-    message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+    const names = issue.keys.filter(isPlausibleName).map((key) => `"${key}"`);
+    const hidden = issue.keys.length - names.length;
+    if (hidden > 0) names.push(`${hidden} not shown (not a name: it could be a secret)`);
+    message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${names.join(', ')}`;
   } else if (issue.code === 'invalid_key') {
-    message = `invalid name "${keyPath.at(-1) ?? ''}": ${issue.issues[0]?.message ?? issue.message}`;
+    const name = fullPath.at(-1) ?? '';
+    const reason = issue.issues[0]?.message ?? issue.message;
+    // An invalid name that could be a secret written as a key is not repeated.
+    message = isPlausibleName(name)
+      ? `invalid name "${name}": ${reason}`
+      : `invalid name (not shown): ${reason}`;
   }
-  const problem: ConfigProblem = { key: keyPath.join('.') || '(top level)', message };
-  const lookup = issue.code === 'unrecognized_keys' ? [...keyPath, issue.keys[0] ?? ''] : keyPath;
+  const shown = fullPath.map((key) =>
+    isPlausibleName(key) || SandboxName.safeParse(key).success ? key : '(not shown)',
+  );
+  const problem: ConfigProblem = { key: shown.join('.') || '(top level)', message };
+  const lookup = issue.code === 'unrecognized_keys' ? [...fullPath, issue.keys[0] ?? ''] : fullPath;
   const position = positionOf(
     doc,
     lookup,

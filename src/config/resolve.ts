@@ -5,6 +5,7 @@ import { DEFAULT_BASE_URL, DEFAULT_TIMEOUTS } from '../aep/options.js';
 import { DEFAULT_BUDGET } from '../aep/request-budget.js';
 import { DEFAULT_RETRY } from '../aep/retry-policy.js';
 import { readEnv, splitScopes } from './env.js';
+import { isPlausibleName } from './plausible.js';
 import type { CredentialsFile, ConfigFile, SandboxFile } from './schema.js';
 import type { AepSandboxConfig, ConfigProblem, ConfigResult } from './types.js';
 
@@ -60,30 +61,28 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
       const value = input.env[layer.clientSecretEnv];
       const hint = `${layer.clientSecretEnv} (named by ${inFile(`${prefix}clientSecretEnv`)})`;
       if (value === undefined || value.trim() === '') {
+        const name = layer.clientSecretEnv;
         problems.push({
           key: `${prefix}clientSecretEnv`,
-          message: `environment variable ${layer.clientSecretEnv} is not set`,
+          // A name that could be a secret pasted here by mistake is not repeated.
+          message: isPlausibleName(name)
+            ? `environment variable ${name} is not set`
+            : 'the environment variable it names is not set (the name is not shown: it looks like a secret)',
         });
         return undefined;
       }
       return { value: value.trim(), hint };
     }
     if (layer.clientSecretFile !== undefined) {
-      const where =
-        fileName === undefined
-          ? layer.clientSecretFile
-          : path.resolve(path.dirname(fileName), layer.clientSecretFile);
+      const base = fileName === undefined ? '.' : path.dirname(fileName);
+      const where = path.resolve(base, layer.clientSecretFile);
       const hint = `the file ${where} (${inFile(`${prefix}clientSecretFile`)})`;
       try {
         const value = input.readSecretFile(where).trim();
         if (value === '') throw new Error('the file is empty');
         return { value, hint };
       } catch (error) {
-        const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-        problems.push({
-          key: `${prefix}clientSecretFile`,
-          message: `cannot read the secret from ${where} (${reason})`,
-        });
+        problems.push(secretFileProblem(`${prefix}clientSecretFile`, error, where, base));
         return undefined;
       }
     }
@@ -181,6 +180,27 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
       warnings,
     },
   };
+}
+
+/**
+ * Why a clientSecretFile could not be read. A path that names nothing (ENOENT, ENOTDIR)
+ * is not repeated, in case a secret was pasted where the path belongs; a path that
+ * names something (unreadable, a directory, empty) is shown, since it is a real path.
+ */
+function secretFileProblem(key: string, error: unknown, where: string, base: string): ConfigProblem {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (
+    code === 'ENOENT' ||
+    code === 'ENOTDIR' ||
+    code === 'ENAMETOOLONG' ||
+    code === 'ERR_INVALID_ARG_VALUE'
+  ) {
+    return {
+      key,
+      message: `no file at the path it gives (relative paths start at ${base}; the path is not shown, in case it is a secret)`,
+    };
+  }
+  return { key, message: `cannot read the secret from ${where} (${code ?? (error as Error).message})` };
 }
 
 function missingProblem(

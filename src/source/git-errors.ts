@@ -40,21 +40,29 @@ const MAX_DETAIL = 600;
 // Progress lines from `fetch --progress` say nothing about a failure.
 const PROGRESS = /^(remote: )?(Enumerating|Counting|Compressing|Receiving|Resolving|Total|Unpacking) /;
 
-function detail(error: unknown, secrets: readonly string[]): string {
+function detail(error: unknown, secrets: readonly string[], usernames: readonly string[]): string {
   const raw = error instanceof Error ? error.message : String(error);
   const lines = raw.split(/[\r\n]+/).filter((line) => line.trim() !== '' && !PROGRESS.test(line));
-  const text = redactSecrets(lines.join('\n'), secrets).trim();
+  const text = redactSecrets(lines.join('\n'), secrets, usernames).trim();
   return text.length > MAX_DETAIL ? `...${text.slice(-MAX_DETAIL)}` : text;
 }
 
-/** Maps a simple-git failure to a typed error with advice; never keeps the raw error. */
-export function toSyncError(error: unknown, action: string, secrets: readonly string[]): SourceSyncError {
+/**
+ * Maps a simple-git failure to a typed error with advice; never keeps the raw error.
+ * `usernames` are the user names sent with the secrets (their Basic-auth forms are scrubbed).
+ */
+export function toSyncError(
+  error: unknown,
+  action: string,
+  secrets: readonly string[],
+  usernames: readonly string[] = [],
+): SourceSyncError {
   if (error instanceof SourceSyncError) return error;
   if (error instanceof GitPluginError && (error.plugin === 'abort' || error.plugin === 'timeout')) {
     const why = error.plugin === 'abort' ? 'was cancelled' : 'timed out (no output from git)';
     return new SourceSyncError('SOURCE_ABORTED', `git ${action} ${why}`);
   }
-  const text = detail(error, secrets);
+  const text = detail(error, secrets, usernames);
   if (error instanceof GitError || error instanceof Error) {
     for (const rule of RULES) {
       if (rule.test.test(text))

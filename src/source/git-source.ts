@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { simpleGit, type SimpleGit } from 'simple-git';
+import { registerSecret } from '../log.js';
 import { SourceSyncError } from './errors.js';
 import { materializeRevision, pruneRevisions, resolveSubPath } from './git-checkout.js';
 import { ALLOWED_GIT_ENV, gitConfigText, prepareGitEnv } from './git-env.js';
@@ -41,6 +42,8 @@ export class GitSource implements Source {
     this.#options = parseGitSourceOptions(input);
     this.#url = checkGitUrl(this.#options.url, { allowFileUrls: this.#options.allowFileUrls });
     this.#secrets = this.#options.token ? [this.#options.token] : [];
+    // Long-lived: scrubbed from every log line for the life of the process.
+    registerSecret(this.#options.token);
     this.#remoteRef = `refs/remotes/origin/${this.#options.branch}`;
     this.#configText = gitConfigText(this.#options, this.#url, this.#dir('home'));
     this.#log = (deps.logger ?? pino({ level: 'silent' })).child({
@@ -132,7 +135,7 @@ export class GitSource implements Source {
       this.#log.info({ revision, ms: Date.now() - started }, 'checked out new revision');
       return this.#current;
     } catch (error) {
-      const failure = toSyncError(error, step, this.#secrets);
+      const failure = toSyncError(error, step, this.#secrets, [this.#options.tokenUsername]);
       this.#log.warn({ code: failure.code, err: failure.message }, 'git sync failed');
       throw failure;
     }

@@ -1,3 +1,4 @@
+import { safeUrl } from '../text/safe-url.js';
 import { SourceConfigError } from './errors.js';
 
 export type GitTransport = 'https' | 'ssh' | 'file';
@@ -21,9 +22,9 @@ function refuse(reason: string): never {
   throw new SourceConfigError('SOURCE_URL_REFUSED', `repository URL refused: ${reason}`);
 }
 
-/** The URL without user info, safe to log and to put in messages. */
+/** The URL without user info or secret query values, safe to log and to put in messages. */
 export function displayUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');
+  return safeUrl(url);
 }
 
 function checkUrlObject(raw: string, transport: GitTransport): CheckedGitUrl {

@@ -9,7 +9,10 @@ import { createAepClient } from '../../src/aep/client.js';
 import type { AepClientOptions } from '../../src/aep/options.js';
 import { loadAepConfig } from '../../src/config.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { componentLogger, createLogger, type Logger } from '../../src/log.js';
+import { componentLogger, createLogger, registerSecret, type Logger } from '../../src/log.js';
+import { GitSource } from '../../src/source/git-source.js';
+import { createGitFixture } from '../source/helpers/git-fixture.js';
+import { startHttpsGitServer } from '../source/helpers/https-git-server.js';
 import { json, startFakeAep, type FakeAep } from './fake-aep.js';
 import { createAndWait, spec } from './helpers.js';
 
@@ -18,7 +21,25 @@ const SECRET = `canary-secret-${randomUUID()}`;
 const WRONG_SECRET = `canary-wrong-${randomUUID()}`;
 const CONFIG_SECRET = `canary-config-${randomUUID()}`;
 const TOKEN_PREFIX = `canary-token-${randomUUID()}`;
-const CANARIES = [SECRET, WRONG_SECRET, CONFIG_SECRET, TOKEN_PREFIX];
+const URL_PASSWORD = `canaryurlpw${randomUUID()}`;
+const URL_QUERY_SECRET = `canaryquery${randomUUID()}`;
+// Secrets written where the configuration expects a name or a path.
+const ENV_NAME_SECRET = `CanaryEnvName${randomUUID().replace(/-/g, '')}`;
+const FILE_PATH_SECRET = `canary-file-${randomUUID()}`;
+const SANDBOX_KEY_SECRET = `Canary-Key-${randomUUID()}`;
+const GIT_TOKEN = `canary-git-${randomUUID()}`;
+const CANARIES = [
+  SECRET,
+  WRONG_SECRET,
+  CONFIG_SECRET,
+  TOKEN_PREFIX,
+  URL_PASSWORD,
+  URL_QUERY_SECRET,
+  ENV_NAME_SECRET,
+  FILE_PATH_SECRET,
+  SANDBOX_KEY_SECRET,
+  GIT_TOKEN,
+];
 /** Any JWT, such as the emulator's access tokens. */
 const JWT = /eyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]{10,}/;
 
@@ -129,23 +150,91 @@ describe('canary secrets appear in no output', () => {
 
   it('configuration errors', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'audiencectl-canary-'));
-    const configFile = path.join(dir, 'c.yaml');
-    writeFileSync(
-      configFile,
-      `sandboxes:\n  prod: { clientId: a, clientSecret: ${CONFIG_SECRET}, clientSecretEnv: X, orgId: O }\n  dev: { clientSecret: ${CONFIG_SECRET}, typo: 1 }\n`,
-    );
-    for (const load of [
-      () => loadAepConfig({ configFile, env: { X: SECRET } }),
+    const file = (name: string, text: string) => {
+      writeFileSync(path.join(dir, name), text);
+      return path.join(dir, name);
+    };
+    const attempts = [
+      () =>
+        loadAepConfig({
+          configFile: file(
+            'c.yaml',
+            `sandboxes:\n  prod: { clientId: a, clientSecret: ${CONFIG_SECRET}, clientSecretEnv: X, orgId: O }\n  dev: { clientSecret: ${CONFIG_SECRET}, typo: 1 }\n`,
+          ),
+          env: { X: SECRET },
+        }),
       () => loadAepConfig({ env: { AEP_CLIENT_SECRET: SECRET, AEP_BASE_URL: SECRET } }),
-    ]) {
+      () =>
+        loadAepConfig({
+          configFile: file(
+            'names.yaml',
+            `credentials: { clientId: a, orgId: O }\nsandboxes:\n  prod: { clientSecretEnv: ${ENV_NAME_SECRET} }\n  dev: { clientSecretFile: ${FILE_PATH_SECRET} }\n`,
+          ),
+          env: {},
+        }),
+      () =>
+        loadAepConfig({
+          configFile: file(
+            'keys.yaml',
+            `sandboxes:\n  ${SANDBOX_KEY_SECRET}: {}\n  qa: { ${SANDBOX_KEY_SECRET}: 1 }\n`,
+          ),
+          env: {},
+        }),
+    ];
+    for (const load of attempts) {
+      // The outcome is read outside the try: a load that succeeds fails the test.
+      let refused: unknown;
       try {
         load();
-        throw new Error('expected a configuration error');
       } catch (error) {
-        errors.push(error);
-        root.error({ err: error }, 'Configuration refused');
+        refused = error;
       }
+      expect(refused).toBeInstanceOf(Error);
+      errors.push(refused);
+      root.error({ err: refused }, 'Configuration refused');
     }
+  });
+
+  it('URLs with user info and secret query parameters', async () => {
+    const base = `http://deployer:${URL_PASSWORD}@127.0.0.1:9/ais?sig=${URL_QUERY_SECRET}`;
+    await expectFailure(client({ baseUrl: base }).getOperation('prod', 'x'));
+    const ims = `http://deployer:${URL_PASSWORD}@127.0.0.1:9/ims?client_secret=${URL_QUERY_SECRET}`;
+    const error = await expectFailure(client({ imsUrl: ims }).getOperation('prod', 'x'));
+    expect((error as Error).message).toContain(
+      'Cannot reach IMS at http://127.0.0.1:9/ims?client_secret=***',
+    );
+    root.warn({ url: base, imsUrl: ims }, 'URLs logged carelessly');
+  });
+
+  it('a git server that echoes the Basic credentials of a non-default user', async () => {
+    const fixture = await createGitFixture();
+    const server = await startHttpsGitServer(fixture.root, 'deploy-bot', GIT_TOKEN);
+    try {
+      await fixture.commit({ 'a.yaml': 'x: 1\n' });
+      server.echo = ['deploy-bot:', 'a', 'ab', 'abc'];
+      const source = new GitSource(
+        {
+          url: `${server.url}/remote.git`,
+          workDir: fixture.workDir,
+          token: GIT_TOKEN,
+          tokenUsername: 'deploy-bot',
+          caFile: server.caFile,
+        },
+        { logger: root },
+      );
+      const error = await expectFailure(source.sync());
+      expect((error as Error).message).toContain('remote error: you sent Basic ***');
+    } finally {
+      await server.close();
+      await fixture.cleanup();
+    }
+  });
+
+  it('a long-running process that registered many access tokens since the client secret', () => {
+    for (let index = 0; index < 600; index += 1)
+      registerSecret(`access-token-${index}-${randomUUID()}`, 'token');
+    root.warn(`Late message with ${SECRET} and ${GIT_TOKEN}`);
+    root.warn({ basic: Buffer.from(`someone:${GIT_TOKEN}`).toString('base64') }, 'Late basic');
   });
 
   it('values logged carelessly are scrubbed too', () => {
@@ -159,7 +248,7 @@ describe('canary secrets appear in no output', () => {
     const output = lines.join('');
     if (process.env['SHOW_LINES']) console.log(output);
     expect(lines.length).toBeGreaterThan(10);
-    expect(errors.length).toBeGreaterThanOrEqual(9);
+    expect(errors.length).toBeGreaterThanOrEqual(14);
     const texts = [output, ...errors.map(errorText)];
     for (const text of texts) {
       for (const canary of CANARIES) expect(text).not.toContain(canary);

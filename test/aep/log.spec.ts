@@ -37,6 +37,32 @@ describe('redactText', () => {
     expect(redactText('?access_token=xyz123&x=1')).toBe('?access_token=[REDACTED]&x=1');
   });
 
+  it('keeps long-lived secrets registered however many access tokens follow', () => {
+    const clientSecret = 'pinned-client-secret-5f1e';
+    registerSecret(clientSecret);
+    const tokens = Array.from({ length: 700 }, (_, index) => `short-lived-token-${index}-9c2d`);
+    for (const token of tokens) registerSecret(token, 'token');
+    expect(redactText(`late ${clientSecret}`)).toBe('late [REDACTED]');
+    // Tokens are bounded: the newest are scrubbed, the oldest have been let go.
+    expect(redactText(tokens.at(-1) ?? '')).toBe('[REDACTED]');
+    expect(redactText(tokens[0] ?? '')).toBe(tokens[0]);
+  });
+
+  it('scrubs a long-lived secret inside base64 at every alignment (echoed Basic auth)', () => {
+    const gitToken = 'pinned-git-token-77aa01';
+    registerSecret(gitToken);
+    for (const user of ['x-access-token', 'deploy-bot', 'ab', 'a']) {
+      const basic = Buffer.from(`${user}:${gitToken}`).toString('base64');
+      expect(redactText(`server said: Basic ${basic} (end)`)).toBe('server said: Basic [REDACTED] (end)');
+    }
+  });
+
+  it('shows URLs without user info and secret query values', () => {
+    expect(redactText('GET https://bot:pw-9911@git.example/a.git?token=zz1 failed')).toBe(
+      'GET https://git.example/a.git?token=*** failed',
+    );
+  });
+
   it('ignores values too short to be secrets', () => {
     registerSecret('');
     registerSecret('abc');

@@ -88,6 +88,38 @@ describe('GitSource over HTTPS with a token', () => {
     expect(everything).not.toContain(Buffer.from(`x-access-token:${WRONG}`).toString('base64'));
   });
 
+  it('scrubs credentials a server echoes back, whatever the user name and base64 alignment', async () => {
+    const logs = capture();
+    server.echo = ['deploy-bot:', 'x', 'xy', 'xyz', '{"t":"'];
+    try {
+      const src = new GitSource(
+        {
+          url: `${server.url}/remote.git`,
+          workDir: `${fx.workDir}-echo`,
+          token: CANARY,
+          tokenUsername: 'deploy-bot',
+          caFile: server.caFile,
+        },
+        { logger: logs.logger },
+      );
+      const error: unknown = await src.sync().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SourceSyncError);
+      const message = (error as Error).message;
+      // The server's words arrive (the test would prove nothing otherwise), the credentials do not.
+      expect(message).toMatch(
+        /remote error: you sent Basic \*\*\*; also \*\*\* \*\*\* \*\*\* \*\*\* \*\*\*$/,
+      );
+      const everything = [message, inspect(error, { depth: 10 }), logs.text()].join('\n');
+      expect(everything).not.toContain(CANARY);
+      for (const prefix of ['deploy-bot:', 'x', 'xy', 'xyz']) {
+        const encoded = Buffer.from(`${prefix}${CANARY}`).toString('base64');
+        expect(everything).not.toContain(encoded.slice(8, -4));
+      }
+    } finally {
+      server.echo = undefined;
+    }
+  });
+
   it('verifies the server certificate', async () => {
     const src = new GitSource({
       url: `${server.url}/remote.git`,

@@ -19,6 +19,12 @@ export type HttpsGitServer = {
   authorized: number;
   /** While true, requests are held open and never answered (a stalled server). */
   hang: boolean;
+  /**
+   * While set, a request with credentials is answered with a git `ERR` line that echoes
+   * its Authorization header and the base64 of `prefix + password` for each prefix given
+   * (a hostile or careless server; git prints it as "remote error: ...").
+   */
+  echo: string[] | undefined;
   close(): Promise<void>;
 };
 
@@ -84,6 +90,16 @@ function cgi(root: string, req: IncomingMessage, res: ServerResponse, user: stri
   });
 }
 
+function echoCredentials(res: ServerResponse, authorization: string, prefixes: string[]): void {
+  const password = Buffer.from(authorization.replace(/^Basic /, ''), 'base64')
+    .toString('utf8')
+    .replace(/^[^:]*:/, '');
+  const encoded = prefixes.map((prefix) => Buffer.from(`${prefix}${password}`).toString('base64'));
+  const line = `ERR you sent ${authorization}; also ${encoded.join(' ')}\n`;
+  const packet = `${(line.length + 4).toString(16).padStart(4, '0')}${line}`;
+  res.writeHead(200, { 'Content-Type': 'application/x-git-upload-pack-advertisement' }).end(packet);
+}
+
 /** A real HTTPS git server on 127.0.0.1 that requires Basic auth `user:token`. */
 export async function startHttpsGitServer(
   root: string,
@@ -92,10 +108,14 @@ export async function startHttpsGitServer(
 ): Promise<HttpsGitServer> {
   const { key, cert } = await selfSignedCert(root);
   const expected = `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}`;
-  const state = { seen: [] as string[], authorized: 0, hang: false };
+  const state = { seen: [] as string[], authorized: 0, hang: false, echo: undefined as string[] | undefined };
   const server = createServer({ key: await readFile(key), cert: await readFile(cert) }, (req, res) => {
     state.seen.push(`${req.method} ${req.url}`, JSON.stringify(req.headers));
     if (state.hang) return;
+    if (state.echo && req.headers.authorization) {
+      echoCredentials(res, req.headers.authorization, state.echo);
+      return;
+    }
     if (req.headers.authorization !== expected) {
       req.resume();
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end('unauthorized');
@@ -115,6 +135,12 @@ export async function startHttpsGitServer(
     },
     get authorized() {
       return state.authorized;
+    },
+    get echo() {
+      return state.echo;
+    },
+    set echo(value: string[] | undefined) {
+      state.echo = value;
     },
     get hang() {
       return state.hang;

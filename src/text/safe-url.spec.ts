@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { isSecretParameter, safeUrl, safeUrlsIn } from './safe-url.js';
+
+describe('safeUrl', () => {
+  it.each([
+    ['http://u:s3cret@127.0.0.1:9/x', 'http://127.0.0.1:9/x'],
+    ['https://ghp_abcdef@github.com/acme/a.git', 'https://github.com/acme/a.git'],
+    ['https://u:p@ss@host/path', 'https://host/path'],
+    // Unparseable (the `/` ends the authority early): cut at the last `@` all the same.
+    ['http://u:pa/ss@host/x', 'http://host/x'],
+    [
+      'https://ims.example/token?client_secret=abc&grant_type=x',
+      'https://ims.example/token?client_secret=***&grant_type=x',
+    ],
+    [
+      'https://h/p?token=1&access_token=2&password=3&sig=4&signature=5&key=6&secret=7',
+      'https://h/p?token=***&access_token=***&password=***&sig=***&signature=***&key=***&secret=***',
+    ],
+    [
+      'https://h/p?X-Amz-Signature=a&X-Amz-Credential=b&api-key=c&region=eu',
+      'https://h/p?X-Amz-Signature=***&X-Amz-Credential=***&api-key=***&region=eu',
+    ],
+    ['https://h/cb#access_token=abc&state=1', 'https://h/cb#access_token=***&state=1'],
+    ['https://platform.adobe.io', 'https://platform.adobe.io'],
+    ['https://host/@scope/pkg', 'https://host/@scope/pkg'],
+    ['not a url', 'not a url'],
+  ])('%s -> %s', (input, shown) => {
+    expect(safeUrl(input)).toBe(shown);
+  });
+
+  it('recognises secret parameter names however they are spelt', () => {
+    for (const name of [
+      'client_secret',
+      'CLIENT-SECRET',
+      'refresh_token',
+      'id_token',
+      'x-api-key',
+      'client%5Fsecret',
+    ])
+      expect(isSecretParameter(name)).toBe(true);
+    for (const name of ['region', 'grant_type', 'limit', 'sandbox'])
+      expect(isSecretParameter(name)).toBe(false);
+  });
+
+  it('masks every URL inside free text', () => {
+    expect(safeUrlsIn('GET http://a:b@h/x?token=t failed; see "https://h2/?sig=z"')).toBe(
+      'GET http://h/x?token=*** failed; see "https://h2/?sig=***"',
+    );
+  });
+});

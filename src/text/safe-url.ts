@@ -1,0 +1,114 @@
+/**
+ * URLs as they may be shown: in messages, logs, /status. A URL given by a user can carry
+ * credentials (`https://user:token@host`, `?client_secret=...`, a signed `?sig=...`);
+ * every place that prints a URL goes through `safeUrl`, so none of them has to remember.
+ */
+
+/** What replaces a masked query or fragment value. */
+export const MASK = '***';
+
+// Names compared lower-cased, with `-` read as `_`.
+const SECRET_NAMES = new Set([
+  'sig',
+  'key',
+  'pwd',
+  'pass',
+  'code',
+  'auth',
+  'apikey',
+  'api_key',
+  'x_api_key',
+  'session',
+  'sessionid',
+  'session_id',
+]);
+// Any name containing one of these (client_secret, access_token, x-amz-signature, ...).
+const SECRET_PARTS = ['secret', 'token', 'password', 'passwd', 'signature', 'credential', 'private'];
+
+/** True for query parameter names whose values are credentials more often than not. */
+export function isSecretParameter(name: string): boolean {
+  let decoded = name;
+  try {
+    decoded = decodeURIComponent(name);
+  } catch {
+    // A malformed escape: judge the raw name.
+  }
+  const normal = decoded.trim().toLowerCase().replace(/-/g, '_');
+  return SECRET_NAMES.has(normal) || SECRET_PARTS.some((part) => normal.includes(part));
+}
+
+/** `a=1&token=x` with the values of secret-looking names masked; order and spelling kept. */
+function maskParameters(query: string): string {
+  return query
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      if (equals < 0) return pair;
+      return isSecretParameter(pair.slice(0, equals)) ? `${pair.slice(0, equals + 1)}${MASK}` : pair;
+    })
+    .join('&');
+}
+
+const SCHEME = /^([a-z][a-z0-9+.-]*:\/\/)/i;
+
+/** Where the authority (`user:pass@host:port`) of `text` ends: at the first `/`, `?`, `#` or `\`. */
+function authorityEnd(text: string, start: number): number {
+  const rest = text.slice(start).search(/[/?#\\]/);
+  return rest < 0 ? text.length : start + rest;
+}
+
+/**
+ * Removes user info. A URL the WHATWG parser reads is cut where the parser says; one it
+ * cannot read (`http://u:pa/ss@host`) loses everything up to the last `@` before the
+ * query, so an unencoded `/` in a password cannot hide the rest of it.
+ */
+function withoutUserInfo(text: string): string {
+  const scheme = SCHEME.exec(text)?.[1];
+  if (scheme === undefined) return text;
+  const start = scheme.length;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(text);
+  } catch {
+    parsed = undefined;
+  }
+  const end = parsed === undefined ? queryStart(text) : authorityEnd(text, start);
+  const at = text.lastIndexOf('@', end - 1);
+  if (at < start) return text;
+  if (parsed !== undefined && parsed.username === '' && parsed.password === '') return text;
+  return `${scheme}${text.slice(at + 1)}`;
+}
+
+function queryStart(text: string): number {
+  const index = text.search(/[?#]/);
+  return index < 0 ? text.length : index;
+}
+
+/**
+ * `url` fit to print: no user info, and the values of secret-looking query and fragment
+ * parameters (`client_secret`, `token`, `access_token`, `password`, `sig`, `signature`,
+ * `key`, ...) replaced by `***`. Everything else is kept as written, so the operator
+ * still recognises the URL they configured. Accepts any text; never throws.
+ */
+export function safeUrl(url: string): string {
+  const text = withoutUserInfo(url);
+  const hash = text.indexOf('#');
+  const beforeHash = hash < 0 ? text : text.slice(0, hash);
+  const fragment = hash < 0 ? undefined : text.slice(hash + 1);
+  const question = beforeHash.indexOf('?');
+  const base = question < 0 ? beforeHash : beforeHash.slice(0, question);
+  const query = question < 0 ? undefined : beforeHash.slice(question + 1);
+  return [
+    base,
+    query === undefined ? '' : `?${maskParameters(query)}`,
+    fragment === undefined ? '' : `#${maskParameters(fragment)}`,
+  ].join('');
+}
+
+// A URL inside free text: a scheme, then everything up to a blank or a quote.
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
+
+/** `text` with every URL in it passed through `safeUrl` (log lines, error messages). */
+export function safeUrlsIn(text: string): string {
+  return text.replace(URL_IN_TEXT, (url) => safeUrl(url));
+}

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, withTempDir } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
+
+/** A fresh canary: letters and digits, so it also passes for a variable name or a path. */
+function canary(prefix: string): string {
+  return `${prefix}${randomBytes(12).toString('hex')}`;
+}
+
+/** Nothing closed on port 9 (discard): IMS is unreachable, fast. */
+const DEAD = 'http://127.0.0.1:9';
+
+describe('secrets in the messages of a spawned CLI', () => {
+  it('prints AEP_BASE_URL without user info and AEP_IMS_URL with its secret parameters masked', async () => {
+    await withTempDir(async (dir) => {
+      const password = canary('basepw');
+      const imsSecret = canary('imssecret');
+      const imsToken = canary('imstoken');
+      await mkdir(path.join(dir, 'audiences'));
+      await writeFile(path.join(dir, 'audiences', 'gold.yaml'), manifestYaml('gold'));
+      const result = await runCli(
+        ['apply', 'audiences', '--state', 'state', '--auto-approve', '--sandbox', 'prod'],
+        {
+          cwd: dir,
+          env: {
+            AEP_CLIENT_ID: 'canary-client',
+            AEP_CLIENT_SECRET: canary('clientsecret'),
+            AEP_ORG_ID: 'CANARY@AdobeOrg',
+            AEP_BASE_URL: `http://deployer:${password}@127.0.0.1:9/data/core/ais`,
+            AEP_IMS_URL: `${DEAD}/ims/token/v3?client_secret=${imsSecret}&token=${imsToken}&region=na1`,
+          },
+        },
+      );
+      const output = result.stdout + result.stderr;
+      expect(result.code).toBe(1);
+      expect(output).toContain('Applying to http://127.0.0.1:9/data/core/ais\n');
+      expect(output).toContain(
+        'Cannot reach IMS at http://127.0.0.1:9/ims/token/v3?client_secret=***&token=***&region=na1',
+      );
+      for (const secret of [password, imsSecret, imsToken, 'deployer:']) expect(output).not.toContain(secret);
+    });
+  });
+
+  it('never echoes a secret written where the configuration expects a name or a path', async () => {
+    await withTempDir(async (dir) => {
+      const inEnv = canary('SecretInEnvName');
+      const inFile = canary('p8e-secret-in-file-');
+      const asSandbox = canary('P8E-SANDBOX-');
+      const asKey = canary('p8e-key-');
+      await writeFile(
+        path.join(dir, 'aep.yaml'),
+        [
+          'credentials:',
+          '  clientId: canary-client',
+          '  orgId: CANARY@AdobeOrg',
+          `  clientSecretEnv: ${inEnv}`,
+          'sandboxes:',
+          `  prod: { clientSecretFile: ${inFile} }`,
+          `  ${asSandbox}: {}`,
+          `  dev: { ${asKey}: 1 }`,
+          '',
+        ].join('\n'),
+      );
+      await mkdir(path.join(dir, 'audiences'));
+      const first = await runCli(['apply', 'audiences', '--config', 'aep.yaml', '--auto-approve'], {
+        cwd: dir,
+      });
+      // The schema problems first (sandbox name, unknown key): each placed by file:line:col.
+      expect(first.code).toBe(1);
+      expect(first.stderr).toMatch(
+        /^ {2}aep\.yaml:7:3 sandboxes\.\(not shown\): invalid name \(not shown\)/m,
+      );
+      expect(first.stderr).toMatch(/^ {2}aep\.yaml:8:\d+ sandboxes\.dev: unknown key 1 not shown/m);
+
+      await writeFile(
+        path.join(dir, 'aep.yaml'),
+        [
+          'credentials:',
+          '  clientId: canary-client',
+          '  orgId: CANARY@AdobeOrg',
+          `  clientSecretEnv: ${inEnv}`,
+          'sandboxes:',
+          `  prod: { clientSecretFile: ${inFile} }`,
+          '',
+        ].join('\n'),
+      );
+      const second = await runCli(['apply', 'audiences', '--config', 'aep.yaml', '--auto-approve'], {
+        cwd: dir,
+      });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(
+        /aep\.yaml:4:\d+ credentials\.clientSecretEnv: the environment variable it names is not set/,
+      );
+      expect(second.stderr).toMatch(/aep\.yaml:6:\d+ sandboxes\.prod\.clientSecretFile: no file at the path/);
+      for (const result of [first, second]) {
+        const output = result.stdout + result.stderr;
+        for (const secret of [inEnv, inFile, asSandbox, asKey]) expect(output).not.toContain(secret);
+        expect(output).not.toMatch(/\n\s+at /);
+      }
+    });
+  });
+});
