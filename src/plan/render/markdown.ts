@@ -2,9 +2,16 @@ import { formatDiagnostic } from '../../manifest/diagnostics.js';
 import type { Plan, Step } from '../schema.js';
 import { isEmptyPlan, scopeNote, stepDetails, SYMBOLS } from './describe.js';
 
-/** GitHub refuses comments over 65,536 characters; keep a margin. */
+/** GitHub refuses comments over 65,536 characters; the whole document stays under this. */
 export const MARKDOWN_LIMIT = 65_000;
-const MAX_DIAGNOSTICS = 50;
+/** Held audiences and diagnostics listed at most (the rest is counted). */
+const MAX_LISTED = 50;
+/** A line longer than this is shortened (a manifest value can be megabytes long). */
+const MAX_LINE = 400;
+/** Held audiences and diagnostics each get at most this share of the document. */
+const LIST_SHARE = 0.25;
+/** Room kept for the closing notes that say what was folded. */
+const NOTE_RESERVE = 800;
 
 function escapeCell(text: string): string {
   return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
@@ -14,7 +21,44 @@ function escapeHtml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
-function audienceSection(id: string, steps: readonly Step[]): string {
+/** What the renderer left out or shortened, for the closing notes. */
+type Folded = { audiences: number; held: number; diagnostics: number; shortened: number };
+
+/** Characters left for the document; a line costs its length plus its newline. */
+class Budget {
+  constructor(private left: number) {}
+
+  fits(lines: readonly string[]): boolean {
+    return cost(lines) <= this.left;
+  }
+
+  take(lines: readonly string[]): boolean {
+    if (!this.fits(lines)) return false;
+    this.left -= cost(lines);
+    return true;
+  }
+
+  get remaining(): number {
+    return this.left;
+  }
+}
+
+function cost(lines: readonly string[]): number {
+  let total = 0;
+  for (const line of lines) total += line.length + 1;
+  return total;
+}
+
+function clipper(folded: Folded): (text: string) => string {
+  return (text) => {
+    const flat = text.replaceAll('\n', ' ');
+    if (flat.length <= MAX_LINE) return flat;
+    folded.shortened += 1;
+    return `${flat.slice(0, MAX_LINE)}… (${flat.length - MAX_LINE} more characters)`;
+  };
+}
+
+function audienceSection(id: string, steps: readonly Step[], clip: (text: string) => string): string {
   const kinds = steps.map((s) => `${SYMBOLS[s.kind]} ${s.kind}${s.blocked ? ' (blocked)' : ''}`).join(', ');
   const body: string[] = [];
   for (const step of steps) {
@@ -24,18 +68,56 @@ function audienceSection(id: string, steps: readonly Step[]): string {
     if (step.deferred) body.push(`    deferred: ${step.deferred}`);
   }
   return [
-    `<details><summary><code>${escapeHtml(id)}</code>: ${escapeHtml(kinds)}</summary>`,
+    `<details><summary><code>${escapeHtml(clip(id))}</code>: ${escapeHtml(kinds)}</summary>`,
     '',
     '```diff',
-    ...body.map((line) => line.replaceAll('```', "'''")),
+    ...body.map((line) => clip(line).replaceAll('```', "'''")),
     '```',
     '</details>',
     '',
   ].join('\n');
 }
 
-/** A pull-request comment: summary table, one collapsible section per audience, diagnostics. */
+/** Lists `items` under `header` while they fit their share; returns the lines and how many were left out. */
+function listBlock(
+  header: string[],
+  items: readonly string[],
+  footer: string[],
+  budget: Budget,
+): { lines: string[]; folded: number } {
+  const share = new Budget(Math.min(budget.remaining, Math.floor(MARKDOWN_LIMIT * LIST_SHARE)));
+  if (items.length === 0 || !share.take([...header, ...footer])) return { lines: [], folded: items.length };
+  const shown: string[] = [];
+  for (const item of items.slice(0, MAX_LISTED)) {
+    if (!share.take([item])) break;
+    shown.push(item);
+  }
+  const lines = [...header, ...shown, ...footer];
+  budget.take(lines);
+  return { lines, folded: items.length - shown.length };
+}
+
+function notes(folded: Folded): string[] {
+  const lines: string[] = [];
+  const fold = (count: number, what: string) =>
+    `_${count} more ${what} folded to stay under GitHub's comment limit; run the plan with \`--output json\` for all of it._`;
+  if (folded.audiences > 0) lines.push(fold(folded.audiences, 'audience(s)'));
+  if (folded.held > 0) lines.push(fold(folded.held, 'held audience(s)'));
+  if (folded.diagnostics > 0) lines.push(fold(folded.diagnostics, 'diagnostic(s)'));
+  if (folded.shortened > 0)
+    lines.push(`_${folded.shortened} long line(s) shortened; the JSON plan has them whole._`);
+  return lines.length > 0 ? [...lines, ''] : [];
+}
+
+/**
+ * A pull-request comment: summary table, one collapsible section per audience, held
+ * audiences and diagnostics. Whatever the plan holds, the document stays under
+ * MARKDOWN_LIMIT: long lines are shortened, and what does not fit is folded and counted.
+ */
 export function renderMarkdown(plan: Plan): string {
+  const folded: Folded = { audiences: 0, held: 0, diagnostics: 0, shortened: 0 };
+  const clip = clipper(folded);
+  const budget = new Budget(MARKDOWN_LIMIT - NOTE_RESERVE);
   const s = plan.summary;
   const head: string[] = ['### audiencectl plan', ''];
   if (isEmptyPlan(plan)) head.push('**No changes.** The audiences match the manifests.', '');
@@ -46,57 +128,40 @@ export function renderMarkdown(plan: Plan): string {
     '',
   );
   const scope = scopeNote(plan, (text) => `\`${text.replaceAll('`', "'")}\``);
-  if (scope) head.push(escapeCell(scope), '');
+  if (scope) head.push(clip(escapeCell(scope)), '');
+  budget.take(head);
 
-  const tail: string[] = [];
-  if (plan.held.length > 0) {
-    tail.push(`**Held (left alone): ${plan.held.length}**`, '');
-    for (const held of plan.held.slice(0, MAX_DIAGNOSTICS)) {
-      tail.push(`- \`${held.sandbox}/${held.key}\`: ${escapeCell(held.reason)}`);
-    }
-    if (plan.held.length > MAX_DIAGNOSTICS) tail.push(`- … and ${plan.held.length - MAX_DIAGNOSTICS} more`);
-    tail.push('');
-  }
-  if (plan.diagnostics.length > 0) {
-    const errors = plan.diagnostics.filter((d) => d.severity === 'error').length;
-    tail.push(
-      `**Diagnostics:** ${errors} error(s), ${plan.diagnostics.length - errors} warning(s)`,
-      '',
-      '```',
-    );
-    for (const d of plan.diagnostics.slice(0, MAX_DIAGNOSTICS))
-      tail.push(formatDiagnostic(d).replaceAll('```', "'''"));
-    if (plan.diagnostics.length > MAX_DIAGNOSTICS)
-      tail.push(`… and ${plan.diagnostics.length - MAX_DIAGNOSTICS} more`);
-    tail.push('```', '');
-  }
+  const errors = plan.diagnostics.filter((d) => d.severity === 'error').length;
+  const diagnostics = listBlock(
+    [`**Diagnostics:** ${errors} error(s), ${plan.diagnostics.length - errors} warning(s)`, '', '```'],
+    plan.diagnostics.map((d) => clip(formatDiagnostic(d)).replaceAll('```', "'''")),
+    ['```', ''],
+    budget,
+  );
+  folded.diagnostics = diagnostics.folded;
+  const held = listBlock(
+    [`**Held (left alone): ${plan.held.length}**`, ''],
+    plan.held.map(
+      (h) => `- \`${clip(`${h.sandbox}/${h.key}`).replaceAll('`', "'")}\`: ${clip(escapeCell(h.reason))}`,
+    ),
+    [''],
+    budget,
+  );
+  folded.held = held.folded;
 
   const groups = new Map<string, Step[]>();
   for (const step of plan.steps) {
     const id = `${step.sandbox}/${step.key}`;
     groups.set(id, [...(groups.get(id) ?? []), step]);
   }
-  const headText = head.join('\n');
-  const tailText = tail.join('\n');
-  const reserve = 200; // room for the folding note
-  let used = headText.length + tailText.length + reserve;
   const sections: string[] = [];
-  let folded = 0;
   for (const [id, steps] of groups) {
-    const section = audienceSection(id, steps);
-    if (folded > 0 || used + section.length > MARKDOWN_LIMIT) {
-      folded += 1;
+    const section = folded.audiences > 0 ? undefined : audienceSection(id, steps, clip);
+    if (section === undefined || !budget.take([section])) {
+      folded.audiences += 1;
       continue;
     }
     sections.push(section);
-    used += section.length;
   }
-  const note =
-    folded > 0
-      ? [
-          `_${folded} more audience(s) folded to stay under GitHub's comment limit; run the plan with \`--output json\` for all of it._`,
-          '',
-        ]
-      : [];
-  return [headText, ...sections, ...note, tailText].join('\n');
+  return [...head, ...sections, ...notes(folded), ...held.lines, ...diagnostics.lines].join('\n');
 }

@@ -1,0 +1,133 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { plan } from '../../src/plan/plan.js';
+import { renderMarkdown } from '../../src/plan/render/markdown.js';
+import type { Plan, Step } from '../../src/plan/schema.js';
+import { loadTexts, manifestYaml } from '../helpers/manifests.js';
+import { appliedState, EMPTY, options } from '../helpers/planning.js';
+
+/** GitHub's comment limit is 65,536 characters; the document promises to stay under 65,000. */
+const CAP = 65_000;
+
+/** A create target with a real normalised spec, for describeCreate to print. */
+const TARGET = plan(loadTexts({ 'a.yaml': manifestYaml('base') }), EMPTY, options()).steps[0]!.target!;
+
+const text = (maxLength: number) =>
+  fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.string({ unit: 'grapheme', maxLength }),
+    fc.constantFrom('```', '|', '<details>', '\n', '&'.repeat(300)),
+  );
+const longText = fc.oneof({ weight: 3, arbitrary: text(200) }, { weight: 1, arbitrary: text(6000) });
+const kind = fc.constantFrom('create', 'update', 'replace', 'delete', 'forget', 'run', 'move' as const);
+
+const step: fc.Arbitrary<Step> = fc
+  .record({
+    sandbox: fc.constantFrom('prod', 'dev', 'x'.repeat(200)),
+    key: fc.oneof(fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/), text(500)),
+    kind,
+    reason: longText,
+    changes: fc.array(
+      fc.record({ path: text(50), before: longText, after: longText, forcesReplacement: fc.boolean() }),
+      { maxLength: 5 },
+    ),
+    description: longText,
+    blocked: fc.option(longText, { nil: undefined }),
+    deferred: fc.option(longText, { nil: undefined }),
+  })
+  .map((s) => ({
+    id: `${s.sandbox}/${s.key}:${s.kind}`,
+    sandbox: s.sandbox,
+    key: s.key,
+    kind: s.kind,
+    reason: s.reason,
+    changes: s.changes,
+    ...(s.kind === 'create'
+      ? { target: { ...TARGET, spec: { ...TARGET.spec, description: s.description } } }
+      : {}),
+    ...(s.kind === 'run' ? { run: { reason: 'onCreate', dataFilterStartTime: 0 } } : {}),
+    ...(s.blocked === undefined ? {} : { blocked: s.blocked }),
+    ...(s.deferred === undefined ? {} : { deferred: s.deferred }),
+  }));
+
+const arbitraryPlan: fc.Arbitrary<Plan> = fc
+  .record({
+    steps: fc.array(step, { maxLength: 400 }),
+    held: fc.array(fc.record({ sandbox: text(80), key: text(80), reason: longText }), { maxLength: 150 }),
+    diagnostics: fc.array(
+      fc.record({
+        severity: fc.constantFrom('error', 'warning' as const),
+        file: text(300),
+        line: fc.nat(),
+        column: fc.nat(),
+        rule: text(40),
+        message: longText,
+      }),
+      { maxLength: 150 },
+    ),
+  })
+  .map((p) => ({
+    formatVersion: 1 as const,
+    state: { serial: 0 },
+    summary: {
+      create: 0,
+      update: 0,
+      replace: 0,
+      delete: 0,
+      forget: 0,
+      run: 0,
+      move: 0,
+      blocked: 0,
+      deferred: 0,
+    },
+    ...p,
+  }));
+
+function foldedCount(md: string, what: string): number {
+  const match = new RegExp(`_(\\d+) more ${what} folded to stay under GitHub's comment limit`).exec(md);
+  return match ? Number(match[1]) : 0;
+}
+
+/** Every audience, held audience and diagnostic is either shown or counted as folded. */
+function expectAccountedFor(md: string, p: Plan): void {
+  const audiences = new Set(p.steps.map((s) => `${s.sandbox}/${s.key}`)).size;
+  expect(md.split('<details><summary>').length - 1 + foldedCount(md, 'audience\\(s\\)')).toBe(audiences);
+  const heldBlock = /\*\*Held \(left alone\): \d+\*\*\n\n([\s\S]*?)\n(?:\n|$)/.exec(md)?.[1];
+  const heldShown = heldBlock === undefined ? 0 : heldBlock.split('\n').length;
+  expect(heldShown + foldedCount(md, 'held audience\\(s\\)')).toBe(p.held.length);
+  const diagnosticsBlock = /\*\*Diagnostics:\*\*[^\n]*\n\n```\n([\s\S]*?)\n```\n/.exec(md)?.[1];
+  const diagnosticsShown = diagnosticsBlock === undefined ? 0 : diagnosticsBlock.split('\n').length;
+  expect(diagnosticsShown + foldedCount(md, 'diagnostic\\(s\\)')).toBe(p.diagnostics.length);
+}
+
+describe('the Markdown plan never exceeds its cap', () => {
+  it('stays under 65,000 characters for arbitrary plans, counting everything it folded', () => {
+    fc.assert(
+      fc.property(arbitraryPlan, (p) => {
+        const md = renderMarkdown(p);
+        expect(md.length).toBeLessThan(CAP);
+        expectAccountedFor(md, p);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('60 held audiences whose manifests carry a 5,000-character value: under the cap, saying what it folded', () => {
+    const names = Array.from({ length: 60 }, (_, i) => `bad-${i}`);
+    const state = appliedState(
+      loadTexts(Object.fromEntries(names.map((n) => [`${n}.yaml`, manifestYaml(n)]))),
+    );
+    const value = 'v'.repeat(5000);
+    const broken = Object.fromEntries(
+      names.map((n) => [`${n}.yaml`, manifestYaml(n, { spec: { ttlInDays: value } })]),
+    );
+    const result = plan(loadTexts(broken), state, options());
+    expect(result.held).toHaveLength(60);
+    expect(result.diagnostics.length).toBeGreaterThanOrEqual(60);
+    const md = renderMarkdown(result);
+    expect(md.length).toBeLessThan(CAP);
+    expect(md).toMatch(/_\d+ long line\(s\) shortened; the JSON plan has them whole\._/);
+    expect(md).toMatch(/_\d+ more diagnostic\(s\) folded to stay under GitHub's comment limit/);
+    expectAccountedFor(md, result);
+  });
+});
