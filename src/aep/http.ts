@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import { callStateOf, type CallState } from './call-state.js';
 import { readErrorBody } from './error-body.js';
 import type { AepTimeouts } from './options.js';
+import { proxyAgents } from './proxy.js';
 import {
   backoffDelay,
   decideRetry,
@@ -129,8 +130,11 @@ export function createHttp(deps: HttpDeps): Got {
     return parts.status === 429 ? 1 : decision.delayMs;
   };
 
+  const agent = proxyAgents(process.env);
   return got.extend({
     prefixUrl: deps.baseUrl,
+    // Behind an egress proxy, as git is (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
+    ...(agent === undefined ? {} : { agent }),
     timeout: {
       lookup: timeouts.lookupMs,
       connect: timeouts.connectMs,

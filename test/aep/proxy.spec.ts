@@ -1,0 +1,157 @@
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bypassesProxy, proxyFor } from '../../src/aep/proxy.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { clientFor, failure, spec } from './helpers.js';
+
+type Proxy = { url: string; tunnels: string[]; authorizations: string[]; close(): Promise<void> };
+
+/** A CONNECT proxy on loopback that counts tunnels and only opens those to loopback. */
+async function startProxy(): Promise<Proxy> {
+  const tunnels: string[] = [];
+  const authorizations: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = http.createServer((_request, response) => response.writeHead(405).end());
+  server.on('connect', (request: http.IncomingMessage, client: net.Socket) => {
+    sockets.add(client);
+    tunnels.push(request.url ?? '');
+    authorizations.push(request.headers['proxy-authorization'] ?? '');
+    const [host, port] = (request.url ?? '').split(':');
+    if (host !== '127.0.0.1') {
+      client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      return;
+    }
+    const upstream = net.connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.pipe(client).pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    tunnels,
+    authorizations,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const PROXY_VARS = ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy'];
+const saved = Object.fromEntries(PROXY_VARS.map((name) => [name, process.env[name]]));
+const cleanup: (() => Promise<void>)[] = [];
+
+/** The client reads the proxy variables when it is created, as the CLI's would at start. */
+function setProxyEnv(env: Record<string, string>): void {
+  for (const name of PROXY_VARS) delete process.env[name];
+  Object.assign(process.env, env);
+}
+
+afterEach(async () => {
+  for (const [name, value] of Object.entries(saved)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  await Promise.all(cleanup.splice(0).map((close) => close()));
+});
+
+async function emulatorAndProxy(): Promise<{ emulator: RunningEmulator; proxy: Proxy; target: string }> {
+  const emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
+  const proxy = await startProxy();
+  cleanup.push(
+    () => emulator.close(),
+    () => proxy.close(),
+  );
+  return { emulator, proxy, target: new URL(emulator.apiBaseUrl).host };
+}
+
+describe('AEP and IMS behind an egress proxy', () => {
+  it('tunnels the token request and the API calls through HTTP_PROXY', async () => {
+    const { emulator, proxy, target } = await emulatorAndProxy();
+    setProxyEnv({ HTTP_PROXY: proxy.url });
+    const client = clientFor(emulator);
+    const created = await client.createAudience('prod', spec());
+    expect(created.operationId).toMatch(/.+/);
+    expect(proxy.tunnels.length).toBeGreaterThan(0);
+    expect(new Set(proxy.tunnels)).toEqual(new Set([target]));
+    expect(emulator.control.counters().byEndpoint.imsToken.requests).toBe(1);
+  });
+
+  it('fails when the proxy refuses, so the calls cannot have gone direct', async () => {
+    const { emulator, proxy } = await emulatorAndProxy();
+    // The proxy opens tunnels to 127.0.0.1 only: "localhost" is refused.
+    const viaName = { ...emulator, apiBaseUrl: emulator.apiBaseUrl.replace('127.0.0.1', 'localhost') };
+    setProxyEnv({ http_proxy: proxy.url });
+    const client = clientFor(viaName, {
+      imsUrl: emulator.imsUrl.replace('127.0.0.1', 'localhost'),
+      retry: { limit: 0 },
+    });
+    const error = await failure(client.createAudience('prod', spec()));
+    expect(error.message).not.toContain(proxy.url);
+    expect(proxy.tunnels[0]).toMatch(/^localhost:\d+$/);
+    expect(emulator.control.counters().byEndpoint.imsToken.requests).toBe(0);
+  });
+
+  it('goes direct to NO_PROXY hosts', async () => {
+    const { emulator, proxy } = await emulatorAndProxy();
+    setProxyEnv({ HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url, NO_PROXY: 'localhost,127.0.0.1' });
+    const client = clientFor(emulator);
+    await client.createAudience('prod', spec());
+    expect(proxy.tunnels).toEqual([]);
+  });
+
+  it('sends https:// calls through HTTPS_PROXY with the proxy credentials, never in the error', async () => {
+    const { proxy } = await emulatorAndProxy();
+    const withCredentials = proxy.url.replace('http://', 'http://squid:s3cr3t-pw@');
+    setProxyEnv({ HTTPS_PROXY: withCredentials, HTTP_PROXY: 'http://127.0.0.1:9' });
+    const fake = {
+      apiBaseUrl: 'https://aep.invalid/data/core/ais',
+      imsUrl: 'https://ims.invalid/ims/token/v3',
+    };
+    const client = clientFor({ ...fake, clients: [] } as unknown as RunningEmulator, { retry: { limit: 0 } });
+    const error = await failure(client.createAudience('prod', spec()));
+    expect(proxy.tunnels).toEqual(['ims.invalid:443']);
+    expect(proxy.authorizations).toEqual([`Basic ${Buffer.from('squid:s3cr3t-pw').toString('base64')}`]);
+    expect(`${error.message} ${String(error.cause)}`).not.toContain('s3cr3t-pw');
+  });
+});
+
+describe('proxyFor', () => {
+  const env = {
+    HTTPS_PROXY: 'http://secure:3128',
+    HTTP_PROXY: 'plain:8080',
+    NO_PROXY: '.corp.example,10.0.0.1,api.example:8443',
+  };
+  it.each([
+    ['https://platform.adobe.io/x', env, 'http://secure:3128/'],
+    ['http://platform.adobe.io/x', env, 'http://plain:8080/'],
+    ['https://aep.corp.example/x', env, undefined],
+    ['https://corp.example/x', env, undefined],
+    ['https://notcorp.example/x', env, 'http://secure:3128/'],
+    ['http://10.0.0.1/x', env, undefined],
+    ['https://api.example:8443/x', env, undefined],
+    ['https://api.example/x', env, 'http://secure:3128/'],
+    ['https://a.b/x', { https_proxy: 'http://lower:1', HTTPS_PROXY: 'http://upper:1' }, 'http://lower:1/'],
+    ['https://a.b/x', { HTTPS_PROXY: 'http://p:1', no_proxy: '*' }, undefined],
+    ['https://a.b/x', { HTTP_PROXY: 'http://p:1' }, undefined],
+    ['https://a.b/x', {}, undefined],
+  ])('%s with %j: %s', (url, vars, expected) => {
+    expect(proxyFor(new URL(url), vars)?.href).toBe(expected);
+  });
+
+  it('matches NO_PROXY entries as curl does', () => {
+    expect(bypassesProxy('sub.example.com', '443', 'example.com')).toBe(true);
+    expect(bypassesProxy('sub.example.com', '443', '*.example.com')).toBe(true);
+    expect(bypassesProxy('badexample.com', '443', 'example.com')).toBe(false);
+    expect(bypassesProxy('::1', '80', '[::1]')).toBe(true);
+    expect(bypassesProxy('example.com', '80', ' ,, ')).toBe(false);
+  });
+});
