@@ -1,0 +1,80 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Comment = { id: number; body: string; user: { login: string } };
+export type Seen = { method: string; path: string; authorization: string | undefined };
+
+export type FakeGitHub = {
+  url: string;
+  /** Comments per issue number, in creation order. */
+  comments: Map<string, Comment[]>;
+  requests: Seen[];
+  /** Answer every request with this status instead (e.g. 403). */
+  failWith: number | undefined;
+  close(): Promise<void>;
+};
+
+async function jsonBody(request: http.IncomingMessage): Promise<{ body?: unknown }> {
+  let text = '';
+  for await (const chunk of request) text += String(chunk);
+  return JSON.parse(text) as { body?: unknown };
+}
+
+/**
+ * The three GitHub REST endpoints that scripts/pr-comment.mjs uses, on loopback:
+ * list an issue's comments (paginated), create one, update one. Requests without
+ * the token are refused with 401, as GitHub does.
+ */
+export async function startFakeGitHub(repository: string, token: string): Promise<FakeGitHub> {
+  let nextId = 1000;
+  const fake: Omit<FakeGitHub, 'url' | 'close'> = { comments: new Map(), requests: [], failWith: undefined };
+  const base = `/repos/${repository}/issues`;
+  const server = http.createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    fake.requests.push({
+      method: request.method ?? '',
+      path: url.pathname + url.search,
+      authorization: request.headers.authorization,
+    });
+    const send = (status: number, body: unknown) => {
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    if (fake.failWith !== undefined)
+      return send(fake.failWith, { message: 'Resource not accessible by integration' });
+    if (request.headers.authorization !== `Bearer ${token}`) return send(401, { message: 'Bad credentials' });
+    const list = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(url.pathname);
+    const one = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(url.pathname);
+    if (!url.pathname.startsWith(base)) return send(404, { message: 'Not Found' });
+    if (list && request.method === 'GET') {
+      const perPage = Number(url.searchParams.get('per_page') ?? 30);
+      const page = Number(url.searchParams.get('page') ?? 1);
+      const all = fake.comments.get(list[1] ?? '') ?? [];
+      return send(200, all.slice((page - 1) * perPage, page * perPage));
+    }
+    if (list && request.method === 'POST') {
+      void jsonBody(request).then(({ body }) => {
+        const comment = { id: (nextId += 1), body: String(body), user: { login: 'github-actions[bot]' } };
+        const issue = list[1] ?? '';
+        fake.comments.set(issue, [...(fake.comments.get(issue) ?? []), comment]);
+        send(201, comment);
+      });
+      return undefined;
+    }
+    if (one && request.method === 'PATCH') {
+      void jsonBody(request).then(({ body }) => {
+        const comment = [...fake.comments.values()].flat().find((c) => c.id === Number(one[1]));
+        if (!comment) return send(404, { message: 'Not Found' });
+        comment.body = String(body);
+        return send(200, comment);
+      });
+      return undefined;
+    }
+    return send(404, { message: 'Not Found' });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(fake, {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  });
+}

@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './helm.js';
+
+const exec = promisify(execFile);
+type Run = { code: number; stdout: string; stderr: string };
+
+let dir: string;
+let bin: string;
+let packed: string[];
+
+/** Runs the installed `audiencectl` (its own shebang, its own node_modules), never the checkout. */
+function audiencectl(args: string[], cwd: string): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(bin, args, { cwd, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+      let code = 0;
+      if (error) code = typeof error.code === 'number' ? error.code : 1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function git(cwd: string, ...args: string[]): Promise<void> {
+  await exec('git', ['-c', 'user.name=ci', '-c', 'user.email=ci@audiencectl.invalid', ...args], { cwd });
+}
+
+/**
+ * As a user would: `npm pack`, then a global install of the tarball into a temp prefix.
+ * The pack skips `prepare` (the build): `npm run check:package` and CI build first.
+ */
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'audiencectl-pack-'));
+  const { stdout } = await exec('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
+    cwd: repoRoot,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const [info] = JSON.parse(stdout.slice(stdout.indexOf('['))) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
+  if (!info) throw new Error('npm pack reported nothing');
+  packed = info.files.map((file) => file.path);
+  const prefix = path.join(dir, 'prefix');
+  await exec(
+    'npm',
+    [
+      'install',
+      '-g',
+      '--prefix',
+      prefix,
+      '--no-audit',
+      '--no-fund',
+      // The dependencies are those `npm ci` just cached: no need to ask the registry again.
+      '--prefer-offline',
+      path.join(dir, info.filename),
+    ],
+    {
+      cwd: dir,
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  bin = path.join(prefix, 'bin', 'audiencectl');
+});
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('the npm package, installed from its tarball', () => {
+  it('ships the built CLI and the schemas, not the sources or tests', () => {
+    expect(packed).toEqual(expect.arrayContaining(['package.json', 'dist/cli/main.js', 'README.md']));
+    expect(
+      packed.filter(
+        (file) => /^(src|test|bench|helm)\/|\.spec\.js$|\.ts$/.test(file) && !file.endsWith('.d.ts'),
+      ),
+    ).toEqual([]);
+  });
+
+  it('prints its version', async () => {
+    const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const result = await audiencectl(['--version'], dir);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('validates the example manifests', async () => {
+    const result = await audiencectl(['validate', path.join(repoRoot, 'examples', 'audiences')], dir);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/\b0 error/);
+  });
+
+  it('plans a pull request against its base branch', async () => {
+    const repo = path.join(dir, 'repo');
+    await mkdir(repo);
+    await git(repo, 'init', '-q', '-b', 'main');
+    await cp(path.join(repoRoot, 'examples', 'audiences'), path.join(repo, 'audiences'), { recursive: true });
+    await git(repo, 'add', '.');
+    await git(repo, 'commit', '-qm', 'base');
+    await git(repo, 'checkout', '-qb', 'feature');
+    const manifest = [
+      'apiVersion: audiencectl/v1',
+      'kind: ExternalAudience',
+      'metadata: { name: packaged-check }',
+      'spec:',
+      '  name: Packaged check',
+      '  fields: [{ name: email, type: string, identityNs: email }]',
+      '  sourceSpec: { path: marketing/check.csv, type: file, sourceType: Cloud Storage, cloudType: DLZ }',
+      '  originName: CUSTOM_UPLOAD',
+      '',
+    ].join('\n');
+    await writeFile(path.join(repo, 'audiences', 'packaged-check.yaml'), manifest);
+    const result = await audiencectl(['plan', 'audiences', '--base', 'main', '--output', 'markdown'], repo);
+    expect(result.stderr).toBe('');
+    // 2 (changes) until plain `plan` exits 0 on success as Terraform's does; never 1 or 3.
+    expect([0, 2]).toContain(result.code);
+    expect(result.stdout).toContain('<code>prod/packaged-check</code>: + create');
+    expect(result.stdout).not.toContain('~ update');
+  });
+});
