@@ -23,13 +23,14 @@ async function sourceFiles(dir: string): Promise<string[]> {
   return files;
 }
 
-/** Every AUDIENCECTL_* / AEP_* name written as a whole string literal in src/ (what the app can read). */
+/** Every AUDIENCECTL_* / AEP_* name in src/ as a whole string literal or an `env.NAME` read (what the app can read). */
 export async function appEnvNames(): Promise<Set<string>> {
   const names = new Set<string>();
   for (const file of await sourceFiles(path.join(repoRoot, 'src'))) {
     const text = await readFile(file, 'utf8');
-    for (const match of text.matchAll(/['"`]((?:AUDIENCECTL|AEP)_[A-Z0-9_]+)['"`]/g))
-      names.add(match[1] ?? '');
+    const literals = text.matchAll(/['"`]((?:AUDIENCECTL|AEP)_[A-Z0-9_]+)['"`]/g);
+    const reads = text.matchAll(/\benv\.((?:AUDIENCECTL|AEP)_[A-Z0-9_]+)\b/g);
+    for (const match of [...literals, ...reads]) names.add(match[1] ?? '');
   }
   return names;
 }
