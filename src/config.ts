@@ -10,7 +10,10 @@ export { ConfigFile } from './config/schema.js';
 export type { AepConfig, AepSandboxConfig, ConfigProblem, ConfigResult } from './config/types.js';
 
 /** What the caller adds to a configuration: logging and metrics hooks. */
-export type AepClientExtras = Pick<AepClientOptions, 'logger' | 'onRequest' | 'onRateLimitWait' | 'random'>;
+export type AepClientExtras = Pick<
+  AepClientOptions,
+  'logger' | 'onRequest' | 'onRateLimitWait' | 'random' | 'compat'
+>;
 
 /** The AepClient options a configuration stands for. */
 export function aepClientOptions(config: AepConfig, extras: AepClientExtras = {}): AepClientOptions {
@@ -22,6 +25,7 @@ export function aepClientOptions(config: AepConfig, extras: AepClientExtras = {}
     timeouts: config.timeouts,
     retry: config.retry,
     ...extras,
+    compat: { sourceSpecShape: config.sourceSpecShape, ...extras.compat },
   };
 }
 

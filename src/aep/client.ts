@@ -1,3 +1,7 @@
+import { componentLogger } from '../log.js';
+import { audienceReads } from './audience-reads.js';
+import { Compat, refusesSourceShape, withSourceShape, type CompatChoices } from './compat.js';
+import { AepError } from './errors.js';
 import type { AepClientOptions } from './options.js';
 import type { AepClientStats } from './stats.js';
 import { createTransport } from './transport.js';
@@ -6,9 +10,11 @@ import { AudienceView, CreateResponse, Operation, Run, RunList, type AepClient }
 /** The AepClient over HTTP, plus counters for the executor's summary and the daemon's metrics. */
 export interface AepHttpClient extends AepClient {
   stats(): AepClientStats;
+  /** The readings of the page learned so far (compat.ts), to keep in the state. */
+  compat(): CompatChoices;
 }
 
-/** How many runs `listRuns` asks for: the most the API returns in one page. */
+/** How many runs `listRuns` asks for, when the service takes the parameter: the most the API returns in one page. */
 const RUNS_PAGE = 40;
 
 function segment(value: string, what: string): string {
@@ -24,31 +30,67 @@ function byNewest(a: Run, b: Run): number {
   return at > bt ? -1 : 1;
 }
 
+function isNotFound(error: unknown): boolean {
+  return error instanceof AepError && error.status === 404;
+}
+
 /**
  * The External Audiences API client, paths exactly as the reference page writes them.
  * See docs/configuration.md for tokens, budgets, timeouts, retries and errors.
  */
 export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
-  const { send, call, stats } = createTransport(options);
+  const transport = createTransport(options);
+  const { send, call, stats } = transport;
+  const compat = new Compat(options.compat, options.logger && componentLogger(options.logger, 'aep'));
   return {
-    createAudience: async (sandbox, body, callOptions) =>
-      call(
-        sandbox,
-        { endpoint: 'createAudience', method: 'POST', path: 'external-audience/', json: body },
-        CreateResponse,
-        callOptions,
-      ),
-    getOperation: async (sandbox, operationId, callOptions) =>
-      call(
-        sandbox,
-        {
-          endpoint: 'getOperation',
-          method: 'GET',
-          path: `external-audiences/operations/${segment(operationId, 'operationId')}`,
-        },
-        Operation,
-        callOptions,
-      ),
+    // `sourceSpec` as the current page sends it (params); flat once, if the service names it in a 400.
+    createAudience: async (sandbox, body, callOptions) => {
+      const shapes = compat.sourceShapes(sandbox);
+      for (const [index, shape] of shapes.entries()) {
+        try {
+          const created = await call(
+            sandbox,
+            {
+              endpoint: 'createAudience',
+              method: 'POST',
+              path: 'external-audience/',
+              json: withSourceShape(body, shape),
+            },
+            CreateResponse,
+            callOptions,
+          );
+          compat.sourceShapeWorked(sandbox, shape);
+          return created;
+        } catch (error) {
+          const last = index === shapes.length - 1;
+          if (last || !(error instanceof AepError) || !refusesSourceShape(error)) throw error;
+        }
+      }
+      throw new Error('unreachable: no sourceSpec shape to try');
+    },
+    // The page spells the path two ways: one, then on 404 the other, until one has worked.
+    getOperation: async (sandbox, operationId, callOptions) => {
+      const paths = compat.operationPaths();
+      for (const [index, { spelling, path }] of paths.entries()) {
+        try {
+          const operation = await call(
+            sandbox,
+            {
+              endpoint: 'getOperation',
+              method: 'GET',
+              path: `${path}/${segment(operationId, 'operationId')}`,
+            },
+            Operation,
+            callOptions,
+          );
+          compat.operationsPathWorked(spelling);
+          return operation;
+        } catch (error) {
+          if (index === paths.length - 1 || !isNotFound(error)) throw error;
+        }
+      }
+      throw new Error('unreachable: no operations path to try');
+    },
     patchAudience: async (sandbox, audienceId, body, callOptions) =>
       call(
         sandbox,
@@ -84,18 +126,26 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
         Run,
         callOptions,
       ),
+    // limit/sortBy are commented out of the page: sent only once the service has taken them;
+    // the order is always made here.
     listRuns: async (sandbox, audienceId, callOptions) => {
-      const list = await call(
-        sandbox,
-        {
-          endpoint: 'listRuns',
-          method: 'GET',
-          path: `external-audience/${segment(audienceId, 'audienceId')}/runs`,
-          searchParams: { limit: RUNS_PAGE, sortBy: '-createdAt' },
-        },
-        RunList,
-        callOptions,
-      );
+      const path = `external-audience/${segment(audienceId, 'audienceId')}/runs`;
+      const bare = { endpoint: 'listRuns', method: 'GET', path } as const;
+      let list;
+      if (compat.runsListParams()) {
+        try {
+          list = await call(
+            sandbox,
+            { ...bare, searchParams: { limit: RUNS_PAGE, sortBy: '-createdAt' } },
+            RunList,
+            callOptions,
+          );
+        } catch (error) {
+          if (!(error instanceof AepError) || error.status !== 400) throw error;
+          compat.runsListParamsRefused();
+        }
+      }
+      list ??= await call(sandbox, bare, RunList, callOptions);
       return [...list.runs].sort(byNewest);
     },
     deleteAudience: async (sandbox, audienceId, callOptions) => {
@@ -109,6 +159,8 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
         callOptions,
       );
     },
+    ...audienceReads(transport),
     stats,
+    compat: () => compat.choices(),
   };
 }

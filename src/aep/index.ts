@@ -23,3 +23,6 @@ export {
 export { DEFAULT_RETRY, type RetryPolicy } from './retry-policy.js';
 export type { AepClientStats, EndpointStats } from './stats.js';
 export * from './types.js';
+export * from './segment-types.js';
+export { DEFAULT_BULK_BATCH } from './audience-reads.js';
+export type { CompatChoices, CompatOptions, SourceSpecSetting } from './compat.js';

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import type { CompatOptions } from './compat.js';
 import type { AepCredentials } from './credentials.js';
 import type { BudgetSettings } from './request-budget.js';
 import type { RetryPolicy } from './retry-policy.js';
@@ -42,7 +43,16 @@ export type SandboxAccess = {
 
 /** The operations, named as the emulator's counters and specs/ name them. */
 export type AepEndpoint =
-  'createAudience' | 'getOperation' | 'patchAudience' | 'startRun' | 'getRun' | 'listRuns' | 'deleteAudience';
+  | 'createAudience'
+  | 'getOperation'
+  | 'patchAudience'
+  | 'startRun'
+  | 'getRun'
+  | 'listRuns'
+  | 'deleteAudience'
+  | 'listAudiences'
+  | 'getAudience'
+  | 'bulkGetAudiences';
 
 /** One HTTP attempt (a retry is another event). */
 export type AepRequestEvent = {
@@ -63,6 +73,10 @@ export type AepRequestEvent = {
 export type AepClientOptions = {
   /** The API base. Default https://platform.adobe.io/data/core/ais (AEP_BASE_URL). */
   baseUrl?: string | undefined;
+  /** The Audiences API base. Default: the base URL with `/ais` replaced by `/ups`. */
+  audiencesBaseUrl?: string | undefined;
+  /** Readings of the page already learned, and the `api.sourceSpecShape` setting (compat.ts). */
+  compat?: CompatOptions | undefined;
   /** The IMS token endpoint. Default https://ims-na1.adobelogin.com/ims/token/v3 (AEP_IMS_URL). */
   imsUrl?: string | undefined;
   /** Credentials and request budget per sandbox name. */

@@ -28,7 +28,11 @@ export type ApiRequest = {
   /** Relative to the base URL, without a leading slash. */
   path: string;
   json?: unknown;
-  searchParams?: Record<string, string | number>;
+  searchParams?: Record<string, string | number> | URLSearchParams;
+  /** `segment`: the Segmentation Service (Audiences API) beside the base URL. Default the base URL. */
+  api?: 'segment';
+  /** A read sent as POST (bulk-get): retried, and failed, as a GET is. */
+  readOnly?: boolean;
 };
 
 export type Transport = {
@@ -50,6 +54,7 @@ export type Transport = {
  */
 export function createTransport(options: AepClientOptions): Transport {
   const baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const segmentUrl = (options.audiencesBaseUrl ?? segmentBaseUrl(baseUrl)).replace(/\/+$/, '');
   const imsUrl = options.imsUrl ?? DEFAULT_IMS_URL;
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   const logger = options.logger ? componentLogger(options.logger, 'aep') : undefined;
@@ -107,7 +112,7 @@ export function createTransport(options: AepClientOptions): Transport {
     const state: CallState = {
       sandbox,
       endpoint: request.endpoint,
-      method: request.method,
+      method: request.readOnly ? 'GET' : request.method,
       credentials: access.credentials,
       token: tokens.for(access.credentials),
       budget: budgets.for(sandbox),
@@ -127,6 +132,7 @@ export function createTransport(options: AepClientOptions): Transport {
             method: request.method,
             responseType: 'text',
             context: { aep: state },
+            ...(request.api === 'segment' ? { prefixUrl: segmentUrl } : {}),
             ...(request.json === undefined ? {} : { json: request.json }),
             ...(request.searchParams === undefined ? {} : { searchParams: request.searchParams }),
             ...(signal === undefined ? {} : { signal }),
@@ -186,6 +192,11 @@ export function createTransport(options: AepClientOptions): Transport {
       return recorder.snapshot(tokens.requests, bySandbox);
     },
   };
+}
+
+/** The Audiences API sits beside the External Audiences API: `.../data/core/ais` -> `.../data/core/ups`. */
+export function segmentBaseUrl(baseUrl: string): string {
+  return /\/ais$/.test(baseUrl) ? baseUrl.replace(/\/ais$/, '/ups') : new URL('../ups', `${baseUrl}/`).href;
 }
 
 function errorName(error: unknown): string {

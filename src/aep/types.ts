@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AudienceSpec } from '../manifest/schema.js';
+import type { AudienceListPage, AudienceQuery, LiveAudience } from './segment-types.js';
 
 // Responses are read loosely (only what audiencectl uses) and checked where they enter,
 // so no raw body leaves src/aep/. Unknown properties are kept for the recorded state.
@@ -55,7 +56,7 @@ export type CallOptions = { signal?: AbortSignal };
  * DELETE, and anything refused with 429) are retried; a POST whose outcome is unknown
  * is not: the executor resolves it from its intent record.
  */
-export interface AepClient {
+export interface AepClient extends AudienceReads {
   createAudience(sandbox: string, body: AudienceSpec, options?: CallOptions): Promise<CreateResponse>;
   getOperation(sandbox: string, operationId: string, options?: CallOptions): Promise<Operation>;
   patchAudience(
@@ -70,3 +71,21 @@ export interface AepClient {
   listRuns(sandbox: string, audienceId: string, options?: CallOptions): Promise<Run[]>;
   deleteAudience(sandbox: string, audienceId: string, options?: CallOptions): Promise<void>;
 }
+
+/** The Audiences API calls; through the same transport, so the same token, budget and retries. */
+export type AudienceReads = {
+  listAudiences(sandbox: string, query?: AudienceQuery, options?: CallOptions): Promise<AudienceListPage>;
+  /** undefined when the service has no such id. */
+  getAudience(sandbox: string, id: string, options?: CallOptions): Promise<LiveAudience | undefined>;
+  /**
+   * Every id asked for, mapped to its audience or to undefined (not found), read in batches of
+   * `batchSize` (default 50). A failed batch fails the call: nothing is read as "gone" by mistake.
+   */
+  bulkGetAudiences(
+    sandbox: string,
+    ids: readonly string[],
+    options?: CallOptions & { batchSize?: number },
+  ): Promise<Map<string, LiveAudience | undefined>>;
+  /** Audiences whose name is exactly `name` (case as the service compares: exact here). */
+  findAudiencesByName(sandbox: string, name: string, options?: CallOptions): Promise<LiveAudience[]>;
+};

@@ -4,6 +4,7 @@ import { DEFAULT_IMS_URL, DEFAULT_SCOPES } from '../aep/ims-token.js';
 import { DEFAULT_BASE_URL, DEFAULT_TIMEOUTS } from '../aep/options.js';
 import { DEFAULT_BUDGET } from '../aep/request-budget.js';
 import { DEFAULT_RETRY } from '../aep/retry-policy.js';
+import { DEFAULT_BULK_BATCH } from '../aep/audience-reads.js';
 import { readEnv, splitScopes } from './env.js';
 import { isPlausibleName } from './plausible.js';
 import type { CredentialsFile, ConfigFile, SandboxFile } from './schema.js';
@@ -176,6 +177,8 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
       defaultAccess,
       timeouts: { ...DEFAULT_TIMEOUTS, ...definedOf(file.timeouts) },
       retry: { ...DEFAULT_RETRY, ...definedOf(file.retry) },
+      sourceSpecShape: file.api?.sourceSpecShape ?? 'auto',
+      bulkBatchSize: file.api?.bulkBatchSize ?? DEFAULT_BULK_BATCH,
       configFile: fileName,
       warnings,
     },

@@ -56,6 +56,19 @@ export const RetryFile = z.strictObject({
   rateLimitPauseMs: PositiveMs.optional(),
 });
 
+/** How audiencectl reads the API where the reference page allows two readings (src/aep/compat.ts). */
+export const ApiFile = z.strictObject({
+  /** `auto` (default): `params`, and flat once on a 400 naming sourceSpec, remembered per sandbox. */
+  sourceSpecShape: z.enum(['auto', 'params', 'flat']).optional(),
+  /** Ids per Audiences API bulk-get (refresh, verified deletes). Default 50. */
+  bulkBatchSize: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1000, 'must be at most 1000')
+    .optional(),
+});
+
 export const ConfigFile = z.strictObject({
   /** The API base. */
   baseUrl: Url.optional(),
@@ -68,6 +81,7 @@ export const ConfigFile = z.strictObject({
   budget: BudgetFile.optional(),
   timeouts: TimeoutsFile.optional(),
   retry: RetryFile.optional(),
+  api: ApiFile.optional(),
   /** `name: {}` (or nothing) uses the shared credentials and budget. */
   sandboxes: z.record(SandboxName, SandboxFile.nullable()).optional(),
 });

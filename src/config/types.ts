@@ -1,3 +1,4 @@
+import type { SourceSpecSetting } from '../aep/compat.js';
 import type { SandboxAccess, AepTimeouts } from '../aep/options.js';
 import type { BudgetSettings } from '../aep/request-budget.js';
 import type { RetryPolicy } from '../aep/retry-policy.js';
@@ -17,6 +18,10 @@ export type AepConfig = {
   defaultAccess: AepSandboxConfig | undefined;
   timeouts: AepTimeouts;
   retry: RetryPolicy;
+  /** `api.sourceSpecShape`; default auto. */
+  sourceSpecShape: SourceSpecSetting;
+  /** `api.bulkBatchSize`; default 50. */
+  bulkBatchSize: number;
   /** The file read, if any (absolute). */
   configFile: string | undefined;
   /** Things that work but should change (e.g. a secret written in the file). */

@@ -80,5 +80,11 @@ export function shieldCalls(client: AepClient, options: ShieldOptions): AepClien
     getRun: (sandbox, id, runId) => through(sandbox, (o) => client.getRun(sandbox, id, runId, o)),
     listRuns: (sandbox, id) => through(sandbox, (o) => client.listRuns(sandbox, id, o)),
     deleteAudience: (sandbox, id) => through(sandbox, (o) => client.deleteAudience(sandbox, id, o)),
+    listAudiences: (sandbox, query) => through(sandbox, (o) => client.listAudiences(sandbox, query, o)),
+    getAudience: (sandbox, id) => through(sandbox, (o) => client.getAudience(sandbox, id, o)),
+    bulkGetAudiences: (sandbox, ids, options) =>
+      through(sandbox, (o) => client.bulkGetAudiences(sandbox, ids, { ...options, ...o })),
+    findAudiencesByName: (sandbox, name) =>
+      through(sandbox, (o) => client.findAudiencesByName(sandbox, name, o)),
   };
 }

@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import type { EmulatorControl } from './control.js';
 import type { QueuedFault } from './faults.js';
 import type { SettingsPatch } from './settings-schema.js';
+import type { UiEdit } from './ui-actions.js';
 
 const ScopeQuery = z.object({
   orgId: z.string().min(1).optional(),
@@ -57,6 +58,21 @@ export function adminRoutes(control: EmulatorControl, defaultOrgId: string): Fas
     admin.get('/audiences', { config }, (request) => {
       const { orgId, sandbox } = scope(request.query);
       return { audiences: control.listAudiences(orgId, sandbox) };
+    });
+    // "From the UI": changes made behind audiencectl's back, for drift tests and demos.
+    admin.patch<{ Params: { id: string } }>('/audiences/:id', { config }, (request) => {
+      const { orgId, sandbox } = scope(request.query);
+      return control.uiEditAudience(orgId, sandbox, request.params.id, request.body as UiEdit);
+    });
+    admin.delete<{ Params: { id: string } }>('/audiences/:id', { config }, (request, reply) => {
+      const { orgId, sandbox } = scope(request.query);
+      control.uiDeleteAudience(orgId, sandbox, request.params.id);
+      void reply.code(204).send();
+    });
+    admin.post('/audiences', { config }, (request, reply) => {
+      const { orgId, sandbox } = scope(request.query);
+      const { audience, createdBy } = (request.body ?? {}) as { audience?: unknown; createdBy?: string };
+      void reply.code(201).send(control.uiCreateAudience(orgId, sandbox, audience, createdBy));
     });
     admin.get('/operations', { config }, (request) => {
       const { orgId, sandbox } = scope(request.query);

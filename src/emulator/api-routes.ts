@@ -2,6 +2,7 @@ import type { FastifyPluginCallback } from 'fastify';
 import { apiGate } from './api-gate.js';
 import { createAudience, deleteAudience, extendTtl, findOperation } from './audience-service.js';
 import type { EmulatorContext } from './context.js';
+import { noEndpoint } from './errors.js';
 import { answerMutation, callOf } from './http-support.js';
 import { acceptJsonWhateverTheContentType } from './json-body.js';
 import { patchAudience } from './patch-service.js';
@@ -25,12 +26,14 @@ export function apiRoutes(context: EmulatorContext): FastifyPluginCallback {
       answerMutation(context, request, reply, 202, createdView(operation));
     });
 
-    // The page writes the lookup path both ways; both answer the same.
-    for (const path of [
-      '/external-audiences/operations/:operationId',
-      '/external-audience/operations/:operationId',
-    ]) {
+    // The page writes the lookup path both ways; the `operationsPath` reading decides which answer.
+    for (const [spelling, path] of [
+      ['plural', '/external-audiences/operations/:operationId'],
+      ['singular', '/external-audience/operations/:operationId'],
+    ] as const) {
       api.get<OperationParams>(path, { config: { endpoint: 'getOperation' } }, (request) => {
+        const served = runtime.settings.compat.operationsPath;
+        if (served !== 'both' && served !== spelling) throw noEndpoint(request.method, request.url);
         const call = callOf(context, request);
         const operation = findOperation(call, request.params.operationId);
         return operationView(operation, call.scope.audiences.get(operation.audienceId), call.nowMs);
@@ -78,7 +81,7 @@ export function apiRoutes(context: EmulatorContext): FastifyPluginCallback {
     api.get<AudienceParams>(
       '/external-audience/:audienceId/runs',
       { config: { endpoint: 'listRuns' } },
-      (request) => listRuns(callOf(context, request), request.params.audienceId, request.query),
+      (request) => listRuns(runtime, callOf(context, request), request.params.audienceId, request.query),
     );
 
     api.get<RunParams>(

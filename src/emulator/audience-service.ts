@@ -32,6 +32,7 @@ function isNameTaken(scope: ScopeState, name: string, nowMs: number): boolean {
 export function createAudience(runtime: Runtime, call: Call, input: unknown): OperationRecord {
   const body = parseOrThrow(CreateAudienceBody, input, 'body');
   const { settings, store, faults } = runtime;
+  checkSourceShape(body, settings.compat.sourceSpec);
   if (settings.newerRules) {
     const violations = newerRuleViolations(body);
     if (violations.length > 0) throw validationError(violations);
@@ -82,6 +83,17 @@ export function createAudience(runtime: Runtime, call: Call, input: unknown): Op
   return operation;
 }
 
+/** A service that takes one reading of the page refuses the other shape of `sourceSpec`. */
+function checkSourceShape(body: CreateAudienceBody, reading: 'params' | 'flat' | 'both'): void {
+  const wrapped = 'params' in body.sourceSpec;
+  if (reading === 'params' && !wrapped) {
+    throw validationError([{ path: 'sourceSpec.params', message: 'is required' }]);
+  }
+  if (reading === 'flat' && wrapped) {
+    throw validationError([{ path: 'sourceSpec.params', message: 'is not a known property' }]);
+  }
+}
+
 export function findOperation(call: Call, operationId: string): OperationRecord {
   const operation = call.scope.operations.get(operationId);
   if (!operation) throw notFound('operation', operationId);
@@ -103,6 +115,7 @@ export function extendTtl(runtime: Runtime, call: Call, audienceId: string, inpu
   const body = parseOrThrow(ExtendTtlBody, input, 'body');
   if (body.ttlInDays !== undefined) audience.ttlInDays = body.ttlInDays;
   audience.updatedBy = call.caller.actor;
+  audience.version = (audience.version ?? 0) + 1;
   audience.updatedAt = Math.floor(call.nowMs / 1000);
   runtime.store.changed();
   return audience;

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { resolveCompat } from './compat-settings.js';
 import type { EmulatorCounters, RequestLogEntry } from './counters.js';
 import type { EmulatorContext } from './context.js';
 import type { QueuedFault } from './faults.js';
@@ -16,6 +17,8 @@ import {
   type EmulatorRun,
 } from './views.js';
 import type { z } from 'zod';
+import type { SegmentAudience } from './segment-views.js';
+import { uiCreateAudience, uiDeleteAudience, uiEditAudience, type UiEdit } from './ui-actions.js';
 
 /** In-process equivalents of the admin endpoint, for tests and embedding programs. */
 export type EmulatorControl = {
@@ -46,6 +49,12 @@ export type EmulatorControl = {
   listOperations(orgId: string, sandbox: string): EmulatorOperation[];
   /** Runs of the sandbox, or of one audience, oldest first. */
   listRuns(orgId: string, sandbox: string, audienceId?: string): EmulatorRun[];
+  /** Changes an audience as a person in the AEP UI would (name, description, labels, ttlInDays). */
+  uiEditAudience(orgId: string, sandbox: string, audienceId: string, edit: UiEdit): SegmentAudience;
+  /** Deletes an audience as a person in the AEP UI would. */
+  uiDeleteAudience(orgId: string, sandbox: string, audienceId: string): void;
+  /** Creates an external audience (a create body) as another user, ready at once. */
+  uiCreateAudience(orgId: string, sandbox: string, body: unknown, createdBy?: string): SegmentAudience;
   /** A token for a configured client, without a round trip to IMS. */
   issueToken(clientId: string): string;
   /** Forgets every audience, operation, run and daily run count. */
@@ -78,6 +87,7 @@ export function createControl(context: EmulatorContext, flush: () => Promise<voi
       faults: patch.faults === undefined ? current.faults : resolveFaults(patch.faults),
       guardrails: resolveGuardrails(patch.guardrails, current.guardrails),
       newerRules: patch.newerRules ?? current.newerRules,
+      compat: resolveCompat(patch.compat, current.compat),
     };
     if (patch.rateLimit !== undefined) buckets.configure(next.rateLimit);
     if (patch.faults !== undefined) faults.configure(next.faults);
@@ -128,6 +138,12 @@ export function createControl(context: EmulatorContext, flush: () => Promise<voi
         .filter((run) => audienceId === undefined || run.audienceId === audienceId)
         .map((run) => runView(run, now));
     },
+    uiEditAudience: (orgId, sandbox, audienceId, edit) =>
+      uiEditAudience(runtime, { orgId, sandbox }, audienceId, edit),
+    uiDeleteAudience: (orgId, sandbox, audienceId) =>
+      uiDeleteAudience(runtime, { orgId, sandbox }, audienceId),
+    uiCreateAudience: (orgId, sandbox, body, createdBy) =>
+      uiCreateAudience(runtime, { orgId, sandbox }, body, createdBy),
     issueToken: (clientId) => {
       const client = clients.get(clientId);
       if (!client) throw new UsageError('EMULATOR_CLIENT', `The emulator has no client ${clientId}.`);

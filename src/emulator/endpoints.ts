@@ -9,6 +9,9 @@ export const ENDPOINTS = [
   'getRun',
   'listRuns',
   'extendTtl',
+  'listAudiences',
+  'getAudience',
+  'bulkGetAudiences',
   'unknown',
 ] as const;
 export type EndpointName = (typeof ENDPOINTS)[number];

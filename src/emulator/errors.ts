@@ -78,3 +78,9 @@ export function validationError(items: ErrorItem[]): ApiError {
 export function notFound(what: string, id: string): ApiError {
   return new ApiError('100940-404', `No ${what} with id ${id} in this organization and sandbox.`);
 }
+
+/** What an unknown path answers (also a path the chosen reading of the page does not serve). */
+export function noEndpoint(method: string, url: string): ApiError {
+  const path = url.split('?', 1)[0] ?? url;
+  return new ApiError('100940-404', `No endpoint ${method} ${path}.`);
+}

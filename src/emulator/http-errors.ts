@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, errorBody, validationError } from './errors.js';
+import { ApiError, errorBody, noEndpoint, validationError } from './errors.js';
 
 /**
  * Every failure of an API request leaves as the documented error body. Fastify's own
@@ -24,6 +24,5 @@ export function sendApiError(error: unknown, request: FastifyRequest, reply: Fas
 }
 
 export function sendNotFound(request: FastifyRequest, reply: FastifyReply): void {
-  const path = request.url.split('?', 1)[0] ?? request.url;
-  sendApiError(new ApiError('100940-404', `No endpoint ${request.method} ${path}.`), request, reply);
+  sendApiError(noEndpoint(request.method, request.url), request, reply);
 }

@@ -24,3 +24,6 @@ export type {
 export type { ErrorBody, ErrorItem, PlatformCode } from './errors.js';
 export { PLATFORM_ERRORS } from './errors.js';
 export { technicalAccountId } from './tokens.js';
+export type { SegmentAudience } from './segment-views.js';
+export type { CompatSettings } from './compat-settings.js';
+export type { UiEdit } from './ui-actions.js';

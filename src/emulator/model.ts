@@ -47,6 +47,8 @@ export const AudienceRecord = z.object({
   readyAtMs: z.number(),
   /** Run ids, oldest first. */
   runIds: z.array(z.string()),
+  /** Grows with every change; the Audiences API's `_etag`. */
+  version: z.number().int().optional(),
 });
 export type AudienceRecord = z.infer<typeof AudienceRecord>;
 

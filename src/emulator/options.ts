@@ -1,3 +1,5 @@
+import type { CompatSettings } from './compat-settings.js';
+
 /** A client the emulated IMS knows: it trades `clientId` + `clientSecret` for a token of `orgId`. */
 export type EmulatorClient = {
   clientId: string;
@@ -70,6 +72,8 @@ export type EmulatorOptions = {
   guardrails?: GuardrailSettings | undefined;
   /** Also enforce the rules newer versions of the API page add (identity field, 41 fields, ...). Default false. */
   newerRules?: boolean | undefined;
+  /** Which reading of the page to take where it allows two (docs/emulator.md). Default: accept both. */
+  compat?: CompatSettings | undefined;
   /** Serve the `/_emulator/...` admin endpoint. Default false. */
   admin?: boolean | undefined;
   /** Keep audiences, operations and runs in this directory across restarts. Default: memory only. */

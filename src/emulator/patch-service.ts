@@ -32,6 +32,7 @@ export function patchAudience(
   const body = parseOrThrow(PatchAudienceBody, input, 'body');
   const rawFields = Array.isArray(input['fields']) ? (input['fields'] as unknown[]) : [];
   const fieldProblems = checkFields(audience.fields, body.fields ?? [], rawFields);
+  if (runtime.settings.compat.patchFields === 'labels-only') fieldProblems.push(...onlyLabels(rawFields));
   if (fieldProblems.length > 0) throw new ApiError('100960-422', `${ONLY}.`, { items: fieldProblems });
 
   if (body.description !== undefined) audience.description = body.description;
@@ -39,6 +40,7 @@ export function patchAudience(
   if (body.ttlInDays !== undefined) audience.ttlInDays = body.ttlInDays;
   for (const change of body.fields ?? []) replaceFieldLabels(audience.fields, change);
   audience.updatedBy = call.caller.actor;
+  audience.version = (audience.version ?? 0) + 1;
   audience.updatedAt = Math.floor(call.nowMs / 1000);
   runtime.store.changed();
   return audience;
@@ -83,4 +85,19 @@ function replaceFieldLabels(fields: FieldRecord[], change: PatchField): void {
   if (!field) return;
   if (change.labels === undefined) delete field.labels;
   else field.labels = change.labels;
+}
+
+/** A service that reads the page strictly: a listed field carries its name and labels, nothing else. */
+function onlyLabels(raw: unknown[]): ErrorItem[] {
+  const problems: ErrorItem[] = [];
+  for (const [index, field] of raw.entries()) {
+    if (!isPlainObject(field)) continue;
+    for (const key of Object.keys(field).filter((name) => name !== 'name' && name !== 'labels')) {
+      problems.push({
+        path: `fields[${index}].${key}`,
+        message: 'PATCH takes only name and labels of a field',
+      });
+    }
+  }
+  return problems;
 }

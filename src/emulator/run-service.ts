@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readyAudience } from './audience-service.js';
-import { ApiError, notFound } from './errors.js';
+import { ApiError, notFound, validationError } from './errors.js';
 import { epochSeconds, runStatus } from './lifecycle.js';
 import type { AudienceRecord, RunRecord } from './model.js';
 import { parseRunFilter } from './run-filters.js';
@@ -95,8 +95,9 @@ export type RunList = {
   _page: { limit: number; count: number; totalCount: number };
 };
 
-export function listRuns(call: Call, audienceId: string, rawQuery: unknown): RunList {
+export function listRuns(runtime: Runtime, call: Call, audienceId: string, rawQuery: unknown): RunList {
   const audience = readyAudience(call, audienceId);
+  if (runtime.settings.compat.runsListParams === 'refused') return bareRunList(call, audience, rawQuery);
   const query = parseOrThrow(ListRunsQuery, rawQuery, 'query');
   const filters = query.property.map(parseRunFilter);
   const { nowMs } = call;
@@ -112,4 +113,20 @@ export function listRuns(call: Call, audienceId: string, rawQuery: unknown): Run
     runs: page.map((run) => runSummaryView(run, nowMs)),
     _page: { limit: query.limit, count: page.length, totalCount: matching.length },
   };
+}
+
+const LIST_PARAMETERS = ['limit', 'sortBy', 'property'] as const;
+
+/**
+ * A service without the commented-out parameters: any of them is a 400, and the list comes
+ * in the order runs were started (oldest first), which the page does not promise otherwise.
+ */
+function bareRunList(call: Call, audience: AudienceRecord, rawQuery: unknown): RunList {
+  const query = (rawQuery ?? {}) as Record<string, unknown>;
+  const refused = LIST_PARAMETERS.filter((name) => query[name] !== undefined);
+  if (refused.length > 0) {
+    throw validationError(refused.map((name) => ({ path: name, message: 'is not a known query parameter' })));
+  }
+  const runs = runsOf(call, audience).map((run) => runSummaryView(run, call.nowMs));
+  return { runs, _page: { limit: runs.length, count: runs.length, totalCount: runs.length } };
 }

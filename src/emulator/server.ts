@@ -8,10 +8,13 @@ import type { RequestState } from './fastify-types.js';
 import { sendApiError, sendNotFound } from './http-errors.js';
 import { recordRequest } from './http-support.js';
 import { imsRoutes } from './ims-routes.js';
+import { segmentRoutes } from './segment-routes.js';
 
 export type ServerOptions = { admin: boolean; logger: boolean; defaultOrgId: string };
 
 export const API_PREFIX = '/data/core/ais';
+/** The Segmentation Service (Audiences API). */
+export const SEGMENT_PREFIX = '/data/core/ups';
 
 export async function buildServer(
   context: EmulatorContext,
@@ -59,6 +62,7 @@ export async function buildServer(
 
   await app.register(imsRoutes(context));
   await app.register(apiRoutes(context), { prefix: API_PREFIX });
+  await app.register(segmentRoutes(context), { prefix: SEGMENT_PREFIX });
   if (options.admin) await app.register(adminRoutes(control, options.defaultOrgId), { prefix: '/_emulator' });
   return app;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CompatInput } from './compat-settings.js';
 import { ENDPOINTS } from './endpoints.js';
 import { FAULT_KINDS } from './faults.js';
 
@@ -45,6 +46,8 @@ export const SettingsPatch = z.strictObject({
   /** Merged: unset guardrails keep their value. */
   guardrails: GuardrailInput.optional(),
   newerRules: z.boolean().optional(),
+  /** Merged: unset keys keep their value. */
+  compat: CompatInput.optional(),
 });
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 

@@ -1,3 +1,4 @@
+import { DEFAULT_COMPAT, resolveCompat, type ResolvedCompat } from './compat-settings.js';
 import type { EmulatorOptions, FaultSettings, GuardrailSettings, RateLimitSettings } from './options.js';
 
 export type ResolvedFaults = {
@@ -31,6 +32,8 @@ export type EmulatorSettings = {
   faults: ResolvedFaults;
   guardrails: ResolvedGuardrails;
   newerRules: boolean;
+  /** Which reading of the page the emulator takes where it allows two. */
+  compat: ResolvedCompat;
 };
 
 export const DEFAULT_SETTINGS: EmulatorSettings = {
@@ -43,6 +46,7 @@ export const DEFAULT_SETTINGS: EmulatorSettings = {
   faults: resolveFaults(undefined),
   guardrails: resolveGuardrails(undefined, undefined),
   newerRules: false,
+  compat: DEFAULT_COMPAT,
 };
 
 export function resolveFaults(faults: FaultSettings | undefined): ResolvedFaults {
@@ -91,5 +95,6 @@ export function resolveSettings(options: EmulatorOptions): EmulatorSettings {
     faults: resolveFaults(options.faults),
     guardrails: resolveGuardrails(options.guardrails, undefined),
     newerRules: options.newerRules ?? false,
+    compat: resolveCompat(options.compat),
   };
 }

@@ -75,9 +75,17 @@ export function patchBody(changes: readonly FieldChange[], after: NormalSpec): R
     else if (path.startsWith('fields.') && path.endsWith('.labels')) fieldNames.add(path.slice(7, -7));
   }
   if (fieldNames.size > 0) {
-    body.fields = after.fields.filter((field) => fieldNames.has(field.name));
+    body.fields = fieldLabels(after.fields.filter((field) => fieldNames.has(field.name)));
   }
   return body;
+}
+
+/**
+ * A field in a PATCH carries only its name and labels: the page lets PATCH change nothing
+ * else, and a service that reads it strictly refuses the type or namespace repeated.
+ */
+function fieldLabels(fields: readonly NormalField[]): { name: string; labels: string[] }[] {
+  return fields.map((field) => ({ name: field.name, labels: field.labels }));
 }
 
 /** Every PATCHable property, for an audience whose applied spec is unknown (imported). */
@@ -85,7 +93,7 @@ export function fullPatchBody(after: NormalSpec): Record<string, unknown> {
   return {
     description: after.description,
     labels: after.labels,
-    fields: after.fields,
+    fields: fieldLabels(after.fields),
     ttlInDays: after.ttlInDays,
   };
 }

@@ -55,7 +55,7 @@ describe('requests as the reference page writes them', () => {
       'PATCH /data/core/ais/external-audience/a-1',
       'POST /data/core/ais/external-audience/a-1/runs',
       'GET /data/core/ais/external-audience/a-1/runs/r1',
-      'GET /data/core/ais/external-audience/a-1/runs?limit=40&sortBy=-createdAt',
+      'GET /data/core/ais/external-audience/a-1/runs',
       'DELETE /data/core/ais/external-audience/a-1',
     ]);
     for (const request of fake.requests) {

@@ -78,7 +78,7 @@ describe('plan: update', () => {
       description: 'new words',
       ttlInDays: 60,
       labels: ['core/C1', 'core/C9'],
-      fields: [{ name: 'tier', type: 'string', labels: ['core/C3'] }],
+      fields: [{ name: 'tier', labels: ['core/C3'] }],
     });
     expect(result.steps[0]!.changes.map((c) => c.path)).toEqual([
       'description',

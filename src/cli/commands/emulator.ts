@@ -34,6 +34,10 @@ type Flags = {
   runsPerAudience: number;
   audiencesPerSandbox: number;
   newerRules: boolean;
+  operationsPath: 'plural' | 'singular' | 'both';
+  sourceSpec: 'params' | 'flat' | 'both';
+  runsListParams: 'accepted' | 'refused';
+  patchFields: 'lenient' | 'labels-only';
   client: EmulatorClient[];
   log: boolean;
 };
@@ -101,6 +105,12 @@ function toOptions(flags: Flags): EmulatorOptions {
       audiencesPerSandbox: flags.audiencesPerSandbox,
     },
     newerRules: flags.newerRules,
+    compat: {
+      operationsPath: flags.operationsPath,
+      sourceSpec: flags.sourceSpec,
+      runsListParams: flags.runsListParams,
+      patchFields: flags.patchFields,
+    },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,
   };
@@ -110,6 +120,7 @@ function banner(url: string, flags: Flags, clients: EmulatorClient[]): string {
   const lines = [
     `audiencectl emulator listening on ${url}`,
     `  API base:  ${url}/data/core/ais`,
+    `  Audiences: ${url}/data/core/ups/audiences`,
     `  IMS token: ${url}/ims/token/v3`,
     `  Admin:     ${flags.admin ? `${url}/_emulator/settings` : 'off (--admin to enable)'}`,
     `  Data:      ${flags.dataDir ?? 'in memory (--data-dir to keep it)'}`,
@@ -175,6 +186,26 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     .option('--runs-per-audience <n>', 'guardrail: runs per audience', wholeNumber, 10)
     .option('--audiences-per-sandbox <n>', 'guardrail: audiences per sandbox', wholeNumber, 4000)
     .option('--newer-rules', 'also enforce the rules newer versions of the API page add', false)
+    .addOption(
+      new Option('--operations-path <spelling>', 'operation lookups served at (a reading of the page)')
+        .choices(['plural', 'singular', 'both'])
+        .default('both'),
+    )
+    .addOption(
+      new Option('--source-spec <shape>', 'sourceSpec shape accepted on create (a reading of the page)')
+        .choices(['params', 'flat', 'both'])
+        .default('both'),
+    )
+    .addOption(
+      new Option('--runs-list-params <mode>', 'limit/sortBy/property on the runs list')
+        .choices(['accepted', 'refused'])
+        .default('accepted'),
+    )
+    .addOption(
+      new Option('--patch-fields <mode>', 'what a PATCHed field may carry')
+        .choices(['lenient', 'labels-only'])
+        .default('lenient'),
+    )
     .addOption(
       new Option('--client <id:secret:org>', 'a client IMS accepts, repeatable (default: the demo client)')
         .argParser(collectClient)

@@ -1,0 +1,126 @@
+import type { AudienceReads } from './types.js';
+import { AepError } from './errors.js';
+import { AudiencePage, BulkGetAnswer, LiveAudience, type AudienceQuery } from './segment-types.js';
+import type { Transport } from './transport.js';
+
+/** Default ids per bulk-get: the page publishes no limit, so batches stay modest. */
+export const DEFAULT_BULK_BATCH = 50;
+/** Pages read at most when looking an audience up by name (a name is unique, so one page is usual). */
+const NAME_LOOKUP_PAGES = 20;
+
+function searchParams(query: AudienceQuery): URLSearchParams {
+  const params = new URLSearchParams();
+  if (query.start !== undefined) params.set('start', String(query.start));
+  if (query.limit !== undefined) params.set('limit', String(query.limit));
+  if (query.sort !== undefined) params.set('sort', query.sort);
+  const properties = typeof query.property === 'string' ? [query.property] : (query.property ?? []);
+  for (const property of properties) params.append('property', property);
+  if (query.name !== undefined) params.set('name', query.name);
+  if (query.description !== undefined) params.set('description', query.description);
+  return params;
+}
+
+/** An entry of a bulk-get answer: an audience, or (a missing key, a `status` 404 entry) nothing. */
+function entryOf(value: unknown): LiveAudience | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const status = (value as { status?: unknown }).status;
+  if (typeof status === 'number' && status >= 400) return undefined;
+  const parsed = LiveAudience.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+function segment(value: string): string {
+  if (value === '') throw new TypeError('audience id must not be empty');
+  return encodeURIComponent(value);
+}
+
+export function audienceReads(transport: Transport): AudienceReads {
+  const { call } = transport;
+
+  const listAudiences: AudienceReads['listAudiences'] = async (sandbox, query = {}, options) => {
+    const page = await call(
+      sandbox,
+      {
+        endpoint: 'listAudiences',
+        method: 'GET',
+        api: 'segment',
+        path: 'audiences',
+        searchParams: searchParams(query),
+      },
+      AudiencePage,
+      options,
+    );
+    const next = page._page?.next;
+    const nextStart = next === undefined || next === null || next === '' ? undefined : Number(next);
+    return {
+      audiences: page.children,
+      ...(nextStart !== undefined && Number.isFinite(nextStart) ? { next: nextStart } : {}),
+      ...(page._page?.totalCount === undefined ? {} : { totalCount: page._page.totalCount }),
+    };
+  };
+
+  return {
+    listAudiences,
+    getAudience: async (sandbox, id, options) => {
+      try {
+        return await call(
+          sandbox,
+          { endpoint: 'getAudience', method: 'GET', api: 'segment', path: `audiences/${segment(id)}` },
+          LiveAudience,
+          options,
+        );
+      } catch (error) {
+        if (error instanceof AepError && error.status === 404) return undefined;
+        throw error;
+      }
+    },
+    bulkGetAudiences: async (sandbox, ids, options = {}) => {
+      const size = Math.max(1, options.batchSize ?? DEFAULT_BULK_BATCH);
+      const unique = [...new Set(ids)];
+      const batches: string[][] = [];
+      for (let index = 0; index < unique.length; index += size)
+        batches.push(unique.slice(index, index + size));
+      const callOptions = options.signal ? { signal: options.signal } : {};
+      const answers = await Promise.all(
+        batches.map((batch) =>
+          call(
+            sandbox,
+            {
+              endpoint: 'bulkGetAudiences',
+              method: 'POST',
+              readOnly: true,
+              api: 'segment',
+              path: 'audiences/bulk-get',
+              json: { ids: batch.map((id) => ({ id })) },
+            },
+            BulkGetAnswer,
+            callOptions,
+          ),
+        ),
+      );
+      const found = new Map<string, LiveAudience | undefined>(unique.map((id) => [id, undefined]));
+      for (const answer of answers) {
+        for (const [key, value] of Object.entries(answer.results)) {
+          const audience = entryOf(value);
+          // Keyed by id; accept an entry whose own id (or audienceId) is one asked for.
+          const id = [key, audience?.id, audience?.audienceId].find(
+            (candidate) => candidate && found.has(candidate),
+          );
+          if (id !== undefined && audience) found.set(id, audience);
+        }
+      }
+      return found;
+    },
+    findAudiencesByName: async (sandbox, name, options) => {
+      const matches: LiveAudience[] = [];
+      let start: number | undefined = 0;
+      for (let page = 0; start !== undefined && page < NAME_LOOKUP_PAGES; page += 1) {
+        const result = await listAudiences(sandbox, { property: `name==${name}`, start, limit: 50 }, options);
+        // Exact comparison here too: a service that ignores `property` still answers correctly.
+        matches.push(...result.audiences.filter((audience) => audience.name === name));
+        start = result.audiences.length === 0 ? undefined : result.next;
+      }
+      return matches;
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/**
+ * Where the reference page allows two readings, the emulator can take either, so a client's
+ * tolerance is tested against a service that behaves the other way (docs/emulator.md,
+ * "Readings of the page"). Defaults accept what the page shows anywhere.
+ */
+export const CompatInput = z.strictObject({
+  /** `plural` /external-audiences/operations (the API format line), `singular` /external-audience/operations (the curl sample), or `both`. Default both. */
+  operationsPath: z.enum(['plural', 'singular', 'both']).optional(),
+  /** `params` (the current page's samples), `flat` (the old draft, the PATCH answer), or `both`. Default both. */
+  sourceSpec: z.enum(['params', 'flat', 'both']).optional(),
+  /** The runs list's `limit`/`sortBy`/`property`, commented out of the page: `accepted` or `refused` (400). Default accepted. */
+  runsListParams: z.enum(['accepted', 'refused']).optional(),
+  /** `lenient`: a PATCHed field may repeat its unchanged type and namespace; `labels-only`: only `name` and `labels`. Default lenient. */
+  patchFields: z.enum(['lenient', 'labels-only']).optional(),
+});
+export type CompatSettings = z.infer<typeof CompatInput>;
+export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
+
+export const DEFAULT_COMPAT: ResolvedCompat = {
+  operationsPath: 'both',
+  sourceSpec: 'both',
+  runsListParams: 'accepted',
+  patchFields: 'lenient',
+};
+
+/** Unset keys keep `base`'s value. */
+export function resolveCompat(
+  compat: CompatSettings | undefined,
+  base: ResolvedCompat = DEFAULT_COMPAT,
+): ResolvedCompat {
+  return {
+    operationsPath: compat?.operationsPath ?? base.operationsPath,
+    sourceSpec: compat?.sourceSpec ?? base.sourceSpec,
+    runsListParams: compat?.runsListParams ?? base.runsListParams,
+    patchFields: compat?.patchFields ?? base.patchFields,
+  };
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { notFound, validationError } from './errors.js';
+import { isAudienceReady } from './lifecycle.js';
+import type { AudienceRecord } from './model.js';
+import type { Call } from './service-context.js';
+import { segmentView, type SegmentAudience } from './segment-views.js';
+import { parseOrThrow } from './validate.js';
+
+const Whole = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be from ${min} to ${max}`).max(max, `must be from ${min} to ${max}`));
+
+const Repeatable = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((value) => (typeof value === 'string' ? [value] : (value ?? [])));
+
+/** The page names no maximum page size; 1000 is the emulator's choice (docs/emulator.md). */
+export const ListAudiencesQuery = z.object({
+  start: Whole(0, 1_000_000).default(0),
+  limit: Whole(1, 1000).default(20),
+  sort: z
+    .string()
+    .regex(/^[A-Za-z_]+:(asc|desc)$/, 'must be attribute:asc or attribute:desc')
+    .optional(),
+  property: Repeatable,
+  name: z.string().optional(),
+  description: z.string().optional(),
+});
+
+export const BulkGetBody = z.strictObject({
+  ids: z.array(z.strictObject({ id: z.string().min(1) })),
+});
+
+export type AudienceList = {
+  children: SegmentAudience[];
+  _page: { totalCount: number; pageSize: number; next?: string };
+  _links: { next?: { href: string } };
+};
+
+/** An attribute as text for comparisons: scalars as written, anything else as JSON. */
+function attributeText(view: SegmentAudience, attribute: string): string {
+  const value: unknown = (view as Record<string, unknown>)[attribute];
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return `${value}`;
+  return value === undefined || value === null ? '' : JSON.stringify(value);
+}
+
+function ready(call: Call): AudienceRecord[] {
+  return [...call.scope.audiences.values()].filter((audience) => isAudienceReady(audience, call.nowMs));
+}
+
+/** `attr==value`: an exact match on an attribute of the audience as this API shows it. */
+function propertyFilter(expression: string): (view: SegmentAudience) => boolean {
+  const match = /^([A-Za-z_]+)==(.*)$/.exec(expression);
+  if (!match || match[2] === '') {
+    throw validationError([{ path: 'property', message: `"${expression}": expected attribute==value` }]);
+  }
+  const attribute = match[1] ?? '';
+  const value = match[2] ?? '';
+  return (view) => attributeText(view, attribute) === value;
+}
+
+function contains(text: string | undefined, part: string): boolean {
+  return (text ?? '').toLowerCase().includes(part.toLowerCase());
+}
+
+function compareBy(attribute: string, direction: string): (a: SegmentAudience, b: SegmentAudience) => number {
+  const sign = direction === 'desc' ? -1 : 1;
+  return (a, b) => {
+    const x = (a as Record<string, unknown>)[attribute];
+    const y = (b as Record<string, unknown>)[attribute];
+    if (typeof x === 'number' && typeof y === 'number') return (x - y) * sign;
+    return attributeText(a, attribute).localeCompare(attributeText(b, attribute)) * sign;
+  };
+}
+
+export function listAudiences(call: Call, rawQuery: unknown): AudienceList {
+  const query = parseOrThrow(ListAudiencesQuery, rawQuery, 'query');
+  const filters = query.property.map(propertyFilter);
+  let views = ready(call)
+    .map(segmentView)
+    .filter((view) => filters.every((filter) => filter(view)));
+  if (query.name !== undefined) views = views.filter((view) => contains(view.name, query.name ?? ''));
+  if (query.description !== undefined)
+    views = views.filter((view) => contains(view.description, query.description ?? ''));
+  if (query.sort) {
+    const [attribute = '', direction = 'asc'] = query.sort.split(':');
+    views.sort(compareBy(attribute, direction));
+  }
+  const page = views.slice(query.start, query.start + query.limit);
+  const nextStart = query.start + page.length;
+  const more = nextStart < views.length;
+  return {
+    children: page,
+    _page: { totalCount: views.length, pageSize: page.length, ...(more ? { next: String(nextStart) } : {}) },
+    _links: more
+      ? { next: { href: `@/audiences?start=${nextStart}&limit=${query.limit}&totalCount=${views.length}` } }
+      : {},
+  };
+}
+
+export function getAudience(call: Call, id: string): SegmentAudience {
+  const audience = call.scope.audiences.get(id);
+  if (!audience || !isAudienceReady(audience, call.nowMs)) throw notFound('audience', id);
+  return segmentView(audience);
+}
+
+/** 207 with the audiences found, keyed by id; ids not found are left out, as the page's sample. */
+export function bulkGetAudiences(call: Call, input: unknown): { results: Record<string, SegmentAudience> } {
+  const body = parseOrThrow(BulkGetBody, input, 'body');
+  const results: Record<string, SegmentAudience> = {};
+  for (const { id } of body.ids) {
+    const audience = call.scope.audiences.get(id);
+    if (audience && isAudienceReady(audience, call.nowMs)) results[id] = segmentView(audience);
+  }
+  return { results };
+}

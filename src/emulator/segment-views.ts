@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import type { AudienceRecord } from './model.js';
+import { compact } from './views.js';
+
+/**
+ * An audience as the Segmentation Service's Audiences API (`/data/core/ups/audiences`) shows
+ * it: the fields ../shared/reference/audiences-api.md lists. It has no `fields`,
+ * `sourceSpec`, `tags` or `customAudienceId` as such; an external audience's `audienceId`
+ * is the client's own identifier when one was given.
+ */
+export type SegmentAudience = {
+  id: string;
+  audienceId: string;
+  name: string;
+  description?: string;
+  type: 'ExternalSegment' | 'SegmentDefinition';
+  originName: string;
+  namespace: string;
+  labels?: string[];
+  ttlInDays?: number;
+  lifecycleState: 'active';
+  sandbox: { sandboxId: string; sandboxName: string; type: 'production' | 'development'; default: boolean };
+  imsOrgId: string;
+  createdBy: string;
+  createEpoch: number;
+  updateEpoch: number;
+  creationTime: number;
+  updateTime: number;
+  _etag: string;
+};
+
+/** A stable made-up sandbox id, as the service gives every sandbox one. */
+function sandboxId(orgId: string, sandbox: string): string {
+  const hex = createHash('sha256').update(`${orgId}/${sandbox}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+export function segmentView(audience: AudienceRecord): SegmentAudience {
+  const external = audience.originName === 'CUSTOM_UPLOAD';
+  return compact({
+    id: audience.audienceId,
+    audienceId: audience.customAudienceId ?? audience.audienceId,
+    name: audience.name,
+    description: audience.description,
+    type: external ? ('ExternalSegment' as const) : ('SegmentDefinition' as const),
+    originName: audience.originName,
+    namespace: audience.namespace ?? 'CustomerAudienceUpload',
+    labels: audience.labels && [...audience.labels],
+    ttlInDays: audience.ttlInDays,
+    lifecycleState: 'active' as const,
+    sandbox: {
+      sandboxId: sandboxId(audience.orgId, audience.sandbox),
+      sandboxName: audience.sandbox,
+      type: audience.sandbox === 'prod' ? ('production' as const) : ('development' as const),
+      default: audience.sandbox === 'prod',
+    },
+    imsOrgId: audience.orgId,
+    createdBy: audience.createdBy,
+    createEpoch: audience.createdAt,
+    updateEpoch: audience.updatedAt,
+    creationTime: audience.createdAt * 1000,
+    updateTime: audience.updatedAt * 1000,
+    _etag: `"${audience.audienceId.slice(0, 8)}-${audience.version ?? 0}"`,
+  });
+}

@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import type { CompatSettings } from '../../src/emulator/index.js';
+import { normaliseSpec } from '../../src/plan/normalise.js';
+import { diffSpecs, patchBody } from '../../src/plan/diff.js';
+import { withEmulator } from '../helpers/with-emulator.js';
+import type { AepClientOptions } from '../../src/aep/options.js';
+import type { RunningEmulator } from '../../src/emulator/index.js';
+import { clientFor as pinnedClient, failure, spec } from './helpers.js';
+
+/** A client that knows nothing of the service's readings yet, unless told. */
+function clientFor(emulator: RunningEmulator, overrides: AepClientOptions = {}) {
+  return pinnedClient(emulator, { compat: {}, ...overrides });
+}
+
+/**
+ * The client against services that each take one reading of the page where it allows two
+ * (docs/emulator.md, "Readings of the page"); every behaviour must work in every mode.
+ */
+const modes: { name: string; compat: CompatSettings }[] = [
+  { name: 'the default emulator (accepts both readings)', compat: {} },
+  { name: 'plural operations path only', compat: { operationsPath: 'plural' } },
+  { name: 'singular operations path only', compat: { operationsPath: 'singular' } },
+  { name: 'sourceSpec under params only', compat: { sourceSpec: 'params' } },
+  { name: 'flat sourceSpec only', compat: { sourceSpec: 'flat' } },
+  { name: 'runs list without parameters', compat: { runsListParams: 'refused' } },
+  { name: 'PATCH of field labels as name + labels only', compat: { patchFields: 'labels-only' } },
+  {
+    name: 'every strict reading at once',
+    compat: {
+      operationsPath: 'singular',
+      sourceSpec: 'flat',
+      runsListParams: 'refused',
+      patchFields: 'labels-only',
+    },
+  },
+];
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  for (let i = 0; i < 500; i += 1) {
+    const value = await read();
+    if (done(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('condition not reached');
+}
+
+describe.each(modes)('the client against $name', ({ compat }) => {
+  it('creates, looks up, PATCHes field labels, runs, lists and deletes', async () => {
+    await withEmulator({ compat, operationDelayMs: 20, runStageDelayMs: 10 }, async (emulator) => {
+      const aep = clientFor(emulator);
+      // The manifest writes the source flat, as the README's examples do.
+      const body = spec({ sourceSpec: { path: 'crm/gold.csv', type: 'file' } });
+      const created = await aep.createAudience('prod', body);
+      const operation = await until(
+        () => aep.getOperation('prod', created.operationId),
+        (op) => op.status !== 'PROCESSING',
+      );
+      expect(operation.status).toBe('SUCCESS');
+      const audienceId = operation.audienceId ?? '';
+
+      // A mixed-case custom namespace, and a label change on a field: only name + labels go out.
+      const before = normaliseSpec(body);
+      const after = normaliseSpec({
+        ...body,
+        fields: [
+          { name: 'email', type: 'string', identityNs: 'email' },
+          { name: 'tier', type: 'string', labels: ['core/C2', 'core/C3'] },
+        ],
+      });
+      const patch = patchBody(diffSpecs(before, after), after);
+      expect(patch).toEqual({ fields: [{ name: 'tier', labels: ['core/C2', 'core/C3'] }] });
+      const view = await aep.patchAudience('prod', audienceId, patch);
+      expect(view.audienceId).toBe(audienceId);
+      const tier = emulator.control
+        .listAudiences(emulator.client.orgId, 'prod')[0]
+        ?.fields.find((field) => field.name === 'tier');
+      expect(tier?.labels).toEqual(['core/C2', 'core/C3']);
+
+      const first = await aep.startRun('prod', audienceId, { dataFilterStartTime: 1000 });
+      await until(
+        () => aep.getRun('prod', audienceId, first.runId),
+        (run) => run.status === 'SUCCESS',
+      );
+      const second = await aep.startRun('prod', audienceId, { dataFilterStartTime: 2000 });
+      const runs = await aep.listRuns('prod', audienceId);
+      // Both, newest first whatever order the service answers in (sorted here).
+      expect(runs.map((run) => run.runId).sort()).toEqual([first.runId, second.runId].sort());
+      const times = runs.map((run) => run.createdAt ?? 0);
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+
+      await until(
+        () => aep.getRun('prod', audienceId, second.runId),
+        (run) => run.status === 'SUCCESS',
+      );
+      await aep.deleteAudience('prod', audienceId);
+      expect(emulator.control.listAudiences(emulator.client.orgId, 'prod')).toEqual([]);
+    });
+  });
+});
+
+describe('remembered readings', () => {
+  it('looks operations up at the other spelling after a 404, then only there', async () => {
+    await withEmulator({ compat: { operationsPath: 'singular' }, operationDelayMs: 0 }, async (emulator) => {
+      const aep = clientFor(emulator);
+      const created = await aep.createAudience('prod', spec());
+      emulator.control.resetCounters();
+      await aep.getOperation('prod', created.operationId);
+      await aep.getOperation('prod', created.operationId);
+      const paths = emulator.control.requestLog().map((entry) => `${entry.status} ${entry.path}`);
+      expect(paths).toEqual([
+        `404 /data/core/ais/external-audiences/operations/${created.operationId}`,
+        `200 /data/core/ais/external-audience/operations/${created.operationId}`,
+        `200 /data/core/ais/external-audience/operations/${created.operationId}`,
+      ]);
+      expect(aep.compat().operationsPath).toBe('singular');
+
+      // A new client told what the last one learned goes straight to the right path.
+      const next = clientFor(emulator, { compat: { remembered: aep.compat() } });
+      emulator.control.resetCounters();
+      await next.getOperation('prod', created.operationId);
+      expect(emulator.control.counters().byEndpoint.getOperation.requests).toBe(1);
+    });
+  });
+
+  it('an unknown operation is a 404 at both spellings', async () => {
+    await withEmulator({}, async (emulator) => {
+      const aep = clientFor(emulator);
+      const error = await failure(aep.getOperation('prod', 'no-such-operation'));
+      expect(error.status).toBe(404);
+      expect(emulator.control.counters().byEndpoint.getOperation.byStatus).toEqual({ '404': 2 });
+    });
+  });
+
+  it('sends sourceSpec under params, flat once after a 400 naming it, then flat in that sandbox only', async () => {
+    await withEmulator({ compat: { sourceSpec: 'flat' } }, async (emulator) => {
+      const aep = clientFor(emulator);
+      await aep.createAudience('prod', spec());
+      await aep.createAudience('prod', spec());
+      await aep.createAudience('dev', spec());
+      expect(emulator.control.counters().byEndpoint.createAudience.byStatus).toEqual({ '400': 2, '202': 3 });
+      expect(aep.compat().sourceSpec).toEqual({ prod: 'flat', dev: 'flat' });
+    });
+  });
+
+  it('api.sourceSpecShape overrides: flat is sent flat, and a refusal is not retried', async () => {
+    await withEmulator({ compat: { sourceSpec: 'params' } }, async (emulator) => {
+      const aep = clientFor(emulator, { compat: { sourceSpecShape: 'flat' } });
+      const error = await failure(aep.createAudience('prod', spec()));
+      expect(error.status).toBe(400);
+      expect(error.details.map((item) => item.path)).toEqual(['sourceSpec.params']);
+      expect(emulator.control.counters().byEndpoint.createAudience.requests).toBe(1);
+    });
+  });
+
+  it('lists runs without parameters unless the service took them before; a 400 falls back to the bare list', async () => {
+    await withEmulator({ compat: { runsListParams: 'refused' } }, async (emulator) => {
+      const aep = clientFor(emulator);
+      const id = await emulator.createAudience(spec());
+      await aep.listRuns('prod', id);
+      expect(emulator.control.requestLog().at(-1)?.status).toBe(200);
+
+      const told = clientFor(emulator, { compat: { remembered: { runsListParams: 'accepted' } } });
+      emulator.control.resetCounters();
+      expect(await told.listRuns('prod', id)).toEqual([]);
+      await told.listRuns('prod', id);
+      expect(emulator.control.counters().byEndpoint.listRuns.byStatus).toEqual({ '400': 1, '200': 2 });
+      expect(told.compat().runsListParams).toBe('refused');
+    });
+  });
+});
+
+describe('the emulator modes behave the other way', () => {
+  it('refuses a field PATCH that repeats type and namespace when labels-only', async () => {
+    await withEmulator({ compat: { patchFields: 'labels-only' } }, async (emulator) => {
+      const id = await emulator.createAudience(spec());
+      const response = await emulator.request('PATCH', `/external-audience/${id}`, {
+        body: { fields: [{ name: 'email', type: 'string', identityNs: 'email', labels: ['core/C1'] }] },
+      });
+      expect(response.status).toBe(422);
+      expect(response.text).toContain('fields[0].type');
+    });
+  });
+});
