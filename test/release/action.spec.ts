@@ -3,9 +3,11 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
+const exec = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 type Step = {
   name?: string;
@@ -102,6 +104,43 @@ describe('action.yml', () => {
     ]);
     expect(await readFile(outputs, 'utf8')).toContain(`exit-code=${code}\n`);
     expect(await readFile(path.join(dir, 'summary'), 'utf8')).toBe('### audiencectl plan\n');
+  });
+
+  it('fetches the base branch when the checkout lacks it, then plans against it', async () => {
+    await stubAudiencectl(2);
+    const env = {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'ci',
+      GIT_AUTHOR_EMAIL: 'ci@x.invalid',
+      GIT_COMMITTER_NAME: 'ci',
+      GIT_COMMITTER_EMAIL: 'ci@x.invalid',
+    };
+    const git = (cwd: string, ...args: string[]) => exec('git', args, { cwd, env });
+    const origin = path.join(dir, 'origin');
+    await mkdir(origin);
+    await git(origin, 'init', '-q', '-b', 'release');
+    await writeFile(path.join(origin, 'a.yaml'), 'a: 1\n');
+    await git(origin, 'add', '.');
+    await git(origin, 'commit', '-qm', 'base');
+    await git(dir, 'init', '-q', '-b', 'feature');
+    await git(dir, 'remote', 'add', 'origin', origin);
+    const stepEnv = {
+      BASE: '',
+      BASE_BRANCH: 'release',
+      RUNNER_TEMP: dir,
+      GITHUB_OUTPUT: path.join(dir, 'out'),
+      GITHUB_STEP_SUMMARY: path.join(dir, 'summary'),
+    };
+    const result = await runStep(step('Plan').run ?? '', stepEnv);
+    expect(result.code).toBe(0);
+    const args = (await readFile(path.join(dir, 'args'), 'utf8')).trim().split('\n');
+    expect(args.slice(0, 4)).toEqual(['plan', '.', '--base', 'origin/release']);
+    const refs = await new Promise<string>((resolve) =>
+      execFile('git', ['rev-parse', '--verify', 'origin/release^{commit}'], { cwd: dir }, (_e, out) =>
+        resolve(out),
+      ),
+    );
+    expect(refs.trim()).toMatch(/^[0-9a-f]{40}$/);
   });
 
   it.each([
