@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { docsInstallArgs } from './docs-example.js';
+import { docsInstallArgs, INSTALL_EXAMPLES } from './docs-example.js';
 import { find, helm, helmBinaries, parseObjects, template, type K8sObject } from './helm.js';
 import { kubernetesProblems } from './k8s-validate.js';
 import { controller, controllerEnv, deploymentSpec } from './pod-env.js';
@@ -37,27 +37,30 @@ describe.each(helmBinaries())('helm $major template', (bin) => {
     expect(result.stderr).toContain('git.url is required');
   });
 
-  it.concurrent('renders the Install example of docs/deploy.md into valid objects', async () => {
-    const result = await helm(bin, await docsInstallArgs());
-    expect(result.stderr).toBe('');
-    const objects = parseObjects(result.stdout);
-    expect(expectValid(objects)).toEqual(
-      [
-        'ConfigMap',
-        'Deployment',
-        'PersistentVolumeClaim',
-        'Pod',
-        'Secret',
-        'Service',
-        'ServiceAccount',
-      ].sort(),
-    );
-    const env = controllerEnv(objects);
-    expect(env.get('AEP_CLIENT_ID')?.secret).toMatchObject({ key: 'AEP_CLIENT_ID' });
-    expect(env.get('AEP_CLIENT_ID')?.secret?.optional).toBeUndefined();
-    expect(env.get('AUDIENCECTL_LISTEN')).toEqual({ value: '[::]:8080' });
-    expect(deploymentSpec(objects)).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
-  });
+  it.concurrent.each(INSTALL_EXAMPLES)(
+    'renders the install example of %s (%s) into valid objects',
+    async (file, heading) => {
+      const result = await helm(bin, await docsInstallArgs(file, heading));
+      expect(result.stderr).toBe('');
+      const objects = parseObjects(result.stdout);
+      expect(expectValid(objects)).toEqual(
+        [
+          'ConfigMap',
+          'Deployment',
+          'PersistentVolumeClaim',
+          'Pod',
+          'Secret',
+          'Service',
+          'ServiceAccount',
+        ].sort(),
+      );
+      const env = controllerEnv(objects);
+      expect(env.get('AEP_CLIENT_ID')?.secret).toMatchObject({ key: 'AEP_CLIENT_ID' });
+      expect(env.get('AEP_CLIENT_ID')?.secret?.optional).toBeUndefined();
+      expect(env.get('AUDIENCECTL_LISTEN')).toEqual({ value: '[::]:8080' });
+      expect(deploymentSpec(objects)).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+    },
+  );
 
   it.concurrent('uses an existing Secret and claim, and creates neither', async () => {
     const { objects, stderr } = await template(bin, { files: ['ssh-existing-secret-values.yaml'] });

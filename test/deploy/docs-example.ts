@@ -2,16 +2,24 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chartDir, repoRoot } from './helm.js';
 
+/** The documented install examples: the first `helm install` after each heading. */
+export const INSTALL_EXAMPLES = [
+  ['docs/deploy.md', '### Install'],
+  ['README.md', '## Deployment'],
+] as const;
+
 /**
- * The `helm install` command of docs/deploy.md's Install section, as arguments for
+ * The first `helm install` command after `heading` in `file`, as arguments for
  * `helm template`: continuation lines joined, "$VARS" given sample values, and the
  * chart reference (a path or the OCI address) pointed at this checkout's chart.
  */
-export async function docsInstallArgs(): Promise<string[]> {
-  const docs = await readFile(path.join(repoRoot, 'docs', 'deploy.md'), 'utf8');
-  const blocks = [...docs.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
-  const block = blocks.find((text) => /^helm install /m.test(text));
-  if (block === undefined) throw new Error('docs/deploy.md has no `helm install` example');
+export async function docsInstallArgs(file = 'docs/deploy.md', heading = '### Install'): Promise<string[]> {
+  const text = await readFile(path.join(repoRoot, file), 'utf8');
+  const from = text.indexOf(`\n${heading}\n`);
+  if (from < 0) throw new Error(`${file} has no "${heading}" section`);
+  const blocks = [...text.slice(from).matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+  const block = blocks.find((code) => /^helm install /m.test(code));
+  if (block === undefined) throw new Error(`${file} has no \`helm install\` example after "${heading}"`);
   const command = block
     .replace(/\\\n\s*/g, ' ')
     .split('\n')
