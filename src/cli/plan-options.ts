@@ -1,11 +1,11 @@
 import { Option, type Command } from 'commander';
 import type { PlanOptions } from '../plan/plan.js';
 import { positiveInt } from './source-options.js';
+import { addStateOptions, type StateFlags } from './state-options.js';
 
-export const DEFAULT_STATE_DIR = '.audiencectl-state';
+export { DEFAULT_STATE_DIR } from './state-options.js';
 
-export type PlanFlags = {
-  state: string;
+export type PlanFlags = StateFlags & {
   allowReplace?: boolean;
   allowMassDelete?: boolean;
   allowEmptySource?: boolean;
@@ -16,10 +16,7 @@ export type PlanFlags = {
 
 /** Flags shared by `plan` and `apply`: where the state is, and the guards. */
 export function addPlanOptions(command: Command): Command {
-  return command
-    .addOption(
-      new Option('--state <dir>', 'state directory').env('AUDIENCECTL_STATE_DIR').default(DEFAULT_STATE_DIR),
-    )
+  return addStateOptions(command)
     .option('--allow-replace', 'let changes that cannot be PATCHed delete and re-create audiences')
     .option('--allow-mass-delete', 'let the plan delete more audiences than --max-deletes')
     .option('--allow-empty-source', 'let a source with no manifests remove every managed audience')

@@ -23,6 +23,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandFac
     summary: 'plan, confirm, then make the API calls',
     load: async () => (await import('./commands/apply.js')).applyCommand,
   },
+  init: {
+    summary: 'create the state store, or migrate its PostgreSQL schema',
+    load: async () => (await import('./commands/init.js')).initCommand,
+  },
   state: {
     summary: 'inspect and repair the recorded state',
     load: async () => (await import('./commands/state.js')).stateCommand,

@@ -9,7 +9,8 @@ import { watchDirectory, type DirectoryWatcher } from '../source/dir-watch.js';
 import { createGitSource } from '../source/git-source.js';
 import type { GitSourceInput } from '../source/git-options.js';
 import type { Source } from '../source/types.js';
-import { FileStateStore } from '../state/file-store.js';
+import type { StateLocation } from '../state/location.js';
+import { openStateStore } from '../state/open.js';
 import type { BackoffPolicy } from './backoff.js';
 import { shieldCalls } from './call-shield.js';
 import { startHttpServer, type DaemonHttpServer } from './http-server.js';
@@ -33,7 +34,10 @@ export type ControllerOptions = {
   /** HMAC secret of POST /webhook; without it there is no webhook (404). */
   webhookSecret: string | undefined;
   listen: { host: string; port: number };
-  stateDir: string;
+  /** The state store: a directory, or PostgreSQL (then replicas elect a leader through its lock). */
+  state: StateLocation;
+  /** `--state-password-file`. */
+  statePasswordFile?: string | undefined;
   /** Builds the AEP client with the metrics hooks. */
   connect: (extras: AepClientExtras) => Promise<ControllerConnection>;
   logger: Logger;
@@ -93,10 +97,11 @@ export async function startController(options: ControllerOptions): Promise<Runni
   setMaxListeners(0, cutoff.signal);
 
   const source = createSource(options, options.logger);
+  const store = await openStateStore(options.state, { passwordFile: options.statePasswordFile });
   const connection = await options.connect({ logger: options.logger, ...clientHooks(metrics) });
   const reconciler = new Reconciler({
     source,
-    store: new FileStateStore(options.stateDir),
+    store,
     client: shieldCalls(connection.client, { stop: stopping.signal, cutoff: cutoff.signal }),
     metrics,
     logger: options.logger,
@@ -115,11 +120,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
     if (options.source.kind === 'dir') {
       const dir = options.source.dir;
       // The state directory may sit inside the watched one (`--dir .`): its writes are not edits.
-      const stateDir = path.resolve(options.stateDir);
+      const stateDir = options.state.kind === 'dir' ? options.state.dir : undefined;
       watcher = watchDirectory(
         dir,
         (changed) => {
-          const edits = changed.filter((file) => !isInside(path.resolve(dir, file), stateDir));
+          const edits = changed.filter(
+            (file) => stateDir === undefined || !isInside(path.resolve(dir, file), stateDir),
+          );
           if (edits.length === 0) return;
           log.info({ files: edits.length, first: edits[0] }, 'files changed');
           reconciler.trigger('watch');
@@ -150,6 +157,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   } catch (error) {
     await watcher?.close();
     await source.close();
+    await store.close();
     await connection.close();
     throw listenError(error, options.listen);
   }
@@ -183,6 +191,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     await watcher?.close();
     await source.close();
     await http.close();
+    await store.close();
     await connection.close();
     const ms = Date.now() - started;
     log.info({ ms }, 'stopped');

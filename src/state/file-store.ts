@@ -1,42 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { KEY_PATTERN, SANDBOX_PATTERN } from '../manifest/schema.js';
 import { ensureDirDurable, removeFileDurable, writeFileDurable } from './durable-fs.js';
-import { StateError } from './errors.js';
 import { acquireLock, type HeldLock, type LockInfo, type LockOptions } from './lock.js';
 import { audiencesDir, lockPath, metaPath, recordPath } from './paths.js';
 import { META_REPAIR_HINT, readJsonFile, readRecordFile } from './read-json.js';
-import { readState } from './read.js';
-import { applyChanges, normaliseRecord, withoutIntent } from './record-changes.js';
-import {
-  StateMeta,
-  recordId,
-  type AudienceRecord,
-  type AudienceRecordInput,
-  type RecordedState,
-} from './schema.js';
-import type { IntentExtra, IntentKind, IntentOutcome, StateStore } from './store.js';
+import { listRecordIds, readState } from './read.js';
+import { assertValidId } from './record-id.js';
+import { RecordWrites } from './record-writes.js';
+import { StateMeta, recordId, type AudienceRecord, type RecordedState } from './schema.js';
+import type { StateStore } from './store.js';
 import { sweepTempFiles } from './sweep.js';
+import { WriteChains, type WriteDecision } from './write-path.js';
 
-/** What one write does once it has looked at the stored record. */
-type Mutation = { write: AudienceRecord } | { remove: true } | { none: true };
-
-/** Sandbox and key become path segments: only the manifest's own patterns may pass. */
-export function assertValidId(sandbox: string, key: string): void {
-  if (!SANDBOX_PATTERN.test(sandbox) || sandbox.length > 63) {
-    throw new StateError(
-      'STATE_BAD_SANDBOX',
-      `invalid sandbox name "${sandbox}": use lowercase letters, digits and "-"`,
-    );
-  }
-  if (!KEY_PATTERN.test(key) || key.length > 63) {
-    throw new StateError(
-      'STATE_BAD_KEY',
-      `invalid audience key "${key}": use the manifest's metadata.name (lowercase letters, digits and "-", at most 63)`,
-    );
-  }
-}
+export { assertValidId };
 
 function serialise(record: AudienceRecord | StateMeta): string {
   return `${JSON.stringify(record, null, 2)}\n`;
@@ -46,19 +23,20 @@ function serialise(record: AudienceRecord | StateMeta): string {
  * The default store: a directory of small JSON files (see paths.ts), each written
  * atomically, with a lineage and serial in meta.json and a store-wide lock file.
  */
-export class FileStateStore implements StateStore {
+export class FileStateStore extends RecordWrites implements StateStore {
   readonly location: string;
+  readonly shared = false;
   #lock: HeldLock | undefined;
   #lineage = '';
   /** Serial counted in memory (one per write) and the highest one on disk. */
   #wantedSerial = 0;
   #durableSerial = 0;
   #metaWrite: Promise<void> | undefined;
-  /** Writes of one record are chained so that they land in call order. */
-  #chains = new Map<string, Promise<unknown>>();
+  readonly #chains = new WriteChains();
   #knownDirs = new Set<string>();
 
   constructor(dir: string) {
+    super();
     this.location = path.resolve(dir);
   }
 
@@ -75,8 +53,46 @@ export class FileStateStore implements StateStore {
     return readJsonFile(metaPath(this.location), StateMeta, META_REPAIR_HINT);
   }
 
+  list(): Promise<Array<[sandbox: string, key: string]>> {
+    return listRecordIds(this.location);
+  }
+
   get locked(): boolean {
     return this.#lock !== undefined;
+  }
+
+  close(): Promise<void> {
+    return this.unlock();
+  }
+
+  async init(): Promise<string[]> {
+    await ensureDirDurable(this.location);
+    return [`directory state ready at ${this.location}`];
+  }
+
+  /** Replaces everything with `snapshot`, lineage and serial included (`state migrate`). */
+  async restore(snapshot: RecordedState): Promise<void> {
+    if (!this.#lock) throw new Error(`state store ${this.location}: write without holding the lock (bug)`);
+    await this.#chains.settled();
+    await this.#lock.assertHeld();
+    for (const [sandbox, key] of await this.list())
+      await removeFileDurable(recordPath(this.location, sandbox, key));
+    for (const record of snapshot.audiences) {
+      assertValidId(record.sandbox, record.key);
+      await this.#ensureSandboxDir(record.sandbox);
+      await writeFileDurable(recordPath(this.location, record.sandbox, record.key), serialise(record));
+    }
+    if (snapshot.meta) {
+      await writeFileDurable(metaPath(this.location), serialise(snapshot.meta));
+      this.#lineage = snapshot.meta.lineage;
+      this.#wantedSerial = snapshot.meta.serial;
+      this.#durableSerial = snapshot.meta.serial;
+    } else {
+      await removeFileDurable(metaPath(this.location));
+      this.#lineage = randomUUID();
+      this.#wantedSerial = 0;
+      this.#durableSerial = 0;
+    }
   }
 
   async lock(options: LockOptions = {}): Promise<LockInfo> {
@@ -102,77 +118,10 @@ export class FileStateStore implements StateStore {
   async unlock(): Promise<void> {
     const held = this.#lock;
     if (!held) return;
-    await Promise.allSettled(this.#chains.values());
+    await this.#chains.settled();
     this.#lock = undefined;
     this.#knownDirs.clear();
     await held.release();
-  }
-
-  async put(input: AudienceRecordInput): Promise<AudienceRecord> {
-    const record = normaliseRecord(input);
-    await this.#mutate(record.sandbox, record.key, async (file) => {
-      // A pending intent says a call may have reached the service: only its outcome may clear it.
-      const pending = (await readRecordFile(file, record.sandbox, record.key))?.intent;
-      if (pending && pending.id !== record.intent?.id) {
-        throw new StateError(
-          'INTENT_PENDING',
-          `${recordId(record.sandbox, record.key)} has an unresolved ${pending.kind} intent from ${pending.startedAt}; record its outcome with resolveIntent instead of overwriting it`,
-        );
-      }
-      return { write: record };
-    });
-    return record;
-  }
-
-  async delete(sandbox: string, key: string): Promise<boolean> {
-    let existed = false;
-    await this.#mutate(sandbox, key, async (file) => {
-      existed = (await stat(file).catch(() => undefined)) !== undefined;
-      return existed ? { remove: true } : { none: true };
-    });
-    return existed;
-  }
-
-  async beginIntent(
-    input: AudienceRecordInput,
-    kind: IntentKind,
-    extra: IntentExtra = {},
-  ): Promise<AudienceRecord> {
-    const base = normaliseRecord(input);
-    const intent = { id: randomUUID(), kind, startedAt: new Date().toISOString(), ...extra };
-    const record: AudienceRecord = { ...base, intent };
-    await this.#mutate(base.sandbox, base.key, async (file) => {
-      const pending = (await readRecordFile(file, base.sandbox, base.key))?.intent;
-      if (pending) {
-        throw new StateError(
-          'INTENT_PENDING',
-          `${recordId(base.sandbox, base.key)} has an unresolved ${pending.kind} intent from ${pending.startedAt}; resume or resolve it before starting another call`,
-        );
-      }
-      return { write: record };
-    });
-    return record;
-  }
-
-  async resolveIntent(record: AudienceRecord, outcome: IntentOutcome): Promise<AudienceRecord | undefined> {
-    const expected = record.intent;
-    const id = recordId(record.sandbox, record.key);
-    if (!expected) throw new StateError('INTENT_MISSING', `${id} has no intent to resolve`);
-    let result: AudienceRecord | undefined;
-    await this.#mutate(record.sandbox, record.key, async (file) => {
-      const current = await readRecordFile(file, record.sandbox, record.key);
-      if (current?.intent?.id !== expected.id) {
-        const found = current?.intent ? `intent ${current.intent.id}` : 'no intent';
-        throw new StateError(
-          'INTENT_MISMATCH',
-          `${id} holds ${found}, not the ${expected.kind} intent ${expected.id}`,
-        );
-      }
-      if (outcome.kind === 'remove') return { remove: true };
-      result = normaliseRecord(applyChanges(withoutIntent(current), outcome.changes));
-      return { write: result };
-    });
-    return result;
   }
 
   /**
@@ -180,15 +129,17 @@ export class FileStateStore implements StateStore {
    * the record changes, so a crash in between leaves a larger serial, never a
    * changed record under an old serial (a saved plan must not pass on stale state).
    */
-  #mutate(sandbox: string, key: string, decide: (file: string) => Promise<Mutation>): Promise<void> {
+  protected override mutate(sandbox: string, key: string, decide: WriteDecision): Promise<void> {
     assertValidId(sandbox, key);
     const held = this.#lock;
     if (!held) throw new Error(`state store ${this.location}: write without holding the lock (bug)`);
-    const id = recordId(sandbox, key);
     const file = recordPath(this.location, sandbox, key);
-    const run = async () => {
+    return this.#chains.run(recordId(sandbox, key), async () => {
       await held.assertHeld();
-      const mutation = await decide(file);
+      const mutation = await decide({
+        read: () => readRecordFile(file, sandbox, key),
+        exists: async () => (await stat(file).catch(() => undefined)) !== undefined,
+      });
       if ('none' in mutation) return;
       await this.#bumpSerial();
       if ('remove' in mutation) {
@@ -197,15 +148,7 @@ export class FileStateStore implements StateStore {
       }
       await this.#ensureSandboxDir(sandbox);
       await writeFileDurable(file, serialise(mutation.write));
-    };
-    const previous = this.#chains.get(id) ?? Promise.resolve();
-    const next = previous.then(run, run);
-    this.#chains.set(id, next);
-    const forget = () => {
-      if (this.#chains.get(id) === next) this.#chains.delete(id);
-    };
-    next.then(forget, forget);
-    return next;
+    });
   }
 
   /** Writes of different records share one meta.json write when they overlap. */

@@ -41,8 +41,10 @@ export async function listRecordIds(dir: string): Promise<Array<[sandbox: string
   const perSandbox = await mapLimit(sandboxes, LIST_CONCURRENCY, async (sandbox) =>
     (await listDir(path.join(root, sandbox)))
       .filter(isRecordFile)
+      .map((name) => name.slice(0, -RECORD_SUFFIX.length))
+      // By key, as the PostgreSQL store orders them (not by file name: "a-b.json" < "a.json").
       .sort()
-      .map((name): [string, string] => [sandbox, name.slice(0, -RECORD_SUFFIX.length)]),
+      .map((key): [string, string] => [sandbox, key]),
   );
   return perSandbox.flat();
 }

@@ -1,6 +1,5 @@
 import { stat } from 'node:fs/promises';
 import { StateError, StateReadError, reasonOf } from './errors.js';
-import { listRecordIds } from './read.js';
 import { newRecord, withoutBlocked } from './record-changes.js';
 import { recordId, type AudienceRecord } from './schema.js';
 import type { StateStore } from './store.js';
@@ -27,8 +26,8 @@ export async function assertStateDir(dir: string): Promise<void> {
 }
 
 /** Sandboxes holding a record for `key`. */
-export async function sandboxesWithKey(dir: string, key: string): Promise<string[]> {
-  return (await listRecordIds(dir)).filter(([, k]) => k === key).map(([sandbox]) => sandbox);
+export async function sandboxesWithKey(store: StateStore, key: string): Promise<string[]> {
+  return (await store.list()).filter(([, k]) => k === key).map(([sandbox]) => sandbox);
 }
 
 export function notFound(dir: string, sandbox: string, key: string, elsewhere: string[]): StateError {

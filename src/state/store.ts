@@ -39,6 +39,24 @@ export interface StateStore {
   /** Takes the store-wide lock (see LockOptions); throws STATE_LOCKED when held elsewhere. */
   lock(options?: LockOptions): Promise<LockInfo>;
   unlock(): Promise<void>;
+  /** Every `[sandbox, key]` with a record, sorted. */
+  list(): Promise<Array<[sandbox: string, key: string]>>;
+  /** Replaces everything, lineage and serial included, with `snapshot` (under the lock). */
+  restore(snapshot: RecordedState): Promise<void>;
+  /**
+   * Creates the store, or brings its schema up to date (`audiencectl init`); other
+   * commands only check it. Returns what it did, one line each.
+   */
+  init(): Promise<string[]>;
+  /** Lets go of the lock and every connection. */
+  close(): Promise<void>;
+  /**
+   * True when processes on several hosts may share the store (PostgreSQL): its lock
+   * is then also the controller's leader election.
+   */
+  readonly shared: boolean;
+  /** Called once if the held lock is lost (a shared store's connection failed). */
+  onLockLost?(listener: (error: Error) => void): void;
 }
 
 export type { HeldLock, LockInfo, LockOptions };

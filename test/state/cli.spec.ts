@@ -3,13 +3,15 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FileStateStore } from '../../src/state/file-store.js';
+import { openStateStore } from '../../src/state/open.js';
 import { recordPath } from '../../src/state/paths.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
 import { aRecord, repoRoot, useTempDirs } from './helpers.js';
 import { spawnFixture, type Child } from './spawn.js';
+import { useStores } from './stores.js';
 
 const tempDir = useTempDirs();
+const stores = useStores();
 const cli = path.join(repoRoot, 'dist/cli/main.js');
 
 type Result = { code: number; stdout: string; stderr: string };
@@ -38,11 +40,11 @@ function expectCleanError(result: Result, pattern: RegExp): void {
   expect(result.stderr).not.toMatch(/\n\s+at /);
 }
 
-async function seed(dir: string, records: AudienceRecord[]): Promise<void> {
-  const store = new FileStateStore(dir);
+async function seed(location: string, records: AudienceRecord[]): Promise<void> {
+  const store = await openStateStore(location);
   await store.lock();
   for (const record of records) await store.put(record);
-  await store.unlock();
+  await store.close();
 }
 
 const children: Child[] = [];
@@ -56,9 +58,9 @@ beforeAll(() => {
   }
 });
 
-describe('audiencectl state', () => {
+describe.each(stores)('audiencectl state on the $name store', (kind) => {
   it('imports, lists, shows and forgets a record', async () => {
-    const dir = path.join(await tempDir(), 'state');
+    const dir = await kind.fresh();
     const imported = await run(['import', 'gold-members', '--audience-id', 'aud-1', '--state', dir]);
     expect(imported).toMatchObject({ code: 0, stdout: 'Imported prod/gold-members: audience aud-1.\n' });
 
@@ -89,7 +91,7 @@ describe('audiencectl state', () => {
   });
 
   it('repairs an audience that exists remotely with an unknown id', async () => {
-    const dir = await tempDir();
+    const dir = await kind.fresh();
     const blocked = {
       code: 'EXISTS_REMOTELY',
       message: 'exists remotely, id unknown',
@@ -121,7 +123,7 @@ describe('audiencectl state', () => {
   });
 
   it('refuses to re-point a key at another audience without --force', async () => {
-    const dir = await tempDir();
+    const dir = await kind.fresh();
     await seed(dir, [aRecord('gold')]);
     expectCleanError(
       await run(['import', 'gold', '--audience-id', 'other', '--state', dir]),
@@ -135,7 +137,7 @@ describe('audiencectl state', () => {
   });
 
   it('asks for --sandbox when a key is recorded in several sandboxes', async () => {
-    const dir = await tempDir();
+    const dir = await kind.fresh();
     await seed(dir, [aRecord('gold'), aRecord('gold', { sandbox: 'dev', audienceId: 'dev-gold' })]);
     expectCleanError(
       await run(['show', 'gold', '--state', dir]),
@@ -153,7 +155,9 @@ describe('audiencectl state', () => {
       /no record for qa\/gold .*; it exists in sandbox dev, prod: pass --sandbox/,
     );
   });
+});
 
+describe('audiencectl state on a directory', () => {
   it('says clearly when --state is wrong', async () => {
     const dir = await tempDir();
     const file = path.join(dir, 'a-file');

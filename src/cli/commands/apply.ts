@@ -10,11 +10,11 @@ import type { ApplyReport, PollSchedule } from '../../apply/types.js';
 import { UsageError } from '../../errors.js';
 import { hasErrors } from '../../manifest/diagnostics.js';
 import { Plan } from '../../plan/schema.js';
-import { FileStateStore } from '../../state/file-store.js';
 import { connect, type ConnectFlags } from '../connect.js';
 import { ExitCode, planExitCode } from '../exit-codes.js';
 import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options.js';
 import { addSourceOptions, loadDesired, positiveInt, type SourceFlags } from '../source-options.js';
+import { openStoreFor } from '../state-options.js';
 import { renderPlan, useColor } from './plan.js';
 
 type Flags = SourceFlags &
@@ -144,6 +144,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
         'apply asks for confirmation on a terminal; pass --auto-approve to apply without one',
       );
     }
+    const store = await openStoreFor(flags);
     const connection = await connect(flags);
     const controller = new AbortController();
     // Every in-flight request and wait listens to this one signal.
@@ -156,7 +157,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
       process.stderr.write(`Applying to ${connection.target}\n`);
       const outcome = await applyOnce(input, {
         client: connection.client,
-        store: new FileStateStore(flags.state),
+        store,
         clock: systemClock,
         signal: controller.signal,
         lockTimeoutMs: flags.lockTimeout * 1000,
@@ -178,6 +179,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
       setExit(applyExitCode(outcome.plan, outcome.report));
     } finally {
       process.off('SIGINT', stop).off('SIGTERM', stop);
+      await store.close();
       await connection.close();
     }
   });

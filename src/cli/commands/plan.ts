@@ -9,10 +9,11 @@ import { renderMarkdown } from '../../plan/render/markdown.js';
 import { renderText } from '../../plan/render/text.js';
 import { summaryLine } from '../../plan/render/describe.js';
 import type { Plan } from '../../plan/schema.js';
-import { readState } from '../../state/read.js';
 import { planExitCode } from '../exit-codes.js';
 import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options.js';
 import { addSourceOptions, loadDesired, type SourceFlags } from '../source-options.js';
+import { openStoreFor } from '../state-options.js';
+import type { RecordedState } from '../../state/schema.js';
 
 type Flags = SourceFlags & PlanFlags & { base?: string; output: 'text' | 'json' | 'markdown'; out?: string };
 
@@ -24,6 +25,16 @@ export function renderPlan(result: Plan, output: Flags['output'], color: boolean
   if (output === 'json') return renderJson(result);
   if (output === 'markdown') return renderMarkdown(result);
   return renderText(result, { color });
+}
+
+/** The recorded state, read without the lock (a plan changes nothing). */
+async function readRecorded(flags: Flags): Promise<RecordedState> {
+  const store = await openStoreFor(flags);
+  try {
+    return await store.readAll();
+  } finally {
+    await store.close();
+  }
 }
 
 export function planCommand(setExit: (code: number) => void): Command {
@@ -57,7 +68,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     const desired = await loadDesired(dir, flags);
     const recorded =
       flags.base === undefined
-        ? await readState(flags.state)
+        ? await readRecorded(flags)
         : assumedStateFrom(await loadDesired(dir, flags, flags.base), new Date(now * 1000).toISOString());
     const options = planOptionsFrom(flags, now);
     const result = plan(desired, recorded, options);

@@ -10,6 +10,7 @@ import { parseBoolean, splitList } from '../../daemon/settings.js';
 import { createLogger, registerSecret } from '../../log.js';
 import { connect } from '../connect.js';
 import { planOptionsFrom } from '../plan-options.js';
+import { stateLocationOf } from '../state-options.js';
 import { defineRunOptions, type RunFlags } from './run-options.js';
 
 /** Their boolean guards: commander would read any value (even "false") as true, so these are read here. */
@@ -131,7 +132,8 @@ export function runCommand(setExit: (code: number) => void): Command {
       branch: flags.branch,
       webhookSecret: flags.webhookSecret,
       listen,
-      stateDir: flags.state,
+      state: stateLocationOf(flags),
+      statePasswordFile: flags.statePasswordFile,
       connect: (extras) => connect(flags, extras),
       logger,
       settings: settingsOf(flags),

@@ -1,16 +1,17 @@
 import { Command } from 'commander';
 import { lastRunStatus, recordStatus } from '../../state/describe.js';
 import { parseDurationMs } from '../../state/duration.js';
-import { FileStateStore, assertValidId } from '../../state/file-store.js';
 import { describeStale } from '../../state/lock.js';
 import { describeHolder } from '../../state/lock-holder.js';
+import { assertValidId } from '../../state/record-id.js';
 import { assertStateDir, importAudience, notFound, sandboxesWithKey } from '../../state/repair.js';
 import { StateError } from '../../state/errors.js';
 import { recordId, type AudienceRecord } from '../../state/schema.js';
+import type { StateStore } from '../../state/store.js';
+import { addStateOptions, openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
+import { migrateCommand } from './state-migrate.js';
 
-const DEFAULT_STATE_DIR = '.audiencectl-state';
-
-type StateOptions = { state: string };
+type StateOptions = StateFlags;
 type SandboxOptions = StateOptions & { sandbox?: string };
 type LockingOptions = SandboxOptions & { lockTimeout: string };
 
@@ -40,13 +41,9 @@ function table(rows: string[][]): string {
 }
 
 /** Opens the store under its lock, runs `fn`, always lets go. */
-async function withLock<T>(
-  options: LockingOptions,
-  command: string,
-  fn: (store: FileStateStore) => Promise<T>,
-) {
+async function withLock<T>(options: LockingOptions, command: string, fn: (store: StateStore) => Promise<T>) {
   const timeoutMs = parseDurationMs(options.lockTimeout, '--lock-timeout');
-  const store = new FileStateStore(options.state);
+  const store = await openStoreFor(options);
   const info = await store.lock({ timeoutMs, command: `audiencectl state ${command}` });
   if (info.tookOver) {
     process.stderr.write(
@@ -56,14 +53,31 @@ async function withLock<T>(
   try {
     return await fn(store);
   } finally {
-    await store.unlock();
+    await store.close();
+  }
+}
+
+/** Opens an existing store for reading: a mistyped directory must not look like an empty store. */
+async function openExisting(options: StateOptions): Promise<StateStore> {
+  const location = stateLocationOf(options);
+  if (location.kind === 'dir') await assertStateDir(location.dir);
+  return openStoreFor(options, location);
+}
+
+async function withStore<T>(options: StateOptions, fn: (store: StateStore) => Promise<T>): Promise<T> {
+  const store = await openExisting(options);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
   }
 }
 
 async function list(options: SandboxOptions & { json?: boolean }): Promise<void> {
-  await assertStateDir(options.state);
-  const store = new FileStateStore(options.state);
-  const state = await store.readAll();
+  const { store, state } = await withStore(options, async (store) => ({
+    store,
+    state: await store.readAll(),
+  }));
   const audiences = state.audiences.filter(
     (r) => options.sandbox === undefined || r.sandbox === options.sandbox,
   );
@@ -94,10 +108,12 @@ async function list(options: SandboxOptions & { json?: boolean }): Promise<void>
 }
 
 async function show(key: string, options: SandboxOptions): Promise<void> {
-  await assertStateDir(options.state);
-  const store = new FileStateStore(options.state);
+  await withStore(options, (store) => showIn(store, key, options));
+}
+
+async function showIn(store: StateStore, key: string, options: SandboxOptions): Promise<void> {
   const given = explicitSandbox(options);
-  const holders = await sandboxesWithKey(store.location, key);
+  const holders = await sandboxesWithKey(store, key);
   let sandbox = given;
   if (sandbox === undefined) {
     if (holders.length > 1) {
@@ -128,14 +144,14 @@ async function importCommand(key: string, options: LockingOptions & { audienceId
 }
 
 async function forget(key: string, options: LockingOptions): Promise<void> {
-  await assertStateDir(options.state);
+  await (await openExisting(options)).close();
   const sandbox = sandboxOf(options);
   assertValidId(sandbox, key);
   const record = await withLock(options, 'forget', async (store) => {
     // Read leniently: forgetting is also how a corrupt record is dropped.
     const before = await store.get(sandbox, key).catch(() => undefined);
     if (!(await store.delete(sandbox, key))) {
-      const elsewhere = (await sandboxesWithKey(store.location, key)).filter((s) => s !== sandbox);
+      const elsewhere = (await sandboxesWithKey(store, key)).filter((s) => s !== sandbox);
       throw notFound(store.location, sandbox, key, elsewhere);
     }
     return before;
@@ -156,7 +172,7 @@ function audienceNote(record: AudienceRecord | undefined): string {
 }
 
 function withState(command: Command): Command {
-  return command.option('--state <dir>', 'state directory', DEFAULT_STATE_DIR);
+  return addStateOptions(command);
 }
 
 function withSandbox(command: Command, help: string): Command {
@@ -200,6 +216,8 @@ export function stateCommand(_setExit: (code: number) => void): Command {
   )
     .description('Remove a record without touching the remote audience')
     .action((key: string, options: LockingOptions) => forget(key, options));
+
+  state.addCommand(migrateCommand());
 
   return state;
 }

@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+
+/** The schema a PostgreSQL URL without `?schema=` uses. */
+export const DEFAULT_PG_SCHEMA = 'audiencectl';
+
+/**
+ * Where a state store lives: a directory (the default store), or a PostgreSQL
+ * database and schema (`postgres://user@host:5432/db?schema=audiencectl`).
+ */
+export type StateLocation =
+  | { kind: 'dir'; dir: string }
+  | {
+      kind: 'postgres';
+      /** The URL as given, minus `schema`: may hold a password, so never print it. */
+      url: string;
+      schema: string;
+      /** The URL without its password, for messages, logs and /status. */
+      display: string;
+    };
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function isPostgresUrl(text: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(text.trim());
+}
+
+/** The URL without its password; safe to print. */
+export function displayUrl(url: URL): string {
+  const copy = new URL(url.href);
+  copy.password = '';
+  return copy.href;
+}
+
+/** Parses `--state`: a `postgres://` or `postgresql://` URL, else a directory path. */
+export function parseStateLocation(text: string, flag = '--state'): StateLocation {
+  if (!isPostgresUrl(text)) return { kind: 'dir', dir: path.resolve(text) };
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    // Do not echo the text: it may hold a password.
+    throw new UsageError('STATE_BAD_URL', `${flag} is not a valid postgres:// URL`);
+  }
+  const schema = url.searchParams.get('schema') ?? DEFAULT_PG_SCHEMA;
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new UsageError(
+      'STATE_BAD_URL',
+      `${flag}: schema "${schema}" must be lowercase letters, digits and "_" (at most 63, not starting with a digit)`,
+    );
+  }
+  if (url.pathname.length <= 1) {
+    throw new UsageError('STATE_BAD_URL', `${flag} must name a database: postgres://user@host:5432/<db>`);
+  }
+  url.searchParams.delete('schema');
+  const display = new URL(displayUrl(url));
+  display.searchParams.set('schema', schema);
+  return { kind: 'postgres', url: url.href, schema, display: display.href };
+}
+
+/** How to name the store in a message. */
+export function describeLocation(location: StateLocation): string {
+  return location.kind === 'dir' ? location.dir : location.display;
+}

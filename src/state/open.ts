@@ -1,0 +1,26 @@
+import { FileStateStore } from './file-store.js';
+import { parseStateLocation, type StateLocation } from './location.js';
+import type { StateStore } from './store.js';
+
+/** How to reach a PostgreSQL store besides its URL (see pg/connection.ts). */
+export type OpenOptions = {
+  /** `--state-password-file`: a file holding only the database password. */
+  passwordFile?: string | undefined;
+};
+
+/**
+ * The store `--state` names: a directory (the default store) or a postgres:// URL.
+ * The PostgreSQL client is loaded only when a URL asks for it.
+ */
+export async function openStateStore(
+  location: string | StateLocation,
+  options: OpenOptions = {},
+): Promise<StateStore> {
+  const where = typeof location === 'string' ? parseStateLocation(location) : location;
+  if (where.kind === 'dir') return new FileStateStore(where.dir);
+  const { PgStateStore } = await import('./pg/pg-store.js');
+  return new PgStateStore(where.url, where.schema, where.display, {
+    passwordFile: options.passwordFile,
+    applicationName: 'audiencectl',
+  });
+}

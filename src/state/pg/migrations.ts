@@ -1,0 +1,120 @@
+import { escapeIdentifier, type ClientBase } from 'pg';
+import { StateError } from '../errors.js';
+import { LOCK_CLASS, MIGRATION_CLASS, lockKeyOf } from './keys.js';
+
+/**
+ * Versioned SQL, applied in order by `audiencectl init` (each in the transaction
+ * that records it in schema_migrations). Never edit a released entry: add one.
+ * `{s}` is the quoted schema name.
+ */
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'records, meta, lock state',
+    sql: `
+      CREATE TABLE {s}.meta (
+        singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        lineage text NOT NULL,
+        serial bigint NOT NULL CHECK (serial >= 0)
+      );
+      CREATE TABLE {s}.audiences (
+        sandbox text NOT NULL,
+        key text NOT NULL,
+        -- The record exactly as the directory store writes its JSON file.
+        body jsonb NOT NULL CHECK (body->>'sandbox' = sandbox AND body->>'key' = key),
+        intent_kind text GENERATED ALWAYS AS (body->'intent'->>'kind') STORED,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (sandbox, key)
+      );
+      CREATE TABLE {s}.lock_state (
+        singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        -- Bumped by every new holder: the fencing token writes check.
+        generation bigint NOT NULL,
+        backend_pid integer,
+        holder jsonb,
+        acquired_at timestamptz
+      );
+      INSERT INTO {s}.lock_state (generation) VALUES (0);
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
+
+export function sql(schema: string, text: string): string {
+  return text.replaceAll('{s}', escapeIdentifier(schema));
+}
+
+/** The version recorded in the schema, 0 when audiencectl never initialised it. */
+export async function schemaVersion(client: ClientBase, schema: string): Promise<number> {
+  const found = await client.query<{ exists: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS exists`, [
+    `${escapeIdentifier(schema)}.schema_migrations`,
+  ]);
+  if (!found.rows[0]?.exists) return 0;
+  const result = await client.query<{ version: number | null }>(
+    sql(schema, 'SELECT max(version) AS version FROM {s}.schema_migrations'),
+  );
+  return result.rows[0]?.version ?? 0;
+}
+
+/** Other commands check, never migrate: a schema change is an explicit step. */
+export function assertCurrent(version: number, display: string): void {
+  if (version === SCHEMA_VERSION) return;
+  if (version === 0) {
+    throw new StateError(
+      'STATE_NOT_INITIALISED',
+      `the PostgreSQL state ${display} has no audiencectl tables yet; create them with \`audiencectl init --state <url>\``,
+    );
+  }
+  if (version < SCHEMA_VERSION) {
+    throw new StateError(
+      'STATE_SCHEMA_OUTDATED',
+      `the PostgreSQL state ${display} is at schema version ${version}, this audiencectl needs ${SCHEMA_VERSION}; migrate it with \`audiencectl init --state <url>\``,
+    );
+  }
+  throw new StateError(
+    'STATE_SCHEMA_NEWER',
+    `the PostgreSQL state ${display} is at schema version ${version}, made by a newer audiencectl (this one knows ${SCHEMA_VERSION}); upgrade audiencectl`,
+  );
+}
+
+/**
+ * Creates the schema and applies the missing migrations, each in its own
+ * transaction, under a transaction-level advisory lock so two `init`s never race.
+ * Returns the versions applied.
+ */
+export async function migrate(client: ClientBase, schema: string): Promise<number[]> {
+  const applied: number[] = [];
+  await client.query(
+    sql(
+      schema,
+      `CREATE SCHEMA IF NOT EXISTS {s};
+       CREATE TABLE IF NOT EXISTS {s}.schema_migrations (
+         version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    ),
+  );
+  for (const migration of MIGRATIONS) {
+    await client.query('BEGIN');
+    try {
+      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [MIGRATION_CLASS, lockKeyOf(schema)]);
+      const done = await client.query(sql(schema, 'SELECT 1 FROM {s}.schema_migrations WHERE version = $1'), [
+        migration.version,
+      ]);
+      if (done.rowCount === 0) {
+        await client.query(sql(schema, migration.sql));
+        await client.query(sql(schema, 'INSERT INTO {s}.schema_migrations (version, name) VALUES ($1, $2)'), [
+          migration.version,
+          migration.name,
+        ]);
+        applied.push(migration.version);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+  return applied;
+}
+
+export { LOCK_CLASS };

@@ -1,0 +1,315 @@
+import { randomUUID } from 'node:crypto';
+import pg, { type ClientConfig, type PoolClient } from 'pg';
+import { StateError } from '../errors.js';
+import type { LockInfo, LockOptions } from '../lock.js';
+import { parseStateJson } from '../read-json.js';
+import { assertValidId } from '../record-id.js';
+import { StateMeta, AudienceRecord, type RecordedState } from '../schema.js';
+import { WriteChains, type Mutation, type WriteDecision } from '../write-path.js';
+import { clientConfig, type PgAccess } from './connection.js';
+import { LOCK_CLASS, lockKeyOf } from './keys.js';
+import { MIGRATIONS, assertCurrent, migrate, schemaVersion, sql } from './migrations.js';
+import { pgError } from './pg-errors.js';
+import { acquireSession, heldBy, type LockSession } from './session.js';
+import { RecordWrites } from '../record-writes.js';
+import type { StateStore } from '../store.js';
+
+const POOL_SIZE = 4;
+
+type Row = { sandbox: string; key: string; body: string };
+
+/**
+ * The PostgreSQL store: one row per audience (the record as a jsonb body), lineage
+ * and serial in `meta`, a session advisory lock as the single-writer guarantee. Every
+ * write is one transaction that first checks, under a share lock on `lock_state`,
+ * that this store's lock session still holds the lock with the same generation (so a
+ * holder that lost its connection cannot write after another took over).
+ */
+export class PgStateStore extends RecordWrites implements StateStore {
+  readonly location: string;
+  readonly shared = true;
+  readonly #schema: string;
+  readonly #config: ClientConfig;
+  #pool: pg.Pool | undefined;
+  #checked: Promise<void> | undefined;
+  #session: LockSession | undefined;
+  #lineage = '';
+  readonly #chains = new WriteChains();
+
+  constructor(url: string, schema: string, display: string, access: PgAccess = {}) {
+    super();
+    this.location = display;
+    this.#schema = schema;
+    this.#config = clientConfig(url, access);
+  }
+
+  get pool(): pg.Pool {
+    if (!this.#pool) {
+      this.#pool = new pg.Pool({ ...this.#config, max: POOL_SIZE, idleTimeoutMillis: 10_000 });
+      // An idle connection the server closed: the pool drops it; the next query reconnects.
+      this.#pool.on('error', () => undefined);
+    }
+    return this.#pool;
+  }
+
+  /** Other commands never migrate: they refuse a schema `init` has not brought up to date. */
+  ready(): Promise<void> {
+    this.#checked ??= (async () => {
+      const client = await this.pool.connect();
+      try {
+        assertCurrent(await schemaVersion(client, this.#schema), this.location);
+      } finally {
+        client.release();
+      }
+    })().catch((error: unknown) => {
+      this.#checked = undefined;
+      throw pgError(error, this.location);
+    });
+    return this.#checked;
+  }
+
+  async init(): Promise<string[]> {
+    const client = new pg.Client(this.#config);
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const before = await schemaVersion(client, this.#schema);
+      const applied = await migrate(client, this.#schema);
+      this.#checked = undefined;
+      if (applied.length === 0)
+        return [`PostgreSQL state ${this.location} is up to date (schema version ${before})`];
+      return applied.map((version) => {
+        const name = MIGRATIONS.find((m) => m.version === version)?.name ?? '';
+        return `PostgreSQL state ${this.location}: applied migration ${version} (${name})`;
+      });
+    } catch (error) {
+      throw pgError(error, this.location);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async #query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+    await this.ready();
+    try {
+      return (await this.pool.query<R>(sql(this.#schema, text), values)).rows;
+    } catch (error) {
+      throw pgError(error, this.location);
+    }
+  }
+
+  #parse(row: Row): AudienceRecord {
+    const where = `${this.location} (row ${row.sandbox}/${row.key})`;
+    return parseStateJson(where, row.body, AudienceRecord);
+  }
+
+  async readAll(): Promise<RecordedState> {
+    // One round trip, one snapshot: the meta and every record as of the same instant.
+    const rows = await this.#query<Row & { meta: string | null }>(
+      `SELECT m.meta, a.sandbox, a.key, a.body::text AS body
+         FROM (SELECT (SELECT row_to_json(x)::text FROM (SELECT 1 AS "schemaVersion", lineage, serial
+                 FROM {s}.meta) x) AS meta) m
+         LEFT JOIN {s}.audiences a ON true
+        ORDER BY a.sandbox COLLATE "C", a.key COLLATE "C"`,
+    );
+    const metaText = rows[0]?.meta ?? null;
+    const meta = metaText === null ? undefined : parseStateJson(this.location, metaText, StateMeta);
+    const audiences = rows.filter((row) => row.sandbox !== null).map((row) => this.#parse(row));
+    return { meta, audiences };
+  }
+
+  async get(sandbox: string, key: string): Promise<AudienceRecord | undefined> {
+    assertValidId(sandbox, key);
+    const rows = await this.#query<Row>(
+      'SELECT sandbox, key, body::text AS body FROM {s}.audiences WHERE sandbox = $1 AND key = $2',
+      [sandbox, key],
+    );
+    return rows[0] ? this.#parse(rows[0]) : undefined;
+  }
+
+  async meta(): Promise<StateMeta | undefined> {
+    const rows = await this.#query<{ lineage: string; serial: string }>(
+      'SELECT lineage, serial::text AS serial FROM {s}.meta',
+    );
+    const row = rows[0];
+    return row ? { schemaVersion: 1, lineage: row.lineage, serial: Number(row.serial) } : undefined;
+  }
+
+  async list(): Promise<Array<[sandbox: string, key: string]>> {
+    const rows = await this.#query<{ sandbox: string; key: string }>(
+      'SELECT sandbox, key FROM {s}.audiences ORDER BY sandbox COLLATE "C", key COLLATE "C"',
+    );
+    return rows.map((row) => [row.sandbox, row.key]);
+  }
+
+  get locked(): boolean {
+    return this.#session !== undefined;
+  }
+
+  async lock(options: LockOptions = {}): Promise<LockInfo> {
+    if (this.#session)
+      throw new Error(`state store ${this.location} is already locked by this process (bug)`);
+    await this.ready();
+    const session = await acquireSession(this.#config, this.#schema, this.location, options);
+    try {
+      this.#lineage = (await this.meta())?.lineage ?? randomUUID();
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
+    this.#session = session;
+    return { holder: session.holder };
+  }
+
+  async unlock(): Promise<void> {
+    const session = this.#session;
+    if (!session) return;
+    await this.#chains.settled();
+    this.#session = undefined;
+    await session.release();
+  }
+
+  /** Called once if the lock connection fails while held (the controller steps down). */
+  onLockLost(listener: (error: StateError) => void): void {
+    this.#session?.onLost(listener);
+  }
+
+  async close(): Promise<void> {
+    await this.unlock();
+    const pool = this.#pool;
+    this.#pool = undefined;
+    this.#checked = undefined;
+    await pool?.end().catch(() => undefined);
+  }
+
+  protected override mutate(sandbox: string, key: string, decide: WriteDecision): Promise<void> {
+    assertValidId(sandbox, key);
+    const session = this.#session;
+    if (!session) throw new Error(`state store ${this.location}: write without holding the lock (bug)`);
+    return this.#chains.run(`${sandbox}/${key}`, () =>
+      this.#transaction(session, { sandbox, key }, async (client, row) => {
+        const mutation: Mutation = await decide({
+          read: () => Promise.resolve(row ? this.#parse(row) : undefined),
+          exists: () => Promise.resolve(row !== undefined),
+        });
+        if ('none' in mutation) return;
+        // The serial moves in the same statement as the record, so never one without the other.
+        const bump = `WITH bump AS (INSERT INTO {s}.meta (lineage, serial) VALUES ($3, 1)
+                        ON CONFLICT (singleton) DO UPDATE SET serial = {s}.meta.serial + 1 RETURNING serial)`;
+        if ('remove' in mutation) {
+          await client.query(
+            sql(
+              this.#schema,
+              `${bump} DELETE FROM {s}.audiences WHERE sandbox = $1 AND key = $2 AND EXISTS (SELECT 1 FROM bump)`,
+            ),
+            [sandbox, key, this.#lineage],
+          );
+          return;
+        }
+        await client.query(
+          sql(
+            this.#schema,
+            `${bump} INSERT INTO {s}.audiences (sandbox, key, body) SELECT $1, $2, $4::jsonb FROM bump
+             ON CONFLICT (sandbox, key) DO UPDATE SET body = excluded.body, updated_at = now()`,
+          ),
+          [sandbox, key, this.#lineage, JSON.stringify(mutation.write)],
+        );
+      }),
+    );
+  }
+
+  /** Replaces everything with `snapshot`, lineage and serial included (`state migrate`). */
+  async restore(snapshot: RecordedState): Promise<void> {
+    const session = this.#session;
+    if (!session) throw new Error(`state store ${this.location}: write without holding the lock (bug)`);
+    await this.#chains.settled();
+    await this.#transaction(session, undefined, async (client) => {
+      await client.query(sql(this.#schema, 'DELETE FROM {s}.audiences; DELETE FROM {s}.meta'));
+      const BATCH = 1_000;
+      for (let start = 0; start < snapshot.audiences.length; start += BATCH) {
+        const batch = snapshot.audiences.slice(start, start + BATCH);
+        await client.query(
+          sql(
+            this.#schema,
+            `INSERT INTO {s}.audiences (sandbox, key, body)
+             SELECT r->>'sandbox', r->>'key', r FROM jsonb_array_elements($1::jsonb) r`,
+          ),
+          [JSON.stringify(batch)],
+        );
+      }
+      if (snapshot.meta) {
+        await client.query(sql(this.#schema, 'INSERT INTO {s}.meta (lineage, serial) VALUES ($1, $2)'), [
+          snapshot.meta.lineage,
+          snapshot.meta.serial,
+        ]);
+      }
+    });
+    this.#lineage = snapshot.meta?.lineage ?? randomUUID();
+  }
+
+  /**
+   * One write transaction, fenced: nothing is written unless our session still holds
+   * the lock with our generation. The check, and the read of the record it changes
+   * (locked FOR UPDATE), take one round trip.
+   */
+  async #transaction(
+    session: LockSession,
+    target: { sandbox: string; key: string } | undefined,
+    body: (client: PoolClient, row: Row | undefined) => Promise<void>,
+  ): Promise<void> {
+    if (session.lost) throw session.lost;
+    await this.ready();
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw pgError(error, this.location);
+    }
+    try {
+      await client.query('BEGIN');
+      const checked = await client.query<{
+        fenced: boolean;
+        sandbox: string | null;
+        key: string | null;
+        body: string | null;
+      }>(
+        sql(
+          this.#schema,
+          `WITH fence AS (
+             SELECT generation FROM {s}.lock_state
+              WHERE generation = $1::bigint AND backend_pid = $2 AND EXISTS (${heldBy('$2', '$3', '$4')})
+              FOR SHARE),
+           rec AS (SELECT sandbox, key, body::text AS body FROM {s}.audiences
+                    WHERE sandbox = $5 AND key = $6 FOR UPDATE)
+           SELECT EXISTS (SELECT 1 FROM fence) AS fenced, rec.* FROM (SELECT 1) one LEFT JOIN rec ON true`,
+        ),
+        [
+          session.generation,
+          session.backendPid,
+          LOCK_CLASS,
+          lockKeyOf(this.#schema),
+          target?.sandbox ?? '',
+          target?.key ?? '',
+        ],
+      );
+      const first = checked.rows[0];
+      if (!first?.fenced) {
+        throw new StateError(
+          'STATE_LOCK_LOST',
+          `lost the state lock of ${this.location}: its session ended or another audiencectl took it over. Stopping so that two appliers never write at once; run again once the other one is done.`,
+        );
+      }
+      const row =
+        first.sandbox !== null && first.key !== null && first.body !== null
+          ? { sandbox: first.sandbox, key: first.key, body: first.body }
+          : undefined;
+      await body(client, row);
+      await client.query('COMMIT');
+      client.release();
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release(true);
+      throw pgError(error, this.location);
+    }
+  }
+}

@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg, { type ClientConfig } from 'pg';
+import { StateError, StateLockedError } from '../errors.js';
+import { LockHolder, describeHolder } from '../lock-holder.js';
+import type { LockOptions } from '../lock.js';
+import { LOCK_CLASS, lockKeyOf } from './keys.js';
+import { sql } from './migrations.js';
+import { pgError } from './pg-errors.js';
+
+/** How often the holder checks that its lock connection is alive. */
+const HEARTBEAT_MS = 2_000;
+
+/** A pg_locks row for this schema's store lock, held by backend `pid`. */
+export const HELD_BY = `
+  SELECT 1 FROM pg_locks
+   WHERE locktype = 'advisory' AND granted AND pid = $PID
+     AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+     AND classid = $CLASS::bigint::oid AND objid = $KEY::bigint::oid AND objsubid = 2`;
+
+export function heldBy(pid: string, cls: string, key: string): string {
+  return HELD_BY.replace('$PID', pid).replace('$CLASS', cls).replace('$KEY', key);
+}
+
+/**
+ * The store lock: a session-level advisory lock held by one dedicated connection.
+ * The server drops it the moment that connection ends (a killed process, a
+ * terminated backend), so no lock is ever left behind. `generation` is the fencing
+ * token: every write checks it, and that this session still holds the lock, in its
+ * own transaction.
+ */
+export type LockSession = {
+  holder: LockHolder;
+  generation: string;
+  backendPid: number;
+  /** Set once the lock connection failed: writes are fenced by the server anyway. */
+  readonly lost: StateError | undefined;
+  /** Called once when the lock connection fails. */
+  onLost(listener: (error: StateError) => void): void;
+  release(): Promise<void>;
+};
+
+function defaultCommand(): string {
+  return [path.basename(process.argv[1] ?? 'node'), process.argv[2]].filter(Boolean).join(' ');
+}
+
+async function currentHolder(client: pg.Client, schema: string): Promise<LockHolder | undefined> {
+  const result = await client.query<{ holder: unknown }>(
+    sql(schema, `SELECT holder FROM {s}.lock_state l WHERE EXISTS (${heldBy('l.backend_pid', '$1', '$2')})`),
+    [LOCK_CLASS, lockKeyOf(schema)],
+  );
+  const parsed = LockHolder.safeParse(result.rows[0]?.holder);
+  return parsed.success ? parsed.data : undefined;
+}
+
+function lockedError(display: string, holder: LockHolder | undefined, waitedMs: number): StateLockedError {
+  const waited = waitedMs > 0 ? ` after waiting ${(waitedMs / 1000).toFixed(1)} s` : '';
+  return new StateLockedError(
+    'STATE_LOCKED',
+    `the state store ${display} is locked by ${describeHolder(holder)}${waited}. ` +
+      `Another audiencectl is applying to it: wait for it to finish, or pass --lock-timeout to wait longer. ` +
+      `The lock is the server's: it is released the moment that process or its connection ends.`,
+  );
+}
+
+export async function acquireSession(
+  config: ClientConfig,
+  schema: string,
+  display: string,
+  options: LockOptions,
+): Promise<LockSession> {
+  const timeoutMs = options.timeoutMs ?? 0;
+  const pollMs = options.pollMs ?? 250;
+  const client = new pg.Client(config);
+  let lost: StateError | undefined;
+  const listeners: Array<(error: StateError) => void> = [];
+  const fail = (error: unknown) => {
+    if (lost) return;
+    lost = new StateError(
+      'STATE_LOCK_LOST',
+      `lost the connection holding the state lock of ${display} (${pgError(error, display).message}); another audiencectl may take over, so this one stops writing`,
+    );
+    for (const listener of listeners.splice(0)) listener(lost);
+  };
+  client.on('error', fail);
+  client.on('end', () => fail(new Error('connection closed')));
+  const key = lockKeyOf(schema);
+  try {
+    await client.connect();
+    // The server notices a holder that vanished without closing its socket within ~11 s.
+    await client.query(
+      'SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3',
+    );
+    const started = Date.now();
+    for (;;) {
+      const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [
+        LOCK_CLASS,
+        key,
+      ]);
+      if (got.rows[0]?.ok) break;
+      const waited = Date.now() - started;
+      if (waited >= timeoutMs) throw lockedError(display, await currentHolder(client, schema), waited);
+      await sleep(Math.min(pollMs, timeoutMs - waited));
+    }
+    const holder: LockHolder = {
+      pid: process.pid,
+      hostname: os.hostname(),
+      since: new Date().toISOString(),
+      command: options.command ?? defaultCommand(),
+      nonce: randomUUID(),
+    };
+    // Waits for the writes of a previous holder still in flight, then fences them out.
+    const bumped = await client.query<{ generation: string; pid: number }>(
+      sql(
+        schema,
+        `UPDATE {s}.lock_state SET generation = generation + 1, backend_pid = pg_backend_pid(),
+                holder = $1, acquired_at = now()
+          RETURNING generation::text AS generation, backend_pid AS pid`,
+      ),
+      [JSON.stringify(holder)],
+    );
+    const row = bumped.rows[0];
+    if (!row)
+      throw new StateError(
+        'STATE_CORRUPT',
+        `${display}: the lock_state row is missing; run \`audiencectl init\``,
+      );
+    return session(client, holder, row, () => lost, listeners, fail, schema);
+  } catch (error) {
+    client.removeAllListeners('end');
+    await client.end().catch(() => undefined);
+    throw pgError(error, display);
+  }
+}
+
+function session(
+  client: pg.Client,
+  holder: LockHolder,
+  row: { generation: string; pid: number },
+  lost: () => StateError | undefined,
+  listeners: Array<(error: StateError) => void>,
+  fail: (error: unknown) => void,
+  schema: string,
+): LockSession {
+  let beating = false;
+  const heartbeat = setInterval(() => {
+    if (beating || lost()) return;
+    beating = true;
+    client
+      .query('SELECT 1')
+      .catch(fail)
+      .finally(() => {
+        beating = false;
+      });
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+  return {
+    holder,
+    generation: row.generation,
+    backendPid: row.pid,
+    get lost() {
+      return lost();
+    },
+    onLost(listener) {
+      const already = lost();
+      if (already) listener(already);
+      else listeners.push(listener);
+    },
+    async release() {
+      clearInterval(heartbeat);
+      listeners.splice(0);
+      client.removeAllListeners('end');
+      if (!lost()) {
+        await client
+          .query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, lockKeyOf(schema)])
+          .catch(() => undefined);
+      }
+      await client.end().catch(() => undefined);
+    },
+  };
+}

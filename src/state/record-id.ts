@@ -1,0 +1,18 @@
+import { KEY_PATTERN, SANDBOX_PATTERN } from '../manifest/schema.js';
+import { StateError } from './errors.js';
+
+/** Sandbox and key become path segments and row keys: only the manifest's own patterns may pass. */
+export function assertValidId(sandbox: string, key: string): void {
+  if (!SANDBOX_PATTERN.test(sandbox) || sandbox.length > 63) {
+    throw new StateError(
+      'STATE_BAD_SANDBOX',
+      `invalid sandbox name "${sandbox}": use lowercase letters, digits and "-"`,
+    );
+  }
+  if (!KEY_PATTERN.test(key) || key.length > 63) {
+    throw new StateError(
+      'STATE_BAD_KEY',
+      `invalid audience key "${key}": use the manifest's metadata.name (lowercase letters, digits and "-", at most 63)`,
+    );
+  }
+}

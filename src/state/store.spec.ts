@@ -1,0 +1,226 @@
+import { describe, expect, it } from 'vitest';
+import { aRecord, appliedSpec } from '../../test/state/helpers.js';
+import { useStores, type StoreKind } from '../../test/state/stores.js';
+import { MAX_RUNS, newRecord } from './record-changes.js';
+import type { RunRecord } from './schema.js';
+import type { StateStore } from './store.js';
+
+// The contract of every StateStore: records, lineage and serial, intents, the lock.
+const stores = useStores();
+
+function run(runId: string, createdAt: number, status = 'SUCCESS'): RunRecord {
+  return { runId, status, createdAt, dataFilterStartTime: 0 };
+}
+
+async function lockedStore(kind: StoreKind, location?: string): Promise<StateStore> {
+  const store = await kind.open(location ?? (await kind.fresh()));
+  await store.lock();
+  return store;
+}
+
+describe.each(stores)('$name store: records', (kind) => {
+  it('puts, gets, lists and deletes records', async () => {
+    const store = await lockedStore(kind);
+    await store.put(aRecord('gold'));
+    await store.put(aRecord('silver', { sandbox: 'dev' }));
+    await store.put(aRecord('gold-vip'));
+    expect(await store.get('prod', 'gold')).toEqual(aRecord('gold'));
+    const all = await store.readAll();
+    expect(all.audiences.map((r) => `${r.sandbox}/${r.key}`)).toEqual([
+      'dev/silver',
+      'prod/gold',
+      'prod/gold-vip',
+    ]);
+    expect(await store.list()).toEqual([
+      ['dev', 'silver'],
+      ['prod', 'gold'],
+      ['prod', 'gold-vip'],
+    ]);
+    expect(await store.delete('prod', 'gold')).toBe(true);
+    expect(await store.delete('prod', 'gold')).toBe(false);
+    expect(await store.get('prod', 'gold')).toBeUndefined();
+  });
+
+  it('reads an empty store as no meta and no records', async () => {
+    const store = await kind.open(await kind.fresh());
+    expect(await store.readAll()).toEqual({ meta: undefined, audiences: [] });
+    expect(await store.meta()).toBeUndefined();
+  });
+
+  it('refuses writes without the lock, and records that do not validate', async () => {
+    const store = await kind.open(await kind.fresh());
+    await expect(store.put(aRecord('gold'))).rejects.toThrow(/without holding the lock/);
+    const locked = await lockedStore(kind);
+    await expect(locked.put({ ...aRecord('gold'), schemaVersion: 2 } as never)).rejects.toThrow();
+    await expect(locked.put(aRecord('../escape'))).rejects.toMatchObject({ code: 'STATE_BAD_KEY' });
+    await expect(locked.put(aRecord('gold', { sandbox: 'Prod' }))).rejects.toMatchObject({
+      code: 'STATE_BAD_SANDBOX',
+    });
+    expect((await locked.readAll()).audiences).toEqual([]);
+  });
+
+  it('keeps the runs newest first and bounded', async () => {
+    const store = await lockedStore(kind);
+    const runs = Array.from({ length: MAX_RUNS + 5 }, (_, i) => run(`r${i}`, i));
+    const stored = await store.put(aRecord('gold', { runs }));
+    expect(stored.runs).toHaveLength(MAX_RUNS);
+    expect(stored.runs[0]?.runId).toBe('r0');
+    expect((await store.get('prod', 'gold'))?.runs).toHaveLength(MAX_RUNS);
+  });
+});
+
+describe.each(stores)('$name store: lineage and serial', (kind) => {
+  it('creates a lineage at the first write and keeps it; the serial grows by one per write', async () => {
+    const location = await kind.fresh();
+    const store = await lockedStore(kind, location);
+    expect(await store.meta()).toBeUndefined();
+    await store.put(aRecord('gold'));
+    const first = await store.meta();
+    expect(first?.lineage).toMatch(/^[0-9a-f-]{36}$/);
+    expect(first?.serial).toBe(1);
+    await store.put(aRecord('silver'));
+    await store.delete('prod', 'gold');
+    await store.delete('prod', 'gold'); // nothing to delete: not a write
+    expect(await store.meta()).toEqual({ schemaVersion: 1, lineage: first?.lineage, serial: 3 });
+    await store.close();
+    const again = await lockedStore(kind, location);
+    await again.put(aRecord('gold'));
+    expect(await again.meta()).toEqual({ schemaVersion: 1, lineage: first?.lineage, serial: 4 });
+  });
+
+  it('counts every one of many concurrent writes, and writes of one record land in call order', async () => {
+    const store = await lockedStore(kind);
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => store.put(aRecord(`a${i % 10}`, { audienceId: `${i}` }))),
+    );
+    expect((await store.meta())?.serial).toBe(50);
+    expect((await store.readAll()).meta?.serial).toBe(50);
+    expect((await store.get('prod', 'a3'))?.audienceId).toBe('43');
+  });
+
+  it('restores a whole snapshot, lineage and serial included, over what was there', async () => {
+    const store = await lockedStore(kind);
+    await store.put(aRecord('old'));
+    const snapshot = {
+      meta: { schemaVersion: 1 as const, lineage: '41ee2f2f-edc7-4904-a76c-6aa37f3dcfa6', serial: 42 },
+      audiences: [aRecord('gold'), aRecord('silver', { sandbox: 'dev' })],
+    };
+    await store.restore(snapshot);
+    expect(await store.readAll()).toEqual({
+      meta: snapshot.meta,
+      audiences: [snapshot.audiences[1], snapshot.audiences[0]],
+    });
+    await store.put(aRecord('bronze'));
+    expect(await store.meta()).toEqual({ ...snapshot.meta, serial: 43 });
+  });
+});
+
+describe.each(stores)('$name store: intents', (kind) => {
+  it('writes the intent before the call and the outcome after it', async () => {
+    const store = await lockedStore(kind);
+    const begun = await store.beginIntent(newRecord('prod', 'gold'), 'create', { specHash: 'h1' });
+    expect(begun.intent).toMatchObject({ kind: 'create', specHash: 'h1' });
+    expect((await store.get('prod', 'gold'))?.intent).toEqual(begun.intent);
+    const resolved = await store.resolveIntent(begun, {
+      kind: 'update',
+      changes: { operationId: 'op-1', applied: appliedSpec('gold') },
+    });
+    expect(resolved?.intent).toBeUndefined();
+    expect(await store.get('prod', 'gold')).toEqual(resolved);
+    expect(resolved).toMatchObject({ operationId: 'op-1', applied: appliedSpec('gold') });
+  });
+
+  it('refuses a second intent while one is pending, and a stale resolution', async () => {
+    const store = await lockedStore(kind);
+    const begun = await store.beginIntent(aRecord('gold'), 'patch', { specHash: 'h2' });
+    await expect(store.beginIntent(aRecord('gold'), 'run')).rejects.toMatchObject({ code: 'INTENT_PENDING' });
+    const other = { ...begun, intent: { ...begun.intent!, id: 'someone-else' } };
+    await expect(store.resolveIntent(other, { kind: 'remove' })).rejects.toMatchObject({
+      code: 'INTENT_MISMATCH',
+    });
+    await expect(store.resolveIntent(aRecord('gold'), { kind: 'remove' })).rejects.toMatchObject({
+      code: 'INTENT_MISSING',
+    });
+  });
+
+  it('refuses to overwrite a pending intent with a plain put', async () => {
+    const store = await lockedStore(kind);
+    const begun = await store.beginIntent(aRecord('gold'), 'create', { specHash: 'h1' });
+    await expect(store.put(aRecord('gold'))).rejects.toMatchObject({
+      code: 'INTENT_PENDING',
+      message: expect.stringContaining('prod/gold has an unresolved create intent') as string,
+    });
+    // The same intent may be carried along, e.g. to record a polled operation id.
+    const updated = await store.put({ ...begun, operationId: 'op-2' });
+    expect(updated.intent).toEqual(begun.intent);
+  });
+
+  it('records a run outcome, replacing the same run on a later poll', async () => {
+    const store = await lockedStore(kind);
+    await store.put(aRecord('gold', { runs: [run('r0', 1)] }));
+    const begun = await store.beginIntent((await store.get('prod', 'gold'))!, 'run', { runReason: 'every' });
+    const started = await store.resolveIntent(begun, {
+      kind: 'update',
+      changes: { run: run('r1', 2, 'PROCESSING') },
+    });
+    expect(started?.runs.map((r) => `${r.runId}:${r.status}`)).toEqual(['r1:PROCESSING', 'r0:SUCCESS']);
+    const polled = await store.put({ ...started!, runs: [run('r1', 2, 'SUCCESS'), run('r0', 1)] });
+    expect(polled.runs[0]?.status).toBe('SUCCESS');
+  });
+
+  it('removes the record when a delete intent resolves, and blocks or unblocks', async () => {
+    const store = await lockedStore(kind);
+    const blocked = { code: 'EXISTS_REMOTELY', message: 'exists remotely, id unknown', at: 'now' };
+    const creating = await store.beginIntent(newRecord('prod', 'gold'), 'create');
+    const stuck = await store.resolveIntent(creating, { kind: 'update', changes: { blocked } });
+    expect(stuck?.blocked).toEqual(blocked);
+    const deleting = await store.beginIntent(aRecord('silver'), 'delete');
+    expect(await store.resolveIntent(deleting, { kind: 'remove' })).toBeUndefined();
+    expect(await store.get('prod', 'silver')).toBeUndefined();
+    const patching = await store.beginIntent(stuck!, 'patch');
+    const cleared = await store.resolveIntent(patching, { kind: 'update', changes: { blocked: null } });
+    expect(cleared?.blocked).toBeUndefined();
+  });
+});
+
+describe.each(stores)('$name store: lock', (kind) => {
+  it('refuses a second locker, naming the holder, since when, and what to do', async () => {
+    const location = await kind.fresh();
+    await (await kind.open(location)).lock({ command: 'audiencectl apply' });
+    const refused = (await kind.open(location)).lock();
+    await expect(refused).rejects.toMatchObject({ name: 'StateLockedError', code: 'STATE_LOCKED' });
+    const message = await refused.catch((error: Error) => error.message);
+    expect(message).toMatch(new RegExp(`pid ${process.pid} on host .+ \\(audiencectl apply\\) since 20`));
+    expect(message).toContain('--lock-timeout');
+  });
+
+  it('waits up to the timeout, then says it waited', async () => {
+    const location = await kind.fresh();
+    await (await kind.open(location)).lock();
+    await expect((await kind.open(location)).lock({ timeoutMs: 300, pollMs: 50 })).rejects.toThrow(
+      /after waiting/,
+    );
+  });
+
+  it('gets the lock once the holder lets go while it waits', async () => {
+    const location = await kind.fresh();
+    const first = await kind.open(location);
+    await first.lock();
+    const second = await kind.open(location);
+    const waiting = second.lock({ timeoutMs: 10_000, pollMs: 20 });
+    await first.put(aRecord('gold'));
+    await first.unlock();
+    const info = await waiting;
+    expect(info.tookOver).toBeUndefined();
+    await second.put(aRecord('silver'));
+    expect((await second.meta())?.serial).toBe(2);
+  });
+
+  it('can be taken again after unlock by the same store', async () => {
+    const store = await lockedStore(kind);
+    await store.unlock();
+    await store.lock();
+    await store.put(aRecord('gold'));
+    expect(await store.get('prod', 'gold')).toEqual(aRecord('gold'));
+  });
+});

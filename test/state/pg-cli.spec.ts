@@ -1,0 +1,161 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openStateStore } from '../../src/state/open.js';
+import type { AudienceRecord } from '../../src/state/schema.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { aRecord, useTempDirs } from './helpers.js';
+import { usePostgres } from './pg.js';
+
+// PostgreSQL as users reach it: `init`, the schema check, `state migrate`, passwords.
+const postgres = usePostgres();
+const tempDir = useTempDirs();
+
+function expectCleanError(result: CliResult, pattern: RegExp): void {
+  expect(result.code).toBe(1);
+  expect(result.stderr).toMatch(/^Error: /);
+  expect(result.stderr).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+}
+
+async function seed(location: string, records: AudienceRecord[]): Promise<void> {
+  const store = await openStateStore(location);
+  await store.lock();
+  for (const record of records) await store.put(record);
+  await store.close();
+}
+
+async function readAll(location: string) {
+  const store = await openStateStore(location);
+  try {
+    return await store.readAll();
+  } finally {
+    await store.close();
+  }
+}
+
+/** The URL without its password, and the password. */
+function split(location: string): { bare: string; password: string } {
+  const url = new URL(location);
+  const password = decodeURIComponent(url.password);
+  url.password = '';
+  return { bare: url.href, password };
+}
+
+describe('audiencectl init and the schema check', { timeout: 90_000 }, () => {
+  it('refuses a schema init has not created, creates it, and is a no-op the second time', async () => {
+    const location = await postgres.freshLocation({ init: false });
+    const schema = new URL(location).searchParams.get('schema');
+    expectCleanError(
+      await runCli(['state', 'list', '--state', location]),
+      /has no audiencectl tables yet; create them with `audiencectl init --state <url>`/,
+    );
+    expectCleanError(
+      await runCli(['plan', await tempDir(), '--state', location]),
+      /has no audiencectl tables yet/,
+    );
+    const first = await runCli(['init', '--state', location]);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout).toMatch(
+      new RegExp(
+        `^PostgreSQL state postgres://postgres@127\\.0\\.0\\.1:\\d+/\\w+\\?schema=${schema}: applied migration 1 `,
+      ),
+    );
+    const again = await runCli(['init', '--state', location]);
+    expect(again.stdout).toContain('is up to date (schema version 1)');
+    const listed = await runCli(['state', 'list', '--state', location]);
+    expect(listed).toMatchObject({ code: 0 });
+    expect(listed.stdout).toMatch(/^No audiences recorded in postgres:\/\/postgres@127\.0\.0\.1/);
+  });
+
+  it('says which setting is wrong, without a stack trace', async () => {
+    const location = new URL(await postgres.freshLocation());
+    const wrongDb = new URL(location.href);
+    wrongDb.pathname = '/no_such_db';
+    expectCleanError(await runCli(['state', 'list', '--state', wrongDb.href]), /the database does not exist/);
+    expectCleanError(
+      await runCli(['state', 'list', '--state', `${location.href.split('?')[0]}?schema=Bad-Name`]),
+      /--state: schema "Bad-Name" must be lowercase letters/,
+    );
+    expectCleanError(
+      await runCli(['state', 'list', '--state', 'postgres://host:5432']),
+      /must name a database/,
+    );
+  });
+});
+
+describe('audiencectl state migrate', { timeout: 90_000 }, () => {
+  it('copies a directory state to PostgreSQL and back: records, intents, lineage and serial', async () => {
+    const dir = await tempDir();
+    const intent = { id: 'i-1', kind: 'create' as const, startedAt: '2026-11-22T09:59:00Z' };
+    await seed(dir, [aRecord('gold'), aRecord('silver', { sandbox: 'dev' }), aRecord('bronze', { intent })]);
+    const original = await readAll(dir);
+    const pg = await postgres.freshLocation();
+
+    const copied = await runCli(['state', 'migrate', '--from', dir, '--to', pg]);
+    expect(copied.stderr).toBe('');
+    expect(copied.code).toBe(0);
+    expect(copied.stdout).toContain(`Copied 3 audience(s) from ${dir} to postgres://postgres@`);
+    expect(copied.stdout).toContain(`(lineage ${original.meta?.lineage}, serial 3)`);
+    expect(copied.stdout).toMatch(/Verified: 3 record\(s\) read back, sha256:[0-9a-f]{64} on both sides/);
+    expect(await readAll(pg)).toEqual(original);
+
+    expectCleanError(
+      await runCli(['state', 'migrate', '--from', dir, '--to', pg]),
+      /already holds a state with 3 audience\(s\) \(lineage .*, serial 3\); pass --force to replace it/,
+    );
+    await seed(dir, [aRecord('tin')]);
+    expect((await runCli(['state', 'migrate', '--from', dir, '--to', pg, '--force'])).code).toBe(0);
+    expect((await readAll(pg)).audiences.map((r) => r.key)).toEqual(['silver', 'bronze', 'gold', 'tin']);
+
+    const back = path.join(await tempDir(), 'back');
+    const returned = await runCli(['state', 'migrate', '--from', pg, '--to', back]);
+    expect(returned.code).toBe(0);
+    expect(await readAll(back)).toEqual(await readAll(dir));
+  });
+
+  it('refuses a missing source directory and the same store on both sides', async () => {
+    const pg = await postgres.freshLocation();
+    expectCleanError(
+      await runCli(['state', 'migrate', '--from', path.join(await tempDir(), 'missing'), '--to', pg]),
+      /no state directory at .*missing/,
+    );
+    expectCleanError(await runCli(['state', 'migrate', '--from', pg, '--to', pg]), /name the same store/);
+  });
+});
+
+describe('the database password', { timeout: 90_000 }, () => {
+  it('comes from the URL, PGPASSWORD or a password file, and never shows in output or errors', async () => {
+    const location = await postgres.freshLocation();
+    const { bare, password } = split(location);
+    expect(password).toMatch(/^pg-canary-/);
+    const passwordFile = path.join(await tempDir(), 'pg-password');
+    await writeFile(passwordFile, `${password}\n`);
+    const held = await openStateStore(location);
+    await held.lock({ command: 'test-holder' });
+    try {
+      const runs = [
+        await runCli(['state', 'import', 'gold', '--audience-id', 'a-1', '--state', bare], {
+          env: { PGPASSWORD: password },
+        }),
+        await runCli(['state', 'list', '--state', bare, '--state-password-file', passwordFile]),
+        await runCli(['state', 'list', '--state', location]),
+        await runCli(['state', 'show', 'nothing', '--state', location]),
+        await runCli(['state', 'list', '--state', bare], {
+          env: { PGPASSWORD: `${password}-wrong`, PGPASSFILE: '/dev/null' },
+        }),
+        await runCli(['plan', await tempDir(), '--state', location, '--output', 'json']),
+      ];
+      expect(runs.map((r) => r.code)).toEqual([1, 0, 0, 1, 1, 0]);
+      expect(runs[0]?.stderr).toMatch(/is locked by pid \d+ on host .* \(test-holder\)/);
+      expect(runs[1]?.stdout).toContain('No audiences recorded in');
+      expect(runs[4]?.stderr).toMatch(/the password was refused/);
+      for (const run of runs) {
+        expect(`${run.stdout}${run.stderr}`).not.toContain(password);
+        expect(`${run.stdout}${run.stderr}`).not.toMatch(/\n\s+at /);
+      }
+    } finally {
+      await held.close();
+    }
+  });
+});
