@@ -1,4 +1,5 @@
 import type { Plan, Step } from '../plan/schema.js';
+import { readBeforeDeletes } from './delete-check.js';
 import { result } from './record-helpers.js';
 import { createStep } from './steps/create.js';
 import { deleteStep, forgetStep } from './steps/delete.js';
@@ -95,8 +96,10 @@ export async function executePlan(
   const first = groupByAudience(plan.steps.filter((s) => !removal(s)));
   const last = groupByAudience(plan.steps.filter(removal));
   const byId = new Map<string, StepResult>();
+  // Every DELETE is confirmed against one batch read made before anything changes.
+  const checked = { ...deps, deleteReads: await readBeforeDeletes(plan, deps) };
   for (const phase of [first, last]) {
-    const outcomes = await Promise.all(phase.map((steps) => runAudience(steps, deps)));
+    const outcomes = await Promise.all(phase.map((steps) => runAudience(steps, checked)));
     for (const r of outcomes.flat()) byId.set(r.step.id, r);
   }
   const results = plan.steps.map((step) => byId.get(step.id)!);

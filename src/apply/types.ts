@@ -1,6 +1,7 @@
 import type { AepClient } from '../aep/types.js';
 import type { Step } from '../plan/schema.js';
 import type { StateStore } from '../state/store.js';
+import type { DeleteReads } from './delete-check.js';
 
 /** Time, behind an interface so tests and the daemon can drive it. */
 export type Clock = {
@@ -58,4 +59,8 @@ export type ExecutorDeps = {
   signal?: AbortSignal;
   operationPoll: PollSchedule;
   runPoll: PollSchedule;
+  /** Ids per Audiences API bulk-get. Default 50 (the client's). */
+  bulkBatchSize?: number;
+  /** What the service showed, before the first step, under each id the plan deletes (executePlan reads it). */
+  deleteReads?: DeleteReads;
 };

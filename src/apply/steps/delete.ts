@@ -1,6 +1,7 @@
 import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord } from '../../state/schema.js';
 import { aepFailure, isNotFound } from '../aep-failure.js';
+import { checkBeforeDelete } from '../delete-check.js';
 import { pollUntil } from '../poll.js';
 import { clearIntent, importHint, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
@@ -45,6 +46,21 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
   if (!record) return result(step, 'applied', 'already gone');
   const id = await resolveAudienceId(step, record, deps);
   if (typeof id !== 'string') return id;
+  const verdict = await checkBeforeDelete(record, id, deps);
+  if (verdict.kind === 'gone') {
+    await store.delete(step.sandbox, step.key);
+    return result(step, 'applied', `${id} was already deleted outside audiencectl; record forgotten`, {
+      audienceId: id,
+    });
+  }
+  if (verdict.kind === 'other') {
+    return result(step, 'blocked', `not deleted: ${verdict.reason}`, { audienceId: id });
+  }
+  if (verdict.kind === 'unknown') {
+    return result(step, 'failed', `not deleted: cannot confirm what ${id} names (${verdict.reason})`, {
+      audienceId: id,
+    });
+  }
   const latest = (await store.get(step.sandbox, step.key)) ?? record;
   const pending = latest.intent?.kind === 'delete' ? latest : await store.beginIntent(latest, 'delete');
   try {

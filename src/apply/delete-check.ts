@@ -1,0 +1,110 @@
+import { isExternal, type LiveAudience } from '../aep/segment-types.js';
+import type { Plan, Step } from '../plan/schema.js';
+import type { AudienceRecord } from '../state/schema.js';
+import { aepFailure } from './aep-failure.js';
+import type { ExecutorDeps } from './types.js';
+
+/** What the service shows under an id, read before anything is deleted. */
+export type LiveRead = { found: LiveAudience | undefined } | { failed: string };
+
+/** Reads of the ids a plan will delete, by `sandbox/id`. */
+export type DeleteReads = Map<string, LiveRead>;
+
+/** Whether the DELETE may be sent: the id must still name the audience recorded. */
+export type DeleteVerdict =
+  | { kind: 'same' }
+  | { kind: 'gone' }
+  | { kind: 'other'; reason: string }
+  | { kind: 'unknown'; reason: string };
+
+function readKey(sandbox: string, id: string): string {
+  return `${sandbox}/${id}`;
+}
+
+/** Steps that send a DELETE: removals and replacements that will be applied. */
+function deletingSteps(plan: Plan): Step[] {
+  return plan.steps.filter(
+    (step) =>
+      (step.kind === 'delete' || step.kind === 'replace') &&
+      !step.blocked &&
+      !step.deferred &&
+      step.audienceId !== undefined,
+  );
+}
+
+/**
+ * One batch read (bulk-get, per sandbox) of every id the plan will delete, before the
+ * first step runs. A read that fails marks its ids unconfirmed: they are not deleted.
+ */
+export async function readBeforeDeletes(plan: Plan, deps: ExecutorDeps): Promise<DeleteReads> {
+  const bySandbox = new Map<string, string[]>();
+  for (const step of deletingSteps(plan)) {
+    const ids = bySandbox.get(step.sandbox) ?? [];
+    ids.push(step.audienceId ?? '');
+    bySandbox.set(step.sandbox, ids);
+  }
+  const reads: DeleteReads = new Map();
+  await Promise.all(
+    [...bySandbox].map(async ([sandbox, ids]) => {
+      try {
+        const found = await deps.client.bulkGetAudiences(sandbox, ids, {
+          ...(deps.signal ? { signal: deps.signal } : {}),
+          ...(deps.bulkBatchSize === undefined ? {} : { batchSize: deps.bulkBatchSize }),
+        });
+        for (const id of ids) reads.set(readKey(sandbox, id), { found: found.get(id) });
+      } catch (error) {
+        const failed = aepFailure(error).message;
+        for (const id of ids) reads.set(readKey(sandbox, id), { failed });
+      }
+    }),
+  );
+  return reads;
+}
+
+/** The name audiencectl knows the audience by: as applied, or as the service last showed it. */
+export function recordedName(record: AudienceRecord): string | undefined {
+  if (record.applied) return record.applied.spec.name;
+  const body = record.observed?.body;
+  const name = body?.['audienceName'] ?? body?.['name'];
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** Same name (when known) and external: anything else is another audience now. */
+export function verdictOf(record: AudienceRecord, id: string, read: LiveRead): DeleteVerdict {
+  if ('failed' in read) return { kind: 'unknown', reason: read.failed };
+  const live = read.found;
+  if (!live) return { kind: 'gone' };
+  const expected = recordedName(record);
+  if (!isExternal(live)) {
+    return {
+      kind: 'other',
+      reason: `id ${id} now names "${live.name}", which is not an external audience`,
+    };
+  }
+  if (expected !== undefined && live.name !== expected) {
+    return {
+      kind: 'other',
+      reason: `id ${id} now names "${live.name}", not "${expected}" (renamed outside audiencectl?)`,
+    };
+  }
+  return { kind: 'same' };
+}
+
+/** The verdict for one id: from the batch read, or (an id learned since) from a single read. */
+export async function checkBeforeDelete(
+  record: AudienceRecord,
+  id: string,
+  deps: ExecutorDeps,
+): Promise<DeleteVerdict> {
+  let read = deps.deleteReads?.get(readKey(record.sandbox, id));
+  if (!read) {
+    try {
+      read = {
+        found: await deps.client.getAudience(record.sandbox, id, deps.signal ? { signal: deps.signal } : {}),
+      };
+    } catch (error) {
+      read = { failed: aepFailure(error).message };
+    }
+  }
+  return verdictOf(record, id, read);
+}
