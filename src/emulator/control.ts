@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import { resolveCompat } from './compat-settings.js';
 import type { EmulatorCounters, RequestLogEntry } from './counters.js';
-import type { EmulatorContext } from './context.js';
+import type { EmulatorContext, RequestObserver } from './context.js';
 import type { QueuedFault } from './faults.js';
 import { isAudienceReady } from './lifecycle.js';
 import type { FaultSettings, GuardrailSettings, RateLimitSettings } from './options.js';
@@ -59,6 +59,8 @@ export type EmulatorControl = {
   issueToken(clientId: string): string;
   /** Forgets every audience, operation, run and daily run count. */
   reset(): void;
+  /** Calls `observer` for each API request before it is answered (see RequestObserver); returns the unsubscribe. */
+  observeRequests(observer: RequestObserver): () => void;
   /** Resolves when the data directory holds the current state (no-op without one). */
   flush(): Promise<void>;
 };
@@ -152,6 +154,10 @@ export function createControl(context: EmulatorContext, flush: () => Promise<voi
     reset: () => {
       store.clear();
       store.changed();
+    },
+    observeRequests: (observer) => {
+      context.observers.add(observer);
+      return () => void context.observers.delete(observer);
     },
     flush,
   };

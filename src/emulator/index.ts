@@ -9,6 +9,7 @@ export type {
   RateLimitSettings,
 } from './options.js';
 export type { EmulatorControl } from './control.js';
+export type { ObservedRequest, RequestObserver } from './context.js';
 export type { EmulatorSettings } from './settings.js';
 export type { SettingsPatch } from './settings-schema.js';
 export type { EmulatorCounters, EndpointCounters, RequestLogEntry } from './counters.js';

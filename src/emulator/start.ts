@@ -35,6 +35,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const savedKey = options.dataDir === undefined ? undefined : await loadState(options.dataDir, store);
   const signer = new TokenSigner(savedKey);
   const context: EmulatorContext = {
+    observers: new Set(),
     runtime: {
       store,
       settings,

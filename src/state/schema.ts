@@ -13,6 +13,8 @@ export const RunRecord = z.object({
   dataFilterEndTime: z.number().optional(),
   /** Why audiencectl started it: `onCreate`, `request:<token>` or `every`. */
   reason: z.string().optional(),
+  /** Why the service failed it, as it said. */
+  failureReason: z.string().optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 

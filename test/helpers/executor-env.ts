@@ -54,61 +54,66 @@ export function loadManifestObjects(manifests: readonly ManifestInput[], sandbox
   );
 }
 
+/** The executor against `emulator`, with its state in `stateDir` (left to the caller to remove). */
+export function executorEnv(emulator: TestEmulator, stateDir: string): ExecutorEnv {
+  const client = createAepClient({
+    baseUrl: emulator.apiBaseUrl,
+    imsUrl: emulator.imsUrl,
+    defaultAccess: {
+      credentials: DEMO_CLIENT,
+      budget: { requests: 1000, intervalMs: 1000, concurrency: 8 },
+    },
+    retry: { baseDelayMs: 5, maxDelayMs: 20, rateLimitPauseMs: 20 },
+  });
+  const store = () => new FileStateStore(stateDir);
+  const run = (input: ApplyInput, call: ApplyCall = {}) =>
+    applyOnce(input, {
+      client,
+      store: store(),
+      clock: systemClock,
+      ...(call.signal ? { signal: call.signal } : {}),
+      lockTimeoutMs: 0,
+      operationPoll: FAST_POLL,
+      runPoll: FAST_POLL,
+      review: (plan, resumed) => Promise.resolve(call.review ? call.review(plan, resumed) : true),
+      progress: () => SILENT,
+    });
+  const optionsFor = (extra: Partial<PlanOptions> = {}) =>
+    planOptions({ now: Math.floor(Date.now() / 1000), ...extra });
+  const env: ExecutorEnv = {
+    emulator,
+    client,
+    stateDir,
+    store,
+    apply: (manifests, call = {}) =>
+      run(
+        { kind: 'manifests', desired: loadManifestObjects(manifests), planOptions: optionsFor(call.plan) },
+        call,
+      ),
+    savedPlan: async (manifests, extra) => {
+      const desired = loadManifestObjects(manifests);
+      const recorded = await store().readAll();
+      const options = optionsFor(extra);
+      const saved = makePlan(desired, recorded, options);
+      saved.origin = planOrigin({ dir: stateDir, sandbox: 'prod' }, desired, recorded, options);
+      return Plan.parse(JSON.parse(renderJson(saved)));
+    },
+    applySaved: (plan, manifests, call = {}) =>
+      run({ kind: 'saved', plan, source: 'plan.json', desired: loadManifestObjects(manifests) }, call),
+    plan: async (manifests, extra) =>
+      makePlan(loadManifestObjects(manifests), await store().readAll(), optionsFor(extra)),
+  };
+  return env;
+}
+
 export async function withExecutor<T>(
   emulatorOptions: EmulatorOptions | undefined,
   fn: (env: ExecutorEnv) => Promise<T>,
 ): Promise<T> {
   return withEmulator({ operationDelayMs: 10, runStageDelayMs: 10, ...emulatorOptions }, async (emulator) => {
     const stateDir = await mkdtemp(path.join(tmpdir(), 'audiencectl-exec-'));
-    const client = createAepClient({
-      baseUrl: emulator.apiBaseUrl,
-      imsUrl: emulator.imsUrl,
-      defaultAccess: {
-        credentials: DEMO_CLIENT,
-        budget: { requests: 1000, intervalMs: 1000, concurrency: 8 },
-      },
-      retry: { baseDelayMs: 5, maxDelayMs: 20, rateLimitPauseMs: 20 },
-    });
-    const store = () => new FileStateStore(stateDir);
-    const run = (input: ApplyInput, call: ApplyCall = {}) =>
-      applyOnce(input, {
-        client,
-        store: store(),
-        clock: systemClock,
-        ...(call.signal ? { signal: call.signal } : {}),
-        lockTimeoutMs: 0,
-        operationPoll: FAST_POLL,
-        runPoll: FAST_POLL,
-        review: (plan, resumed) => Promise.resolve(call.review ? call.review(plan, resumed) : true),
-        progress: () => SILENT,
-      });
-    const optionsFor = (extra: Partial<PlanOptions> = {}) =>
-      planOptions({ now: Math.floor(Date.now() / 1000), ...extra });
-    const env: ExecutorEnv = {
-      emulator,
-      client,
-      stateDir,
-      store,
-      apply: (manifests, call = {}) =>
-        run(
-          { kind: 'manifests', desired: loadManifestObjects(manifests), planOptions: optionsFor(call.plan) },
-          call,
-        ),
-      savedPlan: async (manifests, extra) => {
-        const desired = loadManifestObjects(manifests);
-        const recorded = await store().readAll();
-        const options = optionsFor(extra);
-        const saved = makePlan(desired, recorded, options);
-        saved.origin = planOrigin({ dir: stateDir, sandbox: 'prod' }, desired, recorded, options);
-        return Plan.parse(JSON.parse(renderJson(saved)));
-      },
-      applySaved: (plan, manifests, call = {}) =>
-        run({ kind: 'saved', plan, source: 'plan.json', desired: loadManifestObjects(manifests) }, call),
-      plan: async (manifests, extra) =>
-        makePlan(loadManifestObjects(manifests), await store().readAll(), optionsFor(extra)),
-    };
     try {
-      return await fn(env);
+      return await fn(executorEnv(emulator, stateDir));
     } finally {
       await rm(stateDir, { recursive: true, force: true });
     }

@@ -25,10 +25,12 @@ async function followRun(
     signal,
   );
   const last = outcome.done ? outcome.value : outcome.last;
+  const failureReason = last?.status === 'FAILED' ? last['failureReason'] : undefined;
   const updated: RunRecord = {
     ...run,
     status: last?.status ?? run.status,
     ...(last?.dataFilterEndTime === undefined ? {} : { dataFilterEndTime: last.dataFilterEndTime }),
+    ...(typeof failureReason === 'string' ? { failureReason } : {}),
   };
   const record = await store.get(step.sandbox, step.key);
   if (record) {
@@ -40,7 +42,13 @@ async function followRun(
 function runOutcome(step: Step, audienceId: string, run: RunRecord): StepResult {
   const extra = { audienceId, runId: run.runId, runStatus: run.status };
   if (run.status === 'SUCCESS') return result(step, 'applied', `run ${run.runId} SUCCESS`, extra);
-  if (run.status === 'FAILED') return result(step, 'failed', `run ${run.runId} FAILED`, extra);
+  if (run.status === 'FAILED')
+    return result(
+      step,
+      'failed',
+      `run ${run.runId} FAILED: ${run.failureReason ?? 'no reason given'}`,
+      extra,
+    );
   return result(
     step,
     'started',

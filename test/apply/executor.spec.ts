@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'vitest';
+import type { StepResult } from '../../src/apply/types.js';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import type { IntentKind } from '../../src/state/store.js';
+import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { manifestObject } from '../helpers/manifests.js';
+
+const quiet = (name: string, extra: Parameters<typeof manifestObject>[1] = {}) =>
+  manifestObject(name, { ingestion: { onCreate: false }, ...extra });
+
+function byKey(results: readonly StepResult[] | undefined): Record<string, string> {
+  return Object.fromEntries((results ?? []).map((r) => [r.step.id, r.status]));
+}
+
+function remote(env: ExecutorEnv) {
+  return env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+}
+
+function idOf(env: ExecutorEnv, name: string): string {
+  const audience = remote(env).find((a) => a.audienceName === `Audience ${name}`);
+  if (!audience) throw new Error(`no audience ${name}`);
+  return audience.audienceId;
+}
+
+/** Leaves an intent in the state, as a process killed during the call would. */
+async function leaveIntent(env: ExecutorEnv, key: string, kind: IntentKind, runReason?: string) {
+  const store = env.store();
+  await store.lock();
+  try {
+    await store.beginIntent((await store.get('prod', key))!, kind, runReason ? { runReason } : {});
+  } finally {
+    await store.unlock();
+  }
+}
+
+describe('the executor against the emulator', () => {
+  it('one audience failing does not stop the others; its run is skipped', async () => {
+    // The service's newer rules refuse a space in sourceSpec.path, which the manifest only warns about.
+    await withExecutor({ newerRules: true }, async (env) => {
+      const refused = manifestObject('a1', {
+        spec: {
+          sourceSpec: {
+            path: 'exports/with space.csv',
+            type: 'file',
+            sourceType: 'Cloud Storage',
+            cloudType: 'DLZ',
+          },
+        },
+      });
+      const outcome = await env.apply([manifestObject('a0'), refused, manifestObject('a2')]);
+      expect(byKey(outcome.report?.results)).toEqual({
+        'prod/a0:create': 'applied',
+        'prod/a0:run': 'applied',
+        'prod/a1:create': 'failed',
+        'prod/a1:run': 'skipped',
+        'prod/a2:create': 'applied',
+        'prod/a2:run': 'applied',
+      });
+      const skipped = outcome.report!.results.find((r) => r.status === 'skipped')!;
+      expect(skipped.message).toBe('prod/a1:create did not succeed');
+      expect(
+        remote(env)
+          .map((a) => a.audienceName)
+          .sort(),
+      ).toEqual(['Audience a0', 'Audience a2']);
+      expect(await env.store().get('prod', 'a1')).toBeUndefined();
+    });
+  });
+
+  it('a create operation that ends FAILED: its reason reported, nothing recorded, created next time', async () => {
+    await withExecutor(undefined, async (env) => {
+      env.emulator.control.queueFault({ kind: 'operationFailure' });
+      const outcome = await env.apply([quiet('gold')]);
+      const create = outcome.report!.results[0]!;
+      expect(create.status).toBe('failed');
+      expect(create.message).toContain('The audience could not be created (injected operationFailure fault)');
+      expect(await env.store().get('prod', 'gold')).toBeUndefined();
+      expect(byKey((await env.apply([quiet('gold')])).report?.results)).toEqual({
+        'prod/gold:create': 'applied',
+      });
+    });
+  });
+
+  it('a run that ends FAILED: its reason stored and reported', async () => {
+    await withExecutor(undefined, async (env) => {
+      env.emulator.control.queueFault({ kind: 'runFailure' });
+      const outcome = await env.apply([manifestObject('gold')]);
+      const run = outcome.report!.results.find((r) => r.step.kind === 'run')!;
+      expect(run.status).toBe('failed');
+      expect(run.message).toContain('Profile ingestion failed (injected runFailure fault)');
+      const record = await env.store().get('prod', 'gold');
+      expect(record?.runs[0]).toMatchObject({
+        status: 'FAILED',
+        failureReason: 'Profile ingestion failed (injected runFailure fault).',
+      });
+    });
+  });
+
+  it('PATCH and DELETE of an audience deleted outside audiencectl: 404 handled', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('gold'), quiet('silver')]);
+      for (const name of ['gold', 'silver']) {
+        const gone = await env.emulator.request('DELETE', `/external-audience/${idOf(env, name)}`);
+        expect(gone.status).toBe(204);
+      }
+      const outcome = await env.apply([quiet('gold', { spec: { description: 'edited' } })]);
+      const results = outcome.report!.results;
+      expect(byKey(results)).toEqual({ 'prod/gold:update': 'failed', 'prod/silver:delete': 'applied' });
+      expect(results[0]!.message).toMatch(
+        /no longer exists remotely: run `audiencectl state forget gold --sandbox prod`/,
+      );
+      expect(await env.store().get('prod', 'silver')).toBeUndefined();
+      expect((await env.store().get('prod', 'gold'))?.intent).toBeUndefined();
+    });
+  });
+
+  it('deletions come after creates and updates; a replace deletes before it creates', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('old'), quiet('kept'), quiet('renamed')]);
+      const order: string[] = [];
+      const stop = env.emulator.control.observeRequests((r) => {
+        if (r.method !== 'GET') order.push(r.endpoint);
+      });
+      const outcome = await env.apply(
+        [
+          quiet('kept', { spec: { description: 'edited' } }),
+          quiet('renamed', { spec: { name: 'Renamed' } }),
+          quiet('new'),
+        ],
+        { plan: { allowReplace: true } },
+      );
+      stop();
+      expect(Object.values(byKey(outcome.report?.results))).toEqual([
+        'applied',
+        'applied',
+        'applied',
+        'applied',
+      ]);
+      expect(order.lastIndexOf('deleteAudience')).toBe(order.length - 1);
+      // The replace's DELETE precedes its POST; the only other DELETE (old) comes last of all.
+      const deletes = order.flatMap((endpoint, i) => (endpoint === 'deleteAudience' ? [i] : []));
+      expect(deletes).toHaveLength(2);
+      expect(order.slice(0, deletes[0])).not.toContain('deleteAudience');
+      expect(order.indexOf('patchAudience')).toBeLessThan(deletes[1]!);
+      expect(order.lastIndexOf('createAudience')).toBeLessThan(deletes[1]!);
+      expect(
+        remote(env)
+          .map((a) => a.audienceName)
+          .sort(),
+      ).toEqual(['Audience kept', 'Audience new', 'Renamed']);
+    });
+  });
+
+  it('a replace whose DELETE fails does not create', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('gold')]);
+      env.emulator.control.queueFault({ kind: 'error500', endpoint: 'deleteAudience', count: 10 });
+      const outcome = await env.apply([quiet('gold', { spec: { name: 'Gold renamed' } })], {
+        plan: { allowReplace: true },
+      });
+      expect(byKey(outcome.report?.results)).toEqual({ 'prod/gold:replace': 'failed' });
+      expect(remote(env).map((a) => a.audienceName)).toEqual(['Audience gold']);
+      expect(env.emulator.control.counters().byEndpoint.createAudience.requests).toBe(1);
+    });
+  });
+
+  it('resumes an interrupted DELETE: the audience deleted, the record removed', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('gold'), quiet('silver')]);
+      await leaveIntent(env, 'silver', 'delete');
+      const outcome = await env.apply([quiet('gold')]);
+      expect(outcome.report).toBeUndefined();
+      expect(outcome.plan.steps).toEqual([]);
+      expect(remote(env).map((a) => a.audienceName)).toEqual(['Audience gold']);
+      expect(await env.store().get('prod', 'silver')).toBeUndefined();
+    });
+  });
+
+  it('resumes an interrupted PATCH: planned again and sent once', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('gold')]);
+      await leaveIntent(env, 'gold', 'patch');
+      env.emulator.control.resetCounters();
+      const edited = [quiet('gold', { spec: { description: 'edited' } })];
+      const outcome = await env.apply(edited);
+      expect(outcome.report?.resumed).toEqual([
+        'prod/gold: interrupted PATCH will be planned again if still needed',
+      ]);
+      expect(byKey(outcome.report?.results)).toEqual({ 'prod/gold:update': 'applied' });
+      expect(env.emulator.control.counters().byEndpoint.patchAudience.requests).toBe(1);
+      expect(remote(env)[0]!.description).toBe('edited');
+      expect((await env.plan(edited)).steps).toEqual([]);
+    });
+  });
+
+  it('resumes an interrupted run request: the run the service started is adopted, not started again', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('gold')]);
+      const requested = [quiet('gold', { ingestion: { onCreate: false, request: 'r1' } })];
+      // The run was started, then the process died before recording it.
+      await leaveIntent(env, 'gold', 'run', 'request:r1');
+      const started = await env.emulator.request('POST', `/external-audience/${idOf(env, 'gold')}/runs`, {
+        body: { dataFilterStartTime: 0 },
+      });
+      expect(started.status).toBe(200);
+      const outcome = await env.apply(requested);
+      expect(outcome.plan.steps).toEqual([]);
+      const runs = env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', idOf(env, 'gold'));
+      expect(runs).toHaveLength(1);
+      expect((await env.store().get('prod', 'gold'))?.runs.map((r) => r.runId)).toEqual([runs[0]!.runId]);
+    });
+  });
+
+  it('resumes an interrupted run request that started nothing: asked again, one run', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('gold')]);
+      const requested = [quiet('gold', { ingestion: { onCreate: false, request: 'r1' } })];
+      await leaveIntent(env, 'gold', 'run', 'request:r1');
+      const outcome = await env.apply(requested);
+      expect(outcome.report?.resumed).toEqual([
+        'prod/gold: interrupted run request did not start a run; the plan asks again if still needed',
+      ]);
+      expect(byKey(outcome.report?.results)).toEqual({ 'prod/gold:run': 'applied' });
+      expect(env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', idOf(env, 'gold'))).toHaveLength(1);
+      expect((await env.plan(requested)).steps).toEqual([]);
+    });
+  });
+});
