@@ -18,6 +18,7 @@ import { clientHooks } from './instruments.js';
 import { createMetrics } from './metrics.js';
 import type { ReconcileSettings } from './pass.js';
 import { Reconciler } from './reconciler.js';
+import type { WebhookTarget } from './types.js';
 
 export type ControllerSource =
   | { kind: 'git'; options: GitSourceInput }
@@ -34,6 +35,13 @@ export type ControllerOptions = {
   /** HMAC secret of POST /webhook; without it there is no webhook (404). */
   webhookSecret: string | undefined;
   listen: { host: string; port: number };
+  /**
+   * Serve POST /webhook on this address instead, alone, so only it need be exposed;
+   * the main listener then has no /webhook. Needs `webhookSecret`.
+   */
+  webhookListen?: { host: string; port: number } | undefined;
+  /** When set, /status, /plan and /metrics need `Authorization: Bearer <token>`. */
+  httpToken?: string | undefined;
   /** The state store: a directory, or PostgreSQL (then replicas elect a leader through its lock). */
   state: StateLocation;
   /** `--state-password-file`. */
@@ -53,6 +61,8 @@ export type ControllerOptions = {
 export type RunningController = {
   /** Where the HTTP server listens, e.g. http://127.0.0.1:8080 */
   url: string;
+  /** Where the webhook listener listens, with `webhookListen`. */
+  webhookUrl: string | undefined;
   reconciler: Reconciler;
   /**
    * Stops taking new steps, lets calls in flight finish (cut short shortly before the
@@ -88,6 +98,11 @@ function callDeadline(graceMs: number): number {
 }
 
 export async function startController(options: ControllerOptions): Promise<RunningController> {
+  if (options.webhookListen && !options.webhookSecret)
+    throw new UsageError(
+      'WEBHOOK_LISTEN',
+      '--webhook-listen needs a webhook secret (AUDIENCECTL_WEBHOOK_SECRET)',
+    );
   const log = componentLogger(options.logger, 'controller');
   const metrics = createMetrics();
   const stopping = new AbortController();
@@ -114,8 +129,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
   });
 
   const secret = options.webhookSecret;
+  const webhook: WebhookTarget | undefined = secret
+    ? { secret, branch: options.branch, onPush: () => reconciler.trigger('webhook') }
+    : undefined;
   let watcher: DirectoryWatcher | undefined;
   let server: DaemonHttpServer | undefined;
+  let webhookServer: DaemonHttpServer | undefined;
+  let listening = options.listen;
   try {
     if (options.source.kind === 'dir') {
       const dir = options.source.dir;
@@ -138,30 +158,30 @@ export async function startController(options: ControllerOptions): Promise<Runni
       );
       await watcher.ready;
     }
+    const separate = options.webhookListen;
     server = await startHttpServer({
       host: options.listen.host,
       port: options.listen.port,
       status: reconciler,
       metrics: metrics.registry,
       logger: options.logger,
-      ...(secret
-        ? {
-            webhook: {
-              secret,
-              branch: options.branch,
-              onPush: () => reconciler.trigger('webhook'),
-            },
-          }
-        : {}),
+      authToken: options.httpToken,
+      webhook: separate ? undefined : webhook,
     });
+    if (separate && webhook) {
+      listening = separate;
+      webhookServer = await startHttpServer({ ...separate, webhook, logger: options.logger });
+    }
   } catch (error) {
+    await server?.close();
     await watcher?.close();
     await source.close();
     await store.close();
     await connection.close();
-    throw listenError(error, options.listen);
+    throw listenError(error, listening);
   }
   const http = server;
+  const webhookHttp = webhookServer;
   log.info(
     {
       url: http.url,
@@ -169,6 +189,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
       target: connection.target,
       mode: options.settings.dryRun ? 'dry-run' : 'apply',
       webhook: secret !== undefined,
+      webhookUrl: webhookHttp?.url,
+      httpAuth: options.httpToken !== undefined,
     },
     'controller started',
   );
@@ -192,6 +214,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     await source.close();
     await http.close();
     await store.close();
+    await webhookHttp?.close();
     await connection.close();
     const ms = Date.now() - started;
     log.info({ ms }, 'stopped');
@@ -200,6 +223,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
 
   return {
     url: http.url,
+    webhookUrl: webhookHttp?.url,
     reconciler,
     stop: (reason) => (stopped ??= shutdown(reason)),
   };

@@ -4,21 +4,31 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { Registry } from 'prom-client';
 import { UsageError } from '../errors.js';
+import { requireBearer } from './http-auth.js';
+import { DEFAULT_HTTP_LIMITS, fastifyLimitOptions, type HttpLimits } from './http-limits.js';
 import type { DaemonStatusProvider, WebhookTarget } from './types.js';
-import { decideWebhook } from './webhook.js';
+import { DEFAULT_WEBHOOK_BODY_LIMIT, registerWebhook } from './webhook-route.js';
 
 export type HttpServerOptions = {
   /** Interface to bind. Default `0.0.0.0` (in a pod); tests use `127.0.0.1`. */
   host?: string;
   /** Port; 0 picks a free one. Default 8080. */
   port?: number;
-  status: DaemonStatusProvider;
+  /**
+   * Serves /healthz, /readyz, /status, /plan (and /metrics). Without it the server has
+   * only the webhook: the separate listener of `--webhook-listen`.
+   */
+  status?: DaemonStatusProvider | undefined;
   /** Registry served on /metrics; without it /metrics is 404. */
-  metrics?: Registry;
+  metrics?: Registry | undefined;
   /** Without it POST /webhook is 404: no secret, no webhook. */
-  webhook?: WebhookTarget;
-  /** Largest webhook body accepted. Default 5 MiB (GitHub caps payloads at 25 MB; pushes are far smaller). */
+  webhook?: WebhookTarget | undefined;
+  /** Largest webhook body accepted. Default 5 MiB. */
   webhookBodyLimit?: number;
+  /** When set, /status, /plan and /metrics need `Authorization: Bearer <token>`; the probes stay open. */
+  authToken?: string | undefined;
+  /** Timeouts and connection caps; each defaults to DEFAULT_HTTP_LIMITS. */
+  limits?: Partial<HttpLimits>;
   /** Default: silent. Request bodies and headers are never logged. */
   logger?: Logger;
 };
@@ -44,76 +54,46 @@ export function parseListenAddress(text: string): { host: string; port: number }
   return { host: host === '' ? '0.0.0.0' : host, port };
 }
 
-function registerWebhook(app: FastifyInstance, target: WebhookTarget, bodyLimit: number, log: Logger): void {
-  // An encapsulated scope whose only parser keeps the body as raw bytes: the HMAC
-  // covers the exact bytes GitHub sent, which JSON parsing would not preserve.
-  void app.register((scope, _options, done) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, parsed) =>
-      parsed(null, body),
-    );
-    scope.post('/webhook', (request, reply) => {
-      const header = (name: string) => {
-        const value = request.headers[name];
-        return Array.isArray(value) ? value[0] : value;
-      };
-      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const deliveryId = header('x-github-delivery');
-      const event = header('x-github-event');
-      const decision = decideWebhook(target.secret, target.branch, {
-        body,
-        signature: header('x-hub-signature-256'),
-        event,
-        contentType: header('content-type'),
-      });
-      if (decision.action === 'reject') {
-        log.warn({ event, deliveryId, status: decision.status, reason: decision.reason }, 'webhook rejected');
-        return reply.code(decision.status).send({ error: decision.reason });
-      }
-      if (decision.action === 'ignore') {
-        log.info({ event, deliveryId, reason: decision.reason, ref: decision.ref }, 'webhook ignored');
-        return reply.code(200).send({ action: 'ignored', reason: decision.reason });
-      }
-      log.info(
-        { event, deliveryId, ref: decision.ref, after: decision.after },
-        'webhook push: sync triggered',
-      );
-      target.onPush({ ref: decision.ref, after: decision.after, deliveryId });
-      return reply.code(202).send({ action: 'sync' });
-    });
-    done();
-  });
-}
-
 function notFound(reply: FastifyReply, what: string): FastifyReply {
   return reply.code(404).type('text/plain; charset=utf-8').send(`${what}\n`);
 }
 
-/** Builds the app without listening (the daemon and tests call `startHttpServer`). */
-export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
-  const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'http' });
-  // Fastify's own request logging is off: our handlers log fixed messages with
-  // chosen fields, so no header or body can reach the logs.
-  const app = Fastify({ logger: false, return503OnClosing: true });
-  const { status } = options;
-
+function registerStatusRoutes(
+  app: FastifyInstance,
+  options: HttpServerOptions,
+  status: DaemonStatusProvider,
+): void {
+  // Probes stay open (the kubelet sends no token); what shows the state needs the token.
+  const guarded = options.authToken === undefined ? {} : { onRequest: requireBearer(options.authToken) };
   app.get('/healthz', (_request, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', (_request, reply) => {
     const readiness = status.readiness();
     return reply.code(readiness.ready ? 200 : 503).send(readiness);
   });
-  app.get('/status', (_request, reply) => reply.send(status.status()));
-  app.get('/plan', (_request, reply) => {
+  app.get('/status', guarded, (_request, reply) => reply.send(status.status()));
+  app.get('/plan', guarded, (_request, reply) => {
     const markdown = status.planMarkdown();
     if (markdown === undefined) return notFound(reply, 'No plan has been computed yet.');
     return reply.type('text/markdown; charset=utf-8').send(markdown);
   });
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', guarded, async (_request, reply) => {
     if (!options.metrics) return notFound(reply, 'Metrics are disabled.');
     return reply.type(options.metrics.contentType).send(await options.metrics.metrics());
   });
+}
+
+/** Builds the app without listening (the daemon and tests call `startHttpServer`). */
+export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
+  const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'http' });
+  const limits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
+  // Fastify's own request logging is off: our handlers log fixed messages with
+  // chosen fields, so no header or body can reach the logs.
+  const app = Fastify({ logger: false, return503OnClosing: true, ...fastifyLimitOptions(limits) });
+  // Connections past the cap are closed as they arrive, before any byte is read.
+  app.server.maxConnections = limits.maxConnections;
+  if (options.status) registerStatusRoutes(app, options, options.status);
   if (options.webhook)
-    registerWebhook(app, options.webhook, options.webhookBodyLimit ?? 5 * 1024 * 1024, log);
+    registerWebhook(app, options.webhook, options.webhookBodyLimit ?? DEFAULT_WEBHOOK_BODY_LIMIT, log);
 
   app.setErrorHandler((error: { statusCode?: number; message?: string }, _request, reply) => {
     const code = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 500;

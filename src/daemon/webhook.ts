@@ -78,3 +78,38 @@ export function decideWebhook(secret: string, branch: string, request: WebhookRe
   if (ref !== `refs/heads/${branch}`) return { action: 'ignore', reason: 'other-branch', ref };
   return { action: 'sync', ref, after };
 }
+
+/** Delivery ids remembered; GitHub's are UUIDs, so this is under 100 KB. */
+export const DEFAULT_DELIVERIES_REMEMBERED = 1_000;
+/** Longer ids are not GitHub's: they are not remembered (and never echoed). */
+const MAX_DELIVERY_ID_LENGTH = 100;
+
+/**
+ * The `X-GitHub-Delivery` ids of the last verified pushes, oldest forgotten first, so a
+ * replayed delivery (a captured request sent again, or a manual redelivery) triggers no
+ * second sync and memory stays bounded however many arrive.
+ */
+export class DeliveryLog {
+  readonly #seen = new Set<string>();
+  readonly #limit: number;
+
+  constructor(limit = DEFAULT_DELIVERIES_REMEMBERED) {
+    this.#limit = Math.max(1, limit);
+  }
+
+  /** True the first time `id` is seen (and remembers it); false for a replay. Without an id: true. */
+  firstTime(id: string | undefined): boolean {
+    if (id === undefined || id === '' || id.length > MAX_DELIVERY_ID_LENGTH) return true;
+    if (this.#seen.has(id)) return false;
+    this.#seen.add(id);
+    if (this.#seen.size > this.#limit) {
+      const oldest = this.#seen.values().next().value;
+      if (oldest !== undefined) this.#seen.delete(oldest);
+    }
+    return true;
+  }
+
+  get size(): number {
+    return this.#seen.size;
+  }
+}

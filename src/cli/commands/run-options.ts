@@ -28,6 +28,9 @@ export type RunFlags = SourceFlags &
     gitTimeout: number;
     watchDebounce: number;
     webhookSecret?: string;
+    webhookListen?: string;
+    httpToken?: string;
+    httpTokenFile?: string;
     listen: string;
     dryRun: boolean;
     logLevel: LogLevel;
@@ -125,6 +128,21 @@ const SPECS: Spec[] = [
     flags: '--listen <address>',
     env: 'AUDIENCECTL_LISTEN',
     help: 'HTTP address (:8080, 127.0.0.1:8080, [::]:8080)',
+  },
+  {
+    flags: '--webhook-listen <address>',
+    env: 'AUDIENCECTL_WEBHOOK_LISTEN',
+    help: 'serve POST /webhook alone on this address (then not on --listen), so only it is exposed',
+  },
+  {
+    flags: '--http-token <token>',
+    env: 'AUDIENCECTL_HTTP_TOKEN',
+    help: 'bearer token required for /status, /plan and /metrics (prefer the variable or --http-token-file)',
+  },
+  {
+    flags: '--http-token-file <file>',
+    env: 'AUDIENCECTL_HTTP_TOKEN_FILE',
+    help: 'read the bearer token of /status, /plan and /metrics from this file',
   },
   { flags: '--dry-run', env: 'AUDIENCECTL_DRY_RUN', help: 'publish plans, apply nothing', kind: 'bool' },
   {

@@ -5,6 +5,7 @@ import type { ControllerSource } from '../../daemon/controller.js';
 import type { ReconcileSettings } from '../../daemon/pass.js';
 import { UsageError } from '../../errors.js';
 import { startController } from '../../daemon/controller.js';
+import { readHttpToken } from '../../daemon/http-auth.js';
 import { parseListenAddress } from '../../daemon/http-server.js';
 import { parseBoolean, splitList } from '../../daemon/settings.js';
 import { createLogger, registerSecret } from '../../log.js';
@@ -123,8 +124,12 @@ export function runCommand(setExit: (code: number) => void): Command {
     completeFromEnv(command, flags);
     registerSecret(flags.webhookSecret);
     registerSecret(flags.gitToken);
+    const httpToken = readHttpToken({ token: flags.httpToken, file: flags.httpTokenFile });
+    registerSecret(httpToken);
     const source = sourceOf(flags);
     const listen = parseListenAddress(flags.listen);
+    const webhookListen =
+      flags.webhookListen === undefined ? undefined : parseListenAddress(flags.webhookListen);
     const logger = createLogger({ level: flags.logLevel });
     const signalled = nextSignal();
     const controller = await startController({
@@ -132,6 +137,8 @@ export function runCommand(setExit: (code: number) => void): Command {
       branch: flags.branch,
       webhookSecret: flags.webhookSecret,
       listen,
+      webhookListen,
+      httpToken,
       state: stateLocationOf(flags),
       statePasswordFile: flags.statePasswordFile,
       connect: (extras) => connect(flags, extras),

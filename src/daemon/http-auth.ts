@@ -1,0 +1,71 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { UsageError } from '../errors.js';
+
+/** A shorter token is guessable; `openssl rand -hex 32` gives 64 characters. */
+export const MIN_HTTP_TOKEN_LENGTH = 16;
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/**
+ * True when the request carries `Authorization: Bearer <token>`. Both sides are hashed
+ * first, so the comparison takes the same time whatever the lengths and wherever they differ.
+ */
+export function hasBearer(header: string | undefined, token: string): boolean {
+  const given = header === undefined ? undefined : BEARER.exec(header)?.[1];
+  if (given === undefined) return false;
+  return timingSafeEqual(digest(given), digest(token));
+}
+
+/** A fastify onRequest hook: 401 unless the request carries the bearer token. */
+export function requireBearer(token: string) {
+  return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    if (hasBearer(request.headers.authorization, token)) {
+      done();
+      return;
+    }
+    void reply
+      .code(401)
+      .header('www-authenticate', 'Bearer realm="audiencectl"')
+      .send({ error: 'this endpoint needs Authorization: Bearer <token> (the controller HTTP token)' });
+  };
+}
+
+/**
+ * The HTTP token of `audiencectl run`: `--http-token-file <file>` or the token itself
+ * (`AUDIENCECTL_HTTP_TOKEN`, `--http-token`), not both; undefined when neither is given.
+ * A path that names no file is not repeated (a token pasted there would be printed).
+ */
+export function readHttpToken(given: {
+  token?: string | undefined;
+  file?: string | undefined;
+}): string | undefined {
+  if (given.token !== undefined && given.file !== undefined)
+    throw new UsageError(
+      'HTTP_TOKEN',
+      'give the HTTP token either with --http-token-file or AUDIENCECTL_HTTP_TOKEN, not both',
+    );
+  let token = given.token;
+  if (given.file !== undefined) {
+    try {
+      token = readFileSync(given.file, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      const where = code === 'ENOENT' || code === 'ENOTDIR' ? 'the path given' : given.file;
+      throw new UsageError('HTTP_TOKEN', `--http-token-file: cannot read ${where} (${code})`);
+    }
+  }
+  if (token === undefined) return undefined;
+  const trimmed = token.trim();
+  if (trimmed.length < MIN_HTTP_TOKEN_LENGTH || /\s/.test(trimmed))
+    throw new UsageError(
+      'HTTP_TOKEN',
+      `the HTTP token must be at least ${MIN_HTTP_TOKEN_LENGTH} characters without blanks (try: openssl rand -hex 32)`,
+    );
+  return trimmed;
+}

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { signWebhook } from '../../src/daemon/webhook.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { runCli } from '../helpers/cli.js';
+import {
+  assertBuilt,
+  cleanUp,
+  controllerEnv,
+  startController,
+  type ControllerProcess,
+} from './helpers/controller.js';
+
+const SECRET = `surface-webhook-${randomUUID()}`;
+const TOKEN = `surface-token-${randomUUID()}`;
+
+let emulator: RunningEmulator | undefined;
+let root: string | undefined;
+let controller: ControllerProcess | undefined;
+
+beforeAll(assertBuilt);
+
+afterEach(async () => {
+  await cleanUp({ controller, emulator, dir: root });
+  controller = emulator = root = undefined;
+});
+
+function deliver(url: string, delivery: string): Promise<Response> {
+  const body = JSON.stringify({ ref: 'refs/heads/main', after: 'c0ffee' });
+  return fetch(`${url}/webhook`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': delivery,
+      'x-hub-signature-256': signWebhook(SECRET, body),
+    },
+    body,
+  });
+}
+
+describe('audiencectl run: the HTTP surface', () => {
+  it('serves /webhook alone on --webhook-listen, de-duplicates deliveries, and guards /status with the token', async () => {
+    emulator = await startEmulator({ port: 0 });
+    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-surface-'));
+    const dir = path.join(root, 'manifests');
+    await mkdir(dir);
+    const tokenFile = path.join(root, 'http-token');
+    await writeFile(tokenFile, `${TOKEN}\n`);
+    controller = await startController(
+      [
+        ...['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h'],
+        ...['--webhook-listen', '127.0.0.1:0', '--http-token-file', tokenFile],
+      ],
+      { ...controllerEnv(emulator), AUDIENCECTL_WEBHOOK_SECRET: SECRET },
+    );
+    const ctl = controller;
+    const started = ctl.logs.find((line) => line.msg === 'controller started') ?? {};
+    const hooks = String(started['webhookUrl']);
+    expect(hooks).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(hooks).not.toBe(ctl.url);
+
+    // The main listener: probes open, state behind the token, no webhook.
+    expect((await fetch(`${ctl.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${ctl.url}/status`)).status).toBe(401);
+    expect((await fetch(`${ctl.url}/metrics`)).status).toBe(401);
+    const status = await fetch(`${ctl.url}/status`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(status.status).toBe(200);
+    expect((await deliver(ctl.url, randomUUID())).status).toBe(404);
+
+    // The webhook listener: only /webhook; a replayed delivery syncs once.
+    expect((await fetch(`${hooks}/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(
+      404,
+    );
+    const id = randomUUID();
+    expect((await deliver(hooks, id)).status).toBe(202);
+    for (let replay = 0; replay < 5; replay += 1) {
+      const again = await deliver(hooks, id);
+      expect(await again.json()).toEqual({ action: 'ignored', reason: 'duplicate' });
+    }
+    await ctl.waitForLog((line) => line.msg === 'webhook ignored' && line['reason'] === 'duplicate');
+    const triggered = ctl.logs.filter((line) => line.msg === 'webhook push: sync triggered');
+    expect(triggered.map((line) => line['deliveryId'])).toEqual([id]);
+
+    const text = JSON.stringify(ctl.logs);
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain(SECRET);
+    expect((await ctl.stop()).code).toBe(0);
+  });
+
+  it('refuses a token given twice and --webhook-listen without a secret, in one line', async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-surface-'));
+    const tokenFile = path.join(root, 'http-token');
+    await writeFile(tokenFile, `${TOKEN}\n`);
+    const base = ['run', '--dir', root, '--state', path.join(root, 'state'), '--emulator'];
+    const env = { AUDIENCECTL_LISTEN: '127.0.0.1:0' };
+    const cases = [
+      {
+        args: [...base, '--http-token-file', tokenFile],
+        env: { ...env, AUDIENCECTL_HTTP_TOKEN: TOKEN },
+        error: /not both/,
+      },
+      {
+        args: [...base, '--webhook-listen', '127.0.0.1:0'],
+        env,
+        error: /--webhook-listen needs a webhook secret/,
+      },
+    ];
+    for (const { args, env: extra, error } of cases) {
+      const result = await runCli(args, { env: extra });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(error);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).not.toContain(TOKEN);
+    }
+  });
+});
