@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { maskSecretParameters } from '../text/safe-url.js';
 
 /** The schema a PostgreSQL URL without `?schema=` uses. */
 export const DEFAULT_PG_SCHEMA = 'audiencectl';
@@ -25,11 +26,11 @@ export function isPostgresUrl(text: string): boolean {
   return /^postgres(ql)?:\/\//i.test(text.trim());
 }
 
-/** The URL without its password; safe to print. */
+/** The URL without its password, and secret query values (`?password=`, `?sslpassword=`) masked; safe to print. */
 export function displayUrl(url: URL): string {
   const copy = new URL(url.href);
   copy.password = '';
-  return copy.href;
+  return maskSecretParameters(copy.href);
 }
 
 /** Parses `--state`: a `postgres://` or `postgresql://` URL, else a directory path. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isSecretParameter, safeUrl, safeUrlsIn } from './safe-url.js';
+import { parseStateLocation } from '../state/location.js';
+import { isSecretParameter, maskSecretParameters, safeUrl, safeUrlsIn } from './safe-url.js';
 
 describe('safeUrl', () => {
   it.each([
@@ -45,6 +46,16 @@ describe('safeUrl', () => {
   it('masks every URL inside free text', () => {
     expect(safeUrlsIn('GET http://a:b@h/x?token=t failed; see "https://h2/?sig=z"')).toBe(
       'GET http://h/x?token=*** failed; see "https://h2/?sig=***"',
+    );
+  });
+
+  it('keeps the user name where asked, masking secret parameters only', () => {
+    expect(maskSecretParameters('postgres://app@db/x?password=pw1&sslmode=require')).toBe(
+      'postgres://app@db/x?password=***&sslmode=require',
+    );
+    const state = parseStateLocation('postgres://app:pw2@db:5432/x?password=pw3&sslpassword=pw4&schema=s1');
+    expect(state.kind === 'postgres' && state.display).toBe(
+      'postgres://app@db:5432/x?password=***&sslpassword=***&schema=s1',
     );
   });
 });

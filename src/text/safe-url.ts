@@ -91,7 +91,15 @@ function queryStart(text: string): number {
  * still recognises the URL they configured. Accepts any text; never throws.
  */
 export function safeUrl(url: string): string {
-  const text = withoutUserInfo(url);
+  return maskSecretParameters(withoutUserInfo(url));
+}
+
+/**
+ * `url` with the values of secret-looking query and fragment parameters masked, user
+ * info kept: for a URL whose password was already removed and whose user name helps
+ * (a database URL, `postgres://audiencectl@db/...`).
+ */
+export function maskSecretParameters(text: string): string {
   const hash = text.indexOf('#');
   const beforeHash = hash < 0 ? text : text.slice(0, hash);
   const fragment = hash < 0 ? undefined : text.slice(hash + 1);
