@@ -35,6 +35,11 @@ const REFUSED: [string, Values, string][] = [
     { reconcile: { dryRun: true }, secret: { aepClientSecret: '' } },
     'secret.aepClientSecret',
   ],
+  [
+    'no AEP credentials for a dry run that refreshes every 3600 s',
+    { reconcile: { dryRun: true, refreshInterval: 3600 }, secret: { aepClientId: '' } },
+    'secret.aepClientId',
+  ],
   ['a duration the app refuses (1.5h)', { git: { interval: '1.5h' } }, 'git.interval'],
   ['an empty duration', { reconcile: { resyncInterval: '' } }, 'reconcile.resyncInterval'],
   ['a duration with an unknown unit', { reconcile: { refreshInterval: '1w' } }, 'reconcile.refreshInterval'],

@@ -148,6 +148,24 @@ describe.each(helmBinaries())('helm $major template', (bin) => {
     expect(env.has('AEP_CLIENT_ID')).toBe(false);
   });
 
+  it.concurrent('takes durations as --set gives them: numbers of seconds, unquoted', async () => {
+    const sets = [
+      'git.interval=90',
+      'reconcile.resyncInterval=600',
+      'reconcile.refreshInterval=0',
+      'reconcile.dryRun=true',
+    ];
+    const { objects, stderr } = await template(bin, {
+      values: { git: { url: 'https://github.com/acme/audiences.git' } },
+      args: sets.flatMap((set) => ['--set', set]),
+    });
+    expect(stderr).toBe('');
+    const env = controllerEnv(objects);
+    expect(env.get('AUDIENCECTL_INTERVAL')).toEqual({ value: '90' });
+    expect(env.get('AUDIENCECTL_REFRESH_INTERVAL')).toEqual({ value: '0' });
+    expect(env.has('AEP_CLIENT_ID')).toBe(false);
+  });
+
   it.concurrent('keeps the state in PostgreSQL: replicas, rolling updates, a PDB and no volume', async () => {
     const { objects, stderr } = await template(bin, { files: ['postgres-values.yaml'] });
     expect(stderr).toBe('');
