@@ -1,6 +1,7 @@
 import type { LoadResult } from '../manifest/load.js';
 import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
 import type { Plan } from '../plan/schema.js';
+import type { LockInfo } from '../state/lock.js';
 import type { StateStore } from '../state/store.js';
 import { executePlan } from './executor.js';
 import { resumeIntents } from './resume.js';
@@ -15,6 +16,10 @@ export type ApplyInput =
 export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store'> & {
   store: StateStore;
   lockTimeoutMs: number;
+  /** Named in the lock, for whoever finds the store locked (`audiencectl apply`). */
+  lockCommand?: string;
+  /** Told when a stale lock was taken over (docs/state.md: it is announced). */
+  tookOverLock?: (tookOver: NonNullable<LockInfo['tookOver']>) => void;
   /** Shows the plan; resolves false to stop before any change. */
   review: (plan: Plan, resumed: string[]) => Promise<boolean>;
   progress: (plan: Plan) => ProgressSink;
@@ -31,7 +36,11 @@ export { StalePlanError } from './saved-plan.js';
  */
 export async function applyOnce(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOutcome> {
   const { store } = flow;
-  await store.lock({ timeoutMs: flow.lockTimeoutMs });
+  const lock = await store.lock({
+    timeoutMs: flow.lockTimeoutMs,
+    ...(flow.lockCommand === undefined ? {} : { command: flow.lockCommand }),
+  });
+  if (lock.tookOver) flow.tookOverLock?.(lock.tookOver);
   try {
     if (input.kind === 'saved') {
       checkSavedPlan(input.plan, input.source, input.desired, await store.readAll());

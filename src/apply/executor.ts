@@ -35,7 +35,8 @@ async function runAudience(steps: readonly Step[], deps: ExecutorDeps): Promise<
     let outcome: StepResult;
     if (step.blocked) outcome = result(step, 'blocked', step.blocked);
     else if (step.deferred) outcome = result(step, 'deferred', step.deferred);
-    else if (deps.signal?.aborted) outcome = result(step, 'skipped', 'the apply was stopped');
+    else if (deps.signal?.aborted || deps.drain?.aborted)
+      outcome = result(step, 'skipped', 'the apply was stopped before this step');
     else if (step.dependsOn && !succeeded.has(step.dependsOn))
       outcome = result(step, 'skipped', `${step.dependsOn} did not succeed`);
     else {
@@ -103,5 +104,6 @@ export async function executePlan(
     for (const r of outcomes.flat()) byId.set(r.step.id, r);
   }
   const results = plan.steps.map((step) => byId.get(step.id)!);
-  return { results, counts: countStatuses(results), resumed, stopped: deps.signal?.aborted ?? false };
+  const stopped = (deps.signal?.aborted ?? false) || (deps.drain?.aborted ?? false);
+  return { results, counts: countStatuses(results), resumed, stopped };
 }

@@ -2,19 +2,30 @@ import type { Clock, PollSchedule } from './types.js';
 
 export type PollOutcome<T> = { done: true; value: T } | { done: false; last: T | undefined };
 
-/** Calls `read` with growing pauses until `isDone`, or the schedule's time is up. */
+/**
+ * Calls `read` with growing pauses until `isDone`, or the schedule's time is up, or
+ * `stopWaiting` fires (then it returns what it has, as for a timeout).
+ */
 export async function pollUntil<T>(
   read: () => Promise<T>,
   isDone: (value: T) => boolean,
   schedule: PollSchedule,
   clock: Clock,
   signal?: AbortSignal,
+  stopWaiting?: AbortSignal,
 ): Promise<PollOutcome<T>> {
   const deadline = clock.now() + schedule.timeoutMs;
+  const pause = stopWaiting && signal ? AbortSignal.any([signal, stopWaiting]) : (stopWaiting ?? signal);
   let wait = schedule.firstMs;
   let last: T | undefined;
   for (;;) {
-    await clock.sleep(wait, signal);
+    if (stopWaiting?.aborted) return { done: false, last };
+    try {
+      await clock.sleep(wait, pause);
+    } catch (error) {
+      if (stopWaiting?.aborted && !signal?.aborted) return { done: false, last };
+      throw error;
+    }
     last = await read();
     if (isDone(last)) return { done: true, value: last };
     if (clock.now() + wait > deadline) return { done: false, last };

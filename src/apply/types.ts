@@ -56,7 +56,13 @@ export type ExecutorDeps = {
   store: StateStore;
   clock: Clock;
   progress: ProgressSink;
+  /** Stops everything at once: calls in flight are aborted (their intents kept). */
   signal?: AbortSignal;
+  /**
+   * A gentler stop (the first Ctrl-C): no new step starts and no run is followed any
+   * longer; calls in flight finish and are recorded.
+   */
+  drain?: AbortSignal;
   operationPoll: PollSchedule;
   runPoll: PollSchedule;
   /** Ids per Audiences API bulk-get. Default 50 (the client's). */

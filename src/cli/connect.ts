@@ -1,5 +1,6 @@
 import { createAepClient, type AepHttpClient } from '../aep/client.js';
-import { createAepClientFromConfig, loadAepConfig, type AepClientExtras } from '../config.js';
+import { createAepClientFromConfig, loadAepConfig, type AepClientExtras, type AepConfig } from '../config.js';
+import { UsageError } from '../errors.js';
 import { safeUrl } from '../text/safe-url.js';
 
 export type ConnectFlags = { config?: string; emulator?: boolean };
@@ -7,30 +8,106 @@ export type ConnectFlags = { config?: string; emulator?: boolean };
 export type Connection = { client: AepHttpClient; close(): Promise<void>; target: string };
 
 /**
- * The API client for a command: the embedded emulator with `--emulator` (the demo
- * credentials, nothing to configure), otherwise AEP as the configuration says.
+ * Where a command will send its calls, resolved (and the configuration checked) before
+ * anything runs; `open` starts the client.
  */
-export async function connect(flags: ConnectFlags, extras: AepClientExtras = {}): Promise<Connection> {
+export type Target = {
+  /** The API base URL, or "the embedded emulator". */
+  describe: string;
+  /** The IMS org whose credentials serve `sandbox`, when known. */
+  orgOf(sandbox: string): string | undefined;
+  open(extras?: AepClientExtras): Promise<Connection>;
+};
+
+const EMULATOR_TARGET = 'the embedded emulator';
+
+function orgFinder(config: AepConfig): (sandbox: string) => string | undefined {
+  return (sandbox) => (config.sandboxes[sandbox] ?? config.defaultAccess)?.credentials.orgId ?? undefined;
+}
+
+/**
+ * Resolves the target of a command: the embedded emulator with `--emulator` (the demo
+ * credentials, nothing to configure), otherwise AEP as the configuration says. Every
+ * configuration problem is reported at once; every warning is passed to `warn`.
+ */
+export function resolveTarget(flags: ConnectFlags, warn: (message: string) => void): Target {
   if (flags.emulator) {
-    // Loaded only when asked for: most runs never need an HTTP server.
-    const { DEMO_CLIENT, startEmulator } = await import('../emulator/index.js');
-    const emulator = await startEmulator({ port: 0 });
-    const client = createAepClient({
-      baseUrl: emulator.apiBaseUrl,
-      imsUrl: emulator.imsUrl,
-      defaultAccess: { credentials: DEMO_CLIENT, budget: { requests: 50, intervalMs: 1000, concurrency: 8 } },
-      ...extras,
-    });
+    let demoOrg: string | undefined;
     return {
-      client,
-      close: () => emulator.close(),
-      target: `the embedded emulator at ${safeUrl(emulator.url)}`,
+      describe: EMULATOR_TARGET,
+      orgOf: () => demoOrg,
+      open: async (extras = {}) => {
+        // Loaded only when asked for: most runs never need an HTTP server.
+        const { DEMO_CLIENT, startEmulator } = await import('../emulator/index.js');
+        demoOrg = DEMO_CLIENT.orgId;
+        const emulator = await startEmulator({ port: 0 });
+        const client = createAepClient({
+          baseUrl: emulator.apiBaseUrl,
+          imsUrl: emulator.imsUrl,
+          defaultAccess: {
+            credentials: DEMO_CLIENT,
+            budget: { requests: 50, intervalMs: 1000, concurrency: 8 },
+          },
+          ...extras,
+        });
+        return {
+          client,
+          close: () => emulator.close(),
+          target: `${EMULATOR_TARGET} at ${safeUrl(emulator.url)}`,
+        };
+      },
     };
   }
   const config = loadAepConfig({ configFile: flags.config, env: process.env });
+  for (const warning of config.warnings) warn(warning);
   return {
-    client: createAepClientFromConfig(config, extras),
-    close: () => Promise.resolve(),
-    target: safeUrl(config.baseUrl),
+    describe: safeUrl(config.baseUrl),
+    orgOf: orgFinder(config),
+    open: (extras = {}) =>
+      Promise.resolve({
+        client: createAepClientFromConfig(config, extras),
+        close: () => Promise.resolve(),
+        target: safeUrl(config.baseUrl),
+      }),
   };
+}
+
+/** The API client for a command (see resolveTarget); warnings go to standard error. */
+export async function connect(flags: ConnectFlags, extras: AepClientExtras = {}): Promise<Connection> {
+  return resolveTarget(flags, (message) => process.stderr.write(`Warning: ${message}\n`)).open(extras);
+}
+
+/** True when neither a config file nor any AEP credential variable is given. */
+export function credentialsAbsent(flags: ConnectFlags, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (flags.emulator || flags.config !== undefined) return false;
+  return ['AEP_CLIENT_ID', 'AEP_CLIENT_SECRET', 'AEP_ORG_ID'].every((name) => !env[name]?.trim());
+}
+
+/**
+ * A connection for a dry-run controller started without credentials: it plans and
+ * publishes, and makes no API call (any call is refused, saying why).
+ */
+export function offlineConnection(): Connection {
+  const refusal = () =>
+    new UsageError(
+      'NO_CREDENTIALS',
+      'this dry-run controller was started without AEP credentials and makes no API call',
+    );
+  const client = new Proxy({} as AepHttpClient, {
+    get: (_target, property) => {
+      if (property === 'stats')
+        return () => ({
+          requests: 0,
+          retries: 0,
+          rateLimited: 0,
+          tokenRequests: 0,
+          rateLimitWaitMs: 0,
+          byEndpoint: {},
+          bySandbox: {},
+        });
+      if (property === 'then') return undefined;
+      return () => Promise.reject(refusal());
+    },
+  });
+  return { client, close: () => Promise.resolve(), target: 'no AEP (dry-run without credentials)' };
 }

@@ -1,22 +1,56 @@
-/** Exit codes, as Terraform's `-detailed-exitcode` plus one for guards. */
+/**
+ * Exit codes, as Terraform users expect them (docs: README "Exit codes").
+ * `plan` exits 0 on success, with or without changes; `plan --detailed-exitcode` tells
+ * them apart (0, 2, 3). `apply` exits 0 when everything applied, 1 when a step failed
+ * or the prompt was declined, 3 when something was blocked and nothing failed.
+ */
 export const ExitCode = {
-  /** Nothing to do, or everything applied. */
+  /** Success: nothing to do, everything applied, or (plain `plan`) a plan was made. */
   Ok: 0,
-  /** Errors: invalid manifests, unreadable state, bad flags, a failed step. */
+  /** Errors: invalid manifests, unreadable state, bad flags, a failed step, apply declined. */
   Error: 1,
-  /** The plan has changes pending. */
+  /** `plan --detailed-exitcode`: changes that apply would make. */
   Changes: 2,
-  /** Some steps are blocked by a guard. */
+  /** Some steps are blocked (a guard, or the service refused a duplicate); nothing failed. */
   Blocked: 3,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** 1 when the source has errors, else 3 when a guard blocks a step, else 2 when anything is pending. */
-export function planExitCode(plan: {
-  steps: ReadonlyArray<{ blocked?: string | undefined }>;
+type PlanLike = {
+  steps: ReadonlyArray<{ blocked?: string | undefined; deferred?: string | undefined }>;
   diagnostics: ReadonlyArray<{ severity: string }>;
-}): ExitCode {
-  if (plan.diagnostics.some((d) => d.severity === 'error')) return ExitCode.Error;
+};
+
+function hasErrors(plan: PlanLike): boolean {
+  return plan.diagnostics.some((d) => d.severity === 'error');
+}
+
+/**
+ * `plan`: 1 when the source has errors, else 0. With `detailed` (`--detailed-exitcode`):
+ * 3 when a step is blocked, else 2 when apply would make a change, else 0 (no changes,
+ * or only steps deferred to a later apply).
+ */
+export function planExitCode(plan: PlanLike, detailed = false): ExitCode {
+  if (hasErrors(plan)) return ExitCode.Error;
+  if (!detailed) return ExitCode.Ok;
   if (plan.steps.some((s) => s.blocked)) return ExitCode.Blocked;
-  return plan.steps.length > 0 ? ExitCode.Changes : ExitCode.Ok;
+  return plan.steps.some((s) => !s.deferred) ? ExitCode.Changes : ExitCode.Ok;
+}
+
+/** What an apply ended with. */
+export type ApplyEnd =
+  | { kind: 'declined' }
+  | { kind: 'nothing' }
+  | { kind: 'applied'; counts: { failed: number; skipped: number; blocked: number } };
+
+/**
+ * `apply`: 1 when a step failed or was skipped (a dependency failed, or the apply was
+ * interrupted), when the prompt was declined, or when manifests have errors; else 3
+ * when a step was blocked (by a guard in the plan or by the service, e.g. a 409); else 0.
+ */
+export function applyExitCode(plan: PlanLike, end: ApplyEnd): ExitCode {
+  if (end.kind === 'declined' || hasErrors(plan)) return ExitCode.Error;
+  if (end.kind === 'nothing') return plan.steps.some((s) => s.blocked) ? ExitCode.Blocked : ExitCode.Ok;
+  if (end.counts.failed > 0 || end.counts.skipped > 0) return ExitCode.Error;
+  return end.counts.blocked > 0 ? ExitCode.Blocked : ExitCode.Ok;
 }

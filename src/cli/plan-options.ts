@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { PlanOptions } from '../plan/plan.js';
-import { positiveInt } from './source-options.js';
+import { countOption } from './typed-options.js';
 import { addStateOptions, type StateFlags } from './state-options.js';
 
 export { DEFAULT_STATE_DIR } from './state-options.js';
@@ -20,20 +20,16 @@ export function addPlanOptions(command: Command): Command {
     .option('--allow-replace', 'let changes that cannot be PATCHed delete and re-create audiences')
     .option('--allow-mass-delete', 'let the plan delete more audiences than --max-deletes')
     .option('--allow-empty-source', 'let a source with no manifests remove every managed audience')
-    .option(
-      '--max-deletes <n>',
-      'deletions allowed without --allow-mass-delete (default: max(5, 10% of managed))',
-      positiveInt,
-    )
     .addOption(
-      new Option('--runs-per-day <n>', 'ingestion runs a sandbox may start a day')
-        .argParser(positiveInt)
-        .default(100),
+      countOption(
+        '--max-deletes <n>',
+        'deletions allowed without --allow-mass-delete; 0 never deletes (default: max(5, 10% of managed))',
+        { zero: true },
+      ),
     )
+    .addOption(countOption('--runs-per-day <n>', 'ingestion runs a sandbox may start a day').default('100'))
     .addOption(
-      new Option('--runs-per-audience <n>', 'ingestion runs an audience may start a day')
-        .argParser(positiveInt)
-        .default(10),
+      countOption('--runs-per-audience <n>', 'ingestion runs an audience may start a day').default('10'),
     );
 }
 

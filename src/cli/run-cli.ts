@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { AudiencectlError } from '../errors.js';
 import { ExitCode } from './exit-codes.js';
+import { readTypedOptions } from './typed-options.js';
+import { addColorOptions, setColorMode } from './color.js';
 import { version } from './version.js';
 
 /** Builds a command; the command reports an exit code other than 0 through `setExit`. */
@@ -39,12 +41,34 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandFac
     summary: 'run the External Audiences API + IMS emulator',
     load: async () => (await import('./commands/emulator.js')).emulatorCommand,
   },
+  version: {
+    summary: 'print the version (same as --version)',
+    load: () =>
+      Promise.resolve(() =>
+        new Command('version').action(() => {
+          process.stdout.write(`${version}\n`);
+        }),
+      ),
+  },
 };
 
-/** The command `argv` asks for (`audiencectl help <name>` included), if any. */
+/** The command `argv` asks for (`audiencectl help <name>` included), if any; global options may come first. */
 function requestedCommand(argv: readonly string[]): string | undefined {
-  const [first, second] = argv.slice(2);
+  const args = argv.slice(2);
+  while (args[0] === '--color' || args[0]?.startsWith('--color=') || args[0] === '--no-color') {
+    args.splice(0, args[0] === '--color' ? 2 : 1);
+  }
+  const [first, second] = args;
   return first === 'help' ? second : first;
+}
+
+/** Applies the program's settings to every command, nested ones (`state list`) included. */
+function configureAll(command: Command): void {
+  command
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ showGlobalOptions: true });
+  for (const sub of command.commands) configureAll(sub);
 }
 
 export async function buildProgram(
@@ -56,15 +80,19 @@ export async function buildProgram(
     .version(version, '-V, --version')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // Every duration, count and boolean option is checked before any command runs.
+    .hook('preAction', (_program, action) => {
+      setColorMode(action.optsWithGlobals().color);
+      readTypedOptions(action);
+    });
+  addColorOptions(program);
   const wanted = requestedCommand(argv);
   for (const [name, entry] of Object.entries(COMMANDS)) {
     const command = name === wanted ? (await entry.load())(setExit) : new Command(name);
     program.addCommand(command.summary(entry.summary));
   }
-  for (const command of program.commands) {
-    command.exitOverride().showHelpAfterError('(run with --help for usage)');
-  }
+  configureAll(program);
   return program;
 }
 

@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { loadManifests, type LoadResult } from '../manifest/load.js';
 import { readManifestDir, type ReadDirOptions } from '../manifest/read-dir.js';
+import { countOption } from './typed-options.js';
 
 export type SourceFlags = {
   include?: string[];
@@ -13,27 +14,18 @@ export type SourceFlags = {
 
 export const DEFAULT_SANDBOX = 'prod';
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0)
-    throw new UsageError('BAD_FLAG', `"${value}" is not a positive whole number`);
-  return n;
-}
-
 /** Flags shared by every command that reads manifests. */
 export function addSourceOptions(command: Command): Command {
   return command
     .option('--include <glob...>', 'manifest files to read (default: **/*.yaml **/*.yml)')
     .option('--exclude <glob...>', 'files to skip')
-    .option('--max-file-bytes <n>', 'refuse larger files (default: 1048576)', positiveInt)
+    .addOption(countOption('--max-file-bytes <n>', 'refuse larger files (default: 1048576)'))
     .addOption(
       new Option('--sandbox <name>', 'sandbox of manifests that name none')
         .env('AEP_SANDBOX')
         .default(DEFAULT_SANDBOX),
     );
 }
-
-export { positiveInt };
 
 function readOptions(flags: SourceFlags): ReadDirOptions {
   return {

@@ -1,10 +1,22 @@
 import { z } from 'zod';
+import { readDuration } from './duration.js';
 
 // The configuration file, strict: an unknown key is an error (a typo must not pass silently).
 
 const NonEmpty = z.string().trim().min(1, 'must not be empty');
 const Url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-const PositiveMs = z.number().int('must be a whole number of ms').positive('must be > 0');
+/** A whole number of ms, or a duration (`30s`, `2m`, `1h30m`): the grammar of every duration option. */
+const PositiveMs = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && value > 0) return value;
+    ctx.addIssue({ code: 'custom', message: 'must be a whole number of ms > 0, or a duration such as 30s' });
+    return z.NEVER;
+  }
+  const read = readDuration(value, 'ms', true);
+  if (read.ok) return read.ms;
+  ctx.addIssue({ code: 'custom', message: read.message });
+  return z.NEVER;
+});
 /** As the manifests' sandbox names (and the API's x-sandbox-name). */
 export const SandboxName = z
   .string()

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { link, open, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { readFileSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StateError, StateLockedError, StateWriteError, reasonOf } from './errors.js';
 import { tempPathFor } from './durable-fs.js';
@@ -150,9 +149,12 @@ function lockedError(file: string, seen: LockObservation, waitedMs: number): Sta
   );
 }
 
-/** The program and its first argument: never the whole command line, which may carry secrets. */
+/**
+ * `audiencectl` and its first argument (`audiencectl apply`), as the user typed it, not
+ * the script Node runs (`main.js`); never the whole command line, which may carry secrets.
+ */
 function defaultCommand(): string {
-  return [path.basename(process.argv[1] ?? 'node'), process.argv[2]].filter(Boolean).join(' ');
+  return ['audiencectl', process.argv[2]].filter(Boolean).join(' ');
 }
 
 export async function acquireLock(file: string, options: LockOptions = {}): Promise<HeldLock> {

@@ -29,7 +29,7 @@ describe('apply: locks, configuration and credentials', () => {
         for (let i = 0; i < 200 && !(await locked()); i += 1) await delay(20);
         const second = await apply(dir.dir, state, env);
         expect(second.code).toBe(1);
-        expect(second.stderr).toMatch(/^Error: .*locked by pid \d+/m);
+        expect(second.stderr).toMatch(/^Error: .*locked by pid \d+ on host .* \(audiencectl apply\)/m);
         expect(second.stderr).toMatch(/--lock-timeout/);
         expect(second.stderr).not.toMatch(STACK);
         expect(await firstExit).toBe(0);

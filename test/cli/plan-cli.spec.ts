@@ -70,10 +70,18 @@ describe('audiencectl validate', () => {
 });
 
 describe('audiencectl plan', () => {
-  it('exits 2 with changes, 1 for a missing source directory', async () => {
+  it('exits 0 with changes (2 with --detailed-exitcode), 1 for a missing source directory', async () => {
     await withTempDir(async (dir) => {
       await writeFiles(dir, { 'm/gold.yaml': manifestYaml('gold') });
-      const result = await runCli(['plan', path.join(dir, 'm'), '--state', path.join(dir, 'state')]);
+      const plain = await runCli(['plan', path.join(dir, 'm'), '--state', path.join(dir, 'state')]);
+      expect(plain.code).toBe(0);
+      const result = await runCli([
+        'plan',
+        path.join(dir, 'm'),
+        '--state',
+        path.join(dir, 'state'),
+        '--detailed-exitcode',
+      ]);
       expect(result.code).toBe(2);
       expect(result.stdout).toMatch(/\+ prod\/gold create: new manifest/);
       expect(result.stdout).toMatch(
@@ -100,7 +108,7 @@ describe('audiencectl plan', () => {
         '--include',
         '*.yaml',
       ]);
-      expect(result.code).toBe(2);
+      expect(result.code).toBe(0);
       expect(result.stderr).toMatch(/Written to/);
       const json = JSON.parse(await readFile(out, 'utf8')) as unknown;
       const parsed = Plan.parse(json);
@@ -161,16 +169,17 @@ describe('audiencectl plan', () => {
       });
       await execFileAsync('rm', [path.join(dir, 'audiences/bronze.yaml')]);
 
-      const result = await runCli(['plan', 'audiences', '--base', 'main', '--output', 'markdown'], {
-        cwd: dir,
-      });
+      const result = await runCli(
+        ['plan', 'audiences', '--base', 'main', '--output', 'markdown', '--detailed-exitcode'],
+        { cwd: dir },
+      );
       expect(result.code).toBe(2);
       expect(result.stdout).toContain('| 1 | 1 | 0 | 1 | 0 | 1 | 0 | 0 |');
       expect(result.stdout).toMatch(/prod\/gold<\/code>: ~ update/);
       expect(result.stdout).toContain('~ description: "About gold" -> "edited in the PR"');
       expect(result.stdout).toMatch(/prod\/bronze<\/code>: - delete/);
 
-      const same = await runCli(['plan', 'audiences', '--base', 'HEAD'], { cwd: dir });
+      const same = await runCli(['plan', 'audiences', '--base', 'HEAD', '--detailed-exitcode'], { cwd: dir });
       expect(same.code).toBe(2); // the working tree differs from HEAD too
 
       const bad = await runCli(['plan', 'audiences', '--base', '--upload-pack=evil'], { cwd: dir });
@@ -182,21 +191,28 @@ describe('audiencectl plan', () => {
     });
   });
 
-  it('exits 3 when a guard blocks a step', async () => {
+  it('exits 3 with --detailed-exitcode when a guard blocks a step, else 0', async () => {
     await withTempDir(async (dir) => {
       await git(dir, 'init', '-q', '-b', 'main');
       await writeFiles(dir, { 'a/gold.yaml': manifestYaml('gold') });
       await git(dir, 'add', '.');
       await git(dir, 'commit', '-q', '-m', 'base');
       await writeFiles(dir, { 'a/gold.yaml': manifestYaml('gold', { spec: { name: 'Renamed' } }) });
-      const result = await runCli(['plan', 'a', '--base', 'main'], { cwd: dir });
+      const plain = await runCli(['plan', 'a', '--base', 'main'], { cwd: dir });
+      expect(plain.code).toBe(0);
+      const result = await runCli(['plan', 'a', '--base', 'main', '--detailed-exitcode'], { cwd: dir });
       expect(result.code).toBe(3);
       expect(result.stdout).toMatch(/-\/\+ prod\/gold replace: name cannot be changed in place/);
       expect(result.stdout).toMatch(/blocked: replacement needs metadata.allowReplace/);
-      const allowed = await runCli(['plan', 'a', '--base', 'main', '--allow-replace'], { cwd: dir });
+      const allowed = await runCli(
+        ['plan', 'a', '--base', 'main', '--allow-replace', '--detailed-exitcode'],
+        {
+          cwd: dir,
+        },
+      );
       expect(allowed.code).toBe(2);
       await git(dir, 'commit', '-q', '-am', 'rename');
-      const clean = await runCli(['plan', 'a', '--base', 'HEAD'], { cwd: dir });
+      const clean = await runCli(['plan', 'a', '--base', 'HEAD', '--detailed-exitcode'], { cwd: dir });
       expect(clean).toMatchObject({ code: 0, stdout: 'No changes. The audiences match the manifests.\n' });
     });
   });
@@ -204,9 +220,8 @@ describe('audiencectl plan', () => {
   it('--help shows examples and exit codes', async () => {
     const result = await runCli(['plan', '--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(
-      /Exit codes: 0 no changes, 2 changes pending, 3 some steps blocked by a guard, 1 errors/,
-    );
+    expect(result.stdout).toMatch(/Exit codes: 0 success \(with or without changes\), 1 errors/);
+    expect(result.stdout).toMatch(/0 no changes, 2 changes to apply, 3 some steps blocked, 1 errors/);
     expect(result.stdout).toMatch(/--base origin\/main --output markdown/);
   });
 });

@@ -138,8 +138,8 @@ describe.concurrent('audiencectl run refuses bad settings before starting', () =
     [['--repo', 'ext::sh -c touch% /tmp/x'], {}, /transport helpers/],
     [['--repo', '/tmp/x.git'], {}, /refused/],
     [['--dir', '.', '--listen', 'everywhere'], {}, /listen address/],
-    [['--dir', '.', '--interval', '0s'], {}, /--interval must be more than 0/],
-    [['--dir', '.'], { AUDIENCECTL_DRY_RUN: 'maybe' }, /--dry-run must be true or false/],
+    [['--dir', '.', '--interval', '0s'], {}, /--interval: "0s" is too short \(must be more than 0\)/],
+    [['--dir', '.'], { AUDIENCECTL_DRY_RUN: 'maybe' }, /AUDIENCECTL_DRY_RUN: "maybe" is not true or false/],
     [['--dir', '.', '--repo', 'https://example.com/a.git'], {}, /not both/],
   ])('run %j %j', async (args, env, message) => {
     const result = await runCli(['run', ...args], { env: { AUDIENCECTL_LISTEN: '127.0.0.1:0', ...env } });

@@ -202,7 +202,7 @@ describe('audiencectl state on a directory', () => {
     );
     expectCleanError(
       await run(['import', 'x', '--audience-id', 'a', '--lock-timeout', 'soon', '--state', dir]),
-      /--lock-timeout must be a duration/,
+      /--lock-timeout: "soon" is not a duration \(e\.g\. 30s, 5m, 1h30m\)/,
     );
     const missing = await run(['import', 'x', '--state', dir]);
     expect(missing.code).toBe(1);

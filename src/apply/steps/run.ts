@@ -23,6 +23,7 @@ async function followRun(
     deps.runPoll,
     clock,
     signal,
+    deps.drain,
   );
   const last = outcome.done ? outcome.value : outcome.last;
   const failureReason = last?.status === 'FAILED' ? last['failureReason'] : undefined;

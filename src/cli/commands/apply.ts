@@ -1,40 +1,30 @@
 import { setMaxListeners } from 'node:events';
-import { readFile, stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline/promises';
+import { stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { applyOnce, type ApplyInput } from '../../apply/apply-flow.js';
 import { originOf } from '../../apply/saved-plan.js';
 import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL, systemClock } from '../../apply/clock.js';
 import { plainProgress, ttyProgress } from '../../apply/progress.js';
-import type { ApplyReport, PollSchedule } from '../../apply/types.js';
+import type { PollSchedule } from '../../apply/types.js';
 import { UsageError } from '../../errors.js';
-import { hasErrors } from '../../manifest/diagnostics.js';
-import { Plan } from '../../plan/schema.js';
-import { connect, type ConnectFlags } from '../connect.js';
-import { ExitCode, planExitCode } from '../exit-codes.js';
+import { describeStale } from '../../state/lock.js';
+import { describeHolder } from '../../state/lock-holder.js';
+import { actionableSteps, confirmQuestion, readSavedPlan, stoppedNote, summary } from '../apply-review.js';
+import { isSmartTerminal, useColor } from '../color.js';
+import { resolveTarget, type ConnectFlags } from '../connect.js';
+import { applyExitCode, ExitCode, planExitCode, type ApplyEnd } from '../exit-codes.js';
+import { watchInterrupts } from '../interrupt.js';
 import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options.js';
-import { addSourceOptions, loadDesired, positiveInt, type SourceFlags } from '../source-options.js';
+import { confirm } from '../prompt.js';
+import { addSourceOptions, loadDesired, type SourceFlags } from '../source-options.js';
+import { durationOption } from '../typed-options.js';
+import { renderPlan } from './plan.js';
 import { openStoreFor } from '../state-options.js';
-import { renderPlan, useColor } from './plan.js';
 
+/** Durations in milliseconds. */
 type Flags = SourceFlags &
   PlanFlags &
   ConnectFlags & { autoApprove?: boolean; lockTimeout: number; pollInterval: number; runWait: number };
-
-async function readSavedPlan(file: string): Promise<Plan> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-  } catch (cause) {
-    throw new UsageError('PLAN_UNREADABLE', `${file} is not a plan saved with \`plan --output json --out\``, {
-      cause,
-    });
-  }
-  const parsed = Plan.safeParse(json);
-  if (!parsed.success)
-    throw new UsageError('PLAN_INVALID', `${file} is not a plan of this version (formatVersion 1)`);
-  return parsed.data;
-}
 
 /** A saved plan, and the manifests read again from where it was made (checked under the lock). */
 async function savedPlanInput(file: string): Promise<ApplyInput> {
@@ -54,28 +44,6 @@ async function savedPlanInput(file: string): Promise<ApplyInput> {
     );
   });
   return { kind: 'saved', plan, source: file, desired };
-}
-
-async function confirm(count: number): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    const answer = await rl.question(`\nApply these ${count} step(s)? Only "yes" is accepted: `);
-    return answer.trim() === 'yes';
-  } finally {
-    rl.close();
-  }
-}
-
-function summary(report: ApplyReport): string {
-  const c = report.counts;
-  return `Apply: ${c.applied} applied, ${c.started} run(s) still running, ${c.failed} failed, ${c.blocked} blocked, ${c.deferred} deferred, ${c.skipped} skipped.`;
-}
-
-export function applyExitCode(plan: Plan, report: ApplyReport | undefined): number {
-  if (!report) return hasErrors(plan.diagnostics) ? ExitCode.Error : ExitCode.Ok;
-  if (report.counts.failed > 0 || report.counts.skipped > 0 || hasErrors(plan.diagnostics))
-    return ExitCode.Error;
-  return report.counts.blocked > 0 ? ExitCode.Blocked : ExitCode.Ok;
 }
 
 function schedule(base: PollSchedule, firstMs: number, timeoutMs?: number): PollSchedule {
@@ -101,26 +69,35 @@ export function applyCommand(setExit: (code: number) => void): Command {
     )
     .option('--emulator', 'start the embedded emulator and apply to it (demo credentials)')
     .addOption(
-      new Option('--lock-timeout <seconds>', 'wait this long for another apply to finish')
-        .argParser(Number)
-        .default(0),
+      durationOption(
+        '--lock-timeout <duration>',
+        'wait this long for another apply to finish (30s, 5m; a plain number is seconds)',
+        's',
+      ).default('0'),
     )
     .addOption(
-      new Option('--poll-interval <ms>', 'first wait before polling an operation or run')
+      durationOption(
+        '--poll-interval <duration>',
+        'first wait before polling an operation or run (500ms, 2s; a plain number is ms)',
+        'ms',
+        { positive: true },
+      )
         .env('AUDIENCECTL_POLL_INTERVAL_MS')
-        .argParser(positiveInt)
-        .default(DEFAULT_OPERATION_POLL.firstMs),
+        .default(String(DEFAULT_OPERATION_POLL.firstMs)),
     )
     .addOption(
-      new Option('--run-wait <seconds>', 'follow started runs this long')
-        .argParser(Number)
-        .default(DEFAULT_RUN_POLL.timeoutMs / 1000),
+      durationOption(
+        '--run-wait <duration>',
+        'follow started runs this long (10m, 1h; a plain number is seconds)',
+        's',
+      ).default(`${DEFAULT_RUN_POLL.timeoutMs / 60_000}m`),
     )
     .addHelpText(
       'after',
       [
         '',
-        'Exit codes: 0 everything applied, 1 a step failed (or errors), 3 some steps blocked by a guard.',
+        'Exit codes: 0 everything applied (or nothing to do), 1 a step failed, errors, or the prompt was',
+        'declined, 3 some steps blocked (by a guard, or the service refused a duplicate) and none failed.',
         '',
         'Examples:',
         '  audiencectl apply audiences/ --state .audiencectl-state',
@@ -130,6 +107,16 @@ export function applyCommand(setExit: (code: number) => void): Command {
       ].join('\n'),
     );
   addPlanOptions(addSourceOptions(command)).action(async (target: string, flags: Flags) => {
+    const say = (text: string) => process.stderr.write(`${text}\n`);
+    // Everything the user gave is checked before anything runs: flags (already), the
+    // AEP configuration, the terminal, then the manifests or the saved plan.
+    if (!flags.autoApprove && !process.stdin.isTTY) {
+      throw new UsageError(
+        'APPROVAL_NEEDED',
+        'apply asks for confirmation on a terminal; pass --auto-approve to apply without one',
+      );
+    }
+    const aep = resolveTarget(flags, (warning) => say(`Warning: ${warning}`));
     const isPlanFile = target.endsWith('.json') && (await stat(target).catch(() => undefined))?.isFile();
     const input: ApplyInput = isPlanFile
       ? await savedPlanInput(target)
@@ -138,47 +125,64 @@ export function applyCommand(setExit: (code: number) => void): Command {
           desired: await loadDesired(target, flags),
           planOptions: planOptionsFrom(flags, Math.floor(Date.now() / 1000)),
         };
-    if (!flags.autoApprove && !process.stdin.isTTY) {
-      throw new UsageError(
-        'APPROVAL_NEEDED',
-        'apply asks for confirmation on a terminal; pass --auto-approve to apply without one',
-      );
-    }
     const store = await openStoreFor(flags);
-    const connection = await connect(flags);
-    const controller = new AbortController();
-    // Every in-flight request and wait listens to this one signal.
-    setMaxListeners(0, controller.signal);
-    const stop = () => controller.abort();
-    process.once('SIGINT', stop).once('SIGTERM', stop);
+    const connection = await aep.open();
+    const interrupts = watchInterrupts((message) => say(`\n${message}`));
+    // Every in-flight request and wait listens to these signals.
+    setMaxListeners(0, interrupts.abort, interrupts.drain);
     const color = useColor(process.stdout);
     const write = (text: string) => process.stdout.write(text);
+    let declined = false as boolean;
     try {
-      process.stderr.write(`Applying to ${connection.target}\n`);
+      say(`Applying to ${connection.target}`);
       const outcome = await applyOnce(input, {
         client: connection.client,
         store,
         clock: systemClock,
-        signal: controller.signal,
-        lockTimeoutMs: flags.lockTimeout * 1000,
+        signal: interrupts.abort,
+        drain: interrupts.drain,
+        lockTimeoutMs: flags.lockTimeout,
+        lockCommand: 'audiencectl apply',
+        tookOverLock: (took) =>
+          say(
+            `Took over a stale state lock held by ${describeHolder(took.holder)}: ${describeStale(took.reason)}.`,
+          ),
         operationPoll: schedule(DEFAULT_OPERATION_POLL, flags.pollInterval),
-        runPoll: schedule(DEFAULT_RUN_POLL, flags.pollInterval * 2, flags.runWait * 1000),
+        runPoll: schedule(DEFAULT_RUN_POLL, flags.pollInterval * 2, flags.runWait),
         review: async (plan, resumed) => {
           for (const note of resumed) write(`resumed: ${note}\n`);
           write(renderPlan(plan, 'text', color));
-          if (plan.steps.length === 0) return false;
+          if (plan.steps.length === 0 || interrupts.drain.aborted) return false;
+          const actionable = actionableSteps(plan);
           if (planExitCode(plan) === ExitCode.Error && !isPlanFile)
             write('\nSome manifests have errors: their audiences are held; the rest is applied.\n');
-          return flags.autoApprove ? true : confirm(plan.steps.length);
+          // Only blocked and deferred steps: nothing to ask; they are reported, no call is made.
+          if (flags.autoApprove || actionable.length === 0) return true;
+          const yes = await confirm(
+            confirmQuestion(actionable, connection.target, (sandbox) => aep.orgOf(sandbox)),
+          );
+          declined = !yes;
+          return yes && !interrupts.drain.aborted;
         },
-        progress: (plan) =>
-          process.stdout.isTTY ? ttyProgress(write, plan.steps.length) : plainProgress(write),
+        progress: (plan) => {
+          const options = { clock: systemClock, color };
+          return isSmartTerminal(process.stdout)
+            ? ttyProgress(write, plan.steps.length, options)
+            : plainProgress(write, options);
+        },
       });
-      if (outcome.report) write(`\n${summary(outcome.report)}\n`);
-      else if (outcome.plan.steps.length > 0) write('\nApply cancelled; nothing was changed.\n');
-      setExit(applyExitCode(outcome.plan, outcome.report));
+      let end: ApplyEnd = { kind: 'nothing' };
+      if (outcome.report) {
+        end = { kind: 'applied', counts: outcome.report.counts };
+        write(`\n${summary(outcome.report)}\n`);
+        if (outcome.report.stopped) write(`${stoppedNote(outcome.report)}\n`);
+      } else if (declined || interrupts.drain.aborted) {
+        end = { kind: 'declined' };
+        write('\nApply cancelled; nothing was changed.\n');
+      } else if (outcome.plan.steps.length > 0) write('\nNothing to apply now.\n');
+      setExit(applyExitCode(outcome.plan, end));
     } finally {
-      process.off('SIGINT', stop).off('SIGTERM', stop);
+      interrupts.dispose();
       await store.close();
       await connection.close();
     }

@@ -6,6 +6,7 @@ import {
   type EmulatorClient,
   type EmulatorOptions,
 } from '../../emulator/index.js';
+import { countOption, durationOption } from '../typed-options.js';
 
 type Flags = {
   port: number;
@@ -20,6 +21,7 @@ type Flags = {
   retryAfter: boolean;
   operationDelayMs: number;
   runStageDelayMs: number;
+  /** ms, as every duration flag. */
   tokenLifetime: number;
   fault500: number;
   fault502: number;
@@ -41,11 +43,6 @@ type Flags = {
   client: EmulatorClient[];
   log: boolean;
 };
-
-function wholeNumber(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number.');
-  return Number(value);
-}
 
 function probability(value: string): number {
   const number = Number(value);
@@ -87,7 +84,7 @@ function toOptions(flags: Flags): EmulatorOptions {
         : { perSecond: flags.rateLimit, burst: flags.rateLimitBurst, retryAfter: flags.retryAfter },
     operationDelayMs: flags.operationDelayMs,
     runStageDelayMs: flags.runStageDelayMs,
-    tokenLifetimeSeconds: flags.tokenLifetime,
+    tokenLifetimeSeconds: Math.max(1, Math.round(flags.tokenLifetime / 1000)),
     faults: {
       error500: flags.fault500,
       error502: flags.fault502,
@@ -150,23 +147,46 @@ function untilSignal(): Promise<NodeJS.Signals> {
 export function emulatorCommand(setExit: (code: number) => void): Command {
   return new Command('emulator')
     .description('Run the External Audiences API + IMS emulator (see docs/emulator.md) until interrupted')
-    .option('-p, --port <port>', 'TCP port, 0 for any free port', wholeNumber, 8080)
+    .addOption(
+      countOption('-p, --port <port>', 'TCP port, 0 for any free port', { zero: true }).default('8080'),
+    )
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--admin', 'serve the /_emulator/... admin endpoint (no authentication)', false)
     .option('--data-dir <dir>', 'keep audiences, operations and runs in this directory across restarts')
     .option('--storage-root <dir>', "check each run's source file under this directory")
-    .option('--latency-ms <ms>', 'added to every API response', wholeNumber, 0)
-    .option('--latency-jitter-ms <ms>', 'random extra latency up to this', wholeNumber, 0)
+    .addOption(durationOption('--latency-ms <duration>', 'added to every API response', 'ms').default('0'))
+    .addOption(
+      durationOption('--latency-jitter-ms <duration>', 'random extra latency up to this', 'ms').default('0'),
+    )
     .option('--rate-limit <n/s>', 'token bucket per org, e.g. 10/s (default: no limit)', perSecond)
-    .option('--rate-limit-burst <n>', 'bucket size (default: the rate)', wholeNumber)
+    .addOption(countOption('--rate-limit-burst <n>', 'bucket size (default: the rate)'))
     .option('--no-retry-after', 'answer 429 without a Retry-After header')
-    .option('--operation-delay-ms <ms>', 'how long a create operation is PROCESSING', wholeNumber, 500)
-    .option('--run-stage-delay-ms <ms>', 'how long each ingestion stage takes', wholeNumber, 1000)
-    .option('--token-lifetime <seconds>', 'lifetime of IMS tokens', wholeNumber, 86_400)
+    .addOption(
+      durationOption(
+        '--operation-delay-ms <duration>',
+        'how long a create operation is PROCESSING',
+        'ms',
+      ).default('500'),
+    )
+    .addOption(
+      durationOption('--run-stage-delay-ms <duration>', 'how long each ingestion stage takes', 'ms').default(
+        '1000',
+      ),
+    )
+    .addOption(
+      durationOption(
+        '--token-lifetime <duration>',
+        'lifetime of IMS tokens (a plain number is seconds)',
+        's',
+        {
+          positive: true,
+        },
+      ).default('24h'),
+    )
     .option('--fault-500 <p>', 'probability of 100970-500', probability, 0)
     .option('--fault-502 <p>', 'probability of 100970-502', probability, 0)
     .option('--fault-slow <p>', 'probability of a slow response', probability, 0)
-    .option('--slow-ms <ms>', 'delay of a slow response', wholeNumber, 2000)
+    .addOption(durationOption('--slow-ms <duration>', 'delay of a slow response', 'ms').default('2000'))
     .option('--fault-drop <p>', 'probability of closing the connection before handling', probability, 0)
     .option(
       '--fault-response-lost <p>',
@@ -181,10 +201,22 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
       0,
     )
     .option('--fault-run-failure <p>', 'probability that a run ends FAILED', probability, 0)
-    .option('--fault-seed <n>', 'seed of the fault draws (reproducible sequences)', wholeNumber)
-    .option('--runs-per-day <n>', 'guardrail: runs per sandbox per UTC day', wholeNumber, 100)
-    .option('--runs-per-audience <n>', 'guardrail: runs per audience', wholeNumber, 10)
-    .option('--audiences-per-sandbox <n>', 'guardrail: audiences per sandbox', wholeNumber, 4000)
+    .addOption(
+      countOption('--fault-seed <n>', 'seed of the fault draws (reproducible sequences)', { zero: true }),
+    )
+    .addOption(
+      countOption('--runs-per-day <n>', 'guardrail: runs per sandbox per UTC day', { zero: true }).default(
+        '100',
+      ),
+    )
+    .addOption(
+      countOption('--runs-per-audience <n>', 'guardrail: runs per audience', { zero: true }).default('10'),
+    )
+    .addOption(
+      countOption('--audiences-per-sandbox <n>', 'guardrail: audiences per sandbox', { zero: true }).default(
+        '4000',
+      ),
+    )
     .option('--newer-rules', 'also enforce the rules newer versions of the API page add', false)
     .addOption(
       new Option('--operations-path <spelling>', 'operation lookups served at (a reading of the page)')

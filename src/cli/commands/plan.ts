@@ -9,17 +9,20 @@ import { renderMarkdown } from '../../plan/render/markdown.js';
 import { renderText } from '../../plan/render/text.js';
 import { summaryLine } from '../../plan/render/describe.js';
 import type { Plan } from '../../plan/schema.js';
+import { useColor } from '../color.js';
 import { planExitCode } from '../exit-codes.js';
 import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options.js';
 import { addSourceOptions, loadDesired, type SourceFlags } from '../source-options.js';
 import { openStoreFor } from '../state-options.js';
 import type { RecordedState } from '../../state/schema.js';
 
-type Flags = SourceFlags & PlanFlags & { base?: string; output: 'text' | 'json' | 'markdown'; out?: string };
-
-export function useColor(stream: NodeJS.WriteStream): boolean {
-  return Boolean(stream.isTTY) && !process.env.NO_COLOR;
-}
+type Flags = SourceFlags &
+  PlanFlags & {
+    base?: string;
+    output: 'text' | 'json' | 'markdown';
+    out?: string;
+    detailedExitcode?: boolean;
+  };
 
 export function renderPlan(result: Plan, output: Flags['output'], color: boolean): string {
   if (output === 'json') return renderJson(result);
@@ -51,15 +54,20 @@ export function planCommand(setExit: (code: number) => void): Command {
         .default('text'),
     )
     .option('--out <file>', 'write the plan to a file (with --output json: a plan `apply` can run)')
+    .option(
+      '--detailed-exitcode',
+      'exit 0 when there are no changes, 2 when there are, 3 when a step is blocked',
+    )
     .addHelpText(
       'after',
       [
         '',
-        'Exit codes: 0 no changes, 2 changes pending, 3 some steps blocked by a guard, 1 errors.',
+        'Exit codes: 0 success (with or without changes), 1 errors. With --detailed-exitcode:',
+        '0 no changes, 2 changes to apply, 3 some steps blocked, 1 errors.',
         '',
         'Examples:',
         '  audiencectl plan audiences/ --state .audiencectl-state',
-        '  audiencectl plan audiences/ --base origin/main --output markdown --out plan.md',
+        '  audiencectl plan audiences/ --base origin/main --output markdown --out plan.md --detailed-exitcode',
         '  audiencectl plan audiences/ --output json --out plan.json && audiencectl apply plan.json',
       ].join('\n'),
     );
@@ -93,7 +101,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     } else {
       process.stdout.write(renderPlan(result, flags.output, useColor(process.stdout)));
     }
-    setExit(planExitCode(result));
+    setExit(planExitCode(result, flags.detailedExitcode === true));
   });
   return command;
 }

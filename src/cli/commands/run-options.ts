@@ -1,11 +1,12 @@
 /** The flags of `audiencectl run`, each with its environment variable, and what they become. */
 import { Option, type Command } from 'commander';
 import { DEFAULT_OPERATION_POLL } from '../../apply/clock.js';
-import { durationOf, parseBoolean, positiveDurationOf, RUN_DEFAULTS } from '../../daemon/settings.js';
+import { RUN_DEFAULTS } from '../../daemon/settings.js';
 import type { LogLevel } from '../../log.js';
 import type { ConnectFlags } from '../connect.js';
 import { addPlanOptions, type PlanFlags } from '../plan-options.js';
-import { addSourceOptions, positiveInt, type SourceFlags } from '../source-options.js';
+import { addSourceOptions, type SourceFlags } from '../source-options.js';
+import { boolOption, countOption, durationOption } from '../typed-options.js';
 
 export type RunFlags = SourceFlags &
   PlanFlags &
@@ -44,15 +45,16 @@ export type RunFlags = SourceFlags &
   };
 
 /**
- * One option of `run`: `duration` options take `30s`, `10m`, ... (a bare number is
- * seconds) and hold milliseconds; `bool` options take an optional true/false, so that
- * `AUDIENCECTL_DRY_RUN=false` means false.
+ * One option of `run`: `duration` options take `30s`, `10m`, `1h30m` (a plain number is
+ * seconds, or ms for `unit: 'ms'`) and hold milliseconds; `bool` options take an optional
+ * true/false, so that `AUDIENCECTL_DRY_RUN=false` means false.
  */
 type Spec = {
   flags: string;
   env: string;
   help: string;
   kind?: 'duration' | 'bool' | 'count';
+  unit?: 'ms';
   fallback?: string;
   choices?: string[];
 };
@@ -159,10 +161,11 @@ const SPECS: Spec[] = [
     kind: 'bool',
   },
   {
-    flags: '--poll-interval <ms>',
+    flags: '--poll-interval <duration>',
     env: 'AUDIENCECTL_POLL_INTERVAL_MS',
-    help: 'first wait before polling an operation or run, in ms',
-    kind: 'count',
+    help: 'first wait before polling an operation or run (a plain number is ms)',
+    kind: 'duration',
+    unit: 'ms',
     fallback: String(DEFAULT_OPERATION_POLL.firstMs),
   },
   {
@@ -211,24 +214,15 @@ function buildOption(spec: Spec): Option {
   const name = spec.flags.split(' ')[0] ?? spec.flags;
   const defaults = RUN_DEFAULTS as Record<string, string>;
   const fallback = spec.fallback ?? defaults[camel(spec.flags)];
-  const bool = spec.kind === 'bool';
-  const option = new Option(bool ? `${spec.flags} [bool]` : spec.flags, spec.help).env(spec.env);
-  if (spec.choices) option.choices(spec.choices);
-  if (bool)
-    return option
-      .argParser((text: string) => parseBoolean(text, name))
-      .preset('true')
-      .default(false);
-  if (spec.kind === 'duration') {
+  let option: Option;
+  if (spec.kind === 'bool') return boolOption(spec.flags, spec.help).env(spec.env);
+  if (spec.kind === 'duration')
     // --lock-timeout may be 0 (fail at once); an interval of 0 would spin.
-    const parse = name === '--lock-timeout' ? durationOf(name) : positiveDurationOf(name);
-    option.argParser(parse);
-    return fallback === undefined ? option : option.default(parse(fallback), fallback);
-  }
-  if (spec.kind === 'count') {
-    option.argParser(positiveInt);
-    return fallback === undefined ? option : option.default(positiveInt(fallback));
-  }
+    option = durationOption(spec.flags, spec.help, spec.unit ?? 's', { positive: name !== '--lock-timeout' });
+  else if (spec.kind === 'count') option = countOption(spec.flags, spec.help);
+  else option = new Option(spec.flags, spec.help);
+  option.env(spec.env);
+  if (spec.choices) option.choices(spec.choices);
   return fallback === undefined ? option : option.default(fallback);
 }
 

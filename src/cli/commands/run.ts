@@ -7,11 +7,12 @@ import { UsageError } from '../../errors.js';
 import { startController } from '../../daemon/controller.js';
 import { readHttpToken } from '../../daemon/http-auth.js';
 import { parseListenAddress } from '../../daemon/http-server.js';
-import { parseBoolean, splitList } from '../../daemon/settings.js';
+import { splitList } from '../../daemon/settings.js';
 import { createLogger, registerSecret } from '../../log.js';
 import { connect } from '../connect.js';
 import { planOptionsFrom } from '../plan-options.js';
 import { stateLocationOf } from '../state-options.js';
+import { readBoolean } from '../typed-options.js';
 import { defineRunOptions, type RunFlags } from './run-options.js';
 
 /** Their boolean guards: commander would read any value (even "false") as true, so these are read here. */
@@ -25,8 +26,10 @@ const GUARD_ENV = {
 function completeFromEnv(command: Command, flags: RunFlags): void {
   for (const [name, env] of Object.entries(GUARD_ENV)) {
     const value = process.env[env];
-    if (value !== undefined && command.getOptionValueSource(name) !== 'cli')
-      flags[name as keyof typeof GUARD_ENV] = parseBoolean(value, env);
+    if (value === undefined || command.getOptionValueSource(name) === 'cli') continue;
+    const read = readBoolean(value);
+    if (!read.ok) throw new UsageError('BAD_FLAG', `${env}: ${read.message}`);
+    flags[name as keyof typeof GUARD_ENV] = read.value;
   }
   const include = splitList(flags.include);
   const exclude = splitList(flags.exclude);

@@ -1,12 +1,18 @@
 import { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { parseDurationMs } from '../../state/duration.js';
 import { describeLocation, parseStateLocation } from '../../state/location.js';
 import { migrateState } from '../../state/migrate.js';
 import { openStateStore } from '../../state/open.js';
 import { assertStateDir } from '../../state/repair.js';
+import { durationOption } from '../typed-options.js';
 
-type Flags = { from: string; to: string; force?: boolean; lockTimeout: string; statePasswordFile?: string };
+type Flags = {
+  from: string;
+  to: string;
+  force?: boolean;
+  /** ms */ lockTimeout: number;
+  statePasswordFile?: string;
+};
 
 async function migrate(flags: Flags): Promise<void> {
   const from = parseStateLocation(flags.from, '--from');
@@ -21,7 +27,7 @@ async function migrate(flags: Flags): Promise<void> {
     const result = await migrateState(source, target, {
       force: flags.force === true,
       lock: {
-        timeoutMs: parseDurationMs(flags.lockTimeout, '--lock-timeout'),
+        timeoutMs: flags.lockTimeout,
         command: 'audiencectl state migrate',
       },
     });
@@ -43,7 +49,13 @@ export function migrateCommand(): Command {
     .requiredOption('--from <dir|url>', 'the store to copy: a directory or a postgres:// URL')
     .requiredOption('--to <dir|url>', 'the store to fill: a directory or a postgres:// URL (initialised)')
     .option('--force', 'replace what the target already holds')
-    .option('--lock-timeout <duration>', 'wait this long for other appliers to finish', '0s')
+    .addOption(
+      durationOption(
+        '--lock-timeout <duration>',
+        'wait this long for other appliers to finish (30s, 5m; a plain number is seconds)',
+        's',
+      ).default('0s'),
+    )
     .option('--state-password-file <file>', 'file holding the PostgreSQL password (either side)')
     .addHelpText(
       'after',

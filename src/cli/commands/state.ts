@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { lastRunStatus, recordStatus } from '../../state/describe.js';
-import { parseDurationMs } from '../../state/duration.js';
 import { describeStale } from '../../state/lock.js';
 import { describeHolder } from '../../state/lock-holder.js';
 import { assertValidId } from '../../state/record-id.js';
@@ -10,10 +9,12 @@ import { recordId, type AudienceRecord } from '../../state/schema.js';
 import type { StateStore } from '../../state/store.js';
 import { addStateOptions, openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
 import { migrateCommand } from './state-migrate.js';
+import { durationOption } from '../typed-options.js';
 
 type StateOptions = StateFlags;
 type SandboxOptions = StateOptions & { sandbox?: string };
-type LockingOptions = SandboxOptions & { lockTimeout: string };
+/** `lockTimeout` in milliseconds. */
+type LockingOptions = SandboxOptions & { lockTimeout: number };
 
 function out(text: string): void {
   process.stdout.write(`${text}\n`);
@@ -42,9 +43,8 @@ function table(rows: string[][]): string {
 
 /** Opens the store under its lock, runs `fn`, always lets go. */
 async function withLock<T>(options: LockingOptions, command: string, fn: (store: StateStore) => Promise<T>) {
-  const timeoutMs = parseDurationMs(options.lockTimeout, '--lock-timeout');
   const store = await openStoreFor(options);
-  const info = await store.lock({ timeoutMs, command: `audiencectl state ${command}` });
+  const info = await store.lock({ timeoutMs: options.lockTimeout, command: `audiencectl state ${command}` });
   if (info.tookOver) {
     process.stderr.write(
       `Took over a stale state lock held by ${describeHolder(info.tookOver.holder)}: ${describeStale(info.tookOver.reason)}.\n`,
@@ -180,7 +180,13 @@ function withSandbox(command: Command, help: string): Command {
 }
 
 function withLockTimeout(command: Command): Command {
-  return command.option('--lock-timeout <duration>', 'wait this long for another applier to finish', '0s');
+  return command.addOption(
+    durationOption(
+      '--lock-timeout <duration>',
+      'wait this long for another applier to finish (30s, 5m; a plain number is seconds)',
+      's',
+    ).default('0s'),
+  );
 }
 
 /** `audiencectl state list|show|import|forget`: inspect and repair recorded state. */

@@ -1,0 +1,62 @@
+import { readFile } from 'node:fs/promises';
+import type { ApplyReport } from '../apply/types.js';
+import { UsageError } from '../errors.js';
+import { Plan, type Step } from '../plan/schema.js';
+
+/** A plan saved with `plan --output json --out`, checked. */
+export async function readSavedPlan(file: string): Promise<Plan> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (cause) {
+    throw new UsageError('PLAN_UNREADABLE', `${file} is not a plan saved with \`plan --output json --out\``, {
+      cause,
+    });
+  }
+  const parsed = Plan.safeParse(json);
+  if (!parsed.success)
+    throw new UsageError('PLAN_INVALID', `${file} is not a plan of this version (formatVersion 1)`);
+  return parsed.data;
+}
+
+/** Steps apply would act on: not blocked by a guard, not deferred to a later apply. */
+export function actionableSteps(plan: Plan): Step[] {
+  return plan.steps.filter((step) => !step.blocked && !step.deferred);
+}
+
+/**
+ * The confirmation question: how many steps, and which sandboxes of which AEP org they
+ * change, so nobody applies to production thinking it is dev.
+ */
+export function confirmQuestion(
+  steps: readonly Step[],
+  target: string,
+  orgOf: (sandbox: string) => string | undefined,
+): string {
+  const byOrg = new Map<string, Set<string>>();
+  for (const step of steps) {
+    const org = orgOf(step.sandbox) ?? 'unknown org';
+    const sandboxes = byOrg.get(org) ?? new Set<string>();
+    sandboxes.add(step.sandbox);
+    byOrg.set(org, sandboxes);
+  }
+  const where = [...byOrg]
+    .map(([org, sandboxes]) => {
+      const names = [...sandboxes].sort();
+      return `${names.length === 1 ? 'sandbox' : 'sandboxes'} ${names.join(', ')} of AEP org ${org}`;
+    })
+    .join('; ');
+  return `\nThis changes ${where} (${target}).\nApply these ${steps.length} step(s)? Only "yes" is accepted: `;
+}
+
+export function summary(report: ApplyReport): string {
+  const c = report.counts;
+  return `Apply: ${c.applied} applied, ${c.started} run(s) still running, ${c.failed} failed, ${c.blocked} blocked, ${c.deferred} deferred, ${c.skipped} skipped.`;
+}
+
+/** After an interrupted apply: what was left, and what the next apply does with it. */
+export function stoppedNote(report: ApplyReport): string {
+  const c = report.counts;
+  const running = c.started > 0 ? ` ${c.started} run(s) started and still running are recorded;` : '';
+  return `Stopped before the end: ${c.skipped} step(s) not started;${running} the next apply picks up where this one stopped.`;
+}

@@ -1,0 +1,105 @@
+import { Option, type Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { readDuration, type DurationUnit } from '../config/duration.js';
+
+/**
+ * Options whose value is a duration, a count or a boolean. Commander keeps them as the
+ * text given (flag, environment variable or default); `readTypedOptions` converts them all
+ * before the command's action runs, so every problem is reported at once, each naming
+ * the flag or the environment variable it came from.
+ */
+type Kind =
+  | { kind: 'duration'; unit: DurationUnit; positive: boolean }
+  | { kind: 'count'; zero: boolean }
+  | { kind: 'bool' };
+
+const kinds = new WeakMap<Option, Kind>();
+
+/** A duration option (`30s`, `5m`, `1h30m`; a plain number is in `unit`); its value becomes milliseconds. */
+export function durationOption(
+  flags: string,
+  description: string,
+  unit: DurationUnit,
+  options: { positive?: boolean } = {},
+): Option {
+  const option = new Option(flags, description);
+  kinds.set(option, { kind: 'duration', unit, positive: options.positive ?? false });
+  return option;
+}
+
+/** A whole-number option; 0 only where it means something (`zero: true`). */
+export function countOption(flags: string, description: string, options: { zero?: boolean } = {}): Option {
+  const option = new Option(flags, description);
+  kinds.set(option, { kind: 'count', zero: options.zero ?? false });
+  return option;
+}
+
+/** `--flag [bool]`: absent is false, `--flag` is true, `--flag false` and `VAR=false` are false. */
+export function boolOption(flags: string, description: string): Option {
+  const option = new Option(`${flags} [bool]`, description).preset('true').default(false);
+  kinds.set(option, { kind: 'bool' });
+  return option;
+}
+
+const TRUE = new Set(['true', '1', 'yes', 'on']);
+const FALSE = new Set(['false', '0', 'no', 'off', '']);
+
+/** `true`/`false` (also 1/0, yes/no, on/off), as flags and environment variables give them. */
+export function readBoolean(text: string): { ok: true; value: boolean } | { ok: false; message: string } {
+  const value = text.trim().toLowerCase();
+  if (TRUE.has(value)) return { ok: true, value: true };
+  if (FALSE.has(value)) return { ok: true, value: false };
+  return { ok: false, message: `"${text}" is not true or false` };
+}
+
+export function readCount(
+  text: string,
+  zero: boolean,
+): { ok: true; value: number } | { ok: false; message: string } {
+  const trimmed = text.trim();
+  const value = Number(trimmed);
+  if (!/^\d+$/.test(trimmed) || !Number.isSafeInteger(value) || (!zero && value === 0)) {
+    const what = zero ? 'a whole number (0 or more)' : 'a positive whole number';
+    return { ok: false, message: `"${text}" is not ${what}` };
+  }
+  return { ok: true, value };
+}
+
+function convert(
+  kind: Kind,
+  text: string,
+): { ok: true; value: number | boolean } | { ok: false; message: string } {
+  if (kind.kind === 'duration') {
+    const result = readDuration(text, kind.unit, kind.positive);
+    return result.ok ? { ok: true, value: result.ms } : result;
+  }
+  if (kind.kind === 'count') return readCount(text, kind.zero);
+  return readBoolean(text);
+}
+
+/** Problems of the typed options of `command`, each naming where the value came from. */
+export function typedOptionProblems(command: Command): string[] {
+  const problems: string[] = [];
+  for (const option of command.options) {
+    const kind = kinds.get(option);
+    const key = option.attributeName();
+    const value: unknown = command.getOptionValue(key);
+    if (!kind || typeof value !== 'string') continue;
+    const source = command.getOptionValueSource(key);
+    const result = convert(kind, value);
+    if (result.ok) command.setOptionValueWithSource(key, result.value, source);
+    else {
+      const name = source === 'env' && option.envVar ? option.envVar : (option.long ?? key);
+      problems.push(`${name}: ${result.message}`);
+    }
+  }
+  return problems;
+}
+
+/** Converts every typed option of `command`; throws one UsageError listing every problem. */
+export function readTypedOptions(command: Command): void {
+  const problems = typedOptionProblems(command);
+  if (problems.length === 1) throw new UsageError('BAD_FLAG', problems[0] ?? '');
+  if (problems.length > 1)
+    throw new UsageError('BAD_FLAG', `${problems.length} problems:\n  ${problems.join('\n  ')}`);
+}

@@ -1,0 +1,144 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, withTempDir } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
+
+const STACK = /\n\s+at [\w.<]/;
+
+/** A user mistake: exit 1, exactly one `Error:` line, no stack trace. */
+function expectOneLineError(result: { code: number; stderr: string }, line: string): void {
+  expect(result.stderr).toBe(`Error: ${line}\n`);
+  expect(result.code).toBe(1);
+}
+
+async function manifests(dir: string): Promise<string> {
+  const m = path.join(dir, 'm');
+  await mkdir(m, { recursive: true });
+  await writeFile(path.join(m, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
+  return m;
+}
+
+describe('duration and count flags', () => {
+  it('names the flag or the environment variable of a bad duration', async () => {
+    expectOneLineError(
+      await runCli(['apply', '--lock-timeout', 'abc']),
+      '--lock-timeout: "abc" is not a duration (e.g. 30s, 5m, 1h30m)',
+    );
+    expectOneLineError(
+      await runCli(['apply', '--poll-interval', '0s']),
+      '--poll-interval: "0s" is too short (must be more than 0)',
+    );
+    expectOneLineError(
+      await runCli(['apply'], { env: { AUDIENCECTL_POLL_INTERVAL_MS: '1 s' } }),
+      'AUDIENCECTL_POLL_INTERVAL_MS: "1 s" is not a duration (e.g. 30s, 5m, 1h30m)',
+    );
+    expectOneLineError(
+      await runCli(['run', '--dir', '.', '--interval', '1.5m']),
+      '--interval: "1.5m" is not a duration (e.g. 30s, 5m, 1h30m)',
+    );
+    expectOneLineError(
+      await runCli(['run', '--dir', '.'], { env: { AUDIENCECTL_RUN_WAIT: 'soon' } }),
+      'AUDIENCECTL_RUN_WAIT: "soon" is not a duration (e.g. 30s, 5m, 1h30m)',
+    );
+    expectOneLineError(
+      await runCli(['emulator', '--operation-delay-ms', 'fast']),
+      '--operation-delay-ms: "fast" is not a duration (e.g. 30s, 5m, 1h30m)',
+    );
+  });
+
+  it('reports every bad option at once, before anything runs', async () => {
+    const result = await runCli([
+      'apply',
+      '--run-wait',
+      '10 min',
+      '--lock-timeout',
+      '-1',
+      '--runs-per-day',
+      'x',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      [
+        'Error: 3 problems:',
+        '  --lock-timeout: "-1" is not a duration (e.g. 30s, 5m, 1h30m)',
+        '  --run-wait: "10 min" is not a duration (e.g. 30s, 5m, 1h30m)',
+        '  --runs-per-day: "x" is not a positive whole number',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('accepts 30s, 10m, 1h30m and 1s where the docs show them, and waits as long as --lock-timeout says', async () => {
+    await withTempDir(async (dir) => {
+      const m = await manifests(dir);
+      const state = path.join(dir, 'state');
+      await mkdir(state, { recursive: true });
+      // A live holder on this host (this test process): the apply must wait, then give up.
+      const holder = { pid: process.pid, hostname: os.hostname(), since: new Date().toISOString() };
+      await writeFile(path.join(state, 'lock'), JSON.stringify({ ...holder, command: 'test', nonce: 'n' }));
+      const args = ['apply', m, '--state', state, '--emulator', '--auto-approve', '--lock-timeout', '1s'];
+      const result = await runCli([...args, '--run-wait', '1h30m', '--poll-interval', '1s']);
+      expect(result.stderr).toMatch(/locked by pid \d+ .* after waiting 1\.\d s/);
+      expect(result.stderr).not.toMatch(STACK);
+      expect(result.code).toBe(1);
+    });
+  });
+
+  it('accepts --max-deletes 0 (never delete) and refuses a count of 0 where it means nothing', async () => {
+    await withTempDir(async (dir) => {
+      const m = await manifests(dir);
+      const ok = await runCli(['plan', m, '--state', path.join(dir, 's'), '--max-deletes', '0']);
+      expect(ok.code).toBe(0);
+      expectOneLineError(
+        await runCli(['plan', m, '--runs-per-audience', '0']),
+        '--runs-per-audience: "0" is not a positive whole number',
+      );
+      expectOneLineError(
+        await runCli(['validate', m, '--max-file-bytes', '1e6']),
+        '--max-file-bytes: "1e6" is not a positive whole number',
+      );
+    });
+  });
+
+  it('names a bad boolean environment variable', async () => {
+    expectOneLineError(
+      await runCli(['run', '--dir', '.'], { env: { AUDIENCECTL_DRY_RUN: 'maybe' } }),
+      'AUDIENCECTL_DRY_RUN: "maybe" is not true or false',
+    );
+  });
+});
+
+describe('version and colour', () => {
+  it('`audiencectl version` prints what --version prints', async () => {
+    const version = await runCli(['version']);
+    const flag = await runCli(['--version']);
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(version).toEqual({ ...flag, code: 0 });
+  });
+
+  it('--color always colours a pipe, --no-color and NO_COLOR never colour', async () => {
+    await withTempDir(async (dir) => {
+      const m = await manifests(dir);
+      const plan = ['plan', m, '--state', path.join(dir, 's')];
+      const always = await runCli([...plan, '--color', 'always']);
+      expect(always.stdout).toContain('\u001b[32m');
+      const first = await runCli(['--color', 'always', ...plan]);
+      expect(first.stdout).toBe(always.stdout);
+      for (const never of [
+        await runCli([...plan, '--no-color']),
+        await runCli([...plan, '--color', 'never']),
+        await runCli(plan, { env: { NO_COLOR: '1' } }),
+      ]) {
+        expect(never.code).toBe(0);
+        expect(never.stdout).not.toContain('\u001b[');
+      }
+      const bad = await runCli([...plan, '--color', 'sometimes']);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(
+        /^error: option '--color <when>' argument 'sometimes' is invalid\. Allowed choices are auto, always, never\.\n/,
+      );
+    });
+  });
+});
