@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { PlanOptions } from '../plan/plan.js';
 import { countOption } from './typed-options.js';
 import { addStateOptions, type StateFlags } from './state-options.js';

@@ -21,31 +21,31 @@ async function manifests(dir: string): Promise<string> {
 }
 
 describe('duration and count flags', () => {
-  it('names the flag or the environment variable of a bad duration', async () => {
-    expectOneLineError(
-      await runCli(['apply', '--lock-timeout', 'abc']),
-      '--lock-timeout: "abc" is not a duration (e.g. 30s, 5m, 1h30m)',
-    );
-    expectOneLineError(
-      await runCli(['apply', '--poll-interval', '0s']),
-      '--poll-interval: "0s" is too short (must be more than 0)',
-    );
-    expectOneLineError(
-      await runCli(['apply'], { env: { AUDIENCECTL_POLL_INTERVAL_MS: '1 s' } }),
+  it.concurrent.each([
+    [['apply', '--lock-timeout', 'abc'], {}, '--lock-timeout: "abc" is not a duration (e.g. 30s, 5m, 1h30m)'],
+    [['apply', '--poll-interval', '0s'], {}, '--poll-interval: "0s" is too short (must be more than 0)'],
+    [
+      ['apply'],
+      { AUDIENCECTL_POLL_INTERVAL_MS: '1 s' },
       'AUDIENCECTL_POLL_INTERVAL_MS: "1 s" is not a duration (e.g. 30s, 5m, 1h30m)',
-    );
-    expectOneLineError(
-      await runCli(['run', '--dir', '.', '--interval', '1.5m']),
+    ],
+    [
+      ['run', '--dir', '.', '--interval', '1.5m'],
+      {},
       '--interval: "1.5m" is not a duration (e.g. 30s, 5m, 1h30m)',
-    );
-    expectOneLineError(
-      await runCli(['run', '--dir', '.'], { env: { AUDIENCECTL_RUN_WAIT: 'soon' } }),
+    ],
+    [
+      ['run', '--dir', '.'],
+      { AUDIENCECTL_RUN_WAIT: 'soon' },
       'AUDIENCECTL_RUN_WAIT: "soon" is not a duration (e.g. 30s, 5m, 1h30m)',
-    );
-    expectOneLineError(
-      await runCli(['emulator', '--operation-delay-ms', 'fast']),
+    ],
+    [
+      ['emulator', '--operation-delay-ms', 'fast'],
+      {},
       '--operation-delay-ms: "fast" is not a duration (e.g. 30s, 5m, 1h30m)',
-    );
+    ],
+  ])('%j %j: names the flag or the environment variable', async (args, env, line) => {
+    expectOneLineError(await runCli(args, { env }), line);
   });
 
   it('reports every bad option at once, before anything runs', async () => {
