@@ -62,7 +62,8 @@ export const AudienceRecord = z.object({
   /** What the service last returned about the audience (operation lookup or PATCH). */
   observed: z
     .object({
-      source: z.enum(['operation', 'patch']),
+      /** `audiences`: read from the Audiences API (an adopted or refreshed audience). */
+      source: z.enum(['operation', 'patch', 'audiences']),
       at: z.string(),
       body: z.record(z.string(), z.unknown()),
     })

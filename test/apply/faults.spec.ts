@@ -48,7 +48,7 @@ describe('apply under injected faults', () => {
     });
   });
 
-  it('a lost create response is resolved without a second audience: blocked, with the import command', async () => {
+  it('a lost create response is resolved without a second audience: the audience is found by name and adopted', async () => {
     await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
       await withTempDir(async (tmp) => {
         const gold = manifestObject('gold', { ingestion: { onCreate: false } });
@@ -57,12 +57,11 @@ describe('apply under injected faults', () => {
         emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
         const state = path.join(tmp, 'state');
         const result = await apply(dir.dir, state, emulatorEnv(emulator));
-        expect(result.code).toBe(3);
-        expect(result.stdout).toMatch(/already exists in sandbox "prod" but audiencectl has no id for it/);
-        expect(result.stdout).toContain('audiencectl state import gold --sandbox prod --audience-id <id>');
+        expect(result.code).toBe(0);
+        expect(result.stdout).toMatch(/adopted \S+, the audience an interrupted create made/);
         expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
         const again = await apply(dir.dir, state, emulatorEnv(emulator));
-        expect(again.code).toBe(3);
+        expect(again.code).toBe(0);
         expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
       });
     });

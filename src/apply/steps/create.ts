@@ -2,6 +2,14 @@ import type { Operation } from '../../aep/types.js';
 import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord } from '../../state/schema.js';
 import { aepFailure, isDuplicate } from '../aep-failure.js';
+import type { LiveAudience } from '../../aep/segment-types.js';
+import {
+  adoptOwnCreate,
+  CREATE_GRACE_SECONDS,
+  describeCandidates,
+  findOwnCreate,
+  type OwnCreate,
+} from '../find-created.js';
 import { pollUntil } from '../poll.js';
 import { appliedFrom, currentRecord, importHint, manifestFileOf, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
@@ -16,10 +24,8 @@ async function postCreate(
   deps: ExecutorDeps,
 ): Promise<AudienceRecord | StepResult> {
   const { store, client, clock, signal } = deps;
-  let pending =
-    record.intent?.kind === 'create'
-      ? record
-      : await store.beginIntent(record, 'create', { specHash: step.target!.hash });
+  const resumed = record.intent?.kind === 'create';
+  let pending = resumed ? record : await store.beginIntent(record, 'create', { specHash: step.target!.hash });
   for (let attempt = 1; ; attempt += 1) {
     try {
       const response = await client.createAudience(step.sandbox, step.create!, signal ? { signal } : {});
@@ -37,13 +43,10 @@ async function postCreate(
     } catch (error) {
       const failure = aepFailure(error);
       if (isDuplicate(failure)) {
-        const message = `an audience named "${step.create!.name}" already exists in sandbox "${step.sandbox}" but audiencectl has no id for it (an interrupted create, or one made outside audiencectl)`;
-        const at = new Date(clock.now()).toISOString();
-        await store.resolveIntent(pending, {
-          kind: 'update',
-          changes: { blocked: { code: '100950-409', message, at } },
-        });
-        return result(step, 'blocked', `${message}; ${importHint(step)}`);
+        // Our own POST may have made it when the intent was open before this step, or an
+        // earlier attempt's answer was lost: then it is ours to find by name.
+        const ours = resumed || attempt > 1;
+        return resolveDuplicate(step, pending, ours, deps);
       }
       if (failure.outcomeUnknown && attempt < POST_ATTEMPTS && !signal?.aborted) {
         await clock.sleep(1000 * 2 ** (attempt - 1), signal);
@@ -80,14 +83,8 @@ async function awaitOperation(step: Step, record: AudienceRecord, deps: Executor
     );
   } catch (error) {
     const failure = aepFailure(error);
-    if (failure.status === 404) {
-      await store.delete(step.sandbox, step.key);
-      return result(
-        step,
-        'failed',
-        `operation ${operationId} is unknown to the service; the next apply creates the audience again`,
-      );
-    }
+    // Unknown at both spellings of the path: never read as "nothing was created".
+    if (failure.status === 404) return resolveLostOperation(step, record, deps);
     return result(
       step,
       'failed',
@@ -118,6 +115,75 @@ async function awaitOperation(step: Step, record: AudienceRecord, deps: Executor
     observed: { source: 'operation', at, body: op },
   });
   return result(step, 'applied', `created ${op.audienceId}`, { audienceId: op.audienceId });
+}
+
+function candidatesOf(found: OwnCreate): LiveAudience[] {
+  if (found.kind === 'none') return found.byName;
+  return found.kind === 'several' ? found.candidates : [found.audience];
+}
+
+/** A 409: adopt our own interrupted create, or block with what the sandbox holds under that name. */
+async function resolveDuplicate(
+  step: Step,
+  pending: AudienceRecord,
+  ours: boolean,
+  deps: ExecutorDeps,
+): Promise<StepResult> {
+  const since = Math.floor(Date.parse(pending.intent?.startedAt ?? '') / 1000);
+  const found = await findOwnCreate(step, Number.isFinite(since) ? since : 0, deps);
+  if (ours && found.kind === 'one') return adoptOwnCreate(step, pending, found.audience, deps);
+  const listed = candidatesOf(found);
+  const candidates = listed.length > 0 ? ` (found: ${describeCandidates(listed)})` : '';
+  const why =
+    found.kind === 'several'
+      ? 'several audiences could be the one an interrupted create made'
+      : 'audiencectl did not create it (an audience made outside audiencectl)';
+  const message = `an audience named "${step.create!.name}" already exists in sandbox "${step.sandbox}": ${why}${candidates}`;
+  const at = new Date(deps.clock.now()).toISOString();
+  await deps.store.resolveIntent(pending, {
+    kind: 'update',
+    changes: { blocked: { code: '100950-409', message, at } },
+  });
+  return result(step, 'blocked', `${message}; ${importHint(step)}`);
+}
+
+/**
+ * The operation is unknown to the service: look for the audience by name. Found: adopted.
+ * Not found: the record is kept for CREATE_GRACE_SECONDS after the create answered (the
+ * service may not list it yet), then dropped so that the next apply creates it again.
+ */
+async function resolveLostOperation(
+  step: Step,
+  record: AudienceRecord,
+  deps: ExecutorDeps,
+): Promise<StepResult> {
+  const answeredAt = Math.floor(Date.parse(record.observed?.at ?? '') / 1000);
+  const since = Number.isFinite(answeredAt) ? answeredAt : 0;
+  const operation = `operation ${record.operationId ?? '?'} is unknown to the service`;
+  const found = await findOwnCreate(step, since, deps);
+  if (found.kind === 'one') return adoptOwnCreate(step, record, found.audience, deps);
+  if (found.kind === 'several') {
+    return result(
+      step,
+      'blocked',
+      `${operation}, and several audiences could be its own: ${describeCandidates(found.candidates)}; ${importHint(step)}`,
+    );
+  }
+  const now = Math.floor(deps.clock.now() / 1000);
+  if (now < since + CREATE_GRACE_SECONDS) {
+    const until = new Date((since + CREATE_GRACE_SECONDS) * 1000).toISOString();
+    return result(
+      step,
+      'failed',
+      `${operation} and no audience of that name is listed yet; the record is kept until ${until} and the next apply looks again`,
+    );
+  }
+  await deps.store.delete(step.sandbox, step.key);
+  return result(
+    step,
+    'failed',
+    `${operation} and no audience of that name appeared within ${CREATE_GRACE_SECONDS / 60} minutes; the next apply creates it again`,
+  );
 }
 
 export async function createStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {

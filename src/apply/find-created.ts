@@ -1,0 +1,96 @@
+import { createdSeconds, isExternal, type LiveAudience } from '../aep/segment-types.js';
+import type { Step } from '../plan/schema.js';
+import { applyChanges } from '../state/record-changes.js';
+import type { AudienceRecord } from '../state/schema.js';
+import { appliedFrom, manifestFileOf, result } from './record-helpers.js';
+import type { ExecutorDeps, StepResult } from './types.js';
+
+/** An audience created this long before our intent still counts as ours: clocks differ. */
+export const CREATE_SKEW_SECONDS = 120;
+/**
+ * How long after its create answered a record is kept while neither the operation nor the
+ * Audiences API shows the audience (the service may be slow to list it). After that, the
+ * create is taken as never made: the record goes and the next apply creates it again.
+ */
+export const CREATE_GRACE_SECONDS = 15 * 60;
+
+export type OwnCreate =
+  | { kind: 'one'; audience: LiveAudience }
+  | { kind: 'none'; byName: LiveAudience[] }
+  | { kind: 'several'; candidates: LiveAudience[] };
+
+/**
+ * Our own create, found by exact name in the sandbox: external, of the manifest's origin,
+ * created no earlier than `sinceSeconds` minus a small skew, claimed by no other record.
+ */
+export async function findOwnCreate(
+  step: Step,
+  sinceSeconds: number,
+  deps: ExecutorDeps,
+): Promise<OwnCreate> {
+  const name = step.create?.name ?? '';
+  const byName = await deps.client.findAudiencesByName(
+    step.sandbox,
+    name,
+    deps.signal ? { signal: deps.signal } : {},
+  );
+  const claimed = new Set(
+    (await deps.store.readAll()).audiences
+      .filter((record) => !(record.sandbox === step.sandbox && record.key === step.key))
+      .flatMap((record) => (record.audienceId ? [record.audienceId] : [])),
+  );
+  const candidates = byName.filter((audience) => {
+    const created = createdSeconds(audience);
+    return (
+      isExternal(audience) &&
+      (audience.originName ?? step.create?.originName) === step.create?.originName &&
+      created !== undefined &&
+      created >= sinceSeconds - CREATE_SKEW_SECONDS &&
+      !claimed.has(audience.id)
+    );
+  });
+  if (candidates.length === 1 && candidates[0]) return { kind: 'one', audience: candidates[0] };
+  if (candidates.length > 1) return { kind: 'several', candidates };
+  return { kind: 'none', byName };
+}
+
+/** `id (created <time> by <user>)`, for messages that list what a person should look at. */
+export function describeCandidates(audiences: readonly LiveAudience[]): string {
+  return audiences
+    .slice(0, 5)
+    .map((audience) => {
+      const created = createdSeconds(audience);
+      const when = created === undefined ? 'unknown time' : new Date(created * 1000).toISOString();
+      return `${audience.id} (created ${when} by ${audience.createdBy ?? 'unknown'})`;
+    })
+    .join(', ');
+}
+
+/**
+ * Records `audience` as the one this step created. The applied spec is the manifest's only
+ * when the interrupted POST sent this very spec; otherwise the next plan PATCHes what differs.
+ */
+export async function adoptOwnCreate(
+  step: Step,
+  record: AudienceRecord,
+  audience: LiveAudience,
+  deps: ExecutorDeps,
+): Promise<StepResult> {
+  const { store, clock } = deps;
+  const target = step.target;
+  const at = new Date(clock.now()).toISOString();
+  const sameSpec = target !== undefined && record.intent?.specHash === target.hash;
+  const changes = {
+    audienceId: audience.id,
+    ...(target ? { deletionPolicy: target.deletionPolicy } : {}),
+    ...manifestFileOf(step),
+    ...(sameSpec ? { applied: appliedFrom(target, at) } : {}),
+    observed: { source: 'audiences' as const, at, body: { ...audience } },
+    blocked: null,
+  };
+  if (record.intent) await store.resolveIntent(record, { kind: 'update', changes });
+  else await store.put(applyChanges(record, changes));
+  return result(step, 'applied', `adopted ${audience.id}, the audience an interrupted create made`, {
+    audienceId: audience.id,
+  });
+}

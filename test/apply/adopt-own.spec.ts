@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { FileStateStore } from '../../src/state/file-store.js';
+import { readState } from '../../src/state/read.js';
+import { manifestObject } from '../helpers/manifests.js';
+import { withTempDir } from '../helpers/cli.js';
+import { withEmulator } from '../helpers/with-emulator.js';
+import { applyInProcess, files, outcomes } from './helpers/in-process.js';
+
+/** Item 3 of issue 12: an interrupted create of our own is resolved without a person. */
+describe('adoption of our own interrupted creates', () => {
+  it('a lost create answer: the retried POST gets 409, the audience is found by name and adopted', async () => {
+    await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        const state = `${tmp}/state`;
+        emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
+        const outcome = await applyInProcess(emulator, state, files(['gold']));
+        expect(outcomes(outcome)).toEqual(['create gold: applied']);
+        expect(outcome.report?.results[0]?.message).toMatch(/^adopted /);
+        const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+        expect(remote).toHaveLength(1);
+        const [record] = (await readState(state)).audiences;
+        expect(record?.audienceId).toBe(remote[0]?.audienceId);
+        expect(record?.intent).toBeUndefined();
+        // Adopted with the spec it was created from: planning again changes nothing.
+        const again = await applyInProcess(emulator, state, files(['gold']));
+        expect(again.plan.steps).toEqual([]);
+      });
+    });
+  });
+
+  it('a 409 for an audience someone else made: blocked, with what the sandbox holds under that name', async () => {
+    await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        const theirs = emulator.control.uiCreateAudience(
+          DEMO_CLIENT.orgId,
+          'prod',
+          manifestObject('gold').spec,
+          'someone@AdobeID',
+        );
+        const outcome = await applyInProcess(emulator, `${tmp}/state`, files(['gold']));
+        expect(outcomes(outcome)).toEqual(['create gold: blocked']);
+        const message = outcome.report?.results[0]?.message ?? '';
+        expect(message).toContain('audiencectl did not create it');
+        expect(message).toContain(`${theirs.id} (created `);
+        expect(message).toContain('by someone@AdobeID');
+        expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
+      });
+    });
+  });
+
+  describe('an operation unknown at both spellings of its path', () => {
+    async function lostOperation(state: string, answeredAt: Date): Promise<void> {
+      const store = new FileStateStore(state);
+      await store.lock();
+      await store.put({
+        schemaVersion: 1,
+        sandbox: 'prod',
+        key: 'gold',
+        operationId: 'lost-operation',
+        deletionPolicy: 'Delete',
+        observed: { source: 'operation', at: answeredAt.toISOString(), body: {} },
+        runs: [],
+      });
+      await store.unlock();
+    }
+
+    it('adopts the audience the service lists under that name', async () => {
+      await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        await withTempDir(async (tmp) => {
+          const state = `${tmp}/state`;
+          await lostOperation(state, new Date());
+          const made = await emulator.createAudience(manifestObject('gold').spec);
+          const outcome = await applyInProcess(emulator, state, files(['gold']));
+          expect(outcomes(outcome)).toEqual(['create gold: applied']);
+          expect((await readState(state)).audiences[0]?.audienceId).toBe(made);
+          // Not knowing which spec made it, the next plan PATCHes the changeable properties.
+          const next = await applyInProcess(emulator, state, files(['gold']));
+          expect(outcomes(next)).toEqual(['update gold: applied']);
+        });
+      });
+    });
+
+    it('keeps the record while the service may not list it yet, then lets the next apply create it', async () => {
+      await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        await withTempDir(async (tmp) => {
+          const state = `${tmp}/state`;
+          await lostOperation(state, new Date());
+          const early = await applyInProcess(emulator, state, files(['gold']));
+          expect(outcomes(early)).toEqual(['create gold: failed']);
+          expect(early.report?.results[0]?.message).toContain('the record is kept until');
+          expect((await readState(state)).audiences.map((r) => r.operationId)).toEqual(['lost-operation']);
+
+          await lostOperation(state, new Date(Date.now() - 16 * 60_000));
+          const late = await applyInProcess(emulator, state, files(['gold']));
+          expect(outcomes(late)).toEqual(['create gold: failed']);
+          expect((await readState(state)).audiences).toEqual([]);
+          const created = await applyInProcess(emulator, state, files(['gold']));
+          expect(outcomes(created)).toEqual(['create gold: applied']);
+          expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
+        });
+      });
+    });
+  });
+});
