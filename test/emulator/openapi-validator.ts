@@ -32,8 +32,9 @@ export class OpenApiValidator {
   private readonly cache = new Map<string, ValidateFunction>();
   private readonly templates: { template: string; pattern: RegExp; literal: number }[];
 
-  constructor() {
-    this.document = parse(readFileSync(SPEC, 'utf8')) as OpenApi;
+  /** `spec`: another file of specs/ (default external-audiences.openapi.yaml). */
+  constructor(spec: string = SPEC) {
+    this.document = parse(readFileSync(spec, 'utf8')) as OpenApi;
     this.ajv = new Ajv2020({ strict: false, allErrors: true });
     addFormats(this.ajv);
     this.ajv.addSchema(this.document, 'openapi.json');
