@@ -62,6 +62,11 @@ const REFUSED: [string, Values, string][] = [
   ['postgres without a state URL', { state: { backend: 'postgres' } }, 'secret.stateUrl'],
   ['a digest in the tag', { image: { tag: `1.0@sha256:${'a'.repeat(64)}` } }, 'image.tag'],
   ['a malformed digest', { image: { digest: 'sha256:abc' } }, 'image.digest'],
+  [
+    'an HTTP token shorter than the app accepts',
+    { httpAuth: { enabled: true }, secret: { httpToken: 'short' } },
+    'secret.httpToken',
+  ],
   ['a transport helper URL', { git: { url: 'ext::sh -c touch% /tmp/x' } }, 'git.url'],
   ['an http:// URL', { git: { url: 'http://github.com/a/b.git' } }, 'git.url'],
   ['an option-looking branch', { git: { branch: '--upload-pack=x' } }, 'git.branch'],

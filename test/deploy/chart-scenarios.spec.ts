@@ -254,7 +254,7 @@ describe.each(helmBinaries())('helm $major template', (bin) => {
       values: {
         ...TOKEN_SETUP,
         httpAuth: { enabled: true },
-        secret: { ...TOKEN_SETUP.secret, httpToken: 'h' },
+        secret: { ...TOKEN_SETUP.secret, httpToken: 'h'.repeat(32) },
       },
     });
     expectValid(objects);

@@ -11,7 +11,7 @@ const OURS = /^(AUDIENCECTL|AEP)_/;
 const SSH = {
   git: { url: 'git@github.com:acme/a.git', auth: 'ssh', knownHosts: 'github.com ssh-ed25519 AAAA' },
   aep: { orgId: 'ABC123DEF456@AdobeOrg' },
-  secret: { gitSshPrivateKey: 'k', aepClientId: 'id', aepClientSecret: 's', httpToken: 'h' },
+  secret: { gitSshPrivateKey: 'k', aepClientId: 'id', aepClientSecret: 's', httpToken: 'h'.repeat(32) },
   httpAuth: { enabled: true },
 };
 
