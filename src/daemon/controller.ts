@@ -18,6 +18,7 @@ import { clientHooks } from './instruments.js';
 import { createMetrics } from './metrics.js';
 import type { ReconcileSettings } from './pass.js';
 import { Reconciler } from './reconciler.js';
+import { Leadership, leaderView } from './leadership.js';
 import type { WebhookTarget } from './types.js';
 
 export type ControllerSource =
@@ -56,6 +57,8 @@ export type ControllerOptions = {
   backoff: BackoffPolicy;
   /** Time from stop() to everything closed; calls in flight are cut short before it ends. Default 25 000 ms. */
   shutdownGraceMs: number;
+  /** How often a standby replica tries to become the leader (PostgreSQL store). Default 1 000 ms. */
+  electionPollMs?: number;
 };
 
 export type RunningController = {
@@ -70,6 +73,12 @@ export type RunningController = {
    * when that took less than the grace period. Calling it again returns the same promise.
    */
   stop(reason: string): Promise<boolean>;
+  /**
+   * Resolves if this replica led and lost the state lock (its database connection
+   * failed): it must stop, as a Kubernetes controller does when it loses its lease,
+   * and come back as a standby. Never resolves with a directory store.
+   */
+  deposed: Promise<Error>;
 };
 
 function createSource(options: ControllerOptions, logger: Logger): Source {
@@ -114,9 +123,31 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const source = createSource(options, options.logger);
   const store = await openStateStore(options.state, { passwordFile: options.statePasswordFile });
   const connection = await options.connect({ logger: options.logger, ...clientHooks(metrics) });
-  const reconciler = new Reconciler({
+  let onDeposed: (error: Error) => void = () => undefined;
+  const deposed = new Promise<Error>((resolve) => {
+    onDeposed = resolve;
+  });
+  // Replicas sharing a PostgreSQL store elect a leader through its lock; only the leader reconciles.
+  const leadership = store.shared
+    ? new Leadership({
+        store,
+        logger: log,
+        ...(options.electionPollMs === undefined ? {} : { pollMs: options.electionPollMs }),
+        onElected: () => {
+          metrics.setRole('leader');
+          reconciler.trigger('startup');
+        },
+        onDeposed: (error) => {
+          metrics.setRole('standby');
+          onDeposed(error);
+        },
+      })
+    : undefined;
+  if (leadership) metrics.setRole('standby');
+  const reconciler: Reconciler = new Reconciler({
     source,
-    store,
+    store: leadership ? leaderView(store, leadership) : store,
+    ...(leadership ? { isLeader: () => leadership.role === 'leader' } : {}),
     client: shieldCalls(connection.client, { stop: stopping.signal, cutoff: cutoff.signal }),
     metrics,
     logger: options.logger,
@@ -188,6 +219,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
       source: options.source.kind,
       target: connection.target,
       mode: options.settings.dryRun ? 'dry-run' : 'apply',
+      state: store.location,
+      replicas: leadership ? 'leader election (PostgreSQL lock)' : 'single',
       webhook: secret !== undefined,
       webhookUrl: webhookHttp?.url,
       httpAuth: options.httpToken !== undefined,
@@ -195,6 +228,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     'controller started',
   );
   reconciler.start();
+  leadership?.start();
 
   let stopped: Promise<boolean> | undefined;
   async function shutdown(reason: string): Promise<boolean> {
@@ -206,6 +240,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       cutoff.abort();
     }, callDeadline(options.shutdownGraceMs));
     try {
+      await leadership?.stop();
       await reconciler.stop();
     } finally {
       clearTimeout(timer);
@@ -226,5 +261,6 @@ export async function startController(options: ControllerOptions): Promise<Runni
     webhookUrl: webhookHttp?.url,
     reconciler,
     stop: (reason) => (stopped ??= shutdown(reason)),
+    deposed,
   };
 }

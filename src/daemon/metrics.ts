@@ -23,6 +23,12 @@ export type DaemonMetrics = {
   lastSyncTimestamp: Gauge;
   /** Always 1; the `revision` label carries the revision last synced successfully. */
   revisionInfo: Gauge<'revision'>;
+  /** 1 while this replica leads (always with a directory store), 0 on a standby. */
+  leader: Gauge;
+  /** Always 1; the `role` label says leader or standby. */
+  roleInfo: Gauge<'role'>;
+  /** Sets `leader` and `roleInfo`. */
+  setRole(role: 'leader' | 'standby'): void;
   /** Records a successful sync: sets the timestamp and replaces the revision series. */
   recordSync(revision: string, at?: Date): void;
 };
@@ -55,8 +61,29 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
     registers,
   });
 
+  const leader = new Gauge({
+    name: `${prefix}leader`,
+    help: 'Whether this replica leads: 1 leader, 0 standby (replicas sharing a PostgreSQL state).',
+    registers,
+  });
+  const roleInfo = new Gauge({
+    name: `${prefix}role_info`,
+    help: 'Role of this replica (value is always 1): leader or standby.',
+    labelNames: ['role'] as const,
+    registers,
+  });
+  function setRole(role: 'leader' | 'standby'): void {
+    leader.set(role === 'leader' ? 1 : 0);
+    roleInfo.reset();
+    roleInfo.set({ role }, 1);
+  }
+  setRole('leader');
+
   return {
     registry,
+    leader,
+    roleInfo,
+    setRole,
     reconcileDuration: new Histogram({
       name: `${prefix}reconcile_duration_seconds`,
       help: 'Duration of a reconcile pass: load, plan and apply.',

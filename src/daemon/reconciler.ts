@@ -33,6 +33,11 @@ export type ReconcilerOptions = {
   backoff: BackoffPolicy;
   /** Aborted on shutdown: no new step starts, no new pass starts. */
   signal: AbortSignal;
+  /**
+   * Whether this replica may reconcile (replicas sharing a PostgreSQL store: only the
+   * leader). A standby's passes only sync the source. Default: always.
+   */
+  isLeader?: () => boolean;
 };
 
 /**
@@ -64,10 +69,11 @@ export class Reconciler implements DaemonStatusProvider {
       (reasons) => this.#pass(reasons),
       (error) => this.#log.error({ err: errorInfo(error).message }, 'reconcile loop error'),
     );
-    this.board = new StatusBoard(options.settings.dryRun ? 'dry-run' : 'apply', () => ({
-      running: this.#trigger.running,
-      queued: this.#trigger.queued,
-    }));
+    this.board = new StatusBoard(
+      options.settings.dryRun ? 'dry-run' : 'apply',
+      () => ({ running: this.#trigger.running, queued: this.#trigger.queued }),
+      () => (this.#leads() ? 'leader' : 'standby'),
+    );
     this.#deps = {
       store: options.store,
       client: options.client,
@@ -102,6 +108,10 @@ export class Reconciler implements DaemonStatusProvider {
   async stop(): Promise<void> {
     this.#timers.close();
     await this.#trigger.stop();
+  }
+
+  #leads(): boolean {
+    return this.#options.isLeader?.() ?? true;
   }
 
   readiness(): Readiness {
@@ -146,6 +156,8 @@ export class Reconciler implements DaemonStatusProvider {
     // A forced pass whose sync fails reconciles the last good revision (its tree is kept).
     const revision = (await this.#sync()) ?? (forced ? this.#synced : undefined);
     if (!revision || this.#options.signal.aborted) return;
+    // A standby keeps its checkout fresh, so that it can lead at once, and writes nothing.
+    if (!this.#leads()) return;
     if (!forced && revision.revision === this.#reconciled) return;
 
     const log = this.#options.logger.child({ component: 'reconciler', revision: revision.revision });

@@ -58,10 +58,16 @@ export class StatusBoard implements DaemonStatusProvider {
   #diagnostics: DiagnosticInfo[] = [];
   #audiences: AudienceStatus[] = [];
   #synced = false;
+  readonly #role: () => StatusSnapshot['role'];
 
-  constructor(mode: StatusSnapshot['mode'], queue: () => { running: boolean; queued: string[] }) {
+  constructor(
+    mode: StatusSnapshot['mode'],
+    queue: () => { running: boolean; queued: string[] },
+    role: () => StatusSnapshot['role'] = () => 'leader',
+  ) {
     this.#mode = mode;
     this.#queue = queue;
+    this.#role = role;
   }
 
   readiness(): Readiness {
@@ -78,6 +84,7 @@ export class StatusBoard implements DaemonStatusProvider {
   status(): StatusSnapshot {
     return {
       mode: this.#mode,
+      role: this.#role(),
       source: this.#source,
       reconcile: { ...this.#reconcile, ...this.#queue() },
       plan: this.#plan,

@@ -34,6 +34,11 @@ export type AudienceStatus = {
 export type StatusSnapshot = {
   /** `dry-run` publishes plans and applies nothing. */
   mode: 'apply' | 'dry-run';
+  /**
+   * `leader` reconciles; a `standby` (a replica sharing a PostgreSQL store with a
+   * leader) only syncs its source, ready to take over. Always `leader` with a directory store.
+   */
+  role: 'leader' | 'standby';
   source: {
     /** Revision of the last successful sync, or null before the first one. */
     revision: string | null;

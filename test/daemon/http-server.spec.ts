@@ -11,6 +11,7 @@ const SECRET = 'wh-secret-CANARY-91f2';
 
 const snapshot: StatusSnapshot = {
   mode: 'dry-run',
+  role: 'leader',
   source: { revision: 'abc123', lastSyncAt: '2026-01-01T00:00:00.000Z', lastError: null },
   reconcile: {
     running: false,

@@ -153,14 +153,20 @@ export function runCommand(setExit: (code: number) => void): Command {
       backoff: { baseMs: flags.backoffBase, maxMs: Math.max(flags.backoffBase, flags.backoffMax) },
       shutdownGraceMs: flags.shutdownGrace,
     });
-    const signal = await signalled;
+    // A leader that lost the state lock stops like a signalled one, and exits with 1 so that
+    // its supervisor restarts it (as a standby).
+    const ended = await Promise.race([
+      signalled.then((signal) => ({ signal, deposed: false })),
+      controller.deposed.then(() => ({ signal: 'lost leadership', deposed: true })),
+    ]);
+    const signal = ended.signal;
     // The last resort: whatever still holds the event loop, the process ends with the grace period.
     setTimeout(() => {
       logger.error({ signal }, 'shutdown exceeded the grace period; exiting');
       process.exit(1);
     }, flags.shutdownGrace + 1_000).unref();
     const inTime = await controller.stop(signal);
-    setExit(inTime ? 0 : 1);
+    setExit(inTime && !ended.deposed ? 0 : 1);
   });
   return command;
 }

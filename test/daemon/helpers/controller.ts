@@ -98,6 +98,8 @@ export async function cleanUp(parts: TestParts): Promise<void> {
 export async function startController(
   args: string[],
   env: Record<string, string>,
+  /** A guard against hangs, not a claim about speed: several replicas start slower together. */
+  startTimeoutMs = 10_000,
 ): Promise<ControllerProcess> {
   const child = spawn(process.execPath, [CLI, 'run', ...args], { env });
   running.add(child);
@@ -157,10 +159,12 @@ export async function startController(
     });
   }
 
-  const started = await waitForLog((line) => line.msg === 'controller started').catch((error: unknown) => {
-    child.kill('SIGKILL'); // never leave a half-started controller behind
-    throw error;
-  });
+  const started = await waitForLog((line) => line.msg === 'controller started', startTimeoutMs).catch(
+    (error: unknown) => {
+      child.kill('SIGKILL'); // never leave a half-started controller behind
+      throw error;
+    },
+  );
   const url = String(started['url']);
   return {
     url,
