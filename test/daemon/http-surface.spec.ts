@@ -20,6 +20,7 @@ const TOKEN = 'surface-http-token-0123456789abcdef';
 
 const snapshot: StatusSnapshot = {
   mode: 'apply',
+  role: 'leader',
   source: { revision: 'abc', lastSyncAt: null, lastError: null },
   reconcile: {
     running: false,
