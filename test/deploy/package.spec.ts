@@ -116,11 +116,15 @@ describe('the npm package, installed from its tarball', () => {
       '',
     ].join('\n');
     await writeFile(path.join(repo, 'audiences', 'packaged-check.yaml'), manifest);
-    const result = await audiencectl(['plan', 'audiences', '--base', 'main', '--output', 'markdown'], repo);
+    const plan = ['plan', 'audiences', '--base', 'main', '--output', 'markdown'];
+    const result = await audiencectl(plan, repo);
     expect(result.stderr).toBe('');
-    // 2 (changes) until plain `plan` exits 0 on success as Terraform's does; never 1 or 3.
-    expect([0, 2]).toContain(result.code);
+    expect(result.code).toBe(0);
     expect(result.stdout).toContain('<code>prod/packaged-check</code>: + create');
+    // What the pull-request action runs: 2 means changes pending.
+    const detailed = await audiencectl([...plan, '--detailed-exitcode'], repo);
+    expect(detailed.code).toBe(2);
+    expect(detailed.stdout).toBe(result.stdout);
     expect(result.stdout).not.toContain('~ update');
   });
 });
