@@ -93,10 +93,14 @@ function isInside(file: string, dir: string): boolean {
 }
 
 /** A port in use is the user's to fix, not a crash. */
+/** Errors of binding an address a user can cause: a busy port, a host that is not this machine's or does not resolve. */
+const LISTEN_CODES = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EINVAL']);
+
 function listenError(error: unknown, listen: { host: string; port: number }): unknown {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') return error;
-  return new UsageError('LISTEN_FAILED', `cannot listen on ${listen.host}:${listen.port} (${code})`, {
+  if (code === undefined || !LISTEN_CODES.has(code)) return error;
+  const why = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `${code}: no such host` : code;
+  return new UsageError('LISTEN_FAILED', `cannot listen on ${listen.host}:${listen.port} (${why})`, {
     cause: error,
   });
 }

@@ -73,8 +73,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   } catch (error) {
     await app.close();
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      throw new UsageError('EMULATOR_LISTEN', `Cannot listen on ${host}:${options.port ?? 0} (${code}).`, {
+    // A busy port, an address that is not this machine's, a host that does not resolve.
+    if (
+      code &&
+      ['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EINVAL'].includes(code)
+    ) {
+      const why = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `${code}: no such host` : code;
+      throw new UsageError('EMULATOR_LISTEN', `Cannot listen on ${host}:${options.port ?? 0} (${why}).`, {
         cause: error,
       });
     }

@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { planOrigin } from '../../apply/saved-plan.js';
@@ -10,6 +9,7 @@ import { renderText } from '../../plan/render/text.js';
 import { summaryLine } from '../../plan/render/describe.js';
 import type { Plan } from '../../plan/schema.js';
 import { useColor } from '../color.js';
+import { assertWritableFile, writeOutFile } from '../out-file.js';
 import { planExitCode } from '../exit-codes.js';
 import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options.js';
 import { addSourceOptions, loadDesired, type SourceFlags } from '../source-options.js';
@@ -72,6 +72,7 @@ export function planCommand(setExit: (code: number) => void): Command {
       ].join('\n'),
     );
   addPlanOptions(addSourceOptions(command)).action(async (dir: string, flags: Flags) => {
+    if (flags.out) await assertWritableFile(flags.out, '--out');
     const now = Math.floor(Date.now() / 1000);
     const desired = await loadDesired(dir, flags);
     const recorded =
@@ -96,7 +97,7 @@ export function planCommand(setExit: (code: number) => void): Command {
       );
     }
     if (flags.out) {
-      await writeFile(flags.out, renderPlan(result, flags.output, false));
+      await writeOutFile(flags.out, renderPlan(result, flags.output, false), '--out');
       process.stderr.write(`${summaryLine(result)} Written to ${flags.out}.\n`);
     } else {
       process.stdout.write(renderPlan(result, flags.output, useColor(process.stdout)));

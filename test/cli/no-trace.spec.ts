@@ -1,0 +1,130 @@
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { recordPath } from '../../src/state/paths.js';
+import { CLI, runCli, withTempDir } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { aRecord } from '../state/helpers.js';
+
+const STACK = /\n\s+at [\w.<]/;
+
+/** Runs the CLI, reads its first line of output, then closes the pipe (as `| head -1` does). */
+function firstLineThenClose(args: string[]): Promise<{ code: number | null; line: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) child.stdout.destroy();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, line: out.split('\n')[0] ?? '', stderr }));
+  });
+}
+
+describe('no stack trace for anything a user can do', () => {
+  const run = ['run', '--dir', 'examples/audiences', '--emulator', '--dry-run', '--listen'];
+  it.concurrent.each([
+    [
+      ['plan', 'examples/audiences', '--out', '/nonexistent/dir/x.json'],
+      '--out: the directory /nonexistent/dir does not exist',
+    ],
+    [['plan', 'examples/audiences', '--out', 'examples'], '--out: examples is a directory; name a file'],
+    [[...run, '999.1.1.1:80'], 'cannot listen on 999.1.1.1:80 (ENOTFOUND: no such host)'],
+    [
+      [...run, 'no-such-host.invalid:80'],
+      'cannot listen on no-such-host.invalid:80 (ENOTFOUND: no such host)',
+    ],
+  ])('%j: one line, exit 1', async (args, line) => {
+    await withTempDir(async (dir) => {
+      const result = await runCli([...args, '--state', dir]);
+      expect(result.stderr).toBe(`Error: ${line}\n`);
+      expect(result.code).toBe(1);
+    });
+  });
+
+  it('emulator --host 999.1.1.1: one line, exit 1', async () => {
+    const result = await runCli(['emulator', '--host', '999.1.1.1', '--port', '0']);
+    expect(result.stderr).toBe('Error: Cannot listen on 999.1.1.1:0 (ENOTFOUND: no such host).\n');
+    expect(result.code).toBe(1);
+  });
+
+  it('a closed standard output ends `validate` and `state list` quietly, with their own exit code', async () => {
+    await withTempDir(async (dir) => {
+      // Enough output to overflow a pipe: thousands of error lines, thousands of records.
+      const broken = 'apiVersion: audiencectl/v1\nkind: ExternalAudience\nmetadata: { name: Not_A_Key }\n';
+      await writeFile(path.join(dir, 'many.yaml'), Array.from({ length: 3000 }, () => broken).join('---\n'));
+      const state = path.join(dir, 'state');
+      for (let i = 0; i < 3000; i += 1) {
+        const file = recordPath(state, 'prod', `aud-${i}`);
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, JSON.stringify(aRecord(`aud-${i}`)));
+      }
+      const [validate, list] = await Promise.all([
+        firstLineThenClose(['validate', dir]),
+        firstLineThenClose(['state', 'list', '--state', state]),
+      ]);
+      expect(validate.line).toMatch(/^many\.yaml:\d+:\d+: error: /);
+      expect(list.line).toMatch(/^SANDBOX\s+KEY/);
+      expect(validate).toMatchObject({ stderr: '', code: 1 }); // the manifests are invalid
+      expect(list).toMatchObject({ stderr: '', code: 0 });
+    });
+  });
+});
+
+/** Runs `apply` on a pseudo-terminal (util-linux `script`), answers the prompt with `keys`. */
+function applyOnTerminal(args: string[], keys: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const command = [process.execPath, CLI, 'apply', ...args]
+      .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
+      .join(' ');
+    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', TERM: 'dumb' },
+    });
+    let output = '';
+    let answered = false;
+    const take = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!answered && output.includes('Only "yes" is accepted: ')) {
+        answered = true;
+        child.stdin.write(keys);
+      }
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+describe('the apply prompt', () => {
+  it.concurrent.each([
+    ['Ctrl-C', '\u0003'],
+    ['Ctrl-D', '\u0004'],
+    ['no', 'no\r'],
+  ])(
+    '%s cancels: nothing changed, exit 1, no stack trace; the prompt names the org and sandboxes',
+    async (_name, keys) => {
+      await withTempDir(async (dir) => {
+        await mkdir(path.join(dir, 'm'));
+        await writeFile(
+          path.join(dir, 'm', 'gold.yaml'),
+          manifestYaml('gold', { ingestion: { onCreate: false } }),
+        );
+        const state = path.join(dir, 'state');
+        const result = await applyOnTerminal([path.join(dir, 'm'), '--emulator', '--state', state], keys);
+        expect(result.output).toMatch(
+          /This changes sandbox prod of AEP org DEMO0RG0000000000000000@AdobeOrg/,
+        );
+        expect(result.output).toMatch(/Apply these 1 step\(s\)\? Only "yes" is accepted: /);
+        expect(result.output).toContain('Apply cancelled; nothing was changed.');
+        expect(result.output).not.toMatch(STACK);
+        expect(result.code).toBe(1);
+      });
+    },
+  );
+});
