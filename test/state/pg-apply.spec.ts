@@ -1,0 +1,146 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { openStateStore } from '../../src/state/open.js';
+import { apply, emulatorEnv, ManifestDir, remoteByName } from '../helpers/apply-env.js';
+import { CLI, runCli, type CliResult } from '../helpers/cli.js';
+import { manifestObject } from '../helpers/manifests.js';
+import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
+import { useTempDirs } from './helpers.js';
+import { usePostgres } from './pg.js';
+
+// `apply` processes sharing one PostgreSQL state: one writer at a time, a killed or
+// disconnected one leaves nothing behind, and the next one finishes its work.
+const postgres = usePostgres();
+const tempDir = useTempDirs();
+const MANIFESTS = Array.from({ length: 6 }, (_, i) =>
+  manifestObject(`aud-${i}`, { ingestion: { onCreate: i < 3 } }),
+);
+
+type Running = { exited: Promise<CliResult>; kill(): void };
+
+function startApply(dir: string, state: string, env: Record<string, string>, ...flags: string[]): Running {
+  const child = spawn(process.execPath, [CLI, 'apply', dir, '--state', state, '--auto-approve', ...flags], {
+    env: { ...process.env, ...env, NO_COLOR: '1' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<CliResult>((resolve) =>
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr })),
+  );
+  return { exited, kill: () => child.kill('SIGKILL') };
+}
+
+async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function creates(emulator: TestEmulator): number {
+  return emulator.control.counters().byEndpoint.createAudience.requests;
+}
+
+/** Applies until nothing is left, importing what a lost answer left blocked, as an operator would. */
+async function converge(emulator: TestEmulator, dir: string, state: string, env: Record<string, string>) {
+  for (let attempt = 0; attempt < 6; attempt += 1) {
+    const result = await apply(dir, state, env);
+    if (result.code === 0 && result.stdout.includes('No changes.')) return;
+    const store = await openStateStore(state);
+    const blocked = (await store.readAll()).audiences.filter((r) => r.blocked);
+    await store.close();
+    for (const record of blocked) {
+      const name = MANIFESTS.find((m) => m.metadata.name === record.key)!.spec.name;
+      const id = remoteByName(emulator).get(name)!.audienceId;
+      const args = ['state', 'import', record.key, '--audience-id', id, '--state', state];
+      expect((await runCli(args, { env })).code).toBe(0);
+    }
+  }
+  throw new Error('apply did not converge');
+}
+
+/** One audience per manifest, at most one run each. */
+function expectNoDuplicates(emulator: TestEmulator): void {
+  const audiences = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+  expect(audiences.map((a) => a.audienceName).sort()).toEqual(MANIFESTS.map((m) => m.spec.name).sort());
+  for (const audience of audiences) {
+    const runs = emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', audience.audienceId);
+    expect(runs.length, audience.audienceName).toBeLessThanOrEqual(1);
+  }
+}
+
+async function setup(emulator: TestEmulator, latencyMs = 50) {
+  emulator.control.setLatency(latencyMs);
+  const dir = new ManifestDir(path.join(await tempDir(), 'm'));
+  await dir.write(MANIFESTS);
+  return { dir: dir.dir, state: await postgres.freshLocation(), env: emulatorEnv(emulator) };
+}
+
+describe('apply processes on one PostgreSQL state', { timeout: 180_000 }, () => {
+  it('two at once: one is refused, one waits and finds nothing left to do; nothing interleaves', async () => {
+    await withEmulator({}, async (emulator) => {
+      // Answers slow enough that the first apply is still at work when the others start.
+      const { dir, state, env } = await setup(emulator, 2_000);
+      const first = startApply(dir, state, env);
+      await until(() => creates(emulator) >= 1, 'the first apply creating');
+      const refused = await apply(dir, state, env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/is locked by pid \d+ on host .* \(audiencectl apply\)/);
+      const waiting = startApply(dir, state, env, '--lock-timeout', '120');
+      const [a, b] = await Promise.all([first.exited, waiting.exited]);
+      expect(a.code, a.stderr).toBe(0);
+      expect(b.code, b.stderr).toBe(0);
+      expect(b.stdout).toContain('No changes.');
+      expect(creates(emulator)).toBe(MANIFESTS.length);
+      expectNoDuplicates(emulator);
+    });
+  });
+
+  it('kill -9 of the holder mid-apply: the lock is free at once and the next apply finishes', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { dir, state, env } = await setup(emulator);
+      const first = startApply(dir, state, env);
+      await until(() => creates(emulator) >= 2, 'the first apply creating');
+      first.kill();
+      await first.exited;
+      // No --lock-timeout, no takeover: the server ended the dead session's lock.
+      const next = await apply(dir, state, env);
+      expect(next.stderr).not.toMatch(/locked|Took over/);
+      await converge(emulator, dir, state, env);
+      expectNoDuplicates(emulator);
+    });
+  });
+
+  it('a dropped database connection mid-apply: the process stops writing, the next holder resumes', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { dir, state, env } = await setup(emulator);
+      const schema = new URL(state).searchParams.get('schema')!;
+      const serial = async () =>
+        Number(
+          (await postgres.query<{ serial: string }>(`SELECT serial FROM "${schema}".meta`))[0]?.serial ?? 0,
+        );
+      const first = startApply(dir, state, env);
+      await until(() => creates(emulator) >= 2, 'the first apply creating');
+      await postgres.query(`SELECT pg_terminate_backend(backend_pid) FROM "${schema}".lock_state`);
+      // The next holder's lock waits for writes that passed the fence before the cut, then fences
+      // out every later one: from here on the cut-off process must not change anything.
+      const next = await openStateStore(state);
+      await next.lock({ timeoutMs: 30_000 });
+      const cutAt = await serial();
+      const result = await first.exited;
+      expect(await serial(), 'no write after another holder took the lock').toBe(cutAt);
+      await next.close();
+      expect(result.code).toBe(1);
+      expect(`${result.stdout}${result.stderr}`).toMatch(
+        /lost the connection holding the state lock .* so this one stops writing/,
+      );
+      await converge(emulator, dir, state, env);
+      expectNoDuplicates(emulator);
+    });
+  });
+});
