@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
@@ -31,7 +32,10 @@ describe('apply under injected faults', () => {
           seed: 7,
         });
         emulator.control.setRateLimit({ perSecond: 40, burst: 5 });
-        const env = emulatorEnv(emulator);
+        // A client budget above the service's limit, so that bursts meet 429s.
+        const config = path.join(tmp, 'aep.yaml');
+        await writeFile(config, 'budget: { requests: 100, intervalMs: 1000, concurrency: 8 }\n');
+        const env = emulatorEnv(emulator, { AUDIENCECTL_CONFIG: config });
         const results = await converge(emulator, manifests, dir.dir, path.join(tmp, 'state'), env);
 
         expect(emulator.control.counters().rateLimited).toBeGreaterThan(0);
