@@ -32,7 +32,9 @@ export function newRecord(
 /** Validates a record and keeps its runs newest first and bounded. */
 export function normaliseRecord(input: AudienceRecordInput): AudienceRecord {
   const record = AudienceRecord.parse(input);
-  return { ...record, runs: record.runs.slice(0, MAX_RUNS) };
+  // Sorted before the cut, so the bound drops the oldest runs whatever order they came in.
+  const newestFirst = [...record.runs].sort((a, b) => b.createdAt - a.createdAt);
+  return { ...record, runs: newestFirst.slice(0, MAX_RUNS) };
 }
 
 export function mergeRun(runs: readonly RunRecord[], run: RunRecord): RunRecord[] {

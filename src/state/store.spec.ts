@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aRecord, appliedSpec } from '../../test/state/helpers.js';
 import { useStores, type StoreKind } from '../../test/state/stores.js';
-import { MAX_RUNS, newRecord } from './record-changes.js';
+import { newRecord } from './record-changes.js';
 import type { RunRecord } from './schema.js';
 import type { StateStore } from './store.js';
 
@@ -61,11 +61,11 @@ describe.each(stores)('$name store: records', (kind) => {
 
   it('keeps the runs newest first and bounded', async () => {
     const store = await lockedStore(kind);
-    const runs = Array.from({ length: MAX_RUNS + 5 }, (_, i) => run(`r${i}`, i));
+    // Given oldest first: r0 was created at 0, r24 at 24.
+    const runs = Array.from({ length: 25 }, (_, i) => run(`r${i}`, i));
     const stored = await store.put(aRecord('gold', { runs }));
-    expect(stored.runs).toHaveLength(MAX_RUNS);
-    expect(stored.runs[0]?.runId).toBe('r0');
-    expect((await store.get('prod', 'gold'))?.runs).toHaveLength(MAX_RUNS);
+    expect(stored.runs.map((r) => r.runId)).toEqual(Array.from({ length: 20 }, (_, i) => `r${24 - i}`));
+    expect((await store.get('prod', 'gold'))?.runs).toHaveLength(20);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { afterAll, beforeAll } from 'vitest';
 import { clientFor, createAndWait, spec } from './helpers.js';
 
@@ -16,18 +16,20 @@ describe('every endpoint against the emulator', () => {
     const client = clientFor(emulator);
     const body = spec();
     const created = await client.createAudience('prod', body);
-    expect(created.operationId).toMatch(/./);
+    const operation = await client.getOperation('prod', created.operationId);
+    expect(operation.operationId).toBe(created.operationId);
+    expect(operation.operationDetails).toMatchObject({ name: body.name });
     const audienceId = await createAndWait(client, 'prod', spec());
     const patched = await client.patchAudience('prod', audienceId, { description: 'changed', ttlInDays: 50 });
     expect(patched).toMatchObject({ audienceId, description: 'changed', ttlInDays: 50 });
     const run = await client.startRun('prod', audienceId, { dataFilterStartTime: 0 });
-    expect(run.runId).toMatch(/./);
+    expect(run.runId).toMatch(/^[0-9a-f-]{36}$/);
     const fetched = await client.getRun('prod', audienceId, run.runId);
     expect(fetched.runId).toBe(run.runId);
     const runs = await client.listRuns('prod', audienceId);
     expect(runs.map((r) => r.runId)).toContain(run.runId);
     await client.deleteAudience('prod', audienceId);
-    console.log(client.stats());
-    console.log(emulator.control.requestLog().map((e) => `${e.method} ${e.path} ${e.status}`));
+    const left = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod').map((a) => a.audienceId);
+    expect(left).not.toContain(audienceId);
   });
 });

@@ -1,151 +1,221 @@
 import { spawn } from 'node:child_process';
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { AudienceRecord } from '../../src/state/schema.js';
+import type { EndpointName } from '../../src/emulator/index.js';
+import type { ManifestInput } from '../../src/manifest/schema.js';
+import type { AudienceRecord } from '../../src/state/schema.js';
+import { emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
+import { CLI } from '../helpers/cli.js';
 import {
-  converge,
-  emulatorEnv,
-  expectRemoteMatches,
-  ManifestDir,
-  remoteByName,
-} from '../helpers/apply-env.js';
-import { CLI, withTempDir } from '../helpers/cli.js';
+  calmService,
+  census,
+  convergeInProcess,
+  stateFilesProblems,
+  troubledService,
+} from '../helpers/converge.js';
+import { executorEnv, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
-import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
+import { withEmulator } from '../helpers/with-emulator.js';
 
-/** Small seeded PRNG, so a failing seed can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/**
+ * Kill -9 at an exact request: the emulator tells the test when it has received the
+ * k-th request of a kind, and the test kills the applying CLI then, with the answer
+ * sent or held back (the client never gets it). Then it checks that the state shows the
+ * interrupted step, converges under faults, and counts on the service.
+ */
 
-/** Starts an apply and SIGKILLs it when `killWhen` resolves; returns once it is dead. */
-async function applyAndKill(
-  args: string[],
-  env: Record<string, string>,
-  killWhen: Promise<unknown>,
+type Story = {
+  /** What exists before the killed apply (applied in-process). */
+  before: ManifestInput[];
+  /** What the killed apply, and the convergence after it, apply. */
+  after: ManifestInput[];
+  /** Requests of the kind the killed apply makes at least. */
+  requests: number;
+  /** Runs each audience must end with, by spec.name. */
+  runs: Record<string, number>;
+  /** How many audiences the state shows the step for (in flight or done). */
+  shown: (records: readonly AudienceRecord[]) => number;
+  /** When the answer was held back: the record shows the step still in flight. */
+  inFlight: (record: AudienceRecord) => boolean;
+};
+
+const quiet = (name: string, extra: Parameters<typeof manifestObject>[1] = {}) =>
+  manifestObject(name, { ingestion: { onCreate: false }, ...extra });
+const names = ['a0', 'a1', 'a2'];
+const creates: ManifestInput[] = [manifestObject('a0'), manifestObject('a1'), quiet('a2')];
+const existing = names.map((n) => quiet(n));
+const requested = names.map((n) => quiet(n, { ingestion: { onCreate: false, request: 'r1' } }));
+const count = (shows: (record: AudienceRecord) => boolean) => (records: readonly AudienceRecord[]) =>
+  records.filter(shows).length;
+const each = (runs: number) => Object.fromEntries(names.map((n) => [`Audience ${n}`, runs]));
+
+const STORIES: Record<string, Story & { kind: EndpointName }> = {
+  'create POST': {
+    kind: 'createAudience',
+    before: [],
+    after: creates,
+    requests: 3,
+    runs: { 'Audience a0': 1, 'Audience a1': 1, 'Audience a2': 0 },
+    shown: count((r) => r.intent?.kind === 'create' || r.operationId !== undefined),
+    inFlight: (r) => r.intent?.kind === 'create',
+  },
+  'operation GET': {
+    kind: 'getOperation',
+    before: [],
+    after: creates,
+    requests: 3,
+    runs: { 'Audience a0': 1, 'Audience a1': 1, 'Audience a2': 0 },
+    shown: count((r) => r.operationId !== undefined),
+    inFlight: (r) => r.operationId !== undefined,
+  },
+  PATCH: {
+    kind: 'patchAudience',
+    before: existing,
+    after: names.map((n) => quiet(n, { spec: { description: 'edited' } })),
+    requests: 3,
+    runs: each(0),
+    shown: count((r) => r.intent?.kind === 'patch' || r.applied?.spec.description === 'edited'),
+    inFlight: (r) => r.intent?.kind === 'patch',
+  },
+  DELETE: {
+    kind: 'deleteAudience',
+    before: [...existing, quiet('a3')],
+    after: existing.slice(0, 2),
+    requests: 2,
+    runs: { 'Audience a0': 0, 'Audience a1': 0 },
+    // A finished DELETE removes its record.
+    shown: (records) =>
+      ['a2', 'a3'].filter((key) => {
+        const record = records.find((r) => r.key === key);
+        return !record || record.intent?.kind === 'delete';
+      }).length,
+    inFlight: (r) => r.intent?.kind === 'delete',
+  },
+  'run POST': {
+    kind: 'startRun',
+    before: existing,
+    after: requested,
+    requests: 3,
+    runs: each(1),
+    shown: count((r) => r.intent?.kind === 'run' || r.runs.some((run) => run.reason === 'request:r1')),
+    inFlight: (r) => r.intent?.kind === 'run',
+  },
+  'run GET': {
+    kind: 'getRun',
+    before: existing,
+    after: requested,
+    requests: 3,
+    runs: each(1),
+    shown: count((r) => r.runs.some((run) => run.reason === 'request:r1')),
+    inFlight: (r) => r.runs.some((run) => run.reason === 'request:r1'),
+  },
+};
+
+/** Scenarios of one kind run this many at a time (each with its own emulator and CLI process). */
+const PARALLEL = 2;
+
+async function inBatches<T>(
+  items: readonly T[],
+  size: number,
+  fn: (item: T) => Promise<void>,
 ): Promise<void> {
-  const child = spawn(process.execPath, [CLI, 'apply', ...args, '--auto-approve'], {
-    env: { ...process.env, ...env, NO_COLOR: '1' },
-    stdio: 'ignore',
-  });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  await Promise.race([killWhen, exited]);
-  child.kill('SIGKILL');
-  await exited;
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
 }
 
-/** Every state file parses and matches the schema: no torn write survived the kill. */
-async function expectStateFilesParse(state: string): Promise<void> {
-  const root = path.join(state, 'audiences');
-  for (const sandbox of await readdir(root).catch(() => [])) {
-    for (const name of await readdir(path.join(root, sandbox))) {
-      if (name.startsWith('.')) continue;
-      const text = await readFile(path.join(root, sandbox, name), 'utf8');
-      expect(() => AudienceRecord.parse(JSON.parse(text)), `${sandbox}/${name}`).not.toThrow();
+type Kill = { k: number; hold: boolean; seed: number };
+
+/** Runs the CLI's apply and SIGKILLs it at the k-th request of `kind`; fails if that request never came. */
+async function applyKilledAt(env: ExecutorEnv, dir: string, kind: EndpointName, kill: Kill): Promise<void> {
+  let seen = 0;
+  let hit!: () => void;
+  const reached = new Promise<'hit'>((resolve) => (hit = () => resolve('hit')));
+  let dead!: () => void;
+  const killed = new Promise<void>((resolve) => (dead = resolve));
+  const stop = env.emulator.control.observeRequests((request) => {
+    if (request.endpoint !== kind) return undefined;
+    seen += 1;
+    if (seen !== kill.k) return undefined;
+    hit();
+    // Held back: the answer leaves only once the client is dead, so it never arrives.
+    return kill.hold ? killed : undefined;
+  });
+  try {
+    const child = spawn(
+      process.execPath,
+      [CLI, 'apply', dir, '--state', env.stateDir, '--sandbox', 'prod', '--auto-approve'],
+      { env: { ...process.env, ...emulatorEnv(env.emulator), NO_COLOR: '1' }, stdio: 'ignore' },
+    );
+    const exited = new Promise<'exit'>((resolve) => child.once('exit', () => resolve('exit')));
+    const first = await Promise.race([reached, exited]);
+    if (first === 'exit') {
+      throw new Error(`the apply ended after ${seen} ${kind} request(s), before the kill point (${kill.k})`);
     }
+    child.kill('SIGKILL');
+    await exited;
+  } finally {
+    dead();
+    stop();
   }
 }
 
-async function checkConverged(
-  emulator: TestEmulator,
-  sandbox: string,
-  manifests: ReturnType<typeof manifestObject>[],
-  state: string,
-) {
-  await expectStateFilesParse(state);
-  expectRemoteMatches(emulator, manifests, expect, sandbox);
-  for (const m of manifests) {
-    const remote = remoteByName(emulator, sandbox).get(m.spec.name)!;
-    const runs = emulator.control.listRuns(DEMO_CLIENT.orgId, sandbox, remote.audienceId);
-    expect(runs.length, `${sandbox}/${m.metadata.name}: no run lost or started twice`).toBe(
-      m.ingestion?.onCreate === false ? 0 : 1,
+async function scenario(story: Story & { kind: EndpointName }, kill: Kill): Promise<void> {
+  await withEmulator({ operationDelayMs: 30, runStageDelayMs: 30 }, async (emulator) => {
+    const tmp = await mkdtemp(path.join(tmpdir(), 'audiencectl-crash-'));
+    try {
+      const env = executorEnv(emulator, path.join(tmp, 'state'));
+      if (story.before.length > 0) await convergeInProcess(env, story.before);
+      const dir = new ManifestDir(path.join(tmp, 'm'));
+      await dir.write(story.after);
+
+      await applyKilledAt(env, dir.dir, story.kind, kill);
+      const records = (await env.store().readAll()).audiences;
+      const showing = story.shown(records);
+      // Writes of the state precede each request, so k requests leave k records showing them,
+      // except GETs, which one record can repeat.
+      const atLeast = story.kind.startsWith('get') ? 1 : kill.k;
+      expect(showing, 'records showing the interrupted step').toBeGreaterThanOrEqual(atLeast);
+      if (kill.hold) expect(records.some(story.inFlight), 'a step still in flight').toBe(true);
+      expect(await stateFilesProblems(env.stateDir)).toEqual([]);
+
+      troubledService(env, kill.seed);
+      await convergeInProcess(env, story.after);
+      calmService(env);
+      expect(await stateFilesProblems(env.stateDir)).toEqual([]);
+      const counted = await census(env);
+      expect(counted.duplicates, 'duplicate audiences').toEqual([]);
+      expect(counted.orphans, 'orphans').toEqual([]);
+      expect(Object.fromEntries(counted.runs), 'runs started per audience').toEqual(story.runs);
+      expect((await env.plan(story.after)).steps).toEqual([]);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+}
+
+/** 20 kill points per kind: k cycles through the requests, answers alternately sent and held back. */
+const KILLS_PER_KIND = 20;
+
+describe.concurrent('crash safety: SIGKILL at an exact request, then converge under faults', () => {
+  for (const [label, story] of Object.entries(STORIES)) {
+    it(
+      `at the k-th ${label}: the state shows it, then no duplicate, no orphan, runs as planned`,
+      { timeout: 900_000 },
+      async () => {
+        const kills = Array.from({ length: KILLS_PER_KIND }, (_, i) => ({
+          k: 1 + (i % story.requests),
+          hold: i % 2 === 1,
+          seed: 1000 + i,
+        }));
+        await inBatches(kills, PARALLEL, (kill) =>
+          scenario(story, kill).catch((error: Error) => {
+            throw new Error(
+              `${label} kill ${kill.k} (${kill.hold ? 'answer held back' : 'answer sent'}), seed ${kill.seed}: ${error.message}`,
+            );
+          }),
+        );
+      },
     );
   }
-}
-
-describe('crash safety: kill -9 at any instant, then apply again', () => {
-  const SEEDS = Array.from({ length: 20 }, (_, i) => i + 1);
-
-  it(
-    `converges with nothing duplicated or lost, for ${SEEDS.length} random kill instants`,
-    { timeout: 240_000 },
-    async () => {
-      await withEmulator({ operationDelayMs: 40, runStageDelayMs: 40, latencyMs: 15 }, async (emulator) => {
-        await withTempDir(async (tmp) => {
-          const env = emulatorEnv(emulator);
-          const scenario = async (seed: number) => {
-            const random = mulberry32(seed);
-            const sandbox = `crash-${seed}`;
-            const manifests = [0, 1, 2].map((i) =>
-              manifestObject(`a${i}`, { ingestion: { onCreate: i !== 2 } }),
-            );
-            const dir = new ManifestDir(path.join(tmp, sandbox, 'm'));
-            await dir.write(manifests);
-            const state = path.join(tmp, sandbox, 'state');
-            await applyAndKill(
-              [dir.dir, '--state', state, '--sandbox', sandbox],
-              env,
-              delay(150 + random() * 1200),
-            );
-            await converge(emulator, manifests, dir.dir, state, env, sandbox);
-            await checkConverged(emulator, sandbox, manifests, state);
-          };
-          for (let i = 0; i < SEEDS.length; i += 4) {
-            await Promise.all(
-              SEEDS.slice(i, i + 4).map((seed) =>
-                scenario(seed).catch((error: Error) => {
-                  throw new Error(`seed ${seed}: ${error.message}`);
-                }),
-              ),
-            );
-          }
-        });
-      });
-    },
-  );
-
-  it(
-    'a kill between a create POST and the write of its operationId leaves one audience, repaired by state import',
-    { timeout: 60_000 },
-    async () => {
-      await withEmulator({ operationDelayMs: 20, runStageDelayMs: 20 }, async (emulator) => {
-        await withTempDir(async (tmp) => {
-          const sandbox = 'crash-post';
-          const manifests = [manifestObject('gold')];
-          const dir = new ManifestDir(path.join(tmp, 'm'));
-          await dir.write(manifests);
-          const state = path.join(tmp, 'state');
-          const env = emulatorEnv(emulator);
-          // The service creates the audience but its answer never arrives; the kill lands while
-          // the client waits to learn the outcome, with only the intent on disk.
-          emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
-          const created = (async () => {
-            while (emulator.control.listOperations(DEMO_CLIENT.orgId, sandbox).length === 0) await delay(5);
-          })();
-          await applyAndKill([dir.dir, '--state', state, '--sandbox', sandbox], env, created);
-          const record = AudienceRecord.parse(
-            JSON.parse(await readFile(path.join(state, 'audiences', sandbox, 'gold.json'), 'utf8')),
-          );
-          expect(record.intent?.kind).toBe('create');
-          expect(record.operationId).toBeUndefined();
-
-          const results = await converge(emulator, manifests, dir.dir, state, env, sandbox);
-          expect(results[0]!.stdout).toContain(
-            'audiencectl state import gold --sandbox crash-post --audience-id <id>',
-          );
-          expect(emulator.control.listOperations(DEMO_CLIENT.orgId, sandbox)).toHaveLength(1);
-          await checkConverged(emulator, sandbox, manifests, state);
-        });
-      });
-    },
-  );
 });

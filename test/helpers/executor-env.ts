@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { createAepClient, type AepHttpClient } from '../../src/aep/client.js';
 import { applyOnce, type ApplyInput, type ApplyOutcome } from '../../src/apply/apply-flow.js';
 import { systemClock } from '../../src/apply/clock.js';
-import type { PollSchedule, ProgressSink } from '../../src/apply/types.js';
+import type { Clock, PollSchedule, ProgressSink } from '../../src/apply/types.js';
 import { DEMO_CLIENT, type EmulatorOptions } from '../../src/emulator/index.js';
 import { planOrigin } from '../../src/apply/saved-plan.js';
 import { plan as makePlan, type PlanOptions } from '../../src/plan/plan.js';
@@ -19,6 +19,12 @@ import { withEmulator, type TestEmulator } from './with-emulator.js';
 
 /** Quick polls: the emulator's operations and runs finish in tens of milliseconds here. */
 const FAST_POLL: PollSchedule = { firstMs: 5, factor: 1.5, maxMs: 40, timeoutMs: 10_000 };
+
+/** Real time, but no pause longer than 20 ms: backoffs of seconds would only slow the tests. */
+const QUICK_CLOCK: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => systemClock.sleep(Math.min(ms, 20), signal),
+};
 
 const SILENT: ProgressSink = { stepStarted() {}, stepFinished() {}, note() {}, close() {} };
 
@@ -70,7 +76,7 @@ export function executorEnv(emulator: TestEmulator, stateDir: string): ExecutorE
     applyOnce(input, {
       client,
       store: store(),
-      clock: systemClock,
+      clock: QUICK_CLOCK,
       ...(call.signal ? { signal: call.signal } : {}),
       lockTimeoutMs: 0,
       operationPoll: FAST_POLL,
