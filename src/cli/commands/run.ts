@@ -9,7 +9,7 @@ import { readHttpToken } from '../../daemon/http-auth.js';
 import { parseListenAddress } from '../../daemon/http-server.js';
 import { splitList } from '../../daemon/settings.js';
 import { createLogger, registerSecret } from '../../log.js';
-import { connect } from '../connect.js';
+import { connect, credentialsAbsent, offlineConnection } from '../connect.js';
 import { planOptionsFrom } from '../plan-options.js';
 import { stateLocationOf } from '../state-options.js';
 import { readBoolean } from '../typed-options.js';
@@ -134,6 +134,13 @@ export function runCommand(setExit: (code: number) => void): Command {
     const webhookListen =
       flags.webhookListen === undefined ? undefined : parseListenAddress(flags.webhookListen);
     const logger = createLogger({ level: flags.logLevel });
+    // A dry run only plans: without credentials it starts, and says so, rather than refuse.
+    const offline = flags.dryRun && credentialsAbsent(flags);
+    if (offline)
+      logger.warn(
+        { mode: 'dry-run' },
+        'no AEP credentials: the dry-run controller plans and publishes, and makes no API call',
+      );
     const signalled = nextSignal();
     const controller = await startController({
       source,
@@ -144,7 +151,7 @@ export function runCommand(setExit: (code: number) => void): Command {
       httpToken,
       state: stateLocationOf(flags),
       statePasswordFile: flags.statePasswordFile,
-      connect: (extras) => connect(flags, extras),
+      connect: (extras) => (offline ? Promise.resolve(offlineConnection()) : connect(flags, extras)),
       logger,
       settings: settingsOf(flags),
       intervalMs: flags.interval,
