@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { loadManifests, type LoadResult } from '../manifest/load.js';
+import type { LoadResult } from '../manifest/load.js';
+import { startManifestLoader } from '../manifest/load-isolated.js';
 import { readManifestDir, type ReadDirOptions } from '../manifest/read-dir.js';
 import { countOption } from './typed-options.js';
 
@@ -43,12 +44,17 @@ export async function assertDirectory(dir: string): Promise<void> {
 /** Loads the desired state from a directory, or from `ref` of its git repository. */
 export async function loadDesired(dir: string, flags: SourceFlags, ref?: string): Promise<LoadResult> {
   await assertDirectory(dir);
+  const loader = startManifestLoader();
   // git is loaded only for pull-request plans.
-  const read =
+  const read = await (
     ref === undefined
-      ? await readManifestDir(dir, readOptions(flags))
-      : await (await import('../manifest/read-git.js')).readManifestsAtRef(dir, ref, readOptions(flags));
-  const loaded = loadManifests(read.files, { defaultSandbox: flags.sandbox });
+      ? readManifestDir(dir, readOptions(flags), loader.accept)
+      : import('../manifest/read-git.js').then((git) => git.readManifestsAtRef(dir, ref, readOptions(flags)))
+  ).catch((error: unknown) => {
+    loader.close();
+    throw error;
+  });
+  const loaded = await loader.load(read.files, { defaultSandbox: flags.sandbox });
   loaded.diagnostics.unshift(...read.diagnostics);
   return loaded;
 }

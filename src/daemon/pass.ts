@@ -2,7 +2,8 @@ import { applyOnce } from '../apply/apply-flow.js';
 import type { Clock, PollSchedule, StepResult } from '../apply/types.js';
 import type { AepClient } from '../aep/types.js';
 import type { Logger } from '../log.js';
-import { loadManifests, type LoadResult } from '../manifest/load.js';
+import type { LoadResult } from '../manifest/load.js';
+import { startManifestLoader } from '../manifest/load-isolated.js';
 import { readManifestDir, type ReadDirOptions } from '../manifest/read-dir.js';
 import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
 import { renderMarkdown } from '../plan/render/markdown.js';
@@ -55,8 +56,12 @@ export type PassResult = {
 
 /** Reads the manifests of one revision; broken files become diagnostics and held audiences. */
 export async function loadRevision(dir: string, settings: ReconcileSettings): Promise<LoadResult> {
-  const read = await readManifestDir(dir, settings.read);
-  const loaded = loadManifests(read.files, { defaultSandbox: settings.defaultSandbox });
+  const loader = startManifestLoader();
+  const read = await readManifestDir(dir, settings.read, loader.accept).catch((error: unknown) => {
+    loader.close();
+    throw error;
+  });
+  const loaded = await loader.load(read.files, { defaultSandbox: settings.defaultSandbox });
   loaded.diagnostics.unshift(...read.diagnostics);
   return loaded;
 }

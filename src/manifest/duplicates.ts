@@ -1,7 +1,7 @@
-import { LineCounter, parseAllDocuments } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
 import type { DesiredManifest } from './load.js';
-import { positionOf, type Position } from './positions.js';
+
+type Position = { line: number; column: number };
 
 export type Duplicates = { diagnostics: Diagnostic[]; files: Set<string> };
 
@@ -21,14 +21,31 @@ export function audienceNameKey(name: string): string {
   return name.trim().toLowerCase();
 }
 
-/** Where `spec.name` of a manifest is written; only computed for the rare duplicate. */
+/**
+ * Where `spec.name` of a manifest is written, for the rare duplicate: the first
+ * `name:` line below a `spec:` line of its document, as manifests are written; else
+ * the document's first line. (A textual search keeps the YAML library out of the
+ * main thread.)
+ */
 function specNamePosition(manifest: DesiredManifest, text: string | undefined): Position {
   const fallback = { line: manifest.line, column: 1 };
-  if (text === undefined) return fallback;
-  const counter = new LineCounter();
-  const doc = parseAllDocuments(text, { lineCounter: counter })[manifest.document];
-  if (!doc || !('contents' in doc)) return fallback;
-  return positionOf(doc, counter, ['spec', 'name']);
+  const lines = text?.split('\n') ?? [];
+  let inSpec = false;
+  let indent: string | undefined;
+  for (let index = manifest.line - 1; index < lines.length; index += 1) {
+    const line = lines[index]!;
+    if (/^(---|\.\.\.)(\s|$)/.test(line)) break;
+    if (/^\S/.test(line)) {
+      inSpec = /^spec:\s*(#.*)?$/.test(line);
+      indent = undefined;
+      continue;
+    }
+    if (!inSpec || /^\s*(#.*)?$/.test(line)) continue;
+    indent ??= /^\s*/.exec(line)![0];
+    const name = /^(\s*name\s*:\s*)\S/.exec(line);
+    if (name && line.startsWith(`${indent}name`)) return { line: index + 1, column: name[1]!.length + 1 };
+  }
+  return fallback;
 }
 
 /**

@@ -18,6 +18,9 @@ export const manifestErrorMap: z.core.$ZodErrorMap = (issue) => {
       if (issue.input === undefined) return 'is required';
       return `must be ${TYPE_NAMES[issue.expected] ?? `a ${issue.expected}`}, not ${describe(issue.input)}`;
     case 'invalid_value':
+      if (issue.input === undefined) {
+        return `is required (${issue.values.map((v) => JSON.stringify(v)).join(' or ')})`;
+      }
       return `must be ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map((v) => JSON.stringify(v)).join(', ')}, not ${describe(issue.input)}`;
     case 'too_small':
       if (issue.origin === 'array') return `must have at least ${String(issue.minimum)} item(s)`;

@@ -1,7 +1,9 @@
-import { compareDiagnostics, type Diagnostic, type Note } from './diagnostics.js';
-import { findDuplicates } from './duplicates.js';
-import { DEFAULT_PARSE_LIMITS, parseManifestFile, type ParseLimits, type ParsedManifest } from './parse.js';
-import type { FileParseResult } from './parse.js';
+import { assembleLoad } from './assemble.js';
+import type { Diagnostic, Note } from './diagnostics.js';
+import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
+import { parseManifestFile, type FileParseResult, type ParsedManifest } from './parse.js';
+
+export { assembleLoad } from './assemble.js';
 
 /** A file of the source: its text, or the reason it could not be read. */
 export type SourceFile = { path: string; text: string } | { path: string; unreadable: Diagnostic };
@@ -41,86 +43,4 @@ export function loadManifests(files: readonly SourceFile[], options: LoadOptions
     ),
     options,
   );
-}
-
-/**
- * Joins the per-file results: a file with any error defines nothing (its audiences
- * are held, never applied nor deleted), then names must be unique per sandbox.
- */
-export function assembleLoad(
-  files: ReadonlyArray<ParsedFile | Extract<SourceFile, { unreadable: Diagnostic }>>,
-  options: LoadOptions,
-): LoadResult {
-  const diagnostics: Diagnostic[] = [];
-  const notes: Note[] = [];
-  const failed = new Set<string>();
-  const held: HeldKey[] = [];
-  let holdAllDeletions = false;
-  const candidates: DesiredManifest[] = [];
-  const texts = new Map<string, string>();
-
-  for (const file of files) {
-    if ('unreadable' in file) {
-      diagnostics.push(file.unreadable);
-      if (file.unreadable.severity === 'error') {
-        failed.add(file.path);
-        holdAllDeletions = true;
-      }
-      continue;
-    }
-    const { parsed } = file;
-    texts.set(file.path, file.text);
-    diagnostics.push(...parsed.diagnostics);
-    notes.push(...(parsed.notes ?? []));
-    if (parsed.unreadable) holdAllDeletions = true;
-    const sandboxOf = (sandbox: string | undefined): string => sandbox ?? options.defaultSandbox;
-    for (const salvaged of parsed.salvaged) {
-      held.push({ key: salvaged.key, sandbox: sandboxOf(salvaged.sandbox), file: file.path });
-    }
-    const fileFailed = parsed.diagnostics.some((d) => d.severity === 'error');
-    if (fileFailed) failed.add(file.path);
-    for (const entry of parsed.manifests) {
-      const sandbox = sandboxOf(entry.manifest.metadata.sandbox);
-      const key = entry.manifest.metadata.name;
-      // One broken document spoils the file: the person fixing it may be mid-edit of the others.
-      if (fileFailed) held.push({ sandbox, key, file: file.path });
-      else candidates.push({ ...entry, sandbox, key });
-    }
-  }
-
-  const duplicates = findDuplicates(candidates, texts);
-  diagnostics.push(...duplicates.diagnostics);
-  const manifests: DesiredManifest[] = [];
-  for (const candidate of candidates) {
-    if (duplicates.files.has(candidate.file)) {
-      held.push({ sandbox: candidate.sandbox, key: candidate.key, file: candidate.file });
-    } else {
-      manifests.push(candidate);
-    }
-  }
-  for (const file of duplicates.files) failed.add(file);
-
-  manifests.sort((a, b) => a.sandbox.localeCompare(b.sandbox) || a.key.localeCompare(b.key));
-  diagnostics.sort(compareDiagnostics);
-  notes.sort(compareDiagnostics);
-  return {
-    manifests,
-    diagnostics,
-    failedFiles: [...failed].sort(),
-    held: uniqueHeld(held),
-    holdAllDeletions,
-    notes,
-  };
-}
-
-function uniqueHeld(held: readonly HeldKey[]): HeldKey[] {
-  const seen = new Set<string>();
-  return held
-    .filter((h) => {
-      const id = `${h.sandbox}/${h.key}`;
-      if (seen.has(id)) return false;
-      seen.add(id);
-      return true;
-    })
-    .sort((a, b) => a.sandbox.localeCompare(b.sandbox) || a.key.localeCompare(b.key));
 }

@@ -1,26 +1,19 @@
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { isScalar, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type { Diagnostic, Note } from './diagnostics.js';
+
+export { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import { flattenIssues, manifestErrorMap, pathToString } from './issues.js';
 import { depthOf, positionOf, type PathKey } from './positions.js';
+import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
+import { prescan } from './prescan.js';
 import { Manifest } from './schema.js';
 import { manifestWarnings } from './warnings.js';
-
-export type ParseLimits = {
-  /** Aliases resolved per document; a billion-laughs file fails fast. Default 100. */
-  maxAliasCount: number;
-  /** Nesting depth of a document. Default 32 (a manifest needs about 6). */
-  maxDepth: number;
-};
-
-export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxAliasCount: 100, maxDepth: 32 };
 
 export type ParsedManifest = {
   manifest: Manifest;
   file: string;
   line: number;
-  /** Index of its YAML document in the file, 0-based. */
-  document: number;
 };
 
 /** The identity a broken document still reveals, so its audience is held rather than deleted. */
@@ -52,6 +45,9 @@ function salvageKey(value: unknown): SalvagedKey | undefined {
   return { key: name, sandbox: typeof sandbox === 'string' ? sandbox : undefined };
 }
 
+/** A manifest is about 1 KB; larger files are not the common case, and parsing them twice costs. */
+const FAST_PATH_MAX_CHARS = 64 * 1024;
+
 /** Anchors and aliases need the alias-limited parser; a false positive only costs speed. */
 const MAY_HAVE_ALIASES = /(^|[\s[{,:-])[&*][^\s]/m;
 
@@ -69,7 +65,7 @@ function firstContentLine(text: string): number {
  * diagnostics, so the result is the same either way (a test compares the two).
  */
 function parseFast(file: string, text: string): FileParseResult | undefined {
-  if (MAY_HAVE_ALIASES.test(text)) return undefined;
+  if (text.length > FAST_PATH_MAX_CHARS || MAY_HAVE_ALIASES.test(text)) return undefined;
   let docs: unknown[];
   try {
     docs = loadAll(text, undefined, { schema: CORE_SCHEMA });
@@ -80,7 +76,7 @@ function parseFast(file: string, text: string): FileParseResult | undefined {
   const parsed = Manifest.safeParse(docs[0]);
   if (!parsed.success || manifestWarnings(parsed.data).length > 0) return undefined;
   return {
-    manifests: [{ manifest: parsed.data, file, line: firstContentLine(text), document: 0 }],
+    manifests: [{ manifest: parsed.data, file, line: firstContentLine(text) }],
     diagnostics: [],
     salvaged: [],
     unreadable: false,
@@ -93,6 +89,18 @@ export function parseManifestFile(
   text: string,
   limits: ParseLimits = DEFAULT_PARSE_LIMITS,
 ): FileParseResult {
+  const refused = prescan(text, limits);
+  if (refused) {
+    const { line, column, rule, message } = refused;
+    return {
+      manifests: [],
+      diagnostics: [
+        { severity: 'error', file, line, column, rule, message: `${message}; the file is refused` },
+      ],
+      salvaged: [],
+      unreadable: true,
+    };
+  }
   return parseFast(file, text) ?? parseFull(file, text, limits);
 }
 
@@ -121,7 +129,7 @@ export function parseFull(
     return result;
   }
 
-  for (const [index, doc] of docs.entries()) {
+  for (const doc of docs) {
     if (doc.errors.length > 0) {
       for (const yamlError of doc.errors) {
         const { line, col } = counter.linePos(yamlError.pos[0]);
@@ -179,7 +187,7 @@ export function parseFull(
         message: `${pathToString(warning.path)}: ${warning.message}`,
       });
     }
-    result.manifests.push({ manifest: parsed.data, file, line: start.line, document: index });
+    result.manifests.push({ manifest: parsed.data, file, line: start.line });
   }
   return result;
 }

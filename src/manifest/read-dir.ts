@@ -34,7 +34,12 @@ function isInside(root: string, target: string): boolean {
 }
 
 /** Lists the manifest files under `root` (symlinks followed only inside it) and reads them. */
-export async function readManifestDir(root: string, options: ReadDirOptions = {}): Promise<ReadDirResult> {
+export async function readManifestDir(
+  root: string,
+  options: ReadDirOptions = {},
+  /** Called with each file as soon as it is read (the parser threads start on it). */
+  onFile: (file: SourceFile) => void = () => undefined,
+): Promise<ReadDirResult> {
   const include = picomatch(options.include ?? DEFAULT_INCLUDE, { dot: false });
   const exclude = options.exclude?.length ? picomatch(options.exclude) : () => false;
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -79,7 +84,11 @@ export async function readManifestDir(root: string, options: ReadDirOptions = {}
   }
 
   found.sort((a, b) => a.relative.localeCompare(b.relative));
-  const files = found.map(({ relative, absolute }) => readOne(relative, absolute, maxBytes));
+  const files = found.map(({ relative, absolute }) => {
+    const file = readOne(relative, absolute, maxBytes);
+    onFile(file);
+    return file;
+  });
   return { files, diagnostics };
 }
 

@@ -1,0 +1,198 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { FileParseResult } from './parse.js';
+
+export type ParseJob = { index: number; path: string; text: string };
+/** `results`: the JSON of the chunk's `FileParseResult[]`, in order. */
+export type WorkerReply = { ready: true } | { results: string };
+
+export type PoolOptions = {
+  /** The worker script (parse-worker.js, or a test's). */
+  url: URL;
+  /** Threads; default: 1, and a second (with 2 cores) once a source passes 500 files. */
+  workers?: number;
+  /** Heap of one parser thread, in MB. Default 96. */
+  memoryMb?: number;
+  /** A chunk of files still not parsed after this long is refused and its thread replaced. Default 10 s. */
+  stallMs?: number;
+};
+
+/** What happened to a file whose parser died: the caller turns it into a diagnostic. */
+export type ParseFailure = { failed: string };
+export type ParseOutcome = FileParseResult | ParseFailure;
+
+/** Files are fed as they are read: parsing overlaps the reading of the next files. */
+export type ParseSession = {
+  add(path: string, text: string): void;
+  /** Every outcome, in the order the files were added. */
+  done(): Promise<ParseOutcome[]>;
+};
+
+export type ParsePool = {
+  session(context: unknown): ParseSession;
+  /** Stops the thread started for a session that never came (the read failed). */
+  close(): void;
+};
+
+const CHUNK = 64;
+const FILES_PER_EXTRA_WORKER = 500;
+
+type Slot = { worker: Worker; inflight: ParseJob[][]; ready: boolean; timer?: NodeJS.Timeout };
+
+function createWorker(url: URL, memoryMb: number): Worker {
+  return new Worker(url, {
+    resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
+  });
+}
+
+/**
+ * Parses files in worker threads with bounded memory, so that a file no check foresaw
+ * costs one failure for that file, never the process (a V8 heap exhaustion inside a
+ * worker ends the worker, not us). One thread starts at once, before the files are
+ * read; a second joins for large sources. Chunks of files go round-robin to the
+ * threads; the chunks of a thread that died are retried on a fresh one, the chunk it
+ * was parsing one file at a time, so only a file that kills a thread on its own is refused.
+ */
+export function startParsePool(options: PoolOptions): ParsePool {
+  const memoryMb = options.memoryMb ?? 96;
+  const stallMs = options.stallMs ?? 10_000;
+  const maxWorkers = options.workers ?? Math.min(2, Math.max(1, availableParallelism()));
+  const first = createWorker(options.url, memoryMb);
+  const firstEarly = { ready: false, exit: undefined as number | undefined };
+  first.on('message', (reply: WorkerReply) => 'ready' in reply && (firstEarly.ready = true));
+  first.on('exit', (code) => (firstEarly.exit = code));
+  first.on('error', () => undefined);
+  // Until a session uses it, the thread must not keep the process alive (after the
+  // listeners: adding a message listener refs the thread again).
+  first.unref();
+  let spare: Worker | undefined = first;
+
+  return {
+    close() {
+      if (spare) void spare.terminate();
+      spare = undefined;
+    },
+    session(context) {
+      const results: Array<ParseOutcome | undefined> = [];
+      const slots: Slot[] = [];
+      let pending: ParseJob[] = [];
+      let remaining = 0;
+      let turn = 0;
+      let closed = false;
+      let settle: { resolve: (r: ParseOutcome[]) => void; reject: (e: Error) => void } | undefined;
+      let failure: Error | undefined;
+
+      const finishIfDone = (): void => {
+        if (!closed || remaining > 0 || !settle) return;
+        for (const slot of [...slots]) stop(slot);
+        if (failure) settle.reject(failure);
+        else settle.resolve(results as ParseOutcome[]);
+        settle = undefined;
+      };
+      const stop = (slot: Slot): void => {
+        clearTimeout(slot.timer);
+        const index = slots.indexOf(slot);
+        if (index >= 0) slots.splice(index, 1);
+        void slot.worker.terminate();
+      };
+      const arm = (slot: Slot): void => {
+        clearTimeout(slot.timer);
+        // A thread still starting is not stalled (its start-up failure ends it anyway).
+        if (slot.inflight.length === 0 || !slot.ready) return;
+        slot.timer = setTimeout(() => fail(slot, `parsing took longer than ${stallMs / 1000} s`), stallMs);
+      };
+      const send = (slot: Slot, chunk: ParseJob[]): void => {
+        slot.inflight.push(chunk);
+        if (slot.inflight.length === 1) arm(slot);
+        slot.worker.postMessage({ jobs: chunk, context });
+      };
+
+      /** The thread died: blame the file it was parsing alone, or retry its chunk file by file. */
+      const fail = (slot: Slot, reason: string): void => {
+        if (!slots.includes(slot)) return;
+        stop(slot);
+        const [current, ...queued] = slot.inflight;
+        if (!slot.ready) {
+          failure ??= new Error(`the manifest parser thread could not start: ${reason}`);
+          remaining -= slot.inflight.reduce((sum, chunk) => sum + chunk.length, 0);
+          return finishIfDone();
+        }
+        const retry: ParseJob[][] = [];
+        if (current?.length === 1) {
+          results[current[0]!.index] = { failed: reason };
+          remaining -= 1;
+        } else if (current) {
+          retry.push(...current.map((job) => [job]));
+        }
+        retry.push(...queued);
+        if (retry.length > 0) {
+          const fresh = spawn();
+          for (const chunk of retry) send(fresh, chunk);
+        }
+        finishIfDone();
+      };
+
+      const spawn = (): Slot => {
+        const early = spare === first ? firstEarly : undefined;
+        const worker = spare ?? createWorker(options.url, memoryMb);
+        spare = undefined;
+        worker.ref();
+        const slot: Slot = { worker, inflight: [], ready: early?.ready ?? false };
+        slots.push(slot);
+        worker.on('message', (reply: WorkerReply) => {
+          if ('ready' in reply) {
+            slot.ready = true;
+            arm(slot);
+            return;
+          }
+          const chunk = slot.inflight.shift()!;
+          const parsed = JSON.parse(reply.results) as FileParseResult[];
+          chunk.forEach((job, offset) => (results[job.index] = parsed[offset]));
+          remaining -= chunk.length;
+          arm(slot);
+          finishIfDone();
+        });
+        worker.on('error', (error: Error & { code?: string }) => {
+          fail(
+            slot,
+            error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+              ? `the parser ran out of memory (limit ${memoryMb} MB)`
+              : `the parser failed: ${error.message}`,
+          );
+        });
+        worker.on('exit', (code) => fail(slot, `the parser stopped (exit code ${code})`));
+        if (early?.exit !== undefined)
+          queueMicrotask(() => fail(slot, `the parser stopped (exit code ${early.exit})`));
+        return slot;
+      };
+
+      const flush = (): void => {
+        if (pending.length === 0) return;
+        const wanted = Math.min(maxWorkers, 1 + Math.floor(results.length / FILES_PER_EXTRA_WORKER));
+        if (slots.length < wanted) spawn();
+        send(slots[turn++ % slots.length]!, pending);
+        pending = [];
+      };
+
+      return {
+        add(path, text) {
+          const index = results.length;
+          results.push(undefined);
+          remaining += 1;
+          pending.push({ index, path, text });
+          if (pending.length === CHUNK) flush();
+        },
+        done() {
+          flush();
+          closed = true;
+          if (spare) void spare.terminate();
+          spare = undefined;
+          return new Promise((resolve, reject) => {
+            settle = { resolve, reject };
+            finishIfDone();
+          });
+        },
+      };
+    },
+  };
+}

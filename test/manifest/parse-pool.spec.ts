@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { startParsePool } from '../../src/manifest/parse-pool.js';
+
+const url = new URL('./fixtures/crashing-worker.mjs', import.meta.url);
+
+function jobs(texts: string[]) {
+  return texts.map((text, i) => ({ path: `f${i}.yaml`, text }));
+}
+
+/** What each file got: its own path back, or the failure that was blamed on it. */
+async function outcomes(texts: string[], options: { workers?: number; stallMs?: number } = {}) {
+  const session = startParsePool({ url, memoryMb: 32, ...options }).session(undefined);
+  for (const job of jobs(texts)) session.add(job.path, job.text);
+  const results = await session.done();
+  return results.map((r) => ('failed' in r ? r.failed : (r.notes?.[0]?.message ?? '?')));
+}
+
+describe('parser threads', () => {
+  it('parses every file, in order, with one thread or two', async () => {
+    const texts = Array.from({ length: 300 }, () => 'ok');
+    const expected = texts.map((_, i) => `f${i}.yaml`);
+    expect(await outcomes(texts, { workers: 1 })).toEqual(expected);
+    expect(await outcomes(texts, { workers: 2 })).toEqual(expected);
+  });
+
+  it('blames only the file that exhausted the memory of its thread, and parses the others', async () => {
+    const texts = ['ok', 'ok', 'exhaust memory', 'ok', 'ok'];
+    const result = await outcomes(texts, { workers: 1 });
+    expect(result).toEqual([
+      'f0.yaml',
+      'f1.yaml',
+      'the parser ran out of memory (limit 32 MB)',
+      'f3.yaml',
+      'f4.yaml',
+    ]);
+  });
+
+  it('survives a thread that exits or throws, once per file', async () => {
+    const texts = ['exit', 'ok', 'throw', 'exit', 'ok'];
+    expect(await outcomes(texts, { workers: 2 })).toEqual([
+      'the parser stopped (exit code 3)',
+      'f1.yaml',
+      'the parser failed: unforeseen',
+      'the parser stopped (exit code 3)',
+      'f4.yaml',
+    ]);
+  });
+
+  it('gives up on a file that never finishes, and goes on', async () => {
+    expect(await outcomes(['ok', 'hang', 'ok'], { workers: 1, stallMs: 300 })).toEqual([
+      'f0.yaml',
+      'parsing took longer than 0.3 s',
+      'f2.yaml',
+    ]);
+  });
+
+  it('needs no thread for no file', async () => {
+    expect(await outcomes([])).toEqual([]);
+  });
+});
