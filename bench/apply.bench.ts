@@ -25,6 +25,7 @@ const emulator: RunningEmulator = await startEmulator({
 const root = await mkdtemp(path.join(os.tmpdir(), 'bench-apply-'));
 const manifests = path.join(root, 'manifests');
 const state = path.join(root, 'state');
+await mkdir(state);
 const config = path.join(root, 'audiencectl.yaml');
 // The client's budget is set to the server's limit.
 await writeFile(config, stringify({ budget: { requests: LIMIT, intervalMs: 1000, concurrency: 8 } }));

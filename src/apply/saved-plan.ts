@@ -3,6 +3,7 @@ import { AudiencectlError } from '../errors.js';
 import type { LoadResult } from '../manifest/load.js';
 import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
 import { Plan, type PlanOrigin, type SavedPlanOptions } from '../plan/schema.js';
+import { planScopeOf } from '../source/file-filter.js';
 import type { RecordedState } from '../state/schema.js';
 
 export class StalePlanError extends AudiencectlError {
@@ -137,7 +138,11 @@ export function checkSavedPlan(
       `the plan no longer matches the state: ${source} was made from other records (the state was edited since); run plan again`,
     );
   }
-  const fresh = makePlan(desired, recorded, planOptionsOf(origin.options));
+  const scope = planScopeOf(origin);
+  const fresh = makePlan(desired, recorded, {
+    ...planOptionsOf(origin.options),
+    ...(scope ? { scope } : {}),
+  });
   const difference = firstDifference(saved, fresh);
   if (difference === '') return;
   const why =

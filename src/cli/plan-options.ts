@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { PlanOptions } from '../plan/plan.js';
 import { countOption } from './typed-options.js';
+import { planScopeOf, type FileFilters } from '../source/file-filter.js';
 import { addStateOptions, type StateFlags } from './state-options.js';
 
 export { DEFAULT_STATE_DIR } from './state-options.js';
@@ -33,8 +34,11 @@ export function addPlanOptions(command: Command): Command {
     );
 }
 
-export function planOptionsFrom(flags: PlanFlags, now: number): PlanOptions {
+/** The planner's options; `--include`/`--exclude` narrow which records the plan may remove. */
+export function planOptionsFrom(flags: PlanFlags & FileFilters, now: number): PlanOptions {
+  const scope = planScopeOf(flags);
   return {
+    ...(scope ? { scope } : {}),
     now,
     allowReplace: flags.allowReplace ?? false,
     allowMassDelete: flags.allowMassDelete ?? false,

@@ -26,7 +26,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandFac
     load: async () => (await import('./commands/apply.js')).applyCommand,
   },
   init: {
-    summary: 'create the state store, or migrate its PostgreSQL schema',
+    summary: 'create the state store (or migrate its PostgreSQL schema) and check the AEP credentials',
     load: async () => (await import('./commands/init.js')).initCommand,
   },
   state: {

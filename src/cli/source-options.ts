@@ -5,6 +5,7 @@ import type { LoadResult } from '../manifest/load.js';
 import { startManifestLoader } from '../manifest/load-isolated.js';
 import { readManifestDir, type ReadDirOptions } from '../manifest/read-dir.js';
 import { countOption } from './typed-options.js';
+import { SANDBOX_PATTERN } from '../manifest/schema.js';
 
 export type SourceFlags = {
   include?: string[];
@@ -15,15 +16,37 @@ export type SourceFlags = {
 
 export const DEFAULT_SANDBOX = 'prod';
 
+/** Repeatable single-value option: `--include a --include b`, never swallowing the directory argument. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** `--sandbox` / AEP_SANDBOX, checked before anything is planned: a bad default must not plan anything. */
+export function sandboxName(value: string): string {
+  // An empty AEP_SANDBOX counts as unset, as in the AEP configuration.
+  if (value === '' && process.env.AEP_SANDBOX === '') return DEFAULT_SANDBOX;
+  if (SANDBOX_PATTERN.test(value) && value.length <= 63) return value;
+  const from = process.env.AEP_SANDBOX === value ? 'AEP_SANDBOX' : '--sandbox';
+  throw new UsageError(
+    'BAD_SANDBOX',
+    `${from}: invalid sandbox name "${value}": use lowercase letters, digits and "-" (at most 63), as AEP does`,
+  );
+}
+
 /** Flags shared by every command that reads manifests. */
 export function addSourceOptions(command: Command): Command {
   return command
-    .option('--include <glob...>', 'manifest files to read (default: **/*.yaml **/*.yml)')
-    .option('--exclude <glob...>', 'files to skip')
+    .option(
+      '--include <glob>',
+      'manifest files to read; repeat for more (default: **/*.yaml and **/*.yml)',
+      collect,
+    )
+    .option('--exclude <glob>', 'files to skip; repeat for more', collect)
     .addOption(countOption('--max-file-bytes <n>', 'refuse larger files (default: 1048576)'))
     .addOption(
       new Option('--sandbox <name>', 'sandbox of manifests that name none')
         .env('AEP_SANDBOX')
+        .argParser(sandboxName)
         .default(DEFAULT_SANDBOX),
     );
 }

@@ -1,3 +1,4 @@
+import { SANDBOX_PATTERN } from '../manifest/schema.js';
 import type { ConfigProblem } from './types.js';
 
 /** The environment variables audiencectl reads for the AEP client. */
@@ -22,8 +23,6 @@ export type AepEnv = {
   baseUrl?: string;
   imsUrl?: string;
 };
-
-const SANDBOX = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
 function nonEmpty(env: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -54,7 +53,7 @@ export function readEnv(env: Readonly<Record<string, string | undefined>>): {
   if (orgId !== undefined) result.orgId = { value: orgId, hint: 'AEP_ORG_ID' };
   const sandbox = nonEmpty(env, 'AEP_SANDBOX');
   if (sandbox !== undefined) {
-    if (SANDBOX.test(sandbox)) result.sandbox = sandbox;
+    if (SANDBOX_PATTERN.test(sandbox) && sandbox.length <= 64) result.sandbox = sandbox;
     else
       problems.push({ key: 'AEP_SANDBOX', message: 'must be lowercase letters, digits and "-", at most 64' });
   }

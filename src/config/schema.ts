@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { readDuration } from './duration.js';
+import { SANDBOX_PATTERN } from '../manifest/schema.js';
 
 // The configuration file, strict: an unknown key is an error (a typo must not pass silently).
 
@@ -20,7 +21,8 @@ const PositiveMs = z.union([z.number(), z.string()]).transform((value, ctx) => {
 /** As the manifests' sandbox names (and the API's x-sandbox-name). */
 export const SandboxName = z
   .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'must be lowercase letters, digits and "-", at most 64');
+  .max(64, 'must be lowercase letters, digits and "-", at most 64')
+  .regex(SANDBOX_PATTERN, 'must be lowercase letters, digits and "-", at most 64');
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 /** `openid,AdobeID` or a list. */
 export const Scopes = z.union([z.string(), z.array(NonEmpty)]);

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
+import { DEFAULT_INCLUDE, fileSelector } from '../source/file-filter.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { SourceFile } from './load.js';
 
@@ -13,7 +14,7 @@ export type ReadDirOptions = {
   maxFileBytes?: number;
 };
 
-export const DEFAULT_INCLUDE = ['**/*.yaml', '**/*.yml'];
+export { DEFAULT_INCLUDE };
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
 
@@ -40,8 +41,9 @@ export async function readManifestDir(
   /** Called with each file as soon as it is read (the parser threads start on it). */
   onFile: (file: SourceFile) => void = () => undefined,
 ): Promise<ReadDirResult> {
-  const include = picomatch(options.include ?? DEFAULT_INCLUDE, { dot: false });
-  const exclude = options.exclude?.length ? picomatch(options.exclude) : () => false;
+  // Only to warn about symlinks that would have been read.
+  const include = picomatch([...(options.include ?? DEFAULT_INCLUDE)], { dot: false });
+  const selected = fileSelector(options);
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const realRoot = await realpath(root);
   const diagnostics: Diagnostic[] = [];
@@ -79,7 +81,7 @@ export async function readManifestDir(
         isFile = info.isFile();
       }
       if (isDir && !SKIPPED_DIRS.has(entry.name)) pending.push(relative);
-      else if (isFile && include(relative) && !exclude(relative)) found.push({ relative, absolute });
+      else if (isFile && selected(relative)) found.push({ relative, absolute });
     }
   }
 

@@ -1,16 +1,11 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import picomatch from 'picomatch';
 import { simpleGit } from 'simple-git';
 import { UsageError } from '../errors.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { SourceFile } from './load.js';
-import {
-  DEFAULT_INCLUDE,
-  DEFAULT_MAX_FILE_BYTES,
-  type ReadDirOptions,
-  type ReadDirResult,
-} from './read-dir.js';
+import { fileSelector } from '../source/file-filter.js';
+import { DEFAULT_MAX_FILE_BYTES, type ReadDirOptions, type ReadDirResult } from './read-dir.js';
 
 type TreeEntry = { mode: string; type: string; object: string; size: number; path: string };
 
@@ -80,14 +75,13 @@ export async function readManifestsAtRef(
 
   const prefix = path.relative(top, path.resolve(dir)).split(path.sep).join('/');
   const listing = await git.raw(['ls-tree', '-r', '-l', '-z', '--full-tree', commit, '--', prefix || '.']);
-  const include = picomatch(options.include ?? DEFAULT_INCLUDE);
-  const exclude = options.exclude?.length ? picomatch(options.exclude) : () => false;
+  const selected = fileSelector(options);
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const diagnostics: Diagnostic[] = [];
   const wanted: Array<TreeEntry & { relative: string }> = [];
   for (const entry of parseLsTree(listing)) {
     const relative = prefix ? entry.path.slice(prefix.length + 1) : entry.path;
-    if (entry.type !== 'blob' || !include(relative) || exclude(relative)) continue;
+    if (entry.type !== 'blob' || !selected(relative)) continue;
     if (entry.mode === '120000') {
       diagnostics.push({
         severity: 'warning',

@@ -97,6 +97,7 @@ export const AudienceSpec = z
 export type AudienceSpec = z.infer<typeof AudienceSpec>;
 
 export const KEY_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** The service's rule for sandbox names; every sandbox name audiencectl reads is checked with it. */
 export const SANDBOX_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export const Metadata = z.strictObject({

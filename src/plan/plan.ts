@@ -30,6 +30,16 @@ function targetOf(desired: DesiredManifest): AppliedTarget {
   };
 }
 
+/**
+ * An update records the token the audience already honoured: only the run step honours a
+ * new `ingestion.request`, so a run deferred by the budget is still owed next time.
+ */
+function honouring(target: AppliedTarget, token: string | undefined): AppliedTarget {
+  const kept: AppliedTarget = { ...target };
+  delete kept.ingestionRequest;
+  return token === undefined ? kept : { ...kept, ingestionRequest: token };
+}
+
 function stepFor(desired: { sandbox: string; key: string }, kind: Step['kind'], reason: string): Step {
   return {
     id: `${desired.sandbox}/${desired.key}:${kind}`,
@@ -102,7 +112,7 @@ function stepsForDesired(
       source,
       audienceId,
       patch: fullPatchBody(target.spec),
-      target,
+      target: honouring(target, record.imported?.ingestionRequest),
     });
   } else {
     // Equal hashes of normalised specs mean equal specs: skip the property-by-property diff.
@@ -141,7 +151,7 @@ function stepsForDesired(
         audienceId,
         changes,
         patch: patchBody(changes, target.spec),
-        target,
+        target: honouring(target, record.applied.ingestionRequest),
       });
     }
   }

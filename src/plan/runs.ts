@@ -24,11 +24,17 @@ function latestRun(runs: readonly RunRecord[]): RunRecord | undefined {
   return latest;
 }
 
+/** When `state import` recorded the audience (epoch seconds), if it did. */
+function importedAt(record: AudienceRecord | undefined): number | undefined {
+  return record?.imported ? Math.floor(Date.parse(record.imported.at) / 1000) : undefined;
+}
+
 /** Where the next differential run starts: the manifest's choice, else the end of the last success. */
 export function nextDataFilterStart(manifest: DesiredManifest, record: AudienceRecord | undefined): number {
   const explicit = manifest.manifest.ingestion.dataFilterStartTime;
   if (explicit !== undefined) return explicit;
-  let end = 0;
+  // An imported audience holds data already: never re-ingest it from time 0.
+  let end = importedAt(record) ?? 0;
   for (const run of record?.runs ?? []) {
     if (run.status === 'SUCCESS') end = Math.max(end, run.dataFilterEndTime ?? run.createdAt);
   }
@@ -51,7 +57,9 @@ export function dueRun(
   const latest = latestRun(record.runs);
   const inProgress = latest && !isRunFinal(latest) ? latest : undefined;
   const start = nextDataFilterStart(manifest, record);
-  if (ingestion.request !== undefined && ingestion.request !== record.applied?.ingestionRequest) {
+  // Until its first apply, an imported audience's honoured token is the one seen at import.
+  const honoured = record.applied ? record.applied.ingestionRequest : record.imported?.ingestionRequest;
+  if (ingestion.request !== undefined && ingestion.request !== honoured) {
     return {
       reason: `request:${ingestion.request}`,
       dataFilterStartTime: start,
@@ -59,11 +67,13 @@ export function dueRun(
     };
   }
   // A first run that never happened (an apply stopped between create and run) is still owed.
-  if (ingestion.onCreate && record.runs.length === 0 && !record.intent) {
+  if (ingestion.onCreate && record.runs.length === 0 && !record.intent && !record.imported) {
     return { reason: 'onCreate', dataFilterStartTime: start };
   }
   if (ingestion.every === undefined || inProgress) return undefined;
-  const appliedAt = record.applied ? Math.floor(Date.parse(record.applied.at) / 1000) : 0;
+  const appliedAt = record.applied
+    ? Math.floor(Date.parse(record.applied.at) / 1000)
+    : (importedAt(record) ?? 0);
   const since = latest?.createdAt ?? appliedAt;
   if (now - since < durationSeconds(ingestion.every)) return undefined;
   return { reason: 'every', dataFilterStartTime: start };

@@ -45,9 +45,31 @@ export type ImportResult = { record: AudienceRecord; notes: string[] };
  */
 export async function importAudience(
   store: StateStore,
-  target: { sandbox: string; key: string; audienceId: string; force: boolean },
+  target: {
+    sandbox: string;
+    key: string;
+    audienceId: string;
+    force: boolean;
+    /** When the import happened, and the manifest's `ingestion.request` token then. */
+    imported?: AudienceRecord['imported'];
+    manifestFile?: string | undefined;
+  },
 ): Promise<ImportResult> {
   const { sandbox, key, audienceId, force } = target;
+  const facts = {
+    ...(target.imported === undefined ? {} : { imported: target.imported }),
+    ...(target.manifestFile === undefined ? {} : { manifestFile: target.manifestFile }),
+  };
+  // One audience, one manifest: two keys on one id would PATCH it both ways and delete it twice.
+  const owner = (await store.readAll()).audiences.find(
+    (r) => r.audienceId === audienceId && (r.sandbox !== sandbox || r.key !== key),
+  );
+  if (owner) {
+    throw new StateError(
+      'STATE_IMPORT_DUPLICATE',
+      `audience ${audienceId} is already recorded for ${recordId(owner.sandbox, owner.key)}; an audience belongs to one manifest (if it moved, \`audiencectl state forget ${owner.key} --sandbox ${owner.sandbox}\` first)`,
+    );
+  }
   const existing = await store.get(sandbox, key);
   const replacing = existing?.audienceId !== undefined && existing.audienceId !== audienceId;
   if (replacing && !force) {
@@ -62,7 +84,7 @@ export async function importAudience(
     // What was recorded (applied spec, runs, operation, intent) describes the old audience.
     notes.push(`forgot what was recorded about audience ${existing.audienceId}`);
     if (existing.intent) await store.resolveIntent(existing, { kind: 'remove' });
-    const fresh = { ...newRecord(sandbox, key, existing.deletionPolicy), audienceId };
+    const fresh = { ...newRecord(sandbox, key, existing.deletionPolicy), audienceId, ...facts };
     return { record: await store.put(fresh), notes };
   }
   if (existing?.intent?.kind === 'create') {
@@ -71,8 +93,10 @@ export async function importAudience(
       kind: 'update',
       changes: { audienceId, blocked: null },
     });
-    if (resolved) return { record: resolved, notes };
+    if (resolved) return { record: await store.put({ ...resolved, ...facts }), notes };
   }
   const base = existing ?? newRecord(sandbox, key);
-  return { record: await store.put({ ...withoutBlocked(base), audienceId }), notes };
+  // Importing the id a record already has changes nothing it knows about the audience.
+  const known = existing?.audienceId === audienceId ? {} : facts;
+  return { record: await store.put({ ...withoutBlocked(base), audienceId, ...known }), notes };
 }

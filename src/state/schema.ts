@@ -71,6 +71,12 @@ export const AudienceRecord = z.object({
   /** Most recent runs first; bounded. */
   runs: z.array(RunRecord).default([]),
   intent: Intent.optional(),
+  /**
+   * Set by `state import`: the audience existed before audiencectl recorded it, so its
+   * first run counts as done and the next run is differential from `at`; the manifest's
+   * `ingestion.request` token at import time counts as honoured.
+   */
+  imported: z.object({ at: z.string(), ingestionRequest: z.string().optional() }).optional(),
   /** Set when the audience needs a person (e.g. it exists remotely but its id is unknown). */
   blocked: z.object({ code: z.string(), message: z.string(), at: z.string() }).optional(),
 });

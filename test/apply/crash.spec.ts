@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -141,6 +141,8 @@ async function applyKilledAt(env: ExecutorEnv, dir: string, kind: EndpointName, 
     // Held back: the answer leaves only once the client is dead, so it never arrives.
     return kill.hold ? killed : undefined;
   });
+  // apply refuses a store that does not exist (audiencectl init creates it).
+  await mkdir(env.stateDir, { recursive: true });
   try {
     const child = spawn(
       process.execPath,

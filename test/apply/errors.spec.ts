@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ describe('apply: locks, configuration and credentials', () => {
         const dir = new ManifestDir(path.join(tmp, 'm'));
         await dir.write([manifestObject('gold', { ingestion: { onCreate: false } })]);
         const state = path.join(tmp, 'state');
+        await mkdir(state);
         const env = emulatorEnv(emulator);
         const first = spawn(process.execPath, [CLI, 'apply', dir.dir, '--state', state, '--auto-approve'], {
           env: { ...process.env, ...env },
@@ -41,6 +42,7 @@ describe('apply: locks, configuration and credentials', () => {
     await withTempDir(async (tmp) => {
       const dir = new ManifestDir(path.join(tmp, 'm'));
       await dir.write([manifestObject('gold')]);
+      await mkdir(path.join(tmp, 's'));
       const result = await runCli(['apply', dir.dir, '--state', path.join(tmp, 's'), '--auto-approve'], {
         env: { AEP_CLIENT_ID: undefined, AEP_CLIENT_SECRET: undefined, AEP_ORG_ID: undefined },
       });
@@ -56,6 +58,7 @@ describe('apply: locks, configuration and credentials', () => {
       await dir.write([manifestObject('gold')]);
       const config = path.join(tmp, 'audiencectl.yaml');
       await import('node:fs/promises').then((fs) => fs.writeFile(config, 'sandboxes: [oops\n'));
+      await mkdir(path.join(tmp, 's'));
       const broken = await runCli([
         'apply',
         dir.dir,
@@ -85,6 +88,7 @@ describe('apply: locks, configuration and credentials', () => {
           const dir = new ManifestDir(path.join(tmp, 'm'));
           await dir.write([manifestObject('gold'), manifestObject('silver')]);
           const state = path.join(tmp, 'state');
+          await mkdir(state);
           const env = emulatorEnv(emulator, {
             AEP_CLIENT_ID: client.clientId,
             AEP_CLIENT_SECRET: canary,

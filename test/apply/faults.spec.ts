@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
@@ -60,6 +60,7 @@ describe('apply under injected faults', () => {
         await dir.write([gold]);
         emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
         const state = path.join(tmp, 'state');
+        await mkdir(state);
         const result = await apply(dir.dir, state, emulatorEnv(emulator));
         expect(result.code).toBe(0);
         expect(result.stdout).toMatch(/adopted \S+, the audience an interrupted create made/);

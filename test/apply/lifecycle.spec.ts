@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Plan } from '../../src/plan/schema.js';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ describe('apply, end to end through the CLI against the emulator', () => {
       await withTempDir(async (tmp) => {
         const manifests = new ManifestDir(path.join(tmp, 'audiences'));
         const state = path.join(tmp, 'state');
+        await mkdir(state);
         const env = emulatorEnv(emulator);
         const runsOf = (name: string) => {
           const audience = remoteByName(emulator).get(name)!;
@@ -110,6 +111,7 @@ describe('apply, end to end through the CLI against the emulator', () => {
       await withTempDir(async (tmp) => {
         const manifests = new ManifestDir(path.join(tmp, 'm'));
         const state = path.join(tmp, 'state');
+        await mkdir(state);
         const env = emulatorEnv(emulator);
         await manifests.write([manifestObject('gold', { ingestion: { onCreate: false } })]);
         const planFile = path.join(tmp, 'plan.json');

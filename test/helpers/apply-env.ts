@@ -34,12 +34,14 @@ export class ManifestDir {
   }
 }
 
-export function apply(
+/** Applies `dir`, creating the state store first if needed (as `audiencectl init` would). */
+export async function apply(
   dir: string,
   state: string,
   env: Record<string, string>,
   ...flags: string[]
 ): Promise<CliResult> {
+  await mkdir(state, { recursive: true });
   return runCli(['apply', dir, '--state', state, '--auto-approve', ...flags], { env });
 }
 
@@ -109,6 +111,7 @@ export async function converge(
           'state',
           'import',
           record.key,
+          dir,
           '--sandbox',
           sandbox,
           '--audience-id',

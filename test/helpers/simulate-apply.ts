@@ -26,6 +26,8 @@ export function simulateApply(plan: Plan, state: RecordedState, now: number): Re
         const previous = records.get(id);
         const fresh = step.kind !== 'update';
         const record: AudienceRecord = {
+          // An update keeps what the record knew (an import, say); a create starts afresh.
+          ...(fresh ? {} : previous),
           schemaVersion: 1,
           sandbox: step.sandbox,
           key: step.key,

@@ -12,6 +12,12 @@ import { useStores } from './stores.js';
 
 const tempDir = useTempDirs();
 const stores = useStores();
+
+/** Audience ids are UUIDs. */
+const AUD1 = '11111111-1111-4111-8111-111111111111';
+const AUD2 = '22222222-2222-4222-8222-222222222222';
+const AUD9 = '99999999-9999-4999-8999-999999999999';
+const OTHER = '0fe00000-0000-4000-8000-000000000000';
 const cli = path.join(repoRoot, 'dist/cli/main.js');
 
 type Result = { code: number; stdout: string; stderr: string };
@@ -61,26 +67,28 @@ beforeAll(() => {
 describe.each(stores)('audiencectl state on the $name store', (kind) => {
   it('imports, lists, shows and forgets a record', async () => {
     const dir = await kind.fresh();
-    const imported = await run(['import', 'gold-members', '--audience-id', 'aud-1', '--state', dir]);
-    expect(imported).toMatchObject({ code: 0, stdout: 'Imported prod/gold-members: audience aud-1.\n' });
+    const manifests = await tempDir();
+    const imported = await run(['import', 'gold-members', manifests, '--audience-id', AUD1, '--state', dir]);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toMatch(new RegExp(`^Imported prod/gold-members: audience ${AUD1}.\n`));
 
-    await run(['import', 'silver', '--audience-id', 'aud-2', '--state', dir], { AEP_SANDBOX: 'dev' });
+    await run(['import', 'silver', manifests, '--audience-id', AUD2, '--state', dir], { AEP_SANDBOX: 'dev' });
     const listed = await run(['list', '--state', dir]);
     expect(listed.code).toBe(0);
     const lines = listed.stdout.split('\n');
     expect(lines[0]).toMatch(/^SANDBOX\s+KEY\s+AUDIENCE ID\s+STATUS\s+LAST RUN$/);
-    expect(lines[1]).toMatch(/^dev\s+silver\s+aud-2\s+ok\s+-$/);
-    expect(lines[2]).toMatch(/^prod\s+gold-members\s+aud-1\s+ok\s+-$/);
+    expect(lines[1]).toMatch(new RegExp(`^dev\\s+silver\\s+${AUD2}\\s+ok\\s+-$`));
+    expect(lines[2]).toMatch(new RegExp(`^prod\\s+gold-members\\s+${AUD1}\\s+ok\\s+-$`));
     expect(listed.stdout).toMatch(/2 audiences; lineage [0-9a-f-]{36}, serial 2\./);
 
     const shown = await run(['show', 'silver', '--state', dir]);
     expect(shown.code).toBe(0);
-    expect(JSON.parse(shown.stdout)).toMatchObject({ sandbox: 'dev', key: 'silver', audienceId: 'aud-2' });
+    expect(JSON.parse(shown.stdout)).toMatchObject({ sandbox: 'dev', key: 'silver', audienceId: AUD2 });
 
     const forgotten = await run(['forget', 'gold-members', '--state', dir]);
     expect(forgotten.code).toBe(0);
     expect(forgotten.stdout).toContain(
-      'Forgot prod/gold-members (audience aud-1). The remote audience is untouched.',
+      `Forgot prod/gold-members (audience ${AUD1}). The remote audience is untouched.`,
     );
     const json = JSON.parse((await run(['list', '--json', '--state', dir])).stdout) as {
       meta: { serial: number };
@@ -105,7 +113,7 @@ describe.each(stores)('audiencectl state on the $name store', (kind) => {
     expect(before.stdout).toMatch(/prod\s+gold\s+-\s+blocked \(EXISTS_REMOTELY\)\s+-\n/);
     expect(before.stdout).toContain('1 blocked: `audiencectl state show <key>` says why');
 
-    const result = await run(['import', 'gold', '--audience-id', 'aud-9', '--state', dir]);
+    const result = await run(['import', 'gold', await tempDir(), '--audience-id', AUD9, '--state', dir]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('cleared the blocked mark (EXISTS_REMOTELY)');
     expect(result.stdout).toContain(
@@ -116,9 +124,10 @@ describe.each(stores)('audiencectl state on the $name store', (kind) => {
       schemaVersion: 1,
       sandbox: 'prod',
       key: 'gold',
-      audienceId: 'aud-9',
+      audienceId: AUD9,
       deletionPolicy: 'Delete',
       runs: [],
+      imported: { at: expect.any(String) as string },
     });
   });
 
@@ -126,13 +135,22 @@ describe.each(stores)('audiencectl state on the $name store', (kind) => {
     const dir = await kind.fresh();
     await seed(dir, [aRecord('gold')]);
     expectCleanError(
-      await run(['import', 'gold', '--audience-id', 'other', '--state', dir]),
+      await run(['import', 'gold', await tempDir(), '--audience-id', OTHER, '--state', dir]),
       /already points at audience aud-gold; pass --force/,
     );
-    const forced = await run(['import', 'gold', '--audience-id', 'other', '--force', '--state', dir]);
+    const forced = await run([
+      'import',
+      'gold',
+      await tempDir(),
+      '--audience-id',
+      OTHER,
+      '--force',
+      '--state',
+      dir,
+    ]);
     expect(forced.code).toBe(0);
     const record = JSON.parse((await run(['show', 'gold', '--state', dir])).stdout) as AudienceRecord;
-    expect(record.audienceId).toBe('other');
+    expect(record.audienceId).toBe(OTHER);
     expect(record.applied).toBeUndefined();
   });
 
@@ -169,8 +187,8 @@ describe('audiencectl state on a directory', () => {
     expectCleanError(await run(['list', '--state', file]), /a-file is not a directory/);
     expectCleanError(await run(['show', 'gold', '--state', file]), /a-file is not a directory/);
     expectCleanError(
-      await run(['import', 'gold', '--audience-id', 'x', '--state', file]),
-      /cannot create state directory .*a-file: a file is in the way/,
+      await run(['import', 'gold', dir, '--audience-id', AUD1, '--state', file]),
+      /--state .*a-file is a file, not a state directory/,
     );
   });
 
@@ -193,15 +211,15 @@ describe('audiencectl state on a directory', () => {
   it('rejects bad keys, audience ids and durations', async () => {
     const dir = await tempDir();
     expectCleanError(
-      await run(['import', '../x', '--audience-id', 'a', '--state', dir]),
+      await run(['import', '../x', dir, '--audience-id', AUD1, '--state', dir]),
       /invalid audience key "..\/x"/,
     );
     expectCleanError(
-      await run(['import', 'x', '--audience-id', 'a b', '--state', dir]),
-      /--audience-id must be/,
+      await run(['import', 'x', dir, '--audience-id', 'a b', '--state', dir]),
+      /--audience-id "a b" is not an audience id: AEP audience ids are UUIDs/,
     );
     expectCleanError(
-      await run(['import', 'x', '--audience-id', 'a', '--lock-timeout', 'soon', '--state', dir]),
+      await run(['import', 'x', dir, '--audience-id', AUD1, '--lock-timeout', 'soon', '--state', dir]),
       /--lock-timeout: "soon" is not a duration \(e\.g\. 30s, 5m, 1h30m\)/,
     );
     const missing = await run(['import', 'x', '--state', dir]);

@@ -19,7 +19,8 @@ import { confirm } from '../prompt.js';
 import { addSourceOptions, loadDesired, type SourceFlags } from '../source-options.js';
 import { durationOption } from '../typed-options.js';
 import { renderPlan } from './plan.js';
-import { openStoreFor } from '../state-options.js';
+import { openStoreFor, stateLocationOf } from '../state-options.js';
+import { requireStateStore } from '../state-location.js';
 
 /** Durations in milliseconds. */
 type Flags = SourceFlags &
@@ -117,6 +118,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
       );
     }
     const aep = resolveTarget(flags, (warning) => say(`Warning: ${warning}`));
+    await requireStateStore(stateLocationOf(flags));
     const isPlanFile = target.endsWith('.json') && (await stat(target).catch(() => undefined))?.isFile();
     const input: ApplyInput = isPlanFile
       ? await savedPlanInput(target)

@@ -1,7 +1,55 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import got from 'got';
+import type { AepCredentials } from '../../aep/credentials.js';
+import { ImsToken } from '../../aep/ims-token.js';
+import { loadAepConfig } from '../../config.js';
+import type { ConnectFlags } from '../connect.js';
 import { addStateOptions, openStoreFor, type StateFlags } from '../state-options.js';
 
-async function init(flags: StateFlags): Promise<void> {
+type Flags = ConnectFlags & StateFlags;
+
+/** IMS is asked once per client; a slow IMS must not hang a setup step. */
+const TOKEN_TIMEOUT_MS = 30_000;
+
+/** One token request per distinct client: proves the id, secret, scopes and IMS URL. */
+async function checkCredentials(imsUrl: string, clients: readonly AepCredentials[]): Promise<string[]> {
+  const http = got.extend({ timeout: { request: TOKEN_TIMEOUT_MS }, retry: { limit: 1 } });
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const credentials of clients) {
+    const id = JSON.stringify([credentials.clientId, credentials.clientSecret, credentials.scopes ?? null]);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    await new ImsToken({ imsUrl, credentials, http }).get();
+    lines.push(
+      `Credentials: IMS at ${imsUrl} issued a token to client ${credentials.clientId} (org ${credentials.orgId}).`,
+    );
+  }
+  return lines;
+}
+
+async function credentialsCheck(flags: Flags): Promise<string[]> {
+  if (flags.emulator) {
+    // As `apply --emulator`: the embedded emulator and its published demo client.
+    const { DEMO_CLIENT, startEmulator } = await import('../../emulator/index.js');
+    const emulator = await startEmulator({ port: 0 });
+    try {
+      return await checkCredentials(emulator.imsUrl, [DEMO_CLIENT]);
+    } finally {
+      await emulator.close();
+    }
+  }
+  const config = loadAepConfig({ configFile: flags.config, env: process.env });
+  const clients = [
+    ...(config.defaultAccess ? [config.defaultAccess] : []),
+    ...Object.values(config.sandboxes),
+  ].map((access) => access.credentials);
+  return checkCredentials(config.imsUrl, clients);
+}
+
+async function init(flags: Flags): Promise<void> {
+  // Credentials first: a store made with credentials that do not work helps nobody.
+  for (const line of await credentialsCheck(flags)) process.stdout.write(`${line}\n`);
   const store = await openStoreFor(flags);
   try {
     for (const line of await store.init()) process.stdout.write(`${line}\n`);
@@ -11,22 +59,33 @@ async function init(flags: StateFlags): Promise<void> {
 }
 
 /**
- * `audiencectl init`: creates the state store, or applies the PostgreSQL schema
- * migrations it lacks. Every other command only checks the schema and refuses an
- * outdated one, so a schema change is always a step someone chose to take.
+ * `audiencectl init`: checks the AEP credentials with one IMS token request, then creates
+ * the state store, or applies the PostgreSQL schema migrations it lacks. Every other
+ * command only checks the schema and refuses an outdated one, so a schema change is
+ * always a step someone chose to take; `apply` refuses a directory that does not exist.
  */
 export function initCommand(_setExit: (code: number) => void): Command {
   return addStateOptions(
-    new Command('init').description('Create the state store, or migrate its PostgreSQL schema'),
+    new Command('init').description(
+      'Check the AEP credentials (one IMS token request), then create the state store or migrate its PostgreSQL schema',
+    ),
   )
+    .addOption(
+      new Option('--config <file>', 'AEP configuration file (YAML or JSON)').env('AUDIENCECTL_CONFIG'),
+    )
+    .option('--emulator', 'check the embedded emulator demo credentials instead (as apply --emulator)')
     .addHelpText(
       'after',
       [
         '',
+        'Running it again is harmless: an existing store is kept as it is.',
+        '',
         'Examples:',
         '  audiencectl init                                   # the directory .audiencectl-state',
+        '  audiencectl init --state .audiencectl-state --config audiencectl.yaml',
+        '  audiencectl init --state "$(mktemp -d)/state" --emulator',
         '  audiencectl init --state postgres://audiencectl@db.internal:5432/audiences?schema=audiencectl',
       ].join('\n'),
     )
-    .action((flags: StateFlags) => init(flags));
+    .action((flags: Flags) => init(flags));
 }

@@ -13,8 +13,9 @@ import { assertWritableFile, writeOutFile } from '../out-file.js';
 import { planExitCode } from '../exit-codes.js';
 import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options.js';
 import { addSourceOptions, loadDesired, type SourceFlags } from '../source-options.js';
-import { openStoreFor } from '../state-options.js';
+import { openStoreFor, stateLocationOf } from '../state-options.js';
 import type { RecordedState } from '../../state/schema.js';
+import { missingStoreWarning, stateStoreExists } from '../state-location.js';
 
 type Flags = SourceFlags &
   PlanFlags & {
@@ -74,6 +75,9 @@ export function planCommand(setExit: (code: number) => void): Command {
   addPlanOptions(addSourceOptions(command)).action(async (dir: string, flags: Flags) => {
     if (flags.out) await assertWritableFile(flags.out, '--out');
     const now = Math.floor(Date.now() / 1000);
+    const location = stateLocationOf(flags);
+    if (flags.base === undefined && location.kind === 'dir' && !(await stateStoreExists(location)))
+      process.stderr.write(missingStoreWarning(location.dir));
     const desired = await loadDesired(dir, flags);
     const recorded =
       flags.base === undefined

@@ -10,6 +10,8 @@ import type { StateStore } from '../../state/store.js';
 import { addStateOptions, openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
 import { migrateCommand } from './state-migrate.js';
 import { durationOption } from '../typed-options.js';
+import { manifestFacts } from '../import-manifest.js';
+import { requireStateStore } from '../state-location.js';
 
 type StateOptions = StateFlags;
 type SandboxOptions = StateOptions & { sandbox?: string };
@@ -130,17 +132,47 @@ async function showIn(store: StateStore, key: string, options: SandboxOptions): 
   out(JSON.stringify(record, null, 2));
 }
 
-async function importCommand(key: string, options: LockingOptions & { audienceId: string; force?: boolean }) {
+/** Audience ids are UUIDs (the reference page's samples, and what the service returns). */
+const AUDIENCE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function importCommand(
+  key: string,
+  dir: string,
+  options: LockingOptions & { audienceId: string; force?: boolean },
+) {
   const sandbox = sandboxOf(options);
   assertValidId(sandbox, key);
-  if (!/^\S+$/.test(options.audienceId)) {
-    throw new StateError('STATE_BAD_AUDIENCE_ID', `--audience-id must be an audience id, without spaces`);
+  if (!AUDIENCE_ID.test(options.audienceId)) {
+    throw new StateError(
+      'STATE_BAD_AUDIENCE_ID',
+      `--audience-id "${options.audienceId}" is not an audience id: AEP audience ids are UUIDs such as 60ccea95-1435-4180-97a5-58af4aa285ab`,
+    );
   }
+  await requireStateStore(stateLocationOf(options));
+  const facts = await manifestFacts(dir, sandbox, key);
+  const at = new Date().toISOString();
   const { record, notes } = await withLock(options, 'import', (store) =>
-    importAudience(store, { sandbox, key, audienceId: options.audienceId, force: options.force === true }),
+    importAudience(store, {
+      sandbox,
+      key,
+      audienceId: options.audienceId,
+      force: options.force === true,
+      imported: {
+        at,
+        ...(facts.ingestionRequest === undefined ? {} : { ingestionRequest: facts.ingestionRequest }),
+      },
+      manifestFile: facts.manifestFile,
+    }),
   );
   out(`Imported ${recordId(sandbox, key)}: audience ${record.audienceId ?? '?'}.`);
   for (const note of notes) out(`  - ${note}`);
+  if (facts.note) out(`  - ${facts.note}`);
+  else if (record.imported) {
+    const token = record.imported.ingestionRequest;
+    out(
+      `  - counted as already ingested: no first run${token === undefined ? '' : `, and ingestion.request "${token}" counts as done`}; the next run is differential from now`,
+    );
+  }
 }
 
 async function forget(key: string, options: LockingOptions): Promise<void> {
@@ -208,13 +240,19 @@ export function stateCommand(_setExit: (code: number) => void): Command {
     .action((key: string, options: SandboxOptions) => show(key, options));
 
   withLockTimeout(
-    withState(withSandbox(state.command('import <key>'), 'sandbox (default: AEP_SANDBOX or prod)')),
+    withState(withSandbox(state.command('import <key> [dir]'), 'sandbox (default: AEP_SANDBOX or prod)')),
   )
-    .description('Record an existing remote audience for a key (repairs "exists remotely, id unknown")')
+    .description(
+      'Record an existing remote audience for a key (repairs "exists remotely, id unknown"); dir: the manifests (default .)',
+    )
     .requiredOption('--audience-id <id>', 'id of the remote audience')
     .option('--force', 'point a key that already has an audience id at another audience')
-    .action((key: string, options: LockingOptions & { audienceId: string; force?: boolean }) =>
-      importCommand(key, options),
+    .action(
+      (
+        key: string,
+        dir: string | undefined,
+        options: LockingOptions & { audienceId: string; force?: boolean },
+      ) => importCommand(key, dir ?? '.', options),
     );
 
   withLockTimeout(

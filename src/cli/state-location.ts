@@ -1,0 +1,44 @@
+import { stat } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
+import type { StateLocation } from '../state/location.js';
+
+/** The command that creates a store, for messages: runs as written. */
+export function initCommandFor(dir: string): string {
+  return `audiencectl init --state ${/^[\w./@:+-]+$/.test(dir) ? dir : JSON.stringify(dir)}`;
+}
+
+/**
+ * Whether the state store exists. An existing empty directory is a valid, empty store;
+ * a missing one is most often a typo, which must not read as "nothing was ever
+ * applied". A PostgreSQL store checks its own schema when opened.
+ */
+export async function stateStoreExists(location: StateLocation): Promise<boolean> {
+  if (location.kind !== 'dir') return true;
+  const info = await stat(location.dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+    throw new UsageError('STATE_UNREADABLE', `--state ${location.dir}: cannot read it: ${error.message}`);
+  });
+  if (info === undefined) return false;
+  if (!info.isDirectory())
+    throw new UsageError('STATE_NOT_A_DIRECTORY', `--state ${location.dir} is a file, not a state directory`);
+  return true;
+}
+
+/** Writers refuse a store that does not exist, and say how to create it. */
+export async function requireStateStore(location: StateLocation): Promise<void> {
+  if (location.kind !== 'dir' || (await stateStoreExists(location))) return;
+  throw new UsageError(
+    'STATE_NOT_FOUND',
+    `no state store at ${location.dir} (--state or AUDIENCECTL_STATE): if it is new, create it with \`${initCommandFor(location.dir)}\`; otherwise fix the location`,
+  );
+}
+
+/** `plan` only reads: it may plan without a store, but must say so loudly. */
+export function missingStoreWarning(dir: string): string {
+  return [
+    `WARNING: no state store at ${dir} (--state or AUDIENCECTL_STATE).`,
+    'WARNING: planning as if nothing was ever applied: every manifest shows as a create.',
+    `WARNING: if this is a typo, fix --state; to start a new store, run \`${initCommandFor(dir)}\`.`,
+    '',
+  ].join('\n');
+}
