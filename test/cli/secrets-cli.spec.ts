@@ -21,6 +21,7 @@ describe('secrets in the messages of a spawned CLI', () => {
       const imsToken = canary('imstoken');
       await mkdir(path.join(dir, 'audiences'));
       await writeFile(path.join(dir, 'audiences', 'gold.yaml'), manifestYaml('gold'));
+      await mkdir(path.join(dir, 'state'));
       const result = await runCli(
         ['apply', 'audiences', '--state', 'state', '--auto-approve', '--sandbox', 'prod'],
         {
@@ -65,6 +66,7 @@ describe('secrets in the messages of a spawned CLI', () => {
         ].join('\n'),
       );
       await mkdir(path.join(dir, 'audiences'));
+      await mkdir(path.join(dir, '.audiencectl-state'));
       const first = await runCli(['apply', 'audiences', '--config', 'aep.yaml', '--auto-approve'], {
         cwd: dir,
       });
