@@ -88,7 +88,7 @@ describe('a missing state store', () => {
         expect(existsSync(typo)).toBe(false);
 
         const planned = await runCli(['plan', manifests, '--state', typo]);
-        expect(planned.code).toBe(2);
+        expect(planned.code).toBe(0);
         expect(planned.stderr).toContain(`WARNING: no state store at ${typo}`);
         expect(planned.stderr).toContain('WARNING: planning as if nothing was ever applied');
 
@@ -103,7 +103,7 @@ describe('a missing state store', () => {
         expect((await runCli(['init', '--state', typo, '--emulator'])).code).toBe(0);
 
         const empty = await runCli(['plan', manifests, '--state', typo]);
-        expect(empty.code).toBe(2);
+        expect(empty.code).toBe(0);
         expect(empty.stderr).not.toContain('WARNING');
         const applied = await runCli(['apply', manifests, '--state', typo, '--emulator', '--auto-approve']);
         expect(applied.code).toBe(0);
@@ -168,7 +168,7 @@ describe('deletion scope, end to end against the emulator', () => {
 
           // A changed default sandbox moves every audience: blocked, never delete + create.
           await writeFiles(m, { 'team-b/silver.yaml': silver });
-          const moved = await run(['plan', m], { AEP_SANDBOX: 'dev' });
+          const moved = await run(['plan', m, '--detailed-exitcode'], { AEP_SANDBOX: 'dev' });
           expect(moved.code).toBe(3);
           expect(moved.stdout).toContain('! prod/gold move: its manifest names no sandbox');
           expect(moved.stdout).toContain('2 to move (never applied)');
@@ -251,7 +251,7 @@ describe('state import and forget hints', () => {
       });
       await store.unlock();
       await writeFiles(path.join(tmp, 'm'), { 'silver.yaml': manifestYaml('silver') });
-      const planned = await runCli(['plan', path.join(tmp, 'm'), '--state', state]);
+      const planned = await runCli(['plan', path.join(tmp, 'm'), '--state', state, '--detailed-exitcode']);
       expect(planned.code).toBe(3);
       expect(planned.stdout).toContain('- prod/gold forget: manifest removed; no audience id was recorded');
       expect(planned.stdout).toContain('run: audiencectl state forget gold --sandbox prod');
