@@ -54,14 +54,14 @@ describe('audiencectl init and the schema check', { timeout: 90_000 }, () => {
       await runCli(['plan', await tempDir(), '--state', location]),
       /has no audiencectl tables yet/,
     );
-    const first = await runCli(['init', '--state', location]);
+    const first = await runCli(['init', '--state', location, '--emulator']);
     expect(first).toMatchObject({ code: 0, stderr: '' });
     expect(first.stdout).toMatch(
       new RegExp(
-        `^PostgreSQL state postgres://postgres@127\\.0\\.0\\.1:\\d+/\\w+\\?schema=${schema}: applied migration 1 `,
+        `^Credentials: .*\nPostgreSQL state postgres://postgres@127\\.0\\.0\\.1:\\d+/\\w+\\?schema=${schema}: applied migration 1 `,
       ),
     );
-    const again = await runCli(['init', '--state', location]);
+    const again = await runCli(['init', '--state', location, '--emulator']);
     expect(again.stdout).toContain('is up to date (schema version 1)');
     const listed = await runCli(['state', 'list', '--state', location]);
     expect(listed).toMatchObject({ code: 0 });
@@ -135,9 +135,20 @@ describe('the database password', { timeout: 90_000 }, () => {
     await held.lock({ command: 'test-holder' });
     try {
       const runs = [
-        await runCli(['state', 'import', 'gold', '--audience-id', 'a-1', '--state', bare], {
-          env: { PGPASSWORD: password },
-        }),
+        await runCli(
+          [
+            'state',
+            'import',
+            'gold',
+            '--audience-id',
+            '60ccea95-1435-4180-97a5-58af4aa285ab',
+            '--state',
+            bare,
+          ],
+          {
+            env: { PGPASSWORD: password },
+          },
+        ),
         await runCli(['state', 'list', '--state', bare, '--state-password-file', passwordFile]),
         await runCli(['state', 'list', '--state', location]),
         await runCli(['state', 'show', 'nothing', '--state', location]),
