@@ -116,6 +116,7 @@ describe('the apply prompt', () => {
           manifestYaml('gold', { ingestion: { onCreate: false } }),
         );
         const state = path.join(dir, 'state');
+        await mkdir(state);
         const result = await applyOnTerminal([path.join(dir, 'm'), '--emulator', '--state', state], keys);
         expect(result.output).toMatch(
           /This changes sandbox prod of AEP org DEMO0RG0000000000000000@AdobeOrg/,
