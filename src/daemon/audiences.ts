@@ -1,5 +1,6 @@
 import type { StepResult, StepStatus } from '../apply/types.js';
 import type { Plan, Step } from '../plan/schema.js';
+import { lastRunFailure } from '../state/describe.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { BackoffTable, type BackoffPolicy } from './backoff.js';
 import type { AudienceState, AudienceStatus, ErrorInfo } from './types.js';
@@ -144,12 +145,14 @@ export class AudienceTracker {
     for (const record of records) {
       let state: AudienceState = record.intent ? 'pending' : 'in-sync';
       if (record.blocked) state = 'blocked';
+      const runFailure = lastRunFailure(record);
       out.set(idOf(record), {
         sandbox: record.sandbox,
         key: record.key,
         state,
         ...(record.audienceId ? { audienceId: record.audienceId } : {}),
         ...(record.blocked ? { lastError: { ...record.blocked } } : {}),
+        ...(runFailure ? { lastRunFailure: runFailure } : {}),
       });
     }
     const outcomes = results ?? plan.steps.map((step) => ({ step, status: undefined }));

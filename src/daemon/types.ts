@@ -29,6 +29,8 @@ export type AudienceStatus = {
   nextAttemptAt?: string;
   /** Consecutive failures of the same change (the backoff doubles with each). */
   failures?: number;
+  /** The audience's last ingestion run failed: the service's reason and what to do next. */
+  lastRunFailure?: { runId: string; reason: string; next: string };
 };
 
 export type StatusSnapshot = {

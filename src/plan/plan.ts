@@ -4,7 +4,14 @@ import { diffSpecs, fullPatchBody, patchBody } from './diff.js';
 import { guardDeletions, type DeletionGuardOptions } from './guards.js';
 import { compareText, normaliseSpec, specHash } from './normalise.js';
 import { leftoverRecords, type PlanScope } from './removals.js';
-import { applyRunBudget, DEFAULT_RUN_BUDGET, dueRun, onCreateRun, type RunBudget } from './runs.js';
+import {
+  applyRunBudget,
+  DEFAULT_RUN_BUDGET,
+  dueRun,
+  failedRuns,
+  onCreateRun,
+  type RunBudget,
+} from './runs.js';
 import type { AppliedTarget, Plan, PlanSummary, RunRequest, Step } from './schema.js';
 
 export type PlanOptions = DeletionGuardOptions & {
@@ -217,6 +224,9 @@ export function plan(desired: LoadResult, recorded: RecordedState, options: Plan
   const ordered = [...steps.sort(byAudience), ...[...moves, ...removals].sort(byAudience)];
   applyRunBudget(ordered, records, options.runBudget ?? DEFAULT_RUN_BUDGET, options.now);
   held.sort((a, b) => compareText(a.sandbox, b.sandbox) || compareText(a.key, b.key));
+  const failed = failedRuns(desired.manifests, records, ordered).sort(
+    (a, b) => compareText(a.sandbox, b.sandbox) || compareText(a.key, b.key),
+  );
 
   return {
     formatVersion: 1,
@@ -227,6 +237,7 @@ export function plan(desired: LoadResult, recorded: RecordedState, options: Plan
     summary: summarise(ordered),
     steps: ordered,
     held,
+    ...(failed.length > 0 ? { failedRuns: failed } : {}),
     ...(options.scope
       ? { scope: { include: [...options.scope.include], exclude: [...options.scope.exclude], outside } }
       : {}),

@@ -1,6 +1,7 @@
 import type { DesiredManifest } from '../manifest/load.js';
-import { FINAL_RUN_STATUSES, type AudienceRecord, type RunRecord } from '../state/schema.js';
-import type { RunRequest, Step } from './schema.js';
+import { lastRunFailure } from '../state/describe.js';
+import { FINAL_RUN_STATUSES, recordId, type AudienceRecord, type RunRecord } from '../state/schema.js';
+import type { FailedRun, RunRequest, Step } from './schema.js';
 
 const DAY_SECONDS = 86_400;
 const UNIT_SECONDS = { m: 60, h: 3_600, d: DAY_SECONDS } as const;
@@ -111,4 +112,24 @@ export function applyRunBudget(
       usedByAudience.set(id, audienceUsed + 1);
     }
   }
+}
+
+/**
+ * Desired audiences whose last run failed and that this plan starts no run for: the
+ * service does not retry a failed run, so the plan says why and what to do next.
+ */
+export function failedRuns(
+  desired: readonly DesiredManifest[],
+  records: ReadonlyMap<string, AudienceRecord>,
+  steps: readonly Step[],
+): FailedRun[] {
+  const running = new Set(steps.filter((s) => s.kind === 'run').map((s) => recordId(s.sandbox, s.key)));
+  const failed: FailedRun[] = [];
+  for (const manifest of desired) {
+    const id = recordId(manifest.sandbox, manifest.key);
+    const record = records.get(id);
+    const failure = record && !running.has(id) ? lastRunFailure(record) : undefined;
+    if (failure) failed.push({ sandbox: manifest.sandbox, key: manifest.key, ...failure });
+  }
+  return failed;
 }

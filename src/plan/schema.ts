@@ -66,6 +66,18 @@ export type Step = z.infer<typeof Step>;
 export const HeldAudience = z.object({ sandbox: z.string(), key: z.string(), reason: z.string() });
 export type HeldAudience = z.infer<typeof HeldAudience>;
 
+/** A desired audience whose last run failed, and for which this plan starts no new run. */
+export const FailedRun = z.object({
+  sandbox: z.string(),
+  key: z.string(),
+  runId: z.string(),
+  /** The service's reason, as recorded. */
+  reason: z.string(),
+  /** What to do next (change ingestion.request). */
+  next: z.string(),
+});
+export type FailedRun = z.infer<typeof FailedRun>;
+
 export const PlanScopeReport = z.object({
   include: z.array(z.string()),
   exclude: z.array(z.string()),
@@ -133,6 +145,8 @@ export const Plan = z.object({
   summary: PlanSummary,
   steps: z.array(Step),
   held: z.array(HeldAudience),
+  /** Present when non-empty: audiences whose last run failed and that get no new run. */
+  failedRuns: z.array(FailedRun).optional(),
   /** Only with --include/--exclude: recorded audiences outside them, left alone. */
   scope: PlanScopeReport.optional(),
   diagnostics: z.array(PlanDiagnostic),

@@ -1,6 +1,7 @@
 import type { Run } from '../../aep/types.js';
 import type { Step } from '../../plan/schema.js';
 import { isRunFinal } from '../../plan/runs.js';
+import { describeRunFailure, RUN_FAILED_NEXT } from '../../state/describe.js';
 import type { AudienceRecord, RunRecord } from '../../state/schema.js';
 import { runRecord } from '../adopt-run.js';
 import { aepFailure } from '../aep-failure.js';
@@ -47,7 +48,11 @@ function runOutcome(step: Step, audienceId: string, run: RunRecord): StepResult 
     return result(
       step,
       'failed',
-      `run ${run.runId} FAILED: ${run.failureReason ?? 'no reason given'}`,
+      describeRunFailure({
+        runId: run.runId,
+        reason: run.failureReason ?? 'no reason given',
+        next: RUN_FAILED_NEXT,
+      }),
       extra,
     );
   return result(

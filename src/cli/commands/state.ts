@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { lastRunStatus, recordStatus } from '../../state/describe.js';
+import { describeRunFailure, lastRunFailure, lastRunStatus, recordStatus } from '../../state/describe.js';
 import { describeStale } from '../../state/lock.js';
 import { describeHolder } from '../../state/lock-holder.js';
 import { assertValidId } from '../../state/record-id.js';
@@ -130,6 +130,9 @@ async function showIn(store: StateStore, key: string, options: SandboxOptions): 
   const record = await store.get(sandbox, key);
   if (!record) throw notFound(store.location, sandbox, key, holders);
   out(JSON.stringify(record, null, 2));
+  // On standard error, so the JSON on standard output stays parseable.
+  const failure = lastRunFailure(record);
+  if (failure) process.stderr.write(`Last ${describeRunFailure(failure)}.\n`);
 }
 
 /** Audience ids are UUIDs (the reference page's samples, and what the service returns). */

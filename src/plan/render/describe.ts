@@ -1,4 +1,5 @@
-import type { FieldChange, Plan, Step } from '../schema.js';
+import { describeRunFailure } from '../../state/describe.js';
+import type { FailedRun, FieldChange, Plan, Step } from '../schema.js';
 
 /** Shared wording of the renderers, so text and Markdown never disagree. */
 export const SYMBOLS: Record<Step['kind'], string> = {
@@ -81,4 +82,15 @@ export function scopeNote(plan: Plan, code: (text: string) => string = (text) =>
 
 export function isEmptyPlan(plan: Plan): boolean {
   return plan.steps.length === 0;
+}
+
+/** The heading of the audiences whose last run failed. */
+export function failedRunsHeading(plan: Plan): string | undefined {
+  const count = plan.failedRuns?.length ?? 0;
+  return count > 0 ? `Last run failed: ${count}` : undefined;
+}
+
+/** `prod/gold: run <id> FAILED: <reason>; change ingestion.request to start a new run`. */
+export function failedRunLine(failed: FailedRun): string {
+  return `${failed.sandbox}/${failed.key}: ${describeRunFailure(failed)}`;
 }

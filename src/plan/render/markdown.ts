@@ -1,6 +1,13 @@
 import { formatDiagnostic } from '../../manifest/diagnostics.js';
 import type { Plan, Step } from '../schema.js';
-import { isEmptyPlan, scopeNote, stepDetails, SYMBOLS } from './describe.js';
+import {
+  failedRunLine,
+  failedRunsHeading,
+  isEmptyPlan,
+  scopeNote,
+  stepDetails,
+  SYMBOLS,
+} from './describe.js';
 
 /** GitHub refuses comments over 65,536 characters; the whole document stays under this. */
 export const MARKDOWN_LIMIT = 65_000;
@@ -22,7 +29,7 @@ function escapeHtml(text: string): string {
 }
 
 /** What the renderer left out or shortened, for the closing notes. */
-type Folded = { audiences: number; held: number; diagnostics: number; shortened: number };
+type Folded = { audiences: number; held: number; failedRuns: number; diagnostics: number; shortened: number };
 
 /** Characters left for the document; a line costs its length plus its newline. */
 class Budget {
@@ -103,6 +110,7 @@ function notes(folded: Folded): string[] {
     `_${count} more ${what} folded to stay under GitHub's comment limit; run the plan with \`--output json\` for all of it._`;
   if (folded.audiences > 0) lines.push(fold(folded.audiences, 'audience(s)'));
   if (folded.held > 0) lines.push(fold(folded.held, 'held audience(s)'));
+  if (folded.failedRuns > 0) lines.push(fold(folded.failedRuns, 'failed run(s)'));
   if (folded.diagnostics > 0) lines.push(fold(folded.diagnostics, 'diagnostic(s)'));
   if (folded.shortened > 0)
     lines.push(`_${folded.shortened} long line(s) shortened; the JSON plan has them whole._`);
@@ -115,7 +123,7 @@ function notes(folded: Folded): string[] {
  * MARKDOWN_LIMIT: long lines are shortened, and what does not fit is folded and counted.
  */
 export function renderMarkdown(plan: Plan): string {
-  const folded: Folded = { audiences: 0, held: 0, diagnostics: 0, shortened: 0 };
+  const folded: Folded = { audiences: 0, held: 0, failedRuns: 0, diagnostics: 0, shortened: 0 };
   const clip = clipper(folded);
   const budget = new Budget(MARKDOWN_LIMIT - NOTE_RESERVE);
   const s = plan.summary;
@@ -148,6 +156,14 @@ export function renderMarkdown(plan: Plan): string {
     budget,
   );
   folded.held = held.folded;
+  const failedHeading = failedRunsHeading(plan);
+  const failed = listBlock(
+    failedHeading ? [`**${failedHeading}**`, ''] : [],
+    (plan.failedRuns ?? []).map((f) => `- ${clip(escapeCell(failedRunLine(f)))}`),
+    [''],
+    budget,
+  );
+  folded.failedRuns = failed.folded;
 
   const groups = new Map<string, Step[]>();
   for (const step of plan.steps) {
@@ -163,5 +179,7 @@ export function renderMarkdown(plan: Plan): string {
     }
     sections.push(section);
   }
-  return [...head, ...sections, ...notes(folded), ...held.lines, ...diagnostics.lines].join('\n');
+  return [...head, ...sections, ...notes(folded), ...failed.lines, ...held.lines, ...diagnostics.lines].join(
+    '\n',
+  );
 }

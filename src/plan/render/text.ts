@@ -1,6 +1,14 @@
 import { formatDiagnostic } from '../../manifest/diagnostics.js';
 import type { Plan, Step } from '../schema.js';
-import { isEmptyPlan, scopeNote, stepDetails, summaryLine, SYMBOLS } from './describe.js';
+import {
+  failedRunLine,
+  failedRunsHeading,
+  isEmptyPlan,
+  scopeNote,
+  stepDetails,
+  summaryLine,
+  SYMBOLS,
+} from './describe.js';
 
 export type TextOptions = { color: boolean };
 
@@ -41,6 +49,11 @@ export function renderText(plan: Plan, options: TextOptions): string {
   }
   const scope = scopeNote(plan);
   if (scope) lines.push('', paint('dim', scope));
+  const failedHeading = failedRunsHeading(plan);
+  if (failedHeading) {
+    lines.push('', paint('red', failedHeading));
+    for (const failed of plan.failedRuns ?? []) lines.push(`  ${failedRunLine(failed)}`);
+  }
   if (plan.held.length > 0) {
     lines.push('', paint('yellow', `Held (left alone): ${plan.held.length}`));
     for (const held of plan.held) lines.push(`  ${held.sandbox}/${held.key}: ${held.reason}`);

@@ -1,0 +1,123 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { createAepClient } from '../../../src/aep/client.js';
+import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL } from '../../../src/apply/clock.js';
+import { shieldCalls } from '../../../src/daemon/call-shield.js';
+import { startHttpServer } from '../../../src/daemon/http-server.js';
+import { clientHooks } from '../../../src/daemon/instruments.js';
+import { createMetrics } from '../../../src/daemon/metrics.js';
+import { Reconciler } from '../../../src/daemon/reconciler.js';
+import type { StatusSnapshot } from '../../../src/daemon/types.js';
+import { DEMO_CLIENT, DEMO_SANDBOX, type EmulatorOptions } from '../../../src/emulator/index.js';
+import { createLogger } from '../../../src/log.js';
+import type { PlanOptions } from '../../../src/plan/plan.js';
+import { DirectorySource } from '../../../src/source/dir-source.js';
+import { FileStateStore } from '../../../src/state/file-store.js';
+import { withEmulator, type TestEmulator } from '../../helpers/with-emulator.js';
+import type { LogLine } from './controller.js';
+
+const HOUR = 3_600_000;
+
+/** The controller in this process: a directory source, a file store, the emulator, the HTTP server. */
+export type InProcessController = {
+  emulator: TestEmulator;
+  /** The manifests directory the source reads. */
+  dir: string;
+  stateDir: string;
+  reconciler: Reconciler;
+  /** Parsed JSON log lines so far. */
+  logs: LogLine[];
+  /** GET /status from the HTTP server. */
+  status: () => Promise<StatusSnapshot>;
+};
+
+export type InProcessOptions = {
+  emulator?: EmulatorOptions;
+  /** The guards, as `run`'s flags set them. */
+  plan?: Partial<PlanOptions>;
+};
+
+/**
+ * Runs `fn` with a controller reconciling on demand (`reconciler.trigger`, then
+ * `reconciler.settled()`): no timers fire on their own within a test.
+ */
+export async function withInProcessController<T>(
+  options: InProcessOptions,
+  fn: (controller: InProcessController) => Promise<T>,
+): Promise<T> {
+  return withEmulator(
+    { operationDelayMs: 10, runStageDelayMs: 10, ...options.emulator },
+    async (emulator) => {
+      const root = await mkdtemp(path.join(tmpdir(), 'audiencectl-controller-'));
+      const dir = path.join(root, 'manifests');
+      const stateDir = path.join(root, 'state');
+      await mkdir(dir);
+      const logs: LogLine[] = [];
+      const destination = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          for (const line of chunk.toString().split('\n').filter(Boolean))
+            logs.push(JSON.parse(line) as LogLine);
+          done();
+        },
+      });
+      const metrics = createMetrics({ defaultMetrics: false });
+      const stop = new AbortController();
+      const client = createAepClient({
+        baseUrl: emulator.apiBaseUrl,
+        imsUrl: emulator.imsUrl,
+        defaultAccess: {
+          credentials: DEMO_CLIENT,
+          budget: { requests: 1000, intervalMs: 1000, concurrency: 8 },
+        },
+        ...clientHooks(metrics),
+      });
+      const source = new DirectorySource(dir);
+      const reconciler = new Reconciler({
+        source,
+        store: new FileStateStore(stateDir),
+        client: shieldCalls(client, { stop: stop.signal, cutoff: new AbortController().signal }),
+        metrics,
+        logger: createLogger({ level: 'info', destination }),
+        settings: {
+          dryRun: false,
+          read: {},
+          defaultSandbox: DEMO_SANDBOX,
+          planOptions: (now) => ({
+            now,
+            allowReplace: false,
+            allowMassDelete: false,
+            allowEmptySource: false,
+            ...options.plan,
+          }),
+          lockTimeoutMs: 0,
+          operationPoll: { ...DEFAULT_OPERATION_POLL, firstMs: 10, maxMs: 40 },
+          runPoll: { ...DEFAULT_RUN_POLL, firstMs: 10, maxMs: 40, timeoutMs: 5_000 },
+        },
+        intervalMs: HOUR,
+        resyncIntervalMs: HOUR,
+        requeueAfterMs: HOUR,
+        backoff: { baseMs: HOUR, maxMs: HOUR },
+        signal: stop.signal,
+      });
+      const server = await startHttpServer({ host: '127.0.0.1', port: 0, status: reconciler });
+      try {
+        return await fn({
+          emulator,
+          dir,
+          stateDir,
+          reconciler,
+          logs,
+          status: async () => (await (await fetch(`${server.url}/status`)).json()) as StatusSnapshot,
+        });
+      } finally {
+        stop.abort();
+        await reconciler.stop();
+        await server.close();
+        await source.close();
+        await rm(root, { recursive: true, force: true });
+      }
+    },
+  );
+}
