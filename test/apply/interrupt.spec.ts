@@ -1,0 +1,150 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ABORT_MESSAGE, DRAIN_MESSAGE } from '../../src/cli/interrupt.js';
+import type { ManifestInput } from '../../src/manifest/schema.js';
+import { openStateStore } from '../../src/state/open.js';
+import type { AudienceRecord } from '../../src/state/schema.js';
+import { ManifestDir } from '../helpers/apply-env.js';
+import { census } from '../helpers/converge.js';
+import { executorEnv, type ExecutorEnv } from '../helpers/executor-env.js';
+import { manifestObject } from '../helpers/manifests.js';
+import { withEmulator } from '../helpers/with-emulator.js';
+import { useStores } from '../state/stores.js';
+import { answered, applyAt, holdAnswers, spawnApply } from './helpers/interrupted-apply.js';
+
+/**
+ * Ctrl-C and SIGTERM during `apply`, on the process users run. The emulator holds the
+ * answer of a chosen request, so the signal provably lands while that call is in
+ * flight; no timing is assumed.
+ */
+
+const stores = useStores();
+const quiet = (name: string, extra: Parameters<typeof manifestObject>[1] = {}) =>
+  manifestObject(name, { ingestion: { onCreate: false }, ...extra });
+const STACK = /\n\s+at /;
+
+async function records(location: string): Promise<Map<string, AudienceRecord>> {
+  const store = await openStateStore(location);
+  try {
+    return new Map((await store.readAll()).audiences.map((r) => [r.key, r]));
+  } finally {
+    await store.close();
+  }
+}
+
+/** Applies until the plan is empty; the first apply fails if the lock were still held. */
+async function resume(env: ExecutorEnv, location: string, manifests: readonly ManifestInput[]) {
+  for (let applies = 1; applies <= 5; applies += 1) {
+    const outcome = await applyAt(env, location, manifests);
+    if (outcome.plan.steps.length === 0) return;
+  }
+  throw new Error('no convergence after 5 applies');
+}
+
+const freshDir = (() => {
+  const directory = stores.find((s) => s.name === 'directory')!;
+  return () => directory.fresh();
+})();
+
+describe('the first Ctrl-C drains', () => {
+  it('calls in flight finish and are recorded, a started run is reported running and recorded, nothing new starts', async () => {
+    // Runs stay in progress for the whole test: a run is "already started" when the signal comes.
+    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 600_000 }, async (emulator) => {
+      const state = path.join(await freshDir(), 'state');
+      await mkdir(state);
+      const env = executorEnv(emulator, state);
+      await resume(env, state, [quiet('a0'), quiet('a1')]);
+      // a0: a run is requested. a1: a PATCH, then a run that must not start.
+      const after = [
+        quiet('a0', { ingestion: { onCreate: false, request: 'r1' } }),
+        quiet('a1', { spec: { description: 'edited' }, ingestion: { onCreate: false, request: 'r1' } }),
+      ];
+      const dir = new ManifestDir(path.join(await freshDir(), 'm'));
+      await dir.write(after);
+
+      const patch = holdAnswers(env, 'patchAudience');
+      const runStarted = answered(env, 'startRun');
+      try {
+        const apply = spawnApply(env, dir.dir, state);
+        await Promise.all([patch.arrived, runStarted]);
+        apply.signal('SIGINT');
+        await apply.stderrShows(DRAIN_MESSAGE);
+        patch.release();
+        const result = await apply.exited;
+
+        expect(result.stderr).not.toContain(ABORT_MESSAGE);
+        expect(result.stderr).not.toMatch(STACK);
+        expect(result.code).toBe(1);
+        expect(result.stdout).toMatch(/prod\/a0 .*run .* still /);
+        expect(result.stdout).toContain('1 run(s) still running');
+        expect(result.stdout).toContain('1 run(s) started and still running are recorded');
+      } finally {
+        patch.stop();
+      }
+      const recorded = await records(state);
+      expect(recorded.get('a0')?.runs[0]).toMatchObject({ reason: 'request:r1', status: 'PROCESSING' });
+      expect(recorded.get('a1')?.applied?.spec.description).toBe('edited');
+      expect(recorded.get('a1')?.intent).toBeUndefined();
+      expect(Object.fromEntries((await census(env)).runs)).toEqual({ 'Audience a0': 1, 'Audience a1': 0 });
+
+      // The next apply (no lock wait) starts only a1's run.
+      await resume(env, state, after);
+      const counted = await census(env);
+      expect(Object.fromEntries(counted.runs)).toEqual({ 'Audience a0': 1, 'Audience a1': 1 });
+      expect(counted.duplicates).toEqual([]);
+    });
+  });
+});
+
+describe.each(stores)('SIGTERM, then Ctrl-C, during apply ($name store)', (kind) => {
+  it(
+    'stops at once: the lock is free, the intent of the call in flight is kept, the next apply resumes with nothing duplicated',
+    { timeout: 60_000 },
+    async () => {
+      await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+        const location = await kind.fresh();
+        const env = executorEnv(emulator, location);
+        const manifests = ['a0', 'a1', 'a2', 'a3'].map((name, i) =>
+          manifestObject(name, { ingestion: { onCreate: i < 2 } }),
+        );
+        const dir = new ManifestDir(path.join(await freshDir(), 'm'));
+        await dir.write(manifests);
+
+        // The second create is held: the service made the audience, the answer never leaves.
+        const create = holdAnswers(env, 'createAudience', (_request, seen) => seen === 2);
+        try {
+          const apply = spawnApply(env, dir.dir, location);
+          await create.arrived;
+          apply.signal('SIGTERM');
+          await apply.stderrShows(DRAIN_MESSAGE);
+          apply.signal('SIGINT');
+          const result = await apply.exited;
+          expect(result.stderr).toContain(ABORT_MESSAGE);
+          expect(result.stderr).not.toMatch(STACK);
+          expect(result.code).toBe(1);
+        } finally {
+          create.stop();
+        }
+        const kept = [...(await records(location)).values()].filter((r) => r.intent?.kind === 'create');
+        expect(kept.length, 'create intents kept').toBeGreaterThanOrEqual(1);
+
+        await resume(env, location, manifests);
+        const audiences = emulator.control.listAudiences(env.emulator.client.orgId, 'prod');
+        expect(audiences.map((a) => a.audienceName).sort()).toEqual(manifests.map((m) => m.spec.name).sort());
+        const runs = audiences.map((a) => [
+          a.audienceName,
+          emulator.control.listRuns(env.emulator.client.orgId, 'prod', a.audienceId).length,
+        ]);
+        expect(Object.fromEntries(runs)).toEqual({
+          'Audience a0': 1,
+          'Audience a1': 1,
+          'Audience a2': 0,
+          'Audience a3': 0,
+        });
+        const mapped = [...(await records(location)).values()].map((r) => r.audienceId).sort();
+        expect(mapped).toEqual(audiences.map((a) => a.audienceId).sort());
+      });
+    },
+  );
+});
