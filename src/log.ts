@@ -1,4 +1,5 @@
 import { pino, stdSerializers, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { escapeJsonText } from './text/safe-text.js';
 import { safeUrlsIn } from './text/safe-url.js';
 import { base64Cores, coresPattern, redactBase64, textForms } from './text/secret-forms.js';
 
@@ -135,11 +136,15 @@ export function redactText(text: string): string {
   return safeUrlsIn(result);
 }
 
-/** A stream that scrubs registered secrets from each line before passing it on. */
+/**
+ * A stream that scrubs registered secrets from each line before passing it on, and
+ * writes the characters JSON leaves raw (bidi, C1, zero-width) as `\uXXXX`, so a log
+ * viewed in a terminal or a browser shows them instead of acting on them.
+ */
 export function scrubbingStream(destination: DestinationStream): DestinationStream & { flush(): void } {
   return {
     write(line: string): void {
-      destination.write(redactText(line));
+      destination.write(escapeJsonText(redactText(line)));
     },
     // logger.flush() reaches the real destination (SonicBoom buffers when asynchronous).
     flush(): void {

@@ -1,4 +1,5 @@
 import type { Step } from '../plan/schema.js';
+import { escapeText } from '../text/safe-text.js';
 import type { Clock, ProgressSink, StepResult, StepStatus } from './types.js';
 
 type Colour = 'green' | 'red' | 'yellow' | 'cyan' | 'dim';
@@ -40,7 +41,8 @@ export function formatElapsed(ms: number): string {
 function line(result: StepResult, color: boolean): string {
   const { step } = result;
   const mark = MARK[result.status];
-  return `${paint(color, mark.colour, mark.text.padEnd(8))} ${step.sandbox}/${step.key} ${step.kind}: ${result.message}`;
+  // The message can quote the service's answer: shown escaped, like every value.
+  return `${paint(color, mark.colour, mark.text.padEnd(8))} ${step.sandbox}/${step.key} ${step.kind}: ${escapeText(result.message)}`;
 }
 
 /** Calls `tick` every `ms` of `clock` until `stop` fires. */
@@ -88,7 +90,7 @@ export function plainProgress(write: (text: string) => void, options: ProgressOp
       running.delete(result.step.id);
       write(`${line(result, color)}\n`);
     },
-    note: (message) => write(`         ${message}\n`),
+    note: (message) => write(`         ${escapeText(message)}\n`),
     close: () => stop.abort(),
   };
 }
@@ -125,7 +127,7 @@ export function ttyProgress(
       if (result.status === 'failed') failed += 1;
       redraw(`${line(result, color)}\n`);
     },
-    note: (message) => redraw(`         ${message}\n`),
+    note: (message) => redraw(`         ${escapeText(message)}\n`),
     close: () => {
       stop.abort();
       write('\r\u001b[K');

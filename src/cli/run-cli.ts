@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { AudiencectlError } from '../errors.js';
+import { escapeText } from '../text/safe-text.js';
 import { ExitCode } from './exit-codes.js';
 import { readTypedOptions } from './typed-options.js';
 import { addColorOptions, setColorMode } from './color.js';
@@ -111,10 +112,12 @@ export async function runCli(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Error;
     }
     if (error instanceof AudiencectlError) {
-      process.stderr.write(`Error: ${error.message}\n`);
+      process.stderr.write(`Error: ${escapeText(error.message, { keepLineBreaks: true })}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`Internal error (please report it): ${String((error as Error)?.stack ?? error)}\n`);
+    process.stderr.write(
+      `Internal error (please report it): ${escapeText(String((error as Error)?.stack ?? error), { keepLineBreaks: true })}\n`,
+    );
     return ExitCode.Error;
   }
 }

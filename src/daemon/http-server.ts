@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { Registry } from 'prom-client';
 import { UsageError } from '../errors.js';
+import { escapeJsonText } from '../text/safe-text.js';
 import { requireBearer } from './http-auth.js';
 import { DEFAULT_HTTP_LIMITS, fastifyLimitOptions, type HttpLimits } from './http-limits.js';
 import type { DaemonStatusProvider, WebhookTarget } from './types.js';
@@ -91,6 +92,9 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   const app = Fastify({ logger: false, return503OnClosing: true, ...fastifyLimitOptions(limits) });
   // Connections past the cap are closed as they arrive, before any byte is read.
   app.server.maxConnections = limits.maxConnections;
+  // /status quotes manifest values and the service's messages: JSON escapes controls, and
+  // this escapes what JSON.stringify leaves raw (bidi, zero-width), which a browser would act on.
+  app.setReplySerializer((payload) => escapeJsonText(JSON.stringify(payload)));
   if (options.status) registerStatusRoutes(app, options, options.status);
   if (options.webhook)
     registerWebhook(app, options.webhook, options.webhookBodyLimit ?? DEFAULT_WEBHOOK_BODY_LIMIT, log);

@@ -1,3 +1,5 @@
+import { escapeText } from '../text/safe-text.js';
+
 /** One problem found in the source, pointing at the place a person must edit. */
 export type Diagnostic = {
   severity: 'error' | 'warning';
@@ -14,10 +16,14 @@ export type Diagnostic = {
 /** Something worth knowing that is not a problem, such as a file that is not a manifest. */
 export type Note = Omit<Diagnostic, 'severity'> & { severity: 'note' };
 
-/** `file:line:col: severity: message [rule]` — the format editors and CI annotate. */
+/**
+ * `file:line:col: severity: message [rule]` — the format editors and CI annotate. File
+ * names and messages quote manifest text, so they are escaped (`escapeText`).
+ */
 export function formatDiagnostic(d: Diagnostic | Note): string {
-  const where = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;
-  return `${where}: ${d.severity}: ${d.message} [${d.rule}]`;
+  const file = escapeText(d.file);
+  const where = d.line > 0 ? `${file}:${d.line}:${d.column}` : file;
+  return `${where}: ${d.severity}: ${escapeText(d.message)} [${d.rule}]`;
 }
 
 export function compareDiagnostics(a: Diagnostic | Note, b: Diagnostic | Note): number {

@@ -1,6 +1,19 @@
 import type { z } from 'zod';
 
-export type FlatIssue = { path: PropertyKey[]; key?: string; rule: string; message: string };
+export type FlatIssue = {
+  path: PropertyKey[];
+  key?: string;
+  rule: string;
+  message: string;
+  /** The refused character of a `text/*` rule, to point at it in the source. */
+  char?: string;
+};
+
+function charOf(issue: z.core.$ZodIssue): string | undefined {
+  if (issue.code !== 'custom') return undefined;
+  const char = (issue.params as { char?: unknown } | undefined)?.char;
+  return typeof char === 'string' ? char : undefined;
+}
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -55,7 +68,8 @@ export function flattenIssues(issues: readonly z.core.$ZodIssue[], prefix: Prope
       const closest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
       flat.push(...flattenIssues(closest, path));
     } else {
-      flat.push({ path, rule: ruleOf(issue), message: issue.message });
+      const char = charOf(issue);
+      flat.push({ path, rule: ruleOf(issue), message: issue.message, ...(char ? { char } : {}) });
     }
   }
   return flat;

@@ -4,7 +4,7 @@ import type { Diagnostic, Note } from './diagnostics.js';
 
 export { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import { flattenIssues, manifestErrorMap, pathToString } from './issues.js';
-import { depthOf, positionOf, type PathKey } from './positions.js';
+import { charPositionOf, depthOf, positionOf, type PathKey } from './positions.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import { prescan } from './prescan.js';
 import { Manifest } from './schema.js';
@@ -167,7 +167,9 @@ export function parseFull(
     if (!parsed.success) {
       for (const issue of flattenIssues(parsed.error.issues)) {
         const path = issue.path as PathKey[];
-        const { line, column } = positionOf(doc, counter, path, issue.key);
+        const { line, column } = issue.char
+          ? charPositionOf(doc, counter, text, path, issue.char)
+          : positionOf(doc, counter, path, issue.key);
         const where = pathToString(issue.key === undefined ? issue.path : [...issue.path, issue.key]);
         error(line, column, issue.rule, where ? `${where}: ${issue.message}` : issue.message);
       }

@@ -63,3 +63,27 @@ export function depthOf(doc: Document): number {
   }
   return max;
 }
+
+/**
+ * Where `char` is written inside the node at `path`: the exact place of a refused
+ * character when it is written as itself, else (written as an escape such as "\u202E")
+ * the start of the value.
+ */
+export function charPositionOf(
+  doc: Document,
+  counter: LineCounter,
+  text: string,
+  path: readonly PathKey[],
+  char: string,
+): Position {
+  const { node, exact } = nodeAt(doc, path);
+  const range = exact && isNode(node) ? (node as Node).range : undefined;
+  if (range) {
+    const offset = text.slice(range[0], range[1]).indexOf(char);
+    if (offset >= 0) {
+      const { line, col } = counter.linePos(range[0] + offset);
+      return { line, column: col };
+    }
+  }
+  return startOf(node, counter);
+}

@@ -3,6 +3,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { DEFAULT_INCLUDE, fileSelector } from '../source/file-filter.js';
+import { sourceFileFromBytes } from './decode.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { SourceFile } from './load.js';
 
@@ -113,7 +114,7 @@ function readOne(relative: string, absolute: string, maxBytes: number): SourceFi
         ),
       };
     }
-    return { path: relative, text: readFileSync(absolute, 'utf8') };
+    return sourceFileFromBytes(relative, readFileSync(absolute));
   } catch (cause) {
     return {
       path: relative,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { UsageError } from '../errors.js';
 import type { Diagnostic } from './diagnostics.js';
+import { sourceFileFromBytes } from './decode.js';
 import type { SourceFile } from './load.js';
 import { fileSelector } from '../source/file-filter.js';
 import { DEFAULT_MAX_FILE_BYTES, type ReadDirOptions, type ReadDirResult } from './read-dir.js';
@@ -22,7 +23,7 @@ function parseLsTree(output: string): TreeEntry[] {
 }
 
 /** Reads many blobs through one `git cat-file --batch`, instead of a process per file. */
-function readBlobs(cwd: string, objects: readonly string[]): Promise<Map<string, string>> {
+function readBlobs(cwd: string, objects: readonly string[]): Promise<Map<string, Buffer>> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', ['cat-file', '--batch'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
@@ -33,13 +34,13 @@ function readBlobs(cwd: string, objects: readonly string[]): Promise<Map<string,
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`git cat-file failed: ${stderr.trim()}`));
       const all = Buffer.concat(chunks);
-      const blobs = new Map<string, string>();
+      const blobs = new Map<string, Buffer>();
       let offset = 0;
       while (offset < all.length) {
         const eol = all.indexOf(0x0a, offset);
         const [object = '', , size = '0'] = all.subarray(offset, eol).toString().split(' ');
         const length = Number(size);
-        blobs.set(object, all.subarray(eol + 1, eol + 1 + length).toString('utf8'));
+        blobs.set(object, all.subarray(eol + 1, eol + 1 + length));
         offset = eol + 1 + length + 1;
       }
       resolve(blobs);
@@ -103,8 +104,8 @@ export async function readManifestsAtRef(
   const files: SourceFile[] = wanted
     .sort((a, b) => a.relative.localeCompare(b.relative))
     .map((entry) => {
-      const text = entry.size <= maxBytes ? blobs.get(entry.object) : undefined;
-      if (text !== undefined) return { path: entry.relative, text };
+      const bytes = entry.size <= maxBytes ? blobs.get(entry.object) : undefined;
+      if (bytes !== undefined) return sourceFileFromBytes(entry.relative, bytes);
       return {
         path: entry.relative,
         unreadable: {

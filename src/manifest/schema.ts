@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { unsafeCharacter, type TextKind } from '../text/safe-text.js';
 
 /** Field types the API accepts (reference page, "fields"). */
 export const FieldType = z.enum(['string', 'number', 'long', 'integer', 'date', 'datetime', 'boolean']);
@@ -10,7 +11,24 @@ export type CloudType = z.infer<typeof CloudType>;
 /** Cloud types whose source needs a base connection (reference page, "sourceSpec"). */
 export const CLOUD_TYPES_NEEDING_CONNECTION: readonly CloudType[] = ['S3', 'GCS', 'SFTP'];
 
-const NonEmpty = z.string().trim().min(1, 'must not be empty');
+/**
+ * A string that refuses control, bidi and (in names) zero-width characters: they would
+ * reach the API and every screen that shows the value (docs/configuration.md, "Characters").
+ * Checked before trimming, so an invisible leading character is refused, not dropped.
+ */
+function safeString(kind: TextKind) {
+  return z.string().superRefine((value, ctx) => {
+    const found = unsafeCharacter(value, kind);
+    if (!found) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: `contains ${found.description} (${found.codePoint}) at character ${found.index + 1}; refused because it can hide or reorder what is shown`,
+      params: { rule: found.rule, char: found.char },
+    });
+  });
+}
+
+const NonEmpty = safeString('name').trim().min(1, 'must not be empty');
 const StringSet = z.array(NonEmpty);
 
 export const AudienceField = z.strictObject({
@@ -56,7 +74,7 @@ export const TtlInDays = z
 export const AudienceSpec = z
   .strictObject({
     name: NonEmpty,
-    description: z.string().optional(),
+    description: safeString('multiline').optional(),
     customAudienceId: NonEmpty.optional(),
     fields: z.array(AudienceField).min(1, 'an audience needs at least one field'),
     sourceSpec: SourceSpec,
@@ -125,7 +143,7 @@ export const Ingestion = z.strictObject({
   onCreate: z.boolean().default(true),
   every: Duration.optional(),
   request: z
-    .union([z.string().min(1), z.number()])
+    .union([safeString('name').min(1), z.number()])
     .transform(String)
     .optional(),
   dataFilterStartTime: z.number().int('must be whole epoch seconds').min(0).optional(),

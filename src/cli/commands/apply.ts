@@ -21,6 +21,7 @@ import { durationOption } from '../typed-options.js';
 import { renderPlan } from './plan.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
 import { requireStateStore } from '../state-location.js';
+import { escapeText } from '../../text/safe-text.js';
 
 /** Durations in milliseconds. */
 type Flags = SourceFlags &
@@ -108,7 +109,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
       ].join('\n'),
     );
   addPlanOptions(addSourceOptions(command)).action(async (target: string, flags: Flags) => {
-    const say = (text: string) => process.stderr.write(`${text}\n`);
+    const say = (text: string) => process.stderr.write(`${escapeText(text, { keepLineBreaks: true })}\n`);
     // Everything the user gave is checked before anything runs: flags (already), the
     // AEP configuration, the terminal, then the manifests or the saved plan.
     if (!flags.autoApprove && !process.stdin.isTTY) {

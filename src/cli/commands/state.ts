@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { escapeText } from '../../text/safe-text.js';
 import { describeRunFailure, lastRunFailure, lastRunStatus, recordStatus } from '../../state/describe.js';
 import { describeStale } from '../../state/lock.js';
 import { describeHolder } from '../../state/lock-holder.js';
@@ -18,8 +19,9 @@ type SandboxOptions = StateOptions & { sandbox?: string };
 /** `lockTimeout` in milliseconds. */
 type LockingOptions = SandboxOptions & { lockTimeout: number };
 
+/** Records quote manifest values and the service's answers: shown escaped. */
 function out(text: string): void {
-  process.stdout.write(`${text}\n`);
+  process.stdout.write(`${escapeText(text, { keepLineBreaks: true })}\n`);
 }
 
 /** `--sandbox`, else AEP_SANDBOX, else `prod`; `undefined` only when asked for what was given. */
@@ -132,7 +134,7 @@ async function showIn(store: StateStore, key: string, options: SandboxOptions): 
   out(JSON.stringify(record, null, 2));
   // On standard error, so the JSON on standard output stays parseable.
   const failure = lastRunFailure(record);
-  if (failure) process.stderr.write(`Last ${describeRunFailure(failure)}.\n`);
+  if (failure) process.stderr.write(`Last ${escapeText(describeRunFailure(failure))}.\n`);
 }
 
 /** Audience ids are UUIDs (the reference page's samples, and what the service returns). */

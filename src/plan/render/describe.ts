@@ -12,10 +12,18 @@ export const SYMBOLS: Record<Step['kind'], string> = {
   move: '!',
 };
 
+/**
+ * JSON of a value the renderers already escaped (`escapeDeep`): its `\u202E` escapes are
+ * shown once, not with the backslash JSON would double.
+ */
+function quote(value: unknown): string {
+  return JSON.stringify(value).replaceAll('\\\\u', '\\u');
+}
+
 export function formatValue(value: unknown): string {
   if (value === undefined) return '(none)';
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return `[${value.join(', ')}]`;
-  return JSON.stringify(value);
+  return quote(value);
 }
 
 export function describeChange(change: FieldChange): string {
@@ -39,8 +47,8 @@ export function describeCreate(step: Step): string[] {
     .join(', ');
   const source = spec.sourceSpec;
   return [
-    `name: ${JSON.stringify(spec.name)}`,
-    ...(spec.description ? [`description: ${JSON.stringify(spec.description)}`] : []),
+    `name: ${quote(spec.name)}`,
+    ...(spec.description ? [`description: ${quote(spec.description)}`] : []),
     `fields: ${fields}`,
     `source: ${source.type} ${source.path}${source.cloudType ? ` (${source.cloudType})` : ''}`,
     `ttlInDays: ${spec.ttlInDays}`,

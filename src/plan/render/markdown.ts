@@ -1,4 +1,5 @@
 import { formatDiagnostic } from '../../manifest/diagnostics.js';
+import { escapeDeep } from '../../text/safe-text.js';
 import type { Plan, Step } from '../schema.js';
 import {
   failedRunLine,
@@ -122,7 +123,9 @@ function notes(folded: Folded): string[] {
  * audiences and diagnostics. Whatever the plan holds, the document stays under
  * MARKDOWN_LIMIT: long lines are shortened, and what does not fit is folded and counted.
  */
-export function renderMarkdown(plan: Plan): string {
+export function renderMarkdown(given: Plan): string {
+  // Every string of the plan shown escaped: a PR comment is reviewed like a terminal plan.
+  const plan = escapeDeep(given);
   const folded: Folded = { audiences: 0, held: 0, failedRuns: 0, diagnostics: 0, shortened: 0 };
   const clip = clipper(folded);
   const budget = new Budget(MARKDOWN_LIMIT - NOTE_RESERVE);

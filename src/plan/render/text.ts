@@ -1,4 +1,5 @@
 import { formatDiagnostic } from '../../manifest/diagnostics.js';
+import { escapeDeep } from '../../text/safe-text.js';
 import type { Plan, Step } from '../schema.js';
 import {
   failedRunLine,
@@ -25,8 +26,9 @@ const KIND_COLOUR: Record<Step['kind'], Colour> = {
   move: 'red',
 };
 
-/** A Terraform-like plan for a terminal or a log. */
-export function renderText(plan: Plan, options: TextOptions): string {
+/** A Terraform-like plan for a terminal or a log; every string of the plan shown escaped. */
+export function renderText(given: Plan, options: TextOptions): string {
+  const plan = escapeDeep(given);
   const paint = (colour: Colour, text: string): string =>
     options.color ? `\u001b[${CODES[colour]}m${text}\u001b[0m` : text;
   const lines: string[] = [];
