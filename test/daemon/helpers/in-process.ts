@@ -14,6 +14,9 @@ import { DEMO_CLIENT, DEMO_SANDBOX, type EmulatorOptions } from '../../../src/em
 import { createLogger } from '../../../src/log.js';
 import type { PlanOptions } from '../../../src/plan/plan.js';
 import { DirectorySource } from '../../../src/source/dir-source.js';
+import { GitSource } from '../../../src/source/git-source.js';
+import type { Source } from '../../../src/source/types.js';
+import { createGitFixture, type GitFixture } from '../../source/helpers/git-fixture.js';
 import { FileStateStore } from '../../../src/state/file-store.js';
 import { withEmulator, type TestEmulator } from '../../helpers/with-emulator.js';
 import type { LogLine } from './controller.js';
@@ -23,8 +26,10 @@ const HOUR = 3_600_000;
 /** The controller in this process: a directory source, a file store, the emulator, the HTTP server. */
 export type InProcessController = {
   emulator: TestEmulator;
-  /** The manifests directory the source reads. */
+  /** The manifests directory the source reads (with `git`, unused: commit to `git` instead). */
   dir: string;
+  /** With `source: 'git'`: the repository the controller follows (manifests under `audiences/`). */
+  git: GitFixture | undefined;
   stateDir: string;
   reconciler: Reconciler;
   /** Parsed JSON log lines so far. */
@@ -37,6 +42,8 @@ export type InProcessOptions = {
   emulator?: EmulatorOptions;
   /** The guards, as `run`'s flags set them. */
   plan?: Partial<PlanOptions>;
+  /** `git`: follow a local repository's `main`, `--path audiences`. Default a directory. */
+  source?: 'dir' | 'git';
 };
 
 /**
@@ -73,7 +80,16 @@ export async function withInProcessController<T>(
         },
         ...clientHooks(metrics),
       });
-      const source = new DirectorySource(dir);
+      const git = options.source === 'git' ? await createGitFixture() : undefined;
+      const source: Source = git
+        ? new GitSource({
+            url: git.bare,
+            branch: 'main',
+            path: 'audiences',
+            workDir: git.workDir,
+            allowFileUrls: true,
+          })
+        : new DirectorySource(dir);
       const reconciler = new Reconciler({
         source,
         store: new FileStateStore(stateDir),
@@ -106,6 +122,7 @@ export async function withInProcessController<T>(
         return await fn({
           emulator,
           dir,
+          git,
           stateDir,
           reconciler,
           logs,
@@ -116,6 +133,7 @@ export async function withInProcessController<T>(
         await reconciler.stop();
         await server.close();
         await source.close();
+        await git?.cleanup();
         await rm(root, { recursive: true, force: true });
       }
     },

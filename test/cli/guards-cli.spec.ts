@@ -1,0 +1,130 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AudienceSpec } from '../../src/manifest/schema.js';
+import { normaliseSpec, specHash } from '../../src/plan/normalise.js';
+import { Plan } from '../../src/plan/schema.js';
+import { openStateStore } from '../../src/state/open.js';
+import type { AudienceRecord } from '../../src/state/schema.js';
+import { emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
+import { runCli, withTempDir } from '../helpers/cli.js';
+import { manifestObject } from '../helpers/manifests.js';
+import { withEmulator } from '../helpers/with-emulator.js';
+import { aRecord } from '../state/helpers.js';
+
+/**
+ * The deletion guards as the flags set them, on the built CLI. The state holds 10
+ * managed audiences: k0..k6 (deletionPolicy Delete) and o0..o2 (Orphan). Keeping k0
+ * and k1 removes 5 (delete) + 3 (forget): the default limit is its floor, 5 (10% of
+ * 10 would be 1), and forgets are not deletions, so nothing is blocked.
+ */
+const DELETES = ['k2', 'k3', 'k4', 'k5', 'k6'];
+const FORGETS = ['o0', 'o1', 'o2'];
+const keep = (key: string) => manifestObject(key, { ingestion: { onCreate: false } });
+/** A record of what the manifest says, so the kept audiences plan nothing. */
+function inSync(key: string): AudienceRecord {
+  const spec = normaliseSpec(AudienceSpec.parse(keep(key).spec));
+  return aRecord(key, { applied: { spec, hash: specHash(spec), at: '2026-11-22T10:00:00.000Z' } });
+}
+const RECORDS: AudienceRecord[] = [
+  ...['k0', 'k1'].map(inSync),
+  ...DELETES.map((key) => aRecord(key)),
+  ...FORGETS.map((key) => aRecord(key, { deletionPolicy: 'Orphan' })),
+];
+const STACK = /\n\s+at /;
+
+async function seed(location: string): Promise<void> {
+  await mkdir(location, { recursive: true });
+  const store = await openStateStore(location);
+  await store.lock();
+  for (const record of RECORDS) await store.put(record);
+  await store.close();
+}
+
+/** Removal steps by key: `delete` or `forget`, with ` (blocked: why)` when a guard stops it. */
+function removals(stdout: string): Record<string, string> {
+  const plan = Plan.parse(JSON.parse(stdout));
+  const steps = plan.steps.filter((s) => s.kind === 'delete' || s.kind === 'forget');
+  return Object.fromEntries(
+    steps.map((s) => [s.key, s.blocked ? `${s.kind} (blocked: ${s.blocked})` : s.kind]),
+  );
+}
+
+const planned = (overrides: Record<string, string> = {}) => ({
+  ...Object.fromEntries(DELETES.map((key) => [key, 'delete'])),
+  ...Object.fromEntries(FORGETS.map((key) => [key, 'forget'])),
+  ...overrides,
+});
+
+describe('deletion guards from the CLI', () => {
+  it('--max-deletes and its floor of 5, forget not counted, --allow-mass-delete, --allow-empty-source', async () => {
+    await withTempDir(async (dir) => {
+      const state = path.join(dir, 'state');
+      await seed(state);
+      const kept = new ManifestDir(path.join(dir, 'kept'));
+      await kept.write(['k0', 'k1'].map(keep));
+      const empty = path.join(dir, 'empty');
+      await mkdir(empty);
+      const plan = (source: string, ...flags: string[]) =>
+        runCli(['plan', source, '--state', state, '--output', 'json', '--detailed-exitcode', ...flags]);
+
+      const [floor, capped, allowed, refused, emptied] = await Promise.all([
+        plan(kept.dir),
+        plan(kept.dir, '--max-deletes', '4'),
+        plan(kept.dir, '--max-deletes', '4', '--allow-mass-delete'),
+        plan(empty),
+        plan(empty, '--allow-empty-source', '--allow-mass-delete'),
+      ]);
+
+      expect(floor.code).toBe(2);
+      expect(removals(floor.stdout)).toEqual(planned());
+
+      const overLimit =
+        'delete (blocked: the plan deletes 5 audiences, over the limit of 4; pass --allow-mass-delete (or raise --max-deletes) if that is intended)';
+      expect(capped.code).toBe(3);
+      expect(removals(capped.stdout)).toEqual(
+        planned(Object.fromEntries(DELETES.map((key) => [key, overLimit]))),
+      );
+
+      expect(allowed.code).toBe(2);
+      expect(removals(allowed.stdout)).toEqual(planned());
+
+      const why =
+        'the source yielded no manifests while 10 audience(s) are managed; refusing to remove them all (pass --allow-empty-source if that is intended)';
+      expect(refused.code).toBe(3);
+      const all = Object.fromEntries(
+        RECORDS.map((r) => [
+          r.key,
+          `${r.deletionPolicy === 'Orphan' ? 'forget' : 'delete'} (blocked: ${why})`,
+        ]),
+      );
+      expect(removals(refused.stdout)).toEqual(all);
+
+      expect(emptied.code).toBe(2);
+      expect(removals(emptied.stdout)).toEqual(planned({ k0: 'delete', k1: 'delete' }));
+      for (const result of [floor, capped, allowed, refused, emptied])
+        expect(result.stderr).not.toMatch(STACK);
+    });
+  });
+
+  it('apply of an empty source: refused with why, exit 3, no call removes anything', async () => {
+    await withEmulator(undefined, async (emulator) => {
+      await withTempDir(async (dir) => {
+        const state = path.join(dir, 'state');
+        await seed(state);
+        const empty = path.join(dir, 'empty');
+        await mkdir(empty);
+        const result = await runCli(['apply', empty, '--state', state, '--auto-approve'], {
+          env: emulatorEnv(emulator),
+        });
+        expect(result.code).toBe(3);
+        expect(result.stdout).toContain('refusing to remove them all (pass --allow-empty-source');
+        expect(result.stderr).not.toMatch(STACK);
+        expect(emulator.control.counters().byEndpoint.deleteAudience.requests).toBe(0);
+        const store = await openStateStore(state);
+        expect((await store.readAll()).audiences).toHaveLength(RECORDS.length);
+        await store.close();
+      });
+    });
+  });
+});
