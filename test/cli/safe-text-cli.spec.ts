@@ -1,7 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { json, startFakeAep } from '../aep/fake-aep.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
 
 /** Line numbers in the cases below count from this text. */
 function manifest(key: string, edit: (lines: string[]) => void = () => undefined): string {
@@ -86,5 +88,47 @@ describe('refused characters (spawned validate over one directory of bad files)'
         '1 valid manifest(s); 7 error(s), 0 warning(s) in 6 failed file(s)',
       ]);
     });
+  });
+});
+
+describe('answers of the service (spawned apply against a service that answers with escapes)', () => {
+  it('shows its error messages escaped, never raw', async () => {
+    const fake = await startFakeAep();
+    const hostile = '\u001b[2K\u001b[1Aok gold create: applied \u202Eredli\u009b31m';
+    fake.fallback(
+      json(400, {
+        type: 'https://ns.adobe.com/aep/errors/EXEG-0100-400',
+        title: hostile,
+        status: 400,
+        detail: hostile,
+      }),
+    );
+    try {
+      await withTempDir(async (dir) => {
+        await mkdir(path.join(dir, 'audiences'));
+        await writeFile(path.join(dir, 'audiences', 'gold.yaml'), manifestYaml('gold'));
+        await mkdir(path.join(dir, 'state'));
+        const result = await runCli(
+          ['apply', 'audiences', '--state', 'state', '--auto-approve', '--sandbox', 'prod'],
+          {
+            cwd: dir,
+            env: {
+              AEP_CLIENT_ID: 'client',
+              AEP_CLIENT_SECRET: 'secret-of-the-test',
+              AEP_ORG_ID: 'TEST@AdobeOrg',
+              AEP_BASE_URL: fake.apiBaseUrl,
+              AEP_IMS_URL: fake.imsUrl,
+            },
+          },
+        );
+        expect(result.code).toBe(1);
+        expect(fake.requests.length).toBeGreaterThan(0);
+        const output = result.stdout + result.stderr;
+        expect(output).not.toMatch(RAW_UNSAFE);
+        expect(output).toContain('\\u001B[2K\\u001B[1Aok gold create: applied \\u202Eredli\\u009B31m');
+      });
+    } finally {
+      await fake.close();
+    }
   });
 });
