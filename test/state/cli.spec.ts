@@ -230,7 +230,7 @@ describe('audiencectl state on a directory', () => {
   it('refuses to write while another process holds the lock, and takes over a dead one', async () => {
     const dir = await tempDir();
     await seed(dir, [aRecord('gold')]);
-    const holder = spawnFixture('holder.ts', [dir]);
+    const holder = spawnFixture('holder.mjs', [dir]);
     children.push(holder);
     await holder.waitFor(/^locked/);
     const refused = await run(['forget', 'gold', '--state', dir]);

@@ -43,7 +43,7 @@ describe.each(stores)('$name store: a writer killed with SIGKILL at random insta
     'seed %i: every record parses and holds the last acknowledged write or the next one',
     async (seed) => {
       const location = await kind.fresh();
-      const writer = spawnFixture('writer.ts', [location, String(seed)]);
+      const writer = spawnFixture('writer.mjs', [location, String(seed)]);
       await writer.waitFor(/^ack .* put$/);
       // Deterministic per seed, spread over the first ~150 ms of writing.
       await new Promise((resolve) => setTimeout(resolve, 5 + ((seed * 37) % 150)));

@@ -10,7 +10,7 @@ afterEach(async () => {
 });
 
 function holder(args: string[]): Child {
-  const child = spawnFixture('holder.ts', args);
+  const child = spawnFixture('holder.mjs', args);
   children.push(child);
   return child;
 }

@@ -12,16 +12,12 @@ export type Child = {
   kill(): Promise<void>;
 };
 
-/** Runs a TypeScript fixture from test/state/fixtures in a child node process. */
+/** Runs a fixture from test/state/fixtures (plain JS on the built dist/) in a child node process. */
 export function spawnFixture(name: string, args: string[]): Child {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(repoRoot, 'test/state/fixtures', name), ...args],
-    {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [path.join(repoRoot, 'test/state/fixtures', name), ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   let stderr = '';
   let buffer = '';
