@@ -1,15 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CLI } from '../helpers/cli.js';
 import { withEmulator } from '../helpers/with-emulator.js';
-
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
 type Finished = { code: number | null; stdout: string; stderr: string };
 
 function cli(args: string[]): { child: ChildProcess; output: () => { stdout: string; stderr: string } } {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'emulator', ...args], {
+  const child = spawn(process.execPath, [CLI, 'emulator', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
