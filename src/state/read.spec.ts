@@ -76,10 +76,11 @@ describe('readState', () => {
     });
   });
 
-  it('reads 10,000 records quickly', async () => {
+  // How fast is bench:state's business; here, that a large store reads whole.
+  it('reads every record of a store with thousands of them', async () => {
     const dir = await tempDir();
     await mkdir(path.join(audiencesDir(dir), 'prod'), { recursive: true });
-    const keys = Array.from({ length: 10_000 }, (_, i) => `audience-${i}`);
+    const keys = Array.from({ length: 3_000 }, (_, i) => `audience-${i}`);
     for (let i = 0; i < keys.length; i += 500) {
       await Promise.all(
         keys
@@ -87,11 +88,8 @@ describe('readState', () => {
           .map((key) => writeFile(recordPath(dir, 'prod', key), JSON.stringify(aRecord(key), null, 2))),
       );
     }
-    const started = performance.now();
     const state = await readState(dir);
-    const elapsed = performance.now() - started;
-    expect(state.audiences).toHaveLength(10_000);
-    // About 0.3 s on an idle 2-core machine; the bound leaves room for a loaded CI runner.
-    expect(elapsed).toBeLessThan(3000);
+    expect(state.audiences).toHaveLength(3_000);
+    expect(new Set(state.audiences.map((record) => record.key))).toEqual(new Set(keys));
   });
 });
