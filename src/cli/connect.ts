@@ -1,5 +1,7 @@
 import { createAepClient, type AepHttpClient } from '../aep/client.js';
+import type { Command } from 'commander';
 import { createAepClientFromConfig, loadAepConfig, type AepClientExtras, type AepConfig } from '../config.js';
+import { checkAepConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { safeUrl } from '../text/safe-url.js';
 
@@ -81,6 +83,18 @@ export async function connect(flags: ConnectFlags, extras: AepClientExtras = {})
 export function credentialsAbsent(flags: ConnectFlags, env: NodeJS.ProcessEnv = process.env): boolean {
   if (flags.emulator || flags.config !== undefined) return false;
   return ['AEP_CLIENT_ID', 'AEP_CLIENT_SECRET', 'AEP_ORG_ID'].every((name) => !env[name]?.trim());
+}
+
+/**
+ * The AEP configuration's problems, one line each, for a command that connects to AEP
+ * (it has `--config`) and is given credentials at all: reported with bad flags in one pass.
+ */
+export function configProblemsFor(command: Command): string[] {
+  if (!command.options.some((option) => option.long === '--config')) return [];
+  const flags = command.opts<ConnectFlags>();
+  if (credentialsAbsent(flags)) return [];
+  const checked = checkAepConfig({ configFile: flags.config, env: process.env });
+  return checked.ok ? [] : checked.lines;
 }
 
 /**

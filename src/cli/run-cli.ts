@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { AudiencectlError } from '../errors.js';
 import { escapeText } from '../text/safe-text.js';
 import { ExitCode } from './exit-codes.js';
-import { readTypedOptions } from './typed-options.js';
+import { reportProblems, typedOptionProblems, withOthers } from './typed-options.js';
 import { addColorOptions, setColorMode } from './color.js';
 import { version } from './version.js';
 
@@ -83,9 +83,15 @@ export async function buildProgram(
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .showHelpAfterError('(run with --help for usage)')
     // Every duration, count and boolean option is checked before any command runs.
-    .hook('preAction', (_program, action) => {
+    .hook('preAction', async (_program, action) => {
       setColorMode(action.optsWithGlobals().color);
-      readTypedOptions(action);
+      const problems = typedOptionProblems(action);
+      // An option is wrong: the AEP configuration's problems are reported with it, in one
+      // pass (loaded only then: most runs never need it here).
+      if (problems.length > 0) {
+        const { configProblemsFor } = await import('./connect.js');
+        reportProblems(withOthers(problems, configProblemsFor(action)));
+      }
     });
   addColorOptions(program);
   const wanted = requestedCommand(argv);

@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { LoadResult } from '../manifest/load.js';
 import { startManifestLoader } from '../manifest/load-isolated.js';
 import { readManifestDir, type ReadDirOptions } from '../manifest/read-dir.js';
-import { countOption } from './typed-options.js';
+import { checkedOption, countOption } from './typed-options.js';
 import { SANDBOX_PATTERN } from '../manifest/schema.js';
 
 export type SourceFlags = {
@@ -22,15 +22,17 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 /** `--sandbox` / AEP_SANDBOX, checked before anything is planned: a bad default must not plan anything. */
-export function sandboxName(value: string): string {
+export function checkSandboxName(
+  value: string,
+  source?: string,
+): { ok: true; value: string } | { ok: false; message: string } {
   // An empty AEP_SANDBOX counts as unset, as in the AEP configuration.
-  if (value === '' && process.env.AEP_SANDBOX === '') return DEFAULT_SANDBOX;
-  if (SANDBOX_PATTERN.test(value) && value.length <= 63) return value;
-  const from = process.env.AEP_SANDBOX === value ? 'AEP_SANDBOX' : '--sandbox';
-  throw new UsageError(
-    'BAD_SANDBOX',
-    `${from}: invalid sandbox name "${value}": use lowercase letters, digits and "-" (at most 63), as AEP does`,
-  );
+  if (value === '' && source === 'env') return { ok: true, value: DEFAULT_SANDBOX };
+  if (SANDBOX_PATTERN.test(value) && value.length <= 63) return { ok: true, value };
+  return {
+    ok: false,
+    message: `invalid sandbox name "${value}": use lowercase letters, digits and "-" (at most 63), as AEP does`,
+  };
 }
 
 /** Flags shared by every command that reads manifests. */
@@ -44,9 +46,8 @@ export function addSourceOptions(command: Command): Command {
     .option('--exclude <glob>', 'files to skip; repeat for more', collect)
     .addOption(countOption('--max-file-bytes <n>', 'refuse larger files (default: 1048576)'))
     .addOption(
-      new Option('--sandbox <name>', 'sandbox of manifests that name none')
+      checkedOption('--sandbox <name>', 'sandbox of manifests that name none', checkSandboxName)
         .env('AEP_SANDBOX')
-        .argParser(sandboxName)
         .default(DEFAULT_SANDBOX),
     );
 }

@@ -8,10 +8,13 @@ import { readDuration, type DurationUnit } from '../config/duration.js';
  * before the command's action runs, so every problem is reported at once, each naming
  * the flag or the environment variable it came from.
  */
+type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
+
 type Kind =
   | { kind: 'duration'; unit: DurationUnit; positive: boolean }
   | { kind: 'count'; zero: boolean }
-  | { kind: 'bool' };
+  | { kind: 'bool' }
+  | { kind: 'text'; check: (text: string, source: string | undefined) => Checked<string> };
 
 const kinds = new WeakMap<Option, Kind>();
 
@@ -41,6 +44,17 @@ export function boolOption(flags: string, description: string): Option {
   return option;
 }
 
+/** A text option checked with the others (a sandbox name, say): `check` returns the value to keep. */
+export function checkedOption(
+  flags: string,
+  description: string,
+  check: (text: string, source: string | undefined) => Checked<string>,
+): Option {
+  const option = new Option(flags, description);
+  kinds.set(option, { kind: 'text', check });
+  return option;
+}
+
 const TRUE = new Set(['true', '1', 'yes', 'on']);
 const FALSE = new Set(['false', '0', 'no', 'off', '']);
 
@@ -65,10 +79,8 @@ export function readCount(
   return { ok: true, value };
 }
 
-function convert(
-  kind: Kind,
-  text: string,
-): { ok: true; value: number | boolean } | { ok: false; message: string } {
+function convert(kind: Kind, text: string, source: string | undefined): Checked<number | boolean | string> {
+  if (kind.kind === 'text') return kind.check(text, source);
   if (kind.kind === 'duration') {
     const result = readDuration(text, kind.unit, kind.positive);
     return result.ok ? { ok: true, value: result.ms } : result;
@@ -86,7 +98,7 @@ export function typedOptionProblems(command: Command): string[] {
     const value: unknown = command.getOptionValue(key);
     if (!kind || typeof value !== 'string') continue;
     const source = command.getOptionValueSource(key);
-    const result = convert(kind, value);
+    const result = convert(kind, value, source);
     if (result.ok) command.setOptionValueWithSource(key, result.value, source);
     else {
       const name = source === 'env' && option.envVar ? option.envVar : (option.long ?? key);
@@ -96,9 +108,14 @@ export function typedOptionProblems(command: Command): string[] {
   return problems;
 }
 
-/** Converts every typed option of `command`; throws one UsageError listing every problem. */
-export function readTypedOptions(command: Command): void {
-  const problems = typedOptionProblems(command);
+/** `problems`, and those of `more` whose flag or variable is not named yet. */
+export function withOthers(problems: readonly string[], more: readonly string[]): string[] {
+  const named = new Set(problems.map((problem) => problem.split(':')[0]));
+  return [...problems, ...more.filter((problem) => !named.has(problem.split(':')[0]))];
+}
+
+/** Throws one UsageError listing every problem, if there is any. */
+export function reportProblems(problems: readonly string[]): void {
   if (problems.length === 1) throw new UsageError('BAD_FLAG', problems[0] ?? '');
   if (problems.length > 1)
     throw new UsageError('BAD_FLAG', `${problems.length} problems:\n  ${problems.join('\n  ')}`);

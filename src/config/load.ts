@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { registerSecret } from '../log.js';
 import { isPlausibleName } from './plausible.js';
 import { ConfigFile, SandboxName } from './schema.js';
+import { readEnv } from './env.js';
 import { resolveAepConfig } from './resolve.js';
 import type { AepConfig, ConfigProblem } from './types.js';
 
@@ -99,43 +100,63 @@ function positionOf(doc: Document, keys: string[], atKey: boolean, lineCounter: 
   return { line, column: col };
 }
 
-function formatProblems(name: string | undefined, problems: ConfigProblem[]): string {
-  const lines = problems.map((problem) => {
+/** One line per problem: `file:line:col key: message`, or `VAR: message` for the environment. */
+function problemLines(name: string | undefined, problems: ConfigProblem[]): string[] {
+  return problems.map((problem) => {
     const envKey = /^[A-Z][A-Z0-9_]*(, [A-Z][A-Z0-9_]*)*$/.test(problem.key);
     const place =
       envKey || name === undefined
         ? ''
         : `${name}${problem.line === undefined ? '' : `:${problem.line}:${problem.column ?? 1}`} `;
-    return `  ${place}${problem.key}: ${problem.message}`;
+    return `${place}${problem.key}: ${problem.message}`;
   });
-  const where = name === undefined ? 'the environment' : `${name} and the environment`;
-  return `Invalid AEP configuration (from ${where}):\n${lines.join('\n')}`;
 }
 
+function invalid(name: string | undefined, lines: string[]): UsageError {
+  const where = name === undefined ? 'the environment' : `${name} and the environment`;
+  return new UsageError(
+    'CONFIG_INVALID',
+    `Invalid AEP configuration (from ${where}):\n${lines.map((line) => `  ${line}`).join('\n')}`,
+  );
+}
+
+/** A checked configuration, or every problem found: as lines, and as the error to throw. */
+export type CheckedAepConfig =
+  { ok: true; config: AepConfig } | { ok: false; lines: string[]; error: UsageError };
+
 /**
- * Reads and checks the AEP configuration: `configFile` (YAML or JSON) if given, the AEP_*
- * variables of `env` for what it leaves out, defaults for the rest. Registers every secret
- * with the logger's redaction. Throws a UsageError (exit code 1) listing every problem,
- * each with its file position or environment variable.
+ * Reads and checks the AEP configuration without throwing. A file that cannot be read
+ * or validated stops resolution, but the environment is still checked, so one pass
+ * reports the file's problems and the environment's together.
  */
-export function loadAepConfig(options: LoadAepConfigOptions): AepConfig {
+export function checkAepConfig(options: LoadAepConfigOptions): CheckedAepConfig {
   let file: { path: string; data: ConfigFile } | undefined;
   let locate: Locate = () => undefined;
-  if (options.configFile !== undefined) {
-    const filePath = path.resolve(options.configFile);
+  const name = options.configFile;
+  if (name !== undefined) {
+    const filePath = path.resolve(name);
+    const envLines = () => problemLines(undefined, readEnv(options.env).problems);
     let text: string;
     try {
       text = readFileSync(filePath, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new UsageError(
-        'CONFIG_UNREADABLE',
-        `Cannot read the configuration file ${options.configFile} (${code}).`,
-      );
+      const others = envLines();
+      const message = `Cannot read the configuration file ${name} (${code}).`;
+      return {
+        ok: false,
+        lines: [`${name}: cannot read the configuration file (${code})`, ...others],
+        error: new UsageError(
+          'CONFIG_UNREADABLE',
+          others.length === 0 ? message : `${message}\n${others.map((line) => `  ${line}`).join('\n')}`,
+        ),
+      };
     }
     const parsed = parseConfigText(text);
-    if (!parsed.ok)
-      throw new UsageError('CONFIG_INVALID', formatProblems(options.configFile, parsed.problems));
+    if (!parsed.ok) {
+      const lines = [...problemLines(name, parsed.problems), ...envLines()];
+      return { ok: false, lines, error: invalid(name, lines) };
+    }
     file = { path: filePath, data: parsed.data };
     locate = parsed.locate;
   }
@@ -146,10 +167,23 @@ export function loadAepConfig(options: LoadAepConfigOptions): AepConfig {
   });
   if (!result.ok) {
     const placed = result.problems.map((problem) => ({ ...locate(problem.key), ...problem }));
-    throw new UsageError('CONFIG_INVALID', formatProblems(options.configFile, placed));
+    const lines = problemLines(name, placed);
+    return { ok: false, lines, error: invalid(name, lines) };
   }
-  for (const sandbox of Object.values(result.config.sandboxes))
-    registerSecret(sandbox.credentials.clientSecret);
-  registerSecret(result.config.defaultAccess?.credentials.clientSecret);
-  return result.config;
+  return { ok: true, config: result.config };
+}
+
+/**
+ * Reads and checks the AEP configuration: `configFile` (YAML or JSON) if given, the AEP_*
+ * variables of `env` for what it leaves out, defaults for the rest. Registers every secret
+ * with the logger's redaction. Throws a UsageError (exit code 1) listing every problem,
+ * each with its file position or environment variable.
+ */
+export function loadAepConfig(options: LoadAepConfigOptions): AepConfig {
+  const checked = checkAepConfig(options);
+  if (!checked.ok) throw checked.error;
+  const { config } = checked;
+  for (const sandbox of Object.values(config.sandboxes)) registerSecret(sandbox.credentials.clientSecret);
+  registerSecret(config.defaultAccess?.credentials.clientSecret);
+  return config;
 }
