@@ -2,7 +2,13 @@ import { recordId } from '../state/schema.js';
 import { loadDesired } from './source-options.js';
 
 /** What `state import` records from the key's manifest, and what it says about it. */
-export type ManifestFacts = { manifestFile?: string; ingestionRequest?: string; note?: string };
+export type ManifestFacts = {
+  manifestFile?: string;
+  ingestionRequest?: string;
+  /** The manifest's `spec.name`, which the service's audience must have. */
+  name?: string;
+  note?: string;
+};
 
 /**
  * Finds the manifest of `sandbox/key` under `dir` (manifests naming no sandbox are in
@@ -14,7 +20,11 @@ export async function manifestFacts(dir: string, sandbox: string, key: string): 
   const manifest = desired.manifests.find((m) => m.sandbox === sandbox && m.key === key);
   if (manifest) {
     const request = manifest.manifest.ingestion.request;
-    return { manifestFile: manifest.file, ...(request === undefined ? {} : { ingestionRequest: request }) };
+    return {
+      manifestFile: manifest.file,
+      name: manifest.manifest.spec.name,
+      ...(request === undefined ? {} : { ingestionRequest: request }),
+    };
   }
   const held = desired.held.find((h) => h.sandbox === sandbox && h.key === key);
   const why = held

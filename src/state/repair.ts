@@ -53,6 +53,8 @@ export async function importAudience(
     /** When the import happened, and the manifest's `ingestion.request` token then. */
     imported?: AudienceRecord['imported'];
     manifestFile?: string | undefined;
+    /** Checks the id with the service, after the checks the store can make alone; throws to refuse. */
+    verify?: () => Promise<void>;
   },
 ): Promise<ImportResult> {
   const { sandbox, key, audienceId, force } = target;
@@ -78,6 +80,7 @@ export async function importAudience(
       `${recordId(sandbox, key)} already points at audience ${existing.audienceId}; pass --force to point it at ${audienceId} instead (audience ${existing.audienceId} is then no longer managed)`,
     );
   }
+  await target.verify?.();
   const notes: string[] = [];
   if (existing?.blocked) notes.push(`cleared the blocked mark (${existing.blocked.code})`);
   if (replacing) {

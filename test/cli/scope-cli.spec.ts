@@ -8,7 +8,7 @@ import { readState } from '../../src/state/read.js';
 import { emulatorEnv, remoteByName } from '../helpers/apply-env.js';
 import { runCli, withTempDir, type CliResult } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { withEmulator } from '../helpers/with-emulator.js';
+import { audienceBody, withEmulator } from '../helpers/with-emulator.js';
 
 const STACK = /\n\s+at [\w.<]/;
 
@@ -220,9 +220,20 @@ describe('state import and forget hints', () => {
             await run(['state', 'import', 'gold', m, '--audience-id', ids.get('silver')!]),
             /audience .* is already recorded for prod\/silver/,
           );
+          // With credentials, the service is asked: an audience of another name is refused.
+          const other = await emulator.createAudience(audienceBody({ name: 'Not gold' }));
+          expectOneLineError(
+            await run(['state', 'import', 'gold', m, '--audience-id', other]),
+            new RegExp(
+              `audience ${other} is named "Not gold", but the manifest of prod/gold names ".+"; nothing was imported`,
+            ),
+          );
           const imported = await run(['state', 'import', 'gold', m, '--audience-id', ids.get('gold')!]);
           expect(imported.code).toBe(0);
           expect(imported.stdout).toContain('ingestion.request "r-7" counts as done');
+          expect(imported.stdout).toContain(
+            `Verified through the service: audience ${ids.get('gold')!} is the external audience`,
+          );
           const record = (await readState(state)).audiences.find((r) => r.key === 'gold')!;
           expect(record).toMatchObject({ manifestFile: 'gold.yaml', imported: { ingestionRequest: 'r-7' } });
 

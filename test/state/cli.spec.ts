@@ -71,6 +71,10 @@ describe.each(stores)('audiencectl state on the $name store', (kind) => {
     const imported = await run(['import', 'gold-members', manifests, '--audience-id', AUD1, '--state', dir]);
     expect(imported.code).toBe(0);
     expect(imported.stdout).toMatch(new RegExp(`^Imported prod/gold-members: audience ${AUD1}.\n`));
+    // No AEP credentials in this environment: the import says it could not check the id.
+    expect(imported.stdout).toContain(
+      '  - Not verified through the service: no AEP credentials are configured',
+    );
 
     await run(['import', 'silver', manifests, '--audience-id', AUD2, '--state', dir], { AEP_SANDBOX: 'dev' });
     const listed = await run(['list', '--state', dir]);

@@ -12,6 +12,8 @@ import { addStateOptions, openStoreFor, stateLocationOf, type StateFlags } from 
 import { migrateCommand } from './state-migrate.js';
 import { durationOption } from '../typed-options.js';
 import { manifestFacts } from '../import-manifest.js';
+import type { ConnectFlags } from '../connect.js';
+import { verifiedImport } from '../import-verify.js';
 import { requireStateStore } from '../state-location.js';
 
 type StateOptions = StateFlags;
@@ -143,7 +145,7 @@ const AUDIENCE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 async function importCommand(
   key: string,
   dir: string,
-  options: LockingOptions & { audienceId: string; force?: boolean },
+  options: LockingOptions & ConnectFlags & { audienceId: string; force?: boolean },
 ) {
   const sandbox = sandboxOf(options);
   assertValidId(sandbox, key);
@@ -155,6 +157,7 @@ async function importCommand(
   }
   await requireStateStore(stateLocationOf(options));
   const facts = await manifestFacts(dir, sandbox, key);
+  let verification = '';
   const at = new Date().toISOString();
   const { record, notes } = await withLock(options, 'import', (store) =>
     importAudience(store, {
@@ -167,10 +170,20 @@ async function importCommand(
         ...(facts.ingestionRequest === undefined ? {} : { ingestionRequest: facts.ingestionRequest }),
       },
       manifestFile: facts.manifestFile,
+      // After the store's own checks: an id recorded for another key is refused without a call.
+      verify: async () => {
+        verification = await verifiedImport(options, {
+          sandbox,
+          key,
+          audienceId: options.audienceId,
+          name: facts.name,
+        });
+      },
     }),
   );
   out(`Imported ${recordId(sandbox, key)}: audience ${record.audienceId ?? '?'}.`);
   for (const note of notes) out(`  - ${note}`);
+  out(`  - ${verification}`);
   if (facts.note) out(`  - ${facts.note}`);
   else if (record.imported) {
     const token = record.imported.ingestionRequest;
@@ -252,11 +265,15 @@ export function stateCommand(_setExit: (code: number) => void): Command {
     )
     .requiredOption('--audience-id <id>', 'id of the remote audience')
     .option('--force', 'point a key that already has an audience id at another audience')
+    .option(
+      '--config <file>',
+      'AEP configuration file; with credentials (there or in AEP_* variables) the id is checked through the service',
+    )
     .action(
       (
         key: string,
         dir: string | undefined,
-        options: LockingOptions & { audienceId: string; force?: boolean },
+        options: LockingOptions & ConnectFlags & { audienceId: string; force?: boolean },
       ) => importCommand(key, dir ?? '.', options),
     );
 

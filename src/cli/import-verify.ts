@@ -1,0 +1,76 @@
+import { escapeText } from '../text/safe-text.js';
+import { credentialsAbsent, resolveTarget, type ConnectFlags } from './connect.js';
+import { isExternal } from '../aep/segment-types.js';
+import type { AudienceReads } from '../aep/types.js';
+import { StateError } from '../state/errors.js';
+import { recordId } from '../state/schema.js';
+
+export type ImportClaim = {
+  sandbox: string;
+  key: string;
+  audienceId: string;
+  /** The manifest's `spec.name`, when its manifest was found. */
+  name?: string | undefined;
+};
+
+const NOTHING = 'nothing was imported';
+
+/**
+ * Checks through the Audiences API that `audienceId` names an external audience of the
+ * manifest's name, with one GET. Refuses (throws) when it does not exist, is not external,
+ * or has another name, and when the service cannot be asked: a failed call is never read
+ * as "the id is fine". Returns the line to print.
+ */
+export async function verifyImport(
+  client: Pick<AudienceReads, 'getAudience'>,
+  claim: ImportClaim,
+): Promise<string> {
+  const { sandbox, key, audienceId, name } = claim;
+  let audience;
+  try {
+    audience = await client.getAudience(sandbox, audienceId);
+  } catch (cause) {
+    throw new StateError(
+      'STATE_IMPORT_UNVERIFIED',
+      `cannot check audience ${audienceId} through the service (${(cause as Error).message}); ${NOTHING}`,
+      { cause },
+    );
+  }
+  if (!audience) {
+    throw new StateError(
+      'STATE_IMPORT_NOT_FOUND',
+      `audience ${audienceId} does not exist in sandbox ${sandbox} (the Audiences API answered 404); ${NOTHING}`,
+    );
+  }
+  if (!isExternal(audience)) {
+    throw new StateError(
+      'STATE_IMPORT_NOT_EXTERNAL',
+      `audience ${audienceId} in sandbox ${sandbox} is not an external audience (origin ${audience.originName ?? 'unknown'}, type ${audience.type ?? 'unknown'}); audiencectl manages external audiences only; ${NOTHING}`,
+    );
+  }
+  if (name !== undefined && audience.name.trim() !== name.trim()) {
+    throw new StateError(
+      'STATE_IMPORT_NAME_MISMATCH',
+      `audience ${audienceId} is named ${JSON.stringify(audience.name)}, but the manifest of ${recordId(sandbox, key)} names ${JSON.stringify(name)}; ${NOTHING}`,
+    );
+  }
+  return name === undefined
+    ? `Verified through the service: audience ${audienceId} is an external audience (${JSON.stringify(audience.name)}); its name was not compared, as no manifest was found.`
+    : `Verified through the service: audience ${audienceId} is the external audience ${JSON.stringify(name)}.`;
+}
+
+/** What an import without credentials says instead. */
+export const NOT_VERIFIED =
+  'Not verified through the service: no AEP credentials are configured (AEP_CLIENT_ID, AEP_CLIENT_SECRET, AEP_ORG_ID, or --config); make sure the id names the external audience of this manifest.';
+
+/** One GET through the Audiences API when credentials are configured; else says it was not checked. */
+export async function verifiedImport(flags: ConnectFlags, claim: ImportClaim): Promise<string> {
+  if (credentialsAbsent(flags)) return NOT_VERIFIED;
+  const target = resolveTarget(flags, (warning) => process.stderr.write(`Warning: ${escapeText(warning)}\n`));
+  const connection = await target.open();
+  try {
+    return await verifyImport(connection.client, claim);
+  } finally {
+    await connection.close();
+  }
+}
