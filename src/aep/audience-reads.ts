@@ -20,13 +20,24 @@ function searchParams(query: AudienceQuery): URLSearchParams {
   return params;
 }
 
-/** An entry of a bulk-get answer: an audience, or (a missing key, a `status` 404 entry) nothing. */
-function entryOf(value: unknown): LiveAudience | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const status = (value as { status?: unknown }).status;
-  if (typeof status === 'number' && status >= 400) return undefined;
+/**
+ * An entry of a bulk-get answer: an audience, or (a `status` 404 entry) nothing. Anything
+ * else (another error status, an entry that is not an audience) is no answer at all: the
+ * call fails rather than read it as "not found".
+ */
+function entryOf(sandbox: string, key: string, value: unknown): LiveAudience | undefined {
+  const status =
+    typeof value === 'object' && value !== null ? (value as { status?: unknown }).status : undefined;
+  if (status === 404 || status === '404') return undefined;
   const parsed = LiveAudience.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
+  if (parsed.success) return parsed.data;
+  throw new AepError({
+    code: 'AEP_BAD_RESPONSE',
+    message: `bulk-get gave no usable answer for audience ${key}${status === undefined ? '' : ` (status ${JSON.stringify(status)})`}`,
+    sandbox,
+    endpoint: 'bulkGetAudiences',
+    method: 'POST',
+  });
 }
 
 function segment(value: string): string {
@@ -101,7 +112,7 @@ export function audienceReads(transport: Transport): AudienceReads {
       const found = new Map<string, LiveAudience | undefined>(unique.map((id) => [id, undefined]));
       for (const answer of answers) {
         for (const [key, value] of Object.entries(answer.results)) {
-          const audience = entryOf(value);
+          const audience = entryOf(sandbox, key, value);
           // Keyed by id; accept an entry whose own id (or audienceId) is one asked for.
           const id = [key, audience?.id, audience?.audienceId].find(
             (candidate) => candidate && found.has(candidate),

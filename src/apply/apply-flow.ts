@@ -4,6 +4,7 @@ import type { Plan } from '../plan/schema.js';
 import type { LockInfo } from '../state/lock.js';
 import type { StateStore } from '../state/store.js';
 import { executePlan } from './executor.js';
+import { readRefresh } from './refresh.js';
 import { resumeIntents } from './resume.js';
 import { checkSavedPlan } from './saved-plan.js';
 import type { ApplyReport, ExecutorDeps, ProgressSink } from './types.js';
@@ -23,6 +24,11 @@ export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store'> & {
   /** Shows the plan; resolves false to stop before any change. */
   review: (plan: Plan, resumed: string[]) => Promise<boolean>;
   progress: (plan: Plan) => ProgressSink;
+  /**
+   * Read the recorded audiences back from the service (bulk-get, `bulkBatchSize` a batch)
+   * under the lock, before planning, and plan from what is there (`--refresh`).
+   */
+  refresh?: boolean;
 };
 
 export type ApplyOutcome = { plan: Plan; report: ApplyReport | undefined };
@@ -46,8 +52,19 @@ export async function applyOnce(input: ApplyInput, flow: ApplyFlow): Promise<App
       checkSavedPlan(input.plan, input.source, input.desired, await store.readAll());
     }
     const resumed = await resumeIntents(store, flow.client, flow.clock, flow.signal);
-    const plan =
-      input.kind === 'saved' ? input.plan : makePlan(input.desired, await store.readAll(), input.planOptions);
+    let plan: Plan;
+    if (input.kind === 'saved') plan = input.plan;
+    else {
+      const recorded = await store.readAll();
+      const refresh = flow.refresh
+        ? await readRefresh(input.desired, recorded, flow.client, {
+            batchSize: flow.bulkBatchSize,
+            signal: flow.signal,
+            now: flow.clock.now(),
+          })
+        : undefined;
+      plan = makePlan(input.desired, recorded, { ...input.planOptions, ...(refresh ? { refresh } : {}) });
+    }
     const go = await flow.review(plan, resumed);
     if (!go || plan.steps.length === 0) return { plan, report: undefined };
     const progress = flow.progress(plan);

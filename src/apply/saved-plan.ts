@@ -46,6 +46,7 @@ export function savedOptions(options: PlanOptions): SavedPlanOptions {
     allowEmptySource: options.allowEmptySource,
     ...(options.maxDeletes === undefined ? {} : { maxDeletes: options.maxDeletes }),
     ...(options.runBudget ? { runBudget: options.runBudget } : {}),
+    ...(options.refresh ? { refresh: options.refresh } : {}),
   };
 }
 
@@ -57,6 +58,7 @@ export function planOptionsOf(saved: SavedPlanOptions): PlanOptions {
     allowEmptySource: saved.allowEmptySource,
     ...(saved.maxDeletes === undefined ? {} : { maxDeletes: saved.maxDeletes }),
     ...(saved.runBudget ? { runBudget: saved.runBudget } : {}),
+    ...(saved.refresh ? { refresh: saved.refresh } : {}),
   };
 }
 

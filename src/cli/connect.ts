@@ -7,7 +7,13 @@ import { safeUrl } from '../text/safe-url.js';
 
 export type ConnectFlags = { config?: string; emulator?: boolean };
 
-export type Connection = { client: AepHttpClient; close(): Promise<void>; target: string };
+export type Connection = {
+  client: AepHttpClient;
+  close(): Promise<void>;
+  target: string;
+  /** `api.bulkBatchSize`, when configured. */
+  bulkBatchSize?: number;
+};
 
 /**
  * Where a command will send its calls, resolved (and the configuration checked) before
@@ -18,6 +24,8 @@ export type Target = {
   describe: string;
   /** The IMS org whose credentials serve `sandbox`, when known. */
   orgOf(sandbox: string): string | undefined;
+  /** Ids per Audiences API bulk-get (`api.bulkBatchSize`); undefined: the client's default. */
+  bulkBatchSize: number | undefined;
   open(extras?: AepClientExtras): Promise<Connection>;
 };
 
@@ -38,6 +46,7 @@ export function resolveTarget(flags: ConnectFlags, warn: (message: string) => vo
     return {
       describe: EMULATOR_TARGET,
       orgOf: () => demoOrg,
+      bulkBatchSize: undefined,
       open: async (extras = {}) => {
         // Loaded only when asked for: most runs never need an HTTP server.
         const { DEMO_CLIENT, startEmulator } = await import('../emulator/index.js');
@@ -65,11 +74,13 @@ export function resolveTarget(flags: ConnectFlags, warn: (message: string) => vo
   return {
     describe: safeUrl(config.baseUrl),
     orgOf: orgFinder(config),
+    bulkBatchSize: config.bulkBatchSize,
     open: (extras = {}) =>
       Promise.resolve({
         client: createAepClientFromConfig(config, extras),
         close: () => Promise.resolve(),
         target: safeUrl(config.baseUrl),
+        bulkBatchSize: config.bulkBatchSize,
       }),
   };
 }

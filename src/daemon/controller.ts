@@ -27,7 +27,13 @@ export type ControllerSource =
   | { kind: 'dir'; dir: string; debounceMs: number };
 
 /** An AEP client and how to let it go (the embedded emulator closes with it). */
-export type ControllerConnection = { client: AepClient; close(): Promise<void>; target: string };
+export type ControllerConnection = {
+  client: AepClient;
+  close(): Promise<void>;
+  target: string;
+  /** Ids per Audiences API bulk-get (`api.bulkBatchSize`), when configured. */
+  bulkBatchSize?: number;
+};
 
 export type ControllerOptions = {
   source: ControllerSource;
@@ -53,6 +59,8 @@ export type ControllerOptions = {
   settings: ReconcileSettings;
   intervalMs: number;
   resyncIntervalMs: number;
+  /** Read the recorded audiences back from AEP this often, and correct drift; 0 never. */
+  refreshIntervalMs: number;
   requeueAfterMs: number;
   backoff: BackoffPolicy;
   /** Time from stop() to everything closed; calls in flight are cut short before it ends. Default 25 000 ms. */
@@ -155,9 +163,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
     client: shieldCalls(connection.client, { stop: stopping.signal, cutoff: cutoff.signal }),
     metrics,
     logger: options.logger,
-    settings: options.settings,
+    settings: {
+      ...options.settings,
+      ...(connection.bulkBatchSize === undefined ? {} : { bulkBatchSize: connection.bulkBatchSize }),
+    },
     intervalMs: options.intervalMs,
     resyncIntervalMs: options.resyncIntervalMs,
+    refreshIntervalMs: options.refreshIntervalMs,
     requeueAfterMs: options.requeueAfterMs,
     backoff: options.backoff,
     signal: stopping.signal,
@@ -223,6 +235,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       source: options.source.kind,
       target: connection.target,
       mode: options.settings.dryRun ? 'dry-run' : 'apply',
+      refreshIntervalMs: options.refreshIntervalMs,
       state: store.location,
       replicas: leadership ? 'leader election (PostgreSQL lock)' : 'single',
       webhook: secret !== undefined,

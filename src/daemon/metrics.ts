@@ -19,6 +19,12 @@ export type DaemonMetrics = {
   rateLimitWaits: Counter<'reason'>;
   /** Ingestion runs the daily budget still allows, per sandbox. */
   runBudgetRemaining: Gauge<'sandbox'>;
+  /** Audiences the last refresh found drifted and not corrected; `kind`: deleted | changed | renamed. */
+  driftedAudiences: Gauge<'kind'>;
+  /** Drift found by refreshes, per audience and refresh; `kind` as above. */
+  driftDetected: Counter<'kind'>;
+  /** Unix time (seconds) of the last successful refresh. */
+  lastRefreshTimestamp: Gauge;
   /** Unix time (seconds) of the last successful source sync. */
   lastSyncTimestamp: Gauge;
   /** Always 1; the `revision` label carries the revision last synced successfully. */
@@ -119,6 +125,23 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
       name: `${prefix}run_budget_remaining`,
       help: 'Ingestion runs still allowed today, per sandbox.',
       labelNames: ['sandbox'] as const,
+      registers,
+    }),
+    driftedAudiences: new Gauge({
+      name: `${prefix}drifted_audiences`,
+      help: 'Audiences the last refresh found changed outside audiencectl and not corrected, by kind.',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    driftDetected: new Counter({
+      name: `${prefix}drift_detected_total`,
+      help: 'Audiences found changed outside audiencectl by a refresh, by kind.',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    lastRefreshTimestamp: new Gauge({
+      name: `${prefix}last_successful_refresh_timestamp_seconds`,
+      help: 'Unix time of the last successful refresh (audiences read back from AEP).',
       registers,
     }),
     lastSyncTimestamp,

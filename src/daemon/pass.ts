@@ -1,4 +1,5 @@
 import { applyOnce } from '../apply/apply-flow.js';
+import { readRefresh, RefreshError } from '../apply/refresh.js';
 import type { Clock, PollSchedule, StepResult } from '../apply/types.js';
 import type { AepClient } from '../aep/types.js';
 import type { Logger } from '../log.js';
@@ -14,7 +15,8 @@ import type { StateStore } from '../state/store.js';
 import { wantsRequeue, type AudienceTracker } from './audiences.js';
 import { daemonProgress, runBudgetLeft } from './instruments.js';
 import type { DaemonMetrics } from './metrics.js';
-import type { StatusBoard } from './status-board.js';
+import { driftStatuses, publishDrift } from './drift-status.js';
+import { errorInfo, type StatusBoard } from './status-board.js';
 
 /** How a pass reads, plans and applies; fixed for the life of the controller. */
 export type ReconcileSettings = {
@@ -31,6 +33,8 @@ export type ReconcileSettings = {
   operationPoll: PollSchedule;
   /** Its `timeoutMs` bounds how long a pass follows a run before leaving it to a later pass. */
   runPoll: PollSchedule;
+  /** Ids per Audiences API bulk-get (`api.bulkBatchSize`); default the client's. */
+  bulkBatchSize?: number | undefined;
 };
 
 export type PassDeps = {
@@ -52,6 +56,8 @@ export type PassResult = {
   results: StepResult[] | undefined;
   /** A step waits for a run in progress: reconcile again later. */
   requeue: boolean;
+  /** A refresh was asked for: whether it succeeded (a failed one was left out of the plan). */
+  refreshed?: boolean;
 };
 
 /** Reads the manifests of one revision; broken files become diagnostics and held audiences. */
@@ -75,6 +81,7 @@ async function applyDesired(
   desired: LoadResult,
   deps: PassDeps,
   log: Logger,
+  refresh: boolean,
 ): Promise<{ plan: Plan; results: StepResult[] }> {
   const { clock, signal, settings, tracker } = deps;
   const outcome = await applyOnce(
@@ -89,6 +96,8 @@ async function applyDesired(
       clock,
       signal,
       lockTimeoutMs: settings.lockTimeoutMs,
+      refresh,
+      ...(settings.bulkBatchSize === undefined ? {} : { bulkBatchSize: settings.bulkBatchSize }),
       operationPoll: settings.operationPoll,
       runPoll: settings.runPoll,
       review: (plan, resumed) => {
@@ -105,15 +114,26 @@ async function applyDesired(
   return { plan: outcome.plan, results: outcome.report?.results ?? [] };
 }
 
-/** Dry-run: plan against the recorded state and publish it. No lock, no API call, no write. */
+/**
+ * Dry-run: plan against the recorded state (read back from the service when refreshing)
+ * and publish it. No lock, no write, no API call but the refresh's reads.
+ */
 async function planDesired(
   revision: string,
   desired: LoadResult,
   deps: PassDeps,
+  refresh: boolean,
 ): Promise<{ plan: Plan; records: AudienceRecord[] }> {
   const recorded = await deps.store.readAll();
+  const view = refresh
+    ? await readRefresh(desired, recorded, deps.client, {
+        batchSize: deps.settings.bulkBatchSize,
+        signal: deps.signal,
+        now: deps.clock.now(),
+      })
+    : undefined;
   const options = deps.settings.planOptions(Math.floor(deps.clock.now() / 1000));
-  const plan = makePlan(desired, recorded, options);
+  const plan = makePlan(desired, recorded, { ...options, ...(view ? { refresh: view } : {}) });
   publishPlan(deps, revision, plan);
   return { plan, records: recorded.audiences };
 }
@@ -136,6 +156,7 @@ export async function reconcileRevision(
   dir: string,
   deps: PassDeps,
   log: Logger,
+  refresh = false,
 ): Promise<PassResult> {
   const desired = await loadRevision(dir, deps.settings);
   if (desired.failedFiles.length > 0) {
@@ -144,16 +165,46 @@ export async function reconcileRevision(
   let plan: Plan;
   let results: StepResult[] | undefined;
   let records: AudienceRecord[];
+  // A failed refresh is reported, and the pass plans from the records alone: manifest
+  // changes still go through while the Audiences API is down. Nothing is read as deleted.
+  let refreshed = refresh;
+  const withoutRefresh = (error: unknown) => {
+    if (!refresh || !(error instanceof RefreshError) || deps.signal.aborted) throw error;
+    refreshed = false;
+    const info = errorInfo(error, new Date(deps.clock.now()));
+    deps.board.refreshFailed(info);
+    log.warn({ code: info.code, err: info.message }, 'refresh failed; planned from the records alone');
+  };
   if (deps.settings.dryRun) {
-    ({ plan, records } = await planDesired(revision, desired, deps));
+    ({ plan, records } = await planDesired(revision, desired, deps, refresh).catch(async (error: unknown) => {
+      withoutRefresh(error);
+      return planDesired(revision, desired, deps, false);
+    }));
   } else {
-    ({ plan, results } = await applyDesired(revision, desired, deps, log));
+    ({ plan, results } = await applyDesired(revision, desired, deps, log, refresh).catch(
+      async (error: unknown) => {
+        withoutRefresh(error);
+        return applyDesired(revision, desired, deps, log, false);
+      },
+    ));
     records = (await deps.store.readAll()).audiences;
   }
   const now = deps.clock.now();
+  if (refreshed) {
+    const drifted = driftStatuses(plan, results);
+    deps.board.refreshed(new Date(now), drifted);
+    publishDrift(deps.metrics, drifted, new Date(now));
+    if (drifted.length > 0)
+      log.info({ drifted: drifted.length }, 'refresh found audiences changed outside audiencectl');
+  }
   if (results) deps.tracker.record(plan, results, now, deps.signal.aborted);
   else deps.tracker.forgetAllBut(new Set());
   deps.board.audiencesChanged(deps.tracker.states(records, plan, results, now));
   recordBudget(deps, records, desired);
-  return { plan, results, requeue: results?.some(wantsRequeue) ?? false };
+  return {
+    plan,
+    results,
+    requeue: results?.some(wantsRequeue) ?? false,
+    ...(refresh ? { refreshed } : {}),
+  };
 }

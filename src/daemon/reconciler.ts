@@ -7,6 +7,7 @@ import type { StateStore } from '../state/store.js';
 import { AudienceTracker } from './audiences.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import type { DaemonMetrics } from './metrics.js';
+import { RefreshSchedule } from './refresh-schedule.js';
 import { reconcileRevision, type PassDeps, type PassResult, type ReconcileSettings } from './pass.js';
 import { errorInfo, StatusBoard } from './status-board.js';
 import { Timers } from './timers.js';
@@ -27,6 +28,11 @@ export type ReconcilerOptions = {
   intervalMs: number;
   /** Reconcile this often even without a new revision. Default 600 000 ms. */
   resyncIntervalMs: number;
+  /**
+   * Read the recorded audiences back from the service this often (the first pass does too)
+   * and correct drift (dry-run: report it). 0 or absent: never.
+   */
+  refreshIntervalMs?: number;
   /** A step waiting for an ingestion run in progress is tried again this much later. Default 60 000 ms. */
   requeueAfterMs: number;
   /** Backoff of failing audiences, and of failing passes. */
@@ -60,6 +66,7 @@ export class Reconciler implements DaemonStatusProvider {
   #reconciled: string | undefined;
   #passFailures = 0;
   #syncFailures = 0;
+  readonly #refresh: RefreshSchedule;
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
@@ -84,12 +91,16 @@ export class Reconciler implements DaemonStatusProvider {
       signal: options.signal,
       settings: options.settings,
     };
+    this.#refresh = new RefreshSchedule(options.refreshIntervalMs ?? 0, options.backoff);
+    this.board.refreshEvery(this.#refresh.intervalMs);
   }
 
   /** Arms the poll and resync timers and starts the first pass. */
   start(): void {
     this.#timers.every('poll', this.#options.intervalMs, () => this.trigger('poll'));
     this.#timers.every('resync', this.#options.resyncIntervalMs, () => this.trigger('resync'));
+    const refreshMs = this.#refresh.intervalMs;
+    if (refreshMs > 0) this.#timers.every('refresh', refreshMs, () => this.trigger('refresh'));
     this.trigger('startup');
   }
 
@@ -164,8 +175,10 @@ export class Reconciler implements DaemonStatusProvider {
     const started = this.#clock.now();
     this.board.passStarted(new Date(started));
     log.info({ reasons: [...reasons].sort() }, 'reconcile started');
+    const refresh = this.#refresh.due(started);
     try {
-      const result = await reconcileRevision(revision.revision, revision.dir, this.#deps, log);
+      const result = await reconcileRevision(revision.revision, revision.dir, this.#deps, log, refresh);
+      this.#refreshOutcome(result);
       this.#reconciled = revision.revision;
       this.#passFailures = 0;
       this.#finished(this.#options.signal.aborted ? 'aborted' : 'success', started, log, { result });
@@ -207,6 +220,14 @@ export class Reconciler implements DaemonStatusProvider {
       { result: outcome, plan: status.plan?.summary, steps: counts, ms: Math.round(seconds * 1000) },
       'reconcile finished',
     );
+  }
+
+  /** A refresh that failed is tried again on the backoff schedule. */
+  #refreshOutcome(result: PassResult): void {
+    if (result.refreshed === undefined) return;
+    const now = this.#clock.now();
+    const retryAt = this.#refresh.finished(result.refreshed, now);
+    if (retryAt !== undefined) this.#timers.at('retry', retryAt, () => this.trigger('retry'), now);
   }
 
   /** Arms the alarms a pass asks for: the next backoff expiry, and a requeue for runs in progress. */

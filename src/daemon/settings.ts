@@ -3,6 +3,7 @@ export const RUN_DEFAULTS = {
   branch: 'main',
   interval: '60s',
   resyncInterval: '10m',
+  refreshInterval: '1h',
   workDir: '.audiencectl-work',
   listen: '0.0.0.0:8080',
   logLevel: 'info',

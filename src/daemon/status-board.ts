@@ -4,9 +4,11 @@ import type { Plan } from '../plan/schema.js';
 import type {
   AudienceStatus,
   DaemonStatusProvider,
+  DriftInfo,
   DiagnosticInfo,
   ErrorInfo,
   Readiness,
+  RefreshStatus,
   StatusSnapshot,
 } from './types.js';
 
@@ -58,6 +60,7 @@ export class StatusBoard implements DaemonStatusProvider {
   #diagnostics: DiagnosticInfo[] = [];
   #audiences: AudienceStatus[] = [];
   #synced = false;
+  #refresh: RefreshStatus = { intervalMs: 0, lastAt: null, lastError: null, drifted: [] };
   readonly #role: () => StatusSnapshot['role'];
 
   constructor(
@@ -90,6 +93,7 @@ export class StatusBoard implements DaemonStatusProvider {
       plan: this.#plan,
       diagnostics: this.#diagnostics,
       audiences: this.#audiences,
+      refresh: this.#refresh,
     };
   }
 
@@ -137,5 +141,17 @@ export class StatusBoard implements DaemonStatusProvider {
 
   audiencesChanged(audiences: AudienceStatus[]): void {
     this.#audiences = audiences;
+  }
+
+  refreshEvery(intervalMs: number): void {
+    this.#refresh = { ...this.#refresh, intervalMs };
+  }
+
+  refreshed(at: Date, drifted: DriftInfo[]): void {
+    this.#refresh = { ...this.#refresh, lastAt: at.toISOString(), lastError: null, drifted };
+  }
+
+  refreshFailed(error: ErrorInfo): void {
+    this.#refresh = { ...this.#refresh, lastError: error };
   }
 }

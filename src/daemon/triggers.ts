@@ -2,12 +2,20 @@
  * Why a reconcile was asked for. `poll`, `watch` and `webhook` ask "has the source
  * moved?": the pass syncs and applies only when the revision is new. The others
  * reconcile even when it has not (`resync` is the periodic safety net, `retry` a
- * backoff that ran out, `requeue` a run that was in progress, `startup` the first pass).
+ * backoff that ran out, `requeue` a run that was in progress, `startup` the first pass,
+ * `refresh` the interval at which the audiences are read back from the service).
  */
-export type TriggerReason = 'startup' | 'poll' | 'watch' | 'webhook' | 'resync' | 'retry' | 'requeue';
+export type TriggerReason =
+  'startup' | 'poll' | 'watch' | 'webhook' | 'resync' | 'retry' | 'requeue' | 'refresh';
 
 /** Reasons that reconcile even when the source revision has not changed. */
-export const FORCING_REASONS: ReadonlySet<TriggerReason> = new Set(['startup', 'resync', 'retry', 'requeue']);
+export const FORCING_REASONS: ReadonlySet<TriggerReason> = new Set([
+  'startup',
+  'resync',
+  'retry',
+  'requeue',
+  'refresh',
+]);
 
 export type PassRunner = (reasons: ReadonlySet<TriggerReason>) => Promise<void>;
 

@@ -33,6 +33,28 @@ export type AudienceStatus = {
   lastRunFailure?: { runId: string; reason: string; next: string };
 };
 
+/** An audience the last refresh found changed outside audiencectl. */
+export type DriftInfo = {
+  sandbox: string;
+  key: string;
+  /** `deleted` (re-created), `changed` (description, labels or TTL: PATCHed back), `renamed` (blocked). */
+  kind: 'deleted' | 'changed' | 'renamed';
+  detail: string;
+  /** The pass applied the correction (never in dry-run; never for a rename, which needs a person). */
+  corrected: boolean;
+};
+
+/** The controller's reading of the service (`--refresh-interval`). */
+export type RefreshStatus = {
+  /** 0: never refreshes. */
+  intervalMs: number;
+  /** ISO time of the last successful refresh. */
+  lastAt: string | null;
+  /** The last refresh failed (the pass then planned from the records alone). */
+  lastError: ErrorInfo | null;
+  drifted: DriftInfo[];
+};
+
 export type StatusSnapshot = {
   /** `dry-run` publishes plans and applies nothing. */
   mode: 'apply' | 'dry-run';
@@ -62,6 +84,8 @@ export type StatusSnapshot = {
   plan: { revision: string; summary: Record<string, number> } | null;
   diagnostics: DiagnosticInfo[];
   audiences: AudienceStatus[];
+  /** What the last refresh found (absent from providers that do not refresh). */
+  refresh?: RefreshStatus;
 };
 
 export type Readiness = { ready: true } | { ready: false; reason: string };

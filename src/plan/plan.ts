@@ -2,7 +2,7 @@ import type { DesiredManifest, LoadResult } from '../manifest/load.js';
 import { recordId, type AudienceRecord, type RecordedState } from '../state/schema.js';
 import { diffSpecs, fullPatchBody, patchBody } from './diff.js';
 import { guardDeletions, type DeletionGuardOptions } from './guards.js';
-import { compareText, normaliseSpec, specHash } from './normalise.js';
+import { compareText } from './normalise.js';
 import { leftoverRecords, type PlanScope } from './removals.js';
 import {
   applyRunBudget,
@@ -12,7 +12,12 @@ import {
   onCreateRun,
   type RunBudget,
 } from './runs.js';
-import type { AppliedTarget, Plan, PlanSummary, RunRequest, Step } from './schema.js';
+import { driftOf, liveOf, refreshReport, withDrift } from './drift.js';
+import type { FieldChange, Plan, RefreshReport, RefreshView, Step } from './schema.js';
+import { honouring, runStep, stepFor, targetOf } from './step-builders.js';
+import { summarise } from './summary.js';
+
+export { summarise } from './summary.js';
 
 export type PlanOptions = DeletionGuardOptions & {
   /** Epoch seconds; the planner reads no clock. */
@@ -22,56 +27,26 @@ export type PlanOptions = DeletionGuardOptions & {
   runBudget?: RunBudget;
   /** Set with --include/--exclude: only records whose manifest file they read may be removed. */
   scope?: PlanScope | undefined;
+  /** With --refresh: the recorded audiences as the service showed them, read before planning. */
+  refresh?: RefreshView | undefined;
 };
+
+/** Drift found while planning, for the plan's refresh report. */
+type DriftLog = RefreshReport['drifted'];
 
 const KIND_ORDER = { create: 0, replace: 1, update: 2, run: 3, delete: 4, forget: 4, move: 5 } as const;
 
-function targetOf(desired: DesiredManifest): AppliedTarget {
-  const spec = normaliseSpec(desired.manifest.spec);
-  const { request } = desired.manifest.ingestion;
-  return {
-    spec,
-    hash: specHash(spec),
-    ...(request === undefined ? {} : { ingestionRequest: request }),
-    deletionPolicy: desired.manifest.metadata.deletionPolicy,
-  };
-}
-
-/**
- * An update records the token the audience already honoured: only the run step honours a
- * new `ingestion.request`, so a run deferred by the budget is still owed next time.
- */
-function honouring(target: AppliedTarget, token: string | undefined): AppliedTarget {
-  const kept: AppliedTarget = { ...target };
-  delete kept.ingestionRequest;
-  return token === undefined ? kept : { ...kept, ingestionRequest: token };
-}
-
-function stepFor(desired: { sandbox: string; key: string }, kind: Step['kind'], reason: string): Step {
-  return {
-    id: `${desired.sandbox}/${desired.key}:${kind}`,
-    sandbox: desired.sandbox,
-    key: desired.key,
-    kind,
-    reason,
-    changes: [],
-  };
-}
-
-function runStep(desired: DesiredManifest, run: RunRequest, audienceId?: string, dependsOn?: string): Step {
-  const reason = run.reason.startsWith('request:')
-    ? `ingestion.request changed to "${run.reason.slice(8)}"`
-    : ({
-        onCreate: 'first run after creation (ingestion.onCreate)',
-        every: `periodic run (every ${desired.manifest.ingestion.every ?? ''})`,
-      }[run.reason] ?? run.reason);
-  return {
-    ...stepFor(desired, 'run', reason),
-    source: `${desired.file}:${desired.line}`,
-    ...(audienceId ? { audienceId } : {}),
-    run,
-    ...(dependsOn ? { dependsOn } : {}),
-  };
+/** Why an update: what changed outside audiencectl (a refresh saw it), and what the manifest changed. */
+function updateReason(changes: readonly FieldChange[]): string {
+  const paths = (outside: boolean) =>
+    changes.filter((c) => (c.outside ?? false) === outside).map((c) => c.path);
+  const [drifted, edited] = [paths(true), paths(false)];
+  return [
+    ...(drifted.length > 0
+      ? [`${drifted.join(', ')} changed outside audiencectl (refresh): PATCH back to the manifest`]
+      : []),
+    ...(edited.length > 0 ? [`${edited.join(', ')} changed`] : []),
+  ].join('; ');
 }
 
 /** Steps that bring one desired audience in line with its record. */
@@ -79,6 +54,7 @@ function stepsForDesired(
   desired: DesiredManifest,
   record: AudienceRecord | undefined,
   options: PlanOptions,
+  drifted: DriftLog,
 ): Step[] {
   const target = targetOf(desired);
   const source = `${desired.file}:${desired.line}`;
@@ -108,6 +84,29 @@ function stepsForDesired(
     return creation('create', 'resume: the create was interrupted before its audience id was recorded');
 
   const audienceId = record.audienceId;
+  const live = liveOf(options.refresh, record);
+  const drift = live ? driftOf(record, live, target.spec) : { kind: 'none' as const };
+  const note = (kind: RefreshReport['drifted'][number]['kind'], detail: string) =>
+    drifted.push({ sandbox: desired.sandbox, key: desired.key, kind, detail });
+  if (drift.kind === 'deleted') {
+    note('deleted', drift.detail);
+    return creation('create', `${drift.detail} (refresh): create it again`, {
+      goneAudienceId: drift.audienceId,
+    });
+  }
+  if (drift.kind === 'renamed') {
+    note('renamed', drift.detail);
+    return [
+      {
+        ...stepFor(desired, 'update', 'renamed outside audiencectl (refresh)'),
+        source,
+        audienceId,
+        blocked: drift.detail,
+      },
+    ];
+  }
+  if (drift.kind === 'changed') note('changed', drift.detail);
+  const outside = drift.kind === 'changed' ? drift.changes : [];
   const steps: Step[] = [];
   if (!record.applied) {
     steps.push({
@@ -123,7 +122,8 @@ function stepsForDesired(
     });
   } else {
     // Equal hashes of normalised specs mean equal specs: skip the property-by-property diff.
-    const changes = record.applied.hash === target.hash ? [] : diffSpecs(record.applied.spec, target.spec);
+    const own = record.applied.hash === target.hash ? [] : diffSpecs(record.applied.spec, target.spec);
+    const changes = withDrift(own, outside);
     const fixed = changes.filter((c) => c.forcesReplacement).map((c) => c.path);
     if (fixed.length > 0) {
       const allowed = options.allowReplace || desired.manifest.metadata.allowReplace;
@@ -153,7 +153,7 @@ function stepsForDesired(
     }
     if (changes.length > 0) {
       steps.push({
-        ...stepFor(desired, 'update', `${changes.map((c) => c.path).join(', ')} changed`),
+        ...stepFor(desired, 'update', updateReason(changes)),
         source,
         audienceId,
         changes,
@@ -167,29 +167,6 @@ function stepsForDesired(
   return steps;
 }
 
-/** Steps by kind that will be applied; blocked and deferred ones counted apart. */
-export function summarise(steps: readonly Step[]): PlanSummary {
-  const summary: PlanSummary = {
-    create: 0,
-    update: 0,
-    replace: 0,
-    delete: 0,
-    forget: 0,
-    run: 0,
-    move: 0,
-    blocked: 0,
-    deferred: 0,
-  };
-  for (const step of steps) {
-    // A move is always blocked; it is counted both as a move and as blocked.
-    if (step.kind === 'move') summary.move += 1;
-    if (step.blocked) summary.blocked += 1;
-    else if (step.deferred) summary.deferred += 1;
-    else summary[step.kind] += 1;
-  }
-  return summary;
-}
-
 /**
  * The pure heart of audiencectl: desired manifests x recorded state -> the ordered
  * steps that close the gap. No I/O and no clock (`options.now`), so it is cheap to
@@ -200,11 +177,12 @@ export function plan(desired: LoadResult, recorded: RecordedState, options: Plan
   const leftovers = leftoverRecords(desired, records, options.scope);
 
   const steps: Step[] = [];
+  const drifted: DriftLog = [];
   for (const manifest of desired.manifests) {
     const id = recordId(manifest.sandbox, manifest.key);
     // Its record is in another sandbox: the blocked move stands for it, never a create.
     if (leftovers.moveTargets.has(id)) continue;
-    steps.push(...stepsForDesired(manifest, records.get(id), options));
+    steps.push(...stepsForDesired(manifest, records.get(id), options, drifted));
   }
 
   const { removals, moves, held, outside } = leftovers;
@@ -241,6 +219,7 @@ export function plan(desired: LoadResult, recorded: RecordedState, options: Plan
     ...(options.scope
       ? { scope: { include: [...options.scope.include], exclude: [...options.scope.exclude], outside } }
       : {}),
+    ...(options.refresh ? { refresh: refreshReport(options.refresh, drifted) } : {}),
     diagnostics: desired.diagnostics,
   };
 }

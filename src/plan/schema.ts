@@ -16,6 +16,8 @@ export const FieldChange = z.object({
   after: z.unknown().optional(),
   /** True when PATCH cannot change it: the audience must be deleted and created again. */
   forcesReplacement: z.boolean(),
+  /** Changed outside audiencectl (seen by a refresh): `before` is what the service shows. */
+  outside: z.boolean().optional(),
 });
 export type FieldChange = z.infer<typeof FieldChange>;
 
@@ -36,6 +38,34 @@ export const AppliedTarget = z.object({
   deletionPolicy: z.enum(['Delete', 'Orphan']),
 });
 export type AppliedTarget = z.infer<typeof AppliedTarget>;
+
+/**
+ * What a refresh read of the Audiences API showed of one recorded audience: only what that
+ * API shows (no fields, sourceSpec or tags). `missing` is the service's positive answer
+ * that the id does not exist; a read that failed never becomes one.
+ */
+export const LiveState = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('found'),
+    audienceId: z.string(),
+    name: z.string(),
+    /** Absent when the service does not show one. */
+    description: z.string().optional(),
+    labels: z.array(z.string()).optional(),
+    ttlInDays: z.number().optional(),
+    /** External (CUSTOM_UPLOAD / ExternalSegment); anything else is another audience. */
+    external: z.boolean(),
+  }),
+  z.object({ status: z.literal('missing'), audienceId: z.string() }),
+]);
+export type LiveState = z.infer<typeof LiveState>;
+
+/** A refresh: the live state of recorded audiences by `sandbox/key`, read at `at` (ISO). */
+export const RefreshView = z.object({
+  at: z.string(),
+  audiences: z.record(z.string(), LiveState),
+});
+export type RefreshView = z.infer<typeof RefreshView>;
 
 export const Step = z.object({
   /** `sandbox/key:kind`, unique within a plan. */
@@ -60,6 +90,11 @@ export const Step = z.object({
   blocked: z.string().optional(),
   /** Why this step waits for a later apply (the run budget); not an error. */
   deferred: z.string().optional(),
+  /**
+   * A create of an audience a refresh found deleted outside audiencectl: the record of
+   * this id is cleared before the POST.
+   */
+  goneAudienceId: z.string().optional(),
 });
 export type Step = z.infer<typeof Step>;
 
@@ -95,6 +130,21 @@ export const PlanDiagnostic = z.object({
   message: z.string(),
 });
 
+/** Drift kinds a refresh finds. */
+export const DriftKind = z.enum(['deleted', 'changed', 'renamed']);
+export type DriftKind = z.infer<typeof DriftKind>;
+
+/** What a refresh saw: how many audiences were read, and which drifted and how. */
+export const RefreshReport = z.object({
+  at: z.string(),
+  /** Recorded audiences read back. */
+  read: z.number().int(),
+  drifted: z.array(z.object({ sandbox: z.string(), key: z.string(), kind: DriftKind, detail: z.string() })),
+  /** What the Audiences API does not show, so drift in it cannot be seen. */
+  unseen: z.array(z.string()),
+});
+export type RefreshReport = z.infer<typeof RefreshReport>;
+
 export const PlanSummary = z.object({
   create: z.number(),
   update: z.number(),
@@ -117,6 +167,8 @@ export const SavedPlanOptions = z.object({
   allowEmptySource: z.boolean(),
   maxDeletes: z.number().int().optional(),
   runBudget: z.object({ perSandboxPerDay: z.number().int(), perAudiencePerDay: z.number().int() }).optional(),
+  /** With --refresh: what the service showed, so the plan is made again from the same view. */
+  refresh: RefreshView.optional(),
 });
 export type SavedPlanOptions = z.infer<typeof SavedPlanOptions>;
 
@@ -149,6 +201,8 @@ export const Plan = z.object({
   failedRuns: z.array(FailedRun).optional(),
   /** Only with --include/--exclude: recorded audiences outside them, left alone. */
   scope: PlanScopeReport.optional(),
+  /** Only with --refresh: what reading the audiences back from the service found. */
+  refresh: RefreshReport.optional(),
   diagnostics: z.array(PlanDiagnostic),
   /** Set by `plan --output json` from a directory: what `apply plan.json` checks before any call. */
   origin: PlanOrigin.optional(),

@@ -186,8 +186,26 @@ async function resolveLostOperation(
   );
 }
 
-export async function createStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
+/**
+ * A refresh found the recorded audience deleted outside audiencectl: what was recorded of
+ * it goes (its runs stay: they counted against the sandbox's daily budget).
+ */
+async function forgetGone(step: Step, deps: ExecutorDeps): Promise<AudienceRecord> {
   const record = await currentRecord(deps.store, step);
+  if (step.goneAudienceId === undefined || record.audienceId !== step.goneAudienceId || record.intent)
+    return record;
+  const cleared: AudienceRecord = { ...record };
+  delete cleared.audienceId;
+  delete cleared.operationId;
+  delete cleared.applied;
+  delete cleared.observed;
+  delete cleared.imported;
+  await deps.store.put(cleared);
+  return cleared;
+}
+
+export async function createStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
+  const record = await forgetGone(step, deps);
   if (record.blocked) return result(step, 'blocked', `${record.blocked.message}; ${importHint(step)}`);
   if (record.audienceId)
     return result(step, 'applied', `already created as ${record.audienceId}`, {

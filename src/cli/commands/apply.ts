@@ -26,7 +26,13 @@ import { escapeText } from '../../text/safe-text.js';
 /** Durations in milliseconds. */
 type Flags = SourceFlags &
   PlanFlags &
-  ConnectFlags & { autoApprove?: boolean; lockTimeout: number; pollInterval: number; runWait: number };
+  ConnectFlags & {
+    autoApprove?: boolean;
+    lockTimeout: number;
+    pollInterval: number;
+    runWait: number;
+    refresh?: boolean;
+  };
 
 /** A saved plan, and the manifests read again from where it was made (checked under the lock). */
 async function savedPlanInput(file: string): Promise<ApplyInput> {
@@ -70,6 +76,10 @@ export function applyCommand(setExit: (code: number) => void): Command {
       new Option('--config <file>', 'AEP configuration file (YAML or JSON)').env('AUDIENCECTL_CONFIG'),
     )
     .option('--emulator', 'start the embedded emulator and apply to it (demo credentials)')
+    .option(
+      '--refresh',
+      'read the recorded audiences back from AEP first and correct what changed outside audiencectl',
+    )
     .addOption(
       durationOption(
         '--lock-timeout <duration>',
@@ -121,6 +131,11 @@ export function applyCommand(setExit: (code: number) => void): Command {
     const aep = resolveTarget(flags, (warning) => say(`Warning: ${warning}`));
     await requireStateStore(stateLocationOf(flags));
     const isPlanFile = target.endsWith('.json') && (await stat(target).catch(() => undefined))?.isFile();
+    if (isPlanFile && flags.refresh)
+      throw new UsageError(
+        'BAD_FLAG',
+        '--refresh: a saved plan is applied as it was planned; make it with `plan --refresh` instead',
+      );
     const input: ApplyInput = isPlanFile
       ? await savedPlanInput(target)
       : {
@@ -144,6 +159,8 @@ export function applyCommand(setExit: (code: number) => void): Command {
         clock: systemClock,
         signal: interrupts.abort,
         drain: interrupts.drain,
+        refresh: flags.refresh === true,
+        ...(aep.bulkBatchSize === undefined ? {} : { bulkBatchSize: aep.bulkBatchSize }),
         lockTimeoutMs: flags.lockTimeout,
         lockCommand: 'audiencectl apply',
         tookOverLock: (took) =>

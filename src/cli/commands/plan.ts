@@ -7,7 +7,11 @@ import { renderJson } from '../../plan/render/json.js';
 import { renderMarkdown } from '../../plan/render/markdown.js';
 import { renderText } from '../../plan/render/text.js';
 import { summaryLine } from '../../plan/render/describe.js';
-import type { Plan } from '../../plan/schema.js';
+import type { Plan, RefreshView } from '../../plan/schema.js';
+import { readRefresh } from '../../apply/refresh.js';
+import { UsageError } from '../../errors.js';
+import type { LoadResult } from '../../manifest/load.js';
+import { resolveTarget, type ConnectFlags } from '../connect.js';
 import { useColor } from '../color.js';
 import { assertWritableFile, writeOutFile } from '../out-file.js';
 import { planExitCode } from '../exit-codes.js';
@@ -18,7 +22,9 @@ import type { RecordedState } from '../../state/schema.js';
 import { missingStoreWarning, stateStoreExists } from '../state-location.js';
 
 type Flags = SourceFlags &
-  PlanFlags & {
+  PlanFlags &
+  ConnectFlags & {
+    refresh?: boolean;
     base?: string;
     output: 'text' | 'json' | 'markdown';
     out?: string;
@@ -29,6 +35,20 @@ export function renderPlan(result: Plan, output: Flags['output'], color: boolean
   if (output === 'json') return renderJson(result);
   if (output === 'markdown') return renderMarkdown(result);
   return renderText(result, { color });
+}
+
+/** The recorded audiences as the service shows them now (`--refresh`): read here, planned from as data. */
+async function refreshView(flags: Flags, desired: LoadResult, recorded: RecordedState): Promise<RefreshView> {
+  const target = resolveTarget(flags, (warning) => process.stderr.write(`Warning: ${warning}\n`));
+  const connection = await target.open();
+  try {
+    return await readRefresh(desired, recorded, connection.client, {
+      batchSize: target.bulkBatchSize,
+      now: Date.now(),
+    });
+  } finally {
+    await connection.close();
+  }
 }
 
 /** The recorded state, read without the lock (a plan changes nothing). */
@@ -49,6 +69,15 @@ export function planCommand(setExit: (code: number) => void): Command {
       '--base <git-ref>',
       'pull-request plan: compare with the manifests at this ref (no state, no network)',
     )
+    .option(
+      '--refresh',
+      'read the recorded audiences back from AEP (bulk-get) and plan what changed outside audiencectl',
+    )
+    .addOption(
+      new Option('--config <file>', 'AEP configuration file, for --refresh (YAML or JSON)').env(
+        'AUDIENCECTL_CONFIG',
+      ),
+    )
     .addOption(
       new Option('--output <format>', 'text, json or markdown')
         .choices(['text', 'json', 'markdown'])
@@ -68,12 +97,18 @@ export function planCommand(setExit: (code: number) => void): Command {
         '',
         'Examples:',
         '  audiencectl plan audiences/ --state .audiencectl-state',
+        '  audiencectl plan audiences/ --refresh --config audiencectl.yaml',
         '  audiencectl plan audiences/ --base origin/main --output markdown --out plan.md --detailed-exitcode',
         '  audiencectl plan audiences/ --output json --out plan.json && audiencectl apply plan.json',
       ].join('\n'),
     );
   addPlanOptions(addSourceOptions(command)).action(async (dir: string, flags: Flags) => {
     if (flags.out) await assertWritableFile(flags.out, '--out');
+    if (flags.refresh && flags.base !== undefined)
+      throw new UsageError(
+        'BAD_FLAG',
+        '--refresh reads the service; a --base plan reads no state and no service',
+      );
     const now = Math.floor(Date.now() / 1000);
     const location = stateLocationOf(flags);
     if (flags.base === undefined && location.kind === 'dir' && !(await stateStoreExists(location)))
@@ -83,7 +118,8 @@ export function planCommand(setExit: (code: number) => void): Command {
       flags.base === undefined
         ? await readRecorded(flags)
         : assumedStateFrom(await loadDesired(dir, flags, flags.base), new Date(now * 1000).toISOString());
-    const options = planOptionsFrom(flags, now);
+    const refresh = flags.refresh ? await refreshView(flags, desired, recorded) : undefined;
+    const options = { ...planOptionsFrom(flags, now), ...(refresh ? { refresh } : {}) };
     const result = plan(desired, recorded, options);
     // A JSON plan of a directory records what it was made from, so `apply plan.json` can check it.
     if (flags.output === 'json' && flags.base === undefined) {

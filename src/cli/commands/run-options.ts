@@ -17,6 +17,7 @@ export type RunFlags = SourceFlags &
     path: string;
     interval: number;
     resyncInterval: number;
+    refreshInterval: number;
     workDir: string;
     allowFileUrls: boolean;
     gitToken?: string;
@@ -79,6 +80,12 @@ const SPECS: Spec[] = [
     flags: '--resync-interval <duration>',
     env: 'AUDIENCECTL_RESYNC_INTERVAL',
     help: 'reconcile this often even without changes',
+    kind: 'duration',
+  },
+  {
+    flags: '--refresh-interval <duration>',
+    env: 'AUDIENCECTL_REFRESH_INTERVAL',
+    help: 'read the recorded audiences back from AEP this often and correct drift (0 never)',
     kind: 'duration',
   },
   { flags: '--work-dir <dir>', env: 'AUDIENCECTL_WORK_DIR', help: 'git object store and checkouts' },
@@ -206,6 +213,9 @@ const SPECS: Spec[] = [
   },
 ];
 
+/** Durations where 0 means something (at once, never). */
+const ZERO_ALLOWED = new Set(['--lock-timeout', '--refresh-interval']);
+
 function camel(flags: string): string {
   return (flags.split(' ')[0] ?? '').slice(2).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 }
@@ -217,8 +227,10 @@ function buildOption(spec: Spec): Option {
   let option: Option;
   if (spec.kind === 'bool') return boolOption(spec.flags, spec.help).env(spec.env);
   if (spec.kind === 'duration')
-    // --lock-timeout may be 0 (fail at once); an interval of 0 would spin.
-    option = durationOption(spec.flags, spec.help, spec.unit ?? 's', { positive: name !== '--lock-timeout' });
+    // --lock-timeout may be 0 (fail at once), --refresh-interval 0 (never); an interval of 0 would spin.
+    option = durationOption(spec.flags, spec.help, spec.unit ?? 's', {
+      positive: !ZERO_ALLOWED.has(name),
+    });
   else if (spec.kind === 'count') option = countOption(spec.flags, spec.help);
   else option = new Option(spec.flags, spec.help);
   option.env(spec.env);

@@ -156,6 +156,8 @@ export function runCommand(setExit: (code: number) => void): Command {
       settings: settingsOf(flags),
       intervalMs: flags.interval,
       resyncIntervalMs: flags.resyncInterval,
+      // Without credentials there is nothing to read back: the offline dry run never refreshes.
+      refreshIntervalMs: offline ? 0 : flags.refreshInterval,
       requeueAfterMs: flags.requeueAfter,
       backoff: { baseMs: flags.backoffBase, maxMs: Math.max(flags.backoffBase, flags.backoffMax) },
       shutdownGraceMs: flags.shutdownGrace,

@@ -27,7 +27,9 @@ export function formatValue(value: unknown): string {
 }
 
 export function describeChange(change: FieldChange): string {
-  const note = change.forcesReplacement ? '  # forces replacement' : '';
+  let note = '';
+  if (change.forcesReplacement) note = '  # forces replacement';
+  else if (change.outside) note = '  # changed outside audiencectl';
   if (change.before === undefined) return `+ ${change.path}: ${formatValue(change.after)}${note}`;
   if (change.after === undefined) return `- ${change.path}: ${formatValue(change.before)}${note}`;
   return `~ ${change.path}: ${formatValue(change.before)} -> ${formatValue(change.after)}${note}`;
@@ -86,6 +88,18 @@ export function scopeNote(plan: Plan, code: (text: string) => string = (text) =>
     ].join(' '),
   );
   return `Out of scope: ${scope.outside} recorded audience(s) whose manifest file is outside ${filters} (or not recorded); left alone, never deleted.`;
+}
+
+/** What a refresh read and found, and what it cannot see; undefined without --refresh. */
+export function refreshNote(plan: Plan): string[] | undefined {
+  const refresh = plan.refresh;
+  if (!refresh) return undefined;
+  const count = (kind: string) => refresh.drifted.filter((d) => d.kind === kind).length;
+  return [
+    `Refreshed ${refresh.read} recorded audience(s) from AEP at ${refresh.at}: ${count('deleted')} deleted, ` +
+      `${count('changed')} changed, ${count('renamed')} renamed outside audiencectl.`,
+    `Not compared (the Audiences API does not show them): ${refresh.unseen.join(', ')}.`,
+  ];
 }
 
 export function isEmptyPlan(plan: Plan): boolean {

@@ -5,6 +5,7 @@ import {
   failedRunLine,
   failedRunsHeading,
   isEmptyPlan,
+  refreshNote,
   scopeNote,
   stepDetails,
   SYMBOLS,
@@ -138,6 +139,7 @@ export function renderMarkdown(given: Plan): string {
     `| ${s.create} | ${s.update} | ${s.replace} | ${s.delete} | ${s.forget} | ${s.run} | ${s.move} | ${s.blocked} | ${s.deferred} |`,
     '',
   );
+  for (const line of refreshNote(plan) ?? []) head.push(clip(escapeCell(line)), '');
   const scope = scopeNote(plan, (text) => `\`${text.replaceAll('`', "'")}\``);
   if (scope) head.push(clip(escapeCell(scope)), '');
   budget.take(head);

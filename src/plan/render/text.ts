@@ -5,6 +5,7 @@ import {
   failedRunLine,
   failedRunsHeading,
   isEmptyPlan,
+  refreshNote,
   scopeNote,
   stepDetails,
   summaryLine,
@@ -49,6 +50,8 @@ export function renderText(given: Plan, options: TextOptions): string {
     }
     lines.push('', summaryLine(plan));
   }
+  const refresh = refreshNote(plan);
+  if (refresh) lines.push('', ...refresh.map((line) => paint('dim', line)));
   const scope = scopeNote(plan);
   if (scope) lines.push('', paint('dim', scope));
   const failedHeading = failedRunsHeading(plan);

@@ -1,4 +1,4 @@
-import { applyOnce, type ApplyOutcome } from '../../../src/apply/apply-flow.js';
+import { applyOnce, type ApplyFlow, type ApplyOutcome } from '../../../src/apply/apply-flow.js';
 import { systemClock } from '../../../src/apply/clock.js';
 import type { AepClient } from '../../../src/aep/types.js';
 import type { RunningEmulator } from '../../../src/emulator/index.js';
@@ -22,6 +22,7 @@ export async function applyInProcess(
   stateDir: string,
   manifests: Record<string, string>,
   client: AepClient = clientFor(emulator),
+  flow: Pick<ApplyFlow, 'refresh' | 'bulkBatchSize'> = {},
 ): Promise<ApplyOutcome> {
   return applyOnce(
     {
@@ -40,6 +41,7 @@ export async function applyInProcess(
       lockTimeoutMs: 0,
       operationPoll: FAST,
       runPoll: FAST,
+      ...flow,
       review: () => Promise.resolve(true),
       progress: () => ({
         stepStarted: () => undefined,

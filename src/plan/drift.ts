@@ -1,0 +1,101 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { NormalSpec } from '../manifest/normal-spec.js';
+import type { AudienceRecord } from '../state/schema.js';
+import type { FieldChange, LiveState, RefreshReport, RefreshView } from './schema.js';
+
+/**
+ * What the Audiences API does not show, so a refresh cannot see drift in it. Said in every
+ * refreshed plan rather than guessed.
+ */
+export const UNSEEN_BY_REFRESH = ['fields (types, identity namespaces, field labels)', 'sourceSpec', 'tags'];
+
+/** The properties a refresh compares: those the Audiences API shows and PATCH can set back. */
+const VISIBLE = ['description', 'labels', 'ttlInDays'] as const;
+
+export type Drift =
+  | { kind: 'none' }
+  | { kind: 'deleted'; audienceId: string; detail: string }
+  | { kind: 'renamed'; detail: string }
+  | { kind: 'changed'; changes: FieldChange[]; detail: string };
+
+type Visible = Pick<NormalSpec, (typeof VISIBLE)[number]>;
+
+/** The live values in the manifest's normal form; what the service does not show stays undefined. */
+function normalLive(live: Extract<LiveState, { status: 'found' }>): Partial<Visible> {
+  return {
+    // An audience without a description shows none: the normal form of "none" is ''.
+    description: live.description ?? '',
+    labels: [...new Set(live.labels ?? [])].sort(),
+    ...(live.ttlInDays === undefined ? {} : { ttlInDays: live.ttlInDays }),
+  };
+}
+
+/** The name audiencectl knows the audience by: as applied, or as the service last showed it. */
+function knownName(record: AudienceRecord): string | undefined {
+  if (record.applied) return record.applied.spec.name;
+  const body = record.observed?.body;
+  const name = body?.['audienceName'] ?? body?.['name'];
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** The refresh's view of this record, when it read this very id. */
+export function liveOf(view: RefreshView | undefined, record: AudienceRecord): LiveState | undefined {
+  const live = view?.audiences[`${record.sandbox}/${record.key}`];
+  return live && live.audienceId === record.audienceId ? live : undefined;
+}
+
+/**
+ * How the audience the service shows differs from what audiencectl applied. Only changes
+ * that the manifest does not already ask for count as drift (`target` is the manifest's spec).
+ */
+export function driftOf(record: AudienceRecord, live: LiveState, target: NormalSpec): Drift {
+  const id = live.audienceId;
+  if (live.status === 'missing') {
+    return {
+      kind: 'deleted',
+      audienceId: id,
+      detail: `audience ${id} was deleted outside audiencectl`,
+    };
+  }
+  const known = knownName(record);
+  if (!live.external || (known !== undefined && live.name !== known)) {
+    const what = live.external ? '' : ', not an external audience';
+    return {
+      kind: 'renamed',
+      detail: `audience ${id} is now named "${live.name}"${what} (recorded as "${known ?? '?'}"): renamed outside audiencectl, and a name cannot be PATCHed; rename it back in AEP, or run \`audiencectl state forget ${record.key} --sandbox ${record.sandbox}\` to leave it and create the manifest's audience anew`,
+    };
+  }
+  const applied = record.applied?.spec;
+  // An imported audience has no applied spec: its full PATCH already sets every property back.
+  if (!applied) return { kind: 'none' };
+  const seen = normalLive(live);
+  const changes: FieldChange[] = [];
+  for (const key of VISIBLE) {
+    const now = seen[key];
+    if (now === undefined || isDeepStrictEqual(now, applied[key]) || isDeepStrictEqual(now, target[key]))
+      continue;
+    changes.push({ path: key, before: now, after: target[key], forcesReplacement: false, outside: true });
+  }
+  if (changes.length === 0) return { kind: 'none' };
+  return {
+    kind: 'changed',
+    changes,
+    detail: `${changes.map((c) => c.path).join(', ')} changed outside audiencectl`,
+  };
+}
+
+/** Drift changes in place of the manifest's own changes of the same properties. */
+export function withDrift(changes: readonly FieldChange[], drift: readonly FieldChange[]): FieldChange[] {
+  const outside = new Set(drift.map((c) => c.path));
+  return [...drift, ...changes.filter((c) => !outside.has(c.path))];
+}
+
+/** The plan's account of a refresh. */
+export function refreshReport(view: RefreshView, drifted: RefreshReport['drifted']): RefreshReport {
+  return {
+    at: view.at,
+    read: Object.keys(view.audiences).length,
+    drifted,
+    unseen: [...UNSEEN_BY_REFRESH],
+  };
+}

@@ -1,0 +1,56 @@
+import type { DesiredManifest } from '../manifest/load.js';
+import { normaliseSpec, specHash } from './normalise.js';
+import type { AppliedTarget, RunRequest, Step } from './schema.js';
+
+export function targetOf(desired: DesiredManifest): AppliedTarget {
+  const spec = normaliseSpec(desired.manifest.spec);
+  const { request } = desired.manifest.ingestion;
+  return {
+    spec,
+    hash: specHash(spec),
+    ...(request === undefined ? {} : { ingestionRequest: request }),
+    deletionPolicy: desired.manifest.metadata.deletionPolicy,
+  };
+}
+
+/**
+ * An update records the token the audience already honoured: only the run step honours a
+ * new `ingestion.request`, so a run deferred by the budget is still owed next time.
+ */
+export function honouring(target: AppliedTarget, token: string | undefined): AppliedTarget {
+  const kept: AppliedTarget = { ...target };
+  delete kept.ingestionRequest;
+  return token === undefined ? kept : { ...kept, ingestionRequest: token };
+}
+
+export function stepFor(desired: { sandbox: string; key: string }, kind: Step['kind'], reason: string): Step {
+  return {
+    id: `${desired.sandbox}/${desired.key}:${kind}`,
+    sandbox: desired.sandbox,
+    key: desired.key,
+    kind,
+    reason,
+    changes: [],
+  };
+}
+
+export function runStep(
+  desired: DesiredManifest,
+  run: RunRequest,
+  audienceId?: string,
+  dependsOn?: string,
+): Step {
+  const reason = run.reason.startsWith('request:')
+    ? `ingestion.request changed to "${run.reason.slice(8)}"`
+    : ({
+        onCreate: 'first run after creation (ingestion.onCreate)',
+        every: `periodic run (every ${desired.manifest.ingestion.every ?? ''})`,
+      }[run.reason] ?? run.reason);
+  return {
+    ...stepFor(desired, 'run', reason),
+    source: `${desired.file}:${desired.line}`,
+    ...(audienceId ? { audienceId } : {}),
+    run,
+    ...(dependsOn ? { dependsOn } : {}),
+  };
+}
