@@ -1,11 +1,12 @@
 import { Option, type Command } from 'commander';
+import { stateOfConfigFile } from '../config/load.js';
 import { openStateStore } from '../state/open.js';
 import { parseStateLocation, type StateLocation } from '../state/location.js';
 import type { StateStore } from '../state/store.js';
 
 export const DEFAULT_STATE_DIR = '.audiencectl-state';
 
-export type StateFlags = { state?: string; statePasswordFile?: string };
+export type StateFlags = { state?: string; statePasswordFile?: string; config?: string };
 
 /**
  * `--state <dir|url>`: a directory (the default store) or a postgres:// URL. Without
@@ -26,14 +27,18 @@ export function addStateOptions(command: Command): Command {
     );
 }
 
-/** The state location the flags and the environment name. */
-export function stateLocationOf(flags: StateFlags): StateLocation {
-  const given =
-    flags.state ?? (process.env.AUDIENCECTL_STATE || process.env.AUDIENCECTL_STATE_DIR || undefined);
-  return parseStateLocation(
-    given ?? DEFAULT_STATE_DIR,
-    flags.state === undefined ? 'AUDIENCECTL_STATE' : '--state',
-  );
+/**
+ * The state location: `--state`, else AUDIENCECTL_STATE (or AUDIENCECTL_STATE_DIR), else
+ * `state:` of the configuration file (`--config` or AUDIENCECTL_CONFIG), else the default.
+ */
+export function stateLocationOf(flags: StateFlags, env: NodeJS.ProcessEnv = process.env): StateLocation {
+  if (flags.state !== undefined) return parseStateLocation(flags.state, '--state');
+  const fromEnv = env.AUDIENCECTL_STATE || env.AUDIENCECTL_STATE_DIR || undefined;
+  if (fromEnv !== undefined) return parseStateLocation(fromEnv, 'AUDIENCECTL_STATE');
+  const configFile = flags.config ?? (env.AUDIENCECTL_CONFIG || undefined);
+  const fromFile = configFile === undefined ? undefined : stateOfConfigFile(configFile);
+  if (fromFile !== undefined) return parseStateLocation(fromFile, `state: in ${configFile}`);
+  return parseStateLocation(DEFAULT_STATE_DIR, 'AUDIENCECTL_STATE');
 }
 
 export function openStoreFor(flags: StateFlags, location = stateLocationOf(flags)): Promise<StateStore> {

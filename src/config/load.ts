@@ -174,6 +174,26 @@ export function checkAepConfig(options: LoadAepConfigOptions): CheckedAepConfig 
 }
 
 /**
+ * The `state:` of a configuration file, a directory resolved against the file's own
+ * directory; undefined when the file sets none. Throws a UsageError, naming the file and
+ * place, when the file cannot be read or is invalid (no state is guessed from a broken file).
+ */
+export function stateOfConfigFile(configFile: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(configFile, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new UsageError('CONFIG_UNREADABLE', `Cannot read the configuration file ${configFile} (${code}).`);
+  }
+  const parsed = parseConfigText(text);
+  if (!parsed.ok) throw invalid(configFile, problemLines(configFile, parsed.problems));
+  const state = parsed.data.state;
+  if (state === undefined || /^postgres(ql)?:\/\//i.test(state)) return state;
+  return path.resolve(path.dirname(path.resolve(configFile)), state);
+}
+
+/**
  * Reads and checks the AEP configuration: `configFile` (YAML or JSON) if given, the AEP_*
  * variables of `env` for what it leaves out, defaults for the rest. Registers every secret
  * with the logger's redaction. Throws a UsageError (exit code 1) listing every problem,

@@ -98,5 +98,10 @@ export const ConfigFile = z.strictObject({
   api: ApiFile.optional(),
   /** `name: {}` (or nothing) uses the shared credentials and budget. */
   sandboxes: z.record(SandboxName, SandboxFile.nullable()).optional(),
+  /**
+   * The state store: a directory (relative to this file) or a postgres:// URL. `--state`
+   * and AUDIENCECTL_STATE win over it; default `.audiencectl-state`.
+   */
+  state: NonEmpty.optional(),
 });
 export type ConfigFile = z.infer<typeof ConfigFile>;

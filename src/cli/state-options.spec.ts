@@ -1,0 +1,61 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { stateLocationOf } from './state-options.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function configWith(text: string): Promise<{ dir: string; file: string }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'audiencectl-config-'));
+  dirs.push(dir);
+  const file = path.join(dir, 'audiencectl.yaml');
+  await writeFile(file, text);
+  return { dir, file };
+}
+
+describe('the state location: --state, AUDIENCECTL_STATE, the config file, the default', () => {
+  it('reads state: from the config file, a directory relative to the file', async () => {
+    const { dir, file } = await configWith('state: ./my-state\n');
+    expect(stateLocationOf({ config: file }, {})).toEqual({ kind: 'dir', dir: path.join(dir, 'my-state') });
+    // AUDIENCECTL_CONFIG names the file for commands without --config (plan, state list).
+    expect(stateLocationOf({}, { AUDIENCECTL_CONFIG: file })).toEqual({
+      kind: 'dir',
+      dir: path.join(dir, 'my-state'),
+    });
+  });
+
+  it('reads a postgres URL from the config file, and never shows its password', async () => {
+    const { file } = await configWith('state: postgres://ci:s3cret-pw@db.internal:5432/aud?schema=team_a\n');
+    const location = stateLocationOf({ config: file }, {});
+    expect(location).toMatchObject({ kind: 'postgres', schema: 'team_a' });
+    expect(location.kind === 'postgres' && location.display).toBe(
+      'postgres://ci@db.internal:5432/aud?schema=team_a',
+    );
+  });
+
+  it('lets the flag win over the environment, and the environment over the file', async () => {
+    const { file } = await configWith('state: from-file\n');
+    const env = { AUDIENCECTL_STATE: '/tmp/from-env' };
+    expect(stateLocationOf({ config: file, state: '/tmp/from-flag' }, env)).toEqual({
+      kind: 'dir',
+      dir: '/tmp/from-flag',
+    });
+    expect(stateLocationOf({ config: file }, env)).toEqual({ kind: 'dir', dir: '/tmp/from-env' });
+    expect(stateLocationOf({}, {})).toEqual({ kind: 'dir', dir: path.resolve('.audiencectl-state') });
+  });
+
+  it('refuses a config file whose state: is invalid, naming the file and place', async () => {
+    const { file } = await configWith('baseUrl: https://platform.adobe.io\nstate: ""\n');
+    expect(() => stateLocationOf({ config: file }, {})).toThrow(
+      /audiencectl\.yaml:2:\d+ state: must not be empty/,
+    );
+    const missing = path.join(path.dirname(file), 'nope.yaml');
+    expect(() => stateLocationOf({ config: missing }, {})).toThrow(
+      /Cannot read the configuration file .*nope\.yaml \(ENOENT\)/,
+    );
+  });
+});
