@@ -4,9 +4,13 @@ import type { LoadOptions, LoadResult, ParsedFile, SourceFile } from './load.js'
 import type { FileParseResult } from './parse.js';
 import { startParsePool, type ParseFailure, type ParseSession } from './parse-pool.js';
 
-/** Built code parses in worker threads; TypeScript run from source (the tests) cannot start one. */
+/**
+ * Built code parses in worker threads; TypeScript run from source (the tests) cannot start one.
+ * Spelled from the parent folder: this code runs from dist/manifest/ (tsc) or from
+ * dist/chunks/ (the CLI bundle, scripts/bundle.mjs), both beside dist/manifest/.
+ */
 const WORKER_URL = import.meta.url.endsWith('.js')
-  ? new URL('./parse-worker.js', import.meta.url)
+  ? new URL('../manifest/parse-worker.js', import.meta.url)
   : undefined;
 
 export type ManifestLoader = {
