@@ -7,7 +7,8 @@ export default defineConfig({
     exclude: [...configDefaults.exclude, 'test/deploy/**'],
     // One PostgreSQL server for the whole run: initdb takes seconds, a database per file does not.
     globalSetup: ['test/setup/postgres.ts'],
-    testTimeout: 30_000,
+    // Only a guard against a hung test: a loaded 2-core runner must not fail a passing one.
+    testTimeout: 120_000,
     hookTimeout: 30_000,
     pool: 'forks',
     // Both cores (vitest would leave one idle on this 2-core machine), and one process per
