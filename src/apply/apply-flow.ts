@@ -2,6 +2,7 @@ import type { LoadResult } from '../manifest/load.js';
 import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
 import type { Plan } from '../plan/schema.js';
 import type { LockInfo } from '../state/lock.js';
+import type { LockHolder } from '../state/lock-holder.js';
 import type { StateStore } from '../state/store.js';
 import { executePlan } from './executor.js';
 import { readRefresh } from './refresh.js';
@@ -19,6 +20,8 @@ export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store'> & {
   lockTimeoutMs: number;
   /** Named in the lock, for whoever finds the store locked (`audiencectl apply`). */
   lockCommand?: string;
+  /** Told once when another holds the lock and this apply starts waiting for it (lockTimeoutMs > 0). */
+  waitingForLock?: (holder: LockHolder | undefined) => void;
   /** Told when a stale lock was taken over (docs/state.md: it is announced). */
   tookOverLock?: (tookOver: NonNullable<LockInfo['tookOver']>) => void;
   /** Shows the plan; resolves false to stop before any change. */
@@ -45,6 +48,7 @@ export async function applyOnce(input: ApplyInput, flow: ApplyFlow): Promise<App
   const lock = await store.lock({
     timeoutMs: flow.lockTimeoutMs,
     ...(flow.lockCommand === undefined ? {} : { command: flow.lockCommand }),
+    ...(flow.waitingForLock === undefined ? {} : { onWait: flow.waitingForLock }),
   });
   if (lock.tookOver) flow.tookOverLock?.(lock.tookOver);
   try {

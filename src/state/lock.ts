@@ -23,6 +23,8 @@ export type LockOptions = {
   command?: string;
   /** Wait between two attempts while the lock is held, in ms. Default 100. */
   pollMs?: number;
+  /** Called once when the lock is held by another and this one starts waiting (timeoutMs > 0). */
+  onWait?: (holder: LockHolder | undefined) => void;
 };
 
 export type LockInfo = {
@@ -172,6 +174,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   const isStale = (seen: LockObservation) =>
     staleReason(seen, Date.now(), staleAfterMs, nonces) !== undefined;
   const started = Date.now();
+  let waiting = false;
   let tookOver: LockInfo['tookOver'];
   for (;;) {
     if (await tryCreate(file, holder)) break;
@@ -186,6 +189,8 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
     }
     const waited = Date.now() - started;
     if (waited >= timeoutMs) throw lockedError(file, seen, waited);
+    if (!waiting) options.onWait?.(seen.holder);
+    waiting = true;
     await sleep(Math.min(pollMs, timeoutMs - waited));
   }
   return hold(file, holder, staleAfterMs, tookOver);

@@ -43,11 +43,15 @@ describe.each(stores)('$name store: the lock across processes', (kind) => {
 
   it('lets a waiting applier in when the holder finishes', async () => {
     const location = await kind.fresh();
-    const first = holder([location, '400']);
+    const first = holder([location, 'signal']);
     await first.waitFor(/^locked/);
-    const second = holder([location, '0', '10000']);
+    const second = holder([location, '0', '60000']);
+    // Observed waiting: it found the lock held, and holds nothing yet.
+    await second.waitFor(/^waiting$/);
+    expect(second.lines).toEqual(['waiting']);
+    first.process.kill('SIGUSR2');
+    await first.waitFor(/^released$/);
     await second.waitFor(/^locked fresh$/);
-    expect(first.lines).toContain('released');
   });
 
   it('gives a free lock to exactly one of several processes racing for it', async () => {
@@ -55,8 +59,10 @@ describe.each(stores)('$name store: the lock across processes', (kind) => {
     const dead = holder([location]);
     await dead.waitFor(/^locked/);
     await dead.kill();
-    const startAt = String(Date.now() + 3000);
-    const racers = Array.from({ length: 4 }, () => holder([location, 'forever', '0', startAt]));
+    const racers = Array.from({ length: 4 }, () => holder([location, 'forever', '0', 'signal']));
+    // All started and ready before any tries: then they go at once.
+    await Promise.all(racers.map((racer) => racer.waitFor(/^ready$/)));
+    for (const racer of racers) racer.process.kill('SIGUSR1');
     const outcomes = await Promise.all(racers.map((racer) => racer.waitFor(/^(locked|refused)/)));
     const winners = outcomes.filter((line) => line.startsWith('locked'));
     expect(winners, outcomes.join(', ')).toHaveLength(1);

@@ -54,6 +54,11 @@ async function savedPlanInput(file: string): Promise<ApplyInput> {
   return { kind: 'saved', plan, source: file, desired };
 }
 
+/** `30 s`, `1.5 s`: how long --lock-timeout lets apply wait. */
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
 function schedule(base: PollSchedule, firstMs: number, timeoutMs?: number): PollSchedule {
   return {
     ...base,
@@ -163,6 +168,10 @@ export function applyCommand(setExit: (code: number) => void): Command {
         ...(aep.bulkBatchSize === undefined ? {} : { bulkBatchSize: aep.bulkBatchSize }),
         lockTimeoutMs: flags.lockTimeout,
         lockCommand: 'audiencectl apply',
+        waitingForLock: (holder) =>
+          say(
+            `Waiting up to ${formatSeconds(flags.lockTimeout)} for the state lock held by ${describeHolder(holder)}...`,
+          ),
         tookOverLock: (took) =>
           say(
             `Took over a stale state lock held by ${describeHolder(took.holder)}: ${describeStale(took.reason)}.`,

@@ -94,6 +94,7 @@ export async function acquireSession(
       'SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3',
     );
     const started = Date.now();
+    let waiting = false;
     for (;;) {
       const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [
         LOCK_CLASS,
@@ -102,6 +103,8 @@ export async function acquireSession(
       if (got.rows[0]?.ok) break;
       const waited = Date.now() - started;
       if (waited >= timeoutMs) throw lockedError(display, await currentHolder(client, schema), waited);
+      if (!waiting) options.onWait?.(await currentHolder(client, schema));
+      waiting = true;
       await sleep(Math.min(pollMs, timeoutMs - waited));
     }
     const holder: LockHolder = {

@@ -22,12 +22,12 @@ export function spawnApply(
   env: ExecutorEnv,
   dir: string,
   state: string,
-  extraEnv: Record<string, string> = {},
+  flags: readonly string[] = [],
 ): ApplyChild {
   const child = spawn(
     process.execPath,
-    [CLI, 'apply', dir, '--state', state, '--sandbox', 'prod', '--auto-approve'],
-    { env: { ...process.env, ...emulatorEnv(env.emulator), NO_COLOR: '1', ...extraEnv } },
+    [CLI, 'apply', dir, '--state', state, '--sandbox', 'prod', '--auto-approve', ...flags],
+    { env: { ...process.env, ...emulatorEnv(env.emulator), NO_COLOR: '1' } },
   );
   let stdout = '';
   let stderr = '';
