@@ -5,7 +5,11 @@
 // got's) starts in about half the CPU time, and the CLI is started for every CI job,
 // pre-commit hook and test. Commands stay lazily loaded: each is a chunk of its own,
 // under dist/chunks/. The rest of dist/ stays tsc's output (types, library imports).
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry a content hash: those of an earlier build would pile up.
+rmSync('dist/chunks', { recursive: true, force: true });
 
 await build({
   entryPoints: { 'cli/main': 'dist/cli/main.js', 'manifest/parse-worker': 'dist/manifest/parse-worker.js' },
