@@ -1,5 +1,6 @@
 import { compareDiagnostics, type Diagnostic, type Note } from './diagnostics.js';
 import { findDuplicates } from './duplicates.js';
+import { NOT_A_MANIFEST } from './parse-result.js';
 import type { DesiredManifest, HeldKey, LoadOptions, LoadResult, ParsedFile, SourceFile } from './load.js';
 
 /**
@@ -69,6 +70,7 @@ export function assembleLoad(
     held: uniqueHeld(held),
     holdAllDeletions,
     notes,
+    skippedFiles: [...new Set(notes.filter((n) => n.rule === NOT_A_MANIFEST).map((n) => n.file))].sort(),
   };
 }
 

@@ -23,6 +23,12 @@ export type LoadResult = {
   holdAllDeletions: boolean;
   /** Files (or documents) that are not audiencectl manifests and were skipped: one note per file. */
   notes: Note[];
+  /**
+   * Files with a skipped document. They were read completely (they hold no deletion),
+   * but an audience recorded from one of them is held: its manifest did not go away,
+   * it stopped looking like ours (an apiVersion edited by mistake, say).
+   */
+  skippedFiles: string[];
 };
 
 export type LoadOptions = { defaultSandbox: string; limits?: ParseLimits };

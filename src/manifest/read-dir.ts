@@ -88,7 +88,7 @@ export async function readManifestDir(
 
   found.sort((a, b) => a.relative.localeCompare(b.relative));
   const files = found.map(({ relative, absolute }) => {
-    const file = readOne(relative, absolute, maxBytes);
+    const file = readManifestFile(relative, absolute, maxBytes);
     onFile(file);
     return file;
   });
@@ -100,7 +100,11 @@ export async function readManifestDir(
  * than fs/promises (one system call each instead of four thread-pool round trips),
  * and a reconcile pass waits for all of them anyway.
  */
-function readOne(relative: string, absolute: string, maxBytes: number): SourceFile {
+export function readManifestFile(
+  relative: string,
+  absolute: string,
+  maxBytes: number = DEFAULT_MAX_FILE_BYTES,
+): SourceFile {
   try {
     const size = statSync(absolute).size;
     if (size > maxBytes) {

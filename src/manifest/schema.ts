@@ -70,48 +70,24 @@ export const TtlInDays = z
   ])
   .pipe(z.number().int('must be a whole number').min(1).max(90));
 
-/** Exactly the create body of `POST /external-audience/`. */
-export const AudienceSpec = z
-  .strictObject({
-    name: NonEmpty,
-    description: safeString('multiline').optional(),
-    customAudienceId: NonEmpty.optional(),
-    fields: z.array(AudienceField).min(1, 'an audience needs at least one field'),
-    sourceSpec: SourceSpec,
-    ttlInDays: TtlInDays.optional(),
-    labels: StringSet.optional(),
-    audienceType: z.literal('people').optional(),
-    originName: NonEmpty,
-    namespace: NonEmpty.optional(),
-    tags: StringSet.optional(),
-  })
-  .superRefine((spec, ctx) => {
-    const seen = new Set<string>();
-    spec.fields.forEach((field, index) => {
-      if (seen.has(field.name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['fields', index, 'name'],
-          message: `field name "${field.name}" is used twice; fields are matched by name`,
-          params: { rule: 'fields/unique-names' },
-        });
-      }
-      seen.add(field.name);
-    });
-    const { params: source, path: prefix } = sourceParams(spec.sourceSpec);
-    if (
-      source.cloudType &&
-      CLOUD_TYPES_NEEDING_CONNECTION.includes(source.cloudType) &&
-      !source.baseConnectionId
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [...prefix, 'baseConnectionId'],
-        message: `is required when cloudType is ${source.cloudType} (S3, GCS and SFTP sources need a base connection)`,
-        params: { rule: 'source/base-connection-required' },
-      });
-    }
-  });
+/**
+ * Exactly the create body of `POST /external-audience/`. The rules across fields
+ * (unique field names, a base connection for S3, GCS and SFTP) are in semantics.ts,
+ * so they are checked even when this shape has errors elsewhere.
+ */
+export const AudienceSpec = z.strictObject({
+  name: NonEmpty,
+  description: safeString('multiline').optional(),
+  customAudienceId: NonEmpty.optional(),
+  fields: z.array(AudienceField).min(1, 'an audience needs at least one field'),
+  sourceSpec: SourceSpec,
+  ttlInDays: TtlInDays.optional(),
+  labels: StringSet.optional(),
+  audienceType: z.literal('people').optional(),
+  originName: NonEmpty,
+  namespace: NonEmpty.optional(),
+  tags: StringSet.optional(),
+});
 export type AudienceSpec = z.infer<typeof AudienceSpec>;
 
 export const KEY_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

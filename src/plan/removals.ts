@@ -103,6 +103,7 @@ export function leftoverRecords(
   const desiredIds = new Set(desired.manifests.map((m) => recordId(m.sandbox, m.key)));
   const desiredByKey = byKey(desired.manifests);
   const heldByKey = byKey(desired.held);
+  const skippedFiles = new Set(desired.skippedFiles);
   const result: Leftovers = { removals: [], moves: [], held: [], moveTargets: new Set(), outside: 0 };
   const hold = (record: AudienceRecord, reason: string) =>
     result.held.push({ sandbox: record.sandbox, key: record.key, reason });
@@ -123,6 +124,13 @@ export function leftoverRecords(
       continue;
     }
     const file = record.manifestFile;
+    if (file !== undefined && skippedFiles.has(file)) {
+      hold(
+        record,
+        `${file} is no longer read as an audiencectl manifest (see its note); the audience is left as it is`,
+      );
+      continue;
+    }
     if (scope && (file === undefined || !scope.covers(file))) {
       result.outside += 1;
       continue;

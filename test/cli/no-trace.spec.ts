@@ -67,7 +67,7 @@ describe('no stack trace for anything a user can do', () => {
         firstLineThenClose(['validate', dir]),
         firstLineThenClose(['state', 'list', '--state', state]),
       ]);
-      expect(validate.line).toMatch(/^many\.yaml:\d+:\d+: error: /);
+      expect(validate.line).toMatch(/^\S*many\.yaml:\d+:\d+: error: /);
       expect(list.line).toMatch(/^SANDBOX\s+KEY/);
       expect(validate).toMatchObject({ stderr: '', code: 1 }); // the manifests are invalid
       expect(list).toMatchObject({ stderr: '', code: 0 });

@@ -31,7 +31,7 @@ describe('audiencectl validate', () => {
         'bad.yaml': manifestYaml('gold').replace('type: file', 'type: blob'),
         'ok.yml': manifestYaml('silver'),
       });
-      const result = await runCli(['validate', dir]);
+      const result = await runCli(['validate', '.'], { cwd: dir });
       expect(result.code).toBe(1);
       expect(result.stdout).toMatch(
         /^bad\.yaml:\d+:\d+: error: spec\.sourceSpec\.type: must be one of "file", "folder", not string "blob" \[schema\/invalid-value\]$/m,
@@ -62,7 +62,7 @@ describe('audiencectl validate', () => {
   it('rejects a missing directory and bad flags with exit 1 and a clear message', async () => {
     const missing = await runCli(['validate', '/nonexistent/dir']);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toBe('Error: /nonexistent/dir is not a directory\n');
+    expect(missing.stderr).toBe('Error: /nonexistent/dir: does not exist\n');
     const badFlag = await runCli(['plan', '--output', 'yaml']);
     expect(badFlag.code).toBe(1);
     expect(badFlag.stderr).toMatch(/--output.*yaml.*invalid|Allowed choices/i);
@@ -132,7 +132,8 @@ describe('audiencectl plan', () => {
 
   it('exits 1 when a manifest is invalid, still showing what it would hold', async () => {
     await withTempDir(async (dir) => {
-      await writeFiles(dir, { 'gold.yaml': 'apiVersion: nope\n' });
+      // It claims to be ours, so it is an error (a foreign apiVersion would be skipped).
+      await writeFiles(dir, { 'gold.yaml': 'apiVersion: audiencectl/v2\n' });
       const result = await runCli(['plan', dir, '--state', path.join(dir, 's')]);
       expect(result.code).toBe(1);
       expect(result.stdout).toMatch(/gold\.yaml:1:13: error: apiVersion/);

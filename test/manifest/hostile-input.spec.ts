@@ -43,7 +43,7 @@ describe('hostile input', () => {
   it('validate refuses each pathological file with a diagnostic naming it, and does not crash', async () => {
     await withTempDir(async (dir) => {
       for (const [name, make] of Object.entries(HOSTILE)) await writeFile(path.join(dir, name), make());
-      const result = await runCli(['validate', dir]);
+      const result = await runCli(['validate', '.'], { cwd: dir });
       expectNoCrash(result);
       expect(result.code).toBe(1);
       const lines = result.stdout.split('\n');

@@ -280,8 +280,14 @@ describe('manifest validation rules', () => {
     expect(errorsOf(withLine(15, '').replace(/ {4}baseConnectionId: .*\n/, ''))).toEqual([]);
   });
 
-  it('refuses a billion-laughs file with a diagnostic, without expanding it', () => {
-    let text = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
+  it('refuses a billion-laughs file with a diagnostic, without expanding it; never reads one that is not ours', () => {
+    const foreign = parseManifestFile('other.yaml', 'kind: Bomb\na: &a [1]\nb: [*a, *a]\n');
+    expect(foreign).toMatchObject({
+      diagnostics: [],
+      unreadable: false,
+      notes: [{ rule: 'source/not-a-manifest' }],
+    });
+    let text = 'apiVersion: audiencectl/v1\na: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
     for (let i = 0; i < 9; i += 1) {
       const prev = i === 0 ? 'a' : `b${i - 1}`;
       text += `b${i}: &b${i} [${Array(9).fill(`*${prev}`).join(',')}]\n`;

@@ -260,7 +260,10 @@ describe('plan: deletion and its guards', () => {
   it('holds every deletion when a file cannot even be parsed', () => {
     const state = stateWith('gold', 'silver');
     const result = plan(
-      loadTexts({ 'g.yaml': manifestYaml('gold'), 's.yaml': 'spec: [unclosed\n' }),
+      loadTexts({
+        'g.yaml': manifestYaml('gold'),
+        's.yaml': 'apiVersion: audiencectl/v1\nspec: [unclosed\n',
+      }),
       state,
       options(),
     );

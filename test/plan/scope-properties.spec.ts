@@ -36,6 +36,9 @@ const filtersArb = fc.record({
   exclude: fc.uniqueArray(globArb, { maxLength: 2 }),
 });
 
+/** A manifest mid-edit: ours (it names our apiVersion), but not YAML. */
+const BROKEN = 'apiVersion: audiencectl/v1\nspec: [unclosed\n';
+
 function filesOf(entries: readonly Entry[]): Array<{ path: string; text: string }> {
   return entries.map(({ key, sandbox }) => ({
     path: fileOf(key),
@@ -81,7 +84,7 @@ describe('deletion scope (property)', () => {
           const state = stateOf(before, sandboxBefore, fileless);
           const covered = filters ? selector(filters) : selector({ include: [], exclude: [] });
           const files = filesOf(after).map((file) =>
-            brokenKey && file.path === fileOf(brokenKey) ? { ...file, text: 'spec: [unclosed\n' } : file,
+            brokenKey && file.path === fileOf(brokenKey) ? { ...file, text: BROKEN } : file,
           );
           const read = files.filter((file) => covered(file.path));
           const scope: PlanScope | undefined = filters && { ...filters, covers: covered };
@@ -91,7 +94,7 @@ describe('deletion scope (property)', () => {
           });
 
           const afterKeys = new Set(after.map((e) => e.key));
-          const brokenRead = read.some((file) => file.text.startsWith('spec: [unclosed'));
+          const brokenRead = read.some((file) => file.text === BROKEN);
           for (const step of result.steps.filter((s) => s.kind === 'delete' || s.kind === 'forget')) {
             const record = state.audiences.find((r) => r.sandbox === step.sandbox && r.key === step.key)!;
             // Its manifest is gone from the source, not just moved to another sandbox or filtered out.

@@ -1,24 +1,52 @@
-import { Command } from 'commander';
-import { formatDiagnostic, hasErrors } from '../../manifest/diagnostics.js';
+import { Command, Option } from 'commander';
+import { hasErrors } from '../../manifest/diagnostics.js';
+import { DIAGNOSTIC_FORMATS, renderDiagnostics, type DiagnosticFormat } from '../diagnostic-output.js';
 import { ExitCode } from '../exit-codes.js';
-import { addSourceOptions, loadDesired, type SourceFlags } from '../source-options.js';
+import { addSourceOptions, type SourceFlags } from '../source-options.js';
+import { loadPaths, type ValidateLoad } from '../validate-sources.js';
+
+type Flags = SourceFlags & { output: DiagnosticFormat };
+
+function summaryLine(loaded: ValidateLoad): string {
+  const errors = loaded.diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = loaded.diagnostics.length - errors;
+  const skipped = loaded.skippedFiles.length + loaded.readNotes.length;
+  return (
+    `${loaded.manifests.length} valid manifest(s); ${errors} error(s), ${warnings} warning(s) in ` +
+    `${loaded.failedFiles.length} failed file(s)` +
+    (skipped > 0 ? `; ${skipped} file(s) skipped, not audiencectl manifests (see the notes)` : '')
+  );
+}
 
 export function validateCommand(setExit: (code: number) => void): Command {
   const command = new Command('validate')
-    .description('Check every manifest under a directory; print problems as file:line:col')
-    .argument('[dir]', 'directory of manifests', '.')
+    .description('Check manifests in directories and files; print problems as file:line:col')
+    .argument('[paths...]', 'directories and files of manifests (default: .)')
+    .addOption(
+      new Option('--output <format>', 'text, json (an array of diagnostics) or github (workflow annotations)')
+        .choices(DIAGNOSTIC_FORMATS)
+        .default('text'),
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  audiencectl validate audiences/\n  audiencectl validate . --exclude "drafts/**"',
+      [
+        '',
+        'Documents whose apiVersion is not audiencectl/v1 (Helm charts, compose files, Kubernetes',
+        'manifests) are skipped with a note; one that claims audiencectl/v1 is checked in full.',
+        'Paths are shown relative to the current directory. Exit 0 when no file has an error.',
+        '',
+        'Examples:',
+        '  audiencectl validate audiences/',
+        '  audiencectl validate . --exclude "drafts/**"',
+        '  audiencectl validate audiences/gold.yaml audiences/silver.yaml   # as a pre-commit hook passes them',
+        '  audiencectl validate audiences/ --output github                  # annotations in a GitHub workflow',
+        '  audiencectl validate audiences/ --output json',
+      ].join('\n'),
     );
-  addSourceOptions(command).action(async (dir: string, flags: SourceFlags) => {
-    const loaded = await loadDesired(dir, flags);
-    for (const d of loaded.diagnostics) process.stdout.write(`${formatDiagnostic(d)}\n`);
-    const errors = loaded.diagnostics.filter((d) => d.severity === 'error').length;
-    const warnings = loaded.diagnostics.length - errors;
-    process.stdout.write(
-      `${loaded.manifests.length} valid manifest(s); ${errors} error(s), ${warnings} warning(s) in ${loaded.failedFiles.length} failed file(s)\n`,
-    );
+  addSourceOptions(command).action(async (paths: string[], flags: Flags) => {
+    const loaded = await loadPaths(paths.length > 0 ? paths : ['.'], flags);
+    const items = [...loaded.diagnostics, ...loaded.notes, ...loaded.readNotes];
+    process.stdout.write(renderDiagnostics(items, flags.output, summaryLine(loaded)));
     setExit(hasErrors(loaded.diagnostics) ? ExitCode.Error : ExitCode.Ok);
   });
   return command;

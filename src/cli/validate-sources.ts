@@ -1,0 +1,101 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import type { Diagnostic, Note } from '../manifest/diagnostics.js';
+import type { LoadResult, SourceFile } from '../manifest/load.js';
+import { startManifestLoader } from '../manifest/load-isolated.js';
+import { DEFAULT_MAX_FILE_BYTES, readManifestDir, readManifestFile } from '../manifest/read-dir.js';
+import { fileSelector } from '../source/file-filter.js';
+import type { SourceFlags } from './source-options.js';
+
+/**
+ * How a path is shown: relative to the current directory, with `/`, as editors and
+ * GitHub annotations resolve it; absolute when it lies outside.
+ */
+export function displayPath(absolute: string, cwd: string = process.cwd()): string {
+  const relative = path.relative(cwd, absolute);
+  if (relative === '') return '.';
+  if (relative.startsWith('..') || path.isAbsolute(relative)) return absolute;
+  return relative.split(path.sep).join('/');
+}
+
+function under(prefix: string, file: string): string {
+  return prefix === '.' ? file : `${prefix.replace(/\/$/, '')}/${file}`;
+}
+
+type Found = { kind: 'dir' | 'file'; absolute: string; shown: string };
+
+/** Every path given, or one error line per missing path, all at once. */
+async function findPaths(paths: readonly string[]): Promise<Found[]> {
+  const found: Found[] = [];
+  const missing: string[] = [];
+  for (const given of paths) {
+    const info = await stat(given).catch(() => undefined);
+    if (!info) {
+      missing.push(`${given}: does not exist`);
+      continue;
+    }
+    const absolute = path.resolve(given);
+    found.push({ kind: info.isDirectory() ? 'dir' : 'file', absolute, shown: displayPath(absolute) });
+  }
+  if (missing.length > 0) throw new UsageError('NO_SUCH_PATH', missing.join('; '));
+  return found;
+}
+
+export type ValidateLoad = LoadResult & { readNotes: Note[] };
+
+/**
+ * Loads manifests from directories and files together (pre-commit passes file names),
+ * as one source: names must be unique across all of them. Paths in the result are
+ * shown relative to the current directory. A named file is read when the
+ * `--include`/`--exclude` filters select its shown path; else it gets a note.
+ */
+export async function loadPaths(paths: readonly string[], flags: SourceFlags): Promise<ValidateLoad> {
+  const found = await findPaths(paths);
+  const filters = {
+    ...(flags.include ? { include: flags.include } : {}),
+    ...(flags.exclude ? { exclude: flags.exclude } : {}),
+  };
+  const selected = fileSelector(filters);
+  const maxBytes = flags.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const loader = startManifestLoader();
+  const files = new Map<string, SourceFile>();
+  const diagnostics: Diagnostic[] = [];
+  const readNotes: Note[] = [];
+  const add = (file: SourceFile): void => {
+    if (files.has(file.path)) return;
+    files.set(file.path, file);
+    loader.accept(file);
+  };
+  try {
+    for (const source of found) {
+      if (source.kind === 'file') {
+        const matched = path.isAbsolute(source.shown) ? path.basename(source.shown) : source.shown;
+        if (selected(matched)) add(readManifestFile(source.shown, source.absolute, maxBytes));
+        else readNotes.push(notSelected(source.shown));
+        continue;
+      }
+      const read = await readManifestDir(source.absolute, { ...filters, maxFileBytes: maxBytes }, (file) =>
+        add({ ...file, path: under(source.shown, file.path) }),
+      );
+      for (const d of read.diagnostics) diagnostics.push({ ...d, file: under(source.shown, d.file) });
+    }
+  } catch (error) {
+    loader.close();
+    throw error;
+  }
+  const loaded = await loader.load([...files.values()], { defaultSandbox: flags.sandbox });
+  loaded.diagnostics.unshift(...diagnostics);
+  return { ...loaded, readNotes };
+}
+
+function notSelected(file: string): Note {
+  return {
+    severity: 'note',
+    file,
+    line: 0,
+    column: 0,
+    rule: 'source/not-selected',
+    message: 'not selected by --include/--exclude (default: **/*.yaml, **/*.yml); skipped',
+  };
+}

@@ -1,0 +1,167 @@
+import { isMap, isScalar, LineCounter, parseAllDocuments, type Document } from 'yaml';
+import type { Note } from './diagnostics.js';
+import { foreignReason, mayHoldManifest } from './foreign.js';
+import { flattenIssues, manifestErrorMap, pathToString, type FlatIssue } from './issues.js';
+import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
+import { NOT_A_MANIFEST, type FileParseResult, type SalvagedKey } from './parse-result.js';
+import { charPositionOf, depthOf, positionOf, type PathKey } from './positions.js';
+import { Manifest } from './schema.js';
+import { semanticIssues } from './semantics.js';
+import { closestKey, knownKeysAt } from './suggest.js';
+
+/** No content, or only `---` and comments: YAML allows it (a trailing `---` is common) and it defines nothing. */
+function isEmptyDocument(doc: Document): boolean {
+  const { contents } = doc;
+  return contents === null || (isScalar(contents) && contents.value === null && contents.source === '');
+}
+
+function salvageKey(value: unknown): SalvagedKey | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const metadata = (value as { metadata?: unknown }).metadata;
+  if (typeof metadata !== 'object' || metadata === null) return undefined;
+  const { name, sandbox } = metadata as { name?: unknown; sandbox?: unknown };
+  if (typeof name !== 'string') return undefined;
+  return { key: name, sandbox: typeof sandbox === 'string' ? sandbox : undefined };
+}
+
+/**
+ * The top level of a document with only its scalar values, enough to tell whose it is
+ * before anything expensive (or refused) runs on it.
+ */
+function topLevel(doc: Document): unknown {
+  const { contents } = doc;
+  if (isScalar(contents)) return contents.value;
+  if (!isMap(contents)) return [];
+  const top: Record<string, unknown> = {};
+  for (const pair of contents.items) {
+    if (!isScalar(pair.key)) continue;
+    top[String(pair.key.value)] = isScalar(pair.value) ? pair.value.value : {};
+  }
+  return top;
+}
+
+/** `unknown key "sourcespec"; did you mean "sourceSpec"?` where the schema knows a close key. */
+function withSuggestion(issue: FlatIssue): string {
+  if (issue.rule !== 'schema/unknown-key' || issue.key === undefined) return issue.message;
+  const suggestion = closestKey(issue.key, knownKeysAt(Manifest, issue.path));
+  return suggestion === undefined ? issue.message : `${issue.message}; did you mean "${suggestion}"?`;
+}
+
+function skippedNote(file: string, line: number, message: string): Note {
+  return { severity: 'note', file, line, column: 1, rule: NOT_A_MANIFEST, message };
+}
+
+function foreignNote(file: string, skipped: ReadonlyArray<{ line: number; reason: string }>): Note {
+  const [first] = skipped;
+  const message =
+    skipped.length === 1
+      ? `not an audiencectl manifest (${first!.reason}); skipped`
+      : `${skipped.length} documents are not audiencectl manifests (first: ${first!.reason}); skipped`;
+  return skippedNote(file, first!.line, message);
+}
+
+/** Every document, with positioned diagnostics, alias and depth limits. */
+export function parseFull(
+  file: string,
+  text: string,
+  limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+): FileParseResult {
+  const result: FileParseResult = { manifests: [], diagnostics: [], salvaged: [], unreadable: false };
+  const counter = new LineCounter();
+  const error = (line: number, column: number, rule: string, message: string): void => {
+    result.diagnostics.push({ severity: 'error', file, line, column, rule, message });
+  };
+  const skipped: Array<{ line: number; reason: string }> = [];
+
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text, {
+      lineCounter: counter,
+      uniqueKeys: true,
+      prettyErrors: false,
+    }) as Document.Parsed[];
+  } catch (cause) {
+    error(1, 1, 'yaml/unparseable', `cannot parse YAML: ${(cause as Error).message}`);
+    result.unreadable = true;
+    return result;
+  }
+
+  // A Helm template or other text that is not YAML, and that names neither our apiVersion
+  // nor our kind, cannot define an audience: one note, not an error per line.
+  const broken = docs.find((doc) => doc.errors.length > 0);
+  if (broken && !mayHoldManifest(text)) {
+    const { line } = counter.linePos(broken.errors[0]!.pos[0]);
+    const message = `not YAML (a syntax error at line ${line}, a template?) and no audiencectl/v1 in it; skipped`;
+    return { ...result, notes: [skippedNote(file, line, message)] };
+  }
+
+  for (const doc of docs) {
+    if (doc.errors.length > 0) {
+      for (const yamlError of doc.errors) {
+        const { line, col } = counter.linePos(yamlError.pos[0]);
+        const rule = yamlError.code === 'DUPLICATE_KEY' ? 'yaml/duplicate-key' : 'yaml/syntax';
+        error(line, col, rule, yamlError.message.split('\n')[0] ?? yamlError.message);
+      }
+      result.unreadable = true;
+      continue;
+    }
+    if (isEmptyDocument(doc)) continue;
+    const start = positionOf(doc, counter, []);
+    const foreign = foreignReason(topLevel(doc));
+    if (foreign !== undefined) {
+      skipped.push({ line: start.line, reason: foreign });
+      continue;
+    }
+    if (depthOf(doc) > limits.maxDepth) {
+      error(
+        start.line,
+        start.column,
+        'yaml/too-deep',
+        `document nests deeper than ${limits.maxDepth} levels`,
+      );
+      result.unreadable = true;
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+    } catch (cause) {
+      const message = (cause as Error).message.includes('alias count')
+        ? `too many alias expansions (limit ${limits.maxAliasCount}); is this a billion-laughs file?`
+        : `cannot resolve YAML: ${(cause as Error).message}`;
+      error(start.line, start.column, 'yaml/aliases', message);
+      result.unreadable = true;
+      continue;
+    }
+
+    // The shape and the rules across fields, both, so one pass reports every problem.
+    const parsed = Manifest.safeParse(value, { error: manifestErrorMap });
+    let failed = !parsed.success;
+    if (!parsed.success) {
+      for (const issue of flattenIssues(parsed.error.issues)) {
+        const path = issue.path as PathKey[];
+        const { line, column } = issue.char
+          ? charPositionOf(doc, counter, text, path, issue.char)
+          : positionOf(doc, counter, path, issue.key);
+        const where = pathToString(issue.key === undefined ? issue.path : [...issue.path, issue.key]);
+        const message = withSuggestion(issue);
+        error(line, column, issue.rule, where ? `${where}: ${message}` : message);
+      }
+    }
+    for (const issue of semanticIssues(value)) {
+      const { line, column } = positionOf(doc, counter, issue.path);
+      const message = `${pathToString(issue.path)}: ${issue.message}`;
+      result.diagnostics.push({ severity: issue.severity, file, line, column, rule: issue.rule, message });
+      if (issue.severity === 'error') failed = true;
+    }
+    if (failed || !parsed.success) {
+      const salvaged = salvageKey(value);
+      if (salvaged) result.salvaged.push(salvaged);
+      else result.unreadable = true;
+      continue;
+    }
+    result.manifests.push({ manifest: parsed.data, file, line: start.line });
+  }
+  if (skipped.length > 0) result.notes = [foreignNote(file, skipped)];
+  return result;
+}
