@@ -9,9 +9,9 @@ describe('validate output formats', () => {
       line: 0,
       column: 0,
       rule: 'source/x',
-      message: '100% sure\nsecond line',
+      message: '100% sure, \u202e hidden',
     });
-    expect(annotation).toBe('::warning file=a%2Cb%3Ac.yaml,title=source/x::100%25 sure%0Asecond line');
+    expect(annotation).toBe('::warning file=a%2Cb%3Ac.yaml,title=source/x::100%25 sure, \\u202E hidden');
   });
 
   it('json is only the array, sorted by file and line; text and github end with the summary', () => {

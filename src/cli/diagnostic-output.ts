@@ -1,4 +1,5 @@
 import { compareDiagnostics, formatDiagnostic, type Diagnostic, type Note } from '../manifest/diagnostics.js';
+import { escapeJsonText, escapeText } from '../text/safe-text.js';
 
 export type DiagnosticFormat = 'text' | 'json' | 'github';
 export const DIAGNOSTIC_FORMATS: readonly DiagnosticFormat[] = ['text', 'json', 'github'];
@@ -36,12 +37,15 @@ function escapeProperty(text: string): string {
 
 const COMMAND = { error: 'error', warning: 'warning', note: 'notice' } as const;
 
-/** `::error file=a.yaml,line=3,col=5,title=schema/unknown-key::message`, a GitHub Actions annotation. */
+/**
+ * `::error file=a.yaml,line=3,col=5,title=schema/unknown-key::message`, a GitHub Actions
+ * annotation. Manifest text in it is made visible first (`escapeText`), as in the text format.
+ */
 export function githubAnnotation(d: Diagnostic | Note): string {
-  const properties = [`file=${escapeProperty(d.file)}`];
+  const properties = [`file=${escapeProperty(escapeText(d.file))}`];
   if (d.line > 0) properties.push(`line=${d.line}`, `col=${d.column}`);
   properties.push(`title=${escapeProperty(d.rule)}`);
-  return `::${COMMAND[d.severity]} ${properties.join(',')}::${escapeData(d.message)}`;
+  return `::${COMMAND[d.severity]} ${properties.join(',')}::${escapeData(escapeText(d.message))}`;
 }
 
 /** Every diagnostic and note in one order (file, line, column), in the format asked for. */
@@ -51,7 +55,7 @@ export function renderDiagnostics(
   summary: string,
 ): string {
   const sorted = [...items].sort(compareDiagnostics);
-  if (format === 'json') return `${JSON.stringify(sorted.map(toJson), null, 2)}\n`;
+  if (format === 'json') return `${escapeJsonText(JSON.stringify(sorted.map(toJson), null, 2))}\n`;
   const lines = sorted.map(format === 'github' ? githubAnnotation : formatDiagnostic);
   return `${[...lines, summary].join('\n')}\n`;
 }
