@@ -2,8 +2,10 @@ import type { Plan } from '../../src/plan/schema.js';
 import type { AudienceRecord, RecordedState } from '../../src/state/schema.js';
 
 /**
- * What a fully successful apply does to the state, without any API: the planner's
- * property tests use it to check that planning again after applying gives nothing.
+ * A fixture builder for the planner's unit tests: the state a fully successful apply
+ * would leave, built without any API so a test can start from "already applied".
+ * Not evidence that planning after an apply is empty: that is checked with the real
+ * executor against the emulator (test/apply/replan-property.spec.ts, replan-cases.spec.ts).
  */
 /** As the executor records it: the file of the step's `file:line` source. */
 function fileOf(step: Plan['steps'][number]): { manifestFile?: string } {
