@@ -163,7 +163,20 @@ describe('deletion scope, end to end against the emulator', () => {
           expect(filtered.code).toBe(0);
           expect(filtered.stdout).toContain('No changes.');
           expect(filtered.stdout).toContain('Out of scope: 1 recorded audience(s)');
-          expect((await run(['apply', m, '--include', 'team-a/**', '--auto-approve'])).code).toBe(0);
+          // A plan saved with the filters applies with them: re-planned in the same scope.
+          const goldEdited = manifestYaml('gold', {
+            ingestion: { onCreate: false },
+            spec: { description: 'Edited' },
+          });
+          await writeFiles(m, { 'team-a/gold.yaml': goldEdited });
+          const saved = path.join(tmp, 'p.json');
+          const scoped = await run(['plan', m, '--include', 'team-a/**', '--output', 'json', '--out', saved]);
+          expect(scoped.code).toBe(0);
+          const applied = await run(['apply', saved, '--auto-approve']);
+          expect(applied.stderr).not.toMatch(/Error/);
+          expect(applied.code).toBe(0);
+          expect(applied.stdout).toContain('1 applied');
+          expect(remoteByName(emulator).get('Audience gold')?.description).toBe('Edited');
           expect([...remoteByName(emulator).keys()].sort()).toEqual(['Audience gold', 'Audience silver']);
 
           // A changed default sandbox moves every audience: blocked, never delete + create.
