@@ -4,14 +4,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+// The CLI's own rule (built by `npm run build`, which the demo needs anyway): colour a
+// terminal only, never with NO_COLOR set or TERM=dumb.
+import { painter, useColor } from '../dist/cli/color.js';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const cli = path.join(root, 'dist', 'cli', 'main.js');
 const examples = path.join(root, 'examples', 'audiences');
 const state = mkdtempSync(path.join(tmpdir(), 'audiencectl-demo-'));
+const paint = painter(useColor(process.stdout));
 
 function step(title, args, okCodes) {
-  process.stdout.write(`\n\u001b[1m$ audiencectl ${args.join(' ')}\u001b[0m   # ${title}\n\n`);
+  process.stdout.write(`\n${paint('bold', `$ audiencectl ${args.join(' ')}`)}   # ${title}\n\n`);
   const { status } = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit', cwd: root });
   if (!okCodes.includes(status ?? -1)) {
     process.stderr.write(`demo: "${args[0]}" exited ${status}\n`);

@@ -244,6 +244,17 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
         .default([]),
     )
     .option('--log', 'log each request (method, path, status; never headers or bodies)', false)
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  audiencectl emulator --port 8080                      # prints the URL and the demo credentials',
+        '  audiencectl emulator --admin --fault-500 0.2 --rate-limit 100/s --latency-ms 20',
+        '  audiencectl emulator --data-dir .emulator --storage-root ./data   # keep audiences; check source files',
+        '  audiencectl emulator --port 0 --source-spec flat --operations-path singular   # another reading of the page',
+      ].join('\n'),
+    )
     .action(async (flags: Flags) => {
       const emulator = await startEmulator(toOptions(flags));
       process.stdout.write(banner(emulator.url, flags, emulator.clients));

@@ -239,22 +239,42 @@ function withLockTimeout(command: Command): Command {
   );
 }
 
+/** `Examples:` after a command's help. */
+function examples(command: Command, lines: readonly string[]): Command {
+  return command.addHelpText('after', ['', 'Examples:', ...lines.map((line) => `  ${line}`)].join('\n'));
+}
+
 /** `audiencectl state list|show|import|forget`: inspect and repair recorded state. */
 export function stateCommand(_setExit: (code: number) => void): Command {
   const state = new Command('state')
     .description('Inspect and repair what audiencectl recorded about remote audiences')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
+  examples(state, [
+    'audiencectl state list --state .audiencectl-state',
+    'audiencectl state show gold-members --sandbox prod',
+    'audiencectl state import gold-members --sandbox prod --audience-id 60ccea95-1435-4180-97a5-58af4aa285ab',
+    'audiencectl state forget gold-members --sandbox prod',
+    'audiencectl state migrate --from .audiencectl-state --to postgres://audiencectl@db:5432/audiences',
+  ]);
 
   withState(withSandbox(state.command('list'), 'only this sandbox'))
     .description('List recorded audiences: sandbox, key, audience id, status')
     .option('--json', 'print the recorded state as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  audiencectl state list --state .audiencectl-state\n  audiencectl state list --sandbox prod --json',
+    )
     .action((options: SandboxOptions & { json?: boolean }) => list(options));
 
   withState(
     withSandbox(state.command('show <key>'), 'sandbox of the key (default: AEP_SANDBOX, or the only one)'),
   )
     .description('Print the record of one audience as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  audiencectl state show gold-members --sandbox prod --state .audiencectl-state',
+    )
     .action((key: string, options: SandboxOptions) => show(key, options));
 
   withLockTimeout(
@@ -265,6 +285,15 @@ export function stateCommand(_setExit: (code: number) => void): Command {
     )
     .requiredOption('--audience-id <id>', 'id of the remote audience')
     .option('--force', 'point a key that already has an audience id at another audience')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  audiencectl state import gold-members audiences/ --sandbox prod --audience-id 60ccea95-1435-4180-97a5-58af4aa285ab',
+        '  audiencectl state import gold-members --audience-id 60ccea95-1435-4180-97a5-58af4aa285ab --config audiencectl.yaml',
+      ].join('\n'),
+    )
     .option(
       '--config <file>',
       'AEP configuration file; with credentials (there or in AEP_* variables) the id is checked through the service',
@@ -281,6 +310,10 @@ export function stateCommand(_setExit: (code: number) => void): Command {
     withState(withSandbox(state.command('forget <key>'), 'sandbox (default: AEP_SANDBOX or prod)')),
   )
     .description('Remove a record without touching the remote audience')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  audiencectl state forget gold-members --sandbox prod --state .audiencectl-state',
+    )
     .action((key: string, options: LockingOptions) => forget(key, options));
 
   state.addCommand(migrateCommand());

@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from './run-cli.js';
+
+/** The full help of `path` (`['state', 'list']`), as `--help` prints it. */
+async function helpOf(path: string[]): Promise<string> {
+  const program = await buildProgram(() => undefined, ['node', 'audiencectl', ...path]);
+  let command: Command = program;
+  for (const name of path) command = command.commands.find((c) => c.name() === name)!;
+  let text = '';
+  command.configureOutput({ writeOut: (chunk) => (text += chunk), writeErr: (chunk) => (text += chunk) });
+  command.outputHelp();
+  return text;
+}
+
+const COMMANDS = [
+  ['validate'],
+  ['plan'],
+  ['apply'],
+  ['init'],
+  ['state'],
+  ['state', 'list'],
+  ['state', 'show'],
+  ['state', 'import'],
+  ['state', 'forget'],
+  ['state', 'migrate'],
+  ['emulator'],
+];
+
+describe('--help', () => {
+  it.each(COMMANDS.map((path) => ({ name: path.join(' '), path })))(
+    'of $name shows examples a person can copy',
+    async ({ path }) => {
+      const help = await helpOf(path);
+      const examples = help.split('Examples:\n')[1];
+      expect(examples, help).toBeDefined();
+      const lines = examples!.split('\n').filter((line) => line.trim() !== '');
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect(line).toMatch(/^ {2}audiencectl /);
+      expect(lines.some((line) => line.startsWith(`  audiencectl ${path.join(' ')}`))).toBe(true);
+    },
+  );
+});
