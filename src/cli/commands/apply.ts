@@ -179,7 +179,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
         operationPoll: schedule(DEFAULT_OPERATION_POLL, flags.pollInterval),
         runPoll: schedule(DEFAULT_RUN_POLL, flags.pollInterval * 2, flags.runWait),
         review: async (plan, resumed) => {
-          for (const note of resumed) write(`resumed: ${note}\n`);
+          for (const note of resumed) write(`resumed: ${escapeText(note)}\n`);
           write(renderPlan(plan, 'text', color));
           if (plan.steps.length === 0 || interrupts.drain.aborted) return false;
           const actionable = actionableSteps(plan);
