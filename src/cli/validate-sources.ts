@@ -76,7 +76,7 @@ export async function loadPaths(paths: readonly string[], flags: SourceFlags): P
         continue;
       }
       const read = await readManifestDir(source.absolute, { ...filters, maxFileBytes: maxBytes }, (file) =>
-        add({ ...file, path: under(source.shown, file.path) }),
+        add(shownUnder(source.shown, file)),
       );
       for (const d of read.diagnostics) diagnostics.push({ ...d, file: under(source.shown, d.file) });
     }
@@ -87,6 +87,13 @@ export async function loadPaths(paths: readonly string[], flags: SourceFlags): P
   const loaded = await loader.load([...files.values()], { defaultSandbox: flags.sandbox });
   loaded.diagnostics.unshift(...diagnostics);
   return { ...loaded, readNotes };
+}
+
+/** A file of a directory as shown: its path, and the path its read error names, under `prefix`. */
+function shownUnder(prefix: string, file: SourceFile): SourceFile {
+  const shown = under(prefix, file.path);
+  if ('unreadable' in file) return { path: shown, unreadable: { ...file.unreadable, file: shown } };
+  return { ...file, path: shown };
 }
 
 function notSelected(file: string): Note {

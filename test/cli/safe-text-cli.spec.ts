@@ -71,20 +71,21 @@ describe('refused characters (spawned validate over one directory of bad files)'
       };
       for (const [name, content] of Object.entries(files)) await writeFile(path.join(root, name), content);
 
-      const result = await runCli(['validate', root]);
+      // Paths are shown relative to the current directory.
+      const result = await runCli(['validate', 'audiences'], { cwd: dir });
 
       expect(result.code).toBe(1);
       expect(result.stderr).toBe('');
       expect(result.stdout).not.toMatch(RAW_UNSAFE);
       const lines = result.stdout.trimEnd().split('\n');
       expect(lines).toEqual([
-        'a-bidi.yaml:6:13: error: spec.name: contains a bidi control character (U+202E) at character 5; refused because it can hide or reorder what is shown [text/bidi-control]',
-        'b-zero.yaml:9:15: error: spec.fields[0].name: contains an invisible zero-width character (U+200B) at character 3; refused because it can hide or reorder what is shown [text/zero-width]',
-        'c-nul.yaml:16:12: error: spec.labels[0]: contains a control character (U+0000) at character 8; refused because it can hide or reorder what is shown [text/control-character]',
-        'd-ansi.yaml:7:16: error: spec.description: contains a control character (U+009B) at character 5; refused because it can hide or reorder what is shown [text/control-character]',
-        'd-ansi.yaml:18:3: error: spec.\\u001B[2J\\u001B[1Ahidden: unknown key "\\u001B[2J\\u001B[1Ahidden" [schema/unknown-key]',
-        'e-utf8.yaml:6:13: error: invalid UTF-8 at byte 88; manifests must be UTF-8 text [text/invalid-utf8]',
-        'g-tags.yaml:17:15: error: spec.tags[1]: contains a bidi control character (U+2066) at character 1; refused because it can hide or reorder what is shown [text/bidi-control]',
+        'audiences/a-bidi.yaml:6:13: error: spec.name: contains a bidi control character (U+202E) at character 5; refused because it can hide or reorder what is shown [text/bidi-control]',
+        'audiences/b-zero.yaml:9:15: error: spec.fields[0].name: contains an invisible zero-width character (U+200B) at character 3; refused because it can hide or reorder what is shown [text/zero-width]',
+        'audiences/c-nul.yaml:16:12: error: spec.labels[0]: contains a control character (U+0000) at character 8; refused because it can hide or reorder what is shown [text/control-character]',
+        'audiences/d-ansi.yaml:7:16: error: spec.description: contains a control character (U+009B) at character 5; refused because it can hide or reorder what is shown [text/control-character]',
+        'audiences/d-ansi.yaml:18:3: error: spec.\\u001B[2J\\u001B[1Ahidden: unknown key "\\u001B[2J\\u001B[1Ahidden" [schema/unknown-key]',
+        'audiences/e-utf8.yaml:6:13: error: invalid UTF-8 at byte 88; manifests must be UTF-8 text [text/invalid-utf8]',
+        'audiences/g-tags.yaml:17:15: error: spec.tags[1]: contains a bidi control character (U+2066) at character 1; refused because it can hide or reorder what is shown [text/bidi-control]',
         '1 valid manifest(s); 7 error(s), 0 warning(s) in 6 failed file(s)',
       ]);
     });
