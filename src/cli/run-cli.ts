@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { AudiencectlError } from '../errors.js';
 import { escapeText } from '../text/safe-text.js';
 import { ExitCode } from './exit-codes.js';
-import { reportProblems, typedOptionProblems, withOthers } from './typed-options.js';
+import { commandProblems, reportProblems, withOthers } from './typed-options.js';
 import { addColorOptions, setColorMode } from './color.js';
 import { version } from './version.js';
 
@@ -85,7 +85,7 @@ export async function buildProgram(
     // Every duration, count and boolean option is checked before any command runs.
     .hook('preAction', async (_program, action) => {
       setColorMode(action.optsWithGlobals().color);
-      const problems = typedOptionProblems(action);
+      const problems = commandProblems(action);
       // An option is wrong: the AEP configuration's problems are reported with it, in one
       // pass (loaded only then: most runs never need it here).
       if (problems.length > 0) {

@@ -108,6 +108,22 @@ export function typedOptionProblems(command: Command): string[] {
   return problems;
 }
 
+const checks = new WeakMap<Command, (command: Command) => string[]>();
+
+/**
+ * Adds a check of what commander cannot check itself (an environment variable a command
+ * reads on its own), so its problems are reported with the options', in one pass.
+ */
+export function addProblemCheck(command: Command, check: (command: Command) => string[]): Command {
+  checks.set(command, check);
+  return command;
+}
+
+/** Problems of the typed options of `command` and of its own checks. */
+export function commandProblems(command: Command): string[] {
+  return [...typedOptionProblems(command), ...(checks.get(command)?.(command) ?? [])];
+}
+
 /** `problems`, and those of `more` whose flag or variable is not named yet. */
 export function withOthers(problems: readonly string[], more: readonly string[]): string[] {
   const named = new Set(problems.map((problem) => problem.split(':')[0]));

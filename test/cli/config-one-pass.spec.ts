@@ -62,4 +62,26 @@ describe('every configuration problem in one pass', () => {
       );
     });
   });
+
+  it('run: a flag, a guard variable, the file and the environment in one error', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(path.join(dir, 'bad.yaml'), BAD_FILE);
+      const result = await runCli(['run', '--dir', '.', '--config', 'bad.yaml', '--interval', '1.5m'], {
+        cwd: dir,
+        env: { AUDIENCECTL_ALLOW_MASS_DELETE: 'maybe', AEP_BASE_URL: 'not a url' },
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        [
+          'Error: 5 problems:',
+          '  --interval: "1.5m" is not a duration (e.g. 30s, 5m, 1h30m)',
+          '  AUDIENCECTL_ALLOW_MASS_DELETE: "maybe" is not true or false',
+          '  bad.yaml:2:3 credentials: unknown key "clientid"',
+          '  bad.yaml:5:13 budget.requests: must be at least 1',
+          '  AEP_BASE_URL: must be an http(s) URL',
+          '',
+        ].join('\n'),
+      );
+    });
+  });
 });

@@ -12,7 +12,7 @@ import { createLogger, registerSecret } from '../../log.js';
 import { connect, credentialsAbsent, offlineConnection } from '../connect.js';
 import { planOptionsFrom } from '../plan-options.js';
 import { stateLocationOf } from '../state-options.js';
-import { readBoolean } from '../typed-options.js';
+import { addProblemCheck, readBoolean } from '../typed-options.js';
 import { defineRunOptions, type RunFlags } from './run-options.js';
 
 /** Their boolean guards: commander would read any value (even "false") as true, so these are read here. */
@@ -22,14 +22,25 @@ const GUARD_ENV = {
   allowEmptySource: 'AUDIENCECTL_ALLOW_EMPTY_SOURCE',
 } as const;
 
-/** Reads the flags commander cannot take from the environment by itself. */
+/** The guards' environment variables: each must read as true or false. */
+function guardEnvProblems(command: Command): string[] {
+  const problems: string[] = [];
+  for (const [name, env] of Object.entries(GUARD_ENV)) {
+    const value = process.env[env];
+    if (value === undefined || command.getOptionValueSource(name) === 'cli') continue;
+    const read = readBoolean(value);
+    if (!read.ok) problems.push(`${env}: ${read.message}`);
+  }
+  return problems;
+}
+
+/** Reads the flags commander cannot take from the environment by itself (checked before the action). */
 function completeFromEnv(command: Command, flags: RunFlags): void {
   for (const [name, env] of Object.entries(GUARD_ENV)) {
     const value = process.env[env];
     if (value === undefined || command.getOptionValueSource(name) === 'cli') continue;
     const read = readBoolean(value);
-    if (!read.ok) throw new UsageError('BAD_FLAG', `${env}: ${read.message}`);
-    flags[name as keyof typeof GUARD_ENV] = read.value;
+    if (read.ok) flags[name as keyof typeof GUARD_ENV] = read.value;
   }
   const include = splitList(flags.include);
   const exclude = splitList(flags.exclude);
@@ -123,6 +134,7 @@ export function runCommand(setExit: (code: number) => void): Command {
       '  audiencectl run --dir examples/audiences --emulator --state "$(mktemp -d)" --listen 127.0.0.1:8080',
     ].join('\n'),
   );
+  addProblemCheck(command, guardEnvProblems);
   command.action(async (flags: RunFlags) => {
     completeFromEnv(command, flags);
     registerSecret(flags.webhookSecret);
