@@ -2,8 +2,19 @@
 export const API_VERSION = 'audiencectl/v1';
 export const KIND = 'ExternalAudience';
 
+import { closestKey } from './suggest.js';
+
 /** `audiencectl/v2`, `Audiencectl/v1`, `audiencectl.io/v1`: a claim to be ours, even when wrong. */
 const CLAIMS_OURS = /^\s*audiencectl\b/i;
+/** Our apiVersion as a value, under whatever key. */
+const OUR_VERSION = /^\s*audiencectl\s*\/\s*v\d+\s*$/i;
+
+/** `apiversion: audiencectl/v1`, `api_version: audiencectl/v2`, `kind: audiencectl/v1`: a misspelt claim. */
+function misspeltClaim([key, value]: [string, unknown]): boolean {
+  if (typeof value !== 'string') return false;
+  if (OUR_VERSION.test(value)) return true;
+  return closestKey(key, ['apiVersion']) !== undefined && CLAIMS_OURS.test(value);
+}
 
 function isMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -26,11 +37,10 @@ export function foreignReason(value: unknown): string | undefined {
     if (CLAIMS_OURS.test(String(apiVersion))) return undefined;
     return `apiVersion ${JSON.stringify(apiVersion)}${kindText}`;
   }
-  // No usable apiVersion: ours if some top-level value claims it (`apiversion: audiencectl/v1`)
-  // or the document has our shape; compose files, values.yaml and the like have neither.
-  if (Object.values(value).some((item) => typeof item === 'string' && CLAIMS_OURS.test(item))) {
-    return undefined;
-  }
+  // No usable apiVersion: ours if a misspelt key claims it (`apiversion: audiencectl/v1`) or
+  // the document has our shape; compose files, values.yaml, a GitHub action named
+  // audiencectl and the like have neither.
+  if (Object.entries(value).some(misspeltClaim)) return undefined;
   if (('metadata' in value && 'spec' in value) || 'ingestion' in value) return undefined;
   return `no apiVersion${kindText}`;
 }

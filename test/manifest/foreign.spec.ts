@@ -16,6 +16,8 @@ const FOREIGN: Record<string, string> = {
     'apiVersion: v1\nkind: Service\nmetadata: { name: gold }\nspec: { ports: [] }\n---\n' +
     'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }\nspec: { replicas: 1 }\n',
   'playbook.yml': '- hosts: all\n  tasks: []\n',
+  'action.yml':
+    'name: audiencectl\ndescription: audiencectl plan on pull requests\nruns: { using: node20 }\n',
 };
 
 describe('files that are not audiencectl manifests', () => {
@@ -28,6 +30,7 @@ describe('files that are not audiencectl manifests', () => {
     expect(result.manifests.map((m) => m.key)).toEqual(['gold']);
     expect(result.skippedFiles).toEqual(Object.keys(FOREIGN).sort());
     expect(result.notes.map((n) => `${n.file}:${n.line} ${n.severity} ${n.rule} ${n.message}`)).toEqual([
+      'action.yml:1 note source/not-a-manifest not an audiencectl manifest (no apiVersion); skipped',
       'chart/Chart.yaml:1 note source/not-a-manifest not an audiencectl manifest (apiVersion "v2"); skipped',
       'chart/templates/deployment.yaml:5 note source/not-a-manifest not YAML (a syntax error at line 5, a template?) and no audiencectl/v1 in it; skipped',
       'chart/values.yaml:2 note source/not-a-manifest not an audiencectl manifest (no apiVersion); skipped',
