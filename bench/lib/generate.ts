@@ -44,11 +44,19 @@ export function benchManifest(index: number): ManifestInput {
   };
 }
 
+/** How generateRepo places the audiences: one sandbox for all, ids from a real service. */
+export type RepoOptions = {
+  sandbox?: string;
+  /** The audience id to record for a manifest (e.g. one created in an emulator); default a random uuid. */
+  audienceIdOf?: (manifest: Manifest) => string;
+};
+
 /** Writes `count` manifests (100 per folder) and, optionally, the state of having applied them all. */
 export async function generateRepo(
   root: string,
   count: number,
   withState: boolean,
+  options: RepoOptions = {},
 ): Promise<{ manifests: string; state: string }> {
   const manifests = path.join(root, 'manifests');
   const state = path.join(root, 'state');
@@ -60,6 +68,7 @@ export async function generateRepo(
       Array.from({ length: Math.min(100, count - start) }, async (_, offset) => {
         const index = start + offset;
         const input = benchManifest(index);
+        if (options.sandbox) input.metadata.sandbox = options.sandbox;
         await writeFile(path.join(dir, `audience-${index}.yaml`), stringify(input));
         if (!withState) return;
         const manifest = Manifest.parse(input);
@@ -69,7 +78,7 @@ export async function generateRepo(
           sandbox: manifest.metadata.sandbox ?? 'prod',
           key: manifest.metadata.name,
           operationId: randomUUID(),
-          audienceId: randomUUID(),
+          audienceId: options.audienceIdOf?.(manifest) ?? randomUUID(),
           deletionPolicy: 'Delete',
           applied: { spec, hash: specHash(spec), at },
           runs: [],

@@ -5,7 +5,7 @@ import type { LockInfo } from '../state/lock.js';
 import type { LockHolder } from '../state/lock-holder.js';
 import type { StateStore } from '../state/store.js';
 import { executePlan } from './executor.js';
-import { readRefresh } from './refresh.js';
+import { readLive } from './live.js';
 import { resumeIntents } from './resume.js';
 import { checkSavedPlan } from './saved-plan.js';
 import type { ApplyReport, ExecutorDeps, ProgressSink } from './types.js';
@@ -60,14 +60,13 @@ export async function applyOnce(input: ApplyInput, flow: ApplyFlow): Promise<App
     if (input.kind === 'saved') plan = input.plan;
     else {
       const recorded = await store.readAll();
-      const refresh = flow.refresh
-        ? await readRefresh(input.desired, recorded, flow.client, {
-            batchSize: flow.bulkBatchSize,
-            signal: flow.signal,
-            now: flow.clock.now(),
-          })
-        : undefined;
-      plan = makePlan(input.desired, recorded, { ...input.planOptions, ...(refresh ? { refresh } : {}) });
+      const live = await readLive(input.desired, recorded, input.planOptions, flow.client, {
+        refresh: flow.refresh ?? false,
+        batchSize: flow.bulkBatchSize,
+        signal: flow.signal,
+        now: flow.clock.now(),
+      });
+      plan = makePlan(input.desired, recorded, { ...input.planOptions, ...live });
     }
     const go = await flow.review(plan, resumed);
     if (!go || plan.steps.length === 0) return { plan, report: undefined };

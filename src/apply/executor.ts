@@ -1,6 +1,7 @@
 import type { Plan, Step } from '../plan/schema.js';
 import { readBeforeDeletes } from './delete-check.js';
 import { result } from './record-helpers.js';
+import { adoptStep } from './steps/adopt.js';
 import { createStep } from './steps/create.js';
 import { deleteStep, forgetStep } from './steps/delete.js';
 import { runStep } from './steps/run.js';
@@ -18,6 +19,7 @@ async function replaceStep(step: Step, deps: ExecutorDeps): Promise<StepResult> 
 
 const HANDLERS: Record<Step['kind'], (step: Step, deps: ExecutorDeps) => Promise<StepResult>> = {
   create: createStep,
+  adopt: adoptStep,
   update: updateStep,
   replace: replaceStep,
   run: runStep,

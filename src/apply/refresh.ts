@@ -1,8 +1,8 @@
-import { isExternal, type LiveAudience } from '../aep/segment-types.js';
+import { createdSeconds, isExternal, type LiveAudience } from '../aep/segment-types.js';
 import type { AudienceReads } from '../aep/types.js';
 import { AudiencectlError } from '../errors.js';
 import type { LoadResult } from '../manifest/load.js';
-import type { LiveState, RefreshView } from '../plan/schema.js';
+import type { FoundAudience, LiveState, RefreshView } from '../plan/schema.js';
 import { recordId, type AudienceRecord, type RecordedState } from '../state/schema.js';
 import { aepFailure } from './aep-failure.js';
 
@@ -27,8 +27,9 @@ export function refreshTargets(desired: LoadResult, recorded: RecordedState): Au
   );
 }
 
-function liveState(audienceId: string, found: LiveAudience | undefined): LiveState {
-  if (!found) return { status: 'missing', audienceId };
+/** An audience as the planner sees it: what the Audiences API shows, as plain data. */
+export function foundAudience(found: LiveAudience, audienceId = found.id): FoundAudience {
+  const created = createdSeconds(found);
   return {
     status: 'found',
     audienceId,
@@ -37,7 +38,15 @@ function liveState(audienceId: string, found: LiveAudience | undefined): LiveSta
     ...(found.labels === undefined ? {} : { labels: found.labels }),
     ...(found.ttlInDays === undefined ? {} : { ttlInDays: found.ttlInDays }),
     external: isExternal(found),
+    ...(found.originName === undefined ? {} : { originName: found.originName }),
+    ...(found.namespace === undefined ? {} : { namespace: found.namespace }),
+    ...(found.createdBy === undefined ? {} : { createdBy: found.createdBy }),
+    ...(created === undefined ? {} : { createdAt: created }),
   };
+}
+
+function liveState(audienceId: string, found: LiveAudience | undefined): LiveState {
+  return found ? foundAudience(found, audienceId) : { status: 'missing', audienceId };
 }
 
 /**

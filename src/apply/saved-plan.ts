@@ -47,6 +47,8 @@ export function savedOptions(options: PlanOptions): SavedPlanOptions {
     ...(options.maxDeletes === undefined ? {} : { maxDeletes: options.maxDeletes }),
     ...(options.runBudget ? { runBudget: options.runBudget } : {}),
     ...(options.refresh ? { refresh: options.refresh } : {}),
+    ...(options.adopt ? { adopt: true } : {}),
+    ...(options.adoptView ? { adoptView: options.adoptView } : {}),
   };
 }
 
@@ -59,6 +61,8 @@ export function planOptionsOf(saved: SavedPlanOptions): PlanOptions {
     ...(saved.maxDeletes === undefined ? {} : { maxDeletes: saved.maxDeletes }),
     ...(saved.runBudget ? { runBudget: saved.runBudget } : {}),
     ...(saved.refresh ? { refresh: saved.refresh } : {}),
+    ...(saved.adopt ? { adopt: true } : {}),
+    ...(saved.adoptView ? { adoptView: saved.adoptView } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ export { DEFAULT_STATE_DIR } from './state-options.js';
 
 export type PlanFlags = StateFlags & {
   allowReplace?: boolean;
+  adopt?: boolean;
   allowMassDelete?: boolean;
   allowEmptySource?: boolean;
   maxDeletes?: number;
@@ -19,6 +20,10 @@ export type PlanFlags = StateFlags & {
 export function addPlanOptions(command: Command): Command {
   return addStateOptions(command)
     .option('--allow-replace', 'let changes that cannot be PATCHed delete and re-create audiences')
+    .option(
+      '--adopt',
+      'a manifest without a record adopts the existing audience of its exact name (as metadata.adopt: true)',
+    )
     .option('--allow-mass-delete', 'let the plan delete more audiences than --max-deletes')
     .option('--allow-empty-source', 'let a source with no manifests remove every managed audience')
     .addOption(
@@ -41,6 +46,7 @@ export function planOptionsFrom(flags: PlanFlags & FileFilters, now: number): Pl
     ...(scope ? { scope } : {}),
     now,
     allowReplace: flags.allowReplace ?? false,
+    ...(flags.adopt ? { adopt: true } : {}),
     allowMassDelete: flags.allowMassDelete ?? false,
     allowEmptySource: flags.allowEmptySource ?? false,
     maxDeletes: flags.maxDeletes,

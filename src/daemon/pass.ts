@@ -1,5 +1,6 @@
 import { applyOnce } from '../apply/apply-flow.js';
-import { readRefresh, RefreshError } from '../apply/refresh.js';
+import { readLive } from '../apply/live.js';
+import { RefreshError } from '../apply/refresh.js';
 import type { Clock, PollSchedule, StepResult } from '../apply/types.js';
 import type { AepClient } from '../aep/types.js';
 import type { Logger } from '../log.js';
@@ -125,15 +126,14 @@ async function planDesired(
   refresh: boolean,
 ): Promise<{ plan: Plan; records: AudienceRecord[] }> {
   const recorded = await deps.store.readAll();
-  const view = refresh
-    ? await readRefresh(desired, recorded, deps.client, {
-        batchSize: deps.settings.bulkBatchSize,
-        signal: deps.signal,
-        now: deps.clock.now(),
-      })
-    : undefined;
   const options = deps.settings.planOptions(Math.floor(deps.clock.now() / 1000));
-  const plan = makePlan(desired, recorded, { ...options, ...(view ? { refresh: view } : {}) });
+  const live = await readLive(desired, recorded, options, deps.client, {
+    refresh,
+    batchSize: deps.settings.bulkBatchSize,
+    signal: deps.signal,
+    now: deps.clock.now(),
+  });
+  const plan = makePlan(desired, recorded, { ...options, ...live });
   publishPlan(deps, revision, plan);
   return { plan, records: recorded.audiences };
 }

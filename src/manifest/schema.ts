@@ -109,6 +109,11 @@ export const Metadata = z.strictObject({
     .optional(),
   deletionPolicy: z.enum(['Delete', 'Orphan']).default('Delete'),
   allowReplace: z.boolean().default(false),
+  /**
+   * Adopt an existing audience of this exact name that audiencectl did not create, instead
+   * of creating one (the plan shows `<= adopt`); `--adopt` does it for every manifest.
+   */
+  adopt: z.boolean().optional(),
 });
 export type Metadata = z.infer<typeof Metadata>;
 

@@ -13,8 +13,9 @@ import {
   type RunBudget,
 } from './runs.js';
 import { driftOf, liveOf, refreshReport, withDrift } from './drift.js';
-import type { FieldChange, Plan, RefreshReport, RefreshView, Step } from './schema.js';
-import { honouring, runStep, stepFor, targetOf } from './step-builders.js';
+import { adoptStep } from './adopt.js';
+import type { AdoptView, PlainStep, Plan, RefreshReport, RefreshView, Step } from './schema.js';
+import { honouring, runStep, stepFor, targetOf, updateReason } from './step-builders.js';
 import { summarise } from './summary.js';
 
 export { summarise } from './summary.js';
@@ -29,24 +30,33 @@ export type PlanOptions = DeletionGuardOptions & {
   scope?: PlanScope | undefined;
   /** With --refresh: the recorded audiences as the service showed them, read before planning. */
   refresh?: RefreshView | undefined;
+  /** `--adopt`: every manifest without a record adopts an audience of its name (as `metadata.adopt`). */
+  adopt?: boolean | undefined;
+  /** The audiences of each adoptable manifest's name, read before planning. */
+  adoptView?: AdoptView | undefined;
 };
 
 /** Drift found while planning, for the plan's refresh report. */
 type DriftLog = RefreshReport['drifted'];
 
-const KIND_ORDER = { create: 0, replace: 1, update: 2, run: 3, delete: 4, forget: 4, move: 5 } as const;
+const KIND_ORDER = {
+  create: 0,
+  adopt: 0,
+  replace: 1,
+  update: 2,
+  run: 3,
+  delete: 4,
+  forget: 4,
+  move: 5,
+} as const;
 
-/** Why an update: what changed outside audiencectl (a refresh saw it), and what the manifest changed. */
-function updateReason(changes: readonly FieldChange[]): string {
-  const paths = (outside: boolean) =>
-    changes.filter((c) => (c.outside ?? false) === outside).map((c) => c.path);
-  const [drifted, edited] = [paths(true), paths(false)];
-  return [
-    ...(drifted.length > 0
-      ? [`${drifted.join(', ')} changed outside audiencectl (refresh): PATCH back to the manifest`]
-      : []),
-    ...(edited.length > 0 ? [`${edited.join(', ')} changed`] : []),
-  ].join('; ');
+/** Why this manifest adopts rather than creates, when it does. */
+export function wantsAdoption(
+  desired: DesiredManifest,
+  options: Pick<PlanOptions, 'adopt'>,
+): string | undefined {
+  if (desired.manifest.metadata.adopt === true) return 'metadata.adopt';
+  return options.adopt && desired.manifest.metadata.adopt !== false ? '--adopt' : undefined;
 }
 
 /** Steps that bring one desired audience in line with its record. */
@@ -55,11 +65,12 @@ function stepsForDesired(
   record: AudienceRecord | undefined,
   options: PlanOptions,
   drifted: DriftLog,
+  records: readonly AudienceRecord[],
 ): Step[] {
   const target = targetOf(desired);
   const source = `${desired.file}:${desired.line}`;
-  const creation = (kind: 'create' | 'replace', reason: string, extra: Partial<Step> = {}): Step[] => {
-    const step: Step = {
+  const creation = (kind: 'create' | 'replace', reason: string, extra: Partial<PlainStep> = {}): Step[] => {
+    const step: PlainStep = {
       ...stepFor(desired, kind, reason),
       source,
       create: desired.manifest.spec,
@@ -70,7 +81,14 @@ function stepsForDesired(
     return first && !step.blocked ? [step, runStep(desired, first, undefined, step.id)] : [step];
   };
 
-  if (!record) return creation('create', 'new manifest');
+  if (!record) {
+    const why = wantsAdoption(desired, options);
+    if (why && options.adoptView) return [adoptStep(desired, target, options.adoptView, records, why)];
+    return creation(
+      'create',
+      why ? `new manifest (${why}: the apply looks for an audience to adopt first)` : 'new manifest',
+    );
+  }
   if (record.blocked) {
     return [
       {
@@ -182,7 +200,7 @@ export function plan(desired: LoadResult, recorded: RecordedState, options: Plan
     const id = recordId(manifest.sandbox, manifest.key);
     // Its record is in another sandbox: the blocked move stands for it, never a create.
     if (leftovers.moveTargets.has(id)) continue;
-    steps.push(...stepsForDesired(manifest, records.get(id), options, drifted));
+    steps.push(...stepsForDesired(manifest, records.get(id), options, drifted, recorded.audiences));
   }
 
   const { removals, moves, held, outside } = leftovers;

@@ -1,6 +1,6 @@
 import type { DesiredManifest, LoadResult } from '../manifest/load.js';
 import { recordId, type AudienceRecord } from '../state/schema.js';
-import type { HeldAudience, Step } from './schema.js';
+import type { HeldAudience, PlainStepKind, Step } from './schema.js';
 
 /**
  * The part of the recorded state a plan with `--include`/`--exclude` covers: the
@@ -25,7 +25,7 @@ export type Leftovers = {
   outside: number;
 };
 
-function baseStep(record: AudienceRecord, kind: Step['kind'], reason: string): Step {
+function baseStep(record: AudienceRecord, kind: PlainStepKind, reason: string): Step {
   return {
     id: `${record.sandbox}/${record.key}:${kind}`,
     sandbox: record.sandbox,

@@ -6,7 +6,7 @@ import { AudienceSpec } from '../manifest/schema.js';
  * `move`: the key's record is in one sandbox while its manifest now resolves to
  * another. Audiences cannot move between sandboxes, so a move is always blocked.
  */
-export const StepKind = z.enum(['create', 'update', 'replace', 'delete', 'forget', 'run', 'move']);
+export const StepKind = z.enum(['create', 'update', 'replace', 'delete', 'forget', 'run', 'move', 'adopt']);
 export type StepKind = z.infer<typeof StepKind>;
 
 /** One property that differs between what was applied and what the manifest says. */
@@ -55,6 +55,11 @@ export const LiveState = z.discriminatedUnion('status', [
     ttlInDays: z.number().optional(),
     /** External (CUSTOM_UPLOAD / ExternalSegment); anything else is another audience. */
     external: z.boolean(),
+    originName: z.string().optional(),
+    namespace: z.string().optional(),
+    createdBy: z.string().optional(),
+    /** Epoch seconds. */
+    createdAt: z.number().optional(),
   }),
   z.object({ status: z.literal('missing'), audienceId: z.string() }),
 ]);
@@ -67,12 +72,25 @@ export const RefreshView = z.object({
 });
 export type RefreshView = z.infer<typeof RefreshView>;
 
-export const Step = z.object({
+/** An audience of the manifest's name found in the sandbox, as the Audiences API shows it. */
+export const FoundAudience = LiveState.options[0];
+export type FoundAudience = z.infer<typeof FoundAudience>;
+
+/**
+ * Audiences of each adoptable manifest's exact name, by `sandbox/key`, read before planning
+ * (`metadata.adopt`, `--adopt`).
+ */
+export const AdoptView = z.object({
+  at: z.string(),
+  byKey: z.record(z.string(), z.array(FoundAudience)),
+});
+export type AdoptView = z.infer<typeof AdoptView>;
+
+const stepFields = {
   /** `sandbox/key:kind`, unique within a plan. */
   id: z.string(),
   sandbox: z.string(),
   key: z.string(),
-  kind: StepKind,
   reason: z.string(),
   /** Manifest file and line, where one defines the audience. */
   source: z.string().optional(),
@@ -95,8 +113,30 @@ export const Step = z.object({
    * this id is cleared before the POST.
    */
   goneAudienceId: z.string().optional(),
+};
+
+/** Every kind but adopt: the fields above say all there is. */
+export const PlainStepKind = StepKind.exclude(['adopt']);
+export type PlainStepKind = z.infer<typeof PlainStepKind>;
+
+/**
+ * `adopt`: take over an existing audience audiencectl did not create (asked for with
+ * `metadata.adopt` or `--adopt`); `audienceId` is the one adopted, `candidates` what the
+ * sandbox holds under the name (several or none: the step is blocked).
+ */
+export const AdoptStep = z.object({
+  ...stepFields,
+  kind: z.literal('adopt'),
+  candidates: z.array(FoundAudience),
 });
+export type AdoptStep = z.infer<typeof AdoptStep>;
+
+export const Step = z.discriminatedUnion('kind', [
+  z.object({ ...stepFields, kind: PlainStepKind }),
+  AdoptStep,
+]);
 export type Step = z.infer<typeof Step>;
+export type PlainStep = Exclude<Step, AdoptStep>;
 
 export const HeldAudience = z.object({ sandbox: z.string(), key: z.string(), reason: z.string() });
 export type HeldAudience = z.infer<typeof HeldAudience>;
@@ -147,6 +187,8 @@ export type RefreshReport = z.infer<typeof RefreshReport>;
 
 export const PlanSummary = z.object({
   create: z.number(),
+  /** Absent in plans saved before adoption existed. */
+  adopt: z.number().default(0),
   update: z.number(),
   replace: z.number(),
   delete: z.number(),
@@ -169,6 +211,10 @@ export const SavedPlanOptions = z.object({
   runBudget: z.object({ perSandboxPerDay: z.number().int(), perAudiencePerDay: z.number().int() }).optional(),
   /** With --refresh: what the service showed, so the plan is made again from the same view. */
   refresh: RefreshView.optional(),
+  /** `--adopt`: every manifest without a record adopts an existing audience of its name. */
+  adopt: z.boolean().optional(),
+  /** The audiences found for adoption, so the plan is made again from the same view. */
+  adoptView: AdoptView.optional(),
 });
 export type SavedPlanOptions = z.infer<typeof SavedPlanOptions>;
 

@@ -1,6 +1,6 @@
 import type { DesiredManifest } from '../manifest/load.js';
 import { normaliseSpec, specHash } from './normalise.js';
-import type { AppliedTarget, RunRequest, Step } from './schema.js';
+import type { AppliedTarget, FieldChange, PlainStep, PlainStepKind, RunRequest, Step } from './schema.js';
 
 export function targetOf(desired: DesiredManifest): AppliedTarget {
   const spec = normaliseSpec(desired.manifest.spec);
@@ -23,7 +23,11 @@ export function honouring(target: AppliedTarget, token: string | undefined): App
   return token === undefined ? kept : { ...kept, ingestionRequest: token };
 }
 
-export function stepFor(desired: { sandbox: string; key: string }, kind: Step['kind'], reason: string): Step {
+export function stepFor(
+  desired: { sandbox: string; key: string },
+  kind: PlainStepKind,
+  reason: string,
+): PlainStep {
   return {
     id: `${desired.sandbox}/${desired.key}:${kind}`,
     sandbox: desired.sandbox,
@@ -53,4 +57,17 @@ export function runStep(
     run,
     ...(dependsOn ? { dependsOn } : {}),
   };
+}
+
+/** Why an update: what changed outside audiencectl (a refresh saw it), and what the manifest changed. */
+export function updateReason(changes: readonly FieldChange[]): string {
+  const paths = (outside: boolean) =>
+    changes.filter((c) => (c.outside ?? false) === outside).map((c) => c.path);
+  const [drifted, edited] = [paths(true), paths(false)];
+  return [
+    ...(drifted.length > 0
+      ? [`${drifted.join(', ')} changed outside audiencectl (refresh): PATCH back to the manifest`]
+      : []),
+    ...(edited.length > 0 ? [`${edited.join(', ')} changed`] : []),
+  ].join('; ');
 }

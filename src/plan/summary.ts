@@ -4,6 +4,7 @@ import type { PlanSummary, Step } from './schema.js';
 export function summarise(steps: readonly Step[]): PlanSummary {
   const summary: PlanSummary = {
     create: 0,
+    adopt: 0,
     update: 0,
     replace: 0,
     delete: 0,

@@ -114,6 +114,7 @@ describe('audiencectl plan', () => {
       const parsed = Plan.parse(json);
       expect(parsed.summary).toEqual({
         create: 1,
+        adopt: 0,
         update: 0,
         replace: 0,
         delete: 0,
@@ -175,7 +176,7 @@ describe('audiencectl plan', () => {
         { cwd: dir },
       );
       expect(result.code).toBe(2);
-      expect(result.stdout).toContain('| 1 | 1 | 0 | 1 | 0 | 1 | 0 | 0 |');
+      expect(result.stdout).toContain('| 1 | 0 | 1 | 0 | 1 | 0 | 1 | 0 | 0 |');
       expect(result.stdout).toMatch(/prod\/gold<\/code>: ~ update/);
       expect(result.stdout).toContain('~ description: "About gold" -> "edited in the PR"');
       expect(result.stdout).toMatch(/prod\/bronze<\/code>: - delete/);

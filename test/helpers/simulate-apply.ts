@@ -23,17 +23,18 @@ export function simulateApply(plan: Plan, state: RecordedState, now: number): Re
     switch (step.kind) {
       case 'create':
       case 'replace':
+      case 'adopt':
       case 'update': {
         const target = step.target!;
         const previous = records.get(id);
-        const fresh = step.kind !== 'update';
+        const fresh = step.kind !== 'update' && step.kind !== 'adopt';
         const record: AudienceRecord = {
           // An update keeps what the record knew (an import, say); a create starts afresh.
           ...(fresh ? {} : previous),
           schemaVersion: 1,
           sandbox: step.sandbox,
           key: step.key,
-          audienceId: fresh ? `aud-${(counter += 1)}` : previous!.audienceId!,
+          audienceId: fresh ? `aud-${(counter += 1)}` : (step.audienceId ?? previous!.audienceId!),
           deletionPolicy: target.deletionPolicy,
           ...fileOf(step),
           applied: {
@@ -43,6 +44,8 @@ export function simulateApply(plan: Plan, state: RecordedState, now: number): Re
             at,
           },
           runs: fresh ? [] : (previous?.runs ?? []),
+          // As the executor records an adopted audience: imported, its first run counted as done.
+          ...(step.kind === 'adopt' ? { imported: { at } } : {}),
         };
         records.set(id, record);
         break;

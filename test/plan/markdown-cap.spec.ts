@@ -71,6 +71,7 @@ const arbitraryPlan: fc.Arbitrary<Plan> = fc
     state: { serial: 0 },
     summary: {
       create: 0,
+      adopt: 0,
       update: 0,
       replace: 0,
       delete: 0,

@@ -58,6 +58,7 @@ describe('JSON renderer', () => {
     expect(json.formatVersion).toBe(1);
     expect(json.summary).toEqual({
       create: 1,
+      adopt: 0,
       update: 1,
       replace: 0,
       delete: 1,
@@ -77,7 +78,7 @@ describe('JSON renderer', () => {
 describe('Markdown renderer', () => {
   it('puts the summary table first, one collapsible section per audience, then diagnostics', () => {
     const md = renderMarkdown(sample());
-    expect(md.indexOf('| create | update |')).toBeLessThan(md.indexOf('<details>'));
+    expect(md.indexOf('| create | adopt | update |')).toBeLessThan(md.indexOf('<details>'));
     expect(md.match(/<details>/g)).toHaveLength(4);
     expect(md).toContain('<code>prod/silver</code>: -/+ replace (blocked)');
     expect(md).toMatch(/\*\*Diagnostics:\*\* 1 error\(s\)/);
@@ -93,7 +94,7 @@ describe('Markdown renderer', () => {
     const md = renderMarkdown(plan(loadTexts(files), EMPTY, options()));
     expect(md.length).toBeLessThanOrEqual(MARKDOWN_LIMIT);
     expect(md).toMatch(/_\d+ more audience\(s\) folded to stay under GitHub's comment limit/);
-    expect(md).toContain('| 3000 | 0 | 0 | 0 | 0 | 100 | 0 | 0 | 2900 |');
+    expect(md).toContain('| 3000 | 0 | 0 | 0 | 0 | 0 | 100 | 0 | 0 | 2900 |');
   });
 });
 

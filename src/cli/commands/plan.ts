@@ -2,13 +2,13 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { planOrigin } from '../../apply/saved-plan.js';
 import { assumedStateFrom } from '../../plan/assumed-state.js';
-import { plan } from '../../plan/plan.js';
+import { plan, type PlanOptions } from '../../plan/plan.js';
 import { renderJson } from '../../plan/render/json.js';
 import { renderMarkdown } from '../../plan/render/markdown.js';
 import { renderText } from '../../plan/render/text.js';
 import { summaryLine } from '../../plan/render/describe.js';
-import type { Plan, RefreshView } from '../../plan/schema.js';
-import { readRefresh } from '../../apply/refresh.js';
+import type { Plan } from '../../plan/schema.js';
+import { needsLive, readLive } from '../../apply/live.js';
 import { UsageError } from '../../errors.js';
 import type { LoadResult } from '../../manifest/load.js';
 import { resolveTarget, type ConnectFlags } from '../connect.js';
@@ -37,12 +37,22 @@ export function renderPlan(result: Plan, output: Flags['output'], color: boolean
   return renderText(result, { color });
 }
 
-/** The recorded audiences as the service shows them now (`--refresh`): read here, planned from as data. */
-async function refreshView(flags: Flags, desired: LoadResult, recorded: RecordedState): Promise<RefreshView> {
+/**
+ * What the plan needs from the service (`--refresh`, manifests to adopt): read here, planned
+ * from as data. Nothing needed: no credentials, no request.
+ */
+async function liveView(
+  flags: Flags,
+  desired: LoadResult,
+  recorded: RecordedState,
+  options: PlanOptions,
+): Promise<Partial<PlanOptions>> {
+  if (!needsLive(desired, recorded, options, flags.refresh === true)) return {};
   const target = resolveTarget(flags, (warning) => process.stderr.write(`Warning: ${warning}\n`));
   const connection = await target.open();
   try {
-    return await readRefresh(desired, recorded, connection.client, {
+    return await readLive(desired, recorded, options, connection.client, {
+      refresh: flags.refresh === true,
       batchSize: target.bulkBatchSize,
       now: Date.now(),
     });
@@ -118,8 +128,9 @@ export function planCommand(setExit: (code: number) => void): Command {
       flags.base === undefined
         ? await readRecorded(flags)
         : assumedStateFrom(await loadDesired(dir, flags, flags.base), new Date(now * 1000).toISOString());
-    const refresh = flags.refresh ? await refreshView(flags, desired, recorded) : undefined;
-    const options = { ...planOptionsFrom(flags, now), ...(refresh ? { refresh } : {}) };
+    const base = planOptionsFrom(flags, now);
+    const options =
+      flags.base === undefined ? { ...base, ...(await liveView(flags, desired, recorded, base)) } : base;
     const result = plan(desired, recorded, options);
     // A JSON plan of a directory records what it was made from, so `apply plan.json` can check it.
     if (flags.output === 'json' && flags.base === undefined) {

@@ -4,6 +4,7 @@ import type { FailedRun, FieldChange, Plan, Step } from '../schema.js';
 /** Shared wording of the renderers, so text and Markdown never disagree. */
 export const SYMBOLS: Record<Step['kind'], string> = {
   create: '+',
+  adopt: '<=',
   update: '~',
   replace: '-/+',
   delete: '-',
@@ -71,7 +72,7 @@ export function stepDetails(step: Step): string[] {
 export function summaryLine(plan: Plan): string {
   const s = plan.summary;
   return (
-    `Plan: ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete, ` +
+    `Plan: ${s.create} to create, ${s.adopt > 0 ? `${s.adopt} to adopt, ` : ''}${s.update} to update, ${s.replace} to replace, ${s.delete} to delete, ` +
     `${s.forget} to forget, ${s.run} run(s) to start` +
     `${s.move > 0 ? `, ${s.move} to move (never applied)` : ''}; ${s.blocked} blocked, ${s.deferred} deferred.`
   );

@@ -134,9 +134,9 @@ export function renderMarkdown(given: Plan): string {
   const head: string[] = ['### audiencectl plan', ''];
   if (isEmptyPlan(plan)) head.push('**No changes.** The audiences match the manifests.', '');
   head.push(
-    '| create | update | replace | delete | forget | run | move | blocked | deferred |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    `| ${s.create} | ${s.update} | ${s.replace} | ${s.delete} | ${s.forget} | ${s.run} | ${s.move} | ${s.blocked} | ${s.deferred} |`,
+    '| create | adopt | update | replace | delete | forget | run | move | blocked | deferred |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${s.create} | ${s.adopt} | ${s.update} | ${s.replace} | ${s.delete} | ${s.forget} | ${s.run} | ${s.move} | ${s.blocked} | ${s.deferred} |`,
     '',
   );
   for (const line of refreshNote(plan) ?? []) head.push(clip(escapeCell(line)), '');

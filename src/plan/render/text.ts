@@ -19,6 +19,7 @@ type Colour = keyof typeof CODES;
 
 const KIND_COLOUR: Record<Step['kind'], Colour> = {
   create: 'green',
+  adopt: 'green',
   update: 'yellow',
   replace: 'magenta',
   delete: 'red',

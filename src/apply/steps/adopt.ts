@@ -1,0 +1,53 @@
+import type { Step } from '../../plan/schema.js';
+import { newRecord } from '../../state/record-changes.js';
+import { manifestFileOf, result } from '../record-helpers.js';
+import type { ExecutorDeps, StepResult } from '../types.js';
+import { updateStep } from './update.js';
+
+/**
+ * Takes over an audience audiencectl did not create (`<= adopt`): records its id as an
+ * imported audience (its first run counts as done, the manifest's `ingestion.request` as
+ * honoured), then PATCHes its changeable properties to the manifest.
+ */
+export async function adoptStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
+  const { store, clock } = deps;
+  const audienceId = step.audienceId;
+  const target = step.target;
+  if (step.kind !== 'adopt' || audienceId === undefined || target === undefined)
+    return result(step, 'blocked', 'nothing to adopt');
+  const records = (await store.readAll()).audiences;
+  const other = records.find(
+    (record) =>
+      record.audienceId === audienceId && !(record.sandbox === step.sandbox && record.key === step.key),
+  );
+  if (other)
+    return result(
+      step,
+      'blocked',
+      `audience ${audienceId} is already recorded for ${other.sandbox}/${other.key}`,
+    );
+  const own = records.find((record) => record.sandbox === step.sandbox && record.key === step.key);
+  if (own?.audienceId !== undefined && own.audienceId !== audienceId)
+    return result(step, 'blocked', `${step.sandbox}/${step.key} already records audience ${own.audienceId}`);
+  if (own === undefined || own.audienceId === undefined) {
+    const at = new Date(clock.now()).toISOString();
+    await store.put({
+      ...(own ?? newRecord(step.sandbox, step.key, target.deletionPolicy)),
+      audienceId,
+      deletionPolicy: target.deletionPolicy,
+      ...manifestFileOf(step),
+      imported: {
+        at,
+        ...(target.ingestionRequest === undefined ? {} : { ingestionRequest: target.ingestionRequest }),
+      },
+      observed: { source: 'audiences', at, body: { ...step.candidates[0] } },
+    });
+  }
+  const patched = await updateStep(step, deps);
+  return patched.status === 'applied'
+    ? { ...patched, message: `adopted ${audienceId}; ${patched.message}` }
+    : {
+        ...patched,
+        message: `adopted ${audienceId} (recorded); ${patched.message}; the next apply PATCHes it`,
+      };
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { readState } from '../../src/state/read.js';
+import { withTempDir } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { audienceBody, withEmulator } from '../helpers/with-emulator.js';
+import { applyInProcess, outcomes } from './helpers/in-process.js';
+
+const ORG = DEMO_CLIENT.orgId;
+const adopting = (key: string) => ({
+  [`${key}.yaml`]: manifestYaml(key, { metadata: { adopt: true }, ingestion: { onCreate: true } }),
+});
+
+/** Item 3 of issue 12, second half: an audience audiencectl did not create, adopted when asked. */
+describe('apply with metadata.adopt', () => {
+  it('adopts the audience a colleague made, PATCHes it to the manifest, starts no run; blocks a name held twice', async () => {
+    await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        const state = `${tmp}/state`;
+        const theirs = emulator.control.uiCreateAudience(
+          ORG,
+          'prod',
+          audienceBody({ name: 'Audience gold', description: 'Made in the UI', labels: ['core/C5'] }),
+          'colleague@AdobeID',
+        );
+        emulator.control.resetCounters();
+        const outcome = await applyInProcess(emulator, state, adopting('gold'));
+        expect(outcomes(outcome)).toEqual(['adopt gold: applied']);
+        expect(outcome.report?.results[0]?.message).toContain(`adopted ${theirs.id}; patched`);
+        const counters = emulator.control.counters().byEndpoint;
+        expect(counters.createAudience.requests).toBe(0);
+        expect(counters.startRun.requests).toBe(0);
+        expect(counters.patchAudience.requests).toBe(1);
+        const [remote, ...others] = emulator.control.listAudiences(ORG, 'prod');
+        expect(others).toEqual([]);
+        expect(remote).toMatchObject({
+          audienceId: theirs.id,
+          description: 'About gold',
+          labels: ['core/C1'],
+        });
+        const record = (await readState(state)).audiences[0];
+        expect(record).toMatchObject({ key: 'gold', audienceId: theirs.id, manifestFile: 'gold.yaml' });
+        expect(record?.imported).toBeDefined();
+        expect((await applyInProcess(emulator, state, adopting('gold'))).plan.steps).toEqual([]);
+
+        // A name nothing holds leaves nothing to adopt: blocked, and the others go on.
+        const other = emulator.control.uiCreateAudience(
+          ORG,
+          'prod',
+          audienceBody({ name: 'Audience silver' }),
+        );
+        const blocked = await applyInProcess(emulator, state, {
+          ...adopting('gold'),
+          ...adopting('silver'),
+          ...adopting('bronze'),
+        });
+        expect(outcomes(blocked)).toEqual(['adopt bronze: blocked', 'adopt silver: applied']);
+        expect(blocked.report?.results[0]?.message).toContain(
+          'no audience named "Audience bronze" that audiencectl may adopt',
+        );
+        expect(blocked.report?.results[1]?.audienceId).toBe(other.id);
+      });
+    });
+  });
+});
