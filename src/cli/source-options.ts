@@ -80,5 +80,11 @@ export async function loadDesired(dir: string, flags: SourceFlags, ref?: string)
   });
   const loaded = await loader.load(read.files, { defaultSandbox: flags.sandbox });
   loaded.diagnostics.unshift(...read.diagnostics);
+  // On stderr, so that a plan on stdout (JSON, Markdown) stays whole; validate names the files.
+  if (ref === undefined && loaded.skippedFiles.length > 0) {
+    process.stderr.write(
+      `note: ${loaded.skippedFiles.length} file(s) skipped, not audiencectl manifests (\`audiencectl validate\` lists them)\n`,
+    );
+  }
   return loaded;
 }

@@ -72,9 +72,16 @@ describe('audiencectl validate', () => {
 describe('audiencectl plan', () => {
   it('exits 0 with changes (2 with --detailed-exitcode), 1 for a missing source directory', async () => {
     await withTempDir(async (dir) => {
-      await writeFiles(dir, { 'm/gold.yaml': manifestYaml('gold') });
+      // A chart's file beside the manifests: skipped with a note, nothing held.
+      await writeFiles(dir, {
+        'm/gold.yaml': manifestYaml('gold'),
+        'm/Chart.yaml': 'apiVersion: v2\nname: audiences\nversion: 1.0.0\n',
+      });
       const plain = await runCli(['plan', path.join(dir, 'm'), '--state', path.join(dir, 'state')]);
       expect(plain.code).toBe(0);
+      expect(plain.stderr).toContain(
+        'note: 1 file(s) skipped, not audiencectl manifests (`audiencectl validate` lists them)',
+      );
       const result = await runCli([
         'plan',
         path.join(dir, 'm'),
