@@ -182,13 +182,22 @@ describe('POST is not repeated unless it provably never arrived', () => {
 describe('cancellation', () => {
   it('an aborted signal stops a call in flight', async () => {
     const client = clientFor(emulator);
-    emulator.control.setFaults({ slowMs: 1000 });
-    emulator.control.queueFault({ kind: 'slow', endpoint: 'createAudience' });
     const controller = new AbortController();
-    const pending = client.createAudience('prod', spec(), { signal: controller.signal });
-    setTimeout(() => controller.abort(), 100);
-    const error = await failure(pending);
-    expect(error).toMatchObject({ code: 'AEP_ABORTED', outcomeUnknown: true });
+    let answer!: () => void;
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    // The service has the request (its answer held back) when the caller gives up.
+    const stop = emulator.control.observeRequests((request) => {
+      if (request.endpoint !== 'createAudience') return undefined;
+      controller.abort();
+      return held;
+    });
+    try {
+      const error = await failure(client.createAudience('prod', spec(), { signal: controller.signal }));
+      expect(error).toMatchObject({ code: 'AEP_ABORTED', outcomeUnknown: true });
+    } finally {
+      answer();
+      stop();
+    }
   });
 
   it('an aborted signal before the call sends nothing', async () => {
