@@ -228,7 +228,7 @@ describe('audiencectl state on a directory', () => {
     );
     const missing = await run(['import', 'x', '--state', dir]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain("required option '--audience-id <id>' not specified");
+    expect(missing.stderr).toBe('Error: state import needs <key> and --audience-id <id>, or --discover\n');
   });
 
   it('refuses to write while another process holds the lock, and takes over a dead one', async () => {

@@ -10,6 +10,8 @@ import { recordId, type AudienceRecord } from '../../state/schema.js';
 import type { StateStore } from '../../state/store.js';
 import { addStateOptions, openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
 import { migrateCommand } from './state-migrate.js';
+import { discoverCommand } from './state-discover.js';
+import { UsageError } from '../../errors.js';
 import { durationOption } from '../typed-options.js';
 import { manifestFacts } from '../import-manifest.js';
 import type { ConnectFlags } from '../connect.js';
@@ -278,12 +280,17 @@ export function stateCommand(_setExit: (code: number) => void): Command {
     .action((key: string, options: SandboxOptions) => show(key, options));
 
   withLockTimeout(
-    withState(withSandbox(state.command('import <key> [dir]'), 'sandbox (default: AEP_SANDBOX or prod)')),
+    withState(withSandbox(state.command('import [key] [dir]'), 'sandbox (default: AEP_SANDBOX or prod)')),
   )
     .description(
-      'Record an existing remote audience for a key (repairs "exists remotely, id unknown"); dir: the manifests (default .)',
+      'Record an existing remote audience for a key (repairs "exists remotely, id unknown"); dir: the manifests (default .). With --discover: every manifest without a record, found by name',
     )
-    .requiredOption('--audience-id <id>', 'id of the remote audience')
+    .option('--audience-id <id>', 'id of the remote audience')
+    .option(
+      '--discover',
+      'match every manifest without a record to the audience of its exact name ([key] is then the dir)',
+    )
+    .option('--dry-run', 'with --discover: print the table, record nothing')
     .option('--force', 'point a key that already has an audience id at another audience')
     .addHelpText(
       'after',
@@ -292,6 +299,7 @@ export function stateCommand(_setExit: (code: number) => void): Command {
         'Examples:',
         '  audiencectl state import gold-members audiences/ --sandbox prod --audience-id 60ccea95-1435-4180-97a5-58af4aa285ab',
         '  audiencectl state import gold-members --audience-id 60ccea95-1435-4180-97a5-58af4aa285ab --config audiencectl.yaml',
+        '  audiencectl state import --discover audiences/ --sandbox prod --dry-run',
       ].join('\n'),
     )
     .option(
@@ -300,10 +308,23 @@ export function stateCommand(_setExit: (code: number) => void): Command {
     )
     .action(
       (
-        key: string,
+        key: string | undefined,
         dir: string | undefined,
-        options: LockingOptions & ConnectFlags & { audienceId: string; force?: boolean },
-      ) => importCommand(key, dir ?? '.', options),
+        options: LockingOptions &
+          ConnectFlags & { audienceId?: string; force?: boolean; discover?: boolean; dryRun?: boolean },
+      ) => {
+        if (options.discover) {
+          if (dir !== undefined || options.audienceId !== undefined)
+            throw new UsageError(
+              'BAD_FLAG',
+              '--discover takes the manifests directory alone, no key or --audience-id',
+            );
+          return discoverCommand(key ?? '.', options);
+        }
+        if (key === undefined || options.audienceId === undefined)
+          throw new UsageError('BAD_FLAG', 'state import needs <key> and --audience-id <id>, or --discover');
+        return importCommand(key, dir ?? '.', { ...options, audienceId: options.audienceId });
+      },
     );
 
   withLockTimeout(

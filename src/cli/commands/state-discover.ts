@@ -1,0 +1,69 @@
+import { discoverRecords, type DiscoverRow } from '../../apply/discover.js';
+import { escapeText } from '../../text/safe-text.js';
+import { describeStale } from '../../state/lock.js';
+import { describeHolder } from '../../state/lock-holder.js';
+import { resolveTarget, type ConnectFlags } from '../connect.js';
+import { loadDesired } from '../source-options.js';
+import { requireStateStore } from '../state-location.js';
+import { openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
+
+export type DiscoverOptions = StateFlags &
+  ConnectFlags & { sandbox?: string; lockTimeout: number; dryRun?: boolean };
+
+function table(rows: readonly DiscoverRow[]): string[] {
+  const cells = [
+    ['KEY', 'RESULT', 'AUDIENCE', 'FOUND'],
+    ...rows.map((row) => [`${row.sandbox}/${row.key}`, row.outcome, row.audienceId ?? '-', row.detail]),
+  ];
+  const widths = [0, 1, 2].map((column) => Math.max(...cells.map((row) => row[column]?.length ?? 0)));
+  return cells.map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/**
+ * `audiencectl state import --discover [dir]`: rebuilds lost records by matching every
+ * manifest without one to the existing audience of its exact name (the adoption rule), and
+ * prints what matched, what is missing and what is ambiguous. `--dry-run` writes nothing.
+ */
+export async function discoverCommand(dir: string, options: DiscoverOptions): Promise<void> {
+  const say = (text: string) => process.stdout.write(`${escapeText(text)}\n`);
+  const sandbox = options.sandbox ?? (process.env.AEP_SANDBOX || undefined);
+  const target = resolveTarget(options, (warning) => process.stderr.write(`Warning: ${warning}\n`));
+  await requireStateStore(stateLocationOf(options));
+  const desired = await loadDesired(dir, { sandbox: sandbox ?? 'prod' });
+  const store = await openStoreFor(options);
+  const connection = await target.open();
+  try {
+    const info = await store.lock({
+      timeoutMs: options.lockTimeout,
+      command: 'audiencectl state import --discover',
+    });
+    if (info.tookOver)
+      process.stderr.write(
+        `Took over a stale state lock held by ${describeHolder(info.tookOver.holder)}: ${describeStale(info.tookOver.reason)}.\n`,
+      );
+    const rows = await discoverRecords(desired, store, connection.client, {
+      sandbox,
+      dryRun: options.dryRun === true,
+      now: Date.now(),
+    });
+    if (rows.length === 0) {
+      say('Every manifest already has a record: nothing to discover.');
+      return;
+    }
+    for (const line of table(rows)) say(line);
+    const count = (outcome: DiscoverRow['outcome']) => rows.filter((row) => row.outcome === outcome).length;
+    const verb = options.dryRun ? 'would be recorded (--dry-run: nothing written)' : 'recorded as imported';
+    say('');
+    say(
+      `${count('matched')} matched and ${verb}, ${count('missing')} missing (the next apply creates them), ${count('ambiguous')} ambiguous (import each with --audience-id).`,
+    );
+  } finally {
+    await store.close();
+    await connection.close();
+  }
+}
