@@ -14,6 +14,8 @@ export const CompatInput = z.strictObject({
   runsListParams: z.enum(['accepted', 'refused']).optional(),
   /** `lenient`: a PATCHed field may repeat its unchanged type and namespace; `labels-only`: only `name` and `labels`. Default lenient. */
   patchFields: z.enum(['lenient', 'labels-only']).optional(),
+  /** A rule the page does not state: `refused` answers 400 to a run time in milliseconds. Default accepted. */
+  millisecondTimestamps: z.enum(['accepted', 'refused']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -23,6 +25,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   sourceSpec: 'both',
   runsListParams: 'accepted',
   patchFields: 'lenient',
+  millisecondTimestamps: 'accepted',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -35,5 +38,6 @@ export function resolveCompat(
     sourceSpec: compat?.sourceSpec ?? base.sourceSpec,
     runsListParams: compat?.runsListParams ?? base.runsListParams,
     patchFields: compat?.patchFields ?? base.patchFields,
+    millisecondTimestamps: compat?.millisecondTimestamps ?? base.millisecondTimestamps,
   };
 }

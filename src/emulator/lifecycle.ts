@@ -28,12 +28,16 @@ function stageStatus(run: RunRecord, stage: RunStage, endsAtMs: number, nowMs: n
   return run.failedStage === stage ? 'FAILED' : 'SUCCESS';
 }
 
-/** A stage is listed once it has started; PROFILE_STORE_INGEST starts when DATASET_INGEST succeeds. */
+/**
+ * Both stages are listed from the start, as every sample of the page shows them; a stage not
+ * finished yet is PROCESSING. A run that failed at DATASET_INGEST never reached the profile
+ * stage, so only that stage is listed.
+ */
 export function runDetails(run: RunRecord, nowMs: number): StageDetail[] {
   const datasetEnds = run.createdAtMs + run.stageMs;
   const dataset = stageStatus(run, 'DATASET_INGEST', datasetEnds, nowMs);
   const details: StageDetail[] = [{ stage: 'DATASET_INGEST', status: dataset, flowRunId: run.flowRunIds[0] }];
-  if (dataset === 'SUCCESS') {
+  if (dataset !== 'FAILED') {
     const profile = stageStatus(run, 'PROFILE_STORE_INGEST', datasetEnds + run.stageMs, nowMs);
     details.push({ stage: 'PROFILE_STORE_INGEST', status: profile, flowRunId: run.flowRunIds[1] });
   }

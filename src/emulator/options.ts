@@ -43,8 +43,10 @@ export type RateLimitSettings = {
 export type GuardrailSettings = {
   /** Ingestion runs a sandbox may start per UTC day. Default 100 (the service's guardrail). */
   runsPerDayPerSandbox?: number | undefined;
-  /** Ingestion runs one audience may ever have. Default 10 (the service's guardrail). */
+  /** Ingestion runs one audience may start in `runsPerAudienceWindow`. Default 10 (the service's guardrail). */
   runsPerAudience?: number | undefined;
+  /** `day`: the last 24 h, as the client's run budget counts; `lifetime`: ever (docs/emulator.md). Default day. */
+  runsPerAudienceWindow?: 'day' | 'lifetime' | undefined;
   /** Audiences (including ones still being created) a sandbox may hold. Default 4000. */
   audiencesPerSandbox?: number | undefined;
 };

@@ -28,17 +28,24 @@ export function startRun(runtime: Runtime, call: Call, audienceId: string, input
   const audience = readyAudience(call, audienceId);
   // No body at all is read as an empty one, so the answer names the missing start time.
   const body = parseOrThrow(StartRunBody, input ?? {}, 'body');
-  const { guardrails, runStageDelayMs } = runtime.settings;
+  const { guardrails, runStageDelayMs, compat } = runtime.settings;
+  if (compat.millisecondTimestamps === 'refused') refuseMilliseconds(body);
   const { caller, nowMs, scope } = call;
   const previous = runsOf(call, audience);
   const last = previous.at(-1);
   if (last && runStatus(last, nowMs) === 'PROCESSING') {
     throw new ApiError('100960-422', `Run ${last.runId} of this audience is still in progress.`);
   }
-  if (audience.runIds.length >= guardrails.runsPerAudience) {
+  const lifetime = guardrails.runsPerAudienceWindow === 'lifetime';
+  // The page's "10 ingestions per audience" names no window: `day` (the last 24 h) is what the
+  // client's run budget counts, so both agree by default (docs/emulator.md, "Guardrails").
+  const counted = lifetime
+    ? audience.runIds.length
+    : previous.filter((run) => run.createdAtMs > nowMs - DAY_MS).length;
+  if (counted >= guardrails.runsPerAudience) {
     throw new ApiError(
       '100960-422',
-      `This audience has had ${guardrails.runsPerAudience} runs, the most it may.`,
+      `This audience has had ${guardrails.runsPerAudience} runs${lifetime ? '' : ' in the last 24 h'}, the most it may.`,
     );
   }
   const today = dayKey(caller.orgId, caller.sandbox, nowMs);
@@ -81,6 +88,18 @@ export function startRun(runtime: Runtime, call: Call, audienceId: string, input
   runtime.store.dailyRuns.set(today, runsToday + 1);
   runtime.store.changed();
   return run;
+}
+
+const DAY_MS = 86_400_000;
+/** Eleven digits or more is almost surely milliseconds. */
+const LARGEST_SECONDS = 99_999_999_999;
+
+/** Opt-in (`millisecondTimestamps: refused`): the page says epoch, and seconds elsewhere. */
+function refuseMilliseconds(body: StartRunBody): void {
+  const items = (['dataFilterStartTime', 'dataFilterEndTime'] as const)
+    .filter((key) => (body[key] ?? 0) > LARGEST_SECONDS)
+    .map((path) => ({ path, message: 'must be epoch seconds, not milliseconds' }));
+  if (items.length > 0) throw validationError(items);
 }
 
 export function findRun(call: Call, audienceId: string, runId: string): RunRecord {

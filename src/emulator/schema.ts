@@ -123,12 +123,8 @@ export const PatchAudienceBody = z.object({
 });
 export type PatchAudienceBody = z.infer<typeof PatchAudienceBody>;
 
-/** Epoch seconds; eleven digits or more is almost surely milliseconds, a client bug worth catching. */
-const EpochSeconds = z
-  .number()
-  .int('must be whole epoch seconds')
-  .min(0, 'must be whole epoch seconds')
-  .max(99_999_999_999, 'must be epoch seconds, not milliseconds');
+/** Whole epoch time; milliseconds are refused only on request (`millisecondTimestamps`, run-service.ts). */
+const EpochSeconds = z.number().int('must be whole epoch seconds').min(0, 'must be whole epoch seconds');
 
 export const StartRunBody = z
   .strictObject({

@@ -30,6 +30,7 @@ export const RateLimitInput = z.strictObject({
 export const GuardrailInput = z.strictObject({
   runsPerDayPerSandbox: Count.optional(),
   runsPerAudience: Count.optional(),
+  runsPerAudienceWindow: z.enum(['day', 'lifetime']).optional(),
   audiencesPerSandbox: Count.optional(),
 });
 

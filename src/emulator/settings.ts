@@ -18,6 +18,7 @@ export type ResolvedRateLimit = { perSecond: number; burst: number; retryAfter: 
 export type ResolvedGuardrails = {
   runsPerDayPerSandbox: number;
   runsPerAudience: number;
+  runsPerAudienceWindow: 'day' | 'lifetime';
   audiencesPerSandbox: number;
 };
 
@@ -80,6 +81,7 @@ export function resolveGuardrails(
   return {
     runsPerDayPerSandbox: guardrails?.runsPerDayPerSandbox ?? base?.runsPerDayPerSandbox ?? 100,
     runsPerAudience: guardrails?.runsPerAudience ?? base?.runsPerAudience ?? 10,
+    runsPerAudienceWindow: guardrails?.runsPerAudienceWindow ?? base?.runsPerAudienceWindow ?? 'day',
     audiencesPerSandbox: guardrails?.audiencesPerSandbox ?? base?.audiencesPerSandbox ?? 4000,
   };
 }

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { applyRunBudget, DEFAULT_RUN_BUDGET } from '../../src/plan/runs.js';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { audienceBody, withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 
 type ErrorBody = { detail: string; report: { errorCode: string } };
@@ -22,6 +24,7 @@ describe('guardrails', () => {
       expect(emulator.control.settings().guardrails).toEqual({
         runsPerDayPerSandbox: 100,
         runsPerAudience: 10,
+        runsPerAudienceWindow: 'day',
         audiencesPerSandbox: 4000,
       });
       return Promise.resolve();
@@ -78,5 +81,62 @@ describe('guardrails', () => {
       expect(refused.status).toBe(422);
       expect((refused.body as ErrorBody).report.errorCode).toBe('100960-422');
     });
+  });
+});
+
+/** The client's run budget for one audience whose runs started at `createdAt` (epoch seconds). */
+function clientDefers(createdAt: number[], nowSeconds: number): boolean {
+  type Steps = Parameters<typeof applyRunBudget>[0];
+  type Records = Parameters<typeof applyRunBudget>[1];
+  const step = { kind: 'run', sandbox: 'prod', key: 'gold' } as unknown as Steps[number];
+  const record = { sandbox: 'prod', runs: createdAt.map((at) => ({ createdAt: at })) };
+  const records = new Map([['prod/gold', record]]) as unknown as Records;
+  applyRunBudget([step], records, DEFAULT_RUN_BUDGET, nowSeconds);
+  return step.deferred !== undefined;
+}
+
+describe('the window of "10 ingestions per audience"', () => {
+  // Date alone is frozen (timers keep running), so "a day later" needs no waiting; runs with
+  // 0 ms delays are done as soon as they start.
+  const start = Date.UTC(2026, 0, 5, 12);
+  const later = start + 86_400_000 + 1000;
+  const options = { operationDelayMs: 0, runStageDelayMs: 0, tokenLifetimeSeconds: 7 * 86_400 };
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('is the last 24 h by default, in the emulator and in the client run budget alike', async () => {
+    vi.setSystemTime(start);
+    await withEmulator(options, async (emulator) => {
+      const id = await emulator.createAudience(audienceBody());
+      for (let i = 0; i < 10; i += 1) expect((await runToEnd(emulator, id)).status).toBe(200);
+      const createdAt = emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', id).map((run) => run.createdAt);
+      expect(createdAt).toHaveLength(10);
+      // An 11th run inside the window: the client defers it, the emulator would refuse it.
+      expect(clientDefers(createdAt, start / 1000)).toBe(true);
+      const eleventh = await runToEnd(emulator, id);
+      expect(eleventh.status).toBe(422);
+      expect((eleventh.body as ErrorBody).detail).toMatch(/10 runs in the last 24 h/);
+      // A day later both allow it again.
+      vi.setSystemTime(later);
+      expect(clientDefers(createdAt, later / 1000)).toBe(false);
+      expect((await runToEnd(emulator, id)).status).toBe(200);
+    });
+  });
+
+  it('is the audience lifetime with runsPerAudienceWindow: lifetime', async () => {
+    vi.setSystemTime(start);
+    await withEmulator(
+      { ...options, guardrails: { runsPerAudience: 2, runsPerAudienceWindow: 'lifetime' } },
+      async (emulator) => {
+        const id = await emulator.createAudience(audienceBody());
+        expect((await runToEnd(emulator, id)).status).toBe(200);
+        expect((await runToEnd(emulator, id)).status).toBe(200);
+        vi.setSystemTime(later);
+        const third = await runToEnd(emulator, id);
+        expect(third.status).toBe(422);
+        expect((third.body as ErrorBody).detail).toMatch(/had 2 runs, the most/);
+      },
+    );
   });
 });

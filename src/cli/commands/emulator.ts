@@ -34,12 +34,14 @@ type Flags = {
   faultSeed?: number;
   runsPerDay: number;
   runsPerAudience: number;
+  runsPerAudienceWindow: 'day' | 'lifetime';
   audiencesPerSandbox: number;
   newerRules: boolean;
   operationsPath: 'plural' | 'singular' | 'both';
   sourceSpec: 'params' | 'flat' | 'both';
   runsListParams: 'accepted' | 'refused';
   patchFields: 'lenient' | 'labels-only';
+  millisecondTimestamps: 'accepted' | 'refused';
   client: EmulatorClient[];
   log: boolean;
 };
@@ -99,6 +101,7 @@ function toOptions(flags: Flags): EmulatorOptions {
     guardrails: {
       runsPerDayPerSandbox: flags.runsPerDay,
       runsPerAudience: flags.runsPerAudience,
+      runsPerAudienceWindow: flags.runsPerAudienceWindow,
       audiencesPerSandbox: flags.audiencesPerSandbox,
     },
     newerRules: flags.newerRules,
@@ -107,6 +110,7 @@ function toOptions(flags: Flags): EmulatorOptions {
       sourceSpec: flags.sourceSpec,
       runsListParams: flags.runsListParams,
       patchFields: flags.patchFields,
+      millisecondTimestamps: flags.millisecondTimestamps,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,
@@ -213,6 +217,11 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
       countOption('--runs-per-audience <n>', 'guardrail: runs per audience', { zero: true }).default('10'),
     )
     .addOption(
+      new Option('--runs-per-audience-window <window>', 'guardrail window: the last 24 h or ever')
+        .choices(['day', 'lifetime'])
+        .default('day'),
+    )
+    .addOption(
       countOption('--audiences-per-sandbox <n>', 'guardrail: audiences per sandbox', { zero: true }).default(
         '4000',
       ),
@@ -237,6 +246,14 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
       new Option('--patch-fields <mode>', 'what a PATCHed field may carry')
         .choices(['lenient', 'labels-only'])
         .default('lenient'),
+    )
+    .addOption(
+      new Option(
+        '--millisecond-timestamps <mode>',
+        'run times in milliseconds (a rule the page does not state)',
+      )
+        .choices(['accepted', 'refused'])
+        .default('accepted'),
     )
     .addOption(
       new Option('--client <id:secret:org>', 'a client IMS accepts, repeatable (default: the demo client)')
