@@ -16,6 +16,8 @@ export const CompatInput = z.strictObject({
   patchFields: z.enum(['lenient', 'labels-only']).optional(),
   /** A rule the page does not state: `refused` answers 400 to a run time in milliseconds. Default accepted. */
   millisecondTimestamps: z.enum(['accepted', 'refused']).optional(),
+  /** `_page` on the runs list, commented out of the page's sample: `included` or `omitted`. Default included. */
+  runsListPage: z.enum(['included', 'omitted']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -26,6 +28,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   runsListParams: 'accepted',
   patchFields: 'lenient',
   millisecondTimestamps: 'accepted',
+  runsListPage: 'included',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -39,5 +42,6 @@ export function resolveCompat(
     runsListParams: compat?.runsListParams ?? base.runsListParams,
     patchFields: compat?.patchFields ?? base.patchFields,
     millisecondTimestamps: compat?.millisecondTimestamps ?? base.millisecondTimestamps,
+    runsListPage: compat?.runsListPage ?? base.runsListPage,
   };
 }

@@ -111,10 +111,16 @@ export function findRun(call: Call, audienceId: string, runId: string): RunRecor
 
 export type RunList = {
   runs: EmulatorRunSummary[];
-  _page: { limit: number; count: number; totalCount: number };
+  _page?: { limit: number; count: number; totalCount: number };
 };
 
 export function listRuns(runtime: Runtime, call: Call, audienceId: string, rawQuery: unknown): RunList {
+  const list = pagedRunList(runtime, call, audienceId, rawQuery);
+  // The page's sample has `_page` commented out; `omitted` answers as the sample reads.
+  return runtime.settings.compat.runsListPage === 'omitted' ? { runs: list.runs } : list;
+}
+
+function pagedRunList(runtime: Runtime, call: Call, audienceId: string, rawQuery: unknown): RunList {
   const audience = readyAudience(call, audienceId);
   if (runtime.settings.compat.runsListParams === 'refused') return bareRunList(call, audience, rawQuery);
   const query = parseOrThrow(ListRunsQuery, rawQuery, 'query');

@@ -163,6 +163,17 @@ describe('listing runs: limit, sortBy, property filters, _page', () => {
     expect(body._page).toEqual({ limit: 20, count: 5, totalCount: 5 });
   });
 
+  it("omits _page with runsListPage: omitted, as the page's sample reads", async () => {
+    emulator().control.updateSettings({ compat: { runsListPage: 'omitted' } });
+    try {
+      const body = (await list({})).body as Record<string, unknown>;
+      expect(Object.keys(body)).toEqual(['runs']);
+      expect(body['runs']).toHaveLength(5);
+    } finally {
+      emulator().control.updateSettings({ compat: { runsListPage: 'included' } });
+    }
+  });
+
   it('honours limit and sortBy', async () => {
     const oldest = (await list({ limit: '2', sortBy: 'createdAt' })).body as {
       runs: { runId: string }[];

@@ -42,6 +42,7 @@ type Flags = {
   runsListParams: 'accepted' | 'refused';
   patchFields: 'lenient' | 'labels-only';
   millisecondTimestamps: 'accepted' | 'refused';
+  runsListPage: 'included' | 'omitted';
   client: EmulatorClient[];
   log: boolean;
 };
@@ -111,6 +112,7 @@ function toOptions(flags: Flags): EmulatorOptions {
       runsListParams: flags.runsListParams,
       patchFields: flags.patchFields,
       millisecondTimestamps: flags.millisecondTimestamps,
+      runsListPage: flags.runsListPage,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,
@@ -246,6 +248,11 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
       new Option('--patch-fields <mode>', 'what a PATCHed field may carry')
         .choices(['lenient', 'labels-only'])
         .default('lenient'),
+    )
+    .addOption(
+      new Option('--runs-list-page <mode>', '_page on the runs list (commented out of the page)')
+        .choices(['included', 'omitted'])
+        .default('included'),
     )
     .addOption(
       new Option(
