@@ -6,7 +6,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../src/emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
+import { emulatorEnv } from './lib/emulator-env.js';
 import { benchManifest } from './lib/generate.js';
 import { measureCli } from './lib/measure.js';
 
@@ -30,11 +31,7 @@ const config = path.join(root, 'audiencectl.yaml');
 // The client's budget is set to the server's limit.
 await writeFile(config, stringify({ budget: { requests: LIMIT, intervalMs: 1000, concurrency: 8 } }));
 const env = {
-  AEP_BASE_URL: emulator.apiBaseUrl,
-  AEP_IMS_URL: emulator.imsUrl,
-  AEP_CLIENT_ID: DEMO_CLIENT.clientId,
-  AEP_CLIENT_SECRET: DEMO_CLIENT.clientSecret,
-  AEP_ORG_ID: DEMO_CLIENT.orgId,
+  ...emulatorEnv(emulator),
 };
 
 /** The first `existing` audiences, plus `fresh` new ones; the existing ones carry `request`. */

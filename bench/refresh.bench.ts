@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../src/emulator/index.js';
+import { emulatorEnv } from './lib/emulator-env.js';
 import { benchManifest, generateRepo } from './lib/generate.js';
 import { measureCli, type Measurement } from './lib/measure.js';
 
@@ -61,11 +62,7 @@ async function benchSize(count: number): Promise<Row[]> {
       }),
     );
     const env = {
-      AEP_BASE_URL: emulator.apiBaseUrl,
-      AEP_IMS_URL: emulator.imsUrl,
-      AEP_CLIENT_ID: DEMO_CLIENT.clientId,
-      AEP_CLIENT_SECRET: DEMO_CLIENT.clientSecret,
-      AEP_ORG_ID: DEMO_CLIENT.orgId,
+      ...emulatorEnv(emulator),
       AUDIENCECTL_CONFIG: config,
     };
     const common = [manifests, '--state', state];

@@ -17,6 +17,7 @@ import { DEMO_CLIENT, startEmulator } from '../src/emulator/index.js';
 import { seededRandom } from '../src/emulator/random.js';
 import type { ManifestInput } from '../src/manifest/schema.js';
 import { openStateStore } from '../src/state/open.js';
+import { emulatorEnv } from './lib/emulator-env.js';
 import { benchManifest } from './lib/generate.js';
 import { CLI } from './lib/measure.js';
 
@@ -45,11 +46,7 @@ await writeFile(config, stringify({ budget: { requests: 200, intervalMs: 1000, c
 const env = {
   ...process.env,
   NO_COLOR: '1',
-  AEP_BASE_URL: emulator.apiBaseUrl,
-  AEP_IMS_URL: emulator.imsUrl,
-  AEP_CLIENT_ID: DEMO_CLIENT.clientId,
-  AEP_CLIENT_SECRET: DEMO_CLIENT.clientSecret,
-  AEP_ORG_ID: DEMO_CLIENT.orgId,
+  ...emulatorEnv(emulator),
 };
 
 /** The desired repository, and every run request token each audience was ever given. */
