@@ -2,7 +2,8 @@ import { assembleLoad } from './assemble.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import type { LoadOptions, LoadResult, ParsedFile, SourceFile } from './load.js';
 import type { FileParseResult } from './parse.js';
-import { startParsePool, type ParseFailure, type ParseSession } from './parse-pool.js';
+import { parseWithoutFullParser } from './parse-fast.js';
+import { startParsePool, type ParseFailure, type ParseOutcome, type ParseSession } from './parse-pool.js';
 
 /**
  * Built code parses in worker threads; TypeScript run from source (the tests) cannot start one.
@@ -53,34 +54,69 @@ function inThread(limits: ParseLimits): ParseSession {
 }
 
 /**
- * Starts the parser threads, before the files are read so that their start-up
- * overlaps the reading. The CLI and the controller load through this, so a file that
- * defeats the parser costs one diagnostic, never the process. One loader per load.
+ * Up to this many files, the ordinary ones are parsed in this thread: starting a parser
+ * thread costs more than parsing them (`validate` of the files a pre-commit hook names).
+ * Files that need the full parser still go to a thread.
+ */
+export const IN_THREAD_MAX_FILES = 16;
+
+/**
+ * Starts the parser threads once the source passes IN_THREAD_MAX_FILES files, so that
+ * their start-up overlaps the reading. The CLI and the controller load through this,
+ * so a file that defeats the parser costs one diagnostic, never the process. One
+ * loader per load.
  */
 export function startManifestLoader(
-  options: { workers?: number; limits?: ParseLimits } = {},
+  options: { workers?: number; limits?: ParseLimits; workerUrl?: URL } = {},
 ): ManifestLoader {
   const limits = options.limits ?? DEFAULT_PARSE_LIMITS;
-  const pool = WORKER_URL
-    ? startParsePool({ url: WORKER_URL, ...(options.workers ? { workers: options.workers } : {}) })
-    : undefined;
-  const session = pool ? pool.session(limits) : inThread(limits);
-  const order = new Map<string, number>();
+  const workerUrl = options.workerUrl ?? WORKER_URL;
+  let pool: ReturnType<typeof startParsePool> | undefined;
+  let session: ParseSession | undefined;
+  const startSession = (): ParseSession => {
+    if (session) return session;
+    pool = workerUrl
+      ? startParsePool({ url: workerUrl, ...(options.workers ? { workers: options.workers } : {}) })
+      : undefined;
+    session = pool ? pool.session(limits) : inThread(limits);
+    return session;
+  };
+  /** Files read before the threads started, in order. */
+  const early: Array<{ path: string; text: string }> = [];
+  const order = new Set<string>();
   const accept = (file: SourceFile): void => {
     if (!('text' in file) || order.has(file.path)) return;
-    order.set(file.path, order.size);
-    session.add(file.path, file.text);
+    order.add(file.path);
+    if (session) return session.add(file.path, file.text);
+    early.push({ path: file.path, text: file.text });
+    if (early.length > IN_THREAD_MAX_FILES) {
+      const started = startSession();
+      for (const job of early.splice(0)) started.add(job.path, job.text);
+    }
   };
   return {
     accept,
     close: () => pool?.close(),
     async load(files, loadOptions) {
       for (const file of files) accept(file);
-      const outcomes = await session.done();
+      const outcomes = new Map<string, ParseOutcome>();
+      // A small source: ordinary files here, only the others in a thread.
+      const rest: typeof early = [];
+      for (const job of early) {
+        const parsed = workerUrl ? parseWithoutFullParser(job.path, job.text, limits) : undefined;
+        if (parsed) outcomes.set(job.path, parsed);
+        else rest.push(job);
+      }
+      if (rest.length > 0) for (const job of rest) startSession().add(job.path, job.text);
+      if (session) {
+        const paths = [...order].filter((path) => !outcomes.has(path));
+        const done = await session.done();
+        paths.forEach((path, index) => outcomes.set(path, done[index]!));
+      }
       return assembleLoad(
         files.map((file): ParsedFile | Extract<SourceFile, { unreadable: unknown }> => {
           if ('unreadable' in file) return file;
-          const outcome = outcomes[order.get(file.path)!]!;
+          const outcome = outcomes.get(file.path)!;
           return { ...file, parsed: 'failed' in outcome ? refused(file.path, outcome) : outcome };
         }),
         loadOptions,

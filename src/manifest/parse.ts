@@ -1,10 +1,7 @@
-import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
+import { parseWithoutFullParser } from './parse-fast.js';
 import { parseFull } from './parse-full.js';
 import type { FileParseResult } from './parse-result.js';
-import { prescan } from './prescan.js';
-import { Manifest } from './schema.js';
-import { semanticIssues } from './semantics.js';
 
 export { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 export { parseFull } from './parse-full.js';
@@ -15,61 +12,11 @@ export {
   type SalvagedKey,
 } from './parse-result.js';
 
-/** A manifest is about 1 KB; larger files are not the common case, and parsing them twice costs. */
-const FAST_PATH_MAX_CHARS = 64 * 1024;
-
-/** Anchors and aliases need the alias-limited parser; a false positive only costs speed. */
-const MAY_HAVE_ALIASES = /(^|[\s[{,:-])[&*][^\s]/m;
-
-/** Line of the first document's content: what `yaml` reports as the document's start. */
-function firstContentLine(text: string): number {
-  const lines = text.split('\n');
-  const index = lines.findIndex((line) => !/^\s*(#.*)?$/.test(line) && !/^(---|%)/.test(line));
-  return index + 1;
-}
-
-/**
- * The common case, about three times faster: one valid document without anchors,
- * read with js-yaml's core schema (the same YAML 1.2 scalars as `yaml`'s default).
- * Anything unusual returns undefined and takes the full path, which alone produces
- * diagnostics, so the result is the same either way (a test compares the two).
- */
-function parseFast(file: string, text: string): FileParseResult | undefined {
-  if (text.length > FAST_PATH_MAX_CHARS || MAY_HAVE_ALIASES.test(text)) return undefined;
-  let docs: unknown[];
-  try {
-    docs = loadAll(text, undefined, { schema: CORE_SCHEMA });
-  } catch {
-    return undefined;
-  }
-  if (docs.length !== 1) return undefined;
-  const parsed = Manifest.safeParse(docs[0]);
-  if (!parsed.success || semanticIssues(docs[0]).length > 0) return undefined;
-  return {
-    manifests: [{ manifest: parsed.data, file, line: firstContentLine(text) }],
-    diagnostics: [],
-    salvaged: [],
-    unreadable: false,
-  };
-}
-
 /** Parses and validates one file's text. Pure: never throws, every problem is a diagnostic. */
 export function parseManifestFile(
   file: string,
   text: string,
   limits: ParseLimits = DEFAULT_PARSE_LIMITS,
 ): FileParseResult {
-  const refused = prescan(text, limits);
-  if (refused) {
-    const { line, column, rule, message } = refused;
-    return {
-      manifests: [],
-      diagnostics: [
-        { severity: 'error', file, line, column, rule, message: `${message}; the file is refused` },
-      ],
-      salvaged: [],
-      unreadable: true,
-    };
-  }
-  return parseFast(file, text) ?? parseFull(file, text, limits);
+  return parseWithoutFullParser(file, text, limits) ?? parseFull(file, text, limits);
 }
