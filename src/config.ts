@@ -25,7 +25,11 @@ export function aepClientOptions(config: AepConfig, extras: AepClientExtras = {}
     timeouts: config.timeouts,
     retry: config.retry,
     ...extras,
-    compat: { sourceSpecShape: config.sourceSpecShape, ...extras.compat },
+    compat: {
+      sourceSpecShape: config.sourceSpecShape,
+      operationsPath: config.operationsPath,
+      ...extras.compat,
+    },
   };
 }
 

@@ -43,7 +43,7 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
   const { send, call, stats } = transport;
   const compat = new Compat(options.compat, options.logger && componentLogger(options.logger, 'aep'));
   return {
-    // `sourceSpec` as the current page sends it (params); flat once, if the service names it in a 400.
+    // `sourceSpec` in the known shape (else params, as the current page); the other once on a 400 naming it.
     createAudience: async (sandbox, body, callOptions) => {
       const shapes = compat.sourceShapes(sandbox);
       for (const [index, shape] of shapes.entries()) {
@@ -68,7 +68,7 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
       }
       throw new Error('unreachable: no sourceSpec shape to try');
     },
-    // The page spells the path two ways: one, then on 404 the other, until one has worked.
+    // The page spells the path two ways: the known one (else plural), then on a 404 the other.
     getOperation: async (sandbox, operationId, callOptions) => {
       const paths = compat.operationPaths();
       for (const [index, { spelling, path }] of paths.entries()) {
@@ -132,6 +132,7 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
       const path = `external-audience/${segment(audienceId, 'audienceId')}/runs`;
       const bare = { endpoint: 'listRuns', method: 'GET', path } as const;
       let list;
+      let refused = false;
       if (compat.runsListParams()) {
         try {
           list = await call(
@@ -142,10 +143,14 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
           );
         } catch (error) {
           if (!(error instanceof AepError) || error.status !== 400) throw error;
-          compat.runsListParamsRefused();
+          refused = true;
         }
       }
-      list ??= await call(sandbox, bare, RunList, callOptions);
+      if (!list) {
+        list = await call(sandbox, bare, RunList, callOptions);
+        // Learned only once the bare list answered: a 400 to both says nothing about the parameters.
+        if (refused) compat.runsListParamsRefused();
+      }
       return [...list.runs].sort(byNewest);
     },
     deleteAudience: async (sandbox, audienceId, callOptions) => {

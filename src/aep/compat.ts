@@ -1,6 +1,13 @@
 import type { Logger } from '../log.js';
 import { sourceParams, type AudienceSpec } from '../manifest/schema.js';
 import type { AepError } from './errors.js';
+import {
+  withLearned,
+  type CompatChoices,
+  type LearnedChoice,
+  type OperationsSpelling,
+  type SourceSpecShape,
+} from './compat-schema.js';
 
 /**
  * Where the reference page allows two readings (../shared/design/ARCHITECTURE.md, "Page
@@ -9,26 +16,21 @@ import type { AepError } from './errors.js';
  * the switch logged once at info level. The rest of the code never knows there were two.
  */
 
-export type OperationsSpelling = 'plural' | 'singular';
-export type SourceSpecShape = 'params' | 'flat';
+export type { CompatChoices, LearnedChoice, OperationsSpelling, SourceSpecShape };
 /** `api.sourceSpecShape`: `auto` sends `params` and falls back to flat once on a 400 naming sourceSpec. */
 export type SourceSpecSetting = 'auto' | SourceSpecShape;
-
-/** What was learned about one base URL; kept in the state so the next process starts from it. */
-export type CompatChoices = {
-  operationsPath?: OperationsSpelling | undefined;
-  /** By sandbox. */
-  sourceSpec?: Record<string, SourceSpecShape> | undefined;
-  runsListParams?: 'accepted' | 'refused' | undefined;
-};
+/** `api.operationsPath`: `auto` tries one spelling and, on a 404, the other. */
+export type OperationsPathSetting = 'auto' | OperationsSpelling;
 
 export type CompatOptions = {
-  /** What an earlier process learned about this base URL. */
+  /** What an earlier process learned about this base URL (the state store's copy). */
   remembered?: CompatChoices | undefined;
   /** Default `auto`. */
   sourceSpecShape?: SourceSpecSetting | undefined;
-  /** Called with everything known after each new choice (to keep it in the state). */
-  onLearn?: ((choices: CompatChoices) => void) | undefined;
+  /** Default `auto`. */
+  operationsPath?: OperationsPathSetting | undefined;
+  /** Called with each choice learned or relearned, to keep it in the state store. */
+  onLearn?: ((learned: LearnedChoice) => void) | undefined;
 };
 
 const OPERATIONS_PATHS: Record<OperationsSpelling, string> = {
@@ -38,15 +40,27 @@ const OPERATIONS_PATHS: Record<OperationsSpelling, string> = {
   singular: 'external-audience/operations',
 };
 
+function other<T extends string>(pair: readonly [T, T], value: T): T {
+  return value === pair[0] ? pair[1] : pair[0];
+}
+
+/**
+ * A remembered choice is tried first, never trusted blindly: when it fails the way the other
+ * reading would explain (a 404 on the path, a 400 naming sourceSpec), the other one is tried
+ * in the same call, and if that one answers it replaces the remembered one. A call that fails
+ * at both readings, or fails otherwise (5xx, timeout), teaches nothing.
+ */
 export class Compat {
-  readonly #choices: CompatChoices;
-  readonly #setting: SourceSpecSetting;
+  #choices: CompatChoices;
+  readonly #sourceSetting: SourceSpecSetting;
+  readonly #pathSetting: OperationsPathSetting;
   readonly #onLearn: CompatOptions['onLearn'];
   readonly #logger: Logger | undefined;
 
   constructor(options: CompatOptions = {}, logger?: Logger) {
     this.#choices = structuredClone(options.remembered ?? {});
-    this.#setting = options.sourceSpecShape ?? 'auto';
+    this.#sourceSetting = options.sourceSpecShape ?? 'auto';
+    this.#pathSetting = options.operationsPath ?? 'auto';
     this.#onLearn = options.onLearn;
     this.#logger = logger;
   }
@@ -55,34 +69,41 @@ export class Compat {
     return structuredClone(this.#choices);
   }
 
-  /** Spellings of the operations path to try, the remembered one alone once it is known. */
+  /** Spellings of the operations path to try in order: the known one (else plural) first. */
   operationPaths(): { spelling: OperationsSpelling; path: string }[] {
-    const known = this.#choices.operationsPath;
-    const order: OperationsSpelling[] = known ? [known] : ['plural', 'singular'];
-    return order.map((spelling) => ({ spelling, path: OPERATIONS_PATHS[spelling] }));
+    if (this.#pathSetting !== 'auto')
+      return [{ spelling: this.#pathSetting, path: OPERATIONS_PATHS[this.#pathSetting] }];
+    const first = this.#choices.operationsPath ?? 'plural';
+    return [first, other(['plural', 'singular'], first)].map((spelling) => ({
+      spelling,
+      path: OPERATIONS_PATHS[spelling],
+    }));
   }
 
   operationsPathWorked(spelling: OperationsSpelling): void {
-    if (this.#choices.operationsPath === spelling) return;
+    if (this.#pathSetting !== 'auto' || this.#choices.operationsPath === spelling) return;
     const first = this.#choices.operationsPath === undefined && spelling === 'plural';
-    this.#choices.operationsPath = spelling;
     this.#learned(first ? undefined : `operations path /${OPERATIONS_PATHS[spelling]}/{id}`, {
-      operationsPath: spelling,
+      choice: 'operationsPath',
+      value: spelling,
     });
   }
 
-  /** The shapes of `sourceSpec` to send, in order; a second one only while nothing is known. */
+  /** The shapes of `sourceSpec` to send, in order: the known one (else params) first. */
   sourceShapes(sandbox: string): SourceSpecShape[] {
-    if (this.#setting !== 'auto') return [this.#setting];
-    const known = this.#choices.sourceSpec?.[sandbox];
-    if (known) return [known];
-    return ['params', 'flat'];
+    if (this.#sourceSetting !== 'auto') return [this.#sourceSetting];
+    const first = this.#choices.sourceSpec?.[sandbox] ?? 'params';
+    return [first, other(['params', 'flat'], first)];
   }
 
   sourceShapeWorked(sandbox: string, shape: SourceSpecShape): void {
-    if (this.#setting !== 'auto' || this.#choices.sourceSpec?.[sandbox] === shape) return;
-    this.#choices.sourceSpec = { ...this.#choices.sourceSpec, [sandbox]: shape };
-    this.#learned(shape === 'flat' ? 'sourceSpec sent flat' : undefined, { sandbox, sourceSpec: shape });
+    if (this.#sourceSetting !== 'auto' || this.#choices.sourceSpec?.[sandbox] === shape) return;
+    const first = this.#choices.sourceSpec?.[sandbox] === undefined && shape === 'params';
+    this.#learned(first ? undefined : `sourceSpec sent ${shape === 'flat' ? 'flat' : 'under params'}`, {
+      choice: 'sourceSpec',
+      sandbox,
+      value: shape,
+    });
   }
 
   /** Whether to send the runs list's commented-out parameters: only once the service took them. */
@@ -90,15 +111,16 @@ export class Compat {
     return this.#choices.runsListParams === 'accepted';
   }
 
+  /** Called once the bare list answered after the parameters were refused. */
   runsListParamsRefused(): void {
     if (this.#choices.runsListParams === 'refused') return;
-    this.#choices.runsListParams = 'refused';
-    this.#learned('runs listed without limit/sortBy', { runsListParams: 'refused' });
+    this.#learned('runs listed without limit/sortBy', { choice: 'runsListParams', value: 'refused' });
   }
 
-  #learned(switched: string | undefined, detail: Record<string, unknown>): void {
-    if (switched) this.#logger?.info(detail, `AEP takes the other reading of the page: ${switched}`);
-    this.#onLearn?.(this.choices());
+  #learned(switched: string | undefined, learned: LearnedChoice): void {
+    this.#choices = withLearned(this.#choices, learned);
+    if (switched) this.#logger?.info({ ...learned }, `AEP takes the other reading of the page: ${switched}`);
+    this.#onLearn?.(learned);
   }
 }
 

@@ -25,4 +25,4 @@ export type { AepClientStats, EndpointStats } from './stats.js';
 export * from './types.js';
 export * from './segment-types.js';
 export { DEFAULT_BULK_BATCH } from './audience-reads.js';
-export type { CompatChoices, CompatOptions, SourceSpecSetting } from './compat.js';
+export type { CompatChoices, CompatOptions, OperationsPathSetting, SourceSpecSetting } from './compat.js';

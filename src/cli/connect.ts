@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { createAepClientFromConfig, loadAepConfig, type AepClientExtras, type AepConfig } from '../config.js';
 import { checkAepConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
+import type { CompatStore } from '../state/store.js';
 import { safeUrl } from '../text/safe-url.js';
+import { compatMemory } from './compat-memory.js';
 
 export type ConnectFlags = { config?: string; emulator?: boolean };
 
@@ -26,7 +28,12 @@ export type Target = {
   orgOf(sandbox: string): string | undefined;
   /** Ids per Audiences API bulk-get (`api.bulkBatchSize`); undefined: the client's default. */
   bulkBatchSize: number | undefined;
-  open(extras?: AepClientExtras): Promise<Connection>;
+  /**
+   * Starts the client. With `memory` (the state store), it starts from the readings of the
+   * API page earlier processes learned for this base URL, and keeps what it learns there;
+   * `close` waits for those writes. The embedded emulator is new each time: nothing to keep.
+   */
+  open(extras?: AepClientExtras, memory?: CompatStore): Promise<Connection>;
 };
 
 const EMULATOR_TARGET = 'the embedded emulator';
@@ -75,19 +82,29 @@ export function resolveTarget(flags: ConnectFlags, warn: (message: string) => vo
     describe: safeUrl(config.baseUrl),
     orgOf: orgFinder(config),
     bulkBatchSize: config.bulkBatchSize,
-    open: (extras = {}) =>
-      Promise.resolve({
-        client: createAepClientFromConfig(config, extras),
-        close: () => Promise.resolve(),
+    open: async (extras = {}, memory) => {
+      const learned = memory && (await compatMemory(memory, config.baseUrl, warn));
+      const compat = learned ? { ...extras.compat, ...learned.options } : extras.compat;
+      return {
+        client: createAepClientFromConfig(config, { ...extras, compat }),
+        close: () => learned?.settled() ?? Promise.resolve(),
         target: safeUrl(config.baseUrl),
         bulkBatchSize: config.bulkBatchSize,
-      }),
+      };
+    },
   };
 }
 
 /** The API client for a command (see resolveTarget); warnings go to standard error. */
-export async function connect(flags: ConnectFlags, extras: AepClientExtras = {}): Promise<Connection> {
-  return resolveTarget(flags, (message) => process.stderr.write(`Warning: ${message}\n`)).open(extras);
+export async function connect(
+  flags: ConnectFlags,
+  extras: AepClientExtras = {},
+  memory?: CompatStore,
+): Promise<Connection> {
+  return resolveTarget(flags, (message) => process.stderr.write(`Warning: ${message}\n`)).open(
+    extras,
+    memory,
+  );
 }
 
 /** True when neither a config file nor any AEP credential variable is given. */

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { stateOfConfigFile } from '../config/load.js';
 import { openStateStore } from '../state/open.js';
 import { parseStateLocation, type StateLocation } from '../state/location.js';
-import type { StateStore } from '../state/store.js';
+import type { CompatStore, StateStore } from '../state/store.js';
 
 export const DEFAULT_STATE_DIR = '.audiencectl-state';
 
@@ -41,6 +41,9 @@ export function stateLocationOf(flags: StateFlags, env: NodeJS.ProcessEnv = proc
   return parseStateLocation(DEFAULT_STATE_DIR, 'AUDIENCECTL_STATE');
 }
 
-export function openStoreFor(flags: StateFlags, location = stateLocationOf(flags)): Promise<StateStore> {
+export function openStoreFor(
+  flags: StateFlags,
+  location = stateLocationOf(flags),
+): Promise<StateStore & CompatStore> {
   return openStateStore(location, { passwordFile: flags.statePasswordFile });
 }

@@ -178,6 +178,7 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
       timeouts: { ...DEFAULT_TIMEOUTS, ...definedOf(file.timeouts) },
       retry: { ...DEFAULT_RETRY, ...definedOf(file.retry) },
       sourceSpecShape: file.api?.sourceSpecShape ?? 'auto',
+      operationsPath: file.api?.operationsPath ?? 'auto',
       bulkBatchSize: file.api?.bulkBatchSize ?? DEFAULT_BULK_BATCH,
       configFile: fileName,
       warnings,

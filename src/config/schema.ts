@@ -74,6 +74,8 @@ export const RetryFile = z.strictObject({
 export const ApiFile = z.strictObject({
   /** `auto` (default): `params`, and flat once on a 400 naming sourceSpec, remembered per sandbox. */
   sourceSpecShape: z.enum(['auto', 'params', 'flat']).optional(),
+  /** `auto` (default): the known spelling of the operations path, the other on a 404, remembered per base URL. */
+  operationsPath: z.enum(['auto', 'plural', 'singular']).optional(),
   /** Ids per Audiences API bulk-get (refresh, verified deletes). Default 50. */
   bulkBatchSize: z
     .number()

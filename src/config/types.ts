@@ -1,4 +1,4 @@
-import type { SourceSpecSetting } from '../aep/compat.js';
+import type { OperationsPathSetting, SourceSpecSetting } from '../aep/compat.js';
 import type { SandboxAccess, AepTimeouts } from '../aep/options.js';
 import type { BudgetSettings } from '../aep/request-budget.js';
 import type { RetryPolicy } from '../aep/retry-policy.js';
@@ -20,6 +20,8 @@ export type AepConfig = {
   retry: RetryPolicy;
   /** `api.sourceSpecShape`; default auto. */
   sourceSpecShape: SourceSpecSetting;
+  /** `api.operationsPath`; default auto. */
+  operationsPath: OperationsPathSetting;
   /** `api.bulkBatchSize`; default 50. */
   bulkBatchSize: number;
   /** The file read, if any (absolute). */

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { CompatChoices, LearnedChoice } from '../aep/compat-schema.js';
+import { CompatFileWriter, readCompatFile } from './compat-file.js';
 import { ensureDirDurable, removeFileDurable, writeFileDurable } from './durable-fs.js';
 import { acquireLock, type HeldLock, type LockInfo, type LockOptions } from './lock.js';
 import { audiencesDir, lockPath, metaPath, recordPath } from './paths.js';
@@ -9,7 +11,7 @@ import { listRecordIds, readState } from './read.js';
 import { assertValidId } from './record-id.js';
 import { RecordWrites } from './record-writes.js';
 import { StateMeta, recordId, type AudienceRecord, type RecordedState } from './schema.js';
-import type { StateStore } from './store.js';
+import type { CompatStore, StateStore } from './store.js';
 import { sweepTempFiles } from './sweep.js';
 import { WriteChains, type WriteDecision } from './write-path.js';
 
@@ -23,7 +25,7 @@ function serialise(record: AudienceRecord | StateMeta): string {
  * The default store: a directory of small JSON files (see paths.ts), each written
  * atomically, with a lineage and serial in meta.json and a store-wide lock file.
  */
-export class FileStateStore extends RecordWrites implements StateStore {
+export class FileStateStore extends RecordWrites implements StateStore, CompatStore {
   readonly location: string;
   readonly shared = false;
   #lock: HeldLock | undefined;
@@ -34,6 +36,7 @@ export class FileStateStore extends RecordWrites implements StateStore {
   #metaWrite: Promise<void> | undefined;
   readonly #chains = new WriteChains();
   #knownDirs = new Set<string>();
+  readonly #compat = new CompatFileWriter();
 
   constructor(dir: string) {
     super();
@@ -55,6 +58,14 @@ export class FileStateStore extends RecordWrites implements StateStore {
 
   list(): Promise<Array<[sandbox: string, key: string]>> {
     return listRecordIds(this.location);
+  }
+
+  readCompat(baseUrl: string): Promise<CompatChoices> {
+    return readCompatFile(this.location, baseUrl);
+  }
+
+  rememberCompat(baseUrl: string, learned: LearnedChoice): Promise<void> {
+    return this.#compat.remember(this.location, baseUrl, learned);
   }
 
   get locked(): boolean {

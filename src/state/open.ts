@@ -1,6 +1,6 @@
 import { FileStateStore } from './file-store.js';
 import { parseStateLocation, type StateLocation } from './location.js';
-import type { StateStore } from './store.js';
+import type { CompatStore, StateStore } from './store.js';
 
 /** How to reach a PostgreSQL store besides its URL (see pg/connection.ts). */
 export type OpenOptions = {
@@ -15,7 +15,7 @@ export type OpenOptions = {
 export async function openStateStore(
   location: string | StateLocation,
   options: OpenOptions = {},
-): Promise<StateStore> {
+): Promise<StateStore & CompatStore> {
   const where = typeof location === 'string' ? parseStateLocation(location) : location;
   if (where.kind === 'dir') return new FileStateStore(where.dir);
   const { PgStateStore } = await import('./pg/pg-store.js');

@@ -5,6 +5,7 @@ import path from 'node:path';
  *   meta.json                      lineage and serial
  *   audiences/<sandbox>/<key>.json one record per audience
  *   lock                           held while an apply runs
+ *   compat.json                    readings of the API page learned per base URL (a cache)
  */
 export function metaPath(dir: string): string {
   return path.join(dir, 'meta.json');
@@ -20,4 +21,8 @@ export function recordPath(dir: string, sandbox: string, key: string): string {
 
 export function lockPath(dir: string): string {
   return path.join(dir, 'lock');
+}
+
+export function compatPath(dir: string): string {
+  return path.join(dir, 'compat.json');
 }

@@ -1,3 +1,4 @@
+import type { CompatChoices, LearnedChoice } from '../aep/compat-schema.js';
 import type { HeldLock, LockInfo, LockOptions } from './lock.js';
 import type { RecordChanges } from './record-changes.js';
 import type { AudienceRecord, AudienceRecordInput, Intent, RecordedState, StateMeta } from './schema.js';
@@ -57,6 +58,19 @@ export interface StateStore {
   readonly shared: boolean;
   /** Called once if the held lock is lost (a shared store's connection failed). */
   onLockLost?(listener: (error: Error) => void): void;
+}
+
+/**
+ * What the API client learned about the readings of the reference page (src/aep/compat.ts),
+ * kept beside the records by both stores (compat.json, the `compat` table). A cache, not
+ * state: it needs no lock, moves no serial, is not copied by `state migrate`, and losing it
+ * only costs a probe.
+ */
+export interface CompatStore {
+  /** What is remembered for `baseUrl`; `{}` when nothing. Throws StateReadError when corrupt. */
+  readCompat(baseUrl: string): Promise<CompatChoices>;
+  /** Keeps one learned choice for `baseUrl` (between processes the last write wins). */
+  rememberCompat(baseUrl: string, learned: LearnedChoice): Promise<void>;
 }
 
 export type { HeldLock, LockInfo, LockOptions };

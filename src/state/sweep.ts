@@ -3,7 +3,7 @@ import path from 'node:path';
 import { TEMP_SUFFIX } from './durable-fs.js';
 import { audiencesDir } from './paths.js';
 
-/** Lock temp files belong to lockers that may still be linking them; only old ones are litter. */
+/** Lock (and compat.json) temp files belong to writers that may still be using them; only old ones are litter. */
 const LOCK_TEMP_MIN_AGE_MS = 60_000;
 
 async function names(dir: string): Promise<string[]> {
@@ -27,7 +27,8 @@ export async function sweepTempFiles(dir: string): Promise<number> {
   };
   for (const name of (await names(dir)).filter(isTemp)) {
     const file = path.join(dir, name);
-    if (name.startsWith('.lock.')) {
+    // compat.json is written without the lock: its temp file may be another process's, in use.
+    if (name.startsWith('.lock.') || name.startsWith('.compat.json.')) {
       const info = await stat(file).catch(() => undefined);
       if (!info || Date.now() - info.mtimeMs < LOCK_TEMP_MIN_AGE_MS) continue;
     }

@@ -7,9 +7,9 @@ import { audienceBody } from '../helpers/with-emulator.js';
 
 /**
  * A client of `emulator` with fast retries and a budget that never gets in the way (unless
- * overridden). Its operations path is known (plural), so a lookup of an unknown operation is
- * one request: tests of retries, tokens and budgets count requests. test/aep/tolerant.spec.ts
- * passes its own `compat`.
+ * overridden). Its operations path is set (plural, as `api.operationsPath: plural` would), so a
+ * lookup of an unknown operation is one request: tests of retries, tokens and budgets count
+ * requests. test/aep/tolerant.spec.ts passes its own `compat`.
  */
 export function clientFor(emulator: RunningEmulator, overrides: AepClientOptions = {}): AepHttpClient {
   const demo = emulator.clients[0] ?? DEMO_CLIENT;
@@ -22,7 +22,7 @@ export function clientFor(emulator: RunningEmulator, overrides: AepClientOptions
     },
     retry: { baseDelayMs: 5, maxDelayMs: 40, rateLimitPauseMs: 50 },
     timeouts: { responseMs: 3000, requestMs: 5000 },
-    compat: { remembered: { operationsPath: 'plural' } },
+    compat: { operationsPath: 'plural' },
     ...overrides,
   });
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
@@ -137,7 +137,9 @@ describe('deletion scope, end to end against the emulator', () => {
     'filters leave other audiences alone, a changed sandbox is a blocked move, a removed manifest in scope deletes',
     { timeout: 120_000 },
     async () => {
-      await withEmulator({ operationDelayMs: 5, runStageDelayMs: 5 }, async (emulator) => {
+      // A service that takes the page's other readings: apply keeps what it learned in the state.
+      const compat = { operationsPath: 'singular', sourceSpec: 'flat' } as const;
+      await withEmulator({ operationDelayMs: 5, runStageDelayMs: 5, compat }, async (emulator) => {
         await withTempDir(async (tmp) => {
           const m = path.join(tmp, 'm');
           const state = path.join(tmp, 'state');
@@ -151,6 +153,10 @@ describe('deletion scope, end to end against the emulator', () => {
           const run = (args: string[], extra: Record<string, string> = {}) =>
             runCli([...args, '--state', state], { env: { ...env, ...extra } });
           expect((await run(['apply', m, '--auto-approve'])).code).toBe(0);
+          expect(JSON.parse(await readFile(path.join(state, 'compat.json'), 'utf8'))).toEqual({
+            schemaVersion: 1,
+            baseUrls: { [emulator.apiBaseUrl]: { operationsPath: 'singular', sourceSpec: { prod: 'flat' } } },
+          });
           const files = (await readState(state)).audiences.map((r) => [r.key, r.manifestFile]);
           expect(files.sort()).toEqual([
             ['gold', 'team-a/gold.yaml'],

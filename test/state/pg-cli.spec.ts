@@ -58,11 +58,11 @@ describe('audiencectl init and the schema check', { timeout: 90_000 }, () => {
     expect(first).toMatchObject({ code: 0, stderr: '' });
     expect(first.stdout).toMatch(
       new RegExp(
-        `^Credentials: .*\nPostgreSQL state postgres://postgres@127\\.0\\.0\\.1:\\d+/\\w+\\?schema=${schema}: applied migration 1 `,
+        `^Credentials: .*\nPostgreSQL state postgres://postgres@127\\.0\\.0\\.1:\\d+/\\w+\\?schema=${schema}: applied migration 1 .*\n.*: applied migration 2 \\(compat: `,
       ),
     );
     const again = await runCli(['init', '--state', location, '--emulator']);
-    expect(again.stdout).toContain('is up to date (schema version 1)');
+    expect(again.stdout).toContain('is up to date (schema version 2)');
     const listed = await runCli(['state', 'list', '--state', location]);
     expect(listed).toMatchObject({ code: 0 });
     expect(listed.stdout).toMatch(/^No audiences recorded in postgres:\/\/postgres@127\.0\.0\.1/);

@@ -1,6 +1,6 @@
 import { afterEach } from 'vitest';
 import { openStateStore } from '../../src/state/open.js';
-import type { StateStore } from '../../src/state/store.js';
+import type { CompatStore, StateStore } from '../../src/state/store.js';
 import { useTempDirs } from './helpers.js';
 import { usePostgres, type PgDatabase } from './pg.js';
 
@@ -10,7 +10,7 @@ export type StoreKind = {
   /** A fresh, empty, initialised location: a directory, or a postgres:// URL. */
   fresh(): Promise<string>;
   /** A store on `location`, closed after the current test. */
-  open(location: string): Promise<StateStore>;
+  open(location: string): Promise<StateStore & CompatStore>;
 };
 
 /**
@@ -24,7 +24,7 @@ export function useStores(): StoreKind[] & { postgres: PgDatabase } {
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((store) => store.close()));
   });
-  async function open(location: string): Promise<StateStore> {
+  async function open(location: string): Promise<StateStore & CompatStore> {
     const store = await openStateStore(location);
     opened.push(store);
     return store;

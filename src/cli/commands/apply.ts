@@ -149,7 +149,8 @@ export function applyCommand(setExit: (code: number) => void): Command {
           planOptions: planOptionsFrom(flags, Math.floor(Date.now() / 1000)),
         };
     const store = await openStoreFor(flags);
-    const connection = await aep.open();
+    // The readings of the API page learned by earlier applies are kept in the state store.
+    const connection = await aep.open(undefined, store);
     const interrupts = watchInterrupts((message) => say(`\n${message}`));
     // Every in-flight request and wait listens to these signals.
     setMaxListeners(0, interrupts.abort, interrupts.drain);
@@ -212,8 +213,9 @@ export function applyCommand(setExit: (code: number) => void): Command {
       setExit(applyExitCode(outcome.plan, end));
     } finally {
       interrupts.dispose();
-      await store.close();
+      // The connection first: it finishes writing learned readings to the store.
       await connection.close();
+      await store.close();
     }
   });
   return command;

@@ -9,9 +9,10 @@ import { readHttpToken } from '../../daemon/http-auth.js';
 import { parseListenAddress } from '../../daemon/http-server.js';
 import { splitList } from '../../daemon/settings.js';
 import { createLogger, registerSecret } from '../../log.js';
-import { connect, credentialsAbsent, offlineConnection } from '../connect.js';
+import { connect, credentialsAbsent, offlineConnection, type Connection } from '../connect.js';
+import type { AepClientExtras } from '../../config.js';
 import { planOptionsFrom } from '../plan-options.js';
-import { stateLocationOf } from '../state-options.js';
+import { openStoreFor, stateLocationOf } from '../state-options.js';
 import { addProblemCheck, readBoolean } from '../typed-options.js';
 import { defineRunOptions, type RunFlags } from './run-options.js';
 
@@ -116,6 +117,28 @@ function nextSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+/**
+ * The controller's connection, starting from the readings of the API page that earlier
+ * processes learned and keeping what it learns, through a handle of its own on the state
+ * store (the controller's handle is for the records and the lock).
+ */
+async function connectRemembering(flags: RunFlags, extras: AepClientExtras): Promise<Connection> {
+  const memory = await openStoreFor(flags);
+  try {
+    const connection = await connect(flags, extras, memory);
+    return {
+      ...connection,
+      close: async () => {
+        await connection.close();
+        await memory.close();
+      },
+    };
+  } catch (error) {
+    await memory.close();
+    throw error;
+  }
+}
+
 export function runCommand(setExit: (code: number) => void): Command {
   const command = defineRunOptions(
     new Command('run').description(
@@ -163,7 +186,8 @@ export function runCommand(setExit: (code: number) => void): Command {
       httpToken,
       state: stateLocationOf(flags),
       statePasswordFile: flags.statePasswordFile,
-      connect: (extras) => (offline ? Promise.resolve(offlineConnection()) : connect(flags, extras)),
+      connect: (extras) =>
+        offline ? Promise.resolve(offlineConnection()) : connectRemembering(flags, extras),
       logger,
       settings: settingsOf(flags),
       intervalMs: flags.interval,

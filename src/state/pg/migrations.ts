@@ -37,6 +37,23 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       INSERT INTO {s}.lock_state (generation) VALUES (0);
     `,
   },
+  {
+    version: 2,
+    name: 'compat: readings of the API page learned per base URL',
+    sql: `
+      -- A cache beside the records (src/state/pg/compat-rows.ts): written without the
+      -- store lock, no serial; deleting rows only makes the client probe again.
+      CREATE TABLE {s}.compat (
+        base_url text NOT NULL,
+        -- '' for a choice about the whole base URL; the sandbox for sourceSpec.
+        sandbox text NOT NULL DEFAULT '',
+        choice text NOT NULL,
+        value text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (base_url, choice, sandbox)
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

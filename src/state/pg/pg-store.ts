@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { compatKey, type CompatChoices, type LearnedChoice } from '../../aep/compat-schema.js';
 import pg, { type ClientConfig, type PoolClient } from 'pg';
 import { StateError } from '../errors.js';
 import type { LockInfo, LockOptions } from '../lock.js';
@@ -8,11 +9,18 @@ import { StateMeta, AudienceRecord, type RecordedState } from '../schema.js';
 import { WriteChains, type Mutation, type WriteDecision } from '../write-path.js';
 import { clientConfig, type PgAccess } from './connection.js';
 import { LOCK_CLASS, lockKeyOf } from './keys.js';
+import {
+  SELECT_COMPAT,
+  UPSERT_COMPAT,
+  compatFromRows,
+  compatRowValues,
+  type CompatRow,
+} from './compat-rows.js';
 import { MIGRATIONS, assertCurrent, migrate, schemaVersion, sql } from './migrations.js';
 import { pgError } from './pg-errors.js';
 import { acquireSession, heldBy, type LockSession } from './session.js';
 import { RecordWrites } from '../record-writes.js';
-import type { StateStore } from '../store.js';
+import type { CompatStore, StateStore } from '../store.js';
 
 const POOL_SIZE = 4;
 
@@ -25,7 +33,7 @@ type Row = { sandbox: string; key: string; body: string };
  * that this store's lock session still holds the lock with the same generation (so a
  * holder that lost its connection cannot write after another took over).
  */
-export class PgStateStore extends RecordWrites implements StateStore {
+export class PgStateStore extends RecordWrites implements StateStore, CompatStore {
   readonly location: string;
   readonly shared = true;
   readonly #schema: string;
@@ -140,6 +148,15 @@ export class PgStateStore extends RecordWrites implements StateStore {
       'SELECT sandbox, key FROM {s}.audiences ORDER BY sandbox COLLATE "C", key COLLATE "C"',
     );
     return rows.map((row) => [row.sandbox, row.key]);
+  }
+
+  async readCompat(baseUrl: string): Promise<CompatChoices> {
+    return compatFromRows(await this.#query<CompatRow>(SELECT_COMPAT, [compatKey(baseUrl)]));
+  }
+
+  async rememberCompat(baseUrl: string, learned: LearnedChoice): Promise<void> {
+    const values = compatRowValues(baseUrl, learned);
+    if (values) await this.#query(UPSERT_COMPAT, values);
   }
 
   get locked(): boolean {

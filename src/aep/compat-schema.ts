@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/**
+ * What the client learned about the readings of the page (compat.ts), as the state store
+ * keeps it between processes: per base URL, and per sandbox for `sourceSpec`. Only spellings
+ * and shapes, never credentials; a missing or unreadable copy only costs a probe.
+ */
+
+/** `plural` /external-audiences/operations (the page's API format line), `singular` /external-audience/operations (its curl sample). */
+export const OperationsSpelling = z.enum(['plural', 'singular']);
+export type OperationsSpelling = z.infer<typeof OperationsSpelling>;
+
+/** `params` (the current page's samples) or `flat` (the property table, the old draft). */
+export const SourceSpecShape = z.enum(['params', 'flat']);
+export type SourceSpecShape = z.infer<typeof SourceSpecShape>;
+
+/** Whether the service took the runs list's commented-out `limit`/`sortBy`. */
+export const RunsListParams = z.enum(['accepted', 'refused']);
+export type RunsListParams = z.infer<typeof RunsListParams>;
+
+/** Everything known about one base URL. */
+export const CompatChoices = z.object({
+  operationsPath: OperationsSpelling.optional(),
+  /** By sandbox name. */
+  sourceSpec: z.record(z.string(), SourceSpecShape).optional(),
+  runsListParams: RunsListParams.optional(),
+});
+export type CompatChoices = z.infer<typeof CompatChoices>;
+
+/** One choice, as it is learned (or relearned) and written to the store. */
+export const LearnedChoice = z.discriminatedUnion('choice', [
+  z.object({ choice: z.literal('operationsPath'), value: OperationsSpelling }),
+  z.object({ choice: z.literal('runsListParams'), value: RunsListParams }),
+  z.object({ choice: z.literal('sourceSpec'), sandbox: z.string().min(1), value: SourceSpecShape }),
+]);
+export type LearnedChoice = z.infer<typeof LearnedChoice>;
+
+/** `choices` with `learned` in place of what it replaces. */
+export function withLearned(choices: CompatChoices, learned: LearnedChoice): CompatChoices {
+  switch (learned.choice) {
+    case 'operationsPath':
+      return { ...choices, operationsPath: learned.value };
+    case 'runsListParams':
+      return { ...choices, runsListParams: learned.value };
+    case 'sourceSpec':
+      return { ...choices, sourceSpec: { ...choices.sourceSpec, [learned.sandbox]: learned.value } };
+  }
+}
+
+/**
+ * The key choices are kept under: the base URL without user info, query or fragment (they
+ * may hold credentials, and do not change which service answers) and without a trailing `/`.
+ */
+export function compatKey(baseUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    // An unparsable base URL never reaches a request; keep nothing that could be a secret.
+    return '';
+  }
+  return `${url.protocol}//${url.host}${url.pathname}`.replace(/\/+$/, '');
+}
