@@ -13,13 +13,13 @@
 # The release workflow builds with this same ARG.
 ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
-# --- build: compile TypeScript with the dev dependencies ----------------------
+# --- build: bundle the TypeScript with the dev dependencies (esbuild) ----------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 # Scripts are skipped here because `prepare` builds, and the sources are not copied yet.
 RUN npm ci --ignore-scripts
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
 COPY scripts/bundle.mjs ./scripts/
 COPY src ./src
 COPY specs ./specs

@@ -9,7 +9,7 @@
  *    default intervals (fetch 60 s, resync 10 min), for `--idle-minutes`: CPU, RSS sampled over
  *    the window (target < 150 MB and flat), and the API calls made (expected: zero).
  *
- * Exit code 1 when a target is missed. Build first: `npx tsc -p tsconfig.build.json`.
+ * Exit code 1 when a target is missed. Build first: `npm run build`.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

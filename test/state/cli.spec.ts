@@ -60,7 +60,7 @@ afterEach(async () => {
 
 beforeAll(() => {
   if (!existsSync(path.join(repoRoot, 'dist/cli/commands/state.js'))) {
-    throw new Error('build first: npx tsc -p tsconfig.build.json');
+    throw new Error('build first: npm run build');
   }
 });
 

@@ -44,7 +44,7 @@ export async function assertBuilt(): Promise<void> {
   try {
     await access(CLI.replace(/main\.js$/, 'commands/run.js'));
   } catch {
-    throw new Error('dist/ has no run command: build first with `npx tsc -p tsconfig.build.json`');
+    throw new Error('dist/ has no run command: build first with `npm run build`');
   }
 }
 
