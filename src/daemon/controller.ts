@@ -196,11 +196,17 @@ export async function startController(options: ControllerOptions): Promise<Runni
           );
           if (edits.length === 0) return;
           log.info({ files: edits.length, first: edits[0] }, 'files changed');
+          // The next sync looks at these paths only, and the pass reads only those that changed.
+          if (source instanceof DirectorySource) source.noteChanged(edits);
           reconciler.trigger('watch');
         },
         {
           debounceMs: options.source.debounceMs,
-          onError: (error) => log.warn({ err: error.message }, 'directory watch error'),
+          onError: (error) => {
+            // Events may have been lost: the next sync rescans and the pass reads every manifest.
+            if (source instanceof DirectorySource) source.invalidate();
+            log.warn({ err: error.message }, 'directory watch error');
+          },
         },
       );
       await watcher.ready;

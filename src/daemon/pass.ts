@@ -61,8 +61,14 @@ export type PassResult = {
   refreshed?: boolean;
 };
 
-/** Reads the manifests of one revision; broken files become diagnostics and held audiences. */
-export async function loadRevision(dir: string, settings: ReconcileSettings): Promise<LoadResult> {
+/**
+ * Reads every manifest of one revision; broken files become diagnostics and held
+ * audiences. The controller reads through DesiredCache instead, which gives the same.
+ */
+export async function loadRevision(
+  dir: string,
+  settings: Pick<ReconcileSettings, 'read' | 'defaultSandbox'>,
+): Promise<LoadResult> {
   const loader = startManifestLoader();
   const read = await readManifestDir(dir, settings.read, loader.accept).catch((error: unknown) => {
     loader.close();
@@ -147,18 +153,17 @@ function recordBudget(deps: PassDeps, records: readonly AudienceRecord[], desire
 }
 
 /**
- * One reconcile of one revision: load, plan, then apply (auto-approved) or, in
+ * One reconcile of one revision (its manifests read by the caller): plan, then apply (auto-approved) or, in
  * dry-run, stop after publishing the plan. Publishes the plan, per-audience states and
  * the run budget. Throws when the pass as a whole failed (state locked, store unreadable).
  */
 export async function reconcileRevision(
   revision: string,
-  dir: string,
+  desired: LoadResult,
   deps: PassDeps,
   log: Logger,
   refresh = false,
 ): Promise<PassResult> {
-  const desired = await loadRevision(dir, deps.settings);
   if (desired.failedFiles.length > 0) {
     log.warn({ files: desired.failedFiles }, 'manifests with errors: their audiences are held');
   }

@@ -6,6 +6,8 @@ import type { Source, SourceRevision } from '../source/types.js';
 import type { StateStore } from '../state/store.js';
 import { AudienceTracker } from './audiences.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
+import { DesiredCache } from './desired-cache.js';
+import { readDesired, syncsFully } from './read-desired.js';
 import type { DaemonMetrics } from './metrics.js';
 import { RefreshSchedule } from './refresh-schedule.js';
 import { reconcileRevision, type PassDeps, type PassResult, type ReconcileSettings } from './pass.js';
@@ -26,7 +28,7 @@ export type ReconcilerOptions = {
   settings: ReconcileSettings;
   /** Sync (git fetch, directory scan) this often; a new revision is reconciled. Default 60 000 ms. */
   intervalMs: number;
-  /** Reconcile this often even without a new revision. Default 600 000 ms. */
+  /** Reconcile this often even without a new revision, reading every manifest. Default 600 000 ms. */
   resyncIntervalMs: number;
   /**
    * Read the recorded audiences back from the service this often (the first pass does too)
@@ -44,6 +46,8 @@ export type ReconcilerOptions = {
    * leader). A standby's passes only sync the source. Default: always.
    */
   isLeader?: () => boolean;
+  /** The parsed manifests kept between passes. Default one built from `settings` (tests pass their own). */
+  desired?: DesiredCache;
 };
 
 /**
@@ -67,6 +71,7 @@ export class Reconciler implements DaemonStatusProvider {
   #passFailures = 0;
   #syncFailures = 0;
   readonly #refresh: RefreshSchedule;
+  readonly #desired: DesiredCache;
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
@@ -91,6 +96,7 @@ export class Reconciler implements DaemonStatusProvider {
       signal: options.signal,
       settings: options.settings,
     };
+    this.#desired = options.desired ?? new DesiredCache(options.settings);
     this.#refresh = new RefreshSchedule(options.refreshIntervalMs ?? 0, options.backoff);
     this.board.refreshEvery(this.#refresh.intervalMs);
   }
@@ -137,9 +143,9 @@ export class Reconciler implements DaemonStatusProvider {
     return this.board.planMarkdown();
   }
 
-  async #sync(): Promise<SourceRevision | undefined> {
+  async #sync(full: boolean): Promise<SourceRevision | undefined> {
     try {
-      const revision = await this.#options.source.sync(this.#options.signal);
+      const revision = await this.#options.source.sync(this.#options.signal, { full });
       const at = new Date(this.#clock.now());
       this.board.syncSucceeded(revision.revision, at);
       this.#options.metrics.recordSync(revision.revision, at);
@@ -165,7 +171,7 @@ export class Reconciler implements DaemonStatusProvider {
     if (this.#options.signal.aborted) return;
     const forced = [...reasons].some((reason) => FORCING_REASONS.has(reason));
     // A forced pass whose sync fails reconciles the last good revision (its tree is kept).
-    const revision = (await this.#sync()) ?? (forced ? this.#synced : undefined);
+    const revision = (await this.#sync(syncsFully(reasons))) ?? (forced ? this.#synced : undefined);
     if (!revision || this.#options.signal.aborted) return;
     // A standby keeps its checkout fresh, so that it can lead at once, and writes nothing.
     if (!this.#leads()) return;
@@ -177,7 +183,8 @@ export class Reconciler implements DaemonStatusProvider {
     log.info({ reasons: [...reasons].sort() }, 'reconcile started');
     const refresh = this.#refresh.due(started);
     try {
-      const result = await reconcileRevision(revision.revision, revision.dir, this.#deps, log, refresh);
+      const desired = await readDesired(this.#desired, revision, reasons, this.#options, log);
+      const result = await reconcileRevision(revision.revision, desired, this.#deps, log, refresh);
       this.#refreshOutcome(result);
       this.#reconciled = revision.revision;
       this.#passFailures = 0;

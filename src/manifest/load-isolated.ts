@@ -21,7 +21,12 @@ export type ManifestLoader = {
   close: () => void;
   /** `loadManifests`, with every file parsed in a worker thread of bounded memory. */
   load(files: readonly SourceFile[], options: LoadOptions): Promise<LoadResult>;
+  /** `load` without `assembleLoad`: each file with what parsing it gave (the controller keeps them between passes). */
+  parse(files: readonly SourceFile[]): Promise<LoadedFile[]>;
 };
+
+/** A file as `assembleLoad` takes it: parsed, or unreadable. */
+export type LoadedFile = ParsedFile | Extract<SourceFile, { unreadable: unknown }>;
 
 function refused(path: string, failure: ParseFailure): FileParseResult {
   return {
@@ -98,6 +103,9 @@ export function startManifestLoader(
     accept,
     close: () => pool?.close(),
     async load(files, loadOptions) {
+      return assembleLoad(await this.parse(files), loadOptions);
+    },
+    async parse(files) {
       for (const file of files) accept(file);
       const outcomes = new Map<string, ParseOutcome>();
       // A small source: ordinary files here, only the others in a thread.
@@ -113,14 +121,11 @@ export function startManifestLoader(
         const done = await session.done();
         paths.forEach((path, index) => outcomes.set(path, done[index]!));
       }
-      return assembleLoad(
-        files.map((file): ParsedFile | Extract<SourceFile, { unreadable: unknown }> => {
-          if ('unreadable' in file) return file;
-          const outcome = outcomes.get(file.path)!;
-          return { ...file, parsed: 'failed' in outcome ? refused(file.path, outcome) : outcome };
-        }),
-        loadOptions,
-      );
+      return files.map((file): LoadedFile => {
+        if ('unreadable' in file) return file;
+        const outcome = outcomes.get(file.path)!;
+        return { ...file, parsed: 'failed' in outcome ? refused(file.path, outcome) : outcome };
+      });
     },
   };
 }

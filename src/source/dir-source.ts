@@ -1,19 +1,41 @@
 import { createHash } from 'node:crypto';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { lstat, readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SourceSyncError } from './errors.js';
 import { isIgnoredPath } from './dir-watch.js';
-import type { Source, SourceRevision } from './types.js';
+import { ChangeHistory } from './change-history.js';
+import type { Source, SourceRevision, SyncOptions } from './types.js';
 
-async function listFiles(root: string): Promise<string[]> {
-  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+/** A scan's view of the tree: relative path -> digest of its content. */
+type Digests = Map<string, string>;
+
+function digestOf(content: Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+function toPosix(relative: string): string {
+  return relative.split(path.sep).join('/');
+}
+
+/** Every file under `root` (relative, `/`-separated), and whether a symlink was met. */
+async function listFiles(root: string, under = ''): Promise<{ files: string[]; symlinks: boolean }> {
+  const base = path.join(root, under);
+  const entries = await readdir(base, { recursive: true, withFileTypes: true });
   const files: string[] = [];
+  let symlinks = false;
   for (const entry of entries) {
-    if (!entry.isFile()) continue;
-    const relative = path.relative(root, path.join(entry.parentPath, entry.name));
-    if (!isIgnoredPath(relative)) files.push(relative);
+    const relative = toPosix(path.relative(root, path.join(entry.parentPath, entry.name)));
+    if (isIgnoredPath(relative)) continue;
+    if (entry.isSymbolicLink()) symlinks = true;
+    if (entry.isFile()) files.push(relative);
   }
-  return files.sort();
+  return { files, symlinks };
+}
+
+/** A file deleted between listing and reading is part of the next burst: undefined. */
+async function digestFile(root: string, relative: string): Promise<string | undefined> {
+  const content = await readFile(path.join(root, relative)).catch(() => undefined);
+  return content === undefined ? undefined : digestOf(content);
 }
 
 /**
@@ -22,35 +44,120 @@ async function listFiles(root: string): Promise<string[]> {
  * and a reconcile can be skipped. The directory is read in place, not copied, so
  * diagnostics name the user's own files; pair it with `watchDirectory`, whose
  * debounce lets an editor finish writing before the next sync.
+ *
+ * The paths the watcher reports (`noteChanged`) let a sync look at those files only,
+ * and `changedPaths` tells the controller which files to read again. Every file is
+ * looked at again on a full sync, after a watcher error (`invalidate`), and while the
+ * tree holds a symlink (the watcher names a link's target by another path).
  */
 export class DirectorySource implements Source {
   readonly #dir: string;
   #last: string | undefined;
+  #digests: Digests | undefined;
+  readonly #hints = new Set<string>();
+  /** Hints can be trusted: no watcher error and no symlink since the last full scan. */
+  #trusted = false;
+  readonly #history = new ChangeHistory();
 
   constructor(dir: string) {
     this.#dir = path.resolve(dir);
   }
 
-  async sync(signal?: AbortSignal): Promise<SourceRevision> {
+  /** Paths (relative to the directory) a watcher saw change; the next quick sync looks only at them. */
+  noteChanged(paths: readonly string[]): void {
+    for (const file of paths) this.#hints.add(toPosix(file));
+  }
+
+  /** The watcher failed or may have missed events: the next sync rescans, and no change list spans it. */
+  invalidate(): void {
+    this.#trusted = false;
+    this.#hints.clear();
+  }
+
+  async sync(signal?: AbortSignal, options: SyncOptions = {}): Promise<SourceRevision> {
     const info = await stat(this.#dir).catch(() => undefined);
     if (!info?.isDirectory()) {
       throw new SourceSyncError('SOURCE_PATH_NOT_FOUND', `directory ${this.#dir} does not exist`);
     }
-    const hash = createHash('sha256');
-    for (const file of await listFiles(this.#dir)) {
-      if (signal?.aborted) throw new SourceSyncError('SOURCE_ABORTED', 'directory scan was cancelled');
-      // A file deleted between listing and reading is part of the next burst.
-      const content = await readFile(path.join(this.#dir, file)).catch(() => undefined);
-      if (content === undefined) continue;
-      hash.update(`${file}\0${content.length}\0`).update(content);
-    }
-    const revision = `sha256:${hash.digest('hex')}`;
+    // Without hints (a plain sync, a poll) every file is looked at: a sync must see any change.
+    const quick = !options.full && this.#trusted && this.#digests !== undefined && this.#hints.size > 0;
+    const scan =
+      (quick ? await this.#scanHints(this.#digests!, signal) : undefined) ?? (await this.#scanAll(signal));
+    this.#hints.clear();
+    const revision = revisionOf(scan.digests);
     const changed = revision !== this.#last;
+    // Exact only against a trusted previous scan: a symlinked file is in no digest, and
+    // after a watcher error the controller is to read everything once.
+    if (changed) this.#history.add(revision, this.#trusted && !scan.symlinks ? scan.changed : undefined);
+    this.#digests = scan.digests;
+    this.#trusted = !scan.symlinks;
     this.#last = revision;
     return { revision, dir: this.#dir, changed };
+  }
+
+  changedPaths(from: string, to: string): Promise<readonly string[] | undefined> {
+    // With a symlink the revision does not cover what it points to: it cannot tell.
+    return Promise.resolve(this.#trusted ? this.#history.between(from, to) : undefined);
   }
 
   close(): Promise<void> {
     return Promise.resolve();
   }
+
+  async #scanAll(
+    signal: AbortSignal | undefined,
+  ): Promise<{ digests: Digests; changed: Set<string>; symlinks: boolean }> {
+    const { files, symlinks } = await listFiles(this.#dir);
+    const digests: Digests = new Map();
+    for (const file of files) {
+      if (signal?.aborted) throw new SourceSyncError('SOURCE_ABORTED', 'directory scan was cancelled');
+      const digest = await digestFile(this.#dir, file);
+      if (digest !== undefined) digests.set(file, digest);
+    }
+    const before = this.#digests ?? new Map<string, string>();
+    const changed = new Set<string>();
+    for (const [file, digest] of digests) if (before.get(file) !== digest) changed.add(file);
+    for (const file of before.keys()) if (!digests.has(file)) changed.add(file);
+    return { digests, changed, symlinks };
+  }
+
+  /** Looks at the hinted paths only; undefined when a symlink turns up (then everything is scanned). */
+  async #scanHints(
+    current: Digests,
+    signal: AbortSignal | undefined,
+  ): Promise<{ digests: Digests; changed: Set<string>; symlinks: boolean } | undefined> {
+    const digests = new Map(current);
+    const changed = new Set<string>();
+    const affected = new Set<string>();
+    for (const hint of this.#hints) {
+      if (isIgnoredPath(hint)) continue;
+      affected.add(hint);
+      const prefix = `${hint}/`;
+      for (const file of current.keys()) if (file.startsWith(prefix)) affected.add(file);
+      const info = await lstat(path.join(this.#dir, hint)).catch(() => undefined);
+      if (info?.isSymbolicLink()) return undefined;
+      if (!info?.isDirectory()) continue;
+      const listed = await listFiles(this.#dir, hint);
+      if (listed.symlinks) return undefined;
+      for (const file of listed.files) affected.add(file);
+    }
+    for (const file of affected) {
+      if (signal?.aborted) throw new SourceSyncError('SOURCE_ABORTED', 'directory scan was cancelled');
+      const info = await lstat(path.join(this.#dir, file)).catch(() => undefined);
+      if (info?.isSymbolicLink()) return undefined;
+      const digest = info?.isFile() ? await digestFile(this.#dir, file) : undefined;
+      if (digest === current.get(file)) continue;
+      changed.add(file);
+      if (digest === undefined) digests.delete(file);
+      else digests.set(file, digest);
+    }
+    return { digests, changed, symlinks: false };
+  }
+}
+
+/** The tree's identity: every file's path and content digest, in path order. */
+function revisionOf(digests: Digests): string {
+  const hash = createHash('sha256');
+  for (const file of [...digests.keys()].sort()) hash.update(`${file}\0${digests.get(file)}\n`);
+  return `sha256:${hash.digest('hex')}`;
 }

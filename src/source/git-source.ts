@@ -7,6 +7,7 @@ import { registerSecret } from '../log.js';
 import { SourceSyncError } from './errors.js';
 import { materializeRevision, pruneRevisions, resolveSubPath } from './git-checkout.js';
 import { ALLOWED_GIT_ENV, gitConfigText, prepareGitEnv } from './git-env.js';
+import { diffPaths } from './git-diff.js';
 import { toSyncError } from './git-errors.js';
 import { parseGitSourceOptions, type GitSourceInput, type GitSourceOptions } from './git-options.js';
 import { checkGitUrl, displayUrl, type CheckedGitUrl } from './git-url.js';
@@ -55,6 +56,19 @@ export class GitSource implements Source {
 
   sync(signal?: AbortSignal): Promise<SourceRevision> {
     const run = this.#queue.then(() => this.#sync(signal));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** `git diff` between two fetched commits, under the manifests path; undefined on any doubt. */
+  changedPaths(from: string, to: string, signal?: AbortSignal): Promise<readonly string[] | undefined> {
+    if (!SHA.test(from) || !SHA.test(to)) return Promise.resolve(undefined);
+    if (from === to) return Promise.resolve([]);
+    const run = this.#queue.then(async () => {
+      const paths = this.#env ? await diffPaths(this.#git(signal), from, to, this.#options.path) : undefined;
+      this.#log.debug({ from, to, paths: paths?.length }, 'changed paths');
+      return paths;
+    });
     this.#queue = run.catch(() => undefined);
     return run;
   }

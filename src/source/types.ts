@@ -8,13 +8,32 @@ export type SourceRevision = {
   changed: boolean;
 };
 
+/** How thoroughly a sync looks. */
+export type SyncOptions = {
+  /**
+   * Look at everything, trusting no hint (a directory source rescans every file rather
+   * than only the paths its watcher reported). The controller asks for it on its poll,
+   * resync and first passes. Default false.
+   */
+  full?: boolean;
+};
+
 /**
  * Where desired state comes from. `sync` brings the source up to date and returns
  * a directory that stays unchanged until a later sync returns a different one, so
  * a reconcile reads exactly one revision. Calls are serialised by the source.
  */
 export interface Source {
-  sync(signal?: AbortSignal): Promise<SourceRevision>;
+  sync(signal?: AbortSignal, options?: SyncOptions): Promise<SourceRevision>;
+  /**
+   * The paths (relative to the revision's `dir`, `/`-separated) that may differ between
+   * two revisions this source returned: added, modified, deleted, both sides of a rename.
+   * A path may name a directory, standing for everything under it. `undefined` when the
+   * source cannot tell for certain (history rewritten, a revision it no longer knows, a
+   * watcher that failed): the caller must then read the whole tree. Optional: a source
+   * without it is always read whole.
+   */
+  changedPaths?(from: string, to: string, signal?: AbortSignal): Promise<readonly string[] | undefined>;
   /** Releases watchers and temporary files; the source is unusable afterwards. */
   close(): Promise<void>;
 }

@@ -37,8 +37,10 @@ describe('deletion guards in the controller', () => {
       await revision(controller, ['a', 'b', 'c', 'd', 'e']);
       expect(remote()).toEqual(['Audience a', 'Audience b', 'Audience c', 'Audience d', 'Audience e']);
 
-      // Every manifest removed: nothing is removed; /status and the log say why.
+      // Every manifest removed: nothing is removed; /status and the log say why. (The directory's
+      // scan names the files that changed: only they are read again.)
       await revision(controller, []);
+      expect(logs.findLast((line) => line.msg === 'manifests read')).toMatchObject({ mode: 'incremental' });
       const why =
         'the source yielded no manifests while 5 audience(s) are managed; refusing to remove them all';
       expect(remote()).toHaveLength(5);
@@ -96,6 +98,9 @@ describe('deletion guards in the controller', () => {
       const logged = logs.filter((line) => line.msg === 'step blocked' && line['revision'] === removal);
       expect(logged.map((line) => line['key']).sort()).toEqual(['a', 'b']);
       for (const line of logged) expect(String(line['message'])).toContain(why);
+      // The revision was read from the diff alone, and the guard held as after a full read.
+      const read = logs.find((line) => line.msg === 'manifests read' && line['revision'] === removal);
+      expect(read).toMatchObject({ mode: 'incremental', files: 0 });
     });
   });
 });

@@ -1,0 +1,188 @@
+import { lstat, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Diagnostic } from '../manifest/diagnostics.js';
+import { startManifestLoader, type LoadedFile } from '../manifest/load-isolated.js';
+import { assembleLoad, type LoadResult, type SourceFile } from '../manifest/load.js';
+import { readManifestDir, readManifestFile, type ReadDirOptions } from '../manifest/read-dir.js';
+import { fileSelector } from '../source/file-filter.js';
+import type { Source, SourceRevision } from '../source/types.js';
+
+/** Reads one manifest file (relative to the tree, absolute on disk); `readManifestFile` by default. */
+export type ManifestReader = (relative: string, absolute: string, maxBytes?: number) => SourceFile;
+
+/** How the last load read the tree, for logs, tests and the benchmark. */
+export type LoadReport = {
+  revision: string;
+  mode: 'full' | 'incremental';
+  /** Why everything was read (full), e.g. `resync`, `first read`, `changes unknown`. */
+  reason?: string;
+  /** The manifest files read from disk, in order. */
+  read: string[];
+};
+
+export type DesiredCacheOptions = {
+  read: ReadDirOptions;
+  defaultSandbox: string;
+  /** Default `readManifestFile`. */
+  readFile?: ManifestReader;
+};
+
+/** Directories the full read never enters (see readManifestDir). */
+const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
+// `localeCompare` with no arguments is this collator's compare, many times faster.
+const byPath = new Intl.Collator().compare;
+
+/** Falls back to a full read: a symlink, the root itself, a tree that cannot be listed. */
+class Doubt extends Error {}
+
+/**
+ * The manifests of the last revision the controller read, parsed, so that the next
+ * revision re-reads only the files the source says changed (`Source.changedPaths`: the
+ * git diff, or the paths the directory watcher reported) and reuses the others.
+ * Everything is read when asked (`full`: the resync safety net, the first pass), when
+ * nothing was read yet, and on any doubt: the source cannot tell what changed (history
+ * rewritten, a watcher error), a symlink, the last full read warned about a symlink.
+ * The result is `assembleLoad` of the same files a full read gives, in the same order,
+ * so plans, diagnostics, held audiences and deletions are the same as a full read's.
+ */
+export class DesiredCache {
+  readonly #options: DesiredCacheOptions;
+  readonly #readFile: ManifestReader;
+  readonly #selected: (file: string) => boolean;
+  #revision: string | undefined;
+  readonly #files = new Map<string, LoadedFile>();
+  /** Paths of `#files` in the full read's order; undefined after a file came or went. */
+  #order: string[] | undefined;
+  /** The full read's own warnings (symlinks leaving the tree). */
+  #treeDiagnostics: Diagnostic[] = [];
+  #last: LoadReport | undefined;
+
+  constructor(options: DesiredCacheOptions) {
+    this.#options = options;
+    this.#readFile = options.readFile ?? readManifestFile;
+    this.#selected = fileSelector(options.read);
+  }
+
+  get last(): LoadReport | undefined {
+    return this.#last;
+  }
+
+  /** Forgets everything: the next load reads the whole tree. */
+  clear(): void {
+    this.#revision = undefined;
+    this.#files.clear();
+    this.#order = undefined;
+    this.#treeDiagnostics = [];
+  }
+
+  async load(
+    revision: SourceRevision,
+    source: Pick<Source, 'changedPaths'>,
+    request: { full: boolean; reason: string },
+    signal?: AbortSignal,
+  ): Promise<LoadResult> {
+    let reason = this.#fullReason(request);
+    if (reason === undefined) {
+      const paths = await source.changedPaths?.(this.#revision!, revision.revision, signal);
+      if (paths === undefined) reason = 'changes unknown';
+      else {
+        const read = await this.#update(revision.dir, paths).catch((error: unknown) => {
+          // Half updated: never reuse it.
+          this.clear();
+          if (error instanceof Doubt) return error;
+          throw error;
+        });
+        if (!(read instanceof Doubt)) {
+          this.#revision = revision.revision;
+          this.#last = { revision: revision.revision, mode: 'incremental', read };
+          return this.#assemble();
+        }
+        reason = read.message;
+      }
+    }
+    return this.#readAll(revision, reason);
+  }
+
+  #fullReason(request: { full: boolean; reason: string }): string | undefined {
+    if (request.full) return request.reason;
+    if (this.#revision === undefined) return 'first read';
+    if (this.#treeDiagnostics.length > 0) return 'symlinks in the tree';
+    return undefined;
+  }
+
+  async #readAll(revision: SourceRevision, reason: string): Promise<LoadResult> {
+    this.clear();
+    const loader = startManifestLoader();
+    const read = await readManifestDir(revision.dir, this.#options.read, loader.accept).catch(
+      (error: unknown) => {
+        loader.close();
+        throw error;
+      },
+    );
+    for (const file of await loader.parse(read.files)) this.#files.set(file.path, file);
+    this.#treeDiagnostics = read.diagnostics;
+    this.#revision = revision.revision;
+    this.#last = { revision: revision.revision, mode: 'full', reason, read: read.files.map((f) => f.path) };
+    return this.#assemble();
+  }
+
+  /** Reads the changed paths again (what is under a directory path, too); returns the files read. */
+  async #update(dir: string, paths: readonly string[]): Promise<string[]> {
+    const affected = new Set<string>();
+    for (const changed of paths) {
+      if (changed === '' || changed === '.') throw new Doubt('the whole tree changed');
+      affected.add(changed);
+      const prefix = `${changed}/`;
+      for (const known of this.#files.keys()) if (known.startsWith(prefix)) affected.add(known);
+      const info = await lstat(path.join(dir, changed)).catch(() => undefined);
+      if (info?.isSymbolicLink()) throw new Doubt('a symlink changed');
+      if (info?.isDirectory()) for (const file of await listTree(dir, changed)) affected.add(file);
+    }
+    const fresh: SourceFile[] = [];
+    for (const file of [...affected].sort(byPath)) {
+      if (!this.#isManifestPath(file)) continue;
+      const absolute = path.join(dir, file);
+      const info = await lstat(absolute).catch(() => undefined);
+      if (info?.isSymbolicLink()) throw new Doubt('a symlink changed');
+      if (info?.isFile()) fresh.push(this.#readFile(file, absolute, this.#options.read.maxFileBytes));
+      else if (this.#files.delete(file)) this.#order = undefined;
+    }
+    if (fresh.length === 0) return [];
+    const parsed = await startManifestLoader().parse(fresh);
+    for (const file of parsed) {
+      if (!this.#files.has(file.path)) this.#order = undefined;
+      this.#files.set(file.path, file);
+    }
+    return fresh.map((file) => file.path);
+  }
+
+  /** The full read's choice: selected by the filters, under no skipped directory. */
+  #isManifestPath(file: string): boolean {
+    const dirs = file.split('/').slice(0, -1);
+    return !dirs.some((part) => SKIPPED_DIRS.has(part)) && this.#selected(file);
+  }
+
+  #assemble(): LoadResult {
+    this.#order ??= [...this.#files.keys()].sort(byPath);
+    const loaded = assembleLoad(
+      this.#order.map((file) => this.#files.get(file)!),
+      { defaultSandbox: this.#options.defaultSandbox },
+    );
+    loaded.diagnostics.unshift(...this.#treeDiagnostics);
+    return loaded;
+  }
+}
+
+/** Files under `under` (relative to `dir`, `/`-separated); a symlink is a doubt. */
+async function listTree(dir: string, under: string): Promise<string[]> {
+  const entries = await readdir(path.join(dir, under), { recursive: true, withFileTypes: true }).catch(() => {
+    throw new Doubt('a changed directory cannot be listed');
+  });
+  const files: string[] = [];
+  for (const entry of entries) {
+    if (entry.isSymbolicLink()) throw new Doubt('a symlink changed');
+    if (!entry.isFile()) continue;
+    files.push(path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'));
+  }
+  return files;
+}

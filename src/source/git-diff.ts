@@ -1,0 +1,59 @@
+import type { SimpleGit } from 'simple-git';
+
+/** How many paths follow a status letter: two for renames and copies, else one. */
+function sidesOf(status: string): 1 | 2 | undefined {
+  if (/^[RC]\d*$/.test(status)) return 2;
+  if (/^[AMDT]$/.test(status)) return 1;
+  return undefined;
+}
+
+/**
+ * Reads `git diff --name-status -z` output: `<status>\0<path>\0`, and for renames and
+ * copies `<R|C><score>\0<old>\0<new>\0`. Returns every path named (both sides of a
+ * rename), or undefined for a status this reader does not know, so that the caller
+ * falls back to reading everything rather than guessing.
+ */
+export function parseNameStatus(output: string): string[] | undefined {
+  const tokens = output.split('\0');
+  if (tokens.at(-1) === '') tokens.pop();
+  const paths: string[] = [];
+  let index = 0;
+  while (index < tokens.length) {
+    const status = tokens[index]!;
+    const sides = sidesOf(status);
+    if (sides === undefined) return undefined;
+    const named = tokens.slice(index + 1, index + 1 + sides);
+    if (named.length !== sides || named.some((file) => file === '')) return undefined;
+    paths.push(...named);
+    index += 1 + sides;
+  }
+  return paths;
+}
+
+/**
+ * The paths under `subPath` (relative to it) that differ between two commits, or
+ * undefined when that cannot be known for certain: `from` is not an ancestor of `to`
+ * (a force-push rewrote history), an object is missing (shallow or wiped repository),
+ * or git failed. Renames count as a deletion and an addition.
+ */
+export async function diffPaths(
+  git: SimpleGit,
+  from: string,
+  to: string,
+  subPath: string,
+): Promise<string[] | undefined> {
+  try {
+    // `from` is an ancestor when it is the merge base (simple-git does not fail on
+    // `--is-ancestor`'s silent exit 1). An unknown object throws.
+    const base = (await git.raw(['merge-base', from, to])).trim();
+    if (base !== from) return undefined;
+    const output = await git.raw(['diff', '--name-status', '-z', '--no-ext-diff', from, to, '--']);
+    const paths = parseNameStatus(output);
+    if (paths === undefined) return undefined;
+    if (subPath === '') return paths;
+    const prefix = `${subPath}/`;
+    return paths.filter((file) => file.startsWith(prefix)).map((file) => file.slice(prefix.length));
+  } catch {
+    return undefined;
+  }
+}
