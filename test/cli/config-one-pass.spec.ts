@@ -2,7 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkAepConfig, loadAepConfig } from '../../src/config/load.js';
-import { runCli, withTempDir } from '../helpers/cli.js';
+import { withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 
 const BAD_FILE = 'credentials:\n  clientid: x\n  orgId: O@AdobeOrg\nbudget:\n  requests: 0\n';
 
@@ -31,7 +32,7 @@ describe('every configuration problem in one pass', () => {
     await withTempDir(async (dir) => {
       await writeFile(path.join(dir, 'bad.yaml'), BAD_FILE);
       await mkdir(path.join(dir, 'm'));
-      const result = await runCli(
+      const result = await runCliInProcess(
         [
           'apply',
           'm',
@@ -66,10 +67,13 @@ describe('every configuration problem in one pass', () => {
   it('run: a flag, a guard variable, the file and the environment in one error', async () => {
     await withTempDir(async (dir) => {
       await writeFile(path.join(dir, 'bad.yaml'), BAD_FILE);
-      const result = await runCli(['run', '--dir', '.', '--config', 'bad.yaml', '--interval', '1.5m'], {
-        cwd: dir,
-        env: { AUDIENCECTL_ALLOW_MASS_DELETE: 'maybe', AEP_BASE_URL: 'not a url' },
-      });
+      const result = await runCliInProcess(
+        ['run', '--dir', '.', '--config', 'bad.yaml', '--interval', '1.5m'],
+        {
+          cwd: dir,
+          env: { AUDIENCECTL_ALLOW_MASS_DELETE: 'maybe', AEP_BASE_URL: 'not a url' },
+        },
+      );
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(
         [

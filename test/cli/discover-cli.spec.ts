@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { readState } from '../../src/state/read.js';
 import { applyInProcess } from '../apply/helpers/in-process.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
-import { runCli, withTempDir } from '../helpers/cli.js';
+import { withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
@@ -29,9 +30,12 @@ describe('state import --discover', () => {
         await mkdir(state);
         const env = emulatorEnv(emulator);
 
-        const dry = await runCli(['state', 'import', '--discover', dir, '--state', state, '--dry-run'], {
-          env,
-        });
+        const dry = await runCliInProcess(
+          ['state', 'import', '--discover', dir, '--state', state, '--dry-run'],
+          {
+            env,
+          },
+        );
         expect(dry.code).toBe(0);
         expect(dry.stdout).toMatch(new RegExp(`prod/gold\\s+matched\\s+${before.get('gold')}`));
         expect(dry.stdout).toMatch(/prod\/bronze\s+missing\s+-\s+no audience of that name/);
@@ -40,12 +44,14 @@ describe('state import --discover', () => {
         );
         expect((await readState(state)).audiences).toEqual([]);
 
-        const discovered = await runCli(['state', 'import', '--discover', dir, '--state', state], { env });
+        const discovered = await runCliInProcess(['state', 'import', '--discover', dir, '--state', state], {
+          env,
+        });
         expect(discovered.code).toBe(0);
         const after = new Map((await readState(state)).audiences.map((r) => [r.key, r.audienceId]));
         expect(after).toEqual(before);
 
-        const planned = await runCli(['plan', dir, '--state', state], { env });
+        const planned = await runCliInProcess(['plan', dir, '--state', state], { env });
         expect(planned.stdout).toContain('+ prod/bronze create: new manifest');
         expect(planned.stdout).not.toContain('prod/gold create');
         expect(planned.stdout).not.toContain('prod/silver create');
@@ -53,7 +59,7 @@ describe('state import --discover', () => {
         // The first run counts as done for what was discovered.
         expect(planned.stdout).not.toMatch(/prod\/(gold|silver) run/);
 
-        const bad = await runCli(['state', 'import', 'gold', '--state', state], { env });
+        const bad = await runCliInProcess(['state', 'import', 'gold', '--state', state], { env });
         expect(bad.code).toBe(1);
         expect(bad.stderr).toBe('Error: state import needs <key> and --audience-id <id>, or --discover\n');
       });

@@ -2,7 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, withTempDir } from '../helpers/cli.js';
+import { withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 const STACK = /\n\s+at [\w.<]/;
@@ -21,7 +22,7 @@ async function manifests(dir: string): Promise<string> {
 }
 
 describe('duration and count flags', () => {
-  it.concurrent.each([
+  it.each([
     [['apply', '--lock-timeout', 'abc'], {}, '--lock-timeout: "abc" is not a duration (e.g. 30s, 5m, 1h30m)'],
     [['apply', '--poll-interval', '0s'], {}, '--poll-interval: "0s" is too short (must be more than 0)'],
     [
@@ -45,11 +46,11 @@ describe('duration and count flags', () => {
       '--operation-delay-ms: "fast" is not a duration (e.g. 30s, 5m, 1h30m)',
     ],
   ])('%j %j: names the flag or the environment variable', async (args, env, line) => {
-    expectOneLineError(await runCli(args, { env }), line);
+    expectOneLineError(await runCliInProcess(args, { env }), line);
   });
 
   it('reports every bad option at once, before anything runs', async () => {
-    const result = await runCli([
+    const result = await runCliInProcess([
       'apply',
       '--run-wait',
       '10 min',
@@ -75,11 +76,12 @@ describe('duration and count flags', () => {
       const m = await manifests(dir);
       const state = path.join(dir, 'state');
       await mkdir(state, { recursive: true });
-      // A live holder on this host (this test process): the apply must wait, then give up.
-      const holder = { pid: process.pid, hostname: os.hostname(), since: new Date().toISOString() };
+      // A live holder on this host (vitest's main process: the CLI runs in this one), so
+      // the apply must wait, then give up.
+      const holder = { pid: process.ppid, hostname: os.hostname(), since: new Date().toISOString() };
       await writeFile(path.join(state, 'lock'), JSON.stringify({ ...holder, command: 'test', nonce: 'n' }));
       const args = ['apply', m, '--state', state, '--emulator', '--auto-approve', '--lock-timeout', '1s'];
-      const result = await runCli([...args, '--run-wait', '1h30m', '--poll-interval', '1s']);
+      const result = await runCliInProcess([...args, '--run-wait', '1h30m', '--poll-interval', '1s']);
       expect(result.stderr).toMatch(/locked by pid \d+ .* after waiting 1\.\d s/);
       expect(result.stderr).not.toMatch(STACK);
       expect(result.code).toBe(1);
@@ -89,14 +91,14 @@ describe('duration and count flags', () => {
   it('accepts --max-deletes 0 (never delete) and refuses a count of 0 where it means nothing', async () => {
     await withTempDir(async (dir) => {
       const m = await manifests(dir);
-      const ok = await runCli(['plan', m, '--state', path.join(dir, 's'), '--max-deletes', '0']);
+      const ok = await runCliInProcess(['plan', m, '--state', path.join(dir, 's'), '--max-deletes', '0']);
       expect(ok.code).toBe(0);
       expectOneLineError(
-        await runCli(['plan', m, '--runs-per-audience', '0']),
+        await runCliInProcess(['plan', m, '--runs-per-audience', '0']),
         '--runs-per-audience: "0" is not a positive whole number',
       );
       expectOneLineError(
-        await runCli(['validate', m, '--max-file-bytes', '1e6']),
+        await runCliInProcess(['validate', m, '--max-file-bytes', '1e6']),
         '--max-file-bytes: "1e6" is not a positive whole number',
       );
     });
@@ -104,7 +106,7 @@ describe('duration and count flags', () => {
 
   it('names a bad boolean environment variable', async () => {
     expectOneLineError(
-      await runCli(['run', '--dir', '.'], { env: { AUDIENCECTL_DRY_RUN: 'maybe' } }),
+      await runCliInProcess(['run', '--dir', '.'], { env: { AUDIENCECTL_DRY_RUN: 'maybe' } }),
       'AUDIENCECTL_DRY_RUN: "maybe" is not true or false',
     );
   });
@@ -112,8 +114,8 @@ describe('duration and count flags', () => {
 
 describe('version and colour', () => {
   it('`audiencectl version` prints what --version prints', async () => {
-    const version = await runCli(['version']);
-    const flag = await runCli(['--version']);
+    const version = await runCliInProcess(['version']);
+    const flag = await runCliInProcess(['--version']);
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
     expect(version).toEqual({ ...flag, code: 0 });
   });
@@ -122,19 +124,19 @@ describe('version and colour', () => {
     await withTempDir(async (dir) => {
       const m = await manifests(dir);
       const plan = ['plan', m, '--state', path.join(dir, 's')];
-      const always = await runCli([...plan, '--color', 'always']);
+      const always = await runCliInProcess([...plan, '--color', 'always']);
       expect(always.stdout).toContain('\u001b[32m');
-      const first = await runCli(['--color', 'always', ...plan]);
+      const first = await runCliInProcess(['--color', 'always', ...plan]);
       expect(first.stdout).toBe(always.stdout);
       for (const never of [
-        await runCli([...plan, '--no-color']),
-        await runCli([...plan, '--color', 'never']),
-        await runCli(plan, { env: { NO_COLOR: '1' } }),
+        await runCliInProcess([...plan, '--no-color']),
+        await runCliInProcess([...plan, '--color', 'never']),
+        await runCliInProcess(plan, { env: { NO_COLOR: '1' } }),
       ]) {
         expect(never.code).toBe(0);
         expect(never.stdout).not.toContain('\u001b[');
       }
-      const bad = await runCli([...plan, '--color', 'sometimes']);
+      const bad = await runCliInProcess([...plan, '--color', 'sometimes']);
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(
         /^error: option '--color <when>' argument 'sometimes' is invalid\. Allowed choices are auto, always, never\.\n/,

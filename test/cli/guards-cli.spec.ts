@@ -7,7 +7,8 @@ import { Plan } from '../../src/plan/schema.js';
 import { openStateStore } from '../../src/state/open.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
 import { emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
-import { runCli, withTempDir } from '../helpers/cli.js';
+import { withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { aRecord } from '../state/helpers.js';
@@ -66,7 +67,16 @@ describe('deletion guards from the CLI', () => {
       const empty = path.join(dir, 'empty');
       await mkdir(empty);
       const plan = (source: string, ...flags: string[]) =>
-        runCli(['plan', source, '--state', state, '--output', 'json', '--detailed-exitcode', ...flags]);
+        runCliInProcess([
+          'plan',
+          source,
+          '--state',
+          state,
+          '--output',
+          'json',
+          '--detailed-exitcode',
+          ...flags,
+        ]);
 
       const [floor, capped, allowed, refused, emptied] = await Promise.all([
         plan(kept.dir),
@@ -114,7 +124,7 @@ describe('deletion guards from the CLI', () => {
         await seed(state);
         const empty = path.join(dir, 'empty');
         await mkdir(empty);
-        const result = await runCli(['apply', empty, '--state', state, '--auto-approve'], {
+        const result = await runCliInProcess(['apply', empty, '--state', state, '--auto-approve'], {
           env: emulatorEnv(emulator),
         });
         expect(result.code).toBe(3);

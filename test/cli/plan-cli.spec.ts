@@ -4,7 +4,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Plan } from '../../src/plan/schema.js';
-import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { GIT_ENV, withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 const execFileAsync = promisify(execFile);
@@ -20,7 +21,7 @@ async function writeFiles(dir: string, files: Record<string, string>): Promise<v
 
 describe('audiencectl validate', () => {
   it('exits 0 on the examples', async () => {
-    const result = await runCli(['validate', 'examples/audiences']);
+    const result = await runCliInProcess(['validate', 'examples/audiences']);
     expect(result.stdout).toMatch(/8 valid manifest\(s\); 0 error\(s\)/);
     expect(result.code).toBe(0);
   });
@@ -31,7 +32,7 @@ describe('audiencectl validate', () => {
         'bad.yaml': manifestYaml('gold').replace('type: file', 'type: blob'),
         'ok.yml': manifestYaml('silver'),
       });
-      const result = await runCli(['validate', '.'], { cwd: dir });
+      const result = await runCliInProcess(['validate', '.'], { cwd: dir });
       expect(result.code).toBe(1);
       expect(result.stdout).toMatch(
         /^bad\.yaml:\d+:\d+: error: spec\.sourceSpec\.type: must be one of "file", "folder", not string "blob" \[schema\/invalid-value\]$/m,
@@ -48,7 +49,7 @@ describe('audiencectl validate', () => {
         'outside/secret.yaml': manifestYaml('leak'),
       });
       await symlink(path.join(dir, 'outside/secret.yaml'), path.join(dir, 'src/link.yaml'));
-      const result = await runCli(['validate', path.join(dir, 'src'), '--max-file-bytes', '1000']);
+      const result = await runCliInProcess(['validate', path.join(dir, 'src'), '--max-file-bytes', '1000']);
       expect(result.code).toBe(1);
       expect(result.stdout).toMatch(
         /big\.yaml: error: file is \d+ bytes, over the 1000-byte limit \[source\/file-too-large\]/,
@@ -60,10 +61,10 @@ describe('audiencectl validate', () => {
   });
 
   it('rejects a missing directory and bad flags with exit 1 and a clear message', async () => {
-    const missing = await runCli(['validate', '/nonexistent/dir']);
+    const missing = await runCliInProcess(['validate', '/nonexistent/dir']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('Error: /nonexistent/dir: does not exist\n');
-    const badFlag = await runCli(['plan', '--output', 'yaml']);
+    const badFlag = await runCliInProcess(['plan', '--output', 'yaml']);
     expect(badFlag.code).toBe(1);
     expect(badFlag.stderr).toMatch(/--output.*yaml.*invalid|Allowed choices/i);
   });
@@ -77,12 +78,12 @@ describe('audiencectl plan', () => {
         'm/gold.yaml': manifestYaml('gold'),
         'm/Chart.yaml': 'apiVersion: v2\nname: audiences\nversion: 1.0.0\n',
       });
-      const plain = await runCli(['plan', path.join(dir, 'm'), '--state', path.join(dir, 'state')]);
+      const plain = await runCliInProcess(['plan', path.join(dir, 'm'), '--state', path.join(dir, 'state')]);
       expect(plain.code).toBe(0);
       expect(plain.stderr).toContain(
         'note: 1 file(s) skipped, not audiencectl manifests (`audiencectl validate` lists them)',
       );
-      const result = await runCli([
+      const result = await runCliInProcess([
         'plan',
         path.join(dir, 'm'),
         '--state',
@@ -94,7 +95,12 @@ describe('audiencectl plan', () => {
       expect(result.stdout).toMatch(
         /Plan: 1 to create, 0 to update, 0 to replace, 0 to delete, 0 to forget, 1 run\(s\) to start; 0 blocked, 0 deferred\./,
       );
-      const empty = await runCli(['plan', path.join(dir, 'none'), '--state', path.join(dir, 'state')]);
+      const empty = await runCliInProcess([
+        'plan',
+        path.join(dir, 'none'),
+        '--state',
+        path.join(dir, 'state'),
+      ]);
       expect(empty.code).toBe(1);
     });
   });
@@ -103,7 +109,7 @@ describe('audiencectl plan', () => {
     await withTempDir(async (dir) => {
       await writeFiles(dir, { 'gold.yaml': manifestYaml('gold') });
       const out = path.join(dir, 'plan.json');
-      const result = await runCli([
+      const result = await runCliInProcess([
         'plan',
         dir,
         '--state',
@@ -142,7 +148,7 @@ describe('audiencectl plan', () => {
     await withTempDir(async (dir) => {
       // It claims to be ours, so it is an error (a foreign apiVersion would be skipped).
       await writeFiles(dir, { 'gold.yaml': 'apiVersion: audiencectl/v2\n' });
-      const result = await runCli(['plan', dir, '--state', path.join(dir, 's')]);
+      const result = await runCliInProcess(['plan', dir, '--state', path.join(dir, 's')]);
       expect(result.code).toBe(1);
       expect(result.stdout).toMatch(/gold\.yaml:1:13: error: apiVersion/);
     });
@@ -154,7 +160,7 @@ describe('audiencectl plan', () => {
         'm/gold.yaml': manifestYaml('gold'),
         'state/audiences/prod/gold.json': '{ not json',
       });
-      const result = await runCli(['plan', path.join(dir, 'm'), '--state', path.join(dir, 'state')]);
+      const result = await runCliInProcess(['plan', path.join(dir, 'm'), '--state', path.join(dir, 'state')]);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/^Error: state file .*gold\.json is not valid JSON/);
       expect(result.stderr).not.toMatch(/\n\s+at /);
@@ -178,7 +184,7 @@ describe('audiencectl plan', () => {
       });
       await execFileAsync('rm', [path.join(dir, 'audiences/bronze.yaml')]);
 
-      const result = await runCli(
+      const result = await runCliInProcess(
         ['plan', 'audiences', '--base', 'main', '--output', 'markdown', '--detailed-exitcode'],
         { cwd: dir },
       );
@@ -188,13 +194,15 @@ describe('audiencectl plan', () => {
       expect(result.stdout).toContain('~ description: "About gold" -> "edited in the PR"');
       expect(result.stdout).toMatch(/prod\/bronze<\/code>: - delete/);
 
-      const same = await runCli(['plan', 'audiences', '--base', 'HEAD', '--detailed-exitcode'], { cwd: dir });
+      const same = await runCliInProcess(['plan', 'audiences', '--base', 'HEAD', '--detailed-exitcode'], {
+        cwd: dir,
+      });
       expect(same.code).toBe(2); // the working tree differs from HEAD too
 
-      const bad = await runCli(['plan', 'audiences', '--base', '--upload-pack=evil'], { cwd: dir });
+      const bad = await runCliInProcess(['plan', 'audiences', '--base', '--upload-pack=evil'], { cwd: dir });
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/is not a git revision/);
-      const unknown = await runCli(['plan', 'audiences', '--base', 'no-such-branch'], { cwd: dir });
+      const unknown = await runCliInProcess(['plan', 'audiences', '--base', 'no-such-branch'], { cwd: dir });
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toMatch(/cannot resolve "no-such-branch"/);
     });
@@ -207,13 +215,15 @@ describe('audiencectl plan', () => {
       await git(dir, 'add', '.');
       await git(dir, 'commit', '-q', '-m', 'base');
       await writeFiles(dir, { 'a/gold.yaml': manifestYaml('gold', { spec: { name: 'Renamed' } }) });
-      const plain = await runCli(['plan', 'a', '--base', 'main'], { cwd: dir });
+      const plain = await runCliInProcess(['plan', 'a', '--base', 'main'], { cwd: dir });
       expect(plain.code).toBe(0);
-      const result = await runCli(['plan', 'a', '--base', 'main', '--detailed-exitcode'], { cwd: dir });
+      const result = await runCliInProcess(['plan', 'a', '--base', 'main', '--detailed-exitcode'], {
+        cwd: dir,
+      });
       expect(result.code).toBe(3);
       expect(result.stdout).toMatch(/-\/\+ prod\/gold replace: name cannot be changed in place/);
       expect(result.stdout).toMatch(/blocked: replacement needs metadata.allowReplace/);
-      const allowed = await runCli(
+      const allowed = await runCliInProcess(
         ['plan', 'a', '--base', 'main', '--allow-replace', '--detailed-exitcode'],
         {
           cwd: dir,
@@ -221,13 +231,15 @@ describe('audiencectl plan', () => {
       );
       expect(allowed.code).toBe(2);
       await git(dir, 'commit', '-q', '-am', 'rename');
-      const clean = await runCli(['plan', 'a', '--base', 'HEAD', '--detailed-exitcode'], { cwd: dir });
+      const clean = await runCliInProcess(['plan', 'a', '--base', 'HEAD', '--detailed-exitcode'], {
+        cwd: dir,
+      });
       expect(clean).toMatchObject({ code: 0, stdout: 'No changes. The audiences match the manifests.\n' });
     });
   });
 
   it('--help shows examples and exit codes', async () => {
-    const result = await runCli(['plan', '--help']);
+    const result = await runCliInProcess(['plan', '--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/Exit codes: 0 success \(with or without changes\), 1 errors/);
     expect(result.stdout).toMatch(/0 no changes, 2 changes to apply, 3 some steps blocked, 1 errors/);

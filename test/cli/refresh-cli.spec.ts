@@ -5,7 +5,8 @@ import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { readState } from '../../src/state/read.js';
 import { applyInProcess } from '../apply/helpers/in-process.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
-import { runCli, withTempDir } from '../helpers/cli.js';
+import { withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
@@ -33,9 +34,12 @@ describe('plan --refresh and apply --refresh (CLI)', () => {
         emulator.control.uiDeleteAudience(DEMO_CLIENT.orgId, 'prod', gone);
         emulator.control.resetCounters();
 
-        const planned = await runCli(['plan', dir, '--state', state, '--refresh', '--detailed-exitcode'], {
-          env,
-        });
+        const planned = await runCliInProcess(
+          ['plan', dir, '--state', state, '--refresh', '--detailed-exitcode'],
+          {
+            env,
+          },
+        );
         expect(planned.code).toBe(2);
         expect(planned.stdout).toContain(
           `+ prod/b create: audience ${gone} was deleted outside audiencectl (refresh)`,
@@ -47,13 +51,13 @@ describe('plan --refresh and apply --refresh (CLI)', () => {
         expect(counters.byEndpoint.bulkGetAudiences.requests).toBe(2);
         expect(counters.requests - counters.byEndpoint.imsToken.requests).toBe(2);
 
-        const withBase = await runCli(['plan', dir, '--refresh', '--base', 'main'], { env });
+        const withBase = await runCliInProcess(['plan', dir, '--refresh', '--base', 'main'], { env });
         expect(withBase.code).toBe(1);
         expect(withBase.stderr).toBe(
           'Error: --refresh reads the service; a --base plan reads no state and no service\n',
         );
         await writeFile(`${tmp}/plan.json`, '{}');
-        const savedRefresh = await runCli(
+        const savedRefresh = await runCliInProcess(
           ['apply', `${tmp}/plan.json`, '--refresh', '--auto-approve', '--state', state],
           {
             env,
@@ -65,7 +69,7 @@ describe('plan --refresh and apply --refresh (CLI)', () => {
         );
 
         emulator.control.queueFault({ kind: 'error502', endpoint: 'bulkGetAudiences', count: 50 });
-        const failed = await runCli(['plan', dir, '--state', state, '--refresh'], { env });
+        const failed = await runCliInProcess(['plan', dir, '--state', state, '--refresh'], { env });
         expect(failed.code).toBe(1);
         expect(failed.stderr).toMatch(/^Error: cannot refresh the audiences of sandbox "prod": [^\n]*\n$/);
       });

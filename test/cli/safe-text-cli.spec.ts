@@ -2,7 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { json, startFakeAep } from '../aep/fake-aep.js';
-import { runCli, withTempDir } from '../helpers/cli.js';
+import { withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 /** Line numbers in the cases below count from this text. */
@@ -72,7 +73,7 @@ describe('refused characters (spawned validate over one directory of bad files)'
       for (const [name, content] of Object.entries(files)) await writeFile(path.join(root, name), content);
 
       // Paths are shown relative to the current directory.
-      const result = await runCli(['validate', 'audiences'], { cwd: dir });
+      const result = await runCliInProcess(['validate', 'audiences'], { cwd: dir });
 
       expect(result.code).toBe(1);
       expect(result.stderr).toBe('');
@@ -109,7 +110,7 @@ describe('answers of the service (spawned apply against a service that answers w
         await mkdir(path.join(dir, 'audiences'));
         await writeFile(path.join(dir, 'audiences', 'gold.yaml'), manifestYaml('gold'));
         await mkdir(path.join(dir, 'state'));
-        const result = await runCli(
+        const result = await runCliInProcess(
           ['apply', 'audiences', '--state', 'state', '--auto-approve', '--sandbox', 'prod'],
           {
             cwd: dir,

@@ -6,7 +6,8 @@ import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { FileStateStore } from '../../src/state/file-store.js';
 import { readState } from '../../src/state/read.js';
 import { emulatorEnv, remoteByName } from '../helpers/apply-env.js';
-import { runCli, withTempDir, type CliResult } from '../helpers/cli.js';
+import { withTempDir, type CliResult } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { audienceBody, withEmulator } from '../helpers/with-emulator.js';
 
@@ -34,15 +35,18 @@ describe('--include / --exclude', () => {
         'silver.yaml': manifestYaml('silver'),
         'drafts/broken.yaml': 'spec: [unclosed\n',
       });
-      const excluded = await runCli(['validate', '--exclude', 'drafts/**', 'm'], { cwd: tmp });
+      const excluded = await runCliInProcess(['validate', '--exclude', 'drafts/**', 'm'], { cwd: tmp });
       expect(excluded).toMatchObject({ code: 0 });
       expect(excluded.stdout).toContain('2 valid manifest(s); 0 error(s)');
 
-      const both = await runCli(['validate', 'm', '--include', 'gold.yaml', '--include', 'silver.yaml'], {
-        cwd: tmp,
-      });
+      const both = await runCliInProcess(
+        ['validate', 'm', '--include', 'gold.yaml', '--include', 'silver.yaml'],
+        {
+          cwd: tmp,
+        },
+      );
       expect(both.stdout).toContain('2 valid manifest(s); 0 error(s)');
-      const one = await runCli(['validate', '--include', 'gold.yaml', 'm'], { cwd: tmp });
+      const one = await runCliInProcess(['validate', '--include', 'gold.yaml', 'm'], { cwd: tmp });
       expect(one.stdout).toContain('1 valid manifest(s); 0 error(s)');
     });
   });
@@ -57,11 +61,13 @@ describe('sandbox names', () => {
         const env = emulatorEnv(emulator);
         const common = [path.join(tmp, 'm'), '--state', path.join(tmp, 'state')];
         expectOneLineError(
-          await runCli(['plan', ...common, '--sandbox', 'Bad_One']),
+          await runCliInProcess(['plan', ...common, '--sandbox', 'Bad_One']),
           /--sandbox: invalid sandbox name "Bad_One": use lowercase letters, digits and "-"/,
         );
         expectOneLineError(
-          await runCli(['apply', ...common, '--auto-approve'], { env: { ...env, AEP_SANDBOX: 'Bad_One' } }),
+          await runCliInProcess(['apply', ...common, '--auto-approve'], {
+            env: { ...env, AEP_SANDBOX: 'Bad_One' },
+          }),
           /AEP_SANDBOX: invalid sandbox name "Bad_One"/,
         );
         expect(emulator.control.counters().requests).toBe(0);
@@ -80,19 +86,26 @@ describe('a missing state store', () => {
         await writeFiles(manifests, { 'gold.yaml': manifestYaml('gold') });
         const typo = path.join(tmp, 'stat');
 
-        const refused = await runCli(['apply', manifests, '--state', typo, '--emulator', '--auto-approve']);
+        const refused = await runCliInProcess([
+          'apply',
+          manifests,
+          '--state',
+          typo,
+          '--emulator',
+          '--auto-approve',
+        ]);
         expectOneLineError(
           refused,
           /no state store at .*stat .*create it with `audiencectl init --state .*stat`/,
         );
         expect(existsSync(typo)).toBe(false);
 
-        const planned = await runCli(['plan', manifests, '--state', typo]);
+        const planned = await runCliInProcess(['plan', manifests, '--state', typo]);
         expect(planned.code).toBe(0);
         expect(planned.stderr).toContain(`WARNING: no state store at ${typo}`);
         expect(planned.stderr).toContain('WARNING: planning as if nothing was ever applied');
 
-        const created = await runCli(['init', '--state', typo, '--emulator']);
+        const created = await runCliInProcess(['init', '--state', typo, '--emulator']);
         expect(created.code).toBe(0);
         expect(created.stdout).toMatch(
           /^Credentials: IMS at http:\/\/127\.0\.0\.1:\d+\/.* issued a token to client audiencectl-demo/,
@@ -100,12 +113,19 @@ describe('a missing state store', () => {
         expect(created.stdout).toContain(`directory state ready at ${typo}`);
         expect(created.stdout).not.toContain(DEMO_CLIENT.clientSecret);
         expect(existsSync(typo)).toBe(true);
-        expect((await runCli(['init', '--state', typo, '--emulator'])).code).toBe(0);
+        expect((await runCliInProcess(['init', '--state', typo, '--emulator'])).code).toBe(0);
 
-        const empty = await runCli(['plan', manifests, '--state', typo]);
+        const empty = await runCliInProcess(['plan', manifests, '--state', typo]);
         expect(empty.code).toBe(0);
         expect(empty.stderr).not.toContain('WARNING');
-        const applied = await runCli(['apply', manifests, '--state', typo, '--emulator', '--auto-approve']);
+        const applied = await runCliInProcess([
+          'apply',
+          manifests,
+          '--state',
+          typo,
+          '--emulator',
+          '--auto-approve',
+        ]);
         expect(applied.code).toBe(0);
       });
     },
@@ -115,7 +135,7 @@ describe('a missing state store', () => {
     await withEmulator({}, async (emulator) => {
       await withTempDir(async (tmp) => {
         const state = path.join(tmp, 'state');
-        const bad = await runCli(['init', '--state', state], {
+        const bad = await runCliInProcess(['init', '--state', state], {
           env: { ...emulatorEnv(emulator), AEP_CLIENT_SECRET: 'wrong-secret' },
         });
         expectOneLineError(
@@ -124,7 +144,7 @@ describe('a missing state store', () => {
         );
         expect(bad.stderr).not.toContain('wrong-secret');
         expect(existsSync(state)).toBe(false);
-        const good = await runCli(['init', '--state', state], { env: emulatorEnv(emulator) });
+        const good = await runCliInProcess(['init', '--state', state], { env: emulatorEnv(emulator) });
         expect(good.code).toBe(0);
         expect(existsSync(state)).toBe(true);
       });
@@ -151,7 +171,7 @@ describe('deletion scope, end to end against the emulator', () => {
             'team-b/silver.yaml': silver,
           });
           const run = (args: string[], extra: Record<string, string> = {}) =>
-            runCli([...args, '--state', state], { env: { ...env, ...extra } });
+            runCliInProcess([...args, '--state', state], { env: { ...env, ...extra } });
           expect((await run(['apply', m, '--auto-approve'])).code).toBe(0);
           expect(JSON.parse(await readFile(path.join(state, 'compat.json'), 'utf8'))).toEqual({
             schemaVersion: 1,
@@ -225,7 +245,7 @@ describe('state import and forget hints', () => {
             'gold.yaml': manifestYaml('gold', { ingestion: request }),
             'silver.yaml': manifestYaml('silver', { ingestion: { onCreate: false } }),
           });
-          const run = (args: string[]) => runCli([...args, '--state', state], { env });
+          const run = (args: string[]) => runCliInProcess([...args, '--state', state], { env });
           expect((await run(['apply', m, '--auto-approve'])).code).toBe(0);
           const ids = new Map((await readState(state)).audiences.map((r) => [r.key, r.audienceId!]));
           const runsBefore = emulator.control.counters().byEndpoint.startRun.requests;
@@ -281,7 +301,13 @@ describe('state import and forget hints', () => {
       });
       await store.unlock();
       await writeFiles(path.join(tmp, 'm'), { 'silver.yaml': manifestYaml('silver') });
-      const planned = await runCli(['plan', path.join(tmp, 'm'), '--state', state, '--detailed-exitcode']);
+      const planned = await runCliInProcess([
+        'plan',
+        path.join(tmp, 'm'),
+        '--state',
+        state,
+        '--detailed-exitcode',
+      ]);
       expect(planned.code).toBe(3);
       expect(planned.stdout).toContain('- prod/gold forget: manifest removed; no audience id was recorded');
       expect(planned.stdout).toContain('run: audiencectl state forget gold --sandbox prod');

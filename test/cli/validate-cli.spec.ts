@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, withTempDir } from '../helpers/cli.js';
+import { withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
@@ -26,10 +27,10 @@ describe('audiencectl validate in a real repository and a pre-commit hook', () =
       // As pre-commit passes them: file names, plus a directory, from the repository root.
       const args = ['validate', 'audiences', 'chart/Chart.yaml', 'silver.yaml', 'README.md'];
       const [text, json, github, missing] = await Promise.all([
-        runCli(args, { cwd: dir }),
-        runCli([...args, '--output', 'json'], { cwd: dir }),
-        runCli([...args, '--output', 'github'], { cwd: dir }),
-        runCli(['validate', 'audiences', 'nope.yaml'], { cwd: dir }),
+        runCliInProcess(args, { cwd: dir }),
+        runCliInProcess([...args, '--output', 'json'], { cwd: dir }),
+        runCliInProcess([...args, '--output', 'github'], { cwd: dir }),
+        runCliInProcess(['validate', 'audiences', 'nope.yaml'], { cwd: dir }),
       ]);
 
       expect(text.code).toBe(1);

@@ -1,12 +1,12 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/state/open.js';
 import { recordPath } from '../../src/state/paths.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
-import { aRecord, repoRoot, useTempDirs } from './helpers.js';
+import type { CliResult } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { aRecord, useTempDirs } from './helpers.js';
 import { spawnFixture, type Child } from './spawn.js';
 import { useStores } from './stores.js';
 
@@ -18,24 +18,11 @@ const AUD1 = '11111111-1111-4111-8111-111111111111';
 const AUD2 = '22222222-2222-4222-8222-222222222222';
 const AUD9 = '99999999-9999-4999-8999-999999999999';
 const OTHER = '0fe00000-0000-4000-8000-000000000000';
-const cli = path.join(repoRoot, 'dist/cli/main.js');
+type Result = CliResult;
 
-type Result = { code: number; stdout: string; stderr: string };
-
+/** `audiencectl state ...`, in this process: see test/helpers/cli-in-process.ts. */
 function run(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const base = { ...process.env };
-    delete base.AEP_SANDBOX;
-    execFile(
-      process.execPath,
-      [cli, 'state', ...args],
-      { env: { ...base, ...env } },
-      (error, stdout, stderr) => {
-        const code = error ? Number((error as { code?: unknown }).code ?? 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  return runCliInProcess(['state', ...args], { env });
 }
 
 /** A user mistake is one `Error:` line, never a stack trace. */
@@ -56,12 +43,6 @@ async function seed(location: string, records: AudienceRecord[]): Promise<void> 
 const children: Child[] = [];
 afterEach(async () => {
   await Promise.all(children.splice(0).map((child) => child.kill()));
-});
-
-beforeAll(() => {
-  if (!existsSync(path.join(repoRoot, 'dist/cli/commands/state.js'))) {
-    throw new Error('build first: npm run build');
-  }
 });
 
 describe.each(stores)('audiencectl state on the $name store', (kind) => {

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/state/open.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { type CliResult } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { aRecord, useTempDirs } from './helpers.js';
 import { usePostgres } from './pg.js';
 
@@ -47,23 +48,23 @@ describe('audiencectl init and the schema check', { timeout: 90_000 }, () => {
     const location = await postgres.freshLocation({ init: false });
     const schema = new URL(location).searchParams.get('schema');
     expectCleanError(
-      await runCli(['state', 'list', '--state', location]),
+      await runCliInProcess(['state', 'list', '--state', location]),
       /has no audiencectl tables yet; create them with `audiencectl init --state <url>`/,
     );
     expectCleanError(
-      await runCli(['plan', await tempDir(), '--state', location]),
+      await runCliInProcess(['plan', await tempDir(), '--state', location]),
       /has no audiencectl tables yet/,
     );
-    const first = await runCli(['init', '--state', location, '--emulator']);
+    const first = await runCliInProcess(['init', '--state', location, '--emulator']);
     expect(first).toMatchObject({ code: 0, stderr: '' });
     expect(first.stdout).toMatch(
       new RegExp(
         `^Credentials: .*\nPostgreSQL state postgres://postgres@127\\.0\\.0\\.1:\\d+/\\w+\\?schema=${schema}: applied migration 1 .*\n.*: applied migration 2 \\(compat: `,
       ),
     );
-    const again = await runCli(['init', '--state', location, '--emulator']);
+    const again = await runCliInProcess(['init', '--state', location, '--emulator']);
     expect(again.stdout).toContain('is up to date (schema version 2)');
-    const listed = await runCli(['state', 'list', '--state', location]);
+    const listed = await runCliInProcess(['state', 'list', '--state', location]);
     expect(listed).toMatchObject({ code: 0 });
     expect(listed.stdout).toMatch(/^No audiences recorded in postgres:\/\/postgres@127\.0\.0\.1/);
   });
@@ -72,13 +73,16 @@ describe('audiencectl init and the schema check', { timeout: 90_000 }, () => {
     const location = new URL(await postgres.freshLocation());
     const wrongDb = new URL(location.href);
     wrongDb.pathname = '/no_such_db';
-    expectCleanError(await runCli(['state', 'list', '--state', wrongDb.href]), /the database does not exist/);
     expectCleanError(
-      await runCli(['state', 'list', '--state', `${location.href.split('?')[0]}?schema=Bad-Name`]),
+      await runCliInProcess(['state', 'list', '--state', wrongDb.href]),
+      /the database does not exist/,
+    );
+    expectCleanError(
+      await runCliInProcess(['state', 'list', '--state', `${location.href.split('?')[0]}?schema=Bad-Name`]),
       /--state: schema "Bad-Name" must be lowercase letters/,
     );
     expectCleanError(
-      await runCli(['state', 'list', '--state', 'postgres://host:5432']),
+      await runCliInProcess(['state', 'list', '--state', 'postgres://host:5432']),
       /must name a database/,
     );
   });
@@ -92,7 +96,7 @@ describe('audiencectl state migrate', { timeout: 90_000 }, () => {
     const original = await readAll(dir);
     const pg = await postgres.freshLocation();
 
-    const copied = await runCli(['state', 'migrate', '--from', dir, '--to', pg]);
+    const copied = await runCliInProcess(['state', 'migrate', '--from', dir, '--to', pg]);
     expect(copied.stderr).toBe('');
     expect(copied.code).toBe(0);
     expect(copied.stdout).toContain(`Copied 3 audience(s) from ${dir} to postgres://postgres@`);
@@ -101,15 +105,15 @@ describe('audiencectl state migrate', { timeout: 90_000 }, () => {
     expect(await readAll(pg)).toEqual(original);
 
     expectCleanError(
-      await runCli(['state', 'migrate', '--from', dir, '--to', pg]),
+      await runCliInProcess(['state', 'migrate', '--from', dir, '--to', pg]),
       /already holds a state with 3 audience\(s\) \(lineage .*, serial 3\); pass --force to replace it/,
     );
     await seed(dir, [aRecord('tin')]);
-    expect((await runCli(['state', 'migrate', '--from', dir, '--to', pg, '--force'])).code).toBe(0);
+    expect((await runCliInProcess(['state', 'migrate', '--from', dir, '--to', pg, '--force'])).code).toBe(0);
     expect((await readAll(pg)).audiences.map((r) => r.key)).toEqual(['silver', 'bronze', 'gold', 'tin']);
 
     const back = path.join(await tempDir(), 'back');
-    const returned = await runCli(['state', 'migrate', '--from', pg, '--to', back]);
+    const returned = await runCliInProcess(['state', 'migrate', '--from', pg, '--to', back]);
     expect(returned.code).toBe(0);
     expect(await readAll(back)).toEqual(await readAll(dir));
   });
@@ -117,10 +121,20 @@ describe('audiencectl state migrate', { timeout: 90_000 }, () => {
   it('refuses a missing source directory and the same store on both sides', async () => {
     const pg = await postgres.freshLocation();
     expectCleanError(
-      await runCli(['state', 'migrate', '--from', path.join(await tempDir(), 'missing'), '--to', pg]),
+      await runCliInProcess([
+        'state',
+        'migrate',
+        '--from',
+        path.join(await tempDir(), 'missing'),
+        '--to',
+        pg,
+      ]),
       /no state directory at .*missing/,
     );
-    expectCleanError(await runCli(['state', 'migrate', '--from', pg, '--to', pg]), /name the same store/);
+    expectCleanError(
+      await runCliInProcess(['state', 'migrate', '--from', pg, '--to', pg]),
+      /name the same store/,
+    );
   });
 });
 
@@ -135,7 +149,7 @@ describe('the database password', { timeout: 90_000 }, () => {
     await held.lock({ command: 'test-holder' });
     try {
       const runs = [
-        await runCli(
+        await runCliInProcess(
           [
             'state',
             'import',
@@ -149,13 +163,13 @@ describe('the database password', { timeout: 90_000 }, () => {
             env: { PGPASSWORD: password },
           },
         ),
-        await runCli(['state', 'list', '--state', bare, '--state-password-file', passwordFile]),
-        await runCli(['state', 'list', '--state', location]),
-        await runCli(['state', 'show', 'nothing', '--state', location]),
-        await runCli(['state', 'list', '--state', bare], {
+        await runCliInProcess(['state', 'list', '--state', bare, '--state-password-file', passwordFile]),
+        await runCliInProcess(['state', 'list', '--state', location]),
+        await runCliInProcess(['state', 'show', 'nothing', '--state', location]),
+        await runCliInProcess(['state', 'list', '--state', bare], {
           env: { PGPASSWORD: `${password}-wrong`, PGPASSFILE: '/dev/null' },
         }),
-        await runCli(['plan', await tempDir(), '--state', location, '--output', 'json']),
+        await runCliInProcess(['plan', await tempDir(), '--state', location, '--output', 'json']),
       ];
       expect(runs.map((r) => r.code)).toEqual([1, 0, 0, 1, 1, 0]);
       expect(runs[0]?.stderr).toMatch(/is locked by pid \d+ on host .* \(test-holder\)/);

@@ -42,9 +42,9 @@ export function controllerEnv(emulator: RunningEmulator): Record<string, string>
 
 export async function assertBuilt(): Promise<void> {
   try {
-    await access(CLI.replace(/main\.js$/, 'commands/run.js'));
+    await access(CLI);
   } catch {
-    throw new Error('dist/ has no run command: build first with `npm run build`');
+    throw new Error('dist/ has no CLI: build first with `npm run build`');
   }
 }
 
