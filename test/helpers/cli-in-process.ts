@@ -46,10 +46,10 @@ async function runAlone(args: string[], options: Options): Promise<CliResult> {
       return true;
     };
   process.env = Object.fromEntries(
-    Object.entries(merged).filter(([, v]) => v !== undefined),
-  ) as NodeJS.ProcessEnv;
-  process.stdout.write = capture((text) => (stdout += text)) as typeof process.stdout.write;
-  process.stderr.write = capture((text) => (stderr += text)) as typeof process.stderr.write;
+    Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  process.stdout.write = capture((text) => (stdout += text));
+  process.stderr.write = capture((text) => (stderr += text));
   try {
     if (options.cwd) process.chdir(options.cwd);
     const code = await runProgram([process.execPath, 'audiencectl', ...args]);
