@@ -41,8 +41,10 @@ export type RateLimitSettings = {
 };
 
 export type GuardrailSettings = {
-  /** Ingestion runs a sandbox may start per UTC day. Default 100 (the service's guardrail). */
+  /** Ingestion runs a sandbox may start in `runsPerDayWindow`. Default 100 (the service's guardrail). */
   runsPerDayPerSandbox?: number | undefined;
+  /** `day`: the last 24 h, as the client's run budget counts; `utc-day`: since 00:00 UTC (docs/emulator.md). Default day. */
+  runsPerDayWindow?: 'day' | 'utc-day' | undefined;
   /** Ingestion runs one audience may start in `runsPerAudienceWindow`. Default 10 (the service's guardrail). */
   runsPerAudience?: number | undefined;
   /** `day`: the last 24 h, as the client's run budget counts; `lifetime`: ever (docs/emulator.md). Default day. */

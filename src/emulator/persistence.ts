@@ -16,7 +16,10 @@ const Snapshot = z.object({
   audiences: z.array(AudienceRecord),
   operations: z.array(OperationRecord),
   runs: z.array(RunRecord),
-  dailyRuns: z.record(z.string(), z.number()),
+  /** Run start times per org and sandbox (the per-sandbox guardrail's last 24 h). */
+  sandboxRuns: z.record(z.string(), z.array(z.number())).optional(),
+  /** Written by older emulators: runs per sandbox and UTC day. */
+  dailyRuns: z.record(z.string(), z.number()).optional(),
 });
 type Snapshot = z.infer<typeof Snapshot>;
 
@@ -65,7 +68,7 @@ function snapshot(store: Store, signingKey: Buffer): Snapshot {
     audiences,
     operations,
     runs,
-    dailyRuns: Object.fromEntries(store.dailyRuns),
+    sandboxRuns: Object.fromEntries(store.sandboxRuns),
   };
 }
 

@@ -7,7 +7,7 @@ import { parseRunFilter } from './run-filters.js';
 import { ListRunsQuery, StartRunBody } from './schema.js';
 import type { Call, Runtime } from './service-context.js';
 import { checkSource } from './source-check.js';
-import { dayKey } from './store.js';
+import { utcDayStart } from './store.js';
 import { parseOrThrow } from './validate.js';
 import { runSummaryView, type EmulatorRunSummary } from './views.js';
 
@@ -48,12 +48,15 @@ export function startRun(runtime: Runtime, call: Call, audienceId: string, input
       `This audience has had ${guardrails.runsPerAudience} runs${lifetime ? '' : ' in the last 24 h'}, the most it may.`,
     );
   }
-  const today = dayKey(caller.orgId, caller.sandbox, nowMs);
-  const runsToday = runtime.store.dailyRuns.get(today) ?? 0;
-  if (runsToday >= guardrails.runsPerDayPerSandbox) {
+  // "100 ingestion runs a day per sandbox": by default over the last 24 h, as the client's run
+  // budget counts them; `utc-day` (since 00:00 UTC) is the opt-in other reading (docs/emulator.md).
+  const utcDay = guardrails.runsPerDayWindow === 'utc-day';
+  const since = utcDay ? utcDayStart(nowMs) : nowMs - DAY_MS;
+  const sandboxRuns = runtime.store.sandboxRunsSince(caller.orgId, caller.sandbox, since, nowMs);
+  if (sandboxRuns >= guardrails.runsPerDayPerSandbox) {
     throw new ApiError(
       '100960-422',
-      `This sandbox has started ${guardrails.runsPerDayPerSandbox} runs today (UTC), the most it may.`,
+      `This sandbox has started ${guardrails.runsPerDayPerSandbox} runs ${utcDay ? 'today (UTC)' : 'in the last 24 h'}, the most it may.`,
     );
   }
   const run: RunRecord = {
@@ -85,7 +88,7 @@ export function startRun(runtime: Runtime, call: Call, audienceId: string, input
   }
   scope.runs.set(run.runId, run);
   audience.runIds.push(run.runId);
-  runtime.store.dailyRuns.set(today, runsToday + 1);
+  runtime.store.recordSandboxRun(caller.orgId, caller.sandbox, nowMs);
   runtime.store.changed();
   return run;
 }

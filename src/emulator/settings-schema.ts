@@ -29,6 +29,7 @@ export const RateLimitInput = z.strictObject({
 
 export const GuardrailInput = z.strictObject({
   runsPerDayPerSandbox: Count.optional(),
+  runsPerDayWindow: z.enum(['day', 'utc-day']).optional(),
   runsPerAudience: Count.optional(),
   runsPerAudienceWindow: z.enum(['day', 'lifetime']).optional(),
   audiencesPerSandbox: Count.optional(),

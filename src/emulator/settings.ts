@@ -17,6 +17,7 @@ export type ResolvedRateLimit = { perSecond: number; burst: number; retryAfter: 
 
 export type ResolvedGuardrails = {
   runsPerDayPerSandbox: number;
+  runsPerDayWindow: 'day' | 'utc-day';
   runsPerAudience: number;
   runsPerAudienceWindow: 'day' | 'lifetime';
   audiencesPerSandbox: number;
@@ -80,6 +81,7 @@ export function resolveGuardrails(
 ): ResolvedGuardrails {
   return {
     runsPerDayPerSandbox: guardrails?.runsPerDayPerSandbox ?? base?.runsPerDayPerSandbox ?? 100,
+    runsPerDayWindow: guardrails?.runsPerDayWindow ?? base?.runsPerDayWindow ?? 'day',
     runsPerAudience: guardrails?.runsPerAudience ?? base?.runsPerAudience ?? 10,
     runsPerAudienceWindow: guardrails?.runsPerAudienceWindow ?? base?.runsPerAudienceWindow ?? 'day',
     audiencesPerSandbox: guardrails?.audiencesPerSandbox ?? base?.audiencesPerSandbox ?? 4000,

@@ -26,14 +26,20 @@ function scopeKey(orgId: string, sandbox: string): string {
   return `${orgId}\u0000${sandbox}`;
 }
 
-export function dayKey(orgId: string, sandbox: string, nowMs: number): string {
-  return `${scopeKey(orgId, sandbox)}\u0000${new Date(nowMs).toISOString().slice(0, 10)}`;
+const DAY_MS = 86_400_000;
+
+/** 00:00 UTC of the day of `ms`. */
+export function utcDayStart(ms: number): number {
+  return ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
 }
 
 export class Store {
   private readonly scopes = new Map<string, ScopeState>();
-  /** Runs started per sandbox and UTC day; kept apart from runs so deleting an audience frees nothing. */
-  readonly dailyRuns = new Map<string, number>();
+  /**
+   * When each sandbox's runs started (epoch ms), for the last 24 h: both windows of the
+   * per-sandbox guardrail fit in it. Kept apart from runs, so deleting an audience frees nothing.
+   */
+  readonly sandboxRuns = new Map<string, number[]>();
   private listener: () => void = () => undefined;
 
   /** Called after every mutation (persistence schedules a write). */
@@ -66,7 +72,20 @@ export class Store {
 
   clear(): void {
     this.scopes.clear();
-    this.dailyRuns.clear();
+    this.sandboxRuns.clear();
+  }
+
+  /** Runs the sandbox started after `sinceMs` (at most 24 h before `nowMs`). */
+  sandboxRunsSince(orgId: string, sandbox: string, sinceMs: number, nowMs: number): number {
+    const key = scopeKey(orgId, sandbox);
+    const recent = (this.sandboxRuns.get(key) ?? []).filter((at) => at > nowMs - DAY_MS);
+    this.sandboxRuns.set(key, recent);
+    return recent.filter((at) => at > sinceMs).length;
+  }
+
+  recordSandboxRun(orgId: string, sandbox: string, atMs: number): void {
+    const key = scopeKey(orgId, sandbox);
+    this.sandboxRuns.set(key, [...(this.sandboxRuns.get(key) ?? []), atMs]);
   }
 
   /** Rebuilds the indexes from records (loading a data directory). */
@@ -74,7 +93,9 @@ export class Store {
     audiences: AudienceRecord[];
     operations: OperationRecord[];
     runs: RunRecord[];
-    dailyRuns: Record<string, number>;
+    sandboxRuns?: Record<string, number[]> | undefined;
+    /** Written by emulators before the rolling window: runs per sandbox and UTC day. */
+    dailyRuns?: Record<string, number> | undefined;
   }): void {
     this.clear();
     for (const operation of records.operations) {
@@ -97,6 +118,14 @@ export class Store {
       });
     }
     for (const run of records.runs) this.scope(run.orgId, run.sandbox).runs.set(run.runId, run);
-    for (const [key, count] of Object.entries(records.dailyRuns)) this.dailyRuns.set(key, count);
+    for (const [key, times] of Object.entries(records.sandboxRuns ?? {})) this.sandboxRuns.set(key, times);
+    // An older file counted per UTC day: its runs are placed at the start of their day.
+    for (const [dayKey, count] of Object.entries(records.dailyRuns ?? {})) {
+      const cut = dayKey.lastIndexOf('\u0000');
+      const day = Date.parse(dayKey.slice(cut + 1));
+      if (cut < 0 || Number.isNaN(day)) continue;
+      const key = dayKey.slice(0, cut);
+      this.sandboxRuns.set(key, [...(this.sandboxRuns.get(key) ?? []), ...Array<number>(count).fill(day)]);
+    }
   }
 }

@@ -23,6 +23,7 @@ describe('guardrails', () => {
     await withEmulator({}, (emulator) => {
       expect(emulator.control.settings().guardrails).toEqual({
         runsPerDayPerSandbox: 100,
+        runsPerDayWindow: 'day',
         runsPerAudience: 10,
         runsPerAudienceWindow: 'day',
         audiencesPerSandbox: 4000,
@@ -55,7 +56,7 @@ describe('guardrails', () => {
       const third = await emulator.createAudience(audienceBody());
       const refused = await runToEnd(emulator, third);
       expect(refused.status).toBe(422);
-      expect((refused.body as ErrorBody).detail).toMatch(/today/);
+      expect((refused.body as ErrorBody).detail).toMatch(/2 runs in the last 24 h/);
       const dev = await emulator.createAudience(audienceBody(), { sandbox: 'dev' });
       expect((await runToEnd(emulator, dev, 'dev')).status).toBe(200);
     });
@@ -85,15 +86,74 @@ describe('guardrails', () => {
 });
 
 /** The client's run budget for one audience whose runs started at `createdAt` (epoch seconds). */
-function clientDefers(createdAt: number[], nowSeconds: number): boolean {
+function clientDefers(createdAt: number[], nowSeconds: number, budget = DEFAULT_RUN_BUDGET): boolean {
   type Steps = Parameters<typeof applyRunBudget>[0];
   type Records = Parameters<typeof applyRunBudget>[1];
   const step = { kind: 'run', sandbox: 'prod', key: 'gold' } as unknown as Steps[number];
   const record = { sandbox: 'prod', runs: createdAt.map((at) => ({ createdAt: at })) };
   const records = new Map([['prod/gold', record]]) as unknown as Records;
-  applyRunBudget([step], records, DEFAULT_RUN_BUDGET, nowSeconds);
+  applyRunBudget([step], records, budget, nowSeconds);
   return step.deferred !== undefined;
 }
+
+describe('the window of "100 ingestion runs a day per sandbox"', () => {
+  // 23:00 UTC: the next UTC day starts in an hour, the last 24 h end a day later.
+  const start = Date.UTC(2026, 0, 5, 23);
+  const nextUtcDay = start + 2 * 3_600_000;
+  const dayLater = start + 86_400_000 + 1000;
+  const options = { operationDelayMs: 0, runStageDelayMs: 0, tokenLifetimeSeconds: 7 * 86_400 };
+  const budget = { perSandboxPerDay: 2, perAudiencePerDay: 10 };
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Two runs in the sandbox at `start`; returns their start times (seconds) and a third audience. */
+  async function twoRuns(emulator: TestEmulator): Promise<{ createdAt: number[]; third: string }> {
+    const ids = [
+      await emulator.createAudience(audienceBody()),
+      await emulator.createAudience(audienceBody()),
+    ];
+    for (const id of ids) expect((await runToEnd(emulator, id)).status).toBe(200);
+    const createdAt = ids.flatMap((id) =>
+      emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', id).map((run) => run.createdAt),
+    );
+    return { createdAt, third: await emulator.createAudience(audienceBody()) };
+  }
+
+  it('is the last 24 h by default, in the emulator and in the client run budget alike', async () => {
+    vi.setSystemTime(start);
+    await withEmulator({ ...options, guardrails: { runsPerDayPerSandbox: 2 } }, async (emulator) => {
+      const { createdAt, third } = await twoRuns(emulator);
+      // Past midnight UTC, still within 24 h: the client defers, the emulator refuses.
+      vi.setSystemTime(nextUtcDay);
+      expect(clientDefers(createdAt, nextUtcDay / 1000, budget)).toBe(true);
+      const refused = await runToEnd(emulator, third);
+      expect(refused.status).toBe(422);
+      expect((refused.body as ErrorBody).detail).toMatch(/2 runs in the last 24 h/);
+      vi.setSystemTime(dayLater);
+      expect(clientDefers(createdAt, dayLater / 1000, budget)).toBe(false);
+      expect((await runToEnd(emulator, third)).status).toBe(200);
+    });
+  });
+
+  it('is the UTC calendar day with runsPerDayWindow: utc-day, where the client is the stricter', async () => {
+    vi.setSystemTime(start);
+    await withEmulator(
+      { ...options, guardrails: { runsPerDayPerSandbox: 2, runsPerDayWindow: 'utc-day' } },
+      async (emulator) => {
+        const { createdAt, third } = await twoRuns(emulator);
+        const refused = await runToEnd(emulator, third);
+        expect(refused.status).toBe(422);
+        expect((refused.body as ErrorBody).detail).toMatch(/2 runs today \(UTC\)/);
+        // A new UTC day: the emulator allows it; the client still counts the last 24 h and
+        // waits, so it never starts a run such a service would refuse.
+        vi.setSystemTime(nextUtcDay);
+        expect(clientDefers(createdAt, nextUtcDay / 1000, budget)).toBe(true);
+        expect((await runToEnd(emulator, third)).status).toBe(200);
+      },
+    );
+  });
+});
 
 describe('the window of "10 ingestions per audience"', () => {
   // Date alone is frozen (timers keep running), so "a day later" needs no waiting; runs with

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEMO_CLIENT, startEmulator } from '../../src/emulator/index.js';
 import { audienceBody, wrapEmulator } from '../helpers/with-emulator.js';
 
@@ -12,6 +12,7 @@ describe('persistence to a data directory', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'emulator-data-'));
   });
   afterEach(async () => {
+    vi.useRealTimers();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -71,6 +72,40 @@ describe('persistence to a data directory', () => {
       ).toBe(422);
     } finally {
       await second.close();
+    }
+  });
+
+  it('counts the runs of a file written before the rolling window (runs per UTC day) until that day ends', async () => {
+    // Date alone is frozen (timers keep running): noon of the day the file counted.
+    vi.setSystemTime(Date.UTC(2026, 0, 5, 12));
+    const today = '2026-01-05';
+    await writeFile(
+      join(dataDir, 'emulator-state.json'),
+      JSON.stringify({
+        version: 1,
+        signingKey: 'ab'.repeat(32),
+        audiences: [],
+        operations: [],
+        runs: [],
+        dailyRuns: { [`${DEMO_CLIENT.orgId}\u0000prod\u0000${today}`]: 2 },
+      }),
+    );
+    const emulator = wrapEmulator(
+      await startEmulator({
+        dataDir,
+        operationDelayMs: 0,
+        runStageDelayMs: 0,
+        guardrails: { runsPerDayPerSandbox: 2 },
+      }),
+    );
+    try {
+      const id = await emulator.createAudience(audienceBody());
+      const refused = await emulator.request('POST', `/external-audience/${id}/runs`, {
+        body: { dataFilterStartTime: 1 },
+      });
+      expect(refused.status).toBe(422);
+    } finally {
+      await emulator.close();
     }
   });
 
