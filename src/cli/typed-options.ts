@@ -55,6 +55,21 @@ export function checkedOption(
   return option;
 }
 
+/**
+ * One of `choices`, checked with the other options (commander's own `.choices()` stops at the
+ * first bad flag); help still lists the choices.
+ */
+export function choiceOption(flags: string, description: string, choices: readonly string[]): Option {
+  const option = checkedOption(flags, description, (text) =>
+    choices.includes(text)
+      ? { ok: true, value: text }
+      : { ok: false, message: `"${text}" is not one of ${choices.join(', ')}` },
+  );
+  // Shown by --help; the check above is what refuses.
+  option.argChoices = [...choices];
+  return option;
+}
+
 const TRUE = new Set(['true', '1', 'yes', 'on']);
 const FALSE = new Set(['false', '0', 'no', 'off', '']);
 

@@ -39,7 +39,12 @@ function expectNoStack(text: string): void {
 
 describe('audiencectl emulator (CLI)', () => {
   it('prints the URL and demo credentials, serves IMS and the API, and stops on SIGTERM', async () => {
-    const { child, output } = cli(['--port', '0', '--admin', '--rate-limit', '50/s']);
+    // The newest readings and guardrail windows, each set away from its default.
+    const { child, output } = cli([
+      ...['--port', '0', '--admin', '--rate-limit', '50/s'],
+      ...['--runs-per-audience-window', 'lifetime', '--runs-per-day-window', 'utc-day'],
+      ...['--millisecond-timestamps', 'refused', '--runs-list-page', 'omitted'],
+    ]);
     const url = await waitForUrl(output);
     expect(output().stdout).toContain('audiencectl-demo');
     expect(output().stdout).toContain('demo-secret-not-for-production');
@@ -54,6 +59,8 @@ describe('audiencectl emulator (CLI)', () => {
       rateLimit: { perSecond: 50 },
       operationDelayMs: 500,
       runStageDelayMs: 1000,
+      guardrails: { runsPerAudienceWindow: 'lifetime', runsPerDayWindow: 'utc-day' },
+      compat: { millisecondTimestamps: 'refused', runsListPage: 'omitted' },
     });
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];
@@ -100,6 +107,24 @@ describe('audiencectl emulator (CLI)', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^(error: option|Error: --port: "eighty" is not a whole number)/);
     expectNoStack(result.stderr);
+  });
+
+  it('lists every bad reading or window flag at once, one line each naming the flag', async () => {
+    const result = await finish([
+      ...['--runs-per-audience-window', 'weekly', '--runs-per-day-window', 'month'],
+      ...['--millisecond-timestamps', 'maybe', '--runs-list-page', 'sometimes'],
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      [
+        'Error: 4 problems:',
+        '  --runs-per-day-window: "month" is not one of day, utc-day',
+        '  --runs-per-audience-window: "weekly" is not one of day, lifetime',
+        '  --runs-list-page: "sometimes" is not one of included, omitted',
+        '  --millisecond-timestamps: "maybe" is not one of accepted, refused',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('reports a busy port as a user error, without a stack trace', async () => {

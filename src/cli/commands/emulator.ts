@@ -6,7 +6,7 @@ import {
   type EmulatorClient,
   type EmulatorOptions,
 } from '../../emulator/index.js';
-import { countOption, durationOption } from '../typed-options.js';
+import { choiceOption, countOption, durationOption } from '../typed-options.js';
 
 type Flags = {
   port: number;
@@ -33,6 +33,7 @@ type Flags = {
   faultRunFailure: number;
   faultSeed?: number;
   runsPerDay: number;
+  runsPerDayWindow: 'day' | 'utc-day';
   runsPerAudience: number;
   runsPerAudienceWindow: 'day' | 'lifetime';
   audiencesPerSandbox: number;
@@ -101,6 +102,7 @@ function toOptions(flags: Flags): EmulatorOptions {
     },
     guardrails: {
       runsPerDayPerSandbox: flags.runsPerDay,
+      runsPerDayWindow: flags.runsPerDayWindow,
       runsPerAudience: flags.runsPerAudience,
       runsPerAudienceWindow: flags.runsPerAudienceWindow,
       audiencesPerSandbox: flags.audiencesPerSandbox,
@@ -211,17 +213,22 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
       countOption('--fault-seed <n>', 'seed of the fault draws (reproducible sequences)', { zero: true }),
     )
     .addOption(
-      countOption('--runs-per-day <n>', 'guardrail: runs per sandbox per UTC day', { zero: true }).default(
-        '100',
-      ),
+      countOption('--runs-per-day <n>', 'guardrail: runs per sandbox per day', { zero: true }).default('100'),
+    )
+    .addOption(
+      choiceOption('--runs-per-day-window <window>', 'that day: the last 24 h or since 00:00 UTC', [
+        'day',
+        'utc-day',
+      ]).default('day'),
     )
     .addOption(
       countOption('--runs-per-audience <n>', 'guardrail: runs per audience', { zero: true }).default('10'),
     )
     .addOption(
-      new Option('--runs-per-audience-window <window>', 'guardrail window: the last 24 h or ever')
-        .choices(['day', 'lifetime'])
-        .default('day'),
+      choiceOption('--runs-per-audience-window <window>', 'guardrail window: the last 24 h or ever', [
+        'day',
+        'lifetime',
+      ]).default('day'),
     )
     .addOption(
       countOption('--audiences-per-sandbox <n>', 'guardrail: audiences per sandbox', { zero: true }).default(
@@ -230,37 +237,43 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .option('--newer-rules', 'also enforce the rules newer versions of the API page add', false)
     .addOption(
-      new Option('--operations-path <spelling>', 'operation lookups served at (a reading of the page)')
-        .choices(['plural', 'singular', 'both'])
-        .default('both'),
+      choiceOption('--operations-path <spelling>', 'operation lookups served at (a reading of the page)', [
+        'plural',
+        'singular',
+        'both',
+      ]).default('both'),
     )
     .addOption(
-      new Option('--source-spec <shape>', 'sourceSpec shape accepted on create (a reading of the page)')
-        .choices(['params', 'flat', 'both'])
-        .default('both'),
+      choiceOption('--source-spec <shape>', 'sourceSpec shape accepted on create (a reading of the page)', [
+        'params',
+        'flat',
+        'both',
+      ]).default('both'),
     )
     .addOption(
-      new Option('--runs-list-params <mode>', 'limit/sortBy/property on the runs list')
-        .choices(['accepted', 'refused'])
-        .default('accepted'),
+      choiceOption('--runs-list-params <mode>', 'limit/sortBy/property on the runs list', [
+        'accepted',
+        'refused',
+      ]).default('accepted'),
     )
     .addOption(
-      new Option('--patch-fields <mode>', 'what a PATCHed field may carry')
-        .choices(['lenient', 'labels-only'])
-        .default('lenient'),
+      choiceOption('--patch-fields <mode>', 'what a PATCHed field may carry', [
+        'lenient',
+        'labels-only',
+      ]).default('lenient'),
     )
     .addOption(
-      new Option('--runs-list-page <mode>', '_page on the runs list (commented out of the page)')
-        .choices(['included', 'omitted'])
-        .default('included'),
+      choiceOption('--runs-list-page <mode>', '_page on the runs list (commented out of the page)', [
+        'included',
+        'omitted',
+      ]).default('included'),
     )
     .addOption(
-      new Option(
+      choiceOption(
         '--millisecond-timestamps <mode>',
         'run times in milliseconds (a rule the page does not state)',
-      )
-        .choices(['accepted', 'refused'])
-        .default('accepted'),
+        ['accepted', 'refused'],
+      ).default('accepted'),
     )
     .addOption(
       new Option('--client <id:secret:org>', 'a client IMS accepts, repeatable (default: the demo client)')
