@@ -117,6 +117,69 @@ describe('the emulator answers as specs/external-audiences.openapi.yaml says', (
     expect(limited.status).toBe(429);
   });
 
+  it('validates the answers of every reading of the page the emulator can take', async () => {
+    const { control } = emulator();
+    const statuses: string[] = [];
+    const noted = async (method: string, path: string, options: RequestOptions = {}) => {
+      const response = await call(method, path, options);
+      statuses.push(`${method} ${response.status}`);
+      return response;
+    };
+    const source = { path: 'crm/gold.csv', type: 'file' };
+    const id = await emulator().createAudience(audienceBody());
+    try {
+      for (const operationsPath of ['plural', 'singular'] as const) {
+        control.updateSettings({ compat: { operationsPath } });
+        const created = await noted('POST', '/external-audience/', { body: audienceBody() });
+        const { operationId } = created.body as { operationId: string };
+        await noted('GET', `/external-audiences/operations/${operationId}`);
+        await noted('GET', `/external-audience/operations/${operationId}`);
+      }
+      for (const sourceSpec of ['params', 'flat'] as const) {
+        control.updateSettings({ compat: { operationsPath: 'both', sourceSpec } });
+        for (const shape of [{ params: source }, source])
+          await noted('POST', '/external-audience/', { body: audienceBody({ sourceSpec: shape }) });
+      }
+      control.updateSettings({
+        compat: { sourceSpec: 'both', runsListParams: 'refused', runsListPage: 'omitted' },
+      });
+      // Milliseconds are taken and echoed as sent unless refused.
+      const started = await noted('POST', `/external-audience/${id}/runs`, {
+        body: { dataFilterStartTime: 1_749_324_248_000 },
+      });
+      await settle(`/external-audience/${id}/runs/${(started.body as { runId: string }).runId}`);
+      await noted('GET', `/external-audience/${id}/runs`, { query: { limit: '5' } });
+      const bare = await noted('GET', `/external-audience/${id}/runs`);
+      expect(bare.body).not.toHaveProperty('_page');
+      control.updateSettings({ compat: { patchFields: 'labels-only', millisecondTimestamps: 'refused' } });
+      await noted('PATCH', `/external-audience/${id}`, {
+        body: { fields: [{ name: 'tier', type: 'string', labels: [] }] },
+      });
+      await noted('POST', `/external-audience/${id}/runs`, {
+        body: { dataFilterStartTime: 1_749_324_248_000 },
+      });
+    } finally {
+      control.updateSettings({
+        compat: {
+          operationsPath: 'both',
+          sourceSpec: 'both',
+          runsListParams: 'accepted',
+          runsListPage: 'included',
+          patchFields: 'lenient',
+          millisecondTimestamps: 'accepted',
+        },
+      });
+    }
+    expect(statuses).toEqual([
+      ...['POST 202', 'GET 200', 'GET 404'], // plural only
+      ...['POST 202', 'GET 404', 'GET 200'], // singular only
+      ...['POST 202', 'POST 400'], // params only: under params, flat
+      ...['POST 400', 'POST 202'], // flat only
+      ...['POST 200', 'GET 400', 'GET 200'], // a run in milliseconds; the list's parameters refused, bare
+      ...['PATCH 422', 'POST 400'], // labels-only; milliseconds refused
+    ]);
+  });
+
   it('rejects what the spec does not allow (the check is not vacuous)', () => {
     expect(() => spec.check('GET', '/external-audience/x/runs/y', 200, { runId: 1 })).toThrow(
       /does not match/,
