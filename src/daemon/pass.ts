@@ -23,6 +23,11 @@ import { errorInfo, type StatusBoard } from './status-board.js';
 export type ReconcileSettings = {
   /** Publish the plan and stop before executing it. Default false. */
   dryRun: boolean;
+  /**
+   * Read every manifest on every pass (`--full-reads`), as on a resync, instead of only
+   * the files the source says changed. Default false.
+   */
+  fullReads?: boolean;
   /** Which files of the revision are manifests (include, exclude, size limit). */
   read: ReadDirOptions;
   /** Sandbox of manifests that name none. */

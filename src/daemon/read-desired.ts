@@ -6,11 +6,15 @@ import type { TriggerReason } from './triggers.js';
 
 /** Passes that read every manifest again, whatever the source says changed (the safety net). */
 export const FULL_READ_REASONS: ReadonlySet<TriggerReason> = new Set(['startup', 'resync']);
-/** Passes whose sync looks at every file (a directory source otherwise trusts its watcher). */
-export const FULL_SYNC_REASONS: ReadonlySet<TriggerReason> = new Set(['startup', 'resync', 'poll']);
+/**
+ * Passes whose sync looks at everything: a git source checks the whole tree out rather
+ * than update the previous one, a directory source rescans every file rather than only
+ * the paths its watcher reported (a sync without hints, as on a poll, rescans anyway).
+ */
+export const FULL_SYNC_REASONS: ReadonlySet<TriggerReason> = FULL_READ_REASONS;
 
-export function syncsFully(reasons: ReadonlySet<TriggerReason>): boolean {
-  return [...reasons].some((reason) => FULL_SYNC_REASONS.has(reason));
+export function syncsFully(reasons: ReadonlySet<TriggerReason>, settings: { fullReads?: boolean }): boolean {
+  return settings.fullReads === true || [...reasons].some((reason) => FULL_SYNC_REASONS.has(reason));
 }
 
 /**
@@ -21,10 +25,12 @@ export async function readDesired(
   cache: DesiredCache,
   revision: SourceRevision,
   reasons: ReadonlySet<TriggerReason>,
-  context: { source: Source; signal: AbortSignal },
+  context: { source: Source; signal: AbortSignal; settings: { fullReads?: boolean } },
   log: Logger,
 ): Promise<LoadResult> {
-  const fullReason = [...reasons].sort().find((reason) => FULL_READ_REASONS.has(reason));
+  const fullReason = context.settings.fullReads
+    ? 'full reads'
+    : [...reasons].sort().find((reason) => FULL_READ_REASONS.has(reason));
   const started = performance.now();
   const desired = await cache.load(
     revision,

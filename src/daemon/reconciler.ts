@@ -46,8 +46,6 @@ export type ReconcilerOptions = {
    * leader). A standby's passes only sync the source. Default: always.
    */
   isLeader?: () => boolean;
-  /** The parsed manifests kept between passes. Default one built from `settings` (tests pass their own). */
-  desired?: DesiredCache;
 };
 
 /**
@@ -96,7 +94,7 @@ export class Reconciler implements DaemonStatusProvider {
       signal: options.signal,
       settings: options.settings,
     };
-    this.#desired = options.desired ?? new DesiredCache(options.settings);
+    this.#desired = new DesiredCache(options.settings);
     this.#refresh = new RefreshSchedule(options.refreshIntervalMs ?? 0, options.backoff);
     this.board.refreshEvery(this.#refresh.intervalMs);
   }
@@ -143,8 +141,9 @@ export class Reconciler implements DaemonStatusProvider {
     return this.board.planMarkdown();
   }
 
-  async #sync(full: boolean): Promise<SourceRevision | undefined> {
+  async #sync(reasons: ReadonlySet<TriggerReason>): Promise<SourceRevision | undefined> {
     try {
+      const full = syncsFully(reasons, this.#options.settings);
       const revision = await this.#options.source.sync(this.#options.signal, { full });
       const at = new Date(this.#clock.now());
       this.board.syncSucceeded(revision.revision, at);
@@ -171,7 +170,7 @@ export class Reconciler implements DaemonStatusProvider {
     if (this.#options.signal.aborted) return;
     const forced = [...reasons].some((reason) => FORCING_REASONS.has(reason));
     // A forced pass whose sync fails reconciles the last good revision (its tree is kept).
-    const revision = (await this.#sync(syncsFully(reasons))) ?? (forced ? this.#synced : undefined);
+    const revision = (await this.#sync(reasons)) ?? (forced ? this.#synced : undefined);
     if (!revision || this.#options.signal.aborted) return;
     // A standby keeps its checkout fresh, so that it can lead at once, and writes nothing.
     if (!this.#leads()) return;

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, realpath, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { SourceSyncError } from './errors.js';
+import type { TreeChanges } from './git-diff.js';
 
 const TMP_PREFIX = '.tmp-';
 
@@ -43,6 +44,64 @@ export async function materializeRevision(
     await rm(tmp, { recursive: true, force: true });
   }
   return target;
+}
+
+/** More paths than this: a whole checkout is as quick, and argv stays short. */
+const MAX_UPDATED_PATHS = 2_000;
+
+/** Removes `file` and then its parent directories that it leaves empty (git keeps no empty directory). */
+async function removeWithEmptyParents(root: string, file: string): Promise<void> {
+  await rm(path.join(root, file), { recursive: true, force: true });
+  for (let dir = path.posix.dirname(file); dir !== '.'; dir = path.posix.dirname(dir)) {
+    const removed = await rmdir(path.join(root, dir)).then(
+      () => true,
+      () => false,
+    );
+    if (!removed) return;
+  }
+}
+
+/**
+ * Turns the checkout of `from` into that of `revision` by applying `changes` (the
+ * whole repository's diff between them), and returns its directory; undefined when it
+ * cannot (no checkout of `from`, too many paths, a failure), and the caller checks the
+ * whole tree out. Costs the changed files only, where a checkout writes every file.
+ * The tree of `from` moves: it is gone once this returns, as readers of a revision
+ * only hold it until the next sync. Atomic like `materializeRevision`: the work
+ * happens under a `.tmp-*` name that is renamed into place when complete.
+ */
+export async function updateRevision(
+  git: (env: Record<string, string>) => SimpleGit,
+  revsDir: string,
+  from: string,
+  revision: string,
+  changes: TreeChanges,
+): Promise<string | undefined> {
+  const target = path.join(revsDir, revision);
+  if (await exists(target)) return target;
+  const source = path.join(revsDir, from);
+  if (changes.deleted.length + changes.written.length > MAX_UPDATED_PATHS || !(await exists(source))) {
+    return undefined;
+  }
+  const tmp = path.join(revsDir, `${TMP_PREFIX}${revision}-${randomBytes(4).toString('hex')}`);
+  await mkdir(tmp);
+  try {
+    const files = path.join(tmp, 'files');
+    await rename(source, files);
+    for (const file of [...changes.deleted, ...changes.written]) await removeWithEmptyParents(files, file);
+    if (changes.written.length > 0) {
+      const withIndex = git({ GIT_INDEX_FILE: path.join(tmp, '.index') });
+      await withIndex.raw(['read-tree', revision]);
+      await withIndex.raw(['checkout-index', `--prefix=${files}${path.sep}`, '--', ...changes.written]);
+    }
+    await mkdir(files, { recursive: true });
+    await rename(files, target);
+    return target;
+  } catch {
+    return undefined;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }
 
 /** The manifests directory inside a checkout; it must exist and stay inside it. */

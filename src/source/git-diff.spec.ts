@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseNameStatus } from './git-diff.js';
+import { parseNameStatus, parseRawDiff } from './git-diff.js';
 
 describe('parseNameStatus', () => {
   it('names every path, both sides of renames and copies', () => {
@@ -23,5 +23,33 @@ describe('parseNameStatus', () => {
     expect(parseNameStatus('X\0a.yaml\0')).toBeUndefined();
     expect(parseNameStatus('R100\0old.yaml\0')).toBeUndefined();
     expect(parseNameStatus('M\0')).toBeUndefined();
+  });
+});
+
+describe('parseRawDiff', () => {
+  const sha = 'a'.repeat(40);
+  const zero = '0'.repeat(40);
+  it('splits the files to remove from those to write', () => {
+    const output = [
+      `:100644 100644 ${sha} ${sha} M`,
+      'a.yaml',
+      `:000000 100644 ${zero} ${sha} A`,
+      'new dir/b.yaml',
+      `:100644 000000 ${sha} ${zero} D`,
+      'gone.yaml',
+      `:100644 120000 ${sha} ${sha} T`,
+      'link.yaml',
+      '',
+    ].join('\0');
+    expect(parseRawDiff(output)).toEqual({
+      deleted: ['gone.yaml'],
+      written: ['a.yaml', 'new dir/b.yaml', 'link.yaml'],
+    });
+  });
+
+  it('leaves submodules and unknown statuses to a whole checkout', () => {
+    expect(parseRawDiff(`:000000 160000 ${zero} ${sha} A\0sub\0`)).toBeUndefined();
+    expect(parseRawDiff(`:100644 100644 ${sha} ${sha} U\0a.yaml\0`)).toBeUndefined();
+    expect(parseRawDiff(`:100644 100644 ${sha} ${sha} M\0`)).toBeUndefined();
   });
 });

@@ -57,3 +57,40 @@ export async function diffPaths(
     return undefined;
   }
 }
+
+/** What a tree update must do: files to remove, files to write from the new tree. */
+export type TreeChanges = { deleted: string[]; written: string[] };
+
+/**
+ * Reads `git diff --raw -z --no-renames`: `:<mode> <mode> <sha> <sha> <status>\0<path>\0`.
+ * Undefined for a submodule (mode 160000, which a checkout writes as an empty directory)
+ * or a status this reader does not know: the caller then checks the whole tree out.
+ */
+export function parseRawDiff(output: string): TreeChanges | undefined {
+  const tokens = output.split('\0');
+  if (tokens.at(-1) === '') tokens.pop();
+  const changes: TreeChanges = { deleted: [], written: [] };
+  for (let index = 0; index < tokens.length; index += 2) {
+    const [srcMode, dstMode, , , status] = tokens[index]!.replace(/^:/, '').split(' ');
+    const file = tokens[index + 1];
+    if (!file || srcMode === '160000' || dstMode === '160000') return undefined;
+    if (status === 'D') changes.deleted.push(file);
+    else if (status === 'A' || status === 'M' || status === 'T') changes.written.push(file);
+    else return undefined;
+  }
+  return changes;
+}
+
+/** The whole repository's changes between two commits, for updating a checkout in place. */
+export async function treeChanges(
+  git: SimpleGit,
+  from: string,
+  to: string,
+): Promise<TreeChanges | undefined> {
+  try {
+    const output = await git.raw(['diff', '--raw', '-z', '--no-renames', '--no-ext-diff', from, to, '--']);
+    return parseRawDiff(output);
+  } catch {
+    return undefined;
+  }
+}

@@ -5,13 +5,13 @@ import { pino } from 'pino';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { registerSecret } from '../log.js';
 import { SourceSyncError } from './errors.js';
-import { materializeRevision, pruneRevisions, resolveSubPath } from './git-checkout.js';
+import { materializeRevision, pruneRevisions, resolveSubPath, updateRevision } from './git-checkout.js';
 import { ALLOWED_GIT_ENV, gitConfigText, prepareGitEnv } from './git-env.js';
-import { diffPaths } from './git-diff.js';
+import { diffPaths, treeChanges } from './git-diff.js';
 import { toSyncError } from './git-errors.js';
 import { parseGitSourceOptions, type GitSourceInput, type GitSourceOptions } from './git-options.js';
 import { checkGitUrl, displayUrl, type CheckedGitUrl } from './git-url.js';
-import type { Source, SourceRevision } from './types.js';
+import type { Source, SourceRevision, SyncOptions } from './types.js';
 
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
@@ -23,8 +23,10 @@ export type GitSourceDeps = {
 /**
  * Follows one branch of one repository. Layout under workDir: `home/` (private git
  * config), `repo/` (object store, never checked out), `revs/<sha>/` (one complete
- * tree per revision; the current and the previous one are kept, so a reader of the
- * previous revision is not pulled from under).
+ * tree per revision). A new revision's tree is the previous one updated with the diff
+ * between them (the files a push changed, not the whole tree); a full sync, the first
+ * one and any failure of the update check the whole tree out, and then keep the
+ * previous tree beside it.
  */
 export class GitSource implements Source {
   readonly #options: GitSourceOptions;
@@ -54,8 +56,8 @@ export class GitSource implements Source {
     });
   }
 
-  sync(signal?: AbortSignal): Promise<SourceRevision> {
-    const run = this.#queue.then(() => this.#sync(signal));
+  sync(signal?: AbortSignal, options: SyncOptions = {}): Promise<SourceRevision> {
+    const run = this.#queue.then(() => this.#sync(signal, options.full ?? false));
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -125,7 +127,7 @@ export class GitSource implements Source {
     return sha;
   }
 
-  async #sync(signal: AbortSignal | undefined): Promise<SourceRevision> {
+  async #sync(signal: AbortSignal | undefined, full: boolean): Promise<SourceRevision> {
     const started = Date.now();
     let step = 'fetch';
     try {
@@ -137,11 +139,9 @@ export class GitSource implements Source {
         return { ...this.#current, changed: false };
       }
       step = 'checkout';
-      const checkout = await materializeRevision(
-        (env) => this.#git(signal, env),
-        this.#dir('revs'),
-        revision,
-      );
+      const checkout =
+        (full ? undefined : await this.#update(signal, revision)) ??
+        (await materializeRevision((env) => this.#git(signal, env), this.#dir('revs'), revision));
       const dir = await resolveSubPath(checkout, this.#options.path, revision);
       this.#previous = this.#current?.revision;
       this.#current = { revision, dir, changed: true };
@@ -153,6 +153,16 @@ export class GitSource implements Source {
       this.#log.warn({ code: failure.code, err: failure.message }, 'git sync failed');
       throw failure;
     }
+  }
+
+  /** The previous revision's tree updated in place to `revision`; undefined when it cannot be. */
+  async #update(signal: AbortSignal | undefined, revision: string): Promise<string | undefined> {
+    const previous = this.#current?.revision;
+    if (previous === undefined) return undefined;
+    const changes = await treeChanges(this.#git(signal), previous, revision);
+    if (changes === undefined) return undefined;
+    const git = (env: Record<string, string>) => this.#git(signal, env);
+    return updateRevision(git, this.#dir('revs'), previous, revision, changes);
   }
 }
 

@@ -14,6 +14,19 @@ afterEach(async () => {
   await fx.cleanup();
 });
 
+/** Every file's content and every directory (with a trailing slash) under `dir`. */
+async function tree(dir: string): Promise<Record<string, string>> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const out: Record<string, string> = {};
+  for (const entry of entries) {
+    const relative = path.relative(dir, path.join(entry.parentPath, entry.name));
+    out[entry.isDirectory() ? `${relative}/` : relative] = entry.isDirectory()
+      ? ''
+      : await readFile(path.join(dir, relative), 'utf8');
+  }
+  return out;
+}
+
 function source(extra: Partial<ConstructorParameters<typeof GitSource>[0]> = {}): GitSource {
   return new GitSource({ url: fx.bare, branch: 'main', workDir: fx.workDir, allowFileUrls: true, ...extra });
 }
@@ -41,26 +54,62 @@ describe('GitSource on a real repository', () => {
     expect(again).toEqual({ revision: first, dir: one.dir, changed: false });
 
     const second = await fx.commit({ 'a.yaml': 'a: 2\n', 'nested/b.yaml': null });
-    const two = await src.sync();
+    const two = await src.sync(undefined, { full: true });
     expect(two).toMatchObject({ revision: second, changed: true });
     expect(two.dir).not.toBe(one.dir);
     expect(await readFile(path.join(two.dir, 'a.yaml'), 'utf8')).toBe('a: 2\n');
     await expect(readFile(path.join(two.dir, 'nested/b.yaml'))).rejects.toThrow();
-    // The previous revision's tree is untouched: a reader of it never sees a mix.
+    // A full sync checks the tree out whole: the previous revision's tree is untouched.
     expect(await readFile(path.join(one.dir, 'a.yaml'), 'utf8')).toBe('a: 1\n');
     expect(await readFile(path.join(one.dir, 'nested/b.yaml'), 'utf8')).toBe('b: 1\n');
     await src.close();
   });
 
-  it('keeps only the current and previous checkouts', async () => {
+  it('keeps only the current and previous checkouts, and only the current one once updated', async () => {
     const src = source();
     const shas: string[] = [];
     for (const n of [1, 2, 3]) {
       shas.push(await fx.commit({ 'a.yaml': `a: ${n}\n` }));
-      await src.sync();
+      await src.sync(undefined, { full: true });
     }
-    const revs = (await readdir(path.join(fx.workDir, 'revs'))).sort();
-    expect(revs).toEqual([shas[1], shas[2]].sort());
+    const revs = () => readdir(path.join(fx.workDir, 'revs')).then((names) => names.sort());
+    expect(await revs()).toEqual([shas[1], shas[2]].sort());
+    const updated = await fx.commit({ 'a.yaml': 'a: 4\n' });
+    await src.sync();
+    // The previous tree became the updated one; the one before it is pruned.
+    expect(await revs()).toEqual([updated]);
+  });
+
+  it('updates the previous tree with the diff into exactly the tree a checkout gives', async () => {
+    await fx.commit({
+      'a.yaml': 'a\n',
+      'x/y/z.yaml': 'z\n',
+      'x/w.yaml': 'w\n',
+      file: 'f\n',
+      'exec.sh': 'e\n',
+    });
+    const src = source();
+    await src.sync();
+    const steps: Array<Record<string, string | null>> = [
+      { 'a.yaml': 'a2\n', 'new/b.yaml': 'b\n', 'x/y/z.yaml': null },
+      { 'x/w.yaml': null, file: null, 'file/inside.yaml': 'now a directory\n' },
+      { file: 'a file again\n', 'new/b.yaml': 'b2\n', 'a.yaml': null },
+    ];
+    for (const [index, files] of steps.entries()) {
+      // The directory `file` goes: the commit adds a file of that name in its place.
+      if (index === 2) await rm(path.join(fx.root, 'clone', 'file'), { recursive: true });
+      const sha = await fx.commit(files);
+      const updated = await src.sync();
+      const checkout = await source({ workDir: `${fx.workDir}-check-${index}` }).sync();
+      expect(updated.revision).toBe(sha);
+      expect(await tree(updated.dir)).toEqual(await tree(checkout.dir));
+    }
+    expect(await tree((await src.sync()).dir)).toEqual({
+      'exec.sh': 'e\n',
+      file: 'a file again\n',
+      'new/b.yaml': 'b2\n',
+      'new/': '',
+    });
   });
 
   it('reads manifests from the sub-path and refuses a missing one', async () => {

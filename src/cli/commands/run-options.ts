@@ -35,6 +35,7 @@ export type RunFlags = SourceFlags &
     httpTokenFile?: string;
     listen: string;
     dryRun: boolean;
+    fullReads: boolean;
     logLevel: LogLevel;
     pollInterval: number;
     runWait: number;
@@ -154,6 +155,12 @@ const SPECS: Spec[] = [
     help: 'read the bearer token of /status, /plan and /metrics from this file',
   },
   { flags: '--dry-run', env: 'AUDIENCECTL_DRY_RUN', help: 'publish plans, apply nothing', kind: 'bool' },
+  {
+    flags: '--full-reads',
+    env: 'AUDIENCECTL_FULL_READS',
+    help: 'read every manifest on every pass, not only the files a change touched',
+    kind: 'bool',
+  },
   {
     flags: '--log-level <level>',
     env: 'AUDIENCECTL_LOG_LEVEL',

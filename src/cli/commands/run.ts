@@ -87,6 +87,7 @@ function settingsOf(flags: RunFlags): ReconcileSettings {
   };
   return {
     dryRun: flags.dryRun,
+    ...(flags.fullReads ? { fullReads: true } : {}),
     read,
     defaultSandbox: flags.sandbox,
     planOptions: (now) => planOptionsFrom(flags, now),
