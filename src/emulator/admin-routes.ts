@@ -71,8 +71,13 @@ export function adminRoutes(control: EmulatorControl, defaultOrgId: string): Fas
     });
     admin.post('/audiences', { config }, (request, reply) => {
       const { orgId, sandbox } = scope(request.query);
-      const { audience, createdBy } = (request.body ?? {}) as { audience?: unknown; createdBy?: string };
-      void reply.code(201).send(control.uiCreateAudience(orgId, sandbox, audience, createdBy));
+      const { audience, createdBy, duplicateName } = (request.body ?? {}) as {
+        audience?: unknown;
+        createdBy?: string;
+        duplicateName?: unknown;
+      };
+      const options = { duplicateName: duplicateName === true };
+      void reply.code(201).send(control.uiCreateAudience(orgId, sandbox, audience, createdBy, options));
     });
     admin.get('/operations', { config }, (request) => {
       const { orgId, sandbox } = scope(request.query);

@@ -29,7 +29,16 @@ function isNameTaken(scope: ScopeState, name: string, nowMs: number): boolean {
   return true;
 }
 
-export function createAudience(runtime: Runtime, call: Call, input: unknown): OperationRecord {
+/**
+ * `duplicateName` (admin only, docs/emulator.md): skip the unique-name rule, as no public call
+ * can, so tests can hold two audiences of one name; the name stays held by the first.
+ */
+export function createAudience(
+  runtime: Runtime,
+  call: Call,
+  input: unknown,
+  options: { duplicateName?: boolean } = {},
+): OperationRecord {
   const body = parseOrThrow(CreateAudienceBody, input, 'body');
   const { settings, store, faults } = runtime;
   checkSourceShape(body, settings.compat.sourceSpec);
@@ -38,7 +47,8 @@ export function createAudience(runtime: Runtime, call: Call, input: unknown): Op
     if (violations.length > 0) throw validationError(violations);
   }
   const { scope, caller, nowMs } = call;
-  if (isNameTaken(scope, body.name, nowMs)) {
+  const taken = isNameTaken(scope, body.name, nowMs);
+  if (taken && options.duplicateName !== true) {
     throw new ApiError('100950-409', `An audience named "${body.name}" already exists in this sandbox.`);
   }
   if (scope.names.size >= settings.guardrails.audiencesPerSandbox) {
@@ -63,10 +73,12 @@ export function createAudience(runtime: Runtime, call: Call, input: unknown): Op
   if (failed)
     operation.failureReason = 'The audience could not be created (injected operationFailure fault).';
   scope.operations.set(operation.operationId, operation);
-  scope.names.set(nameKey(body.name), {
-    operationId: operation.operationId,
-    audienceId: operation.audienceId,
-  });
+  if (!taken) {
+    scope.names.set(nameKey(body.name), {
+      operationId: operation.operationId,
+      audienceId: operation.audienceId,
+    });
+  }
   if (!failed) {
     const audience = audienceRecord(body, {
       audienceId: operation.audienceId,
@@ -104,7 +116,9 @@ export function deleteAudience(runtime: Runtime, call: Call, audienceId: string)
   const audience = readyAudience(call, audienceId);
   const { scope } = call;
   scope.audiences.delete(audienceId);
-  scope.names.delete(nameKey(audience.name));
+  // A duplicate made by the admin endpoint does not hold the name: deleting it frees nothing.
+  if (scope.names.get(nameKey(audience.name))?.audienceId === audienceId)
+    scope.names.delete(nameKey(audience.name));
   for (const runId of audience.runIds) scope.runs.delete(runId);
   runtime.store.changed();
 }

@@ -53,8 +53,17 @@ export type EmulatorControl = {
   uiEditAudience(orgId: string, sandbox: string, audienceId: string, edit: UiEdit): SegmentAudience;
   /** Deletes an audience as a person in the AEP UI would. */
   uiDeleteAudience(orgId: string, sandbox: string, audienceId: string): void;
-  /** Creates an external audience (a create body) as another user, ready at once. */
-  uiCreateAudience(orgId: string, sandbox: string, body: unknown, createdBy?: string): SegmentAudience;
+  /**
+   * Creates an external audience (a create body) as another user, ready at once;
+   * `duplicateName` even beside one of the same name (no public call can).
+   */
+  uiCreateAudience(
+    orgId: string,
+    sandbox: string,
+    body: unknown,
+    createdBy?: string,
+    options?: { duplicateName?: boolean },
+  ): SegmentAudience;
   /** A token for a configured client, without a round trip to IMS. */
   issueToken(clientId: string): string;
   /** Forgets every audience, operation, run and daily run count. */
@@ -144,8 +153,8 @@ export function createControl(context: EmulatorContext, flush: () => Promise<voi
       uiEditAudience(runtime, { orgId, sandbox }, audienceId, edit),
     uiDeleteAudience: (orgId, sandbox, audienceId) =>
       uiDeleteAudience(runtime, { orgId, sandbox }, audienceId),
-    uiCreateAudience: (orgId, sandbox, body, createdBy) =>
-      uiCreateAudience(runtime, { orgId, sandbox }, body, createdBy),
+    uiCreateAudience: (orgId, sandbox, body, createdBy, options) =>
+      uiCreateAudience(runtime, { orgId, sandbox }, body, createdBy, options),
     issueToken: (clientId) => {
       const client = clients.get(clientId);
       if (!client) throw new UsageError('EMULATOR_CLIENT', `The emulator has no client ${clientId}.`);

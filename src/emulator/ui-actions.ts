@@ -82,17 +82,21 @@ export function uiDeleteAudience(
   deleteAudience(runtime, call, id);
 }
 
-/** Creates an external audience as `actor`, ready at once (as one made long ago would be). */
+/**
+ * Creates an external audience as `actor`, ready at once (as one made long ago would be).
+ * `duplicateName`: even when the sandbox holds one of that name already (admin only).
+ */
 export function uiCreateAudience(
   runtime: Runtime,
   where: { orgId: string; sandbox: string },
   body: unknown,
   actor = UI_USER,
+  options: { duplicateName?: boolean } = {},
 ): SegmentAudience {
   const call = uiCall(runtime, where.orgId, where.sandbox, actor);
   let operation;
   try {
-    operation = createAudience(runtime, call, body);
+    operation = createAudience(runtime, call, body, options);
   } catch (error) {
     throw new UsageError('EMULATOR_UI', `The audience cannot be created: ${(error as Error).message}`);
   }

@@ -7,7 +7,7 @@ import { emulatorEnv } from '../helpers/apply-env.js';
 import { withTempDir } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { withEmulator } from '../helpers/with-emulator.js';
+import { audienceBody, withEmulator } from '../helpers/with-emulator.js';
 
 const files = (keys: readonly string[]) =>
   Object.fromEntries(
@@ -24,8 +24,18 @@ describe('state import --discover', () => {
         await mkdir(dir);
         await applyInProcess(emulator, state, files(['gold', 'silver']));
         const before = new Map((await readState(state)).audiences.map((r) => [r.key, r.audienceId]));
-        for (const [file, text] of Object.entries(files(['gold', 'silver', 'bronze'])))
+        for (const [file, text] of Object.entries(files(['gold', 'silver', 'bronze', 'copper'])))
           await writeFile(path.join(dir, file), text);
+        // Two audiences of copper's name, made outside audiencectl (only the admin endpoint can).
+        const copper = [1, 2].map((n) =>
+          emulator.control.uiCreateAudience(
+            emulator.client.orgId,
+            'prod',
+            audienceBody({ name: 'Audience copper' }),
+            `colleague-${n}@AdobeID`,
+            { duplicateName: true },
+          ),
+        );
         await rm(state, { recursive: true, force: true });
         await mkdir(state);
         const env = emulatorEnv(emulator);
@@ -39,8 +49,13 @@ describe('state import --discover', () => {
         expect(dry.code).toBe(0);
         expect(dry.stdout).toMatch(new RegExp(`prod/gold\\s+matched\\s+${before.get('gold')}`));
         expect(dry.stdout).toMatch(/prod\/bronze\s+missing\s+-\s+no audience of that name/);
+        const ambiguous = dry.stdout.split('\n').find((line) => line.startsWith('prod/copper '));
+        expect(ambiguous).toMatch(/^prod\/copper\s+ambiguous\s+-\s+/);
+        for (const audience of copper) expect(ambiguous).toContain(`${audience.id} (created `);
+        expect(ambiguous).toContain('by colleague-1@AdobeID');
+        expect(ambiguous).toContain('by colleague-2@AdobeID');
         expect(dry.stdout).toContain(
-          '2 matched and would be recorded (--dry-run: nothing written), 1 missing',
+          '2 matched and would be recorded (--dry-run: nothing written), 1 missing (the next apply creates them), 1 ambiguous (import each with --audience-id).',
         );
         expect((await readState(state)).audiences).toEqual([]);
 
@@ -49,6 +64,7 @@ describe('state import --discover', () => {
         });
         expect(discovered.code).toBe(0);
         const after = new Map((await readState(state)).audiences.map((r) => [r.key, r.audienceId]));
+        // Nothing recorded for the ambiguous key (nor for the missing one).
         expect(after).toEqual(before);
 
         const planned = await runCliInProcess(['plan', dir, '--state', state], { env });

@@ -115,3 +115,32 @@ describe('admin endpoint /_emulator', () => {
     expect((await admin(url, 'GET', '/audiences?sandbox=listing')).body['audiences']).toEqual([]);
   });
 });
+
+describe('admin: an audience of a name the sandbox already holds', () => {
+  const emulator = useEmulator({ admin: true, operationDelayMs: 0 });
+
+  it('is refused, unless asked for with duplicateName; the name stays the first one’s', async () => {
+    const { url } = emulator();
+    const body = audienceBody({ name: 'Twice' });
+    const first = await emulator().createAudience(body);
+    const refused = await admin(url, 'POST', '/audiences?sandbox=prod', { audience: body });
+    expect(refused.status).toBe(400);
+    expect(String(refused.body['error'])).toMatch(/already exists/);
+    const twin = await admin(url, 'POST', '/audiences?sandbox=prod', {
+      audience: body,
+      createdBy: 'other@AdobeID',
+      duplicateName: true,
+    });
+    expect(twin.status).toBe(201);
+    expect(twin.body).toMatchObject({ name: 'Twice', createdBy: 'other@AdobeID' });
+    const named = emulator()
+      .control.listAudiences(emulator().client.orgId, 'prod')
+      .filter((audience) => audience.audienceName === 'Twice');
+    expect(named.map((audience) => audience.audienceId).sort()).toEqual([first, twin.body['id']].sort());
+    // Deleting the twin frees nothing: the public API still refuses the name.
+    expect((await admin(url, 'DELETE', `/audiences/${String(twin.body['id'])}?sandbox=prod`)).status).toBe(
+      204,
+    );
+    expect((await emulator().request('POST', '/external-audience/', { body })).status).toBe(409);
+  });
+});
