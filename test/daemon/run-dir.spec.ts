@@ -1,4 +1,4 @@
-import { access, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -70,6 +70,11 @@ describe('audiencectl run --dir', () => {
       'the PATCH',
     );
     expect((await ctl.stop()).code).toBe(0);
+    // What the client learned about the API's readings is kept for the next start.
+    expect(JSON.parse(await readFile(path.join(state, 'compat.json'), 'utf8'))).toEqual({
+      schemaVersion: 1,
+      baseUrls: { [em.apiBaseUrl]: { operationsPath: 'plural', sourceSpec: { prod: 'params' } } },
+    });
   });
 
   it('does not take its own state writes for edits when the state is inside the watched directory', async () => {
