@@ -6,6 +6,7 @@ import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { readState } from '../../src/state/read.js';
 import { apply, emulatorEnv, expectRemoteMatches, ManifestDir, remoteByName } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
@@ -116,12 +117,33 @@ describe('apply, end to end through the CLI against the emulator', () => {
         await manifests.write([manifestObject('gold', { ingestion: { onCreate: false } })]);
         const planFile = path.join(tmp, 'plan.json');
         expect(
-          (await runCli(['plan', manifests.dir, '--state', state, '--output', 'json', '--out', planFile]))
-            .code,
+          (
+            await runCliInProcess([
+              'plan',
+              manifests.dir,
+              '--state',
+              state,
+              '--output',
+              'json',
+              '--out',
+              planFile,
+            ])
+          ).code,
         ).toBe(0);
         const stale = path.join(tmp, 'stale.json');
         expect(
-          (await runCli(['plan', manifests.dir, '--state', state, '--output', 'json', '--out', stale])).code,
+          (
+            await runCliInProcess([
+              'plan',
+              manifests.dir,
+              '--state',
+              state,
+              '--output',
+              'json',
+              '--out',
+              stale,
+            ])
+          ).code,
         ).toBe(0);
 
         // Edited after review: refused, nothing sent.
@@ -129,7 +151,9 @@ describe('apply, end to end through the CLI against the emulator', () => {
         saved.steps[0]!.create!.description = 'TAMPERED';
         const tampered = path.join(tmp, 'tampered.json');
         await writeFile(tampered, JSON.stringify(saved));
-        const refusedEdit = await runCli(['apply', tampered, '--state', state, '--auto-approve'], { env });
+        const refusedEdit = await runCliInProcess(['apply', tampered, '--state', state, '--auto-approve'], {
+          env,
+        });
         expect(refusedEdit.code).toBe(1);
         expect(refusedEdit.stderr).toContain(
           `the plan no longer matches the manifests and state: step prod/gold:create differs (${tampered} was edited after it was made)`,
@@ -138,17 +162,21 @@ describe('apply, end to end through the CLI against the emulator', () => {
         // Not a plan at all.
         const invalid = path.join(tmp, 'invalid.json');
         await writeFile(invalid, '{"formatVersion": 1, "steps": "none"}');
-        const refusedInvalid = await runCli(['apply', invalid, '--state', state, '--auto-approve'], { env });
+        const refusedInvalid = await runCliInProcess(['apply', invalid, '--state', state, '--auto-approve'], {
+          env,
+        });
         expect(refusedInvalid.code).toBe(1);
         expect(refusedInvalid.stderr).toMatch(/invalid\.json is not a plan of this version/);
         expect(refusedInvalid.stderr).not.toMatch(/\n\s+at /);
         expect(emulator.control.counters().requests).toBe(0);
 
-        const applied = await runCli(['apply', planFile, '--state', state, '--auto-approve'], { env });
+        const applied = await runCliInProcess(['apply', planFile, '--state', state, '--auto-approve'], {
+          env,
+        });
         expect(applied.code).toBe(0);
         expect(remoteByName(emulator).size).toBe(1);
 
-        const refused = await runCli(['apply', stale, '--state', state, '--auto-approve'], { env });
+        const refused = await runCliInProcess(['apply', stale, '--state', state, '--auto-approve'], { env });
         expect(refused.code).toBe(1);
         expect(refused.stderr).toMatch(
           /stale\.json is stale: the state changed since it was made \(serial 0, now \d+\); run plan again/,
