@@ -6,15 +6,7 @@ import { withAbort } from './abort.js';
 import { hintsOf, type AepCredentials, type CredentialHints } from './credentials.js';
 import { AepAuthError, plainCause } from './errors.js';
 import { requestErrorParts } from './transport-error.js';
-
-export const DEFAULT_IMS_URL = 'https://ims-na1.adobelogin.com/ims/token/v3';
-export const DEFAULT_SCOPES: readonly string[] = [
-  'openid',
-  'session',
-  'AdobeID',
-  'read_organizations',
-  'additional_info.projectedProductContext',
-];
+import { DEFAULT_SCOPES } from './ims-defaults.js';
 
 const TokenAnswer = z.looseObject({
   access_token: z.string().min(1),

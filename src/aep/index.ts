@@ -1,7 +1,8 @@
 /** The External Audiences API client (docs/configuration.md describes its settings and policies). */
 export { createAepClient, type AepHttpClient } from './client.js';
 export { AepAuthError, AepError, type AepErrorCode, type AepErrorDetail } from './errors.js';
-export { DEFAULT_IMS_URL, DEFAULT_SCOPES, ImsToken, type ImsTokenOptions } from './ims-token.js';
+export { DEFAULT_IMS_URL, DEFAULT_SCOPES } from './ims-defaults.js';
+export { ImsToken, type ImsTokenOptions } from './ims-token.js';
 export { CREDENTIAL_HINTS, type AepCredentials, type CredentialHints } from './credentials.js';
 export {
   DEFAULT_BASE_URL,

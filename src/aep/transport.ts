@@ -6,7 +6,8 @@ import type { CallState } from './call-state.js';
 import { AepError } from './errors.js';
 import { createHttp, type AttemptResult } from './http.js';
 import { abortedError, badResponse, httpError, networkError } from './http-error.js';
-import { DEFAULT_IMS_URL, ImsToken, ImsTokens } from './ims-token.js';
+import { DEFAULT_IMS_URL } from './ims-defaults.js';
+import { ImsToken, ImsTokens } from './ims-token.js';
 import {
   DEFAULT_BASE_URL,
   DEFAULT_TIMEOUTS,

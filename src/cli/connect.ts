@@ -1,7 +1,8 @@
-import { createAepClient, type AepHttpClient } from '../aep/client.js';
 import type { Command } from 'commander';
-import { createAepClientFromConfig, loadAepConfig, type AepClientExtras, type AepConfig } from '../config.js';
-import { checkAepConfig } from '../config/load.js';
+import type { AepHttpClient } from '../aep/client.js';
+import type { AepClientExtras } from '../config.js';
+import { checkAepConfig, loadAepConfig } from '../config/load.js';
+import type { AepConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import type { CompatStore } from '../state/store.js';
 import { safeUrl } from '../text/safe-url.js';
@@ -57,6 +58,7 @@ export function resolveTarget(flags: ConnectFlags, warn: (message: string) => vo
       open: async (extras = {}) => {
         // Loaded only when asked for: most runs never need an HTTP server.
         const { DEMO_CLIENT, startEmulator } = await import('../emulator/index.js');
+        const { createAepClient } = await import('../aep/client.js');
         demoOrg = DEMO_CLIENT.orgId;
         const emulator = await startEmulator({ port: 0 });
         const client = createAepClient({
@@ -83,6 +85,9 @@ export function resolveTarget(flags: ConnectFlags, warn: (message: string) => vo
     orgOf: orgFinder(config),
     bulkBatchSize: config.bulkBatchSize,
     open: async (extras = {}, memory) => {
+      // The HTTP client is loaded only here: plan without --refresh, validate and the
+      // state commands never call the service, and start faster without it.
+      const { createAepClientFromConfig } = await import('../config.js');
       const learned = memory && (await compatMemory(memory, config.baseUrl, warn));
       const compat = learned ? { ...extras.compat, ...learned.options } : extras.compat;
       return {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { registerSecret } from '../log.js';
+import { registerSecret } from '../text/secrets.js';
 import { isPlausibleName } from './plausible.js';
 import { ConfigFile, SandboxName } from './schema.js';
 import { readEnv } from './env.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { CredentialHints } from '../aep/credentials.js';
-import { DEFAULT_IMS_URL, DEFAULT_SCOPES } from '../aep/ims-token.js';
+import { DEFAULT_IMS_URL, DEFAULT_SCOPES } from '../aep/ims-defaults.js';
 import { DEFAULT_BASE_URL, DEFAULT_TIMEOUTS } from '../aep/options.js';
 import { DEFAULT_BUDGET } from '../aep/request-budget.js';
 import { DEFAULT_RETRY } from '../aep/retry-policy.js';
