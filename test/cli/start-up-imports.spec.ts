@@ -1,0 +1,53 @@
+import { build, type Metafile } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * What each command loads before it runs: the static imports reachable from its module,
+ * as the bundler sees them. Commands that never call the service must not load the HTTP
+ * client, the logger or the emulator's server: every CI job and pre-commit hook pays
+ * for what the CLI loads at start-up.
+ */
+async function staticImports(entry: string): Promise<Set<string>> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'esm',
+    outdir: 'unused',
+    splitting: true,
+    logLevel: 'silent',
+  });
+  const inputs: Metafile['inputs'] = result.metafile.inputs;
+  const seen = new Set([entry]);
+  const queue = [entry];
+  for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+    for (const imported of inputs[file]?.imports ?? []) {
+      // Dynamic imports load later, when a branch needs them.
+      if (imported.kind === 'dynamic-import' || seen.has(imported.path)) continue;
+      seen.add(imported.path);
+      queue.push(imported.path);
+    }
+  }
+  return seen;
+}
+
+const packagesIn = (files: Set<string>): Set<string> =>
+  new Set([...files].flatMap((file) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? []));
+
+describe('start-up: what a command loads before it runs', () => {
+  it.each(['validate', 'plan', 'state'])(
+    '%s loads neither the HTTP client, the logger nor the emulator',
+    async (name) => {
+      const packages = packagesIn(await staticImports(`src/cli/commands/${name}.ts`));
+      expect([...packages].filter((p) => ['got', 'pino', 'fastify'].includes(p))).toEqual([]);
+      // The check sees packages at all (it would pass on an empty graph otherwise).
+      expect(packages.has('commander')).toBe(true);
+    },
+  );
+
+  it('the HTTP client itself loads got (the check can tell)', async () => {
+    expect(packagesIn(await staticImports('src/aep/client.ts')).has('got')).toBe(true);
+  });
+});
