@@ -5,11 +5,16 @@
  * 1. Change-to-applied latency, median of `--samples`, for a watched directory (file written ->
  *    PATCH handled by the emulator) and for a git push announced by a webhook (webhook sent ->
  *    PATCH handled). Targets (issue 6): < 1 s + API time, and < 2 s + API time.
- * 2. Idle: `--audiences` audiences in sync (manifests in a git repository, matching state), the
+ * 2. One changed file among `--large-audiences` (10,000) audiences that exist and are recorded
+ *    (median of `--large-samples`): the same two paths, with incremental reads (the default) and
+ *    with `--full-reads` (every manifest read on every pass, the behaviour before) measured in the
+ *    same run as the baseline. Target (issue 15): incremental < 1 s + API time.
+ * 3. Idle: `--audiences` audiences in sync (manifests in a git repository, matching state), the
  *    default intervals (fetch 60 s, resync 10 min), for `--idle-minutes`: CPU, RSS sampled over
  *    the window (target < 150 MB and flat), and the API calls made (expected: zero).
  *
- * Exit code 1 when a target is missed. Build first: `npm run build`.
+ * `--only latency|large|idle` runs one part. Exit code 1 when a target is missed. Build first:
+ * `npm run build`.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,17 +34,30 @@ import {
 import { parseExposition, sampleValue } from '../test/daemon/helpers/prom-text.js';
 import { createGitFixture, type GitFixture } from '../test/source/helpers/git-fixture.js';
 import { benchManifest, generateRepo } from './lib/generate.js';
+import {
+  largeGitRepo,
+  largePush,
+  largeWatched,
+  seedLargeRepo,
+  type LargeFigures,
+} from './lib/large-change.js';
 
 const { values: args } = parseArgs({
   options: {
     'idle-minutes': { type: 'string', default: '10' },
     samples: { type: 'string', default: '20' },
     audiences: { type: 'string', default: '1000' },
+    'large-audiences': { type: 'string', default: '10000' },
+    'large-samples': { type: 'string', default: '5' },
+    only: { type: 'string' },
   },
 });
 const IDLE_MS = Number(args['idle-minutes']) * 60_000;
 const SAMPLES = Number(args.samples);
 const AUDIENCES = Number(args.audiences);
+const LARGE = Number(args['large-audiences']);
+const LARGE_SAMPLES = Number(args['large-samples']);
+const runs = (part: string): boolean => args.only === undefined || args.only === part;
 const LATENCY_MS = 20;
 const SECRET = 'bench-webhook-secret';
 
@@ -160,6 +178,56 @@ function report(
   return latency < target ? 0 : 1;
 }
 
+function reportLarge(name: string, incremental: LargeFigures, full: LargeFigures): number {
+  const latency = median(incremental.latencies);
+  const api = median(incremental.apiTimes);
+  const target = 1_000 + api;
+  const baseline = median(full.latencies);
+  const range = (values: number[]) => `min ${ms(Math.min(...values))}, max ${ms(Math.max(...values))}`;
+  const parts = (f: LargeFigures) =>
+    [
+      ...(f.syncTimes.length > 0 ? [`git sync ${ms(median(f.syncTimes))}`] : []),
+      `manifests read ${ms(median(f.readTimes))}`,
+      `whole pass ${ms(median(f.passTimes))}`,
+    ].join(', ');
+  console.log(`${name}:`);
+  console.log(
+    `  incremental: median ${ms(latency)} (${range(incremental.latencies)}); ${parts(incremental)}`,
+  );
+  console.log(
+    `  --full-reads (baseline, as before): median ${ms(baseline)} (${range(full.latencies)}); ${parts(full)}`,
+  );
+  console.log(
+    `  ${(baseline / latency).toFixed(1)}x faster; API time per change (median) ${ms(api)}; target < ${ms(target)}: ${latency < target ? 'met' : 'MISSED'}`,
+  );
+  return latency < target ? 0 : 1;
+}
+
+async function large(emulator: RunningEmulator, root: string): Promise<number> {
+  const started = performance.now();
+  const repo = await seedLargeRepo(emulator, path.join(root, 'large'), LARGE);
+  const git = await largeGitRepo(repo.manifests);
+  console.log(
+    `one changed file among ${LARGE.toLocaleString('en')} audiences, median of ${LARGE_SAMPLES} (set-up ${ms(performance.now() - started)}):`,
+  );
+  try {
+    let failures = 0;
+    const watched = {
+      incremental: await largeWatched(emulator, repo, 'incremental', LARGE_SAMPLES),
+      full: await largeWatched(emulator, repo, 'full-reads', LARGE_SAMPLES),
+    };
+    failures += reportLarge('watched directory (file written -> applied)', watched.incremental, watched.full);
+    const pushed = {
+      incremental: await largePush(emulator, git, repo.state, 'incremental', LARGE_SAMPLES),
+      full: await largePush(emulator, git, repo.state, 'full-reads', LARGE_SAMPLES),
+    };
+    failures += reportLarge('git push + webhook (webhook sent -> applied)', pushed.incremental, pushed.full);
+    return failures;
+  } finally {
+    await git.cleanup();
+  }
+}
+
 type Sample = { atS: number; rssMb: number; cpuS: number; heapMb: number };
 
 async function scrape(controller: ControllerProcess): Promise<Omit<Sample, 'atS'>> {
@@ -249,11 +317,17 @@ async function main(): Promise<void> {
   let failures = 0;
   try {
     console.log(`emulator latency ${LATENCY_MS} ms; ${SAMPLES} samples per latency figure\n`);
-    failures += await watchedDirectory(emulator, root);
-    emulator.control.reset(); // the next scenario creates the same audience afresh
-    failures += await webhookPush(emulator, root);
-    emulator.control.reset();
-    failures += await idle(emulator, root);
+    if (runs('latency')) {
+      failures += await watchedDirectory(emulator, root);
+      emulator.control.reset(); // the next scenario creates the same audience afresh
+      failures += await webhookPush(emulator, root);
+      emulator.control.reset();
+    }
+    if (runs('large')) {
+      failures += await large(emulator, root);
+      emulator.control.reset();
+    }
+    if (runs('idle')) failures += await idle(emulator, root);
   } finally {
     await emulator.close();
     await rm(root, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import type { Source } from '../source/types.js';
 import type { StateLocation } from '../state/location.js';
 import { openStateStore } from '../state/open.js';
 import type { BackoffPolicy } from './backoff.js';
+import { cachedReads } from './cached-reads.js';
 import { shieldCalls } from './call-shield.js';
 import { startHttpServer, type DaemonHttpServer } from './http-server.js';
 import { clientHooks } from './instruments.js';
@@ -158,7 +159,10 @@ export async function startController(options: ControllerOptions): Promise<Runni
   if (leadership) metrics.setRole('standby');
   const reconciler: Reconciler = new Reconciler({
     source,
-    store: leadership ? leaderView(store, leadership) : store,
+    // Records are read again only when the serial moved (or once a resync interval).
+    store: cachedReads(leadership ? leaderView(store, leadership) : store, {
+      maxAgeMs: options.resyncIntervalMs,
+    }),
     ...(leadership ? { isLeader: () => leadership.role === 'leader' } : {}),
     client: shieldCalls(connection.client, { stop: stopping.signal, cutoff: cutoff.signal }),
     metrics,
