@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { LoadResult } from '../manifest/load.js';
 import { startManifestLoader } from '../manifest/load-isolated.js';
-import { readManifestDir, type ReadDirOptions } from '../manifest/read-dir.js';
+import { loadManifestDir } from '../manifest/read-source.js';
+import type { ReadDirOptions } from '../manifest/read-dir.js';
 import { checkedOption, countOption } from './typed-options.js';
 import { SANDBOX_PATTERN } from '../manifest/schema.js';
 
@@ -65,26 +66,48 @@ export async function assertDirectory(dir: string): Promise<void> {
   if (!info?.isDirectory()) throw new UsageError('NO_SOURCE_DIR', `${dir} is not a directory`);
 }
 
-/** Loads the desired state from a directory, or from `ref` of its git repository. */
-export async function loadDesired(dir: string, flags: SourceFlags, ref?: string): Promise<LoadResult> {
-  await assertDirectory(dir);
-  const loader = startManifestLoader();
-  // git is loaded only for pull-request plans.
-  const read = await (
-    ref === undefined
-      ? readManifestDir(dir, readOptions(flags), loader.accept)
-      : import('../manifest/read-git.js').then((git) => git.readManifestsAtRef(dir, ref, readOptions(flags)))
-  ).catch((error: unknown) => {
-    loader.close();
-    throw error;
-  });
-  const loaded = await loader.load(read.files, { defaultSandbox: flags.sandbox });
-  loaded.diagnostics.unshift(...read.diagnostics);
+/** The stderr note of a source with files that are not ours; validate names them. */
+function noteSkipped(loaded: LoadResult): void {
   // On stderr, so that a plan on stdout (JSON, Markdown) stays whole; validate names the files.
-  if (ref === undefined && loaded.skippedFiles.length > 0) {
+  if (loaded.skippedFiles.length > 0) {
     process.stderr.write(
       `note: ${loaded.skippedFiles.length} file(s) skipped, not audiencectl manifests (\`audiencectl validate\` lists them)\n`,
     );
   }
+}
+
+/**
+ * Loads the desired state from a directory, through the manifest cache when one is
+ * given (`saveCache` writes it back; call it once the output is out).
+ */
+export async function loadDesiredDir(
+  dir: string,
+  flags: SourceFlags,
+  cacheFile?: string,
+): Promise<{ loaded: LoadResult; saveCache: () => boolean }> {
+  await assertDirectory(dir);
+  const load = await loadManifestDir(dir, {
+    ...readOptions(flags),
+    defaultSandbox: flags.sandbox,
+    ...(cacheFile ? { cacheFile } : {}),
+  });
+  noteSkipped(load.result);
+  return { loaded: load.result, saveCache: () => load.saveCache() };
+}
+
+/** Loads the desired state from a directory, or from `ref` of its git repository. */
+export async function loadDesired(dir: string, flags: SourceFlags, ref?: string): Promise<LoadResult> {
+  if (ref === undefined) return (await loadDesiredDir(dir, flags)).loaded;
+  await assertDirectory(dir);
+  const loader = startManifestLoader();
+  // git is loaded only for pull-request plans.
+  const read = await import('../manifest/read-git.js')
+    .then((git) => git.readManifestsAtRef(dir, ref, readOptions(flags)))
+    .catch((error: unknown) => {
+      loader.close();
+      throw error;
+    });
+  const loaded = await loader.load(read.files, { defaultSandbox: flags.sandbox });
+  loaded.diagnostics.unshift(...read.diagnostics);
   return loaded;
 }

@@ -1,5 +1,5 @@
 import { compareDiagnostics, type Diagnostic, type Note } from './diagnostics.js';
-import { findDuplicates } from './duplicates.js';
+import { findDuplicates, specNamePosition, type Position } from './duplicates.js';
 import { NOT_A_MANIFEST } from './parse-result.js';
 import type { DesiredManifest, HeldKey, LoadOptions, LoadResult, ParsedFile, SourceFile } from './load.js';
 
@@ -17,7 +17,7 @@ export function assembleLoad(
   const held: HeldKey[] = [];
   let holdAllDeletions = false;
   const candidates: DesiredManifest[] = [];
-  const texts = new Map<string, string>();
+  const namePositions = new Map<DesiredManifest, () => Position>();
 
   for (const file of files) {
     if ('unreadable' in file) {
@@ -29,7 +29,9 @@ export function assembleLoad(
       continue;
     }
     const { parsed } = file;
-    texts.set(file.path, file.text);
+    let lines: string[] | undefined;
+    const nameAt = (index: number, start: number) => (): Position =>
+      file.names?.[index] ?? specNamePosition(start, (lines ??= (file.text ?? '').split('\n')));
     diagnostics.push(...parsed.diagnostics);
     notes.push(...(parsed.notes ?? []));
     if (parsed.unreadable) holdAllDeletions = true;
@@ -39,16 +41,21 @@ export function assembleLoad(
     }
     const fileFailed = parsed.diagnostics.some((d) => d.severity === 'error');
     if (fileFailed) failed.add(file.path);
-    for (const entry of parsed.manifests) {
+    parsed.manifests.forEach((entry, index) => {
       const sandbox = sandboxOf(entry.manifest.metadata.sandbox);
       const key = entry.manifest.metadata.name;
       // One broken document spoils the file: the person fixing it may be mid-edit of the others.
-      if (fileFailed) held.push({ sandbox, key, file: file.path });
-      else candidates.push({ ...entry, sandbox, key });
-    }
+      if (fileFailed) {
+        held.push({ sandbox, key, file: file.path });
+        return;
+      }
+      const candidate = { ...entry, sandbox, key };
+      candidates.push(candidate);
+      namePositions.set(candidate, nameAt(index, entry.line));
+    });
   }
 
-  const duplicates = findDuplicates(candidates, texts);
+  const duplicates = findDuplicates(candidates, (m) => namePositions.get(m)!());
   diagnostics.push(...duplicates.diagnostics);
   const manifests: DesiredManifest[] = [];
   for (const candidate of candidates) {

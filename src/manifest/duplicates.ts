@@ -1,7 +1,7 @@
 import type { Diagnostic } from './diagnostics.js';
 import type { DesiredManifest } from './load.js';
 
-type Position = { line: number; column: number };
+export type Position = { line: number; column: number };
 
 export type Duplicates = { diagnostics: Diagnostic[]; files: Set<string> };
 
@@ -27,12 +27,11 @@ export function audienceNameKey(name: string): string {
  * the document's first line. (A textual search keeps the YAML library out of the
  * main thread.)
  */
-function specNamePosition(manifest: DesiredManifest, text: string | undefined): Position {
-  const fallback = { line: manifest.line, column: 1 };
-  const lines = text?.split('\n') ?? [];
+export function specNamePosition(start: number, lines: readonly string[]): Position {
+  const fallback = { line: start, column: 1 };
   let inSpec = false;
   let indent: string | undefined;
-  for (let index = manifest.line - 1; index < lines.length; index += 1) {
+  for (let index = start - 1; index < lines.length; index += 1) {
     const line = lines[index]!;
     if (/^(---|\.\.\.)(\s|$)/.test(line)) break;
     if (/^\S/.test(line)) {
@@ -55,7 +54,8 @@ function specNamePosition(manifest: DesiredManifest, text: string | undefined): 
  */
 export function findDuplicates(
   candidates: readonly DesiredManifest[],
-  texts: ReadonlyMap<string, string>,
+  /** Where a manifest's spec.name is written (see specNamePosition). */
+  namePosition: (manifest: DesiredManifest) => Position,
 ): Duplicates {
   const diagnostics: Diagnostic[] = [];
   const files = new Set<string>();
@@ -82,7 +82,7 @@ export function findDuplicates(
     (m) => `${m.sandbox}\n${audienceNameKey(m.manifest.spec.name)}`,
   );
   for (const list of byName) {
-    const positioned = list.map((m) => ({ m, at: specNamePosition(m, texts.get(m.file)) }));
+    const positioned = list.map((m) => ({ m, at: namePosition(m) }));
     for (const { m, at } of positioned) {
       files.add(m.file);
       const others = positioned

@@ -3,14 +3,14 @@ import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import type { LoadOptions, LoadResult, ParsedFile, SourceFile } from './load.js';
 import type { FileParseResult } from './parse.js';
 import { parseWithoutFullParser } from './parse-fast.js';
-import { startParsePool, type ParseFailure, type ParseOutcome, type ParseSession } from './parse-pool.js';
+import { startParsePool, type ParseOutcome, type ParseSession } from './parse-pool.js';
 
 /**
  * Built code parses in worker threads; TypeScript run from source (the tests) cannot start one.
  * Spelled from the parent folder: this code runs from dist/manifest/ (tsc) or from
  * dist/chunks/ (the CLI bundle, scripts/bundle.mjs), both beside dist/manifest/.
  */
-const WORKER_URL = import.meta.url.endsWith('.js')
+export const WORKER_URL = import.meta.url.endsWith('.js')
   ? new URL('../manifest/parse-worker.js', import.meta.url)
   : undefined;
 
@@ -28,7 +28,8 @@ export type ManifestLoader = {
 /** A file as `assembleLoad` takes it: parsed, or unreadable. */
 export type LoadedFile = ParsedFile | Extract<SourceFile, { unreadable: unknown }>;
 
-function refused(path: string, failure: ParseFailure): FileParseResult {
+/** A file whose parser thread died, refused with one diagnostic. */
+export function refusedFile(path: string, failed: string): FileParseResult {
   return {
     manifests: [],
     diagnostics: [
@@ -38,7 +39,7 @@ function refused(path: string, failure: ParseFailure): FileParseResult {
         line: 0,
         column: 0,
         rule: 'yaml/parser-failed',
-        message: `${failure.failed}; the file is refused`,
+        message: `${failed}; the file is refused`,
       },
     ],
     salvaged: [],
@@ -51,6 +52,9 @@ function inThread(limits: ParseLimits): ParseSession {
   const jobs: Array<{ path: string; text: string }> = [];
   return {
     add: (path, text) => jobs.push({ path, text }),
+    addFile: () => {
+      throw new Error('the in-thread parser reads no files');
+    },
     done: async () => {
       const { parseManifestFile } = await import('./parse.js');
       return jobs.map((job) => parseManifestFile(job.path, job.text, limits));
@@ -124,7 +128,7 @@ export function startManifestLoader(
       return files.map((file): LoadedFile => {
         if ('unreadable' in file) return file;
         const outcome = outcomes.get(file.path)!;
-        return { ...file, parsed: 'failed' in outcome ? refused(file.path, outcome) : outcome };
+        return { ...file, parsed: 'failed' in outcome ? refusedFile(file.path, outcome.failed) : outcome };
       });
     },
   };

@@ -1,5 +1,6 @@
 import { assembleLoad } from './assemble.js';
 import type { Diagnostic, Note } from './diagnostics.js';
+import type { Position } from './duplicates.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import { parseManifestFile, type FileParseResult, type ParsedManifest } from './parse.js';
 
@@ -33,8 +34,11 @@ export type LoadResult = {
 
 export type LoadOptions = { defaultSandbox: string; limits?: ParseLimits };
 
-/** A readable file and what parsing it gave. */
-export type ParsedFile = { path: string; text: string; parsed: FileParseResult };
+/**
+ * A readable file and what parsing it gave. Its text, or where each manifest's
+ * spec.name is written (`names`, computed where the file was read), places a duplicate.
+ */
+export type ParsedFile = { path: string; text?: string; names?: Position[]; parsed: FileParseResult };
 
 /**
  * Parses and validates every file in this thread, then checks the set (one name per

@@ -1,10 +1,15 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { FileJob } from './file-line.js';
 import type { FileParseResult } from './parse.js';
 
-export type ParseJob = { index: number; path: string; text: string };
-/** `results`: the JSON of the chunk's `FileParseResult[]`, in order. */
-export type WorkerReply = { ready: true } | { results: string };
+/** A file's text to parse, or (`file`) a file the thread reads itself. */
+export type ParseJob = { index: number; path: string; text?: string; file?: FileJob };
+/**
+ * `results`: the JSON of the chunk's `FileParseResult[]`, in order; `lines`: for files
+ * the thread read, one line each (see file-line.ts), joined by newlines.
+ */
+export type WorkerReply = { ready: true } | { results: string } | { lines: string };
 
 export type PoolOptions = {
   /** The worker script (parse-worker.js, or a test's). */
@@ -19,17 +24,23 @@ export type PoolOptions = {
 
 /** What happened to a file whose parser died: the caller turns it into a diagnostic. */
 export type ParseFailure = { failed: string };
-export type ParseOutcome = FileParseResult | ParseFailure;
+/** A file's parse (a text sent) or, for a file the thread read, its line; or its failure. */
+export type ParseOutcome<T = FileParseResult> = T | ParseFailure;
 
-/** Files are fed as they are read: parsing overlaps the reading of the next files. */
-export type ParseSession = {
+/**
+ * Files are fed as they are read: parsing overlaps the reading of the next files. `T`:
+ * FileParseResult for texts (`add`), string for files (`addFile`); one kind per session.
+ */
+export type ParseSession<T = FileParseResult> = {
   add(path: string, text: string): void;
+  /** A file the thread reads itself; its outcome is its line. */
+  addFile(file: FileJob): void;
   /** Every outcome, in the order the files were added. */
-  done(): Promise<ParseOutcome[]>;
+  done(): Promise<Array<ParseOutcome<T>>>;
 };
 
 export type ParsePool = {
-  session(context: unknown): ParseSession;
+  session<T = FileParseResult>(context: unknown): ParseSession<T>;
   /** Stops the thread started for a session that never came (the read failed). */
   close(): void;
 };
@@ -72,21 +83,21 @@ export function startParsePool(options: PoolOptions): ParsePool {
       if (spare) void spare.terminate();
       spare = undefined;
     },
-    session(context) {
-      const results: Array<ParseOutcome | undefined> = [];
+    session<T>(context: unknown): ParseSession<T> {
+      const results: unknown[] = [];
       const slots: Slot[] = [];
       let pending: ParseJob[] = [];
       let remaining = 0;
       let turn = 0;
       let closed = false;
-      let settle: { resolve: (r: ParseOutcome[]) => void; reject: (e: Error) => void } | undefined;
+      let settle: { resolve: (r: Array<ParseOutcome<T>>) => void; reject: (e: Error) => void } | undefined;
       let failure: Error | undefined;
 
       const finishIfDone = (): void => {
         if (!closed || remaining > 0 || !settle) return;
         for (const slot of [...slots]) stop(slot);
         if (failure) settle.reject(failure);
-        else settle.resolve(results as ParseOutcome[]);
+        else settle.resolve(results as Array<ParseOutcome<T>>);
         settle = undefined;
       };
       const stop = (slot: Slot): void => {
@@ -146,7 +157,8 @@ export function startParsePool(options: PoolOptions): ParsePool {
             return;
           }
           const chunk = slot.inflight.shift()!;
-          const parsed = JSON.parse(reply.results) as FileParseResult[];
+          const parsed: unknown[] =
+            'lines' in reply ? reply.lines.split('\n') : (JSON.parse(reply.results) as FileParseResult[]);
           chunk.forEach((job, offset) => (results[job.index] = parsed[offset]));
           remaining -= chunk.length;
           arm(slot);
@@ -174,14 +186,16 @@ export function startParsePool(options: PoolOptions): ParsePool {
         pending = [];
       };
 
+      const push = (job: Omit<ParseJob, 'index'>): void => {
+        const index = results.length;
+        results.push(undefined);
+        remaining += 1;
+        pending.push({ index, ...job });
+        if (pending.length === CHUNK) flush();
+      };
       return {
-        add(path, text) {
-          const index = results.length;
-          results.push(undefined);
-          remaining += 1;
-          pending.push({ index, path, text });
-          if (pending.length === CHUNK) flush();
-        },
+        add: (path, text) => push({ path, text }),
+        addFile: (file) => push({ path: file.relative, file }),
         done() {
           flush();
           closed = true;

@@ -16,7 +16,8 @@ import { useColor } from '../color.js';
 import { assertWritableFile, writeOutFile } from '../out-file.js';
 import { planExitCode } from '../exit-codes.js';
 import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options.js';
-import { addSourceOptions, loadDesired, type SourceFlags } from '../source-options.js';
+import { manifestCacheFile } from '../manifest-cache-file.js';
+import { addSourceOptions, loadDesired, loadDesiredDir, type SourceFlags } from '../source-options.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
 import type { RecordedState } from '../../state/schema.js';
 import { missingStoreWarning, stateStoreExists } from '../state-location.js';
@@ -121,13 +122,19 @@ export function planCommand(setExit: (code: number) => void): Command {
       );
     const now = Math.floor(Date.now() / 1000);
     const location = stateLocationOf(flags);
-    if (flags.base === undefined && location.kind === 'dir' && !(await stateStoreExists(location)))
+    const storeExists = await stateStoreExists(location);
+    if (flags.base === undefined && location.kind === 'dir' && !storeExists)
       process.stderr.write(missingStoreWarning(location.dir));
-    const desired = await loadDesired(dir, flags);
-    const recorded =
+    // The manifests (read and parsed by the parser threads) and the state (read here) at once.
+    const cacheFile = flags.base === undefined ? manifestCacheFile(location, storeExists) : undefined;
+    const [{ loaded: desired, saveCache }, recorded] = await Promise.all([
+      loadDesiredDir(dir, flags, cacheFile),
       flags.base === undefined
-        ? await readRecorded(flags)
-        : assumedStateFrom(await loadDesired(dir, flags, flags.base), new Date(now * 1000).toISOString());
+        ? readRecorded(flags)
+        : loadDesired(dir, flags, flags.base).then((base) =>
+            assumedStateFrom(base, new Date(now * 1000).toISOString()),
+          ),
+    ]);
     const base = planOptionsFrom(flags, now);
     const options =
       flags.base === undefined ? { ...base, ...(await liveView(flags, desired, recorded, base)) } : base;
@@ -154,6 +161,8 @@ export function planCommand(setExit: (code: number) => void): Command {
       process.stdout.write(renderPlan(result, flags.output, useColor(process.stdout)));
     }
     setExit(planExitCode(result, flags.detailedExitcode === true));
+    // After the output: a plan that cannot write its cache (a read-only store) still plans.
+    saveCache();
   });
   return command;
 }

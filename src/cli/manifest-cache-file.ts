@@ -1,0 +1,39 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { StateLocation } from '../state/location.js';
+
+/** Name of the manifest cache in a state directory (safe to delete). */
+export const MANIFEST_CACHE_NAME = 'manifest-cache.jsonl';
+
+/** The user's cache directory, as each platform names it. */
+function userCacheDir(): string {
+  if (process.env.XDG_CACHE_HOME) return process.env.XDG_CACHE_HOME;
+  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Caches');
+  if (process.platform === 'win32' && process.env.LOCALAPPDATA) return process.env.LOCALAPPDATA;
+  return path.join(os.homedir(), '.cache');
+}
+
+/**
+ * Where the manifest cache of a state store lives: beside a directory store's records
+ * (only when the store exists: a plan never creates one); for a PostgreSQL store, in
+ * the user's cache directory under a hash of the URL without its password (no table:
+ * the cache is per machine, and the controller and CI runners keep theirs locally).
+ * `AUDIENCECTL_MANIFEST_CACHE=off` turns it off.
+ */
+export function manifestCacheFile(location: StateLocation, storeExists: boolean): string | undefined {
+  if (process.env.AUDIENCECTL_MANIFEST_CACHE === 'off') return undefined;
+  if (location.kind === 'dir') return storeExists ? path.join(location.dir, MANIFEST_CACHE_NAME) : undefined;
+  const id = createHash('sha256')
+    .update(`${location.display}\n${location.schema}`)
+    .digest('hex')
+    .slice(0, 20);
+  const dir = path.join(userCacheDir(), 'audiencectl');
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch {
+    return undefined;
+  }
+  return path.join(dir, `manifest-cache-${id}.jsonl`);
+}

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { renameSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { lineKey } from './file-line.js';
+import type { ParseLimits } from './limits.js';
+import type { FileFacts } from './read-file.js';
+
+/**
+ * The manifest cache: each file's line (file-line.ts) from the last load, so a file
+ * whose facts did not change is neither read nor parsed again. Only what the manifests
+ * say is in it (the state holds the same specs), never a credential. It is safe to
+ * delete; a missing, unreadable, corrupt or foreign file is simply not used.
+ */
+export const CACHE_FORMAT = 'audiencectl-manifest-cache/1';
+
+/** What the lines depend on besides each file: a different one makes the whole cache void. */
+export type CacheContext = {
+  /** The real path of the source directory. */
+  root: string;
+  maxBytes: number;
+  limits: ParseLimits;
+  /** Identifies the parser's code (a hash of the parser thread's bundle). */
+  parser: string;
+};
+
+/** `digest`: of the text after the header line, so a truncated or edited file is not used. */
+type Header = CacheContext & { format: string; scannedAt: number; digest: string };
+
+function digestOf(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+export type CachedFile = { facts: FileFacts; hash: string; line: string };
+
+export type ManifestCache = {
+  /** When the listing that wrote it started: a file modified since may have changed unseen. */
+  scannedAt: number;
+  files: Map<string, CachedFile>;
+};
+
+/**
+ * As git's index: modification times are coarse and a file can change twice within
+ * one tick, so an entry is trusted on its facts alone only when the file was last
+ * modified well before the listing that cached it started. A newer one is "racily
+ * clean": it is read again and its content hash compared.
+ */
+export const RACY_MARGIN_MS = 2_000;
+
+function sameContext(header: Header, context: CacheContext): boolean {
+  return (
+    header.format === CACHE_FORMAT &&
+    header.root === context.root &&
+    header.maxBytes === context.maxBytes &&
+    header.parser === context.parser &&
+    JSON.stringify(header.limits) === JSON.stringify(context.limits)
+  );
+}
+
+/** The cache at `file`, if it is one written for this context; anything else is undefined, never an error. */
+export function readManifestCache(file: string, context: CacheContext): ManifestCache | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const end = text.indexOf('\n');
+  let header: Header;
+  try {
+    header = JSON.parse(text.slice(0, end)) as Header;
+  } catch {
+    return undefined;
+  }
+  if (typeof header !== 'object' || header === null || !sameContext(header, context)) return undefined;
+  if (typeof header.scannedAt !== 'number' || header.digest !== digestOf(text.slice(end + 1)))
+    return undefined;
+  const lines = text.slice(end + 1).split('\n');
+  const files = new Map<string, CachedFile>();
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i]!;
+    if (line === '') continue;
+    const key = lineKey(line);
+    // One damaged line voids the file: it was not written by us, or not completely.
+    if (!key || !(key.facts.size >= 0) || !/^[0-9a-f]{40}$|^-$/.test(key.hash)) return undefined;
+    files.set(key.path, { facts: key.facts, hash: key.hash, line });
+  }
+  return { scannedAt: header.scannedAt, files };
+}
+
+/** True when `facts` are those cached, and old enough to be trusted without reading the file. */
+export function isFresh(cached: CachedFile, facts: FileFacts, scannedAt: number): boolean {
+  return (
+    cached.facts.size === facts.size &&
+    cached.facts.mtimeMs === facts.mtimeMs &&
+    cached.facts.ino === facts.ino &&
+    facts.mtimeMs < scannedAt - RACY_MARGIN_MS
+  );
+}
+
+/**
+ * Writes the cache beside the state, through a temporary file and a rename, so a
+ * reader never sees half of it. Failing (a read-only state directory) is not an error:
+ * the cache only saves time. Returns whether it was written.
+ */
+export function writeManifestCache(
+  file: string,
+  context: CacheContext,
+  scannedAt: number,
+  lines: readonly string[],
+): boolean {
+  const body = `${lines.join('\n')}\n`;
+  const header: Header = { format: CACHE_FORMAT, ...context, scannedAt, digest: digestOf(body) };
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(temp, `${JSON.stringify(header)}\n${body}`, { mode: 0o600 });
+    renameSync(temp, file);
+    return true;
+  } catch {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Nothing was written.
+    }
+    return false;
+  }
+}

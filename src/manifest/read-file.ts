@@ -1,0 +1,63 @@
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { sourceFileFromBytes } from './decode.js';
+import type { Diagnostic } from './diagnostics.js';
+import type { SourceFile } from './load.js';
+
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+
+/** What the manifest cache compares, as git's index does: size, modification time, inode. */
+export type FileFacts = { size: number; mtimeMs: number; ino: number };
+
+export type ReadSource = { file: SourceFile; facts?: FileFacts; bytes?: Buffer };
+
+export function fileDiagnostic(
+  file: string,
+  severity: Diagnostic['severity'],
+  rule: string,
+  message: string,
+): Diagnostic {
+  return { severity, file, line: 0, column: 0, rule, message };
+}
+
+/**
+ * Reads one manifest file: its facts first, then its bytes (from the same descriptor),
+ * so a file changed meanwhile shows facts older than its content, and a cache keyed by
+ * them misses next time rather than serving stale text. Synchronous on purpose: for
+ * thousands of small files it is about ten times faster than fs/promises.
+ */
+export function readSourceFile(relative: string, absolute: string, maxBytes: number): ReadSource {
+  let fd: number | undefined;
+  try {
+    fd = openSync(absolute, 'r');
+    const info = fstatSync(fd);
+    const facts = { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
+    if (info.size > maxBytes) {
+      const message = `file is ${info.size} bytes, over the ${maxBytes}-byte limit`;
+      return {
+        file: {
+          path: relative,
+          unreadable: fileDiagnostic(relative, 'error', 'source/file-too-large', message),
+        },
+        facts,
+      };
+    }
+    const bytes = readFileSync(fd);
+    return { file: sourceFileFromBytes(relative, bytes), facts, bytes };
+  } catch (cause) {
+    const message = `cannot read file: ${(cause as Error).message}`;
+    return {
+      file: { path: relative, unreadable: fileDiagnostic(relative, 'error', 'source/unreadable', message) },
+    };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** One manifest file, as a source file (its text, or why it could not be read). */
+export function readManifestFile(
+  relative: string,
+  absolute: string,
+  maxBytes: number = DEFAULT_MAX_FILE_BYTES,
+): SourceFile {
+  return readSourceFile(relative, absolute, maxBytes).file;
+}

@@ -1,0 +1,166 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { assembleLoad } from './assemble.js';
+import { fileLine, formatLine, lineKey, type FileJob, type LineBody } from './file-line.js';
+import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
+import type { LoadOptions, LoadResult, ParsedFile, SourceFile } from './load.js';
+import { IN_THREAD_MAX_FILES, refusedFile, WORKER_URL } from './load-isolated.js';
+import {
+  isFresh,
+  readManifestCache,
+  writeManifestCache,
+  type CacheContext,
+  type ManifestCache,
+} from './read-cache.js';
+import { parseWithoutFullParser } from './parse-fast.js';
+import { startParsePool } from './parse-pool.js';
+import { listManifestFiles, type FoundFile, type ReadDirOptions } from './read-dir.js';
+import { DEFAULT_MAX_FILE_BYTES, type FileFacts } from './read-file.js';
+
+export type DirLoadOptions = LoadOptions &
+  ReadDirOptions & {
+    /** The manifest cache to read and (`saveCache`) write; none: every file is read and parsed. */
+    cacheFile?: string;
+    workers?: number;
+    /** The parser thread's script (tests); default the built parse-worker.js. */
+    workerUrl?: URL;
+  };
+
+export type DirLoad = {
+  result: LoadResult;
+  /** Files served by the cache without reading them. */
+  cacheHits: number;
+  /** Writes the cache when something changed; false when it could not (never throws). */
+  saveCache(): boolean;
+};
+
+function statFacts(absolute: string): FileFacts | undefined {
+  try {
+    const info = statSync(absolute);
+    return { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
+  } catch {
+    return undefined;
+  }
+}
+
+let parserId: string | undefined;
+/** Identifies the parser's code: a cache written by another build of it is not used. */
+function parserIdentity(workerUrl: URL | undefined): string {
+  if (!workerUrl) return 'source';
+  try {
+    parserId ??= createHash('sha1').update(readFileSync(workerUrl)).digest('hex');
+  } catch {
+    parserId = 'unknown';
+  }
+  return parserId;
+}
+
+type Job = { index: number; job: FileJob };
+
+/**
+ * Reads a directory source: lists it here, while parser threads (as many as the
+ * cores) read, hash and parse the files, so both cores work and the files' text never
+ * crosses between threads. With a cache, a file whose size, modification time and
+ * inode are those cached (and old enough, see RACY_MARGIN_MS) is neither read nor
+ * parsed; one whose content hash is unchanged is read but not parsed. The result is the
+ * same as `loadManifests` of the files read, cache or not (a property test compares).
+ */
+export async function loadManifestDir(root: string, options: DirLoadOptions): Promise<DirLoad> {
+  try {
+    return await loadThroughCache(root, options, true);
+  } catch (error) {
+    // A cache line that passed the checks but does not hold what we wrote: read everything.
+    if (!(error instanceof SyntaxError) || !options.cacheFile) throw error;
+    return loadThroughCache(root, options, false);
+  }
+}
+
+async function loadThroughCache(root: string, options: DirLoadOptions, useCache: boolean): Promise<DirLoad> {
+  const scannedAt = Date.now();
+  const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const limits: ParseLimits = options.limits ?? DEFAULT_PARSE_LIMITS;
+  const workerUrl = 'workerUrl' in options ? options.workerUrl : WORKER_URL;
+  const context: CacheContext = {
+    root: await realpath(root),
+    maxBytes,
+    limits,
+    parser: parserIdentity(workerUrl),
+  };
+  const cache: ManifestCache | undefined =
+    options.cacheFile && useCache ? readManifestCache(options.cacheFile, context) : undefined;
+  const { found, diagnostics } = await listManifestFiles(root, options);
+
+  const lines: Array<string | undefined> = new Array<string | undefined>(found.length);
+  let jobs: Job[] = [];
+  let hits = 0;
+  found.forEach((file: FoundFile, index) => {
+    const cached = cache?.files.get(file.relative);
+    const job: FileJob = { relative: file.relative, absolute: file.absolute, maxBytes };
+    if (cached && cache) {
+      const facts = statFacts(file.absolute);
+      if (facts && isFresh(cached, facts, cache.scannedAt)) {
+        lines[index] = cached.line;
+        hits += 1;
+        return;
+      }
+      if (cached.hash !== '-') job.knownHash = cached.hash;
+    }
+    jobs.push({ index, job });
+  });
+
+  // Few files to read: here, without starting a thread, unless one needs the full parser.
+  if (!workerUrl || jobs.length <= IN_THREAD_MAX_FILES) {
+    const full = workerUrl ? undefined : (await import('./parse.js')).parseManifestFile;
+    const parse = (path: string, text: string) =>
+      full ? full(path, text, limits) : parseWithoutFullParser(path, text, limits);
+    jobs = jobs.filter(({ index, job }) => (lines[index] = fileLine(job, parse)) === undefined);
+  }
+  const failed = new Map<number, string>();
+  if (jobs.length > 0 && workerUrl) {
+    const workers = options.workers ?? Math.max(1, Math.min(4, availableParallelism()));
+    const session = startParsePool({ url: workerUrl, workers }).session<string>(limits);
+    for (const { job } of jobs) session.addFile(job);
+    const outcomes = await session.done();
+    jobs.forEach(({ index }, n) => {
+      const outcome = outcomes[n]!;
+      if (typeof outcome === 'string') lines[index] = outcome;
+      else failed.set(index, outcome.failed);
+    });
+  }
+
+  // Every file served by the cache, and no other cached: the cache stays as it is.
+  const changed = !cache || cache.files.size !== found.length || hits !== found.length;
+  const files = found.map((file, index): ParsedFile | Extract<SourceFile, { unreadable: unknown }> => {
+    const reason = failed.get(index);
+    if (reason !== undefined) return { path: file.relative, parsed: refusedFile(file.relative, reason) };
+    const line = lines[index]!;
+    const key = lineKey(line)!;
+    let body = JSON.parse(line.slice(key.bodyAt)) as LineBody;
+    if (body.same) {
+      // Touched but not changed: what was cached, under the new facts.
+      const cached = cache!.files.get(file.relative)!;
+      const bodyText = cached.line.slice(lineKey(cached.line)!.bodyAt);
+      body = JSON.parse(bodyText) as LineBody;
+      lines[index] = formatLine(file.relative, key.facts, key.hash, bodyText);
+    }
+    if (body.u) return { path: file.relative, unreadable: body.u };
+    return { path: file.relative, parsed: body.r!, ...(body.n ? { names: body.n } : {}) };
+  });
+  const result = assembleLoad(files, options);
+  result.diagnostics.unshift(...diagnostics);
+
+  return {
+    result,
+    cacheHits: hits,
+    saveCache() {
+      if (!options.cacheFile) return false;
+      if (!changed) return true;
+      const kept = lines.filter(
+        (line): line is string => line !== undefined && lineKey(line)!.facts.size >= 0,
+      );
+      return writeManifestCache(options.cacheFile, context, scannedAt, kept);
+    },
+  };
+}

@@ -1,0 +1,177 @@
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { loadManifests } from '../../src/manifest/load.js';
+import { readManifestDir } from '../../src/manifest/read-dir.js';
+import { loadManifestDir } from '../../src/manifest/read-source.js';
+import { plan } from '../../src/plan/plan.js';
+import { manifestArb } from '../helpers/arbitraries.js';
+import { EMPTY, options } from '../helpers/planning.js';
+
+const roots: string[] = [];
+afterAll(() => roots.forEach((root) => rmSync(root, { recursive: true, force: true })));
+
+function tempRoot(): { source: string; cacheFile: string } {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'manifest-cache-'));
+  roots.push(root);
+  mkdirSync(path.join(root, 'src'));
+  return { source: path.join(root, 'src'), cacheFile: path.join(root, 'manifest-cache.jsonl') };
+}
+
+const NAMES = ['a.yaml', 'b.yaml', 'sub/c.yaml', 'sub/d.yml'];
+const permissive = options({ allowReplace: true, allowMassDelete: true, allowEmptySource: true });
+
+/** What a file can hold: a manifest (keys may collide across files), broken YAML, an invalid manifest, someone else's YAML. */
+const contentArb = fc.oneof(
+  fc.constantFrom('k1', 'k2', 'k3').chain((key) => manifestArb(key).map((m) => stringify(m))),
+  fc.constantFrom(
+    'apiVersion: audiencectl/v1\nkind: ExternalAudience\nmetadata: {name: k1\n',
+    'apiVersion: audiencectl/v1\nkind: ExternalAudience\nmetadata: {name: k2}\nspec: {name: 1}\n',
+    'apiVersion: v2\nname: chart\n',
+    'a: &x 1\nb: *x\n',
+    '',
+  ),
+);
+
+type Op =
+  | { kind: 'write'; name: string; text: string }
+  | { kind: 'rename'; from: string; to: string }
+  | { kind: 'delete'; name: string }
+  | { kind: 'touch'; name: string }
+  | { kind: 'same-size'; name: string; key: string }
+  | { kind: 'corrupt'; at: number };
+
+const nameArb = fc.constantFrom(...NAMES);
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('write' as const), name: nameArb, text: contentArb }),
+  },
+  fc.record({ kind: fc.constant('rename' as const), from: nameArb, to: nameArb }),
+  fc.record({ kind: fc.constant('delete' as const), name: nameArb }),
+  fc.record({ kind: fc.constant('touch' as const), name: nameArb }),
+  // An edit that keeps the size: only the modification time (or the content) tells.
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('same-size' as const),
+      name: nameArb,
+      key: fc.constantFrom('k1', 'k2', 'k3'),
+    }),
+  },
+  fc.record({ kind: fc.constant('corrupt' as const), at: fc.nat() }),
+);
+
+/**
+ * Files get modification times one second apart, an hour ago: old enough for the
+ * cache to trust its facts (not "racily clean"), as for files edited a while before a plan.
+ */
+let clock = Date.now() - 3_600_000;
+function stamp(file: string): void {
+  clock += 1_000;
+  utimesSync(file, clock / 1000, clock / 1000);
+}
+
+function apply(op: Op, source: string, cacheFile: string): void {
+  const at = (name: string) => path.join(source, name);
+  try {
+    if (op.kind === 'write') {
+      mkdirSync(path.dirname(at(op.name)), { recursive: true });
+      writeFileSync(at(op.name), op.text);
+      stamp(at(op.name));
+    } else if (op.kind === 'rename') {
+      renameSync(at(op.from), at(op.to));
+    } else if (op.kind === 'delete') {
+      rmSync(at(op.name));
+    } else if (op.kind === 'same-size') {
+      writeFileSync(at(op.name), readFileSync(at(op.name), 'utf8').replace(/k[123]/g, op.key));
+      stamp(at(op.name));
+    } else if (op.kind === 'touch') {
+      stamp(at(op.name));
+    } else {
+      const text = readFileSync(cacheFile, 'utf8');
+      writeFileSync(cacheFile, text.slice(0, op.at % (text.length + 1)) + 'x\t1\t2\n');
+    }
+  } catch {
+    // The file was not there: the operation is a no-op.
+  }
+}
+
+/** The reference: every file read and parsed, as `loadManifests` does, without the cache. */
+async function uncached(source: string) {
+  const read = await readManifestDir(source);
+  const loaded = loadManifests(read.files, { defaultSandbox: 'prod' });
+  loaded.diagnostics.unshift(...read.diagnostics);
+  return loaded;
+}
+
+describe('the manifest cache', () => {
+  it('gives the same load and plan as no cache, through edits, renames, deletions, invalid files and a damaged cache', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 12 }), async (ops) => {
+        const { source, cacheFile } = tempRoot();
+        for (const op of ops) {
+          apply(op, source, cacheFile);
+          const cached = await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile });
+          cached.saveCache();
+          const reference = await uncached(source);
+          expect(cached.result).toEqual(reference);
+          expect(plan(cached.result, EMPTY, permissive)).toEqual(plan(reference, EMPTY, permissive));
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('serves unchanged files without reading them, and reads a touched file without trusting its old content', async () => {
+    const { source, cacheFile } = tempRoot();
+    for (const key of ['k1', 'k2']) {
+      writeFileSync(path.join(source, `${key}.yaml`), stringify(fc.sample(manifestArb(key), 1)[0]));
+      stamp(path.join(source, `${key}.yaml`));
+    }
+    (await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile })).saveCache();
+    expect((await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile })).cacheHits).toBe(2);
+    stamp(path.join(source, 'k1.yaml'));
+    expect((await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile })).cacheHits).toBe(1);
+  });
+
+  it('sees a same-size edit within the same modification time when the file is recent (racily clean)', async () => {
+    const { source, cacheFile } = tempRoot();
+    const file = path.join(source, 'k1.yaml');
+    const text = stringify(fc.sample(manifestArb('k1'), 1)[0]);
+    writeFileSync(file, text);
+    const when = new Date();
+    utimesSync(file, when, when);
+    (await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile })).saveCache();
+    // Same size, same modification time, other content: only the content hash tells.
+    writeFileSync(file, text.replace('k1', 'k9'));
+    utimesSync(file, when, when);
+    const load = await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile });
+    expect(load.result.manifests.map((m) => m.key)).toEqual(['k9']);
+  });
+
+  it('ignores a cache that is garbage, or written for another directory, and never fails to save', async () => {
+    const { source, cacheFile } = tempRoot();
+    writeFileSync(path.join(source, 'k1.yaml'), stringify(fc.sample(manifestArb('k1'), 1)[0]));
+    for (const garbage of [
+      '',
+      '\0\0\0',
+      '{"format":"audiencectl-manifest-cache/1"}\n"k1.yaml"\t1\t2\t3\tzz\t{}\n',
+    ]) {
+      writeFileSync(cacheFile, garbage);
+      const load = await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile });
+      expect(load.cacheHits).toBe(0);
+      expect(load.result).toEqual(await uncached(source));
+    }
+    const other = tempRoot();
+    (await loadManifestDir(other.source, { defaultSandbox: 'prod', cacheFile })).saveCache();
+    expect((await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile })).cacheHits).toBe(0);
+    const unwritable = path.join(source, 'no-such-dir', 'cache.jsonl');
+    expect(
+      (await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile: unwritable })).saveCache(),
+    ).toBe(false);
+  });
+});
