@@ -157,12 +157,14 @@ export async function startController(options: ControllerOptions): Promise<Runni
       })
     : undefined;
   if (leadership) metrics.setRole('standby');
+  const leaderStore = leadership ? leaderView(store, leadership) : store;
+  // Records are read again only when the serial moved (or once a resync interval); not with --full-reads.
+  const passStore = options.settings.fullReads
+    ? leaderStore
+    : cachedReads(leaderStore, { maxAgeMs: options.resyncIntervalMs });
   const reconciler: Reconciler = new Reconciler({
     source,
-    // Records are read again only when the serial moved (or once a resync interval).
-    store: cachedReads(leadership ? leaderView(store, leadership) : store, {
-      maxAgeMs: options.resyncIntervalMs,
-    }),
+    store: passStore,
     ...(leadership ? { isLeader: () => leadership.role === 'leader' } : {}),
     client: shieldCalls(connection.client, { stop: stopping.signal, cutoff: cutoff.signal }),
     metrics,

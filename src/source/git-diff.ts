@@ -41,14 +41,17 @@ export async function diffPaths(
   from: string,
   to: string,
   subPath: string,
+  /** The same diff, already read (by the checkout update): not run again. */
+  known?: TreeChanges,
 ): Promise<string[] | undefined> {
   try {
     // `from` is an ancestor when it is the merge base (simple-git does not fail on
     // `--is-ancestor`'s silent exit 1). An unknown object throws.
     const base = (await git.raw(['merge-base', from, to])).trim();
     if (base !== from) return undefined;
-    const output = await git.raw(['diff', '--name-status', '-z', '--no-ext-diff', from, to, '--']);
-    const paths = parseNameStatus(output);
+    const paths = known
+      ? [...known.deleted, ...known.written]
+      : parseNameStatus(await git.raw(['diff', '--name-status', '-z', '--no-ext-diff', from, to, '--']));
     if (paths === undefined) return undefined;
     if (subPath === '') return paths;
     const prefix = `${subPath}/`;

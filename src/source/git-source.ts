@@ -7,7 +7,7 @@ import { registerSecret } from '../log.js';
 import { SourceSyncError } from './errors.js';
 import { materializeRevision, pruneRevisions, resolveSubPath, updateRevision } from './git-checkout.js';
 import { ALLOWED_GIT_ENV, gitConfigText, prepareGitEnv } from './git-env.js';
-import { diffPaths, treeChanges } from './git-diff.js';
+import { diffPaths, treeChanges, type TreeChanges } from './git-diff.js';
 import { toSyncError } from './git-errors.js';
 import { parseGitSourceOptions, type GitSourceInput, type GitSourceOptions } from './git-options.js';
 import { checkGitUrl, displayUrl, type CheckedGitUrl } from './git-url.js';
@@ -38,6 +38,8 @@ export class GitSource implements Source {
   #env: Record<string, string> | undefined;
   #current: SourceRevision | undefined;
   #previous: string | undefined;
+  /** The diff the last checkout update applied, for `changedPaths` of the same two revisions. */
+  #applied: { from: string; to: string; changes: TreeChanges } | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
   /** Validates everything up front: a refused URL throws SourceConfigError here. */
@@ -67,7 +69,10 @@ export class GitSource implements Source {
     if (!SHA.test(from) || !SHA.test(to)) return Promise.resolve(undefined);
     if (from === to) return Promise.resolve([]);
     const run = this.#queue.then(async () => {
-      const paths = this.#env ? await diffPaths(this.#git(signal), from, to, this.#options.path) : undefined;
+      const applied = this.#applied?.from === from && this.#applied.to === to ? this.#applied : undefined;
+      const paths = this.#env
+        ? await diffPaths(this.#git(signal), from, to, this.#options.path, applied?.changes)
+        : undefined;
       this.#log.debug({ from, to, paths: paths?.length }, 'changed paths');
       return paths;
     });
@@ -161,6 +166,7 @@ export class GitSource implements Source {
     if (previous === undefined) return undefined;
     const changes = await treeChanges(this.#git(signal), previous, revision);
     if (changes === undefined) return undefined;
+    this.#applied = { from: previous, to: revision, changes };
     const git = (env: Record<string, string>) => this.#git(signal, env);
     return updateRevision(git, this.#dir('revs'), previous, revision, changes);
   }

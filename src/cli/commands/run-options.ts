@@ -158,7 +158,7 @@ const SPECS: Spec[] = [
   {
     flags: '--full-reads',
     env: 'AUDIENCECTL_FULL_READS',
-    help: 'read every manifest on every pass, not only the files a change touched',
+    help: 'read every manifest and state record on every pass, not only what changed',
     kind: 'bool',
   },
   {
