@@ -1,45 +1,111 @@
-// npm run bench:plan [-- 1000 10000 50000]
-// Wall time and peak RSS of `validate` and of a no-change `plan`, as a user runs them
-// (after one warm-up run).
+// npm run bench:plan [-- --sizes 1000,10000,50000] [--runs 5]
+// For each size, a generated repository (manifests + the state of having applied them,
+// committed to git) and, median of --runs runs each: `validate`, a no-change `plan` cold
+// (no manifest cache) and warm (cache present), `plan --base HEAD`, and the
+// read-and-parse floor (bench/lib/floor.mjs: one thread reads and parses every
+// manifest and state file) measured in the same run, so the ratios hold on a busy
+// machine. Wall time, CPU time (all threads) and peak RSS. Default sizes: 1,000 and
+// 10,000 (50,000 takes minutes; ask for it).
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { generateRepo } from './lib/generate.js';
-import { measureCli } from './lib/measure.js';
+import { measureCli, type Measurement } from './lib/measure.js';
 
-const sizes = process.argv
-  .slice(2)
+const FLOOR = fileURLToPath(new URL('./lib/floor.mjs', import.meta.url));
+
+function flag(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+const SIZES = (flag('--sizes') ?? '1000,10000')
+  .split(',')
   .map(Number)
   .filter((n) => n > 0);
-const SIZES = sizes.length > 0 ? sizes : [1_000, 10_000, 50_000];
+const RUNS = Number(flag('--runs') ?? 5);
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+type Summary = { seconds: number; cpu: number; rss: number };
+
+async function medianOf(
+  name: string,
+  run: () => Promise<Measurement>,
+  before: () => void = () => undefined,
+): Promise<Summary> {
+  const runs: Measurement[] = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    before();
+    const measured = await run();
+    if (measured.code !== 0)
+      throw new Error(
+        `${name} exited ${measured.code}: ${measured.stdout.slice(0, 300)}${measured.stderr.slice(0, 300)}`,
+      );
+    runs.push(measured);
+  }
+  return {
+    seconds: median(runs.map((r) => r.seconds)),
+    cpu: median(runs.map((r) => r.cpuSeconds)),
+    rss: Math.max(...runs.map((r) => r.peakRssMb)),
+  };
+}
+
+const load = os
+  .loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ');
 console.log(
-  `bench:plan on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  `bench:plan on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load ${load}; median of ${RUNS}`,
 );
-console.log('audiences | validate s | validate MB | plan s | plan MB | plan us/audience');
+console.log("wall s / CPU s (all threads) / peak MB; ratios are wall time over the floor's wall time");
+const cell = (s: Summary) =>
+  `${s.seconds.toFixed(2)} / ${s.cpu.toFixed(2)} / ${s.rss.toFixed(0)}`.padStart(20);
+console.log(
+  ['audiences', 'floor', 'validate', 'plan cold', 'plan warm', 'plan --base', 'cold/floor', 'warm/floor']
+    .map((h, i) => (i === 0 ? h.padStart(9) : h.padStart(i > 5 ? 10 : 20)))
+    .join(' | '),
+);
 for (const size of SIZES) {
   const root = await mkdtemp(path.join(os.tmpdir(), 'bench-plan-'));
   try {
     const { manifests, state } = await generateRepo(root, size, true);
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: 'ignore' });
+    git('init', '-q');
+    git('add', 'manifests');
+    git('-c', 'user.name=bench', '-c', 'user.email=bench@bench.invalid', 'commit', '-qm', 'base');
+    const cache = path.join(state, 'manifest-cache.jsonl');
+    const plan = ['plan', manifests, '--state', state];
     // One untimed run first: the files just written are still being flushed to disk,
-    // which is not what a user's repeated plans see.
-    await measureCli(['plan', manifests, '--state', state]);
-    const validate = await measureCli(['validate', manifests]);
-    const planned = await measureCli(['plan', manifests, '--state', state]);
-    if (validate.code !== 0)
-      throw new Error(`validate exited ${validate.code}: ${validate.stdout.slice(0, 500)}`);
-    if (planned.code !== 0)
-      throw new Error(
-        `plan was not empty (exit ${planned.code}): ${planned.stdout.slice(0, 500)}${planned.stderr.slice(0, 500)}`,
-      );
+    // which is not what a user's repeated plans see. It leaves the cache for the warm runs.
+    await measureCli(plan);
+    const floor = await medianOf('floor', () => measureCli([manifests, state], {}, { script: FLOOR }));
+    const validate = await medianOf('validate', () => measureCli(['validate', manifests]));
+    const warm = await medianOf('plan warm', () => measureCli(plan));
+    const cold = await medianOf(
+      'plan cold',
+      () => measureCli(plan),
+      () => rmSync(cache, { force: true }),
+    );
+    const base = await medianOf('plan --base', () =>
+      measureCli(['plan', manifests, '--base', 'HEAD'], {}, { cwd: root }),
+    );
     console.log(
       [
         String(size).padStart(9),
-        validate.seconds.toFixed(2).padStart(10),
-        validate.peakRssMb.toFixed(0).padStart(11),
-        planned.seconds.toFixed(2).padStart(6),
-        planned.peakRssMb.toFixed(0).padStart(7),
-        ((planned.seconds * 1e6) / size).toFixed(0).padStart(16),
+        cell(floor),
+        cell(validate),
+        cell(cold),
+        cell(warm),
+        cell(base),
+        `${(cold.seconds / floor.seconds).toFixed(2)}x`.padStart(10),
+        `${(warm.seconds / floor.seconds).toFixed(2)}x`.padStart(10),
       ].join(' | '),
     );
   } finally {

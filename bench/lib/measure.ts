@@ -7,17 +7,24 @@ const REPORT_RSS = fileURLToPath(new URL('./report-rss.mjs', import.meta.url));
 export type Measurement = {
   seconds: number;
   peakRssMb: number;
+  /** User + system CPU time of every thread of the process. */
+  cpuSeconds: number;
   code: number;
   stdout: string;
   stderr: string;
 };
 
-/** Runs the built CLI once and measures its wall time and peak RSS. */
-export function measureCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Measurement> {
+/** Runs the built CLI (or another script) once and measures its wall time, CPU time and peak RSS. */
+export function measureCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  options: { script?: string; cwd?: string } = {},
+): Promise<Measurement> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['--import', REPORT_RSS, CLI, ...args], {
+    const child = spawn(process.execPath, ['--import', REPORT_RSS, options.script ?? CLI, ...args], {
       env: { ...process.env, NO_COLOR: '1', ...env },
+      ...(options.cwd ? { cwd: options.cwd } : {}),
     });
     let stdout = '';
     let stderr = '';
@@ -27,9 +34,11 @@ export function measureCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise
     child.on('close', (code) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const match = /__PEAK_RSS_KB__ (\d+)/.exec(stderr);
+      const cpu = /__CPU_US__ (\d+)/.exec(stderr);
       resolve({
         seconds,
         peakRssMb: match ? Number(match[1]) / 1024 : NaN,
+        cpuSeconds: cpu ? Number(cpu[1]) / 1e6 : NaN,
         code: code ?? -1,
         stdout,
         stderr,

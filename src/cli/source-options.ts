@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import type { LoadResult } from '../manifest/load.js';
+import { assembleLoad, type LoadResult } from '../manifest/load.js';
 import { startManifestLoader } from '../manifest/load-isolated.js';
-import { loadManifestDir } from '../manifest/read-source.js';
+import { loadManifestDir, type DirLoad } from '../manifest/read-source.js';
 import type { ReadDirOptions } from '../manifest/read-dir.js';
 import { checkedOption, countOption } from './typed-options.js';
 import { SANDBOX_PATTERN } from '../manifest/schema.js';
@@ -84,7 +84,7 @@ export async function loadDesiredDir(
   dir: string,
   flags: SourceFlags,
   cacheFile?: string,
-): Promise<{ loaded: LoadResult; saveCache: () => boolean }> {
+): Promise<{ loaded: LoadResult; saveCache: () => boolean; files: DirLoad['files'] }> {
   await assertDirectory(dir);
   const load = await loadManifestDir(dir, {
     ...readOptions(flags),
@@ -92,22 +92,37 @@ export async function loadDesiredDir(
     ...(cacheFile ? { cacheFile } : {}),
   });
   noteSkipped(load.result);
-  return { loaded: load.result, saveCache: () => load.saveCache() };
+  return { loaded: load.result, saveCache: () => load.saveCache(), files: load.files };
 }
 
-/** Loads the desired state from a directory, or from `ref` of its git repository. */
-export async function loadDesired(dir: string, flags: SourceFlags, ref?: string): Promise<LoadResult> {
+/**
+ * Loads the desired state from a directory, or from `ref` of its git repository. With
+ * `working` (the working tree's files and their git blob ids), a file of `ref` with
+ * the same path and blob id is taken from it, neither read nor parsed again: a
+ * pull request's base differs from its head in a few files.
+ */
+export async function loadDesired(
+  dir: string,
+  flags: SourceFlags,
+  ref?: string,
+  working?: DirLoad['files'],
+): Promise<LoadResult> {
   if (ref === undefined) return (await loadDesiredDir(dir, flags)).loaded;
   await assertDirectory(dir);
   const loader = startManifestLoader();
   // git is loaded only for pull-request plans.
+  const holds = (relative: string, blob: string) => working?.get(relative)?.hash === blob;
   const read = await import('../manifest/read-git.js')
-    .then((git) => git.readManifestsAtRef(dir, ref, readOptions(flags)))
+    .then((git) => git.readManifestsAtRef(dir, ref, { ...readOptions(flags), holds }))
     .catch((error: unknown) => {
       loader.close();
       throw error;
     });
-  const loaded = await loader.load(read.files, { defaultSandbox: flags.sandbox });
+  const parsed = await loader.parse(read.files);
+  const reused = read.known.map((relative) => working!.get(relative)!.file);
+  // In the order a full read gives (by path), so that every message is the same.
+  const files = [...parsed, ...reused].sort((a, b) => a.path.localeCompare(b.path));
+  const loaded = assembleLoad(files, { defaultSandbox: flags.sandbox });
   loaded.diagnostics.unshift(...read.diagnostics);
   return loaded;
 }

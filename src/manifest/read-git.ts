@@ -56,8 +56,14 @@ function readBlobs(cwd: string, objects: readonly string[]): Promise<Map<string,
 export async function readManifestsAtRef(
   dir: string,
   ref: string,
-  options: ReadDirOptions = {},
-): Promise<ReadDirResult> {
+  options: ReadDirOptions & {
+    /**
+     * Whether the caller already holds this file with this git blob id (the working
+     * tree's, for `plan --base`): then it is not read, and its path is in `known`.
+     */
+    holds?: (relative: string, blob: string) => boolean;
+  } = {},
+): Promise<ReadDirResult & { known: string[] }> {
   if (ref.startsWith('-') || ref.trim() === '') {
     throw new UsageError('BAD_REF', `"${ref}" is not a git revision`);
   }
@@ -96,12 +102,15 @@ export async function readManifestsAtRef(
     }
     wanted.push({ ...entry, relative });
   }
-  const small = wanted.filter((entry) => entry.size <= maxBytes);
+  const known = wanted.filter((entry) => options.holds?.(entry.relative, entry.object) === true);
+  const knownPaths = new Set(known.map((entry) => entry.relative));
+  const small = wanted.filter((entry) => entry.size <= maxBytes && !knownPaths.has(entry.relative));
   const blobs = await readBlobs(
     top,
     small.map((entry) => entry.object),
   );
   const files: SourceFile[] = wanted
+    .filter((entry) => !knownPaths.has(entry.relative))
     .sort((a, b) => a.relative.localeCompare(b.relative))
     .map((entry) => {
       const bytes = entry.size <= maxBytes ? blobs.get(entry.object) : undefined;
@@ -118,5 +127,5 @@ export async function readManifestsAtRef(
         },
       };
     });
-  return { files, diagnostics };
+  return { files, diagnostics, known: [...knownPaths] };
 }

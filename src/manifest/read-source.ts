@@ -5,8 +5,8 @@ import { availableParallelism } from 'node:os';
 import { assembleLoad } from './assemble.js';
 import { fileLine, formatLine, lineKey, type FileJob, type LineBody } from './file-line.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
-import type { LoadOptions, LoadResult, ParsedFile, SourceFile } from './load.js';
-import { IN_THREAD_MAX_FILES, refusedFile, WORKER_URL } from './load-isolated.js';
+import type { LoadOptions, LoadResult } from './load.js';
+import { IN_THREAD_MAX_FILES, refusedFile, WORKER_URL, type LoadedFile } from './load-isolated.js';
 import {
   isFresh,
   readManifestCache,
@@ -34,6 +34,8 @@ export type DirLoad = {
   cacheHits: number;
   /** Writes the cache when something changed; false when it could not (never throws). */
   saveCache(): boolean;
+  /** Each file as read, with its git blob id ("-": not read), for `plan --base` to reuse. */
+  files: Map<string, { hash: string; file: LoadedFile }>;
 };
 
 function statFacts(absolute: string): FileFacts | undefined {
@@ -132,21 +134,16 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
 
   // Every file served by the cache, and no other cached: the cache stays as it is.
   const changed = !cache || cache.files.size !== found.length || hits !== found.length;
-  const files = found.map((file, index): ParsedFile | Extract<SourceFile, { unreadable: unknown }> => {
+  const byPath = new Map<string, { hash: string; file: LoadedFile }>();
+  const files = found.map((file, index): LoadedFile => {
     const reason = failed.get(index);
     if (reason !== undefined) return { path: file.relative, parsed: refusedFile(file.relative, reason) };
     const line = lines[index]!;
     const key = lineKey(line)!;
-    let body = JSON.parse(line.slice(key.bodyAt)) as LineBody;
-    if (body.same) {
-      // Touched but not changed: what was cached, under the new facts.
-      const cached = cache!.files.get(file.relative)!;
-      const bodyText = cached.line.slice(lineKey(cached.line)!.bodyAt);
-      body = JSON.parse(bodyText) as LineBody;
-      lines[index] = formatLine(file.relative, key.facts, key.hash, bodyText);
-    }
-    if (body.u) return { path: file.relative, unreadable: body.u };
-    return { path: file.relative, parsed: body.r!, ...(body.n ? { names: body.n } : {}) };
+    const loaded = fromLine(file.relative, line, key.bodyAt, cache);
+    if (loaded.line !== undefined) lines[index] = loaded.line;
+    byPath.set(file.relative, { hash: key.hash, file: loaded.file });
+    return loaded.file;
   });
   const result = assembleLoad(files, options);
   result.diagnostics.unshift(...diagnostics);
@@ -154,6 +151,7 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
   return {
     result,
     cacheHits: hits,
+    files: byPath,
     saveCache() {
       if (!options.cacheFile) return false;
       if (!changed) return true;
@@ -163,4 +161,27 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
       return writeManifestCache(options.cacheFile, context, scannedAt, kept);
     },
   };
+}
+
+/** A file from its line; a `same` line takes the cached body, under the new facts (`line`). */
+function fromLine(
+  relative: string,
+  line: string,
+  bodyAt: number,
+  cache: ManifestCache | undefined,
+): { file: LoadedFile; line?: string } {
+  const key = lineKey(line)!;
+  let body = JSON.parse(line.slice(bodyAt)) as LineBody;
+  let newLine: string | undefined;
+  if (body.same) {
+    // Touched but not changed: what was cached, under the new facts.
+    const cached = cache!.files.get(relative)!;
+    const bodyText = cached.line.slice(lineKey(cached.line)!.bodyAt);
+    body = JSON.parse(bodyText) as LineBody;
+    newLine = formatLine(relative, key.facts, key.hash, bodyText);
+  }
+  const file: LoadedFile = body.u
+    ? { path: relative, unreadable: body.u }
+    : { path: relative, parsed: body.r!, ...(body.n ? { names: body.n } : {}) };
+  return newLine === undefined ? { file } : { file, line: newLine };
 }

@@ -127,14 +127,14 @@ export function planCommand(setExit: (code: number) => void): Command {
       process.stderr.write(missingStoreWarning(location.dir));
     // The manifests (read and parsed by the parser threads) and the state (read here) at once.
     const cacheFile = flags.base === undefined ? manifestCacheFile(location, storeExists) : undefined;
-    const [{ loaded: desired, saveCache }, recorded] = await Promise.all([
+    const [{ loaded: desired, saveCache, files }, stored] = await Promise.all([
       loadDesiredDir(dir, flags, cacheFile),
-      flags.base === undefined
-        ? readRecorded(flags)
-        : loadDesired(dir, flags, flags.base).then((base) =>
-            assumedStateFrom(base, new Date(now * 1000).toISOString()),
-          ),
+      flags.base === undefined ? readRecorded(flags) : undefined,
     ]);
+    // The base tree after the working tree: its unchanged files are taken from it.
+    const recorded =
+      stored ??
+      assumedStateFrom(await loadDesired(dir, flags, flags.base, files), new Date(now * 1000).toISOString());
     const base = planOptionsFrom(flags, now);
     const options =
       flags.base === undefined ? { ...base, ...(await liveView(flags, desired, recorded, base)) } : base;
