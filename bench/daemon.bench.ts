@@ -255,7 +255,8 @@ async function idle(emulator: RunningEmulator, root: string): Promise<number> {
   const controller = await startController(
     [
       ...['--repo', repo.bare, '--allow-file-urls', '--work-dir', repo.workDir, '--path', 'audiences'],
-      ...['--state', generated.state],
+      // The recorded ids are made up: a refresh would find them all deleted and re-create them.
+      ...['--state', generated.state, '--refresh-interval', '0'],
     ],
     { ...controllerEnv(emulator), AUDIENCECTL_LOG_LEVEL: 'info' },
   );
