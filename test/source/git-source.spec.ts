@@ -90,6 +90,8 @@ describe('GitSource on a real repository', () => {
     });
     const src = source();
     await src.sync();
+    // A second source checks every revision out whole.
+    const whole = source({ workDir: `${fx.workDir}-whole` });
     const steps: Array<Record<string, string | null>> = [
       { 'a.yaml': 'a2\n', 'new/b.yaml': 'b\n', 'x/y/z.yaml': null },
       { 'x/w.yaml': null, file: null, 'file/inside.yaml': 'now a directory\n' },
@@ -100,7 +102,7 @@ describe('GitSource on a real repository', () => {
       if (index === 2) await rm(path.join(fx.root, 'clone', 'file'), { recursive: true });
       const sha = await fx.commit(files);
       const updated = await src.sync();
-      const checkout = await source({ workDir: `${fx.workDir}-check-${index}` }).sync();
+      const checkout = await whole.sync(undefined, { full: true });
       expect(updated.revision).toBe(sha);
       expect(await tree(updated.dir)).toEqual(await tree(checkout.dir));
     }
