@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { signWebhook } from '../src/daemon/webhook.js';
+import { sendPushWebhook } from './lib/push-webhook.js';
 import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import {
   assertBuilt,
@@ -140,17 +140,7 @@ async function webhookPush(emulator: RunningEmulator, root: string): Promise<num
       const started = performance.now();
       const sha = await repo.commit({ 'bench.yaml': manifest(description) });
       pushTimes.push(performance.now() - started);
-      const body = JSON.stringify({ ref: 'refs/heads/main', after: sha });
-      const response = await fetch(`${controller.url}/webhook`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-github-event': 'push',
-          'x-hub-signature-256': signWebhook(SECRET, body),
-        },
-        body,
-      });
-      if (response.status !== 202) throw new Error(`webhook answered ${response.status}`);
+      await sendPushWebhook(controller.url, sha, SECRET);
     });
     console.log(`  (commit + push to the bare repository, not counted: median ${ms(median(pushTimes))})`);
     return report('git push + webhook (webhook sent -> applied)', figures, 2_000);

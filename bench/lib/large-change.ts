@@ -9,7 +9,7 @@
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { signWebhook } from '../../src/daemon/webhook.js';
+import { sendPushWebhook } from './push-webhook.js';
 import { DEMO_CLIENT, DEMO_SANDBOX, type RunningEmulator } from '../../src/emulator/index.js';
 import {
   controllerEnv,
@@ -181,17 +181,7 @@ export async function largePush(
     await firstPass(controller);
     return await measure(emulator, controller, samples, async (description) => {
       const sha = await repo.commit({ [path.join('audiences', CHANGED)]: manifest(description) });
-      const body = JSON.stringify({ ref: 'refs/heads/main', after: sha });
-      const response = await fetch(`${controller.url}/webhook`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-github-event': 'push',
-          'x-hub-signature-256': signWebhook(SECRET, body),
-        },
-        body,
-      });
-      if (response.status !== 202) throw new Error(`webhook answered ${response.status}`);
+      await sendPushWebhook(controller.url, sha, SECRET);
     });
   } finally {
     await controller.stop();
