@@ -56,6 +56,12 @@ function createWorker(url: URL, memoryMb: number): Worker {
   });
 }
 
+function describeError(thrown: Error & { code?: string }, memoryMb: number): string {
+  return thrown.code === 'ERR_WORKER_OUT_OF_MEMORY'
+    ? `the parser ran out of memory (limit ${memoryMb} MB)`
+    : `the parser failed: ${thrown.message}`;
+}
+
 /**
  * Parses files in worker threads with bounded memory, so that a file no check foresaw
  * costs one failure for that file, never the process (a V8 heap exhaustion inside a
@@ -69,10 +75,14 @@ export function startParsePool(options: PoolOptions): ParsePool {
   const stallMs = options.stallMs ?? 10_000;
   const maxWorkers = options.workers ?? Math.min(2, Math.max(1, availableParallelism()));
   const first = createWorker(options.url, memoryMb);
-  const firstEarly = { ready: false, exit: undefined as number | undefined };
+  const firstEarly = {
+    ready: false,
+    exit: undefined as number | undefined,
+    error: undefined as string | undefined,
+  };
   first.on('message', (reply: WorkerReply) => 'ready' in reply && (firstEarly.ready = true));
   first.on('exit', (code) => (firstEarly.exit = code));
-  first.on('error', () => undefined);
+  first.on('error', (thrown: Error) => (firstEarly.error ??= describeError(thrown, memoryMb)));
   // Until a session uses it, the thread must not keep the process alive (after the
   // listeners: adding a message listener refs the thread again).
   first.unref();
@@ -164,17 +174,16 @@ export function startParsePool(options: PoolOptions): ParsePool {
           arm(slot);
           finishIfDone();
         });
-        worker.on('error', (error: Error & { code?: string }) => {
-          fail(
-            slot,
-            error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-              ? `the parser ran out of memory (limit ${memoryMb} MB)`
-              : `the parser failed: ${error.message}`,
-          );
-        });
-        worker.on('exit', (code) => fail(slot, `the parser stopped (exit code ${code})`));
-        if (early?.exit !== undefined)
-          queueMicrotask(() => fail(slot, `the parser stopped (exit code ${early.exit})`));
+        // An uncaught error reaches us on the worker's internal port, possibly before its
+        // 'ready' message on the public one; 'exit' always follows, after node has delivered
+        // every message. So the error is only noted here and judged on 'exit', when `ready`
+        // says truly whether the thread had started (a job's failure is not a start-up one).
+        let error = early?.error;
+        worker.on('error', (thrown: Error) => (error ??= describeError(thrown, memoryMb)));
+        const exited = (code: number) => fail(slot, error ?? `the parser stopped (exit code ${code})`);
+        worker.on('exit', exited);
+        const earlyExit = early?.exit;
+        if (earlyExit !== undefined) queueMicrotask(() => exited(earlyExit));
         return slot;
       };
 

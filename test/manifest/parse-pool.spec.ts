@@ -54,6 +54,15 @@ describe('parser threads', () => {
     ]);
   });
 
+  it('says so when the thread cannot start at all', async () => {
+    const unloadable = new URL('./fixtures/unloadable-worker.mjs', import.meta.url);
+    const session = startParsePool({ url: unloadable, memoryMb: 32 }).session(undefined);
+    session.add('f0.yaml', 'ok');
+    await expect(session.done()).rejects.toThrow(
+      'the manifest parser thread could not start: the parser failed: cannot load',
+    );
+  });
+
   it('needs no thread for no file', async () => {
     expect(await outcomes([])).toEqual([]);
   });
