@@ -5,7 +5,8 @@ import type { ManifestInput } from '../../src/manifest/schema.js';
 import type { EmulatorAudience, RunningEmulator } from '../../src/emulator/index.js';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { readState } from '../../src/state/read.js';
-import { runCli, type CliResult } from './cli.js';
+import type { CliResult } from './cli.js';
+import { runCliInProcess } from './cli-in-process.js';
 
 /** Environment that points the CLI at a test emulator, with quick polls. */
 export function emulatorEnv(
@@ -34,7 +35,11 @@ export class ManifestDir {
   }
 }
 
-/** Applies `dir`, creating the state store first if needed (as `audiencectl init` would). */
+/**
+ * Applies `dir`, creating the state store first if needed (as `audiencectl init` would).
+ * In this process (the CLI's own entry): tests that need the apply to be a process of
+ * its own (kill -9, signals, racing applies) spawn it themselves.
+ */
 export async function apply(
   dir: string,
   state: string,
@@ -42,7 +47,7 @@ export async function apply(
   ...flags: string[]
 ): Promise<CliResult> {
   await mkdir(state, { recursive: true });
-  return runCli(['apply', dir, '--state', state, '--auto-approve', ...flags], { env });
+  return runCliInProcess(['apply', dir, '--state', state, '--auto-approve', ...flags], { env });
 }
 
 /** What the emulator holds, in the terms a manifest uses, by audience name. */
@@ -106,7 +111,7 @@ export async function converge(
     for (const record of (await readState(state)).audiences.filter((r) => r.blocked)) {
       const name = manifests.find((m) => m.metadata.name === record.key)!.spec.name;
       const remote = remoteByName(emulator, sandbox).get(name)!;
-      const imported = await runCli(
+      const imported = await runCliInProcess(
         [
           'state',
           'import',
