@@ -4,12 +4,12 @@
 // non-zero if any failed. Usage: node scripts/checks.mjs <script> [<script> ...]
 import { spawn } from 'node:child_process';
 import os from 'node:os';
-import { pathToFileURL } from 'node:url';
 
+const scripts = process.argv.slice(2);
+const parallel = Math.max(1, Math.min(2, os.availableParallelism()));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-/** Runs `npm run <script>` with its output held back, then prints it whole; true if it passed. */
-export function runScript(script) {
+function run(script) {
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn(npm, ['run', '--silent', script], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -25,21 +25,13 @@ export function runScript(script) {
   });
 }
 
-/** Runs `scripts`, `lanes` at a time; true if every one passed. */
-export async function runScripts(scripts, lanes) {
-  const queue = [...scripts];
-  const results = [];
-  await Promise.all(
-    Array.from({ length: lanes }, async () => {
-      for (let script = queue.shift(); script !== undefined; script = queue.shift()) {
-        results.push(await runScript(script));
-      }
-    }),
-  );
-  return results.every(Boolean);
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const lanes = Math.max(1, Math.min(2, os.availableParallelism()));
-  process.exit((await runScripts(process.argv.slice(2), lanes)) ? 0 : 1);
-}
+const queue = [...scripts];
+const results = [];
+await Promise.all(
+  Array.from({ length: parallel }, async () => {
+    for (let script = queue.shift(); script !== undefined; script = queue.shift()) {
+      results.push(await run(script));
+    }
+  }),
+);
+process.exit(results.every(Boolean) ? 0 : 1);
