@@ -1,0 +1,114 @@
+import { escapeText } from '../../text/safe-text.js';
+import { describeRunFailure, lastRunFailure, lastRunStatus, recordStatus } from '../../state/describe.js';
+import { assertValidId } from '../../state/record-id.js';
+import { assertStateDir, notFound, sandboxesWithKey } from '../../state/repair.js';
+import { StateError } from '../../state/errors.js';
+import type { StateStore } from '../../state/store.js';
+import { openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
+
+// `audiencectl state list` and `state show`: what the store recorded, read without the lock.
+
+export type StateOptions = StateFlags;
+export type SandboxOptions = StateOptions & { sandbox?: string };
+
+/** Records quote manifest values and the service's answers: shown escaped. */
+export function out(text: string): void {
+  process.stdout.write(`${escapeText(text, { keepLineBreaks: true })}\n`);
+}
+
+/** `--sandbox`, else AEP_SANDBOX, else `prod`; `undefined` only when asked for what was given. */
+export function explicitSandbox(options: SandboxOptions): string | undefined {
+  return options.sandbox ?? (process.env.AEP_SANDBOX || undefined);
+}
+
+export function sandboxOf(options: SandboxOptions): string {
+  return explicitSandbox(options) ?? 'prod';
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** Opens an existing store for reading: a mistyped directory must not look like an empty store. */
+export async function openExisting(options: StateOptions): Promise<StateStore> {
+  const location = stateLocationOf(options);
+  if (location.kind === 'dir') await assertStateDir(location.dir);
+  return openStoreFor(options, location);
+}
+
+async function withStore<T>(options: StateOptions, fn: (store: StateStore) => Promise<T>): Promise<T> {
+  const store = await openExisting(options);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+export async function list(options: SandboxOptions & { json?: boolean }): Promise<void> {
+  const { store, state } = await withStore(options, async (store) => ({
+    store,
+    state: await store.readAll(),
+  }));
+  const audiences = state.audiences.filter(
+    (r) => options.sandbox === undefined || r.sandbox === options.sandbox,
+  );
+  if (options.json) {
+    out(JSON.stringify({ meta: state.meta ?? null, audiences }, null, 2));
+    return;
+  }
+  if (audiences.length === 0) {
+    out(`No audiences recorded in ${store.location}.`);
+    return;
+  }
+  const rows = audiences.map((r) => [
+    r.sandbox,
+    r.key,
+    r.audienceId ?? '-',
+    recordStatus(r),
+    lastRunStatus(r),
+  ]);
+  out(table([['SANDBOX', 'KEY', 'AUDIENCE ID', 'STATUS', 'LAST RUN'], ...rows]));
+  const meta = state.meta ? `; lineage ${state.meta.lineage}, serial ${state.meta.serial}` : '';
+  out(`\n${audiences.length} audience${audiences.length === 1 ? '' : 's'}${meta}.`);
+  const blocked = audiences.filter((r) => r.blocked).length;
+  if (blocked > 0) {
+    out(
+      `${blocked} blocked: \`audiencectl state show <key>\` says why; \`state import\` repairs an unknown id.`,
+    );
+  }
+}
+
+export async function show(key: string, options: SandboxOptions): Promise<void> {
+  await withStore(options, (store) => showIn(store, key, options));
+}
+
+async function showIn(store: StateStore, key: string, options: SandboxOptions): Promise<void> {
+  const given = explicitSandbox(options);
+  const holders = await sandboxesWithKey(store, key);
+  let sandbox = given;
+  if (sandbox === undefined) {
+    if (holders.length > 1) {
+      throw new StateError(
+        'STATE_AMBIGUOUS_KEY',
+        `${key} is recorded in sandboxes ${holders.join(', ')}; pass --sandbox to choose one`,
+      );
+    }
+    sandbox = holders[0] ?? 'prod';
+  }
+  assertValidId(sandbox, key);
+  const record = await store.get(sandbox, key);
+  if (!record) throw notFound(store.location, sandbox, key, holders);
+  out(JSON.stringify(record, null, 2));
+  // On standard error, so the JSON on standard output stays parseable.
+  const failure = lastRunFailure(record);
+  if (failure) process.stderr.write(`Last ${escapeText(describeRunFailure(failure))}.\n`);
+}

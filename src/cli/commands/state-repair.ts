@@ -1,0 +1,116 @@
+import { describeStale } from '../../state/lock.js';
+import { describeHolder } from '../../state/lock-holder.js';
+import { assertValidId } from '../../state/record-id.js';
+import { importAudience, notFound, sandboxesWithKey } from '../../state/repair.js';
+import { StateError } from '../../state/errors.js';
+import { recordId, type AudienceRecord } from '../../state/schema.js';
+import type { StateStore } from '../../state/store.js';
+import { openStoreFor, stateLocationOf } from '../state-options.js';
+import { manifestFacts } from '../import-manifest.js';
+import type { ConnectFlags } from '../connect.js';
+import { verifiedImport } from '../import-verify.js';
+import { requireStateStore } from '../state-location.js';
+import { openExisting, out, sandboxOf, type SandboxOptions } from './state-read.js';
+
+// `audiencectl state import <key>` and `state forget`: repairs, under the store's lock.
+
+/** `lockTimeout` in milliseconds. */
+export type LockingOptions = SandboxOptions & { lockTimeout: number };
+
+/** Opens the store under its lock, runs `fn`, always lets go. */
+async function withLock<T>(options: LockingOptions, command: string, fn: (store: StateStore) => Promise<T>) {
+  const store = await openStoreFor(options);
+  const info = await store.lock({ timeoutMs: options.lockTimeout, command: `audiencectl state ${command}` });
+  if (info.tookOver) {
+    process.stderr.write(
+      `Took over a stale state lock held by ${describeHolder(info.tookOver.holder)}: ${describeStale(info.tookOver.reason)}.\n`,
+    );
+  }
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Audience ids are UUIDs (the reference page's samples, and what the service returns). */
+const AUDIENCE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function importCommand(
+  key: string,
+  dir: string,
+  options: LockingOptions & ConnectFlags & { audienceId: string; force?: boolean },
+) {
+  const sandbox = sandboxOf(options);
+  assertValidId(sandbox, key);
+  if (!AUDIENCE_ID.test(options.audienceId)) {
+    throw new StateError(
+      'STATE_BAD_AUDIENCE_ID',
+      `--audience-id "${options.audienceId}" is not an audience id: AEP audience ids are UUIDs such as 60ccea95-1435-4180-97a5-58af4aa285ab`,
+    );
+  }
+  await requireStateStore(stateLocationOf(options));
+  const facts = await manifestFacts(dir, sandbox, key);
+  let verification = '';
+  const at = new Date().toISOString();
+  const { record, notes } = await withLock(options, 'import', (store) =>
+    importAudience(store, {
+      sandbox,
+      key,
+      audienceId: options.audienceId,
+      force: options.force === true,
+      imported: {
+        at,
+        ...(facts.ingestionRequest === undefined ? {} : { ingestionRequest: facts.ingestionRequest }),
+      },
+      manifestFile: facts.manifestFile,
+      // After the store's own checks: an id recorded for another key is refused without a call.
+      verify: async () => {
+        verification = await verifiedImport(options, {
+          sandbox,
+          key,
+          audienceId: options.audienceId,
+          name: facts.name,
+        });
+      },
+    }),
+  );
+  out(`Imported ${recordId(sandbox, key)}: audience ${record.audienceId ?? '?'}.`);
+  for (const note of notes) out(`  - ${note}`);
+  out(`  - ${verification}`);
+  if (facts.note) out(`  - ${facts.note}`);
+  else if (record.imported) {
+    const token = record.imported.ingestionRequest;
+    out(
+      `  - counted as already ingested: no first run${token === undefined ? '' : `, and ingestion.request "${token}" counts as done`}; the next run is differential from now`,
+    );
+  }
+}
+
+export async function forget(key: string, options: LockingOptions): Promise<void> {
+  await (await openExisting(options)).close();
+  const sandbox = sandboxOf(options);
+  assertValidId(sandbox, key);
+  const record = await withLock(options, 'forget', async (store) => {
+    // Read leniently: forgetting is also how a corrupt record is dropped.
+    const before = await store.get(sandbox, key).catch(() => undefined);
+    if (!(await store.delete(sandbox, key))) {
+      const elsewhere = (await sandboxesWithKey(store, key)).filter((s) => s !== sandbox);
+      throw notFound(store.location, sandbox, key, elsewhere);
+    }
+    return before;
+  });
+  out(`Forgot ${recordId(sandbox, key)}${audienceNote(record)}. The remote audience is untouched.`);
+  if (record?.intent) {
+    out(
+      `It had a pending ${record.intent.kind} intent from ${record.intent.startedAt}: that call may have changed the remote audience.`,
+    );
+  }
+  out(
+    `While its manifest exists, the next apply will try to create it again; remove the manifest, or \`state import\` it back.`,
+  );
+}
+
+function audienceNote(record: AudienceRecord | undefined): string {
+  return record?.audienceId ? ` (audience ${record.audienceId})` : '';
+}
