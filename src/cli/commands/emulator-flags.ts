@@ -1,0 +1,117 @@
+import { InvalidArgumentError } from 'commander';
+import type { EmulatorClient, EmulatorOptions } from '../../emulator/index.js';
+
+// The flags of `audiencectl emulator` (emulator.ts), read into the emulator's options.
+
+export type Flags = {
+  port: number;
+  host: string;
+  admin: boolean;
+  dataDir?: string;
+  storageRoot?: string;
+  latencyMs: number;
+  latencyJitterMs: number;
+  rateLimit?: number;
+  rateLimitBurst?: number;
+  retryAfter: boolean;
+  operationDelayMs: number;
+  runStageDelayMs: number;
+  /** ms, as every duration flag. */
+  tokenLifetime: number;
+  fault500: number;
+  fault502: number;
+  faultSlow: number;
+  slowMs: number;
+  faultDrop: number;
+  faultResponseLost: number;
+  faultOperationFailure: number;
+  faultRunFailure: number;
+  faultSeed?: number;
+  runsPerDay: number;
+  runsPerDayWindow: 'day' | 'utc-day';
+  runsPerAudience: number;
+  runsPerAudienceWindow: 'day' | 'lifetime';
+  audiencesPerSandbox: number;
+  newerRules: boolean;
+  operationsPath: 'plural' | 'singular' | 'both';
+  sourceSpec: 'params' | 'flat' | 'both';
+  runsListParams: 'accepted' | 'refused';
+  patchFields: 'lenient' | 'labels-only';
+  millisecondTimestamps: 'accepted' | 'refused';
+  runsListPage: 'included' | 'omitted';
+  client: EmulatorClient[];
+  log: boolean;
+};
+
+export function probability(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 1) {
+    throw new InvalidArgumentError('expected a probability from 0 to 1.');
+  }
+  return number;
+}
+
+/** `10/s`, `10` or `2.5/s`: requests per second per org. */
+export function perSecond(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(?:\/s)?$/.exec(value.trim());
+  const number = Number(match?.[1]);
+  if (!match || number <= 0) throw new InvalidArgumentError('expected requests per second, e.g. 10/s.');
+  return number;
+}
+
+/** `id:secret:org@AdobeOrg`, repeatable. */
+export function collectClient(value: string, previous: EmulatorClient[]): EmulatorClient[] {
+  const [clientId, clientSecret, orgId, ...rest] = value.split(':');
+  if (!clientId || !clientSecret || !orgId || rest.length > 0) {
+    throw new InvalidArgumentError('expected <clientId>:<clientSecret>:<orgId>.');
+  }
+  return [...previous, { clientId, clientSecret, orgId }];
+}
+
+export function toOptions(flags: Flags): EmulatorOptions {
+  return {
+    host: flags.host,
+    port: flags.port,
+    admin: flags.admin,
+    dataDir: flags.dataDir,
+    storageRoot: flags.storageRoot,
+    latencyMs: flags.latencyMs,
+    latencyJitterMs: flags.latencyJitterMs,
+    rateLimit:
+      flags.rateLimit === undefined
+        ? undefined
+        : { perSecond: flags.rateLimit, burst: flags.rateLimitBurst, retryAfter: flags.retryAfter },
+    operationDelayMs: flags.operationDelayMs,
+    runStageDelayMs: flags.runStageDelayMs,
+    tokenLifetimeSeconds: Math.max(1, Math.round(flags.tokenLifetime / 1000)),
+    faults: {
+      error500: flags.fault500,
+      error502: flags.fault502,
+      slow: flags.faultSlow,
+      slowMs: flags.slowMs,
+      drop: flags.faultDrop,
+      responseLost: flags.faultResponseLost,
+      operationFailure: flags.faultOperationFailure,
+      runFailure: flags.faultRunFailure,
+      seed: flags.faultSeed,
+    },
+    guardrails: {
+      runsPerDayPerSandbox: flags.runsPerDay,
+      runsPerDayWindow: flags.runsPerDayWindow,
+      runsPerAudience: flags.runsPerAudience,
+      runsPerAudienceWindow: flags.runsPerAudienceWindow,
+      audiencesPerSandbox: flags.audiencesPerSandbox,
+    },
+    newerRules: flags.newerRules,
+    compat: {
+      operationsPath: flags.operationsPath,
+      sourceSpec: flags.sourceSpec,
+      runsListParams: flags.runsListParams,
+      patchFields: flags.patchFields,
+      millisecondTimestamps: flags.millisecondTimestamps,
+      runsListPage: flags.runsListPage,
+    },
+    clients: flags.client.length > 0 ? flags.client : undefined,
+    logger: flags.log,
+  };
+}
