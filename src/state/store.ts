@@ -73,4 +73,18 @@ export interface CompatStore {
   rememberCompat(baseUrl: string, learned: LearnedChoice): Promise<void>;
 }
 
+/**
+ * A shared store's copy of the manifest cache (the PostgreSQL `manifest_cache` table).
+ * The cache itself is a local file keyed by each file's stat facts, which only mean
+ * something on the machine that took them; the copy seeds a machine that has none (a
+ * fresh CI runner, a new controller pod), whose files then only need reading and
+ * hashing, not parsing, where their content is unchanged. A cache, not state: no lock,
+ * no serial, and losing it only costs a parse.
+ */
+export interface ManifestCacheMirror {
+  /** The cache document last kept for the source directory `source`, if any. */
+  readManifestCache(source: string): Promise<string | undefined>;
+  writeManifestCache(source: string, document: string): Promise<void>;
+}
+
 export type { HeldLock, LockInfo, LockOptions };

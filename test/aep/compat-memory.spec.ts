@@ -201,6 +201,7 @@ describe('a PostgreSQL store made before the compat table', () => {
         expect.stringMatching(
           /: applied migration 2 \(compat: readings of the API page learned per base URL\)$/,
         ),
+        expect.stringMatching(/: applied migration 3 \(manifest_cache: /),
       ]);
       expect(await store.readCompat('https://aep.example/data/core/ais')).toEqual({});
       expect(await store.get('prod', 'gold')).toEqual(aRecord('gold'));

@@ -17,6 +17,7 @@ import { assertWritableFile, writeOutFile } from '../out-file.js';
 import { planExitCode } from '../exit-codes.js';
 import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options.js';
 import { manifestCacheFile } from '../manifest-cache-file.js';
+import { seedManifestCache } from '../manifest-cache-mirror.js';
 import { addSourceOptions, loadDesired, loadDesiredDir, type SourceFlags } from '../source-options.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
 import type { RecordedState } from '../../state/schema.js';
@@ -127,6 +128,11 @@ export function planCommand(setExit: (code: number) => void): Command {
       process.stderr.write(missingStoreWarning(location.dir));
     // The manifests (read and parsed by the parser threads) and the state (read here) at once.
     const cacheFile = flags.base === undefined ? manifestCacheFile(location, storeExists) : undefined;
+    // A PostgreSQL store keeps a copy of the cache for machines without one (a fresh CI runner).
+    const keepCache =
+      cacheFile && location.kind === 'postgres'
+        ? await seedManifestCache(() => openStoreFor(flags, location), cacheFile, dir)
+        : undefined;
     const [{ loaded: desired, saveCache, files }, stored] = await Promise.all([
       loadDesiredDir(dir, flags, cacheFile),
       flags.base === undefined ? readRecorded(flags) : undefined,
@@ -163,6 +169,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     setExit(planExitCode(result, flags.detailedExitcode === true));
     // After the output: a plan that cannot write its cache (a read-only store) still plans.
     saveCache();
+    await keepCache?.();
   });
   return command;
 }

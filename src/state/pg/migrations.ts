@@ -54,6 +54,21 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       );
     `,
   },
+  {
+    version: 3,
+    name: 'manifest_cache: the manifest cache of each source directory',
+    sql: `
+      -- A copy of the local manifest cache (src/state/pg/manifest-cache-rows.ts) that seeds
+      -- a machine without one (a fresh CI runner): written without the store lock, no
+      -- serial; deleting rows only costs a parse of every manifest.
+      CREATE TABLE {s}.manifest_cache (
+        -- The real path of the manifests directory, as the cache's own header names it.
+        source text PRIMARY KEY,
+        document text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -16,11 +16,12 @@ import {
   compatRowValues,
   type CompatRow,
 } from './compat-rows.js';
+import { SELECT_MANIFEST_CACHE, UPSERT_MANIFEST_CACHE } from './manifest-cache-rows.js';
 import { MIGRATIONS, assertCurrent, migrate, schemaVersion, sql } from './migrations.js';
 import { pgError } from './pg-errors.js';
 import { acquireSession, heldBy, type LockSession } from './session.js';
 import { RecordWrites } from '../record-writes.js';
-import type { CompatStore, StateStore } from '../store.js';
+import type { CompatStore, ManifestCacheMirror, StateStore } from '../store.js';
 
 const POOL_SIZE = 4;
 
@@ -33,7 +34,7 @@ type Row = { sandbox: string; key: string; body: string };
  * that this store's lock session still holds the lock with the same generation (so a
  * holder that lost its connection cannot write after another took over).
  */
-export class PgStateStore extends RecordWrites implements StateStore, CompatStore {
+export class PgStateStore extends RecordWrites implements StateStore, CompatStore, ManifestCacheMirror {
   readonly location: string;
   readonly shared = true;
   readonly #schema: string;
@@ -157,6 +158,14 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   async rememberCompat(baseUrl: string, learned: LearnedChoice): Promise<void> {
     const values = compatRowValues(baseUrl, learned);
     if (values) await this.#query(UPSERT_COMPAT, values);
+  }
+
+  async readManifestCache(source: string): Promise<string | undefined> {
+    return (await this.#query<{ document: string }>(SELECT_MANIFEST_CACHE, [source]))[0]?.document;
+  }
+
+  async writeManifestCache(source: string, document: string): Promise<void> {
+    await this.#query(UPSERT_MANIFEST_CACHE, [source, document]);
   }
 
   get locked(): boolean {

@@ -1,0 +1,81 @@
+import { readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ManifestCacheMirror, StateStore } from '../state/store.js';
+
+/** What to call once the load wrote its cache: copies a changed cache to the shared store. */
+export type KeepManifestCache = () => Promise<void>;
+
+function readLocal(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Through a temporary file and a rename, as the cache itself is written (read-cache.ts). */
+function writeLocal(file: string, document: string): void {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.seed`);
+  try {
+    writeFileSync(temp, document, { mode: 0o600 });
+    renameSync(temp, file);
+  } catch {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Nothing was written.
+    }
+  }
+}
+
+function mirrorOf(store: StateStore): ManifestCacheMirror | undefined {
+  return 'readManifestCache' in store ? (store as StateStore & ManifestCacheMirror) : undefined;
+}
+
+/** Runs `fn` with the store's mirror, if it has one; any failure is no copy. */
+async function withMirror<T>(
+  open: () => Promise<StateStore>,
+  fn: (mirror: ManifestCacheMirror) => Promise<T>,
+): Promise<T | undefined> {
+  let store: StateStore | undefined;
+  try {
+    store = await open();
+    const mirror = mirrorOf(store);
+    return mirror ? await fn(mirror) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await store?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * For a shared store (PostgreSQL, opened by `open` only when needed): before the load, a
+ * missing local cache `file` of the manifests directory `dir` is seeded from the store's
+ * copy; the returned function copies the cache back when the load changed it. The copy
+ * is only a cache: a failure to read or write it is not an error, and the local file's
+ * own checks (its context and digest, then each file's content hash) decide what of it
+ * is used.
+ */
+export async function seedManifestCache(
+  open: () => Promise<StateStore>,
+  file: string,
+  dir: string,
+): Promise<KeepManifestCache> {
+  let source: string;
+  try {
+    source = realpathSync(dir);
+  } catch {
+    return () => Promise.resolve();
+  }
+  let before = readLocal(file);
+  if (before === undefined) {
+    before = await withMirror(open, (mirror) => mirror.readManifestCache(source));
+    if (before !== undefined) writeLocal(file, before);
+  }
+  return async () => {
+    const after = readLocal(file);
+    if (after !== undefined && after !== before)
+      await withMirror(open, (mirror) => mirror.writeManifestCache(source, after));
+  };
+}
