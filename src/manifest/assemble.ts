@@ -2,6 +2,7 @@ import { compareDiagnostics, type Diagnostic, type Note } from './diagnostics.js
 import { findDuplicates, specNamePosition, type Position } from './duplicates.js';
 import { NOT_A_MANIFEST } from './parse-result.js';
 import type { DesiredManifest, HeldKey, LoadOptions, LoadResult, ParsedFile, SourceFile } from './load.js';
+import { compareText } from '../text/compare.js';
 
 /**
  * Joins the per-file results: a file with any error defines nothing (its audiences
@@ -67,7 +68,7 @@ export function assembleLoad(
   }
   for (const file of duplicates.files) failed.add(file);
 
-  manifests.sort((a, b) => a.sandbox.localeCompare(b.sandbox) || a.key.localeCompare(b.key));
+  manifests.sort((a, b) => compareText(a.sandbox, b.sandbox) || compareText(a.key, b.key));
   diagnostics.sort(compareDiagnostics);
   notes.sort(compareDiagnostics);
   return {
@@ -90,5 +91,5 @@ function uniqueHeld(held: readonly HeldKey[]): HeldKey[] {
       seen.add(id);
       return true;
     })
-    .sort((a, b) => a.sandbox.localeCompare(b.sandbox) || a.key.localeCompare(b.key));
+    .sort((a, b) => compareText(a.sandbox, b.sandbox) || compareText(a.key, b.key));
 }

@@ -1,4 +1,5 @@
 import { escapeText } from '../text/safe-text.js';
+import { compareText } from '../text/compare.js';
 
 /** One problem found in the source, pointing at the place a person must edit. */
 export type Diagnostic = {
@@ -27,9 +28,7 @@ export function formatDiagnostic(d: Diagnostic | Note): string {
 }
 
 export function compareDiagnostics(a: Diagnostic | Note, b: Diagnostic | Note): number {
-  return (
-    a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule)
-  );
+  return compareText(a.file, b.file) || a.line - b.line || a.column - b.column || compareText(a.rule, b.rule);
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

@@ -4,6 +4,7 @@ import type { FileParseResult } from './parse-result.js';
 import { prescan } from './prescan.js';
 import { Manifest } from './schema.js';
 import { semanticIssues } from './semantics.js';
+import { readYamlSubset } from './yaml-subset.js';
 
 /** A manifest is about 1 KB; larger files are not the common case, and parsing them twice costs. */
 const FAST_PATH_MAX_CHARS = 64 * 1024;
@@ -12,10 +13,17 @@ const FAST_PATH_MAX_CHARS = 64 * 1024;
 const MAY_HAVE_ALIASES = /(^|[\s[{,:-])[&*][^\s]/m;
 
 /** Line of the first document's content: what `yaml` reports as the document's start. */
-function firstContentLine(text: string): number {
-  const lines = text.split('\n');
-  const index = lines.findIndex((line) => !/^\s*(#.*)?$/.test(line) && !/^(---|%)/.test(line));
-  return index + 1;
+export function firstContentLine(text: string): number {
+  // Line by line rather than split: the first line is usually the one.
+  let start = 0;
+  for (let number = 1; start <= text.length; number += 1) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end);
+    if (!/^\s*(#.*)?$/.test(line) && !/^(---|%)/.test(line)) return number;
+    start = end + 1;
+  }
+  return 0;
 }
 
 /** The prescan's refusal, as the file's one diagnostic. */
@@ -37,6 +45,18 @@ export function refusedByPrescan(
   };
 }
 
+/** The one document of a text outside the subset yaml-subset.ts reads, without anchors. */
+function readWithJsYaml(text: string): { value: unknown; line: number } | undefined {
+  if (MAY_HAVE_ALIASES.test(text)) return undefined;
+  let docs: unknown[];
+  try {
+    docs = loadAll(text, undefined, { schema: CORE_SCHEMA });
+  } catch {
+    return undefined;
+  }
+  return docs.length === 1 ? { value: docs[0], line: firstContentLine(text) } : undefined;
+}
+
 /**
  * The common case, about three times faster: one valid document without anchors,
  * read with js-yaml's core schema (the same YAML 1.2 scalars as `yaml`'s default).
@@ -45,18 +65,13 @@ export function refusedByPrescan(
  * Call it on text the prescan accepted.
  */
 export function parseFast(file: string, text: string): FileParseResult | undefined {
-  if (text.length > FAST_PATH_MAX_CHARS || MAY_HAVE_ALIASES.test(text)) return undefined;
-  let docs: unknown[];
-  try {
-    docs = loadAll(text, undefined, { schema: CORE_SCHEMA });
-  } catch {
-    return undefined;
-  }
-  if (docs.length !== 1) return undefined;
-  const parsed = Manifest.safeParse(docs[0]);
-  if (!parsed.success || semanticIssues(docs[0]).length > 0) return undefined;
+  if (text.length > FAST_PATH_MAX_CHARS) return undefined;
+  const read = readYamlSubset(text) ?? readWithJsYaml(text);
+  if (!read) return undefined;
+  const parsed = Manifest.safeParse(read.value);
+  if (!parsed.success || semanticIssues(read.value).length > 0) return undefined;
   return {
-    manifests: [{ manifest: parsed.data, file, line: firstContentLine(text) }],
+    manifests: [{ manifest: parsed.data, file, line: read.line }],
     diagnostics: [],
     salvaged: [],
     unreadable: false,

@@ -5,6 +5,7 @@ import { DEFAULT_INCLUDE, fileSelector } from '../source/file-filter.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { SourceFile } from './load.js';
 import { DEFAULT_MAX_FILE_BYTES, fileDiagnostic, readManifestFile } from './read-file.js';
+import { compareText } from '../text/compare.js';
 
 export type ReadDirOptions = {
   /** Globs relative to the root. Default `**\/*.yaml`, `**\/*.yml`. */
@@ -74,7 +75,7 @@ export async function listManifestFiles(
     }
   }
 
-  found.sort((a, b) => a.relative.localeCompare(b.relative));
+  found.sort((a, b) => compareText(a.relative, b.relative));
   return { found, diagnostics };
 }
 

@@ -7,6 +7,7 @@ import { sourceFileFromBytes } from './decode.js';
 import type { SourceFile } from './load.js';
 import { fileSelector } from '../source/file-filter.js';
 import { DEFAULT_MAX_FILE_BYTES, type ReadDirOptions, type ReadDirResult } from './read-dir.js';
+import { compareText } from '../text/compare.js';
 
 type TreeEntry = { mode: string; type: string; object: string; size: number; path: string };
 
@@ -111,7 +112,7 @@ export async function readManifestsAtRef(
   );
   const files: SourceFile[] = wanted
     .filter((entry) => !knownPaths.has(entry.relative))
-    .sort((a, b) => a.relative.localeCompare(b.relative))
+    .sort((a, b) => compareText(a.relative, b.relative))
     .map((entry) => {
       const bytes = entry.size <= maxBytes ? blobs.get(entry.object) : undefined;
       if (bytes !== undefined) return sourceFileFromBytes(entry.relative, bytes);

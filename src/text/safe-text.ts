@@ -102,6 +102,9 @@ function classify(char: string, kind: TextKind): Pick<UnsafeCharacter, 'rule' | 
 
 /** The first character manifests refuse in a string of this kind, if any. */
 export function unsafeCharacter(text: string, kind: TextKind): UnsafeCharacter | undefined {
+  // The common case, a clean string, without matchAll's iterator (every manifest string comes here).
+  UNSAFE.lastIndex = 0;
+  if (!UNSAFE.test(text)) return undefined;
   UNSAFE.lastIndex = 0;
   for (const match of text.matchAll(UNSAFE)) {
     const char = match[0];

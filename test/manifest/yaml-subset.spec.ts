@@ -1,0 +1,266 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { firstContentLine } from '../../src/manifest/parse-fast.js';
+import { readYamlSubset } from '../../src/manifest/yaml-subset.js';
+import { manifestArb } from '../helpers/arbitraries.js';
+
+/** What js-yaml's core schema reads: the one document, or undefined (an error, several documents). */
+function jsYaml(text: string): { value: unknown } | undefined {
+  try {
+    const docs = loadAll(text, undefined, { schema: CORE_SCHEMA });
+    return docs.length === 1 ? { value: docs[0] } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The subset reader either leaves the text to js-yaml or reads exactly what js-yaml reads. */
+function agrees(text: string): boolean {
+  const ours = readYamlSubset(text);
+  if (ours === undefined) return true;
+  const theirs = jsYaml(text);
+  expect(theirs, JSON.stringify(text)).toBeDefined();
+  // Same types (-0, NaN, null), same prototypes; JSON: same key order.
+  expect(isDeepStrictEqual(ours.value, theirs!.value), JSON.stringify(text)).toBe(true);
+  expect(JSON.stringify(ours.value)).toBe(JSON.stringify(theirs!.value));
+  expect(ours.line).toBe(firstContentLine(text));
+  return true;
+}
+
+/** Scalars that js-yaml reads as strings, numbers, booleans, nulls; mostly ordinary ones. */
+const ordinary = fc.constantFrom(
+  ...['abc', 'a b', 'a  b', 'core/C1', 'Cloud Storage', 'é', '1d1d4bc5-b527', '30m', '2026-11-20', 'x.csv'],
+  ...['true', 'True', 'false', 'null', '~', 'n', 't', 'f', '0', '7', '-7', '40', '1.5', "it's", 'a#b'],
+);
+/** Scalars that are typed in unusual ways, or that js-yaml refuses or reads otherwise. */
+const unusual = fc.constantFrom(
+  ...['TRUE', 'tRue', 'yes', 'on', 'Null', 'NULL', '00', '012', '-0', '+1', '1_000', '0x1F', '0o17', '0b101'],
+  ...['12345678901234567890', '.5', '-.5', '1e3', '1.5e-3', '.inf', '-.Inf', '.NaN', 'NaN', '1.', '+.inf'],
+  ...['0.0', '1:2', '-x', '- x', '-', 'a: b', 'a:', 'a #b', 'x"y', '[a]', '{a}', '&a', '*a', '!t', '|', '>'],
+  ...['%x', '@x', '`x', '?x', ':x', ',x', '#x', '---', '...', 'a\\b', 'a,b', 'a]', ' a', 'a ', 'x\ty'],
+  ...['\u00e9t\u00e9', '\u{1F600}', '\u200B', ''],
+);
+const token = fc.oneof({ arbitrary: ordinary, weight: 8 }, { arbitrary: unusual, weight: 1 });
+
+const scalar = fc
+  .tuple(token, fc.constantFrom('plain', 'plain', 'plain', 'single', 'double'))
+  .map(([text, style]) => {
+    if (style === 'plain') return text;
+    return style === 'single' ? `'${text.replaceAll("'", "''")}'` : `"${text}"`;
+  });
+
+const key = fc.oneof(
+  {
+    arbitrary: fc.constantFrom('name', 'type', 'labels', 'a', 'b', 'x.y', 'k/l', 'a-b', 'n', 'sourceSpec'),
+    weight: 8,
+  },
+  {
+    arbitrary: fc.constantFrom(
+      ...['null', 'true', 'True', 'Off', '_k', '__proto__', 'constructor', 'toString', '1', '0x1'],
+      ...['a b', '"q"', "'s'", '? k', '-k'],
+    ),
+    weight: 1,
+  },
+);
+
+const flowSequence = fc
+  .tuple(fc.array(scalar, { maxLength: 4 }), fc.constantFrom(', ', ',', ' , '), fc.boolean())
+  .map(([items, comma, padded]) => (padded ? `[ ${items.join(comma)} ]` : `[${items.join(comma)}]`));
+
+const flowMapping = fc
+  .tuple(
+    fc.array(fc.tuple(key, fc.oneof(scalar, scalar, flowSequence), fc.constantFrom(': ', ':', ' : ')), {
+      maxLength: 4,
+    }),
+    fc.constantFrom(', ', ',', ' , '),
+    fc.boolean(),
+  )
+  .map(([entries, comma, padded]) => {
+    const inner = entries.map(([k, v, colon]) => `${k}${colon}${v}`).join(comma);
+    return padded ? `{ ${inner} }` : `{${inner}}`;
+  });
+
+const comment = fc.constantFrom('', '', '', '', '', ' # note', ' #', '# tight', '   ');
+
+type Node =
+  | { kind: 'scalar'; text: string }
+  | { kind: 'map'; entries: Array<[string, Node | undefined]> }
+  | { kind: 'seq'; items: Node[] };
+
+const { node } = fc.letrec<{ node: Node }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.oneof(scalar, flowSequence, flowMapping).map((text): Node => ({ kind: 'scalar', text })),
+    fc
+      .array(fc.tuple(key, fc.option(tie('node'), { nil: undefined })), { minLength: 1, maxLength: 4 })
+      .map((entries): Node => ({ kind: 'map', entries })),
+    fc.array(tie('node'), { minLength: 1, maxLength: 3 }).map((items): Node => ({ kind: 'seq', items })),
+  ),
+}));
+
+type Style = { step: number; compact: boolean; comments: string[] };
+
+/** Block YAML of a mapping's entries at `indent`. */
+function renderMap(
+  entries: Array<[string, Node | undefined]>,
+  indent: number,
+  style: Style,
+  out: string[],
+): void {
+  for (const [k, value] of entries) {
+    const pad = ' '.repeat(indent);
+    const note = style.comments[out.length % style.comments.length] ?? '';
+    if (!value) out.push(`${pad}${k}:${note}`);
+    else if (value.kind === 'scalar') out.push(`${pad}${k}: ${value.text}${note}`);
+    else {
+      out.push(`${pad}${k}:${note}`);
+      const inner = value.kind === 'seq' && style.compact ? indent : indent + style.step;
+      renderNode(value, inner, style, out);
+    }
+  }
+}
+
+function renderNode(value: Node, indent: number, style: Style, out: string[]): void {
+  if (value.kind === 'map') return renderMap(value.entries, indent, style, out);
+  if (value.kind === 'scalar') return void out.push(`${' '.repeat(indent)}${value.text}`);
+  for (const item of value.items) {
+    const pad = ' '.repeat(indent);
+    if (item.kind === 'scalar') out.push(`${pad}- ${item.text}`);
+    else if (item.kind === 'map') {
+      const lines: string[] = [];
+      renderMap(item.entries, indent + 2, style, lines);
+      out.push(`${pad}- ${lines[0]!.slice(indent + 2)}`, ...lines.slice(1));
+    } else {
+      out.push(`${pad}-`);
+      renderNode(item, indent + style.step, style, out);
+    }
+  }
+}
+
+const document = fc
+  .tuple(
+    fc.array(fc.tuple(key, fc.option(node, { nil: undefined })), { minLength: 1, maxLength: 5 }),
+    fc.record({
+      step: fc.integer({ min: 1, max: 4 }),
+      compact: fc.boolean(),
+      comments: fc.array(comment, { minLength: 1, maxLength: 4 }),
+    }),
+    fc.constantFrom(
+      '',
+      '',
+      '',
+      '',
+      '---\n',
+      '# head\n---\n',
+      '\n# c\n',
+      '--- \n',
+      '--- # c\n',
+      '%YAML 1.2\n---\n',
+    ),
+    fc.constantFrom('\n', '\n', '\n', '', '\n\n', '\n# end\n', '\n---\n', '\n...\n', '  \n'),
+  )
+  .map(([entries, style, head, tail]) => {
+    const out: string[] = [];
+    renderMap(entries, 0, style, out);
+    return `${head}${out.join('\n')}${tail}`;
+  });
+
+/** A few edits with YAML's meaningful characters. */
+const mutated = fc
+  .tuple(
+    document,
+    fc.array(
+      fc.tuple(
+        fc.nat(),
+        fc.constantFrom(...' \n#:-\'"[],&*\t{|>a0?!%.'.split(''), ' ', '\n', '  ', '\r\n', ''),
+        fc.nat({ max: 2 }),
+      ),
+      { minLength: 1, maxLength: 3 },
+    ),
+  )
+  .map(([text, edits]) =>
+    edits.reduce((t, [at, insert, remove]) => {
+      const i = at % (t.length + 1);
+      return t.slice(0, i) + insert + t.slice(i + remove);
+    }, text),
+  );
+
+describe('the YAML subset reader reads what js-yaml reads, or leaves the text to it', () => {
+  it('on generated block YAML', () => {
+    fc.assert(fc.property(document, agrees), { numRuns: 3000 });
+  });
+
+  it('on generated block YAML with edits', () => {
+    fc.assert(fc.property(mutated, agrees), { numRuns: 3000 });
+  });
+
+  it('reads every generated manifest (it is the common case), as js-yaml does', () => {
+    fc.assert(
+      fc.property(manifestArb('a'), (manifest) => {
+        const text = stringify(manifest);
+        expect(readYamlSubset(text)?.value).toStrictEqual(jsYaml(text)!.value);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('on the examples and the test fixtures', () => {
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (/\.ya?ml$/.test(entry.name)) files.push(file);
+      }
+    };
+    walk('examples');
+    walk('test');
+    expect(files.length).toBeGreaterThan(5);
+    let read = 0;
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      agrees(text);
+      if (readYamlSubset(text)) read += 1;
+    }
+    expect(read).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['a tab', 'a:\tb\n'],
+    ['an anchor and an alias', 'a: &x b\nc: *x\n'],
+    ['a block scalar', 'a: |\n  b\n'],
+    ['a nested flow mapping', 'a: { b: { c: d } }\n'],
+    ['a flow mapping in a flow sequence', 'a: [{ b: c }]\n'],
+    ['a multi-line plain scalar', 'a: b\n  c\n'],
+    ['a duplicate key', 'a: 1\na: 2\n'],
+    ['an escape', 'a: "b\\n"\n'],
+    ['odd indentation', 'a:\n  b: 1\n c: 2\n'],
+    ['a second document', 'a: 1\n---\nb: 2\n'],
+    ['a tag', 'a: !!str 1\n'],
+    ['a quoted key', '"a": 1\n'],
+    ['a root sequence', '- a\n'],
+  ])('leaves %s to js-yaml', (_name, text) => {
+    expect(readYamlSubset(text)).toBeUndefined();
+  });
+
+  it('reads scalars as the core schema does', () => {
+    const text =
+      "a: 0x1F\nb: True\nc: ~\nd: 1_000\ne: .5\nf: 2026-11-20\ng: [x, \"y\", 'z''s']\nh:\ni: { j: 1, k: [l] }\n";
+    expect(readYamlSubset(text)?.value).toStrictEqual({
+      a: 31,
+      b: true,
+      c: null,
+      d: '1_000',
+      e: 0.5,
+      f: '2026-11-20',
+      g: ['x', 'y', "z's"],
+      h: null,
+      i: { j: 1, k: ['l'] },
+    });
+  });
+});
