@@ -3,9 +3,15 @@ import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { StateLocation } from '../state/location.js';
+import { STATE_SNAPSHOT_NAME } from '../state/snapshot.js';
 
 /** Name of the manifest cache in a state directory (safe to delete). */
 export const MANIFEST_CACHE_NAME = 'manifest-cache.jsonl';
+
+/** `AUDIENCECTL_MANIFEST_CACHE=off`: neither the manifest cache nor the state snapshot. */
+function cachesOff(): boolean {
+  return process.env.AUDIENCECTL_MANIFEST_CACHE === 'off';
+}
 
 /** The user's cache directory, as each platform names it. */
 function userCacheDir(): string {
@@ -23,7 +29,7 @@ function userCacheDir(): string {
  * `AUDIENCECTL_MANIFEST_CACHE=off` turns it off.
  */
 export function manifestCacheFile(location: StateLocation, storeExists: boolean): string | undefined {
-  if (process.env.AUDIENCECTL_MANIFEST_CACHE === 'off') return undefined;
+  if (cachesOff()) return undefined;
   if (location.kind === 'dir') return storeExists ? path.join(location.dir, MANIFEST_CACHE_NAME) : undefined;
   const id = createHash('sha256')
     .update(`${location.display}\n${location.schema}`)
@@ -36,4 +42,15 @@ export function manifestCacheFile(location: StateLocation, storeExists: boolean)
     return undefined;
   }
   return path.join(dir, `manifest-cache-${id}.jsonl`);
+}
+
+/**
+ * The state snapshot of a directory store (src/state/snapshot.ts), beside its records;
+ * none for a PostgreSQL store (one query reads it) or a store that does not exist.
+ * Off with the manifest cache (`AUDIENCECTL_MANIFEST_CACHE=off`), or alone with
+ * `AUDIENCECTL_STATE_SNAPSHOT=off`.
+ */
+export function stateSnapshotFile(location: StateLocation, storeExists: boolean): string | undefined {
+  if (cachesOff() || process.env.AUDIENCECTL_STATE_SNAPSHOT === 'off') return undefined;
+  return location.kind === 'dir' && storeExists ? path.join(location.dir, STATE_SNAPSHOT_NAME) : undefined;
 }

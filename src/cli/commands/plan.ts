@@ -16,8 +16,9 @@ import { useColor } from '../color.js';
 import { assertWritableFile, writeOutFile } from '../out-file.js';
 import { planExitCode } from '../exit-codes.js';
 import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options.js';
-import { manifestCacheFile } from '../manifest-cache-file.js';
+import { manifestCacheFile, stateSnapshotFile } from '../manifest-cache-file.js';
 import { seedManifestCache } from '../manifest-cache-mirror.js';
+import { readStateThroughSnapshot } from '../../state/read-snapshot.js';
 import { addSourceOptions, loadDesired, loadDesiredDir, type SourceFlags } from '../source-options.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
 import type { RecordedState } from '../../state/schema.js';
@@ -63,11 +64,22 @@ async function liveView(
   }
 }
 
-/** The recorded state, read without the lock (a plan changes nothing). */
-async function readRecorded(flags: Flags): Promise<RecordedState> {
-  const store = await openStoreFor(flags);
+/**
+ * The recorded state, read without the lock (a plan changes nothing); a directory store
+ * through its snapshot when there is one (see read-snapshot.ts for why only `plan` does).
+ */
+async function readRecorded(
+  flags: Flags,
+  snapshotFile: string | undefined,
+): Promise<{ state: RecordedState; save: () => void }> {
+  const location = stateLocationOf(flags);
+  if (snapshotFile !== undefined && location.kind === 'dir') {
+    const { state, save } = await readStateThroughSnapshot(location.dir, snapshotFile);
+    return { state, save };
+  }
+  const store = await openStoreFor(flags, location);
   try {
-    return await store.readAll();
+    return { state: await store.readAll(), save: () => undefined };
   } finally {
     await store.close();
   }
@@ -133,10 +145,11 @@ export function planCommand(setExit: (code: number) => void): Command {
       cacheFile && location.kind === 'postgres'
         ? await seedManifestCache(() => openStoreFor(flags, location), cacheFile, dir)
         : undefined;
-    const [{ loaded: desired, saveCache, files }, stored] = await Promise.all([
+    const [{ loaded: desired, saveCache, files }, read] = await Promise.all([
       loadDesiredDir(dir, flags, cacheFile),
-      flags.base === undefined ? readRecorded(flags) : undefined,
+      flags.base === undefined ? readRecorded(flags, stateSnapshotFile(location, storeExists)) : undefined,
     ]);
+    const stored = read?.state;
     // The base tree after the working tree: its unchanged files are taken from it.
     const recorded =
       stored ??
@@ -169,6 +182,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     setExit(planExitCode(result, flags.detailedExitcode === true));
     // After the output: a plan that cannot write its cache (a read-only store) still plans.
     saveCache();
+    read?.save();
     await keepCache?.();
   });
   return command;

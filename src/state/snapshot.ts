@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import path from 'node:path';
+import { recordId, type AudienceRecord } from './schema.js';
+
+/**
+ * The state snapshot of a directory store: every record as last read and validated,
+ * with the facts of its file, so a plan stats 10,000 record files instead of reading,
+ * parsing and validating them. Only what the record files hold is in it. It is safe to
+ * delete, never required, and a missing, truncated, edited or foreign one is not used
+ * (it carries a digest of itself and of the record schema).
+ */
+export const SNAPSHOT_FORMAT = 'audiencectl-state-snapshot/1';
+/** Its name in a state directory, beside meta.json. */
+export const STATE_SNAPSHOT_NAME = 'state-snapshot.json';
+
+/**
+ * As git's index and the manifest cache: a file changed twice within one tick of its
+ * clock keeps its facts, so an entry is trusted only for a file last modified (or
+ * changed: chmod, rename) well before the listing that wrote the snapshot started.
+ */
+export const SNAPSHOT_RACY_MARGIN_MS = 2_000;
+
+/** What stat says of a record file: a record write (temp file + rename) changes the inode. */
+export type RecordFacts = { size: number; mtimeMs: number; ctimeMs: number; ino: number };
+
+export function factsOf(stats: Stats): RecordFacts {
+  return { size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino };
+}
+
+type Entry = [size: number, mtimeMs: number, ctimeMs: number, ino: number, record: AudienceRecord];
+
+export type StateSnapshot = {
+  /** When the listing that wrote it started. */
+  scannedAt: number;
+  /** By `sandbox/key`. */
+  records: Map<string, Entry>;
+};
+
+type Header = { format: string; dir: string; schema: string; scannedAt: number; digest: string };
+
+function digestOf(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+function isEntry(value: unknown): value is Entry {
+  if (!Array.isArray(value) || value.length !== 5) return false;
+  const [size, mtimeMs, ctimeMs, ino, record] = value as unknown[];
+  return (
+    typeof size === 'number' &&
+    typeof mtimeMs === 'number' &&
+    typeof ctimeMs === 'number' &&
+    typeof ino === 'number' &&
+    typeof record === 'object' &&
+    record !== null &&
+    typeof (record as AudienceRecord).sandbox === 'string' &&
+    typeof (record as AudienceRecord).key === 'string'
+  );
+}
+
+/**
+ * The snapshot at `file` if it was written for the store `dir` with the record schema
+ * `schema`; anything else (missing, unreadable, damaged) is undefined, never an error.
+ * Its records are not validated again: the digest says they are the ones written after
+ * validation (anyone able to write the snapshot can write the record files as well).
+ */
+export function readSnapshot(file: string, dir: string, schema: string): StateSnapshot | undefined {
+  try {
+    const text = readFileSync(file, 'utf8');
+    const end = text.indexOf('\n');
+    const header = JSON.parse(text.slice(0, end)) as Header;
+    const body = text.slice(end + 1);
+    if (
+      header?.format !== SNAPSHOT_FORMAT ||
+      header.dir !== dir ||
+      header.schema !== schema ||
+      typeof header.scannedAt !== 'number' ||
+      header.digest !== digestOf(body)
+    )
+      return undefined;
+    const entries = JSON.parse(body) as unknown;
+    if (!Array.isArray(entries)) return undefined;
+    const records = new Map<string, Entry>();
+    for (const entry of entries) {
+      if (!isEntry(entry)) return undefined;
+      records.set(recordId(entry[4].sandbox, entry[4].key), entry);
+    }
+    return { scannedAt: header.scannedAt, records };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The record of `sandbox/key` if the snapshot holds it with exactly these facts, old enough to be trusted. */
+export function trustedRecord(
+  snapshot: StateSnapshot,
+  sandbox: string,
+  key: string,
+  facts: RecordFacts,
+): AudienceRecord | undefined {
+  const entry = snapshot.records.get(recordId(sandbox, key));
+  if (
+    entry === undefined ||
+    entry[0] !== facts.size ||
+    entry[1] !== facts.mtimeMs ||
+    entry[2] !== facts.ctimeMs ||
+    entry[3] !== facts.ino ||
+    Math.max(facts.mtimeMs, facts.ctimeMs) >= snapshot.scannedAt - SNAPSHOT_RACY_MARGIN_MS
+  )
+    return undefined;
+  return entry[4];
+}
+
+/**
+ * Writes the snapshot through a temporary file and a rename, so a reader never sees
+ * half of one. Failing (a read-only state directory) is not an error: it only saves time.
+ */
+export function writeSnapshot(
+  file: string,
+  dir: string,
+  schema: string,
+  scannedAt: number,
+  entries: ReadonlyArray<{ facts: RecordFacts; record: AudienceRecord }>,
+): boolean {
+  const body = JSON.stringify(
+    entries.map(({ facts, record }): Entry => [facts.size, facts.mtimeMs, facts.ctimeMs, facts.ino, record]),
+  );
+  const header: Header = { format: SNAPSHOT_FORMAT, dir, schema, scannedAt, digest: digestOf(body) };
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(temp, `${JSON.stringify(header)}\n${body}`, { mode: 0o600 });
+    renameSync(temp, file);
+    return true;
+  } catch {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // Nothing was written.
+    }
+    return false;
+  }
+}

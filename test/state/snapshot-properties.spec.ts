@@ -1,0 +1,203 @@
+import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { metaPath, recordPath } from '../../src/state/paths.js';
+import { readState } from '../../src/state/read.js';
+import { readStateThroughSnapshot } from '../../src/state/read-snapshot.js';
+import { STATE_SNAPSHOT_NAME } from '../../src/state/snapshot.js';
+import { aRecord, useTempDirs } from './helpers.js';
+
+const tempDir = useTempDirs();
+
+const SANDBOXES = ['prod', 'dev'] as const;
+const KEYS = ['k1', 'k2', 'k3'] as const;
+
+/** What a record file can hold: records in several shapes (defaults left out, unknown keys), and damage. */
+const contentArb = (sandbox: string, key: string) =>
+  fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc
+        .record({
+          description: fc.string({ maxLength: 12 }),
+          runs: fc.array(
+            fc.record({
+              runId: fc.constantFrom('r1', 'r2'),
+              status: fc.constantFrom('SUCCESS', 'FAILED', 'PROCESSING'),
+              createdAt: fc.integer({ min: 0, max: 2_000_000_000 }),
+              dataFilterStartTime: fc.integer({ min: 0, max: 2_000_000_000 }),
+            }),
+            { maxLength: 2 },
+          ),
+          withDefaults: fc.boolean(),
+          extra: fc.boolean(),
+          blocked: fc.boolean(),
+        })
+        .map(({ description, runs, withDefaults, extra, blocked }) => {
+          const record: Record<string, unknown> = { ...aRecord(key, { sandbox }), runs };
+          (record.applied as { spec: { description: string } }).spec.description = description;
+          if (!withDefaults) {
+            delete record.deletionPolicy;
+            delete record.runs;
+          }
+          if (extra) record.unknownField = { kept: false };
+          if (blocked) record.blocked = { code: 'X', message: 'needs a person', at: '2026-01-01T00:00:00Z' };
+          return JSON.stringify(record, null, 2);
+        }),
+    },
+    fc.constantFrom(
+      '{"schemaVersion": 1, "sandbox": ',
+      JSON.stringify({ schemaVersion: 2, sandbox, key }),
+      JSON.stringify(aRecord(key === 'k1' ? 'k2' : 'k1', { sandbox })),
+      '',
+    ),
+  );
+
+type Op =
+  | { kind: 'write'; sandbox: string; key: string; text: string }
+  | { kind: 'delete'; sandbox: string; key: string }
+  | { kind: 'same-size'; sandbox: string; key: string }
+  | { kind: 'meta'; serial: number }
+  | { kind: 'corrupt-snapshot'; at: number }
+  | { kind: 'tamper-snapshot' }
+  | { kind: 'delete-snapshot' }
+  | { kind: 'foreign'; sandbox: string };
+
+const placeArb = fc.record({ sandbox: fc.constantFrom(...SANDBOXES), key: fc.constantFrom(...KEYS) });
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: placeArb.chain(({ sandbox, key }) =>
+      contentArb(sandbox, key).map((text) => ({ kind: 'write' as const, sandbox, key, text })),
+    ),
+  },
+  { weight: 2, arbitrary: placeArb.map((place) => ({ kind: 'delete' as const, ...place })) },
+  { weight: 2, arbitrary: placeArb.map((place) => ({ kind: 'same-size' as const, ...place })) },
+  fc.nat(100).map((serial) => ({ kind: 'meta' as const, serial })),
+  fc.nat().map((at) => ({ kind: 'corrupt-snapshot' as const, at })),
+  fc.constant({ kind: 'tamper-snapshot' as const }),
+  fc.constant({ kind: 'delete-snapshot' as const }),
+  fc.constantFrom(...SANDBOXES).map((sandbox) => ({ kind: 'foreign' as const, sandbox })),
+);
+
+/**
+ * Modification times in whole seconds, the same for every write: as on a file system
+ * with a coarse clock, an edit may keep size and modification time alike.
+ */
+const MTIME = Math.floor(Date.now() / 1000);
+
+function apply(op: Op, dir: string, snapshot: string): void {
+  try {
+    if (op.kind === 'write') {
+      const file = recordPath(dir, op.sandbox, op.key);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, op.text);
+      utimesSync(file, MTIME, MTIME);
+    } else if (op.kind === 'delete') {
+      rmSync(recordPath(dir, op.sandbox, op.key));
+    } else if (op.kind === 'same-size') {
+      // An edit in place that keeps the size and the modification time: only the change time tells.
+      const file = recordPath(dir, op.sandbox, op.key);
+      const text = readFileSync(file, 'utf8');
+      writeFileSync(
+        file,
+        text.includes('aud-') ? text.replace('aud-', 'AUD-') : text.replace('AUD-', 'aud-'),
+      );
+      utimesSync(file, MTIME, MTIME);
+    } else if (op.kind === 'meta') {
+      writeFileSync(metaPath(dir), JSON.stringify({ schemaVersion: 1, lineage: 'l-1', serial: op.serial }));
+    } else if (op.kind === 'corrupt-snapshot') {
+      const text = readFileSync(snapshot, 'utf8');
+      writeFileSync(snapshot, `${text.slice(0, op.at % (text.length + 1))}]x`);
+    } else if (op.kind === 'tamper-snapshot') {
+      // Valid JSON, the same size, another audience id: the digest tells.
+      writeFileSync(snapshot, readFileSync(snapshot, 'utf8').replace('aud-', 'AUD-'));
+    } else if (op.kind === 'delete-snapshot') {
+      rmSync(snapshot);
+    } else {
+      const folder = path.join(dir, 'audiences', op.sandbox);
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(path.join(folder, '.k1.json.1.tmp'), '{"half": ');
+    }
+  } catch {
+    // The file was not there: the operation is a no-op.
+  }
+}
+
+/** The state, or the error a read gave (its code and message): both must be the same either way. */
+async function outcome<T>(read: () => Promise<T>): Promise<{ ok: T } | { error: string }> {
+  try {
+    return { ok: await read() };
+  } catch (error) {
+    return { error: `${(error as { code?: string }).code}: ${(error as Error).message}` };
+  }
+}
+
+describe('the state snapshot', () => {
+  it('reads exactly what readState reads, through edits, additions, deletions, damaged records and snapshots', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ op: opArb, late: fc.boolean() }), { minLength: 1, maxLength: 14 }),
+        async (steps) => {
+          const dir = await tempDir();
+          const snapshot = path.join(dir, STATE_SNAPSHOT_NAME);
+          // Mostly a clock an hour ahead, so that the files just written count as old ones
+          // (trusted on their facts); sometimes the real one (every file "racily clean").
+          let ahead = Date.now() + 3_600_000;
+          for (const { op, late } of steps) {
+            apply(op, dir, snapshot);
+            ahead += 10_000;
+            const now = late ? Date.now : () => ahead;
+            const reference = await outcome(() => readState(dir));
+            let save: (() => boolean) | undefined;
+            const through = await outcome(async () => {
+              const read = await readStateThroughSnapshot(dir, snapshot, now);
+              save = read.save;
+              return read.state;
+            });
+            expect(through).toStrictEqual(reference);
+            save?.();
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('serves unchanged records without reading them, and reads a changed or added one', async () => {
+    const dir = await tempDir();
+    const snapshot = path.join(dir, STATE_SNAPSHOT_NAME);
+    const later = () => Date.now() + 3_600_000;
+    const write = (key: string, description: string) => {
+      const record = aRecord(key);
+      record.applied!.spec.description = description;
+      mkdirSync(path.dirname(recordPath(dir, 'prod', key)), { recursive: true });
+      writeFileSync(recordPath(dir, 'prod', key), JSON.stringify(record));
+    };
+    write('k1', 'one');
+    write('k2', 'two');
+    const first = await readStateThroughSnapshot(dir, snapshot, later);
+    expect(first.hits).toBe(0);
+    expect(first.save()).toBe(true);
+    const second = await readStateThroughSnapshot(dir, snapshot, later);
+    expect(second.hits).toBe(2);
+    // Nothing was read: nothing to write.
+    expect(second.save()).toBe(false);
+    write('k1', 'uno');
+    write('k3', 'three');
+    const third = await readStateThroughSnapshot(dir, snapshot, later);
+    expect(third.hits).toBe(1);
+    expect(third.state.audiences.map((r) => r.applied?.spec.description)).toEqual(['uno', 'two', 'three']);
+  });
+
+  it('does not trust a record changed within the racy margin of the listing that wrote the snapshot', async () => {
+    const dir = await tempDir();
+    const snapshot = path.join(dir, STATE_SNAPSHOT_NAME);
+    mkdirSync(path.dirname(recordPath(dir, 'prod', 'k1')), { recursive: true });
+    writeFileSync(recordPath(dir, 'prod', 'k1'), JSON.stringify(aRecord('k1')));
+    // Written with the real clock: the file is as new as the listing.
+    (await readStateThroughSnapshot(dir, snapshot)).save();
+    expect((await readStateThroughSnapshot(dir, snapshot)).hits).toBe(0);
+  });
+});
