@@ -26,7 +26,8 @@ export type CacheContext = {
 /** `digest`: of the text after the header line, so a truncated or edited file is not used. */
 type Header = CacheContext & { format: string; scannedAt: number; digest: string };
 
-function digestOf(text: string): string {
+/** Of the text's UTF-8 bytes: a read cache is hashed as read, without encoding 10 MB again. */
+function digestOf(text: string | Uint8Array): string {
   return createHash('sha1').update(text).digest('hex');
 }
 
@@ -58,23 +59,24 @@ function sameContext(header: Header, context: CacheContext): boolean {
 
 /** The cache at `file`, if it is one written for this context; anything else is undefined, never an error. */
 export function readManifestCache(file: string, context: CacheContext): ManifestCache | undefined {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch {
     return undefined;
   }
-  const end = text.indexOf('\n');
+  const end = bytes.indexOf(0x0a);
   let header: Header;
   try {
-    header = JSON.parse(text.slice(0, end)) as Header;
+    header = JSON.parse(bytes.toString('utf8', 0, end < 0 ? bytes.length : end)) as Header;
   } catch {
     return undefined;
   }
-  if (typeof header !== 'object' || header === null || !sameContext(header, context)) return undefined;
-  if (typeof header.scannedAt !== 'number' || header.digest !== digestOf(text.slice(end + 1)))
+  if (end < 0 || typeof header !== 'object' || header === null || !sameContext(header, context))
     return undefined;
-  const lines = text.slice(end + 1).split('\n');
+  const body = bytes.subarray(end + 1);
+  if (typeof header.scannedAt !== 'number' || header.digest !== digestOf(body)) return undefined;
+  const lines = body.toString('utf8').split('\n');
   const files = new Map<string, CachedFile>();
   for (let i = 0; i < lines.length; i += 1) {
     const line = lines[i]!;

@@ -10,7 +10,7 @@ import { recordId, type AudienceRecord } from './schema.js';
  * delete, never required, and a missing, truncated, edited or foreign one is not used
  * (it carries a digest of itself and of the record schema).
  */
-export const SNAPSHOT_FORMAT = 'audiencectl-state-snapshot/1';
+export const SNAPSHOT_FORMAT = 'audiencectl-state-snapshot/2';
 /** Its name in a state directory, beside meta.json. */
 export const STATE_SNAPSHOT_NAME = 'state-snapshot.json';
 
@@ -39,8 +39,9 @@ export type StateSnapshot = {
 
 type Header = { format: string; dir: string; schema: string; scannedAt: number; digest: string };
 
-function digestOf(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
+/** Of the body's UTF-8 bytes (hashed as read: no second encoding of 10 MB). */
+function digestOf(body: string | Uint8Array): string {
+  return createHash('sha1').update(body).digest('hex');
 }
 
 function isEntry(value: unknown): value is Entry {
@@ -66,10 +67,11 @@ function isEntry(value: unknown): value is Entry {
  */
 export function readSnapshot(file: string, dir: string, schema: string): StateSnapshot | undefined {
   try {
-    const text = readFileSync(file, 'utf8');
-    const end = text.indexOf('\n');
-    const header = JSON.parse(text.slice(0, end)) as Header;
-    const body = text.slice(end + 1);
+    const bytes = readFileSync(file);
+    const end = bytes.indexOf(0x0a);
+    if (end < 0) return undefined;
+    const header = JSON.parse(bytes.toString('utf8', 0, end)) as Header;
+    const body = bytes.subarray(end + 1);
     if (
       header?.format !== SNAPSHOT_FORMAT ||
       header.dir !== dir ||
@@ -78,17 +80,52 @@ export function readSnapshot(file: string, dir: string, schema: string): StateSn
       header.digest !== digestOf(body)
     )
       return undefined;
-    const entries = JSON.parse(body) as unknown;
-    if (!Array.isArray(entries)) return undefined;
     const records = new Map<string, Entry>();
-    for (const entry of entries) {
+    for (const line of body.toString('utf8').split('\n')) {
+      if (line === '') continue;
+      // JSON text holds no raw tab: the first one ends the entry, the applied spec follows.
+      const tab = line.indexOf('\t');
+      if (tab < 0) return undefined;
+      const entry = JSON.parse(line.slice(0, tab)) as unknown;
       if (!isEntry(entry)) return undefined;
+      const specText = line.slice(tab + 1);
+      const applied = entry[4].applied as Record<string, unknown> | undefined;
+      if ((specText === '') !== (applied === undefined)) return undefined;
+      if (applied !== undefined) {
+        if (typeof applied !== 'object' || applied === null || !('spec' in applied)) return undefined;
+        lazySpec(applied, specText);
+      }
       records.set(recordId(entry[4].sandbox, entry[4].key), entry);
     }
     return { scannedAt: header.scannedAt, records };
   } catch {
     return undefined;
   }
+}
+
+function dataProperty(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/**
+ * The applied spec, parsed when first read: a no-change plan compares hashes and never
+ * reads it, and it is two thirds of a record. Redefining the property (stored as a
+ * placeholder) keeps its place among the keys; reading or writing it makes it a plain
+ * property again, so the record behaves as one read from its file.
+ */
+function lazySpec(applied: Record<string, unknown>, text: string): void {
+  Object.defineProperty(applied, 'spec', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const value = JSON.parse(text) as unknown;
+      dataProperty(applied, 'spec', value);
+      return value;
+    },
+    set(value: unknown) {
+      dataProperty(applied, 'spec', value);
+    },
+  });
 }
 
 /** The record of `sandbox/key` if the snapshot holds it with exactly these facts, old enough to be trusted. */
@@ -122,9 +159,15 @@ export function writeSnapshot(
   scannedAt: number,
   entries: ReadonlyArray<{ facts: RecordFacts; record: AudienceRecord }>,
 ): boolean {
-  const body = JSON.stringify(
-    entries.map(({ facts, record }): Entry => [facts.size, facts.mtimeMs, facts.ctimeMs, facts.ino, record]),
-  );
+  const body = entries
+    .map(({ facts, record }) => {
+      const { applied } = record;
+      // The spec after a tab, its place kept by a placeholder (see lazySpec).
+      const head = applied ? { ...record, applied: { ...applied, spec: 0 } } : record;
+      const entry = [facts.size, facts.mtimeMs, facts.ctimeMs, facts.ino, head];
+      return `${JSON.stringify(entry)}\t${applied ? JSON.stringify(applied.spec) : ''}\n`;
+    })
+    .join('');
   const header: Header = { format: SNAPSHOT_FORMAT, dir, schema, scannedAt, digest: digestOf(body) };
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   try {
