@@ -12,7 +12,7 @@ import { recordId, type AudienceRecord } from './schema.js';
  */
 export const SNAPSHOT_FORMAT = 'audiencectl-state-snapshot/2';
 /** Its name in a state directory, beside meta.json. */
-export const STATE_SNAPSHOT_NAME = 'state-snapshot.json';
+export const STATE_SNAPSHOT_NAME = 'state-snapshot.jsonl';
 
 /**
  * As git's index and the manifest cache: a file changed twice within one tick of its
