@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { assembleLoad, type LoadResult } from '../manifest/load.js';
@@ -62,7 +62,12 @@ function readOptions(flags: SourceFlags): ReadDirOptions {
 }
 
 export async function assertDirectory(dir: string): Promise<void> {
-  const info = await stat(dir).catch(() => undefined);
+  assertDirectoryNow(dir);
+  return Promise.resolve();
+}
+
+function assertDirectoryNow(dir: string): void {
+  const info = statSync(dir, { throwIfNoEntry: false });
   if (!info?.isDirectory()) throw new UsageError('NO_SOURCE_DIR', `${dir} is not a directory`);
 }
 
@@ -85,7 +90,9 @@ export async function loadDesiredDir(
   flags: SourceFlags,
   cacheFile?: string,
 ): Promise<{ loaded: LoadResult; saveCache: () => boolean; files: DirLoad['files'] }> {
-  await assertDirectory(dir);
+  // No await before the files are listed and handed to the parser threads: a plan reads
+  // the state meanwhile, in long synchronous runs that would hold them back.
+  assertDirectoryNow(dir);
   const load = await loadManifestDir(dir, {
     ...readOptions(flags),
     defaultSandbox: flags.sandbox,

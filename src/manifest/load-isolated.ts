@@ -55,6 +55,10 @@ function inThread(limits: ParseLimits): ParseSession {
     addFile: () => {
       throw new Error('the in-thread parser reads no files');
     },
+    // Everything is parsed here anyway: nothing for the caller to take.
+    take: () => undefined,
+    settle: () => undefined,
+    requeue: () => undefined,
     done: async () => {
       const { parseManifestFile } = await import('./parse.js');
       return jobs.map((job) => parseManifestFile(job.path, job.text, limits));

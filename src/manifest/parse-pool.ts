@@ -35,6 +35,13 @@ export type ParseSession<T = FileParseResult> = {
   add(path: string, text: string): void;
   /** A file the thread reads itself; its outcome is its line. */
   addFile(file: FileJob): void;
+  /**
+   * A chunk no thread has been sent yet, for the caller to parse itself (then `settle`
+   * each of its jobs, or `requeue` those it cannot parse); undefined when none is left.
+   */
+  take(): ParseJob[] | undefined;
+  settle(index: number, outcome: T): void;
+  requeue(jobs: ParseJob[]): void;
   /** Every outcome, in the order the files were added. */
   done(): Promise<Array<ParseOutcome<T>>>;
 };
@@ -47,6 +54,12 @@ export type ParsePool = {
 
 const CHUNK = 64;
 const FILES_PER_EXTRA_WORKER = 500;
+/**
+ * Chunks sent to a thread ahead of its replies: at least enough that it never waits for
+ * the next, and a fair share of those queued, since the caller, which may take the
+ * others (see `take`), may be too busy meanwhile to send more.
+ */
+const AHEAD = 2;
 
 type Slot = { worker: Worker; inflight: ParseJob[][]; ready: boolean; timer?: NodeJS.Timeout };
 
@@ -97,8 +110,11 @@ export function startParsePool(options: PoolOptions): ParsePool {
       const results: unknown[] = [];
       const slots: Slot[] = [];
       let pending: ParseJob[] = [];
+      /** Chunks not sent yet: the threads get AHEAD each, the caller may take the others. */
+      const queue: ParseJob[][] = [];
+      /** Chunks the caller gave back: for the threads only. */
+      const given: ParseJob[][] = [];
       let remaining = 0;
-      let turn = 0;
       let closed = false;
       let settle: { resolve: (r: Array<ParseOutcome<T>>) => void; reject: (e: Error) => void } | undefined;
       let failure: Error | undefined;
@@ -135,7 +151,8 @@ export function startParsePool(options: PoolOptions): ParsePool {
         const [current, ...queued] = slot.inflight;
         if (!slot.ready) {
           failure ??= new Error(`the manifest parser thread could not start: ${reason}`);
-          remaining -= slot.inflight.reduce((sum, chunk) => sum + chunk.length, 0);
+          const unsent = [...queue.splice(0), ...given.splice(0)];
+          remaining -= [...slot.inflight, ...unsent].reduce((sum, chunk) => sum + chunk.length, 0);
           return finishIfDone();
         }
         const retry: ParseJob[][] = [];
@@ -150,6 +167,7 @@ export function startParsePool(options: PoolOptions): ParsePool {
           const fresh = spawn();
           for (const chunk of retry) send(fresh, chunk);
         }
+        pump();
         finishIfDone();
       };
 
@@ -172,6 +190,7 @@ export function startParsePool(options: PoolOptions): ParsePool {
           chunk.forEach((job, offset) => (results[job.index] = parsed[offset]));
           remaining -= chunk.length;
           arm(slot);
+          pump();
           finishIfDone();
         });
         // An uncaught error reaches us on the worker's internal port, possibly before its
@@ -187,12 +206,31 @@ export function startParsePool(options: PoolOptions): ParsePool {
         return slot;
       };
 
+      /** Sends queued chunks to the threads with fewer than AHEAD in flight (starting them as needed). */
+      const pump = (): void => {
+        if (failure) return;
+        const wanted = Math.min(maxWorkers, 1 + Math.floor(results.length / FILES_PER_EXTRA_WORKER));
+        while (queue.length + given.length > 0 && slots.length < wanted) spawn();
+        for (;;) {
+          const slot = slots.reduce<Slot | undefined>(
+            (best, s) => (!best || s.inflight.length < best.inflight.length ? s : best),
+            undefined,
+          );
+          const share = Math.ceil(queue.length / (slots.length + 1));
+          if (given.length > 0 && slot) {
+            send(slot, given.shift()!);
+            continue;
+          }
+          if (queue.length === 0 || !slot || slot.inflight.length >= Math.max(AHEAD, share)) return;
+          send(slot, queue.shift()!);
+        }
+      };
+
       const flush = (): void => {
         if (pending.length === 0) return;
-        const wanted = Math.min(maxWorkers, 1 + Math.floor(results.length / FILES_PER_EXTRA_WORKER));
-        if (slots.length < wanted) spawn();
-        send(slots[turn++ % slots.length]!, pending);
+        queue.push(pending);
         pending = [];
+        pump();
       };
 
       const push = (job: Omit<ParseJob, 'index'>): void => {
@@ -205,8 +243,23 @@ export function startParsePool(options: PoolOptions): ParsePool {
       return {
         add: (path, text) => push({ path, text }),
         addFile: (file) => push({ path: file.relative, file }),
+        take() {
+          flush();
+          return failure ? undefined : queue.pop();
+        },
+        settle(index, outcome) {
+          results[index] = outcome;
+          remaining -= 1;
+          finishIfDone();
+        },
+        requeue(jobs) {
+          if (jobs.length === 0) return;
+          given.push(jobs);
+          pump();
+        },
         done() {
           flush();
+          pump();
           closed = true;
           if (spare) void spare.terminate();
           spare = undefined;

@@ -63,6 +63,28 @@ describe('parser threads', () => {
     );
   });
 
+  it('lets the caller parse the chunks no thread was sent, and give back those it cannot', async () => {
+    const session = startParsePool({ url, memoryMb: 32, workers: 1 }).session(undefined);
+    for (const job of jobs(Array.from({ length: 640 }, () => 'ok'))) session.add(job.path, job.text);
+    const here = new Set<number>();
+    for (let chunk = session.take(); chunk; chunk = session.take()) {
+      // Every other file here; the others back to the thread.
+      for (const job of chunk.filter((j) => j.index % 2 === 0)) {
+        here.add(job.index);
+        session.settle(job.index, { manifests: [], diagnostics: [], salvaged: [], unreadable: false });
+      }
+      session.requeue(chunk.filter((j) => j.index % 2 === 1));
+    }
+    const results = await session.done();
+    expect(here.size).toBeGreaterThan(0);
+    expect(here.size).toBeLessThan(320);
+    results.forEach((result, index) => {
+      expect('failed' in result ? result.failed : (result.notes?.[0]?.message ?? 'here')).toBe(
+        here.has(index) ? 'here' : `f${index}.yaml`,
+      );
+    });
+  });
+
   it('needs no thread for no file', async () => {
     expect(await outcomes([])).toEqual([]);
   });
