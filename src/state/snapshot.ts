@@ -10,7 +10,7 @@ import { recordId, type AudienceRecord } from './schema.js';
  * delete, never required, and a missing, truncated, edited or foreign one is not used
  * (it carries a digest of itself and of the record schema).
  */
-export const SNAPSHOT_FORMAT = 'audiencectl-state-snapshot/2';
+export const SNAPSHOT_FORMAT = 'audiencectl-state-snapshot/3';
 /** Its name in a state directory, beside meta.json. */
 export const STATE_SNAPSHOT_NAME = 'state-snapshot.jsonl';
 
@@ -83,17 +83,17 @@ export function readSnapshot(file: string, dir: string, schema: string): StateSn
     const records = new Map<string, Entry>();
     for (const line of body.toString('utf8').split('\n')) {
       if (line === '') continue;
-      // JSON text holds no raw tab: the first one ends the entry, the applied spec follows.
-      const tab = line.indexOf('\t');
-      if (tab < 0) return undefined;
-      const entry = JSON.parse(line.slice(0, tab)) as unknown;
+      // JSON text holds no raw tab: the entry, then each lazy part (see LAZY), tab-separated.
+      const parts = line.split('\t');
+      if (parts.length !== LAZY.length + 1) return undefined;
+      const entry = JSON.parse(parts[0]!) as unknown;
       if (!isEntry(entry)) return undefined;
-      const specText = line.slice(tab + 1);
-      const applied = entry[4].applied as Record<string, unknown> | undefined;
-      if ((specText === '') !== (applied === undefined)) return undefined;
-      if (applied !== undefined) {
-        if (typeof applied !== 'object' || applied === null || !('spec' in applied)) return undefined;
-        lazySpec(applied, specText);
+      for (let i = 0; i < LAZY.length; i += 1) {
+        const { parent, key } = LAZY[i]!;
+        const owner = parent(entry[4]);
+        const held = typeof owner === 'object' && owner !== null && key in owner;
+        if (held !== (parts[i + 1] !== '')) return undefined;
+        if (held) lazyProperty(owner as Record<string, unknown>, key, parts[i + 1]!);
       }
       records.set(recordId(entry[4].sandbox, entry[4].key), entry);
     }
@@ -108,24 +108,47 @@ function dataProperty(target: object, key: string, value: unknown): void {
 }
 
 /**
- * The applied spec, parsed when first read: a no-change plan compares hashes and never
- * reads it, and it is two thirds of a record. Redefining the property (stored as a
- * placeholder) keeps its place among the keys; reading or writing it makes it a plain
- * property again, so the record behaves as one read from its file.
+ * Parts of a record a no-change plan never reads, kept as JSON text and parsed when first
+ * read: the applied spec (compared by its hash; two thirds of a record) and what the
+ * service last returned (only a refresh reads it).
  */
-function lazySpec(applied: Record<string, unknown>, text: string): void {
-  Object.defineProperty(applied, 'spec', {
+const LAZY: ReadonlyArray<{ parent: (record: Record<string, unknown>) => unknown; key: string }> = [
+  { parent: (record) => record.applied, key: 'spec' },
+  { parent: (record) => record, key: 'observed' },
+];
+
+/**
+ * Redefining the property (stored as a placeholder) keeps its place among the keys;
+ * reading or writing it makes it a plain property again, so the record behaves, and
+ * compares, as one read from its file.
+ */
+function lazyProperty(owner: Record<string, unknown>, key: string, text: string): void {
+  Object.defineProperty(owner, key, {
     enumerable: true,
     configurable: true,
     get() {
       const value = JSON.parse(text) as unknown;
-      dataProperty(applied, 'spec', value);
+      dataProperty(owner, key, value);
       return value;
     },
     set(value: unknown) {
-      dataProperty(applied, 'spec', value);
+      dataProperty(owner, key, value);
     },
   });
+}
+
+/** One line: the entry with a placeholder for each lazy part, then the parts' JSON. */
+function lineOf(facts: RecordFacts, record: AudienceRecord): string {
+  const head: Record<string, unknown> = { ...record };
+  if (record.applied) head.applied = { ...record.applied };
+  const texts = LAZY.map(({ parent, key }) => {
+    const owner = parent(head) as Record<string, unknown> | undefined;
+    if (owner === undefined || owner[key] === undefined) return '';
+    const text = JSON.stringify(owner[key]);
+    owner[key] = 0;
+    return text;
+  });
+  return `${JSON.stringify([facts.size, facts.mtimeMs, facts.ctimeMs, facts.ino, head])}\t${texts.join('\t')}\n`;
 }
 
 /** The record of `sandbox/key` if the snapshot holds it with exactly these facts, old enough to be trusted. */
@@ -159,15 +182,7 @@ export function writeSnapshot(
   scannedAt: number,
   entries: ReadonlyArray<{ facts: RecordFacts; record: AudienceRecord }>,
 ): boolean {
-  const body = entries
-    .map(({ facts, record }) => {
-      const { applied } = record;
-      // The spec after a tab, its place kept by a placeholder (see lazySpec).
-      const head = applied ? { ...record, applied: { ...applied, spec: 0 } } : record;
-      const entry = [facts.size, facts.mtimeMs, facts.ctimeMs, facts.ino, head];
-      return `${JSON.stringify(entry)}\t${applied ? JSON.stringify(applied.spec) : ''}\n`;
-    })
-    .join('');
+  const body = entries.map(({ facts, record }) => lineOf(facts, record)).join('');
   const header: Header = { format: SNAPSHOT_FORMAT, dir, schema, scannedAt, digest: digestOf(body) };
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   try {

@@ -33,8 +33,10 @@ const contentArb = (sandbox: string, key: string) =>
           withDefaults: fc.boolean(),
           extra: fc.boolean(),
           blocked: fc.boolean(),
+          observed: fc.option(fc.dictionary(fc.constantFrom('audienceName', 'status', 'n'), fc.jsonValue())),
+          applied: fc.boolean(),
         })
-        .map(({ description, runs, withDefaults, extra, blocked }) => {
+        .map(({ description, runs, withDefaults, extra, blocked, observed, applied }) => {
           const record: Record<string, unknown> = { ...aRecord(key, { sandbox }), runs };
           (record.applied as { spec: { description: string } }).spec.description = description;
           if (!withDefaults) {
@@ -42,6 +44,8 @@ const contentArb = (sandbox: string, key: string) =>
             delete record.runs;
           }
           if (extra) record.unknownField = { kept: false };
+          if (observed) record.observed = { source: 'operation', at: '2026-01-01T00:00:00Z', body: observed };
+          if (!applied) delete record.applied;
           if (blocked) record.blocked = { code: 'X', message: 'needs a person', at: '2026-01-01T00:00:00Z' };
           return JSON.stringify(record, null, 2);
         }),
