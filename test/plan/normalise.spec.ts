@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { specHash } from '../../src/plan/normalise.js';
 import { plan } from '../../src/plan/plan.js';
 import { loadTexts, manifestYaml } from '../helpers/manifests.js';
 import { appliedState, options } from '../helpers/planning.js';
@@ -68,5 +70,19 @@ describe('normalisation: nothing flaps', () => {
     const desired = loadTexts({ 'a.yaml': manifestYaml('gold', after) });
     expect(desired.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(plan(desired, state, options()).steps).toEqual([]);
+  });
+});
+
+describe('specHash', () => {
+  it('is the first 16 hex digits of the SHA-256 of the normal spec as JSON, as records written before stored it', () => {
+    const spec = appliedState(loadTexts({ 'a.yaml': manifestYaml('gold') })).audiences[0]!.applied!.spec;
+    const expected = createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+    expect(specHash(spec)).toBe(expected);
+    expect(specHash({ ...spec, description: 'ünïcode ✓' })).toBe(
+      createHash('sha256')
+        .update(JSON.stringify({ ...spec, description: 'ünïcode ✓' }))
+        .digest('hex')
+        .slice(0, 16),
+    );
   });
 });
