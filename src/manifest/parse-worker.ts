@@ -1,26 +1,71 @@
 import { parentPort } from 'node:worker_threads';
-import type { ParseLimits } from './limits.js';
 import { fileLine } from './file-line.js';
-import { parseManifestFile } from './parse.js';
+import type { ParseLimits } from './limits.js';
+import { parseWithoutFullParser } from './parse-fast.js';
 import type { ParseJob, WorkerReply } from './parse-pool.js';
+import type { FileParseResult } from './parse-result.js';
+
+type FullParse = (path: string, text: string, limits: ParseLimits) => FileParseResult;
+type Message = { jobs: ParseJob[]; context: ParseLimits };
 
 /**
- * The parser's thread: parses the chunks of files it is sent (or reads them first) and
- * answers each chunk with one string (several times cheaper to pass between threads than the
- * structured clone of thousands of small objects).
+ * The full parser, and with it the `yaml` library (a quarter of this thread's start-up),
+ * is loaded on the first file that needs it: most sources have none.
  */
+let full: FullParse | undefined;
+
+/**
+ * The answer to one chunk: one string (several times cheaper to pass between threads
+ * than the structured clone of thousands of small objects). Undefined: a file needs the
+ * full parser, which is not loaded yet.
+ */
+function answer({ jobs, context }: Message, parseFull = full): WorkerReply | undefined {
+  const parse = (path: string, text: string) =>
+    parseWithoutFullParser(path, text, context) ?? parseFull?.(path, text, context);
+  // A session sends texts, or files to read (one kind per session).
+  if (jobs[0]?.file) {
+    const lines: string[] = [];
+    for (const job of jobs) {
+      const line = fileLine(job.file!, parse);
+      if (line === undefined) return undefined;
+      lines.push(line);
+    }
+    return { lines: lines.join('\n') };
+  }
+  const results: FileParseResult[] = [];
+  for (const job of jobs) {
+    const result = parse(job.path, job.text ?? '');
+    if (!result) return undefined;
+    results.push(result);
+  }
+  return { results: JSON.stringify(results) };
+}
+
+/** The parser's thread: parses the chunks of files it is sent (or reads them first), in order. */
 const port = parentPort;
 if (port) {
-  port.on('message', ({ jobs, context }: { jobs: ParseJob[]; context: ParseLimits }) => {
-    const parse = (path: string, text: string) => parseManifestFile(path, text, context);
-    // A session sends texts, or files to read (one kind per session).
-    if (jobs[0]?.file) {
-      const lines = jobs.map((job) => fileLine(job.file!, parse)!);
-      port.postMessage({ lines: lines.join('\n') } satisfies WorkerReply);
-      return;
+  /** Set while a chunk waits for the full parser to load: later chunks wait behind it. */
+  let waiting: Promise<void> | undefined;
+  const handle = (message: Message): Promise<void> | undefined => {
+    const reply = answer(message);
+    if (reply) {
+      port.postMessage(reply);
+      return undefined;
     }
-    const results = jobs.map((job) => parse(job.path, job.text ?? ''));
-    port.postMessage({ results: JSON.stringify(results) } satisfies WorkerReply);
+    // The chunk again, whole, once the full parser is here (it happens once per thread).
+    return import('./parse-full.js').then(({ parseFull }) => {
+      full = parseFull;
+      port.postMessage(answer(message, parseFull)!);
+    });
+  };
+  port.on('message', (message: Message) => {
+    const next = waiting ? waiting.then(() => handle(message)) : handle(message);
+    if (!next) return;
+    waiting = next;
+    // A failure is the thread's uncaught error, as a synchronous one is (the pool retries).
+    void next.then(() => {
+      if (waiting === next) waiting = undefined;
+    });
   });
   port.postMessage({ ready: true } satisfies WorkerReply);
 }
