@@ -24,8 +24,8 @@ export type DirLoadOptions = LoadOptions &
     /** The manifest cache to read and (`saveCache`) write; none: every file is read and parsed. */
     cacheFile?: string;
     workers?: number;
-    /** The parser thread's script (tests); default the built parse-worker.js. */
-    workerUrl?: URL;
+    /** The parser thread's script (tests); default the built parse-worker.js; undefined: parse in this thread. */
+    workerUrl?: URL | undefined;
   };
 
 export type DirLoad = {
