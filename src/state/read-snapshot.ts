@@ -32,10 +32,11 @@ export type SnapshotRead = {
  * snapshot at `snapshotFile` is stat'ed, not read. Any other file is read, parsed and
  * validated for real, and then the snapshot is written again by `save`.
  *
- * Only `plan` reads through it: a plan changes nothing, and what it shows is checked
- * again by `apply`, which reads every record itself under the lock (FileStateStore
- * never uses the snapshot), and refuses a saved plan once the store's serial moved.
- * So a stale snapshot could at worst make a plan show what the last one showed; the
+ * Only `plan` reads through it, and a plan changes nothing. `apply` reads every record
+ * itself under the lock (FileStateStore never uses the snapshot), plans again from that,
+ * and refuses a saved plan whose state digest or steps differ from its own (saved-plan.ts),
+ * so nothing is ever applied from the snapshot. A stale one could at worst make a plan
+ * show what the last one showed (and its saved form be refused); the
  * facts (a record write renames a new file, a new inode, into place; an edit in place
  * changes the modification and change times) and the racy rule keep even that from
  * happening in practice.
@@ -93,6 +94,7 @@ export async function readStateThroughSnapshot(
   return {
     state: { meta, audiences },
     hits,
+    // The records written are the objects returned: the planner (pure) never changes them.
     save: () => stale && writeSnapshot(snapshotFile, root, schema, scannedAt, entries),
   };
 }
