@@ -1,0 +1,175 @@
+import * as jsYaml from 'js-yaml';
+
+// The one-line parts of the YAML subset (yaml-subset.ts): plain, single- and double-quoted
+// scalars, and one-line flow sequences and flow mappings of them. Each reads `text` from
+// an offset to the end of its line and returns its value (and where it stopped), or BAIL
+// for anything it leaves to js-yaml.
+
+type ImplicitType = { resolve(data: string): boolean; construct(data: string): unknown };
+/** js-yaml exports its types (`types`), which its type declarations leave out. */
+const { types } = jsYaml as unknown as { types: Record<'null' | 'bool' | 'int' | 'float', ImplicitType> };
+/** js-yaml's implicit types of the core schema, in the order its loader tries them. */
+const IMPLICIT = [types.null, types.bool, types.int, types.float];
+
+/** A key written plainly: no quoting, no spaces, no indicator, no `__proto__` (leading `_` refused). */
+export const KEY = /[A-Za-z][\w./-]*/y;
+
+export type Value = unknown;
+export const BAIL = Symbol('bail');
+export type Maybe<T> = T | typeof BAIL;
+
+/** The value of a plain scalar, as js-yaml's core schema resolves it. */
+export function plainValue(text: string): Value {
+  const code = text.charCodeAt(0);
+  // Only `~`, a digit, `+`, `-`, `.` or a word starting with n, t or f can be other than a string.
+  const maybeTyped =
+    code === 126 ||
+    (code >= 43 && code <= 57) ||
+    code === 110 ||
+    code === 78 ||
+    code === 116 ||
+    code === 84 ||
+    code === 102 ||
+    code === 70;
+  if (!maybeTyped) return text;
+  for (const type of IMPLICIT) if (type.resolve(text)) return type.construct(text);
+  return text;
+}
+
+/** A scalar or flow sequence from `at` to the line's end (trailing blanks and a comment allowed). */
+export function inline(text: string, at: number, end: number): Maybe<Value> {
+  const code = text.charCodeAt(at);
+  let value: Value;
+  let rest: number;
+  if (code === 34 || code === 39) {
+    const scalar = quoted(text, at, end);
+    if (scalar === BAIL) return BAIL;
+    [value, rest] = scalar;
+  } else if (code === 91 /* [ */ || code === 123 /* { */) {
+    const flow = code === 91 ? flowSequence(text, at, end) : flowMapping(text, at, end);
+    if (flow === BAIL) return BAIL;
+    [value, rest] = flow;
+  } else {
+    return plain(text, at, end, false);
+  }
+  return onlyComment(text, rest, end) ? value : BAIL;
+}
+
+/** Blanks, then the end or a comment (after at least one blank). */
+function onlyComment(text: string, at: number, end: number): boolean {
+  let i = at;
+  while (i < end && text.charCodeAt(i) === 32) i += 1;
+  return i === end || (i > at && text.charCodeAt(i) === 35);
+}
+
+/** A quoted scalar on one line: its value and where it ends. No escapes but `''`. */
+function quoted(text: string, at: number, end: number): Maybe<[string, number]> {
+  const quote = text[at]!;
+  let value = '';
+  let from = at + 1;
+  for (;;) {
+    const close = text.indexOf(quote, from);
+    if (close < 0 || close >= end) return BAIL;
+    const part = text.slice(from, close);
+    if (quote === '"' && part.includes('\\')) return BAIL;
+    value += part;
+    if (quote === "'" && text[close + 1] === "'") {
+      value += "'";
+      from = close + 2;
+      continue;
+    }
+    return [value, close + 1];
+  }
+}
+
+/** `[a, "b", c]` on one line, scalars only. */
+function flowSequence(text: string, at: number, end: number): Maybe<[Value[], number]> {
+  const items: Value[] = [];
+  let i = at + 1;
+  while (i < end && text.charCodeAt(i) === 32) i += 1;
+  if (text.charCodeAt(i) === 93) return [items, i + 1];
+  for (;;) {
+    while (i < end && text.charCodeAt(i) === 32) i += 1;
+    const code = text.charCodeAt(i);
+    let stop: number;
+    if (code === 34 || code === 39) {
+      const scalar = quoted(text, i, end);
+      if (scalar === BAIL) return BAIL;
+      items.push(scalar[0]);
+      stop = scalar[1];
+      while (stop < end && text.charCodeAt(stop) === 32) stop += 1;
+      if (text.charCodeAt(stop) !== 44 && text.charCodeAt(stop) !== 93) return BAIL;
+    } else {
+      stop = i;
+      while (stop < end && text.charCodeAt(stop) !== 44 && text.charCodeAt(stop) !== 93) stop += 1;
+      const item = plain(text, i, stop, true);
+      if (item === BAIL) return BAIL;
+      items.push(item);
+    }
+    if (stop >= end) return BAIL;
+    if (text.charCodeAt(stop) === 93) return [items, stop + 1];
+    i = stop + 1; // a comma
+  }
+}
+
+/** `{ a: b, c: "d", e: [f] }` on one line: plain keys, scalars or flow sequences. */
+function flowMapping(text: string, at: number, end: number): Maybe<[Record<string, Value>, number]> {
+  const result: Record<string, Value> = {};
+  let i = at + 1;
+  while (i < end && text.charCodeAt(i) === 32) i += 1;
+  if (text.charCodeAt(i) === 125) return [result, i + 1];
+  for (;;) {
+    while (i < end && text.charCodeAt(i) === 32) i += 1;
+    KEY.lastIndex = i;
+    if (!KEY.test(text)) return BAIL;
+    const keyEnd = KEY.lastIndex;
+    if (text.charCodeAt(keyEnd) !== 58 || text.charCodeAt(keyEnd + 1) !== 32) return BAIL;
+    const key = text.slice(i, keyEnd);
+    if (plainValue(key) !== key || Object.prototype.hasOwnProperty.call(result, key)) return BAIL;
+    i = keyEnd + 2;
+    while (i < end && text.charCodeAt(i) === 32) i += 1;
+    const code = text.charCodeAt(i);
+    let stop: number;
+    if (code === 34 || code === 39 || code === 91) {
+      const inner = code === 91 ? flowSequence(text, i, end) : quoted(text, i, end);
+      if (inner === BAIL) return BAIL;
+      result[key] = inner[0];
+      stop = inner[1];
+      while (stop < end && text.charCodeAt(stop) === 32) stop += 1;
+      if (text.charCodeAt(stop) !== 44 && text.charCodeAt(stop) !== 125) return BAIL;
+    } else {
+      stop = i;
+      while (stop < end && text.charCodeAt(stop) !== 44 && text.charCodeAt(stop) !== 125) stop += 1;
+      const value = plain(text, i, stop, true);
+      if (value === BAIL) return BAIL;
+      result[key] = value;
+    }
+    if (stop >= end) return BAIL;
+    if (text.charCodeAt(stop) === 125) return [result, stop + 1];
+    i = stop + 1; // a comma
+  }
+}
+
+/**
+ * A plain scalar from `at` to `end` (in a flow sequence: an item between commas).
+ * Left to js-yaml: an indicator first, `: ` or `#` inside one it could read otherwise.
+ */
+function plain(text: string, at: number, end: number, inFlow: boolean): Maybe<Value> {
+  const first = text[at];
+  if (first === undefined || at >= end || '#&*!|>\'"%@`,[]{}?:'.includes(first)) return BAIL;
+  if (first === '-' && (at + 1 === end || text.charCodeAt(at + 1) === 32)) return BAIL;
+  let stop = end;
+  for (let i = at; i < end; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code === 58 /* : */ && (inFlow || i + 1 === end || text.charCodeAt(i + 1) === 32)) return BAIL;
+    if (code === 35 /* # */ && text.charCodeAt(i - 1) === 32) {
+      if (inFlow) return BAIL;
+      stop = i;
+      break;
+    }
+    if (inFlow && (code === 123 || code === 125 || code === 91 || code === 93)) return BAIL;
+  }
+  while (stop > at && text.charCodeAt(stop - 1) === 32) stop -= 1;
+  if (stop === at) return BAIL;
+  return plainValue(text.slice(at, stop));
+}
