@@ -147,7 +147,10 @@ describe('Reconciler', () => {
   });
 
   it('requeues a run request while a run is in progress instead of waiting in the pass', async () => {
-    const { em, dir, source, reconciler, audiences, metrics } = await setup({ runStageDelayMs: 250 });
+    // A run of 2 s (two stages of 1 s): the second pass, right after the edit, must find it
+    // still in progress even on a loaded machine (with 0.5 s it had ended first, once);
+    // requeued every 200 ms, that is about ten passes.
+    const { em, dir, source, reconciler, audiences, metrics } = await setup({ runStageDelayMs: 1_000 });
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: true } }));
     reconciler.start();
     const gold = () => reconciler.status().audiences.find((a) => a.key === 'gold');
@@ -161,7 +164,7 @@ describe('Reconciler', () => {
     await eventually(gold, (a) => a?.state === 'waiting-run' && source.syncs >= 2, 3_000);
     const audienceId = audiences()[0]?.audienceId ?? '';
     const runs = () => em.control.listRuns(DEMO_CLIENT.orgId, DEMO_SANDBOX, audienceId);
-    await eventually(runs, (list) => list.length === 2, 8_000, 'the requested run');
+    await eventually(runs, (list) => list.length === 2, 15_000, 'the requested run');
     // Passes came from requeues a few hundred ms apart, not a spin; the service never refused a run.
     expect(source.syncs).toBeLessThan(20);
     expect(em.control.counters().byEndpoint.startRun.byStatus['422'] ?? 0).toBe(0);
