@@ -5,7 +5,7 @@ import type { ManifestInput } from '../../src/manifest/schema.js';
 import type { EmulatorAudience, RunningEmulator } from '../../src/emulator/index.js';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { readState } from '../../src/state/read.js';
-import type { CliResult } from './cli.js';
+import { runCli, type CliResult } from './cli.js';
 import { runCliInProcess } from './cli-in-process.js';
 
 /** Environment that points the CLI at a test emulator, with quick polls. */
@@ -93,7 +93,9 @@ export function expectRemoteMatches(
 /**
  * What an operator does until the apply converges: apply again; for an audience the
  * service says exists but whose id was lost with a response, look the id up and
- * `state import` it, as the blocked message says.
+ * `state import` it, as the blocked message says. Each apply is a process of its own, as
+ * an operator's is: its concurrent requests reach the emulator as a burst (in this
+ * process, sharing the emulator's event loop on a loaded machine, they met no 429).
  */
 export async function converge(
   emulator: RunningEmulator,
@@ -105,7 +107,10 @@ export async function converge(
 ): Promise<CliResult[]> {
   const results: CliResult[] = [];
   for (let attempt = 0; attempt < 8; attempt += 1) {
-    const result = await apply(dir, state, env, '--sandbox', sandbox);
+    await mkdir(state, { recursive: true });
+    const result = await runCli(['apply', dir, '--state', state, '--auto-approve', '--sandbox', sandbox], {
+      env,
+    });
     results.push(result);
     if (result.code === 0 && result.stdout.includes('No changes.')) return results;
     for (const record of (await readState(state)).audiences.filter((r) => r.blocked)) {
