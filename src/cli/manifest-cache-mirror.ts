@@ -1,5 +1,5 @@
-import { readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
+import { writeCacheFile } from '../cache-file.js';
 import type { ManifestCacheMirror, StateStore } from '../state/store.js';
 
 /** What to call once the load wrote its cache: copies a changed cache to the shared store. */
@@ -10,21 +10,6 @@ function readLocal(file: string): string | undefined {
     return readFileSync(file, 'utf8');
   } catch {
     return undefined;
-  }
-}
-
-/** Through a temporary file and a rename, as the cache itself is written (read-cache.ts). */
-function writeLocal(file: string, document: string): void {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.seed`);
-  try {
-    writeFileSync(temp, document, { mode: 0o600 });
-    renameSync(temp, file);
-  } catch {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Nothing was written.
-    }
   }
 }
 
@@ -71,7 +56,7 @@ export async function seedManifestCache(
   let before = readLocal(file);
   if (before === undefined) {
     before = await withMirror(open, (mirror) => mirror.readManifestCache(source));
-    if (before !== undefined) writeLocal(file, before);
+    if (before !== undefined) writeCacheFile(file, before);
   }
   return async () => {
     const after = readLocal(file);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { renameSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeCacheFile } from '../cache-file.js';
 import { lineKey } from './file-line.js';
 import type { ParseLimits } from './limits.js';
 import type { FileFacts } from './read-file.js';
@@ -112,17 +112,5 @@ export function writeManifestCache(
 ): boolean {
   const body = `${lines.join('\n')}\n`;
   const header: Header = { format: CACHE_FORMAT, ...context, scannedAt, digest: digestOf(body) };
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temp, `${JSON.stringify(header)}\n${body}`, { mode: 0o600 });
-    renameSync(temp, file);
-    return true;
-  } catch {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Nothing was written.
-    }
-    return false;
-  }
+  return writeCacheFile(file, `${JSON.stringify(header)}\n${body}`);
 }

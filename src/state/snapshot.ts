@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
-import path from 'node:path';
+import { readFileSync, type Stats } from 'node:fs';
+import { writeCacheFile } from '../cache-file.js';
 import { recordId, type AudienceRecord } from './schema.js';
 
 /**
@@ -184,17 +184,5 @@ export function writeSnapshot(
 ): boolean {
   const body = entries.map(({ facts, record }) => lineOf(facts, record)).join('');
   const header: Header = { format: SNAPSHOT_FORMAT, dir, schema, scannedAt, digest: digestOf(body) };
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temp, `${JSON.stringify(header)}\n${body}`, { mode: 0o600 });
-    renameSync(temp, file);
-    return true;
-  } catch {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Nothing was written.
-    }
-    return false;
-  }
+  return writeCacheFile(file, `${JSON.stringify(header)}\n${body}`);
 }
