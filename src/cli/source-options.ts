@@ -61,12 +61,7 @@ function readOptions(flags: SourceFlags): ReadDirOptions {
   };
 }
 
-export async function assertDirectory(dir: string): Promise<void> {
-  assertDirectoryNow(dir);
-  return Promise.resolve();
-}
-
-function assertDirectoryNow(dir: string): void {
+export function assertDirectory(dir: string): void {
   const info = statSync(dir, { throwIfNoEntry: false });
   if (!info?.isDirectory()) throw new UsageError('NO_SOURCE_DIR', `${dir} is not a directory`);
 }
@@ -92,7 +87,7 @@ export async function loadDesiredDir(
 ): Promise<{ loaded: LoadResult; saveCache: () => boolean; files: DirLoad['files'] }> {
   // No await before the files are listed and handed to the parser threads: a plan reads
   // the state meanwhile, in long synchronous runs that would hold them back.
-  assertDirectoryNow(dir);
+  assertDirectory(dir);
   const load = await loadManifestDir(dir, {
     ...readOptions(flags),
     defaultSandbox: flags.sandbox,
@@ -115,7 +110,7 @@ export async function loadDesired(
   working?: DirLoad['files'],
 ): Promise<LoadResult> {
   if (ref === undefined) return (await loadDesiredDir(dir, flags)).loaded;
-  await assertDirectory(dir);
+  assertDirectory(dir);
   const loader = startManifestLoader();
   // git is loaded only for pull-request plans.
   const holds = (relative: string, blob: string) => working?.get(relative)?.hash === blob;

@@ -37,16 +37,9 @@ function realpathOrUndefined(target: string): string | undefined {
 
 /**
  * Lists the manifest files under `root` (symlinks followed only inside it), sorted, without reading them.
- * Synchronous inside (~50 ms for 10,000 files): a plan reads the state meanwhile in long
+ * Synchronous (~50 ms for 10,000 files): a plan reads the state meanwhile in long
  * synchronous runs, which held an asynchronous walk, and so the parser threads, back.
  */
-export async function listManifestFiles(
-  root: string,
-  options: ReadDirOptions = {},
-): Promise<{ found: FoundFile[]; diagnostics: Diagnostic[] }> {
-  return Promise.resolve(listManifestFilesSync(root, options));
-}
-
 export function listManifestFilesSync(
   root: string,
   options: ReadDirOptions = {},
@@ -99,18 +92,21 @@ export function listManifestFilesSync(
 }
 
 /** Lists the manifest files under `root` (symlinks followed only inside it) and reads them. */
-export async function readManifestDir(
+export function readManifestDir(
   root: string,
   options: ReadDirOptions = {},
   /** Called with each file as soon as it is read (the parser threads start on it). */
   onFile: (file: SourceFile) => void = () => undefined,
 ): Promise<ReadDirResult> {
-  const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const { found, diagnostics } = await listManifestFiles(root, options);
-  const files = found.map(({ relative, absolute }) => {
-    const file = readManifestFile(relative, absolute, maxBytes);
-    onFile(file);
-    return file;
+  // In an executor: a failed listing is the promise's rejection, as callers expect.
+  return new Promise((resolve) => {
+    const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    const { found, diagnostics } = listManifestFilesSync(root, options);
+    const files = found.map(({ relative, absolute }) => {
+      const file = readManifestFile(relative, absolute, maxBytes);
+      onFile(file);
+      return file;
+    });
+    resolve({ files, diagnostics });
   });
-  return { files, diagnostics };
 }

@@ -92,7 +92,7 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
   };
   const cache: ManifestCache | undefined =
     options.cacheFile && useCache ? readManifestCache(options.cacheFile, context) : undefined;
-  // Synchronously, up to handing the files to the threads (see listManifestFiles).
+  // Synchronously, up to handing the files to the threads (see listManifestFilesSync).
   const { found, diagnostics } = listManifestFilesSync(root, options);
 
   const lines: Array<string | undefined> = new Array<string | undefined>(found.length);
