@@ -127,12 +127,13 @@ describe('audiencectl run replicas on one PostgreSQL state', { timeout: 180_000 
       60_000,
       'the leader creating',
     );
-    await leader.stop('SIGKILL');
-
+    // While the leader lives: the standby has reconciled nothing. (Checked before the kill:
+    // the lock is free the moment the leader dies, and the standby may win it at once.)
     expect(await roles([standby])).toEqual(['standby']);
     const statusText = JSON.stringify(await standby.status());
     expect(statusText).not.toContain(new URL(state).password);
     expect((await standby.status()).reconcile.lastStartedAt).toBeNull();
+    await leader.stop('SIGKILL');
 
     await theLeader([standby]);
     await standby.waitForLog((line) => line.msg === 'elected leader', 30_000);
