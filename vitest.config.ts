@@ -5,8 +5,9 @@ export default defineConfig({
     include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
     // A real helm and the packed tarball: vitest.deploy.config.ts, run once by CI.
     exclude: [...configDefaults.exclude, 'test/deploy/**'],
-    // One PostgreSQL server for the whole run: initdb takes seconds, a database per file does not.
-    globalSetup: ['test/setup/postgres.ts'],
+    // One PostgreSQL server for the whole run (initdb takes seconds, a database per file
+    // does not), and a cache directory of the run's own (test/setup/cache-home.ts).
+    globalSetup: ['test/setup/postgres.ts', 'test/setup/cache-home.ts'],
     // Only a guard against a hung test: a loaded 2-core runner must not fail a passing one.
     testTimeout: 120_000,
     hookTimeout: 30_000,

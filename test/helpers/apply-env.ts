@@ -24,6 +24,15 @@ export function emulatorEnv(
   };
 }
 
+/**
+ * Creates a directory store if it does not exist, as `audiencectl init` would; a
+ * PostgreSQL URL is left alone (made into a path, it would leave directories named
+ * after it, password included, in the working directory).
+ */
+export async function ensureDirStore(state: string): Promise<void> {
+  if (!/^postgres(ql)?:\/\//.test(state)) await mkdir(state, { recursive: true });
+}
+
 /** A directory of manifests a test rewrites as the story goes on. */
 export class ManifestDir {
   constructor(readonly dir: string) {}
@@ -46,7 +55,7 @@ export async function apply(
   env: Record<string, string>,
   ...flags: string[]
 ): Promise<CliResult> {
-  await mkdir(state, { recursive: true });
+  await ensureDirStore(state);
   return runCliInProcess(['apply', dir, '--state', state, '--auto-approve', ...flags], { env });
 }
 
@@ -107,7 +116,7 @@ export async function converge(
 ): Promise<CliResult[]> {
   const results: CliResult[] = [];
   for (let attempt = 0; attempt < 8; attempt += 1) {
-    await mkdir(state, { recursive: true });
+    await ensureDirStore(state);
     const result = await runCli(['apply', dir, '--state', state, '--auto-approve', '--sandbox', sandbox], {
       env,
     });
