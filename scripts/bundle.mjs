@@ -32,8 +32,40 @@ const englishOnlyZod = {
   },
 };
 
+/**
+ * got imports, at load, the modules of three features we never turn on (HTTP/2, its
+ * response cache, its DNS cache): http2-wrapper, cacheable-request and cacheable-lookup,
+ * with their own dependencies. Loading them cost every `apply` and `plan --refresh`;
+ * these stand-ins keep got's imports satisfied and refuse if a feature is ever used.
+ */
+const UNUSED_GOT_FEATURES = {
+  'http2-wrapper':
+    "const unused = () => { throw new Error('audiencectl does not use HTTP/2'); };\n" +
+    'export default { auto: unused, globalAgent: undefined };',
+  'cacheable-request':
+    "export default class CacheableRequest { constructor() { throw new Error('audiencectl does not use got\\'s cache'); } }\n" +
+    'export class CacheError extends Error {}',
+  'cacheable-lookup':
+    "export default class CacheableLookup { constructor() { throw new Error('audiencectl does not use got\\'s DNS cache'); } }",
+};
+const withoutUnusedGotFeatures = {
+  name: 'without-unused-got-features',
+  setup(context) {
+    const names = Object.keys(UNUSED_GOT_FEATURES).join('|');
+    context.onResolve({ filter: new RegExp(`^(${names})$`) }, (args) =>
+      args.importer.includes(`${path.sep}node_modules${path.sep}got${path.sep}`)
+        ? { path: args.path, namespace: 'unused-got-feature' }
+        : undefined,
+    );
+    context.onLoad({ filter: /.*/, namespace: 'unused-got-feature' }, (args) => ({
+      contents: UNUSED_GOT_FEATURES[args.path],
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
-  plugins: [englishOnlyZod],
+  plugins: [englishOnlyZod, withoutUnusedGotFeatures],
   entryPoints: {
     'cli/main': 'src/cli/main.ts',
     // Loaded by path at run time (src/manifest/load-isolated.ts).
