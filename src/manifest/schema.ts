@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { unsafeCharacter, type TextKind } from '../text/safe-text.js';
+import { CLOUD_TYPE_NAMES, FIELD_TYPE_NAMES, KEY_PATTERN, SANDBOX_PATTERN } from './patterns.js';
+
+export { CLOUD_TYPES_NEEDING_CONNECTION, KEY_PATTERN, SANDBOX_PATTERN } from './patterns.js';
 
 /** Field types the API accepts (reference page, "fields"). */
-export const FieldType = z.enum(['string', 'number', 'long', 'integer', 'date', 'datetime', 'boolean']);
+export const FieldType = z.enum(FIELD_TYPE_NAMES);
 export type FieldType = z.infer<typeof FieldType>;
 
-export const CloudType = z.enum(['S3', 'DLZ', 'GCS', 'SFTP']);
+export const CloudType = z.enum(CLOUD_TYPE_NAMES);
 export type CloudType = z.infer<typeof CloudType>;
-
-/** Cloud types whose source needs a base connection (reference page, "sourceSpec"). */
-export const CLOUD_TYPES_NEEDING_CONNECTION: readonly CloudType[] = ['S3', 'GCS', 'SFTP'];
 
 /**
  * A string that refuses control, bidi and (in names) zero-width characters: they would
@@ -89,10 +89,6 @@ export const AudienceSpec = z.strictObject({
   tags: StringSet.optional(),
 });
 export type AudienceSpec = z.infer<typeof AudienceSpec>;
-
-export const KEY_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** The service's rule for sandbox names; every sandbox name audiencectl reads is checked with it. */
-export const SANDBOX_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export const Metadata = z.strictObject({
   name: z

@@ -1,4 +1,5 @@
-import { CLOUD_TYPES_NEEDING_CONNECTION, type CloudType } from './schema.js';
+import { CLOUD_TYPES_NEEDING_CONNECTION } from './patterns.js';
+import type { CloudType } from './schema.js';
 
 /** A rule that looks across fields, with the path of the value a person must edit. */
 export type SemanticIssue = {
