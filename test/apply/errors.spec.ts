@@ -24,10 +24,20 @@ describe('apply: locks, configuration and credentials', () => {
           env: { ...process.env, ...env },
           stdio: 'ignore',
         });
-        const firstExit = new Promise<number | null>((resolve) => first.on('exit', resolve));
-        // Wait until the first apply holds the lock.
+        let exited = false;
+        const firstExit = new Promise<number | null>((resolve) =>
+          first.on('exit', (code) => {
+            exited = true;
+            resolve(code);
+          }),
+        );
+        // Wait until the first apply holds the lock (however loaded the machine is); its
+        // requests take 1.5 s each, so it holds the lock through the second apply.
         const locked = async () => (await readdir(state).catch((): string[] => [])).includes('lock');
-        for (let i = 0; i < 200 && !(await locked()); i += 1) await delay(20);
+        while (!(await locked())) {
+          if (exited) throw new Error('the first apply ended before it was seen holding the lock');
+          await delay(20);
+        }
         const second = await apply(dir.dir, state, env);
         expect(second.code).toBe(1);
         expect(second.stderr).toMatch(/^Error: .*locked by pid \d+ on host .* \(audiencectl apply\)/m);
