@@ -1,31 +1,90 @@
 import { createHash } from 'node:crypto';
+import { normaliseSpec, specHash } from '../plan/normalise.js';
+import { withLazyJson } from '../text/lazy-property.js';
 import type { Diagnostic } from './diagnostics.js';
 import { specNamePosition, type Position } from './duplicates.js';
+import type { ParsedFile, SourceFile } from './load.js';
 import type { FileParseResult } from './parse-result.js';
 import { readSourceFile, type FileFacts } from './read-file.js';
+import { rememberSpecHash } from './spec-hash-memo.js';
 
 /**
  * One file of a directory source, read and parsed, as one line of text: what a parser
  * thread sends back and, unchanged, what the manifest cache stores. Tab-separated:
  * the path (JSON), size, mtimeMs, inode and content hash, then the JSON body, so a
- * cache lookup reads the key without parsing the body. A file that could not be
- * stat-ed has size -1 (never cached); one not read (too large) has hash "-".
+ * cache lookup reads the key without parsing the body; then, for each manifest of the
+ * body, the hash of its normalised spec and the spec's JSON, which the body holds as 0
+ * (JSON text has no raw tab). A file that could not be stat-ed has size -1 (never
+ * cached); one not read (too large) has hash "-".
  */
 export type FileJob = { relative: string; absolute: string; maxBytes: number; knownHash?: string };
 
 /** The body: the parse, or why the file could not be read, and where each manifest's spec.name is. */
 export type LineBody = { r?: FileParseResult; u?: Diagnostic; n?: Position[]; same?: true };
 
-export type FileLine = { path: string; facts?: FileFacts; hash: string; body: LineBody };
-
 /** git's blob id of the content, so that a git tree names the same hash. */
 export function blobHash(bytes: Uint8Array): string {
   return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 }
 
-export function formatLine(path: string, facts: FileFacts | undefined, hash: string, body: string): string {
+/** `content`: the body and what follows it (encodeBody). */
+export function formatLine(
+  path: string,
+  facts: FileFacts | undefined,
+  hash: string,
+  content: string,
+): string {
   const { size, mtimeMs, ino } = facts ?? { size: -1, mtimeMs: 0, ino: 0 };
-  return `${JSON.stringify(path)}\t${size}\t${mtimeMs}\t${ino}\t${hash}\t${body}`;
+  return `${JSON.stringify(path)}\t${size}\t${mtimeMs}\t${ino}\t${hash}\t${content}`;
+}
+
+/**
+ * The body, then each manifest's spec hash and spec: a plan of unchanged files parses
+ * neither the specs (a lazy property reads one when something needs it) nor hashes them.
+ */
+export function encodeBody(body: LineBody): string {
+  const manifests = body.r?.manifests ?? [];
+  if (manifests.length === 0) return JSON.stringify(body);
+  const parts: string[] = [''];
+  const placeholders = manifests.map((entry) => {
+    const { spec } = entry.manifest;
+    parts.push(specHash(normaliseSpec(spec)), JSON.stringify(spec));
+    return { ...entry, manifest: { ...entry.manifest, spec: 0 } };
+  });
+  parts[0] = JSON.stringify({ ...body, r: { ...body.r, manifests: placeholders } });
+  return parts.join('\t');
+}
+
+function damaged(relative: string): SyntaxError {
+  return new SyntaxError(`manifest cache line of ${relative} does not hold what was written`);
+}
+
+/** The file a line's content (encodeBody) describes; a SyntaxError if it is not one we wrote. */
+export function decodeBody(
+  relative: string,
+  content: string,
+): ParsedFile | Extract<SourceFile, { unreadable: Diagnostic }> {
+  let at = content.indexOf('\t');
+  const body = JSON.parse(at < 0 ? content : content.slice(0, at)) as LineBody;
+  if (body.u) {
+    if (at >= 0) throw damaged(relative);
+    return { path: relative, unreadable: body.u };
+  }
+  if (!body.r) throw damaged(relative);
+  for (const entry of body.r.manifests) {
+    const specAt = at < 0 ? -1 : content.indexOf('\t', at + 1);
+    if (specAt < 0) throw damaged(relative);
+    const end = content.indexOf('\t', specAt + 1);
+    entry.manifest = withLazyJson(
+      entry.manifest,
+      'spec',
+      content.slice(specAt + 1, end < 0 ? content.length : end),
+    );
+    rememberSpecHash(entry.manifest, content.slice(at + 1, specAt));
+    at = end;
+  }
+  if (at >= 0) throw damaged(relative);
+  return { path: relative, parsed: body.r, ...(body.n ? { names: body.n } : {}) };
 }
 
 /** The key fields of a line; the body stays text until it is needed. */
@@ -64,13 +123,13 @@ export function fileLine(
   const read = readSourceFile(job.relative, job.absolute, job.maxBytes);
   const hash = read.bytes ? blobHash(read.bytes) : '-';
   if ('unreadable' in read.file)
-    return formatLine(job.relative, read.facts, hash, JSON.stringify({ u: read.file.unreadable }));
+    return formatLine(job.relative, read.facts, hash, encodeBody({ u: read.file.unreadable }));
   if (job.knownHash !== undefined && job.knownHash === hash)
-    return formatLine(job.relative, read.facts, hash, JSON.stringify({ same: true }));
+    return formatLine(job.relative, read.facts, hash, encodeBody({ same: true }));
   const { text } = read.file;
   const parsed = parse(job.relative, text);
   if (!parsed) return undefined;
   const lines = parsed.manifests.length > 0 ? text.split('\n') : [];
   const names = parsed.manifests.map((m) => specNamePosition(m.line, lines));
-  return formatLine(job.relative, read.facts, hash, JSON.stringify({ r: parsed, n: names }));
+  return formatLine(job.relative, read.facts, hash, encodeBody({ r: parsed, n: names }));
 }

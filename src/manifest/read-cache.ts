@@ -11,7 +11,7 @@ import type { FileFacts } from './read-file.js';
  * say is in it (the state holds the same specs), never a credential. It is safe to
  * delete; a missing, unreadable, corrupt or foreign file is simply not used.
  */
-export const CACHE_FORMAT = 'audiencectl-manifest-cache/1';
+export const CACHE_FORMAT = 'audiencectl-manifest-cache/2';
 
 /** What the lines depend on besides each file: a different one makes the whole cache void. */
 export type CacheContext = {
@@ -31,7 +31,8 @@ function digestOf(text: string | Uint8Array): string {
   return createHash('sha1').update(text).digest('hex');
 }
 
-export type CachedFile = { facts: FileFacts; hash: string; line: string };
+/** `bodyAt`: where the line's content (file-line.ts encodeBody) starts. */
+export type CachedFile = { facts: FileFacts; hash: string; line: string; bodyAt: number };
 
 export type ManifestCache = {
   /** When the listing that wrote it started: a file modified since may have changed unseen. */
@@ -84,7 +85,7 @@ export function readManifestCache(file: string, context: CacheContext): Manifest
     const key = lineKey(line);
     // One damaged line voids the file: it was not written by us, or not completely.
     if (!key || !(key.facts.size >= 0) || !/^[0-9a-f]{40}$|^-$/.test(key.hash)) return undefined;
-    files.set(key.path, { facts: key.facts, hash: key.hash, line });
+    files.set(key.path, { facts: key.facts, hash: key.hash, line, bodyAt: key.bodyAt });
   }
   return { scannedAt: header.scannedAt, files };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { assembleLoad } from './assemble.js';
-import { fileLine, formatLine, lineKey, type FileJob, type LineBody } from './file-line.js';
+import { decodeBody, encodeBody, fileLine, formatLine, lineKey, type FileJob } from './file-line.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import type { LoadOptions, LoadResult } from './load.js';
 import { IN_THREAD_MAX_FILES, refusedFile, WORKER_URL, type LoadedFile } from './load-isolated.js';
@@ -144,8 +144,9 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
     const reason = failed.get(index);
     if (reason !== undefined) return { path: file.relative, parsed: refusedFile(file.relative, reason) };
     const line = lines[index]!;
-    const key = lineKey(line)!;
-    const loaded = fromLine(file.relative, line, key.bodyAt, cache);
+    const cached = cache?.files.get(file.relative);
+    const key = cached?.line === line ? cached : lineKey(line)!;
+    const loaded = fromLine(file.relative, line, key, cache);
     if (loaded.line !== undefined) lines[index] = loaded.line;
     byPath.set(file.relative, { hash: key.hash, file: loaded.file });
     return loaded.file;
@@ -190,25 +191,19 @@ async function parseHere(
   }
 }
 
+const SAME = encodeBody({ same: true });
+
 /** A file from its line; a `same` line takes the cached body, under the new facts (`line`). */
 function fromLine(
   relative: string,
   line: string,
-  bodyAt: number,
+  key: { facts: FileFacts; hash: string; bodyAt: number },
   cache: ManifestCache | undefined,
 ): { file: LoadedFile; line?: string } {
-  const key = lineKey(line)!;
-  let body = JSON.parse(line.slice(bodyAt)) as LineBody;
-  let newLine: string | undefined;
-  if (body.same) {
-    // Touched but not changed: what was cached, under the new facts.
-    const cached = cache!.files.get(relative)!;
-    const bodyText = cached.line.slice(lineKey(cached.line)!.bodyAt);
-    body = JSON.parse(bodyText) as LineBody;
-    newLine = formatLine(relative, key.facts, key.hash, bodyText);
-  }
-  const file: LoadedFile = body.u
-    ? { path: relative, unreadable: body.u }
-    : { path: relative, parsed: body.r!, ...(body.n ? { names: body.n } : {}) };
-  return newLine === undefined ? { file } : { file, line: newLine };
+  const content = line.slice(key.bodyAt);
+  if (content !== SAME) return { file: decodeBody(relative, content) };
+  // Touched but not changed: what was cached, under the new facts.
+  const cached = cache!.files.get(relative)!;
+  const kept = cached.line.slice(cached.bodyAt);
+  return { file: decodeBody(relative, kept), line: formatLine(relative, key.facts, key.hash, kept) };
 }

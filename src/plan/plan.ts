@@ -15,7 +15,7 @@ import {
 import { driftOf, liveOf, refreshReport, withDrift } from './drift.js';
 import { adoptStep } from './adopt.js';
 import type { AdoptView, PlainStep, Plan, RefreshReport, RefreshView, Step } from './schema.js';
-import { honouring, runStep, stepFor, targetOf, updateReason } from './step-builders.js';
+import { desiredHash, honouring, lazyTarget, runStep, stepFor, updateReason } from './step-builders.js';
 import { summarise } from './summary.js';
 
 export { summarise } from './summary.js';
@@ -67,14 +67,14 @@ function stepsForDesired(
   drifted: DriftLog,
   records: readonly AudienceRecord[],
 ): Step[] {
-  const target = targetOf(desired);
+  const target = lazyTarget(desired);
   const source = `${desired.file}:${desired.line}`;
   const creation = (kind: 'create' | 'replace', reason: string, extra: Partial<PlainStep> = {}): Step[] => {
     const step: PlainStep = {
       ...stepFor(desired, kind, reason),
       source,
       create: desired.manifest.spec,
-      target,
+      target: target(),
       ...extra,
     };
     const first = onCreateRun(desired);
@@ -83,7 +83,7 @@ function stepsForDesired(
 
   if (!record) {
     const why = wantsAdoption(desired, options);
-    if (why && options.adoptView) return [adoptStep(desired, target, options.adoptView, records, why)];
+    if (why && options.adoptView) return [adoptStep(desired, target(), options.adoptView, records, why)];
     return creation(
       'create',
       why ? `new manifest (${why}: the apply looks for an audience to adopt first)` : 'new manifest',
@@ -103,7 +103,7 @@ function stepsForDesired(
 
   const audienceId = record.audienceId;
   const live = liveOf(options.refresh, record);
-  const drift = live ? driftOf(record, live, target.spec) : { kind: 'none' as const };
+  const drift = live ? driftOf(record, live, target().spec) : { kind: 'none' as const };
   const note = (kind: RefreshReport['drifted'][number]['kind'], detail: string) =>
     drifted.push({ sandbox: desired.sandbox, key: desired.key, kind, detail });
   if (drift.kind === 'deleted') {
@@ -135,12 +135,15 @@ function stepsForDesired(
       ),
       source,
       audienceId,
-      patch: fullPatchBody(target.spec),
-      target: honouring(target, record.imported?.ingestionRequest),
+      patch: fullPatchBody(target().spec),
+      target: honouring(target(), record.imported?.ingestionRequest),
     });
   } else {
     // Equal hashes of normalised specs mean equal specs: skip the property-by-property diff.
-    const own = record.applied.hash === target.hash ? [] : diffSpecs(record.applied.spec, target.spec);
+    const own =
+      record.applied.hash === desiredHash(desired, target)
+        ? []
+        : diffSpecs(record.applied.spec, target().spec);
     const changes = withDrift(own, outside);
     const fixed = changes.filter((c) => c.forcesReplacement).map((c) => c.path);
     if (fixed.length > 0) {
@@ -152,11 +155,11 @@ function stepsForDesired(
       return creation('replace', reason, { audienceId, changes, ...blocked });
     }
     // Recorded so that removing the manifest later does what it says; no API call.
-    if (record.deletionPolicy !== target.deletionPolicy) {
+    if (record.deletionPolicy !== desired.manifest.metadata.deletionPolicy) {
       changes.push({
         path: 'metadata.deletionPolicy',
         before: record.deletionPolicy,
-        after: target.deletionPolicy,
+        after: desired.manifest.metadata.deletionPolicy,
         forcesReplacement: false,
       });
     }
@@ -175,8 +178,8 @@ function stepsForDesired(
         source,
         audienceId,
         changes,
-        patch: patchBody(changes, target.spec),
-        target: honouring(target, record.applied.ingestionRequest),
+        patch: patchBody(changes, target().spec),
+        target: honouring(target(), record.applied.ingestionRequest),
       });
     }
   }

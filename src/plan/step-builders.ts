@@ -1,4 +1,5 @@
 import type { DesiredManifest } from '../manifest/load.js';
+import { knownSpecHash } from '../manifest/spec-hash-memo.js';
 import { normaliseSpec, specHash } from './normalise.js';
 import type { AppliedTarget, FieldChange, PlainStep, PlainStepKind, RunRequest, Step } from './schema.js';
 
@@ -11,6 +12,20 @@ export function targetOf(desired: DesiredManifest): AppliedTarget {
     ...(request === undefined ? {} : { ingestionRequest: request }),
     deletionPolicy: desired.manifest.metadata.deletionPolicy,
   };
+}
+
+/**
+ * The target, computed on first call: an unchanged audience is judged by its spec's
+ * hash alone (desiredHash), and most audiences of a plan are unchanged.
+ */
+export function lazyTarget(desired: DesiredManifest): () => AppliedTarget {
+  let target: AppliedTarget | undefined;
+  return () => (target ??= targetOf(desired));
+}
+
+/** The hash of the desired spec: the one a manifest served by the cache carries (spec-hash-memo.ts), else computed. */
+export function desiredHash(desired: DesiredManifest, target: () => AppliedTarget): string {
+  return knownSpecHash(desired.manifest) ?? target().hash;
 }
 
 /**

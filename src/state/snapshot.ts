@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, type Stats } from 'node:fs';
 import { writeCacheFile } from '../cache-file.js';
+import { withLazyJson } from '../text/lazy-property.js';
 import { recordId, type AudienceRecord } from './schema.js';
 
 /**
@@ -89,11 +90,11 @@ export function readSnapshot(file: string, dir: string, schema: string): StateSn
       const entry = JSON.parse(parts[0]!) as unknown;
       if (!isEntry(entry)) return undefined;
       for (let i = 0; i < LAZY.length; i += 1) {
-        const { parent, key } = LAZY[i]!;
+        const { parent, key, replace } = LAZY[i]!;
         const owner = parent(entry[4]);
         const held = typeof owner === 'object' && owner !== null && key in owner;
         if (held !== (parts[i + 1] !== '')) return undefined;
-        if (held) lazyProperty(owner as Record<string, unknown>, key, parts[i + 1]!);
+        if (held) entry[4] = replace(entry[4], withLazyJson(owner, key, parts[i + 1]!));
       }
       records.set(recordId(entry[4].sandbox, entry[4].key), entry);
     }
@@ -103,39 +104,24 @@ export function readSnapshot(file: string, dir: string, schema: string): StateSn
   }
 }
 
-function dataProperty(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-}
-
 /**
  * Parts of a record a no-change plan never reads, kept as JSON text and parsed when first
  * read: the applied spec (compared by its hash; two thirds of a record) and what the
- * service last returned (only a refresh reads it).
+ * service last returned (only a refresh reads it). See lazy-property.ts.
  */
-const LAZY: ReadonlyArray<{ parent: (record: Record<string, unknown>) => unknown; key: string }> = [
-  { parent: (record) => record.applied, key: 'spec' },
-  { parent: (record) => record, key: 'observed' },
+const LAZY: ReadonlyArray<{
+  parent: (record: Record<string, unknown>) => unknown;
+  key: string;
+  /** The record with `owner` (a copy of the parent with the part made lazy) in the parent's place. */
+  replace: (record: AudienceRecord, owner: object) => AudienceRecord;
+}> = [
+  {
+    parent: (record) => record.applied,
+    key: 'spec',
+    replace: (record, owner) => Object.assign(record, { applied: owner }),
+  },
+  { parent: (record) => record, key: 'observed', replace: (_record, owner) => owner as AudienceRecord },
 ];
-
-/**
- * Redefining the property (stored as a placeholder) keeps its place among the keys;
- * reading or writing it makes it a plain property again, so the record behaves, and
- * compares, as one read from its file.
- */
-function lazyProperty(owner: Record<string, unknown>, key: string, text: string): void {
-  Object.defineProperty(owner, key, {
-    enumerable: true,
-    configurable: true,
-    get() {
-      const value = JSON.parse(text) as unknown;
-      dataProperty(owner, key, value);
-      return value;
-    },
-    set(value: unknown) {
-      dataProperty(owner, key, value);
-    },
-  });
-}
 
 /** One line: the entry with a placeholder for each lazy part, then the parts' JSON. */
 function lineOf(facts: RecordFacts, record: AudienceRecord): string {

@@ -9,7 +9,9 @@ import { readManifestDir } from '../../src/manifest/read-dir.js';
 import { loadManifestDir } from '../../src/manifest/read-source.js';
 import { plan } from '../../src/plan/plan.js';
 import { manifestArb } from '../helpers/arbitraries.js';
-import { EMPTY, options } from '../helpers/planning.js';
+import { appliedState, EMPTY, options } from '../helpers/planning.js';
+import { knownSpecHash } from '../../src/manifest/spec-hash-memo.js';
+import { normaliseSpec, specHash } from '../../src/plan/normalise.js';
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((root) => rmSync(root, { recursive: true, force: true })));
@@ -113,13 +115,26 @@ describe('the manifest cache', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 12 }), async (ops) => {
         const { source, cacheFile } = tempRoot();
+        // The state of having applied the previous step's manifests: most audiences are
+        // unchanged, which the plan tells by the (cached) spec hash, and some changed.
+        let recorded = EMPTY;
         for (const op of ops) {
           apply(op, source, cacheFile);
           const cached = await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile });
           cached.saveCache();
           const reference = await uncached(source);
+          for (const { manifest } of cached.result.manifests) {
+            const known = knownSpecHash(manifest);
+            if (known !== undefined) expect(known).toBe(specHash(normaliseSpec(manifest.spec)));
+          }
           expect(cached.result).toEqual(reference);
-          expect(plan(cached.result, EMPTY, permissive)).toEqual(plan(reference, EMPTY, permissive));
+          // In the same key order too: a saved plan records a digest of the manifests' JSON.
+          expect(JSON.stringify(cached.result)).toBe(JSON.stringify(reference));
+          for (const state of [EMPTY, recorded]) {
+            const fresh = await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile });
+            expect(plan(fresh.result, state, permissive)).toEqual(plan(reference, state, permissive));
+          }
+          recorded = appliedState(reference);
         }
       }),
       { numRuns: 25 },
