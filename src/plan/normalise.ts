@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { NormalField, NormalSpec } from '../manifest/normal-spec.js';
-import { sourceParams, type AudienceSpec } from '../manifest/schema.js';
+import type { AudienceSpec } from '../manifest/schema.js';
 
 /** Service defaults (reference page): filled in so "absent" and "default" compare equal. */
 export const SPEC_DEFAULTS = {
@@ -25,7 +25,9 @@ function byName(a: { name: string }, b: { name: string }): number {
 
 /** Canonical form of a spec (see NormalSpec); `ttlInDays` arrives already coerced to a number. */
 export function normaliseSpec(spec: AudienceSpec): NormalSpec {
-  const { params } = sourceParams(spec.sourceSpec);
+  // As schema.ts's sourceParams, which this does not import: the parser thread (which
+  // hashes specs for the manifest cache) loads no zod.
+  const params = 'params' in spec.sourceSpec ? spec.sourceSpec.params : spec.sourceSpec;
   const fields: NormalField[] = spec.fields
     .map((field) => ({
       name: field.name,
