@@ -43,6 +43,8 @@ function realpathOrUndefined(target: string): string | undefined {
 export function listManifestFilesSync(
   root: string,
   options: ReadDirOptions = {},
+  /** Called once when the listing passes `after` files (a caller starts its parser threads). */
+  many?: { after: number; call: () => void },
 ): { found: FoundFile[]; diagnostics: Diagnostic[] } {
   // Only to warn about symlinks that would have been read.
   const include = picomatch([...(options.include ?? DEFAULT_INCLUDE)], { dot: false });
@@ -83,7 +85,10 @@ export function listManifestFilesSync(
         isFile = info.isFile();
       }
       if (isDir && !SKIPPED_DIRS.has(entry.name)) pending.push(relative);
-      else if (isFile && selected(relative)) found.push({ relative, absolute });
+      else if (isFile && selected(relative)) {
+        found.push({ relative, absolute });
+        if (many && found.length === many.after + 1) many.call();
+      }
     }
   }
 

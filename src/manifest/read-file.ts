@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { sourceFileFromBytes } from './decode.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { SourceFile } from './load.js';
@@ -8,7 +8,33 @@ export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 /** What the manifest cache compares, as git's index does: size, modification time, inode. */
 export type FileFacts = { size: number; mtimeMs: number; ino: number };
 
+/** `bytes`: a view of a buffer the next read in this thread overwrites (hash it at once). */
 export type ReadSource = { file: SourceFile; facts?: FileFacts; bytes?: Buffer };
+
+/** One buffer per thread for every file it reads (a manifest is about 1 KB); grown for larger ones. */
+let shared = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * The file's bytes from its descriptor, into `shared`. A regular file is read in one
+ * call when it is as long as fstat said: one byte more is asked for, so a short read
+ * is its end (readFileSync stats it again, allocates, and reads until a read of 0).
+ */
+function readAll(fd: number, expected: number, regular: boolean): Buffer {
+  if (shared.length <= expected) shared = Buffer.allocUnsafe(expected + 1);
+  let length = 0;
+  for (;;) {
+    if (length === shared.length) {
+      const larger = Buffer.allocUnsafe(shared.length * 2);
+      shared.copy(larger);
+      shared = larger;
+    }
+    const asked = shared.length - length;
+    const read = readSync(fd, shared, length, asked, null);
+    length += read;
+    if (read === 0 || (regular && read < asked && length === expected)) break;
+  }
+  return shared.subarray(0, length);
+}
 
 export function fileDiagnostic(
   file: string,
@@ -41,7 +67,7 @@ export function readSourceFile(relative: string, absolute: string, maxBytes: num
         facts,
       };
     }
-    const bytes = readFileSync(fd);
+    const bytes = readAll(fd, info.size, info.isFile());
     return { file: sourceFileFromBytes(relative, bytes), facts, bytes };
   } catch (cause) {
     const message = `cannot read file: ${(cause as Error).message}`;

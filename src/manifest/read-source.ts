@@ -14,7 +14,7 @@ import {
   type ManifestCache,
 } from './read-cache.js';
 import { parseWithoutFullParser } from './parse-fast.js';
-import { startParsePool, type ParseJob, type ParseSession } from './parse-pool.js';
+import { startParsePool, type ParseJob, type ParsePool, type ParseSession } from './parse-pool.js';
 import type { FileParseResult } from './parse-result.js';
 import { listManifestFilesSync, type FoundFile, type ReadDirOptions } from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES, type FileFacts } from './read-file.js';
@@ -92,8 +92,25 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
   };
   const cache: ManifestCache | undefined =
     options.cacheFile && useCache ? readManifestCache(options.cacheFile, context) : undefined;
+  // One thread per core but the main one's, which meanwhile reads the state and then
+  // assembles: on 2 cores a second parser thread cost ~0.8 s of CPU (its start-up, and
+  // three threads sharing two cores) and no wall time.
+  const workers = options.workers ?? Math.max(1, Math.min(4, availableParallelism() - 1));
+  let pool: ParsePool | undefined;
+  const startPool = (url: URL) => (pool ??= startParsePool({ url, workers }));
+  // Without a cache every file listed is read: once the listing shows a large source, the
+  // thread starts, its start-up overlapping the rest of the listing.
+  const many =
+    !cache && workerUrl ? { after: IN_THREAD_MAX_FILES, call: () => startPool(workerUrl) } : undefined;
   // Synchronously, up to handing the files to the threads (see listManifestFilesSync).
-  const { found, diagnostics } = listManifestFilesSync(root, options);
+  let listed: ReturnType<typeof listManifestFilesSync>;
+  try {
+    listed = listManifestFilesSync(root, options, many);
+  } catch (error) {
+    pool?.close();
+    throw error;
+  }
+  const { found, diagnostics } = listed;
 
   const lines: Array<string | undefined> = new Array<string | undefined>(found.length);
   let jobs: Job[] = [];
@@ -120,13 +137,10 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
       full ? full(path, text, limits) : parseWithoutFullParser(path, text, limits);
     jobs = jobs.filter(({ index, job }) => (lines[index] = fileLine(job, parse)) === undefined);
   }
+  if (jobs.length === 0) pool?.close();
   const failed = new Map<number, string>();
   if (jobs.length > 0 && workerUrl) {
-    // One thread per core but the main one's, which meanwhile reads the state and then
-    // assembles: on 2 cores a second parser thread cost ~0.8 s of CPU (its start-up, and
-    // three threads sharing two cores) and no wall time.
-    const workers = options.workers ?? Math.max(1, Math.min(4, availableParallelism() - 1));
-    const session = startParsePool({ url: workerUrl, workers }).session<string>(limits);
+    const session = startPool(workerUrl).session<string>(limits);
     for (const { job } of jobs) session.addFile(job);
     await parseHere(session, (path, text) => parseWithoutFullParser(path, text, limits));
     const outcomes = await session.done();

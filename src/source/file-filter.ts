@@ -18,7 +18,20 @@ export const DEFAULT_INCLUDE: readonly string[] = ['**/*.yaml', '**/*.yml'];
 export function fileSelector(filters: FileFilters): (file: string) => boolean {
   const include = picomatch([...(filters.include ?? DEFAULT_INCLUDE)], { dot: false });
   const exclude = filters.exclude?.length ? picomatch([...filters.exclude]) : () => false;
+  if (filters.include === undefined && !filters.exclude?.length) return defaultSelector(include);
   return (file) => include(file) && !exclude(file);
+}
+
+/** Segments of letters, digits, `_`, `-` and `.`, none starting with `.`, none empty. */
+const PLAIN_PATH = /^[\w-][\w.-]*(\/[\w-][\w.-]*)*$/;
+
+/**
+ * DEFAULT_INCLUDE without picomatch for plain paths (a tenth of a second per 10,000
+ * files): such a path matches exactly when it ends in `.yaml` or `.yml`. Any other
+ * path is left to picomatch (test/source/file-filter.spec.ts compares the two).
+ */
+function defaultSelector(include: (file: string) => boolean): (file: string) => boolean {
+  return (file) => (PLAIN_PATH.test(file) ? file.endsWith('.yaml') || file.endsWith('.yml') : include(file));
 }
 
 /** The scope of a plan: every record without filters; with them, the records of the files they read. */

@@ -1,0 +1,62 @@
+import fc from 'fast-check';
+import picomatch from 'picomatch';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_INCLUDE, fileSelector } from '../../src/source/file-filter.js';
+
+const byPicomatch = picomatch([...DEFAULT_INCLUDE], { dot: false });
+
+/** Paths of mostly plain segments, some with characters globs treat specially. */
+const segment = fc
+  .array(
+    fc.oneof(
+      {
+        arbitrary: fc.constantFrom('a', 'B', '0', '_', '-', '.', 'yaml', 'yml', '.yaml', '.yml', '..'),
+        weight: 12,
+      },
+      {
+        arbitrary: fc.constantFrom(
+          '*',
+          '\\',
+          '[',
+          ']',
+          '{',
+          '}',
+          '!',
+          '(',
+          ')',
+          '?',
+          '+',
+          '@',
+          ' ',
+          'é',
+          '\n',
+        ),
+        weight: 1,
+      },
+    ),
+    { maxLength: 6 },
+  )
+  .map((parts) => parts.join(''));
+const filePath = fc.array(segment, { minLength: 1, maxLength: 4 }).map((segments) => segments.join('/'));
+
+describe('the default file selector', () => {
+  it('selects what picomatch selects with the default globs', () => {
+    const select = fileSelector({});
+    fc.assert(
+      fc.property(filePath, (file) => {
+        expect(select(file), JSON.stringify(file)).toBe(byPicomatch(file));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it.each([
+    ['a/b.yaml', true],
+    ['a/b.yml', true],
+    ['.hidden/b.yaml', false],
+    ['a/.b.yaml', false],
+    ['a/b.yaml.txt', false],
+  ])('%s: %s', (file, selected) => {
+    expect(fileSelector({})(file)).toBe(selected);
+  });
+});
