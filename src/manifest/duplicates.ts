@@ -1,5 +1,6 @@
 import type { Diagnostic } from './diagnostics.js';
 import type { DesiredManifest } from './load.js';
+import { specName } from './spec-hash-memo.js';
 
 export type Position = { line: number; column: number };
 
@@ -79,7 +80,7 @@ export function findDuplicates(
 
   const byName = groupBy(
     candidates.filter((m) => !sameKey.has(m)),
-    (m) => `${m.sandbox}\n${audienceNameKey(m.manifest.spec.name)}`,
+    (m) => `${m.sandbox}\n${audienceNameKey(specName(m.manifest))}`,
   );
   for (const list of byName) {
     const positioned = list.map((m) => ({ m, at: namePosition(m) }));

@@ -6,15 +6,15 @@ import { specNamePosition, type Position } from './duplicates.js';
 import type { ParsedFile, SourceFile } from './load.js';
 import type { FileParseResult } from './parse-result.js';
 import { readSourceFile, type FileFacts } from './read-file.js';
-import { rememberSpecHash } from './spec-hash-memo.js';
+import { rememberSpec } from './spec-hash-memo.js';
 
 /**
  * One file of a directory source, read and parsed, as one line of text: what a parser
  * thread sends back and, unchanged, what the manifest cache stores. Tab-separated:
  * the path (JSON), size, mtimeMs, inode and content hash, then the JSON body, so a
  * cache lookup reads the key without parsing the body; then, for each manifest of the
- * body, the hash of its normalised spec and the spec's JSON, which the body holds as 0
- * (JSON text has no raw tab). A file that could not be stat-ed has size -1 (never
+ * body, the hash of its normalised spec and the spec's JSON, in whose place the body
+ * holds the spec's name (JSON text has no raw tab). A file that could not be stat-ed has size -1 (never
  * cached); one not read (too large) has hash "-".
  */
 export type FileJob = { relative: string; absolute: string; maxBytes: number; knownHash?: string };
@@ -49,7 +49,7 @@ export function encodeBody(body: LineBody): string {
   const placeholders = manifests.map((entry) => {
     const { spec } = entry.manifest;
     parts.push(specHash(normaliseSpec(spec)), JSON.stringify(spec));
-    return { ...entry, manifest: { ...entry.manifest, spec: 0 } };
+    return { ...entry, manifest: { ...entry.manifest, spec: spec.name } };
   });
   parts[0] = JSON.stringify({ ...body, r: { ...body.r, manifests: placeholders } });
   return parts.join('\t');
@@ -75,12 +75,11 @@ export function decodeBody(
     const specAt = at < 0 ? -1 : content.indexOf('\t', at + 1);
     if (specAt < 0) throw damaged(relative);
     const end = content.indexOf('\t', specAt + 1);
-    entry.manifest = withLazyJson(
-      entry.manifest,
-      'spec',
-      content.slice(specAt + 1, end < 0 ? content.length : end),
-    );
-    rememberSpecHash(entry.manifest, content.slice(at + 1, specAt));
+    const name: unknown = entry.manifest.spec;
+    if (typeof name !== 'string') throw damaged(relative);
+    const spec = content.slice(specAt + 1, end < 0 ? content.length : end);
+    entry.manifest = withLazyJson(entry.manifest, 'spec', spec);
+    rememberSpec(entry.manifest, { hash: content.slice(at + 1, specAt), name });
     at = end;
   }
   if (at >= 0) throw damaged(relative);

@@ -1,19 +1,28 @@
 import type { Manifest } from './schema.js';
 
-/**
- * The hash of each manifest's normalised spec, as computed where the file was parsed
- * (file-line.ts) and kept in the manifest cache, so the planner need not normalise and
- * hash 10,000 unchanged specs again (a quarter of a warm plan), nor parse them from the
- * cache (they stay JSON text until read, see lazy-property.ts). By manifest object: a
- * loaded manifest is never changed. A manifest loaded any other way has none, and the
- * planner computes it; the value is the same (a property test compares).
- */
-const known = new WeakMap<Manifest, string>();
+/** What the loader knows of a manifest's spec without reading it: its normalised hash and its name. */
+export type SpecFacts = { hash: string; name: string };
 
-export function rememberSpecHash(manifest: Manifest, hash: string): void {
-  known.set(manifest, hash);
+/**
+ * The hash of each manifest's normalised spec and the spec's name, as computed where
+ * the file was parsed (file-line.ts) and kept in the manifest cache, so a plan of
+ * 10,000 unchanged manifests need not normalise and hash their specs again (a quarter
+ * of a warm plan), nor parse them from the cache (they stay JSON text until read, see
+ * lazy-property.ts): the planner compares hashes, the duplicate check names. By
+ * manifest object: a loaded manifest is never changed. A manifest loaded any other way
+ * has none, and its spec is read; the values are the same (a property test compares).
+ */
+const known = new WeakMap<Manifest, SpecFacts>();
+
+export function rememberSpec(manifest: Manifest, facts: SpecFacts): void {
+  known.set(manifest, facts);
 }
 
 export function knownSpecHash(manifest: Manifest): string | undefined {
-  return known.get(manifest);
+  return known.get(manifest)?.hash;
+}
+
+/** `spec.name`, without parsing a spec the cache still holds as text. */
+export function specName(manifest: Manifest): string {
+  return known.get(manifest)?.name ?? manifest.spec.name;
 }

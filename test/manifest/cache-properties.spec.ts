@@ -10,7 +10,7 @@ import { loadManifestDir } from '../../src/manifest/read-source.js';
 import { plan } from '../../src/plan/plan.js';
 import { manifestArb } from '../helpers/arbitraries.js';
 import { appliedState, EMPTY, options } from '../helpers/planning.js';
-import { knownSpecHash } from '../../src/manifest/spec-hash-memo.js';
+import { knownSpecHash, specName } from '../../src/manifest/spec-hash-memo.js';
 import { normaliseSpec, specHash } from '../../src/plan/normalise.js';
 
 const roots: string[] = [];
@@ -29,6 +29,10 @@ const permissive = options({ allowReplace: true, allowMassDelete: true, allowEmp
 /** What a file can hold: a manifest (keys may collide across files), broken YAML, an invalid manifest, someone else's YAML. */
 const contentArb = fc.oneof(
   fc.constantFrom('k1', 'k2', 'k3').chain((key) => manifestArb(key).map((m) => stringify(m))),
+  // Another key, the same spec.name (as the service compares names): a duplicate, which the cache names.
+  fc
+    .constantFrom('k1', 'k2', 'k3')
+    .chain((key) => manifestArb(key).map((m) => stringify({ ...m, spec: { ...m.spec, name: ' Shared ' } }))),
   fc.constantFrom(
     'apiVersion: audiencectl/v1\nkind: ExternalAudience\nmetadata: {name: k1\n',
     'apiVersion: audiencectl/v1\nkind: ExternalAudience\nmetadata: {name: k2}\nspec: {name: 1}\n',
@@ -126,6 +130,7 @@ describe('the manifest cache', () => {
           for (const { manifest } of cached.result.manifests) {
             const known = knownSpecHash(manifest);
             if (known !== undefined) expect(known).toBe(specHash(normaliseSpec(manifest.spec)));
+            expect(specName(manifest)).toBe(manifest.spec.name);
           }
           expect(cached.result).toEqual(reference);
           // In the same key order too: a saved plan records a digest of the manifests' JSON.
