@@ -1,12 +1,13 @@
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { assembleLoad, type LoadResult } from '../manifest/load.js';
+import { assembleLoad } from '../manifest/assemble.js';
+import type { LoadResult } from '../manifest/load.js';
 import { startManifestLoader } from '../manifest/load-isolated.js';
 import { loadManifestDir, type DirLoad } from '../manifest/read-source.js';
 import type { ReadDirOptions } from '../manifest/read-dir.js';
 import { checkedOption, countOption } from './typed-options.js';
-import { SANDBOX_PATTERN } from '../manifest/schema.js';
+import { SANDBOX_PATTERN } from '../manifest/patterns.js';
 
 export type SourceFlags = {
   include?: string[];
