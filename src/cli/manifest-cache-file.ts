@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { StateLocation } from '../state/location.js';
@@ -35,6 +35,11 @@ export function manifestCacheFile(location: StateLocation, storeExists: boolean)
     .update(`${location.display}\n${location.schema}`)
     .digest('hex')
     .slice(0, 20);
+  return userCacheFile(id);
+}
+
+/** `manifest-cache-<id>.jsonl` in the user's cache directory (made private), if it can be made. */
+function userCacheFile(id: string): string | undefined {
   const dir = path.join(userCacheDir(), 'audiencectl');
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -42,6 +47,25 @@ export function manifestCacheFile(location: StateLocation, storeExists: boolean)
     return undefined;
   }
   return path.join(dir, `manifest-cache-${id}.jsonl`);
+}
+
+/**
+ * The manifest cache of a pull-request plan (`plan --base`), which reads no state: in the
+ * user's cache directory, under a hash of the manifests directory's real path (the
+ * cache's lines are only valid for that directory anyway). A CI job that keeps its
+ * cache directory between runs, or a person planning a branch again, reads only the
+ * files that changed; the base tree then takes every file whose git blob id is that
+ * of the working tree's file from it (source-options.ts loadDesired).
+ */
+export function baseManifestCacheFile(dir: string): string | undefined {
+  if (cachesOff()) return undefined;
+  let real: string;
+  try {
+    real = realpathSync(dir);
+  } catch {
+    return undefined;
+  }
+  return userCacheFile(`base-${createHash('sha256').update(real).digest('hex').slice(0, 20)}`);
 }
 
 /**

@@ -1,10 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDesired, loadDesiredDir } from '../../src/cli/source-options.js';
 import { manifestYaml } from '../helpers/manifests.js';
+import { knownSpecHash } from '../../src/manifest/spec-hash-memo.js';
+import { assumedStateFrom } from '../../src/plan/assumed-state.js';
+import { plan } from '../../src/plan/plan.js';
+import { NOW, options } from '../helpers/planning.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'base-reuse-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -44,5 +48,27 @@ describe('plan --base', () => {
     expect(full.manifests.map((m) => m.key)).toEqual(['a', 'b', 'c']);
     expect(full.manifests.find((m) => m.key === 'b')?.manifest.spec.description).not.toBe('edited');
     expect(full.failedFiles).toEqual(['broken.yaml']);
+
+    // Through the manifest cache (as `plan --base` reads the working tree), warm: the
+    // cached files' specs stay JSON text and their hashes come from the cache, in the
+    // working tree's load, the base's reused files and the state assumed from them.
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    for (const name of ['a.yaml', 'b.yaml', 'broken.yaml', 'e.yaml'])
+      utimesSync(path.join(source, name), hourAgo, hourAgo);
+    const cacheFile = path.join(root, 'manifest-cache.jsonl');
+    const first = await loadDesiredDir(source, flags, cacheFile);
+    expect(first.saveCache()).toBe(true);
+    const warm = await loadDesiredDir(source, flags, cacheFile);
+    expect(warm.loaded.manifests.map((m) => knownSpecHash(m.manifest))).not.toContain(undefined);
+    const appliedAt = new Date(NOW * 1000).toISOString();
+    const fromCache = plan(
+      warm.loaded,
+      assumedStateFrom(await loadDesired(source, flags, 'HEAD', warm.files), appliedAt),
+      options(),
+    );
+    const uncached = (await loadDesiredDir(source, flags)).loaded;
+    expect(fromCache).toEqual(plan(uncached, assumedStateFrom(full, appliedAt), options()));
+    // c's removal is held: broken.yaml cannot be read far enough to know its audiences.
+    expect(fromCache.steps.map((s) => `${s.kind} ${s.key}`)).toEqual(['update b', 'create e', 'run e']);
   });
 });

@@ -16,7 +16,7 @@ import { useColor } from '../color.js';
 import { assertWritableFile, writeOutFile } from '../out-file.js';
 import { planExitCode } from '../exit-codes.js';
 import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options.js';
-import { manifestCacheFile, stateSnapshotFile } from '../manifest-cache-file.js';
+import { baseManifestCacheFile, manifestCacheFile, stateSnapshotFile } from '../manifest-cache-file.js';
 import { seedManifestCache } from '../manifest-cache-mirror.js';
 import { readStateThroughSnapshot } from '../../state/read-snapshot.js';
 import { addSourceOptions, loadDesired, loadDesiredDir, type SourceFlags } from '../source-options.js';
@@ -139,10 +139,11 @@ export function planCommand(setExit: (code: number) => void): Command {
     if (flags.base === undefined && location.kind === 'dir' && !storeExists)
       process.stderr.write(missingStoreWarning(location.dir));
     // The manifests (read and parsed by the parser threads) and the state (read here) at once.
-    const cacheFile = flags.base === undefined ? manifestCacheFile(location, storeExists) : undefined;
+    const cacheFile =
+      flags.base === undefined ? manifestCacheFile(location, storeExists) : baseManifestCacheFile(dir);
     // A PostgreSQL store keeps a copy of the cache for machines without one (a fresh CI runner).
     const keepCache =
-      cacheFile && location.kind === 'postgres'
+      cacheFile && flags.base === undefined && location.kind === 'postgres'
         ? await seedManifestCache(() => openStoreFor(flags, location), cacheFile, dir)
         : undefined;
     const [{ loaded: desired, saveCache, files }, read] = await Promise.all([
