@@ -1,56 +1,26 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import type { FileJob } from './file-line.js';
-import type { FileParseResult } from './parse.js';
+import type { Worker } from 'node:worker_threads';
+import {
+  createWorker,
+  describeError,
+  type ParseJob,
+  type ParseOutcome,
+  type ParsePool,
+  type ParseSession,
+  type PoolOptions,
+  type WorkerReply,
+} from './parse-thread.js';
+import type { FileParseResult } from './parse-result.js';
 
-/** A file's text to parse, or (`file`) a file the thread reads itself. */
-export type ParseJob = { index: number; path: string; text?: string; file?: FileJob };
-/**
- * `results`: the JSON of the chunk's `FileParseResult[]`, in order; `lines`: for files
- * the thread read, one line each (see file-line.ts), joined by newlines.
- */
-export type WorkerReply = { ready: true } | { results: string } | { lines: string };
-
-export type PoolOptions = {
-  /** The worker script (parse-worker.js, or a test's). */
-  url: URL;
-  /** Threads; default: 1, and a second (with 2 cores) once a source passes 500 files. */
-  workers?: number;
-  /** Heap of one parser thread, in MB. Default 96. */
-  memoryMb?: number;
-  /** A chunk of files still not parsed after this long is refused and its thread replaced. Default 10 s. */
-  stallMs?: number;
-};
-
-/** What happened to a file whose parser died: the caller turns it into a diagnostic. */
-export type ParseFailure = { failed: string };
-/** A file's parse (a text sent) or, for a file the thread read, its line; or its failure. */
-export type ParseOutcome<T = FileParseResult> = T | ParseFailure;
-
-/**
- * Files are fed as they are read: parsing overlaps the reading of the next files. `T`:
- * FileParseResult for texts (`add`), string for files (`addFile`); one kind per session.
- */
-export type ParseSession<T = FileParseResult> = {
-  add(path: string, text: string): void;
-  /** A file the thread reads itself; its outcome is its line. */
-  addFile(file: FileJob): void;
-  /**
-   * A chunk no thread has been sent yet, for the caller to parse itself (then `settle`
-   * each of its jobs, or `requeue` those it cannot parse); undefined when none is left.
-   */
-  take(): ParseJob[] | undefined;
-  settle(index: number, outcome: T): void;
-  requeue(jobs: ParseJob[]): void;
-  /** Every outcome, in the order the files were added. */
-  done(): Promise<Array<ParseOutcome<T>>>;
-};
-
-export type ParsePool = {
-  session<T = FileParseResult>(context: unknown): ParseSession<T>;
-  /** Stops the thread started for a session that never came (the read failed). */
-  close(): void;
-};
+export type {
+  ParseFailure,
+  ParseJob,
+  ParseOutcome,
+  ParsePool,
+  ParseSession,
+  PoolOptions,
+  WorkerReply,
+} from './parse-thread.js';
 
 const CHUNK = 64;
 const FILES_PER_EXTRA_WORKER = 500;
@@ -62,23 +32,6 @@ const FILES_PER_EXTRA_WORKER = 500;
 const AHEAD = 2;
 
 type Slot = { worker: Worker; inflight: ParseJob[][]; ready: boolean; timer?: NodeJS.Timeout };
-
-/**
- * The young generation is large because the thread allocates every file's text and
- * objects and keeps none: with 16 MB, scavenges took a sixth of its time. The old
- * generation's limit is what bounds a hostile file.
- */
-function createWorker(url: URL, memoryMb: number): Worker {
-  return new Worker(url, {
-    resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 48, stackSizeMb: 4 },
-  });
-}
-
-function describeError(thrown: Error & { code?: string }, memoryMb: number): string {
-  return thrown.code === 'ERR_WORKER_OUT_OF_MEMORY'
-    ? `the parser ran out of memory (limit ${memoryMb} MB)`
-    : `the parser failed: ${thrown.message}`;
-}
 
 /**
  * Parses files in worker threads with bounded memory, so that a file no check foresaw
