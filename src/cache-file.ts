@@ -1,5 +1,18 @@
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+
+function tempFor(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+}
+
+function removeQuietly(temp: string): void {
+  try {
+    unlinkSync(temp);
+  } catch {
+    // Nothing was written.
+  }
+}
 
 /**
  * Writes a cache file (the manifest cache, the state snapshot, a seeded copy) through a
@@ -7,17 +20,65 @@ import path from 'node:path';
  * read-only directory) is not an error: a cache only saves time. True if written.
  */
 export function writeCacheFile(file: string, text: string): boolean {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const temp = tempFor(file);
   try {
     writeFileSync(temp, text, { mode: 0o600 });
     renameSync(temp, file);
     return true;
   } catch {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Nothing was written.
+    removeQuietly(temp);
+    return false;
+  }
+}
+
+/** Pieces written at once: large enough for few writes, small against a 50 MB document. */
+const BATCH_CHARS = 1 << 20;
+
+/**
+ * writeCacheFile of a header line (given the SHA-1 of the body's UTF-8 bytes) and a body
+ * made of `pieces`, without joining them: the body of 50,000 audiences is about 50 MB,
+ * and as one string (plus the header, plus its UTF-8 copy) it was the largest part of a
+ * plan's peak memory. The body goes first, after room for the header, whose length must
+ * not depend on the digest (a hex digest has a fixed length); then the header.
+ */
+export function writeCacheFileStreamed(
+  file: string,
+  headerOf: (digest: string) => string,
+  pieces: Iterable<string>,
+): boolean {
+  const temp = tempFor(file);
+  let fd: number | undefined;
+  try {
+    fd = openSync(temp, 'w', 0o600);
+    const headerLength = Buffer.byteLength(`${headerOf('0'.repeat(40))}\n`);
+    const hash = createHash('sha1');
+    let position = headerLength;
+    let batch: string[] = [];
+    let size = 0;
+    const flush = () => {
+      const bytes = Buffer.from(batch.join(''));
+      hash.update(bytes);
+      for (let at = 0; at < bytes.length;) at += writeSync(fd!, bytes, at, bytes.length - at, position + at);
+      position += bytes.length;
+      batch = [];
+      size = 0;
+    };
+    for (const piece of pieces) {
+      batch.push(piece);
+      size += piece.length;
+      if (size >= BATCH_CHARS) flush();
     }
+    flush();
+    const header = Buffer.from(`${headerOf(hash.digest('hex'))}\n`);
+    if (header.length !== headerLength) throw new Error('cache header length changed with its digest');
+    for (let at = 0; at < header.length;) at += writeSync(fd, header, at, header.length - at, at);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(temp, file);
+    return true;
+  } catch {
+    if (fd !== undefined) closeSync(fd);
+    removeQuietly(temp);
     return false;
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { normaliseSpec, specHash } from '../plan/normalise.js';
-import { withLazyJson } from '../text/lazy-property.js';
+import { withLazyProperty } from '../text/lazy-property.js';
 import type { Diagnostic } from './diagnostics.js';
 import { specNamePosition, type Position } from './duplicates.js';
 import type { ParsedFile, SourceFile } from './load.js';
@@ -78,7 +78,7 @@ export function decodeBody(
     const name: unknown = entry.manifest.spec;
     if (typeof name !== 'string') throw damaged(relative);
     const spec = content.slice(specAt + 1, end < 0 ? content.length : end);
-    entry.manifest = withLazyJson(entry.manifest, 'spec', spec);
+    entry.manifest = withLazyProperty(entry.manifest, 'spec', spec);
     rememberSpec(entry.manifest, { hash: content.slice(at + 1, specAt), name });
     at = end;
   }

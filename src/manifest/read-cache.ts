@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { writeCacheFile } from '../cache-file.js';
+import { writeCacheFileStreamed } from '../cache-file.js';
 import { lineKey } from './file-line.js';
 import type { ParseLimits } from './limits.js';
 import type { FileFacts } from './read-file.js';
@@ -26,8 +26,8 @@ export type CacheContext = {
 /** `digest`: of the text after the header line, so a truncated or edited file is not used. */
 type Header = CacheContext & { format: string; scannedAt: number; digest: string };
 
-/** Of the text's UTF-8 bytes: a read cache is hashed as read, without encoding 10 MB again. */
-function digestOf(text: string | Uint8Array): string {
+/** Of the body's bytes, hashed as read (the writer hashes what it writes, writeCacheFileStreamed). */
+function digestOf(text: Uint8Array): string {
   return createHash('sha1').update(text).digest('hex');
 }
 
@@ -111,7 +111,14 @@ export function writeManifestCache(
   scannedAt: number,
   lines: readonly string[],
 ): boolean {
-  const body = `${lines.join('\n')}\n`;
-  const header: Header = { format: CACHE_FORMAT, ...context, scannedAt, digest: digestOf(body) };
-  return writeCacheFile(file, `${JSON.stringify(header)}\n${body}`);
+  const headerOf = (digest: string) =>
+    JSON.stringify({ format: CACHE_FORMAT, ...context, scannedAt, digest } satisfies Header);
+  return writeCacheFileStreamed(file, headerOf, eachLine(lines));
+}
+
+function* eachLine(lines: readonly string[]): Generator<string> {
+  for (const line of lines) {
+    yield line;
+    yield '\n';
+  }
 }

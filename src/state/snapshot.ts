@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, type Stats } from 'node:fs';
-import { writeCacheFile } from '../cache-file.js';
-import { withLazyJson } from '../text/lazy-property.js';
+import { writeCacheFileStreamed } from '../cache-file.js';
+import { withLazyProperty } from '../text/lazy-property.js';
 import { recordId, type AudienceRecord } from './schema.js';
 
 /**
@@ -41,7 +41,7 @@ export type StateSnapshot = {
 type Header = { format: string; dir: string; schema: string; scannedAt: number; digest: string };
 
 /** Of the body's UTF-8 bytes (hashed as read: no second encoding of 10 MB). */
-function digestOf(body: string | Uint8Array): string {
+function digestOf(body: Uint8Array): string {
   return createHash('sha1').update(body).digest('hex');
 }
 
@@ -94,7 +94,7 @@ export function readSnapshot(file: string, dir: string, schema: string): StateSn
         const owner = parent(entry[4]);
         const held = typeof owner === 'object' && owner !== null && key in owner;
         if (held !== (parts[i + 1] !== '')) return undefined;
-        if (held) entry[4] = replace(entry[4], withLazyJson(owner, key, parts[i + 1]!));
+        if (held) entry[4] = replace(entry[4], withLazyProperty(owner, key, parts[i + 1]!));
       }
       records.set(recordId(entry[4].sandbox, entry[4].key), entry);
     }
@@ -168,7 +168,14 @@ export function writeSnapshot(
   scannedAt: number,
   entries: ReadonlyArray<{ facts: RecordFacts; record: AudienceRecord }>,
 ): boolean {
-  const body = entries.map(({ facts, record }) => lineOf(facts, record)).join('');
-  const header: Header = { format: SNAPSHOT_FORMAT, dir, schema, scannedAt, digest: digestOf(body) };
-  return writeCacheFile(file, `${JSON.stringify(header)}\n${body}`);
+  const headerOf = (digest: string) =>
+    JSON.stringify({ format: SNAPSHOT_FORMAT, dir, schema, scannedAt, digest } satisfies Header);
+  return writeCacheFileStreamed(file, headerOf, eachLine(entries));
+}
+
+/** Each line as it is written: 50,000 of them joined were one 50 MB string. */
+function* eachLine(
+  entries: ReadonlyArray<{ facts: RecordFacts; record: AudienceRecord }>,
+): Generator<string> {
+  for (const { facts, record } of entries) yield lineOf(facts, record);
 }

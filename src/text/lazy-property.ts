@@ -10,29 +10,30 @@
  * accessor sends the object to V8's slow dictionary mode (every later read of it is
  * slower), and a getter closure per object gives each its own hidden class. So the
  * object is built anew, key by key, with one getter and setter per property name shared
- * by all, and the pending computations in a WeakMap: the copies share a hidden class.
+ * by all, and what is pending in a WeakMap: the copies share a hidden class.
  */
-const accessors = new Map<
-  string,
-  { descriptor: PropertyDescriptor; pending: WeakMap<object, () => unknown> }
->();
+
+/** What a property is pending: JSON text (no closure per object: 20,000 of them showed), or a computation. */
+export type Pending = string | (() => unknown);
+
+type Accessors = { descriptor: PropertyDescriptor; pending: WeakMap<object, Pending> };
+
+const accessors = new Map<string, Accessors>();
 
 function settle(owner: object, key: string, value: unknown): void {
   Object.defineProperty(owner, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
-function accessorsFor(key: string): {
-  descriptor: PropertyDescriptor;
-  pending: WeakMap<object, () => unknown>;
-} {
+function accessorsFor(key: string): Accessors {
   let found = accessors.get(key);
   if (found) return found;
-  const pending = new WeakMap<object, () => unknown>();
+  const pending = new WeakMap<object, Pending>();
   const descriptor: PropertyDescriptor = {
     enumerable: true,
     configurable: true,
     get(this: object) {
-      const value = pending.get(this)?.();
+      const what = pending.get(this);
+      const value = typeof what === 'string' ? (JSON.parse(what) as unknown) : what?.();
       pending.delete(this);
       settle(this, key, value);
       return value;
@@ -49,20 +50,16 @@ function accessorsFor(key: string): {
 
 /**
  * A copy of `source` (a plain object) whose `key`, which `source` holds as a placeholder
- * in its place among the keys, is the result of `compute()`, computed on first read.
+ * in its place among the keys, is what `pending` gives (parsed if it is JSON text,
+ * called if it is a function), on first read.
  */
-export function withLazyProperty<T extends object>(source: T, key: string, compute: () => unknown): T {
-  const { descriptor, pending } = accessorsFor(key);
+export function withLazyProperty<T extends object>(source: T, key: string, pending: Pending): T {
+  const found = accessorsFor(key);
   const copy: Record<string, unknown> = {};
   for (const name of Object.keys(source)) {
-    if (name === key) Object.defineProperty(copy, key, descriptor);
+    if (name === key) Object.defineProperty(copy, key, found.descriptor);
     else copy[name] = (source as Record<string, unknown>)[name];
   }
-  pending.set(copy, compute);
+  found.pending.set(copy, pending);
   return copy as T;
-}
-
-/** withLazyProperty, of the value of the JSON `text`, parsed on first read. */
-export function withLazyJson<T extends object>(source: T, key: string, text: string): T {
-  return withLazyProperty(source, key, () => JSON.parse(text) as unknown);
 }
