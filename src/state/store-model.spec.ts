@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { useStores } from '../../test/state/stores.js';
 import { newRecord } from './record-changes.js';
+import { runs } from '../../test/helpers/property-runs.js';
 
 const stores = useStores();
 
@@ -100,7 +101,7 @@ describe.each(stores)('$name store against a model', (kind) => {
           await store.restore({ meta: undefined, audiences: [] });
         }
       }),
-      { numRuns: 40 },
+      { numRuns: runs(40) },
     );
   });
 });

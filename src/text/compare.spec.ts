@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareText } from './compare.js';
+import { runs } from '../../test/helpers/property-runs.js';
 
 describe('compareText', () => {
   it('orders as localeCompare does', () => {
@@ -26,7 +27,7 @@ describe('compareText', () => {
       fc.property(text, text, (a, b) => {
         expect(Math.sign(compareText(a, b))).toBe(Math.sign(a.localeCompare(b)));
       }),
-      { numRuns: 2000 },
+      { numRuns: runs(2000) },
     );
   });
 });

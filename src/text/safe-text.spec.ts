@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeUtf8, escapeDeep, escapeJsonText, escapeText, unsafeCharacter } from './safe-text.js';
+import { runs } from '../../test/helpers/property-runs.js';
 
 /** C0, DEL, C1, the bidi controls and marks of issue 10, zero-width, line separators. */
 function isRefusedCodePoint(code: number): boolean {
@@ -50,7 +51,7 @@ describe('escapeText', () => {
       fc.property(fc.oneof(fc.string({ unit: 'binary' }), hostile), (text) => {
         expect(refusedIn(escapeText(text))).toEqual([]);
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 
@@ -89,7 +90,7 @@ describe('escapeJsonText', () => {
         expect(JSON.parse(json)).toEqual(JSON.parse(plain));
         expect(refusedIn(json)).toEqual([]);
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 });

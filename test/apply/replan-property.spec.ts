@@ -8,6 +8,7 @@ import type { PlanOptions } from '../../src/plan/plan.js';
 import { sourceArb } from '../helpers/arbitraries.js';
 import { executorEnv } from '../helpers/executor-env.js';
 import { useEmulator } from '../helpers/with-emulator.js';
+import { runs } from '../helpers/property-runs.js';
 
 /**
  * "Planning again after an apply gives an empty plan", with the real executor against
@@ -47,7 +48,7 @@ describe('planning again after applying (real executor, emulator)', () => {
   it('gives an empty plan, but for blocked moves', { timeout: 120_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(sourceArb, sourceArb, (before, after) => applyThenReplan(before, after)),
-      { numRuns: 10 },
+      { numRuns: runs(10) },
     );
   });
 });

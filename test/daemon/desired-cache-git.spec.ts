@@ -7,6 +7,7 @@ import { readManifestFile } from '../../src/manifest/read-dir.js';
 import { GitSource } from '../../src/source/git-source.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { createGitFixture, git, type GitFixture } from '../source/helpers/git-fixture.js';
+import { runs } from '../helpers/property-runs.js';
 
 // Manifests live under audiences/; skip/ is excluded; other/ is outside the path.
 const SETTINGS = { read: { exclude: ['skip/**'] }, defaultSandbox: 'prod' };
@@ -130,7 +131,7 @@ describe('DesiredCache on a git source', () => {
           }
         },
       ),
-      { numRuns: 3 },
+      { numRuns: runs(3) },
     );
     await src.close();
   });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseManifestFile } from '../../src/manifest/parse.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { HOSTILE } from '../helpers/hostile.js';
+import { runs } from '../helpers/property-runs.js';
 
 /** Pieces that parsers find hard, repeated many times and mixed at random. */
 const piece = fc.constantFrom(
@@ -80,7 +81,7 @@ describe('hostile input', () => {
         const result = parseManifestFile('h.yaml', text);
         expect(result.manifests).toEqual([]);
       }),
-      { numRuns: 60 },
+      { numRuns: runs(60) },
     );
   });
 });

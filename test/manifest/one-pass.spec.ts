@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { parseManifestFile } from '../../src/manifest/parse.js';
 import { manifestObject, manifestYaml } from '../helpers/manifests.js';
+import { runs } from '../helpers/property-runs.js';
 
 function report(text: string): string[] {
   return parseManifestFile('a.yaml', text)
@@ -137,7 +138,7 @@ describe('messages', () => {
           expect(d.line).toBeGreaterThanOrEqual(0);
         }
       }),
-      { numRuns: 150, seed: 20261130 },
+      { numRuns: runs(150), seed: 20261130 },
     );
   });
 });

@@ -5,6 +5,7 @@ import { renderMarkdown } from '../../src/plan/render/markdown.js';
 import type { Plan, Step } from '../../src/plan/schema.js';
 import { loadTexts, manifestYaml } from '../helpers/manifests.js';
 import { appliedState, EMPTY, options } from '../helpers/planning.js';
+import { runs } from '../helpers/property-runs.js';
 
 /** GitHub's comment limit is 65,536 characters; the document promises to stay under 65,000. */
 const CAP = 65_000;
@@ -109,7 +110,7 @@ describe('the Markdown plan never exceeds its cap', () => {
         expect(md.length).toBeLessThan(CAP);
         expectAccountedFor(md, p);
       }),
-      { numRuns: 60 },
+      { numRuns: runs(60) },
     );
   });
 

@@ -8,6 +8,7 @@ import type { Plan } from '../../src/plan/schema.js';
 import { EMPTY, NOW, options } from '../helpers/planning.js';
 import { simulateApply } from '../helpers/simulate-apply.js';
 import { load, sourceArb } from '../helpers/arbitraries.js';
+import { runs } from '../helpers/property-runs.js';
 
 const permissive = options({
   allowReplace: true,
@@ -46,7 +47,7 @@ describe('planner properties', () => {
           withoutSources(plan(loadManifests(oneFile, { defaultSandbox: 'prod' }), state, options())),
         ).toEqual(reference);
       }),
-      { numRuns: 100 },
+      { numRuns: runs(100) },
     );
   });
 });
@@ -60,7 +61,7 @@ describe('fast and full parsing agree', () => {
           expect(parseManifestFile('m.yaml', text)).toEqual(parseFull('m.yaml', text));
         }
       }),
-      { numRuns: 100 },
+      { numRuns: runs(100) },
     );
   });
 
@@ -96,7 +97,7 @@ describe('loader robustness', () => {
         const result = parseManifestFile('random.yaml', Buffer.from(bytes).toString('utf8'));
         for (const d of result.diagnostics) expect(d.file).toBe('random.yaml');
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 
@@ -129,7 +130,7 @@ describe('loader robustness', () => {
       fc.property(fc.array(token, { maxLength: 60 }), (tokens) => {
         expect(() => parseManifestFile('y.yaml', tokens.join(''))).not.toThrow();
       }),
-      { numRuns: 1000 },
+      { numRuns: runs(1000) },
     );
   });
 
@@ -147,7 +148,7 @@ describe('loader robustness', () => {
         const result = parseManifestFile('o.yaml', text);
         expect(result.manifests).toEqual([]);
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 });

@@ -8,6 +8,7 @@ import type { RecordedState } from '../../src/state/schema.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { EMPTY, NOW, options } from '../helpers/planning.js';
 import { simulateApply } from '../helpers/simulate-apply.js';
+import { runs } from '../helpers/property-runs.js';
 
 const KEYS = ['a', 'b', 'c', 'd', 'e', 'f'] as const;
 const SANDBOXES = ['prod', 'dev', 'stage'] as const;
@@ -114,7 +115,7 @@ describe('deletion scope (property)', () => {
           for (const step of result.steps.filter((s) => s.kind === 'move')) expect(step.blocked).toBeTruthy();
         },
       ),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 
@@ -129,7 +130,7 @@ describe('deletion scope (property)', () => {
           result.steps.filter((s) => s.kind === 'delete').map((s) => `delete ${s.sandbox}/${s.key}`),
         ).toEqual(removed);
       }),
-      { numRuns: 100 },
+      { numRuns: runs(100) },
     );
   });
 });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_INCLUDE, fileSelector } from '../../src/source/file-filter.js';
+import { runs } from '../helpers/property-runs.js';
 
 const byPicomatch = picomatch([...DEFAULT_INCLUDE], { dot: false });
 
@@ -46,7 +47,7 @@ describe('the default file selector', () => {
       fc.property(filePath, (file) => {
         expect(select(file), JSON.stringify(file)).toBe(byPicomatch(file));
       }),
-      { numRuns: 20_000 },
+      { numRuns: runs(20_000) },
     );
   });
 
