@@ -6,6 +6,8 @@ import { assembleLoad } from '../manifest/assemble.js';
 import type { LoadResult, SourceFile } from '../manifest/load.js';
 import { readManifestDir, readManifestFile, type ReadDirOptions } from '../manifest/read-dir.js';
 import { fileSelector } from '../source/file-filter.js';
+import { rememberSpec } from '../manifest/spec-hash-memo.js';
+import { normaliseSpec, specHash } from '../plan/normalise.js';
 import type { Source, SourceRevision } from '../source/types.js';
 
 /** Reads one manifest file (relative to the tree, absolute on disk); `readManifestFile` by default. */
@@ -32,6 +34,18 @@ export type DesiredCacheOptions = {
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
 // `localeCompare` with no arguments is this collator's compare, many times faster.
 const byPath = new Intl.Collator().compare;
+
+/**
+ * Remembers the hash of each manifest's normalised spec once, when its file is read: a
+ * pass plans all 10,000 manifests, and without it the planner normalised and hashed
+ * every unchanged one again on every pass (about 0.25 s at 10,000).
+ */
+function withSpecHashes(file: LoadedFile): LoadedFile {
+  if ('parsed' in file)
+    for (const { manifest } of file.parsed.manifests)
+      rememberSpec(manifest, { hash: specHash(normaliseSpec(manifest.spec)), name: manifest.spec.name });
+  return file;
+}
 
 /** Falls back to a full read: a symlink, the root itself, a tree that cannot be listed. */
 class Doubt extends Error {}
@@ -120,7 +134,7 @@ export class DesiredCache {
         throw error;
       },
     );
-    for (const file of await loader.parse(read.files)) this.#files.set(file.path, file);
+    for (const file of await loader.parse(read.files)) this.#files.set(file.path, withSpecHashes(file));
     this.#treeDiagnostics = read.diagnostics;
     this.#revision = revision.revision;
     this.#last = { revision: revision.revision, mode: 'full', reason, read: read.files.map((f) => f.path) };
@@ -152,7 +166,7 @@ export class DesiredCache {
     const parsed = await startManifestLoader().parse(fresh);
     for (const file of parsed) {
       if (!this.#files.has(file.path)) this.#order = undefined;
-      this.#files.set(file.path, file);
+      this.#files.set(file.path, withSpecHashes(file));
     }
     return fresh.map((file) => file.path);
   }

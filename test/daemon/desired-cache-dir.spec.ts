@@ -8,6 +8,8 @@ import { readManifestFile } from '../../src/manifest/read-dir.js';
 import { DirectorySource } from '../../src/source/dir-source.js';
 import { watchDirectory } from '../../src/source/dir-watch.js';
 import { manifestYaml } from '../helpers/manifests.js';
+import { knownSpecHash } from '../../src/manifest/spec-hash-memo.js';
+import { normaliseSpec, specHash } from '../../src/plan/normalise.js';
 
 const SETTINGS = { read: {}, defaultSandbox: 'prod' };
 const incremental = { full: false, reason: '' };
@@ -79,6 +81,10 @@ describe('DesiredCache on a watched directory', () => {
     expect(reads).toEqual(['a.yaml', 'd.yaml']);
     expect(loaded).toEqual(await loadRevision(dir, SETTINGS));
     expect(loaded.manifests.map((m) => m.key)).toEqual(['a']);
+    // The spec hash remembered when the file was read again (the planner trusts it) is the edited spec's.
+    const [edited] = loaded.manifests;
+    expect(edited?.manifest.spec.description).toBe('Edited');
+    expect(knownSpecHash(edited!.manifest)).toBe(specHash(normaliseSpec(edited!.manifest.spec)));
     // The broken new file holds every deletion, as in a full read.
     expect(loaded.holdAllDeletions).toBe(true);
   });
