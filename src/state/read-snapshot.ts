@@ -5,7 +5,15 @@ import { z } from 'zod';
 import { META_REPAIR_HINT, parseRecordText, readJsonFile, readTextSync } from './read-json.js';
 import { listRecordIds } from './read.js';
 import { AudienceRecord, StateMeta, type RecordedState } from './schema.js';
-import { factsOf, readSnapshot, trustedRecord, writeSnapshot, type RecordFacts } from './snapshot.js';
+import {
+  factsOf,
+  loadSnapshotBytes,
+  readSnapshot,
+  trustedRecord,
+  writeSnapshot,
+  type RecordFacts,
+  type SnapshotBytes,
+} from './snapshot.js';
 import { metaPath, recordPath } from './paths.js';
 
 let schemaId: string | undefined;
@@ -46,6 +54,8 @@ export async function readStateThroughSnapshot(
   snapshotFile: string,
   /** The clock (tests move it, to see files as old ones). */
   now: () => number = Date.now,
+  /** The snapshot's bytes, if the caller started reading them early (loadSnapshotBytes). */
+  prefetched: Promise<SnapshotBytes> = loadSnapshotBytes(snapshotFile),
 ): Promise<SnapshotRead> {
   const root = path.resolve(dir);
   const scannedAt = now();
@@ -61,7 +71,7 @@ export async function readStateThroughSnapshot(
     if (folder === undefined) dirs.set(sandbox, (folder = path.dirname(recordPath(root, sandbox, 'x'))));
     return `${folder}${path.sep}${key}.json`;
   });
-  const snapshot = readSnapshot(snapshotFile, root, schema);
+  const snapshot = readSnapshot(await prefetched, root, schema);
   const audiences: AudienceRecord[] = [];
   const entries: Array<{ facts: RecordFacts; record: AudienceRecord }> = [];
   let hits = 0;

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
-import { readFileSync, type Stats } from 'node:fs';
+import { webcrypto } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { writeCacheFileStreamed } from '../cache-file.js';
 import { withLazyProperty } from '../text/lazy-property.js';
 import { recordId, type AudienceRecord } from './schema.js';
@@ -40,11 +41,6 @@ export type StateSnapshot = {
 
 type Header = { format: string; dir: string; schema: string; scannedAt: number; digest: string };
 
-/** Of the body's UTF-8 bytes (hashed as read: no second encoding of 10 MB). */
-function digestOf(body: Uint8Array): string {
-  return createHash('sha1').update(body).digest('hex');
-}
-
 function isEntry(value: unknown): value is Entry {
   if (!Array.isArray(value) || value.length !== 5) return false;
   const [size, mtimeMs, ctimeMs, ino, record] = value as unknown[];
@@ -60,17 +56,37 @@ function isEntry(value: unknown): value is Entry {
   );
 }
 
+/** A snapshot file's bytes and the digest of its body (after the header line); undefined: none, or unreadable. */
+export type SnapshotBytes = { bytes: Buffer; end: number; digest: string } | undefined;
+
 /**
- * The snapshot at `file` if it was written for the store `dir` with the record schema
- * `schema`; anything else (missing, unreadable, damaged) is undefined, never an error.
- * Its records are not validated again: the digest says they are the ones written after
- * validation (anyone able to write the snapshot can write the record files as well).
+ * Reads the snapshot at `file` and hashes its body, both in the thread pool (readFile,
+ * WebCrypto's digest): a plan starts this first, and 10 MB are read and hashed while
+ * the main thread reads the manifests. Never rejects.
  */
-export function readSnapshot(file: string, dir: string, schema: string): StateSnapshot | undefined {
+export async function loadSnapshotBytes(file: string): Promise<SnapshotBytes> {
   try {
-    const bytes = readFileSync(file);
+    const bytes = await readFile(file);
     const end = bytes.indexOf(0x0a);
     if (end < 0) return undefined;
+    const digest = Buffer.from(await webcrypto.subtle.digest('SHA-1', bytes.subarray(end + 1)));
+    return { bytes, end, digest: digest.toString('hex') };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The snapshot in `loaded` (loadSnapshotBytes) if it was written for the store `dir` with
+ * the record schema `schema`; anything else (missing, unreadable, damaged) is undefined,
+ * never an error. Its records are not validated again: the digest says they are the
+ * ones written after validation (anyone able to write the snapshot can write the record
+ * files as well).
+ */
+export function readSnapshot(loaded: SnapshotBytes, dir: string, schema: string): StateSnapshot | undefined {
+  if (!loaded) return undefined;
+  try {
+    const { bytes, end } = loaded;
     const header = JSON.parse(bytes.toString('utf8', 0, end)) as Header;
     const body = bytes.subarray(end + 1);
     if (
@@ -78,7 +94,7 @@ export function readSnapshot(file: string, dir: string, schema: string): StateSn
       header.dir !== dir ||
       header.schema !== schema ||
       typeof header.scannedAt !== 'number' ||
-      header.digest !== digestOf(body)
+      header.digest !== loaded.digest
     )
       return undefined;
     const records = new Map<string, Entry>();

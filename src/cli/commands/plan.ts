@@ -19,6 +19,7 @@ import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options
 import { baseManifestCacheFile, manifestCacheFile, stateSnapshotFile } from '../manifest-cache-file.js';
 import { seedManifestCache } from '../manifest-cache-mirror.js';
 import { readStateThroughSnapshot } from '../../state/read-snapshot.js';
+import { loadSnapshotBytes, type SnapshotBytes } from '../../state/snapshot.js';
 import { addSourceOptions, loadDesired, loadDesiredDir, type SourceFlags } from '../source-options.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
 import type { RecordedState } from '../../state/schema.js';
@@ -70,12 +71,12 @@ async function liveView(
  */
 async function readRecorded(
   flags: Flags,
-  snapshotFile: string | undefined,
+  snapshot: { file: string; bytes: Promise<SnapshotBytes> } | undefined,
 ): Promise<{ state: RecordedState; save: () => void }> {
   const location = stateLocationOf(flags);
-  if (snapshotFile !== undefined && location.kind === 'dir') {
-    const { state, save } = await readStateThroughSnapshot(location.dir, snapshotFile);
-    return { state, save };
+  if (snapshot !== undefined && location.kind === 'dir') {
+    const read = await readStateThroughSnapshot(location.dir, snapshot.file, Date.now, snapshot.bytes);
+    return { state: read.state, save: read.save };
   }
   const store = await openStoreFor(flags, location);
   try {
@@ -146,9 +147,13 @@ export function planCommand(setExit: (code: number) => void): Command {
       cacheFile && flags.base === undefined && location.kind === 'postgres'
         ? await seedManifestCache(() => openStoreFor(flags, location), cacheFile, dir)
         : undefined;
+    // The snapshot is read and hashed in the thread pool while this thread reads the manifests.
+    const snapshotFile = flags.base === undefined ? stateSnapshotFile(location, storeExists) : undefined;
+    const snapshot =
+      snapshotFile === undefined ? undefined : { file: snapshotFile, bytes: loadSnapshotBytes(snapshotFile) };
     const [{ loaded: desired, saveCache, files }, read] = await Promise.all([
       loadDesiredDir(dir, flags, cacheFile),
-      flags.base === undefined ? readRecorded(flags, stateSnapshotFile(location, storeExists)) : undefined,
+      flags.base === undefined ? readRecorded(flags, snapshot) : undefined,
     ]);
     const stored = read?.state;
     // The base tree after the working tree: its unchanged files are taken from it.
