@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { firstContentLine } from '../../src/manifest/parse-fast.js';
 import { readYamlSubset } from '../../src/manifest/yaml-subset.js';
 import { manifestArb } from '../helpers/arbitraries.js';
+import { runs } from '../helpers/property-runs.js';
 
 /** What js-yaml's core schema reads: the one document, or undefined (an error, several documents). */
 function jsYaml(text: string): { value: unknown } | undefined {
@@ -192,11 +193,11 @@ const mutated = fc
 
 describe('the YAML subset reader reads what js-yaml reads, or leaves the text to it', () => {
   it('on generated block YAML', () => {
-    fc.assert(fc.property(document, agrees), { numRuns: 3000 });
+    fc.assert(fc.property(document, agrees), { numRuns: runs(3000) });
   });
 
   it('on generated block YAML with edits', () => {
-    fc.assert(fc.property(mutated, agrees), { numRuns: 3000 });
+    fc.assert(fc.property(mutated, agrees), { numRuns: runs(3000) });
   });
 
   it('reads every generated manifest (it is the common case), as js-yaml does', () => {
@@ -205,7 +206,7 @@ describe('the YAML subset reader reads what js-yaml reads, or leaves the text to
         const text = stringify(manifest);
         expect(readYamlSubset(text)?.value).toStrictEqual(jsYaml(text)!.value);
       }),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 
