@@ -8,7 +8,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/deploy/**/*.spec.ts'],
-    globalSetup: ['test/deploy/global-setup.ts'],
+    // A cache directory of the run's own (test/setup/cache-home.ts): the installed CLI's
+    // `plan --base` keeps a manifest cache in the user's cache directory.
+    globalSetup: ['test/deploy/global-setup.ts', 'test/setup/cache-home.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',

@@ -74,12 +74,26 @@ console.log(
 );
 for (const size of SIZES) {
   const root = await mkdtemp(path.join(os.tmpdir(), 'bench-plan-'));
+  // `plan --base` keeps its manifest cache in the user's cache directory: this run's, removed with it.
+  process.env.XDG_CACHE_HOME = path.join(root, 'cache');
   try {
     const { manifests, state } = await generateRepo(root, size, true);
     const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: 'ignore' });
     git('init', '-q');
     git('add', 'manifests');
-    git('-c', 'user.name=bench', '-c', 'user.email=bench@bench.invalid', 'commit', '-qm', 'base');
+    // Its automatic gc (it packs the objects, as a clone has them) in the foreground: a detached
+    // one still writing .git/objects made the final rm fail (ENOTEMPTY).
+    git(
+      '-c',
+      'gc.autoDetach=false',
+      '-c',
+      'user.name=bench',
+      '-c',
+      'user.email=bench@bench.invalid',
+      'commit',
+      '-qm',
+      'base',
+    );
     const cache = path.join(state, 'manifest-cache.jsonl');
     const plan = ['plan', manifests, '--state', state];
     // One untimed run first: the files just written are still being flushed to disk,
