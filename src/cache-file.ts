@@ -6,6 +6,14 @@ function tempFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
 }
 
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Already failing: the write is given up either way.
+  }
+}
+
 function removeQuietly(temp: string): void {
   try {
     unlinkSync(temp);
@@ -15,7 +23,8 @@ function removeQuietly(temp: string): void {
 }
 
 /**
- * Writes a cache file (the manifest cache, the state snapshot, a seeded copy) through a
+ * Writes a cache file (the seeded copy of a manifest cache; the large ones go through
+ * writeCacheFileStreamed) through a
  * temporary file and a rename, so that a reader never sees half of one. Failing (a
  * read-only directory) is not an error: a cache only saves time. True if written.
  */
@@ -72,12 +81,15 @@ export function writeCacheFileStreamed(
     const header = Buffer.from(`${headerOf(hash.digest('hex'))}\n`);
     if (header.length !== headerLength) throw new Error('cache header length changed with its digest');
     for (let at = 0; at < header.length;) at += writeSync(fd, header, at, header.length - at, at);
-    closeSync(fd);
+    // Forgotten before closing: a close that fails has released the descriptor anyway,
+    // and closing its number again could close a file another part of the process opened.
+    const open = fd;
     fd = undefined;
+    closeSync(open);
     renameSync(temp, file);
     return true;
   } catch {
-    if (fd !== undefined) closeSync(fd);
+    if (fd !== undefined) closeQuietly(fd);
     removeQuietly(temp);
     return false;
   }

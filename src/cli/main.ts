@@ -1,12 +1,17 @@
 #!/usr/bin/env node
 import module from 'node:module';
+import path from 'node:path';
+import { userCacheDir } from './user-cache-dir.js';
 
-// Node 22.1 and later keep the code V8 compiled from our bundle on disk (in
-// os.tmpdir()/node-compile-cache, or NODE_COMPILE_CACHE; NODE_DISABLE_COMPILE_CACHE=1
-// turns it off): compiling it was a tenth of the CPU of a short command, and the CLI
-// is started by every CI job, hook and controller pass. Node 20 has no such call.
+// Node 22.1 and later keep the code V8 compiled from our bundle on disk: compiling it
+// was a tenth of the CPU of a short command, and the CLI is started by every CI job,
+// hook and controller pass. In the user's own cache directory (NODE_COMPILE_CACHE
+// overrides it; NODE_DISABLE_COMPILE_CACHE=1 turns it off), not Node's default under
+// the shared /tmp, where another user could plant entries. Node 20 has no such call.
 // Before the import below, so that what it loads is cached too.
-(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+(module as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache?.(
+  process.env.NODE_COMPILE_CACHE || path.join(userCacheDir(), 'audiencectl', 'compile-cache'),
+);
 const { runCli } = await import('./run-cli.js');
 
 // A closed standard output (`audiencectl state list | head -1`) is not an error: what

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, realpathSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { StateLocation } from '../state/location.js';
 import { STATE_SNAPSHOT_NAME } from '../state/snapshot.js';
+import { userCacheDir } from './user-cache-dir.js';
 
 /** Name of the manifest cache in a state directory (safe to delete). */
 export const MANIFEST_CACHE_NAME = 'manifest-cache.jsonl';
@@ -11,14 +11,6 @@ export const MANIFEST_CACHE_NAME = 'manifest-cache.jsonl';
 /** `AUDIENCECTL_MANIFEST_CACHE=off`: neither the manifest cache nor the state snapshot. */
 function cachesOff(): boolean {
   return process.env.AUDIENCECTL_MANIFEST_CACHE === 'off';
-}
-
-/** The user's cache directory, as each platform names it. */
-function userCacheDir(): string {
-  if (process.env.XDG_CACHE_HOME) return process.env.XDG_CACHE_HOME;
-  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Caches');
-  if (process.platform === 'win32' && process.env.LOCALAPPDATA) return process.env.LOCALAPPDATA;
-  return path.join(os.homedir(), '.cache');
 }
 
 /**

@@ -33,7 +33,11 @@ function accessorsFor(key: string): Accessors {
     configurable: true,
     get(this: object) {
       const what = pending.get(this);
-      const value = typeof what === 'string' ? (JSON.parse(what) as unknown) : what?.();
+      // Reached through an object not made by withLazyProperty (Object.create of one, a
+      // copy of its descriptors): reading it as undefined would plan from a missing spec.
+      if (what === undefined)
+        throw new TypeError(`lazy property ${key} read on an object it was not made for`);
+      const value = typeof what === 'string' ? (JSON.parse(what) as unknown) : what();
       pending.delete(this);
       settle(this, key, value);
       return value;
