@@ -9,16 +9,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('readSourceFile (one buffer reused by every read of a thread)', () => {
   it('reads files of every size around the buffer, and a small one after a large one', () => {
-    for (const size of [0, 1, 65_535, 65_536, 65_537, 200_000, 1024 * 1024, 3]) {
+    const sizes = [0, 1, 65_535, 65_536, 65_537, 200_000, 1024 * 1024, 3];
+    sizes.forEach((size, index) => {
       const file = path.join(dir, `f${size}.yaml`);
-      const content = Buffer.alloc(size, 'a');
-      content.write('start', 0);
+      // A fill of its own per file: bytes left in the buffer by an earlier, larger read
+      // would show (the 3-byte file comes last, after the 1 MB one).
+      const content = Buffer.alloc(size, String.fromCharCode(98 + index));
+      content.write(`s${index}`, 0);
       writeFileSync(file, content.subarray(0, size));
       const read = readSourceFile('f.yaml', file, 1024 * 1024);
       expect(read.file).toEqual({ path: 'f.yaml', text: content.subarray(0, size).toString() });
       expect(read.bytes?.equals(content.subarray(0, size))).toBe(true);
       expect(read.facts?.size).toBe(size);
-    }
+    });
   });
 
   it('refuses a file over the limit without reading it', () => {

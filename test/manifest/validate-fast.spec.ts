@@ -212,9 +212,12 @@ describe('the fast validator gives what zod gives, or leaves the document to zod
       ),
       { numRuns: runs(4000) },
     );
-    // The edits both keep documents valid (padding, other valid values) and break them.
-    expect(accepted).toBeGreaterThan(tried / 20);
-    expect(accepted).toBeLessThan(tried);
+    // The edits both keep documents valid (padding, other valid values) and break them
+    // (a proportion: only meaningful on enough cases, not on CI's scaled-down Node 20 pass).
+    if (tried >= 500) {
+      expect(accepted).toBeGreaterThan(tried / 20);
+      expect(accepted).toBeLessThan(tried);
+    }
   });
 
   it.each([
