@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { apply, emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
@@ -13,36 +12,42 @@ const STACK = /\n\s+at [\w.<]/;
 
 describe('apply: locks, configuration and credentials', () => {
   it('refuses a second concurrent apply with a clear message', async () => {
-    await withEmulator({ operationDelayMs: 10, latencyMs: 1500 }, async (emulator) => {
+    await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
       await withTempDir(async (tmp) => {
         const dir = new ManifestDir(path.join(tmp, 'm'));
         await dir.write([manifestObject('gold', { ingestion: { onCreate: false } })]);
         const state = path.join(tmp, 'state');
         await mkdir(state);
         const env = emulatorEnv(emulator);
+        // The first apply's create is held unanswered until the second apply has run: it
+        // holds the lock throughout, however loaded the machine is.
+        let reached!: () => void;
+        const creating = new Promise<void>((resolve) => (reached = resolve));
+        let release!: () => void;
+        const released = new Promise<void>((resolve) => (release = resolve));
+        let creates = 0;
+        const stop = emulator.control.observeRequests((request) => {
+          if (request.endpoint !== 'createAudience' || ++creates > 1) return undefined;
+          reached();
+          return released;
+        });
         const first = spawn(process.execPath, [CLI, 'apply', dir.dir, '--state', state, '--auto-approve'], {
           env: { ...process.env, ...env },
           stdio: 'ignore',
         });
-        let exited = false;
-        const firstExit = new Promise<number | null>((resolve) =>
-          first.on('exit', (code) => {
-            exited = true;
-            resolve(code);
-          }),
-        );
-        // Wait until the first apply holds the lock (however loaded the machine is); its
-        // requests take 1.5 s each, so it holds the lock through the second apply.
-        const locked = async () => (await readdir(state).catch((): string[] => [])).includes('lock');
-        while (!(await locked())) {
-          if (exited) throw new Error('the first apply ended before it was seen holding the lock');
-          await delay(20);
+        const firstExit = new Promise<number | null>((resolve) => first.on('exit', resolve));
+        try {
+          const seen = await Promise.race([creating.then(() => 'create'), firstExit.then(() => 'exit')]);
+          if (seen === 'exit') throw new Error('the first apply ended before its create request');
+          const second = await apply(dir.dir, state, env);
+          expect(second.code).toBe(1);
+          expect(second.stderr).toMatch(/^Error: .*locked by pid \d+ on host .* \(audiencectl apply\)/m);
+          expect(second.stderr).toMatch(/--lock-timeout/);
+          expect(second.stderr).not.toMatch(STACK);
+        } finally {
+          release();
+          stop();
         }
-        const second = await apply(dir.dir, state, env);
-        expect(second.code).toBe(1);
-        expect(second.stderr).toMatch(/^Error: .*locked by pid \d+ on host .* \(audiencectl apply\)/m);
-        expect(second.stderr).toMatch(/--lock-timeout/);
-        expect(second.stderr).not.toMatch(STACK);
         expect(await firstExit).toBe(0);
       });
     });
