@@ -18,7 +18,7 @@ export type PoolOptions = {
   url: URL;
   /** Threads; default: 1, and a second (with 2 cores) once a source passes 500 files. */
   workers?: number;
-  /** Heap of one parser thread, in MB. Default 96. */
+  /** Old-generation heap of one parser thread, in MB (its young generation is 48 MB more). Default 96. */
   memoryMb?: number;
   /** A chunk of files still not parsed after this long is refused and its thread replaced. Default 10 s. */
   stallMs?: number;

@@ -9,8 +9,9 @@ export type SpecFacts = { hash: string; name: string };
  * 10,000 unchanged manifests need not normalise and hash their specs again (a quarter
  * of a warm plan), nor parse them from the cache (they stay JSON text until read, see
  * lazy-property.ts): the planner compares hashes, the duplicate check names. By
- * manifest object: a loaded manifest is never changed. A manifest loaded any other way
- * has none, and its spec is read; the values are the same (a property test compares).
+ * manifest object: a loaded manifest is never changed. The controller's DesiredCache
+ * remembers them too, as it reads each file; a manifest loaded any other way has none,
+ * and its spec is read. The values are the same (a property test compares).
  */
 const known = new WeakMap<Manifest, SpecFacts>();
 
