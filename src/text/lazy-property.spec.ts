@@ -17,15 +17,15 @@ describe('withLazyProperty', () => {
   });
 
   it('takes JSON text, and a write before any read replaces it', () => {
-    const fromText = withLazyProperty({ spec: null }, 'spec', '{"n":[1,"x"]}');
+    const fromText = withLazyProperty<{ spec: unknown }>({ spec: null }, 'spec', '{"n":[1,"x"]}');
     expect(fromText.spec).toEqual({ n: [1, 'x'] });
-    const written = withLazyProperty({ spec: null }, 'spec', '{"n":1}');
+    const written = withLazyProperty<{ spec: unknown }>({ spec: null }, 'spec', '{"n":1}');
     written.spec = 'mine';
     expect(written).toEqual({ spec: 'mine' });
   });
 
   it('refuses a read through an object it did not make, rather than answer undefined', () => {
-    const lazy = withLazyProperty({ spec: null }, 'spec', '{"n":1}');
+    const lazy = withLazyProperty<{ spec: unknown }>({ spec: null }, 'spec', '{"n":1}');
     const derived = Object.create(lazy) as { spec: unknown };
     expect(() => derived.spec).toThrow(/lazy property spec read on an object it was not made for/);
   });
