@@ -82,6 +82,27 @@ function quoted(text: string, at: number, end: number): Maybe<[string, number]> 
   }
 }
 
+/**
+ * One item of a flow collection, up to the `,` or `close` (`]` 93, `}` 125) after it:
+ * quoted, plain, or (in a mapping) a flow sequence. Returns the item and where that
+ * `,` or `close` is.
+ */
+function flowItem(text: string, i: number, end: number, close: number): Maybe<[Value, number]> {
+  const code = text.charCodeAt(i);
+  if (code === 34 || code === 39 || (code === 91 && close === 125)) {
+    const inner = code === 91 ? flowSequence(text, i, end) : quoted(text, i, end);
+    if (inner === BAIL) return BAIL;
+    let stop = inner[1];
+    while (stop < end && text.charCodeAt(stop) === 32) stop += 1;
+    const next = text.charCodeAt(stop);
+    return stop < end && (next === 44 || next === close) ? [inner[0], stop] : BAIL;
+  }
+  let stop = i;
+  while (stop < end && text.charCodeAt(stop) !== 44 && text.charCodeAt(stop) !== close) stop += 1;
+  const item = plain(text, i, stop, true);
+  return item === BAIL || stop >= end ? BAIL : [item, stop];
+}
+
 /** `[a, "b", c]` on one line, scalars only. */
 function flowSequence(text: string, at: number, end: number): Maybe<[Value[], number]> {
   const items: Value[] = [];
@@ -90,25 +111,11 @@ function flowSequence(text: string, at: number, end: number): Maybe<[Value[], nu
   if (text.charCodeAt(i) === 93) return [items, i + 1];
   for (;;) {
     while (i < end && text.charCodeAt(i) === 32) i += 1;
-    const code = text.charCodeAt(i);
-    let stop: number;
-    if (code === 34 || code === 39) {
-      const scalar = quoted(text, i, end);
-      if (scalar === BAIL) return BAIL;
-      items.push(scalar[0]);
-      stop = scalar[1];
-      while (stop < end && text.charCodeAt(stop) === 32) stop += 1;
-      if (text.charCodeAt(stop) !== 44 && text.charCodeAt(stop) !== 93) return BAIL;
-    } else {
-      stop = i;
-      while (stop < end && text.charCodeAt(stop) !== 44 && text.charCodeAt(stop) !== 93) stop += 1;
-      const item = plain(text, i, stop, true);
-      if (item === BAIL) return BAIL;
-      items.push(item);
-    }
-    if (stop >= end) return BAIL;
-    if (text.charCodeAt(stop) === 93) return [items, stop + 1];
-    i = stop + 1; // a comma
+    const item = flowItem(text, i, end, 93);
+    if (item === BAIL) return BAIL;
+    items.push(item[0]);
+    if (text.charCodeAt(item[1]) === 93) return [items, item[1] + 1];
+    i = item[1] + 1; // a comma
   }
 }
 
@@ -128,25 +135,11 @@ function flowMapping(text: string, at: number, end: number): Maybe<[Record<strin
     if (plainValue(key) !== key || Object.prototype.hasOwnProperty.call(result, key)) return BAIL;
     i = keyEnd + 2;
     while (i < end && text.charCodeAt(i) === 32) i += 1;
-    const code = text.charCodeAt(i);
-    let stop: number;
-    if (code === 34 || code === 39 || code === 91) {
-      const inner = code === 91 ? flowSequence(text, i, end) : quoted(text, i, end);
-      if (inner === BAIL) return BAIL;
-      result[key] = inner[0];
-      stop = inner[1];
-      while (stop < end && text.charCodeAt(stop) === 32) stop += 1;
-      if (text.charCodeAt(stop) !== 44 && text.charCodeAt(stop) !== 125) return BAIL;
-    } else {
-      stop = i;
-      while (stop < end && text.charCodeAt(stop) !== 44 && text.charCodeAt(stop) !== 125) stop += 1;
-      const value = plain(text, i, stop, true);
-      if (value === BAIL) return BAIL;
-      result[key] = value;
-    }
-    if (stop >= end) return BAIL;
-    if (text.charCodeAt(stop) === 125) return [result, stop + 1];
-    i = stop + 1; // a comma
+    const value = flowItem(text, i, end, 125);
+    if (value === BAIL) return BAIL;
+    result[key] = value[0];
+    if (text.charCodeAt(value[1]) === 125) return [result, value[1] + 1];
+    i = value[1] + 1; // a comma
   }
 }
 
