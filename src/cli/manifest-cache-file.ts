@@ -16,8 +16,9 @@ function cachesOff(): boolean {
 /**
  * Where the manifest cache of a state store lives: beside a directory store's records
  * (only when the store exists: a plan never creates one); for a PostgreSQL store, in
- * the user's cache directory under a hash of the URL without its password (no table:
- * the cache is per machine, and the controller and CI runners keep theirs locally).
+ * the user's cache directory under a hash of the URL without its password (its stat
+ * facts only hold on one machine; the store's manifest_cache table keeps a copy that
+ * seeds a machine without one, see manifest-cache-mirror.ts).
  * `AUDIENCECTL_MANIFEST_CACHE=off` turns it off.
  */
 export function manifestCacheFile(location: StateLocation, storeExists: boolean): string | undefined {

@@ -44,10 +44,9 @@ export type SnapshotRead = {
  * itself under the lock (FileStateStore never uses the snapshot), plans again from that,
  * and refuses a saved plan whose state digest or steps differ from its own (saved-plan.ts),
  * so nothing is ever applied from the snapshot. A stale one could at worst make a plan
- * show what the last one showed (and its saved form be refused); the
- * facts (a record write renames a new file, a new inode, into place; an edit in place
- * changes the modification and change times) and the racy rule keep even that from
- * happening in practice.
+ * show what the last one showed (and its saved form be refused); the facts (a record
+ * write renames a new file, a new inode, into place; an edit in place changes the
+ * modification and change times) and the racy rule keep even that from happening.
  */
 export async function readStateThroughSnapshot(
   dir: string,
