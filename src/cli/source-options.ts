@@ -5,7 +5,7 @@ import { assembleLoad } from '../manifest/assemble.js';
 import type { LoadResult } from '../manifest/load.js';
 import { startManifestLoader } from '../manifest/load-isolated.js';
 import { loadManifestDir, type DirLoad } from '../manifest/read-source.js';
-import type { ReadDirOptions } from '../manifest/read-dir.js';
+import type { ReadDirOptions, StattedListing } from '../manifest/read-dir.js';
 import { checkedOption, countOption } from './typed-options.js';
 import { SANDBOX_PATTERN } from '../manifest/patterns.js';
 
@@ -54,7 +54,7 @@ export function addSourceOptions(command: Command): Command {
     );
 }
 
-function readOptions(flags: SourceFlags): ReadDirOptions {
+export function readOptions(flags: SourceFlags): ReadDirOptions {
   return {
     ...(flags.include ? { include: flags.include } : {}),
     ...(flags.exclude ? { exclude: flags.exclude } : {}),
@@ -85,6 +85,8 @@ export async function loadDesiredDir(
   dir: string,
   flags: SourceFlags,
   cacheFile?: string,
+  /** The files' facts, from the fact scan's thread (see loadManifestDir's `listing`). */
+  listing?: Promise<StattedListing | undefined>,
 ): Promise<{ loaded: LoadResult; saveCache: () => boolean; files: DirLoad['files'] }> {
   // No await before the files are listed and handed to the parser threads: a plan reads
   // the state meanwhile, in long synchronous runs that would hold them back.
@@ -93,6 +95,7 @@ export async function loadDesiredDir(
     ...readOptions(flags),
     defaultSandbox: flags.sandbox,
     ...(cacheFile ? { cacheFile } : {}),
+    ...(listing ? { listing } : {}),
   });
   noteSkipped(load.result);
   return { loaded: load.result, saveCache: () => load.saveCache(), files: load.files };

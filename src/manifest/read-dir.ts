@@ -4,7 +4,7 @@ import picomatch from 'picomatch';
 import { DEFAULT_INCLUDE, fileSelector } from '../source/file-filter.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { SourceFile } from './load.js';
-import { DEFAULT_MAX_FILE_BYTES, fileDiagnostic, readManifestFile } from './read-file.js';
+import { DEFAULT_MAX_FILE_BYTES, fileDiagnostic, readManifestFile, type FileFacts } from './read-file.js';
 import { compareText } from '../text/compare.js';
 
 export type ReadDirOptions = {
@@ -94,6 +94,52 @@ export function listManifestFilesSync(
 
   found.sort((a, b) => compareText(a.relative, b.relative));
   return { found, diagnostics };
+}
+
+/**
+ * A listing with the stat facts of each file (three numbers a file: size, mtimeMs, inode;
+ * a NaN size when it could not be stat-ed), taken in the fact scan's thread (src/scan)
+ * while this one reads the caches. `startedAt`: when the listing started.
+ */
+export type StattedListing = {
+  startedAt: number;
+  found: FoundFile[];
+  diagnostics: Diagnostic[];
+  facts: Float64Array;
+};
+
+/** What the manifest cache compares of a file (it follows symlinks); undefined when it cannot be stat-ed. */
+export function statFacts(absolute: string): FileFacts | undefined {
+  try {
+    const info = statSync(absolute);
+    return { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The facts `statListing` took of its `index`th file. */
+export function listedFacts(listing: StattedListing, index: number): FileFacts | undefined {
+  const at = index * 3;
+  const size = listing.facts[at]!;
+  if (Number.isNaN(size)) return undefined;
+  return { size, mtimeMs: listing.facts[at + 1]!, ino: listing.facts[at + 2]! };
+}
+
+/** listManifestFilesSync, then statFacts of each file. */
+export function statListing(
+  root: string,
+  options: ReadDirOptions = {},
+  now: () => number = Date.now,
+): StattedListing {
+  const startedAt = now();
+  const { found, diagnostics } = listManifestFilesSync(root, options);
+  const facts = new Float64Array(found.length * 3).fill(Number.NaN);
+  found.forEach(({ absolute }, index) => {
+    const info = statFacts(absolute);
+    if (info) facts.set([info.size, info.mtimeMs, info.ino], index * 3);
+  });
+  return { startedAt, found, diagnostics, facts };
 }
 
 /** Lists the manifest files under `root` (symlinks followed only inside it) and reads them. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { assembleLoad } from './assemble.js';
 import { decodeBody, encodeBody, fileLine, formatLine, lineKey, type FileJob } from './file-line.js';
@@ -16,7 +16,14 @@ import {
 import { parseWithoutFullParser } from './parse-fast.js';
 import { startParsePool, type ParseJob, type ParsePool, type ParseSession } from './parse-pool.js';
 import type { FileParseResult } from './parse-result.js';
-import { listManifestFilesSync, type FoundFile, type ReadDirOptions } from './read-dir.js';
+import {
+  listedFacts,
+  listManifestFilesSync,
+  statFacts,
+  type FoundFile,
+  type ReadDirOptions,
+  type StattedListing,
+} from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES, type FileFacts } from './read-file.js';
 
 export type DirLoadOptions = LoadOptions &
@@ -26,6 +33,12 @@ export type DirLoadOptions = LoadOptions &
     workers?: number;
     /** The parser thread's script (tests); default the built parse-worker.js; undefined: parse in this thread. */
     workerUrl?: URL | undefined;
+    /**
+     * The listing and each file's facts, taken meanwhile by another thread (src/scan);
+     * used only with a cache (without one every file is read, and its facts come with it).
+     * Undefined, or resolving to undefined: this thread lists and stats.
+     */
+    listing?: Promise<StattedListing | undefined>;
   };
 
 export type DirLoad = {
@@ -37,15 +50,6 @@ export type DirLoad = {
   /** Each file as read, with its git blob id ("-": not read), for `plan --base` to reuse. */
   files: Map<string, { hash: string; file: LoadedFile }>;
 };
-
-function statFacts(absolute: string): FileFacts | undefined {
-  try {
-    const info = statSync(absolute);
-    return { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
-  } catch {
-    return undefined;
-  }
-}
 
 let parserId: string | undefined;
 /** Identifies the parser's code: a cache written by another build of it is not used. */
@@ -80,7 +84,7 @@ export async function loadManifestDir(root: string, options: DirLoadOptions): Pr
 }
 
 async function loadThroughCache(root: string, options: DirLoadOptions, useCache: boolean): Promise<DirLoad> {
-  const scannedAt = Date.now();
+  const startedAt = Date.now();
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const limits: ParseLimits = options.limits ?? DEFAULT_PARSE_LIMITS;
   const workerUrl = 'workerUrl' in options ? options.workerUrl : WORKER_URL;
@@ -102,10 +106,16 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
   // thread starts, its start-up overlapping the rest of the listing.
   const many =
     !cache && workerUrl ? { after: IN_THREAD_MAX_FILES, call: () => startPool(workerUrl) } : undefined;
+  // With a cache and the fact scan's thread listing and stat-ing meanwhile: every cached
+  // file decoded while it works (most will be used), then its listing and facts.
+  const decoded = cache && options.listing ? decodeCached(cache) : undefined;
+  const scanned = decoded ? await options.listing : undefined;
+  // The facts cached are no older than the listing that took them.
+  const scannedAt = Math.min(startedAt, scanned?.startedAt ?? startedAt);
   // Synchronously, up to handing the files to the threads (see listManifestFilesSync).
   let listed: ReturnType<typeof listManifestFilesSync>;
   try {
-    listed = listManifestFilesSync(root, options, many);
+    listed = scanned ?? listManifestFilesSync(root, options, many);
   } catch (error) {
     pool?.close();
     throw error;
@@ -119,7 +129,7 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
     const cached = cache?.files.get(file.relative);
     const job: FileJob = { relative: file.relative, absolute: file.absolute, maxBytes };
     if (cached && cache) {
-      const facts = statFacts(file.absolute);
+      const facts = scanned ? listedFacts(scanned, index) : statFacts(file.absolute);
       if (facts && isFresh(cached, facts, cache.scannedAt)) {
         lines[index] = cached.line;
         hits += 1;
@@ -160,7 +170,8 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
     const line = lines[index]!;
     const cached = cache?.files.get(file.relative);
     const key = cached?.line === line ? cached : lineKey(line)!;
-    const loaded = fromLine(file.relative, line, key, cache);
+    const early = cached?.line === line ? decoded?.get(file.relative) : undefined;
+    const loaded = early ? { file: early } : fromLine(file.relative, line, key, cache);
     if (loaded.line !== undefined) lines[index] = loaded.line;
     byPath.set(file.relative, { hash: key.hash, file: loaded.file });
     return loaded.file;
@@ -206,6 +217,14 @@ async function parseHere(
 }
 
 const SAME = encodeBody({ same: true });
+
+/** Every file of the cache, decoded (a cache holds no `same` line: saveCache writes the body). */
+function decodeCached(cache: ManifestCache): Map<string, LoadedFile> {
+  const decoded = new Map<string, LoadedFile>();
+  for (const [relative, cached] of cache.files)
+    decoded.set(relative, decodeBody(relative, cached.line.slice(cached.bodyAt)));
+  return decoded;
+}
 
 /** A file from its line; a `same` line takes the cached body, under the new facts (`line`). */
 function fromLine(

@@ -14,7 +14,8 @@ import {
   type RecordFacts,
   type SnapshotBytes,
 } from './snapshot.js';
-import { metaPath, recordPath } from './paths.js';
+import { metaPath } from './paths.js';
+import { recordFiles, statRecordFacts, type StattedRecords } from './record-names.js';
 
 let schemaId: string | undefined;
 
@@ -24,6 +25,16 @@ function recordSchemaId(): string {
     .update(JSON.stringify(z.toJSONSchema(AudienceRecord, { io: 'output' })))
     .digest('hex');
   return schemaId;
+}
+
+function statOf(file: string): RecordFacts | undefined {
+  try {
+    const info = statSync(file, { throwIfNoEntry: false });
+    return info && factsOf(info);
+  } catch {
+    // Not stat-able (a permission): the read says why, as readState would.
+    return undefined;
+  }
 }
 
 export type SnapshotRead = {
@@ -55,35 +66,36 @@ export async function readStateThroughSnapshot(
   now: () => number = Date.now,
   /** The snapshot's bytes, if the caller started reading them early (loadSnapshotBytes). */
   prefetched: Promise<SnapshotBytes> = loadSnapshotBytes(snapshotFile),
+  /**
+   * The records and their files' facts, taken meanwhile by another thread (src/scan);
+   * resolving to undefined, or absent: this thread lists and stats.
+   */
+  scanned: Promise<StattedRecords | undefined> = Promise.resolve(undefined),
 ): Promise<SnapshotRead> {
   const root = path.resolve(dir);
-  const scannedAt = now();
+  const started = now();
   const schema = recordSchemaId();
-  const [meta, ids] = await Promise.all([
+  const listed = Promise.all([
     readJsonFile(metaPath(root), StateMeta, META_REPAIR_HINT),
-    listRecordIds(root),
+    scanned.then(async (statted) => statted ?? { ids: await listRecordIds(root) }),
   ]);
-  // Joined once per sandbox: names from readdir need no normalising, and 10,000 joins show.
-  const dirs = new Map<string, string>();
-  const files = ids.map(([sandbox, key]) => {
-    let folder = dirs.get(sandbox);
-    if (folder === undefined) dirs.set(sandbox, (folder = path.dirname(recordPath(root, sandbox, 'x'))));
-    return `${folder}${path.sep}${key}.json`;
-  });
+  // Judged when awaited below; until then it must not count as an unhandled rejection.
+  listed.catch(() => undefined);
+  // While the records are listed (and stat-ed, by the scan's thread).
   const snapshot = readSnapshot(await prefetched, root, schema);
+  const [meta, records] = await listed;
+  const { ids } = records;
+  const statted = 'facts' in records ? records : undefined;
+  // The facts written are no older than the listing that took them.
+  const scannedAt = Math.min(started, statted?.startedAt ?? started);
+  const files = recordFiles(root, ids);
   const audiences: AudienceRecord[] = [];
   const entries: Array<{ facts: RecordFacts; record: AudienceRecord }> = [];
   let hits = 0;
   for (let i = 0; i < ids.length; i += 1) {
     const [sandbox, key] = ids[i]!;
     const file = files[i]!;
-    let info;
-    try {
-      info = statSync(file, { throwIfNoEntry: false });
-    } catch {
-      // Not stat-able (a permission): the read below says why, as readState would.
-    }
-    const facts = info && factsOf(info);
+    const facts = statted ? statRecordFacts(statted, i) : statOf(file);
     const trusted = facts && snapshot && trustedRecord(snapshot, sandbox, key, facts);
     if (trusted) {
       hits += 1;

@@ -5,6 +5,7 @@ import { StateReadError, reasonOf } from './errors.js';
 import { META_REPAIR_HINT, parseRecordText, readJsonFile, readTextSync } from './read-json.js';
 import { StateMeta, type AudienceRecord, type RecordedState } from './schema.js';
 import { audiencesDir, metaPath, recordPath } from './paths.js';
+import { recordKeys, sandboxNames } from './record-names.js';
 
 export { StateReadError } from './errors.js';
 
@@ -15,8 +16,6 @@ const LIST_CONCURRENCY = 16;
  * be fast, small enough that a daemon still answers its probes during a big read.
  */
 const READ_BATCH = 100;
-
-const RECORD_SUFFIX = '.json';
 
 async function listDir(dir: string): Promise<string[]> {
   try {
@@ -29,22 +28,12 @@ async function listDir(dir: string): Promise<string[]> {
   }
 }
 
-/** Record files: `<key>.json`; temporary files start with a dot and are skipped. */
-function isRecordFile(name: string): boolean {
-  return name.endsWith(RECORD_SUFFIX) && !name.startsWith('.');
-}
-
 /** Every `[sandbox, key]` with a record file, sorted. */
 export async function listRecordIds(dir: string): Promise<Array<[sandbox: string, key: string]>> {
   const root = audiencesDir(dir);
-  const sandboxes = (await listDir(root)).filter((name) => !name.startsWith('.')).sort();
+  const sandboxes = sandboxNames(await listDir(root));
   const perSandbox = await mapLimit(sandboxes, LIST_CONCURRENCY, async (sandbox) =>
-    (await listDir(path.join(root, sandbox)))
-      .filter(isRecordFile)
-      .map((name) => name.slice(0, -RECORD_SUFFIX.length))
-      // By key, as the PostgreSQL store orders them (not by file name: "a-b.json" < "a.json").
-      .sort()
-      .map((key): [string, string] => [sandbox, key]),
+    recordKeys(await listDir(path.join(root, sandbox))).map((key): [string, string] => [sandbox, key]),
   );
   return perSandbox.flat();
 }

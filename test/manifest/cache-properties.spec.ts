@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadManifests } from '../../src/manifest/load.js';
-import { readManifestDir } from '../../src/manifest/read-dir.js';
+import { readManifestDir, statListing } from '../../src/manifest/read-dir.js';
 import { loadManifestDir } from '../../src/manifest/read-source.js';
 import { plan } from '../../src/plan/plan.js';
 import { manifestArb } from '../helpers/arbitraries.js';
@@ -135,8 +135,14 @@ describe('the manifest cache', () => {
           expect(cached.result).toEqual(reference);
           // In the same key order too: a saved plan records a digest of the manifests' JSON.
           expect(JSON.stringify(cached.result)).toBe(JSON.stringify(reference));
+          // With the files listed and stat-ed first, as the fact scan's thread does.
+          const listing = Promise.resolve(statListing(source));
+          const scanned = await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile, listing });
+          expect(JSON.stringify(scanned.result)).toBe(JSON.stringify(reference));
           for (const state of [EMPTY, recorded]) {
             const fresh = await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile });
+            // The same files served by the cache, whoever took their facts.
+            expect(scanned.cacheHits).toBe(fresh.cacheHits);
             expect(plan(fresh.result, state, permissive)).toEqual(plan(reference, state, permissive));
           }
           recorded = appliedState(reference);

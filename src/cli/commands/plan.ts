@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { planOrigin } from '../../apply/saved-plan.js';
@@ -20,7 +21,14 @@ import { baseManifestCacheFile, manifestCacheFile, stateSnapshotFile } from '../
 import { seedManifestCache } from '../manifest-cache-mirror.js';
 import { readStateThroughSnapshot } from '../../state/read-snapshot.js';
 import { loadSnapshotBytes, type SnapshotBytes } from '../../state/snapshot.js';
-import { addSourceOptions, loadDesired, loadDesiredDir, type SourceFlags } from '../source-options.js';
+import {
+  addSourceOptions,
+  loadDesired,
+  loadDesiredDir,
+  readOptions,
+  type SourceFlags,
+} from '../source-options.js';
+import { startFactScan, type FactScan } from '../../scan/fact-scan.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
 import type { RecordedState } from '../../state/schema.js';
 import { missingStoreWarning, stateStoreExists } from '../state-location.js';
@@ -72,10 +80,17 @@ async function liveView(
 async function readRecorded(
   flags: Flags,
   snapshot: { file: string; bytes: Promise<SnapshotBytes> } | undefined,
+  scan: FactScan | undefined,
 ): Promise<{ state: RecordedState; save: () => void }> {
   const location = stateLocationOf(flags);
   if (snapshot !== undefined && location.kind === 'dir') {
-    const read = await readStateThroughSnapshot(location.dir, snapshot.file, Date.now, snapshot.bytes);
+    const read = await readStateThroughSnapshot(
+      location.dir,
+      snapshot.file,
+      Date.now,
+      snapshot.bytes,
+      scan?.records,
+    );
     return { state: read.state, save: read.save };
   }
   const store = await openStoreFor(flags, location);
@@ -151,10 +166,19 @@ export function planCommand(setExit: (code: number) => void): Command {
     const snapshotFile = flags.base === undefined ? stateSnapshotFile(location, storeExists) : undefined;
     const snapshot =
       snapshotFile === undefined ? undefined : { file: snapshotFile, bytes: loadSnapshotBytes(snapshotFile) };
+    // Served by the caches, the files are only stat-ed: by a thread of its own, meanwhile.
+    const scan = startFactScan({
+      ...(cacheFile && existsSync(cacheFile)
+        ? { manifests: { root: dir, options: readOptions(flags) } }
+        : {}),
+      ...(snapshotFile && location.kind === 'dir' && existsSync(snapshotFile)
+        ? { stateDir: location.dir }
+        : {}),
+    });
     const [{ loaded: desired, saveCache, files }, read] = await Promise.all([
-      loadDesiredDir(dir, flags, cacheFile),
-      flags.base === undefined ? readRecorded(flags, snapshot) : undefined,
-    ]);
+      loadDesiredDir(dir, flags, cacheFile, scan?.manifests),
+      flags.base === undefined ? readRecorded(flags, snapshot, scan) : undefined,
+    ]).finally(() => scan?.stop());
     const stored = read?.state;
     // The base tree after the working tree: its unchanged files are taken from it.
     const recorded =
