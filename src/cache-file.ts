@@ -1,6 +1,49 @@
-import { createHash } from 'node:crypto';
-import { closeSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { createHash, webcrypto } from 'node:crypto';
+import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+
+/**
+ * A cache file's bytes, where its header line ends, and the SHA-1 of its body (what
+ * follows the header line, which names the digest it expects); undefined: no such
+ * file, an unreadable one, or one without a header line.
+ */
+export type CacheBytes = { bytes: Buffer; end: number; digest: string } | undefined;
+
+/**
+ * Reads a cache file and hashes its body, both in the thread pool (readFile, WebCrypto's
+ * digest): a plan starts this first, and the 10 MB of a large cache are read and hashed
+ * while the main thread works. Never rejects.
+ */
+export async function loadCacheBytes(file: string): Promise<CacheBytes> {
+  try {
+    const bytes = await readFile(file);
+    const end = bytes.indexOf(0x0a);
+    if (end < 0) return undefined;
+    const digest = Buffer.from(await webcrypto.subtle.digest('SHA-1', bytes.subarray(end + 1)));
+    return { bytes, end, digest: digest.toString('hex') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** loadCacheBytes, here and now. */
+export function loadCacheBytesSync(file: string): CacheBytes {
+  try {
+    const bytes = readFileSync(file);
+    const end = bytes.indexOf(0x0a);
+    if (end < 0) return undefined;
+    return {
+      bytes,
+      end,
+      digest: createHash('sha1')
+        .update(bytes.subarray(end + 1))
+        .digest('hex'),
+    };
+  } catch {
+    return undefined;
+  }
+}
 
 function tempFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);

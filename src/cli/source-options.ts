@@ -4,8 +4,8 @@ import { UsageError } from '../errors.js';
 import { assembleLoad } from '../manifest/assemble.js';
 import type { LoadResult } from '../manifest/load.js';
 import { startManifestLoader } from '../manifest/load-isolated.js';
-import { loadManifestDir, type DirLoad } from '../manifest/read-source.js';
-import type { ReadDirOptions, StattedListing } from '../manifest/read-dir.js';
+import { loadManifestDir, type DirLoad, type DirLoadOptions } from '../manifest/read-source.js';
+import type { ReadDirOptions } from '../manifest/read-dir.js';
 import { checkedOption, countOption } from './typed-options.js';
 import { SANDBOX_PATTERN } from '../manifest/patterns.js';
 
@@ -84,9 +84,8 @@ function noteSkipped(loaded: LoadResult): void {
 export async function loadDesiredDir(
   dir: string,
   flags: SourceFlags,
-  cacheFile?: string,
-  /** The files' facts, from the fact scan's thread (see loadManifestDir's `listing`). */
-  listing?: Promise<StattedListing | undefined>,
+  /** The manifest cache, and what was started early for it (see loadManifestDir's options). */
+  cache?: Pick<DirLoadOptions, 'cacheFile' | 'cacheBytes' | 'listing'>,
 ): Promise<{ loaded: LoadResult; saveCache: () => boolean; files: DirLoad['files'] }> {
   // No await before the files are listed and handed to the parser threads: a plan reads
   // the state meanwhile, in long synchronous runs that would hold them back.
@@ -94,8 +93,7 @@ export async function loadDesiredDir(
   const load = await loadManifestDir(dir, {
     ...readOptions(flags),
     defaultSandbox: flags.sandbox,
-    ...(cacheFile ? { cacheFile } : {}),
-    ...(listing ? { listing } : {}),
+    ...cache,
   });
   noteSkipped(load.result);
   return { loaded: load.result, saveCache: () => load.saveCache(), files: load.files };

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { writeCacheFileStreamed } from '../cache-file.js';
+import { writeCacheFileStreamed, type CacheBytes } from '../cache-file.js';
 import { lineKey } from './file-line.js';
 import type { ParseLimits } from './limits.js';
 import type { FileFacts } from './read-file.js';
@@ -25,11 +23,6 @@ export type CacheContext = {
 
 /** `digest`: of the text after the header line, so a truncated or edited file is not used. */
 type Header = CacheContext & { format: string; scannedAt: number; digest: string };
-
-/** Of the body's bytes, hashed as read (the writer hashes what it writes, writeCacheFileStreamed). */
-function digestOf(text: Uint8Array): string {
-  return createHash('sha1').update(text).digest('hex');
-}
 
 /** `bodyAt`: where the line's content (file-line.ts encodeBody) starts. */
 export type CachedFile = { facts: FileFacts; hash: string; line: string; bodyAt: number };
@@ -58,26 +51,23 @@ function sameContext(header: Header, context: CacheContext): boolean {
   );
 }
 
-/** The cache at `file`, if it is one written for this context; anything else is undefined, never an error. */
-export function readManifestCache(file: string, context: CacheContext): ManifestCache | undefined {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch {
-    return undefined;
-  }
-  const end = bytes.indexOf(0x0a);
+/**
+ * The cache in `loaded` (a cache file's bytes, loadCacheBytes), if it is one written for
+ * this context; anything else is undefined, never an error. The digest is of the body's
+ * bytes as read (the writer hashes what it writes, writeCacheFileStreamed).
+ */
+export function readManifestCache(loaded: CacheBytes, context: CacheContext): ManifestCache | undefined {
+  if (!loaded) return undefined;
+  const { bytes, end, digest } = loaded;
   let header: Header;
   try {
-    header = JSON.parse(bytes.toString('utf8', 0, end < 0 ? bytes.length : end)) as Header;
+    header = JSON.parse(bytes.toString('utf8', 0, end)) as Header;
   } catch {
     return undefined;
   }
-  if (end < 0 || typeof header !== 'object' || header === null || !sameContext(header, context))
-    return undefined;
-  const body = bytes.subarray(end + 1);
-  if (typeof header.scannedAt !== 'number' || header.digest !== digestOf(body)) return undefined;
-  const lines = body.toString('utf8').split('\n');
+  if (typeof header !== 'object' || header === null || !sameContext(header, context)) return undefined;
+  if (typeof header.scannedAt !== 'number' || header.digest !== digest) return undefined;
+  const lines = bytes.toString('utf8', end + 1).split('\n');
   const files = new Map<string, CachedFile>();
   for (let i = 0; i < lines.length; i += 1) {
     const line = lines[i]!;

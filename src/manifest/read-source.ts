@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { loadCacheBytesSync, type CacheBytes } from '../cache-file.js';
 import { assembleLoad } from './assemble.js';
 import { decodeBody, encodeBody, fileLine, formatLine, lineKey, type FileJob } from './file-line.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
@@ -39,6 +40,8 @@ export type DirLoadOptions = LoadOptions &
      * Undefined, or resolving to undefined: this thread lists and stats.
      */
     listing?: Promise<StattedListing | undefined>;
+    /** The cache file's bytes, if the caller started reading them (loadCacheBytes): an existing cache only. */
+    cacheBytes?: Promise<CacheBytes>;
   };
 
 export type DirLoad = {
@@ -94,8 +97,12 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
     limits,
     parser: parserIdentity(workerUrl),
   };
-  const cache: ManifestCache | undefined =
-    options.cacheFile && useCache ? readManifestCache(options.cacheFile, context) : undefined;
+  let cache: ManifestCache | undefined;
+  if (options.cacheFile && useCache) {
+    // Read (and hashed) by the thread pool if the caller started that early.
+    const loaded = options.cacheBytes ? await options.cacheBytes : loadCacheBytesSync(options.cacheFile);
+    cache = readManifestCache(loaded, context);
+  }
   // One thread per core but the main one's, which meanwhile reads the state and then
   // assembles: on 2 cores a second parser thread cost ~0.8 s of CPU (its start-up, and
   // three threads sharing two cores) and no wall time.

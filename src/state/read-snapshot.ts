@@ -2,18 +2,11 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { loadCacheBytes, type CacheBytes } from '../cache-file.js';
 import { META_REPAIR_HINT, parseRecordText, readJsonFile, readTextSync } from './read-json.js';
 import { listRecordIds } from './read.js';
 import { AudienceRecord, StateMeta, type RecordedState } from './schema.js';
-import {
-  factsOf,
-  loadSnapshotBytes,
-  readSnapshot,
-  trustedRecord,
-  writeSnapshot,
-  type RecordFacts,
-  type SnapshotBytes,
-} from './snapshot.js';
+import { factsOf, readSnapshot, trustedRecord, writeSnapshot, type RecordFacts } from './snapshot.js';
 import { metaPath } from './paths.js';
 import { recordFiles, statRecordFacts, type StattedRecords } from './record-names.js';
 
@@ -64,8 +57,8 @@ export async function readStateThroughSnapshot(
   snapshotFile: string,
   /** The clock (tests move it, to see files as old ones). */
   now: () => number = Date.now,
-  /** The snapshot's bytes, if the caller started reading them early (loadSnapshotBytes). */
-  prefetched: Promise<SnapshotBytes> = loadSnapshotBytes(snapshotFile),
+  /** The snapshot's bytes, if the caller started reading them early. */
+  prefetched: Promise<CacheBytes> = loadCacheBytes(snapshotFile),
   /**
    * The records and their files' facts, taken meanwhile by another thread (src/scan);
    * resolving to undefined, or absent: this thread lists and stats.

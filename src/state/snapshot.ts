@@ -1,7 +1,5 @@
-import { webcrypto } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { writeCacheFileStreamed } from '../cache-file.js';
+import { writeCacheFileStreamed, type CacheBytes } from '../cache-file.js';
 import { withLazyProperty } from '../text/lazy-property.js';
 import { recordId, type AudienceRecord } from './schema.js';
 
@@ -56,34 +54,14 @@ function isEntry(value: unknown): value is Entry {
   );
 }
 
-/** A snapshot file's bytes and the digest of its body (after the header line); undefined: none, or unreadable. */
-export type SnapshotBytes = { bytes: Buffer; end: number; digest: string } | undefined;
-
 /**
- * Reads the snapshot at `file` and hashes its body, both in the thread pool (readFile,
- * WebCrypto's digest): a plan starts this first, and 10 MB are read and hashed while
- * the main thread reads the manifests. Never rejects.
- */
-export async function loadSnapshotBytes(file: string): Promise<SnapshotBytes> {
-  try {
-    const bytes = await readFile(file);
-    const end = bytes.indexOf(0x0a);
-    if (end < 0) return undefined;
-    const digest = Buffer.from(await webcrypto.subtle.digest('SHA-1', bytes.subarray(end + 1)));
-    return { bytes, end, digest: digest.toString('hex') };
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The snapshot in `loaded` (loadSnapshotBytes) if it was written for the store `dir` with
+ * The snapshot in `loaded` (loadCacheBytes) if it was written for the store `dir` with
  * the record schema `schema`; anything else (missing, unreadable, damaged) is undefined,
  * never an error. Its records are not validated again: the digest says they are the
  * ones written after validation (anyone able to write the snapshot can write the record
  * files as well).
  */
-export function readSnapshot(loaded: SnapshotBytes, dir: string, schema: string): StateSnapshot | undefined {
+export function readSnapshot(loaded: CacheBytes, dir: string, schema: string): StateSnapshot | undefined {
   if (!loaded) return undefined;
   try {
     const { bytes, end } = loaded;

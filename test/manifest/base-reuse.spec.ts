@@ -56,9 +56,9 @@ describe('plan --base', () => {
     for (const name of ['a.yaml', 'b.yaml', 'broken.yaml', 'e.yaml'])
       utimesSync(path.join(source, name), hourAgo, hourAgo);
     const cacheFile = path.join(root, 'manifest-cache.jsonl');
-    const first = await loadDesiredDir(source, flags, cacheFile);
+    const first = await loadDesiredDir(source, flags, { cacheFile });
     expect(first.saveCache()).toBe(true);
-    const warm = await loadDesiredDir(source, flags, cacheFile);
+    const warm = await loadDesiredDir(source, flags, { cacheFile });
     expect(warm.loaded.manifests.map((m) => knownSpecHash(m.manifest))).not.toContain(undefined);
     const appliedAt = new Date(NOW * 1000).toISOString();
     const fromCache = plan(

@@ -4,6 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { loadCacheBytes } from '../../src/cache-file.js';
 import { loadManifests } from '../../src/manifest/load.js';
 import { readManifestDir, statListing } from '../../src/manifest/read-dir.js';
 import { loadManifestDir } from '../../src/manifest/read-source.js';
@@ -135,9 +136,16 @@ describe('the manifest cache', () => {
           expect(cached.result).toEqual(reference);
           // In the same key order too: a saved plan records a digest of the manifests' JSON.
           expect(JSON.stringify(cached.result)).toBe(JSON.stringify(reference));
-          // With the files listed and stat-ed first, as the fact scan's thread does.
+          // With the files listed and stat-ed first, as the fact scan's thread does, and the
+          // cache read and hashed by the thread pool, as a plan does.
           const listing = Promise.resolve(statListing(source));
-          const scanned = await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile, listing });
+          const cacheBytes = loadCacheBytes(cacheFile);
+          const scanned = await loadManifestDir(source, {
+            defaultSandbox: 'prod',
+            cacheFile,
+            listing,
+            cacheBytes,
+          });
           expect(JSON.stringify(scanned.result)).toBe(JSON.stringify(reference));
           for (const state of [EMPTY, recorded]) {
             const fresh = await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile });

@@ -20,7 +20,7 @@ import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options
 import { baseManifestCacheFile, manifestCacheFile, stateSnapshotFile } from '../manifest-cache-file.js';
 import { seedManifestCache } from '../manifest-cache-mirror.js';
 import { readStateThroughSnapshot } from '../../state/read-snapshot.js';
-import { loadSnapshotBytes, type SnapshotBytes } from '../../state/snapshot.js';
+import { loadCacheBytes, type CacheBytes } from '../../cache-file.js';
 import {
   addSourceOptions,
   loadDesired,
@@ -79,7 +79,7 @@ async function liveView(
  */
 async function readRecorded(
   flags: Flags,
-  snapshot: { file: string; bytes: Promise<SnapshotBytes> } | undefined,
+  snapshot: { file: string; bytes: Promise<CacheBytes> } | undefined,
   scan: FactScan | undefined,
 ): Promise<{ state: RecordedState; save: () => void }> {
   const location = stateLocationOf(flags);
@@ -165,18 +165,22 @@ export function planCommand(setExit: (code: number) => void): Command {
     // The snapshot is read and hashed in the thread pool while this thread reads the manifests.
     const snapshotFile = flags.base === undefined ? stateSnapshotFile(location, storeExists) : undefined;
     const snapshot =
-      snapshotFile === undefined ? undefined : { file: snapshotFile, bytes: loadSnapshotBytes(snapshotFile) };
-    // Served by the caches, the files are only stat-ed: by a thread of its own, meanwhile.
+      snapshotFile === undefined ? undefined : { file: snapshotFile, bytes: loadCacheBytes(snapshotFile) };
+    // Served by the caches, the files are only stat-ed: by a thread of its own, meanwhile;
+    // and the manifest cache is read and hashed by the thread pool, as the snapshot is.
+    const cached = cacheFile !== undefined && existsSync(cacheFile);
     const scan = startFactScan({
-      ...(cacheFile && existsSync(cacheFile)
-        ? { manifests: { root: dir, options: readOptions(flags) } }
-        : {}),
+      ...(cached ? { manifests: { root: dir, options: readOptions(flags) } } : {}),
       ...(snapshotFile && location.kind === 'dir' && existsSync(snapshotFile)
         ? { stateDir: location.dir }
         : {}),
     });
     const [{ loaded: desired, saveCache, files }, read] = await Promise.all([
-      loadDesiredDir(dir, flags, cacheFile, scan?.manifests),
+      loadDesiredDir(dir, flags, {
+        ...(cacheFile ? { cacheFile } : {}),
+        ...(cached ? { cacheBytes: loadCacheBytes(cacheFile) } : {}),
+        ...(scan ? { listing: scan.manifests } : {}),
+      }),
       flags.base === undefined ? readRecorded(flags, snapshot, scan) : undefined,
     ]).finally(() => scan?.stop());
     const stored = read?.state;
