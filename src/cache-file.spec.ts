@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeCacheFileStreamed } from './cache-file.js';
+import { loadCacheBytes, loadCacheBytesSync, writeCacheFileStreamed } from './cache-file.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -47,5 +47,28 @@ describe('writeCacheFileStreamed', () => {
     const file = path.join(dir, 'cache.jsonl');
     expect(writeCacheFileStreamed(file, (digest) => digest.replace(/0/g, ''), ['body\n'])).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('loadCacheBytes', () => {
+  it('reads a multi-megabyte cache whole, here or in the thread pool, with the SHA-1 of its body', async () => {
+    const file = path.join(tempDir(), 'cache.jsonl');
+    const body = Array.from({ length: 3000 }, (_, i) => `${i}\t${'é😀x'.repeat(250)}\n`).join('');
+    writeFileSync(file, `{"header":1}\n${body}`);
+    const digest = createHash('sha1').update(Buffer.from(body)).digest('hex');
+    for (const loaded of [await loadCacheBytes(file), loadCacheBytesSync(file)]) {
+      expect(loaded!.bytes.equals(readFileSync(file))).toBe(true);
+      expect(loaded!.end).toBe('{"header":1}'.length);
+      expect(loaded!.digest).toBe(digest);
+    }
+  });
+
+  it('answers undefined for a missing file or one without a header line', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'flat'), 'no newline');
+    for (const name of ['missing', 'flat']) {
+      expect(await loadCacheBytes(path.join(dir, name))).toBeUndefined();
+      expect(loadCacheBytesSync(path.join(dir, name))).toBeUndefined();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { createHash, webcrypto } from 'node:crypto';
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -17,13 +17,36 @@ export type CacheBytes = { bytes: Buffer; end: number; digest: string } | undefi
  */
 export async function loadCacheBytes(file: string): Promise<CacheBytes> {
   try {
-    const bytes = await readFile(file);
+    const bytes = await readWhole(file);
     const end = bytes.indexOf(0x0a);
     if (end < 0) return undefined;
     const digest = Buffer.from(await webcrypto.subtle.digest('SHA-1', bytes.subarray(end + 1)));
     return { bytes, end, digest: digest.toString('hex') };
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The file in one read request where it can (readFile reads 512 KB a request, and each
+ * next request waits for this thread's event loop, which a plan keeps busy).
+ */
+async function readWhole(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    // A cache is written whole and renamed into place: its size does not change. (Were
+    // it cut short or longer, its digest would not match, and it would not be used.)
+    const { size } = await handle.stat();
+    const bytes = Buffer.allocUnsafe(size);
+    let length = 0;
+    while (length < size) {
+      const { bytesRead } = await handle.read(bytes, length, size - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return bytes.subarray(0, length);
+  } finally {
+    await handle.close();
   }
 }
 
