@@ -5,7 +5,8 @@
 // read-and-parse floor (bench/lib/floor.mjs: one thread reads and parses every
 // manifest and state file) measured in the same run, so the ratios hold on a busy
 // machine. Wall time, CPU time (all threads) and peak RSS. Default sizes: 1,000 and
-// 10,000 (50,000 takes minutes; ask for it).
+// 10,000 (50,000 takes minutes; ask for it). BENCH_NODE=/path/to/node measures under
+// another node binary (bench/lib/measure.ts).
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateRepo } from './lib/generate.js';
-import { measureCli, type Measurement } from './lib/measure.js';
+import { MEASURED_NODE, measureCli, type Measurement } from './lib/measure.js';
 
 const FLOOR = fileURLToPath(new URL('./lib/floor.mjs', import.meta.url));
 
@@ -62,7 +63,7 @@ const load = os
   .map((l) => l.toFixed(1))
   .join(' ');
 console.log(
-  `bench:plan on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load ${load}; median of ${RUNS}`,
+  `bench:plan on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${execFileSync(MEASURED_NODE, ['--version'], { encoding: 'utf8' }).trim()}, load ${load}; median of ${RUNS}`,
 );
 console.log("wall s / CPU s (all threads) / peak MB; ratios are wall time over the floor's wall time");
 const cell = (s: Summary) =>

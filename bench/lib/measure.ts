@@ -14,6 +14,12 @@ export type Measurement = {
   stderr: string;
 };
 
+/**
+ * The node that runs what is measured: this one, or `BENCH_NODE` (the path of another
+ * node binary, say Node 24, the production image's, beside this machine's Node 20).
+ */
+export const MEASURED_NODE = process.env.BENCH_NODE ?? process.execPath;
+
 /** Runs the built CLI (or another script) once and measures its wall time, CPU time and peak RSS. */
 export function measureCli(
   args: string[],
@@ -22,7 +28,7 @@ export function measureCli(
 ): Promise<Measurement> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['--import', REPORT_RSS, options.script ?? CLI, ...args], {
+    const child = spawn(MEASURED_NODE, ['--import', REPORT_RSS, options.script ?? CLI, ...args], {
       env: { ...process.env, NO_COLOR: '1', ...env },
       ...(options.cwd ? { cwd: options.cwd } : {}),
     });
