@@ -168,13 +168,15 @@ export function planCommand(setExit: (code: number) => void): Command {
       snapshotFile === undefined ? undefined : { file: snapshotFile, bytes: loadCacheBytes(snapshotFile) };
     // Served by the caches, the files are only stat-ed: by a thread of its own, meanwhile;
     // and the manifest cache is read and hashed by the thread pool, as the snapshot is.
+    // Without a manifest cache the parser threads keep both cores busy: no third thread.
     const cached = cacheFile !== undefined && existsSync(cacheFile);
-    const scan = startFactScan({
-      ...(cached ? { manifests: { root: dir, options: readOptions(flags) } } : {}),
-      ...(snapshotFile && location.kind === 'dir' && existsSync(snapshotFile)
-        ? { stateDir: location.dir }
-        : {}),
-    });
+    const withSnapshot = snapshotFile !== undefined && location.kind === 'dir' && existsSync(snapshotFile);
+    const scan = cached
+      ? startFactScan({
+          manifests: { root: dir, options: readOptions(flags) },
+          ...(withSnapshot ? { stateDir: location.dir } : {}),
+        })
+      : undefined;
     const [{ loaded: desired, saveCache, files }, read] = await Promise.all([
       loadDesiredDir(dir, flags, {
         ...(cacheFile ? { cacheFile } : {}),
