@@ -1,0 +1,96 @@
+import { mkdirSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MANIFEST_CACHE_NAME } from '../../src/cli/manifest-cache-file.js';
+import { metaPath, recordPath } from '../../src/state/paths.js';
+import { STATE_SNAPSHOT_NAME } from '../../src/state/snapshot.js';
+import { runCli, withTempDir } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { aRecord } from '../state/helpers.js';
+
+// The built CLI, as a user runs it: once a manifest cache exists, `plan` takes the files'
+// facts from its fact scan thread (src/scan). Every file is made an hour old, so the
+// caches trust what those facts say: a wrong fact would plan from a stale cache entry.
+
+const HOUR_AGO = new Date(Date.now() - 3_600_000);
+
+function age(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) utimesSync(path.join(entry.parentPath, entry.name), HOUR_AGO, HOUR_AGO);
+  }
+}
+
+/** Written as a record write does: a new file renamed into place. */
+function writeRecord(state: string, key: string, audienceId: string): void {
+  const file = recordPath(state, 'prod', key);
+  writeFileSync(`${file}.tmp`, JSON.stringify(aRecord(key, { audienceId })));
+  renameSync(`${file}.tmp`, file);
+}
+
+const args = (manifests: string, state: string) => [
+  'plan',
+  manifests,
+  '--state',
+  state,
+  '--allow-mass-delete',
+  '--output',
+  'json',
+];
+
+async function planSteps(manifests: string, state: string, env: Record<string, string> = {}) {
+  const result = await runCli(args(manifests, state), { env });
+  expect(result.stderr).toBe('');
+  return (JSON.parse(result.stdout) as { steps: Array<{ id: string; audienceId?: string }> }).steps;
+}
+
+describe('plan through the fact scan thread', () => {
+  it('plans what the files say, through edits, additions, deletions and record writes', async () => {
+    await withTempDir(async (root) => {
+      const manifests = path.join(root, 'manifests');
+      const state = path.join(root, 'state');
+      mkdirSync(path.join(manifests, 'team'), { recursive: true });
+      mkdirSync(path.dirname(recordPath(state, 'prod', 'a')), { recursive: true });
+      writeFileSync(metaPath(state), JSON.stringify({ schemaVersion: 1, lineage: 'l-1', serial: 1 }));
+      writeFileSync(path.join(manifests, 'a.yaml'), manifestYaml('a'));
+      writeFileSync(path.join(manifests, 'team', 'b.yaml'), manifestYaml('b'));
+      writeRecord(state, 'a', 'aud-a-1');
+      writeRecord(state, 'z', 'aud-z-1');
+      age(root);
+      const uncached = { AUDIENCECTL_MANIFEST_CACHE: 'off' };
+
+      const first = await planSteps(manifests, state);
+      expect(readdirSync(state)).toEqual(expect.arrayContaining([MANIFEST_CACHE_NAME, STATE_SNAPSHOT_NAME]));
+      // Through the caches, the facts from the thread: the same plan as without any cache.
+      const second = await planSteps(manifests, state);
+      expect(second).toEqual(first);
+      expect(second).toEqual(await planSteps(manifests, state, uncached));
+      // The record of `a` holds another spec (its name differs: a replacement); b is new (created,
+      // then its first run); z has no manifest.
+      expect(second.map((s) => s.id)).toEqual([
+        'prod/a:replace',
+        'prod/b:create',
+        'prod/b:run',
+        'prod/z:delete',
+      ]);
+
+      writeFileSync(
+        path.join(manifests, 'a.yaml'),
+        manifestYaml('a', { spec: { description: 'Edited after the caches were written' } }),
+      );
+      rmSync(path.join(manifests, 'team', 'b.yaml'));
+      writeFileSync(path.join(manifests, 'team', 'c.yaml'), manifestYaml('c'));
+      writeRecord(state, 'z', 'aud-z-2');
+      age(root);
+      const third = await planSteps(manifests, state);
+      expect(third).toEqual(await planSteps(manifests, state, uncached));
+      expect(third.map((s) => s.id)).toEqual([
+        'prod/a:replace',
+        'prod/c:create',
+        'prod/c:run',
+        'prod/z:delete',
+      ]);
+      expect(third.find((s) => s.id === 'prod/z:delete')?.audienceId).toBe('aud-z-2');
+      expect(JSON.stringify(third)).toContain('Edited after the caches were written');
+    });
+  });
+});
