@@ -2,7 +2,8 @@ import type { AudienceReads } from '../aep/types.js';
 import type { LoadResult } from '../manifest/load.js';
 import { wantsAdoption } from '../plan/plan.js';
 import type { AdoptView } from '../plan/schema.js';
-import { recordId, type RecordedState } from '../state/schema.js';
+import type { RecordedState } from '../state/schema.js';
+import { recordId } from '../state/record-id.js';
 import { aepFailure } from './aep-failure.js';
 import { foundAudience, RefreshError } from './refresh.js';
 

@@ -3,7 +3,7 @@ import type { LoadResult } from '../manifest/load.js';
 import { claims, matchAdoptable } from '../plan/adopt.js';
 import { normaliseSpec } from '../plan/normalise.js';
 import { newRecord } from '../state/record-changes.js';
-import { recordId } from '../state/schema.js';
+import { recordId } from '../state/record-id.js';
 import type { StateStore } from '../state/store.js';
 import { readAdoptView } from './adopt-read.js';
 

@@ -3,7 +3,8 @@ import type { AudienceReads } from '../aep/types.js';
 import { AudiencectlError } from '../errors.js';
 import type { LoadResult } from '../manifest/load.js';
 import type { FoundAudience, LiveState, RefreshView } from '../plan/schema.js';
-import { recordId, type AudienceRecord, type RecordedState } from '../state/schema.js';
+import type { AudienceRecord, RecordedState } from '../state/schema.js';
+import { recordId } from '../state/record-id.js';
 import { aepFailure } from './aep-failure.js';
 
 /** A refresh read failed: nothing is read as deleted, the plan is not made from a guess. */

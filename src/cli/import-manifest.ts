@@ -1,4 +1,4 @@
-import { recordId } from '../state/schema.js';
+import { recordId } from '../state/record-id.js';
 import { loadDesired } from './source-options.js';
 
 /** What `state import` records from the key's manifest, and what it says about it. */

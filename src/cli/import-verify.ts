@@ -3,7 +3,7 @@ import { credentialsAbsent, resolveTarget, type ConnectFlags } from './connect.j
 import { isExternal } from '../aep/segment-types.js';
 import type { AudienceReads } from '../aep/types.js';
 import { StateError } from '../state/errors.js';
-import { recordId } from '../state/schema.js';
+import { recordId } from '../state/record-id.js';
 
 export type ImportClaim = {
   sandbox: string;

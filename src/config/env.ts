@@ -1,4 +1,4 @@
-import { SANDBOX_PATTERN } from '../manifest/schema.js';
+import { SANDBOX_PATTERN } from '../manifest/patterns.js';
 import type { ConfigProblem } from './types.js';
 
 /** The environment variables audiencectl reads for the AEP client. */

@@ -1,5 +1,6 @@
 import type { DesiredManifest, LoadResult } from '../manifest/load.js';
-import { recordId, type AudienceRecord, type RecordedState } from '../state/schema.js';
+import type { AudienceRecord, RecordedState } from '../state/schema.js';
+import { recordId } from '../state/record-id.js';
 import { diffSpecs, fullPatchBody, patchBody } from './diff.js';
 import { guardDeletions, type DeletionGuardOptions } from './guards.js';
 import { compareText } from './normalise.js';

@@ -1,5 +1,6 @@
 import type { DesiredManifest, LoadResult } from '../manifest/load.js';
-import { recordId, type AudienceRecord } from '../state/schema.js';
+import type { AudienceRecord } from '../state/schema.js';
+import { recordId } from '../state/record-id.js';
 import type { HeldAudience, PlainStepKind, Step } from './schema.js';
 
 /**

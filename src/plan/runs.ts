@@ -1,6 +1,7 @@
 import type { DesiredManifest } from '../manifest/load.js';
-import { lastRunFailure } from '../state/describe.js';
-import { FINAL_RUN_STATUSES, recordId, type AudienceRecord, type RunRecord } from '../state/schema.js';
+import type { AudienceRecord, RunRecord } from '../state/schema.js';
+import { recordId } from '../state/record-id.js';
+import { FINAL_RUN_STATUSES, lastRunFailure } from '../state/describe.js';
 import type { FailedRun, RunRequest, Step } from './schema.js';
 
 const DAY_SECONDS = 86_400;

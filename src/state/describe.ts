@@ -1,5 +1,8 @@
 import type { AudienceRecord } from './schema.js';
 
+/** Run statuses: only SUCCESS and FAILED are final; anything else is in progress. */
+export const FINAL_RUN_STATUSES = ['SUCCESS', 'FAILED'] as const;
+
 /** One short phrase for a record's condition, as `state list` shows it (`state show` has the details). */
 export function recordStatus(record: AudienceRecord): string {
   if (record.blocked) return `blocked (${record.blocked.code})`;

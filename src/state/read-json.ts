@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { StateReadError, reasonOf } from './errors.js';
-import { AudienceRecord, recordId } from './schema.js';
+import { AudienceRecord } from './schema.js';
+import { recordId } from './record-id.js';
 
 /** What to do about a corrupt record file. */
 export const RECORD_REPAIR_HINT =

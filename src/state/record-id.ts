@@ -1,4 +1,4 @@
-import { KEY_PATTERN, SANDBOX_PATTERN } from '../manifest/schema.js';
+import { KEY_PATTERN, SANDBOX_PATTERN } from '../manifest/patterns.js';
 import { StateError } from './errors.js';
 
 /** Sandbox and key become path segments and row keys: only the manifest's own patterns may pass. */
@@ -15,4 +15,9 @@ export function assertValidId(sandbox: string, key: string): void {
       `invalid audience key "${key}": use the manifest's metadata.name (lowercase letters, digits and "-", at most 63)`,
     );
   }
+}
+
+/** `sandbox/key`: unique across a store. */
+export function recordId(sandbox: string, key: string): string {
+  return `${sandbox}/${key}`;
 }

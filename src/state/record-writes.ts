@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { StateError } from './errors.js';
 import { applyChanges, normaliseRecord, withoutIntent } from './record-changes.js';
-import { recordId, type AudienceRecord, type AudienceRecordInput } from './schema.js';
+import type { AudienceRecord, AudienceRecordInput } from './schema.js';
+import { recordId } from './record-id.js';
 import type { IntentExtra, IntentKind, IntentOutcome } from './store.js';
 import type { WriteDecision } from './write-path.js';
 

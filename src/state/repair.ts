@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { StateError, StateReadError, reasonOf } from './errors.js';
 import { newRecord, withoutBlocked } from './record-changes.js';
-import { recordId, type AudienceRecord } from './schema.js';
+import type { AudienceRecord } from './schema.js';
+import { recordId } from './record-id.js';
 import type { StateStore } from './store.js';
 
 /** Inspecting commands need an existing store: a mistyped --state must not look empty. */

@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import { NormalSpec } from '../manifest/normal-spec.js';
 
-/** Run statuses: only SUCCESS and FAILED are final; anything else is in progress. */
-export const FINAL_RUN_STATUSES = ['SUCCESS', 'FAILED'] as const;
-
 export const RunRecord = z.object({
   runId: z.string(),
   status: z.string(),
@@ -97,8 +94,3 @@ export type RecordedState = {
   meta: StateMeta | undefined;
   audiences: AudienceRecord[];
 };
-
-/** `sandbox/key`: unique across a store. */
-export function recordId(sandbox: string, key: string): string {
-  return `${sandbox}/${key}`;
-}

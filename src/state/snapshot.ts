@@ -1,7 +1,8 @@
 import type { Stats } from 'node:fs';
 import { writeCacheFileStreamed, type CacheBytes } from '../cache-file.js';
 import { withLazyProperty } from '../text/lazy-property.js';
-import { recordId, type AudienceRecord } from './schema.js';
+import type { AudienceRecord } from './schema.js';
+import { recordId } from './record-id.js';
 
 /**
  * The state snapshot of a directory store: every record as last read and validated,
