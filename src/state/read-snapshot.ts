@@ -1,24 +1,13 @@
-import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import { loadCacheBytes, type CacheBytes } from '../cache-file.js';
 import { META_REPAIR_HINT, parseRecordText, readJsonFile, readTextSync } from './read-json.js';
 import { listRecordIds } from './read.js';
-import { AudienceRecord, StateMeta, type RecordedState } from './schema.js';
+import { StateMeta, type AudienceRecord, type RecordedState } from './schema.js';
 import { factsOf, readSnapshot, trustedRecord, writeSnapshot, type RecordFacts } from './snapshot.js';
 import { metaPath } from './paths.js';
 import { recordFiles, statRecordFacts, type StattedRecords } from './record-names.js';
-
-let schemaId: string | undefined;
-
-/** Identifies the record schema: a snapshot written for another one (another version) is not used. */
-function recordSchemaId(): string {
-  schemaId ??= createHash('sha1')
-    .update(JSON.stringify(z.toJSONSchema(AudienceRecord, { io: 'output' })))
-    .digest('hex');
-  return schemaId;
-}
+import { RECORD_SCHEMA_ID } from './record-schema-id.js';
 
 function statOf(file: string): RecordFacts | undefined {
   try {
@@ -67,7 +56,7 @@ export async function readStateThroughSnapshot(
 ): Promise<SnapshotRead> {
   const root = path.resolve(dir);
   const started = now();
-  const schema = recordSchemaId();
+  const schema = RECORD_SCHEMA_ID;
   const listed = Promise.all([
     readJsonFile(metaPath(root), StateMeta, META_REPAIR_HINT),
     scanned.then(async (statted) => statted ?? { ids: await listRecordIds(root) }),
