@@ -6,11 +6,12 @@ import { CompatFileWriter, readCompatFile } from './compat-file.js';
 import { ensureDirDurable, removeFileDurable, writeFileDurable } from './durable-fs.js';
 import { acquireLock, type HeldLock, type LockInfo, type LockOptions } from './lock.js';
 import { audiencesDir, lockPath, metaPath, recordPath } from './paths.js';
-import { META_REPAIR_HINT, readJsonFile, readRecordFile } from './read-json.js';
+import { readMetaFile } from './read-json.js';
 import { listRecordIds, readState } from './read.js';
+import { readRecordFile } from './read-record.js';
 import { assertValidId } from './record-id.js';
 import { RecordWrites } from './record-writes.js';
-import { StateMeta, type AudienceRecord, type RecordedState } from './schema.js';
+import type { AudienceRecord, RecordedState, StateMeta } from './schema.js';
 import { recordId } from './record-id.js';
 import type { CompatStore, StateStore } from './store.js';
 import { sweepTempFiles } from './sweep.js';
@@ -54,7 +55,7 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
   }
 
   meta(): Promise<StateMeta | undefined> {
-    return readJsonFile(metaPath(this.location), StateMeta, META_REPAIR_HINT);
+    return readMetaFile(metaPath(this.location));
   }
 
   list(): Promise<Array<[sandbox: string, key: string]>> {

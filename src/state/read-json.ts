@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { StateReadError, reasonOf } from './errors.js';
-import { AudienceRecord } from './schema.js';
-import { recordId } from './record-id.js';
+import type { StateMeta } from './schema.js';
 
 /** What to do about a corrupt record file. */
 export const RECORD_REPAIR_HINT =
@@ -56,9 +55,12 @@ export function parseStateJson<T>(
   schema: z.ZodType<T>,
   hint = RECORD_REPAIR_HINT,
 ): T {
-  let json: unknown;
+  return validateStateJson(file, parseJsonText(file, text, hint), schema, hint);
+}
+
+function parseJsonText(file: string, text: string, hint: string): unknown {
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (error) {
     throw new StateReadError(
       'STATE_CORRUPT',
@@ -66,6 +68,9 @@ export function parseStateJson<T>(
       { cause: error },
     );
   }
+}
+
+function validateStateJson<T>(file: string, json: unknown, schema: z.ZodType<T>, hint: string): T {
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
@@ -78,33 +83,36 @@ export function parseStateJson<T>(
   return parsed.data;
 }
 
-/** Reads one audience record and checks that it is stored where its sandbox and key say. */
-export async function readRecordFile(
-  file: string,
-  sandbox: string,
-  key: string,
-): Promise<AudienceRecord | undefined> {
-  return checkPlace(file, sandbox, key, await readJsonFile(file, AudienceRecord));
+/**
+ * What `StateMeta.parse(json)` returns, when `json` is a meta.json it accepts (the fields
+ * in the schema's order, other keys left out); undefined for anything else. Checked without
+ * zod: a plan served by the state snapshot reads no other state file and needs no zod.
+ */
+export function plainStateMeta(json: unknown): StateMeta | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const { schemaVersion, lineage, serial } = json as Record<string, unknown>;
+  if (schemaVersion !== 1 || typeof lineage !== 'string') return undefined;
+  if (typeof serial !== 'number' || !Number.isSafeInteger(serial) || serial < 0) return undefined;
+  return { schemaVersion, lineage, serial };
 }
 
-/** Parses the text of a record file (see readTextSync) and checks its place. */
-export function parseRecordText(file: string, sandbox: string, key: string, text: string): AudienceRecord {
-  const record = parseStateJson(file, text, AudienceRecord);
-  checkPlace(file, sandbox, key, record);
-  return record;
-}
-
-function checkPlace<T extends AudienceRecord | undefined>(
-  file: string,
-  sandbox: string,
-  key: string,
-  record: T,
-): T {
-  if (record && (record.sandbox !== sandbox || record.key !== key)) {
-    throw new StateReadError(
-      'STATE_CORRUPT',
-      `state file ${file} holds ${recordId(record.sandbox, record.key)}, but its path says ${recordId(sandbox, key)}`,
-    );
+/**
+ * Reads and validates meta.json (as `readJsonFile` with StateMeta); a missing file is
+ * `undefined`. zod is loaded only for a file that plainStateMeta does not accept, to
+ * report its first issue as readJsonFile would.
+ */
+export async function readMetaFile(file: string): Promise<StateMeta | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const failure = unreadable(file, error);
+    if (failure) throw failure;
+    return undefined;
   }
-  return record;
+  const json = parseJsonText(file, text, META_REPAIR_HINT);
+  const plain = plainStateMeta(json);
+  if (plain) return plain;
+  const { StateMeta } = await import('./schema.js');
+  return validateStateJson(file, json, StateMeta, META_REPAIR_HINT);
 }

@@ -1,9 +1,10 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { loadCacheBytes, type CacheBytes } from '../cache-file.js';
-import { META_REPAIR_HINT, parseRecordText, readJsonFile, readTextSync } from './read-json.js';
+import { readMetaFile, readTextSync } from './read-json.js';
 import { listRecordIds } from './read.js';
-import { StateMeta, type AudienceRecord, type RecordedState } from './schema.js';
+import type { parseRecordText } from './read-record.js';
+import type { AudienceRecord, RecordedState } from './schema.js';
 import { factsOf, readSnapshot, trustedRecord, writeSnapshot, type RecordFacts } from './snapshot.js';
 import { metaPath } from './paths.js';
 import { recordFiles, statRecordFacts, type StattedRecords } from './record-names.js';
@@ -58,7 +59,7 @@ export async function readStateThroughSnapshot(
   const started = now();
   const schema = RECORD_SCHEMA_ID;
   const listed = Promise.all([
-    readJsonFile(metaPath(root), StateMeta, META_REPAIR_HINT),
+    readMetaFile(metaPath(root)),
     scanned.then(async (statted) => statted ?? { ids: await listRecordIds(root) }),
   ]);
   // Judged when awaited below; until then it must not count as an unhandled rejection.
@@ -74,6 +75,8 @@ export async function readStateThroughSnapshot(
   const audiences: AudienceRecord[] = [];
   const entries: Array<{ facts: RecordFacts; record: AudienceRecord }> = [];
   let hits = 0;
+  // The record reader, and zod with it, is loaded by the first record the snapshot does not serve.
+  let parseRecord: typeof parseRecordText | undefined;
   for (let i = 0; i < ids.length; i += 1) {
     const [sandbox, key] = ids[i]!;
     const file = files[i]!;
@@ -89,7 +92,8 @@ export async function readStateThroughSnapshot(
     const text = readTextSync(file);
     // A file removed between listing and reading is simply gone.
     if (text === undefined) continue;
-    const record = parseRecordText(file, sandbox, key, text);
+    parseRecord ??= (await import('./read-record.js')).parseRecordText;
+    const record = parseRecord(file, sandbox, key, text);
     audiences.push(record);
     if (facts) entries.push({ facts, record });
   }

@@ -2,8 +2,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { mapLimit } from './concurrency.js';
 import { StateReadError, reasonOf } from './errors.js';
-import { META_REPAIR_HINT, parseRecordText, readJsonFile, readTextSync } from './read-json.js';
-import { StateMeta, type AudienceRecord, type RecordedState } from './schema.js';
+import { readMetaFile, readTextSync } from './read-json.js';
+import type { AudienceRecord, RecordedState } from './schema.js';
 import { audiencesDir, metaPath, recordPath } from './paths.js';
 import { recordKeys, sandboxNames } from './record-names.js';
 
@@ -40,10 +40,10 @@ export async function listRecordIds(dir: string): Promise<Array<[sandbox: string
 
 /** Reads a whole state directory. A missing directory is an empty state. */
 export async function readState(dir: string): Promise<RecordedState> {
-  const [meta, ids] = await Promise.all([
-    readJsonFile(metaPath(dir), StateMeta, META_REPAIR_HINT),
-    listRecordIds(dir),
-  ]);
+  const [meta, ids] = await Promise.all([readMetaFile(metaPath(dir)), listRecordIds(dir)]);
+  if (ids.length === 0) return { meta, audiences: [] };
+  // The records' reader, with zod (the snapshot's reader, read-snapshot.ts, loads it only when it must).
+  const { parseRecordText } = await import('./read-record.js');
   const audiences: AudienceRecord[] = [];
   for (let start = 0; start < ids.length; start += READ_BATCH) {
     if (start > 0) await new Promise((resolve) => setImmediate(resolve));

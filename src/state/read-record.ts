@@ -1,0 +1,38 @@
+import { StateReadError } from './errors.js';
+import { readJsonFile, parseStateJson } from './read-json.js';
+import { recordId } from './record-id.js';
+import { AudienceRecord } from './schema.js';
+
+// The record files' readers, with zod (schema.ts): loaded by the readers of whole stores, and
+// by a plan only for records the state snapshot does not serve (read-json.ts, loadRecordParser).
+
+/** Reads one audience record and checks that it is stored where its sandbox and key say. */
+export async function readRecordFile(
+  file: string,
+  sandbox: string,
+  key: string,
+): Promise<AudienceRecord | undefined> {
+  return checkPlace(file, sandbox, key, await readJsonFile(file, AudienceRecord));
+}
+
+/** Parses the text of a record file (see readTextSync) and checks its place. */
+export function parseRecordText(file: string, sandbox: string, key: string, text: string): AudienceRecord {
+  const record = parseStateJson(file, text, AudienceRecord);
+  checkPlace(file, sandbox, key, record);
+  return record;
+}
+
+function checkPlace<T extends AudienceRecord | undefined>(
+  file: string,
+  sandbox: string,
+  key: string,
+  record: T,
+): T {
+  if (record && (record.sandbox !== sandbox || record.key !== key)) {
+    throw new StateReadError(
+      'STATE_CORRUPT',
+      `state file ${file} holds ${recordId(record.sandbox, record.key)}, but its path says ${recordId(sandbox, key)}`,
+    );
+  }
+  return record;
+}

@@ -1,0 +1,97 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { plainStateMeta, readMetaFile } from '../../src/state/read-json.js';
+import { StateMeta } from '../../src/state/schema.js';
+import { runs } from '../helpers/property-runs.js';
+import { useTempDirs } from './helpers.js';
+
+const tempDir = useTempDirs();
+
+/** What a meta.json can hold: metas, nearly metas (a field of another type, out of range, missing), other JSON. */
+const metaLike = fc.oneof(
+  fc.record(
+    {
+      schemaVersion: fc.constantFrom<unknown>(1, 2, '1', 1.5, null),
+      lineage: fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom<unknown>(3, null, [], {})),
+      serial: fc.oneof(
+        fc.nat(),
+        fc.constantFrom<unknown>(
+          -0,
+          -1,
+          0.5,
+          Number.MAX_SAFE_INTEGER,
+          Number.MAX_SAFE_INTEGER + 1,
+          1e300,
+          '2',
+          null,
+          true,
+        ),
+      ),
+      extra: fc.jsonValue(),
+    },
+    { requiredKeys: [] },
+  ),
+  fc.jsonValue(),
+);
+
+describe('meta.json read without zod', () => {
+  it('accepts only what the schema accepts, and returns what it returns (key order included)', () => {
+    fc.assert(
+      fc.property(metaLike, (value) => {
+        // As JSON.parse gives it (a "__proto__" key is an own property there).
+        const json: unknown = JSON.parse(JSON.stringify(value) ?? 'null');
+        const plain = plainStateMeta(json);
+        const parsed = StateMeta.safeParse(json);
+        // Exactly what zod accepts (a meta it refuses is read by zod, for its message).
+        expect(plain !== undefined).toBe(parsed.success);
+        if (plain === undefined) return;
+        expect(JSON.stringify(plain)).toBe(JSON.stringify(parsed.data));
+        expect(Object.is(plain.serial, parsed.data?.serial)).toBe(true);
+      }),
+      { numRuns: runs(2000) },
+    );
+  });
+
+  it('reads every meta the schema accepts without it', () => {
+    fc.assert(
+      fc.property(
+        fc.record(
+          { lineage: fc.string(), serial: fc.nat(), extra: fc.jsonValue() },
+          { requiredKeys: ['lineage', 'serial'] },
+        ),
+        (fields) => {
+          const json: unknown = JSON.parse(JSON.stringify({ schemaVersion: 1, ...fields }));
+          expect(StateMeta.safeParse(json).success).toBe(true);
+          expect(plainStateMeta(json)).toEqual({
+            schemaVersion: 1,
+            lineage: fields.lineage,
+            serial: fields.serial,
+          });
+        },
+      ),
+      { numRuns: runs(500) },
+    );
+  });
+
+  it('reports a damaged meta.json as before: the file, the first issue, what to do', async () => {
+    const dir = await tempDir();
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'meta.json');
+    const hint = 'restore it from a backup, or remove it to start a new lineage';
+    writeFileSync(file, JSON.stringify({ schemaVersion: 1, lineage: 'l-1', serial: -1 }));
+    await expect(readMetaFile(file)).rejects.toThrow(
+      `state file ${file} does not match the state schema at serial: Too small: expected number to be >=0; ${hint}`,
+    );
+    writeFileSync(file, JSON.stringify({ schemaVersion: 2, lineage: 'l-1', serial: 1 }));
+    await expect(readMetaFile(file)).rejects.toThrow(
+      `state file ${file} does not match the state schema at schemaVersion: Invalid input: expected 1; ${hint}`,
+    );
+    writeFileSync(file, '{"schemaVersion": 1,');
+    await expect(readMetaFile(file)).rejects.toThrow(`state file ${file} is not valid JSON (`);
+    writeFileSync(file, '{"lineage": "l-1", "serial": 3, "schemaVersion": 1, "__proto__": {"serial": 4}}');
+    await expect(readMetaFile(file)).resolves.toEqual({ schemaVersion: 1, lineage: 'l-1', serial: 3 });
+    await expect(readMetaFile(path.join(dir, 'missing.json'))).resolves.toBeUndefined();
+  });
+});
