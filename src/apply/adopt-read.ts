@@ -1,20 +1,9 @@
 import type { AudienceReads } from '../aep/types.js';
 import type { LoadResult } from '../manifest/load.js';
-import { wantsAdoption } from '../plan/plan.js';
 import type { AdoptView } from '../plan/schema.js';
-import type { RecordedState } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
 import { aepFailure } from './aep-failure.js';
 import { foundAudience, RefreshError } from './refresh.js';
-
-/** Manifests without a record that adopt (`metadata.adopt`, or all with `--adopt`). */
-export function adoptionsWanted(desired: LoadResult, recorded: RecordedState, all: boolean) {
-  const known = new Set(recorded.audiences.map((record) => recordId(record.sandbox, record.key)));
-  return desired.manifests.filter(
-    (manifest) =>
-      !known.has(recordId(manifest.sandbox, manifest.key)) && wantsAdoption(manifest, { adopt: all }),
-  );
-}
 
 /**
  * Looks up, by exact name, the audiences each adopting manifest could take over; the planner

@@ -1,9 +1,8 @@
 import type { AudienceReads } from '../aep/types.js';
 import type { LoadResult } from '../manifest/load.js';
-import type { PlanOptions } from '../plan/plan.js';
+import { wantsAdoption, type PlanOptions } from '../plan/plan.js';
+import { recordId } from '../state/record-id.js';
 import type { RecordedState } from '../state/schema.js';
-import { adoptionsWanted, readAdoptView } from './adopt-read.js';
-import { readRefresh } from './refresh.js';
 
 export type LiveReadOptions = {
   /** `--refresh`: read the recorded audiences back. */
@@ -14,6 +13,15 @@ export type LiveReadOptions = {
   /** Epoch ms. */
   now: number;
 };
+
+/** Manifests without a record that adopt (`metadata.adopt`, or all with `--adopt`). */
+export function adoptionsWanted(desired: LoadResult, recorded: RecordedState, all: boolean) {
+  const known = new Set(recorded.audiences.map((record) => recordId(record.sandbox, record.key)));
+  return desired.manifests.filter(
+    (manifest) =>
+      !known.has(recordId(manifest.sandbox, manifest.key)) && wantsAdoption(manifest, { adopt: all }),
+  );
+}
 
 /**
  * What the planner needs from the service, read at the edge and handed to it as data: the
@@ -27,9 +35,16 @@ export async function readLive(
   client: Pick<AudienceReads, 'bulkGetAudiences' | 'findAudiencesByName'>,
   options: LiveReadOptions,
 ): Promise<Pick<PlanOptions, 'refresh' | 'adoptView'>> {
-  const refresh = options.refresh ? await readRefresh(desired, recorded, client, options) : undefined;
+  // The readers, and the service's answers' schemas (zod) with them, are loaded only to read:
+  // a plan that needs nothing from the service (needsLive) never loads them.
+  const refresh = options.refresh
+    ? await (await import('./refresh.js')).readRefresh(desired, recorded, client, options)
+    : undefined;
   const adopting = adoptionsWanted(desired, recorded, planOptions.adopt ?? false);
-  const adoptView = adopting.length > 0 ? await readAdoptView(adopting, client, options) : undefined;
+  const adoptView =
+    adopting.length > 0
+      ? await (await import('./adopt-read.js')).readAdoptView(adopting, client, options)
+      : undefined;
   return { ...(refresh ? { refresh } : {}), ...(adoptView ? { adoptView } : {}) };
 }
 

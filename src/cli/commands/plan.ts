@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { planOrigin } from '../../apply/saved-plan.js';
 import { assumedStateFrom } from '../../plan/assumed-state.js';
 import { plan, type PlanOptions } from '../../plan/plan.js';
 import { renderJson } from '../../plan/render/json.js';
@@ -12,7 +11,7 @@ import type { Plan } from '../../plan/schema.js';
 import { needsLive, readLive } from '../../apply/live.js';
 import { UsageError } from '../../errors.js';
 import type { LoadResult } from '../../manifest/load.js';
-import { resolveTarget, type ConnectFlags } from '../connect.js';
+import type { ConnectFlags } from '../connect.js';
 import { useColor } from '../color.js';
 import { assertWritableFile, writeOutFile } from '../out-file.js';
 import { planExitCode } from '../exit-codes.js';
@@ -60,6 +59,8 @@ async function liveView(
   options: PlanOptions,
 ): Promise<Partial<PlanOptions>> {
   if (!needsLive(desired, recorded, options, flags.refresh === true)) return {};
+  // The configuration (its YAML and zod) and the client are loaded only for a plan that reads the service.
+  const { resolveTarget } = await import('../connect.js');
   const target = resolveTarget(flags, (warning) => process.stderr.write(`Warning: ${warning}\n`));
   const connection = await target.open();
   try {
@@ -196,6 +197,8 @@ export function planCommand(setExit: (code: number) => void): Command {
     const result = plan(desired, recorded, options);
     // A JSON plan of a directory records what it was made from, so `apply plan.json` can check it.
     if (flags.output === 'json' && flags.base === undefined) {
+      // With the saved plan's schema (zod): loaded only for a JSON plan.
+      const { planOrigin } = await import('../../apply/saved-plan.js');
       result.origin = planOrigin(
         {
           dir: path.resolve(dir),
