@@ -20,9 +20,12 @@ async function configWith(text: string): Promise<{ dir: string; file: string }> 
 describe('the state location: --state, AUDIENCECTL_STATE, the config file, the default', () => {
   it('reads state: from the config file, a directory relative to the file', async () => {
     const { dir, file } = await configWith('state: ./my-state\n');
-    expect(stateLocationOf({ config: file }, {})).toEqual({ kind: 'dir', dir: path.join(dir, 'my-state') });
+    expect(await stateLocationOf({ config: file }, {})).toEqual({
+      kind: 'dir',
+      dir: path.join(dir, 'my-state'),
+    });
     // AUDIENCECTL_CONFIG names the file for commands without --config (plan, state list).
-    expect(stateLocationOf({}, { AUDIENCECTL_CONFIG: file })).toEqual({
+    expect(await stateLocationOf({}, { AUDIENCECTL_CONFIG: file })).toEqual({
       kind: 'dir',
       dir: path.join(dir, 'my-state'),
     });
@@ -30,7 +33,7 @@ describe('the state location: --state, AUDIENCECTL_STATE, the config file, the d
 
   it('reads a postgres URL from the config file, and never shows its password', async () => {
     const { file } = await configWith('state: postgres://ci:s3cret-pw@db.internal:5432/aud?schema=team_a\n');
-    const location = stateLocationOf({ config: file }, {});
+    const location = await stateLocationOf({ config: file }, {});
     expect(location).toMatchObject({ kind: 'postgres', schema: 'team_a' });
     expect(location.kind === 'postgres' && location.display).toBe(
       'postgres://ci@db.internal:5432/aud?schema=team_a',
@@ -40,21 +43,21 @@ describe('the state location: --state, AUDIENCECTL_STATE, the config file, the d
   it('lets the flag win over the environment, and the environment over the file', async () => {
     const { file } = await configWith('state: from-file\n');
     const env = { AUDIENCECTL_STATE: '/tmp/from-env' };
-    expect(stateLocationOf({ config: file, state: '/tmp/from-flag' }, env)).toEqual({
+    expect(await stateLocationOf({ config: file, state: '/tmp/from-flag' }, env)).toEqual({
       kind: 'dir',
       dir: '/tmp/from-flag',
     });
-    expect(stateLocationOf({ config: file }, env)).toEqual({ kind: 'dir', dir: '/tmp/from-env' });
-    expect(stateLocationOf({}, {})).toEqual({ kind: 'dir', dir: path.resolve('.audiencectl-state') });
+    expect(await stateLocationOf({ config: file }, env)).toEqual({ kind: 'dir', dir: '/tmp/from-env' });
+    expect(await stateLocationOf({}, {})).toEqual({ kind: 'dir', dir: path.resolve('.audiencectl-state') });
   });
 
   it('refuses a config file whose state: is invalid, naming the file and place', async () => {
     const { file } = await configWith('baseUrl: https://platform.adobe.io\nstate: ""\n');
-    expect(() => stateLocationOf({ config: file }, {})).toThrow(
+    await expect(stateLocationOf({ config: file }, {})).rejects.toThrow(
       /audiencectl\.yaml:2:\d+ state: must not be empty/,
     );
     const missing = path.join(path.dirname(file), 'nope.yaml');
-    expect(() => stateLocationOf({ config: missing }, {})).toThrow(
+    await expect(stateLocationOf({ config: missing }, {})).rejects.toThrow(
       /Cannot read the configuration file .*nope\.yaml \(ENOENT\)/,
     );
   });

@@ -1,6 +1,4 @@
 import { Option, type Command } from 'commander';
-import { stateOfConfigFile } from '../config/load.js';
-import { openStateStore } from '../state/open.js';
 import { parseStateLocation, type StateLocation } from '../state/location.js';
 import type { CompatStore, StateStore } from '../state/store.js';
 
@@ -31,19 +29,28 @@ export function addStateOptions(command: Command): Command {
  * The state location: `--state`, else AUDIENCECTL_STATE (or AUDIENCECTL_STATE_DIR), else
  * `state:` of the configuration file (`--config` or AUDIENCECTL_CONFIG), else the default.
  */
-export function stateLocationOf(flags: StateFlags, env: NodeJS.ProcessEnv = process.env): StateLocation {
+export async function stateLocationOf(
+  flags: StateFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<StateLocation> {
   if (flags.state !== undefined) return parseStateLocation(flags.state, '--state');
   const fromEnv = env.AUDIENCECTL_STATE || env.AUDIENCECTL_STATE_DIR || undefined;
   if (fromEnv !== undefined) return parseStateLocation(fromEnv, 'AUDIENCECTL_STATE');
   const configFile = flags.config ?? (env.AUDIENCECTL_CONFIG || undefined);
-  const fromFile = configFile === undefined ? undefined : stateOfConfigFile(configFile);
+  // The configuration's reader (the yaml library, zod) is loaded only when there is a file to read.
+  const fromFile =
+    configFile === undefined ? undefined : (await import('../config/load.js')).stateOfConfigFile(configFile);
   if (fromFile !== undefined) return parseStateLocation(fromFile, `state: in ${configFile}`);
   return parseStateLocation(DEFAULT_STATE_DIR, 'AUDIENCECTL_STATE');
 }
 
-export function openStoreFor(
+export async function openStoreFor(
   flags: StateFlags,
-  location = stateLocationOf(flags),
+  location?: StateLocation,
 ): Promise<StateStore & CompatStore> {
-  return openStateStore(location, { passwordFile: flags.statePasswordFile });
+  const where = location ?? (await stateLocationOf(flags));
+  // The stores (their locks and files' schemas, zod) are loaded only to open one: a plan
+  // served by the state snapshot (read-snapshot.ts) opens none.
+  const { openStateStore } = await import('../state/open.js');
+  return openStateStore(where, { passwordFile: flags.statePasswordFile });
 }

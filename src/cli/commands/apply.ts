@@ -134,7 +134,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
       );
     }
     const aep = resolveTarget(flags, (warning) => say(`Warning: ${warning}`));
-    await requireStateStore(stateLocationOf(flags));
+    await requireStateStore(await stateLocationOf(flags));
     const isPlanFile = target.endsWith('.json') && (await stat(target).catch(() => undefined))?.isFile();
     if (isPlanFile && flags.refresh)
       throw new UsageError(

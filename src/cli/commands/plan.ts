@@ -83,7 +83,7 @@ async function readRecorded(
   snapshot: { file: string; bytes: Promise<CacheBytes> } | undefined,
   scan: FactScan | undefined,
 ): Promise<{ state: RecordedState; save: () => void }> {
-  const location = stateLocationOf(flags);
+  const location = await stateLocationOf(flags);
   if (snapshot !== undefined && location.kind === 'dir') {
     const read = await readStateThroughSnapshot(
       location.dir,
@@ -151,7 +151,7 @@ export function planCommand(setExit: (code: number) => void): Command {
         '--refresh reads the service; a --base plan reads no state and no service',
       );
     const now = Math.floor(Date.now() / 1000);
-    const location = stateLocationOf(flags);
+    const location = await stateLocationOf(flags);
     const storeExists = await stateStoreExists(location);
     if (flags.base === undefined && location.kind === 'dir' && !storeExists)
       process.stderr.write(missingStoreWarning(location.dir));

@@ -185,7 +185,7 @@ export function runCommand(setExit: (code: number) => void): Command {
       listen,
       webhookListen,
       httpToken,
-      state: stateLocationOf(flags),
+      state: await stateLocationOf(flags),
       statePasswordFile: flags.statePasswordFile,
       connect: (extras) =>
         offline ? Promise.resolve(offlineConnection()) : connectRemembering(flags, extras),

@@ -33,7 +33,7 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
   const say = (text: string) => process.stdout.write(`${escapeText(text)}\n`);
   const sandbox = options.sandbox ?? (process.env.AEP_SANDBOX || undefined);
   const target = resolveTarget(options, (warning) => process.stderr.write(`Warning: ${warning}\n`));
-  await requireStateStore(stateLocationOf(options));
+  await requireStateStore(await stateLocationOf(options));
   const desired = await loadDesired(dir, { sandbox: sandbox ?? 'prod' });
   const store = await openStoreFor(options);
   const connection = await target.open();

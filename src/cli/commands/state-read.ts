@@ -39,7 +39,7 @@ function table(rows: string[][]): string {
 
 /** Opens an existing store for reading: a mistyped directory must not look like an empty store. */
 export async function openExisting(options: StateOptions): Promise<StateStore> {
-  const location = stateLocationOf(options);
+  const location = await stateLocationOf(options);
   if (location.kind === 'dir') await assertStateDir(location.dir);
   return openStoreFor(options, location);
 }

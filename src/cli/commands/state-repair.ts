@@ -50,7 +50,7 @@ export async function importCommand(
       `--audience-id "${options.audienceId}" is not an audience id: AEP audience ids are UUIDs such as 60ccea95-1435-4180-97a5-58af4aa285ab`,
     );
   }
-  await requireStateStore(stateLocationOf(options));
+  await requireStateStore(await stateLocationOf(options));
   const facts = await manifestFacts(dir, sandbox, key);
   let verification = '';
   const at = new Date().toISOString();
