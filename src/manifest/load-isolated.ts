@@ -2,7 +2,6 @@ import { assembleLoad } from './assemble.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import type { LoadOptions, LoadResult, ParsedFile, SourceFile } from './load.js';
 import type { FileParseResult } from './parse.js';
-import { parseWithoutFullParser } from './parse-fast.js';
 import { startParsePool, type ParseOutcome, type ParseSession } from './parse-pool.js';
 
 /**
@@ -118,8 +117,11 @@ export function startManifestLoader(
       const outcomes = new Map<string, ParseOutcome>();
       // A small source: ordinary files here, only the others in a thread.
       const rest: typeof early = [];
+      // The fast parser (with js-yaml) is loaded only when there is a file to parse here.
+      const fast =
+        workerUrl && early.length > 0 ? (await import('./parse-fast.js')).parseWithoutFullParser : undefined;
       for (const job of early) {
-        const parsed = workerUrl ? parseWithoutFullParser(job.path, job.text, limits) : undefined;
+        const parsed = fast?.(job.path, job.text, limits);
         if (parsed) outcomes.set(job.path, parsed);
         else rest.push(job);
       }

@@ -14,7 +14,6 @@ import {
   type CacheContext,
   type ManifestCache,
 } from './read-cache.js';
-import { parseWithoutFullParser } from './parse-fast.js';
 import { startParsePool, type ParseJob, type ParsePool, type ParseSession } from './parse-pool.js';
 import type { FileParseResult } from './parse-result.js';
 import {
@@ -150,8 +149,11 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
   // Few files to read: here, without starting a thread, unless one needs the full parser.
   if (!workerUrl || jobs.length <= IN_THREAD_MAX_FILES) {
     const full = workerUrl ? undefined : (await import('./parse.js')).parseManifestFile;
+    // The fast parser (with js-yaml) is loaded only when there is a file to parse: none when the cache serves all.
+    const fast =
+      workerUrl && jobs.length > 0 ? (await import('./parse-fast.js')).parseWithoutFullParser : undefined;
     const parse = (path: string, text: string) =>
-      full ? full(path, text, limits) : parseWithoutFullParser(path, text, limits);
+      full ? full(path, text, limits) : fast?.(path, text, limits);
     jobs = jobs.filter(({ index, job }) => (lines[index] = fileLine(job, parse)) === undefined);
   }
   if (jobs.length === 0) pool?.close();
@@ -159,6 +161,7 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
   if (jobs.length > 0 && workerUrl) {
     const session = startPool(workerUrl).session<string>(limits);
     for (const { job } of jobs) session.addFile(job);
+    const { parseWithoutFullParser } = await import('./parse-fast.js');
     await parseHere(session, (path, text) => parseWithoutFullParser(path, text, limits));
     const outcomes = await session.done();
     jobs.forEach(({ index }, n) => {
