@@ -1,0 +1,123 @@
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { RACY_MARGIN_MS } from '../../src/manifest/read-cache.js';
+import { metaPath, recordPath } from '../../src/state/paths.js';
+import { SNAPSHOT_RACY_MARGIN_MS } from '../../src/state/snapshot.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { loadTexts, manifestYaml } from '../helpers/manifests.js';
+import { appliedState } from '../helpers/planning.js';
+import { useTempDirs } from '../state/helpers.js';
+
+/**
+ * What the built CLI loads for the most common run of all: `plan` of unchanged manifests
+ * over a directory store whose records the state snapshot serves. None of it needs zod
+ * (a record is validated when it is read, and none is), the yaml library (no config
+ * file), js-yaml (no manifest is parsed: the manifest cache serves them) or p-queue (no
+ * call to the service); each of them cost every such plan its loading. Measured, not
+ * inferred: a loader hook records every module the process loads, and each bundle chunk's
+ * source map says which packages it holds (a dynamic import run on this path counts too).
+ */
+const tempDir = useTempDirs();
+const DIST = path.dirname(path.dirname(CLI));
+const NOT_ON_THE_PLAN_PATH = ['zod', 'yaml', 'js-yaml', 'p-queue', 'eventemitter3'];
+
+const HOOKS = `
+import { appendFileSync } from 'node:fs';
+let log;
+export function initialize(data) { log = data.log; }
+export async function load(url, context, next) {
+  appendFileSync(log, url + '\\n');
+  return next(url, context);
+}
+`;
+
+/** Writes the loader hook into `dir`; the returned environment makes a process record what it loads in `log`. */
+function recordingLoads(dir: string, log: string): Record<string, string> {
+  writeFileSync(path.join(dir, 'hooks.mjs'), HOOKS);
+  const hooks = pathToFileURL(path.join(dir, 'hooks.mjs')).href;
+  const register = path.join(dir, 'register.mjs');
+  writeFileSync(
+    register,
+    `import { register } from 'node:module';\nregister(${JSON.stringify(hooks)}, { data: { log: ${JSON.stringify(log)} } });\n`,
+  );
+  writeFileSync(log, '');
+  return { NODE_OPTIONS: `--import=${pathToFileURL(register).href}` };
+}
+
+/** The packages bundled into the chunks of dist/ listed in `log`, read from their source maps. */
+function packagesLoaded(log: string): Set<string> {
+  const packages = new Set<string>();
+  for (const url of readFileSync(log, 'utf8').split('\n')) {
+    if (!url.startsWith('file:')) continue;
+    const file = fileURLToPath(url);
+    if (!file.startsWith(DIST + path.sep)) continue;
+    const map = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[] };
+    for (const source of map.sources) {
+      const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(source)?.[1];
+      if (name) packages.add(name);
+    }
+  }
+  return packages;
+}
+
+/**
+ * Manifests and the store an apply of them leaves, written long enough ago for the caches
+ * to trust them: their racy rule distrusts a file changed (its change time, which no test
+ * can set back) within a margin of the scan that recorded it.
+ */
+async function appliedRepo(): Promise<{ root: string; manifests: string; state: string }> {
+  const root = await tempDir();
+  const manifests = path.join(root, 'manifests');
+  const state = path.join(root, 'state');
+  const texts = { 'gold.yaml': manifestYaml('gold'), 'silver.yaml': manifestYaml('silver') };
+  const recorded = appliedState(loadTexts(texts));
+  mkdirSync(manifests);
+  const files: string[] = [];
+  for (const [name, text] of Object.entries(texts)) {
+    files.push(path.join(manifests, name));
+    writeFileSync(path.join(manifests, name), text);
+  }
+  for (const record of recorded.audiences) {
+    const file = recordPath(state, record.sandbox, record.key);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(record));
+    files.push(file);
+  }
+  writeFileSync(metaPath(state), JSON.stringify({ schemaVersion: 1, lineage: 'l-1', serial: 3 }));
+  const anHourAgo = new Date(Date.now() - 3_600_000);
+  for (const file of files) utimesSync(file, anHourAgo, anHourAgo);
+  await sleep(Math.max(RACY_MARGIN_MS, SNAPSHOT_RACY_MARGIN_MS) + 100);
+  return { root, manifests, state };
+}
+
+describe('plan of unchanged manifests over a directory store: what the process loads', () => {
+  it('loads neither zod, yaml, js-yaml nor p-queue when the snapshot and the manifest cache serve everything', async () => {
+    const { root, manifests, state } = await appliedRepo();
+    const args = ['plan', manifests, '--state', state];
+    // The first plan reads and parses everything, and writes the caches.
+    const first = await runCli(args);
+    expect(first).toMatchObject({ code: 0, stdout: 'No changes. The audiences match the manifests.\n' });
+    const log = path.join(root, 'loaded.txt');
+    const second = await runCli(args, { env: recordingLoads(root, log) });
+    expect(second).toMatchObject({
+      code: 0,
+      stdout: 'No changes. The audiences match the manifests.\n',
+      stderr: '',
+    });
+    const packages = packagesLoaded(log);
+    expect(NOT_ON_THE_PLAN_PATH.filter((name) => packages.has(name))).toEqual([]);
+    // The check sees the bundle's packages (it would pass on an empty log otherwise).
+    expect(packages.has('commander')).toBe(true);
+
+    // A record the snapshot does not serve (written since): read and validated, with zod.
+    const [sandbox, key] = ['prod', 'gold'];
+    const file = recordPath(state, sandbox, key);
+    writeFileSync(file, readFileSync(file, 'utf8'));
+    const changed = await runCli(args, { env: recordingLoads(root, log) });
+    expect(changed).toMatchObject({ code: 0, stdout: 'No changes. The audiences match the manifests.\n' });
+    expect(packagesLoaded(log).has('zod')).toBe(true);
+  });
+});
