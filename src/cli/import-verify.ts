@@ -1,5 +1,5 @@
 import { escapeText } from '../text/safe-text.js';
-import { credentialsAbsent, resolveTarget, type ConnectFlags } from './connect.js';
+import type { ConnectFlags } from './connect.js';
 import { isExternal } from '../aep/segment-types.js';
 import type { AudienceReads } from '../aep/types.js';
 import { StateError } from '../state/errors.js';
@@ -65,6 +65,8 @@ export const NOT_VERIFIED =
 
 /** One GET through the Audiences API when credentials are configured; else says it was not checked. */
 export async function verifiedImport(flags: ConnectFlags, claim: ImportClaim): Promise<string> {
+  // The configuration's reader (the yaml library) and the client: loaded only by an import.
+  const { credentialsAbsent, resolveTarget } = await import('./connect.js');
   if (credentialsAbsent(flags)) return NOT_VERIFIED;
   const target = resolveTarget(flags, (warning) => process.stderr.write(`Warning: ${escapeText(warning)}\n`));
   const connection = await target.open();

@@ -61,6 +61,8 @@ describe('start-up: what a command loads before it runs', () => {
   it.each([
     { entry: 'src/cli/commands/validate.ts', lazy: LAZY, seen: 'commander' },
     { entry: 'src/cli/commands/plan.ts', lazy: LAZY, seen: 'commander' },
+    // The state commands read records (zod); only `state import` and its `--discover` call the service.
+    { entry: 'src/cli/commands/state.ts', lazy: ['yaml', 'js-yaml', 'p-queue'], seen: 'zod' },
     // The parser thread parses every file it is sent, with js-yaml for those outside the subset.
     { entry: PARSER_THREAD, lazy: ['zod', 'yaml'], seen: 'js-yaml' },
   ])('$entry loads none of $lazy before a file needs them', async ({ entry, lazy, seen }) => {

@@ -2,7 +2,7 @@ import { discoverRecords, type DiscoverRow } from '../../apply/discover.js';
 import { escapeText } from '../../text/safe-text.js';
 import { describeStale } from '../../state/lock.js';
 import { describeHolder } from '../../state/lock-holder.js';
-import { resolveTarget, type ConnectFlags } from '../connect.js';
+import type { ConnectFlags } from '../connect.js';
 import { loadDesired } from '../source-options.js';
 import { requireStateStore } from '../state-location.js';
 import { openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
@@ -32,6 +32,8 @@ function table(rows: readonly DiscoverRow[]): string[] {
 export async function discoverCommand(dir: string, options: DiscoverOptions): Promise<void> {
   const say = (text: string) => process.stdout.write(`${escapeText(text)}\n`);
   const sandbox = options.sandbox ?? (process.env.AEP_SANDBOX || undefined);
+  // The configuration's reader (the yaml library) and the client: `state list` and `show` never load them.
+  const { resolveTarget } = await import('../connect.js');
   const target = resolveTarget(options, (warning) => process.stderr.write(`Warning: ${warning}\n`));
   await requireStateStore(await stateLocationOf(options));
   const desired = await loadDesired(dir, { sandbox: sandbox ?? 'prod' });
