@@ -49,6 +49,43 @@ export function specNamePosition(start: number, lines: readonly string[]): Posit
 }
 
 /**
+ * specNamePosition of the text itself, without splitting all of it into lines: only the
+ * lines from `start` on are cut, up to the name (a few lines below the document's start).
+ */
+export function specNamePositionInText(start: number, text: string): Position {
+  const fallback = { line: start, column: 1 };
+  // Lines before the first have nothing to say (specNamePosition reads them as "undefined").
+  let index = Math.max(start, 1) - 1;
+  let at = 0;
+  for (let skipped = 0; skipped < index; skipped += 1) {
+    const eol = text.indexOf('\n', at);
+    if (eol < 0) return fallback;
+    at = eol + 1;
+  }
+  let inSpec = false;
+  let indent: string | undefined;
+  for (; ; index += 1) {
+    const eol = text.indexOf('\n', at);
+    const line = text.slice(at, eol < 0 ? text.length : eol);
+    // A line that starts with a letter (most) is neither a marker nor indented.
+    const lower = line.charCodeAt(0) | 32;
+    const letter = lower >= 97 && lower <= 122;
+    if (!letter && /^(---|\.\.\.)(\s|$)/.test(line)) break;
+    if (letter || /^\S/.test(line)) {
+      inSpec = line.startsWith('spec:') && /^spec:\s*(#.*)?$/.test(line);
+      indent = undefined;
+    } else if (inSpec && !/^\s*(#.*)?$/.test(line)) {
+      indent ??= /^\s*/.exec(line)![0];
+      const name = /^(\s*name\s*:\s*)\S/.exec(line);
+      if (name && line.startsWith(`${indent}name`)) return { line: index + 1, column: name[1]!.length + 1 };
+    }
+    if (eol < 0) break;
+    at = eol + 1;
+  }
+  return fallback;
+}
+
+/**
  * Two manifests for one audience: the same `metadata.name` in a sandbox (the same
  * key), or the same `spec.name` ignoring case and blanks (the service refuses the
  * second audience). Every file involved fails, naming the others.

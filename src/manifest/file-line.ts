@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { normaliseSpec, specHash } from '../plan/normalise.js';
 import { withLazyProperty } from '../text/lazy-property.js';
 import type { Diagnostic } from './diagnostics.js';
-import { specNamePosition, type Position } from './duplicates.js';
+import { specNamePositionInText, type Position } from './duplicates.js';
 import type { ParsedFile, SourceFile } from './load.js';
 import type { FileParseResult } from './parse-result.js';
 import { readSourceFile, type FileFacts } from './read-file.js';
@@ -24,7 +24,12 @@ export type LineBody = { r?: FileParseResult; u?: Diagnostic; n?: Position[]; sa
 
 /** git's blob id of the content, so that a git tree names the same hash. */
 export function blobHash(bytes: Uint8Array): string {
-  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+  // One-shot hashing of the header and content in one buffer: a Hash object costs more.
+  const header = `blob ${bytes.length}\0`;
+  const whole = Buffer.allocUnsafe(header.length + bytes.length);
+  whole.write(header, 0, 'latin1');
+  whole.set(bytes, header.length);
+  return hash('sha1', whole, 'hex');
 }
 
 /** `content`: the body and what follows it (encodeBody). */
@@ -128,7 +133,6 @@ export function fileLine(
   const { text } = read.file;
   const parsed = parse(job.relative, text);
   if (!parsed) return undefined;
-  const lines = parsed.manifests.length > 0 ? text.split('\n') : [];
-  const names = parsed.manifests.map((m) => specNamePosition(m.line, lines));
+  const names = parsed.manifests.map((m) => specNamePositionInText(m.line, text));
   return formatLine(job.relative, read.facts, hash, encodeBody({ r: parsed, n: names }));
 }

@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { specNamePosition, specNamePositionInText } from '../../src/manifest/duplicates.js';
+import { blobHash } from '../../src/manifest/file-line.js';
+import { runs } from '../helpers/property-runs.js';
+
+// The per-file work of a parser thread (file-line.ts) done without the intermediate
+// strings and objects it used to make: each fast path is compared with the slow one.
+
+/** Lines as manifests (and other YAML) are written, and some that are not. */
+const lineArb = fc.constantFrom(
+  ...['spec:', 'spec: # c', 'spec: {}', 'spec :', 'metadata:', 'name: top', '---', '--- x', '...', '---x'],
+  ...['  name: A', '  name:  B ', '  name:', '    name: deep', '  names: x', '  name : C', '\tname: t'],
+  ...['  # name: no', '', '   ', '  description: d', '  fields:', '    - name: f', ' name: one'],
+  ...['  name: A\r', 'spec:\r', '\r', '# comment', 'kind: ExternalAudience', '  name: "q"', 'Spec:', '@x'],
+  ...['\u00a0name: nbsp', 'spec:\u00a0', 'spec:x', 'Zspec:', '[a]', '- name: item', '.. x', '... y'],
+);
+
+describe('specNamePositionInText', () => {
+  it('finds what specNamePosition finds in the split lines, from any start', () => {
+    fc.assert(
+      fc.property(fc.array(lineArb, { maxLength: 14 }), fc.integer({ min: -1, max: 16 }), (lines, start) => {
+        const text = lines.join('\n');
+        expect(specNamePositionInText(start, text)).toEqual(specNamePosition(start, text.split('\n')));
+      }),
+      { numRuns: runs(3000) },
+    );
+  });
+
+  it('reads a manifest as written', () => {
+    const text = 'apiVersion: audiencectl/v1\nmetadata:\n  name: k\nspec:\n  # the name\n  name:  Gold\n';
+    expect(specNamePositionInText(1, text)).toEqual({ line: 6, column: 10 });
+    expect(specNamePositionInText(7, text)).toEqual({ line: 7, column: 1 });
+  });
+});
+
+describe('blobHash', () => {
+  it('is git blob id of the bytes', () => {
+    // `printf 'hello\n' | git hash-object --stdin`
+    expect(blobHash(Buffer.from('hello\n'))).toBe('ce013625030ba8dba906f756967f9e9ca394464a');
+    expect(blobHash(new Uint8Array(0))).toBe('e69de29bb2d1d6434b8b29ae775ad8c2e48c5391');
+  });
+
+  it('hashes what a Hash object fed the header and the bytes hashes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.nat(8), (bytes, offset) => {
+        // A view into a larger buffer, as the reader hands over.
+        const larger = new Uint8Array(bytes.length + offset + 3);
+        larger.set(bytes, offset);
+        const view = larger.subarray(offset, offset + bytes.length);
+        const expected = createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+        expect(blobHash(view)).toBe(expected);
+      }),
+      { numRuns: runs(500) },
+    );
+  });
+});
