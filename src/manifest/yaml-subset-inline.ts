@@ -11,8 +11,23 @@ const { types } = jsYaml as unknown as { types: Record<'null' | 'bool' | 'int' |
 /** js-yaml's implicit types of the core schema, in the order its loader tries them. */
 const IMPLICIT = [types.null, types.bool, types.int, types.float];
 
-/** A key written plainly: no quoting, no spaces, no indicator, no `__proto__` (leading `_` refused). */
-export const KEY = /[A-Za-z][\w./-]*/y;
+/**
+ * Where a key written plainly from `at` ends, or -1 when none starts there: a letter, then
+ * letters, digits, `_`, `.`, `/`, `-` (`[A-Za-z][\w./-]*`): no quoting, no spaces, no
+ * indicator, no `__proto__` (a leading `_` is refused).
+ */
+export function keyEnd(text: string, at: number): number {
+  const first = text.charCodeAt(at) | 32;
+  if (first < 97 || first > 122) return -1;
+  let i = at + 1;
+  for (;;) {
+    const code = text.charCodeAt(i);
+    const lower = code | 32;
+    // Letters; `-`, `.`, `/` and digits (45 to 57); `_`.
+    if ((lower >= 97 && lower <= 122) || (code >= 45 && code <= 57) || code === 95) i += 1;
+    else return i;
+  }
+}
 
 export type Value = unknown;
 export const BAIL = Symbol('bail');
@@ -21,6 +36,28 @@ export type Maybe<T> = T | typeof BAIL;
 /** The value of a plain scalar, as js-yaml's core schema resolves it. */
 export function plainValue(text: string): Value {
   const code = text.charCodeAt(0);
+  const lower = code | 32;
+  if (lower >= 97 && lower <= 122) {
+    // A letter first (keys, most values): only js-yaml's null and bool words are other than
+    // strings (its int and float start with a digit, a sign or a dot).
+    if ((lower !== 110 && lower !== 116 && lower !== 102) || text.length < 4 || text.length > 5) return text;
+    switch (text) {
+      case 'null':
+      case 'Null':
+      case 'NULL':
+        return null;
+      case 'true':
+      case 'True':
+      case 'TRUE':
+        return true;
+      case 'false':
+      case 'False':
+      case 'FALSE':
+        return false;
+      default:
+        return text;
+    }
+  }
   // Only `~`, a digit, `+`, `-`, `.` or a word starting with n, t or f can be other than a string.
   const maybeTyped =
     code === 126 ||
@@ -127,13 +164,11 @@ function flowMapping(text: string, at: number, end: number): Maybe<[Record<strin
   if (text.charCodeAt(i) === 125) return [result, i + 1];
   for (;;) {
     while (i < end && text.charCodeAt(i) === 32) i += 1;
-    KEY.lastIndex = i;
-    if (!KEY.test(text)) return BAIL;
-    const keyEnd = KEY.lastIndex;
-    if (text.charCodeAt(keyEnd) !== 58 || text.charCodeAt(keyEnd + 1) !== 32) return BAIL;
-    const key = text.slice(i, keyEnd);
+    const after = keyEnd(text, i);
+    if (after < 0 || text.charCodeAt(after) !== 58 || text.charCodeAt(after + 1) !== 32) return BAIL;
+    const key = text.slice(i, after);
     if (plainValue(key) !== key || Object.prototype.hasOwnProperty.call(result, key)) return BAIL;
-    i = keyEnd + 2;
+    i = after + 2;
     while (i < end && text.charCodeAt(i) === 32) i += 1;
     const value = flowItem(text, i, end, 125);
     if (value === BAIL) return BAIL;

@@ -1,4 +1,4 @@
-import { BAIL, KEY, inline, plainValue, type Maybe, type Value } from './yaml-subset-inline.js';
+import { BAIL, inline, keyEnd, plainValue, type Maybe, type Value } from './yaml-subset-inline.js';
 
 /**
  * The YAML that manifests are written in, read without a YAML library: block mappings
@@ -46,13 +46,11 @@ class Reader {
       const line = lines[this.index]!;
       if (line.indent < indent) break;
       if (line.indent > indent) return BAIL;
-      KEY.lastIndex = line.start;
-      if (!KEY.test(text)) return BAIL;
-      const keyEnd = KEY.lastIndex;
-      if (text.charCodeAt(keyEnd) !== 58 /* : */) return BAIL;
-      const after = keyEnd + 1;
+      const end = keyEnd(text, line.start);
+      if (end < 0 || text.charCodeAt(end) !== 58 /* : */) return BAIL;
+      const after = end + 1;
       if (after < line.end && text.charCodeAt(after) !== 32) return BAIL;
-      const key = text.slice(line.start, keyEnd);
+      const key = text.slice(line.start, end);
       if (plainValue(key) !== key || Object.prototype.hasOwnProperty.call(result, key)) return BAIL;
       const value = this.entryValue(line, after, indent, depth);
       if (value === BAIL) return BAIL;
@@ -75,15 +73,16 @@ class Reader {
     }
     const next = lines[this.index];
     if (!next || next.indent < indent) return null;
-    if (this.isItem(next)) return this.sequence(next.indent, depth + 1);
+    if (this.isItem(next.start, next.end)) return this.sequence(next.indent, depth + 1);
     if (next.indent === indent) return null;
     return this.mapping(next.indent, depth + 1);
   }
 
-  private isItem(line: Line): boolean {
+  /** Whether the content from `start` to `end` is a sequence item: `-` alone or followed by a space. */
+  private isItem(start: number, end: number): boolean {
     return (
-      this.text.charCodeAt(line.start) === 45 /* - */ &&
-      (line.start + 1 === line.end || this.text.charCodeAt(line.start + 1) === 32)
+      this.text.charCodeAt(start) === 45 /* - */ &&
+      (start + 1 === end || this.text.charCodeAt(start + 1) === 32)
     );
   }
 
@@ -94,15 +93,14 @@ class Reader {
     const { text, lines } = this;
     while (this.index < lines.length) {
       const line = lines[this.index]!;
-      if (line.indent < indent || (line.indent === indent && !this.isItem(line))) break;
+      if (line.indent < indent || (line.indent === indent && !this.isItem(line.start, line.end))) break;
       if (line.indent > indent) return BAIL;
       let at = line.start + 1;
       while (at < line.end && text.charCodeAt(at) === 32) at += 1;
       // `-` alone, `- # comment`, `- - x`: left to js-yaml.
       if (at === line.end || text.charCodeAt(at) === 35) return BAIL;
-      if (this.isItem({ indent: 0, start: at, end: line.end })) return BAIL;
-      KEY.lastIndex = at;
-      const key = KEY.test(text) ? KEY.lastIndex : -1;
+      if (this.isItem(at, line.end)) return BAIL;
+      const key = keyEnd(text, at);
       if (
         key > 0 &&
         text.charCodeAt(key) === 58 &&
@@ -124,6 +122,11 @@ class Reader {
   }
 }
 
+/** `---` or `...` (`first`, 45 or 46, three times) at `start`. */
+function isMarker(text: string, start: number, first: number): boolean {
+  return text.charCodeAt(start + 1) === first && text.charCodeAt(start + 2) === first;
+}
+
 /** The text's content lines (not blank, not a comment), or undefined for a marker it leaves to js-yaml. */
 function contentLines(text: string): { lines: Line[]; firstLine: number } | undefined {
   const lines: Line[] = [];
@@ -138,10 +141,13 @@ function contentLines(text: string): { lines: Line[]; firstLine: number } | unde
     let at = start;
     while (at < end && text.charCodeAt(at) === 32) at += 1;
     if (at < end && text.charCodeAt(at) !== 35) {
-      const head = text.slice(start, start + 3);
-      if (at === start && (head === '---' || head === '...' || head[0] === '%')) {
+      const first = text.charCodeAt(start);
+      if (
+        at === start &&
+        (first === 37 /* % */ || ((first === 45 || first === 46) && isMarker(text, start, first)))
+      ) {
         // One `---` before any content, alone on its line; other markers and directives: js-yaml.
-        if (marker || lines.length > 0 || head !== '---' || text.slice(start + 3, end).trim() !== '') {
+        if (marker || lines.length > 0 || first !== 45 || text.slice(start + 3, end).trim() !== '') {
           return undefined;
         }
         marker = true;

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { firstContentLine } from '../../src/manifest/parse-fast.js';
 import { readYamlSubset } from '../../src/manifest/yaml-subset.js';
+import { keyEnd, plainValue } from '../../src/manifest/yaml-subset-inline.js';
 import { manifestArb } from '../helpers/arbitraries.js';
 import { runs } from '../helpers/property-runs.js';
 
@@ -263,5 +264,41 @@ describe('the YAML subset reader reads what js-yaml reads, or leaves the text to
       h: null,
       i: { j: 1, k: ['l'] },
     });
+  });
+});
+
+describe("the subset reader's scalar and key scanning", () => {
+  /** js-yaml's implicit resolution of a plain scalar, as its core schema does it. */
+  const viaJsYaml = (text: string): unknown =>
+    (loadAll(`x: ${text}\n`, undefined, { schema: CORE_SCHEMA })[0] as { x: unknown }).x;
+  const wordArb = fc.oneof(
+    fc.constantFrom(...['null', 'Null', 'NULL', 'nULL', 'true', 'True', 'TRUE', 'tRUE', 'false', 'False']),
+    fc.constantFrom(...['FALSE', 'fALSE', 'nulls', 'nul', 'truer', 'falsey', 'n', 'no', 'yes', 'on', 'off']),
+    fc.stringMatching(/^[A-Za-z][A-Za-z0-9_./-]{0,6}$/),
+  );
+
+  it('plainValue resolves a word as js-yaml does', () => {
+    fc.assert(
+      fc.property(wordArb, (word) => {
+        expect(plainValue(word)).toStrictEqual(viaJsYaml(word));
+      }),
+      { numRuns: runs(2000) },
+    );
+  });
+
+  it('keyEnd ends a key where the pattern [A-Za-z][\\w./-]* does', () => {
+    const charArb = fc.constantFrom(...'aZz_./-09:# @[`{~\u00e9A\u0141'.split(''));
+    fc.assert(
+      fc.property(
+        fc.array(charArb, { maxLength: 12 }).map((c) => c.join('')),
+        fc.nat(12),
+        (text, at) => {
+          const pattern = /[A-Za-z][\w./-]*/y;
+          pattern.lastIndex = at;
+          expect(keyEnd(text, at)).toBe(pattern.test(text) ? pattern.lastIndex : -1);
+        },
+      ),
+      { numRuns: runs(3000) },
+    );
   });
 });
