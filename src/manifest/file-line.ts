@@ -50,14 +50,13 @@ export function formatLine(
 export function encodeBody(body: LineBody): string {
   const manifests = body.r?.manifests ?? [];
   if (manifests.length === 0) return JSON.stringify(body);
-  const parts: string[] = [''];
+  let specs = '';
   const placeholders = manifests.map((entry) => {
     const { spec } = entry.manifest;
-    parts.push(specHash(normaliseSpec(spec)), JSON.stringify(spec));
+    specs += `\t${specHash(normaliseSpec(spec))}\t${JSON.stringify(spec)}`;
     return { ...entry, manifest: { ...entry.manifest, spec: spec.name } };
   });
-  parts[0] = JSON.stringify({ ...body, r: { ...body.r, manifests: placeholders } });
-  return parts.join('\t');
+  return JSON.stringify({ ...body, r: { ...body.r, manifests: placeholders } }) + specs;
 }
 
 function damaged(relative: string): SyntaxError {

@@ -1,8 +1,15 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { specNamePosition, specNamePositionInText } from '../../src/manifest/duplicates.js';
-import { blobHash } from '../../src/manifest/file-line.js';
+import { blobHash, encodeBody, type LineBody } from '../../src/manifest/file-line.js';
+import { DEFAULT_PARSE_LIMITS } from '../../src/manifest/limits.js';
+import { parseManifestFile } from '../../src/manifest/parse.js';
+import type { NormalSpec } from '../../src/manifest/normal-spec.js';
+import type { AudienceSpec } from '../../src/manifest/schema.js';
+import { compareText, specHash } from '../../src/plan/normalise.js';
+import { manifestArb } from '../helpers/arbitraries.js';
 import { runs } from '../helpers/property-runs.js';
 
 // The per-file work of a parser thread (file-line.ts) done without the intermediate
@@ -54,5 +61,80 @@ describe('blobHash', () => {
       }),
       { numRuns: runs(500) },
     );
+  });
+});
+
+/** encodeBody as first written (the parts joined by tabs, the body built by spreads): the reference. */
+function referenceEncodeBody(body: LineBody): string {
+  const manifests = body.r?.manifests ?? [];
+  if (manifests.length === 0) return JSON.stringify(body);
+  const parts: string[] = [''];
+  const placeholders = manifests.map((entry) => {
+    const { spec } = entry.manifest;
+    parts.push(specHash(referenceNormalise(spec)), JSON.stringify(spec));
+    return { ...entry, manifest: { ...entry.manifest, spec: spec.name } };
+  });
+  parts[0] = JSON.stringify({ ...body, r: { ...body.r, manifests: placeholders } });
+  return parts.join('\t');
+}
+
+/** What normaliseSpec's JSON was before it built its objects key by key. */
+function referenceNormalise(spec: AudienceSpec): NormalSpec {
+  const sortedSet = (values: readonly string[] | undefined) => [...new Set(values ?? [])].sort();
+  const params = 'params' in spec.sourceSpec ? spec.sourceSpec.params : spec.sourceSpec;
+  return {
+    name: spec.name,
+    description: spec.description ?? '',
+    ...(spec.customAudienceId === undefined ? {} : { customAudienceId: spec.customAudienceId }),
+    fields: spec.fields
+      .map((field) => ({
+        name: field.name,
+        type: field.type,
+        ...(field.identityNs === undefined ? {} : { identityNs: field.identityNs.toLowerCase() }),
+        labels: sortedSet(field.labels),
+      }))
+      .sort((a, b) => compareText(a.name, b.name)),
+    sourceSpec: {
+      path: params.path,
+      type: params.type,
+      ...(params.sourceType === undefined ? {} : { sourceType: params.sourceType }),
+      ...(params.cloudType === undefined ? {} : { cloudType: params.cloudType }),
+      ...(params.baseConnectionId === undefined ? {} : { baseConnectionId: params.baseConnectionId }),
+    },
+    ttlInDays: spec.ttlInDays ?? 30,
+    labels: sortedSet(spec.labels),
+    audienceType: spec.audienceType ?? 'people',
+    originName: spec.originName,
+    namespace: spec.namespace ?? 'CustomerAudienceUpload',
+    tags: sortedSet(spec.tags),
+  };
+}
+
+describe('encodeBody', () => {
+  const documentsArb = fc
+    .array(
+      fc.constantFrom('k1', 'k2').chain((key) => manifestArb(key)),
+      { maxLength: 3 },
+    )
+    .map((manifests) => manifests.map((m) => stringify(m)).join('---\n'));
+
+  it('writes the line the reference writes, for the files the full parser reads', () => {
+    fc.assert(
+      fc.property(documentsArb, fc.boolean(), (text, named) => {
+        const parsed = parseManifestFile('a.yaml', text, DEFAULT_PARSE_LIMITS);
+        const names = named ? parsed.manifests.map((m) => specNamePositionInText(m.line, text)) : undefined;
+        const body: LineBody = names ? { r: parsed, n: names } : { r: parsed };
+        expect(encodeBody(body)).toBe(referenceEncodeBody(body));
+      }),
+      { numRuns: runs(300) },
+    );
+  });
+
+  it('writes an unreadable file and an unchanged one as the reference does', () => {
+    const unreadable: LineBody = {
+      u: { severity: 'error', file: 'a', line: 0, column: 0, rule: 'source/unreadable', message: 'm' },
+    };
+    expect(encodeBody(unreadable)).toBe(referenceEncodeBody(unreadable));
+    expect(encodeBody({ same: true })).toBe('{"same":true}');
   });
 });

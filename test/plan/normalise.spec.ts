@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { specHash } from '../../src/plan/normalise.js';
+import type { NormalField, NormalSpec } from '../../src/manifest/normal-spec.js';
+import type { AudienceSpec } from '../../src/manifest/schema.js';
+import { compareText, normaliseSpec, specHash } from '../../src/plan/normalise.js';
 import { plan } from '../../src/plan/plan.js';
 import { loadTexts, manifestYaml } from '../helpers/manifests.js';
 import { appliedState, options } from '../helpers/planning.js';
+import { runs } from '../helpers/property-runs.js';
 
 type Overrides = Parameters<typeof manifestYaml>[1];
 
@@ -83,6 +87,93 @@ describe('specHash', () => {
         .update(JSON.stringify({ ...spec, description: 'ünïcode ✓' }))
         .digest('hex')
         .slice(0, 16),
+    );
+  });
+});
+
+/** normaliseSpec as it was written first (spreads of the optional parts): the reference. */
+function referenceNormalise(spec: AudienceSpec): NormalSpec {
+  const sortedSet = (values: readonly string[] | undefined) => [...new Set(values ?? [])].sort();
+  const params = 'params' in spec.sourceSpec ? spec.sourceSpec.params : spec.sourceSpec;
+  const fields: NormalField[] = spec.fields
+    .map((field) => ({
+      name: field.name,
+      type: field.type,
+      ...(field.identityNs === undefined ? {} : { identityNs: field.identityNs.toLowerCase() }),
+      labels: sortedSet(field.labels),
+    }))
+    .sort((a, b) => compareText(a.name, b.name));
+  return {
+    name: spec.name,
+    description: spec.description ?? '',
+    ...(spec.customAudienceId === undefined ? {} : { customAudienceId: spec.customAudienceId }),
+    fields,
+    sourceSpec: {
+      path: params.path,
+      type: params.type,
+      ...(params.sourceType === undefined ? {} : { sourceType: params.sourceType }),
+      ...(params.cloudType === undefined ? {} : { cloudType: params.cloudType }),
+      ...(params.baseConnectionId === undefined ? {} : { baseConnectionId: params.baseConnectionId }),
+    },
+    ttlInDays: spec.ttlInDays ?? 30,
+    labels: sortedSet(spec.labels),
+    audienceType: spec.audienceType ?? 'people',
+    originName: spec.originName,
+    namespace: spec.namespace ?? 'CustomerAudienceUpload',
+    tags: sortedSet(spec.tags),
+  };
+}
+
+describe('normaliseSpec', () => {
+  const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+  const words = fc.array(fc.constantFrom('b', 'a', 'C', 'a ', 'é'), { maxLength: 4 });
+  const withoutUndefined = <T extends object>(object: T): T =>
+    Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as T;
+  const fieldArb = fc
+    .record({
+      name: fc.constantFrom('email', 'tier', 'Tier', 'points'),
+      type: fc.constantFrom('string', 'integer', 'date'),
+      identityNs: maybe(fc.constantFrom('Email', 'ecid', 'ECID')),
+      labels: maybe(words),
+    })
+    .map(withoutUndefined);
+  const paramsArb = fc
+    .record({
+      path: fc.constantFrom('a.csv', 'b/'),
+      type: fc.constantFrom('file' as const, 'folder' as const),
+      sourceType: maybe(fc.constant('Cloud Storage' as const)),
+      cloudType: maybe(fc.constantFrom('DLZ' as const, 'S3' as const)),
+      baseConnectionId: maybe(fc.constantFrom('c1', 'c2')),
+    })
+    .map(withoutUndefined);
+  const specArb = fc
+    .record({
+      name: fc.constantFrom('A', 'B'),
+      description: maybe(fc.constantFrom('', 'd')),
+      customAudienceId: maybe(fc.constantFrom('x1', 'x2')),
+      fields: fc.array(fieldArb, { minLength: 1, maxLength: 4 }),
+      sourceSpec: fc.oneof(
+        paramsArb,
+        paramsArb.map((params) => ({ params })),
+      ),
+      ttlInDays: maybe(fc.integer({ min: 1, max: 90 })),
+      labels: maybe(words),
+      audienceType: maybe(fc.constant('people' as const)),
+      originName: fc.constantFrom('CUSTOM_UPLOAD', 'o'),
+      namespace: maybe(fc.constantFrom('n1', 'CustomerAudienceUpload')),
+      tags: maybe(words),
+    })
+    .map((spec) => withoutUndefined(spec) as AudienceSpec);
+
+  it('gives what the reference gives, to the JSON (the hash) and the key order', () => {
+    fc.assert(
+      fc.property(specArb, (spec) => {
+        const ours = normaliseSpec(spec);
+        const expected = referenceNormalise(spec);
+        expect(ours).toStrictEqual(expected);
+        expect(JSON.stringify(ours)).toBe(JSON.stringify(expected));
+      }),
+      { numRuns: runs(2000) },
     );
   });
 });
