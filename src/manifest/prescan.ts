@@ -25,6 +25,13 @@ function isFlowIndicator(code: number): boolean {
   return code === 91 || code === 93 || code === 123 || code === 125 || code === 44;
 }
 
+/**
+ * Characters with a meaning to the scan outside quotes (blanks, `#`, quotes, brackets,
+ * `,`, `-`, `:`, `?`, `|`, `>`, `&`, `*`, `!`): any other one only ends a value's start.
+ */
+const SPECIAL = new Uint8Array(128);
+for (const char of ' \t\r#"\'[]{},-:?|>&*!') SPECIAL[char.charCodeAt(0)] = 1;
+
 function isBlank(code: number): boolean {
   return code === SPACE || code === TAB || code === NL || code === CR || Number.isNaN(code);
 }
@@ -57,6 +64,7 @@ export function prescan(text: string, limits: ScanLimits): ScanRefusal | undefin
   let literalIndent = -1;
 
   const n = text.length;
+  const maxNodes = limits.maxNodes;
   const tooDeep = `nesting deeper than ${limits.maxDepth} levels`;
   const tooMany = `more than ${limits.maxEntries} entries in one mapping or sequence`;
   const lineEnd = (from: number): number => {
@@ -127,10 +135,21 @@ export function prescan(text: string, limits: ScanLimits): ScanRefusal | undefin
     }
     const end = lineEnd(i);
     while (i < end) {
-      if (nodes > limits.maxNodes) {
-        return refuse('yaml/too-many-nodes', `more than ${limits.maxNodes} YAML nodes in one file`, i);
+      if (nodes > maxNodes) {
+        return refuse('yaml/too-many-nodes', `more than ${maxNodes} YAML nodes in one file`, i);
       }
       const code = text.charCodeAt(i);
+      if (quote === 0 && (code >= 128 || SPECIAL[code] === 0)) {
+        // The common case: the characters of a key or a plain value, which change no count
+        // (so the check of `nodes` above holds for all of them).
+        valueStart = false;
+        i += 1;
+        for (let next = text.charCodeAt(i); i < end && (next >= 128 || SPECIAL[next] === 0);) {
+          i += 1;
+          next = text.charCodeAt(i);
+        }
+        continue;
+      }
       if (quote !== 0) {
         if (code === quote) {
           // '' inside a single-quoted scalar is an escaped quote.

@@ -1,0 +1,33 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PARSE_LIMITS } from '../../src/manifest/limits.js';
+import { prescan, type ScanLimits } from '../../src/manifest/prescan.js';
+import { referencePrescan } from '../helpers/prescan-reference.js';
+import { runs } from '../helpers/property-runs.js';
+
+/** Pieces of YAML, ordinary and not: every character the scan treats apart, and runs of others. */
+const pieceArb = fc.constantFrom(
+  ...['key', 'a b', 'é', '😀', 'x9_./', ' ', '  ', '\t', '\n', '\r\n', '#', ' # c', '"', "'", "''", '\\'],
+  ...['[', ']', '{', '}', ',', '- ', '-', ': ', ':', '? ', '|', '>', '&a', '*a', '!t', '---', '...', '%'],
+  ...['\n  ', '\n    - ', 'k: v\n', 'k: "a, [b"\n', "k: 'it''s'\n", 'k: [a, b]\n', 'k: |\n  x: [\n'],
+);
+const limitsArb = fc.record({
+  maxDepth: fc.integer({ min: 1, max: 8 }),
+  maxDocuments: fc.integer({ min: 0, max: 4 }),
+  maxNodes: fc.integer({ min: 0, max: 30 }),
+  maxEntries: fc.integer({ min: 0, max: 10 }),
+  maxAnchors: fc.integer({ min: 0, max: 4 }),
+});
+
+describe('prescan', () => {
+  it('refuses what the reference refuses, at the same place and for the same reason', () => {
+    fc.assert(
+      fc.property(fc.array(pieceArb, { maxLength: 60 }), limitsArb, (pieces, limits: ScanLimits) => {
+        const text = pieces.join('');
+        expect(prescan(text, limits)).toEqual(referencePrescan(text, limits));
+        expect(prescan(text, DEFAULT_PARSE_LIMITS)).toEqual(referencePrescan(text, DEFAULT_PARSE_LIMITS));
+      }),
+      { numRuns: runs(3000) },
+    );
+  });
+});
