@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { benchManifest } from '../../bench/lib/generate.js';
+import { startManifestLoader } from '../../src/manifest/load-isolated.js';
+import { loadManifests } from '../../src/manifest/load.js';
 import { loadManifestDir } from '../../src/manifest/read-source.js';
 
 // The built parser thread (`npm run build`), as the CLI starts it.
@@ -35,5 +37,20 @@ describe('the parser thread', () => {
     expect(threaded.result).toEqual(here.result);
     expect(threaded.result.manifests).toHaveLength(43);
     expect(threaded.result.failedFiles).toEqual(['x3.yaml', 'x4.yaml']);
+  });
+
+  it('with this thread parsing part of a large source (validate), gives what parsing here gives', async () => {
+    const texts = Array.from({ length: 700 }, (_, i) => {
+      const text = stringify(benchManifest(i));
+      if (i % 97 === 5) return text.replace(`name: audience-${i}`, `name: &n audience-${i}`);
+      if (i % 89 === 7) return text.replace(/ttlInDays: \d+/, 'ttlInDays: 300');
+      return text;
+    });
+    const files = texts.map((text, i) => ({ path: `m${i}.yaml`, text }));
+    const loader = startManifestLoader({ workerUrl, workers: 1 });
+    for (const file of files) loader.accept(file);
+    const threaded = await loader.load(files, { defaultSandbox: 'prod' });
+    expect(threaded).toEqual(loadManifests(files, { defaultSandbox: 'prod' }));
+    expect(threaded.failedFiles).toHaveLength(8);
   });
 });

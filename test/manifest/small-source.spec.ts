@@ -43,4 +43,20 @@ describe('a small source', () => {
     expect(loaded.manifests).toEqual([]);
     expect(loaded.notes).toHaveLength(count);
   });
+
+  it('in a large source, parses here the chunks no thread was sent, and sends the unusual files of those to a thread', async () => {
+    const files = Array.from({ length: 640 }, (_, i) => ({
+      path: `f${i}.yaml`,
+      // Every seventh file has an anchor: the full parser, in a thread.
+      text: i % 7 === 3 ? `${manifest(`m${i}`)}x: &anchor 1\n` : manifest(`m${i}`),
+    }));
+    const loaded = await load(files);
+    const here = loaded.manifests.map((m) => m.file);
+    const threaded = loaded.notes.map((n) => n.file);
+    // Every file once, in one place or the other; the unusual ones in a thread.
+    expect([...here, ...threaded].sort()).toEqual(files.map((f) => f.path).sort());
+    expect(here.length).toBeGreaterThan(0);
+    expect(threaded.length).toBeGreaterThan(0);
+    for (const [i, file] of files.entries()) if (i % 7 === 3) expect(threaded).toContain(file.path);
+  });
 });
