@@ -24,10 +24,11 @@ export type LineBody = { r?: FileParseResult; u?: Diagnostic; n?: Position[]; sa
 
 /** git's blob id of the content, so that a git tree names the same hash. */
 export function blobHash(bytes: Uint8Array): string {
-  // One-shot hashing of the header and content in one buffer: a Hash object costs more.
+  // One-shot hashing of the header and content in one array: a Hash object, or Buffer's
+  // allocation and write, run more JavaScript (much of it not yet optimised in a short run).
   const header = `blob ${bytes.length}\0`;
-  const whole = Buffer.allocUnsafe(header.length + bytes.length);
-  whole.write(header, 0, 'latin1');
+  const whole = new Uint8Array(header.length + bytes.length);
+  for (let i = 0; i < header.length; i += 1) whole[i] = header.charCodeAt(i);
   whole.set(bytes, header.length);
   return hash('sha1', whole, 'hex');
 }
