@@ -59,24 +59,9 @@ function record(value: unknown, allowed: ReadonlySet<string>): Loose | undefined
   return object;
 }
 
-/**
- * Only printable ASCII (space to `~`): none of the characters unsafeCharacter looks for,
- * which are controls or beyond ASCII. A loop over a short string costs less than the
- * regular expression.
- */
-function printableAscii(value: string): boolean {
-  for (let i = 0; i < value.length; i += 1) {
-    const code = value.charCodeAt(i);
-    if (code < 0x20 || code > 0x7e) return false;
-  }
-  return true;
-}
-
 /** A string without the characters the schema refuses (safeString), unchanged. */
 function safe(value: unknown, kind: TextKind): string | undefined {
-  return typeof value === 'string' && (printableAscii(value) || unsafeCharacter(value, kind) === undefined)
-    ? value
-    : undefined;
+  return typeof value === 'string' && unsafeCharacter(value, kind) === undefined ? value : undefined;
 }
 
 /** The schema's NonEmpty: safe, then trimmed, then at least one character. */
