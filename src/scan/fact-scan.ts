@@ -1,28 +1,38 @@
 import { Worker } from 'node:worker_threads';
+import { loadCacheBytes, type CacheBytes } from '../cache-file.js';
 import type { ReadDirOptions, StattedListing } from '../manifest/read-dir.js';
 import type { StattedRecords } from '../state/record-names.js';
 
 /**
  * A plan served by its caches (the manifest cache, the state snapshot) reads two files
- * and stats every manifest and record file: 20,000 stats and two directory walks for
- * 10,000 audiences. A thread of its own lists and stats them while this one reads and
- * decodes the caches, so the two halves run on two cores. It only ever says what the
- * files' facts are; the caller judges them exactly as it judges its own stats.
+ * of about 10 MB and stats every manifest and record file: 20,000 stats and two directory
+ * walks for 10,000 audiences. A thread of its own reads and hashes the caches and lists
+ * and stats the files while this one decodes the caches, so the two halves run on two
+ * cores. It only ever says what the files hold and what their facts are; the caller
+ * judges them exactly as it judges its own reads and stats.
  */
 export type FactScanRequest = {
-  manifests?: { root: string; options: ReadDirOptions };
-  /** A directory store's folder. */
-  stateDir?: string;
+  manifests: { root: string; options: ReadDirOptions; cacheFile: string };
+  /** A directory store's folder, and its snapshot. */
+  state?: { dir: string; snapshotFile: string };
 };
 
+/** A cache file's bytes as sent between threads (the buffer moves, it is not copied). */
+export type SentCacheBytes = { buffer: ArrayBuffer; end: number; digest: string } | undefined;
+
+/** Sent in this order, each as soon as it is known. */
 export type FactScanReply =
+  | { part: 'manifestCache'; value: SentCacheBytes }
   | { part: 'manifests'; value: StattedListing }
+  | { part: 'snapshot'; value: SentCacheBytes }
   | { part: 'records'; value: StattedRecords }
   | { part: 'manifests' | 'records'; failed: true };
 
 export type FactScan = {
+  manifestCache: Promise<CacheBytes>;
   /** Undefined when the thread could not take them: the caller lists and stats itself. */
   manifests: Promise<StattedListing | undefined>;
+  snapshot: Promise<CacheBytes>;
   records: Promise<StattedRecords | undefined>;
   /** Ends the thread if it is still scanning (the command failed before it needed the facts). */
   stop(): void;
@@ -36,25 +46,34 @@ export const SCAN_WORKER_URL = import.meta.url.endsWith('.js')
   ? new URL('../scan/scan-worker.js', import.meta.url)
   : undefined;
 
-/** Starts the thread; undefined when there is no worker script or nothing to scan. */
+function received(sent: SentCacheBytes): CacheBytes {
+  return sent && { bytes: Buffer.from(sent.buffer), end: sent.end, digest: sent.digest };
+}
+
+/** Starts the thread; undefined when there is no worker script. */
 export function startFactScan(request: FactScanRequest, url = SCAN_WORKER_URL): FactScan | undefined {
-  if (!url || (!request.manifests && request.stateDir === undefined)) return undefined;
-  let manifestsDone!: (value: StattedListing | undefined) => void;
-  let recordsDone!: (value: StattedRecords | undefined) => void;
-  const manifests = new Promise<StattedListing | undefined>((resolve) => (manifestsDone = resolve));
-  const records = new Promise<StattedRecords | undefined>((resolve) => (recordsDone = resolve));
+  if (!url) return undefined;
+  const settle: { [P in FactScanReply['part']]?: (reply: FactScanReply | undefined) => void } = {};
+  const part = <T>(name: FactScanReply['part'], take: (reply: FactScanReply | undefined) => T | Promise<T>) =>
+    new Promise<T>((resolve) => (settle[name] = (reply) => resolve(take(reply))));
+  // A cache the thread did not send is read here (in the thread pool); facts it did not send, undefined.
+  const cacheBytes = (name: 'manifestCache' | 'snapshot', file: string | undefined) =>
+    part<CacheBytes>(name, (reply) => {
+      if (reply && 'value' in reply) return received(reply.value as SentCacheBytes);
+      return file === undefined ? undefined : loadCacheBytes(file);
+    });
+  const facts = <T>(name: 'manifests' | 'records') =>
+    part<T | undefined>(name, (reply) => (reply && 'value' in reply ? (reply.value as T) : undefined));
+  const scan = {
+    manifestCache: cacheBytes('manifestCache', request.manifests.cacheFile),
+    manifests: facts<StattedListing>('manifests'),
+    snapshot: cacheBytes('snapshot', request.state?.snapshotFile),
+    records: facts<StattedRecords>('records'),
+  };
   const worker = new Worker(url, { workerData: request });
-  worker.on('message', (reply: FactScanReply) => {
-    if (reply.part === 'manifests') manifestsDone('value' in reply ? reply.value : undefined);
-    else recordsDone('value' in reply ? reply.value : undefined);
-  });
-  // A thread that fails (it could not start, say) exits: whatever it had not sent is undefined.
+  worker.on('message', (reply: FactScanReply) => settle[reply.part]?.(reply));
+  // A thread that fails (it could not start, say) exits: whatever it had not sent is settled without it.
   worker.on('error', () => undefined);
-  worker.on('exit', () => {
-    manifestsDone(undefined);
-    recordsDone(undefined);
-  });
-  if (!request.manifests) manifestsDone(undefined);
-  if (request.stateDir === undefined) recordsDone(undefined);
-  return { manifests, records, stop: () => void worker.terminate() };
+  worker.on('exit', () => Object.values(settle).forEach((done) => done(undefined)));
+  return { ...scan, stop: () => void worker.terminate() };
 }

@@ -1,29 +1,50 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { loadCacheBytesSync } from '../cache-file.js';
 import { statListing } from '../manifest/read-dir.js';
 import { statRecords } from '../state/record-names.js';
-import type { FactScanRequest, FactScanReply } from './fact-scan.js';
+import type { FactScanReply, FactScanRequest, SentCacheBytes } from './fact-scan.js';
 
 /**
- * The fact scan's thread: lists the manifests and then the records, stat-ing each file,
- * and sends each part as soon as it has it. A part that fails is sent as failed: the
- * main thread then does that part itself, and meets (and reports) the failure there.
+ * The fact scan's thread: reads and hashes the manifest cache, lists and stats the
+ * manifests, then the same for the state (snapshot, records), and sends each part as
+ * soon as it has it. A part that fails is sent as failed (or, for a cache, as none):
+ * the main thread then does that part itself, and meets (and reports) the failure there.
  */
 const request = workerData as FactScanRequest;
-const send = (reply: FactScanReply): void => {
-  const facts = 'value' in reply ? [reply.value.facts.buffer as ArrayBuffer] : [];
-  parentPort!.postMessage(reply, facts);
-};
-if (request.manifests) {
+const port = parentPort!;
+
+/** The bytes in a buffer of their own, which can move to the main thread. */
+function cacheBytes(file: string): { value: SentCacheBytes; move: ArrayBuffer[] } {
+  const loaded = loadCacheBytesSync(file);
+  if (!loaded) return { value: undefined, move: [] };
+  const { bytes, end, digest } = loaded;
+  const own =
+    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? (bytes.buffer as ArrayBuffer)
+      : new Uint8Array(bytes).buffer;
+  return { value: { buffer: own, end, digest }, move: [own] };
+}
+
+function sendCache(part: 'manifestCache' | 'snapshot', file: string): void {
+  const { value, move } = cacheBytes(file);
+  port.postMessage({ part, value } satisfies FactScanReply, move);
+}
+
+type FactsReply = Extract<FactScanReply, { value: { facts: Float64Array } }>;
+
+function sendFacts(part: FactsReply['part'], scan: () => FactsReply): void {
   try {
-    send({ part: 'manifests', value: statListing(request.manifests.root, request.manifests.options) });
+    const reply = scan();
+    port.postMessage(reply, [reply.value.facts.buffer as ArrayBuffer]);
   } catch {
-    send({ part: 'manifests', failed: true });
+    port.postMessage({ part, failed: true } satisfies FactScanReply);
   }
 }
-if (request.stateDir !== undefined) {
-  try {
-    send({ part: 'records', value: statRecords(request.stateDir) });
-  } catch {
-    send({ part: 'records', failed: true });
-  }
+
+const { manifests, state } = request;
+sendCache('manifestCache', manifests.cacheFile);
+sendFacts('manifests', () => ({ part: 'manifests', value: statListing(manifests.root, manifests.options) }));
+if (state) {
+  sendCache('snapshot', state.snapshotFile);
+  sendFacts('records', () => ({ part: 'records', value: statRecords(state.dir) }));
 }

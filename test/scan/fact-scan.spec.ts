@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadCacheBytesSync } from '../../src/cache-file.js';
 import { statListing } from '../../src/manifest/read-dir.js';
 import { startFactScan } from '../../src/scan/fact-scan.js';
 import { statRecords } from '../../src/state/record-names.js';
@@ -16,51 +17,83 @@ function write(file: string, text: string): void {
   writeFileSync(file, text);
 }
 
+/** A source, a state store and both caches (any text with a header line is a cache file's bytes). */
+function layout(name: string) {
+  const manifests = path.join(root, name, 'manifests');
+  const dir = path.join(root, name, 'state');
+  const cacheFile = path.join(dir, 'manifest-cache.jsonl');
+  const snapshotFile = path.join(dir, 'state-snapshot.jsonl');
+  write(path.join(manifests, 'a.yaml'), 'a: 1\n');
+  write(cacheFile, `{"h":1}\n${'line é\n'.repeat(100_000)}`);
+  return { manifests, dir, cacheFile, snapshotFile };
+}
+
 describe('the fact scan thread', () => {
-  it('sends the listing and the facts this thread would take, manifests and records', async () => {
-    const manifests = path.join(root, 'ok', 'manifests');
-    const state = path.join(root, 'ok', 'state');
-    write(path.join(manifests, 'a.yaml'), 'a: 1\n');
+  it('sends the caches, the listing and the facts this thread would take, manifests and records', async () => {
+    const { manifests, dir, cacheFile, snapshotFile } = layout('ok');
     write(path.join(manifests, 'sub', 'b.yml'), 'b: 2\n');
     write(path.join(manifests, 'notes.txt'), 'not listed\n');
-    write(path.join(state, 'audiences', 'prod', 'k1.json'), '{}');
-    write(path.join(state, 'audiences', 'prod', '.k2.json.tmp'), '{}');
-    write(path.join(state, 'audiences', 'dev', 'k3.json'), '{"x":1}');
+    write(snapshotFile, '{"s":2}\nrecords\n');
+    write(path.join(dir, 'audiences', 'prod', 'k1.json'), '{}');
+    write(path.join(dir, 'audiences', 'prod', '.k2.json.tmp'), '{}');
+    write(path.join(dir, 'audiences', 'dev', 'k3.json'), '{"x":1}');
     const options = { exclude: ['sub/**'] };
-    const scan = startFactScan({ manifests: { root: manifests, options }, stateDir: state }, workerUrl)!;
-    const [listing, records] = await Promise.all([scan.manifests, scan.records]);
+    const scan = startFactScan(
+      { manifests: { root: manifests, options, cacheFile }, state: { dir, snapshotFile } },
+      workerUrl,
+    )!;
+    const [manifestCache, listing, snapshot, records] = await Promise.all([
+      scan.manifestCache,
+      scan.manifests,
+      scan.snapshot,
+      scan.records,
+    ]);
+    expect(manifestCache).toEqual(loadCacheBytesSync(cacheFile));
+    expect(manifestCache!.end).toBe(7);
+    expect(snapshot).toEqual(loadCacheBytesSync(snapshotFile));
+    expect(snapshot!.bytes.toString()).toBe('{"s":2}\nrecords\n');
     const here = statListing(manifests, options);
     expect(listing!.found).toEqual(here.found);
     expect(listing!.found.map((f) => f.relative)).toEqual(['a.yaml']);
     expect([...listing!.facts]).toEqual([...here.facts]);
     expect(listing!.facts[0]).toBe(5);
-    const recordsHere = statRecords(state);
     expect(records!.ids).toEqual([
       ['dev', 'k3'],
       ['prod', 'k1'],
     ]);
-    expect([...records!.facts]).toEqual([...recordsHere.facts]);
+    expect([...records!.facts]).toEqual([...statRecords(dir).facts]);
     expect([records!.facts[0], records!.facts[4]]).toEqual([7, 2]);
   });
 
-  it('sends nothing for a part it could not take, and still sends the other', async () => {
-    const manifests = path.join(root, 'bad', 'manifests');
-    const state = path.join(root, 'bad', 'state');
-    write(path.join(manifests, 'a.yaml'), 'a: 1\n');
-    // A file where the sandbox folders belong: listing them fails.
-    write(path.join(state, 'audiences'), 'not a folder');
-    const scan = startFactScan({ manifests: { root: manifests, options: {} }, stateDir: state }, workerUrl)!;
+  it('sends nothing for a part it could not take, and still sends the others', async () => {
+    const { manifests, dir, cacheFile, snapshotFile } = layout('bad');
+    // A file where the sandbox folders belong: listing them fails. No snapshot.
+    write(path.join(dir, 'audiences'), 'not a folder');
+    const scan = startFactScan(
+      { manifests: { root: manifests, options: {}, cacheFile }, state: { dir, snapshotFile } },
+      workerUrl,
+    )!;
     expect(await scan.records).toBeUndefined();
+    expect(await scan.snapshot).toBeUndefined();
     expect((await scan.manifests)!.found.map((f) => f.relative)).toEqual(['a.yaml']);
+    expect(await scan.manifestCache).toEqual(loadCacheBytesSync(cacheFile));
   });
 
-  it('answers undefined for both parts when the thread cannot start', async () => {
+  it('leaves the facts to the caller and reads the caches here when the thread cannot start', async () => {
+    const { manifests, dir, cacheFile, snapshotFile } = layout('dead');
+    write(snapshotFile, '{"s":3}\n');
     const missing = new URL('../../dist/scan/no-such-worker.js', import.meta.url);
-    const scan = startFactScan({ manifests: { root, options: {} }, stateDir: root }, missing)!;
+    const scan = startFactScan(
+      { manifests: { root: manifests, options: {}, cacheFile }, state: { dir, snapshotFile } },
+      missing,
+    )!;
     expect(await Promise.all([scan.manifests, scan.records])).toEqual([undefined, undefined]);
+    expect(await scan.manifestCache).toEqual(loadCacheBytesSync(cacheFile));
+    expect(await scan.snapshot).toEqual(loadCacheBytesSync(snapshotFile));
   });
 
-  it('starts no thread when there is nothing to scan', () => {
-    expect(startFactScan({}, workerUrl)).toBeUndefined();
+  it('starts no thread from the sources (no worker script)', () => {
+    const { manifests, cacheFile } = layout('sources');
+    expect(startFactScan({ manifests: { root: manifests, options: {}, cacheFile } })).toBeUndefined();
   });
 });

@@ -163,26 +163,28 @@ export function planCommand(setExit: (code: number) => void): Command {
       cacheFile && flags.base === undefined && location.kind === 'postgres'
         ? await seedManifestCache(() => openStoreFor(flags, location), cacheFile, dir)
         : undefined;
-    // The snapshot is read and hashed in the thread pool while this thread reads the manifests.
     const snapshotFile = flags.base === undefined ? stateSnapshotFile(location, storeExists) : undefined;
+    // With a manifest cache, a thread of its own reads and hashes the caches and lists and
+    // stats the files they describe, while this one decodes them (src/scan). Without one,
+    // the parser threads keep both cores busy: no third thread, and the snapshot is read
+    // and hashed in the thread pool.
+    const scan =
+      cacheFile !== undefined && existsSync(cacheFile)
+        ? startFactScan({
+            manifests: { root: dir, options: readOptions(flags), cacheFile },
+            ...(snapshotFile !== undefined && location.kind === 'dir'
+              ? { state: { dir: location.dir, snapshotFile } }
+              : {}),
+          })
+        : undefined;
     const snapshot =
-      snapshotFile === undefined ? undefined : { file: snapshotFile, bytes: loadCacheBytes(snapshotFile) };
-    // Served by the caches, the files are only stat-ed: by a thread of its own, meanwhile;
-    // and the manifest cache is read and hashed by the thread pool, as the snapshot is.
-    // Without a manifest cache the parser threads keep both cores busy: no third thread.
-    const cached = cacheFile !== undefined && existsSync(cacheFile);
-    const withSnapshot = snapshotFile !== undefined && location.kind === 'dir' && existsSync(snapshotFile);
-    const scan = cached
-      ? startFactScan({
-          manifests: { root: dir, options: readOptions(flags) },
-          ...(withSnapshot ? { stateDir: location.dir } : {}),
-        })
-      : undefined;
+      snapshotFile === undefined
+        ? undefined
+        : { file: snapshotFile, bytes: scan?.snapshot ?? loadCacheBytes(snapshotFile) };
     const [{ loaded: desired, saveCache, files }, read] = await Promise.all([
       loadDesiredDir(dir, flags, {
         ...(cacheFile ? { cacheFile } : {}),
-        ...(cached ? { cacheBytes: loadCacheBytes(cacheFile) } : {}),
-        ...(scan ? { listing: scan.manifests } : {}),
+        ...(scan ? { cacheBytes: scan.manifestCache, listing: scan.manifests } : {}),
       }),
       flags.base === undefined ? readRecorded(flags, snapshot, scan) : undefined,
     ]).finally(() => scan?.stop());
