@@ -10,12 +10,13 @@ import { describe, expect, it } from 'vitest';
 const ENTRIES = ['validate', 'plan', 'state'].map((name) => `src/cli/commands/${name}.ts`);
 const CLIENT = 'src/aep/client.ts';
 const PARSER_THREAD = 'src/manifest/parse-worker.ts';
+const SCAN_THREAD = 'src/scan/scan-worker.ts';
 
 let graph: Promise<Metafile['inputs']> | undefined;
 /** One build for every entry (the import graph is the same), made by the first test that asks. */
 function importGraph(): Promise<Metafile['inputs']> {
   graph ??= build({
-    entryPoints: [...ENTRIES, CLIENT, PARSER_THREAD],
+    entryPoints: [...ENTRIES, CLIENT, PARSER_THREAD, SCAN_THREAD],
     bundle: true,
     write: false,
     metafile: true,
@@ -65,6 +66,8 @@ describe('start-up: what a command loads before it runs', () => {
     { entry: 'src/cli/commands/state.ts', lazy: ['yaml', 'js-yaml', 'p-queue'], seen: 'zod' },
     // The parser thread parses every file it is sent, with js-yaml for those outside the subset.
     { entry: PARSER_THREAD, lazy: ['zod', 'yaml'], seen: 'js-yaml' },
+    // The fact scan thread of a plan served by its caches reads, hashes, lists and stats.
+    { entry: SCAN_THREAD, lazy: [...LAZY, 'commander'], seen: 'picomatch' },
   ])('$entry loads none of $lazy before a file needs them', async ({ entry, lazy, seen }) => {
     const packages = packagesIn(await staticImports(entry));
     expect([...packages].filter((p) => lazy.includes(p))).toEqual([]);
