@@ -11,9 +11,9 @@ import path from 'node:path';
 export type CacheBytes = { bytes: Buffer; end: number; digest: string } | undefined;
 
 /**
- * Reads a cache file and hashes its body, both in the thread pool (readFile, WebCrypto's
- * digest): a plan starts this first, and the 10 MB of a large cache are read and hashed
- * while the main thread works. Never rejects.
+ * Reads a cache file and hashes its body in the thread pool (WebCrypto's digest, which
+ * first copies the body on this thread), while this thread works: a plan without its
+ * fact scan thread (src/scan) reads the state snapshot so. Never rejects.
  */
 export async function loadCacheBytes(file: string): Promise<CacheBytes> {
   try {
