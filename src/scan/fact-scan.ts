@@ -6,15 +6,16 @@ import type { StattedRecords } from '../state/record-names.js';
 /**
  * A plan served by its caches (the manifest cache, the state snapshot) reads two files
  * of about 10 MB and stats every manifest and record file: 20,000 stats and two directory
- * walks for 10,000 audiences. A thread of its own reads and hashes the caches and lists
- * and stats the files while this one decodes the caches, so the two halves run on two
- * cores. It only ever says what the files hold and what their facts are; the caller
- * judges them exactly as it judges its own reads and stats.
+ * walks for 10,000 audiences. A thread of its own reads and hashes the manifest cache and
+ * lists and stats the files, while this one reads the snapshot (as the thread starts)
+ * and decodes both caches, so the two halves run on two cores. It only ever says what
+ * the cache holds and what the files' facts are; the caller judges them exactly as it
+ * judges its own reads and stats.
  */
 export type FactScanRequest = {
   manifests: { root: string; options: ReadDirOptions; cacheFile: string };
-  /** A directory store's folder, and its snapshot. */
-  state?: { dir: string; snapshotFile: string };
+  /** A directory store's folder. */
+  stateDir?: string;
 };
 
 /** A cache file's bytes as sent between threads (the buffer moves, it is not copied). */
@@ -24,7 +25,6 @@ export type SentCacheBytes = { buffer: ArrayBuffer; end: number; digest: string 
 export type FactScanReply =
   | { part: 'manifestCache'; value: SentCacheBytes }
   | { part: 'manifests'; value: StattedListing }
-  | { part: 'snapshot'; value: SentCacheBytes }
   | { part: 'records'; value: StattedRecords }
   | { part: 'manifests' | 'records'; failed: true };
 
@@ -32,7 +32,6 @@ export type FactScan = {
   manifestCache: Promise<CacheBytes>;
   /** Undefined when the thread could not take them: the caller lists and stats itself. */
   manifests: Promise<StattedListing | undefined>;
-  snapshot: Promise<CacheBytes>;
   records: Promise<StattedRecords | undefined>;
   /** Ends the thread if it is still scanning (the command failed before it needed the facts). */
   stop(): void;
@@ -53,27 +52,32 @@ function received(sent: SentCacheBytes): CacheBytes {
 /** Starts the thread; undefined when there is no worker script. */
 export function startFactScan(request: FactScanRequest, url = SCAN_WORKER_URL): FactScan | undefined {
   if (!url) return undefined;
-  const settle: { [P in FactScanReply['part']]?: (reply: FactScanReply | undefined) => void } = {};
+  /** Each part's settling, called once: with the thread's reply, or without one when it exits. */
+  const settle = new Map<FactScanReply['part'], (reply: FactScanReply | undefined) => void>();
   const part = <T>(name: FactScanReply['part'], take: (reply: FactScanReply | undefined) => T | Promise<T>) =>
-    new Promise<T>((resolve) => (settle[name] = (reply) => resolve(take(reply))));
-  // A cache the thread did not send is read here (in the thread pool); facts it did not send, undefined.
-  const cacheBytes = (name: 'manifestCache' | 'snapshot', file: string | undefined) =>
-    part<CacheBytes>(name, (reply) => {
-      if (reply && 'value' in reply) return received(reply.value as SentCacheBytes);
-      return file === undefined ? undefined : loadCacheBytes(file);
-    });
+    new Promise<T>((resolve) =>
+      settle.set(name, (reply) => {
+        settle.delete(name);
+        resolve(take(reply));
+      }),
+    );
+  // The cache, if the thread did not send it, is read here (in the thread pool); facts it did not send, undefined.
   const facts = <T>(name: 'manifests' | 'records') =>
     part<T | undefined>(name, (reply) => (reply && 'value' in reply ? (reply.value as T) : undefined));
   const scan = {
-    manifestCache: cacheBytes('manifestCache', request.manifests.cacheFile),
+    manifestCache: part<CacheBytes>('manifestCache', (reply) =>
+      reply && 'value' in reply
+        ? received(reply.value as SentCacheBytes)
+        : loadCacheBytes(request.manifests.cacheFile),
+    ),
     manifests: facts<StattedListing>('manifests'),
-    snapshot: cacheBytes('snapshot', request.state?.snapshotFile),
     records: facts<StattedRecords>('records'),
   };
+  if (request.stateDir === undefined) settle.get('records')!(undefined);
   const worker = new Worker(url, { workerData: request });
-  worker.on('message', (reply: FactScanReply) => settle[reply.part]?.(reply));
+  worker.on('message', (reply: FactScanReply) => settle.get(reply.part)?.(reply));
   // A thread that fails (it could not start, say) exits: whatever it had not sent is settled without it.
   worker.on('error', () => undefined);
-  worker.on('exit', () => Object.values(settle).forEach((done) => done(undefined)));
+  worker.on('exit', () => [...settle.values()].forEach((done) => done(undefined)));
   return { ...scan, stop: () => void worker.terminate() };
 }

@@ -6,9 +6,9 @@ import type { FactScanReply, FactScanRequest, SentCacheBytes } from './fact-scan
 
 /**
  * The fact scan's thread: reads and hashes the manifest cache, lists and stats the
- * manifests, then the same for the state (snapshot, records), and sends each part as
- * soon as it has it. A part that fails is sent as failed (or, for a cache, as none):
- * the main thread then does that part itself, and meets (and reports) the failure there.
+ * manifests, then the records, and sends each part as soon as it has it. A part that
+ * fails is sent as failed (the cache, as none): the main thread then does that part
+ * itself, and meets (and reports) the failure there.
  */
 const request = workerData as FactScanRequest;
 const port = parentPort!;
@@ -25,11 +25,6 @@ function cacheBytes(file: string): { value: SentCacheBytes; move: ArrayBuffer[] 
   return { value: { buffer: own, end, digest }, move: [own] };
 }
 
-function sendCache(part: 'manifestCache' | 'snapshot', file: string): void {
-  const { value, move } = cacheBytes(file);
-  port.postMessage({ part, value } satisfies FactScanReply, move);
-}
-
 type FactsReply = Extract<FactScanReply, { value: { facts: Float64Array } }>;
 
 function sendFacts(part: FactsReply['part'], scan: () => FactsReply): void {
@@ -41,10 +36,8 @@ function sendFacts(part: FactsReply['part'], scan: () => FactsReply): void {
   }
 }
 
-const { manifests, state } = request;
-sendCache('manifestCache', manifests.cacheFile);
+const { manifests, stateDir } = request;
+const cache = cacheBytes(manifests.cacheFile);
+port.postMessage({ part: 'manifestCache', value: cache.value } satisfies FactScanReply, cache.move);
 sendFacts('manifests', () => ({ part: 'manifests', value: statListing(manifests.root, manifests.options) }));
-if (state) {
-  sendCache('snapshot', state.snapshotFile);
-  sendFacts('records', () => ({ part: 'records', value: statRecords(state.dir) }));
-}
+if (stateDir !== undefined) sendFacts('records', () => ({ part: 'records', value: statRecords(stateDir) }));

@@ -17,41 +17,36 @@ function write(file: string, text: string): void {
   writeFileSync(file, text);
 }
 
-/** A source, a state store and both caches (any text with a header line is a cache file's bytes). */
+/** A source, a state store and a manifest cache (any text with a header line is a cache file's bytes). */
 function layout(name: string) {
   const manifests = path.join(root, name, 'manifests');
   const dir = path.join(root, name, 'state');
   const cacheFile = path.join(dir, 'manifest-cache.jsonl');
-  const snapshotFile = path.join(dir, 'state-snapshot.jsonl');
   write(path.join(manifests, 'a.yaml'), 'a: 1\n');
   write(cacheFile, `{"h":1}\n${'line é\n'.repeat(100_000)}`);
-  return { manifests, dir, cacheFile, snapshotFile };
+  return { manifests, dir, cacheFile };
 }
 
 describe('the fact scan thread', () => {
-  it('sends the caches, the listing and the facts this thread would take, manifests and records', async () => {
-    const { manifests, dir, cacheFile, snapshotFile } = layout('ok');
+  it('sends the cache, the listing and the facts this thread would take, manifests and records', async () => {
+    const { manifests, dir, cacheFile } = layout('ok');
     write(path.join(manifests, 'sub', 'b.yml'), 'b: 2\n');
     write(path.join(manifests, 'notes.txt'), 'not listed\n');
-    write(snapshotFile, '{"s":2}\nrecords\n');
     write(path.join(dir, 'audiences', 'prod', 'k1.json'), '{}');
     write(path.join(dir, 'audiences', 'prod', '.k2.json.tmp'), '{}');
     write(path.join(dir, 'audiences', 'dev', 'k3.json'), '{"x":1}');
     const options = { exclude: ['sub/**'] };
     const scan = startFactScan(
-      { manifests: { root: manifests, options, cacheFile }, state: { dir, snapshotFile } },
+      { manifests: { root: manifests, options, cacheFile }, stateDir: dir },
       workerUrl,
     )!;
-    const [manifestCache, listing, snapshot, records] = await Promise.all([
+    const [manifestCache, listing, records] = await Promise.all([
       scan.manifestCache,
       scan.manifests,
-      scan.snapshot,
       scan.records,
     ]);
     expect(manifestCache).toEqual(loadCacheBytesSync(cacheFile));
     expect(manifestCache!.end).toBe(7);
-    expect(snapshot).toEqual(loadCacheBytesSync(snapshotFile));
-    expect(snapshot!.bytes.toString()).toBe('{"s":2}\nrecords\n');
     const here = statListing(manifests, options);
     expect(listing!.found).toEqual(here.found);
     expect(listing!.found.map((f) => f.relative)).toEqual(['a.yaml']);
@@ -66,30 +61,34 @@ describe('the fact scan thread', () => {
   });
 
   it('sends nothing for a part it could not take, and still sends the others', async () => {
-    const { manifests, dir, cacheFile, snapshotFile } = layout('bad');
-    // A file where the sandbox folders belong: listing them fails. No snapshot.
+    const { manifests, dir, cacheFile } = layout('bad');
+    // A file where the sandbox folders belong: listing them fails.
     write(path.join(dir, 'audiences'), 'not a folder');
     const scan = startFactScan(
-      { manifests: { root: manifests, options: {}, cacheFile }, state: { dir, snapshotFile } },
+      { manifests: { root: manifests, options: {}, cacheFile }, stateDir: dir },
       workerUrl,
     )!;
     expect(await scan.records).toBeUndefined();
-    expect(await scan.snapshot).toBeUndefined();
     expect((await scan.manifests)!.found.map((f) => f.relative)).toEqual(['a.yaml']);
     expect(await scan.manifestCache).toEqual(loadCacheBytesSync(cacheFile));
   });
 
-  it('leaves the facts to the caller and reads the caches here when the thread cannot start', async () => {
-    const { manifests, dir, cacheFile, snapshotFile } = layout('dead');
-    write(snapshotFile, '{"s":3}\n');
+  it('leaves the facts to the caller and reads the cache here when the thread cannot start', async () => {
+    const { manifests, dir, cacheFile } = layout('dead');
     const missing = new URL('../../dist/scan/no-such-worker.js', import.meta.url);
     const scan = startFactScan(
-      { manifests: { root: manifests, options: {}, cacheFile }, state: { dir, snapshotFile } },
+      { manifests: { root: manifests, options: {}, cacheFile }, stateDir: dir },
       missing,
     )!;
     expect(await Promise.all([scan.manifests, scan.records])).toEqual([undefined, undefined]);
     expect(await scan.manifestCache).toEqual(loadCacheBytesSync(cacheFile));
-    expect(await scan.snapshot).toEqual(loadCacheBytesSync(snapshotFile));
+  });
+
+  it('settles the records at once when there is no state directory to scan', async () => {
+    const { manifests, cacheFile } = layout('no-state');
+    const scan = startFactScan({ manifests: { root: manifests, options: {}, cacheFile } }, workerUrl)!;
+    expect(await scan.records).toBeUndefined();
+    expect((await scan.manifests)!.found.map((f) => f.relative)).toEqual(['a.yaml']);
   });
 
   it('starts no thread from the sources (no worker script)', () => {

@@ -19,7 +19,7 @@ import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options
 import { baseManifestCacheFile, manifestCacheFile, stateSnapshotFile } from '../manifest-cache-file.js';
 import { seedManifestCache } from '../manifest-cache-mirror.js';
 import { readStateThroughSnapshot } from '../../state/read-snapshot.js';
-import { loadCacheBytes, type CacheBytes } from '../../cache-file.js';
+import { loadCacheBytes, loadCacheBytesSync, type CacheBytes } from '../../cache-file.js';
 import {
   addSourceOptions,
   loadDesired,
@@ -164,23 +164,24 @@ export function planCommand(setExit: (code: number) => void): Command {
         ? await seedManifestCache(() => openStoreFor(flags, location), cacheFile, dir)
         : undefined;
     const snapshotFile = flags.base === undefined ? stateSnapshotFile(location, storeExists) : undefined;
-    // With a manifest cache, a thread of its own reads and hashes the caches and lists and
-    // stats the files they describe, while this one decodes them (src/scan). Without one,
-    // the parser threads keep both cores busy: no third thread, and the snapshot is read
-    // and hashed in the thread pool.
+    // With a manifest cache, a thread of its own reads and hashes it and lists and stats
+    // the files the caches describe (src/scan), while this one reads the snapshot (as the
+    // thread starts) and decodes both caches. Without one, the parser threads keep both
+    // cores busy: no third thread, and the snapshot is read in the thread pool.
     const scan =
       cacheFile !== undefined && existsSync(cacheFile)
         ? startFactScan({
             manifests: { root: dir, options: readOptions(flags), cacheFile },
-            ...(snapshotFile !== undefined && location.kind === 'dir'
-              ? { state: { dir: location.dir, snapshotFile } }
-              : {}),
+            ...(snapshotFile !== undefined && location.kind === 'dir' ? { stateDir: location.dir } : {}),
           })
         : undefined;
     const snapshot =
       snapshotFile === undefined
         ? undefined
-        : { file: snapshotFile, bytes: scan?.snapshot ?? loadCacheBytes(snapshotFile) };
+        : {
+            file: snapshotFile,
+            bytes: scan ? Promise.resolve(loadCacheBytesSync(snapshotFile)) : loadCacheBytes(snapshotFile),
+          };
     const [{ loaded: desired, saveCache, files }, read] = await Promise.all([
       loadDesiredDir(dir, flags, {
         ...(cacheFile ? { cacheFile } : {}),
