@@ -64,7 +64,7 @@ export function startParsePool(options: PoolOptions): ParsePool {
       if (spare) void spare.terminate();
       spare = undefined;
     },
-    session<T>(context: unknown): ParseSession<T> {
+    session<T>(context: unknown, onOutcome?: (index: number, outcome: T) => void): ParseSession<T> {
       const results: unknown[] = [];
       const slots: Slot[] = [];
       let pending: ParseJob[] = [];
@@ -145,7 +145,10 @@ export function startParsePool(options: PoolOptions): ParsePool {
           const chunk = slot.inflight.shift()!;
           const parsed: unknown[] =
             'lines' in reply ? reply.lines.split('\n') : (JSON.parse(reply.results) as FileParseResult[]);
-          chunk.forEach((job, offset) => (results[job.index] = parsed[offset]));
+          chunk.forEach((job, offset) => {
+            results[job.index] = parsed[offset];
+            onOutcome?.(job.index, parsed[offset] as T);
+          });
           remaining -= chunk.length;
           arm(slot);
           pump();
@@ -207,6 +210,7 @@ export function startParsePool(options: PoolOptions): ParsePool {
         },
         settle(index, outcome) {
           results[index] = outcome;
+          onOutcome?.(index, outcome);
           remaining -= 1;
           finishIfDone();
         },

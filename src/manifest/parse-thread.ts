@@ -49,7 +49,11 @@ export type ParseSession<T = FileParseResult> = {
 };
 
 export type ParsePool = {
-  session<T = FileParseResult>(context: unknown): ParseSession<T>;
+  /** `onOutcome`: each file's outcome as soon as it is known, a thread's or the caller's (`settle`), failures aside. */
+  session<T = FileParseResult>(
+    context: unknown,
+    onOutcome?: (index: number, outcome: T) => void,
+  ): ParseSession<T>;
   /** Stops the thread started for a session that never came (the read failed). */
   close(): void;
 };

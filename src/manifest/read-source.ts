@@ -158,8 +158,20 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
   }
   if (jobs.length === 0) pool?.close();
   const failed = new Map<number, string>();
+  /** Lines decoded as they arrived, between the chunks this thread parses (by file index). */
+  const arrived = new Map<number, DecodedLine>();
   if (jobs.length > 0 && workerUrl) {
-    const session = startPool(workerUrl).session<string>(limits);
+    // Decoded as it comes rather than all at the end, when the other core would be idle.
+    // One that fails to decode is decoded again below, where its failure counts.
+    const decodeArrived = (n: number, line: string): void => {
+      const { index, job } = jobs[n]!;
+      try {
+        arrived.set(index, decodeLine(job.relative, line, cache, decoded));
+      } catch {
+        // Left to the loop below.
+      }
+    };
+    const session = startPool(workerUrl).session<string>(limits, decodeArrived);
     for (const { job } of jobs) session.addFile(job);
     const { parseWithoutFullParser } = await import('./parse-fast.js');
     await parseHere(session, (path, text) => parseWithoutFullParser(path, text, limits));
@@ -177,14 +189,10 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
   const files = found.map((file, index): LoadedFile => {
     const reason = failed.get(index);
     if (reason !== undefined) return { path: file.relative, parsed: refusedFile(file.relative, reason) };
-    const line = lines[index]!;
-    const cached = cache?.files.get(file.relative);
-    const key = cached?.line === line ? cached : lineKey(line)!;
-    const early = cached?.line === line ? decoded?.get(file.relative) : undefined;
-    const loaded = early ? { file: early } : fromLine(file.relative, line, key, cache);
-    if (loaded.line !== undefined) lines[index] = loaded.line;
-    byPath.set(file.relative, { hash: key.hash, file: loaded.file });
-    return loaded.file;
+    const done = arrived.get(index) ?? decodeLine(file.relative, lines[index]!, cache, decoded);
+    lines[index] = done.line;
+    byPath.set(file.relative, { hash: done.hash, file: done.file });
+    return done.file;
   });
   const result = assembleLoad(files, options);
   result.diagnostics.unshift(...diagnostics);
@@ -234,6 +242,23 @@ function decodeCached(cache: ManifestCache): Map<string, LoadedFile> {
   for (const [relative, cached] of cache.files)
     decoded.set(relative, decodeBody(relative, cached.line.slice(cached.bodyAt)));
   return decoded;
+}
+
+/** A file from its line (`line`: the one to keep in the cache), and its content hash. */
+type DecodedLine = { file: LoadedFile; line: string; hash: string };
+
+/** `predecoded`: the cache's files decoded ahead (decodeCached), used for lines the cache holds. */
+function decodeLine(
+  relative: string,
+  line: string,
+  cache: ManifestCache | undefined,
+  predecoded: Map<string, LoadedFile> | undefined,
+): DecodedLine {
+  const cached = cache?.files.get(relative);
+  const key = cached?.line === line ? cached : lineKey(line)!;
+  const early = cached?.line === line ? predecoded?.get(relative) : undefined;
+  const loaded = early ? { file: early } : fromLine(relative, line, key, cache);
+  return { file: loaded.file, line: loaded.line ?? line, hash: key.hash };
 }
 
 /** A file from its line; a `same` line takes the cached body, under the new facts (`line`). */

@@ -85,6 +85,31 @@ describe('parser threads', () => {
     });
   });
 
+  it("tells each file's outcome as soon as it is known, a thread's or the caller's, never a failure", async () => {
+    const told: Array<[number, string]> = [];
+    const session = startParsePool({ url, memoryMb: 32, workers: 1 }).session(
+      undefined,
+      (index: number, result) => told.push([index, result.notes?.[0]?.message ?? 'here']),
+    );
+    const texts = ['exit', ...Array.from({ length: 200 }, () => 'ok')];
+    for (const job of jobs(texts)) session.add(job.path, job.text);
+    const taken = session.take()!;
+    for (const job of taken)
+      session.settle(job.index, { manifests: [], diagnostics: [], salvaged: [], unreadable: false });
+    // Told before the session is done: the caller's at once, the threads' as their replies come.
+    expect(told.map(([index]) => index)).toEqual(taken.map((job) => job.index));
+    const results = await session.done();
+    const byIndex = new Map(told);
+    expect(told).toHaveLength(200);
+    expect(byIndex.has(0)).toBe(false);
+    expect(results[0]).toEqual({ failed: 'the parser stopped (exit code 3)' });
+    results.slice(1).forEach((result, offset) => {
+      const index = offset + 1;
+      expect(byIndex.get(index)).toBe(taken.some((job) => job.index === index) ? 'here' : `f${index}.yaml`);
+      expect(result).toBeDefined();
+    });
+  });
+
   it('needs no thread for no file', async () => {
     expect(await outcomes([])).toEqual([]);
   });
