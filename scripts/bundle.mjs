@@ -70,8 +70,9 @@ await build({
     'cli/main': 'src/cli/main.ts',
     // Loaded by path at run time (src/manifest/load-isolated.ts).
     'manifest/parse-worker': 'src/manifest/parse-worker.ts',
-    // Loaded by path at run time (src/scan/fact-scan.ts).
+    // Loaded by path at run time (src/scan/fact-scan.ts, src/cache/write-thread.ts).
     'scan/scan-worker': 'src/scan/scan-worker.ts',
+    'cache/write-worker': 'src/cache/write-worker.ts',
     // Plain-JS entry points of the test fixtures (test/state/fixtures) and the demo script.
     'state/open': 'src/state/open.ts',
     'state/record-changes': 'src/state/record-changes.ts',

@@ -1,5 +1,5 @@
 import { readFileSync, realpathSync } from 'node:fs';
-import { writeCacheFile } from '../cache-file.js';
+import { writeCacheFile } from '../cache/cache-file.js';
 import type { ManifestCacheMirror, StateStore } from '../state/store.js';
 
 /** What to call once the load wrote its cache: copies a changed cache to the shared store. */

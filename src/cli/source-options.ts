@@ -79,14 +79,14 @@ function noteSkipped(loaded: LoadResult): void {
 
 /**
  * Loads the desired state from a directory, through the manifest cache when one is
- * given (`saveCache` writes it back; call it once the output is out).
+ * given (`saveCache` writes it back, in a thread of its own: await it before exiting).
  */
 export async function loadDesiredDir(
   dir: string,
   flags: SourceFlags,
   /** The manifest cache, and what was started early for it (see loadManifestDir's options). */
   cache?: Pick<DirLoadOptions, 'cacheFile' | 'cacheBytes' | 'listing'>,
-): Promise<{ loaded: LoadResult; saveCache: () => boolean; files: DirLoad['files'] }> {
+): Promise<{ loaded: LoadResult; saveCache: DirLoad['saveCacheInThread']; files: DirLoad['files'] }> {
   // No await before the files are listed and handed to the parser threads: a plan reads
   // the state meanwhile, in long synchronous runs that would hold them back.
   assertDirectory(dir);
@@ -96,7 +96,7 @@ export async function loadDesiredDir(
     ...cache,
   });
   noteSkipped(load.result);
-  return { loaded: load.result, saveCache: () => load.saveCache(), files: load.files };
+  return { loaded: load.result, saveCache: () => load.saveCacheInThread(), files: load.files };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { writeCacheFileStreamed, type CacheBytes } from '../cache-file.js';
+import { writeCacheFileStreamed, type CacheBytes } from '../cache/cache-file.js';
 import { lineKey } from './file-line.js';
 import type { ParseLimits } from './limits.js';
 import type { FileFacts } from './read-file.js';
@@ -90,20 +90,28 @@ export function isFresh(cached: CachedFile, facts: FileFacts, scannedAt: number)
   );
 }
 
+/** How a cache file is written: writeCacheFileStreamed, or in a thread (writeCacheFileInThread). */
+export type CacheWrite<R> = (
+  file: string,
+  headerOf: (digest: string) => string,
+  pieces: Iterable<string>,
+) => R;
+
 /**
  * Writes the cache beside the state, through a temporary file and a rename, so a
  * reader never sees half of it. Failing (a read-only state directory) is not an error:
- * the cache only saves time. Returns whether it was written.
+ * the cache only saves time. Returns (or resolves to) whether it was written.
  */
-export function writeManifestCache(
+export function writeManifestCache<R = boolean>(
   file: string,
   context: CacheContext,
   scannedAt: number,
   lines: readonly string[],
-): boolean {
+  write: CacheWrite<R> = writeCacheFileStreamed as CacheWrite<R>,
+): R {
   const headerOf = (digest: string) =>
     JSON.stringify({ format: CACHE_FORMAT, ...context, scannedAt, digest } satisfies Header);
-  return writeCacheFileStreamed(file, headerOf, eachLine(lines));
+  return write(file, headerOf, eachLine(lines));
 }
 
 function* eachLine(lines: readonly string[]): Generator<string> {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { loadCacheBytesSync, type CacheBytes } from '../cache-file.js';
+import { loadCacheBytesSync, writeCacheFileStreamed, type CacheBytes } from '../cache/cache-file.js';
+import { writeCacheFileInThread } from '../cache/write-thread.js';
 import { assembleLoad } from './assemble.js';
 import { decodeBody, encodeBody, fileLine, formatLine, lineKey, type FileJob } from './file-line.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
@@ -12,6 +13,7 @@ import {
   readManifestCache,
   writeManifestCache,
   type CacheContext,
+  type CacheWrite,
   type ManifestCache,
 } from './read-cache.js';
 import { startParsePool, type ParseJob, type ParsePool, type ParseSession } from './parse-pool.js';
@@ -49,6 +51,8 @@ export type DirLoad = {
   cacheHits: number;
   /** Writes the cache when something changed; false when it could not (never throws). */
   saveCache(): boolean;
+  /** saveCache, hashed and written by a thread of its own (writeCacheFileInThread) while the caller goes on. */
+  saveCacheInThread(): Promise<boolean>;
   /** Each file as read, with its git blob id ("-": not read), for `plan --base` to reuse. */
   files: Map<string, { hash: string; file: LoadedFile }>;
 };
@@ -201,15 +205,16 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
     result,
     cacheHits: hits,
     files: byPath,
-    saveCache() {
-      if (!options.cacheFile) return false;
-      if (!changed) return true;
-      const kept = lines.filter(
-        (line): line is string => line !== undefined && lineKey(line)!.facts.size >= 0,
-      );
-      return writeManifestCache(options.cacheFile, context, scannedAt, kept);
-    },
+    saveCache: () => save(writeCacheFileStreamed),
+    saveCacheInThread: async () => save(writeCacheFileInThread),
   };
+
+  function save<R>(write: CacheWrite<R>): R | boolean {
+    if (!options.cacheFile) return false;
+    if (!changed) return true;
+    const kept = lines.filter((line): line is string => line !== undefined && lineKey(line)!.facts.size >= 0);
+    return writeManifestCache(options.cacheFile, context, scannedAt, kept, write);
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { loadCacheBytes, type CacheBytes } from '../cache-file.js';
+import { loadCacheBytes, type CacheBytes } from '../cache/cache-file.js';
 import type { ReadDirOptions, StattedListing } from '../manifest/read-dir.js';
 import type { StattedRecords } from '../state/record-names.js';
 

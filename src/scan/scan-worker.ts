@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadCacheBytesSync } from '../cache-file.js';
+import { loadCacheBytesSync } from '../cache/cache-file.js';
 import { statListing } from '../manifest/read-dir.js';
 import { statRecords } from '../state/record-names.js';
 import type { FactScanReply, FactScanRequest, SentCacheBytes } from './fact-scan.js';

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { loadCacheBytes, type CacheBytes } from '../cache-file.js';
+import { loadCacheBytes, type CacheBytes } from '../cache/cache-file.js';
 import { readMetaFile, readTextSync } from './read-json.js';
 import { listRecordIds } from './read.js';
 import type { parseRecordText } from './read-record.js';

@@ -1,5 +1,5 @@
 import type { Stats } from 'node:fs';
-import { writeCacheFileStreamed, type CacheBytes } from '../cache-file.js';
+import { writeCacheFileStreamed, type CacheBytes } from '../cache/cache-file.js';
 import { withLazyProperty } from '../text/lazy-property.js';
 import type { AudienceRecord } from './schema.js';
 import { recordId } from './record-id.js';

@@ -57,7 +57,7 @@ describe('plan --base', () => {
       utimesSync(path.join(source, name), hourAgo, hourAgo);
     const cacheFile = path.join(root, 'manifest-cache.jsonl');
     const first = await loadDesiredDir(source, flags, { cacheFile });
-    expect(first.saveCache()).toBe(true);
+    expect(await first.saveCache()).toBe(true);
     const warm = await loadDesiredDir(source, flags, { cacheFile });
     expect(warm.loaded.manifests.map((m) => knownSpecHash(m.manifest))).not.toContain(undefined);
     const appliedAt = new Date(NOW * 1000).toISOString();

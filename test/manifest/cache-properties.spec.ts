@@ -4,7 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { loadCacheBytes } from '../../src/cache-file.js';
+import { loadCacheBytes } from '../../src/cache/cache-file.js';
 import { loadManifests } from '../../src/manifest/load.js';
 import { readManifestDir, statListing } from '../../src/manifest/read-dir.js';
 import { loadManifestDir } from '../../src/manifest/read-source.js';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadCacheBytesSync } from '../../src/cache-file.js';
+import { loadCacheBytesSync } from '../../src/cache/cache-file.js';
 import { statListing } from '../../src/manifest/read-dir.js';
 import { startFactScan } from '../../src/scan/fact-scan.js';
 import { statRecords } from '../../src/state/record-names.js';

@@ -19,7 +19,7 @@ import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options
 import { baseManifestCacheFile, manifestCacheFile, stateSnapshotFile } from '../manifest-cache-file.js';
 import { seedManifestCache } from '../manifest-cache-mirror.js';
 import { readStateThroughSnapshot } from '../../state/read-snapshot.js';
-import { loadCacheBytes, loadCacheBytesSync, type CacheBytes } from '../../cache-file.js';
+import { loadCacheBytes, loadCacheBytesSync, type CacheBytes } from '../../cache/cache-file.js';
 import {
   addSourceOptions,
   loadDesired,
@@ -189,6 +189,9 @@ export function planCommand(setExit: (code: number) => void): Command {
       }),
       flags.base === undefined ? readRecorded(flags, snapshot, scan) : undefined,
     ]).finally(() => scan?.stop());
+    // Hashed and written by a thread of its own while this one plans: a plan that cannot
+    // write its cache (a read-only store) still plans; it only costs the next one time.
+    const cacheWritten = saveCache();
     const stored = read?.state;
     // The base tree after the working tree: its unchanged files are taken from it.
     const recorded =
@@ -222,9 +225,9 @@ export function planCommand(setExit: (code: number) => void): Command {
       process.stdout.write(renderPlan(result, flags.output, useColor(process.stdout)));
     }
     setExit(planExitCode(result, flags.detailedExitcode === true));
-    // After the output: a plan that cannot write its cache (a read-only store) still plans.
-    saveCache();
     read?.save();
+    // The copy in a PostgreSQL store is taken from the cache as written.
+    await cacheWritten;
     await keepCache?.();
   });
   return command;

@@ -110,53 +110,98 @@ export function writeCacheFile(file: string, text: string): boolean {
 const BATCH_CHARS = 1 << 20;
 
 /**
+ * A cache file being written: the body first, after room for the header, whose length
+ * must not depend on the digest (a hex digest has a fixed length); then the header; then
+ * the temporary file renamed into place. Any failure abandons it (false).
+ */
+export class CacheFileWriter {
+  private fd: number | undefined;
+  private readonly temp: string;
+  private readonly hash = createHash('sha1');
+  private position: number;
+
+  constructor(
+    private readonly file: string,
+    private readonly headerOf: (digest: string) => string,
+  ) {
+    this.temp = tempFor(file);
+    this.position = Buffer.byteLength(`${headerOf('0'.repeat(40))}\n`);
+    try {
+      this.fd = openSync(this.temp, 'w', 0o600);
+    } catch {
+      this.fd = undefined;
+    }
+  }
+
+  /** Appends UTF-8 bytes to the body. */
+  write(bytes: Uint8Array): void {
+    if (this.fd === undefined) return;
+    try {
+      this.hash.update(bytes);
+      for (let at = 0; at < bytes.length;)
+        at += writeSync(this.fd, bytes, at, bytes.length - at, this.position + at);
+      this.position += bytes.length;
+    } catch {
+      this.abandon();
+    }
+  }
+
+  /** Writes the header and renames the file into place; false if any step failed. */
+  finish(): boolean {
+    if (this.fd === undefined) return false;
+    try {
+      const header = Buffer.from(`${this.headerOf(this.hash.digest('hex'))}\n`);
+      if (header.length !== Buffer.byteLength(`${this.headerOf('0'.repeat(40))}\n`))
+        throw new Error('cache header length changed with its digest');
+      for (let at = 0; at < header.length;) at += writeSync(this.fd, header, at, header.length - at, at);
+      // Forgotten before closing: a close that fails has released the descriptor anyway,
+      // and closing its number again could close a file another part of the process opened.
+      const open = this.fd;
+      this.fd = undefined;
+      closeSync(open);
+      renameSync(this.temp, this.file);
+      return true;
+    } catch {
+      this.abandon();
+      return false;
+    }
+  }
+
+  private abandon(): void {
+    if (this.fd !== undefined) closeQuietly(this.fd);
+    this.fd = undefined;
+    removeQuietly(this.temp);
+  }
+}
+
+/** `pieces` joined into UTF-8 batches of about BATCH_CHARS characters. */
+export function* utf8Batches(pieces: Iterable<string>): Generator<Buffer> {
+  let batch: string[] = [];
+  let size = 0;
+  for (const piece of pieces) {
+    batch.push(piece);
+    size += piece.length;
+    if (size >= BATCH_CHARS) {
+      yield Buffer.from(batch.join(''));
+      batch = [];
+      size = 0;
+    }
+  }
+  yield Buffer.from(batch.join(''));
+}
+
+/**
  * writeCacheFile of a header line (given the SHA-1 of the body's UTF-8 bytes) and a body
  * made of `pieces`, without joining them: the body of 50,000 audiences is about 50 MB,
  * and as one string (plus the header, plus its UTF-8 copy) it was the largest part of a
- * plan's peak memory. The body goes first, after room for the header, whose length must
- * not depend on the digest (a hex digest has a fixed length); then the header.
+ * plan's peak memory.
  */
 export function writeCacheFileStreamed(
   file: string,
   headerOf: (digest: string) => string,
   pieces: Iterable<string>,
 ): boolean {
-  const temp = tempFor(file);
-  let fd: number | undefined;
-  try {
-    fd = openSync(temp, 'w', 0o600);
-    const headerLength = Buffer.byteLength(`${headerOf('0'.repeat(40))}\n`);
-    const hash = createHash('sha1');
-    let position = headerLength;
-    let batch: string[] = [];
-    let size = 0;
-    const flush = () => {
-      const bytes = Buffer.from(batch.join(''));
-      hash.update(bytes);
-      for (let at = 0; at < bytes.length;) at += writeSync(fd!, bytes, at, bytes.length - at, position + at);
-      position += bytes.length;
-      batch = [];
-      size = 0;
-    };
-    for (const piece of pieces) {
-      batch.push(piece);
-      size += piece.length;
-      if (size >= BATCH_CHARS) flush();
-    }
-    flush();
-    const header = Buffer.from(`${headerOf(hash.digest('hex'))}\n`);
-    if (header.length !== headerLength) throw new Error('cache header length changed with its digest');
-    for (let at = 0; at < header.length;) at += writeSync(fd, header, at, header.length - at, at);
-    // Forgotten before closing: a close that fails has released the descriptor anyway,
-    // and closing its number again could close a file another part of the process opened.
-    const open = fd;
-    fd = undefined;
-    closeSync(open);
-    renameSync(temp, file);
-    return true;
-  } catch {
-    if (fd !== undefined) closeQuietly(fd);
-    removeQuietly(temp);
-    return false;
-  }
+  const writer = new CacheFileWriter(file, headerOf);
+  for (const bytes of utf8Batches(pieces)) writer.write(bytes);
+  return writer.finish();
 }

@@ -1,0 +1,59 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeCacheFileStreamed } from './cache-file.js';
+import { writeCacheFileInThread } from './write-thread.js';
+
+// The built thread (`npm run build`), as `plan` starts it.
+const workerUrl = new URL('../../dist/cache/write-worker.js', import.meta.url);
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'audiencectl-write-thread-'));
+  dirs.push(dir);
+  return dir;
+}
+
+// 3,000 lines of about 1 KB with two- and four-byte characters: several batches.
+const pieces = Array.from({ length: 3000 }, (_, i) => `${i}\t${'é😀x'.repeat(250)}\n`);
+const headerOf = (digest: string) => JSON.stringify({ format: 'test', root: '/0000', digest });
+
+describe('writeCacheFileInThread', () => {
+  it('writes, in its thread, the very bytes writeCacheFileStreamed writes here', async () => {
+    const dir = tempDir();
+    expect(await writeCacheFileInThread(path.join(dir, 'thread.jsonl'), headerOf, pieces, workerUrl)).toBe(
+      true,
+    );
+    expect(writeCacheFileStreamed(path.join(dir, 'here.jsonl'), headerOf, pieces)).toBe(true);
+    const written = readFileSync(path.join(dir, 'thread.jsonl'));
+    expect(written.equals(readFileSync(path.join(dir, 'here.jsonl')))).toBe(true);
+    expect(written.length).toBeGreaterThan(3 << 20);
+    expect(readdirSync(dir).sort()).toEqual(['here.jsonl', 'thread.jsonl']);
+  });
+
+  it('answers false and leaves no temporary file where it cannot write', async () => {
+    const missing = path.join(tempDir(), 'gone', 'cache.jsonl');
+    expect(await writeCacheFileInThread(missing, headerOf, pieces, workerUrl)).toBe(false);
+    expect(readdirSync(path.dirname(path.dirname(missing)))).toEqual([]);
+  });
+
+  it('answers false, without hanging, when its thread cannot start', async () => {
+    const dir = tempDir();
+    const nowhere = new URL('../../dist/cache/no-such-worker.js', import.meta.url);
+    expect(await writeCacheFileInThread(path.join(dir, 'c.jsonl'), headerOf, pieces, nowhere)).toBe(false);
+  });
+
+  it('writes here a header that is not text around one digest', async () => {
+    const dir = tempDir();
+    const twice = (digest: string) => `${digest}-${digest}`;
+    expect(await writeCacheFileInThread(path.join(dir, 'c.jsonl'), twice, ['a\n'], workerUrl)).toBe(true);
+    const [header] = readFileSync(path.join(dir, 'c.jsonl'), 'utf8').split('\n');
+    const [first, second] = header!.split('-');
+    expect(first).toMatch(/^[0-9a-f]{40}$/);
+    expect(second).toBe(first);
+  });
+});

@@ -1,0 +1,58 @@
+import { Worker } from 'node:worker_threads';
+import { utf8Batches, writeCacheFileStreamed } from './cache-file.js';
+
+/**
+ * Spelled from the parent folder: this code runs from dist/chunks/ (the CLI bundle,
+ * scripts/bundle.mjs), beside dist/cache/. From the sources (tests) there is no thread.
+ */
+export const WRITE_WORKER_URL = import.meta.url.endsWith('.js')
+  ? new URL('../cache/write-worker.js', import.meta.url)
+  : undefined;
+
+/** What the thread is given: the cache file, and its header around the body's digest. */
+export type WriteRequest = { file: string; before: string; after: string };
+
+/** `headerOf` as the text before and after the digest; undefined if it is not that simple. */
+function headerParts(headerOf: (digest: string) => string): { before: string; after: string } | undefined {
+  const zeros = headerOf('0'.repeat(40));
+  const ones = headerOf('1'.repeat(40));
+  let at = 0;
+  while (at < zeros.length && zeros[at] === ones[at]) at += 1;
+  const before = zeros.slice(0, at);
+  const after = zeros.slice(at + 40);
+  return ones === `${before}${'1'.repeat(40)}${after}` ? { before, after } : undefined;
+}
+
+/**
+ * writeCacheFileStreamed, with the hashing and the writing in a thread of its own: a
+ * plan that read files for real starts it before planning, and the 10 MB (50 MB for
+ * 50,000 audiences) are hashed and written while this thread plans. This thread only
+ * encodes the pieces, in batches whose buffers move to the thread. Resolves to whether
+ * the file was written (a failure only costs the next plan time); without a worker
+ * script it writes here.
+ */
+export function writeCacheFileInThread(
+  file: string,
+  headerOf: (digest: string) => string,
+  pieces: Iterable<string>,
+  url = WRITE_WORKER_URL,
+): Promise<boolean> {
+  const parts = headerParts(headerOf);
+  if (!url || !parts) return Promise.resolve(writeCacheFileStreamed(file, headerOf, pieces));
+  const worker = new Worker(url, { workerData: { file, ...parts } satisfies WriteRequest });
+  const written = new Promise<boolean>((resolve) => {
+    worker.on('message', (done: boolean) => resolve(done));
+    // A thread that fails exits: nothing was written (its temporary file is its to remove).
+    worker.on('error', () => undefined);
+    worker.on('exit', () => resolve(false));
+  });
+  for (const bytes of utf8Batches(pieces)) {
+    const own =
+      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? (bytes.buffer as ArrayBuffer)
+        : new Uint8Array(bytes).buffer;
+    worker.postMessage(own, [own]);
+  }
+  worker.postMessage('end');
+  return written;
+}
