@@ -11,12 +11,13 @@ const ENTRIES = ['validate', 'plan', 'state'].map((name) => `src/cli/commands/${
 const CLIENT = 'src/aep/client.ts';
 const PARSER_THREAD = 'src/manifest/parse-worker.ts';
 const SCAN_THREAD = 'src/scan/scan-worker.ts';
+const WRITE_THREAD = 'src/cache/write-worker.ts';
 
 let graph: Promise<Metafile['inputs']> | undefined;
 /** One build for every entry (the import graph is the same), made by the first test that asks. */
 function importGraph(): Promise<Metafile['inputs']> {
   graph ??= build({
-    entryPoints: [...ENTRIES, CLIENT, PARSER_THREAD, SCAN_THREAD],
+    entryPoints: [...ENTRIES, CLIENT, PARSER_THREAD, SCAN_THREAD, WRITE_THREAD],
     bundle: true,
     write: false,
     metafile: true,
@@ -73,6 +74,11 @@ describe('start-up: what a command loads before it runs', () => {
     expect([...packages].filter((p) => lazy.includes(p))).toEqual([]);
     // The check sees packages at all (it would pass on an empty graph otherwise).
     expect(packages.has(seen)).toBe(true);
+  });
+
+  it('the cache writer thread loads nothing but the cache file writer', async () => {
+    const files = [...(await staticImports(WRITE_THREAD))].filter((file) => !file.startsWith('node:'));
+    expect(files.sort()).toEqual(['src/cache/cache-file.ts', WRITE_THREAD]);
   });
 
   it('the HTTP client itself loads got (the check can tell)', async () => {
