@@ -4,7 +4,7 @@ import { recordId } from './record-id.js';
 import { AudienceRecord } from './schema.js';
 
 // The record files' readers, with zod (schema.ts): loaded by the readers of whole stores, and
-// by a plan only for records the state snapshot does not serve (read-json.ts, loadRecordParser).
+// by a plan only for the first record the state snapshot does not serve (read-snapshot.ts).
 
 /** Reads one audience record and checks that it is stored where its sandbox and key say. */
 export async function readRecordFile(
