@@ -23,15 +23,19 @@ export async function readJsonFile<T>(
   schema: z.ZodType<T>,
   hint = RECORD_REPAIR_HINT,
 ): Promise<T | undefined> {
-  let text: string;
+  const text = await readText(file);
+  return text === undefined ? undefined : parseStateJson(file, text, schema, hint);
+}
+
+/** A state file's text; undefined when it does not exist. */
+async function readText(file: string): Promise<string | undefined> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (error) {
     const failure = unreadable(file, error);
     if (failure) throw failure;
     return undefined;
   }
-  return parseStateJson(file, text, schema, hint);
 }
 
 /**
@@ -102,14 +106,8 @@ export function plainStateMeta(json: unknown): StateMeta | undefined {
  * report its first issue as readJsonFile would.
  */
 export async function readMetaFile(file: string): Promise<StateMeta | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const failure = unreadable(file, error);
-    if (failure) throw failure;
-    return undefined;
-  }
+  const text = await readText(file);
+  if (text === undefined) return undefined;
   const json = parseJsonText(file, text, META_REPAIR_HINT);
   const plain = plainStateMeta(json);
   if (plain) return plain;
