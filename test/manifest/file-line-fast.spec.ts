@@ -6,10 +6,9 @@ import { specNamePosition, specNamePositionInText } from '../../src/manifest/dup
 import { blobHash, encodeBody, type LineBody } from '../../src/manifest/file-line.js';
 import { DEFAULT_PARSE_LIMITS } from '../../src/manifest/limits.js';
 import { parseManifestFile } from '../../src/manifest/parse.js';
-import type { NormalSpec } from '../../src/manifest/normal-spec.js';
-import type { AudienceSpec } from '../../src/manifest/schema.js';
-import { compareText, specHash } from '../../src/plan/normalise.js';
+import { specHash } from '../../src/plan/normalise.js';
 import { manifestArb } from '../helpers/arbitraries.js';
+import { referenceNormalise } from '../helpers/normalise-reference.js';
 import { runs } from '../helpers/property-runs.js';
 
 // The per-file work of a parser thread (file-line.ts) done without the intermediate
@@ -76,38 +75,6 @@ function referenceEncodeBody(body: LineBody): string {
   });
   parts[0] = JSON.stringify({ ...body, r: { ...body.r, manifests: placeholders } });
   return parts.join('\t');
-}
-
-/** What normaliseSpec's JSON was before it built its objects key by key. */
-function referenceNormalise(spec: AudienceSpec): NormalSpec {
-  const sortedSet = (values: readonly string[] | undefined) => [...new Set(values ?? [])].sort();
-  const params = 'params' in spec.sourceSpec ? spec.sourceSpec.params : spec.sourceSpec;
-  return {
-    name: spec.name,
-    description: spec.description ?? '',
-    ...(spec.customAudienceId === undefined ? {} : { customAudienceId: spec.customAudienceId }),
-    fields: spec.fields
-      .map((field) => ({
-        name: field.name,
-        type: field.type,
-        ...(field.identityNs === undefined ? {} : { identityNs: field.identityNs.toLowerCase() }),
-        labels: sortedSet(field.labels),
-      }))
-      .sort((a, b) => compareText(a.name, b.name)),
-    sourceSpec: {
-      path: params.path,
-      type: params.type,
-      ...(params.sourceType === undefined ? {} : { sourceType: params.sourceType }),
-      ...(params.cloudType === undefined ? {} : { cloudType: params.cloudType }),
-      ...(params.baseConnectionId === undefined ? {} : { baseConnectionId: params.baseConnectionId }),
-    },
-    ttlInDays: spec.ttlInDays ?? 30,
-    labels: sortedSet(spec.labels),
-    audienceType: spec.audienceType ?? 'people',
-    originName: spec.originName,
-    namespace: spec.namespace ?? 'CustomerAudienceUpload',
-    tags: sortedSet(spec.tags),
-  };
 }
 
 describe('encodeBody', () => {

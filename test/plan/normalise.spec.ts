@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { NormalField, NormalSpec } from '../../src/manifest/normal-spec.js';
 import type { AudienceSpec } from '../../src/manifest/schema.js';
-import { compareText, normaliseSpec, specHash } from '../../src/plan/normalise.js';
+import { normaliseSpec, specHash } from '../../src/plan/normalise.js';
 import { plan } from '../../src/plan/plan.js';
 import { loadTexts, manifestYaml } from '../helpers/manifests.js';
+import { referenceNormalise } from '../helpers/normalise-reference.js';
 import { appliedState, options } from '../helpers/planning.js';
 import { runs } from '../helpers/property-runs.js';
 
@@ -90,39 +90,6 @@ describe('specHash', () => {
     );
   });
 });
-
-/** normaliseSpec as it was written first (spreads of the optional parts): the reference. */
-function referenceNormalise(spec: AudienceSpec): NormalSpec {
-  const sortedSet = (values: readonly string[] | undefined) => [...new Set(values ?? [])].sort();
-  const params = 'params' in spec.sourceSpec ? spec.sourceSpec.params : spec.sourceSpec;
-  const fields: NormalField[] = spec.fields
-    .map((field) => ({
-      name: field.name,
-      type: field.type,
-      ...(field.identityNs === undefined ? {} : { identityNs: field.identityNs.toLowerCase() }),
-      labels: sortedSet(field.labels),
-    }))
-    .sort((a, b) => compareText(a.name, b.name));
-  return {
-    name: spec.name,
-    description: spec.description ?? '',
-    ...(spec.customAudienceId === undefined ? {} : { customAudienceId: spec.customAudienceId }),
-    fields,
-    sourceSpec: {
-      path: params.path,
-      type: params.type,
-      ...(params.sourceType === undefined ? {} : { sourceType: params.sourceType }),
-      ...(params.cloudType === undefined ? {} : { cloudType: params.cloudType }),
-      ...(params.baseConnectionId === undefined ? {} : { baseConnectionId: params.baseConnectionId }),
-    },
-    ttlInDays: spec.ttlInDays ?? 30,
-    labels: sortedSet(spec.labels),
-    audienceType: spec.audienceType ?? 'people',
-    originName: spec.originName,
-    namespace: spec.namespace ?? 'CustomerAudienceUpload',
-    tags: sortedSet(spec.tags),
-  };
-}
 
 describe('normaliseSpec', () => {
   const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
