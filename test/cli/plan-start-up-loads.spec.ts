@@ -1,12 +1,12 @@
 import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RACY_MARGIN_MS } from '../../src/manifest/read-cache.js';
 import { metaPath, recordPath } from '../../src/state/paths.js';
 import { SNAPSHOT_RACY_MARGIN_MS } from '../../src/state/snapshot.js';
-import { CLI, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { packagesLoaded, recordingLoads } from '../helpers/loads.js';
 import { loadTexts, manifestYaml } from '../helpers/manifests.js';
 import { appliedState } from '../helpers/planning.js';
 import { useTempDirs } from '../state/helpers.js';
@@ -21,47 +21,7 @@ import { useTempDirs } from '../state/helpers.js';
  * source map says which packages it holds (a dynamic import run on this path counts too).
  */
 const tempDir = useTempDirs();
-const DIST = path.dirname(path.dirname(CLI));
 const NOT_ON_THE_PLAN_PATH = ['zod', 'yaml', 'js-yaml', 'p-queue', 'eventemitter3'];
-
-const HOOKS = `
-import { appendFileSync } from 'node:fs';
-let log;
-export function initialize(data) { log = data.log; }
-export async function load(url, context, next) {
-  appendFileSync(log, url + '\\n');
-  return next(url, context);
-}
-`;
-
-/** Writes the loader hook into `dir`; the returned environment makes a process record what it loads in `log`. */
-function recordingLoads(dir: string, log: string): Record<string, string> {
-  writeFileSync(path.join(dir, 'hooks.mjs'), HOOKS);
-  const hooks = pathToFileURL(path.join(dir, 'hooks.mjs')).href;
-  const register = path.join(dir, 'register.mjs');
-  writeFileSync(
-    register,
-    `import { register } from 'node:module';\nregister(${JSON.stringify(hooks)}, { data: { log: ${JSON.stringify(log)} } });\n`,
-  );
-  writeFileSync(log, '');
-  return { NODE_OPTIONS: `--import=${pathToFileURL(register).href}` };
-}
-
-/** The packages bundled into the chunks of dist/ listed in `log`, read from their source maps. */
-function packagesLoaded(log: string): Set<string> {
-  const packages = new Set<string>();
-  for (const url of readFileSync(log, 'utf8').split('\n')) {
-    if (!url.startsWith('file:')) continue;
-    const file = fileURLToPath(url);
-    if (!file.startsWith(DIST + path.sep)) continue;
-    const map = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[] };
-    for (const source of map.sources) {
-      const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(source)?.[1];
-      if (name) packages.add(name);
-    }
-  }
-  return packages;
-}
 
 /**
  * Manifests and the store an apply of them leaves, written long enough ago for the caches

@@ -1,16 +1,20 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { MANIFEST_CACHE_NAME } from '../../src/cli/manifest-cache-file.js';
 import { metaPath, recordPath } from '../../src/state/paths.js';
-import { STATE_SNAPSHOT_NAME } from '../../src/state/snapshot.js';
+import { SNAPSHOT_RACY_MARGIN_MS, STATE_SNAPSHOT_NAME } from '../../src/state/snapshot.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
+import { distFilesLoaded, packagesLoaded, recordingLoads } from '../helpers/loads.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { aRecord } from '../state/helpers.js';
 
 // The built CLI, as a user runs it: once a manifest cache exists, `plan` takes the files'
 // facts from its fact scan thread (src/scan). Every file is made an hour old, so the
 // caches trust what those facts say: a wrong fact would plan from a stale cache entry.
+// (A record's change time cannot be set back: the snapshot trusts a record only once its
+// racy margin has passed since the record was written, so the test waits that long.)
 
 const HOUR_AGO = new Date(Date.now() - 3_600_000);
 
@@ -43,6 +47,18 @@ async function planSteps(manifests: string, state: string, env: Record<string, s
   return (JSON.parse(result.stdout) as { steps: Array<{ id: string; audienceId?: string }> }).steps;
 }
 
+/**
+ * Whether a plan (as text: a JSON plan loads zod for its origin) started the fact scan
+ * thread, and whether it loaded zod, which reading a record the snapshot does not serve needs.
+ */
+async function planLoads(root: string, manifests: string, state: string) {
+  const log = path.join(root, 'loaded.txt');
+  const text = ['plan', manifests, '--state', state, '--allow-mass-delete'];
+  const result = await runCli(text, { env: recordingLoads(root, log) });
+  expect(result).toMatchObject({ code: 0, stderr: '' });
+  return { scanThread: distFilesLoaded(log).has('scan/scan-worker.js'), zod: packagesLoaded(log).has('zod') };
+}
+
 describe('plan through the fact scan thread', () => {
   it('plans what the files say, through edits, additions, deletions and record writes', async () => {
     await withTempDir(async (root) => {
@@ -56,13 +72,16 @@ describe('plan through the fact scan thread', () => {
       writeRecord(state, 'a', 'aud-a-1');
       writeRecord(state, 'z', 'aud-z-1');
       age(root);
+      await sleep(SNAPSHOT_RACY_MARGIN_MS + 100);
       const uncached = { AUDIENCECTL_MANIFEST_CACHE: 'off' };
 
-      const first = await planSteps(manifests, state);
+      // No manifest cache yet: no thread (the parser threads have both cores).
+      expect(await planLoads(root, manifests, state)).toEqual({ scanThread: false, zod: true });
       expect(readdirSync(state)).toEqual(expect.arrayContaining([MANIFEST_CACHE_NAME, STATE_SNAPSHOT_NAME]));
-      // Through the caches, the facts from the thread: the same plan as without any cache.
+      // Through the caches, the facts from the thread: every record served by the snapshot on
+      // the thread's facts (none read, so no zod), and the same plan as without any cache.
+      expect(await planLoads(root, manifests, state)).toEqual({ scanThread: true, zod: false });
       const second = await planSteps(manifests, state);
-      expect(second).toEqual(first);
       expect(second).toEqual(await planSteps(manifests, state, uncached));
       // The record of `a` holds another spec (its name differs: a replacement); b is new (created,
       // then its first run); z has no manifest.
@@ -81,6 +100,8 @@ describe('plan through the fact scan thread', () => {
       writeFileSync(path.join(manifests, 'team', 'c.yaml'), manifestYaml('c'));
       writeRecord(state, 'z', 'aud-z-2');
       age(root);
+      // The records written since are read (with zod), the others served on the thread's facts.
+      expect(await planLoads(root, manifests, state)).toEqual({ scanThread: true, zod: true });
       const third = await planSteps(manifests, state);
       expect(third).toEqual(await planSteps(manifests, state, uncached));
       expect(third.map((s) => s.id)).toEqual([
