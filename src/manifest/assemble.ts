@@ -1,5 +1,5 @@
 import { compareDiagnostics, type Diagnostic, type Note } from './diagnostics.js';
-import { findDuplicates, specNamePosition, type Position } from './duplicates.js';
+import { findDuplicates, specNamePositionInText, type Position } from './duplicates.js';
 import { NOT_A_MANIFEST } from './parse-result.js';
 import type { DesiredManifest, HeldKey, LoadOptions, LoadResult, ParsedFile, SourceFile } from './load.js';
 import { compareText } from '../text/compare.js';
@@ -30,9 +30,8 @@ export function assembleLoad(
       continue;
     }
     const { parsed } = file;
-    let lines: string[] | undefined;
     const nameAt = (index: number, start: number) => (): Position =>
-      file.names?.[index] ?? specNamePosition(start, (lines ??= (file.text ?? '').split('\n')));
+      file.names?.[index] ?? specNamePositionInText(start, file.text ?? '');
     diagnostics.push(...parsed.diagnostics);
     notes.push(...(parsed.notes ?? []));
     if (parsed.unreadable) holdAllDeletions = true;

@@ -24,37 +24,14 @@ export function audienceNameKey(name: string): string {
 
 /**
  * Where `spec.name` of a manifest is written, for the rare duplicate: the first
- * `name:` line below a `spec:` line of its document, as manifests are written; else
- * the document's first line. (A textual search keeps the YAML library out of the
- * main thread.)
- */
-export function specNamePosition(start: number, lines: readonly string[]): Position {
-  const fallback = { line: start, column: 1 };
-  let inSpec = false;
-  let indent: string | undefined;
-  for (let index = start - 1; index < lines.length; index += 1) {
-    const line = lines[index]!;
-    if (/^(---|\.\.\.)(\s|$)/.test(line)) break;
-    if (/^\S/.test(line)) {
-      inSpec = /^spec:\s*(#.*)?$/.test(line);
-      indent = undefined;
-      continue;
-    }
-    if (!inSpec || /^\s*(#.*)?$/.test(line)) continue;
-    indent ??= /^\s*/.exec(line)![0];
-    const name = /^(\s*name\s*:\s*)\S/.exec(line);
-    if (name && line.startsWith(`${indent}name`)) return { line: index + 1, column: name[1]!.length + 1 };
-  }
-  return fallback;
-}
-
-/**
- * specNamePosition of the text itself, without splitting all of it into lines: only the
- * lines from `start` on are cut, up to the name (a few lines below the document's start).
+ * `name:` line below a `spec:` line of its document (the document starting at line
+ * `start`), as manifests are written; else the document's first line. (A textual
+ * search keeps the YAML library out of the main thread.) Only the lines from `start`
+ * on are cut, up to the name: the text is not split into lines.
  */
 export function specNamePositionInText(start: number, text: string): Position {
   const fallback = { line: start, column: 1 };
-  // Lines before the first have nothing to say (specNamePosition reads them as "undefined").
+  // A start before the first line is read from the first.
   let index = Math.max(start, 1) - 1;
   let at = 0;
   for (let skipped = 0; skipped < index; skipped += 1) {
@@ -92,7 +69,7 @@ export function specNamePositionInText(start: number, text: string): Position {
  */
 export function findDuplicates(
   candidates: readonly DesiredManifest[],
-  /** Where a manifest's spec.name is written (see specNamePosition). */
+  /** Where a manifest's spec.name is written (see specNamePositionInText). */
   namePosition: (manifest: DesiredManifest) => Position,
 ): Duplicates {
   const diagnostics: Diagnostic[] = [];

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { specNamePosition, specNamePositionInText } from '../../src/manifest/duplicates.js';
+import { specNamePositionInText } from '../../src/manifest/duplicates.js';
 import { blobHash, encodeBody, type LineBody } from '../../src/manifest/file-line.js';
 import { DEFAULT_PARSE_LIMITS } from '../../src/manifest/limits.js';
 import { parseManifestFile } from '../../src/manifest/parse.js';
@@ -10,6 +10,7 @@ import { specHash } from '../../src/plan/normalise.js';
 import { manifestArb } from '../helpers/arbitraries.js';
 import { referenceNormalise } from '../helpers/normalise-reference.js';
 import { runs } from '../helpers/property-runs.js';
+import { referenceSpecNamePosition } from '../helpers/spec-name-reference.js';
 
 // The per-file work of a parser thread (file-line.ts) done without the intermediate
 // strings and objects it used to make: each fast path is compared with the slow one.
@@ -24,11 +25,13 @@ const lineArb = fc.constantFrom(
 );
 
 describe('specNamePositionInText', () => {
-  it('finds what specNamePosition finds in the split lines, from any start', () => {
+  it('finds what the reference finds in the split lines, from any start', () => {
     fc.assert(
       fc.property(fc.array(lineArb, { maxLength: 14 }), fc.integer({ min: -1, max: 16 }), (lines, start) => {
         const text = lines.join('\n');
-        expect(specNamePositionInText(start, text)).toEqual(specNamePosition(start, text.split('\n')));
+        expect(specNamePositionInText(start, text)).toEqual(
+          referenceSpecNamePosition(start, text.split('\n')),
+        );
       }),
       { numRuns: runs(3000) },
     );
