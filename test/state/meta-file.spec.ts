@@ -93,5 +93,9 @@ describe('meta.json read without zod', () => {
     writeFileSync(file, '{"lineage": "l-1", "serial": 3, "schemaVersion": 1, "__proto__": {"serial": 4}}');
     await expect(readMetaFile(file)).resolves.toEqual({ schemaVersion: 1, lineage: 'l-1', serial: 3 });
     await expect(readMetaFile(path.join(dir, 'missing.json'))).resolves.toBeUndefined();
+    // Not missing but unreadable (a folder in its place): an error, not a state without meta.
+    const folder = path.join(dir, 'folder.json');
+    mkdirSync(folder);
+    await expect(readMetaFile(folder)).rejects.toThrow(`cannot read state file ${folder}: `);
   });
 });
