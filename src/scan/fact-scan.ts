@@ -49,9 +49,17 @@ function received(sent: SentCacheBytes): CacheBytes {
   return sent && { bytes: Buffer.from(sent.buffer), end: sent.end, digest: sent.digest };
 }
 
-/** Starts the thread; undefined when there is no worker script. */
+/** Starts the thread; undefined when there is no worker script, or no thread could be started. */
 export function startFactScan(request: FactScanRequest, url = SCAN_WORKER_URL): FactScan | undefined {
   if (!url) return undefined;
+  let worker: Worker;
+  try {
+    worker = new Worker(url, { workerData: request });
+  } catch {
+    // No thread to be had (ERR_WORKER_INIT_FAILED: the system's threads are used up): the
+    // caller reads, lists and stats everything itself, as without a worker script.
+    return undefined;
+  }
   /** Each part's settling, called once: with the thread's reply, or without one when it exits. */
   const settle = new Map<FactScanReply['part'], (reply: FactScanReply | undefined) => void>();
   const part = <T>(name: FactScanReply['part'], take: (reply: FactScanReply | undefined) => T | Promise<T>) =>
@@ -74,7 +82,6 @@ export function startFactScan(request: FactScanRequest, url = SCAN_WORKER_URL): 
     records: facts<StattedRecords>('records'),
   };
   if (request.stateDir === undefined) settle.get('records')!(undefined);
-  const worker = new Worker(url, { workerData: request });
   worker.on('message', (reply: FactScanReply) => settle.get(reply.part)?.(reply));
   // A thread that fails (it could not start, say) exits: whatever it had not sent is settled without it.
   worker.on('error', () => undefined);

@@ -95,6 +95,14 @@ describe('the fact scan thread', () => {
     expect(await scan.manifestCache).toEqual(CACHE_BYTES);
   });
 
+  it('is none when the thread cannot even be made (the caller reads, lists and stats itself)', () => {
+    const { manifests, dir, cacheFile } = layout('unmade');
+    // A URL no thread can load: the Worker constructor throws, as it does when no thread is to be had.
+    const unloadable = new URL('http://localhost/scan-worker.js');
+    const request = { manifests: { root: manifests, options: {}, cacheFile }, stateDir: dir };
+    expect(startFactScan(request, unloadable)).toBeUndefined();
+  });
+
   it('settles the records at once when there is no state directory to scan', async () => {
     const { manifests, cacheFile } = layout('no-state');
     const scan = startFactScan({ manifests: { root: manifests, options: {}, cacheFile } }, workerUrl)!;
