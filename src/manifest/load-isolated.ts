@@ -3,7 +3,7 @@ import { assembleLoad } from './assemble.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import type { LoadOptions, LoadResult, ParsedFile, SourceFile } from './load.js';
 import type { FileParseResult } from './parse.js';
-import { startParsePool, type ParseJob, type ParseOutcome, type ParseSession } from './parse-pool.js';
+import { parseTakenChunks, startParsePool, type ParseOutcome, type ParseSession } from './parse-pool.js';
 
 /**
  * Built code parses in worker threads; TypeScript run from source (the tests) cannot start one.
@@ -64,28 +64,6 @@ function inThread(limits: ParseLimits): ParseSession {
       return jobs.map((job) => parseManifestFile(job.path, job.text, limits));
     },
   };
-}
-
-/**
- * This thread parses too, once every file is read: the chunks no thread has been sent
- * yet, ordinary files only (a file that needs the full parser goes back to a thread).
- * Between chunks it lets the threads' replies in.
- */
-async function parseHere(session: ParseSession, limits: ParseLimits): Promise<void> {
-  let chunk = session.take();
-  if (!chunk) return;
-  // The fast parser (with js-yaml) is loaded only when there is a file to parse here.
-  const { parseWithoutFullParser } = await import('./parse-fast.js');
-  for (; chunk; chunk = session.take()) {
-    const rest: ParseJob[] = [];
-    for (const job of chunk) {
-      const parsed = parseWithoutFullParser(job.path, job.text ?? '', limits);
-      if (parsed) session.settle(job.index, parsed);
-      else rest.push(job);
-    }
-    session.requeue(rest);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }
 
 /**
@@ -153,7 +131,12 @@ export function startManifestLoader(
       if (rest.length > 0) for (const job of rest) startSession().add(job.path, job.text);
       if (session) {
         const paths = [...order].filter((path) => !outcomes.has(path));
-        if (workerUrl) await parseHere(session, limits);
+        // This thread parses too, once every file is read: the chunks no thread was sent yet.
+        if (workerUrl)
+          await parseTakenChunks(session, async () => {
+            const { parseWithoutFullParser } = await import('./parse-fast.js');
+            return (job) => parseWithoutFullParser(job.path, job.text ?? '', limits);
+          });
         const done = await session.done();
         paths.forEach((path, index) => outcomes.set(path, done[index]!));
       }

@@ -234,3 +234,29 @@ export function startParsePool(options: PoolOptions): ParsePool {
     },
   };
 }
+
+/**
+ * The caller's thread parses too, once every file is handed over: the chunks no thread
+ * has been sent yet (it would otherwise wait idle for the threads). `parser` gives the
+ * parse function at the first such chunk (so the fast parser, and js-yaml with it, is
+ * loaded only then); a job it cannot parse (undefined: it needs the full parser) goes
+ * back to a thread. Between chunks the threads' replies, and the caller's other work, go on.
+ */
+export async function parseTakenChunks<T>(
+  session: ParseSession<T>,
+  parser: () => Promise<(job: ParseJob) => T | undefined>,
+): Promise<void> {
+  let chunk = session.take();
+  if (!chunk) return;
+  const parse = await parser();
+  for (; chunk; chunk = session.take()) {
+    const rest: ParseJob[] = [];
+    for (const job of chunk) {
+      const outcome = parse(job);
+      if (outcome === undefined) rest.push(job);
+      else session.settle(job.index, outcome);
+    }
+    session.requeue(rest);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
