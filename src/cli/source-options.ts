@@ -87,8 +87,9 @@ export async function loadDesiredDir(
   /** The manifest cache, and what was started early for it (see loadManifestDir's options). */
   cache?: Pick<DirLoadOptions, 'cacheFile' | 'cacheBytes' | 'listing'>,
 ): Promise<{ loaded: LoadResult; saveCache: DirLoad['saveCacheInThread']; files: DirLoad['files'] }> {
-  // No await before the files are listed and handed to the parser threads: a plan reads
-  // the state meanwhile, in long synchronous runs that would hold them back.
+  // Without a cache, no await before the files are listed and handed to the parser threads:
+  // a plan reads the state meanwhile, in long synchronous runs that would hold them back.
+  // (With one, the fact scan's thread lists and stats while this one decodes the cache.)
   assertDirectory(dir);
   const load = await loadManifestDir(dir, {
     ...readOptions(flags),

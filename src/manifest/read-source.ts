@@ -40,7 +40,7 @@ export type DirLoadOptions = LoadOptions &
      * Undefined, or resolving to undefined: this thread lists and stats.
      */
     listing?: Promise<StattedListing | undefined>;
-    /** The cache file's bytes, if the caller started reading them (loadCacheBytes): an existing cache only. */
+    /** The cache file's bytes, if the caller started reading them (the fact scan's thread): an existing cache only. */
     cacheBytes?: Promise<CacheBytes>;
   };
 
@@ -71,12 +71,14 @@ function parserIdentity(workerUrl: URL | undefined): string {
 type Job = { index: number; job: FileJob };
 
 /**
- * Reads a directory source: lists it here, while parser threads (as many as the
- * cores) read, hash and parse the files, so both cores work and the files' text never
- * crosses between threads. With a cache, a file whose size, modification time and
- * inode are those cached (and old enough, see RACY_MARGIN_MS) is neither read nor
- * parsed; one whose content hash is unchanged is read but not parsed. The result is the
- * same as `loadManifests` of the files read, cache or not (a property test compares).
+ * Reads a directory source: lists it here (or, with a cache, takes the listing and the
+ * facts the caller's fact scan thread took meanwhile), while parser threads (one per
+ * core but this one's, which parses too) read, hash and parse the files, so both cores
+ * work and the files' text never crosses between threads. With a cache, a file whose
+ * size, modification time and inode are those cached (and old enough, see
+ * RACY_MARGIN_MS) is neither read nor parsed; one whose content hash is unchanged is
+ * read but not parsed. The result is the same as `loadManifests` of the files read,
+ * cache or not (a property test compares).
  */
 export async function loadManifestDir(root: string, options: DirLoadOptions): Promise<DirLoad> {
   try {
@@ -101,7 +103,7 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
   };
   let cache: ManifestCache | undefined;
   if (options.cacheFile && useCache) {
-    // Read (and hashed) by the thread pool if the caller started that early.
+    // Read and hashed meanwhile (by the fact scan's thread) if the caller started that early.
     const loaded = options.cacheBytes ? await options.cacheBytes : loadCacheBytesSync(options.cacheFile);
     cache = readManifestCache(loaded, context);
   }
