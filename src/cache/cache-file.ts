@@ -13,7 +13,8 @@ export type CacheBytes = { bytes: Buffer; end: number; digest: string } | undefi
 /**
  * Reads a cache file and hashes its body in the thread pool (WebCrypto's digest, which
  * first copies the body on this thread), while this thread works: a plan without its
- * fact scan thread (src/scan) reads the state snapshot so. Never rejects.
+ * fact scan thread (src/scan) reads the state snapshot so, and the fact scan reads the
+ * manifest cache so when its thread did not. Never rejects.
  */
 export async function loadCacheBytes(file: string): Promise<CacheBytes> {
   try {

@@ -47,6 +47,17 @@ describe('writeCacheFileInThread', () => {
     expect(await writeCacheFileInThread(path.join(dir, 'c.jsonl'), headerOf, pieces, nowhere)).toBe(false);
   });
 
+  it('writes here when the thread cannot even be made', async () => {
+    const dir = tempDir();
+    // A URL no thread can load: the Worker constructor throws, as it does when no thread is to be had.
+    const unloadable = new URL('http://localhost/write-worker.js');
+    expect(await writeCacheFileInThread(path.join(dir, 'c.jsonl'), headerOf, pieces, unloadable)).toBe(true);
+    expect(writeCacheFileStreamed(path.join(dir, 'here.jsonl'), headerOf, pieces)).toBe(true);
+    expect(readFileSync(path.join(dir, 'c.jsonl')).equals(readFileSync(path.join(dir, 'here.jsonl')))).toBe(
+      true,
+    );
+  });
+
   it('writes here a header that is not text around one digest', async () => {
     const dir = tempDir();
     const twice = (digest: string) => `${digest}-${digest}`;

@@ -38,8 +38,15 @@ export function writeCacheFileInThread(
   url = WRITE_WORKER_URL,
 ): Promise<boolean> {
   const parts = headerParts(headerOf);
-  if (!url || !parts) return Promise.resolve(writeCacheFileStreamed(file, headerOf, pieces));
-  const worker = new Worker(url, { workerData: { file, ...parts } satisfies WriteRequest });
+  const here = () => Promise.resolve(writeCacheFileStreamed(file, headerOf, pieces));
+  if (!url || !parts) return here();
+  let worker: Worker;
+  try {
+    worker = new Worker(url, { workerData: { file, ...parts } satisfies WriteRequest });
+  } catch {
+    // No thread to be had (ERR_WORKER_INIT_FAILED): written here, as without a worker script.
+    return here();
+  }
   const written = new Promise<boolean>((resolve) => {
     worker.on('message', (done: boolean) => resolve(done));
     // A thread that fails exits: nothing was written (its temporary file is its to remove).

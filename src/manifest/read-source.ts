@@ -25,7 +25,7 @@ import {
   type ReadDirOptions,
   type StattedListing,
 } from './read-dir.js';
-import { DEFAULT_MAX_FILE_BYTES, type FileFacts } from './read-file.js';
+import { DEFAULT_MAX_FILE_BYTES } from './read-file.js';
 
 export type DirLoadOptions = LoadOptions &
   ReadDirOptions & {
@@ -237,7 +237,11 @@ function decodeCached(cache: ManifestCache): Map<string, LoadedFile> {
 /** A file from its line (`line`: the one to keep in the cache), and its content hash. */
 type DecodedLine = { file: LoadedFile; line: string; hash: string };
 
-/** `predecoded`: the cache's files decoded ahead (decodeCached), used for lines the cache holds. */
+/**
+ * A file from its line. `predecoded`: the cache's files decoded ahead (decodeCached), taken
+ * for a line the cache holds and for a `same` line (a file touched but not changed: what
+ * was cached, under its new facts).
+ */
 function decodeLine(
   relative: string,
   line: string,
@@ -245,23 +249,14 @@ function decodeLine(
   predecoded: Map<string, LoadedFile> | undefined,
 ): DecodedLine {
   const cached = cache?.files.get(relative);
-  const key = cached?.line === line ? cached : lineKey(line)!;
-  const early = cached?.line === line ? predecoded?.get(relative) : undefined;
-  const loaded = early ? { file: early } : fromLine(relative, line, key, cache);
-  return { file: loaded.file, line: loaded.line ?? line, hash: key.hash };
-}
-
-/** A file from its line; a `same` line takes the cached body, under the new facts (`line`). */
-function fromLine(
-  relative: string,
-  line: string,
-  key: { facts: FileFacts; hash: string; bodyAt: number },
-  cache: ManifestCache | undefined,
-): { file: LoadedFile; line?: string } {
+  if (cached?.line === line) {
+    const file = predecoded?.get(relative) ?? decodeBody(relative, line.slice(cached.bodyAt));
+    return { file, line, hash: cached.hash };
+  }
+  const key = lineKey(line)!;
   const content = line.slice(key.bodyAt);
-  if (content !== SAME) return { file: decodeBody(relative, content) };
-  // Touched but not changed: what was cached, under the new facts.
-  const cached = cache!.files.get(relative)!;
-  const kept = cached.line.slice(cached.bodyAt);
-  return { file: decodeBody(relative, kept), line: formatLine(relative, key.facts, key.hash, kept) };
+  if (content !== SAME) return { file: decodeBody(relative, content), line, hash: key.hash };
+  const kept = cached!.line.slice(cached!.bodyAt);
+  const file = predecoded?.get(relative) ?? decodeBody(relative, kept);
+  return { file, line: formatLine(relative, key.facts, key.hash, kept), hash: key.hash };
 }
