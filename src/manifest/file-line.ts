@@ -91,28 +91,53 @@ export function decodeBody(
   return { path: relative, parsed: body.r, ...(body.n ? { names: body.n } : {}) };
 }
 
+/** Text a JSON string holds as it is: no quote, backslash or control character. */
+function literalJsonText(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x22 || code === 0x5c) return false;
+  }
+  return true;
+}
+
+/**
+ * The JSON string `line` starts with, ending at `end`: the text between its quotes when
+ * that needs no unescaping (a path almost always), else what JSON.parse says.
+ */
+function jsonString(line: string, end: number): string | undefined {
+  if (end >= 2 && line.charCodeAt(0) === 0x22 && line.charCodeAt(end - 1) === 0x22) {
+    const text = line.slice(1, end - 1);
+    if (literalJsonText(text)) return text;
+  }
+  try {
+    const value: unknown = JSON.parse(line.slice(0, end));
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The key fields of a line; the body stays text until it is needed. */
 export function lineKey(
   line: string,
 ): { path: string; facts: FileFacts; hash: string; bodyAt: number } | undefined {
-  const fields: string[] = [];
+  const tabs = [0, 0, 0, 0, 0];
   let at = 0;
   for (let i = 0; i < 5; i += 1) {
     const tab = line.indexOf('\t', at);
     if (tab < 0) return undefined;
-    fields.push(line.slice(at, tab));
+    tabs[i] = tab;
     at = tab + 1;
   }
-  const [path, size, mtimeMs, ino, hash] = fields as [string, string, string, string, string];
-  let name: unknown;
-  try {
-    name = JSON.parse(path);
-  } catch {
-    return undefined;
-  }
-  if (typeof name !== 'string') return undefined;
-  const facts = { size: Number(size), mtimeMs: Number(mtimeMs), ino: Number(ino) };
-  return { path: name, facts, hash, bodyAt: at };
+  const [pathEnd, sizeEnd, mtimeEnd, inoEnd, hashEnd] = tabs as [number, number, number, number, number];
+  const name = jsonString(line, pathEnd);
+  if (name === undefined) return undefined;
+  const facts = {
+    size: Number(line.slice(pathEnd + 1, sizeEnd)),
+    mtimeMs: Number(line.slice(sizeEnd + 1, mtimeEnd)),
+    ino: Number(line.slice(mtimeEnd + 1, inoEnd)),
+  };
+  return { path: name, facts, hash: line.slice(inoEnd + 1, hashEnd), bodyAt: at };
 }
 
 /**

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { specNamePositionInText } from '../../src/manifest/duplicates.js';
-import { blobHash, encodeBody, type LineBody } from '../../src/manifest/file-line.js';
+import { blobHash, encodeBody, formatLine, lineKey, type LineBody } from '../../src/manifest/file-line.js';
 import { DEFAULT_PARSE_LIMITS } from '../../src/manifest/limits.js';
 import { parseManifestFile } from '../../src/manifest/parse.js';
 import { specHash } from '../../src/plan/normalise.js';
@@ -106,5 +106,32 @@ describe('encodeBody', () => {
     };
     expect(encodeBody(unreadable)).toBe(referenceEncodeBody(unreadable));
     expect(encodeBody({ same: true })).toBe('{"same":true}');
+  });
+});
+
+describe('lineKey', () => {
+  it('reads back any path formatLine wrote, and refuses what JSON.parse refuses, as JSON.parse alone did', () => {
+    // Paths with quotes, backslashes, control and non-ASCII characters: written escaped.
+    const special = fc.constantFrom('"', '\\', '\u0001', '\u001f', 'é', '😀');
+    const pathArb = fc.string({
+      unit: fc.oneof(special, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })),
+    });
+    fc.assert(
+      fc.property(pathArb, fc.nat(), fc.nat(), (path, size, ino) => {
+        const line = formatLine(path, { size, mtimeMs: 1.5, ino }, 'h'.repeat(40), '{}');
+        expect(lineKey(line)).toEqual({
+          path,
+          facts: { size, mtimeMs: 1.5, ino },
+          hash: 'h'.repeat(40),
+          bodyAt: line.length - 2,
+        });
+      }),
+      { numRuns: runs(300) },
+    );
+    // A raw quote, backslash or control character in the quotes is not JSON: no key.
+    for (const raw of ['"a"b"', '"a\\"', '"a\u0001"', '"a\\x"', 'a', '"a']) {
+      expect(lineKey(`${raw}\t1\t2\t3\t${'h'.repeat(40)}\t{}`)).toBeUndefined();
+    }
+    expect(lineKey(`"a\\u0001"\t1\t2\t3\t-\t{}`)?.path).toBe('a\u0001');
   });
 });
