@@ -192,6 +192,8 @@ export function planCommand(setExit: (code: number) => void): Command {
     // Hashed and written by a thread of its own while this one plans: a plan that cannot
     // write its cache (a read-only store) still plans; it only costs the next one time.
     const cacheWritten = saveCache();
+    // Awaited at the end; a plan that fails before must not also report it as unhandled.
+    cacheWritten.catch(() => undefined);
     const stored = read?.state;
     // The base tree after the working tree: its unchanged files are taken from it.
     const recorded =
