@@ -1,6 +1,7 @@
 import type { DesiredManifest, LoadResult } from '../manifest/load.js';
 import type { AudienceRecord, RecordedState } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
+import { knownSpecHash } from '../manifest/spec-hash-memo.js';
 import { diffSpecs, fullPatchBody, patchBody } from './diff.js';
 import { guardDeletions, type DeletionGuardOptions } from './guards.js';
 import { compareText } from './normalise.js';
@@ -60,6 +61,25 @@ export function wantsAdoption(
   return options.adopt && desired.manifest.metadata.adopt !== false ? '--adopt' : undefined;
 }
 
+/**
+ * An audience exactly as recorded, nothing due: what stepsForDesired would find step by
+ * step (no drift to read, the same spec hash, deletion policy and file, no run due), told
+ * without building a step's parts, as most audiences of a large plan are. Only with the
+ * loader's spec hash (spec-hash-memo.ts); without it the long way hashes the spec.
+ */
+function inSync(desired: DesiredManifest, record: AudienceRecord | undefined, options: PlanOptions): boolean {
+  if (!record?.applied || record.blocked || !record.audienceId || liveOf(options.refresh, record))
+    return false;
+  const hash = knownSpecHash(desired.manifest);
+  return (
+    hash !== undefined &&
+    record.applied.hash === hash &&
+    record.deletionPolicy === desired.manifest.metadata.deletionPolicy &&
+    (record.manifestFile === undefined || record.manifestFile === desired.file) &&
+    dueRun(desired, record, options.now) === undefined
+  );
+}
+
 /** Steps that bring one desired audience in line with its record. */
 function stepsForDesired(
   desired: DesiredManifest,
@@ -68,6 +88,7 @@ function stepsForDesired(
   drifted: DriftLog,
   records: readonly AudienceRecord[],
 ): Step[] {
+  if (inSync(desired, record, options)) return [];
   const target = lazyTarget(desired);
   const source = `${desired.file}:${desired.line}`;
   const creation = (kind: 'create' | 'replace', reason: string, extra: Partial<PlainStep> = {}): Step[] => {
