@@ -1,24 +1,13 @@
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import { loadCacheBytes, type CacheBytes } from '../cache/cache-file.js';
 import { readMetaFile, readTextSync } from './read-json.js';
 import { listRecordIds } from './read.js';
 import type { parseRecordText } from './read-record.js';
 import type { AudienceRecord, RecordedState } from './schema.js';
-import { factsOf, readSnapshot, trustedRecord, writeSnapshot, type RecordFacts } from './snapshot.js';
+import { readSnapshot, trustedRecord, writeSnapshot, type RecordFacts } from './snapshot.js';
 import { metaPath } from './paths.js';
-import { recordFiles, statRecordFacts, type StattedRecords } from './record-names.js';
+import { recordFileFacts, recordFiles, statRecordFacts, type StattedRecords } from './record-names.js';
 import { RECORD_SCHEMA_ID } from './record-schema-id.js';
-
-function statOf(file: string): RecordFacts | undefined {
-  try {
-    const info = statSync(file, { throwIfNoEntry: false });
-    return info && factsOf(info);
-  } catch {
-    // Not stat-able (a permission): the read says why, as readState would.
-    return undefined;
-  }
-}
 
 export type SnapshotRead = {
   state: RecordedState;
@@ -80,7 +69,7 @@ export async function readStateThroughSnapshot(
   for (let i = 0; i < ids.length; i += 1) {
     const [sandbox, key] = ids[i]!;
     const file = files[i]!;
-    const facts = statted ? statRecordFacts(statted, i) : statOf(file);
+    const facts = statted ? statRecordFacts(statted, i) : recordFileFacts(file);
     const trusted = facts && snapshot && trustedRecord(snapshot, sandbox, key, facts);
     if (trusted) {
       hits += 1;

@@ -63,14 +63,23 @@ export function statRecords(root: string, now: () => number = Date.now): Statted
   );
   const facts = new Float64Array(ids.length * 4).fill(Number.NaN);
   recordFiles(root, ids).forEach((file, index) => {
-    try {
-      const info = statSync(file, { throwIfNoEntry: false });
-      if (info) facts.set([info.size, info.mtimeMs, info.ctimeMs, info.ino], index * 4);
-    } catch {
-      // Not stat-able (a permission): the reader reads it, and says why.
-    }
+    const info = recordFileFacts(file);
+    if (info) facts.set([info.size, info.mtimeMs, info.ctimeMs, info.ino], index * 4);
   });
   return { startedAt, ids, facts };
+}
+
+/**
+ * What the state snapshot compares of a record file; undefined when it is gone or cannot be
+ * stat-ed (a permission: reading it then says why, as readState would).
+ */
+export function recordFileFacts(file: string): RecordFacts | undefined {
+  try {
+    const info = statSync(file, { throwIfNoEntry: false });
+    return info && { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The facts `statRecords` took of its `index`th record. */

@@ -1,4 +1,3 @@
-import type { Stats } from 'node:fs';
 import { writeCacheFileStreamed, type CacheBytes } from '../cache/cache-file.js';
 import { withLazyProperty } from '../text/lazy-property.js';
 import type { AudienceRecord } from './schema.js';
@@ -24,10 +23,6 @@ export const SNAPSHOT_RACY_MARGIN_MS = 2_000;
 
 /** What stat says of a record file: a record write (temp file + rename) changes the inode. */
 export type RecordFacts = { size: number; mtimeMs: number; ctimeMs: number; ino: number };
-
-export function factsOf(stats: Stats): RecordFacts {
-  return { size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, ino: stats.ino };
-}
 
 type Entry = [size: number, mtimeMs: number, ctimeMs: number, ino: number, record: AudienceRecord];
 
