@@ -86,7 +86,7 @@ export async function loadDesiredDir(
   flags: SourceFlags,
   /** The manifest cache, and what was started early for it (see loadManifestDir's options). */
   cache?: Pick<DirLoadOptions, 'cacheFile' | 'cacheBytes' | 'listing'>,
-): Promise<{ loaded: LoadResult; saveCache: DirLoad['saveCacheInThread']; files: DirLoad['files'] }> {
+): Promise<{ loaded: LoadResult; saveCache: DirLoad['saveCache']; files: DirLoad['files'] }> {
   // Without a cache, no await before the files are listed and handed to the parser threads:
   // a plan reads the state meanwhile, in long synchronous runs that would hold them back.
   // (With one, the fact scan's thread lists and stats while this one decodes the cache.)
@@ -97,7 +97,7 @@ export async function loadDesiredDir(
     ...cache,
   });
   noteSkipped(load.result);
-  return { loaded: load.result, saveCache: () => load.saveCacheInThread(), files: load.files };
+  return { loaded: load.result, saveCache: () => load.saveCache(), files: load.files };
 }
 
 /**

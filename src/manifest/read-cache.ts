@@ -1,4 +1,5 @@
-import { writeCacheFileStreamed, type CacheBytes } from '../cache/cache-file.js';
+import type { CacheBytes } from '../cache/cache-file.js';
+import { writeCacheFileInThread } from '../cache/write-thread.js';
 import { lineKey } from './file-line.js';
 import type { ParseLimits } from './limits.js';
 import type { FileFacts } from './read-file.js';
@@ -90,28 +91,21 @@ export function isFresh(cached: CachedFile, facts: FileFacts, scannedAt: number)
   );
 }
 
-/** How a cache file is written: writeCacheFileStreamed, or in a thread (writeCacheFileInThread). */
-export type CacheWrite<R> = (
-  file: string,
-  headerOf: (digest: string) => string,
-  pieces: Iterable<string>,
-) => R;
-
 /**
  * Writes the cache beside the state, through a temporary file and a rename, so a
- * reader never sees half of it. Failing (a read-only state directory) is not an error:
- * the cache only saves time. Returns (or resolves to) whether it was written.
+ * reader never sees half of it, hashed and written by a thread of its own while the
+ * caller goes on (writeCacheFileInThread). Failing (a read-only state directory) is not
+ * an error: the cache only saves time. Resolves to whether it was written.
  */
-export function writeManifestCache<R = boolean>(
+export function writeManifestCache(
   file: string,
   context: CacheContext,
   scannedAt: number,
   lines: readonly string[],
-  write: CacheWrite<R> = writeCacheFileStreamed as CacheWrite<R>,
-): R {
+): Promise<boolean> {
   const headerOf = (digest: string) =>
     JSON.stringify({ format: CACHE_FORMAT, ...context, scannedAt, digest } satisfies Header);
-  return write(file, headerOf, eachLine(lines));
+  return writeCacheFileInThread(file, headerOf, eachLine(lines));
 }
 
 function* eachLine(lines: readonly string[]): Generator<string> {

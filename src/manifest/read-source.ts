@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { loadCacheBytesSync, writeCacheFileStreamed, type CacheBytes } from '../cache/cache-file.js';
-import { writeCacheFileInThread } from '../cache/write-thread.js';
+import { loadCacheBytesSync, type CacheBytes } from '../cache/cache-file.js';
 import { assembleLoad } from './assemble.js';
 import { decodeBody, encodeBody, fileLine, formatLine, lineKey, type FileJob } from './file-line.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
@@ -13,7 +12,6 @@ import {
   readManifestCache,
   writeManifestCache,
   type CacheContext,
-  type CacheWrite,
   type ManifestCache,
 } from './read-cache.js';
 import { parseTakenChunks, startParsePool, type ParsePool } from './parse-pool.js';
@@ -48,10 +46,11 @@ export type DirLoad = {
   result: LoadResult;
   /** Files served by the cache without reading them. */
   cacheHits: number;
-  /** Writes the cache when something changed; false when it could not (never throws). */
-  saveCache(): boolean;
-  /** saveCache, hashed and written by a thread of its own (writeCacheFileInThread) while the caller goes on. */
-  saveCacheInThread(): Promise<boolean>;
+  /**
+   * Writes the cache when something changed, in a thread of its own while the caller goes
+   * on (writeManifestCache); resolves to false when it could not.
+   */
+  saveCache(): Promise<boolean>;
   /** Each file as read, with its git blob id ("-": not read), for `plan --base` to reuse. */
   files: Map<string, { hash: string; file: LoadedFile }>;
 };
@@ -212,16 +211,15 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
     result,
     cacheHits: hits,
     files: byPath,
-    saveCache: () => save(writeCacheFileStreamed),
-    saveCacheInThread: async () => save(writeCacheFileInThread),
+    async saveCache() {
+      if (!options.cacheFile) return false;
+      if (!changed) return true;
+      const kept = lines.filter(
+        (line): line is string => line !== undefined && lineKey(line)!.facts.size >= 0,
+      );
+      return writeManifestCache(options.cacheFile, context, scannedAt, kept);
+    },
   };
-
-  function save<R>(write: CacheWrite<R>): R | boolean {
-    if (!options.cacheFile) return false;
-    if (!changed) return true;
-    const kept = lines.filter((line): line is string => line !== undefined && lineKey(line)!.facts.size >= 0);
-    return writeManifestCache(options.cacheFile, context, scannedAt, kept, write);
-  }
 }
 
 const SAME = encodeBody({ same: true });

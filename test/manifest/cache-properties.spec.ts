@@ -126,7 +126,7 @@ describe('the manifest cache', () => {
         for (const op of ops) {
           apply(op, source, cacheFile);
           const cached = await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile });
-          cached.saveCache();
+          await cached.saveCache();
           const reference = await uncached(source);
           for (const { manifest } of cached.result.manifests) {
             const known = knownSpecHash(manifest);
@@ -166,7 +166,7 @@ describe('the manifest cache', () => {
       writeFileSync(path.join(source, `${key}.yaml`), stringify(fc.sample(manifestArb(key), 1)[0]));
       stamp(path.join(source, `${key}.yaml`));
     }
-    (await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile })).saveCache();
+    await (await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile })).saveCache();
     expect((await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile })).cacheHits).toBe(2);
     stamp(path.join(source, 'k1.yaml'));
     expect((await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile })).cacheHits).toBe(1);
@@ -179,7 +179,7 @@ describe('the manifest cache', () => {
     writeFileSync(file, text);
     const when = new Date();
     utimesSync(file, when, when);
-    (await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile })).saveCache();
+    await (await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile })).saveCache();
     // Same size, same modification time, other content: only the content hash tells.
     writeFileSync(file, text.replace('k1', 'k9'));
     utimesSync(file, when, when);
@@ -201,11 +201,11 @@ describe('the manifest cache', () => {
       expect(load.result).toEqual(await uncached(source));
     }
     const other = tempRoot();
-    (await loadManifestDir(other.source, { defaultSandbox: 'prod', cacheFile })).saveCache();
+    await (await loadManifestDir(other.source, { defaultSandbox: 'prod', cacheFile })).saveCache();
     expect((await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile })).cacheHits).toBe(0);
     const unwritable = path.join(source, 'no-such-dir', 'cache.jsonl');
     expect(
-      (await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile: unwritable })).saveCache(),
+      await (await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile: unwritable })).saveCache(),
     ).toBe(false);
   });
 });
