@@ -8,6 +8,7 @@ import { loadManifestDir, type DirLoad, type DirLoadOptions } from '../manifest/
 import type { ReadDirOptions } from '../manifest/read-dir.js';
 import { checkedOption, countOption } from './typed-options.js';
 import { SANDBOX_PATTERN } from '../manifest/patterns.js';
+import { compareText } from '../text/compare.js';
 
 export type SourceFlags = {
   include?: string[];
@@ -126,7 +127,7 @@ export async function loadDesired(
   const parsed = await loader.parse(read.files);
   const reused = read.known.map((relative) => working!.get(relative)!.file);
   // In the order a full read gives (by path), so that every message is the same.
-  const files = [...parsed, ...reused].sort((a, b) => a.path.localeCompare(b.path));
+  const files = [...parsed, ...reused].sort((a, b) => compareText(a.path, b.path));
   const loaded = assembleLoad(files, { defaultSandbox: flags.sandbox });
   loaded.diagnostics.unshift(...read.diagnostics);
   return loaded;

@@ -2,6 +2,7 @@ import type { StepResult, StepStatus } from '../apply/types.js';
 import type { Plan, Step } from '../plan/schema.js';
 import { lastRunFailure } from '../state/describe.js';
 import type { AudienceRecord } from '../state/schema.js';
+import { compareText } from '../text/compare.js';
 import { BackoffTable, type BackoffPolicy } from './backoff.js';
 import type { AudienceState, AudienceStatus, ErrorInfo } from './types.js';
 
@@ -175,7 +176,7 @@ export class AudienceTracker {
       out.set(idOf(held), entry);
     }
     for (const [id, entry] of out) this.#decorate(id, entry);
-    return [...out.values()].sort((a, b) => idOf(a).localeCompare(idOf(b)));
+    return [...out.values()].sort((a, b) => compareText(idOf(a), idOf(b)));
   }
 
   #decorate(id: string, entry: AudienceStatus): void {

@@ -9,6 +9,7 @@ import { fileSelector } from '../source/file-filter.js';
 import { rememberSpec } from '../manifest/spec-hash-memo.js';
 import { normaliseSpec, specHash } from '../plan/normalise.js';
 import type { Source, SourceRevision } from '../source/types.js';
+import { compareText } from '../text/compare.js';
 
 /** Reads one manifest file (relative to the tree, absolute on disk); `readManifestFile` by default. */
 export type ManifestReader = (relative: string, absolute: string, maxBytes?: number) => SourceFile;
@@ -32,8 +33,6 @@ export type DesiredCacheOptions = {
 
 /** Directories the full read never enters (see readManifestDir). */
 const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
-// `localeCompare` with no arguments is this collator's compare, many times faster.
-const byPath = new Intl.Collator().compare;
 
 /**
  * Remembers the hash of each manifest's normalised spec once, when its file is read: a
@@ -154,7 +153,7 @@ export class DesiredCache {
       if (info?.isDirectory()) for (const file of await listTree(dir, changed)) affected.add(file);
     }
     const fresh: SourceFile[] = [];
-    for (const file of [...affected].sort(byPath)) {
+    for (const file of [...affected].sort(compareText)) {
       if (!this.#isManifestPath(file)) continue;
       const absolute = path.join(dir, file);
       const info = await lstat(absolute).catch(() => undefined);
@@ -178,7 +177,7 @@ export class DesiredCache {
   }
 
   #assemble(): LoadResult {
-    this.#order ??= [...this.#files.keys()].sort(byPath);
+    this.#order ??= [...this.#files.keys()].sort(compareText);
     const loaded = assembleLoad(
       this.#order.map((file) => this.#files.get(file)!),
       { defaultSandbox: this.#options.defaultSandbox },

@@ -9,6 +9,7 @@ import type { Call, Runtime } from './service-context.js';
 import { checkSource } from './source-check.js';
 import { utcDayStart } from './store.js';
 import { parseOrThrow } from './validate.js';
+import { compareText } from '../text/compare.js';
 import { runSummaryView, type EmulatorRunSummary } from './views.js';
 
 function runsOf(call: Call, audience: AudienceRecord): RunRecord[] {
@@ -133,7 +134,7 @@ function pagedRunList(runtime: Runtime, call: Call, audienceId: string, rawQuery
   const descending = query.sortBy.startsWith('-');
   const byName = query.sortBy.endsWith('name');
   matching.sort((a, b) => {
-    const order = byName ? a.audienceName.localeCompare(b.audienceName) : 0;
+    const order = byName ? compareText(a.audienceName, b.audienceName) : 0;
     return (order || a.createdAtMs - b.createdAtMs) * (descending ? -1 : 1);
   });
   const page = matching.slice(0, query.limit);

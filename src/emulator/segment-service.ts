@@ -5,6 +5,7 @@ import type { AudienceRecord } from './model.js';
 import type { Call } from './service-context.js';
 import { segmentView, type SegmentAudience } from './segment-views.js';
 import { parseOrThrow } from './validate.js';
+import { compareText } from '../text/compare.js';
 
 const Whole = (min: number, max: number) =>
   z
@@ -74,7 +75,7 @@ function compareBy(attribute: string, direction: string): (a: SegmentAudience, b
     const x = (a as Record<string, unknown>)[attribute];
     const y = (b as Record<string, unknown>)[attribute];
     if (typeof x === 'number' && typeof y === 'number') return (x - y) * sign;
-    return attributeText(a, attribute).localeCompare(attributeText(b, attribute)) * sign;
+    return compareText(attributeText(a, attribute), attributeText(b, attribute)) * sign;
   };
 }
 

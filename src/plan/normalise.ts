@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import type { NormalField, NormalSpec } from '../manifest/normal-spec.js';
 import type { AudienceSpec } from '../manifest/schema.js';
+import { compareText } from '../text/compare.js';
 
 /** Service defaults (reference page): filled in so "absent" and "default" compare equal. */
 export const SPEC_DEFAULTS = {
@@ -14,12 +15,6 @@ function sortedSet(values: readonly string[] | undefined): string[] {
   if (values === undefined || values.length === 0) return [];
   if (values.length === 1) return [values[0]!];
   return [...new Set(values)].sort();
-}
-
-/** Code-point order: stable across machines, unlike localeCompare. */
-export function compareText(a: string, b: string): number {
-  if (a === b) return 0;
-  return a < b ? -1 : 1;
 }
 
 function byName(a: { name: string }, b: { name: string }): number {

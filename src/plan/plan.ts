@@ -4,7 +4,7 @@ import { recordId } from '../state/record-id.js';
 import { knownSpecHash } from '../manifest/spec-hash-memo.js';
 import { diffSpecs, fullPatchBody, patchBody } from './diff.js';
 import { guardDeletions, type DeletionGuardOptions } from './guards.js';
-import { compareText } from './normalise.js';
+import { compareText } from '../text/compare.js';
 import { leftoverRecords, type PlanScope } from './removals.js';
 import {
   applyRunBudget,

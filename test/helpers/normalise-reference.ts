@@ -1,6 +1,6 @@
 import type { NormalField, NormalSpec } from '../../src/manifest/normal-spec.js';
 import type { AudienceSpec } from '../../src/manifest/schema.js';
-import { compareText } from '../../src/plan/normalise.js';
+import { compareText } from '../../src/text/compare.js';
 
 // normaliseSpec (src/plan/normalise.ts) as it was written first, with spreads of the
 // optional parts (commit ef9d3c9): the reference test/plan/normalise.spec.ts and
