@@ -3,8 +3,8 @@
 // committed to git) and, median of --runs runs each: `validate`, a no-change `plan` cold
 // (no manifest cache) and warm (cache present), `plan --base HEAD`, and the
 // read-and-parse floor (bench/lib/floor.mjs: one thread reads and parses every
-// manifest and state file) measured in the same run, so the ratios hold on a busy
-// machine. Wall time, CPU time (all threads) and peak RSS. Default sizes: 1,000 and
+// manifest and state file) and node alone (an empty script) measured in the same rounds,
+// so the ratios hold on a busy machine. Wall time, CPU time (all threads) and peak RSS. Default sizes: 1,000 and
 // 10,000 (50,000 takes minutes; ask for it). BENCH_NODE=/path/to/node measures under
 // another node binary (bench/lib/measure.ts).
 import { execFileSync } from 'node:child_process';
@@ -17,6 +17,7 @@ import { generateRepo } from './lib/generate.js';
 import { MEASURED_NODE, measureCli, type Measurement } from './lib/measure.js';
 
 const FLOOR = fileURLToPath(new URL('./lib/floor.mjs', import.meta.url));
+const EMPTY = fileURLToPath(new URL('./lib/empty.mjs', import.meta.url));
 
 function flag(name: string): string | undefined {
   const index = process.argv.indexOf(name);
@@ -36,26 +37,35 @@ function median(values: number[]): number {
 
 type Summary = { seconds: number; cpu: number; rss: number };
 
-async function medianOf(
-  name: string,
-  run: () => Promise<Measurement>,
-  before: () => void = () => undefined,
-): Promise<Summary> {
-  const runs: Measurement[] = [];
-  for (let i = 0; i < RUNS; i += 1) {
-    before();
-    const measured = await run();
-    if (measured.code !== 0)
-      throw new Error(
-        `${name} exited ${measured.code}: ${measured.stdout.slice(0, 300)}${measured.stderr.slice(0, 300)}`,
-      );
-    runs.push(measured);
-  }
+function summary(runs: Measurement[]): Summary {
   return {
     seconds: median(runs.map((r) => r.seconds)),
     cpu: median(runs.map((r) => r.cpuSeconds)),
     rss: Math.max(...runs.map((r) => r.peakRssMb)),
   };
+}
+
+type Case = { name: string; run: () => Promise<Measurement>; before?: () => void };
+
+/**
+ * Each case run --runs times, in rounds (one run of every case per round) rather than all
+ * runs of one case then the next: this VM's speed drifts by up to 20% within minutes, and
+ * in rounds each case and the floor it is compared with meet the same drift.
+ */
+async function medians(cases: Case[]): Promise<Map<string, Summary>> {
+  const runs = new Map<string, Measurement[]>(cases.map((c) => [c.name, []]));
+  for (let i = 0; i < RUNS; i += 1) {
+    for (const { name, run, before } of cases) {
+      before?.();
+      const measured = await run();
+      if (measured.code !== 0)
+        throw new Error(
+          `${name} exited ${measured.code}: ${measured.stdout.slice(0, 300)}${measured.stderr.slice(0, 300)}`,
+        );
+      runs.get(name)!.push(measured);
+    }
+  }
+  return new Map([...runs].map(([name, measured]) => [name, summary(measured)]));
 }
 
 const load = os
@@ -65,12 +75,29 @@ const load = os
 console.log(
   `bench:plan on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${execFileSync(MEASURED_NODE, ['--version'], { encoding: 'utf8' }).trim()}, load ${load}; median of ${RUNS}`,
 );
-console.log("wall s / CPU s (all threads) / peak MB; ratios are wall time over the floor's wall time");
+console.log(
+  "wall s / CPU s (all threads) / peak MB; ratios are wall time over the floor's wall time; " +
+    'node alone: the same node running an empty script (its own start-up)',
+);
+if (process.env.NODE_EXTRA_CA_CERTS)
+  console.log(
+    'NODE_EXTRA_CA_CERTS is set: Node 20 reads those certificates as it starts (Node 24 only when a connection needs them), in every process measured',
+  );
 const cell = (s: Summary) =>
   `${s.seconds.toFixed(2)} / ${s.cpu.toFixed(2)} / ${s.rss.toFixed(0)}`.padStart(20);
 console.log(
-  ['audiences', 'floor', 'validate', 'plan cold', 'plan warm', 'plan --base', 'cold/floor', 'warm/floor']
-    .map((h, i) => (i === 0 ? h.padStart(9) : h.padStart(i > 5 ? 10 : 20)))
+  [
+    'audiences',
+    'node alone',
+    'floor',
+    'validate',
+    'plan cold',
+    'plan warm',
+    'plan --base',
+    'cold/floor',
+    'warm/floor',
+  ]
+    .map((h, i) => (i === 0 ? h.padStart(9) : h.padStart(i > 6 ? 10 : 20)))
     .join(' | '),
 );
 for (const size of SIZES) {
@@ -100,20 +127,30 @@ for (const size of SIZES) {
     // One untimed run first: the files just written are still being flushed to disk,
     // which is not what a user's repeated plans see. It leaves the cache for the warm runs.
     await measureCli(plan);
-    const floor = await medianOf('floor', () => measureCli([manifests, state], {}, { script: FLOOR }));
-    const validate = await medianOf('validate', () => measureCli(['validate', manifests]));
-    const warm = await medianOf('plan warm', () => measureCli(plan));
-    const cold = await medianOf(
+    const figures = await medians([
+      { name: 'node alone', run: () => measureCli([], {}, { script: EMPTY }) },
+      { name: 'floor', run: () => measureCli([manifests, state], {}, { script: FLOOR }) },
+      { name: 'validate', run: () => measureCli(['validate', manifests]) },
+      // Warm before cold in each round: the cold run leaves the cache the next warm one reads.
+      { name: 'plan warm', run: () => measureCli(plan) },
+      { name: 'plan cold', run: () => measureCli(plan), before: () => rmSync(cache, { force: true }) },
+      {
+        name: 'plan --base',
+        run: () => measureCli(['plan', manifests, '--base', 'HEAD'], {}, { cwd: root }),
+      },
+    ]);
+    const [alone, floor, validate, warm, cold, base] = [
+      'node alone',
+      'floor',
+      'validate',
+      'plan warm',
       'plan cold',
-      () => measureCli(plan),
-      () => rmSync(cache, { force: true }),
-    );
-    const base = await medianOf('plan --base', () =>
-      measureCli(['plan', manifests, '--base', 'HEAD'], {}, { cwd: root }),
-    );
+      'plan --base',
+    ].map((name) => figures.get(name)!) as [Summary, Summary, Summary, Summary, Summary, Summary];
     console.log(
       [
         String(size).padStart(9),
+        cell(alone),
         cell(floor),
         cell(validate),
         cell(cold),
