@@ -87,7 +87,11 @@ function removalStep(record: AudienceRecord): Step {
 
 function byKey<T extends { key: string }>(items: readonly T[]): Map<string, T[]> {
   const map = new Map<string, T[]>();
-  for (const item of items) map.set(item.key, [...(map.get(item.key) ?? []), item]);
+  for (const item of items) {
+    const same = map.get(item.key);
+    if (same) same.push(item);
+    else map.set(item.key, [item]);
+  }
   return map;
 }
 
@@ -102,8 +106,9 @@ export function leftoverRecords(
   scope: PlanScope | undefined,
 ): Leftovers {
   const desiredIds = new Set(desired.manifests.map((m) => recordId(m.sandbox, m.key)));
-  const desiredByKey = byKey(desired.manifests);
-  const heldByKey = byKey(desired.held);
+  // Built for the first leftover: a plan where every record has its manifest needs none.
+  let desiredByKey: Map<string, DesiredManifest[]> | undefined;
+  let heldByKey: Map<string, LoadResult['held']> | undefined;
   const skippedFiles = new Set(desired.skippedFiles);
   const result: Leftovers = { removals: [], moves: [], held: [], moveTargets: new Set(), outside: 0 };
   const hold = (record: AudienceRecord, reason: string) =>
@@ -112,6 +117,8 @@ export function leftoverRecords(
   for (const [id, record] of records) {
     if (desiredIds.has(id)) continue;
     // A manifest with this key that would otherwise be a create elsewhere: the sandbox changed.
+    desiredByKey ??= byKey(desired.manifests);
+    heldByKey ??= byKey(desired.held);
     const target = desiredByKey.get(record.key)?.find((m) => !records.has(recordId(m.sandbox, m.key)));
     if (target) {
       result.moves.push(moveStep(record, target));
