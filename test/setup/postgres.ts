@@ -57,6 +57,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     password,
     authMethod: 'scram-sha-256',
     persistent: false,
+    // Whatever locale the caller runs under (one the system may not have: initdb then
+    // refused to start, and the whole suite with it).
+    initdbFlags: ['--locale=C', '--encoding=UTF8'],
     // PostgreSQL refuses to run as root; CI runs as root.
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'fsync=off'],
