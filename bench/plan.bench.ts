@@ -3,9 +3,9 @@
 // committed to git) and, median of --runs runs each: `validate`, a no-change `plan` cold
 // (no manifest cache) and warm (cache present), `plan --base HEAD`, and the
 // read-and-parse floor (bench/lib/floor.mjs: one thread reads and parses every
-// manifest and state file) and node alone (an empty script) measured in the same rounds,
-// so the ratios hold on a busy machine. Wall time, CPU time (all threads) and peak RSS. Default sizes: 1,000 and
-// 10,000 (50,000 takes minutes; ask for it). BENCH_NODE=/path/to/node measures under
+// manifest and state file) and node alone (an empty script), measured in the same
+// rounds, so the ratios hold on a busy machine. Wall time, CPU time (all threads) and
+// peak RSS. Default sizes: 1,000 and 10,000 (50,000 takes minutes; ask for it). BENCH_NODE=/path/to/node measures under
 // another node binary (bench/lib/measure.ts).
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -139,25 +139,16 @@ for (const size of SIZES) {
         run: () => measureCli(['plan', manifests, '--base', 'HEAD'], {}, { cwd: root }),
       },
     ]);
-    const [alone, floor, validate, warm, cold, base] = [
-      'node alone',
-      'floor',
-      'validate',
-      'plan warm',
-      'plan cold',
-      'plan --base',
-    ].map((name) => figures.get(name)!) as [Summary, Summary, Summary, Summary, Summary, Summary];
+    const figure = (name: string) => figures.get(name)!;
     console.log(
       [
         String(size).padStart(9),
-        cell(alone),
-        cell(floor),
-        cell(validate),
-        cell(cold),
-        cell(warm),
-        cell(base),
-        `${(cold.seconds / floor.seconds).toFixed(2)}x`.padStart(10),
-        `${(warm.seconds / floor.seconds).toFixed(2)}x`.padStart(10),
+        ...['node alone', 'floor', 'validate', 'plan cold', 'plan warm', 'plan --base'].map((name) =>
+          cell(figure(name)),
+        ),
+        ...['plan cold', 'plan warm'].map((name) =>
+          `${(figure(name).seconds / figure('floor').seconds).toFixed(2)}x`.padStart(10),
+        ),
       ].join(' | '),
     );
   } finally {
