@@ -32,6 +32,31 @@ export default tseslint.config(
     },
   },
   {
+    // What the tool prints, saves and digests must not depend on the machine's locale.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          property: 'localeCompare',
+          message: "Sorts by the process's locale: use compareText (src/text/compare.ts).",
+        },
+        {
+          object: 'Intl',
+          message: "Follows the process's locale: use compareText (src/text/compare.ts) or plain formatting.",
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ConditionalExpression > ConditionalExpression', message: 'No nested ternaries.' },
+        {
+          selector: 'CallExpression[callee.property.name=/^toLocale/]',
+          message: "Follows the process's locale: format explicitly.",
+        },
+      ],
+    },
+  },
+  {
     // The pure parts: no I/O module may be imported (ARCHITECTURE.md, STYLE.md).
     files: ['src/plan/**/*.ts', 'src/manifest/**/*.ts'],
     // The loader's readers are the manifest folder's only edge to the outside world.
