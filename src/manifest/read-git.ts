@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { UsageError } from '../errors.js';
@@ -81,7 +82,12 @@ export async function readManifestsAtRef(
   }
   if (!commit) throw new UsageError('BAD_REF', `cannot resolve "${ref}" in the git repository at ${dir}`);
 
-  const prefix = path.relative(top, path.resolve(dir)).split(path.sep).join('/');
+  // git names the top by its real path: a directory reached through a symlink (macOS's
+  // /tmp, a linked workspace) is placed by its real path too, or it lies "outside".
+  const prefix = path
+    .relative(top, await realpath(path.resolve(dir)))
+    .split(path.sep)
+    .join('/');
   const listing = await git.raw(['ls-tree', '-r', '-l', '-z', '--full-tree', commit, '--', prefix || '.']);
   const selected = fileSelector(options);
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;

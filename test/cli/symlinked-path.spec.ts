@@ -1,0 +1,50 @@
+import { execFile } from 'node:child_process';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
+
+const execFileAsync = promisify(execFile);
+const git = (cwd: string, ...args: string[]) =>
+  execFileAsync('git', args, { cwd, env: { ...process.env, ...GIT_ENV } });
+
+async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await writeFile(path.join(dir, name), text);
+  }
+}
+
+// A checkout reached through a symlink (macOS's /tmp is /private/tmp; a CI workspace or a
+// home directory may be a link): git names the repository by its real path.
+describe('a manifests directory given through a symlink', () => {
+  it('plan --base plans the same as through the real path', async () => {
+    await withTempDir(async (dir) => {
+      const repo = path.join(dir, 'repo');
+      await mkdir(repo);
+      await git(repo, 'init', '-q', '-b', 'main');
+      await writeFiles(repo, { 'audiences/gold.yaml': manifestYaml('gold') });
+      await git(repo, 'add', '.');
+      await git(repo, 'commit', '-q', '-m', 'base');
+      await writeFiles(repo, {
+        'audiences/gold.yaml': manifestYaml('gold', { spec: { description: 'edited in the PR' } }),
+      });
+      await symlink(repo, path.join(dir, 'link'));
+
+      const args = ['--base', 'main', '--detailed-exitcode'];
+      const real = await runCli(['plan', path.join(repo, 'audiences'), ...args]);
+      const linked = await runCli(['plan', path.join(dir, 'link', 'audiences'), ...args]);
+      const relative = await runCli(['plan', 'link/audiences', ...args], { cwd: dir });
+      for (const result of [real, linked, relative]) {
+        expect(result.stderr).toBe('');
+        expect(result.code).toBe(2);
+        expect(result.stdout).toContain('~ description: "About gold" -> "edited in the PR"');
+        expect(result.stdout).toContain('Plan: 0 to create, 1 to update, 0 to replace, 0 to delete');
+      }
+      expect(linked.stdout).toBe(real.stdout);
+      expect(relative.stdout).toBe(real.stdout);
+    });
+  });
+});
