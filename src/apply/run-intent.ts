@@ -1,5 +1,6 @@
 import type { AepClient, CallOptions } from '../aep/types.js';
 import type { AudienceRecord, RunRecord } from '../state/schema.js';
+import { epochSecondsOf } from '../state/instant.js';
 import type { StateStore } from '../state/store.js';
 import { adoptableRun, runRecord } from './adopt-run.js';
 import { aepFailure } from './aep-failure.js';
@@ -28,7 +29,7 @@ export async function settleRunIntent(
 ): Promise<RunIntentOutcome> {
   const intent = record.intent;
   if (intent?.kind !== 'run') throw new Error('settleRunIntent needs a record with a run intent');
-  const since = Math.floor(Date.parse(intent.startedAt) / 1000);
+  const since = epochSecondsOf(intent.startedAt);
   let started;
   if (record.audienceId) {
     try {

@@ -1,6 +1,7 @@
 import type { DesiredManifest } from '../manifest/load.js';
 import type { AudienceRecord, RunRecord } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
+import { epochSecondsOf } from '../state/instant.js';
 import { FINAL_RUN_STATUSES, lastRunFailure } from '../state/describe.js';
 import type { FailedRun, RunRequest, Step } from './schema.js';
 
@@ -28,7 +29,7 @@ function latestRun(runs: readonly RunRecord[]): RunRecord | undefined {
 
 /** When `state import` recorded the audience (epoch seconds), if it did. */
 function importedAt(record: AudienceRecord | undefined): number | undefined {
-  return record?.imported ? Math.floor(Date.parse(record.imported.at) / 1000) : undefined;
+  return record?.imported ? epochSecondsOf(record.imported.at) : undefined;
 }
 
 /** Where the next differential run starts: the manifest's choice, else the end of the last success. */
@@ -73,9 +74,7 @@ export function dueRun(
     return { reason: 'onCreate', dataFilterStartTime: start };
   }
   if (ingestion.every === undefined || inProgress) return undefined;
-  const appliedAt = record.applied
-    ? Math.floor(Date.parse(record.applied.at) / 1000)
-    : (importedAt(record) ?? 0);
+  const appliedAt = record.applied ? epochSecondsOf(record.applied.at) : (importedAt(record) ?? 0);
   const since = latest?.createdAt ?? appliedAt;
   if (now - since < durationSeconds(ingestion.every)) return undefined;
   return { reason: 'every', dataFilterStartTime: start };

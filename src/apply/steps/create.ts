@@ -1,6 +1,7 @@
 import type { Operation } from '../../aep/types.js';
 import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord } from '../../state/schema.js';
+import { epochSecondsOf } from '../../state/instant.js';
 import { aepFailure, isDuplicate } from '../aep-failure.js';
 import type { LiveAudience } from '../../aep/segment-types.js';
 import {
@@ -129,7 +130,7 @@ async function resolveDuplicate(
   ours: boolean,
   deps: ExecutorDeps,
 ): Promise<StepResult> {
-  const since = Math.floor(Date.parse(pending.intent?.startedAt ?? '') / 1000);
+  const since = epochSecondsOf(pending.intent?.startedAt ?? '');
   const found = await findOwnCreate(step, Number.isFinite(since) ? since : 0, deps);
   if (ours && found.kind === 'one') return adoptOwnCreate(step, pending, found.audience, deps);
   const listed = candidatesOf(found);
@@ -157,7 +158,7 @@ async function resolveLostOperation(
   record: AudienceRecord,
   deps: ExecutorDeps,
 ): Promise<StepResult> {
-  const answeredAt = Math.floor(Date.parse(record.observed?.at ?? '') / 1000);
+  const answeredAt = epochSecondsOf(record.observed?.at ?? '');
   const since = Number.isFinite(answeredAt) ? answeredAt : 0;
   const operation = `operation ${record.operationId ?? '?'} is unknown to the service`;
   const found = await findOwnCreate(step, since, deps);
