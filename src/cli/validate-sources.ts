@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Diagnostic, Note } from '../manifest/diagnostics.js';
@@ -19,6 +19,19 @@ export function displayPath(absolute: string, cwd: string = process.cwd()): stri
   return relative.split(path.sep).join('/');
 }
 
+/**
+ * displayPath, and for a path it would show absolute, that of its real path: the current
+ * directory is a real path, so `$PWD/audiences` in a directory reached through a symlink
+ * (macOS's /tmp, a linked workspace) would otherwise be shown, and filtered, absolute.
+ */
+async function shownPath(absolute: string): Promise<string> {
+  const shown = displayPath(absolute);
+  if (shown !== absolute) return shown;
+  const real = await realpath(absolute).catch(() => absolute);
+  const shownReal = displayPath(real);
+  return shownReal === real ? absolute : shownReal;
+}
+
 function under(prefix: string, file: string): string {
   return prefix === '.' ? file : `${prefix.replace(/\/$/, '')}/${file}`;
 }
@@ -36,7 +49,7 @@ async function findPaths(paths: readonly string[]): Promise<Found[]> {
       continue;
     }
     const absolute = path.resolve(given);
-    found.push({ kind: info.isDirectory() ? 'dir' : 'file', absolute, shown: displayPath(absolute) });
+    found.push({ kind: info.isDirectory() ? 'dir' : 'file', absolute, shown: await shownPath(absolute) });
   }
   if (missing.length > 0) throw new UsageError('NO_SUCH_PATH', missing.join('; '));
   return found;

@@ -47,4 +47,27 @@ describe('a manifests directory given through a symlink', () => {
       expect(relative.stdout).toBe(real.stdout);
     });
   });
+
+  it('validate shows a file under the current directory relative to it, whichever path names it', async () => {
+    await withTempDir(async (dir) => {
+      const repo = path.join(dir, 'repo');
+      await writeFiles(repo, {
+        'audiences/gold.yaml': manifestYaml('gold').replace('kind: ExternalAudience', 'kind: Audience'),
+      });
+      await symlink(repo, path.join(dir, 'link'));
+      // The shell's $PWD/audiences, in a directory reached through a link: the process's
+      // current directory is the real path.
+      const cwd = path.join(dir, 'link');
+      const args = ['--output', 'github', '--exclude', 'audiences/legacy/**'];
+      const relative = await runCli(['validate', 'audiences', ...args], { cwd });
+      const absolute = await runCli(['validate', path.join(cwd, 'audiences'), ...args], { cwd });
+      const file = await runCli(['validate', path.join(cwd, 'audiences', 'gold.yaml'), ...args], { cwd });
+      for (const result of [relative, absolute, file]) {
+        expect(result.code).toBe(1);
+        expect(result.stdout).toMatch(/^::error file=audiences\/gold\.yaml,line=\d+,col=\d+,title=/);
+      }
+      expect(absolute.stdout).toBe(relative.stdout);
+      expect(file.stdout).toBe(relative.stdout);
+    });
+  });
 });
