@@ -38,7 +38,7 @@ function under(prefix: string, file: string): string {
 
 type Found = { kind: 'dir' | 'file'; absolute: string; shown: string };
 
-/** Every path given, or one error line per missing path, all at once. */
+/** Every path given, or one error line per missing (or special) path, all at once. */
 async function findPaths(paths: readonly string[]): Promise<Found[]> {
   const found: Found[] = [];
   const missing: string[] = [];
@@ -46,6 +46,11 @@ async function findPaths(paths: readonly string[]): Promise<Found[]> {
     const info = await stat(given).catch(() => undefined);
     if (!info) {
       missing.push(`${given}: does not exist`);
+      continue;
+    }
+    // Opening a FIFO waits for a writer (validate hung); a socket or device is no manifest.
+    if (!info.isDirectory() && !info.isFile()) {
+      missing.push(`${given}: not a regular file or a directory`);
       continue;
     }
     const absolute = path.resolve(given);

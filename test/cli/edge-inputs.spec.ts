@@ -1,0 +1,23 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+
+// Paths and file kinds a user can hand the CLI by mistake: each gets a one-line error
+// naming the path (or a warning saying what is wrong), never a hang or an internal error.
+
+const execFileAsync = promisify(execFile);
+const run = (cwd: string, command: string, ...args: string[]) =>
+  execFileAsync(command, args, { cwd, env: { ...process.env, ...GIT_ENV } });
+
+describe('validate given a path that is neither a file nor a directory', () => {
+  it('refuses a FIFO by name instead of waiting for a writer', async () => {
+    await withTempDir(async (dir) => {
+      await run(dir, 'mkfifo', 'pipe.yaml');
+      const result = await runCli(['validate', 'pipe.yaml'], { cwd: dir });
+      expect(result.stderr).toBe('Error: pipe.yaml: not a regular file or a directory\n');
+      expect(result.stdout).toBe('');
+      expect(result.code).toBe(1);
+    });
+  });
+});
