@@ -67,13 +67,21 @@ export function listManifestFilesSync(
         const target = realpathOrUndefined(absolute);
         if (!target || !isInside(realRoot, target)) {
           if (include(relative) || !path.extname(relative)) {
+            // A link to a missing file was reported as "outside": a rename left it behind.
             diagnostics.push(
-              fileDiagnostic(
-                relative,
-                'warning',
-                'source/symlink-outside',
-                'symlink points outside the source root; not followed',
-              ),
+              target
+                ? fileDiagnostic(
+                    relative,
+                    'warning',
+                    'source/symlink-outside',
+                    'symlink points outside the source root; not followed',
+                  )
+                : fileDiagnostic(
+                    relative,
+                    'warning',
+                    'source/symlink-broken',
+                    'symlink target does not exist (or is a loop); not followed',
+                  ),
             );
           }
           continue;

@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
 
 // Paths and file kinds a user can hand the CLI by mistake: each gets a one-line error
 // naming the path (or a warning saying what is wrong), never a hang or an internal error.
@@ -18,6 +21,22 @@ describe('validate given a path that is neither a file nor a directory', () => {
       expect(result.stderr).toBe('Error: pipe.yaml: not a regular file or a directory\n');
       expect(result.stdout).toBe('');
       expect(result.code).toBe(1);
+    });
+  });
+});
+
+describe('validate of a directory holding a broken symlink', () => {
+  it('says the target is missing, not that it points outside', async () => {
+    await withTempDir(async (dir) => {
+      await mkdir(path.join(dir, 'audiences'));
+      await writeFile(path.join(dir, 'audiences', 'gold.yaml'), manifestYaml('gold'));
+      await symlink('renamed.yaml', path.join(dir, 'audiences', 'silver.yaml'));
+      const result = await runCli(['validate', 'audiences'], { cwd: dir });
+      expect(result.stdout).toContain(
+        'audiences/silver.yaml: warning: symlink target does not exist (or is a loop); not followed [source/symlink-broken]',
+      );
+      expect(result.stdout).not.toContain('outside');
+      expect(result.code).toBe(0);
     });
   });
 });
