@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { z } from 'zod';
 import { StateReadError, reasonOf } from './errors.js';
 import type { StateMeta } from './schema.js';
@@ -10,7 +10,19 @@ export const RECORD_REPAIR_HINT =
 /** What to do about a corrupt meta.json: removing it starts a new lineage, so saved plans are refused. */
 export const META_REPAIR_HINT = 'restore it from a backup, or remove it to start a new lineage';
 
+/**
+ * Non-blocking open: reading a FIFO in the store's place would wait for a writer forever
+ * (plan, state list hung); opened so, it is refused by its fstat instead. No effect on files.
+ */
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+function notRegular(file: string, info: Stats): StateReadError {
+  const what = info.isDirectory() ? 'it is a directory' : 'it is not a regular file';
+  return new StateReadError('STATE_UNREADABLE', `cannot read state file ${file}: ${what}`);
+}
+
 function unreadable(file: string, error: unknown): StateReadError | undefined {
+  if (error instanceof StateReadError) return error;
   if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
   return new StateReadError('STATE_UNREADABLE', `cannot read state file ${file}: ${reasonOf(error)}`, {
     cause: error,
@@ -30,7 +42,14 @@ export async function readJsonFile<T>(
 /** A state file's text; undefined when it does not exist. */
 async function readText(file: string): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    const handle = await open(file, READ_FLAGS);
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw notRegular(file, info);
+      return await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     const failure = unreadable(file, error);
     if (failure) throw failure;
@@ -44,7 +63,14 @@ async function readText(file: string): Promise<string | undefined> {
  */
 export function readTextSync(file: string): string | undefined {
   try {
-    return readFileSync(file, 'utf8');
+    const fd = openSync(file, READ_FLAGS);
+    try {
+      const info = fstatSync(fd);
+      if (!info.isFile()) throw notRegular(file, info);
+      return readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
     const failure = unreadable(file, error);
     if (failure) throw failure;

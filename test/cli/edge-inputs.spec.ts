@@ -40,3 +40,37 @@ describe('validate of a directory holding a broken symlink', () => {
     });
   });
 });
+
+describe('a state store holding a FIFO', () => {
+  it('state list refuses the record instead of waiting for a writer', async () => {
+    await withTempDir(async (dir) => {
+      const store = path.join(dir, 'state');
+      await mkdir(path.join(store, 'audiences', 'prod'), { recursive: true });
+      await writeFile(
+        path.join(store, 'meta.json'),
+        '{"schemaVersion":1,"lineage":"8d494feb-915e-4146-ae5c-dc61fe21d7de","serial":1}\n',
+      );
+      await run(dir, 'mkfifo', path.join(store, 'audiences', 'prod', 'gold.json'));
+      const result = await runCli(['state', 'list', '--state', store]);
+      expect(result.stderr).toBe(
+        `Error: cannot read state file ${store}/audiences/prod/gold.json: it is not a regular file\n`,
+      );
+      expect(result.code).toBe(1);
+    });
+  });
+
+  it('plan refuses a FIFO meta.json', async () => {
+    await withTempDir(async (dir) => {
+      const store = path.join(dir, 'state');
+      await mkdir(path.join(dir, 'audiences'));
+      await writeFile(path.join(dir, 'audiences', 'gold.yaml'), manifestYaml('gold'));
+      await mkdir(store);
+      await run(dir, 'mkfifo', path.join(store, 'meta.json'));
+      const result = await runCli(['plan', 'audiences', '--state', store], { cwd: dir });
+      expect(result.stderr).toBe(
+        `Error: cannot read state file ${store}/meta.json: it is not a regular file\n`,
+      );
+      expect(result.code).toBe(1);
+    });
+  });
+});
