@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { simpleGit } from 'simple-git';
+import { simpleGit, type SimpleGit } from 'simple-git';
 import { UsageError } from '../errors.js';
 import type { Diagnostic } from './diagnostics.js';
 import { sourceFileFromBytes } from './decode.js';
@@ -52,6 +52,22 @@ function readBlobs(cwd: string, objects: readonly string[]): Promise<Map<string,
 }
 
 /**
+ * What to add to "cannot resolve": a shallow clone (actions/checkout fetches one commit
+ * by default) or a repository without commits is the usual cause, and has a fix.
+ */
+async function whyUnresolved(git: SimpleGit): Promise<string> {
+  const [head, shallow] = await Promise.all([
+    git.raw(['rev-parse', '--verify', '--quiet', 'HEAD']).catch(() => ''),
+    git.raw(['rev-parse', '--is-shallow-repository']).catch(() => ''),
+  ]);
+  if (head.trim() === '') return ': the repository has no commits yet';
+  if (shallow.trim() === 'true') {
+    return ': it is a shallow clone; fetch the history and the base branch (actions/checkout: fetch-depth: 0)';
+  }
+  return '';
+}
+
+/**
  * Reads the manifests of `dir` as they are at `ref` of its repository, without
  * touching the working tree: the desired state of the base branch of a pull request.
  */
@@ -71,16 +87,29 @@ export async function readManifestsAtRef(
   }
   const git = simpleGit({ baseDir: path.resolve(dir) });
   let top: string;
-  let commit: string;
   try {
     top = (await git.revparse(['--show-toplevel'])).trim();
+  } catch (cause) {
+    // Said apart from a bad ref: "cannot resolve HEAD" sent users looking for a ref.
+    throw new UsageError(
+      'NOT_A_GIT_REPO',
+      `--base: ${dir} is not in a git repository; run plan --base in a checkout of the manifests`,
+      { cause },
+    );
+  }
+  let commit: string;
+  try {
     commit = (
       await git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])
     ).trim();
-  } catch (cause) {
-    throw new UsageError('BAD_REF', `cannot resolve "${ref}" in the git repository at ${dir}`, { cause });
+  } catch {
+    commit = '';
   }
-  if (!commit) throw new UsageError('BAD_REF', `cannot resolve "${ref}" in the git repository at ${dir}`);
+  if (!commit)
+    throw new UsageError(
+      'BAD_REF',
+      `cannot resolve "${ref}" in the git repository at ${dir}${await whyUnresolved(git)}`,
+    );
 
   // git names the top by its real path: a directory reached through a symlink (macOS's
   // /tmp, a linked workspace) is placed by its real path too, or it lies "outside".

@@ -74,3 +74,56 @@ describe('a state store holding a FIFO', () => {
     });
   });
 });
+
+describe('plan --base where git cannot give the base', () => {
+  it('says a directory outside any repository is not in one', async () => {
+    await withTempDir(async (dir) => {
+      await mkdir(path.join(dir, 'audiences'));
+      await writeFile(path.join(dir, 'audiences', 'gold.yaml'), manifestYaml('gold'));
+      const result = await runCli(['plan', 'audiences', '--base', 'HEAD'], {
+        cwd: dir,
+        env: { ...GIT_ENV, GIT_CEILING_DIRECTORIES: dir },
+      });
+      expect(result.stderr).toBe(
+        'Error: --base: audiences is not in a git repository; run plan --base in a checkout of the manifests\n',
+      );
+      expect(result.code).toBe(1);
+    });
+  });
+
+  it('says a repository has no commits yet', async () => {
+    await withTempDir(async (dir) => {
+      await run(dir, 'git', 'init', '-q', '-b', 'main');
+      await mkdir(path.join(dir, 'audiences'));
+      await writeFile(path.join(dir, 'audiences', 'gold.yaml'), manifestYaml('gold'));
+      const result = await runCli(['plan', 'audiences', '--base', 'main'], { cwd: dir, env: GIT_ENV });
+      expect(result.stderr).toBe(
+        'Error: cannot resolve "main" in the git repository at audiences: the repository has no commits yet\n',
+      );
+      expect(result.code).toBe(1);
+    });
+  });
+
+  it('says a shallow clone lacks the history, and how to fetch it', async () => {
+    await withTempDir(async (dir) => {
+      const origin = path.join(dir, 'origin');
+      await mkdir(path.join(origin, 'audiences'), { recursive: true });
+      await run(origin, 'git', 'init', '-q', '-b', 'main');
+      await writeFile(path.join(origin, 'audiences', 'gold.yaml'), manifestYaml('gold'));
+      await run(origin, 'git', 'add', '.');
+      await run(origin, 'git', 'commit', '-q', '-m', 'one');
+      await writeFile(path.join(origin, 'audiences', 'silver.yaml'), manifestYaml('silver'));
+      await run(origin, 'git', 'add', '.');
+      await run(origin, 'git', 'commit', '-q', '-m', 'two');
+      await run(dir, 'git', 'clone', '-q', '--depth', '1', `file://${origin}`, 'clone');
+      const result = await runCli(['plan', 'audiences', '--base', 'HEAD~1'], {
+        cwd: path.join(dir, 'clone'),
+        env: GIT_ENV,
+      });
+      expect(result.stderr).toBe(
+        'Error: cannot resolve "HEAD~1" in the git repository at audiences: it is a shallow clone; fetch the history and the base branch (actions/checkout: fetch-depth: 0)\n',
+      );
+      expect(result.code).toBe(1);
+    });
+  });
+});
