@@ -30,5 +30,6 @@ export function reasonOf(error: unknown): string {
   if (code === 'ENOSPC') return 'no space left on the device';
   if (code === 'EISDIR') return 'it is a directory';
   if (code === 'EEXIST') return 'a file is in the way';
+  if (code === 'ELOOP') return 'it is a symlink loop';
   return error instanceof Error ? error.message : String(error);
 }

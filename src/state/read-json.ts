@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { z } from 'zod';
 import { StateReadError, reasonOf } from './errors.js';
@@ -23,7 +23,15 @@ function notRegular(file: string, info: Stats): StateReadError {
 
 function unreadable(file: string, error: unknown): StateReadError | undefined {
   if (error instanceof StateReadError) return error;
-  if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+    // A symlink to a missing file is no absent record: skipped, plan proposed creating
+    // the audience again. Looked at only on this path, so a good read costs nothing more.
+    if (!lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) return undefined;
+    return new StateReadError(
+      'STATE_UNREADABLE',
+      `cannot read state file ${file}: it is a symlink to a missing file; restore the file or remove the link`,
+    );
+  }
   return new StateReadError('STATE_UNREADABLE', `cannot read state file ${file}: ${reasonOf(error)}`, {
     cause: error,
   });

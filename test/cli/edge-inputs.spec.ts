@@ -41,7 +41,7 @@ describe('validate of a directory holding a broken symlink', () => {
   });
 });
 
-describe('a state store holding a FIFO', () => {
+describe('a state store holding a FIFO or a broken symlink', () => {
   it('state list refuses the record instead of waiting for a writer', async () => {
     await withTempDir(async (dir) => {
       const store = path.join(dir, 'state');
@@ -55,6 +55,26 @@ describe('a state store holding a FIFO', () => {
       expect(result.stderr).toBe(
         `Error: cannot read state file ${store}/audiences/prod/gold.json: it is not a regular file\n`,
       );
+      expect(result.code).toBe(1);
+    });
+  });
+
+  it('plan refuses a record that is a symlink to a missing file, instead of planning a create', async () => {
+    await withTempDir(async (dir) => {
+      const store = path.join(dir, 'state');
+      await mkdir(path.join(store, 'audiences', 'prod'), { recursive: true });
+      await writeFile(
+        path.join(store, 'meta.json'),
+        '{"schemaVersion":1,"lineage":"8d494feb-915e-4146-ae5c-dc61fe21d7de","serial":1}\n',
+      );
+      await symlink('/nonexistent/gold.json', path.join(store, 'audiences', 'prod', 'gold.json'));
+      await mkdir(path.join(dir, 'audiences'));
+      await writeFile(path.join(dir, 'audiences', 'gold.yaml'), manifestYaml('gold'));
+      const result = await runCli(['plan', 'audiences', '--state', store], { cwd: dir });
+      expect(result.stderr).toBe(
+        `Error: cannot read state file ${store}/audiences/prod/gold.json: it is a symlink to a missing file; restore the file or remove the link\n`,
+      );
+      expect(result.stdout).toBe('');
       expect(result.code).toBe(1);
     });
   });
