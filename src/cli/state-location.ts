@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import type { StateLocation } from '../state/location.js';
+import { refuseForeignDirectory } from '../state/store-dir.js';
 
 /** The command that creates a store, for messages: runs as written. */
 export function initCommandFor(dir: string): string {
@@ -21,6 +22,7 @@ export async function stateStoreExists(location: StateLocation): Promise<boolean
   if (info === undefined) return false;
   if (!info.isDirectory())
     throw new UsageError('STATE_NOT_A_DIRECTORY', `--state ${location.dir} is a file, not a state directory`);
+  await refuseForeignDirectory(location.dir);
   return true;
 }
 

@@ -1,6 +1,7 @@
 import { FileStateStore } from './file-store.js';
 import { parseStateLocation, type StateLocation } from './location.js';
 import type { CompatStore, StateStore } from './store.js';
+import { refuseForeignDirectory } from './store-dir.js';
 
 /** How to reach a PostgreSQL store besides its URL (see pg/connection.ts). */
 export type OpenOptions = {
@@ -17,7 +18,10 @@ export async function openStateStore(
   options: OpenOptions = {},
 ): Promise<StateStore & CompatStore> {
   const where = typeof location === 'string' ? parseStateLocation(location) : location;
-  if (where.kind === 'dir') return new FileStateStore(where.dir);
+  if (where.kind === 'dir') {
+    await refuseForeignDirectory(where.dir);
+    return new FileStateStore(where.dir);
+  }
   const { PgStateStore } = await import('./pg/pg-store.js');
   return new PgStateStore(where.url, where.schema, where.display, {
     passwordFile: options.passwordFile,

@@ -152,7 +152,8 @@ export function planCommand(setExit: (code: number) => void): Command {
       );
     const now = Math.floor(Date.now() / 1000);
     const location = await stateLocationOf(flags);
-    const storeExists = await stateStoreExists(location);
+    // A --base plan reads no state: where --state points does not matter to it.
+    const storeExists = flags.base === undefined && (await stateStoreExists(location));
     if (flags.base === undefined && location.kind === 'dir' && !storeExists)
       process.stderr.write(missingStoreWarning(location.dir));
     // The manifests (read and parsed by the parser threads) and the state (read here) at once.

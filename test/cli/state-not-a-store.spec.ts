@@ -1,0 +1,81 @@
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, withTempDir } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
+
+/** A repository: its manifests in audiences/, a README beside them. */
+async function repository(dir: string): Promise<string> {
+  const repo = path.join(dir, 'repo');
+  await mkdir(path.join(repo, 'audiences'), { recursive: true });
+  await writeFile(path.join(repo, 'audiences', 'gold.yaml'), manifestYaml('gold'));
+  await writeFile(path.join(repo, 'README.md'), '# audiences\n');
+  return repo;
+}
+
+describe('--state naming a directory that is not a state store', () => {
+  it('is refused by plan, apply and state list, and nothing is written into it', async () => {
+    await withTempDir(async (dir) => {
+      const repo = await repository(dir);
+      const refused =
+        `Error: ${repo} is not a state store: it has no meta.json and holds "README.md", which a store ` +
+        'never holds. Point --state (or AUDIENCECTL_STATE) at the store; a new store goes in a new or empty directory\n';
+      // `--state .` in the repository: read as an empty store, every manifest was a create.
+      for (const args of [
+        ['plan', 'audiences', '--state', '.'],
+        ['apply', 'audiences', '--state', '.', '--emulator', '--auto-approve'],
+        ['state', 'list', '--state', '.'],
+      ]) {
+        const result = await runCli(args, { cwd: repo });
+        expect({ args, code: result.code, stdout: result.stdout, stderr: result.stderr }).toEqual({
+          args,
+          code: 1,
+          stdout: '',
+          stderr: refused,
+        });
+      }
+      expect((await readdir(repo)).sort()).toEqual(['README.md', 'audiences']);
+      expect(await readdir(path.join(repo, 'audiences'))).toEqual(['gold.yaml']);
+    });
+  });
+
+  it('takes an empty directory, one with only a volume lost+found and dot files, and a store with more beside it', async () => {
+    await withTempDir(async (dir) => {
+      const repo = await repository(dir);
+      const empty = path.join(dir, 'empty');
+      await mkdir(empty);
+      const volume = path.join(dir, 'volume');
+      await mkdir(path.join(volume, 'lost+found'), { recursive: true });
+      await writeFile(path.join(volume, '.gitkeep'), '');
+      for (const state of [empty, volume]) {
+        const plan = await runCli(['plan', 'audiences', '--state', state], { cwd: repo });
+        expect({
+          state,
+          code: plan.code,
+          stderr: plan.stderr,
+          last: plan.stdout.trimEnd().split('\n').at(-1),
+        }).toEqual({
+          state,
+          code: 0,
+          stderr: '',
+          last: 'Plan: 1 to create, 0 to update, 0 to replace, 0 to delete, 0 to forget, 1 run(s) to start; 0 blocked, 0 deferred.',
+        });
+      }
+
+      // A store (meta.json) with a note someone left beside it.
+      const store = path.join(dir, 'store');
+      await mkdir(store);
+      const applied = await runCli(['apply', 'audiences', '--state', store, '--emulator', '--auto-approve'], {
+        cwd: repo,
+      });
+      expect(applied.code).toBe(0);
+      await writeFile(path.join(store, 'NOTES.txt'), 'backed up nightly\n');
+      const plan = await runCli(['plan', 'audiences', '--state', store], { cwd: repo });
+      expect({ code: plan.code, stdout: plan.stdout, stderr: plan.stderr }).toEqual({
+        code: 0,
+        stdout: 'No changes. The audiences match the manifests.\n',
+        stderr: '',
+      });
+    });
+  });
+});
