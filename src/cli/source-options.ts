@@ -65,7 +65,9 @@ export function readOptions(flags: SourceFlags): ReadDirOptions {
 
 export function assertDirectory(dir: string): void {
   const info = statSync(dir, { throwIfNoEntry: false });
-  if (!info?.isDirectory()) throw new UsageError('NO_SOURCE_DIR', `${dir} is not a directory`);
+  if (!info)
+    throw new UsageError('NO_SOURCE_DIR', `${dir} does not exist: give the directory of the manifests`);
+  if (!info.isDirectory()) throw new UsageError('NO_SOURCE_DIR', `${dir} is not a directory`);
 }
 
 /** The stderr note of a source with files that are not ours; validate names them. */

@@ -25,6 +25,32 @@ describe('validate given a path that is neither a file nor a directory', () => {
   });
 });
 
+describe('plan given a manifests directory that is not one', () => {
+  it('says a missing one does not exist, and a file is not a directory', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold'));
+      await mkdir(path.join(dir, 'state'));
+      const missing = await runCli(['plan', 'audiences', '--state', 'state'], { cwd: dir });
+      expect([missing.code, missing.stdout, missing.stderr]).toEqual([
+        1,
+        '',
+        'Error: audiences does not exist: give the directory of the manifests\n',
+      ]);
+      const file = await runCli(['plan', 'gold.yaml', '--state', 'state'], { cwd: dir });
+      expect([file.code, file.stdout, file.stderr]).toEqual([1, '', 'Error: gold.yaml is not a directory\n']);
+      // A missing .json is a saved plan that is not there, not a directory of manifests.
+      const plan = await runCli(['apply', 'plan.json', '--state', 'state', '--emulator', '--auto-approve'], {
+        cwd: dir,
+      });
+      expect([plan.code, plan.stdout, plan.stderr]).toEqual([
+        1,
+        '',
+        'Error: plan.json does not exist: save a plan with `audiencectl plan <dir> --output json --out plan.json`, or give the directory of the manifests\n',
+      ]);
+    });
+  });
+});
+
 describe('validate of a directory holding a broken symlink', () => {
   it('says the target is missing, not that it points outside', async () => {
     await withTempDir(async (dir) => {

@@ -135,7 +135,13 @@ export function applyCommand(setExit: (code: number) => void): Command {
     }
     const aep = resolveTarget(flags, (warning) => say(`Warning: ${warning}`));
     await requireStateStore(await stateLocationOf(flags));
-    const isPlanFile = target.endsWith('.json') && (await stat(target).catch(() => undefined))?.isFile();
+    const found = await stat(target).catch(() => undefined);
+    if (!found && target.endsWith('.json'))
+      throw new UsageError(
+        'NO_PLAN_FILE',
+        `${target} does not exist: save a plan with \`audiencectl plan <dir> --output json --out ${target}\`, or give the directory of the manifests`,
+      );
+    const isPlanFile = target.endsWith('.json') && found?.isFile() === true;
     if (isPlanFile && flags.refresh)
       throw new UsageError(
         'BAD_FLAG',
