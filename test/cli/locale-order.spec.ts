@@ -1,20 +1,13 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, withTempDir } from '../helpers/cli.js';
+import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 // Locales whose collation orders plain ASCII names differently: under cs_CZ "ch" sorts
 // after "h", under lt_LT "y" before "j", under da_DK "aa" after "z". ICU takes the
 // locale from LC_ALL whether or not the system has it installed.
 const LOCALES = ['C.UTF-8', 'cs_CZ.UTF-8', 'lt_LT.UTF-8', 'da_DK.UTF-8'];
-
-async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
-  for (const [name, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await writeFile(path.join(dir, name), text);
-  }
-}
 
 function broken(name: string): string {
   return manifestYaml(name).replace('sourceSpec:', 'sourcespec:');

@@ -1,23 +1,16 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Plan } from '../../src/plan/schema.js';
-import { GIT_ENV, withTempDir } from '../helpers/cli.js';
+import { GIT_ENV, withTempDir, writeFiles } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 const execFileAsync = promisify(execFile);
 const git = (cwd: string, ...args: string[]) =>
   execFileAsync('git', args, { cwd, env: { ...process.env, ...GIT_ENV } });
-
-async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
-  for (const [name, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await writeFile(path.join(dir, name), text);
-  }
-}
 
 describe('audiencectl validate', () => {
   it('exits 0 on the examples', async () => {

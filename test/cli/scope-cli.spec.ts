@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { FileStateStore } from '../../src/state/file-store.js';
 import { readState } from '../../src/state/read.js';
 import { emulatorEnv, remoteByName } from '../helpers/apply-env.js';
-import { withTempDir, type CliResult } from '../helpers/cli.js';
+import { type CliResult, withTempDir, writeFiles } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { audienceBody, withEmulator } from '../helpers/with-emulator.js';
@@ -18,13 +18,6 @@ function expectOneLineError(result: CliResult, pattern: RegExp): void {
   expect(result.stderr).toMatch(/^Error: /);
   expect(result.stderr).toMatch(pattern);
   expect(result.stderr).not.toMatch(STACK);
-}
-
-async function writeFiles(root: string, files: Record<string, string>): Promise<void> {
-  for (const [file, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(root, file)), { recursive: true });
-    await writeFile(path.join(root, file), text);
-  }
 }
 
 describe('--include / --exclude', () => {

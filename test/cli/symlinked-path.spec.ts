@@ -1,21 +1,14 @@
 import { execFile } from 'node:child_process';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { GIT_ENV, runCli, withTempDir, writeFiles } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 const execFileAsync = promisify(execFile);
 const git = (cwd: string, ...args: string[]) =>
   execFileAsync('git', args, { cwd, env: { ...process.env, ...GIT_ENV } });
-
-async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
-  for (const [name, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
-    await writeFile(path.join(dir, name), text);
-  }
-}
 
 // A checkout reached through a symlink (macOS's /tmp is /private/tmp; a CI workspace or a
 // home directory may be a link): git names the repository by its real path.
