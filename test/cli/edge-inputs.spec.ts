@@ -67,15 +67,21 @@ describe('validate of a directory holding a broken symlink', () => {
   });
 });
 
+/** A store (meta.json) in `dir`/state with an empty sandbox folder, prod. */
+async function storeWithSandbox(dir: string): Promise<string> {
+  const store = path.join(dir, 'state');
+  await mkdir(path.join(store, 'audiences', 'prod'), { recursive: true });
+  await writeFile(
+    path.join(store, 'meta.json'),
+    '{"schemaVersion":1,"lineage":"8d494feb-915e-4146-ae5c-dc61fe21d7de","serial":1}\n',
+  );
+  return store;
+}
+
 describe('a state store holding a FIFO or a broken symlink', () => {
   it('state list refuses the record instead of waiting for a writer', async () => {
     await withTempDir(async (dir) => {
-      const store = path.join(dir, 'state');
-      await mkdir(path.join(store, 'audiences', 'prod'), { recursive: true });
-      await writeFile(
-        path.join(store, 'meta.json'),
-        '{"schemaVersion":1,"lineage":"8d494feb-915e-4146-ae5c-dc61fe21d7de","serial":1}\n',
-      );
+      const store = await storeWithSandbox(dir);
       await run(dir, 'mkfifo', path.join(store, 'audiences', 'prod', 'gold.json'));
       const result = await runCli(['state', 'list', '--state', store]);
       expect(result.stderr).toBe(
@@ -87,12 +93,7 @@ describe('a state store holding a FIFO or a broken symlink', () => {
 
   it('plan refuses a record that is a symlink to a missing file, instead of planning a create', async () => {
     await withTempDir(async (dir) => {
-      const store = path.join(dir, 'state');
-      await mkdir(path.join(store, 'audiences', 'prod'), { recursive: true });
-      await writeFile(
-        path.join(store, 'meta.json'),
-        '{"schemaVersion":1,"lineage":"8d494feb-915e-4146-ae5c-dc61fe21d7de","serial":1}\n',
-      );
+      const store = await storeWithSandbox(dir);
       await symlink('/nonexistent/gold.json', path.join(store, 'audiences', 'prod', 'gold.json'));
       await mkdir(path.join(dir, 'audiences'));
       await writeFile(path.join(dir, 'audiences', 'gold.yaml'), manifestYaml('gold'));
