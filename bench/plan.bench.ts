@@ -85,20 +85,15 @@ if (process.env.NODE_EXTRA_CA_CERTS)
   );
 const cell = (s: Summary) =>
   `${s.seconds.toFixed(2)} / ${s.cpu.toFixed(2)} / ${s.rss.toFixed(0)}`.padStart(20);
+/** The table's columns of figures, in order; each is a case's name. */
+const COLUMNS = ['node alone', 'floor', 'validate', 'plan cold', 'plan warm', 'plan --base'];
+const RATIOS = ['plan cold', 'plan warm'];
 console.log(
   [
-    'audiences',
-    'node alone',
-    'floor',
-    'validate',
-    'plan cold',
-    'plan warm',
-    'plan --base',
-    'cold/floor',
-    'warm/floor',
-  ]
-    .map((h, i) => (i === 0 ? h.padStart(9) : h.padStart(i > 6 ? 10 : 20)))
-    .join(' | '),
+    'audiences'.padStart(9),
+    ...COLUMNS.map((name) => name.padStart(20)),
+    ...RATIOS.map((name) => `${name.slice(5)}/floor`.padStart(10)),
+  ].join(' | '),
 );
 for (const size of SIZES) {
   const root = await mkdtemp(path.join(os.tmpdir(), 'bench-plan-'));
@@ -143,10 +138,8 @@ for (const size of SIZES) {
     console.log(
       [
         String(size).padStart(9),
-        ...['node alone', 'floor', 'validate', 'plan cold', 'plan warm', 'plan --base'].map((name) =>
-          cell(figure(name)),
-        ),
-        ...['plan cold', 'plan warm'].map((name) =>
+        ...COLUMNS.map((name) => cell(figure(name))),
+        ...RATIOS.map((name) =>
           `${(figure(name).seconds / figure('floor').seconds).toFixed(2)}x`.padStart(10),
         ),
       ].join(' | '),

@@ -1,15 +1,13 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, withTempDir } from '../helpers/cli.js';
+import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 /** A repository: its manifests in audiences/, a README beside them. */
 async function repository(dir: string): Promise<string> {
   const repo = path.join(dir, 'repo');
-  await mkdir(path.join(repo, 'audiences'), { recursive: true });
-  await writeFile(path.join(repo, 'audiences', 'gold.yaml'), manifestYaml('gold'));
-  await writeFile(path.join(repo, 'README.md'), '# audiences\n');
+  await writeFiles(repo, { 'audiences/gold.yaml': manifestYaml('gold'), 'README.md': '# audiences\n' });
   return repo;
 }
 
