@@ -125,7 +125,8 @@ export function credentialsAbsent(flags: ConnectFlags, env: NodeJS.ProcessEnv = 
 export function configProblemsFor(command: Command): string[] {
   if (!command.options.some((option) => option.long === '--config')) return [];
   const flags = command.opts<ConnectFlags>();
-  if (credentialsAbsent(flags)) return [];
+  // The embedded emulator brings its own credentials; an empty --config is reported as empty.
+  if (flags.emulator || flags.config === '' || credentialsAbsent(flags)) return [];
   const checked = checkAepConfig({ configFile: flags.config, env: process.env });
   return checked.ok ? [] : checked.lines;
 }

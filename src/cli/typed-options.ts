@@ -104,6 +104,28 @@ function convert(kind: Kind, text: string, source: string | undefined): Checked<
   return readBoolean(text);
 }
 
+const emptyAllowed = new WeakSet<Option>();
+
+/** An option whose empty value means something (`--path ''`: the repository's top). */
+export function allowEmpty(option: Option): Option {
+  emptyAllowed.add(option);
+  return option;
+}
+
+const EMPTY = 'the value is empty (an unset shell variable?)';
+
+/** An empty text, or a list (a repeatable flag) holding one. */
+function isEmpty(value: unknown): boolean {
+  return value === '' || (Array.isArray(value) && value.includes(''));
+}
+
+/** Arguments given empty (`apply "$PLAN"` with PLAN unset): named as such, not as a missing path. */
+function emptyArgumentProblems(command: Command): string[] {
+  return command.registeredArguments
+    .filter((argument, index) => isEmpty(command.processedArgs[index]))
+    .map((argument) => `<${argument.name()}>: ${EMPTY}`);
+}
+
 /** Problems of the typed options of `command`, each naming where the value came from. */
 export function typedOptionProblems(command: Command): string[] {
   const problems: string[] = [];
@@ -111,6 +133,17 @@ export function typedOptionProblems(command: Command): string[] {
     const kind = kinds.get(option);
     const key = option.attributeName();
     const value: unknown = command.getOptionValue(key);
+    // Given on the command line: an empty value is a mistake (commander would keep it, and
+    // `--out ""` would write nowhere, `--include ""` failed inside the glob matcher). An empty environment
+    // variable is how a deployment leaves a setting unset; each option reads those itself.
+    const given = command.getOptionValueSource(key) === 'cli';
+    if (given && isEmpty(value) && kind?.kind !== 'bool' && !emptyAllowed.has(option)) {
+      // What to give instead: `<file>` from `--out <file>`.
+      problems.push(
+        `${option.long ?? key}: ${EMPTY}; give ${/<[^>]+>/.exec(option.flags)?.[0] ?? 'a value'}`,
+      );
+      continue;
+    }
     if (!kind || typeof value !== 'string') continue;
     const source = command.getOptionValueSource(key);
     const result = convert(kind, value, source);
@@ -136,7 +169,11 @@ export function addProblemCheck(command: Command, check: (command: Command) => s
 
 /** Problems of the typed options of `command` and of its own checks. */
 export function commandProblems(command: Command): string[] {
-  return [...typedOptionProblems(command), ...(checks.get(command)?.(command) ?? [])];
+  return [
+    ...emptyArgumentProblems(command),
+    ...typedOptionProblems(command),
+    ...(checks.get(command)?.(command) ?? []),
+  ];
 }
 
 /** `problems`, and those of `more` whose flag or variable is not named yet. */

@@ -144,3 +144,50 @@ describe('version and colour', () => {
     });
   });
 });
+
+describe('empty values (an unset shell variable)', () => {
+  it('`apply ""` names the empty argument and applies nothing', async () => {
+    await withTempDir(async (dir) => {
+      // Beside what `apply .` would apply: a manifest at the top, an initialised store.
+      await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
+      const env = { AUDIENCECTL_STATE: path.join(dir, 'state') };
+      expect((await runCliInProcess(['init', '--emulator'], { cwd: dir, env })).code).toBe(0);
+      const result = await runCliInProcess(['apply', '', '--emulator', '--auto-approve'], { cwd: dir, env });
+      expectOneLineError(result, '<target>: the value is empty (an unset shell variable?)');
+      expect(result.stdout).toBe('');
+      const listed = await runCliInProcess(['state', 'list'], { cwd: dir, env });
+      expect(listed.stdout).toBe(`No audiences recorded in ${path.join(dir, 'state')}.\n`);
+    });
+  });
+
+  it.each([
+    [['plan', 'm', '--out', ''], '--out: the value is empty (an unset shell variable?); give <file>'],
+    [
+      ['validate', 'm', '--include', '*.yaml', '--include', ''],
+      '--include: the value is empty (an unset shell variable?); give <glob>',
+    ],
+    [
+      ['validate', 'm', '--exclude', ''],
+      '--exclude: the value is empty (an unset shell variable?); give <glob>',
+    ],
+    [['plan', 'm', '--state', ''], '--state: the value is empty (an unset shell variable?); give <dir|url>'],
+    [
+      ['plan', 'm', '--refresh', '--config', ''],
+      '--config: the value is empty (an unset shell variable?); give <file>',
+    ],
+    [['validate', 'm', ''], '<paths>: the value is empty (an unset shell variable?)'],
+  ])('%j names what is empty, in one line', async (args, line) => {
+    await withTempDir(async (dir) => {
+      await manifests(dir);
+      expectOneLineError(await runCliInProcess(args, { cwd: dir }), line);
+    });
+  });
+
+  it('an empty environment variable still reads as unset (AEP_SANDBOX)', async () => {
+    await withTempDir(async (dir) => {
+      await manifests(dir);
+      const result = await runCliInProcess(['validate', 'm'], { cwd: dir, env: { AEP_SANDBOX: '' } });
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+    });
+  });
+});

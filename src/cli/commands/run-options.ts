@@ -6,7 +6,7 @@ import type { LogLevel } from '../../log.js';
 import type { ConnectFlags } from '../connect.js';
 import { addPlanOptions, type PlanFlags } from '../plan-options.js';
 import { addSourceOptions, type SourceFlags } from '../source-options.js';
-import { boolOption, countOption, durationOption } from '../typed-options.js';
+import { allowEmpty, boolOption, countOption, durationOption } from '../typed-options.js';
 
 export type RunFlags = SourceFlags &
   PlanFlags &
@@ -242,6 +242,8 @@ function buildOption(spec: Spec): Option {
   else option = new Option(spec.flags, spec.help);
   option.env(spec.env);
   if (spec.choices) option.choices(spec.choices);
+  // Empty by default (`--path`: the repository's top), so empty on the command line too.
+  if (fallback === '') allowEmpty(option);
   return fallback === undefined ? option : option.default(fallback);
 }
 
