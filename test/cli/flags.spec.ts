@@ -41,6 +41,12 @@ describe('duration and count flags', () => {
       'AUDIENCECTL_RUN_WAIT: "soon" is not a duration (e.g. 30s, 5m, 1h30m)',
     ],
     [
+      // The embedded emulator brings its own credentials: none are missing beside the bad flag.
+      ['apply', '--emulator', '--lock-timeout', '1y'],
+      { AEP_CLIENT_ID: undefined, AEP_CLIENT_SECRET: undefined, AEP_ORG_ID: undefined },
+      '--lock-timeout: "1y" is not a duration (e.g. 30s, 5m, 1h30m)',
+    ],
+    [
       ['emulator', '--operation-delay-ms', 'fast'],
       {},
       '--operation-delay-ms: "fast" is not a duration (e.g. 30s, 5m, 1h30m)',
