@@ -33,9 +33,21 @@ export function displayUrl(url: URL): string {
   return maskSecretParameters(copy.href);
 }
 
+/** `scheme://` at the start: a URL, never a directory a user meant (`mysql://`, `file:///srv/state`). */
+const OTHER_URL = /^([a-z][a-z0-9+.-]*):\/\//i;
+
 /** Parses `--state`: a `postgres://` or `postgresql://` URL, else a directory path. */
 export function parseStateLocation(text: string, flag = '--state'): StateLocation {
-  if (!isPostgresUrl(text)) return { kind: 'dir', dir: path.resolve(text) };
+  if (!isPostgresUrl(text)) {
+    const scheme = OTHER_URL.exec(text.trim())?.[1];
+    // As a path it would be a directory named "mysql:" holding a new, empty store.
+    if (scheme !== undefined)
+      throw new UsageError(
+        'STATE_BAD_URL',
+        `${flag}: ${scheme}:// is not a state store audiencectl knows: give a directory, or a postgres:// URL`,
+      );
+    return { kind: 'dir', dir: path.resolve(text) };
+  }
   let url: URL;
   try {
     url = new URL(text.trim());

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -188,6 +188,22 @@ describe('empty values (an unset shell variable)', () => {
       expectOneLineError(await runCliInProcess(args, { cwd: dir }), line);
     });
   });
+
+  it.each([['mysql://app:hunter2@db/audiences'], ['file:///srv/state']])(
+    '--state %s (a URL of another kind) is refused, not made a directory, and no password is echoed',
+    async (url) => {
+      await withTempDir(async (dir) => {
+        await manifests(dir);
+        const result = await runCliInProcess(['init', '--emulator', '--state', url], { cwd: dir });
+        const scheme = url.slice(0, url.indexOf(':'));
+        expectOneLineError(
+          result,
+          `--state: ${scheme}:// is not a state store audiencectl knows: give a directory, or a postgres:// URL`,
+        );
+        expect(await readdir(dir)).toEqual(['m']);
+      });
+    },
+  );
 
   it('an empty environment variable still reads as unset (AEP_SANDBOX)', async () => {
     await withTempDir(async (dir) => {
