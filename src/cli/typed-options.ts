@@ -12,7 +12,7 @@ type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
 
 type Kind =
   | { kind: 'duration'; unit: DurationUnit; positive: boolean }
-  | { kind: 'count'; zero: boolean }
+  | { kind: 'count'; zero: boolean; max: number }
   | { kind: 'bool' }
   | { kind: 'text'; check: (text: string, source: string | undefined) => Checked<string> };
 
@@ -30,10 +30,18 @@ export function durationOption(
   return option;
 }
 
-/** A whole-number option; 0 only where it means something (`zero: true`). */
-export function countOption(flags: string, description: string, options: { zero?: boolean } = {}): Option {
+/** A whole-number option; 0 only where it means something (`zero: true`); at most `max`. */
+export function countOption(
+  flags: string,
+  description: string,
+  options: { zero?: boolean; max?: number } = {},
+): Option {
   const option = new Option(flags, description);
-  kinds.set(option, { kind: 'count', zero: options.zero ?? false });
+  kinds.set(option, {
+    kind: 'count',
+    zero: options.zero ?? false,
+    max: options.max ?? Number.MAX_SAFE_INTEGER,
+  });
   return option;
 }
 
@@ -81,15 +89,20 @@ export function readBoolean(text: string): { ok: true; value: boolean } | { ok: 
   return { ok: false, message: `"${text}" is not true or false` };
 }
 
+function countWanted(zero: boolean, max: number): string {
+  if (max < Number.MAX_SAFE_INTEGER) return `a whole number from ${zero ? 0 : 1} to ${max}`;
+  return zero ? 'a whole number (0 or more)' : 'a positive whole number';
+}
+
 export function readCount(
   text: string,
   zero: boolean,
+  max = Number.MAX_SAFE_INTEGER,
 ): { ok: true; value: number } | { ok: false; message: string } {
   const trimmed = text.trim();
   const value = Number(trimmed);
-  if (!/^\d+$/.test(trimmed) || !Number.isSafeInteger(value) || (!zero && value === 0)) {
-    const what = zero ? 'a whole number (0 or more)' : 'a positive whole number';
-    return { ok: false, message: `"${text}" is not ${what}` };
+  if (!/^\d+$/.test(trimmed) || value > max || (!zero && value === 0)) {
+    return { ok: false, message: `"${text}" is not ${countWanted(zero, max)}` };
   }
   return { ok: true, value };
 }
@@ -100,7 +113,7 @@ function convert(kind: Kind, text: string, source: string | undefined): Checked<
     const result = readDuration(text, kind.unit, kind.positive);
     return result.ok ? { ok: true, value: result.ms } : result;
   }
-  if (kind.kind === 'count') return readCount(text, kind.zero);
+  if (kind.kind === 'count') return readCount(text, kind.zero, kind.max);
   return readBoolean(text);
 }
 

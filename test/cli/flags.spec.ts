@@ -46,6 +46,7 @@ describe('duration and count flags', () => {
       { AEP_CLIENT_ID: undefined, AEP_CLIENT_SECRET: undefined, AEP_ORG_ID: undefined },
       '--lock-timeout: "1y" is not a duration (e.g. 30s, 5m, 1h30m)',
     ],
+    [['emulator', '--port', '99999'], {}, '--port: "99999" is not a whole number from 0 to 65535'],
     [
       ['emulator', '--operation-delay-ms', 'fast'],
       {},

@@ -39,7 +39,9 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
   return new Command('emulator')
     .description('Run the External Audiences API + IMS emulator (see docs/emulator.md) until interrupted')
     .addOption(
-      countOption('-p, --port <port>', 'TCP port, 0 for any free port', { zero: true }).default('8080'),
+      countOption('-p, --port <port>', 'TCP port, 0 for any free port', { zero: true, max: 65_535 }).default(
+        '8080',
+      ),
     )
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--admin', 'serve the /_emulator/... admin endpoint (no authentication)', false)
