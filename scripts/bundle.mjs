@@ -86,9 +86,15 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
-  // The bundled CommonJS dependencies (got's, pg) call require; ESM has none of its own.
+  // The bundled CommonJS dependencies (got's, pg) call require, and some read __filename
+  // (write-file-atomic names its temporary files with it): ESM has neither of its own.
   banner: {
-    js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);",
+    js: [
+      "import { createRequire as __bundleRequire } from 'node:module';",
+      "import { fileURLToPath as __bundlePath } from 'node:url';",
+      'const require = __bundleRequire(import.meta.url);',
+      'const __filename = __bundlePath(import.meta.url);',
+    ].join(' '),
   },
   logLevel: 'warning',
 });

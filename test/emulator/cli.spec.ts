@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI } from '../helpers/cli.js';
+import { CLI, withTempDir } from '../helpers/cli.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
 type Finished = { code: number | null; stdout: string; stderr: string };
@@ -94,6 +96,23 @@ describe('audiencectl emulator (CLI)', () => {
     expect(stdout).toContain('request completed');
     expect(stdout + stderr).not.toContain('very-secret-value');
     expect(stdout + stderr).not.toContain(token);
+  });
+
+  it('--data-dir: the built CLI keeps its state in <dir>/emulator-state.json (docs/emulator.md)', async () => {
+    await withTempDir(async (dir) => {
+      const dataDir = path.join(dir, '.emulator');
+      const { child, output } = cli(['--port', '0', '--data-dir', dataDir]);
+      const exited = once(child, 'exit');
+      const url = await Promise.race([waitForUrl(output), exited.then(() => output().stderr)]);
+      expect(url, output().stderr).toMatch(/^http:/);
+      expect(output().stdout).toContain(`Data:      ${dataDir}`);
+      child.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      expect(output().stderr).toBe('');
+      expect(code).toBe(0);
+      const saved = JSON.parse(await readFile(path.join(dataDir, 'emulator-state.json'), 'utf8')) as object;
+      expect(saved).toHaveProperty('audiences');
+    });
   });
 
   // Concurrent: each spawns a process that only parses flags.
