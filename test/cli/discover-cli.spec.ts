@@ -81,4 +81,53 @@ describe('state import --discover', () => {
       });
     });
   });
+
+  it('takes its credentials from the file AUDIENCECTL_CONFIG names, as apply does (README, Configuration)', async () => {
+    await withEmulator({}, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        const dir = path.join(tmp, 'm');
+        const state = path.join(tmp, 'state');
+        await mkdir(dir);
+        await mkdir(state);
+        await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold'));
+        const made = emulator.control.uiCreateAudience(
+          emulator.client.orgId,
+          'prod',
+          audienceBody({ name: 'Audience gold' }),
+          'colleague@AdobeID',
+        );
+        const config = path.join(tmp, 'audiencectl.yaml');
+        await writeFile(
+          config,
+          [
+            `baseUrl: ${emulator.apiBaseUrl}`,
+            `imsUrl: ${emulator.imsUrl}`,
+            'credentials:',
+            `  clientId: ${emulator.client.clientId}`,
+            '  clientSecretEnv: DEMO_SECRET',
+            `  orgId: ${emulator.client.orgId}`,
+            '',
+          ].join('\n'),
+        );
+        const env = {
+          AUDIENCECTL_CONFIG: config,
+          DEMO_SECRET: emulator.client.clientSecret,
+          AEP_BASE_URL: undefined,
+          AEP_IMS_URL: undefined,
+          AEP_CLIENT_ID: undefined,
+          AEP_CLIENT_SECRET: undefined,
+          AEP_ORG_ID: undefined,
+        };
+        const dry = await runCliInProcess(
+          ['state', 'import', '--discover', dir, '--state', state, '--dry-run'],
+          {
+            env,
+          },
+        );
+        expect(dry.stderr).toBe('');
+        expect(dry.code).toBe(0);
+        expect(dry.stdout).toMatch(new RegExp(`prod/gold\\s+matched\\s+${made.id}`));
+      });
+    });
+  });
 });

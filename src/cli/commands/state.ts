@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { addStateOptions } from '../state-options.js';
 import { migrateCommand } from './state-migrate.js';
 import { discoverCommand } from './state-discover.js';
@@ -87,9 +87,11 @@ export function stateCommand(_setExit: (code: number) => void): Command {
         '  audiencectl state import --discover audiences/ --sandbox prod --dry-run',
       ].join('\n'),
     )
-    .option(
-      '--config <file>',
-      'AEP configuration file; with credentials (there or in AEP_* variables) the id is checked through the service',
+    .addOption(
+      new Option(
+        '--config <file>',
+        'AEP configuration file; with credentials (there or in AEP_* variables) the id is checked through the service',
+      ).env('AUDIENCECTL_CONFIG'),
     )
     .action(
       (
