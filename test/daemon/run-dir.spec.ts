@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { lockPath } from '../../src/state/paths.js';
 import { runCli } from '../helpers/cli.js';
+import { audienceBody } from '../helpers/with-emulator.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import {
   assertBuilt,
@@ -93,6 +94,31 @@ describe('audiencectl run --dir', () => {
     await sleep(1_200); // longer than the debounce: a loop would show here
     const passes = ctl.logs.filter((line) => line.msg === 'reconcile started');
     expect(passes).toHaveLength(1);
+    expect((await ctl.stop()).code).toBe(0);
+  });
+
+  it('AUDIENCECTL_ADOPT=true adopts the existing audience of the name, as --adopt does (a Helm chart sets only variables)', async () => {
+    const { em, dir, state } = await setup();
+    const made = em.control.uiCreateAudience(
+      DEMO_CLIENT.orgId,
+      DEMO_SANDBOX,
+      audienceBody({ name: 'Audience gold' }),
+      'colleague@AdobeID',
+    );
+    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
+    const env = { ...controllerEnv(em), AUDIENCECTL_ADOPT: 'true' };
+    controller = await startController(['--dir', dir, '--state', state, '--interval', '1h'], env);
+    const ctl = controller;
+    const status = await eventually(
+      () => ctl.status(),
+      (s) => s.reconcile.lastFinishedAt !== null && s.audiences.length > 0,
+      20_000,
+      'the first pass',
+    );
+    expect(status.audiences).toEqual([
+      expect.objectContaining({ key: 'gold', state: 'in-sync', audienceId: made.id }),
+    ]);
+    expect(em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX)).toHaveLength(1);
     expect((await ctl.stop()).code).toBe(0);
   });
 

@@ -16,11 +16,15 @@ import { openStoreFor, stateLocationOf } from '../state-options.js';
 import { addProblemCheck, readBoolean } from '../typed-options.js';
 import { defineRunOptions, type RunFlags } from './run-options.js';
 
-/** Their boolean guards: commander would read any value (even "false") as true, so these are read here. */
+/**
+ * The boolean flags shared with plan and apply (the guards, --adopt): commander would read
+ * any value (even "false") as true, so their variables are read here.
+ */
 const GUARD_ENV = {
   allowReplace: 'AUDIENCECTL_ALLOW_REPLACE',
   allowMassDelete: 'AUDIENCECTL_ALLOW_MASS_DELETE',
   allowEmptySource: 'AUDIENCECTL_ALLOW_EMPTY_SOURCE',
+  adopt: 'AUDIENCECTL_ADOPT',
 } as const;
 
 /** The guards' environment variables: each must read as true or false. */
@@ -151,7 +155,8 @@ export function runCommand(setExit: (code: number) => void): Command {
       '',
       'Every option can also be set by the environment variable shown; AEP credentials come from',
       'AEP_CLIENT_ID, AEP_CLIENT_SECRET, AEP_ORG_ID (or --config). Guards read AUDIENCECTL_ALLOW_REPLACE,',
-      'AUDIENCECTL_ALLOW_MASS_DELETE and AUDIENCECTL_ALLOW_EMPTY_SOURCE (true/false). See docs/controller.md.',
+      'AUDIENCECTL_ALLOW_MASS_DELETE and AUDIENCECTL_ALLOW_EMPTY_SOURCE, and --adopt AUDIENCECTL_ADOPT',
+      '(true/false). See docs/controller.md.',
       '',
       'Examples:',
       '  audiencectl run --repo https://github.com/acme/audiences.git --path audiences',
