@@ -7,7 +7,7 @@ import { startManifestLoader } from '../manifest/load-isolated.js';
 import { loadManifestDir, type DirLoad, type DirLoadOptions } from '../manifest/read-source.js';
 import type { ReadDirOptions } from '../manifest/read-dir.js';
 import { checkedOption, countOption } from './typed-options.js';
-import { SANDBOX_PATTERN } from '../manifest/patterns.js';
+import { checkSandboxName, DEFAULT_SANDBOX } from './sandbox-option.js';
 import { compareText } from '../text/compare.js';
 
 export type SourceFlags = {
@@ -17,25 +17,9 @@ export type SourceFlags = {
   sandbox: string;
 };
 
-export const DEFAULT_SANDBOX = 'prod';
-
 /** Repeatable single-value option: `--include a --include b`, never swallowing the directory argument. */
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
-}
-
-/** `--sandbox` / AEP_SANDBOX, checked before anything is planned: a bad default must not plan anything. */
-export function checkSandboxName(
-  value: string,
-  source?: string,
-): { ok: true; value: string } | { ok: false; message: string } {
-  // An empty AEP_SANDBOX counts as unset, as in the AEP configuration.
-  if (value === '' && source === 'env') return { ok: true, value: DEFAULT_SANDBOX };
-  if (SANDBOX_PATTERN.test(value) && value.length <= 63) return { ok: true, value };
-  return {
-    ok: false,
-    message: `invalid sandbox name "${value}": use lowercase letters, digits and "-" (at most 63), as AEP does`,
-  };
 }
 
 /** Flags shared by every command that reads manifests. */

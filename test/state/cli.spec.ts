@@ -65,6 +65,16 @@ describe.each(stores)('audiencectl state on the $name store', (kind) => {
     expect(lines[1]).toMatch(new RegExp(`^dev\\s+silver\\s+${AUD2}\\s+ok\\s+-$`));
     expect(lines[2]).toMatch(new RegExp(`^prod\\s+gold-members\\s+${AUD1}\\s+ok\\s+-$`));
     expect(listed.stdout).toMatch(/2 audiences; lineage [0-9a-f-]{36}, serial 2\./);
+    // A filter that matches nothing says what the store does hold; a mistyped one is refused.
+    const staging = await run(['list', '--sandbox', 'staging', '--state', dir]);
+    expect(staging.stdout).toMatch(
+      /^No audiences recorded for sandbox staging in .*; it holds 2 in other sandboxes: dev, prod\.\n$/,
+    );
+    const mistyped = await run(['list', '--sandbox', 'Dev', '--state', dir]);
+    expect(mistyped).toMatchObject({ code: 1, stdout: '' });
+    expect(mistyped.stderr).toBe(
+      'Error: --sandbox: invalid sandbox name "Dev": use lowercase letters, digits and "-" (at most 63), as AEP does\n',
+    );
 
     const shown = await run(['show', 'silver', '--state', dir]);
     expect(shown.code).toBe(0);

@@ -1,3 +1,4 @@
+import { compareText } from '../../text/compare.js';
 import { escapeText } from '../../text/safe-text.js';
 import { describeRunFailure, lastRunFailure, lastRunStatus, recordStatus } from '../../state/describe.js';
 import { assertValidId } from '../../state/record-id.js';
@@ -53,6 +54,17 @@ async function withStore<T>(options: StateOptions, fn: (store: StateStore) => Pr
   }
 }
 
+/** An empty list, and with a filter what it left out: "none" must not read as an empty store. */
+function nothingListed(
+  location: string,
+  sandbox: string | undefined,
+  all: readonly { sandbox: string }[],
+): string {
+  if (sandbox === undefined || all.length === 0) return `No audiences recorded in ${location}.`;
+  const others = [...new Set(all.map((record) => record.sandbox))].sort(compareText);
+  return `No audiences recorded for sandbox ${sandbox} in ${location}; it holds ${all.length} in other sandboxes: ${others.join(', ')}.`;
+}
+
 export async function list(options: SandboxOptions & { json?: boolean }): Promise<void> {
   const { store, state } = await withStore(options, async (store) => ({
     store,
@@ -66,7 +78,7 @@ export async function list(options: SandboxOptions & { json?: boolean }): Promis
     return;
   }
   if (audiences.length === 0) {
-    out(`No audiences recorded in ${store.location}.`);
+    out(nothingListed(store.location, options.sandbox, state.audiences));
     return;
   }
   const rows = audiences.map((r) => [

@@ -3,7 +3,8 @@ import { addStateOptions } from '../state-options.js';
 import { migrateCommand } from './state-migrate.js';
 import { discoverCommand } from './state-discover.js';
 import { UsageError } from '../../errors.js';
-import { durationOption } from '../typed-options.js';
+import { checkedOption, durationOption } from '../typed-options.js';
+import { checkSandboxName } from '../sandbox-option.js';
 import type { ConnectFlags } from '../connect.js';
 import { list, show, type SandboxOptions } from './state-read.js';
 import { forget, importCommand, type LockingOptions } from './state-repair.js';
@@ -13,7 +14,7 @@ function withState(command: Command): Command {
 }
 
 function withSandbox(command: Command, help: string): Command {
-  return command.option('--sandbox <name>', help);
+  return command.addOption(checkedOption('--sandbox <name>', help, checkSandboxName));
 }
 
 function withLockTimeout(command: Command): Command {
