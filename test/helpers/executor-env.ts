@@ -32,6 +32,8 @@ export type ApplyCall = {
   /** Plan options beyond the defaults (now is the real clock). */
   plan?: Partial<PlanOptions>;
   signal?: AbortSignal;
+  /** `apply --refresh`: read the recorded audiences back before planning. */
+  refresh?: boolean;
   /** Called with the plan before it is executed; return false to stop there. */
   review?: (plan: Plan, resumed: string[]) => boolean;
 };
@@ -60,11 +62,15 @@ export function loadManifestObjects(manifests: readonly ManifestInput[], sandbox
   );
 }
 
-/** The executor against `emulator`, with its state in `stateDir` (left to the caller to remove). */
-export function executorEnv(emulator: TestEmulator, stateDir: string): ExecutorEnv {
+/**
+ * The executor against `emulator`, with its state in `stateDir` (left to the caller to remove).
+ * `via`: a URL standing in for the emulator's (test/helpers/altering-proxy.ts).
+ */
+export function executorEnv(emulator: TestEmulator, stateDir: string, via?: string): ExecutorEnv {
+  const url = via ?? emulator.url;
   const client = createAepClient({
-    baseUrl: emulator.apiBaseUrl,
-    imsUrl: emulator.imsUrl,
+    baseUrl: `${url}/data/core/ais`,
+    imsUrl: `${url}/ims/token/v3`,
     defaultAccess: {
       credentials: DEMO_CLIENT,
       budget: { requests: 1000, intervalMs: 1000, concurrency: 8 },
@@ -78,6 +84,7 @@ export function executorEnv(emulator: TestEmulator, stateDir: string): ExecutorE
       store: store(),
       clock: QUICK_CLOCK,
       ...(call.signal ? { signal: call.signal } : {}),
+      ...(call.refresh ? { refresh: true } : {}),
       lockTimeoutMs: 0,
       operationPoll: FAST_POLL,
       runPoll: FAST_POLL,

@@ -1,0 +1,91 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One answer of the service, on its way to the client. */
+export type Answer = {
+  method: string;
+  /** Without the query. */
+  path: string;
+  query: URLSearchParams;
+  status: number;
+  body: unknown;
+};
+
+/** Returns the body to send instead (JSON), or undefined to pass the answer on as it is. */
+export type Alteration = (answer: Answer) => unknown;
+
+export type AlteringProxy = {
+  /** Stands in for the emulator's url: `${url}/data/core/ais`, `${url}/ims/token/v3`. */
+  url: string;
+  /** Alters the answers from now on; undefined passes everything on unchanged. */
+  alter(alteration: Alteration | undefined): void;
+  close(): Promise<void>;
+};
+
+const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);
+
+function forwardable(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+/**
+ * The emulator over real HTTP, with chosen answers altered in transit: what a gateway or
+ * another version of the service might send (a success of another shape) and the emulator
+ * never does. Everything else (status, the request itself, what the emulator did) is the
+ * emulator's own.
+ */
+export async function startAlteringProxy(target: string): Promise<AlteringProxy> {
+  let alteration: Alteration | undefined;
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const method = request.method ?? 'GET';
+      const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
+      void fetch(`${target}${request.url ?? '/'}`, {
+        method,
+        headers: forwardable(request.headers),
+        ...(body && method !== 'GET' ? { body } : {}),
+      })
+        .then(async (answer) => {
+          let text = await answer.text();
+          const { pathname: path, searchParams: query } = new URL(request.url ?? '/', target);
+          if (alteration && text !== '' && answer.status < 300) {
+            const altered = alteration({
+              method,
+              path,
+              query,
+              status: answer.status,
+              body: JSON.parse(text),
+            });
+            if (altered !== undefined) text = JSON.stringify(altered);
+          }
+          const type = answer.headers.get('content-type');
+          response.writeHead(answer.status, type ? { 'content-type': type } : {});
+          response.end(text);
+        })
+        .catch((error: unknown) => {
+          response.writeHead(599);
+          response.end(String(error));
+        });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    alter: (next) => {
+      alteration = next;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
