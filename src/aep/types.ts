@@ -11,15 +11,23 @@ export const CreateResponse = z.looseObject({
 });
 export type CreateResponse = z.infer<typeof CreateResponse>;
 
-export const Operation = z.looseObject({
-  operationId: z.string().min(1),
-  /** SUCCESS, FAILED or PROCESSING (anything else: still in progress). */
-  status: z.string(),
-  audienceId: z.string().optional(),
-  operationDetails: z.record(z.string(), z.unknown()).optional(),
-  createdAt: z.number().optional(),
-  updatedAt: z.number().optional(),
-});
+export const Operation = z
+  .looseObject({
+    operationId: z.string().min(1),
+    /** SUCCESS, FAILED or PROCESSING (anything else: still in progress). */
+    status: z.string(),
+    /** Always there once the status is SUCCESS. */
+    audienceId: z.string().optional(),
+    operationDetails: z.record(z.string(), z.unknown()).optional(),
+    createdAt: z.number().optional(),
+    updatedAt: z.number().optional(),
+  })
+  // A success that does not say which audience it made is no answer: read as a failed create,
+  // it dropped the record of an audience that exists.
+  .refine((operation) => operation.status !== 'SUCCESS' || (operation.audienceId ?? '') !== '', {
+    path: ['audienceId'],
+    message: 'missing from a SUCCESS operation',
+  });
 export type Operation = z.infer<typeof Operation>;
 
 /** The audience as PATCH returns it. */

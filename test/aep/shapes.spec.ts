@@ -100,7 +100,7 @@ describe('error bodies of every shape', () => {
   it('a gateway 401 renews the token once and retries once', async () => {
     const tokensBefore = fake.tokenRequests();
     fake.script(json(401, { error_code: '401013', message: 'Oauth token is not valid' }));
-    fake.fallback(json(200, { operationId: 'op', status: 'SUCCESS' }));
+    fake.fallback(json(200, { operationId: 'op', status: 'SUCCESS', audienceId: 'a-op' }));
     const operation = await client().getOperation('prod', 'op');
     expect(operation.status).toBe('SUCCESS');
     expect(fake.tokenRequests() - tokensBefore).toBe(2);
@@ -191,7 +191,7 @@ describe('error bodies of every shape', () => {
 describe('429 and 503 from other servers', () => {
   it('429 without Retry-After pauses the sandbox for rateLimitPauseMs', async () => {
     fake.script({ status: 429, body: '{"error_code":"429001","message":"Too many requests"}' });
-    fake.fallback(json(200, { operationId: 'op', status: 'SUCCESS' }));
+    fake.fallback(json(200, { operationId: 'op', status: 'SUCCESS', audienceId: 'a-op' }));
     const aep = client();
     await Promise.all([aep.getOperation('prod', 'a'), aep.getOperation('prod', 'b')]);
     const [first, ...rest] = fake.requests;
@@ -203,7 +203,7 @@ describe('429 and 503 from other servers', () => {
   it('429 with an HTTP-date Retry-After is honoured', async () => {
     const at = new Date(Date.now() + 2000);
     fake.script({ status: 429, headers: { 'retry-after': at.toUTCString() } });
-    fake.fallback(json(200, { operationId: 'op', status: 'SUCCESS' }));
+    fake.fallback(json(200, { operationId: 'op', status: 'SUCCESS', audienceId: 'a-op' }));
     await client().getOperation('prod', 'a');
     const [first, second] = fake.requests;
     // HTTP dates have whole seconds: the wait is 1 to 2 s.
@@ -212,7 +212,7 @@ describe('429 and 503 from other servers', () => {
 
   it('503 with Retry-After delays that GET only', async () => {
     fake.script({ status: 503, headers: { 'retry-after': '1' } });
-    fake.fallback(json(200, { operationId: 'op', status: 'SUCCESS' }));
+    fake.fallback(json(200, { operationId: 'op', status: 'SUCCESS', audienceId: 'a-op' }));
     const aep = client();
     const slow = aep.getOperation('prod', 'slow');
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -238,5 +238,12 @@ describe('successes that break the contract', () => {
     expect(error).toMatchObject({ code: 'AEP_BAD_RESPONSE', outcomeUnknown: false });
     expect(error.message).toMatch(/operationId/);
     expect(fake.requests).toHaveLength(1);
+  });
+
+  it('a SUCCESS operation that names no audience: a bad response, not a failed create', async () => {
+    fake.script(json(200, { operationId: 'op', status: 'SUCCESS' }));
+    const error = await failure(client().getOperation('prod', 'op'));
+    expect(error).toMatchObject({ code: 'AEP_BAD_RESPONSE', outcomeUnknown: false });
+    expect(error.message).toMatch(/audienceId: missing from a SUCCESS operation/);
   });
 });

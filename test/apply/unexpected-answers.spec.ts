@@ -1,0 +1,57 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { startAlteringProxy, type AlteringProxy } from '../helpers/altering-proxy.js';
+import { executorEnv, type ExecutorEnv } from '../helpers/executor-env.js';
+import { manifestObject } from '../helpers/manifests.js';
+import { withEmulator } from '../helpers/with-emulator.js';
+
+/**
+ * Successes of another shape (a gateway, another version of the service), sent by the
+ * emulator through a proxy that alters them: none may be read as an answer. "Succeeded
+ * without an id" is not "failed", "no list in the answer" is not "none found", and a
+ * list that never ends is not a complete one.
+ */
+async function withAlteredExecutor(fn: (env: ExecutorEnv, proxy: AlteringProxy) => Promise<void>) {
+  await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+    const proxy = await startAlteringProxy(emulator.url);
+    const stateDir = await mkdtemp(path.join(tmpdir(), 'audiencectl-altered-'));
+    try {
+      await fn(executorEnv(emulator, stateDir, proxy.url), proxy);
+    } finally {
+      await proxy.close();
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+}
+
+const remote = (env: ExecutorEnv) => env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+const gold = manifestObject('gold', { ingestion: { onCreate: false } });
+
+describe('answers of an unexpected shape are not answers', () => {
+  it('an operation that says SUCCESS without an audience id: the create is not taken as failed', async () => {
+    await withAlteredExecutor(async (env, proxy) => {
+      proxy.alter(({ path: at, body }) => {
+        const operation = body as Record<string, unknown>;
+        if (!at.includes('/operations/') || operation['status'] !== 'SUCCESS') return undefined;
+        return { ...operation, audienceId: undefined };
+      });
+      const first = await env.apply([gold]);
+      expect(first.report?.results[0]).toMatchObject({ status: 'failed' });
+      expect(first.report?.results[0]?.message).toMatch(/AEP_BAD_RESPONSE|unexpected body/);
+      const kept = await env.store().get('prod', 'gold');
+      expect(kept?.operationId).toEqual(expect.any(String));
+      expect(kept?.blocked).toBeUndefined();
+
+      // The service answers as the page shows again: the same operation gives the id.
+      proxy.alter(undefined);
+      const second = await env.apply([gold]);
+      expect(second.report?.results[0]).toMatchObject({ status: 'applied' });
+      expect(remote(env)).toHaveLength(1);
+      expect((await env.store().get('prod', 'gold'))?.audienceId).toBe(remote(env)[0]?.audienceId);
+      expect(env.emulator.control.counters().byEndpoint.createAudience.requests).toBe(1);
+    });
+  });
+});
