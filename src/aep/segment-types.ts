@@ -57,7 +57,8 @@ export const AudiencePage = z.looseObject({
 export type AudiencePage = z.infer<typeof AudiencePage>;
 
 export const BulkGetAnswer = z.looseObject({
-  results: z.record(z.string(), z.unknown()).default({}),
+  // Required: an answer without it is not "none of them exists" (read so, a refresh re-created all).
+  results: z.record(z.string(), z.unknown()),
 });
 
 /** Query of GET /audiences; every parameter optional. */

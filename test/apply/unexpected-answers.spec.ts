@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RefreshError } from '../../src/apply/refresh.js';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { startAlteringProxy, type AlteringProxy } from '../helpers/altering-proxy.js';
 import { executorEnv, type ExecutorEnv } from '../helpers/executor-env.js';
@@ -51,6 +52,24 @@ describe('answers of an unexpected shape are not answers', () => {
       expect(second.report?.results[0]).toMatchObject({ status: 'applied' });
       expect(remote(env)).toHaveLength(1);
       expect((await env.store().get('prod', 'gold'))?.audienceId).toBe(remote(env)[0]?.audienceId);
+      expect(env.emulator.control.counters().byEndpoint.createAudience.requests).toBe(1);
+    });
+  });
+
+  it('a bulk-get answer without results: the refresh fails, no audience is read as deleted', async () => {
+    await withAlteredExecutor(async (env, proxy) => {
+      await env.apply([gold]);
+      const before = await env.store().get('prod', 'gold');
+      expect(before?.audienceId).toEqual(expect.any(String));
+      proxy.alter(({ path: at }) => (at.endsWith('/audiences/bulk-get') ? {} : undefined));
+      const failed = await env.apply([gold], { refresh: true }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failed).toBeInstanceOf(RefreshError);
+      expect(failed).toMatchObject({ code: 'REFRESH_FAILED' });
+      expect((failed as Error).message).toMatch(/bulkGetAudiences.*unexpected body.*results/);
+      expect(await env.store().get('prod', 'gold')).toEqual(before);
       expect(env.emulator.control.counters().byEndpoint.createAudience.requests).toBe(1);
     });
   });
