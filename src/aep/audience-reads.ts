@@ -40,6 +40,17 @@ function entryOf(sandbox: string, key: string, value: unknown): LiveAudience | u
   });
 }
 
+/** The audience list's pages cannot be followed to the end. */
+function unreadableList(sandbox: string, problem: string): AepError {
+  return new AepError({
+    code: 'AEP_BAD_RESPONSE',
+    message: `AEP answered listAudiences in sandbox "${sandbox}" with a list that cannot be read to its end (${problem}); nothing is read as "not found": retry later, or report it with the request ids`,
+    sandbox,
+    endpoint: 'listAudiences',
+    method: 'GET',
+  });
+}
+
 function segment(value: string): string {
   if (value === '') throw new TypeError('audience id must not be empty');
   return encodeURIComponent(value);
@@ -63,9 +74,17 @@ export function audienceReads(transport: Transport): AudienceReads {
     );
     const next = page._page?.next;
     const nextStart = next === undefined || next === null || next === '' ? undefined : Number(next);
+    // A next page that cannot be read, or that is not further on, would end the list early or
+    // read one page again and again: no answer, rather than a list taken as complete.
+    if (nextStart !== undefined && !(Number.isSafeInteger(nextStart) && nextStart > (query.start ?? 0))) {
+      throw unreadableList(
+        sandbox,
+        `its next page is ${JSON.stringify(next)}, after start ${query.start ?? 0}`,
+      );
+    }
     return {
       audiences: page.children,
-      ...(nextStart !== undefined && Number.isFinite(nextStart) ? { next: nextStart } : {}),
+      ...(nextStart === undefined ? {} : { next: nextStart }),
       ...(page._page?.totalCount === undefined ? {} : { totalCount: page._page.totalCount }),
     };
   };
@@ -125,7 +144,15 @@ export function audienceReads(transport: Transport): AudienceReads {
     findAudiencesByName: async (sandbox, name, options) => {
       const matches: LiveAudience[] = [];
       let start: number | undefined = 0;
-      for (let page = 0; start !== undefined && page < NAME_LOOKUP_PAGES; page += 1) {
+      for (let page = 0; start !== undefined; page += 1) {
+        // Names are unique: pages beyond these mean a service that ignores the filter, and
+        // what was not read may hold the audience. Not found is not an answer then.
+        if (page === NAME_LOOKUP_PAGES) {
+          throw unreadableList(
+            sandbox,
+            `more than ${NAME_LOOKUP_PAGES} pages of audiences named ${JSON.stringify(name)} (does the service ignore property=name==...?)`,
+          );
+        }
         const result = await listAudiences(sandbox, { property: `name==${name}`, start, limit: 50 }, options);
         // Exact comparison here too: a service that ignores `property` still answers correctly.
         matches.push(...result.audiences.filter((audience) => audience.name === name));

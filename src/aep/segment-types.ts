@@ -42,10 +42,8 @@ export const LiveAudience = z.looseObject({
 export type LiveAudience = z.infer<typeof LiveAudience>;
 
 export const AudiencePage = z.looseObject({
-  children: z
-    .array(LiveAudience)
-    .nullish()
-    .transform((value) => value ?? []),
+  // Required: a page without its list is not an empty page (read so, a name lookup found nothing).
+  children: z.array(LiveAudience),
   _page: z
     .looseObject({
       totalCount: z.number().optional(),

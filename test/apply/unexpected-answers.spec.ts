@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RefreshError } from '../../src/apply/refresh.js';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { startAlteringProxy, type AlteringProxy } from '../helpers/altering-proxy.js';
+import { startAlteringProxy, type AlteringProxy, type Answer } from '../helpers/altering-proxy.js';
 import { executorEnv, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -30,6 +30,7 @@ async function withAlteredExecutor(fn: (env: ExecutorEnv, proxy: AlteringProxy) 
 
 const remote = (env: ExecutorEnv) => env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
 const gold = manifestObject('gold', { ingestion: { onCreate: false } });
+const isAudienceList = (answer: Answer) => answer.path === '/data/core/ups/audiences';
 
 describe('answers of an unexpected shape are not answers', () => {
   it('an operation that says SUCCESS without an audience id: the create is not taken as failed', async () => {
@@ -71,6 +72,58 @@ describe('answers of an unexpected shape are not answers', () => {
       expect((failed as Error).message).toMatch(/bulkGetAudiences.*unexpected body.*results/);
       expect(await env.store().get('prod', 'gold')).toEqual(before);
       expect(env.emulator.control.counters().byEndpoint.createAudience.requests).toBe(1);
+    });
+  });
+
+  // After a lost create answer, the audience is ours to find by name; a list that cannot be
+  // read must leave the create unresolved (retried next time), not blocked as someone else's.
+  const lists: { name: string; alter: () => (answer: Answer) => unknown }[] = [
+    {
+      name: 'a list without children',
+      alter: () => (answer) =>
+        isAudienceList(answer) ? { _page: { totalCount: 0, pageSize: 0 } } : undefined,
+    },
+    {
+      name: 'a list whose next page is the same page',
+      alter: () => (answer) => {
+        if (!isAudienceList(answer)) return undefined;
+        const page = answer.body as { _page?: Record<string, unknown> };
+        return { ...page, _page: { ...page._page, next: answer.query.get('start') ?? '0' } };
+      },
+    },
+    {
+      // A service that ignores `start`: the first page again and again, each naming a next one.
+      name: 'a list that never ends',
+      alter: () => {
+        let first: unknown[] | undefined;
+        return (answer) => {
+          if (!isAudienceList(answer)) return undefined;
+          const page = answer.body as { children: unknown[]; _page?: Record<string, unknown> };
+          first ??= page.children;
+          const start = Number(answer.query.get('start') ?? '0');
+          return { children: first, _page: { ...page._page, next: String(start + 50) } };
+        };
+      },
+    },
+  ];
+
+  it.each(lists)('after a lost create answer, $name: the create stays ours to resolve', async ({ alter }) => {
+    await withAlteredExecutor(async (env, proxy) => {
+      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
+      proxy.alter(alter());
+      const first = await env.apply([gold]);
+      expect(first.report?.results[0]).toMatchObject({ status: 'failed' });
+      const pending = await env.store().get('prod', 'gold');
+      expect(pending?.blocked).toBeUndefined();
+      expect(pending?.intent?.kind).toBe('create');
+
+      proxy.alter(undefined);
+      const second = await env.apply([gold]);
+      expect(second.report?.results[0]?.message).toMatch(
+        /adopted \S+, the audience an interrupted create made/,
+      );
+      expect(remote(env)).toHaveLength(1);
+      expect((await env.store().get('prod', 'gold'))?.audienceId).toBe(remote(env)[0]?.audienceId);
     });
   });
 });
