@@ -23,14 +23,18 @@ const modes: { name: string; compat: CompatSettings }[] = [
   { name: 'sourceSpec under params only', compat: { sourceSpec: 'params' } },
   { name: 'flat sourceSpec only', compat: { sourceSpec: 'flat' } },
   { name: 'runs list without parameters', compat: { runsListParams: 'refused' } },
+  { name: 'runs list without _page', compat: { runsListPage: 'omitted' } },
   { name: 'PATCH of field labels as name + labels only', compat: { patchFields: 'labels-only' } },
+  { name: 'run times in milliseconds refused', compat: { millisecondTimestamps: 'refused' } },
   {
     name: 'every strict reading at once',
     compat: {
       operationsPath: 'singular',
       sourceSpec: 'flat',
       runsListParams: 'refused',
+      runsListPage: 'omitted',
       patchFields: 'labels-only',
+      millisecondTimestamps: 'refused',
     },
   },
 ];
