@@ -75,3 +75,37 @@ describe('a run whose start cannot be confirmed is never started again', () => {
     });
   });
 });
+
+// The runs list is how a lost run answer is settled: in every reading of it (the page's
+// parameters refused, so the list comes oldest first; `_page` left out), the run the
+// request started is found and adopted, never started again.
+const runsListReadings = [
+  { name: 'the default emulator', compat: {} },
+  { name: 'a runs list without parameters', compat: { runsListParams: 'refused' } },
+  { name: 'a runs list without _page', compat: { runsListPage: 'omitted' } },
+] as const;
+
+describe.each(runsListReadings)('a lost run answer against $name', ({ compat }) => {
+  it('is settled from the runs list: the run it started is adopted, not started again', async () => {
+    await withExecutor({ compat }, async (env) => {
+      await env.apply([manifestObject('gold')]);
+      const [onCreate] = runsOf(env, 'Audience gold');
+      expect(onCreate?.status).toBe('SUCCESS');
+
+      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
+      const requested = manifestObject('gold', { ingestion: { request: 'r1' } });
+      const outcome = await env.apply([requested]);
+      const run = outcome.report!.results.find((r) => r.step.kind === 'run')!;
+      expect(run.status).toBe('applied');
+      expect(env.emulator.control.counters().faults.responseLost).toBe(1);
+      const runs = runsOf(env, 'Audience gold');
+      expect(runs).toHaveLength(2);
+      const started = runs.find((r) => r.runId !== onCreate?.runId);
+      expect(run.runId).toBe(started?.runId);
+      const record = await env.store().get('prod', 'gold');
+      expect(record?.intent).toBeUndefined();
+      expect(record?.runs.map((r) => r.runId).sort()).toEqual(runs.map((r) => r.runId).sort());
+      expect((await env.plan([requested])).steps).toEqual([]);
+    });
+  });
+});
