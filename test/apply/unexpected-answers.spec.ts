@@ -127,3 +127,30 @@ describe('answers of an unexpected shape are not answers', () => {
     });
   });
 });
+
+describe('a read that misses an audience is not its deletion', () => {
+  it('a refresh that does not see an audience: the 409 of the re-create shows it, the record is kept', async () => {
+    await withAlteredExecutor(async (env, proxy) => {
+      const withRun = manifestObject('gold');
+      await env.apply([withRun]);
+      const before = await env.store().get('prod', 'gold');
+      expect(before?.audienceId).toEqual(expect.any(String));
+      // The bulk-get answers in its documented shape, but without the audience (a lagging
+      // replica, a batch cut short): the planner reads it as deleted outside and re-creates it.
+      proxy.alter(({ path: at }) => (at.endsWith('/audiences/bulk-get') ? { results: {} } : undefined));
+      const outcome = await env.apply([withRun], { refresh: true });
+      expect(outcome.plan.steps.map((step) => step.kind)).toEqual(['create', 'run']);
+      const [create, run] = outcome.report!.results;
+      expect(create).toMatchObject({ status: 'failed', audienceId: before?.audienceId });
+      expect(create?.message).toMatch(/not re-created: .* its record is kept/);
+      expect(run?.status).toBe('skipped');
+      expect(await env.store().get('prod', 'gold')).toEqual(before);
+      expect(remote(env)).toHaveLength(1);
+      expect(env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
+
+      // Seen again: in sync, nothing to do.
+      proxy.alter(undefined);
+      expect((await env.apply([withRun], { refresh: true })).plan.steps).toEqual([]);
+    });
+  });
+});

@@ -12,7 +12,14 @@ import {
   type OwnCreate,
 } from '../find-created.js';
 import { pollUntil } from '../poll.js';
-import { appliedFrom, currentRecord, importHint, manifestFileOf, result } from '../record-helpers.js';
+import {
+  appliedFrom,
+  clearIntent,
+  currentRecord,
+  importHint,
+  manifestFileOf,
+  result,
+} from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 
 const POST_ATTEMPTS = 3;
@@ -23,6 +30,7 @@ async function postCreate(
   step: Step,
   record: AudienceRecord,
   deps: ExecutorDeps,
+  forgotten?: AudienceRecord,
 ): Promise<AudienceRecord | StepResult> {
   const { store, client, clock, signal } = deps;
   const resumed = record.intent?.kind === 'create';
@@ -47,7 +55,7 @@ async function postCreate(
         // Our own POST may have made it when the intent was open before this step, or an
         // earlier attempt's answer was lost: then it is ours to find by name.
         const ours = resumed || attempt > 1;
-        return resolveDuplicate(step, pending, ours, deps);
+        return resolveDuplicate(step, pending, ours, deps, forgotten);
       }
       if (failure.outcomeUnknown && attempt < POST_ATTEMPTS && !signal?.aborted) {
         await clock.sleep(1000 * 2 ** (attempt - 1), signal);
@@ -123,17 +131,33 @@ function candidatesOf(found: OwnCreate): LiveAudience[] {
   return found.kind === 'several' ? found.candidates : [found.audience];
 }
 
-/** A 409: adopt our own interrupted create, or block with what the sandbox holds under that name. */
+/**
+ * A 409: adopt our own interrupted create, keep the record a refresh wrongly read as deleted
+ * (`forgotten`: the service still lists its audience under that name), or block with what
+ * the sandbox holds under that name.
+ */
 async function resolveDuplicate(
   step: Step,
   pending: AudienceRecord,
   ours: boolean,
   deps: ExecutorDeps,
+  forgotten?: AudienceRecord,
 ): Promise<StepResult> {
   const since = epochSecondsOf(pending.intent?.startedAt ?? '');
   const found = await findOwnCreate(step, Number.isFinite(since) ? since : 0, deps);
   if (ours && found.kind === 'one') return adoptOwnCreate(step, pending, found.audience, deps);
   const listed = candidatesOf(found);
+  const stillThere = forgotten && listed.find((audience) => audience.id === forgotten.audienceId);
+  if (forgotten && stillThere) {
+    await clearIntent(deps.store, pending);
+    await deps.store.put(forgotten);
+    return result(
+      step,
+      'failed',
+      `not re-created: audience ${stillThere.id} was read as deleted outside audiencectl, but the service refused a second audience named "${step.create!.name}" and lists ${stillThere.id} under it; its record is kept as it was (plan --refresh again to see it)`,
+      { audienceId: stillThere.id },
+    );
+  }
   const candidates = listed.length > 0 ? ` (found: ${describeCandidates(listed)})` : '';
   const why =
     found.kind === 'several'
@@ -191,10 +215,13 @@ async function resolveLostOperation(
  * A refresh found the recorded audience deleted outside audiencectl: what was recorded of
  * it goes (its runs stay: they counted against the sandbox's daily budget).
  */
-async function forgetGone(step: Step, deps: ExecutorDeps): Promise<AudienceRecord> {
+async function forgetGone(
+  step: Step,
+  deps: ExecutorDeps,
+): Promise<{ record: AudienceRecord; forgotten?: AudienceRecord }> {
   const record = await currentRecord(deps.store, step);
   if (step.goneAudienceId === undefined || record.audienceId !== step.goneAudienceId || record.intent)
-    return record;
+    return { record };
   const cleared: AudienceRecord = { ...record };
   delete cleared.audienceId;
   delete cleared.operationId;
@@ -202,18 +229,18 @@ async function forgetGone(step: Step, deps: ExecutorDeps): Promise<AudienceRecor
   delete cleared.observed;
   delete cleared.imported;
   await deps.store.put(cleared);
-  return cleared;
+  return { record: cleared, forgotten: record };
 }
 
 export async function createStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
-  const record = await forgetGone(step, deps);
+  const { record, forgotten } = await forgetGone(step, deps);
   if (record.blocked) return result(step, 'blocked', `${record.blocked.message}; ${importHint(step)}`);
   if (record.audienceId)
     return result(step, 'applied', `already created as ${record.audienceId}`, {
       audienceId: record.audienceId,
     });
   if (record.operationId && !record.intent) return awaitOperation(step, record, deps);
-  const posted = await postCreate(step, record, deps);
+  const posted = await postCreate(step, record, deps, forgotten);
   if ('status' in posted && 'step' in posted) return posted;
   return awaitOperation(step, posted, deps);
 }
