@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RefreshError } from '../../src/apply/refresh.js';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { startAlteringProxy, type AlteringProxy, type Answer } from '../helpers/altering-proxy.js';
+import { reply, startAlteringProxy, type AlteringProxy, type Answer } from '../helpers/altering-proxy.js';
 import { executorEnv, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -151,6 +151,29 @@ describe('a read that misses an audience is not its deletion', () => {
       // Seen again: in sync, nothing to do.
       proxy.alter(undefined);
       expect((await env.apply([withRun], { refresh: true })).plan.steps).toEqual([]);
+    });
+  });
+
+  it('a delete whose id its operation just gave, which the Audiences API does not list yet: sent, not forgotten', async () => {
+    await withAlteredExecutor(async (env, proxy) => {
+      const silver = manifestObject('silver', { ingestion: { onCreate: false } });
+      // Created, but the operation could not be read: the records hold operation ids only.
+      env.emulator.control.queueFault({ kind: 'error500', endpoint: 'getOperation', count: 1000 });
+      await env.apply([gold, silver]);
+      expect((await env.store().get('prod', 'gold'))?.audienceId).toBeUndefined();
+      env.emulator.control.clearFaults();
+      // The listing lags behind the operation: one audience lookup answers 404.
+      proxy.alter(({ method, path: at }) =>
+        method === 'GET' && at.startsWith('/data/core/ups/audiences/')
+          ? reply(404, { title: 'Not Found', status: 404 })
+          : undefined,
+      );
+      const goldId = remote(env).find((a) => a.audienceName === 'Audience gold')?.audienceId;
+      const outcome = await env.apply([silver]);
+      const removal = outcome.report!.results.find((r) => r.step.key === 'gold');
+      expect(removal).toMatchObject({ status: 'applied', message: `deleted ${goldId}` });
+      expect(remote(env).map((a) => a.audienceName)).toEqual(['Audience silver']);
+      expect(await env.store().get('prod', 'gold')).toBeUndefined();
     });
   });
 });

@@ -11,7 +11,19 @@ export type Answer = {
   body: unknown;
 };
 
-/** Returns the body to send instead (JSON), or undefined to pass the answer on as it is. */
+/** An answer of another status: `reply(404, {...})`. */
+class Reply {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+
+export function reply(status: number, body: unknown): Reply {
+  return new Reply(status, body);
+}
+
+/** Returns the body to send instead (JSON), a `reply(...)`, or undefined to pass the answer on as it is. */
 export type Alteration = (answer: Answer) => unknown;
 
 export type AlteringProxy = {
@@ -54,19 +66,17 @@ export async function startAlteringProxy(target: string): Promise<AlteringProxy>
       })
         .then(async (answer) => {
           let text = await answer.text();
+          let status = answer.status;
           const { pathname: path, searchParams: query } = new URL(request.url ?? '/', target);
-          if (alteration && text !== '' && answer.status < 300) {
-            const altered = alteration({
-              method,
-              path,
-              query,
-              status: answer.status,
-              body: JSON.parse(text),
-            });
-            if (altered !== undefined) text = JSON.stringify(altered);
+          if (alteration && text !== '' && status < 300) {
+            const altered = alteration({ method, path, query, status, body: JSON.parse(text) });
+            if (altered instanceof Reply) {
+              status = altered.status;
+              text = JSON.stringify(altered.body);
+            } else if (altered !== undefined) text = JSON.stringify(altered);
           }
           const type = answer.headers.get('content-type');
-          response.writeHead(answer.status, type ? { 'content-type': type } : {});
+          response.writeHead(status, type ? { 'content-type': type } : {});
           response.end(text);
         })
         .catch((error: unknown) => {

@@ -47,7 +47,10 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
   const id = await resolveAudienceId(step, record, deps);
   if (typeof id !== 'string') return id;
   const verdict = await checkBeforeDelete(record, id, deps);
-  if (verdict.kind === 'gone') {
+  // An id its own operation has just given is ours: that the Audiences API does not list it
+  // (yet) is no proof it is gone. The DELETE settles it (a 404 then says it is).
+  const fromOperation = record.audienceId === undefined;
+  if (verdict.kind === 'gone' && !fromOperation) {
     await store.delete(step.sandbox, step.key);
     return result(step, 'applied', `${id} was already deleted outside audiencectl; record forgotten`, {
       audienceId: id,
