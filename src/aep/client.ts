@@ -30,6 +30,23 @@ function byNewest(a: Run, b: Run): number {
   return at > bt ? -1 : 1;
 }
 
+/** The list says it holds fewer runs than there are. */
+function isCut(list: RunList): boolean {
+  const total = list._page?.totalCount;
+  return total !== undefined && total > list.runs.length;
+}
+
+/** A bare runs list cut short that cannot be had newest first: not a list to read "no run" from. */
+function cutRunList(sandbox: string, list: RunList): AepError {
+  return new AepError({
+    code: 'AEP_BAD_RESPONSE',
+    message: `AEP answered listRuns in sandbox "${sandbox}" with ${list.runs.length} of ${list._page?.totalCount} runs, in no promised order, and refuses limit/sortBy: the newest runs may be missing, so nothing is read from it; retry later, or report it with the request ids`,
+    sandbox,
+    endpoint: 'listRuns',
+    method: 'GET',
+  });
+}
+
 function isNotFound(error: unknown): boolean {
   return error instanceof AepError && error.status === 404;
 }
@@ -126,16 +143,15 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
         Run,
         callOptions,
       ),
-    // limit/sortBy are commented out of the page: sent only once the service has taken them;
-    // the order is always made here.
+    // limit/sortBy are commented out of the page: sent only once the service has taken them,
+    // or to sort a bare list that came cut short; the order is always made here.
     listRuns: async (sandbox, audienceId, callOptions) => {
       const path = `external-audience/${segment(audienceId, 'audienceId')}/runs`;
       const bare = { endpoint: 'listRuns', method: 'GET', path } as const;
-      let list;
-      let refused = false;
-      if (compat.runsListParams()) {
+      // undefined: refused with a 400.
+      const newestFirst = async (): Promise<RunList | undefined> => {
         try {
-          list = await call(
+          return await call(
             sandbox,
             { ...bare, searchParams: { limit: RUNS_PAGE, sortBy: '-createdAt' } },
             RunList,
@@ -143,13 +159,23 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
           );
         } catch (error) {
           if (!(error instanceof AepError) || error.status !== 400) throw error;
-          refused = true;
+          return undefined;
         }
-      }
+      };
+      let list = compat.runsListParams() ? await newestFirst() : undefined;
+      let refused = compat.runsListParams() ? list === undefined : compat.runsListParamsRefusedBefore();
       if (!list) {
-        list = await call(sandbox, bare, RunList, callOptions);
+        const answered = await call(sandbox, bare, RunList, callOptions);
         // Learned only once the bare list answered: a 400 to both says nothing about the parameters.
         if (refused) compat.runsListParamsRefused();
+        list = answered;
+        // Cut short in no promised order, it may lack the newest runs: ask for those first.
+        if (isCut(answered) && !refused) {
+          list = await newestFirst();
+          refused = list === undefined;
+          if (refused) compat.runsListParamsRefused();
+        }
+        if (!list || (isCut(list) && refused)) throw cutRunList(sandbox, answered);
       }
       return [...list.runs].sort(byNewest);
     },

@@ -111,6 +111,11 @@ export class Compat {
     return this.#choices.runsListParams === 'accepted';
   }
 
+  /** Whether the service is known to refuse them (then a cut bare list cannot be sorted). */
+  runsListParamsRefusedBefore(): boolean {
+    return this.#choices.runsListParams === 'refused';
+  }
+
   /** Called once the bare list answered after the parameters were refused. */
   runsListParamsRefused(): void {
     if (this.#choices.runsListParams === 'refused') return;

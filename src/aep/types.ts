@@ -52,7 +52,12 @@ export const Run = z.looseObject({
 });
 export type Run = z.infer<typeof Run>;
 
-export const RunList = z.looseObject({ runs: z.array(Run) });
+export const RunList = z.looseObject({
+  runs: z.array(Run),
+  /** Commented out of the page; when there, `totalCount` above the runs listed says the list is cut. */
+  _page: z.looseObject({ totalCount: z.number().optional() }).nullish(),
+});
+export type RunList = z.infer<typeof RunList>;
 
 export type RunBody = { dataFilterStartTime: number; dataFilterEndTime?: number };
 export type CallOptions = { signal?: AbortSignal };

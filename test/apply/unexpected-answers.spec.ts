@@ -176,4 +176,48 @@ describe('a read that misses an audience is not its deletion', () => {
       expect(await env.store().get('prod', 'gold')).toBeUndefined();
     });
   });
+
+  // A runs list cut short (`_page.totalCount` above what it holds) without being asked to sort:
+  // it may lack the newest run, the very one a lost run answer started.
+  const cutLists = [
+    { name: 'a service that sorts when asked', compat: {}, settled: 'applied' },
+    {
+      name: 'a service that refuses the parameters',
+      compat: { runsListParams: 'refused' },
+      settled: 'failed',
+    },
+  ] as const;
+
+  it.each(cutLists)(
+    'a bare runs list cut short, from $name: the lost run is not started twice',
+    async (mode) => {
+      await withAlteredExecutor(async (env, proxy) => {
+        env.emulator.control.updateSettings({ compat: mode.compat });
+        await env.apply([manifestObject('gold')]);
+        const [onCreate] = env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod');
+        proxy.alter(({ path: at, query, body }) => {
+          if (!at.endsWith('/runs') || query.has('sortBy')) return undefined;
+          const { runs } = body as { runs: { runId: string }[] };
+          const oldest = runs.filter((run) => run.runId === onCreate?.runId);
+          return { runs: oldest, _page: { limit: 1, count: 1, totalCount: runs.length } };
+        });
+        env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
+        const requested = manifestObject('gold', { ingestion: { request: 'r1' } });
+        const outcome = await env.apply([requested]);
+        const run = outcome.report!.results.find((r) => r.step.kind === 'run')!;
+        expect(run.status).toBe(mode.settled);
+        if (mode.settled === 'failed') {
+          expect(run.message).toMatch(/cannot tell whether the run request started a run/);
+          expect((await env.store().get('prod', 'gold'))?.intent?.kind).toBe('run');
+          proxy.alter(undefined);
+          await env.apply([requested]);
+        }
+        expect(env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod')).toHaveLength(2);
+        const record = await env.store().get('prod', 'gold');
+        expect(record?.intent).toBeUndefined();
+        expect(record?.runs).toHaveLength(2);
+        expect((await env.plan([requested])).steps).toEqual([]);
+      });
+    },
+  );
 });

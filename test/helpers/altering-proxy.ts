@@ -79,10 +79,8 @@ export async function startAlteringProxy(target: string): Promise<AlteringProxy>
           response.writeHead(status, type ? { 'content-type': type } : {});
           response.end(text);
         })
-        .catch((error: unknown) => {
-          response.writeHead(599);
-          response.end(String(error));
-        });
+        // The emulator dropped the connection (a `drop` or `responseLost` fault): so does the proxy.
+        .catch(() => request.socket.destroy());
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
