@@ -53,9 +53,9 @@ export function readEnv(env: Readonly<Record<string, string | undefined>>): {
   if (orgId !== undefined) result.orgId = { value: orgId, hint: 'AEP_ORG_ID' };
   const sandbox = nonEmpty(env, 'AEP_SANDBOX');
   if (sandbox !== undefined) {
-    if (SANDBOX_PATTERN.test(sandbox) && sandbox.length <= 64) result.sandbox = sandbox;
+    if (SANDBOX_PATTERN.test(sandbox) && sandbox.length <= 63) result.sandbox = sandbox;
     else
-      problems.push({ key: 'AEP_SANDBOX', message: 'must be lowercase letters, digits and "-", at most 64' });
+      problems.push({ key: 'AEP_SANDBOX', message: 'must be lowercase letters, digits and "-", at most 63' });
   }
   const scopes = nonEmpty(env, 'AEP_SCOPES');
   if (scopes !== undefined) result.scopes = splitScopes(scopes);

@@ -21,8 +21,8 @@ const PositiveMs = z.union([z.number(), z.string()]).transform((value, ctx) => {
 /** As the manifests' sandbox names (and the API's x-sandbox-name). */
 export const SandboxName = z
   .string()
-  .max(64, 'must be lowercase letters, digits and "-", at most 64')
-  .regex(SANDBOX_PATTERN, 'must be lowercase letters, digits and "-", at most 64');
+  .max(63, 'must be lowercase letters, digits and "-", at most 63')
+  .regex(SANDBOX_PATTERN, 'must be lowercase letters, digits and "-", at most 63');
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 /** `openid,AdobeID` or a list. */
 export const Scopes = z.union([z.string(), z.array(NonEmpty)]);

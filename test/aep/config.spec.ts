@@ -202,9 +202,24 @@ sandboxes:
       `Invalid AEP configuration (from ${configFile} and the environment):`,
       `  ${configFile}:5:1 (top level): unknown key "sandboxs"`,
       `  ${configFile}:7:13 budget.requests: must be at least 1`,
-      `  ${configFile}:9:3 sandboxes.Prod: invalid name "Prod": must be lowercase letters, digits and "-", at most 64`,
+      `  ${configFile}:9:3 sandboxes.Prod: invalid name "Prod": must be lowercase letters, digits and "-", at most 63`,
       `  ${configFile}:11:28 sandboxes.dev.budget.concurrency: Invalid input: expected number, received string`,
     ]);
+  });
+
+  it('a sandbox name of 64 characters is refused, as in manifests and --sandbox (at most 63)', () => {
+    const long = 'a'.repeat(64);
+    const configFile = file('long.yaml', `defaultSandbox: ${long}\nsandboxes:\n  ${long}: {}\n`);
+    const error = usageError(() => loadAepConfig({ configFile, env: {} }));
+    expect(error.message.split('\n').slice(1)).toEqual([
+      `  ${configFile}:1:17 defaultSandbox: must be lowercase letters, digits and "-", at most 63`,
+      `  ${configFile}:3:3 sandboxes.${long}: invalid name "${long}": must be lowercase letters, digits and "-", at most 63`,
+    ]);
+    const fromEnv = usageError(() => loadAepConfig({ env: { AEP_SANDBOX: long } }));
+    expect(fromEnv.message).toContain('AEP_SANDBOX: must be lowercase letters, digits and "-", at most 63');
+    const credentials = { AEP_CLIENT_ID: 'c', AEP_CLIENT_SECRET: 'secret-value-2', AEP_ORG_ID: 'O@AdobeOrg' };
+    const config = loadAepConfig({ env: { ...credentials, AEP_SANDBOX: 'a'.repeat(63) } });
+    expect(config.defaultSandbox).toBe('a'.repeat(63));
   });
 
   it('YAML syntax errors have a position', () => {

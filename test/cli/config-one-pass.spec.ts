@@ -17,7 +17,7 @@ describe('every configuration problem in one pass', () => {
       expect(checked.ok ? [] : checked.lines).toEqual([
         `${configFile}:2:3 credentials: unknown key "clientid"`,
         `${configFile}:5:13 budget.requests: must be at least 1`,
-        'AEP_SANDBOX: must be lowercase letters, digits and "-", at most 64',
+        'AEP_SANDBOX: must be lowercase letters, digits and "-", at most 63',
         'AEP_BASE_URL: must be an http(s) URL',
       ]);
       expect(() => loadAepConfig({ configFile, env })).toThrow(/budget\.requests[^]*AEP_BASE_URL/);
