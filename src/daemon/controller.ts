@@ -7,6 +7,7 @@ import { watchDirectory, type DirectoryWatcher } from '../source/dir-watch.js';
 import { createGitSource } from '../source/git-source.js';
 import type { Source } from '../source/types.js';
 import { openStateStore } from '../state/open.js';
+import { requireStateStore } from '../state/presence.js';
 import { cachedReads } from './cached-reads.js';
 import { shieldCalls } from './call-shield.js';
 import { startHttpServer, type DaemonHttpServer } from './http-server.js';
@@ -68,6 +69,9 @@ export async function startController(options: ControllerOptions): Promise<Runni
   setMaxListeners(0, cutoff.signal);
 
   const source = createSource(options, options.logger);
+  // As `apply`: a directory store must exist (an empty directory is a new store); a mistyped
+  // path read as a new store would create every audience a second time.
+  await requireStateStore(options.state);
   const store = await openStateStore(options.state, { passwordFile: options.statePasswordFile });
   const connection = await options.connect({ logger: options.logger, ...clientHooks(metrics) });
   let onDeposed: (error: Error) => void = () => undefined;

@@ -147,12 +147,27 @@ describe('audiencectl run --dir', () => {
 });
 
 describe.concurrent('audiencectl run refuses bad settings before starting', () => {
+  it('refuses a directory store that does not exist, as apply does', async () => {
+    // A mistyped store read as a new one would create every audience a second time.
+    const state = path.join(await mkdtemp(path.join(tmpdir(), 'audiencectl-')), 'typo', 'state');
+    const result = await runCli(['run', '--dir', '.', '--emulator', '--state', state], {
+      env: { AUDIENCECTL_LISTEN: '127.0.0.1:0' },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `Error: no state store at ${state} (--state or AUDIENCECTL_STATE): if it is new, create it with \`audiencectl init --state ${state}\`; otherwise fix the location\n`,
+    );
+    await expect(access(path.dirname(state))).rejects.toThrow(/ENOENT/);
+  });
+
   it('names a port in use', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     try {
-      const result = await runCli(['run', '--dir', '.', '--emulator', '--listen', `127.0.0.1:${port}`]);
+      const state = await mkdtemp(path.join(tmpdir(), 'audiencectl-state-'));
+      const args = ['--dir', '.', '--emulator', '--state', state, '--listen', `127.0.0.1:${port}`];
+      const result = await runCli(['run', ...args]);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
     } finally {

@@ -20,7 +20,7 @@ import { addSourceOptions, loadDesired, type SourceFlags } from '../source-optio
 import { durationOption } from '../typed-options.js';
 import { renderPlan } from './plan.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
-import { requireStateStore } from '../state-location.js';
+import { requireStateStore } from '../../state/presence.js';
 import { escapeText } from '../../text/safe-text.js';
 
 /** Durations in milliseconds. */

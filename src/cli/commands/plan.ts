@@ -30,7 +30,7 @@ import {
 import { startFactScan, type FactScan } from '../../scan/fact-scan.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
 import type { RecordedState } from '../../state/schema.js';
-import { missingStoreWarning, stateStoreExists } from '../state-location.js';
+import { missingStoreWarning, stateStoreExists } from '../../state/presence.js';
 
 type Flags = SourceFlags &
   PlanFlags &

@@ -4,7 +4,7 @@ import { describeStale } from '../../state/lock.js';
 import { describeHolder } from '../../state/lock-holder.js';
 import type { ConnectFlags } from '../connect.js';
 import { loadDesired } from '../source-options.js';
-import { requireStateStore } from '../state-location.js';
+import { requireStateStore } from '../../state/presence.js';
 import { openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
 
 export type DiscoverOptions = StateFlags &

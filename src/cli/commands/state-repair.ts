@@ -10,7 +10,7 @@ import { openStoreFor, stateLocationOf } from '../state-options.js';
 import { manifestFacts } from '../import-manifest.js';
 import type { ConnectFlags } from '../connect.js';
 import { verifiedImport } from '../import-verify.js';
-import { requireStateStore } from '../state-location.js';
+import { requireStateStore } from '../../state/presence.js';
 import { openExisting, out, sandboxOf, type SandboxOptions } from './state-read.js';
 
 // `audiencectl state import <key>` and `state forget`: repairs, under the store's lock.

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { access, rm } from 'node:fs/promises';
+import { access, mkdir, rm } from 'node:fs/promises';
+import { isPostgresUrl } from '../../../src/state/location.js';
 import { CLI } from '../../helpers/cli.js';
 import { DEMO_CLIENT, type RunningEmulator } from '../../../src/emulator/index.js';
 import type { StatusSnapshot } from '../../../src/daemon/types.js';
@@ -101,6 +102,11 @@ export async function startController(
   /** A guard against hangs, not a claim about speed: several replicas start slower together. */
   startTimeoutMs = 10_000,
 ): Promise<ControllerProcess> {
+  // A directory store must exist before the controller starts (the image makes its
+  // directory, a volume is mounted there): made here, as an operator would.
+  const state = args[args.indexOf('--state') + 1];
+  if (args.includes('--state') && state !== undefined && !isPostgresUrl(state))
+    await mkdir(state, { recursive: true });
   const child = spawn(process.execPath, [CLI, 'run', ...args], { env });
   running.add(child);
   const logs: LogLine[] = [];

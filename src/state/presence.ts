@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
-import type { StateLocation } from '../state/location.js';
-import { refuseForeignDirectory } from '../state/store-dir.js';
+import type { StateLocation } from './location.js';
+import { refuseForeignDirectory } from './store-dir.js';
 
 /** The command that creates a store, for messages: runs as written. */
 export function initCommandFor(dir: string): string {
