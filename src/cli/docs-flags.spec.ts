@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Command, Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from './run-cli.js';
@@ -124,6 +124,17 @@ function tableUnder(markdown: string, heading: string): string[][] {
 const codeSpans = (cell: string | undefined) =>
   [...(cell ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? '');
 
+/** The text of every TypeScript file under `dir` (relative to the repository), specs left out. */
+function sourcesUnder(dir: string): string[] {
+  const texts: string[] = [];
+  for (const entry of readdirSync(new URL(dir, root), { withFileTypes: true })) {
+    const child = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) texts.push(...sourcesUnder(child));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) texts.push(read(child));
+  }
+  return texts;
+}
+
 describe('the documents name only commands and flags the CLI has', () => {
   const invocations = documentedInvocations();
 
@@ -132,6 +143,13 @@ describe('the documents name only commands and flags the CLI has', () => {
     expect(invocations.some((i) => i.file === 'docs/state.md' && i.path.join(' ') === 'state migrate')).toBe(
       true,
     );
+  });
+
+  it('every AUDIENCECTL_* variable they name is read by the code (src/, or test/helpers for the suite)', () => {
+    const code = [...sourcesUnder('src'), ...sourcesUnder('test/helpers')].join('\n');
+    const named = new Set(DOCUMENTS.flatMap((file) => read(file).match(/\bAUDIENCECTL_[A-Z0-9_]+/g) ?? []));
+    expect(named.size).toBeGreaterThan(40);
+    expect([...named].filter((name) => !new RegExp(`\\b${name}\\b`).test(code))).toEqual([]);
   });
 
   it('every `audiencectl <command> --flag` shown is a command with that flag', async () => {
