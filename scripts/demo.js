@@ -16,7 +16,10 @@ const paint = painter(useColor(process.stdout));
 
 function step(title, args, okCodes) {
   process.stdout.write(`\n${paint('bold', `$ audiencectl ${args.join(' ')}`)}   # ${title}\n\n`);
-  const { status } = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit', cwd: root });
+  // Node 22+ would keep the CLI's compiled code in the user's cache directory: the demo
+  // writes nothing outside its temporary directory.
+  const env = { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' };
+  const { status } = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit', cwd: root, env });
   if (!okCodes.includes(status ?? -1)) {
     process.stderr.write(`demo: "${args[0]}" exited ${status}\n`);
     rmSync(state, { recursive: true, force: true });
