@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -220,4 +221,43 @@ describe('a read that misses an audience is not its deletion', () => {
       });
     },
   );
+});
+
+/** A URL nothing listens on: every call to it is refused before it is sent. */
+async function deadUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+describe('a call that was not sent says nothing about an earlier one', () => {
+  it('a resumed create that cannot be sent keeps the intent of the POST that may have made the audience', async () => {
+    await withAlteredExecutor(async (env) => {
+      // Two POSTs answer 500 (the gate's faults come first); the third makes the audience and
+      // its answer is lost.
+      env.emulator.control.queueFault({ kind: 'error500', endpoint: 'createAudience', count: 2 });
+      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
+      const first = await env.apply([gold]);
+      expect(first.report?.results[0]?.message).toMatch(/create outcome unknown/);
+      expect(env.emulator.control.listOperations(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
+      expect((await env.store().get('prod', 'gold'))?.intent?.kind).toBe('create');
+
+      // The next apply cannot reach AEP at all (connection refused: provably nothing sent).
+      const offline = executorEnv(env.emulator, env.stateDir, await deadUrl());
+      const second = await offline.apply([gold]);
+      expect(second.report?.results[0]).toMatchObject({ status: 'failed' });
+      expect((await env.store().get('prod', 'gold'))?.intent?.kind).toBe('create');
+
+      // Reachable again, and the audience listed: the intent proves it ours; adopted, not blocked.
+      while (remote(env).length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      const third = await env.apply([gold]);
+      expect(third.report?.results[0]?.message).toMatch(
+        /adopted \S+, the audience an interrupted create made/,
+      );
+      expect(remote(env)).toHaveLength(1);
+      expect((await env.store().get('prod', 'gold'))?.audienceId).toBe(remote(env)[0]?.audienceId);
+    });
+  });
 });

@@ -71,6 +71,15 @@ async function postCreate(
           `create outcome unknown (${failure.message}); the next apply resolves it`,
         );
       }
+      if (resumed || attempt > 1) {
+        // This POST changed nothing, but an earlier one (a killed apply's, or a lost answer's)
+        // may have made the audience: its intent is what proves it ours, so it stays.
+        return result(
+          step,
+          'failed',
+          `create not made (${failure.message}); an earlier POST of it may have made the audience, so its intent is kept and the next apply resolves it`,
+        );
+      }
       await store.resolveIntent(pending, { kind: 'remove' });
       return result(step, 'failed', `create refused: ${failure.message}`);
     }
