@@ -40,6 +40,13 @@ function entryOf(sandbox: string, key: string, value: unknown): LiveAudience | u
   });
 }
 
+/** The `start` of a `_links.next.href` (`@/audiences?start=1&limit=2&totalCount=111`). */
+function linkedStart(href: string | undefined): string | undefined {
+  if (href === undefined) return undefined;
+  const query = href.includes('?') ? href.slice(href.indexOf('?') + 1) : '';
+  return new URLSearchParams(query).get('start') ?? undefined;
+}
+
 /** The audience list's pages cannot be followed to the end. */
 function unreadableList(sandbox: string, problem: string): AepError {
   return new AepError({
@@ -72,7 +79,7 @@ export function audienceReads(transport: Transport): AudienceReads {
       AudiencePage,
       options,
     );
-    const next = page._page?.next;
+    const next = page._page?.next ?? linkedStart(page._links?.next?.href);
     const nextStart = next === undefined || next === null || next === '' ? undefined : Number(next);
     // A next page that cannot be read, or that is not further on, would end the list early or
     // read one page again and again: no answer, rather than a list taken as complete.
@@ -156,6 +163,10 @@ export function audienceReads(transport: Transport): AudienceReads {
         const result = await listAudiences(sandbox, { property: `name==${name}`, start, limit: 50 }, options);
         // Exact comparison here too: a service that ignores `property` still answers correctly.
         matches.push(...result.audiences.filter((audience) => audience.name === name));
+        const read = start + result.audiences.length;
+        if (result.next === undefined && result.totalCount !== undefined && read < result.totalCount) {
+          throw unreadableList(sandbox, `it stops at ${read} of its ${result.totalCount} audiences`);
+        }
         start = result.audiences.length === 0 ? undefined : result.next;
       }
       return matches;

@@ -51,6 +51,8 @@ export const AudiencePage = z.looseObject({
       next: z.union([z.string(), z.number()]).nullish(),
     })
     .nullish(),
+  /** The next page again, as a link (`@/audiences?start=1&limit=2...`): the page's sample shows both. */
+  _links: z.looseObject({ next: z.looseObject({ href: z.string() }).nullish() }).nullish(),
 });
 export type AudiencePage = z.infer<typeof AudiencePage>;
 
