@@ -60,6 +60,12 @@ async function resumeOne(
   return `${id}: adopted run ${settled.run.runId} started by an interrupted apply`;
 }
 
+/**
+ * An interrupted DELETE is settled by asking the service first: an audience the Audiences
+ * API still shows was not deleted, and only the plan, made from the manifests as they are
+ * now, may delete it (the manifest may be back since: a reverted removal). One it does not
+ * show is gone, or too new to be listed: the DELETE is sent again, and its 404 says gone.
+ */
 async function resumeDelete(
   store: StateStore,
   client: AepClient,
@@ -70,6 +76,10 @@ async function resumeDelete(
   if (!record.audienceId) {
     await store.resolveIntent(record, { kind: 'update', changes: {} });
     return `${id}: interrupted delete had no audience id; left for the plan`;
+  }
+  if (await client.getAudience(record.sandbox, record.audienceId, call)) {
+    await store.resolveIntent(record, { kind: 'update', changes: {} });
+    return `${id}: interrupted delete of ${record.audienceId} did not happen (the audience is still there); left for the plan`;
   }
   try {
     await client.deleteAudience(record.sandbox, record.audienceId, call);

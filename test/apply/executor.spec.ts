@@ -164,15 +164,57 @@ describe('the executor against the emulator', () => {
     });
   });
 
-  it('resumes an interrupted DELETE: the audience deleted, the record removed', async () => {
+  it('resumes an interrupted DELETE: settled by a read, then deleted by the plan, the record removed', async () => {
     await withExecutor(undefined, async (env) => {
       await env.apply([quiet('gold'), quiet('silver')]);
+      const silver = idOf(env, 'silver');
       await leaveIntent(env, 'silver', 'delete');
+      const outcome = await env.apply([quiet('gold')]);
+      expect(outcome.report?.resumed).toEqual([
+        `prod/silver: interrupted delete of ${silver} did not happen (the audience is still there); left for the plan`,
+      ]);
+      expect(byKey(outcome.report?.results)).toEqual({ 'prod/silver:delete': 'applied' });
+      expect(remote(env).map((a) => a.audienceName)).toEqual(['Audience gold']);
+      expect(await env.store().get('prod', 'silver')).toBeUndefined();
+    });
+  });
+
+  it('resumes an interrupted DELETE the service had done: sent again, its 404 removes the record', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('gold'), quiet('silver')]);
+      const silver = idOf(env, 'silver');
+      await leaveIntent(env, 'silver', 'delete');
+      // The DELETE left and was done; its answer was lost with the process.
+      env.emulator.control.uiDeleteAudience(DEMO_CLIENT.orgId, 'prod', silver);
+      env.emulator.control.resetCounters();
       const outcome = await env.apply([quiet('gold')]);
       expect(outcome.report).toBeUndefined();
       expect(outcome.plan.steps).toEqual([]);
-      expect(remote(env).map((a) => a.audienceName)).toEqual(['Audience gold']);
+      const deletes = env.emulator.control.requestLog().filter((e) => e.endpoint === 'deleteAudience');
+      expect(deletes.map((e) => e.status)).toEqual([404]);
       expect(await env.store().get('prod', 'silver')).toBeUndefined();
+    });
+  });
+
+  it('an interrupted DELETE that never reached the service, its manifest restored since: nothing deleted', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('gold'), quiet('silver')]);
+      const silver = idOf(env, 'silver');
+      // The apply that removed silver died after recording its intent, before the DELETE left;
+      // then the removal was reverted in git.
+      await leaveIntent(env, 'silver', 'delete');
+      env.emulator.control.resetCounters();
+      const outcome = await env.apply([quiet('gold'), quiet('silver')]);
+      expect(env.emulator.control.counters().byEndpoint.deleteAudience.requests).toBe(0);
+      expect(
+        remote(env)
+          .map((a) => a.audienceName)
+          .sort(),
+      ).toEqual(['Audience gold', 'Audience silver']);
+      expect(outcome.plan.steps).toEqual([]);
+      const record = await env.store().get('prod', 'silver');
+      expect(record?.audienceId).toBe(silver);
+      expect(record?.intent).toBeUndefined();
     });
   });
 
