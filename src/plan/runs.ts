@@ -32,16 +32,19 @@ function importedAt(record: AudienceRecord | undefined): number | undefined {
   return record?.imported ? epochSecondsOf(record.imported.at) : undefined;
 }
 
-/** Where the next differential run starts: the manifest's choice, else the end of the last success. */
-export function nextDataFilterStart(manifest: DesiredManifest, record: AudienceRecord | undefined): number {
-  const explicit = manifest.manifest.ingestion.dataFilterStartTime;
-  if (explicit !== undefined) return explicit;
+/** The end of the audience's last successful run (epoch seconds); 0 when none. */
+export function lastSuccessEnd(record: AudienceRecord | undefined): number {
   // An imported audience holds data already: never re-ingest it from time 0.
   let end = importedAt(record) ?? 0;
   for (const run of record?.runs ?? []) {
     if (run.status === 'SUCCESS') end = Math.max(end, run.dataFilterEndTime ?? run.createdAt);
   }
   return end;
+}
+
+/** Where the next differential run starts: the manifest's choice, else the end of the last success. */
+export function nextDataFilterStart(manifest: DesiredManifest, record: AudienceRecord | undefined): number {
+  return manifest.manifest.ingestion.dataFilterStartTime ?? lastSuccessEnd(record);
 }
 
 /** The run a created (or re-created) audience gets first, if its manifest asks for one. */
@@ -63,10 +66,12 @@ export function dueRun(
   // Until its first apply, an imported audience's honoured token is the one seen at import.
   const honoured = record.applied ? record.applied.ingestionRequest : record.imported?.ingestionRequest;
   if (ingestion.request !== undefined && ingestion.request !== honoured) {
+    const fromLastSuccess = ingestion.dataFilterStartTime === undefined;
     return {
       reason: `request:${ingestion.request}`,
       dataFilterStartTime: start,
       ...(inProgress ? { waitsForRunId: inProgress.runId } : {}),
+      ...(inProgress && fromLastSuccess ? { fromLastSuccess: true as const } : {}),
     };
   }
   // A first run that never happened (an apply stopped between create and run) is still owed.

@@ -27,6 +27,12 @@ export const RunRequest = z.object({
   dataFilterStartTime: z.number().int(),
   /** A run of this audience was in progress when planned: the executor waits for it. */
   waitsForRunId: z.string().optional(),
+  /**
+   * Set with `waitsForRunId` when the manifest names no `dataFilterStartTime`: the start is
+   * the end of the last successful run, so if the waited-for run succeeds, the executor
+   * starts this one where that one ended, not where the plan saw the last success end.
+   */
+  fromLastSuccess: z.literal(true).optional(),
 });
 export type RunRequest = z.infer<typeof RunRequest>;
 

@@ -96,6 +96,43 @@ describe('the executor against the emulator', () => {
     });
   });
 
+  it.each([
+    ['the default start: where that one ended, once it succeeded', {}, 1_700_000_000],
+    ['a start the manifest names: that start', { dataFilterStartTime: 1_650_000_000 }, 1_650_000_000],
+  ])('a run planned behind one in progress starts at %s', async (_label, ingestion, expected) => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('gold')]);
+      const id = idOf(env, 'gold');
+      // A run up to 1 700 000 000, recorded in progress: the apply that started it stopped following it.
+      const busy = await env.client.startRun('prod', id, {
+        dataFilterStartTime: 1_600_000_000,
+        dataFilterEndTime: 1_700_000_000,
+      });
+      const store = env.store();
+      await store.lock();
+      try {
+        const record = (await store.get('prod', 'gold'))!;
+        const createdAt = Math.floor(Date.now() / 1000);
+        await store.put({
+          ...record,
+          runs: [{ runId: busy.runId, status: 'PROCESSING', createdAt, dataFilterStartTime: 1_600_000_000 }],
+        });
+      } finally {
+        await store.unlock();
+      }
+
+      const requested = [quiet('gold', { ingestion: { onCreate: false, request: 'r2', ...ingestion } })];
+      const outcome = await env.apply(requested);
+      expect(outcome.plan.steps[0]!.run?.waitsForRunId).toBe(busy.runId);
+      expect(byKey(outcome.report?.results)).toEqual({ 'prod/gold:run': 'applied' });
+      const runs = env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', id);
+      expect(runs.map((run) => [run.status, run.dataFilterStartTime]).sort()).toEqual([
+        ['SUCCESS', 1_600_000_000],
+        ['SUCCESS', expected],
+      ]);
+    });
+  });
+
   it('PATCH and DELETE of an audience deleted outside audiencectl: 404 handled', async () => {
     await withExecutor(undefined, async (env) => {
       await env.apply([quiet('gold'), quiet('silver')]);

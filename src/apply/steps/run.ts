@@ -1,6 +1,6 @@
 import type { Run } from '../../aep/types.js';
 import type { Step } from '../../plan/schema.js';
-import { isRunFinal } from '../../plan/runs.js';
+import { isRunFinal, lastSuccessEnd } from '../../plan/runs.js';
 import { describeRunFailure, RUN_FAILED_NEXT } from '../../state/describe.js';
 import type { AudienceRecord, RunRecord } from '../../state/schema.js';
 import { runRecord } from '../adopt-run.js';
@@ -108,6 +108,10 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
     record = await currentRecord(store, step);
   }
 
+  // The run waited for may have succeeded meanwhile: the default start moves to its end.
+  const dataFilterStartTime = request.fromLastSuccess
+    ? Math.max(request.dataFilterStartTime, lastSuccessEnd(record))
+    : request.dataFilterStartTime;
   const now = Math.floor(clock.now() / 1000);
   const pending = await store.beginIntent(record, 'run', { runReason: request.reason });
   let started: Run | undefined;
@@ -115,7 +119,7 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
     started = await client.startRun(
       step.sandbox,
       audienceId,
-      { dataFilterStartTime: request.dataFilterStartTime },
+      { dataFilterStartTime },
       signal ? { signal } : {},
     );
   } catch (error) {
@@ -141,7 +145,7 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
     }
   }
 
-  const run = runRecord(started, { start: request.dataFilterStartTime, now, reason: request.reason });
+  const run = runRecord(started, { start: dataFilterStartTime, now, reason: request.reason });
   const applied = record.applied;
   const honoured =
     request.reason.startsWith('request:') && applied

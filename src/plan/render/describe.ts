@@ -63,7 +63,10 @@ export function describeCreate(step: Step): string[] {
 export function stepDetails(step: Step): string[] {
   if (step.kind === 'create') return describeCreate(step);
   if (step.kind === 'run' && step.run) {
-    const waits = step.run.waitsForRunId ? `; waits for run ${step.run.waitsForRunId} in progress` : '';
+    const after = step.run.fromLastSuccess ? ', then starts where it ends if it succeeds' : '';
+    const waits = step.run.waitsForRunId
+      ? `; waits for run ${step.run.waitsForRunId} in progress${after}`
+      : '';
     return [`dataFilterStartTime: ${step.run.dataFilterStartTime}${waits}`];
   }
   return step.changes.map(describeChange);
