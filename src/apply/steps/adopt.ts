@@ -1,8 +1,53 @@
+import { isExternal } from '../../aep/segment-types.js';
 import type { Step } from '../../plan/schema.js';
 import { newRecord } from '../../state/record-changes.js';
+import { aepFailure } from '../aep-failure.js';
 import { manifestFileOf, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { updateStep } from './update.js';
+
+/**
+ * Why the audience the plan chose can no longer be adopted, read back just before it is
+ * recorded: the plan's lookup may be old (a saved plan) and the audience deleted or
+ * renamed in the UI since. Undefined when it is still there, external, of the manifest's name.
+ */
+async function goneSincePlanned(
+  step: Step,
+  audienceId: string,
+  deps: ExecutorDeps,
+): Promise<StepResult | undefined> {
+  const name = step.target?.spec.name;
+  let live;
+  try {
+    live = await deps.client.getAudience(
+      step.sandbox,
+      audienceId,
+      deps.signal ? { signal: deps.signal } : {},
+    );
+  } catch (error) {
+    return result(
+      step,
+      'failed',
+      `not adopted: cannot read audience ${audienceId} back (${aepFailure(error).message})`,
+    );
+  }
+  const again = 'not adopted; plan again';
+  if (!live)
+    return result(
+      step,
+      'blocked',
+      `audience ${audienceId} no longer exists (deleted since the plan): ${again}`,
+    );
+  if (!isExternal(live))
+    return result(step, 'blocked', `audience ${audienceId} is not an external audience: ${again}`);
+  if (live.name !== name)
+    return result(
+      step,
+      'blocked',
+      `audience ${audienceId} is now named "${live.name}", not "${name}": ${again}`,
+    );
+  return undefined;
+}
 
 /**
  * Takes over an audience audiencectl did not create (`<= adopt`): records its id as an
@@ -30,6 +75,8 @@ export async function adoptStep(step: Step, deps: ExecutorDeps): Promise<StepRes
   if (own?.audienceId !== undefined && own.audienceId !== audienceId)
     return result(step, 'blocked', `${step.sandbox}/${step.key} already records audience ${own.audienceId}`);
   if (own === undefined || own.audienceId === undefined) {
+    const gone = await goneSincePlanned(step, audienceId, deps);
+    if (gone) return gone;
     const at = new Date(clock.now()).toISOString();
     await store.put({
       ...(own ?? newRecord(step.sandbox, step.key, target.deletionPolicy)),
