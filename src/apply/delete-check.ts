@@ -33,8 +33,8 @@ function deletingSteps(plan: Plan): Step[] {
 }
 
 /**
- * One batch read (bulk-get, per sandbox) of every id the plan will delete, before the
- * first step runs. A read that fails marks its ids unconfirmed: they are not deleted.
+ * One batch read (bulk-get, per sandbox) of every id the steps given will delete, made just
+ * before they run. A read that fails marks its ids unconfirmed: they are not deleted.
  */
 export async function readBeforeDeletes(plan: Plan, deps: ExecutorDeps): Promise<DeleteReads> {
   const bySandbox = new Map<string, string[]>();

@@ -1,5 +1,5 @@
 import type { Plan, Step } from '../plan/schema.js';
-import { readBeforeDeletes } from './delete-check.js';
+import { readBeforeDeletes, type DeleteReads, type LiveRead } from './delete-check.js';
 import { result } from './record-helpers.js';
 import { adoptStep } from './steps/adopt.js';
 import { createStep } from './steps/create.js';
@@ -86,6 +86,10 @@ export function countStatuses(results: readonly StepResult[]): Record<StepStatus
   return counts;
 }
 
+function stopped(deps: ExecutorDeps): boolean {
+  return (deps.signal?.aborted ?? false) || (deps.drain?.aborted ?? false);
+}
+
 /**
  * Applies a plan: audiences in parallel (the client's request budget bounds the
  * traffic), the steps of one audience in order, deletions after everything else.
@@ -96,16 +100,20 @@ export async function executePlan(
   resumed: string[] = [],
 ): Promise<ApplyReport> {
   const removal = (step: Step) => step.kind === 'delete' || step.kind === 'forget';
-  const first = groupByAudience(plan.steps.filter((s) => !removal(s)));
-  const last = groupByAudience(plan.steps.filter(removal));
+  const phases = [plan.steps.filter((s) => !removal(s)), plan.steps.filter(removal)];
   const byId = new Map<string, StepResult>();
-  // Every DELETE is confirmed against one batch read made before anything changes.
-  const checked = { ...deps, deleteReads: await readBeforeDeletes(plan, deps) };
-  for (const phase of [first, last]) {
-    const outcomes = await Promise.all(phase.map((steps) => runAudience(steps, checked)));
+  for (const steps of phases) {
+    // Every DELETE of a phase is confirmed against one batch read made as the phase starts:
+    // the steps ahead of the deletions may take minutes (runs followed), and an audience
+    // renamed outside meanwhile must not be deleted on what an earlier read showed.
+    // Stopped: no step of the phase starts, so nothing is read for it.
+    const deleteReads: DeleteReads = stopped(deps)
+      ? new Map<string, LiveRead>()
+      : await readBeforeDeletes({ ...plan, steps }, deps);
+    const checked = { ...deps, deleteReads };
+    const outcomes = await Promise.all(groupByAudience(steps).map((group) => runAudience(group, checked)));
     for (const r of outcomes.flat()) byId.set(r.step.id, r);
   }
   const results = plan.steps.map((step) => byId.get(step.id)!);
-  const stopped = (deps.signal?.aborted ?? false) || (deps.drain?.aborted ?? false);
-  return { results, counts: countStatuses(results), resumed, stopped };
+  return { results, counts: countStatuses(results), resumed, stopped: stopped(deps) };
 }

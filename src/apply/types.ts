@@ -67,6 +67,6 @@ export type ExecutorDeps = {
   runPoll: PollSchedule;
   /** Ids per Audiences API bulk-get. Default 50 (the client's). */
   bulkBatchSize?: number;
-  /** What the service showed, before the first step, under each id the plan deletes (executePlan reads it). */
+  /** What the service showed under each id a phase deletes, read as the phase starts (executePlan reads it). */
   deleteReads?: DeleteReads;
 };

@@ -2,8 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { readState } from '../../src/state/read.js';
 import { withTempDir } from '../helpers/cli.js';
+import { withExecutor } from '../helpers/executor-env.js';
+import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { applyInProcess, files, outcomes } from './helpers/in-process.js';
+import { holdAnswers } from './helpers/interrupted-apply.js';
 
 /** Item 6 of issue 12: a DELETE is sent only when the id still names the audience recorded. */
 describe('verified deletes', () => {
@@ -39,6 +42,30 @@ describe('verified deletes', () => {
         const keys = (await readState(state)).audiences.map((r) => r.key).sort();
         expect(keys).toEqual(['kept', 'renamed']);
       });
+    });
+  });
+
+  it('confirms a DELETE by a read made when the deletions start, not before the steps ahead of them', async () => {
+    await withExecutor(undefined, async (env) => {
+      const silver = manifestObject('silver', { ingestion: { onCreate: false } });
+      await env.apply([silver]);
+      const silverId = (await env.store().get('prod', 'silver'))?.audienceId ?? 'missing';
+      // gold's first run is followed before silver is deleted; silver is renamed in the UI meanwhile.
+      const held = holdAnswers(env, 'getRun');
+      const applying = env.apply([manifestObject('gold')]);
+      await held.arrived;
+      env.emulator.control.uiEditAudience(DEMO_CLIENT.orgId, 'prod', silverId, { name: 'Someone else now' });
+      held.stop();
+      const outcome = await applying;
+      expect(outcome.plan.steps.map((step) => step.id)).toEqual([
+        'prod/gold:create',
+        'prod/gold:run',
+        'prod/silver:delete',
+      ]);
+      const deleted = outcome.report?.results.find((r) => r.step.key === 'silver');
+      expect(deleted?.status).toBe('blocked');
+      expect(deleted?.message).toContain('now names "Someone else now", not "Audience silver"');
+      expect(env.emulator.control.counters().byEndpoint.deleteAudience.requests).toBe(0);
     });
   });
 
