@@ -65,6 +65,14 @@ export function listManifestFilesSync(
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
         const target = realpathOrUndefined(absolute);
+        // A manifest behind a link whose target is gone (a rename left it behind) cannot be
+        // read: listed, so that reading it fails and holds every deletion, as any unreadable
+        // file does; read as absent, it deleted the audiences it defined.
+        if (!target && selected(relative)) {
+          found.push({ relative, absolute });
+          if (many && found.length === many.after + 1) many.call();
+          continue;
+        }
         if (!target || !isInside(realRoot, target)) {
           if (include(relative) || !path.extname(relative)) {
             // A link to a missing file was reported as "outside": a rename left it behind.

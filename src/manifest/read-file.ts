@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { sourceFileFromBytes } from './decode.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { SourceFile } from './load.js';
@@ -51,6 +51,24 @@ export function fileDiagnostic(
  * them misses next time rather than serving stale text. Synchronous on purpose: for
  * thousands of small files it is about ten times faster than fs/promises.
  */
+function isSymlink(absolute: string): boolean {
+  try {
+    return lstatSync(absolute).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** A manifest file that is a link to nothing: never read as a removed one. */
+function brokenLink(relative: string): Diagnostic {
+  return fileDiagnostic(
+    relative,
+    'error',
+    'source/symlink-broken',
+    'symlink target does not exist (or is a loop): the audiences it defined are left as they are and deletions are held; restore its target, or remove the link',
+  );
+}
+
 export function readSourceFile(relative: string, absolute: string, maxBytes: number): ReadSource {
   let fd: number | undefined;
   try {
@@ -70,6 +88,7 @@ export function readSourceFile(relative: string, absolute: string, maxBytes: num
     const bytes = readAll(fd, info.size, info.isFile());
     return { file: sourceFileFromBytes(relative, bytes), facts, bytes };
   } catch (cause) {
+    if (isSymlink(absolute)) return { file: { path: relative, unreadable: brokenLink(relative) } };
     const message = `cannot read file: ${(cause as Error).message}`;
     return {
       file: { path: relative, unreadable: fileDiagnostic(relative, 'error', 'source/unreadable', message) },

@@ -3,8 +3,11 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { GIT_ENV, runCli, withTempDir, writeFiles } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
+import type { Plan } from '../../src/plan/schema.js';
+import { FileStateStore } from '../../src/state/file-store.js';
+import { newRecord } from '../../src/state/record-changes.js';
 
 // Paths and file kinds a user can hand the CLI by mistake: each gets a one-line error
 // naming the path (or a warning saying what is wrong), never a hang or an internal error.
@@ -51,18 +54,55 @@ describe('plan given a manifests directory that is not one', () => {
   });
 });
 
-describe('validate of a directory holding a broken symlink', () => {
-  it('says the target is missing, not that it points outside', async () => {
+const BROKEN_LINK =
+  'symlink target does not exist (or is a loop): the audiences it defined are left as they are and deletions are held; restore its target, or remove the link [source/symlink-broken]';
+
+describe('a manifests directory holding a broken symlink', () => {
+  it('validate says the target is missing, not that it points outside', async () => {
     await withTempDir(async (dir) => {
       await mkdir(path.join(dir, 'audiences'));
       await writeFile(path.join(dir, 'audiences', 'gold.yaml'), manifestYaml('gold'));
       await symlink('renamed.yaml', path.join(dir, 'audiences', 'silver.yaml'));
       const result = await runCli(['validate', 'audiences'], { cwd: dir });
-      expect(result.stdout).toContain(
-        'audiences/silver.yaml: warning: symlink target does not exist (or is a loop); not followed [source/symlink-broken]',
-      );
+      expect(result.stdout).toContain(`audiences/silver.yaml: error: ${BROKEN_LINK}`);
       expect(result.stdout).not.toContain('outside');
-      expect(result.code).toBe(0);
+      expect(result.code).toBe(1);
+    });
+  });
+
+  it('plan never reads the link as a removed manifest: its audience is held, not deleted', async () => {
+    await withTempDir(async (dir) => {
+      const store = new FileStateStore(path.join(dir, 'state'));
+      await store.lock();
+      try {
+        for (const key of ['gold', 'silver'])
+          await store.put({
+            ...newRecord('prod', key),
+            audienceId: `id-${key}`,
+            manifestFile: `${key}.yaml`,
+          });
+      } finally {
+        await store.close();
+      }
+      // gold.yaml linked to a file that was renamed since.
+      await writeFiles(path.join(dir, 'm'), {
+        'silver.yaml': manifestYaml('silver'),
+        'templates/README': '',
+      });
+      await symlink('templates/gold', path.join(dir, 'm', 'gold.yaml'));
+      const result = await runCli(['plan', 'm', '--state', 'state', '--output', 'json'], { cwd: dir });
+      const plan = JSON.parse(result.stdout) as Plan;
+      expect(plan.steps.filter((step) => step.key === 'gold')).toEqual([]);
+      expect(plan.held).toEqual([
+        {
+          sandbox: 'prod',
+          key: 'gold',
+          reason: 'not found, but some file could not be read; deletions are held until it is fixed',
+        },
+      ]);
+      expect(plan.diagnostics.map((d) => `${d.file}: ${d.severity}: ${d.message} [${d.rule}]`)).toEqual([
+        `gold.yaml: error: ${BROKEN_LINK}`,
+      ]);
     });
   });
 });
