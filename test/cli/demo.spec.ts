@@ -18,7 +18,13 @@ describe('npm run demo', () => {
     const home = await mkdtemp(path.join(tmpdir(), 'audiencectl-demo-home-'));
     const temp = await mkdtemp(path.join(tmpdir(), 'audiencectl-demo-tmp-'));
     made.push(home, temp);
-    const env = { ...process.env, HOME: home, XDG_CACHE_HOME: '', TMPDIR: temp, NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      HOME: home,
+      XDG_CACHE_HOME: '',
+      TMPDIR: temp,
+      NO_COLOR: '1',
+    };
     delete env.NODE_COMPILE_CACHE;
     const child = spawn(process.execPath, [DEMO], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
