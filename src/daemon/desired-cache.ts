@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic } from '../manifest/diagnostics.js';
@@ -148,7 +149,7 @@ export class DesiredCache {
       affected.add(changed);
       const prefix = `${changed}/`;
       for (const known of this.#files.keys()) if (known.startsWith(prefix)) affected.add(known);
-      const info = await lstat(path.join(dir, changed)).catch(() => undefined);
+      const info = await lstatIfThere(path.join(dir, changed));
       if (info?.isSymbolicLink()) throw new Doubt('a symlink changed');
       if (info?.isDirectory()) for (const file of await listTree(dir, changed)) affected.add(file);
     }
@@ -156,7 +157,7 @@ export class DesiredCache {
     for (const file of [...affected].sort(compareText)) {
       if (!this.#isManifestPath(file)) continue;
       const absolute = path.join(dir, file);
-      const info = await lstat(absolute).catch(() => undefined);
+      const info = await lstatIfThere(absolute);
       if (info?.isSymbolicLink()) throw new Doubt('a symlink changed');
       if (info?.isFile()) fresh.push(this.#readFile(file, absolute, this.#options.read.maxFileBytes));
       else if (this.#files.delete(file)) this.#order = undefined;
@@ -184,6 +185,21 @@ export class DesiredCache {
     );
     loaded.diagnostics.unshift(...this.#treeDiagnostics);
     return loaded;
+  }
+}
+
+/**
+ * The path's lstat, or undefined when it is not there. Any other failure (a directory that
+ * cannot be searched, EACCES) is a doubt: read as absent, the manifests behind it were
+ * deleted, where the full read fails on it.
+ */
+async function lstatIfThere(target: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new Doubt(`a changed path cannot be looked at (${code ?? 'error'})`);
   }
 }
 
