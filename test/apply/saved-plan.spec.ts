@@ -25,6 +25,23 @@ async function leaveDeleteIntent(env: ExecutorEnv, key: string): Promise<void> {
   }
 }
 
+/** Leaves an interrupted run request in the state, its run started by the service. */
+async function leaveStartedRun(env: ExecutorEnv, key: string, token: string): Promise<string> {
+  const store = env.store();
+  await store.lock();
+  try {
+    await store.beginIntent((await store.get('prod', key))!, 'run', { runReason: `request:${token}` });
+  } finally {
+    await store.unlock();
+  }
+  const id = env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')[0]!.audienceId;
+  const started = await env.emulator.request('POST', `/external-audience/${id}/runs`, {
+    body: { dataFilterStartTime: 0 },
+  });
+  expect(started.status).toBe(200);
+  return id;
+}
+
 describe('apply plan.json: exactly what was reviewed, or nothing', () => {
   it('applies a saved plan that still matches, and planning again is empty', async () => {
     await withExecutor(undefined, async (env) => {
@@ -126,6 +143,23 @@ describe('apply plan.json: exactly what was reviewed, or nothing', () => {
       ]);
       expect(audienceNames(env)).toEqual(['Audience gold']);
       expect(await env.store().get('prod', 'silver')).toBeUndefined();
+    });
+  });
+
+  it('a run the plan asks for that an interrupted apply had started: adopted on resume, not started again', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('gold')]);
+      const requested = [manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } })];
+      // The request's run was started, then the process died before recording it; the plan
+      // is made meanwhile, from the state with the intent.
+      const id = await leaveStartedRun(env, 'gold', 'r1');
+      const saved = await env.savedPlan(requested);
+      expect(saved.steps.map((step) => step.id)).toEqual(['prod/gold:run']);
+
+      const outcome = await env.applySaved(saved, requested);
+      expect(outcome.report?.resumed.join('\n')).toMatch(/adopted run/);
+      expect(env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', id)).toHaveLength(1);
+      expect((await env.plan(requested)).steps).toEqual([]);
     });
   });
 });

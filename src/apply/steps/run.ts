@@ -68,6 +68,17 @@ function inProgress(record: AudienceRecord): RunRecord | undefined {
   return record.runs.find((run) => !isRunFinal(run));
 }
 
+/**
+ * For a `request:<token>` run: the run that honoured the token, if the record says the token
+ * is honoured already (`unknown` when that run is no longer in the record); else undefined.
+ */
+function honouredSince(record: AudienceRecord, reason: string): RunRecord | 'unknown' | undefined {
+  if (!reason.startsWith('request:')) return undefined;
+  const honoured = record.applied ? record.applied.ingestionRequest : record.imported?.ingestionRequest;
+  if (honoured !== reason.slice(8)) return undefined;
+  return record.runs.find((run) => run.reason === reason) ?? 'unknown';
+}
+
 /** The step's answer when a run request's outcome cannot be learnt: nothing more is started. */
 function undecided(step: Step, audienceId: string, message: string): StepResult {
   return result(
@@ -94,6 +105,19 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
       return runOutcome(step, audienceId, await followRun(step, audienceId, settled.run, deps));
     }
     record = settled.record;
+  }
+
+  // The plan may predate a run started for this very request (a saved plan whose run
+  // request, interrupted, was settled on resume): a request is honoured once, never twice.
+  const honouredBy = honouredSince(record, request.reason);
+  if (honouredBy !== undefined) {
+    if (honouredBy === 'unknown')
+      return result(step, 'applied', `${request.reason} was already honoured`, { audienceId });
+    return runOutcome(
+      step,
+      audienceId,
+      isRunFinal(honouredBy) ? honouredBy : await followRun(step, audienceId, honouredBy, deps),
+    );
   }
 
   // The service refuses a second run while one is in progress: wait for it, do not spin.
