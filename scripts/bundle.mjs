@@ -87,7 +87,7 @@ await build({
   target: 'node20',
   sourcemap: true,
   // The bundled CommonJS dependencies (got's, pg) call require, and some read __filename
-  // (write-file-atomic names its temporary files with it): ESM has neither of its own.
+  // (as write-file-atomic did, which this code no longer uses): ESM has neither of its own.
   banner: {
     js: [
       "import { createRequire as __bundleRequire } from 'node:module';",

@@ -1,8 +1,10 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+// Not write-file-atomic: its signal-exit hook re-raised a SIGTERM that came during a write,
+// and the emulator died by the signal instead of saving and exiting 0.
+import { writeFileDurable } from '../state/durable-fs.js';
 import { AudienceRecord, OperationRecord, RunRecord } from './model.js';
 import type { Store } from './store.js';
 
@@ -95,7 +97,7 @@ export class StateWriter {
   async init(): Promise<void> {
     try {
       await mkdir(this.dataDir, { recursive: true });
-      await writeFileAtomic(
+      await writeFileDurable(
         join(this.dataDir, STATE_FILE),
         JSON.stringify(snapshot(this.store, this.signingKey)),
       );
@@ -127,7 +129,7 @@ export class StateWriter {
       this.dirty = false;
       const text = JSON.stringify(snapshot(this.store, this.signingKey));
       try {
-        await writeFileAtomic(join(this.dataDir, STATE_FILE), text);
+        await writeFileDurable(join(this.dataDir, STATE_FILE), text);
       } catch (error) {
         this.dirty = true;
         this.onError(error);

@@ -146,4 +146,25 @@ describe('persistence to a data directory', () => {
     await writeFile(join(dataDir, 'emulator-state.json'), '{not json');
     await expect(startEmulator({ dataDir })).rejects.toMatchObject({ name: 'UsageError' });
   });
+
+  it('a write of the state installs no signal handler of its own (one re-raised a SIGTERM that came mid-write)', async () => {
+    const emulator = wrapEmulator(await startEmulator({ dataDir }));
+    try {
+      const before = process.listenerCount('SIGTERM');
+      let most = before;
+      let writing = true;
+      // Every turn of the event loop while the write (temp file, fsync, rename) is on its way.
+      const watch = (): void => {
+        most = Math.max(most, process.listenerCount('SIGTERM'));
+        if (writing) setImmediate(watch);
+      };
+      setImmediate(watch);
+      await emulator.createAudience(audienceBody());
+      await emulator.control.flush();
+      writing = false;
+      expect(most).toBe(before);
+    } finally {
+      await emulator.close();
+    }
+  });
 });
