@@ -75,32 +75,32 @@ describe('a manifests directory holding a broken symlink', () => {
       const store = new FileStateStore(path.join(dir, 'state'));
       await store.lock();
       try {
-        for (const key of ['gold', 'silver'])
-          await store.put({
-            ...newRecord('prod', key),
-            audienceId: `id-${key}`,
-            manifestFile: `${key}.yaml`,
-          });
+        for (const [key, manifestFile] of [
+          ['gold', 'gold.yaml'],
+          ['silver', 'silver.yaml'],
+          ['bronze', 'bronze/bronze.yaml'],
+        ] as const)
+          await store.put({ ...newRecord('prod', key), audienceId: `id-${key}`, manifestFile });
       } finally {
         await store.close();
       }
-      // gold.yaml linked to a file that was renamed since.
+      // gold.yaml linked to a file that was renamed since; bronze/ to a folder renamed since.
       await writeFiles(path.join(dir, 'm'), {
         'silver.yaml': manifestYaml('silver'),
         'templates/README': '',
       });
       await symlink('templates/gold', path.join(dir, 'm', 'gold.yaml'));
+      await symlink('templates/bronze', path.join(dir, 'm', 'bronze'));
       const result = await runCli(['plan', 'm', '--state', 'state', '--output', 'json'], { cwd: dir });
       const plan = JSON.parse(result.stdout) as Plan;
-      expect(plan.steps.filter((step) => step.key === 'gold')).toEqual([]);
+      expect(plan.steps.filter((step) => step.key !== 'silver')).toEqual([]);
+      const reason = 'not found, but some file could not be read; deletions are held until it is fixed';
       expect(plan.held).toEqual([
-        {
-          sandbox: 'prod',
-          key: 'gold',
-          reason: 'not found, but some file could not be read; deletions are held until it is fixed',
-        },
+        { sandbox: 'prod', key: 'bronze', reason },
+        { sandbox: 'prod', key: 'gold', reason },
       ]);
       expect(plan.diagnostics.map((d) => `${d.file}: ${d.severity}: ${d.message} [${d.rule}]`)).toEqual([
+        `bronze: error: ${BROKEN_LINK}`,
         `gold.yaml: error: ${BROKEN_LINK}`,
       ]);
     });
