@@ -70,6 +70,16 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
     return this.#compat.remember(this.location, baseUrl, learned);
   }
 
+  /** True while the lock file exists, whoever holds it (or when it cannot be looked at). */
+  async midWrite(): Promise<boolean> {
+    try {
+      await stat(lockPath(this.location));
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+    }
+  }
+
   get locked(): boolean {
     return this.#lock !== undefined;
   }

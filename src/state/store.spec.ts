@@ -216,6 +216,19 @@ describe.each(stores)('$name store: lock', (kind) => {
     expect((await second.meta())?.serial).toBe(2);
   });
 
+  it('tells a reader whether a write may be half done: never while nobody holds the lock', async () => {
+    const location = await kind.fresh();
+    const reader = await kind.open(location);
+    const writer = await kind.open(location);
+    expect(await reader.midWrite?.()).toBe(false);
+    await writer.lock();
+    await writer.put(aRecord('gold'));
+    // The directory store writes the serial, then the record: any holder may be in between.
+    expect(await reader.midWrite?.()).toBe(kind.name === 'directory');
+    await writer.unlock();
+    expect(await reader.midWrite?.()).toBe(false);
+  });
+
   it('can be taken again after unlock by the same store', async () => {
     const store = await lockedStore(kind);
     await store.unlock();

@@ -58,6 +58,13 @@ export interface StateStore {
   readonly shared: boolean;
   /** Called once if the held lock is lost (a shared store's connection failed). */
   onLockLost?(listener: (error: Error) => void): void;
+  /**
+   * Whether a write may be half done now, its serial bumped and its record not yet
+   * written, so that a read pairs the new serial with the old record: for the directory
+   * store, while anyone holds its lock; never for PostgreSQL (one statement changes
+   * both). Lets a cache keep a read made without the lock (src/daemon/cached-reads.ts).
+   */
+  midWrite?(): Promise<boolean>;
 }
 
 /**

@@ -144,6 +144,11 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     return row ? { schemaVersion: 1, lineage: row.lineage, serial: Number(row.serial) } : undefined;
   }
 
+  /** Never: a record and the serial change in one statement. */
+  midWrite(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
   async list(): Promise<Array<[sandbox: string, key: string]>> {
     const rows = await this.#query<{ sandbox: string; key: string }>(
       'SELECT sandbox, key FROM {s}.audiences ORDER BY sandbox COLLATE "C", key COLLATE "C"',
