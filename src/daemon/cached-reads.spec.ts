@@ -1,6 +1,8 @@
+import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { aRecord, useTempDirs } from '../../test/state/helpers.js';
 import { FileStateStore } from '../state/file-store.js';
+import { metaPath } from '../state/paths.js';
 import { cachedReads } from './cached-reads.js';
 
 const tempDir = useTempDirs();
@@ -15,6 +17,27 @@ function counted(store: FileStateStore): { store: FileStateStore; reads: () => n
   };
   return { store, reads: () => reads };
 }
+
+/**
+ * Writes meta.json with the serial one up, as the directory store does first when it
+ * changes a record (the record is written after it): a writer paused in between.
+ */
+async function bumpSerialOnly(dir: string, store: FileStateStore): Promise<number> {
+  const meta = await store.meta();
+  if (!meta) throw new Error('no meta.json to bump');
+  const serial = meta.serial + 1;
+  await writeFile(metaPath(dir), `${JSON.stringify({ ...meta, serial }, null, 2)}\n`);
+  return serial;
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+const audienceIds = (state: { audiences: Array<{ audienceId?: string | undefined }> }) =>
+  state.audiences.map((r) => r.audienceId);
 
 describe('cachedReads', () => {
   it('reads the records again only when the serial moved, after its own writes, or when too old', async () => {
@@ -52,5 +75,105 @@ describe('cachedReads', () => {
     now = 1_000;
     await view.readAll();
     expect(reads()).toBe(4);
+  });
+
+  it('keeps no copy read while another process had bumped the serial but not yet written the record', async () => {
+    const dir = await tempDir();
+    const seed = new FileStateStore(dir);
+    await seed.lock();
+    await seed.put(aRecord('gold', { audienceId: 'aud-old' }));
+    await seed.unlock();
+    const { store, reads } = counted(new FileStateStore(dir));
+    const view = cachedReads(store, { maxAgeMs: 60_000, now: () => 0 });
+
+    // An `audiencectl apply` in a terminal, holding the lock, between its two writes.
+    const other = new FileStateStore(dir);
+    await other.lock();
+    const serial = await bumpSerialOnly(dir, other);
+    expect(audienceIds(await view.readAll())).toEqual(['aud-old']);
+    await other.put(aRecord('gold', { audienceId: 'aud-new' }));
+    await other.unlock();
+    // Its write is done, under the serial the view already saw: nothing moves it again.
+    expect((await store.meta())?.serial).toBe(serial);
+
+    expect(audienceIds(await view.readAll())).toEqual(['aud-new']);
+    expect(reads()).toBe(2);
+    // Read with nobody writing, that copy is kept.
+    expect(audienceIds(await view.readAll())).toEqual(['aud-new']);
+    expect(reads()).toBe(2);
+  });
+
+  it("keeps no copy read while one of the view's own writes was between its serial and its record", async () => {
+    const dir = await tempDir();
+    const { store, reads } = counted(new FileStateStore(dir));
+    const view = cachedReads(store, { maxAgeMs: 60_000, now: () => 0 });
+    await view.lock();
+    await view.put(aRecord('gold', { audienceId: 'aud-old' }));
+
+    // Steps of one pass run side by side: an adopt step reads everything while another
+    // audience's step writes, and its read ends after that write has.
+    const bumped = deferred();
+    const writeGate = deferred();
+    const recordsRead = deferred();
+    const readGate = deferred();
+    const put = store.put.bind(store);
+    store.put = async (record) => {
+      await bumpSerialOnly(dir, store);
+      bumped.resolve();
+      await writeGate.promise;
+      return put(record);
+    };
+    const readAll = store.readAll.bind(store);
+    store.readAll = async () => {
+      const state = await readAll();
+      recordsRead.resolve();
+      await readGate.promise;
+      return state;
+    };
+    const writing = view.put(aRecord('gold', { audienceId: 'aud-new' }));
+    await bumped.promise;
+    const reading = view.readAll();
+    await recordsRead.promise;
+    writeGate.resolve();
+    await writing;
+    readGate.resolve();
+    expect(audienceIds(await reading)).toEqual(['aud-old']);
+    await view.unlock();
+
+    expect(audienceIds(await view.readAll())).toEqual(['aud-new']);
+    expect(reads()).toBe(2);
+  });
+
+  it('reads the records once per change over a sequence of passes; again on each miss while another holds the lock', async () => {
+    const dir = await tempDir();
+    const { store, reads } = counted(new FileStateStore(dir));
+    const view = cachedReads(store, { maxAgeMs: 60_000, now: () => 0 });
+    // An apply pass reads under its lock (resuming intents, then planning), writes,
+    // unlocks, and reads again for the status; a dry-run pass reads once, unlocked.
+    const applyPass = async (write?: string) => {
+      await view.lock();
+      await view.readAll();
+      await view.readAll();
+      if (write) await view.put(aRecord(write));
+      await view.unlock();
+      await view.readAll();
+    };
+    await applyPass('gold');
+    expect(reads()).toBe(2);
+    await applyPass();
+    await view.readAll();
+    expect(reads()).toBe(2);
+
+    const other = new FileStateStore(dir);
+    await other.lock();
+    await view.readAll();
+    expect(reads()).toBe(2);
+    await other.put(aRecord('silver'));
+    await view.readAll();
+    await view.readAll();
+    expect(reads()).toBe(4);
+    await other.unlock();
+    await applyPass();
+    expect(reads()).toBe(5);
   });
 });

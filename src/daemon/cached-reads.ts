@@ -15,31 +15,56 @@ function keyOf(meta: StateMeta | undefined): string {
 /**
  * The store with `readAll` kept between the controller's passes: served again while
  * the store's lineage and serial are unchanged, which costs one small read (meta)
- * instead of one per audience. Safe because every write bumps the serial before the
- * record changes (both stores), so a write by anyone else (an `audiencectl apply`)
- * shows as a new serial; writes through this view drop the copy at once; and the copy
- * is read again every `maxAgeMs` in any case (a record edited by hand, bypassing the
- * store, is seen then). The meta is read before the records, so a copy taken while
- * someone writes is keyed with a serial that is already stale, never a fresh one.
+ * instead of one per audience. Every write bumps the serial, so a write by anyone else
+ * (an `audiencectl apply`) shows as a new serial; writes through this view drop the
+ * copy; and the copy is read again every `maxAgeMs` in any case (a record edited by
+ * hand, bypassing the store, is seen then).
+ *
+ * The directory store bumps the serial BEFORE it writes the record, so a read made
+ * between the two pairs the new serial with the old record, and nothing moves the
+ * serial again once the record is written: kept, that copy would be served until the
+ * next write or resync (a pass could start a run a second time). So a read is kept
+ * only when no write can have been half done during it: no write of this view ran
+ * during it, and either this view held the lock throughout (writers hold it, so no
+ * other writer could run) or the store said none was under way before it
+ * (`midWrite`: nobody held the lock) and the serial was unchanged after it (a writer
+ * that came later bumped the serial before writing any record the read could see).
+ * Any other read is returned and not kept; the next one reads again.
  */
 export function cachedReads(store: StateStore, options: CachedReadsOptions): StateStore {
   const now = options.now ?? Date.now;
   let cached: { key: string; at: number; state: RecordedState } | undefined;
+  /** Which lock() of this view holds the lock now (a count), undefined when none does. */
+  let holding: number | undefined;
+  let locks = 0;
+  /** Writes through this view started so far, and those not yet settled. */
+  let writesStarted = 0;
+  let writesRunning = 0;
   const dropping = <T>(write: Promise<T>): Promise<T> => {
     cached = undefined;
-    return write.finally(() => (cached = undefined));
+    writesStarted += 1;
+    writesRunning += 1;
+    return write.finally(() => {
+      writesRunning -= 1;
+      cached = undefined;
+    });
   };
   return {
     location: store.location,
     shared: store.shared,
     async readAll() {
+      // No write of this view running now, nor started by the end of the read.
+      const writes = writesRunning === 0 ? writesStarted : undefined;
+      const held = holding;
       const key = keyOf(await store.meta());
       if (cached?.key === key && now() - cached.at < options.maxAgeMs) {
         return { meta: cached.state.meta, audiences: [...cached.state.audiences] };
       }
+      const quiet = held !== undefined || (await store.midWrite?.()) === false;
       const at = now();
       const state = await store.readAll();
-      cached = { key, at, state };
+      const settled = held !== undefined ? holding === held : quiet && keyOf(await store.meta()) === key;
+      if (settled && writes === writesStarted) cached = { key, at, state };
       return { meta: state.meta, audiences: [...state.audiences] };
     },
     get: (sandbox, key) => store.get(sandbox, key),
@@ -51,11 +76,22 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Sta
     resolveIntent: (record, outcome) => dropping(store.resolveIntent(record, outcome)),
     restore: (snapshot) => dropping(store.restore(snapshot)),
     init: () => dropping(store.init()),
-    lock: (lockOptions) => store.lock(lockOptions),
-    unlock: () => store.unlock(),
-    close: () => store.close(),
+    async lock(lockOptions) {
+      const info = await store.lock(lockOptions);
+      holding = ++locks;
+      return info;
+    },
+    unlock: () => {
+      holding = undefined;
+      return store.unlock();
+    },
+    close: () => {
+      holding = undefined;
+      return store.close();
+    },
     ...(store.onLockLost
       ? { onLockLost: (listener: (error: Error) => void) => store.onLockLost!(listener) }
       : {}),
+    ...(store.midWrite ? { midWrite: () => store.midWrite!() } : {}),
   };
 }
