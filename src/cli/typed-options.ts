@@ -146,11 +146,12 @@ export function typedOptionProblems(command: Command): string[] {
     const kind = kinds.get(option);
     const key = option.attributeName();
     const value: unknown = command.getOptionValue(key);
-    // Given on the command line: an empty value is a mistake (commander would keep it, and
-    // `--out ""` would write nowhere, `--include ""` failed inside the glob matcher). An empty environment
-    // variable is how a deployment leaves a setting unset; each option reads those itself.
-    const given = command.getOptionValueSource(key) === 'cli';
-    if (given && isEmpty(value) && kind?.kind !== 'bool' && !emptyAllowed.has(option)) {
+    const source = command.getOptionValueSource(key);
+    // Given on the command line, an empty value is a mistake: commander keeps it, and
+    // `--out ""` wrote nowhere, `--include ""` failed inside the glob matcher. An empty
+    // environment variable is how a deployment leaves a setting unset: each option reads
+    // those itself.
+    if (source === 'cli' && isEmpty(value) && kind?.kind !== 'bool' && !emptyAllowed.has(option)) {
       // What to give instead: `<file>` from `--out <file>`.
       problems.push(
         `${option.long ?? key}: ${EMPTY}; give ${/<[^>]+>/.exec(option.flags)?.[0] ?? 'a value'}`,
@@ -158,7 +159,6 @@ export function typedOptionProblems(command: Command): string[] {
       continue;
     }
     if (!kind || typeof value !== 'string') continue;
-    const source = command.getOptionValueSource(key);
     const result = convert(kind, value, source);
     if (result.ok) command.setOptionValueWithSource(key, result.value, source);
     else {
