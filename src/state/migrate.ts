@@ -25,6 +25,14 @@ export async function migrateState(
   try {
     await to.lock(options.lock);
     try {
+      const snapshot = await from.readAll();
+      // A source that holds nothing is a mistyped --from (an empty folder, a new database):
+      // copied with --force, it emptied a store that held every record.
+      if (snapshot.meta === undefined && snapshot.audiences.length === 0)
+        throw new StateError(
+          'STATE_MIGRATE_EMPTY',
+          `${from.location} holds no state (no lineage, no records): nothing to copy; check --from`,
+        );
       const [meta, ids] = await Promise.all([to.meta(), to.list()]);
       if ((meta !== undefined || ids.length > 0) && !options.force) {
         const about = meta ? ` (lineage ${meta.lineage}, serial ${meta.serial})` : '';
@@ -33,7 +41,6 @@ export async function migrateState(
           `${to.location} already holds a state with ${ids.length} audience(s)${about}; pass --force to replace it`,
         );
       }
-      const snapshot = await from.readAll();
       await to.restore(snapshot);
       const copied = await to.readAll();
       const expected = stateDigest(snapshot);

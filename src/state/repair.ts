@@ -6,14 +6,14 @@ import { recordId } from './record-id.js';
 import type { StateStore } from './store.js';
 
 /** Inspecting commands need an existing store: a mistyped --state must not look empty. */
-export async function assertStateDir(dir: string): Promise<void> {
+export async function assertStateDir(dir: string, flag = '--state'): Promise<void> {
   try {
     if ((await stat(dir)).isDirectory()) return;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new StateError(
         'STATE_NOT_FOUND',
-        `no state directory at ${dir}; pass --state <dir> to point at one`,
+        `no state directory at ${dir}; pass ${flag} <dir> to point at one`,
       );
     }
     throw new StateReadError('STATE_UNREADABLE', `cannot read state directory ${dir}: ${reasonOf(error)}`, {

@@ -118,6 +118,23 @@ describe('audiencectl state migrate', { timeout: 90_000 }, () => {
     expect(await readAll(back)).toEqual(await readAll(dir));
   });
 
+  it('refuses a source that holds nothing, even with --force: the target keeps its records', async () => {
+    const dir = await tempDir();
+    await seed(dir, [aRecord('gold')]);
+    const pg = await postgres.freshLocation();
+    expect((await runCliInProcess(['state', 'migrate', '--from', dir, '--to', pg])).code).toBe(0);
+    const before = await readAll(pg);
+    // A mistyped --from that exists: an empty folder.
+    const empty = await tempDir();
+    expectCleanError(
+      await runCliInProcess(['state', 'migrate', '--from', empty, '--to', pg, '--force']),
+      new RegExp(
+        `^Error: ${empty} holds no state \\(no lineage, no records\\): nothing to copy; check --from\\n$`,
+      ),
+    );
+    expect(await readAll(pg)).toEqual(before);
+  });
+
   it('refuses a missing source directory and the same store on both sides', async () => {
     const pg = await postgres.freshLocation();
     expectCleanError(
@@ -129,7 +146,7 @@ describe('audiencectl state migrate', { timeout: 90_000 }, () => {
         '--to',
         pg,
       ]),
-      /no state directory at .*missing/,
+      /no state directory at .*missing; pass --from <dir> to point at one/,
     );
     expectCleanError(
       await runCliInProcess(['state', 'migrate', '--from', pg, '--to', pg]),

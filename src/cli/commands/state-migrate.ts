@@ -19,7 +19,7 @@ async function migrate(flags: Flags): Promise<void> {
   const to = parseStateLocation(flags.to, '--to');
   if (describeLocation(from) === describeLocation(to))
     throw new UsageError('STATE_MIGRATE_SAME', '--from and --to name the same store');
-  if (from.kind === 'dir') await assertStateDir(from.dir);
+  if (from.kind === 'dir') await assertStateDir(from.dir, '--from');
   const access = { passwordFile: flags.statePasswordFile };
   const source = await openStateStore(from, access);
   const target = await openStateStore(to, access);
