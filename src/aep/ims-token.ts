@@ -155,8 +155,12 @@ export class ImsToken {
         cause,
       });
     }
-    const { imsError, description } = readImsError(parts.body);
-    const said = description === undefined ? '' : ` IMS said: ${redactText(description)}`;
+    // Scrubbed before it is read and shortened: an IMS that echoes the request (the form
+    // holds client_secret) may put it in any field, or where the description is cut.
+    const { imsError, description } = readImsError(
+      parts.body === undefined ? undefined : redactText(parts.body),
+    );
+    const said = description === undefined ? '' : ` IMS said: ${description}`;
     const clientId = credentials.clientId;
     let message: string;
     if (imsError === 'invalid_client' && parts.status === 401) {

@@ -204,3 +204,43 @@ describe('ImsToken timing (a controlled clock, a real IMS endpoint)', () => {
     expect(ims.requests).toBe(2);
   });
 });
+
+describe('ImsToken errors of an IMS that echoes the request', () => {
+  let fake: FakeAep;
+  beforeAll(async () => {
+    fake = await startFakeAep();
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+
+  const secret = 'echoed-client-secret-3f9a1c';
+  const form = `grant_type=client_credentials&client_id=echo&client_secret=${secret}&scope=openid`;
+
+  async function refusal(body: string): Promise<AepAuthError> {
+    fake.imsScript({ status: 400, body, headers: { 'content-type': 'application/json' } });
+    const ims = new ImsToken({
+      imsUrl: fake.imsUrl,
+      credentials: { clientId: 'echo', clientSecret: secret, orgId: 'E@AdobeOrg' },
+      http: got.extend({ retry: { limit: 0 } }),
+    });
+    const error = await ims.get().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AepAuthError);
+    return error as AepAuthError;
+  }
+
+  it('never carries the client secret in its message or imsError, whatever field echoes it', async () => {
+    const inError = await refusal(JSON.stringify({ error: form }));
+    expect(inError.message).toContain('(HTTP 400 ');
+    expect(inError.message).not.toContain(secret);
+    expect(inError.imsError).not.toContain(secret);
+  });
+
+  it('never carries a piece of the secret cut where the description is shortened', async () => {
+    // The description is shortened to 300 characters: the secret straddles the cut.
+    const description = `${'x'.repeat(290)}${secret}`;
+    const error = await refusal(JSON.stringify({ error: 'invalid_request', error_description: description }));
+    expect(error.message).toContain('IMS said: ');
+    expect(error.message).not.toContain(secret.slice(0, 10));
+  });
+});
