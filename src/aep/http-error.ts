@@ -82,7 +82,9 @@ function where(state: CallState): string {
 
 /** An error answer as an AepError with an actionable message. */
 export function httpError(parts: TransportErrorParts & { status: number }, state: CallState): AepError {
-  const info = readErrorBody(parts.body);
+  // Scrubbed before it is read and shortened: a secret cut at the 300th character no
+  // longer matches, and its first part would be shown.
+  const info = readErrorBody(parts.body === undefined ? undefined : redactText(parts.body));
   const advice = advise(parts.status, info.platformCode, state);
   const requestId = headerText(parts.headers?.['x-request-id']);
   const retryAfterMs = parseRetryAfter(headerText(parts.headers?.['retry-after']));

@@ -173,6 +173,21 @@ describe('error bodies of every shape', () => {
     expect(nested.message).toMatch(/nested message/);
   });
 
+  it('an echoed access token cut where the message is shortened leaves no piece of it', async () => {
+    // The service's words are shortened to 300 characters: the token straddles the cut.
+    fake.fallback((request) => {
+      const token = String(request.headers['authorization']).replace(/^Bearer /, '');
+      return json(400, { message: `${'x'.repeat(290)}${token}`, errors: [`${'y'.repeat(290)}${token}`] });
+    });
+    const error = await failure(client().getOperation('prod', 'op'));
+    const token = String(fake.requests.at(-1)?.headers['authorization']).replace(/^Bearer /, '');
+    expect(token.length).toBeGreaterThan(12);
+    expect(error.message).toContain('AEP said: xxx');
+    for (const text of [error.message, ...error.details.map((item) => item.message)]) {
+      expect(text).not.toContain(token.slice(0, 9));
+    }
+  });
+
   it('a 100920-401 (missing header) gets its own advice', async () => {
     fake.fallback(
       json(401, {
