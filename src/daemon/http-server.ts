@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { Registry } from 'prom-client';
 import { UsageError } from '../errors.js';
+import { redactText } from '../text/secrets.js';
 import { escapeJsonText } from '../text/safe-text.js';
 import { requireBearer } from './http-auth.js';
 import { DEFAULT_HTTP_LIMITS, fastifyLimitOptions, type HttpLimits } from './http-limits.js';
@@ -75,7 +76,7 @@ function registerStatusRoutes(
   app.get('/plan', guarded, (_request, reply) => {
     const markdown = status.planMarkdown();
     if (markdown === undefined) return notFound(reply, 'No plan has been computed yet.');
-    return reply.type('text/markdown; charset=utf-8').send(markdown);
+    return reply.type('text/markdown; charset=utf-8').send(redactText(markdown));
   });
   app.get('/metrics', guarded, async (_request, reply) => {
     if (!options.metrics) return notFound(reply, 'Metrics are disabled.');
@@ -94,7 +95,8 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   app.server.maxConnections = limits.maxConnections;
   // /status quotes manifest values and the service's messages: JSON escapes controls, and
   // this escapes what JSON.stringify leaves raw (bidi, zero-width), which a browser would act on.
-  app.setReplySerializer((payload) => escapeJsonText(JSON.stringify(payload)));
+  // Registered secrets are scrubbed here, as on the log stream, whatever message carried them.
+  app.setReplySerializer((payload) => escapeJsonText(redactText(JSON.stringify(payload))));
   if (options.status) registerStatusRoutes(app, options, options.status);
   if (options.webhook)
     registerWebhook(app, options.webhook, options.webhookBodyLimit ?? DEFAULT_WEBHOOK_BODY_LIMIT, log);

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
+import { createLogger, registerSecret } from '../../src/log.js';
 import { buildHttpServer } from '../../src/daemon/http-server.js';
 import type { DaemonStatusProvider, StatusSnapshot } from '../../src/daemon/types.js';
 import { plan } from '../../src/plan/plan.js';
@@ -77,5 +78,29 @@ describe('/status, /plan and the log quote hostile text escaped', () => {
       err: HOSTILE,
       [`key${HOSTILE}`]: 1,
     });
+  });
+});
+
+describe('/status and /plan scrub registered secrets, whatever put them there', () => {
+  it('answers without a registered secret in an audience error, a diagnostic or the plan', async () => {
+    const secret = `status-canary-${randomUUID()}`;
+    registerSecret(secret);
+    const provider: DaemonStatusProvider = {
+      readiness: () => ({ ready: true }),
+      // An audience's step error is built from a service message (not through errorInfo).
+      status: () => statusOf(`IMS said: client_secret is ${secret}`),
+      planMarkdown: () => `# Plan\n\nfailed: ${secret}\n`,
+    };
+    const app = buildHttpServer({ status: provider });
+    try {
+      const status = await app.inject({ method: 'GET', url: '/status' });
+      expect(status.statusCode).toBe(200);
+      expect(status.body).toContain('IMS said: client_secret is [REDACTED]');
+      const planPage = await app.inject({ method: 'GET', url: '/plan' });
+      expect(planPage.body).toContain('failed: [REDACTED]');
+      for (const body of [status.body, planPage.body]) expect(body).not.toContain(secret);
+    } finally {
+      await app.close();
+    }
   });
 });
