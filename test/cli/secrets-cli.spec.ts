@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startFakeAep } from '../aep/fake-aep.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
@@ -103,5 +104,47 @@ describe('secrets in the messages of a spawned CLI', () => {
         expect(output).not.toMatch(/\n\s+at /);
       }
     });
+  });
+
+  it('never prints the client secret an IMS echoes back in its error answer', async () => {
+    const fake = await startFakeAep();
+    try {
+      await withTempDir(async (dir) => {
+        const secret = canary('imsecho');
+        // What a misbehaving IMS (or a proxy in front of it) does: the form it was sent, in
+        // the `error` field, and again where the 300-character description is cut.
+        const form = `grant_type=client_credentials&client_id=canary-client&client_secret=${secret}`;
+        fake.imsScript({
+          status: 400,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ error: form, error_description: `${'x'.repeat(290)}${secret}` }),
+        });
+        await mkdir(path.join(dir, 'audiences'));
+        await writeFile(path.join(dir, 'audiences', 'gold.yaml'), manifestYaml('gold'));
+        await mkdir(path.join(dir, 'state'));
+        const result = await runCli(
+          ['apply', 'audiences', '--state', 'state', '--auto-approve', '--sandbox', 'prod'],
+          {
+            cwd: dir,
+            env: {
+              AEP_CLIENT_ID: 'canary-client',
+              AEP_CLIENT_SECRET: secret,
+              AEP_ORG_ID: 'CANARY@AdobeOrg',
+              AEP_BASE_URL: fake.apiBaseUrl,
+              AEP_IMS_URL: fake.imsUrl,
+              LOG_LEVEL: 'trace',
+            },
+          },
+        );
+        const output = result.stdout + result.stderr;
+        expect(result.code).toBe(1);
+        expect(output).toContain('IMS refused the token request of client canary-client (HTTP 400 ');
+        expect(output).toContain('client_secret=[REDACTED]');
+        expect(output).not.toContain(secret);
+        expect(output).not.toContain(secret.slice(0, 10));
+      });
+    } finally {
+      await fake.close();
+    }
   });
 });
