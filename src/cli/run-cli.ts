@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { AudiencectlError } from '../errors.js';
 import { escapeText } from '../text/safe-text.js';
+import { scrubSecrets } from '../text/secrets.js';
 import { ExitCode } from './exit-codes.js';
 import { commandProblems, reportProblems, withOthers } from './typed-options.js';
 import { addColorOptions, setColorMode } from './color.js';
@@ -117,12 +118,14 @@ export async function runCli(argv: string[]): Promise<number> {
       // --help and --version exit through here with code 0.
       return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Error;
     }
+    // The last line of defence: a registered secret (client secret, token, password) that
+    // reached a message is scrubbed here, whatever the message was built from.
     if (error instanceof AudiencectlError) {
-      process.stderr.write(`Error: ${escapeText(error.message, { keepLineBreaks: true })}\n`);
+      process.stderr.write(`Error: ${escapeText(scrubSecrets(error.message), { keepLineBreaks: true })}\n`);
       return error.exitCode;
     }
     process.stderr.write(
-      `Internal error (please report it): ${escapeText(String((error as Error)?.stack ?? error), { keepLineBreaks: true })}\n`,
+      `Internal error (please report it): ${escapeText(scrubSecrets(String((error as Error)?.stack ?? error)), { keepLineBreaks: true })}\n`,
     );
     return ExitCode.Error;
   }

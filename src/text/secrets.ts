@@ -79,6 +79,16 @@ export function clearRegisteredSecrets(): void {
   stale = false;
 }
 
+/**
+ * `text` with the registered secrets (also inside base64, for the pinned ones) replaced,
+ * and nothing else changed: for messages whose URLs are already shown as they should be.
+ */
+export function scrubSecrets(text: string): string {
+  currentPatterns();
+  const result = secretPattern ? text.replace(secretPattern, CENSOR) : text;
+  return redactBase64(result, base64Pattern, CENSOR);
+}
+
 const BEARER = /\b(Bearer)\s+[\w.~+/=-]{8,}/gi;
 const SECRET_PARAMETER = /\b(client_secret|access_token|token|password)=[^&\s"']+/gi;
 
@@ -87,9 +97,7 @@ const SECRET_PARAMETER = /\b(client_secret|access_token|token|password)=[^&\s"']
  * tokens, secret form parameters, and URL user info and secret query values replaced.
  */
 export function redactText(text: string): string {
-  currentPatterns();
-  let result = secretPattern ? text.replace(secretPattern, CENSOR) : text;
-  result = redactBase64(result, base64Pattern, CENSOR);
+  let result = scrubSecrets(text);
   result = result.replace(BEARER, `$1 ${CENSOR}`);
   result = result.replace(SECRET_PARAMETER, `$1=${CENSOR}`);
   return safeUrlsIn(result);
