@@ -65,10 +65,17 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   ready(): Promise<void> {
     this.#checked ??= (async () => {
       const client = await this.pool.connect();
+      // See #transaction: a checked-out client's session ended by the server is the query's error.
+      const ignore = () => undefined;
+      client.on('error', ignore);
       try {
         assertCurrent(await schemaVersion(client, this.#schema), this.location);
-      } finally {
+        client.removeListener('error', ignore);
         client.release();
+      } catch (error) {
+        client.removeListener('error', ignore);
+        client.release(true);
+        throw error;
       }
     })().catch((error: unknown) => {
       this.#checked = undefined;
@@ -296,6 +303,10 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     } catch (error) {
       throw pgError(error, this.location);
     }
+    // A checked-out client has no listener of the pool's: a session the server ends mid-write
+    // emitted an unhandled 'error' and crashed the process. The failed query says what happened.
+    const ignore = () => undefined;
+    client.on('error', ignore);
     try {
       await client.query('BEGIN');
       const checked = await client.query<{
@@ -336,9 +347,11 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
           : undefined;
       await body(client, row);
       await client.query('COMMIT');
+      client.removeListener('error', ignore);
       client.release();
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
+      client.removeListener('error', ignore);
       client.release(true);
       throw pgError(error, this.location);
     }

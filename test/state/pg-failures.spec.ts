@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
+import { runCli } from '../helpers/cli.js';
+import { manifestObject } from '../helpers/manifests.js';
+import { withEmulator } from '../helpers/with-emulator.js';
+import { useTempDirs } from './helpers.js';
+import { usePostgres } from './pg.js';
+
+// A state call that fails is never read as an answer: not a failed write as a refused
+// API call, not a failed read as a missing record. Failures are made by the server at
+// the statement in question (a trigger), never at a wall-clock instant.
+const postgres = usePostgres();
+const tempDir = useTempDirs();
+
+/** Ends the server session that writes the first record body holding `field`, once. */
+async function killFirstWriteOf(schema: string, field: string): Promise<void> {
+  await postgres.query(`
+    CREATE SEQUENCE "${schema}".kill_once;
+    CREATE FUNCTION "${schema}".kill_write() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.body ? '${field}' AND nextval('"${schema}".kill_once') = 1 THEN
+        PERFORM pg_terminate_backend(pg_backend_pid());
+      END IF;
+      RETURN NEW;
+    END $$;
+    CREATE TRIGGER kill_write BEFORE INSERT OR UPDATE ON "${schema}".audiences
+      FOR EACH ROW EXECUTE FUNCTION "${schema}".kill_write();`);
+}
+
+describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, () => {
+  it('a write whose session the server ends is a one-line error, not a crash, and no call follows it', async () => {
+    await withEmulator({}, async (emulator) => {
+      const dir = new ManifestDir(path.join(await tempDir(), 'm'));
+      await dir.write([manifestObject('gold')]);
+      const state = await postgres.freshLocation();
+      const schema = new URL(state).searchParams.get('schema')!;
+      const env = emulatorEnv(emulator);
+      // The intent write, made before the create is sent.
+      await killFirstWriteOf(schema, 'intent');
+      const result = await runCli(['apply', dir.dir, '--state', state, '--auto-approve'], { env });
+      expect(result.code, result.stderr).toBe(1);
+      expect(`${result.stdout}${result.stderr}`).toMatch(/the server terminated the connection \[57P01\]/);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+      expect(emulator.control.counters().byEndpoint.createAudience.requests).toBe(0);
+    });
+  });
+});
