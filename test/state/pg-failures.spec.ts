@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { openStateStore } from '../../src/state/open.js';
+import { apply, emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -43,6 +45,40 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
       expect(`${result.stdout}${result.stderr}`).toMatch(/the server terminated the connection \[57P01\]/);
       expect(result.stderr).not.toMatch(/^\s+at /m);
       expect(emulator.control.counters().byEndpoint.createAudience.requests).toBe(0);
+    });
+  });
+
+  it('a record write lost after a create keeps its intent: the next apply adopts the audience', async () => {
+    await withEmulator({}, async (emulator) => {
+      const dir = new ManifestDir(path.join(await tempDir(), 'm'));
+      await dir.write([manifestObject('gold')]);
+      const state = await postgres.freshLocation();
+      const schema = new URL(state).searchParams.get('schema')!;
+      const env = emulatorEnv(emulator);
+      // The write that records the create's answer (its operation id) loses its session.
+      await killFirstWriteOf(schema, 'operationId');
+      const first = await apply(dir.dir, state, env);
+      expect(first.code, first.stdout).toBe(1);
+      expect(first.stdout).not.toContain('create refused');
+      const store = await openStateStore(state);
+      try {
+        const kept = await store.get('prod', 'gold');
+        expect(kept?.intent?.kind, 'the create intent is the proof the audience is ours').toBe('create');
+      } finally {
+        await store.close();
+      }
+      const second = await apply(dir.dir, state, env);
+      expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
+      const audiences = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      expect(audiences.map((a) => a.audienceName)).toEqual([manifestObject('gold').spec.name]);
+      const after = await openStateStore(state);
+      try {
+        const record = await after.get('prod', 'gold');
+        expect(record?.audienceId).toBe(audiences[0]!.audienceId);
+        expect(record?.intent).toBeUndefined();
+      } finally {
+        await after.close();
+      }
     });
   });
 });

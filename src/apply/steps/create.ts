@@ -1,4 +1,4 @@
-import type { Operation } from '../../aep/types.js';
+import type { CreateResponse, Operation } from '../../aep/types.js';
 import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord } from '../../state/schema.js';
 import { epochSecondsOf } from '../../state/instant.js';
@@ -36,19 +36,9 @@ async function postCreate(
   const resumed = record.intent?.kind === 'create';
   let pending = resumed ? record : await store.beginIntent(record, 'create', { specHash: step.target!.hash });
   for (let attempt = 1; ; attempt += 1) {
+    let response: CreateResponse;
     try {
-      const response = await client.createAudience(step.sandbox, step.create!, signal ? { signal } : {});
-      const at = new Date(clock.now()).toISOString();
-      const stored = await store.resolveIntent(pending, {
-        kind: 'update',
-        changes: {
-          operationId: response.operationId,
-          deletionPolicy: step.target!.deletionPolicy,
-          ...manifestFileOf(step),
-          observed: { source: 'operation', at, body: response.operationDetails ?? {} },
-        },
-      });
-      return stored!;
+      response = await client.createAudience(step.sandbox, step.create!, signal ? { signal } : {});
     } catch (error) {
       const failure = aepFailure(error);
       if (isDuplicate(failure)) {
@@ -83,6 +73,19 @@ async function postCreate(
       await store.resolveIntent(pending, { kind: 'remove' });
       return result(step, 'failed', `create refused: ${failure.message}`);
     }
+    // Outside the try: a failed write of the answer is no refused create. It throws, and the
+    // intent stays, the proof that the audience the service made is ours (the next apply adopts it).
+    const at = new Date(clock.now()).toISOString();
+    const stored = await store.resolveIntent(pending, {
+      kind: 'update',
+      changes: {
+        operationId: response.operationId,
+        deletionPolicy: step.target!.deletionPolicy,
+        ...manifestFileOf(step),
+        observed: { source: 'operation', at, body: response.operationDetails ?? {} },
+      },
+    });
+    return stored!;
   }
 }
 
