@@ -16,12 +16,17 @@ const postgres = usePostgres();
 const tempDir = useTempDirs();
 
 /** Ends the server session that writes the first record body holding `field`, once. */
-async function killFirstWriteOf(schema: string, field: string): Promise<void> {
+function killFirstWriteOf(schema: string, field: string): Promise<void> {
+  return killFirstWriteWhere(schema, `NEW.body ? '${field}'`);
+}
+
+/** Ends the server session that writes the first record whose `NEW` meets `condition`, once. */
+async function killFirstWriteWhere(schema: string, condition: string): Promise<void> {
   await postgres.query(`
     CREATE SEQUENCE "${schema}".kill_once;
     CREATE FUNCTION "${schema}".kill_write() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      IF NEW.body ? '${field}' AND nextval('"${schema}".kill_once') = 1 THEN
+      IF ${condition} AND nextval('"${schema}".kill_once') = 1 THEN
         PERFORM pg_terminate_backend(pg_backend_pid());
       END IF;
       RETURN NEW;
@@ -79,6 +84,29 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
       } finally {
         await after.close();
       }
+    });
+  });
+
+  it('a record write lost after a PATCH is a failed write, not a failed PATCH; the next apply settles it', async () => {
+    await withEmulator({}, async (emulator) => {
+      const dir = new ManifestDir(path.join(await tempDir(), 'm'));
+      await dir.write([manifestObject('gold')]);
+      const state = await postgres.freshLocation();
+      const schema = new URL(state).searchParams.get('schema')!;
+      const env = emulatorEnv(emulator);
+      expect((await apply(dir.dir, state, env)).code).toBe(0);
+      await dir.write([manifestObject('gold', { spec: { description: 'Gold, revised' } })]);
+      // The write that records the PATCH's answer loses its session.
+      await killFirstWriteWhere(schema, `NEW.body->'observed'->>'source' = 'patch'`);
+      const first = await apply(dir.dir, state, env);
+      expect(first.code, first.stdout).toBe(1);
+      expect(first.stdout).not.toContain('PATCH failed');
+      expect(first.stdout).toMatch(/the server terminated the connection \[57P01\]/);
+      const second = await apply(dir.dir, state, env);
+      expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
+      const [audience] = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      expect(audience?.description).toBe('Gold, revised');
+      expect((await apply(dir.dir, state, env)).stdout).toContain('No changes.');
     });
   });
 });

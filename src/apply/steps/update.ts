@@ -25,18 +25,9 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
   }
   const audienceId = record.audienceId ?? step.audienceId!;
   const pending = await store.beginIntent(record, 'patch', { specHash: target.hash });
+  let view: Awaited<ReturnType<typeof client.patchAudience>>;
   try {
-    const view = await client.patchAudience(step.sandbox, audienceId, step.patch, signal ? { signal } : {});
-    await store.resolveIntent(pending, {
-      kind: 'update',
-      changes: {
-        deletionPolicy: target.deletionPolicy,
-        ...manifestFileOf(step),
-        applied: appliedFrom(target, at()),
-        observed: { source: 'patch', at: at(), body: view },
-      },
-    });
-    return result(step, 'applied', `patched ${Object.keys(step.patch).join(', ')}`, { audienceId });
+    view = await client.patchAudience(step.sandbox, audienceId, step.patch, signal ? { signal } : {});
   } catch (error) {
     await clearIntent(store, pending);
     const failure = aepFailure(error);
@@ -46,4 +37,16 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
         : '';
     return result(step, 'failed', `PATCH failed: ${failure.message}${hint}`, { audienceId });
   }
+  // Outside the try: a failed write of the answer is no failed PATCH (the service made it).
+  // It throws and the intent stays; the next apply settles it and plans the PATCH if still needed.
+  await store.resolveIntent(pending, {
+    kind: 'update',
+    changes: {
+      deletionPolicy: target.deletionPolicy,
+      ...manifestFileOf(step),
+      applied: appliedFrom(target, at()),
+      observed: { source: 'patch', at: at(), body: view },
+    },
+  });
+  return result(step, 'applied', `patched ${Object.keys(step.patch).join(', ')}`, { audienceId });
 }
