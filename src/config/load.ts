@@ -25,7 +25,9 @@ type Parsed = { ok: true; data: ConfigFile; locate: Locate } | { ok: false; prob
 /** Validates the text of a config file (YAML or JSON) with positions; pure. */
 export function parseConfigText(text: string): Parsed {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // logLevel 'error': the library's warnings (a collection used as a key) go to stderr with
+  // the key's text, around our own problem list; a key of this file may be a secret.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   if (doc.errors.length > 0) {
     return {
       ok: false,

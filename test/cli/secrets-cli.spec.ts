@@ -52,6 +52,9 @@ describe('secrets in the messages of a spawned CLI', () => {
       const inFile = canary('p8e-secret-in-file-');
       const asSandbox = canary('P8E-SANDBOX-');
       const asKey = canary('p8e-key-');
+      // A key that is a collection: the YAML library warns with its text (its first 40
+      // characters or so) on stderr. Short, so that all of it would be shown.
+      const asComplexKey = `ck${randomBytes(6).toString('hex')}`;
       await writeFile(
         path.join(dir, 'aep.yaml'),
         [
@@ -63,6 +66,8 @@ describe('secrets in the messages of a spawned CLI', () => {
           `  prod: { clientSecretFile: ${inFile} }`,
           `  ${asSandbox}: {}`,
           `  dev: { ${asKey}: 1 }`,
+          `? [${asComplexKey}]`,
+          ': 1',
           '',
         ].join('\n'),
       );
@@ -100,7 +105,9 @@ describe('secrets in the messages of a spawned CLI', () => {
       expect(second.stderr).toMatch(/aep\.yaml:6:\d+ sandboxes\.prod\.clientSecretFile: no file at the path/);
       for (const result of [first, second]) {
         const output = result.stdout + result.stderr;
-        for (const secret of [inEnv, inFile, asSandbox, asKey]) expect(output).not.toContain(secret);
+        for (const secret of [inEnv, inFile, asSandbox, asKey, asComplexKey]) {
+          expect(output).not.toContain(secret);
+        }
         expect(output).not.toMatch(/\n\s+at /);
       }
     });
