@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompatChoices, LearnedChoice } from '../aep/compat-schema.js';
 import { CompatFileWriter, readCompatFile } from './compat-file.js';
+import { StateReadError, reasonOf } from './errors.js';
 import { ensureDirDurable, removeFileDurable, writeFileDurable } from './durable-fs.js';
 import { acquireLock, type HeldLock, type LockInfo, type LockOptions } from './lock.js';
 import { audiencesDir, lockPath, metaPath, recordPath } from './paths.js';
@@ -18,6 +19,20 @@ import { sweepTempFiles } from './sweep.js';
 import { WriteChains, type WriteDecision } from './write-path.js';
 
 export { assertValidId };
+
+/** Whether a record file is there; one that cannot be looked at is an error, never "no record". */
+async function recordFileExists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    throw new StateReadError('STATE_UNREADABLE', `cannot read state file ${file}: ${reasonOf(error)}`, {
+      cause: error,
+    });
+  }
+}
 
 function serialise(record: AudienceRecord | StateMeta): string {
   return `${JSON.stringify(record, null, 2)}\n`;
@@ -161,7 +176,7 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
       await held.assertHeld();
       const mutation = await decide({
         read: () => readRecordFile(file, sandbox, key),
-        exists: async () => (await stat(file).catch(() => undefined)) !== undefined,
+        exists: () => recordFileExists(file),
       });
       if ('none' in mutation) return;
       await this.#bumpSerial();

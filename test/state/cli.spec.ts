@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/state/open.js';
@@ -201,6 +201,18 @@ describe('audiencectl state on a directory', () => {
     const listed = await run(['list', '--state', dir]);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toContain('silver');
+  });
+
+  it('forget of a record file that cannot be read says so, never that there is no record', async () => {
+    const dir = await tempDir();
+    await seed(dir, [aRecord('gold')]);
+    const file = recordPath(dir, 'prod', 'gold');
+    // A link to itself: reading or stat-ing it fails (ELOOP), as an unreadable file's would.
+    await rm(file);
+    await symlink(path.basename(file), file);
+    const result = await run(['forget', 'gold', '--state', dir]);
+    expectCleanError(result, new RegExp(`cannot read state file ${file}`));
+    expect(result.stderr).not.toMatch(/no record/i);
   });
 
   it('rejects bad keys, audience ids and durations', async () => {
