@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
@@ -6,7 +7,7 @@ import { apply, emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
-import { useTempDirs } from './helpers.js';
+import { aRecord, useTempDirs } from './helpers.js';
 import { usePostgres } from './pg.js';
 
 // A state call that fails is never read as an answer: not a failed write as a refused
@@ -108,5 +109,37 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
       expect(audience?.description).toBe('Gold, revised');
       expect((await apply(dir.dir, state, env)).stdout).toContain('No changes.');
     });
+  });
+
+  it('a statement the server refuses is an error naming what it refused, never an empty state', async () => {
+    const state = await postgres.freshLocation();
+    const schema = new URL(state).searchParams.get('schema')!;
+    const seeded = await openStateStore(state);
+    await seeded.lock();
+    await seeded.put(aRecord('gold'));
+    await seeded.close();
+    // A role that may read every table but the records (a bad GRANT after a migration).
+    const role = `r_${randomBytes(4).toString('hex')}`;
+    await postgres.query(`CREATE ROLE ${role} LOGIN PASSWORD '${role}';
+      GRANT USAGE ON SCHEMA "${schema}" TO ${role};
+      GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}" TO ${role};
+      REVOKE SELECT ON "${schema}".audiences FROM ${role}`);
+    const url = new URL(state);
+    url.username = role;
+    url.password = role;
+    const store = await openStateStore(url.href);
+    try {
+      for (const read of [() => store.readAll(), () => store.get('prod', 'gold'), () => store.list()]) {
+        const error = await read().then(
+          () => undefined,
+          (failure: unknown) => failure as { code?: string; message?: string },
+        );
+        expect(error?.code).toBe('STATE_DB_ERROR');
+        expect(error?.message).toMatch(/permission denied for table audiences \[42501\]/);
+      }
+    } finally {
+      await store.close();
+      await postgres.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
   });
 });

@@ -8,7 +8,6 @@ const CONNECTION_CODES: Record<string, string> = {
   '28000': 'the server refused this user',
   '3D000': 'the database does not exist',
   '57P01': 'the server terminated the connection',
-  '42501': 'permission denied',
 };
 
 /**
