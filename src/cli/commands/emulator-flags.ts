@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import type { EmulatorClient, EmulatorOptions } from '../../emulator/index.js';
+import { UsageError } from '../../errors.js';
 
 // The flags of `audiencectl emulator` (emulator.ts), read into the emulator's options.
 
@@ -63,7 +64,11 @@ export function perSecond(value: string): number {
 export function collectClient(value: string, previous: EmulatorClient[]): EmulatorClient[] {
   const [clientId, clientSecret, orgId, ...rest] = value.split(':');
   if (!clientId || !clientSecret || !orgId || rest.length > 0) {
-    throw new InvalidArgumentError('expected <clientId>:<clientSecret>:<orgId>.');
+    // Not an InvalidArgumentError: commander would quote the value, and the secret with it.
+    throw new UsageError(
+      'EMULATOR_CLIENT_INVALID',
+      '--client: expected <clientId>:<clientSecret>:<orgId> (the value is not shown: it holds a secret)',
+    );
   }
   return [...previous, { clientId, clientSecret, orgId }];
 }
