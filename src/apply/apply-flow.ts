@@ -51,32 +51,51 @@ export async function applyOnce(input: ApplyInput, flow: ApplyFlow): Promise<App
     ...(flow.waitingForLock === undefined ? {} : { onWait: flow.waitingForLock }),
   });
   if (lock.tookOver) flow.tookOverLock?.(lock.tookOver);
+  // A lost lock (a shared store's session ended) stops the apply at once, as a second
+  // Ctrl-C does: another process may hold the lock now, so no call in flight, wait or step
+  // goes on; the writes would be refused anyway. The loss is the apply's error.
+  let lost: Error | undefined;
+  const stop = new AbortController();
+  store.onLockLost?.((error) => {
+    lost = error;
+    stop.abort(error);
+  });
+  const signal = flow.signal ? AbortSignal.any([flow.signal, stop.signal]) : stop.signal;
   try {
-    if (input.kind === 'saved') {
-      checkSavedPlan(input.plan, input.source, input.desired, await store.readAll());
-    }
-    const resumed = await resumeIntents(store, flow.client, flow.clock, flow.signal);
-    let plan: Plan;
-    if (input.kind === 'saved') plan = input.plan;
-    else {
-      const recorded = await store.readAll();
-      const live = await readLive(input.desired, recorded, input.planOptions, flow.client, {
-        refresh: flow.refresh ?? false,
-        batchSize: flow.bulkBatchSize,
-        signal: flow.signal,
-        now: flow.clock.now(),
-      });
-      plan = makePlan(input.desired, recorded, { ...input.planOptions, ...live });
-    }
-    const go = await flow.review(plan, resumed);
-    if (!go || plan.steps.length === 0) return { plan, report: undefined };
-    const progress = flow.progress(plan);
-    try {
-      return { plan, report: await executePlan(plan, { ...flow, progress }, resumed) };
-    } finally {
-      progress.close();
-    }
+    const outcome = await applyLocked(input, { ...flow, signal });
+    if (lost) throw lost;
+    return outcome;
+  } catch (error) {
+    throw lost ?? error;
   } finally {
     await store.unlock();
+  }
+}
+
+async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOutcome> {
+  const { store } = flow;
+  if (input.kind === 'saved') {
+    checkSavedPlan(input.plan, input.source, input.desired, await store.readAll());
+  }
+  const resumed = await resumeIntents(store, flow.client, flow.clock, flow.signal);
+  let plan: Plan;
+  if (input.kind === 'saved') plan = input.plan;
+  else {
+    const recorded = await store.readAll();
+    const live = await readLive(input.desired, recorded, input.planOptions, flow.client, {
+      refresh: flow.refresh ?? false,
+      batchSize: flow.bulkBatchSize,
+      signal: flow.signal,
+      now: flow.clock.now(),
+    });
+    plan = makePlan(input.desired, recorded, { ...input.planOptions, ...live });
+  }
+  const go = await flow.review(plan, resumed);
+  if (!go || plan.steps.length === 0) return { plan, report: undefined };
+  const progress = flow.progress(plan);
+  try {
+    return { plan, report: await executePlan(plan, { ...flow, progress }, resumed) };
+  } finally {
+    progress.close();
   }
 }

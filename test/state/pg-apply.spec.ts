@@ -143,4 +143,31 @@ describe('apply processes on one PostgreSQL state', { timeout: 180_000 }, () => 
       expectNoDuplicates(emulator);
     });
   });
+
+  it('a lost lock stops the apply at once: it does not follow its runs while another may hold the lock', async () => {
+    await withEmulator({}, async (emulator) => {
+      // Runs that stay in progress far longer than the test: only the lost lock can end the apply.
+      emulator.control.setDelays({ runStageDelayMs: 3_600_000 });
+      const dir = new ManifestDir(path.join(await tempDir(), 'm'));
+      await dir.write([manifestObject('gold', { ingestion: { onCreate: true } })]);
+      const state = await postgres.freshLocation();
+      const schema = new URL(state).searchParams.get('schema')!;
+      const first = startApply(dir.dir, state, emulatorEnv(emulator), '--run-wait', '1h');
+      const runs = () => emulator.control.counters().byEndpoint.getRun.requests;
+      await until(() => runs() >= 1, 'the apply following its run');
+      await postgres.query(`SELECT pg_terminate_backend(backend_pid) FROM "${schema}".lock_state`);
+      const result = await first.exited;
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        /^Error: lost the connection holding the state lock .* so this one stops writing/m,
+      );
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+      // The run was recorded before the loss: the next apply follows it, nothing is started twice.
+      const store = await openStateStore(state);
+      const record = await store.get('prod', 'gold');
+      await store.close();
+      expect(record?.runs).toHaveLength(1);
+      expect(emulator.control.counters().byEndpoint.startRun.requests).toBe(1);
+    });
+  });
 });
