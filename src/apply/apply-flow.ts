@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { LoadResult } from '../manifest/load.js';
 import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
 import type { Plan } from '../plan/schema.js';
@@ -61,6 +62,8 @@ export async function applyOnce(input: ApplyInput, flow: ApplyFlow): Promise<App
     stop.abort(error);
   });
   const signal = flow.signal ? AbortSignal.any([flow.signal, stop.signal]) : stop.signal;
+  // Every call in flight and every wait listens to it (the CLI's own signals have no limit either).
+  setMaxListeners(0, signal);
   try {
     const outcome = await applyLocked(input, { ...flow, signal });
     if (lost) throw lost;

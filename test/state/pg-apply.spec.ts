@@ -170,4 +170,17 @@ describe('apply processes on one PostgreSQL state', { timeout: 180_000 }, () => 
       expect(emulator.control.counters().byEndpoint.startRun.requests).toBe(1);
     });
   });
+
+  it('many audiences at once: the calls in flight listen to the lost-lock signal without a leak warning', async () => {
+    await withEmulator({}, async (emulator) => {
+      emulator.control.setDelays({ operationDelayMs: 0 });
+      const dir = new ManifestDir(path.join(await tempDir(), 'm'));
+      await dir.write(Array.from({ length: 12 }, (_, i) => manifestObject(`many-${i}`)));
+      const state = await postgres.freshLocation();
+      const args = ['apply', dir.dir, '--state', state, '--auto-approve'];
+      const result = await runCli(args, { env: emulatorEnv(emulator) });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).not.toMatch(/MaxListenersExceededWarning/);
+    });
+  });
 });
