@@ -11,9 +11,14 @@
 /** Shorter cores would match by chance in ordinary base64 (hashes, ids). */
 const MIN_CORE_LENGTH = 8;
 
-/** The secret as written, JSON-escaped and percent-encoded, without duplicates. */
+/**
+ * The secret as written, JSON-escaped, percent-encoded, and as a form body encodes it
+ * (`URLSearchParams`: space as `+`, `!'()` escaped, as the IMS token request is sent),
+ * without duplicates.
+ */
 export function textForms(secret: string): string[] {
-  return [...new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])];
+  const formEncoded = new URLSearchParams({ s: secret }).toString().slice(2);
+  return [...new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), formEncoded])];
 }
 
 /**

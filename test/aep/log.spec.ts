@@ -32,6 +32,15 @@ describe('redactText', () => {
     );
   });
 
+  it("scrubs a secret as a form body encodes it (space as +, and !'()* escaped), under any name", () => {
+    // The IMS token request is application/x-www-form-urlencoded: not encodeURIComponent's form.
+    const secret = "p8e-it's (a)*secret!";
+    registerSecret(secret);
+    const form = new URLSearchParams({ echoed: secret }).toString();
+    expect(form).toBe('echoed=p8e-it%27s+%28a%29*secret%21');
+    expect(redactText(`IMS said: ${form}`)).toBe('IMS said: echoed=[REDACTED]');
+  });
+
   it('scrubs bearer tokens and secret parameters it was never told about', () => {
     expect(redactText('Authorization: Bearer abc.def-ghi_jkl')).toBe('Authorization: Bearer [REDACTED]');
     expect(redactText('?access_token=xyz123&x=1')).toBe('?access_token=[REDACTED]&x=1');
