@@ -52,27 +52,42 @@ export async function applyOnce(input: ApplyInput, flow: ApplyFlow): Promise<App
     ...(flow.waitingForLock === undefined ? {} : { onWait: flow.waitingForLock }),
   });
   if (lock.tookOver) flow.tookOverLock?.(lock.tookOver);
-  // A lost lock (a shared store's session ended) stops the apply at once, as a second
-  // Ctrl-C does: another process may hold the lock now, so no call in flight, wait or step
-  // goes on; the writes would be refused anyway. The loss is the apply's error.
-  let lost: Error | undefined;
-  const stop = new AbortController();
-  store.onLockLost?.((error) => {
-    lost = error;
-    stop.abort(error);
-  });
-  const signal = flow.signal ? AbortSignal.any([flow.signal, stop.signal]) : stop.signal;
-  // Every call in flight and every wait listens to it (the CLI's own signals have no limit either).
-  setMaxListeners(0, signal);
+  const loss = store.onLockLost ? watchLockLoss(store, flow.signal) : undefined;
   try {
-    const outcome = await applyLocked(input, { ...flow, signal });
-    if (lost) throw lost;
+    const outcome = await applyLocked(input, loss ? { ...flow, signal: loss.signal } : flow);
+    if (loss?.error) throw loss.error;
     return outcome;
   } catch (error) {
-    throw lost ?? error;
+    throw loss?.error ?? error;
   } finally {
     await store.unlock();
   }
+}
+
+/**
+ * A lost lock (a shared store's session ended) stops the apply at once, as a second
+ * Ctrl-C does: another process may hold the lock now, so no call in flight, wait or step
+ * goes on; the writes would be refused anyway. The loss is the apply's error.
+ */
+function watchLockLoss(
+  store: StateStore,
+  signal: AbortSignal | undefined,
+): { signal: AbortSignal; readonly error: Error | undefined } {
+  const stop = new AbortController();
+  let error: Error | undefined;
+  store.onLockLost?.((lost) => {
+    error = lost;
+    stop.abort(lost);
+  });
+  const either = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  // Every call in flight and every wait listens to it (the CLI's own signals have no limit either).
+  setMaxListeners(0, either);
+  return {
+    signal: either,
+    get error() {
+      return error;
+    },
+  };
 }
 
 async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOutcome> {
