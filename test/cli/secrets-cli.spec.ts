@@ -154,4 +154,33 @@ describe('secrets in the messages of a spawned CLI', () => {
       await fake.close();
     }
   });
+
+  it('init names the IMS URL it checked without its user info or secret parameters', async () => {
+    const fake = await startFakeAep();
+    try {
+      await withTempDir(async (dir) => {
+        const password = canary('imspw');
+        const inQuery = canary('imsquery');
+        const imsUrl = new URL(fake.imsUrl);
+        const result = await runCli(['init', '--state', 'state'], {
+          cwd: dir,
+          env: {
+            AEP_CLIENT_ID: 'canary-client',
+            AEP_CLIENT_SECRET: canary('clientsecret'),
+            AEP_ORG_ID: 'CANARY@AdobeOrg',
+            AEP_BASE_URL: fake.apiBaseUrl,
+            AEP_IMS_URL: `http://deployer:${password}@${imsUrl.host}${imsUrl.pathname}?client_secret=${inQuery}&region=na1`,
+          },
+        });
+        expect(result.code).toBe(0);
+        expect(result.stdout).toContain(
+          `Credentials: IMS at http://${imsUrl.host}${imsUrl.pathname}?client_secret=***&region=na1 issued a token`,
+        );
+        const output = result.stdout + result.stderr;
+        for (const secret of [password, inQuery, 'deployer:']) expect(output).not.toContain(secret);
+      });
+    } finally {
+      await fake.close();
+    }
+  });
 });

@@ -3,6 +3,7 @@ import got from 'got';
 import type { AepCredentials } from '../../aep/credentials.js';
 import { ImsToken } from '../../aep/ims-token.js';
 import { loadAepConfig } from '../../config.js';
+import { safeUrl } from '../../text/safe-url.js';
 import type { ConnectFlags } from '../connect.js';
 import { addStateOptions, openStoreFor, type StateFlags } from '../state-options.js';
 
@@ -22,7 +23,7 @@ async function checkCredentials(imsUrl: string, clients: readonly AepCredentials
     seen.add(id);
     await new ImsToken({ imsUrl, credentials, http }).get();
     lines.push(
-      `Credentials: IMS at ${imsUrl} issued a token to client ${credentials.clientId} (org ${credentials.orgId}).`,
+      `Credentials: IMS at ${safeUrl(imsUrl)} issued a token to client ${credentials.clientId} (org ${credentials.orgId}).`,
     );
   }
   return lines;
