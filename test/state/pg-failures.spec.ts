@@ -142,4 +142,20 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
       await postgres.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
     }
   });
+
+  it('a schema check whose session the server ends is a one-line error, not a crash', async () => {
+    const state = await postgres.freshLocation();
+    const schema = new URL(state).searchParams.get('schema')!;
+    // Reading the schema version (every command's first statement) ends its own session.
+    await postgres.query(`
+      ALTER TABLE "${schema}".schema_migrations RENAME TO migrations_kept;
+      CREATE FUNCTION "${schema}".end_session() RETURNS boolean LANGUAGE sql
+        AS 'SELECT pg_terminate_backend(pg_backend_pid())';
+      CREATE VIEW "${schema}".schema_migrations AS
+        SELECT * FROM "${schema}".migrations_kept WHERE "${schema}".end_session();`);
+    const result = await runCli(['state', 'list', '--state', state]);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/^Error: PostgreSQL state .*\[57P01\]$/m);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
 });
