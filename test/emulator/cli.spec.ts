@@ -121,20 +121,15 @@ describe('audiencectl emulator (CLI)', () => {
     [['--fault-500', '2']],
     [['--rate-limit', 'fast']],
     [['--client', 'only-an-id']],
+    // Malformed, with a secret in it: commander would quote the whole value.
+    [['--client', 'ci-bot:client-secret-canary-7d41']],
   ])('refuses bad flags %j with exit code 1 and no stack trace', async (args) => {
     const result = await finish(args);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
       /^(error: option|Error: --port: "eighty" is not a whole number|Error: --client: )/,
     );
-    expectNoStack(result.stderr);
-  });
-
-  it('refuses a malformed --client without echoing the secret in it', async () => {
-    const result = await finish(['--client', 'ci-bot:client-secret-canary-7d41']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/--client.*<clientId>:<clientSecret>:<orgId>/);
-    expect(result.stderr).not.toContain('client-secret-canary-7d41');
+    expect(result.stderr).not.toContain('client-secret-canary');
     expectNoStack(result.stderr);
   });
 
