@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
 import { openStateStore } from '../../src/state/open.js';
 import { apply, emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
@@ -36,14 +36,19 @@ async function killFirstWriteWhere(schema: string, condition: string): Promise<v
       FOR EACH ROW EXECUTE FUNCTION "${schema}".kill_write();`);
 }
 
+/** A manifest directory holding gold, a fresh PostgreSQL store, and the emulator's environment. */
+async function goldOnPostgres(emulator: RunningEmulator) {
+  const dir = new ManifestDir(path.join(await tempDir(), 'm'));
+  await dir.write([manifestObject('gold')]);
+  const state = await postgres.freshLocation();
+  const schema = new URL(state).searchParams.get('schema')!;
+  return { dir, state, schema, env: emulatorEnv(emulator) };
+}
+
 describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, () => {
   it('a write whose session the server ends is a one-line error, not a crash, and no call follows it', async () => {
     await withEmulator({}, async (emulator) => {
-      const dir = new ManifestDir(path.join(await tempDir(), 'm'));
-      await dir.write([manifestObject('gold')]);
-      const state = await postgres.freshLocation();
-      const schema = new URL(state).searchParams.get('schema')!;
-      const env = emulatorEnv(emulator);
+      const { dir, state, schema, env } = await goldOnPostgres(emulator);
       // The intent write, made before the create is sent.
       await killFirstWriteOf(schema, 'intent');
       const result = await runCli(['apply', dir.dir, '--state', state, '--auto-approve'], { env });
@@ -56,11 +61,7 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
 
   it('a record write lost after a create keeps its intent: the next apply adopts the audience', async () => {
     await withEmulator({}, async (emulator) => {
-      const dir = new ManifestDir(path.join(await tempDir(), 'm'));
-      await dir.write([manifestObject('gold')]);
-      const state = await postgres.freshLocation();
-      const schema = new URL(state).searchParams.get('schema')!;
-      const env = emulatorEnv(emulator);
+      const { dir, state, schema, env } = await goldOnPostgres(emulator);
       // The write that records the create's answer (its operation id) loses its session.
       await killFirstWriteOf(schema, 'operationId');
       const first = await apply(dir.dir, state, env);
@@ -90,11 +91,7 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
 
   it('a record write lost after a PATCH is a failed write, not a failed PATCH; the next apply settles it', async () => {
     await withEmulator({}, async (emulator) => {
-      const dir = new ManifestDir(path.join(await tempDir(), 'm'));
-      await dir.write([manifestObject('gold')]);
-      const state = await postgres.freshLocation();
-      const schema = new URL(state).searchParams.get('schema')!;
-      const env = emulatorEnv(emulator);
+      const { dir, state, schema, env } = await goldOnPostgres(emulator);
       expect((await apply(dir.dir, state, env)).code).toBe(0);
       await dir.write([manifestObject('gold', { spec: { description: 'Gold, revised' } })]);
       // The write that records the PATCH's answer loses its session.
