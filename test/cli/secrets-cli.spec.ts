@@ -14,28 +14,28 @@ function canary(prefix: string): string {
 /** Nothing closed on port 9 (discard): IMS is unreachable, fast. */
 const DEAD = 'http://127.0.0.1:9';
 
+/** `apply` of one manifest (gold) into a new store in `dir`, as client canary-client of org CANARY. */
+async function applyGold(dir: string, env: Record<string, string>) {
+  await mkdir(path.join(dir, 'audiences'));
+  await writeFile(path.join(dir, 'audiences', 'gold.yaml'), manifestYaml('gold'));
+  await mkdir(path.join(dir, 'state'));
+  return runCli(['apply', 'audiences', '--state', 'state', '--auto-approve', '--sandbox', 'prod'], {
+    cwd: dir,
+    env: { AEP_CLIENT_ID: 'canary-client', AEP_ORG_ID: 'CANARY@AdobeOrg', ...env },
+  });
+}
+
 describe('secrets in the messages of a spawned CLI', () => {
   it('prints AEP_BASE_URL without user info and AEP_IMS_URL with its secret parameters masked', async () => {
     await withTempDir(async (dir) => {
       const password = canary('basepw');
       const imsSecret = canary('imssecret');
       const imsToken = canary('imstoken');
-      await mkdir(path.join(dir, 'audiences'));
-      await writeFile(path.join(dir, 'audiences', 'gold.yaml'), manifestYaml('gold'));
-      await mkdir(path.join(dir, 'state'));
-      const result = await runCli(
-        ['apply', 'audiences', '--state', 'state', '--auto-approve', '--sandbox', 'prod'],
-        {
-          cwd: dir,
-          env: {
-            AEP_CLIENT_ID: 'canary-client',
-            AEP_CLIENT_SECRET: canary('clientsecret'),
-            AEP_ORG_ID: 'CANARY@AdobeOrg',
-            AEP_BASE_URL: `http://deployer:${password}@127.0.0.1:9/data/core/ais`,
-            AEP_IMS_URL: `${DEAD}/ims/token/v3?client_secret=${imsSecret}&token=${imsToken}&region=na1`,
-          },
-        },
-      );
+      const result = await applyGold(dir, {
+        AEP_CLIENT_SECRET: canary('clientsecret'),
+        AEP_BASE_URL: `http://deployer:${password}@127.0.0.1:9/data/core/ais`,
+        AEP_IMS_URL: `${DEAD}/ims/token/v3?client_secret=${imsSecret}&token=${imsToken}&region=na1`,
+      });
       const output = result.stdout + result.stderr;
       expect(result.code).toBe(1);
       expect(output).toContain('Applying to http://127.0.0.1:9/data/core/ais\n');
@@ -126,23 +126,12 @@ describe('secrets in the messages of a spawned CLI', () => {
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ error: form, error_description: `${'x'.repeat(290)}${secret}` }),
         });
-        await mkdir(path.join(dir, 'audiences'));
-        await writeFile(path.join(dir, 'audiences', 'gold.yaml'), manifestYaml('gold'));
-        await mkdir(path.join(dir, 'state'));
-        const result = await runCli(
-          ['apply', 'audiences', '--state', 'state', '--auto-approve', '--sandbox', 'prod'],
-          {
-            cwd: dir,
-            env: {
-              AEP_CLIENT_ID: 'canary-client',
-              AEP_CLIENT_SECRET: secret,
-              AEP_ORG_ID: 'CANARY@AdobeOrg',
-              AEP_BASE_URL: fake.apiBaseUrl,
-              AEP_IMS_URL: fake.imsUrl,
-              LOG_LEVEL: 'trace',
-            },
-          },
-        );
+        const result = await applyGold(dir, {
+          AEP_CLIENT_SECRET: secret,
+          AEP_BASE_URL: fake.apiBaseUrl,
+          AEP_IMS_URL: fake.imsUrl,
+          LOG_LEVEL: 'trace',
+        });
         const output = result.stdout + result.stderr;
         expect(result.code).toBe(1);
         expect(output).toContain('IMS refused the token request of client canary-client (HTTP 400 ');
