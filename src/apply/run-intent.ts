@@ -1,6 +1,7 @@
 import type { AepClient, CallOptions } from '../aep/types.js';
 import type { AudienceRecord, RunRecord } from '../state/schema.js';
 import { epochSecondsOf } from '../state/instant.js';
+import { requestToken } from '../plan/runs.js';
 import type { StateStore } from '../state/store.js';
 import { adoptableRun, runRecord } from './adopt-run.js';
 import { aepFailure } from './aep-failure.js';
@@ -45,10 +46,9 @@ export async function settleRunIntent(
   }
   const reason = intent.runReason;
   const run = runRecord(started, { start: start ?? 0, now: Math.floor(clock.now() / 1000), reason });
+  const token = requestToken(reason);
   const applied =
-    reason?.startsWith('request:') && record.applied
-      ? { ...record.applied, ingestionRequest: reason.slice(8) }
-      : undefined;
+    token !== undefined && record.applied ? { ...record.applied, ingestionRequest: token } : undefined;
   const stored = await store.resolveIntent(record, {
     kind: 'update',
     changes: { run, ...(applied ? { applied } : {}) },

@@ -53,6 +53,24 @@ export function onCreateRun(manifest: DesiredManifest): RunRequest | undefined {
   return { reason: 'onCreate', dataFilterStartTime: manifest.manifest.ingestion.dataFilterStartTime ?? 0 };
 }
 
+const REQUEST = 'request:';
+
+/** The reason of a run asked for by the manifest's `ingestion.request` token. */
+function requestReason(token: string): string {
+  return `${REQUEST}${token}`;
+}
+
+/** The token of a `request:<token>` run reason; undefined for any other reason. */
+export function requestToken(reason: string | undefined): string | undefined {
+  return reason?.startsWith(REQUEST) ? reason.slice(REQUEST.length) : undefined;
+}
+
+/** The `ingestion.request` token the record says is honoured. */
+export function honouredRequest(record: AudienceRecord): string | undefined {
+  // Until its first apply, an imported audience's honoured token is the one seen at import.
+  return record.applied ? record.applied.ingestionRequest : record.imported?.ingestionRequest;
+}
+
 /** The run an existing audience needs now: a new request token, or the period elapsed. */
 export function dueRun(
   manifest: DesiredManifest,
@@ -63,12 +81,10 @@ export function dueRun(
   const latest = latestRun(record.runs);
   const inProgress = latest && !isRunFinal(latest) ? latest : undefined;
   const start = nextDataFilterStart(manifest, record);
-  // Until its first apply, an imported audience's honoured token is the one seen at import.
-  const honoured = record.applied ? record.applied.ingestionRequest : record.imported?.ingestionRequest;
-  if (ingestion.request !== undefined && ingestion.request !== honoured) {
+  if (ingestion.request !== undefined && ingestion.request !== honouredRequest(record)) {
     const fromLastSuccess = ingestion.dataFilterStartTime === undefined;
     return {
-      reason: `request:${ingestion.request}`,
+      reason: requestReason(ingestion.request),
       dataFilterStartTime: start,
       ...(inProgress ? { waitsForRunId: inProgress.runId } : {}),
       ...(inProgress && fromLastSuccess ? { fromLastSuccess: true as const } : {}),

@@ -1,6 +1,7 @@
 import type { DesiredManifest } from '../manifest/load.js';
 import { knownSpecHash } from '../manifest/spec-hash-memo.js';
 import { normaliseSpec, specHash } from './normalise.js';
+import { requestToken } from './runs.js';
 import type { AppliedTarget, FieldChange, PlainStep, PlainStepKind, RunRequest, Step } from './schema.js';
 
 export function targetOf(desired: DesiredManifest): AppliedTarget {
@@ -59,12 +60,14 @@ export function runStep(
   audienceId?: string,
   dependsOn?: string,
 ): Step {
-  const reason = run.reason.startsWith('request:')
-    ? `ingestion.request changed to "${run.reason.slice(8)}"`
-    : ({
-        onCreate: 'first run after creation (ingestion.onCreate)',
-        every: `periodic run (every ${desired.manifest.ingestion.every ?? ''})`,
-      }[run.reason] ?? run.reason);
+  const token = requestToken(run.reason);
+  const reason =
+    token !== undefined
+      ? `ingestion.request changed to "${token}"`
+      : ({
+          onCreate: 'first run after creation (ingestion.onCreate)',
+          every: `periodic run (every ${desired.manifest.ingestion.every ?? ''})`,
+        }[run.reason] ?? run.reason);
   return {
     ...stepFor(desired, 'run', reason),
     source: `${desired.file}:${desired.line}`,

@@ -1,6 +1,6 @@
 import type { Run } from '../../aep/types.js';
 import type { Step } from '../../plan/schema.js';
-import { isRunFinal, lastSuccessEnd } from '../../plan/runs.js';
+import { honouredRequest, isRunFinal, lastSuccessEnd, requestToken } from '../../plan/runs.js';
 import { describeRunFailure, RUN_FAILED_NEXT } from '../../state/describe.js';
 import type { AudienceRecord, RunRecord } from '../../state/schema.js';
 import { runRecord } from '../adopt-run.js';
@@ -73,9 +73,8 @@ function inProgress(record: AudienceRecord): RunRecord | undefined {
  * is honoured already (`unknown` when that run is no longer in the record); else undefined.
  */
 function honouredSince(record: AudienceRecord, reason: string): RunRecord | 'unknown' | undefined {
-  if (!reason.startsWith('request:')) return undefined;
-  const honoured = record.applied ? record.applied.ingestionRequest : record.imported?.ingestionRequest;
-  if (honoured !== reason.slice(8)) return undefined;
+  const token = requestToken(reason);
+  if (token === undefined || token !== honouredRequest(record)) return undefined;
   return record.runs.find((run) => run.reason === reason) ?? 'unknown';
 }
 
@@ -170,11 +169,9 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   }
 
   const run = runRecord(started, { start: dataFilterStartTime, now, reason: request.reason });
-  const applied = record.applied;
+  const token = requestToken(request.reason);
   const honoured =
-    request.reason.startsWith('request:') && applied
-      ? { ...applied, ingestionRequest: request.reason.slice(8) }
-      : undefined;
+    token !== undefined && record.applied ? { ...record.applied, ingestionRequest: token } : undefined;
   await store.resolveIntent(pending, {
     kind: 'update',
     changes: { run, ...manifestFileOf(step), ...(honoured ? { applied: honoured } : {}) },
