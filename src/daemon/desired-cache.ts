@@ -11,6 +11,7 @@ import { rememberSpec } from '../manifest/spec-hash-memo.js';
 import { normaliseSpec, specHash } from '../plan/normalise.js';
 import type { Source, SourceRevision } from '../source/types.js';
 import { compareText } from '../text/compare.js';
+import { isAbsence } from '../state/errors.js';
 
 /** Reads one manifest file (relative to the tree, absolute on disk); `readManifestFile` by default. */
 export type ManifestReader = (relative: string, absolute: string, maxBytes?: number) => SourceFile;
@@ -197,9 +198,10 @@ async function lstatIfThere(target: string): Promise<Stats | undefined> {
   try {
     return await lstat(target);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new Doubt(`a changed path cannot be looked at (${code ?? 'error'})`);
+    if (isAbsence(error)) return undefined;
+    throw new Doubt(
+      `a changed path cannot be looked at (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
 }
 

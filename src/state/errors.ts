@@ -20,6 +20,15 @@ export class StateLockedError extends StateError {
   override readonly name: string = 'StateLockedError';
 }
 
+/**
+ * A failed look at a path that says it is not there (ENOENT, or a part of it is a file).
+ * Any other failure (EACCES, ELOOP, EIO) says nothing of whether it is: never absence.
+ */
+export function isAbsence(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
 /** Reason text of a failed system call, without its stack. */
 export function reasonOf(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompatChoices, LearnedChoice } from '../aep/compat-schema.js';
 import { CompatFileWriter, readCompatFile } from './compat-file.js';
-import { StateReadError, reasonOf } from './errors.js';
+import { StateReadError, isAbsence, reasonOf } from './errors.js';
 import { ensureDirDurable, removeFileDurable, writeFileDurable } from './durable-fs.js';
 import { acquireLock, type HeldLock, type LockInfo, type LockOptions } from './lock.js';
 import { audiencesDir, lockPath, metaPath, recordPath } from './paths.js';
@@ -26,8 +26,7 @@ async function recordFileExists(file: string): Promise<boolean> {
     await stat(file);
     return true;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    if (isAbsence(error)) return false;
     throw new StateReadError('STATE_UNREADABLE', `cannot read state file ${file}: ${reasonOf(error)}`, {
       cause: error,
     });

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
+import { isAbsence } from './errors.js';
 import type { StateLocation } from './location.js';
 import { refuseForeignDirectory } from './store-dir.js';
 
@@ -16,7 +17,7 @@ export function initCommandFor(dir: string): string {
 export async function stateStoreExists(location: StateLocation): Promise<boolean> {
   if (location.kind !== 'dir') return true;
   const info = await stat(location.dir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+    if (isAbsence(error)) return undefined;
     throw new UsageError('STATE_UNREADABLE', `--state ${location.dir}: cannot read it: ${error.message}`);
   });
   if (info === undefined) return false;
