@@ -65,18 +65,9 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   ready(): Promise<void> {
     this.#checked ??= (async () => {
       const client = await this.pool.connect();
-      // See #transaction: a checked-out client's session ended by the server is the query's error.
-      const ignore = () => undefined;
-      client.on('error', ignore);
-      try {
-        assertCurrent(await schemaVersion(client, this.#schema), this.location);
-        client.removeListener('error', ignore);
-        client.release();
-      } catch (error) {
-        client.removeListener('error', ignore);
-        client.release(true);
-        throw error;
-      }
+      await usingClient(client, async () =>
+        assertCurrent(await schemaVersion(client, this.#schema), this.location),
+      );
     })().catch((error: unknown) => {
       this.#checked = undefined;
       throw pgError(error, this.location);
@@ -297,63 +288,87 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   ): Promise<void> {
     if (session.lost) throw session.lost;
     await this.ready();
-    let client: PoolClient;
     try {
-      client = await this.pool.connect();
+      const client = await this.pool.connect();
+      await usingClient(client, async () => {
+        try {
+          await this.#fencedWrite(client, session, target, body);
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      });
     } catch (error) {
       throw pgError(error, this.location);
     }
-    // A checked-out client has no listener of the pool's: a session the server ends mid-write
-    // emitted an unhandled 'error' and crashed the process. The failed query says what happened.
-    const ignore = () => undefined;
-    client.on('error', ignore);
-    try {
-      await client.query('BEGIN');
-      const checked = await client.query<{
-        fenced: boolean;
-        sandbox: string | null;
-        key: string | null;
-        body: string | null;
-      }>(
-        sql(
-          this.#schema,
-          `WITH fence AS (
+  }
+
+  /** BEGIN, the fence check and the record's read, `body`, COMMIT: on the caller's client. */
+  async #fencedWrite(
+    client: PoolClient,
+    session: LockSession,
+    target: { sandbox: string; key: string } | undefined,
+    body: (client: PoolClient, row: Row | undefined) => Promise<void>,
+  ): Promise<void> {
+    await client.query('BEGIN');
+    const checked = await client.query<{
+      fenced: boolean;
+      sandbox: string | null;
+      key: string | null;
+      body: string | null;
+    }>(
+      sql(
+        this.#schema,
+        `WITH fence AS (
              SELECT generation FROM {s}.lock_state
               WHERE generation = $1::bigint AND backend_pid = $2 AND EXISTS (${heldBy('$2', '$3', '$4')})
               FOR SHARE),
            rec AS (SELECT sandbox, key, body::text AS body FROM {s}.audiences
                     WHERE sandbox = $5 AND key = $6 FOR UPDATE)
            SELECT EXISTS (SELECT 1 FROM fence) AS fenced, rec.* FROM (SELECT 1) one LEFT JOIN rec ON true`,
-        ),
-        [
-          session.generation,
-          session.backendPid,
-          LOCK_CLASS,
-          lockKeyOf(this.#schema),
-          target?.sandbox ?? '',
-          target?.key ?? '',
-        ],
+      ),
+      [
+        session.generation,
+        session.backendPid,
+        LOCK_CLASS,
+        lockKeyOf(this.#schema),
+        target?.sandbox ?? '',
+        target?.key ?? '',
+      ],
+    );
+    const first = checked.rows[0];
+    if (!first?.fenced) {
+      throw new StateError(
+        'STATE_LOCK_LOST',
+        `lost the state lock of ${this.location}: its session ended or another audiencectl took it over. Stopping so that two appliers never write at once; run again once the other one is done.`,
       );
-      const first = checked.rows[0];
-      if (!first?.fenced) {
-        throw new StateError(
-          'STATE_LOCK_LOST',
-          `lost the state lock of ${this.location}: its session ended or another audiencectl took it over. Stopping so that two appliers never write at once; run again once the other one is done.`,
-        );
-      }
-      const row =
-        first.sandbox !== null && first.key !== null && first.body !== null
-          ? { sandbox: first.sandbox, key: first.key, body: first.body }
-          : undefined;
-      await body(client, row);
-      await client.query('COMMIT');
-      client.removeListener('error', ignore);
-      client.release();
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.removeListener('error', ignore);
-      client.release(true);
-      throw pgError(error, this.location);
     }
+    const row =
+      first.sandbox !== null && first.key !== null && first.body !== null
+        ? { sandbox: first.sandbox, key: first.key, body: first.body }
+        : undefined;
+    await body(client, row);
+    await client.query('COMMIT');
+  }
+}
+
+/**
+ * Runs `use` on a checked-out client, then gives the client back (destroyed when `use`
+ * failed). A checked-out client has no listener of the pool's: a session the server ends
+ * mid-query emitted an unhandled 'error' and crashed the process. The failed query says
+ * what happened, so the event itself is ignored.
+ */
+async function usingClient<T>(client: PoolClient, use: () => Promise<T>): Promise<T> {
+  const ignore = () => undefined;
+  client.on('error', ignore);
+  try {
+    const value = await use();
+    client.removeListener('error', ignore);
+    client.release();
+    return value;
+  } catch (error) {
+    client.removeListener('error', ignore);
+    client.release(true);
+    throw error;
   }
 }
