@@ -63,6 +63,20 @@ describe('checkGitUrl', () => {
     }
   });
 
+  it('refuses a token in the query without repeating it, and keeps other queries', () => {
+    for (const url of [
+      'https://gitlab.example.com/a/b.git?private_token=CANARY-123',
+      'https://host/a/b.git?ref=main&access-token=CANARY-123',
+      'ssh://git@host/a/b.git?sig=CANARY-123',
+    ]) {
+      const error = refusal(url);
+      expect(error.code).toBe('SOURCE_URL_REFUSED');
+      expect(error.message).not.toContain('CANARY-123');
+      expect(error.message).toContain('AUDIENCECTL_GIT_TOKEN');
+    }
+    expect(checkGitUrl('https://host/a/b.git?ref=main', { allowFileUrls: false }).transport).toBe('https');
+  });
+
   it('allows file URLs and absolute paths only when asked', () => {
     const allow = { allowFileUrls: true };
     expect(checkGitUrl('file:///srv/repo.git', allow).transport).toBe('file');

@@ -1,4 +1,4 @@
-import { safeUrl } from '../text/safe-url.js';
+import { isSecretParameter, safeUrl } from '../text/safe-url.js';
 import { SourceConfigError } from './errors.js';
 
 export type GitTransport = 'https' | 'ssh' | 'file';
@@ -36,6 +36,14 @@ function checkUrlObject(raw: string, transport: GitTransport): CheckedGitUrl {
   }
   if (parsed.password !== '') {
     refuse('it embeds a password or token; pass the token through AUDIENCECTL_GIT_TOKEN instead');
+  }
+  // git sends the query with every request and keeps the URL on its command line (`ps`
+  // shows it to every user of the host), so a token there leaks however we log.
+  const secret = [...parsed.searchParams.keys()].find(isSecretParameter);
+  if (secret !== undefined) {
+    refuse(
+      `its query carries a credential (${JSON.stringify(secret)}); pass the token through AUDIENCECTL_GIT_TOKEN instead`,
+    );
   }
   if (parsed.hostname.startsWith('-') || parsed.username.startsWith('-')) {
     refuse('a host or user name starting with "-" could be read as an option');

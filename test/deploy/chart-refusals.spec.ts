@@ -54,6 +54,11 @@ const REFUSED: [string, Values, string][] = [
     'git.url',
   ],
   ['a token as the git URL user', { git: { url: 'https://ghp_abc@github.com/acme/a.git' } }, 'git.url'],
+  [
+    'a token in the git URL query',
+    { git: { url: 'https://gitlab.example.com/acme/a.git?private_token=glpat-abc' } },
+    'git.url',
+  ],
   ['a password in an ssh URL', { git: { url: 'ssh://git:secret@github.com/acme/a.git' } }, 'git.url'],
   ['a sandbox ending in "-"', { aep: { sandbox: 'dev-' } }, 'aep.sandbox'],
   ['a sandbox with "_"', { aep: { sandbox: 'dev_1' } }, 'aep.sandbox'],
