@@ -1,10 +1,49 @@
 import { Option, type Command } from 'commander';
 import { parseStateLocation, type StateLocation } from '../state/location.js';
+import type { OpenOptions } from '../state/open.js';
 import type { CompatStore, StateStore } from '../state/store.js';
+import { durationOption } from './typed-options.js';
 
 export const DEFAULT_STATE_DIR = '.audiencectl-state';
 
-export type StateFlags = { state?: string; statePasswordFile?: string; config?: string };
+export type StateFlags = {
+  state?: string;
+  statePasswordFile?: string;
+  /** ms */ stateConnectTimeout?: number;
+  /** ms */ stateQueryTimeout?: number;
+  config?: string;
+};
+
+/**
+ * `--state-connect-timeout` and `--state-query-timeout` (PostgreSQL): without them, a
+ * connection or a query on a network that silently drops packets waits as long as TCP
+ * retries, about 15 minutes. Also defined by `state migrate`.
+ */
+export function stateTimeoutOptions(): [connect: Option, query: Option] {
+  return [
+    durationOption(
+      '--state-connect-timeout <duration>',
+      'PostgreSQL state: give up connecting after this (default 10s)',
+      's',
+      { positive: true },
+    ).env('AUDIENCECTL_STATE_CONNECT_TIMEOUT'),
+    durationOption(
+      '--state-query-timeout <duration>',
+      'PostgreSQL state: give up on a query unanswered this long (default 30s)',
+      's',
+      { positive: true },
+    ).env('AUDIENCECTL_STATE_QUERY_TIMEOUT'),
+  ];
+}
+
+/** How to reach the store besides its location: password file, timeouts. */
+export function stateAccessOf(flags: StateFlags): OpenOptions {
+  return {
+    passwordFile: flags.statePasswordFile,
+    connectTimeoutMs: flags.stateConnectTimeout,
+    queryTimeoutMs: flags.stateQueryTimeout,
+  };
+}
 
 /**
  * `--state <dir|url>`: a directory (the default store) or a postgres:// URL. Without
@@ -13,7 +52,7 @@ export type StateFlags = { state?: string; statePasswordFile?: string; config?: 
  * `--state-password-file` (AUDIENCECTL_STATE_PASSWORD_FILE), PGPASSWORD or PGPASSFILE.
  */
 export function addStateOptions(command: Command): Command {
-  return command
+  command
     .option(
       '--state <dir|url>',
       `state store: a directory, or postgres://user@host:5432/db?schema=audiencectl (env AUDIENCECTL_STATE; default ${DEFAULT_STATE_DIR})`,
@@ -23,6 +62,8 @@ export function addStateOptions(command: Command): Command {
         'AUDIENCECTL_STATE_PASSWORD_FILE',
       ),
     );
+  for (const option of stateTimeoutOptions()) command.addOption(option);
+  return command;
 }
 
 /**
@@ -52,5 +93,5 @@ export async function openStoreFor(
   // The stores (their locks and files' schemas, zod) are loaded only to open one: a plan
   // served by the state snapshot (read-snapshot.ts) opens none.
   const { openStateStore } = await import('../state/open.js');
-  return openStateStore(where, { passwordFile: flags.statePasswordFile });
+  return openStateStore(where, stateAccessOf(flags));
 }

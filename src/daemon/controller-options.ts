@@ -3,6 +3,7 @@ import type { AepClientExtras } from '../config.js';
 import type { Logger } from '../log.js';
 import type { GitSourceInput } from '../source/git-options.js';
 import type { StateLocation } from '../state/location.js';
+import type { OpenOptions } from '../state/open.js';
 import type { BackoffPolicy } from './backoff.js';
 import type { ReconcileSettings } from './pass.js';
 import type { Reconciler } from './reconciler.js';
@@ -39,8 +40,8 @@ export type ControllerOptions = {
   httpToken?: string | undefined;
   /** The state store: a directory, or PostgreSQL (then replicas elect a leader through its lock). */
   state: StateLocation;
-  /** `--state-password-file`. */
-  statePasswordFile?: string | undefined;
+  /** `--state-password-file`, `--state-connect-timeout`, `--state-query-timeout`. */
+  stateAccess?: OpenOptions | undefined;
   /** Builds the AEP client with the metrics hooks. */
   connect: (extras: AepClientExtras) => Promise<ControllerConnection>;
   logger: Logger;

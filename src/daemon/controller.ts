@@ -72,7 +72,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   // As `apply`: a directory store must exist (an empty directory is a new store); a mistyped
   // path read as a new store would create every audience a second time.
   await requireStateStore(options.state);
-  const store = await openStateStore(options.state, { passwordFile: options.statePasswordFile });
+  const store = await openStateStore(options.state, options.stateAccess);
   const connection = await options.connect({ logger: options.logger, ...clientHooks(metrics) });
   let onDeposed: (error: Error) => void = () => undefined;
   const deposed = new Promise<Error>((resolve) => {

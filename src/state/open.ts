@@ -7,6 +7,10 @@ import { refuseForeignDirectory } from './store-dir.js';
 export type OpenOptions = {
   /** `--state-password-file`: a file holding only the database password. */
   passwordFile?: string | undefined;
+  /** ms; `--state-connect-timeout` (default 10 s). */
+  connectTimeoutMs?: number | undefined;
+  /** ms; `--state-query-timeout` (default 30 s). */
+  queryTimeoutMs?: number | undefined;
 };
 
 /**
@@ -25,6 +29,8 @@ export async function openStateStore(
   const { PgStateStore } = await import('./pg/pg-store.js');
   return new PgStateStore(where.url, where.schema, where.display, {
     passwordFile: options.passwordFile,
+    connectTimeoutMs: options.connectTimeoutMs,
+    queryTimeoutMs: options.queryTimeoutMs,
     applicationName: 'audiencectl',
   });
 }

@@ -12,7 +12,7 @@ import { createLogger, registerSecret } from '../../log.js';
 import { connect, credentialsAbsent, offlineConnection, type Connection } from '../connect.js';
 import type { AepClientExtras } from '../../config.js';
 import { planOptionsFrom } from '../plan-options.js';
-import { openStoreFor, stateLocationOf } from '../state-options.js';
+import { openStoreFor, stateAccessOf, stateLocationOf } from '../state-options.js';
 import { addProblemCheck, readBoolean } from '../typed-options.js';
 import { defineRunOptions, type RunFlags } from './run-options.js';
 
@@ -191,7 +191,7 @@ export function runCommand(setExit: (code: number) => void): Command {
       webhookListen,
       httpToken,
       state: await stateLocationOf(flags),
-      statePasswordFile: flags.statePasswordFile,
+      stateAccess: stateAccessOf(flags),
       connect: (extras) =>
         offline ? Promise.resolve(offlineConnection()) : connectRemembering(flags, extras),
       logger,

@@ -4,6 +4,7 @@ import { describeLocation, parseStateLocation } from '../../state/location.js';
 import { migrateState } from '../../state/migrate.js';
 import { openStateStore } from '../../state/open.js';
 import { assertStateDir } from '../../state/repair.js';
+import { stateAccessOf, stateTimeoutOptions, type StateFlags } from '../state-options.js';
 import { durationOption } from '../typed-options.js';
 
 type Flags = {
@@ -11,8 +12,7 @@ type Flags = {
   to: string;
   force?: boolean;
   /** ms */ lockTimeout: number;
-  statePasswordFile?: string;
-};
+} & StateFlags;
 
 async function migrate(flags: Flags): Promise<void> {
   const from = parseStateLocation(flags.from, '--from');
@@ -20,7 +20,7 @@ async function migrate(flags: Flags): Promise<void> {
   if (describeLocation(from) === describeLocation(to))
     throw new UsageError('STATE_MIGRATE_SAME', '--from and --to name the same store');
   if (from.kind === 'dir') await assertStateDir(from.dir, '--from');
-  const access = { passwordFile: flags.statePasswordFile };
+  const access = stateAccessOf(flags);
   const source = await openStateStore(from, access);
   const target = await openStateStore(to, access);
   try {
@@ -44,6 +44,7 @@ async function migrate(flags: Flags): Promise<void> {
 
 /** `audiencectl state migrate --from <dir|url> --to <dir|url>`. */
 export function migrateCommand(): Command {
+  const [connectTimeout, queryTimeout] = stateTimeoutOptions();
   return new Command('migrate')
     .description('Copy a whole state (records, lineage, serial) from one store to another, and verify it')
     .requiredOption('--from <dir|url>', 'the store to copy: a directory or a postgres:// URL')
@@ -57,6 +58,8 @@ export function migrateCommand(): Command {
       ).default('0s'),
     )
     .option('--state-password-file <file>', 'file holding the PostgreSQL password (either side)')
+    .addOption(connectTimeout)
+    .addOption(queryTimeout)
     .addHelpText(
       'after',
       [

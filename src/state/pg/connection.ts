@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import type { ClientConfig } from 'pg';
+import pg, { type ClientConfig } from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
 import pgPass from 'pgpass';
 import { registerSecret } from '../../log.js';
@@ -12,7 +12,56 @@ export type PgAccess = {
   passwordFile?: string | undefined;
   /** What the server shows in pg_stat_activity. */
   applicationName?: string;
+  /** ms; `--state-connect-timeout`. Default PG_DEFAULTS.connectMs. */
+  connectTimeoutMs?: number | undefined;
+  /** ms; `--state-query-timeout`. Default PG_DEFAULTS.queryMs. */
+  queryTimeoutMs?: number | undefined;
 };
+
+/**
+ * How long a connection may take to open, and a query to be answered, before it fails.
+ * On a network that silently drops packets, nothing else ends a wait: TCP would retry for
+ * about 15 minutes. `connectMs` also bounds the wait for a free connection of the pool.
+ */
+export type PgTimeouts = { connectMs: number; queryMs: number };
+
+/** 10 s to connect (a TCP and TLS handshake, authentication); 30 s for a query. */
+export const PG_DEFAULTS: PgTimeouts = { connectMs: 10_000, queryMs: 30_000 };
+
+/**
+ * Each statement of `init`'s migrations (which may wait for another `init`, or rewrite a
+ * big table) and of `state migrate`'s copy (which empties and refills a whole store) gets
+ * at least this long: 5 min.
+ */
+export const LONG_QUERY_MS = 300_000;
+
+/** The timeouts `access` asks for, defaults filled in. */
+export function timeoutsOf(access: PgAccess): PgTimeouts {
+  return {
+    connectMs: access.connectTimeoutMs ?? PG_DEFAULTS.connectMs,
+    queryMs: access.queryTimeoutMs ?? PG_DEFAULTS.queryMs,
+  };
+}
+
+/** How long a graceful end (Terminate, then the server's close) may take before the socket is cut. */
+const END_GRACE_MS = 1_000;
+
+/**
+ * A node-postgres client whose end() never hangs: on a connection whose peer went silent,
+ * the graceful goodbye waits for a close that never comes, and the open socket kept the
+ * process alive. After END_GRACE_MS the socket is destroyed.
+ */
+export class PgClient extends pg.Client {
+  override end(): Promise<void>;
+  override end(callback: (error: Error) => void): void;
+  override end(callback?: (error: Error) => void): Promise<void> | void {
+    const cut = setTimeout(() => this.connection.stream.destroy(), END_GRACE_MS);
+    cut.unref();
+    this.once('end', () => clearTimeout(cut));
+    if (callback) return super.end(callback);
+    return super.end();
+  }
+}
 
 function fromPassFile(config: ClientConfig): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -52,6 +101,7 @@ async function resolvePassword(config: ClientConfig, access: PgAccess, fromUrl: 
 
 /** node-postgres settings for `url`; the password is looked up once, when first needed. */
 export function clientConfig(url: string, access: PgAccess): ClientConfig {
+  const timeouts = timeoutsOf(access);
   const parsed = parseIntoClientConfig(url);
   const fromUrl = typeof parsed.password === 'string' && parsed.password !== '' ? parsed.password : undefined;
   registerSecret(fromUrl);
@@ -64,7 +114,9 @@ export function clientConfig(url: string, access: PgAccess): ClientConfig {
     // A peer that vanished without closing its socket is noticed by the keepalives.
     keepAlive: true,
     keepAliveInitialDelayMillis: 5_000,
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: timeouts.connectMs,
+    // Client-side: a query unanswered this long fails, whatever the network does.
+    query_timeout: timeouts.queryMs,
     password: async () => {
       cached ??= resolvePassword(base, access, fromUrl).then((password) => {
         registerSecret(password);

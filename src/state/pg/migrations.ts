@@ -1,6 +1,7 @@
 import { escapeIdentifier, type ClientBase } from 'pg';
 import { StateError } from '../errors.js';
 import { LOCK_CLASS, MIGRATION_CLASS, lockKeyOf } from './keys.js';
+import { isTimeout } from './pg-errors.js';
 
 /**
  * Versioned SQL, applied in order by `audiencectl init` (each in the transaction
@@ -142,7 +143,7 @@ export async function migrate(client: ClientBase, schema: string): Promise<numbe
       }
       await client.query('COMMIT');
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      if (!isTimeout(error)) await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
   }

@@ -1,6 +1,7 @@
 import { redactText } from '../../log.js';
 import { AudiencectlError } from '../../errors.js';
 import { StateError } from '../errors.js';
+import type { PgTimeouts } from './connection.js';
 
 /** SQLSTATE classes a user fixes with their URL or credentials, not with a bug report. */
 const CONNECTION_CODES: Record<string, string> = {
@@ -11,11 +12,61 @@ const CONNECTION_CODES: Record<string, string> = {
 };
 
 /**
- * A node-postgres failure as a StateError naming the store (never its password).
- * Errors that already are ours pass through.
+ * node-postgres's own texts for its timeouts (pg 8, pg-pool 3): a query's `query_timeout`;
+ * a client's `connectionTimeoutMillis` (the pool's, and a lone client's, whose socket it
+ * destroys with "timeout expired"); the pool's wait for a free connection.
  */
-export function pgError(error: unknown, display: string): AudiencectlError {
+export const QUERY_TIMEOUT = /^Query read timeout$/;
+const CONNECT_TIMEOUT =
+  /^(Connection terminated due to connection timeout|timeout exceeded when trying to connect|timeout expired)$/;
+
+/**
+ * A node-postgres timeout: the connection is then unusable (a query still awaits its
+ * answer), so a ROLLBACK on it would only wait out another timeout; the server rolls
+ * back when the connection is destroyed.
+ */
+export function isTimeout(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : '';
+  return QUERY_TIMEOUT.test(message) || CONNECT_TIMEOUT.test(message);
+}
+
+/** `30 s`, `1.5 s`, `300 ms`. */
+export function seconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+/** What timed out and which setting raises it; undefined when `error` is no timeout. */
+function timeoutReason(error: unknown, timeouts: PgTimeouts): { code: string; reason: string } | undefined {
+  const message = error instanceof Error ? error.message : '';
+  if (QUERY_TIMEOUT.test(message))
+    return {
+      code: 'STATE_DB_TIMEOUT',
+      reason:
+        `no answer from the server within ${seconds(timeouts.queryMs)} (the network or the server is not responding; ` +
+        `--state-query-timeout or AUDIENCECTL_STATE_QUERY_TIMEOUT raises the limit)`,
+    };
+  if (CONNECT_TIMEOUT.test(message))
+    return {
+      code: 'STATE_DB_TIMEOUT',
+      reason:
+        `could not connect within ${seconds(timeouts.connectMs)} (check the host, the port and the network; ` +
+        `--state-connect-timeout or AUDIENCECTL_STATE_CONNECT_TIMEOUT raises the limit)`,
+    };
+  return undefined;
+}
+
+/**
+ * A node-postgres failure as a StateError naming the store (never its password).
+ * Errors that already are ours pass through. A timeout (given the `timeouts` in effect)
+ * is STATE_DB_TIMEOUT, saying what timed out and which setting raises it.
+ */
+export function pgError(error: unknown, display: string, timeouts: PgTimeouts): AudiencectlError {
   if (error instanceof AudiencectlError) return error;
+  const timedOut = timeoutReason(error, timeouts);
+  if (timedOut)
+    return new StateError(timedOut.code, redactText(`PostgreSQL state ${display}: ${timedOut.reason}`), {
+      cause: error,
+    });
   const code = (error as { code?: unknown } | null)?.code;
   const reason =
     (typeof code === 'string' ? CONNECTION_CODES[code] : undefined) ??

@@ -7,7 +7,14 @@ import { parseStateJson } from '../read-json.js';
 import { assertValidId } from '../record-id.js';
 import { StateMeta, AudienceRecord, type RecordedState } from '../schema.js';
 import { WriteChains, type Mutation, type WriteDecision } from '../write-path.js';
-import { clientConfig, type PgAccess } from './connection.js';
+import {
+  LONG_QUERY_MS,
+  PgClient,
+  clientConfig,
+  timeoutsOf,
+  type PgAccess,
+  type PgTimeouts,
+} from './connection.js';
 import { LOCK_CLASS, lockKeyOf } from './keys.js';
 import {
   SELECT_COMPAT,
@@ -18,7 +25,7 @@ import {
 } from './compat-rows.js';
 import { SELECT_MANIFEST_CACHE, UPSERT_MANIFEST_CACHE } from './manifest-cache-rows.js';
 import { MIGRATIONS, assertCurrent, migrate, schemaVersion, sql } from './migrations.js';
-import { pgError } from './pg-errors.js';
+import { isTimeout, pgError } from './pg-errors.js';
 import { acquireSession, heldBy, type LockSession } from './session.js';
 import { RecordWrites } from '../record-writes.js';
 import type { CompatStore, ManifestCacheMirror, StateStore } from '../store.js';
@@ -39,6 +46,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   readonly shared = true;
   readonly #schema: string;
   readonly #config: ClientConfig;
+  readonly #timeouts: PgTimeouts;
   #pool: pg.Pool | undefined;
   #checked: Promise<void> | undefined;
   #session: LockSession | undefined;
@@ -50,11 +58,26 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     this.location = display;
     this.#schema = schema;
     this.#config = clientConfig(url, access);
+    this.#timeouts = timeoutsOf(access);
+  }
+
+  /** A statement of init's migrations or of `state migrate`'s copy may take longer. */
+  get #long(): PgTimeouts {
+    return { ...this.#timeouts, queryMs: Math.max(this.#timeouts.queryMs, LONG_QUERY_MS) };
+  }
+
+  #error(error: unknown, timeouts = this.#timeouts) {
+    return pgError(error, this.location, timeouts);
   }
 
   get pool(): pg.Pool {
     if (!this.#pool) {
-      this.#pool = new pg.Pool({ ...this.#config, max: POOL_SIZE, idleTimeoutMillis: 10_000 });
+      this.#pool = new pg.Pool({
+        ...this.#config,
+        Client: PgClient,
+        max: POOL_SIZE,
+        idleTimeoutMillis: 10_000,
+      });
       // An idle connection the server closed: the pool drops it; the next query reconnects.
       this.#pool.on('error', () => undefined);
     }
@@ -70,13 +93,14 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
       );
     })().catch((error: unknown) => {
       this.#checked = undefined;
-      throw pgError(error, this.location);
+      throw this.#error(error);
     });
     return this.#checked;
   }
 
   async init(): Promise<string[]> {
-    const client = new pg.Client(this.#config);
+    const long = this.#long;
+    const client = new PgClient({ ...this.#config, query_timeout: long.queryMs });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -90,7 +114,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
         return `PostgreSQL state ${this.location}: applied migration ${version} (${name})`;
       });
     } catch (error) {
-      throw pgError(error, this.location);
+      throw this.#error(error, long);
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -101,7 +125,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     try {
       return (await this.pool.query<R>(sql(this.#schema, text), values)).rows;
     } catch (error) {
-      throw pgError(error, this.location);
+      throw this.#error(error);
     }
   }
 
@@ -179,7 +203,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     if (this.#session)
       throw new Error(`state store ${this.location} is already locked by this process (bug)`);
     await this.ready();
-    const session = await acquireSession(this.#config, this.#schema, this.location, options);
+    const session = await acquireSession(this.#config, this.#schema, this.location, options, this.#timeouts);
     try {
       this.#lineage = (await this.meta())?.lineage ?? randomUUID();
     } catch (error) {
@@ -252,27 +276,37 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     const session = this.#session;
     if (!session) throw new Error(`state store ${this.location}: write without holding the lock (bug)`);
     await this.#chains.settled();
-    await this.#transaction(session, undefined, async (client) => {
-      await client.query(sql(this.#schema, 'DELETE FROM {s}.audiences; DELETE FROM {s}.meta'));
-      const BATCH = 1_000;
-      for (let start = 0; start < snapshot.audiences.length; start += BATCH) {
-        const batch = snapshot.audiences.slice(start, start + BATCH);
-        await client.query(
-          sql(
-            this.#schema,
-            `INSERT INTO {s}.audiences (sandbox, key, body)
-             SELECT r->>'sandbox', r->>'key', r FROM jsonb_array_elements($1::jsonb) r`,
-          ),
-          [JSON.stringify(batch)],
-        );
-      }
-      if (snapshot.meta) {
-        await client.query(sql(this.#schema, 'INSERT INTO {s}.meta (lineage, serial) VALUES ($1, $2)'), [
-          snapshot.meta.lineage,
-          snapshot.meta.serial,
-        ]);
-      }
-    });
+    const long = this.#long;
+    // Emptying and filling a big store: each statement gets the longer budget.
+    const statement = (text: string, values: unknown[] = []) =>
+      timed(sql(this.#schema, text), values, long.queryMs);
+    await this.#transaction(
+      session,
+      undefined,
+      async (client) => {
+        await client.query(statement('DELETE FROM {s}.audiences; DELETE FROM {s}.meta'));
+        const BATCH = 1_000;
+        for (let start = 0; start < snapshot.audiences.length; start += BATCH) {
+          const batch = snapshot.audiences.slice(start, start + BATCH);
+          await client.query(
+            statement(
+              `INSERT INTO {s}.audiences (sandbox, key, body)
+               SELECT r->>'sandbox', r->>'key', r FROM jsonb_array_elements($1::jsonb) r`,
+              [JSON.stringify(batch)],
+            ),
+          );
+        }
+        if (snapshot.meta) {
+          await client.query(
+            statement('INSERT INTO {s}.meta (lineage, serial) VALUES ($1, $2)', [
+              snapshot.meta.lineage,
+              snapshot.meta.serial,
+            ]),
+          );
+        }
+      },
+      long,
+    );
     this.#lineage = snapshot.meta?.lineage ?? randomUUID();
   }
 
@@ -285,6 +319,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     session: LockSession,
     target: { sandbox: string; key: string } | undefined,
     body: (client: PoolClient, row: Row | undefined) => Promise<void>,
+    timeouts = this.#timeouts,
   ): Promise<void> {
     if (session.lost) throw session.lost;
     await this.ready();
@@ -292,14 +327,14 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
       const client = await this.pool.connect();
       await usingClient(client, async () => {
         try {
-          await this.#fencedWrite(client, session, target, body);
+          await this.#fencedWrite(client, session, target, body, timeouts.queryMs);
         } catch (error) {
-          await client.query('ROLLBACK').catch(() => undefined);
+          if (!isTimeout(error)) await client.query('ROLLBACK').catch(() => undefined);
           throw error;
         }
       });
     } catch (error) {
-      throw pgError(error, this.location);
+      throw this.#error(error, timeouts);
     }
   }
 
@@ -309,32 +344,36 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     session: LockSession,
     target: { sandbox: string; key: string } | undefined,
     body: (client: PoolClient, row: Row | undefined) => Promise<void>,
+    queryMs: number,
   ): Promise<void> {
-    await client.query('BEGIN');
+    await client.query(timed('BEGIN', [], queryMs));
     const checked = await client.query<{
       fenced: boolean;
       sandbox: string | null;
       key: string | null;
       body: string | null;
     }>(
-      sql(
-        this.#schema,
-        `WITH fence AS (
+      timed(
+        sql(
+          this.#schema,
+          `WITH fence AS (
              SELECT generation FROM {s}.lock_state
               WHERE generation = $1::bigint AND backend_pid = $2 AND EXISTS (${heldBy('$2', '$3', '$4')})
               FOR SHARE),
            rec AS (SELECT sandbox, key, body::text AS body FROM {s}.audiences
                     WHERE sandbox = $5 AND key = $6 FOR UPDATE)
            SELECT EXISTS (SELECT 1 FROM fence) AS fenced, rec.* FROM (SELECT 1) one LEFT JOIN rec ON true`,
+        ),
+        [
+          session.generation,
+          session.backendPid,
+          LOCK_CLASS,
+          lockKeyOf(this.#schema),
+          target?.sandbox ?? '',
+          target?.key ?? '',
+        ],
+        queryMs,
       ),
-      [
-        session.generation,
-        session.backendPid,
-        LOCK_CLASS,
-        lockKeyOf(this.#schema),
-        target?.sandbox ?? '',
-        target?.key ?? '',
-      ],
     );
     const first = checked.rows[0];
     if (!first?.fenced) {
@@ -348,7 +387,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
         ? { sandbox: first.sandbox, key: first.key, body: first.body }
         : undefined;
     await body(client, row);
-    await client.query('COMMIT');
+    await client.query(timed('COMMIT', [], queryMs));
   }
 }
 
@@ -371,4 +410,13 @@ async function usingClient<T>(client: PoolClient, use: () => Promise<T>): Promis
     client.release(true);
     throw error;
   }
+}
+
+/**
+ * A statement with a client-side timeout of its own: node-postgres reads `query_timeout`
+ * per query too (its types leave it out).
+ */
+function timed(text: string, values: unknown[], queryMs: number): pg.QueryConfig {
+  const config: pg.QueryConfig & { query_timeout: number } = { text, values, query_timeout: queryMs };
+  return config;
 }

@@ -2,16 +2,25 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg, { type ClientConfig } from 'pg';
+import type pg from 'pg';
+import type { ClientConfig } from 'pg';
 import { StateError, StateLockedError } from '../errors.js';
 import { LockHolder, describeHolder } from '../lock-holder.js';
 import type { LockOptions } from '../lock.js';
 import { LOCK_CLASS, lockKeyOf } from './keys.js';
 import { sql } from './migrations.js';
-import { pgError } from './pg-errors.js';
+import { PgClient, type PgTimeouts } from './connection.js';
+import { QUERY_TIMEOUT, pgError, seconds } from './pg-errors.js';
 
 /** How often the holder checks that its lock connection is alive. */
 const HEARTBEAT_MS = 2_000;
+
+/**
+ * The longest a check may wait for its answer (less when the query timeout is shorter).
+ * The server ends a silent lock session (and frees the lock) about 11 s after its last
+ * packet (the keepalives below): the holder gives up first (2 s + 8 s at worst).
+ */
+const CHECK_TIMEOUT_MS = 8_000;
 
 /** A pg_locks row for this schema's store lock, held by backend `pid`. */
 export const HELD_BY = `
@@ -70,17 +79,18 @@ export async function acquireSession(
   schema: string,
   display: string,
   options: LockOptions,
+  timeouts: PgTimeouts,
 ): Promise<LockSession> {
   const timeoutMs = options.timeoutMs ?? 0;
   const pollMs = options.pollMs ?? 250;
-  const client = new pg.Client(config);
+  const client = new PgClient(config);
   let lost: StateError | undefined;
   const listeners: Array<(error: StateError) => void> = [];
   const fail = (error: unknown) => {
     if (lost) return;
     lost = new StateError(
       'STATE_LOCK_LOST',
-      `lost the connection holding the state lock of ${display} (${pgError(error, display).message}); another audiencectl may take over, so this one stops writing`,
+      `lost the connection holding the state lock of ${display} (${pgError(error, display, timeouts).message}); another audiencectl may take over, so this one stops writing`,
     );
     for (const listener of listeners.splice(0)) listener(lost);
   };
@@ -130,11 +140,11 @@ export async function acquireSession(
         'STATE_CORRUPT',
         `${display}: the lock_state row is missing; run \`audiencectl init\``,
       );
-    return session(client, holder, row, () => lost, listeners, fail, schema);
+    return session(client, holder, row, () => lost, listeners, fail, schema, timeouts);
   } catch (error) {
     client.removeAllListeners('end');
     await client.end().catch(() => undefined);
-    throw pgError(error, display);
+    throw pgError(error, display, timeouts);
   }
 }
 
@@ -146,14 +156,27 @@ function session(
   listeners: Array<(error: StateError) => void>,
   fail: (error: unknown) => void,
   schema: string,
+  timeouts: PgTimeouts,
 ): LockSession {
+  // A check that waits for its answer forever would never notice a silent network.
+  const checkMs = Math.min(timeouts.queryMs, CHECK_TIMEOUT_MS);
+  // node-postgres reads `query_timeout` per query too; its types leave it out.
+  const check: pg.QueryConfig & { query_timeout: number } = { text: 'SELECT 1', query_timeout: checkMs };
   let beating = false;
   const heartbeat = setInterval(() => {
     if (beating || lost()) return;
     beating = true;
     client
-      .query('SELECT 1')
-      .catch(fail)
+      .query(check)
+      .catch((error: unknown) =>
+        fail(
+          error instanceof Error && QUERY_TIMEOUT.test(error.message)
+            ? new Error(`no answer to the lock connection's check within ${seconds(checkMs)}`, {
+                cause: error,
+              })
+            : error,
+        ),
+      )
       .finally(() => {
         beating = false;
       });
