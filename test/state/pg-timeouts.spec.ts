@@ -1,6 +1,8 @@
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Leadership } from '../../src/daemon/leadership.js';
+import { silentLogger } from '../../src/log.js';
 import { openStateStore } from '../../src/state/open.js';
 import type { StateError } from '../../src/state/errors.js';
 import { emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
@@ -84,13 +86,25 @@ describe('PostgreSQL state on a network that drops packets', { timeout: 30_000 }
     }
   });
 
-  it('the lock holder whose lock connection goes silent while idle is told it lost the lock', async () => {
+  it('a controller leader whose idle lock connection goes silent is deposed, and stops writing', async () => {
     const { url, proxy } = await throughProxy();
     const store = await openStateStore(url, { queryTimeoutMs: 1_000 });
+    let elected!: () => void;
+    const isLeader = new Promise<void>((resolve) => (elected = resolve));
+    let deposed!: (error: Error) => void;
+    const lost = new Promise<Error>((resolve) => (deposed = resolve));
+    const leadership = new Leadership({
+      store,
+      logger: silentLogger(),
+      onElected: () => elected(),
+      onDeposed: (error) => deposed(error),
+    });
     try {
-      await store.lock();
+      leadership.start();
+      await isLeader;
+      expect(leadership.role).toBe('leader');
       await store.put(aRecord('gold'));
-      const lost = new Promise<Error>((resolve) => store.onLockLost?.(resolve));
+      // No query is running: only the lock connection's periodic check can notice.
       proxy.blackHole();
       const error = (await lost) as StateError;
       expect(error.code).toBe('STATE_LOCK_LOST');
@@ -98,9 +112,12 @@ describe('PostgreSQL state on a network that drops packets', { timeout: 30_000 }
         /^lost the connection holding the state lock of \S+ \(PostgreSQL state \S+: no answer to the lock connection's check within 1 s\); another audiencectl may take over/,
       );
       expect(error.message).not.toContain(password);
+      expect(leadership.role).toBe('standby');
+      expect(proxy.dropped().toTarget, 'the check went into the black hole').toBeGreaterThan(0);
       // The writes stop too: refused at once, not sent into the black hole.
       expect((await rejection(store.put(aRecord('silver')))).code).toBe('STATE_LOCK_LOST');
     } finally {
+      await leadership.stop();
       await store.close();
     }
   });
