@@ -1,6 +1,6 @@
 import path from 'node:path';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { Leadership } from '../../src/daemon/leadership.js';
 import { silentLogger } from '../../src/log.js';
 import { openStateStore } from '../../src/state/open.js';
@@ -21,17 +21,14 @@ const postgres = usePostgres();
 const tempDir = useTempDirs();
 const password = decodeURIComponent(new URL(postgres.url).password);
 
-const proxies: BlackHoleProxy[] = [];
-afterEach(async () => {
-  for (const proxy of proxies.splice(0)) await proxy.close();
-});
-
-/** A fresh store's URL, through a black-hole proxy. */
-async function throughProxy(): Promise<{ url: string; direct: string; proxy: BlackHoleProxy }> {
+/** A fresh store's URL, through a black-hole proxy closed when the test ends (its own: tests run side by side). */
+async function throughProxy(
+  test: TestContext,
+): Promise<{ url: string; direct: string; proxy: BlackHoleProxy }> {
   const direct = await postgres.freshLocation();
   const target = new URL(direct);
   const proxy = await startBlackHoleProxy({ host: target.hostname, port: Number(target.port) });
-  proxies.push(proxy);
+  test.onTestFinished(() => proxy.close());
   const url = new URL(direct);
   url.port = String(proxy.port);
   return { url: url.href, direct, proxy };
@@ -46,9 +43,10 @@ async function rejection(promise: Promise<unknown>): Promise<StateError> {
   );
 }
 
-describe('PostgreSQL state on a network that drops packets', { timeout: 30_000 }, () => {
-  it('a query whose answer never comes fails with the query timeout, naming its setting', async () => {
-    const { url, proxy } = await throughProxy();
+// The tests mostly wait (for a timeout, for the lock check): they wait side by side.
+describe.concurrent('PostgreSQL state on a network that drops packets', { timeout: 30_000 }, () => {
+  it('a query whose answer never comes fails with the query timeout, naming its setting', async (test) => {
+    const { url, proxy } = await throughProxy(test);
     const store = await openStateStore(url, { queryTimeoutMs: 1_000 });
     try {
       expect((await store.readAll()).audiences).toEqual([]);
@@ -66,8 +64,8 @@ describe('PostgreSQL state on a network that drops packets', { timeout: 30_000 }
     }
   });
 
-  it('a connection that never opens fails with the connect timeout, naming its setting', async () => {
-    const { url, proxy } = await throughProxy();
+  it('a connection that never opens fails with the connect timeout, naming its setting', async (test) => {
+    const { url, proxy } = await throughProxy(test);
     proxy.blackHole();
     const store = await openStateStore(url, { connectTimeoutMs: 300 });
     try {
@@ -86,8 +84,8 @@ describe('PostgreSQL state on a network that drops packets', { timeout: 30_000 }
     }
   });
 
-  it('a controller leader whose idle lock connection goes silent is deposed, and stops writing', async () => {
-    const { url, proxy } = await throughProxy();
+  it('a controller leader whose idle lock connection goes silent is deposed, and stops writing', async (test) => {
+    const { url, proxy } = await throughProxy(test);
     const store = await openStateStore(url, { queryTimeoutMs: 1_000 });
     let elected!: () => void;
     const isLeader = new Promise<void>((resolve) => (elected = resolve));
@@ -122,13 +120,13 @@ describe('PostgreSQL state on a network that drops packets', { timeout: 30_000 }
     }
   });
 
-  it('apply whose state connections go silent mid-apply stops with the lost lock, exit 1, its records kept', async () => {
+  it('apply whose state connections go silent mid-apply stops with the lost lock, exit 1, its records kept', async (test) => {
     await withEmulator({}, async (emulator) => {
       // A run that stays in progress far longer than the test: only the lost lock can end the apply.
       emulator.control.setDelays({ runStageDelayMs: 3_600_000 });
       const dir = new ManifestDir(path.join(await tempDir(), 'm'));
       await dir.write([manifestObject('gold', { ingestion: { onCreate: true } })]);
-      const { url, direct, proxy } = await throughProxy();
+      const { url, direct, proxy } = await throughProxy(test);
       const runs = () => emulator.control.counters().byEndpoint.getRun.requests;
       let exited = false;
       const applying = runCli(['apply', dir.dir, '--state', url, '--auto-approve', '--run-wait', '1h'], {
@@ -162,7 +160,7 @@ describe('PostgreSQL state on a network that drops packets', { timeout: 30_000 }
   });
 });
 
-describe('PostgreSQL state on a slow server', { timeout: 30_000 }, () => {
+describe.concurrent('PostgreSQL state on a slow server', { timeout: 30_000 }, () => {
   it("a statement slower than the query timeout fails; state migrate's copy is given longer", async () => {
     const state = await postgres.freshLocation();
     const schema = new URL(state).searchParams.get('schema')!;
