@@ -1,5 +1,6 @@
 import { componentLogger } from '../log.js';
 import { audienceReads } from './audience-reads.js';
+import { hintsOf } from './credentials.js';
 import { Compat, refusesSourceShape, withSourceShape, type CompatChoices } from './compat.js';
 import { AepError } from './errors.js';
 import type { AepClientOptions } from './options.js';
@@ -60,6 +61,11 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
   const { send, call, stats } = transport;
   const compat = new Compat(options.compat, options.logger && componentLogger(options.logger, 'aep'));
   return {
+    orgOf: (sandbox) => {
+      const access = options.sandboxes?.[sandbox] ?? options.defaultAccess;
+      if (!access) return undefined;
+      return { orgId: access.credentials.orgId, setting: hintsOf(access.credentials).orgId };
+    },
     // `sourceSpec` in the known shape (else params, as the current page); the other once on a 400 naming it.
     createAudience: async (sandbox, body, callOptions) => {
       const shapes = compat.sourceShapes(sandbox);

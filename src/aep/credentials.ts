@@ -31,3 +31,6 @@ export type AepCredentials = {
 export function hintsOf(credentials: AepCredentials): CredentialHints {
   return { ...CREDENTIAL_HINTS, ...credentials.hints };
 }
+
+/** The IMS org the calls for a sandbox go to (`x-gw-ims-org-id`), and the setting that named it. */
+export type ImsOrg = { orgId: string; setting: string };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AudienceSpec } from '../manifest/schema.js';
+import type { ImsOrg } from './credentials.js';
 import type { AudienceListPage, AudienceQuery, LiveAudience } from './segment-types.js';
 
 // Responses are read loosely (only what audiencectl uses) and checked where they enter,
@@ -70,6 +71,8 @@ export type CallOptions = { signal?: AbortSignal };
  * is not: the executor resolves it from its intent record.
  */
 export interface AepClient extends AudienceReads {
+  /** The org the calls for `sandbox` go to; undefined when no credentials reach it. Makes no call. */
+  orgOf(sandbox: string): ImsOrg | undefined;
   createAudience(sandbox: string, body: AudienceSpec, options?: CallOptions): Promise<CreateResponse>;
   getOperation(sandbox: string, operationId: string, options?: CallOptions): Promise<Operation>;
   patchAudience(

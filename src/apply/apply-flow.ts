@@ -40,12 +40,14 @@ export type ApplyOutcome = { plan: Plan; report: ApplyReport | undefined };
 export { StalePlanError } from './saved-plan.js';
 
 /**
- * One apply: take the lock, check a saved plan (before any call to AEP: a plan that
- * will be refused changes nothing), settle what a killed apply left, plan, let the
- * caller review it, execute, release the lock.
+ * One apply: take the lock (refused for a store of another org), check a saved plan
+ * (before any call to AEP: a plan that will be refused changes nothing), settle what a
+ * killed apply left, plan, let the caller review it, execute, release the lock.
  */
 export async function applyOnce(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOutcome> {
-  const { store } = flow;
+  const { store, client } = flow;
+  // The lock refuses a store of another org; the first write to a sandbox binds it to this one.
+  store.useOrgs((sandbox) => client.orgOf(sandbox));
   const lock = await store.lock({
     timeoutMs: flow.lockTimeoutMs,
     ...(flow.lockCommand === undefined ? {} : { command: flow.lockCommand }),

@@ -154,6 +154,8 @@ export function offlineConnection(): Connection {
           bySandbox: {},
         });
       if (property === 'then') return undefined;
+      // No credentials, no org: nothing to check a store against, nothing to bind it to.
+      if (property === 'orgOf') return () => undefined;
       return () => Promise.reject(refusal());
     },
   });

@@ -1,5 +1,5 @@
 import { escapeText } from '../text/safe-text.js';
-import type { ConnectFlags } from './connect.js';
+import type { ConnectFlags, Connection } from './connect.js';
 import { isExternal } from '../aep/segment-types.js';
 import type { AudienceReads } from '../aep/types.js';
 import { StateError } from '../state/errors.js';
@@ -63,16 +63,22 @@ export async function verifyImport(
 export const NOT_VERIFIED =
   'Not verified through the service: no AEP credentials are configured (AEP_CLIENT_ID, AEP_CLIENT_SECRET, AEP_ORG_ID, or --config); make sure the id names the external audience of this manifest.';
 
-/** One GET through the Audiences API when credentials are configured; else says it was not checked. */
-export async function verifiedImport(flags: ConnectFlags, claim: ImportClaim): Promise<string> {
-  // The configuration's reader (the yaml library) and the client: loaded only by an import.
+/**
+ * The connection an import checks its id through, when credentials are configured (the
+ * configuration's reader and the client are loaded only then); undefined without them.
+ * Opened before the lock, so the store can refuse another org's credentials (and bind).
+ */
+export async function importConnection(flags: ConnectFlags): Promise<Connection | undefined> {
   const { credentialsAbsent, resolveTarget } = await import('./connect.js');
-  if (credentialsAbsent(flags)) return NOT_VERIFIED;
+  if (credentialsAbsent(flags)) return undefined;
   const target = resolveTarget(flags, (warning) => process.stderr.write(`Warning: ${escapeText(warning)}\n`));
-  const connection = await target.open();
-  try {
-    return await verifyImport(connection.client, claim);
-  } finally {
-    await connection.close();
-  }
+  return target.open();
+}
+
+/** One GET through the Audiences API with `connection`; without one, says it was not checked. */
+export async function verifiedImport(
+  connection: Connection | undefined,
+  claim: ImportClaim,
+): Promise<string> {
+  return connection ? verifyImport(connection.client, claim) : NOT_VERIFIED;
 }

@@ -81,6 +81,7 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Sta
       holding = ++locks;
       return info;
     },
+    useOrgs: (orgOf) => store.useOrgs(orgOf),
     unlock: () => {
       holding = undefined;
       return store.unlock();

@@ -73,6 +73,7 @@ export function shieldCalls(client: AepClient, options: ShieldOptions): AepClien
     return gate.run(stop, () => call({ signal: cutoff }));
   }
   return {
+    orgOf: (sandbox) => client.orgOf(sandbox),
     createAudience: (sandbox, body) => through(sandbox, (o) => client.createAudience(sandbox, body, o)),
     getOperation: (sandbox, id) => through(sandbox, (o) => client.getOperation(sandbox, id, o)),
     patchAudience: (sandbox, id, body) => through(sandbox, (o) => client.patchAudience(sandbox, id, body, o)),

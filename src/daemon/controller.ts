@@ -7,6 +7,7 @@ import { watchDirectory, type DirectoryWatcher } from '../source/dir-watch.js';
 import { createGitSource } from '../source/git-source.js';
 import type { Source } from '../source/types.js';
 import { openStateStore } from '../state/open.js';
+import { assertSameOrgs } from '../state/org-binding.js';
 import { requireStateStore } from '../state/presence.js';
 import { cachedReads } from './cached-reads.js';
 import { shieldCalls } from './call-shield.js';
@@ -74,6 +75,18 @@ export async function startController(options: ControllerOptions): Promise<Runni
   await requireStateStore(options.state);
   const store = await openStateStore(options.state, options.stateAccess);
   const connection = await options.connect({ logger: options.logger, ...clientHooks(metrics) });
+  // A store of another org is refused at start, not pass after pass; then every lock checks
+  // it again and the first write to a sandbox binds it to this org.
+  const orgOf = (sandbox: string) => connection.client.orgOf(sandbox);
+  try {
+    assertSameOrgs(await store.meta(), orgOf, store.location);
+  } catch (error) {
+    await source.close();
+    await store.close();
+    await connection.close();
+    throw error;
+  }
+  store.useOrgs(orgOf);
   let onDeposed: (error: Error) => void = () => undefined;
   const deposed = new Promise<Error>((resolve) => {
     onDeposed = resolve;

@@ -21,6 +21,14 @@ export class StateLockedError extends StateError {
 }
 
 /**
+ * The store records another IMS org for a sandbox than the one this process's credentials
+ * reach (code STATE_OTHER_ORG): its records name audiences of that org.
+ */
+export class StateOtherOrgError extends StateError {
+  override readonly name: string = 'StateOtherOrgError';
+}
+
+/**
  * A failed look at a path that says it is not there (ENOENT, or a part of it is a file).
  * Any other failure (EACCES, ELOOP, EIO) says nothing of whether it is: never absence.
  */

@@ -8,6 +8,7 @@ import { ensureDirDurable, removeFileDurable, writeFileDurable } from './durable
 import { acquireLock, type HeldLock, type LockInfo, type LockOptions } from './lock.js';
 import { audiencesDir, lockPath, metaPath, recordPath } from './paths.js';
 import { readMetaFile } from './read-json.js';
+import { assertSameOrgs, orgsField, withBinding, type OrgBindings, type OrgOf } from './org-binding.js';
 import { listRecordIds, readState } from './read.js';
 import { readRecordFile } from './read-record.js';
 import { assertValidId } from './record-id.js';
@@ -46,6 +47,8 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
   readonly shared = false;
   #lock: HeldLock | undefined;
   #lineage = '';
+  #orgs: OrgBindings = {};
+  #orgOf: OrgOf | undefined;
   /** Serial counted in memory (one per write) and the highest one on disk. */
   #wantedSerial = 0;
   #durableSerial = 0;
@@ -98,6 +101,10 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
     return this.#lock !== undefined;
   }
 
+  useOrgs(orgOf: OrgOf): void {
+    this.#orgOf = orgOf;
+  }
+
   close(): Promise<void> {
     return this.unlock();
   }
@@ -122,11 +129,13 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
     if (snapshot.meta) {
       await writeFileDurable(metaPath(this.location), serialise(snapshot.meta));
       this.#lineage = snapshot.meta.lineage;
+      this.#orgs = snapshot.meta.orgs ?? {};
       this.#wantedSerial = snapshot.meta.serial;
       this.#durableSerial = snapshot.meta.serial;
     } else {
       await removeFileDurable(metaPath(this.location));
       this.#lineage = randomUUID();
+      this.#orgs = {};
       this.#wantedSerial = 0;
       this.#durableSerial = 0;
     }
@@ -139,7 +148,9 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
     try {
       // Holding the lock, what is on disk is ours alone: load it once.
       const meta = await this.meta();
+      if (this.#orgOf) assertSameOrgs(meta, this.#orgOf, this.location);
       this.#lineage = meta?.lineage ?? randomUUID();
+      this.#orgs = meta?.orgs ?? {};
       this.#wantedSerial = meta?.serial ?? 0;
       this.#durableSerial = this.#wantedSerial;
       await sweepTempFiles(this.location);
@@ -178,6 +189,8 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
         exists: () => recordFileExists(file),
       });
       if ('none' in mutation) return;
+      // The first write to a sandbox binds it to the org of the calls (the meta is written next).
+      this.#orgs = withBinding(this.#orgs, sandbox, this.#orgOf);
       await this.#bumpSerial();
       if ('remove' in mutation) {
         await removeFileDurable(file);
@@ -201,7 +214,7 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
 
   async #flushMeta(): Promise<void> {
     const serial = this.#wantedSerial;
-    const meta: StateMeta = { schemaVersion: 1, lineage: this.#lineage, serial };
+    const meta: StateMeta = { schemaVersion: 1, lineage: this.#lineage, serial, ...orgsField(this.#orgs) };
     await writeFileDurable(metaPath(this.location), serialise(meta));
     this.#durableSerial = Math.max(this.#durableSerial, serial);
   }

@@ -128,10 +128,23 @@ function validateStateJson<T>(file: string, json: unknown, schema: z.ZodType<T>,
  */
 export function plainStateMeta(json: unknown): StateMeta | undefined {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
-  const { schemaVersion, lineage, serial } = json as Record<string, unknown>;
+  const { schemaVersion, lineage, serial, orgs } = json as Record<string, unknown>;
   if (schemaVersion !== 1 || typeof lineage !== 'string') return undefined;
   if (typeof serial !== 'number' || !Number.isSafeInteger(serial) || serial < 0) return undefined;
-  return { schemaVersion, lineage, serial };
+  if (orgs === undefined) return { schemaVersion, lineage, serial };
+  const map = stringMap(orgs);
+  return map && { schemaVersion, lineage, serial, orgs: map };
+}
+
+/**
+ * A record of strings as zod reads it: an object whose values are strings, copied, a
+ * `__proto__` key (an own property once JSON.parse made it) left out whatever its value.
+ */
+function stringMap(value: unknown): Record<string, string> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value).filter(([key]) => key !== '__proto__');
+  if (!entries.every(([, item]) => typeof item === 'string')) return undefined;
+  return Object.fromEntries(entries);
 }
 
 /**

@@ -86,6 +86,12 @@ export const StateMeta = z.object({
   lineage: z.string(),
   /** Grows by one with every write; a saved plan is refused once it has moved. */
   serial: z.number().int().min(0),
+  /**
+   * The IMS org of each sandbox's records (sandbox -> `…@AdobeOrg`): set by the first write
+   * to the sandbox of a command that calls AEP, then refused to every other org (see
+   * org-binding.ts). Absent in stores written before it existed, and until such a write.
+   */
+  orgs: z.record(z.string(), z.string()).optional(),
 });
 export type StateMeta = z.infer<typeof StateMeta>;
 

@@ -115,6 +115,55 @@ describe.each(stores)('$name store: lineage and serial', (kind) => {
   });
 });
 
+describe.each(stores)('$name store: the IMS org of each sandbox', (kind) => {
+  const ORG_A = 'AAAA0RG@AdobeOrg';
+  const ORG_B = 'BBBB0RG@AdobeOrg';
+  /** Credentials reaching prod (in `org`, named by AEP_ORG_ID) and no other sandbox. */
+  const prodIn = (org: string) => (sandbox: string) =>
+    sandbox === 'prod' ? { orgId: org, setting: 'AEP_ORG_ID' } : undefined;
+
+  it('binds a sandbox at its first write under credentials, keeps it, and locks only for that org', async () => {
+    const location = await kind.fresh();
+    const store = await kind.open(location);
+    store.useOrgs(prodIn(ORG_A));
+    await store.lock();
+    expect(await store.meta()).toBeUndefined();
+    await store.put(aRecord('gold'));
+    // dev: no credentials reach it, so nothing binds it.
+    await store.put(aRecord('silver', { sandbox: 'dev' }));
+    const meta = await store.meta();
+    expect(meta).toEqual({ schemaVersion: 1, lineage: meta?.lineage, serial: 2, orgs: { prod: ORG_A } });
+    expect((await store.readAll()).meta).toEqual(meta);
+    await store.close();
+
+    const other = await kind.open(location);
+    other.useOrgs(prodIn(ORG_B));
+    await expect(other.lock()).rejects.toMatchObject({
+      code: 'STATE_OTHER_ORG',
+      message: `the state ${other.location} belongs to IMS org ${ORG_A} (sandbox prod), but these credentials are for ${ORG_B} (AEP_ORG_ID); nothing was sent to AEP or written. Use the state store of ${ORG_B} (--state), or set AEP_ORG_ID to ${ORG_A} if this store is the right one`,
+    });
+    // The refused lock was let go; a command that calls no AEP (state forget) still writes.
+    const plain = await lockedStore(kind, location);
+    await plain.put(aRecord('bronze'));
+    expect(await plain.meta()).toEqual({ ...meta, serial: 3 });
+    await plain.close();
+    const same = await kind.open(location);
+    same.useOrgs((sandbox) => ({ orgId: ORG_A, setting: `sandboxes.${sandbox}.orgId` }));
+    await same.lock();
+    await same.put(aRecord('gold', { sandbox: 'dev' }));
+    expect((await same.meta())?.orgs).toEqual({ prod: ORG_A, dev: ORG_A });
+  });
+
+  it('copies the bindings with a restored snapshot (state migrate)', async () => {
+    const store = await lockedStore(kind);
+    const meta = { schemaVersion: 1 as const, lineage: 'l-1', serial: 7, orgs: { prod: ORG_A } };
+    await store.restore({ meta, audiences: [aRecord('gold')] });
+    expect((await store.readAll()).meta).toEqual(meta);
+    await store.put(aRecord('silver'));
+    expect(await store.meta()).toEqual({ ...meta, serial: 8 });
+  });
+});
+
 describe.each(stores)('$name store: intents', (kind) => {
   it('writes the intent before the call and the outcome after it', async () => {
     const store = await lockedStore(kind);

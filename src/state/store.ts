@@ -1,5 +1,6 @@
 import type { CompatChoices, LearnedChoice } from '../aep/compat-schema.js';
 import type { HeldLock, LockInfo, LockOptions } from './lock.js';
+import type { OrgOf } from './org-binding.js';
 import type { RecordChanges } from './record-changes.js';
 import type { AudienceRecord, AudienceRecordInput, Intent, RecordedState, StateMeta } from './schema.js';
 
@@ -37,8 +38,18 @@ export interface StateStore {
    * intent; refuses (INTENT_MISMATCH) if the stored intent is another one.
    */
   resolveIntent(record: AudienceRecord, outcome: IntentOutcome): Promise<AudienceRecord | undefined>;
-  /** Takes the store-wide lock (see LockOptions); throws STATE_LOCKED when held elsewhere. */
+  /**
+   * Takes the store-wide lock (see LockOptions); throws STATE_LOCKED when held elsewhere,
+   * and, after `useOrgs`, STATE_OTHER_ORG (lock let go) when the store is another org's.
+   */
   lock(options?: LockOptions): Promise<LockInfo>;
+  /**
+   * The IMS org this process's AEP calls go to, per sandbox: from now on `lock` refuses a
+   * store whose meta binds a sandbox to another org (assertSameOrgs), and a write of a record
+   * binds its sandbox when nothing does yet (in the meta, with the serial). Told by every
+   * command that calls AEP; a store never told checks and binds nothing.
+   */
+  useOrgs(orgOf: OrgOf): void;
   unlock(): Promise<void>;
   /** Every `[sandbox, key]` with a record, sorted. */
   list(): Promise<Array<[sandbox: string, key: string]>>;

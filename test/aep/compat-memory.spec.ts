@@ -202,6 +202,7 @@ describe('a PostgreSQL store made before the compat table', () => {
           /: applied migration 2 \(compat: readings of the API page learned per base URL\)$/,
         ),
         expect.stringMatching(/: applied migration 3 \(manifest_cache: /),
+        expect.stringMatching(/: applied migration 4 \(meta.orgs: /),
       ]);
       expect(await store.readCompat('https://aep.example/data/core/ais')).toEqual({});
       expect(await store.get('prod', 'gold')).toEqual(aRecord('gold'));

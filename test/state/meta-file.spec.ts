@@ -9,6 +9,9 @@ import { useTempDirs } from './helpers.js';
 
 const tempDir = useTempDirs();
 
+/** Sandbox names, and the key JSON.parse makes an own property that zod's record drops. */
+const orgKey = fc.oneof(fc.string({ maxLength: 6 }), fc.constant('__proto__'));
+
 /** What a meta.json can hold: metas, nearly metas (a field of another type, out of range, missing), other JSON. */
 const metaLike = fc.oneof(
   fc.record(
@@ -28,6 +31,11 @@ const metaLike = fc.oneof(
           null,
           true,
         ),
+      ),
+      orgs: fc.oneof(
+        fc.dictionary(orgKey, fc.string({ maxLength: 6 })),
+        fc.dictionary(orgKey, fc.jsonValue()),
+        fc.jsonValue(),
       ),
       extra: fc.jsonValue(),
     },

@@ -29,6 +29,8 @@ import {
 } from '../source-options.js';
 import { startFactScan, type FactScan } from '../../scan/fact-scan.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
+import { describeLocation, type StateLocation } from '../../state/location.js';
+import { assertSameOrgs } from '../../state/org-binding.js';
 import type { RecordedState } from '../../state/schema.js';
 import { missingStoreWarning, stateStoreExists } from '../../state/presence.js';
 
@@ -57,6 +59,7 @@ async function liveView(
   desired: LoadResult,
   recorded: RecordedState,
   options: PlanOptions,
+  location: StateLocation,
 ): Promise<Partial<PlanOptions>> {
   if (!needsLive(desired, recorded, options, flags.refresh === true)) return {};
   // The configuration (its YAML and zod) and the client are loaded only for a plan that reads the service.
@@ -64,6 +67,8 @@ async function liveView(
   const target = resolveTarget(flags, (warning) => process.stderr.write(`Warning: ${warning}\n`));
   const connection = await target.open();
   try {
+    // Read from another org, every recorded audience would look deleted outside audiencectl.
+    assertSameOrgs(recorded.meta, (sandbox) => connection.client.orgOf(sandbox), describeLocation(location));
     return await readLive(desired, recorded, options, connection.client, {
       refresh: flags.refresh === true,
       batchSize: target.bulkBatchSize,
@@ -202,7 +207,9 @@ export function planCommand(setExit: (code: number) => void): Command {
       assumedStateFrom(await loadDesired(dir, flags, flags.base, files), new Date(now * 1000).toISOString());
     const base = planOptionsFrom(flags, now);
     const options =
-      flags.base === undefined ? { ...base, ...(await liveView(flags, desired, recorded, base)) } : base;
+      flags.base === undefined
+        ? { ...base, ...(await liveView(flags, desired, recorded, base, location)) }
+        : base;
     const result = plan(desired, recorded, options);
     // A JSON plan of a directory records what it was made from, so `apply plan.json` can check it.
     if (flags.output === 'json' && flags.base === undefined) {

@@ -40,6 +40,8 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
   const store = await openStoreFor(options);
   const connection = await target.open();
   try {
+    // A store of another org is refused; what is recorded binds the sandbox to this one.
+    store.useOrgs((name) => connection.client.orgOf(name));
     const info = await store.lock({
       timeoutMs: options.lockTimeout,
       command: 'audiencectl state import --discover',

@@ -9,7 +9,8 @@ import type { StateStore } from '../../state/store.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
 import { manifestFacts } from '../import-manifest.js';
 import type { ConnectFlags } from '../connect.js';
-import { verifiedImport } from '../import-verify.js';
+import { importConnection, verifiedImport } from '../import-verify.js';
+import type { OrgOf } from '../../state/org-binding.js';
 import { requireStateStore } from '../../state/presence.js';
 import { openExisting, out, sandboxOf, type SandboxOptions } from './state-read.js';
 
@@ -18,9 +19,18 @@ import { openExisting, out, sandboxOf, type SandboxOptions } from './state-read.
 /** `lockTimeout` in milliseconds. */
 export type LockingOptions = SandboxOptions & { lockTimeout: number };
 
-/** Opens the store under its lock, runs `fn`, always lets go. */
-async function withLock<T>(options: LockingOptions, command: string, fn: (store: StateStore) => Promise<T>) {
+/**
+ * Opens the store under its lock, runs `fn`, always lets go. With `orgOf` (a command that
+ * calls AEP) a store of another org is refused and a first write binds it.
+ */
+async function withLock<T>(
+  options: LockingOptions,
+  command: string,
+  fn: (store: StateStore) => Promise<T>,
+  orgOf?: OrgOf,
+) {
   const store = await openStoreFor(options);
+  if (orgOf) store.useOrgs(orgOf);
   const info = await store.lock({ timeoutMs: options.lockTimeout, command: `audiencectl state ${command}` });
   if (info.tookOver) {
     process.stderr.write(
@@ -54,28 +64,33 @@ export async function importCommand(
   const facts = await manifestFacts(dir, sandbox, key);
   let verification = '';
   const at = new Date().toISOString();
-  const { record, notes } = await withLock(options, 'import', (store) =>
-    importAudience(store, {
-      sandbox,
-      key,
-      audienceId: options.audienceId,
-      force: options.force === true,
-      imported: {
-        at,
-        ...(facts.ingestionRequest === undefined ? {} : { ingestionRequest: facts.ingestionRequest }),
-      },
-      manifestFile: facts.manifestFile,
-      // After the store's own checks: an id recorded for another key is refused without a call.
-      verify: async () => {
-        verification = await verifiedImport(options, {
-          sandbox,
-          key,
-          audienceId: options.audienceId,
-          name: facts.name,
-        });
-      },
-    }),
-  );
+  const connection = await importConnection(options);
+  const { record, notes } = await withLock(
+    options,
+    'import',
+    (store) =>
+      importAudience(store, {
+        sandbox,
+        key,
+        audienceId: options.audienceId,
+        force: options.force === true,
+        imported: {
+          at,
+          ...(facts.ingestionRequest === undefined ? {} : { ingestionRequest: facts.ingestionRequest }),
+        },
+        manifestFile: facts.manifestFile,
+        // After the store's own checks: an id recorded for another key is refused without a call.
+        verify: async () => {
+          verification = await verifiedImport(connection, {
+            sandbox,
+            key,
+            audienceId: options.audienceId,
+            name: facts.name,
+          });
+        },
+      }),
+    connection && ((name) => connection.client.orgOf(name)),
+  ).finally(() => connection?.close());
   out(`Imported ${recordId(sandbox, key)}: audience ${record.audienceId ?? '?'}.`);
   for (const note of notes) out(`  - ${note}`);
   out(`  - ${verification}`);

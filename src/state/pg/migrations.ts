@@ -70,6 +70,16 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       );
     `,
   },
+  {
+    version: 4,
+    name: 'meta.orgs: the IMS org of each sandbox',
+    sql: `
+      -- Sandbox -> IMS org (StateMeta.orgs, src/state/org-binding.ts): set by the first write
+      -- to a sandbox of a command that calls AEP, in the statement that moves the serial.
+      ALTER TABLE {s}.meta ADD COLUMN orgs jsonb NOT NULL DEFAULT '{}'::jsonb
+        CHECK (jsonb_typeof(orgs) = 'object');
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

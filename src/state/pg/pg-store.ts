@@ -3,6 +3,7 @@ import { compatKey, type CompatChoices, type LearnedChoice } from '../../aep/com
 import pg, { type ClientConfig, type PoolClient } from 'pg';
 import { StateError } from '../errors.js';
 import type { LockInfo, LockOptions } from '../lock.js';
+import { assertSameOrgs, orgsField, withBinding, type OrgBindings, type OrgOf } from '../org-binding.js';
 import { parseStateJson } from '../read-json.js';
 import { assertValidId } from '../record-id.js';
 import { StateMeta, AudienceRecord, type RecordedState } from '../schema.js';
@@ -51,6 +52,8 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   #checked: Promise<void> | undefined;
   #session: LockSession | undefined;
   #lineage = '';
+  #orgs: OrgBindings = {};
+  #orgOf: OrgOf | undefined;
   readonly #chains = new WriteChains();
 
   constructor(url: string, schema: string, display: string, access: PgAccess = {}) {
@@ -138,8 +141,8 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     // One round trip, one snapshot: the meta and every record as of the same instant.
     const rows = await this.#query<Row & { meta: string | null }>(
       `SELECT m.meta, a.sandbox, a.key, a.body::text AS body
-         FROM (SELECT (SELECT row_to_json(x)::text FROM (SELECT 1 AS "schemaVersion", lineage, serial
-                 FROM {s}.meta) x) AS meta) m
+         FROM (SELECT (SELECT json_strip_nulls(row_to_json(x))::text FROM (SELECT 1 AS "schemaVersion",
+                 lineage, serial, NULLIF(orgs, '{}'::jsonb) AS orgs FROM {s}.meta) x) AS meta) m
          LEFT JOIN {s}.audiences a ON true
         ORDER BY a.sandbox COLLATE "C", a.key COLLATE "C"`,
     );
@@ -159,11 +162,12 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   }
 
   async meta(): Promise<StateMeta | undefined> {
-    const rows = await this.#query<{ lineage: string; serial: string }>(
-      'SELECT lineage, serial::text AS serial FROM {s}.meta',
+    const rows = await this.#query<{ lineage: string; serial: string; orgs: Record<string, string> }>(
+      'SELECT lineage, serial::text AS serial, orgs FROM {s}.meta',
     );
     const row = rows[0];
-    return row ? { schemaVersion: 1, lineage: row.lineage, serial: Number(row.serial) } : undefined;
+    if (!row) return undefined;
+    return { schemaVersion: 1, lineage: row.lineage, serial: Number(row.serial), ...orgsField(row.orgs) };
   }
 
   /** Never: a record and the serial change in one statement. */
@@ -199,13 +203,20 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     return this.#session !== undefined;
   }
 
+  useOrgs(orgOf: OrgOf): void {
+    this.#orgOf = orgOf;
+  }
+
   async lock(options: LockOptions = {}): Promise<LockInfo> {
     if (this.#session)
       throw new Error(`state store ${this.location} is already locked by this process (bug)`);
     await this.ready();
     const session = await acquireSession(this.#config, this.#schema, this.location, options, this.#timeouts);
     try {
-      this.#lineage = (await this.meta())?.lineage ?? randomUUID();
+      const meta = await this.meta();
+      if (this.#orgOf) assertSameOrgs(meta, this.#orgOf, this.location);
+      this.#lineage = meta?.lineage ?? randomUUID();
+      this.#orgs = meta?.orgs ?? {};
     } catch (error) {
       await session.release();
       throw error;
@@ -246,26 +257,31 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
           exists: () => Promise.resolve(row !== undefined),
         });
         if ('none' in mutation) return;
+        // The first write to a sandbox binds it to the org of the calls; a binding already
+        // recorded is never replaced.
+        this.#orgs = withBinding(this.#orgs, sandbox, this.#orgOf);
+        const orgs = JSON.stringify(this.#orgs);
         // The serial moves in the same statement as the record, so never one without the other.
-        const bump = `WITH bump AS (INSERT INTO {s}.meta (lineage, serial) VALUES ($3, 1)
-                        ON CONFLICT (singleton) DO UPDATE SET serial = {s}.meta.serial + 1 RETURNING serial)`;
+        const bump = `WITH bump AS (INSERT INTO {s}.meta (lineage, serial, orgs) VALUES ($3, 1, $4::jsonb)
+                        ON CONFLICT (singleton) DO UPDATE SET serial = {s}.meta.serial + 1,
+                          orgs = excluded.orgs || {s}.meta.orgs RETURNING serial)`;
         if ('remove' in mutation) {
           await client.query(
             sql(
               this.#schema,
               `${bump} DELETE FROM {s}.audiences WHERE sandbox = $1 AND key = $2 AND EXISTS (SELECT 1 FROM bump)`,
             ),
-            [sandbox, key, this.#lineage],
+            [sandbox, key, this.#lineage, orgs],
           );
           return;
         }
         await client.query(
           sql(
             this.#schema,
-            `${bump} INSERT INTO {s}.audiences (sandbox, key, body) SELECT $1, $2, $4::jsonb FROM bump
+            `${bump} INSERT INTO {s}.audiences (sandbox, key, body) SELECT $1, $2, $5::jsonb FROM bump
              ON CONFLICT (sandbox, key) DO UPDATE SET body = excluded.body, updated_at = now()`,
           ),
-          [sandbox, key, this.#lineage, JSON.stringify(mutation.write)],
+          [sandbox, key, this.#lineage, orgs, JSON.stringify(mutation.write)],
         );
       }),
     );
@@ -298,9 +314,10 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
         }
         if (snapshot.meta) {
           await client.query(
-            statement('INSERT INTO {s}.meta (lineage, serial) VALUES ($1, $2)', [
+            statement('INSERT INTO {s}.meta (lineage, serial, orgs) VALUES ($1, $2, $3::jsonb)', [
               snapshot.meta.lineage,
               snapshot.meta.serial,
+              JSON.stringify(snapshot.meta.orgs ?? {}),
             ]),
           );
         }
@@ -308,6 +325,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
       long,
     );
     this.#lineage = snapshot.meta?.lineage ?? randomUUID();
+    this.#orgs = snapshot.meta?.orgs ?? {};
   }
 
   /**

@@ -1,0 +1,41 @@
+import type { ImsOrg } from '../aep/credentials.js';
+import { StateOtherOrgError } from './errors.js';
+import type { StateMeta } from './schema.js';
+
+/** The IMS org each sandbox's calls go to (AepClient.orgOf); undefined when none reaches it. */
+export type OrgOf = (sandbox: string) => ImsOrg | undefined;
+
+/** Sandbox -> IMS org, as StateMeta.orgs keeps it. */
+export type OrgBindings = Readonly<Record<string, string>>;
+
+/**
+ * Refuses (STATE_OTHER_ORG) a store that binds a sandbox this process reaches to another
+ * org: recorded ids would name no audience there, and a refresh would read every one as
+ * deleted and create them all again in the wrong org. Sandboxes no credentials reach are
+ * left out: no call can go to them.
+ */
+export function assertSameOrgs(meta: StateMeta | undefined, orgOf: OrgOf, location: string): void {
+  for (const [sandbox, bound] of Object.entries(meta?.orgs ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const current = orgOf(sandbox);
+    if (current === undefined || current.orgId === bound) continue;
+    throw new StateOtherOrgError(
+      'STATE_OTHER_ORG',
+      `the state ${location} belongs to IMS org ${bound} (sandbox ${sandbox}), but these credentials are for ${current.orgId} (${current.setting}); nothing was sent to AEP or written. Use the state store of ${current.orgId} (--state), or set ${current.setting} to ${bound} if this store is the right one`,
+    );
+  }
+}
+
+/**
+ * The bindings after a write to `sandbox`: its org added when none is recorded and the
+ * credentials reach it; the same object when nothing changes.
+ */
+export function withBinding(orgs: OrgBindings, sandbox: string, orgOf: OrgOf | undefined): OrgBindings {
+  if (orgs[sandbox] !== undefined || orgOf === undefined) return orgs;
+  const org = orgOf(sandbox);
+  return org === undefined ? orgs : { ...orgs, [sandbox]: org.orgId };
+}
+
+/** `orgs` for a StateMeta: left out when empty, as stores without a binding have none. */
+export function orgsField(orgs: OrgBindings): { orgs?: Record<string, string> } {
+  return Object.keys(orgs).length === 0 ? {} : { orgs: { ...orgs } };
+}
