@@ -95,7 +95,9 @@ function watchLockLoss(
 async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOutcome> {
   const { store } = flow;
   if (input.kind === 'saved') {
-    checkSavedPlan(input.plan, input.source, input.desired, await store.readAll());
+    checkSavedPlan(input.plan, input.source, input.desired, await store.readAll(), (sandbox) =>
+      flow.client.orgOf(sandbox),
+    );
   }
   const resumed = await resumeIntents(store, flow.client, flow.clock, flow.signal);
   let plan: Plan;

@@ -4,6 +4,7 @@ import type { LoadResult } from '../manifest/load.js';
 import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
 import { Plan, type PlanOrigin, type SavedPlanOptions } from '../plan/schema.js';
 import { planScopeOf } from '../source/file-filter.js';
+import type { OrgOf } from '../state/org-binding.js';
 import type { RecordedState } from '../state/schema.js';
 
 export class StalePlanError extends AudiencectlError {
@@ -68,7 +69,7 @@ export function planOptionsOf(saved: SavedPlanOptions): PlanOptions {
 
 /** What a saved plan records of where it came from; `source` says how to read the manifests again. */
 export function planOrigin(
-  source: Omit<PlanOrigin, 'options' | 'manifestsDigest' | 'stateDigest'>,
+  source: Omit<PlanOrigin, 'options' | 'manifestsDigest' | 'stateDigest' | 'orgs'>,
   desired: LoadResult,
   recorded: RecordedState,
   options: PlanOptions,
@@ -113,17 +114,48 @@ function firstDifference(saved: Plan, fresh: Plan): string {
 }
 
 /**
+ * The IMS org of each sandbox the plan's steps go to, as `orgOf` (the credentials the plan
+ * was made with) says; undefined when it knows none (a plan made without credentials).
+ */
+export function planOrgs(
+  plan: Pick<Plan, 'steps'>,
+  orgOf: (sandbox: string) => string | undefined,
+): Record<string, string> | undefined {
+  const orgs: Record<string, string> = {};
+  for (const sandbox of [...new Set(plan.steps.map((step) => step.sandbox))].sort()) {
+    const org = orgOf(sandbox);
+    if (org !== undefined) orgs[sandbox] = org;
+  }
+  return Object.keys(orgs).length === 0 ? undefined : orgs;
+}
+
+/** Refuses (PLAN_OTHER_ORG) a plan made for another org than the one its calls would go to. */
+function assertPlannedOrgs(origin: PlanOrigin, source: string, orgOf: OrgOf): void {
+  for (const [sandbox, planned] of Object.entries(origin.orgs ?? {})) {
+    const current = orgOf(sandbox);
+    if (current === undefined || current.orgId === planned) continue;
+    throw new StalePlanError(
+      'PLAN_OTHER_ORG',
+      `${source} was made for IMS org ${planned} (sandbox ${sandbox}), but these credentials are for ${current.orgId} (${current.setting}); nothing was sent to AEP or written. Apply it with the credentials of ${planned}, or plan again for ${current.orgId} with its state store`,
+    );
+  }
+}
+
+/**
  * A saved plan applies only if planning again, from the manifests and the state as they
  * are now, gives exactly the same steps and bodies; and only to the state it was made
- * against, as Terraform's does. Makes no call: it runs before anything touches AEP.
+ * against, as Terraform's does; and only with credentials of the org it was made for.
+ * Makes no call: it runs before anything touches AEP.
  */
 export function checkSavedPlan(
   saved: Plan,
   source: string,
   desired: LoadResult,
   recorded: RecordedState,
+  orgOf: OrgOf,
 ): void {
   const origin = originOf(saved, source);
+  assertPlannedOrgs(origin, source, orgOf);
   const lineage = recorded.meta?.lineage;
   const serial = recorded.meta?.serial ?? 0;
   if (saved.state.lineage !== undefined && lineage !== undefined && saved.state.lineage !== lineage) {

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import type { CompatStore } from '../state/store.js';
 import { safeUrl } from '../text/safe-url.js';
 import { compatMemory } from './compat-memory.js';
+import { credentialsAbsent } from './credentials-absent.js';
 
 export type ConnectFlags = { config?: string; emulator?: boolean };
 
@@ -112,10 +113,19 @@ export async function connect(
   );
 }
 
-/** True when neither a config file nor any AEP credential variable is given. */
-export function credentialsAbsent(flags: ConnectFlags, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (flags.emulator || flags.config !== undefined) return false;
-  return ['AEP_CLIENT_ID', 'AEP_CLIENT_SECRET', 'AEP_ORG_ID'].every((name) => !env[name]?.trim());
+export { credentialsAbsent };
+
+/**
+ * The IMS org of each sandbox as the configured credentials name it, read without
+ * connecting (a saved plan records it); undefined without credentials, or when the
+ * configuration does not load: a plan that makes no call does not fail on it.
+ * (Callers that may have no credentials ask credentialsAbsent first: this module loads
+ * the configuration's reader.)
+ */
+export function configuredOrgs(flags: ConnectFlags): ((sandbox: string) => string | undefined) | undefined {
+  if (flags.emulator || credentialsAbsent(flags)) return undefined;
+  const checked = checkAepConfig({ configFile: flags.config, env: process.env });
+  return checked.ok ? orgFinder(checked.config) : undefined;
 }
 
 /**

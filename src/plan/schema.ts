@@ -238,6 +238,12 @@ export const PlanOrigin = z.object({
   options: SavedPlanOptions,
   manifestsDigest: z.string(),
   stateDigest: z.string(),
+  /**
+   * The IMS org of each sandbox the steps go to (sandbox -> `…@AdobeOrg`), from the
+   * credentials the plan was made with; `apply plan.json` refuses other credentials.
+   * Absent when it was made without credentials.
+   */
+  orgs: z.record(z.string(), z.string()).optional(),
 });
 export type PlanOrigin = z.infer<typeof PlanOrigin>;
 

@@ -6,6 +6,9 @@ import { planScopeOf } from '../../src/source/file-filter.js';
 import { loadTexts, manifestYaml } from '../helpers/manifests.js';
 import { appliedState, options } from '../helpers/planning.js';
 
+/** Credentials that reach no sandbox: a plan's orgs are not what these cases are about. */
+const noOrg = () => undefined;
+
 /** gold in team-a and silver in team-b are recorded; gold's description was edited since. */
 function setting() {
   const recorded = appliedState(
@@ -33,17 +36,17 @@ describe('a saved plan made with --include/--exclude', () => {
     const p = saved(['team-a/**']);
     expect(p.steps.map((s) => s.id)).toEqual(['prod/gold:update']);
     expect(p.origin?.include).toEqual(['team-a/**']);
-    expect(() => checkSavedPlan(p, 'p.json', desired, recorded)).not.toThrow();
+    expect(() => checkSavedPlan(p, 'p.json', desired, recorded, noOrg)).not.toThrow();
   });
 
   it('is still checked: a scope recorded differently from the one it was made with is refused', () => {
     const { recorded, desired } = setting();
     // The plan's steps were made in team-a's scope, but its origin says team-b (edited, or a bug).
     expect(() =>
-      checkSavedPlan(saved(['team-a/**'], { include: ['team-b/**'] }), 'p.json', desired, recorded),
+      checkSavedPlan(saved(['team-a/**'], { include: ['team-b/**'] }), 'p.json', desired, recorded, noOrg),
     ).toThrow(/step prod\/silver:delete differs/);
     // And one that records no scope at all is re-planned over every record: silver's deletion differs too.
-    expect(() => checkSavedPlan(saved(['team-a/**'], {}), 'p.json', desired, recorded)).toThrow(
+    expect(() => checkSavedPlan(saved(['team-a/**'], {}), 'p.json', desired, recorded, noOrg)).toThrow(
       /the plan no longer matches the manifests and state/,
     );
   });

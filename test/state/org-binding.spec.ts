@@ -187,6 +187,46 @@ describe('a state store belongs to one IMS org', { timeout: 60_000 }, () => {
     expect(remote(A).filter((name) => name === 'Audience iron')).toHaveLength(1);
   });
 
+  it('a saved plan made under org A is refused under org B, even on a new store; nothing created', async () => {
+    const { root, dir, state } = await repo(['bronze']);
+    const planFile = path.join(root, 'plan.json');
+    const planArgs = ['plan', dir, '--state', state, '--output', 'json', '--out', planFile];
+    expect((await runCliInProcess(planArgs, { env: envOf(A) })).code).toBe(0);
+    emulator().control.resetCounters();
+
+    const refused = await apply(planFile, state, envOf(B));
+    expectRefused(
+      refused,
+      `Error: ${planFile} was made for IMS org ${A.orgId} (sandbox prod), but these credentials are for ${B.orgId} (AEP_ORG_ID); nothing was sent to AEP or written. Apply it with the credentials of ${A.orgId}, or plan again for ${B.orgId} with its state store\n`,
+    );
+    expect(requests()).toBe(0);
+    expect(remote(B)).toEqual([]);
+    expect(remote(A)).not.toContain('Audience bronze');
+    expect(await storeBytes(state)).toEqual({});
+    const saved = JSON.parse(await readFile(planFile, 'utf8')) as { origin: { orgs?: unknown } };
+    expect(saved.origin.orgs).toEqual({ prod: A.orgId });
+    // The plan itself is sound: under A it applies.
+    const applied = await apply(planFile, state, envOf(A));
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(remote(A)).toContain('Audience bronze');
+
+    // A plan made without credentials records no org; the store's own org still refuses B.
+    await writeFiles(dir, {
+      'bronze.yaml': manifestYaml('bronze', {
+        spec: { description: 'Edited' },
+        ingestion: { onCreate: false },
+      }),
+    });
+    const noCredentials = { AEP_CLIENT_ID: undefined, AEP_CLIENT_SECRET: undefined, AEP_ORG_ID: undefined };
+    expect((await runCliInProcess(planArgs, { env: noCredentials })).code).toBe(0);
+    const blind = JSON.parse(await readFile(planFile, 'utf8')) as { origin: Record<string, unknown> };
+    expect(blind.origin).not.toHaveProperty('orgs');
+    const before = await storeBytes(state);
+    expectRefused(await apply(planFile, state, envOf(B)), otherOrg(state));
+    expect(await storeBytes(state)).toEqual(before);
+    expect(remote(B)).toEqual([]);
+  });
+
   it('the controller refuses to start on a store of another org (before any call)', async () => {
     const { dir, state } = await repo(['copper']);
     expect((await apply(dir, state, envOf(A))).code).toBe(0);

@@ -12,6 +12,7 @@ import { needsLive, readLive } from '../../apply/live.js';
 import { UsageError } from '../../errors.js';
 import type { LoadResult } from '../../manifest/load.js';
 import type { ConnectFlags } from '../connect.js';
+import { credentialsAbsent } from '../credentials-absent.js';
 import { useColor } from '../color.js';
 import { assertWritableFile, writeOutFile } from '../out-file.js';
 import { planExitCode } from '../exit-codes.js';
@@ -214,7 +215,12 @@ export function planCommand(setExit: (code: number) => void): Command {
     // A JSON plan of a directory records what it was made from, so `apply plan.json` can check it.
     if (flags.output === 'json' && flags.base === undefined) {
       // With the saved plan's schema (zod): loaded only for a JSON plan.
-      const { planOrigin } = await import('../../apply/saved-plan.js');
+      const { planOrigin, planOrgs } = await import('../../apply/saved-plan.js');
+      // The org the credentials name, if any: `apply plan.json` refuses others.
+      const orgOf = credentialsAbsent(flags)
+        ? undefined
+        : (await import('../connect.js')).configuredOrgs(flags);
+      const orgs = orgOf && planOrgs(result, orgOf);
       result.origin = planOrigin(
         {
           dir: path.resolve(dir),
@@ -227,6 +233,7 @@ export function planCommand(setExit: (code: number) => void): Command {
         recorded,
         options,
       );
+      if (orgs) result.origin.orgs = orgs;
     }
     if (flags.out) {
       await writeOutFile(flags.out, renderPlan(result, flags.output, false), '--out');
