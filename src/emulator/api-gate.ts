@@ -3,6 +3,7 @@ import { authenticate, headerValue } from './auth.js';
 import type { EmulatorContext } from './context.js';
 import { ApiError } from './errors.js';
 import { dropConnection } from './http-support.js';
+import { serviceNow } from './service-context.js';
 
 /**
  * What every API request passes before its handler, in the order a real request meets them:
@@ -31,7 +32,7 @@ function admit(
   const { faults } = context.runtime;
   const state = request.emu;
   try {
-    const nowMs = Date.now();
+    const nowMs = serviceNow(context.runtime);
     state.caller = authenticate(request.headers, context, nowMs);
     const admission = context.buckets.take(state.caller.orgId, nowMs);
     if (!admission.ok) {

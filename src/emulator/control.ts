@@ -8,6 +8,7 @@ import type { FaultSettings, GuardrailSettings, RateLimitSettings } from './opti
 import { resolveFaults, resolveGuardrails, resolveRateLimit, type EmulatorSettings } from './settings.js';
 import { QueuedFaultInput, SettingsPatch } from './settings-schema.js';
 import { issuesToItems } from './validate.js';
+import { serviceNow } from './service-context.js';
 import {
   audienceView,
   operationView,
@@ -99,6 +100,7 @@ export function createControl(context: EmulatorContext, flush: () => Promise<voi
       guardrails: resolveGuardrails(patch.guardrails, current.guardrails),
       newerRules: patch.newerRules ?? current.newerRules,
       compat: resolveCompat(patch.compat, current.compat),
+      clockOffsetMs: patch.clockOffsetMs ?? current.clockOffsetMs,
     };
     if (patch.rateLimit !== undefined) buckets.configure(next.rateLimit);
     if (patch.faults !== undefined) faults.configure(next.faults);
@@ -131,19 +133,19 @@ export function createControl(context: EmulatorContext, flush: () => Promise<voi
       faults.resetCounts();
     },
     listAudiences: (orgId, sandbox) => {
-      const now = Date.now();
+      const now = serviceNow(runtime);
       const audiences = [...(scopeOf(orgId, sandbox)?.audiences.values() ?? [])];
       return audiences.filter((audience) => isAudienceReady(audience, now)).map(audienceView);
     },
     listOperations: (orgId, sandbox) => {
       const scope = scopeOf(orgId, sandbox);
-      const now = Date.now();
+      const now = serviceNow(runtime);
       return [...(scope?.operations.values() ?? [])].map((operation) =>
         operationView(operation, scope?.audiences.get(operation.audienceId), now),
       );
     },
     listRuns: (orgId, sandbox, audienceId) => {
-      const now = Date.now();
+      const now = serviceNow(runtime);
       const runs = [...(scopeOf(orgId, sandbox)?.runs.values() ?? [])];
       return runs
         .filter((run) => audienceId === undefined || run.audienceId === audienceId)
@@ -158,7 +160,7 @@ export function createControl(context: EmulatorContext, flush: () => Promise<voi
     issueToken: (clientId) => {
       const client = clients.get(clientId);
       if (!client) throw new UsageError('EMULATOR_CLIENT', `The emulator has no client ${clientId}.`);
-      return signer.issue(client, runtime.settings.tokenLifetimeSeconds, Date.now());
+      return signer.issue(client, runtime.settings.tokenLifetimeSeconds, serviceNow(runtime));
     },
     reset: () => {
       store.clear();

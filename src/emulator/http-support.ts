@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EmulatorContext } from './context.js';
-import type { Call } from './service-context.js';
+import { serviceNow, type Call } from './service-context.js';
 import './fastify-types.js';
 
 /** Counts a request and appends it to the request log, once. */
@@ -35,7 +35,11 @@ export function dropConnection(context: EmulatorContext, request: FastifyRequest
 export function callOf(context: EmulatorContext, request: FastifyRequest): Call {
   const caller = request.emu.caller;
   if (!caller) throw new Error('An API handler ran before the gate authenticated the caller');
-  return { caller, scope: context.runtime.store.scope(caller.orgId, caller.sandbox), nowMs: Date.now() };
+  return {
+    caller,
+    scope: context.runtime.store.scope(caller.orgId, caller.sandbox),
+    nowMs: serviceNow(context.runtime),
+  };
 }
 
 /**

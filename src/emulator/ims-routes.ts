@@ -2,6 +2,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { EmulatorContext } from './context.js';
+import { serviceNow } from './service-context.js';
 
 /** The form IMS reads; `scope` is accepted and ignored (every client gets the same access). */
 export const TokenRequest = z.object({
@@ -71,7 +72,7 @@ function issue(context: EmulatorContext, contentType: string | undefined, body: 
   }
   const lifetime = context.runtime.settings.tokenLifetimeSeconds;
   return {
-    access_token: context.signer.issue(client, lifetime, Date.now()),
+    access_token: context.signer.issue(client, lifetime, serviceNow(context.runtime)),
     token_type: 'bearer',
     expires_in: lifetime,
   };

@@ -78,6 +78,11 @@ export type EmulatorOptions = {
   newerRules?: boolean | undefined;
   /** Which reading of the page to take where it allows two (docs/emulator.md). Default: accept both. */
   compat?: CompatSettings | undefined;
+  /**
+   * Run the emulator's clock this many ms off the host's (negative: behind): its Date header,
+   * createdAt times, run stages, guardrail windows and tokens all read it. Default 0.
+   */
+  clockOffsetMs?: number | undefined;
   /** Serve the `/_emulator/...` admin endpoint. Default false. */
   admin?: boolean | undefined;
   /** Keep audiences, operations and runs in this directory across restarts. Default: memory only. */

@@ -9,6 +9,7 @@ import { sendApiError, sendNotFound } from './http-errors.js';
 import { recordRequest } from './http-support.js';
 import { imsRoutes } from './ims-routes.js';
 import { segmentRoutes } from './segment-routes.js';
+import { serviceNow } from './service-context.js';
 
 export type ServerOptions = { admin: boolean; logger: boolean; defaultOrgId: string };
 
@@ -48,6 +49,11 @@ export async function buildServer(
     };
     void reply.header('x-request-id', request.id);
     done();
+  });
+  // The Date header in the emulator's clock (Node's own would be the host's).
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    void reply.header('date', new Date(serviceNow(context.runtime)).toUTCString());
+    done(null, payload);
   });
   app.addHook('onResponse', (request, reply, done) => {
     recordRequest(context, request, reply.statusCode);

@@ -11,5 +11,13 @@ export type Runtime = {
   storageRoot: string | undefined;
 };
 
+/**
+ * The emulator's time, epoch ms: the host's clock moved by `clockOffsetMs`, so a client can
+ * be tested against a service whose clock differs from its own (Date header, createdAt, runs).
+ */
+export function serviceNow(runtime: Pick<Runtime, 'settings'>): number {
+  return Date.now() + runtime.settings.clockOffsetMs;
+}
+
 /** One authenticated API call: who, where (org + sandbox), and when. */
 export type Call = { caller: Caller; scope: ScopeState; nowMs: number };

@@ -7,6 +7,12 @@ import { FAULT_KINDS } from './faults.js';
 
 const Probability = z.number().min(0, 'must be from 0 to 1').max(1, 'must be from 0 to 1');
 const Milliseconds = z.number().min(0, 'must not be negative').max(3_600_000, 'must be at most an hour');
+/** A clock offset: up to a year either way. */
+const ClockOffset = z
+  .number()
+  .int('must be whole milliseconds')
+  .min(-31_536_000_000, 'must be at most a year')
+  .max(31_536_000_000, 'must be at most a year');
 const Count = z.number().int('must be a whole number').min(0, 'must not be negative');
 
 export const FaultSettingsInput = z.strictObject({
@@ -50,6 +56,8 @@ export const SettingsPatch = z.strictObject({
   newerRules: z.boolean().optional(),
   /** Merged: unset keys keep their value. */
   compat: CompatInput.optional(),
+  /** The emulator's clock minus the host's, in ms; 0 is the host's clock. */
+  clockOffsetMs: ClockOffset.optional(),
 });
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 

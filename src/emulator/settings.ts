@@ -36,6 +36,8 @@ export type EmulatorSettings = {
   newerRules: boolean;
   /** Which reading of the page the emulator takes where it allows two. */
   compat: ResolvedCompat;
+  /** The emulator's clock minus the host's, in ms (Date header, createdAt, run stages, tokens). */
+  clockOffsetMs: number;
 };
 
 export const DEFAULT_SETTINGS: EmulatorSettings = {
@@ -49,6 +51,7 @@ export const DEFAULT_SETTINGS: EmulatorSettings = {
   guardrails: resolveGuardrails(undefined, undefined),
   newerRules: false,
   compat: DEFAULT_COMPAT,
+  clockOffsetMs: 0,
 };
 
 export function resolveFaults(faults: FaultSettings | undefined): ResolvedFaults {
@@ -100,5 +103,6 @@ export function resolveSettings(options: EmulatorOptions): EmulatorSettings {
     guardrails: resolveGuardrails(options.guardrails, undefined),
     newerRules: options.newerRules ?? false,
     compat: resolveCompat(options.compat),
+    clockOffsetMs: options.clockOffsetMs ?? 0,
   };
 }

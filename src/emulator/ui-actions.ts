@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { createAudience, deleteAudience } from './audience-service.js';
 import { isAudienceReady } from './lifecycle.js';
 import { TtlInDays } from './schema.js';
-import type { Call, Runtime } from './service-context.js';
+import { serviceNow, type Call, type Runtime } from './service-context.js';
 import { segmentView, type SegmentAudience } from './segment-views.js';
 import { nameKey } from './store.js';
 
@@ -26,7 +26,7 @@ function uiCall(runtime: Runtime, orgId: string, sandbox: string, actor: string)
   return {
     caller: { clientId: 'aep-ui', orgId, sandbox, actor },
     scope: runtime.store.scope(orgId, sandbox),
-    nowMs: Date.now(),
+    nowMs: serviceNow(runtime),
   };
 }
 

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import type { EmulatorClient, EmulatorOptions } from '../../emulator/index.js';
 import { UsageError } from '../../errors.js';
+import { readDuration } from '../../config/duration.js';
 
 // The flags of `audiencectl emulator` (emulator.ts), read into the emulator's options.
 
@@ -42,6 +43,8 @@ export type Flags = {
   runsListPage: 'included' | 'omitted';
   client: EmulatorClient[];
   log: boolean;
+  /** ms; negative: the emulator's clock is behind the host's. */
+  clockOffset: number;
 };
 
 export function probability(value: string): number {
@@ -58,6 +61,15 @@ export function perSecond(value: string): number {
   const number = Number(match?.[1]);
   if (!match || number <= 0) throw new InvalidArgumentError('expected requests per second, e.g. 10/s.');
   return number;
+}
+
+/** `-2d`, `+26h`, `90m`: the emulator's clock against the host's (a duration with an optional sign). */
+export function clockOffset(value: string): number {
+  const match = /^([+-]?)(.*)$/.exec(value.trim());
+  const read = readDuration(match?.[2] ?? '', 'ms');
+  if (!read.ok)
+    throw new InvalidArgumentError('expected a duration with an optional sign, e.g. -2d or +26h.');
+  return match?.[1] === '-' ? -read.ms : read.ms;
 }
 
 /** `id:secret:org@AdobeOrg`, repeatable. */
@@ -108,6 +120,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       audiencesPerSandbox: flags.audiencesPerSandbox,
     },
     newerRules: flags.newerRules,
+    clockOffsetMs: flags.clockOffset,
     compat: {
       operationsPath: flags.operationsPath,
       sourceSpec: flags.sourceSpec,

@@ -2,7 +2,14 @@ import { Command, Option } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { DEMO_CLIENT, startEmulator, type EmulatorClient } from '../../emulator/index.js';
 import { choiceOption, countOption, durationOption } from '../typed-options.js';
-import { collectClient, perSecond, probability, toOptions, type Flags } from './emulator-flags.js';
+import {
+  clockOffset,
+  collectClient,
+  perSecond,
+  probability,
+  toOptions,
+  type Flags,
+} from './emulator-flags.js';
 
 function banner(url: string, flags: Flags, clients: EmulatorClient[]): string {
   const lines = [
@@ -121,6 +128,12 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
       ),
     )
     .option('--newer-rules', 'also enforce the rules newer versions of the API page add', false)
+    .option(
+      '--clock-offset <duration>',
+      "run the emulator's clock off the host's, e.g. -2d (behind) or +26h (ahead)",
+      clockOffset,
+      0,
+    )
     .addOption(
       choiceOption('--operations-path <spelling>', 'operation lookups served at (a reading of the page)', [
         'plural',
