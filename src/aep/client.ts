@@ -4,6 +4,7 @@ import { hintsOf } from './credentials.js';
 import { Compat, refusesSourceShape, withSourceShape, type CompatChoices } from './compat.js';
 import { AepError } from './errors.js';
 import type { AepClientOptions } from './options.js';
+import type { ClockReading } from './service-clock.js';
 import type { AepClientStats } from './stats.js';
 import { createTransport } from './transport.js';
 import { AudienceView, CreateResponse, Operation, Run, RunList, type AepClient } from './types.js';
@@ -13,6 +14,7 @@ export interface AepHttpClient extends AepClient {
   stats(): AepClientStats;
   /** The readings of the page learned so far (compat.ts), to keep in the state. */
   compat(): CompatChoices;
+  serviceClock(): ClockReading | undefined;
 }
 
 /** How many runs `listRuns` asks for, when the service takes the parameter: the most the API returns in one page. */
@@ -58,7 +60,7 @@ function isNotFound(error: unknown): boolean {
  */
 export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
   const transport = createTransport(options);
-  const { send, call, stats } = transport;
+  const { send, call, stats, clock } = transport;
   const compat = new Compat(options.compat, options.logger && componentLogger(options.logger, 'aep'));
   return {
     orgOf: (sandbox) => {
@@ -126,8 +128,8 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
         AudienceView,
         callOptions,
       ),
-    startRun: async (sandbox, audienceId, body, callOptions) =>
-      call(
+    startRun: async (sandbox, audienceId, body, callOptions) => {
+      const run = await call(
         sandbox,
         {
           endpoint: 'startRun',
@@ -137,7 +139,11 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
         },
         Run,
         callOptions,
-      ),
+      );
+      // The run just begun carries the service's time of it: a second, direct reading.
+      clock.runCreated(run.createdAt, Date.now());
+      return run;
+    },
     getRun: async (sandbox, audienceId, runId, callOptions) =>
       call(
         sandbox,
@@ -199,5 +205,6 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
     ...audienceReads(transport),
     stats,
     compat: () => compat.choices(),
+    serviceClock: () => clock.serviceClock(),
   };
 }

@@ -4,6 +4,7 @@ import { callStateOf, type CallState } from './call-state.js';
 import { readErrorBody } from './error-body.js';
 import type { AepTimeouts } from './options.js';
 import { proxyAgents } from './proxy.js';
+import type { ServiceClock } from './service-clock.js';
 import {
   backoffDelay,
   decideRetry,
@@ -25,6 +26,8 @@ export type HttpDeps = {
   /** Reports the attempt in flight of `state` (once). */
   report: (state: CallState, result: AttemptResult) => void;
   onRateLimitWait: (sandbox: string, ms: number) => void;
+  /** Learns AEP's clock from every API answer's Date header (IMS answers are another host's). */
+  clock: ServiceClock;
 };
 
 const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE'] as const;
@@ -66,6 +69,7 @@ export function createHttp(deps: HttpDeps): Got {
   const afterResponse: AfterResponseHook = (response, retryWithMergedOptions) => {
     const state = callStateOf(response.request.options);
     if (!state) return response;
+    deps.clock.dateHeader(headerText(response.headers.date), Date.now());
     state.awaitingAnswer = false;
     const status = response.statusCode;
     const body: unknown = response.body;

@@ -27,3 +27,4 @@ export * from './types.js';
 export * from './segment-types.js';
 export { DEFAULT_BULK_BATCH } from './audience-reads.js';
 export type { CompatChoices, CompatOptions, OperationsPathSetting, SourceSpecSetting } from './compat.js';
+export { ServiceClock, type ClockReading, type ServiceClockSource } from './service-clock.js';

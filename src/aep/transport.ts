@@ -19,6 +19,7 @@ import {
 import { RequestBudgets } from './request-budget.js';
 import { sleep } from './abort.js';
 import { backoffDelay, DEFAULT_RETRY } from './retry-policy.js';
+import { ServiceClock } from './service-clock.js';
 import { StatsRecorder, type AepClientStats } from './stats.js';
 import { headerText, requestErrorParts } from './transport-error.js';
 import type { CallOptions } from './types.js';
@@ -47,6 +48,8 @@ export type Transport = {
     options: CallOptions | undefined,
   ) => Promise<z.output<S>>;
   stats: () => AepClientStats;
+  /** AEP's clock as its answers showed it. */
+  clock: ServiceClock;
 };
 
 /**
@@ -60,6 +63,7 @@ export function createTransport(options: AepClientOptions): Transport {
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   const logger = options.logger ? componentLogger(options.logger, 'aep') : undefined;
   const recorder = new StatsRecorder();
+  const clock = new ServiceClock();
 
   function report(state: CallState, result: AttemptResult): void {
     const startedAt = state.attemptStartedAt;
@@ -88,6 +92,7 @@ export function createTransport(options: AepClientOptions): Transport {
       recorder.wait(ms);
       options.onRateLimitWait?.(sandbox, ms);
     },
+    clock,
   });
   const tokens = new ImsTokens(
     (credentials) =>
@@ -186,6 +191,7 @@ export function createTransport(options: AepClientOptions): Transport {
       await exchange(sandbox, request, callOptions);
     },
     call,
+    clock,
     stats: () => {
       const bySandbox = Object.fromEntries(
         [...budgets.entries()].map(([name, budget]) => [name, budget.stats()]),

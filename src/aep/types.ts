@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AudienceSpec } from '../manifest/schema.js';
 import type { ImsOrg } from './credentials.js';
+import type { ClockReading } from './service-clock.js';
 import type { AudienceListPage, AudienceQuery, LiveAudience } from './segment-types.js';
 
 // Responses are read loosely (only what audiencectl uses) and checked where they enter,
@@ -86,6 +87,8 @@ export interface AepClient extends AudienceReads {
   /** Most recent first. */
   listRuns(sandbox: string, audienceId: string, options?: CallOptions): Promise<Run[]>;
   deleteAudience(sandbox: string, audienceId: string, options?: CallOptions): Promise<void>;
+  /** AEP's clock as the client's answers showed it; undefined before any answer (or in fakes). */
+  serviceClock?(): ClockReading | undefined;
 }
 
 /** The Audiences API calls; through the same transport, so the same token, budget and retries. */

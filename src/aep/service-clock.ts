@@ -1,0 +1,60 @@
+/** What the client has learnt of AEP's clock, from its answers. */
+export type ClockReading = {
+  /** AEP's clock minus the local clock, in ms (positive: the local clock is behind). */
+  offsetMs: number;
+  /** `date`: an answer's Date header (1-second precision); `run`: a run's createdAt, as it started. */
+  source: 'date' | 'run';
+  /** Local epoch ms of the answer the reading comes from. */
+  at: number;
+  /** How long ago that answer arrived, in ms, on a clock that does not jump (performance.now). */
+  ageMs: number;
+};
+
+/** Epoch seconds of the year 5138: anything above is not seconds. */
+const MAX_EPOCH_SECONDS = 1e11;
+
+/** Anything that reads AEP's clock (the HTTP client, and the daemon's shielded view of it). */
+export type ServiceClockSource = { serviceClock(): ClockReading | undefined };
+
+/**
+ * The latest offset between AEP's clock and the local one. Date and createdAt have
+ * 1-second precision (truncated), so a sample takes the middle of its second: within
+ * about a second plus the answer's transit of the truth, far inside any tolerance.
+ */
+export class ServiceClock implements ServiceClockSource {
+  #latest: { offsetMs: number; source: ClockReading['source']; at: number; mono: number } | undefined;
+  readonly #monotonic: () => number;
+
+  constructor(monotonic: () => number = () => performance.now()) {
+    this.#monotonic = monotonic;
+  }
+
+  /** An answer's Date header, as it arrived at local time `arrivedMs`. */
+  dateHeader(header: string | undefined, arrivedMs: number): void {
+    if (header === undefined) return;
+    const serviceMs = Date.parse(header);
+    if (Number.isFinite(serviceMs)) this.#sample(serviceMs + 500 - arrivedMs, 'date', arrivedMs);
+  }
+
+  /** The `createdAt` (epoch seconds) of a run the service has just started, answered at `arrivedMs`. */
+  runCreated(createdAt: number | undefined, arrivedMs: number): void {
+    // Epoch seconds as documented; a value in milliseconds would read as decades of skew.
+    if (createdAt === undefined || !Number.isFinite(createdAt) || createdAt > MAX_EPOCH_SECONDS) return;
+    this.#sample(createdAt * 1000 + 500 - arrivedMs, 'run', arrivedMs);
+  }
+
+  serviceClock(): ClockReading | undefined {
+    const latest = this.#latest;
+    if (!latest) return undefined;
+    return {
+      offsetMs: latest.offsetMs,
+      source: latest.source,
+      at: latest.at,
+      ageMs: this.#monotonic() - latest.mono,
+    };
+  }
+
+  #sample(offsetMs: number, source: ClockReading['source'], at: number): void {
+    this.#latest = { offsetMs: Math.round(offsetMs), source, at, mono: this.#monotonic() };
+  }
+}
