@@ -42,6 +42,7 @@ export function manifestsDigest(desired: LoadResult): string {
 export function savedOptions(options: PlanOptions): SavedPlanOptions {
   return {
     now: options.now,
+    ...(options.clockOffset === undefined ? {} : { clockOffset: options.clockOffset }),
     allowReplace: options.allowReplace,
     allowMassDelete: options.allowMassDelete,
     allowEmptySource: options.allowEmptySource,
@@ -56,6 +57,7 @@ export function savedOptions(options: PlanOptions): SavedPlanOptions {
 export function planOptionsOf(saved: SavedPlanOptions): PlanOptions {
   return {
     now: saved.now,
+    ...(saved.clockOffset === undefined ? {} : { clockOffset: saved.clockOffset }),
     allowReplace: saved.allowReplace,
     allowMassDelete: saved.allowMassDelete,
     allowEmptySource: saved.allowEmptySource,

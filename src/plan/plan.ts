@@ -8,9 +8,11 @@ import { compareText } from '../text/compare.js';
 import { leftoverRecords, type PlanScope } from './removals.js';
 import {
   applyRunBudget,
+  clockHeldRun,
   DEFAULT_RUN_BUDGET,
   dueRun,
   failedRuns,
+  nextDataFilterStart,
   onCreateRun,
   type RunBudget,
 } from './runs.js';
@@ -19,12 +21,19 @@ import { adoptStep } from './adopt.js';
 import type { AdoptView, PlainStep, Plan, RefreshReport, RefreshView, Step } from './schema.js';
 import { desiredHash, honouring, lazyTarget, runStep, stepFor, updateReason } from './step-builders.js';
 import { summarise } from './summary.js';
+import { planClock, runClock, type RunClock } from './clock.js';
 
 export { summarise } from './summary.js';
 
 export type PlanOptions = DeletionGuardOptions & {
   /** Epoch seconds; the planner reads no clock. */
   now: number;
+  /**
+   * AEP's clock minus the local one, in seconds, measured just before planning (apply, the
+   * controller); undefined when not measured (`plan` without network). Beyond
+   * CLOCK_TOLERANCE_SECONDS, runs are timed and budgeted in AEP's clock (docs/runs.md).
+   */
+  clockOffset?: number | undefined;
   /** Let every audience be replaced, as if each had `metadata.allowReplace`. */
   allowReplace: boolean;
   runBudget?: RunBudget;
@@ -67,7 +76,12 @@ export function wantsAdoption(
  * without building a step's parts, as most audiences of a large plan are. Only with the
  * loader's spec hash (spec-hash-memo.ts); without it the long way hashes the spec.
  */
-function inSync(desired: DesiredManifest, record: AudienceRecord | undefined, options: PlanOptions): boolean {
+function inSync(
+  desired: DesiredManifest,
+  record: AudienceRecord | undefined,
+  options: PlanOptions,
+  clock: RunClock,
+): boolean {
   if (!record?.applied || record.blocked || !record.audienceId || liveOf(options.refresh, record))
     return false;
   const hash = knownSpecHash(desired.manifest);
@@ -76,7 +90,8 @@ function inSync(desired: DesiredManifest, record: AudienceRecord | undefined, op
     record.applied.hash === hash &&
     record.deletionPolicy === desired.manifest.metadata.deletionPolicy &&
     (record.manifestFile === undefined || record.manifestFile === desired.file) &&
-    dueRun(desired, record, options.now) === undefined
+    dueRun(desired, record, clock) === undefined &&
+    clockHeldRun(desired, record, clock) === undefined
   );
 }
 
@@ -87,8 +102,9 @@ function stepsForDesired(
   options: PlanOptions,
   drifted: DriftLog,
   records: readonly AudienceRecord[],
+  clock: RunClock,
 ): Step[] {
-  if (inSync(desired, record, options)) return [];
+  if (inSync(desired, record, options, clock)) return [];
   const target = lazyTarget(desired);
   const source = `${desired.file}:${desired.line}`;
   const creation = (kind: 'create' | 'replace', reason: string, extra: Partial<PlainStep> = {}): Step[] => {
@@ -205,8 +221,13 @@ function stepsForDesired(
       });
     }
   }
-  const run = dueRun(desired, record, options.now);
+  const run = dueRun(desired, record, clock);
   if (run) steps.push(runStep(desired, run, audienceId));
+  const held = run ? undefined : clockHeldRun(desired, record, clock);
+  if (held) {
+    const every = { reason: 'every', dataFilterStartTime: nextDataFilterStart(desired, record) };
+    steps.push({ ...runStep(desired, every, audienceId), deferred: held });
+  }
   return steps;
 }
 
@@ -217,6 +238,7 @@ function stepsForDesired(
  */
 export function plan(desired: LoadResult, recorded: RecordedState, options: PlanOptions): Plan {
   const records = new Map(recorded.audiences.map((r) => [recordId(r.sandbox, r.key), r]));
+  const clock = runClock(options.now, options.clockOffset);
   const leftovers = leftoverRecords(desired, records, options.scope);
 
   const steps: Step[] = [];
@@ -225,7 +247,7 @@ export function plan(desired: LoadResult, recorded: RecordedState, options: Plan
     const id = recordId(manifest.sandbox, manifest.key);
     // Its record is in another sandbox: the blocked move stands for it, never a create.
     if (leftovers.moveTargets.has(id)) continue;
-    steps.push(...stepsForDesired(manifest, records.get(id), options, drifted, recorded.audiences));
+    steps.push(...stepsForDesired(manifest, records.get(id), options, drifted, recorded.audiences, clock));
   }
 
   const { removals, moves, held, outside } = leftovers;
@@ -243,7 +265,8 @@ export function plan(desired: LoadResult, recorded: RecordedState, options: Plan
   const byAudience = (a: Step, b: Step): number =>
     compareText(a.sandbox, b.sandbox) || compareText(a.key, b.key) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
   const ordered = [...steps.sort(byAudience), ...[...moves, ...removals].sort(byAudience)];
-  applyRunBudget(ordered, records, options.runBudget ?? DEFAULT_RUN_BUDGET, options.now);
+  applyRunBudget(ordered, records, options.runBudget ?? DEFAULT_RUN_BUDGET, clock.now);
+  const clockReport = planClock(clock, options.clockOffset, records.values());
   held.sort((a, b) => compareText(a.sandbox, b.sandbox) || compareText(a.key, b.key));
   const failed = failedRuns(desired.manifests, records, ordered).sort(
     (a, b) => compareText(a.sandbox, b.sandbox) || compareText(a.key, b.key),
@@ -259,6 +282,7 @@ export function plan(desired: LoadResult, recorded: RecordedState, options: Plan
     steps: ordered,
     held,
     ...(failed.length > 0 ? { failedRuns: failed } : {}),
+    ...(clockReport ? { clock: clockReport } : {}),
     ...(options.scope
       ? { scope: { include: [...options.scope.include], exclude: [...options.scope.exclude], outside } }
       : {}),

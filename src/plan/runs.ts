@@ -4,6 +4,7 @@ import { recordId } from '../state/record-id.js';
 import { epochSecondsOf } from '../state/instant.js';
 import { FINAL_RUN_STATUSES, lastRunFailure } from '../state/describe.js';
 import type { FailedRun, RunRequest, Step } from './schema.js';
+import { behindNote, CLOCK_TOLERANCE_SECONDS, type RunClock } from './clock.js';
 
 const DAY_SECONDS = 86_400;
 const UNIT_SECONDS = { m: 60, h: 3_600, d: DAY_SECONDS } as const;
@@ -71,11 +72,14 @@ export function honouredRequest(record: AudienceRecord): string | undefined {
   return record.applied ? record.applied.ingestionRequest : record.imported?.ingestionRequest;
 }
 
-/** The run an existing audience needs now: a new request token, or the period elapsed. */
+/**
+ * The run an existing audience needs now: a new request token, or the period elapsed. The
+ * period is timed in `clock` (AEP's, when measured off the local one), as runs' createdAt are.
+ */
 export function dueRun(
   manifest: DesiredManifest,
   record: AudienceRecord,
-  now: number,
+  clock: RunClock,
 ): RunRequest | undefined {
   const { ingestion } = manifest.manifest;
   const latest = latestRun(record.runs);
@@ -96,9 +100,27 @@ export function dueRun(
   }
   if (ingestion.every === undefined || inProgress) return undefined;
   const appliedAt = record.applied ? epochSecondsOf(record.applied.at) : (importedAt(record) ?? 0);
-  const since = latest?.createdAt ?? appliedAt;
-  if (now - since < durationSeconds(ingestion.every)) return undefined;
+  // Recorded from the local clock: read in the clock of the decision.
+  const since = latest?.createdAt ?? appliedAt + clock.localShift;
+  if (clock.now - since < durationSeconds(ingestion.every)) return undefined;
   return { reason: 'every', dataFilterStartTime: start };
+}
+
+/**
+ * Why a periodic run that is not due is shown deferred rather than left out: AEP's clock was
+ * not measured and the audience's newest run lies in the local clock's future, so the clock
+ * is behind and `dueRun` would wait for as long again. Undefined when no such thing is seen.
+ */
+export function clockHeldRun(
+  manifest: DesiredManifest,
+  record: AudienceRecord,
+  clock: RunClock,
+): string | undefined {
+  if (clock.measured || manifest.manifest.ingestion.every === undefined) return undefined;
+  const latest = latestRun(record.runs);
+  if (!latest || !isRunFinal(latest)) return undefined;
+  const ahead = latest.createdAt - clock.now;
+  return ahead > CLOCK_TOLERANCE_SECONDS ? behindNote(ahead) : undefined;
 }
 
 /**
@@ -120,7 +142,7 @@ export function applyRunBudget(
     usedBySandbox.set(record.sandbox, (usedBySandbox.get(record.sandbox) ?? 0) + recent);
   }
   for (const step of steps) {
-    if (step.kind !== 'run' || step.blocked) continue;
+    if (step.kind !== 'run' || step.blocked || step.deferred) continue;
     const id = `${step.sandbox}/${step.key}`;
     const sandboxUsed = usedBySandbox.get(step.sandbox) ?? 0;
     const audienceUsed = usedByAudience.get(id) ?? 0;

@@ -210,6 +210,8 @@ export type PlanSummary = z.infer<typeof PlanSummary>;
 /** The planner's options, as a saved plan records them so `apply plan.json` can plan again. */
 export const SavedPlanOptions = z.object({
   now: z.number().int(),
+  /** AEP's clock minus the local one, in seconds, when the plan measured it. */
+  clockOffset: z.number().int().optional(),
   allowReplace: z.boolean(),
   allowMassDelete: z.boolean(),
   allowEmptySource: z.boolean(),
@@ -247,6 +249,16 @@ export const PlanOrigin = z.object({
 });
 export type PlanOrigin = z.infer<typeof PlanOrigin>;
 
+/** What the plan says of the local clock against AEP's, when it is off (plan/clock.ts). */
+export const PlanClock = z.object({
+  /** AEP's clock minus the local one, in seconds, as measured before planning (beyond the tolerance). */
+  offsetSeconds: z.number().int().optional(),
+  /** Not measured: the newest recorded run is this many seconds in the local clock's future. */
+  runAheadSeconds: z.number().int().optional(),
+  note: z.string(),
+});
+export type PlanClock = z.infer<typeof PlanClock>;
+
 /** The plan, exactly as `--output json` prints it and `apply plan.json` reads it. */
 export const Plan = z.object({
   formatVersion: z.literal(1),
@@ -257,6 +269,8 @@ export const Plan = z.object({
   held: z.array(HeldAudience),
   /** Present when non-empty: audiences whose last run failed and that get no new run. */
   failedRuns: z.array(FailedRun).optional(),
+  /** Only when the local clock is off AEP's (measured, or seen in recorded runs). */
+  clock: PlanClock.optional(),
   /** Only with --include/--exclude: recorded audiences outside them, left alone. */
   scope: PlanScopeReport.optional(),
   /** Only with --refresh: what reading the audiences back from the service found. */

@@ -106,6 +106,11 @@ export function refreshNote(plan: Plan): string[] | undefined {
   ];
 }
 
+/** The plan's word on the local clock against AEP's (plan/clock.ts), when it is off. */
+export function clockNote(plan: Plan): string | undefined {
+  return plan.clock ? `Clock: ${plan.clock.note}.` : undefined;
+}
+
 export function isEmptyPlan(plan: Plan): boolean {
   return plan.steps.length === 0;
 }

@@ -2,6 +2,7 @@ import { formatDiagnostic } from '../../manifest/diagnostics.js';
 import { escapeDeep } from '../../text/safe-text.js';
 import type { Plan, Step } from '../schema.js';
 import {
+  clockNote,
   failedRunLine,
   failedRunsHeading,
   isEmptyPlan,
@@ -142,6 +143,8 @@ export function renderMarkdown(given: Plan): string {
   for (const line of refreshNote(plan) ?? []) head.push(clip(escapeCell(line)), '');
   const scope = scopeNote(plan, (text) => `\`${text.replaceAll('`', "'")}\``);
   if (scope) head.push(clip(escapeCell(scope)), '');
+  const clock = clockNote(plan);
+  if (clock) head.push(clip(escapeCell(clock)), '');
   budget.take(head);
 
   const errors = plan.diagnostics.filter((d) => d.severity === 'error').length;

@@ -2,6 +2,7 @@ import { formatDiagnostic } from '../../manifest/diagnostics.js';
 import { escapeDeep } from '../../text/safe-text.js';
 import type { Plan, Step } from '../schema.js';
 import {
+  clockNote,
   failedRunLine,
   failedRunsHeading,
   isEmptyPlan,
@@ -55,6 +56,8 @@ export function renderText(given: Plan, options: TextOptions): string {
   if (refresh) lines.push('', ...refresh.map((line) => paint('dim', line)));
   const scope = scopeNote(plan);
   if (scope) lines.push('', paint('dim', scope));
+  const clock = clockNote(plan);
+  if (clock) lines.push('', paint('yellow', clock));
   const failedHeading = failedRunsHeading(plan);
   if (failedHeading) {
     lines.push('', paint('red', failedHeading));
