@@ -8,6 +8,7 @@ import type { StateStore } from '../state/store.js';
 import { executePlan } from './executor.js';
 import { readLive } from './live.js';
 import { resumeIntents } from './resume.js';
+import { planWithServiceClock } from './service-time.js';
 import { checkSavedPlan } from './saved-plan.js';
 import type { ApplyReport, ExecutorDeps, ProgressSink } from './types.js';
 
@@ -110,7 +111,12 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
       signal: flow.signal,
       now: flow.clock.now(),
     });
-    plan = makePlan(input.desired, recorded, { ...input.planOptions, ...live });
+    const options = { ...input.planOptions, ...live };
+    plan = await planWithServiceClock(
+      (clockOffset) => makePlan(input.desired, recorded, { ...options, clockOffset }),
+      flow.client,
+      flow.signal,
+    );
   }
   const go = await flow.review(plan, resumed);
   if (!go || plan.steps.length === 0) return { plan, report: undefined };

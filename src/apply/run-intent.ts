@@ -5,6 +5,7 @@ import { requestToken } from '../plan/runs.js';
 import type { StateStore } from '../state/store.js';
 import { adoptableRun, runRecord } from './adopt-run.js';
 import { aepFailure } from './aep-failure.js';
+import { serviceShift } from './service-time.js';
 import type { Clock } from './types.js';
 
 /** What the service says about a run request whose answer never came. */
@@ -35,7 +36,8 @@ export async function settleRunIntent(
   if (record.audienceId) {
     try {
       const runs = await client.listRuns(record.sandbox, record.audienceId, call);
-      started = adoptableRun(runs, since, new Set(record.runs.map((r) => r.runId)));
+      // The intent's time is the local clock's, runs' are AEP's: compared in AEP's (its answer was just read).
+      started = adoptableRun(runs, since + serviceShift(client), new Set(record.runs.map((r) => r.runId)));
     } catch (error) {
       return { kind: 'unknown', message: aepFailure(error).message };
     }
@@ -45,7 +47,8 @@ export async function settleRunIntent(
     return { kind: 'none', record: cleared ?? record };
   }
   const reason = intent.runReason;
-  const run = runRecord(started, { start: start ?? 0, now: Math.floor(clock.now() / 1000), reason });
+  const now = Math.floor(clock.now() / 1000) + serviceShift(client);
+  const run = runRecord(started, { start: start ?? 0, now, reason });
   const token = requestToken(reason);
   const applied =
     token !== undefined && record.applied ? { ...record.applied, ingestionRequest: token } : undefined;

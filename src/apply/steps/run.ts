@@ -8,6 +8,7 @@ import { aepFailure } from '../aep-failure.js';
 import { pollUntil } from '../poll.js';
 import { clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
 import { settleRunIntent } from '../run-intent.js';
+import { serviceShift } from '../service-time.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 
 /** Waits for a run to end, recording each status it reports. */
@@ -168,7 +169,12 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
     }
   }
 
-  const run = runRecord(started, { start: dataFilterStartTime, now, reason: request.reason });
+  // A run without createdAt is recorded at AEP's time of it, as far as the client knows it.
+  const run = runRecord(started, {
+    start: dataFilterStartTime,
+    now: now + serviceShift(client),
+    reason: request.reason,
+  });
   const token = requestToken(request.reason);
   const honoured =
     token !== undefined && record.applied ? { ...record.applied, ingestionRequest: token } : undefined;

@@ -1,3 +1,5 @@
+import { measuredOffset, serviceShift } from '../../apply/service-time.js';
+import { skewNote } from '../../plan/clock.js';
 import { setMaxListeners } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
@@ -163,6 +165,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
     const color = useColor(process.stdout);
     const write = (text: string) => process.stdout.write(text);
     let declined = false as boolean;
+    let clockWarned = false as boolean;
     try {
       say(`Applying to ${connection.target}`);
       const outcome = await applyOnce(input, {
@@ -187,6 +190,10 @@ export function applyCommand(setExit: (code: number) => void): Command {
         runPoll: schedule(DEFAULT_RUN_POLL, flags.pollInterval * 2, flags.runWait),
         review: async (plan, resumed) => {
           for (const note of resumed) write(`resumed: ${escapeText(note)}\n`);
+          if (plan.clock) {
+            clockWarned = true;
+            say(`Warning: ${plan.clock.note}`);
+          }
           write(renderPlan(plan, 'text', color));
           if (plan.steps.length === 0 || interrupts.drain.aborted) return false;
           const actionable = actionableSteps(plan);
@@ -216,6 +223,10 @@ export function applyCommand(setExit: (code: number) => void): Command {
         end = { kind: 'declined' };
         write('\nApply cancelled; nothing was changed.\n');
       } else if (outcome.plan.steps.length > 0) write('\nNothing to apply now.\n');
+      // A skew first seen after planning (the plan started no run, so measured nothing before).
+      const offset = measuredOffset(connection.client);
+      if (!clockWarned && offset !== undefined && serviceShift(connection.client) !== 0)
+        say(`Warning: ${skewNote(offset)}`);
       setExit(applyExitCode(outcome.plan, end));
     } finally {
       interrupts.dispose();

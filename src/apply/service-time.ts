@@ -1,0 +1,43 @@
+import type { AepClient } from '../aep/types.js';
+import { runClock } from '../plan/clock.js';
+import type { Plan } from '../plan/schema.js';
+
+/** A reading of AEP's clock older than this is measured again before runs are decided on it. */
+export const CLOCK_READING_MAX_AGE_MS = 10 * 60_000;
+
+type ClockClient = Pick<AepClient, 'serviceClock'>;
+
+/** AEP's clock minus the local one, in whole seconds, if an answer showed it lately. */
+export function measuredOffset(client: ClockClient): number | undefined {
+  const reading = client.serviceClock?.();
+  if (!reading || reading.ageMs > CLOCK_READING_MAX_AGE_MS) return undefined;
+  return Math.round(reading.offsetMs / 1000);
+}
+
+/** Seconds to add to a time read from the local clock to have it in the clock runs are timed in. */
+export function serviceShift(client: ClockClient): number {
+  return runClock(0, measuredOffset(client)).localShift;
+}
+
+/**
+ * Plans with AEP's clock measured whenever runs are decided: `make(offset)` plans. A plan
+ * without run steps costs no call (an in-sync repository stays at zero); a plan with some
+ * and no recent reading (a fresh CLI apply, which has asked AEP nothing yet) first reads one
+ * audience of the sandbox (its answer's Date header) and plans again, so a skewed local
+ * clock neither times nor budgets a run. A failed read leaves the local clock, as before.
+ */
+export async function planWithServiceClock(
+  make: (offset: number | undefined) => Plan,
+  client: ClockClient & Pick<AepClient, 'listAudiences'>,
+  signal: AbortSignal | undefined,
+): Promise<Plan> {
+  const known = measuredOffset(client);
+  const first = make(known);
+  if (known !== undefined || client.serviceClock === undefined) return first;
+  const run = first.steps.find((step) => step.kind === 'run');
+  if (!run) return first;
+  // Any answer carries the Date header: a refusal measures the clock as well as a list.
+  await client.listAudiences(run.sandbox, { limit: 1 }, signal ? { signal } : {}).catch(() => undefined);
+  const offset = measuredOffset(client);
+  return offset === undefined ? first : make(offset);
+}

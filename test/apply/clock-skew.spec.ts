@@ -1,0 +1,116 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
+import { readState } from '../../src/state/read.js';
+import { apply, emulatorEnv } from '../helpers/apply-env.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { withEmulator } from '../helpers/with-emulator.js';
+
+// A machine whose clock is off the service's: the emulator runs its clock (Date header,
+// createdAt, run stages) `clockOffsetMs` off this host's, and the CLI applies against it.
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const FAST = { operationDelayMs: 10, runStageDelayMs: 10 };
+
+const roots: string[] = [];
+afterEach(async () => {
+  for (const root of roots.splice(0)) await rm(root, { recursive: true, force: true });
+});
+
+async function workspace() {
+  const root = await mkdtemp(path.join(tmpdir(), 'audiencectl-clock-'));
+  roots.push(root);
+  const dir = path.join(root, 'manifests');
+  const state = path.join(root, 'state');
+  const write = async (request?: string) => {
+    const ingestion = { onCreate: true, every: '1h', ...(request === undefined ? {} : { request }) };
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion }));
+  };
+  return { dir, state, write };
+}
+
+function runsOf(emulator: RunningEmulator) {
+  return emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod');
+}
+
+describe('apply: a local clock off AEP clock', () => {
+  it('2 days ahead: the periodic run is not started at every apply, the warning names the skew, a requested run still starts', async () => {
+    await withEmulator({ ...FAST, clockOffsetMs: -2 * DAY_MS }, async (emulator) => {
+      const { dir, state, write } = await workspace();
+      const env = emulatorEnv(emulator);
+      await write();
+      const first = await apply(dir, state, env);
+      expect(first.code, first.stderr).toBe(0);
+      expect(runsOf(emulator)).toHaveLength(1);
+
+      // By this host's clock the first run is 2 days old, so `every: 1h` looked due at every apply.
+      for (let pass = 0; pass < 2; pass += 1) {
+        const again = await apply(dir, state, env);
+        expect(again.code, again.stderr).toBe(0);
+        expect(runsOf(emulator)).toHaveLength(1);
+        expect(again.stderr).toContain("Warning: the local clock is 2 d ahead of AEP's (its Date header)");
+      }
+
+      await write('more-please');
+      const requested = await apply(dir, state, env);
+      expect(requested.code, requested.stderr).toBe(0);
+      expect(runsOf(emulator)).toHaveLength(2);
+      const record = (await readState(state)).audiences.find((a) => a.key === 'gold');
+      expect(record?.runs.map((run) => run.reason)).toEqual(['request:more-please', 'onCreate']);
+    });
+  });
+
+  it('2 days behind: plan says why no periodic run is planned, and apply times it in AEP clock', async () => {
+    await withEmulator({ ...FAST, clockOffsetMs: 2 * DAY_MS }, async (emulator) => {
+      const { dir, state, write } = await workspace();
+      const env = emulatorEnv(emulator);
+      await write();
+      expect((await apply(dir, state, env)).code).toBe(0);
+      expect(runsOf(emulator)).toHaveLength(1);
+
+      // Without network the plan cannot measure AEP's clock; the run in its future says enough.
+      const planned = await runCliInProcess(['plan', dir, '--state', state], { env });
+      expect(planned.code, planned.stderr).toBe(0);
+      expect(planned.stdout).toContain(
+        "deferred: its last run was created 2 d after this machine's clock reads now: the local clock is behind AEP's",
+      );
+      expect(planned.stdout).toContain("Clock: a recorded run was created 2 d after this machine's clock");
+
+      // Apply measures it: 1 h has not passed in AEP's clock, so nothing starts yet, and it says so.
+      const early = await apply(dir, state, env);
+      expect(early.code, early.stderr).toBe(0);
+      expect(early.stderr).toContain("Warning: the local clock is 2 d behind AEP's (its Date header)");
+      expect(runsOf(emulator)).toHaveLength(1);
+
+      // An hour later in AEP's clock (this host's has not moved): the periodic run is due.
+      emulator.control.updateSettings({ clockOffsetMs: 2 * DAY_MS + HOUR_MS });
+      const due = await apply(dir, state, env);
+      expect(due.code, due.stderr).toBe(0);
+      expect(runsOf(emulator)).toHaveLength(2);
+      const record = (await readState(state)).audiences.find((a) => a.key === 'gold');
+      expect(record?.runs.map((run) => run.reason)).toEqual(['every', 'onCreate']);
+    });
+  });
+
+  it('in step with AEP: an in-sync apply asks AEP nothing and prints no clock warning', async () => {
+    await withEmulator(FAST, async (emulator) => {
+      const { dir, state, write } = await workspace();
+      const env = emulatorEnv(emulator);
+      await write();
+      expect((await apply(dir, state, env)).code).toBe(0);
+      const before = emulator.control.counters().requests;
+      const again = await apply(dir, state, env);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toContain('No changes.');
+      expect(again.stderr).not.toContain('clock');
+      expect(emulator.control.counters().requests).toBe(before);
+      expect(runsOf(emulator)).toHaveLength(1);
+    });
+  });
+});
