@@ -87,5 +87,7 @@ export function shieldCalls(client: AepClient, options: ShieldOptions): AepClien
       through(sandbox, (o) => client.bulkGetAudiences(sandbox, ids, { ...options, ...o })),
     findAudiencesByName: (sandbox, name) =>
       through(sandbox, (o) => client.findAudiencesByName(sandbox, name, o)),
+    // A reading, not a call: never gated.
+    serviceClock: () => client.serviceClock?.(),
   };
 }

@@ -25,6 +25,8 @@ export type DaemonMetrics = {
   driftDetected: Counter<'kind'>;
   /** Unix time (seconds) of the last successful refresh. */
   lastRefreshTimestamp: Gauge;
+  /** AEP's clock minus the local one, in seconds, from the latest AEP answer; unset before one. */
+  aepClockOffset: Gauge;
   /** Unix time (seconds) of the last successful source sync. */
   lastSyncTimestamp: Gauge;
   /** Always 1; the `revision` label carries the revision last synced successfully. */
@@ -142,6 +144,11 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
     lastRefreshTimestamp: new Gauge({
       name: `${prefix}last_successful_refresh_timestamp_seconds`,
       help: 'Unix time of the last successful refresh (audiences read back from AEP).',
+      registers,
+    }),
+    aepClockOffset: new Gauge({
+      name: `${prefix}aep_clock_offset_seconds`,
+      help: "AEP's clock minus the local clock, in seconds (its Date header); beyond 300, runs are timed in AEP's clock.",
       registers,
     }),
     lastSyncTimestamp,

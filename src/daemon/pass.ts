@@ -18,6 +18,8 @@ import { daemonProgress, runBudgetLeft } from './instruments.js';
 import type { DaemonMetrics } from './metrics.js';
 import { driftStatuses, publishDrift } from './drift-status.js';
 import { errorInfo, type StatusBoard } from './status-board.js';
+import { publishClock } from './clock-status.js';
+import { measuredOffset, serviceShift } from '../apply/service-time.js';
 
 /** How a pass reads, plans and applies; fixed for the life of the controller. */
 export type ReconcileSettings = {
@@ -144,7 +146,8 @@ async function planDesired(
     signal: deps.signal,
     now: deps.clock.now(),
   });
-  const plan = makePlan(desired, recorded, { ...options, ...live });
+  // Dry-run asks nothing of AEP to learn its clock: what earlier answers showed, if recent.
+  const plan = makePlan(desired, recorded, { ...options, ...live, clockOffset: measuredOffset(deps.client) });
   publishPlan(deps, revision, plan);
   return { plan, records: recorded.audiences };
 }
@@ -153,7 +156,9 @@ function recordBudget(deps: PassDeps, records: readonly AudienceRecord[], desire
   const options = deps.settings.planOptions(Math.floor(deps.clock.now() / 1000));
   const perDay = (options.runBudget ?? DEFAULT_RUN_BUDGET).perSandboxPerDay;
   const sandboxes = new Set(desired.manifests.map((m) => m.sandbox));
-  const left = runBudgetLeft(records, sandboxes, perDay, Math.floor(deps.clock.now() / 1000));
+  // Runs' createdAt are AEP's: the last 24 h are counted in its clock when it is measured off ours.
+  const now = Math.floor(deps.clock.now() / 1000) + serviceShift(deps.client);
+  const left = runBudgetLeft(records, sandboxes, perDay, now);
   for (const [sandbox, runs] of left) deps.metrics.runBudgetRemaining.set({ sandbox }, runs);
 }
 
@@ -211,6 +216,7 @@ export async function reconcileRevision(
   else deps.tracker.forgetAllBut(new Set());
   deps.board.audiencesChanged(deps.tracker.states(records, plan, results, now));
   recordBudget(deps, records, desired);
+  publishClock(deps.client, deps.board, deps.metrics, log);
   return {
     plan,
     results,

@@ -3,6 +3,7 @@ import { summarise } from '../plan/plan.js';
 import type { Plan } from '../plan/schema.js';
 import type {
   AudienceStatus,
+  ClockStatus,
   DaemonStatusProvider,
   DriftInfo,
   DiagnosticInfo,
@@ -61,6 +62,7 @@ export class StatusBoard implements DaemonStatusProvider {
   #audiences: AudienceStatus[] = [];
   #synced = false;
   #refresh: RefreshStatus = { intervalMs: 0, lastAt: null, lastError: null, drifted: [] };
+  #clock: ClockStatus | undefined;
   readonly #role: () => StatusSnapshot['role'];
 
   constructor(
@@ -94,6 +96,7 @@ export class StatusBoard implements DaemonStatusProvider {
       diagnostics: this.#diagnostics,
       audiences: this.#audiences,
       refresh: this.#refresh,
+      ...(this.#clock ? { clock: this.#clock } : {}),
     };
   }
 
@@ -149,6 +152,14 @@ export class StatusBoard implements DaemonStatusProvider {
 
   refreshed(at: Date, drifted: DriftInfo[]): void {
     this.#refresh = { ...this.#refresh, lastAt: at.toISOString(), lastError: null, drifted };
+  }
+
+  clockRead(clock: ClockStatus): void {
+    this.#clock = clock;
+  }
+
+  get clock(): ClockStatus | undefined {
+    return this.#clock;
   }
 
   refreshFailed(error: ErrorInfo): void {

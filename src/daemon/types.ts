@@ -55,6 +55,20 @@ export type RefreshStatus = {
   drifted: DriftInfo[];
 };
 
+/** AEP's clock against the controller's, from the latest AEP answer (docs/runs.md). */
+export type ClockStatus = {
+  /** AEP's clock minus the local one, in seconds (positive: the local clock is behind). */
+  offsetSeconds: number;
+  /** `date`: an answer's Date header; `run`: a started run's createdAt. */
+  source: 'date' | 'run';
+  /** ISO time (local clock) of the answer measured. */
+  measuredAt: string;
+  /** Beyond this many seconds, runs are timed and budgeted in AEP's clock. */
+  toleranceSeconds: number;
+  /** The offset is beyond the tolerance: fix this machine's clock. */
+  skewed: boolean;
+};
+
 export type StatusSnapshot = {
   /** `dry-run` publishes plans and applies nothing. */
   mode: 'apply' | 'dry-run';
@@ -86,6 +100,8 @@ export type StatusSnapshot = {
   audiences: AudienceStatus[];
   /** What the last refresh found (absent from providers that do not refresh). */
   refresh?: RefreshStatus;
+  /** AEP's clock against the local one; absent before the first AEP answer. */
+  clock?: ClockStatus;
 };
 
 export type Readiness = { ready: true } | { ready: false; reason: string };
