@@ -55,7 +55,7 @@ export type RefreshStatus = {
   drifted: DriftInfo[];
 };
 
-/** AEP's clock against the controller's, from the latest AEP answer (docs/runs.md). */
+/** AEP's clock against the controller's, from the latest AEP answer (README, "When runs start, and whose clock times them"). */
 export type ClockStatus = {
   /** AEP's clock minus the local one, in seconds (positive: the local clock is behind). */
   offsetSeconds: number;

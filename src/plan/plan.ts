@@ -31,7 +31,7 @@ export type PlanOptions = DeletionGuardOptions & {
   /**
    * AEP's clock minus the local one, in seconds, measured just before planning (apply, the
    * controller); undefined when not measured (`plan` without network). Beyond
-   * CLOCK_TOLERANCE_SECONDS, runs are timed and budgeted in AEP's clock (docs/runs.md).
+   * CLOCK_TOLERANCE_SECONDS, runs are timed and budgeted in AEP's clock (README, "When runs start, and whose clock times them").
    */
   clockOffset?: number | undefined;
   /** Let every audience be replaced, as if each had `metadata.allowReplace`. */
