@@ -166,6 +166,8 @@ export function offlineConnection(): Connection {
       if (property === 'then') return undefined;
       // No credentials, no org: nothing to check a store against, nothing to bind it to.
       if (property === 'orgOf') return () => undefined;
+      // A reading of what answers showed, not a call: there were none.
+      if (property === 'serviceClock') return () => undefined;
       return () => Promise.reject(refusal());
     },
   });
