@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { LoadResult } from '../manifest/load.js';
 import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
+import { retimeSavedPlan } from '../plan/retime.js';
 import type { Plan } from '../plan/schema.js';
 import type { LockInfo } from '../state/lock.js';
 import type { LockHolder } from '../state/lock-holder.js';
@@ -102,8 +103,16 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   }
   const resumed = await resumeIntents(store, flow.client, flow.clock, flow.signal);
   let plan: Plan;
-  if (input.kind === 'saved') plan = input.plan;
-  else {
+  if (input.kind === 'saved') {
+    const saved = input.plan;
+    const recorded = await store.readAll();
+    const now = Math.floor(flow.clock.now() / 1000);
+    plan = await planWithServiceClock(
+      (offset) => (offset === undefined ? saved : retimeSavedPlan(saved, recorded, now, offset)),
+      flow.client,
+      flow.signal,
+    );
+  } else {
     const recorded = await store.readAll();
     const live = await readLive(input.desired, recorded, input.planOptions, flow.client, {
       refresh: flow.refresh ?? false,

@@ -66,6 +66,31 @@ describe('apply: a local clock off AEP clock', () => {
     });
   });
 
+  it('2 days ahead: a saved plan that timed an every run by the local clock does not start it', async () => {
+    await withEmulator({ ...FAST, clockOffsetMs: -2 * DAY_MS }, async (emulator) => {
+      const { dir, state, write } = await workspace();
+      const env = emulatorEnv(emulator);
+      await write();
+      expect((await apply(dir, state, env)).code).toBe(0);
+      const saved = path.join(path.dirname(dir), 'plan.json');
+      // `plan` asks AEP nothing: by this host's clock the first run is 2 days old.
+      const planned = await runCliInProcess(
+        ['plan', dir, '--state', state, '--output', 'json', '--out', saved],
+        {
+          env,
+        },
+      );
+      expect(planned.code, planned.stderr).toBe(0);
+      const applied = await runCliInProcess(['apply', saved, '--state', state, '--auto-approve'], { env });
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(runsOf(emulator)).toHaveLength(1);
+      expect(applied.stdout).toContain(
+        "deferred: this saved plan timed the period by the local clock, 2 d ahead of AEP's: plan again",
+      );
+      expect(applied.stderr).toContain("Warning: the local clock is 2 d ahead of AEP's (its Date header)");
+    });
+  });
+
   it('2 days behind: plan says why no periodic run is planned, and apply times it in AEP clock', async () => {
     await withEmulator({ ...FAST, clockOffsetMs: 2 * DAY_MS }, async (emulator) => {
       const { dir, state, write } = await workspace();

@@ -70,11 +70,14 @@ async function liveView(
   try {
     // Read from another org, every recorded audience would look deleted outside audiencectl.
     assertSameOrgs(recorded.meta, (sandbox) => connection.client.orgOf(sandbox), describeLocation(location));
-    return await readLive(desired, recorded, options, connection.client, {
+    const live = await readLive(desired, recorded, options, connection.client, {
       refresh: flags.refresh === true,
       batchSize: target.bulkBatchSize,
       now: Date.now(),
     });
+    // The reads' answers showed AEP's clock: runs are timed in it, and a saved plan says so.
+    const { measuredOffset } = await import('../../apply/service-time.js');
+    return { ...live, clockOffset: measuredOffset(connection.client) };
   } finally {
     await connection.close();
   }
