@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { ServiceClock } from './service-clock.js';
+
+describe('ServiceClock', () => {
+  it('reads a Date header as the middle of its second, against the arrival time', () => {
+    let mono = 0;
+    const clock = new ServiceClock(() => mono);
+    expect(clock.serviceClock()).toBeUndefined();
+    // AEP says 10:00:00 (any instant of that second); the answer arrived at 12:00:00.250 here.
+    clock.dateHeader('Tue, 01 Dec 2026 10:00:00 GMT', Date.parse('2026-12-01T12:00:00.250Z'));
+    mono = 1_000;
+    expect(clock.serviceClock()).toEqual({
+      offsetMs: -7_199_750,
+      source: 'date',
+      at: Date.parse('2026-12-01T12:00:00.250Z'),
+      ageMs: 1_000,
+    });
+  });
+
+  it('takes a started run createdAt as a later reading; ignores what is not epoch seconds', () => {
+    const clock = new ServiceClock(() => 0);
+    const arrived = Date.parse('2026-12-01T12:00:00.000Z');
+    clock.runCreated(Date.parse('2026-12-03T12:00:00.000Z') / 1000, arrived);
+    expect(clock.serviceClock()?.offsetMs).toBe(2 * 86_400_000 + 500);
+    expect(clock.serviceClock()?.source).toBe('run');
+    clock.runCreated(Date.parse('2026-12-01T12:00:00.000Z'), arrived);
+    clock.dateHeader('not a date', arrived);
+    clock.dateHeader(undefined, arrived);
+    expect(clock.serviceClock()?.offsetMs).toBe(2 * 86_400_000 + 500);
+  });
+});
