@@ -6,8 +6,9 @@ import { loadAepConfig } from '../../config.js';
 import { safeUrl } from '../../text/safe-url.js';
 import type { ConnectFlags } from '../connect.js';
 import { addStateOptions, openStoreFor, type StateFlags } from '../state-options.js';
+import { boolOption } from '../typed-options.js';
 
-type Flags = ConnectFlags & StateFlags;
+type Flags = ConnectFlags & StateFlags & { stateOnly?: boolean };
 
 /** IMS is asked once per client; a slow IMS must not hang a setup step. */
 const TOKEN_TIMEOUT_MS = 30_000;
@@ -49,8 +50,10 @@ async function credentialsCheck(flags: Flags): Promise<string[]> {
 }
 
 async function init(flags: Flags): Promise<void> {
-  // Credentials first: a store made with credentials that do not work helps nobody.
-  for (const line of await credentialsCheck(flags)) process.stdout.write(`${line}\n`);
+  // Credentials first: a store made with credentials that do not work helps nobody. A
+  // deployment's init step (the chart's initContainer) skips them: the controller checks
+  // them itself, and a dry run without refresh has none.
+  if (!flags.stateOnly) for (const line of await credentialsCheck(flags)) process.stdout.write(`${line}\n`);
   const store = await openStoreFor(flags);
   try {
     for (const line of await store.init()) process.stdout.write(`${line}\n`);
@@ -61,7 +64,8 @@ async function init(flags: Flags): Promise<void> {
 
 /**
  * `audiencectl init`: checks the AEP credentials with one IMS token request, then creates
- * the state store, or applies the PostgreSQL schema migrations it lacks. Every other
+ * the state store, or applies the PostgreSQL schema migrations it lacks; `--state-only`
+ * (AUDIENCECTL_INIT_STATE_ONLY) skips the credentials, as the chart's initContainer does. Every other
  * command only checks the schema and refuses an outdated one, so a schema change is
  * always a step someone chose to take; `apply` refuses a directory that does not exist.
  */
@@ -75,6 +79,12 @@ export function initCommand(_setExit: (code: number) => void): Command {
       new Option('--config <file>', 'AEP configuration file (YAML or JSON)').env('AUDIENCECTL_CONFIG'),
     )
     .option('--emulator', 'check the embedded emulator demo credentials instead (as apply --emulator)')
+    .addOption(
+      boolOption(
+        '--state-only',
+        'create or migrate the state store only: no credentials check, no IMS request (a deployment init step)',
+      ).env('AUDIENCECTL_INIT_STATE_ONLY'),
+    )
     .addHelpText(
       'after',
       [
@@ -86,6 +96,7 @@ export function initCommand(_setExit: (code: number) => void): Command {
         '  audiencectl init --state .audiencectl-state --config audiencectl.yaml',
         '  audiencectl init --state "$(mktemp -d)/state" --emulator',
         '  audiencectl init --state postgres://audiencectl@db.internal:5432/audiences?schema=audiencectl',
+        '  audiencectl init --state-only                      # AUDIENCECTL_STATE from the environment, as a pod',
       ].join('\n'),
     )
     .action((flags: Flags) => init(flags));
