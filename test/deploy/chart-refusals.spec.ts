@@ -65,6 +65,11 @@ const REFUSED: [string, Values, string][] = [
   ['an upper-case sandbox', { aep: { sandbox: 'Prod' } }, 'aep.sandbox'],
   ['two replicas on the file state', { replicaCount: 2 }, 'replicaCount'],
   ['postgres without a state URL', { state: { backend: 'postgres' } }, 'secret.stateUrl'],
+  [
+    'a string for the schema migration toggle',
+    { state: { backend: 'postgres', migrate: 'false' }, secret: { stateUrl: 'postgres://u:p@db:5432/a' } },
+    'state.migrate',
+  ],
   ['a digest in the tag', { image: { tag: `1.0@sha256:${'a'.repeat(64)}` } }, 'image.tag'],
   ['a malformed digest', { image: { digest: 'sha256:abc' } }, 'image.digest'],
   [

@@ -203,6 +203,75 @@ describe.each(helmBinaries())('helm $major template', (bin) => {
     expect(policy.ingress.map((rule) => rule.ports[0]?.port)).toEqual(['http', 'webhook']);
   });
 
+  it.concurrent(
+    'migrates the PostgreSQL schema before the controller starts, with its state URL and restrictions',
+    async () => {
+      const { objects, stderr } = await template(bin, {
+        files: ['postgres-values.yaml'],
+        values: {
+          extraVolumes: [{ name: 'pg', secret: { secretName: 'pg-password' } }],
+          extraVolumeMounts: [{ name: 'pg', mountPath: '/etc/audiencectl/pg', readOnly: true }],
+          extraEnv: [{ name: 'AUDIENCECTL_STATE_PASSWORD_FILE', value: '/etc/audiencectl/pg/password' }],
+        },
+      });
+      expect(stderr).toBe('');
+      expectValid(objects);
+      const pod = deploymentSpec(objects).template.spec;
+      expect(pod.initContainers?.length).toBe(1);
+      const init = pod.initContainers![0]!;
+      expect(init.name).toBe('init-state');
+      expect(init.image).toBe('ghcr.io/audiencectl/audiencectl:0.1.0');
+      expect(init.image).toBe(controller(objects).image);
+      expect(init.args).toEqual(['init', '--state-only']);
+      // The state URL from the Secret, the password file as the controller gets it, and nothing of AEP.
+      expect(init.env).toEqual([
+        {
+          name: 'AUDIENCECTL_STATE',
+          valueFrom: { secretKeyRef: { name: 'audiencectl-credentials', key: 'AUDIENCECTL_STATE' } },
+        },
+        { name: 'AUDIENCECTL_STATE_PASSWORD_FILE', value: '/etc/audiencectl/pg/password' },
+      ]);
+      expect(controllerEnv(objects).get('AUDIENCECTL_STATE_PASSWORD_FILE')).toEqual({
+        value: '/etc/audiencectl/pg/password',
+      });
+      expect(init.volumeMounts).toContainEqual({
+        name: 'pg',
+        mountPath: '/etc/audiencectl/pg',
+        readOnly: true,
+      });
+      const volumes = new Set((pod.volumes ?? []).map((v) => v.name));
+      for (const mount of init.volumeMounts ?? []) expect(volumes.has(mount.name), mount.name).toBe(true);
+      expect(init.securityContext).toEqual({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      });
+      expect(pod.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 10001,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(init.resources).toEqual({
+        requests: { cpu: '50m', memory: '128Mi' },
+        limits: { memory: '256Mi' },
+      });
+      expect(init.terminationMessagePolicy).toBe('FallbackToLogsOnError');
+    },
+  );
+
+  it.concurrent('runs no init step for the file state, nor with state.migrate false', async () => {
+    const renders = await Promise.all([
+      template(bin, { values: TOKEN_SETUP }),
+      template(bin, { files: ['postgres-values.yaml'], values: { state: { migrate: false } } }),
+    ]);
+    for (const { objects, stderr } of renders) {
+      expect(stderr).toBe('');
+      expectValid(objects);
+      expect(deploymentSpec(objects).template.spec.initContainers).toBeUndefined();
+    }
+    expect(controllerEnv(renders[1].objects).get('AUDIENCECTL_STATE')?.secret?.key).toBe('AUDIENCECTL_STATE');
+  });
+
   it.concurrent('pins the image by digest and keeps the version label valid', async () => {
     const digest = `sha256:${'ab'.repeat(32)}`;
     for (const [tag, image, version] of [

@@ -10,12 +10,17 @@ type EnvVar = {
 export type Container = {
   name: string;
   image: string;
+  args?: string[];
+  securityContext?: Record<string, unknown>;
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  terminationMessagePolicy?: string;
   env?: EnvVar[];
   envFrom?: { configMapRef?: { name: string } }[];
   ports?: { name: string; containerPort: number }[];
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
 };
 export type PodSpec = {
+  initContainers?: Container[];
   containers: Container[];
   volumes?: ({ name: string } & Record<string, unknown>)[];
   securityContext?: Record<string, unknown>;
