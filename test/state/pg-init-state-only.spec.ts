@@ -1,9 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { openStateStore } from '../../src/state/open.js';
+import { MIGRATION_CLASS, lockKeyOf } from '../../src/state/pg/keys.js';
 import { runCli } from '../helpers/cli.js';
 import { usePostgres } from './pg.js';
 
 // `audiencectl init --state-only` as the chart's initContainer runs it: the built CLI, the
-// URL (with its password) in AUDIENCECTL_STATE, no AEP credentials or configuration at all.
+// URL (with its password) in AUDIENCECTL_STATE, no AEP credentials or configuration at all;
+// and several of them at once, as the replicas of a fresh install start.
 const postgres = usePostgres();
 
 /** What a pod without AEP settings has: none of the variables that name credentials. */
@@ -76,3 +81,80 @@ describe('audiencectl init --state-only (a deployment init step)', { timeout: 90
     }
   });
 });
+
+/** Until a session of this database waits on a lock (the migration lock, or a catalog row). */
+async function waitingOnALock(): Promise<void> {
+  for (;;) {
+    const waiting = await postgres.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    if ((waiting[0]?.count ?? 0) > 0) return;
+    await sleep(20);
+  }
+}
+
+describe(
+  'inits starting at once on a fresh database (the replicas of a fresh install)',
+  { timeout: 90_000 },
+  () => {
+    it('queue on the migration lock: one waiting while another creates the schema does not fail', async () => {
+      const location = await postgres.freshLocation({ init: false });
+      const schema = new URL(location).searchParams.get('schema') ?? '';
+      // Another init, caught after creating the schema under the migration lock, not yet committed.
+      const other = new pg.Client({ connectionString: postgres.url });
+      await other.connect();
+      const store = await openStateStore(location);
+      try {
+        await other.query('BEGIN');
+        await other.query('SELECT pg_advisory_xact_lock($1, $2)', [MIGRATION_CLASS, lockKeyOf(schema)]);
+        await other.query(`CREATE SCHEMA "${schema}"`);
+        const initialising = store.init().then(
+          (lines) => ({ lines }),
+          (error: Error) => ({ error: error.message }),
+        );
+        await waitingOnALock();
+        await other.query('COMMIT');
+        expect(await initialising).toEqual({
+          lines: [1, 2, 3, 4].map((version): unknown =>
+            expect.stringMatching(new RegExp(`^PostgreSQL state .*: applied migration ${version} \\(`)),
+          ),
+        });
+        const applied = await postgres.query<{ version: number }>(
+          `SELECT version FROM "${schema}".schema_migrations ORDER BY version`,
+        );
+        expect(applied.map((row) => row.version)).toEqual([1, 2, 3, 4]);
+      } finally {
+        await other.end();
+        await store.close();
+      }
+    });
+
+    it('the one that waited while another applied everything says the schema is up to date, at its version', async () => {
+      const location = await postgres.freshLocation({ init: false });
+      const schema = new URL(location).searchParams.get('schema') ?? '';
+      // Another init, caught after recording every migration under the lock, not yet committed.
+      const other = new pg.Client({ connectionString: postgres.url });
+      await other.connect();
+      const store = await openStateStore(location);
+      try {
+        await other.query('BEGIN');
+        await other.query('SELECT pg_advisory_xact_lock($1, $2)', [MIGRATION_CLASS, lockKeyOf(schema)]);
+        await other.query(`CREATE SCHEMA "${schema}"`);
+        await other.query(
+          `CREATE TABLE "${schema}".schema_migrations (version integer PRIMARY KEY, name text NOT NULL)`,
+        );
+        await other.query(
+          `INSERT INTO "${schema}".schema_migrations VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd')`,
+        );
+        const initialising = store.init();
+        await waitingOnALock();
+        await other.query('COMMIT');
+        expect(await initialising).toEqual([expect.stringMatching(/ is up to date \(schema version 4\)$/)]);
+      } finally {
+        await other.end();
+        await store.close();
+      }
+    });
+  },
+);

@@ -122,40 +122,53 @@ export function assertCurrent(version: number, display: string): void {
 }
 
 /**
+ * Runs `step` in a transaction holding the schema's migration lock (transaction-level:
+ * released by the COMMIT or ROLLBACK, or by the server when the connection ends).
+ */
+async function locked(client: ClientBase, schema: string, step: () => Promise<void>): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [MIGRATION_CLASS, lockKeyOf(schema)]);
+    await step();
+    await client.query('COMMIT');
+  } catch (error) {
+    if (!isTimeout(error)) await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
  * Creates the schema and applies the missing migrations, each in its own
- * transaction, under a transaction-level advisory lock so two `init`s never race.
- * Returns the versions applied.
+ * transaction, under a transaction-level advisory lock so two `init`s never race
+ * (the replicas of a fresh install start theirs at once). Returns the versions applied.
  */
 export async function migrate(client: ClientBase, schema: string): Promise<number[]> {
   const applied: number[] = [];
-  await client.query(
-    sql(
-      schema,
-      `CREATE SCHEMA IF NOT EXISTS {s};
-       CREATE TABLE IF NOT EXISTS {s}.schema_migrations (
-         version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-    ),
-  );
+  // Under the lock too: two CREATE SCHEMA IF NOT EXISTS at once both insert the schema's
+  // catalog row, and the second fails on its unique index when the first commits.
+  await locked(client, schema, async () => {
+    await client.query(
+      sql(
+        schema,
+        `CREATE SCHEMA IF NOT EXISTS {s};
+         CREATE TABLE IF NOT EXISTS {s}.schema_migrations (
+           version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+      ),
+    );
+  });
   for (const migration of MIGRATIONS) {
-    await client.query('BEGIN');
-    try {
-      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [MIGRATION_CLASS, lockKeyOf(schema)]);
+    await locked(client, schema, async () => {
       const done = await client.query(sql(schema, 'SELECT 1 FROM {s}.schema_migrations WHERE version = $1'), [
         migration.version,
       ]);
-      if (done.rowCount === 0) {
-        await client.query(sql(schema, migration.sql));
-        await client.query(sql(schema, 'INSERT INTO {s}.schema_migrations (version, name) VALUES ($1, $2)'), [
-          migration.version,
-          migration.name,
-        ]);
-        applied.push(migration.version);
-      }
-      await client.query('COMMIT');
-    } catch (error) {
-      if (!isTimeout(error)) await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+      if (done.rowCount !== 0) return;
+      await client.query(sql(schema, migration.sql));
+      await client.query(sql(schema, 'INSERT INTO {s}.schema_migrations (version, name) VALUES ($1, $2)'), [
+        migration.version,
+        migration.name,
+      ]);
+      applied.push(migration.version);
+    });
   }
   return applied;
 }

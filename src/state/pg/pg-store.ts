@@ -107,11 +107,13 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     client.on('error', () => undefined);
     try {
       await client.connect();
-      const before = await schemaVersion(client, this.#schema);
       const applied = await migrate(client, this.#schema);
       this.#checked = undefined;
+      // Read after: an init that waited on another's lock found the schema up to date then.
       if (applied.length === 0)
-        return [`PostgreSQL state ${this.location} is up to date (schema version ${before})`];
+        return [
+          `PostgreSQL state ${this.location} is up to date (schema version ${await schemaVersion(client, this.#schema)})`,
+        ];
       return applied.map((version) => {
         const name = MIGRATIONS.find((m) => m.version === version)?.name ?? '';
         return `PostgreSQL state ${this.location}: applied migration ${version} (${name})`;
