@@ -46,4 +46,25 @@ describe('NOTES', () => {
     });
     expect(postgres).not.toContain('WARNING');
   });
+
+  it.concurrent(
+    "says where a PostgreSQL init step tells why it failed, or that init is the user's",
+    async () => {
+      const postgres = {
+        ...SETUP,
+        state: { backend: 'postgres' },
+        secret: { ...SETUP.secret, stateUrl: 'postgres://u@db:5432/audiences' },
+      };
+      const [file, migrated, manual] = await Promise.all([
+        notes(SETUP),
+        notes(postgres),
+        notes({ ...postgres, state: { backend: 'postgres', migrate: false } }),
+      ]);
+      expect(migrated).toContain('kubectl -n marketing logs deploy/shop-audiencectl -c init-state');
+      expect(manual).toContain('state.migrate is false');
+      expect(manual).toContain('Run `audiencectl init --state <url>`');
+      expect(manual).not.toContain('init-state');
+      expect(file).not.toContain('init');
+    },
+  );
 });
