@@ -7,6 +7,7 @@ import { StateReadError, isAbsence, reasonOf } from './errors.js';
 import { ensureDirDurable, removeFileDurable, writeFileDurable } from './durable-fs.js';
 import { acquireLock, type HeldLock, type LockInfo, type LockOptions } from './lock.js';
 import { audiencesDir, lockPath, metaPath, recordPath } from './paths.js';
+import { metaFormat } from './meta-format.js';
 import { readMetaFile } from './read-json.js';
 import { assertSameOrgs, orgsField, withBinding, type OrgBindings, type OrgOf } from './org-binding.js';
 import { listRecordIds, readState } from './read.js';
@@ -127,7 +128,8 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
       await writeFileDurable(recordPath(this.location, record.sandbox, record.key), serialise(record));
     }
     if (snapshot.meta) {
-      await writeFileDurable(metaPath(this.location), serialise(snapshot.meta));
+      const meta = { ...snapshot.meta, schemaVersion: metaFormat(snapshot.meta) };
+      await writeFileDurable(metaPath(this.location), serialise(meta));
       this.#lineage = snapshot.meta.lineage;
       this.#orgs = snapshot.meta.orgs ?? {};
       this.#wantedSerial = snapshot.meta.serial;
@@ -214,7 +216,8 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
 
   async #flushMeta(): Promise<void> {
     const serial = this.#wantedSerial;
-    const meta: StateMeta = { schemaVersion: 1, lineage: this.#lineage, serial, ...orgsField(this.#orgs) };
+    const orgs = orgsField(this.#orgs);
+    const meta: StateMeta = { schemaVersion: metaFormat(orgs), lineage: this.#lineage, serial, ...orgs };
     await writeFileDurable(metaPath(this.location), serialise(meta));
     this.#durableSerial = Math.max(this.#durableSerial, serial);
   }

@@ -2,6 +2,7 @@ import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, typ
 import { open } from 'node:fs/promises';
 import type { z } from 'zod';
 import { StateReadError, reasonOf } from './errors.js';
+import { META_FORMATS } from './meta-format.js';
 import type { StateMeta } from './schema.js';
 
 /** What to do about a corrupt record file. */
@@ -129,7 +130,7 @@ function validateStateJson<T>(file: string, json: unknown, schema: z.ZodType<T>,
 export function plainStateMeta(json: unknown): StateMeta | undefined {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
   const { schemaVersion, lineage, serial, orgs } = json as Record<string, unknown>;
-  if (schemaVersion !== 1 || typeof lineage !== 'string') return undefined;
+  if ((schemaVersion !== 1 && schemaVersion !== 2) || typeof lineage !== 'string') return undefined;
   if (typeof serial !== 'number' || !Number.isSafeInteger(serial) || serial < 0) return undefined;
   if (orgs === undefined) return { schemaVersion, lineage, serial };
   const map = stringMap(orgs);
@@ -148,6 +149,19 @@ function stringMap(value: unknown): Record<string, string> | undefined {
 }
 
 /**
+ * A meta.json of a format this release does not know, from a newer one: read as corrupt,
+ * the advice would be to restore or remove it; what it needs is a newer audiencectl.
+ */
+function refuseNewerFormat(file: string, json: unknown): void {
+  const format = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (typeof format !== 'number' || !Number.isInteger(format) || format <= Math.max(...META_FORMATS)) return;
+  throw new StateReadError(
+    'STATE_FORMAT_NEWER',
+    `state file ${file} is in format ${format}, written by a newer audiencectl; this one reads formats ${META_FORMATS.join(' and ')}: upgrade audiencectl (nothing was read or written)`,
+  );
+}
+
+/**
  * Reads and validates meta.json (as `readJsonFile` with StateMeta); a missing file is
  * `undefined`. zod is loaded only for a file that plainStateMeta does not accept, to
  * report its first issue as readJsonFile would.
@@ -158,6 +172,7 @@ export async function readMetaFile(file: string): Promise<StateMeta | undefined>
   const json = parseJsonText(file, text, META_REPAIR_HINT);
   const plain = plainStateMeta(json);
   if (plain) return plain;
+  refuseNewerFormat(file, json);
   const { StateMeta } = await import('./schema.js');
   return validateStateJson(file, json, StateMeta, META_REPAIR_HINT);
 }

@@ -81,7 +81,8 @@ export type AudienceRecord = z.infer<typeof AudienceRecord>;
 export type AudienceRecordInput = z.input<typeof AudienceRecord>;
 
 export const StateMeta = z.object({
-  schemaVersion: z.literal(1),
+  /** meta.json's format (meta-format.ts): 2 when it holds `orgs`. */
+  schemaVersion: z.union([z.literal(1), z.literal(2)]),
   /** Identifies one store for its whole life; a saved plan names the lineage it was made for. */
   lineage: z.string(),
   /** Grows by one with every write; a saved plan is refused once it has moved. */

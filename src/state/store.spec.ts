@@ -132,7 +132,7 @@ describe.each(stores)('$name store: the IMS org of each sandbox', (kind) => {
     // dev: no credentials reach it, so nothing binds it.
     await store.put(aRecord('silver', { sandbox: 'dev' }));
     const meta = await store.meta();
-    expect(meta).toEqual({ schemaVersion: 1, lineage: meta?.lineage, serial: 2, orgs: { prod: ORG_A } });
+    expect(meta).toEqual({ schemaVersion: 2, lineage: meta?.lineage, serial: 2, orgs: { prod: ORG_A } });
     expect((await store.readAll()).meta).toEqual(meta);
     await store.close();
 
@@ -156,7 +156,7 @@ describe.each(stores)('$name store: the IMS org of each sandbox', (kind) => {
 
   it('copies the bindings with a restored snapshot (state migrate)', async () => {
     const store = await lockedStore(kind);
-    const meta = { schemaVersion: 1 as const, lineage: 'l-1', serial: 7, orgs: { prod: ORG_A } };
+    const meta = { schemaVersion: 2 as const, lineage: 'l-1', serial: 7, orgs: { prod: ORG_A } };
     await store.restore({ meta, audiences: [aRecord('gold')] });
     expect((await store.readAll()).meta).toEqual(meta);
     await store.put(aRecord('silver'));

@@ -16,7 +16,7 @@ const orgKey = fc.oneof(fc.string({ maxLength: 6 }), fc.constant('__proto__'));
 const metaLike = fc.oneof(
   fc.record(
     {
-      schemaVersion: fc.constantFrom<unknown>(1, 2, '1', 1.5, null),
+      schemaVersion: fc.constantFrom<unknown>(1, 2, 3, '1', 1.5, null),
       lineage: fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom<unknown>(3, null, [], {})),
       serial: fc.oneof(
         fc.nat(),
@@ -69,17 +69,30 @@ describe('meta.json read without zod', () => {
           { lineage: fc.string(), serial: fc.nat(), extra: fc.jsonValue() },
           { requiredKeys: ['lineage', 'serial'] },
         ),
-        (fields) => {
-          const json: unknown = JSON.parse(JSON.stringify({ schemaVersion: 1, ...fields }));
+        fc.constantFrom(1, 2),
+        (fields, schemaVersion) => {
+          const json: unknown = JSON.parse(JSON.stringify({ schemaVersion, ...fields }));
           expect(StateMeta.safeParse(json).success).toBe(true);
           expect(plainStateMeta(json)).toEqual({
-            schemaVersion: 1,
+            schemaVersion,
             lineage: fields.lineage,
             serial: fields.serial,
           });
         },
       ),
       { numRuns: runs(500) },
+    );
+  });
+
+  it('refuses a format from a newer release, saying to upgrade, not to restore or remove the file', async () => {
+    const dir = await tempDir();
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'meta.json');
+    writeFileSync(file, JSON.stringify({ schemaVersion: 3, lineage: 'l-1', serial: 1, future: {} }));
+    const refused = readMetaFile(file);
+    await expect(refused).rejects.toMatchObject({ code: 'STATE_FORMAT_NEWER' });
+    await expect(refused).rejects.toThrow(
+      `state file ${file} is in format 3, written by a newer audiencectl; this one reads formats 1 and 2: upgrade audiencectl (nothing was read or written)`,
     );
   });
 
@@ -92,9 +105,9 @@ describe('meta.json read without zod', () => {
     await expect(readMetaFile(file)).rejects.toThrow(
       `state file ${file} does not match the state schema at serial: Too small: expected number to be >=0; ${hint}`,
     );
-    writeFileSync(file, JSON.stringify({ schemaVersion: 2, lineage: 'l-1', serial: 1 }));
+    writeFileSync(file, JSON.stringify({ schemaVersion: 0, lineage: 'l-1', serial: 1 }));
     await expect(readMetaFile(file)).rejects.toThrow(
-      `state file ${file} does not match the state schema at schemaVersion: Invalid input: expected 1; ${hint}`,
+      `state file ${file} does not match the state schema at schemaVersion: Invalid input; ${hint}`,
     );
     writeFileSync(file, '{"schemaVersion": 1,');
     await expect(readMetaFile(file)).rejects.toThrow(`state file ${file} is not valid JSON (`);

@@ -178,7 +178,8 @@ describe('a state store belongs to one IMS org', { timeout: 60_000 }, () => {
     expect(edited.code, edited.stderr).toBe(0);
     expect(edited.stdout).toContain('1 applied');
     const bound = JSON.parse(await readFile(metaFile, 'utf8')) as Record<string, unknown>;
-    expect(bound).toMatchObject({ schemaVersion: 1, lineage, orgs: { prod: A.orgId } });
+    // Format 2: a release from before orgs refuses it rather than write it back without them.
+    expect(bound).toMatchObject({ schemaVersion: 2, lineage, orgs: { prod: A.orgId } });
     expect(bound['serial']).toBeGreaterThan(serial as number);
     const later = await apply(dir, state, envOf(A), '--refresh');
     expect(later.code, later.stderr).toBe(0);

@@ -25,6 +25,7 @@ import {
   type CompatRow,
 } from './compat-rows.js';
 import { SELECT_MANIFEST_CACHE, UPSERT_MANIFEST_CACHE } from './manifest-cache-rows.js';
+import { metaFormat } from '../meta-format.js';
 import { MIGRATIONS, assertCurrent, migrate, schemaVersion, sql } from './migrations.js';
 import { isTimeout, pgError } from './pg-errors.js';
 import { acquireSession, heldBy, type LockSession } from './session.js';
@@ -149,7 +150,9 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
         ORDER BY a.sandbox COLLATE "C", a.key COLLATE "C"`,
     );
     const metaText = rows[0]?.meta ?? null;
-    const meta = metaText === null ? undefined : parseStateJson(this.location, metaText, StateMeta);
+    const parsed = metaText === null ? undefined : parseStateJson(this.location, metaText, StateMeta);
+    // As a directory store's meta.json says it (meta-format.ts), so both read alike.
+    const meta = parsed && { ...parsed, schemaVersion: metaFormat(parsed) };
     const audiences = rows.filter((row) => row.sandbox !== null).map((row) => this.#parse(row));
     return { meta, audiences };
   }
@@ -169,7 +172,8 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     );
     const row = rows[0];
     if (!row) return undefined;
-    return { schemaVersion: 1, lineage: row.lineage, serial: Number(row.serial), ...orgsField(row.orgs) };
+    const orgs = orgsField(row.orgs);
+    return { schemaVersion: metaFormat(orgs), lineage: row.lineage, serial: Number(row.serial), ...orgs };
   }
 
   /** Never: a record and the serial change in one statement. */
