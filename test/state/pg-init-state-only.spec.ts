@@ -94,67 +94,67 @@ async function waitingOnALock(): Promise<void> {
   }
 }
 
+/**
+ * Another init, caught under the migration lock after creating the schema (and what `more`
+ * adds), not yet committed, while `store.init()` starts: what that init resolves to once the
+ * other commits.
+ */
+async function initBehindAnother(
+  more: (other: pg.Client, schema: string) => Promise<void> | void,
+): Promise<{ lines: string[] } | { error: string }> {
+  const location = await postgres.freshLocation({ init: false });
+  const schema = new URL(location).searchParams.get('schema') ?? '';
+  const other = new pg.Client({ connectionString: postgres.url });
+  await other.connect();
+  const store = await openStateStore(location);
+  try {
+    await other.query('BEGIN');
+    await other.query('SELECT pg_advisory_xact_lock($1, $2)', [MIGRATION_CLASS, lockKeyOf(schema)]);
+    await other.query(`CREATE SCHEMA "${schema}"`);
+    await more(other, schema);
+    const initialising = store.init().then(
+      (lines) => ({ lines }),
+      (error: Error) => ({ error: error.message }),
+    );
+    await waitingOnALock();
+    await other.query('COMMIT');
+    return await initialising;
+  } finally {
+    await other.end();
+    await store.close();
+  }
+}
+
 describe(
   'inits starting at once on a fresh database (the replicas of a fresh install)',
   { timeout: 90_000 },
   () => {
     it('queue on the migration lock: one waiting while another creates the schema does not fail', async () => {
-      const location = await postgres.freshLocation({ init: false });
-      const schema = new URL(location).searchParams.get('schema') ?? '';
-      // Another init, caught after creating the schema under the migration lock, not yet committed.
-      const other = new pg.Client({ connectionString: postgres.url });
-      await other.connect();
-      const store = await openStateStore(location);
-      try {
-        await other.query('BEGIN');
-        await other.query('SELECT pg_advisory_xact_lock($1, $2)', [MIGRATION_CLASS, lockKeyOf(schema)]);
-        await other.query(`CREATE SCHEMA "${schema}"`);
-        const initialising = store.init().then(
-          (lines) => ({ lines }),
-          (error: Error) => ({ error: error.message }),
-        );
-        await waitingOnALock();
-        await other.query('COMMIT');
-        expect(await initialising).toEqual({
-          lines: [1, 2, 3, 4].map((version): unknown =>
-            expect.stringMatching(new RegExp(`^PostgreSQL state .*: applied migration ${version} \\(`)),
-          ),
-        });
-        const applied = await postgres.query<{ version: number }>(
-          `SELECT version FROM "${schema}".schema_migrations ORDER BY version`,
-        );
-        expect(applied.map((row) => row.version)).toEqual([1, 2, 3, 4]);
-      } finally {
-        await other.end();
-        await store.close();
-      }
+      let schema = '';
+      const outcome = await initBehindAnother((_other, created) => {
+        schema = created;
+      });
+      expect(outcome).toEqual({
+        lines: [1, 2, 3, 4].map((version): unknown =>
+          expect.stringMatching(new RegExp(`^PostgreSQL state .*: applied migration ${version} \\(`)),
+        ),
+      });
+      const applied = await postgres.query<{ version: number }>(
+        `SELECT version FROM "${schema}".schema_migrations ORDER BY version`,
+      );
+      expect(applied.map((row) => row.version)).toEqual([1, 2, 3, 4]);
     });
 
     it('the one that waited while another applied everything says the schema is up to date, at its version', async () => {
-      const location = await postgres.freshLocation({ init: false });
-      const schema = new URL(location).searchParams.get('schema') ?? '';
-      // Another init, caught after recording every migration under the lock, not yet committed.
-      const other = new pg.Client({ connectionString: postgres.url });
-      await other.connect();
-      const store = await openStateStore(location);
-      try {
-        await other.query('BEGIN');
-        await other.query('SELECT pg_advisory_xact_lock($1, $2)', [MIGRATION_CLASS, lockKeyOf(schema)]);
-        await other.query(`CREATE SCHEMA "${schema}"`);
+      const outcome = await initBehindAnother(async (other, schema) => {
         await other.query(
           `CREATE TABLE "${schema}".schema_migrations (version integer PRIMARY KEY, name text NOT NULL)`,
         );
         await other.query(
           `INSERT INTO "${schema}".schema_migrations VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd')`,
         );
-        const initialising = store.init();
-        await waitingOnALock();
-        await other.query('COMMIT');
-        expect(await initialising).toEqual([expect.stringMatching(/ is up to date \(schema version 4\)$/)]);
-      } finally {
-        await other.end();
-        await store.close();
-      }
+      });
+      expect(outcome).toEqual({ lines: [expect.stringMatching(/ is up to date \(schema version 4\)$/)] });
     });
   },
 );
