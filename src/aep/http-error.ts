@@ -3,7 +3,7 @@ import type { CallState } from './call-state.js';
 import { hintsOf } from './credentials.js';
 import { readErrorBody } from './error-body.js';
 import { AepError, plainCause, type AepErrorCode } from './errors.js';
-import { isOutcomeUnknown, parseRetryAfter, type AttemptFailure } from './retry-policy.js';
+import { isOutcomeUnknown, retryAfterOf, type AttemptFailure } from './retry-policy.js';
 import { headerText, type TransportErrorParts } from './transport-error.js';
 
 type Advice = { code: AepErrorCode; text: string };
@@ -87,7 +87,7 @@ export function httpError(parts: TransportErrorParts & { status: number }, state
   const info = readErrorBody(parts.body === undefined ? undefined : redactText(parts.body));
   const advice = advise(parts.status, info.platformCode, state);
   const requestId = headerText(parts.headers?.['x-request-id']);
-  const retryAfterMs = parseRetryAfter(headerText(parts.headers?.['retry-after']));
+  const retryAfterMs = retryAfterOf(parts.headers);
   const facts = [`HTTP ${parts.status}`];
   if (info.platformCode !== undefined) facts.push(info.platformCode);
   if (requestId !== undefined) facts.push(`request id ${requestId}`);

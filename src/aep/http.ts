@@ -9,7 +9,7 @@ import {
   backoffDelay,
   decideRetry,
   isNetworkFailure,
-  parseRetryAfter,
+  retryAfterOf,
   type AttemptFailure,
   type RetryPolicy,
 } from './retry-policy.js';
@@ -79,7 +79,7 @@ export function createHttp(deps: HttpDeps): Got {
       info?.platformCode === undefined ? { status } : { status, platformCode: info.platformCode },
     );
     if (status === 429) {
-      const retryAfter = parseRetryAfter(response.headers['retry-after']);
+      const retryAfter = retryAfterOf(response.headers);
       state.lastRetryAfterMs = retryAfter;
       const pauseMs = Math.min(retryAfter ?? deps.retry.rateLimitPauseMs, deps.retry.maxRetryAfterMs);
       state.budget.pause(pauseMs);
@@ -112,7 +112,7 @@ export function createHttp(deps: HttpDeps): Got {
       errorCode: parts.errorCode,
       timeoutEvent: parts.timeoutEvent,
       retryAfterMs:
-        parts.status === undefined ? undefined : parseRetryAfter(headerText(parts.headers?.['retry-after'])),
+        parts.status === undefined ? undefined : retryAfterOf(parts.headers),
     };
     if (parts.status === undefined) deps.report(state, { error: parts.errorCode ?? error.name });
     state.lastFailure = failure;
@@ -167,7 +167,7 @@ function imsDelay(parts: ReturnType<typeof requestErrorParts>, attemptCount: num
       ? isNetworkFailure({ method: 'POST', errorCode: parts.errorCode })
       : status === 429 || status >= 500;
   if (!retryable) return 0;
-  const retryAfter = parseRetryAfter(headerText(parts.headers?.['retry-after']));
+  const retryAfter = retryAfterOf(parts.headers);
   if (retryAfter !== undefined) return retryAfter > deps.retry.maxRetryAfterMs ? 0 : Math.max(retryAfter, 1);
   return Math.max(backoffDelay(attemptCount, deps.retry, deps.random), 1);
 }

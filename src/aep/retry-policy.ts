@@ -133,6 +133,20 @@ export function decideRetry(
   return { retry: true, delayMs: Math.max(backoffDelay(retry, policy, random), 1) };
 }
 
+/**
+ * An answer's `Retry-After`, in ms. An HTTP date is counted from the answer's own `Date`
+ * header when it has one: both are the service's clock, so a local clock days off AEP's
+ * neither retries at once nor gives up on a one-second wait (from local now otherwise).
+ */
+export function retryAfterOf(
+  headers: Record<string, string | string[] | undefined> | undefined,
+  nowMs: number = Date.now(),
+): number | undefined {
+  const date = headers?.['date'];
+  const sent = Date.parse((Array.isArray(date) ? date[0] : date) ?? '');
+  return parseRetryAfter(headers?.['retry-after'], Number.isFinite(sent) ? sent : nowMs);
+}
+
 /** `Retry-After` as delta-seconds or an HTTP date, in ms from `nowMs`; undefined when absent or unreadable. */
 export function parseRetryAfter(
   value: string | string[] | undefined,

@@ -236,6 +236,28 @@ describe('429 and 503 from other servers', () => {
     expect((second?.time ?? 0) - (first?.time ?? 0)).toBeGreaterThanOrEqual(990);
   });
 
+  it.each([
+    ['2 days ahead of', 2],
+    ['2 days behind', -2],
+  ])(
+    'an HTTP-date Retry-After from a service whose clock is %s ours is counted from its Date',
+    async (_, days) => {
+      const serviceNow = Date.now() + days * 86_400_000;
+      fake.script({
+        status: 429,
+        headers: {
+          date: new Date(serviceNow).toUTCString(),
+          'retry-after': new Date(serviceNow + 2000).toUTCString(),
+        },
+      });
+      fake.fallback(json(200, { operationId: 'op', status: 'SUCCESS', audienceId: 'a-op' }));
+      // Counted from the local clock, the wait was 2 days (given up) or none at all.
+      await client().getOperation('prod', 'a');
+      const [first, second] = fake.requests;
+      expect((second?.time ?? 0) - (first?.time ?? 0)).toBeGreaterThanOrEqual(990);
+    },
+  );
+
   it('503 with Retry-After delays that GET by as long', async () => {
     fake.script({ status: 503, headers: { 'retry-after': '1' } });
     fake.fallback(json(200, { operationId: 'op', status: 'SUCCESS', audienceId: 'a-op' }));
