@@ -14,13 +14,13 @@ export const LockHolder = z.object({
 });
 export type LockHolder = z.infer<typeof LockHolder>;
 
-/** What a locker found in the lock file: its holder (unless unreadable) and its age. */
+/** What a locker found in the lock file: its holder (unless unreadable) and its mtime. */
 export type LockObservation = { holder: LockHolder | undefined; raw: string; mtimeMs: number };
 
 /**
  * Why a lock is stale: its process is gone (`dead-pid`), it is an earlier process
- * with our own pid (`reused-pid`, e.g. pid 1 in a restarted container), or it was
- * not refreshed for longer than the stale limit (`expired`; holders on other hosts).
+ * with our own pid (`reused-pid`, e.g. pid 1 in a restarted container), or its holder
+ * stopped refreshing it (`expired`; holders on other hosts).
  */
 export type StaleReason = 'dead-pid' | 'reused-pid' | 'expired';
 
@@ -34,19 +34,39 @@ export function isPidAlive(pid: number): boolean {
   }
 }
 
+/** The holder is a process on this host: judged by its pid, at once. */
+export function stalePid(seen: LockObservation, heldHere: ReadonlySet<string>): StaleReason | undefined {
+  const { holder } = seen;
+  if (!holder || holder.hostname !== os.hostname()) return undefined;
+  if (holder.pid === process.pid && !heldHere.has(holder.nonce)) return 'reused-pid';
+  if (holder.pid !== process.pid && !isPidAlive(holder.pid)) return 'dead-pid';
+  return undefined;
+}
+
+/**
+ * How long this locker must have seen the lock file unchanged (same content, same
+ * mtime), on its own monotonic clock, before it is `expired`. A live holder changes
+ * the mtime every staleAfterMs/4, so no comparison of two hosts' clocks is involved:
+ * - `staleAfterMs / 2` (two refreshes missed) when the mtime is also older than
+ *   staleAfterMs by this host's clock, i.e. the lock already looks abandoned;
+ * - the whole `staleAfterMs` otherwise (a fresh mtime, or one in the future: the
+ *   holder's clock is ahead of ours), the same grace a live holder always had.
+ */
+export function quietNeededMs(seen: LockObservation, now: number, staleAfterMs: number): number {
+  return now - seen.mtimeMs > staleAfterMs ? staleAfterMs / 2 : staleAfterMs;
+}
+
+/** `quietMs`: how long this locker has watched the lock file not change. */
 export function staleReason(
   seen: LockObservation,
   now: number,
   staleAfterMs: number,
   heldHere: ReadonlySet<string>,
+  quietMs: number,
 ): StaleReason | undefined {
-  const { holder } = seen;
-  if (holder && holder.hostname === os.hostname()) {
-    if (holder.pid === process.pid && !heldHere.has(holder.nonce)) return 'reused-pid';
-    if (holder.pid !== process.pid && !isPidAlive(holder.pid)) return 'dead-pid';
-  }
-  // Live holders refresh the file's mtime, so an old one means nobody is there.
-  if (now - seen.mtimeMs > staleAfterMs) return 'expired';
+  const byPid = stalePid(seen, heldHere);
+  if (byPid) return byPid;
+  if (quietMs >= quietNeededMs(seen, now, staleAfterMs)) return 'expired';
   return undefined;
 }
 
@@ -55,8 +75,18 @@ export function describeHolder(holder: LockHolder | undefined): string {
   return `pid ${holder.pid} on host ${holder.hostname} (${holder.command}) since ${holder.since}`;
 }
 
-export function describeStale(reason: StaleReason): string {
+/** Said when a lock that looks abandoned is watched before it is taken over. */
+export function describeWatch(holder: LockHolder | undefined, watchMs: number, ageMs: number): string {
+  return (
+    `The state lock held by ${describeHolder(holder)} was not refreshed for ${Math.round(ageMs / 1000)} s by this host's clock: ` +
+    `watching it for up to ${Math.ceil(watchMs / 1000)} s before taking it over, since clocks of two hosts need not agree...`
+  );
+}
+
+export function describeStale(reason: StaleReason, watchedMs?: number): string {
   if (reason === 'dead-pid') return 'its process is no longer running';
   if (reason === 'reused-pid') return 'it was left by an earlier process with this pid';
-  return 'it was not refreshed for too long';
+  const watched =
+    watchedMs === undefined ? '' : ` (watched unchanged for ${(watchedMs / 1000).toFixed(1)} s)`;
+  return `its holder stopped refreshing it${watched}`;
 }

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { aRecord, useTempDirs } from '../../test/state/helpers.js';
 import { FileStateStore } from './file-store.js';
 import { lockPath } from './paths.js';
-import type { LockHolder } from './lock-holder.js';
+import { describeStale, type LockHolder } from './lock-holder.js';
 
 const tempDir = useTempDirs();
 const open: FileStateStore[] = [];
@@ -17,6 +17,31 @@ afterEach(async () => {
 function track(store: FileStateStore): FileStateStore {
   open.push(store);
   return store;
+}
+
+/** staleAfterMs for the clock-skew cases: a watch of 150 ms (lock looks old) or 300 ms. */
+const SKEW_STALE_MS = 300;
+
+/**
+ * Plays a holder on another host whose clock is `skewMs` off this one's: refreshes the
+ * lock's mtime (to its own "now") every 20 ms, until stopped. Resolves `rounds` after
+ * that many refreshes, having stopped by itself.
+ */
+function heartbeat(file: string, skewMs: number, rounds = Infinity) {
+  let count = 0;
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const when = new Date(Date.now() + skewMs);
+      void utimes(file, when, when).catch(() => undefined);
+      if (++count >= rounds) stop();
+    }, 20);
+    stop = () => {
+      clearInterval(timer);
+      resolve();
+    };
+  });
+  return { stopped, stop };
 }
 
 async function plantLock(dir: string, holder: Partial<LockHolder>, ageMs = 0): Promise<string> {
@@ -80,7 +105,13 @@ describe('store lock', () => {
     const dir = await tempDir();
     const pid = await deadPid();
     await plantLock(dir, { pid, hostname: os.hostname() });
-    const info = await track(new FileStateStore(dir)).lock();
+    const told: string[] = [];
+    const info = await track(new FileStateStore(dir)).lock({
+      // At once: a pid on this host needs no watching, whatever the lock's age.
+      onWait: () => told.push('wait'),
+      onWatch: () => told.push('watch'),
+    });
+    expect(told).toEqual([]);
     expect(info.tookOver).toMatchObject({ reason: 'dead-pid', holder: { pid } });
     expect(JSON.parse(await readFile(lockPath(dir), 'utf8'))).toMatchObject({ pid: process.pid });
   });
@@ -99,7 +130,8 @@ describe('store lock', () => {
       /pid 4242 on host elsewhere \(audiencectl apply\) since 2026-11-22T08:00:00.000Z/,
     );
     await plantLock(dir, {}, 120_000);
-    const info = await track(new FileStateStore(dir)).lock({ staleAfterMs: 60_000 });
+    // Watched (even with no --lock-timeout) until seen not to change, then taken over.
+    const info = await track(new FileStateStore(dir)).lock({ staleAfterMs: SKEW_STALE_MS, pollMs: 10 });
     expect(info.tookOver?.reason).toBe('expired');
   });
 
@@ -110,7 +142,8 @@ describe('store lock', () => {
     await expect(new FileStateStore(dir).lock()).rejects.toThrow(/unknown process/);
     const old = new Date(Date.now() - 120_000);
     await utimes(file, old, old);
-    expect((await track(new FileStateStore(dir)).lock()).tookOver?.reason).toBe('expired');
+    const info = await track(new FileStateStore(dir)).lock({ staleAfterMs: SKEW_STALE_MS, pollMs: 10 });
+    expect(info.tookOver?.reason).toBe('expired');
   });
 
   it('refreshes the lock file while held, so other hosts do not judge it stale', async () => {
@@ -148,5 +181,92 @@ describe('store lock', () => {
     await store.unlock();
     await expect(stat(lockPath(dir))).rejects.toMatchObject({ code: 'ENOENT' });
     await track(new FileStateStore(dir)).lock();
+  });
+});
+
+describe('store lock: holders on another host, whose clock is not ours', () => {
+  it('never takes over a refreshed lock whose mtimes are 2 minutes behind this clock', async () => {
+    const dir = await tempDir();
+    const file = await plantLock(dir, {}, 120_000);
+    const beat = heartbeat(file, -120_000);
+    try {
+      const told: string[] = [];
+      // No timeout: the lock looks abandoned, so it is watched, seen refreshed, and refused.
+      const refused = await new FileStateStore(dir)
+        .lock({
+          staleAfterMs: SKEW_STALE_MS,
+          pollMs: 10,
+          onWatch: (holder) => told.push(`watch ${holder?.nonce}`),
+          onWait: () => told.push('wait'),
+        })
+        .catch((error: Error & { code?: string }) => error);
+      expect(refused).toMatchObject({ code: 'STATE_LOCKED' });
+      expect((refused as Error).message).toMatch(
+        /^the state store is locked by pid 4242 on host elsewhere \(audiencectl apply\) since 2026-11-22T08:00:00.000Z after waiting [\d.]+ s\. It looked abandoned by this host's clock, but its holder refreshed it meanwhile: it is alive/,
+      );
+      expect((refused as Error).message).not.toContain('\n');
+      expect(told).toEqual(['watch planted']);
+      expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ nonce: 'planted' });
+    } finally {
+      beat.stop();
+    }
+  });
+
+  it('takes over that lock once its holder stops refreshing it, not before, and says why', async () => {
+    const dir = await tempDir();
+    const file = await plantLock(dir, {}, 120_000);
+    const events: string[] = [];
+    // Refreshed for 400 ms (longer than the whole stale limit), then never again.
+    const beat = heartbeat(file, -120_000, 20);
+    void beat.stopped.then(() => events.push('holder stopped'));
+    const info = await track(new FileStateStore(dir)).lock({
+      staleAfterMs: SKEW_STALE_MS,
+      pollMs: 10,
+      timeoutMs: 30_000,
+      onWait: () => events.push('waiting'),
+    });
+    events.push('took over');
+    expect(events).toEqual(['waiting', 'holder stopped', 'took over']);
+    expect(info.tookOver).toMatchObject({ reason: 'expired', holder: { nonce: 'planted' } });
+    expect(describeStale(info.tookOver!.reason, info.tookOver!.watchedMs)).toMatch(
+      /^its holder stopped refreshing it \(watched unchanged for [\d.]+ s\)$/,
+    );
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ pid: process.pid });
+  });
+
+  it('takes over a lock whose holder, 2 minutes ahead of this clock, stopped refreshing it', async () => {
+    const dir = await tempDir();
+    const file = await plantLock(dir, {}, -120_000);
+    // Its mtime is in the future: it looks fresh, so no timeout means refused at once...
+    await expect(new FileStateStore(dir).lock({ staleAfterMs: SKEW_STALE_MS })).rejects.toMatchObject({
+      code: 'STATE_LOCKED',
+    });
+    // ...and a waiting locker takes it over once seen unchanged for the whole stale limit.
+    const info = await track(new FileStateStore(dir)).lock({
+      staleAfterMs: SKEW_STALE_MS,
+      pollMs: 10,
+      timeoutMs: 30_000,
+    });
+    expect(info.tookOver).toMatchObject({ reason: 'expired', holder: { nonce: 'planted' } });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ pid: process.pid });
+  });
+
+  it('leaves alone a takeover guard that another host keeps fresh, whatever its mtime says', async () => {
+    const dir = await tempDir();
+    const file = await plantLock(dir, { pid: await deadPid(), hostname: os.hostname() });
+    // Another locker, its clock 2 minutes behind, is taking the dead lock over (slowly).
+    const guard = `${file}.takeover`;
+    await writeFile(guard, '');
+    const beat = heartbeat(guard, -120_000, 20);
+    const taking = new FileStateStore(dir)
+      .lock({ staleAfterMs: SKEW_STALE_MS, pollMs: 10 })
+      .catch((error: Error & { code?: string }) => error);
+    await beat.stopped;
+    // It finishes: its own lock in place of the dead one, then the guard gone.
+    await plantLock(dir, { nonce: 'other-taker' });
+    await unlink(guard);
+    const outcome = await taking;
+    expect(outcome).toMatchObject({ code: 'STATE_LOCKED' });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ nonce: 'other-taker' });
   });
 });

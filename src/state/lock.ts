@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { link, open, readFile, stat, unlink, utimes } from 'node:fs/promises';
+import { link, open, stat, unlink, utimes } from 'node:fs/promises';
 import { readFileSync, unlinkSync } from 'node:fs';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StateError, StateLockedError, StateWriteError, reasonOf } from './errors.js';
 import { tempPathFor } from './durable-fs.js';
@@ -9,6 +10,7 @@ import {
   LockHolder,
   describeHolder,
   describeStale,
+  quietNeededMs,
   staleReason,
   type LockObservation,
   type StaleReason,
@@ -17,7 +19,11 @@ import {
 export type LockOptions = {
   /** How long to wait for another holder to let go, in ms. Default 0: fail at once. */
   timeoutMs?: number;
-  /** A lock not refreshed for this long is stale and taken over, in ms. Default 60 000. */
+  /**
+   * A live holder refreshes the lock every staleAfterMs/4; a lock from another host is
+   * taken over once this locker has watched it not change for staleAfterMs/2 (it already
+   * looked older than staleAfterMs) or staleAfterMs (otherwise), in ms. Default 60 000.
+   */
   staleAfterMs?: number;
   /** Told to whoever finds the store locked. Default: the program name and its first argument. */
   command?: string;
@@ -25,12 +31,24 @@ export type LockOptions = {
   pollMs?: number;
   /** Called once when the lock is held by another and this one starts waiting (timeoutMs > 0). */
   onWait?: (holder: LockHolder | undefined) => void;
+  /**
+   * Called once when the lock looks abandoned (not refreshed for longer than staleAfterMs
+   * by this host's clock) but cannot be taken over before this locker has watched it for
+   * `watchMs` more: it waits that long even past `timeoutMs`, since clocks of two hosts
+   * prove nothing. `ageMs`: how old the lock looks by this host's clock.
+   */
+  onWatch?: (holder: LockHolder | undefined, watchMs: number, ageMs: number) => void;
 };
 
 export type LockInfo = {
   holder: LockHolder;
   /** Set when a stale lock was taken over: whose, and why it was judged stale. */
-  tookOver?: { holder: LockHolder | undefined; reason: StaleReason };
+  tookOver?: {
+    holder: LockHolder | undefined;
+    reason: StaleReason;
+    /** `expired`: how long this locker watched the lock not change before taking it over. */
+    watchedMs?: number;
+  };
 };
 
 export type HeldLock = LockInfo & {
@@ -41,7 +59,10 @@ export type HeldLock = LockInfo & {
 };
 
 const DEFAULT_STALE_AFTER_MS = 60_000;
-/** A takeover guard older than this belongs to a process that died mid-takeover. */
+/**
+ * A takeover guard seen unchanged this long (on this locker's own clock) belongs to a
+ * process that died mid-takeover; a live one holds it for milliseconds.
+ */
 const TAKEOVER_GUARD_STALE_MS = 10_000;
 
 /** Nonces of the locks this process holds, to release them on exit and spot reused pids. */
@@ -60,7 +81,15 @@ function releaseAllOnExit(): void {
 
 async function observe(file: string): Promise<LockObservation | undefined> {
   try {
-    const [raw, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+    // Content and mtime from one open file (NFS revalidates cached attributes on open).
+    const handle = await open(file, 'r');
+    let raw: string;
+    let info: Awaited<ReturnType<typeof handle.stat>>;
+    try {
+      [raw, info] = await Promise.all([handle.readFile('utf8'), handle.stat()]);
+    } finally {
+      await handle.close();
+    }
     let holder: LockHolder | undefined;
     try {
       const parsed = LockHolder.safeParse(JSON.parse(raw));
@@ -104,15 +133,28 @@ async function tryCreate(file: string, holder: LockHolder): Promise<boolean> {
   }
 }
 
+/** What a locker saw of a file and since when (its own monotonic clock), unchanged. */
+type Watch = { key: string; since: number };
+
+/** How long `key` has been seen unchanged: 0 when it is new or changed. */
+function watchQuiet(watch: { current?: Watch }, key: string): number {
+  const at = performance.now();
+  if (watch.current?.key !== key) watch.current = { key, since: at };
+  return at - watch.current.since;
+}
+
 /**
- * Removes a stale lock, unless it changed since it was judged stale. A guard file
- * (O_EXCL) makes sure two lockers never both remove it, which would let the second
- * remove the fresh lock of the first.
+ * Removes a stale lock, unless it changed since it was judged stale (content or mtime:
+ * a refresh in between means its holder is alive). A guard file (O_EXCL) makes sure two
+ * lockers never both remove it, which would let the second remove the fresh lock of the
+ * first. A guard is removed only once seen unchanged for a while on this locker's own
+ * clock, never by comparing its mtime with this host's time.
  */
 async function takeOver(
   file: string,
   seen: LockObservation,
-  isStale: (o: LockObservation) => boolean,
+  guardWatch: { current?: Watch },
+  guardStaleMs: number,
 ): Promise<boolean> {
   const guard = `${file}.takeover`;
   try {
@@ -128,24 +170,33 @@ async function takeOver(
       );
     }
     const info = await stat(guard).catch(() => undefined);
-    if (info && Date.now() - info.mtimeMs > TAKEOVER_GUARD_STALE_MS)
+    if (info && watchQuiet(guardWatch, `${info.ino}:${info.mtimeMs}`) >= guardStaleMs)
       await unlink(guard).catch(() => undefined);
     return false;
   }
   try {
     const again = await observe(file);
-    if (again && again.raw === seen.raw && isStale(again)) await unlink(file).catch(() => undefined);
+    if (again && again.raw === seen.raw && again.mtimeMs === seen.mtimeMs)
+      await unlink(file).catch(() => undefined);
     return true;
   } finally {
     await unlink(guard).catch(() => undefined);
   }
 }
 
-function lockedError(file: string, seen: LockObservation, waitedMs: number): StateLockedError {
+function lockedError(
+  file: string,
+  seen: LockObservation,
+  waitedMs: number,
+  refreshedWhileWatched: boolean,
+): StateLockedError {
   const waited = waitedMs > 0 ? ` after waiting ${(waitedMs / 1000).toFixed(1)} s` : '';
+  const alive = refreshedWhileWatched
+    ? " It looked abandoned by this host's clock, but its holder refreshed it meanwhile: it is alive (the two hosts' clocks differ)."
+    : '';
   return new StateLockedError(
     'STATE_LOCKED',
-    `the state store is locked by ${describeHolder(seen.holder)}${waited}. ` +
+    `the state store is locked by ${describeHolder(seen.holder)}${waited}.${alive} ` +
       `Another audiencectl is applying to it: wait for it to finish, or pass --lock-timeout to wait longer. ` +
       `If that process is gone for good, delete ${file}.`,
   );
@@ -171,27 +222,50 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
     nonce: randomUUID(),
   };
   const nonces = new Set(heldHere.keys());
-  const isStale = (seen: LockObservation) =>
-    staleReason(seen, Date.now(), staleAfterMs, nonces) !== undefined;
-  const started = Date.now();
+  const started = performance.now();
+  // Wall-clock time only says whether a lock *looks* abandoned; whether it is, this
+  // locker finds out by watching it not change on its own monotonic clock.
+  const watch: { current?: Watch } = {};
+  const guardWatch: { current?: Watch } = {};
+  const guardStaleMs = Math.min(TAKEOVER_GUARD_STALE_MS, staleAfterMs / 2);
+  let limitMs = timeoutMs;
+  let watching = false;
+  let refreshedWhileWatched = false;
   let waiting = false;
   let tookOver: LockInfo['tookOver'];
   for (;;) {
     if (await tryCreate(file, holder)) break;
     const seen = await observe(file);
     if (!seen) continue;
-    const reason = staleReason(seen, Date.now(), staleAfterMs, nonces);
+    const previous = watch.current;
+    const quietMs = watchQuiet(watch, `${seen.mtimeMs}:${seen.raw}`);
+    // The same holder's lock with another mtime: it refreshed it, so it is alive.
+    if (watching && previous && previous !== watch.current && previous.key.endsWith(`:${seen.raw}`))
+      refreshedWhileWatched = true;
+    const now = Date.now();
+    const reason = staleReason(seen, now, staleAfterMs, nonces, quietMs);
     if (reason) {
-      tookOver = { holder: seen.holder, reason };
+      tookOver = { holder: seen.holder, reason, ...(reason === 'expired' ? { watchedMs: quietMs } : {}) };
       // Another locker is taking it over right now: give it a moment.
-      if (!(await takeOver(file, seen, isStale))) await sleep(Math.min(pollMs, 20));
+      if (!(await takeOver(file, seen, guardWatch, guardStaleMs))) await sleep(Math.min(pollMs, 20));
       continue;
     }
-    const waited = Date.now() - started;
-    if (waited >= timeoutMs) throw lockedError(file, seen, waited);
+    const waited = performance.now() - started;
+    const neededMs = quietNeededMs(seen, now, staleAfterMs);
+    if (!watching && neededMs < staleAfterMs) {
+      // Looks abandoned: watch it long enough to tell, once, even past the timeout.
+      const watchMs = neededMs - quietMs + pollMs;
+      if (waited + watchMs > limitMs) {
+        limitMs = waited + watchMs;
+        if (!waiting) options.onWatch?.(seen.holder, watchMs, now - seen.mtimeMs);
+        waiting = true;
+      }
+      watching = true;
+    }
+    if (waited >= limitMs) throw lockedError(file, seen, waited, refreshedWhileWatched);
     if (!waiting) options.onWait?.(seen.holder);
     waiting = true;
-    await sleep(Math.min(pollMs, timeoutMs - waited));
+    await sleep(Math.min(pollMs, limitMs - waited));
   }
   return hold(file, holder, staleAfterMs, tookOver);
 }
@@ -213,6 +287,10 @@ function hold(
     if (!seen?.holder || seen.holder.nonce !== holder.nonce) lost = seen;
   }
   // Refresh the mtime so that lockers on other hosts do not judge a live lock stale.
+  // They look for a change of the mtime, not at its value: any refresh counts, with a
+  // clock ahead or behind theirs, and with 1-2 s mtime granularity (NFSv3, FAT) at a
+  // 15 s period. Not a rewrite of the content: that takes a rename, which could replace
+  // the lock another process has just created after taking this one over.
   const heartbeat = setInterval(() => {
     void check()
       .then(async () => {
