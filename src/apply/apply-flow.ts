@@ -25,6 +25,8 @@ export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store'> & {
   lockCommand?: string;
   /** Told once when another holds the lock and this apply starts waiting for it (lockTimeoutMs > 0). */
   waitingForLock?: (holder: LockHolder | undefined) => void;
+  /** Told once when the lock looks abandoned and is watched before a takeover, even past lockTimeoutMs. */
+  watchingLock?: (holder: LockHolder | undefined, watchMs: number, ageMs: number) => void;
   /** Told when a stale lock was taken over (docs/state.md: it is announced). */
   tookOverLock?: (tookOver: NonNullable<LockInfo['tookOver']>) => void;
   /** Shows the plan; resolves false to stop before any change. */
@@ -54,6 +56,7 @@ export async function applyOnce(input: ApplyInput, flow: ApplyFlow): Promise<App
     timeoutMs: flow.lockTimeoutMs,
     ...(flow.lockCommand === undefined ? {} : { command: flow.lockCommand }),
     ...(flow.waitingForLock === undefined ? {} : { onWait: flow.waitingForLock }),
+    ...(flow.watchingLock === undefined ? {} : { onWatch: flow.watchingLock }),
   });
   if (lock.tookOver) flow.tookOverLock?.(lock.tookOver);
   const loss = store.onLockLost ? watchLockLoss(store, flow.signal) : undefined;

@@ -10,7 +10,7 @@ import { plainProgress, ttyProgress } from '../../apply/progress.js';
 import type { PollSchedule } from '../../apply/types.js';
 import { UsageError } from '../../errors.js';
 import { describeStale } from '../../state/lock.js';
-import { describeHolder } from '../../state/lock-holder.js';
+import { describeHolder, describeWatch } from '../../state/lock-holder.js';
 import { actionableSteps, confirmQuestion, readSavedPlan, stoppedNote, summary } from '../apply-review.js';
 import { isSmartTerminal, useColor } from '../color.js';
 import { resolveTarget, type ConnectFlags } from '../connect.js';
@@ -182,9 +182,10 @@ export function applyCommand(setExit: (code: number) => void): Command {
           say(
             `Waiting up to ${formatSeconds(flags.lockTimeout)} for the state lock held by ${describeHolder(holder)}...`,
           ),
+        watchingLock: (holder, watchMs, ageMs) => say(describeWatch(holder, watchMs, ageMs)),
         tookOverLock: (took) =>
           say(
-            `Took over a stale state lock held by ${describeHolder(took.holder)}: ${describeStale(took.reason)}.`,
+            `Took over a stale state lock held by ${describeHolder(took.holder)}: ${describeStale(took.reason, took.watchedMs)}.`,
           ),
         operationPoll: schedule(DEFAULT_OPERATION_POLL, flags.pollInterval),
         runPoll: schedule(DEFAULT_RUN_POLL, flags.pollInterval * 2, flags.runWait),

@@ -1,7 +1,7 @@
 import { discoverRecords, type DiscoverRow } from '../../apply/discover.js';
 import { escapeText } from '../../text/safe-text.js';
 import { describeStale } from '../../state/lock.js';
-import { describeHolder } from '../../state/lock-holder.js';
+import { describeHolder, describeWatch } from '../../state/lock-holder.js';
 import type { ConnectFlags } from '../connect.js';
 import { loadDesired } from '../source-options.js';
 import { requireStateStore } from '../../state/presence.js';
@@ -45,10 +45,11 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
     const info = await store.lock({
       timeoutMs: options.lockTimeout,
       command: 'audiencectl state import --discover',
+      onWatch: (holder, watchMs, ageMs) => process.stderr.write(`${describeWatch(holder, watchMs, ageMs)}\n`),
     });
     if (info.tookOver)
       process.stderr.write(
-        `Took over a stale state lock held by ${describeHolder(info.tookOver.holder)}: ${describeStale(info.tookOver.reason)}.\n`,
+        `Took over a stale state lock held by ${describeHolder(info.tookOver.holder)}: ${describeStale(info.tookOver.reason, info.tookOver.watchedMs)}.\n`,
       );
     const rows = await discoverRecords(desired, store, connection.client, {
       sandbox,

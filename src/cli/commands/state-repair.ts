@@ -1,5 +1,5 @@
 import { describeStale } from '../../state/lock.js';
-import { describeHolder } from '../../state/lock-holder.js';
+import { describeHolder, describeWatch } from '../../state/lock-holder.js';
 import { assertValidId } from '../../state/record-id.js';
 import { importAudience, notFound, sandboxesWithKey } from '../../state/repair.js';
 import { StateError } from '../../state/errors.js';
@@ -31,10 +31,14 @@ async function withLock<T>(
 ) {
   const store = await openStoreFor(options);
   if (orgOf) store.useOrgs(orgOf);
-  const info = await store.lock({ timeoutMs: options.lockTimeout, command: `audiencectl state ${command}` });
+  const info = await store.lock({
+    timeoutMs: options.lockTimeout,
+    command: `audiencectl state ${command}`,
+    onWatch: (holder, watchMs, ageMs) => process.stderr.write(`${describeWatch(holder, watchMs, ageMs)}\n`),
+  });
   if (info.tookOver) {
     process.stderr.write(
-      `Took over a stale state lock held by ${describeHolder(info.tookOver.holder)}: ${describeStale(info.tookOver.reason)}.\n`,
+      `Took over a stale state lock held by ${describeHolder(info.tookOver.holder)}: ${describeStale(info.tookOver.reason, info.tookOver.watchedMs)}.\n`,
     );
   }
   try {
