@@ -19,8 +19,12 @@ function track(store: FileStateStore): FileStateStore {
   return store;
 }
 
-/** staleAfterMs for the clock-skew cases: a watch of 150 ms (lock looks old) or 300 ms. */
-const SKEW_STALE_MS = 300;
+/**
+ * staleAfterMs for the clock-skew cases: a watch of 1 s (lock looks old) or 2 s. The test's
+ * holder refreshes every 20 ms in this process, so only an event-loop stall of about a
+ * second (a loaded CI machine) could let a watch see it unchanged.
+ */
+const SKEW_STALE_MS = 2000;
 
 /**
  * Plays a holder on another host whose clock is `skewMs` off this one's: refreshes the
@@ -184,7 +188,7 @@ describe('store lock', () => {
   });
 });
 
-describe('store lock: holders on another host, whose clock is not ours', () => {
+describe.concurrent('store lock: holders on another host, whose clock is not ours', () => {
   it('never takes over a refreshed lock whose mtimes are 2 minutes behind this clock', async () => {
     const dir = await tempDir();
     const file = await plantLock(dir, {}, 120_000);
@@ -216,8 +220,8 @@ describe('store lock: holders on another host, whose clock is not ours', () => {
     const dir = await tempDir();
     const file = await plantLock(dir, {}, 120_000);
     const events: string[] = [];
-    // Refreshed for 400 ms (longer than the whole stale limit), then never again.
-    const beat = heartbeat(file, -120_000, 20);
+    // Refreshed for about 2.4 s (longer than the whole stale limit), then never again.
+    const beat = heartbeat(file, -120_000, 120);
     void beat.stopped.then(() => events.push('holder stopped'));
     const info = await track(new FileStateStore(dir)).lock({
       staleAfterMs: SKEW_STALE_MS,
