@@ -3,6 +3,7 @@ import type { Clock, PollSchedule } from './types.js';
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   sleep: async (ms, signal) => {
     await delay(ms, undefined, signal ? { signal } : {});
   },
@@ -24,4 +25,9 @@ export const DEFAULT_RUN_POLL: PollSchedule = {
 
 export function epochSeconds(clock: Clock): number {
   return Math.floor(clock.now() / 1000);
+}
+
+/** ms for durations and deadlines: `clock`'s monotonic time, or its `now` if it has none. */
+export function elapsedClock(clock: Clock): () => number {
+  return () => clock.monotonic?.() ?? clock.now();
 }

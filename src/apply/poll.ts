@@ -1,3 +1,4 @@
+import { elapsedClock } from './clock.js';
 import type { Clock, PollSchedule } from './types.js';
 
 export type PollOutcome<T> = { done: true; value: T } | { done: false; last: T | undefined };
@@ -14,7 +15,9 @@ export async function pollUntil<T>(
   signal?: AbortSignal,
   stopWaiting?: AbortSignal,
 ): Promise<PollOutcome<T>> {
-  const deadline = clock.now() + schedule.timeoutMs;
+  // On a clock that does not jump: a wall clock stepped forward would end the poll at once.
+  const tick = elapsedClock(clock);
+  const deadline = tick() + schedule.timeoutMs;
   const pause = stopWaiting && signal ? AbortSignal.any([signal, stopWaiting]) : (stopWaiting ?? signal);
   let wait = schedule.firstMs;
   let last: T | undefined;
@@ -28,7 +31,7 @@ export async function pollUntil<T>(
     }
     last = await read();
     if (isDone(last)) return { done: true, value: last };
-    if (clock.now() + wait > deadline) return { done: false, last };
+    if (tick() + wait > deadline) return { done: false, last };
     wait = Math.min(schedule.maxMs, Math.round(wait * schedule.factor));
   }
 }

@@ -7,6 +7,11 @@ import type { DeleteReads } from './delete-check.js';
 export type Clock = {
   /** Epoch milliseconds. */
   now(): number;
+  /**
+   * Milliseconds on a clock that NTP or a suspended VM does not step (performance.now), for
+   * durations and deadlines; a clock without it (a test's) has them measured with `now`.
+   */
+  monotonic?(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 };
 
