@@ -25,9 +25,15 @@ export type ImsTokenOptions = {
   failureCacheMs?: number | undefined;
   logger?: Logger | undefined;
   now?: (() => number) | undefined;
+  /** ms on a clock that does not jump (default performance.now); see `ImsToken.age`. */
+  monotonic?: (() => number) | undefined;
 };
 
-type Cached = { value: string; renewAtMs: number; expiresAtMs: number };
+/** A time on both clocks, so an age can be read on each. */
+type Instant = { wall: number; mono: number };
+
+/** `renewAfterMs`, `expiresAfterMs`: counted from `sentAt`, when the token was asked for. */
+type Cached = { value: string; sentAt: Instant; renewAfterMs: number; expiresAfterMs: number };
 
 /**
  * An IMS OAuth server-to-server token for one client: cached, renewed before it expires,
@@ -37,14 +43,16 @@ type Cached = { value: string; renewAtMs: number; expiresAtMs: number };
 export class ImsToken {
   private cached: Cached | undefined;
   private pending: Promise<Cached> | undefined;
-  private failure: { error: AepAuthError; untilMs: number } | undefined;
+  private failure: { error: AepAuthError; at: Instant; forMs: number } | undefined;
   private requestCount = 0;
   private readonly hints: CredentialHints;
   private readonly now: () => number;
+  private readonly monotonic: () => number;
 
   constructor(private readonly options: ImsTokenOptions) {
     this.hints = hintsOf(options.credentials);
     this.now = options.now ?? Date.now;
+    this.monotonic = options.monotonic ?? (() => performance.now());
     registerSecret(options.credentials.clientSecret);
   }
 
@@ -59,12 +67,12 @@ export class ImsToken {
    * background (an IMS hiccup then costs nothing); after that, callers wait for it.
    */
   async get(signal?: AbortSignal): Promise<string> {
-    const now = this.now();
     const cached = this.cached;
-    if (cached && now < cached.renewAtMs) return cached.value;
+    const age = cached ? this.age(cached.sentAt) : Infinity;
+    if (cached && age < cached.renewAfterMs) return cached.value;
     const stillGood =
-      cached !== undefined && now < cached.expiresAtMs - (cached.expiresAtMs - cached.renewAtMs) / 2;
-    if (this.failure && now < this.failure.untilMs) {
+      cached !== undefined && age < cached.expiresAfterMs - (cached.expiresAfterMs - cached.renewAfterMs) / 2;
+    if (this.failure && this.age(this.failure.at) < this.failure.forMs) {
       if (stillGood) return cached.value;
       throw this.failure.error;
     }
@@ -89,7 +97,7 @@ export class ImsToken {
 
   private async request(): Promise<Cached> {
     const { imsUrl, credentials, http } = this.options;
-    const sentAt = this.now();
+    const sentAt = this.instant();
     this.requestCount += 1;
     let body: string;
     try {
@@ -120,11 +128,7 @@ export class ImsToken {
     registerSecret(token, 'token');
     const lifetimeMs = parsed.data.expires_in * 1000;
     const margin = Math.min(lifetimeMs * 0.1, this.options.renewMarginMs ?? 300_000);
-    const cached = {
-      value: token,
-      expiresAtMs: sentAt + lifetimeMs,
-      renewAtMs: sentAt + lifetimeMs - margin,
-    };
+    const cached = { value: token, sentAt, expiresAfterMs: lifetimeMs, renewAfterMs: lifetimeMs - margin };
     this.cached = cached;
     this.failure = undefined;
     this.options.logger?.debug(
@@ -134,10 +138,24 @@ export class ImsToken {
     return cached;
   }
 
+  private instant(): Instant {
+    return { wall: this.now(), mono: this.monotonic() };
+  }
+
+  /**
+   * ms since `at`, the larger of the two clocks' readings: a wall clock stepped back (NTP)
+   * does not keep an expired token in use, nor does a monotonic clock that stood still while
+   * the machine was suspended; either clock stepping ahead only renews early.
+   */
+  private age(at: Instant): number {
+    return Math.max(this.now() - at.wall, this.monotonic() - at.mono);
+  }
+
   private remember(error: AepAuthError): AepAuthError {
     const definitive =
       error.status !== undefined && error.status >= 400 && error.status < 500 && error.status !== 429;
-    if (definitive) this.failure = { error, untilMs: this.now() + (this.options.failureCacheMs ?? 30_000) };
+    if (definitive)
+      this.failure = { error, at: this.instant(), forMs: this.options.failureCacheMs ?? 30_000 };
     this.options.logger?.warn(
       { clientId: this.options.credentials.clientId, status: error.status, imsError: error.imsError },
       'IMS refused the token request',

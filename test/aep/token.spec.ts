@@ -163,15 +163,47 @@ describe('ImsToken timing (a controlled clock, a real IMS endpoint)', () => {
     await fake.close();
   });
 
-  function token(now: () => number, failureCacheMs = 30_000): ImsToken {
+  function token(now: () => number, failureCacheMs = 30_000, monotonic?: () => number): ImsToken {
     return new ImsToken({
       imsUrl: fake.imsUrl,
       credentials: { clientId: 'timing', clientSecret: 'timing-secret-value', orgId: 'T@AdobeOrg' },
       http: got.extend({ retry: { limit: 0 } }),
       now,
       failureCacheMs,
+      ...(monotonic ? { monotonic } : {}),
     });
   }
+
+  it('is not used past its lifetime when the wall clock is stepped back meanwhile', async () => {
+    let wall = 1_700_000_000_000;
+    let mono = 0;
+    const ims = token(
+      () => wall,
+      30_000,
+      () => mono,
+    );
+    const first = await ims.get();
+    // 24 h pass on the monotonic clock, but NTP stepped the wall clock back by an hour first.
+    mono += 86_400_000;
+    wall += 86_400_000 - 3_600_000;
+    expect(await ims.get()).not.toBe(first);
+    expect(ims.requests).toBe(2);
+  });
+
+  it('is not used past its lifetime after a suspend the monotonic clock did not count', async () => {
+    let wall = 1_700_000_000_000;
+    let mono = 0;
+    const ims = token(
+      () => wall,
+      30_000,
+      () => mono,
+    );
+    const first = await ims.get();
+    mono += 1_000;
+    wall += 86_400_000;
+    expect(await ims.get()).not.toBe(first);
+    expect(ims.requests).toBe(2);
+  });
 
   it('renews in the background early in the margin, and waits for it late in the margin', async () => {
     let time = 0;
