@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RequestBudget, SlidingWindow, type Clock } from './request-budget.js';
 
 /** A clock whose time only moves when every sleeper before it has woken: exact and instant. */
@@ -160,5 +160,22 @@ describe('RequestBudget', () => {
     expect(() => new RequestBudget({ requests: 0 })).toThrow(RangeError);
     expect(() => new RequestBudget({ concurrency: 1.5 })).toThrow(RangeError);
     expect(() => new RequestBudget({ intervalMs: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('RequestBudget on the system clock', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('is not held longer when the wall clock is stepped back', () => {
+    // Only Date is faked: performance.now and timers run as they do.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-12-01T12:00:00Z'));
+    const budget = new RequestBudget({ requests: 1, intervalMs: 50, concurrency: 1 });
+    budget.pause(100);
+    // NTP steps the wall clock an hour back: the 100 ms pause must not become an hour.
+    vi.setSystemTime(new Date('2026-12-01T11:00:00Z'));
+    expect(budget.pausedFor()).toBeLessThanOrEqual(100);
   });
 });

@@ -14,9 +14,14 @@ export type BudgetSettings = {
 /** Safe for AEP, whose limits are not published: 10 requests a second, 4 at a time. */
 export const DEFAULT_BUDGET: BudgetSettings = { requests: 10, intervalMs: 1000, concurrency: 4 };
 
+/** `now`: ms on any clock that only moves forward; the budget measures durations, never dates. */
 export type Clock = { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<void> };
 
-export const systemClock: Clock = { now: () => Date.now(), sleep };
+/**
+ * Monotonic (performance.now): a wall clock stepped back by NTP would hold every request
+ * until it caught up with the recorded starts; one stepped forward would open the window.
+ */
+export const systemClock: Clock = { now: () => performance.now(), sleep };
 
 /**
  * The start times of the last `limit` requests, in a ring. A new request may start once the
@@ -49,7 +54,7 @@ export class SlidingWindow {
   }
 }
 
-/** When a request was let through (its recorded start, epoch ms) and how long it waited. */
+/** When a request was let through (its recorded start, on the budget's clock) and how long it waited. */
 export type Admission = { at: number; waitedMs: number };
 
 export type BudgetStats = {

@@ -74,7 +74,8 @@ export function createTransport(options: AepClientOptions): Transport {
       endpoint: state.endpoint,
       method: state.method,
       attempt: state.attempts,
-      durationMs: Date.now() - startedAt,
+      // startedAt is on the request budget's clock (monotonic, systemClock).
+      durationMs: performance.now() - startedAt,
       ...result,
     };
     recorder.request(event);
