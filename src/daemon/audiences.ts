@@ -79,8 +79,9 @@ export class AudienceTracker {
   readonly backoff: BackoffTable;
   readonly #errors = new Map<string, ErrorInfo>();
 
-  constructor(policy: BackoffPolicy) {
-    this.backoff = new BackoffTable(policy);
+  /** `monotonic`: see BackoffTable. */
+  constructor(policy: BackoffPolicy, monotonic?: () => number) {
+    this.backoff = new BackoffTable(policy, monotonic);
   }
 
   /**

@@ -50,3 +50,25 @@ describe('BackoffTable', () => {
     expect(table.get('prod/b')).toBeUndefined();
   });
 });
+
+describe('BackoffTable with a monotonic clock, the wall clock stepped back', () => {
+  it('lets the work through once its wait has passed on the monotonic clock', () => {
+    let mono = 0;
+    const table = new BackoffTable(policy, () => mono);
+    const wall = 1_700_000_000_000;
+    table.recordFailure('prod/gold', 'v1', wall, error);
+    // 500 ms later NTP steps the wall clock an hour back.
+    mono = 500;
+    expect(table.holds('prod/gold', 'v1', wall - 3_600_000)).toBeDefined();
+    expect(table.nextDue(wall - 3_600_000)).toBe(wall - 3_600_000 + 500);
+    mono = 1_000;
+    expect(table.holds('prod/gold', 'v1', wall - 3_600_000 + 500)).toBeUndefined();
+    expect(table.nextDue(wall - 3_600_000 + 500)).toBeUndefined();
+  });
+
+  it('still lets it through when the wall clock says the wait is over first', () => {
+    const table = new BackoffTable(policy, () => 0);
+    table.recordFailure('prod/gold', 'v1', 0, error);
+    expect(table.holds('prod/gold', 'v1', 1_000)).toBeUndefined();
+  });
+});

@@ -33,26 +33,40 @@ export function backoffDelay(failures: number, policy: BackoffPolicy): number {
 export class BackoffTable {
   readonly #policy: BackoffPolicy;
   readonly #entries = new Map<string, BackoffEntry>();
+  readonly #monotonic: (() => number) | undefined;
+  /** Per key: the monotonic time of its failure and its wait, in ms. */
+  readonly #waits = new Map<string, { at: number; ms: number }>();
 
-  constructor(policy: BackoffPolicy = DEFAULT_BACKOFF) {
+  /**
+   * `monotonic`: ms on a clock that does not jump (the reconciler's Clock.monotonic). With it
+   * a wait ends when either clock says it has passed: a wall clock stepped back by NTP does
+   * not hold work back longer than its backoff.
+   */
+  constructor(policy: BackoffPolicy = DEFAULT_BACKOFF, monotonic?: () => number) {
     this.#policy = policy;
+    this.#monotonic = monotonic;
   }
 
   recordFailure(key: string, fingerprint: string, now: number, error: ErrorInfo): BackoffEntry {
     const previous = this.#entries.get(key);
     const failures = previous?.fingerprint === fingerprint ? previous.failures + 1 : 1;
-    const entry = {
-      failures,
-      fingerprint,
-      nextAttemptAt: now + backoffDelay(failures, this.#policy),
-      lastError: error,
-    };
+    const delay = backoffDelay(failures, this.#policy);
+    const entry = { failures, fingerprint, nextAttemptAt: now + delay, lastError: error };
     this.#entries.set(key, entry);
+    if (this.#monotonic) this.#waits.set(key, { at: this.#monotonic(), ms: delay });
     return entry;
   }
 
   clear(key: string): void {
     this.#entries.delete(key);
+    this.#waits.delete(key);
+  }
+
+  /** ms the entry of `key` still holds its work at wall time `now` (<= 0: no longer). */
+  #remaining(key: string, entry: BackoffEntry, now: number): number {
+    const wait = this.#waits.get(key);
+    const left = entry.nextAttemptAt - now;
+    return wait && this.#monotonic ? Math.min(left, wait.ms - (this.#monotonic() - wait.at)) : left;
   }
 
   get(key: string): BackoffEntry | undefined {
@@ -62,20 +76,22 @@ export class BackoffTable {
   /** The entry holding back this work now, if any. */
   holds(key: string, fingerprint: string, now: number): BackoffEntry | undefined {
     const entry = this.#entries.get(key);
-    return entry && entry.fingerprint === fingerprint && now < entry.nextAttemptAt ? entry : undefined;
+    return entry && entry.fingerprint === fingerprint && this.#remaining(key, entry, now) > 0
+      ? entry
+      : undefined;
   }
 
   /** Forgets keys not in `keys` (audiences now in sync, or removed). */
   retain(keys: ReadonlySet<string>): void {
-    for (const key of this.#entries.keys()) if (!keys.has(key)) this.#entries.delete(key);
+    for (const key of this.#entries.keys()) if (!keys.has(key)) this.clear(key);
   }
 
   /** The earliest retry time still in the future. */
   nextDue(now: number): number | undefined {
     let next: number | undefined;
-    for (const entry of this.#entries.values()) {
-      if (entry.nextAttemptAt > now && (next === undefined || entry.nextAttemptAt < next))
-        next = entry.nextAttemptAt;
+    for (const [key, entry] of this.#entries) {
+      const left = this.#remaining(key, entry, now);
+      if (left > 0 && (next === undefined || now + left < next)) next = now + left;
     }
     return next;
   }

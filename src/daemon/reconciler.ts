@@ -1,4 +1,4 @@
-import { systemClock } from '../apply/clock.js';
+import { elapsedClock, systemClock } from '../apply/clock.js';
 import type { Clock } from '../apply/types.js';
 import type { AepClient } from '../aep/types.js';
 import type { Logger } from '../log.js';
@@ -90,12 +90,16 @@ export class Reconciler implements DaemonStatusProvider {
       clock: this.#clock,
       metrics: options.metrics,
       board: this.board,
-      tracker: new AudienceTracker(options.backoff),
+      tracker: new AudienceTracker(options.backoff, elapsedClock(this.#clock)),
       signal: options.signal,
       settings: options.settings,
     };
     this.#desired = new DesiredCache(options.settings);
-    this.#refresh = new RefreshSchedule(options.refreshIntervalMs ?? 0, options.backoff);
+    this.#refresh = new RefreshSchedule(
+      options.refreshIntervalMs ?? 0,
+      options.backoff,
+      elapsedClock(this.#clock),
+    );
     this.board.refreshEvery(this.#refresh.intervalMs);
   }
 

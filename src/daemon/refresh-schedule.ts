@@ -10,23 +10,35 @@ export class RefreshSchedule {
   readonly #backoff: BackoffPolicy;
   /** Clock ms of the last successful refresh. */
   #lastAt: number | undefined;
+  /** Monotonic ms of it, with a monotonic clock. */
+  #lastMono: number | undefined;
   #failures = 0;
+  readonly #monotonic: (() => number) | undefined;
 
-  /** `intervalMs` 0: never. */
-  constructor(intervalMs: number, backoff: BackoffPolicy) {
+  /**
+   * `intervalMs` 0: never. `monotonic`: ms on a clock that does not jump; with it an interval
+   * has passed when either clock says so, so a wall clock stepped back by NTP does not put
+   * off the next refresh by as much.
+   */
+  constructor(intervalMs: number, backoff: BackoffPolicy, monotonic?: () => number) {
     this.intervalMs = Math.max(0, intervalMs);
     this.#backoff = backoff;
+    this.#monotonic = monotonic;
   }
 
   due(now: number): boolean {
     if (this.intervalMs === 0) return false;
-    return this.#lastAt === undefined || now - this.#lastAt >= this.intervalMs;
+    if (this.#lastAt === undefined) return true;
+    const steady =
+      this.#monotonic && this.#lastMono !== undefined ? this.#monotonic() - this.#lastMono : -Infinity;
+    return Math.max(now - this.#lastAt, steady) >= this.intervalMs;
   }
 
   /** Records how a refresh went; returns when to try again after a failure. */
   finished(succeeded: boolean, now: number): number | undefined {
     if (succeeded) {
       this.#lastAt = now;
+      this.#lastMono = this.#monotonic?.();
       this.#failures = 0;
       return undefined;
     }

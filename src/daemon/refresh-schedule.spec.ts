@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { RefreshSchedule } from './refresh-schedule.js';
+
+const backoff = { baseMs: 1_000, maxMs: 30_000 };
+
+describe('RefreshSchedule', () => {
+  it('is due an interval after the last success, on the wall clock', () => {
+    const schedule = new RefreshSchedule(60_000, backoff);
+    expect(schedule.due(0)).toBe(true);
+    schedule.finished(true, 0);
+    expect(schedule.due(59_999)).toBe(false);
+    expect(schedule.due(60_000)).toBe(true);
+    expect(schedule.finished(false, 60_000)).toBe(61_000);
+  });
+
+  it('is due an interval after the last success on the monotonic clock, the wall clock stepped back', () => {
+    let mono = 0;
+    const schedule = new RefreshSchedule(60_000, backoff, () => mono);
+    const wall = 1_700_000_000_000;
+    schedule.finished(true, wall);
+    // A minute passes, in which NTP steps the wall clock an hour back.
+    mono = 59_999;
+    expect(schedule.due(wall - 3_600_000 + 59_999)).toBe(false);
+    mono = 60_000;
+    expect(schedule.due(wall - 3_600_000 + 60_000)).toBe(true);
+  });
+});
