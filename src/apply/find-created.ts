@@ -3,6 +3,7 @@ import type { Step } from '../plan/schema.js';
 import { applyChanges } from '../state/record-changes.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { appliedFrom, manifestFileOf, result } from './record-helpers.js';
+import { measuredOffset } from './service-time.js';
 import type { ExecutorDeps, StepResult } from './types.js';
 
 /** An audience created this long before our intent still counts as ours: clocks differ. */
@@ -39,13 +40,17 @@ export async function findOwnCreate(
       .filter((record) => !(record.sandbox === step.sandbox && record.key === step.key))
       .flatMap((record) => (record.audienceId ? [record.audienceId] : [])),
   );
+  // `sinceSeconds` is this machine's clock, createdAt AEP's: compared in AEP's clock, as the
+  // answer just read (its Date header) measured it, so a local clock ahead by more than the
+  // skew allowed does not take our own create for someone else's.
+  const since = sinceSeconds + (measuredOffset(deps.client) ?? 0);
   const candidates = byName.filter((audience) => {
     const created = createdSeconds(audience);
     return (
       isExternal(audience) &&
       (audience.originName ?? step.create?.originName) === step.create?.originName &&
       created !== undefined &&
-      created >= sinceSeconds - CREATE_SKEW_SECONDS &&
+      created >= since - CREATE_SKEW_SECONDS &&
       !claimed.has(audience.id)
     );
   });

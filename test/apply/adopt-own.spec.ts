@@ -81,6 +81,19 @@ describe('adoption of our own interrupted creates', () => {
       });
     });
 
+    it('adopts it with the local clock an hour ahead of AEP, whose clock its createdAt is in', async () => {
+      await withEmulator({ operationDelayMs: 10, clockOffsetMs: -3_600_000 }, async (emulator) => {
+        await withTempDir(async (tmp) => {
+          const state = `${tmp}/state`;
+          await lostOperation(state, new Date());
+          const made = await emulator.createAudience(manifestObject('gold').spec);
+          const outcome = await applyInProcess(emulator, state, files(['gold']));
+          expect(outcomes(outcome)).toEqual(['create gold: applied']);
+          expect((await readState(state)).audiences[0]?.audienceId).toBe(made);
+        });
+      });
+    });
+
     it('keeps the record while the service may not list it yet, then lets the next apply create it', async () => {
       await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
         await withTempDir(async (tmp) => {
