@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openStateStore } from '../../src/state/open.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
 import { type CliResult } from '../helpers/cli.js';
@@ -200,4 +200,32 @@ describe('the database password', { timeout: 90_000 }, () => {
       await held.close();
     }
   });
+});
+
+describe('the state lock', () => {
+  it(
+    'a lock wait ends after --lock-timeout even when the wall clock is stepped back meanwhile',
+    { timeout: 5_000 },
+    async () => {
+      const location = await postgres.freshLocation();
+      const held = await openStateStore(location);
+      await held.lock({ command: 'test-holder' });
+      const waiter = await openStateStore(location);
+      // Only Date is faked: performance.now, timers and the server run as they do.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        const waiting = waiter.lock({
+          timeoutMs: 200,
+          pollMs: 20,
+          // NTP steps the wall clock an hour back as the wait starts.
+          onWait: () => vi.setSystemTime(Date.now() - 3_600_000),
+        });
+        await expect(waiting).rejects.toMatchObject({ code: 'STATE_LOCKED' });
+      } finally {
+        vi.useRealTimers();
+        await waiter.close();
+        await held.close();
+      }
+    },
+  );
 });

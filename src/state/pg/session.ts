@@ -103,7 +103,8 @@ export async function acquireSession(
     await client.query(
       'SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3',
     );
-    const started = Date.now();
+    // Timed on a clock that does not jump: a wall clock stepped ahead would end the wait at once.
+    const started = performance.now();
     let waiting = false;
     for (;;) {
       const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [
@@ -111,7 +112,7 @@ export async function acquireSession(
         key,
       ]);
       if (got.rows[0]?.ok) break;
-      const waited = Date.now() - started;
+      const waited = performance.now() - started;
       if (waited >= timeoutMs) throw lockedError(display, await currentHolder(client, schema), waited);
       if (!waiting) options.onWait?.(await currentHolder(client, schema));
       waiting = true;
