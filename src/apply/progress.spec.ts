@@ -61,6 +61,24 @@ describe('progress', () => {
     ]);
   });
 
+  it('counts the time elapsed on the monotonic clock, the wall clock stepped an hour back', async () => {
+    const clock = manualClock();
+    let mono = 0;
+    // Once the step has started, NTP steps the wall clock an hour back.
+    const stepped: Clock = {
+      now: () => clock.now() - (mono > 0 ? 3_600_000 : 0),
+      monotonic: () => mono,
+      sleep: (ms, signal) => clock.sleep(ms, signal),
+    };
+    const lines: string[] = [];
+    const progress = plainProgress((text) => lines.push(text), { clock: stepped, color: false });
+    progress.stepStarted(step);
+    mono = 30_000;
+    await clock.advance(30_000);
+    progress.close();
+    expect(lines).toEqual(['         still working after 30s: 1 step(s) in progress: prod/gold run\n']);
+  });
+
   it('on a terminal, the live line shows the counts, the time elapsed and sandbox/key', async () => {
     const clock = manualClock();
     let screen = '';

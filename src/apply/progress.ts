@@ -1,5 +1,6 @@
 import type { Step } from '../plan/schema.js';
 import { escapeText } from '../text/safe-text.js';
+import { elapsedClock } from './clock.js';
 import type { Clock, ProgressSink, StepResult, StepStatus } from './types.js';
 
 type Colour = 'green' | 'red' | 'yellow' | 'cyan' | 'dim';
@@ -73,13 +74,15 @@ function runningList(running: Map<string, Step>, max: number): string {
  */
 export function plainProgress(write: (text: string) => void, options: ProgressOptions): ProgressSink {
   const { clock, color } = options;
-  const started = clock.now();
+  // Elapsed time on a clock that does not jump: a wall clock stepped back showed a negative one.
+  const elapsed = elapsedClock(clock);
+  const started = elapsed();
   const running = new Map<string, Step>();
   const stop = new AbortController();
   every(clock, HEARTBEAT_MS, stop.signal, () => {
     if (running.size === 0) return;
     write(
-      `         still working after ${formatElapsed(clock.now() - started)}: ${running.size} step(s) in progress: ${runningList(running, 5)}\n`,
+      `         still working after ${formatElapsed(elapsed() - started)}: ${running.size} step(s) in progress: ${runningList(running, 5)}\n`,
     );
   });
   return {
@@ -105,14 +108,16 @@ export function ttyProgress(
   options: ProgressOptions,
 ): ProgressSink {
   const { clock, color } = options;
-  const started = clock.now();
+  // Elapsed time on a clock that does not jump: a wall clock stepped back showed a negative one.
+  const elapsed = elapsedClock(clock);
+  const started = elapsed();
   const running = new Map<string, Step>();
   const stop = new AbortController();
   let done = 0;
   let failed = 0;
   const status = (): string => {
     const counts = `[${done}/${total}${failed ? `, ${paint(color, 'red', `${failed} failed`)}` : ''}]`;
-    return `${counts} ${formatElapsed(clock.now() - started)}  ${runningList(running, 3)}`;
+    return `${counts} ${formatElapsed(elapsed() - started)}  ${runningList(running, 3)}`;
   };
   const redraw = (above?: string): void => write(`\r\u001b[K${above ?? ''}${status()}`);
   every(clock, REDRAW_MS, stop.signal, () => redraw());
