@@ -174,23 +174,11 @@ describe('ImsToken timing (a controlled clock, a real IMS endpoint)', () => {
     });
   }
 
-  it('is not used past its lifetime when the wall clock is stepped back meanwhile', async () => {
-    let wall = 1_700_000_000_000;
-    let mono = 0;
-    const ims = token(
-      () => wall,
-      30_000,
-      () => mono,
-    );
-    const first = await ims.get();
+  it.each([
     // 24 h pass on the monotonic clock, but NTP stepped the wall clock back by an hour first.
-    mono += 86_400_000;
-    wall += 86_400_000 - 3_600_000;
-    expect(await ims.get()).not.toBe(first);
-    expect(ims.requests).toBe(2);
-  });
-
-  it('is not used past its lifetime after a suspend the monotonic clock did not count', async () => {
+    ['the wall clock is stepped back meanwhile', 86_400_000, 86_400_000 - 3_600_000],
+    ['a suspend the monotonic clock did not count', 1_000, 86_400_000],
+  ])('is not used past its lifetime after %s', async (_, monoStep, wallStep) => {
     let wall = 1_700_000_000_000;
     let mono = 0;
     const ims = token(
@@ -199,8 +187,8 @@ describe('ImsToken timing (a controlled clock, a real IMS endpoint)', () => {
       () => mono,
     );
     const first = await ims.get();
-    mono += 1_000;
-    wall += 86_400_000;
+    mono += monoStep;
+    wall += wallStep;
     expect(await ims.get()).not.toBe(first);
     expect(ims.requests).toBe(2);
   });
