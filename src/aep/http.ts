@@ -111,8 +111,7 @@ export function createHttp(deps: HttpDeps): Got {
       status: parts.status,
       errorCode: parts.errorCode,
       timeoutEvent: parts.timeoutEvent,
-      retryAfterMs:
-        parts.status === undefined ? undefined : retryAfterOf(parts.headers),
+      retryAfterMs: parts.status === undefined ? undefined : retryAfterOf(parts.headers),
     };
     if (parts.status === undefined) deps.report(state, { error: parts.errorCode ?? error.name });
     state.lastFailure = failure;
