@@ -11,6 +11,7 @@ export type PlanFlags = StateFlags & {
   adopt?: boolean;
   allowMassDelete?: boolean;
   allowEmptySource?: boolean;
+  allowMassRecreate?: boolean;
   maxDeletes?: number;
   runsPerDay: number;
   runsPerAudience: number;
@@ -26,6 +27,10 @@ export function addPlanOptions(command: Command): Command {
     )
     .option('--allow-mass-delete', 'let the plan delete more audiences than --max-deletes')
     .option('--allow-empty-source', 'let a source with no manifests remove every managed audience')
+    .option(
+      '--allow-mass-recreate',
+      'with --refresh: let it re-create more audiences it found missing than max(5, 10% of managed)',
+    )
     .addOption(
       countOption(
         '--max-deletes <n>',
@@ -49,6 +54,7 @@ export function planOptionsFrom(flags: PlanFlags & FileFilters, now: number): Pl
     ...(flags.adopt ? { adopt: true } : {}),
     allowMassDelete: flags.allowMassDelete ?? false,
     allowEmptySource: flags.allowEmptySource ?? false,
+    ...(flags.allowMassRecreate ? { allowMassRecreate: true } : {}),
     maxDeletes: flags.maxDeletes,
     runBudget: { perSandboxPerDay: flags.runsPerDay, perAudiencePerDay: flags.runsPerAudience },
   };

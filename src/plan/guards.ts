@@ -5,6 +5,8 @@ export type DeletionGuardOptions = {
   maxDeletes?: number | undefined;
   allowMassDelete: boolean;
   allowEmptySource: boolean;
+  /** Let a refresh re-create more audiences it found missing than the deletion limit. */
+  allowMassRecreate?: boolean | undefined;
 };
 
 export function defaultMaxDeletes(managed: number): number {
@@ -33,4 +35,21 @@ export function guardDeletions(
     const why = `the plan deletes ${deletes.length} audiences, over the limit of ${max}; pass --allow-mass-delete (or raise --max-deletes) if that is intended`;
     for (const step of deletes) step.blocked = why;
   }
+}
+
+/**
+ * Blocks every re-create a refresh planned when it found more recorded audiences missing
+ * than the default deletion limit: that many audiences deleted outside audiencectl at once is less
+ * likely than a wrong picture, and credentials of another IMS org (a store no write has
+ * bound to its org yet) or a mixed-up sandbox look exactly like it. Re-created there, every
+ * audience would exist twice, and the records would lose the real ones' ids.
+ */
+export function guardRecreates(steps: readonly Step[], managed: number, options: DeletionGuardOptions): void {
+  const recreates = steps.filter((step) => step.goneAudienceId !== undefined && !step.blocked);
+  // The default deletion limit, whatever --max-deletes says: 0 there means "never delete",
+  // not "never re-create one audience deleted in the UI".
+  const max = defaultMaxDeletes(managed);
+  if (recreates.length <= max || options.allowMassRecreate) return;
+  const why = `the refresh found ${recreates.length} recorded audiences missing from AEP, more than ${max} (the larger of 5 and 10% of the managed audiences); credentials of another IMS org, or of another sandbox, look exactly like this: check them, and pass --allow-mass-recreate if the audiences really were deleted outside audiencectl`;
+  for (const step of recreates) step.blocked = why;
 }

@@ -3,7 +3,7 @@ import type { AudienceRecord, RecordedState } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
 import { knownSpecHash } from '../manifest/spec-hash-memo.js';
 import { diffSpecs, fullPatchBody, patchBody } from './diff.js';
-import { guardDeletions, type DeletionGuardOptions } from './guards.js';
+import { guardDeletions, guardRecreates, type DeletionGuardOptions } from './guards.js';
 import { compareText } from '../text/compare.js';
 import { leftoverRecords, type PlanScope } from './removals.js';
 import {
@@ -251,6 +251,7 @@ export function plan(desired: LoadResult, recorded: RecordedState, options: Plan
   }
 
   const { removals, moves, held, outside } = leftovers;
+  guardRecreates(steps, records.size - outside, options);
   guardDeletions(
     removals,
     {

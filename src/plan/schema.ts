@@ -215,6 +215,7 @@ export const SavedPlanOptions = z.object({
   allowReplace: z.boolean(),
   allowMassDelete: z.boolean(),
   allowEmptySource: z.boolean(),
+  allowMassRecreate: z.boolean().optional(),
   maxDeletes: z.number().int().optional(),
   runBudget: z.object({ perSandboxPerDay: z.number().int(), perAudiencePerDay: z.number().int() }).optional(),
   /** With --refresh: what the service showed, so the plan is made again from the same view. */

@@ -228,4 +228,39 @@ describe('plan --refresh (the refresh read arrives as data)', () => {
     );
     expect(kinds(missing)).toEqual(['create prod/silver']);
   });
+
+  it('blocks every re-create when more recorded audiences are missing than max(5, 10%): another org looks like that', () => {
+    const names = Array.from({ length: 12 }, (_, i) => `a${String(i).padStart(2, '0')}`);
+    const many = loadTexts(
+      Object.fromEntries(
+        names.map((name) => [`${name}.yaml`, manifestYaml(name, { ingestion: { onCreate: false } })]),
+      ),
+    );
+    const state = appliedState(many);
+    const missing = (count: number): RefreshView => ({
+      at: AT,
+      audiences: Object.fromEntries(
+        state.audiences
+          .slice(0, count)
+          .map((r): [string, LiveState] => [
+            `prod/${r.key}`,
+            { status: 'missing', audienceId: r.audienceId! },
+          ]),
+      ),
+    });
+    // 5 of 12 (the limit: max(5, 2)): re-created, as before.
+    const five = plan(many, state, options({ refresh: missing(5) }));
+    expect(five.steps.filter((s) => s.kind === 'create' && !s.blocked)).toHaveLength(5);
+    // 6: every one blocked, saying why and what to pass; --max-deletes 0 changes nothing here.
+    const six = plan(many, state, options({ refresh: missing(6), maxDeletes: 0 }));
+    expect(six.steps.map((s) => [s.kind, s.blocked])).toEqual(
+      Array.from({ length: 6 }, () => [
+        'create',
+        'the refresh found 6 recorded audiences missing from AEP, more than 5 (the larger of 5 and 10% of the managed audiences); credentials of another IMS org, or of another sandbox, look exactly like this: check them, and pass --allow-mass-recreate if the audiences really were deleted outside audiencectl',
+      ]),
+    );
+    expect(six.summary.blocked).toBe(6);
+    const allowed = plan(many, state, options({ refresh: missing(6), allowMassRecreate: true }));
+    expect(allowed.steps.filter((s) => s.kind === 'create' && !s.blocked)).toHaveLength(6);
+  });
 });

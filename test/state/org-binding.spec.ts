@@ -188,6 +188,26 @@ describe('a state store belongs to one IMS org', { timeout: 60_000 }, () => {
     expect(remote(A).filter((name) => name === 'Audience iron')).toHaveLength(1);
   });
 
+  it('a store no write has bound yet, refreshed with org B: the mass re-create is blocked, nothing created', async () => {
+    const names = ['n1', 'n2', 'n3', 'n4', 'n5', 'n6'];
+    const { dir, state } = await repo(names);
+    expect((await apply(dir, state, envOf(A))).code).toBe(0);
+    // meta.json as earlier versions wrote it: no org, so the org check cannot refuse B.
+    const metaFile = path.join(state, 'meta.json');
+    const { lineage, serial } = JSON.parse(await readFile(metaFile, 'utf8')) as Record<string, unknown>;
+    await writeFile(metaFile, `${JSON.stringify({ schemaVersion: 1, lineage, serial }, null, 2)}\n`);
+    const before = await storeBytes(state);
+
+    const refreshed = await apply(dir, state, envOf(B), '--refresh');
+    expect(refreshed.code, refreshed.stderr).not.toBe(0);
+    expect(refreshed.stdout).toContain(
+      'the refresh found 6 recorded audiences missing from AEP, more than 5 (the larger of 5 and 10% of the managed audiences)',
+    );
+    expect(remote(B)).toEqual([]);
+    expect(await storeBytes(state)).toEqual(before);
+    expect(remote(A)).toEqual(expect.arrayContaining(names.map((name) => `Audience ${name}`)));
+  });
+
   it('a saved plan made under org A is refused under org B, even on a new store; nothing created', async () => {
     const { root, dir, state } = await repo(['bronze']);
     const planFile = path.join(root, 'plan.json');

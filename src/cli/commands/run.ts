@@ -24,6 +24,7 @@ const GUARD_ENV = {
   allowReplace: 'AUDIENCECTL_ALLOW_REPLACE',
   allowMassDelete: 'AUDIENCECTL_ALLOW_MASS_DELETE',
   allowEmptySource: 'AUDIENCECTL_ALLOW_EMPTY_SOURCE',
+  allowMassRecreate: 'AUDIENCECTL_ALLOW_MASS_RECREATE',
   adopt: 'AUDIENCECTL_ADOPT',
 } as const;
 
@@ -155,8 +156,8 @@ export function runCommand(setExit: (code: number) => void): Command {
       '',
       'Every option can also be set by the environment variable shown; AEP credentials come from',
       'AEP_CLIENT_ID, AEP_CLIENT_SECRET, AEP_ORG_ID (or --config). Guards read AUDIENCECTL_ALLOW_REPLACE,',
-      'AUDIENCECTL_ALLOW_MASS_DELETE and AUDIENCECTL_ALLOW_EMPTY_SOURCE, and --adopt AUDIENCECTL_ADOPT',
-      '(true/false). See docs/controller.md.',
+      'AUDIENCECTL_ALLOW_MASS_DELETE, AUDIENCECTL_ALLOW_EMPTY_SOURCE and AUDIENCECTL_ALLOW_MASS_RECREATE,',
+      'and --adopt AUDIENCECTL_ADOPT (true/false). See docs/controller.md.',
       '',
       'Examples:',
       '  audiencectl run --repo https://github.com/acme/audiences.git --path audiences',
