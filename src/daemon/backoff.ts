@@ -25,6 +25,9 @@ export function backoffDelay(failures: number, policy: BackoffPolicy): number {
   return Math.min(policy.maxMs, policy.baseMs * 2 ** exponent);
 }
 
+/** An entry and, with a monotonic clock, that clock's time of its failure. */
+type Held = { entry: BackoffEntry; failedAt: number | undefined };
+
 /**
  * Failures per key (an audience `sandbox/key`, or the whole pass). A failure of the
  * same work doubles the wait; different work (the manifest changed) starts over, so a
@@ -32,10 +35,8 @@ export function backoffDelay(failures: number, policy: BackoffPolicy): number {
  */
 export class BackoffTable {
   readonly #policy: BackoffPolicy;
-  readonly #entries = new Map<string, BackoffEntry>();
+  readonly #entries = new Map<string, Held>();
   readonly #monotonic: (() => number) | undefined;
-  /** Per key: the monotonic time of its failure and its wait, in ms. */
-  readonly #waits = new Map<string, { at: number; ms: number }>();
 
   /**
    * `monotonic`: ms on a clock that does not jump (the reconciler's Clock.monotonic). With it
@@ -48,49 +49,47 @@ export class BackoffTable {
   }
 
   recordFailure(key: string, fingerprint: string, now: number, error: ErrorInfo): BackoffEntry {
-    const previous = this.#entries.get(key);
+    const previous = this.#entries.get(key)?.entry;
     const failures = previous?.fingerprint === fingerprint ? previous.failures + 1 : 1;
-    const delay = backoffDelay(failures, this.#policy);
-    const entry = { failures, fingerprint, nextAttemptAt: now + delay, lastError: error };
-    this.#entries.set(key, entry);
-    if (this.#monotonic) this.#waits.set(key, { at: this.#monotonic(), ms: delay });
+    const nextAttemptAt = now + backoffDelay(failures, this.#policy);
+    const entry = { failures, fingerprint, nextAttemptAt, lastError: error };
+    this.#entries.set(key, { entry, failedAt: this.#monotonic?.() });
     return entry;
   }
 
   clear(key: string): void {
     this.#entries.delete(key);
-    this.#waits.delete(key);
   }
 
-  /** ms the entry of `key` still holds its work at wall time `now` (<= 0: no longer). */
-  #remaining(key: string, entry: BackoffEntry, now: number): number {
-    const wait = this.#waits.get(key);
+  /** ms an entry still holds its work at wall time `now` (<= 0: no longer). */
+  #remaining({ entry, failedAt }: Held, now: number): number {
     const left = entry.nextAttemptAt - now;
-    return wait && this.#monotonic ? Math.min(left, wait.ms - (this.#monotonic() - wait.at)) : left;
+    if (failedAt === undefined || !this.#monotonic) return left;
+    const wait = backoffDelay(entry.failures, this.#policy);
+    return Math.min(left, wait - (this.#monotonic() - failedAt));
   }
 
   get(key: string): BackoffEntry | undefined {
-    return this.#entries.get(key);
+    return this.#entries.get(key)?.entry;
   }
 
   /** The entry holding back this work now, if any. */
   holds(key: string, fingerprint: string, now: number): BackoffEntry | undefined {
-    const entry = this.#entries.get(key);
-    return entry && entry.fingerprint === fingerprint && this.#remaining(key, entry, now) > 0
-      ? entry
-      : undefined;
+    const held = this.#entries.get(key);
+    if (held?.entry.fingerprint !== fingerprint) return undefined;
+    return this.#remaining(held, now) > 0 ? held.entry : undefined;
   }
 
   /** Forgets keys not in `keys` (audiences now in sync, or removed). */
   retain(keys: ReadonlySet<string>): void {
-    for (const key of this.#entries.keys()) if (!keys.has(key)) this.clear(key);
+    for (const key of this.#entries.keys()) if (!keys.has(key)) this.#entries.delete(key);
   }
 
   /** The earliest retry time still in the future. */
   nextDue(now: number): number | undefined {
     let next: number | undefined;
-    for (const [key, entry] of this.#entries) {
-      const left = this.#remaining(key, entry, now);
+    for (const held of this.#entries.values()) {
+      const left = this.#remaining(held, now);
       if (left > 0 && (next === undefined || now + left < next)) next = now + left;
     }
     return next;
