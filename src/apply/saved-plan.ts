@@ -4,7 +4,7 @@ import type { LoadResult } from '../manifest/load.js';
 import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
 import { Plan, type PlanOrigin, type SavedPlanOptions } from '../plan/schema.js';
 import { planScopeOf } from '../source/file-filter.js';
-import type { OrgOf } from '../state/org-binding.js';
+import { otherOrg, type OrgOf } from '../state/org-binding.js';
 import type { RecordedState } from '../state/schema.js';
 
 export class StalePlanError extends AudiencectlError {
@@ -135,14 +135,13 @@ export function planOrgs(
 
 /** Refuses (PLAN_OTHER_ORG) a plan made for another org than the one its calls would go to. */
 function assertPlannedOrgs(origin: PlanOrigin, source: string, orgOf: OrgOf): void {
-  for (const [sandbox, planned] of Object.entries(origin.orgs ?? {})) {
-    const current = orgOf(sandbox);
-    if (current === undefined || current.orgId === planned) continue;
-    throw new StalePlanError(
-      'PLAN_OTHER_ORG',
-      `${source} was made for IMS org ${planned} (sandbox ${sandbox}), but these credentials are for ${current.orgId} (${current.setting}); nothing was sent to AEP or written. Apply it with the credentials of ${planned}, or plan again for ${current.orgId} with its state store`,
-    );
-  }
+  const other = otherOrg(origin.orgs, orgOf);
+  if (!other) return;
+  const { sandbox, bound: planned, current } = other;
+  throw new StalePlanError(
+    'PLAN_OTHER_ORG',
+    `${source} was made for IMS org ${planned} (sandbox ${sandbox}), but these credentials are for ${current.orgId} (${current.setting}); nothing was sent to AEP or written. Apply it with the credentials of ${planned}, or plan again for ${current.orgId} with its state store`,
+  );
 }
 
 /**

@@ -15,14 +15,28 @@ export type OrgBindings = Readonly<Record<string, string>>;
  * left out: no call can go to them.
  */
 export function assertSameOrgs(meta: StateMeta | undefined, orgOf: OrgOf, location: string): void {
-  for (const [sandbox, bound] of Object.entries(meta?.orgs ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+  const other = otherOrg(meta?.orgs, orgOf);
+  if (!other) return;
+  const { sandbox, bound, current } = other;
+  throw new StateOtherOrgError(
+    'STATE_OTHER_ORG',
+    `the state ${location} belongs to IMS org ${bound} (sandbox ${sandbox}), but these credentials are for ${current.orgId} (${current.setting}); nothing was sent to AEP or written. Use the state store of ${current.orgId} (--state), or set ${current.setting} to ${bound} if this store is the right one`,
+  );
+}
+
+/**
+ * The first sandbox (by name) that `bindings` (a store's, or a saved plan's) give another
+ * org than the credentials reach it with; sandboxes no credentials reach are left out.
+ */
+export function otherOrg(
+  bindings: OrgBindings | undefined,
+  orgOf: OrgOf,
+): { sandbox: string; bound: string; current: ImsOrg } | undefined {
+  for (const [sandbox, bound] of Object.entries(bindings ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const current = orgOf(sandbox);
-    if (current === undefined || current.orgId === bound) continue;
-    throw new StateOtherOrgError(
-      'STATE_OTHER_ORG',
-      `the state ${location} belongs to IMS org ${bound} (sandbox ${sandbox}), but these credentials are for ${current.orgId} (${current.setting}); nothing was sent to AEP or written. Use the state store of ${current.orgId} (--state), or set ${current.setting} to ${bound} if this store is the right one`,
-    );
+    if (current !== undefined && current.orgId !== bound) return { sandbox, bound, current };
   }
+  return undefined;
 }
 
 /**
