@@ -191,9 +191,12 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
       ].join('\n'),
     )
     .action(async (flags: Flags) => {
+      // Listening before the banner: whoever waits for the URL may stop us the moment
+      // it is printed, before the next line runs (a test saw exit by SIGTERM 6 times in 100).
+      const signalled = untilSignal();
       const emulator = await startEmulator(toOptions(flags));
       process.stdout.write(banner(emulator.url, flags, emulator.clients));
-      const signal = await untilSignal();
+      const signal = await signalled;
       process.stdout.write(`Received ${signal}, stopping the emulator.\n`);
       await emulator.close();
       setExit(ExitCode.Ok);
