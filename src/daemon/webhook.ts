@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { UsageError } from '../errors.js';
 
 /** What to do with one webhook delivery; the HTTP layer maps it to a status. */
 export type WebhookDecision =
@@ -19,6 +20,25 @@ export type WebhookRequest = {
 };
 
 const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
+
+/** A shorter secret can be guessed, and whoever guesses it can make the controller sync at will. */
+export const MIN_WEBHOOK_SECRET_LENGTH = 16;
+
+/**
+ * The webhook secret as configured: empty is none, and blanks at either end are dropped (a
+ * Secret made from a file usually ends in a newline that GitHub's copy lacks, and every
+ * delivery would then be refused as badly signed).
+ */
+export function webhookSecretOf(given: string | undefined): string | undefined {
+  const secret = given?.trim();
+  if (!secret) return undefined;
+  if (secret.length < MIN_WEBHOOK_SECRET_LENGTH)
+    throw new UsageError(
+      'WEBHOOK_SECRET',
+      `the webhook secret (--webhook-secret, AUDIENCECTL_WEBHOOK_SECRET) must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters (try: openssl rand -hex 32)`,
+    );
+  return secret;
+}
 
 /** The `X-Hub-Signature-256` value GitHub would send for `body`. */
 export function signWebhook(secret: string, body: Buffer | string): string {

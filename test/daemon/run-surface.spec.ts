@@ -15,6 +15,7 @@ import {
 } from './helpers/controller.js';
 
 const SECRET = `surface-webhook-${randomUUID()}`;
+const SHORT_SECRET = 'hook-7d41-short';
 const TOKEN = `surface-token-${randomUUID()}`;
 
 let emulator: RunningEmulator | undefined;
@@ -55,7 +56,8 @@ describe('audiencectl run: the HTTP surface', () => {
         ...['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h'],
         ...['--webhook-listen', '127.0.0.1:0', '--http-token-file', tokenFile],
       ],
-      { ...controllerEnv(emulator), AUDIENCECTL_WEBHOOK_SECRET: SECRET },
+      // Ending in a newline, as a Secret made from a file does: GitHub signs without it.
+      { ...controllerEnv(emulator), AUDIENCECTL_WEBHOOK_SECRET: `${SECRET}\n` },
     );
     const ctl = controller;
     const started = ctl.logs.find((line) => line.msg === 'controller started') ?? {};
@@ -91,7 +93,7 @@ describe('audiencectl run: the HTTP surface', () => {
     expect((await ctl.stop()).code).toBe(0);
   });
 
-  it('refuses a token given twice and --webhook-listen without a secret, in one line', async () => {
+  it('refuses a token given twice, --webhook-listen without a secret and a short secret, in one line', async () => {
     root = await mkdtemp(path.join(tmpdir(), 'audiencectl-surface-'));
     const tokenFile = path.join(root, 'http-token');
     await writeFile(tokenFile, `${TOKEN}\n`);
@@ -108,6 +110,11 @@ describe('audiencectl run: the HTTP surface', () => {
         env,
         error: /--webhook-listen needs a webhook secret/,
       },
+      {
+        args: [...base, '--webhook-secret', SHORT_SECRET],
+        env,
+        error: /webhook secret .* must be at least 16 characters/,
+      },
     ];
     for (const { args, env: extra, error } of cases) {
       const result = await runCli(args, { env: extra });
@@ -115,6 +122,7 @@ describe('audiencectl run: the HTTP surface', () => {
       expect(result.stderr).toMatch(error);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).not.toContain(TOKEN);
+      expect(result.stderr).not.toContain(SHORT_SECRET);
     }
   });
 });

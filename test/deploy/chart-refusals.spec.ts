@@ -77,6 +77,11 @@ const REFUSED: [string, Values, string][] = [
     { httpAuth: { enabled: true }, secret: { httpToken: 'short' } },
     'secret.httpToken',
   ],
+  [
+    'a webhook secret shorter than the app accepts',
+    { secret: { webhookSecret: ' short-secret \n' } },
+    'secret.webhookSecret',
+  ],
   ['a transport helper URL', { git: { url: 'ext::sh -c touch% /tmp/x' } }, 'git.url'],
   ['an http:// URL', { git: { url: 'http://github.com/a/b.git' } }, 'git.url'],
   ['an option-looking branch', { git: { branch: '--upload-pack=x' } }, 'git.branch'],

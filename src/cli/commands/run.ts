@@ -8,6 +8,7 @@ import { startController } from '../../daemon/controller.js';
 import { readHttpToken } from '../../daemon/http-auth.js';
 import { parseListenAddress } from '../../daemon/http-server.js';
 import { splitList } from '../../daemon/settings.js';
+import { webhookSecretOf } from '../../daemon/webhook.js';
 import { createLogger, registerSecret } from '../../log.js';
 import { connect, credentialsAbsent, offlineConnection, type Connection } from '../connect.js';
 import type { AepClientExtras } from '../../config.js';
@@ -167,7 +168,9 @@ export function runCommand(setExit: (code: number) => void): Command {
   addProblemCheck(command, guardEnvProblems);
   command.action(async (flags: RunFlags) => {
     completeFromEnv(command, flags);
+    // Registered as given too: a log line may quote the untrimmed value.
     registerSecret(flags.webhookSecret);
+    const webhookSecret = webhookSecretOf(flags.webhookSecret);
     registerSecret(flags.gitToken);
     const httpToken = readHttpToken({ token: flags.httpToken, file: flags.httpTokenFile });
     registerSecret(httpToken);
@@ -187,7 +190,7 @@ export function runCommand(setExit: (code: number) => void): Command {
     const controller = await startController({
       source,
       branch: flags.branch,
-      webhookSecret: flags.webhookSecret,
+      webhookSecret,
       listen,
       webhookListen,
       httpToken,
