@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { inspect } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createAepClient } from '../../src/aep/client.js';
 import type { AepClientOptions } from '../../src/aep/options.js';
 import { loadAepConfig } from '../../src/config.js';
@@ -163,6 +163,7 @@ describe('canary secrets appear in no output', () => {
 
   it('configuration errors', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'audiencectl-canary-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = (name: string, text: string) => {
       writeFileSync(path.join(dir, name), text);
       return path.join(dir, name);

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emul
 import { redactText } from '../../src/log.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'audiencectl-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function file(name: string, text: string): string {
   const full = path.join(dir, name);
   writeFileSync(full, text);

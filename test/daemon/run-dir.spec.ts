@@ -1,4 +1,4 @@
-import { access, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -147,9 +147,11 @@ describe('audiencectl run --dir', () => {
 });
 
 describe.concurrent('audiencectl run refuses bad settings before starting', () => {
-  it('refuses a directory store that does not exist, as apply does', async () => {
+  it('refuses a directory store that does not exist, as apply does', async ({ onTestFinished }) => {
     // A mistyped store read as a new one would create every audience a second time.
-    const state = path.join(await mkdtemp(path.join(tmpdir(), 'audiencectl-')), 'typo', 'state');
+    const root = await mkdtemp(path.join(tmpdir(), 'audiencectl-'));
+    onTestFinished(() => rm(root, { recursive: true, force: true }));
+    const state = path.join(root, 'typo', 'state');
     const result = await runCli(['run', '--dir', '.', '--emulator', '--state', state], {
       env: { AUDIENCECTL_LISTEN: '127.0.0.1:0' },
     });
@@ -160,12 +162,13 @@ describe.concurrent('audiencectl run refuses bad settings before starting', () =
     await expect(access(path.dirname(state))).rejects.toThrow(/ENOENT/);
   });
 
-  it('names a port in use', async () => {
+  it('names a port in use', async ({ onTestFinished }) => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     try {
       const state = await mkdtemp(path.join(tmpdir(), 'audiencectl-state-'));
+      onTestFinished(() => rm(state, { recursive: true, force: true }));
       const args = ['--dir', '.', '--emulator', '--state', state, '--listen', `127.0.0.1:${port}`];
       const result = await runCli(['run', ...args]);
       expect(result.code).toBe(1);
