@@ -10,7 +10,7 @@ import { executePlan } from './executor.js';
 import { readLive } from './live.js';
 import { resumeIntents } from './resume.js';
 import { planWithServiceClock } from './service-time.js';
-import { checkSavedPlan } from './saved-plan.js';
+import { checkSavedPlan, checkSettledPlan } from './saved-plan.js';
 import type { ApplyReport, ExecutorDeps, ProgressSink } from './types.js';
 
 export type ApplyInput =
@@ -109,6 +109,8 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   if (input.kind === 'saved') {
     const saved = input.plan;
     const recorded = await store.readAll();
+    // Settling a killed apply's intents may have changed what the plan was checked against.
+    checkSettledPlan(saved, input.source, input.desired, recorded, resumed);
     const now = Math.floor(flow.clock.now() / 1000);
     plan = await planWithServiceClock(
       (offset) => (offset === undefined ? saved : retimeSavedPlan(saved, recorded, now, offset)),

@@ -144,6 +144,12 @@ function assertPlannedOrgs(origin: PlanOrigin, source: string, orgOf: OrgOf): vo
   );
 }
 
+/** The plan `origin`'s options and scope make from `desired` and `recorded`. */
+function planAgain(origin: PlanOrigin, desired: LoadResult, recorded: RecordedState): Plan {
+  const scope = planScopeOf(origin);
+  return makePlan(desired, recorded, { ...planOptionsOf(origin.options), ...(scope ? { scope } : {}) });
+}
+
 /**
  * A saved plan applies only if planning again, from the manifests and the state as they
  * are now, gives exactly the same steps and bodies; and only to the state it was made
@@ -179,12 +185,7 @@ export function checkSavedPlan(
       `the plan no longer matches the state: ${source} was made from other records (the state was edited since); run plan again`,
     );
   }
-  const scope = planScopeOf(origin);
-  const fresh = makePlan(desired, recorded, {
-    ...planOptionsOf(origin.options),
-    ...(scope ? { scope } : {}),
-  });
-  const difference = firstDifference(saved, fresh);
+  const difference = firstDifference(saved, planAgain(origin, desired, recorded));
   if (difference === '') return;
   const why =
     manifestsDigest(desired) === origin.manifestsDigest
@@ -193,5 +194,34 @@ export function checkSavedPlan(
   throw new StalePlanError(
     'PLAN_MISMATCH',
     `the plan no longer matches the manifests and state: ${difference} differs (${why}); run plan again`,
+  );
+}
+
+/** The first few notes of what resumeIntents settled, for a message. */
+function settledNotes(resumed: readonly string[]): string {
+  const shown = resumed.slice(0, 3).join('; ');
+  return resumed.length > 3 ? `${shown}; and ${resumed.length - 3} more` : shown;
+}
+
+/**
+ * checkSavedPlan runs before the intents a killed apply left are settled (it makes no call);
+ * settling them may change the state the plan was made from: a run adopted (a periodic run
+ * planned again would be a second one), a DELETE finished. The saved plan still applies only
+ * if planning again from the settled state gives exactly its steps. Makes no call.
+ */
+export function checkSettledPlan(
+  saved: Plan,
+  source: string,
+  desired: LoadResult,
+  settled: RecordedState,
+  resumed: readonly string[],
+): void {
+  const origin = originOf(saved, source);
+  if (stateDigest(settled) === origin.stateDigest) return;
+  const difference = firstDifference(saved, planAgain(origin, desired, settled));
+  if (difference === '') return;
+  throw new StalePlanError(
+    'PLAN_SETTLED',
+    `the plan no longer matches the state: settling what an interrupted apply left changed it (${settledNotes(resumed)}), so ${difference} differs; none of ${source}'s steps was applied; run plan again`,
   );
 }

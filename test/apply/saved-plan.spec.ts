@@ -42,6 +42,30 @@ async function leaveStartedRun(env: ExecutorEnv, key: string, token: string): Pr
   return id;
 }
 
+/**
+ * Leaves a periodic run in progress that a killed apply started and never recorded: gold's
+ * recorded run is set an hour and a half back (its `every: 1h` is due), then the run intent
+ * is written and the run started, as the killed apply did.
+ */
+async function leaveStartedPeriodicRun(env: ExecutorEnv, key: string): Promise<string> {
+  const store = env.store();
+  await store.lock();
+  try {
+    const record = (await store.get('prod', key))!;
+    const aged = record.runs.map((run) => ({ ...run, createdAt: run.createdAt - 5400 }));
+    const put = await store.put({ ...record, runs: aged });
+    await store.beginIntent(put, 'run', { runReason: 'every' });
+  } finally {
+    await store.unlock();
+  }
+  const id = env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')[0]!.audienceId;
+  const started = await env.emulator.request('POST', `/external-audience/${id}/runs`, {
+    body: { dataFilterStartTime: 0 },
+  });
+  expect(started.status).toBe(200);
+  return id;
+}
+
 describe('apply plan.json: exactly what was reviewed, or nothing', () => {
   it('applies a saved plan that still matches, and planning again is empty', async () => {
     await withExecutor(undefined, async (env) => {
@@ -146,7 +170,7 @@ describe('apply plan.json: exactly what was reviewed, or nothing', () => {
     });
   });
 
-  it('a run the plan asks for that an interrupted apply had started: adopted on resume, not started again', async () => {
+  it('a run the plan asks for that an interrupted apply had started: adopted on resume, the plan refused, not started again', async () => {
     await withExecutor(undefined, async (env) => {
       await env.apply([quiet('gold')]);
       const requested = [manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } })];
@@ -156,10 +180,40 @@ describe('apply plan.json: exactly what was reviewed, or nothing', () => {
       const saved = await env.savedPlan(requested);
       expect(saved.steps.map((step) => step.id)).toEqual(['prod/gold:run']);
 
-      const outcome = await env.applySaved(saved, requested);
-      expect(outcome.report?.resumed.join('\n')).toMatch(/adopted run/);
+      // Settled, the request is honoured: the plan made before no longer matches.
+      await expect(env.applySaved(saved, requested)).rejects.toThrow(
+        /settling what an interrupted apply left changed it \(prod\/gold: adopted run [\w-]+ started by an interrupted apply\), so step prod\/gold:run differs/,
+      );
       expect(env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', id)).toHaveLength(1);
+      expect((await env.store().get('prod', 'gold'))?.applied?.ingestionRequest).toBe('r1');
       expect((await env.plan(requested)).steps).toEqual([]);
+    });
+  });
+
+  it('a periodic run an interrupted apply had started: the plan made before it was settled is refused, no second run', async () => {
+    await withExecutor(undefined, async (env) => {
+      const hourly = [manifestObject('gold', { ingestion: { onCreate: true, every: '1h' } })];
+      await env.apply(hourly);
+      const id = await leaveStartedPeriodicRun(env, 'gold');
+      // Made from the state with the intent: the recorded run is 1.5 h old, so a run is due.
+      const saved = await env.savedPlan(hourly);
+      expect(saved.steps.map((step) => `${step.id} ${step.run?.reason}`)).toEqual(['prod/gold:run every']);
+
+      const refused = await env.applySaved(saved, hourly).then(
+        () => undefined,
+        (error: unknown) => error as { code?: string; message?: string },
+      );
+      expect(refused?.code).toBe('PLAN_SETTLED');
+      expect(refused?.message).toMatch(
+        /^the plan no longer matches the state: settling what an interrupted apply left changed it \(prod\/gold: adopted run [\w-]+ started by an interrupted apply\), so step prod\/gold:run differs; none of plan\.json's steps was applied; run plan again$/,
+      );
+      // The onCreate run and the one the killed apply started: no third.
+      expect(env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', id)).toHaveLength(2);
+      const record = await env.store().get('prod', 'gold');
+      expect(record?.intent).toBeUndefined();
+      expect(record?.runs.map((run) => run.reason)).toEqual(['every', 'onCreate']);
+      // Planned again from the settled state: the period runs from the adopted run, nothing is due.
+      expect((await env.plan(hourly)).steps).toEqual([]);
     });
   });
 });

@@ -107,8 +107,9 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
     record = settled.record;
   }
 
-  // The plan may predate a run started for this very request (a saved plan whose run
-  // request, interrupted, was settled on resume): a request is honoured once, never twice.
+  // The plan may predate a run started for this very request: a request is honoured once,
+  // never twice. (A saved plan that predates one settled on resume is refused before it gets
+  // here, by checkSettledPlan; this holds for any other way a plan could lag the record.)
   const honouredBy = honouredSince(record, request.reason);
   if (honouredBy !== undefined) {
     if (honouredBy === 'unknown')
