@@ -21,8 +21,25 @@ export type OwnCreate =
   | { kind: 'several'; candidates: LiveAudience[] };
 
 /**
+ * Who made the audiences this sandbox's records were created as, in their own create
+ * operation's answer (`createdBy`): the account of the credentials audiencectl creates with.
+ * Empty when no record shows one (a new store, or every record PATCHed or imported since).
+ */
+function ownCreators(records: readonly AudienceRecord[], sandbox: string): Set<string> {
+  const creators = new Set<string>();
+  for (const record of records) {
+    const creator = record.observed?.source === 'operation' ? record.observed.body['createdBy'] : undefined;
+    if (record.sandbox === sandbox && typeof creator === 'string' && creator !== '') creators.add(creator);
+  }
+  return creators;
+}
+
+/**
  * Our own create, found by exact name in the sandbox: external, of the manifest's origin,
- * created no earlier than `sinceSeconds` minus a small skew, claimed by no other record.
+ * created no earlier than `sinceSeconds` minus a small skew, claimed by no other record, and
+ * made by the account our other creates in the sandbox were made by (when they show one): an
+ * intent may be days old, and an audience a colleague made by hand since, after our POST made
+ * nothing, is not ours.
  */
 export async function findOwnCreate(
   step: Step,
@@ -35,11 +52,13 @@ export async function findOwnCreate(
     name,
     deps.signal ? { signal: deps.signal } : {},
   );
+  const records = (await deps.store.readAll()).audiences;
   const claimed = new Set(
-    (await deps.store.readAll()).audiences
+    records
       .filter((record) => !(record.sandbox === step.sandbox && record.key === step.key))
       .flatMap((record) => (record.audienceId ? [record.audienceId] : [])),
   );
+  const creators = ownCreators(records, step.sandbox);
   // `sinceSeconds` is this machine's clock, createdAt AEP's: compared in AEP's clock, as the
   // answer just read (its Date header) measured it, so a local clock ahead by more than the
   // skew allowed does not take our own create for someone else's.
@@ -51,7 +70,8 @@ export async function findOwnCreate(
       (audience.originName ?? step.create?.originName) === step.create?.originName &&
       created !== undefined &&
       created >= since - CREATE_SKEW_SECONDS &&
-      !claimed.has(audience.id)
+      !claimed.has(audience.id) &&
+      (creators.size === 0 || audience.createdBy === undefined || creators.has(audience.createdBy))
     );
   });
   if (candidates.length === 1 && candidates[0]) return { kind: 'one', audience: candidates[0] };

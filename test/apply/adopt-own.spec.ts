@@ -4,6 +4,7 @@ import { FileStateStore } from '../../src/state/file-store.js';
 import { readState } from '../../src/state/read.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withTempDir } from '../helpers/cli.js';
+import { withExecutor } from '../helpers/executor-env.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { applyInProcess, files, outcomes } from './helpers/in-process.js';
 
@@ -46,6 +47,38 @@ describe('adoption of our own interrupted creates', () => {
         expect(message).toContain('by someone@AdobeID');
         expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
       });
+    });
+  });
+
+  it('an interrupted create that made nothing: the audience of its name a colleague made since is not taken for ours', async () => {
+    await withExecutor(undefined, async (env) => {
+      const quiet = (name: string) => manifestObject(name, { ingestion: { onCreate: false } });
+      // silver's create shows the account audiencectl's creates are made by.
+      await env.apply([quiet('silver')]);
+      // gold's three POSTs fail with 502 (none made it): its intent stays, its outcome unknown.
+      env.emulator.control.queueFault({ kind: 'error502', endpoint: 'createAudience', count: 3 });
+      const failed = await env.apply([quiet('silver'), quiet('gold')]);
+      expect(failed.report?.results[0]?.message).toMatch(/create outcome unknown/);
+      expect((await env.store().get('prod', 'gold'))?.intent?.kind).toBe('create');
+      // Meanwhile a colleague makes it by hand in the UI.
+      const theirs = env.emulator.control.uiCreateAudience(
+        DEMO_CLIENT.orgId,
+        'prod',
+        quiet('gold').spec,
+        'colleague@AdobeID',
+      );
+
+      const outcome = await env.apply([quiet('silver'), quiet('gold')]);
+      expect(outcome.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
+        'prod/gold:create blocked',
+      ]);
+      const message = outcome.report?.results[0]?.message ?? '';
+      expect(message).toContain(`${theirs.id} (created `);
+      expect(message).toContain('by colleague@AdobeID');
+      const gold = await env.store().get('prod', 'gold');
+      expect(gold?.audienceId).toBeUndefined();
+      expect(gold?.blocked?.code).toBe('100950-409');
+      expect(env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(2);
     });
   });
 
