@@ -191,16 +191,22 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
       }
       return [...list.runs].sort(byNewest);
     },
+    // The page spells the path two ways (with and without a trailing slash): the known one
+    // first, then on a 404 the other. Only a 404 at both is an audience that is gone (the
+    // first one is thrown: its attempts tell the story); any other failure is no answer.
     deleteAudience: async (sandbox, audienceId, callOptions) => {
-      await send(
-        sandbox,
-        {
-          endpoint: 'deleteAudience',
-          method: 'DELETE',
-          path: `external-audience/${segment(audienceId, 'audienceId')}`,
-        },
-        callOptions,
-      );
+      let notFound: unknown;
+      for (const { spelling, path } of compat.deletePaths(segment(audienceId, 'audienceId'))) {
+        try {
+          await send(sandbox, { endpoint: 'deleteAudience', method: 'DELETE', path }, callOptions);
+          compat.deletePathWorked(spelling);
+          return;
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+          notFound ??= error;
+        }
+      }
+      throw notFound;
     },
     ...audienceReads(transport),
     stats,

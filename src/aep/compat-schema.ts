@@ -14,6 +14,10 @@ export type OperationsSpelling = z.infer<typeof OperationsSpelling>;
 export const SourceSpecShape = z.enum(['params', 'flat']);
 export type SourceSpecShape = z.infer<typeof SourceSpecShape>;
 
+/** `bare` DELETE /external-audience/{id} (the page's API format line), `slash` .../{id}/ (its curl sample). */
+export const DeleteSpelling = z.enum(['bare', 'slash']);
+export type DeleteSpelling = z.infer<typeof DeleteSpelling>;
+
 /** Whether the service took the runs list's commented-out `limit`/`sortBy`. */
 export const RunsListParams = z.enum(['accepted', 'refused']);
 export type RunsListParams = z.infer<typeof RunsListParams>;
@@ -24,6 +28,7 @@ export const CompatChoices = z.object({
   /** By sandbox name. */
   sourceSpec: z.record(z.string(), SourceSpecShape).optional(),
   runsListParams: RunsListParams.optional(),
+  deletePath: DeleteSpelling.optional(),
 });
 export type CompatChoices = z.infer<typeof CompatChoices>;
 
@@ -31,6 +36,7 @@ export type CompatChoices = z.infer<typeof CompatChoices>;
 export const LearnedChoice = z.discriminatedUnion('choice', [
   z.object({ choice: z.literal('operationsPath'), value: OperationsSpelling }),
   z.object({ choice: z.literal('runsListParams'), value: RunsListParams }),
+  z.object({ choice: z.literal('deletePath'), value: DeleteSpelling }),
   z.object({ choice: z.literal('sourceSpec'), sandbox: z.string().min(1), value: SourceSpecShape }),
 ]);
 export type LearnedChoice = z.infer<typeof LearnedChoice>;
@@ -42,6 +48,8 @@ export function withLearned(choices: CompatChoices, learned: LearnedChoice): Com
       return { ...choices, operationsPath: learned.value };
     case 'runsListParams':
       return { ...choices, runsListParams: learned.value };
+    case 'deletePath':
+      return { ...choices, deletePath: learned.value };
     case 'sourceSpec':
       return { ...choices, sourceSpec: { ...choices.sourceSpec, [learned.sandbox]: learned.value } };
   }

@@ -4,6 +4,7 @@ import type { AepError } from './errors.js';
 import {
   withLearned,
   type CompatChoices,
+  type DeleteSpelling,
   type LearnedChoice,
   type OperationsSpelling,
   type SourceSpecShape,
@@ -16,7 +17,7 @@ import {
  * the switch logged once at info level. The rest of the code never knows there were two.
  */
 
-export type { CompatChoices, LearnedChoice, OperationsSpelling, SourceSpecShape };
+export type { CompatChoices, DeleteSpelling, LearnedChoice, OperationsSpelling, SourceSpecShape };
 /** `api.sourceSpecShape`: `auto` sends `params` and falls back to flat once on a 400 naming sourceSpec. */
 export type SourceSpecSetting = 'auto' | SourceSpecShape;
 /** `api.operationsPath`: `auto` tries one spelling and, on a 404, the other. */
@@ -87,6 +88,31 @@ export class Compat {
       choice: 'operationsPath',
       value: spelling,
     });
+  }
+
+  /**
+   * Spellings of an audience's DELETE path to try in order: the known one (else bare, as the
+   * API format line writes it) first, then the curl sample's, with a trailing slash. A service
+   * that serves one of them answers 404 at the other: never read as "already deleted".
+   */
+  deletePaths(audienceId: string): { spelling: DeleteSpelling; path: string }[] {
+    const first = this.#choices.deletePath ?? 'bare';
+    return [first, other(['bare', 'slash'], first)].map((spelling) => ({
+      spelling,
+      path: `external-audience/${audienceId}${spelling === 'slash' ? '/' : ''}`,
+    }));
+  }
+
+  deletePathWorked(spelling: DeleteSpelling): void {
+    if (this.#choices.deletePath === spelling) return;
+    const first = this.#choices.deletePath === undefined && spelling === 'bare';
+    this.#learned(
+      first ? undefined : `DELETE path ${spelling === 'slash' ? 'with' : 'without'} a trailing slash`,
+      {
+        choice: 'deletePath',
+        value: spelling,
+      },
+    );
   }
 
   /** The shapes of `sourceSpec` to send, in order: the known one (else params) first. */

@@ -72,6 +72,10 @@ export function apiRoutes(context: EmulatorContext): FastifyPluginCallback {
       '/external-audience/:audienceId',
       { config: { endpoint: 'deleteAudience' } },
       (request, reply) => {
+        // The page writes the path both ways; the `deletePath` reading decides which one answers.
+        const served = runtime.settings.compat.deletePath;
+        const spelling = (request.url.split('?', 1)[0] ?? '').endsWith('/') ? 'slash' : 'bare';
+        if (served !== 'both' && served !== spelling) throw noEndpoint(request.method, request.url);
         deleteAudience(runtime, callOf(context, request), request.params.audienceId);
         answerMutation(context, request, reply, 204);
       },

@@ -18,6 +18,8 @@ export const CompatInput = z.strictObject({
   millisecondTimestamps: z.enum(['accepted', 'refused']).optional(),
   /** `_page` on the runs list, commented out of the page's sample: `included` or `omitted`. Default included. */
   runsListPage: z.enum(['included', 'omitted']).optional(),
+  /** `bare` DELETE /external-audience/{id} (the API format line), `slash` .../{id}/ (the curl sample), or `both`. Default both. */
+  deletePath: z.enum(['bare', 'slash', 'both']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -29,6 +31,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   patchFields: 'lenient',
   millisecondTimestamps: 'accepted',
   runsListPage: 'included',
+  deletePath: 'both',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -43,5 +46,6 @@ export function resolveCompat(
     patchFields: compat?.patchFields ?? base.patchFields,
     millisecondTimestamps: compat?.millisecondTimestamps ?? base.millisecondTimestamps,
     runsListPage: compat?.runsListPage ?? base.runsListPage,
+    deletePath: compat?.deletePath ?? base.deletePath,
   };
 }

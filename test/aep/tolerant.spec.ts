@@ -26,6 +26,8 @@ const modes: { name: string; compat: CompatSettings }[] = [
   { name: 'runs list without _page', compat: { runsListPage: 'omitted' } },
   { name: 'PATCH of field labels as name + labels only', compat: { patchFields: 'labels-only' } },
   { name: 'run times in milliseconds refused', compat: { millisecondTimestamps: 'refused' } },
+  { name: 'DELETE without a trailing slash only', compat: { deletePath: 'bare' } },
+  { name: 'DELETE with a trailing slash only', compat: { deletePath: 'slash' } },
   {
     name: 'every strict reading at once',
     compat: {
@@ -35,6 +37,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
       runsListPage: 'omitted',
       patchFields: 'labels-only',
       millisecondTimestamps: 'refused',
+      deletePath: 'slash',
     },
   },
 ];
@@ -156,6 +159,39 @@ describe('remembered readings', () => {
     });
   });
 
+  it('DELETEs at the other spelling after a 404, then only there; gone is a 404 at both', async () => {
+    await withEmulator({ compat: { deletePath: 'slash' } }, async (emulator) => {
+      const aep = clientFor(emulator);
+      const first = await emulator.createAudience(spec({ name: 'First' }));
+      const second = await emulator.createAudience(spec({ name: 'Second' }));
+      emulator.control.resetCounters();
+      await aep.deleteAudience('prod', first);
+      await aep.deleteAudience('prod', second);
+      expect(aep.compat().deletePath).toBe('slash');
+      const deleted = await failure(aep.deleteAudience('prod', second));
+      expect(deleted.status).toBe(404);
+      const paths = emulator.control
+        .requestLog()
+        .filter((entry) => entry.endpoint === 'deleteAudience')
+        .map((entry) => `${entry.status} ${entry.path}`);
+      expect(paths).toEqual([
+        `404 /data/core/ais/external-audience/${first}`,
+        `204 /data/core/ais/external-audience/${first}/`,
+        `204 /data/core/ais/external-audience/${second}/`,
+        `404 /data/core/ais/external-audience/${second}/`,
+        `404 /data/core/ais/external-audience/${second}`,
+      ]);
+      expect(emulator.control.listAudiences(emulator.client.orgId, 'prod')).toEqual([]);
+
+      // A new client told what this one learned goes straight to the right spelling.
+      const third = await emulator.createAudience(spec({ name: 'Third' }));
+      const next = clientFor(emulator, { compat: { remembered: aep.compat() } });
+      emulator.control.resetCounters();
+      await next.deleteAudience('prod', third);
+      expect(emulator.control.counters().byEndpoint.deleteAudience.byStatus).toEqual({ '204': 1 });
+    });
+  });
+
   it('lists runs without parameters unless the service took them before; a 400 falls back to the bare list', async () => {
     await withEmulator({ compat: { runsListParams: 'refused' } }, async (emulator) => {
       const aep = clientFor(emulator);
@@ -174,6 +210,25 @@ describe('remembered readings', () => {
 });
 
 describe('the emulator modes behave the other way', () => {
+  it.each([
+    ['bare', 204, 404],
+    ['slash', 404, 204],
+    ['both', 204, 204],
+  ] as const)(
+    'serves DELETE with deletePath %s: without a slash %i, with one %i',
+    async (deletePath, bare, slash) => {
+      await withEmulator({ compat: { deletePath } }, async (emulator) => {
+        const one = await emulator.createAudience(spec({ name: 'One' }));
+        const two = await emulator.createAudience(spec({ name: 'Two' }));
+        const statuses = [
+          (await emulator.request('DELETE', `/external-audience/${one}`)).status,
+          (await emulator.request('DELETE', `/external-audience/${two}/`)).status,
+        ];
+        expect(statuses).toEqual([bare, slash]);
+      });
+    },
+  );
+
   it('refuses a field PATCH that repeats type and namespace when labels-only', async () => {
     await withEmulator({ compat: { patchFields: 'labels-only' } }, async (emulator) => {
       const id = await emulator.createAudience(spec());

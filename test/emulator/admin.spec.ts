@@ -51,6 +51,18 @@ describe('admin endpoint /_emulator', () => {
     expect(emulator().control.settings().rateLimit).toBeNull();
   });
 
+  it('changes a reading of the page (compat, merged) and refuses one it does not know', async () => {
+    const { url } = emulator();
+    const changed = await admin(url, 'PATCH', '/settings', { compat: { deletePath: 'slash' } });
+    expect(changed.body).toMatchObject({ compat: { deletePath: 'slash', operationsPath: 'both' } });
+    const id = await emulator().createAudience(audienceBody());
+    expect((await emulator().request('DELETE', `/external-audience/${id}`)).status).toBe(404);
+    expect((await emulator().request('DELETE', `/external-audience/${id}/`)).status).toBe(204);
+    const invalid = await admin(url, 'PATCH', '/settings', { compat: { deletePath: 'sometimes' } });
+    expect(invalid.status).toBe(400);
+    await admin(url, 'PATCH', '/settings', { compat: { deletePath: 'both' } });
+  });
+
   it('queues and clears one-shot faults', async () => {
     const { url } = emulator();
     const queued = await admin(url, 'POST', '/faults', {

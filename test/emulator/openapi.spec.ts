@@ -158,6 +158,14 @@ describe('the emulator answers as specs/external-audiences.openapi.yaml says', (
       await noted('POST', `/external-audience/${id}/runs`, {
         body: { dataFilterStartTime: 1_749_324_248_000 },
       });
+      // The spelling not served is a 404, the served one deletes.
+      for (const deletePath of ['bare', 'slash'] as const) {
+        control.updateSettings({ compat: { deletePath } });
+        const doomed = await emulator().createAudience(audienceBody());
+        const [served, other] = deletePath === 'bare' ? ['', '/'] : ['/', ''];
+        await noted('DELETE', `/external-audience/${doomed}${other}`);
+        await noted('DELETE', `/external-audience/${doomed}${served}`);
+      }
     } finally {
       control.updateSettings({
         compat: {
@@ -167,6 +175,7 @@ describe('the emulator answers as specs/external-audiences.openapi.yaml says', (
           runsListPage: 'included',
           patchFields: 'lenient',
           millisecondTimestamps: 'accepted',
+          deletePath: 'both',
         },
       });
     }
@@ -177,6 +186,8 @@ describe('the emulator answers as specs/external-audiences.openapi.yaml says', (
       ...['POST 400', 'POST 202'], // flat only
       ...['POST 200', 'GET 400', 'GET 200'], // a run in milliseconds; the list's parameters refused, bare
       ...['PATCH 422', 'POST 400'], // labels-only; milliseconds refused
+      ...['DELETE 404', 'DELETE 204'], // DELETE without a trailing slash only: with one, without
+      ...['DELETE 404', 'DELETE 204'], // with a trailing slash only: without, with
     ]);
   });
 

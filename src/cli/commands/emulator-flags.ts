@@ -41,6 +41,7 @@ export type Flags = {
   patchFields: 'lenient' | 'labels-only';
   millisecondTimestamps: 'accepted' | 'refused';
   runsListPage: 'included' | 'omitted';
+  deletePath: 'bare' | 'slash' | 'both';
   client: EmulatorClient[];
   log: boolean;
   /** ms; negative: the emulator's clock is behind the host's. */
@@ -128,6 +129,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       patchFields: flags.patchFields,
       millisecondTimestamps: flags.millisecondTimestamps,
       runsListPage: flags.runsListPage,
+      deletePath: flags.deletePath,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,

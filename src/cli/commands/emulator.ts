@@ -168,6 +168,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--delete-path <spelling>',
+        'DELETE served at, with or without a trailing slash (a reading of the page)',
+        ['bare', 'slash', 'both'],
+      ).default('both'),
+    )
+    .addOption(
+      choiceOption(
         '--millisecond-timestamps <mode>',
         'run times in milliseconds (a rule the page does not state)',
         ['accepted', 'refused'],
