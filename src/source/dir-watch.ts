@@ -53,10 +53,12 @@ export function watchDirectory(
   function schedule(file: string): void {
     const relative = path.relative(root, file) || '.';
     if (isIgnoredPath(relative)) return;
-    if (pending.size === 0) firstAt = Date.now();
+    // On a clock NTP does not step: a wall clock stepped back held a busy burst until it went
+    // quiet, one stepped ahead reported it at once.
+    if (pending.size === 0) firstAt = performance.now();
     pending.add(relative);
     if (timer) clearTimeout(timer);
-    const wait = Math.min(debounceMs, Math.max(0, firstAt + maxWaitMs - Date.now()));
+    const wait = Math.min(debounceMs, Math.max(0, firstAt + maxWaitMs - performance.now()));
     timer = setTimeout(flush, wait);
   }
 

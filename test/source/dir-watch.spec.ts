@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DirectorySource } from '../../src/source/dir-source.js';
 import { watchDirectory, type DirectoryWatcher } from '../../src/source/dir-watch.js';
 
@@ -13,6 +13,7 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'audiencectl-watch-'));
 });
 afterEach(async () => {
+  vi.useRealTimers();
   await watcher?.close();
   watcher = undefined;
   await rm(dir, { recursive: true, force: true });
@@ -74,6 +75,24 @@ describe('watchDirectory', () => {
       await sleep(50);
     }
     expect(calls.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reports a burst that never goes quiet after maxWaitMs, the wall clock stepped an hour back', async () => {
+    // Quiet time longer than the burst's gaps: only the maximum wait can report it.
+    const calls = record(1_000, 200);
+    await watcher?.ready;
+    // Only Date is faked: performance.now, timers and file events run as they do.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    await writeFile(path.join(dir, 'first.yaml'), 'x');
+    // NTP steps the wall clock an hour back as the burst starts.
+    vi.setSystemTime(Date.now() - 3_600_000);
+    for (let i = 0; i < 40 && calls.length === 0; i += 1) {
+      await writeFile(path.join(dir, `busy-${i}.yaml`), 'x');
+      await sleep(50);
+    }
+    // Reported while the edits went on, not after they stopped.
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls[0]).toContain('first.yaml');
   });
 
   it('never reports after close, even with edits pending', async () => {
