@@ -58,9 +58,11 @@ export class Reconciler implements DaemonStatusProvider {
   readonly board: StatusBoard;
   readonly #options: ReconcilerOptions;
   readonly #clock: Clock;
+  /** Waits and the alarms' order: the clock's monotonic time, or its `now` if it has none. */
+  readonly #elapsed: () => number;
   readonly #log: Logger;
   readonly #trigger: CoalescingTrigger;
-  readonly #timers = new Timers();
+  readonly #timers: Timers;
   readonly #deps: PassDeps;
   /** The last revision synced successfully: reconciled again if a forced pass cannot sync. */
   #synced: SourceRevision | undefined;
@@ -74,6 +76,8 @@ export class Reconciler implements DaemonStatusProvider {
   constructor(options: ReconcilerOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    this.#elapsed = elapsedClock(this.#clock);
+    this.#timers = new Timers(this.#elapsed);
     this.#log = options.logger.child({ component: 'reconciler' });
     this.#trigger = new CoalescingTrigger(
       (reasons) => this.#pass(reasons),
@@ -90,16 +94,12 @@ export class Reconciler implements DaemonStatusProvider {
       clock: this.#clock,
       metrics: options.metrics,
       board: this.board,
-      tracker: new AudienceTracker(options.backoff, elapsedClock(this.#clock)),
+      tracker: new AudienceTracker(options.backoff, this.#elapsed),
       signal: options.signal,
       settings: options.settings,
     };
     this.#desired = new DesiredCache(options.settings);
-    this.#refresh = new RefreshSchedule(
-      options.refreshIntervalMs ?? 0,
-      options.backoff,
-      elapsedClock(this.#clock),
-    );
+    this.#refresh = new RefreshSchedule(options.refreshIntervalMs ?? 0, options.backoff, this.#elapsed);
     this.board.refreshEvery(this.#refresh.intervalMs);
   }
 

@@ -11,8 +11,20 @@ function clampDelay(ms: number): number {
  */
 export class Timers {
   readonly #intervals = new Map<string, NodeJS.Timeout>();
-  readonly #alarms = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  /** `at` as asked (epoch ms); `due` on the monotonic clock, by which alarms are compared. */
+  readonly #alarms = new Map<string, { at: number; due: number; timer: NodeJS.Timeout }>();
+  readonly #monotonic: () => number;
   #closed = false;
+
+  /**
+   * `monotonic`: ms on a clock NTP does not step (default performance.now). Two alarms asked
+   * for at different wall times are compared on it: compared by their epoch times, one asked
+   * for after a step ahead looked later than an earlier one and was dropped, and after a step
+   * back a later one replaced an earlier one, either delaying a retry by up to its backoff.
+   */
+  constructor(monotonic: () => number = () => performance.now()) {
+    this.#monotonic = monotonic;
+  }
 
   /** Calls `fn` every `ms` from now on; replaces a timer of the same name. */
   every(name: string, ms: number, fn: () => void): void {
@@ -21,11 +33,15 @@ export class Timers {
     this.#intervals.set(name, setInterval(fn, clampDelay(ms)));
   }
 
-  /** Calls `fn` once at epoch ms `at`, unless an alarm of that name is already due earlier. */
+  /**
+   * Calls `fn` once at epoch ms `at` (asked for at epoch ms `now`), unless an alarm of that
+   * name is already due earlier.
+   */
   at(name: string, at: number, fn: () => void, now: number = Date.now()): void {
     if (this.#closed) return;
+    const due = this.#monotonic() + (at - now);
     const current = this.#alarms.get(name);
-    if (current && current.at <= at) return;
+    if (current && current.due <= due) return;
     if (current) clearTimeout(current.timer);
     const timer = setTimeout(
       () => {
@@ -34,7 +50,7 @@ export class Timers {
       },
       clampDelay(at - now),
     );
-    this.#alarms.set(name, { at, timer });
+    this.#alarms.set(name, { at, due, timer });
   }
 
   /** When the named alarm fires, if armed. */
