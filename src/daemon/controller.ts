@@ -212,7 +212,9 @@ export async function startController(options: ControllerOptions): Promise<Runni
 
   let stopped: Promise<boolean> | undefined;
   async function shutdown(reason: string): Promise<boolean> {
-    const started = Date.now();
+    // Timed on a clock NTP does not step: a wall clock stepped ahead during a clean stop
+    // made it look overrun, and the process exit with 1.
+    const started = performance.now();
     log.info({ reason, graceMs: options.shutdownGraceMs }, 'shutting down');
     stopping.abort();
     const timer = setTimeout(() => {
@@ -231,7 +233,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     await store.close();
     await webhookHttp?.close();
     await connection.close();
-    const ms = Date.now() - started;
+    const ms = Math.round(performance.now() - started);
     log.info({ ms }, 'stopped');
     return ms <= options.shutdownGraceMs;
   }

@@ -1,0 +1,80 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL } from '../../src/apply/clock.js';
+import { offlineConnection } from '../../src/cli/connect.js';
+import { startController } from '../../src/daemon/controller.js';
+import { DEMO_SANDBOX } from '../../src/emulator/index.js';
+import { createLogger } from '../../src/log.js';
+import type { LogLine } from './helpers/controller.js';
+
+const HOUR = 3_600_000;
+const GRACE_MS = 25_000;
+
+let root: string | undefined;
+
+afterEach(async () => {
+  vi.useRealTimers();
+  if (root) await rm(root, { recursive: true, force: true });
+  root = undefined;
+});
+
+/** `run --dir … --dry-run` without credentials, in this process: nothing to wait for at stop. */
+async function idleController(logs: LogLine[]) {
+  root = await mkdtemp(path.join(tmpdir(), 'audiencectl-stop-clock-'));
+  const dir = path.join(root, 'manifests');
+  const stateDir = path.join(root, 'state');
+  await mkdir(dir);
+  await mkdir(stateDir);
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line) as LogLine);
+      done();
+    },
+  });
+  return startController({
+    source: { kind: 'dir', dir, debounceMs: 300 },
+    branch: 'main',
+    webhookSecret: undefined,
+    listen: { host: '127.0.0.1', port: 0 },
+    state: { kind: 'dir', dir: stateDir },
+    connect: () => Promise.resolve(offlineConnection()),
+    logger: createLogger({ level: 'info', destination }),
+    settings: {
+      dryRun: true,
+      read: {},
+      defaultSandbox: DEMO_SANDBOX,
+      planOptions: (now) => ({ now, allowReplace: false, allowMassDelete: false, allowEmptySource: false }),
+      lockTimeoutMs: 0,
+      operationPoll: DEFAULT_OPERATION_POLL,
+      runPoll: DEFAULT_RUN_POLL,
+    },
+    intervalMs: HOUR,
+    resyncIntervalMs: HOUR,
+    refreshIntervalMs: 0,
+    requeueAfterMs: HOUR,
+    backoff: { baseMs: HOUR, maxMs: HOUR },
+    shutdownGraceMs: GRACE_MS,
+  });
+}
+
+describe('the controller stopping while NTP steps the wall clock', () => {
+  it.each([
+    { step: 'an hour ahead', by: HOUR },
+    { step: 'an hour back', by: -HOUR },
+  ])('says a clean stop was within the grace period, the clock stepped $step', async ({ by }) => {
+    const logs: LogLine[] = [];
+    const controller = await idleController(logs);
+    await controller.reconciler.settled();
+    // Only Date is faked: performance.now, timers and the servers run as they do.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const stopping = controller.stop('SIGTERM');
+    vi.setSystemTime(Date.now() + by);
+    // run exits with 0 on true, 1 on false (an overrun grace period).
+    expect(await stopping).toBe(true);
+    const stopped = logs.find((line) => line.msg === 'stopped');
+    expect(stopped?.['ms']).toBeGreaterThanOrEqual(0);
+  });
+});
