@@ -58,7 +58,7 @@ export class Reconciler implements DaemonStatusProvider {
   readonly board: StatusBoard;
   readonly #options: ReconcilerOptions;
   readonly #clock: Clock;
-  /** Waits and the alarms' order: the clock's monotonic time, or its `now` if it has none. */
+  /** Waits, durations and the alarms' order: the clock's monotonic time, or its `now` if it has none. */
   readonly #elapsed: () => number;
   readonly #log: Logger;
   readonly #trigger: CoalescingTrigger;
@@ -182,6 +182,9 @@ export class Reconciler implements DaemonStatusProvider {
 
     const log = this.#options.logger.child({ component: 'reconciler', revision: revision.revision });
     const started = this.#clock.now();
+    // The duration (metric, log) is not the wall clock's difference: NTP stepping it during
+    // the pass made it negative, or an hour long.
+    const startedMono = this.#elapsed();
     this.board.passStarted(new Date(started));
     log.info({ reasons: [...reasons].sort() }, 'reconcile started');
     const refresh = this.#refresh.due(started);
@@ -191,11 +194,11 @@ export class Reconciler implements DaemonStatusProvider {
       this.#refreshOutcome(result);
       this.#reconciled = revision.revision;
       this.#passFailures = 0;
-      this.#finished(this.#options.signal.aborted ? 'aborted' : 'success', started, log, { result });
+      this.#finished(this.#options.signal.aborted ? 'aborted' : 'success', startedMono, log, { result });
       this.#schedule(result);
     } catch (error) {
       const aborted = this.#options.signal.aborted;
-      this.#finished(aborted ? 'aborted' : 'failure', started, log, { error });
+      this.#finished(aborted ? 'aborted' : 'failure', startedMono, log, { error });
       if (!aborted) {
         this.#passFailures += 1;
         const at = this.#clock.now() + backoffDelay(this.#passFailures, this.#options.backoff);
@@ -206,12 +209,12 @@ export class Reconciler implements DaemonStatusProvider {
 
   #finished(
     outcome: 'success' | 'failure' | 'aborted',
-    started: number,
+    startedMono: number,
     log: Logger,
     details: { result?: PassResult; error?: unknown },
   ): void {
     const now = this.#clock.now();
-    const seconds = (now - started) / 1000;
+    const seconds = (this.#elapsed() - startedMono) / 1000;
     this.#options.metrics.reconcileDuration.observe({ result: outcome }, seconds);
     const error = details.error === undefined ? undefined : errorInfo(details.error, new Date(now));
     this.board.passFinished(outcome, new Date(now), {

@@ -133,14 +133,15 @@ export class GitSource implements Source {
   }
 
   async #sync(signal: AbortSignal | undefined, full: boolean): Promise<SourceRevision> {
-    const started = Date.now();
+    // The `ms` logged: on a clock NTP does not step, so it is never negative nor an hour long.
+    const started = performance.now();
     let step = 'fetch';
     try {
       if (signal?.aborted) throw new SourceSyncError('SOURCE_ABORTED', 'git fetch was cancelled');
       await this.#prepare(signal);
       const revision = await this.#fetch(signal);
       if (this.#current?.revision === revision) {
-        this.#log.debug({ revision, ms: Date.now() - started }, 'revision unchanged');
+        this.#log.debug({ revision, ms: Math.round(performance.now() - started) }, 'revision unchanged');
         return { ...this.#current, changed: false };
       }
       step = 'checkout';
@@ -151,7 +152,7 @@ export class GitSource implements Source {
       this.#previous = this.#current?.revision;
       this.#current = { revision, dir, changed: true };
       await pruneRevisions(this.#dir('revs'), [revision, ...(this.#previous ? [this.#previous] : [])]);
-      this.#log.info({ revision, ms: Date.now() - started }, 'checked out new revision');
+      this.#log.info({ revision, ms: Math.round(performance.now() - started) }, 'checked out new revision');
       return this.#current;
     } catch (error) {
       const failure = toSyncError(error, step, this.#secrets, [this.#options.tokenUsername]);

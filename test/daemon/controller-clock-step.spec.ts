@@ -9,6 +9,7 @@ import { startController } from '../../src/daemon/controller.js';
 import { DEMO_SANDBOX } from '../../src/emulator/index.js';
 import { createLogger } from '../../src/log.js';
 import type { LogLine } from './helpers/controller.js';
+import { parseExposition } from './helpers/prom-text.js';
 
 const HOUR = 3_600_000;
 const GRACE_MS = 25_000;
@@ -21,9 +22,12 @@ afterEach(async () => {
   root = undefined;
 });
 
-/** `run --dir … --dry-run` without credentials, in this process: nothing to wait for at stop. */
-async function idleController(logs: LogLine[]) {
-  root = await mkdtemp(path.join(tmpdir(), 'audiencectl-stop-clock-'));
+/**
+ * `run --dir … --dry-run` without credentials, in this process: nothing to wait for at stop.
+ * `onPlan`: called as a pass plans.
+ */
+async function idleController(logs: LogLine[], onPlan: () => void = () => undefined) {
+  root = await mkdtemp(path.join(tmpdir(), 'audiencectl-clock-step-'));
   const dir = path.join(root, 'manifests');
   const stateDir = path.join(root, 'state');
   await mkdir(dir);
@@ -46,7 +50,10 @@ async function idleController(logs: LogLine[]) {
       dryRun: true,
       read: {},
       defaultSandbox: DEMO_SANDBOX,
-      planOptions: (now) => ({ now, allowReplace: false, allowMassDelete: false, allowEmptySource: false }),
+      planOptions: (now) => {
+        onPlan();
+        return { now, allowReplace: false, allowMassDelete: false, allowEmptySource: false };
+      },
       lockTimeoutMs: 0,
       operationPoll: DEFAULT_OPERATION_POLL,
       runPoll: DEFAULT_RUN_POLL,
@@ -76,5 +83,31 @@ describe('the controller stopping while NTP steps the wall clock', () => {
     expect(await stopping).toBe(true);
     const stopped = logs.find((line) => line.msg === 'stopped');
     expect(stopped?.['ms']).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('a pass while NTP steps the wall clock an hour back', () => {
+  it('is given a duration that is not negative, in the metric and the log', async () => {
+    const logs: LogLine[] = [];
+    // Only Date is faked: performance.now, timers and the servers run as they do.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    let stepped = false;
+    const controller = await idleController(logs, () => {
+      if (!stepped) vi.setSystemTime(Date.now() - HOUR);
+      stepped = true;
+    });
+    try {
+      await controller.reconciler.settled();
+      expect(stepped).toBe(true);
+      const text = await (await fetch(`${controller.url}/metrics`)).text();
+      const sum = parseExposition(text).samples.find(
+        (sample) => sample.name === 'audiencectl_reconcile_duration_seconds_sum',
+      );
+      expect(sum?.value).toBeGreaterThanOrEqual(0);
+      const finished = logs.find((line) => line.msg === 'reconcile finished');
+      expect(finished?.['ms']).toBeGreaterThanOrEqual(0);
+    } finally {
+      await controller.stop('test over');
+    }
   });
 });
