@@ -150,13 +150,18 @@ function watchQuiet(watch: { current?: Watch }, key: string): number {
  * first. A guard is removed only once seen unchanged for a while on this locker's own
  * clock, never by comparing its mtime with this host's time.
  */
+/** The file that makes one locker at a time the one removing a stale lock. */
+export function takeoverGuardOf(lockFile: string): string {
+  return `${lockFile}.takeover`;
+}
+
 async function takeOver(
   file: string,
   seen: LockObservation,
   guardWatch: { current?: Watch },
   guardStaleMs: number,
 ): Promise<boolean> {
-  const guard = `${file}.takeover`;
+  const guard = takeoverGuardOf(file);
   try {
     await (await open(guard, 'wx')).close();
   } catch (error) {

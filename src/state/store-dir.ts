@@ -4,7 +4,7 @@ import { StateError } from './errors.js';
 
 /**
  * What a directory store's folder holds (docs/state.md, paths.ts): meta.json, the
- * records, the lock, compat.json, plan's two caches (manifest-cache.jsonl: see
+ * records, the lock (and its takeover guard), compat.json, plan's two caches (manifest-cache.jsonl: see
  * cli/manifest-cache-file.ts; state-snapshot.jsonl), and on a mounted volume (the Helm
  * chart's) lost+found. Dot files (writes in progress, a .gitkeep) are not looked at.
  */
@@ -12,6 +12,8 @@ export const STORE_ENTRIES: ReadonlySet<string> = new Set([
   'meta.json',
   'audiences',
   'lock',
+  // For milliseconds, while a locker removes a stale lock (a fresh store's racers see it).
+  'lock.takeover',
   'compat.json',
   'manifest-cache.jsonl',
   'state-snapshot.jsonl',
