@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AudienceSpec } from '../manifest/schema.js';
 import type { ImsOrg } from './credentials.js';
+import { asEpochSeconds } from './epoch.js';
 import type { ClockReading } from './service-clock.js';
 import type { AudienceListPage, AudienceQuery, LiveAudience } from './segment-types.js';
 
@@ -42,15 +43,18 @@ export const AudienceView = z.looseObject({
 });
 export type AudienceView = z.infer<typeof AudienceView>;
 
+/** A run time as epoch seconds, whichever unit the service answered it in (epoch.ts). */
+const RunTime = z.number().transform(asEpochSeconds);
+
 export const Run = z.looseObject({
   runId: z.string().min(1),
   audienceId: z.string().optional(),
   /** Absent in the start response: the run has just begun. Only SUCCESS and FAILED are final. */
   status: z.string().optional(),
   differentialIngestion: z.boolean().optional(),
-  dataFilterStartTime: z.number().optional(),
-  dataFilterEndTime: z.number().optional(),
-  createdAt: z.number().optional(),
+  dataFilterStartTime: RunTime.optional(),
+  dataFilterEndTime: RunTime.optional(),
+  createdAt: RunTime.optional(),
 });
 export type Run = z.infer<typeof Run>;
 

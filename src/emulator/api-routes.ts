@@ -96,7 +96,7 @@ export function apiRoutes(context: EmulatorContext): FastifyPluginCallback {
       { config: { endpoint: 'startRun' } },
       (request, reply) => {
         const run = startRun(runtime, callOf(context, request), request.params.audienceId, request.body);
-        answerMutation(context, request, reply, 200, runStartView(run));
+        answerMutation(context, request, reply, 200, runStartView(run, runtime.settings.compat.runTimeUnit));
       },
     );
 
@@ -111,7 +111,8 @@ export function apiRoutes(context: EmulatorContext): FastifyPluginCallback {
       { config: { endpoint: 'getRun' } },
       (request) => {
         const call = callOf(context, request);
-        return runView(findRun(call, request.params.audienceId, request.params.runId), call.nowMs);
+        const run = findRun(call, request.params.audienceId, request.params.runId);
+        return runView(run, call.nowMs, runtime.settings.compat.runTimeUnit);
       },
     );
     done();

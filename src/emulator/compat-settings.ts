@@ -20,6 +20,12 @@ export const CompatInput = z.strictObject({
   runsListPage: z.enum(['included', 'omitted']).optional(),
   /** `bare` DELETE /external-audience/{id} (the API format line), `slash` .../{id}/ (the curl sample), or `both`. Default both. */
   deletePath: z.enum(['bare', 'slash', 'both']).optional(),
+  /**
+   * The unit of the run times the service answers (a run's `createdAt`, and the `dataFilterEndTime`
+   * it fills in): `seconds` as the property tables say, or `milliseconds` as the commented-out
+   * runs-list filter example compares `createdAt`. Default seconds.
+   */
+  runTimeUnit: z.enum(['seconds', 'milliseconds']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -32,6 +38,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   millisecondTimestamps: 'accepted',
   runsListPage: 'included',
   deletePath: 'both',
+  runTimeUnit: 'seconds',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -47,5 +54,6 @@ export function resolveCompat(
     millisecondTimestamps: compat?.millisecondTimestamps ?? base.millisecondTimestamps,
     runsListPage: compat?.runsListPage ?? base.runsListPage,
     deletePath: compat?.deletePath ?? base.deletePath,
+    runTimeUnit: compat?.runTimeUnit ?? base.runTimeUnit,
   };
 }

@@ -68,7 +68,10 @@ export function startRun(runtime: Runtime, call: Call, audienceId: string, input
     audienceName: audience.name,
     differentialIngestion: previous.some((run) => runStatus(run, nowMs) === 'SUCCESS'),
     dataFilterStartTime: body.dataFilterStartTime,
-    dataFilterEndTime: body.dataFilterEndTime ?? epochSeconds(nowMs),
+    // Filled in the unit the service answers run times in (the `runTimeUnit` reading).
+    dataFilterEndTime:
+      body.dataFilterEndTime ??
+      (compat.runTimeUnit === 'milliseconds' ? Math.floor(nowMs) : epochSeconds(nowMs)),
     createdBy: caller.actor,
     createdAtMs: nowMs,
     stageMs: runStageDelayMs,
@@ -126,7 +129,8 @@ export function listRuns(runtime: Runtime, call: Call, audienceId: string, rawQu
 
 function pagedRunList(runtime: Runtime, call: Call, audienceId: string, rawQuery: unknown): RunList {
   const audience = readyAudience(call, audienceId);
-  if (runtime.settings.compat.runsListParams === 'refused') return bareRunList(call, audience, rawQuery);
+  if (runtime.settings.compat.runsListParams === 'refused')
+    return bareRunList(runtime, call, audience, rawQuery);
   const query = parseOrThrow(ListRunsQuery, rawQuery, 'query');
   const filters = query.property.map(parseRunFilter);
   const { nowMs } = call;
@@ -139,7 +143,7 @@ function pagedRunList(runtime: Runtime, call: Call, audienceId: string, rawQuery
   });
   const page = matching.slice(0, query.limit);
   return {
-    runs: page.map((run) => runSummaryView(run, nowMs)),
+    runs: page.map((run) => runSummaryView(run, nowMs, runtime.settings.compat.runTimeUnit)),
     _page: { limit: query.limit, count: page.length, totalCount: matching.length },
   };
 }
@@ -150,12 +154,13 @@ const LIST_PARAMETERS = ['limit', 'sortBy', 'property'] as const;
  * A service without the commented-out parameters: any of them is a 400, and the list comes
  * in the order runs were started (oldest first), which the page does not promise otherwise.
  */
-function bareRunList(call: Call, audience: AudienceRecord, rawQuery: unknown): RunList {
+function bareRunList(runtime: Runtime, call: Call, audience: AudienceRecord, rawQuery: unknown): RunList {
   const query = (rawQuery ?? {}) as Record<string, unknown>;
   const refused = LIST_PARAMETERS.filter((name) => query[name] !== undefined);
   if (refused.length > 0) {
     throw validationError(refused.map((name) => ({ path: name, message: 'is not a known query parameter' })));
   }
-  const runs = runsOf(call, audience).map((run) => runSummaryView(run, call.nowMs));
+  const unit = runtime.settings.compat.runTimeUnit;
+  const runs = runsOf(call, audience).map((run) => runSummaryView(run, call.nowMs, unit));
   return { runs, _page: { limit: runs.length, count: runs.length, totalCount: runs.length } };
 }

@@ -142,7 +142,14 @@ export function operationView(
   });
 }
 
-export function runStartView(run: RunRecord): EmulatorRunStart {
+/** The unit run times are answered in (the `runTimeUnit` reading of the page). */
+export type RunTimeUnit = 'seconds' | 'milliseconds';
+
+function runCreatedAt(run: RunRecord, unit: RunTimeUnit): number {
+  return unit === 'milliseconds' ? Math.floor(run.createdAtMs) : epochSeconds(run.createdAtMs);
+}
+
+export function runStartView(run: RunRecord, unit: RunTimeUnit = 'seconds'): EmulatorRunStart {
   return {
     audienceName: run.audienceName,
     audienceId: run.audienceId,
@@ -150,12 +157,16 @@ export function runStartView(run: RunRecord): EmulatorRunStart {
     differentialIngestion: run.differentialIngestion,
     dataFilterStartTime: run.dataFilterStartTime,
     dataFilterEndTime: run.dataFilterEndTime,
-    createdAt: epochSeconds(run.createdAtMs),
+    createdAt: runCreatedAt(run, unit),
     createdBy: run.createdBy,
   };
 }
 
-export function runSummaryView(run: RunRecord, nowMs: number): EmulatorRunSummary {
+export function runSummaryView(
+  run: RunRecord,
+  nowMs: number,
+  unit: RunTimeUnit = 'seconds',
+): EmulatorRunSummary {
   const status = runStatus(run, nowMs);
   return compact({
     audienceName: run.audienceName,
@@ -165,12 +176,12 @@ export function runSummaryView(run: RunRecord, nowMs: number): EmulatorRunSummar
     differentialIngestion: run.differentialIngestion,
     dataFilterStartTime: run.dataFilterStartTime,
     dataFilterEndTime: run.dataFilterEndTime,
-    createdAt: epochSeconds(run.createdAtMs),
+    createdAt: runCreatedAt(run, unit),
     createdBy: run.createdBy,
     failureReason: status === 'FAILED' ? run.failureReason : undefined,
   });
 }
 
-export function runView(run: RunRecord, nowMs: number): EmulatorRun {
-  return { ...runSummaryView(run, nowMs), details: runDetails(run, nowMs) };
+export function runView(run: RunRecord, nowMs: number, unit: RunTimeUnit = 'seconds'): EmulatorRun {
+  return { ...runSummaryView(run, nowMs, unit), details: runDetails(run, nowMs) };
 }

@@ -26,6 +26,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
   { name: 'runs list without _page', compat: { runsListPage: 'omitted' } },
   { name: 'PATCH of field labels as name + labels only', compat: { patchFields: 'labels-only' } },
   { name: 'run times in milliseconds refused', compat: { millisecondTimestamps: 'refused' } },
+  { name: 'run times answered in milliseconds', compat: { runTimeUnit: 'milliseconds' } },
   { name: 'DELETE without a trailing slash only', compat: { deletePath: 'bare' } },
   { name: 'DELETE with a trailing slash only', compat: { deletePath: 'slash' } },
   {
@@ -38,6 +39,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
       patchFields: 'labels-only',
       millisecondTimestamps: 'refused',
       deletePath: 'slash',
+      runTimeUnit: 'milliseconds',
     },
   },
 ];
@@ -83,6 +85,7 @@ describe.each(modes)('the client against $name', ({ compat }) => {
         ?.fields.find((field) => field.name === 'tier');
       expect(tier?.labels).toEqual(['core/C2', 'core/C3']);
 
+      const runsFrom = Math.floor(Date.now() / 1000);
       const first = await aep.startRun('prod', audienceId, { dataFilterStartTime: 1000 });
       await until(
         () => aep.getRun('prod', audienceId, first.runId),
@@ -94,6 +97,17 @@ describe.each(modes)('the client against $name', ({ compat }) => {
       expect(runs.map((run) => run.runId).sort()).toEqual([first.runId, second.runId].sort());
       const times = runs.map((run) => run.createdAt ?? 0);
       expect(times).toEqual([...times].sort((a, b) => b - a));
+      // Epoch seconds, whatever unit the service answers in; the end the service filled in too.
+      const runsTo = Math.ceil(Date.now() / 1000);
+      for (const time of [
+        first.createdAt,
+        second.createdAt,
+        ...times,
+        ...runs.map((r) => r.dataFilterEndTime),
+      ]) {
+        expect(time).toBeGreaterThanOrEqual(runsFrom);
+        expect(time).toBeLessThanOrEqual(runsTo);
+      }
 
       await until(
         () => aep.getRun('prod', audienceId, second.runId),

@@ -46,6 +46,7 @@ describe('audiencectl emulator (CLI)', () => {
       ...['--port', '0', '--admin', '--rate-limit', '50/s'],
       ...['--runs-per-audience-window', 'lifetime', '--runs-per-day-window', 'utc-day'],
       ...['--millisecond-timestamps', 'refused', '--runs-list-page', 'omitted', '--delete-path', 'slash'],
+      ...['--run-time-unit', 'milliseconds'],
     ]);
     const url = await waitForUrl(output);
     expect(output().stdout).toContain('audiencectl-demo');
@@ -62,7 +63,12 @@ describe('audiencectl emulator (CLI)', () => {
       operationDelayMs: 500,
       runStageDelayMs: 1000,
       guardrails: { runsPerAudienceWindow: 'lifetime', runsPerDayWindow: 'utc-day' },
-      compat: { millisecondTimestamps: 'refused', runsListPage: 'omitted', deletePath: 'slash' },
+      compat: {
+        millisecondTimestamps: 'refused',
+        runsListPage: 'omitted',
+        deletePath: 'slash',
+        runTimeUnit: 'milliseconds',
+      },
     });
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];

@@ -158,6 +158,15 @@ describe('the emulator answers as specs/external-audiences.openapi.yaml says', (
       await noted('POST', `/external-audience/${id}/runs`, {
         body: { dataFilterStartTime: 1_749_324_248_000 },
       });
+      // Run times answered in milliseconds: the run started, read and listed.
+      control.updateSettings({ compat: { patchFields: 'lenient', runTimeUnit: 'milliseconds' } });
+      const other = await emulator().createAudience(audienceBody());
+      const timed = await noted('POST', `/external-audience/${other}/runs`, {
+        body: { dataFilterStartTime: 1_749_324_248 },
+      });
+      expect((timed.body as { createdAt: number }).createdAt).toBeGreaterThan(99_999_999_999);
+      await settle(`/external-audience/${other}/runs/${(timed.body as { runId: string }).runId}`);
+      await noted('GET', `/external-audience/${other}/runs`);
       // The spelling not served is a 404, the served one deletes.
       for (const deletePath of ['bare', 'slash'] as const) {
         control.updateSettings({ compat: { deletePath } });
@@ -176,6 +185,7 @@ describe('the emulator answers as specs/external-audiences.openapi.yaml says', (
           patchFields: 'lenient',
           millisecondTimestamps: 'accepted',
           deletePath: 'both',
+          runTimeUnit: 'seconds',
         },
       });
     }
@@ -186,6 +196,7 @@ describe('the emulator answers as specs/external-audiences.openapi.yaml says', (
       ...['POST 400', 'POST 202'], // flat only
       ...['POST 200', 'GET 400', 'GET 200'], // a run in milliseconds; the list's parameters refused, bare
       ...['PATCH 422', 'POST 400'], // labels-only; milliseconds refused
+      ...['POST 200', 'GET 200'], // run times answered in milliseconds: started, listed
       ...['DELETE 404', 'DELETE 204'], // DELETE without a trailing slash only: with one, without
       ...['DELETE 404', 'DELETE 204'], // with a trailing slash only: without, with
     ]);

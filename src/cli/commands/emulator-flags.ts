@@ -42,6 +42,7 @@ export type Flags = {
   millisecondTimestamps: 'accepted' | 'refused';
   runsListPage: 'included' | 'omitted';
   deletePath: 'bare' | 'slash' | 'both';
+  runTimeUnit: 'seconds' | 'milliseconds';
   client: EmulatorClient[];
   log: boolean;
   /** ms; negative: the emulator's clock is behind the host's. */
@@ -130,6 +131,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       millisecondTimestamps: flags.millisecondTimestamps,
       runsListPage: flags.runsListPage,
       deletePath: flags.deletePath,
+      runTimeUnit: flags.runTimeUnit,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,

@@ -174,6 +174,12 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
       ).default('both'),
     )
     .addOption(
+      choiceOption('--run-time-unit <unit>', 'unit of the run times answered (a reading of the page)', [
+        'seconds',
+        'milliseconds',
+      ]).default('seconds'),
+    )
+    .addOption(
       choiceOption(
         '--millisecond-timestamps <mode>',
         'run times in milliseconds (a rule the page does not state)',
