@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { aRecord, useTempDirs } from '../../test/state/helpers.js';
 import { FileStateStore } from '../state/file-store.js';
 import { metaPath } from '../state/paths.js';
@@ -175,5 +175,41 @@ describe('cachedReads', () => {
     await other.unlock();
     await applyPass();
     expect(reads()).toBe(5);
+  });
+
+  it('times its copy on a clock NTP does not step: with the wall clock stepped back, a copy older than maxAgeMs is read again', async () => {
+    const dir = await tempDir();
+    const { store, reads } = counted(new FileStateStore(dir));
+    await store.lock();
+    await store.put(aRecord('gold'));
+    await store.unlock();
+    // Date and performance are faked; the file system and its promises run as they do.
+    vi.useFakeTimers({ toFake: ['Date', 'performance'] });
+    try {
+      const view = cachedReads(store, { maxAgeMs: 1_000 });
+      await view.readAll();
+      vi.setSystemTime(Date.now() - 3_600_000);
+      vi.advanceTimersByTime(1_000);
+      await view.readAll();
+      expect(reads()).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('reads everything again after forget, whatever the serial and the age', async () => {
+    const dir = await tempDir();
+    const { store, reads } = counted(new FileStateStore(dir));
+    await store.lock();
+    await store.put(aRecord('gold'));
+    await store.unlock();
+    const view = cachedReads(store, { maxAgeMs: 60_000, now: () => 0 });
+    await view.readAll();
+    await view.readAll();
+    expect(reads()).toBe(1);
+    view.forget();
+    await view.readAll();
+    await view.readAll();
+    expect(reads()).toBe(2);
   });
 });

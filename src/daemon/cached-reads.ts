@@ -4,8 +4,17 @@ import type { StateStore } from '../state/store.js';
 export type CachedReadsOptions = {
   /** Read everything again at least this often, whatever the serial says (the resync interval). */
   maxAgeMs: number;
-  /** Default Date.now. */
+  /**
+   * Milliseconds on a clock that only moves forward; default performance.now. Not the
+   * wall clock: stepped back an hour by NTP, a copy looked an hour younger than it was.
+   */
   now?: () => number;
+};
+
+/** The store with readAll kept between passes, and a way to drop the copy. */
+export type CachedReadsStore = StateStore & {
+  /** The next readAll reads every record again (a pass that trusts no copy: startup, resync). */
+  forget(): void;
 };
 
 function keyOf(meta: StateMeta | undefined): string {
@@ -17,8 +26,9 @@ function keyOf(meta: StateMeta | undefined): string {
  * the store's lineage and serial are unchanged, which costs one small read (meta)
  * instead of one per audience. Every write bumps the serial, so a write by anyone else
  * (an `audiencectl apply`) shows as a new serial; writes through this view drop the
- * copy; and the copy is read again every `maxAgeMs` in any case (a record edited by
- * hand, bypassing the store, is seen then).
+ * copy; and the copy is read again every `maxAgeMs` in any case, and after `forget`
+ * (the controller's resync passes), so that a record edited by hand, bypassing the
+ * store, is seen then.
  *
  * The directory store bumps the serial BEFORE it writes the record, so a read made
  * between the two pairs the new serial with the old record, and nothing moves the
@@ -31,8 +41,8 @@ function keyOf(meta: StateMeta | undefined): string {
  * that came later bumped the serial before writing any record the read could see).
  * Any other read is returned and not kept; the next one reads again.
  */
-export function cachedReads(store: StateStore, options: CachedReadsOptions): StateStore {
-  const now = options.now ?? Date.now;
+export function cachedReads(store: StateStore, options: CachedReadsOptions): CachedReadsStore {
+  const now = options.now ?? (() => performance.now());
   let cached: { key: string; at: number; state: RecordedState } | undefined;
   /** Which lock() of this view holds the lock now (a count), undefined when none does. */
   let holding: number | undefined;
@@ -40,6 +50,8 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Sta
   /** Writes through this view started so far, and those not yet settled. */
   let writesStarted = 0;
   let writesRunning = 0;
+  /** Counts forget(): a read that began before one is not kept. */
+  let forgotten = 0;
   const dropping = <T>(write: Promise<T>): Promise<T> => {
     cached = undefined;
     writesStarted += 1;
@@ -52,9 +64,14 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Sta
   return {
     location: store.location,
     shared: store.shared,
+    forget: () => {
+      cached = undefined;
+      forgotten += 1;
+    },
     async readAll() {
       // No write of this view running now, nor started by the end of the read.
       const writes = writesRunning === 0 ? writesStarted : undefined;
+      const forgets = forgotten;
       const held = holding;
       const key = keyOf(await store.meta());
       if (cached?.key === key && now() - cached.at < options.maxAgeMs) {
@@ -64,7 +81,7 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Sta
       const at = now();
       const state = await store.readAll();
       const settled = held !== undefined ? holding === held : quiet && keyOf(await store.meta()) === key;
-      if (settled && writes === writesStarted) cached = { key, at, state };
+      if (settled && writes === writesStarted && forgets === forgotten) cached = { key, at, state };
       return { meta: state.meta, audiences: [...state.audiences] };
     },
     get: (sandbox, key) => store.get(sandbox, key),

@@ -110,12 +110,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
   if (leadership) metrics.setRole('standby');
   const leaderStore = leadership ? leaderView(store, leadership) : store;
   // Records are read again only when the serial moved (or once a resync interval); not with --full-reads.
-  const passStore = options.settings.fullReads
-    ? leaderStore
+  const records = options.settings.fullReads
+    ? undefined
     : cachedReads(leaderStore, { maxAgeMs: options.resyncIntervalMs });
   const reconciler: Reconciler = new Reconciler({
     source,
-    store: passStore,
+    store: records ?? leaderStore,
+    ...(records ? { forgetRecords: () => records.forget() } : {}),
     ...(leadership ? { isLeader: () => leadership.role === 'leader' } : {}),
     client: shieldCalls(connection.client, { stop: stopping.signal, cutoff: cutoff.signal }),
     metrics,

@@ -7,7 +7,7 @@ import type { StateStore } from '../state/store.js';
 import { AudienceTracker } from './audiences.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { DesiredCache } from './desired-cache.js';
-import { readDesired, syncsFully } from './read-desired.js';
+import { FULL_READ_REASONS, readDesired, syncsFully } from './read-desired.js';
 import type { DaemonMetrics } from './metrics.js';
 import { RefreshSchedule } from './refresh-schedule.js';
 import { reconcileRevision, type PassDeps, type PassResult, type ReconcileSettings } from './pass.js';
@@ -46,6 +46,12 @@ export type ReconcilerOptions = {
    * leader). A standby's passes only sync the source. Default: always.
    */
   isLeader?: () => boolean;
+  /**
+   * Drops the copy of the recorded state kept between passes (cachedReads), called as a
+   * pass that reads every manifest again (startup, resync) starts: it reads every record
+   * again too. Default: nothing is kept.
+   */
+  forgetRecords?: () => void;
 };
 
 /**
@@ -188,6 +194,10 @@ export class Reconciler implements DaemonStatusProvider {
     this.board.passStarted(new Date(started));
     log.info({ reasons: [...reasons].sort() }, 'reconcile started');
     const refresh = this.#refresh.due(started);
+    // The safety net covers the records too: by its age alone, a copy read just after the
+    // resync timer was armed was still young at its tick, and a record edited by hand went
+    // unseen for up to two intervals.
+    if ([...reasons].some((reason) => FULL_READ_REASONS.has(reason))) this.#options.forgetRecords?.();
     try {
       const desired = await readDesired(this.#desired, revision, reasons, this.#options, log);
       const result = await reconcileRevision(revision.revision, desired, this.#deps, log, refresh);
