@@ -2,6 +2,7 @@ import type { DesiredManifest } from '../manifest/load.js';
 import type { AudienceRecord, RunRecord } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
 import { epochSecondsOf } from '../state/instant.js';
+import { currentRuns } from '../state/current-runs.js';
 import { FINAL_RUN_STATUSES, lastRunFailure } from '../state/describe.js';
 import type { FailedRun, RunRequest, Step } from './schema.js';
 import { behindNote, CLOCK_TOLERANCE_SECONDS, type RunClock } from './clock.js';
@@ -37,7 +38,7 @@ function importedAt(record: AudienceRecord | undefined): number | undefined {
 export function lastSuccessEnd(record: AudienceRecord | undefined): number {
   // An imported audience holds data already: never re-ingest it from time 0.
   let end = importedAt(record) ?? 0;
-  for (const run of record?.runs ?? []) {
+  for (const run of record ? currentRuns(record) : []) {
     if (run.status === 'SUCCESS') end = Math.max(end, run.dataFilterEndTime ?? run.createdAt);
   }
   return end;
@@ -82,7 +83,8 @@ export function dueRun(
   clock: RunClock,
 ): RunRequest | undefined {
   const { ingestion } = manifest.manifest;
-  const latest = latestRun(record.runs);
+  const runs = currentRuns(record);
+  const latest = latestRun(runs);
   const inProgress = latest && !isRunFinal(latest) ? latest : undefined;
   const start = nextDataFilterStart(manifest, record);
   if (ingestion.request !== undefined && ingestion.request !== honouredRequest(record)) {
@@ -95,7 +97,7 @@ export function dueRun(
     };
   }
   // A first run that never happened (an apply stopped between create and run) is still owed.
-  if (ingestion.onCreate && record.runs.length === 0 && !record.intent && !record.imported) {
+  if (ingestion.onCreate && runs.length === 0 && !record.intent && !record.imported) {
     return { reason: 'onCreate', dataFilterStartTime: start };
   }
   if (ingestion.every === undefined || inProgress) return undefined;
@@ -117,7 +119,7 @@ export function clockHeldRun(
   clock: RunClock,
 ): string | undefined {
   if (clock.measured || manifest.manifest.ingestion.every === undefined) return undefined;
-  const latest = latestRun(record.runs);
+  const latest = latestRun(currentRuns(record));
   if (!latest || !isRunFinal(latest)) return undefined;
   const ahead = latest.createdAt - clock.now;
   return ahead > CLOCK_TOLERANCE_SECONDS ? behindNote(ahead) : undefined;

@@ -1,3 +1,4 @@
+import { currentRuns } from './current-runs.js';
 import type { AudienceRecord } from './schema.js';
 
 /** Run statuses: only SUCCESS and FAILED are final; anything else is in progress. */
@@ -13,7 +14,7 @@ export function recordStatus(record: AudienceRecord): string {
 }
 
 export function lastRunStatus(record: AudienceRecord): string {
-  const run = record.runs[0];
+  const run = currentRuns(record)[0];
   return run ? `${run.status} (${run.runId})` : '-';
 }
 
@@ -25,7 +26,7 @@ export type RunFailure = { runId: string; reason: string; next: string };
 
 export function lastRunFailure(record: AudienceRecord): RunFailure | undefined {
   // Runs are kept newest first (record-changes.ts).
-  const run = record.runs[0];
+  const run = currentRuns(record)[0];
   if (run?.status !== 'FAILED') return undefined;
   return { runId: run.runId, reason: run.failureReason ?? 'no reason given', next: RUN_FAILED_NEXT };
 }

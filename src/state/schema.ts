@@ -12,6 +12,12 @@ export const RunRecord = z.object({
   reason: z.string().optional(),
   /** Why the service failed it, as it said. */
   failureReason: z.string().optional(),
+  /**
+   * Set on the runs of an audience deleted outside audiencectl when its record is re-created
+   * (refresh): the id it ran on. Kept for the sandbox's daily run budget; never read as a run
+   * of the audience the record names now (see currentRuns).
+   */
+  formerAudienceId: z.string().optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 

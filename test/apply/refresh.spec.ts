@@ -77,6 +77,37 @@ describe('apply --refresh', () => {
     });
   });
 
+  it("re-created after a deletion outside: the deleted audience's runs are not the new one's", async () => {
+    await withExecutor(undefined, async (env) => {
+      const gold = [manifestObject('gold')];
+      await env.apply(gold);
+      const store = env.store();
+      await store.lock();
+      const before = (await store.get('prod', 'gold'))!;
+      // Its first run was still going when that apply stopped following it (--run-wait).
+      const [first] = before.runs;
+      await store.put({ ...before, runs: [{ ...first!, status: 'PROCESSING' }] });
+      await store.unlock();
+      env.emulator.control.uiDeleteAudience(ORG, 'prod', before.audienceId!);
+
+      const refreshed = await env.apply(gold, { refresh: true });
+      expect(refreshed.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
+        'prod/gold:create applied',
+        'prod/gold:run applied',
+      ]);
+      const after = await env.store().get('prod', 'gold');
+      expect(after?.audienceId).not.toBe(before.audienceId);
+      // The new audience's first run started; the deleted one's is kept (it counts against the
+      // sandbox's daily runs) as that audience's, no longer in progress for this record.
+      expect(env.emulator.control.listRuns(ORG, 'prod', after!.audienceId)).toHaveLength(1);
+      expect(after?.runs.map((run) => [run.runId, run.formerAudienceId])).toEqual([
+        [refreshed.report?.results[1]?.runId, undefined],
+        [first!.runId, before.audienceId],
+      ]);
+      expect((await env.plan(gold)).steps).toEqual([]);
+    });
+  });
+
   it('a failed bulk-get is an error: nothing is read as deleted, nothing is created', async () => {
     await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
       await withTempDir(async (tmp) => {

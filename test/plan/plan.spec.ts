@@ -327,6 +327,25 @@ describe('plan: runs', () => {
     expect(result.steps[0]!.run?.reason).toBe('onCreate');
   });
 
+  it("reads no run of an audience deleted outside as the re-created one's: its first run is still owed, from time 0", () => {
+    const desired = loadTexts({ 'g.yaml': manifestYaml('gold', { ingestion: { every: '1h' } }) });
+    const state = appliedState(desired);
+    // Re-created after a refresh found the old audience gone; the apply stopped before the first run.
+    state.audiences[0]!.runs = [
+      {
+        runId: 'r-old',
+        status: 'SUCCESS',
+        createdAt: NOW - 7_200,
+        dataFilterStartTime: 0,
+        dataFilterEndTime: NOW - 7_000,
+        formerAudienceId: 'deleted-in-the-ui',
+      },
+    ];
+    const result = plan(desired, state, options());
+    expect(kinds(result)).toEqual(['run prod/gold']);
+    expect(result.steps[0]!.run).toEqual({ reason: 'onCreate', dataFilterStartTime: 0 });
+  });
+
   it('starts a periodic run once the period has passed, not before', () => {
     const desired = loadTexts({ 'g.yaml': manifestYaml('gold', { ingestion: { every: '24h' } }) });
     const state = appliedState(desired);

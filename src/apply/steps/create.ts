@@ -1,6 +1,7 @@
 import type { CreateResponse, Operation } from '../../aep/types.js';
 import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord } from '../../state/schema.js';
+import { formerRuns } from '../../state/current-runs.js';
 import { epochSecondsOf } from '../../state/instant.js';
 import { aepFailure, isDuplicate } from '../aep-failure.js';
 import type { LiveAudience } from '../../aep/segment-types.js';
@@ -225,7 +226,8 @@ async function resolveLostOperation(
 
 /**
  * A refresh found the recorded audience deleted outside audiencectl: what was recorded of
- * it goes (its runs stay: they counted against the sandbox's daily budget).
+ * it goes. Its runs stay, marked as its own (they counted against the sandbox's daily
+ * budget), so that none is taken for a run of the audience created in its place.
  */
 async function forgetGone(
   step: Step,
@@ -234,7 +236,7 @@ async function forgetGone(
   const record = await currentRecord(deps.store, step);
   if (step.goneAudienceId === undefined || record.audienceId !== step.goneAudienceId || record.intent)
     return { record };
-  const cleared: AudienceRecord = { ...record };
+  const cleared: AudienceRecord = { ...record, runs: formerRuns(record, step.goneAudienceId) };
   delete cleared.audienceId;
   delete cleared.operationId;
   delete cleared.applied;

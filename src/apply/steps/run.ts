@@ -1,6 +1,7 @@
 import type { Run } from '../../aep/types.js';
 import type { Step } from '../../plan/schema.js';
 import { honouredRequest, isRunFinal, lastSuccessEnd, requestToken } from '../../plan/runs.js';
+import { currentRuns } from '../../state/current-runs.js';
 import { describeRunFailure, RUN_FAILED_NEXT } from '../../state/describe.js';
 import type { AudienceRecord, RunRecord } from '../../state/schema.js';
 import { runRecord } from '../adopt-run.js';
@@ -66,7 +67,7 @@ function runOutcome(step: Step, audienceId: string, run: RunRecord): StepResult 
 
 /** The run this audience's record shows in progress, if any. */
 function inProgress(record: AudienceRecord): RunRecord | undefined {
-  return record.runs.find((run) => !isRunFinal(run));
+  return currentRuns(record).find((run) => !isRunFinal(run));
 }
 
 /**
@@ -76,7 +77,7 @@ function inProgress(record: AudienceRecord): RunRecord | undefined {
 function honouredSince(record: AudienceRecord, reason: string): RunRecord | 'unknown' | undefined {
   const token = requestToken(reason);
   if (token === undefined || token !== honouredRequest(record)) return undefined;
-  return record.runs.find((run) => run.reason === reason) ?? 'unknown';
+  return currentRuns(record).find((run) => run.reason === reason) ?? 'unknown';
 }
 
 /** The step's answer when a run request's outcome cannot be learnt: nothing more is started. */
