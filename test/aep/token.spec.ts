@@ -4,7 +4,7 @@ import { AepAuthError, AepError } from '../../src/aep/errors.js';
 import { ImsToken } from '../../src/aep/ims-token.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { startFakeAep, type FakeAep } from './fake-aep.js';
-import { clientFor, sleep } from './helpers.js';
+import { clientFor } from './helpers.js';
 
 const started: RunningEmulator[] = [];
 async function emulator(options: Parameters<typeof startEmulator>[0] = {}): Promise<RunningEmulator> {
@@ -47,15 +47,22 @@ describe('IMS token', () => {
   it('is renewed before it expires', async () => {
     const running = await emulator({ tokenLifetimeSeconds: 1 });
     const client = clientFor(running);
-    await client.getOperation('prod', 'x').catch(() => undefined);
-    expect(tokenRequests(running)).toBe(1);
-    await sleep(500);
-    await client.getOperation('prod', 'x').catch(() => undefined);
-    expect(tokenRequests(running)).toBe(1);
-    // Renewal is due at 90% of the lifetime: a call at 950 ms gets a new token, before expiry.
-    await sleep(450);
-    await client.getOperation('prod', 'x').catch(() => undefined);
-    expect(tokenRequests(running)).toBe(2);
+    // Only the clocks are faked, timers and sockets are real: each call is made at an exact
+    // age of the token (IMS's and the client's), however slow the machine is.
+    vi.useFakeTimers({ toFake: ['Date', 'performance'], now: Date.now() });
+    try {
+      await client.getOperation('prod', 'x').catch(() => undefined);
+      expect(tokenRequests(running)).toBe(1);
+      vi.advanceTimersByTime(500);
+      await client.getOperation('prod', 'x').catch(() => undefined);
+      expect(tokenRequests(running)).toBe(1);
+      // Renewal is due at 90% of the lifetime: a call at 950 ms gets a new token, before expiry.
+      vi.advanceTimersByTime(450);
+      await client.getOperation('prod', 'x').catch(() => undefined);
+      expect(tokenRequests(running)).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
     const refusedTokens = running.control
       .requestLog()
       .filter((entry) => entry.errorCode === '100911-400' || entry.status === 401);
