@@ -103,6 +103,12 @@ export async function startController(options: ControllerOptions): Promise<Runni
         },
         onDeposed: (error) => {
           metrics.setRole('standby');
+          // Cut the pass short now, not after a grace period: a call still queued behind the
+          // request budget or a Retry-After went out after another replica had taken over and
+          // settled this one's intents (a second create, a second run), and its outcome could
+          // not be recorded anyway, every write being fenced. Its intent is the new leader's.
+          stopping.abort();
+          cutoff.abort();
           onDeposed(error);
         },
       })
