@@ -96,21 +96,23 @@ export function audienceReads(transport: Transport): AudienceReads {
     };
   };
 
+  const getAudience: AudienceReads['getAudience'] = async (sandbox, id, options) => {
+    try {
+      return await call(
+        sandbox,
+        { endpoint: 'getAudience', method: 'GET', api: 'segment', path: `audiences/${segment(id)}` },
+        LiveAudience,
+        options,
+      );
+    } catch (error) {
+      if (error instanceof AepError && error.status === 404) return undefined;
+      throw error;
+    }
+  };
+
   return {
     listAudiences,
-    getAudience: async (sandbox, id, options) => {
-      try {
-        return await call(
-          sandbox,
-          { endpoint: 'getAudience', method: 'GET', api: 'segment', path: `audiences/${segment(id)}` },
-          LiveAudience,
-          options,
-        );
-      } catch (error) {
-        if (error instanceof AepError && error.status === 404) return undefined;
-        throw error;
-      }
-    },
+    getAudience,
     bulkGetAudiences: async (sandbox, ids, options = {}) => {
       const size = Math.max(1, options.batchSize ?? DEFAULT_BULK_BATCH);
       const unique = [...new Set(ids)];
@@ -136,6 +138,8 @@ export function audienceReads(transport: Transport): AudienceReads {
         ),
       );
       const found = new Map<string, LiveAudience | undefined>(unique.map((id) => [id, undefined]));
+      /** Ids the answer spoke of: an audience, or an entry saying 404. */
+      const answered = new Set<string>();
       for (const answer of answers) {
         for (const [key, value] of Object.entries(answer.results)) {
           const audience = entryOf(sandbox, key, value);
@@ -143,9 +147,18 @@ export function audienceReads(transport: Transport): AudienceReads {
           const id = [key, audience?.id, audience?.audienceId].find(
             (candidate) => candidate && found.has(candidate),
           );
-          if (id !== undefined && audience) found.set(id, audience);
+          if (id === undefined) continue;
+          answered.add(id);
+          if (audience) found.set(id, audience);
         }
       }
+      // A key left out is not proof of absence: the page leaves inactive audiences out of a
+      // list without parameters and does not say whether bulk-get does too. Each is looked up
+      // on its own (rare: an audience deleted outside audiencectl); only a 404 there is gone,
+      // and a failed lookup fails the read.
+      const unanswered = unique.filter((id) => !answered.has(id));
+      const confirmed = await Promise.all(unanswered.map((id) => getAudience(sandbox, id, callOptions)));
+      unanswered.forEach((id, index) => found.set(id, confirmed[index]));
       return found;
     },
     findAudiencesByName: async (sandbox, name, options) => {

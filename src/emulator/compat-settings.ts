@@ -26,6 +26,12 @@ export const CompatInput = z.strictObject({
    * runs-list filter example compares `createdAt`. Default seconds.
    */
   runTimeUnit: z.enum(['seconds', 'milliseconds']).optional(),
+  /**
+   * Inactive audiences in a bulk-get answer (Audiences API): the page leaves them out of a list
+   * without query parameters and says nothing of bulk-get. `included` or `omitted` (their keys
+   * missing, as an unknown id's). Default included.
+   */
+  bulkGetInactive: z.enum(['included', 'omitted']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -39,6 +45,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   runsListPage: 'included',
   deletePath: 'both',
   runTimeUnit: 'seconds',
+  bulkGetInactive: 'included',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -55,5 +62,6 @@ export function resolveCompat(
     runsListPage: compat?.runsListPage ?? base.runsListPage,
     deletePath: compat?.deletePath ?? base.deletePath,
     runTimeUnit: compat?.runTimeUnit ?? base.runTimeUnit,
+    bulkGetInactive: compat?.bulkGetInactive ?? base.bulkGetInactive,
   };
 }

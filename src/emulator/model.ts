@@ -49,6 +49,8 @@ export const AudienceRecord = z.object({
   runIds: z.array(z.string()),
   /** Grows with every change; the Audiences API's `_etag`. */
   version: z.number().int().optional(),
+  /** Set in the UI (the Audiences API's `lifecycleState`); absent is active. */
+  lifecycleState: z.enum(['active', 'inactive']).optional(),
 });
 export type AudienceRecord = z.infer<typeof AudienceRecord>;
 

@@ -19,7 +19,11 @@ export function segmentRoutes(context: EmulatorContext): FastifyPluginCallback {
       listAudiences(callOf(context, request), request.query),
     );
     api.post('/audiences/bulk-get', { config: { endpoint: 'bulkGetAudiences' } }, (request, reply) => {
-      const answer = bulkGetAudiences(callOf(context, request), request.body);
+      const answer = bulkGetAudiences(
+        callOf(context, request),
+        request.body,
+        context.runtime.settings.compat.bulkGetInactive,
+      );
       void reply.code(207).send(answer);
     });
     api.get<IdParams>('/audiences/:id', { config: { endpoint: 'getAudience' } }, (request) =>

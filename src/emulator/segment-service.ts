@@ -85,6 +85,9 @@ export function listAudiences(call: Call, rawQuery: unknown): AudienceList {
   let views = ready(call)
     .map(segmentView)
     .filter((view) => filters.every((filter) => filter(view)));
+  // "Without query parameters inactive audiences are left out; filtering with
+  // property=audienceId==… returns them too."
+  if (filters.length === 0) views = views.filter((view) => view.lifecycleState !== 'inactive');
   if (query.name !== undefined) views = views.filter((view) => contains(view.name, query.name ?? ''));
   if (query.description !== undefined)
     views = views.filter((view) => contains(view.description, query.description ?? ''));
@@ -110,13 +113,22 @@ export function getAudience(call: Call, id: string): SegmentAudience {
   return segmentView(audience);
 }
 
-/** 207 with the audiences found, keyed by id; ids not found are left out, as the page's sample. */
-export function bulkGetAudiences(call: Call, input: unknown): { results: Record<string, SegmentAudience> } {
+/**
+ * 207 with the audiences found, keyed by id; ids not found are left out, as the page's sample,
+ * and so are inactive audiences when `inactive` is `omitted`.
+ */
+export function bulkGetAudiences(
+  call: Call,
+  input: unknown,
+  inactive: 'included' | 'omitted',
+): { results: Record<string, SegmentAudience> } {
   const body = parseOrThrow(BulkGetBody, input, 'body');
   const results: Record<string, SegmentAudience> = {};
   for (const { id } of body.ids) {
     const audience = call.scope.audiences.get(id);
-    if (audience && isAudienceReady(audience, call.nowMs)) results[id] = segmentView(audience);
+    if (!audience || !isAudienceReady(audience, call.nowMs)) continue;
+    if (inactive === 'omitted' && audience.lifecycleState === 'inactive') continue;
+    results[id] = segmentView(audience);
   }
   return { results };
 }

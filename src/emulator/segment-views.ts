@@ -18,7 +18,7 @@ export type SegmentAudience = {
   namespace: string;
   labels?: string[];
   ttlInDays?: number;
-  lifecycleState: 'active';
+  lifecycleState: 'active' | 'inactive';
   sandbox: { sandboxId: string; sandboxName: string; type: 'production' | 'development'; default: boolean };
   imsOrgId: string;
   createdBy: string;
@@ -47,7 +47,7 @@ export function segmentView(audience: AudienceRecord): SegmentAudience {
     namespace: audience.namespace ?? 'CustomerAudienceUpload',
     labels: audience.labels && [...audience.labels],
     ttlInDays: audience.ttlInDays,
-    lifecycleState: 'active' as const,
+    lifecycleState: audience.lifecycleState ?? 'active',
     sandbox: {
       sandboxId: sandboxId(audience.orgId, audience.sandbox),
       sandboxName: audience.sandbox,

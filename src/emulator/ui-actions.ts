@@ -16,6 +16,8 @@ export const UiEdit = z.strictObject({
   description: z.string().optional(),
   labels: z.array(z.string()).optional(),
   ttlInDays: TtlInDays.optional(),
+  /** Deactivate (or activate again) the audience. */
+  lifecycleState: z.enum(['active', 'inactive']).optional(),
 });
 export type UiEdit = z.input<typeof UiEdit>;
 
@@ -65,6 +67,7 @@ export function uiEditAudience(
   if (edit.description !== undefined) audience.description = edit.description;
   if (edit.labels !== undefined) audience.labels = edit.labels;
   if (edit.ttlInDays !== undefined) audience.ttlInDays = edit.ttlInDays;
+  if (edit.lifecycleState !== undefined) audience.lifecycleState = edit.lifecycleState;
   audience.updatedBy = actor;
   audience.updatedAt = Math.floor(call.nowMs / 1000);
   audience.version = (audience.version ?? 0) + 1;

@@ -29,6 +29,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
   { name: 'run times answered in milliseconds', compat: { runTimeUnit: 'milliseconds' } },
   { name: 'DELETE without a trailing slash only', compat: { deletePath: 'bare' } },
   { name: 'DELETE with a trailing slash only', compat: { deletePath: 'slash' } },
+  { name: 'bulk-get without inactive audiences', compat: { bulkGetInactive: 'omitted' } },
   {
     name: 'every strict reading at once',
     compat: {
@@ -40,6 +41,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
       millisecondTimestamps: 'refused',
       deletePath: 'slash',
       runTimeUnit: 'milliseconds',
+      bulkGetInactive: 'omitted',
     },
   },
 ];

@@ -136,9 +136,18 @@ describe('a read that misses an audience is not its deletion', () => {
       await env.apply([withRun]);
       const before = await env.store().get('prod', 'gold');
       expect(before?.audienceId).toEqual(expect.any(String));
-      // The bulk-get answers in its documented shape, but without the audience (a lagging
-      // replica, a batch cut short): the planner reads it as deleted outside and re-creates it.
-      proxy.alter(({ path: at }) => (at.endsWith('/audiences/bulk-get') ? { results: {} } : undefined));
+      // The bulk-get answers in its documented shape, but without the audience (an inactive
+      // one, a lagging replica, a batch cut short): its own lookup shows it, nothing to do.
+      const bulkGetWithout = ({ path: at }: { path: string }) =>
+        at.endsWith('/audiences/bulk-get') ? { results: {} } : undefined;
+      proxy.alter(bulkGetWithout);
+      expect((await env.apply([withRun], { refresh: true })).plan.steps).toEqual([]);
+      // The lookup misses it too: the planner reads it as deleted outside and re-creates it.
+      proxy.alter((request) =>
+        request.method === 'GET' && request.path.startsWith('/data/core/ups/audiences/')
+          ? reply(404, { title: 'Not Found', status: 404 })
+          : bulkGetWithout(request),
+      );
       const outcome = await env.apply([withRun], { refresh: true });
       expect(outcome.plan.steps.map((step) => step.kind)).toEqual(['create', 'run']);
       const [create, run] = outcome.report!.results;

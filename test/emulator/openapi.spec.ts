@@ -186,6 +186,7 @@ describe('the emulator answers as specs/external-audiences.openapi.yaml says', (
           millisecondTimestamps: 'accepted',
           deletePath: 'both',
           runTimeUnit: 'seconds',
+          bulkGetInactive: 'included',
         },
       });
     }

@@ -43,6 +43,7 @@ export type Flags = {
   runsListPage: 'included' | 'omitted';
   deletePath: 'bare' | 'slash' | 'both';
   runTimeUnit: 'seconds' | 'milliseconds';
+  bulkGetInactive: 'included' | 'omitted';
   client: EmulatorClient[];
   log: boolean;
   /** ms; negative: the emulator's clock is behind the host's. */
@@ -132,6 +133,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       runsListPage: flags.runsListPage,
       deletePath: flags.deletePath,
       runTimeUnit: flags.runTimeUnit,
+      bulkGetInactive: flags.bulkGetInactive,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,

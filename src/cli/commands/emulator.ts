@@ -181,6 +181,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--bulk-get-inactive <mode>',
+        'inactive audiences in a bulk-get answer (the page is silent)',
+        ['included', 'omitted'],
+      ).default('included'),
+    )
+    .addOption(
+      choiceOption(
         '--millisecond-timestamps <mode>',
         'run times in milliseconds (a rule the page does not state)',
         ['accepted', 'refused'],
