@@ -46,10 +46,12 @@ describe('plan --refresh and apply --refresh (CLI)', () => {
         );
         expect(planned.stdout).toContain('1 deleted, 0 changed, 0 renamed outside audiencectl');
         expect(planned.stdout).toContain('Not compared (the Audiences API does not show them)');
-        // Three ids, two a batch (the config file): two reads, nothing else but the new process's token.
+        // Three ids, two a batch (the config file): two reads and the deleted one's own lookup (a
+        // key a bulk-get leaves out is no proof), nothing else but the new process's token.
         const counters = emulator.control.counters();
         expect(counters.byEndpoint.bulkGetAudiences.requests).toBe(2);
-        expect(counters.requests - counters.byEndpoint.imsToken.requests).toBe(2);
+        expect(counters.byEndpoint.getAudience.requests).toBe(1);
+        expect(counters.requests - counters.byEndpoint.imsToken.requests).toBe(3);
 
         const withBase = await runCliInProcess(['plan', dir, '--refresh', '--base', 'main'], { env });
         expect(withBase.code).toBe(1);
