@@ -165,6 +165,11 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
     return tookOver ? { holder, tookOver } : { holder };
   }
 
+  /** Called once if the held lock is lost: another process took it over while this one stalled. */
+  onLockLost(listener: (error: Error) => void): void {
+    this.#lock?.onLost(listener);
+  }
+
   async unlock(): Promise<void> {
     const held = this.#lock;
     if (!held) return;

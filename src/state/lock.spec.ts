@@ -178,6 +178,20 @@ describe('store lock', () => {
     expect(JSON.parse(await readFile(lockPath(dir), 'utf8'))).toMatchObject({ nonce: 'intruder' });
   });
 
+  it('tells its listeners once another process has taken the lock, without waiting for a write', async () => {
+    const dir = await tempDir();
+    const store = track(new FileStateStore(dir));
+    // Checked every 50 ms. An apply (watchLockLoss) or a controller (leadership) listening
+    // stops its queued calls then: the other process may be settling its intents already.
+    await store.lock({ staleAfterMs: 200 });
+    const lost = new Promise<Error>((resolve) => store.onLockLost((error) => resolve(error)));
+    await plantLock(dir, { nonce: 'intruder' });
+    await expect(lost).resolves.toMatchObject({
+      code: 'STATE_LOCK_LOST',
+      message: expect.stringContaining('pid 4242 on host elsewhere') as string,
+    });
+  });
+
   it('removes the lock file on unlock', async () => {
     const dir = await tempDir();
     const store = new FileStateStore(dir);

@@ -55,6 +55,11 @@ export type HeldLock = LockInfo & {
   file: string;
   /** Throws STATE_LOCK_LOST unless the lock file still names this holder. */
   assertHeld(): Promise<void>;
+  /**
+   * Called once when the lock is found lost (the heartbeat's check, or assertHeld): another
+   * process took it over while this one stalled for longer than staleAfterMs.
+   */
+  onLost(listener: (error: StateError) => void): void;
   release(): Promise<void>;
 };
 
@@ -287,9 +292,22 @@ function hold(
     exitHookInstalled = true;
   }
   let lost: LockObservation | undefined | null = null;
+  const listeners: Array<(error: StateError) => void> = [];
+  function lostError(): StateError {
+    const by = lost ? describeHolder(lost.holder) : 'nobody (the lock file was removed)';
+    return new StateError(
+      'STATE_LOCK_LOST',
+      `lost the state lock ${file}: it is now held by ${by}. Stopping so that two appliers never write at once; run again once the other one is done.`,
+    );
+  }
   async function check(): Promise<void> {
+    if (lost !== null) return;
     const seen = await observe(file);
-    if (!seen?.holder || seen.holder.nonce !== holder.nonce) lost = seen;
+    if (seen?.holder && seen.holder.nonce === holder.nonce) return;
+    lost = seen;
+    // Told at once, not at the next write: calls already queued must not go out either.
+    const error = lostError();
+    for (const listener of listeners.splice(0)) listener(error);
   }
   // Refresh the mtime so that lockers on other hosts do not judge a live lock stale.
   // They look for a change of the mtime, not at its value: any refresh counts, with a
@@ -312,16 +330,16 @@ function hold(
     holder,
     ...(tookOver ? { tookOver } : {}),
     async assertHeld() {
-      if (lost === null) await check();
-      if (lost === null) return;
-      const by = lost ? describeHolder(lost.holder) : 'nobody (the lock file was removed)';
-      throw new StateError(
-        'STATE_LOCK_LOST',
-        `lost the state lock ${file}: it is now held by ${by}. Stopping so that two appliers never write at once; run again once the other one is done.`,
-      );
+      await check();
+      if (lost !== null) throw lostError();
+    },
+    onLost(listener) {
+      if (lost === null) listeners.push(listener);
+      else listener(lostError());
     },
     async release() {
       clearInterval(heartbeat);
+      listeners.splice(0);
       heldHere.delete(holder.nonce);
       const seen = await observe(file);
       if (seen?.holder?.nonce === holder.nonce) await unlink(file).catch(() => undefined);

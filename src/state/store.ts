@@ -67,7 +67,10 @@ export interface StateStore {
    * is then also the controller's leader election.
    */
   readonly shared: boolean;
-  /** Called once if the held lock is lost (a shared store's connection failed). */
+  /**
+   * Called once if the held lock is lost: a shared store's connection failed, or another
+   * process took a directory store's lock over while this one stalled.
+   */
   onLockLost?(listener: (error: Error) => void): void;
   /**
    * Whether a write may be half done now, its serial bumped and its record not yet
