@@ -75,13 +75,15 @@ describe('each platform code of the reference appendix', () => {
 
   it('100940-404: an unknown operation, run or audience; DELETE included', async () => {
     const client = clientFor(emulator);
+    // One at a time: made at once, a call that fails while an earlier one is awaited is an
+    // unhandled rejection.
     for (const call of [
-      client.getOperation('prod', 'no-such-operation'),
-      client.getRun('prod', 'no-such-audience', 'no-such-run'),
-      client.deleteAudience('prod', 'no-such-audience'),
-      client.patchAudience('prod', 'no-such-audience', { description: 'x' }),
+      () => client.getOperation('prod', 'no-such-operation'),
+      () => client.getRun('prod', 'no-such-audience', 'no-such-run'),
+      () => client.deleteAudience('prod', 'no-such-audience'),
+      () => client.patchAudience('prod', 'no-such-audience', { description: 'x' }),
     ]) {
-      const error = await failure(call);
+      const error = await failure(call());
       expect(error).toMatchObject({
         code: 'AEP_NOT_FOUND',
         status: 404,
