@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import type { AudienceRecord } from '../../src/state/schema.js';
 import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 
@@ -25,12 +26,21 @@ async function leaveDeleteIntent(env: ExecutorEnv, key: string): Promise<void> {
   }
 }
 
-/** Leaves an interrupted run request in the state, its run started by the service. */
-async function leaveStartedRun(env: ExecutorEnv, key: string, token: string): Promise<string> {
+/**
+ * Leaves a run a killed apply started and never recorded: its intent (`runReason`) in the
+ * state, written after `prepare` changed the record, and the run started by the service.
+ */
+async function leaveStartedRun(
+  env: ExecutorEnv,
+  key: string,
+  runReason: string,
+  prepare: (record: AudienceRecord) => AudienceRecord = (record) => record,
+): Promise<string> {
   const store = env.store();
   await store.lock();
   try {
-    await store.beginIntent((await store.get('prod', key))!, 'run', { runReason: `request:${token}` });
+    const put = await store.put(prepare((await store.get('prod', key))!));
+    await store.beginIntent(put, 'run', { runReason });
   } finally {
     await store.unlock();
   }
@@ -42,28 +52,9 @@ async function leaveStartedRun(env: ExecutorEnv, key: string, token: string): Pr
   return id;
 }
 
-/**
- * Leaves a periodic run in progress that a killed apply started and never recorded: gold's
- * recorded run is set an hour and a half back (its `every: 1h` is due), then the run intent
- * is written and the run started, as the killed apply did.
- */
-async function leaveStartedPeriodicRun(env: ExecutorEnv, key: string): Promise<string> {
-  const store = env.store();
-  await store.lock();
-  try {
-    const record = (await store.get('prod', key))!;
-    const aged = record.runs.map((run) => ({ ...run, createdAt: run.createdAt - 5400 }));
-    const put = await store.put({ ...record, runs: aged });
-    await store.beginIntent(put, 'run', { runReason: 'every' });
-  } finally {
-    await store.unlock();
-  }
-  const id = env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')[0]!.audienceId;
-  const started = await env.emulator.request('POST', `/external-audience/${id}/runs`, {
-    body: { dataFilterStartTime: 0 },
-  });
-  expect(started.status).toBe(200);
-  return id;
+/** A record whose recorded runs are an hour and a half older: its `every: 1h` run is due. */
+function runsAnHourAndAHalfOlder(record: AudienceRecord): AudienceRecord {
+  return { ...record, runs: record.runs.map((run) => ({ ...run, createdAt: run.createdAt - 5400 })) };
 }
 
 describe('apply plan.json: exactly what was reviewed, or nothing', () => {
@@ -176,7 +167,7 @@ describe('apply plan.json: exactly what was reviewed, or nothing', () => {
       const requested = [manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } })];
       // The request's run was started, then the process died before recording it; the plan
       // is made meanwhile, from the state with the intent.
-      const id = await leaveStartedRun(env, 'gold', 'r1');
+      const id = await leaveStartedRun(env, 'gold', 'request:r1');
       const saved = await env.savedPlan(requested);
       expect(saved.steps.map((step) => step.id)).toEqual(['prod/gold:run']);
 
@@ -194,7 +185,7 @@ describe('apply plan.json: exactly what was reviewed, or nothing', () => {
     await withExecutor(undefined, async (env) => {
       const hourly = [manifestObject('gold', { ingestion: { onCreate: true, every: '1h' } })];
       await env.apply(hourly);
-      const id = await leaveStartedPeriodicRun(env, 'gold');
+      const id = await leaveStartedRun(env, 'gold', 'every', runsAnHourAndAHalfOlder);
       // Made from the state with the intent: the recorded run is 1.5 h old, so a run is due.
       const saved = await env.savedPlan(hourly);
       expect(saved.steps.map((step) => `${step.id} ${step.run?.reason}`)).toEqual(['prod/gold:run every']);

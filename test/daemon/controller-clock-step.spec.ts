@@ -1,15 +1,11 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL } from '../../src/apply/clock.js';
-import { offlineConnection } from '../../src/cli/connect.js';
 import { startController } from '../../src/daemon/controller.js';
-import { DEMO_SANDBOX } from '../../src/emulator/index.js';
-import { createLogger } from '../../src/log.js';
 import type { LogLine } from './helpers/controller.js';
 import { parseExposition } from './helpers/prom-text.js';
+import { collectingLogger, controllerOptions } from './helpers/start-options.js';
 
 const HOUR = 3_600_000;
 const GRACE_MS = 25_000;
@@ -32,39 +28,19 @@ async function idleController(logs: LogLine[], onPlan: () => void = () => undefi
   const stateDir = path.join(root, 'state');
   await mkdir(dir);
   await mkdir(stateDir);
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line) as LogLine);
-      done();
-    },
-  });
-  return startController({
-    source: { kind: 'dir', dir, debounceMs: 300 },
-    branch: 'main',
-    webhookSecret: undefined,
-    listen: { host: '127.0.0.1', port: 0 },
-    state: { kind: 'dir', dir: stateDir },
-    connect: () => Promise.resolve(offlineConnection()),
-    logger: createLogger({ level: 'info', destination }),
-    settings: {
-      dryRun: true,
-      read: {},
-      defaultSandbox: DEMO_SANDBOX,
-      planOptions: (now) => {
-        onPlan();
-        return { now, allowReplace: false, allowMassDelete: false, allowEmptySource: false };
+  return startController(
+    controllerOptions(
+      dir,
+      { kind: 'dir', dir: stateDir },
+      { logger: collectingLogger(logs), shutdownGraceMs: GRACE_MS },
+      {
+        planOptions: (now) => {
+          onPlan();
+          return { now, allowReplace: false, allowMassDelete: false, allowEmptySource: false };
+        },
       },
-      lockTimeoutMs: 0,
-      operationPoll: DEFAULT_OPERATION_POLL,
-      runPoll: DEFAULT_RUN_POLL,
-    },
-    intervalMs: HOUR,
-    resyncIntervalMs: HOUR,
-    refreshIntervalMs: 0,
-    requeueAfterMs: HOUR,
-    backoff: { baseMs: HOUR, maxMs: HOUR },
-    shutdownGraceMs: GRACE_MS,
-  });
+    ),
+  );
 }
 
 describe('the controller stopping while NTP steps the wall clock', () => {

@@ -2,17 +2,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL } from '../../src/apply/clock.js';
-import { offlineConnection } from '../../src/cli/connect.js';
 import { startController } from '../../src/daemon/controller.js';
-import { DEMO_SANDBOX } from '../../src/emulator/index.js';
-import { createLogger } from '../../src/log.js';
 import { FileStateStore } from '../../src/state/file-store.js';
 import { recordPath } from '../../src/state/paths.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { aRecord } from '../state/helpers.js';
-
-const HOUR = 3_600_000;
+import { controllerOptions } from './helpers/start-options.js';
 
 /** The plan's step counts, without the kinds it has none of. */
 function stepsOf(summary: Record<string, number> | undefined): Record<string, number> {
@@ -41,30 +36,21 @@ describe('a resync pass of the controller', () => {
 
     // `run --dir … --dry-run` without credentials, in this process, with the records kept
     // between passes (no --full-reads); the resync is triggered by hand, not by its timer.
-    const controller = await startController({
-      source: { kind: 'dir', dir, debounceMs: 300 },
-      branch: 'main',
-      webhookSecret: undefined,
-      listen: { host: '127.0.0.1', port: 0 },
-      state: { kind: 'dir', dir: stateDir },
-      connect: () => Promise.resolve(offlineConnection()),
-      logger: createLogger({ level: 'silent' }),
-      settings: {
-        dryRun: true,
-        read: {},
-        defaultSandbox: DEMO_SANDBOX,
-        planOptions: (now) => ({ now, allowReplace: false, allowMassDelete: true, allowEmptySource: false }),
-        lockTimeoutMs: 0,
-        operationPoll: DEFAULT_OPERATION_POLL,
-        runPoll: DEFAULT_RUN_POLL,
-      },
-      intervalMs: HOUR,
-      resyncIntervalMs: HOUR,
-      refreshIntervalMs: 0,
-      requeueAfterMs: HOUR,
-      backoff: { baseMs: HOUR, maxMs: HOUR },
-      shutdownGraceMs: 5_000,
-    });
+    const controller = await startController(
+      controllerOptions(
+        dir,
+        { kind: 'dir', dir: stateDir },
+        {},
+        {
+          planOptions: (now) => ({
+            now,
+            allowReplace: false,
+            allowMassDelete: true,
+            allowEmptySource: false,
+          }),
+        },
+      ),
+    );
     try {
       const { reconciler } = controller;
       await reconciler.settled();

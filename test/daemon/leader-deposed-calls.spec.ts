@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAepClient } from '../../src/aep/client.js';
-import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL } from '../../src/apply/clock.js';
+import { DEFAULT_OPERATION_POLL } from '../../src/apply/clock.js';
 import { startController } from '../../src/daemon/controller.js';
 import { DEMO_CLIENT, DEMO_SANDBOX } from '../../src/emulator/index.js';
-import { createLogger } from '../../src/log.js';
 import { parseStateLocation } from '../../src/state/location.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { usePostgres } from '../state/pg.js';
 import { eventually } from './helpers/controller.js';
+import { controllerOptions } from './helpers/start-options.js';
 
 const HOUR = 3_600_000;
 const db = usePostgres();
@@ -38,47 +38,29 @@ describe('a leader that loses the state lock mid-pass', () => {
         emulator.control.requestLog().filter((entry) => entry.endpoint === 'createAudience').length;
       // One request an hour: the first create goes out, every other call of the pass waits
       // in the client's budget, as calls do behind a busy budget or a 429's Retry-After.
-      const controller = await startController({
-        source: { kind: 'dir', dir, debounceMs: 300 },
-        branch: 'main',
-        webhookSecret: undefined,
-        listen: { host: '127.0.0.1', port: 0 },
-        state: parseStateLocation(location),
-        connect: (extras) => {
-          const client = createAepClient({
-            baseUrl: emulator.apiBaseUrl,
-            imsUrl: emulator.imsUrl,
-            defaultAccess: {
-              credentials: DEMO_CLIENT,
-              budget: { requests: 1, intervalMs: HOUR, concurrency: 4 },
+      const controller = await startController(
+        controllerOptions(
+          dir,
+          parseStateLocation(location),
+          {
+            connect: (extras) => {
+              const client = createAepClient({
+                baseUrl: emulator.apiBaseUrl,
+                imsUrl: emulator.imsUrl,
+                defaultAccess: {
+                  credentials: DEMO_CLIENT,
+                  budget: { requests: 1, intervalMs: HOUR, concurrency: 4 },
+                },
+                ...extras,
+              });
+              return Promise.resolve({ client, target: 'emulator', close: () => Promise.resolve() });
             },
-            ...extras,
-          });
-          return Promise.resolve({ client, target: 'emulator', close: () => Promise.resolve() });
-        },
-        logger: createLogger({ level: 'silent' }),
-        settings: {
-          dryRun: false,
-          read: {},
-          defaultSandbox: DEMO_SANDBOX,
-          planOptions: (now) => ({
-            now,
-            allowReplace: false,
-            allowMassDelete: false,
-            allowEmptySource: false,
-          }),
-          lockTimeoutMs: 0,
-          operationPoll: { ...DEFAULT_OPERATION_POLL, firstMs: 10, maxMs: 40 },
-          runPoll: DEFAULT_RUN_POLL,
-        },
-        intervalMs: HOUR,
-        resyncIntervalMs: HOUR,
-        refreshIntervalMs: 0,
-        requeueAfterMs: HOUR,
-        backoff: { baseMs: HOUR, maxMs: HOUR },
-        shutdownGraceMs: HOUR,
-        electionPollMs: 20,
-      });
+            shutdownGraceMs: HOUR,
+            electionPollMs: 20,
+          },
+          { dryRun: false, operationPoll: { ...DEFAULT_OPERATION_POLL, firstMs: 10, maxMs: 40 } },
+        ),
+      );
       try {
         await eventually(creates, (n) => n === 1, 10_000, 'the first create');
         // The database ends the leader's lock session (a failover, a DBA, a proxy): another

@@ -1,0 +1,61 @@
+import { Writable } from 'node:stream';
+import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL } from '../../../src/apply/clock.js';
+import { offlineConnection } from '../../../src/cli/connect.js';
+import type { ControllerOptions } from '../../../src/daemon/controller-options.js';
+import type { ReconcileSettings } from '../../../src/daemon/pass.js';
+import { DEMO_SANDBOX } from '../../../src/emulator/index.js';
+import { createLogger, type Logger } from '../../../src/log.js';
+import type { StateLocation } from '../../../src/state/location.js';
+import type { LogLine } from './controller.js';
+
+const HOUR = 3_600_000;
+
+/**
+ * `startController`'s options for a spec that runs it in this process: `run --dir <dir>` on
+ * `state`, a dry run without credentials, silent, and no timer due within a test (every
+ * interval an hour). `overrides` and `settings` set what the spec is about.
+ */
+export function controllerOptions(
+  dir: string,
+  state: StateLocation,
+  overrides: Partial<Omit<ControllerOptions, 'settings'>> = {},
+  settings: Partial<ReconcileSettings> = {},
+): ControllerOptions {
+  return {
+    source: { kind: 'dir', dir, debounceMs: 300 },
+    branch: 'main',
+    webhookSecret: undefined,
+    listen: { host: '127.0.0.1', port: 0 },
+    state,
+    connect: () => Promise.resolve(offlineConnection()),
+    logger: createLogger({ level: 'silent' }),
+    intervalMs: HOUR,
+    resyncIntervalMs: HOUR,
+    refreshIntervalMs: 0,
+    requeueAfterMs: HOUR,
+    backoff: { baseMs: HOUR, maxMs: HOUR },
+    shutdownGraceMs: 25_000,
+    ...overrides,
+    settings: {
+      dryRun: true,
+      read: {},
+      defaultSandbox: DEMO_SANDBOX,
+      planOptions: (now) => ({ now, allowReplace: false, allowMassDelete: false, allowEmptySource: false }),
+      lockTimeoutMs: 0,
+      operationPoll: DEFAULT_OPERATION_POLL,
+      runPoll: DEFAULT_RUN_POLL,
+      ...settings,
+    },
+  };
+}
+
+/** A logger whose JSON lines are parsed into `logs`. */
+export function collectingLogger(logs: LogLine[]): Logger {
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) logs.push(JSON.parse(line) as LogLine);
+      done();
+    },
+  });
+  return createLogger({ level: 'info', destination });
+}
