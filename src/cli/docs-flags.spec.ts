@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Command, Option } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { CompatInput, DEFAULT_COMPAT } from '../emulator/compat-settings.js';
 import { buildProgram } from './run-cli.js';
 
 /**
@@ -211,5 +212,23 @@ describe('the documents name only commands and flags the CLI has', () => {
     const own = (command.options as Option[]).map((o) => o.long ?? '').filter((flag) => flag !== '');
     expect(own.filter((flag) => !documented.has(flag))).toEqual([]);
     expect([...documented].filter((flag) => !own.includes(flag))).toEqual([]);
+  });
+
+  it('docs/emulator.md lists every reading of the page the emulator takes, its values, default and flag', async () => {
+    const { command } = await commandAt(['emulator']);
+    const own = (command.options as Option[]).map((o) => o.long ?? '');
+    const rows = tableUnder(read('docs/emulator.md'), '### Readings of the page');
+    const documented = rows.map(([setting, values, fallback]) => {
+      const [name, flag] = codeSpans(setting);
+      return { name, flag, values: codeSpans(values), fallback: codeSpans(fallback)[0] };
+    });
+    const settings = CompatInput.shape;
+    expect(documented.map((row) => row.name).sort()).toEqual(Object.keys(settings).sort());
+    for (const { name, flag, values, fallback } of documented) {
+      const key = name as keyof typeof settings;
+      expect(values, name).toEqual(settings[key].unwrap().options);
+      expect(fallback, name).toBe(DEFAULT_COMPAT[key]);
+      expect(own, name).toContain(flag);
+    }
   });
 });
