@@ -56,4 +56,38 @@ describe('shieldCalls', () => {
     // The executor reads it as a call whose outcome is known: nothing changed.
     expect(aepFailure(new StoppingError())).toMatchObject({ outcomeUnknown: false, status: undefined });
   });
+  it("heeds a call's own signal only when it aborts while the controller is not stopping (a lost lock)", async () => {
+    const { client, open } = slowClient();
+    const stop = new AbortController();
+    const cutoff = new AbortController();
+    const shielded = shieldCalls(client, { stop: stop.signal, cutoff: cutoff.signal, inFlightPerSandbox: 1 });
+    // On stop, the pass's signal aborts too: a call on the wire still finishes.
+    const stopping = new AbortController();
+    const finishing = shielded.getOperation('prod', 'op-1', { signal: stopping.signal });
+    await tick();
+    stop.abort();
+    stopping.abort();
+    expect(open[0]?.signal?.aborted).toBe(false);
+    open[0]?.release();
+    await expect(finishing).resolves.toMatchObject({ operationId: 'op-1' });
+
+    // The pass lost its lock, the controller goes on: on the wire, cut; queued, never sent.
+    const { client: other, open: opened } = slowClient();
+    const going = shieldCalls(other, {
+      stop: new AbortController().signal,
+      cutoff: cutoff.signal,
+      inFlightPerSandbox: 1,
+    });
+    const lost = new AbortController();
+    const inFlight = going.getOperation('prod', 'op-2', { signal: lost.signal });
+    const queued = going.getOperation('prod', 'op-3', { signal: lost.signal });
+    await tick();
+    lost.abort(new Error('lost the state lock'));
+    expect(opened).toHaveLength(1);
+    expect(opened[0]?.signal?.aborted).toBe(true);
+    opened[0]?.release();
+    await inFlight;
+    await expect(queued).rejects.toThrow('lost the state lock');
+    expect(opened).toHaveLength(1);
+  });
 });

@@ -1,4 +1,4 @@
-import type { AepClient } from '../aep/types.js';
+import type { AepClient, CallOptions } from '../aep/types.js';
 import { AudiencectlError } from '../errors.js';
 
 /** Calls let through per sandbox at once. Default 8: at least the client's concurrency (4 by default). */
@@ -62,31 +62,70 @@ export type ShieldOptions = {
  * its outcome is recorded rather than left as an intent to resolve. So calls pass a
  * gate of `inFlightPerSandbox` per sandbox: those still at the gate are refused on
  * stop, those through it are cancelled only by the cutoff (the end of the grace period).
+ * A call's own signal is heeded only when it aborts while the controller is not stopping:
+ * the pass lost the state lock (a directory store's, taken over), and another process may
+ * be settling its intents, so nothing it queued may go out, whatever the grace period.
  */
 export function shieldCalls(client: AepClient, options: ShieldOptions): AepClient {
   const { stop, cutoff } = options;
   const gates = new Map<string, Gate>();
   const size = options.inFlightPerSandbox ?? DEFAULT_IN_FLIGHT_PER_SANDBOX;
-  function through<T>(sandbox: string, call: (signal: { signal: AbortSignal }) => Promise<T>): Promise<T> {
+  function through<T>(
+    sandbox: string,
+    given: CallOptions | undefined,
+    call: (signal: { signal: AbortSignal }) => Promise<T>,
+  ): Promise<T> {
     let gate = gates.get(sandbox);
     if (!gate) gates.set(sandbox, (gate = new Gate(size, stop)));
-    return gate.run(stop, () => call({ signal: cutoff }));
+    const pass = given?.signal;
+    return gate.run(stop, () =>
+      pass ? cutUnlessStopping(pass, (signal) => call({ signal })) : call({ signal: cutoff }),
+    );
+  }
+
+  /** `call` with a signal aborted at the cutoff, or when `pass` aborts while the controller is not stopping. */
+  async function cutUnlessStopping<T>(
+    pass: AbortSignal,
+    call: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const own = new AbortController();
+    const onCutoff = () => own.abort(cutoff.reason);
+    const onPass = () => {
+      if (!stop.aborted) own.abort(pass.reason);
+    };
+    if (cutoff.aborted) onCutoff();
+    else if (pass.aborted) onPass();
+    cutoff.addEventListener('abort', onCutoff, { once: true });
+    pass.addEventListener('abort', onPass, { once: true });
+    try {
+      own.signal.throwIfAborted();
+      return await call(own.signal);
+    } finally {
+      cutoff.removeEventListener('abort', onCutoff);
+      pass.removeEventListener('abort', onPass);
+    }
   }
   return {
     orgOf: (sandbox) => client.orgOf(sandbox),
-    createAudience: (sandbox, body) => through(sandbox, (o) => client.createAudience(sandbox, body, o)),
-    getOperation: (sandbox, id) => through(sandbox, (o) => client.getOperation(sandbox, id, o)),
-    patchAudience: (sandbox, id, body) => through(sandbox, (o) => client.patchAudience(sandbox, id, body, o)),
-    startRun: (sandbox, id, body) => through(sandbox, (o) => client.startRun(sandbox, id, body, o)),
-    getRun: (sandbox, id, runId) => through(sandbox, (o) => client.getRun(sandbox, id, runId, o)),
-    listRuns: (sandbox, id) => through(sandbox, (o) => client.listRuns(sandbox, id, o)),
-    deleteAudience: (sandbox, id) => through(sandbox, (o) => client.deleteAudience(sandbox, id, o)),
-    listAudiences: (sandbox, query) => through(sandbox, (o) => client.listAudiences(sandbox, query, o)),
-    getAudience: (sandbox, id) => through(sandbox, (o) => client.getAudience(sandbox, id, o)),
+    createAudience: (sandbox, body, given) =>
+      through(sandbox, given, (o) => client.createAudience(sandbox, body, o)),
+    getOperation: (sandbox, id, given) => through(sandbox, given, (o) => client.getOperation(sandbox, id, o)),
+    patchAudience: (sandbox, id, body, given) =>
+      through(sandbox, given, (o) => client.patchAudience(sandbox, id, body, o)),
+    startRun: (sandbox, id, body, given) =>
+      through(sandbox, given, (o) => client.startRun(sandbox, id, body, o)),
+    getRun: (sandbox, id, runId, given) =>
+      through(sandbox, given, (o) => client.getRun(sandbox, id, runId, o)),
+    listRuns: (sandbox, id, given) => through(sandbox, given, (o) => client.listRuns(sandbox, id, o)),
+    deleteAudience: (sandbox, id, given) =>
+      through(sandbox, given, (o) => client.deleteAudience(sandbox, id, o)),
+    listAudiences: (sandbox, query, given) =>
+      through(sandbox, given, (o) => client.listAudiences(sandbox, query, o)),
+    getAudience: (sandbox, id, given) => through(sandbox, given, (o) => client.getAudience(sandbox, id, o)),
     bulkGetAudiences: (sandbox, ids, options) =>
-      through(sandbox, (o) => client.bulkGetAudiences(sandbox, ids, { ...options, ...o })),
-    findAudiencesByName: (sandbox, name) =>
-      through(sandbox, (o) => client.findAudiencesByName(sandbox, name, o)),
+      through(sandbox, options, (o) => client.bulkGetAudiences(sandbox, ids, { ...options, ...o })),
+    findAudiencesByName: (sandbox, name, given) =>
+      through(sandbox, given, (o) => client.findAudiencesByName(sandbox, name, o)),
     // A reading, not a call: never gated.
     serviceClock: () => client.serviceClock?.(),
   };
