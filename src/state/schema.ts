@@ -1,13 +1,25 @@
 import { z } from 'zod';
+import { asEpochSeconds } from '../aep/epoch.js';
 import { NormalSpec } from '../manifest/normal-spec.js';
+
+/**
+ * A run time the service filled in, in epoch seconds. Releases before the client read run
+ * times by their size (aep/epoch.ts) recorded a service's milliseconds as seconds, 50,000
+ * years ahead, which deferred every later run for good: such a record is read in seconds,
+ * and written so at its next change.
+ */
+const RunTime = z.preprocess(
+  (value) => (typeof value === 'number' ? asEpochSeconds(value) : value),
+  z.number(),
+);
 
 export const RunRecord = z.object({
   runId: z.string(),
   status: z.string(),
   /** Epoch seconds, as the API reports them. */
-  createdAt: z.number(),
+  createdAt: RunTime,
   dataFilterStartTime: z.number(),
-  dataFilterEndTime: z.number().optional(),
+  dataFilterEndTime: RunTime.optional(),
   /** Why audiencectl started it: `onCreate`, `request:<token>` or `every`. */
   reason: z.string().optional(),
   /** Why the service failed it, as it said. */

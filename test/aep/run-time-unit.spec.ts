@@ -1,4 +1,6 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { recordPath } from '../../src/state/paths.js';
 import { withExecutor } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 
@@ -34,6 +36,28 @@ describe('a service that answers run times in milliseconds', () => {
           .map((step) => `${step.id}${step.deferred ? ' deferred' : ''}`);
       expect(await runSteps(1)).toEqual([]);
       expect(await runSteps(25)).toEqual(['prod/gold:run']);
+    });
+  });
+  it('reads a run an earlier release recorded in milliseconds as seconds: its successor still falls due', async () => {
+    await withExecutor({ compat: { runTimeUnit: 'milliseconds' } }, async (env) => {
+      const gold = manifestObject('gold', { ingestion: { onCreate: true, every: '24h' } });
+      await env.apply([gold]);
+      const after = Math.ceil(Date.now() / 1000);
+      // As a release that took the answer's milliseconds for seconds wrote it: 50,000 years ahead.
+      const file = recordPath(env.store().location, 'prod', 'gold');
+      const record = JSON.parse(await readFile(file, 'utf8')) as {
+        runs: Array<{ createdAt: number; dataFilterEndTime: number }>;
+      };
+      for (const run of record.runs) {
+        run.createdAt *= 1000;
+        run.dataFilterEndTime *= 1000;
+      }
+      await writeFile(file, JSON.stringify(record));
+
+      const [run] = (await env.store().get('prod', 'gold'))?.runs ?? [];
+      expect(run?.createdAt).toBeLessThanOrEqual(after);
+      const steps = (await env.plan([gold], { now: after + 25 * HOUR })).steps;
+      expect(steps.map((step) => `${step.id}${step.deferred ? ' deferred' : ''}`)).toEqual(['prod/gold:run']);
     });
   });
 });
