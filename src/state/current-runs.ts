@@ -6,8 +6,11 @@ import type { AudienceRecord, RunRecord } from './schema.js';
  * against the daily run budget only: they are not in progress for the new audience, its first
  * run is still owed, and its data does not start where theirs ended.
  */
-export function currentRuns(record: Pick<AudienceRecord, 'runs'>): RunRecord[] {
-  return record.runs.filter((run) => run.formerAudienceId === undefined);
+export function currentRuns(record: Pick<AudienceRecord, 'runs'>): readonly RunRecord[] {
+  // The list itself when no run is marked (nearly always): a plan asks for it per record.
+  return record.runs.some((run) => run.formerAudienceId !== undefined)
+    ? record.runs.filter((run) => run.formerAudienceId === undefined)
+    : record.runs;
 }
 
 /** The runs as kept once `audienceId` is gone: each marked as that audience's. */
