@@ -168,9 +168,10 @@ export function runCommand(setExit: (code: number) => void): Command {
   addProblemCheck(command, guardEnvProblems);
   command.action(async (flags: RunFlags) => {
     completeFromEnv(command, flags);
-    // Registered as given too: a log line may quote the untrimmed value.
+    // Registered as given (a message may quote the value with its blanks) and as used.
     registerSecret(flags.webhookSecret);
     const webhookSecret = webhookSecretOf(flags.webhookSecret);
+    registerSecret(webhookSecret);
     registerSecret(flags.gitToken);
     const httpToken = readHttpToken({ token: flags.httpToken, file: flags.httpTokenFile });
     registerSecret(httpToken);
