@@ -2,7 +2,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAepClient } from '../../src/aep/client.js';
 import { DEFAULT_OPERATION_POLL } from '../../src/apply/clock.js';
 import { startController } from '../../src/daemon/controller.js';
 import { DEMO_CLIENT, DEMO_SANDBOX } from '../../src/emulator/index.js';
@@ -11,7 +10,7 @@ import { withEmulator } from '../helpers/with-emulator.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { usePostgres } from '../state/pg.js';
 import { eventually } from './helpers/controller.js';
-import { controllerOptions } from './helpers/start-options.js';
+import { controllerOptions, oneRequestAnHour } from './helpers/start-options.js';
 
 const HOUR = 3_600_000;
 const db = usePostgres();
@@ -43,18 +42,12 @@ describe('a leader that loses the state lock mid-pass', () => {
           dir,
           parseStateLocation(location),
           {
-            connect: (extras) => {
-              const client = createAepClient({
-                baseUrl: emulator.apiBaseUrl,
-                imsUrl: emulator.imsUrl,
-                defaultAccess: {
-                  credentials: DEMO_CLIENT,
-                  budget: { requests: 1, intervalMs: HOUR, concurrency: 4 },
-                },
-                ...extras,
-              });
-              return Promise.resolve({ client, target: 'emulator', close: () => Promise.resolve() });
-            },
+            connect: (extras) =>
+              Promise.resolve({
+                client: oneRequestAnHour(emulator, extras),
+                target: 'emulator',
+                close: () => Promise.resolve(),
+              }),
             shutdownGraceMs: HOUR,
             electionPollMs: 20,
           },

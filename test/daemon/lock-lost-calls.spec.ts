@@ -2,7 +2,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAepClient } from '../../src/aep/client.js';
 import type { AepClient } from '../../src/aep/types.js';
 import { DEFAULT_OPERATION_POLL } from '../../src/apply/clock.js';
 import { startController } from '../../src/daemon/controller.js';
@@ -12,9 +11,7 @@ import { lockPath } from '../../src/state/paths.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { eventually } from './helpers/controller.js';
-import { controllerOptions } from './helpers/start-options.js';
-
-const HOUR = 3_600_000;
+import { controllerOptions, oneRequestAnHour } from './helpers/start-options.js';
 
 let root: string | undefined;
 
@@ -67,17 +64,7 @@ describe('a controller whose directory store lock is taken over mid-pass', () =>
           { kind: 'dir', dir: stateDir },
           {
             connect: (extras) => {
-              hold = holdingFirstCreate(
-                createAepClient({
-                  baseUrl: emulator.apiBaseUrl,
-                  imsUrl: emulator.imsUrl,
-                  defaultAccess: {
-                    credentials: DEMO_CLIENT,
-                    budget: { requests: 1, intervalMs: HOUR, concurrency: 4 },
-                  },
-                  ...extras,
-                }),
-              );
+              hold = holdingFirstCreate(oneRequestAnHour(emulator, extras));
               return Promise.resolve({
                 client: hold.client,
                 target: 'emulator',

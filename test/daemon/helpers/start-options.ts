@@ -1,9 +1,11 @@
 import { Writable } from 'node:stream';
+import { createAepClient } from '../../../src/aep/client.js';
+import type { AepClientExtras } from '../../../src/config.js';
 import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL } from '../../../src/apply/clock.js';
 import { offlineConnection } from '../../../src/cli/connect.js';
 import type { ControllerOptions } from '../../../src/daemon/controller-options.js';
 import type { ReconcileSettings } from '../../../src/daemon/pass.js';
-import { DEMO_SANDBOX } from '../../../src/emulator/index.js';
+import { DEMO_CLIENT, DEMO_SANDBOX } from '../../../src/emulator/index.js';
 import { createLogger, type Logger } from '../../../src/log.js';
 import type { StateLocation } from '../../../src/state/location.js';
 import type { LogLine } from './controller.js';
@@ -58,4 +60,21 @@ export function collectingLogger(logs: LogLine[]): Logger {
     },
   });
   return createLogger({ level: 'info', destination });
+}
+
+/**
+ * The demo client of the emulator at `urls`, allowed one request an hour: after the first,
+ * every call of a pass waits in the client's budget, as calls do behind a busy budget or a
+ * 429's Retry-After.
+ */
+export function oneRequestAnHour(
+  urls: { apiBaseUrl: string; imsUrl: string },
+  extras: AepClientExtras,
+): ReturnType<typeof createAepClient> {
+  return createAepClient({
+    baseUrl: urls.apiBaseUrl,
+    imsUrl: urls.imsUrl,
+    defaultAccess: { credentials: DEMO_CLIENT, budget: { requests: 1, intervalMs: HOUR, concurrency: 4 } },
+    ...extras,
+  });
 }
