@@ -60,7 +60,7 @@ describe('readState', () => {
       code: 'STATE_CORRUPT',
       message: expect.stringMatching(new RegExp(`^state file ${file} is not valid JSON`)) as string,
     });
-    await writeFile(file, JSON.stringify({ ...aRecord('gold'), schemaVersion: 2 }));
+    await writeFile(file, JSON.stringify({ ...aRecord('gold'), schemaVersion: 3 }));
     await expect(readState(dir)).rejects.toThrow(/does not match the state schema at schemaVersion/);
     await writeFile(file, JSON.stringify(aRecord('gold')));
     await writeFile(metaPath(dir), JSON.stringify({ schemaVersion: 1, serial: -1 }));

@@ -29,12 +29,17 @@ export function newRecord(
   return { schemaVersion: 1, sandbox, key, deletionPolicy, runs: [] };
 }
 
-/** Validates a record and keeps its runs newest first and bounded. */
+/** A record's format (its `schemaVersion`): 2 while a run carries `formerAudienceId`. */
+export function recordFormat(runs: readonly RunRecord[]): 1 | 2 {
+  return runs.some((run) => run.formerAudienceId !== undefined) ? 2 : 1;
+}
+
+/** Validates a record, keeps its runs newest first and bounded, and sets its format. */
 export function normaliseRecord(input: AudienceRecordInput): AudienceRecord {
   const record = AudienceRecord.parse(input);
   // Sorted before the cut, so the bound drops the oldest runs whatever order they came in.
-  const newestFirst = [...record.runs].sort((a, b) => b.createdAt - a.createdAt);
-  return { ...record, runs: newestFirst.slice(0, MAX_RUNS) };
+  const runs = [...record.runs].sort((a, b) => b.createdAt - a.createdAt).slice(0, MAX_RUNS);
+  return { ...record, schemaVersion: recordFormat(runs), runs };
 }
 
 export function mergeRun(runs: readonly RunRecord[], run: RunRecord): RunRecord[] {

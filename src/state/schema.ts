@@ -60,7 +60,12 @@ export const AppliedSpec = z.object({
 export type AppliedSpec = z.infer<typeof AppliedSpec>;
 
 export const AudienceRecord = z.object({
-  schemaVersion: z.literal(1),
+  /**
+   * The record's format: 2 when a run carries `formerAudienceId` (see recordFormat), else 1.
+   * Releases from before the mark read format 1 only: they refuse such a record rather than
+   * drop the mark on their next write, and count the deleted audience's runs as its own.
+   */
+  schemaVersion: z.union([z.literal(1), z.literal(2)]),
   sandbox: z.string(),
   key: z.string(),
   operationId: z.string().optional(),

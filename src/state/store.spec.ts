@@ -51,7 +51,7 @@ describe.each(stores)('$name store: records', (kind) => {
     const store = await kind.open(await kind.fresh());
     await expect(store.put(aRecord('gold'))).rejects.toThrow(/without holding the lock/);
     const locked = await lockedStore(kind);
-    await expect(locked.put({ ...aRecord('gold'), schemaVersion: 2 } as never)).rejects.toThrow();
+    await expect(locked.put({ ...aRecord('gold'), schemaVersion: 3 } as never)).rejects.toThrow();
     await expect(locked.put(aRecord('../escape'))).rejects.toMatchObject({ code: 'STATE_BAD_KEY' });
     await expect(locked.put(aRecord('gold', { sandbox: 'Prod' }))).rejects.toMatchObject({
       code: 'STATE_BAD_SANDBOX',
@@ -66,6 +66,22 @@ describe.each(stores)('$name store: records', (kind) => {
     const stored = await store.put(aRecord('gold', { runs }));
     expect(stored.runs.map((r) => r.runId)).toEqual(Array.from({ length: 20 }, (_, i) => `r${24 - i}`));
     expect((await store.get('prod', 'gold'))?.runs).toHaveLength(20);
+  });
+
+  it("stores a record holding a deleted audience's runs in format 2, and others in format 1", async () => {
+    const location = await kind.fresh();
+    const store = await lockedStore(kind, location);
+    const marked: RunRecord = { ...run('r1', 100), formerAudienceId: 'gone-id' };
+    await store.put(aRecord('gold', { runs: [marked] }));
+    await store.put(aRecord('silver', { runs: [run('r1', 100)] }));
+    // Read back by another handle: what the storage holds, as a previous release would read it.
+    const reader = await kind.open(location);
+    expect((await reader.get('prod', 'gold'))?.schemaVersion).toBe(2);
+    expect((await reader.get('prod', 'silver'))?.schemaVersion).toBe(1);
+    // Its last marked run no longer kept: format 1 again.
+    await store.put(aRecord('gold', { runs: [run('r2', 200)] }));
+    expect((await reader.get('prod', 'gold'))?.schemaVersion).toBe(1);
+    await reader.close();
   });
 });
 
