@@ -52,7 +52,8 @@ describe('a controller whose directory store lock is taken over mid-pass', () =>
     for (const name of ['a', 'b'])
       await writeFile(path.join(dir, `${name}.yaml`), manifestYaml(name, { ingestion: { onCreate: false } }));
 
-    await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+    // Operations done at once: the audience made is listed the moment it is made.
+    await withEmulator({ operationDelayMs: 0 }, async (emulator) => {
       const creates = () =>
         emulator.control.requestLog().filter((entry) => entry.endpoint === 'createAudience').length;
       let hold: ReturnType<typeof holdingFirstCreate> | undefined;
