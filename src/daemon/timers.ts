@@ -11,8 +11,8 @@ function clampDelay(ms: number): number {
  */
 export class Timers {
   readonly #intervals = new Map<string, NodeJS.Timeout>();
-  /** `at` as asked (epoch ms); `due` on the monotonic clock, by which alarms are compared. */
-  readonly #alarms = new Map<string, { at: number; due: number; timer: NodeJS.Timeout }>();
+  /** Each alarm's `due` time on the monotonic clock, by which alarms are compared. */
+  readonly #alarms = new Map<string, { due: number; timer: NodeJS.Timeout }>();
   readonly #monotonic: () => number;
   #closed = false;
 
@@ -50,12 +50,7 @@ export class Timers {
       },
       clampDelay(at - now),
     );
-    this.#alarms.set(name, { at, due, timer });
-  }
-
-  /** When the named alarm fires, if armed. */
-  alarm(name: string): number | undefined {
-    return this.#alarms.get(name)?.at;
+    this.#alarms.set(name, { due, timer });
   }
 
   cancel(name: string): void {

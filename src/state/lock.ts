@@ -148,6 +148,11 @@ function watchQuiet(watch: { current?: Watch }, key: string): number {
   return at - watch.current.since;
 }
 
+/** The file that makes one locker at a time the one removing a stale lock. */
+export function takeoverGuardOf(lockFile: string): string {
+  return `${lockFile}.takeover`;
+}
+
 /**
  * Removes a stale lock, unless it changed since it was judged stale (content or mtime:
  * a refresh in between means its holder is alive). A guard file (O_EXCL) makes sure two
@@ -155,11 +160,6 @@ function watchQuiet(watch: { current?: Watch }, key: string): number {
  * first. A guard is removed only once seen unchanged for a while on this locker's own
  * clock, never by comparing its mtime with this host's time.
  */
-/** The file that makes one locker at a time the one removing a stale lock. */
-export function takeoverGuardOf(lockFile: string): string {
-  return `${lockFile}.takeover`;
-}
-
 async function takeOver(
   file: string,
   seen: LockObservation,
