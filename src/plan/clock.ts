@@ -36,10 +36,14 @@ export function describeSpan(seconds: number): string {
   return `${Math.round(s)} s`;
 }
 
+/** `26 h behind AEP's`: where the local clock is, `offset` (AEP's minus the local) seconds off. */
+export function skewSpan(offset: number): string {
+  return `${describeSpan(offset)} ${offset < 0 ? 'ahead of' : 'behind'} AEP's`;
+}
+
 /** One line on a measured offset beyond the tolerance, for the plan, apply's warning and the logs. */
 export function skewNote(offset: number): string {
-  const way = offset < 0 ? 'ahead of' : 'behind';
-  return `the local clock is ${describeSpan(offset)} ${way} AEP's (its Date header): runs are timed and budgeted in AEP's clock; fix this machine's clock (NTP)`;
+  return `the local clock is ${skewSpan(offset)} (its Date header): runs are timed and budgeted in AEP's clock; fix this machine's clock (NTP)`;
 }
 
 /** How far the newest recorded run lies in the local clock's future, in seconds (0: none does). */

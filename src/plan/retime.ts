@@ -1,6 +1,6 @@
 import type { RecordedState } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
-import { describeSpan, runClock, skewNote } from './clock.js';
+import { runClock, skewNote, skewSpan } from './clock.js';
 import { applyRunBudget, DEFAULT_RUN_BUDGET } from './runs.js';
 import type { Plan, Step } from './schema.js';
 import { summarise } from './summary.js';
@@ -16,12 +16,11 @@ export function retimeSavedPlan(saved: Plan, recorded: RecordedState, now: numbe
   const clock = runClock(now, offset);
   const options = saved.origin?.options;
   if (clock.localShift === 0 || options?.clockOffset !== undefined) return saved;
-  const way = offset < 0 ? 'ahead of' : 'behind';
   const steps: Step[] = saved.steps.map((step) =>
     step.kind === 'run' && !step.blocked && !step.deferred && step.run?.reason === 'every'
       ? {
           ...step,
-          deferred: `this saved plan timed the period by the local clock, ${describeSpan(offset)} ${way} AEP's: plan again to time it in AEP's clock`,
+          deferred: `this saved plan timed the period by the local clock, ${skewSpan(offset)}: plan again to time it in AEP's clock`,
         }
       : { ...step },
   );
