@@ -1,4 +1,5 @@
 import type { ImsOrg } from '../aep/credentials.js';
+import { compareText } from '../text/compare.js';
 import { StateOtherOrgError } from './errors.js';
 import type { StateMeta } from './schema.js';
 
@@ -32,7 +33,7 @@ export function otherOrg(
   bindings: OrgBindings | undefined,
   orgOf: OrgOf,
 ): { sandbox: string; bound: string; current: ImsOrg } | undefined {
-  for (const [sandbox, bound] of Object.entries(bindings ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [sandbox, bound] of Object.entries(bindings ?? {}).sort(([a], [b]) => compareText(a, b))) {
     const current = orgOf(sandbox);
     if (current !== undefined && current.orgId !== bound) return { sandbox, bound, current };
   }
