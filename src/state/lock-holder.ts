@@ -83,6 +83,15 @@ export function describeWatch(holder: LockHolder | undefined, watchMs: number, a
   );
 }
 
+/** Said when a stale lock was taken over (docs/state.md: it is announced). */
+export function describeTakeover(tookOver: {
+  holder: LockHolder | undefined;
+  reason: StaleReason;
+  watchedMs?: number | undefined;
+}): string {
+  return `Took over a stale state lock held by ${describeHolder(tookOver.holder)}: ${describeStale(tookOver.reason, tookOver.watchedMs)}.`;
+}
+
 export function describeStale(reason: StaleReason, watchedMs?: number): string {
   if (reason === 'dead-pid') return 'its process is no longer running';
   if (reason === 'reused-pid') return 'it was left by an earlier process with this pid';

@@ -9,8 +9,7 @@ import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL, systemClock } from '../../app
 import { plainProgress, ttyProgress } from '../../apply/progress.js';
 import type { PollSchedule } from '../../apply/types.js';
 import { UsageError } from '../../errors.js';
-import { describeStale } from '../../state/lock.js';
-import { describeHolder, describeWatch } from '../../state/lock-holder.js';
+import { describeHolder, describeTakeover, describeWatch } from '../../state/lock-holder.js';
 import { actionableSteps, confirmQuestion, readSavedPlan, stoppedNote, summary } from '../apply-review.js';
 import { isSmartTerminal, useColor } from '../color.js';
 import { resolveTarget, type ConnectFlags } from '../connect.js';
@@ -183,10 +182,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
             `Waiting up to ${formatSeconds(flags.lockTimeout)} for the state lock held by ${describeHolder(holder)}...`,
           ),
         watchingLock: (holder, watchMs, ageMs) => say(describeWatch(holder, watchMs, ageMs)),
-        tookOverLock: (took) =>
-          say(
-            `Took over a stale state lock held by ${describeHolder(took.holder)}: ${describeStale(took.reason, took.watchedMs)}.`,
-          ),
+        tookOverLock: (took) => say(describeTakeover(took)),
         operationPoll: schedule(DEFAULT_OPERATION_POLL, flags.pollInterval),
         runPoll: schedule(DEFAULT_RUN_POLL, flags.pollInterval * 2, flags.runWait),
         review: async (plan, resumed) => {

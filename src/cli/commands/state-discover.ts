@@ -1,10 +1,9 @@
 import { discoverRecords, type DiscoverRow } from '../../apply/discover.js';
 import { escapeText } from '../../text/safe-text.js';
-import { describeStale } from '../../state/lock.js';
-import { describeHolder, describeWatch } from '../../state/lock-holder.js';
 import type { ConnectFlags } from '../connect.js';
 import { loadDesired } from '../source-options.js';
 import { requireStateStore } from '../../state/presence.js';
+import { lockForCommand } from './state-read.js';
 import { openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
 
 export type DiscoverOptions = StateFlags &
@@ -42,15 +41,7 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
   try {
     // A store of another org is refused; what is recorded binds the sandbox to this one.
     store.useOrgs((name) => connection.client.orgOf(name));
-    const info = await store.lock({
-      timeoutMs: options.lockTimeout,
-      command: 'audiencectl state import --discover',
-      onWatch: (holder, watchMs, ageMs) => process.stderr.write(`${describeWatch(holder, watchMs, ageMs)}\n`),
-    });
-    if (info.tookOver)
-      process.stderr.write(
-        `Took over a stale state lock held by ${describeHolder(info.tookOver.holder)}: ${describeStale(info.tookOver.reason, info.tookOver.watchedMs)}.\n`,
-      );
+    await lockForCommand(store, options.lockTimeout, 'audiencectl state import --discover');
     const rows = await discoverRecords(desired, store, connection.client, {
       sandbox,
       dryRun: options.dryRun === true,

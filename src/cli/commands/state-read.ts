@@ -4,6 +4,7 @@ import { describeRunFailure, lastRunFailure, lastRunStatus, recordStatus } from 
 import { assertValidId } from '../../state/record-id.js';
 import { assertStateDir, notFound, sandboxesWithKey } from '../../state/repair.js';
 import { StateError } from '../../state/errors.js';
+import { describeTakeover, describeWatch } from '../../state/lock-holder.js';
 import type { StateStore } from '../../state/store.js';
 import { openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
 
@@ -123,4 +124,14 @@ async function showIn(store: StateStore, key: string, options: SandboxOptions): 
   // On standard error, so the JSON on standard output stays parseable.
   const failure = lastRunFailure(record);
   if (failure) process.stderr.write(`Last ${escapeText(describeRunFailure(failure))}.\n`);
+}
+
+/** Locks `store` for a `state` command, saying on stderr when it watches or takes over a stale lock. */
+export async function lockForCommand(store: StateStore, timeoutMs: number, command: string): Promise<void> {
+  const info = await store.lock({
+    timeoutMs,
+    command,
+    onWatch: (holder, watchMs, ageMs) => process.stderr.write(`${describeWatch(holder, watchMs, ageMs)}\n`),
+  });
+  if (info.tookOver) process.stderr.write(`${describeTakeover(info.tookOver)}\n`);
 }

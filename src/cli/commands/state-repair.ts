@@ -1,5 +1,3 @@
-import { describeStale } from '../../state/lock.js';
-import { describeHolder, describeWatch } from '../../state/lock-holder.js';
 import { assertValidId } from '../../state/record-id.js';
 import { importAudience, notFound, sandboxesWithKey } from '../../state/repair.js';
 import { StateError } from '../../state/errors.js';
@@ -12,7 +10,7 @@ import type { ConnectFlags } from '../connect.js';
 import { importConnection, verifiedImport } from '../import-verify.js';
 import type { OrgOf } from '../../state/org-binding.js';
 import { requireStateStore } from '../../state/presence.js';
-import { openExisting, out, sandboxOf, type SandboxOptions } from './state-read.js';
+import { lockForCommand, openExisting, out, sandboxOf, type SandboxOptions } from './state-read.js';
 
 // `audiencectl state import <key>` and `state forget`: repairs, under the store's lock.
 
@@ -31,16 +29,7 @@ async function withLock<T>(
 ) {
   const store = await openStoreFor(options);
   if (orgOf) store.useOrgs(orgOf);
-  const info = await store.lock({
-    timeoutMs: options.lockTimeout,
-    command: `audiencectl state ${command}`,
-    onWatch: (holder, watchMs, ageMs) => process.stderr.write(`${describeWatch(holder, watchMs, ageMs)}\n`),
-  });
-  if (info.tookOver) {
-    process.stderr.write(
-      `Took over a stale state lock held by ${describeHolder(info.tookOver.holder)}: ${describeStale(info.tookOver.reason, info.tookOver.watchedMs)}.\n`,
-    );
-  }
+  await lockForCommand(store, options.lockTimeout, `audiencectl state ${command}`);
   try {
     return await fn(store);
   } finally {
