@@ -109,7 +109,7 @@ export async function adoptOwnCreate(
     audienceId: audience.id,
     ...(target ? { deletionPolicy: target.deletionPolicy } : {}),
     ...manifestFileOf(step),
-    ...(sameSpec ? { applied: appliedFrom(target, at) } : {}),
+    ...(sameSpec ? { applied: appliedFrom(target, at, deps.revision) } : {}),
     observed: { source: 'audiences' as const, at, body: { ...audience } },
     blocked: null,
   };

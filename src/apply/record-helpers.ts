@@ -1,15 +1,21 @@
 import type { AppliedTarget, Step } from '../plan/schema.js';
 import { newRecord } from '../state/record-changes.js';
-import type { AppliedSpec, AudienceRecord } from '../state/schema.js';
+import type { AppliedRevision, AppliedSpec, AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import type { StepResult, StepStatus } from './types.js';
 
-export function appliedFrom(target: AppliedTarget, at: string): AppliedSpec {
+/** What the state records of a spec applied at `at` from the manifests at `revision` (when in git). */
+export function appliedFrom(
+  target: AppliedTarget,
+  at: string,
+  revision: AppliedRevision | undefined,
+): AppliedSpec {
   return {
     spec: target.spec,
     hash: target.hash,
     ...(target.ingestionRequest === undefined ? {} : { ingestionRequest: target.ingestionRequest }),
     at,
+    ...(revision === undefined ? {} : { revision }),
   };
 }
 

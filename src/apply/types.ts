@@ -1,5 +1,6 @@
 import type { AepClient } from '../aep/types.js';
 import type { Step } from '../plan/schema.js';
+import type { AppliedRevision } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import type { DeleteReads } from './delete-check.js';
 
@@ -74,4 +75,9 @@ export type ExecutorDeps = {
   bulkBatchSize?: number;
   /** What the service showed under each id a phase deletes, read as the phase starts (executePlan reads it). */
   deleteReads?: DeleteReads;
+  /**
+   * The git commit the manifests are at, recorded with every spec applied; absent when they
+   * are not in a git work tree (nothing is recorded).
+   */
+  revision?: AppliedRevision | undefined;
 };

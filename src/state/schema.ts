@@ -49,6 +49,21 @@ export const Intent = z.object({
 });
 export type Intent = z.infer<typeof Intent>;
 
+/**
+ * The git commit the manifests were checked out at when a spec was applied (docs/state.md,
+ * "Which commit was applied"): an apply of a checkout that does not contain it is refused.
+ */
+export const AppliedRevision = z.object({
+  /** Full commit id: SHA-1, or SHA-256 in a repository that uses it. */
+  commit: z.string().regex(/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/),
+  /**
+   * The commit's committer time, ISO 8601 in UTC: compared with the checkout's HEAD when the
+   * commit is not in the checkout (a shallow clone), where git cannot tell their order.
+   */
+  committedAt: z.string(),
+});
+export type AppliedRevision = z.infer<typeof AppliedRevision>;
+
 export const AppliedSpec = z.object({
   spec: NormalSpec,
   hash: z.string(),
@@ -56,6 +71,13 @@ export const AppliedSpec = z.object({
   ingestionRequest: z.string().optional(),
   /** ISO time of the apply. */
   at: z.string(),
+  /**
+   * The commit of the manifests applied; absent outside a git work tree, with the embedded
+   * emulator, and in records written before it existed. Optional, so the record stays in
+   * format 1: an earlier release reads the record without it and drops it on its next write,
+   * which loses only the order check, never the audience.
+   */
+  revision: AppliedRevision.optional(),
 });
 export type AppliedSpec = z.infer<typeof AppliedSpec>;
 

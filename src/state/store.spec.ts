@@ -83,6 +83,22 @@ describe.each(stores)('$name store: records', (kind) => {
     expect((await reader.get('prod', 'gold'))?.schemaVersion).toBe(1);
     await reader.close();
   });
+
+  it('keeps the commit a spec was applied from, in format 1', async () => {
+    const location = await kind.fresh();
+    const store = await lockedStore(kind, location);
+    const revision = {
+      commit: '0123456789abcdef0123456789abcdef01234567',
+      committedAt: '2026-12-01T10:00:00.000Z',
+    };
+    await store.put(aRecord('gold', { applied: { ...appliedSpec('gold'), revision } }));
+    const reader = await kind.open(location);
+    const stored = await reader.get('prod', 'gold');
+    expect(stored?.applied?.revision).toEqual(revision);
+    expect(stored?.schemaVersion).toBe(1);
+    expect((await reader.readAll()).audiences[0]?.applied?.revision).toEqual(revision);
+    await reader.close();
+  });
 });
 
 describe.each(stores)('$name store: lineage and serial', (kind) => {

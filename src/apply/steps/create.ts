@@ -133,7 +133,7 @@ async function awaitOperation(step: Step, record: AudienceRecord, deps: Executor
     audienceId: op.audienceId,
     deletionPolicy: step.target!.deletionPolicy,
     ...manifestFileOf(step),
-    applied: appliedFrom(step.target!, at),
+    applied: appliedFrom(step.target!, at, deps.revision),
     observed: { source: 'operation', at, body: op },
   });
   return result(step, 'applied', `created ${op.audienceId}`, { audienceId: op.audienceId });

@@ -14,7 +14,7 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
       ...record,
       deletionPolicy: target.deletionPolicy,
       ...manifestFileOf(step),
-      applied: appliedFrom(target, at()),
+      applied: appliedFrom(target, at(), deps.revision),
     });
     return result(
       step,
@@ -44,7 +44,7 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     changes: {
       deletionPolicy: target.deletionPolicy,
       ...manifestFileOf(step),
-      applied: appliedFrom(target, at()),
+      applied: appliedFrom(target, at(), deps.revision),
       observed: { source: 'patch', at: at(), body: view },
     },
   });
