@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NormalSpec } from '../manifest/normal-spec.js';
 import { AudienceSpec } from '../manifest/schema.js';
+import { AppliedRevision } from '../state/schema.js';
 
 /**
  * `move`: the key's record is in one sandbox while its manifest now resolves to
@@ -247,6 +248,11 @@ export const PlanOrigin = z.object({
    * Absent when it was made without credentials.
    */
   orgs: z.record(z.string(), z.string()).optional(),
+  /**
+   * The commit of the git work tree the manifests were read from: `apply plan.json` compares
+   * the records' commits with it, and records it. Absent outside git.
+   */
+  revision: AppliedRevision.optional(),
 });
 export type PlanOrigin = z.infer<typeof PlanOrigin>;
 
@@ -259,6 +265,32 @@ export const PlanClock = z.object({
   note: z.string(),
 });
 export type PlanClock = z.infer<typeof PlanClock>;
+
+/**
+ * Steps that would undo what a commit this checkout does not contain applied (plan/older-checkout.ts):
+ * `apply` refuses the plan unless `--allow-older-checkout`.
+ */
+export const OlderCheckout = z.object({
+  /** The checkout's HEAD (the commit a saved plan was made from). */
+  head: AppliedRevision,
+  audiences: z.array(
+    z.object({
+      sandbox: z.string(),
+      key: z.string(),
+      kind: StepKind,
+      /** The commit the record says its spec was applied from. */
+      revision: AppliedRevision,
+      /**
+       * `not-contained`: the commit is in this clone and HEAD does not contain it (HEAD is
+       * older, or the histories diverged); `newer`: it is not in this clone (a shallow clone,
+       * a branch not fetched) and was committed after HEAD.
+       */
+      why: z.enum(['not-contained', 'newer']),
+    }),
+  ),
+  note: z.string(),
+});
+export type OlderCheckout = z.infer<typeof OlderCheckout>;
 
 /** The plan, exactly as `--output json` prints it and `apply plan.json` reads it. */
 export const Plan = z.object({
@@ -276,6 +308,8 @@ export const Plan = z.object({
   scope: PlanScopeReport.optional(),
   /** Only with --refresh: what reading the audiences back from the service found. */
   refresh: RefreshReport.optional(),
+  /** Only when steps would undo a commit this checkout does not contain: apply refuses them. */
+  olderCheckout: OlderCheckout.optional(),
   diagnostics: z.array(PlanDiagnostic),
   /** Set by `plan --output json` from a directory: what `apply plan.json` checks before any call. */
   origin: PlanOrigin.optional(),

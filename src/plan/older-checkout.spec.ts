@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { aRecord, appliedSpec } from '../../test/state/helpers.js';
+import type { AppliedRevision, AudienceRecord } from '../state/schema.js';
+import { commitsToCheck, olderCheckout, type CommitRelation } from './older-checkout.js';
+import type { Step } from './schema.js';
+
+const A = 'a'.repeat(40);
+const B = 'b'.repeat(40);
+const C = 'c'.repeat(40);
+const at = (hour: number) => `2026-12-01T${String(hour).padStart(2, '0')}:00:00.000Z`;
+const rev = (commit: string, hour: number): AppliedRevision => ({ commit, committedAt: at(hour) });
+
+function step(key: string, kind: Step['kind'], extra: Partial<Step> = {}): Step {
+  return {
+    id: `prod/${key}:${kind}`,
+    sandbox: 'prod',
+    key,
+    kind,
+    reason: 'test',
+    changes: [],
+    ...extra,
+  } as Step;
+}
+
+function recorded(key: string, revision?: AppliedRevision): AudienceRecord {
+  return aRecord(key, { applied: { ...appliedSpec(key), ...(revision ? { revision } : {}) } });
+}
+
+const relations = (entries: Record<string, CommitRelation>) => new Map(Object.entries(entries));
+
+describe('olderCheckout: is this checkout older than what was applied', () => {
+  const head = rev(A, 10);
+
+  it('lets through a record applied from HEAD itself or from one of its ancestors', () => {
+    const records = [recorded('x', rev(A, 10)), recorded('y', rev(B, 9))];
+    const steps = [step('x', 'update'), step('y', 'delete')];
+    expect(commitsToCheck(steps, records, head)).toEqual([B]);
+    expect(olderCheckout(steps, records, head, relations({ [B]: 'contained' }))).toBeUndefined();
+  });
+
+  it('refuses every undoing kind whose commit HEAD does not contain, and names what undoes it', () => {
+    const records = ['u', 'r', 'd', 'f', 'n', 'c'].map((key) => recorded(key, rev(B, 11)));
+    const steps = [
+      step('u', 'update'),
+      step('r', 'replace'),
+      step('d', 'delete'),
+      step('f', 'forget'),
+      // A run or a create undoes nothing.
+      step('n', 'run'),
+      step('c', 'create'),
+    ];
+    const found = olderCheckout(steps, records, head, relations({ [B]: 'not-contained' }));
+    expect(found?.audiences.map((a) => [a.key, a.kind, a.why])).toEqual([
+      ['u', 'update', 'not-contained'],
+      ['r', 'replace', 'not-contained'],
+      ['d', 'delete', 'not-contained'],
+      ['f', 'forget', 'not-contained'],
+    ]);
+    expect(found?.note).toBe(
+      `apply would refuse this plan: prod/u, prod/r, prod/d and 1 more were last applied from commit bbbbbbb (committed ${at(11)}), which this checkout's HEAD aaaaaaa (committed ${at(10)}) does not contain. Pull or fetch the newer commit and plan from it, or apply with --allow-older-checkout`,
+    );
+  });
+
+  it('compares commit times for a commit git cannot place (a shallow clone)', () => {
+    const records = [
+      recorded('newer', rev(B, 11)),
+      recorded('older', rev(C, 9)),
+      recorded('same', rev(C, 10)),
+    ];
+    const steps = [step('newer', 'delete'), step('older', 'update'), step('same', 'update')];
+    // Not asked (git failed), or said unknown: the same.
+    for (const known of [relations({}), relations({ [B]: 'unknown', [C]: 'unknown' })]) {
+      const found = olderCheckout(steps, records, head, known);
+      expect(found?.audiences).toEqual([
+        { sandbox: 'prod', key: 'newer', kind: 'delete', revision: rev(B, 11), why: 'newer' },
+      ]);
+      expect(found?.note).toContain(
+        `prod/newer was last applied from commit bbbbbbb (committed ${at(11)}), which is not in this clone and was committed after this checkout's HEAD aaaaaaa (committed ${at(10)}).`,
+      );
+    }
+  });
+
+  it('never counts records without a commit, nor steps a guard blocks', () => {
+    const records = [recorded('old'), recorded('guarded', rev(B, 11))];
+    const steps = [step('old', 'delete'), step('guarded', 'delete', { blocked: 'mass deletion' })];
+    expect(commitsToCheck(steps, records, head)).toEqual([]);
+    expect(olderCheckout(steps, records, head, relations({ [B]: 'not-contained' }))).toBeUndefined();
+  });
+
+  it('asks git once a distinct commit, and names the newest commit with the others counted', () => {
+    const records = [recorded('x', rev(B, 12)), recorded('y', rev(B, 12)), recorded('z', rev(C, 11))];
+    const steps = [step('x', 'update'), step('y', 'delete'), step('z', 'delete')];
+    expect(commitsToCheck(steps, records, head)).toEqual([B, C]);
+    const found = olderCheckout(
+      steps,
+      records,
+      head,
+      relations({ [B]: 'not-contained', [C]: 'not-contained' }),
+    );
+    expect(found?.note).toBe(
+      `apply would refuse this plan: prod/x and prod/y were last applied from commit bbbbbbb (committed ${at(12)}), which this checkout's HEAD aaaaaaa (committed ${at(10)}) does not contain; and 1 audience(s) from 1 other commit(s) this checkout's HEAD aaaaaaa (committed ${at(10)}) does not contain. Pull or fetch the newer commit and plan from it, or apply with --allow-older-checkout`,
+    );
+  });
+});
