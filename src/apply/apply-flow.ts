@@ -11,6 +11,7 @@ import { readLive } from './live.js';
 import { resumeIntents } from './resume.js';
 import { planWithServiceClock } from './service-time.js';
 import { checkSavedPlan, checkSettledPlan } from './saved-plan.js';
+import { checkoutCheck, recordedRevision, type ApplyRevision, type CheckoutCheck } from './checkout-guard.js';
 import type { ApplyReport, ExecutorDeps, ProgressSink } from './types.js';
 
 export type ApplyInput =
@@ -18,7 +19,7 @@ export type ApplyInput =
   /** A saved plan, with the manifests read again from where it says it was made. */
   | { kind: 'saved'; plan: Plan; source: string; desired: LoadResult };
 
-export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store'> & {
+export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store' | 'revision'> & {
   store: StateStore;
   lockTimeoutMs: number;
   /** Named in the lock, for whoever finds the store locked (`audiencectl apply`). */
@@ -37,6 +38,11 @@ export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store'> & {
    * under the lock, before planning, and plan from what is there (`--refresh`).
    */
   refresh?: boolean;
+  /**
+   * The git commit of the manifests: recorded with every spec applied, and (`guard`) checked
+   * against the records' commits before any call. Default `none`: nothing recorded or checked.
+   */
+  revision?: ApplyRevision;
 };
 
 export type ApplyOutcome = { plan: Plan; report: ApplyReport | undefined };
@@ -97,18 +103,35 @@ function watchLockLoss(
   };
 }
 
-async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOutcome> {
-  const { store } = flow;
+/**
+ * Refuses, before any call, a plan that would undo what was applied from a commit this
+ * checkout does not contain: a saved plan's steps as they are, the manifests' as planned
+ * from the records before anything is settled (checked again once the plan is final).
+ */
+async function checkBeforeCalls(input: ApplyInput, flow: ApplyFlow, order: CheckoutCheck): Promise<void> {
+  // Without a commit to check against, a manifests apply reads nothing more here.
+  if (input.kind === 'manifests' && !order.active) return;
+  const recorded = await flow.store.readAll();
   if (input.kind === 'saved') {
-    checkSavedPlan(input.plan, input.source, input.desired, await store.readAll(), (sandbox) =>
+    checkSavedPlan(input.plan, input.source, input.desired, recorded, (sandbox) =>
       flow.client.orgOf(sandbox),
     );
+    await order.check(input.plan.steps, recorded.audiences);
+  } else if (order.concerns(recorded.audiences)) {
+    await order.check(makePlan(input.desired, recorded, input.planOptions).steps, recorded.audiences);
   }
+}
+
+async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOutcome> {
+  const { store } = flow;
+  const revision = flow.revision ?? { kind: 'none' };
+  const order = checkoutCheck(revision);
+  await checkBeforeCalls(input, flow, order);
   const resumed = await resumeIntents(store, flow.client, flow.clock, flow.signal);
+  const recorded = await store.readAll();
   let plan: Plan;
   if (input.kind === 'saved') {
     const saved = input.plan;
-    const recorded = await store.readAll();
     // Settling a killed apply's intents may have changed what the plan was checked against.
     checkSettledPlan(saved, input.source, input.desired, recorded, resumed);
     const now = Math.floor(flow.clock.now() / 1000);
@@ -118,7 +141,6 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
       flow.signal,
     );
   } else {
-    const recorded = await store.readAll();
     const live = await readLive(input.desired, recorded, input.planOptions, flow.client, {
       refresh: flow.refresh ?? false,
       batchSize: flow.bulkBatchSize,
@@ -132,11 +154,14 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
       flow.signal,
     );
   }
+  // Settling or reading the service may have changed the steps: the final plan is checked too.
+  await order.check(plan.steps, recorded.audiences);
   const go = await flow.review(plan, resumed);
   if (!go || plan.steps.length === 0) return { plan, report: undefined };
   const progress = flow.progress(plan);
   try {
-    return { plan, report: await executePlan(plan, { ...flow, progress }, resumed) };
+    const deps = { ...flow, progress, revision: recordedRevision(revision) };
+    return { plan, report: await executePlan(plan, deps, resumed) };
   } finally {
     progress.close();
   }

@@ -20,6 +20,7 @@ import { confirm } from '../prompt.js';
 import { addSourceOptions, loadDesired, type SourceFlags } from '../source-options.js';
 import { durationOption } from '../typed-options.js';
 import { renderPlan } from './plan.js';
+import { applyRevision } from '../apply-revision.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
 import { requireStateStore } from '../../state/presence.js';
 import { escapeText } from '../../text/safe-text.js';
@@ -33,6 +34,7 @@ type Flags = SourceFlags &
     pollInterval: number;
     runWait: number;
     refresh?: boolean;
+    allowOlderCheckout?: boolean;
   };
 
 /** A saved plan, and the manifests read again from where it was made (checked under the lock). */
@@ -85,6 +87,10 @@ export function applyCommand(setExit: (code: number) => void): Command {
     .option(
       '--refresh',
       'read the recorded audiences back from AEP first and correct what changed outside audiencectl',
+    )
+    .option(
+      '--allow-older-checkout',
+      'apply even when it undoes what was applied from a commit this checkout does not contain',
     )
     .addOption(
       durationOption(
@@ -155,6 +161,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
           desired: await loadDesired(target, flags),
           planOptions: planOptionsFrom(flags, Math.floor(Date.now() / 1000)),
         };
+    const revision = await applyRevision(input, target, flags, say);
     const store = await openStoreFor(flags);
     // The readings of the API page learned by earlier applies are kept in the state store.
     const connection = await aep.open(undefined, store);
@@ -174,6 +181,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
         signal: interrupts.abort,
         drain: interrupts.drain,
         refresh: flags.refresh === true,
+        revision,
         ...(aep.bulkBatchSize === undefined ? {} : { bulkBatchSize: aep.bulkBatchSize }),
         lockTimeoutMs: flags.lockTimeout,
         lockCommand: 'audiencectl apply',

@@ -16,6 +16,7 @@ import { credentialsAbsent } from '../credentials-absent.js';
 import { useColor } from '../color.js';
 import { assertWritableFile, writeOutFile } from '../out-file.js';
 import { planExitCode } from '../exit-codes.js';
+import { planCheckout } from '../plan-checkout.js';
 import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options.js';
 import { baseManifestCacheFile, manifestCacheFile, stateSnapshotFile } from '../manifest-cache-file.js';
 import { seedManifestCache } from '../manifest-cache-mirror.js';
@@ -215,6 +216,10 @@ export function planCommand(setExit: (code: number) => void): Command {
         ? { ...base, ...(await liveView(flags, desired, recorded, base, location)) }
         : base;
     const result = plan(desired, recorded, options);
+    // A --base plan assumes the base branch is applied: no record says from which commit.
+    const checkout =
+      flags.base === undefined ? await planCheckout(dir, result, recorded, flags.output === 'json') : {};
+    if (checkout.older) result.olderCheckout = checkout.older;
     // A JSON plan of a directory records what it was made from, so `apply plan.json` can check it.
     if (flags.output === 'json' && flags.base === undefined) {
       // With the saved plan's schema (zod): loaded only for a JSON plan.
@@ -237,6 +242,7 @@ export function planCommand(setExit: (code: number) => void): Command {
         options,
       );
       if (orgs) result.origin.orgs = orgs;
+      if (checkout.head) result.origin.revision = checkout.head;
     }
     if (flags.out) {
       await writeOutFile(flags.out, renderPlan(result, flags.output, false), '--out');

@@ -111,6 +111,11 @@ export function clockNote(plan: Plan): string | undefined {
   return plan.clock ? `Clock: ${plan.clock.note}.` : undefined;
 }
 
+/** A warning: apply would refuse this plan, made from a checkout older than what was applied. */
+export function olderCheckoutNote(plan: Plan): string | undefined {
+  return plan.olderCheckout ? `Warning: ${plan.olderCheckout.note}.` : undefined;
+}
+
 export function isEmptyPlan(plan: Plan): boolean {
   return plan.steps.length === 0;
 }

@@ -3,6 +3,7 @@ import { escapeDeep } from '../../text/safe-text.js';
 import type { Plan, Step } from '../schema.js';
 import {
   clockNote,
+  olderCheckoutNote,
   failedRunLine,
   failedRunsHeading,
   isEmptyPlan,
@@ -145,6 +146,8 @@ export function renderMarkdown(given: Plan): string {
   if (scope) head.push(clip(escapeCell(scope)), '');
   const clock = clockNote(plan);
   if (clock) head.push(clip(escapeCell(clock)), '');
+  const older = olderCheckoutNote(plan);
+  if (older) head.push(clip(escapeCell(older)), '');
   budget.take(head);
 
   const errors = plan.diagnostics.filter((d) => d.severity === 'error').length;

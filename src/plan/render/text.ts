@@ -3,6 +3,7 @@ import { escapeDeep } from '../../text/safe-text.js';
 import type { Plan, Step } from '../schema.js';
 import {
   clockNote,
+  olderCheckoutNote,
   failedRunLine,
   failedRunsHeading,
   isEmptyPlan,
@@ -58,6 +59,8 @@ export function renderText(given: Plan, options: TextOptions): string {
   if (scope) lines.push('', paint('dim', scope));
   const clock = clockNote(plan);
   if (clock) lines.push('', paint('yellow', clock));
+  const older = olderCheckoutNote(plan);
+  if (older) lines.push('', paint('red', older));
   const failedHeading = failedRunsHeading(plan);
   if (failedHeading) {
     lines.push('', paint('red', failedHeading));

@@ -1,0 +1,91 @@
+import { AudiencectlError } from '../errors.js';
+import {
+  commitsToCheck,
+  describeOlderCheckout,
+  olderCheckout,
+  type CommitRelation,
+} from '../plan/older-checkout.js';
+import type { OlderCheckout, Step } from '../plan/schema.js';
+import type { AppliedRevision, AudienceRecord } from '../state/schema.js';
+
+/** An apply of a checkout older than what was applied (README, "How it stays safe"). */
+export class OlderCheckoutError extends AudiencectlError {
+  override readonly name = 'OlderCheckoutError';
+}
+
+/** The git commit an apply's manifests are at, and what the apply does with it. */
+export type ApplyRevision =
+  /** Outside a git work tree, or the embedded emulator (new at every start): nothing recorded or checked. */
+  | { kind: 'none' }
+  /** The controller: records the commit it synced and is never refused; its branch says what to apply. */
+  | { kind: 'record'; head: AppliedRevision }
+  /** `apply`: records HEAD, and refuses to undo what was applied from a commit HEAD does not contain. */
+  | {
+      kind: 'guard';
+      head: AppliedRevision;
+      /** How messages name `head`: "this checkout's HEAD", or the commit a saved plan was made from. */
+      headName: string;
+      /** What git says of recorded commits against `head` (source/git-revision.ts). */
+      relations: (commits: readonly string[]) => Promise<ReadonlyMap<string, CommitRelation>>;
+      /** What to do then: `--allow-older-checkout` applies anyway, and says so once. */
+      older: { kind: 'refuse'; advice: string } | { kind: 'allow'; warn: (text: string) => void };
+    };
+
+/** The commit to record with every spec applied, if any. */
+export function recordedRevision(revision: ApplyRevision): AppliedRevision | undefined {
+  return revision.kind === 'none' ? undefined : revision.head;
+}
+
+/** Whether a record carries a commit other than `head`: only then can a step be refused. */
+function mayRefuse(records: readonly AudienceRecord[], head: AppliedRevision): boolean {
+  return records.some((record) => {
+    const commit = record.applied?.revision?.commit;
+    return commit !== undefined && commit !== head.commit;
+  });
+}
+
+export type CheckoutCheck = {
+  /** False when nothing is ever refused (outside git, the controller). */
+  active: boolean;
+  /** Whether `check` could refuse anything with these records (saves planning for it). */
+  concerns(records: readonly AudienceRecord[]): boolean;
+  /** Throws OlderCheckoutError when `steps` would undo a commit HEAD does not contain. */
+  check(steps: readonly Step[], records: readonly AudienceRecord[]): Promise<void>;
+};
+
+/**
+ * The order check of one apply. git is asked once a distinct commit, whatever the number of
+ * checks (before the first call, then on the final plan).
+ */
+export function checkoutCheck(revision: ApplyRevision): CheckoutCheck {
+  if (revision.kind !== 'guard')
+    return { active: false, concerns: () => false, check: () => Promise.resolve() };
+  const known = new Map<string, CommitRelation>();
+  let warned = false;
+  return {
+    active: true,
+    concerns: (records) => mayRefuse(records, revision.head),
+    async check(steps, records) {
+      if (!mayRefuse(records, revision.head)) return;
+      const asked = commitsToCheck(steps, records, revision.head).filter((commit) => !known.has(commit));
+      if (asked.length > 0)
+        for (const [commit, relation] of await revision.relations(asked)) known.set(commit, relation);
+      const finding = olderCheckout(steps, records, revision.head, known);
+      if (finding === undefined) return;
+      if (revision.older.kind === 'refuse')
+        throw new OlderCheckoutError(
+          'APPLY_OLDER_CHECKOUT',
+          refusal(finding, revision.headName, revision.older.advice),
+        );
+      if (warned) return;
+      warned = true;
+      revision.older.warn(
+        `--allow-older-checkout: ${describeOlderCheckout(finding, revision.headName)}; applying it anyway, as asked`,
+      );
+    },
+  };
+}
+
+function refusal(finding: OlderCheckout, headName: string, advice: string): string {
+  return `refusing to undo a newer apply: ${describeOlderCheckout(finding, headName)}. Nothing was applied. ${advice}, or pass --allow-older-checkout to apply anyway`;
+}

@@ -1,0 +1,51 @@
+import type { ApplyRevision } from '../apply/checkout-guard.js';
+import type { ApplyInput } from '../apply/apply-flow.js';
+import type { AppliedRevision } from '../state/schema.js';
+import { originOf } from '../apply/saved-plan.js';
+import { commitRelations, headRevision } from '../source/git-revision.js';
+
+type RevisionFlags = { emulator?: boolean; allowOlderCheckout?: boolean };
+
+/**
+ * The commit `apply` records and checks (README, "How it stays safe"): HEAD of the git work
+ * tree of the manifests, or the commit a saved plan was made from. None with the embedded
+ * emulator (new at every start, so there is no newer apply to undo) or outside git.
+ */
+export async function applyRevision(
+  input: ApplyInput,
+  target: string,
+  flags: RevisionFlags,
+  say: (text: string) => void,
+): Promise<ApplyRevision> {
+  if (flags.emulator) return { kind: 'none' };
+  let dir = target;
+  let headName = "this checkout's HEAD";
+  let advice = 'Pull or fetch the newer commit and apply from it';
+  let head: AppliedRevision;
+  if (input.kind === 'saved') {
+    const origin = originOf(input.plan, input.source);
+    // A plan made outside git (or by a release before this check) says no commit.
+    if (origin.revision === undefined) return { kind: 'none' };
+    head = origin.revision;
+    dir = origin.dir;
+    headName = `${input.source}'s commit`;
+    advice = 'Plan again from a checkout of the newer commit';
+  } else {
+    const found = await headRevision(target);
+    if (found.kind === 'unreadable')
+      say(
+        `Warning: cannot read the git commit of ${target} (${found.reason}): this apply records none, and is not checked against newer applies`,
+      );
+    if (found.kind !== 'commit') return { kind: 'none' };
+    head = found.head;
+  }
+  return {
+    kind: 'guard',
+    head,
+    headName,
+    relations: (commits) => commitRelations(dir, head.commit, commits),
+    older: flags.allowOlderCheckout
+      ? { kind: 'allow', warn: (text) => say(`Warning: ${text}`) }
+      : { kind: 'refuse', advice },
+  };
+}

@@ -1,0 +1,25 @@
+import { commitsToCheck, olderCheckout, recordedCommits } from '../plan/older-checkout.js';
+import type { OlderCheckout, Plan } from '../plan/schema.js';
+import type { AppliedRevision, RecordedState } from '../state/schema.js';
+
+/**
+ * What `plan` says of the checkout's commit: the steps `apply` would refuse as undoing a
+ * newer commit (a warning; the steps stay as planned), and HEAD, which a saved plan records.
+ * git is run only when a step undoes a spec recorded with a commit, or for a saved plan.
+ */
+export async function planCheckout(
+  dir: string,
+  plan: Pick<Plan, 'steps'>,
+  recorded: RecordedState,
+  wantHead: boolean,
+): Promise<{ head?: AppliedRevision; older?: OlderCheckout }> {
+  if (!wantHead && recordedCommits(plan.steps, recorded.audiences).length === 0) return {};
+  const { commitRelations, headRevision } = await import('../source/git-revision.js');
+  const found = await headRevision(dir);
+  if (found.kind !== 'commit') return {};
+  const { head } = found;
+  const asked = commitsToCheck(plan.steps, recorded.audiences, head);
+  const relations = asked.length === 0 ? new Map() : await commitRelations(dir, head.commit, asked);
+  const older = olderCheckout(plan.steps, recorded.audiences, head, relations);
+  return { head, ...(older ? { older } : {}) };
+}

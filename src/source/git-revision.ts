@@ -1,0 +1,78 @@
+import path from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import type { CommitRelation } from '../plan/older-checkout.js';
+import type { AppliedRevision } from '../state/schema.js';
+
+/**
+ * The git facts of the order check (plan/older-checkout.ts decides): the commit a checkout of
+ * the manifests is at, and where the commits recorded by earlier applies stand against it.
+ */
+
+/** What `headRevision` found. */
+export type HeadLookup =
+  | { kind: 'commit'; head: AppliedRevision }
+  /** Not in a git work tree, no git installed, or a repository without commits: nothing to record. */
+  | { kind: 'none' }
+  /** git answered with an error it should not give (a repository it refuses to read, say). */
+  | { kind: 'unreadable'; reason: string };
+
+const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
+/** What git's refusals say when there is simply no commit to record. */
+const NO_REPOSITORY =
+  /not a git repository|ENOENT|does not have any commits|unknown revision|ambiguous argument/i;
+
+function gitAt(dir: string): SimpleGit {
+  // A commit missing from a partial clone must not be fetched to answer (git 2.45+ reads it).
+  return simpleGit({ baseDir: path.resolve(dir), allowEnvironment: ['GIT_NO_LAZY_FETCH'] }).env(
+    'GIT_NO_LAZY_FETCH',
+    '1',
+  );
+}
+
+function reasonOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).trim().split('\n')[0] ?? '';
+}
+
+/** The commit of HEAD of the git work tree `dir` is in, with its committer time. */
+export async function headRevision(dir: string): Promise<HeadLookup> {
+  try {
+    const git = gitAt(dir);
+    if ((await git.raw(['rev-parse', '--is-inside-work-tree'])).trim() !== 'true') return { kind: 'none' };
+    const [commit = '', seconds = ''] = (await git.raw(['log', '-1', '--format=%H %ct', 'HEAD', '--']))
+      .trim()
+      .split(' ');
+    if (!SHA.test(commit) || !/^\d+$/.test(seconds)) return { kind: 'none' };
+    return { kind: 'commit', head: { commit, committedAt: new Date(Number(seconds) * 1000).toISOString() } };
+  } catch (error) {
+    const reason = reasonOf(error);
+    return NO_REPOSITORY.test(reason) ? { kind: 'none' } : { kind: 'unreadable', reason };
+  }
+}
+
+/**
+ * Where each of `commits` stands against `head`, in the repository of `dir`: one `rev-list`
+ * says which are in this clone, then one `merge-base` a commit present. A commit git cannot
+ * place (absent, or git failed) is `unknown`, and its commit time decides.
+ */
+export async function commitRelations(
+  dir: string,
+  head: string,
+  commits: readonly string[],
+): Promise<Map<string, CommitRelation>> {
+  const relations = new Map<string, CommitRelation>(commits.map((commit) => [commit, 'unknown']));
+  const wanted = commits.filter((commit) => SHA.test(commit));
+  if (wanted.length === 0) return relations;
+  const git = gitAt(dir);
+  const listed = await git.raw(['rev-list', '--no-walk', '--ignore-missing', ...wanted]).catch(() => '');
+  const present = new Set(listed.split('\n').map((line) => line.trim()));
+  for (const commit of wanted.filter((c) => present.has(c))) {
+    // `merge-base R H` is R exactly when R is an ancestor of H (exit codes do not reach us).
+    const base = await git.raw(['merge-base', commit, head]).then(
+      (output) => output.trim(),
+      () => undefined,
+    );
+    if (base !== undefined) relations.set(commit, base === commit ? 'contained' : 'not-contained');
+  }
+  return relations;
+}
