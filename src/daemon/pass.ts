@@ -13,6 +13,7 @@ import { DEFAULT_RUN_BUDGET } from '../plan/runs.js';
 import type { Plan } from '../plan/schema.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
+import type { SourceRevision } from '../source/types.js';
 import { wantsRequeue, type AudienceTracker } from './audiences.js';
 import { daemonProgress, runBudgetLeft } from './instruments.js';
 import type { DaemonMetrics } from './metrics.js';
@@ -58,6 +59,9 @@ export type PassDeps = {
   settings: ReconcileSettings;
 };
 
+/** The revision a pass reconciles: its id, and for git the commit its records keep. */
+export type PassRevision = Pick<SourceRevision, 'revision' | 'commit'>;
+
 export type PassResult = {
   plan: Plan;
   /** Undefined in dry-run: nothing was executed. */
@@ -91,7 +95,7 @@ function publishPlan(deps: PassDeps, revision: string, plan: Plan): void {
 }
 
 async function applyDesired(
-  revision: string,
+  revision: PassRevision,
   desired: LoadResult,
   deps: PassDeps,
   log: Logger,
@@ -111,6 +115,8 @@ async function applyDesired(
       signal,
       lockTimeoutMs: settings.lockTimeoutMs,
       refresh,
+      // Recorded, never checked: a rollback pushed to the branch is its owner's intent.
+      revision: revision.commit ? { kind: 'record', head: revision.commit } : { kind: 'none' },
       ...(settings.bulkBatchSize === undefined ? {} : { bulkBatchSize: settings.bulkBatchSize }),
       operationPoll: settings.operationPoll,
       runPoll: settings.runPoll,
@@ -118,7 +124,7 @@ async function applyDesired(
         for (const note of resumed) log.info({ note }, 'resumed interrupted work');
         const held = tracker.hold(plan, clock.now());
         if (held > 0) log.info({ held }, 'steps held back by backoff');
-        publishPlan(deps, revision, plan);
+        publishPlan(deps, revision.revision, plan);
         // Auto-approve: the controller is the reviewer. Stopping: nothing new starts.
         return Promise.resolve(!signal.aborted);
       },
@@ -168,7 +174,7 @@ function recordBudget(deps: PassDeps, records: readonly AudienceRecord[], desire
  * the run budget. Throws when the pass as a whole failed (state locked, store unreadable).
  */
 export async function reconcileRevision(
-  revision: string,
+  revision: PassRevision,
   desired: LoadResult,
   deps: PassDeps,
   log: Logger,
@@ -191,10 +197,12 @@ export async function reconcileRevision(
     log.warn({ code: info.code, err: info.message }, 'refresh failed; planned from the records alone');
   };
   if (deps.settings.dryRun) {
-    ({ plan, records } = await planDesired(revision, desired, deps, refresh).catch(async (error: unknown) => {
-      withoutRefresh(error);
-      return planDesired(revision, desired, deps, false);
-    }));
+    ({ plan, records } = await planDesired(revision.revision, desired, deps, refresh).catch(
+      async (error: unknown) => {
+        withoutRefresh(error);
+        return planDesired(revision.revision, desired, deps, false);
+      },
+    ));
   } else {
     ({ plan, results } = await applyDesired(revision, desired, deps, log, refresh).catch(
       async (error: unknown) => {

@@ -200,7 +200,7 @@ export class Reconciler implements DaemonStatusProvider {
     if ([...reasons].some((reason) => FULL_READ_REASONS.has(reason))) this.#options.forgetRecords?.();
     try {
       const desired = await readDesired(this.#desired, revision, reasons, this.#options, log);
-      const result = await reconcileRevision(revision.revision, desired, this.#deps, log, refresh);
+      const result = await reconcileRevision(revision, desired, this.#deps, log, refresh);
       this.#refreshOutcome(result);
       this.#reconciled = revision.revision;
       this.#passFailures = 0;

@@ -12,6 +12,7 @@ import { toSyncError } from './git-errors.js';
 import { parseGitSourceOptions, type GitSourceInput, type GitSourceOptions } from './git-options.js';
 import { checkGitUrl, displayUrl, type CheckedGitUrl } from './git-url.js';
 import type { Source, SourceRevision, SyncOptions } from './types.js';
+import type { AppliedRevision } from '../state/schema.js';
 
 const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
@@ -149,8 +150,9 @@ export class GitSource implements Source {
         (full ? undefined : await this.#update(signal, revision)) ??
         (await materializeRevision((env) => this.#git(signal, env), this.#dir('revs'), revision));
       const dir = await resolveSubPath(checkout, this.#options.path, revision);
+      const commit = await this.#committed(signal, revision);
       this.#previous = this.#current?.revision;
-      this.#current = { revision, dir, changed: true };
+      this.#current = { revision, dir, changed: true, ...(commit ? { commit } : {}) };
       await pruneRevisions(this.#dir('revs'), [revision, ...(this.#previous ? [this.#previous] : [])]);
       this.#log.info({ revision, ms: Math.round(performance.now() - started) }, 'checked out new revision');
       return this.#current;
@@ -159,6 +161,19 @@ export class GitSource implements Source {
       this.#log.warn({ code: failure.code, err: failure.message }, 'git sync failed');
       throw failure;
     }
+  }
+
+  /**
+   * The commit with its committer time, for the records; undefined when git cannot say (the
+   * pass still applies, its records then carry no commit, as an apply outside git).
+   */
+  async #committed(signal: AbortSignal | undefined, revision: string): Promise<AppliedRevision | undefined> {
+    const seconds = await this.#git(signal)
+      .raw(['show', '-s', '--format=%ct', revision])
+      .then((output) => output.trim())
+      .catch(() => '');
+    if (!/^\d+$/.test(seconds)) return undefined;
+    return { commit: revision, committedAt: new Date(Number(seconds) * 1000).toISOString() };
   }
 
   /** The previous revision's tree updated in place to `revision`; undefined when it cannot be. */

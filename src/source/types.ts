@@ -1,7 +1,14 @@
+import type { AppliedRevision } from '../state/schema.js';
+
 /** What one sync produced: a whole, immutable tree at one revision. */
 export type SourceRevision = {
   /** Commit SHA for git; a content hash (`sha256:...`) for a plain directory. */
   revision: string;
+  /**
+   * git: the commit with its committer time, recorded with every spec a pass applies (the
+   * order check of `apply`, README "How it stays safe"). Absent for a directory.
+   */
+  commit?: AppliedRevision;
   /** Directory holding the manifests at that revision; do not write to it. */
   dir: string;
   /** False when the revision is the one the previous sync returned. */

@@ -50,8 +50,12 @@ describe('GitSource on a real repository', () => {
     expect(await readFile(path.join(one.dir, 'nested/b.yaml'), 'utf8')).toBe('b: 1\n');
     await expect(readdir(path.join(one.dir, '.git'))).rejects.toThrow();
 
+    // The commit's committer time, as git prints it, for the records of what a pass applies.
+    const seconds = Number(await git(path.join(fx.root, 'clone'), 'show', '-s', '--format=%ct', first));
+    const commit = { commit: first, committedAt: new Date(seconds * 1000).toISOString() };
+    expect(one.commit).toEqual(commit);
     const again = await src.sync();
-    expect(again).toEqual({ revision: first, dir: one.dir, changed: false });
+    expect(again).toEqual({ revision: first, dir: one.dir, changed: false, commit });
 
     const second = await fx.commit({ 'a.yaml': 'a: 2\n', 'nested/b.yaml': null });
     const two = await src.sync(undefined, { full: true });
@@ -192,7 +196,7 @@ describe('GitSource on a real repository', () => {
     expect(b.revision).toBe(sha);
 
     const restarted = await source().sync();
-    expect(restarted).toEqual({ revision: sha, dir: a.dir, changed: true });
+    expect(restarted).toEqual({ revision: sha, dir: a.dir, changed: true, commit: a.commit });
   });
 
   it('heals a work dir whose repository was wiped', async () => {
