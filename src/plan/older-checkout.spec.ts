@@ -98,7 +98,7 @@ describe('olderCheckout: is this checkout older than what was applied', () => {
       relations({ [B]: 'not-contained', [C]: 'not-contained' }),
     );
     expect(found?.note).toBe(
-      `apply would refuse this plan: prod/x and prod/y were last applied from commit bbbbbbb (committed ${at(12)}), which this checkout's HEAD aaaaaaa (committed ${at(10)}) does not contain; and 1 audience(s) from 1 other commit(s) this checkout's HEAD aaaaaaa (committed ${at(10)}) does not contain. Pull or fetch the newer commit and plan from it, or apply with --allow-older-checkout`,
+      `apply would refuse this plan: prod/x and prod/y were last applied from commit bbbbbbb (committed ${at(12)}), which this checkout's HEAD aaaaaaa (committed ${at(10)}) does not contain; and 1 more audience(s), from 1 other such commit(s). Pull or fetch the newer commit and plan from it, or apply with --allow-older-checkout`,
     );
   });
 });

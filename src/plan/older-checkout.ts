@@ -128,8 +128,6 @@ export function describeOlderCheckout(
   const verb = newest.length === 1 ? 'was' : 'were';
   const rest = others.reduce((count, group) => count + group.length, 0);
   const more =
-    others.length === 0
-      ? ''
-      : `; and ${rest} audience(s) from ${others.length} other commit(s) ${head} does not contain`;
+    others.length === 0 ? '' : `; and ${rest} more audience(s), from ${others.length} other such commit(s)`;
   return `${names} ${verb} last applied from commit ${short(revision.commit)} (committed ${revision.committedAt}), ${which}${more}`;
 }
