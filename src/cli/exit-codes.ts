@@ -19,6 +19,7 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 type PlanLike = {
   steps: ReadonlyArray<{ blocked?: string | undefined; deferred?: string | undefined }>;
   diagnostics: ReadonlyArray<{ severity: string }>;
+  olderCheckout?: unknown;
 };
 
 function hasErrors(plan: PlanLike): boolean {
@@ -27,13 +28,14 @@ function hasErrors(plan: PlanLike): boolean {
 
 /**
  * `plan`: 1 when the source has errors, else 0. With `detailed` (`--detailed-exitcode`):
- * 3 when a step is blocked, else 2 when apply would make a change, else 0 (no changes,
- * or only steps deferred to a later apply).
+ * 3 when a step is blocked or apply would refuse the whole plan (an older checkout: a CI
+ * gate on 3 must not pass it as "changes"), else 2 when apply would make a change, else 0
+ * (no changes, or only steps deferred to a later apply).
  */
 export function planExitCode(plan: PlanLike, detailed = false): ExitCode {
   if (hasErrors(plan)) return ExitCode.Error;
   if (!detailed) return ExitCode.Ok;
-  if (plan.steps.some((s) => s.blocked)) return ExitCode.Blocked;
+  if (plan.olderCheckout || plan.steps.some((s) => s.blocked)) return ExitCode.Blocked;
   return plan.steps.some((s) => !s.deferred) ? ExitCode.Changes : ExitCode.Ok;
 }
 

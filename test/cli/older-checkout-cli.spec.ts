@@ -102,6 +102,9 @@ describe('apply from a checkout older than what was applied', () => {
         expect(planned.stdout).toContain(
           `Warning: apply would refuse this plan: prod/x and prod/z were last applied from commit ${b.slice(0, 7)}`,
         );
+        // A CI gate on --detailed-exitcode sees it as blocked (3), not as changes to apply (2).
+        const gated = await runCliInProcess(['plan', audiences, '--state', state, '--detailed-exitcode']);
+        expect(gated.code).toBe(3);
         // A saved plan is checked against the commit it was made from.
         const saved = path.join(root, 'plan.json');
         await runCliInProcess(['plan', audiences, '--state', state, '--output', 'json', '--out', saved]);

@@ -144,7 +144,7 @@ export function planCommand(setExit: (code: number) => void): Command {
       [
         '',
         'Exit codes: 0 success (with or without changes), 1 errors. With --detailed-exitcode:',
-        '0 no changes, 2 changes to apply, 3 some steps blocked, 1 errors.',
+        '0 no changes, 2 changes to apply, 3 some steps blocked (or an older checkout apply would refuse), 1 errors.',
         '',
         'Examples:',
         '  audiencectl plan audiences/ --state .audiencectl-state',
