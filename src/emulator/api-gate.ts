@@ -5,6 +5,10 @@ import { ApiError } from './errors.js';
 import { dropConnection } from './http-support.js';
 import { serviceNow } from './service-context.js';
 
+/** What nginx answers for a path it does not serve: no JSON, nothing of the service's. */
+const NOT_FOUND_PAGE =
+  '<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
+
 /**
  * What every API request passes before its handler, in the order a real request meets them:
  * network latency, the gateway (headers, token, org, client; then the org's rate limit), and
@@ -31,6 +35,13 @@ function admit(
 ): void {
   const { faults } = context.runtime;
   const state = request.emu;
+  // A proxy, a load balancer or a web server in front of the service answers before it: no
+  // header check, no rate limit, nothing changes; only the emulator's log sees the request.
+  if (faults.take('notFoundPage', state.endpoint)) {
+    state.fault = 'notFoundPage';
+    void reply.code(404).type('text/html').send(NOT_FOUND_PAGE);
+    return;
+  }
   try {
     const nowMs = serviceNow(context.runtime);
     state.caller = authenticate(request.headers, context, nowMs);

@@ -10,8 +10,17 @@ export const FAULT_KINDS = [
   'responseLost',
   'operationFailure',
   'runFailure',
+  'notFoundPage',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/**
+ * Fires only when queued: a 404 page of a proxy or web server in front of the service is a
+ * situation a test sets up, not a rate of a troubled service, so it has no probability.
+ */
+function probabilityOf(settings: ResolvedFaults, kind: FaultKind): number {
+  return kind === 'notFoundPage' ? 0 : settings[kind];
+}
 
 /** A fault that fires on the next matching request(s), whatever the probabilities say. */
 export type QueuedFault = {
@@ -57,7 +66,7 @@ export class FaultInjector {
 
   /** True when fault `kind` hits this request to `endpoint`; consumes a queued fault if one matches. */
   take(kind: FaultKind, endpoint: EndpointName): boolean {
-    if (this.takeQueued(kind, endpoint) || this.draw(this.settings[kind])) {
+    if (this.takeQueued(kind, endpoint) || this.draw(probabilityOf(this.settings, kind))) {
       this.fired[kind] += 1;
       return true;
     }
@@ -99,5 +108,6 @@ function zeroCounts(): Record<FaultKind, number> {
     responseLost: 0,
     operationFailure: 0,
     runFailure: 0,
+    notFoundPage: 0,
   };
 }
