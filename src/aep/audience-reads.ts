@@ -1,5 +1,5 @@
 import type { AudienceReads } from './types.js';
-import { AepError } from './errors.js';
+import { AepError, isNotFoundAnswer } from './errors.js';
 import { AudiencePage, BulkGetAnswer, LiveAudience, type AudienceQuery } from './segment-types.js';
 import type { Transport } from './transport.js';
 
@@ -105,7 +105,8 @@ export function audienceReads(transport: Transport): AudienceReads {
         options,
       );
     } catch (error) {
-      if (error instanceof AepError && error.status === 404) return undefined;
+      // Only the service's 404 (a JSON body) says "no such audience"; a proxy's page is thrown.
+      if (isNotFoundAnswer(error)) return undefined;
       throw error;
     }
   };

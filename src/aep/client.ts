@@ -2,7 +2,7 @@ import { componentLogger } from '../log.js';
 import { audienceReads } from './audience-reads.js';
 import { hintsOf } from './credentials.js';
 import { Compat, refusesSourceShape, withSourceShape, type CompatChoices } from './compat.js';
-import { AepError } from './errors.js';
+import { AepError, isNotFoundAnswer } from './errors.js';
 import type { AepClientOptions } from './options.js';
 import type { ClockReading } from './service-clock.js';
 import type { AepClientStats } from './stats.js';
@@ -48,10 +48,6 @@ function cutRunList(sandbox: string, list: RunList): AepError {
     endpoint: 'listRuns',
     method: 'GET',
   });
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof AepError && error.status === 404;
 }
 
 /**
@@ -111,7 +107,8 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
           compat.operationsPathWorked(spelling);
           return operation;
         } catch (error) {
-          if (index === paths.length - 1 || !isNotFound(error)) throw error;
+          // A 404 that is not the service's (a proxy's page) is no reason to try the other path.
+          if (index === paths.length - 1 || !isNotFoundAnswer(error)) throw error;
         }
       }
       throw new Error('unreachable: no operations path to try');
@@ -192,8 +189,9 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
       return [...list.runs].sort(byNewest);
     },
     // The page spells the path two ways (with and without a trailing slash): the known one
-    // first, then on a 404 the other. Only a 404 at both is an audience that is gone (the
-    // first one is thrown: its attempts tell the story); any other failure is no answer.
+    // first, then on a 404 the other. Only the service's 404 at both is an audience that is
+    // gone (the first one is thrown: its attempts tell the story); any other failure, a 404
+    // page of a proxy included, is no answer and is thrown as it is.
     deleteAudience: async (sandbox, audienceId, callOptions) => {
       let notFound: unknown;
       for (const { spelling, path } of compat.deletePaths(segment(audienceId, 'audienceId'))) {
@@ -202,7 +200,7 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
           compat.deletePathWorked(spelling);
           return;
         } catch (error) {
-          if (!isNotFound(error)) throw error;
+          if (!isNotFoundAnswer(error)) throw error;
           notFound ??= error;
         }
       }

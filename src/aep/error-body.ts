@@ -76,6 +76,15 @@ export function readErrorBody(body: string | undefined): ErrorBodyInfo {
   return readJson(parsed);
 }
 
+/** Whether `body` is a JSON object, the shape of every error the service itself answers. */
+export function isJsonObjectText(body: string | undefined): boolean {
+  try {
+    return isObject(JSON.parse(body ?? ''));
+  } catch {
+    return false;
+  }
+}
+
 function readJson(json: Json): ErrorBodyInfo {
   const report = isObject(json['report']) ? json['report'] : {};
   const nested = isObject(json['error']) ? json['error'] : {};

@@ -15,6 +15,8 @@ export type AepErrorCode =
   | 'AEP_TIMEOUT'
   | 'AEP_ABORTED'
   | 'AEP_BAD_RESPONSE'
+  /** An error answer that is not the service's (a 404 page of a proxy or web server): see http-error.ts. */
+  | 'AEP_UNEXPECTED_RESPONSE'
   | 'AEP_AUTH';
 
 /** One broken rule the service listed, e.g. `{ path: 'fields[0].type', message: '...' }`. */
@@ -40,7 +42,7 @@ export type AepErrorInit = {
 /**
  * A failed call to the External Audiences API. The message says what to do; the fields
  * say what happened, for the executor to decide (retry later, resolve from the intent,
- * treat a 404 on delete as gone, ...).
+ * treat the service's 404 on delete as gone: `isNotFoundAnswer`, ...).
  */
 export class AepError extends AudiencectlError {
   override readonly name: string = 'AepError';
@@ -95,6 +97,15 @@ export class AepAuthError extends AepError {
     super({ ...init, code: 'AEP_AUTH' });
     this.imsError = init.imsError;
   }
+}
+
+/**
+ * The service said it has no such audience, operation or run: a 404 whose body is a JSON
+ * object (AEP_NOT_FOUND). A 404 of any other body is a failed call (AEP_UNEXPECTED_RESPONSE),
+ * and so is every other failure: never read as "gone".
+ */
+export function isNotFoundAnswer(error: unknown): boolean {
+  return error instanceof AepError && error.code === 'AEP_NOT_FOUND';
 }
 
 /** A secret-free stand-in for a transport error, kept as `cause`. */

@@ -3,6 +3,7 @@ import type { CallState } from './call-state.js';
 import { hintsOf } from './credentials.js';
 import { readErrorBody } from './error-body.js';
 import { AepError, plainCause, type AepErrorCode } from './errors.js';
+import { foreignNotFound, isForeignNotFound } from './foreign-answer.js';
 import { isOutcomeUnknown, retryAfterOf, type AttemptFailure } from './retry-policy.js';
 import { headerText, type TransportErrorParts } from './transport-error.js';
 
@@ -33,6 +34,7 @@ function advise(status: number, platformCode: string | undefined, state: CallSta
         code: 'AEP_FORBIDDEN',
         text: `${client} is not allowed to use the External Audiences API: add the Experience Platform API with a product profile granting sandbox "${state.sandbox}" to the project of ${hints.clientId} in Adobe Developer Console`,
       };
+    // Only with a JSON body (httpError): a 404 page of a proxy is no answer of the service.
     case '100940-404':
       return { code: 'AEP_NOT_FOUND', text: 'AEP has no such audience, operation or run in this sandbox' };
     case '100950-409':
@@ -82,6 +84,7 @@ function where(state: CallState): string {
 
 /** An error answer as an AepError with an actionable message. */
 export function httpError(parts: TransportErrorParts & { status: number }, state: CallState): AepError {
+  if (isForeignNotFound(parts.status, parts.body)) return foreignNotFound(parts, state);
   // Scrubbed before it is read and shortened: a secret cut at the 300th character no
   // longer matches, and its first part would be shown.
   const info = readErrorBody(parts.body === undefined ? undefined : redactText(parts.body));

@@ -9,6 +9,10 @@ export type TransportErrorParts = {
   errorCode?: string;
   /** The phase that timed out. */
   timeoutEvent?: string;
+  /** The path asked for, without the query (it never carries secrets, but a query might). */
+  path?: string;
+  /** The HTTP method sent (a bulk-get is a POST that the call state counts as a GET). */
+  method?: string;
 };
 
 export function requestErrorParts(error: unknown): TransportErrorParts {
@@ -22,6 +26,9 @@ export function requestErrorParts(error: unknown): TransportErrorParts {
   if (response) {
     parts.status = response.statusCode;
     parts.headers = response.headers;
+    const url: unknown = response.requestUrl;
+    if (url instanceof URL) parts.path = url.pathname;
+    if (typeof error.options.method === 'string') parts.method = error.options.method;
     const body: unknown = response.body;
     if (typeof body === 'string') parts.body = body;
     else if (Buffer.isBuffer(body)) parts.body = body.toString('utf8');

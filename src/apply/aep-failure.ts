@@ -1,6 +1,8 @@
 /** What the executor needs to know of a failed API call, read defensively from the error. */
 export type AepFailure = {
   status: number | undefined;
+  /** The client's stable code (AepError.code), e.g. `AEP_NOT_FOUND`. */
+  code: string | undefined;
   platformCode: string | undefined;
   /** The request may or may not have been processed (network error, lost response). */
   outcomeUnknown: boolean;
@@ -11,11 +13,16 @@ export function aepFailure(error: unknown): AepFailure {
   const e = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
   return {
     status: typeof e.status === 'number' ? e.status : undefined,
+    code: typeof e.code === 'string' ? e.code : undefined,
     platformCode: typeof e.platformCode === 'string' ? e.platformCode : undefined,
     outcomeUnknown: e.outcomeUnknown === true,
     message: error instanceof Error ? error.message : String(error),
   };
 }
 
-export const isNotFound = (f: AepFailure): boolean => f.status === 404;
+/**
+ * The service said the audience, operation or run does not exist. A 404 page of a proxy or
+ * web server (AEP_UNEXPECTED_RESPONSE, src/aep/foreign-answer.ts) is a failed call, never "gone".
+ */
+export const isNotFound = (f: AepFailure): boolean => f.status === 404 && f.code === 'AEP_NOT_FOUND';
 export const isDuplicate = (f: AepFailure): boolean => f.status === 409 || f.platformCode === '100950-409';

@@ -3,7 +3,7 @@ import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord } from '../../state/schema.js';
 import { formerRuns } from '../../state/current-runs.js';
 import { epochSecondsOf } from '../../state/instant.js';
-import { aepFailure, isDuplicate } from '../aep-failure.js';
+import { aepFailure, isDuplicate, isNotFound } from '../aep-failure.js';
 import type { LiveAudience } from '../../aep/segment-types.js';
 import {
   adoptOwnCreate,
@@ -106,7 +106,7 @@ async function awaitOperation(step: Step, record: AudienceRecord, deps: Executor
   } catch (error) {
     const failure = aepFailure(error);
     // Unknown at both spellings of the path: never read as "nothing was created".
-    if (failure.status === 404) return resolveLostOperation(step, record, deps);
+    if (isNotFound(failure)) return resolveLostOperation(step, record, deps);
     return result(
       step,
       'failed',

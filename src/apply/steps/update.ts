@@ -1,5 +1,5 @@
 import type { Step } from '../../plan/schema.js';
-import { aepFailure } from '../aep-failure.js';
+import { aepFailure, isNotFound } from '../aep-failure.js';
 import { appliedFrom, clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 
@@ -31,10 +31,9 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
   } catch (error) {
     await clearIntent(store, pending);
     const failure = aepFailure(error);
-    const hint =
-      failure.status === 404
-        ? `; audience ${audienceId} no longer exists remotely: run \`audiencectl state forget ${step.key} --sandbox ${step.sandbox}\` to create it again`
-        : '';
+    const hint = isNotFound(failure)
+      ? `; audience ${audienceId} no longer exists remotely: run \`audiencectl state forget ${step.key} --sandbox ${step.sandbox}\` to create it again`
+      : '';
     return result(step, 'failed', `PATCH failed: ${failure.message}${hint}`, { audienceId });
   }
   // Outside the try: a failed write of the answer is no failed PATCH (the service made it).

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createAepClient } from '../../src/aep/client.js';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { withExecutor } from '../helpers/executor-env.js';
+import { manifestObject } from '../helpers/manifests.js';
+import { audienceBody, withEmulator } from '../helpers/with-emulator.js';
+import { json, startFakeAep, type FakeAep, type Scripted } from './fake-aep.js';
+import { clientFor, failure } from './helpers.js';
+
+/**
+ * The service's errors are JSON objects; a 404 of any other body comes from something in
+ * between (a proxy, a load balancer, a base URL pointing at a web server). Read as "not
+ * found", it forgot the record of a removed manifest whose audience stayed ("already gone"),
+ * and a refresh planned a re-create. It is a failed call: AEP_UNEXPECTED_RESPONSE.
+ */
+const NGINX = '<html><head><title>404 Not Found</title></head><body><h1>404 Not Found</h1></body></html>';
+const SECRET = 'foreign-secret-value';
+
+describe('a 404 whose body is not a JSON object (a scripted server)', () => {
+  let fake: FakeAep;
+  beforeAll(async () => {
+    fake = await startFakeAep({ tokenPrefix: 'foreign-token' });
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+  beforeEach(() => {
+    fake.requests.length = 0;
+  });
+  const client = () =>
+    createAepClient({
+      baseUrl: fake.apiBaseUrl,
+      imsUrl: fake.imsUrl,
+      defaultAccess: {
+        credentials: { clientId: 'foreign-client', clientSecret: SECRET, orgId: 'FOREIGN@AdobeOrg' },
+      },
+      retry: { baseDelayMs: 1, maxDelayMs: 5 },
+    });
+  const page = (body: string | undefined, type?: string): Scripted => ({
+    status: 404,
+    ...(body === undefined ? {} : { body }),
+    ...(type === undefined ? {} : { headers: { 'content-type': type } }),
+  });
+
+  it.each([
+    ['an HTML page', page(NGINX, 'text/html'), 'a body of type text/html ("404 Not Found")'],
+    ['plain text', page('Not Found', 'text/plain; charset=utf-8'), 'a body of type text/plain ("Not Found")'],
+    ['an empty body', page(undefined), 'an empty body (type text/plain)'],
+    ['a JSON array', page('[]', 'application/json'), 'a body of type application/json ("[]")'],
+    [
+      'unparseable JSON',
+      page('{"status":404', 'application/json'),
+      'a body of type application/json ("{"status":404")',
+    ],
+  ])(
+    '%s on DELETE: a failed call, not "gone", and the other spelling is not tried',
+    async (_, answer, said) => {
+      fake.script(answer);
+      const error = await failure(client().deleteAudience('prod', 'a-1'));
+      expect(error).toMatchObject({ code: 'AEP_UNEXPECTED_RESPONSE', status: 404, attempts: 1 });
+      expect(error.message).toContain(
+        `DELETE /data/core/ais/external-audience/a-1 answered HTTP 404 with ${said}`,
+      );
+      expect(error.message).toContain('Check the base URL (AEP_BASE_URL');
+      expect(error.message).toContain('HTTPS_PROXY');
+      expect(error.message).not.toMatch(/\n/);
+      expect(error.message).not.toContain(SECRET);
+      expect(error.message).not.toContain('foreign-token');
+      expect(fake.requests).toHaveLength(1);
+    },
+  );
+
+  it('the service JSON 404 at one DELETE spelling and a page at the other: not "gone"', async () => {
+    fake.script(json(404, { title: 'Not Found' }), page(NGINX, 'text/html'));
+    const error = await failure(client().deleteAudience('prod', 'a-2'));
+    expect(error.code).toBe('AEP_UNEXPECTED_RESPONSE');
+    expect(error.message).toContain('DELETE /data/core/ais/external-audience/a-2/ answered HTTP 404');
+    fake.script(json(404, {}), json(404, {}));
+    // The service's own 404, at both spellings: gone, whatever the JSON says.
+    expect(await failure(client().deleteAudience('prod', 'a-3'))).toMatchObject({ code: 'AEP_NOT_FOUND' });
+  });
+
+  it('a page on an operation lookup: thrown, the other spelling not tried', async () => {
+    fake.script(page(NGINX, 'text/html'));
+    const error = await failure(client().getOperation('prod', 'op-1'));
+    expect(error.code).toBe('AEP_UNEXPECTED_RESPONSE');
+    expect(fake.requests.map((request) => request.url)).toEqual([
+      '/data/core/ais/external-audiences/operations/op-1',
+    ]);
+  });
+});
+
+describe('a proxy 404 page in front of the emulator (fault notFoundPage)', () => {
+  it('the emulator answers its own 404s as JSON objects, an unknown route included', async () => {
+    await withEmulator({}, async (emulator) => {
+      for (const path of [
+        '/nowhere',
+        '/external-audience/unknown-id/runs/r',
+        '/external-audiences/operations/x',
+      ]) {
+        const answer = await emulator.request('GET', path);
+        expect(answer.status).toBe(404);
+        expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+        expect(answer.body).toMatchObject({ status: 404, report: { errorCode: '100940-404' } });
+      }
+      expect(await clientFor(emulator).getAudience('prod', 'unknown-id')).toBeUndefined();
+    });
+  });
+
+  it('an audience lookup meeting it fails; it is not "no such audience"', async () => {
+    await withEmulator({}, async (emulator) => {
+      const id = await emulator.createAudience(audienceBody());
+      emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'getAudience' });
+      const error = await failure(clientFor(emulator).getAudience('prod', id));
+      expect(error.code).toBe('AEP_UNEXPECTED_RESPONSE');
+      expect(error.message).toContain(
+        `GET /data/core/ups/audiences/${id} answered HTTP 404 with a body of type text/html`,
+      );
+      expect((await clientFor(emulator).getAudience('prod', id))?.id).toBe(id);
+    });
+  });
+
+  it("a removed manifest's DELETE meeting it keeps the record and fails with the message", async () => {
+    await withExecutor({}, async (env) => {
+      const gold = manifestObject('gold', { ingestion: { onCreate: false } });
+      const silver = manifestObject('silver', { ingestion: { onCreate: false } });
+      await env.apply([gold, silver]);
+      const before = await env.store().get('prod', 'silver');
+      // At both spellings of the DELETE path: what a proxy that serves neither does.
+      env.emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'deleteAudience', count: 2 });
+
+      const outcome = await env.apply([gold]);
+      const removal = outcome.report?.results.find((result) => result.step.key === 'silver');
+      expect(removal?.status).toBe('failed');
+      expect(removal?.message).toContain(
+        `DELETE failed: DELETE /data/core/ais/external-audience/${before?.audienceId} answered HTTP 404 with a body of type text/html`,
+      );
+      expect(await env.store().get('prod', 'silver')).toEqual(before);
+      const names = () =>
+        env.emulator.control
+          .listAudiences(DEMO_CLIENT.orgId, 'prod')
+          .map((a) => a.audienceName)
+          .sort();
+      expect(names()).toEqual(['Audience gold', 'Audience silver']);
+
+      env.emulator.control.clearFaults();
+      const retried = await env.apply([gold]);
+      expect(retried.report?.results.map((result) => result.status)).toEqual(['applied']);
+      expect(names()).toEqual(['Audience gold']);
+      expect(await env.store().get('prod', 'silver')).toBeUndefined();
+    });
+  });
+
+  it('a refresh whose lookup meets it plans no re-create', async () => {
+    // Bulk-get leaves the inactive audience out, so the refresh looks it up on its own.
+    await withExecutor({ compat: { bulkGetInactive: 'omitted' } }, async (env) => {
+      const gold = manifestObject('gold', { ingestion: { onCreate: false } });
+      await env.apply([gold]);
+      const id = (await env.store().get('prod', 'gold'))?.audienceId ?? 'missing';
+      env.emulator.control.uiEditAudience(DEMO_CLIENT.orgId, 'prod', id, { lifecycleState: 'inactive' });
+      env.emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'getAudience' });
+
+      await expect(env.apply([gold], { refresh: true })).rejects.toMatchObject({
+        code: 'REFRESH_FAILED',
+        message: expect.stringContaining(`GET /data/core/ups/audiences/${id} answered HTTP 404`) as unknown,
+      });
+      expect((await env.apply([gold], { refresh: true })).plan.steps).toEqual([]);
+    });
+  });
+});
