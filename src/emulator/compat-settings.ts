@@ -32,6 +32,14 @@ export const CompatInput = z.strictObject({
    * missing, as an unknown id's). Default included.
    */
   bulkGetInactive: z.enum(['included', 'omitted']).optional(),
+  /**
+   * Which audience lists hold inactive audiences (Audiences API). The page: "Without query
+   * parameters inactive audiences are left out; filtering with `property=audienceId==…` returns
+   * them too". `property`: any `property` filter returns them; `audienceId`: only a filter on
+   * `audienceId` (the page's example) or on `lifecycleState` itself does, and every other list
+   * (`property=name==…` included) leaves them out. Default property.
+   */
+  listInactive: z.enum(['property', 'audienceId']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -46,6 +54,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   deletePath: 'both',
   runTimeUnit: 'seconds',
   bulkGetInactive: 'included',
+  listInactive: 'property',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -63,5 +72,6 @@ export function resolveCompat(
     deletePath: compat?.deletePath ?? base.deletePath,
     runTimeUnit: compat?.runTimeUnit ?? base.runTimeUnit,
     bulkGetInactive: compat?.bulkGetInactive ?? base.bulkGetInactive,
+    listInactive: compat?.listInactive ?? base.listInactive,
   };
 }

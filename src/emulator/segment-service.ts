@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ResolvedCompat } from './compat-settings.js';
 import { notFound, validationError } from './errors.js';
 import { isAudienceReady } from './lifecycle.js';
 import type { AudienceRecord } from './model.js';
@@ -54,15 +55,27 @@ function ready(call: Call): AudienceRecord[] {
   return [...call.scope.audiences.values()].filter((audience) => isAudienceReady(audience, call.nowMs));
 }
 
+type PropertyFilter = { attribute: string; matches: (view: SegmentAudience) => boolean };
+
 /** `attr==value`: an exact match on an attribute of the audience as this API shows it. */
-function propertyFilter(expression: string): (view: SegmentAudience) => boolean {
+function propertyFilter(expression: string): PropertyFilter {
   const match = /^([A-Za-z_]+)==(.*)$/.exec(expression);
   if (!match || match[2] === '') {
     throw validationError([{ path: 'property', message: `"${expression}": expected attribute==value` }]);
   }
   const attribute = match[1] ?? '';
   const value = match[2] ?? '';
-  return (view) => attributeText(view, attribute) === value;
+  return { attribute, matches: (view) => attributeText(view, attribute) === value };
+}
+
+/**
+ * "Without query parameters inactive audiences are left out; filtering with
+ * property=audienceId==… returns them too": with `property`, any property filter returns
+ * them; with `audienceId`, only a filter on audienceId, or one asking for a lifecycleState.
+ */
+function listsInactive(filters: readonly PropertyFilter[], reading: ResolvedCompat['listInactive']): boolean {
+  if (reading === 'property') return filters.length > 0;
+  return filters.some((filter) => filter.attribute === 'audienceId' || filter.attribute === 'lifecycleState');
 }
 
 function contains(text: string | undefined, part: string): boolean {
@@ -79,15 +92,17 @@ function compareBy(attribute: string, direction: string): (a: SegmentAudience, b
   };
 }
 
-export function listAudiences(call: Call, rawQuery: unknown): AudienceList {
+export function listAudiences(
+  call: Call,
+  rawQuery: unknown,
+  inactive: ResolvedCompat['listInactive'],
+): AudienceList {
   const query = parseOrThrow(ListAudiencesQuery, rawQuery, 'query');
   const filters = query.property.map(propertyFilter);
   let views = ready(call)
     .map(segmentView)
-    .filter((view) => filters.every((filter) => filter(view)));
-  // "Without query parameters inactive audiences are left out; filtering with
-  // property=audienceId==… returns them too."
-  if (filters.length === 0) views = views.filter((view) => view.lifecycleState !== 'inactive');
+    .filter((view) => filters.every((filter) => filter.matches(view)));
+  if (!listsInactive(filters, inactive)) views = views.filter((view) => view.lifecycleState !== 'inactive');
   if (query.name !== undefined) views = views.filter((view) => contains(view.name, query.name ?? ''));
   if (query.description !== undefined)
     views = views.filter((view) => contains(view.description, query.description ?? ''));

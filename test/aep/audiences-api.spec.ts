@@ -87,6 +87,34 @@ describe('the Audiences API', () => {
     expect((await aep.getAudience('ui', id))?.labels).toEqual(['core/C5']);
   });
 
+  it('inactive audiences: out of a bare list; in filtered ones as the reading of the page says', async () => {
+    const aep = clientFor(emulator());
+    const body = spec();
+    const id = await createAndWait(aep, 'dormant', body);
+    emulator().control.uiEditAudience(org(), 'dormant', id, { lifecycleState: 'inactive' });
+    const listed = async (property?: string) =>
+      (await aep.listAudiences('dormant', property === undefined ? {} : { property })).audiences.map(
+        (a) => a.id,
+      );
+    // Written out, not computed: [bare, name==, audienceId==, lifecycleState==inactive].
+    const expected = { property: [[], [id], [id], [id]], audienceId: [[], [], [id], [id]] } as const;
+    try {
+      for (const listInactive of ['property', 'audienceId'] as const) {
+        emulator().control.updateSettings({ compat: { listInactive } });
+        const answers = [
+          await listed(),
+          await listed(`name==${body.name}`),
+          await listed(`audienceId==${id}`),
+          await listed('lifecycleState==inactive'),
+        ];
+        expect(answers, listInactive).toEqual(expected[listInactive]);
+        expect(await listed('lifecycleState==active'), listInactive).toEqual([]);
+      }
+    } finally {
+      emulator().control.updateSettings({ compat: { listInactive: 'property' } });
+    }
+  });
+
   it('an audience deleted through /core/ais disappears', async () => {
     const aep = clientFor(emulator());
     const id = await createAndWait(aep, 'prod', spec());

@@ -187,6 +187,7 @@ describe('the emulator answers as specs/external-audiences.openapi.yaml says', (
           deletePath: 'both',
           runTimeUnit: 'seconds',
           bulkGetInactive: 'included',
+          listInactive: 'property',
         },
       });
     }

@@ -44,6 +44,7 @@ export type Flags = {
   deletePath: 'bare' | 'slash' | 'both';
   runTimeUnit: 'seconds' | 'milliseconds';
   bulkGetInactive: 'included' | 'omitted';
+  listInactive: 'property' | 'audienceId';
   client: EmulatorClient[];
   log: boolean;
   /** ms; negative: the emulator's clock is behind the host's. */
@@ -134,6 +135,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       deletePath: flags.deletePath,
       runTimeUnit: flags.runTimeUnit,
       bulkGetInactive: flags.bulkGetInactive,
+      listInactive: flags.listInactive,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,

@@ -188,6 +188,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--list-inactive <mode>',
+        'audience lists that hold inactive audiences: any property filter, or audienceId only (a reading of the page)',
+        ['property', 'audienceId'],
+      ).default('property'),
+    )
+    .addOption(
+      choiceOption(
         '--millisecond-timestamps <mode>',
         'run times in milliseconds (a rule the page does not state)',
         ['accepted', 'refused'],
