@@ -1,12 +1,16 @@
-import type { AudienceReads } from './types.js';
+import type { AudienceReads, CallOptions } from './types.js';
 import { AepError, isNotFoundAnswer } from './errors.js';
 import { AudiencePage, BulkGetAnswer, LiveAudience, type AudienceQuery } from './segment-types.js';
 import type { Transport } from './transport.js';
 
 /** Default ids per bulk-get: the page publishes no limit, so batches stay modest. */
 export const DEFAULT_BULK_BATCH = 50;
+/** Audiences asked for per page of a filtered list. */
+const LIST_PAGE = 50;
 /** Pages read at most when looking an audience up by name (a name is unique, so one page is usual). */
 const NAME_LOOKUP_PAGES = 20;
+/** Pages of inactive audiences read at most: a sandbox holds about 4,000 audiences, 80 pages. */
+const INACTIVE_LIST_PAGES = 100;
 
 function searchParams(query: AudienceQuery): URLSearchParams {
   const params = new URLSearchParams();
@@ -111,6 +115,32 @@ export function audienceReads(transport: Transport): AudienceReads {
     }
   };
 
+  /**
+   * Every audience of a `property` list, page by page. What was not read may hold the audience
+   * looked for: a list that cannot be read to its end, or runs past `maxPages`, is no answer.
+   */
+  async function readList(
+    sandbox: string,
+    property: string,
+    maxPages: number,
+    options: CallOptions | undefined,
+    text: { what: string },
+  ): Promise<LiveAudience[]> {
+    const audiences: LiveAudience[] = [];
+    let start: number | undefined = 0;
+    for (let page = 0; start !== undefined; page += 1) {
+      if (page === maxPages) throw unreadableList(sandbox, `more than ${maxPages} pages of ${text.what}`);
+      const result = await listAudiences(sandbox, { property, start, limit: LIST_PAGE }, options);
+      audiences.push(...result.audiences);
+      const read = start + result.audiences.length;
+      if (result.next === undefined && result.totalCount !== undefined && read < result.totalCount) {
+        throw unreadableList(sandbox, `it stops at ${read} of its ${result.totalCount} audiences`);
+      }
+      start = result.audiences.length === 0 ? undefined : result.next;
+    }
+    return audiences;
+  }
+
   return {
     listAudiences,
     getAudience,
@@ -162,28 +192,17 @@ export function audienceReads(transport: Transport): AudienceReads {
       unanswered.forEach((id, index) => found.set(id, confirmed[index]));
       return found;
     },
-    findAudiencesByName: async (sandbox, name, options) => {
-      const matches: LiveAudience[] = [];
-      let start: number | undefined = 0;
-      for (let page = 0; start !== undefined; page += 1) {
-        // Names are unique: pages beyond these mean a service that ignores the filter, and
-        // what was not read may hold the audience. Not found is not an answer then.
-        if (page === NAME_LOOKUP_PAGES) {
-          throw unreadableList(
-            sandbox,
-            `more than ${NAME_LOOKUP_PAGES} pages of audiences named ${JSON.stringify(name)} (does the service ignore property=name==...?)`,
-          );
-        }
-        const result = await listAudiences(sandbox, { property: `name==${name}`, start, limit: 50 }, options);
-        // Exact comparison here too: a service that ignores `property` still answers correctly.
-        matches.push(...result.audiences.filter((audience) => audience.name === name));
-        const read = start + result.audiences.length;
-        if (result.next === undefined && result.totalCount !== undefined && read < result.totalCount) {
-          throw unreadableList(sandbox, `it stops at ${read} of its ${result.totalCount} audiences`);
-        }
-        start = result.audiences.length === 0 ? undefined : result.next;
-      }
-      return matches;
-    },
+    // Exact comparison here too: a service that ignores `property` still answers correctly.
+    findAudiencesByName: async (sandbox, name, options) =>
+      (
+        await readList(sandbox, `name==${name}`, NAME_LOOKUP_PAGES, options, {
+          // Names are unique: pages beyond these mean a service that ignores the filter.
+          what: `audiences named ${JSON.stringify(name)} (does the service ignore property=name==...?)`,
+        })
+      ).filter((audience) => audience.name === name),
+    listInactiveAudiences: async (sandbox, options) =>
+      readList(sandbox, 'lifecycleState==inactive', INACTIVE_LIST_PAGES, options, {
+        what: 'inactive audiences (does the service ignore property=lifecycleState==inactive?)',
+      }),
   };
 }

@@ -111,4 +111,11 @@ export type AudienceReads = {
   ): Promise<Map<string, LiveAudience | undefined>>;
   /** Audiences whose name is exactly `name` (case as the service compares: exact here). */
   findAudiencesByName(sandbox: string, name: string, options?: CallOptions): Promise<LiveAudience[]>;
+  /**
+   * The list filtered with `property=lifecycleState==inactive`, every page: the page leaves
+   * inactive audiences out of a bare list, and may be read as leaving them out of other
+   * filtered lists (`name==`) too. A service that ignores the filter answers active ones as
+   * well: callers match what they need by id or name, never read "inactive" from it.
+   */
+  listInactiveAudiences(sandbox: string, options?: CallOptions): Promise<LiveAudience[]>;
 };

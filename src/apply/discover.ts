@@ -6,6 +6,7 @@ import { newRecord } from '../state/record-changes.js';
 import { recordId } from '../state/record-id.js';
 import type { StateStore } from '../state/store.js';
 import { readAdoptView } from './adopt-read.js';
+import { readInactive, withInactive } from './discover-inactive.js';
 
 export type DiscoverRow = {
   sandbox: string;
@@ -16,18 +17,25 @@ export type DiscoverRow = {
   detail: string;
 };
 
+export type DiscoverResult = {
+  rows: DiscoverRow[];
+  /** Sandboxes whose inactive audiences the service would not list, and what it said. */
+  inactiveUnlisted: Map<string, string>;
+};
+
 /**
  * `state import --discover`: every manifest without a record (of `sandbox`, when given) is
  * matched by the adoption rule (exactly one external audience of its exact name and origin,
- * recorded for no other key) and, unless `dryRun`, recorded as imported. Call it under the
- * store's lock.
+ * recorded for no other key) among the audiences its name lookup finds and the sandbox's
+ * inactive ones (discover-inactive.ts), and, unless `dryRun`, recorded as imported. Call it
+ * under the store's lock.
  */
 export async function discoverRecords(
   desired: LoadResult,
   store: StateStore,
-  client: Pick<AudienceReads, 'findAudiencesByName'>,
+  client: Pick<AudienceReads, 'findAudiencesByName' | 'listInactiveAudiences'>,
   options: { sandbox?: string | undefined; dryRun: boolean; now: number },
-): Promise<DiscoverRow[]> {
+): Promise<DiscoverResult> {
   const records = (await store.readAll()).audiences;
   const known = new Set(records.map((record) => recordId(record.sandbox, record.key)));
   const manifests = desired.manifests.filter(
@@ -35,7 +43,9 @@ export async function discoverRecords(
       !known.has(recordId(m.sandbox, m.key)) &&
       (options.sandbox === undefined || m.sandbox === options.sandbox),
   );
-  const view = await readAdoptView(manifests, client, { now: options.now });
+  const named = await readAdoptView(manifests, client, { now: options.now });
+  const inactive = await readInactive(manifests, client);
+  const view = withInactive(named, manifests, inactive);
   const claimed = claims(records);
   const at = new Date(options.now).toISOString();
   const rows: DiscoverRow[] = [];
@@ -45,10 +55,11 @@ export async function discoverRecords(
     const base = { sandbox: manifest.sandbox, key: manifest.key };
     if (match.kind !== 'one') {
       const outcome = match.kind === 'several' ? 'ambiguous' : 'missing';
+      const unlisted = inactive.refused.has(manifest.sandbox) ? ' (inactive ones not listed)' : '';
       rows.push({
         ...base,
         outcome,
-        detail: match.listed === '' ? 'no audience of that name' : match.listed,
+        detail: match.listed === '' ? `no audience of that name${unlisted}` : match.listed,
       });
       continue;
     }
@@ -65,5 +76,5 @@ export async function discoverRecords(
       observed: { source: 'audiences', at, body: { ...match.audience } },
     });
   }
-  return rows;
+  return { rows, inactiveUnlisted: inactive.refused };
 }

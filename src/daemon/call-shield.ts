@@ -126,6 +126,8 @@ export function shieldCalls(client: AepClient, options: ShieldOptions): AepClien
       through(sandbox, options, (o) => client.bulkGetAudiences(sandbox, ids, { ...options, ...o })),
     findAudiencesByName: (sandbox, name, given) =>
       through(sandbox, given, (o) => client.findAudiencesByName(sandbox, name, o)),
+    listInactiveAudiences: (sandbox, given) =>
+      through(sandbox, given, (o) => client.listInactiveAudiences(sandbox, o)),
     // A reading, not a call: never gated.
     serviceClock: () => client.serviceClock?.(),
   };

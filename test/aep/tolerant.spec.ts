@@ -31,6 +31,10 @@ const modes: { name: string; compat: CompatSettings }[] = [
   { name: 'DELETE with a trailing slash only', compat: { deletePath: 'slash' } },
   { name: 'bulk-get without inactive audiences', compat: { bulkGetInactive: 'omitted' } },
   {
+    name: 'inactive audiences listed only by audienceId or lifecycleState',
+    compat: { listInactive: 'audienceId' },
+  },
+  {
     name: 'every strict reading at once',
     compat: {
       operationsPath: 'singular',
@@ -42,6 +46,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
       deletePath: 'slash',
       runTimeUnit: 'milliseconds',
       bulkGetInactive: 'omitted',
+      listInactive: 'audienceId',
     },
   },
 ];
@@ -115,6 +120,13 @@ describe.each(modes)('the client against $name', ({ compat }) => {
         () => aep.getRun('prod', audienceId, second.runId),
         (run) => run.status === 'SUCCESS',
       );
+      // The Audiences API: found by name; once deactivated in the UI, in the inactive list.
+      expect((await aep.findAudiencesByName('prod', body.name)).map((a) => a.id)).toEqual([audienceId]);
+      expect(await aep.listInactiveAudiences('prod')).toEqual([]);
+      emulator.control.uiEditAudience(emulator.client.orgId, 'prod', audienceId, {
+        lifecycleState: 'inactive',
+      });
+      expect((await aep.listInactiveAudiences('prod')).map((a) => a.id)).toEqual([audienceId]);
       await aep.deleteAudience('prod', audienceId);
       expect(emulator.control.listAudiences(emulator.client.orgId, 'prod')).toEqual([]);
     });

@@ -42,11 +42,17 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
     // A store of another org is refused; what is recorded binds the sandbox to this one.
     store.useOrgs((name) => connection.client.orgOf(name));
     await lockForCommand(store, options.lockTimeout, 'audiencectl state import --discover');
-    const rows = await discoverRecords(desired, store, connection.client, {
+    const { rows, inactiveUnlisted } = await discoverRecords(desired, store, connection.client, {
       sandbox,
       dryRun: options.dryRun === true,
       now: Date.now(),
     });
+    for (const [name, said] of inactiveUnlisted) {
+      process.stderr.write(
+        `Warning: ${escapeText(`the service would not list the inactive audiences of sandbox "${name}" (property=lifecycleState==inactive: ${said}); an audience deactivated in the UI shows as missing: import it with state import <key> --audience-id <id>`)}
+`,
+      );
+    }
     if (rows.length === 0) {
       say('Every manifest already has a record: nothing to discover.');
       return;
