@@ -23,7 +23,8 @@ export function isForeignNotFound(status: number, body: string | undefined): boo
 function bodyDescription(parts: TransportErrorParts): string {
   const type = headerText(parts.headers?.['content-type'])?.split(';', 1)[0]?.trim();
   const typed = type === undefined || type === '' ? 'no content type' : `type ${type}`;
-  const said = readErrorBody(parts.body).message;
+  // Scrubbed before it is shortened: a secret cut short no longer matches, and its start would show.
+  const said = readErrorBody(parts.body === undefined ? undefined : redactText(parts.body)).message;
   if (said === undefined) return `an empty body (${typed})`;
   const quoted = said.length > QUOTE ? `${said.slice(0, QUOTE - 1)}…` : said;
   return `a body of ${typed} ("${quoted}")`;

@@ -147,6 +147,19 @@ describe('canary secrets appear in no output', () => {
     expect((error as Error).message).toMatch(/\[REDACTED\]/);
   });
 
+  it('a 404 page of a proxy that echoes the token and the secret where its words are cut', async () => {
+    fake.fallback((request) => ({
+      status: 404,
+      // The message quotes the page's first 80 characters: the token straddles the cut.
+      body: `<html><title>${'n'.repeat(60)}${String(request.headers.authorization)} ${SECRET}</title></html>`,
+      headers: { 'content-type': 'text/html' },
+    }));
+    const aep = client({ baseUrl: fake.apiBaseUrl, imsUrl: fake.imsUrl });
+    const error = await expectFailure(aep.deleteAudience('prod', 'x'));
+    expect(error).toMatchObject({ code: 'AEP_UNEXPECTED_RESPONSE' });
+    expect((error as Error).message).toContain('nnnnBearer [REDACTED]');
+  });
+
   it('500, lost answers, timeouts, refused connections', async () => {
     const aep = client();
     emulator.control.queueFault({ kind: 'error500', endpoint: 'createAudience' });
