@@ -49,25 +49,11 @@ const lists = (emulator: TestEmulator) =>
     .map((entry) => entry.status);
 
 describe('state import --discover finds an audience deactivated in the UI', () => {
-  it('against a service whose name lookups leave inactive audiences out (the built CLI)', async () => {
-    await withLostState({ listInactive: 'audienceId' }, async ({ emulator, dir, state, ids }) => {
-      const discovered = await runCli(['state', 'import', '--discover', dir, '--state', state], {
-        env: emulatorEnv(emulator),
-      });
-      expect(discovered.stderr).toBe('');
-      expect(discovered.code).toBe(0);
-      expect(discovered.stdout).toMatch(new RegExp(`prod/silver\\s+matched\\s+${ids.get('silver')}`));
-      expect(discovered.stdout).toMatch(new RegExp(`prod/gold\\s+matched\\s+${ids.get('gold')}`));
-      const after = new Map((await readState(state)).audiences.map((r) => [r.key, r.audienceId]));
-      expect(after).toEqual(ids);
-      // One name lookup per manifest, and one list of the sandbox's inactive audiences.
-      expect(lists(emulator)).toEqual([200, 200, 200]);
-    });
-  });
-
-  it('against a service whose name lookups return them too: found once, not ambiguous', async () => {
+  it('whichever way the service reads the page: found once, recorded (the built CLI)', async () => {
     await withLostState({ listInactive: 'property' }, async ({ emulator, dir, state, ids }) => {
       const env = emulatorEnv(emulator);
+      // Name lookups that return inactive audiences too: the inactive list finds it again,
+      // merged by id (not ambiguous).
       const dry = await runCliInProcess(
         ['state', 'import', '--discover', dir, '--state', state, '--dry-run'],
         {
@@ -76,6 +62,20 @@ describe('state import --discover finds an audience deactivated in the UI', () =
       );
       expect(dry.code).toBe(0);
       expect(dry.stdout).toMatch(new RegExp(`prod/silver\\s+matched\\s+${ids.get('silver')}`));
+      const firstLists = lists(emulator);
+
+      // Name lookups that leave them out: only the inactive list finds it.
+      emulator.control.updateSettings({ compat: { listInactive: 'audienceId' } });
+      emulator.control.resetCounters();
+      const discovered = await runCli(['state', 'import', '--discover', dir, '--state', state], { env });
+      expect(discovered.stderr).toBe('');
+      expect(discovered.code).toBe(0);
+      expect(discovered.stdout).toMatch(new RegExp(`prod/silver\\s+matched\\s+${ids.get('silver')}`));
+      expect(discovered.stdout).toMatch(new RegExp(`prod/gold\\s+matched\\s+${ids.get('gold')}`));
+      const after = new Map((await readState(state)).audiences.map((r) => [r.key, r.audienceId]));
+      expect(after).toEqual(ids);
+      // Each time: one name lookup per manifest, and one list of the sandbox's inactive audiences.
+      expect(firstLists).toEqual([200, 200, 200]);
       expect(lists(emulator)).toEqual([200, 200, 200]);
     });
   });
