@@ -15,7 +15,7 @@ export type AepErrorCode =
   | 'AEP_TIMEOUT'
   | 'AEP_ABORTED'
   | 'AEP_BAD_RESPONSE'
-  /** An error answer that is not the service's (a 404 page of a proxy or web server): see http-error.ts. */
+  /** An error answer that is not the service's (a 404 page of a proxy or web server): see foreign-answer.ts. */
   | 'AEP_UNEXPECTED_RESPONSE'
   | 'AEP_AUTH';
 

@@ -1,4 +1,3 @@
-import { AepError } from '../aep/errors.js';
 import type { AudienceReads } from '../aep/types.js';
 import type { LoadResult } from '../manifest/load.js';
 import type { AdoptView } from '../plan/schema.js';
@@ -38,13 +37,14 @@ export async function readInactive(
         audiences.map((audience) => foundAudience(audience)),
       );
     } catch (error) {
-      if (error instanceof AepError && error.status === 400) {
-        lists.refused.set(sandbox, aepFailure(error).message);
+      const failure = aepFailure(error);
+      if (failure.status === 400) {
+        lists.refused.set(sandbox, failure.message);
         continue;
       }
       throw new RefreshError(
         'DISCOVER_LIST_FAILED',
-        `cannot list the inactive audiences of sandbox "${sandbox}": ${aepFailure(error).message}; nothing was recorded`,
+        `cannot list the inactive audiences of sandbox "${sandbox}": ${failure.message}; nothing was recorded`,
         { cause: error },
       );
     }
