@@ -14,6 +14,12 @@ export type Diagnostic = {
   message: string;
 };
 
+/**
+ * Rule of the warning for a symlink the reader did not follow (out of the source root, or
+ * in a git tree): the path was not read, so what it defined was not removed.
+ */
+export const SYMLINK_NOT_FOLLOWED = 'source/symlink-outside';
+
 /** Something worth knowing that is not a problem, such as a file that is not a manifest. */
 export type Note = Omit<Diagnostic, 'severity'> & { severity: 'note' };
 

@@ -2,7 +2,7 @@ import { readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { DEFAULT_INCLUDE, fileSelector } from '../source/file-filter.js';
-import type { Diagnostic } from './diagnostics.js';
+import { SYMLINK_NOT_FOLLOWED, type Diagnostic } from './diagnostics.js';
 import type { SourceFile } from './load.js';
 import { DEFAULT_MAX_FILE_BYTES, fileDiagnostic, readManifestFile, type FileFacts } from './read-file.js';
 import { compareText } from '../text/compare.js';
@@ -87,7 +87,7 @@ export function listManifestFilesSync(
                 ? fileDiagnostic(
                     relative,
                     'warning',
-                    'source/symlink-outside',
+                    SYMLINK_NOT_FOLLOWED,
                     'symlink points outside the source root; not followed',
                   )
                 : fileDiagnostic(

@@ -3,7 +3,7 @@ import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { UsageError } from '../errors.js';
-import type { Diagnostic } from './diagnostics.js';
+import { SYMLINK_NOT_FOLLOWED, type Diagnostic } from './diagnostics.js';
 import { sourceFileFromBytes } from './decode.js';
 import type { SourceFile } from './load.js';
 import { fileSelector } from '../source/file-filter.js';
@@ -131,7 +131,7 @@ export async function readManifestsAtRef(
         file: relative,
         line: 0,
         column: 0,
-        rule: 'source/symlink-outside',
+        rule: SYMLINK_NOT_FOLLOWED,
         message: 'symlink in the base tree; not followed',
       });
       continue;

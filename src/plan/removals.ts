@@ -1,3 +1,4 @@
+import { SYMLINK_NOT_FOLLOWED } from '../manifest/diagnostics.js';
 import type { DesiredManifest, LoadResult } from '../manifest/load.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
@@ -110,6 +111,8 @@ export function leftoverRecords(
   let desiredByKey: Map<string, DesiredManifest[]> | undefined;
   let heldByKey: Map<string, LoadResult['held']> | undefined;
   const skippedFiles = new Set(desired.skippedFiles);
+  // Symlinks the reader did not follow (out of the source root): their paths were not read.
+  let unfollowed: string[] | undefined;
   const result: Leftovers = { removals: [], moves: [], held: [], moveTargets: new Set(), outside: 0 };
   const hold = (record: AudienceRecord, reason: string) =>
     result.held.push({ sandbox: record.sandbox, key: record.key, reason });
@@ -141,6 +144,18 @@ export function leftoverRecords(
     }
     if (scope && (file === undefined || !scope.covers(file))) {
       result.outside += 1;
+      continue;
+    }
+    unfollowed ??= desired.diagnostics.filter((d) => d.rule === SYMLINK_NOT_FOLLOWED).map((d) => d.file);
+    // A manifest (or a folder of them) replaced by a link out of the root was not removed; a
+    // record that names no file may come from behind any such link.
+    const link =
+      file === undefined ? unfollowed[0] : unfollowed.find((p) => file === p || file.startsWith(`${p}/`));
+    if (link !== undefined) {
+      hold(
+        record,
+        `${link} is a symlink that is not followed (see its warning); the audience is left as it is`,
+      );
       continue;
     }
     if (desired.holdAllDeletions) {
