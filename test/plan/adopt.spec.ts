@@ -122,3 +122,32 @@ describe('plan: adoption when asked (metadata.adopt, --adopt)', () => {
     );
   });
 });
+
+describe('plan: adoption is asked for, and takes the exact name only', () => {
+  it('--adopt leaves a manifest with metadata.adopt: false to be created', () => {
+    const declined = loadTexts({
+      'gold.yaml': manifestYaml('gold', { metadata: { adopt: false }, ingestion: { onCreate: true } }),
+    });
+    const result = plan(declined, EMPTY, options({ adopt: true, adoptView: view([found('ext-1')]) }));
+    expect(kinds(result)).toEqual(['create prod/gold', 'run prod/gold']);
+    expect(result.steps[0]!.reason).toBe('new manifest');
+  });
+
+  it('does not adopt an audience whose name differs only in case or blanks', () => {
+    const result = plan(
+      asked,
+      EMPTY,
+      options({
+        adoptView: view([
+          found('ext-1', { name: 'audience gold' }),
+          found('ext-2', { name: 'Audience gold ' }),
+        ]),
+      }),
+    );
+    expect(kinds(result)).toEqual(['adopt prod/gold (blocked)']);
+    expect(result.steps[0]!.blocked).toContain(
+      'no audience named "Audience gold" that audiencectl may adopt',
+    );
+    expect(result.steps[0]!.blocked).toContain('named "audience gold"');
+  });
+});
