@@ -76,6 +76,19 @@ describe('readState', () => {
     });
   });
 
+  it('never reads a sandbox folder it cannot list as one without records', async () => {
+    const dir = await tempDir();
+    await plant(dir, 'dev', 'gold.json', JSON.stringify(aRecord('gold', { sandbox: 'dev' })));
+    // Where the prod folder should be, a file: listing it fails (as a folder without read permission would).
+    await writeFile(path.join(audiencesDir(dir), 'prod'), 'x');
+    await expect(readState(dir)).rejects.toMatchObject({
+      code: 'STATE_UNREADABLE',
+      message: expect.stringContaining(
+        `cannot list state directory ${path.join(audiencesDir(dir), 'prod')}`,
+      ) as string,
+    });
+  });
+
   // How fast is bench:state's business; here, that a large store reads whole.
   it('reads every record of a store with thousands of them', async () => {
     const dir = await tempDir();
