@@ -31,7 +31,7 @@ function normalLive(live: Extract<LiveState, { status: 'found' }>): Partial<Visi
 }
 
 /** The name audiencectl knows the audience by: as applied, or as the service last showed it. */
-function knownName(record: AudienceRecord): string | undefined {
+export function knownName(record: AudienceRecord): string | undefined {
   if (record.applied) return record.applied.spec.name;
   const body = record.observed?.body;
   const name = body?.['audienceName'] ?? body?.['name'];

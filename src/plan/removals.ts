@@ -1,7 +1,10 @@
 import { SYMLINK_NOT_FOLLOWED } from '../manifest/diagnostics.js';
+import { audienceNameKey } from '../manifest/duplicates.js';
 import type { DesiredManifest, LoadResult } from '../manifest/load.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
+import { specName } from '../manifest/spec-hash-memo.js';
+import { knownName } from './drift.js';
 import type { HeldAudience, PlainStepKind, Step } from './schema.js';
 
 /**
@@ -63,6 +66,44 @@ function moveStep(record: AudienceRecord, manifest: DesiredManifest): Step {
   };
 }
 
+/**
+ * A record whose key is gone while a new manifest of its sandbox names its audience: a
+ * changed metadata.name (a typo, say). Blocked, as a move: delete + create would delete the
+ * audience, and the create of its name would be refused while it exists.
+ */
+function renameStep(record: AudienceRecord, manifest: DesiredManifest): Step {
+  const { key, sandbox } = record;
+  return {
+    ...baseStep(
+      record,
+      'move',
+      `metadata.name is now "${manifest.key}" in ${manifest.file}, but its audience ("${specName(manifest.manifest)}") is recorded as "${key}"`,
+    ),
+    source: `${manifest.file}:${manifest.line}`,
+    changes: [{ path: 'metadata.name', before: key, after: manifest.key, forcesReplacement: false }],
+    blocked:
+      `a changed metadata.name is never applied as delete + create. To keep the audience: set metadata.name back to ${key}. ` +
+      `To keep the new name: \`audiencectl state forget ${key} --sandbox ${sandbox}\`, then ` +
+      `\`audiencectl state import ${manifest.key} --sandbox ${sandbox} --audience-id <id>\``,
+  };
+}
+
+/** Desired manifests without a record, by sandbox and audience name (as the service compares names). */
+function unrecordedByName(
+  desired: LoadResult,
+  records: ReadonlyMap<string, AudienceRecord>,
+): Map<string, DesiredManifest[]> {
+  const map = new Map<string, DesiredManifest[]>();
+  for (const manifest of desired.manifests) {
+    if (records.has(recordId(manifest.sandbox, manifest.key))) continue;
+    const id = `${manifest.sandbox}\n${audienceNameKey(specName(manifest.manifest))}`;
+    const same = map.get(id);
+    if (same) same.push(manifest);
+    else map.set(id, [manifest]);
+  }
+  return map;
+}
+
 /** A record whose manifest is gone from a covered, completely read source. */
 function removalStep(record: AudienceRecord): Step {
   if (record.deletionPolicy === 'Orphan') {
@@ -113,6 +154,7 @@ export function leftoverRecords(
   const skippedFiles = new Set(desired.skippedFiles);
   // Symlinks the reader did not follow (out of the source root): their paths were not read.
   let unfollowed: string[] | undefined;
+  let byName: Map<string, DesiredManifest[]> | undefined;
   const result: Leftovers = { removals: [], moves: [], held: [], moveTargets: new Set(), outside: 0 };
   const hold = (record: AudienceRecord, reason: string) =>
     result.held.push({ sandbox: record.sandbox, key: record.key, reason });
@@ -160,6 +202,19 @@ export function leftoverRecords(
     }
     if (desired.holdAllDeletions) {
       hold(record, 'not found, but some file could not be read; deletions are held until it is fixed');
+      continue;
+    }
+    const name = knownName(record);
+    byName ??= unrecordedByName(desired, records);
+    const renamed =
+      name === undefined
+        ? undefined
+        : byName
+            .get(`${record.sandbox}\n${audienceNameKey(name)}`)
+            ?.find((m) => !result.moveTargets.has(recordId(m.sandbox, m.key)));
+    if (renamed) {
+      result.moves.push(renameStep(record, renamed));
+      result.moveTargets.add(recordId(renamed.sandbox, renamed.key));
       continue;
     }
     result.removals.push(removalStep(record));
