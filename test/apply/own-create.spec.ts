@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { newRecord } from '../../src/state/record-changes.js';
-import type { ExecutorEnv } from '../helpers/executor-env.js';
-import { withExecutor } from '../helpers/executor-env.js';
+import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 
 // An interrupted create of gold (its intent open, its POST's outcome unknown) adopts, on its
