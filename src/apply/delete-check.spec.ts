@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LiveAudience } from '../aep/segment-types.js';
+import { LiveAudience } from '../aep/segment-types.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { verdictOf } from './delete-check.js';
 
@@ -14,8 +14,14 @@ const record: AudienceRecord = {
   runs: [],
 };
 
-function live(overrides: Partial<LiveAudience>): LiveAudience {
-  return { id: 'aud-1', name: 'Audience gold', originName: 'CUSTOM_UPLOAD', ...overrides };
+/** An audience as the Audiences API answer is read (the tolerant reader fills what is absent). */
+function live(overrides: Record<string, unknown>): LiveAudience {
+  return LiveAudience.parse({
+    id: 'aud-1',
+    name: 'Audience gold',
+    originName: 'CUSTOM_UPLOAD',
+    ...overrides,
+  });
 }
 
 describe('verdictOf (may the DELETE be sent?)', () => {
