@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_INCLUDE, fileSelector } from '../../src/source/file-filter.js';
+import { DEFAULT_INCLUDE, fileSelector, planScopeOf } from '../../src/source/file-filter.js';
 import { runs } from '../helpers/property-runs.js';
 
 const byPicomatch = picomatch([...DEFAULT_INCLUDE], { dot: false });
@@ -59,5 +59,21 @@ describe('the default file selector', () => {
     ['a/b.yaml.txt', false],
   ])('%s: %s', (file, selected) => {
     expect(fileSelector({})(file)).toBe(selected);
+  });
+});
+
+describe('--exclude alone', () => {
+  it('narrows both what is read and what a plan may remove: the excluded files are out of scope', () => {
+    const filters = { exclude: ['legacy/**'] };
+    const select = fileSelector(filters);
+    expect([select('gold.yaml'), select('team/silver.yml'), select('legacy/bronze.yaml')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    const scope = planScopeOf(filters);
+    expect(scope?.exclude).toEqual(['legacy/**']);
+    expect(scope?.include).toEqual([]);
+    expect([scope?.covers('gold.yaml'), scope?.covers('legacy/bronze.yaml')]).toEqual([true, false]);
   });
 });

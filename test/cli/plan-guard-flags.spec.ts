@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Plan } from '../../src/plan/schema.js';
+import { openStateStore } from '../../src/state/open.js';
+import { withTempDir, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { kinds } from '../helpers/planning.js';
+import { aRecord } from '../state/helpers.js';
+
+// The guard flags reach the planner: --allow-replace, --runs-per-day and --runs-per-audience,
+// each changing the plan as written out below (gold is recorded from another spec, so it
+// needs a replacement; silver is new).
+
+describe('plan with the guard flags', () => {
+  it('--allow-replace, --runs-per-day and --runs-per-audience each change the plan', async () => {
+    await withTempDir(async (dir) => {
+      await writeFiles(dir, { 'm/gold.yaml': manifestYaml('gold'), 'm/silver.yaml': manifestYaml('silver') });
+      const state = path.join(dir, 'state');
+      const store = await openStateStore(state);
+      await store.lock();
+      // One run of gold a minute ago: one of the sandbox's runs today, and one of gold's.
+      const aMinuteAgo = Math.floor(Date.now() / 1000) - 60;
+      await store.put(
+        aRecord('gold', {
+          runs: [{ runId: 'r-1', status: 'SUCCESS', createdAt: aMinuteAgo, dataFilterStartTime: 0 }],
+        }),
+      );
+      await store.close();
+      const plan = async (...flags: string[]) => {
+        const result = await runCliInProcess([
+          'plan',
+          path.join(dir, 'm'),
+          '--state',
+          state,
+          '--output',
+          'json',
+          ...flags,
+        ]);
+        expect(result.stderr).toBe('');
+        return Plan.parse(JSON.parse(result.stdout));
+      };
+
+      expect(kinds(await plan())).toEqual([
+        'replace prod/gold (blocked)',
+        'create prod/silver',
+        'run prod/silver',
+      ]);
+
+      const perDay = await plan('--allow-replace', '--runs-per-day', '2');
+      expect(kinds(perDay)).toEqual([
+        'replace prod/gold',
+        'run prod/gold',
+        'create prod/silver',
+        'run prod/silver (deferred)',
+      ]);
+      expect(perDay.steps[3]!.deferred).toBe('sandbox "prod" has used its 2 runs of the last 24 h');
+
+      const perAudience = await plan('--allow-replace', '--runs-per-audience', '1');
+      expect(kinds(perAudience)).toEqual([
+        'replace prod/gold',
+        'run prod/gold (deferred)',
+        'create prod/silver',
+        'run prod/silver',
+      ]);
+      expect(perAudience.steps[1]!.deferred).toBe('audience has used its 1 runs of the last 24 h');
+    });
+  });
+});
