@@ -62,4 +62,23 @@ describe('apply with metadata.adopt', () => {
       });
     });
   });
+
+  it('a lookup that fails fails the apply: nothing is adopted, created or recorded', async () => {
+    await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        emulator.control.uiCreateAudience(
+          ORG,
+          'prod',
+          audienceBody({ name: 'Audience gold' }),
+          'colleague@AdobeID',
+        );
+        emulator.control.queueFault({ kind: 'error500', endpoint: 'listAudiences', count: 20 });
+        await expect(applyInProcess(emulator, `${tmp}/state`, adopting('gold'))).rejects.toMatchObject({
+          code: 'ADOPT_LOOKUP_FAILED',
+        });
+        expect(emulator.control.counters().byEndpoint.createAudience.requests).toBe(0);
+        expect((await readState(`${tmp}/state`)).audiences).toEqual([]);
+      });
+    });
+  });
 });

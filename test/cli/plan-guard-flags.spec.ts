@@ -1,11 +1,14 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { Plan } from '../../src/plan/schema.js';
 import { openStateStore } from '../../src/state/open.js';
+import { emulatorEnv } from '../helpers/apply-env.js';
 import { withTempDir, writeFiles } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { manifestYaml } from '../helpers/manifests.js';
+import { manifestObject, manifestYaml } from '../helpers/manifests.js';
 import { kinds } from '../helpers/planning.js';
+import { withEmulator } from '../helpers/with-emulator.js';
 import { aRecord } from '../state/helpers.js';
 
 // The guard flags reach the planner: --allow-replace, --runs-per-day and --runs-per-audience,
@@ -64,6 +67,32 @@ describe('plan with the guard flags', () => {
         'run prod/silver',
       ]);
       expect(perAudience.steps[1]!.deferred).toBe('audience has used its 1 runs of the last 24 h');
+    });
+  });
+
+  it("--adopt looks up the audience of the manifest's name and plans its adoption", async () => {
+    await withEmulator(undefined, async (emulator) => {
+      await withTempDir(async (dir) => {
+        await writeFiles(dir, { 'm/gold.yaml': manifestYaml('gold') });
+        const made = emulator.control.uiCreateAudience(
+          DEMO_CLIENT.orgId,
+          'prod',
+          manifestObject('gold').spec,
+        );
+        const state = path.join(dir, 'state');
+        await (await openStateStore(state)).close();
+        const plan = async (...flags: string[]) => {
+          const result = await runCliInProcess(
+            ['plan', path.join(dir, 'm'), '--state', state, '--output', 'json', ...flags],
+            { env: emulatorEnv(emulator) },
+          );
+          return Plan.parse(JSON.parse(result.stdout));
+        };
+        expect(kinds(await plan())).toEqual(['create prod/gold', 'run prod/gold']);
+        const adopting = await plan('--adopt');
+        expect(kinds(adopting)).toEqual(['adopt prod/gold']);
+        expect(adopting.steps[0]!.audienceId).toBe(made.id);
+      });
     });
   });
 });
