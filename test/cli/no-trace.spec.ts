@@ -54,15 +54,16 @@ describe('no stack trace for anything a user can do', () => {
 
   it('a closed standard output ends `validate` and `state list` quietly, with their own exit code', async () => {
     await withTempDir(async (dir) => {
-      // Enough output to overflow a pipe: thousands of error lines, thousands of records.
+      // Enough output to overflow a pipe (64 KiB): two error lines a document (about 200 kB; a
+      // file of more than 1,000 documents would be refused in one line), a line a record (about 120 kB).
       const broken = 'apiVersion: audiencectl/v1\nkind: ExternalAudience\nmetadata: { name: Not_A_Key }\n';
-      await writeFile(path.join(dir, 'many.yaml'), Array.from({ length: 3000 }, () => broken).join('---\n'));
+      await writeFile(path.join(dir, 'many.yaml'), Array.from({ length: 1000 }, () => broken).join('---\n'));
       const state = path.join(dir, 'state');
-      for (let i = 0; i < 3000; i += 1) {
-        const file = recordPath(state, 'prod', `aud-${i}`);
-        await mkdir(path.dirname(file), { recursive: true });
-        await writeFile(file, JSON.stringify(aRecord(`aud-${i}`)));
-      }
+      const records = Array.from({ length: 3000 }, (_, i) => aRecord(`aud-${i}`));
+      await mkdir(path.dirname(recordPath(state, 'prod', 'any')), { recursive: true });
+      await Promise.all(
+        records.map((record) => writeFile(recordPath(state, 'prod', record.key), JSON.stringify(record))),
+      );
       const [validate, list] = await Promise.all([
         firstLineThenClose(['validate', dir]),
         firstLineThenClose(['state', 'list', '--state', state]),
