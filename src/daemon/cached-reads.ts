@@ -99,6 +99,7 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
       return info;
     },
     useOrgs: (orgOf) => store.useOrgs(orgOf),
+    useRevision: (revision) => store.useRevision(revision),
     unlock: () => {
       holding = undefined;
       return store.unlock();

@@ -124,6 +124,7 @@ export function leaderView(store: StateStore, leadership: Leadership): StateStor
       return Promise.resolve({ holder: leadership.holder });
     },
     useOrgs: (orgOf) => store.useOrgs(orgOf),
+    useRevision: (revision) => store.useRevision(revision),
     unlock: () => Promise.resolve(),
     close: () => Promise.resolve(),
     ...(store.midWrite ? { midWrite: () => store.midWrite!() } : {}),

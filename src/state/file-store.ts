@@ -10,11 +10,12 @@ import { audiencesDir, lockPath, metaPath, recordPath } from './paths.js';
 import { metaFormat } from './meta-format.js';
 import { readMetaFile } from './read-json.js';
 import { assertSameOrgs, orgsField, withBinding, type OrgBindings, type OrgOf } from './org-binding.js';
+import { revisionsField, withRevision, type SandboxRevisions } from './sandbox-revisions.js';
 import { listRecordIds, readState } from './read.js';
 import { readRecordFile } from './read-record.js';
 import { assertValidId } from './record-id.js';
 import { RecordWrites } from './record-writes.js';
-import type { AudienceRecord, RecordedState, StateMeta } from './schema.js';
+import type { AppliedRevision, AudienceRecord, RecordedState, StateMeta } from './schema.js';
 import { recordId } from './record-id.js';
 import type { CompatStore, StateStore } from './store.js';
 import { sweepTempFiles } from './sweep.js';
@@ -50,6 +51,8 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
   #lineage = '';
   #orgs: OrgBindings = {};
   #orgOf: OrgOf | undefined;
+  #revisions: SandboxRevisions = {};
+  #revision: AppliedRevision | undefined;
   /** Serial counted in memory (one per write) and the highest one on disk. */
   #wantedSerial = 0;
   #durableSerial = 0;
@@ -106,6 +109,10 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
     this.#orgOf = orgOf;
   }
 
+  useRevision(revision: AppliedRevision | undefined): void {
+    this.#revision = revision;
+  }
+
   close(): Promise<void> {
     return this.unlock();
   }
@@ -132,12 +139,14 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
       await writeFileDurable(metaPath(this.location), serialise(meta));
       this.#lineage = snapshot.meta.lineage;
       this.#orgs = snapshot.meta.orgs ?? {};
+      this.#revisions = snapshot.meta.revisions ?? {};
       this.#wantedSerial = snapshot.meta.serial;
       this.#durableSerial = snapshot.meta.serial;
     } else {
       await removeFileDurable(metaPath(this.location));
       this.#lineage = randomUUID();
       this.#orgs = {};
+      this.#revisions = {};
       this.#wantedSerial = 0;
       this.#durableSerial = 0;
     }
@@ -153,6 +162,7 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
       if (this.#orgOf) assertSameOrgs(meta, this.#orgOf, this.location);
       this.#lineage = meta?.lineage ?? randomUUID();
       this.#orgs = meta?.orgs ?? {};
+      this.#revisions = meta?.revisions ?? {};
       this.#wantedSerial = meta?.serial ?? 0;
       this.#durableSerial = this.#wantedSerial;
       await sweepTempFiles(this.location);
@@ -198,6 +208,8 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
       if ('none' in mutation) return;
       // The first write to a sandbox binds it to the org of the calls (the meta is written next).
       this.#orgs = withBinding(this.#orgs, sandbox, this.#orgOf);
+      // An apply's commit marks the sandbox in that same meta write, before the record changes.
+      this.#revisions = withRevision(this.#revisions, sandbox, this.#revision);
       await this.#bumpSerial();
       if ('remove' in mutation) {
         await removeFileDurable(file);
@@ -222,7 +234,13 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
   async #flushMeta(): Promise<void> {
     const serial = this.#wantedSerial;
     const orgs = orgsField(this.#orgs);
-    const meta: StateMeta = { schemaVersion: metaFormat(orgs), lineage: this.#lineage, serial, ...orgs };
+    const meta: StateMeta = {
+      schemaVersion: metaFormat(orgs),
+      lineage: this.#lineage,
+      serial,
+      ...orgs,
+      ...revisionsField(this.#revisions),
+    };
     await writeFileDurable(metaPath(this.location), serialise(meta));
     this.#durableSerial = Math.max(this.#durableSerial, serial);
   }

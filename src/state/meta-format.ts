@@ -3,7 +3,9 @@
  * format 1 only: it refuses a store in format 2 instead of writing its meta back without
  * the orgs (the org binding would be gone without a word), as this release refuses a
  * format it does not know (read-json.ts). Kept without zod: a plan served by the state
- * snapshot loads none.
+ * snapshot loads none. `revisions` (the commit last applied to each sandbox) leaves the
+ * format alone: a release from before it reads the meta without it and drops it on its next
+ * write, which loses only the older-checkout check of creates, never a record or a binding.
  */
 export const META_FORMATS = [1, 2] as const;
 

@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { z } from 'zod';
+import { COMMIT_ID } from './commit-id.js';
 import { StateReadError, reasonOf } from './errors.js';
 import { META_FORMATS } from './meta-format.js';
 import type { StateMeta } from './schema.js';
@@ -129,12 +130,34 @@ function validateStateJson<T>(file: string, json: unknown, schema: z.ZodType<T>,
  */
 export function plainStateMeta(json: unknown): StateMeta | undefined {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
-  const { schemaVersion, lineage, serial, orgs } = json as Record<string, unknown>;
+  const { schemaVersion, lineage, serial, orgs, revisions } = json as Record<string, unknown>;
   if ((schemaVersion !== 1 && schemaVersion !== 2) || typeof lineage !== 'string') return undefined;
   if (typeof serial !== 'number' || !Number.isSafeInteger(serial) || serial < 0) return undefined;
-  if (orgs === undefined) return { schemaVersion, lineage, serial };
-  const map = stringMap(orgs);
-  return map && { schemaVersion, lineage, serial, orgs: map };
+  const orgMap = orgs === undefined ? {} : stringMap(orgs);
+  const revisionMap = revisions === undefined ? {} : revisionsMap(revisions);
+  if (!orgMap || !revisionMap) return undefined;
+  return {
+    schemaVersion,
+    lineage,
+    serial,
+    ...(orgs === undefined ? {} : { orgs: orgMap }),
+    ...(revisions === undefined ? {} : { revisions: revisionMap }),
+  };
+}
+
+/** StateMeta.revisions as zod reads it: each value's commit and committedAt, other keys left out. */
+function revisionsMap(value: unknown): StateMeta['revisions'] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const map: NonNullable<StateMeta['revisions']> = {};
+  for (const [sandbox, item] of Object.entries(value)) {
+    if (sandbox === '__proto__') continue;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
+    const { commit, committedAt } = item as Record<string, unknown>;
+    if (typeof commit !== 'string' || !COMMIT_ID.test(commit) || typeof committedAt !== 'string')
+      return undefined;
+    map[sandbox] = { commit, committedAt };
+  }
+  return map;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { asEpochSeconds } from '../aep/epoch.js';
 import { NormalSpec } from '../manifest/normal-spec.js';
+import { COMMIT_ID } from './commit-id.js';
 
 /**
  * A run time the service filled in, in epoch seconds. Releases before the client read run
@@ -55,7 +56,7 @@ export type Intent = z.infer<typeof Intent>;
  */
 export const AppliedRevision = z.object({
   /** Full commit id: SHA-1, or SHA-256 in a repository that uses it. */
-  commit: z.string().regex(/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/),
+  commit: z.string().regex(COMMIT_ID),
   /**
    * The commit's committer time, ISO 8601 in UTC: compared with the checkout's HEAD when the
    * commit is not in the checkout (a shallow clone), where git cannot tell their order.
@@ -138,6 +139,15 @@ export const StateMeta = z.object({
    * org-binding.ts). Absent in stores written before it existed, and until such a write.
    */
   orgs: z.record(z.string(), z.string()).optional(),
+  /**
+   * The commit last applied to each sandbox (sandbox -> revision): set by every write of an
+   * apply (or a controller's pass) with a commit, in the write that moves the serial, so that
+   * an older checkout cannot create again what a newer commit removed (plan/older-checkout.ts).
+   * Absent in stores written before it existed, and outside git. It leaves the format alone:
+   * an earlier release reads the meta without it and drops it on its next write, which loses
+   * only that check, as with AppliedSpec.revision.
+   */
+  revisions: z.record(z.string(), AppliedRevision).optional(),
 });
 export type StateMeta = z.infer<typeof StateMeta>;
 

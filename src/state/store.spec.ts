@@ -196,6 +196,53 @@ describe.each(stores)('$name store: the IMS org of each sandbox', (kind) => {
   });
 });
 
+describe.each(stores)('$name store: the commit last applied to each sandbox', (kind) => {
+  const A = { commit: 'a'.repeat(40), committedAt: '2026-12-01T10:00:00.000Z' };
+  const B = { commit: 'b'.repeat(40), committedAt: '2026-12-01T11:00:00.000Z' };
+
+  it('marks the sandbox of each write made with a revision, in the write that moves the serial', async () => {
+    const location = await kind.fresh();
+    const store = await lockedStore(kind, location);
+    await store.put(aRecord('gold'));
+    expect((await store.meta())?.revisions).toBeUndefined();
+    store.useRevision(B);
+    await store.beginIntent(newRecord('prod', 'silver'), 'create');
+    expect((await store.meta())?.serial).toBe(2);
+    await store.put(aRecord('bronze', { sandbox: 'dev' }));
+    expect(await store.delete('prod', 'gold')).toBe(true);
+    // A write that changes nothing moves nothing.
+    expect(await store.delete('prod', 'gold')).toBe(false);
+    store.useRevision(undefined);
+    await store.put(aRecord('copper', { sandbox: 'dev' }));
+    // Read back by another handle: what the storage holds.
+    const meta = await (await kind.open(location)).meta();
+    expect(meta).toEqual({
+      schemaVersion: 1,
+      lineage: meta?.lineage,
+      serial: 5,
+      revisions: { prod: B, dev: B },
+    });
+    expect((await (await kind.open(location)).readAll()).meta).toEqual(meta);
+
+    // An older commit applied (--allow-older-checkout) is then the newest apply; other sandboxes keep theirs.
+    await store.close();
+    const next = await lockedStore(kind, location);
+    next.useRevision(A);
+    await next.put(aRecord('tin'));
+    expect((await next.meta())?.revisions).toEqual({ prod: A, dev: B });
+  });
+
+  it('copies the marks with a restored snapshot (state migrate)', async () => {
+    const store = await lockedStore(kind);
+    const meta = { schemaVersion: 1 as const, lineage: 'l-1', serial: 7, revisions: { prod: A } };
+    await store.restore({ meta, audiences: [aRecord('gold')] });
+    expect((await store.readAll()).meta).toEqual(meta);
+    store.useRevision(B);
+    await store.put(aRecord('silver', { sandbox: 'dev' }));
+    expect(await store.meta()).toEqual({ ...meta, serial: 8, revisions: { prod: A, dev: B } });
+  });
+});
+
 describe.each(stores)('$name store: intents', (kind) => {
   it('writes the intent before the call and the outcome after it', async () => {
     const store = await lockedStore(kind);

@@ -2,7 +2,14 @@ import type { CompatChoices, LearnedChoice } from '../aep/compat-schema.js';
 import type { HeldLock, LockInfo, LockOptions } from './lock.js';
 import type { OrgOf } from './org-binding.js';
 import type { RecordChanges } from './record-changes.js';
-import type { AudienceRecord, AudienceRecordInput, Intent, RecordedState, StateMeta } from './schema.js';
+import type {
+  AppliedRevision,
+  AudienceRecord,
+  AudienceRecordInput,
+  Intent,
+  RecordedState,
+  StateMeta,
+} from './schema.js';
 
 export type IntentKind = Intent['kind'];
 export type IntentExtra = Pick<Intent, 'specHash' | 'runReason'>;
@@ -50,6 +57,14 @@ export interface StateStore {
    * command that calls AEP; a store never told checks and binds nothing.
    */
   useOrgs(orgOf: OrgOf): void;
+  /**
+   * The commit an apply (or a controller's pass) is applying its steps from, told once its
+   * plan passed the older-checkout check; `undefined` when it is done. Meanwhile every write
+   * of a record sets its sandbox's mark (StateMeta.revisions) to it, in the meta write that
+   * moves the serial: a call for a sandbox is never made before the mark is durable (an intent
+   * is written first), and an apply that writes nothing moves nothing.
+   */
+  useRevision(revision: AppliedRevision | undefined): void;
   unlock(): Promise<void>;
   /** Every `[sandbox, key]` with a record, sorted. */
   list(): Promise<Array<[sandbox: string, key: string]>>;

@@ -37,6 +37,21 @@ const metaLike = fc.oneof(
         fc.dictionary(orgKey, fc.jsonValue()),
         fc.jsonValue(),
       ),
+      revisions: fc.oneof(
+        fc.dictionary(
+          orgKey,
+          fc.record(
+            {
+              commit: fc.string({ maxLength: 6 }),
+              committedAt: fc.string({ maxLength: 6 }),
+              other: fc.jsonValue(),
+            },
+            { requiredKeys: ['commit', 'committedAt'] },
+          ),
+        ),
+        fc.dictionary(orgKey, fc.oneof(fc.jsonValue(), fc.record({ commit: fc.jsonValue() }))),
+        fc.jsonValue(),
+      ),
       extra: fc.jsonValue(),
     },
     { requiredKeys: [] },

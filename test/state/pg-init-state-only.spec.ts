@@ -46,17 +46,18 @@ describe('audiencectl init --state-only (a deployment init step)', { timeout: 90
       `PostgreSQL state ${bare}: applied migration 2 (compat: readings of the API page learned per base URL)`,
       `PostgreSQL state ${bare}: applied migration 3 (manifest_cache: the manifest cache of each source directory)`,
       `PostgreSQL state ${bare}: applied migration 4 (meta.orgs: the IMS org of each sandbox)`,
+      `PostgreSQL state ${bare}: applied migration 5 (meta.revisions: the commit last applied to each sandbox)`,
       '',
     ]);
     const applied = await postgres.query<Migration>(
       `SELECT version, applied_at FROM "${schema}".schema_migrations ORDER BY version`,
     );
-    expect(applied.map((row) => row.version)).toEqual([1, 2, 3, 4]);
+    expect(applied.map((row) => row.version)).toEqual([1, 2, 3, 4, 5]);
 
     const again = await runCli(['init', '--state-only'], { env: { ...NO_AEP, AUDIENCECTL_STATE: location } });
     expect(again).toEqual({
       code: 0,
-      stdout: `PostgreSQL state ${bare} is up to date (schema version 4)\n`,
+      stdout: `PostgreSQL state ${bare} is up to date (schema version 5)\n`,
       stderr: '',
     });
     expect(
@@ -135,14 +136,14 @@ describe(
         schema = created;
       });
       expect(outcome).toEqual({
-        lines: [1, 2, 3, 4].map((version): unknown =>
+        lines: [1, 2, 3, 4, 5].map((version): unknown =>
           expect.stringMatching(new RegExp(`^PostgreSQL state .*: applied migration ${version} \\(`)),
         ),
       });
       const applied = await postgres.query<{ version: number }>(
         `SELECT version FROM "${schema}".schema_migrations ORDER BY version`,
       );
-      expect(applied.map((row) => row.version)).toEqual([1, 2, 3, 4]);
+      expect(applied.map((row) => row.version)).toEqual([1, 2, 3, 4, 5]);
     });
 
     it('the one that waited while another applied everything says the schema is up to date, at its version', async () => {
@@ -151,10 +152,10 @@ describe(
           `CREATE TABLE "${schema}".schema_migrations (version integer PRIMARY KEY, name text NOT NULL)`,
         );
         await other.query(
-          `INSERT INTO "${schema}".schema_migrations VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd')`,
+          `INSERT INTO "${schema}".schema_migrations VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd'), (5, 'e')`,
         );
       });
-      expect(outcome).toEqual({ lines: [expect.stringMatching(/ is up to date \(schema version 4\)$/)] });
+      expect(outcome).toEqual({ lines: [expect.stringMatching(/ is up to date \(schema version 5\)$/)] });
     });
   },
 );

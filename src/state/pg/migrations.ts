@@ -80,6 +80,16 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
         CHECK (jsonb_typeof(orgs) = 'object');
     `,
   },
+  {
+    version: 5,
+    name: 'meta.revisions: the commit last applied to each sandbox',
+    sql: `
+      -- Sandbox -> {commit, committedAt} (StateMeta.revisions, src/state/sandbox-revisions.ts):
+      -- set by every write of an apply with a commit, in the statement that moves the serial.
+      ALTER TABLE {s}.meta ADD COLUMN revisions jsonb NOT NULL DEFAULT '{}'::jsonb
+        CHECK (jsonb_typeof(revisions) = 'object');
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -4,9 +4,10 @@ import pg, { type ClientConfig, type PoolClient } from 'pg';
 import { StateError } from '../errors.js';
 import type { LockInfo, LockOptions } from '../lock.js';
 import { assertSameOrgs, orgsField, withBinding, type OrgBindings, type OrgOf } from '../org-binding.js';
+import { revisionsField, type SandboxRevisions } from '../sandbox-revisions.js';
 import { parseStateJson } from '../read-json.js';
 import { assertValidId } from '../record-id.js';
-import { StateMeta, AudienceRecord, type RecordedState } from '../schema.js';
+import { StateMeta, AudienceRecord, type AppliedRevision, type RecordedState } from '../schema.js';
 import { WriteChains, type Mutation, type WriteDecision } from '../write-path.js';
 import {
   LONG_QUERY_MS,
@@ -55,6 +56,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   #lineage = '';
   #orgs: OrgBindings = {};
   #orgOf: OrgOf | undefined;
+  #revision: AppliedRevision | undefined;
   readonly #chains = new WriteChains();
 
   constructor(url: string, schema: string, display: string, access: PgAccess = {}) {
@@ -145,7 +147,8 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     const rows = await this.#query<Row & { meta: string | null }>(
       `SELECT m.meta, a.sandbox, a.key, a.body::text AS body
          FROM (SELECT (SELECT json_strip_nulls(row_to_json(x))::text FROM (SELECT 1 AS "schemaVersion",
-                 lineage, serial, NULLIF(orgs, '{}'::jsonb) AS orgs FROM {s}.meta) x) AS meta) m
+                 lineage, serial, NULLIF(orgs, '{}'::jsonb) AS orgs,
+                 NULLIF(revisions, '{}'::jsonb) AS revisions FROM {s}.meta) x) AS meta) m
          LEFT JOIN {s}.audiences a ON true
         ORDER BY a.sandbox COLLATE "C", a.key COLLATE "C"`,
     );
@@ -167,13 +170,22 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   }
 
   async meta(): Promise<StateMeta | undefined> {
-    const rows = await this.#query<{ lineage: string; serial: string; orgs: Record<string, string> }>(
-      'SELECT lineage, serial::text AS serial, orgs FROM {s}.meta',
-    );
+    const rows = await this.#query<{
+      lineage: string;
+      serial: string;
+      orgs: Record<string, string>;
+      revisions: SandboxRevisions;
+    }>('SELECT lineage, serial::text AS serial, orgs, revisions FROM {s}.meta');
     const row = rows[0];
     if (!row) return undefined;
     const orgs = orgsField(row.orgs);
-    return { schemaVersion: metaFormat(orgs), lineage: row.lineage, serial: Number(row.serial), ...orgs };
+    return {
+      schemaVersion: metaFormat(orgs),
+      lineage: row.lineage,
+      serial: Number(row.serial),
+      ...orgs,
+      ...revisionsField(row.revisions),
+    };
   }
 
   /** Never: a record and the serial change in one statement. */
@@ -211,6 +223,10 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
 
   useOrgs(orgOf: OrgOf): void {
     this.#orgOf = orgOf;
+  }
+
+  useRevision(revision: AppliedRevision | undefined): void {
+    this.#revision = revision;
   }
 
   async lock(options: LockOptions = {}): Promise<LockInfo> {
@@ -267,27 +283,35 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
         // recorded is never replaced.
         this.#orgs = withBinding(this.#orgs, sandbox, this.#orgOf);
         const orgs = JSON.stringify(this.#orgs);
-        // The serial moves in the same statement as the record, so never one without the other.
-        const bump = `WITH bump AS (INSERT INTO {s}.meta (lineage, serial, orgs) VALUES ($3, 1, $4::jsonb)
+        // An apply's commit marks this sandbox; the others keep theirs.
+        const revision = this.#revision;
+        const mark = JSON.stringify(
+          revision ? { [sandbox]: { commit: revision.commit, committedAt: revision.committedAt } } : {},
+        );
+        // The serial moves in the same statement as the record (and the mark), so never one
+        // without the other.
+        const bump = `WITH bump AS (INSERT INTO {s}.meta (lineage, serial, orgs, revisions)
+                        VALUES ($3, 1, $4::jsonb, $5::jsonb)
                         ON CONFLICT (singleton) DO UPDATE SET serial = {s}.meta.serial + 1,
-                          orgs = excluded.orgs || {s}.meta.orgs RETURNING serial)`;
+                          orgs = excluded.orgs || {s}.meta.orgs,
+                          revisions = {s}.meta.revisions || excluded.revisions RETURNING serial)`;
         if ('remove' in mutation) {
           await client.query(
             sql(
               this.#schema,
               `${bump} DELETE FROM {s}.audiences WHERE sandbox = $1 AND key = $2 AND EXISTS (SELECT 1 FROM bump)`,
             ),
-            [sandbox, key, this.#lineage, orgs],
+            [sandbox, key, this.#lineage, orgs, mark],
           );
           return;
         }
         await client.query(
           sql(
             this.#schema,
-            `${bump} INSERT INTO {s}.audiences (sandbox, key, body) SELECT $1, $2, $5::jsonb FROM bump
+            `${bump} INSERT INTO {s}.audiences (sandbox, key, body) SELECT $1, $2, $6::jsonb FROM bump
              ON CONFLICT (sandbox, key) DO UPDATE SET body = excluded.body, updated_at = now()`,
           ),
-          [sandbox, key, this.#lineage, orgs, JSON.stringify(mutation.write)],
+          [sandbox, key, this.#lineage, orgs, mark, JSON.stringify(mutation.write)],
         );
       }),
     );
@@ -320,11 +344,15 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
         }
         if (snapshot.meta) {
           await client.query(
-            statement('INSERT INTO {s}.meta (lineage, serial, orgs) VALUES ($1, $2, $3::jsonb)', [
-              snapshot.meta.lineage,
-              snapshot.meta.serial,
-              JSON.stringify(snapshot.meta.orgs ?? {}),
-            ]),
+            statement(
+              'INSERT INTO {s}.meta (lineage, serial, orgs, revisions) VALUES ($1, $2, $3::jsonb, $4::jsonb)',
+              [
+                snapshot.meta.lineage,
+                snapshot.meta.serial,
+                JSON.stringify(snapshot.meta.orgs ?? {}),
+                JSON.stringify(snapshot.meta.revisions ?? {}),
+              ],
+            ),
           );
         }
       },

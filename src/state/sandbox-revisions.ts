@@ -1,0 +1,31 @@
+import type { AppliedRevision } from './schema.js';
+
+/**
+ * The commit last applied to each sandbox (StateMeta.revisions): what lets an older checkout's
+ * create of an audience a newer commit removed be refused, its record being gone with it
+ * (plan/older-checkout.ts decides; README, "How it stays safe").
+ */
+export type SandboxRevisions = Readonly<Record<string, AppliedRevision>>;
+
+/**
+ * The marks after a write to `sandbox` by an apply of `revision`: set to it, whatever was there
+ * (an apply with --allow-older-checkout is then the newest one); the same object when there is
+ * no revision to record or it is already the mark.
+ */
+export function withRevision(
+  revisions: SandboxRevisions,
+  sandbox: string,
+  revision: AppliedRevision | undefined,
+): SandboxRevisions {
+  if (revision === undefined) return revisions;
+  const current = Object.hasOwn(revisions, sandbox) ? revisions[sandbox] : undefined;
+  if (current?.commit === revision.commit && current.committedAt === revision.committedAt) return revisions;
+  return { ...revisions, [sandbox]: { commit: revision.commit, committedAt: revision.committedAt } };
+}
+
+/** `revisions` for a StateMeta: left out when empty, as stores without a mark have none. */
+export function revisionsField(revisions: SandboxRevisions): {
+  revisions?: Record<string, AppliedRevision>;
+} {
+  return Object.keys(revisions).length === 0 ? {} : { revisions: { ...revisions } };
+}
