@@ -102,3 +102,53 @@ describe('olderCheckout: is this checkout older than what was applied', () => {
     );
   });
 });
+
+describe('olderCheckout: creating again what a newer commit removed', () => {
+  const head = rev(A, 10);
+  const marks = (revision: AppliedRevision) => ({ prod: revision });
+
+  it('refuses a create or an adoption in a sandbox last applied from a commit HEAD does not contain', () => {
+    const steps = [step('y', 'create'), step('w', 'adopt'), step('n', 'run')];
+    expect(commitsToCheck(steps, [], head, marks(rev(B, 11)))).toEqual([B]);
+    const found = olderCheckout(steps, [], head, relations({ [B]: 'not-contained' }), marks(rev(B, 11)));
+    expect(found?.audiences).toEqual([
+      { sandbox: 'prod', key: 'y', kind: 'create', revision: rev(B, 11), why: 'not-contained' },
+      { sandbox: 'prod', key: 'w', kind: 'adopt', revision: rev(B, 11), why: 'not-contained' },
+    ]);
+    expect(found?.note).toBe(
+      `apply would refuse this plan: prod/y and prod/w would be created or adopted again; sandbox prod was last applied from commit bbbbbbb (committed ${at(11)}), which this checkout's HEAD aaaaaaa (committed ${at(10)}) does not contain. Pull or fetch the newer commit and plan from it, or apply with --allow-older-checkout`,
+    );
+  });
+
+  it('lets a create through when the mark is HEAD, an ancestor, older in a shallow clone, or of another sandbox', () => {
+    const steps = [step('y', 'create')];
+    expect(commitsToCheck(steps, [], head, marks(head))).toEqual([]);
+    expect(olderCheckout(steps, [], head, relations({}), marks(head))).toBeUndefined();
+    expect(
+      olderCheckout(steps, [], head, relations({ [B]: 'contained' }), marks(rev(B, 11))),
+    ).toBeUndefined();
+    expect(olderCheckout(steps, [], head, relations({}), marks(rev(C, 9)))).toBeUndefined();
+    expect(commitsToCheck(steps, [], head, { dev: rev(B, 11) })).toEqual([]);
+    expect(olderCheckout(steps, [], head, relations({ [B]: 'not-contained' }), { dev: rev(B, 11) })).toBe(
+      undefined,
+    );
+    // A blocked create creates nothing.
+    const blocked = [step('y', 'create', { blocked: 'name taken' })];
+    expect(olderCheckout(blocked, [], head, relations({ [B]: 'not-contained' }), marks(rev(B, 11)))).toBe(
+      undefined,
+    );
+  });
+
+  it('refuses one absent from the clone by commit time, and names creates after the undoing steps', () => {
+    const records = [recorded('x', rev(B, 11))];
+    const steps = [step('x', 'update'), step('y', 'create')];
+    const found = olderCheckout(steps, records, head, relations({}), marks(rev(B, 11)));
+    expect(found?.audiences.map((a) => [a.key, a.kind, a.why])).toEqual([
+      ['x', 'update', 'newer'],
+      ['y', 'create', 'newer'],
+    ]);
+    expect(found?.note).toContain(
+      `prod/x was last applied from commit bbbbbbb (committed ${at(11)}), which is not in this clone and was committed after this checkout's HEAD aaaaaaa (committed ${at(10)}); and prod/y would be created again (sandbox prod was last applied from it).`,
+    );
+  });
+});

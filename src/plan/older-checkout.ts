@@ -1,6 +1,7 @@
 import type { AppliedRevision, AudienceRecord } from '../state/schema.js';
 import { epochSecondsOf } from '../state/instant.js';
 import { recordId } from '../state/record-id.js';
+import type { SandboxRevisions } from '../state/sandbox-revisions.js';
 import type { OlderCheckout, Step } from './schema.js';
 
 /**
@@ -23,57 +24,87 @@ export type CommitRelation =
  */
 const UNDOING: ReadonlySet<Step['kind']> = new Set(['update', 'replace', 'delete', 'forget']);
 
+/**
+ * The steps that bring back an audience a newer commit removed: its record is gone with it, so
+ * only the commit its sandbox was last applied from (StateMeta.revisions) can tell.
+ */
+const RECREATING: ReadonlySet<Step['kind']> = new Set(['create', 'adopt']);
+
 type Concerned = { step: Step; revision: AppliedRevision };
 
-/** Each step that would be applied and undo a spec recorded with a commit. */
-function concernedSteps(steps: readonly Step[], records: readonly AudienceRecord[]): Concerned[] {
+/**
+ * Each step that would be applied and undo a spec recorded with a commit, or create (or adopt)
+ * an audience in a sandbox marked with the commit last applied to it.
+ */
+function concernedSteps(
+  steps: readonly Step[],
+  records: readonly AudienceRecord[],
+  marks: SandboxRevisions = {},
+): Concerned[] {
   const revisions = new Map<string, AppliedRevision>();
   for (const record of records) {
     const revision = record.applied?.revision;
     if (revision) revisions.set(recordId(record.sandbox, record.key), revision);
   }
   const concerned: Concerned[] = [];
-  if (revisions.size === 0) return concerned;
+  if (revisions.size === 0 && Object.keys(marks).length === 0) return concerned;
   for (const step of steps) {
     // A blocked step is not applied: it undoes nothing.
-    if (!UNDOING.has(step.kind) || step.blocked !== undefined) continue;
-    const revision = revisions.get(recordId(step.sandbox, step.key));
+    if (step.blocked !== undefined) continue;
+    const revision = UNDOING.has(step.kind)
+      ? revisions.get(recordId(step.sandbox, step.key))
+      : markOf(step, marks);
     if (revision) concerned.push({ step, revision });
   }
   return concerned;
 }
 
-/** The distinct commits the undoing steps' records were applied from; none when no step undoes one. */
-export function recordedCommits(steps: readonly Step[], records: readonly AudienceRecord[]): string[] {
-  return [...new Set(concernedSteps(steps, records).map(({ revision }) => revision.commit))].sort();
+function markOf(step: Step, marks: SandboxRevisions): AppliedRevision | undefined {
+  if (!RECREATING.has(step.kind) || !Object.hasOwn(marks, step.sandbox)) return undefined;
+  return marks[step.sandbox];
 }
 
 /**
- * The distinct commits git must be asked about: those of the undoing steps' records, other
- * than HEAD itself. Typically none or one (the commit of the last apply), never one a record.
+ * The distinct commits the undoing steps' records, and the creating steps' sandboxes, were
+ * applied from; none when no step concerns one.
+ */
+export function recordedCommits(
+  steps: readonly Step[],
+  records: readonly AudienceRecord[],
+  marks?: SandboxRevisions,
+): string[] {
+  return [...new Set(concernedSteps(steps, records, marks).map(({ revision }) => revision.commit))].sort();
+}
+
+/**
+ * The distinct commits git must be asked about: those of `recordedCommits` other than HEAD
+ * itself. Typically none or one (the commit of the last apply), never one a record or sandbox.
  */
 export function commitsToCheck(
   steps: readonly Step[],
   records: readonly AudienceRecord[],
   head: AppliedRevision,
+  marks?: SandboxRevisions,
 ): string[] {
-  return recordedCommits(steps, records).filter((commit) => commit !== head.commit);
+  return recordedCommits(steps, records, marks).filter((commit) => commit !== head.commit);
 }
 
 /**
  * The undoing steps whose record was applied from a commit `head` does not contain, or, for a
- * commit git cannot place (`unknown`), one committed after it. Undefined when there is none:
- * records without a commit (written before it was recorded, or outside git) never count.
+ * commit git cannot place (`unknown`), one committed after it; and the creates and adoptions in
+ * a sandbox whose mark (`marks`) is such a commit. Undefined when there is none: records and
+ * sandboxes without a commit (written before it was recorded, or outside git) never count.
  */
 export function olderCheckout(
   steps: readonly Step[],
   records: readonly AudienceRecord[],
   head: AppliedRevision,
   relations: ReadonlyMap<string, CommitRelation>,
+  marks?: SandboxRevisions,
 ): OlderCheckout | undefined {
   const headTime = epochSecondsOf(head.committedAt);
   const audiences: OlderCheckout['audiences'] = [];
-  for (const { step, revision } of concernedSteps(steps, records)) {
+  for (const { step, revision } of concernedSteps(steps, records, marks)) {
     if (revision.commit === head.commit) continue;
     const relation = relations.get(revision.commit) ?? 'unknown';
     if (relation === 'contained') continue;
@@ -97,10 +128,30 @@ function namesOf(ids: readonly string[]): string {
   return ids.length === 1 ? ids.join('') : `${ids.slice(0, -1).join(', ')} and ${ids.at(-1)}`;
 }
 
+/** A creation or adoption, which the mark of its sandbox concerns, not a record of its own. */
+const recreates = (audience: OlderCheckout['audiences'][number]) => RECREATING.has(audience.kind);
+
+/** `prod/y would be created again` (or adopted: the verb says which). */
+function recreatedClause(group: OlderCheckout['audiences']): string {
+  const kinds = new Set(group.map((a) => a.kind));
+  let verb = kinds.has('adopt') ? 'adopted' : 'created';
+  if (kinds.size > 1) verb = 'created or adopted';
+  return `${namesOf(group.map((a) => recordId(a.sandbox, a.key)))} would be ${verb} again`;
+}
+
+/** `sandbox prod was`, `sandboxes dev and prod were`. */
+function sandboxesOf(group: OlderCheckout['audiences']): string {
+  const sandboxes = [...new Set(group.map((a) => a.sandbox))].sort();
+  return sandboxes.length === 1
+    ? `sandbox ${sandboxes.join('')} was`
+    : `sandboxes ${namesOf(sandboxes)} were`;
+}
+
 /**
  * One clause naming the audiences and the newest commit concerned: `prod/x and prod/z were last
  * applied from commit 5d6e7f8 (committed …), which this checkout's HEAD 1a2b3c4 (committed …)
- * does not contain`. Audiences of other such commits are counted.
+ * does not contain`; for a create, `prod/y would be created again; sandbox prod was last applied
+ * from commit …`. Audiences of other such commits are counted.
  */
 export function describeOlderCheckout(
   finding: Pick<OlderCheckout, 'head' | 'audiences'>,
@@ -124,10 +175,19 @@ export function describeOlderCheckout(
     why === 'not-contained'
       ? `which ${head} does not contain`
       : `which is not in this clone and was committed after ${head}`;
-  const names = namesOf(newest.map((a) => recordId(a.sandbox, a.key)));
-  const verb = newest.length === 1 ? 'was' : 'were';
+  const commit = `commit ${short(revision.commit)} (committed ${revision.committedAt}), ${which}`;
+  const undone = newest.filter((a) => !recreates(a));
+  const recreated = newest.filter(recreates);
   const rest = others.reduce((count, group) => count + group.length, 0);
   const more =
     others.length === 0 ? '' : `; and ${rest} more audience(s), from ${others.length} other such commit(s)`;
-  return `${names} ${verb} last applied from commit ${short(revision.commit)} (committed ${revision.committedAt}), ${which}${more}`;
+  if (undone.length === 0)
+    return `${recreatedClause(recreated)}; ${sandboxesOf(recreated)} last applied from ${commit}${more}`;
+  const names = namesOf(undone.map((a) => recordId(a.sandbox, a.key)));
+  const verb = undone.length === 1 ? 'was' : 'were';
+  const also =
+    recreated.length === 0
+      ? ''
+      : `; and ${recreatedClause(recreated)} (${sandboxesOf(recreated)} last applied from it)`;
+  return `${names} ${verb} last applied from ${commit}${also}${more}`;
 }

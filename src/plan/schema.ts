@@ -278,7 +278,10 @@ export const OlderCheckout = z.object({
       sandbox: z.string(),
       key: z.string(),
       kind: StepKind,
-      /** The commit the record says its spec was applied from. */
+      /**
+       * The commit the record says its spec was applied from; for a create or an adoption, the
+       * commit its sandbox was last applied from (StateMeta.revisions).
+       */
       revision: AppliedRevision,
       /**
        * `not-contained`: the commit is in this clone and HEAD does not contain it (HEAD is
