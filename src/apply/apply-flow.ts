@@ -116,9 +116,9 @@ async function checkBeforeCalls(input: ApplyInput, flow: ApplyFlow, order: Check
     checkSavedPlan(input.plan, input.source, input.desired, recorded, (sandbox) =>
       flow.client.orgOf(sandbox),
     );
-    await order.check(input.plan.steps, recorded.audiences);
-  } else if (order.concerns(recorded.audiences)) {
-    await order.check(makePlan(input.desired, recorded, input.planOptions).steps, recorded.audiences);
+    await order.check(input.plan.steps, recorded);
+  } else if (order.concerns(recorded)) {
+    await order.check(makePlan(input.desired, recorded, input.planOptions).steps, recorded);
   }
 }
 
@@ -155,14 +155,20 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
     );
   }
   // Settling or reading the service may have changed the steps: the final plan is checked too.
-  await order.check(plan.steps, recorded.audiences);
+  await order.check(plan.steps, recorded);
   const go = await flow.review(plan, resumed);
   if (!go || plan.steps.length === 0) return { plan, report: undefined };
   const progress = flow.progress(plan);
+  const applied = recordedRevision(revision);
+  // From here on each write marks its sandbox with this commit (StateMeta.revisions), with the
+  // serial: the first is an intent, before that sandbox's first call; a step that writes
+  // nothing marks nothing. Not before: settling a killed apply or refreshing applies no commit.
+  store.useRevision(applied);
   try {
-    const deps = { ...flow, progress, revision: recordedRevision(revision) };
+    const deps = { ...flow, progress, revision: applied };
     return { plan, report: await executePlan(plan, deps, resumed) };
   } finally {
+    store.useRevision(undefined);
     progress.close();
   }
 }

@@ -6,7 +6,7 @@ import {
   type CommitRelation,
 } from '../plan/older-checkout.js';
 import type { OlderCheckout, Step } from '../plan/schema.js';
-import type { AppliedRevision, AudienceRecord } from '../state/schema.js';
+import type { AppliedRevision, RecordedState } from '../state/schema.js';
 
 /** An apply of a checkout older than what was applied (README, "How it stays safe"). */
 export class OlderCheckoutError extends AudiencectlError {
@@ -36,21 +36,28 @@ export function recordedRevision(revision: ApplyRevision): AppliedRevision | und
   return revision.kind === 'none' ? undefined : revision.head;
 }
 
-/** Whether a record carries a commit other than `head`: only then can a step be refused. */
-function mayRefuse(records: readonly AudienceRecord[], head: AppliedRevision): boolean {
-  return records.some((record) => {
-    const commit = record.applied?.revision?.commit;
-    return commit !== undefined && commit !== head.commit;
-  });
+/**
+ * Whether a record, or a sandbox's mark, carries a commit other than `head`: only then can a
+ * step be refused.
+ */
+function mayRefuse(recorded: RecordedState, head: AppliedRevision): boolean {
+  const other = (commit: string | undefined) => commit !== undefined && commit !== head.commit;
+  return (
+    recorded.audiences.some((record) => other(record.applied?.revision?.commit)) ||
+    Object.values(recorded.meta?.revisions ?? {}).some((mark) => other(mark.commit))
+  );
 }
 
 export type CheckoutCheck = {
   /** False when nothing is ever refused (outside git, the controller). */
   active: boolean;
-  /** Whether `check` could refuse anything with these records (saves planning for it). */
-  concerns(records: readonly AudienceRecord[]): boolean;
-  /** Throws OlderCheckoutError when `steps` would undo a commit HEAD does not contain. */
-  check(steps: readonly Step[], records: readonly AudienceRecord[]): Promise<void>;
+  /** Whether `check` could refuse anything with this state (saves planning for it). */
+  concerns(recorded: RecordedState): boolean;
+  /**
+   * Throws OlderCheckoutError when `steps` would undo a commit HEAD does not contain, or create
+   * again in a sandbox last applied from such a commit.
+   */
+  check(steps: readonly Step[], recorded: RecordedState): Promise<void>;
 };
 
 /**
@@ -64,13 +71,17 @@ export function checkoutCheck(revision: ApplyRevision): CheckoutCheck {
   let warned = false;
   return {
     active: true,
-    concerns: (records) => mayRefuse(records, revision.head),
-    async check(steps, records) {
-      if (!mayRefuse(records, revision.head)) return;
-      const asked = commitsToCheck(steps, records, revision.head).filter((commit) => !known.has(commit));
+    concerns: (recorded) => mayRefuse(recorded, revision.head),
+    async check(steps, recorded) {
+      if (!mayRefuse(recorded, revision.head)) return;
+      const { audiences: records, meta } = recorded;
+      const marks = meta?.revisions;
+      const asked = commitsToCheck(steps, records, revision.head, marks).filter(
+        (commit) => !known.has(commit),
+      );
       if (asked.length > 0)
         for (const [commit, relation] of await revision.relations(asked)) known.set(commit, relation);
-      const finding = olderCheckout(steps, records, revision.head, known);
+      const finding = olderCheckout(steps, records, revision.head, known, marks);
       if (finding === undefined) return;
       if (revision.older.kind === 'refuse')
         throw new OlderCheckoutError(

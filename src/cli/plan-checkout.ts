@@ -4,8 +4,9 @@ import type { AppliedRevision, RecordedState } from '../state/schema.js';
 
 /**
  * What `plan` says of the checkout's commit: the steps `apply` would refuse as undoing a
- * newer commit (a warning; the steps stay as planned), and HEAD, which a saved plan records.
- * git is run only when a step undoes a spec recorded with a commit, or for a saved plan.
+ * newer commit or create again in a sandbox last applied from one (a warning; the steps stay as
+ * planned), and HEAD, which a saved plan records. git is run only when a step undoes a spec
+ * recorded with a commit, or creates in a sandbox marked with one, or for a saved plan.
  */
 export async function planCheckout(
   dir: string,
@@ -13,13 +14,14 @@ export async function planCheckout(
   recorded: RecordedState,
   wantHead: boolean,
 ): Promise<{ head?: AppliedRevision; older?: OlderCheckout }> {
-  if (!wantHead && recordedCommits(plan.steps, recorded.audiences).length === 0) return {};
+  const marks = recorded.meta?.revisions;
+  if (!wantHead && recordedCommits(plan.steps, recorded.audiences, marks).length === 0) return {};
   const { commitRelations, headRevision } = await import('../source/git-revision.js');
   const found = await headRevision(dir);
   if (found.kind !== 'commit') return {};
   const { head } = found;
-  const asked = commitsToCheck(plan.steps, recorded.audiences, head);
+  const asked = commitsToCheck(plan.steps, recorded.audiences, head, marks);
   const relations = asked.length === 0 ? new Map() : await commitRelations(dir, head.commit, asked);
-  const older = olderCheckout(plan.steps, recorded.audiences, head, relations);
+  const older = olderCheckout(plan.steps, recorded.audiences, head, relations, marks);
   return { head, ...(older ? { older } : {}) };
 }

@@ -1,13 +1,13 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { recordPath } from '../../src/state/paths.js';
-import type { AudienceRecord } from '../../src/state/schema.js';
+import type { AudienceRecord, StateMeta } from '../../src/state/schema.js';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
-import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { CLI, GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
@@ -88,7 +88,7 @@ describe('apply from a checkout older than what was applied', () => {
         const refused = await runCli(['apply', audiences, '--state', state, '--auto-approve'], { env });
         expect(refused.code).toBe(1);
         expect(refused.stderr).toContain(
-          `Error: refusing to undo a newer apply: prod/x and prod/z were last applied from commit ${b.slice(0, 7)} (committed ${B_TIME}), which this checkout's HEAD ${a.slice(0, 7)} (committed ${A_TIME}) does not contain. Nothing was applied. Pull or fetch the newer commit and apply from it, or pass --allow-older-checkout to apply anyway\n`,
+          `Error: refusing to undo a newer apply: prod/x and prod/z were last applied from commit ${b.slice(0, 7)} (committed ${B_TIME}), which this checkout's HEAD ${a.slice(0, 7)} (committed ${A_TIME}) does not contain; and prod/y would be created again (sandbox prod was last applied from it). Nothing was applied. Pull or fetch the newer commit and apply from it, or pass --allow-older-checkout to apply anyway\n`,
         );
         expect(refused.stderr).not.toMatch(STACK);
         // Not one request: no token, no read, no change.
@@ -113,7 +113,7 @@ describe('apply from a checkout older than what was applied', () => {
         });
         expect(savedRefused.code).toBe(1);
         expect(savedRefused.stderr).toContain(
-          `which ${saved}'s commit ${a.slice(0, 7)} (committed ${A_TIME}) does not contain. Nothing was applied. Plan again from a checkout of the newer commit, or pass --allow-older-checkout`,
+          `which ${saved}'s commit ${a.slice(0, 7)} (committed ${A_TIME}) does not contain; and prod/y would be created again (sandbox prod was last applied from it). Nothing was applied. Plan again from a checkout of the newer commit, or pass --allow-older-checkout`,
         );
         expect(emulator.control.counters().requests).toBe(0);
 
@@ -129,7 +129,7 @@ describe('apply from a checkout older than what was applied', () => {
         const allowed = await apply(audiences, state, env, '--allow-older-checkout');
         expect(allowed.code).toBe(0);
         expect(allowed.stderr).toContain(
-          `Warning: --allow-older-checkout: prod/x was last applied from commit ${c.slice(0, 7)} (committed 2026-12-01T12:00:00.000Z), which this checkout's HEAD ${a.slice(0, 7)} (committed ${A_TIME}) does not contain; and 1 more audience(s), from 1 other such commit(s); applying it anyway, as asked\n`,
+          `Warning: --allow-older-checkout: prod/x was last applied from commit ${c.slice(0, 7)} (committed 2026-12-01T12:00:00.000Z), which this checkout's HEAD ${a.slice(0, 7)} (committed ${A_TIME}) does not contain; and prod/y would be created again (sandbox prod was last applied from it); and 1 more audience(s), from 1 other such commit(s); applying it anyway, as asked\n`,
         );
         expect(remote(emulator)).toEqual(AT_A);
         expect((await revisionOf(state, 'x'))?.revision?.commit).toBe(a);
@@ -152,7 +152,7 @@ describe('apply from a checkout older than what was applied', () => {
         const refused = await apply(path.join(shallow, 'audiences'), state, env);
         expect(refused.code).toBe(1);
         expect(refused.stderr).toContain(
-          `prod/x and prod/z were last applied from commit ${b.slice(0, 7)} (committed ${B_TIME}), which is not in this clone and was committed after this checkout's HEAD ${a.slice(0, 7)} (committed ${A_TIME}).`,
+          `prod/x and prod/z were last applied from commit ${b.slice(0, 7)} (committed ${B_TIME}), which is not in this clone and was committed after this checkout's HEAD ${a.slice(0, 7)} (committed ${A_TIME}); and prod/y would be created again (sandbox prod was last applied from it).`,
         );
 
         // A branch off A, committed after B: its time is no excuse, B is not in its history.
@@ -165,6 +165,115 @@ describe('apply from a checkout older than what was applied', () => {
         );
         expect(emulator.control.counters().requests).toBe(0);
         expect(remote(emulator)).toEqual(AT_B);
+      }),
+    );
+  });
+
+  it('refuses to create again what a newer commit removed: its sandbox keeps the commit last applied', async () => {
+    await withTempDir(async (root) =>
+      withEmulator(undefined, async (emulator) => {
+        // A holds x and y; B, an hour later, removes y and leaves x alone (its record keeps A).
+        const repo = path.join(root, 'repo');
+        await mkdir(repo);
+        await git(repo, ['init', '--quiet', '--initial-branch=main']);
+        const a = await commit(repo, { 'x.yaml': x('x at A'), 'y.yaml': y }, A_TIME);
+        await git(repo, ['branch', 'old']);
+        const audiences = path.join(repo, 'audiences');
+        const state = path.join(root, 'state');
+        const env = emulatorEnv(emulator);
+        expect((await apply(audiences, state, env)).code).toBe(0);
+        const b = await commit(repo, { 'x.yaml': x('x at A') }, B_TIME);
+        expect((await apply(audiences, state, env)).code).toBe(0);
+        expect(remote(emulator)).toEqual({ 'Audience x': 'x at A' });
+        const meta = async () =>
+          JSON.parse(await readFile(path.join(state, 'meta.json'), 'utf8')) as StateMeta;
+        expect((await meta()).revisions).toEqual({ prod: { commit: b, committedAt: B_TIME } });
+
+        // A re-run of A's CI job.
+        await git(repo, ['checkout', '--quiet', 'old']);
+        emulator.control.resetCounters();
+        const serial = (await meta()).serial;
+        const refused = await runCli(['apply', audiences, '--state', state, '--auto-approve'], { env });
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain(
+          `Error: refusing to undo a newer apply: prod/y would be created again; sandbox prod was last applied from commit ${b.slice(0, 7)} (committed ${B_TIME}), which this checkout's HEAD ${a.slice(0, 7)} (committed ${A_TIME}) does not contain. Nothing was applied.`,
+        );
+        expect(refused.stderr).not.toMatch(STACK);
+        expect(emulator.control.counters().requests).toBe(0);
+        expect(remote(emulator)).toEqual({ 'Audience x': 'x at A' });
+        expect((await meta()).serial).toBe(serial);
+        const gated = await runCliInProcess(['plan', audiences, '--state', state, '--detailed-exitcode']);
+        expect(gated.code).toBe(3);
+        expect(gated.stdout).toContain(
+          `Warning: apply would refuse this plan: prod/y would be created again;`,
+        );
+
+        // Asked for: y is created, and A is now the commit last applied to prod.
+        const allowed = await apply(audiences, state, env, '--allow-older-checkout');
+        expect(allowed.code).toBe(0);
+        expect(remote(emulator)).toEqual({ 'Audience x': 'x at A', 'Audience y': 'About y' });
+        expect((await meta()).revisions).toEqual({ prod: { commit: a, committedAt: A_TIME } });
+      }),
+    );
+  });
+
+  it("marks the sandbox before its first call: B's apply killed at its DELETE (done, answer lost) still refuses A's create", async () => {
+    await withTempDir(async (root) =>
+      withEmulator(undefined, async (emulator) => {
+        const repo = path.join(root, 'repo');
+        await mkdir(repo);
+        await git(repo, ['init', '--quiet', '--initial-branch=main']);
+        await commit(repo, { 'x.yaml': x('x at A'), 'y.yaml': y }, A_TIME);
+        await git(repo, ['branch', 'old']);
+        const audiences = path.join(repo, 'audiences');
+        const state = path.join(root, 'state');
+        const env = emulatorEnv(emulator);
+        expect((await apply(audiences, state, env)).code).toBe(0);
+        const b = await commit(repo, { 'x.yaml': x('x at A') }, B_TIME);
+
+        // The service deletes y; its answer waits until the CLI is dead, so it never arrives.
+        let deleted!: () => void;
+        const reached = new Promise<'deleted'>((resolve) => (deleted = () => resolve('deleted')));
+        let dead!: () => void;
+        const killed = new Promise<void>((resolve) => (dead = resolve));
+        const stop = emulator.control.observeRequests((request) => {
+          if (request.endpoint !== 'deleteAudience') return undefined;
+          deleted();
+          return killed;
+        });
+        try {
+          const child = spawn(
+            process.execPath,
+            [CLI, 'apply', audiences, '--state', state, '--auto-approve'],
+            {
+              env: { ...process.env, ...env, NO_COLOR: '1' },
+              stdio: 'ignore',
+            },
+          );
+          const exited = new Promise<'exit'>((resolve) => child.once('exit', () => resolve('exit')));
+          expect(await Promise.race([reached, exited])).toBe('deleted');
+          child.kill('SIGKILL');
+          await exited;
+        } finally {
+          dead();
+          stop();
+        }
+        expect(remote(emulator)).toEqual({ 'Audience x': 'x at A' });
+        const meta = JSON.parse(await readFile(path.join(state, 'meta.json'), 'utf8')) as StateMeta;
+        expect(meta.revisions).toEqual({ prod: { commit: b, committedAt: B_TIME } });
+
+        // A's apply settles y's intent (gone), plans its create, and refuses it.
+        await git(repo, ['checkout', '--quiet', 'old']);
+        emulator.control.resetCounters();
+        const refused = await apply(audiences, state, env);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain(
+          'Error: refusing to undo a newer apply: prod/y would be created again;',
+        );
+        expect(emulator.control.counters().byEndpoint.createAudience.requests).toBe(0);
+        expect(remote(emulator)).toEqual({ 'Audience x': 'x at A' });
+        const after = JSON.parse(await readFile(path.join(state, 'meta.json'), 'utf8')) as StateMeta;
+        expect(after.revisions).toEqual(meta.revisions);
       }),
     );
   });

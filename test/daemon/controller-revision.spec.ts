@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { recordPath } from '../../src/state/paths.js';
-import type { AudienceRecord } from '../../src/state/schema.js';
+import type { AudienceRecord, StateMeta } from '../../src/state/schema.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { git } from '../source/helpers/git-fixture.js';
 import { withInProcessController } from './helpers/in-process.js';
@@ -11,13 +11,18 @@ import { withInProcessController } from './helpers/in-process.js';
 const quiet = { ingestion: { onCreate: false } };
 
 describe('the controller and the commit it applies', () => {
-  it('records the commit it synced, and applies a rollback pushed to its branch (never refused as older)', async () => {
+  it('records the commit it synced (with each record, and as the one last applied to the sandbox), and applies a rollback pushed to its branch (never refused as older)', async () => {
     await withInProcessController(
       { source: 'git' },
       async ({ git: repo, reconciler, emulator, stateDir }) => {
         const fixture = repo!;
         const description = () =>
-          emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod').map((a) => a.description);
+          emulator.control
+            .listAudiences(DEMO_CLIENT.orgId, 'prod')
+            .map((a) => a.description)
+            .sort();
+        const marked = async () =>
+          (JSON.parse(await readFile(path.join(stateDir, 'meta.json'), 'utf8')) as StateMeta).revisions;
         const recorded = async () =>
           (JSON.parse(await readFile(recordPath(stateDir, 'prod', 'x'), 'utf8')) as AudienceRecord).applied
             ?.revision;
@@ -26,21 +31,28 @@ describe('the controller and the commit it applies', () => {
           await reconciler.settled();
         };
 
-        const first = await fixture.commit({ 'audiences/x.yaml': manifestYaml('x', quiet) });
+        const first = await fixture.commit({
+          'audiences/x.yaml': manifestYaml('x', quiet),
+          'audiences/y.yaml': manifestYaml('y', quiet),
+        });
         await pass();
         const committedAt = new Date(
           Number(await git(path.join(fixture.root, 'clone'), 'show', '-s', '--format=%ct', first)) * 1000,
         ).toISOString();
         expect(await recorded()).toEqual({ commit: first, committedAt });
+        expect(await marked()).toEqual({ prod: { commit: first, committedAt } });
 
         const second = await fixture.commit({
           'audiences/x.yaml': manifestYaml('x', { ...quiet, spec: { description: 'Edited' } }),
+          'audiences/y.yaml': null,
         });
         await pass();
         expect(description()).toEqual(['Edited']);
         expect((await recorded())?.commit).toBe(second);
+        expect((await marked())?.['prod']?.commit).toBe(second);
 
-        // The branch's owner moves it back: the records say `second`, which `first` does not contain.
+        // The branch's owner moves it back: the records and the sandbox say `second`, which
+        // `first` does not contain; y, removed by `second`, is created again.
         await git(
           path.join(fixture.root, 'clone'),
           'push',
@@ -50,8 +62,9 @@ describe('the controller and the commit it applies', () => {
           `${first}:refs/heads/main`,
         );
         await pass();
-        expect(description()).toEqual(['About x']);
+        expect(description()).toEqual(['About x', 'About y']);
         expect((await recorded())?.commit).toBe(first);
+        expect((await marked())?.['prod']?.commit).toBe(first);
       },
     );
   });
