@@ -3,6 +3,13 @@ import { mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { StateWriteError, reasonOf } from './errors.js';
 
+/**
+ * The file system calls this module makes, looked up at each call so that a spec can watch
+ * their order (durable-fs-order.spec.ts: fsync before rename, the directory after); no
+ * other code changes them.
+ */
+export const fsCalls = { open, rename, rm, unlink, mkdir };
+
 /** Suffix of the temporary files; readers skip them and the lock holder sweeps them. */
 export const TEMP_SUFFIX = '.tmp';
 
@@ -19,7 +26,7 @@ export function tempPathFor(file: string): string {
 export async function syncDir(dir: string): Promise<void> {
   let handle;
   try {
-    handle = await open(dir, 'r');
+    handle = await fsCalls.open(dir, 'r');
     await handle.sync();
   } catch (error) {
     // Windows cannot open or sync a directory; its renames are durable enough there.
@@ -38,17 +45,17 @@ export async function syncDir(dir: string): Promise<void> {
 export async function writeFileDurable(file: string, data: string): Promise<void> {
   const temp = tempPathFor(file);
   try {
-    const handle = await open(temp, 'wx', 0o644);
+    const handle = await fsCalls.open(temp, 'wx', 0o644);
     try {
       await handle.writeFile(data, 'utf8');
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await rename(temp, file);
+    await fsCalls.rename(temp, file);
     await syncDir(path.dirname(file));
   } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined);
+    await fsCalls.rm(temp, { force: true }).catch(() => undefined);
     throw new StateWriteError('STATE_UNWRITABLE', `cannot write state file ${file}: ${reasonOf(error)}`, {
       cause: error,
     });
@@ -58,7 +65,7 @@ export async function writeFileDurable(file: string, data: string): Promise<void
 /** Removes a file durably; returns false when it did not exist. */
 export async function removeFileDurable(file: string): Promise<boolean> {
   try {
-    await unlink(file);
+    await fsCalls.unlink(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw new StateWriteError('STATE_UNWRITABLE', `cannot remove state file ${file}: ${reasonOf(error)}`, {
@@ -73,7 +80,7 @@ export async function removeFileDurable(file: string): Promise<boolean> {
 export async function ensureDirDurable(dir: string): Promise<void> {
   let first: string | undefined;
   try {
-    first = await mkdir(dir, { recursive: true });
+    first = await fsCalls.mkdir(dir, { recursive: true });
   } catch (error) {
     throw new StateWriteError(
       'STATE_UNWRITABLE',
