@@ -1,4 +1,4 @@
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { aRecord, useTempDirs } from '../../test/state/helpers.js';
@@ -54,5 +54,36 @@ describe('FileStateStore files', () => {
     );
     // A corrupt record can still be dropped.
     expect(await store.delete('prod', 'gold')).toBe(true);
+  });
+
+  it('moves the serial before it changes a record: a write whose meta.json cannot be written changes none', async () => {
+    const store = await lockedStore();
+    await store.put(aRecord('gold'));
+    await store.put(aRecord('silver'));
+    // A folder where meta.json goes: the rename of the new meta.json over it fails.
+    await rm(metaPath(store.location));
+    await mkdir(metaPath(store.location));
+    await expect(store.put(aRecord('gold', { audienceId: 'aud-new' }))).rejects.toMatchObject({
+      code: 'STATE_UNWRITABLE',
+    });
+    await expect(store.delete('prod', 'silver')).rejects.toMatchObject({ code: 'STATE_UNWRITABLE' });
+    const gold = JSON.parse(await readFile(recordPath(store.location, 'prod', 'gold'), 'utf8')) as {
+      audienceId: string;
+    };
+    expect(gold.audienceId).toBe('aud-gold');
+    expect((await stat(recordPath(store.location, 'prod', 'silver'))).isFile()).toBe(true);
+  });
+
+  it('writes meta.json in format 1, which every release reads, when a restored snapshot binds no sandbox', async () => {
+    const store = await lockedStore();
+    const lineage = '41ee2f2f-edc7-4904-a76c-6aa37f3dcfa6';
+    await store.restore({ meta: { schemaVersion: 1, lineage, serial: 3, orgs: {} }, audiences: [] });
+    expect(JSON.parse(await readFile(metaPath(store.location), 'utf8'))).toMatchObject({ schemaVersion: 1 });
+    await store.put(aRecord('gold'));
+    expect(JSON.parse(await readFile(metaPath(store.location), 'utf8'))).toEqual({
+      schemaVersion: 1,
+      lineage,
+      serial: 4,
+    });
   });
 });
