@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rmdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { aRecord, useTempDirs } from '../../test/state/helpers.js';
@@ -86,6 +86,23 @@ describe('readState', () => {
       message: expect.stringContaining(
         `cannot list state directory ${path.join(audiencesDir(dir), 'prod')}`,
       ) as string,
+    });
+  });
+
+  it('never reads a record file it cannot read as no record: a folder in its place, a link to nothing', async () => {
+    const dir = await tempDir();
+    await plant(dir, 'prod', 'gold.json', JSON.stringify(aRecord('gold')));
+    const silver = recordPath(dir, 'prod', 'silver');
+    await mkdir(silver);
+    await expect(readState(dir)).rejects.toMatchObject({
+      code: 'STATE_UNREADABLE',
+      message: `cannot read state file ${silver}: it is a directory`,
+    });
+    await rmdir(silver);
+    await symlink(path.join(dir, 'gone.json'), silver);
+    await expect(readState(dir)).rejects.toMatchObject({
+      code: 'STATE_UNREADABLE',
+      message: `cannot read state file ${silver}: it is a symlink to a missing file; restore the file or remove the link`,
     });
   });
 

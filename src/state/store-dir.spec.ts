@@ -33,4 +33,15 @@ describe('STORE_ENTRIES', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('does not look at dot files: a folder holding only a .gitkeep and a write in progress is a new store', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'audiencectl-store-dir-'));
+    try {
+      await writeFile(path.join(dir, '.gitkeep'), '');
+      await writeFile(path.join(dir, '.meta.json.123.abcd.tmp'), '{');
+      await expect(refuseForeignDirectory(dir)).resolves.toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -124,6 +124,14 @@ describe('meta.json read without zod', () => {
     await expect(readMetaFile(file)).rejects.toThrow(
       `state file ${file} does not match the state schema at schemaVersion: Invalid input; ${hint}`,
     );
+    // Format 2 is this release's own: a damaged one is corrupt, not from a newer release.
+    writeFileSync(file, JSON.stringify({ schemaVersion: 2, lineage: 'l-1', serial: 1, orgs: { prod: 7 } }));
+    await expect(readMetaFile(file)).rejects.toMatchObject({
+      code: 'STATE_CORRUPT',
+      message: expect.stringContaining(
+        `state file ${file} does not match the state schema at orgs.prod: `,
+      ) as string,
+    });
     writeFileSync(file, '{"schemaVersion": 1,');
     await expect(readMetaFile(file)).rejects.toThrow(`state file ${file} is not valid JSON (`);
     writeFileSync(file, '{"lineage": "l-1", "serial": 3, "schemaVersion": 1, "__proto__": {"serial": 4}}');
