@@ -78,8 +78,11 @@ describe('store lock', () => {
     const dir = await tempDir();
     await track(new FileStateStore(dir)).lock({ command: 'audiencectl apply' });
     const second = new FileStateStore(dir);
-    const refused = second.lock();
+    const told: string[] = [];
+    // Without a timeout: refused at the first look, never waiting.
+    const refused = second.lock({ onWait: () => told.push('wait'), onWatch: () => told.push('watch') });
     await expect(refused).rejects.toMatchObject({ name: 'StateLockedError', code: 'STATE_LOCKED' });
+    expect(told).toEqual([]);
     const message = await refused.catch((error: Error) => error.message);
     expect(message).toContain(`pid ${process.pid} on host ${os.hostname()} (audiencectl apply) since 20`);
     expect(message).toContain('--lock-timeout');
@@ -173,9 +176,36 @@ describe('store lock', () => {
       message: expect.stringContaining('pid 4242 on host elsewhere') as string,
     });
     expect(await store.get('prod', 'silver')).toBeUndefined();
+    // A listener that comes after the loss was found is told at once.
+    const told: unknown[] = [];
+    store.onLockLost((error) => told.push((error as Error & { code: string }).code));
+    expect(told).toEqual(['STATE_LOCK_LOST']);
     await store.unlock();
     // Not ours any more: unlock leaves it alone.
     expect(JSON.parse(await readFile(lockPath(dir), 'utf8'))).toMatchObject({ nonce: 'intruder' });
+  });
+
+  it('stops writing once a holder on another host with the same pid has taken the lock (pid 1 in two pods)', async () => {
+    const dir = await tempDir();
+    const store = new FileStateStore(dir);
+    await store.lock();
+    await plantLock(dir, { pid: process.pid, nonce: 'intruder' });
+    await expect(store.put(aRecord('silver'))).rejects.toMatchObject({
+      code: 'STATE_LOCK_LOST',
+      message: expect.stringContaining(`pid ${process.pid} on host elsewhere`) as string,
+    });
+    expect(await store.get('prod', 'silver')).toBeUndefined();
+    await store.unlock();
+  });
+
+  it('refreshes the lock often enough that a locker watching it never sees it quiet for its limit', async () => {
+    const dir = await tempDir();
+    // Refreshed every 100 ms; the watcher (this host's clock sees a fresh lock) would take
+    // it over after 1.2 s without a change, and gives up after 1.3 s.
+    await track(new FileStateStore(dir)).lock({ staleAfterMs: 400 });
+    await expect(
+      new FileStateStore(dir).lock({ staleAfterMs: 1_200, timeoutMs: 1_300, pollMs: 50 }),
+    ).rejects.toMatchObject({ code: 'STATE_LOCKED' });
   });
 
   it('tells its listeners once another process has taken the lock, without waiting for a write', async () => {
