@@ -1,6 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decideWebhook, signWebhook, verifyWebhookSignature, type WebhookRequest } from './webhook.js';
+import {
+  decideWebhook,
+  signWebhook,
+  verifyWebhookSignature,
+  webhookSecretOf,
+  type WebhookRequest,
+} from './webhook.js';
 
 const SECRET = 'webhook-secret';
 
@@ -111,5 +117,20 @@ describe('decideWebhook', () => {
         contentType: 'application/json',
       }),
     ).toMatchObject({ status: 400 });
+  });
+});
+
+describe('webhookSecretOf', () => {
+  it('takes a secret of 16 characters or more, without the blanks at its ends, and refuses a shorter one', () => {
+    expect(webhookSecretOf('0123456789abcdef')).toBe('0123456789abcdef');
+    // A Secret made from a file ends in a newline that GitHub's copy lacks.
+    expect(webhookSecretOf(' 0123456789abcdef\n')).toBe('0123456789abcdef');
+    expect(() => webhookSecretOf('0123456789abcde')).toThrow(
+      /webhook secret \(--webhook-secret, AUDIENCECTL_WEBHOOK_SECRET\) must be at least 16 characters/,
+    );
+    // Blanks do not count: 15 characters and a newline are still too short.
+    expect(() => webhookSecretOf('0123456789abcde\n')).toThrow(/at least 16 characters/);
+    expect(webhookSecretOf(' \n')).toBeUndefined();
+    expect(webhookSecretOf(undefined)).toBeUndefined();
   });
 });

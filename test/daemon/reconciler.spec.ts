@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -50,7 +50,12 @@ function countingSource(dir: string, delayMs: number): Source & { syncs: number 
   return source;
 }
 
-async function setup(emulatorOptions: EmulatorOptions, syncDelayMs = 0, runWaitMs = 100) {
+async function setup(
+  emulatorOptions: EmulatorOptions,
+  syncDelayMs = 0,
+  runWaitMs = 100,
+  isLeader?: () => boolean,
+) {
   emulator = await startEmulator({ port: 0, ...emulatorOptions });
   root = await mkdtemp(path.join(tmpdir(), 'audiencectl-reconciler-'));
   const dir = path.join(root, 'manifests');
@@ -84,6 +89,7 @@ async function setup(emulatorOptions: EmulatorOptions, syncDelayMs = 0, runWaitM
     requeueAfterMs: 200,
     backoff: { baseMs: 200, maxMs: 800 },
     signal: stop.signal,
+    ...(isLeader ? { isLeader } : {}),
   });
   cleanup = async () => {
     stop.abort();
@@ -114,6 +120,22 @@ describe('Reconciler', () => {
     expect(audiences()).toHaveLength(1);
     // The second pass found the revision it had reconciled: nothing to do, no API call.
     expect(reconciler.status().reconcile.lastResult).toBe('success');
+  });
+
+  it('on a standby, syncs the source and reconciles nothing: no call, no record', async () => {
+    const { em, dir, source, reconciler } = await setup({}, 0, 100, () => false);
+    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
+    reconciler.start();
+    await eventually(
+      () => source.syncs,
+      (syncs) => syncs >= 1,
+      2_000,
+      'a sync',
+    );
+    await reconciler.settled();
+    expect(em.control.requestLog()).toEqual([]);
+    expect(reconciler.status().reconcile.lastResult).toBeNull();
+    await expect(readdir(path.join(root ?? '', 'state'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('backs a failing audience off exponentially and tries a fix at once', async () => {
