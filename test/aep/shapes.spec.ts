@@ -316,3 +316,90 @@ describe('successes that break the contract', () => {
     expect(error.message).toMatch(/audienceId: missing from a SUCCESS operation/);
   });
 });
+
+/**
+ * Reads whose answer cannot be taken at its word: a bulk-get entry of another error status
+ * is no "not found", a list whose next page is not further on is no list to follow, a failed
+ * or cut runs list is no list of runs. Each fails at once, rather than read "gone" or "no run".
+ */
+describe('answers a read cannot be taken from', () => {
+  // The Audiences API at the same scripted server.
+  const reads = () => client({ audiencesBaseUrl: fake.apiBaseUrl });
+
+  it('a bulk-get entry with status 500 fails the read; it is not "no such audience"', async () => {
+    fake.script(json(200, { results: { 'a-1': { status: 500, message: 'Internal error' } } }));
+    const error = await failure(reads().bulkGetAudiences('prod', ['a-1']));
+    expect(error).toMatchObject({ code: 'AEP_BAD_RESPONSE', endpoint: 'bulkGetAudiences' });
+    expect(error.message).toBe('bulk-get gave no usable answer for audience a-1 (status 500)');
+    expect(fake.requests.map((request) => request.method)).toEqual(['POST']);
+  });
+
+  it("a bulk-get entry with status '404' is not found, with no lookup of its own", async () => {
+    fake.script(json(200, { results: { 'a-1': { status: '404', message: 'Not found' } } }));
+    const found = await reads().bulkGetAudiences('prod', ['a-1']);
+    expect([...found]).toEqual([['a-1', undefined]]);
+    expect(fake.requests.map((request) => request.method)).toEqual(['POST']);
+  });
+
+  it('a name lookup whose next page is the page itself fails at its first request, not "none"', async () => {
+    fake.script(json(200, { children: [], _page: { next: '0', totalCount: 3 } }));
+    const error = await failure(reads().findAudiencesByName('prod', 'Gold'));
+    expect(error).toMatchObject({ code: 'AEP_BAD_RESPONSE', endpoint: 'listAudiences' });
+    expect(error.message).toContain('its next page is "0", after start 0');
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('a create refused with a 400 that does not name sourceSpec is not sent again in the other shape', async () => {
+    fake.script(
+      json(400, {
+        type: 'https://ns.adobe.com/aep/errors/100910-400',
+        title: 'Bad request',
+        status: 400,
+        detail: 'description must be at most 1000 characters',
+      }),
+    );
+    const error = await failure(client().createAudience('prod', spec()));
+    expect(error).toMatchObject({ status: 400, platformCode: '100910-400', attempts: 1 });
+    expect(fake.requests.map((request) => request.method)).toEqual(['POST']);
+  });
+
+  it('a bare runs list cut short, from a service known to refuse limit/sortBy, is no list of runs', async () => {
+    fake.script(json(200, { runs: [{ runId: 'r-1', createdAt: 1_764_000_000 }], _page: { totalCount: 3 } }));
+    const aep = client({ compat: { remembered: { runsListParams: 'refused' } } });
+    const error = await failure(aep.listRuns('prod', 'a-1'));
+    expect(error).toMatchObject({ code: 'AEP_BAD_RESPONSE', endpoint: 'listRuns' });
+    expect(error.message).toContain('with 1 of 3 runs');
+    expect(fake.requests.map((request) => request.url)).toEqual([
+      '/data/core/ais/external-audience/a-1/runs',
+    ]);
+  });
+
+  it('a runs list with limit/sortBy that fails with 503 is a failed list, not a refusal of the parameters', async () => {
+    // No retry; a bare list, were one asked for, would answer "no run".
+    fake.script(json(503, { title: 'Service Unavailable', status: 503 }));
+    fake.fallback(json(200, { runs: [] }));
+    const aep = client({
+      retry: { limit: 0, baseDelayMs: 1, maxDelayMs: 5 },
+      compat: { remembered: { runsListParams: 'accepted' } },
+    });
+    const error = await failure(aep.listRuns('prod', 'a-1'));
+    expect(error).toMatchObject({ code: 'AEP_SERVER_ERROR', status: 503, endpoint: 'listRuns' });
+    expect(fake.requests.map((request) => request.url)).toEqual([
+      '/data/core/ais/external-audience/a-1/runs?limit=40&sortBy=-createdAt',
+    ]);
+    expect(aep.compat().runsListParams).toBe('accepted');
+  });
+});
+
+describe('secrets in the rules an error lists', () => {
+  it('a client secret the body writes with JSON escapes is scrubbed from each detail once parsed', async () => {
+    // "\u0073hape" is "shape" once parsed: the body's text does not show the secret as such.
+    const body =
+      '{"type":"https://ns.adobe.com/aep/errors/100910-400","title":"Bad request","status":400,' +
+      '"report":{"errors":[{"path":"description","message":"echo \\u0073hape-secret-value"}]}}';
+    fake.script({ status: 400, body, headers: { 'content-type': 'application/json' } });
+    const error = await failure(client().createAudience('prod', spec()));
+    expect(error.details).toEqual([{ path: 'description', message: 'echo [REDACTED]' }]);
+    expect(error.message).not.toContain('shape-secret-value');
+  });
+});
