@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { plainCause } from '../../src/aep/errors.js';
 import {
   componentLogger,
   createLogger,
@@ -44,6 +45,24 @@ describe('redactText', () => {
   it('scrubs bearer tokens and secret parameters it was never told about', () => {
     expect(redactText('Authorization: Bearer abc.def-ghi_jkl')).toBe('Authorization: Bearer [REDACTED]');
     expect(redactText('?access_token=xyz123&x=1')).toBe('?access_token=[REDACTED]&x=1');
+    // Another client's secret, in a form body echoed back: never registered here.
+    expect(redactText('client_id=c&client_secret=p8e-Other_1&grant_type=x')).toBe(
+      'client_id=c&client_secret=[REDACTED]&grant_type=x',
+    );
+  });
+
+  it('keeps a transport error as a cause without the secrets its message carried', () => {
+    registerSecret('cause-secret-4d2a');
+    const transport = Object.assign(new Error('socket hang up sending cause-secret-4d2a'), {
+      code: 'ECONNRESET',
+    });
+    const cause = plainCause(transport, redactText);
+    expect(cause).toMatchObject({
+      name: 'Error',
+      message: 'socket hang up sending [REDACTED]',
+      code: 'ECONNRESET',
+    });
+    expect(cause?.stack).toBe('Error: socket hang up sending [REDACTED]');
   });
 
   it('keeps long-lived secrets registered however many access tokens follow', () => {
@@ -89,6 +108,8 @@ describe('the logger', () => {
         credentials: { clientSecret: 'b' },
         headers: { authorization: 'c' },
         request: { headers: { authorization: 'd' } },
+        // Not a bearer token, so only its key hides it: the headers of any object.
+        upstream: { headers: { authorization: 'Basic dXNlcjpwYXNzd29yZA==' } },
         webhookSecret: 'e',
         gitToken: 'f',
         sandbox: 'prod',
@@ -101,6 +122,7 @@ describe('the logger', () => {
       credentials: { clientSecret: '[REDACTED]' },
       headers: { authorization: '[REDACTED]' },
       request: { headers: { authorization: '[REDACTED]' } },
+      upstream: { headers: { authorization: '[REDACTED]' } },
       webhookSecret: '[REDACTED]',
       gitToken: '[REDACTED]',
       sandbox: 'prod',
