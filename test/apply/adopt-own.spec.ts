@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AepError } from '../../src/aep/errors.js';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { FileStateStore } from '../../src/state/file-store.js';
 import { readState } from '../../src/state/read.js';
@@ -79,6 +80,46 @@ describe('adoption of our own interrupted creates', () => {
       expect(gold?.audienceId).toBeUndefined();
       expect(gold?.blocked?.code).toBe('100950-409');
       expect(env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(2);
+    });
+  });
+
+  it('a lost create answer, then a retry refused outright: the intent stays, and the next apply adopts what the lost POST made', async () => {
+    await withExecutor(undefined, async (env) => {
+      const gold = manifestObject('gold', { ingestion: { onCreate: false } });
+      // The first POST makes the audience but its answer is lost; the retry is refused
+      // outright (a 403 that says nothing of what the first POST did).
+      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
+      const { client } = env;
+      const createAudience = client.createAudience.bind(client);
+      let posts = 0;
+      client.createAudience = async (sandbox, body, options) => {
+        posts += 1;
+        if (posts !== 2) return createAudience(sandbox, body, options);
+        throw new AepError({
+          code: 'AEP_FORBIDDEN',
+          message: 'refused',
+          status: 403,
+          outcomeUnknown: false,
+          sandbox,
+          endpoint: 'createAudience',
+          method: 'POST',
+        });
+      };
+      const refused = await env.apply([gold]);
+      expect(refused.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
+        'prod/gold:create failed',
+      ]);
+      expect((await env.store().get('prod', 'gold'))?.intent?.kind).toBe('create');
+      const made = env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      expect(made).toHaveLength(1);
+
+      const outcome = await env.apply([gold]);
+      expect(outcome.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
+        'prod/gold:create applied',
+      ]);
+      expect(outcome.report?.results[0]?.message).toMatch(/^adopted /);
+      expect((await env.store().get('prod', 'gold'))?.audienceId).toBe(made[0]?.audienceId);
+      expect(env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
     });
   });
 
