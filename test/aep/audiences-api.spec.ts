@@ -58,12 +58,14 @@ describe('the Audiences API', () => {
     const ids = [];
     for (let i = 0; i < 3; i += 1) ids.push(await createAndWait(aep, 'bulk', spec()));
     emulator().control.resetCounters();
-    const found = await aep.bulkGetAudiences('bulk', [...ids, 'no-such-id'], { batchSize: 2 });
-    expect([...found.keys()]).toEqual([...ids, 'no-such-id']);
+    const missing = ['no-such-id', 'no-such-id-2'];
+    const found = await aep.bulkGetAudiences('bulk', [...ids, ...missing], { batchSize: 2 });
+    expect([...found.keys()]).toEqual([...ids, ...missing]);
     expect(ids.map((id) => found.get(id)?.id)).toEqual(ids);
-    expect(found.get('no-such-id')).toBeUndefined();
+    expect(missing.map((id) => found.get(id))).toEqual([undefined, undefined]);
+    // 5 ids, at most 2 a request: 3 requests.
     const counters = emulator().control.counters().byEndpoint.bulkGetAudiences;
-    expect(counters).toMatchObject({ requests: 2, byStatus: { '207': 2 } });
+    expect(counters).toMatchObject({ requests: 3, byStatus: { '207': 3 } });
   });
 
   it('sees what a person did in the UI: edits, deletes, and audiences of other users', async () => {
