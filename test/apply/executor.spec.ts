@@ -234,6 +234,31 @@ describe('the executor against the emulator', () => {
     });
   });
 
+  it('resumes an interrupted DELETE whose repeat fails with 500: not read as done, the record is kept for the plan', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('gold'), quiet('silver')]);
+      const silver = idOf(env, 'silver');
+      await leaveIntent(env, 'silver', 'delete');
+      env.emulator.control.uiDeleteAudience(DEMO_CLIENT.orgId, 'prod', silver);
+      // Every attempt of the repeated DELETE fails (1 + 4 retries).
+      env.emulator.control.queueFault({ kind: 'error500', endpoint: 'deleteAudience', count: 5 });
+      let resumed: string[] = [];
+      await env.apply([quiet('gold')], {
+        review: (_, notes) => {
+          resumed = notes;
+          return false;
+        },
+      });
+      expect(resumed).toHaveLength(1);
+      expect(resumed[0]).toMatch(
+        /^prod\/silver: interrupted delete could not be finished \(.*\); the plan retries it$/,
+      );
+      const record = await env.store().get('prod', 'silver');
+      expect(record?.audienceId).toBe(silver);
+      expect(record?.intent).toBeUndefined();
+    });
+  });
+
   it('an interrupted DELETE that never reached the service, its manifest restored since: nothing deleted', async () => {
     await withExecutor(undefined, async (env) => {
       await env.apply([quiet('gold'), quiet('silver')]);
