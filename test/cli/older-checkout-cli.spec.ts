@@ -45,15 +45,25 @@ const x = (description: string) => manifestYaml('x', { ...quiet, spec: { descrip
 const y = manifestYaml('y', quiet);
 const z = manifestYaml('z', quiet);
 
-/** A repository whose `main` is B and whose branch `old` is A. */
-async function repository(root: string): Promise<{ repo: string; a: string; b: string }> {
+/** A repository at commit A (x and y), on `main`, with the branch `old` also at A. */
+async function repositoryAtA(root: string): Promise<{ repo: string; a: string }> {
   const repo = path.join(root, 'repo');
   await mkdir(repo);
   await git(repo, ['init', '--quiet', '--initial-branch=main']);
   const a = await commit(repo, { 'x.yaml': x('x at A'), 'y.yaml': y }, A_TIME);
   await git(repo, ['branch', 'old']);
+  return { repo, a };
+}
+
+/** A repository whose `main` is B and whose branch `old` is A. */
+async function repository(root: string): Promise<{ repo: string; a: string; b: string }> {
+  const { repo, a } = await repositoryAtA(root);
   const b = await commit(repo, { 'x.yaml': x('x at B'), 'z.yaml': z }, B_TIME);
   return { repo, a, b };
+}
+
+async function metaOf(state: string): Promise<StateMeta> {
+  return JSON.parse(await readFile(path.join(state, 'meta.json'), 'utf8')) as StateMeta;
 }
 
 /** The emulator's audiences: name -> description. */
@@ -173,11 +183,7 @@ describe('apply from a checkout older than what was applied', () => {
     await withTempDir(async (root) =>
       withEmulator(undefined, async (emulator) => {
         // A holds x and y; B, an hour later, removes y and leaves x alone (its record keeps A).
-        const repo = path.join(root, 'repo');
-        await mkdir(repo);
-        await git(repo, ['init', '--quiet', '--initial-branch=main']);
-        const a = await commit(repo, { 'x.yaml': x('x at A'), 'y.yaml': y }, A_TIME);
-        await git(repo, ['branch', 'old']);
+        const { repo, a } = await repositoryAtA(root);
         const audiences = path.join(repo, 'audiences');
         const state = path.join(root, 'state');
         const env = emulatorEnv(emulator);
@@ -185,14 +191,12 @@ describe('apply from a checkout older than what was applied', () => {
         const b = await commit(repo, { 'x.yaml': x('x at A') }, B_TIME);
         expect((await apply(audiences, state, env)).code).toBe(0);
         expect(remote(emulator)).toEqual({ 'Audience x': 'x at A' });
-        const meta = async () =>
-          JSON.parse(await readFile(path.join(state, 'meta.json'), 'utf8')) as StateMeta;
-        expect((await meta()).revisions).toEqual({ prod: { commit: b, committedAt: B_TIME } });
+        expect((await metaOf(state)).revisions).toEqual({ prod: { commit: b, committedAt: B_TIME } });
 
         // A re-run of A's CI job.
         await git(repo, ['checkout', '--quiet', 'old']);
         emulator.control.resetCounters();
-        const serial = (await meta()).serial;
+        const serial = (await metaOf(state)).serial;
         const refused = await runCli(['apply', audiences, '--state', state, '--auto-approve'], { env });
         expect(refused.code).toBe(1);
         expect(refused.stderr).toContain(
@@ -201,7 +205,7 @@ describe('apply from a checkout older than what was applied', () => {
         expect(refused.stderr).not.toMatch(STACK);
         expect(emulator.control.counters().requests).toBe(0);
         expect(remote(emulator)).toEqual({ 'Audience x': 'x at A' });
-        expect((await meta()).serial).toBe(serial);
+        expect((await metaOf(state)).serial).toBe(serial);
         const gated = await runCliInProcess(['plan', audiences, '--state', state, '--detailed-exitcode']);
         expect(gated.code).toBe(3);
         expect(gated.stdout).toContain(
@@ -212,7 +216,7 @@ describe('apply from a checkout older than what was applied', () => {
         const allowed = await apply(audiences, state, env, '--allow-older-checkout');
         expect(allowed.code).toBe(0);
         expect(remote(emulator)).toEqual({ 'Audience x': 'x at A', 'Audience y': 'About y' });
-        expect((await meta()).revisions).toEqual({ prod: { commit: a, committedAt: A_TIME } });
+        expect((await metaOf(state)).revisions).toEqual({ prod: { commit: a, committedAt: A_TIME } });
       }),
     );
   });
@@ -220,11 +224,7 @@ describe('apply from a checkout older than what was applied', () => {
   it("marks the sandbox before its first call: B's apply killed at its DELETE (done, answer lost) still refuses A's create", async () => {
     await withTempDir(async (root) =>
       withEmulator(undefined, async (emulator) => {
-        const repo = path.join(root, 'repo');
-        await mkdir(repo);
-        await git(repo, ['init', '--quiet', '--initial-branch=main']);
-        await commit(repo, { 'x.yaml': x('x at A'), 'y.yaml': y }, A_TIME);
-        await git(repo, ['branch', 'old']);
+        const { repo } = await repositoryAtA(root);
         const audiences = path.join(repo, 'audiences');
         const state = path.join(root, 'state');
         const env = emulatorEnv(emulator);
@@ -259,7 +259,7 @@ describe('apply from a checkout older than what was applied', () => {
           stop();
         }
         expect(remote(emulator)).toEqual({ 'Audience x': 'x at A' });
-        const meta = JSON.parse(await readFile(path.join(state, 'meta.json'), 'utf8')) as StateMeta;
+        const meta = await metaOf(state);
         expect(meta.revisions).toEqual({ prod: { commit: b, committedAt: B_TIME } });
 
         // A's apply settles y's intent (gone), plans its create, and refuses it.
@@ -272,7 +272,7 @@ describe('apply from a checkout older than what was applied', () => {
         );
         expect(emulator.control.counters().byEndpoint.createAudience.requests).toBe(0);
         expect(remote(emulator)).toEqual({ 'Audience x': 'x at A' });
-        const after = JSON.parse(await readFile(path.join(state, 'meta.json'), 'utf8')) as StateMeta;
+        const after = await metaOf(state);
         expect(after.revisions).toEqual(meta.revisions);
       }),
     );
