@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { aRecord, useTempDirs } from '../../test/state/helpers.js';
 import { FileStateStore } from './file-store.js';
 import { lockPath } from './paths.js';
@@ -280,6 +280,29 @@ describe.concurrent('store lock: holders on another host, whose clock is not our
       /^its holder stopped refreshing it \(watched unchanged for [\d.]+ s\)$/,
     );
     expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ pid: process.pid });
+  });
+
+  it('watches a lock on its own monotonic clock: the wall clock stepped an hour ahead does not end the watch', async () => {
+    const dir = await tempDir();
+    // A minute old by its mtime: it looks abandoned, and is taken over once seen unchanged
+    // for half the limit (1 s) on this locker's monotonic clock.
+    await plantLock(dir, {}, 60_000);
+    // Only Date is faked (timers, performance and the file system stay real): stepped an
+    // hour ahead the moment the locker starts watching, as an NTP correction would.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    try {
+      const info = await track(new FileStateStore(dir)).lock({
+        staleAfterMs: SKEW_STALE_MS,
+        pollMs: 10,
+        onWatch: () => vi.setSystemTime(Date.now() + 3_600_000),
+      });
+      expect(info.tookOver).toMatchObject({ reason: 'expired', holder: { nonce: 'planted' } });
+      // Watched for its half limit, not for the hour the wall clock jumped.
+      expect(info.tookOver!.watchedMs).toBeGreaterThanOrEqual(SKEW_STALE_MS / 2);
+      expect(info.tookOver!.watchedMs).toBeLessThan(3_600_000);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('takes over a lock whose holder, 2 minutes ahead of this clock, stopped refreshing it', async () => {
