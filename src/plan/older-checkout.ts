@@ -41,22 +41,27 @@ function concernedSteps(
   records: readonly AudienceRecord[],
   marks: SandboxRevisions = {},
 ): Concerned[] {
+  // A blocked step is not applied: it undoes nothing.
+  const applied = steps.filter((step) => step.blocked === undefined);
+  // Records are indexed only when a step undoes one: a no-change plan reads none here.
+  const revisions = applied.some((step) => UNDOING.has(step.kind)) ? revisionsById(records) : undefined;
+  const concerned: Concerned[] = [];
+  for (const step of applied) {
+    const revision = UNDOING.has(step.kind)
+      ? revisions?.get(recordId(step.sandbox, step.key))
+      : markOf(step, marks);
+    if (revision) concerned.push({ step, revision });
+  }
+  return concerned;
+}
+
+function revisionsById(records: readonly AudienceRecord[]): Map<string, AppliedRevision> {
   const revisions = new Map<string, AppliedRevision>();
   for (const record of records) {
     const revision = record.applied?.revision;
     if (revision) revisions.set(recordId(record.sandbox, record.key), revision);
   }
-  const concerned: Concerned[] = [];
-  if (revisions.size === 0 && Object.keys(marks).length === 0) return concerned;
-  for (const step of steps) {
-    // A blocked step is not applied: it undoes nothing.
-    if (step.blocked !== undefined) continue;
-    const revision = UNDOING.has(step.kind)
-      ? revisions.get(recordId(step.sandbox, step.key))
-      : markOf(step, marks);
-    if (revision) concerned.push({ step, revision });
-  }
-  return concerned;
+  return revisions;
 }
 
 function markOf(step: Step, marks: SandboxRevisions): AppliedRevision | undefined {

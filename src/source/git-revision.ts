@@ -2,6 +2,7 @@ import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { CommitRelation } from '../plan/older-checkout.js';
 import type { AppliedRevision } from '../state/schema.js';
+import { COMMIT_ID } from '../state/commit-id.js';
 
 /**
  * The git facts of the order check (plan/older-checkout.ts decides): the commit a checkout of
@@ -15,8 +16,6 @@ export type HeadLookup =
   | { kind: 'none' }
   /** git answered with an error it should not give (a repository it refuses to read, say). */
   | { kind: 'unreadable'; reason: string };
-
-const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
 /** What git's refusals say when there is simply no commit to record. */
 const NO_REPOSITORY =
@@ -42,7 +41,7 @@ export async function headRevision(dir: string): Promise<HeadLookup> {
     const [commit = '', seconds = ''] = (await git.raw(['log', '-1', '--format=%H %ct', 'HEAD', '--']))
       .trim()
       .split(' ');
-    if (!SHA.test(commit) || !/^\d+$/.test(seconds)) return { kind: 'none' };
+    if (!COMMIT_ID.test(commit) || !/^\d+$/.test(seconds)) return { kind: 'none' };
     return { kind: 'commit', head: { commit, committedAt: new Date(Number(seconds) * 1000).toISOString() } };
   } catch (error) {
     const reason = reasonOf(error);
@@ -61,7 +60,7 @@ export async function commitRelations(
   commits: readonly string[],
 ): Promise<Map<string, CommitRelation>> {
   const relations = new Map<string, CommitRelation>(commits.map((commit) => [commit, 'unknown']));
-  const wanted = commits.filter((commit) => SHA.test(commit));
+  const wanted = commits.filter((commit) => COMMIT_ID.test(commit));
   if (wanted.length === 0) return relations;
   const git = gitAt(dir);
   const listed = await git.raw(['rev-list', '--no-walk', '--ignore-missing', ...wanted]).catch(() => '');

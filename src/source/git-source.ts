@@ -13,8 +13,7 @@ import { parseGitSourceOptions, type GitSourceInput, type GitSourceOptions } fro
 import { checkGitUrl, displayUrl, type CheckedGitUrl } from './git-url.js';
 import type { Source, SourceRevision, SyncOptions } from './types.js';
 import type { AppliedRevision } from '../state/schema.js';
-
-const SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+import { COMMIT_ID } from '../state/commit-id.js';
 
 export type GitSourceDeps = {
   /** Default: a silent logger. */
@@ -67,7 +66,7 @@ export class GitSource implements Source {
 
   /** `git diff` between two fetched commits, under the manifests path; undefined on any doubt. */
   changedPaths(from: string, to: string, signal?: AbortSignal): Promise<readonly string[] | undefined> {
-    if (!SHA.test(from) || !SHA.test(to)) return Promise.resolve(undefined);
+    if (!COMMIT_ID.test(from) || !COMMIT_ID.test(to)) return Promise.resolve(undefined);
     if (from === to) return Promise.resolve([]);
     const run = this.#queue.then(async () => {
       const applied = this.#applied?.from === from && this.#applied.to === to ? this.#applied : undefined;
@@ -128,7 +127,7 @@ export class GitSource implements Source {
     const sha = (
       await this.#git(signal).raw(['rev-parse', '--verify', `${this.#remoteRef}^{commit}`])
     ).trim();
-    if (!SHA.test(sha))
+    if (!COMMIT_ID.test(sha))
       throw new SourceSyncError('SOURCE_FETCH_FAILED', 'git rev-parse returned no commit id');
     return sha;
   }

@@ -4,7 +4,7 @@ import pg, { type ClientConfig, type PoolClient } from 'pg';
 import { StateError } from '../errors.js';
 import type { LockInfo, LockOptions } from '../lock.js';
 import { assertSameOrgs, orgsField, withBinding, type OrgBindings, type OrgOf } from '../org-binding.js';
-import { revisionsField, type SandboxRevisions } from '../sandbox-revisions.js';
+import { revisionsField, withRevision, type SandboxRevisions } from '../sandbox-revisions.js';
 import { parseStateJson } from '../read-json.js';
 import { assertValidId } from '../record-id.js';
 import { StateMeta, AudienceRecord, type AppliedRevision, type RecordedState } from '../schema.js';
@@ -284,10 +284,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
         this.#orgs = withBinding(this.#orgs, sandbox, this.#orgOf);
         const orgs = JSON.stringify(this.#orgs);
         // An apply's commit marks this sandbox; the others keep theirs.
-        const revision = this.#revision;
-        const mark = JSON.stringify(
-          revision ? { [sandbox]: { commit: revision.commit, committedAt: revision.committedAt } } : {},
-        );
+        const mark = JSON.stringify(withRevision({}, sandbox, this.#revision));
         // The serial moves in the same statement as the record (and the mark), so never one
         // without the other.
         const bump = `WITH bump AS (INSERT INTO {s}.meta (lineage, serial, orgs, revisions)
