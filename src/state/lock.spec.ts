@@ -282,29 +282,6 @@ describe.concurrent('store lock: holders on another host, whose clock is not our
     expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ pid: process.pid });
   });
 
-  it('watches a lock on its own monotonic clock: the wall clock stepped an hour ahead does not end the watch', async () => {
-    const dir = await tempDir();
-    // A minute old by its mtime: it looks abandoned, and is taken over once seen unchanged
-    // for half the limit (1 s) on this locker's monotonic clock.
-    await plantLock(dir, {}, 60_000);
-    // Only Date is faked (timers, performance and the file system stay real): stepped an
-    // hour ahead the moment the locker starts watching, as an NTP correction would.
-    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
-    try {
-      const info = await track(new FileStateStore(dir)).lock({
-        staleAfterMs: SKEW_STALE_MS,
-        pollMs: 10,
-        onWatch: () => vi.setSystemTime(Date.now() + 3_600_000),
-      });
-      expect(info.tookOver).toMatchObject({ reason: 'expired', holder: { nonce: 'planted' } });
-      // Watched for its half limit, not for the hour the wall clock jumped.
-      expect(info.tookOver!.watchedMs).toBeGreaterThanOrEqual(SKEW_STALE_MS / 2);
-      expect(info.tookOver!.watchedMs).toBeLessThan(3_600_000);
-    } finally {
-      vi.useRealTimers();
-    }
-  });
-
   it('takes over a lock whose holder, 2 minutes ahead of this clock, stopped refreshing it', async () => {
     const dir = await tempDir();
     const file = await plantLock(dir, {}, -120_000);
@@ -339,5 +316,31 @@ describe.concurrent('store lock: holders on another host, whose clock is not our
     const outcome = await taking;
     expect(outcome).toMatchObject({ code: 'STATE_LOCKED' });
     expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ nonce: 'other-taker' });
+  });
+});
+
+// Not in the concurrent suite above: faking Date there would step its clock too.
+describe('store lock: the watch clock', () => {
+  it('watches a lock on its own monotonic clock: the wall clock stepped an hour ahead does not end the watch', async () => {
+    const dir = await tempDir();
+    // A minute old by its mtime: it looks abandoned, and is taken over once seen unchanged
+    // for half the limit (1 s) on this locker's monotonic clock.
+    await plantLock(dir, {}, 60_000);
+    // Only Date is faked (timers, performance and the file system stay real): stepped an
+    // hour ahead the moment the locker starts watching, as an NTP correction would.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    try {
+      const info = await track(new FileStateStore(dir)).lock({
+        staleAfterMs: SKEW_STALE_MS,
+        pollMs: 10,
+        onWatch: () => vi.setSystemTime(Date.now() + 3_600_000),
+      });
+      expect(info.tookOver).toMatchObject({ reason: 'expired', holder: { nonce: 'planted' } });
+      // Watched for its half limit, not for the hour the wall clock jumped.
+      expect(info.tookOver!.watchedMs).toBeGreaterThanOrEqual(SKEW_STALE_MS / 2);
+      expect(info.tookOver!.watchedMs).toBeLessThan(3_600_000);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
