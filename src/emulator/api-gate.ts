@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { authenticate, headerValue } from './auth.js';
 import type { EmulatorContext } from './context.js';
-import { ApiError } from './errors.js';
+import { ApiError, refusalBody } from './errors.js';
 import { dropConnection } from './http-support.js';
 import { serviceNow } from './service-context.js';
 
@@ -65,6 +65,14 @@ function admit(
     if (faults.take('error502', endpoint)) {
       state.fault = 'error502';
       throw new ApiError('100970-502', 'A downstream dependency failed (injected fault).');
+    }
+    const refusal = faults.takeRefusal(endpoint);
+    if (refusal) {
+      const body = refusalBody(refusal.status, refusal.errorCode, request.id);
+      state.fault = 'clientError';
+      state.errorCode = body.report.errorCode;
+      void reply.code(refusal.status).send(body);
+      return;
     }
     if (faults.take('slow', endpoint)) {
       state.fault = 'slow';

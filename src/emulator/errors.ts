@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+
 /**
  * The appendix of the reference page, plus the gateway's throttling answer. `title` is the
  * appendix's "Message" column; the body shape is written down in specs/emulator-errors.md.
@@ -66,6 +68,28 @@ export function errorBody(error: ApiError, requestId: string): ErrorBody {
     status: error.status,
     detail: error.message,
     report,
+  };
+}
+
+/**
+ * The body of an injected `clientError`: the shape of every error above, with the appendix's
+ * code and title for the status when it lists one (its first), else the status alone and
+ * the HTTP reason (403: `FORBIDDEN`), as the page documents no code for it.
+ */
+export function refusalBody(
+  status: number,
+  errorCode: string | undefined,
+  requestId: string,
+): Omit<ErrorBody, 'report'> & { report: { errorCode: string; requestId: string } } {
+  const listed = Object.entries(PLATFORM_ERRORS).find(([, entry]) => entry.status === status);
+  const code = errorCode ?? listed?.[0] ?? String(status);
+  const reason = STATUS_CODES[status] ?? 'Client Error';
+  return {
+    type: `${ERROR_TYPE_BASE}${code}`,
+    title: listed?.[1].title ?? reason.toUpperCase().replaceAll(/[^A-Z0-9]+/g, '_'),
+    status,
+    detail: `The request was refused with HTTP ${status} (injected fault).`,
+    report: { errorCode: code, requestId },
   };
 }
 

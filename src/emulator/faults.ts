@@ -11,15 +11,17 @@ export const FAULT_KINDS = [
   'operationFailure',
   'runFailure',
   'notFoundPage',
+  'clientError',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /**
- * Fires only when queued: a 404 page of a proxy or web server in front of the service is a
- * situation a test sets up, not a rate of a troubled service, so it has no probability.
+ * Fire only when queued: a 404 page of a proxy or web server in front of the service, or a
+ * refusal with a status of the test's choosing, is a situation a test sets up, not a rate of
+ * a troubled service, so neither has a probability.
  */
 function probabilityOf(settings: ResolvedFaults, kind: FaultKind): number {
-  return kind === 'notFoundPage' ? 0 : settings[kind];
+  return kind === 'notFoundPage' || kind === 'clientError' ? 0 : settings[kind];
 }
 
 /** A fault that fires on the next matching request(s), whatever the probabilities say. */
@@ -29,9 +31,24 @@ export type QueuedFault = {
   endpoint?: EndpointName | undefined;
   /** How many matching requests it hits. Default 1. */
   count?: number | undefined;
+  /** How many matching requests it lets pass before it hits, e.g. 1 for a retry. Default 0. */
+  after?: number | undefined;
+  /** `clientError` only (and required there): the 4xx status it answers. */
+  status?: number | undefined;
+  /** `clientError` only: `report.errorCode` of its body. Default the appendix's code for the status. */
+  errorCode?: string | undefined;
 };
 
-type Pending = { kind: FaultKind; endpoint: EndpointName | undefined; remaining: number };
+/** What a `clientError` answers. */
+export type Refusal = { status: number; errorCode: string | undefined };
+
+type Pending = {
+  kind: FaultKind;
+  endpoint: EndpointName | undefined;
+  remaining: number;
+  after: number;
+  refusal: Refusal | undefined;
+};
 
 /** Decides, per request, which faults fire: queued ones first, then the configured odds. */
 export class FaultInjector {
@@ -49,7 +66,15 @@ export class FaultInjector {
   }
 
   enqueue(fault: QueuedFault): void {
-    this.queue.push({ kind: fault.kind, endpoint: fault.endpoint, remaining: fault.count ?? 1 });
+    const refusal =
+      fault.status === undefined ? undefined : { status: fault.status, errorCode: fault.errorCode };
+    this.queue.push({
+      kind: fault.kind,
+      endpoint: fault.endpoint,
+      remaining: fault.count ?? 1,
+      after: fault.after ?? 0,
+      refusal,
+    });
   }
 
   clearQueue(): void {
@@ -57,7 +82,13 @@ export class FaultInjector {
   }
 
   queued(): QueuedFault[] {
-    return this.queue.map((item) => ({ kind: item.kind, endpoint: item.endpoint, count: item.remaining }));
+    return this.queue.map((item) => {
+      const fault: QueuedFault = { kind: item.kind, endpoint: item.endpoint, count: item.remaining };
+      if (item.after > 0) fault.after = item.after;
+      if (item.refusal) fault.status = item.refusal.status;
+      if (item.refusal?.errorCode !== undefined) fault.errorCode = item.refusal.errorCode;
+      return fault;
+    });
   }
 
   resetCounts(): void {
@@ -66,27 +97,38 @@ export class FaultInjector {
 
   /** True when fault `kind` hits this request to `endpoint`; consumes a queued fault if one matches. */
   take(kind: FaultKind, endpoint: EndpointName): boolean {
-    if (this.takeQueued(kind, endpoint) || this.draw(probabilityOf(this.settings, kind))) {
+    if (this.takeQueued(kind, endpoint) !== undefined || this.draw(probabilityOf(this.settings, kind))) {
       this.fired[kind] += 1;
       return true;
     }
     return false;
   }
 
+  /** The refusal a queued `clientError` makes of this request to `endpoint`, if one hits it. */
+  takeRefusal(endpoint: EndpointName): Refusal | undefined {
+    const refusal = this.takeQueued('clientError', endpoint)?.refusal;
+    if (refusal) this.fired.clientError += 1;
+    return refusal;
+  }
+
   get slowMs(): number {
     return this.settings.slowMs;
   }
 
-  private takeQueued(kind: FaultKind, endpoint: EndpointName): boolean {
-    if (this.queue.length === 0) return false;
+  private takeQueued(kind: FaultKind, endpoint: EndpointName): Pending | undefined {
+    if (this.queue.length === 0) return undefined;
     const index = this.queue.findIndex(
       (item) => item.kind === kind && (item.endpoint === undefined || item.endpoint === endpoint),
     );
     const item = this.queue[index];
-    if (!item) return false;
+    if (!item) return undefined;
+    if (item.after > 0) {
+      item.after -= 1;
+      return undefined;
+    }
     item.remaining -= 1;
     if (item.remaining <= 0) this.queue.splice(index, 1);
-    return true;
+    return item;
   }
 
   private draw(probability: number): boolean {
@@ -109,5 +151,6 @@ function zeroCounts(): Record<FaultKind, number> {
     operationFailure: 0,
     runFailure: 0,
     notFoundPage: 0,
+    clientError: 0,
   };
 }

@@ -61,11 +61,28 @@ export const SettingsPatch = z.strictObject({
 });
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
-export const QueuedFaultInput = z.strictObject({
-  kind: z.enum(FAULT_KINDS),
-  endpoint: z.enum(ENDPOINTS).optional(),
-  count: z.number().int().min(1, 'must be at least 1').optional(),
-});
+export const QueuedFaultInput = z
+  .strictObject({
+    kind: z.enum(FAULT_KINDS),
+    endpoint: z.enum(ENDPOINTS).optional(),
+    count: z.number().int().min(1, 'must be at least 1').optional(),
+    after: Count.optional(),
+    status: z.number().int().min(400, 'must be a 4xx status').max(499, 'must be a 4xx status').optional(),
+    errorCode: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,40}$/, 'must be letters, digits and dashes (at most 40)')
+      .optional(),
+  })
+  .superRefine((fault, context) => {
+    if (fault.kind === 'clientError' && fault.status === undefined) {
+      context.addIssue({ code: 'custom', path: ['status'], message: 'is required for clientError' });
+    }
+    for (const key of ['status', 'errorCode'] as const) {
+      if (fault.kind !== 'clientError' && fault[key] !== undefined) {
+        context.addIssue({ code: 'custom', path: [key], message: 'is for clientError only' });
+      }
+    }
+  });
 
 export const ClientInput = z.strictObject({
   clientId: z.string().min(1),

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { AepError } from '../../src/aep/errors.js';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { FileStateStore } from '../../src/state/file-store.js';
 import { readState } from '../../src/state/read.js';
@@ -89,25 +88,20 @@ describe('adoption of our own interrupted creates', () => {
       // The first POST makes the audience but its answer is lost; the retry is refused
       // outright (a 403 that says nothing of what the first POST did).
       env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
-      const { client } = env;
-      const createAudience = client.createAudience.bind(client);
-      let posts = 0;
-      client.createAudience = async (sandbox, body, options) => {
-        posts += 1;
-        if (posts !== 2) return createAudience(sandbox, body, options);
-        throw new AepError({
-          code: 'AEP_FORBIDDEN',
-          message: 'refused',
-          status: 403,
-          outcomeUnknown: false,
-          sandbox,
-          endpoint: 'createAudience',
-          method: 'POST',
-        });
-      };
+      env.emulator.control.queueFault({
+        kind: 'clientError',
+        endpoint: 'createAudience',
+        status: 403,
+        after: 1,
+      });
       const refused = await env.apply([gold]);
       expect(refused.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
         'prod/gold:create failed',
+      ]);
+      const posts = env.emulator.control.requestLog().filter((entry) => entry.endpoint === 'createAudience');
+      expect(posts.map((entry) => [entry.status, entry.fault])).toEqual([
+        [0, 'responseLost'],
+        [403, 'clientError'],
       ]);
       expect((await env.store().get('prod', 'gold'))?.intent?.kind).toBe('create');
       const made = env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');

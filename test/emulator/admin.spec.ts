@@ -77,6 +77,31 @@ describe('admin endpoint /_emulator', () => {
     expect((await emulator().request('GET', '/external-audiences/operations/x')).status).toBe(404);
   });
 
+  it('queues a refusal with a 4xx status, and only with one', async () => {
+    const { url } = emulator();
+    const refusal = { kind: 'clientError', endpoint: 'startRun', status: 403, after: 2 };
+    expect((await admin(url, 'POST', '/faults', refusal)).body).toEqual({
+      queuedFaults: [{ ...refusal, count: 1 }],
+    });
+    const refused = [
+      [{ kind: 'clientError' }, 'status: is required for clientError'],
+      [{ kind: 'clientError', status: 500 }, 'status: must be a 4xx status'],
+      [{ kind: 'error500', status: 403 }, 'status: is for clientError only'],
+      [
+        { kind: 'clientError', status: 403, errorCode: 'a b' },
+        'errorCode: must be letters, digits and dashes',
+      ],
+    ] as const;
+    for (const [fault, message] of refused) {
+      const answer = await admin(url, 'POST', '/faults', fault);
+      expect([answer.status, (answer.body as { error: string }).error]).toEqual([
+        400,
+        expect.stringContaining(message),
+      ]);
+    }
+    expect((await admin(url, 'DELETE', '/faults')).status).toBe(204);
+  });
+
   it('shows counters per endpoint and a request log without secrets, and resets them', async () => {
     const { url } = emulator();
     expect((await admin(url, 'POST', '/counters/reset')).status).toBe(204);

@@ -106,6 +106,41 @@ describe('fault injection', () => {
     });
   });
 
+  it('refuses a chosen request with a chosen 4xx status, in the service error shape: nothing is created', async () => {
+    await withEmulator({}, async (emulator) => {
+      const body = audienceBody();
+      emulator.control.queueFault({ kind: 'clientError', endpoint: 'createAudience', status: 403, after: 1 });
+      emulator.control.queueFault({ kind: 'clientError', endpoint: 'getOperation', status: 422 });
+      expect((await emulator.request('GET', '/external-audiences/operations/x')).body).toMatchObject({
+        status: 422,
+        title: 'UNPROCESSABLE_ENTITY',
+        report: { errorCode: '100960-422' },
+      });
+      const first = await emulator.request('POST', '/external-audience/', { body: audienceBody() });
+      expect(first.status).toBe(202);
+      const refused = await emulator.request('POST', '/external-audience/', { body });
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      const requestId = refused.headers.get('x-request-id');
+      expect(refused.body).toEqual({
+        type: 'https://ns.adobe.com/aep/errors/403',
+        title: 'FORBIDDEN',
+        status: 403,
+        detail: 'The request was refused with HTTP 403 (injected fault).',
+        report: { errorCode: '403', requestId },
+      });
+      expect(emulator.control.listOperations(emulator.client.orgId, 'prod')).toHaveLength(1);
+      expect((await emulator.request('POST', '/external-audience/', { body })).status).toBe(202);
+      const log = emulator.control.requestLog().filter((entry) => entry.endpoint === 'createAudience');
+      expect(log.map((entry) => [entry.status, entry.fault, entry.errorCode])).toEqual([
+        [202, undefined, undefined],
+        [403, 'clientError', '403'],
+        [202, undefined, undefined],
+      ]);
+      expect(emulator.control.counters().faults).toMatchObject({ clientError: 2 });
+    });
+  });
+
   it('replays the same fault sequence for the same seed', () => {
     const draws = (seed: number) => {
       const injector = new FaultInjector(resolveFaults({ error500: 0.5, seed }));
