@@ -7,6 +7,7 @@ import { aRecord, useTempDirs } from '../../test/state/helpers.js';
 import { FileStateStore } from './file-store.js';
 import { lockPath } from './paths.js';
 import { describeStale, type LockHolder } from './lock-holder.js';
+import { takeoverHooks } from './lock.js';
 
 const tempDir = useTempDirs();
 const open: FileStateStore[] = [];
@@ -342,5 +343,59 @@ describe('store lock: the watch clock', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+// Not in the concurrent suite: the hook is one for the whole process.
+describe('store lock: a takeover looks at the lock again once it holds the guard', () => {
+  /** Runs `change` the first time a locker holds the takeover guard of `file`; returns each guard taken. */
+  async function whileTakingOver(file: string, change: () => Promise<void>, locking: () => Promise<unknown>) {
+    const taken: string[] = [];
+    const original = takeoverHooks.guardTaken;
+    takeoverHooks.guardTaken = async (lockFile) => {
+      taken.push(lockFile);
+      if (lockFile === file && taken.length === 1) await change();
+    };
+    try {
+      return { outcome: await locking().catch((error: unknown) => error), taken };
+    } finally {
+      takeoverHooks.guardTaken = original;
+    }
+  }
+
+  it('leaves alone the lock another holder put in place of the stale one meanwhile', async () => {
+    const dir = await tempDir();
+    const file = await plantLock(dir, { pid: await deadPid(), hostname: os.hostname() });
+    const { outcome, taken } = await whileTakingOver(
+      file,
+      // Another locker took the dead lock over first: its own fresh lock is there now.
+      () => plantLock(dir, { nonce: 'newer' }).then(() => undefined),
+      () => track(new FileStateStore(dir)).lock(),
+    );
+    expect(taken).toEqual([file]);
+    expect(outcome).toMatchObject({
+      code: 'STATE_LOCKED',
+      message: expect.stringContaining('pid 4242 on host elsewhere') as string,
+    });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ nonce: 'newer' });
+    await expect(stat(`${file}.takeover`)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('leaves alone a lock its holder refreshed meanwhile (its mtime only), and says it is alive', async () => {
+    const dir = await tempDir();
+    // Two minutes old: judged stale once watched unchanged for half the limit (1 s).
+    const file = await plantLock(dir, {}, 120_000);
+    const { outcome, taken } = await whileTakingOver(
+      file,
+      // Its holder, alive after all, refreshes it as its heartbeat does.
+      () => utimes(file, new Date(), new Date()),
+      () => track(new FileStateStore(dir)).lock({ staleAfterMs: SKEW_STALE_MS, pollMs: 10 }),
+    );
+    expect(taken).toEqual([file]);
+    expect(outcome).toMatchObject({
+      code: 'STATE_LOCKED',
+      message: expect.stringContaining('its holder refreshed it meanwhile: it is alive') as string,
+    });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ nonce: 'planted' });
   });
 });

@@ -148,6 +148,15 @@ function watchQuiet(watch: { current?: Watch }, key: string): number {
   return at - watch.current.since;
 }
 
+/**
+ * Test seam, as durable-fs.ts's `fsCalls`: `guardTaken` runs once a locker holds the takeover
+ * guard, before it looks at the lock again, so a test can change the lock at that very moment
+ * (lock.spec.ts). No other code sets it.
+ */
+export const takeoverHooks: { guardTaken: (lockFile: string) => Promise<void> } = {
+  guardTaken: async () => {},
+};
+
 /** The file that makes one locker at a time the one removing a stale lock. */
 export function takeoverGuardOf(lockFile: string): string {
   return `${lockFile}.takeover`;
@@ -185,6 +194,7 @@ async function takeOver(
     return false;
   }
   try {
+    await takeoverHooks.guardTaken(file);
     const again = await observe(file);
     if (again && again.raw === seen.raw && again.mtimeMs === seen.mtimeMs)
       await unlink(file).catch(() => undefined);
