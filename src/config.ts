@@ -28,6 +28,7 @@ export function aepClientOptions(config: AepConfig, extras: AepClientExtras = {}
     compat: {
       sourceSpecShape: config.sourceSpecShape,
       operationsPath: config.operationsPath,
+      deletePath: config.deletePath,
       ...extras.compat,
     },
   };

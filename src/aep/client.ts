@@ -1,5 +1,6 @@
 import { componentLogger } from '../log.js';
 import { audienceReads } from './audience-reads.js';
+import { deleteAudience } from './delete-audience.js';
 import { hintsOf } from './credentials.js';
 import { Compat, refusesSourceShape, withSourceShape, type CompatChoices } from './compat.js';
 import { AepError, isNotFoundAnswer } from './errors.js';
@@ -56,7 +57,7 @@ function cutRunList(sandbox: string, list: RunList): AepError {
  */
 export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
   const transport = createTransport(options);
-  const { send, call, stats, clock } = transport;
+  const { call, stats, clock } = transport;
   const compat = new Compat(options.compat, options.logger && componentLogger(options.logger, 'aep'));
   return {
     orgOf: (sandbox) => {
@@ -188,24 +189,7 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
       }
       return [...list.runs].sort(byNewest);
     },
-    // The page spells the path two ways (with and without a trailing slash): the known one
-    // first, then on a 404 the other. Only the service's 404 at both is an audience that is
-    // gone (the first one is thrown: its attempts tell the story); any other failure, a 404
-    // page of a proxy included, is no answer and is thrown as it is.
-    deleteAudience: async (sandbox, audienceId, callOptions) => {
-      let notFound: unknown;
-      for (const { spelling, path } of compat.deletePaths(segment(audienceId, 'audienceId'))) {
-        try {
-          await send(sandbox, { endpoint: 'deleteAudience', method: 'DELETE', path }, callOptions);
-          compat.deletePathWorked(spelling);
-          return;
-        } catch (error) {
-          if (!isNotFoundAnswer(error)) throw error;
-          notFound ??= error;
-        }
-      }
-      throw notFound;
-    },
+    deleteAudience: deleteAudience(transport, compat),
     ...audienceReads(transport),
     stats,
     compat: () => compat.choices(),

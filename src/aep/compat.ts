@@ -22,6 +22,8 @@ export type { CompatChoices, DeleteSpelling, LearnedChoice, OperationsSpelling, 
 export type SourceSpecSetting = 'auto' | SourceSpecShape;
 /** `api.operationsPath`: `auto` tries one spelling and, on a 404, the other. */
 export type OperationsPathSetting = 'auto' | OperationsSpelling;
+/** `api.deletePath`: `auto` tries one spelling of the DELETE path and, on the service's 404, the other. */
+export type DeletePathSetting = 'auto' | DeleteSpelling;
 
 export type CompatOptions = {
   /** What an earlier process learned about this base URL (the state store's copy). */
@@ -30,6 +32,8 @@ export type CompatOptions = {
   sourceSpecShape?: SourceSpecSetting | undefined;
   /** Default `auto`. */
   operationsPath?: OperationsPathSetting | undefined;
+  /** Default `auto`. */
+  deletePath?: DeletePathSetting | undefined;
   /** Called with each choice learned or relearned, to keep it in the state store. */
   onLearn?: ((learned: LearnedChoice) => void) | undefined;
 };
@@ -55,6 +59,7 @@ export class Compat {
   #choices: CompatChoices;
   readonly #sourceSetting: SourceSpecSetting;
   readonly #pathSetting: OperationsPathSetting;
+  readonly #deleteSetting: DeletePathSetting;
   readonly #onLearn: CompatOptions['onLearn'];
   readonly #logger: Logger | undefined;
 
@@ -62,6 +67,7 @@ export class Compat {
     this.#choices = structuredClone(options.remembered ?? {});
     this.#sourceSetting = options.sourceSpecShape ?? 'auto';
     this.#pathSetting = options.operationsPath ?? 'auto';
+    this.#deleteSetting = options.deletePath ?? 'auto';
     this.#onLearn = options.onLearn;
     this.#logger = logger;
   }
@@ -93,18 +99,21 @@ export class Compat {
   /**
    * Spellings of an audience's DELETE path to try in order: the known one (else bare, as the
    * API format line writes it) first, then the curl sample's, with a trailing slash. A service
-   * that serves one of them answers 404 at the other: never read as "already deleted".
+   * that serves one of them answers 404 at the other: never read as "already deleted". A
+   * fixed spelling (`api.deletePath`) is the only one.
    */
   deletePaths(audienceId: string): { spelling: DeleteSpelling; path: string }[] {
     const first = this.#choices.deletePath ?? 'bare';
-    return [first, other(['bare', 'slash'], first)].map((spelling) => ({
+    const spellings =
+      this.#deleteSetting === 'auto' ? [first, other(['bare', 'slash'], first)] : [this.#deleteSetting];
+    return spellings.map((spelling) => ({
       spelling,
       path: `external-audience/${audienceId}${spelling === 'slash' ? '/' : ''}`,
     }));
   }
 
   deletePathWorked(spelling: DeleteSpelling): void {
-    if (this.#choices.deletePath === spelling) return;
+    if (this.#deleteSetting !== 'auto' || this.#choices.deletePath === spelling) return;
     const first = this.#choices.deletePath === undefined && spelling === 'bare';
     this.#learned(
       first ? undefined : `DELETE path ${spelling === 'slash' ? 'with' : 'without'} a trailing slash`,

@@ -179,6 +179,7 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
       retry: { ...DEFAULT_RETRY, ...definedOf(file.retry) },
       sourceSpecShape: file.api?.sourceSpecShape ?? 'auto',
       operationsPath: file.api?.operationsPath ?? 'auto',
+      deletePath: file.api?.deletePath ?? 'auto',
       bulkBatchSize: file.api?.bulkBatchSize ?? DEFAULT_BULK_BATCH,
       configFile: fileName,
       warnings,

@@ -76,6 +76,8 @@ export const ApiFile = z.strictObject({
   sourceSpecShape: z.enum(['auto', 'params', 'flat']).optional(),
   /** `auto` (default): the known spelling of the operations path, the other on a 404, remembered per base URL. */
   operationsPath: z.enum(['auto', 'plural', 'singular']).optional(),
+  /** `auto` (default): the known spelling of the DELETE path, the other on a 404, remembered per base URL. */
+  deletePath: z.enum(['auto', 'bare', 'slash']).optional(),
   /** Ids per Audiences API bulk-get (refresh, verified deletes). Default 50. */
   bulkBatchSize: z
     .number()

@@ -1,4 +1,4 @@
-import type { OperationsPathSetting, SourceSpecSetting } from '../aep/compat.js';
+import type { DeletePathSetting, OperationsPathSetting, SourceSpecSetting } from '../aep/compat.js';
 import type { SandboxAccess, AepTimeouts } from '../aep/options.js';
 import type { BudgetSettings } from '../aep/request-budget.js';
 import type { RetryPolicy } from '../aep/retry-policy.js';
@@ -22,6 +22,8 @@ export type AepConfig = {
   sourceSpecShape: SourceSpecSetting;
   /** `api.operationsPath`; default auto. */
   operationsPath: OperationsPathSetting;
+  /** `api.deletePath`; default auto. */
+  deletePath: DeletePathSetting;
   /** `api.bulkBatchSize`; default 50. */
   bulkBatchSize: number;
   /** The file read, if any (absolute). */

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import type { AepError } from '../../src/aep/errors.js';
+import type { AepClient } from '../../src/aep/types.js';
+import { createAepClientFromConfig, parseConfigText, resolveAepConfig } from '../../src/config.js';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { withExecutor } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
+import { audienceBody, useEmulator } from '../helpers/with-emulator.js';
+import { failure } from './helpers.js';
 
 /**
  * The page writes the DELETE path without a trailing slash ("API format") and with one (its
@@ -29,5 +34,97 @@ describe('a removed manifest against a service that serves DELETE at one spellin
       const expected = `/data/core/ais/external-audience/${silverId}${deletePath === 'slash' ? '/' : ''}`;
       expect(answered).toEqual([expected]);
     });
+  });
+});
+
+type Served = 'both' | 'bare' | 'slash';
+type Setting = 'auto' | 'bare' | 'slash';
+type Ended = 'deleted' | 'AEP_NOT_FOUND' | 'AEP_UNEXPECTED_RESPONSE';
+
+/**
+ * `api.deletePath` against an emulator serving DELETE at `served`: the requests one call
+ * makes (spelling or `runs`, and status) and how it ends; then, the audience gone, again.
+ * A fixed spelling is the only one sent; its 404 is "gone" only when the runs list is a 404 too.
+ */
+const CASES: [Served, Setting, [string[], Ended], [string[], Ended]][] = [
+  ['both', 'auto', [['bare 204'], 'deleted'], [['bare 404', 'slash 404'], 'AEP_NOT_FOUND']],
+  ['both', 'bare', [['bare 204'], 'deleted'], [['bare 404', 'runs 404'], 'AEP_NOT_FOUND']],
+  ['both', 'slash', [['slash 204'], 'deleted'], [['slash 404', 'runs 404'], 'AEP_NOT_FOUND']],
+  ['bare', 'auto', [['bare 204'], 'deleted'], [['bare 404', 'slash 404'], 'AEP_NOT_FOUND']],
+  ['bare', 'bare', [['bare 204'], 'deleted'], [['bare 404', 'runs 404'], 'AEP_NOT_FOUND']],
+  [
+    'bare',
+    'slash',
+    [['slash 404', 'runs 200'], 'AEP_UNEXPECTED_RESPONSE'],
+    [['slash 404', 'runs 404'], 'AEP_NOT_FOUND'],
+  ],
+  ['slash', 'auto', [['bare 404', 'slash 204'], 'deleted'], [['slash 404', 'bare 404'], 'AEP_NOT_FOUND']],
+  [
+    'slash',
+    'bare',
+    [['bare 404', 'runs 200'], 'AEP_UNEXPECTED_RESPONSE'],
+    [['bare 404', 'runs 404'], 'AEP_NOT_FOUND'],
+  ],
+  ['slash', 'slash', [['slash 204'], 'deleted'], [['slash 404', 'runs 404'], 'AEP_NOT_FOUND']],
+];
+
+describe('api.deletePath: auto, or one spelling only', () => {
+  const emulator = useEmulator();
+
+  /** A client built from a configuration file's text, as the CLI builds it. */
+  function clientWith(setting: Setting) {
+    const parsed = parseConfigText(`baseUrl: ${emulator().apiBaseUrl}
+imsUrl: ${emulator().imsUrl}
+credentials: { clientId: ${DEMO_CLIENT.clientId}, clientSecretEnv: DEMO_SECRET, orgId: ${DEMO_CLIENT.orgId} }
+api: { deletePath: ${setting} }
+`);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    const resolved = resolveAepConfig({
+      file: { path: 'audiencectl.yaml', data: parsed.data },
+      env: { DEMO_SECRET: DEMO_CLIENT.clientSecret },
+      readSecretFile: () => '',
+    });
+    if (!resolved.ok) throw new Error(JSON.stringify(resolved.problems));
+    return createAepClientFromConfig(resolved.config);
+  }
+
+  /** One delete: the requests it made (as in CASES) and how it ended. */
+  async function deleteOnce(client: AepClient, id: string): Promise<[string[], Ended]> {
+    emulator().control.resetCounters();
+    const ended = await client.deleteAudience('prod', id).then(
+      () => 'deleted' as const,
+      (error: AepError) => error.code as Ended,
+    );
+    const requests = emulator()
+      .control.requestLog()
+      .filter((entry) => entry.endpoint === 'deleteAudience' || entry.endpoint === 'listRuns')
+      .map((entry) => {
+        if (entry.endpoint === 'listRuns') return `runs ${entry.status}`;
+        return `${entry.path.endsWith('/') ? 'slash' : 'bare'} ${entry.status}`;
+      });
+    return [requests, ended];
+  }
+
+  it.each(CASES)('served %s, api.deletePath %s', async (served, setting, first, again) => {
+    emulator().control.updateSettings({ compat: { deletePath: served } });
+    const id = await emulator().createAudience(audienceBody());
+    const client = clientWith(setting);
+    expect(await deleteOnce(client, id)).toEqual(first);
+    const remaining = emulator()
+      .control.listAudiences(DEMO_CLIENT.orgId, 'prod')
+      .map((audience) => audience.audienceId);
+    expect(remaining.includes(id)).toBe(first[1] === 'AEP_UNEXPECTED_RESPONSE');
+    if (remaining.includes(id)) emulator().control.uiDeleteAudience(DEMO_CLIENT.orgId, 'prod', id);
+    expect(await deleteOnce(client, id)).toEqual(again);
+  });
+
+  it('says which spelling is not served and what to set, not "gone"', async () => {
+    emulator().control.updateSettings({ compat: { deletePath: 'bare' } });
+    const id = await emulator().createAudience(audienceBody());
+    const error = await failure(clientWith('slash').deleteAudience('prod', id));
+    expect(error).toMatchObject({ code: 'AEP_UNEXPECTED_RESPONSE', status: 404, outcomeUnknown: false });
+    expect(error.message).toBe(
+      `AEP answered DELETE /external-audience/${id}/ with HTTP 404, yet the audience is there (its runs list answers): AEP does not serve this spelling of the DELETE path (api.deletePath: slash), so nothing is read as "already deleted" (deleteAudience in sandbox "prod"). Set api.deletePath to bare, or to auto to let audiencectl find the spelling.`,
+    );
   });
 });
