@@ -31,7 +31,7 @@ export type QueuedFault = {
   endpoint?: EndpointName | undefined;
   /** How many matching requests it hits. Default 1. */
   count?: number | undefined;
-  /** How many matching requests it lets pass before it hits, e.g. 1 for a retry. Default 0. */
+  /** How many requests it would hit it lets pass first (1: a retry, not the first try). Default 0. */
   after?: number | undefined;
   /** `clientError` only (and required there): the 4xx status it answers. */
   status?: number | undefined;
