@@ -3,11 +3,14 @@
 // committed to git) and, median of --runs runs each: `validate`, a no-change `plan` cold
 // (no manifest cache) and warm (cache present), `plan --base HEAD`, and the
 // read-and-parse floor (bench/lib/floor.mjs: one thread reads and parses every
-// manifest and state file) and node alone (an empty script), measured in the same
+// manifest and state file), the two-thread bound (bench/lib/parse-bound.ts: two threads
+// only read and parse the manifests with audiencectl's own parser, which a cold plan
+// cannot beat) and node alone (an empty script), measured in the same
 // rounds, so the ratios hold on a busy machine. Wall time, CPU time (all threads) and
 // peak RSS. Default sizes: 1,000 and 10,000 (50,000 takes minutes; ask for it). BENCH_NODE=/path/to/node measures under
 // another node binary (bench/lib/measure.ts).
 import { execFileSync } from 'node:child_process';
+import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -18,6 +21,25 @@ import { MEASURED_NODE, measureCli, type Measurement } from './lib/measure.js';
 
 const FLOOR = fileURLToPath(new URL('./lib/floor.mjs', import.meta.url));
 const EMPTY = fileURLToPath(new URL('./lib/empty.mjs', import.meta.url));
+
+/** bench/lib/parse-bound.ts bundled into `dir` (it imports the parser's TypeScript sources); its path. */
+async function bundleBound(dir: string): Promise<string> {
+  const outfile = path.join(dir, 'parse-bound.mjs');
+  await build({
+    entryPoints: [fileURLToPath(new URL('./lib/parse-bound.ts', import.meta.url))],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // js-yaml is CommonJS: the bundle needs a require of its own.
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+  return outfile;
+}
 
 function flag(name: string): string | undefined {
   const index = process.argv.indexOf(name);
@@ -43,6 +65,17 @@ function summary(runs: Measurement[]): Summary {
     cpu: median(runs.map((r) => r.cpuSeconds)),
     rss: Math.max(...runs.map((r) => r.peakRssMb)),
   };
+}
+
+/**
+ * The bound, checked to have parsed every manifest: one left to the full parser would
+ * make it cheaper than the work a plan does.
+ */
+async function boundRun(script: string, manifests: string, size: number): Promise<Measurement> {
+  const measured = await measureCli([manifests], {}, { script });
+  if (measured.code === 0 && measured.stdout.trim() !== String(size))
+    throw new Error(`the bound parsed ${measured.stdout.trim()} of ${size} manifests`);
+  return measured;
 }
 
 type Case = { name: string; run: () => Promise<Measurement>; before?: () => void };
@@ -86,13 +119,13 @@ if (process.env.NODE_EXTRA_CA_CERTS)
 const cell = (s: Summary) =>
   `${s.seconds.toFixed(2)} / ${s.cpu.toFixed(2)} / ${s.rss.toFixed(0)}`.padStart(20);
 /** The table's columns of figures, in order; each is a case's name. */
-const COLUMNS = ['node alone', 'floor', 'validate', 'plan cold', 'plan warm', 'plan --base'];
-const RATIOS = ['plan cold', 'plan warm'];
+const COLUMNS = ['node alone', 'floor', 'bound', 'validate', 'plan cold', 'plan warm', 'plan --base'];
+const RATIOS = ['bound', 'plan cold', 'plan warm'];
 console.log(
   [
     'audiences'.padStart(9),
     ...COLUMNS.map((name) => name.padStart(20)),
-    ...RATIOS.map((name) => `${name.slice(5)}/floor`.padStart(10)),
+    ...RATIOS.map((name) => `${name.replace('plan ', '')}/floor`.padStart(12)),
   ].join(' | '),
 );
 for (const size of SIZES) {
@@ -118,6 +151,7 @@ for (const size of SIZES) {
       'base',
     );
     const cache = path.join(state, 'manifest-cache.jsonl');
+    const bound = await bundleBound(root);
     const plan = ['plan', manifests, '--state', state];
     // One untimed run first: the files just written are still being flushed to disk,
     // which is not what a user's repeated plans see. It leaves the cache for the warm runs.
@@ -125,6 +159,7 @@ for (const size of SIZES) {
     const figures = await medians([
       { name: 'node alone', run: () => measureCli([], {}, { script: EMPTY }) },
       { name: 'floor', run: () => measureCli([manifests, state], {}, { script: FLOOR }) },
+      { name: 'bound', run: () => boundRun(bound, manifests, size) },
       { name: 'validate', run: () => measureCli(['validate', manifests]) },
       // Warm before cold in each round: the cold run leaves the cache the next warm one reads.
       { name: 'plan warm', run: () => measureCli(plan) },
@@ -140,7 +175,7 @@ for (const size of SIZES) {
         String(size).padStart(9),
         ...COLUMNS.map((name) => cell(figure(name))),
         ...RATIOS.map((name) =>
-          `${(figure(name).seconds / figure('floor').seconds).toFixed(2)}x`.padStart(10),
+          `${(figure(name).seconds / figure('floor').seconds).toFixed(2)}x`.padStart(12),
         ),
       ].join(' | '),
     );

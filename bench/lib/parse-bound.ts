@@ -1,0 +1,43 @@
+// The two-thread read-and-parse bound of bench:plan: what a cold plan cannot go below on
+// this machine. Two threads (this one and one worker) each read half of the manifests and
+// parse them with audiencectl's own fast path (the YAML subset and the schema check
+// without zod, src/manifest/parse-fast.ts), the files split evenly in advance, with
+// nothing else: no state, no hashing, no manifest cache, no plan, no line sent between
+// the threads. A cold plan does all of those besides, so its wall time is at least this
+// one's; bench:plan bundles this file (esbuild) and runs it with the node it measures.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { DEFAULT_PARSE_LIMITS } from '../../src/manifest/limits.js';
+import { parseWithoutFullParser } from '../../src/manifest/parse-fast.js';
+
+function walk(dir: string, out: string[]): string[] {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) walk(file, out);
+    else if (/\.ya?ml$/.test(file)) out.push(file);
+  }
+  return out;
+}
+
+/** Manifests parsed; a file the fast path leaves to the full parser counts none. */
+function parseAll(files: readonly string[]): number {
+  let manifests = 0;
+  for (const file of files)
+    manifests +=
+      parseWithoutFullParser(file, readFileSync(file, 'utf8'), DEFAULT_PARSE_LIMITS)?.manifests.length ?? 0;
+  return manifests;
+}
+
+if (isMainThread) {
+  const files = walk(process.argv[2]!, []);
+  const half = files.length >> 1;
+  const worker = new Worker(new URL(import.meta.url), { workerData: files.slice(half) });
+  const mine = parseAll(files.slice(0, half));
+  worker.once('message', (theirs: number) => {
+    process.stdout.write(`${mine + theirs}\n`);
+    void worker.terminate();
+  });
+} else {
+  parentPort!.postMessage(parseAll(workerData as string[]));
+}
