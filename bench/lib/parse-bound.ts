@@ -1,15 +1,17 @@
 // The two-thread read-and-parse bound of bench:plan: what a cold plan cannot go below on
 // this machine. Two threads (this one and one worker) each read half of the manifests and
-// parse them with audiencectl's own fast path (the YAML subset and the schema check
-// without zod, src/manifest/parse-fast.ts), the files split evenly in advance, with
+// parse them as a plan does (its file read, src/manifest/read-file.ts, and its fast path:
+// the YAML subset and the schema check without zod, src/manifest/parse-fast.ts), the
+// files split evenly in advance, with
 // nothing else: no state, no hashing, no manifest cache, no plan, no line sent between
 // the threads. A cold plan does all of those besides, so its wall time is at least this
 // one's; bench:plan bundles this file (esbuild) and runs it with the node it measures.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { DEFAULT_PARSE_LIMITS } from '../../src/manifest/limits.js';
 import { parseWithoutFullParser } from '../../src/manifest/parse-fast.js';
+import { DEFAULT_MAX_FILE_BYTES, readSourceFile } from '../../src/manifest/read-file.js';
 
 function walk(dir: string, out: string[]): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -20,12 +22,14 @@ function walk(dir: string, out: string[]): string[] {
   return out;
 }
 
-/** Manifests parsed; a file the fast path leaves to the full parser counts none. */
+/** Manifests parsed; a file unread, or left by the fast path to the full parser, counts none. */
 function parseAll(files: readonly string[]): number {
   let manifests = 0;
-  for (const file of files)
-    manifests +=
-      parseWithoutFullParser(file, readFileSync(file, 'utf8'), DEFAULT_PARSE_LIMITS)?.manifests.length ?? 0;
+  for (const file of files) {
+    const read = readSourceFile(file, file, DEFAULT_MAX_FILE_BYTES).file;
+    if ('text' in read)
+      manifests += parseWithoutFullParser(file, read.text, DEFAULT_PARSE_LIMITS)?.manifests.length ?? 0;
+  }
   return manifests;
 }
 
