@@ -2,9 +2,8 @@
 // this machine. Two threads (this one and one worker) each read half of the manifests and
 // parse them as a plan does (its file read, src/manifest/read-file.ts, and its fast path:
 // the YAML subset and the schema check without zod, src/manifest/parse-fast.ts), the
-// files split evenly in advance, with
-// nothing else: no state, no hashing, no manifest cache, no plan, no line sent between
-// the threads. A cold plan does all of those besides, so its wall time is at least this
+// files split evenly in advance, with nothing else: no state, no hashing, no manifest
+// cache, no plan, no line sent between the threads. A cold plan does all of those besides, so its wall time is at least this
 // one's; bench:plan bundles this file (esbuild) and runs it with the node it measures.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
