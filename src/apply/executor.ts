@@ -29,16 +29,24 @@ const HANDLERS: Record<Step['kind'], (step: Step, deps: ExecutorDeps) => Promise
   move: (step) => Promise.resolve(result(step, 'blocked', step.blocked ?? 'a move is never applied')),
 };
 
-/** Steps of one audience, in plan order: a step whose dependency did not succeed is skipped. */
+/**
+ * Steps of one audience, in plan order: a step whose dependency did not succeed is skipped,
+ * and one whose dependency was blocked (the service refused a create as a duplicate name) is
+ * blocked with it, as the planner leaves out the first run of a create it blocks: a guard, not
+ * a failure (apply exits 3, not 1).
+ */
 async function runAudience(steps: readonly Step[], deps: ExecutorDeps): Promise<StepResult[]> {
   const results: StepResult[] = [];
   const succeeded = new Set<string>();
+  const blocked = new Set<string>();
   for (const step of steps) {
     let outcome: StepResult;
     if (step.blocked) outcome = result(step, 'blocked', step.blocked);
     else if (step.deferred) outcome = result(step, 'deferred', step.deferred);
     else if (deps.signal?.aborted || deps.drain?.aborted)
       outcome = result(step, 'skipped', 'the apply was stopped before this step');
+    else if (step.dependsOn && blocked.has(step.dependsOn))
+      outcome = result(step, 'blocked', `${step.dependsOn} is blocked`);
     else if (step.dependsOn && !succeeded.has(step.dependsOn))
       outcome = result(step, 'skipped', `${step.dependsOn} did not succeed`);
     else {
@@ -56,6 +64,7 @@ async function runAudience(steps: readonly Step[], deps: ExecutorDeps): Promise<
       }
     }
     if (outcome.status === 'applied' || outcome.status === 'started') succeeded.add(step.id);
+    else if (outcome.status === 'blocked') blocked.add(step.id);
     deps.progress.stepFinished(outcome);
     results.push(outcome);
   }
