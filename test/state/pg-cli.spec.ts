@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { openStateStore } from '../../src/state/open.js';
+import { PgClient } from '../../src/state/pg/connection.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
 import { type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
@@ -199,6 +200,23 @@ describe('the database password', { timeout: 90_000 }, () => {
     } finally {
       await held.close();
     }
+  });
+  it("none given anywhere: one line naming where to give it, not the driver's SASL message", async () => {
+    const { bare } = split(await postgres.freshLocation());
+    const noPassFile = path.join(await tempDir(), 'no-pgpass');
+    const result = await runCliInProcess(['state', 'list', '--state', bare], {
+      env: { PGPASSWORD: '', PGPASSFILE: noPassFile },
+    });
+    expectCleanError(
+      result,
+      /^Error: PostgreSQL state postgres:\/\/\S+: the server asks for a password and none was given: set it with --state-password-file \(or AUDIENCECTL_STATE_PASSWORD_FILE\), PGPASSWORD, or a password file \(PGPASSFILE, else ~\/\.pgpass\)\n$/,
+    );
+    // node-postgres left the socket of the exchange it gave up open: the server's backend
+    // waited for the rest until its authentication_timeout (60 s), and the CLI's process with it.
+    const client = new PgClient({ connectionString: bare, password: () => '' });
+    client.on('error', () => undefined);
+    await expect(client.connect()).rejects.toThrow(/client password must be a (non-empty )?string/);
+    expect(client.connection.stream.destroyed).toBe(true);
   });
 });
 

@@ -52,6 +52,29 @@ const END_GRACE_MS = 1_000;
  * process alive. After END_GRACE_MS the socket is destroyed.
  */
 export class PgClient extends pg.Client {
+  /**
+   * A connect that fails once the socket is open (node-postgres gives up a SCRAM exchange
+   * when no password was found) left the socket open: the server's backend waited for the
+   * rest of it until its authentication_timeout (60 s by default), and kept the process alive
+   * that long after its error. The socket is destroyed.
+   */
+  override connect(): Promise<pg.Client>;
+  override connect(callback: (error: Error) => void): void;
+  override connect(callback?: (error: Error) => void): Promise<pg.Client> | void {
+    const cut = (error: unknown) => {
+      if (error) this.connection.stream.destroy();
+    };
+    if (callback)
+      return super.connect((error: Error) => {
+        cut(error);
+        callback(error);
+      });
+    return super.connect().catch((error: unknown) => {
+      cut(error);
+      throw error;
+    });
+  }
+
   override end(): Promise<void>;
   override end(callback: (error: Error) => void): void;
   override end(callback?: (error: Error) => void): Promise<void> | void {

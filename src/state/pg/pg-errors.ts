@@ -16,6 +16,15 @@ const CONNECTION_CODES: Record<string, string> = {
  * a client's `connectionTimeoutMillis` (the pool's, and a lone client's, whose socket it
  * destroys with "timeout expired"); the pool's wait for a free connection.
  */
+/**
+ * node-postgres's own text when the server asks for a SCRAM password and none was found
+ * (`client password must be a string` in older versions): it names no source to set.
+ */
+const NO_PASSWORD = /client password must be a (non-empty )?string/;
+const NO_PASSWORD_REASON =
+  'the server asks for a password and none was given: set it with --state-password-file ' +
+  '(or AUDIENCECTL_STATE_PASSWORD_FILE), PGPASSWORD, or a password file (PGPASSFILE, else ~/.pgpass)';
+
 export const QUERY_TIMEOUT = /^Query read timeout$/;
 const CONNECT_TIMEOUT =
   /^(Connection terminated due to connection timeout|timeout exceeded when trying to connect|timeout expired)$/;
@@ -68,9 +77,10 @@ export function pgError(error: unknown, display: string, timeouts: PgTimeouts): 
       cause: error,
     });
   const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
   const reason =
     (typeof code === 'string' ? CONNECTION_CODES[code] : undefined) ??
-    (error instanceof Error ? error.message : String(error));
+    (NO_PASSWORD.test(message) ? NO_PASSWORD_REASON : message);
   const detail = typeof code === 'string' ? ` [${code}]` : '';
   return new StateError('STATE_DB_ERROR', redactText(`PostgreSQL state ${display}: ${reason}${detail}`), {
     cause: error,
