@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { closestKey } from '../manifest/suggest.js';
 import { maskSecretParameters } from '../text/safe-url.js';
 
 /** The schema a PostgreSQL URL without `?schema=` uses. */
@@ -54,6 +55,15 @@ export function parseStateLocation(text: string, flag = '--state'): StateLocatio
   } catch {
     // Do not echo the text: it may hold a password.
     throw new UsageError('STATE_BAD_URL', `${flag} is not a valid postgres:// URL`);
+  }
+  // `?shema=prod` (or `?Schema=`) would be passed on, unread, and the default schema used:
+  // another store than the one meant.
+  for (const name of url.searchParams.keys()) {
+    if (name !== 'schema' && closestKey(name, ['schema']) !== undefined)
+      throw new UsageError(
+        'STATE_BAD_URL',
+        `${flag}: the URL's parameter "${name}" is not one audiencectl reads; did you mean "schema"? (without it the schema is "${DEFAULT_PG_SCHEMA}")`,
+      );
   }
   const schema = url.searchParams.get('schema') ?? DEFAULT_PG_SCHEMA;
   if (!SCHEMA_NAME.test(schema)) {

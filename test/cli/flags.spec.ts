@@ -206,6 +206,20 @@ describe('empty values (an unset shell variable)', () => {
     },
   );
 
+  it.each([['shema'], ['Schema'], ['schemas']])(
+    '--state postgres://...?%s=prod (a misspelt schema) is refused, not read as the default schema',
+    async (name) => {
+      await withTempDir(async (dir) => {
+        await manifests(dir);
+        const url = `postgres://app:hunter2@127.0.0.1:1/audiences?${name}=prod`;
+        expectOneLineError(
+          await runCliInProcess(['plan', 'm', '--state', url], { cwd: dir }),
+          `--state: the URL's parameter "${name}" is not one audiencectl reads; did you mean "schema"? (without it the schema is "audiencectl")`,
+        );
+      });
+    },
+  );
+
   it('an empty environment variable still reads as unset (AEP_SANDBOX)', async () => {
     await withTempDir(async (dir) => {
       await manifests(dir);
