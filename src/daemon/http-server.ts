@@ -42,14 +42,17 @@ export type DaemonHttpServer = {
   close(): Promise<void>;
 };
 
-/** Reads `AUDIENCECTL_LISTEN`: `8080`, `:8080`, `127.0.0.1:8080` or `[::]:8080`. */
-export function parseListenAddress(text: string): { host: string; port: number } {
+/**
+ * Reads `--listen` (`AUDIENCECTL_LISTEN`) or the `flag` named: `8080`, `:8080`,
+ * `127.0.0.1:8080` or `[::]:8080`.
+ */
+export function parseListenAddress(text: string, flag = '--listen'): { host: string; port: number } {
   const match = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):)?(\d{1,5})$/.exec(text.trim());
   const port = Number(match?.[2]);
   if (!match || port > 65_535) {
     throw new UsageError(
       'LISTEN_INVALID',
-      `listen address ${JSON.stringify(text)} must look like 0.0.0.0:8080 or :8080`,
+      `${flag}: ${JSON.stringify(text)} is not a listen address: give host:port, :port or port, with a port from 0 to 65535 (e.g. 0.0.0.0:8080 or :8080)`,
     );
   }
   const host = (match[1] ?? '').replace(/^\[|\]$/g, '');

@@ -44,9 +44,9 @@ describe('checkGitUrl', () => {
     ['git@github.com:-x/repo', /starting with "-"/],
     ['http://github.com/acme/a.git', /http:\/\/ scheme is not allowed/],
     ['git://github.com/acme/a.git', /git:\/\/ scheme is not allowed/],
-    ['file:///srv/repo.git', /allowFileUrls/],
-    ['/srv/repo.git', /allowFileUrls/],
-    ['./repo', /allowFileUrls/],
+    ['file:///srv/repo.git', /--allow-file-urls/],
+    ['/srv/repo.git', /--allow-file-urls/],
+    ['./repo', /--allow-file-urls/],
     ['https://github.com/a/b.git\n[core]', /control characters/],
     ['', /empty/],
   ])('refuses %s', (url, reason) => {

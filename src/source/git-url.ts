@@ -70,7 +70,7 @@ export function checkGitUrl(raw: string, options: { allowFileUrls: boolean }): C
   if (scheme === 'https') return checkUrlObject(raw, 'https');
   if (scheme === 'ssh') return checkUrlObject(raw, 'ssh');
   if (scheme === 'file') {
-    if (!options.allowFileUrls) refuse('file:// URLs need allowFileUrls (development and tests only)');
+    if (!options.allowFileUrls) refuse('file:// URLs need --allow-file-urls (development and tests only)');
     return { url: raw, transport: 'file' };
   }
   if (scheme !== undefined) refuse(`the ${scheme}:// scheme is not allowed; use https:// or ssh://`);
@@ -79,7 +79,7 @@ export function checkGitUrl(raw: string, options: { allowFileUrls: boolean }): C
     if (scp[3]?.startsWith('-')) refuse('a repository path starting with "-" could be read as an option');
     return { url: raw, transport: 'ssh' };
   }
-  if (!options.allowFileUrls) refuse('local paths need allowFileUrls (development and tests only)');
+  if (!options.allowFileUrls) refuse('local paths need --allow-file-urls (development and tests only)');
   if (!raw.startsWith('/')) refuse('a local repository must be an absolute path');
   return { url: raw, transport: 'file' };
 }

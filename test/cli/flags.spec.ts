@@ -220,6 +220,30 @@ describe('empty values (an unset shell variable)', () => {
     },
   );
 
+  it.each([
+    [
+      ['--dir', 'm', '--listen', '127.0.0.1:99999'],
+      '--listen: "127.0.0.1:99999" is not a listen address: give host:port, :port or port, with a port from 0 to 65535 (e.g. 0.0.0.0:8080 or :8080)',
+    ],
+    [
+      ['--dir', 'm', '--listen', '127.0.0.1:0', '--webhook-listen', '8080x'],
+      '--webhook-listen: "8080x" is not a listen address: give host:port, :port or port, with a port from 0 to 65535 (e.g. 0.0.0.0:8080 or :8080)',
+    ],
+    [
+      ['--repo', '/srv/audiences.git'],
+      'repository URL refused: local paths need --allow-file-urls (development and tests only)',
+    ],
+  ])('run %j: one line naming the flag to change', async (args, line) => {
+    await withTempDir(async (dir) => {
+      await manifests(dir);
+      const result = await runCliInProcess(['run', ...args, '--emulator', '--state', 'state'], {
+        cwd: dir,
+        env: { AUDIENCECTL_WEBHOOK_SECRET: 'a-webhook-secret-of-some-length' },
+      });
+      expectOneLineError(result, line);
+    });
+  });
+
   it('an empty environment variable still reads as unset (AEP_SANDBOX)', async () => {
     await withTempDir(async (dir) => {
       await manifests(dir);

@@ -178,7 +178,9 @@ export function runCommand(setExit: (code: number) => void): Command {
     const source = sourceOf(flags);
     const listen = parseListenAddress(flags.listen);
     const webhookListen =
-      flags.webhookListen === undefined ? undefined : parseListenAddress(flags.webhookListen);
+      flags.webhookListen === undefined
+        ? undefined
+        : parseListenAddress(flags.webhookListen, '--webhook-listen');
     const logger = createLogger({ level: flags.logLevel });
     // A dry run only plans: without credentials it starts, and says so, rather than refuse.
     const offline = flags.dryRun && credentialsAbsent(flags);
