@@ -31,16 +31,19 @@ export function checkStartOptions(options: EmulatorOptions): EmulatorClient[] {
     const problems = issuesToItems(result.error, 'options').map((item) => `${item.path}: ${item.message}`);
     throw new UsageError('EMULATOR_OPTIONS', `Invalid emulator options: ${problems.join('; ')}`);
   }
-  if (options.storageRoot !== undefined && !isDirectory(options.storageRoot)) {
-    throw new UsageError('EMULATOR_OPTIONS', `The storage root ${options.storageRoot} is not a directory.`);
+  if (options.storageRoot !== undefined) {
+    const problem = storageRootProblem(options.storageRoot);
+    if (problem)
+      throw new UsageError('EMULATOR_OPTIONS', `--storage-root: ${options.storageRoot} ${problem}`);
   }
   return options.clients ?? [DEMO_CLIENT];
 }
 
-function isDirectory(path: string): boolean {
+/** Why `path` cannot be the storage root, or undefined when it is a directory. */
+function storageRootProblem(path: string): string | undefined {
   try {
-    return statSync(path).isDirectory();
+    return statSync(path).isDirectory() ? undefined : 'is not a directory';
   } catch {
-    return false;
+    return "does not exist: create it, and put each audience's source file (or folder) at its sourceSpec.path under it";
   }
 }

@@ -73,9 +73,16 @@ describe('--storage-root: runs read their source files', () => {
     expect(run['details']).toEqual([expect.objectContaining({ stage: 'DATASET_INGEST', status: 'FAILED' })]);
   });
 
-  it('refuses a storage root that is not a directory', async () => {
-    await expect(startEmulator({ storageRoot: join(root, 'nope') })).rejects.toMatchObject({
+  it('refuses a storage root that is not a directory, naming the flag', async () => {
+    const missing = join(root, 'nope');
+    await expect(startEmulator({ storageRoot: missing })).rejects.toMatchObject({
       name: 'UsageError',
+      message: `--storage-root: ${missing} does not exist: create it, and put each audience's source file (or folder) at its sourceSpec.path under it`,
+    });
+    const file = join(root, 'crm', 'gold.csv');
+    await expect(startEmulator({ storageRoot: file })).rejects.toMatchObject({
+      name: 'UsageError',
+      message: `--storage-root: ${file} is not a directory`,
     });
   });
 
