@@ -12,11 +12,6 @@ const CONNECTION_CODES: Record<string, string> = {
 };
 
 /**
- * node-postgres's own texts for its timeouts (pg 8, pg-pool 3): a query's `query_timeout`;
- * a client's `connectionTimeoutMillis` (the pool's, and a lone client's, whose socket it
- * destroys with "timeout expired"); the pool's wait for a free connection.
- */
-/**
  * node-postgres's own text when the server asks for a SCRAM password and none was found
  * (`client password must be a string` in older versions): it names no source to set.
  */
@@ -25,6 +20,11 @@ const NO_PASSWORD_REASON =
   'the server asks for a password and none was given: set it with --state-password-file ' +
   '(or AUDIENCECTL_STATE_PASSWORD_FILE), PGPASSWORD, or a password file (PGPASSFILE, else ~/.pgpass)';
 
+/**
+ * node-postgres's own texts for its timeouts (pg 8, pg-pool 3): a query's `query_timeout`;
+ * a client's `connectionTimeoutMillis` (the pool's, and a lone client's, whose socket it
+ * destroys with "timeout expired"); the pool's wait for a free connection.
+ */
 export const QUERY_TIMEOUT = /^Query read timeout$/;
 const CONNECT_TIMEOUT =
   /^(Connection terminated due to connection timeout|timeout exceeded when trying to connect|timeout expired)$/;
