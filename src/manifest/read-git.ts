@@ -108,7 +108,7 @@ export async function readManifestsAtRef(
   if (!commit)
     throw new UsageError(
       'BAD_REF',
-      `cannot resolve "${ref}" in the git repository at ${dir}${await whyUnresolved(git)}`,
+      `--base: cannot resolve "${ref}" in the git repository at ${dir}${await whyUnresolved(git)}`,
     );
 
   // git names the top by its real path: a directory reached through a symlink (macOS's

@@ -185,7 +185,7 @@ describe('plan --base where git cannot give the base', () => {
       await writeFile(path.join(dir, 'audiences', 'gold.yaml'), manifestYaml('gold'));
       const result = await runCli(['plan', 'audiences', '--base', 'main'], { cwd: dir, env: GIT_ENV });
       expect(result.stderr).toBe(
-        'Error: cannot resolve "main" in the git repository at audiences: the repository has no commits yet\n',
+        'Error: --base: cannot resolve "main" in the git repository at audiences: the repository has no commits yet\n',
       );
       expect(result.code).toBe(1);
     });
@@ -208,7 +208,7 @@ describe('plan --base where git cannot give the base', () => {
         env: GIT_ENV,
       });
       expect(result.stderr).toBe(
-        'Error: cannot resolve "HEAD~1" in the git repository at audiences: it is a shallow clone; fetch the history and the base branch (actions/checkout: fetch-depth: 0)\n',
+        'Error: --base: cannot resolve "HEAD~1" in the git repository at audiences: it is a shallow clone; fetch the history and the base branch (actions/checkout: fetch-depth: 0)\n',
       );
       expect(result.code).toBe(1);
     });

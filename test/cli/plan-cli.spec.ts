@@ -197,7 +197,9 @@ describe('audiencectl plan', () => {
       expect(bad.stderr).toMatch(/is not a git revision/);
       const unknown = await runCliInProcess(['plan', 'audiences', '--base', 'no-such-branch'], { cwd: dir });
       expect(unknown.code).toBe(1);
-      expect(unknown.stderr).toMatch(/cannot resolve "no-such-branch"/);
+      expect(unknown.stderr).toMatch(
+        /^Error: --base: cannot resolve "no-such-branch" in the git repository at /,
+      );
     });
   });
 
