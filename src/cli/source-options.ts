@@ -51,7 +51,11 @@ export function assertDirectory(dir: string): void {
   const info = statSync(dir, { throwIfNoEntry: false });
   if (!info)
     throw new UsageError('NO_SOURCE_DIR', `${dir} does not exist: give the directory of the manifests`);
-  if (!info.isDirectory()) throw new UsageError('NO_SOURCE_DIR', `${dir} is not a directory`);
+  if (!info.isDirectory())
+    throw new UsageError(
+      'NO_SOURCE_DIR',
+      `${dir} is not a directory: give the directory of the manifests (every manifest under it is read; --include selects files)`,
+    );
 }
 
 /** The stderr note of a source with files that are not ours; validate names them. */

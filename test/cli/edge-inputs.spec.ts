@@ -40,7 +40,11 @@ describe('plan given a manifests directory that is not one', () => {
         'Error: audiences does not exist: give the directory of the manifests\n',
       ]);
       const file = await runCli(['plan', 'gold.yaml', '--state', 'state'], { cwd: dir });
-      expect([file.code, file.stdout, file.stderr]).toEqual([1, '', 'Error: gold.yaml is not a directory\n']);
+      expect([file.code, file.stdout, file.stderr]).toEqual([
+        1,
+        '',
+        'Error: gold.yaml is not a directory: give the directory of the manifests (every manifest under it is read; --include selects files)\n',
+      ]);
       // A missing .json is a saved plan that is not there, not a directory of manifests.
       const plan = await runCli(['apply', 'plan.json', '--state', 'state', '--emulator', '--auto-approve'], {
         cwd: dir,
