@@ -78,10 +78,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       code &&
       ['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EINVAL'].includes(code)
     ) {
-      const why = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `${code}: no such host` : code;
-      throw new UsageError('EMULATOR_LISTEN', `Cannot listen on ${host}:${options.port ?? 0} (${why}).`, {
-        cause: error,
-      });
+      throw new UsageError('EMULATOR_LISTEN', listenProblem(code, host, options.port ?? 0), { cause: error });
     }
     throw error;
   }
@@ -110,4 +107,15 @@ function urlHost(host: string): string {
   if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::') return '[::1]';
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** What to change when the emulator cannot listen: `--port` (busy, privileged) or `--host`. */
+function listenProblem(code: string, host: string, port: number): string {
+  const where = `cannot listen on ${host}:${port}`;
+  if (code === 'EADDRINUSE')
+    return `--port: ${where}: the port is in use (EADDRINUSE); pick another, or 0 for a free one.`;
+  if (code === 'EACCES') return `--port: ${where}: not allowed (EACCES); a port below 1024 needs privileges.`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `--host: ${where} (${code}: no such host).`;
+  if (code === 'EADDRNOTAVAIL') return `--host: ${where} (EADDRNOTAVAIL: not an address of this machine).`;
+  return `--host: ${where} (${code}).`;
 }

@@ -48,7 +48,7 @@ describe('no stack trace for anything a user can do', () => {
 
   it('emulator --host 999.1.1.1: one line, exit 1', async () => {
     const result = await runCli(['emulator', '--host', '999.1.1.1', '--port', '0']);
-    expect(result.stderr).toBe('Error: Cannot listen on 999.1.1.1:0 (ENOTFOUND: no such host).\n');
+    expect(result.stderr).toBe('Error: --host: cannot listen on 999.1.1.1:0 (ENOTFOUND: no such host).\n');
     expect(result.code).toBe(1);
   });
 

@@ -162,7 +162,9 @@ describe('audiencectl emulator (CLI)', () => {
       const port = new URL(emulator.url).port;
       const result = await finish(['--port', port]);
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/^Error: Cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\)/);
+      expect(result.stderr).toBe(
+        `Error: --port: cannot listen on 127.0.0.1:${port}: the port is in use (EADDRINUSE); pick another, or 0 for a free one.\n`,
+      );
       expectNoStack(result.stderr);
     });
   });
