@@ -41,11 +41,11 @@ function isInside(file: string, dir: string): boolean {
 /** Errors of binding an address a user can cause: a busy port, a host that is not this machine's or does not resolve. */
 const LISTEN_CODES = new Set(['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EINVAL']);
 
-function listenError(error: unknown, listen: { host: string; port: number }): unknown {
+function listenError(error: unknown, listen: { host: string; port: number }, flag: string): unknown {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === undefined || !LISTEN_CODES.has(code)) return error;
   const why = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `${code}: no such host` : code;
-  return new UsageError('LISTEN_FAILED', `cannot listen on ${listen.host}:${listen.port} (${why})`, {
+  return new UsageError('LISTEN_FAILED', `${flag}: cannot listen on ${listen.host}:${listen.port} (${why})`, {
     cause: error,
   });
 }
@@ -195,7 +195,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     await source.close();
     await store.close();
     await connection.close();
-    throw listenError(error, listening);
+    throw listenError(error, listening, listening === options.listen ? '--listen' : '--webhook-listen');
   }
   const http = server;
   const webhookHttp = webhookServer;

@@ -33,10 +33,10 @@ describe('no stack trace for anything a user can do', () => {
       '--out: the directory /nonexistent/dir does not exist',
     ],
     [['plan', 'examples/audiences', '--out', 'examples'], '--out: examples is a directory; name a file'],
-    [[...run, '999.1.1.1:80'], 'cannot listen on 999.1.1.1:80 (ENOTFOUND: no such host)'],
+    [[...run, '999.1.1.1:80'], '--listen: cannot listen on 999.1.1.1:80 (ENOTFOUND: no such host)'],
     [
       [...run, 'no-such-host.invalid:80'],
-      'cannot listen on no-such-host.invalid:80 (ENOTFOUND: no such host)',
+      '--listen: cannot listen on no-such-host.invalid:80 (ENOTFOUND: no such host)',
     ],
   ])('%j: one line, exit 1', async (args, line) => {
     await withTempDir(async (dir) => {

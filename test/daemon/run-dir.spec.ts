@@ -172,7 +172,7 @@ describe.concurrent('audiencectl run refuses bad settings before starting', () =
       const args = ['--dir', '.', '--emulator', '--state', state, '--listen', `127.0.0.1:${port}`];
       const result = await runCli(['run', ...args]);
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
+      expect(result.stderr).toContain(`Error: --listen: cannot listen on 127.0.0.1:${port} (EADDRINUSE)\n`);
     } finally {
       server.close();
     }
