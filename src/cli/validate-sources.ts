@@ -90,7 +90,7 @@ export async function loadPaths(paths: readonly string[], flags: SourceFlags): P
       if (source.kind === 'file') {
         const matched = path.isAbsolute(source.shown) ? path.basename(source.shown) : source.shown;
         if (selected(matched)) add(readManifestFile(source.shown, source.absolute, maxBytes));
-        else readNotes.push(notSelected(source.shown));
+        else readNotes.push(notSelected(source.shown, flags));
         continue;
       }
       const read = await readManifestDir(source.absolute, { ...filters, maxFileBytes: maxBytes }, (file) =>
@@ -114,13 +114,22 @@ function shownUnder(prefix: string, file: SourceFile): SourceFile {
   return { ...file, path: shown };
 }
 
-function notSelected(file: string): Note {
+/** The filters that left a named file out, as given (`--include 'loyalty/**'`), or the default. */
+function notSelected(file: string, flags: SourceFlags): Note {
+  const given = [
+    ...(flags.include ?? []).map((glob) => `--include ${glob}`),
+    ...(flags.exclude ?? []).map((glob) => `--exclude ${glob}`),
+  ];
+  const by =
+    given.length === 0
+      ? '--include/--exclude (default: **/*.yaml, **/*.yml)'
+      : `${given.join(' ')}${flags.include ? '' : ' (and the default --include **/*.yaml, **/*.yml)'}`;
   return {
     severity: 'note',
     file,
     line: 0,
     column: 0,
     rule: 'source/not-selected',
-    message: 'not selected by --include/--exclude (default: **/*.yaml, **/*.yml); skipped',
+    message: `not selected by ${by}; skipped`,
   };
 }

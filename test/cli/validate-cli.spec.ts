@@ -38,7 +38,7 @@ describe('audiencectl validate in a real repository and a pre-commit hook', () =
         'README.md: note: not selected by --include/--exclude (default: **/*.yaml, **/*.yml); skipped [source/not-selected]',
       );
       expect(lines.at(-1)).toBe(
-        '2 valid manifest(s); 2 error(s), 0 warning(s) in 1 failed file(s); 2 file(s) skipped, not audiencectl manifests (see the notes)',
+        '2 valid manifest(s); 2 error(s), 0 warning(s) in 1 failed file(s); 1 file(s) skipped, not audiencectl manifests; 1 file(s) not selected by --include/--exclude (see the notes)',
       );
 
       expect(json.code).toBe(1);
@@ -76,6 +76,33 @@ describe('audiencectl validate in a real repository and a pre-commit hook', () =
       expect(github.stdout).not.toMatch(NO_TRACE);
 
       expect(missing).toMatchObject({ code: 1, stdout: '', stderr: 'Error: nope.yaml: does not exist\n' });
+    });
+  });
+
+  it('a named manifest the given --include leaves out: the note names that filter, the summary the reason', async () => {
+    await withTempDir(async (dir) => {
+      await writeFiles(dir, {
+        'audiences/loyalty/gold.yaml': manifestYaml('gold'),
+        'audiences/web.yaml': manifestYaml('web'),
+      });
+      const result = await runCliInProcess(
+        [
+          'validate',
+          'audiences/loyalty/gold.yaml',
+          'audiences/web.yaml',
+          '--include',
+          'audiences/loyalty/**',
+        ],
+        { cwd: dir },
+      );
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(result.stdout).toBe(
+        [
+          'audiences/web.yaml: note: not selected by --include audiences/loyalty/**; skipped [source/not-selected]',
+          '1 valid manifest(s); 0 error(s), 0 warning(s) in 0 failed file(s); 1 file(s) not selected by --include/--exclude (see the notes)',
+          '',
+        ].join('\n'),
+      );
     });
   });
 });

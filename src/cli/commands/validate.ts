@@ -10,11 +10,15 @@ type Flags = SourceFlags & { output: DiagnosticFormat };
 function summaryLine(loaded: ValidateLoad): string {
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = loaded.diagnostics.length - errors;
-  const skipped = loaded.skippedFiles.length + loaded.readNotes.length;
+  // Files that are not ours, and named files the filters left out: two reasons, said apart.
+  const notOurs = loaded.skippedFiles.length;
+  const unselected = loaded.readNotes.length;
   return (
     `${loaded.manifests.length} valid manifest(s); ${errors} error(s), ${warnings} warning(s) in ` +
     `${loaded.failedFiles.length} failed file(s)` +
-    (skipped > 0 ? `; ${skipped} file(s) skipped, not audiencectl manifests (see the notes)` : '')
+    (notOurs > 0 ? `; ${notOurs} file(s) skipped, not audiencectl manifests` : '') +
+    (unselected > 0 ? `; ${unselected} file(s) not selected by --include/--exclude` : '') +
+    (notOurs + unselected > 0 ? ' (see the notes)' : '')
   );
 }
 
