@@ -8,6 +8,8 @@ export type ManifestFacts = {
   /** The manifest's `spec.name`, which the service's audience must have. */
   name?: string;
   note?: string;
+  /** When no manifest names the key: the keys the directory's manifests of `sandbox` do name. */
+  otherKeys?: string[];
 };
 
 /**
@@ -32,5 +34,6 @@ export async function manifestFacts(dir: string, sandbox: string, key: string): 
     : `no manifest for ${recordId(sandbox, key)} was found in ${dir}`;
   return {
     note: `${why}: its ingestion.request token and file are not recorded (give the manifests' directory: \`audiencectl state import ${key} <dir> ...\`); without a manifest, the next plan deletes this audience`,
+    ...(held ? {} : { otherKeys: desired.manifests.filter((m) => m.sandbox === sandbox).map((m) => m.key) }),
   };
 }

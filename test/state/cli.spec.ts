@@ -6,6 +6,7 @@ import { recordPath } from '../../src/state/paths.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
 import type { CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { manifestYaml } from '../helpers/manifests.js';
 import { aRecord, useTempDirs } from './helpers.js';
 import { spawnFixture, type Child } from './spawn.js';
 import { useStores } from './stores.js';
@@ -256,5 +257,24 @@ describe('audiencectl state on a directory', () => {
         `Took over a stale state lock held by pid ${holder.pid} .*: its process is no longer running`,
       ),
     );
+  });
+});
+
+describe('audiencectl state import <key> <dir>', () => {
+  it('refuses a key no manifest of the directory given names (a typo), and records nothing', async () => {
+    const dir = await tempDir();
+    const manifests = await tempDir();
+    await writeFile(path.join(manifests, 'gold.yaml'), manifestYaml('gold-members'));
+    const result = await run(['import', 'gold-membres', manifests, '--audience-id', AUD1, '--state', dir]);
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toBe(
+      `Error: no manifest in ${manifests} names prod/gold-membres (did you mean "gold-members"?); nothing was imported: recorded without a manifest, the audience would be deleted by the next apply\n`,
+    );
+    const store = await openStateStore(dir);
+    expect((await store.readAll()).audiences).toEqual([]);
+    await store.close();
+    // The key its manifest names is imported.
+    const imported = await run(['import', 'gold-members', manifests, '--audience-id', AUD1, '--state', dir]);
+    expect(imported.code).toBe(0);
   });
 });

@@ -1,3 +1,5 @@
+import { UsageError } from '../../errors.js';
+import { closestKey } from '../../manifest/suggest.js';
 import { assertValidId } from '../../state/record-id.js';
 import { importAudience, notFound, sandboxesWithKey } from '../../state/repair.js';
 import { StateError } from '../../state/errors.js';
@@ -40,10 +42,29 @@ async function withLock<T>(
 /** Audience ids are UUIDs (the reference page's samples, and what the service returns). */
 const AUDIENCE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * A key the manifests directory given does not hold, while it holds others of the sandbox:
+ * most likely a typo, and recorded it would make the next plan delete the audience imported.
+ */
+function unknownKey(key: string, sandbox: string, dir: string, known: readonly string[]): UsageError {
+  const close = closestKey(key, known);
+  const hint = close === undefined ? '' : ` (did you mean "${close}"?)`;
+  return new UsageError(
+    'STATE_IMPORT_NO_MANIFEST',
+    `no manifest in ${dir} names ${recordId(sandbox, key)}${hint}; nothing was imported: recorded without a manifest, the audience would be deleted by the next apply`,
+  );
+}
+
 export async function importCommand(
   key: string,
   dir: string,
-  options: LockingOptions & ConnectFlags & { audienceId: string; force?: boolean },
+  options: LockingOptions &
+    ConnectFlags & {
+      audienceId: string;
+      force?: boolean;
+      /** The directory was given, not the default `.`: a key none of its manifests names is refused. */
+      dirGiven?: boolean;
+    },
 ) {
   const sandbox = sandboxOf(options);
   assertValidId(sandbox, key);
@@ -55,6 +76,8 @@ export async function importCommand(
   }
   await requireStateStore(await stateLocationOf(options));
   const facts = await manifestFacts(dir, sandbox, key);
+  if (options.dirGiven && facts.otherKeys && facts.otherKeys.length > 0)
+    throw unknownKey(key, sandbox, dir, facts.otherKeys);
   let verification = '';
   const at = new Date().toISOString();
   const connection = await importConnection(options);

@@ -111,7 +111,11 @@ export function stateCommand(_setExit: (code: number) => void): Command {
         }
         if (key === undefined || options.audienceId === undefined)
           throw new UsageError('BAD_FLAG', 'state import needs <key> and --audience-id <id>, or --discover');
-        return importCommand(key, dir ?? '.', { ...options, audienceId: options.audienceId });
+        return importCommand(key, dir ?? '.', {
+          ...options,
+          audienceId: options.audienceId,
+          dirGiven: dir !== undefined,
+        });
       },
     );
 
