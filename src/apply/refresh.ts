@@ -77,7 +77,7 @@ export async function readRefresh(
     } catch (error) {
       throw new RefreshError(
         'REFRESH_FAILED',
-        `cannot refresh the audiences of sandbox "${sandbox}": ${aepFailure(error).message}; nothing was planned from it (try again, or plan without --refresh)`,
+        `cannot refresh the audiences of sandbox "${sandbox}": ${aepFailure(error).message.replace(/\.$/, '')}; nothing was planned from it (try again, or plan without --refresh)`,
         { cause: error },
       );
     }
