@@ -9,6 +9,7 @@ describe('safeUrl', () => {
     ['https://u:p@ss@host/path', 'https://host/path'],
     // Unparseable (the `/` ends the authority early): cut at the last `@` all the same.
     ['http://u:pa/ss@host/x', 'http://host/x'],
+    ['HTTPS://u:s3cret@host/x', 'HTTPS://host/x'],
     [
       'https://ims.example/token?client_secret=abc&grant_type=x',
       'https://ims.example/token?client_secret=***&grant_type=x',
@@ -37,6 +38,8 @@ describe('safeUrl', () => {
       'id_token',
       'x-api-key',
       'client%5Fsecret',
+      'api%5Fkey',
+      'si%67',
     ])
       expect(isSecretParameter(name)).toBe(true);
     for (const name of ['region', 'grant_type', 'limit', 'sandbox'])
@@ -46,6 +49,12 @@ describe('safeUrl', () => {
   it('masks every URL inside free text', () => {
     expect(safeUrlsIn('GET http://a:b@h/x?token=t failed; see "https://h2/?sig=z"')).toBe(
       'GET http://h/x?token=*** failed; see "https://h2/?sig=***"',
+    );
+  });
+
+  it('refuses a postgres:// URL it cannot read without quoting it (it may hold a password)', () => {
+    expect(() => parseStateLocation('postgres://app:pw-unread-5c@db:99999/x')).toThrow(
+      /^--state is not a valid postgres:\/\/ URL$/,
     );
   });
 

@@ -33,6 +33,22 @@ describe('redactText', () => {
     );
   });
 
+  it('scrubs a secret percent-encoded outside a form (a space as %20, quotes and brackets kept)', () => {
+    const secret = "it's a (path) secret!";
+    registerSecret(secret);
+    expect(encodeURIComponent(secret)).toBe("it's%20a%20(path)%20secret!");
+    expect(redactText("GET /files/it's%20a%20(path)%20secret!/x failed")).toBe(
+      'GET /files/[REDACTED]/x failed',
+    );
+  });
+
+  it('scrubs the whole of a secret whose beginning is another registered secret', () => {
+    registerSecret('overlap-secret-1a2b');
+    registerSecret('overlap-secret-1a2b-and-its-tail-9z8y');
+    expect(redactText('said overlap-secret-1a2b-and-its-tail-9z8y.')).toBe('said [REDACTED].');
+    expect(redactText('said overlap-secret-1a2b.')).toBe('said [REDACTED].');
+  });
+
   it("scrubs a secret as a form body encodes it (space as +, and !'()* escaped), under any name", () => {
     // The IMS token request is application/x-www-form-urlencoded: not encodeURIComponent's form.
     const secret = "p8e-it's (a)*secret!";
@@ -76,6 +92,14 @@ describe('redactText', () => {
     expect(redactText(tokens[0] ?? '')).toBe(tokens[0]);
   });
 
+  it('scrubs each of the 500 newest access tokens', () => {
+    const tokens = Array.from({ length: 500 }, (_, index) => `newest-token-${index}-3e7b`);
+    for (const token of tokens) registerSecret(token, 'token');
+    expect(redactText(`first ${tokens[0] ?? ''}, last ${tokens[499] ?? ''}`)).toBe(
+      'first [REDACTED], last [REDACTED]',
+    );
+  });
+
   it('scrubs a long-lived secret inside base64 at every alignment (echoed Basic auth)', () => {
     const gitToken = 'pinned-git-token-77aa01';
     registerSecret(gitToken);
@@ -83,11 +107,18 @@ describe('redactText', () => {
       const basic = Buffer.from(`${user}:${gitToken}`).toString('base64');
       expect(redactText(`server said: Basic ${basic} (end)`)).toBe('server said: Basic [REDACTED] (end)');
     }
+    // Twice in one base64 run: the run is one [REDACTED].
+    const twice = Buffer.from(`bot:${gitToken}:${gitToken}`).toString('base64');
+    expect(redactText(`said ${twice}.`)).toBe('said [REDACTED].');
   });
 
   it('shows URLs without user info and secret query values', () => {
     expect(redactText('GET https://bot:pw-9911@git.example/a.git?token=zz1 failed')).toBe(
       'GET https://git.example/a.git?token=*** failed',
+    );
+    // A secret parameter after another one, which no form-parameter pattern knows.
+    expect(redactText('see https://h.example/cb?a=1&sig=zz1-9f&b=2 and more')).toBe(
+      'see https://h.example/cb?a=1&sig=***&b=2 and more',
     );
   });
 
@@ -112,6 +143,11 @@ describe('the logger', () => {
         upstream: { headers: { authorization: 'Basic dXNlcjpwYXNzd29yZA==' } },
         webhookSecret: 'e',
         gitToken: 'f',
+        password: 'g',
+        token: 'h',
+        privateKey: 'i',
+        database: { password: 'j' },
+        git: { token: 'k', privateKey: 'l' },
         sandbox: 'prod',
       },
       'Fixed message',
@@ -125,6 +161,11 @@ describe('the logger', () => {
       upstream: { headers: { authorization: '[REDACTED]' } },
       webhookSecret: '[REDACTED]',
       gitToken: '[REDACTED]',
+      password: '[REDACTED]',
+      token: '[REDACTED]',
+      privateKey: '[REDACTED]',
+      database: { password: '[REDACTED]' },
+      git: { token: '[REDACTED]', privateKey: '[REDACTED]' },
       sandbox: 'prod',
     });
     expect(REDACT_PATHS).toContain('*.clientSecret');
@@ -151,5 +192,14 @@ describe('the logger', () => {
     const line = lines()[0] as { err: Record<string, unknown> };
     expect(line.err).toMatchObject({ type: 'Error', message: 'boom', code: 'E1' });
     expect(line.err['options']).toBeUndefined();
+  });
+
+  it('keeps errors logged under `error` short too', () => {
+    const { logger, lines } = capture();
+    const error = Object.assign(new Error('bang'), { code: 'E2', request: { body: 'x' } });
+    logger.warn({ error }, 'Failed');
+    const line = lines()[0] as { error: Record<string, unknown> };
+    expect(line.error).toMatchObject({ type: 'Error', message: 'bang', code: 'E2' });
+    expect(line.error['request']).toBeUndefined();
   });
 });
