@@ -1,8 +1,10 @@
 import got from 'got';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { AepCredentials } from '../../src/aep/credentials.js';
 import { AepAuthError, AepError } from '../../src/aep/errors.js';
-import { ImsToken } from '../../src/aep/ims-token.js';
+import { ImsToken, ImsTokens, type ImsTokenOptions } from '../../src/aep/ims-token.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { createLogger } from '../../src/log.js';
 import { startFakeAep, type FakeAep } from './fake-aep.js';
 import { clientFor } from './helpers.js';
 
@@ -150,6 +152,29 @@ describe('IMS token', () => {
     );
   });
 
+  it("is not shared with another sandbox's credentials of the same client: a wrong secret is refused", async () => {
+    const running = await emulator();
+    const demo = running.clients[0];
+    if (!demo) throw new Error('no client');
+    const client = clientFor(running, {
+      sandboxes: {
+        prod: {
+          credentials: { clientId: demo.clientId, clientSecret: demo.clientSecret, orgId: demo.orgId },
+        },
+        dev: {
+          credentials: { clientId: demo.clientId, clientSecret: 'wrong-secret-of-dev', orgId: demo.orgId },
+        },
+      },
+    });
+    const prod = await client.getOperation('prod', 'x').catch((caught: unknown) => caught);
+    expect(prod).toMatchObject({ status: 404, platformCode: '100940-404' });
+    const dev = await client.getOperation('dev', 'x').catch((caught: unknown) => caught);
+    expect(dev).toBeInstanceOf(AepAuthError);
+    expect(dev).toMatchObject({ status: 401, imsError: 'invalid_client' });
+    expect(tokenRequests(running)).toBe(2);
+    expect(running.control.counters().byEndpoint.getOperation.requests).toBe(1);
+  });
+
   it('reports an unreachable IMS', async () => {
     const running = await emulator();
     const client = clientFor(running, { imsUrl: 'http://127.0.0.1:9/ims/token/v3' });
@@ -170,7 +195,12 @@ describe('ImsToken timing (a controlled clock, a real IMS endpoint)', () => {
     await fake.close();
   });
 
-  function token(now: () => number, failureCacheMs = 30_000, monotonic?: () => number): ImsToken {
+  function token(
+    now: () => number,
+    failureCacheMs = 30_000,
+    monotonic?: () => number,
+    more: Partial<ImsTokenOptions> = {},
+  ): ImsToken {
     return new ImsToken({
       imsUrl: fake.imsUrl,
       credentials: { clientId: 'timing', clientSecret: 'timing-secret-value', orgId: 'T@AdobeOrg' },
@@ -178,8 +208,54 @@ describe('ImsToken timing (a controlled clock, a real IMS endpoint)', () => {
       now,
       failureCacheMs,
       ...(monotonic ? { monotonic } : {}),
+      ...more,
     });
   }
+
+  it('starts its renewal at exactly 23 h 55 min of a 24 h token, not a millisecond earlier', async () => {
+    let time = 0;
+    const ims = token(() => time);
+    const first = await ims.get();
+    time = 86_099_999;
+    expect(await ims.get()).toBe(first);
+    expect(ims.requests).toBe(1);
+    time = 86_100_000;
+    expect(await ims.get()).toBe(first);
+    expect(ims.requests).toBe(2);
+    await vi.waitFor(async () => expect(await ims.get()).not.toBe(first));
+  });
+
+  it('counts the lifetime from when the token was asked for, not from when a slow IMS answered', async () => {
+    let time = 0;
+    // Each answer comes 10 min after its request, on the token's clock.
+    const slow = got.extend({
+      retry: { limit: 0 },
+      hooks: {
+        afterResponse: [
+          (response) => {
+            time += 600_000;
+            return response;
+          },
+        ],
+      },
+    });
+    const ims = token(() => time, 30_000, undefined, { http: slow });
+    const first = await ims.get();
+    expect(time).toBe(600_000);
+    // 23 h 55 min after the request, 23 h 45 min after the answer: the renewal is due.
+    time = 86_100_000;
+    expect(await ims.get()).toBe(first);
+    expect(ims.requests).toBe(2);
+    await vi.waitFor(async () => expect(await ims.get()).not.toBe(first));
+  });
+
+  it.each([500, 429])('does not hold on to an IMS %i: the next call asks again', async (status) => {
+    const ims = token(() => 0);
+    fake.imsScript({ status });
+    await expect(ims.get()).rejects.toMatchObject({ name: 'AepAuthError', status });
+    expect(await ims.get()).toMatch(/^token-\d+-abcdefgh$/);
+    expect(ims.requests).toBe(2);
+  });
 
   it.each([
     // 24 h pass on the monotonic clock, but NTP stepped the wall clock back by an hour first.
@@ -220,12 +296,19 @@ describe('ImsToken timing (a controlled clock, a real IMS endpoint)', () => {
 
   it('keeps the still-valid token when a background renewal fails', async () => {
     let time = 0;
-    const ims = token(() => time);
+    const refusals: string[] = [];
+    const logger = createLogger({
+      level: 'warn',
+      destination: { write: (line: string) => refusals.push(line) },
+    });
+    const ims = token(() => time, 30_000, undefined, { logger });
     const first = await ims.get();
     time = 86_400_000 - 200_000;
     fake.imsScript({ status: 401, body: '{"error":"invalid_client","error_description":"bad secret"}' });
     expect(await ims.get()).toBe(first);
-    await vi.waitFor(() => expect(ims.requests).toBe(2));
+    // The refusal is logged once it is remembered.
+    await vi.waitFor(() => expect(refusals.join('')).toContain('IMS refused the token request'));
+    expect(ims.requests).toBe(2);
     // Failure remembered, old token still good: used without asking IMS again.
     expect(await ims.get()).toBe(first);
     expect(ims.requests).toBe(2);
@@ -269,5 +352,21 @@ describe('ImsToken errors of an IMS that echoes the request', () => {
     const error = await refusal(JSON.stringify({ error: 'invalid_request', error_description: description }));
     expect(error.message).toContain('IMS said: ');
     expect(error.message).not.toContain(secret.slice(0, 10));
+  });
+});
+
+describe('ImsTokens', () => {
+  it('shares one token between equal credentials only: another secret or other scopes get their own', () => {
+    const made: AepCredentials[] = [];
+    const tokens = new ImsTokens((credentials) => {
+      made.push(credentials);
+      return new ImsToken({ imsUrl: 'http://127.0.0.1:9/ims/token/v3', credentials, http: got });
+    });
+    const base = { clientId: 'shared', clientSecret: 'shared-secret-one-1234', orgId: 'S@AdobeOrg' };
+    const one = tokens.for(base);
+    expect(tokens.for({ ...base })).toBe(one);
+    expect(tokens.for({ ...base, clientSecret: 'shared-secret-two-5678' })).not.toBe(one);
+    expect(tokens.for({ ...base, scopes: ['openid'] })).not.toBe(one);
+    expect(made).toHaveLength(3);
   });
 });
