@@ -122,6 +122,17 @@ describe('AEP and IMS behind an egress proxy', () => {
     expect(proxy.authorizations).toEqual([`Basic ${Buffer.from('squid:s3cr3t-pw').toString('base64')}`]);
     expect(`${error.message} ${String(error.cause)}`).not.toContain('s3cr3t-pw');
   });
+
+  it('sends a call to an IPv6 address through the proxy too', async () => {
+    const { proxy } = await emulatorAndProxy();
+    setProxyEnv({ HTTP_PROXY: proxy.url });
+    const fake = { apiBaseUrl: 'http://[::1]:9/data/core/ais', imsUrl: 'http://[::1]:9/ims/token/v3' };
+    const client = clientFor({ ...fake, clients: [] } as unknown as RunningEmulator, { retry: { limit: 0 } });
+    const error = await failure(client.createAudience('prod', spec()));
+    // The proxy opens tunnels to 127.0.0.1 only: it was asked, and refused.
+    expect(error.message).toMatch(/^Cannot reach IMS at http:\/\/\[::1\]:9\/ims\/token\/v3 /);
+    expect(proxy.tunnels).toHaveLength(1);
+  });
 });
 
 describe('proxyFor', () => {
@@ -142,6 +153,16 @@ describe('proxyFor', () => {
     ['https://a.b/x', { https_proxy: 'http://lower:1', HTTPS_PROXY: 'http://upper:1' }, 'http://lower:1/'],
     ['https://a.b/x', { HTTPS_PROXY: 'http://p:1', no_proxy: '*' }, undefined],
     ['https://a.b/x', { HTTP_PROXY: 'http://p:1' }, undefined],
+    // Set but empty or blank: no proxy, as for curl.
+    ['https://a.b/x', { HTTPS_PROXY: '' }, undefined],
+    ['https://a.b/x', { HTTPS_PROXY: '  ' }, undefined],
+    // An entry without a port names the URL's port, or the scheme's default.
+    ['https://api.example/x', { HTTPS_PROXY: 'http://p:1', NO_PROXY: 'api.example:443' }, undefined],
+    ['http://api.example/x', { HTTP_PROXY: 'http://p:1', NO_PROXY: 'api.example:80' }, undefined],
+    ['http://api.example/x', { HTTP_PROXY: 'http://p:1', NO_PROXY: 'api.example:443' }, 'http://p:1/'],
+    // Entries separated by blanks, written in capitals.
+    ['https://b.example/x', { HTTPS_PROXY: 'http://p:1', NO_PROXY: 'a.example b.example' }, undefined],
+    ['https://api.example/x', { HTTPS_PROXY: 'http://p:1', NO_PROXY: 'API.Example' }, undefined],
     ['https://a.b/x', {}, undefined],
   ])('%s with %j: %s', (url, vars, expected) => {
     expect(proxyFor(new URL(url), vars)?.href).toBe(expected);
@@ -153,5 +174,6 @@ describe('proxyFor', () => {
     expect(bypassesProxy('badexample.com', '443', 'example.com')).toBe(false);
     expect(bypassesProxy('::1', '80', '[::1]')).toBe(true);
     expect(bypassesProxy('example.com', '80', ' ,, ')).toBe(false);
+    expect(bypassesProxy('Sub.EXAMPLE.com', '443', 'example.com')).toBe(true);
   });
 });
