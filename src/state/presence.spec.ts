@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDirs } from '../../test/state/helpers.js';
@@ -18,6 +18,15 @@ describe('whether a directory state store exists', () => {
     await mkdir(dir);
     expect(await stateStoreExists(location)).toBe(true);
     await expect(requireStateStore(location)).resolves.toBeUndefined();
+  });
+
+  it('refuses a location it cannot read (a link that points at itself): it is not "no store"', async () => {
+    const dir = path.join(await tempDir(), 'loop');
+    await symlink(dir, dir);
+    await expect(stateStoreExists({ kind: 'dir', dir })).rejects.toMatchObject({ code: 'STATE_UNREADABLE' });
+    await expect(stateStoreExists({ kind: 'dir', dir })).rejects.toThrow(
+      `--state ${dir}: cannot read it: ELOOP`,
+    );
   });
 
   it('refuses a file, or a folder of other things, named as the store', async () => {

@@ -108,36 +108,95 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
     });
   });
 
-  it('a statement the server refuses is an error naming what it refused, never an empty state', async () => {
+  it.each([
+    ['audiences', ['readAll', 'get', 'list']],
+    // The meta row holds the lineage and the org bindings: none is not "no meta".
+    ['meta', ['readAll', 'meta']],
+  ] as const)(
+    'a statement the server refuses on %s is an error naming what it refused, never an empty state',
+    async (table, reads) => {
+      const state = await postgres.freshLocation();
+      const schema = new URL(state).searchParams.get('schema')!;
+      const seeded = await openStateStore(state);
+      await seeded.lock();
+      await seeded.put(aRecord('gold'));
+      await seeded.close();
+      // A role that may read every table but one (a bad GRANT after a migration).
+      const role = `r_${randomBytes(4).toString('hex')}`;
+      await postgres.query(`CREATE ROLE ${role} LOGIN PASSWORD '${role}';
+        GRANT USAGE ON SCHEMA "${schema}" TO ${role};
+        GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}" TO ${role};
+        REVOKE SELECT ON "${schema}".${table} FROM ${role}`);
+      const url = new URL(state);
+      url.username = role;
+      url.password = role;
+      const store = await openStateStore(url.href);
+      const calls = {
+        readAll: () => store.readAll(),
+        get: () => store.get('prod', 'gold'),
+        list: () => store.list(),
+        meta: () => store.meta(),
+      };
+      try {
+        for (const read of reads) {
+          const error = await calls[read]().then(
+            () => undefined,
+            (failure: unknown) => failure as { code?: string; message?: string },
+          );
+          expect(error?.code, read).toBe('STATE_DB_ERROR');
+          expect(error?.message).toContain(`permission denied for table ${table} [42501]`);
+        }
+      } finally {
+        await store.close();
+        await postgres.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+      }
+    },
+  );
+
+  it('a store that found no schema reads it once init has created it (the refusal is not kept)', async () => {
+    const state = await postgres.freshLocation({ init: false });
+    const early = await openStateStore(state);
+    try {
+      await expect(early.readAll()).rejects.toMatchObject({ code: 'STATE_NOT_INITIALISED' });
+      // Another process runs init meanwhile (a controller started before its init job).
+      const initialising = await openStateStore(state);
+      await initialising.init();
+      await initialising.lock();
+      await initialising.put(aRecord('gold'));
+      await initialising.close();
+      expect((await early.readAll()).audiences.map((record) => record.key)).toEqual(['gold']);
+    } finally {
+      await early.close();
+    }
+  });
+
+  it('a schema one version behind, from a newer release, or with no migration recorded is refused', async () => {
     const state = await postgres.freshLocation();
     const schema = new URL(state).searchParams.get('schema')!;
-    const seeded = await openStateStore(state);
-    await seeded.lock();
-    await seeded.put(aRecord('gold'));
-    await seeded.close();
-    // A role that may read every table but the records (a bad GRANT after a migration).
-    const role = `r_${randomBytes(4).toString('hex')}`;
-    await postgres.query(`CREATE ROLE ${role} LOGIN PASSWORD '${role}';
-      GRANT USAGE ON SCHEMA "${schema}" TO ${role};
-      GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}" TO ${role};
-      REVOKE SELECT ON "${schema}".audiences FROM ${role}`);
-    const url = new URL(state);
-    url.username = role;
-    url.password = role;
-    const store = await openStateStore(url.href);
-    try {
-      for (const read of [() => store.readAll(), () => store.get('prod', 'gold'), () => store.list()]) {
-        const error = await read().then(
+    const migrations = `"${schema}".schema_migrations`;
+    const [{ version } = { version: 0 }] = await postgres.query<{ version: number }>(
+      `SELECT max(version) AS version FROM ${migrations}`,
+    );
+    const refusal = async () => {
+      const store = await openStateStore(state);
+      try {
+        return await store.readAll().then(
           () => undefined,
           (failure: unknown) => failure as { code?: string; message?: string },
         );
-        expect(error?.code).toBe('STATE_DB_ERROR');
-        expect(error?.message).toMatch(/permission denied for table audiences \[42501\]/);
+      } finally {
+        await store.close();
       }
-    } finally {
-      await store.close();
-      await postgres.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
-    }
+    };
+    await postgres.query(
+      `INSERT INTO ${migrations} (version, name) VALUES (${version + 1}, 'a newer release')`,
+    );
+    expect(await refusal()).toMatchObject({ code: 'STATE_SCHEMA_NEWER' });
+    expect((await refusal())?.message).toMatch(/made by a newer audiencectl .*; upgrade audiencectl$/);
+    await postgres.query(`DELETE FROM ${migrations} WHERE version >= ${version}`);
+    expect(await refusal()).toMatchObject({ code: 'STATE_SCHEMA_OUTDATED' });
+    await postgres.query(`DELETE FROM ${migrations}`);
+    expect(await refusal()).toMatchObject({ code: 'STATE_NOT_INITIALISED' });
   });
 
   it('a schema check whose session the server ends is a one-line error, not a crash', async () => {
