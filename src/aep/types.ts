@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactText } from '../text/secrets.js';
 import type { AudienceSpec } from '../manifest/schema.js';
 import type { ImsOrg } from './credentials.js';
 import { asEpochSeconds } from './epoch.js';
@@ -7,6 +8,15 @@ import type { AudienceListPage, AudienceQuery, LiveAudience } from './segment-ty
 
 // Responses are read loosely (only what audiencectl uses) and checked where they enter,
 // so no raw body leaves src/aep/. Unknown properties are kept for the recorded state.
+
+/**
+ * The service's own words about a failure, kept in the state and shown by plans, apply and
+ * /status: scrubbed as an error body is (such a text may quote the request it failed).
+ * Another type is kept as it is; the readers use a string only.
+ */
+const FailureReason = z
+  .unknown()
+  .transform((value) => (typeof value === 'string' ? redactText(value) : value));
 
 export const CreateResponse = z.looseObject({
   operationId: z.string().min(1),
@@ -22,6 +32,7 @@ export const Operation = z
     /** Always there once the status is SUCCESS. */
     audienceId: z.string().optional(),
     operationDetails: z.record(z.string(), z.unknown()).optional(),
+    failureReason: FailureReason.optional(),
     createdAt: z.number().optional(),
     updatedAt: z.number().optional(),
   })
@@ -55,6 +66,7 @@ export const Run = z.looseObject({
   dataFilterStartTime: RunTime.optional(),
   dataFilterEndTime: RunTime.optional(),
   createdAt: RunTime.optional(),
+  failureReason: FailureReason.optional(),
 });
 export type Run = z.infer<typeof Run>;
 

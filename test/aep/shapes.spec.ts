@@ -403,3 +403,21 @@ describe('secrets in the rules an error lists', () => {
     expect(error.message).not.toContain('shape-secret-value');
   });
 });
+
+describe('secrets in the texts of an answer that succeeds', () => {
+  it("a failed run's or create operation's failureReason that echoes a secret shows none of it", async () => {
+    // The reason is kept in the state and shown by plans, apply and /status.
+    const reason =
+      'ingest failed: sent shape-secret-value, Authorization: Bearer eyJhbGci.abcdefgh.ijklmnop, https://u:pw-in-url-9@h.example/x';
+    const shown = 'ingest failed: sent [REDACTED], Authorization: Bearer [REDACTED], https://h.example/x';
+    fake.script(
+      json(200, { runId: 'r1', status: 'FAILED', failureReason: reason }),
+      json(200, { operationId: 'op1', status: 'FAILED', failureReason: reason }),
+      json(200, { runs: [{ runId: 'r1', status: 'FAILED', failureReason: reason }] }),
+    );
+    const aep = client({ compat: { operationsPath: 'plural' } });
+    expect(await aep.getRun('prod', 'a1', 'r1')).toMatchObject({ failureReason: shown });
+    expect(await aep.getOperation('prod', 'op1')).toMatchObject({ failureReason: shown });
+    expect((await aep.listRuns('prod', 'a1'))[0]).toMatchObject({ failureReason: shown });
+  });
+});
