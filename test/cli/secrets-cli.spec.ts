@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startFakeAep } from '../aep/fake-aep.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 /** A fresh canary: letters and digits, so it also passes for a variable name or a path. */
@@ -142,6 +143,37 @@ describe('secrets in the messages of a spawned CLI', () => {
     } finally {
       await fake.close();
     }
+  });
+
+  it('run (in process) scrubs the webhook secret, HTTP token and git token it is given from a message quoting them', async () => {
+    await withTempDir(async (dir) => {
+      const webhook = canary('webhooksecret');
+      const http = canary('httptoken');
+      const git = canary('gittoken');
+      // A mistake that puts the three where an address goes: the refusal quotes what it was given.
+      const result = await runCliInProcess(
+        [
+          'run',
+          '--repo',
+          'https://git.example/acme/audiences.git',
+          '--webhook-secret',
+          ` ${webhook} `,
+          '--http-token',
+          http,
+          '--git-token',
+          git,
+          '--listen',
+          `${webhook} ${http} ${git}`,
+        ],
+        { cwd: dir },
+      );
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(
+        /^Error: --listen: "\[REDACTED\] \[REDACTED\] \[REDACTED\]" is not a listen address/,
+      );
+      for (const secret of [webhook, http, git]) expect(result.stderr).not.toContain(secret);
+    });
   });
 
   it('init names the IMS URL it checked without its user info or secret parameters', async () => {
