@@ -5,8 +5,10 @@ import { describe, expect, it } from 'vitest';
 // package.json says audiencectl runs on Node 20.19 and later; the production image runs
 // Node 24. A production dependency that declares a narrower `engines.node` (cookie 2, under
 // fastify's light-my-request, wants Node 22) makes `npm install -g audiencectl` warn on
-// Node 20, and refuse where npm's engine-strict is set. Development dependencies (the
-// Kubernetes schemas, say) are not installed by users and are left out.
+// Node 20, and refuse where npm's engine-strict is set; light-my-request is a direct
+// dependency pinned to 6.6.0 for it (README, Development), which a global install honours
+// as it does not the lock. Development dependencies (the Kubernetes schemas, say) are not
+// installed by users and are left out.
 
 type LockEntry = { version?: string; dev?: boolean; engines?: { node?: string } | string[] };
 type Lock = { packages: Record<string, LockEntry> };
