@@ -41,6 +41,13 @@ async function seed(location: string, records: AudienceRecord[]): Promise<void> 
   await store.close();
 }
 
+/** A directory of manifests: file name to the key its manifest names. */
+async function manifestDir(files: Record<string, string>): Promise<string> {
+  const dir = await tempDir();
+  for (const [file, key] of Object.entries(files)) await writeFile(path.join(dir, file), manifestYaml(key));
+  return dir;
+}
+
 const children: Child[] = [];
 afterEach(async () => {
   await Promise.all(children.splice(0).map((child) => child.kill()));
@@ -49,7 +56,7 @@ afterEach(async () => {
 describe.each(stores)('audiencectl state on the $name store', (kind) => {
   it('imports, lists, shows and forgets a record', async () => {
     const dir = await kind.fresh();
-    const manifests = await tempDir();
+    const manifests = await manifestDir({ 'gold.yaml': 'gold-members', 'silver.yaml': 'silver' });
     const imported = await run(['import', 'gold-members', manifests, '--audience-id', AUD1, '--state', dir]);
     expect(imported.code).toBe(0);
     expect(imported.stdout).toMatch(new RegExp(`^Imported prod/gold-members: audience ${AUD1}.\n`));
@@ -109,7 +116,8 @@ describe.each(stores)('audiencectl state on the $name store', (kind) => {
     expect(before.stdout).toMatch(/prod\s+gold\s+-\s+blocked \(EXISTS_REMOTELY\)\s+-\n/);
     expect(before.stdout).toContain('1 blocked: `audiencectl state show <key>` says why');
 
-    const result = await run(['import', 'gold', await tempDir(), '--audience-id', AUD9, '--state', dir]);
+    const manifests = await manifestDir({ 'gold.yaml': 'gold' });
+    const result = await run(['import', 'gold', manifests, '--audience-id', AUD9, '--state', dir]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('cleared the blocked mark (EXISTS_REMOTELY)');
     expect(result.stdout).toContain(
@@ -124,20 +132,22 @@ describe.each(stores)('audiencectl state on the $name store', (kind) => {
       deletionPolicy: 'Delete',
       runs: [],
       imported: { at: expect.any(String) as string },
+      manifestFile: 'gold.yaml',
     });
   });
 
   it('refuses to re-point a key at another audience without --force', async () => {
     const dir = await kind.fresh();
     await seed(dir, [aRecord('gold')]);
+    const manifests = await manifestDir({ 'gold.yaml': 'gold' });
     expectCleanError(
-      await run(['import', 'gold', await tempDir(), '--audience-id', OTHER, '--state', dir]),
+      await run(['import', 'gold', manifests, '--audience-id', OTHER, '--state', dir]),
       /already points at audience aud-gold; pass --force/,
     );
     const forced = await run([
       'import',
       'gold',
-      await tempDir(),
+      manifests,
       '--audience-id',
       OTHER,
       '--force',
@@ -260,15 +270,17 @@ describe('audiencectl state on a directory', () => {
   });
 });
 
-describe('audiencectl state import <key> <dir>', () => {
+describe('audiencectl state import <key> [dir]', () => {
+  const REFUSED =
+    'nothing was imported: recorded without a manifest, the audience would be deleted by the next apply (--without-manifest records it anyway, for that)\n';
+
   it('refuses a key no manifest of the directory given names (a typo), and records nothing', async () => {
     const dir = await tempDir();
-    const manifests = await tempDir();
-    await writeFile(path.join(manifests, 'gold.yaml'), manifestYaml('gold-members'));
+    const manifests = await manifestDir({ 'gold.yaml': 'gold-members' });
     const result = await run(['import', 'gold-membres', manifests, '--audience-id', AUD1, '--state', dir]);
     expect(result).toMatchObject({ code: 1, stdout: '' });
     expect(result.stderr).toBe(
-      `Error: no manifest in ${manifests} names prod/gold-membres (did you mean "gold-members"?); nothing was imported: recorded without a manifest, the audience would be deleted by the next apply\n`,
+      `Error: no manifest in ${manifests} names prod/gold-membres (did you mean "gold-members"?); ${REFUSED}`,
     );
     const store = await openStateStore(dir);
     expect((await store.readAll()).audiences).toEqual([]);
@@ -276,5 +288,50 @@ describe('audiencectl state import <key> <dir>', () => {
     // The key its manifest names is imported.
     const imported = await run(['import', 'gold-members', manifests, '--audience-id', AUD1, '--state', dir]);
     expect(imported.code).toBe(0);
+  });
+
+  it('refuses the typo without a dir too: the default . holds the manifests', async () => {
+    const dir = await tempDir();
+    const manifests = await manifestDir({ 'gold.yaml': 'gold-members' });
+    const result = await runCliInProcess(
+      ['state', 'import', 'gold-membres', '--audience-id', AUD1, '--state', dir],
+      { cwd: manifests },
+    );
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toBe(
+      `Error: no manifest in . names prod/gold-membres (did you mean "gold-members"?); ${REFUSED}`,
+    );
+    const store = await openStateStore(dir);
+    expect((await store.readAll()).audiences).toEqual([]);
+    await store.close();
+  });
+
+  it('refuses a directory with no manifest of the sandbox, naming what to give; --without-manifest records it', async () => {
+    const dir = await tempDir();
+    const empty = await tempDir();
+    const refused = await run(['import', 'gold', empty, '--audience-id', AUD1, '--state', dir]);
+    expect(refused).toMatchObject({ code: 1, stdout: '' });
+    expect(refused.stderr).toBe(
+      `Error: no manifest in ${empty} names prod/gold (it holds no manifest of sandbox "prod": give the manifests' directory, \`audiencectl state import gold <dir> ...\`); ${REFUSED}`,
+    );
+    const store = await openStateStore(dir);
+    expect((await store.readAll()).audiences).toEqual([]);
+    await store.close();
+    const recorded = await run([
+      'import',
+      'gold',
+      empty,
+      '--audience-id',
+      AUD1,
+      '--without-manifest',
+      '--state',
+      dir,
+    ]);
+    expect(recorded.code).toBe(0);
+    expect(recorded.stdout).toContain('without a manifest, the next plan deletes this audience');
+    expect(JSON.parse((await run(['show', 'gold', '--state', dir])).stdout)).toMatchObject({
+      key: 'gold',
+      audienceId: AUD1,
+    });
   });
 });

@@ -57,7 +57,7 @@ async function converge(emulator: TestEmulator, dir: string, state: string, env:
     for (const record of blocked) {
       const name = MANIFESTS.find((m) => m.metadata.name === record.key)!.spec.name;
       const id = remoteByName(emulator).get(name)!.audienceId;
-      const args = ['state', 'import', record.key, '--audience-id', id, '--state', state];
+      const args = ['state', 'import', record.key, dir, '--audience-id', id, '--state', state];
       expect((await runCli(args, { env })).code).toBe(0);
     }
   }

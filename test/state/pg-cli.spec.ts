@@ -174,6 +174,7 @@ describe('the database password', { timeout: 90_000 }, () => {
             'gold',
             '--audience-id',
             '60ccea95-1435-4180-97a5-58af4aa285ab',
+            '--without-manifest',
             '--state',
             bare,
           ],

@@ -43,15 +43,19 @@ async function withLock<T>(
 const AUDIENCE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * A key the manifests directory given does not hold, while it holds others of the sandbox:
- * most likely a typo, and recorded it would make the next plan delete the audience imported.
+ * A key no manifest of `dir` names (and no broken file may name): recorded, its audience
+ * would be deleted by the next apply as a removed manifest. Most likely a typo, or the
+ * wrong directory (the default `.`); only --without-manifest records it anyway.
  */
-function unknownKey(key: string, sandbox: string, dir: string, known: readonly string[]): UsageError {
+function noManifest(key: string, sandbox: string, dir: string, known: readonly string[]): UsageError {
   const close = closestKey(key, known);
-  const hint = close === undefined ? '' : ` (did you mean "${close}"?)`;
+  let found = '';
+  if (close !== undefined) found = ` (did you mean "${close}"?)`;
+  else if (known.length === 0)
+    found = ` (it holds no manifest of sandbox "${sandbox}": give the manifests' directory, \`audiencectl state import ${key} <dir> ...\`)`;
   return new UsageError(
     'STATE_IMPORT_NO_MANIFEST',
-    `no manifest in ${dir} names ${recordId(sandbox, key)}${hint}; nothing was imported: recorded without a manifest, the audience would be deleted by the next apply`,
+    `no manifest in ${dir} names ${recordId(sandbox, key)}${found}; nothing was imported: recorded without a manifest, the audience would be deleted by the next apply (--without-manifest records it anyway, for that)`,
   );
 }
 
@@ -62,8 +66,8 @@ export async function importCommand(
     ConnectFlags & {
       audienceId: string;
       force?: boolean;
-      /** The directory was given, not the default `.`: a key none of its manifests names is refused. */
-      dirGiven?: boolean;
+      /** Record a key no manifest names: the next apply deletes its audience. */
+      withoutManifest?: boolean;
     },
 ) {
   const sandbox = sandboxOf(options);
@@ -76,8 +80,7 @@ export async function importCommand(
   }
   await requireStateStore(await stateLocationOf(options));
   const facts = await manifestFacts(dir, sandbox, key);
-  if (options.dirGiven && facts.otherKeys && facts.otherKeys.length > 0)
-    throw unknownKey(key, sandbox, dir, facts.otherKeys);
+  if (facts.otherKeys && !options.withoutManifest) throw noManifest(key, sandbox, dir, facts.otherKeys);
   let verification = '';
   const at = new Date().toISOString();
   const connection = await importConnection(options);

@@ -78,6 +78,10 @@ export function stateCommand(_setExit: (code: number) => void): Command {
     )
     .option('--dry-run', 'with --discover: print the table, record nothing')
     .option('--force', 'point a key that already has an audience id at another audience')
+    .option(
+      '--without-manifest',
+      'record a key no manifest in dir names (refused otherwise): the next apply deletes its audience',
+    )
     .addHelpText(
       'after',
       [
@@ -99,7 +103,13 @@ export function stateCommand(_setExit: (code: number) => void): Command {
         key: string | undefined,
         dir: string | undefined,
         options: LockingOptions &
-          ConnectFlags & { audienceId?: string; force?: boolean; discover?: boolean; dryRun?: boolean },
+          ConnectFlags & {
+            audienceId?: string;
+            force?: boolean;
+            withoutManifest?: boolean;
+            discover?: boolean;
+            dryRun?: boolean;
+          },
       ) => {
         if (options.discover) {
           if (dir !== undefined || options.audienceId !== undefined)
@@ -111,11 +121,7 @@ export function stateCommand(_setExit: (code: number) => void): Command {
         }
         if (key === undefined || options.audienceId === undefined)
           throw new UsageError('BAD_FLAG', 'state import needs <key> and --audience-id <id>, or --discover');
-        return importCommand(key, dir ?? '.', {
-          ...options,
-          audienceId: options.audienceId,
-          dirGiven: dir !== undefined,
-        });
+        return importCommand(key, dir ?? '.', { ...options, audienceId: options.audienceId });
       },
     );
 
