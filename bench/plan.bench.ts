@@ -3,9 +3,8 @@
 // committed to git) and, median of --runs runs each: `validate`, a no-change `plan` cold
 // (no manifest cache) and warm (cache present), `plan --base HEAD`, and the
 // read-and-parse floor (bench/lib/floor.mjs: one thread reads and parses every
-// manifest and state file), the two-thread bound (bench/lib/parse-bound.ts: two threads
-// only read and parse the manifests with audiencectl's own parser, which a cold plan
-// cannot beat) and node alone (an empty script), measured in the same
+// manifest and state file), the bound (bench/lib/parse-bound.ts: as many threads as a
+// plan parses with only read and parse the manifests, as a plan does, nothing else) and node alone (an empty script), measured in the same
 // rounds, so the ratios hold on a busy machine. Wall time, CPU time (all threads) and
 // peak RSS. Default sizes: 1,000 and 10,000 (50,000 takes minutes; ask for it). BENCH_NODE=/path/to/node measures under
 // another node binary (bench/lib/measure.ts).

@@ -1,9 +1,9 @@
-import { availableParallelism } from 'node:os';
 import { assembleLoad } from './assemble.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import type { LoadOptions, LoadResult, ParsedFile, SourceFile } from './load.js';
 import type { FileParseResult } from './parse.js';
 import { parseTakenChunks, startParsePool, type ParseOutcome, type ParseSession } from './parse-pool.js';
+import { parserThreadCount } from './parser-threads.js';
 
 /**
  * Built code parses in worker threads; TypeScript run from source (the tests) cannot start one.
@@ -88,10 +88,8 @@ export function startManifestLoader(
   let session: ParseSession | undefined;
   const startSession = (): ParseSession => {
     if (session) return session;
-    // One thread per core but this one's, which parses the chunks no thread was sent yet
-    // (see `parse`): on 2 cores, a second parser thread cost `validate` of 10,000 files
-    // ~0.3 s of CPU (its start-up, three threads on two cores) and no wall time.
-    const workers = options.workers ?? Math.max(1, Math.min(4, availableParallelism() - 1));
+    // This thread parses too, the chunks no thread was sent yet (see `parse`).
+    const workers = options.workers ?? parserThreadCount();
     pool = workerUrl ? startParsePool({ url: workerUrl, workers }) : undefined;
     session = pool ? pool.session(limits) : inThread(limits);
     return session;

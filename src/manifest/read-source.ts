@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { loadCacheBytesSync, type CacheBytes } from '../cache/cache-file.js';
 import { assembleLoad } from './assemble.js';
 import { decodeBody, encodeBody, fileLine, formatLine, lineKey, type FileJob } from './file-line.js';
@@ -15,6 +14,7 @@ import {
   type ManifestCache,
 } from './read-cache.js';
 import { parseTakenChunks, startParsePool, type ParsePool } from './parse-pool.js';
+import { parserThreadCount } from './parser-threads.js';
 import {
   listedFacts,
   listManifestFilesSync,
@@ -106,10 +106,7 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
     const loaded = options.cacheBytes ? await options.cacheBytes : loadCacheBytesSync(options.cacheFile);
     cache = readManifestCache(loaded, context);
   }
-  // One thread per core but the main one's, which meanwhile reads the state and then
-  // assembles: on 2 cores a second parser thread cost ~0.8 s of CPU (its start-up, and
-  // three threads sharing two cores) and no wall time.
-  const workers = options.workers ?? Math.max(1, Math.min(4, availableParallelism() - 1));
+  const workers = options.workers ?? parserThreadCount();
   let pool: ParsePool | undefined;
   const startPool = (url: URL) => (pool ??= startParsePool({ url, workers }));
   // Without a cache every file listed is read: once the listing shows a large source, the
