@@ -64,11 +64,34 @@ function requestedCommand(argv: readonly string[]): string | undefined {
   return first === 'help' ? second : first;
 }
 
+/** `audiencectl state import`: the words that run `command`. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = command; at; at = at.parent) names.unshift(at.name());
+  return names.join(' ');
+}
+
+/**
+ * commander's own errors (an unknown option or command, a missing argument) as one line,
+ * as ours are: `Error:`, its suggestion on the same line, then where the usage is.
+ */
+function oneLineError(command: Command): (text: string, write: (text: string) => void) => void {
+  return (text, write) => {
+    const message = text
+      .trim()
+      .replace(/^error: /, 'Error: ')
+      .replace(/\n\(Did you mean (.*)\?\)$/, ' (did you mean $1?)')
+      .replace(/\s*\n\s*/g, ' ');
+    write(`${message} (see ${commandPath(command)} --help)\n`);
+  };
+}
+
 /** Applies the program's settings to every command, nested ones (`state list`) included. */
 function configureAll(command: Command): void {
   command
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
+    .showHelpAfterError(false)
+    .configureOutput({ outputError: oneLineError(command) })
     .configureHelp({ showGlobalOptions: true });
   for (const sub of command.commands) configureAll(sub);
 }
@@ -82,7 +105,6 @@ export async function buildProgram(
     .version(version, '-V, --version')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
-    .showHelpAfterError('(run with --help for usage)')
     // Every duration, count and boolean option is checked before any command runs.
     .hook('preAction', async (_program, action) => {
       setColorMode(action.optsWithGlobals().color);

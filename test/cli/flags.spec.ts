@@ -145,8 +145,8 @@ describe('version and colour', () => {
       }
       const bad = await runCliInProcess([...plan, '--color', 'sometimes']);
       expect(bad.code).toBe(1);
-      expect(bad.stderr).toMatch(
-        /^error: option '--color <when>' argument 'sometimes' is invalid\. Allowed choices are auto, always, never\.\n/,
+      expect(bad.stderr).toBe(
+        "Error: option '--color <when>' argument 'sometimes' is invalid. Allowed choices are auto, always, never. (see audiencectl --help)\n",
       );
     });
   });
@@ -250,5 +250,22 @@ describe('empty values (an unset shell variable)', () => {
       const result = await runCliInProcess(['validate', 'm'], { cwd: dir, env: { AEP_SANDBOX: '' } });
       expect(result).toMatchObject({ code: 0, stderr: '' });
     });
+  });
+});
+
+describe("commander's own errors", () => {
+  it.each([
+    [['plan', '--bogus'], "unknown option '--bogus' (see audiencectl plan --help)"],
+    [['plann'], "unknown command 'plann' (did you mean plan?) (see audiencectl --help)"],
+    [['state', 'lst'], "unknown command 'lst' (did you mean list?) (see audiencectl state --help)"],
+    [
+      ['state', 'import', 'gold', '--bogus'],
+      "unknown option '--bogus' (see audiencectl state import --help)",
+    ],
+    [['plan', '--output'], "option '--output <format>' argument missing (see audiencectl plan --help)"],
+  ])('%j: one line, as ours are', async (args, line) => {
+    const result = await runCliInProcess(args);
+    expectOneLineError(result, line);
+    expect(result.stdout).toBe('');
   });
 });

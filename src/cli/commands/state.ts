@@ -36,8 +36,7 @@ function examples(command: Command, lines: readonly string[]): Command {
 export function stateCommand(_setExit: (code: number) => void): Command {
   const state = new Command('state')
     .description('Inspect and repair what audiencectl recorded about remote audiences')
-    .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
+    .exitOverride();
   examples(state, [
     'audiencectl state list --state .audiencectl-state',
     'audiencectl state show gold-members --sandbox prod',
