@@ -33,6 +33,7 @@ async function shownPath(absolute: string): Promise<string> {
 }
 
 function under(prefix: string, file: string): string {
+  if (file === '.') return prefix;
   return prefix === '.' ? file : `${prefix.replace(/\/$/, '')}/${file}`;
 }
 

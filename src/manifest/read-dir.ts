@@ -114,6 +114,17 @@ export function listManifestFilesSync(
     }
   }
 
+  // Filters given that select nothing are most likely a typo (`audences/**`): without a
+  // word, validate passed and plan said "No changes".
+  if (options.include && found.length === 0)
+    diagnostics.push(
+      fileDiagnostic(
+        '.',
+        'warning',
+        'source/include-matched-nothing',
+        `no file matches --include ${options.include.join(', ')}${options.exclude?.length ? ` (less --exclude ${options.exclude.join(', ')})` : ''}: nothing was read`,
+      ),
+    );
   found.sort((a, b) => compareText(a.relative, b.relative));
   return { found, diagnostics };
 }

@@ -105,4 +105,34 @@ describe('audiencectl validate in a real repository and a pre-commit hook', () =
       );
     });
   });
+
+  it('a directory none of whose files the given --include selects: a warning, for validate and plan', async () => {
+    await withTempDir(async (dir) => {
+      await writeFiles(dir, { 'audiences/gold.yaml': manifestYaml('gold') });
+      const validated = await runCliInProcess(['validate', 'audiences', '--include', 'audences/**'], {
+        cwd: dir,
+      });
+      expect(validated).toMatchObject({ code: 0, stderr: '' });
+      expect(validated.stdout).toBe(
+        [
+          'audiences: warning: no file matches --include audences/**: nothing was read [source/include-matched-nothing]',
+          '0 valid manifest(s); 0 error(s), 1 warning(s) in 0 failed file(s)',
+          '',
+        ].join('\n'),
+      );
+      const planned = await runCliInProcess(
+        ['plan', 'audiences', '--include', 'x/**', '--exclude', 'y/**', '--state', 'state'],
+        { cwd: dir },
+      );
+      expect(planned.code).toBe(0);
+      expect(planned.stdout).toContain(
+        '  .: warning: no file matches --include x/** (less --exclude y/**): nothing was read [source/include-matched-nothing]\n',
+      );
+      // Filters that select a file say nothing of the kind.
+      const selected = await runCliInProcess(['validate', 'audiences', '--include', '**/gold.yaml'], {
+        cwd: dir,
+      });
+      expect(selected.stdout).toBe('1 valid manifest(s); 0 error(s), 0 warning(s) in 0 failed file(s)\n');
+    });
+  });
 });
