@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
+import { registerSecret } from '../text/secrets.js';
 
 export type ProxyEnv = Readonly<Record<string, string | undefined>>;
 
@@ -47,8 +48,30 @@ export function proxyFor(url: URL, env: ProxyEnv): URL | undefined {
   if (proxy === undefined) return undefined;
   if (bypassesProxy(url.hostname, url.port || defaultPort(url.protocol), variable(env, 'no_proxy')))
     return undefined;
-  // "proxy.example.com:3128" without a scheme means http://, as for curl.
-  return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? proxy : `http://${proxy}`);
+  return proxyUrl(proxy);
+}
+
+/** A proxy variable's value as a URL: "proxy.example.com:3128" without a scheme means http://, as for curl. */
+function proxyUrl(value: string): URL {
+  return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+}
+
+/**
+ * A proxy's password goes to the proxy only (Proxy-Authorization): registered as a secret,
+ * it shows in no log line or error, whatever text (a proxy's 407 page, a transport error)
+ * quotes it. A value that is no URL fails later, where the call names it.
+ */
+function registerProxyPasswords(env: ProxyEnv): void {
+  for (const name of ['https_proxy', 'http_proxy']) {
+    const value = variable(env, name);
+    if (value === undefined) continue;
+    try {
+      const { password } = proxyUrl(value);
+      if (password) registerSecret(decodeURIComponent(password));
+    } catch {
+      // Not a URL: proxyFor throws for it when a call is made.
+    }
+  }
 }
 
 type AddRequest = (request: http.ClientRequest, options: http.RequestOptions) => void;
@@ -91,6 +114,7 @@ function routingAgent<A extends http.Agent>(
 export function proxyAgents(env: ProxyEnv): { http: http.Agent; https: https.Agent } | undefined {
   if (variable(env, 'https_proxy') === undefined && variable(env, 'http_proxy') === undefined)
     return undefined;
+  registerProxyPasswords(env);
   const options = { keepAlive: true };
   return {
     http: routingAgent('http:', env, {

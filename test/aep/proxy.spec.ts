@@ -2,7 +2,8 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bypassesProxy, proxyFor } from '../../src/aep/proxy.js';
+import { bypassesProxy, proxyAgents, proxyFor } from '../../src/aep/proxy.js';
+import { redactText } from '../../src/log.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { clientFor, failure, spec } from './helpers.js';
 
@@ -132,6 +133,19 @@ describe('AEP and IMS behind an egress proxy', () => {
     // The proxy opens tunnels to 127.0.0.1 only: it was asked, and refused.
     expect(error.message).toMatch(/^Cannot reach IMS at http:\/\/\[::1\]:9\/ims\/token\/v3 /);
     expect(proxy.tunnels).toHaveLength(1);
+  });
+});
+
+describe('a proxy password', () => {
+  it('is a secret once the proxy agents are made: scrubbed from any text, plain or in Basic credentials', () => {
+    const password = 'pr0xy/pass-7f3a';
+    expect(redactText(`squid:${password}`)).toBe(`squid:${password}`);
+    proxyAgents({ HTTPS_PROXY: 'http://squid:pr0xy%2Fpass-7f3a@127.0.0.1:9' });
+    expect(redactText(`407 for squid:${password} at the proxy`)).toBe(
+      '407 for squid:[REDACTED] at the proxy',
+    );
+    const basic = Buffer.from(`squid:${password}`).toString('base64');
+    expect(redactText(`Proxy-Authorization: Basic ${basic}`)).not.toContain(basic);
   });
 });
 
