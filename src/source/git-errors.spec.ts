@@ -30,6 +30,13 @@ describe('toSyncError', () => {
     expect(toSyncError(new GitError(undefined, stderr), 'fetch', []).code).toBe(code);
   });
 
+  it('names the --allow-file-urls flag when git refuses the file transport', () => {
+    const error = toSyncError(new GitError(undefined, "fatal: transport 'file' not allowed"), 'fetch', []);
+    expect(error.message).toBe(
+      "git fetch failed: the transport is not allowed (https and ssh only; file needs --allow-file-urls) (fatal: transport 'file' not allowed)",
+    );
+  });
+
   it('reports checkout failures as such', () => {
     expect(toSyncError(new Error('fatal: bad object'), 'checkout', []).code).toBe('SOURCE_CHECKOUT_FAILED');
   });

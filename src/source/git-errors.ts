@@ -19,7 +19,7 @@ const RULES: Rule[] = [
   {
     test: /transport '[^']*' not allowed/i,
     code: 'SOURCE_PROTOCOL_REFUSED',
-    advice: 'the transport is not allowed (https and ssh only; file needs allowFileUrls)',
+    advice: 'the transport is not allowed (https and ssh only; file needs --allow-file-urls)',
   },
   {
     test: /Authentication failed|could not read (Username|Password)|terminal prompts disabled|Permission denied \(publickey|returned error: 40[13]|Invalid username or password/i,
