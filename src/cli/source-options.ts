@@ -47,14 +47,20 @@ export function readOptions(flags: SourceFlags): ReadDirOptions {
   };
 }
 
-export function assertDirectory(dir: string): void {
+/** What a file given for the manifests directory is told; `state import` has no --include. */
+const EVERY_MANIFEST = 'every manifest under it is read';
+
+/** The hint of plan and apply, whose --include selects files. */
+export const INCLUDE_HINT = `${EVERY_MANIFEST}; --include selects files`;
+
+export function assertDirectory(dir: string, hint = EVERY_MANIFEST): void {
   const info = statSync(dir, { throwIfNoEntry: false });
   if (!info)
     throw new UsageError('NO_SOURCE_DIR', `${dir} does not exist: give the directory of the manifests`);
   if (!info.isDirectory())
     throw new UsageError(
       'NO_SOURCE_DIR',
-      `${dir} is not a directory: give the directory of the manifests (every manifest under it is read; --include selects files)`,
+      `${dir} is not a directory: give the directory of the manifests (${hint})`,
     );
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { GIT_ENV, runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import type { Plan } from '../../src/plan/schema.js';
 import { FileStateStore } from '../../src/state/file-store.js';
@@ -54,6 +55,40 @@ describe('plan given a manifests directory that is not one', () => {
         '',
         'Error: plan.json does not exist: save a plan with `audiencectl plan <dir> --output json --out plan.json`, or give the directory of the manifests\n',
       ]);
+    });
+  });
+});
+
+describe('a manifest file given for the manifests directory', () => {
+  it('apply names --include; state import, which has none, does not', async () => {
+    await withTempDir(async (dir) => {
+      await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold'));
+      await mkdir(path.join(dir, 'state'));
+      const apply = await runCliInProcess(
+        ['apply', 'gold.yaml', '--state', 'state', '--emulator', '--auto-approve'],
+        {
+          cwd: dir,
+        },
+      );
+      expect([apply.code, apply.stdout, apply.stderr]).toEqual([
+        1,
+        '',
+        'Error: gold.yaml is not a directory: give the directory of the manifests (every manifest under it is read; --include selects files)\n',
+      ]);
+      const notDirectory =
+        'Error: gold.yaml is not a directory: give the directory of the manifests (every manifest under it is read)\n';
+      const id = '60ccea95-1435-4180-97a5-58af4aa285ab';
+      const imported = await runCliInProcess(
+        ['state', 'import', 'gold', 'gold.yaml', '--audience-id', id, '--state', 'state'],
+        { cwd: dir },
+      );
+      expect([imported.code, imported.stdout, imported.stderr]).toEqual([1, '', notDirectory]);
+      const discovered = await runCliInProcess(
+        ['state', 'import', '--discover', 'gold.yaml', '--state', 'state'],
+        // Never used: the directory is refused before any request.
+        { cwd: dir, env: { AEP_CLIENT_ID: 'id', AEP_CLIENT_SECRET: 'secret', AEP_ORG_ID: 'ORG@AdobeOrg' } },
+      );
+      expect([discovered.code, discovered.stdout, discovered.stderr]).toEqual([1, '', notDirectory]);
     });
   });
 });

@@ -17,7 +17,13 @@ import { applyExitCode, ExitCode, planExitCode, type ApplyEnd } from '../exit-co
 import { watchInterrupts } from '../interrupt.js';
 import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options.js';
 import { confirm } from '../prompt.js';
-import { addSourceOptions, loadDesired, type SourceFlags } from '../source-options.js';
+import {
+  addSourceOptions,
+  assertDirectory,
+  INCLUDE_HINT,
+  loadDesired,
+  type SourceFlags,
+} from '../source-options.js';
 import { durationOption } from '../typed-options.js';
 import { renderPlan } from './plan.js';
 import { applyRevision } from '../apply-revision.js';
@@ -159,6 +165,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
         'BAD_FLAG',
         '--refresh: a saved plan is applied as it was planned; make it with `plan --refresh` instead',
       );
+    if (!isPlanFile) assertDirectory(target, INCLUDE_HINT);
     const input: ApplyInput = isPlanFile
       ? await savedPlanInput(target)
       : {

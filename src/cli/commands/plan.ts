@@ -24,6 +24,8 @@ import { readStateThroughSnapshot } from '../../state/read-snapshot.js';
 import { loadCacheBytes, loadCacheBytesSync, type CacheBytes } from '../../cache/cache-file.js';
 import {
   addSourceOptions,
+  assertDirectory,
+  INCLUDE_HINT,
   loadDesired,
   loadDesiredDir,
   readOptions,
@@ -160,6 +162,7 @@ export function planCommand(setExit: (code: number) => void): Command {
         'BAD_FLAG',
         '--refresh reads the service; a --base plan reads no state and no service',
       );
+    assertDirectory(dir, INCLUDE_HINT);
     const now = Math.floor(Date.now() / 1000);
     const location = await stateLocationOf(flags);
     // A --base plan reads no state: where --state points does not matter to it.
