@@ -202,6 +202,23 @@ describe('the database password', { timeout: 90_000 }, () => {
       await held.close();
     }
   });
+  it('an empty --state-password-file: one line naming the file, not "none was given"', async () => {
+    const { bare } = split(await postgres.freshLocation());
+    const passwordFile = path.join(await tempDir(), 'password');
+    await writeFile(passwordFile, '\n');
+    const result = await runCliInProcess(
+      ['state', 'list', '--state', bare, '--state-password-file', passwordFile],
+      {
+        env: { PGPASSWORD: '', PGPASSFILE: path.join(await tempDir(), 'no-pgpass') },
+      },
+    );
+    expect([result.code, result.stdout, result.stderr]).toEqual([
+      1,
+      '',
+      `Error: the state password file ${passwordFile} is empty: write the database password in it\n`,
+    ]);
+  });
+
   it("none given anywhere: one line naming where to give it, not the driver's SASL message", async () => {
     const { bare } = split(await postgres.freshLocation());
     const noPassFile = path.join(await tempDir(), 'no-pgpass');

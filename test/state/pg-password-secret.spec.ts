@@ -26,3 +26,16 @@ describe('the state database password is a registered secret', () => {
     expect(redactText('auth failed for pg-file-secret-2b9e')).toBe('auth failed for [REDACTED]');
   });
 });
+
+describe('the state database password file', () => {
+  it('is refused, naming it, when it holds only blanks', async () => {
+    const file = path.join(await tempDir(), 'password');
+    await writeFile(file, '  \t\n');
+    const config = clientConfig('postgres://app@db.example:5432/state', { passwordFile: file });
+    const password = config.password as () => Promise<string>;
+    await expect(password()).rejects.toMatchObject({
+      code: 'STATE_PASSWORD_FILE',
+      message: `the state password file ${file} holds only blanks: write the database password in it`,
+    });
+  });
+});

@@ -101,23 +101,31 @@ function fromPassFile(config: ClientConfig): Promise<string | undefined> {
 }
 
 /**
+ * `--state-password-file`'s password, without its final newline. An empty (or blank) file
+ * is refused: as no password, the server's refusal would tell the user to give one.
+ */
+async function readPasswordFile(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch((error: unknown) => {
+    const reason = `cannot read the state password file ${file}: ${reasonOf(error)}`;
+    throw new StateError('STATE_PASSWORD_FILE', reason, { cause: error });
+  });
+  const password = text.replace(/\r?\n$/, '');
+  if (password.trim() !== '') return password;
+  const what = password === '' ? 'is empty' : 'holds only blanks';
+  throw new StateError(
+    'STATE_PASSWORD_FILE',
+    `the state password file ${file} ${what}: write the database password in it`,
+  );
+}
+
+/**
  * The password, in order: the URL, `--state-password-file`, PGPASSWORD, then the
  * password file (PGPASSFILE, else ~/.pgpass, with libpq's rules). Every one found is
  * registered as a secret, so logs and error texts never carry it.
  */
 async function resolvePassword(config: ClientConfig, access: PgAccess, fromUrl: string | undefined) {
   if (fromUrl) return fromUrl;
-  if (access.passwordFile) {
-    try {
-      return (await readFile(access.passwordFile, 'utf8')).replace(/\r?\n$/, '');
-    } catch (error) {
-      throw new StateError(
-        'STATE_PASSWORD_FILE',
-        `cannot read the state password file ${access.passwordFile}: ${reasonOf(error)}`,
-        { cause: error },
-      );
-    }
-  }
+  if (access.passwordFile) return readPasswordFile(access.passwordFile);
   if (process.env.PGPASSWORD) return process.env.PGPASSWORD;
   return fromPassFile(config);
 }
