@@ -178,6 +178,26 @@ describe.concurrent('audiencectl run refuses bad settings before starting', () =
     }
   });
 
+  it('names --webhook-listen when its port is the one in use', async ({ onTestFinished }) => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const state = await mkdtemp(path.join(tmpdir(), 'audiencectl-state-'));
+      onTestFinished(() => rm(state, { recursive: true, force: true }));
+      const args = ['--dir', '.', '--emulator', '--state', state, '--listen', '127.0.0.1:0'];
+      const result = await runCli(['run', ...args, '--webhook-listen', `127.0.0.1:${port}`], {
+        env: { AUDIENCECTL_WEBHOOK_SECRET: 'webhook-secret-for-the-busy-port-case' },
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        `Error: --webhook-listen: cannot listen on 127.0.0.1:${port} (EADDRINUSE)\n`,
+      );
+    } finally {
+      server.close();
+    }
+  });
+
   it.each([
     [[], {}, /--repo .*--dir/],
     [['--repo', 'ext::sh -c touch% /tmp/x'], {}, /transport helpers/],
