@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { reasonOf } from '../state/errors.js';
 import { DEMO_CLIENT } from './demo-client.js';
 import type { EmulatorClient, EmulatorOptions } from './options.js';
 import { ClientInput, SettingsPatch } from './settings-schema.js';
@@ -43,7 +44,10 @@ export function checkStartOptions(options: EmulatorOptions): EmulatorClient[] {
 function storageRootProblem(path: string): string | undefined {
   try {
     return statSync(path).isDirectory() ? undefined : 'is not a directory';
-  } catch {
-    return "does not exist: create it, and put each audience's source file (or folder) at its sourceSpec.path under it";
+  } catch (error) {
+    // Only a path that is not there is one to create; a loop or a refusal is not.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return "does not exist: create it, and put each audience's source file (or folder) at its sourceSpec.path under it";
+    return `cannot be used: ${reasonOf(error)}`;
   }
 }

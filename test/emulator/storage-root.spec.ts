@@ -84,6 +84,12 @@ describe('--storage-root: runs read their source files', () => {
       name: 'UsageError',
       message: `--storage-root: ${file} is not a directory`,
     });
+    // Not missing: nothing to create, a part of the path is a file.
+    const underFile = join(file, 'sub');
+    await expect(startEmulator({ storageRoot: underFile })).rejects.toMatchObject({
+      name: 'UsageError',
+      message: `--storage-root: ${underFile} cannot be used: a part of the path is a file, not a directory`,
+    });
   });
 
   it('reads header columns whatever the delimiter', () => {
