@@ -41,3 +41,15 @@ describe('--help', () => {
     },
   );
 });
+
+describe('state migrate --help', () => {
+  it('says a directory --to is created and a PostgreSQL one is made with init first', async () => {
+    const program = await buildProgram(() => undefined, ['node', 'audiencectl', 'state', 'migrate']);
+    const migrate = program.commands
+      .find((c) => c.name() === 'state')!
+      .commands.find((c) => c.name() === 'migrate')!;
+    expect(migrate.options.find((option) => option.long === '--to')?.description).toBe(
+      'the store to fill: a directory (created if missing) or a postgres:// URL (made with `audiencectl init` first)',
+    );
+  });
+});

@@ -48,7 +48,10 @@ export function migrateCommand(): Command {
   return new Command('migrate')
     .description('Copy a whole state (records, lineage, serial) from one store to another, and verify it')
     .requiredOption('--from <dir|url>', 'the store to copy: a directory or a postgres:// URL')
-    .requiredOption('--to <dir|url>', 'the store to fill: a directory or a postgres:// URL (initialised)')
+    .requiredOption(
+      '--to <dir|url>',
+      'the store to fill: a directory (created if missing) or a postgres:// URL (made with `audiencectl init` first)',
+    )
     .option('--force', 'replace what the target already holds')
     .addOption(
       durationOption(
