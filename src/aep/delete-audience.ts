@@ -4,14 +4,15 @@ import type { ApiRequest, Transport } from './transport.js';
 import type { AepClient, CallOptions } from './types.js';
 
 /**
- * The service's 404 at a fixed spelling (`api.deletePath`) that it does not serve, while the
- * audience is there: a failed call, never "already deleted".
+ * The service's 404 at a fixed spelling (`api.deletePath`) while the audience's runs list
+ * answers: the service may not serve that spelling (the page does not say what a deleted
+ * audience's runs list answers), so the call failed, never "already deleted".
  */
 function notServed(sandbox: string, path: string, spelling: DeleteSpelling, notFound: AepError): AepError {
   const other = spelling === 'slash' ? 'bare' : 'slash';
   return new AepError({
     code: 'AEP_UNEXPECTED_RESPONSE',
-    message: `AEP answered DELETE /${path} with HTTP 404, yet the audience is there (its runs list answers): AEP does not serve this spelling of the DELETE path (api.deletePath: ${spelling}), so nothing is read as "already deleted" (deleteAudience in sandbox "${sandbox}"). Set api.deletePath to ${other}, or to auto to let audiencectl find the spelling.`,
+    message: `AEP answered DELETE /${path} with HTTP 404 while the audience's runs list answers: AEP may not serve this spelling of the DELETE path (api.deletePath: ${spelling}), so nothing is read as "already deleted" (deleteAudience in sandbox "${sandbox}"). Set api.deletePath to ${other}, or to auto to let audiencectl find the spelling.`,
     status: 404,
     platformCode: notFound.platformCode,
     requestId: notFound.requestId,

@@ -3,7 +3,7 @@ import type { AepError } from '../../src/aep/errors.js';
 import type { AepClient } from '../../src/aep/types.js';
 import { createAepClientFromConfig, parseConfigText, resolveAepConfig } from '../../src/config.js';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { withExecutor } from '../helpers/executor-env.js';
+import { executorEnv, withExecutor } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { audienceBody, useEmulator } from '../helpers/with-emulator.js';
 import { failure } from './helpers.js';
@@ -33,6 +33,32 @@ describe('a removed manifest against a service that serves DELETE at one spellin
         .map((entry) => entry.path);
       const expected = `/data/core/ais/external-audience/${silverId}${deletePath === 'slash' ? '/' : ''}`;
       expect(answered).toEqual([expected]);
+    });
+  });
+});
+
+describe('an apply with api.deletePath: slash against a service that serves DELETE bare only', () => {
+  it('fails the delete step, keeps the record, and the audience stays', async () => {
+    await withExecutor({ compat: { deletePath: 'bare' } }, async ({ emulator, stateDir }) => {
+      const env = executorEnv(emulator, stateDir, undefined, { deletePath: 'slash' });
+      const gold = manifestObject('gold', { ingestion: { onCreate: false } });
+      const silver = manifestObject('silver', { ingestion: { onCreate: false } });
+      await env.apply([gold, silver]);
+      const recorded = await env.store().get('prod', 'silver');
+      const silverId = recorded?.audienceId ?? 'missing';
+
+      const outcome = await env.apply([gold]);
+      const deleted = outcome.report?.results.find((result) => result.step.key === 'silver');
+      expect(deleted?.status).toBe('failed');
+      expect(deleted?.message).toBe(
+        `DELETE failed: AEP answered DELETE /external-audience/${silverId}/ with HTTP 404 while the audience's runs list answers: AEP may not serve this spelling of the DELETE path (api.deletePath: slash), so nothing is read as "already deleted" (deleteAudience in sandbox "prod"). Set api.deletePath to bare, or to auto to let audiencectl find the spelling.`,
+      );
+      expect((await env.store().get('prod', 'silver'))?.audienceId).toBe(silverId);
+      const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      expect(remote.map((audience) => audience.audienceName).sort()).toEqual([
+        'Audience gold',
+        'Audience silver',
+      ]);
     });
   });
 });
@@ -124,7 +150,7 @@ api: { deletePath: ${setting} }
     const error = await failure(clientWith('slash').deleteAudience('prod', id));
     expect(error).toMatchObject({ code: 'AEP_UNEXPECTED_RESPONSE', status: 404, outcomeUnknown: false });
     expect(error.message).toBe(
-      `AEP answered DELETE /external-audience/${id}/ with HTTP 404, yet the audience is there (its runs list answers): AEP does not serve this spelling of the DELETE path (api.deletePath: slash), so nothing is read as "already deleted" (deleteAudience in sandbox "prod"). Set api.deletePath to bare, or to auto to let audiencectl find the spelling.`,
+      `AEP answered DELETE /external-audience/${id}/ with HTTP 404 while the audience's runs list answers: AEP may not serve this spelling of the DELETE path (api.deletePath: slash), so nothing is read as "already deleted" (deleteAudience in sandbox "prod"). Set api.deletePath to bare, or to auto to let audiencectl find the spelling.`,
     );
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { createAepClient, type AepHttpClient } from '../../src/aep/client.js';
+import type { CompatOptions } from '../../src/aep/compat.js';
 import { applyOnce, type ApplyInput, type ApplyOutcome } from '../../src/apply/apply-flow.js';
 import { systemClock } from '../../src/apply/clock.js';
 import type { Clock, PollSchedule, ProgressSink } from '../../src/apply/types.js';
@@ -64,9 +65,15 @@ export function loadManifestObjects(manifests: readonly ManifestInput[], sandbox
 
 /**
  * The executor against `emulator`, with its state in `stateDir` (left to the caller to remove).
- * `via`: a URL standing in for the emulator's (test/helpers/altering-proxy.ts).
+ * `via`: a URL standing in for the emulator's (test/helpers/altering-proxy.ts); `compat`:
+ * the client's `api` settings (a configuration file's `api.deletePath`, say).
  */
-export function executorEnv(emulator: TestEmulator, stateDir: string, via?: string): ExecutorEnv {
+export function executorEnv(
+  emulator: TestEmulator,
+  stateDir: string,
+  via?: string,
+  compat?: CompatOptions,
+): ExecutorEnv {
   const url = via ?? emulator.url;
   const client = createAepClient({
     baseUrl: `${url}/data/core/ais`,
@@ -76,6 +83,7 @@ export function executorEnv(emulator: TestEmulator, stateDir: string, via?: stri
       budget: { requests: 1000, intervalMs: 1000, concurrency: 8 },
     },
     retry: { baseDelayMs: 5, maxDelayMs: 20, rateLimitPauseMs: 20 },
+    ...(compat ? { compat } : {}),
   });
   const store = () => new FileStateStore(stateDir);
   const run = (input: ApplyInput, call: ApplyCall = {}) =>
