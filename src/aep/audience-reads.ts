@@ -1,6 +1,7 @@
 import type { AudienceReads, CallOptions } from './types.js';
 import { AepError, isNotFoundAnswer } from './errors.js';
 import { AudiencePage, BulkGetAnswer, LiveAudience, type AudienceQuery } from './segment-types.js';
+import { pathSegment } from './path-segment.js';
 import type { Transport } from './transport.js';
 
 /** Default ids per bulk-get: the page publishes no limit, so batches stay modest. */
@@ -62,11 +63,6 @@ function unreadableList(sandbox: string, problem: string): AepError {
   });
 }
 
-function segment(value: string): string {
-  if (value === '') throw new TypeError('audience id must not be empty');
-  return encodeURIComponent(value);
-}
-
 export function audienceReads(transport: Transport): AudienceReads {
   const { call } = transport;
 
@@ -104,7 +100,12 @@ export function audienceReads(transport: Transport): AudienceReads {
     try {
       return await call(
         sandbox,
-        { endpoint: 'getAudience', method: 'GET', api: 'segment', path: `audiences/${segment(id)}` },
+        {
+          endpoint: 'getAudience',
+          method: 'GET',
+          api: 'segment',
+          path: `audiences/${pathSegment(id, 'audienceId')}`,
+        },
         LiveAudience,
         options,
       );

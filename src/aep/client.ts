@@ -7,6 +7,7 @@ import { AepError, isNotFoundAnswer } from './errors.js';
 import type { AepClientOptions } from './options.js';
 import type { ClockReading } from './service-clock.js';
 import type { AepClientStats } from './stats.js';
+import { pathSegment } from './path-segment.js';
 import { createTransport } from './transport.js';
 import { AudienceView, CreateResponse, Operation, Run, RunList, type AepClient } from './types.js';
 
@@ -20,11 +21,6 @@ export interface AepHttpClient extends AepClient {
 
 /** How many runs `listRuns` asks for, when the service takes the parameter: the most the API returns in one page. */
 const RUNS_PAGE = 40;
-
-function segment(value: string, what: string): string {
-  if (value === '') throw new TypeError(`${what} must not be empty`);
-  return encodeURIComponent(value);
-}
 
 /** Newest first; runs without a creation time last (the sort is stable). */
 function byNewest(a: Run, b: Run): number {
@@ -100,7 +96,7 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
             {
               endpoint: 'getOperation',
               method: 'GET',
-              path: `${path}/${segment(operationId, 'operationId')}`,
+              path: `${path}/${pathSegment(operationId, 'operationId')}`,
             },
             Operation,
             callOptions,
@@ -120,7 +116,7 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
         {
           endpoint: 'patchAudience',
           method: 'PATCH',
-          path: `external-audience/${segment(audienceId, 'audienceId')}`,
+          path: `external-audience/${pathSegment(audienceId, 'audienceId')}`,
           json: body,
         },
         AudienceView,
@@ -132,7 +128,7 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
         {
           endpoint: 'startRun',
           method: 'POST',
-          path: `external-audience/${segment(audienceId, 'audienceId')}/runs`,
+          path: `external-audience/${pathSegment(audienceId, 'audienceId')}/runs`,
           json: body,
         },
         Run,
@@ -148,7 +144,7 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
         {
           endpoint: 'getRun',
           method: 'GET',
-          path: `external-audience/${segment(audienceId, 'audienceId')}/runs/${segment(runId, 'runId')}`,
+          path: `external-audience/${pathSegment(audienceId, 'audienceId')}/runs/${pathSegment(runId, 'runId')}`,
         },
         Run,
         callOptions,
@@ -156,7 +152,7 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
     // limit/sortBy are commented out of the page: sent only once the service has taken them,
     // or to sort a bare list that came cut short; the order is always made here.
     listRuns: async (sandbox, audienceId, callOptions) => {
-      const path = `external-audience/${segment(audienceId, 'audienceId')}/runs`;
+      const path = `external-audience/${pathSegment(audienceId, 'audienceId')}/runs`;
       const bare = { endpoint: 'listRuns', method: 'GET', path } as const;
       // undefined: refused with a 400.
       const newestFirst = async (): Promise<RunList | undefined> => {

@@ -1,5 +1,6 @@
 import type { Compat, DeleteSpelling } from './compat.js';
 import { AepError, isNotFoundAnswer } from './errors.js';
+import { pathSegment } from './path-segment.js';
 import type { ApiRequest, Transport } from './transport.js';
 import type { AepClient, CallOptions } from './types.js';
 
@@ -49,8 +50,7 @@ export function deleteAudience(transport: Transport, compat: Compat): AepClient[
   }
 
   return async (sandbox, audienceId, callOptions) => {
-    if (audienceId === '') throw new TypeError('audienceId must not be empty');
-    const id = encodeURIComponent(audienceId);
+    const id = pathSegment(audienceId, 'audienceId');
     const paths = compat.deletePaths(id);
     let notFound: AepError | undefined;
     for (const { spelling, path } of paths) {
