@@ -73,6 +73,18 @@ export class OpenApiValidator {
     return { operationId: operation.operationId, status };
   }
 
+  /**
+   * `body` against the schema `name` of the spec's components, for an answer no operation
+   * documents (a queued clientError fault's status, set by a test).
+   */
+  checkSchema(name: string, body: unknown): void {
+    const validate = this.validator(`openapi.json#/components/schemas/${escape(name)}`);
+    if (!validate(body))
+      throw new Error(
+        `${name} does not match the spec: ${this.ajv.errorsText(validate.errors)}\n${JSON.stringify(body)}`,
+      );
+  }
+
   operationIds(): string[] {
     return Object.values(this.document.paths).flatMap((item) =>
       Object.values(item)

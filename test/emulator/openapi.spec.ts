@@ -117,6 +117,13 @@ describe('the emulator answers as specs/external-audiences.openapi.yaml says', (
     expect(limited.status).toBe(429);
   });
 
+  it("validates a queued clientError's refusal against the Error schema", async () => {
+    emulator().control.queueFault({ kind: 'clientError', endpoint: 'getOperation', status: 403 });
+    const refused = await emulator().request('GET', '/external-audiences/operations/none');
+    expect([refused.status, (refused.body as { title: string }).title]).toEqual([403, 'FORBIDDEN']);
+    spec.checkSchema('Error', refused.body);
+  });
+
   it('validates the answers of every reading of the page the emulator can take', async () => {
     const { control } = emulator();
     const statuses: string[] = [];
@@ -212,6 +219,18 @@ describe('the emulator answers as specs/external-audiences.openapi.yaml says', (
       /does not match/,
     );
     expect(() => spec.check('DELETE', '/external-audience/x', 200, undefined)).toThrow(/does not document/);
+    const refusal = {
+      type: 'https://ns.adobe.com/aep/errors/403',
+      title: 'FORBIDDEN',
+      status: 403,
+      detail: 'The request was refused with HTTP 403 (injected fault).',
+      report: { errorCode: '403', requestId: 'r-1' },
+    };
+    expect(() => spec.checkSchema('Error', refusal)).not.toThrow();
+    expect(() => spec.checkSchema('Error', { ...refusal, title: 'Forbidden' })).toThrow(/does not match/);
+    expect(() =>
+      spec.checkSchema('Error', { ...refusal, report: { errorCode: 'a b', requestId: 'r-1' } }),
+    ).toThrow(/does not match/);
     expect(() => spec.check('GET', '/nowhere', 200, {})).toThrow(/not in the OpenAPI spec/);
   });
 
