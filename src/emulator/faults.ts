@@ -24,31 +24,36 @@ function probabilityOf(settings: ResolvedFaults, kind: FaultKind): number {
   return kind === 'notFoundPage' || kind === 'clientError' ? 0 : settings[kind];
 }
 
-/** A fault that fires on the next matching request(s), whatever the probabilities say. */
-export type QueuedFault = {
-  kind: FaultKind;
+/** Which requests a queued fault hits. */
+type Aim = {
   /** Only requests to this endpoint; default any API endpoint. */
   endpoint?: EndpointName | undefined;
   /** How many matching requests it hits. Default 1. */
   count?: number | undefined;
   /** How many requests it would hit it lets pass first (1: a retry, not the first try). Default 0. */
   after?: number | undefined;
-  /** `clientError` only (and required there): the 4xx status it answers. */
-  status?: number | undefined;
-  /** `clientError` only: `report.errorCode` of its body. Default the appendix's code for the status. */
-  errorCode?: string | undefined;
 };
+
+/** The kinds a queued fault needs nothing more for. */
+export type PlainFaultKind = Exclude<FaultKind, 'clientError'>;
+
+/** A fault that fires on the next matching request(s), whatever the probabilities say. */
+export type QueuedFault =
+  | (Aim & { kind: PlainFaultKind })
+  | (Aim & {
+      kind: 'clientError';
+      /** The 4xx status it answers. */
+      status: number;
+      /** `report.errorCode` of its body. Default the appendix's code for the status. */
+      errorCode?: string | undefined;
+    });
 
 /** What a `clientError` answers. */
 export type Refusal = { status: number; errorCode: string | undefined };
 
-type Pending = {
-  kind: FaultKind;
-  endpoint: EndpointName | undefined;
-  remaining: number;
-  after: number;
-  refusal: Refusal | undefined;
-};
+type Pending = { endpoint: EndpointName | undefined; remaining: number; after: number } & (
+  { kind: PlainFaultKind } | { kind: 'clientError'; refusal: Refusal }
+);
 
 /** Decides, per request, which faults fire: queued ones first, then the configured odds. */
 export class FaultInjector {
@@ -66,15 +71,13 @@ export class FaultInjector {
   }
 
   enqueue(fault: QueuedFault): void {
-    const refusal =
-      fault.status === undefined ? undefined : { status: fault.status, errorCode: fault.errorCode };
-    this.queue.push({
-      kind: fault.kind,
-      endpoint: fault.endpoint,
-      remaining: fault.count ?? 1,
-      after: fault.after ?? 0,
-      refusal,
-    });
+    const aim = { endpoint: fault.endpoint, remaining: fault.count ?? 1, after: fault.after ?? 0 };
+    if (fault.kind === 'clientError') {
+      const refusal = { status: fault.status, errorCode: fault.errorCode };
+      this.queue.push({ ...aim, kind: 'clientError', refusal });
+    } else {
+      this.queue.push({ ...aim, kind: fault.kind });
+    }
   }
 
   clearQueue(): void {
@@ -83,11 +86,11 @@ export class FaultInjector {
 
   queued(): QueuedFault[] {
     return this.queue.map((item) => {
-      const fault: QueuedFault = { kind: item.kind, endpoint: item.endpoint, count: item.remaining };
-      if (item.after > 0) fault.after = item.after;
-      if (item.refusal) fault.status = item.refusal.status;
-      if (item.refusal?.errorCode !== undefined) fault.errorCode = item.refusal.errorCode;
-      return fault;
+      const aim: Aim = { endpoint: item.endpoint, count: item.remaining };
+      if (item.after > 0) aim.after = item.after;
+      if (item.kind !== 'clientError') return { ...aim, kind: item.kind };
+      const { status, errorCode } = item.refusal;
+      return { ...aim, kind: 'clientError', status, ...(errorCode === undefined ? {} : { errorCode }) };
     });
   }
 
@@ -106,9 +109,11 @@ export class FaultInjector {
 
   /** The refusal a queued `clientError` makes of this request to `endpoint`, if one hits it. */
   takeRefusal(endpoint: EndpointName): Refusal | undefined {
-    const refusal = this.takeQueued('clientError', endpoint)?.refusal;
-    if (refusal) this.fired.clientError += 1;
-    return refusal;
+    const item = this.takeQueued('clientError', endpoint);
+    // The kind narrows the item: a queued clientError always carries its refusal.
+    if (item?.kind !== 'clientError') return undefined;
+    this.fired.clientError += 1;
+    return item.refusal;
   }
 
   get slowMs(): number {

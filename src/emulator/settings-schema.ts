@@ -61,28 +61,48 @@ export const SettingsPatch = z.strictObject({
 });
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
-export const QueuedFaultInput = z
-  .strictObject({
-    kind: z.enum(FAULT_KINDS),
-    endpoint: z.enum(ENDPOINTS).optional(),
-    count: z.number().int().min(1, 'must be at least 1').optional(),
-    after: Count.optional(),
-    status: z.number().int().min(400, 'must be a 4xx status').max(499, 'must be a 4xx status').optional(),
-    errorCode: z
-      .string()
-      .regex(/^[A-Za-z0-9-]{1,40}$/, 'must be letters, digits and dashes (at most 40)')
-      .optional(),
-  })
-  .superRefine((fault, context) => {
-    if (fault.kind === 'clientError' && fault.status === undefined) {
-      context.addIssue({ code: 'custom', path: ['status'], message: 'is required for clientError' });
-    }
-    for (const key of ['status', 'errorCode'] as const) {
-      if (fault.kind !== 'clientError' && fault[key] !== undefined) {
-        context.addIssue({ code: 'custom', path: [key], message: 'is for clientError only' });
-      }
-    }
-  });
+/** Which requests a queued fault hits. */
+const FaultAim = {
+  endpoint: z.enum(ENDPOINTS).optional(),
+  count: z.number().int().min(1, 'must be at least 1').optional(),
+  after: Count.optional(),
+};
+const CLIENT_ERROR_ONLY = 'is for clientError only';
+
+const KINDS = FAULT_KINDS.map((kind) => JSON.stringify(kind)).join('|');
+
+export const QueuedFaultInput = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({
+      kind: z.enum(FAULT_KINDS).exclude(['clientError']),
+      ...FaultAim,
+      // Named here (not left to the strict object) so that the refusal says what they are for.
+      status: z.undefined({ error: CLIENT_ERROR_ONLY }).optional(),
+      errorCode: z.undefined({ error: CLIENT_ERROR_ONLY }).optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('clientError'),
+      ...FaultAim,
+      status: z
+        .number({
+          error: (issue) => (issue.input === undefined ? 'is required for clientError' : undefined),
+        })
+        .int('must be a 4xx status')
+        .min(400, 'must be a 4xx status')
+        .max(499, 'must be a 4xx status'),
+      errorCode: z
+        .string()
+        .regex(/^[A-Za-z0-9-]{1,40}$/, 'must be letters, digits and dashes (at most 40)')
+        .optional(),
+    }),
+  ],
+  // As z.enum(FAULT_KINDS) says it: the union's own text lists the kinds in another form.
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? `Invalid option: expected one of ${KINDS}` : undefined,
+  },
+);
 
 export const ClientInput = z.strictObject({
   clientId: z.string().min(1),
