@@ -133,7 +133,7 @@ describe('audiencectl emulator (CLI)', () => {
     const result = await finish(args);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
-      /^(error: option|Error: --port: "eighty" is not a whole number|Error: --client: )/,
+      /^(Error: option|Error: --port: "eighty" is not a whole number|Error: --client: )[^\n]*\n$/,
     );
     expect(result.stderr).not.toContain('client-secret-canary');
     expectNoStack(result.stderr);
