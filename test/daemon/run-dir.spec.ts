@@ -162,37 +162,26 @@ describe.concurrent('audiencectl run refuses bad settings before starting', () =
     await expect(access(path.dirname(state))).rejects.toThrow(/ENOENT/);
   });
 
-  it('names a port in use', async ({ onTestFinished }) => {
+  it.for<[string, string[], Record<string, string>]>([
+    ['--listen', ['--listen'], {}],
+    [
+      '--webhook-listen',
+      ['--listen', '127.0.0.1:0', '--webhook-listen'],
+      { AUDIENCECTL_WEBHOOK_SECRET: 'webhook-secret-for-the-busy-port-case' },
+    ],
+  ])('names %s when its port is the one in use', async ([flag, args, env], { onTestFinished }) => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     try {
       const state = await mkdtemp(path.join(tmpdir(), 'audiencectl-state-'));
       onTestFinished(() => rm(state, { recursive: true, force: true }));
-      const args = ['--dir', '.', '--emulator', '--state', state, '--listen', `127.0.0.1:${port}`];
-      const result = await runCli(['run', ...args]);
-      expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`Error: --listen: cannot listen on 127.0.0.1:${port} (EADDRINUSE)\n`);
-    } finally {
-      server.close();
-    }
-  });
-
-  it('names --webhook-listen when its port is the one in use', async ({ onTestFinished }) => {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    try {
-      const state = await mkdtemp(path.join(tmpdir(), 'audiencectl-state-'));
-      onTestFinished(() => rm(state, { recursive: true, force: true }));
-      const args = ['--dir', '.', '--emulator', '--state', state, '--listen', '127.0.0.1:0'];
-      const result = await runCli(['run', ...args, '--webhook-listen', `127.0.0.1:${port}`], {
-        env: { AUDIENCECTL_WEBHOOK_SECRET: 'webhook-secret-for-the-busy-port-case' },
-      });
-      expect(result.code).toBe(1);
-      expect(result.stderr).toContain(
-        `Error: --webhook-listen: cannot listen on 127.0.0.1:${port} (EADDRINUSE)\n`,
+      const result = await runCli(
+        ['run', '--dir', '.', '--emulator', '--state', state, ...args, `127.0.0.1:${port}`],
+        { env },
       );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`Error: ${flag}: cannot listen on 127.0.0.1:${port} (EADDRINUSE)\n`);
     } finally {
       server.close();
     }
