@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { AudiencectlError } from '../errors.js';
 import { escapeText } from '../text/safe-text.js';
-import { scrubSecrets } from '../text/secrets.js';
+import { redactText, scrubSecrets } from '../text/secrets.js';
 import { ExitCode } from './exit-codes.js';
 import { commandProblems, reportProblems, withOthers } from './typed-options.js';
 import { addColorOptions, setColorMode } from './color.js';
@@ -73,16 +73,20 @@ function commandPath(command: Command): string {
 
 /**
  * commander's own errors (an unknown option or command, a missing argument) as one line,
- * as ours are: `Error:`, its suggestion on the same line, then where the usage is.
+ * as ours are: `Error:`, its suggestion on the same line, then where the usage is. They
+ * quote what was typed, before any secret is registered: an unknown `--name=value` loses
+ * its value (a typo'd `--git-tokn=$TOKEN` in a CI job), and the rest is redacted (URL
+ * passwords, tokens) and made visible (no terminal escapes), as our own errors are.
  */
 function oneLineError(command: Command): (text: string, write: (text: string) => void) => void {
   return (text, write) => {
     const message = text
       .trim()
       .replace(/^error: /, 'Error: ')
+      .replace(/^(Error: unknown option '[^'=]*)=[^']*'/, "$1=…'")
       .replace(/\n\(Did you mean (.*)\?\)$/, ' (did you mean $1?)')
       .replace(/\s*\n\s*/g, ' ');
-    write(`${message} (see ${commandPath(command)} --help)\n`);
+    write(`${escapeText(redactText(message))} (see ${commandPath(command)} --help)\n`);
   };
 }
 

@@ -263,6 +263,16 @@ describe("commander's own errors", () => {
       "unknown option '--bogus' (see audiencectl state import --help)",
     ],
     [['plan', '--output'], "option '--output <format>' argument missing (see audiencectl plan --help)"],
+    // A typo'd flag with its value attached: the value may be a secret, never registered yet.
+    [['run', '--git-tokn=ghp-typo-token-4f2a'], "unknown option '--git-tokn=…' (see audiencectl run --help)"],
+    [
+      ['plan', '--output', 'postgres://app:pg-typo-secret-77@db/x'],
+      "option '--output <format>' argument 'postgres://db/x' is invalid. Allowed choices are text, json, markdown. (see audiencectl plan --help)",
+    ],
+    [
+      ['plan', '--output', 'x\u001b]0;title\u0007'],
+      "option '--output <format>' argument 'x\\u001B]0;title\\u0007' is invalid. Allowed choices are text, json, markdown. (see audiencectl plan --help)",
+    ],
   ])('%j: one line, as ours are', async (args, line) => {
     const result = await runCliInProcess(args);
     expectOneLineError(result, line);
