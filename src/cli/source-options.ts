@@ -44,6 +44,7 @@ export function readOptions(flags: SourceFlags): ReadDirOptions {
     ...(flags.include ? { include: flags.include } : {}),
     ...(flags.exclude ? { exclude: flags.exclude } : {}),
     ...(flags.maxFileBytes ? { maxFileBytes: flags.maxFileBytes } : {}),
+    ...(flags.include || flags.exclude ? { warnIfNothingSelected: true } : {}),
   };
 }
 

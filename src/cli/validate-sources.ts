@@ -6,7 +6,7 @@ import type { LoadResult, SourceFile } from '../manifest/load.js';
 import { startManifestLoader } from '../manifest/load-isolated.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestDir, readManifestFile } from '../manifest/read-dir.js';
 import { fileSelector } from '../source/file-filter.js';
-import type { SourceFlags } from './source-options.js';
+import { readOptions, type SourceFlags } from './source-options.js';
 
 /**
  * How a path is shown: relative to the current directory, with `/`, as editors and
@@ -94,7 +94,8 @@ export async function loadPaths(paths: readonly string[], flags: SourceFlags): P
         else readNotes.push(notSelected(source.shown, flags));
         continue;
       }
-      const read = await readManifestDir(source.absolute, { ...filters, maxFileBytes: maxBytes }, (file) =>
+      const options = { ...readOptions(flags), maxFileBytes: maxBytes };
+      const read = await readManifestDir(source.absolute, options, (file) =>
         add(shownUnder(source.shown, file)),
       );
       for (const d of read.diagnostics) diagnostics.push({ ...d, file: under(source.shown, d.file) });

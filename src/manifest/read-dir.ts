@@ -13,6 +13,11 @@ export type ReadDirOptions = {
   exclude?: string[];
   /** Larger files are refused. Default 1 MiB. */
   maxFileBytes?: number;
+  /**
+   * Warn when the filters select no file (the CLI's commands; the controller, whose cached
+   * reads must give a full read's diagnostics, does not ask).
+   */
+  warnIfNothingSelected?: boolean;
 };
 
 export { DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES, readManifestFile };
@@ -116,15 +121,20 @@ export function listManifestFilesSync(
 
   // Filters given that select nothing are most likely a typo (`audences/**`): without a
   // word, validate passed and plan said "No changes".
-  if (options.include && found.length === 0)
+  if (options.warnIfNothingSelected && found.length === 0) {
+    const given = [
+      ...(options.include ?? []).map((glob) => `--include ${glob}`),
+      ...(options.exclude ?? []).map((glob) => `--exclude ${glob}`),
+    ];
     diagnostics.push(
       fileDiagnostic(
         '.',
         'warning',
         'source/include-matched-nothing',
-        `no file matches --include ${options.include.join(', ')}${options.exclude?.length ? ` (less --exclude ${options.exclude.join(', ')})` : ''}: nothing was read`,
+        `no file is selected by ${given.join(' ')}: nothing was read`,
       ),
     );
+  }
   found.sort((a, b) => compareText(a.relative, b.relative));
   return { found, diagnostics };
 }

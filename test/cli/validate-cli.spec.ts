@@ -115,7 +115,7 @@ describe('audiencectl validate in a real repository and a pre-commit hook', () =
       expect(validated).toMatchObject({ code: 0, stderr: '' });
       expect(validated.stdout).toBe(
         [
-          'audiences: warning: no file matches --include audences/**: nothing was read [source/include-matched-nothing]',
+          'audiences: warning: no file is selected by --include audences/**: nothing was read [source/include-matched-nothing]',
           '0 valid manifest(s); 0 error(s), 1 warning(s) in 0 failed file(s)',
           '',
         ].join('\n'),
@@ -126,7 +126,7 @@ describe('audiencectl validate in a real repository and a pre-commit hook', () =
       );
       expect(planned.code).toBe(0);
       expect(planned.stdout).toContain(
-        '  .: warning: no file matches --include x/** (less --exclude y/**): nothing was read [source/include-matched-nothing]\n',
+        '  .: warning: no file is selected by --include x/** --exclude y/**: nothing was read [source/include-matched-nothing]\n',
       );
       // Filters that select a file say nothing of the kind.
       const selected = await runCliInProcess(['validate', 'audiences', '--include', '**/gold.yaml'], {
