@@ -8,7 +8,7 @@ export type ManifestFacts = {
   /** The manifest's `spec.name`, which the service's audience must have. */
   name?: string;
   note?: string;
-  /** When no manifest names the key: the keys the directory's manifests of `sandbox` do name. */
+  /** When no manifest names the key, nor may a file that failed: the keys the manifests of `sandbox` do name. */
   otherKeys?: string[];
 };
 
@@ -29,11 +29,19 @@ export async function manifestFacts(dir: string, sandbox: string, key: string): 
     };
   }
   const held = desired.held.find((h) => h.sandbox === sandbox && h.key === key);
-  const why = held
-    ? `${held.file} has errors`
-    : `no manifest for ${recordId(sandbox, key)} was found in ${dir}`;
+  const unrecorded = `its ingestion.request token and file are not recorded`;
+  if (held)
+    return {
+      note: `${held.file} has errors: ${unrecorded}; the record is held, never deleted, while the file has errors`,
+    };
+  // A file that could not be read far enough to know its keys may name this one: the
+  // plan holds every deletion meanwhile, so the import is no typo's deletion.
+  if (desired.holdAllDeletions)
+    return {
+      note: `a file in ${dir} could not be read far enough to know its audiences (\`audiencectl validate ${dir}\` names it), and it may name ${recordId(sandbox, key)}: ${unrecorded}; deletions are held until it is fixed, and if no manifest names the key then, the next plan deletes this audience`,
+    };
   return {
-    note: `${why}: its ingestion.request token and file are not recorded (give the manifests' directory: \`audiencectl state import ${key} <dir> ...\`); without a manifest, the next plan deletes this audience`,
-    ...(held ? {} : { otherKeys: desired.manifests.filter((m) => m.sandbox === sandbox).map((m) => m.key) }),
+    note: `no manifest for ${recordId(sandbox, key)} was found in ${dir}: ${unrecorded}; without a manifest, the next plan deletes this audience`,
+    otherKeys: desired.manifests.filter((m) => m.sandbox === sandbox).map((m) => m.key),
   };
 }

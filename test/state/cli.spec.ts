@@ -306,6 +306,33 @@ describe('audiencectl state import <key> [dir]', () => {
     await store.close();
   });
 
+  it('imports a key a broken file names or may name: the plan holds it, never a deletion', async () => {
+    const dir = await tempDir();
+    const manifests = await manifestDir({ 'gold.yaml': 'gold-members' });
+    // A schema error: the file is read far enough to know its key, which is held.
+    await writeFile(
+      path.join(manifests, 'silver.yaml'),
+      manifestYaml('silver').replace('sourceSpec:', 'sourcespec:'),
+    );
+    const held = await run(['import', 'silver', manifests, '--audience-id', AUD1, '--state', dir]);
+    expect(held.stderr).toBe('');
+    expect(held.code).toBe(0);
+    expect(held.stdout).toContain(
+      '  - silver.yaml has errors: its ingestion.request token and file are not recorded; the record is held, never deleted, while the file has errors\n',
+    );
+    // A syntax error: its keys are unknown, and the plan holds every deletion.
+    await writeFile(
+      path.join(manifests, 'bronze.yaml'),
+      'apiVersion: audiencectl/v1\nkind: ExternalAudience\nmetadata:\n  name: bronze\n  sandbox: [prod\nspec: {}\n',
+    );
+    const unknown = await run(['import', 'bronze', manifests, '--audience-id', AUD2, '--state', dir]);
+    expect(unknown.stderr).toBe('');
+    expect(unknown.code).toBe(0);
+    expect(unknown.stdout).toContain(
+      `  - a file in ${manifests} could not be read far enough to know its audiences (\`audiencectl validate ${manifests}\` names it), and it may name prod/bronze: its ingestion.request token and file are not recorded; deletions are held until it is fixed, and if no manifest names the key then, the next plan deletes this audience\n`,
+    );
+  });
+
   it('refuses a directory with no manifest of the sandbox, naming what to give; --without-manifest records it', async () => {
     const dir = await tempDir();
     const empty = await tempDir();
