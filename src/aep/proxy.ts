@@ -65,11 +65,18 @@ function registerProxyPasswords(env: ProxyEnv): void {
   for (const name of ['https_proxy', 'http_proxy']) {
     const value = variable(env, name);
     if (value === undefined) continue;
+    let password: string;
     try {
-      const { password } = proxyUrl(value);
-      if (password) registerSecret(decodeURIComponent(password));
+      ({ password } = proxyUrl(value));
     } catch {
-      // Not a URL: proxyFor throws for it when a call is made.
+      continue; // Not a URL: proxyFor throws for it when a call is made.
+    }
+    // As written in the URL, and decoded where it decodes (a bare `%` does not).
+    registerSecret(password);
+    try {
+      registerSecret(decodeURIComponent(password));
+    } catch {
+      // Registered as written.
     }
   }
 }

@@ -147,6 +147,11 @@ describe('a proxy password', () => {
     const basic = Buffer.from(`squid:${password}`).toString('base64');
     expect(redactText(`Proxy-Authorization: Basic ${basic}`)).not.toContain(basic);
   });
+
+  it('is a secret even with a bare % in it, which does not decode', () => {
+    proxyAgents({ HTTP_PROXY: 'http://squid:50%off-proxy-pw@127.0.0.1:9' });
+    expect(redactText('407 for squid:50%off-proxy-pw')).toBe('407 for squid:[REDACTED]');
+  });
 });
 
 describe('proxyFor', () => {
