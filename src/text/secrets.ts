@@ -69,6 +69,26 @@ export function registerSecret(value: string | undefined | null, lifetime: Secre
   stale = true;
 }
 
+/**
+ * The registry as it is now, and a function that puts it back (tests: a CLI run in the
+ * test's process registers the secrets it is given, which the specs sharing the worker
+ * would otherwise scrub from their own texts).
+ */
+export function secretRegistrySnapshot(): () => void {
+  const kept = { pinned: [...pinned], tokens: [...tokens], pinnedRaw: [...pinnedRaw] };
+  return () => {
+    for (const [set, values] of [
+      [pinned, kept.pinned],
+      [tokens, kept.tokens],
+      [pinnedRaw, kept.pinnedRaw],
+    ] as const) {
+      set.clear();
+      for (const value of values) set.add(value);
+    }
+    stale = true;
+  };
+}
+
 /** Forgets every registered secret (tests). */
 export function clearRegisteredSecrets(): void {
   pinned.clear();

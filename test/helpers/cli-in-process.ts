@@ -1,4 +1,5 @@
 import { runCli as runProgram } from '../../src/cli/run-cli.js';
+import { secretRegistrySnapshot } from '../../src/text/secrets.js';
 import type { CliResult } from './cli.js';
 
 /**
@@ -50,11 +51,15 @@ async function runAlone(args: string[], options: Options): Promise<CliResult> {
   );
   process.stdout.write = capture((text) => (stdout += text));
   process.stderr.write = capture((text) => (stderr += text));
+  // The secrets this run registers (its credentials, say) are its own: the specs sharing
+  // this worker (isolate: false) would otherwise see them scrubbed from their texts.
+  const restoreSecrets = secretRegistrySnapshot();
   try {
     if (options.cwd) process.chdir(options.cwd);
     const code = await runProgram([process.execPath, 'audiencectl', ...args]);
     return { code, stdout, stderr };
   } finally {
+    restoreSecrets();
     process.chdir(saved.cwd);
     process.stdout.write = saved.out;
     process.stderr.write = saved.err;
