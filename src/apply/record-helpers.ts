@@ -47,5 +47,5 @@ export function result(
 }
 
 export function importHint(step: Pick<Step, 'key' | 'sandbox'>): string {
-  return `find its id in AEP, then run: audiencectl state import ${step.key} --sandbox ${step.sandbox} --audience-id <id>`;
+  return `find its id in AEP, then run: audiencectl state import ${step.key} <manifests dir> --sandbox ${step.sandbox} --audience-id <id>`;
 }

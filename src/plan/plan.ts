@@ -132,7 +132,7 @@ function stepsForDesired(
       {
         ...stepFor(desired, 'create', record.blocked.message),
         source,
-        blocked: `${record.blocked.message}; once you know its id, run: audiencectl state import ${desired.key} --sandbox ${desired.sandbox} --audience-id <id>`,
+        blocked: `${record.blocked.message}; once you know its id, run: audiencectl state import ${desired.key} <manifests dir> --sandbox ${desired.sandbox} --audience-id <id>`,
       },
     ];
   }

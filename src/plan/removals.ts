@@ -62,7 +62,7 @@ function moveStep(record: AudienceRecord, manifest: DesiredManifest): Step {
       `an audience cannot move between sandboxes, and a move is never applied as delete + create. ` +
       `To keep it in "${from}": ${keep}. To move it on purpose: \`audiencectl state forget ${key} --sandbox ${from}\` ` +
       `(the audience in "${from}" stays, unmanaged), then apply to create it in "${to}", ` +
-      `or \`audiencectl state import ${key} --sandbox ${to} --audience-id <id>\` if it already exists there`,
+      `or \`audiencectl state import ${key} <manifests dir> --sandbox ${to} --audience-id <id>\` if it already exists there`,
   };
 }
 
@@ -84,7 +84,7 @@ function renameStep(record: AudienceRecord, manifest: DesiredManifest): Step {
     blocked:
       `a changed metadata.name is never applied as delete + create. To keep the audience: set metadata.name back to ${key}. ` +
       `To keep the new name: \`audiencectl state forget ${key} --sandbox ${sandbox}\`, then ` +
-      `\`audiencectl state import ${manifest.key} --sandbox ${sandbox} --audience-id <id>\``,
+      `\`audiencectl state import ${manifest.key} <manifests dir> --sandbox ${sandbox} --audience-id <id>\``,
   };
 }
 

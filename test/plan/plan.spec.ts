@@ -49,7 +49,7 @@ describe('plan: create', () => {
     const result = plan(loadTexts({ 'g.yaml': manifestYaml('gold') }), state, options());
     expect(kinds(result)).toEqual(['create prod/gold (blocked)']);
     expect(result.steps[0]!.blocked).toContain(
-      'audiencectl state import gold --sandbox prod --audience-id <id>',
+      'audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>',
     );
   });
 });

@@ -49,7 +49,7 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
     });
     for (const [name, said] of inactiveUnlisted) {
       process.stderr.write(
-        `Warning: ${escapeText(`the service would not list the inactive audiences of sandbox "${name}" (property=lifecycleState==inactive: ${said}); an audience deactivated in the UI shows as missing: import it with state import <key> --audience-id <id>`)}\n`,
+        `Warning: ${escapeText(`the service would not list the inactive audiences of sandbox "${name}" (property=lifecycleState==inactive: ${said}); an audience deactivated in the UI shows as missing: import it with state import <key> ${dir} --audience-id <id>`)}\n`,
       );
     }
     if (rows.length === 0) {

@@ -40,7 +40,7 @@ export function stateCommand(_setExit: (code: number) => void): Command {
   examples(state, [
     'audiencectl state list --state .audiencectl-state',
     'audiencectl state show gold-members --sandbox prod',
-    'audiencectl state import gold-members --sandbox prod --audience-id 60ccea95-1435-4180-97a5-58af4aa285ab',
+    'audiencectl state import gold-members audiences/ --sandbox prod --audience-id 60ccea95-1435-4180-97a5-58af4aa285ab',
     'audiencectl state forget gold-members --sandbox prod',
     'audiencectl state migrate --from .audiencectl-state --to postgres://audiencectl@db:5432/audiences',
   ]);
@@ -87,7 +87,7 @@ export function stateCommand(_setExit: (code: number) => void): Command {
         '',
         'Examples:',
         '  audiencectl state import gold-members audiences/ --sandbox prod --audience-id 60ccea95-1435-4180-97a5-58af4aa285ab',
-        '  audiencectl state import gold-members --audience-id 60ccea95-1435-4180-97a5-58af4aa285ab --config audiencectl.yaml',
+        '  audiencectl state import gold-members audiences/ --audience-id 60ccea95-1435-4180-97a5-58af4aa285ab --config audiencectl.yaml',
         '  audiencectl state import --discover audiences/ --sandbox prod --dry-run',
       ].join('\n'),
     )
