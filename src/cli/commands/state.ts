@@ -79,7 +79,7 @@ export function stateCommand(_setExit: (code: number) => void): Command {
     .option('--force', 'point a key that already has an audience id at another audience')
     .option(
       '--without-manifest',
-      'record a key no manifest in dir names (refused otherwise): the next apply deletes its audience',
+      'record a key no manifest in dir names (refused otherwise): an apply whose manifests do not name it deletes its audience',
     )
     .addHelpText(
       'after',
