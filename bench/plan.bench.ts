@@ -4,10 +4,11 @@
 // (no manifest cache) and warm (cache present), `plan --base HEAD`, and the
 // read-and-parse floor (bench/lib/floor.mjs: one thread reads and parses every
 // manifest and state file), the bound (bench/lib/parse-bound.ts: as many threads as a
-// plan parses with only read and parse the manifests, as a plan does, nothing else) and node alone (an empty script), measured in the same
-// rounds, so the ratios hold on a busy machine. Wall time, CPU time (all threads) and
-// peak RSS. Default sizes: 1,000 and 10,000 (50,000 takes minutes; ask for it). BENCH_NODE=/path/to/node measures under
-// another node binary (bench/lib/measure.ts).
+// plan parses with only read and parse the manifests, as a plan does, nothing else)
+// and node alone (an empty script), measured in the same rounds, so the ratios hold
+// on a busy machine. Wall time, CPU time (all threads) and peak RSS. Default sizes:
+// 1,000 and 10,000 (50,000 takes minutes; ask for it). BENCH_NODE=/path/to/node
+// measures under another node binary (bench/lib/measure.ts).
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';

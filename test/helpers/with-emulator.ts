@@ -114,13 +114,14 @@ export function wrapEmulator(emulator: RunningEmulator): TestEmulator {
     done: (body: Record<string, unknown>) => boolean,
     options: RequestOptions = {},
   ): Promise<Record<string, unknown>> {
-    // No deadline of its own (no wall-clock bounds in tests): on a loaded machine a 5 s one
-    // failed a case whose run was still settling; the test's own timeout ends a wait that
-    // never does.
+    // A guard against a hang, never a claim about speed: on a loaded machine a 5 s one
+    // failed a case whose run was still settling. It says what it saw last.
+    const deadline = Date.now() + 60_000;
     for (;;) {
       const response = await request('GET', path, options);
       const body = response.body as Record<string, unknown>;
       if (response.status === 200 && done(body)) return body;
+      if (Date.now() > deadline) throw new Error(`Still waiting on ${path} after 60 s: ${response.text}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }

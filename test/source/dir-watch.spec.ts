@@ -19,9 +19,13 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Until `check` holds: no deadline of its own (the test's timeout ends a wait that never does). */
+/** Until `check` holds; the deadline guards against a hang (a loaded machine may take seconds). */
 async function waitFor(check: () => boolean): Promise<void> {
-  while (!check()) await sleep(20);
+  const deadline = Date.now() + 60_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met after 60 s');
+    await sleep(20);
+  }
 }
 
 function record(debounceMs = 300, maxWaitMs?: number): string[][] {
