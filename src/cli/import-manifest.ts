@@ -10,6 +10,8 @@ export type ManifestFacts = {
   note?: string;
   /** When no manifest names the key, nor may a file that failed: the keys the manifests of `sandbox` do name. */
   otherKeys?: string[];
+  /** ... and the other sandboxes whose manifests name the key (a forgotten --sandbox). */
+  otherSandboxes?: string[];
 };
 
 /**
@@ -43,5 +45,10 @@ export async function manifestFacts(dir: string, sandbox: string, key: string): 
   return {
     note: `no manifest for ${recordId(sandbox, key)} was found in ${dir}: ${unrecorded}; without a manifest, the next plan deletes this audience`,
     otherKeys: desired.manifests.filter((m) => m.sandbox === sandbox).map((m) => m.key),
+    otherSandboxes: [
+      ...new Set(
+        desired.manifests.filter((m) => m.key === key && m.sandbox !== sandbox).map((m) => m.sandbox),
+      ),
+    ],
   };
 }

@@ -306,6 +306,32 @@ describe('audiencectl state import <key> [dir]', () => {
     await store.close();
   });
 
+  it('refuses a key whose manifest is in another sandbox, naming it: --sandbox was forgotten', async () => {
+    const dir = await tempDir();
+    const manifests = await tempDir();
+    await writeFile(
+      path.join(manifests, 'gold.yaml'),
+      manifestYaml('gold', { metadata: { sandbox: 'marketing' } }),
+    );
+    const result = await run(['import', 'gold', manifests, '--audience-id', AUD1, '--state', dir]);
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toBe(
+      `Error: no manifest in ${manifests} names prod/gold (its manifest is in sandbox "marketing": pass --sandbox); ${REFUSED}`,
+    );
+    const imported = await run([
+      'import',
+      'gold',
+      manifests,
+      '--sandbox',
+      'marketing',
+      '--audience-id',
+      AUD1,
+      '--state',
+      dir,
+    ]);
+    expect(imported.code).toBe(0);
+  });
+
   it('imports a key a broken file names or may name: the plan holds it, never a deletion', async () => {
     const dir = await tempDir();
     const manifests = await manifestDir({ 'gold.yaml': 'gold-members' });

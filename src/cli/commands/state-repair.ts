@@ -7,7 +7,7 @@ import type { AudienceRecord } from '../../state/schema.js';
 import { recordId } from '../../state/record-id.js';
 import type { StateStore } from '../../state/store.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
-import { manifestFacts } from '../import-manifest.js';
+import { manifestFacts, type ManifestFacts } from '../import-manifest.js';
 import type { ConnectFlags } from '../connect.js';
 import { importConnection, verifiedImport } from '../import-verify.js';
 import type { OrgOf } from '../../state/org-binding.js';
@@ -47,10 +47,17 @@ const AUDIENCE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  * would be deleted by the next apply as a removed manifest. Most likely a typo, or the
  * wrong directory (the default `.`); only --without-manifest records it anyway.
  */
-function noManifest(key: string, sandbox: string, dir: string, known: readonly string[]): UsageError {
+function noManifest(
+  key: string,
+  sandbox: string,
+  dir: string,
+  { otherKeys: known = [], otherSandboxes = [] }: ManifestFacts,
+): UsageError {
   const close = closestKey(key, known);
   let found = '';
-  if (close !== undefined) found = ` (did you mean "${close}"?)`;
+  if (otherSandboxes.length > 0)
+    found = ` (its manifest is in sandbox ${otherSandboxes.map((name) => `"${name}"`).join(', ')}: pass --sandbox)`;
+  else if (close !== undefined) found = ` (did you mean "${close}"?)`;
   else if (known.length === 0)
     found = ` (it holds no manifest of sandbox "${sandbox}": give the manifests' directory, \`audiencectl state import ${key} <dir> ...\`)`;
   return new UsageError(
@@ -80,7 +87,7 @@ export async function importCommand(
   }
   await requireStateStore(await stateLocationOf(options));
   const facts = await manifestFacts(dir, sandbox, key);
-  if (facts.otherKeys && !options.withoutManifest) throw noManifest(key, sandbox, dir, facts.otherKeys);
+  if (facts.otherKeys && !options.withoutManifest) throw noManifest(key, sandbox, dir, facts);
   let verification = '';
   const at = new Date().toISOString();
   const connection = await importConnection(options);
