@@ -152,7 +152,10 @@ function entries(value: unknown, out: Array<[Record<string, unknown>, string]> =
 
 function mutate(document: unknown, mutations: Mutation[]): unknown {
   const copy = structuredClone(document);
-  for (const [at, kind, value, key] of mutations) {
+  for (const [at, kind, shared, key] of mutations) {
+    // A copy: fc.constantFrom gives the same object each time, and inserted as it is, the
+    // next mutations changed the constant itself (runs later, it held itself: a stack overflow).
+    const value = structuredClone(shared);
     const all = entries(copy);
     const [target, existing] = all[at % all.length]!;
     if (kind === 'add') target[key] = value;
