@@ -5,7 +5,7 @@ import type { Diagnostic, Note } from '../manifest/diagnostics.js';
 import type { LoadResult, SourceFile } from '../manifest/load.js';
 import { startManifestLoader } from '../manifest/load-isolated.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestDir, readManifestFile } from '../manifest/read-dir.js';
-import { fileSelector } from '../source/file-filter.js';
+import { fileSelector, filtersGiven } from '../source/file-filter.js';
 import { readOptions, type SourceFlags } from './source-options.js';
 
 /**
@@ -71,12 +71,9 @@ export type ValidateLoad = LoadResult & { readNotes: Note[] };
  */
 export async function loadPaths(paths: readonly string[], flags: SourceFlags): Promise<ValidateLoad> {
   const found = await findPaths(paths);
-  const filters = {
-    ...(flags.include ? { include: flags.include } : {}),
-    ...(flags.exclude ? { exclude: flags.exclude } : {}),
-  };
-  const selected = fileSelector(filters);
   const maxBytes = flags.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const options = { ...readOptions(flags), maxFileBytes: maxBytes };
+  const selected = fileSelector(options);
   const loader = startManifestLoader();
   const files = new Map<string, SourceFile>();
   const diagnostics: Diagnostic[] = [];
@@ -94,7 +91,6 @@ export async function loadPaths(paths: readonly string[], flags: SourceFlags): P
         else readNotes.push(notSelected(source.shown, flags));
         continue;
       }
-      const options = { ...readOptions(flags), maxFileBytes: maxBytes };
       const read = await readManifestDir(source.absolute, options, (file) =>
         add(shownUnder(source.shown, file)),
       );
@@ -118,10 +114,7 @@ function shownUnder(prefix: string, file: SourceFile): SourceFile {
 
 /** The filters that left a named file out, as given (`--include 'loyalty/**'`), or the default. */
 function notSelected(file: string, flags: SourceFlags): Note {
-  const given = [
-    ...(flags.include ?? []).map((glob) => `--include ${glob}`),
-    ...(flags.exclude ?? []).map((glob) => `--exclude ${glob}`),
-  ];
+  const given = filtersGiven(flags);
   const by =
     given.length === 0
       ? '--include/--exclude (default: **/*.yaml, **/*.yml)'

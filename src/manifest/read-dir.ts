@@ -1,7 +1,7 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { DEFAULT_INCLUDE, fileSelector } from '../source/file-filter.js';
+import { DEFAULT_INCLUDE, fileSelector, filtersGiven } from '../source/file-filter.js';
 import { SYMLINK_NOT_FOLLOWED, type Diagnostic } from './diagnostics.js';
 import type { SourceFile } from './load.js';
 import { DEFAULT_MAX_FILE_BYTES, fileDiagnostic, readManifestFile, type FileFacts } from './read-file.js';
@@ -122,16 +122,12 @@ export function listManifestFilesSync(
   // Filters given that select nothing are most likely a typo (`audences/**`): without a
   // word, validate passed and plan said "No changes".
   if (options.warnIfNothingSelected && found.length === 0) {
-    const given = [
-      ...(options.include ?? []).map((glob) => `--include ${glob}`),
-      ...(options.exclude ?? []).map((glob) => `--exclude ${glob}`),
-    ];
     diagnostics.push(
       fileDiagnostic(
         '.',
         'warning',
         'source/include-matched-nothing',
-        `no file is selected by ${given.join(' ')}: nothing was read`,
+        `no file is selected by ${filtersGiven(options).join(' ')}: nothing was read`,
       ),
     );
   }

@@ -10,6 +10,14 @@ export type FileFilters = {
 
 export const DEFAULT_INCLUDE: readonly string[] = ['**/*.yaml', '**/*.yml'];
 
+/** The filters as given on the command line (`--include a --exclude b`); empty when none were. */
+export function filtersGiven(filters: FileFilters): string[] {
+  return [
+    ...(filters.include ?? []).map((glob) => `--include ${glob}`),
+    ...(filters.exclude ?? []).map((glob) => `--exclude ${glob}`),
+  ];
+}
+
 /**
  * One reading of `--include`/`--exclude` for everything that uses them: the directory
  * and git readers choose files with it, and a plan's scope decides with it which
