@@ -3,6 +3,7 @@ import {
   commitsToCheck,
   describeOlderCheckout,
   olderCheckout,
+  recordRevision,
   type CommitRelation,
 } from '../plan/older-checkout.js';
 import type { OlderCheckout, Step } from '../plan/schema.js';
@@ -43,7 +44,7 @@ export function recordedRevision(revision: ApplyRevision): AppliedRevision | und
 function mayRefuse(recorded: RecordedState, head: AppliedRevision): boolean {
   const other = (commit: string | undefined) => commit !== undefined && commit !== head.commit;
   return (
-    recorded.audiences.some((record) => other(record.applied?.revision?.commit)) ||
+    recorded.audiences.some((record) => other(recordRevision(record)?.commit)) ||
     Object.values(recorded.meta?.revisions ?? {}).some((mark) => other(mark.commit))
   );
 }

@@ -87,6 +87,21 @@ describe('olderCheckout: is this checkout older than what was applied', () => {
     expect(olderCheckout(steps, records, head, relations({ [B]: 'not-contained' }))).toBeUndefined();
   });
 
+  it("counts an imported record's commit until an apply records one (an --allow-older-checkout rollback included)", () => {
+    const imported = { at: at(11), revision: rev(B, 11) };
+    const records = [
+      aRecord('adopted', { imported }),
+      // Applied from A since: A is what counts now.
+      { ...recorded('rolled-back', rev(A, 10)), imported },
+      // Applied outside git since: nothing newer than the import's commit is known.
+      { ...recorded('outside-git'), imported },
+    ];
+    const steps = ['adopted', 'rolled-back', 'outside-git'].map((key) => step(key, 'delete'));
+    expect(commitsToCheck(steps, records, head)).toEqual([B]);
+    const found = olderCheckout(steps, records, head, relations({ [B]: 'not-contained' }));
+    expect(found?.audiences.map((a) => a.key)).toEqual(['adopted', 'outside-git']);
+  });
+
   it('asks git once a distinct commit, and names the newest commit with the others counted', () => {
     const records = [recorded('x', rev(B, 12)), recorded('y', rev(B, 12)), recorded('z', rev(C, 11))];
     const steps = [step('x', 'update'), step('y', 'delete'), step('z', 'delete')];

@@ -55,10 +55,21 @@ function concernedSteps(
   return concerned;
 }
 
+/**
+ * The commit a record was last written from: its applied spec's, else its import's (`state
+ * import` from a git checkout records one, and an apply writes `applied` after it), so that an
+ * older checkout, which lacks the manifest of an imported audience, cannot delete it. An apply
+ * since the import that recorded no commit (outside git) leaves the import's in force: no
+ * commit newer than it is known.
+ */
+export function recordRevision(record: AudienceRecord): AppliedRevision | undefined {
+  return record.applied?.revision ?? record.imported?.revision;
+}
+
 function revisionsById(records: readonly AudienceRecord[]): Map<string, AppliedRevision> {
   const revisions = new Map<string, AppliedRevision>();
   for (const record of records) {
-    const revision = record.applied?.revision;
+    const revision = recordRevision(record);
     if (revision) revisions.set(recordId(record.sandbox, record.key), revision);
   }
   return revisions;

@@ -119,7 +119,19 @@ export const AudienceRecord = z.object({
    * first run counts as done and the next run is differential from `at`; the manifest's
    * `ingestion.request` token at import time counts as honoured.
    */
-  imported: z.object({ at: z.string(), ingestionRequest: z.string().optional() }).optional(),
+  imported: z
+    .object({
+      at: z.string(),
+      ingestionRequest: z.string().optional(),
+      /**
+       * The commit of the manifests imported from (HEAD of their git work tree), as
+       * AppliedSpec.revision: until an apply records one, an older checkout's apply may not
+       * delete or PATCH back the audience (plan/older-checkout.ts, recordRevision). Absent
+       * outside git and in records written before it existed; optional for the same reason.
+       */
+      revision: AppliedRevision.optional(),
+    })
+    .optional(),
   /** Set when the audience needs a person (e.g. it exists remotely but its id is unknown). */
   blocked: z.object({ code: z.string(), message: z.string(), at: z.string() }).optional(),
 });
