@@ -4,6 +4,7 @@ import { claims, matchAdoptable } from '../plan/adopt.js';
 import { normaliseSpec } from '../plan/normalise.js';
 import { newRecord } from '../state/record-changes.js';
 import { recordId } from '../state/record-id.js';
+import type { AppliedRevision } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { readAdoptView } from './adopt-read.js';
 import { readInactive, withInactive } from './discover-inactive.js';
@@ -34,7 +35,13 @@ export async function discoverRecords(
   desired: LoadResult,
   store: StateStore,
   client: Pick<AudienceReads, 'findAudiencesByName' | 'listInactiveAudiences'>,
-  options: { sandbox?: string | undefined; dryRun: boolean; now: number },
+  options: {
+    sandbox?: string | undefined;
+    dryRun: boolean;
+    now: number;
+    /** The commit of the manifests (cli/import-revision.ts), recorded with each match. */
+    revision?: AppliedRevision | undefined;
+  },
 ): Promise<DiscoverResult> {
   const records = (await store.readAll()).audiences;
   const known = new Set(records.map((record) => recordId(record.sandbox, record.key)));
@@ -72,7 +79,11 @@ export async function discoverRecords(
       ...newRecord(manifest.sandbox, manifest.key, manifest.manifest.metadata.deletionPolicy),
       audienceId,
       manifestFile: manifest.file,
-      imported: { at, ...(request === undefined ? {} : { ingestionRequest: request }) },
+      imported: {
+        at,
+        ...(request === undefined ? {} : { ingestionRequest: request }),
+        ...(options.revision === undefined ? {} : { revision: options.revision }),
+      },
       observed: { source: 'audiences', at, body: { ...match.audience } },
     });
   }

@@ -2,6 +2,7 @@ import { discoverRecords, type DiscoverRow } from '../../apply/discover.js';
 import { escapeText } from '../../text/safe-text.js';
 import type { ConnectFlags } from '../connect.js';
 import { loadDesired } from '../source-options.js';
+import { importRevision } from '../import-revision.js';
 import { requireStateStore } from '../../state/presence.js';
 import { lockForCommand } from './state-read.js';
 import { openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
@@ -36,6 +37,8 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
   const target = resolveTarget(options, (warning) => process.stderr.write(`Warning: ${warning}\n`));
   await requireStateStore(await stateLocationOf(options));
   const desired = await loadDesired(dir, { sandbox: sandbox ?? 'prod' });
+  const warn = (text: string) => process.stderr.write(`Warning: ${escapeText(text)}\n`);
+  const revision = options.dryRun ? undefined : await importRevision(dir, warn);
   const store = await openStoreFor(options);
   const connection = await target.open();
   try {
@@ -46,6 +49,7 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
       sandbox,
       dryRun: options.dryRun === true,
       now: Date.now(),
+      revision,
     });
     for (const [name, said] of inactiveUnlisted) {
       process.stderr.write(

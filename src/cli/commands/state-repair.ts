@@ -10,6 +10,8 @@ import { openStoreFor, stateLocationOf } from '../state-options.js';
 import { manifestFacts, type ManifestFacts } from '../import-manifest.js';
 import type { ConnectFlags } from '../connect.js';
 import { importConnection, verifiedImport } from '../import-verify.js';
+import { importRevision } from '../import-revision.js';
+import { escapeText } from '../../text/safe-text.js';
 import type { OrgOf } from '../../state/org-binding.js';
 import { requireStateStore } from '../../state/presence.js';
 import { lockForCommand, openExisting, out, sandboxOf, type SandboxOptions } from './state-read.js';
@@ -90,6 +92,9 @@ export async function importCommand(
   if (facts.otherKeys && !options.withoutManifest) throw noManifest(key, sandbox, dir, facts);
   let verification = '';
   const at = new Date().toISOString();
+  const revision = await importRevision(dir, (text) =>
+    process.stderr.write(`Warning: ${escapeText(text)}\n`),
+  );
   const connection = await importConnection(options);
   const { record, notes } = await withLock(
     options,
@@ -103,6 +108,7 @@ export async function importCommand(
         imported: {
           at,
           ...(facts.ingestionRequest === undefined ? {} : { ingestionRequest: facts.ingestionRequest }),
+          ...(revision === undefined ? {} : { revision }),
         },
         manifestFile: facts.manifestFile,
         // After the store's own checks: an id recorded for another key is refused without a call.
@@ -120,6 +126,10 @@ export async function importCommand(
   out(`Imported ${recordId(sandbox, key)}: audience ${record.audienceId ?? '?'}.`);
   for (const note of notes) out(`  - ${note}`);
   out(`  - ${verification}`);
+  if (revision !== undefined && record.imported?.revision?.commit === revision.commit)
+    out(
+      `  - recorded with commit ${revision.commit.slice(0, 7)} (HEAD of ${dir}): an apply from a checkout without it will not delete this audience or PATCH it back (unless --allow-older-checkout)`,
+    );
   if (facts.note) out(`  - ${facts.note}`);
   else if (record.imported) {
     const token = record.imported.ingestionRequest;
