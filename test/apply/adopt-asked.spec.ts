@@ -63,6 +63,33 @@ describe('apply with metadata.adopt', () => {
     });
   });
 
+  it('an adoption whose PATCH failed keeps the commit it was adopted from, for the order check', async () => {
+    await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        const state = `${tmp}/state`;
+        const theirs = emulator.control.uiCreateAudience(
+          ORG,
+          'prod',
+          audienceBody({ name: 'Audience gold' }),
+          'colleague@AdobeID',
+        );
+        emulator.control.queueFault({ kind: 'error500', endpoint: 'patchAudience', count: 20 });
+        const head = {
+          commit: '3924ebf4899f7e6e138bcb9be37a095623d76357',
+          committedAt: '2026-12-01T11:00:00.000Z',
+        };
+        const outcome = await applyInProcess(emulator, state, adopting('gold'), undefined, {
+          revision: { kind: 'record', head },
+        });
+        expect(outcome.report?.results[0]?.message).toContain(`adopted ${theirs.id} (recorded)`);
+        const record = (await readState(state)).audiences[0];
+        expect(record).toMatchObject({ key: 'gold', audienceId: theirs.id });
+        expect(record?.applied).toBeUndefined();
+        expect(record?.imported?.revision).toEqual(head);
+      });
+    });
+  });
+
   it('a lookup that fails fails the apply: nothing is adopted, created or recorded', async () => {
     await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
       await withTempDir(async (tmp) => {

@@ -86,6 +86,8 @@ export async function adoptStep(step: Step, deps: ExecutorDeps): Promise<StepRes
       imported: {
         at,
         ...(target.ingestionRequest === undefined ? {} : { ingestionRequest: target.ingestionRequest }),
+        // Should the PATCH below fail, the record still keeps the commit it was adopted from.
+        ...(deps.revision === undefined ? {} : { revision: deps.revision }),
       },
       observed: { source: 'audiences', at, body: { ...step.candidates[0] } },
     });

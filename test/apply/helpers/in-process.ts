@@ -22,7 +22,7 @@ export async function applyInProcess(
   stateDir: string,
   manifests: Record<string, string>,
   client: AepClient = clientFor(emulator),
-  flow: Pick<ApplyFlow, 'refresh' | 'bulkBatchSize'> = {},
+  flow: Pick<ApplyFlow, 'refresh' | 'bulkBatchSize' | 'revision'> = {},
 ): Promise<ApplyOutcome> {
   return applyOnce(
     {
