@@ -30,12 +30,15 @@ function normalLive(live: Extract<LiveState, { status: 'found' }>): Partial<Visi
   };
 }
 
-/** The name audiencectl knows the audience by: as applied, or as the service last showed it. */
+/**
+ * The name audiencectl knows the audience by: as applied, as the service last showed it, or
+ * as it was imported.
+ */
 export function knownName(record: AudienceRecord): string | undefined {
   if (record.applied) return record.applied.spec.name;
   const body = record.observed?.body;
   const name = body?.['audienceName'] ?? body?.['name'];
-  return typeof name === 'string' ? name : undefined;
+  return typeof name === 'string' ? name : record.imported?.name;
 }
 
 /** The refresh's view of this record, when it read this very id. */

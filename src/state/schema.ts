@@ -130,6 +130,13 @@ export const AudienceRecord = z.object({
        * outside git and in records written before it existed; optional for the same reason.
        */
       revision: AppliedRevision.optional(),
+      /**
+       * The audience's name when it was imported (its manifest's `spec.name`, which the
+       * service confirmed when credentials were given): until an apply records a spec, how a
+       * changed `metadata.name` is told from a removed manifest (a blocked move, not a delete
+       * and a create; plan/drift.ts knownName). Absent in records written before it existed.
+       */
+      name: z.string().optional(),
     })
     .optional(),
   /** Set when the audience needs a person (e.g. it exists remotely but its id is unknown). */

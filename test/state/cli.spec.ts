@@ -131,7 +131,7 @@ describe.each(stores)('audiencectl state on the $name store', (kind) => {
       audienceId: AUD9,
       deletionPolicy: 'Delete',
       runs: [],
-      imported: { at: expect.any(String) as string },
+      imported: { at: expect.any(String) as string, name: 'Audience gold' },
       manifestFile: 'gold.yaml',
     });
   });

@@ -109,6 +109,7 @@ export async function importCommand(
           at,
           ...(facts.ingestionRequest === undefined ? {} : { ingestionRequest: facts.ingestionRequest }),
           ...(revision === undefined ? {} : { revision }),
+          ...(facts.name === undefined ? {} : { name: facts.name }),
         },
         manifestFile: facts.manifestFile,
         // After the store's own checks: an id recorded for another key is refused without a call.
