@@ -1,5 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { registerSecret } from '../text/secrets.js';
 
@@ -81,6 +83,37 @@ function registerProxyPasswords(env: ProxyEnv): void {
   }
 }
 
+/**
+ * hpagent writes the CONNECT request-target and Host header as `${host}:${port}`: for an
+ * IPv6 address that is `::1:443`, no authority (RFC 9110 wants `[::1]:443`), and a strict
+ * proxy refuses it. So its agents are handed the address in brackets; the TLS handshake
+ * in the tunnel still checks the certificate against the address itself.
+ */
+function bracketed(options: https.RequestOptions): https.RequestOptions {
+  const { host } = options;
+  if (typeof host !== 'string' || !net.isIPv6(host)) return options;
+  const check = options.checkServerIdentity ?? tls.checkServerIdentity;
+  return {
+    ...options,
+    host: `[${host}]`,
+    checkServerIdentity: (name, cert) => check(name === `[${host}]` ? host : name, cert),
+  };
+}
+
+type Connected = Parameters<http.Agent['createConnection']>[1];
+
+class ProxyAgent extends HttpProxyAgent {
+  override createConnection(options: http.ClientRequestArgs, callback?: Connected) {
+    return super.createConnection(bracketed(options), callback);
+  }
+}
+
+class TlsProxyAgent extends HttpsProxyAgent {
+  override createConnection(options: https.RequestOptions, callback?: Connected) {
+    return super.createConnection(bracketed(options), callback);
+  }
+}
+
 type AddRequest = (request: http.ClientRequest, options: http.RequestOptions) => void;
 type Routed<A extends http.Agent> = { direct: A; proxied: (proxy: URL) => A };
 
@@ -126,11 +159,11 @@ export function proxyAgents(env: ProxyEnv): { http: http.Agent; https: https.Age
   return {
     http: routingAgent('http:', env, {
       direct: new http.Agent(options),
-      proxied: (proxy) => new HttpProxyAgent({ ...options, proxy }),
+      proxied: (proxy) => new ProxyAgent({ ...options, proxy }),
     }),
     https: routingAgent('https:', env, {
       direct: new https.Agent(options),
-      proxied: (proxy) => new HttpsProxyAgent({ ...options, proxy }),
+      proxied: (proxy) => new TlsProxyAgent({ ...options, proxy }),
     }),
   };
 }

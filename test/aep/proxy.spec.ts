@@ -1,30 +1,56 @@
+import { execFile } from 'node:child_process';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bypassesProxy, proxyAgents, proxyFor } from '../../src/aep/proxy.js';
 import { redactText } from '../../src/log.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { clientFor, failure, spec } from './helpers.js';
 
-type Proxy = { url: string; tunnels: string[]; authorizations: string[]; close(): Promise<void> };
+type Proxy = {
+  url: string;
+  tunnels: string[];
+  /** Each CONNECT's request line and Host header, as received. */
+  requests: { line: string; host: string | undefined }[];
+  authorizations: string[];
+  close(): Promise<void>;
+};
 
-/** A CONNECT proxy on loopback that counts tunnels and only opens those to loopback. */
+/** `host:port` or `[v6]:port` (RFC 9110 authority-form); anything else is no CONNECT target. */
+function authority(target: string): { host: string; port: number } | undefined {
+  const match = /^(?:\[([0-9a-f:.]+)\]|([^:[\]]+)):(\d+)$/i.exec(target);
+  if (!match) return undefined;
+  return { host: match[1] ?? match[2] ?? '', port: Number(match[3]) };
+}
+
+/** A CONNECT proxy on loopback that counts tunnels and only opens those to loopback addresses. */
 async function startProxy(): Promise<Proxy> {
   const tunnels: string[] = [];
+  const requests: Proxy['requests'] = [];
   const authorizations: string[] = [];
   const sockets = new Set<net.Socket>();
   const server = http.createServer((_request, response) => response.writeHead(405).end());
   server.on('connect', (request: http.IncomingMessage, client: net.Socket) => {
     sockets.add(client);
     tunnels.push(request.url ?? '');
+    requests.push({
+      line: `${request.method} ${request.url} HTTP/${request.httpVersion}`,
+      host: request.headers.host,
+    });
     authorizations.push(request.headers['proxy-authorization'] ?? '');
-    const [host, port] = (request.url ?? '').split(':');
-    if (host !== '127.0.0.1') {
+    const target = authority(request.url ?? '');
+    if (target === undefined) {
+      client.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+      return;
+    }
+    if (target.host !== '127.0.0.1' && target.host !== '::1') {
       client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }
-    const upstream = net.connect(Number(port), host, () => {
+    const upstream = net.connect(target.port, target.host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       upstream.pipe(client).pipe(upstream);
     });
@@ -37,10 +63,63 @@ async function startProxy(): Promise<Proxy> {
   return {
     url: `http://127.0.0.1:${port}`,
     tunnels,
+    requests,
     authorizations,
     close: () =>
       new Promise((resolve) => {
         for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Whether this machine can listen on ::1 (a container without IPv6 cannot). */
+async function hasIpv6Loopback(): Promise<boolean> {
+  const server = net.createServer();
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(0, '::1', () => resolve(true));
+  });
+  if (listening) await new Promise((resolve) => server.close(resolve));
+  return listening;
+}
+
+const ipv6 = await hasIpv6Loopback();
+
+/** An HTTPS server on ::1 whose certificate names only the address ::1, and that certificate. */
+async function startIpv6TlsServer(): Promise<{ port: number; ca: string; close(): Promise<void> }> {
+  // An EC key: made in milliseconds, unlike RSA. The certificate goes to stdout after the key.
+  const { stdout } = await promisify(execFile)('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=ipv6-loopback',
+    '-addext',
+    'subjectAltName=IP:::1',
+    '-keyout',
+    '-',
+    '-out',
+    '-',
+  ]);
+  const cert = stdout.slice(stdout.indexOf('-----BEGIN CERTIFICATE-----'));
+  const server = https.createServer({ key: stdout, cert }, (request, response) =>
+    response.end(`hello over ${request.socket.localAddress}`),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '::1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    ca: cert,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
@@ -124,16 +203,55 @@ describe('AEP and IMS behind an egress proxy', () => {
     expect(`${error.message} ${String(error.cause)}`).not.toContain('s3cr3t-pw');
   });
 
-  it('sends a call to an IPv6 address through the proxy too', async () => {
-    const { proxy } = await emulatorAndProxy();
-    setProxyEnv({ HTTP_PROXY: proxy.url });
-    const fake = { apiBaseUrl: 'http://[::1]:9/data/core/ais', imsUrl: 'http://[::1]:9/ims/token/v3' };
-    const client = clientFor({ ...fake, clients: [] } as unknown as RunningEmulator, { retry: { limit: 0 } });
-    const error = await failure(client.createAudience('prod', spec()));
-    // The proxy opens tunnels to 127.0.0.1 only: it was asked, and refused.
-    expect(error.message).toMatch(/^Cannot reach IMS at http:\/\/\[::1\]:9\/ims\/token\/v3 /);
-    expect(proxy.tunnels).toHaveLength(1);
-  });
+  // RFC 9110 authority-form: an IPv6 address in brackets; `::1:9443` is no authority.
+  it.skipIf(!ipv6)(
+    'asks for a tunnel to an IPv6 address as [::1]:port, and the calls go through (HTTP_PROXY)',
+    async () => {
+      const emulator = await startEmulator({ host: '::1', port: 0 });
+      const proxy = await startProxy();
+      cleanup.push(
+        () => emulator.close(),
+        () => proxy.close(),
+      );
+      const port = new URL(emulator.apiBaseUrl).port;
+      setProxyEnv({ HTTP_PROXY: proxy.url });
+      const client = clientFor(emulator);
+      const created = await client.createAudience('prod', spec());
+      expect(created.operationId).toMatch(/.+/);
+      expect(emulator.control.counters().byEndpoint.imsToken.requests).toBe(1);
+      expect(proxy.requests.length).toBeGreaterThan(0);
+      for (const request of proxy.requests) {
+        expect(request).toEqual({ line: `CONNECT [::1]:${port} HTTP/1.1`, host: `[::1]:${port}` });
+      }
+    },
+  );
+
+  it.skipIf(!ipv6)(
+    'tunnels https:// to an IPv6 address as [::1]:port, and checks its certificate against ::1 (HTTPS_PROXY)',
+    async () => {
+      const target = await startIpv6TlsServer();
+      const proxy = await startProxy();
+      cleanup.push(
+        () => target.close(),
+        () => proxy.close(),
+      );
+      const agents = proxyAgents({ HTTPS_PROXY: proxy.url });
+      const body = await new Promise<string>((resolve, reject) => {
+        https
+          .get(`https://[::1]:${target.port}/`, { agent: agents?.https, ca: target.ca }, (response) => {
+            let text = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => (text += chunk));
+            response.on('end', () => resolve(text));
+          })
+          .on('error', reject);
+      });
+      expect(body).toBe('hello over ::1');
+      expect(proxy.requests).toEqual([
+        { line: `CONNECT [::1]:${target.port} HTTP/1.1`, host: `[::1]:${target.port}` },
+      ]);
+    },
+  );
 });
 
 describe('a proxy password', () => {
