@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { AudiencectlError } from '../errors.js';
 import { escapeText } from '../text/safe-text.js';
-import { redactText, scrubSecrets } from '../text/secrets.js';
+import { redactText, registerSecret, scrubSecrets } from '../text/secrets.js';
 import { ExitCode } from './exit-codes.js';
 import { commandProblems, reportProblems, withOthers } from './typed-options.js';
 import { addColorOptions, setColorMode } from './color.js';
@@ -133,6 +133,10 @@ export async function buildProgram(
 /** Runs the CLI and returns its exit code; user mistakes never print a stack trace. */
 export async function runCli(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.Ok;
+  // A secret for every command, also those that never load the configuration (plan without
+  // --refresh, the state commands): a state written before failure reasons were scrubbed
+  // where they enter may quote it, and they print what they read from the state.
+  registerSecret(process.env.AEP_CLIENT_SECRET?.trim());
   try {
     const program = await buildProgram((code) => {
       exitCode = code;

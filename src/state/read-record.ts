@@ -2,24 +2,26 @@ import { StateReadError } from './errors.js';
 import { readJsonFile, parseStateJson } from './read-json.js';
 import { recordId } from './record-id.js';
 import { AudienceRecord } from './schema.js';
+import { scrubFailureReasons } from './scrub-record.js';
 
 // The record files' readers, with zod (schema.ts): loaded by the readers of whole stores, and
 // by a plan only for the first record the state snapshot does not serve (read-snapshot.ts).
 
-/** Reads one audience record and checks that it is stored where its sandbox and key say. */
+/** Reads one audience record and checks that it is stored where its sandbox and key say (failure reasons scrubbed). */
 export async function readRecordFile(
   file: string,
   sandbox: string,
   key: string,
 ): Promise<AudienceRecord | undefined> {
-  return checkPlace(file, sandbox, key, await readJsonFile(file, AudienceRecord));
+  const record = checkPlace(file, sandbox, key, await readJsonFile(file, AudienceRecord));
+  return record && scrubFailureReasons(record);
 }
 
 /** Parses the text of a record file (see readTextSync) and checks its place. */
 export function parseRecordText(file: string, sandbox: string, key: string, text: string): AudienceRecord {
   const record = parseStateJson(file, text, AudienceRecord);
   checkPlace(file, sandbox, key, record);
-  return record;
+  return scrubFailureReasons(record);
 }
 
 function checkPlace<T extends AudienceRecord | undefined>(

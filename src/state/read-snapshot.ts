@@ -8,6 +8,7 @@ import { readSnapshot, trustedRecord, writeSnapshot, type RecordFacts } from './
 import { metaPath } from './paths.js';
 import { recordFileFacts, recordFiles, statRecordFacts, type StattedRecords } from './record-names.js';
 import { RECORD_SCHEMA_ID } from './record-schema-id.js';
+import { scrubFailureReasons } from './scrub-record.js';
 
 export type SnapshotRead = {
   state: RecordedState;
@@ -72,6 +73,8 @@ export async function readStateThroughSnapshot(
     const facts = statted ? statRecordFacts(statted, i) : recordFileFacts(file);
     const trusted = facts && snapshot && trustedRecord(snapshot, sandbox, key, facts);
     if (trusted) {
+      // As written: by an older release, unscrubbed; by any, scrubbed of the secrets known then.
+      scrubFailureReasons(trusted);
       hits += 1;
       audiences.push(trusted);
       entries.push({ facts, record: trusted });

@@ -7,6 +7,7 @@ import { assertSameOrgs, orgsField, withBinding, type OrgBindings, type OrgOf } 
 import { revisionsField, withRevision, type SandboxRevisions } from '../sandbox-revisions.js';
 import { parseStateJson } from '../read-json.js';
 import { assertValidId } from '../record-id.js';
+import { scrubFailureReasons } from '../scrub-record.js';
 import { StateMeta, AudienceRecord, type AppliedRevision, type RecordedState } from '../schema.js';
 import { WriteChains, type Mutation, type WriteDecision } from '../write-path.js';
 import {
@@ -139,7 +140,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
 
   #parse(row: Row): AudienceRecord {
     const where = `${this.location} (row ${row.sandbox}/${row.key})`;
-    return parseStateJson(where, row.body, AudienceRecord);
+    return scrubFailureReasons(parseStateJson(where, row.body, AudienceRecord));
   }
 
   async readAll(): Promise<RecordedState> {
