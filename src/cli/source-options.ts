@@ -65,12 +65,17 @@ export function assertDirectory(dir: string, hint = EVERY_MANIFEST): void {
     );
 }
 
-/** The stderr note of a source with files that are not ours; validate names them. */
+/** The stderr note of a source with files that are not ours, or empty; validate names them. */
 function noteSkipped(loaded: LoadResult): void {
   // On stderr, so that a plan on stdout (JSON, Markdown) stays whole; validate names the files.
   if (loaded.skippedFiles.length > 0) {
     process.stderr.write(
       `note: ${loaded.skippedFiles.length} file(s) skipped, not audiencectl manifests (\`audiencectl validate\` lists them)\n`,
+    );
+  }
+  if (loaded.emptyFiles.length > 0) {
+    process.stderr.write(
+      `note: ${loaded.emptyFiles.length} file(s) skipped, empty or only comments (\`audiencectl validate\` lists them)\n`,
     );
   }
 }

@@ -1,6 +1,6 @@
 import { compareDiagnostics, type Diagnostic, type Note } from './diagnostics.js';
 import { findDuplicates, specNamePositionInText, type Position } from './duplicates.js';
-import { NOT_A_MANIFEST } from './parse-result.js';
+import { EMPTY_FILE, NOT_A_MANIFEST } from './parse-result.js';
 import type { DesiredManifest, HeldKey, LoadOptions, LoadResult, ParsedFile, SourceFile } from './load.js';
 import { compareText } from '../text/compare.js';
 
@@ -79,8 +79,13 @@ export function assembleLoad(
     held: uniqueHeld(held),
     holdAllDeletions,
     notes,
-    skippedFiles: [...new Set(notes.filter((n) => n.rule === NOT_A_MANIFEST).map((n) => n.file))].sort(),
+    skippedFiles: filesNoted(notes, NOT_A_MANIFEST),
+    emptyFiles: filesNoted(notes, EMPTY_FILE),
   };
+}
+
+function filesNoted(notes: readonly Note[], rule: string): string[] {
+  return [...new Set(notes.filter((n) => n.rule === rule).map((n) => n.file))].sort();
 }
 
 function uniqueHeld(held: readonly HeldKey[]): HeldKey[] {

@@ -22,7 +22,10 @@ export type LoadResult = {
   held: HeldKey[];
   /** Some failed file could not be read far enough to know its audiences: hold every deletion. */
   holdAllDeletions: boolean;
-  /** Files (or documents) that are not audiencectl manifests and were skipped: one note per file. */
+  /**
+   * Files (or documents) that are not audiencectl manifests, and files that hold no
+   * document, skipped: one note per file.
+   */
   notes: Note[];
   /**
    * Files with a skipped document. They were read completely (they hold no deletion),
@@ -30,6 +33,12 @@ export type LoadResult = {
    * it stopped looking like ours (an apiVersion edited by mistake, say).
    */
   skippedFiles: string[];
+  /**
+   * Files that hold no document at all (empty, or only comments): read completely too, but
+   * an audience recorded from one is held. A file emptied by mistake (a generator that
+   * failed after the shell truncated its output) is no removed manifest.
+   */
+  emptyFiles: string[];
 };
 
 export type LoadOptions = { defaultSandbox: string; limits?: ParseLimits };

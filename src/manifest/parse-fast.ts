@@ -1,6 +1,6 @@
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import type { ParseLimits } from './limits.js';
-import type { FileParseResult } from './parse-result.js';
+import { emptyFileNote, type FileParseResult } from './parse-result.js';
 import { prescan } from './prescan.js';
 import { semanticIssues } from './semantics.js';
 import { validateManifestFast } from './validate-fast.js';
@@ -24,6 +24,27 @@ export function firstContentLine(text: string): number {
     start = end + 1;
   }
   return 0;
+}
+
+/** A comment without control characters, line separators or a BOM. */
+const COMMENT = String.raw`#[^\0-\x1f\x7f-\x9f\u2028\u2029\ufeff]*`;
+/** A blank line, a comment, or `---` / `...` alone (a comment may follow): no content. */
+const NO_CONTENT = new RegExp(String.raw`^(?: *(?:${COMMENT})?|(?:---|\.\.\.)(?: +(?:${COMMENT})?)?)$`);
+
+/**
+ * Whether the text holds no YAML document at all (an emptied file), in the plainest
+ * spellings; tabs, carriage returns, control characters and directives are left to the
+ * full parser, which gives the same answer for them.
+ */
+function holdsNoDocument(text: string): boolean {
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (!NO_CONTENT.test(text.slice(start, end))) return false;
+    start = end + 1;
+  }
+  return true;
 }
 
 /** The prescan's refusal, as the file's one diagnostic. */
@@ -60,12 +81,16 @@ function readWithJsYaml(text: string): { value: unknown; line: number } | undefi
 /**
  * The common case, several times faster: one valid document without anchors, in the
  * usual shape, read with the subset reader or js-yaml's core schema (the same YAML 1.2
- * scalars as `yaml`'s default) and validated without zod. Anything unusual returns
- * undefined and takes the full path, which alone produces diagnostics, so the result
- * is the same either way (tests compare the two). Call it on text the prescan accepted.
+ * scalars as `yaml`'s default) and validated without zod; or no document at all (an
+ * emptied file). Anything unusual returns undefined and takes the full path, which alone
+ * produces diagnostics, so the result is the same either way (tests compare the two).
+ * Call it on text the prescan accepted.
  */
 export function parseFast(file: string, text: string): FileParseResult | undefined {
   if (text.length > FAST_PATH_MAX_CHARS) return undefined;
+  if (holdsNoDocument(text)) {
+    return { manifests: [], diagnostics: [], salvaged: [], unreadable: false, notes: [emptyFileNote(file)] };
+  }
   const read = readYamlSubset(text) ?? readWithJsYaml(text);
   if (!read) return undefined;
   const manifest = validateManifestFast(read.value);

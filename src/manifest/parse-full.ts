@@ -3,7 +3,7 @@ import type { Note } from './diagnostics.js';
 import { foreignReason, mayHoldManifest } from './foreign.js';
 import { flattenIssues, manifestErrorMap, pathToString, type FlatIssue } from './issues.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
-import { NOT_A_MANIFEST, type FileParseResult, type SalvagedKey } from './parse-result.js';
+import { emptyFileNote, NOT_A_MANIFEST, type FileParseResult, type SalvagedKey } from './parse-result.js';
 import { charPositionOf, depthOf, positionOf, type PathKey } from './positions.js';
 import { Manifest } from './schema.js';
 import { semanticIssues } from './semantics.js';
@@ -94,6 +94,10 @@ export function parseFull(
     const message = `not YAML (a syntax error at line ${line}, a template?) and no audiencectl/v1 in it; skipped`;
     return { ...result, notes: [skippedNote(file, line, message)] };
   }
+
+  // Not even one document (or only empty ones): the file was emptied, which is no removal.
+  if (docs.every((doc) => doc.errors.length === 0 && isEmptyDocument(doc)))
+    return { ...result, notes: [emptyFileNote(file)] };
 
   for (const doc of docs) {
     if (doc.errors.length > 0) {

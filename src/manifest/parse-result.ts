@@ -23,3 +23,23 @@ export type FileParseResult = {
 
 /** Rule of the note for a file (or documents) skipped because it is not ours. */
 export const NOT_A_MANIFEST = 'source/not-a-manifest';
+
+/**
+ * Rule of the note for a file that holds no YAML document: empty, or only blank lines,
+ * comments and `---`. A generator that failed after the shell truncated its output, or a
+ * save on a full disk, leaves one: what was recorded from it is held, never deleted.
+ */
+export const EMPTY_FILE = 'source/empty-file';
+
+/** The note of such a file, the same from either parser. */
+export function emptyFileNote(file: string): Note {
+  return {
+    severity: 'note',
+    file,
+    line: 0,
+    column: 0,
+    rule: EMPTY_FILE,
+    message:
+      'holds no manifest (it is empty, or only comments); an audience recorded from it is left as it is: delete the file to delete the audience',
+  };
+}

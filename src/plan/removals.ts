@@ -200,6 +200,15 @@ export function leftoverRecords(
       );
       continue;
     }
+    // An emptied file is no removed manifest; a record that names no file may come from one.
+    const emptied = file === undefined ? desired.emptyFiles[0] : desired.emptyFiles.find((p) => p === file);
+    if (emptied !== undefined) {
+      hold(
+        record,
+        `${emptied} holds no manifest (it is empty, or only comments); the audience is left as it is; delete the file to delete the audience`,
+      );
+      continue;
+    }
     if (desired.holdAllDeletions) {
       hold(record, 'not found, but some file could not be read; deletions are held until it is fixed');
       continue;

@@ -130,6 +130,21 @@ describe('DesiredCache on a watched directory', () => {
     },
   );
 
+  it('an emptied file and one left with comments: the note a full read gives, not a removed manifest', async () => {
+    const { src, cache } = await started();
+    await writeFile(path.join(dir, 'a.yaml'), '');
+    await writeFile(path.join(dir, 'nested', 'b.yaml'), '# generated\n');
+    src.noteChanged(['a.yaml', 'nested/b.yaml']);
+    const loaded = await cache.load(await src.sync(), src, incremental);
+    expect(cache.last).toMatchObject({ mode: 'incremental', read: ['a.yaml', 'nested/b.yaml'] });
+    expect(loaded).toEqual(await loadRevision(dir, SETTINGS));
+    expect(loaded.emptyFiles).toEqual(['a.yaml', 'nested/b.yaml']);
+    expect(loaded.notes.map((n) => `${n.file} ${n.rule}`)).toEqual([
+      'a.yaml source/empty-file',
+      'nested/b.yaml source/empty-file',
+    ]);
+  });
+
   it('reads everything while the tree holds a symlink', async () => {
     const { src, cache } = await started();
     await symlink(path.join(dir, 'a.yaml'), path.join(dir, 'link.yaml'));

@@ -27,7 +27,10 @@ function tempRoot(): { source: string; cacheFile: string } {
 const NAMES = ['a.yaml', 'b.yaml', 'sub/c.yaml', 'sub/d.yml'];
 const permissive = options({ allowReplace: true, allowMassDelete: true, allowEmptySource: true });
 
-/** What a file can hold: a manifest (keys may collide across files), broken YAML, an invalid manifest, someone else's YAML. */
+/**
+ * What a file can hold: a manifest (keys may collide across files), broken YAML, an invalid
+ * manifest, someone else's YAML, no document at all (emptied, comments only, `---` only).
+ */
 const contentArb = fc.oneof(
   fc.constantFrom('k1', 'k2', 'k3').chain((key) => manifestArb(key).map((m) => stringify(m))),
   // Another key, the same spec.name (as the service compares names): a duplicate, which the cache names.
@@ -40,6 +43,8 @@ const contentArb = fc.oneof(
     'apiVersion: v2\nname: chart\n',
     'a: &x 1\nb: *x\n',
     '',
+    '# generated\n',
+    '---\n',
   ),
 );
 

@@ -12,13 +12,15 @@ function summaryLine(loaded: ValidateLoad): string {
   const warnings = loaded.diagnostics.length - errors;
   // Files that are not ours, and named files the filters left out: two reasons, said apart.
   const notOurs = loaded.skippedFiles.length;
+  const empty = loaded.emptyFiles.length;
   const unselected = loaded.readNotes.length;
   return (
     `${loaded.manifests.length} valid manifest(s); ${errors} error(s), ${warnings} warning(s) in ` +
     `${loaded.failedFiles.length} failed file(s)` +
     (notOurs > 0 ? `; ${notOurs} file(s) skipped, not audiencectl manifests` : '') +
+    (empty > 0 ? `; ${empty} file(s) skipped, empty or only comments` : '') +
     (unselected > 0 ? `; ${unselected} file(s) not selected by --include/--exclude` : '') +
-    (notOurs + unselected > 0 ? ' (see the notes)' : '')
+    (notOurs + empty + unselected > 0 ? ' (see the notes)' : '')
   );
 }
 
@@ -37,6 +39,7 @@ export function validateCommand(setExit: (code: number) => void): Command {
         '',
         'Documents whose apiVersion is not audiencectl/v1 (Helm charts, compose files, Kubernetes',
         'manifests) are skipped with a note; one that claims audiencectl/v1 is checked in full.',
+        'A file with no document (empty, or only comments) is skipped with a note too.',
         'Paths are shown relative to the current directory. Exit 0 when no file has an error.',
         '',
         'Examples:',
