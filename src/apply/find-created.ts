@@ -92,8 +92,9 @@ export function describeCandidates(audiences: readonly LiveAudience[]): string {
 }
 
 /**
- * Records `audience` as the one this step created. The applied spec is the manifest's only
- * when the interrupted POST sent this very spec; otherwise the next plan PATCHes what differs.
+ * Records `audience` as the one this step created. The applied spec is the step's only when
+ * the interrupted POST sent this very spec (the step carries the recorded body, when there is
+ * one); otherwise the next plan PATCHes what differs.
  */
 export async function adoptOwnCreate(
   step: Step,
@@ -104,7 +105,9 @@ export async function adoptOwnCreate(
   const { store, clock } = deps;
   const target = step.target;
   const at = new Date(clock.now()).toISOString();
-  const sameSpec = target !== undefined && record.intent?.specHash === target.hash;
+  // A recorded create body (record.pendingCreate) is what the step sends and records (sentStep).
+  const sameSpec =
+    target !== undefined && (record.pendingCreate?.hash ?? record.intent?.specHash) === target.hash;
   const changes = {
     audienceId: audience.id,
     ...(target ? { deletionPolicy: target.deletionPolicy } : {}),
@@ -112,6 +115,7 @@ export async function adoptOwnCreate(
     ...(sameSpec ? { applied: appliedFrom(target, at, deps.revision) } : {}),
     observed: { source: 'audiences' as const, at, body: { ...audience } },
     blocked: null,
+    pendingCreate: null,
   };
   if (record.intent) await store.resolveIntent(record, { kind: 'update', changes });
   else await store.put(applyChanges(record, changes));

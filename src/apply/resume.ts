@@ -8,8 +8,8 @@ import type { Clock } from './types.js';
 /**
  * Settles the intents a killed apply left behind, before anything is planned, so the
  * plan starts from what the service really did. A pending create is left to the
- * create step (it needs the manifest's body; repeating it is made safe by the
- * service's duplicate-name check). One audience whose intent cannot be settled keeps
+ * create step (it sends again the body recorded with it; repeating it is made safe by
+ * the service's duplicate-name check). One audience whose intent cannot be settled keeps
  * it and never stops the others: its steps refuse to act while the intent is there.
  */
 export async function resumeIntents(

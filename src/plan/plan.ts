@@ -18,6 +18,7 @@ import {
 } from './runs.js';
 import { driftOf, liveOf, refreshReport, withDrift } from './drift.js';
 import { adoptStep } from './adopt.js';
+import { resumeCreate } from './resume-create.js';
 import type { AdoptView, PlainStep, Plan, RefreshReport, RefreshView, Step } from './schema.js';
 import { desiredHash, honouring, lazyTarget, runStep, stepFor, updateReason } from './step-builders.js';
 import { summarise } from './summary.js';
@@ -136,8 +137,10 @@ function stepsForDesired(
       },
     ];
   }
-  if (!record.audienceId)
-    return creation('create', 'resume: the create was interrupted before its audience id was recorded');
+  if (!record.audienceId) {
+    const resumed = resumeCreate(record, target());
+    return creation('create', resumed.reason, resumed.extra);
+  }
 
   const audienceId = record.audienceId;
   const live = liveOf(options.refresh, record);

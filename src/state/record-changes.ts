@@ -1,4 +1,10 @@
-import { AudienceRecord, type AppliedSpec, type AudienceRecordInput, type RunRecord } from './schema.js';
+import {
+  AudienceRecord,
+  type AppliedSpec,
+  type AudienceRecordInput,
+  type PendingCreate,
+  type RunRecord,
+} from './schema.js';
 
 /** Runs kept per record, newest first: enough to see a trend, small enough to stay fast. */
 export const MAX_RUNS = 20;
@@ -18,6 +24,8 @@ export type RecordChanges = {
   run?: RunRecord;
   /** `null` clears the mark. */
   blocked?: Blocked | null;
+  /** `null` drops it (the audience id is recorded, or the create will not be resumed). */
+  pendingCreate?: PendingCreate | null;
 };
 
 /** An empty record for an audience audiencectl is about to create or import. */
@@ -61,9 +69,11 @@ export function withoutBlocked(record: AudienceRecord): AudienceRecord {
 }
 
 export function applyChanges(record: AudienceRecord, changes: RecordChanges): AudienceRecord {
-  const { run, blocked, ...plain } = changes;
+  const { run, blocked, pendingCreate, ...plain } = changes;
   let next: AudienceRecord = { ...record, ...plain };
   if (run) next = { ...next, runs: mergeRun(next.runs, run) };
+  if (pendingCreate === null) delete next.pendingCreate;
+  else if (pendingCreate) next = { ...next, pendingCreate };
   if (blocked === null) next = withoutBlocked(next);
   else if (blocked) next = { ...next, blocked };
   return next;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { asEpochSeconds } from '../aep/epoch.js';
 import { NormalSpec } from '../manifest/normal-spec.js';
+import { AudienceSpec } from '../manifest/schema.js';
 import { COMMIT_ID } from './commit-id.js';
 
 /**
@@ -82,6 +83,24 @@ export const AppliedSpec = z.object({
 });
 export type AppliedSpec = z.infer<typeof AppliedSpec>;
 
+/**
+ * A create as it was POSTed: written with its create intent, kept with the operationId its
+ * answer gave, and dropped once the audience id is recorded. A resumed create sends this body
+ * again (the service refuses its name twice), finds its audience under this name, and records
+ * this spec as applied, whatever the manifest says by then: the next plan changes the audience
+ * to the manifest as it is. Absent in records written before it existed, which resume as they
+ * did. Optional, so the record stays in format 1: an earlier release drops it on its next write
+ * and resumes as it always did.
+ */
+export const PendingCreate = z.object({
+  /** The POST body, as the manifest gave it. */
+  body: AudienceSpec,
+  /** Its normalised spec and that spec's hash (the intent's `specHash`). */
+  spec: NormalSpec,
+  hash: z.string(),
+});
+export type PendingCreate = z.infer<typeof PendingCreate>;
+
 export const AudienceRecord = z.object({
   /**
    * The record's format: 2 when a run carries `formerAudienceId` (see recordFormat), else 1.
@@ -114,6 +133,8 @@ export const AudienceRecord = z.object({
   /** Most recent runs first; bounded. */
   runs: z.array(RunRecord).default([]),
   intent: Intent.optional(),
+  /** The create in progress, while its audience id is not recorded (see PendingCreate). */
+  pendingCreate: PendingCreate.optional(),
   /**
    * Set by `state import`: the audience existed before audiencectl recorded it, so its
    * first run counts as done and the next run is differential from `at`; the manifest's

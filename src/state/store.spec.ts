@@ -258,6 +258,34 @@ describe.each(stores)('$name store: intents', (kind) => {
     expect(resolved).toMatchObject({ operationId: 'op-1', applied: appliedSpec('gold') });
   });
 
+  it('keeps the create sent from its intent to its operation id, and drops it once asked', async () => {
+    const store = await lockedStore(kind);
+    const { spec, hash } = appliedSpec('gold');
+    const body = {
+      name: 'gold',
+      fields: [{ name: 'email', type: 'string' as const, identityNs: 'email' }],
+      sourceSpec: { path: 'crm/gold.csv', type: 'file' as const },
+      originName: 'CUSTOM_UPLOAD',
+    };
+    const pendingCreate = { body, spec, hash };
+    const begun = await store.beginIntent({ ...newRecord('prod', 'gold'), pendingCreate }, 'create', {
+      specHash: hash,
+    });
+    expect((await store.get('prod', 'gold'))?.pendingCreate).toEqual(pendingCreate);
+    await store.resolveIntent(begun, { kind: 'update', changes: { operationId: 'op-1' } });
+    expect(await store.get('prod', 'gold')).toMatchObject({ operationId: 'op-1', pendingCreate });
+    const adopting = await store.beginIntent((await store.get('prod', 'gold'))!, 'create', {
+      specHash: hash,
+    });
+    await store.resolveIntent(adopting, {
+      kind: 'update',
+      changes: { audienceId: 'a-1', pendingCreate: null },
+    });
+    const adopted = await store.get('prod', 'gold');
+    expect(adopted).toMatchObject({ operationId: 'op-1', audienceId: 'a-1' });
+    expect(adopted && 'pendingCreate' in adopted).toBe(false);
+  });
+
   it('refuses a second intent while one is pending, and a stale resolution', async () => {
     const store = await lockedStore(kind);
     const begun = await store.beginIntent(aRecord('gold'), 'patch', { specHash: 'h2' });

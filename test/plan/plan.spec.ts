@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { plan } from '../../src/plan/plan.js';
 import type { RecordedState } from '../../src/state/schema.js';
-import { loadTexts, manifestYaml } from '../helpers/manifests.js';
+import { renderText } from '../../src/plan/render/text.js';
+import { loadTexts, manifestObject, manifestYaml } from '../helpers/manifests.js';
 import { appliedState, EMPTY, kinds, NOW, options } from '../helpers/planning.js';
 
 /** The files the desired sources below use: a record remembers its manifest's file. */
@@ -40,6 +41,51 @@ describe('plan: create', () => {
     const result = plan(loadTexts({ 'g.yaml': manifestYaml('gold') }), state, options());
     expect(kinds(result)).toEqual(['create prod/gold', 'run prod/gold']);
     expect(result.steps[0]!.reason).toMatch(/resume/);
+  });
+
+  it('resumes a create as it was sent when the manifest changed since, and says so', () => {
+    const sent = stateWith('gold');
+    const record = sent.audiences[0]!;
+    delete record.audienceId;
+    record.operationId = 'op-1';
+    record.pendingCreate = {
+      body: { ...manifestObject('gold').spec, ttlInDays: 30 },
+      spec: record.applied!.spec,
+      hash: record.applied!.hash,
+    };
+    delete record.applied;
+    const renamed = loadTexts({ 'g.yaml': manifestYaml('gold', { spec: { name: 'Gold members' } }) });
+    const result = plan(renamed, sent, options());
+    expect(kinds(result)).toEqual(['create prod/gold', 'run prod/gold']);
+    const [create] = result.steps;
+    expect(create!.reason).toBe(
+      'resume: an interrupted create sent "Audience gold", an earlier spec than the manifest\'s; its operation op-1 is awaited, recorded as that spec, and the next plan changes it to the manifest',
+    );
+    expect(create!.create?.name).toBe('Audience gold');
+    expect(create!.target).toMatchObject({
+      spec: { name: 'Audience gold' },
+      hash: record.pendingCreate.hash,
+    });
+    expect(renderText(result, { color: false })).toContain('name: "Audience gold"');
+  });
+
+  it('blocks the resume of a create intent of an earlier release that sent another spec', () => {
+    const state = stateWith('gold');
+    delete state.audiences[0]!.audienceId;
+    state.audiences[0]!.intent = {
+      id: 'i-1',
+      kind: 'create',
+      startedAt: '2026-11-30T10:00:00.000Z',
+      specHash: 'old',
+    };
+    const result = plan(loadTexts({ 'g.yaml': manifestYaml('gold') }), state, options());
+    expect(kinds(result)).toEqual(['create prod/gold (blocked)']);
+    expect(result.steps[0]!.blocked).toContain(
+      'an interrupted create from 2026-11-30T10:00:00.000Z sent another spec',
+    );
+    expect(result.steps[0]!.blocked).toContain(
+      'audiencectl state import gold <manifests dir> --sandbox prod',
+    );
   });
 
   it('blocks an audience that exists remotely with an unknown id, naming the import command', () => {

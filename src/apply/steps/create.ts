@@ -35,7 +35,13 @@ async function postCreate(
 ): Promise<AudienceRecord | StepResult> {
   const { store, client, clock, signal } = deps;
   const resumed = record.intent?.kind === 'create';
-  let pending = resumed ? record : await store.beginIntent(record, 'create', { specHash: step.target!.hash });
+  const target = step.target!;
+  // What is sent is kept with the intent: a resumed create sends it again, whatever the
+  // manifest says by then (see sentStep).
+  const sent = { body: step.create!, spec: target.spec, hash: target.hash };
+  let pending = resumed
+    ? record
+    : await store.beginIntent({ ...record, pendingCreate: sent }, 'create', { specHash: target.hash });
   for (let attempt = 1; ; attempt += 1) {
     let response: CreateResponse;
     try {
@@ -127,7 +133,9 @@ async function awaitOperation(step: Step, record: AudienceRecord, deps: Executor
     return result(step, 'failed', `the service failed the create operation ${operationId}: ${reason}`);
   }
   const at = new Date(clock.now()).toISOString();
-  const latest = (await store.get(step.sandbox, step.key)) ?? record;
+  const latest = { ...((await store.get(step.sandbox, step.key)) ?? record) };
+  delete latest.pendingCreate;
+  // step.target is the spec this operation's POST sent (sentStep), not the manifest's now.
   await store.put({
     ...latest,
     audienceId: op.audienceId,
@@ -180,7 +188,7 @@ async function resolveDuplicate(
   const at = new Date(deps.clock.now()).toISOString();
   await deps.store.resolveIntent(pending, {
     kind: 'update',
-    changes: { blocked: { code: '100950-409', message, at } },
+    changes: { blocked: { code: '100950-409', message, at }, pendingCreate: null },
   });
   return result(step, 'blocked', `${message}; ${importHint(step)}`);
 }
@@ -242,19 +250,50 @@ async function forgetGone(
   delete cleared.applied;
   delete cleared.observed;
   delete cleared.imported;
+  delete cleared.pendingCreate;
   await deps.store.put(cleared);
   return { record: cleared, forgotten: record };
 }
 
-export async function createStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
+/**
+ * The step as its create was sent, when one was (an intent or an operation is recorded): the
+ * body POSTed and the spec it records as applied are the recorded ones, never the manifest's
+ * as it is now. A POST of another name would make a second audience and leave the first
+ * unmanaged; the next plan changes the audience to the manifest instead. A create intent of an
+ * earlier release records only its spec hash: when that is not the step's, the name sent is
+ * unknown, and nothing is sent (the plan blocks it too, plan/resume-create.ts).
+ */
+function sentStep(step: Step, record: AudienceRecord): Step | StepResult {
+  const sent = record.pendingCreate;
+  if (sent) {
+    const target = { ...step.target!, spec: sent.spec, hash: sent.hash };
+    return { ...step, create: sent.body, target };
+  }
+  const hash = record.intent?.kind === 'create' ? record.intent.specHash : undefined;
+  if (hash === undefined || hash === step.target?.hash) return step;
+  return result(
+    step,
+    'blocked',
+    `an interrupted create sent another spec than the manifest's (spec hash ${hash}, now ${step.target?.hash ?? 'none'}), and its name was not recorded: not sent again, lest it make a second audience; ${importHint(step)}`,
+  );
+}
+
+async function createSent(step: Step, deps: ExecutorDeps): Promise<StepResult> {
   const { record, forgotten } = await forgetGone(step, deps);
   if (record.blocked) return result(step, 'blocked', `${record.blocked.message}; ${importHint(step)}`);
   if (record.audienceId)
     return result(step, 'applied', `already created as ${record.audienceId}`, {
       audienceId: record.audienceId,
     });
-  if (record.operationId && !record.intent) return awaitOperation(step, record, deps);
-  const posted = await postCreate(step, record, deps, forgotten);
+  const sent = sentStep(step, record);
+  if ('status' in sent) return sent;
+  if (record.operationId && !record.intent) return awaitOperation(sent, record, deps);
+  const posted = await postCreate(sent, record, deps, forgotten);
   if ('status' in posted && 'step' in posted) return posted;
-  return awaitOperation(step, posted, deps);
+  return awaitOperation(sent, posted, deps);
+}
+
+export async function createStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
+  // Reported as planned, whatever body was sent.
+  return { ...(await createSent(step, deps)), step };
 }

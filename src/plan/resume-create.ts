@@ -1,0 +1,51 @@
+import type { AudienceSpec } from '../manifest/schema.js';
+import type { AudienceRecord } from '../state/schema.js';
+import type { AppliedTarget, PlainStep } from './schema.js';
+
+/** How a create whose audience id is not recorded yet goes on: what it sends and records, and why. */
+export type ResumedCreate = {
+  reason: string;
+  extra: Partial<PlainStep>;
+};
+
+const INTERRUPTED = 'resume: the create was interrupted before its audience id was recorded';
+
+/**
+ * A create already sent (an intent or an operation is recorded) is finished as it was sent,
+ * never as the manifest says now: a POST of another name would make a second audience, and
+ * the audience the first one made would be left unmanaged. So the step sends the recorded
+ * body again (its 409 finds the audience by that name, ours since the intent proves it) and
+ * records that spec as applied; the next plan then changes the audience to the manifest
+ * (PATCH, rename or replace), shown and guarded as any change is. Planning that change in
+ * this apply would need the audience id the create step learns, which a plan made before
+ * the apply cannot hold.
+ *
+ * A create intent written before the body was recorded (an earlier release) says only the
+ * spec's hash: when it is not the manifest's, the name sent is unknown, and the step is
+ * blocked rather than POST a second audience.
+ */
+export function resumeCreate(record: AudienceRecord, target: AppliedTarget): ResumedCreate {
+  const sent = record.pendingCreate;
+  if (sent) {
+    const sentTarget: AppliedTarget = { ...target, spec: sent.spec, hash: sent.hash };
+    const extra = { create: sent.body satisfies AudienceSpec, target: sentTarget };
+    if (sent.hash === target.hash) return { reason: INTERRUPTED, extra };
+    const how = record.operationId
+      ? `its operation ${record.operationId} is awaited`
+      : 'it is sent again (an audience the first POST made is adopted)';
+    return {
+      reason: `resume: an interrupted create sent "${sent.body.name}", an earlier spec than the manifest's; ${how}, recorded as that spec, and the next plan changes it to the manifest`,
+      extra,
+    };
+  }
+  const intent = record.intent;
+  if (intent?.kind === 'create' && intent.specHash !== undefined && intent.specHash !== target.hash) {
+    return {
+      reason: INTERRUPTED,
+      extra: {
+        blocked: `an interrupted create from ${intent.startedAt} sent another spec than the manifest's (spec hash ${intent.specHash}, now ${target.hash}), and the release that sent it did not record its name: creating again could make a second audience. Find the audience it made in sandbox "${record.sandbox}"; then run: audiencectl state import ${record.key} <manifests dir> --sandbox ${record.sandbox} --audience-id <id> (or, if none was made, audiencectl state forget ${record.key} --sandbox ${record.sandbox})`,
+      },
+    };
+  }
+  return { reason: INTERRUPTED, extra: {} };
+}
