@@ -32,9 +32,9 @@ export function resumeCreate(record: AudienceRecord, target: AppliedTarget): Res
     if (sent.hash === target.hash) return { reason: INTERRUPTED, extra };
     const how = record.operationId
       ? `its operation ${record.operationId} is awaited`
-      : 'it is sent again (an audience the first POST made is adopted)';
+      : 'it is sent again as it was (the audience the first POST made, if any, is adopted)';
     return {
-      reason: `resume: an interrupted create sent "${sent.body.name}", an earlier spec than the manifest's; ${how}, recorded as that spec, and the next plan changes it to the manifest`,
+      reason: `resume: an interrupted create sent "${sent.body.name}", an earlier spec than the manifest's; ${how} and recorded as sent; the next plan changes it to the manifest`,
       extra,
     };
   }

@@ -59,7 +59,7 @@ describe('plan: create', () => {
     expect(kinds(result)).toEqual(['create prod/gold', 'run prod/gold']);
     const [create] = result.steps;
     expect(create!.reason).toBe(
-      'resume: an interrupted create sent "Audience gold", an earlier spec than the manifest\'s; its operation op-1 is awaited, recorded as that spec, and the next plan changes it to the manifest',
+      'resume: an interrupted create sent "Audience gold", an earlier spec than the manifest\'s; its operation op-1 is awaited and recorded as sent; the next plan changes it to the manifest',
     );
     expect(create!.create?.name).toBe('Audience gold');
     expect(create!.target).toMatchObject({
