@@ -95,7 +95,8 @@ export async function importAudience(
     notes.push(`resolved the pending create intent from ${existing.intent.startedAt} with this audience`);
     const resolved = await store.resolveIntent(existing, {
       kind: 'update',
-      changes: { audienceId, blocked: null },
+      // The create the intent sent is answered by this audience: nothing is left to resume.
+      changes: { audienceId, blocked: null, pendingCreate: null },
     });
     if (resolved) return { record: await store.put({ ...resolved, ...facts }), notes };
   }
