@@ -10,14 +10,22 @@ import { executePlan } from './executor.js';
 import { readLive } from './live.js';
 import { resumeIntents } from './resume.js';
 import { planWithServiceClock } from './service-time.js';
-import { checkSavedPlan, checkSettledPlan } from './saved-plan.js';
+import { planHoldingElsewhere, savedPlanElsewhere, type LookElsewhere } from './held-elsewhere.js';
+import { checkSavedPlan, checkSettledPlan, originOf, stateDigest } from './saved-plan.js';
 import { checkoutCheck, recordedRevision, type ApplyRevision, type CheckoutCheck } from './checkout-guard.js';
 import type { ApplyReport, ExecutorDeps, ProgressSink } from './types.js';
 
-export type ApplyInput =
+export type ApplyInput = (
   | { kind: 'manifests'; desired: LoadResult; planOptions: PlanOptions }
   /** A saved plan, with the manifests read again from where it says it was made. */
-  | { kind: 'saved'; plan: Plan; source: string; desired: LoadResult };
+  | { kind: 'saved'; plan: Plan; source: string; desired: LoadResult }
+) & {
+  /**
+   * Looks where the manifests were not read (outside --include/--exclude, above the directory)
+   * for those of records the plan would remove: such removals are held. None: not looked.
+   */
+  lookElsewhere?: LookElsewhere | undefined;
+};
 
 export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store' | 'revision'> & {
   store: StateStore;
@@ -113,12 +121,23 @@ async function checkBeforeCalls(input: ApplyInput, flow: ApplyFlow, order: Check
   if (input.kind === 'manifests' && !order.active) return;
   const recorded = await flow.store.readAll();
   if (input.kind === 'saved') {
-    checkSavedPlan(input.plan, input.source, input.desired, recorded, (sandbox) =>
-      flow.client.orgOf(sandbox),
+    const elsewhere = await savedPlanElsewhere(input.plan, recorded, input.lookElsewhere);
+    checkSavedPlan(
+      input.plan,
+      input.source,
+      input.desired,
+      recorded,
+      (sandbox) => flow.client.orgOf(sandbox),
+      elsewhere,
     );
     await order.check(input.plan.steps, recorded);
   } else if (order.concerns(recorded)) {
-    await order.check(makePlan(input.desired, recorded, input.planOptions).steps, recorded);
+    const first = await planHoldingElsewhere(
+      (elsewhere) => makePlan(input.desired, recorded, { ...input.planOptions, elsewhere }),
+      recorded,
+      input.lookElsewhere,
+    );
+    await order.check(first.steps, recorded);
   }
 }
 
@@ -133,7 +152,12 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   if (input.kind === 'saved') {
     const saved = input.plan;
     // Settling a killed apply's intents may have changed what the plan was checked against.
-    checkSettledPlan(saved, input.source, input.desired, recorded, resumed);
+    // Looked for again only when settling changed the state (else the check has nothing to do).
+    const elsewhere =
+      stateDigest(recorded) === originOf(saved, input.source).stateDigest
+        ? undefined
+        : await savedPlanElsewhere(saved, recorded, input.lookElsewhere);
+    checkSettledPlan(saved, input.source, input.desired, recorded, resumed, elsewhere);
     const now = Math.floor(flow.clock.now() / 1000);
     plan = await planWithServiceClock(
       (offset) => (offset === undefined ? saved : retimeSavedPlan(saved, recorded, now, offset)),
@@ -148,10 +172,15 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
       now: flow.clock.now(),
     });
     const options = { ...input.planOptions, ...live };
-    plan = await planWithServiceClock(
-      (clockOffset) => makePlan(input.desired, recorded, { ...options, clockOffset }),
-      flow.client,
-      flow.signal,
+    plan = await planHoldingElsewhere(
+      (elsewhere) =>
+        planWithServiceClock(
+          (clockOffset) => makePlan(input.desired, recorded, { ...options, clockOffset, elsewhere }),
+          flow.client,
+          flow.signal,
+        ),
+      recorded,
+      input.lookElsewhere,
     );
   }
   // Settling or reading the service may have changed the steps: the final plan is checked too.

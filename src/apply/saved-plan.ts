@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AudiencectlError } from '../errors.js';
 import type { LoadResult } from '../manifest/load.js';
+import type { ManifestElsewhere } from '../plan/elsewhere.js';
 import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
 import { Plan, type PlanOrigin, type SavedPlanOptions } from '../plan/schema.js';
 import { planScopeOf } from '../source/file-filter.js';
@@ -144,10 +145,22 @@ function assertPlannedOrgs(origin: PlanOrigin, source: string, orgOf: OrgOf): vo
   );
 }
 
-/** The plan `origin`'s options and scope make from `desired` and `recorded`. */
-function planAgain(origin: PlanOrigin, desired: LoadResult, recorded: RecordedState): Plan {
+/**
+ * The plan `origin`'s options and scope make from `desired` and `recorded`, with the manifests
+ * found now where it did not read (savedPlanElsewhere), not those found when it was made.
+ */
+function planAgain(
+  origin: PlanOrigin,
+  desired: LoadResult,
+  recorded: RecordedState,
+  elsewhere: readonly ManifestElsewhere[] | undefined,
+): Plan {
   const scope = planScopeOf(origin);
-  return makePlan(desired, recorded, { ...planOptionsOf(origin.options), ...(scope ? { scope } : {}) });
+  return makePlan(desired, recorded, {
+    ...planOptionsOf(origin.options),
+    ...(scope ? { scope } : {}),
+    ...(elsewhere ? { elsewhere } : {}),
+  });
 }
 
 /**
@@ -162,6 +175,7 @@ export function checkSavedPlan(
   desired: LoadResult,
   recorded: RecordedState,
   orgOf: OrgOf,
+  elsewhere?: readonly ManifestElsewhere[],
 ): void {
   const origin = originOf(saved, source);
   assertPlannedOrgs(origin, source, orgOf);
@@ -185,7 +199,7 @@ export function checkSavedPlan(
       `the plan no longer matches the state: ${source} was made from other records (the state was edited since); run plan again`,
     );
   }
-  const difference = firstDifference(saved, planAgain(origin, desired, recorded));
+  const difference = firstDifference(saved, planAgain(origin, desired, recorded, elsewhere));
   if (difference === '') return;
   const why =
     manifestsDigest(desired) === origin.manifestsDigest
@@ -215,10 +229,11 @@ export function checkSettledPlan(
   desired: LoadResult,
   settled: RecordedState,
   resumed: readonly string[],
+  elsewhere?: readonly ManifestElsewhere[],
 ): void {
   const origin = originOf(saved, source);
   if (stateDigest(settled) === origin.stateDigest) return;
-  const difference = firstDifference(saved, planAgain(origin, desired, settled));
+  const difference = firstDifference(saved, planAgain(origin, desired, settled, elsewhere));
   if (difference === '') return;
   throw new StalePlanError(
     'PLAN_SETTLED',

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { LookElsewhere } from '../apply/held-elsewhere.js';
 import { UsageError } from '../errors.js';
 import { assembleLoad } from '../manifest/assemble.js';
 import type { LoadResult } from '../manifest/load.js';
@@ -45,6 +46,28 @@ export function readOptions(flags: SourceFlags): ReadDirOptions {
     ...(flags.exclude ? { exclude: flags.exclude } : {}),
     ...(flags.maxFileBytes ? { maxFileBytes: flags.maxFileBytes } : {}),
     ...(flags.include || flags.exclude ? { warnIfNothingSelected: true } : {}),
+  };
+}
+
+/**
+ * How a plan of `dir` read with `flags` looks for the manifests of the records it would
+ * remove where it did not read (src/manifest/read-elsewhere.ts, loaded only then).
+ */
+export function lookElsewhere(
+  dir: string,
+  flags: SourceFlags,
+  options: { above?: boolean } = {},
+): LookElsewhere {
+  return async (records) => {
+    const { findManifestsElsewhere } = await import('../manifest/read-elsewhere.js');
+    return findManifestsElsewhere(records, {
+      dir,
+      include: flags.include,
+      exclude: flags.exclude,
+      defaultSandbox: flags.sandbox,
+      maxFileBytes: flags.maxFileBytes,
+      ...options,
+    });
   };
 }
 

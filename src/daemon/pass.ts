@@ -1,4 +1,7 @@
+import path from 'node:path';
 import { applyOnce } from '../apply/apply-flow.js';
+import { planHoldingElsewhere, type LookElsewhere } from '../apply/held-elsewhere.js';
+import { findManifestsElsewhere } from '../manifest/read-elsewhere.js';
 import { readLive } from '../apply/live.js';
 import { RefreshError } from '../apply/refresh.js';
 import type { Clock, PollSchedule, StepResult } from '../apply/types.js';
@@ -59,8 +62,35 @@ export type PassDeps = {
   settings: ReconcileSettings;
 };
 
-/** The revision a pass reconciles: its id, and for git the commit its records keep. */
-export type PassRevision = Pick<SourceRevision, 'revision' | 'commit'>;
+/**
+ * The revision a pass reconciles: its id, for git the commit its records keep, and where its
+ * manifests are (without `dir`, records a pass would remove are not looked for elsewhere).
+ */
+export type PassRevision = Pick<SourceRevision, 'revision' | 'commit'> &
+  Partial<Pick<SourceRevision, 'dir' | 'top'>>;
+
+/**
+ * How a pass looks for the manifests of records it would remove where it did not read: outside
+ * --include/--exclude, and above --path (up to the checkout) or --dir. Paths are shown
+ * relative to a git checkout (what --path names), else whole.
+ */
+function lookElsewhere(revision: PassRevision, settings: ReconcileSettings): LookElsewhere | undefined {
+  const { dir, top } = revision;
+  if (dir === undefined) return undefined;
+  const show = (absolute: string) => (top === undefined ? absolute : path.relative(top, absolute) || '.');
+  return (records) =>
+    Promise.resolve(
+      findManifestsElsewhere(records, {
+        dir,
+        top,
+        show,
+        include: settings.read.include,
+        exclude: settings.read.exclude,
+        maxFileBytes: settings.read.maxFileBytes,
+        defaultSandbox: settings.defaultSandbox,
+      }),
+    );
+}
 
 export type PassResult = {
   plan: Plan;
@@ -107,6 +137,7 @@ async function applyDesired(
       kind: 'manifests',
       desired,
       planOptions: settings.planOptions(Math.floor(clock.now() / 1000)),
+      lookElsewhere: lookElsewhere(revision, settings),
     },
     {
       client: deps.client,
@@ -139,7 +170,7 @@ async function applyDesired(
  * and publish it. No lock, no write, no API call but the refresh's reads.
  */
 async function planDesired(
-  revision: string,
+  revision: PassRevision,
   desired: LoadResult,
   deps: PassDeps,
   refresh: boolean,
@@ -153,8 +184,18 @@ async function planDesired(
     now: deps.clock.now(),
   });
   // Dry-run asks nothing of AEP to learn its clock: what earlier answers showed, if recent.
-  const plan = makePlan(desired, recorded, { ...options, ...live, clockOffset: measuredOffset(deps.client) });
-  publishPlan(deps, revision, plan);
+  const plan = await planHoldingElsewhere(
+    (elsewhere) =>
+      makePlan(desired, recorded, {
+        ...options,
+        ...live,
+        clockOffset: measuredOffset(deps.client),
+        elsewhere,
+      }),
+    recorded,
+    lookElsewhere(revision, deps.settings),
+  );
+  publishPlan(deps, revision.revision, plan);
   return { plan, records: recorded.audiences };
 }
 
@@ -197,12 +238,10 @@ export async function reconcileRevision(
     log.warn({ code: info.code, err: info.message }, 'refresh failed; planned from the records alone');
   };
   if (deps.settings.dryRun) {
-    ({ plan, records } = await planDesired(revision.revision, desired, deps, refresh).catch(
-      async (error: unknown) => {
-        withoutRefresh(error);
-        return planDesired(revision.revision, desired, deps, false);
-      },
-    ));
+    ({ plan, records } = await planDesired(revision, desired, deps, refresh).catch(async (error: unknown) => {
+      withoutRefresh(error);
+      return planDesired(revision, desired, deps, false);
+    }));
   } else {
     ({ plan, results } = await applyDesired(revision, desired, deps, log, refresh).catch(
       async (error: unknown) => {

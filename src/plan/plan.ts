@@ -6,6 +6,7 @@ import { diffSpecs, fullPatchBody, patchBody } from './diff.js';
 import { guardDeletions, guardRecreates, type DeletionGuardOptions } from './guards.js';
 import { compareText } from '../text/compare.js';
 import { leftoverRecords, type PlanScope } from './removals.js';
+import type { ManifestElsewhere } from './elsewhere.js';
 import {
   applyRunBudget,
   clockHeldRun,
@@ -40,6 +41,12 @@ export type PlanOptions = DeletionGuardOptions & {
   runBudget?: RunBudget;
   /** Set with --include/--exclude: only records whose manifest file they read may be removed. */
   scope?: PlanScope | undefined;
+  /**
+   * Manifests the plan did not read (outside --include/--exclude, above the directory given)
+   * that name a key it would remove: those removals are held. Looked up by the caller only
+   * when a plan without them removes something (src/apply/held-elsewhere.ts).
+   */
+  elsewhere?: readonly ManifestElsewhere[] | undefined;
   /** With --refresh: the recorded audiences as the service showed them, read before planning. */
   refresh?: RefreshView | undefined;
   /** `--adopt`: every manifest without a record adopts an audience of its name (as `metadata.adopt`). */
@@ -242,7 +249,7 @@ function stepsForDesired(
 export function plan(desired: LoadResult, recorded: RecordedState, options: PlanOptions): Plan {
   const records = new Map(recorded.audiences.map((r) => [recordId(r.sandbox, r.key), r]));
   const clock = runClock(options.now, options.clockOffset);
-  const leftovers = leftoverRecords(desired, records, options.scope);
+  const leftovers = leftoverRecords(desired, records, options.scope, options.elsewhere);
 
   const steps: Step[] = [];
   const drifted: DriftLog = [];

@@ -5,6 +5,7 @@ import type { AudienceRecord } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
 import { specName } from '../manifest/spec-hash-memo.js';
 import { knownName } from './drift.js';
+import { elsewhereByKey, elsewhereReason, type ManifestElsewhere } from './elsewhere.js';
 import type { HeldAudience, PlainStepKind, Step } from './schema.js';
 
 /**
@@ -139,13 +140,15 @@ function byKey<T extends { key: string }>(items: readonly T[]): Map<string, T[]>
 
 /**
  * Decides, for every record no manifest matches, between move (same key, other
- * sandbox), held (its file failed, or some file could not be read), out of scope
- * (outside --include/--exclude) and removal. Only a removal deletes or forgets.
+ * sandbox), held (its file failed, some file could not be read, or a manifest the plan
+ * did not read still names it: `elsewhere`), out of scope (outside --include/--exclude)
+ * and removal. Only a removal deletes or forgets.
  */
 export function leftoverRecords(
   desired: LoadResult,
   records: ReadonlyMap<string, AudienceRecord>,
   scope: PlanScope | undefined,
+  elsewhere: readonly ManifestElsewhere[] = [],
 ): Leftovers {
   const desiredIds = new Set(desired.manifests.map((m) => recordId(m.sandbox, m.key)));
   // Built for the first leftover: a plan where every record has its manifest needs none.
@@ -155,6 +158,10 @@ export function leftoverRecords(
   // Symlinks the reader did not follow (out of the source root): their paths were not read.
   let unfollowed: string[] | undefined;
   let byName: Map<string, DesiredManifest[]> | undefined;
+  const keptElsewhere = elsewhereByKey(elsewhere);
+  const filters = scope
+    ? [...scope.include.map((g) => `--include ${g}`), ...scope.exclude.map((g) => `--exclude ${g}`)].join(' ')
+    : '';
   const result: Leftovers = { removals: [], moves: [], held: [], moveTargets: new Set(), outside: 0 };
   const hold = (record: AudienceRecord, reason: string) =>
     result.held.push({ sandbox: record.sandbox, key: record.key, reason });
@@ -224,6 +231,12 @@ export function leftoverRecords(
     if (renamed) {
       result.moves.push(renameStep(record, renamed));
       result.moveTargets.add(recordId(renamed.sandbox, renamed.key));
+      continue;
+    }
+    // Last: only a record every other check would remove was looked up at the edge.
+    const kept = elsewhereReason(record, keptElsewhere, records, filters);
+    if (kept !== undefined) {
+      hold(record, kept);
       continue;
     }
     result.removals.push(removalStep(record));

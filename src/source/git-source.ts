@@ -151,7 +151,7 @@ export class GitSource implements Source {
       const dir = await resolveSubPath(checkout, this.#options.path, revision);
       const commit = await this.#committed(signal, revision);
       this.#previous = this.#current?.revision;
-      this.#current = { revision, dir, changed: true, ...(commit ? { commit } : {}) };
+      this.#current = { revision, dir, top: checkout, changed: true, ...(commit ? { commit } : {}) };
       await pruneRevisions(this.#dir('revs'), [revision, ...(this.#previous ? [this.#previous] : [])]);
       this.#log.info({ revision, ms: Math.round(performance.now() - started) }, 'checked out new revision');
       return this.#current;

@@ -11,6 +11,11 @@ export type SourceRevision = {
   commit?: AppliedRevision;
   /** Directory holding the manifests at that revision; do not write to it. */
   dir: string;
+  /**
+   * git: the revision's whole checkout, of which `dir` is the `--path`: the highest directory
+   * looked in for the manifests of records a pass would remove (src/manifest/read-elsewhere.ts).
+   */
+  top?: string;
   /** False when the revision is the one the previous sync returned. */
   changed: boolean;
 };

@@ -55,7 +55,7 @@ describe('GitSource on a real repository', () => {
     const commit = { commit: first, committedAt: new Date(seconds * 1000).toISOString() };
     expect(one.commit).toEqual(commit);
     const again = await src.sync();
-    expect(again).toEqual({ revision: first, dir: one.dir, changed: false, commit });
+    expect(again).toEqual({ revision: first, dir: one.dir, top: one.dir, changed: false, commit });
 
     const second = await fx.commit({ 'a.yaml': 'a: 2\n', 'nested/b.yaml': null });
     const two = await src.sync(undefined, { full: true });
@@ -124,6 +124,9 @@ describe('GitSource on a real repository', () => {
     expect(sub.revision).toBe(sha);
     expect(path.basename(sub.dir)).toBe('audiences');
     expect(await readdir(sub.dir)).toEqual(['gold.yaml']);
+    // The whole checkout, where a pass stops looking above --path (src/manifest/read-elsewhere.ts).
+    expect(sub.top).toBe(path.dirname(sub.dir));
+    expect((await readdir(sub.top!)).sort()).toEqual(['README.md', 'audiences']);
 
     const missing = await syncError(source({ path: 'nope', workDir: `${fx.workDir}-2` }).sync());
     expect(missing.code).toBe('SOURCE_PATH_NOT_FOUND');
@@ -196,7 +199,7 @@ describe('GitSource on a real repository', () => {
     expect(b.revision).toBe(sha);
 
     const restarted = await source().sync();
-    expect(restarted).toEqual({ revision: sha, dir: a.dir, changed: true, commit: a.commit });
+    expect(restarted).toEqual({ revision: sha, dir: a.dir, top: a.dir, changed: true, commit: a.commit });
   });
 
   it('heals a work dir whose repository was wiped', async () => {

@@ -22,6 +22,7 @@ import {
   assertDirectory,
   INCLUDE_HINT,
   loadDesired,
+  lookElsewhere,
   type SourceFlags,
 } from '../source-options.js';
 import { durationOption } from '../typed-options.js';
@@ -60,7 +61,7 @@ async function savedPlanInput(file: string): Promise<ApplyInput> {
       { cause },
     );
   });
-  return { kind: 'saved', plan, source: file, desired };
+  return { kind: 'saved', plan, source: file, desired, lookElsewhere: lookElsewhere(origin.dir, flags) };
 }
 
 /** `30 s`, `1.5 s`: how long --lock-timeout lets apply wait. */
@@ -172,6 +173,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
           kind: 'manifests',
           desired: await loadDesired(target, flags),
           planOptions: planOptionsFrom(flags, Math.floor(Date.now() / 1000)),
+          lookElsewhere: lookElsewhere(target, flags),
         };
     const revision = await applyRevision(input, target, flags, say);
     const store = await openStoreFor(flags);

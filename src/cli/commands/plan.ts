@@ -9,6 +9,7 @@ import { renderText } from '../../plan/render/text.js';
 import { summaryLine } from '../../plan/render/describe.js';
 import type { Plan } from '../../plan/schema.js';
 import { needsLive, readLive } from '../../apply/live.js';
+import { planHoldingElsewhere } from '../../apply/held-elsewhere.js';
 import { UsageError } from '../../errors.js';
 import type { LoadResult } from '../../manifest/load.js';
 import type { ConnectFlags } from '../connect.js';
@@ -28,6 +29,7 @@ import {
   INCLUDE_HINT,
   loadDesired,
   loadDesiredDir,
+  lookElsewhere,
   readOptions,
   type SourceFlags,
 } from '../source-options.js';
@@ -218,7 +220,12 @@ export function planCommand(setExit: (code: number) => void): Command {
       flags.base === undefined
         ? { ...base, ...(await liveView(flags, desired, recorded, base, location)) }
         : base;
-    const result = plan(desired, recorded, options);
+    // A --base plan's records come from the same directory at the base: none is above it.
+    const result = await planHoldingElsewhere(
+      (elsewhere) => plan(desired, recorded, { ...options, elsewhere }),
+      recorded,
+      lookElsewhere(dir, flags, { above: flags.base === undefined }),
+    );
     // A --base plan assumes the base branch is applied: no record says from which commit.
     const checkout =
       flags.base === undefined ? await planCheckout(dir, result, recorded, flags.output === 'json') : {};

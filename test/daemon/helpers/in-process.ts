@@ -13,6 +13,7 @@ import type { StatusSnapshot } from '../../../src/daemon/types.js';
 import { DEMO_CLIENT, DEMO_SANDBOX, type EmulatorOptions } from '../../../src/emulator/index.js';
 import { createLogger } from '../../../src/log.js';
 import type { PlanOptions } from '../../../src/plan/plan.js';
+import type { ReadDirOptions } from '../../../src/manifest/read-dir.js';
 import { DirectorySource } from '../../../src/source/dir-source.js';
 import { GitSource } from '../../../src/source/git-source.js';
 import type { Source } from '../../../src/source/types.js';
@@ -44,6 +45,10 @@ export type InProcessOptions = {
   plan?: Partial<PlanOptions>;
   /** `git`: follow a local repository's `main`, `--path audiences`. Default a directory. */
   source?: 'dir' | 'git';
+  /** The source's `--path` below the repository (default `audiences`) or the directory (default none). */
+  path?: string;
+  /** `--include`/`--exclude`, as `run` reads them (give `plan.scope` to match). */
+  read?: ReadDirOptions;
 };
 
 /**
@@ -85,11 +90,11 @@ export async function withInProcessController<T>(
         ? new GitSource({
             url: git.bare,
             branch: 'main',
-            path: 'audiences',
+            path: options.path ?? 'audiences',
             workDir: git.workDir,
             allowFileUrls: true,
           })
-        : new DirectorySource(dir);
+        : new DirectorySource(path.join(dir, options.path ?? ''));
       const reconciler = new Reconciler({
         source,
         store: new FileStateStore(stateDir),
@@ -98,7 +103,7 @@ export async function withInProcessController<T>(
         logger: createLogger({ level: 'info', destination }),
         settings: {
           dryRun: false,
-          read: {},
+          read: options.read ?? {},
           defaultSandbox: DEMO_SANDBOX,
           planOptions: (now) => ({
             now,

@@ -1,0 +1,58 @@
+import type { ManifestElsewhere } from '../plan/elsewhere.js';
+import type { Plan } from '../plan/schema.js';
+import type { AudienceRecord, RecordedState } from '../state/schema.js';
+
+/**
+ * Finds, for records a plan would remove, the manifests that plan did not read and that still
+ * name them (src/manifest/read-elsewhere.ts, bound to where the plan read its manifests).
+ */
+export type LookElsewhere = (records: readonly AudienceRecord[]) => Promise<readonly ManifestElsewhere[]>;
+
+/** The records whose audience `entries` (a plan's removals, its held audiences) name. */
+function recordsNamed(
+  entries: readonly { sandbox: string; key: string }[],
+  recorded: RecordedState,
+): AudienceRecord[] {
+  if (entries.length === 0) return [];
+  const named = new Set(entries.map((entry) => `${entry.sandbox}/${entry.key}`));
+  return recorded.audiences.filter((record) => named.has(`${record.sandbox}/${record.key}`));
+}
+
+function removals(plan: Plan): Plan['steps'] {
+  return plan.steps.filter((step) => step.kind === 'delete' || step.kind === 'forget');
+}
+
+/**
+ * Plans with `make`; when that plan removes audiences, looks where it did not read for
+ * manifests that still name them, and plans again with what was found (those removals are
+ * held). The planner stays pure: the file system is read here, at the edge, and only for
+ * removals, so a plan that removes nothing costs nothing more (planning twice costs only
+ * the plans that remove).
+ */
+export async function planHoldingElsewhere(
+  make: (elsewhere: readonly ManifestElsewhere[] | undefined) => Plan | Promise<Plan>,
+  recorded: RecordedState,
+  look: LookElsewhere | undefined,
+): Promise<Plan> {
+  const first = await make(undefined);
+  if (!look) return first;
+  const records = recordsNamed(removals(first), recorded);
+  if (records.length === 0) return first;
+  const found = await look(records);
+  return found.length === 0 ? first : make(found);
+}
+
+/**
+ * What a saved plan is checked with: the manifests elsewhere that name its removals and its
+ * held audiences. Planning again from its origin, only those can differ by what is found
+ * (a removal of the fresh plan that the saved plan neither removes nor holds differs anyway).
+ */
+export async function savedPlanElsewhere(
+  saved: Plan,
+  recorded: RecordedState,
+  look: LookElsewhere | undefined,
+): Promise<readonly ManifestElsewhere[] | undefined> {
+  if (!look) return undefined;
+  const records = recordsNamed([...removals(saved), ...saved.held], recorded);
+  return records.length === 0 ? undefined : look(records);
+}

@@ -1,0 +1,98 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { withTempDir, writeFiles } from '../../test/helpers/cli.js';
+import { manifestYaml } from '../../test/helpers/manifests.js';
+import type { AudienceRecord } from '../state/schema.js';
+import { findManifestsElsewhere, LEVELS_UP } from './read-elsewhere.js';
+
+function record(key: string, manifestFile?: string, sandbox = 'prod'): AudienceRecord {
+  return {
+    schemaVersion: 1,
+    sandbox,
+    key,
+    deletionPolicy: 'Delete',
+    runs: [],
+    audienceId: `${key}-id`,
+    ...(manifestFile === undefined ? {} : { manifestFile }),
+  };
+}
+
+describe('findManifestsElsewhere: manifests a plan did not read, for the records it would remove', () => {
+  it('with filters, reads the files they leave out under the directory (with the default sandbox), not those they read', async () => {
+    await withTempDir(async (tmp) => {
+      await writeFiles(tmp, {
+        'loyalty/gold.yaml': manifestYaml('silver'),
+        'partners/gold.yaml': manifestYaml('gold'),
+        'partners/other.yaml': manifestYaml('tin', { metadata: { sandbox: 'stage' } }),
+      });
+      const found = findManifestsElsewhere([record('gold'), record('silver'), record('tin')], {
+        dir: tmp,
+        include: ['loyalty/**'],
+        defaultSandbox: 'dev',
+        above: false,
+      });
+      expect(found).toEqual([
+        { kind: 'out-of-scope', sandbox: 'dev', key: 'gold', file: 'partners/gold.yaml' },
+        { kind: 'out-of-scope', sandbox: 'stage', key: 'tin', file: 'partners/other.yaml' },
+      ]);
+      // Without filters the plan read everything under the directory: nothing is out of scope.
+      expect(
+        findManifestsElsewhere([record('gold')], { dir: tmp, defaultSandbox: 'dev', above: false }),
+      ).toEqual([]);
+    });
+  });
+
+  it('above: at the record file under a directory above, then anywhere in it (a moved file, a record naming none)', async () => {
+    await withTempDir(async (tmp) => {
+      const m = path.join(tmp, 'm');
+      await writeFiles(m, {
+        'loyalty/gold.yaml': manifestYaml('gold'),
+        'retail/bronze.yaml': manifestYaml('bronze'),
+        'retail/moved.yaml': manifestYaml('copper'),
+        'old.yaml': manifestYaml('legacy'),
+        // The file recorded for tin now holds another audience: tin's manifest is gone.
+        'retail/tin.yaml': manifestYaml('zinc'),
+      });
+      const records = [
+        record('bronze', 'retail/bronze.yaml'),
+        record('copper', 'web.yaml'),
+        record('legacy'),
+        record('tin', 'retail/tin.yaml'),
+      ];
+      const show = (absolute: string) => path.relative(tmp, absolute);
+      const source = { dir: path.join(m, 'loyalty'), defaultSandbox: 'prod', show };
+      const above = (key: string, file: string) => ({ kind: 'above', sandbox: 'prod', key, file, dir: 'm' });
+      const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : 1);
+      expect(findManifestsElsewhere(records, source).sort(byKey)).toEqual([
+        above('bronze', 'm/retail/bronze.yaml'),
+        above('copper', 'm/retail/moved.yaml'),
+        above('legacy', 'm/old.yaml'),
+      ]);
+      // No record's file found above: nothing says where the records came from, so nothing more is read.
+      expect(findManifestsElsewhere(records.slice(1), source)).toEqual([]);
+      // A --base plan's records come from the directory itself.
+      expect(findManifestsElsewhere(records, { ...source, above: false })).toEqual([]);
+    });
+  });
+
+  it(`goes up to the git work tree's top, and outside one ${LEVELS_UP} levels`, async () => {
+    await withTempDir(async (tmp) => {
+      const deep = ['a', 'b', 'c', 'd'];
+      const dir = path.join(tmp, 'top', ...deep);
+      await mkdir(dir, { recursive: true });
+      await writeFiles(tmp, { 'top/gold.yaml': manifestYaml('gold'), 'silver.yaml': manifestYaml('silver') });
+      const records = [record('gold', 'gold.yaml'), record('silver', 'silver.yaml')];
+      const show = (absolute: string) => path.relative(tmp, absolute);
+      const source = { dir, defaultSandbox: 'prod', show };
+      // top is 4 levels above dir.
+      expect(findManifestsElsewhere(records, source)).toEqual([]);
+      await mkdir(path.join(tmp, 'top', '.git'));
+      expect(findManifestsElsewhere(records, source)).toEqual([
+        { kind: 'above', sandbox: 'prod', key: 'gold', file: 'top/gold.yaml', dir: 'top' },
+      ]);
+      // A given top (a git source's checkout) bounds it too.
+      expect(findManifestsElsewhere(records, { ...source, top: path.join(tmp, 'top', 'a') })).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,162 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { ManifestElsewhere } from '../plan/elsewhere.js';
+import type { AudienceRecord } from '../state/schema.js';
+import { fileSelector, filtersGiven, type FileFilters } from '../source/file-filter.js';
+import { loadManifests, type SourceFile } from './load.js';
+import { listManifestFilesSync } from './read-dir.js';
+import { DEFAULT_MAX_FILE_BYTES, readManifestFile } from './read-file.js';
+
+/** Outside a git work tree, how far above the directory given the records' files are looked for. */
+export const LEVELS_UP = 3;
+
+/** Where a plan read its manifests, and how: what findManifestsElsewhere needs to look beyond. */
+export type ElsewhereSource = FileFilters & {
+  /** The directory the plan read. */
+  dir: string;
+  /** The sandbox of manifests that name none, as the plan's loader used it. */
+  defaultSandbox: string;
+  maxFileBytes?: number | undefined;
+  /**
+   * Look above `dir` for the records' files. Default true; false for a `--base` plan, whose
+   * records come from `dir` itself at another commit.
+   */
+  above?: boolean;
+  /**
+   * The highest directory looked in (a git source's checkout, whose `--path` is below it).
+   * Default: the top of the git work tree holding `dir`, else LEVELS_UP levels above it.
+   */
+  top?: string | undefined;
+  /** How a path is shown. Default: relative to the working directory. */
+  show?: ((absolute: string) => string) | undefined;
+};
+
+function isInside(root: string, target: string): boolean {
+  const relative = path.relative(root, target);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/** A pattern that matches a text naming any of `keys` (escaped: keys are plain words, but need not be). */
+function keyPattern(keys: Iterable<string>): RegExp {
+  const escaped = [...keys].map((key) => key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(escaped.join('|'));
+}
+
+type Named = { sandbox: string; key: string; file: string };
+
+/**
+ * The manifests (and broken files the loader could read far enough to name) in `files`
+ * that name one of `keys`. Only a file whose text holds a key is parsed.
+ */
+function naming(files: readonly SourceFile[], keys: ReadonlySet<string>, defaultSandbox: string): Named[] {
+  const pattern = keyPattern(keys);
+  const candidates = files.filter((file) => 'text' in file && pattern.test(file.text));
+  if (candidates.length === 0) return [];
+  const loaded = loadManifests(candidates, { defaultSandbox });
+  return [...loaded.manifests, ...loaded.held].filter((m) => keys.has(m.key));
+}
+
+/** The files under `root` that `select` keeps (paths relative to it), read; none when it cannot be listed. */
+function readTree(root: string, select: (relative: string) => boolean, maxBytes: number): SourceFile[] {
+  let listed;
+  try {
+    listed = listManifestFilesSync(root).found;
+  } catch {
+    // Nothing to say more than the plan says: a tree that cannot be listed holds nothing found.
+    return [];
+  }
+  return listed
+    .filter((file) => select(file.relative))
+    .map((file) => readManifestFile(file.relative, file.absolute, maxBytes));
+}
+
+/** The git work tree's top holding `dir` (a `.git` file or folder in it), if any. */
+function gitTop(dir: string): string | undefined {
+  for (let at = dir; ;) {
+    if (existsSync(path.join(at, '.git'))) return at;
+    const up = path.dirname(at);
+    if (up === at) return undefined;
+    at = up;
+  }
+}
+
+/** The directories to look in above `root`, nearest first. */
+function directoriesAbove(root: string, top: string | undefined): string[] {
+  const limit = top ?? gitTop(root);
+  const found: string[] = [];
+  for (let at = root; ;) {
+    const up = path.dirname(at);
+    if (up === at) return found;
+    if (limit === undefined ? found.length >= LEVELS_UP : !isInside(limit, up)) return found;
+    found.push(up);
+    at = up;
+  }
+}
+
+function isFile(file: string): boolean {
+  return statSync(file, { throwIfNoEntry: false })?.isFile() === true;
+}
+
+/**
+ * Looks, for the records a plan would remove, for manifests that plan did not read and that
+ * still name their keys (see ManifestElsewhere): under `dir`, in the files --include/--exclude
+ * left out; above `dir`, at each record's file relative to a directory above it (the
+ * records keep their file relative to the directory they were applied from), and, once one
+ * was found there, anywhere in that directory (a file moved, or a record that names none).
+ * Called only with removals to check: a plan that removes nothing reads nothing more.
+ */
+export function findManifestsElsewhere(
+  records: readonly AudienceRecord[],
+  source: ElsewhereSource,
+): ManifestElsewhere[] {
+  if (records.length === 0) return [];
+  const root = path.resolve(source.dir);
+  const show = source.show ?? ((absolute: string) => path.relative(process.cwd(), absolute) || '.');
+  const maxBytes = source.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const found: ManifestElsewhere[] = [];
+  const keys = new Set(records.map((record) => record.key));
+  // A record found in its own sandbox is not looked for further.
+  const settled = new Set<string>();
+  const add = (m: ManifestElsewhere) => {
+    found.push(m);
+    settled.add(`${m.sandbox}/${m.key}`);
+  };
+  const open = (record: AudienceRecord) => !settled.has(`${record.sandbox}/${record.key}`);
+
+  if (filtersGiven(source).length > 0) {
+    const covered = fileSelector(source);
+    const files = readTree(root, (relative) => !covered(relative), maxBytes);
+    for (const m of naming(files, keys, source.defaultSandbox)) {
+      add({ kind: 'out-of-scope', sandbox: m.sandbox, key: m.key, file: m.file });
+    }
+  }
+  if (source.above === false || !records.some(open)) return found;
+
+  let anchor: string | undefined;
+  const above = directoriesAbove(root, source.top);
+  for (const record of records) {
+    const file = record.manifestFile;
+    if (file === undefined || !open(record)) continue;
+    for (const dir of above) {
+      const absolute = path.resolve(dir, file);
+      // Under the directory given, the plan read it (or the filters left it out, looked at above).
+      if (isInside(root, absolute) || !isInside(dir, absolute) || !isFile(absolute)) continue;
+      const text = readManifestFile(file, absolute, maxBytes);
+      const named = naming([text], new Set([record.key]), source.defaultSandbox)[0];
+      if (!named) continue;
+      add({ kind: 'above', sandbox: named.sandbox, key: named.key, file: show(absolute), dir: show(dir) });
+      anchor ??= dir;
+      break;
+    }
+  }
+  const rest = new Set(records.filter(open).map((record) => record.key));
+  if (anchor === undefined || rest.size === 0) return found;
+  // The directory given is below the one the records were applied from: what `apply <anchor>`
+  // would read decides for the other records too.
+  const outside = (relative: string) => !isInside(root, path.resolve(anchor, relative));
+  for (const m of naming(readTree(anchor, outside, maxBytes), rest, source.defaultSandbox)) {
+    const absolute = path.resolve(anchor, m.file);
+    add({ kind: 'above', sandbox: m.sandbox, key: m.key, file: show(absolute), dir: show(anchor) });
+  }
+  return found;
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { loadTexts, manifestYaml } from '../../test/helpers/manifests.js';
+import { appliedState, kinds, options } from '../../test/helpers/planning.js';
+import type { RecordedState } from '../state/schema.js';
+import type { ManifestElsewhere } from './elsewhere.js';
+import { plan } from './plan.js';
+
+/** gold, silver and tin applied in sandbox prod from loyalty/; this plan reads loyalty/ with gold alone. */
+function state(): RecordedState {
+  return appliedState(
+    loadTexts({
+      'loyalty/gold.yaml': manifestYaml('gold'),
+      'loyalty/silver.yaml': manifestYaml('silver'),
+      'loyalty/tin.yaml': manifestYaml('tin'),
+    }),
+  );
+}
+
+const desired = () => loadTexts({ 'loyalty/gold.yaml': manifestYaml('gold') });
+const everyFile = {
+  include: ['loyalty/**'],
+  exclude: [],
+  covers: (file: string) => file.startsWith('loyalty/'),
+};
+
+describe('removals whose manifest the plan did not read are held (options.elsewhere)', () => {
+  it('a manifest outside the scope naming the key, in its sandbox: held, saying where; the others are removed', () => {
+    const elsewhere: ManifestElsewhere[] = [
+      { kind: 'out-of-scope', sandbox: 'prod', key: 'silver', file: 'partners/silver.yaml' },
+    ];
+    const result = plan(desired(), state(), options({ scope: everyFile, elsewhere }));
+    expect(kinds(result)).toEqual(['delete prod/tin']);
+    expect(result.held).toEqual([
+      {
+        sandbox: 'prod',
+        key: 'silver',
+        reason:
+          'its manifest is now partners/silver.yaml, outside --include loyalty/**; the audience is left as it is',
+      },
+    ]);
+  });
+
+  it('a manifest above the directory given: held, naming the directory to give', () => {
+    const elsewhere: ManifestElsewhere[] = [
+      { kind: 'above', sandbox: 'prod', key: 'tin', file: 'm/loyalty/tin.yaml', dir: 'm' },
+    ];
+    const result = plan(desired(), state(), options({ elsewhere }));
+    expect(kinds(result)).toEqual(['delete prod/silver']);
+    expect(result.held).toEqual([
+      {
+        sandbox: 'prod',
+        key: 'tin',
+        reason:
+          'its manifest m/loyalty/tin.yaml is above the directory given; the audience is left as it is: give the directory it was applied from (m)',
+      },
+    ]);
+  });
+
+  it('in another sandbox: held when no record has that key there (a move), removed when one has (its own audience)', () => {
+    const recorded = state();
+    const dev = structuredClone(recorded.audiences.find((r) => r.key === 'tin')!);
+    recorded.audiences.push({ ...dev, sandbox: 'dev', audienceId: 'dev-tin-id' });
+    const elsewhere: ManifestElsewhere[] = [
+      { kind: 'out-of-scope', sandbox: 'stage', key: 'silver', file: 'partners/silver.yaml' },
+      { kind: 'out-of-scope', sandbox: 'dev', key: 'tin', file: 'partners/tin.yaml' },
+    ];
+    const result = plan(desired(), recorded, options({ scope: everyFile, elsewhere }));
+    // prod/tin is removed: the manifest in dev is dev/tin's, which it keeps.
+    expect(kinds(result)).toEqual(['delete prod/tin']);
+    expect(result.held.map((h) => [`${h.sandbox}/${h.key}`, h.reason])).toEqual([
+      [
+        'dev/tin',
+        'its manifest is now partners/tin.yaml, outside --include loyalty/**; the audience is left as it is',
+      ],
+      [
+        'prod/silver',
+        'its manifest is now partners/silver.yaml (sandbox "stage"), outside --include loyalty/**; the audience is left as it is',
+      ],
+    ]);
+  });
+
+  it('a held removal is not counted by the deletion guard', () => {
+    const elsewhere: ManifestElsewhere[] = [
+      { kind: 'out-of-scope', sandbox: 'prod', key: 'silver', file: 'partners/silver.yaml' },
+    ];
+    const result = plan(desired(), state(), options({ scope: everyFile, elsewhere, maxDeletes: 1 }));
+    expect(kinds(result)).toEqual(['delete prod/tin']);
+    expect(result.summary).toMatchObject({ delete: 1, blocked: 0 });
+  });
+});

@@ -1,0 +1,158 @@
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readState } from '../../src/state/read.js';
+import { emulatorEnv, remoteByName } from '../helpers/apply-env.js';
+import { withTempDir, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import type { RunningEmulator } from '../../src/emulator/index.js';
+import { withEmulator } from '../helpers/with-emulator.js';
+
+/** No run is started: the audiences are what is checked. */
+const quiet = (name: string) => manifestYaml(name, { ingestion: { onCreate: false } });
+
+/** The ids of the emulator's audiences, by name (`Audience gold`, as manifestYaml names them). */
+function remoteIds(emulator: RunningEmulator): Map<string, string> {
+  const ids = new Map([...remoteByName(emulator)].map(([name, audience]) => [name, audience.audienceId]));
+  // Compared by value below: an id missing from every side would compare equal.
+  for (const id of ids.values()) expect(id).toMatch(/^[0-9a-f-]{36}$/);
+  return ids;
+}
+
+async function setUp(
+  emulator: RunningEmulator,
+  tmp: string,
+  files: Record<string, string>,
+): Promise<(args: string[]) => ReturnType<typeof runCliInProcess>> {
+  const state = path.join(tmp, 'state');
+  await mkdir(state);
+  await writeFiles(path.join(tmp, 'm'), files);
+  const env = emulatorEnv(emulator);
+  // Paths as a user types them, from the directory above the manifests.
+  const run = (args: string[]) => runCliInProcess([...args, '--state', state], { cwd: tmp, env });
+  const applied = await run(['apply', 'm', '--auto-approve']);
+  expect(applied.stderr).not.toMatch(/Error/);
+  expect(applied.code).toBe(0);
+  return run;
+}
+
+describe('a removal whose manifest the plan did not read is held (review-deletes items 1 and 6)', () => {
+  it(
+    'a manifest moved out of --include: held by that scope, its audience kept (same id); a manifest removed in scope is deleted',
+    { timeout: 120_000 },
+    async () => {
+      await withEmulator({ operationDelayMs: 5, runStageDelayMs: 5 }, async (emulator) => {
+        await withTempDir(async (tmp) => {
+          const run = await setUp(emulator, tmp, {
+            'loyalty/gold.yaml': quiet('gold'),
+            'loyalty/silver.yaml': quiet('silver'),
+            'loyalty/tin.yaml': quiet('tin'),
+            'partners/bronze.yaml': quiet('bronze'),
+          });
+          const before = remoteIds(emulator);
+          expect([...before.keys()].sort()).toEqual([
+            'Audience bronze',
+            'Audience gold',
+            'Audience silver',
+            'Audience tin',
+          ]);
+
+          await rename(path.join(tmp, 'm/loyalty/gold.yaml'), path.join(tmp, 'm/partners/gold.yaml'));
+          const planned = await run(['plan', 'm', '--include', 'loyalty/**']);
+          expect(planned.code).toBe(0);
+          expect(planned.stdout).toContain('Held (left alone): 1');
+          expect(planned.stdout).toContain(
+            'prod/gold: its manifest is now partners/gold.yaml, outside --include loyalty/**; the audience is left as it is',
+          );
+          expect(planned.stdout).not.toMatch(/ delete: /);
+          // Saved and applied: checked by planning again, which looks outside the scope again.
+          const saved = await run([
+            'plan',
+            'm',
+            '--include',
+            'loyalty/**',
+            '--output',
+            'json',
+            '--out',
+            'p.json',
+          ]);
+          expect(saved.code).toBe(0);
+          const applied = await run(['apply', 'p.json', '--auto-approve']);
+          expect(applied.stderr).not.toMatch(/Error/);
+          expect(applied.code).toBe(0);
+          expect(remoteIds(emulator).get('Audience gold')).toBe(before.get('Audience gold'));
+
+          // The other team's scope takes it over: its record follows the file, no create.
+          const partners = await run(['apply', 'm', '--include', 'partners/**', '--auto-approve']);
+          expect(partners.code).toBe(0);
+          expect(partners.stdout).not.toMatch(/ create: /);
+          expect(remoteIds(emulator)).toEqual(before);
+          const gold = (await readState(path.join(tmp, 'state'))).audiences.find((r) => r.key === 'gold');
+          expect(gold?.manifestFile).toBe('partners/gold.yaml');
+
+          // A manifest removed from the scope is still deleted, beside a held one.
+          await rename(path.join(tmp, 'm/loyalty/silver.yaml'), path.join(tmp, 'm/partners/silver.yaml'));
+          await rm(path.join(tmp, 'm/loyalty/tin.yaml'));
+          await writeFiles(path.join(tmp, 'm'), { 'loyalty/lead.yaml': quiet('lead') });
+          const mixed = await run(['apply', 'm', '--include', 'loyalty/**', '--auto-approve']);
+          expect(mixed.code).toBe(0);
+          expect(mixed.stdout).toContain('- prod/tin delete: manifest removed');
+          expect(mixed.stdout).toContain('prod/silver: its manifest is now partners/silver.yaml');
+          const after = remoteIds(emulator);
+          expect(after.has('Audience tin')).toBe(false);
+          expect(after.get('Audience silver')).toBe(before.get('Audience silver'));
+          expect(after.get('Audience gold')).toBe(before.get('Audience gold'));
+        });
+      });
+    },
+  );
+
+  it(
+    'a subdirectory given: audiences whose manifests are above it are held, naming the directory; one whose manifest is gone everywhere is deleted',
+    { timeout: 120_000 },
+    async () => {
+      await withEmulator({ operationDelayMs: 5, runStageDelayMs: 5 }, async (emulator) => {
+        await withTempDir(async (tmp) => {
+          const run = await setUp(emulator, tmp, {
+            'loyalty/gold.yaml': quiet('gold'),
+            'retail/bronze.yaml': quiet('bronze'),
+            'retail/tin.yaml': quiet('tin'),
+            'web.yaml': quiet('copper'),
+          });
+          const before = remoteIds(emulator);
+          expect(before.size).toBe(4);
+          // tin's manifest is removed; copper's moved (its recorded file is gone, it is not).
+          await rm(path.join(tmp, 'm/retail/tin.yaml'));
+          await rename(path.join(tmp, 'm/web.yaml'), path.join(tmp, 'm/retail/web.yaml'));
+
+          const planned = await run(['plan', path.join('m', 'loyalty')]);
+          expect(planned.code).toBe(0);
+          expect(planned.stdout).toContain('Held (left alone): 2');
+          expect(planned.stdout).toContain(
+            'prod/bronze: its manifest m/retail/bronze.yaml is above the directory given; the audience is left as it is: give the directory it was applied from (m)',
+          );
+          expect(planned.stdout).toContain(
+            'prod/copper: its manifest m/retail/web.yaml is above the directory given',
+          );
+          expect(planned.stdout).toContain('- prod/tin delete: manifest removed');
+          expect(planned.stdout).not.toMatch(/(bronze|copper) delete/);
+
+          const applied = await run(['apply', path.join('m', 'loyalty'), '--auto-approve']);
+          expect(applied.code).toBe(0);
+          const after = remoteIds(emulator);
+          expect(after.get('Audience bronze')).toBe(before.get('Audience bronze'));
+          expect(after.get('Audience copper')).toBe(before.get('Audience copper'));
+          expect(after.get('Audience gold')).toBe(before.get('Audience gold'));
+          expect(after.has('Audience tin')).toBe(false);
+
+          // From the directory it was applied from, nothing is left to do but follow the moved file.
+          const whole = await run(['apply', 'm', '--auto-approve']);
+          expect(whole.code).toBe(0);
+          expect(whole.stdout).not.toMatch(/ (create|delete): /);
+          expect(remoteIds(emulator)).toEqual(after);
+        });
+      });
+    },
+  );
+});
