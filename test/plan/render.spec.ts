@@ -84,6 +84,28 @@ describe('Markdown renderer', () => {
     expect(md).toMatch(/\*\*Diagnostics:\*\* 1 error\(s\)/);
   });
 
+  it('shows a held reason and a failed run as plain text: no HTML comment, emphasis or link from a file name or the service', () => {
+    const md = renderMarkdown({
+      ...sample(),
+      held: [
+        {
+          sandbox: 'prod',
+          key: 'gold',
+          reason: 'a/<!-- *x* [y](http://e) ~z~ #1_2 `c` \\ |.yaml has errors',
+        },
+      ],
+      failedRuns: [
+        { sandbox: 'prod', key: 'silver', runId: 'r-1', reason: '<img src=x> **no**', next: 'change it' },
+      ],
+    });
+    expect(md).not.toContain('<!--');
+    expect(md).not.toContain('<img');
+    expect(md).toContain(
+      '- `prod/gold`: a/&lt;\\!-- \\*x\\* \\[y\\](http://e) \\~z\\~ \\#1\\_2 \\`c\\` \\\\ \\|.yaml has errors\n',
+    );
+    expect(md).toMatch(/^- prod\/silver: .*&lt;img src=x&gt; \\\*\\\*no\\\*\\\*/m);
+  });
+
   it('stays under the comment limit however big the plan, saying what it folded', () => {
     const files = Object.fromEntries(
       Array.from({ length: 3000 }, (_, i) => [

@@ -32,6 +32,16 @@ function escapeHtml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
+/**
+ * Text from files, flags or the service (a held audience's reason names its file; a failed
+ * run's reason is the service's) shown as it is in running text: a file named `<!--.yaml`
+ * opened an HTML comment that hid the rest of the review comment, `*`/`_`/`~` made emphasis
+ * and `[text](url)` a link. HTML is escaped and Markdown's marks are backslash-escaped.
+ */
+function escapeInline(text: string): string {
+  return escapeCell(escapeHtml(text.replaceAll('\\', '\\\\')).replace(/[`*_[\]~#!]/g, '\\$&'));
+}
+
 /** What the renderer left out or shortened, for the closing notes. */
 type Folded = { audiences: number; held: number; failedRuns: number; diagnostics: number; shortened: number };
 
@@ -141,13 +151,13 @@ export function renderMarkdown(given: Plan): string {
     `| ${s.create} | ${s.adopt} | ${s.update} | ${s.replace} | ${s.delete} | ${s.forget} | ${s.run} | ${s.move} | ${s.blocked} | ${s.deferred} |`,
     '',
   );
-  for (const line of refreshNote(plan) ?? []) head.push(clip(escapeCell(line)), '');
+  for (const line of refreshNote(plan) ?? []) head.push(clip(escapeInline(line)), '');
   const scope = scopeNote(plan, (text) => `\`${text.replaceAll('`', "'")}\``);
   if (scope) head.push(clip(escapeCell(scope)), '');
   const clock = clockNote(plan);
-  if (clock) head.push(clip(escapeCell(clock)), '');
+  if (clock) head.push(clip(escapeInline(clock)), '');
   const older = olderCheckoutNote(plan);
-  if (older) head.push(clip(escapeCell(older)), '');
+  if (older) head.push(clip(escapeInline(older)), '');
   budget.take(head);
 
   const errors = plan.diagnostics.filter((d) => d.severity === 'error').length;
@@ -161,7 +171,7 @@ export function renderMarkdown(given: Plan): string {
   const held = listBlock(
     [`**Held (left alone): ${plan.held.length}**`, ''],
     plan.held.map(
-      (h) => `- \`${clip(`${h.sandbox}/${h.key}`).replaceAll('`', "'")}\`: ${clip(escapeCell(h.reason))}`,
+      (h) => `- \`${clip(`${h.sandbox}/${h.key}`).replaceAll('`', "'")}\`: ${clip(escapeInline(h.reason))}`,
     ),
     [''],
     budget,
@@ -170,7 +180,7 @@ export function renderMarkdown(given: Plan): string {
   const failedHeading = failedRunsHeading(plan);
   const failed = listBlock(
     failedHeading ? [`**${failedHeading}**`, ''] : [],
-    (plan.failedRuns ?? []).map((f) => `- ${clip(escapeCell(failedRunLine(f)))}`),
+    (plan.failedRuns ?? []).map((f) => `- ${clip(escapeInline(failedRunLine(f)))}`),
     [''],
     budget,
   );
