@@ -9,6 +9,8 @@ import type { SourceFile } from './load.js';
 import { fileSelector } from '../source/file-filter.js';
 import { DEFAULT_MAX_FILE_BYTES, type ReadDirOptions, type ReadDirResult } from './read-dir.js';
 import { compareText } from '../text/compare.js';
+import { escapeText } from '../text/safe-text.js';
+import { COMMIT_ID } from '../state/commit-id.js';
 
 type TreeEntry = { mode: string; type: string; object: string; size: number; path: string };
 
@@ -34,21 +36,47 @@ function readBlobs(cwd: string, objects: readonly string[]): Promise<Map<string,
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`git cat-file failed: ${stderr.trim()}`));
+      if (code !== 0) return reject(new Error(firstLine(stderr) || `exit code ${String(code)}`));
       const all = Buffer.concat(chunks);
       const blobs = new Map<string, Buffer>();
       let offset = 0;
       while (offset < all.length) {
         const eol = all.indexOf(0x0a, offset);
-        const [object = '', , size = '0'] = all.subarray(offset, eol).toString().split(' ');
+        const header = all.subarray(offset, eol === -1 ? all.length : eol).toString();
+        // `<object> <type> <size>`; an object the repository lacks is `<object> missing`.
+        const [object = '', type = '', size = ''] = header.split(' ');
         const length = Number(size);
+        if (eol === -1 || type !== 'blob' || !/^\d+$/.test(size) || eol + 1 + length > all.length)
+          return reject(new Error(`object ${object} is ${type === 'missing' ? 'missing' : 'unreadable'}`));
         blobs.set(object, all.subarray(eol + 1, eol + 1 + length));
         offset = eol + 1 + length + 1;
       }
       resolve(blobs);
     });
+    // A git that exits early (no such directory, a broken repository) is reported by 'close'.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(objects.map((o) => `${o}\n`).join(''));
   });
+}
+
+/** The first non-empty line of a git message, without git's "fatal: " prefix. */
+function firstLine(text: string): string {
+  const line = text.split('\n').find((part) => part.trim() !== '') ?? '';
+  return line.trim().replace(/^(?:fatal|error): /, '');
+}
+
+/** Why a git command failed, in one line: its own message, else the error's. */
+function gitReason(error: unknown): string {
+  return escapeText(firstLine(error instanceof Error ? error.message : String(error)));
+}
+
+/**
+ * Range and set notations: `rev-parse` answers them with several ids, or one that starts
+ * with `^` (`^HEAD`), or none at all (`HEAD^@`, `HEAD^!`, `HEAD^-` with --verify).
+ */
+function isRangeNotation(ref: string, answer: string): boolean {
+  if (answer.includes('\n') || answer.startsWith('^')) return true;
+  return answer === '' && /\^[@!]$|\^-\d*$/.test(ref);
 }
 
 /**
@@ -82,8 +110,9 @@ export async function readManifestsAtRef(
     holds?: (relative: string, blob: string) => boolean;
   } = {},
 ): Promise<ReadDirResult & { known: string[] }> {
+  const shown = escapeText(ref);
   if (ref.startsWith('-') || ref.trim() === '') {
-    throw new UsageError('BAD_REF', `"${ref}" is not a git revision`);
+    throw new UsageError('BAD_REF', `"${shown}" is not a git revision`);
   }
   const git = simpleGit({ baseDir: path.resolve(dir) });
   let top: string;
@@ -93,23 +122,31 @@ export async function readManifestsAtRef(
     // Said apart from a bad ref: "cannot resolve HEAD" sent users looking for a ref.
     throw new UsageError(
       'NOT_A_GIT_REPO',
-      `--base: ${dir} is not in a git repository; run plan --base in a checkout of the manifests`,
+      `--base: ${escapeText(dir)} is not in a git repository; run plan --base in a checkout of the manifests`,
       { cause },
     );
   }
-  let commit: string;
+  let answer: string;
   try {
-    commit = (
+    answer = (
       await git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])
     ).trim();
   } catch {
-    commit = '';
+    answer = '';
   }
-  if (!commit)
+  // A range (`main..HEAD`, `HEAD...main`, `^HEAD`) is several revisions, or an exclusion:
+  // there is no one tree to read the base from.
+  if (isRangeNotation(ref, answer))
     throw new UsageError(
       'BAD_REF',
-      `--base: cannot resolve "${ref}" in the git repository at ${dir}${await whyUnresolved(git)}`,
+      `--base: "${shown}" is not a single revision: give a commit, branch or tag`,
     );
+  if (!COMMIT_ID.test(answer))
+    throw new UsageError(
+      'BAD_REF',
+      `--base: cannot resolve "${shown}" in the git repository at ${escapeText(dir)}${await whyUnresolved(git)}`,
+    );
+  const commit = answer;
 
   // git names the top by its real path: a directory reached through a symlink (macOS's
   // /tmp, a linked workspace) is placed by its real path too, or it lies "outside".
@@ -117,7 +154,16 @@ export async function readManifestsAtRef(
     .relative(top, await realpath(path.resolve(dir)))
     .split(path.sep)
     .join('/');
-  const listing = await git.raw(['ls-tree', '-r', '-l', '-z', '--full-tree', commit, '--', prefix || '.']);
+  let listing: string;
+  try {
+    listing = await git.raw(['ls-tree', '-r', '-l', '-z', '--full-tree', commit, '--', prefix || '.']);
+  } catch (cause) {
+    throw new UsageError(
+      'GIT_FAILED',
+      `--base: cannot list the files of "${shown}" (git ls-tree: ${gitReason(cause)})`,
+      { cause },
+    );
+  }
   const selected = fileSelector(options);
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const diagnostics: Diagnostic[] = [];
@@ -144,7 +190,13 @@ export async function readManifestsAtRef(
   const blobs = await readBlobs(
     top,
     small.map((entry) => entry.object),
-  );
+  ).catch((cause: unknown) => {
+    throw new UsageError(
+      'GIT_FAILED',
+      `--base: cannot read the files of "${shown}" (git cat-file: ${gitReason(cause)})`,
+      { cause },
+    );
+  });
   const files: SourceFile[] = wanted
     .filter((entry) => !knownPaths.has(entry.relative))
     .sort((a, b) => compareText(a.relative, b.relative))
