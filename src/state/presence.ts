@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
+import { escapeText } from '../text/safe-text.js';
 import { isAbsence } from './errors.js';
 import type { StateLocation } from './location.js';
 import { refuseForeignDirectory } from './store-dir.js';
@@ -39,7 +40,7 @@ export async function requireStateStore(location: StateLocation): Promise<void> 
 /** `plan` only reads: it may plan without a store, but must say so loudly. */
 export function missingStoreWarning(dir: string): string {
   return [
-    `WARNING: no state store at ${dir} (--state or AUDIENCECTL_STATE).`,
+    `WARNING: no state store at ${escapeText(dir)} (--state or AUDIENCECTL_STATE).`,
     'WARNING: planning as if nothing was ever applied: every manifest shows as a create.',
     `WARNING: if this is a typo, fix --state; to start a new store, run \`${initCommandFor(dir)}\`.`,
     '',

@@ -15,7 +15,7 @@ import type { LoadResult } from '../../manifest/load.js';
 import type { ConnectFlags } from '../connect.js';
 import { credentialsAbsent } from '../credentials-absent.js';
 import { useColor } from '../color.js';
-import { assertWritableFile, writeOutFile } from '../out-file.js';
+import { assertOutElsewhere, assertWritableFile, writeOutFile } from '../out-file.js';
 import { planExitCode } from '../exit-codes.js';
 import { planCheckout } from '../plan-checkout.js';
 import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options.js';
@@ -34,6 +34,8 @@ import {
   type SourceFlags,
 } from '../source-options.js';
 import { startFactScan, type FactScan } from '../../scan/fact-scan.js';
+import { fileSelector } from '../../source/file-filter.js';
+import { escapeText } from '../../text/safe-text.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
 import { describeLocation, type StateLocation } from '../../state/location.js';
 import { assertSameOrgs } from '../../state/org-binding.js';
@@ -167,6 +169,18 @@ export function planCommand(setExit: (code: number) => void): Command {
     assertDirectory(dir, INCLUDE_HINT);
     const now = Math.floor(Date.now() / 1000);
     const location = await stateLocationOf(flags);
+    // Even a --base plan, which reads neither the store nor the working tree's copy of a
+    // manifest it already holds: the plan would still replace the file.
+    if (flags.out)
+      await assertOutElsewhere(
+        flags.out,
+        {
+          stateDir: location.kind === 'dir' ? location.dir : undefined,
+          manifestsDir: dir,
+          isManifest: fileSelector(flags),
+        },
+        '--out',
+      );
     // A --base plan reads no state: where --state points does not matter to it.
     const storeExists = flags.base === undefined && (await stateStoreExists(location));
     if (flags.base === undefined && location.kind === 'dir' && !storeExists)
@@ -256,7 +270,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     }
     if (flags.out) {
       await writeOutFile(flags.out, renderPlan(result, flags.output, false), '--out');
-      process.stderr.write(`${summaryLine(result)} Written to ${flags.out}.\n`);
+      process.stderr.write(`${summaryLine(result)} Written to ${escapeText(flags.out)}.\n`);
     } else {
       process.stdout.write(renderPlan(result, flags.output, useColor(process.stdout)));
     }

@@ -1,0 +1,176 @@
+import { execFile, spawn } from 'node:child_process';
+import { lstat, mkdir, readFile, readdir, readlink, stat, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { CLI, GIT_ENV, withTempDir, writeFiles, type CliResult } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { manifestYaml } from '../helpers/manifests.js';
+
+// `plan --out` replaces a file the user names: never the state's or a manifest's, and
+// never by cutting the previous file short when the write fails.
+
+const execFileAsync = promisify(execFile);
+const META = '{"schemaVersion":1,"lineage":"5f0c2f9e-1d7e-4d4e-9a55-6f1c0c3b2a10","serial":1}\n';
+
+/** Manifests in `aud` and a directory store `st`; with `git`, a repository with `aud` committed. */
+async function repo(dir: string, git = false): Promise<void> {
+  await writeFiles(dir, {
+    'aud/gold.yaml': manifestYaml('gold'),
+    'aud/silver.yaml': manifestYaml('silver'),
+    'st/meta.json': META,
+  });
+  if (!git) return;
+  const run = (...args: string[]) =>
+    execFileAsync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV } });
+  await run('init', '-q', '-b', 'main');
+  await run('add', 'aud');
+  await run('commit', '-q', '-m', 'base');
+}
+
+/** Every file under `dir` with its bytes, symlinks as their target. */
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const name of await readdir(dir, { recursive: true })) {
+    if (name.startsWith('.git')) continue;
+    const file = path.join(dir, name);
+    const info = await lstat(file);
+    if (info.isSymbolicLink()) files[name] = `-> ${await readlink(file)}`;
+    else if (info.isFile()) files[name] = await readFile(file, 'utf8');
+  }
+  return files;
+}
+
+describe('plan --out where the plan reads', () => {
+  it('refuses the state directory and the manifest files, through symlinks too, and writes nothing', async () => {
+    await withTempDir(async (dir) => {
+      await repo(dir, true);
+      await symlink('aud', path.join(dir, 'aud-link'));
+      await symlink('st', path.join(dir, 'st-link'));
+      await symlink('aud/gold.yaml', path.join(dir, 'plan.json'));
+      const before = await snapshot(dir);
+      const state = path.join(dir, 'st');
+      const inState = (out: string) =>
+        `Error: --out: ${out} is inside the state directory ${state}: the plan would damage the state; name a file outside it\n`;
+      const manifest = (out: string) =>
+        `Error: --out: ${out} is one of the manifest files of aud: the plan would replace it, or be read as a manifest; name a file outside it or with another extension\n`;
+      const cases: Array<[string[], string]> = [
+        [['--state', 'st', '--output', 'json', '--out', 'st/meta.json'], inState('st/meta.json')],
+        [['--state', 'st', '--out', 'st-link/plan.md'], inState('st-link/plan.md')],
+        // A --base plan reads the manifests from git, but the file is still the user's.
+        [['--base', 'HEAD', '--output', 'json', '--out', 'aud/gold.yaml'], manifest('aud/gold.yaml')],
+        [['--state', 'st', '--out', 'aud-link/silver.yaml'], manifest('aud-link/silver.yaml')],
+        // Not there yet, but the next plan would read it as a manifest.
+        [['--state', 'st', '--out', 'aud/new.yml'], manifest('aud/new.yml')],
+        [['--state', 'st', '--output', 'json', '--out', 'plan.json'], manifest('plan.json')],
+      ];
+      for (const [flags, stderr] of cases) {
+        const result = await runCliInProcess(['plan', 'aud', ...flags], { cwd: dir, env: GIT_ENV });
+        expect([flags.join(' '), result.code, result.stdout, result.stderr]).toEqual([
+          flags.join(' '),
+          1,
+          '',
+          stderr,
+        ]);
+      }
+      expect(await snapshot(dir)).toEqual(before);
+    });
+  });
+
+  it('writes beside the manifests, and through a symlink to a file outside them, keeping the link and the mode', async () => {
+    await withTempDir(async (dir) => {
+      await repo(dir);
+      await mkdir(path.join(dir, 'plans'));
+      await writeFile(path.join(dir, 'plans', 'saved.json'), 'old\n', { mode: 0o600 });
+      await symlink('plans/saved.json', path.join(dir, 'latest.json'));
+      const beside = await runCliInProcess(['plan', 'aud', '--state', 'st', '--out', 'aud/plan.md'], {
+        cwd: dir,
+      });
+      expect([beside.code, beside.stdout]).toEqual([0, '']);
+      expect(await readFile(path.join(dir, 'aud', 'plan.md'), 'utf8')).toMatch(/^audiencectl will perform/);
+      const linked = await runCliInProcess(
+        ['plan', 'aud', '--state', 'st', '--output', 'json', '--out', 'latest.json'],
+        {
+          cwd: dir,
+        },
+      );
+      expect([linked.code, linked.stdout]).toEqual([0, '']);
+      expect(await readlink(path.join(dir, 'latest.json'))).toBe('plans/saved.json');
+      expect(JSON.parse(await readFile(path.join(dir, 'plans', 'saved.json'), 'utf8'))).toHaveProperty(
+        'steps',
+      );
+      expect((await stat(path.join(dir, 'plans', 'saved.json'))).mode & 0o777).toBe(0o600);
+      expect(await readdir(path.join(dir, 'plans'))).toEqual(['saved.json']);
+    });
+  });
+
+  it('shows the --out path, and a --state that does not exist, escaped', async () => {
+    await withTempDir(async (dir) => {
+      await repo(dir);
+      const escape = '\u001b]0;PWN\u0007\u001b[31m';
+      const shown = '\\u001B]0;PWN\\u0007\\u001B[31m';
+      const result = await runCliInProcess(
+        ['plan', 'aud', '--state', `nx${escape}`, '--out', `p${escape}.md`],
+        {
+          cwd: dir,
+        },
+      );
+      expect(result.code).toBe(0);
+      const lines = result.stderr.split('\n');
+      expect(lines[0]).toBe(
+        `WARNING: no state store at ${path.join(dir, 'nx')}${shown} (--state or AUDIENCECTL_STATE).`,
+      );
+      expect(lines.at(-2)).toMatch(/ Written to p\\u001B\]0;PWN\\u0007\\u001B\[31m\.md\.$/);
+      expect(result.stderr).not.toContain('\u001b');
+      expect(result.stderr).not.toContain('\u0007');
+    });
+  });
+});
+
+/** The built CLI under a file-size limit of 1 KiB: a longer write fails with EFBIG. */
+function runCliWithFileLimit(args: string[], cwd: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', 'ulimit -f 1; exec "$0" "$@"', process.execPath, CLI, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', AUDIENCECTL_MANIFEST_CACHE: 'off' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe('plan --out whose write fails', () => {
+  it('leaves the previous file whole, with its mode, and no temporary file', async () => {
+    await withTempDir(async (dir) => {
+      await repo(dir);
+      const saved = path.join(dir, 'plan.json');
+      const first = await runCliInProcess(
+        ['plan', 'aud', '--state', 'st', '--output', 'json', '--out', saved],
+        {
+          cwd: dir,
+        },
+      );
+      expect(first.code).toBe(0);
+      const previous = await readFile(saved);
+      // Longer than the limit, or the limit cuts nothing.
+      expect(previous.length).toBeGreaterThan(2048);
+      await execFileAsync('chmod', ['600', saved]);
+      const result = await runCliWithFileLimit(
+        ['plan', 'aud', '--state', 'st', '--output', 'json', '--out', 'plan.json'],
+        dir,
+      );
+      expect([result.code, result.stdout, result.stderr]).toEqual([
+        1,
+        '',
+        'Error: --out: cannot write plan.json (EFBIG)\n',
+      ]);
+      expect((await readFile(saved)).equals(previous)).toBe(true);
+      expect((await stat(saved)).mode & 0o777).toBe(0o600);
+      expect((await readdir(dir)).sort()).toEqual(['aud', 'plan.json', 'st']);
+    });
+  });
+});
