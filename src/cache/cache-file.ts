@@ -1,12 +1,13 @@
 import { createHash, webcrypto } from 'node:crypto';
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { openRegularFile, readRegularFileSync } from '../files/read-regular.js';
 
 /**
  * A cache file's bytes, where its header line ends, and the SHA-1 of its body (what
  * follows the header line, which names the digest it expects); undefined: no such
- * file, an unreadable one, or one without a header line.
+ * file, an unreadable one, one without a header line, or no regular file (a FIFO in its
+ * place is not waited on: it is ignored, as a damaged cache is).
  */
 export type CacheBytes = { bytes: Buffer; end: number; digest: string } | undefined;
 
@@ -33,11 +34,11 @@ export async function loadCacheBytes(file: string): Promise<CacheBytes> {
  * next request waits for this thread's event loop, which a plan keeps busy).
  */
 async function readWhole(file: string): Promise<Buffer> {
-  const handle = await open(file, 'r');
+  const { handle, info } = await openRegularFile(file);
   try {
     // A cache is written whole and renamed into place: its size does not change. (Were
     // it cut short or longer, its digest would not match, and it would not be used.)
-    const { size } = await handle.stat();
+    const { size } = info;
     const bytes = Buffer.allocUnsafe(size);
     let length = 0;
     while (length < size) {
@@ -54,7 +55,7 @@ async function readWhole(file: string): Promise<Buffer> {
 /** loadCacheBytes, here and now. */
 export function loadCacheBytesSync(file: string): CacheBytes {
   try {
-    const bytes = readFileSync(file);
+    const bytes = readRegularFileSync(file);
     const end = bytes.indexOf(0x0a);
     if (end < 0) return undefined;
     return {

@@ -1,14 +1,16 @@
-import { readFile } from 'node:fs/promises';
 import type { ApplyReport } from '../apply/types.js';
 import { UsageError } from '../errors.js';
+import { readRegularText } from '../files/read-regular.js';
 import { Plan, type Step } from '../plan/schema.js';
 
 /** A plan saved with `plan --output json --out`, checked. */
 export async function readSavedPlan(file: string): Promise<Plan> {
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(file, 'utf8'));
+    json = JSON.parse(await readRegularText(file));
   } catch (cause) {
+    // A FIFO or a device is said to be one (read, it was waited on, or read forever).
+    if (cause instanceof UsageError) throw cause;
     throw new UsageError('PLAN_UNREADABLE', `${file} is not a plan saved with \`plan --output json --out\``, {
       cause,
     });

@@ -1,5 +1,6 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { writeCacheFile } from '../cache/cache-file.js';
+import { readRegularTextSync } from '../files/read-regular.js';
 import type { ManifestCacheMirror, StateStore } from '../state/store.js';
 
 /** What to call once the load wrote its cache: copies a changed cache to the shared store. */
@@ -7,7 +8,7 @@ export type KeepManifestCache = () => Promise<void>;
 
 function readLocal(file: string): string | undefined {
   try {
-    return readFileSync(file, 'utf8');
+    return readRegularTextSync(file);
   } catch {
     return undefined;
   }

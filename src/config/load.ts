@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { RefusedFileError, readRegularTextSync } from '../files/read-regular.js';
 import { registerSecret } from '../text/secrets.js';
 import { isPlausibleName } from './plausible.js';
 import { ConfigFile, SandboxName } from './schema.js';
@@ -122,6 +122,18 @@ function invalid(name: string | undefined, lines: string[]): UsageError {
   );
 }
 
+/** A secret file larger than this is no secret file: 64 KiB. */
+export const MAX_SECRET_FILE_BYTES = 64 * 1024;
+
+/**
+ * Why a configuration file cannot be read: `(ENOENT)`, or `: it is a named pipe (FIFO),
+ * not a regular file` (read without blocking: a FIFO or /dev/zero hung the command).
+ */
+function unreadableReason(error: unknown): string {
+  if (error instanceof RefusedFileError) return `: ${error.reason}`;
+  return ` (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`;
+}
+
 /** A checked configuration, or every problem found: as lines, and as the error to throw. */
 export type CheckedAepConfig =
   { ok: true; config: AepConfig } | { ok: false; lines: string[]; error: UsageError };
@@ -140,14 +152,14 @@ export function checkAepConfig(options: LoadAepConfigOptions): CheckedAepConfig 
     const envLines = () => problemLines(undefined, readEnv(options.env).problems);
     let text: string;
     try {
-      text = readFileSync(filePath, 'utf8');
+      text = readRegularTextSync(filePath);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      const reason = unreadableReason(error);
       const others = envLines();
-      const message = `Cannot read the configuration file ${name} (${code}).`;
+      const message = `Cannot read the configuration file ${name}${reason}.`;
       return {
         ok: false,
-        lines: [`${name}: cannot read the configuration file (${code})`, ...others],
+        lines: [`${name}: cannot read the configuration file${reason}`, ...others],
         error: new UsageError(
           'CONFIG_UNREADABLE',
           others.length === 0 ? message : `${message}\n${others.map((line) => `  ${line}`).join('\n')}`,
@@ -165,7 +177,7 @@ export function checkAepConfig(options: LoadAepConfigOptions): CheckedAepConfig 
   const result = resolveAepConfig({
     file,
     env: options.env,
-    readSecretFile: (secretFile) => readFileSync(secretFile, 'utf8'),
+    readSecretFile: (secretFile) => readRegularTextSync(secretFile, { maxBytes: MAX_SECRET_FILE_BYTES }),
   });
   if (!result.ok) {
     const placed = result.problems.map((problem) => ({ ...locate(problem.key), ...problem }));
@@ -183,10 +195,10 @@ export function checkAepConfig(options: LoadAepConfigOptions): CheckedAepConfig 
 export function stateOfConfigFile(configFile: string): string | undefined {
   let text: string;
   try {
-    text = readFileSync(configFile, 'utf8');
+    text = readRegularTextSync(configFile);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new UsageError('CONFIG_UNREADABLE', `Cannot read the configuration file ${configFile} (${code}).`);
+    const reason = unreadableReason(error);
+    throw new UsageError('CONFIG_UNREADABLE', `Cannot read the configuration file ${configFile}${reason}.`);
   }
   const parsed = parseConfigText(text);
   if (!parsed.ok) throw invalid(configFile, problemLines(configFile, parsed.problems));

@@ -205,6 +205,9 @@ function secretFileProblem(key: string, error: unknown, where: string, base: str
       message: `no file at the path it gives (relative paths start at ${base}; the path is not shown, in case it is a secret)`,
     };
   }
+  // A FIFO, a directory or a device (refused without reading), or a file over the limit.
+  const reason = (error as { reason?: unknown }).reason;
+  if (typeof reason === 'string') return { key, message: `cannot read the secret from ${where}: ${reason}` };
   return { key, message: `cannot read the secret from ${where} (${code ?? (error as Error).message})` };
 }
 

@@ -1,10 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UsageError } from '../errors.js';
+import { readRegularTextSync } from '../files/read-regular.js';
 
 /** A shorter token is guessable; `openssl rand -hex 32` gives 64 characters. */
 export const MIN_HTTP_TOKEN_LENGTH = 16;
+
+/** A token file larger than this is no token file: 64 KiB. */
+const MAX_TOKEN_FILE_BYTES = 64 * 1024;
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -53,8 +56,13 @@ export function readHttpToken(given: {
   let token = given.token;
   if (given.file !== undefined) {
     try {
-      token = readFileSync(given.file, 'utf8');
+      // A FIFO, a directory or a device is refused, naming the flag, without reading it.
+      token = readRegularTextSync(given.file, {
+        label: '--http-token-file',
+        maxBytes: MAX_TOKEN_FILE_BYTES,
+      });
     } catch (error) {
+      if (error instanceof UsageError) throw error;
       const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
       const where = code === 'ENOENT' || code === 'ENOTDIR' ? 'the path given' : given.file;
       throw new UsageError('HTTP_TOKEN', `--http-token-file: cannot read ${where} (${code})`);

@@ -1,7 +1,8 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { readRegularText } from '../files/read-regular.js';
 // Not write-file-atomic: its signal-exit hook re-raised a SIGTERM that came during a write,
 // and the emulator died by the signal instead of saving and exiting 0.
 import { writeFileDurable } from '../state/durable-fs.js';
@@ -30,9 +31,10 @@ export async function loadState(dataDir: string, store: Store): Promise<Buffer |
   const file = join(dataDir, STATE_FILE);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readRegularText(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (error instanceof UsageError) throw error;
     throw new UsageError('EMULATOR_DATA_DIR', `Cannot read ${file}: ${(error as Error).message}`, {
       cause: error,
     });

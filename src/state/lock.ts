@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { link, open, stat, unlink, utimes } from 'node:fs/promises';
-import { readFileSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RefusedFileError, openRegularFile, readRegularTextSync } from '../files/read-regular.js';
 import { StateError, StateLockedError, StateWriteError, reasonOf } from './errors.js';
 import { tempPathFor } from './durable-fs.js';
 import {
@@ -77,7 +78,7 @@ let exitHookInstalled = false;
 function releaseAllOnExit(): void {
   for (const [nonce, file] of heldHere) {
     try {
-      if (readFileSync(file, 'utf8').includes(nonce)) unlinkSync(file);
+      if (readRegularTextSync(file).includes(nonce)) unlinkSync(file);
     } catch {
       // Exiting anyway; a leftover lock is detected as stale by the next locker.
     }
@@ -87,11 +88,11 @@ function releaseAllOnExit(): void {
 async function observe(file: string): Promise<LockObservation | undefined> {
   try {
     // Content and mtime from one open file (NFS revalidates cached attributes on open).
-    const handle = await open(file, 'r');
+    // Not blocking: a FIFO in the lock's place waited for a writer forever.
+    const { handle, info } = await openRegularFile(file);
     let raw: string;
-    let info: Awaited<ReturnType<typeof handle.stat>>;
     try {
-      [raw, info] = await Promise.all([handle.readFile('utf8'), handle.stat()]);
+      raw = await handle.readFile('utf8');
     } finally {
       await handle.close();
     }
@@ -105,7 +106,8 @@ async function observe(file: string): Promise<LockObservation | undefined> {
     return { holder, raw, mtimeMs: info.mtimeMs };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new StateError('STATE_UNREADABLE', `cannot read the state lock ${file}: ${reasonOf(error)}`, {
+    const reason = error instanceof RefusedFileError ? error.reason : reasonOf(error);
+    throw new StateError('STATE_UNREADABLE', `cannot read the state lock ${file}: ${reason}`, {
       cause: error,
     });
   }

@@ -1,6 +1,6 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, type Stats } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import type { z } from 'zod';
+import { RefusedFileError, readRegularText, readRegularTextSync } from '../files/read-regular.js';
 import { COMMIT_ID } from './commit-id.js';
 import { StateReadError, reasonOf } from './errors.js';
 import { META_FORMATS } from './meta-format.js';
@@ -13,18 +13,13 @@ export const RECORD_REPAIR_HINT =
 export const META_REPAIR_HINT = 'restore it from a backup, or remove it to start a new lineage';
 
 /**
- * Non-blocking open: reading a FIFO in the store's place would wait for a writer forever
- * (plan, state list hung); opened so, it is refused by its fstat instead. No effect on files.
+ * Read without blocking (a FIFO in a record's place hung plan and state list): anything
+ * but a regular file is refused, naming what it is.
  */
-const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
-
-function notRegular(file: string, info: Stats): StateReadError {
-  const what = info.isDirectory() ? 'it is a directory' : 'it is not a regular file';
-  return new StateReadError('STATE_UNREADABLE', `cannot read state file ${file}: ${what}`);
-}
-
 function unreadable(file: string, error: unknown): StateReadError | undefined {
   if (error instanceof StateReadError) return error;
+  if (error instanceof RefusedFileError)
+    return new StateReadError('STATE_UNREADABLE', `cannot read state file ${file}: ${error.reason}`);
   if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
     // A symlink to a missing file is no absent record: skipped, plan proposed creating
     // the audience again. Looked at only on this path, so a good read costs nothing more.
@@ -52,14 +47,7 @@ export async function readJsonFile<T>(
 /** A state file's text; undefined when it does not exist. */
 async function readText(file: string): Promise<string | undefined> {
   try {
-    const handle = await open(file, READ_FLAGS);
-    try {
-      const info = await handle.stat();
-      if (!info.isFile()) throw notRegular(file, info);
-      return await handle.readFile('utf8');
-    } finally {
-      await handle.close();
-    }
+    return await readRegularText(file);
   } catch (error) {
     const failure = unreadable(file, error);
     if (failure) throw failure;
@@ -73,14 +61,7 @@ async function readText(file: string): Promise<string | undefined> {
  */
 export function readTextSync(file: string): string | undefined {
   try {
-    const fd = openSync(file, READ_FLAGS);
-    try {
-      const info = fstatSync(fd);
-      if (!info.isFile()) throw notRegular(file, info);
-      return readFileSync(fd, 'utf8');
-    } finally {
-      closeSync(fd);
-    }
+    return readRegularTextSync(file);
   } catch (error) {
     const failure = unreadable(file, error);
     if (failure) throw failure;

@@ -96,7 +96,7 @@ describe('readState', () => {
     await mkdir(silver);
     await expect(readState(dir)).rejects.toMatchObject({
       code: 'STATE_UNREADABLE',
-      message: `cannot read state file ${silver}: it is a directory`,
+      message: `cannot read state file ${silver}: it is a directory, not a regular file`,
     });
     await rmdir(silver);
     await symlink(path.join(dir, 'gone.json'), silver);

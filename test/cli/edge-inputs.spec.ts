@@ -173,7 +173,7 @@ describe('a state store holding a FIFO or a broken symlink', () => {
       await run(dir, 'mkfifo', path.join(store, 'audiences', 'prod', 'gold.json'));
       const result = await runCli(['state', 'list', '--state', store]);
       expect(result.stderr).toBe(
-        `Error: cannot read state file ${store}/audiences/prod/gold.json: it is not a regular file\n`,
+        `Error: cannot read state file ${store}/audiences/prod/gold.json: it is a named pipe (FIFO), not a regular file\n`,
       );
       expect(result.code).toBe(1);
     });
@@ -203,7 +203,7 @@ describe('a state store holding a FIFO or a broken symlink', () => {
       await run(dir, 'mkfifo', path.join(store, 'meta.json'));
       const result = await runCli(['plan', 'audiences', '--state', store], { cwd: dir });
       expect(result.stderr).toBe(
-        `Error: cannot read state file ${store}/meta.json: it is not a regular file\n`,
+        `Error: cannot read state file ${store}/meta.json: it is a named pipe (FIFO), not a regular file\n`,
       );
       expect(result.code).toBe(1);
     });

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import pg, { type ClientConfig } from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
 import pgPass from 'pgpass';
+import { RefusedFileError, checkRegularFileSync, readRegularText } from '../../files/read-regular.js';
 import { registerSecret } from '../../log.js';
 import { StateError, reasonOf } from '../errors.js';
 
@@ -100,13 +100,18 @@ function fromPassFile(config: ClientConfig): Promise<string | undefined> {
   });
 }
 
+/** A password file larger than this is no password file: 64 KiB. */
+const MAX_PASSWORD_FILE_BYTES = 64 * 1024;
+
 /**
  * `--state-password-file`'s password, without its final newline. An empty (or blank) file
  * is refused: as no password, the server's refusal would tell the user to give one.
  */
 async function readPasswordFile(file: string): Promise<string> {
-  const text = await readFile(file, 'utf8').catch((error: unknown) => {
-    const reason = `cannot read the state password file ${file}: ${reasonOf(error)}`;
+  // Read without blocking: a FIFO waited for a writer, past the connect timeout, forever.
+  const text = await readRegularText(file, { maxBytes: MAX_PASSWORD_FILE_BYTES }).catch((error: unknown) => {
+    const why = error instanceof RefusedFileError ? error.reason : reasonOf(error);
+    const reason = `cannot read the state password file ${file}: ${why}`;
     throw new StateError('STATE_PASSWORD_FILE', reason, { cause: error });
   });
   const password = text.replace(/\r?\n$/, '');
@@ -130,9 +135,39 @@ async function resolvePassword(config: ClientConfig, access: PgAccess, fromUrl: 
   return fromPassFile(config);
 }
 
+/** The URL's parameters that name files node-postgres reads (synchronously, as it parses the URL). */
+const SSL_FILES = ['sslcert', 'sslkey', 'sslrootcert'];
+
+/**
+ * Each file the URL's sslcert, sslkey and sslrootcert name is a regular file: a FIFO
+ * there hung the command, and a missing one ended it with a stack trace.
+ */
+function checkSslFiles(url: string): void {
+  let params: URLSearchParams;
+  try {
+    params = new URL(url).searchParams;
+  } catch {
+    return;
+  }
+  for (const name of SSL_FILES) {
+    for (const file of params.getAll(name)) {
+      if (file === '') continue;
+      try {
+        checkRegularFileSync(file);
+      } catch (error) {
+        const why = error instanceof RefusedFileError ? error.reason : reasonOf(error);
+        throw new StateError('STATE_SSL_FILE', `cannot read ${file}, the state URL's ${name}: ${why}`, {
+          cause: error,
+        });
+      }
+    }
+  }
+}
+
 /** node-postgres settings for `url`; the password is looked up once, when first needed. */
 export function clientConfig(url: string, access: PgAccess): ClientConfig {
   const timeouts = timeoutsOf(access);
+  checkSslFiles(url);
   const parsed = parseIntoClientConfig(url);
   const fromUrl = typeof parsed.password === 'string' && parsed.password !== '' ? parsed.password : undefined;
   registerSecret(fromUrl);

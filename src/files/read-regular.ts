@@ -1,0 +1,157 @@
+import { closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
+
+/**
+ * Non-blocking open: a FIFO opened so does not wait for a writer (a plain open, or a read
+ * of one, waited forever), and is then refused by its fstat. No effect on regular files.
+ */
+export const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/** What a path is, when it is no regular file: "a named pipe (FIFO)". */
+export function kindOf(info: Stats): string {
+  if (info.isDirectory()) return 'a directory';
+  if (info.isFIFO()) return 'a named pipe (FIFO)';
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  if (info.isSocket()) return 'a socket';
+  return 'no regular file';
+}
+
+/**
+ * A user-named file refused before it is read; `label` (a flag, a setting) starts the
+ * message. `reason` is for messages of the form "cannot read X: <reason>".
+ */
+export class RefusedFileError extends UsageError {
+  constructor(
+    code: string,
+    readonly file: string,
+    readonly reason: string,
+    message: string,
+    label: string | undefined,
+  ) {
+    super(code, `${label === undefined ? '' : `${label}: `}${message}`);
+  }
+}
+
+/**
+ * Not a regular file: a FIFO, a directory, a device (/dev/zero, /dev/stdin), a socket,
+ * whose read waited for a writer, or never ended. `--http-token-file: /x/fifo is a named
+ * pipe (FIFO), not a regular file`.
+ */
+export class NotRegularFileError extends RefusedFileError {
+  constructor(file: string, kind: string, label?: string) {
+    super(
+      'NOT_A_REGULAR_FILE',
+      file,
+      `it is ${kind}, not a regular file`,
+      `${file} is ${kind}, not a regular file`,
+      label,
+    );
+  }
+}
+
+/** A file larger than the reader takes (a secret of megabytes is no secret). */
+export class FileTooLargeError extends RefusedFileError {
+  constructor(file: string, size: number, maxBytes: number, label?: string) {
+    const reason = `it is ${size} bytes, over the ${maxBytes}-byte limit`;
+    super('FILE_TOO_LARGE', file, reason, `${file}: ${reason}`, label);
+  }
+}
+
+export type ReadRegularOptions = {
+  /** The flag or setting that named the file, to start the messages with. */
+  label?: string | undefined;
+  /** Refuse a larger file (FileTooLargeError). Default: no limit. */
+  maxBytes?: number | undefined;
+};
+
+function checked(file: string, info: Stats, options: ReadRegularOptions): void {
+  if (!info.isFile()) throw new NotRegularFileError(file, kindOf(info), options.label);
+  if (options.maxBytes !== undefined && info.size > options.maxBytes)
+    throw new FileTooLargeError(file, info.size, options.maxBytes, options.label);
+}
+
+/** A socket cannot be opened (ENXIO): said as what it is. */
+function openFailure(file: string, error: unknown, options: ReadRegularOptions): unknown {
+  if ((error as NodeJS.ErrnoException).code !== 'ENXIO') return error;
+  const info = statSync(file, { throwIfNoEntry: false });
+  return info && !info.isFile() ? new NotRegularFileError(file, kindOf(info), options.label) : error;
+}
+
+function openRegularSync(file: string, options: ReadRegularOptions): number {
+  let fd: number;
+  try {
+    fd = openSync(file, READ_FLAGS);
+  } catch (error) {
+    throw openFailure(file, error, options);
+  }
+  try {
+    checked(file, fstatSync(fd), options);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  return fd;
+}
+
+/**
+ * Checks, without reading it, that `file` is a regular file another reader (a library)
+ * can read without blocking; the errors of readRegularFileSync.
+ */
+export function checkRegularFileSync(file: string, options: ReadRegularOptions = {}): void {
+  closeSync(openRegularSync(file, options));
+}
+
+/**
+ * A user-named file's bytes, never blocking: anything but a regular file is refused
+ * (NotRegularFileError), as is one over `maxBytes` (FileTooLargeError). Other failures
+ * (ENOENT, EACCES) are thrown as the system gave them, for the caller to word.
+ */
+export function readRegularFileSync(file: string, options: ReadRegularOptions = {}): Buffer {
+  const fd = openRegularSync(file, options);
+  try {
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** readRegularFileSync as text (UTF-8). */
+export function readRegularTextSync(file: string, options: ReadRegularOptions = {}): string {
+  return readRegularFileSync(file, options).toString('utf8');
+}
+
+/**
+ * An open handle on a regular file, and its stats, or the errors of readRegularFileSync;
+ * the caller closes it.
+ */
+export async function openRegularFile(
+  file: string,
+  options: ReadRegularOptions = {},
+): Promise<{ handle: FileHandle; info: Stats }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, READ_FLAGS);
+  } catch (error) {
+    throw openFailure(file, error, options);
+  }
+  try {
+    const info = await handle.stat();
+    checked(file, info, options);
+    return { handle, info };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** readRegularTextSync, off the main thread. */
+export async function readRegularText(file: string, options: ReadRegularOptions = {}): Promise<string> {
+  const { handle } = await openRegularFile(file, options);
+  try {
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
