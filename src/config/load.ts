@@ -53,14 +53,27 @@ export function parseConfigText(text: string): Parsed {
   };
 }
 
+/**
+ * `unknown key "sandboxs"`; a key that could be a secret is counted, not named:
+ * `1 unknown key (its name is not shown: it may hold a secret)`,
+ * `unknown keys "a" and 2 more (their names are not shown: they may hold a secret)`.
+ */
+function unknownKeys(names: string[], hidden: number): string {
+  const why =
+    hidden === 1
+      ? '(its name is not shown: it may hold a secret)'
+      : '(their names are not shown: they may hold a secret)';
+  if (names.length === 0) return `${hidden} unknown key${hidden === 1 ? '' : 's'} ${why}`;
+  const shown = `unknown key${names.length + hidden > 1 ? 's' : ''} ${names.join(', ')}`;
+  return hidden === 0 ? shown : `${shown} and ${hidden} more ${why}`;
+}
+
 function problemOf(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCounter): ConfigProblem {
   const fullPath = issue.path.map(String);
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
     const names = issue.keys.filter(isPlausibleName).map((key) => `"${key}"`);
-    const hidden = issue.keys.length - names.length;
-    if (hidden > 0) names.push(`${hidden} not shown (not a name: it could be a secret)`);
-    message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${names.join(', ')}`;
+    message = unknownKeys(names, issue.keys.length - names.length);
   } else if (issue.code === 'invalid_key') {
     const name = fullPath.at(-1) ?? '';
     const reason = issue.issues[0]?.message ?? issue.message;
@@ -115,6 +128,8 @@ function problemLines(name: string | undefined, problems: ConfigProblem[]): stri
 }
 
 function invalid(name: string | undefined, lines: string[]): UsageError {
+  // One problem, one line: it names its own place (file:line:col, or the variable).
+  if (lines.length === 1) return new UsageError('CONFIG_INVALID', `Invalid AEP configuration: ${lines[0]}`);
   const where = name === undefined ? 'the environment' : `${name} and the environment`;
   return new UsageError(
     'CONFIG_INVALID',

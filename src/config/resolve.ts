@@ -21,6 +21,12 @@ export type ResolveInput = {
 };
 
 type Value = { value: string; hint: string };
+/**
+ * A secret given (clientSecretEnv, clientSecretFile) that could not be had: its own problem
+ * says why, and the sandbox is not also said to be missing one.
+ */
+const BROKEN = 'broken';
+type Secret = Value | typeof BROKEN | undefined;
 type Layer = { prefix: string; data: CredentialsFile | undefined };
 type Own = { prefix: string; data: SandboxFile };
 
@@ -40,7 +46,7 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
   const inFile = (key: string): string =>
     fileName === undefined ? key : `${key} in ${path.basename(fileName)}`;
 
-  function secretOf(prefix: string, layer: CredentialsFile | SandboxFile | undefined): Value | undefined {
+  function secretOf(prefix: string, layer: CredentialsFile | SandboxFile | undefined): Secret {
     if (!layer) return undefined;
     const given = [layer.clientSecret, layer.clientSecretEnv, layer.clientSecretFile].filter(
       (v) => v !== undefined,
@@ -50,7 +56,7 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
         key: `${prefix}clientSecret`,
         message: 'give only one of clientSecret, clientSecretEnv and clientSecretFile',
       });
-      return undefined;
+      return BROKEN;
     }
     if (layer.clientSecret !== undefined) {
       warnings.push(
@@ -70,7 +76,7 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
             ? `environment variable ${name} is not set`
             : 'the environment variable it names is not set (the name is not shown: it looks like a secret)',
         });
-        return undefined;
+        return BROKEN;
       }
       return { value: value.trim(), hint };
     }
@@ -84,7 +90,7 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
         return { value, hint };
       } catch (error) {
         problems.push(secretFileProblem(`${prefix}clientSecretFile`, error, where, base));
-        return undefined;
+        return BROKEN;
       }
     }
     return undefined;
@@ -123,9 +129,11 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
     const secret = ownSecret ?? sharedSecret ?? env.clientSecret;
     const clientId = pick(layers, 'clientId', env.clientId);
     const orgId = pick(layers, 'orgId', env.orgId);
-    if (!clientId || !secret || !orgId) {
-      if (required)
-        problems.push(missingProblem(name, own, { clientId, secret, orgId }, fileName !== undefined));
+    if (!clientId || !secret || secret === BROKEN || !orgId) {
+      const missing = required
+        ? missingProblem(name, own, { clientId, secret, orgId }, fileName !== undefined)
+        : undefined;
+      if (missing) problems.push(missing);
       return undefined;
     }
     const { scopes, hint: scopesHint } = scopesOf(layers);
@@ -211,12 +219,13 @@ function secretFileProblem(key: string, error: unknown, where: string, base: str
   return { key, message: `cannot read the secret from ${where} (${code ?? (error as Error).message})` };
 }
 
+/** What a sandbox lacks; undefined when it lacks nothing but a secret whose own problem is listed. */
 function missingProblem(
   name: string,
   own: Own | undefined,
   found: { clientId: unknown; secret: unknown; orgId: unknown },
   hasFile: boolean,
-): ConfigProblem {
+): ConfigProblem | undefined {
   if (!hasFile) {
     const unset = [
       found.clientId ? undefined : 'AEP_CLIENT_ID',
@@ -233,6 +242,7 @@ function missingProblem(
     found.secret ? undefined : 'a client secret (clientSecretEnv, clientSecretFile, or AEP_CLIENT_SECRET)',
     found.orgId ? undefined : 'an org id (orgId, or AEP_ORG_ID)',
   ].filter((item) => item !== undefined);
+  if (missing.length === 0) return undefined;
   const list =
     missing.length > 1
       ? `${missing.slice(0, -1).join(', ')} and ${missing.at(-1) ?? ''}`

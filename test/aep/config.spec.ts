@@ -261,6 +261,65 @@ sandboxes:
   });
 });
 
+describe('one problem, one line; no knock-on problems', () => {
+  it('a single problem is one line, naming its place', () => {
+    const configFile = file('one.yaml', 'sandboxs: {}\n');
+    const error = usageError(() => loadAepConfig({ configFile, env: ENV }));
+    expect(error.message).toBe(
+      `Invalid AEP configuration: ${configFile}:1:1 (top level): unknown key "sandboxs"`,
+    );
+    const fromEnv = usageError(() =>
+      loadAepConfig({ env: { AEP_CLIENT_ID: 'x', AEP_ORG_ID: 'O@AdobeOrg' } }),
+    );
+    expect(fromEnv.message).toBe(
+      'Invalid AEP configuration: AEP_CLIENT_SECRET: not set: the AEP credentials come from AEP_CLIENT_ID, AEP_CLIENT_SECRET and AEP_ORG_ID, or from a file given with --config',
+    );
+  });
+
+  it('a secret named but not found is one problem: the sandbox is not also said to miss a secret', () => {
+    const configFile = file(
+      'named.yaml',
+      `credentials:
+  clientId: c
+  orgId: O@AdobeOrg
+  clientSecretFile: missing.secret
+sandboxes:
+  prod: {}
+  dev: { clientSecretEnv: NOT_SET_ANYWHERE }
+  qa: { clientSecretEnv: NOT_SET_EITHER, clientId: q }
+`,
+    );
+    const error = usageError(() => loadAepConfig({ configFile, env: {} }));
+    expect(error.message.split('\n')).toEqual([
+      `Invalid AEP configuration (from ${configFile} and the environment):`,
+      `  ${configFile}:4:21 credentials.clientSecretFile: no file at the path it gives (relative paths start at ${dir}; the path is not shown, in case it is a secret)`,
+      `  ${configFile}:7:27 sandboxes.dev.clientSecretEnv: environment variable NOT_SET_ANYWHERE is not set`,
+      `  ${configFile}:8:26 sandboxes.qa.clientSecretEnv: environment variable NOT_SET_EITHER is not set`,
+    ]);
+    // What else is missing is still said, without the secret.
+    const orgless = file('orgless.yaml', 'credentials:\n  clientId: c\n  clientSecretFile: missing.secret\n');
+    expect(
+      usageError(() => loadAepConfig({ configFile: orgless, env: {} }))
+        .message.split('\n')
+        .slice(1),
+    ).toEqual([
+      `  ${orgless}:3:21 credentials.clientSecretFile: no file at the path it gives (relative paths start at ${dir}; the path is not shown, in case it is a secret)`,
+      `  ${orgless}:2:3 credentials: sandbox "prod" is missing an org id (orgId, or AEP_ORG_ID); set it there, under "credentials:", or in the environment`,
+    ]);
+  });
+
+  it('an unknown key whose name is not shown is counted in words', () => {
+    const one = file('hidden-one.yaml', 'credentials:\n  s3cr3t-v4lue: 1\n');
+    expect(usageError(() => loadAepConfig({ configFile: one, env: ENV })).message).toBe(
+      `Invalid AEP configuration: ${one}:2:3 credentials: 1 unknown key (its name is not shown: it may hold a secret)`,
+    );
+    const mixed = file('hidden-mixed.yaml', 'credentials:\n  s3cr3t-v4lue: 1\n  extra: 2\n  t0k3n: 3\n');
+    expect(usageError(() => loadAepConfig({ configFile: mixed, env: ENV })).message).toBe(
+      `Invalid AEP configuration: ${mixed}:2:3 credentials: unknown keys "extra" and 2 more (their names are not shown: they may hold a secret)`,
+    );
+  });
+});
+
 describe('the client built from a configuration', () => {
   let emulator: RunningEmulator;
   beforeAll(async () => {
