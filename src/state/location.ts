@@ -23,6 +23,25 @@ export type StateLocation =
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/**
+ * The `sslmode` values node-postgres (pg-connection-string) acts on. Any other (a typo,
+ * libpq's `allow`) turned TLS on with full verification, and failed later with the
+ * server's "does not support SSL connections", naming no parameter.
+ */
+const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+
+/** Refuses an `sslmode` node-postgres does not know, naming it (not the URL: it may hold a password). */
+function checkSslMode(url: URL, flag: string): void {
+  for (const mode of url.searchParams.getAll('sslmode')) {
+    if (SSL_MODES.includes(mode)) continue;
+    const shown = /^[A-Za-z-]{1,32}$/.test(mode) ? `"${mode}"` : '(the value is not shown)';
+    throw new UsageError(
+      'STATE_BAD_URL',
+      `${flag}: the URL's sslmode ${shown} is not one audiencectl's PostgreSQL client knows: give ${SSL_MODES.slice(0, -1).join(', ')} or ${SSL_MODES.at(-1) ?? ''}`,
+    );
+  }
+}
+
 export function isPostgresUrl(text: string): boolean {
   return /^postgres(ql)?:\/\//i.test(text.trim());
 }
@@ -65,6 +84,7 @@ export function parseStateLocation(text: string, flag = '--state'): StateLocatio
         `${flag}: the URL's parameter "${name}" is not one audiencectl reads; did you mean "schema"? (without it the schema is "${DEFAULT_PG_SCHEMA}")`,
       );
   }
+  checkSslMode(url, flag);
   const schema = url.searchParams.get('schema') ?? DEFAULT_PG_SCHEMA;
   if (!SCHEMA_NAME.test(schema)) {
     throw new UsageError(

@@ -135,6 +135,16 @@ async function resolvePassword(config: ClientConfig, access: PgAccess, fromUrl: 
   return fromPassFile(config);
 }
 
+/**
+ * The server asked for a password and none was found anywhere (resolvePassword). Said so
+ * by pgError: sent empty, a server asking for md5 or a clear-text password answered "the
+ * password was refused" (28P01), as if one had been given; one asking for SCRAM, the
+ * driver's own "client password must be a string".
+ */
+export class NoPasswordError extends Error {
+  override readonly name = 'NoPasswordError';
+}
+
 /** The URL's parameters that name files node-postgres reads (synchronously, as it parses the URL). */
 const SSL_FILES = ['sslcert', 'sslkey', 'sslrootcert'];
 
@@ -188,8 +198,11 @@ export function clientConfig(url: string, access: PgAccess): ClientConfig {
         registerSecret(password);
         return password;
       });
-      // node-postgres takes undefined as "no password": the server then says what it needs.
-      return (await cached) ?? '';
+      // Called only when the server asks for one (never with trust authentication).
+      const password = await cached;
+      if (password === undefined)
+        throw new NoPasswordError('the server asks for a password and none was given');
+      return password;
     },
   };
 }

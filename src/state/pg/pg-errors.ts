@@ -1,7 +1,7 @@
 import { redactText } from '../../log.js';
 import { AudiencectlError } from '../../errors.js';
 import { StateError } from '../errors.js';
-import type { PgTimeouts } from './connection.js';
+import { NoPasswordError, type PgTimeouts } from './connection.js';
 
 /** SQLSTATE classes a user fixes with their URL or credentials, not with a bug report. */
 const CONNECTION_CODES: Record<string, string> = {
@@ -12,8 +12,9 @@ const CONNECTION_CODES: Record<string, string> = {
 };
 
 /**
- * node-postgres's own text when the server asks for a SCRAM password and none was found
- * (`client password must be a string` in older versions): it names no source to set.
+ * The server asked for a password and none was found (NoPasswordError, whatever the
+ * authentication method; node-postgres's own text, `client password must be a
+ * non-empty string`, for SCRAM): where to give one.
  */
 const NO_PASSWORD = /client password must be a (non-empty )?string/;
 const NO_PASSWORD_REASON =
@@ -78,9 +79,10 @@ export function pgError(error: unknown, display: string, timeouts: PgTimeouts): 
     });
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
+  const noPassword = error instanceof NoPasswordError || NO_PASSWORD.test(message);
   const reason =
     (typeof code === 'string' ? CONNECTION_CODES[code] : undefined) ??
-    (NO_PASSWORD.test(message) ? NO_PASSWORD_REASON : message);
+    (noPassword ? NO_PASSWORD_REASON : message);
   const detail = typeof code === 'string' ? ` [${code}]` : '';
   return new StateError('STATE_DB_ERROR', redactText(`PostgreSQL state ${display}: ${reason}${detail}`), {
     cause: error,
