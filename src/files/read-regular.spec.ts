@@ -4,7 +4,12 @@ import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkRegularFileSync, readRegularText, readRegularTextSync } from './read-regular.js';
+import {
+  checkRegularFileSync,
+  readRegularText,
+  readRegularTextSync,
+  refuseNonRegular,
+} from './read-regular.js';
 
 // Each kind of path that is no regular file is refused, said as what it is, without a
 // read (a FIFO read waited for a writer; /dev/zero never ended), by the synchronous and
@@ -69,10 +74,18 @@ describe('limits and checks', () => {
     expect(readRegularTextSync(file, { maxBytes: 8 })).toBe('a-token\n');
   });
 
-  it('checkRegularFileSync opens nothing it leaves open, and refuses as the readers do', () => {
+  it('checkRegularFileSync accepts a regular file and refuses as the readers do', () => {
     expect(() => checkRegularFileSync(path.join(dir, 'token'))).not.toThrow();
     expect(() => checkRegularFileSync(path.join(dir, 'fifo'))).toThrow(
       'is a named pipe (FIFO), not a regular file',
+    );
+  });
+
+  it('refuseNonRegular leaves a missing file to its reader, and refuses one that is no regular file', () => {
+    expect(() => refuseNonRegular(path.join(dir, 'missing'), '--x-file')).not.toThrow();
+    expect(() => refuseNonRegular(path.join(dir, 'token'), '--x-file')).not.toThrow();
+    expect(() => refuseNonRegular(path.join(dir, 'fifo'), '--x-file')).toThrow(
+      `--x-file: ${path.join(dir, 'fifo')} is a named pipe (FIFO), not a regular file`,
     );
   });
 });

@@ -96,6 +96,16 @@ function openRegularSync(file: string, options: ReadRegularOptions): number {
 }
 
 /**
+ * For a file another program reads (git, ssh): a path that is there but is no regular
+ * file is refused (that program would wait on a FIFO); a missing one is left to it.
+ * Looked at with stat, which opens nothing.
+ */
+export function refuseNonRegular(file: string, label?: string): void {
+  const info = statSync(file, { throwIfNoEntry: false });
+  if (info && !info.isFile()) throw new NotRegularFileError(file, kindOf(info), label);
+}
+
+/**
  * Checks, without reading it, that `file` is a regular file another reader (a library)
  * can read without blocking; the errors of readRegularFileSync.
  */

@@ -106,6 +106,17 @@ describe('a FIFO given where a file is expected is refused by name, and the comm
     expectRefused(result, `--http-token-file: fifo ${FIFO}`);
   });
 
+  it('run --git-ssh-key-file, which ssh would read at each fetch', async () => {
+    const { dir } = await workspace();
+    execFileSync('git', ['init', '-q', 'repo'], { cwd: dir });
+    const result = await runGuarded(
+      ['run', '--repo', path.join(dir, 'repo'), '--allow-file-urls', '--emulator', '--state', 'state'],
+      dir,
+      { AUDIENCECTL_LISTEN: '127.0.0.1:0', AUDIENCECTL_GIT_SSH_KEY_FILE: 'fifo' },
+    );
+    expectRefused(result, `--git-ssh-key-file: fifo ${FIFO}`);
+  });
+
   it("the state directory's lock", async () => {
     const { dir, store } = await workspace();
     execFileSync('mkfifo', [path.join(store, 'lock')]);

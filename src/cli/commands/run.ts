@@ -4,6 +4,7 @@ import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL } from '../../apply/clock.js';
 import type { ControllerSource } from '../../daemon/controller.js';
 import type { ReconcileSettings } from '../../daemon/pass.js';
 import { UsageError } from '../../errors.js';
+import { refuseNonRegular } from '../../files/read-regular.js';
 import { startController } from '../../daemon/controller.js';
 import { readHttpToken } from '../../daemon/http-auth.js';
 import { parseListenAddress } from '../../daemon/http-server.js';
@@ -65,6 +66,10 @@ function sourceOf(flags: RunFlags): ControllerSource {
       'RUN_SOURCE',
       'give the repository with --repo (AUDIENCECTL_REPO_URL) or a directory with --dir',
     );
+  // ssh and git read these: a FIFO given would hold each fetch until --git-timeout.
+  if (flags.gitSshKeyFile) refuseNonRegular(flags.gitSshKeyFile, '--git-ssh-key-file');
+  if (flags.gitKnownHostsFile) refuseNonRegular(flags.gitKnownHostsFile, '--git-known-hosts-file');
+  if (flags.gitCaFile) refuseNonRegular(flags.gitCaFile, '--git-ca-file');
   return {
     kind: 'git',
     options: {
