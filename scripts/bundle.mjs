@@ -76,6 +76,8 @@ await build({
     // Plain-JS entry points of the test fixtures (test/state/fixtures) and the demo script.
     'state/open': 'src/state/open.ts',
     'state/record-changes': 'src/state/record-changes.ts',
+    // Its `fsCalls` seam, for the preload that stops a migrate mid-copy (migrate-pause.mjs).
+    'state/durable-fs': 'src/state/durable-fs.ts',
     'cli/color': 'src/cli/color.ts',
   },
   outdir: 'dist',

@@ -91,7 +91,7 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
     delete: (sandbox, key) => dropping(store.delete(sandbox, key)),
     beginIntent: (record, kind, extra) => dropping(store.beginIntent(record, kind, extra)),
     resolveIntent: (record, outcome) => dropping(store.resolveIntent(record, outcome)),
-    restore: (snapshot) => dropping(store.restore(snapshot)),
+    restore: (snapshot, signal) => dropping(store.restore(snapshot, signal)),
     init: () => dropping(store.init()),
     async lock(lockOptions) {
       const info = await store.lock(lockOptions);

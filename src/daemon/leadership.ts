@@ -113,7 +113,7 @@ export function leaderView(store: StateStore, leadership: Leadership): StateStor
     delete: (sandbox, key) => store.delete(sandbox, key),
     beginIntent: (record, kind, extra) => store.beginIntent(record, kind, extra),
     resolveIntent: (record, outcome) => store.resolveIntent(record, outcome),
-    restore: (snapshot) => store.restore(snapshot),
+    restore: (snapshot, signal) => store.restore(snapshot, signal),
     init: () => store.init(),
     lock: () => {
       if (leadership.role !== 'leader') {

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompatChoices, LearnedChoice } from '../aep/compat-schema.js';
 import { CompatFileWriter, readCompatFile } from './compat-file.js';
-import { StateReadError, isAbsence, reasonOf } from './errors.js';
+import { StateError, StateReadError, isAbsence, reasonOf } from './errors.js';
 import { ensureDirDurable, removeFileDurable, writeFileDurable } from './durable-fs.js';
+import { leftoversOf, swapInStore, swapPathOf, sweepLeftovers } from './dir-swap.js';
 import { acquireLock, type HeldLock, type LockInfo, type LockOptions } from './lock.js';
 import { audiencesDir, lockPath, metaPath, recordPath } from './paths.js';
-import { metaFormat } from './meta-format.js';
 import { readMetaFile } from './read-json.js';
 import { assertSameOrgs, orgsField, withBinding, type OrgBindings, type OrgOf } from './org-binding.js';
 import { revisionsField, withRevision, type SandboxRevisions } from './sandbox-revisions.js';
@@ -19,6 +19,8 @@ import type { AppliedRevision, AudienceRecord, RecordedState, StateMeta } from '
 import { recordId } from './record-id.js';
 import type { CompatStore, StateStore } from './store.js';
 import { sweepTempFiles } from './sweep.js';
+import { escapeText } from '../text/safe-text.js';
+import { metaFormat } from './meta-format.js';
 import { WriteChains, type WriteDecision } from './write-path.js';
 
 export { assertValidId };
@@ -101,6 +103,10 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
     }
   }
 
+  async identity(): Promise<string> {
+    return `dir:${await swapPathOf(this.location)}`;
+  }
+
   get locked(): boolean {
     return this.#lock !== undefined;
   }
@@ -119,37 +125,27 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
 
   async init(): Promise<string[]> {
     await ensureDirDurable(this.location);
-    return [`directory state ready at ${this.location}`];
+    return [`directory state ready at ${escapeText(this.location)}`];
   }
 
-  /** Replaces everything with `snapshot`, lineage and serial included (`state migrate`). */
-  async restore(snapshot: RecordedState): Promise<void> {
+  /**
+   * Replaces everything with `snapshot`, lineage and serial included (`state migrate`): all
+   * or nothing, the copy staged beside the store and swapped in (dir-swap.ts). `signal` stops
+   * it before the swap, the store left as it was.
+   */
+  async restore(snapshot: RecordedState, signal?: AbortSignal): Promise<void> {
     if (!this.#lock) throw new Error(`state store ${this.location}: write without holding the lock (bug)`);
     await this.#chains.settled();
     await this.#lock.assertHeld();
-    for (const [sandbox, key] of await this.list())
-      await removeFileDurable(recordPath(this.location, sandbox, key));
-    for (const record of snapshot.audiences) {
-      assertValidId(record.sandbox, record.key);
-      await this.#ensureSandboxDir(record.sandbox);
-      await writeFileDurable(recordPath(this.location, record.sandbox, record.key), serialise(record));
-    }
-    if (snapshot.meta) {
-      const meta = { ...snapshot.meta, schemaVersion: metaFormat(snapshot.meta) };
-      await writeFileDurable(metaPath(this.location), serialise(meta));
-      this.#lineage = snapshot.meta.lineage;
-      this.#orgs = snapshot.meta.orgs ?? {};
-      this.#revisions = snapshot.meta.revisions ?? {};
-      this.#wantedSerial = snapshot.meta.serial;
-      this.#durableSerial = snapshot.meta.serial;
-    } else {
-      await removeFileDurable(metaPath(this.location));
-      this.#lineage = randomUUID();
-      this.#orgs = {};
-      this.#revisions = {};
-      this.#wantedSerial = 0;
-      this.#durableSerial = 0;
-    }
+    const lockText = await readFile(this.#lock.file, 'utf8');
+    await swapInStore(this.location, snapshot, lockText, signal);
+    // Another folder now: the sandbox folders known so far were the old store's.
+    this.#knownDirs.clear();
+    this.#lineage = snapshot.meta?.lineage ?? randomUUID();
+    this.#orgs = snapshot.meta?.orgs ?? {};
+    this.#revisions = snapshot.meta?.revisions ?? {};
+    this.#wantedSerial = snapshot.meta?.serial ?? 0;
+    this.#durableSerial = this.#wantedSerial;
   }
 
   async lock(options: LockOptions = {}): Promise<LockInfo> {
@@ -159,6 +155,7 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
     try {
       // Holding the lock, what is on disk is ours alone: load it once.
       const meta = await this.meta();
+      if (meta === undefined) await this.#refuseMidSwap();
       if (this.#orgOf) assertSameOrgs(meta, this.#orgOf, this.location);
       this.#lineage = meta?.lineage ?? randomUUID();
       this.#orgs = meta?.orgs ?? {};
@@ -166,6 +163,8 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
       this.#wantedSerial = meta?.serial ?? 0;
       this.#durableSerial = this.#wantedSerial;
       await sweepTempFiles(this.location);
+      // A killed migrate's staged copy, or the store it swapped out, beside this one.
+      await sweepLeftovers(this.location);
     } catch (error) {
       await held.release();
       throw error;
@@ -173,6 +172,21 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
     this.#lock = held;
     const { holder, tookOver } = held;
     return tookOver ? { holder, tookOver } : { holder };
+  }
+
+  /**
+   * A store with no meta.json beside a swapped-out one: this lock created the folder while a
+   * migrate had moved the store aside (between its two renames), or after it was killed there.
+   * Used as a new, empty store, an apply would create every audience again.
+   */
+  async #refuseMidSwap(): Promise<void> {
+    const { retired } = await leftoversOf(await swapPathOf(this.location));
+    if (retired.length === 0) return;
+    throw new StateError(
+      'STATE_MIGRATE_INTERRUPTED',
+      `${this.location} holds no state while ${retired[0]} holds the store a \`state migrate\` into it moved aside: ` +
+        `the migrate is swapping its copy in, or was interrupted there. Run that \`audiencectl state migrate\` again, or rename ${retired[0]} back to this store's place`,
+    );
   }
 
   /** Called once if the held lock is lost: another process took it over while this one stalled. */

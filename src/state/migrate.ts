@@ -19,13 +19,16 @@ export type MigrateResult = {
 export async function migrateState(
   from: StateStore,
   to: StateStore,
-  options: { force: boolean; lock: LockOptions },
+  options: { force: boolean; lock: LockOptions; signal?: AbortSignal },
 ): Promise<MigrateResult> {
+  const { signal } = options;
   await from.lock(options.lock);
   try {
+    signal?.throwIfAborted();
     await to.lock(options.lock);
     try {
       const snapshot = await from.readAll();
+      signal?.throwIfAborted();
       // A source that holds nothing is a mistyped --from (an empty folder, a new database):
       // copied with --force, it emptied a store that held every record.
       if (snapshot.meta === undefined && snapshot.audiences.length === 0)
@@ -41,7 +44,8 @@ export async function migrateState(
           `${to.location} already holds a state with ${ids.length} audience(s)${about}; pass --force to replace it`,
         );
       }
-      await to.restore(snapshot);
+      // All or nothing; interrupted (signal), the target is left as it was.
+      await to.restore(snapshot, signal);
       const copied = await to.readAll();
       const expected = stateDigest(snapshot);
       const found = stateDigest(copied);

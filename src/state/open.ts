@@ -1,3 +1,4 @@
+import { refuseInterruptedSwap } from './dir-swap.js';
 import { FileStateStore } from './file-store.js';
 import { parseStateLocation, type StateLocation } from './location.js';
 import type { CompatStore, StateStore } from './store.js';
@@ -23,6 +24,7 @@ export async function openStateStore(
 ): Promise<StateStore & CompatStore> {
   const where = typeof location === 'string' ? parseStateLocation(location) : location;
   if (where.kind === 'dir') {
+    await refuseInterruptedSwap(where.dir);
     await refuseForeignDirectory(where.dir);
     return new FileStateStore(where.dir);
   }

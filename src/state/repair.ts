@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { refuseInterruptedSwap } from './dir-swap.js';
 import { StateError, StateReadError, reasonOf } from './errors.js';
 import { newRecord, withoutBlocked } from './record-changes.js';
 import type { AudienceRecord } from './schema.js';
@@ -11,6 +12,8 @@ export async function assertStateDir(dir: string, flag = '--state'): Promise<voi
     if ((await stat(dir)).isDirectory()) return;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      // Moved aside by a migrate killed mid-swap: say so, not "no state directory".
+      await refuseInterruptedSwap(dir);
       throw new StateError(
         'STATE_NOT_FOUND',
         `no state directory at ${dir}; pass ${flag} <dir> to point at one`,

@@ -68,8 +68,11 @@ export interface StateStore {
   unlock(): Promise<void>;
   /** Every `[sandbox, key]` with a record, sorted. */
   list(): Promise<Array<[sandbox: string, key: string]>>;
-  /** Replaces everything, lineage and serial included, with `snapshot` (under the lock). */
-  restore(snapshot: RecordedState): Promise<void>;
+  /**
+   * Replaces everything, lineage and serial included, with `snapshot` (under the lock), all
+   * or nothing. Once `signal` fires it stops before the change is made, throwing its reason.
+   */
+  restore(snapshot: RecordedState, signal?: AbortSignal): Promise<void>;
   /**
    * Creates the store, or brings its schema up to date (`audiencectl init`); other
    * commands only check it. Returns what it did, one line each.
@@ -94,6 +97,12 @@ export interface StateStore {
    * both). Lets a cache keep a read made without the lock (src/daemon/cached-reads.ts).
    */
   midWrite?(): Promise<boolean>;
+  /**
+   * What tells two stores apart, whatever spelling reached them (`state migrate` refuses one
+   * store as both --from and --to): a directory's real path; a PostgreSQL server's start
+   * time and port, the database and the schema.
+   */
+  identity?(): Promise<string>;
 }
 
 /**

@@ -154,6 +154,23 @@ describe('audiencectl state migrate', { timeout: 90_000 }, () => {
       /name the same store/,
     );
   });
+
+  it('refuses the same store reached by two spellings of its host (127.0.0.1, localhost), before any lock', async () => {
+    const dir = await tempDir();
+    await seed(dir, [aRecord('gold')]);
+    const pg = await postgres.freshLocation();
+    expect((await runCliInProcess(['state', 'migrate', '--from', dir, '--to', pg])).code).toBe(0);
+    const before = await readAll(pg);
+    const alias = new URL(pg);
+    expect(alias.hostname).toBe('127.0.0.1');
+    alias.hostname = 'localhost';
+    const result = await runCliInProcess(['state', 'migrate', '--from', pg, '--to', alias.href, '--force']);
+    expect(result).toEqual({ code: 1, stdout: '', stderr: 'Error: --from and --to name the same store\n' });
+    expect(await readAll(pg)).toEqual(before);
+    // Another schema of the same database is another store.
+    const other = await postgres.freshLocation();
+    expect((await runCliInProcess(['state', 'migrate', '--from', pg, '--to', other])).code).toBe(0);
+  });
 });
 
 describe('the database password', { timeout: 90_000 }, () => {

@@ -1,9 +1,12 @@
 import { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { AudiencectlError, UsageError } from '../../errors.js';
+import { restoreRetired } from '../../state/dir-swap.js';
 import { describeLocation, parseStateLocation } from '../../state/location.js';
 import { migrateState } from '../../state/migrate.js';
 import { openStateStore } from '../../state/open.js';
 import { assertStateDir } from '../../state/repair.js';
+import type { StateStore } from '../../state/store.js';
+import { escapeText } from '../../text/safe-text.js';
 import { stateAccessOf, stateTimeoutOptions, type StateFlags } from '../state-options.js';
 import { durationOption } from '../typed-options.js';
 
@@ -14,32 +17,80 @@ type Flags = {
   /** ms */ lockTimeout: number;
 } & StateFlags;
 
+/** A migrate stopped by SIGINT or SIGTERM, before its copy replaced anything: 130 or 143, as a shell reports it. */
+class MigrateInterrupted extends AudiencectlError {
+  override readonly name = 'MigrateInterrupted';
+  override readonly exitCode: number;
+
+  constructor(signal: NodeJS.Signals, target: string) {
+    super(
+      'STATE_MIGRATE_INTERRUPTED',
+      `interrupted (${signal}): nothing was copied, ${target} is as it was; run the command again`,
+    );
+    this.exitCode = signal === 'SIGTERM' ? 143 : 130;
+  }
+}
+
+/** Aborts `stop` on the first SIGINT or SIGTERM; the copy stops at its next record, staged copy removed. */
+function watchSignals(stop: AbortController, target: string): () => void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!stop.signal.aborted) stop.abort(new MigrateInterrupted(signal, target));
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  };
+}
+
 async function migrate(flags: Flags): Promise<void> {
   const from = parseStateLocation(flags.from, '--from');
   const to = parseStateLocation(flags.to, '--to');
-  if (describeLocation(from) === describeLocation(to))
-    throw new UsageError('STATE_MIGRATE_SAME', '--from and --to name the same store');
+  if (describeLocation(from) === describeLocation(to)) throw sameStore();
   if (from.kind === 'dir') await assertStateDir(from.dir, '--from');
-  const access = stateAccessOf(flags);
-  const source = await openStateStore(from, access);
-  const target = await openStateStore(to, access);
+  const stop = new AbortController();
+  const dispose = watchSignals(stop, describeLocation(to));
   try {
-    const result = await migrateState(source, target, {
-      force: flags.force === true,
-      lock: {
-        timeoutMs: flags.lockTimeout,
-        command: 'audiencectl state migrate',
-      },
-    });
-    const lineage = result.lineage ? `lineage ${result.lineage}, serial ${result.serial}` : 'no lineage yet';
-    process.stdout.write(
-      `Copied ${result.audiences} audience(s) from ${source.location} to ${target.location} (${lineage}).\n` +
-        `Verified: ${result.audiences} record(s) read back, ${result.digest} on both sides.\n`,
-    );
+    // A target a killed migrate left missing (moved aside, the copy not yet in): put it back.
+    const notes = to.kind === 'dir' ? await restoreRetired(to.dir) : [];
+    for (const note of notes) process.stderr.write(`${escapeText(note)}\n`);
+    const access = stateAccessOf(flags);
+    const source = await openStateStore(from, access);
+    const target = await openStateStore(to, access);
+    try {
+      // An alias (a symlink, another spelling of the host) is refused before either lock is taken.
+      if (await sameIdentity(source, target)) throw sameStore();
+      const result = await migrateState(source, target, {
+        force: flags.force === true,
+        lock: {
+          timeoutMs: flags.lockTimeout,
+          command: 'audiencectl state migrate',
+        },
+        signal: stop.signal,
+      });
+      const lineage = result.lineage
+        ? `lineage ${result.lineage}, serial ${result.serial}`
+        : 'no lineage yet';
+      process.stdout.write(
+        `Copied ${result.audiences} audience(s) from ${escapeText(source.location)} to ${escapeText(target.location)} (${lineage}).\n` +
+          `Verified: ${result.audiences} record(s) read back, ${result.digest} on both sides.\n`,
+      );
+    } finally {
+      await source.close();
+      await target.close();
+    }
   } finally {
-    await source.close();
-    await target.close();
+    dispose();
   }
+}
+
+function sameStore(): UsageError {
+  return new UsageError('STATE_MIGRATE_SAME', '--from and --to name the same store');
+}
+
+async function sameIdentity(source: StateStore, target: StateStore): Promise<boolean> {
+  if (!source.identity || !target.identity) return false;
+  const [a, b] = await Promise.all([source.identity(), target.identity()]);
+  return a === b;
 }
 
 /** `audiencectl state migrate --from <dir|url> --to <dir|url>`. */

@@ -105,6 +105,21 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     return this.#checked;
   }
 
+  /**
+   * The server (its start time, to the microsecond, and port), the database and the schema:
+   * the same for `localhost` and `127.0.0.1`, or a host's two names. Needs no privilege.
+   */
+  async identity(): Promise<string> {
+    try {
+      const { rows } = await this.pool.query<{ id: string }>(
+        "SELECT concat_ws(':', pg_postmaster_start_time()::text, current_setting('port'), current_database()) AS id",
+      );
+      return `postgres:${rows[0]?.id ?? ''}:${this.#schema}`;
+    } catch (error) {
+      throw this.#error(error);
+    }
+  }
+
   async init(): Promise<string[]> {
     const long = this.#long;
     const client = new PgClient({ ...this.#config, query_timeout: long.queryMs });
@@ -316,7 +331,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   }
 
   /** Replaces everything with `snapshot`, lineage and serial included (`state migrate`). */
-  async restore(snapshot: RecordedState): Promise<void> {
+  async restore(snapshot: RecordedState, signal?: AbortSignal): Promise<void> {
     const session = this.#session;
     if (!session) throw new Error(`state store ${this.location}: write without holding the lock (bug)`);
     await this.#chains.settled();
@@ -353,6 +368,8 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
             ),
           );
         }
+        // One transaction: interrupted, it is rolled back and the store left as it was.
+        signal?.throwIfAborted();
       },
       long,
     );

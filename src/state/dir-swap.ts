@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readdir, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { StateError, StateWriteError, reasonOf } from './errors.js';
+import { fsCalls, syncDir, TEMP_SUFFIX } from './durable-fs.js';
+import { audiencesDir, lockPath, metaPath, recordPath } from './paths.js';
+import { metaFormat } from './meta-format.js';
+import type { RecordedState } from './schema.js';
+import { assertValidId } from './record-id.js';
+
+/** What the store owns in its folder; any other entry is carried over to the new store. */
+const STORE_OWNED = new Set(['meta.json', 'audiences', 'lock', 'lock.takeover', 'state-snapshot.jsonl']);
+
+/** `.<name>.migrate-`: the prefix of a migrate's directories beside the store `<name>`. */
+function prefixOf(dir: string): string {
+  return `.${path.basename(dir)}.migrate-`;
+}
+
+/** The directory the swap renames: the store's real path (a symlink is followed, even a dangling one). */
+export async function swapPathOf(dir: string): Promise<string> {
+  try {
+    return await realpath(dir);
+  } catch {
+    const link = await readlink(dir).catch(() => undefined);
+    return link === undefined ? dir : path.resolve(path.dirname(dir), link);
+  }
+}
+
+export type Leftovers = {
+  /** `.<name>.migrate-<tag>.new`: a copy being staged (or abandoned by a killed migrate). */
+  staged: string[];
+  /** `.<name>.migrate-<tag>.old`: the store a migrate swapped out, not yet removed. */
+  retired: string[];
+};
+
+/** A killed migrate's directories beside `real` (the store's real path). */
+export async function leftoversOf(real: string): Promise<Leftovers> {
+  const prefix = prefixOf(real);
+  const names = await readdir(path.dirname(real)).catch(() => []);
+  const mine = names
+    .filter((name) => name.startsWith(prefix))
+    .map((name) => path.join(path.dirname(real), name));
+  return {
+    staged: mine.filter((file) => file.endsWith('.new')).sort(),
+    retired: mine.filter((file) => file.endsWith('.old')).sort(),
+  };
+}
+
+async function exists(file: string): Promise<boolean> {
+  return (await lstat(file).catch(() => undefined)) !== undefined;
+}
+
+/**
+ * Refuses a store that is missing because a migrate into it was killed between its two
+ * renames (the old store moved aside, the copy not yet in place): read as a new, empty
+ * store, an apply would create every audience again. Looks beside it only when it is missing.
+ */
+export async function refuseInterruptedSwap(dir: string): Promise<void> {
+  if (await exists(dir)) return;
+  const real = await swapPathOf(dir);
+  if (real !== dir && (await exists(real))) return;
+  const { retired } = await leftoversOf(real);
+  const previous = retired[0];
+  if (previous === undefined) return;
+  throw new StateError(
+    'STATE_MIGRATE_INTERRUPTED',
+    `${dir} is missing: a \`state migrate\` into it was interrupted while swapping the copy in, and its previous store is in ${previous}. ` +
+      `Run that \`audiencectl state migrate\` again (it puts the previous store back first), or rename ${previous} to ${real}`,
+  );
+}
+
+/**
+ * Before a migrate locks its target: a target a killed migrate left missing gets its previous
+ * store back (the copy it was swapping in is removed once the lock is held).
+ */
+export async function restoreRetired(dir: string): Promise<string[]> {
+  const real = await swapPathOf(dir);
+  // Empty: made by a lock taken while the store was aside (FileStateStore refused to use it).
+  const names = await readdir(real).catch(() => undefined);
+  if (names !== undefined && names.length > 0) return [];
+  const { retired } = await leftoversOf(real);
+  const previous = retired[0];
+  if (previous === undefined) return [];
+  await rename(previous, real);
+  await syncDir(path.dirname(real));
+  return [`put back the previous store of ${real} from ${previous} (a migrate into it was interrupted)`];
+}
+
+/**
+ * Under the target's lock: every staged copy and swapped-out store beside it is a killed
+ * migrate's (a live one holds the lock). The copies are removed; a swapped-out store gives
+ * back whatever is not the store's own (caches, a .gitkeep) before it is removed.
+ */
+export async function sweepLeftovers(dir: string): Promise<string[]> {
+  const real = await swapPathOf(dir);
+  const { staged, retired } = await leftoversOf(real);
+  for (const file of retired) await retire(file, real);
+  for (const file of staged) await rm(file, { recursive: true, force: true });
+  if (staged.length + retired.length === 0) return [];
+  await syncDir(path.dirname(real));
+  return [`removed ${staged.length + retired.length} leftover(s) of an interrupted migrate beside ${real}`];
+}
+
+/** Moves what the store does not own from the swapped-out `old` into `real`, then removes `old`. */
+async function retire(old: string, real: string): Promise<void> {
+  const names = await readdir(old).catch(() => []);
+  for (const name of names) {
+    if (STORE_OWNED.has(name) || (name.startsWith('.') && name.endsWith(TEMP_SUFFIX))) continue;
+    if (await exists(path.join(real, name))) continue;
+    await rename(path.join(old, name), path.join(real, name));
+  }
+  await rm(old, { recursive: true, force: true });
+}
+
+/** A new file in the private staging directory: no temp file needed, synced before the swap. */
+async function writeNew(file: string, data: string): Promise<void> {
+  const handle = await fsCalls.open(file, 'wx', 0o644);
+  try {
+    await handle.writeFile(data, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function serialise(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** Writes the whole store (records, meta, the lock as held) into `staging`, every entry synced. */
+async function stage(
+  staging: string,
+  snapshot: RecordedState,
+  lockText: string,
+  signal: AbortSignal | undefined,
+) {
+  await mkdir(staging);
+  const sandboxes = new Set<string>();
+  for (const record of snapshot.audiences) {
+    signal?.throwIfAborted();
+    assertValidId(record.sandbox, record.key);
+    if (!sandboxes.has(record.sandbox)) {
+      await mkdir(path.join(audiencesDir(staging), record.sandbox), { recursive: true });
+      sandboxes.add(record.sandbox);
+    }
+    await writeNew(recordPath(staging, record.sandbox, record.key), serialise(record));
+  }
+  signal?.throwIfAborted();
+  for (const sandbox of sandboxes) await syncDir(path.join(audiencesDir(staging), sandbox));
+  if (sandboxes.size > 0) await syncDir(audiencesDir(staging));
+  if (snapshot.meta)
+    await writeNew(
+      metaPath(staging),
+      serialise({ ...snapshot.meta, schemaVersion: metaFormat(snapshot.meta) }),
+    );
+  // The lock as this process holds it (same nonce): after the swap the store is still locked by it.
+  await writeNew(lockPath(staging), lockText);
+  await syncDir(staging);
+}
+
+/** A mount point (a container's volume) cannot be renamed: refused before anything is staged. */
+async function refuseMountPoint(real: string, parent: string): Promise<void> {
+  const [here, above] = await Promise.all([stat(real), stat(parent)]);
+  if (here.dev === above.dev) return;
+  throw new StateError(
+    'STATE_MIGRATE_MOUNT_POINT',
+    `${real} is a mount point: state migrate swaps its copy in by renaming the store's folder, which a mount point cannot be; migrate into a folder inside it and point --state there`,
+  );
+}
+
+/**
+ * Replaces the store at `dir` with `snapshot`, all or nothing: the whole copy is staged in
+ * `.<name>.migrate-<tag>.new` beside it, then two renames swap it in (the store aside to
+ * `.<name>.migrate-<tag>.old`, the copy into its place) and the old one is removed. Killed
+ * before the swap, the store is untouched; between the two renames, the store is missing
+ * and every command refuses it until a migrate puts the old one back (refuseInterruptedSwap);
+ * after, it is the new store. The caller holds the lock, whose file is `lockText`.
+ */
+export async function swapInStore(
+  dir: string,
+  snapshot: RecordedState,
+  lockText: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const real = await swapPathOf(dir);
+  const parent = path.dirname(real);
+  await refuseMountPoint(real, parent);
+  const tag = `${process.pid}.${randomBytes(4).toString('hex')}`;
+  const staging = path.join(parent, `${prefixOf(real)}${tag}.new`);
+  const retired = path.join(parent, `${prefixOf(real)}${tag}.old`);
+  try {
+    await stage(staging, snapshot, lockText, signal);
+    signal?.throwIfAborted();
+    await fsCalls.rename(real, retired);
+    try {
+      await fsCalls.rename(staging, real);
+    } catch (error) {
+      await rename(retired, real).catch(() => undefined);
+      throw error;
+    }
+    await syncDir(parent);
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    if (error instanceof StateError || error === signal?.reason) throw error;
+    throw new StateWriteError(
+      'STATE_UNWRITABLE',
+      `cannot write the copy beside ${real}: ${reasonOf(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  await retire(retired, real);
+  await syncDir(parent);
+}

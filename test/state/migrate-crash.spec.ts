@@ -1,0 +1,198 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openStateStore } from '../../src/state/open.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { aRecord, repoRoot, useTempDirs } from './helpers.js';
+
+// `state migrate` into a directory store is all or nothing: stopped mid-copy (Ctrl-C,
+// SIGTERM, kill -9) or killed between the two renames that swap the copy in, the target is
+// exactly the old store (or, killed mid-swap, refused until a migrate puts it back), and
+// the same command run again copies it. The built CLI runs with a preload that stops it at
+// a chosen file system call (fixtures/migrate-pause.mjs), so the kill lands mid-step.
+const tempDir = useTempDirs();
+const PRELOAD = path.join(repoRoot, 'test/state/fixtures/migrate-pause.mjs');
+/** Records in the source; the copy is stopped at the 5th. */
+const SOURCE_RECORDS = 12;
+
+/** Every file under `dir` by relative path, with its content; the lock file left out. */
+async function tree(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || entry.name === 'lock') continue;
+    const file = path.join(entry.parentPath, entry.name);
+    files[path.relative(dir, file)] = await readFile(file, 'utf8');
+  }
+  return files;
+}
+
+/** Record files (`audiences/<sandbox>/<key>.json`) parsed by the test, and meta.json's lineage and serial. */
+async function contentOf(dir: string) {
+  const files = await tree(dir);
+  const records = Object.fromEntries(
+    Object.entries(files)
+      .filter(([name]) => name.startsWith(`audiences${path.sep}`))
+      .map(([name, text]) => [name, JSON.parse(text) as unknown]),
+  );
+  const meta = files['meta.json'] === undefined ? undefined : (JSON.parse(files['meta.json']) as object);
+  return {
+    records,
+    lineage: meta && 'lineage' in meta ? meta.lineage : undefined,
+    serial: meta && 'serial' in meta ? meta.serial : undefined,
+  };
+}
+
+async function seed(dir: string, keys: string[]): Promise<void> {
+  const store = await openStateStore(dir);
+  await store.lock();
+  for (const [index, key] of keys.entries())
+    await store.put(aRecord(key, { sandbox: index % 2 === 0 ? 'prod' : 'dev' }));
+  await store.close();
+}
+
+/** What beside `dir` a migrate into it made: its staged copy, the store it moved aside. */
+async function besides(dir: string): Promise<string[]> {
+  const prefix = `.${path.basename(dir)}.migrate-`;
+  return (await readdir(path.dirname(dir))).filter((name) => name.startsWith(prefix));
+}
+
+/** The built CLI with the preload, stopped where `pause` says (MIGRATE_PAUSE). */
+function pausedMigrate(args: string[], pause: string) {
+  const child = spawn(process.execPath, ['--import', PRELOAD, CLI, 'state', 'migrate', ...args], {
+    env: { ...process.env, NO_COLOR: '1', MIGRATE_PAUSE: pause },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  const paused = new Promise<string>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const line = /^paused .*$/m.exec(stdout);
+      if (line) resolve(line[0]);
+    });
+    void exited.then(([code, signal]) =>
+      reject(
+        new Error(
+          `the migrate ended (${code ?? signal}) without pausing; stdout: ${stdout}; stderr: ${stderr}`,
+        ),
+      ),
+    );
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return {
+    paused,
+    async stop(signal: NodeJS.Signals) {
+      child.kill(signal);
+      const [code, by] = await exited;
+      return { code, signal: by, stderr };
+    },
+  };
+}
+
+async function stores() {
+  const root = await tempDir();
+  const source = path.join(root, 'source');
+  const target = path.join(root, 'target');
+  await seed(
+    source,
+    Array.from({ length: SOURCE_RECORDS }, (_, i) => `new-${i}`),
+  );
+  await seed(target, ['old-a', 'old-b', 'old-c']);
+  return { source, target };
+}
+
+/** The migrate run again, without the preload: the target is then the source's copy, nothing left beside it. */
+async function expectRerunCopies(source: string, target: string, force: boolean) {
+  const again = await runCli([
+    'state',
+    'migrate',
+    '--from',
+    source,
+    '--to',
+    target,
+    ...(force ? ['--force'] : []),
+  ]);
+  expect(again.stdout).toContain(`Copied ${SOURCE_RECORDS} audience(s)`);
+  expect(again.code).toBe(0);
+  expect(await contentOf(target)).toEqual(await contentOf(source));
+  expect(await besides(target)).toEqual([]);
+  expect(await readdir(target)).not.toContain('lock');
+  return again;
+}
+
+describe('state migrate into a directory store, stopped mid-copy', { timeout: 60_000 }, () => {
+  it.each(['SIGINT', 'SIGKILL'] as const)(
+    '%s at the 5th record: the target is exactly the old store, and the migrate run again copies it',
+    async (signal) => {
+      const { source, target } = await stores();
+      const before = await tree(target);
+      const sourceBefore = await tree(source);
+      const migrate = pausedMigrate(['--from', source, '--to', target, '--force'], 'record:5');
+      // The copy is held inside the creation of its 5th record file of 12: the kill lands mid-copy.
+      expect(await migrate.paused).toBe('paused record 5');
+      const ended = await migrate.stop(signal);
+
+      if (signal === 'SIGKILL') {
+        expect(ended.signal).toBe('SIGKILL');
+      } else {
+        expect(ended.code).toBe(130);
+        expect(ended.stderr).toMatch(new RegExp(`^Error: interrupted \\(${signal}\\): nothing was copied`));
+        expect(ended.stderr).not.toMatch(/\n\s+at /);
+        // Both locks let go, the staged copy removed.
+        expect(await readdir(source)).not.toContain('lock');
+        expect(await readdir(target)).not.toContain('lock');
+        expect(await besides(target)).toEqual([]);
+      }
+      expect(await tree(target)).toEqual(before);
+      expect(await tree(source)).toEqual(sourceBefore);
+      // The next command reads the old store (a killed migrate's staged copy is not read).
+      const list = await runCli(['state', 'list', '--state', target]);
+      expect(list.code).toBe(0);
+      for (const key of ['old-a', 'old-b', 'old-c']) expect(list.stdout).toContain(` ${key} `);
+      expect(list.stdout).toContain('\n3 audiences;');
+      expect(list.stdout).not.toContain('new-');
+      await expectRerunCopies(source, target, true);
+    },
+  );
+
+  it('SIGINT into a new directory leaves no records without meta.json; run again without --force, it copies', async () => {
+    const { source } = await stores();
+    const target = path.join(await tempDir(), 'fresh');
+    const migrate = pausedMigrate(['--from', source, '--to', target], 'record:5');
+    expect(await migrate.paused).toBe('paused record 5');
+    expect((await migrate.stop('SIGINT')).code).toBe(130);
+    expect(await tree(target).catch(() => ({}))).toEqual({});
+    await expectRerunCopies(source, target, false);
+  });
+});
+
+describe('state migrate killed between the two renames that swap the copy in', { timeout: 60_000 }, () => {
+  it('the target is refused until a migrate puts the old store back; run again, it copies', async () => {
+    const { source, target } = await stores();
+    const before = await tree(target);
+    const migrate = pausedMigrate(['--from', source, '--to', target, '--force'], 'swap');
+    expect(await migrate.paused).toBe('paused swap');
+    // Mid-swap: the old store moved aside whole, the complete copy beside it, the target missing.
+    const aside = await besides(target);
+    expect(aside.filter((name) => name.endsWith('.old'))).toHaveLength(1);
+    expect(aside.filter((name) => name.endsWith('.new'))).toHaveLength(1);
+    const old = path.join(path.dirname(target), aside.find((name) => name.endsWith('.old')) ?? '');
+    expect(await tree(old)).toEqual(before);
+    expect((await migrate.stop('SIGKILL')).signal).toBe('SIGKILL');
+
+    // Not read as a new, empty store: refused, naming the store moved aside.
+    const list = await runCli(['state', 'list', '--state', target]);
+    expect(list.code).toBe(1);
+    expect(list.stderr).toBe(
+      `Error: ${target} is missing: a \`state migrate\` into it was interrupted while swapping the copy in, and its previous store is in ${old}. ` +
+        `Run that \`audiencectl state migrate\` again (it puts the previous store back first), or rename ${old} to ${target}\n`,
+    );
+    const again = await expectRerunCopies(source, target, true);
+    expect(again.stderr).toBe(
+      `put back the previous store of ${target} from ${old} (a migrate into it was interrupted)\n`,
+    );
+  });
+});
