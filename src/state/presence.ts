@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { escapeText } from '../text/safe-text.js';
+import { refuseInterruptedSwap } from './dir-swap.js';
 import { isAbsence } from './errors.js';
 import type { StateLocation } from './location.js';
 import { refuseForeignDirectory } from './store-dir.js';
@@ -21,7 +22,11 @@ export async function stateStoreExists(location: StateLocation): Promise<boolean
     if (isAbsence(error)) return undefined;
     throw new UsageError('STATE_UNREADABLE', `--state ${location.dir}: cannot read it: ${error.message}`);
   });
-  if (info === undefined) return false;
+  if (info === undefined) {
+    // Missing because a migrate into it was killed mid-swap: no plan of every manifest as a create.
+    await refuseInterruptedSwap(location.dir);
+    return false;
+  }
   if (!info.isDirectory())
     throw new UsageError('STATE_NOT_A_DIRECTORY', `--state ${location.dir} is a file, not a state directory`);
   await refuseForeignDirectory(location.dir);

@@ -190,6 +190,11 @@ describe('state migrate killed between the two renames that swap the copy in', {
       `Error: ${target} is missing: a \`state migrate\` into it was interrupted while swapping the copy in, and its previous store is in ${old}. ` +
         `Run that \`audiencectl state migrate\` again (it puts the previous store back first), or rename ${old} to ${target}\n`,
     );
+    // Nor planned as if nothing was ever applied (every manifest a create).
+    const planned = await runCli(['plan', source, '--state', target]);
+    expect(planned.code).toBe(1);
+    expect(planned.stdout).toBe('');
+    expect(planned.stderr).toBe(list.stderr);
     const again = await expectRerunCopies(source, target, true);
     expect(again.stderr).toBe(
       `put back the previous store of ${target} from ${old} (a migrate into it was interrupted)\n`,
