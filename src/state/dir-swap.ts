@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readdir, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { StateError, StateWriteError, reasonOf } from './errors.js';
 import { fsCalls, syncDir, TEMP_SUFFIX } from './durable-fs.js';
@@ -127,14 +128,23 @@ function serialise(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-/** Writes the whole store (records, meta, the lock as held) into `staging`, every entry synced. */
+/**
+ * Writes the whole store (records, meta, the lock as held) into `staging`, every entry synced.
+ * The folder takes the store's mode and owner (`like`) before anything is written in it: a
+ * group-shared store (setgid, 0770) or one owned by the controller's user stays so, as when
+ * the records were written into the store's own folder.
+ */
 async function stage(
   staging: string,
+  like: Stats,
   snapshot: RecordedState,
   lockText: string,
   signal: AbortSignal | undefined,
 ) {
   await mkdir(staging);
+  // Owner first: a chown clears the setgid bit the chmod sets. Not ours to give (not root): kept as made.
+  await chown(staging, like.uid, like.gid).catch(() => undefined);
+  await chmod(staging, like.mode & 0o7777);
   const sandboxes = new Set<string>();
   for (const record of snapshot.audiences) {
     signal?.throwIfAborted();
@@ -158,10 +168,13 @@ async function stage(
   await syncDir(staging);
 }
 
-/** A mount point (a container's volume) cannot be renamed: refused before anything is staged. */
-async function refuseMountPoint(real: string, parent: string): Promise<void> {
+/**
+ * A mount point (a container's volume) cannot be renamed: refused before anything is staged.
+ * The store folder's stat, otherwise.
+ */
+async function refuseMountPoint(real: string, parent: string): Promise<Stats> {
   const [here, above] = await Promise.all([stat(real), stat(parent)]);
-  if (here.dev === above.dev) return;
+  if (here.dev === above.dev) return here;
   throw new StateError(
     'STATE_MIGRATE_MOUNT_POINT',
     `${real} is a mount point: state migrate swaps its copy in by renaming the store's folder, which a mount point cannot be; migrate into a folder inside it and point --state there`,
@@ -184,12 +197,12 @@ export async function swapInStore(
 ): Promise<void> {
   const real = await swapPathOf(dir);
   const parent = path.dirname(real);
-  await refuseMountPoint(real, parent);
+  const current = await refuseMountPoint(real, parent);
   const tag = `${process.pid}.${randomBytes(4).toString('hex')}`;
   const staging = path.join(parent, `${prefixOf(real)}${tag}.new`);
   const retired = path.join(parent, `${prefixOf(real)}${tag}.old`);
   try {
-    await stage(staging, snapshot, lockText, signal);
+    await stage(staging, current, snapshot, lockText, signal);
     signal?.throwIfAborted();
     await fsCalls.rename(real, retired);
     try {

@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, symlink } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, readdir, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/state/open.js';
@@ -36,6 +36,35 @@ describe('state migrate: --from and --to', () => {
     expect(reversed.stderr).toBe('Error: --from and --to name the same store\n');
     expect(await readFile(path.join(store, 'meta.json'), 'utf8')).toBe(meta);
     expect((await readdir(store)).sort()).toEqual(['audiences', 'meta.json']);
+  });
+});
+
+describe('state migrate into a directory store keeps its folder as it was', () => {
+  it("keeps the folder's mode (setgid, group-writable) and owner, new or replaced with --force", async () => {
+    const root = await tempDir();
+    const source = path.join(root, 'source');
+    await seed(source, ['gold']);
+    // A group-shared store, owned by another user (the controller's, say) than the one migrating.
+    const fresh = path.join(root, 'fresh');
+    await mkdir(fresh);
+    const used = path.join(root, 'used');
+    await seed(used, ['silver']);
+    // Only root can give a folder away; otherwise the owner checked is the migrating user.
+    const owner = process.getuid?.() === 0 ? [4321, 4322] : [process.getuid?.(), process.getgid?.()];
+    for (const dir of [fresh, used]) {
+      if (process.getuid?.() === 0) await chown(dir, 4321, 4322);
+      await chmod(dir, 0o2770);
+    }
+    expect((await runCliInProcess(['state', 'migrate', '--from', source, '--to', fresh])).code).toBe(0);
+    expect(
+      (await runCliInProcess(['state', 'migrate', '--from', source, '--to', used, '--force'])).code,
+    ).toBe(0);
+    for (const dir of [fresh, used]) {
+      const info = await stat(dir);
+      expect((info.mode & 0o7777).toString(8), dir).toBe('2770');
+      expect([info.uid, info.gid], dir).toEqual(owner);
+      expect(await readdir(path.join(dir, 'audiences', 'prod')), dir).toEqual(['gold.json']);
+    }
   });
 });
 
