@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aRecord, appliedSpec } from '../../test/state/helpers.js';
+import { aRecord, appliedSpec, pendingCreate } from '../../test/state/helpers.js';
 import { useStores, type StoreKind } from '../../test/state/stores.js';
 import { newRecord } from './record-changes.js';
 import type { RunRecord } from './schema.js';
@@ -260,22 +260,15 @@ describe.each(stores)('$name store: intents', (kind) => {
 
   it('keeps the create sent from its intent to its operation id, and drops it once asked', async () => {
     const store = await lockedStore(kind);
-    const { spec, hash } = appliedSpec('gold');
-    const body = {
-      name: 'gold',
-      fields: [{ name: 'email', type: 'string' as const, identityNs: 'email' }],
-      sourceSpec: { path: 'crm/gold.csv', type: 'file' as const },
-      originName: 'CUSTOM_UPLOAD',
-    };
-    const pendingCreate = { body, spec, hash };
-    const begun = await store.beginIntent({ ...newRecord('prod', 'gold'), pendingCreate }, 'create', {
-      specHash: hash,
+    const sent = pendingCreate('gold');
+    const begun = await store.beginIntent({ ...newRecord('prod', 'gold'), pendingCreate: sent }, 'create', {
+      specHash: sent.hash,
     });
-    expect((await store.get('prod', 'gold'))?.pendingCreate).toEqual(pendingCreate);
+    expect((await store.get('prod', 'gold'))?.pendingCreate).toEqual(sent);
     await store.resolveIntent(begun, { kind: 'update', changes: { operationId: 'op-1' } });
-    expect(await store.get('prod', 'gold')).toMatchObject({ operationId: 'op-1', pendingCreate });
+    expect(await store.get('prod', 'gold')).toMatchObject({ operationId: 'op-1', pendingCreate: sent });
     const adopting = await store.beginIntent((await store.get('prod', 'gold'))!, 'create', {
-      specHash: hash,
+      specHash: sent.hash,
     });
     await store.resolveIntent(adopting, {
       kind: 'update',

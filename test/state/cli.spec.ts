@@ -7,7 +7,7 @@ import type { AudienceRecord } from '../../src/state/schema.js';
 import type { CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { aRecord, appliedSpec, useTempDirs } from './helpers.js';
+import { aRecord, pendingCreate, useTempDirs } from './helpers.js';
 import { spawnFixture, type Child } from './spawn.js';
 import { useStores } from './stores.js';
 
@@ -109,15 +109,6 @@ describe.each(stores)('audiencectl state on the $name store', (kind) => {
       at: '2026-11-22T10:00:00Z',
     };
     const intent = { id: 'i-1', kind: 'create' as const, startedAt: '2026-11-22T09:59:00Z' };
-    // The create the intent sent, which the imported audience answers.
-    const { spec, hash } = appliedSpec('gold');
-    const body = {
-      name: 'gold',
-      fields: [{ name: 'email', type: 'string' as const, identityNs: 'email' }],
-      sourceSpec: { path: 'crm/gold.csv', type: 'file' as const },
-      originName: 'CUSTOM_UPLOAD',
-    };
-    const pendingCreate = { body, spec, hash };
     await seed(dir, [
       {
         schemaVersion: 1,
@@ -127,7 +118,8 @@ describe.each(stores)('audiencectl state on the $name store', (kind) => {
         runs: [],
         blocked,
         intent,
-        pendingCreate,
+        // The create the intent sent, which the imported audience answers.
+        pendingCreate: pendingCreate('gold'),
       },
     ]);
     const before = await run(['list', '--state', dir]);

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
-import type { AppliedSpec, AudienceRecord } from '../../src/state/schema.js';
+import type { AppliedSpec, AudienceRecord, PendingCreate } from '../../src/state/schema.js';
 
 /** A fresh temp directory per call, all removed after the file's tests (safe for concurrent tests). */
 export function useTempDirs(): () => Promise<string> {
@@ -34,6 +34,18 @@ export function appliedSpec(name: string, description = 'An audience'): AppliedS
     hash: `hash-${name}-${description.length}`,
     at: '2026-11-22T10:00:00.000Z',
   };
+}
+
+/** The create an intent for `name` sent (AudienceRecord.pendingCreate), its spec `appliedSpec`'s. */
+export function pendingCreate(name: string): PendingCreate {
+  const { spec, hash } = appliedSpec(name);
+  const body = {
+    name,
+    fields: [{ name: 'email', type: 'string' as const, identityNs: 'email' }],
+    sourceSpec: { path: `crm/${name}.csv`, type: 'file' as const },
+    originName: 'CUSTOM_UPLOAD',
+  };
+  return { body, spec, hash };
 }
 
 export function aRecord(key: string, overrides: Partial<AudienceRecord> = {}): AudienceRecord {
