@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { PlanOptions } from '../plan/plan.js';
-import { countOption } from './typed-options.js';
+import { countOption, withEnv, type EnvNames } from './typed-options.js';
 import { planScopeOf, type FileFilters } from '../source/file-filter.js';
 import { addStateOptions, type StateFlags } from './state-options.js';
 
@@ -17,8 +17,8 @@ export type PlanFlags = StateFlags & {
   runsPerAudience: number;
 };
 
-/** Flags shared by `plan` and `apply`: where the state is, and the guards. */
-export function addPlanOptions(command: Command): Command {
+/** Flags shared by `plan`, `apply` and `run`: where the state is, and the guards; `env` names their variables (`run`). */
+export function addPlanOptions(command: Command, env: EnvNames = {}): Command {
   return addStateOptions(command)
     .option('--allow-replace', 'let changes that cannot be PATCHed delete and re-create audiences')
     .option(
@@ -32,15 +32,26 @@ export function addPlanOptions(command: Command): Command {
       'with --refresh: let it re-create more audiences it found missing than max(5, 10% of managed)',
     )
     .addOption(
-      countOption(
-        '--max-deletes <n>',
-        'deletions allowed without --allow-mass-delete; 0 never deletes (default: max(5, 10% of managed))',
-        { zero: true },
+      withEnv(
+        countOption(
+          '--max-deletes <n>',
+          'deletions allowed without --allow-mass-delete; 0 never deletes (default: max(5, 10% of managed))',
+          { zero: true },
+        ),
+        env,
       ),
     )
-    .addOption(countOption('--runs-per-day <n>', 'ingestion runs a sandbox may start a day').default('100'))
     .addOption(
-      countOption('--runs-per-audience <n>', 'ingestion runs an audience may start a day').default('10'),
+      withEnv(
+        countOption('--runs-per-day <n>', 'ingestion runs a sandbox may start a day').default('100'),
+        env,
+      ),
+    )
+    .addOption(
+      withEnv(
+        countOption('--runs-per-audience <n>', 'ingestion runs an audience may start a day').default('10'),
+        env,
+      ),
     );
 }
 

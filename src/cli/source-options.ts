@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { LookElsewhere } from '../apply/held-elsewhere.js';
 import { UsageError } from '../errors.js';
 import { assembleLoad } from '../manifest/assemble.js';
@@ -7,7 +7,7 @@ import type { LoadResult } from '../manifest/load.js';
 import { startManifestLoader } from '../manifest/load-isolated.js';
 import { loadManifestDir, type DirLoad, type DirLoadOptions } from '../manifest/read-source.js';
 import type { ReadDirOptions } from '../manifest/read-dir.js';
-import { checkedOption, countOption } from './typed-options.js';
+import { checkedOption, countOption, withEnv, type EnvNames } from './typed-options.js';
 import { checkSandboxName, DEFAULT_SANDBOX } from './sandbox-option.js';
 import { compareText } from '../text/compare.js';
 
@@ -23,16 +23,22 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-/** Flags shared by every command that reads manifests. */
-export function addSourceOptions(command: Command): Command {
+/** Flags shared by every command that reads manifests; `env` names their variables (`run`). */
+export function addSourceOptions(command: Command, env: EnvNames = {}): Command {
   return command
-    .option(
-      '--include <glob>',
-      'manifest files to read; repeat for more (default: **/*.yaml and **/*.yml)',
-      collect,
+    .addOption(
+      withEnv(
+        new Option(
+          '--include <glob>',
+          'manifest files to read; repeat for more (default: **/*.yaml and **/*.yml)',
+        ).argParser(collect),
+        env,
+      ),
     )
-    .option('--exclude <glob>', 'files to skip; repeat for more', collect)
-    .addOption(countOption('--max-file-bytes <n>', 'refuse larger files (default: 1048576)'))
+    .addOption(
+      withEnv(new Option('--exclude <glob>', 'files to skip; repeat for more').argParser(collect), env),
+    )
+    .addOption(withEnv(countOption('--max-file-bytes <n>', 'refuse larger files (default: 1048576)'), env))
     .addOption(
       checkedOption('--sandbox <name>', 'sandbox of manifests that name none', checkSandboxName)
         .env('AEP_SANDBOX')

@@ -78,6 +78,18 @@ export function choiceOption(flags: string, description: string, choices: readon
   return option;
 }
 
+/** Environment variables of options, by long flag (`--max-deletes`: AUDIENCECTL_MAX_DELETES). */
+export type EnvNames = Readonly<Record<string, string>>;
+
+/**
+ * `option` with its environment variable from `env`, if it has one. Given before the
+ * option is added: commander listens for an option's variable only if it has one then.
+ */
+export function withEnv(option: Option, env: EnvNames): Option {
+  const name = option.long === undefined ? undefined : env[option.long];
+  return name === undefined ? option : option.env(name);
+}
+
 const TRUE = new Set(['true', '1', 'yes', 'on']);
 const FALSE = new Set(['false', '0', 'no', 'off', '']);
 

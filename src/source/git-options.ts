@@ -62,14 +62,14 @@ export function checkBranch(branch: string): string {
   return branch;
 }
 
-/** Normalises the sub-path and keeps it inside the checkout. */
-export function checkSubPath(subPath: string): string {
+/** Normalises the sub-path and keeps it inside the checkout (`root`: what it is relative to). */
+export function checkSubPath(subPath: string, root = 'the repository root'): string {
   const normal = path.posix.normalize(subPath.replaceAll('\\', '/')).replace(/\/+$/, '');
   if (normal === '.' || normal === '') return '';
   if (path.posix.isAbsolute(normal) || normal === '..' || normal.startsWith('../')) {
     throw new SourceConfigError(
       'SOURCE_PATH_INVALID',
-      `path ${JSON.stringify(subPath)} must be relative to the repository root and stay inside it`,
+      `path ${JSON.stringify(subPath)} must be relative to ${root} and stay inside it`,
     );
   }
   return normal;

@@ -41,6 +41,12 @@ describe('duration and count flags', () => {
       'AUDIENCECTL_RUN_WAIT: "soon" is not a duration (e.g. 30s, 5m, 1h30m)',
     ],
     [
+      // An option run shares with plan and apply: its variable is checked as the flag is.
+      ['run', '--dir', '.'],
+      { AUDIENCECTL_MAX_DELETES: 'abc' },
+      'AUDIENCECTL_MAX_DELETES: "abc" is not a whole number (0 or more)',
+    ],
+    [
       // The embedded emulator brings its own credentials: none are missing beside the bad flag.
       ['apply', '--emulator', '--lock-timeout', '1y'],
       { AEP_CLIENT_ID: undefined, AEP_CLIENT_SECRET: undefined, AEP_ORG_ID: undefined },
@@ -229,6 +235,11 @@ describe('empty values (an unset shell variable)', () => {
       ['--dir', 'm', '--listen', '127.0.0.1:0', '--webhook-listen', '8080x'],
       '--webhook-listen: "8080x" is not a listen address: give host:port, :port or port, with a port from 0 to 65535 (e.g. 0.0.0.0:8080 or :8080)',
     ],
+    [
+      ['--dir', 'm', '--path', '../../etc'],
+      'path "../../etc" must be relative to the directory and stay inside it',
+    ],
+    [['--dir', 'm', '--path', '/etc'], 'path "/etc" must be relative to the directory and stay inside it'],
     [
       ['--repo', '/srv/audiences.git'],
       'repository URL refused: local paths need --allow-file-urls (development and tests only)',

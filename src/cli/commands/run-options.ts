@@ -6,7 +6,14 @@ import type { LogLevel } from '../../log.js';
 import type { ConnectFlags } from '../connect.js';
 import { addPlanOptions, type PlanFlags } from '../plan-options.js';
 import { addSourceOptions, type SourceFlags } from '../source-options.js';
-import { allowEmpty, boolOption, countOption, durationOption } from '../typed-options.js';
+import {
+  type EnvNames,
+  allowEmpty,
+  boolOption,
+  choiceOption,
+  countOption,
+  durationOption,
+} from '../typed-options.js';
 
 export type RunFlags = SourceFlags &
   PlanFlags &
@@ -239,16 +246,21 @@ function buildOption(spec: Spec): Option {
       positive: !ZERO_ALLOWED.has(name),
     });
   else if (spec.kind === 'count') option = countOption(spec.flags, spec.help);
+  // Checked with the other options, so a bad variable is named as a bad flag is.
+  else if (spec.choices) option = choiceOption(spec.flags, spec.help, spec.choices);
   else option = new Option(spec.flags, spec.help);
   option.env(spec.env);
-  if (spec.choices) option.choices(spec.choices);
   // Empty by default (`--path`: the repository's top), so empty on the command line too.
   if (fallback === '') allowEmpty(option);
   return fallback === undefined ? option : option.default(fallback);
 }
 
-/** Environment variables of the options `plan-options.ts` and `source-options.ts` define. */
-const SHARED_ENV: Record<string, string> = {
+/**
+ * Environment variables of the options `plan-options.ts` and `source-options.ts` define,
+ * given to them as they are made (commander reads a variable only for an option that had
+ * it when it was added), so their values are read and checked as the flags are.
+ */
+const SHARED_ENV: EnvNames = {
   '--include': 'AUDIENCECTL_INCLUDE',
   '--exclude': 'AUDIENCECTL_EXCLUDE',
   '--max-file-bytes': 'AUDIENCECTL_MAX_FILE_BYTES',
@@ -257,11 +269,7 @@ const SHARED_ENV: Record<string, string> = {
   '--runs-per-audience': 'AUDIENCECTL_RUNS_PER_AUDIENCE',
 };
 export function defineRunOptions(command: Command): Command {
-  addPlanOptions(addSourceOptions(command));
-  for (const existing of command.options) {
-    const env = existing.long === undefined ? undefined : SHARED_ENV[existing.long];
-    if (env) existing.env(env);
-  }
+  addPlanOptions(addSourceOptions(command, SHARED_ENV), SHARED_ENV);
   for (const spec of SPECS) command.addOption(buildOption(spec));
   return command;
 }

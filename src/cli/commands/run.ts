@@ -9,6 +9,7 @@ import { startController } from '../../daemon/controller.js';
 import { readHttpToken } from '../../daemon/http-auth.js';
 import { parseListenAddress } from '../../daemon/http-server.js';
 import { splitList } from '../../daemon/settings.js';
+import { checkSubPath } from '../../source/git-options.js';
 import { webhookSecretOf } from '../../daemon/webhook.js';
 import { createLogger, registerSecret } from '../../log.js';
 import { connect, credentialsAbsent, offlineConnection, type Connection } from '../connect.js';
@@ -50,17 +51,22 @@ function completeFromEnv(command: Command, flags: RunFlags): void {
     const read = readBoolean(value);
     if (read.ok) flags[name as keyof typeof GUARD_ENV] = read.value;
   }
-  const include = splitList(flags.include);
-  const exclude = splitList(flags.exclude);
-  if (include) flags.include = include;
-  if (exclude) flags.exclude = exclude;
+  // Space-separated in the variable; an empty one (a deployment's way to leave it unset) is none.
+  for (const key of ['include', 'exclude'] as const) {
+    const list = splitList(flags[key]);
+    if (list?.length) flags[key] = list;
+    else delete flags[key];
+  }
 }
 
 function sourceOf(flags: RunFlags): ControllerSource {
   if (flags.repo !== undefined && flags.dir !== undefined)
     throw new UsageError('RUN_SOURCE', 'give either --repo or --dir, not both');
-  if (flags.dir !== undefined)
-    return { kind: 'dir', dir: path.resolve(flags.dir, flags.path), debounceMs: flags.watchDebounce };
+  if (flags.dir !== undefined) {
+    // As inside a repository: --path names a directory under --dir, never one beside it.
+    const subPath = checkSubPath(flags.path, 'the directory');
+    return { kind: 'dir', dir: path.resolve(flags.dir, subPath), debounceMs: flags.watchDebounce };
+  }
   if (flags.repo === undefined)
     throw new UsageError(
       'RUN_SOURCE',
