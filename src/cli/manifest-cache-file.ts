@@ -8,9 +8,28 @@ import { userCacheDir } from './user-cache-dir.js';
 /** Name of the manifest cache in a state directory (safe to delete). */
 export const MANIFEST_CACHE_NAME = 'manifest-cache.jsonl';
 
+/** The variables that turn the caches off: `off`; `on`, empty or unset leave them on. */
+const SWITCHES = ['AUDIENCECTL_MANIFEST_CACHE', 'AUDIENCECTL_STATE_SNAPSHOT'] as const;
+
+function switchValue(name: (typeof SWITCHES)[number]): string | undefined {
+  return process.env[name]?.trim().toLowerCase();
+}
+
+/**
+ * A switch set to anything else (`bogus`, `false`, `0`) is refused before `plan` runs:
+ * read as on, a deployment that meant to turn a cache off would never learn it had not.
+ */
+export function cacheSwitchProblems(): string[] {
+  return SWITCHES.flatMap((name) => {
+    const value = process.env[name];
+    if (value === undefined || ['', 'on', 'off'].includes(switchValue(name) ?? '')) return [];
+    return [`${name}: ${JSON.stringify(value)} is not on or off`];
+  });
+}
+
 /** `AUDIENCECTL_MANIFEST_CACHE=off`: neither the manifest cache nor the state snapshot. */
 function cachesOff(): boolean {
-  return process.env.AUDIENCECTL_MANIFEST_CACHE === 'off';
+  return switchValue('AUDIENCECTL_MANIFEST_CACHE') === 'off';
 }
 
 /**
@@ -68,6 +87,6 @@ export function baseManifestCacheFile(dir: string): string | undefined {
  * `AUDIENCECTL_STATE_SNAPSHOT=off`.
  */
 export function stateSnapshotFile(location: StateLocation, storeExists: boolean): string | undefined {
-  if (cachesOff() || process.env.AUDIENCECTL_STATE_SNAPSHOT === 'off') return undefined;
+  if (cachesOff() || switchValue('AUDIENCECTL_STATE_SNAPSHOT') === 'off') return undefined;
   return location.kind === 'dir' && storeExists ? path.join(location.dir, STATE_SNAPSHOT_NAME) : undefined;
 }

@@ -3,7 +3,7 @@ import { AudiencectlError } from '../errors.js';
 import { escapeText } from '../text/safe-text.js';
 import { redactText, registerSecret, scrubSecrets } from '../text/secrets.js';
 import { ExitCode } from './exit-codes.js';
-import { commandProblems, reportProblems, withOthers } from './typed-options.js';
+import { addProblemCheck, commandProblems, reportProblems, withOthers } from './typed-options.js';
 import { addColorOptions, setColorMode } from './color.js';
 import { version } from './version.js';
 
@@ -21,7 +21,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandFac
   },
   plan: {
     summary: 'show the API calls that would close the gap (changes nothing)',
-    load: async () => (await import('./commands/plan.js')).planCommand,
+    load: async () => {
+      const [{ planCommand }, { cacheSwitchProblems }] = await Promise.all([
+        import('./commands/plan.js'),
+        import('./manifest-cache-file.js'),
+      ]);
+      // Only plan reads the caches: their switches are checked with its options.
+      return (setExit) => addProblemCheck(planCommand(setExit), cacheSwitchProblems);
+    },
   },
   apply: {
     summary: 'plan, confirm, then make the API calls',

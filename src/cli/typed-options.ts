@@ -181,14 +181,14 @@ export function typedOptionProblems(command: Command): string[] {
   return problems;
 }
 
-const checks = new WeakMap<Command, (command: Command) => string[]>();
+const checks = new WeakMap<Command, ((command: Command) => string[])[]>();
 
 /**
  * Adds a check of what commander cannot check itself (an environment variable a command
  * reads on its own), so its problems are reported with the options', in one pass.
  */
 export function addProblemCheck(command: Command, check: (command: Command) => string[]): Command {
-  checks.set(command, check);
+  checks.set(command, [...(checks.get(command) ?? []), check]);
   return command;
 }
 
@@ -197,7 +197,7 @@ export function commandProblems(command: Command): string[] {
   return [
     ...emptyArgumentProblems(command),
     ...typedOptionProblems(command),
-    ...(checks.get(command)?.(command) ?? []),
+    ...(checks.get(command) ?? []).flatMap((check) => check(command)),
   ];
 }
 

@@ -290,3 +290,29 @@ describe("commander's own errors", () => {
     expect(result.stdout).toBe('');
   });
 });
+
+describe('the cache switches (AUDIENCECTL_MANIFEST_CACHE, AUDIENCECTL_STATE_SNAPSHOT)', () => {
+  it('take off or on; any other value is refused before plan reads anything', async () => {
+    await withTempDir(async (dir) => {
+      const m = await manifests(dir);
+      const state = path.join(dir, 'state');
+      expect((await runCliInProcess(['init', '--state-only', '--state', state])).code).toBe(0);
+      const plan = ['plan', m, '--state', state];
+      const before = await readdir(state);
+      expectOneLineError(
+        await runCliInProcess(plan, { env: { AUDIENCECTL_MANIFEST_CACHE: 'bogus' } }),
+        'AUDIENCECTL_MANIFEST_CACHE: "bogus" is not on or off',
+      );
+      expectOneLineError(
+        await runCliInProcess(plan, { env: { AUDIENCECTL_STATE_SNAPSHOT: 'false' } }),
+        'AUDIENCECTL_STATE_SNAPSHOT: "false" is not on or off',
+      );
+      expect(await readdir(state)).toEqual(before);
+      // off: no cache written; on: the cache beside the records.
+      expect((await runCliInProcess(plan, { env: { AUDIENCECTL_MANIFEST_CACHE: 'off' } })).code).toBe(0);
+      expect(await readdir(state)).toEqual(before);
+      expect((await runCliInProcess(plan, { env: { AUDIENCECTL_MANIFEST_CACHE: 'on' } })).code).toBe(0);
+      expect(await readdir(state)).toContain('manifest-cache.jsonl');
+    });
+  });
+});
