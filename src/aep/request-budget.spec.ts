@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RequestBudget, SlidingWindow, type Clock } from './request-budget.js';
@@ -154,6 +155,53 @@ describe('RequestBudget', () => {
     await expect(aborted).rejects.toThrow(/abort/i);
     await clock.run();
     expect(await next).toBe(100);
+  });
+
+  it('holds many calls waiting on one signal without a listener per call, and cancels them all', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const budget = new RequestBudget({ concurrency: 1 });
+      const controller = new AbortController();
+      let release!: () => void;
+      const running = budget.run(() => new Promise<string>((resolve) => (release = () => resolve('first'))));
+      // 30 calls behind the running one, all cancelled by one signal (a pass's, say).
+      const ran: number[] = [];
+      const waiting = Array.from({ length: 30 }, (_, index) =>
+        budget.run(() => {
+          ran.push(index);
+          return Promise.resolve(index);
+        }, controller.signal),
+      );
+      const settled = Promise.allSettled(waiting);
+      const listeners = getEventListeners(controller.signal, 'abort').length;
+      controller.abort();
+      const outcomes = await settled;
+      expect(outcomes.every((outcome) => outcome.status === 'rejected')).toBe(true);
+      release();
+      expect(await running).toBe('first');
+      // Nothing cancelled runs afterwards; the queue is empty again.
+      expect(await budget.run(() => Promise.resolve('after'))).toBe('after');
+      expect(ran).toEqual([]);
+      expect(budget.stats()).toMatchObject({ queued: 0, inFlight: 0 });
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((warning) => warning.name)).not.toContain('MaxListenersExceededWarning');
+      expect(listeners).toBe(1);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('runs the calls waiting on one signal in turn, and lets go of the signal after', async () => {
+    const budget = new RequestBudget({ concurrency: 2 });
+    const controller = new AbortController();
+    const results = await Promise.all(
+      Array.from({ length: 25 }, (_, index) => budget.run(() => Promise.resolve(index), controller.signal)),
+    );
+    expect(results).toEqual(Array.from({ length: 25 }, (_, index) => index));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('rejects impossible settings', () => {

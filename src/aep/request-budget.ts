@@ -69,6 +69,9 @@ export type BudgetStats = {
   queued: number;
 };
 
+/** The calls of one signal waiting for a slot, and the one listener that cancels them. */
+type Waiting = { cancels: Set<(reason: Error) => void>; onAbort: () => void };
+
 /**
  * The gate of one sandbox. A call runs inside `run` (a concurrency slot, held through its
  * retries so a struggling service does not get more parallel work); each of its HTTP
@@ -82,6 +85,14 @@ export class RequestBudget {
   private turn: Promise<void> = Promise.resolve();
   private waiters = 0;
   private readonly counts = { admitted: 0, rateWaitMs: 0, concurrencyWaitMs: 0, pauses: 0 };
+  /**
+   * Calls waiting for a slot, by the signal that cancels them. Handing the signal to
+   * p-queue added one abort listener per waiting call: a pass that fans out on one signal
+   * (bulk-get's lookups, the steps of a pass) put dozens on it, and Node printed a
+   * MaxListenersExceededWarning. One listener per signal cancels them all; it is removed
+   * when the last of them starts.
+   */
+  private readonly waiting = new Map<AbortSignal, Waiting>();
 
   constructor(
     settings: Partial<BudgetSettings> = {},
@@ -93,16 +104,60 @@ export class RequestBudget {
     this.queue = new PQueue({ concurrency: this.settings.concurrency });
   }
 
-  /** Runs `fn` in a concurrency slot; rejects without running it if `signal` aborts first. */
+  /**
+   * Runs `fn` in a concurrency slot; rejects without running it if `signal` aborts first.
+   * Once running, `fn` heeds the signal itself (got, admit and the retry sleeps take it)
+   * and keeps its slot until it has ended.
+   */
   async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const queuedAt = this.clock.now();
-    return this.queue.add(
-      () => {
-        this.counts.concurrencyWaitMs += this.clock.now() - queuedAt;
-        return fn();
-      },
-      signal === undefined ? {} : { signal },
-    );
+    const slot = (): Promise<T> => {
+      this.counts.concurrencyWaitMs += this.clock.now() - queuedAt;
+      return fn();
+    };
+    if (signal === undefined) return this.queue.add(slot);
+    if (signal.aborted) throw abortReason(signal);
+    return new Promise<T>((resolve, reject) => {
+      let cancelled = false;
+      const leave = this.waitFor(signal, (reason) => {
+        cancelled = true;
+        reject(reason);
+      });
+      // A call cancelled while it waited is skipped when its turn comes: its slot goes
+      // to the next at once.
+      void this.queue.add(async () => {
+        leave();
+        if (cancelled) return;
+        try {
+          resolve(await slot());
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
+    });
+  }
+
+  /** Registers `cancel` until the returned function is called (when the call starts). */
+  private waitFor(signal: AbortSignal, cancel: (reason: Error) => void): () => void {
+    let entry = this.waiting.get(signal);
+    if (entry === undefined) {
+      const cancels = new Set<(reason: Error) => void>();
+      const onAbort = (): void => {
+        this.waiting.delete(signal);
+        for (const each of cancels) each(abortReason(signal));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      entry = { cancels, onAbort };
+      this.waiting.set(signal, entry);
+    }
+    const mine = entry;
+    mine.cancels.add(cancel);
+    return () => {
+      mine.cancels.delete(cancel);
+      if (mine.cancels.size > 0 || this.waiting.get(signal) !== mine) return;
+      signal.removeEventListener('abort', mine.onAbort);
+      this.waiting.delete(signal);
+    };
   }
 
   /**

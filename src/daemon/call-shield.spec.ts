@@ -56,6 +56,39 @@ describe('shieldCalls', () => {
     // The executor reads it as a call whose outcome is known: nothing changed.
     expect(aepFailure(new StoppingError())).toMatchObject({ outcomeUnknown: false, status: undefined });
   });
+  it('lets one call fan out on its signal without a MaxListenersExceededWarning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const seen: Array<AbortSignal | undefined> = [];
+      // As the client's bulk-get: one lookup per audience its answer left out, each request
+      // listening to the call's signal while it is in flight.
+      const client = {
+        bulkGetAudiences: async (_sandbox: string, ids: string[], options?: CallOptions) => {
+          const signal = options?.signal;
+          seen.push(signal);
+          const listeners = ids.map(() => () => undefined);
+          for (const listener of listeners) signal?.addEventListener('abort', listener);
+          await tick();
+          for (const listener of listeners) signal?.removeEventListener('abort', listener);
+          return new Map();
+        },
+      } as unknown as AepClient;
+      const stop = new AbortController();
+      const cutoff = new AbortController();
+      const pass = new AbortController();
+      const shielded = shieldCalls(client, { stop: stop.signal, cutoff: cutoff.signal });
+      const ids = Array.from({ length: 20 }, (_, index) => `id-${index}`);
+      await shielded.bulkGetAudiences('prod', ids, { signal: pass.signal });
+      await tick();
+      expect(seen[0]).toBeInstanceOf(AbortSignal);
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it("heeds a call's own signal only when it aborts while the controller is not stopping (a lost lock)", async () => {
     const { client, open } = slowClient();
     const stop = new AbortController();

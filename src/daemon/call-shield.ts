@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { AepClient, CallOptions } from '../aep/types.js';
 import { AudiencectlError } from '../errors.js';
 
@@ -89,6 +90,11 @@ export function shieldCalls(client: AepClient, options: ShieldOptions): AepClien
     call: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     const own = new AbortController();
+    // One call may fan out on this signal: bulk-get looks up each audience its answer left
+    // out, a request at a time per slot of the budget, and each request in flight listens to
+    // it (got, the budget's admission, a retry's sleep). Past 10, Node would print a
+    // MaxListenersExceededWarning; they are many, not leaked: each goes when its request ends.
+    setMaxListeners(0, own.signal);
     const onCutoff = () => own.abort(cutoff.reason);
     const onPass = () => {
       if (!stop.aborted) own.abort(pass.reason);
