@@ -5,7 +5,7 @@ import { readErrorBody } from './error-body.js';
 import { AepError, plainCause, type AepErrorCode } from './errors.js';
 import { foreignNotFound, isForeignNotFound } from './foreign-answer.js';
 import { isOutcomeUnknown, retryAfterOf, type AttemptFailure } from './retry-policy.js';
-import { headerText, type TransportErrorParts } from './transport-error.js';
+import { headerText, proxyFailureText, proxyVariable, type TransportErrorParts } from './transport-error.js';
 
 type Advice = { code: AepErrorCode; text: string };
 
@@ -130,13 +130,17 @@ export function networkError(parts: TransportErrorParts, state: CallState, error
   };
   const outcomeUnknown = isOutcomeUnknown(failure);
   const timeout = parts.errorCode === 'ETIMEDOUT';
-  const what = timeout
-    ? `AEP did not answer in time (${parts.timeoutEvent ?? 'request'} timeout)`
-    : `Cannot reach AEP (${parts.errorCode ?? 'network error'})`;
+  const atProxy = proxyFailureText(parts);
+  const what =
+    atProxy ??
+    (timeout
+      ? `AEP did not answer in time (${parts.timeoutEvent ?? 'request'} timeout)`
+      : `Cannot reach AEP (${parts.errorCode ?? 'network error'})`);
+  const check = atProxy === undefined ? 'AEP_BASE_URL' : `${proxyVariable(parts)} (or NO_PROXY)`;
   const unknown = outcomeUnknown ? ' The change may or may not have been made.' : '';
   return new AepError({
     code: timeout ? 'AEP_TIMEOUT' : 'AEP_NETWORK',
-    message: `${what} (${where(state)}; ${state.attempts} attempt${state.attempts === 1 ? '' : 's'}): check AEP_BASE_URL and the network.${unknown}`,
+    message: `${what} (${where(state)}; ${state.attempts} attempt${state.attempts === 1 ? '' : 's'}): check ${check} and the network.${unknown}`,
     outcomeUnknown,
     sandbox: state.sandbox,
     endpoint: state.endpoint,

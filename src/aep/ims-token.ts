@@ -5,7 +5,7 @@ import { safeUrl } from '../text/safe-url.js';
 import { withAbort } from './abort.js';
 import { hintsOf, type AepCredentials, type CredentialHints } from './credentials.js';
 import { AepAuthError, plainCause } from './errors.js';
-import { requestErrorParts } from './transport-error.js';
+import { proxyFailureText, proxyVariable, requestErrorParts } from './transport-error.js';
 import { DEFAULT_SCOPES } from './ims-defaults.js';
 
 const TokenAnswer = z.looseObject({
@@ -167,6 +167,13 @@ export class ImsToken {
     const { imsUrl, credentials } = this.options;
     const parts = requestErrorParts(error);
     const cause = plainCause(error, redactText);
+    const atProxy = proxyFailureText(parts);
+    if (atProxy !== undefined) {
+      return new AepAuthError({
+        message: `${atProxy}, asking IMS at ${safeUrl(imsUrl)} for a token: check ${proxyVariable(parts)} (or NO_PROXY) and the network.`,
+        cause,
+      });
+    }
     if (parts.status === undefined) {
       return new AepAuthError({
         message: `Cannot reach IMS at ${safeUrl(imsUrl)} (${parts.errorCode ?? 'network error'}): check ${this.hints.imsUrl} and the network.`,

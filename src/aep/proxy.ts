@@ -3,7 +3,10 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
+import { UsageError } from '../errors.js';
+import { safeUrl } from '../text/safe-url.js';
 import { registerSecret } from '../text/secrets.js';
+import { PROXY_FAILURE } from './transport-error.js';
 
 export type ProxyEnv = Readonly<Record<string, string | undefined>>;
 
@@ -11,6 +14,11 @@ export type ProxyEnv = Readonly<Record<string, string | undefined>>;
 function variable(env: ProxyEnv, name: string): string | undefined {
   const value = (env[name.toLowerCase()] ?? env[name.toUpperCase()])?.trim();
   return value === undefined || value === '' ? undefined : value;
+}
+
+/** The name of the variable `variable` reads (`http_proxy` or `HTTP_PROXY`), for messages. */
+function variableName(env: ProxyEnv, name: string): string {
+  return env[name.toLowerCase()] === undefined ? name.toUpperCase() : name.toLowerCase();
 }
 
 function defaultPort(protocol: string): string {
@@ -58,10 +66,67 @@ function proxyUrl(value: string): URL {
   return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
 }
 
+/** `value` without what precedes an `@` (a user and password), as a message may show it. */
+function redactedValue(value: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
+  const rest = value.slice(scheme.length);
+  const at = rest.lastIndexOf('@');
+  return at < 0 ? value : `${scheme}***@${rest.slice(at + 1)}`;
+}
+
+/**
+ * What is wrong with HTTPS_PROXY and HTTP_PROXY, one text per variable: a value that is
+ * no http:// or https:// URL. Checked when the client is made, before any plan is shown
+ * or any call made; the value is shown without its user and password.
+ */
+export function proxyProblems(env: ProxyEnv): string[] {
+  const problems: string[] = [];
+  for (const name of ['https_proxy', 'http_proxy']) {
+    const value = variable(env, name);
+    if (value === undefined) continue;
+    let url: URL | undefined;
+    try {
+      url = proxyUrl(value);
+    } catch {
+      url = undefined;
+    }
+    if (url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '')
+      continue;
+    problems.push(
+      `${variableName(env, name)}: ${JSON.stringify(redactedValue(value))} is not a proxy URL (e.g. http://proxy.example:3128 or http://user:password@proxy.example:3128)`,
+    );
+  }
+  return problems;
+}
+
+/** Throws one UsageError naming each proxy variable that is no proxy URL. */
+export function assertProxySettings(env: ProxyEnv): void {
+  const problems = proxyProblems(env);
+  if (problems.length > 0) throw new UsageError('BAD_PROXY', problems.join('; '));
+}
+
+/** How messages name the proxy of a failure: `HTTPS_PROXY=http://proxy:3128`, without credentials. */
+function proxyLabel(env: ProxyEnv, name: string, proxy: URL): string {
+  return `${variableName(env, name)}=${safeUrl(proxy.href).replace(/\/$/, '')}`;
+}
+
+/**
+ * The callback of an agent's createConnection, marking an error as the proxy's: hpagent
+ * reports through it only what happened before the tunnel was open (the proxy could not
+ * be reached, or answered the CONNECT with something other than 200).
+ */
+function markingProxyFailures(label: string, callback: Connected | undefined): Connected | undefined {
+  if (callback === undefined) return undefined;
+  return (error, socket) => {
+    if (error) Object.assign(error, { [PROXY_FAILURE]: label });
+    callback(error, socket);
+  };
+}
+
 /**
  * A proxy's password goes to the proxy only (Proxy-Authorization): registered as a secret,
  * it shows in no log line or error, whatever text (a proxy's 407 page, a transport error)
- * quotes it. A value that is no URL fails later, where the call names it.
+ * quotes it.
  */
 function registerProxyPasswords(env: ProxyEnv): void {
   for (const name of ['https_proxy', 'http_proxy']) {
@@ -71,7 +136,7 @@ function registerProxyPasswords(env: ProxyEnv): void {
     try {
       ({ password } = proxyUrl(value));
     } catch {
-      continue; // Not a URL: proxyFor throws for it when a call is made.
+      continue; // Not a URL: proxyAgents refuses it.
     }
     // As written in the URL, and decoded where it decodes (a bare `%` does not).
     registerSecret(password);
@@ -102,20 +167,36 @@ function bracketed(options: https.RequestOptions): https.RequestOptions {
 
 type Connected = Parameters<http.Agent['createConnection']>[1];
 
+type Labelled<O> = O & { label: string };
+
 class ProxyAgent extends HttpProxyAgent {
+  readonly #label: string;
+
+  constructor({ label, ...options }: Labelled<ConstructorParameters<typeof HttpProxyAgent>[0]>) {
+    super(options);
+    this.#label = label;
+  }
+
   override createConnection(options: http.ClientRequestArgs, callback?: Connected) {
-    return super.createConnection(bracketed(options), callback);
+    return super.createConnection(bracketed(options), markingProxyFailures(this.#label, callback));
   }
 }
 
 class TlsProxyAgent extends HttpsProxyAgent {
+  readonly #label: string;
+
+  constructor({ label, ...options }: Labelled<ConstructorParameters<typeof HttpsProxyAgent>[0]>) {
+    super(options);
+    this.#label = label;
+  }
+
   override createConnection(options: https.RequestOptions, callback?: Connected) {
-    return super.createConnection(bracketed(options), callback);
+    return super.createConnection(bracketed(options), markingProxyFailures(this.#label, callback));
   }
 }
 
 type AddRequest = (request: http.ClientRequest, options: http.RequestOptions) => void;
-type Routed<A extends http.Agent> = { direct: A; proxied: (proxy: URL) => A };
+type Routed<A extends http.Agent> = { direct: A; proxied: (proxy: URL, label: string) => A };
 
 /** An agent that hands each request to a direct agent or to the agent of its proxy. */
 function routingAgent<A extends http.Agent>(
@@ -137,7 +218,7 @@ function routingAgent<A extends http.Agent>(
     }
     let agent = byProxy.get(proxy.href);
     if (agent === undefined) {
-      agent = agents.proxied(proxy);
+      agent = agents.proxied(proxy, proxyLabel(env, `${protocol.slice(0, -1)}_proxy`, proxy));
       byProxy.set(proxy.href, agent);
     }
     (agent as unknown as { addRequest: AddRequest }).addRequest(request, options);
@@ -155,15 +236,16 @@ export function proxyAgents(env: ProxyEnv): { http: http.Agent; https: https.Age
   if (variable(env, 'https_proxy') === undefined && variable(env, 'http_proxy') === undefined)
     return undefined;
   registerProxyPasswords(env);
+  assertProxySettings(env);
   const options = { keepAlive: true };
   return {
     http: routingAgent('http:', env, {
       direct: new http.Agent(options),
-      proxied: (proxy) => new ProxyAgent({ ...options, proxy }),
+      proxied: (proxy, label) => new ProxyAgent({ ...options, proxy, label }),
     }),
     https: routingAgent('https:', env, {
       direct: new https.Agent(options),
-      proxied: (proxy) => new TlsProxyAgent({ ...options, proxy }),
+      proxied: (proxy, label) => new TlsProxyAgent({ ...options, proxy, label }),
     }),
   };
 }

@@ -1,5 +1,8 @@
 import { RequestError, TimeoutError } from 'got';
 
+/** The property proxy.ts puts on a failure to reach or use the proxy: the proxy's label. */
+export const PROXY_FAILURE = 'audiencectlProxy';
+
 /** What a got failure tells, read without keeping the error (its options hold headers and bodies). */
 export type TransportErrorParts = {
   status?: number;
@@ -13,13 +16,41 @@ export type TransportErrorParts = {
   path?: string;
   /** The HTTP method sent (a bulk-get is a POST that the call state counts as a GET). */
   method?: string;
+  /** The proxy that could not be reached or refused the tunnel (`HTTPS_PROXY=http://proxy:3128`). */
+  proxy?: string;
+  /** The proxy's answer to CONNECT, when it was not 200. */
+  proxyStatus?: number;
 };
+
+/** The proxy label and CONNECT answer that proxy.ts puts on a failure before the tunnel opened. */
+function proxyParts(error: unknown): Pick<TransportErrorParts, 'proxy' | 'proxyStatus'> {
+  const inner: unknown = error instanceof RequestError ? error.cause : error;
+  if (typeof inner !== 'object' || inner === null) return {};
+  const label: unknown = (inner as Record<string, unknown>)[PROXY_FAILURE];
+  if (typeof label !== 'string') return {};
+  // hpagent's text for a CONNECT answered with another status than 200.
+  const status = /^Bad response: (\d{3})$/.exec((inner as { message?: unknown }).message as string)?.[1];
+  return { proxy: label, ...(status === undefined ? {} : { proxyStatus: Number(status) }) };
+}
+
+/** How a message names a failure at the proxy; undefined when the proxy was not the one failing. */
+export function proxyFailureText(parts: TransportErrorParts): string | undefined {
+  if (parts.proxy === undefined) return undefined;
+  if (parts.proxyStatus !== undefined)
+    return `The proxy ${parts.proxy} refused the tunnel (HTTP ${parts.proxyStatus})`;
+  return `Cannot reach the proxy ${parts.proxy} (${parts.errorCode ?? 'network error'})`;
+}
+
+/** The variable that set the proxy of a failure, for the hint (`check HTTPS_PROXY`). */
+export function proxyVariable(parts: TransportErrorParts): string | undefined {
+  return parts.proxy?.split('=')[0];
+}
 
 export function requestErrorParts(error: unknown): TransportErrorParts {
   if (!(error instanceof RequestError)) {
     // A node error got did not wrap (see neverConnected in transport.ts).
     const code = (error as { code?: unknown } | undefined)?.code;
-    return typeof code === 'string' ? { errorCode: code } : {};
+    return { ...(typeof code === 'string' ? { errorCode: code } : {}), ...proxyParts(error) };
   }
   const parts: TransportErrorParts = {};
   const response = error.response;
@@ -36,7 +67,7 @@ export function requestErrorParts(error: unknown): TransportErrorParts {
   }
   parts.errorCode = networkCode(error);
   if (error instanceof TimeoutError) parts.timeoutEvent = error.event;
-  return parts;
+  return { ...parts, ...proxyParts(error) };
 }
 
 /** got wraps node errors; the node code is on the error or on its cause. */

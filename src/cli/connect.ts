@@ -60,6 +60,9 @@ export function resolveTarget(flags: ConnectFlags, warn: (message: string) => vo
         // Loaded only when asked for: most runs never need an HTTP server.
         const { DEMO_CLIENT, startEmulator } = await import('../emulator/index.js');
         const { createAepClient } = await import('../aep/client.js');
+        // Before the emulator starts: the client refuses a bad proxy variable, and the
+        // emulator's server would keep the process alive.
+        (await import('../aep/proxy.js')).assertProxySettings(process.env);
         demoOrg = DEMO_CLIENT.orgId;
         const emulator = await startEmulator({ port: 0 });
         const client = createAepClient({

@@ -1,13 +1,19 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bypassesProxy, proxyAgents, proxyFor } from '../../src/aep/proxy.js';
 import { redactText } from '../../src/log.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { manifestYaml } from '../helpers/manifests.js';
 import { clientFor, failure, spec } from './helpers.js';
 
 type Proxy = {
@@ -175,7 +181,12 @@ describe('AEP and IMS behind an egress proxy', () => {
       retry: { limit: 0 },
     });
     const error = await failure(client.createAudience('prod', spec()));
-    expect(error.message).not.toContain(proxy.url);
+    // Named as the proxy's refusal, by the variable that chose it.
+    expect(error.message).toMatch(
+      new RegExp(
+        `^The proxy http_proxy=${proxy.url} refused the tunnel \\(HTTP 403\\), asking IMS at http://localhost:\\d+/ims/token/v3 for a token: check http_proxy \\(or NO_PROXY\\) and the network\\.$`,
+      ),
+    );
     expect(proxy.tunnels[0]).toMatch(/^localhost:\d+$/);
     expect(emulator.control.counters().byEndpoint.imsToken.requests).toBe(0);
   });
@@ -312,5 +323,84 @@ describe('proxyFor', () => {
     expect(bypassesProxy('::1', '80', '[::1]')).toBe(true);
     expect(bypassesProxy('example.com', '80', ' ,, ')).toBe(false);
     expect(bypassesProxy('Sub.EXAMPLE.com', '443', 'example.com')).toBe(true);
+  });
+});
+
+/** A loopback port nothing listens on (a proxy that is down). */
+async function deadPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('init behind a proxy, and a proxy that fails', () => {
+  it("init's credentials check goes through HTTP_PROXY, as every other IMS call", async () => {
+    const proxy = await startProxy();
+    cleanup.push(() => proxy.close());
+    await withTempDir(async (dir) => {
+      const result = await runCliInProcess(['init', '--emulator', '--state', path.join(dir, 'state')], {
+        env: { HTTP_PROXY: proxy.url },
+      });
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(proxy.tunnels).toHaveLength(1);
+      expect(proxy.tunnels[0]).toMatch(/^127\.0\.0\.1:\d+$/);
+    });
+  });
+
+  it('an unreachable proxy is named as such, without its password; init creates no store', async () => {
+    const port = await deadPort();
+    await withTempDir(async (dir) => {
+      const state = path.join(dir, 'state');
+      const result = await runCliInProcess(['init', '--emulator', '--state', state], {
+        env: { HTTP_PROXY: `http://squid:s3cr3t-pw@127.0.0.1:${port}` },
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^Error: Cannot reach the proxy HTTP_PROXY=http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\), asking IMS at http://127\\.0\\.0\\.1:\\d+/ims/token/v3 for a token: check HTTP_PROXY \\(or NO_PROXY\\) and the network\\.\\n$`,
+        ),
+      );
+      expect(existsSync(state)).toBe(false);
+    });
+  });
+
+  it('an AEP call through an unreachable HTTPS_PROXY names the proxy, not AEP_BASE_URL', async () => {
+    const emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
+    cleanup.push(() => emulator.close());
+    const port = await deadPort();
+    // The token comes from the emulator directly (http://, no HTTP_PROXY); the API is https://.
+    setProxyEnv({ HTTPS_PROXY: `http://squid:s3cr3t-pw@127.0.0.1:${port}` });
+    const client = clientFor(
+      { ...emulator, apiBaseUrl: 'https://aep.invalid/data/core/ais' },
+      { retry: { limit: 0 } },
+    );
+    const error = await failure(client.createAudience('prod', spec()));
+    expect(error.message).toMatch(
+      new RegExp(`^Cannot reach the proxy HTTPS_PROXY=http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\) \\(`),
+    );
+    expect(error.message).toContain('check HTTPS_PROXY (or NO_PROXY) and the network.');
+    expect(`${error.message} ${String(error.cause)}`).not.toContain('s3cr3t-pw');
+  });
+
+  it('a proxy variable that is no URL is refused before any plan or call, naming it, without the password', async () => {
+    await withTempDir(async (dir) => {
+      const m = path.join(dir, 'm');
+      await mkdir(m);
+      await writeFile(path.join(m, 'gold.yaml'), manifestYaml('gold'));
+      const state = path.join(dir, 'state');
+      expect((await runCliInProcess(['init', '--state-only', '--state', state])).code).toBe(0);
+      const env = { HTTP_PROXY: 'http://squid:s3cr3t-pw@not a host:3128' };
+      const line =
+        'Error: HTTP_PROXY: "http://***@not a host:3128" is not a proxy URL (e.g. http://proxy.example:3128 or http://user:password@proxy.example:3128)\n';
+      for (const args of [
+        ['init', '--emulator', '--state', state],
+        ['apply', m, '--emulator', '--auto-approve', '--state', state],
+      ]) {
+        const result = await runCliInProcess(args, { env });
+        expect(result).toEqual({ code: 1, stdout: '', stderr: line });
+      }
+    });
   });
 });

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import got from 'got';
 import type { AepCredentials } from '../../aep/credentials.js';
 import { ImsToken } from '../../aep/ims-token.js';
+import { assertProxySettings, proxyAgents } from '../../aep/proxy.js';
 import { loadAepConfig } from '../../config.js';
 import { safeUrl } from '../../text/safe-url.js';
 import type { ConnectFlags } from '../connect.js';
@@ -15,7 +16,13 @@ const TOKEN_TIMEOUT_MS = 30_000;
 
 /** One token request per distinct client: proves the id, secret, scopes and IMS URL. */
 async function checkCredentials(imsUrl: string, clients: readonly AepCredentials[]): Promise<string[]> {
-  const http = got.extend({ timeout: { request: TOKEN_TIMEOUT_MS }, retry: { limit: 1 } });
+  // Through HTTPS_PROXY / HTTP_PROXY (NO_PROXY aside), as every other AEP and IMS call.
+  const agent = proxyAgents(process.env);
+  const http = got.extend({
+    timeout: { request: TOKEN_TIMEOUT_MS },
+    retry: { limit: 1 },
+    ...(agent === undefined ? {} : { agent }),
+  });
   const seen = new Set<string>();
   const lines: string[] = [];
   for (const credentials of clients) {
@@ -31,6 +38,8 @@ async function checkCredentials(imsUrl: string, clients: readonly AepCredentials
 }
 
 async function credentialsCheck(flags: Flags): Promise<string[]> {
+  // Before anything starts (the emulator's server would keep the process alive).
+  assertProxySettings(process.env);
   if (flags.emulator) {
     // As `apply --emulator`: the embedded emulator and its published demo client.
     const { DEMO_CLIENT, startEmulator } = await import('../../emulator/index.js');
