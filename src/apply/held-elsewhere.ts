@@ -1,5 +1,6 @@
 import type { ManifestElsewhere } from '../plan/elsewhere.js';
 import type { Plan } from '../plan/schema.js';
+import { recordId } from '../state/record-id.js';
 import type { AudienceRecord, RecordedState } from '../state/schema.js';
 
 /**
@@ -14,8 +15,8 @@ function recordsNamed(
   recorded: RecordedState,
 ): AudienceRecord[] {
   if (entries.length === 0) return [];
-  const named = new Set(entries.map((entry) => `${entry.sandbox}/${entry.key}`));
-  return recorded.audiences.filter((record) => named.has(`${record.sandbox}/${record.key}`));
+  const named = new Set(entries.map((entry) => recordId(entry.sandbox, entry.key)));
+  return recorded.audiences.filter((record) => named.has(recordId(record.sandbox, record.key)));
 }
 
 function removals(plan: Plan): Plan['steps'] {

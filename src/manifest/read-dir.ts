@@ -25,7 +25,8 @@ const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
 
 export type ReadDirResult = { files: SourceFile[]; diagnostics: Diagnostic[] };
 
-function isInside(root: string, target: string): boolean {
+/** `target` is `root` or under it (paths compared as given: no link is resolved). */
+export function isInside(root: string, target: string): boolean {
   const relative = path.relative(root, target);
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }

@@ -4,7 +4,7 @@ import type { ManifestElsewhere } from '../plan/elsewhere.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { fileSelector, filtersGiven, type FileFilters } from '../source/file-filter.js';
 import { loadManifests, type SourceFile } from './load.js';
-import { listManifestFilesSync } from './read-dir.js';
+import { isInside, listManifestFilesSync } from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestFile } from './read-file.js';
 
 /** Outside a git work tree, how far above the directory given the records' files are looked for. */
@@ -30,11 +30,6 @@ export type ElsewhereSource = FileFilters & {
   /** How a path is shown. Default: relative to the working directory. */
   show?: ((absolute: string) => string) | undefined;
 };
-
-function isInside(root: string, target: string): boolean {
-  const relative = path.relative(root, target);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-}
 
 /** A pattern that matches a text naming any of `keys` (escaped: keys are plain words, but need not be). */
 function keyPattern(keys: Iterable<string>): RegExp {

@@ -18,17 +18,6 @@ export type ManifestElsewhere =
   | { kind: 'out-of-scope'; sandbox: string; key: string; file: string }
   | { kind: 'above'; sandbox: string; key: string; file: string; dir: string };
 
-/** Found manifests by key, for leftoverRecords. */
-export function elsewhereByKey(found: readonly ManifestElsewhere[]): Map<string, ManifestElsewhere[]> {
-  const map = new Map<string, ManifestElsewhere[]>();
-  for (const manifest of found) {
-    const same = map.get(manifest.key);
-    if (same) same.push(manifest);
-    else map.set(manifest.key, [manifest]);
-  }
-  return map;
-}
-
 /**
  * Why a record the plan would remove is held instead: a manifest it did not read still names
  * the record's key, so its manifest was not removed (ARCHITECTURE.md, "only a removed manifest

@@ -5,7 +5,7 @@ import type { AudienceRecord } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
 import { specName } from '../manifest/spec-hash-memo.js';
 import { knownName } from './drift.js';
-import { elsewhereByKey, elsewhereReason, type ManifestElsewhere } from './elsewhere.js';
+import { elsewhereReason, type ManifestElsewhere } from './elsewhere.js';
 import type { HeldAudience, PlainStepKind, Step } from './schema.js';
 
 /**
@@ -128,7 +128,8 @@ function removalStep(record: AudienceRecord): Step {
   };
 }
 
-function byKey<T extends { key: string }>(items: readonly T[]): Map<string, T[]> {
+/** Items grouped by key, in their order. */
+export function byKey<T extends { key: string }>(items: readonly T[]): Map<string, T[]> {
   const map = new Map<string, T[]>();
   for (const item of items) {
     const same = map.get(item.key);
@@ -158,7 +159,7 @@ export function leftoverRecords(
   // Symlinks the reader did not follow (out of the source root): their paths were not read.
   let unfollowed: string[] | undefined;
   let byName: Map<string, DesiredManifest[]> | undefined;
-  const keptElsewhere = elsewhereByKey(elsewhere);
+  const keptElsewhere = byKey(elsewhere);
   const filters = scope
     ? [...scope.include.map((g) => `--include ${g}`), ...scope.exclude.map((g) => `--exclude ${g}`)].join(' ')
     : '';
