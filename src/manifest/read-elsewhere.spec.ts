@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withTempDir, writeFiles } from '../../test/helpers/cli.js';
@@ -73,6 +73,29 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
       expect(findManifestsElsewhere(records.slice(1), source)).toEqual([]);
       // A --base plan's records come from the directory itself.
       expect(findManifestsElsewhere(records, { ...source, above: false })).toEqual([]);
+    });
+  });
+
+  it('a path above that cannot be a file (a file where a folder is, a link loop) is no file there, not an error', async () => {
+    await withTempDir(async (tmp) => {
+      await mkdir(path.join(tmp, '.git'));
+      await writeFiles(tmp, {
+        'm/web.yaml': manifestYaml('copper'),
+        // A root file with the name of a folder the records name (ENOTDIR).
+        loyalty: 'notes\n',
+        'retail/bronze.yaml': manifestYaml('bronze'),
+      });
+      // ELOOP.
+      await symlink('loop', path.join(tmp, 'loop'));
+      const records = [
+        record('churn-risk', 'loyalty/churn-risk.yaml'),
+        record('tin', 'loop/tin.yaml'),
+        record('bronze', 'retail/bronze.yaml'),
+      ];
+      const show = (absolute: string) => path.relative(tmp, absolute);
+      expect(
+        findManifestsElsewhere(records, { dir: path.join(tmp, 'm'), defaultSandbox: 'prod', show }),
+      ).toEqual([{ kind: 'above', sandbox: 'prod', key: 'bronze', file: 'retail/bronze.yaml', dir: '' }]);
     });
   });
 

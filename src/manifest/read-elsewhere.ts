@@ -88,8 +88,20 @@ function directoriesAbove(root: string, top: string | undefined): string[] {
   }
 }
 
+/**
+ * Any error is "no file there", not only ENOENT: a file where the record's path has a folder
+ * (ENOTDIR: a root file `loyalty` beside `m/`) is an ordinary tree, and a throw here ended
+ * every plan that removes in an internal error. An unreadable folder above (EACCES) could
+ * hide a manifest; it is read as none too: this look is a guard beyond the directory given
+ * (read in full), and holding every removal for any folder up to the work tree's top that
+ * this user cannot read would stop plans that have nothing to do with it.
+ */
 function isFile(file: string): boolean {
-  return statSync(file, { throwIfNoEntry: false })?.isFile() === true;
+  try {
+    return statSync(file, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false;
+  }
 }
 
 /**
