@@ -6,8 +6,13 @@ import type { AudienceRecord, RecordedState } from '../state/schema.js';
 /**
  * Finds, for records a plan would remove, the manifests that plan did not read and that still
  * name them (src/manifest/read-elsewhere.ts, bound to where the plan read its manifests).
+ * `recorded` is every record: those the plan matched tell which directory above the records
+ * were applied from.
  */
-export type LookElsewhere = (records: readonly AudienceRecord[]) => Promise<readonly ManifestElsewhere[]>;
+export type LookElsewhere = (
+  records: readonly AudienceRecord[],
+  recorded: readonly AudienceRecord[],
+) => Promise<readonly ManifestElsewhere[]>;
 
 /** The records whose audience `entries` (a plan's removals, its held audiences) name. */
 function recordsNamed(
@@ -39,7 +44,7 @@ export async function planHoldingElsewhere(
   if (!look) return first;
   const records = recordsNamed(removals(first), recorded);
   if (records.length === 0) return first;
-  const found = await look(records);
+  const found = await look(records, recorded.audiences);
   return found.length === 0 ? first : make(found);
 }
 
@@ -55,5 +60,5 @@ export async function savedPlanElsewhere(
 ): Promise<readonly ManifestElsewhere[] | undefined> {
   if (!look) return undefined;
   const records = recordsNamed([...removals(saved), ...saved.held], recorded);
-  return records.length === 0 ? undefined : look(records);
+  return records.length === 0 ? undefined : look(records, recorded.audiences);
 }

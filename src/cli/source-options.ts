@@ -64,16 +64,20 @@ export function lookElsewhere(
   flags: SourceFlags,
   options: { above?: boolean } = {},
 ): LookElsewhere {
-  return async (records) => {
+  return async (records, recorded) => {
     const { findManifestsElsewhere } = await import('../manifest/read-elsewhere.js');
-    return findManifestsElsewhere(records, {
-      dir,
-      include: flags.include,
-      exclude: flags.exclude,
-      defaultSandbox: flags.sandbox,
-      maxFileBytes: flags.maxFileBytes,
-      ...options,
-    });
+    return findManifestsElsewhere(
+      records,
+      {
+        dir,
+        include: flags.include,
+        exclude: flags.exclude,
+        defaultSandbox: flags.sandbox,
+        maxFileBytes: flags.maxFileBytes,
+        ...options,
+      },
+      recorded,
+    );
   };
 }
 

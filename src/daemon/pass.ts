@@ -78,17 +78,21 @@ function lookElsewhere(revision: PassRevision, settings: ReconcileSettings): Loo
   const { dir, top } = revision;
   if (dir === undefined) return undefined;
   const show = (absolute: string) => (top === undefined ? absolute : path.relative(top, absolute) || '.');
-  return (records) =>
+  return (records, recorded) =>
     Promise.resolve(
-      findManifestsElsewhere(records, {
-        dir,
-        top,
-        show,
-        include: settings.read.include,
-        exclude: settings.read.exclude,
-        maxFileBytes: settings.read.maxFileBytes,
-        defaultSandbox: settings.defaultSandbox,
-      }),
+      findManifestsElsewhere(
+        records,
+        {
+          dir,
+          top,
+          show,
+          include: settings.read.include,
+          exclude: settings.read.exclude,
+          maxFileBytes: settings.read.maxFileBytes,
+          defaultSandbox: settings.defaultSandbox,
+        },
+        recorded,
+      ),
     );
 }
 

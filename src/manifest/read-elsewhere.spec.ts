@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { withTempDir, writeFiles } from '../../test/helpers/cli.js';
 import { manifestYaml } from '../../test/helpers/manifests.js';
 import type { AudienceRecord } from '../state/schema.js';
-import { findManifestsElsewhere, LEVELS_UP } from './read-elsewhere.js';
+import { directoriesAbove, findManifestsElsewhere, LEVELS_UP } from './read-elsewhere.js';
 
 function record(key: string, manifestFile?: string, sandbox = 'prod'): AudienceRecord {
   return {
@@ -69,8 +69,23 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
         above('copper', 'm/retail/moved.yaml'),
         above('legacy', 'm/old.yaml'),
       ]);
-      // No record's file found above: nothing says where the records came from, so nothing more is read.
-      expect(findManifestsElsewhere(records.slice(1), source)).toEqual([]);
+      // No removed record's file found above: a record the plan matched says where they came
+      // from, its recorded file being `loyalty/<the file read>`.
+      const moved = records.slice(1);
+      expect(
+        findManifestsElsewhere(moved, source, [record('gold', 'loyalty/gold.yaml')]).sort(byKey),
+      ).toEqual([above('copper', 'm/retail/moved.yaml'), above('legacy', 'm/old.yaml')]);
+      // Nothing says it when no record was applied from above: another file, key or sandbox.
+      for (const other of [
+        record('gold', 'gold.yaml'),
+        record('gold', 'loyalty/silver.yaml'),
+        record('silver', 'loyalty/gold.yaml'),
+        record('gold', 'loyalty/gold.yaml', 'dev'),
+      ]) {
+        expect(findManifestsElsewhere(moved, source, [other])).toEqual([]);
+      }
+      // The removed records themselves say nothing.
+      expect(findManifestsElsewhere(moved, source, moved)).toEqual([]);
       // A --base plan's records come from the directory itself.
       expect(findManifestsElsewhere(records, { ...source, above: false })).toEqual([]);
     });
@@ -99,23 +114,36 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
     });
   });
 
-  it(`goes up to the git work tree's top, and outside one ${LEVELS_UP} levels`, async () => {
+  it(`goes up to the git work tree's top (the nearest), or a given top; outside one ${LEVELS_UP} levels`, async () => {
     await withTempDir(async (tmp) => {
       const deep = ['a', 'b', 'c', 'd'];
       const dir = path.join(tmp, 'top', ...deep);
       await mkdir(dir, { recursive: true });
       await writeFiles(tmp, { 'top/gold.yaml': manifestYaml('gold'), 'silver.yaml': manifestYaml('silver') });
+      // A work tree's top 4 levels above dir, whatever holds the temporary directory (a
+      // checkout's .git further up is not reached: the nearest is the top).
+      await mkdir(path.join(tmp, 'top', '.git'));
       const records = [record('gold', 'gold.yaml'), record('silver', 'silver.yaml')];
       const show = (absolute: string) => path.relative(tmp, absolute);
       const source = { dir, defaultSandbox: 'prod', show };
-      // top is 4 levels above dir.
-      expect(findManifestsElsewhere(records, source)).toEqual([]);
-      await mkdir(path.join(tmp, 'top', '.git'));
       expect(findManifestsElsewhere(records, source)).toEqual([
         { kind: 'above', sandbox: 'prod', key: 'gold', file: 'top/gold.yaml', dir: 'top' },
       ]);
       // A given top (a git source's checkout) bounds it too.
       expect(findManifestsElsewhere(records, { ...source, top: path.join(tmp, 'top', 'a') })).toEqual([]);
     });
+    // Outside a work tree (no limit), the levels above; up to the file system's root.
+    const root = path.parse(process.cwd()).root;
+    const at = (...parts: string[]) => path.join(root, ...parts);
+    expect(directoriesAbove(at('w', 'top', 'a', 'b', 'c'), undefined)).toEqual([
+      at('w', 'top', 'a', 'b'),
+      at('w', 'top', 'a'),
+      at('w', 'top'),
+    ]);
+    expect(directoriesAbove(at('w', 'top'), undefined)).toEqual([at('w'), root]);
+    expect(directoriesAbove(at('w', 'top', 'a', 'b'), at('w', 'top'))).toEqual([
+      at('w', 'top', 'a'),
+      at('w', 'top'),
+    ]);
   });
 });

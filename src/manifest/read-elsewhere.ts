@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ManifestElsewhere } from '../plan/elsewhere.js';
+import { recordId } from '../state/record-id.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { fileSelector, filtersGiven, type FileFilters } from '../source/file-filter.js';
 import { loadManifests, type SourceFile } from './load.js';
@@ -75,9 +76,11 @@ function gitTop(dir: string): string | undefined {
   }
 }
 
-/** The directories to look in above `root`, nearest first. */
-function directoriesAbove(root: string, top: string | undefined): string[] {
-  const limit = top ?? gitTop(root);
+/**
+ * The directories to look in above `root`, nearest first: up to `limit`, or LEVELS_UP of them
+ * when there is none (outside a git work tree). Paths only: nothing is read.
+ */
+export function directoriesAbove(root: string, limit: string | undefined): string[] {
   const found: string[] = [];
   for (let at = root; ;) {
     const up = path.dirname(at);
@@ -105,16 +108,48 @@ function isFile(file: string): boolean {
 }
 
 /**
+ * The directory above `root` that records the plan matched were applied from: one whose
+ * recorded file is `<prefix>/<a file under root>` (`loyalty/gold.yaml` read as `gold.yaml`
+ * under `m/loyalty` says `m`), where that file still names the record's key in its sandbox.
+ * Found when no removed record's file is found above (each moved or gone).
+ */
+function appliedFrom(
+  root: string,
+  above: readonly string[],
+  others: readonly AudienceRecord[],
+  source: ElsewhereSource,
+  maxBytes: number,
+): string | undefined {
+  for (const dir of above) {
+    const prefix = `${path.relative(dir, root).split(path.sep).join('/')}/`;
+    for (const record of others) {
+      const file = record.manifestFile;
+      if (file === undefined || !file.startsWith(prefix)) continue;
+      const relative = file.slice(prefix.length);
+      const absolute = path.resolve(root, relative);
+      if (!isInside(root, absolute) || !isFile(absolute)) continue;
+      const text = readManifestFile(relative, absolute, maxBytes);
+      const named = naming([text], new Set([record.key]), source.defaultSandbox);
+      if (named.some((m) => m.sandbox === record.sandbox)) return dir;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Looks, for the records a plan would remove, for manifests that plan did not read and that
  * still name their keys (see ManifestElsewhere): under `dir`, in the files --include/--exclude
  * left out; above `dir`, at each record's file relative to a directory above it (the
- * records keep their file relative to the directory they were applied from), and, once one
- * was found there, anywhere in that directory (a file moved, or a record that names none).
+ * records keep their file relative to the directory they were applied from), and anywhere in
+ * the directory they were applied from (a file moved, or a record that names none): the one
+ * where a removed record's file was found, else the one the records the plan matched say
+ * (`recorded`, the other records: see appliedFrom).
  * Called only with removals to check: a plan that removes nothing reads nothing more.
  */
 export function findManifestsElsewhere(
   records: readonly AudienceRecord[],
   source: ElsewhereSource,
+  recorded: readonly AudienceRecord[] = [],
 ): ManifestElsewhere[] {
   if (records.length === 0) return [];
   const root = path.resolve(source.dir);
@@ -140,7 +175,7 @@ export function findManifestsElsewhere(
   if (source.above === false || !records.some(open)) return found;
 
   let anchor: string | undefined;
-  const above = directoriesAbove(root, source.top);
+  const above = directoriesAbove(root, source.top ?? gitTop(root));
   for (const record of records) {
     const file = record.manifestFile;
     if (file === undefined || !open(record)) continue;
@@ -157,7 +192,13 @@ export function findManifestsElsewhere(
     }
   }
   const rest = new Set(records.filter(open).map((record) => record.key));
-  if (anchor === undefined || rest.size === 0) return found;
+  if (rest.size === 0) return found;
+  if (anchor === undefined) {
+    const removed = new Set(records.map((record) => recordId(record.sandbox, record.key)));
+    const others = recorded.filter((record) => !removed.has(recordId(record.sandbox, record.key)));
+    anchor = appliedFrom(root, above, others, source, maxBytes);
+  }
+  if (anchor === undefined) return found;
   // The directory given is below the one the records were applied from: what `apply <anchor>`
   // would read decides for the other records too.
   const outside = (relative: string) => !isInside(root, path.resolve(anchor, relative));

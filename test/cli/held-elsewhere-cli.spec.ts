@@ -151,6 +151,22 @@ describe('a removal whose manifest the plan did not read is held (review-deletes
           expect(whole.code).toBe(0);
           expect(whole.stdout).not.toMatch(/ (create|delete): /);
           expect(remoteIds(emulator)).toEqual(after);
+
+          // No removed record's file is above (bronze's removed, copper's moved again): gold,
+          // matched from its recorded loyalty/gold.yaml, says the records came from m.
+          await rm(path.join(tmp, 'm/retail/bronze.yaml'));
+          await rename(path.join(tmp, 'm/retail/web.yaml'), path.join(tmp, 'm/web.yaml'));
+          const moved = await run(['plan', path.join('m', 'loyalty')]);
+          expect(moved.code).toBe(0);
+          expect(moved.stdout).toContain('prod/copper: its manifest m/web.yaml is above the directory given');
+          expect(moved.stdout).toContain('- prod/bronze delete: manifest removed');
+          expect(moved.stdout).not.toContain('copper delete');
+          // A root file where a record's folder was (tmp/retail, ENOTDIR) is no file there.
+          await writeFiles(tmp, { retail: 'notes\n' });
+          const notDir = await run(['plan', 'm']);
+          expect(notDir.stderr).not.toMatch(/Error/);
+          expect(notDir.code).toBe(0);
+          expect(notDir.stdout).toContain('- prod/bronze delete: manifest removed');
         });
       });
     },
