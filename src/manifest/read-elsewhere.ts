@@ -28,7 +28,11 @@ export type ElsewhereSource = FileFilters & {
    * Default: the top of the git work tree holding `dir`, else LEVELS_UP levels above it.
    */
   top?: string | undefined;
-  /** How a path is shown. Default: relative to the working directory. */
+  /**
+   * How a path is shown. Default: relative to `dir` (`../retail/web.yaml`, `..`), as every
+   * path of a plan is; never to the working directory, which a saved plan is applied from
+   * another (its held reasons are compared as text).
+   */
   show?: ((absolute: string) => string) | undefined;
 };
 
@@ -153,7 +157,7 @@ export function findManifestsElsewhere(
 ): ManifestElsewhere[] {
   if (records.length === 0) return [];
   const root = path.resolve(source.dir);
-  const show = source.show ?? ((absolute: string) => path.relative(process.cwd(), absolute) || '.');
+  const show = source.show ?? ((absolute: string) => path.relative(root, absolute).split(path.sep).join('/'));
   const maxBytes = source.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const found: ManifestElsewhere[] = [];
   const keys = new Set(records.map((record) => record.key));
