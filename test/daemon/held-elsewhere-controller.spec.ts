@@ -50,14 +50,20 @@ describe('the controller holds removals whose manifests it did not read', () => 
       expect(applied.code).toBe(0);
       const before = remote(controller);
       expect(before.map((a) => a.split(' ')[1])).toEqual(['bronze', 'gold', 'tin']);
-      await repo.commit({ 'audiences/retail/tin.yaml': null });
+      // tin's manifest removed; bronze's moved: no removed record's file is above, gold (matched,
+      // recorded as loyalty/gold.yaml) says where the records were applied from.
+      await repo.commit({
+        'audiences/retail/tin.yaml': null,
+        'audiences/retail/bronze.yaml': null,
+        'audiences/web/bronze.yaml': quiet('bronze'),
+      });
 
       await pass(controller);
       const after = remote(controller);
       expect(after).toEqual(before.filter((a) => !a.startsWith('Audience tin')));
       const markdown = controller.reconciler.planMarkdown() ?? '';
       expect(markdown).toContain(
-        'its manifest audiences/retail/bronze.yaml is above the directory given; the audience is left as it is: give the directory it was applied from (audiences)',
+        'its manifest audiences/web/bronze.yaml is above the directory given; the audience is left as it is: give the directory it was applied from (audiences)',
       );
       expect((await controller.status()).plan?.summary).toMatchObject({ delete: 1, held: 1 });
     });
@@ -82,8 +88,9 @@ describe('the controller holds removals whose manifests it did not read', () => 
         );
         await pass(controller);
         expect(remote(controller)).toEqual(before);
+        // The Markdown escapes the reason's marks (loyalty/** as loyalty/\*\*).
         expect(controller.reconciler.planMarkdown()).toContain(
-          'its manifest is now partners/gold.yaml, outside --include loyalty/**; the audience is left as it is',
+          'its manifest is now partners/gold.yaml, outside --include loyalty/\\*\\*; the audience is left as it is',
         );
         expect((await controller.status()).plan?.summary).toMatchObject({ delete: 0, held: 1 });
       },
