@@ -1,10 +1,14 @@
 import path from 'node:path';
 import { watch } from 'chokidar';
+import { collectBursts, defaultMaxWaitMs } from './bursts.js';
 
 export type DirectoryWatchOptions = {
   /** Quiet time after the last event before a burst is reported. Default 300 ms. */
   debounceMs?: number;
-  /** Report a burst that never goes quiet after this long anyway. Default 2 000 ms. */
+  /**
+   * Report a burst that never goes quiet after this long anyway (a writer that never stops).
+   * Default max(2 s, 10 × debounceMs); never less than debounceMs.
+   */
   maxWaitMs?: number;
   /** Called for watcher errors (permissions, too many files); the watcher keeps running. */
   onError?: (error: Error) => void;
@@ -35,31 +39,16 @@ export function watchDirectory(
   options: DirectoryWatchOptions = {},
 ): DirectoryWatcher {
   const debounceMs = options.debounceMs ?? 300;
-  const maxWaitMs = options.maxWaitMs ?? 2_000;
   const root = path.resolve(dir);
-  const pending = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
-  let firstAt = 0;
-  let closed = false;
-
-  function flush(): void {
-    timer = undefined;
-    if (closed || pending.size === 0) return;
-    const changed = [...pending].sort();
-    pending.clear();
-    onChange(changed);
-  }
+  const bursts = collectBursts(onChange, {
+    debounceMs,
+    maxWaitMs: options.maxWaitMs ?? defaultMaxWaitMs(debounceMs),
+  });
 
   function schedule(file: string): void {
     const relative = path.relative(root, file) || '.';
     if (isIgnoredPath(relative)) return;
-    // On a clock NTP does not step: a wall clock stepped back held a busy burst until it went
-    // quiet, one stepped ahead reported it at once.
-    if (pending.size === 0) firstAt = performance.now();
-    pending.add(relative);
-    if (timer) clearTimeout(timer);
-    const wait = Math.min(debounceMs, Math.max(0, firstAt + maxWaitMs - performance.now()));
-    timer = setTimeout(flush, wait);
+    bursts.add(relative);
   }
 
   const watcher = watch(root, {
@@ -75,9 +64,7 @@ export function watchDirectory(
   return {
     ready,
     async close() {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      pending.clear();
+      bursts.close();
       await watcher.close();
     },
   };
