@@ -130,6 +130,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     settings: {
       ...options.settings,
       ...(connection.bulkBatchSize === undefined ? {} : { bulkBatchSize: connection.bulkBatchSize }),
+      // Only a directory is written by someone else while the controller reads it.
+      ...(options.source.kind === 'dir' ? { writeSettleMs: options.source.debounceMs } : {}),
     },
     intervalMs: options.intervalMs,
     resyncIntervalMs: options.resyncIntervalMs,

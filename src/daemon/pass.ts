@@ -2,6 +2,7 @@ import path from 'node:path';
 import { applyOnce } from '../apply/apply-flow.js';
 import { planHoldingElsewhere, type LookElsewhere } from '../apply/held-elsewhere.js';
 import { findManifestsElsewhere } from '../manifest/read-elsewhere.js';
+import { findBeingWritten } from './writing.js';
 import { readLive } from '../apply/live.js';
 import { RefreshError } from '../apply/refresh.js';
 import type { Clock, PollSchedule, StepResult } from '../apply/types.js';
@@ -47,6 +48,13 @@ export type ReconcileSettings = {
   runPoll: PollSchedule;
   /** Ids per Audiences API bulk-get (`api.bulkBatchSize`); default the client's. */
   bulkBatchSize?: number | undefined;
+  /**
+   * With `--dir`: the watch debounce. A removal whose manifest file changed within it before
+   * the pass read it (or since) is held, and a pass follows once the file is quiet (see
+   * src/daemon/writing.ts). Unset for git: the controller writes each checkout whole itself,
+   * before the pass reads it, so no file of it is ever read half written.
+   */
+  writeSettleMs?: number | undefined;
 };
 
 export type PassDeps = {
@@ -60,6 +68,11 @@ export type PassDeps = {
   /** Aborted on shutdown: steps not started are skipped. */
   signal: AbortSignal;
   settings: ReconcileSettings;
+  /**
+   * The wall clock file modification times are compared with (writeSettleMs): the kernel's,
+   * whatever `clock` is. Default Date.now.
+   */
+  fileClock?: () => number;
 };
 
 /**
@@ -67,34 +80,53 @@ export type PassDeps = {
  * manifests are (without `dir`, records a pass would remove are not looked for elsewhere).
  */
 export type PassRevision = Pick<SourceRevision, 'revision' | 'commit'> &
-  Partial<Pick<SourceRevision, 'dir' | 'top'>>;
+  Partial<Pick<SourceRevision, 'dir' | 'top'>> & {
+    /** Wall-clock ms when the pass started reading the source (its sync), for writeSettleMs. */
+    readSince?: number;
+  };
 
 /**
  * How a pass looks for the manifests of records it would remove where it did not read: outside
  * --include/--exclude, and above --path (up to the checkout) or --dir. Paths are shown
  * relative to a git checkout (what --path names), else whole.
  */
-function lookElsewhere(revision: PassRevision, settings: ReconcileSettings): LookElsewhere | undefined {
+function lookElsewhere(
+  revision: PassRevision,
+  settings: ReconcileSettings,
+  writing: WritingLog,
+): LookElsewhere | undefined {
   const { dir, top } = revision;
   if (dir === undefined) return undefined;
+  const settleMs = settings.writeSettleMs;
+  const readSince = revision.readSince;
+  const check = settleMs === undefined || readSince === undefined ? undefined : { dir, settleMs, readSince };
   const show = (absolute: string) => (top === undefined ? absolute : path.relative(top, absolute) || '.');
-  return (records, recorded) =>
-    Promise.resolve(
-      findManifestsElsewhere(
-        records,
-        {
-          dir,
-          top,
-          show,
-          include: settings.read.include,
-          exclude: settings.read.exclude,
-          maxFileBytes: settings.read.maxFileBytes,
-          defaultSandbox: settings.defaultSandbox,
-        },
-        recorded,
-      ),
+  return async (records, recorded) => {
+    const found = findManifestsElsewhere(
+      records,
+      {
+        dir,
+        top,
+        show,
+        include: settings.read.include,
+        exclude: settings.read.exclude,
+        maxFileBytes: settings.read.maxFileBytes,
+        defaultSandbox: settings.defaultSandbox,
+      },
+      recorded,
     );
+    if (!check) return found;
+    const being = await findBeingWritten(records, check, writing.now);
+    writing.quietAt = being.quietAt;
+    return [...found, ...being.held];
+  };
 }
+
+/**
+ * What the last look found being written (the plan may be made twice: the last look counts),
+ * and the clock file times are compared with.
+ */
+type WritingLog = { quietAt: number | undefined; now: () => number };
 
 export type PassResult = {
   plan: Plan;
@@ -104,6 +136,11 @@ export type PassResult = {
   requeue: boolean;
   /** A refresh was asked for: whether it succeeded (a failed one was left out of the plan). */
   refreshed?: boolean;
+  /**
+   * Removals were held because their files were being written: wall-clock ms after which
+   * those files have been quiet a debounce long. A pass then settles them.
+   */
+  quietAt?: number;
 };
 
 /**
@@ -134,6 +171,7 @@ async function applyDesired(
   deps: PassDeps,
   log: Logger,
   refresh: boolean,
+  writing: WritingLog,
 ): Promise<{ plan: Plan; results: StepResult[] }> {
   const { clock, signal, settings, tracker } = deps;
   const outcome = await applyOnce(
@@ -141,7 +179,7 @@ async function applyDesired(
       kind: 'manifests',
       desired,
       planOptions: settings.planOptions(Math.floor(clock.now() / 1000)),
-      lookElsewhere: lookElsewhere(revision, settings),
+      lookElsewhere: lookElsewhere(revision, settings, writing),
     },
     {
       client: deps.client,
@@ -178,6 +216,7 @@ async function planDesired(
   desired: LoadResult,
   deps: PassDeps,
   refresh: boolean,
+  writing: WritingLog,
 ): Promise<{ plan: Plan; records: AudienceRecord[] }> {
   const recorded = await deps.store.readAll();
   const options = deps.settings.planOptions(Math.floor(deps.clock.now() / 1000));
@@ -197,7 +236,7 @@ async function planDesired(
         elsewhere,
       }),
     recorded,
-    lookElsewhere(revision, deps.settings),
+    lookElsewhere(revision, deps.settings, writing),
   );
   publishPlan(deps, revision.revision, plan);
   return { plan, records: recorded.audiences };
@@ -234,6 +273,7 @@ export async function reconcileRevision(
   // A failed refresh is reported, and the pass plans from the records alone: manifest
   // changes still go through while the Audiences API is down. Nothing is read as deleted.
   let refreshed = refresh;
+  const writing: WritingLog = { quietAt: undefined, now: deps.fileClock ?? Date.now };
   const withoutRefresh = (error: unknown) => {
     if (!refresh || !(error instanceof RefreshError) || deps.signal.aborted) throw error;
     refreshed = false;
@@ -242,15 +282,18 @@ export async function reconcileRevision(
     log.warn({ code: info.code, err: info.message }, 'refresh failed; planned from the records alone');
   };
   if (deps.settings.dryRun) {
-    ({ plan, records } = await planDesired(revision, desired, deps, refresh).catch(async (error: unknown) => {
-      withoutRefresh(error);
-      return planDesired(revision, desired, deps, false);
-    }));
-  } else {
-    ({ plan, results } = await applyDesired(revision, desired, deps, log, refresh).catch(
+    ({ plan, records } = await planDesired(revision, desired, deps, refresh, writing).catch(
       async (error: unknown) => {
         withoutRefresh(error);
-        return applyDesired(revision, desired, deps, log, false);
+        return planDesired(revision, desired, deps, false, writing);
+      },
+    ));
+  } else {
+    ({ plan, results } = await applyDesired(revision, desired, deps, log, refresh, writing).catch(
+      async (error: unknown) => {
+        withoutRefresh(error);
+        writing.quietAt = undefined;
+        return applyDesired(revision, desired, deps, log, false, writing);
       },
     ));
     records = (await deps.store.readAll()).audiences;
@@ -268,10 +311,16 @@ export async function reconcileRevision(
   deps.board.audiencesChanged(deps.tracker.states(records, plan, results, now));
   recordBudget(deps, records, desired);
   publishClock(deps.client, deps.board, deps.metrics, log);
+  if (writing.quietAt !== undefined)
+    log.info(
+      { held: plan.held.length, quietAt: new Date(writing.quietAt).toISOString() },
+      'removals held: their files were being written; a pass follows once they are quiet',
+    );
   return {
     plan,
     results,
     requeue: results?.some(wantsRequeue) ?? false,
     ...(refresh ? { refreshed } : {}),
+    ...(writing.quietAt === undefined ? {} : { quietAt: writing.quietAt }),
   };
 }

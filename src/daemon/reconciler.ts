@@ -52,6 +52,8 @@ export type ReconcilerOptions = {
    * again too. Default: nothing is kept.
    */
   forgetRecords?: () => void;
+  /** The wall clock file modification times are compared with (see PassDeps). Default Date.now. */
+  fileClock?: () => number;
 };
 
 /**
@@ -103,6 +105,7 @@ export class Reconciler implements DaemonStatusProvider {
       tracker: new AudienceTracker(options.backoff, this.#elapsed),
       signal: options.signal,
       settings: options.settings,
+      ...(options.fileClock ? { fileClock: options.fileClock } : {}),
     };
     this.#desired = new DesiredCache(options.settings);
     this.#refresh = new RefreshSchedule(options.refreshIntervalMs ?? 0, options.backoff, this.#elapsed);
@@ -133,6 +136,10 @@ export class Reconciler implements DaemonStatusProvider {
   async stop(): Promise<void> {
     this.#timers.close();
     await this.#trigger.stop();
+  }
+
+  #fileNow(): number {
+    return (this.#options.fileClock ?? Date.now)();
   }
 
   #leads(): boolean {
@@ -179,6 +186,8 @@ export class Reconciler implements DaemonStatusProvider {
   async #pass(reasons: ReadonlySet<TriggerReason>): Promise<void> {
     if (this.#options.signal.aborted) return;
     const forced = [...reasons].some((reason) => FORCING_REASONS.has(reason));
+    // File times are the kernel's wall clock (see writing.ts), not the injected clock.
+    const readSince = this.#fileNow();
     // A forced pass whose sync fails reconciles the last good revision (its tree is kept).
     const revision = (await this.#sync(reasons)) ?? (forced ? this.#synced : undefined);
     if (!revision || this.#options.signal.aborted) return;
@@ -200,7 +209,7 @@ export class Reconciler implements DaemonStatusProvider {
     if ([...reasons].some((reason) => FULL_READ_REASONS.has(reason))) this.#options.forgetRecords?.();
     try {
       const desired = await readDesired(this.#desired, revision, reasons, this.#options, log);
-      const result = await reconcileRevision(revision, desired, this.#deps, log, refresh);
+      const result = await reconcileRevision({ ...revision, readSince }, desired, this.#deps, log, refresh);
       this.#refreshOutcome(result);
       this.#reconciled = revision.revision;
       this.#passFailures = 0;
@@ -253,7 +262,10 @@ export class Reconciler implements DaemonStatusProvider {
     if (retryAt !== undefined) this.#timers.at('retry', retryAt, () => this.trigger('retry'), now);
   }
 
-  /** Arms the alarms a pass asks for: the next backoff expiry, and a requeue for runs in progress. */
+  /**
+   * Arms the alarms a pass asks for: the next backoff expiry, a requeue for runs in progress,
+   * and a pass once files read mid-write are quiet.
+   */
   #schedule(result: PassResult): void {
     const now = this.#clock.now();
     const due = this.#deps.tracker.backoff.nextDue(now);
@@ -261,6 +273,16 @@ export class Reconciler implements DaemonStatusProvider {
     if (due !== undefined) this.#timers.at('retry', due + 10, () => this.trigger('retry'), now);
     if (result.requeue) {
       this.#timers.at('requeue', now + this.#options.requeueAfterMs, () => this.trigger('requeue'), now);
+    }
+    // Removals held while their files were written: settled once those are quiet, not at the resync.
+    if (result.quietAt !== undefined) {
+      const wall = this.#fileNow();
+      this.#timers.at(
+        'settle',
+        now + Math.max(0, result.quietAt - wall) + 10,
+        () => this.trigger('settle'),
+        now,
+      );
     }
   }
 }

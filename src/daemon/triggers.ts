@@ -3,10 +3,11 @@
  * moved?": the pass syncs and applies only when the revision is new. The others
  * reconcile even when it has not (`resync` is the periodic safety net, `retry` a
  * backoff that ran out, `requeue` a run that was in progress, `startup` the first pass,
- * `refresh` the interval at which the audiences are read back from the service).
+ * `refresh` the interval at which the audiences are read back from the service, `settle`
+ * a pass that held removals because their files were being written, once they are quiet).
  */
 export type TriggerReason =
-  'startup' | 'poll' | 'watch' | 'webhook' | 'resync' | 'retry' | 'requeue' | 'refresh';
+  'startup' | 'poll' | 'watch' | 'webhook' | 'resync' | 'retry' | 'requeue' | 'refresh' | 'settle';
 
 /** Reasons that reconcile even when the source revision has not changed. */
 export const FORCING_REASONS: ReadonlySet<TriggerReason> = new Set([
@@ -15,6 +16,7 @@ export const FORCING_REASONS: ReadonlySet<TriggerReason> = new Set([
   'retry',
   'requeue',
   'refresh',
+  'settle',
 ]);
 
 export type PassRunner = (reasons: ReadonlySet<TriggerReason>) => Promise<void>;

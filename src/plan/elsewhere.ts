@@ -12,11 +12,30 @@ import { recordId } from '../state/record-id.js';
  *   applied from `m`): at the record's file relative to it, or anywhere in it once one
  *   record's file was found there. `dir` is that directory.
  *
+ * - `writing`: not elsewhere, but the record's own file (the controller with `--dir`), changed
+ *   within a watch debounce before the pass read it, or after: what the plan read of it may
+ *   be a file half written, and the manifests still to come are not removed (src/daemon/writing.ts).
+ *
  * `file` and `dir` are as the user is shown them.
  */
 export type ManifestElsewhere =
   | { kind: 'out-of-scope'; sandbox: string; key: string; file: string }
-  | { kind: 'above'; sandbox: string; key: string; file: string; dir: string };
+  | { kind: 'above'; sandbox: string; key: string; file: string; dir: string }
+  | { kind: 'writing'; sandbox: string; key: string; file: string };
+
+/**
+ * A file being written holds only the records that name it (the others of the same key are
+ * not its). Looked at after the manifests found elsewhere: a manifest moved out of scope just
+ * now is held for that, which the next pass still says.
+ */
+function writingReason(record: AudienceRecord, named: readonly ManifestElsewhere[]): string | undefined {
+  const writing = named.find(
+    (m) => m.kind === 'writing' && m.sandbox === record.sandbox && m.file === record.manifestFile,
+  );
+  return writing
+    ? `${writing.file} was being written when the pass read it; the removal waits for the next pass`
+    : undefined;
+}
 
 /**
  * Why a record the plan would remove is held instead: a manifest it did not read still names
@@ -24,7 +43,8 @@ export type ManifestElsewhere =
  * deletes"). One in the record's sandbox is its manifest; one in another sandbox is too when
  * no record holds that sandbox's key, as a plan that read it would block the move rather than
  * delete. A manifest in another sandbox whose key is recorded there is that audience's, and
- * does not keep this one. Undefined: nothing keeps it, the removal stands.
+ * does not keep this one. Failing those, a record whose own file was being written as the
+ * pass read it is held (`writing`). Undefined: nothing keeps it, the removal stands.
  */
 export function elsewhereReason(
   record: AudienceRecord,
@@ -33,10 +53,11 @@ export function elsewhereReason(
   filters: string,
 ): string | undefined {
   const named = byKey.get(record.key) ?? [];
+  const others = named.filter((m) => m.kind !== 'writing');
   const found =
-    named.find((m) => m.sandbox === record.sandbox) ??
-    named.find((m) => !records.has(recordId(m.sandbox, m.key)));
-  if (!found) return undefined;
+    others.find((m) => m.sandbox === record.sandbox) ??
+    others.find((m) => !records.has(recordId(m.sandbox, m.key)));
+  if (!found) return writingReason(record, named);
   const where = found.sandbox === record.sandbox ? found.file : `${found.file} (sandbox "${found.sandbox}")`;
   if (found.kind === 'out-of-scope')
     return `its manifest is now ${where}, outside ${filters}; the audience is left as it is`;

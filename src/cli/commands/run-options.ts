@@ -133,7 +133,7 @@ const SPECS: Spec[] = [
   {
     flags: '--watch-debounce <duration>',
     env: 'AUDIENCECTL_WATCH_DEBOUNCE',
-    help: 'with --dir: quiet time before a burst of edits is reconciled',
+    help: 'with --dir: quiet time before a burst of edits is reconciled (a burst that never goes quiet: after 10 x it, at least 2s); removals of a file changed this recently are held',
     kind: 'duration',
   },
   {

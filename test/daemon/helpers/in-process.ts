@@ -49,6 +49,10 @@ export type InProcessOptions = {
   path?: string;
   /** `--include`/`--exclude`, as `run` reads them (give `plan.scope` to match). */
   read?: ReadDirOptions;
+  /** With a directory: the watch debounce within which a file counts as being written (`run` sets it). */
+  writeSettleMs?: number;
+  /** The wall clock file times are compared with; default Date.now. */
+  fileClock?: () => number;
 };
 
 /**
@@ -115,12 +119,14 @@ export async function withInProcessController<T>(
           lockTimeoutMs: 0,
           operationPoll: { ...DEFAULT_OPERATION_POLL, firstMs: 10, maxMs: 40 },
           runPoll: { ...DEFAULT_RUN_POLL, firstMs: 10, maxMs: 40, timeoutMs: 5_000 },
+          ...(options.writeSettleMs === undefined ? {} : { writeSettleMs: options.writeSettleMs }),
         },
         intervalMs: HOUR,
         resyncIntervalMs: HOUR,
         requeueAfterMs: HOUR,
         backoff: { baseMs: HOUR, maxMs: HOUR },
         signal: stop.signal,
+        ...(options.fileClock ? { fileClock: options.fileClock } : {}),
       });
       const server = await startHttpServer({ host: '127.0.0.1', port: 0, status: reconciler });
       try {
