@@ -40,6 +40,24 @@ describe('removals whose manifest the plan did not read are held (options.elsewh
     ]);
   });
 
+  it('a file being written (the controller with --dir): only the records that name it are held', () => {
+    const elsewhere: ManifestElsewhere[] = [
+      { kind: 'writing', sandbox: 'prod', key: 'silver', file: 'loyalty/silver.yaml' },
+      // Not tin's file: tin's removal stands.
+      { kind: 'writing', sandbox: 'prod', key: 'tin', file: 'loyalty/other.yaml' },
+    ];
+    const result = plan(desired(), state(), options({ elsewhere }));
+    expect(kinds(result)).toEqual(['delete prod/tin']);
+    expect(result.held).toEqual([
+      {
+        sandbox: 'prod',
+        key: 'silver',
+        reason:
+          'loyalty/silver.yaml was being written when the pass read it; the removal waits for the next pass',
+      },
+    ]);
+  });
+
   it('a manifest above the directory given: held, naming the directory to give', () => {
     const elsewhere: ManifestElsewhere[] = [
       { kind: 'above', sandbox: 'prod', key: 'tin', file: 'm/loyalty/tin.yaml', dir: 'm' },
