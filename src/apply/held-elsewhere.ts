@@ -34,6 +34,18 @@ function removals(plan: Plan): Plan['steps'] {
  * held). The planner stays pure: the file system is read here, at the edge, and only for
  * removals, so a plan that removes nothing costs nothing more (planning twice costs only
  * the plans that remove).
+ *
+ * What is found above also says the directory given is below the one the records were applied
+ * from (`under`): the plan made with it keeps the records' files relative to that directory
+ * (src/plan/applied-from.ts), so applying it re-points no record to the subdirectory and the
+ * next plan finds that directory again. A plan that removes nothing looks at nothing and
+ * re-points the records it matched to the files as read: without --include/--exclude every
+ * record matched a manifest under the directory given, so all of them now name files relative
+ * to it, as if applied from it, and a later plan of the directory above only re-points them
+ * back (no-call updates, matched by key, never a delete). With filters, records out of scope
+ * are left with their files relative to the directory above: a later plan of the subdirectory
+ * that removes one still finds its own recorded file above, but no longer learns that
+ * directory from a matched record (one whose file moved there too is then removed: not covered).
  */
 export async function planHoldingElsewhere(
   make: (elsewhere: readonly ManifestElsewhere[] | undefined) => Plan | Promise<Plan>,

@@ -62,7 +62,14 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
       ];
       const show = (absolute: string) => path.relative(tmp, absolute);
       const source = { dir: path.join(m, 'loyalty'), defaultSandbox: 'prod', show };
-      const above = (key: string, file: string) => ({ kind: 'above', sandbox: 'prod', key, file, dir: 'm' });
+      const above = (key: string, file: string) => ({
+        kind: 'above',
+        sandbox: 'prod',
+        key,
+        file,
+        dir: 'm',
+        under: 'loyalty',
+      });
       const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : 1);
       expect(findManifestsElsewhere(records, source).sort(byKey)).toEqual([
         above('bronze', 'm/retail/bronze.yaml'),
@@ -110,7 +117,9 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
       const show = (absolute: string) => path.relative(tmp, absolute);
       expect(
         findManifestsElsewhere(records, { dir: path.join(tmp, 'm'), defaultSandbox: 'prod', show }),
-      ).toEqual([{ kind: 'above', sandbox: 'prod', key: 'bronze', file: 'retail/bronze.yaml', dir: '' }]);
+      ).toEqual([
+        { kind: 'above', sandbox: 'prod', key: 'bronze', file: 'retail/bronze.yaml', dir: '', under: 'm' },
+      ]);
     });
   });
 
@@ -127,7 +136,7 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
       const show = (absolute: string) => path.relative(tmp, absolute);
       const source = { dir, defaultSandbox: 'prod', show };
       expect(findManifestsElsewhere(records, source)).toEqual([
-        { kind: 'above', sandbox: 'prod', key: 'gold', file: 'top/gold.yaml', dir: 'top' },
+        { kind: 'above', sandbox: 'prod', key: 'gold', file: 'top/gold.yaml', dir: 'top', under: 'a/b/c/d' },
       ]);
       // A given top (a git source's checkout) bounds it too.
       expect(findManifestsElsewhere(records, { ...source, top: path.join(tmp, 'top', 'a') })).toEqual([]);

@@ -159,6 +159,8 @@ export function findManifestsElsewhere(
   const root = path.resolve(source.dir);
   const show = source.show ?? ((absolute: string) => path.relative(root, absolute).split(path.sep).join('/'));
   const maxBytes = source.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  // The directory given as the records applied from `dir` name its files (`loyalty`).
+  const below = (dir: string) => path.relative(dir, root).split(path.sep).join('/');
   const found: ManifestElsewhere[] = [];
   const keys = new Set(records.map((record) => record.key));
   // A record found in its own sandbox is not looked for further.
@@ -190,7 +192,14 @@ export function findManifestsElsewhere(
       const text = readManifestFile(file, absolute, maxBytes);
       const named = naming([text], new Set([record.key]), source.defaultSandbox)[0];
       if (!named) continue;
-      add({ kind: 'above', sandbox: named.sandbox, key: named.key, file: show(absolute), dir: show(dir) });
+      add({
+        kind: 'above',
+        sandbox: named.sandbox,
+        key: named.key,
+        file: show(absolute),
+        dir: show(dir),
+        under: below(dir),
+      });
       anchor ??= dir;
       break;
     }
@@ -208,7 +217,14 @@ export function findManifestsElsewhere(
   const outside = (relative: string) => !isInside(root, path.resolve(anchor, relative));
   for (const m of naming(readTree(anchor, outside, maxBytes), rest, source.defaultSandbox)) {
     const absolute = path.resolve(anchor, m.file);
-    add({ kind: 'above', sandbox: m.sandbox, key: m.key, file: show(absolute), dir: show(anchor) });
+    add({
+      kind: 'above',
+      sandbox: m.sandbox,
+      key: m.key,
+      file: show(absolute),
+      dir: show(anchor),
+      under: below(anchor),
+    });
   }
   return found;
 }

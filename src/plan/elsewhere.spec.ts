@@ -106,3 +106,47 @@ describe('removals whose manifest the plan did not read are held (options.elsewh
     expect(result.summary).toMatchObject({ delete: 1, blocked: 0 });
   });
 });
+
+describe('the directory given below the one the records were applied from (an `above` found with `under`)', () => {
+  /** gold and tin applied from m/loyalty, copper from m/web.yaml; the records name files relative to m. */
+  const recorded = () =>
+    appliedState(
+      loadTexts({
+        'loyalty/gold.yaml': manifestYaml('gold'),
+        'loyalty/tin.yaml': manifestYaml('tin'),
+        'web.yaml': manifestYaml('copper'),
+      }),
+    );
+  /** m/loyalty as read: its files relative to it; tin removed, lead added (no run on create). */
+  const read = () =>
+    loadTexts({
+      'gold.yaml': manifestYaml('gold'),
+      'lead.yaml': manifestYaml('lead', { ingestion: { onCreate: false } }),
+    });
+  const copper = { kind: 'above', sandbox: 'prod', key: 'copper', file: '../web.yaml', dir: '..' } as const;
+
+  it('plans with the files as the records name them: no record re-pointed to the subdirectory, a create records loyalty/<file>', () => {
+    const result = plan(read(), recorded(), options({ elsewhere: [{ ...copper, under: 'loyalty' }] }));
+    expect(result.steps.map((s) => [`${s.kind} ${s.key}`, s.source])).toEqual([
+      ['create lead', 'loyalty/lead.yaml:1'],
+      ['delete tin', undefined],
+    ]);
+    expect(result.held.map((h) => h.key)).toEqual(['copper']);
+    // Without it, gold's record would follow the file as read, and lose what says m.
+    const unanchored = plan(read(), recorded(), options({ elsewhere: [copper] }));
+    expect(unanchored.steps.map((s) => [`${s.kind} ${s.key}`, s.source])).toEqual([
+      ['update gold', 'gold.yaml:1'],
+      ['create lead', 'lead.yaml:1'],
+      ['delete tin', undefined],
+    ]);
+  });
+
+  it('--include relative to the subdirectory: a record under it is outside the scope, never deleted by the mismatch', () => {
+    // `--include '*.yaml'` given with m/loyalty: the files directly in it.
+    const scope = { include: ['*.yaml'], exclude: [], covers: (file: string) => !file.includes('/') };
+    const result = plan(read(), recorded(), options({ scope, elsewhere: [{ ...copper, under: 'loyalty' }] }));
+    expect(kinds(result)).toEqual(['create prod/lead']);
+    expect(result.held.map((h) => h.key)).toEqual(['copper']);
+    expect(result.scope?.outside).toBe(1);
+  });
+});

@@ -10,7 +10,9 @@ import { recordId } from '../state/record-id.js';
  *   manifest moved from `loyalty/` to `partners/`, planned with `--include 'loyalty/**'`).
  * - `above`: under a directory above the one given (`apply m/loyalty` where the records were
  *   applied from `m`): at the record's file relative to it, or anywhere in it once one
- *   record's file was found there. `dir` is that directory.
+ *   record's file was found there. `dir` is that directory. `under` is the directory given
+ *   relative to it, `/`-separated (`loyalty`): the planner keeps the records' files relative
+ *   to `dir` with it (src/plan/applied-from.ts).
  *
  * - `writing`: not elsewhere, but the record's own file (the controller with `--dir`), changed
  *   within a watch debounce before the pass read it, or after: what the plan read of it may
@@ -20,7 +22,7 @@ import { recordId } from '../state/record-id.js';
  */
 export type ManifestElsewhere =
   | { kind: 'out-of-scope'; sandbox: string; key: string; file: string }
-  | { kind: 'above'; sandbox: string; key: string; file: string; dir: string }
+  | { kind: 'above'; sandbox: string; key: string; file: string; dir: string; under?: string }
   | { kind: 'writing'; sandbox: string; key: string; file: string };
 
 /**

@@ -7,6 +7,7 @@ import { guardDeletions, guardRecreates, type DeletionGuardOptions } from './gua
 import { compareText } from '../text/compare.js';
 import { leftoverRecords, type PlanScope } from './removals.js';
 import type { ManifestElsewhere } from './elsewhere.js';
+import { appliedBelow, asAppliedFrom } from './applied-from.js';
 import {
   applyRunBudget,
   clockHeldRun,
@@ -246,7 +247,10 @@ function stepsForDesired(
  * steps that close the gap. No I/O and no clock (`options.now`), so it is cheap to
  * test exhaustively and gives the same plan for the same inputs.
  */
-export function plan(desired: LoadResult, recorded: RecordedState, options: PlanOptions): Plan {
+export function plan(read: LoadResult, recorded: RecordedState, options: PlanOptions): Plan {
+  // A subdirectory of the directory the records were applied from: its files as recorded.
+  const under = appliedBelow(options.elsewhere);
+  const desired = under === undefined ? read : asAppliedFrom(read, under);
   const records = new Map(recorded.audiences.map((r) => [recordId(r.sandbox, r.key), r]));
   const clock = runClock(options.now, options.clockOffset);
   const leftovers = leftoverRecords(desired, records, options.scope, options.elsewhere);

@@ -155,7 +155,8 @@ describe('a removal whose manifest the plan did not read is held (review-deletes
           expect(after.get('Audience gold')).toBe(before.get('Audience gold'));
           expect(after.has('Audience tin')).toBe(false);
 
-          // From the directory it was applied from, nothing is left to do but follow the moved file.
+          // From the directory it was applied from, nothing is left to do but follow copper's
+          // moved file (gold's record kept loyalty/gold.yaml: the subdirectory's plan named it so).
           const whole = await run(['apply', 'm', '--auto-approve']);
           expect(whole.code).toBe(0);
           expect(whole.stdout).not.toMatch(/ (create|delete): /);
@@ -178,6 +179,51 @@ describe('a removal whose manifest the plan did not read is held (review-deletes
           expect(notDir.stderr).not.toMatch(/Error/);
           expect(notDir.code).toBe(0);
           expect(notDir.stdout).toContain('- prod/bronze delete: manifest removed');
+
+          // Applied from the subdirectory again and again: copper's recorded file
+          // (retail/web.yaml) is gone, so only gold's record, still loyalty/gold.yaml, tells
+          // each plan that the records came from m. Before, the first apply re-pointed it to
+          // gold.yaml ("manifest file changed") and the second deleted copper.
+          const sub = path.join('m', 'loyalty');
+          const heldCopper = 'prod/copper: its manifest ../web.yaml is above the directory given';
+          const first = await run(['apply', sub, '--auto-approve']);
+          expect(first.code).toBe(0);
+          expect(first.stdout).toContain(heldCopper);
+          expect(first.stdout).toContain('- prod/bronze delete: manifest removed');
+          expect(first.stdout).not.toContain('manifest file');
+          const kept = remoteIds(emulator);
+          expect(kept.get('Audience copper')).toBe(before.get('Audience copper'));
+          expect(kept.has('Audience bronze')).toBe(false);
+          const again = await run(['apply', sub, '--auto-approve']);
+          expect(again.code).toBe(0);
+          expect(again.stdout).toContain(heldCopper);
+          expect(again.stdout).not.toMatch(/ (update|delete): /);
+          const last = await run(['plan', sub]);
+          expect(last.code).toBe(0);
+          expect(last.stdout).toContain(heldCopper);
+          expect(last.stdout).not.toMatch(/ (update|delete): /);
+          expect(remoteIds(emulator)).toEqual(kept);
+          const files = async () =>
+            new Map((await readState(path.join(tmp, 'state'))).audiences.map((r) => [r.key, r.manifestFile]));
+          expect(await files()).toEqual(
+            new Map([
+              ['gold', 'loyalty/gold.yaml'],
+              ['copper', 'retail/web.yaml'],
+            ]),
+          );
+          // From m, only copper's record follows its file; gold's is as recorded.
+          const top = await run(['apply', 'm', '--auto-approve']);
+          expect(top.code).toBe(0);
+          expect(top.stdout).toContain('~ prod/copper update: manifest file changed');
+          expect(top.stdout).toContain('Plan: 0 to create, 1 to update, 0 to replace, 0 to delete');
+          expect(remoteIds(emulator)).toEqual(kept);
+          expect(await files()).toEqual(
+            new Map([
+              ['gold', 'loyalty/gold.yaml'],
+              ['copper', 'web.yaml'],
+            ]),
+          );
+          expect((await run(['plan', 'm'])).stdout).toContain('No changes.');
         });
       });
     },
