@@ -102,7 +102,7 @@ function lookElsewhere(
   const check = settleMs === undefined || readSince === undefined ? undefined : { dir, settleMs, readSince };
   const show = (absolute: string) => (top === undefined ? absolute : path.relative(top, absolute) || '.');
   return async (records, recorded) => {
-    const found = findManifestsElsewhere(
+    const found = await findManifestsElsewhere(
       records,
       {
         dir,

@@ -26,7 +26,7 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
         'partners/gold.yaml': manifestYaml('gold'),
         'partners/other.yaml': manifestYaml('tin', { metadata: { sandbox: 'stage' } }),
       });
-      const found = findManifestsElsewhere([record('gold'), record('silver'), record('tin')], {
+      const found = await findManifestsElsewhere([record('gold'), record('silver'), record('tin')], {
         dir: tmp,
         include: ['loyalty/**'],
         defaultSandbox: 'dev',
@@ -38,7 +38,7 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
       ]);
       // Without filters the plan read everything under the directory: nothing is out of scope.
       expect(
-        findManifestsElsewhere([record('gold')], { dir: tmp, defaultSandbox: 'dev', above: false }),
+        await findManifestsElsewhere([record('gold')], { dir: tmp, defaultSandbox: 'dev', above: false }),
       ).toEqual([]);
     });
   });
@@ -71,7 +71,7 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
         under: 'loyalty',
       });
       const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : 1);
-      expect(findManifestsElsewhere(records, source).sort(byKey)).toEqual([
+      expect((await findManifestsElsewhere(records, source)).sort(byKey)).toEqual([
         above('bronze', 'm/retail/bronze.yaml'),
         above('copper', 'm/retail/moved.yaml'),
         above('legacy', 'm/old.yaml'),
@@ -80,7 +80,7 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
       // from, its recorded file being `loyalty/<the file read>`.
       const moved = records.slice(1);
       expect(
-        findManifestsElsewhere(moved, source, [record('gold', 'loyalty/gold.yaml')]).sort(byKey),
+        (await findManifestsElsewhere(moved, source, [record('gold', 'loyalty/gold.yaml')])).sort(byKey),
       ).toEqual([above('copper', 'm/retail/moved.yaml'), above('legacy', 'm/old.yaml')]);
       // Nothing says it when no record was applied from above: another file, key or sandbox.
       for (const other of [
@@ -89,12 +89,12 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
         record('silver', 'loyalty/gold.yaml'),
         record('gold', 'loyalty/gold.yaml', 'dev'),
       ]) {
-        expect(findManifestsElsewhere(moved, source, [other])).toEqual([]);
+        expect(await findManifestsElsewhere(moved, source, [other])).toEqual([]);
       }
       // The removed records themselves say nothing.
-      expect(findManifestsElsewhere(moved, source, moved)).toEqual([]);
+      expect(await findManifestsElsewhere(moved, source, moved)).toEqual([]);
       // A --base plan's records come from the directory itself.
-      expect(findManifestsElsewhere(records, { ...source, above: false })).toEqual([]);
+      expect(await findManifestsElsewhere(records, { ...source, above: false })).toEqual([]);
     });
   });
 
@@ -116,7 +116,7 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
       ];
       const show = (absolute: string) => path.relative(tmp, absolute);
       expect(
-        findManifestsElsewhere(records, { dir: path.join(tmp, 'm'), defaultSandbox: 'prod', show }),
+        await findManifestsElsewhere(records, { dir: path.join(tmp, 'm'), defaultSandbox: 'prod', show }),
       ).toEqual([
         { kind: 'above', sandbox: 'prod', key: 'bronze', file: 'retail/bronze.yaml', dir: '', under: 'm' },
       ]);
@@ -135,11 +135,13 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
       const records = [record('gold', 'gold.yaml'), record('silver', 'silver.yaml')];
       const show = (absolute: string) => path.relative(tmp, absolute);
       const source = { dir, defaultSandbox: 'prod', show };
-      expect(findManifestsElsewhere(records, source)).toEqual([
+      expect(await findManifestsElsewhere(records, source)).toEqual([
         { kind: 'above', sandbox: 'prod', key: 'gold', file: 'top/gold.yaml', dir: 'top', under: 'a/b/c/d' },
       ]);
       // A given top (a git source's checkout) bounds it too.
-      expect(findManifestsElsewhere(records, { ...source, top: path.join(tmp, 'top', 'a') })).toEqual([]);
+      expect(await findManifestsElsewhere(records, { ...source, top: path.join(tmp, 'top', 'a') })).toEqual(
+        [],
+      );
     });
     // Outside a work tree (no limit), the levels above; up to the file system's root.
     const root = path.parse(process.cwd()).root;

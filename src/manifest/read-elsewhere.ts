@@ -4,7 +4,7 @@ import type { ManifestElsewhere } from '../plan/elsewhere.js';
 import { recordId } from '../state/record-id.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { fileSelector, filtersGiven, type FileFilters } from '../source/file-filter.js';
-import { loadManifests, type SourceFile } from './load.js';
+import type { SourceFile } from './load.js';
 import { isInside, listManifestFilesSync } from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestFile } from './read-file.js';
 
@@ -46,12 +46,19 @@ type Named = { sandbox: string; key: string; file: string };
 
 /**
  * The manifests (and broken files the loader could read far enough to name) in `files`
- * that name one of `keys`. Only a file whose text holds a key is parsed.
+ * that name one of `keys`. Only a file whose text holds a key is parsed, and the loader
+ * (zod, the YAML library) is loaded only then: a plan that removes a record whose manifest
+ * is nowhere stays as light as one served by its caches.
  */
-function naming(files: readonly SourceFile[], keys: ReadonlySet<string>, defaultSandbox: string): Named[] {
+async function naming(
+  files: readonly SourceFile[],
+  keys: ReadonlySet<string>,
+  defaultSandbox: string,
+): Promise<Named[]> {
   const pattern = keyPattern(keys);
   const candidates = files.filter((file) => 'text' in file && pattern.test(file.text));
   if (candidates.length === 0) return [];
+  const { loadManifests } = await import('./load.js');
   const loaded = loadManifests(candidates, { defaultSandbox });
   return [...loaded.manifests, ...loaded.held].filter((m) => keys.has(m.key));
 }
@@ -117,13 +124,13 @@ function isFile(file: string): boolean {
  * under `m/loyalty` says `m`), where that file still names the record's key in its sandbox.
  * Found when no removed record's file is found above (each moved or gone).
  */
-function appliedFrom(
+async function appliedFrom(
   root: string,
   above: readonly string[],
   others: readonly AudienceRecord[],
   source: ElsewhereSource,
   maxBytes: number,
-): string | undefined {
+): Promise<string | undefined> {
   for (const dir of above) {
     const prefix = `${path.relative(dir, root).split(path.sep).join('/')}/`;
     for (const record of others) {
@@ -133,7 +140,7 @@ function appliedFrom(
       const absolute = path.resolve(root, relative);
       if (!isInside(root, absolute) || !isFile(absolute)) continue;
       const text = readManifestFile(relative, absolute, maxBytes);
-      const named = naming([text], new Set([record.key]), source.defaultSandbox);
+      const named = await naming([text], new Set([record.key]), source.defaultSandbox);
       if (named.some((m) => m.sandbox === record.sandbox)) return dir;
     }
   }
@@ -150,11 +157,11 @@ function appliedFrom(
  * (`recorded`, the other records: see appliedFrom).
  * Called only with removals to check: a plan that removes nothing reads nothing more.
  */
-export function findManifestsElsewhere(
+export async function findManifestsElsewhere(
   records: readonly AudienceRecord[],
   source: ElsewhereSource,
   recorded: readonly AudienceRecord[] = [],
-): ManifestElsewhere[] {
+): Promise<ManifestElsewhere[]> {
   if (records.length === 0) return [];
   const root = path.resolve(source.dir);
   const show = source.show ?? ((absolute: string) => path.relative(root, absolute).split(path.sep).join('/'));
@@ -174,7 +181,7 @@ export function findManifestsElsewhere(
   if (filtersGiven(source).length > 0) {
     const covered = fileSelector(source);
     const files = readTree(root, (relative) => !covered(relative), maxBytes);
-    for (const m of naming(files, keys, source.defaultSandbox)) {
+    for (const m of await naming(files, keys, source.defaultSandbox)) {
       add({ kind: 'out-of-scope', sandbox: m.sandbox, key: m.key, file: m.file });
     }
   }
@@ -190,7 +197,7 @@ export function findManifestsElsewhere(
       // Under the directory given, the plan read it (or the filters left it out, looked at above).
       if (isInside(root, absolute) || !isInside(dir, absolute) || !isFile(absolute)) continue;
       const text = readManifestFile(file, absolute, maxBytes);
-      const named = naming([text], new Set([record.key]), source.defaultSandbox)[0];
+      const [named] = await naming([text], new Set([record.key]), source.defaultSandbox);
       if (!named) continue;
       add({
         kind: 'above',
@@ -209,13 +216,13 @@ export function findManifestsElsewhere(
   if (anchor === undefined) {
     const removed = new Set(records.map((record) => recordId(record.sandbox, record.key)));
     const others = recorded.filter((record) => !removed.has(recordId(record.sandbox, record.key)));
-    anchor = appliedFrom(root, above, others, source, maxBytes);
+    anchor = await appliedFrom(root, above, others, source, maxBytes);
   }
   if (anchor === undefined) return found;
   // The directory given is below the one the records were applied from: what `apply <anchor>`
   // would read decides for the other records too.
   const outside = (relative: string) => !isInside(root, path.resolve(anchor, relative));
-  for (const m of naming(readTree(anchor, outside, maxBytes), rest, source.defaultSandbox)) {
+  for (const m of await naming(readTree(anchor, outside, maxBytes), rest, source.defaultSandbox)) {
     const absolute = path.resolve(anchor, m.file);
     add({
       kind: 'above',
