@@ -50,6 +50,20 @@ function listenError(error: unknown, listen: { host: string; port: number }, fla
   });
 }
 
+async function openStoreAndClient(options: ControllerOptions, metrics: ReturnType<typeof createMetrics>) {
+  // As `apply`: a directory store must exist (an empty directory is a new store); a mistyped
+  // path read as a new store would create every audience a second time.
+  await requireStateStore(options.state);
+  const store = await openStateStore(options.state, options.stateAccess);
+  const connection = await options
+    .connect({ logger: options.logger, ...clientHooks(metrics) })
+    .catch(async (error: unknown) => {
+      await store.close();
+      throw error;
+    });
+  return { store, connection };
+}
+
 /** Calls in flight get the grace period minus this margin (at most 5 s) to finish. */
 function callDeadline(graceMs: number): number {
   return Math.max(0, graceMs - Math.min(5_000, graceMs / 5));
@@ -70,11 +84,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
   setMaxListeners(0, cutoff.signal);
 
   const source = createSource(options, options.logger);
-  // As `apply`: a directory store must exist (an empty directory is a new store); a mistyped
-  // path read as a new store would create every audience a second time.
-  await requireStateStore(options.state);
-  const store = await openStateStore(options.state, options.stateAccess);
-  const connection = await options.connect({ logger: options.logger, ...clientHooks(metrics) });
+  // A second controller on the same --work-dir is refused here, before it touches a checkout.
+  await source.open?.();
+  const { store, connection } = await openStoreAndClient(options, metrics).catch(async (error: unknown) => {
+    // The work dir lock is released, so that a retry in this process is not refused.
+    await source.close();
+    throw error;
+  });
   // A store of another org is refused at start, not pass after pass; then every lock checks
   // it again and the first write to a sandbox binds it to this org.
   const orgOf = (sandbox: string) => connection.client.orgOf(sandbox);

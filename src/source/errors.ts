@@ -1,7 +1,11 @@
 import { AudiencectlError } from '../errors.js';
 
 export type SourceConfigErrorCode =
-  'SOURCE_URL_REFUSED' | 'SOURCE_BRANCH_INVALID' | 'SOURCE_PATH_INVALID' | 'SOURCE_OPTIONS_INVALID';
+  | 'SOURCE_URL_REFUSED'
+  | 'SOURCE_BRANCH_INVALID'
+  | 'SOURCE_PATH_INVALID'
+  | 'SOURCE_OPTIONS_INVALID'
+  | 'SOURCE_WORK_DIR_IN_USE';
 
 export type SourceSyncErrorCode =
   | 'SOURCE_AUTH_FAILED'

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { registerSecret } from '../log.js';
-import { SourceSyncError } from './errors.js';
+import { SourceConfigError, SourceSyncError } from './errors.js';
 import { materializeRevision, pruneRevisions, resolveSubPath, updateRevision } from './git-checkout.js';
 import { ALLOWED_GIT_ENV, gitConfigText, prepareGitEnv } from './git-env.js';
 import { diffPaths, treeChanges, type TreeChanges } from './git-diff.js';
@@ -12,6 +12,7 @@ import { toSyncError } from './git-errors.js';
 import { parseGitSourceOptions, type GitSourceInput, type GitSourceOptions } from './git-options.js';
 import { checkGitUrl, displayUrl, type CheckedGitUrl } from './git-url.js';
 import type { Source, SourceRevision, SyncOptions } from './types.js';
+import { lockWorkDir, type WorkDirLock } from './work-dir-lock.js';
 import type { AppliedRevision } from '../state/schema.js';
 import { COMMIT_ID } from '../state/commit-id.js';
 
@@ -26,7 +27,8 @@ export type GitSourceDeps = {
  * tree per revision). A new revision's tree is the previous one updated with the diff
  * between them (the files a push changed, not the whole tree); a full sync, the first
  * one and any failure of the update check the whole tree out, and then keep the
- * previous tree beside it.
+ * previous tree beside it. The work dir is this source's alone: `open` (or the first sync)
+ * locks it (`audiencectl.lock`), `close` releases it.
  */
 export class GitSource implements Source {
   readonly #options: GitSourceOptions;
@@ -41,6 +43,8 @@ export class GitSource implements Source {
   /** The diff the last checkout update applied, for `changedPaths` of the same two revisions. */
   #applied: { from: string; to: string; changes: TreeChanges } | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  #lock: WorkDirLock | undefined;
+  #closed = false;
 
   /** Validates everything up front: a refused URL throws SourceConfigError here. */
   constructor(input: GitSourceInput, deps: GitSourceDeps = {}) {
@@ -56,6 +60,13 @@ export class GitSource implements Source {
       repo: displayUrl(this.#url.url),
       branch: this.#options.branch,
     });
+  }
+
+  /** Locks the work dir; SourceConfigError SOURCE_WORK_DIR_IN_USE when another audiencectl has it. */
+  open(): Promise<void> {
+    const run = this.#queue.then(() => this.#lockWorkDir());
+    this.#queue = run.catch(() => undefined);
+    return run;
   }
 
   sync(signal?: AbortSignal, options: SyncOptions = {}): Promise<SourceRevision> {
@@ -81,7 +92,25 @@ export class GitSource implements Source {
   }
 
   close(): Promise<void> {
-    return this.#queue.then(() => undefined);
+    const run = this.#queue.then(async () => {
+      this.#closed = true;
+      await this.#lock?.release();
+      this.#lock = undefined;
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #lockWorkDir(): Promise<void> {
+    if (this.#closed) throw new Error('git source is closed');
+    if (this.#lock) return;
+    this.#lock = await lockWorkDir(path.resolve(this.#options.workDir));
+    const { tookOver } = this.#lock;
+    if (tookOver)
+      this.#log.warn(
+        { pid: tookOver.pid, hostname: tookOver.hostname, since: tookOver.since },
+        'took over the work dir lock of a process no longer running',
+      );
   }
 
   #dir(name: string): string {
@@ -99,6 +128,7 @@ export class GitSource implements Source {
   }
 
   async #prepare(signal: AbortSignal | undefined): Promise<void> {
+    await this.#lockWorkDir();
     if (!this.#env) {
       const env = await prepareGitEnv(this.#options, this.#configText, this.#dir('home'));
       // Git must never climb out of the work dir into an enclosing repository.
@@ -156,6 +186,8 @@ export class GitSource implements Source {
       this.#log.info({ revision, ms: Math.round(performance.now() - started) }, 'checked out new revision');
       return this.#current;
     } catch (error) {
+      // The work dir is another process's: no git output to map, and no retry will help.
+      if (error instanceof SourceConfigError) throw error;
       const failure = toSyncError(error, step, this.#secrets, [this.#options.tokenUsername]);
       this.#log.warn({ code: failure.code, err: failure.message }, 'git sync failed');
       throw failure;

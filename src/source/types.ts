@@ -36,6 +36,11 @@ export type SyncOptions = {
  * a reconcile reads exactly one revision. Calls are serialised by the source.
  */
 export interface Source {
+  /**
+   * Takes what the source must hold alone (git: its work dir), so that a second process is
+   * refused at start rather than corrupting the first one's checkouts. Optional.
+   */
+  open?(): Promise<void>;
   sync(signal?: AbortSignal, options?: SyncOptions): Promise<SourceRevision>;
   /**
    * The paths (relative to the revision's `dir`, `/`-separated) that may differ between

@@ -197,6 +197,8 @@ describe('GitSource on a real repository', () => {
     const [a, b] = await Promise.all([src.sync(), src.sync()]);
     expect([a.changed, b.changed]).toEqual([true, false]);
     expect(b.revision).toBe(sha);
+    // Its work dir lock is released: a restart on the same work dir starts.
+    await src.close();
 
     const restarted = await source().sync();
     expect(restarted).toEqual({ revision: sha, dir: a.dir, top: a.dir, changed: true, commit: a.commit });

@@ -96,7 +96,11 @@ const SPECS: Spec[] = [
     help: 'read the recorded audiences back from AEP this often and correct drift (0 never)',
     kind: 'duration',
   },
-  { flags: '--work-dir <dir>', env: 'AUDIENCECTL_WORK_DIR', help: 'git object store and checkouts' },
+  {
+    flags: '--work-dir <dir>',
+    env: 'AUDIENCECTL_WORK_DIR',
+    help: 'git object store and checkouts; one per controller (locked: a second controller on it is refused)',
+  },
   {
     flags: '--allow-file-urls',
     env: 'AUDIENCECTL_ALLOW_FILE_URLS',
