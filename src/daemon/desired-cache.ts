@@ -9,7 +9,7 @@ import { readManifestDir, readManifestFile, type ReadDirOptions } from '../manif
 import { fileSelector } from '../source/file-filter.js';
 import { rememberSpec } from '../manifest/spec-hash-memo.js';
 import { normaliseSpec, specHash } from '../plan/normalise.js';
-import type { Source, SourceRevision } from '../source/types.js';
+import type { ChangeList, Source, SourceRevision } from '../source/types.js';
 import { compareText } from '../text/compare.js';
 import { isAbsence } from '../state/errors.js';
 
@@ -46,6 +46,10 @@ function withSpecHashes(file: LoadedFile): LoadedFile {
     for (const { manifest } of file.parsed.manifests)
       rememberSpec(manifest, { hash: specHash(normaliseSpec(manifest.spec)), name: manifest.spec.name });
   return file;
+}
+
+function isChangeList(changes: readonly string[] | ChangeList): changes is ChangeList {
+  return !Array.isArray(changes);
 }
 
 /** Falls back to a full read: a symlink, the root itself, a tree that cannot be listed. */
@@ -99,10 +103,10 @@ export class DesiredCache {
   ): Promise<LoadResult> {
     let reason = this.#fullReason(request);
     if (reason === undefined) {
-      const paths = await source.changedPaths?.(this.#revision!, revision.revision, signal);
-      if (paths === undefined) reason = 'changes unknown';
+      const changes = await source.changedPaths?.(this.#revision!, revision.revision, signal);
+      if (changes === undefined) reason = 'changes unknown';
       else {
-        const read = await this.#update(revision.dir, paths).catch((error: unknown) => {
+        const read = await this.#update(revision.dir, changes).catch((error: unknown) => {
           // Half updated: never reuse it.
           this.clear();
           if (error instanceof Doubt) return error;
@@ -142,8 +146,14 @@ export class DesiredCache {
     return this.#assemble();
   }
 
-  /** Reads the changed paths again (what is under a directory path, too); returns the files read. */
-  async #update(dir: string, paths: readonly string[]): Promise<string[]> {
+  /**
+   * Reads the changed paths again (what is under a directory path, too); returns the files read.
+   * With a `ChangeList`, only a path the source says was removed is gone: another one missing
+   * from the tree is a doubt (a checkout moved or pruned under this read, say), never a removal.
+   */
+  async #update(dir: string, changes: readonly string[] | ChangeList): Promise<string[]> {
+    const paths = isChangeList(changes) ? changes.changed : changes;
+    const removed = isChangeList(changes) ? new Set(changes.removed) : undefined;
     const affected = new Set<string>();
     for (const changed of paths) {
       if (changed === '' || changed === '.') throw new Doubt('the whole tree changed');
@@ -161,6 +171,7 @@ export class DesiredCache {
       const info = await lstatIfThere(absolute);
       if (info?.isSymbolicLink()) throw new Doubt('a symlink changed');
       if (info?.isFile()) fresh.push(this.#readFile(file, absolute, this.#options.read.maxFileBytes));
+      else if (removed && !removed.has(file)) throw new Doubt('a changed file is missing from the tree');
       else if (this.#files.delete(file)) this.#order = undefined;
     }
     if (fresh.length === 0) return [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseNameStatus, parseRawDiff } from './git-diff.js';
+import { parseNameStatus, parseNameStatusChanges, parseRawDiff } from './git-diff.js';
 
 describe('parseNameStatus', () => {
   it('names every path, both sides of renames and copies', () => {
@@ -16,6 +16,11 @@ describe('parseNameStatus', () => {
       'l.yaml',
     ]);
     expect(parseNameStatus('')).toEqual([]);
+  });
+
+  it("says which paths git removed: D and a rename's old side, not a copy's source", () => {
+    const output = 'M\0a.yaml\0R087\0old.yaml\0new.yaml\0D\0gone.yaml\0A\0b.yaml\0C100\0s.yaml\0t.yaml\0';
+    expect(parseNameStatusChanges(output)?.removed).toEqual(['old.yaml', 'gone.yaml']);
   });
 
   it('gives up on what it cannot read, so that everything is read instead', () => {

@@ -1,4 +1,5 @@
 import type { SimpleGit } from 'simple-git';
+import type { ChangeList } from './types.js';
 
 /** How many paths follow a status letter: two for renames and copies, else one. */
 function sidesOf(status: string): 1 | 2 | undefined {
@@ -14,9 +15,15 @@ function sidesOf(status: string): 1 | 2 | undefined {
  * falls back to reading everything rather than guessing.
  */
 export function parseNameStatus(output: string): string[] | undefined {
+  return parseNameStatusChanges(output)?.changed;
+}
+
+/** As parseNameStatus, with the paths git itself says are gone: `D`, and a rename's old side. */
+export function parseNameStatusChanges(output: string): { changed: string[]; removed: string[] } | undefined {
   const tokens = output.split('\0');
   if (tokens.at(-1) === '') tokens.pop();
-  const paths: string[] = [];
+  const changed: string[] = [];
+  const removed: string[] = [];
   let index = 0;
   while (index < tokens.length) {
     const status = tokens[index]!;
@@ -24,17 +31,25 @@ export function parseNameStatus(output: string): string[] | undefined {
     if (sides === undefined) return undefined;
     const named = tokens.slice(index + 1, index + 1 + sides);
     if (named.length !== sides || named.some((file) => file === '')) return undefined;
-    paths.push(...named);
+    changed.push(...named);
+    if (status === 'D' || status.startsWith('R')) removed.push(named[0]!);
     index += 1 + sides;
   }
-  return paths;
+  return { changed, removed };
+}
+
+/** Under `subPath`, relative to it. */
+function within(paths: readonly string[], subPath: string): string[] {
+  if (subPath === '') return [...paths];
+  const prefix = `${subPath}/`;
+  return paths.filter((file) => file.startsWith(prefix)).map((file) => file.slice(prefix.length));
 }
 
 /**
- * The paths under `subPath` (relative to it) that differ between two commits, or
- * undefined when that cannot be known for certain: `from` is not an ancestor of `to`
- * (a force-push rewrote history), an object is missing (shallow or wiped repository),
- * or git failed. Renames count as a deletion and an addition.
+ * The paths under `subPath` (relative to it) that differ between two commits, with those git
+ * says were removed, or undefined when that cannot be known for certain: `from` is not an
+ * ancestor of `to` (a force-push rewrote history), an object is missing (shallow or wiped
+ * repository), or git failed. Renames count as a deletion and an addition.
  */
 export async function diffPaths(
   git: SimpleGit,
@@ -43,19 +58,19 @@ export async function diffPaths(
   subPath: string,
   /** The same diff, already read (by the checkout update): not run again. */
   known?: TreeChanges,
-): Promise<string[] | undefined> {
+): Promise<ChangeList | undefined> {
   try {
     // `from` is an ancestor when it is the merge base (simple-git does not fail on
     // `--is-ancestor`'s silent exit 1). An unknown object throws.
     const base = (await git.raw(['merge-base', from, to])).trim();
     if (base !== from) return undefined;
-    const paths = known
-      ? [...known.deleted, ...known.written]
-      : parseNameStatus(await git.raw(['diff', '--name-status', '-z', '--no-ext-diff', from, to, '--']));
-    if (paths === undefined) return undefined;
-    if (subPath === '') return paths;
-    const prefix = `${subPath}/`;
-    return paths.filter((file) => file.startsWith(prefix)).map((file) => file.slice(prefix.length));
+    const changes = known
+      ? { changed: [...known.deleted, ...known.written], removed: known.deleted }
+      : parseNameStatusChanges(
+          await git.raw(['diff', '--name-status', '-z', '--no-ext-diff', from, to, '--']),
+        );
+    if (changes === undefined) return undefined;
+    return { changed: within(changes.changed, subPath), removed: within(changes.removed, subPath) };
   } catch {
     return undefined;
   }

@@ -11,7 +11,7 @@ import { diffPaths, treeChanges, type TreeChanges } from './git-diff.js';
 import { toSyncError } from './git-errors.js';
 import { parseGitSourceOptions, type GitSourceInput, type GitSourceOptions } from './git-options.js';
 import { checkGitUrl, displayUrl, type CheckedGitUrl } from './git-url.js';
-import type { Source, SourceRevision, SyncOptions } from './types.js';
+import type { ChangeList, Source, SourceRevision, SyncOptions } from './types.js';
 import { lockWorkDir, type WorkDirLock } from './work-dir-lock.js';
 import type { AppliedRevision } from '../state/schema.js';
 import { COMMIT_ID } from '../state/commit-id.js';
@@ -76,15 +76,15 @@ export class GitSource implements Source {
   }
 
   /** `git diff` between two fetched commits, under the manifests path; undefined on any doubt. */
-  changedPaths(from: string, to: string, signal?: AbortSignal): Promise<readonly string[] | undefined> {
+  changedPaths(from: string, to: string, signal?: AbortSignal): Promise<ChangeList | undefined> {
     if (!COMMIT_ID.test(from) || !COMMIT_ID.test(to)) return Promise.resolve(undefined);
-    if (from === to) return Promise.resolve([]);
+    if (from === to) return Promise.resolve({ changed: [], removed: [] });
     const run = this.#queue.then(async () => {
       const applied = this.#applied?.from === from && this.#applied.to === to ? this.#applied : undefined;
       const paths = this.#env
         ? await diffPaths(this.#git(signal), from, to, this.#options.path, applied?.changes)
         : undefined;
-      this.#log.debug({ from, to, paths: paths?.length }, 'changed paths');
+      this.#log.debug({ from, to, paths: paths?.changed.length }, 'changed paths');
       return paths;
     });
     this.#queue = run.catch(() => undefined);

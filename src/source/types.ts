@@ -31,6 +31,14 @@ export type SyncOptions = {
 };
 
 /**
+ * Changed paths (as `Source.changedPaths`' list) with those the source itself says were
+ * removed (git's `D`, a rename's old side). A changed path missing from the new tree but
+ * not in `removed` is a doubt (the checkout is not what the source says it is), never a
+ * removal. A plain list says nothing of removals: a missing path there is gone.
+ */
+export type ChangeList = { changed: readonly string[]; removed: readonly string[] };
+
+/**
  * Where desired state comes from. `sync` brings the source up to date and returns
  * a directory that stays unchanged until a later sync returns a different one, so
  * a reconcile reads exactly one revision. Calls are serialised by the source.
@@ -45,12 +53,17 @@ export interface Source {
   /**
    * The paths (relative to the revision's `dir`, `/`-separated) that may differ between
    * two revisions this source returned: added, modified, deleted, both sides of a rename.
-   * A path may name a directory, standing for everything under it. `undefined` when the
+   * A path may name a directory, standing for everything under it. A `ChangeList` (git)
+   * also names the paths the source removed. `undefined` when the
    * source cannot tell for certain (history rewritten, a revision it no longer knows, a
    * watcher that failed): the caller must then read the whole tree. Optional: a source
    * without it is always read whole.
    */
-  changedPaths?(from: string, to: string, signal?: AbortSignal): Promise<readonly string[] | undefined>;
+  changedPaths?(
+    from: string,
+    to: string,
+    signal?: AbortSignal,
+  ): Promise<readonly string[] | ChangeList | undefined>;
   /** Releases watchers and temporary files; the source is unusable afterwards. */
   close(): Promise<void>;
 }

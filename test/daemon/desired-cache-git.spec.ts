@@ -1,3 +1,4 @@
+import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -160,6 +161,43 @@ describe('DesiredCache on a git source', () => {
     expect(cache.last?.read).toContain('z.yaml');
     // The full read goes through the directory reader, not the per-file one.
     expect(reads).toEqual([]);
+    await src.close();
+  });
+
+  it('never reads a file git says was modified, but missing on disk, as removed', async () => {
+    const src = source(path.join(fx.root, 'work-missing'));
+    const { cache } = countingCache();
+    await fx.commit({
+      'audiences/x.yaml': manifestYaml('xenon'),
+      'audiences/y.yaml': manifestYaml('yttrium'),
+    });
+    await cache.load(await src.sync(), src, incremental);
+    const keys = (loaded: { manifests: Array<{ key: string }> }) => loaded.manifests.map((m) => m.key).sort();
+
+    // Another process sharing the work dir moved this revision's checkout away mid-pass:
+    // git's diff says M for y.yaml, and nothing is on disk.
+    await fx.commit({ 'audiences/y.yaml': manifestYaml('yttrium', { spec: { description: 'edited' } }) });
+    const moved = await src.sync();
+    await rename(moved.top!, `${moved.top!}-moved`);
+    const failed = await cache.load(moved, src, incremental).then(
+      (loaded) => keys(loaded),
+      (error: unknown) => error,
+    );
+    expect(failed).toBeInstanceOf(Error);
+    await rename(`${moved.top!}-moved`, moved.top!);
+
+    // The checkout is there but the modified file is not: the full read's result, not the cache's.
+    await fx.commit({ 'audiences/y.yaml': manifestYaml('yttrium', { spec: { description: 'again' } }) });
+    const half = await src.sync();
+    await cache.load(half, src, { full: true, reason: 'resync' });
+    await fx.commit({ 'audiences/y.yaml': manifestYaml('yttrium', { spec: { description: 'third' } }) });
+    const next = await src.sync();
+    await rm(path.join(next.dir, 'y.yaml'));
+    const loaded = await cache.load(next, src, incremental);
+    expect(cache.last).toMatchObject({ mode: 'full', reason: 'a changed file is missing from the tree' });
+    expect(loaded).toEqual(await loadRevision(next.dir, SETTINGS));
+
+    // git's own D status still removes incrementally: the property above.
     await src.close();
   });
 });
