@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, unlink } from 'node:fs/promises';
+import { mkdir, open, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { readRegularText } from '../files/read-regular.js';
-import { LockHolder, stalePid, type LockObservation } from '../state/lock-holder.js';
+import {
+  createLockFile,
+  holderIn,
+  stalePid,
+  type LockHolder,
+  type LockObservation,
+} from '../state/lock-holder.js';
 import { SourceConfigError } from './errors.js';
 
 /** The lock file's name inside the work directory. */
@@ -23,26 +29,6 @@ const heldHere = new Set<string>();
 /** How many times a lock that vanished or was taken over under us is looked at again. */
 const ATTEMPTS = 5;
 
-/** Creates the lock file with its whole content in one step: link() fails if it exists. */
-async function tryCreate(file: string, holder: LockHolder): Promise<boolean> {
-  const temp = `${file}.${holder.nonce}.tmp`;
-  try {
-    const handle = await open(temp, 'wx', 0o644);
-    try {
-      await handle.writeFile(`${JSON.stringify(holder)}\n`, 'utf8');
-    } finally {
-      await handle.close();
-    }
-    await link(temp, file);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
-  } finally {
-    await unlink(temp).catch(() => undefined);
-  }
-}
-
 async function observe(file: string): Promise<LockObservation | undefined> {
   let raw: string;
   try {
@@ -51,14 +37,7 @@ async function observe(file: string): Promise<LockObservation | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  let holder: LockHolder | undefined;
-  try {
-    const parsed = LockHolder.safeParse(JSON.parse(raw));
-    holder = parsed.success ? parsed.data : undefined;
-  } catch {
-    holder = undefined;
-  }
-  return { holder, raw, mtimeMs: 0 };
+  return { holder: holderIn(raw), raw, mtimeMs: 0 };
 }
 
 /**
@@ -122,7 +101,7 @@ async function acquire(dir: string, command: string): Promise<WorkDirLock> {
   };
   let tookOver: LockHolder | undefined;
   for (let attempt = 0; ; attempt += 1) {
-    if (await tryCreate(file, holder)) break;
+    if (await createLockFile(file, holder, `${file}.${holder.nonce}.tmp`)) break;
     const seen = await observe(file);
     if (!seen) continue;
     if (attempt >= ATTEMPTS || !stalePid(seen, heldHere)) throw inUse(dir, file, seen.holder);

@@ -1,3 +1,4 @@
+import { link, open, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import { z } from 'zod';
 
@@ -13,6 +14,40 @@ export const LockHolder = z.object({
   nonce: z.string(),
 });
 export type LockHolder = z.infer<typeof LockHolder>;
+
+/** The holder a lock file's text names; undefined when it is not one (damaged, another format). */
+export function holderIn(raw: string): LockHolder | undefined {
+  try {
+    const parsed = LockHolder.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Creates the lock file `file` naming `holder`, its whole content in one step: written and
+ * synced under `temp`, then link()ed into place, which fails if a lock exists (false then).
+ * Others reading it never see it half-written. Any other failure is thrown.
+ */
+export async function createLockFile(file: string, holder: LockHolder, temp: string): Promise<boolean> {
+  try {
+    const handle = await open(temp, 'wx', 0o644);
+    try {
+      await handle.writeFile(`${JSON.stringify(holder)}\n`, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await link(temp, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
 
 /** What a locker found in the lock file: its holder (unless unreadable) and its mtime. */
 export type LockObservation = { holder: LockHolder | undefined; raw: string; mtimeMs: number };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { link, open, stat, unlink, utimes } from 'node:fs/promises';
+import { open, stat, unlink, utimes } from 'node:fs/promises';
 import { unlinkSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -8,11 +8,13 @@ import { RefusedFileError, openRegularFile, readRegularTextSync } from '../files
 import { StateError, StateLockedError, StateWriteError, reasonOf } from './errors.js';
 import { tempPathFor } from './durable-fs.js';
 import {
-  LockHolder,
+  createLockFile,
   describeHolder,
+  holderIn,
   describeStale,
   quietNeededMs,
   staleReason,
+  type LockHolder,
   type LockObservation,
   type StaleReason,
 } from './lock-holder.js';
@@ -96,14 +98,7 @@ async function observe(file: string): Promise<LockObservation | undefined> {
     } finally {
       await handle.close();
     }
-    let holder: LockHolder | undefined;
-    try {
-      const parsed = LockHolder.safeParse(JSON.parse(raw));
-      holder = parsed.success ? parsed.data : undefined;
-    } catch {
-      holder = undefined;
-    }
-    return { holder, raw, mtimeMs: info.mtimeMs };
+    return { holder: holderIn(raw), raw, mtimeMs: info.mtimeMs };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     const reason = error instanceof RefusedFileError ? error.reason : reasonOf(error);
@@ -113,21 +108,11 @@ async function observe(file: string): Promise<LockObservation | undefined> {
   }
 }
 
-/** Creates the lock file with its full content in one step: link() fails if it exists. */
+/** Creates the lock file with its full content in one step (createLockFile); false if it exists. */
 async function tryCreate(file: string, holder: LockHolder): Promise<boolean> {
-  const temp = tempPathFor(file);
   try {
-    const handle = await open(temp, 'wx', 0o644);
-    try {
-      await handle.writeFile(`${JSON.stringify(holder)}\n`, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await link(temp, file);
-    return true;
+    return await createLockFile(file, holder, tempPathFor(file));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw new StateWriteError(
       'STATE_UNWRITABLE',
       `cannot create the state lock ${file}: ${reasonOf(error)}`,
@@ -135,8 +120,6 @@ async function tryCreate(file: string, holder: LockHolder): Promise<boolean> {
         cause: error,
       },
     );
-  } finally {
-    await unlink(temp).catch(() => undefined);
   }
 }
 
