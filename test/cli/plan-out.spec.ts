@@ -1,9 +1,9 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { lstat, mkdir, readFile, readdir, readlink, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CLI, GIT_ENV, withTempDir, writeFiles, type CliResult } from '../helpers/cli.js';
+import { GIT_ENV, runCli, withTempDir, writeFiles, type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
@@ -129,19 +129,12 @@ describe('plan --out where the plan reads', () => {
 
 /** The built CLI under a file-size limit of 1 KiB: a longer write fails with EFBIG. */
 function runCliWithFileLimit(args: string[], cwd: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    // LC_ALL=C: a shell warns on stderr of a locale the machine lacks (CI runs a pass under
-    // tr_TR.UTF-8); what is tested here does not depend on it.
-    const child = spawn('sh', ['-c', 'ulimit -f 1; exec "$0" "$@"', process.execPath, CLI, ...args], {
-      cwd,
-      env: { ...process.env, LC_ALL: 'C', NO_COLOR: '1', AUDIENCECTL_MANIFEST_CACHE: 'off' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  // LC_ALL=C: a shell warns on stderr of a locale the machine lacks (CI runs a pass under
+  // tr_TR.UTF-8); what is tested here does not depend on it.
+  return runCli(args, {
+    cwd,
+    shellFirst: 'ulimit -f 1',
+    env: { LC_ALL: 'C', AUDIENCECTL_MANIFEST_CACHE: 'off' },
   });
 }
 

@@ -11,7 +11,13 @@ export type CliResult = { code: number; stdout: string; stderr: string };
 /** Runs the built CLI as a user would, with a clean environment for what it reads. */
 export function runCli(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {},
+  options: {
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    input?: string;
+    /** A shell command run first in the same process (`ulimit -f 1`), then the CLI is exec'd. */
+    shellFirst?: string;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = {
@@ -20,7 +26,12 @@ export function runCli(
       AEP_SANDBOX: undefined,
       ...options.env,
     };
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const node = [process.execPath, CLI, ...args];
+    const [command, argv] =
+      options.shellFirst === undefined
+        ? [process.execPath, node.slice(1)]
+        : ['sh', ['-c', `${options.shellFirst}; exec "$0" "$@"`, ...node]];
+    const child = spawn(command, argv, {
       cwd: options.cwd,
       env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)),
     });
