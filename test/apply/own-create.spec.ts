@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { newRecord } from '../../src/state/record-changes.js';
-import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { interruptedCreate, withExecutor } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 
 // An interrupted create of gold (its intent open, its POST's outcome unknown) adopts, on its
@@ -10,27 +9,12 @@ import { manifestObject } from '../helpers/manifests.js';
 
 const quiet = (name: string) => manifestObject(name, { ingestion: { onCreate: false } });
 
-/** gold's record with an open create intent written at `startedAt`, as a killed apply leaves it. */
-async function interruptedCreate(env: ExecutorEnv, startedAt: Date): Promise<void> {
-  const store = env.store();
-  await store.lock();
-  try {
-    await store.put({
-      ...newRecord('prod', 'gold'),
-      manifestFile: 'gold.yaml',
-      intent: { id: 'intent-1', kind: 'create', startedAt: startedAt.toISOString() },
-    });
-  } finally {
-    await store.unlock();
-  }
-}
-
 describe('an interrupted create takes for its own', () => {
   it('no audience of its name made 10 minutes before the create began', async () => {
     await withExecutor(undefined, async (env) => {
       const made = env.emulator.control.uiCreateAudience(DEMO_CLIENT.orgId, 'prod', quiet('gold').spec);
       // The intent written 10 minutes after that audience was made.
-      await interruptedCreate(env, new Date(Date.now() + 10 * 60_000));
+      await interruptedCreate(env, { startedAt: new Date(Date.now() + 10 * 60_000) });
       const outcome = await env.apply([quiet('gold')]);
       expect(outcome.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
         'prod/gold:create blocked',
@@ -48,7 +32,7 @@ describe('an interrupted create takes for its own', () => {
       const silverId = (await env.store().get('prod', 'silver'))!.audienceId!;
       // Renamed in the UI to gold's name: the service now refuses gold's create as a duplicate.
       env.emulator.control.uiEditAudience(DEMO_CLIENT.orgId, 'prod', silverId, { name: 'Audience gold' });
-      await interruptedCreate(env, new Date());
+      await interruptedCreate(env);
       const outcome = await env.apply([quiet('silver'), quiet('gold')]);
       expect(outcome.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
         'prod/gold:create blocked',

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { newRecord } from '../../src/state/record-changes.js';
 import type { EmulatorAudience } from '../../src/emulator/views.js';
 import type { ManifestInput } from '../../src/manifest/schema.js';
-import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { interruptedCreate, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { holdAnswers } from './helpers/interrupted-apply.js';
 
@@ -132,25 +131,12 @@ describe('a create resumed after the manifest changed', () => {
 });
 
 describe('a create intent of an earlier release, which recorded only the hash of what it sent', () => {
-  async function earlierIntent(env: ExecutorEnv, specHash: string): Promise<void> {
-    const store = env.store();
-    await store.lock();
-    try {
-      await store.put({
-        ...newRecord('prod', 'gold'),
-        manifestFile: 'gold.yaml',
-        intent: { id: 'intent-1', kind: 'create', startedAt: new Date().toISOString(), specHash },
-      });
-    } finally {
-      await store.unlock();
-    }
-  }
   const posts = (env: ExecutorEnv) =>
     env.emulator.control.requestLog().filter((entry) => entry.endpoint === 'createAudience').length;
 
   it('of another spec than the manifest: blocked, with nothing sent', async () => {
     await withExecutor(undefined, async (env) => {
-      await earlierIntent(env, '0123456789abcdef');
+      await interruptedCreate(env, { specHash: '0123456789abcdef' });
       const outcome = await env.apply([manifest('Gold Members', 'email')]);
       expect(statuses(outcome)).toEqual(['prod/gold:create blocked']);
       expect(outcome.plan.steps[0]?.blocked).toContain('did not record its name');
@@ -163,7 +149,7 @@ describe('a create intent of an earlier release, which recorded only the hash of
     await withExecutor(undefined, async (env) => {
       const gold = manifest('Gold', 'email');
       const hash = (await env.plan([gold])).steps[0]?.target?.hash;
-      await earlierIntent(env, hash!);
+      await interruptedCreate(env, { specHash: hash! });
       const outcome = await env.apply([gold]);
       expect(statuses(outcome)).toEqual(['prod/gold:create applied']);
       expect(posts(env)).toBe(1);

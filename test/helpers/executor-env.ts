@@ -14,6 +14,7 @@ import { renderJson } from '../../src/plan/render/json.js';
 import { Plan } from '../../src/plan/schema.js';
 import type { ManifestInput } from '../../src/manifest/schema.js';
 import { FileStateStore } from '../../src/state/file-store.js';
+import { newRecord } from '../../src/state/record-changes.js';
 import { loadTexts } from './manifests.js';
 import { options as planOptions } from './planning.js';
 import { withEmulator, type TestEmulator } from './with-emulator.js';
@@ -139,4 +140,30 @@ export async function withExecutor<T>(
       await rm(stateDir, { recursive: true, force: true });
     }
   });
+}
+
+/**
+ * gold's record (gold.yaml) with an open create intent, as a killed apply leaves it: written
+ * at `startedAt`; `specHash` as an earlier release recorded it, alone.
+ */
+export async function interruptedCreate(
+  env: ExecutorEnv,
+  { startedAt = new Date(), specHash }: { startedAt?: Date; specHash?: string } = {},
+): Promise<void> {
+  const store = env.store();
+  await store.lock();
+  try {
+    await store.put({
+      ...newRecord('prod', 'gold'),
+      manifestFile: 'gold.yaml',
+      intent: {
+        id: 'intent-1',
+        kind: 'create',
+        startedAt: startedAt.toISOString(),
+        ...(specHash === undefined ? {} : { specHash }),
+      },
+    });
+  } finally {
+    await store.unlock();
+  }
 }
