@@ -9,15 +9,16 @@ const QUOTE = 80;
 
 /**
  * Every error the service itself answers is a JSON object (the page's appendix lists
- * `100940-404`; Platform and gateway bodies are JSON). A 404 of any other body (an HTML or
- * plain-text "Not Found" page, an empty one) comes from something in between: a corporate
- * proxy, a load balancer, or a base URL that points at a web server. It says nothing about
- * the audience, so it is not AEP_NOT_FOUND: read as "gone", it would forget a record whose
- * audience stays, or plan a re-create. No particular code or field is required of the JSON,
- * as the page shows no 404 body.
+ * `100940-404` and `100950-409`; Platform and gateway bodies are JSON). A 404 or 409 of any
+ * other body (an HTML or plain-text page, an empty one) comes from something in between: a
+ * corporate proxy, a load balancer, or a base URL that points at a web server. It says
+ * nothing about the audience: read as "not found", a 404 would forget a record whose
+ * audience stays, or plan a re-create; read as "that name is taken", a 409 would block a
+ * create as an audience made outside audiencectl. No particular code or field is required
+ * of the JSON, as the page shows no 404 body.
  */
-export function isForeignNotFound(status: number, body: string | undefined): boolean {
-  return status === 404 && !isJsonObjectText(body);
+export function isForeignAnswer(status: number, body: string | undefined): boolean {
+  return (status === 404 || status === 409) && !isJsonObjectText(body);
 }
 
 function bodyDescription(parts: TransportErrorParts): string {
@@ -30,12 +31,18 @@ function bodyDescription(parts: TransportErrorParts): string {
   return `a body of ${typed} ("${quoted}")`;
 }
 
+/** What a foreign answer of each status is not read as. */
+const NOT_READ_AS: Record<number, string> = { 404: '"not found"', 409: 'a conflict (a name taken)' };
+
 /**
- * The failed call a foreign 404 is. Not retried (got retries no 404): a proxy's or web
- * server's page does not change on repeat; the base URL or the network path must be fixed.
- * Its outcome is not unknown: the service did not answer, and nothing says it saw the request.
+ * The failed call a foreign 404 or 409 is. Not retried (got retries neither): a proxy's or
+ * web server's page does not change on repeat; the base URL or the network path must be
+ * fixed. A 404's outcome is not unknown: the service did not answer, and nothing says it saw
+ * the request. A 409 page in answer to a change (a create) may stand in for the service's
+ * answer or for none: its outcome is unknown, so a create keeps its intent and the next
+ * apply learns what happened.
  */
-export function foreignNotFound(parts: TransportErrorParts & { status: number }, state: CallState): AepError {
+export function foreignAnswer(parts: TransportErrorParts & { status: number }, state: CallState): AepError {
   const method = parts.method ?? state.method;
   const path = parts.path ?? state.endpoint;
   const requestId = headerText(parts.headers?.['x-request-id']);
@@ -44,11 +51,11 @@ export function foreignNotFound(parts: TransportErrorParts & { status: number },
   return new AepError({
     code: 'AEP_UNEXPECTED_RESPONSE',
     message: redactText(
-      `${method} ${path} answered HTTP 404 with ${bodyDescription(parts)}, not AEP's JSON error: something other than the API answered, so nothing is read as "not found" (${facts.join('; ')}). Check the base URL (AEP_BASE_URL, or baseUrl in the config file) and any proxy between here and AEP (HTTPS_PROXY, NO_PROXY).`,
+      `${method} ${path} answered HTTP ${parts.status} with ${bodyDescription(parts)}, not AEP's JSON error: something other than the API answered, so nothing is read as ${NOT_READ_AS[parts.status] ?? 'an answer'} (${facts.join('; ')}). Check the base URL (AEP_BASE_URL, or baseUrl in the config file) and any proxy between here and AEP (HTTPS_PROXY, NO_PROXY).`,
     ),
     status: parts.status,
     requestId,
-    outcomeUnknown: false,
+    outcomeUnknown: parts.status === 409 && method !== 'GET',
     sandbox: state.sandbox,
     endpoint: state.endpoint,
     method: state.method,

@@ -3,7 +3,7 @@ import type { CallState } from './call-state.js';
 import { hintsOf } from './credentials.js';
 import { readErrorBody } from './error-body.js';
 import { AepError, plainCause, type AepErrorCode } from './errors.js';
-import { foreignNotFound, isForeignNotFound } from './foreign-answer.js';
+import { foreignAnswer, isForeignAnswer } from './foreign-answer.js';
 import { isOutcomeUnknown, retryAfterOf, type AttemptFailure } from './retry-policy.js';
 import { headerText, proxyFailureText, proxyVariable, type TransportErrorParts } from './transport-error.js';
 
@@ -84,7 +84,7 @@ function where(state: CallState): string {
 
 /** An error answer as an AepError with an actionable message. */
 export function httpError(parts: TransportErrorParts & { status: number }, state: CallState): AepError {
-  if (isForeignNotFound(parts.status, parts.body)) return foreignNotFound(parts, state);
+  if (isForeignAnswer(parts.status, parts.body)) return foreignAnswer(parts, state);
   // Scrubbed before it is read and shortened: a secret cut at the 300th character no
   // longer matches, and its first part would be shown.
   const info = readErrorBody(parts.body === undefined ? undefined : redactText(parts.body));

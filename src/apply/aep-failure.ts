@@ -25,4 +25,6 @@ export function aepFailure(error: unknown): AepFailure {
  * web server (AEP_UNEXPECTED_RESPONSE, src/aep/foreign-answer.ts) is a failed call, never "gone".
  */
 export const isNotFound = (f: AepFailure): boolean => f.status === 404 && f.code === 'AEP_NOT_FOUND';
-export const isDuplicate = (f: AepFailure): boolean => f.status === 409 || f.platformCode === '100950-409';
+/** The service said the name is taken. A proxy's 409 page (AEP_UNEXPECTED_RESPONSE) is not. */
+export const isDuplicate = (f: AepFailure): boolean =>
+  f.platformCode === '100950-409' || (f.status === 409 && f.code === 'AEP_CONFLICT');

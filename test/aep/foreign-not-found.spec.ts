@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAepClient } from '../../src/aep/client.js';
+import { aepFailure, isDuplicate } from '../../src/apply/aep-failure.js';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { withExecutor } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { audienceBody, withEmulator } from '../helpers/with-emulator.js';
 import { json, startFakeAep, type FakeAep, type Scripted } from './fake-aep.js';
-import { clientFor, failure } from './helpers.js';
+import { clientFor, failure, spec } from './helpers.js';
 
 /**
  * The service's errors are JSON objects; a 404 of any other body comes from something in
@@ -78,6 +79,26 @@ describe('a 404 whose body is not a JSON object (a scripted server)', () => {
     fake.script(json(404, {}), json(404, {}));
     // The service's own 404, at both spellings: gone, whatever the JSON says.
     expect(await failure(client().deleteAudience('prod', 'a-3'))).toMatchObject({ code: 'AEP_NOT_FOUND' });
+  });
+
+  it('a 409 page on a create: a failed call whose outcome is unknown, not a name taken', async () => {
+    fake.script({
+      status: 409,
+      body: '<html><body>409 Conflict</body></html>',
+      headers: { 'content-type': 'text/html' },
+    });
+    const error = await failure(client().createAudience('prod', spec()));
+    expect(error).toMatchObject({ code: 'AEP_UNEXPECTED_RESPONSE', status: 409, outcomeUnknown: true });
+    expect(error.message).toContain(
+      'POST /data/core/ais/external-audience/ answered HTTP 409 with a body of type text/html ("409 Conflict")',
+    );
+    expect(error.message).toContain('nothing is read as a conflict (a name taken)');
+    expect(isDuplicate(aepFailure(error))).toBe(false);
+    // The service's own 409, with or without its code: a name taken.
+    fake.script(json(409, { type: 'https://ns.adobe.com/aep/errors/100950-409', status: 409 }));
+    expect(isDuplicate(aepFailure(await failure(client().createAudience('prod', spec()))))).toBe(true);
+    fake.script(json(409, { title: 'Conflict' }));
+    expect(isDuplicate(aepFailure(await failure(client().createAudience('prod', spec()))))).toBe(true);
   });
 
   it('a page on an operation lookup: thrown, the other spelling not tried', async () => {
