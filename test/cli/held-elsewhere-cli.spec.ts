@@ -1,41 +1,12 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readState } from '../../src/state/read.js';
-import { emulatorEnv, remoteByName } from '../helpers/apply-env.js';
+import { emulatorEnv } from '../helpers/apply-env.js';
 import { withTempDir, writeFiles } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { manifestYaml } from '../helpers/manifests.js';
-import type { RunningEmulator } from '../../src/emulator/index.js';
+import { appliedFromM, quiet, remoteIds } from '../helpers/held-elsewhere-env.js';
 import { withEmulator } from '../helpers/with-emulator.js';
-
-/** No run is started: the audiences are what is checked. */
-const quiet = (name: string) => manifestYaml(name, { ingestion: { onCreate: false } });
-
-/** The ids of the emulator's audiences, by name (`Audience gold`, as manifestYaml names them). */
-function remoteIds(emulator: RunningEmulator): Map<string, string> {
-  const ids = new Map([...remoteByName(emulator)].map(([name, audience]) => [name, audience.audienceId]));
-  // Compared by value below: an id missing from every side would compare equal.
-  for (const id of ids.values()) expect(id).toMatch(/^[0-9a-f-]{36}$/);
-  return ids;
-}
-
-async function setUp(
-  emulator: RunningEmulator,
-  tmp: string,
-  files: Record<string, string>,
-): Promise<(args: string[]) => ReturnType<typeof runCliInProcess>> {
-  const state = path.join(tmp, 'state');
-  await mkdir(state);
-  await writeFiles(path.join(tmp, 'm'), files);
-  const env = emulatorEnv(emulator);
-  // Paths as a user types them, from the directory above the manifests.
-  const run = (args: string[]) => runCliInProcess([...args, '--state', state], { cwd: tmp, env });
-  const applied = await run(['apply', 'm', '--auto-approve']);
-  expect(applied.stderr).not.toMatch(/Error/);
-  expect(applied.code).toBe(0);
-  return run;
-}
 
 describe('a removal whose manifest the plan did not read is held (review-deletes items 1 and 6)', () => {
   it(
@@ -44,7 +15,7 @@ describe('a removal whose manifest the plan did not read is held (review-deletes
     async () => {
       await withEmulator({ operationDelayMs: 5, runStageDelayMs: 5 }, async (emulator) => {
         await withTempDir(async (tmp) => {
-          const run = await setUp(emulator, tmp, {
+          const run = await appliedFromM(emulator, tmp, {
             'loyalty/gold.yaml': quiet('gold'),
             'loyalty/silver.yaml': quiet('silver'),
             'loyalty/tin.yaml': quiet('tin'),
@@ -114,7 +85,7 @@ describe('a removal whose manifest the plan did not read is held (review-deletes
     async () => {
       await withEmulator({ operationDelayMs: 5, runStageDelayMs: 5 }, async (emulator) => {
         await withTempDir(async (tmp) => {
-          const run = await setUp(emulator, tmp, {
+          const run = await appliedFromM(emulator, tmp, {
             'loyalty/gold.yaml': quiet('gold'),
             'retail/bronze.yaml': quiet('bronze'),
             'retail/tin.yaml': quiet('tin'),
