@@ -121,7 +121,7 @@ async function checkBeforeCalls(input: ApplyInput, flow: ApplyFlow, order: Check
   if (input.kind === 'manifests' && !order.active) return;
   const recorded = await flow.store.readAll();
   if (input.kind === 'saved') {
-    const elsewhere = await savedPlanElsewhere(input.plan, recorded, input.lookElsewhere);
+    const elsewhere = await savedPlanElsewhere(input.plan, recorded, input.lookElsewhere, input.desired);
     checkSavedPlan(
       input.plan,
       input.source,
@@ -156,7 +156,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
     const elsewhere =
       stateDigest(recorded) === originOf(saved, input.source).stateDigest
         ? undefined
-        : await savedPlanElsewhere(saved, recorded, input.lookElsewhere);
+        : await savedPlanElsewhere(saved, recorded, input.lookElsewhere, input.desired);
     checkSettledPlan(saved, input.source, input.desired, recorded, resumed, elsewhere);
     const now = Math.floor(flow.clock.now() / 1000);
     plan = await planWithServiceClock(

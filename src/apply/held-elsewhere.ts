@@ -1,3 +1,5 @@
+import type { LoadResult } from '../manifest/load.js';
+import { recordedBelow } from '../plan/applied-from.js';
 import type { ManifestElsewhere } from '../plan/elsewhere.js';
 import type { Plan } from '../plan/schema.js';
 import { recordId } from '../state/record-id.js';
@@ -7,11 +9,13 @@ import type { AudienceRecord, RecordedState } from '../state/schema.js';
  * Finds, for records a plan would remove, the manifests that plan did not read and that still
  * name them (src/manifest/read-elsewhere.ts, bound to where the plan read its manifests).
  * `recorded` is every record: those the plan matched tell which directory above the records
- * were applied from.
+ * were applied from. `repointed`: the records the plan would re-point from `<prefix>/<f>` to
+ * `<f>`, which may tell it too (found as `applied-from` when no manifest above tells it).
  */
 export type LookElsewhere = (
   records: readonly AudienceRecord[],
   recorded: readonly AudienceRecord[],
+  repointed?: readonly AudienceRecord[],
 ) => Promise<readonly ManifestElsewhere[]>;
 
 /** The records whose audience `entries` (a plan's removals, its held audiences) name. */
@@ -28,24 +32,38 @@ function removals(plan: Plan): Plan['steps'] {
   return plan.steps.filter((step) => step.kind === 'delete' || step.kind === 'forget');
 }
 
+/** The records whose file a step of `plan` names below the one recorded (recordedBelow). */
+function repointedBy(plan: Plan, recorded: RecordedState): AudienceRecord[] {
+  const read = [];
+  for (const step of plan.steps) {
+    // `source` is `file:line`: the file an applied step records (record-helpers.ts).
+    const file = step.source?.replace(/:\d+$/, '');
+    if (file) read.push({ sandbox: step.sandbox, key: step.key, file });
+  }
+  return recordedBelow(read, recorded.audiences);
+}
+
 /**
  * Plans with `make`; when that plan removes audiences, looks where it did not read for
  * manifests that still name them, and plans again with what was found (those removals are
  * held). The planner stays pure: the file system is read here, at the edge, and only for
- * removals, so a plan that removes nothing costs nothing more (planning twice costs only
- * the plans that remove).
+ * removals and re-pointed records, so a plan with neither (a plan without changes) costs
+ * nothing more (planning twice costs only the plans that look and find).
  *
  * What is found above also says the directory given is below the one the records were applied
  * from (`under`): the plan made with it keeps the records' files relative to that directory
  * (src/plan/applied-from.ts), so applying it re-points no record to the subdirectory and the
- * next plan finds that directory again. A plan that removes nothing looks at nothing and
- * re-points the records it matched to the files as read: without --include/--exclude every
- * record matched a manifest under the directory given, so all of them now name files relative
- * to it, as if applied from it, and a later plan of the directory above only re-points them
- * back (no-call updates, matched by key, never a delete). With filters, records out of scope
- * are left with their files relative to the directory above: a later plan of the subdirectory
- * that removes one still finds its own recorded file above, but no longer learns that
- * directory from a matched record (one whose file moved there too is then removed: not covered).
+ * next plan finds that directory again. So does a plan that would re-point a record from
+ * `<prefix>/<f>` to the `<f>` it read, with or without removals: it looks whether `<f>` under
+ * the directory given is `<prefix>/<f>` under one above it and names the record; if so, it
+ * plans again with that directory (`applied-from`), and re-points nothing. Else a plan that
+ * removes nothing (--include/--exclude leaving the other records out of scope) would re-point
+ * the records it matched while those out of scope kept files relative to the directory above:
+ * a later plan of the subdirectory that removes those, their files moved, would learn that
+ * directory from no record and delete audiences whose manifests are still there
+ * (test/cli/held-elsewhere-filters-cli.spec.ts). Where no directory above holds the file (the
+ * records were applied from this one, or a file was moved up in the one applied from), the
+ * re-pointing stands.
  */
 export async function planHoldingElsewhere(
   make: (elsewhere: readonly ManifestElsewhere[] | undefined) => Plan | Promise<Plan>,
@@ -53,24 +71,30 @@ export async function planHoldingElsewhere(
   look: LookElsewhere | undefined,
 ): Promise<Plan> {
   const first = await make(undefined);
-  if (!look) return first;
+  if (!look || first.steps.length === 0) return first;
   const records = recordsNamed(removals(first), recorded);
-  if (records.length === 0) return first;
-  const found = await look(records, recorded.audiences);
+  const repointed = repointedBy(first, recorded);
+  if (records.length === 0 && repointed.length === 0) return first;
+  const found = await look(records, recorded.audiences, repointed);
   return found.length === 0 ? first : make(found);
 }
 
 /**
  * What a saved plan is checked with: the manifests elsewhere that name its removals and its
  * held audiences. Planning again from its origin, only those can differ by what is found
- * (a removal of the fresh plan that the saved plan neither removes nor holds differs anyway).
+ * (a removal of the fresh plan that the saved plan neither removes nor holds differs anyway);
+ * and the directory the records were applied from, when the manifests `desired` (read again
+ * from its origin) would re-point records below their files, as planHoldingElsewhere looks.
  */
 export async function savedPlanElsewhere(
   saved: Plan,
   recorded: RecordedState,
   look: LookElsewhere | undefined,
+  desired: LoadResult,
 ): Promise<readonly ManifestElsewhere[] | undefined> {
   if (!look) return undefined;
   const records = recordsNamed([...removals(saved), ...saved.held], recorded);
-  return records.length === 0 ? undefined : look(records, recorded.audiences);
+  const repointed = recordedBelow(desired.manifests, recorded.audiences);
+  if (records.length === 0 && repointed.length === 0) return undefined;
+  return look(records, recorded.audiences, repointed);
 }

@@ -57,14 +57,15 @@ export function readOptions(flags: SourceFlags): ReadDirOptions {
 
 /**
  * How a plan of `dir` read with `flags` looks for the manifests of the records it would
- * remove where it did not read (src/manifest/read-elsewhere.ts, loaded only then).
+ * remove where it did not read, and for the directory above that records it would re-point
+ * were applied from (src/manifest/read-elsewhere.ts, loaded only then).
  */
 export function lookElsewhere(
   dir: string,
   flags: SourceFlags,
   options: { above?: boolean } = {},
 ): LookElsewhere {
-  return async (records, recorded) => {
+  return async (records, recorded, repointed) => {
     const { findManifestsElsewhere } = await import('../manifest/read-elsewhere.js');
     return findManifestsElsewhere(
       records,
@@ -77,6 +78,7 @@ export function lookElsewhere(
         ...options,
       },
       recorded,
+      repointed,
     );
   };
 }

@@ -101,7 +101,7 @@ function lookElsewhere(
   const readSince = revision.readSince;
   const check = settleMs === undefined || readSince === undefined ? undefined : { dir, settleMs, readSince };
   const show = (absolute: string) => (top === undefined ? absolute : path.relative(top, absolute) || '.');
-  return async (records, recorded) => {
+  return async (records, recorded, repointed) => {
     const found = await findManifestsElsewhere(
       records,
       {
@@ -114,8 +114,10 @@ function lookElsewhere(
         defaultSandbox: settings.defaultSandbox,
       },
       recorded,
+      repointed,
     );
-    if (!check) return found;
+    // Only a removal waits for a file being written.
+    if (!check || records.length === 0) return found;
     const being = await findBeingWritten(records, check, writing.now);
     writing.quietAt = being.quietAt;
     return [...found, ...being.held];

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withTempDir, writeFiles } from '../../test/helpers/cli.js';
 import { manifestYaml } from '../../test/helpers/manifests.js';
+import type { ManifestElsewhere } from '../plan/elsewhere.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { directoriesAbove, findManifestsElsewhere, LEVELS_UP } from './read-elsewhere.js';
 
@@ -70,7 +71,8 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
         dir: 'm',
         under: 'loyalty',
       });
-      const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : 1);
+      const keyOf = (m: ManifestElsewhere) => (m.kind === 'applied-from' ? '' : m.key);
+      const byKey = (a: ManifestElsewhere, b: ManifestElsewhere) => (keyOf(a) < keyOf(b) ? -1 : 1);
       expect((await findManifestsElsewhere(records, source)).sort(byKey)).toEqual([
         above('bronze', 'm/retail/bronze.yaml'),
         above('copper', 'm/retail/moved.yaml'),
@@ -93,6 +95,19 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
       }
       // The removed records themselves say nothing.
       expect(await findManifestsElsewhere(moved, source, moved)).toEqual([]);
+      // Said, with nothing found above to say it (tin's manifest is gone): the directory alone.
+      const gold = record('gold', 'loyalty/gold.yaml');
+      const appliedFromM = { kind: 'applied-from', dir: 'm', under: 'loyalty' };
+      expect(await findManifestsElsewhere([record('tin', 'retail/tin.yaml')], source, [gold])).toEqual([
+        appliedFromM,
+      ]);
+      // No removal, a record the plan would re-point from loyalty/gold.yaml to gold.yaml: the same.
+      expect(await findManifestsElsewhere([], source, [gold], [gold])).toEqual([appliedFromM]);
+      for (const other of [record('gold', 'gold.yaml'), record('silver', 'loyalty/gold.yaml')]) {
+        expect(await findManifestsElsewhere([], source, [other], [other])).toEqual([]);
+      }
+      expect(await findManifestsElsewhere([], source, [gold])).toEqual([]);
+      expect(await findManifestsElsewhere([], { ...source, above: false }, [gold], [gold])).toEqual([]);
       // A --base plan's records come from the directory itself.
       expect(await findManifestsElsewhere(records, { ...source, above: false })).toEqual([]);
     });

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { ManifestElsewhere } from '../plan/elsewhere.js';
+import type { ManifestElsewhere, NamedElsewhere } from '../plan/elsewhere.js';
 import { recordId } from '../state/record-id.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { fileSelector, filtersGiven, type FileFilters } from '../source/file-filter.js';
@@ -154,15 +154,19 @@ async function appliedFrom(
  * records keep their file relative to the directory they were applied from), and anywhere in
  * the directory they were applied from (a file moved, or a record that names none): the one
  * where a removed record's file was found, else the one the records the plan matched say
- * (`recorded`, the other records: see appliedFrom).
- * Called only with removals to check: a plan that removes nothing reads nothing more.
+ * (`recorded`, the other records: see appliedFrom). That directory, when known and no manifest
+ * found above says it, is found too (`applied-from`).
+ * `repointed`: records the plan would re-point from `<prefix>/<f>` to `<f>` (recordedBelow in
+ * src/plan/applied-from.ts); with no removal, only whether they say that directory is looked at.
+ * Called only with removals or re-pointed records: a plan with neither reads nothing more.
  */
 export async function findManifestsElsewhere(
   records: readonly AudienceRecord[],
   source: ElsewhereSource,
   recorded: readonly AudienceRecord[] = [],
+  repointed: readonly AudienceRecord[] = [],
 ): Promise<ManifestElsewhere[]> {
-  if (records.length === 0) return [];
+  if (records.length === 0 && repointed.length === 0) return [];
   const root = path.resolve(source.dir);
   const show = source.show ?? ((absolute: string) => path.relative(root, absolute).split(path.sep).join('/'));
   const maxBytes = source.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -172,20 +176,20 @@ export async function findManifestsElsewhere(
   const keys = new Set(records.map((record) => record.key));
   // A record found in its own sandbox is not looked for further.
   const settled = new Set<string>();
-  const add = (m: ManifestElsewhere) => {
+  const add = (m: NamedElsewhere) => {
     found.push(m);
     settled.add(`${m.sandbox}/${m.key}`);
   };
   const open = (record: AudienceRecord) => !settled.has(`${record.sandbox}/${record.key}`);
 
-  if (filtersGiven(source).length > 0) {
+  if (records.length > 0 && filtersGiven(source).length > 0) {
     const covered = fileSelector(source);
     const files = readTree(root, (relative) => !covered(relative), maxBytes);
     for (const m of await naming(files, keys, source.defaultSandbox)) {
       add({ kind: 'out-of-scope', sandbox: m.sandbox, key: m.key, file: m.file });
     }
   }
-  if (source.above === false || !records.some(open)) return found;
+  if (source.above === false || (!records.some(open) && repointed.length === 0)) return found;
 
   let anchor: string | undefined;
   const above = directoriesAbove(root, source.top ?? gitTop(root));
@@ -212,26 +216,37 @@ export async function findManifestsElsewhere(
     }
   }
   const rest = new Set(records.filter(open).map((record) => record.key));
-  if (rest.size === 0) return found;
   if (anchor === undefined) {
+    // Removals still open: any record the plan did not remove may say it; else only those it re-points.
     const removed = new Set(records.map((record) => recordId(record.sandbox, record.key)));
-    const others = recorded.filter((record) => !removed.has(recordId(record.sandbox, record.key)));
+    const others =
+      rest.size > 0
+        ? recorded.filter((record) => !removed.has(recordId(record.sandbox, record.key)))
+        : repointed;
     anchor = await appliedFrom(root, above, others, source, maxBytes);
   }
   if (anchor === undefined) return found;
+  const from = anchor;
   // The directory given is below the one the records were applied from: what `apply <anchor>`
   // would read decides for the other records too.
-  const outside = (relative: string) => !isInside(root, path.resolve(anchor, relative));
-  for (const m of await naming(readTree(anchor, outside, maxBytes), rest, source.defaultSandbox)) {
-    const absolute = path.resolve(anchor, m.file);
-    add({
-      kind: 'above',
-      sandbox: m.sandbox,
-      key: m.key,
-      file: show(absolute),
-      dir: show(anchor),
-      under: below(anchor),
-    });
+  if (rest.size > 0) {
+    const outside = (relative: string) => !isInside(root, path.resolve(from, relative));
+    for (const m of await naming(readTree(from, outside, maxBytes), rest, source.defaultSandbox)) {
+      const absolute = path.resolve(from, m.file);
+      add({
+        kind: 'above',
+        sandbox: m.sandbox,
+        key: m.key,
+        file: show(absolute),
+        dir: show(from),
+        under: below(from),
+      });
+    }
+  }
+  // Nothing found above says that directory: the plan is told it all the same, so that it keeps
+  // the records' files relative to it and re-points none to the directory given.
+  if (!found.some((m) => m.kind === 'above')) {
+    found.push({ kind: 'applied-from', dir: show(from), under: below(from) });
   }
   return found;
 }

@@ -1,16 +1,39 @@
 import type { LoadResult } from '../manifest/load.js';
+import type { AudienceRecord } from '../state/schema.js';
+import { recordId } from '../state/record-id.js';
 import type { ManifestElsewhere } from './elsewhere.js';
 
 /**
- * The directory given, relative to the one the records were applied from, when the manifests
- * found elsewhere say it is below it (`loyalty` for `apply m/loyalty`, records applied from
- * `m`): the first found above, whose directory is the one the look settled on.
+ * The directory given, relative to the one the records were applied from, when what was found
+ * elsewhere says it is below it (`loyalty` for `apply m/loyalty`, records applied from `m`):
+ * the first found above, whose directory is the one the look settled on, else the look's
+ * `applied-from` (a record read here that names its file as applied from above).
  */
 export function appliedBelow(elsewhere: readonly ManifestElsewhere[] | undefined): string | undefined {
   for (const m of elsewhere ?? []) {
-    if (m.kind === 'above' && m.under !== undefined && m.under !== '') return m.under;
+    const above = m.kind === 'above' || m.kind === 'applied-from';
+    if (above && m.under !== undefined && m.under !== '') return m.under;
   }
   return undefined;
+}
+
+/**
+ * The records `read` (audiences with the file each was read from, as the plan names it) would
+ * re-point to a file below the one they record: `loyalty/gold.yaml` read as `gold.yaml`. Once
+ * that file is found to name the record, evidence that the directory given is `loyalty` below
+ * the one the records were applied from (src/apply/held-elsewhere.ts looks).
+ */
+export function recordedBelow(
+  read: Iterable<{ sandbox: string; key: string; file: string }>,
+  records: readonly AudienceRecord[],
+): AudienceRecord[] {
+  const files = new Map<string, string>();
+  for (const m of read) files.set(recordId(m.sandbox, m.key), m.file);
+  if (files.size === 0) return [];
+  return records.filter((record) => {
+    const file = files.get(recordId(record.sandbox, record.key));
+    return file !== undefined && record.manifestFile?.endsWith(`/${file}`) === true;
+  });
 }
 
 /**

@@ -3,6 +3,7 @@ import { loadTexts, manifestYaml } from '../../test/helpers/manifests.js';
 import { appliedState, kinds, options } from '../../test/helpers/planning.js';
 import type { RecordedState } from '../state/schema.js';
 import type { ManifestElsewhere } from './elsewhere.js';
+import { recordedBelow } from './applied-from.js';
 import { plan } from './plan.js';
 
 /** gold, silver and tin applied in sandbox prod from loyalty/; this plan reads loyalty/ with gold alone. */
@@ -139,6 +140,32 @@ describe('the directory given below the one the records were applied from (an `a
       ['create lead', 'lead.yaml:1'],
       ['delete tin', undefined],
     ]);
+  });
+
+  it('`applied-from` (no manifest found above): the same files as recorded, and it holds no removal', () => {
+    const elsewhere: ManifestElsewhere[] = [{ kind: 'applied-from', dir: '..', under: 'loyalty' }];
+    const result = plan(read(), recorded(), options({ elsewhere }));
+    expect(result.steps.map((s) => [`${s.kind} ${s.key}`, s.source])).toEqual([
+      ['create lead', 'loyalty/lead.yaml:1'],
+      ['delete copper', undefined],
+      ['delete tin', undefined],
+    ]);
+    expect(result.held).toEqual([]);
+  });
+
+  it('recordedBelow: the records read at a file below the one they name, in their sandbox', () => {
+    const records = recorded().audiences;
+    const read = [
+      { sandbox: 'prod', key: 'gold', file: 'gold.yaml' },
+      { sandbox: 'prod', key: 'copper', file: 'web.yaml' },
+      // Another sandbox's tin, a file that only ends like tin's.
+      { sandbox: 'dev', key: 'tin', file: 'tin.yaml' },
+    ];
+    expect(recordedBelow(read, records).map((r) => [r.key, r.manifestFile])).toEqual([
+      ['gold', 'loyalty/gold.yaml'],
+    ]);
+    expect(recordedBelow([{ sandbox: 'prod', key: 'tin', file: 'n.yaml' }], records)).toEqual([]);
+    expect(recordedBelow([], records)).toEqual([]);
   });
 
   it('--include relative to the subdirectory: a record under it is outside the scope, never deleted by the mismatch', () => {

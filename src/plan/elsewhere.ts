@@ -18,19 +18,30 @@ import { recordId } from '../state/record-id.js';
  *   within a watch debounce before the pass read it, or after: what the plan read of it may
  *   be a file half written, and the manifests still to come are not removed (src/daemon/writing.ts).
  *
+ * - `applied-from`: no manifest, only the `dir` and `under` of `above`, when nothing found
+ *   above says them: a record the plan read names its file `<under>/<the file read>`, and that
+ *   file names it (the plan would re-point it to the directory given: src/apply/held-elsewhere.ts).
+ *
  * `file` and `dir` are as the user is shown them.
  */
-export type ManifestElsewhere =
+export type ManifestElsewhere = NamedElsewhere | { kind: 'applied-from'; dir: string; under: string };
+
+/** What was found elsewhere that names a recorded key, and so may hold its removal. */
+export type NamedElsewhere =
   | { kind: 'out-of-scope'; sandbox: string; key: string; file: string }
   | { kind: 'above'; sandbox: string; key: string; file: string; dir: string; under?: string }
   | { kind: 'writing'; sandbox: string; key: string; file: string };
+
+export function namesKey(m: ManifestElsewhere): m is NamedElsewhere {
+  return m.kind !== 'applied-from';
+}
 
 /**
  * A file being written holds only the records that name it (the others of the same key are
  * not its). Looked at after the manifests found elsewhere: a manifest moved out of scope just
  * now is held for that, which the next pass still says.
  */
-function writingReason(record: AudienceRecord, named: readonly ManifestElsewhere[]): string | undefined {
+function writingReason(record: AudienceRecord, named: readonly NamedElsewhere[]): string | undefined {
   const writing = named.find(
     (m) => m.kind === 'writing' && m.sandbox === record.sandbox && m.file === record.manifestFile,
   );
@@ -50,7 +61,7 @@ function writingReason(record: AudienceRecord, named: readonly ManifestElsewhere
  */
 export function elsewhereReason(
   record: AudienceRecord,
-  byKey: ReadonlyMap<string, readonly ManifestElsewhere[]>,
+  byKey: ReadonlyMap<string, readonly NamedElsewhere[]>,
   records: ReadonlyMap<string, AudienceRecord>,
   filters: string,
 ): string | undefined {

@@ -5,7 +5,7 @@ import type { AudienceRecord } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
 import { specName } from '../manifest/spec-hash-memo.js';
 import { knownName } from './drift.js';
-import { elsewhereReason, type ManifestElsewhere } from './elsewhere.js';
+import { elsewhereReason, namesKey, type ManifestElsewhere } from './elsewhere.js';
 import type { HeldAudience, PlainStepKind, Step } from './schema.js';
 
 /**
@@ -159,7 +159,7 @@ export function leftoverRecords(
   // Symlinks the reader did not follow (out of the source root): their paths were not read.
   let unfollowed: string[] | undefined;
   let byName: Map<string, DesiredManifest[]> | undefined;
-  const keptElsewhere = byKey(elsewhere);
+  const keptElsewhere = byKey(elsewhere.filter(namesKey));
   const filters = scope
     ? [...scope.include.map((g) => `--include ${g}`), ...scope.exclude.map((g) => `--exclude ${g}`)].join(' ')
     : '';
