@@ -97,6 +97,24 @@ function oneLineError(command: Command): (text: string, write: (text: string) =>
   };
 }
 
+/**
+ * The client secrets of the configuration file, registered before the command reads a
+ * record, for every command that reads the state or connects: as AEP_CLIENT_SECRET is (see
+ * runCli), a secret the file names (clientSecretEnv, clientSecretFile) may be quoted by a
+ * record an older release wrote, and plan without --refresh and the state commands print
+ * records without ever loading the credentials. The file is `--config` (or
+ * AUDIENCECTL_CONFIG, its variable), also for the state commands that read it only for its
+ * `state:`. Without a file, nothing is loaded (plan's start-up).
+ */
+async function registerConfigSecrets(action: Command): Promise<void> {
+  const reads = action.options.some((option) => option.long === '--config' || option.long === '--state');
+  if (!reads) return;
+  const given: unknown = action.optsWithGlobals().config ?? process.env.AUDIENCECTL_CONFIG;
+  if (typeof given !== 'string' || given === '') return;
+  const { registerConfigFileSecrets } = await import('../config/file-secrets.js');
+  await registerConfigFileSecrets(given, process.env);
+}
+
 /** Applies the program's settings to every command, nested ones (`state list`) included. */
 function configureAll(command: Command): void {
   command
@@ -119,6 +137,7 @@ export async function buildProgram(
     // Every duration, count and boolean option is checked before any command runs.
     .hook('preAction', async (_program, action) => {
       setColorMode(action.optsWithGlobals().color);
+      await registerConfigSecrets(action);
       const problems = commandProblems(action);
       // An option is wrong: the AEP configuration's problems are reported with it, in one
       // pass (loaded only then: most runs never need it here).

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { RefusedFileError, readRegularTextSync } from '../files/read-regular.js';
 import { registerSecret } from '../text/secrets.js';
+import { MAX_SECRET_FILE_BYTES } from './file-secrets.js';
 import { isPlausibleName } from './plausible.js';
 import { ConfigFile, SandboxName } from './schema.js';
 import { readEnv } from './env.js';
@@ -136,9 +137,6 @@ function invalid(name: string | undefined, lines: string[]): UsageError {
     `Invalid AEP configuration (from ${where}):\n${lines.map((line) => `  ${line}`).join('\n')}`,
   );
 }
-
-/** A secret file larger than this is no secret file: 64 KiB. */
-export const MAX_SECRET_FILE_BYTES = 64 * 1024;
 
 /**
  * Why a configuration file cannot be read: `(ENOENT)`, or `: it is a named pipe (FIFO),

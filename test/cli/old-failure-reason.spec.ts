@@ -122,3 +122,98 @@ describe("a failed run's reason recorded unscrubbed by an older release", () => 
     expectScrubbed(await plan(manifests, location));
   });
 });
+
+describe("a failed run's reason quoting a client secret only the configuration file names", () => {
+  // No AEP_CLIENT_SECRET: the secrets come from a variable the file names (clientSecretEnv)
+  // and from a file it names (clientSecretFile), which a plan without --refresh never needs.
+  const FROM_ENV = 'cs-named-Var-2e7d41';
+  const FROM_FILE = 'cs-in-File-8b3f06';
+  const QUOTING = `Ingestion failed: 401 for the client secret ${FROM_ENV} (and ${FROM_FILE})`;
+  const QUOTED = 'Ingestion failed: 401 for the client secret [REDACTED] (and [REDACTED])';
+
+  /** aep.yaml naming the store (`state:`) and the secrets, beside the secret file. */
+  async function configFile(state: string, secrets: { env: string; file: string }): Promise<string> {
+    const dir = await tempDir();
+    writeFileSync(path.join(dir, 'prod-secret.txt'), `${FROM_FILE}\n`);
+    const file = path.join(dir, 'aep.yaml');
+    writeFileSync(
+      file,
+      [
+        `state: ${state}`,
+        'credentials:',
+        '  clientId: cfg-client',
+        '  orgId: CFG@AdobeOrg',
+        `  clientSecretFile: ${secrets.file}`,
+        'sandboxes:',
+        `  prod: { clientSecretEnv: ${secrets.env} }`,
+        '',
+      ].join('\n'),
+    );
+    return file;
+  }
+
+  const ENV = {
+    AEP_CLIENT_SECRET: undefined,
+    AEP_CLIENT_ID: undefined,
+    AEP_ORG_ID: undefined,
+    AUDIENCECTL_STATE: undefined,
+    AUDIENCECTL_STATE_DIR: undefined,
+    AUDIENCECTL_CONFIG: undefined,
+    PROD_AEP_SECRET: FROM_ENV,
+  };
+
+  /** Standard output and error of a run that succeeded. */
+  async function run(args: string[], env: Record<string, string | undefined> = {}): Promise<string> {
+    const result = await runCliInProcess(args, { env: { ...ENV, ...env } });
+    expect(result.stderr).not.toMatch(/Error/);
+    expect(result.code).toBe(0);
+    return result.stdout + result.stderr;
+  }
+
+  function expectQuotedScrubbed(text: string, reason = QUOTED): void {
+    for (const leak of [FROM_ENV, FROM_FILE]) expect(text).not.toContain(leak);
+    expect(text).toContain(reason);
+  }
+
+  it('is scrubbed by plan without --refresh (text, JSON, Markdown) and by state list and show', async () => {
+    const { manifests, record } = await oldRecord(QUOTING);
+    const state = await stateDir(record);
+    const config = await configFile(state, { env: 'PROD_AEP_SECRET', file: 'prod-secret.txt' });
+    const plan = ['plan', manifests, '--sandbox', 'prod'];
+    // The store named by --state (the file is then read for nothing else) and by the file's `state:`.
+    const text = await run([...plan, '--state', state, '--config', config]);
+    expect(text).toContain('No changes.');
+    expectQuotedScrubbed(text);
+    expectQuotedScrubbed(await run(plan, { AUDIENCECTL_CONFIG: config }));
+    const json = JSON.parse(await run([...plan, '--config', config, '--output', 'json'])) as {
+      failedRuns: Array<{ reason: string }>;
+    };
+    expect(json.failedRuns.map((run) => run.reason)).toEqual([QUOTED]);
+    const out = path.join(await tempDir(), 'plan.md');
+    await run([...plan, '--config', config, '--output', 'markdown', '--out', out]);
+    expectQuotedScrubbed(readFileSync(out, 'utf8'), QUOTED.replaceAll('[', '\\[').replaceAll(']', '\\]'));
+    // The state commands take the file from AUDIENCECTL_CONFIG (they have no --config).
+    const listed = await run(['state', 'list', '--json'], { AUDIENCECTL_CONFIG: config });
+    expectQuotedScrubbed(listed);
+    const shown = await runCliInProcess(['state', 'show', 'gold', '--state', state], {
+      env: { ...ENV, AUDIENCECTL_CONFIG: config },
+    });
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ runs: [{ failureReason: QUOTED }] });
+    expectQuotedScrubbed(shown.stdout + shown.stderr);
+  });
+
+  it('does not fail a plan without --refresh when the secret file or the named variable is missing', async () => {
+    const { manifests, record } = await oldRecord('the run failed');
+    const state = await stateDir(record);
+    const config = await configFile(state, { env: 'UNSET_AEP_SECRET', file: 'no-such-secret.txt' });
+    for (const args of [
+      ['--config', config],
+      ['--config', config, '--state', state, '--output', 'json'],
+    ]) {
+      const result = await runCliInProcess(['plan', manifests, '--sandbox', 'prod', ...args], { env: ENV });
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(result.stdout).toContain('the run failed');
+    }
+  });
+});
