@@ -1,7 +1,9 @@
+import { redactText } from '../log.js';
 import type { Compat, DeleteSpelling } from './compat.js';
+import { unconfirmedDeletion } from './delete-answer.js';
 import { AepError, isNotFoundAnswer } from './errors.js';
 import { pathSegment } from './path-segment.js';
-import type { ApiRequest, Transport } from './transport.js';
+import type { ApiRequest, SentAnswer, Transport } from './transport.js';
 import type { AepClient, CallOptions } from './types.js';
 
 /**
@@ -26,6 +28,30 @@ function notServed(sandbox: string, path: string, spelling: DeleteSpelling, notF
 }
 
 /**
+ * A 2xx DELETE answer whose body is no confirmation (an error document a gateway sent as a
+ * 200, say): the audience may or may not be gone, so the record stays and the next apply asks.
+ */
+function unconfirmed(sandbox: string, path: string, answer: SentAnswer): AepError | undefined {
+  const reason = unconfirmedDeletion(answer.status, answer.body);
+  if (!reason) return undefined;
+  const id = answer.requestId === undefined ? '' : `; request id ${answer.requestId}`;
+  return new AepError({
+    code: 'AEP_BAD_RESPONSE',
+    message: redactText(
+      `AEP answered DELETE /${path} with HTTP ${answer.status} but ${reason.problem}: no confirmation, so whether the audience was deleted is unknown and it is not read as deleted (deleteAudience in sandbox "${sandbox}"${id}). The next apply checks again.`,
+    ),
+    status: answer.status,
+    platformCode: reason.platformCode,
+    requestId: answer.requestId,
+    outcomeUnknown: true,
+    sandbox,
+    endpoint: 'deleteAudience',
+    method: 'DELETE',
+    attempts: answer.attempts,
+  });
+}
+
+/**
  * The page spells the path two ways (with and without a trailing slash): the known one
  * first, then on a 404 the other. Only the service's 404 at both is an audience that is
  * gone (the first one is thrown: its attempts tell the story); any other failure, a 404
@@ -34,19 +60,23 @@ function notServed(sandbox: string, path: string, spelling: DeleteSpelling, notF
  * writes one way) is a 404 too.
  */
 export function deleteAudience(transport: Transport, compat: Compat): AepClient['deleteAudience'] {
-  /** undefined once it answered; the service's 404 returned; any other failure thrown. */
+  /** undefined once it answered (a DELETE: with a confirmation); the service's 404 returned; any other failure thrown. */
   async function attempt(
     sandbox: string,
     request: ApiRequest,
     callOptions: CallOptions | undefined,
   ): Promise<AepError | undefined> {
+    let answer: SentAnswer;
     try {
-      await transport.send(sandbox, request, callOptions);
-      return undefined;
+      answer = await transport.send(sandbox, request, callOptions);
     } catch (error) {
       if (error instanceof AepError && isNotFoundAnswer(error)) return error;
       throw error;
     }
+    // Only the DELETE's body is read: the runs list answers, which is all its check asks.
+    const refused = request.method === 'DELETE' ? unconfirmed(sandbox, request.path, answer) : undefined;
+    if (refused) throw refused;
+    return undefined;
   }
 
   return async (sandbox, audienceId, callOptions) => {

@@ -37,9 +37,17 @@ export type ApiRequest = {
   readOnly?: boolean;
 };
 
+/** A success as it came, for a caller that checks it itself (a DELETE's body is not JSON). */
+export type SentAnswer = {
+  status: number;
+  body: string;
+  requestId: string | undefined;
+  attempts: number;
+};
+
 export type Transport = {
   /** Sends `request` for `sandbox`: token, headers, budget, retries; failures as AepError. */
-  send: (sandbox: string, request: ApiRequest, options: CallOptions | undefined) => Promise<void>;
+  send: (sandbox: string, request: ApiRequest, options: CallOptions | undefined) => Promise<SentAnswer>;
   /** As `send`, and checks the answer with `schema` where it enters. */
   call: <S extends z.ZodType>(
     sandbox: string,
@@ -189,7 +197,13 @@ export function createTransport(options: AepClientOptions): Transport {
 
   return {
     send: async (sandbox, request, callOptions) => {
-      await exchange(sandbox, request, callOptions);
+      const { state, response } = await exchange(sandbox, request, callOptions);
+      return {
+        status: response.statusCode,
+        body: response.body,
+        requestId: headerText(response.headers['x-request-id']),
+        attempts: state.attempts,
+      };
     },
     call,
     clock,

@@ -8,6 +8,7 @@ export type Answer = {
   path: string;
   query: URLSearchParams;
   status: number;
+  /** The parsed JSON; undefined for an empty body (only with `emptyBodies`). */
   body: unknown;
 };
 
@@ -16,11 +17,18 @@ class Reply {
   constructor(
     readonly status: number,
     readonly body: unknown,
+    /** `body` is the text to send as it is, not JSON. */
+    readonly raw = false,
   ) {}
 }
 
 export function reply(status: number, body: unknown): Reply {
   return new Reply(status, body);
+}
+
+/** An answer whose body is `text` as it is (empty, HTML, not JSON). */
+export function replyText(status: number, text: string): Reply {
+  return new Reply(status, text, true);
 }
 
 /** Returns the body to send instead (JSON), a `reply(...)`, or undefined to pass the answer on as it is. */
@@ -51,7 +59,11 @@ function forwardable(headers: IncomingHttpHeaders): Record<string, string> {
  * never does. Everything else (status, the request itself, what the emulator did) is the
  * emulator's own.
  */
-export async function startAlteringProxy(target: string): Promise<AlteringProxy> {
+export async function startAlteringProxy(
+  target: string,
+  /** `emptyBodies`: empty successes (a DELETE's 204) go through the alteration too, with `body` undefined. */
+  options: { emptyBodies?: boolean } = {},
+): Promise<AlteringProxy> {
   let alteration: Alteration | undefined;
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -68,11 +80,12 @@ export async function startAlteringProxy(target: string): Promise<AlteringProxy>
           let text = await answer.text();
           let status = answer.status;
           const { pathname: path, searchParams: query } = new URL(request.url ?? '/', target);
-          if (alteration && text !== '' && status < 300) {
-            const altered = alteration({ method, path, query, status, body: JSON.parse(text) });
+          if (alteration && (text !== '' || options.emptyBodies) && status < 300) {
+            const body: unknown = text === '' ? undefined : JSON.parse(text);
+            const altered = alteration({ method, path, query, status, body });
             if (altered instanceof Reply) {
               status = altered.status;
-              text = JSON.stringify(altered.body);
+              text = altered.raw ? String(altered.body) : JSON.stringify(altered.body);
             } else if (altered !== undefined) text = JSON.stringify(altered);
           }
           const type = answer.headers.get('content-type');

@@ -1,0 +1,113 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import {
+  reply,
+  replyText,
+  startAlteringProxy,
+  type AlteringProxy,
+  type Answer,
+} from '../helpers/altering-proxy.js';
+import { executorEnv } from '../helpers/executor-env.js';
+import { manifestObject } from '../helpers/manifests.js';
+import { useEmulator, withEmulator } from '../helpers/with-emulator.js';
+import { clientFor, failure, spec } from './helpers.js';
+
+/** The page's 204 with an empty body is the deletion; a gateway may answer 2xx with anything. */
+const PLATFORM_ERROR = {
+  type: 'https://ns.adobe.com/aep/errors/100970-500',
+  title: 'INTERNAL_SERVER_ERROR',
+  status: 500,
+  detail: 'There was an issue processing the request',
+};
+const GATEWAY_ERROR = { error_code: '403003', message: 'Api Key is invalid' };
+
+const isDelete = (answer: Answer) => answer.method === 'DELETE';
+
+describe('a DELETE answered 2xx is a deletion only when its body is not an error', () => {
+  const emulator = useEmulator({ operationDelayMs: 0 });
+  let proxy: AlteringProxy;
+  beforeAll(async () => {
+    proxy = await startAlteringProxy(emulator().url, { emptyBodies: true });
+  });
+  afterAll(async () => {
+    await proxy.close();
+  });
+  const aep = () => clientFor(emulator(), { baseUrl: `${proxy.url}/data/core/ais` });
+  const audience = () => emulator().control.uiCreateAudience(DEMO_CLIENT.orgId, 'prod', spec()).id;
+
+  it.each([
+    { name: 'a platform error document', answer: reply(200, PLATFORM_ERROR) },
+    { name: 'a gateway error document', answer: reply(200, GATEWAY_ERROR) },
+    { name: 'errorCode and message', answer: reply(202, { errorCode: 'X-1', message: 'refused' }) },
+    { name: 'an error status in the body', answer: reply(200, { status: '503', title: 'Busy' }) },
+    { name: 'an HTML page', answer: replyText(200, '<html><body>Service Unavailable</body></html>') },
+    { name: 'a JSON array', answer: reply(200, []) },
+    { name: 'HTTP 201', answer: replyText(201, '') },
+  ])('$name: AEP_BAD_RESPONSE, outcome unknown', async ({ answer }) => {
+    const id = audience();
+    proxy.alter((seen) => (isDelete(seen) ? answer : undefined));
+    const error = await failure(aep().deleteAudience('prod', id));
+    proxy.alter(undefined);
+    expect(error).toMatchObject({
+      code: 'AEP_BAD_RESPONSE',
+      outcomeUnknown: true,
+      endpoint: 'deleteAudience',
+      method: 'DELETE',
+    });
+    expect(error.message).toMatch(/whether the audience was deleted is unknown/);
+  });
+
+  it.each([
+    { name: 'the emulator’s own 204', answer: undefined },
+    { name: '200, empty', answer: replyText(200, '') },
+    { name: '202, empty', answer: replyText(202, '  \n') },
+    { name: '200, {}', answer: reply(200, {}) },
+    { name: '200, a JSON object that is no error', answer: reply(200, { id: 'x', status: 'DELETED' }) },
+  ])('$name: deleted', async ({ answer }) => {
+    const id = audience();
+    proxy.alter((seen) => (isDelete(seen) ? answer : undefined));
+    const deleted = await aep().deleteAudience('prod', id);
+    proxy.alter(undefined);
+    expect(deleted).toBeUndefined();
+    const left = emulator().control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+    expect(left.map((live) => live.audienceId)).not.toContain(id);
+  });
+});
+
+describe('an apply whose DELETE is answered 200 with an error document', () => {
+  it('keeps the record; the next apply checks again and settles it', async () => {
+    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+      const proxy = await startAlteringProxy(emulator.url, { emptyBodies: true });
+      const stateDir = await mkdtemp(path.join(tmpdir(), 'audiencectl-delete-answer-'));
+      try {
+        const env = executorEnv(emulator, stateDir, proxy.url);
+        const gold = manifestObject('gold', { ingestion: { onCreate: false } });
+        const silver = manifestObject('silver', { ingestion: { onCreate: false } });
+        await env.apply([gold, silver]);
+        const silverId = (await env.store().get('prod', 'silver'))?.audienceId;
+        expect(silverId).toEqual(expect.any(String));
+
+        proxy.alter((seen) => (isDelete(seen) ? reply(200, PLATFORM_ERROR) : undefined));
+        const refused = await env.apply([gold]);
+        proxy.alter(undefined);
+        const step = refused.report?.results.find((result) => result.step.key === 'silver');
+        expect(step?.status).toBe('failed');
+        expect(step?.message).toMatch(/^DELETE failed: .*100970-500/);
+        expect((await env.store().get('prod', 'silver'))?.audienceId).toBe(silverId);
+
+        const settled = await env.apply([gold]);
+        const again = settled.report?.results.find((result) => result.step.key === 'silver');
+        expect(again?.status).toBe('applied');
+        expect(await env.store().get('prod', 'silver')).toBeUndefined();
+        const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+        expect(remote.map((live) => live.audienceName)).toEqual(['Audience gold']);
+      } finally {
+        await proxy.close();
+        await rm(stateDir, { recursive: true, force: true });
+      }
+    });
+  });
+});
