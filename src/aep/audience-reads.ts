@@ -45,11 +45,35 @@ function entryOf(sandbox: string, key: string, value: unknown): LiveAudience | u
   });
 }
 
-/** The `start` of a `_links.next.href` (`@/audiences?start=1&limit=2&totalCount=111`). */
-function linkedStart(href: string | undefined): string | undefined {
-  if (href === undefined) return undefined;
-  const query = href.includes('?') ? href.slice(href.indexOf('?') + 1) : '';
-  return new URLSearchParams(query).get('start') ?? undefined;
+/** The path of the list as the page's links write it (`@/audiences?start=1&limit=2&totalCount=111`). */
+const LIST_LINK = '@/audiences';
+
+/**
+ * The request of the next page: at a `start`, or (a link that names no start: a cursor) the
+ * link's own query, followed as the service wrote it.
+ */
+type NextPage = { params: URLSearchParams } & ({ start: number } | { link: string });
+
+/** The query of a `_links.next.href` at the list's own path; undefined for a link elsewhere. */
+function linkQuery(href: string): URLSearchParams | undefined {
+  const at = href.indexOf('?');
+  const path = at === -1 ? href : href.slice(0, at);
+  if (path !== LIST_LINK && path !== `${LIST_LINK}/`) return undefined;
+  return new URLSearchParams(at === -1 ? '' : href.slice(at + 1).split('#', 1)[0]);
+}
+
+/**
+ * The request a cursor link asks for: the link's query as it is, and what the list was asked
+ * with that the link leaves out (the filter, the page size), so a service whose cursor does not
+ * carry the filter still answers the list asked for. Never the old `start`: the cursor replaces it.
+ */
+function followed(link: URLSearchParams, asked: URLSearchParams): URLSearchParams {
+  const params = new URLSearchParams(link);
+  for (const key of new Set(asked.keys())) {
+    if (key === 'start' || params.has(key)) continue;
+    for (const value of asked.getAll(key)) params.append(key, value);
+  }
+  return params;
 }
 
 /** The audience list's pages cannot be followed to the end. */
@@ -66,33 +90,72 @@ function unreadableList(sandbox: string, problem: string): AepError {
 export function audienceReads(transport: Transport): AudienceReads {
   const { call } = transport;
 
-  const listAudiences: AudienceReads['listAudiences'] = async (sandbox, query = {}, options) => {
+  /**
+   * One page of the list asked with `params` (`start` its offset, when known), and the request
+   * of its next page. A page names its next one in `_page.next` or `_links.next`; one it names
+   * that cannot be followed, or that is not further on, is no answer (reading on would end the
+   * list early, or read one page again and again), never the last page.
+   */
+  async function readPage(
+    sandbox: string,
+    params: URLSearchParams,
+    start: number | undefined,
+    options: CallOptions | undefined,
+  ): Promise<{ audiences: LiveAudience[]; next?: NextPage; totalCount?: number }> {
     const page = await call(
       sandbox,
-      {
-        endpoint: 'listAudiences',
-        method: 'GET',
-        api: 'segment',
-        path: 'audiences',
-        searchParams: searchParams(query),
-      },
+      { endpoint: 'listAudiences', method: 'GET', api: 'segment', path: 'audiences', searchParams: params },
       AudiencePage,
       options,
     );
-    const next = page._page?.next ?? linkedStart(page._links?.next?.href);
-    const nextStart = next === undefined || next === null || next === '' ? undefined : Number(next);
-    // A next page that cannot be read, or that is not further on, would end the list early or
-    // read one page again and again: no answer, rather than a list taken as complete.
-    if (nextStart !== undefined && !(Number.isSafeInteger(nextStart) && nextStart > (query.start ?? 0))) {
+    const result = {
+      audiences: page.children,
+      ...(page._page?.totalCount === undefined ? {} : { totalCount: page._page.totalCount }),
+    };
+    const startAt = (next: string | number): { next: NextPage } => {
+      const nextStart = Number(next);
+      if (next === '' || !Number.isSafeInteger(nextStart) || nextStart <= (start ?? 0)) {
+        throw unreadableList(sandbox, `its next page is ${JSON.stringify(next)}, after start ${start ?? 0}`);
+      }
+      const nextParams = new URLSearchParams(params);
+      nextParams.set('start', String(nextStart));
+      return { next: { start: nextStart, params: nextParams } };
+    };
+    // An empty `_page.next` names no page: the link beside it may.
+    const named = page._page?.next;
+    if (named !== undefined && named !== null && named !== '') return { ...result, ...startAt(named) };
+    const href = page._links?.next?.href;
+    if (href === undefined || href === '') return result;
+    const linked = linkQuery(href);
+    if (linked === undefined) {
       throw unreadableList(
         sandbox,
-        `its next page is ${JSON.stringify(next)}, after start ${query.start ?? 0}`,
+        `its next page is a link audiencectl does not follow, ${JSON.stringify(href)}: only ${LIST_LINK}?… is`,
+      );
+    }
+    const linkedStart = linked.get('start');
+    if (linkedStart !== null) return { ...result, ...startAt(linkedStart) };
+    // A cursor: the link is followed as the service wrote it.
+    const nextParams = followed(linked, params);
+    if (nextParams.toString() === params.toString()) {
+      throw unreadableList(sandbox, `its next page is ${JSON.stringify(href)}, the page itself`);
+    }
+    return { ...result, next: { link: href, params: nextParams } };
+  }
+
+  const listAudiences: AudienceReads['listAudiences'] = async (sandbox, query = {}, options) => {
+    const page = await readPage(sandbox, searchParams(query), query.start, options);
+    // A cursor link has no start to give: a page that names a next page is not the last one.
+    if (page.next !== undefined && !('start' in page.next)) {
+      throw unreadableList(
+        sandbox,
+        `its next page is ${JSON.stringify(page.next.link)}, a link without a start, which one page read on its own cannot give`,
       );
     }
     return {
-      audiences: page.children,
-      ...(nextStart === undefined ? {} : { next: nextStart }),
-      ...(page._page?.totalCount === undefined ? {} : { totalCount: page._page.totalCount }),
+      audiences: page.audiences,
+      ...(page.next === undefined ? {} : { next: page.next.start }),
+      ...(page.totalCount === undefined ? {} : { totalCount: page.totalCount }),
     };
   };
 
@@ -128,18 +191,26 @@ export function audienceReads(transport: Transport): AudienceReads {
     text: { what: string },
   ): Promise<LiveAudience[]> {
     const audiences: LiveAudience[] = [];
+    let params = searchParams({ property, start: 0, limit: LIST_PAGE });
     let start: number | undefined = 0;
-    for (let page = 0; start !== undefined; page += 1) {
+    for (let page = 0; ; page += 1) {
       if (page === maxPages) throw unreadableList(sandbox, `more than ${maxPages} pages of ${text.what}`);
-      const result = await listAudiences(sandbox, { property, start, limit: LIST_PAGE }, options);
+      const result = await readPage(sandbox, params, start, options);
       audiences.push(...result.audiences);
-      const read = start + result.audiences.length;
-      if (result.next === undefined && result.totalCount !== undefined && read < result.totalCount) {
-        throw unreadableList(sandbox, `it stops at ${read} of its ${result.totalCount} audiences`);
+      // An empty page that names a next one is read on (within maxPages): only the last page
+      // ends the list, and the audiences read by then must be all it says it holds.
+      if (result.next === undefined) {
+        if (result.totalCount !== undefined && audiences.length < result.totalCount) {
+          throw unreadableList(
+            sandbox,
+            `it stops at ${audiences.length} of its ${result.totalCount} audiences`,
+          );
+        }
+        return audiences;
       }
-      start = result.audiences.length === 0 ? undefined : result.next;
+      start = 'start' in result.next ? result.next.start : undefined;
+      params = result.next.params;
     }
-    return audiences;
   }
 
   return {

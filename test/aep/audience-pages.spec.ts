@@ -60,4 +60,92 @@ describe('pages of the Audiences API list', () => {
     expect(error).toMatchObject({ code: 'AEP_BAD_RESPONSE', endpoint: 'listAudiences' });
     expect(error.message).toMatch(/stops at 50 of its 51 audiences/);
   });
+
+  /** 51 audiences of one new name in sandbox `pages`: two pages of 50. */
+  function crowd(): string {
+    const name = `Crowded ${Math.random().toString(36).slice(2, 8)}`;
+    for (let i = 0; i < 51; i += 1) {
+      emulator().control.uiCreateAudience(emulator().client.orgId, 'pages', spec({ name }), 'x@AdobeID', {
+        duplicateName: true,
+      });
+    }
+    return name;
+  }
+
+  /** The emulator's `start` links as cursor links (`href` of the start) and no `_page`: a cursor-paged service. */
+  const cursorLinks = (href: (start: string) => string) => (answer: Answer) => {
+    if (!isList(answer)) return undefined;
+    const body = answer.body as { children: unknown[]; _links?: { next?: { href: string } } };
+    const link = body._links?.next?.href;
+    const start = link === undefined ? null : new URL(link.slice(1), 'http://x').searchParams.get('start');
+    return { children: body.children, ...(start ? { _links: { next: { href: href(start) } } } : {}) };
+  };
+  const cursorOf = (start: string) => Buffer.from(JSON.stringify({ start })).toString('base64url');
+
+  it('follows a _links.next that names no start (a cursor), with its own filter kept', async () => {
+    const name = crowd();
+    const filters: string[][] = [];
+    proxy.alter((answer) => {
+      if (isList(answer)) filters.push(answer.query.getAll('property'));
+      return cursorLinks((start) => `@/audiences?cursor=${cursorOf(start)}&limit=50`)(answer);
+    });
+    // The service reads its cursor: here, the proxy turns it back into the emulator's start.
+    proxy.rewrite((url) =>
+      url.replace(/cursor=([\w-]+)/, (_all, cursor: string) => {
+        const { start } = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as { start: string };
+        return `start=${start}`;
+      }),
+    );
+    const found = await aep().findAudiencesByName('pages', name);
+    const single = await failure(aep().listAudiences('pages', { property: `name==${name}`, limit: 50 }));
+    proxy.alter(undefined);
+    proxy.rewrite(undefined);
+    expect(found).toHaveLength(51);
+    expect(filters.slice(0, 2)).toEqual([[`name==${name}`], [`name==${name}`]]);
+    // One page on its own: its next page has no start to give, so no page "without a next one".
+    expect(single).toMatchObject({ code: 'AEP_BAD_RESPONSE', endpoint: 'listAudiences' });
+  });
+
+  it.each([
+    [
+      'on another host',
+      (cursor: string) => `https://elsewhere.example/data/core/ups/audiences?cursor=${cursor}`,
+    ],
+    ['at another path', (cursor: string) => `@/segment/jobs?cursor=${cursor}`],
+  ])('a next link %s is not followed: the list cannot be read to its end', async (_where, href) => {
+    const name = crowd();
+    proxy.alter(cursorLinks((start) => href(cursorOf(start))));
+    const error = await failure(aep().findAudiencesByName('pages', name));
+    proxy.alter(undefined);
+    expect(error).toMatchObject({ code: 'AEP_BAD_RESPONSE', endpoint: 'listAudiences' });
+    expect(error.message).toMatch(
+      /cannot be read to its end \(its next page is a link audiencectl does not follow/,
+    );
+  });
+
+  it('an empty _page.next falls through to _links.next', async () => {
+    const name = crowd();
+    proxy.alter((answer) => {
+      if (!isList(answer)) return undefined;
+      const body = answer.body as { _page?: Record<string, unknown> };
+      return { ...body, _page: { ...body._page, next: '' } };
+    });
+    const found = await aep().findAudiencesByName('pages', name);
+    proxy.alter(undefined);
+    expect(found).toHaveLength(51);
+  });
+
+  it('an empty page that names a next page does not end the list', async () => {
+    const name = crowd();
+    // The first page without its audiences; its next page (50) and totalCount (51) kept.
+    proxy.alter((answer) =>
+      isList(answer) && answer.query.get('start') === '0'
+        ? { ...(answer.body as Record<string, unknown>), children: [] }
+        : undefined,
+    );
+    const error = await failure(aep().findAudiencesByName('pages', name));
+    proxy.alter(undefined);
+    expect(error).toMatchObject({ code: 'AEP_BAD_RESPONSE', endpoint: 'listAudiences' });
+    expect(error.message).toMatch(/stops at 1 of its 51 audiences/);
+  });
 });

@@ -39,6 +39,8 @@ export type AlteringProxy = {
   url: string;
   /** Alters the answers from now on; undefined passes everything on unchanged. */
   alter(alteration: Alteration | undefined): void;
+  /** Rewrites the requests' path and query (`/data/...?...`) before they are forwarded; undefined: as sent. */
+  rewrite(rewriting: ((url: string) => string) | undefined): void;
   close(): Promise<void>;
 };
 
@@ -65,13 +67,15 @@ export async function startAlteringProxy(
   options: { emptyBodies?: boolean } = {},
 ): Promise<AlteringProxy> {
   let alteration: Alteration | undefined;
+  let rewriting: ((url: string) => string) | undefined;
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const method = request.method ?? 'GET';
       const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-      void fetch(`${target}${request.url ?? '/'}`, {
+      const url = rewriting ? rewriting(request.url ?? '/') : (request.url ?? '/');
+      void fetch(`${target}${url}`, {
         method,
         headers: forwardable(request.headers),
         ...(body && method !== 'GET' ? { body } : {}),
@@ -79,7 +83,7 @@ export async function startAlteringProxy(
         .then(async (answer) => {
           let text = await answer.text();
           let status = answer.status;
-          const { pathname: path, searchParams: query } = new URL(request.url ?? '/', target);
+          const { pathname: path, searchParams: query } = new URL(url, target);
           if (alteration && (text !== '' || options.emptyBodies) && status < 300) {
             const body: unknown = text === '' ? undefined : JSON.parse(text);
             const altered = alteration({ method, path, query, status, body });
@@ -102,6 +106,9 @@ export async function startAlteringProxy(
     url: `http://127.0.0.1:${port}`,
     alter: (next) => {
       alteration = next;
+    },
+    rewrite: (next) => {
+      rewriting = next;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
