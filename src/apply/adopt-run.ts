@@ -1,7 +1,11 @@
 import type { Run } from '../aep/types.js';
 import type { RunRecord } from '../state/schema.js';
 
-/** A run started this long before our intent still counts as ours: clocks of client and service differ. */
+/**
+ * A run started this long before our intent, both in AEP's clock (run-intent.ts shifts the
+ * intent's time by the measured offset), still counts as ours: the offset is read from
+ * 1-second Date headers, and transit adds some.
+ */
 const ADOPT_MARGIN_SECONDS = 120;
 
 /**

@@ -5,7 +5,7 @@ import { requestToken } from '../plan/runs.js';
 import type { StateStore } from '../state/store.js';
 import { adoptableRun, runRecord } from './adopt-run.js';
 import { aepFailure } from './aep-failure.js';
-import { serviceShift } from './service-time.js';
+import { measuredOffset, serviceShift } from './service-time.js';
 import type { Clock } from './types.js';
 
 /** What the service says about a run request whose answer never came. */
@@ -36,8 +36,12 @@ export async function settleRunIntent(
   if (record.audienceId) {
     try {
       const runs = await client.listRuns(record.sandbox, record.audienceId, call);
-      // The intent's time is the local clock's, runs' are AEP's: compared in AEP's (its answer was just read).
-      started = adoptableRun(runs, since + serviceShift(client), new Set(record.runs.map((r) => r.runId)));
+      // The intent's time is the local clock's, runs' are AEP's: compared in AEP's, with the
+      // offset its answer just showed whatever its size (as findOwnCreate does). serviceShift
+      // is 0 within the plan's 5-minute tolerance, and a service clock 2 to 5 minutes behind
+      // would then put the run the request started before the adoption margin.
+      const inService = since + (measuredOffset(client) ?? 0);
+      started = adoptableRun(runs, inService, new Set(record.runs.map((r) => r.runId)));
     } catch (error) {
       return { kind: 'unknown', message: aepFailure(error).message };
     }
