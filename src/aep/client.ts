@@ -2,7 +2,13 @@ import { componentLogger } from '../log.js';
 import { audienceReads } from './audience-reads.js';
 import { deleteAudience } from './delete-audience.js';
 import { hintsOf } from './credentials.js';
-import { Compat, refusesSourceShape, withSourceShape, type CompatChoices } from './compat.js';
+import {
+  Compat,
+  refusesRunsListParams,
+  refusesSourceShape,
+  withSourceShape,
+  type CompatChoices,
+} from './compat.js';
 import { AepError, isNotFoundAnswer } from './errors.js';
 import type { AepClientOptions } from './options.js';
 import type { ClockReading } from './service-clock.js';
@@ -36,11 +42,14 @@ function isCut(list: RunList): boolean {
   return total !== undefined && total > list.runs.length;
 }
 
-/** A bare runs list cut short that cannot be had newest first: not a list to read "no run" from. */
-function cutRunList(sandbox: string, list: RunList): AepError {
+/** A bare runs list cut short that could not be had newest first: not a list to read "no run" from. */
+function cutRunList(sandbox: string, list: RunList, refusal: AepError): AepError {
+  const facts = [`HTTP ${refusal.status}`];
+  if (refusal.platformCode !== undefined) facts.push(refusal.platformCode);
+  if (refusal.requestId !== undefined) facts.push(`request id ${refusal.requestId}`);
   return new AepError({
     code: 'AEP_BAD_RESPONSE',
-    message: `AEP answered listRuns in sandbox "${sandbox}" with ${list.runs.length} of ${list._page?.totalCount} runs, in no promised order, and refuses limit/sortBy: the newest runs may be missing, so nothing is read from it; retry later, or report it with the request ids`,
+    message: `AEP answered listRuns in sandbox "${sandbox}" with ${list.runs.length} of ${list._page?.totalCount} runs, in no promised order, and refused limit/sortBy (${facts.join(', ')}): the newest runs may be missing, so nothing is read from it; retry later, or report it with the request ids`,
     sandbox,
     endpoint: 'listRuns',
     method: 'GET',
@@ -149,41 +158,45 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
         Run,
         callOptions,
       ),
-    // limit/sortBy are commented out of the page: sent only once the service has taken them,
-    // or to sort a bare list that came cut short; the order is always made here.
+    // limit/sortBy are commented out of the page: sent first only once the service has taken
+    // them, else to sort a bare list that came cut short (even when they were refused before:
+    // the other reading is tried in the same call); the order is always made here.
     listRuns: async (sandbox, audienceId, callOptions) => {
       const path = `external-audience/${pathSegment(audienceId, 'audienceId')}/runs`;
       const bare = { endpoint: 'listRuns', method: 'GET', path } as const;
-      // undefined: refused with a 400.
-      const newestFirst = async (): Promise<RunList | undefined> => {
+      const newestFirst = async (): Promise<RunList | AepError> => {
         try {
-          return await call(
+          const list = await call(
             sandbox,
             { ...bare, searchParams: { limit: RUNS_PAGE, sortBy: '-createdAt' } },
             RunList,
             callOptions,
           );
+          compat.runsListParamsAccepted();
+          return list;
         } catch (error) {
+          // A 400 is answered with the bare list; any other failure is the call's.
           if (!(error instanceof AepError) || error.status !== 400) throw error;
-          return undefined;
+          return error;
         }
       };
-      let list = compat.runsListParams() ? await newestFirst() : undefined;
-      let refused = compat.runsListParams() ? list === undefined : compat.runsListParamsRefusedBefore();
-      if (!list) {
-        const answered = await call(sandbox, bare, RunList, callOptions);
-        // Learned only once the bare list answered: a 400 to both says nothing about the parameters.
-        if (refused) compat.runsListParamsRefused();
-        list = answered;
-        // Cut short in no promised order, it may lack the newest runs: ask for those first.
-        if (isCut(answered) && !refused) {
-          list = await newestFirst();
-          refused = list === undefined;
-          if (refused) compat.runsListParamsRefused();
-        }
-        if (!list || (isCut(list) && refused)) throw cutRunList(sandbox, answered);
-      }
-      return [...list.runs].sort(byNewest);
+      // The service's refusal is learned only once the bare list answered (a 400 to both says
+      // nothing about the parameters), and only from a 400 that names them.
+      const learn = (refusal: AepError) => {
+        if (refusesRunsListParams(refusal)) compat.runsListParamsRefused();
+      };
+      const sent = compat.runsListParams() ? await newestFirst() : undefined;
+      if (sent !== undefined && !(sent instanceof AepError)) return [...sent.runs].sort(byNewest);
+      const answered = await call(sandbox, bare, RunList, callOptions);
+      if (sent) learn(sent);
+      if (!isCut(answered)) return [...answered.runs].sort(byNewest);
+      // Cut short in no promised order, it may lack the newest runs: ask for those first,
+      // unless this very call was just refused them.
+      if (sent) throw cutRunList(sandbox, answered, sent);
+      const sorted = await newestFirst();
+      if (!(sorted instanceof AepError)) return [...sorted.runs].sort(byNewest);
+      learn(sorted);
+      throw cutRunList(sandbox, answered, sorted);
     },
     deleteAudience: deleteAudience(transport, compat),
     ...audienceReads(transport),

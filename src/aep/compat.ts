@@ -141,17 +141,25 @@ export class Compat {
     });
   }
 
-  /** Whether to send the runs list's commented-out parameters: only once the service took them. */
+  /** Whether to send the runs list's commented-out parameters first: only once the service took them. */
   runsListParams(): boolean {
     return this.#choices.runsListParams === 'accepted';
   }
 
-  /** Whether the service is known to refuse them (then a cut bare list cannot be sorted). */
-  runsListParamsRefusedBefore(): boolean {
-    return this.#choices.runsListParams === 'refused';
+  /** Called when a runs list with limit/sortBy answered. */
+  runsListParamsAccepted(): void {
+    if (this.#choices.runsListParams === 'accepted') return;
+    const before = this.#choices.runsListParams;
+    this.#learned(before === 'refused' ? 'runs listed with limit/sortBy' : undefined, {
+      choice: 'runsListParams',
+      value: 'accepted',
+    });
   }
 
-  /** Called once the bare list answered after the parameters were refused. */
+  /**
+   * Called once the bare list answered after a 400 naming limit/sortBy. Only a reading for the
+   * first try: a cut bare list is still asked for newest first (listRuns in client.ts).
+   */
   runsListParamsRefused(): void {
     if (this.#choices.runsListParams === 'refused') return;
     this.#learned('runs listed without limit/sortBy', { choice: 'runsListParams', value: 'refused' });
@@ -174,6 +182,15 @@ export function withSourceShape(body: AudienceSpec, shape: SourceSpecShape): Aud
 export function refusesSourceShape(error: AepError): boolean {
   if (error.status !== 400) return false;
   const mentions = (text: string | undefined) => text?.includes('sourceSpec') ?? false;
+  return (
+    mentions(error.message) || error.details.some((item) => mentions(item.path) || mentions(item.message))
+  );
+}
+
+/** A 400 that names `limit` or `sortBy`: the service reads the runs list without them. */
+export function refusesRunsListParams(error: AepError): boolean {
+  if (error.status !== 400) return false;
+  const mentions = (text: string | undefined) => text !== undefined && /\b(limit|sortBy)\b/.test(text);
   return (
     mentions(error.message) || error.details.some((item) => mentions(item.path) || mentions(item.message))
   );

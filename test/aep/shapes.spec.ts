@@ -322,6 +322,15 @@ describe('successes that break the contract', () => {
  * is no "not found", a list whose next page is not further on is no list to follow, a failed
  * or cut runs list is no list of runs. Each fails at once, rather than read "gone" or "no run".
  */
+/** A refusal of the runs list's parameters, as a service without them answers (docs/emulator.md). */
+const REFUSED_LIMIT = {
+  type: 'https://ns.adobe.com/aep/errors/100910-400',
+  title: 'BAD_REQUEST',
+  status: 400,
+  detail: 'Invalid request: limit: is not a known query parameter',
+  report: { errorCode: '100910-400', errors: [{ path: 'limit', message: 'is not a known query parameter' }] },
+};
+
 describe('answers a read cannot be taken from', () => {
   // The Audiences API at the same scripted server.
   const reads = () => client({ audiencesBaseUrl: fake.apiBaseUrl });
@@ -363,15 +372,62 @@ describe('answers a read cannot be taken from', () => {
     expect(fake.requests.map((request) => request.method)).toEqual(['POST']);
   });
 
-  it('a bare runs list cut short, from a service known to refuse limit/sortBy, is no list of runs', async () => {
-    fake.script(json(200, { runs: [{ runId: 'r-1', createdAt: 1_764_000_000 }], _page: { totalCount: 3 } }));
+  it('a bare runs list cut short, from a service known to refuse limit/sortBy, asks for them again: refused again, it is no list of runs', async () => {
+    fake.script(
+      json(200, { runs: [{ runId: 'r-1', createdAt: 1_764_000_000 }], _page: { totalCount: 3 } }),
+      json(400, REFUSED_LIMIT),
+    );
     const aep = client({ compat: { remembered: { runsListParams: 'refused' } } });
     const error = await failure(aep.listRuns('prod', 'a-1'));
     expect(error).toMatchObject({ code: 'AEP_BAD_RESPONSE', endpoint: 'listRuns' });
-    expect(error.message).toContain('with 1 of 3 runs');
+    expect(error.message).toContain(
+      'with 1 of 3 runs, in no promised order, and refused limit/sortBy (HTTP 400',
+    );
     expect(fake.requests.map((request) => request.url)).toEqual([
       '/data/core/ais/external-audience/a-1/runs',
+      '/data/core/ais/external-audience/a-1/runs?limit=40&sortBy=-createdAt',
     ]);
+    expect(aep.compat().runsListParams).toBe('refused');
+  });
+
+  it('a bare runs list cut short, from a service once known to refuse limit/sortBy that takes them now: read newest first, accepted learned', async () => {
+    fake.script(
+      json(200, { runs: [{ runId: 'old', createdAt: 1_764_000_000 }], _page: { totalCount: 2 } }),
+      json(200, {
+        runs: [
+          { runId: 'new', createdAt: 1_764_000_100 },
+          { runId: 'old', createdAt: 1_764_000_000 },
+        ],
+        _page: { totalCount: 2 },
+      }),
+      json(200, { runs: [], _page: { totalCount: 0 } }),
+    );
+    const aep = client({ compat: { remembered: { runsListParams: 'refused' } } });
+    expect((await aep.listRuns('prod', 'a-1')).map((run) => run.runId)).toEqual(['new', 'old']);
+    expect(aep.compat().runsListParams).toBe('accepted');
+    // Now sent at once.
+    await aep.listRuns('prod', 'a-1');
+    expect(fake.requests.map((request) => request.url)).toEqual([
+      '/data/core/ais/external-audience/a-1/runs',
+      '/data/core/ais/external-audience/a-1/runs?limit=40&sortBy=-createdAt',
+      '/data/core/ais/external-audience/a-1/runs?limit=40&sortBy=-createdAt',
+    ]);
+  });
+
+  it('a 400 to limit/sortBy that does not name them is no refusal of the parameters', async () => {
+    const cut = json(200, { runs: [{ runId: 'r-1', createdAt: 1_764_000_000 }], _page: { totalCount: 3 } });
+    const gateway = json(400, { error_code: '400000', message: 'Bad Request' });
+    fake.script(cut, gateway);
+    const aep = client();
+    const error = await failure(aep.listRuns('prod', 'a-1'));
+    expect(error).toMatchObject({ code: 'AEP_BAD_RESPONSE', endpoint: 'listRuns' });
+    expect(aep.compat().runsListParams).toBeUndefined();
+
+    // Told they were taken, a client answered the same 400 falls back to the bare list and keeps that.
+    fake.script(gateway, json(200, { runs: [] }));
+    const told = client({ compat: { remembered: { runsListParams: 'accepted' } } });
+    expect(await told.listRuns('prod', 'a-1')).toEqual([]);
+    expect(told.compat().runsListParams).toBe('accepted');
   });
 
   it('a runs list with limit/sortBy that fails with 503 is a failed list, not a refusal of the parameters', async () => {

@@ -1,7 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { executorEnv, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
+import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 
 const RUNS_LIST_DOWN = { kind: 'error500', endpoint: 'listRuns', count: 1000 } as const;
 
@@ -109,6 +113,80 @@ describe.each(runsListReadings)('a lost run answer against $name', ({ options })
       expect(record?.intent).toBeUndefined();
       expect(record?.runs.map((r) => r.runId).sort()).toEqual(runs.map((r) => r.runId).sort());
       expect((await env.plan([requested])).steps).toEqual([]);
+    });
+  });
+});
+
+/** Guardrails wide enough for more runs than a page of the list, each done as soon as started. */
+const MANY_RUNS = { runStageDelayMs: 0, guardrails: { runsPerAudience: 50 } };
+
+/** `count` runs of gold started outside audiencectl, one after another; their ids. */
+async function runsOutside(emulator: TestEmulator, count: number): Promise<string[]> {
+  const [audience] = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+  const ids: string[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const started = await emulator.request('POST', `/external-audience/${audience!.audienceId}/runs`, {
+      body: { dataFilterStartTime: index },
+    });
+    if (started.status >= 300) throw new Error(`run ${index} not started: ${started.text}`);
+    ids.push((started.body as { runId: string }).runId);
+  }
+  return ids;
+}
+
+// The emulator's bare runs list is 20 a page: 20 runs started outside audiencectl and the lost
+// one, and the client must have them newest first (limit/sortBy) before it may read "no run".
+describe('a runs list longer than a page, its parameters refused once', () => {
+  it('a 400 that does not name limit/sortBy is not remembered: the next apply sorts the list and adopts the run', async () => {
+    await withExecutor(MANY_RUNS, async (env) => {
+      await env.apply([manifestObject('gold', { ingestion: { onCreate: false } })]);
+      const outside = await runsOutside(env.emulator, 20);
+
+      // The run request's answer is lost; the newest-first retry of the cut list gets one 400
+      // that says nothing of the parameters (a gateway's, say).
+      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
+      env.emulator.control.queueFault({ kind: 'clientError', endpoint: 'listRuns', status: 400, after: 1 });
+      const requested = manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } });
+      const first = await env.apply([requested]);
+      const step = first.report!.results.find((r) => r.step.kind === 'run')!;
+      expect(step.status).toBe('failed');
+      expect(step.message).toMatch(/cannot tell whether/);
+      expect(env.client.compat().runsListParams).toBeUndefined();
+      expect((await env.store().get('prod', 'gold'))?.intent?.kind).toBe('run');
+
+      // No fault any more: the list is had newest first, the lost run adopted, none started again.
+      const second = await env.apply([requested]);
+      expect(second.report).toBeUndefined();
+      expect(second.plan.steps).toEqual([]);
+      const runs = runsOf(env, 'Audience gold');
+      expect(runs).toHaveLength(21);
+      const lost = runs.filter((run) => !outside.includes(run.runId));
+      const record = await env.store().get('prod', 'gold');
+      expect(record?.intent).toBeUndefined();
+      expect(record?.runs.map((r) => r.runId)).toEqual(lost.map((run) => run.runId));
+      expect(env.client.compat().runsListParams).toBe('accepted');
+    });
+  });
+
+  it('a remembered refusal is tried again, in the same call, when the bare list comes cut short', async () => {
+    await withEmulator({ operationDelayMs: 10, ...MANY_RUNS }, async (emulator) => {
+      const stateDir = await mkdtemp(path.join(tmpdir(), 'audiencectl-exec-'));
+      try {
+        const env = executorEnv(emulator, stateDir, undefined, { remembered: { runsListParams: 'refused' } });
+        await env.apply([manifestObject('gold', { ingestion: { onCreate: false } })]);
+        const outside = await runsOutside(emulator, 20);
+        emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
+        const requested = manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } });
+        const outcome = await env.apply([requested]);
+        const step = outcome.report!.results.find((r) => r.step.kind === 'run')!;
+        expect(step.status, step.message).toBe('applied');
+        const runs = runsOf(env, 'Audience gold');
+        expect(runs).toHaveLength(21);
+        expect(step.runId).toBe(runs.find((run) => !outside.includes(run.runId))?.runId);
+        expect(env.client.compat().runsListParams).toBe('accepted');
+      } finally {
+        await rm(stateDir, { recursive: true, force: true });
+      }
     });
   });
 });
