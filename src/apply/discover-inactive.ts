@@ -1,4 +1,5 @@
-import type { AudienceReads } from '../aep/types.js';
+import type { AudienceReads, CallOptions } from '../aep/types.js';
+import type { LiveAudience } from '../aep/segment-types.js';
 import type { LoadResult } from '../manifest/load.js';
 import type { AdoptView } from '../plan/schema.js';
 import { recordId } from '../state/record-id.js';
@@ -71,4 +72,24 @@ export function withInactive(view: AdoptView, manifests: Manifests, lists: Inact
     byKey[id] = candidates;
   }
   return { ...view, byKey };
+}
+
+/**
+ * The inactive audiences of exactly `name` in `sandbox`, for the name lookups that decide
+ * about our own interrupted create: a service may leave them out of `property=name==…`. Any
+ * failure to list them is returned, never read as "none" (an abort is thrown).
+ */
+export async function inactiveByName(
+  client: Pick<AudienceReads, 'listInactiveAudiences'>,
+  sandbox: string,
+  name: string,
+  options: CallOptions,
+): Promise<{ audiences: LiveAudience[] } | { failure: string }> {
+  try {
+    const audiences = await client.listInactiveAudiences(sandbox, options);
+    return { audiences: audiences.filter((audience) => audience.name === name) };
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    return { failure: aepFailure(error).message };
+  }
 }

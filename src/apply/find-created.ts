@@ -2,6 +2,7 @@ import { createdSeconds, isExternal, type LiveAudience } from '../aep/segment-ty
 import type { Step } from '../plan/schema.js';
 import { applyChanges } from '../state/record-changes.js';
 import type { AudienceRecord } from '../state/schema.js';
+import { inactiveByName } from './discover-inactive.js';
 import { appliedFrom, manifestFileOf, result } from './record-helpers.js';
 import { measuredOffset } from './service-time.js';
 import type { ExecutorDeps, StepResult } from './types.js';
@@ -15,10 +16,16 @@ export const CREATE_SKEW_SECONDS = 120;
  */
 export const CREATE_GRACE_SECONDS = 15 * 60;
 
+/**
+ * `none`: what the sandbox lists under the name (inactive audiences included), none of it
+ * ours; `otherAccount` when one would be but for its creator. `unknown`: the name lookup found
+ * none of ours, and the inactive audiences, where ours may be, could not be listed (`reason`).
+ */
 export type OwnCreate =
   | { kind: 'one'; audience: LiveAudience }
-  | { kind: 'none'; byName: LiveAudience[] }
-  | { kind: 'several'; candidates: LiveAudience[] };
+  | { kind: 'none'; byName: LiveAudience[]; otherAccount: boolean }
+  | { kind: 'several'; candidates: LiveAudience[] }
+  | { kind: 'unknown'; byName: LiveAudience[]; reason: string };
 
 /**
  * Who made the audiences this sandbox's records were created as, in their own create
@@ -39,7 +46,9 @@ function ownCreators(records: readonly AudienceRecord[], sandbox: string): Set<s
  * created no earlier than `sinceSeconds` minus a small skew, claimed by no other record, and
  * made by the account our other creates in the sandbox were made by (when they show one): an
  * intent may be days old, and an audience a colleague made by hand since, after our POST made
- * nothing, is not ours.
+ * nothing, is not ours. A service may leave inactive audiences out of the name lookup (as
+ * `state import --discover` allows for): when it shows none of ours, the sandbox's inactive
+ * audiences of that name are looked at too.
  */
 export async function findOwnCreate(
   step: Step,
@@ -47,11 +56,8 @@ export async function findOwnCreate(
   deps: ExecutorDeps,
 ): Promise<OwnCreate> {
   const name = step.create?.name ?? '';
-  const byName = await deps.client.findAudiencesByName(
-    step.sandbox,
-    name,
-    deps.signal ? { signal: deps.signal } : {},
-  );
+  const options = deps.signal ? { signal: deps.signal } : {};
+  const byName = await deps.client.findAudiencesByName(step.sandbox, name, options);
   const records = (await deps.store.readAll()).audiences;
   const claimed = new Set(
     records
@@ -63,20 +69,33 @@ export async function findOwnCreate(
   // answer just read (its Date header) measured it, so a local clock ahead by more than the
   // skew allowed does not take our own create for someone else's.
   const since = sinceSeconds + (measuredOffset(deps.client) ?? 0);
-  const candidates = byName.filter((audience) => {
+  const plausible = (audience: LiveAudience) => {
     const created = createdSeconds(audience);
     return (
       isExternal(audience) &&
       (audience.originName ?? step.create?.originName) === step.create?.originName &&
       created !== undefined &&
       created >= since - CREATE_SKEW_SECONDS &&
-      !claimed.has(audience.id) &&
-      (creators.size === 0 || audience.createdBy === undefined || creators.has(audience.createdBy))
+      !claimed.has(audience.id)
     );
-  });
+  };
+  const byOwnAccount = (audience: LiveAudience) =>
+    creators.size === 0 || audience.createdBy === undefined || creators.has(audience.createdBy);
+  let listed = byName;
+  if (!listed.some((audience) => plausible(audience) && byOwnAccount(audience))) {
+    const inactive = await inactiveByName(deps.client, step.sandbox, name, options);
+    if ('failure' in inactive) {
+      const reason = `the inactive audiences of sandbox "${step.sandbox}", where it may be, cannot be listed (${inactive.failure})`;
+      return { kind: 'unknown', byName, reason };
+    }
+    const seen = new Set(byName.map((audience) => audience.id));
+    listed = [...byName, ...inactive.audiences.filter((audience) => !seen.has(audience.id))];
+  }
+  const candidates = listed.filter((audience) => plausible(audience) && byOwnAccount(audience));
   if (candidates.length === 1 && candidates[0]) return { kind: 'one', audience: candidates[0] };
   if (candidates.length > 1) return { kind: 'several', candidates };
-  return { kind: 'none', byName };
+  const otherAccount = listed.some((audience) => plausible(audience) && !byOwnAccount(audience));
+  return { kind: 'none', byName: listed, otherAccount };
 }
 
 /** `id (created <time> by <user>)`, for messages that list what a person should look at. */

@@ -148,7 +148,7 @@ async function awaitOperation(step: Step, record: AudienceRecord, deps: Executor
 }
 
 function candidatesOf(found: OwnCreate): LiveAudience[] {
-  if (found.kind === 'none') return found.byName;
+  if (found.kind === 'none' || found.kind === 'unknown') return found.byName;
   return found.kind === 'several' ? found.candidates : [found.audience];
 }
 
@@ -180,6 +180,14 @@ async function resolveDuplicate(
     );
   }
   const candidates = listed.length > 0 ? ` (found: ${describeCandidates(listed)})` : '';
+  if (ours && found.kind === 'unknown') {
+    // What proves the audience ours stays: neither blocked nor cleared on a list not read.
+    return result(
+      step,
+      'failed',
+      `the service refused a second audience named "${step.create!.name}" in sandbox "${step.sandbox}" (409), and none listed under that name is this create's${candidates}; ${found.reason}: its intent is kept and the next apply looks again`,
+    );
+  }
   const why =
     found.kind === 'several'
       ? 'several audiences could be the one an interrupted create made'
@@ -213,6 +221,13 @@ async function resolveLostOperation(
       step,
       'blocked',
       `${operation}, and several audiences could be its own: ${describeCandidates(found.candidates)}; ${importHint(step)}`,
+    );
+  }
+  if (found.kind === 'unknown') {
+    return result(
+      step,
+      'failed',
+      `${operation}, and no audience listed under its name is its own; ${found.reason}: the record is kept and the next apply looks again`,
     );
   }
   const now = Math.floor(deps.clock.now() / 1000);
