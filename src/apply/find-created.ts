@@ -142,3 +142,36 @@ export async function adoptOwnCreate(
     audienceId: audience.id,
   });
 }
+
+/**
+ * Our own create, and no audience listed under its name: the Audiences API lists one only once
+ * its create operation has succeeded, and may be slow to. `record` (its intent, or its
+ * operation) is kept for CREATE_GRACE_SECONDS after `sinceSeconds`; after that the create is
+ * taken as never made: the record goes, and the next apply creates it again. `what` opens
+ * the message.
+ */
+export async function notListedYet(
+  step: Step,
+  record: AudienceRecord,
+  sinceSeconds: number,
+  what: string,
+  deps: ExecutorDeps,
+): Promise<StepResult> {
+  const kept = record.intent ? 'its intent' : 'the record';
+  const now = Math.floor(deps.clock.now() / 1000);
+  if (now < sinceSeconds + CREATE_GRACE_SECONDS) {
+    const until = new Date((sinceSeconds + CREATE_GRACE_SECONDS) * 1000).toISOString();
+    return result(
+      step,
+      'failed',
+      `${what} and no audience of that name is listed yet; ${kept} is kept until ${until} and the next apply looks again`,
+    );
+  }
+  if (record.intent) await deps.store.resolveIntent(record, { kind: 'remove' });
+  else await deps.store.delete(step.sandbox, step.key);
+  return result(
+    step,
+    'failed',
+    `${what} and no audience of that name appeared within ${CREATE_GRACE_SECONDS / 60} minutes; the record is dropped and the next apply creates it again`,
+  );
+}

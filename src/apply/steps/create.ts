@@ -7,9 +7,9 @@ import { aepFailure, isDuplicate, isNotFound } from '../aep-failure.js';
 import type { LiveAudience } from '../../aep/segment-types.js';
 import {
   adoptOwnCreate,
-  CREATE_GRACE_SECONDS,
   describeCandidates,
   findOwnCreate,
+  notListedYet,
   type OwnCreate,
 } from '../find-created.js';
 import { pollUntil } from '../poll.js';
@@ -153,9 +153,10 @@ function candidatesOf(found: OwnCreate): LiveAudience[] {
 }
 
 /**
- * A 409: adopt our own interrupted create, keep the record a refresh wrongly read as deleted
- * (`forgotten`: the service still lists its audience under that name), or block with what
- * the sandbox holds under that name.
+ * A 409: adopt our own interrupted create (nothing listed under its name: not listed yet, see
+ * notListedYet), keep the record a refresh wrongly read as deleted (`forgotten`: the service
+ * still lists its audience under that name), or block with what the sandbox holds under that
+ * name.
  */
 async function resolveDuplicate(
   step: Step,
@@ -164,8 +165,9 @@ async function resolveDuplicate(
   deps: ExecutorDeps,
   forgotten?: AudienceRecord,
 ): Promise<StepResult> {
-  const since = epochSecondsOf(pending.intent?.startedAt ?? '');
-  const found = await findOwnCreate(step, Number.isFinite(since) ? since : 0, deps);
+  const startedAt = epochSecondsOf(pending.intent?.startedAt ?? '');
+  const since = Number.isFinite(startedAt) ? startedAt : 0;
+  const found = await findOwnCreate(step, since, deps);
   if (ours && found.kind === 'one') return adoptOwnCreate(step, pending, found.audience, deps);
   const listed = candidatesOf(found);
   const stillThere = forgotten && listed.find((audience) => audience.id === forgotten.audienceId);
@@ -186,6 +188,16 @@ async function resolveDuplicate(
       step,
       'failed',
       `the service refused a second audience named "${step.create!.name}" in sandbox "${step.sandbox}" (409), and none listed under that name is this create's${candidates}; ${found.reason}: its intent is kept and the next apply looks again`,
+    );
+  }
+  if (ours && found.kind === 'none' && found.byName.length === 0) {
+    // The name is held (409), by our own POST when its operation has not succeeded yet.
+    return notListedYet(
+      step,
+      pending,
+      since,
+      `the service refused a second audience named "${step.create!.name}" in sandbox "${step.sandbox}" (409), the name this create's earlier POST may hold,`,
+      deps,
     );
   }
   const why =
@@ -230,21 +242,7 @@ async function resolveLostOperation(
       `${operation}, and no audience listed under its name is its own; ${found.reason}: the record is kept and the next apply looks again`,
     );
   }
-  const now = Math.floor(deps.clock.now() / 1000);
-  if (now < since + CREATE_GRACE_SECONDS) {
-    const until = new Date((since + CREATE_GRACE_SECONDS) * 1000).toISOString();
-    return result(
-      step,
-      'failed',
-      `${operation} and no audience of that name is listed yet; the record is kept until ${until} and the next apply looks again`,
-    );
-  }
-  await deps.store.delete(step.sandbox, step.key);
-  return result(
-    step,
-    'failed',
-    `${operation} and no audience of that name appeared within ${CREATE_GRACE_SECONDS / 60} minutes; the next apply creates it again`,
-  );
+  return notListedYet(step, record, since, operation, deps);
 }
 
 /**
