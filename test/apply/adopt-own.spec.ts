@@ -73,6 +73,9 @@ describe('adoption of our own interrupted creates', () => {
         'prod/gold:create blocked',
       ]);
       const message = outcome.report?.results[0]?.message ?? '';
+      expect(message).toContain(
+        "it was made by another account than audiencectl's creates in this sandbox were (outside audiencectl, or by audiencectl after a change of credentials)",
+      );
       expect(message).toContain(`${theirs.id} (created `);
       expect(message).toContain('by colleague@AdobeID');
       const gold = await env.store().get('prod', 'gold');

@@ -152,6 +152,16 @@ function candidatesOf(found: OwnCreate): LiveAudience[] {
   return found.kind === 'several' ? found.candidates : [found.audience];
 }
 
+/** Why what is listed under the name is not taken for our own create. */
+function notOurs(found: OwnCreate): string {
+  if (found.kind === 'several') return 'several audiences could be the one an interrupted create made';
+  // After a change of credentials audiencectl's own create shows the new account: "audiencectl
+  // did not create it" would be false then.
+  if (found.kind === 'none' && found.otherAccount)
+    return "it was made by another account than audiencectl's creates in this sandbox were (outside audiencectl, or by audiencectl after a change of credentials)";
+  return 'audiencectl did not create it (an audience made outside audiencectl)';
+}
+
 /**
  * A 409: adopt our own interrupted create (nothing listed under its name: not listed yet, see
  * notListedYet), keep the record a refresh wrongly read as deleted (`forgotten`: the service
@@ -200,10 +210,7 @@ async function resolveDuplicate(
       deps,
     );
   }
-  const why =
-    found.kind === 'several'
-      ? 'several audiences could be the one an interrupted create made'
-      : 'audiencectl did not create it (an audience made outside audiencectl)';
+  const why = notOurs(found);
   const message = `an audience named "${step.create!.name}" already exists in sandbox "${step.sandbox}": ${why}${candidates}`;
   const at = new Date(deps.clock.now()).toISOString();
   await deps.store.resolveIntent(pending, {
