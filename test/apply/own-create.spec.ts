@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { interruptedCreate, withExecutor } from '../helpers/executor-env.js';
+import { FileStateStore } from '../../src/state/file-store.js';
+import { interruptedCreate, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 
 // An interrupted create of gold (its intent open, its POST's outcome unknown) adopts, on its
@@ -43,6 +44,148 @@ describe('an interrupted create takes for its own', () => {
         ['silver', silverId],
       ]);
       expect(env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
+    });
+  });
+});
+
+// The Audiences API lists an audience only once its create operation has succeeded, while the
+// service refuses a second create of its name (409) from the first POST on. A 409 for our own
+// create (its intent open) with nothing listed under the name is "not listed yet", never "made
+// outside audiencectl".
+
+const gold = manifestObject('gold', { ingestion: { onCreate: false } });
+
+const statuses = (outcome: Awaited<ReturnType<ExecutorEnv['apply']>>) =>
+  outcome.report?.results.map((r) => `${r.step.id} ${r.status}`);
+
+async function listed(env: ExecutorEnv, count: number): Promise<void> {
+  // A guard against a hang, not a claim about speed.
+  const deadline = Date.now() + 60_000;
+  while (env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod').length < count) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${count} audiences after 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('a 409 for our own create while its audience is not listed yet', () => {
+  it('a lost create answer, its operation still PROCESSING: the intent is kept, and the next apply adopts the audience', async () => {
+    // The retry's 409 comes within milliseconds; the operation takes a second.
+    await withExecutor({ operationDelayMs: 1000 }, async (env) => {
+      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
+      const first = await env.apply([gold]);
+      expect(statuses(first)).toEqual(['prod/gold:create failed']);
+      expect(first.report?.results[0]?.message).toMatch(
+        /\(409\).* and no audience of that name is listed yet; its intent is kept until .* and the next apply looks again$/,
+      );
+      const posts = env.emulator.control.requestLog().filter((entry) => entry.endpoint === 'createAudience');
+      expect(posts.map((entry) => entry.status)).toEqual([0, 409]);
+      const record = await env.store().get('prod', 'gold');
+      expect(record?.intent?.kind).toBe('create');
+      expect(record?.pendingCreate?.body.name).toBe('Audience gold');
+      expect(record?.blocked).toBeUndefined();
+
+      await listed(env, 1);
+      const second = await env.apply([gold]);
+      expect(statuses(second)).toEqual(['prod/gold:create applied']);
+      expect(second.report?.results[0]?.message).toMatch(/^adopted /);
+      const made = env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      expect(made.map((audience) => audience.createdBy)).toEqual([
+        `${DEMO_CLIENT.clientId}@techacct.adobe.com`,
+      ]);
+      const adopted = await env.store().get('prod', 'gold');
+      expect(adopted?.audienceId).toBe(made[0]?.audienceId);
+      expect(adopted?.intent).toBeUndefined();
+      expect(adopted?.blocked).toBeUndefined();
+    });
+  });
+
+  it('15 minutes after the create began, still nothing listed: the record goes, as for an operation unknown to the service', async () => {
+    await withExecutor(undefined, async (env) => {
+      await interruptedCreate(env, { startedAt: new Date(Date.now() - 16 * 60_000) });
+      // The name is held by a create whose operation will not finish during this test.
+      env.emulator.control.setDelays({ operationDelayMs: 10 * 60_000 });
+      const held = await env.emulator.request('POST', '/external-audience/', { body: gold.spec });
+      expect(held.status).toBe(202);
+
+      const outcome = await env.apply([gold]);
+      expect(statuses(outcome)).toEqual(['prod/gold:create failed']);
+      expect(outcome.report?.results[0]?.message).toMatch(
+        /no audience of that name appeared within 15 minutes; the record is dropped and the next apply creates it again$/,
+      );
+      expect(await env.store().get('prod', 'gold')).toBeUndefined();
+    });
+  });
+});
+
+// A service may leave inactive audiences out of a name lookup (the emulator's
+// `listInactive: audienceId` reading): our own interrupted create, deactivated in the UI
+// since, is then found only in the list of inactive audiences. A failure to read that list
+// says nothing: never "no audience of that name".
+
+const hidesInactive = { compat: { listInactive: 'audienceId' as const } };
+
+/** The audience gold's interrupted create made, deactivated in the UI since. */
+async function madeAndDeactivated(env: ExecutorEnv): Promise<string> {
+  const made = await env.emulator.createAudience(gold.spec);
+  env.emulator.control.uiEditAudience(DEMO_CLIENT.orgId, 'prod', made, { lifecycleState: 'inactive' });
+  return made;
+}
+
+describe('our own interrupted create, deactivated since, under a service that hides inactive audiences from name lookups', () => {
+  it('its 409 finds it among the inactive audiences and adopts it', async () => {
+    await withExecutor(hidesInactive, async (env) => {
+      await interruptedCreate(env);
+      const made = await madeAndDeactivated(env);
+      const outcome = await env.apply([gold]);
+      expect(statuses(outcome)).toEqual(['prod/gold:create applied']);
+      expect(outcome.report?.results[0]?.message).toBe(
+        `adopted ${made}, the audience an interrupted create made`,
+      );
+      const record = await env.store().get('prod', 'gold');
+      expect(record?.audienceId).toBe(made);
+      expect(record?.intent).toBeUndefined();
+    });
+  });
+
+  it('the inactive audiences cannot be listed (400): the step fails, its intent kept, nothing blocked', async () => {
+    await withExecutor(hidesInactive, async (env) => {
+      await interruptedCreate(env);
+      await madeAndDeactivated(env);
+      // The name lookup answers (without it); the inactive list is refused.
+      env.emulator.control.queueFault({
+        kind: 'clientError',
+        endpoint: 'listAudiences',
+        status: 400,
+        after: 1,
+      });
+      const outcome = await env.apply([gold]);
+      expect(statuses(outcome)).toEqual(['prod/gold:create failed']);
+      expect(outcome.report?.results[0]?.message).toMatch(/inactive audiences .*cannot be listed/);
+      const record = await env.store().get('prod', 'gold');
+      expect(record?.intent?.kind).toBe('create');
+      expect(record?.blocked).toBeUndefined();
+      expect(record?.audienceId).toBeUndefined();
+    });
+  });
+
+  it('an operation unknown to the service, after the 15 minutes: adopted, not dropped', async () => {
+    await withExecutor(hidesInactive, async (env) => {
+      const store = new FileStateStore(env.stateDir);
+      await store.lock();
+      await store.put({
+        schemaVersion: 1,
+        sandbox: 'prod',
+        key: 'gold',
+        operationId: 'lost-operation',
+        deletionPolicy: 'Delete',
+        observed: { source: 'operation', at: new Date(Date.now() - 16 * 60_000).toISOString(), body: {} },
+        runs: [],
+      });
+      await store.unlock();
+      const made = await madeAndDeactivated(env);
+      const outcome = await env.apply([gold]);
+      expect(statuses(outcome)).toEqual(['prod/gold:create applied']);
+      expect((await env.store().get('prod', 'gold'))?.audienceId).toBe(made);
     });
   });
 });
