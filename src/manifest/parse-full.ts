@@ -1,4 +1,4 @@
-import { isMap, isScalar, LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { Composer, isMap, isScalar, LineCounter, Parser, type CST, type Document } from 'yaml';
 import type { Note } from './diagnostics.js';
 import { foreignReason, mayHoldManifest } from './foreign.js';
 import { flattenIssues, manifestErrorMap, pathToString, type FlatIssue } from './issues.js';
@@ -60,6 +60,37 @@ function foreignNote(file: string, skipped: ReadonlyArray<{ line: number; reason
   return skippedNote(file, first!.line, message);
 }
 
+/**
+ * How many times the prescan's depth limit the parser's tokens may nest before the file is
+ * refused. The prescan reads the raw text, and text it misreads (a quote the parser does
+ * not see as one, say) can still nest thousands deep: the composer then recursed to the
+ * end of the stack, where V8 aborts the whole process ("RegExpCompiler Allocation failed")
+ * if it compiles a regular expression, rather than throwing. Up to this bound each
+ * document is judged by its own depth (depthOf), as before.
+ */
+const TOKEN_DEPTH_FACTOR = 4;
+
+/**
+ * The first collection or scalar (a document's top level is 1, as for depthOf; keys
+ * count too) nested deeper than `bound` in one document's tokens, found without
+ * recursion; undefined when there is none.
+ */
+function tokenBeyond(document: CST.Token, bound: number): CST.Token | undefined {
+  if (document.type !== 'document' || !document.value) return undefined;
+  const stack: Array<[CST.Token, number]> = [[document.value, 1]];
+  while (stack.length > 0) {
+    const [token, depth] = stack.pop()!;
+    if (depth > bound) return token;
+    if (token.type !== 'block-map' && token.type !== 'block-seq' && token.type !== 'flow-collection')
+      continue;
+    for (const item of token.items) {
+      if ('key' in item && item.key) stack.push([item.key, depth + 1]);
+      if (item.value) stack.push([item.value, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
 /** Every document, with positioned diagnostics, alias and depth limits. */
 export function parseFull(
   file: string,
@@ -74,14 +105,35 @@ export function parseFull(
   const skipped: Array<{ line: number; reason: string }> = [];
 
   let docs: Document.Parsed[];
+  // parseAllDocuments, with each document's tokens measured before they are composed.
+  let tooDeep: CST.Token | undefined;
+  const bound = limits.maxDepth * TOKEN_DEPTH_FACTOR;
+  function* measured(tokens: Iterable<CST.Token>): Generator<CST.Token> {
+    for (const token of tokens) {
+      tooDeep = tokenBeyond(token, bound);
+      if (tooDeep) return;
+      yield token;
+    }
+  }
   try {
-    docs = parseAllDocuments(text, {
-      lineCounter: counter,
-      uniqueKeys: true,
-      prettyErrors: false,
-    }) as Document.Parsed[];
+    const composer = new Composer({ uniqueKeys: true });
+    docs = Array.from(composer.compose(measured(new Parser(counter.addNewLine).parse(text))));
   } catch (cause) {
     error(1, 1, 'yaml/unparseable', `cannot parse YAML: ${(cause as Error).message}`);
+    result.unreadable = true;
+    return result;
+  }
+  if (tooDeep) {
+    // Counted here: the parser reports no line inside the tokens of text it could not read.
+    const before = text.slice(0, tooDeep.offset);
+    const line = before.split('\n').length;
+    const column = tooDeep.offset - before.lastIndexOf('\n');
+    error(
+      line,
+      column,
+      'yaml/too-deep',
+      `nesting deeper than ${limits.maxDepth} levels; the file is refused`,
+    );
     result.unreadable = true;
     return result;
   }

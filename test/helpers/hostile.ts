@@ -8,6 +8,11 @@ export const HOSTILE: Record<string, () => string> = {
   'deep-flow-map.yaml': () => `a: ${'{a: '.repeat(5_000)}1${'}'.repeat(5_000)}\n`,
   'deep-block-map.yaml': () => Array.from({ length: 1_300 }, (_, i) => `${' '.repeat(i)}k:`).join('\n'),
   'deep-block-seq.yaml': () => `${'- '.repeat(5_000)}x\n`,
+  // One line that nests as deep: explicit keys, and keys after keys (YAML refuses `k: k:`, after nesting it).
+  'deep-explicit-keys.yaml': () => `${'? '.repeat(5_000)}x\n`,
+  'deep-keys-on-a-line.yaml': () => `${'k: '.repeat(5_000)}x\n`,
+  // To the prescan, all after the third quote is one unclosed quoted string; to the parser, 5,000 nested maps.
+  'deep-past-a-misread-quote.yaml': () => `'\n'x\n'${'{a: '.repeat(5_000)}`,
   'half-million-brackets.yaml': () => `${'['.repeat(500_000)}${']'.repeat(500_000)}`,
   'unclosed-brackets.yaml': () => '['.repeat(1_000_000),
   'unclosed-braces.yaml': () => `a: ${'{'.repeat(1_000_000)}`,

@@ -1,8 +1,9 @@
-// prescan.ts as it was before its common characters were skipped in a run (commit ef9d3c9):
-// the reference test/manifest/prescan.spec.ts compares the scan with. Not used by the code.
+// prescan.ts as it was before its common characters were skipped in a run (commit ef9d3c9),
+// with what it counts since (`? `, `: ` and keys on one line): the reference
+// test/manifest/prescan.spec.ts compares the scan with. Not used by the code.
 /** Bounds checked on the raw text before any YAML parser sees it. */
 type ScanLimits = {
-  /** Nesting depth, flow (`[`, `{`) and block (indentation, `- `) together. Default 32. */
+  /** Nesting depth, flow (`[`, `{`) and block (indentation, `- `, `? `, a line's keys) together. Default 32. */
   maxDepth: number;
   /** YAML documents in one file. Default 1,000. */
   maxDocuments: number;
@@ -57,6 +58,8 @@ export function referencePrescan(text: string, limits: ScanLimits): ScanRefusal 
   let quote = 0;
   /** Lines more indented than this belong to a block scalar (`|`, `>`); -1 when none. */
   let literalIndent = -1;
+  /** Keys (`k:`) seen on this line, outside flow collections. */
+  let keysOnLine = 0;
 
   const n = text.length;
   const tooDeep = `nesting deeper than ${limits.maxDepth} levels`;
@@ -121,6 +124,7 @@ export function referencePrescan(text: string, limits: ScanLimits): ScanRefusal 
   let i = 0;
   for (;;) {
     // Each line, the first included, starts here.
+    keysOnLine = 0;
     if (quote === 0) {
       valueStart = true;
       const next = startLine(i);
@@ -209,8 +213,13 @@ export function referencePrescan(text: string, limits: ScanLimits): ScanRefusal 
         case 63: // ?
           if (isBlank(text.charCodeAt(i + 1)) || (flow > 0 && code === 58)) {
             nodes += 1;
-            if (code === 45 && flow === 0 && valueStart) {
-              // `- - - x`: each dash opens one more sequence.
+            if (flow === 0 && (valueStart || (code === 58 && ++keysOnLine > 1))) {
+              // `- - - x`, `? ? ? x`, `: : : x`: each indicator at a value's start opens one
+              // more collection; so does each key of a line after its first (`k: k: k: x`:
+              // YAML refuses it, but the parser nests it first). Uncounted, one line of them
+              // nested thousands deep: the parser recursed to the end of the stack, where V8
+              // aborts Node ("RegExpCompiler ... out of memory") if it compiles a regular
+              // expression, rather than throwing.
               const column = i - lineStart;
               if (blocks[blocks.length - 1]! < column) blocks.push(column);
               if (blocks.length + 1 > limits.maxDepth) {

@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseManifestFile } from '../../src/manifest/parse.js';
+import { DEFAULT_PARSE_LIMITS, parseManifestFile } from '../../src/manifest/parse.js';
+import { prescan } from '../../src/manifest/prescan.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { HOSTILE } from '../helpers/hostile.js';
 import { runs } from '../helpers/property-runs.js';
@@ -55,6 +56,13 @@ describe('hostile input', () => {
           'deep-block-seq.yaml:1:63: error: nesting deeper than 32 levels; the file is refused [yaml/too-deep]',
         'deep-block-map.yaml':
           'deep-block-map.yaml:33:33: error: nesting deeper than 32 levels; the file is refused [yaml/too-deep]',
+        'deep-explicit-keys.yaml':
+          'deep-explicit-keys.yaml:1:63: error: nesting deeper than 32 levels; the file is refused [yaml/too-deep]',
+        'deep-keys-on-a-line.yaml':
+          'deep-keys-on-a-line.yaml:1:95: error: nesting deeper than 32 levels; the file is refused [yaml/too-deep]',
+        // The parser's 129th level: the 128th `{` of its nested maps, which start at column 6 of line 3.
+        'deep-past-a-misread-quote.yaml':
+          'deep-past-a-misread-quote.yaml:3:514: error: nesting deeper than 32 levels; the file is refused [yaml/too-deep]',
         'many-documents.yaml':
           'many-documents.yaml:2000:1: error: more than 1000 YAML documents in one file; the file is refused [yaml/too-many-documents]',
         'many-keys.yaml':
@@ -72,6 +80,28 @@ describe('hostile input', () => {
     await withTempDir(async (dir) => {
       for (const [i, text] of texts.entries()) await writeFile(path.join(dir, `r${i}.yaml`), text);
       expectNoCrash(await runCli(['validate', dir]));
+    });
+  });
+
+  it('refuses a file the prescan misreads before the parser recurses into its nesting', () => {
+    // The parser recursing to the stack's end aborted Node (V8 compiling a regular
+    // expression there: "RegExpCompiler Allocation failed"), this test's process with it.
+    const text = HOSTILE['deep-past-a-misread-quote.yaml']!();
+    expect(prescan(text, DEFAULT_PARSE_LIMITS)).toBeUndefined();
+    expect(parseManifestFile('q.yaml', text)).toEqual({
+      manifests: [],
+      diagnostics: [
+        {
+          severity: 'error',
+          file: 'q.yaml',
+          line: 3,
+          column: 514,
+          rule: 'yaml/too-deep',
+          message: 'nesting deeper than 32 levels; the file is refused',
+        },
+      ],
+      salvaged: [],
+      unreadable: true,
     });
   });
 

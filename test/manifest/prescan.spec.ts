@@ -20,6 +20,24 @@ const limitsArb = fc.record({
 });
 
 describe('prescan', () => {
+  it("counts what one line nests: each `? ` and `: ` at a value's start, each key after its first", () => {
+    const tooDeep = (column: number) => ({
+      line: 1,
+      column,
+      rule: 'yaml/too-deep',
+      message: 'nesting deeper than 32 levels',
+    });
+    // The 32nd indicator (at column 63, two characters each) is refused, as the 32nd `- ` is.
+    expect(prescan(`${'- '.repeat(100)}x\n`, DEFAULT_PARSE_LIMITS)).toEqual(tooDeep(63));
+    expect(prescan(`${'? '.repeat(100)}x\n`, DEFAULT_PARSE_LIMITS)).toEqual(tooDeep(63));
+    expect(prescan(`${': '.repeat(100)}x\n`, DEFAULT_PARSE_LIMITS)).toEqual(tooDeep(63));
+    // `k: k: …`: the 32nd key's colon (three characters each), the line's first key being no extra level.
+    expect(prescan(`${'k: '.repeat(100)}x\n`, DEFAULT_PARSE_LIMITS)).toEqual(tooDeep(95));
+    // One key a line, a value with colons but no `: `, and `: ` inside quotes and comments: nothing.
+    const ordinary = 'a: b\n- c: d\n  e: http://x:80/y\nf: "g: h: i" # j: k: l\n';
+    expect(prescan(ordinary.repeat(40), DEFAULT_PARSE_LIMITS)).toBeUndefined();
+  });
+
   it('refuses what the reference refuses, at the same place and for the same reason', () => {
     fc.assert(
       fc.property(fc.array(pieceArb, { maxLength: 60 }), limitsArb, (pieces, limits: ScanLimits) => {
