@@ -15,8 +15,11 @@ process.stdout.write(build.report);
 if (!build.ok) process.exit(1);
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+// `npm test -- <paths or vitest flags>` hands them to vitest, as `vitest run` last in the chain did.
 const suite = new Promise((resolve) => {
-  const child = spawn(npm, ['run', '--silent', 'test:unit'], { stdio: 'inherit' });
+  const child = spawn(npm, ['run', '--silent', 'test:unit', '--', ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   child.on('close', (code) => resolve(code === 0));
 });
 const reports = [];
