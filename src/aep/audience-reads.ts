@@ -1,8 +1,9 @@
 import type { AudienceReads, CallOptions } from './types.js';
 import { AepError, isNotFoundAnswer } from './errors.js';
 import { AudiencePage, BulkGetAnswer, LiveAudience, type AudienceQuery } from './segment-types.js';
+import { DEFAULT_BASE_URL } from './options.js';
 import { pathSegment } from './path-segment.js';
-import type { Transport } from './transport.js';
+import { segmentBaseUrl, type Transport } from './transport.js';
 
 /** Default ids per bulk-get: the page publishes no limit, so batches stay modest. */
 export const DEFAULT_BULK_BATCH = 50;
@@ -47,6 +48,8 @@ function entryOf(sandbox: string, key: string, value: unknown): LiveAudience | u
 
 /** The path of the list as the page's links write it (`@/audiences?start=1&limit=2&totalCount=111`). */
 const LIST_LINK = '@/audiences';
+/** The list on AEP's own host: `https://platform.adobe.io/data/core/ups/audiences`. */
+const PLATFORM_LIST = new URL(`${segmentBaseUrl(DEFAULT_BASE_URL)}/audiences`);
 
 /**
  * The request of the next page: at a `start`, or (a link that names no start: a cursor) the
@@ -54,12 +57,34 @@ const LIST_LINK = '@/audiences';
  */
 type NextPage = { params: URLSearchParams } & ({ start: number } | { link: string });
 
-/** The query of a `_links.next.href` at the list's own path; undefined for a link elsewhere. */
-function linkQuery(href: string): URLSearchParams | undefined {
-  const at = href.indexOf('?');
-  const path = at === -1 ? href : href.slice(0, at);
-  if (path !== LIST_LINK && path !== `${LIST_LINK}/`) return undefined;
-  return new URLSearchParams(at === -1 ? '' : href.slice(at + 1).split('#', 1)[0]);
+/** A URL's path without trailing slashes: `.../audiences/` names the list as `.../audiences` does. */
+const pathOf = (url: URL) => url.pathname.replace(/\/+$/, '');
+
+/**
+ * The query of a `_links.next.href` that names the list read (`segmentUrl` the client's
+ * Audiences API base URL); undefined for a link elsewhere. `@/` stands for that base URL; any
+ * other href is resolved against the list's URL (`/data/core/ups/audiences?…`, `?start=50`,
+ * `https://host/…`), and names the list when its host and path are the list's.
+ *
+ * A link at AEP's own list (`https://platform.adobe.io/data/core/ups/audiences?…`) names the list
+ * too while the client talks to another host: a gateway or proxy in front of AEP commonly passes
+ * AEP's answers on unchanged, links and all, and a user who set that base URL expects the list to
+ * be read through it (as it was when only the link's `start` was read). Only the link's query is
+ * taken: the next page is asked of the client's own base URL, never of the link's host, so the
+ * token goes nowhere the user did not name. A link at any other host or path may name another
+ * list; its query read at the client's list would read something else, so it is refused.
+ */
+function linkQuery(href: string, segmentUrl: string): URLSearchParams | undefined {
+  let list: URL;
+  let url: URL;
+  try {
+    list = new URL(`${segmentUrl}/audiences`);
+    url = new URL(href.startsWith('@/') ? `${segmentUrl}${href.slice(1)}` : href, list);
+  } catch {
+    return undefined;
+  }
+  const at = (where: URL) => url.origin === where.origin && pathOf(url) === pathOf(where);
+  return at(list) || at(PLATFORM_LIST) ? url.searchParams : undefined;
 }
 
 /**
@@ -88,7 +113,7 @@ function unreadableList(sandbox: string, problem: string): AepError {
 }
 
 export function audienceReads(transport: Transport): AudienceReads {
-  const { call } = transport;
+  const { call, segmentUrl } = transport;
 
   /**
    * One page of the list asked with `params` (`start` its offset, when known), and the request
@@ -126,11 +151,11 @@ export function audienceReads(transport: Transport): AudienceReads {
     if (named !== undefined && named !== null && named !== '') return { ...result, ...startAt(named) };
     const href = page._links?.next?.href;
     if (href === undefined || href === '') return result;
-    const linked = linkQuery(href);
+    const linked = linkQuery(href, segmentUrl);
     if (linked === undefined) {
       throw unreadableList(
         sandbox,
-        `its next page is a link audiencectl does not follow, ${JSON.stringify(href)}: only ${LIST_LINK}?… is`,
+        `its next page is a link audiencectl does not follow, ${JSON.stringify(href)}: only one to the list it reads (${LIST_LINK}?…, or its path at the base URL's host or at platform.adobe.io) is`,
       );
     }
     const linkedStart = linked.get('start');

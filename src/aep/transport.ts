@@ -58,6 +58,8 @@ export type Transport = {
   stats: () => AepClientStats;
   /** AEP's clock as its answers showed it. */
   clock: ServiceClock;
+  /** The Audiences API's base URL the client sends to (`.../data/core/ups`, no trailing slash). */
+  segmentUrl: string;
 };
 
 /**
@@ -207,6 +209,7 @@ export function createTransport(options: AepClientOptions): Transport {
     },
     call,
     clock,
+    segmentUrl,
     stats: () => {
       const bySandbox = Object.fromEntries(
         [...budgets.entries()].map(([name, budget]) => [name, budget.stats()]),

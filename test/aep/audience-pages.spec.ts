@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAlteringProxy, type AlteringProxy, type Answer } from '../helpers/altering-proxy.js';
 import { useEmulator } from '../helpers/with-emulator.js';
 import { clientFor, failure, spec } from './helpers.js';
@@ -16,6 +16,11 @@ describe('pages of the Audiences API list', () => {
   });
   afterAll(async () => {
     await proxy.close();
+  });
+  // A failed case leaves no alteration behind for the next one.
+  afterEach(() => {
+    proxy.alter(undefined);
+    proxy.rewrite(undefined);
   });
 
   const aep = () => clientFor(emulator(), { baseUrl: `${proxy.url}/data/core/ais` });
@@ -121,6 +126,83 @@ describe('pages of the Audiences API list', () => {
     expect(error.message).toMatch(
       /cannot be read to its end \(its next page is a link audiencectl does not follow/,
     );
+  });
+
+  /** One crowd (51 audiences of one name) for the cases that only read it. */
+  let shared: string | undefined;
+  const sharedCrowd = () => (shared ??= crowd());
+  /** The emulator's next page as `_links.next` only, written by `href` from its start; `_page` kept without `next`. */
+  const startLinks = (href: (start: string) => string) => (answer: Answer) => {
+    if (!isList(answer)) return undefined;
+    const body = answer.body as { _page?: Record<string, unknown>; _links?: { next?: { href: string } } };
+    const link = body._links?.next?.href;
+    const start = link === undefined ? null : new URL(link.slice(1), 'http://x').searchParams.get('start');
+    const page = { ...body._page };
+    delete page['next'];
+    return { ...body, _page: page, _links: start ? { next: { href: href(start) } } : {} };
+  };
+
+  it.each([
+    [
+      "at the client's own base URL",
+      (start: string) => `${proxy.url}/data/core/ups/audiences?start=${start}&limit=50`,
+    ],
+    ['at the path of the list on its host', (start: string) => `/data/core/ups/audiences/?start=${start}`],
+    // A gateway that passes AEP's answers on unchanged: followed at the client's own base URL.
+    [
+      'at platform.adobe.io',
+      (start: string) => `https://platform.adobe.io/data/core/ups/audiences?start=${start}`,
+    ],
+    ['at @/audiences/', (start: string) => `@/audiences/?start=${start}`],
+  ])('an absolute or relative next link to the list %s is followed', async (_where, href) => {
+    const name = sharedCrowd();
+    const asked: string[] = [];
+    proxy.alter((answer) => {
+      if (isList(answer)) asked.push(answer.query.get('start') ?? '');
+      return startLinks(href)(answer);
+    });
+    const found = await aep().findAudiencesByName('pages', name);
+    proxy.alter(undefined);
+    expect(found).toHaveLength(51);
+    // Both pages through the client's own base URL (the proxy).
+    expect(asked).toEqual(['0', '50']);
+  });
+
+  it("an absolute cursor link at the client's own base URL is followed", async () => {
+    const name = sharedCrowd();
+    proxy.alter(cursorLinks((start) => `${proxy.url}/data/core/ups/audiences?cursor=${cursorOf(start)}`));
+    proxy.rewrite((url) =>
+      url.replace(/cursor=([\w-]+)/, (_all, cursor: string) => {
+        const { start } = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as { start: string };
+        return `start=${start}`;
+      }),
+    );
+    const found = await aep().findAudiencesByName('pages', name);
+    proxy.alter(undefined);
+    proxy.rewrite(undefined);
+    expect(found).toHaveLength(51);
+  });
+
+  it.each([
+    [
+      'on the same host at another path',
+      (start: string) => `${proxy.url}/data/core/ups/segment/jobs?start=${start}`,
+    ],
+    [
+      'at platform.adobe.io at another path',
+      (start: string) => `https://platform.adobe.io/data/core/ais/audiences?start=${start}`,
+    ],
+    [
+      'on another host at the same path',
+      (start: string) => `https://elsewhere.example/data/core/ups/audiences?start=${start}`,
+    ],
+  ])('a next link with a start %s is not followed', async (_where, href) => {
+    const name = sharedCrowd();
+    proxy.alter(startLinks(href));
+    const error = await failure(aep().findAudiencesByName('pages', name));
+    proxy.alter(undefined);
+    expect(error).toMatchObject({ code: 'AEP_BAD_RESPONSE', endpoint: 'listAudiences' });
+    expect(error.message).toMatch(/its next page is a link audiencectl does not follow/);
   });
 
   it('an empty _page.next falls through to _links.next', async () => {
