@@ -218,12 +218,21 @@ export function audienceReads(transport: Transport): AudienceReads {
     const audiences: LiveAudience[] = [];
     let params = searchParams({ property, start: 0, limit: LIST_PAGE });
     let start: number | undefined = 0;
+    /** The list's size as the service last gave it. */
+    let totalCount: number | undefined;
     for (let page = 0; ; page += 1) {
       if (page === maxPages) throw unreadableList(sandbox, `more than ${maxPages} pages of ${text.what}`);
       const result = await readPage(sandbox, params, start, options);
       audiences.push(...result.audiences);
-      // An empty page that names a next one is read on (within maxPages): only the last page
-      // ends the list, and the audiences read by then must be all it says it holds.
+      totalCount = result.totalCount ?? totalCount;
+      // An empty page once all the audiences the list holds are read ends it, even when it names
+      // a next page (a service that names one after its last page, or on its last page).
+      if (result.audiences.length === 0 && totalCount !== undefined && audiences.length >= totalCount) {
+        return audiences;
+      }
+      // Another empty page that names a next one is read on (within maxPages): a page may have
+      // been left empty, and only the last page ends the list; the audiences read by then must
+      // be all it says it holds.
       if (result.next === undefined) {
         if (result.totalCount !== undefined && audiences.length < result.totalCount) {
           throw unreadableList(

@@ -205,6 +205,28 @@ describe('pages of the Audiences API list', () => {
     expect(error.message).toMatch(/its next page is a link audiencectl does not follow/);
   });
 
+  it('a list whose pages always name a next one ends at the empty page once its totalCount is read', async () => {
+    const name = sharedCrowd();
+    const asked: string[] = [];
+    // Every page names start + 50, the empty one after the last too.
+    proxy.alter((answer) => {
+      if (!isList(answer)) return undefined;
+      const start = answer.query.get('start') ?? '0';
+      asked.push(start);
+      const body = answer.body as { _page?: Record<string, unknown> };
+      const next = String(Number(start) + 50);
+      return {
+        ...body,
+        _page: { ...body._page, next },
+        _links: { next: { href: `@/audiences?start=${next}` } },
+      };
+    });
+    const found = await aep().findAudiencesByName('pages', name);
+    proxy.alter(undefined);
+    expect(found).toHaveLength(51);
+    expect(asked).toEqual(['0', '50', '100']);
+  });
+
   it('an empty _page.next falls through to _links.next', async () => {
     const name = crowd();
     proxy.alter((answer) => {
