@@ -87,6 +87,16 @@ function linkQuery(href: string, segmentUrl: string): URLSearchParams | undefine
   return at(list) || at(PLATFORM_LIST) ? url.searchParams : undefined;
 }
 
+/** The same parameters, whatever their order (`a=1&b=2` is `b=2&a=1`). */
+function sameParams(one: URLSearchParams, other: URLSearchParams): boolean {
+  const pairs = (params: URLSearchParams) =>
+    [...params]
+      .map((pair) => JSON.stringify(pair))
+      .sort()
+      .join('&');
+  return pairs(one) === pairs(other);
+}
+
 /**
  * The request a cursor link asks for: the link's query as it is, and what the list was asked
  * with that the link leaves out (the filter, the page size), so a service whose cursor does not
@@ -118,8 +128,9 @@ export function audienceReads(transport: Transport): AudienceReads {
   /**
    * One page of the list asked with `params` (`start` its offset, when known), and the request
    * of its next page. A page names its next one in `_page.next` or `_links.next`; one it names
-   * that cannot be followed, or that is not further on, is no answer (reading on would end the
-   * list early, or read one page again and again), never the last page.
+   * that cannot be followed, that is not further on, or a cursor that names the page itself, is
+   * no answer (reading on would end the list early, or read the page again), never the last page.
+   * A longer cycle of cursors ends at the caller's page cap.
    */
   async function readPage(
     sandbox: string,
@@ -162,7 +173,7 @@ export function audienceReads(transport: Transport): AudienceReads {
     if (linkedStart !== null) return { ...result, ...startAt(linkedStart) };
     // A cursor: the link is followed as the service wrote it.
     const nextParams = followed(linked, params);
-    if (nextParams.toString() === params.toString()) {
+    if (sameParams(nextParams, params)) {
       throw unreadableList(sandbox, `its next page is ${JSON.stringify(href)}, the page itself`);
     }
     return { ...result, next: { link: href, params: nextParams } };

@@ -227,6 +227,26 @@ describe('pages of the Audiences API list', () => {
     expect(asked).toEqual(['0', '50', '100']);
   });
 
+  it('a cursor link that names the page itself, its parameters in another order, fails at once', async () => {
+    const name = sharedCrowd();
+    let lists = 0;
+    proxy.alter((answer) => {
+      if (!isList(answer)) return undefined;
+      lists += 1;
+      const body = answer.body as { children: unknown[] };
+      // The first page names the cursor; the cursor's page names itself, its parameters swapped.
+      const href = answer.query.has('cursor')
+        ? '@/audiences?limit=50&cursor=c1'
+        : '@/audiences?cursor=c1&limit=50';
+      return { children: body.children, _links: { next: { href } } };
+    });
+    const error = await failure(aep().findAudiencesByName('pages', name));
+    proxy.alter(undefined);
+    expect(error).toMatchObject({ code: 'AEP_BAD_RESPONSE', endpoint: 'listAudiences' });
+    expect(error.message).toMatch(/the page itself/);
+    expect(lists).toBe(2);
+  });
+
   it('an empty _page.next falls through to _links.next', async () => {
     const name = crowd();
     proxy.alter((answer) => {
