@@ -48,6 +48,11 @@ export type EmulatorControl = {
   /** Audiences that exist now (their create operation succeeded), oldest first. */
   listAudiences(orgId: string, sandbox: string): EmulatorAudience[];
   listOperations(orgId: string, sandbox: string): EmulatorOperation[];
+  /**
+   * Ends a create operation now, as if its delay had passed: its outcome shows, and its
+   * audience is listed from now on (a test holds an operation with setDelays, then lets it go).
+   */
+  finishOperation(orgId: string, sandbox: string, operationId: string): void;
   /** Runs of the sandbox, or of one audience, oldest first. */
   listRuns(orgId: string, sandbox: string, audienceId?: string): EmulatorRun[];
   /** Changes an audience as a person in the AEP UI would (name, description, labels, ttlInDays). */
@@ -143,6 +148,17 @@ export function createControl(context: EmulatorContext, flush: () => Promise<voi
       return [...(scope?.operations.values() ?? [])].map((operation) =>
         operationView(operation, scope?.audiences.get(operation.audienceId), now),
       );
+    },
+    finishOperation: (orgId, sandbox, operationId) => {
+      const scope = scopeOf(orgId, sandbox);
+      const operation = scope?.operations.get(operationId);
+      if (!scope || !operation)
+        throw new UsageError('EMULATOR_OPERATION', `The emulator has no operation ${operationId}.`);
+      const now = serviceNow(runtime);
+      operation.completesAtMs = Math.min(operation.completesAtMs, now);
+      const audience = scope.audiences.get(operation.audienceId);
+      if (audience) audience.readyAtMs = Math.min(audience.readyAtMs, now);
+      store.changed();
     },
     listRuns: (orgId, sandbox, audienceId) => {
       const now = serviceNow(runtime);

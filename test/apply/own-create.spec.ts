@@ -58,19 +58,21 @@ const gold = manifestObject('gold', { ingestion: { onCreate: false } });
 const statuses = (outcome: Awaited<ReturnType<ExecutorEnv['apply']>>) =>
   outcome.report?.results.map((r) => `${r.step.id} ${r.status}`);
 
-async function listed(env: ExecutorEnv, count: number): Promise<void> {
-  // A guard against a hang, not a claim about speed.
-  const deadline = Date.now() + 60_000;
-  while (env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod').length < count) {
-    if (Date.now() > deadline) throw new Error(`fewer than ${count} audiences after 60 s`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** Lets the create operation the emulator holds (setDelays) finish; returns its audience's id. */
+function finishHeld(env: ExecutorEnv): string {
+  const operations = () => env.emulator.control.listOperations(DEMO_CLIENT.orgId, 'prod');
+  expect(operations().map((operation) => operation.status)).toEqual(['PROCESSING']);
+  env.emulator.control.finishOperation(DEMO_CLIENT.orgId, 'prod', operations()[0]!.operationId);
+  const [finished] = operations();
+  expect(finished?.status).toBe('SUCCESS');
+  return finished!.audienceId!;
 }
 
 describe('a 409 for our own create while its audience is not listed yet', () => {
   it('a lost create answer, its operation still PROCESSING: the intent is kept, and the next apply adopts the audience', async () => {
-    // The retry's 409 comes within milliseconds; the operation takes a second.
-    await withExecutor({ operationDelayMs: 1000 }, async (env) => {
+    await withExecutor(undefined, async (env) => {
+      // The operation is held until the test lets it go: the retry's 409 finds nothing listed.
+      env.emulator.control.setDelays({ operationDelayMs: 10 * 60_000 });
       env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
       const first = await env.apply([gold]);
       expect(statuses(first)).toEqual(['prod/gold:create failed']);
@@ -84,13 +86,13 @@ describe('a 409 for our own create while its audience is not listed yet', () => 
       expect(record?.pendingCreate?.body.name).toBe('Audience gold');
       expect(record?.blocked).toBeUndefined();
 
-      await listed(env, 1);
+      const held = finishHeld(env);
       const second = await env.apply([gold]);
       expect(statuses(second)).toEqual(['prod/gold:create applied']);
       expect(second.report?.results[0]?.message).toMatch(/^adopted /);
       const made = env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
-      expect(made.map((audience) => audience.createdBy)).toEqual([
-        `${DEMO_CLIENT.clientId}@techacct.adobe.com`,
+      expect(made.map((audience) => [audience.audienceId, audience.createdBy])).toEqual([
+        [held, `${DEMO_CLIENT.clientId}@techacct.adobe.com`],
       ]);
       const adopted = await env.store().get('prod', 'gold');
       expect(adopted?.audienceId).toBe(made[0]?.audienceId);
