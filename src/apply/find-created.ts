@@ -3,7 +3,7 @@ import type { Step } from '../plan/schema.js';
 import { applyChanges } from '../state/record-changes.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { inactiveByName } from './discover-inactive.js';
-import { appliedFrom, manifestFileOf, result } from './record-helpers.js';
+import { appliedFrom, importHint, manifestFileOf, result } from './record-helpers.js';
 import { measuredOffset } from './service-time.js';
 import type { ExecutorDeps, StepResult } from './types.js';
 
@@ -12,7 +12,8 @@ export const CREATE_SKEW_SECONDS = 120;
 /**
  * How long after its create answered a record is kept while neither the operation nor the
  * Audiences API shows the audience (the service may be slow to list it). After that, the
- * create is taken as never made: the record goes and the next apply creates it again.
+ * create is taken as never made: the record goes and the next apply creates it again; unless
+ * the service refused the name (409), which says an audience holds it (see notListedYet).
  */
 export const CREATE_GRACE_SECONDS = 15 * 60;
 
@@ -146,9 +147,10 @@ export async function adoptOwnCreate(
 /**
  * Our own create, and no audience listed under its name: the Audiences API lists one only once
  * its create operation has succeeded, and may be slow to. `record` (its intent, or its
- * operation) is kept for CREATE_GRACE_SECONDS after `sinceSeconds`; after that the create is
- * taken as never made: the record goes, and the next apply creates it again. `what` opens
- * the message.
+ * operation) is kept for CREATE_GRACE_SECONDS after `sinceSeconds`; after that, for an
+ * operation unknown to the service, the create is taken as never made: the record goes, and
+ * the next apply creates it again. `held`: the service has just refused the name (409), so an
+ * audience holds it; then the intent is kept after the grace too. `what` opens the message.
  */
 export async function notListedYet(
   step: Step,
@@ -156,6 +158,7 @@ export async function notListedYet(
   sinceSeconds: number,
   what: string,
   deps: ExecutorDeps,
+  held = false,
 ): Promise<StepResult> {
   const kept = record.intent ? 'its intent' : 'the record';
   const now = Math.floor(deps.clock.now() / 1000);
@@ -167,11 +170,26 @@ export async function notListedYet(
       `${what} and no audience of that name is listed yet; ${kept} is kept until ${until} and the next apply looks again`,
     );
   }
+  const minutes = CREATE_GRACE_SECONDS / 60;
+  if (held) {
+    // Kept, and failed rather than blocked. Dropped, the record would lose the former runs it
+    // keeps for the daily run budget, and the next POST, refused for the name still held,
+    // would find our own audience, once listed, created before its new intent: blocked as
+    // someone else's. Blocked, nothing is POSTed or looked up again (createSent stops at
+    // it), so an audience of ours listed later, or a name freed by a failed operation, would
+    // wait for a person. Kept, each apply POSTs again: created once the name is free, adopted
+    // once the audience is listed (the intent proves it ours), and meanwhile says how to import it.
+    return result(
+      step,
+      'failed',
+      `${what} and no audience of that name is listed ${minutes} minutes after this create began: the name is held by an audience not listed (this create's, its operation unfinished, or another's); ${kept} is kept, and the next apply POSTs again and adopts the audience once it is listed. If it stays unlisted, ${importHint(step)}`,
+    );
+  }
   if (record.intent) await deps.store.resolveIntent(record, { kind: 'remove' });
   else await deps.store.delete(step.sandbox, step.key);
   return result(
     step,
     'failed',
-    `${what} and no audience of that name appeared within ${CREATE_GRACE_SECONDS / 60} minutes; the record is dropped and the next apply creates it again`,
+    `${what} and no audience of that name appeared within ${minutes} minutes; the record is dropped and the next apply creates it again`,
   );
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { FileStateStore } from '../../src/state/file-store.js';
+import { newRecord } from '../../src/state/record-changes.js';
 import { interruptedCreate, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 
@@ -101,20 +102,59 @@ describe('a 409 for our own create while its audience is not listed yet', () => 
     });
   });
 
-  it('15 minutes after the create began, still nothing listed: the record goes, as for an operation unknown to the service', async () => {
+  it('15 minutes after the create began, still nothing listed: the name is held, so the intent and the former runs are kept, and the audience is adopted once listed', async () => {
     await withExecutor(undefined, async (env) => {
-      await interruptedCreate(env, { startedAt: new Date(Date.now() - 16 * 60_000) });
-      // The name is held by a create whose operation will not finish during this test.
+      // gold's record, re-created after its audience was deleted outside audiencectl: the
+      // former audience's run still counts against the daily budget.
+      const formerRun = {
+        runId: 'run-of-deleted',
+        status: 'SUCCESS',
+        createdAt: Math.floor(Date.now() / 1000) - 3600,
+        dataFilterStartTime: 0,
+        reason: 'onCreate',
+        formerAudienceId: 'deleted-outside',
+      };
+      const store = env.store();
+      await store.lock();
+      await store.put({
+        ...newRecord('prod', 'gold'),
+        manifestFile: 'gold.yaml',
+        intent: {
+          id: 'intent-1',
+          kind: 'create',
+          startedAt: new Date(Date.now() - 16 * 60_000).toISOString(),
+        },
+        runs: [formerRun],
+      });
+      await store.unlock();
+      // The name is held by the interrupted create's POST, its operation not finished yet.
       env.emulator.control.setDelays({ operationDelayMs: 10 * 60_000 });
       const held = await env.emulator.request('POST', '/external-audience/', { body: gold.spec });
       expect(held.status).toBe(202);
 
-      const outcome = await env.apply([gold]);
-      expect(statuses(outcome)).toEqual(['prod/gold:create failed']);
-      expect(outcome.report?.results[0]?.message).toMatch(
-        /no audience of that name appeared within 15 minutes; the record is dropped and the next apply creates it again$/,
+      const first = await env.apply([gold]);
+      expect(statuses(first)).toEqual(['prod/gold:create failed']);
+      const message = first.report?.results[0]?.message ?? '';
+      expect(message).toMatch(
+        /\(409\).* and no audience of that name is listed 15 minutes after this create began: the name is held by an audience not listed \(this create's, its operation unfinished, or another's\); its intent is kept, and the next apply POSTs again and adopts the audience once it is listed\. If it stays unlisted, find its id in AEP, then run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>$/,
       );
-      expect(await env.store().get('prod', 'gold')).toBeUndefined();
+      expect(message).not.toContain('creates it again');
+      const kept = await env.store().get('prod', 'gold');
+      expect(kept?.intent?.id).toBe('intent-1');
+      expect(kept?.runs).toEqual([formerRun]);
+      expect(kept?.blocked).toBeUndefined();
+
+      const audienceId = finishHeld(env);
+      const second = await env.apply([gold]);
+      expect(statuses(second)).toEqual(['prod/gold:create applied']);
+      expect(second.report?.results[0]?.message).toBe(
+        `adopted ${audienceId}, the audience an interrupted create made`,
+      );
+      const adopted = await env.store().get('prod', 'gold');
+      expect(adopted?.audienceId).toBe(audienceId);
+      expect(adopted?.intent).toBeUndefined();
+      expect(adopted?.runs).toEqual([formerRun]);
+      expect(env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
     });
   });
 });

@@ -201,13 +201,15 @@ async function resolveDuplicate(
     );
   }
   if (ours && found.kind === 'none' && found.byName.length === 0) {
-    // The name is held (409), by our own POST when its operation has not succeeded yet.
+    // The name is held (409), by our own POST when its operation has not succeeded yet: the
+    // intent is kept, after the grace too (notListedYet, `held`).
     return notListedYet(
       step,
       pending,
       since,
       `the service refused a second audience named "${step.create!.name}" in sandbox "${step.sandbox}" (409), the name this create's earlier POST may hold,`,
       deps,
+      true,
     );
   }
   const why = notOurs(found);
