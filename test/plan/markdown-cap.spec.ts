@@ -102,6 +102,17 @@ function expectAccountedFor(md: string, p: Plan): void {
   expect(diagnosticsShown + foldedCount(md, 'diagnostic\\(s\\)')).toBe(p.diagnostics.length);
 }
 
+/** No section of an audience that is deleted, replaced or forgotten comes after one that is not. */
+function expectDestructiveFirst(md: string): void {
+  const kinds = [...md.matchAll(/^<details><summary><code>.*?<\/code>: (.*)<\/summary>$/gm)].map(
+    (m) => m[1]!,
+  );
+  const destructive = kinds.map((k) => /\b(delete|replace|forget)\b/.test(k));
+  expect(
+    destructive.slice(destructive.indexOf(false) === -1 ? destructive.length : destructive.indexOf(false)),
+  ).not.toContain(true);
+}
+
 describe('the Markdown plan never exceeds its cap', () => {
   it('stays under 65,000 characters for arbitrary plans, counting everything it folded', () => {
     fc.assert(
@@ -109,6 +120,7 @@ describe('the Markdown plan never exceeds its cap', () => {
         const md = renderMarkdown(p);
         expect(md.length).toBeLessThan(CAP);
         expectAccountedFor(md, p);
+        expectDestructiveFirst(md);
       }),
       { numRuns: runs(60) },
     );
@@ -131,5 +143,87 @@ describe('the Markdown plan never exceeds its cap', () => {
     expect(md).toMatch(/_\d+ long line\(s\) shortened; the JSON plan has them whole\._/);
     expect(md).toMatch(/_\d+ more diagnostic\(s\) folded to stay under GitHub's comment limit/);
     expectAccountedFor(md, result);
+  });
+});
+
+/** A plan of hand-made steps, in the order plan() gives them (removals last). */
+function planOf(steps: Step[]): Plan {
+  const count = (kind: string) => steps.filter((s) => s.kind === kind).length;
+  return {
+    formatVersion: 1,
+    state: { serial: 0 },
+    summary: {
+      create: count('create'),
+      adopt: 0,
+      update: count('update'),
+      replace: count('replace'),
+      delete: count('delete'),
+      forget: count('forget'),
+      run: 0,
+      move: 0,
+      blocked: 0,
+      deferred: 0,
+    },
+    steps,
+    held: [],
+    diagnostics: [],
+  };
+}
+
+function handStep(key: string, kind: 'update' | 'replace' | 'delete' | 'forget', size: number): Step {
+  return {
+    id: `prod/${key}:${kind}`,
+    sandbox: 'prod',
+    key,
+    kind,
+    reason: kind === 'delete' ? 'manifest removed' : 'spec changed',
+    changes: Array.from({ length: size }, (_, i) => ({
+      path: `description${i}`,
+      before: 'd',
+      after: 'x'.repeat(380),
+      forcesReplacement: kind === 'replace',
+    })),
+  };
+}
+
+const SUMMARY = (key: string) => `<details><summary><code>prod/${key}</code>`;
+
+describe('destructive steps are never the ones folded away', () => {
+  it('150 updates and 1 delete over the cap: the delete is shown first, updates are folded and counted', () => {
+    const updates = Array.from({ length: 150 }, (_, i) => handStep(`tier-${i}`, 'update', 1));
+    const md = renderMarkdown(planOf([...updates, handStep('aaa-legacy', 'delete', 0)]));
+    expect(md.length).toBeLessThan(CAP);
+    expect(md).toContain(`${SUMMARY('aaa-legacy')}: - delete</summary>`);
+    expect(md.indexOf(SUMMARY('aaa-legacy'))).toBeLessThan(md.indexOf(SUMMARY('tier-0')));
+    const shown = md.split('<details><summary>').length - 1;
+    expect(shown).toBeLessThan(151);
+    expect(foldedCount(md, 'audience\\(s\\)')).toBe(151 - shown);
+    expect(md).toContain('none of them deletes, replaces or forgets an audience');
+  });
+
+  it('more deletes, replaces and forgets than fit: every one is named, before any update, and the note counts them', () => {
+    const destructive = [
+      ...Array.from({ length: 150 }, (_, i) => handStep(`gone-${i}`, 'delete', 2)),
+      ...Array.from({ length: 20 }, (_, i) => handStep(`new-name-${i}`, 'replace', 2)),
+      ...Array.from({ length: 20 }, (_, i) => handStep(`left-${i}`, 'forget', 2)),
+    ];
+    const updates = Array.from({ length: 30 }, (_, i) => handStep(`tier-${i}`, 'update', 1));
+    const md = renderMarkdown(
+      planOf([
+        ...updates.slice(0, 15),
+        ...destructive.slice(150),
+        ...updates.slice(15),
+        ...destructive.slice(0, 150),
+      ]),
+    );
+    expect(md.length).toBeLessThan(CAP);
+    for (const step of destructive) expect(md).toContain(`prod/${step.key}</code>`);
+    expect(md).not.toContain(SUMMARY('tier-0'));
+    const shown = md.split('<details><summary>').length - 1;
+    expect(shown).toBeGreaterThan(0);
+    expect(foldedCount(md, 'audience\\(s\\)')).toBe(220 - shown);
+    expect(md).toContain(
+      `${190 - shown} of them delete, replace or forget an audience: listed by name above`,
+    );
   });
 });

@@ -42,8 +42,20 @@ function escapeInline(text: string): string {
   return escapeCell(escapeHtml(text.replaceAll('\\', '\\\\')).replace(/[`*_[\]~#!]/g, '\\$&'));
 }
 
+/** Step kinds that take an audience away (or re-create it): never folded out of sight. */
+const DESTRUCTIVE: ReadonlySet<string> = new Set(['delete', 'replace', 'forget']);
+
 /** What the renderer left out or shortened, for the closing notes. */
-type Folded = { audiences: number; held: number; failedRuns: number; diagnostics: number; shortened: number };
+type Folded = {
+  audiences: number;
+  /** Of the folded audiences, those with a delete, replace or forget, and how many of them are named. */
+  destructive: number;
+  named: number;
+  held: number;
+  failedRuns: number;
+  diagnostics: number;
+  shortened: number;
+};
 
 /** Characters left for the document; a line costs its length plus its newline. */
 class Budget {
@@ -62,6 +74,17 @@ class Budget {
   get remaining(): number {
     return this.left;
   }
+
+  /** Sets `size` characters aside (at most what is left); returns how many were. */
+  hold(size: number): number {
+    const held = Math.max(0, Math.min(size, this.left));
+    this.left -= held;
+    return held;
+  }
+
+  release(size: number): void {
+    this.left += size;
+  }
 }
 
 function cost(lines: readonly string[]): number {
@@ -79,8 +102,21 @@ function clipper(folded: Folded): (text: string) => string {
   };
 }
 
+function kindsOf(steps: readonly Step[]): string {
+  return steps.map((s) => `${SYMBOLS[s.kind]} ${s.kind}${s.blocked ? ' (blocked)' : ''}`).join(', ');
+}
+
+function isDestructive(steps: readonly Step[]): boolean {
+  return steps.some((step) => DESTRUCTIVE.has(step.kind));
+}
+
+/** One line naming an audience whose section was folded. */
+function compactLine(id: string, steps: readonly Step[], clip: (text: string) => string): string {
+  return `- <code>${escapeInline(clip(id))}</code>: ${escapeInline(kindsOf(steps))}`;
+}
+
 function audienceSection(id: string, steps: readonly Step[], clip: (text: string) => string): string {
-  const kinds = steps.map((s) => `${SYMBOLS[s.kind]} ${s.kind}${s.blocked ? ' (blocked)' : ''}`).join(', ');
+  const kinds = kindsOf(steps);
   const body: string[] = [];
   for (const step of steps) {
     body.push(`${SYMBOLS[step.kind]} ${step.kind}: ${step.reason}`);
@@ -122,7 +158,17 @@ function notes(folded: Folded): string[] {
   const lines: string[] = [];
   const fold = (count: number, what: string) =>
     `_${count} more ${what} folded to stay under GitHub's comment limit; run the plan with \`--output json\` for all of it._`;
-  if (folded.audiences > 0) lines.push(fold(folded.audiences, 'audience(s)'));
+  if (folded.audiences > 0) {
+    const unnamed = folded.destructive - folded.named;
+    const destructive =
+      folded.destructive === 0
+        ? 'none of them deletes, replaces or forgets an audience.'
+        : `${folded.destructive} of them delete, replace or forget an audience: ` +
+          (unnamed === 0
+            ? 'listed by name above.'
+            : `${folded.named} listed by name above, ${unnamed} not named.`);
+    lines.push(`${fold(folded.audiences, 'audience(s)').slice(0, -1)} ${destructive}_`);
+  }
   if (folded.held > 0) lines.push(fold(folded.held, 'held audience(s)'));
   if (folded.failedRuns > 0) lines.push(fold(folded.failedRuns, 'failed run(s)'));
   if (folded.diagnostics > 0) lines.push(fold(folded.diagnostics, 'diagnostic(s)'));
@@ -139,7 +185,15 @@ function notes(folded: Folded): string[] {
 export function renderMarkdown(given: Plan): string {
   // Every string of the plan shown escaped: a PR comment is reviewed like a terminal plan.
   const plan = escapeDeep(given);
-  const folded: Folded = { audiences: 0, held: 0, failedRuns: 0, diagnostics: 0, shortened: 0 };
+  const folded: Folded = {
+    audiences: 0,
+    destructive: 0,
+    named: 0,
+    held: 0,
+    failedRuns: 0,
+    diagnostics: 0,
+    shortened: 0,
+  };
   const clip = clipper(folded);
   const budget = new Budget(MARKDOWN_LIMIT - NOTE_RESERVE);
   const s = plan.summary;
@@ -191,16 +245,55 @@ export function renderMarkdown(given: Plan): string {
     const id = `${step.sandbox}/${step.key}`;
     groups.set(id, [...(groups.get(id) ?? []), step]);
   }
+  // Audiences that lose (or re-create) an audience come first, and room is set aside to at
+  // least name them: what a long plan folds is updates, creates and runs, never a delete.
+  const ordered = [
+    ...[...groups].filter(([, steps]) => isDestructive(steps)),
+    ...[...groups].filter(([, steps]) => !isDestructive(steps)),
+  ];
+  const compactHeader = ['**Deleted, replaced or forgotten (details folded):**', ''];
+  const estimate = clipper({ ...folded });
+  const reserved = budget.hold(
+    Math.min(
+      Math.floor(MARKDOWN_LIMIT * LIST_SHARE),
+      cost([...compactHeader, '']) +
+        ordered
+          .filter(([, steps]) => isDestructive(steps))
+          .reduce((sum, [id, steps]) => sum + cost([compactLine(id, steps, estimate)]), 0),
+    ),
+  );
   const sections: string[] = [];
-  for (const [id, steps] of groups) {
+  const unshown: string[] = [];
+  for (const [id, steps] of ordered) {
     const section = folded.audiences > 0 ? undefined : audienceSection(id, steps, clip);
-    if (section === undefined || !budget.take([section])) {
-      folded.audiences += 1;
+    if (section !== undefined && budget.take([section])) {
+      sections.push(section);
       continue;
     }
-    sections.push(section);
+    folded.audiences += 1;
+    if (isDestructive(steps)) {
+      folded.destructive += 1;
+      unshown.push(compactLine(id, steps, clip));
+    }
   }
-  return [...head, ...sections, ...notes(folded), ...failed.lines, ...held.lines, ...diagnostics.lines].join(
-    '\n',
-  );
+  budget.release(reserved);
+  const compact: string[] = [];
+  if (unshown.length > 0 && budget.take([...compactHeader, ''])) {
+    for (const line of unshown) {
+      if (!budget.take([line])) break;
+      compact.push(line);
+    }
+    folded.named = compact.length;
+    compact.unshift(...compactHeader);
+    compact.push('');
+  }
+  return [
+    ...head,
+    ...sections,
+    ...compact,
+    ...notes(folded),
+    ...failed.lines,
+    ...held.lines,
+    ...diagnostics.lines,
+  ].join('\n');
 }
