@@ -198,7 +198,7 @@ describe('destructive steps are never the ones folded away', () => {
     const shown = md.split('<details><summary>').length - 1;
     expect(shown).toBeLessThan(151);
     expect(foldedCount(md, 'audience\\(s\\)')).toBe(151 - shown);
-    expect(md).toContain('none of them deletes, replaces or forgets an audience');
+    expect(md).toContain('None of them deletes, replaces or forgets an audience');
   });
 
   it('more deletes, replaces and forgets than fit: every one is named, before any update, and the note counts them', () => {

@@ -162,7 +162,7 @@ function notes(folded: Folded): string[] {
     const unnamed = folded.destructive - folded.named;
     const destructive =
       folded.destructive === 0
-        ? 'none of them deletes, replaces or forgets an audience.'
+        ? 'None of them deletes, replaces or forgets an audience.'
         : `${folded.destructive} of them delete, replace or forget an audience: ` +
           (unnamed === 0
             ? 'listed by name above.'
