@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Creates or updates the one pull-request comment that holds audiencectl's plan.
-// The comment is found by a hidden marker, so each push edits it instead of adding
-// another. No dependencies: Node's fetch and the GitHub REST API (list, create,
-// update issue comments). Used by action.yml; reads its inputs from the environment:
+// The comment is found by a hidden marker and its author: only a comment the token's own
+// identity wrote is edited (anyone may post a comment that starts with the marker), so
+// each push edits it instead of adding another. No dependencies: Node's fetch and the
+// GitHub REST API (the authenticated user, list, create, update issue comments). Used by action.yml; reads its inputs from the environment:
 //   GITHUB_TOKEN, GITHUB_REPOSITORY (owner/name), PR_NUMBER, GITHUB_API_URL
 //   (default https://api.github.com), PLAN_FILE (the Markdown plan), PLAN_EXIT_CODE,
 //   PLAN_STDERR_FILE (shown when the plan failed), PLAN_DIRECTORY (names the marker,
@@ -20,6 +21,22 @@ const VERDICTS = {
   1: 'the plan failed',
 };
 
+/**
+ * Whom comments made with a workflow's GITHUB_TOKEN (an installation token) are written by.
+ * Such a token cannot read GET /user (403 "Resource not accessible by integration").
+ */
+const ACTIONS_BOT = { login: 'github-actions[bot]', type: 'Bot' };
+
+/** Notes that end a cut plan; neither claims the plan is somewhere it is not. */
+const CUT_NOTE = (count) =>
+  `_${count} more audience section(s) cut to fit GitHub's comment limit; run the plan with \`--output json\` for all of it._`;
+const TRUNCATED_NOTE =
+  "… truncated to fit GitHub's comment limit; run the plan with `--output json` for all of it.";
+
+/** Audience sections of the Markdown plan: `<details><summary>` … `</details>` lines. */
+const SECTION = /^<details><summary>(.*)<\/summary>\n[\s\S]*?^<\/details>\n\n?/gm;
+const DESTRUCTIVE = /: [^<]*\b(?:delete|replace|forget)\b[^<]*$/;
+
 export function markerFor(directory) {
   return `<!-- audiencectl-plan: ${directory.replaceAll('--', '- -')} -->`;
 }
@@ -35,10 +52,59 @@ export function commentBody({ directory, exitCode, plan, stderr, sha }) {
     const errors = stderr.trim() || 'no output';
     main = `${main}\n\n\`\`\`\n${errors.replaceAll('```', "'''")}\n\`\`\``.trim();
   }
-  const room = MAX_BODY - head.length - foot.length;
-  if (main.length > room)
-    main = `${main.slice(0, room - 80)}\n\n… truncated: the whole plan is in the job log.`;
-  return `${head}${main}${foot}`;
+  return `${head}${fit(main, MAX_BODY - head.length - foot.length)}${foot}`;
+}
+
+/**
+ * `text` cut to `room` characters. Whole audience sections go first, from the last one
+ * back (the renderer lists deletes, replaces and forgets first; those cut are still named),
+ * so that the notes, held audiences and diagnostics after them stay. What is still too
+ * long is cut at a line, closing an open code block and `<details>`.
+ */
+function fit(text, room) {
+  if (text.length <= room) return text;
+  const sections = [...text.matchAll(SECTION)];
+  const cut = [];
+  let kept = text;
+  while (sections.length > 0) {
+    const section = sections.pop();
+    cut.unshift(section);
+    const named = cut
+      .filter((s) => DESTRUCTIVE.test(s[1]))
+      .map((s) => `- ${s[1]}`)
+      .join('\n');
+    const replacement = `${named === '' ? '' : `${named}\n\n`}${CUT_NOTE(cut.length)}\n\n`;
+    const end = cut.at(-1).index + cut.at(-1)[0].length;
+    kept = `${text.slice(0, section.index)}${replacement}${text.slice(end)}`;
+    if (kept.length <= room) return kept;
+  }
+  return cutAtLine(kept, room);
+}
+
+function cutAtLine(text, room) {
+  const lines = [];
+  let used = 0;
+  let fenced = false;
+  let open = 0;
+  // Room for the note, a closing fence and every `</details>` that may need closing.
+  const spare = TRUNCATED_NOTE.length + 16;
+  for (const line of text.split('\n')) {
+    const closing = (fenced ? 4 : 0) + open * 11;
+    if (used + line.length + 1 + closing + spare > room) {
+      // A long line in a code block (an error output) is cut, not dropped.
+      const left = room - used - closing - spare - 2;
+      if (fenced && left > 0) lines.push(line.slice(0, left));
+      break;
+    }
+    lines.push(line);
+    used += line.length + 1;
+    if (line.startsWith('```')) fenced = !fenced;
+    else if (!fenced && line.startsWith('<details>')) open += 1;
+    else if (!fenced && line.startsWith('</details>')) open -= 1;
+  }
+  if (fenced) lines.push('```');
+  for (; open > 0; open -= 1) lines.push('</details>');
+  return `${lines.join('\n')}\n\n${TRUNCATED_NOTE}`;
 }
 
 async function github(api, token, method, path, body) {
@@ -54,21 +120,60 @@ async function github(api, token, method, path, body) {
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
-  if (!response.ok) throw new Error(`GitHub ${method} ${path}: ${response.status} ${text.slice(0, 200)}`);
+  if (!response.ok) {
+    const error = new Error(`GitHub ${method} ${path}: ${response.status} ${text.slice(0, 200)}`);
+    error.status = response.status;
+    throw error;
+  }
   return text === '' ? undefined : JSON.parse(text);
 }
 
-/** Updates the comment carrying `marker` (the first found), or creates it. Returns what it did. */
+/**
+ * Whom the token comments as: a personal access token's user (GET /user), or, when GitHub
+ * refuses GET /user as it does an installation token such as GITHUB_TOKEN, the Actions bot.
+ */
+export async function tokenIdentity({ api, token }) {
+  try {
+    const user = await github(api, token, 'GET', '/user');
+    if (typeof user?.login !== 'string') throw new Error('GitHub GET /user: no login in the answer');
+    return { login: user.login, type: user.type };
+  } catch (error) {
+    if (error.status === 403 || error.status === 404) return ACTIONS_BOT;
+    throw error;
+  }
+}
+
+function wroteBy(comment, identity) {
+  return (
+    typeof comment.user?.login === 'string' &&
+    comment.user.login === identity.login &&
+    (identity.type === undefined || comment.user.type === identity.type)
+  );
+}
+
+/**
+ * Updates the first comment carrying `marker` that the token's own identity wrote, or
+ * creates one: a comment anyone else wrote with the marker is left alone. When GitHub
+ * refuses the update (403, or 404: deleted meanwhile), a new comment is posted.
+ */
 export async function upsertComment({ api, token, repository, issue, marker, body }) {
   const base = `/repos/${repository}/issues`;
+  const identity = await tokenIdentity({ api, token });
   for (let page = 1; ; page += 1) {
     const comments = await github(api, token, 'GET', `${base}/${issue}/comments?per_page=100&page=${page}`);
     const mine = comments.find(
-      (comment) => typeof comment.body === 'string' && comment.body.startsWith(marker),
+      (comment) =>
+        typeof comment.body === 'string' && comment.body.startsWith(marker) && wroteBy(comment, identity),
     );
     if (mine) {
-      await github(api, token, 'PATCH', `${base}/comments/${mine.id}`, { body });
-      return { action: 'updated', id: mine.id };
+      try {
+        await github(api, token, 'PATCH', `${base}/comments/${mine.id}`, { body });
+        return { action: 'updated', id: mine.id };
+      } catch (error) {
+        if (error.status !== 403 && error.status !== 404) throw error;
+        console.error(`pr-comment: cannot update comment ${mine.id} (${error.status}); posting a new one`);
+        break;
+      }
     }
     if (comments.length < 100) break;
   }

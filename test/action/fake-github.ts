@@ -1,7 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Comment = { id: number; body: string; user: { login: string } };
+export type User = { login: string; type: 'User' | 'Bot' };
+export type Comment = { id: number; body: string; user: User };
+
+/** Who a workflow's GITHUB_TOKEN comments as. */
+export const ACTIONS_BOT: User = { login: 'github-actions[bot]', type: 'Bot' };
 export type Seen = { method: string; path: string; authorization: string | undefined };
 
 export type FakeGitHub = {
@@ -11,6 +15,14 @@ export type FakeGitHub = {
   requests: Seen[];
   /** Answer every request with this status instead (e.g. 403). */
   failWith: number | undefined;
+  /**
+   * Whom the token belongs to: a personal access token's user (GET /user answers it), or,
+   * when undefined, an installation token such as GITHUB_TOKEN: GET /user answers 403
+   * "Resource not accessible by integration" and comments are written by github-actions[bot].
+   */
+  user: User | undefined;
+  /** Refuse every update with 403 (e.g. the token may not edit that comment). */
+  refuseUpdates: boolean;
   close(): Promise<void>;
 };
 
@@ -21,13 +33,20 @@ async function jsonBody(request: http.IncomingMessage): Promise<{ body?: unknown
 }
 
 /**
- * The three GitHub REST endpoints that scripts/pr-comment.mjs uses, on loopback:
- * list an issue's comments (paginated), create one, update one. Requests without
+ * The GitHub REST endpoints that scripts/pr-comment.mjs uses, on loopback: the
+ * authenticated user, list an issue's comments (paginated), create one, update one (only
+ * the token's own comments: others' are refused with 403). Requests without
  * the token are refused with 401, as GitHub does.
  */
 export async function startFakeGitHub(repository: string, token: string): Promise<FakeGitHub> {
   let nextId = 1000;
-  const fake: Omit<FakeGitHub, 'url' | 'close'> = { comments: new Map(), requests: [], failWith: undefined };
+  const fake: Omit<FakeGitHub, 'url' | 'close'> = {
+    comments: new Map(),
+    requests: [],
+    failWith: undefined,
+    user: undefined,
+    refuseUpdates: false,
+  };
   const base = `/repos/${repository}/issues`;
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -42,6 +61,11 @@ export async function startFakeGitHub(repository: string, token: string): Promis
     if (fake.failWith !== undefined)
       return send(fake.failWith, { message: 'Resource not accessible by integration' });
     if (request.headers.authorization !== `Bearer ${token}`) return send(401, { message: 'Bad credentials' });
+    if (url.pathname === '/user' && request.method === 'GET') {
+      if (fake.user) return send(200, { ...fake.user, id: 42 });
+      return send(403, { message: 'Resource not accessible by integration' });
+    }
+    const author = fake.user ?? ACTIONS_BOT;
     const list = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(url.pathname);
     const one = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(url.pathname);
     if (!url.pathname.startsWith(base)) return send(404, { message: 'Not Found' });
@@ -53,7 +77,7 @@ export async function startFakeGitHub(repository: string, token: string): Promis
     }
     if (list && request.method === 'POST') {
       void jsonBody(request).then(({ body }) => {
-        const comment = { id: (nextId += 1), body: String(body), user: { login: 'github-actions[bot]' } };
+        const comment = { id: (nextId += 1), body: String(body), user: author };
         const issue = list[1] ?? '';
         fake.comments.set(issue, [...(fake.comments.get(issue) ?? []), comment]);
         send(201, comment);
@@ -64,6 +88,8 @@ export async function startFakeGitHub(repository: string, token: string): Promis
       void jsonBody(request).then(({ body }) => {
         const comment = [...fake.comments.values()].flat().find((c) => c.id === Number(one[1]));
         if (!comment) return send(404, { message: 'Not Found' });
+        if (fake.refuseUpdates || comment.user.login !== author.login)
+          return send(403, { message: 'Resource not accessible by integration' });
         comment.body = String(body);
         return send(200, comment);
       });

@@ -4,12 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeGitHub } from './fake-github.js';
+import { ACTIONS_BOT, startFakeGitHub, type FakeGitHub } from './fake-github.js';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/pr-comment.mjs', import.meta.url));
 const TOKEN = 'ghs_canary0123456789';
 const REPO = 'acme/audiences';
 const PLAN = '### audiencectl plan\n\n| create | update |\n|---:|---:|\n| 1 | 0 |\n';
+const MARKER = '<!-- audiencectl-plan: audiences -->';
+/** A plan comment as the PR's author could write it, before the first run. */
+const SPOOF = `${MARKER}\n**audiencectl plan** in \`audiences\`: no changes\n\n**No changes.**`;
 
 let github: FakeGitHub;
 let dir: string;
@@ -83,29 +86,78 @@ describe('scripts/pr-comment.mjs', () => {
     expect(result.stdout).toContain('updated');
     expect(bodies()).toHaveLength(1);
     expect(bodies()[0]).toContain(': no changes');
-    expect(github.requests.map((r) => r.method)).toEqual(['GET', 'POST', 'GET', 'PATCH']);
+    expect(github.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual([
+      'GET /user',
+      `GET /repos/${REPO}/issues/7/comments`,
+      `POST /repos/${REPO}/issues/7/comments`,
+      'GET /user',
+      `GET /repos/${REPO}/issues/7/comments`,
+      `PATCH /repos/${REPO}/issues/comments/1001`,
+    ]);
   });
 
   it('finds its comment on a later page among other comments, and leaves those alone', async () => {
     const others = Array.from({ length: 130 }, (_, i) => ({
       id: i + 1,
       body: `review ${i}`,
-      user: { login: 'someone' },
+      user: { login: 'someone', type: 'User' as const },
     }));
     github.comments.set('7', [
       ...others.slice(0, 120),
-      { id: 500, body: '<!-- audiencectl-plan: audiences -->\nold', user: { login: 'github-actions[bot]' } },
+      { id: 500, body: `${MARKER}\nold`, user: ACTIONS_BOT },
       ...others.slice(120),
     ]);
     const result = await comment({ plan: PLAN, exitCode: 2 });
     expect(result.code).toBe(0);
     expect(github.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /user',
       `GET /repos/${REPO}/issues/7/comments?per_page=100&page=1`,
       `GET /repos/${REPO}/issues/7/comments?per_page=100&page=2`,
       `PATCH /repos/${REPO}/issues/comments/500`,
     ]);
     expect(bodies().filter((b) => b.startsWith('review'))).toHaveLength(130);
     expect(bodies().find((b) => b.includes('audiencectl-plan'))).toContain(PLAN.trim());
+  });
+
+  it('never takes over a comment someone else wrote with the marker: posts its own', async () => {
+    github.comments.set('7', [{ id: 1, body: SPOOF, user: { login: 'pr-author', type: 'User' } }]);
+    const result = await comment({ plan: PLAN, exitCode: 2 });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toContain('created');
+    expect(github.requests.filter((r) => r.method === 'PATCH')).toEqual([]);
+    const [spoof, ours, ...rest] = github.comments.get('7') ?? [];
+    expect(spoof?.body).toBe(SPOOF);
+    expect(ours?.user).toEqual(ACTIONS_BOT);
+    expect(ours?.body).toMatch(
+      /^<!-- audiencectl-plan: audiences -->\n\*\*audiencectl plan\*\* in `audiences`: changes pending\n/,
+    );
+    expect(rest).toEqual([]);
+  });
+
+  it("with a personal access token, updates only that user's comment, not the Actions bot's or another user's", async () => {
+    const ci = { login: 'ci-user', type: 'User' as const };
+    github.user = ci;
+    github.comments.set('7', [
+      { id: 1, body: `${MARKER}\nby the bot`, user: ACTIONS_BOT },
+      { id: 2, body: SPOOF, user: { login: 'pr-author', type: 'User' } },
+      { id: 3, body: `${MARKER}\nold`, user: ci },
+    ]);
+    const result = await comment({ plan: PLAN, exitCode: 2 });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(github.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`)).toEqual([
+      `PATCH /repos/${REPO}/issues/comments/3`,
+    ]);
+    expect(bodies()).toEqual([`${MARKER}\nby the bot`, SPOOF, expect.stringContaining(PLAN.trim())]);
+  });
+
+  it('posts a new comment when GitHub refuses to update its own', async () => {
+    github.comments.set('7', [{ id: 1, body: `${MARKER}\nold`, user: ACTIONS_BOT }]);
+    github.refuseUpdates = true;
+    const result = await comment({ plan: PLAN, exitCode: 2 });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('created');
+    expect(github.requests.map((r) => r.method)).toEqual(['GET', 'GET', 'PATCH', 'POST']);
+    expect(bodies()).toEqual([`${MARKER}\nold`, expect.stringContaining(PLAN.trim())]);
   });
 
   it('keeps one comment per planned directory', async () => {
@@ -131,6 +183,28 @@ describe('scripts/pr-comment.mjs', () => {
     const [body] = bodies();
     expect(body?.length).toBeLessThanOrEqual(65_536);
     expect(body).toContain('truncated');
+    expect(body).not.toContain('job log');
+  });
+
+  it('cuts a plan that is too long at whole audience sections, keeping the notes at its end and every fence closed', async () => {
+    const section = (i: number) =>
+      `<details><summary><code>prod/a-${i}</code>: ~ update</summary>\n\n\`\`\`diff\n~ update: spec changed\n    ~ description: "${'d'.repeat(900)}"\n\`\`\`\n</details>\n`;
+    const tail =
+      "_3 more audience(s) folded to stay under GitHub's comment limit._\n\n**Held (left alone): 1**\n\n- `prod/held`: kept\n";
+    const sections = Array.from({ length: 70 }, (_, i) => section(i)).join('\n');
+    const plan = `### audiencectl plan\n\n${sections}\n${tail}`;
+    expect(plan.length).toBeGreaterThan(65_000);
+    await comment({ plan, exitCode: 2 });
+    const [body = ''] = bodies();
+    expect(body.length).toBeLessThanOrEqual(65_000);
+    expect(body).toContain('prod/a-0<');
+    expect(body).not.toContain('prod/a-69<');
+    expect(body).toContain(tail.trim());
+    expect(body.split('```').length % 2).toBe(1);
+    expect(body.split('<details>').length).toBe(body.split('</details>').length);
+    const shown = body.split('<details>').length - 1;
+    expect(body).toContain(`_${70 - shown} more audience section(s) cut to fit GitHub's comment limit`);
+    expect(body).not.toContain('job log');
   });
 
   it('fails in one line, without the token, when GitHub refuses', async () => {
