@@ -188,7 +188,7 @@ describe('scripts/pr-comment.mjs', () => {
 
   it('cuts a plan that is too long at whole audience sections, keeping the notes at its end and every fence closed', async () => {
     const section = (i: number) =>
-      `<details><summary><code>prod/a-${i}</code>: ~ update</summary>\n\n\`\`\`diff\n~ update: spec changed\n    ~ description: "${'d'.repeat(900)}"\n\`\`\`\n</details>\n`;
+      `<details><summary><code>prod/a-${i}</code>: ${i === 68 ? '- delete' : '~ update'}</summary>\n\n\`\`\`diff\n~ update: spec changed\n    ~ description: "${'d'.repeat(900)}"\n\`\`\`\n</details>\n`;
     const tail =
       "_3 more audience(s) folded to stay under GitHub's comment limit._\n\n**Held (left alone): 1**\n\n- `prod/held`: kept\n";
     const sections = Array.from({ length: 70 }, (_, i) => section(i)).join('\n');
@@ -199,6 +199,8 @@ describe('scripts/pr-comment.mjs', () => {
     expect(body.length).toBeLessThanOrEqual(65_000);
     expect(body).toContain('prod/a-0<');
     expect(body).not.toContain('prod/a-69<');
+    expect(body).toContain('\n- <code>prod/a-68</code>: - delete\n');
+    expect(body).not.toContain('<code>prod/a-67</code>: ~ update');
     expect(body).toContain(tail.trim());
     expect(body.split('```').length % 2).toBe(1);
     expect(body.split('<details>').length).toBe(body.split('</details>').length);
