@@ -1,5 +1,6 @@
 import type { LoadResult } from '../manifest/load.js';
 import { knownSpecHash } from '../manifest/spec-hash-memo.js';
+import { recordId } from '../state/record-id.js';
 import type { AudienceRecord, RecordedState } from '../state/schema.js';
 import { withLazyProperty } from '../text/lazy-property.js';
 import { normaliseSpec, specHash } from './normalise.js';
@@ -23,11 +24,64 @@ function appliedOf(m: LoadResult['manifests'][number], at: string): Applied {
 }
 
 /**
+ * What the base branch holds but could not be read into manifests. The apply of the base
+ * holds these audiences ("left as it is"): its state still has their records, applied from
+ * an earlier version of the file, which a pull-request plan cannot see. Without this, a PR
+ * that removes such a file plans "No changes" while the apply after the merge deletes the
+ * audience, and a PR that fixes it plans a create where the apply updates or replaces.
+ */
+export type UnreadBase = {
+  /** Audiences a base file with errors still names (`sandbox/key` -> that file): their spec is unknown. */
+  specUnknown: ReadonlyMap<string, string>;
+  /**
+   * Base files whose audiences cannot even be named (emptied, skipped as not ours, or errors
+   * before the name), with why: a plan that changes or removes one cannot say what the apply does.
+   */
+  unnamed: ReadonlyMap<string, UnnamedWhy>;
+};
+
+export type UnnamedWhy = 'empty' | 'skipped' | 'errors';
+
+/** The audiences and files of the base that `assumedStateFrom` cannot fully know. */
+export function unreadBase(base: LoadResult): UnreadBase {
+  const read = new Set(base.manifests.map((m) => recordId(m.sandbox, m.key)));
+  const specUnknown = new Map<string, string>();
+  for (const held of base.held) {
+    const id = recordId(held.sandbox, held.key);
+    if (!read.has(id) && !specUnknown.has(id)) specUnknown.set(id, held.file);
+  }
+  const named = new Set(base.held.map((h) => h.file));
+  const unnamed = new Map<string, UnnamedWhy>();
+  for (const file of base.failedFiles) if (!named.has(file)) unnamed.set(file, 'errors');
+  for (const file of base.emptyFiles) unnamed.set(file, 'empty');
+  for (const file of base.skippedFiles) if (!unnamed.has(file)) unnamed.set(file, 'skipped');
+  return { specUnknown, unnamed };
+}
+
+/**
  * The state a pull-request plan assumes: everything on the base branch is applied,
  * including the runs it asked for. Needs no credentials and no state directory.
+ *
+ * An audience a base file with errors still names gets a record too, with no applied spec
+ * (`unread.specUnknown` tells the planner why): the apply's state has one, so removing the
+ * file deletes the audience and fixing it changes it; its deletionPolicy is unknown, and
+ * assumed to be Delete, the most the apply could do.
  */
-export function assumedStateFrom(base: LoadResult, appliedAt: string): RecordedState {
+export function assumedStateFrom(
+  base: LoadResult,
+  appliedAt: string,
+  unread: UnreadBase = unreadBase(base),
+): RecordedState {
   const at = Math.floor(Date.parse(appliedAt) / 1000);
+  const runs = () => [
+    {
+      runId: '(base)',
+      status: 'SUCCESS' as const,
+      createdAt: at,
+      dataFilterStartTime: 0,
+      dataFilterEndTime: at,
+    },
+  ];
   const audiences: AudienceRecord[] = base.manifests.map((m) => ({
     schemaVersion: 1,
     sandbox: m.sandbox,
@@ -36,9 +90,22 @@ export function assumedStateFrom(base: LoadResult, appliedAt: string): RecordedS
     deletionPolicy: m.manifest.metadata.deletionPolicy,
     manifestFile: m.file,
     applied: appliedOf(m, appliedAt),
-    runs: [
-      { runId: '(base)', status: 'SUCCESS', createdAt: at, dataFilterStartTime: 0, dataFilterEndTime: at },
-    ],
+    runs: runs(),
   }));
+  const added = new Set<string>();
+  for (const held of base.held) {
+    const id = recordId(held.sandbox, held.key);
+    if (unread.specUnknown.get(id) !== held.file || added.has(id)) continue;
+    added.add(id);
+    audiences.push({
+      schemaVersion: 1,
+      sandbox: held.sandbox,
+      key: held.key,
+      audienceId: `(base) ${held.key}`,
+      deletionPolicy: 'Delete',
+      manifestFile: held.file,
+      runs: runs(),
+    });
+  }
   return { meta: undefined, audiences };
 }

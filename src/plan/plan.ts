@@ -1,4 +1,6 @@
+import type { Diagnostic } from '../manifest/diagnostics.js';
 import type { DesiredManifest, LoadResult } from '../manifest/load.js';
+import type { UnreadBase } from './assumed-state.js';
 import type { AudienceRecord, RecordedState } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
 import { knownSpecHash } from '../manifest/spec-hash-memo.js';
@@ -54,6 +56,8 @@ export type PlanOptions = DeletionGuardOptions & {
   adopt?: boolean | undefined;
   /** The audiences of each adoptable manifest's name, read before planning. */
   adoptView?: AdoptView | undefined;
+  /** `plan --base`: what the base holds but could not be read (assumed-state.ts). */
+  unreadBase?: UnreadBase | undefined;
 };
 
 /** Drift found while planning, for the plan's refresh report. */
@@ -151,6 +155,33 @@ function stepsForDesired(
   }
 
   const audienceId = record.audienceId;
+  const unknownFrom = options.unreadBase?.specUnknown.get(recordId(desired.sandbox, desired.key));
+  if (unknownFrom !== undefined && !record.applied) {
+    // The base file has errors: the apply compares with the spec it last applied from an
+    // earlier version, which a --base plan does not have. Never shown as less than the apply
+    // may do: a replace when one is allowed, else an update (the apply refuses a replacement).
+    const unknown = `${unknownFrom} has errors on the base, so the spec the apply last applied from it is unknown to this plan`;
+    if (options.allowReplace || desired.manifest.metadata.allowReplace) {
+      return creation(
+        'replace',
+        `${unknown}: the apply replaces the audience if spec.name or another property that cannot be changed in place differs from it, else updates it in place`,
+        { audienceId },
+      );
+    }
+    const step: Step = {
+      ...stepFor(
+        desired,
+        'update',
+        `${unknown}: the apply updates the audience to this manifest, or refuses if spec.name or another property that cannot be changed in place differs from it (replacement needs metadata.allowReplace)`,
+      ),
+      source,
+      audienceId,
+      patch: fullPatchBody(target().spec),
+      target: target(),
+    };
+    const run = dueRun(desired, record, clock);
+    return run ? [step, runStep(desired, run, audienceId)] : [step];
+  }
   const live = liveOf(options.refresh, record);
   const drift = live ? driftOf(record, live, target().spec) : { kind: 'none' as const };
   const note = (kind: RefreshReport['drifted'][number]['kind'], detail: string) =>
@@ -264,7 +295,10 @@ export function plan(read: LoadResult, recorded: RecordedState, options: PlanOpt
     steps.push(...stepsForDesired(manifest, records.get(id), options, drifted, recorded.audiences, clock));
   }
 
-  const { removals, moves, held, outside } = leftovers;
+  const { moves, held, outside } = leftovers;
+  const removals = options.unreadBase
+    ? withUnknownPolicy(leftovers.removals, options.unreadBase)
+    : leftovers.removals;
   guardRecreates(steps, records.size - outside, options);
   guardDeletions(
     removals,
@@ -302,6 +336,57 @@ export function plan(read: LoadResult, recorded: RecordedState, options: PlanOpt
       ? { scope: { include: [...options.scope.include], exclude: [...options.scope.exclude], outside } }
       : {}),
     ...(options.refresh ? { refresh: refreshReport(options.refresh, drifted) } : {}),
-    diagnostics: desired.diagnostics,
+    diagnostics: options.unreadBase
+      ? [...desired.diagnostics, ...unnamedInBase(options.unreadBase, desired)]
+      : desired.diagnostics,
   };
+}
+
+/** A removal of an audience whose base file has errors: its deletionPolicy there is unknown. */
+function withUnknownPolicy(removals: Step[], unread: UnreadBase): Step[] {
+  return removals.map((step) => {
+    const file = unread.specUnknown.get(recordId(step.sandbox, step.key));
+    if (file === undefined || step.kind !== 'delete') return step;
+    return {
+      ...step,
+      reason: `${step.reason} (${file} has errors on the base: its deletionPolicy is unknown to this plan; an Orphan policy would only forget the audience)`,
+    };
+  });
+}
+
+const UNNAMED_WHY = {
+  empty: 'holds no manifest (it is empty, or only comments)',
+  errors: 'has errors before any audience is named',
+  skipped: 'is not read as an audiencectl manifest',
+} as const;
+
+/**
+ * Base files whose audience (if any) cannot be named, that this plan removes or makes read
+ * as manifests: the apply's state has a record from an earlier version of the file, which a
+ * --base plan cannot know, so it says so instead of planning "No changes" or a plain create.
+ * An error (the plan fails) for an emptied file or one with errors: the apply holds the
+ * audience they named, and a PR removing the file deletes it. A warning for a file skipped as
+ * not ours: such files are mostly other YAML, which no audience was ever recorded from.
+ * A file the working tree still cannot read is held by the apply as on the base: nothing to say.
+ */
+function unnamedInBase(unread: UnreadBase, desired: LoadResult): Diagnostic[] {
+  if (unread.unnamed.size === 0) return [];
+  const stillUnread = new Set([...desired.emptyFiles, ...desired.skippedFiles, ...desired.failedFiles]);
+  const read = new Set(desired.manifests.map((m) => m.file));
+  const out: Diagnostic[] = [];
+  for (const [file, why] of unread.unnamed) {
+    if (stillUnread.has(file) && !read.has(file)) continue;
+    const what = read.has(file)
+      ? `this change makes it read as manifests: the steps shown for ${file} assume no audience was recorded from it, where the apply after the merge updates or replaces that audience (or deletes it, if the metadata.name differs)`
+      : 'this change removes it: the apply after the merge deletes that audience (manifest removed)';
+    out.push({
+      severity: why === 'skipped' ? 'warning' : 'error',
+      file,
+      line: 0,
+      column: 0,
+      rule: 'base/unread-file',
+      message: `on the base, ${file} ${UNNAMED_WHY[why]}, so this plan cannot know which audience the apply recorded from an earlier version of it (if any); ${what}. Plan against the real state (\`audiencectl plan --state …\`) to see it`,
+    });
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { assumedStateFrom } from '../../plan/assumed-state.js';
+import { assumedStateFrom, unreadBase } from '../../plan/assumed-state.js';
 import { plan, type PlanOptions } from '../../plan/plan.js';
 import { renderJson } from '../../plan/render/json.js';
 import { renderMarkdown } from '../../plan/render/markdown.js';
@@ -226,10 +226,11 @@ export function planCommand(setExit: (code: number) => void): Command {
     cacheWritten.catch(() => undefined);
     const stored = read?.state;
     // The base tree after the working tree: its unchanged files are taken from it.
-    const recorded =
-      stored ??
-      assumedStateFrom(await loadDesired(dir, flags, flags.base, files), new Date(now * 1000).toISOString());
-    const base = planOptionsFrom(flags, now);
+    const baseRead = stored ? undefined : await loadDesired(dir, flags, flags.base, files);
+    // What the base holds but could not read: the planner says what that hides (assumed-state.ts).
+    const unread = baseRead && unreadBase(baseRead);
+    const recorded = stored ?? assumedStateFrom(baseRead!, new Date(now * 1000).toISOString(), unread);
+    const base = { ...planOptionsFrom(flags, now), ...(unread ? { unreadBase: unread } : {}) };
     const options =
       flags.base === undefined
         ? { ...base, ...(await liveView(flags, desired, recorded, base, location)) }
