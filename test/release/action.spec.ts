@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { ACTIONS_BOT, startFakeGitHub } from '../action/fake-github.js';
 
 const exec = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -55,19 +56,69 @@ function runStep(
   });
 }
 
-/** A stand-in `audiencectl` that records its arguments, writes a plan to --out and exits with `code`. */
-async function stubAudiencectl(code: number): Promise<void> {
+/** A stand-in `audiencectl` that records its arguments, writes a plan to --out (unless told not to) and exits with `code`. */
+async function stubAudiencectl(code: number, plan = '### audiencectl plan'): Promise<void> {
   const bin = path.join(dir, 'bin');
-  await mkdir(bin);
+  await mkdir(bin, { recursive: true });
   const script = [
     '#!/usr/bin/env bash',
     `printf '%s\\n' "$@" > "${dir}/args"`,
-    'while [ $# -gt 0 ]; do if [ "$1" = --out ]; then echo "### audiencectl plan" > "$2"; fi; shift; done',
+    plan === ''
+      ? ':'
+      : `while [ $# -gt 0 ]; do if [ "$1" = --out ]; then echo "${plan}" > "$2"; fi; shift; done`,
     'echo "a warning on stderr" >&2',
     `exit ${code}`,
   ].join('\n');
   await writeFile(path.join(bin, 'audiencectl'), script);
   await chmod(path.join(bin, 'audiencectl'), 0o755);
+}
+
+const gitEnv = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'ci',
+  GIT_AUTHOR_EMAIL: 'ci@x.invalid',
+  GIT_COMMITTER_NAME: 'ci',
+  GIT_COMMITTER_EMAIL: 'ci@x.invalid',
+};
+async function git(cwd: string, ...gitArgs: string[]): Promise<string> {
+  return (await exec('git', gitArgs, { cwd, env: gitEnv })).stdout.trim();
+}
+async function revParse(cwd: string, ref: string): Promise<string> {
+  return git(cwd, 'rev-parse', '--verify', `${ref}^{commit}`);
+}
+/** Commits a new file `name` in `repo`; returns the commit. */
+async function commit(repo: string, name: string, message: string): Promise<string> {
+  await writeFile(path.join(repo, name), `${message}: 1\n`);
+  await git(repo, 'add', name);
+  await git(repo, 'commit', '-qm', message);
+  return revParse(repo, 'HEAD');
+}
+
+/** The Plan step's environment in `dir`, on a pull_request event with base branch main. */
+function stepEnv(): Record<string, string> {
+  return {
+    DIRECTORY: '.',
+    BASE: '',
+    BASE_BRANCH: 'main',
+    PR_HEAD_SHA: '',
+    RUNNER_TEMP: dir,
+    GITHUB_OUTPUT: path.join(dir, 'outputs'),
+    GITHUB_STEP_SUMMARY: path.join(dir, 'summary'),
+  };
+}
+async function outputs(): Promise<Record<string, string>> {
+  const text = await readFile(path.join(dir, 'outputs'), 'utf8');
+  const pairs = text
+    .trim()
+    .split('\n')
+    .map((line): [string, string] => {
+      const at = line.indexOf('=');
+      return [line.slice(0, at), line.slice(at + 1)];
+    });
+  return Object.fromEntries(pairs);
+}
+async function args(): Promise<string[]> {
+  return (await readFile(path.join(dir, 'args'), 'utf8')).trim().split('\n');
 }
 
 describe('action.yml', () => {
@@ -79,19 +130,14 @@ describe('action.yml', () => {
 
   it.each([0, 1, 2, 3])('plans with --detailed-exitcode and passes on exit code %i', async (code) => {
     await stubAudiencectl(code);
-    const outputs = path.join(dir, 'outputs');
-    const env = {
-      BASE: 'origin/main',
-      BASE_BRANCH: 'main',
-      RUNNER_TEMP: dir,
-      GITHUB_OUTPUT: outputs,
-      GITHUB_STEP_SUMMARY: path.join(dir, 'summary'),
-    };
+    const env = { ...stepEnv(), BASE: 'origin/main' };
     const result = await runStep(step('Plan').run ?? '', env);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('a warning on stderr');
-    const args = (await readFile(path.join(dir, 'args'), 'utf8')).trim().split('\n');
-    expect(args).toEqual([
+    const out = await outputs();
+    expect(path.dirname(out['plan-file'] ?? '')).not.toBe(dir);
+    expect(out['plan-file']?.startsWith(`${dir}/`)).toBe(true);
+    expect(await args()).toEqual([
       'plan',
       '.',
       '--base',
@@ -100,47 +146,143 @@ describe('action.yml', () => {
       'markdown',
       '--detailed-exitcode',
       '--out',
-      path.join(dir, 'audiencectl-plan.md'),
+      out['plan-file'],
     ]);
-    expect(await readFile(outputs, 'utf8')).toContain(`exit-code=${code}\n`);
-    expect(await readFile(path.join(dir, 'summary'), 'utf8')).toBe('### audiencectl plan\n');
+    expect(out['exit-code']).toBe(String(code));
+    const plan = await readFile(out['plan-file'] ?? '', 'utf8');
+    expect(plan).toBe('_Compared with `origin/main` (the `base` input)._\n\n### audiencectl plan\n');
+    expect(await readFile(path.join(dir, 'summary'), 'utf8')).toBe(plan);
   });
 
   it('fetches the base branch when the checkout lacks it, then plans against it', async () => {
     await stubAudiencectl(2);
-    const env = {
-      ...process.env,
-      GIT_AUTHOR_NAME: 'ci',
-      GIT_AUTHOR_EMAIL: 'ci@x.invalid',
-      GIT_COMMITTER_NAME: 'ci',
-      GIT_COMMITTER_EMAIL: 'ci@x.invalid',
-    };
-    const git = (cwd: string, ...args: string[]) => exec('git', args, { cwd, env });
     const origin = path.join(dir, 'origin');
     await mkdir(origin);
     await git(origin, 'init', '-q', '-b', 'release');
-    await writeFile(path.join(origin, 'a.yaml'), 'a: 1\n');
-    await git(origin, 'add', '.');
-    await git(origin, 'commit', '-qm', 'base');
+    await commit(origin, 'a.yaml', 'base');
     await git(dir, 'init', '-q', '-b', 'feature');
     await git(dir, 'remote', 'add', 'origin', origin);
-    const stepEnv = {
-      BASE: '',
-      BASE_BRANCH: 'release',
-      RUNNER_TEMP: dir,
-      GITHUB_OUTPUT: path.join(dir, 'out'),
-      GITHUB_STEP_SUMMARY: path.join(dir, 'summary'),
-    };
-    const result = await runStep(step('Plan').run ?? '', stepEnv);
+    const result = await runStep(step('Plan').run ?? '', { ...stepEnv(), BASE_BRANCH: 'release' });
     expect(result.code).toBe(0);
-    const args = (await readFile(path.join(dir, 'args'), 'utf8')).trim().split('\n');
-    expect(args.slice(0, 4)).toEqual(['plan', '.', '--base', 'origin/release']);
-    const refs = await new Promise<string>((resolve) =>
-      execFile('git', ['rev-parse', '--verify', 'origin/release^{commit}'], { cwd: dir }, (_e, out) =>
-        resolve(out),
-      ),
-    );
-    expect(refs.trim()).toMatch(/^[0-9a-f]{40}$/);
+    expect((await args()).slice(0, 4)).toEqual(['plan', '.', '--base', 'origin/release']);
+    expect(await revParse(dir, 'origin/release')).toBe(await revParse(origin, 'HEAD'));
+  });
+
+  // Finding #3: a kept workspace (self-hosted runner) still has origin/<base> from an older job.
+  it('fetches the base branch even when an older origin/<base> is already there', async () => {
+    await stubAudiencectl(2);
+    const origin = path.join(dir, 'origin');
+    await mkdir(origin);
+    await git(origin, 'init', '-q', '-b', 'main');
+    const old = await commit(origin, 'a.yaml', 'c1');
+    await git(dir, 'init', '-q', '-b', 'work');
+    await git(dir, 'remote', 'add', 'origin', origin);
+    await git(dir, 'fetch', '-q', 'origin', '+refs/heads/main:refs/remotes/origin/main');
+    await git(dir, 'checkout', '-q', '--detach', old);
+    const tip = await commit(origin, 'b.yaml', 'merged since');
+    const result = await runStep(step('Plan').run ?? '', stepEnv());
+    expect(result.code).toBe(0);
+    const base = (await args())[3] ?? '';
+    expect(await revParse(dir, base)).toBe(tip);
+    const plan = await readFile((await outputs())['plan-file'] ?? '', 'utf8');
+    expect(plan.split('\n')[0]).toContain(`\`${tip.slice(0, 12)}\``);
+    expect(plan.split('\n')[0]).toContain('tip of `main`');
+  });
+
+  // Finding #4: the checkout is the merge commit made when the event fired; main moved since.
+  it("plans a pull request's merge commit against its first parent, not today's base tip", async () => {
+    await stubAudiencectl(2);
+    const origin = path.join(dir, 'origin');
+    await mkdir(origin);
+    await git(origin, 'init', '-q', '-b', 'main');
+    await git(origin, 'config', 'uploadpack.allowAnySHA1InWant', 'true'); // as GitHub does
+    const c1 = await commit(origin, 'a.yaml', 'c1');
+    await git(origin, 'checkout', '-q', '-b', 'pr');
+    const head = await commit(origin, 'b.yaml', 'pr');
+    await git(origin, 'checkout', '-q', '--detach', c1);
+    await git(origin, 'merge', '-q', '--no-ff', 'pr', '-m', 'merge');
+    await git(origin, 'update-ref', 'refs/pull/1/merge', 'HEAD');
+    await git(origin, 'checkout', '-q', 'main');
+    await commit(origin, 'c.yaml', 'merged after the event');
+    // actions/checkout: the merge ref only, depth 1
+    await git(dir, 'init', '-q', '-b', 'work');
+    await git(dir, 'remote', 'add', 'origin', origin);
+    await git(dir, 'fetch', '-q', '--depth=1', 'origin', '+refs/pull/1/merge:refs/remotes/pull/1/merge');
+    await git(dir, 'checkout', '-q', '--detach', 'refs/remotes/pull/1/merge');
+    const result = await runStep(step('Plan').run ?? '', { ...stepEnv(), PR_HEAD_SHA: head });
+    expect(result.code).toBe(0);
+    const base = (await args())[3] ?? '';
+    expect(await revParse(dir, base)).toBe(c1);
+    const plan = await readFile((await outputs())['plan-file'] ?? '', 'utf8');
+    expect(plan.split('\n')[0]).toContain(`\`${c1.slice(0, 12)}\``);
+    expect(plan.split('\n')[0]).toContain('first parent');
+  });
+
+  // Finding #6: the action used once per directory in one job.
+  it('keeps each use apart: a second use that fails shows none of the first plan', async () => {
+    await stubAudiencectl(2, '### plan of the first directory');
+    const first = await runStep(step('Plan').run ?? '', { ...stepEnv(), BASE: 'origin/main' });
+    expect(first.code).toBe(0);
+    const firstFile = (await outputs())['plan-file'] ?? '';
+    await rm(path.join(dir, 'outputs'));
+    await rm(path.join(dir, 'bin'), { recursive: true });
+    await stubAudiencectl(1, '');
+    const second = await runStep(step('Plan').run ?? '', { ...stepEnv(), BASE: 'origin/main' });
+    expect(second.code).toBe(0);
+    const out = await outputs();
+    expect(out['exit-code']).toBe('1');
+    expect(out['plan-file']).not.toBe(firstFile);
+    expect(await readFile(out['plan-file'] ?? '', 'utf8').catch(() => '')).not.toContain('first directory');
+    expect(await readFile(firstFile, 'utf8')).toContain('### plan of the first directory');
+  });
+
+  // Finding #5: a Plan step that fails (here: the PR removed the directory) still replaces the comment.
+  it('replaces the previous comment with the reason when the plan cannot be made', async () => {
+    const token = 'ghs_canary0123456789';
+    const github = await startFakeGitHub('acme/audiences', token);
+    try {
+      const old = '<!-- audiencectl-plan: audiences -->\n**audiencectl plan** in `audiences`: no changes';
+      github.comments.set('7', [{ id: 1, body: old, user: ACTIONS_BOT }]);
+      await stubAudiencectl(0);
+      const plan = await runStep(step('Plan').run ?? '', {
+        ...stepEnv(),
+        BASE: 'origin/main',
+        DIRECTORY: 'audiences',
+      });
+      expect(plan.code).toBe(1);
+      const out = await outputs();
+      expect(out['exit-code']).toBe('1');
+      expect(await readFile(path.join(dir, 'args'), 'utf8').catch(() => 'not run')).toBe('not run');
+      for (const name of ['Comment on the pull request', 'Verdict'])
+        expect(step(name).if).toMatch(/^\$\{\{ !cancelled\(\)/);
+      const commentStep = (plan: Record<string, string>) =>
+        runStep(step('Comment on the pull request').run ?? '', {
+          GITHUB_ACTION_PATH: repoRoot,
+          GITHUB_TOKEN: token,
+          GITHUB_REPOSITORY: 'acme/audiences',
+          GITHUB_API_URL: github.url,
+          PR_NUMBER: '7',
+          RUNNER_TEMP: dir,
+          PLAN_FILE: plan['plan-file'] ?? '',
+          PLAN_STDERR_FILE: plan['stderr-file'] ?? '',
+          PLAN_EXIT_CODE: plan['exit-code'] ?? '',
+          PLAN_DIRECTORY: 'audiences',
+        });
+      const comments = () => (github.comments.get('7') ?? []).map((c) => c.body);
+      expect((await commentStep(out)).code).toBe(0);
+      const [body, ...rest] = comments();
+      expect(rest).toEqual([]);
+      expect(body).toContain('`audiences`: the plan failed');
+      expect(body).toContain('the directory `audiences` is not in the checkout');
+      expect(body).not.toContain('no changes');
+      // An earlier step failed (installing audiencectl): the Plan step has no outputs.
+      expect((await commentStep({})).code).toBe(0);
+      expect(comments()).toHaveLength(1);
+      expect(comments()[0]).toContain('`audiences`: the plan failed');
+      expect(comments()[0]).toContain('the plan did not run: an earlier step of the action failed');
+    } finally {
+      await github.close();
+    }
   });
 
   it.each([
