@@ -5,7 +5,12 @@ import type { Diagnostic } from '../manifest/diagnostics.js';
 import { startManifestLoader, type LoadedFile } from '../manifest/load-isolated.js';
 import { assembleLoad } from '../manifest/assemble.js';
 import type { LoadResult, SourceFile } from '../manifest/load.js';
-import { readManifestDir, readManifestFile, type ReadDirOptions } from '../manifest/read-dir.js';
+import {
+  readManifestDir,
+  readManifestFile,
+  SKIPPED_DIRS,
+  type ReadDirOptions,
+} from '../manifest/read-dir.js';
 import { fileSelector } from '../source/file-filter.js';
 import { rememberSpec } from '../manifest/spec-hash-memo.js';
 import { normaliseSpec, specHash } from '../plan/normalise.js';
@@ -32,9 +37,6 @@ export type DesiredCacheOptions = {
   /** Default `readManifestFile`. */
   readFile?: ManifestReader;
 };
-
-/** Directories the full read never enters (see readManifestDir). */
-const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
 
 /**
  * Remembers the hash of each manifest's normalised spec once, when its file is read: a

@@ -21,7 +21,11 @@ export type ReadDirOptions = {
 };
 
 export { DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES, readManifestFile };
-const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
+/**
+ * Folders never walked into, by name (whatever they are reached through). The one rule:
+ * the git-tree reader of `plan --base` walks with this reader, and the daemon's cache uses it.
+ */
+export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules']);
 
 export type ReadDirResult = { files: SourceFile[]; diagnostics: Diagnostic[] };
 
@@ -41,6 +45,26 @@ function realpathOrUndefined(target: string): string | undefined {
   }
 }
 
+/** What the walk asks of a file system: node's, or a git tree's (src/manifest/read-git.ts). */
+export type WalkFs = {
+  readdir(dir: string): Array<{
+    name: string;
+    isDirectory(): boolean;
+    isFile(): boolean;
+    isSymbolicLink(): boolean;
+  }>;
+  /** The path with every link resolved; undefined when it does not exist (or is a loop). */
+  realpath(target: string): string | undefined;
+  /** Of a resolved path. */
+  stat(target: string): { isDirectory(): boolean; isFile(): boolean };
+};
+
+const NODE_FS: WalkFs = {
+  readdir: (dir) => readdirSync(dir, { withFileTypes: true }),
+  realpath: realpathOrUndefined,
+  stat: (target) => statSync(target),
+};
+
 /** A link named as a folder whose manifests `selected` would read. */
 function mayHoldManifests(relative: string, selected: (file: string) => boolean): boolean {
   return !path.extname(relative) && (selected(`${relative}/a.yaml`) || selected(`${relative}/a.yml`));
@@ -56,11 +80,13 @@ export function listManifestFilesSync(
   options: ReadDirOptions = {},
   /** Called once when the listing passes `after` files (a caller starts its parser threads). */
   many?: { after: number; call: () => void },
+  fs: WalkFs = NODE_FS,
 ): { found: FoundFile[]; diagnostics: Diagnostic[] } {
   // Only to warn about symlinks that would have been read.
   const include = picomatch([...(options.include ?? DEFAULT_INCLUDE)], { dot: false });
   const selected = fileSelector(options);
-  const realRoot = realpathSync(root);
+  const realRoot = fs === NODE_FS ? realpathSync(root) : fs.realpath(root);
+  if (realRoot === undefined) throw new Error(`${root} does not exist`);
   const diagnostics: Diagnostic[] = [];
   const found: FoundFile[] = [];
   const visited = new Set<string>([realRoot]);
@@ -68,14 +94,14 @@ export function listManifestFilesSync(
   const pending = [''];
   while (pending.length > 0) {
     const relDir = pending.pop()!;
-    const entries = readdirSync(path.join(root, relDir), { withFileTypes: true });
+    const entries = fs.readdir(path.join(root, relDir));
     for (const entry of entries) {
       const relative = relDir ? `${relDir}/${entry.name}` : entry.name;
       const absolute = path.join(root, relative);
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
-        const target = realpathOrUndefined(absolute);
+        const target = fs.realpath(absolute);
         // A manifest behind a link whose target is gone (a rename left it behind) cannot be
         // read: listed, so that reading it fails and holds every deletion, as any unreadable
         // file does; read as absent, it deleted the audiences it defined. So is a link that
@@ -106,7 +132,7 @@ export function listManifestFilesSync(
           }
           continue;
         }
-        const info = statSync(target);
+        const info = fs.stat(target);
         if (info.isDirectory() && visited.has(target)) continue;
         if (info.isDirectory()) visited.add(target);
         isDir = info.isDirectory();
