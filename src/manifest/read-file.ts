@@ -60,7 +60,7 @@ function isSymlink(absolute: string): boolean {
 }
 
 /** A manifest file that is a link to nothing: never read as a removed one. */
-function brokenLink(relative: string): Diagnostic {
+export function brokenLink(relative: string): Diagnostic {
   return fileDiagnostic(
     relative,
     'error',

@@ -1,13 +1,20 @@
 import { spawn } from 'node:child_process';
+import { lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { UsageError } from '../errors.js';
-import { SYMLINK_NOT_FOLLOWED, type Diagnostic } from './diagnostics.js';
 import { sourceFileFromBytes } from './decode.js';
 import type { SourceFile } from './load.js';
-import { fileSelector } from '../source/file-filter.js';
-import { DEFAULT_MAX_FILE_BYTES, type ReadDirOptions, type ReadDirResult } from './read-dir.js';
+import {
+  DEFAULT_MAX_FILE_BYTES,
+  isInside,
+  listManifestFilesSync,
+  type ReadDirOptions,
+  type ReadDirResult,
+  type WalkFs,
+} from './read-dir.js';
+import { brokenLink } from './read-file.js';
 import { compareText } from '../text/compare.js';
 import { escapeText } from '../text/safe-text.js';
 import { COMMIT_ID } from '../state/commit-id.js';
@@ -59,6 +66,24 @@ function readBlobs(cwd: string, objects: readonly string[]): Promise<Map<string,
   });
 }
 
+/** readBlobs of `entries`, failing as a usage error that names --base. */
+function readBlobsOf(
+  top: string,
+  shown: string,
+  entries: ReadonlyArray<{ object: string }>,
+): Promise<Map<string, Buffer>> {
+  return readBlobs(
+    top,
+    entries.map((entry) => entry.object),
+  ).catch((cause: unknown) => {
+    throw new UsageError(
+      'GIT_FAILED',
+      `--base: cannot read the files of "${shown}" (git cat-file: ${gitReason(cause)})`,
+      { cause },
+    );
+  });
+}
+
 /** The first non-empty line of a git message, without git's "fatal: " prefix. */
 function firstLine(text: string): string {
   const line = text.split('\n').find((part) => part.trim() !== '') ?? '';
@@ -68,6 +93,141 @@ function firstLine(text: string): string {
 /** Why a git command failed, in one line: its own message, else the error's. */
 function gitReason(error: unknown): string {
   return escapeText(firstLine(error instanceof Error ? error.message : String(error)));
+}
+
+/** A path as the git tree fs sees it: what a checkout would hold there. */
+type Node =
+  | { kind: 'missing' }
+  | { kind: 'dir' }
+  | { kind: 'submodule'; path: string }
+  | { kind: 'link'; target: string }
+  | { kind: 'file'; entry?: TreeEntry };
+
+/** Links resolved before giving up, as the system's realpath does (ELOOP). */
+const MAX_LINK_HOPS = 40;
+
+/**
+ * The files of one commit as a file system placed at `top` (the working tree's top), for
+ * the directory walk: what a checkout of that commit would show. Links are resolved in the
+ * commit's tree; a path that leaves the repository is looked up on this machine, as it
+ * would be from a checkout (the walk follows no link out of the manifests directory).
+ */
+class GitTreeFs implements WalkFs {
+  readonly #children = new Map<string, TreeEntry[]>();
+
+  constructor(
+    readonly top: string,
+    readonly entries: ReadonlyMap<string, TreeEntry>,
+    /** The target of each link, by its blob id. */
+    readonly linkTargets: ReadonlyMap<string, string>,
+    /** Thrown for a submodule the walk would read. */
+    readonly refuse: (submodule: string) => Error,
+  ) {
+    for (const entry of entries.values()) {
+      const slash = entry.path.lastIndexOf('/');
+      const parent = slash === -1 ? '' : entry.path.slice(0, slash);
+      const siblings = this.#children.get(parent);
+      if (siblings) siblings.push(entry);
+      else this.#children.set(parent, [entry]);
+    }
+  }
+
+  /** The tree path of `absolute` (inside `top`). */
+  #treePath(absolute: string): string {
+    return path.relative(this.top, absolute).split(path.sep).join('/');
+  }
+
+  /** One path, no link followed. */
+  lookup(absolute: string): Node {
+    if (isInside(this.top, absolute)) {
+      const treePath = this.#treePath(absolute);
+      if (treePath === '') return { kind: 'dir' };
+      const entry = this.entries.get(treePath);
+      if (!entry) return { kind: 'missing' };
+      if (entry.mode === '120000') return { kind: 'link', target: this.linkTargets.get(entry.object) ?? '' };
+      if (entry.type === 'tree') return { kind: 'dir' };
+      if (entry.type === 'commit') return { kind: 'submodule', path: treePath };
+      return { kind: 'file', entry };
+    }
+    try {
+      const info = lstatSync(absolute);
+      if (info.isSymbolicLink()) return { kind: 'link', target: readlinkSync(absolute) };
+      return info.isDirectory() ? { kind: 'dir' } : { kind: 'file' };
+    } catch {
+      return { kind: 'missing' };
+    }
+  }
+
+  realpath(target: string): string | undefined {
+    let current = path.parse(target).root;
+    const queue = path.relative(current, target).split(path.sep);
+    let hops = 0;
+    while (queue.length > 0) {
+      const name = queue.shift()!;
+      if (name === '' || name === '.') continue;
+      if (name === '..') {
+        current = path.dirname(current);
+        continue;
+      }
+      const next = path.join(current, name);
+      const node = this.lookup(next);
+      if (node.kind === 'missing') return undefined;
+      if (node.kind === 'link') {
+        if (++hops > MAX_LINK_HOPS || node.target === '') return undefined;
+        if (path.isAbsolute(node.target)) current = path.parse(node.target).root;
+        queue.unshift(...node.target.split('/'));
+        continue;
+      }
+      const rest = queue.some((part) => part !== '' && part !== '.');
+      if (node.kind === 'file' && rest) return undefined;
+      if (node.kind === 'submodule' && rest) throw this.refuse(node.path);
+      current = next;
+    }
+    return current;
+  }
+
+  readdir(dir: string): ReturnType<WalkFs['readdir']> {
+    const resolved = this.realpath(dir);
+    const node = resolved === undefined ? undefined : this.lookup(resolved);
+    if (node?.kind === 'submodule') throw this.refuse(node.path);
+    if (resolved === undefined || node?.kind !== 'dir' || !isInside(this.top, resolved)) {
+      throw new Error(`${dir} is not a directory of the tree`);
+    }
+    return (this.#children.get(this.#treePath(resolved)) ?? []).map((entry) => {
+      const name = entry.path.slice(entry.path.lastIndexOf('/') + 1);
+      const link = entry.mode === '120000';
+      const isDir = !link && entry.type !== 'blob';
+      return {
+        name,
+        isDirectory: () => isDir,
+        isFile: () => !link && entry.type === 'blob',
+        isSymbolicLink: () => link,
+      };
+    });
+  }
+
+  stat(target: string): ReturnType<WalkFs['stat']> {
+    if (!isInside(this.top, target)) return statSync(target);
+    const kind = this.lookup(target).kind;
+    return { isDirectory: () => kind === 'dir' || kind === 'submodule', isFile: () => kind === 'file' };
+  }
+}
+
+/**
+ * `dir` as the user named it. The working directory is known only by its real path, but
+ * a shell entered it by its name ($PWD, `cd audiences`): when $PWD is where we are, a
+ * relative `dir` is taken from it, so that a directory entered through a link is that link,
+ * which the base may point elsewhere than the working tree does.
+ */
+function namedPath(dir: string): string {
+  const pwd = process.env.PWD;
+  if (path.isAbsolute(dir) || !pwd || !path.isAbsolute(pwd)) return path.resolve(dir);
+  try {
+    if (realpathSync(pwd) === realpathSync(process.cwd())) return path.resolve(pwd, dir);
+  } catch {
+    // $PWD is gone or unreadable: not where we are.
+  }
+  return path.resolve(dir);
 }
 
 /**
@@ -148,15 +308,11 @@ export async function readManifestsAtRef(
     );
   const commit = answer;
 
-  // git names the top by its real path: a directory reached through a symlink (macOS's
-  // /tmp, a linked workspace) is placed by its real path too, or it lies "outside".
-  const prefix = path
-    .relative(top, await realpath(path.resolve(dir)))
-    .split(path.sep)
-    .join('/');
+  // The whole tree: a link in the manifests directory, or the directory itself, may point
+  // anywhere in the repository, and is followed as it is in the base commit.
   let listing: string;
   try {
-    listing = await git.raw(['ls-tree', '-r', '-l', '-z', '--full-tree', commit, '--', prefix || '.']);
+    listing = await git.raw(['ls-tree', '-r', '-t', '-l', '-z', '--full-tree', commit]);
   } catch (cause) {
     throw new UsageError(
       'GIT_FAILED',
@@ -164,43 +320,57 @@ export async function readManifestsAtRef(
       { cause },
     );
   }
-  const selected = fileSelector(options);
+  const entries = new Map(parseLsTree(listing).map((entry) => [entry.path, entry]));
+  const links = [...entries.values()].filter((entry) => entry.mode === '120000');
+  const linkBlobs = links.length === 0 ? new Map<string, Buffer>() : await readBlobsOf(top, shown, links);
+  const linkTargets = new Map([...linkBlobs].map(([object, bytes]) => [object, bytes.toString()]));
+  // git names the top by its real path: a directory reached through a symlink (macOS's
+  // /tmp, a linked workspace) is resolved on this machine up to the repository, then in the tree.
+  const tree = new GitTreeFs(
+    await realpath(top),
+    entries,
+    linkTargets,
+    (submodule) =>
+      new UsageError(
+        'BASE_SUBMODULE',
+        `--base: ${escapeText(submodule)} is a submodule in "${shown}": its manifests are not in this repository's history, so the base cannot be read as a checkout would read it; plan without --base`,
+      ),
+  );
+  const root = namedPath(dir);
+  const realRoot = tree.realpath(root);
+  if (realRoot !== undefined && !isInside(tree.top, realRoot)) {
+    throw new UsageError(
+      'BASE_OUTSIDE',
+      `--base: ${escapeText(dir)} is, in "${shown}", a link out of the repository: its manifests are not in git; plan without --base`,
+    );
+  }
+  // Not there in the base (a directory the pull request adds): nothing to compare with.
+  if (realRoot === undefined || tree.stat(realRoot).isDirectory() === false) {
+    return { files: [], diagnostics: [], known: [] };
+  }
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const diagnostics: Diagnostic[] = [];
+  // The directory reader's own walk, over the tree: the same folders skipped, the same links followed.
+  const listed = listManifestFilesSync(root, options, undefined, tree);
+  const diagnostics = listed.diagnostics;
+  const broken = new Set<string>();
   const wanted: Array<TreeEntry & { relative: string }> = [];
-  for (const entry of parseLsTree(listing)) {
-    const relative = prefix ? entry.path.slice(prefix.length + 1) : entry.path;
-    if (entry.type !== 'blob' || !selected(relative)) continue;
-    if (entry.mode === '120000') {
-      diagnostics.push({
-        severity: 'warning',
-        file: relative,
-        line: 0,
-        column: 0,
-        rule: SYMLINK_NOT_FOLLOWED,
-        message: 'symlink in the base tree; not followed',
-      });
-      continue;
-    }
-    wanted.push({ ...entry, relative });
+  for (const { relative, absolute } of listed.found) {
+    const target = tree.realpath(absolute);
+    const node = target === undefined ? undefined : tree.lookup(target);
+    if (node?.kind === 'file' && node.entry) wanted.push({ ...node.entry, relative });
+    else broken.add(relative);
   }
   const known = wanted.filter((entry) => options.holds?.(entry.relative, entry.object) === true);
   const knownPaths = new Set(known.map((entry) => entry.relative));
   const small = wanted.filter((entry) => entry.size <= maxBytes && !knownPaths.has(entry.relative));
-  const blobs = await readBlobs(
-    top,
-    small.map((entry) => entry.object),
-  ).catch((cause: unknown) => {
-    throw new UsageError(
-      'GIT_FAILED',
-      `--base: cannot read the files of "${shown}" (git cat-file: ${gitReason(cause)})`,
-      { cause },
-    );
-  });
-  const files: SourceFile[] = wanted
-    .filter((entry) => !knownPaths.has(entry.relative))
+  const blobs = await readBlobsOf(top, shown, small);
+  const files: SourceFile[] = [
+    ...wanted.filter((entry) => !knownPaths.has(entry.relative)),
+    ...[...broken].map((relative) => ({ relative, broken: true as const })),
+  ]
     .sort((a, b) => compareText(a.relative, b.relative))
     .map((entry) => {
+      if ('broken' in entry) return { path: entry.relative, unreadable: brokenLink(entry.relative) };
       const bytes = entry.size <= maxBytes ? blobs.get(entry.object) : undefined;
       if (bytes !== undefined) return sourceFileFromBytes(entry.relative, bytes);
       return {

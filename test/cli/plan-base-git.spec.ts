@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -81,6 +81,58 @@ describe('plan --base in a repository git cannot read', () => {
         '',
         `Error: --base: cannot read the files of "HEAD" (git cat-file: object ${blob} is missing)\n`,
       ]);
+    });
+  });
+});
+
+describe('plan --base with a manifest reached through a link inside the directory', () => {
+  it('plans no change when nothing changed, and the delete when the pull request removes it', async () => {
+    await withTempDir(async (dir) => {
+      await git(dir, 'init', '-q', '-b', 'main');
+      await writeFiles(dir, {
+        'aud/silver.yaml': manifestYaml('silver'),
+        'aud/.shared/gold.yaml': manifestYaml('gold'),
+      });
+      await symlink('.shared/gold.yaml', path.join(dir, 'aud/gold.yaml'));
+      await git(dir, 'add', '-A');
+      await git(dir, 'commit', '-q', '-m', 'base');
+      const unchanged = await runCliInProcess(['plan', 'aud', '--base', 'main'], { cwd: dir, env: GIT_ENV });
+      expect([unchanged.code, unchanged.stderr]).toEqual([0, '']);
+      expect(unchanged.stdout).toMatch(/^No changes\./m);
+      await git(dir, 'rm', '-q', 'aud/gold.yaml', 'aud/.shared/gold.yaml');
+      const removed = await runCliInProcess(['plan', 'aud', '--base', 'main'], { cwd: dir, env: GIT_ENV });
+      expect([removed.code, removed.stderr]).toEqual([0, '']);
+      expect(removed.stdout).toMatch(/^ {2}- prod\/gold delete/m);
+      expect(removed.stdout).toMatch(/^Plan: 0 to create, 0 to update, 0 to replace, 1 to delete,/m);
+    });
+  });
+});
+
+describe('plan --base of a directory that is a link the pull request repoints', () => {
+  it('reads the base where the link pointed in the base, also when entered with cd', async () => {
+    await withTempDir(async (dir) => {
+      await git(dir, 'init', '-q', '-b', 'main');
+      await writeFiles(dir, {
+        'config/v1/silver.yaml': manifestYaml('silver'),
+        'config/v1/gold.yaml': manifestYaml('gold'),
+        'config/v2/silver.yaml': manifestYaml('silver'),
+      });
+      await symlink('config/v1', path.join(dir, 'audiences'));
+      await git(dir, 'add', '-A');
+      await git(dir, 'commit', '-q', '-m', 'base');
+      await rm(path.join(dir, 'audiences'));
+      await symlink('config/v2', path.join(dir, 'audiences'));
+      const linked = path.join(dir, 'audiences');
+      // Named from the top, and `cd audiences && audiencectl plan .` (the shell's $PWD names the link).
+      for (const [args, cwd, env] of [
+        [['plan', 'audiences', '--base', 'main'], dir, GIT_ENV],
+        [['plan', '.', '--base', 'main'], linked, { ...GIT_ENV, PWD: linked }],
+      ] as const) {
+        const result = await runCliInProcess([...args], { cwd, env });
+        expect([args[1], result.code, result.stderr]).toEqual([args[1], 0, '']);
+        expect(result.stdout).toMatch(/^ {2}- prod\/gold delete/m);
+        expect(result.stdout).toMatch(/^Plan: 0 to create, 0 to update, 0 to replace, 1 to delete,/m);
+      }
     });
   });
 });
