@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { FileStateStore } from '../../src/state/file-store.js';
-import { newRecord } from '../../src/state/record-changes.js';
 import { interruptedCreate, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 
@@ -114,19 +113,7 @@ describe('a 409 for our own create while its audience is not listed yet', () => 
         reason: 'onCreate',
         formerAudienceId: 'deleted-outside',
       };
-      const store = env.store();
-      await store.lock();
-      await store.put({
-        ...newRecord('prod', 'gold'),
-        manifestFile: 'gold.yaml',
-        intent: {
-          id: 'intent-1',
-          kind: 'create',
-          startedAt: new Date(Date.now() - 16 * 60_000).toISOString(),
-        },
-        runs: [formerRun],
-      });
-      await store.unlock();
+      await interruptedCreate(env, { startedAt: new Date(Date.now() - 16 * 60_000), runs: [formerRun] });
       // The name is held by the interrupted create's POST, its operation not finished yet.
       env.emulator.control.setDelays({ operationDelayMs: 10 * 60_000 });
       const held = await env.emulator.request('POST', '/external-audience/', { body: gold.spec });

@@ -15,6 +15,7 @@ import { Plan } from '../../src/plan/schema.js';
 import type { ManifestInput } from '../../src/manifest/schema.js';
 import { FileStateStore } from '../../src/state/file-store.js';
 import { newRecord } from '../../src/state/record-changes.js';
+import type { RunRecord } from '../../src/state/schema.js';
 import { loadTexts } from './manifests.js';
 import { options as planOptions } from './planning.js';
 import { withEmulator, type TestEmulator } from './with-emulator.js';
@@ -144,11 +145,15 @@ export async function withExecutor<T>(
 
 /**
  * gold's record (gold.yaml) with an open create intent, as a killed apply leaves it: written
- * at `startedAt`; `specHash` as an earlier release recorded it, alone.
+ * at `startedAt`; `specHash` as an earlier release recorded it, alone; `runs` the record kept.
  */
 export async function interruptedCreate(
   env: ExecutorEnv,
-  { startedAt = new Date(), specHash }: { startedAt?: Date; specHash?: string } = {},
+  {
+    startedAt = new Date(),
+    specHash,
+    runs = [],
+  }: { startedAt?: Date; specHash?: string; runs?: RunRecord[] } = {},
 ): Promise<void> {
   const store = env.store();
   await store.lock();
@@ -162,6 +167,7 @@ export async function interruptedCreate(
         startedAt: startedAt.toISOString(),
         ...(specHash === undefined ? {} : { specHash }),
       },
+      runs,
     });
   } finally {
     await store.unlock();
