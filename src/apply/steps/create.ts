@@ -192,12 +192,13 @@ async function resolveDuplicate(
     );
   }
   const candidates = listed.length > 0 ? ` (found: ${describeCandidates(listed)})` : '';
+  const refused = `the service refused a second audience named "${step.create!.name}" in sandbox "${step.sandbox}" (409)`;
   if (ours && found.kind === 'unknown') {
     // What proves the audience ours stays: neither blocked nor cleared on a list not read.
     return result(
       step,
       'failed',
-      `the service refused a second audience named "${step.create!.name}" in sandbox "${step.sandbox}" (409), and none listed under that name is this create's${candidates}; ${found.reason}: its intent is kept and the next apply looks again`,
+      `${refused}, and none listed under that name is this create's${candidates}; ${found.reason}: its intent is kept and the next apply looks again`,
     );
   }
   if (ours && found.kind === 'none' && found.byName.length === 0) {
@@ -207,7 +208,7 @@ async function resolveDuplicate(
       step,
       pending,
       since,
-      `the service refused a second audience named "${step.create!.name}" in sandbox "${step.sandbox}" (409), the name this create's earlier POST may hold,`,
+      `${refused}, the name this create's earlier POST may hold,`,
       deps,
       true,
     );
