@@ -16,11 +16,18 @@ export function readyAudience(call: Call, audienceId: string): AudienceRecord {
   return audience;
 }
 
-/** A name stays taken while its operation runs; a failed operation gives it back when it ends. */
+/**
+ * A name stays taken while its operation runs; a failed operation gives it back when it ends,
+ * a deleted audience when its hold lapses (`deletedNames: held`).
+ */
 function isNameTaken(scope: ScopeState, name: string, nowMs: number): boolean {
   const key = nameKey(name);
   const hold = scope.names.get(key);
   if (!hold) return false;
+  if (hold.releasedAtMs !== undefined && nowMs >= hold.releasedAtMs) {
+    scope.names.delete(key);
+    return false;
+  }
   const operation = scope.operations.get(hold.operationId);
   if (operation?.outcome === 'FAILED' && nowMs >= operation.completesAtMs) {
     scope.names.delete(key);
@@ -112,13 +119,21 @@ export function findOperation(call: Call, operationId: string): OperationRecord 
   return operation;
 }
 
+/** How long a deleted audience's name stays held with `deletedNames: held` (service clock). */
+export const DELETED_NAME_HOLD_MS = 60_000;
+
 export function deleteAudience(runtime: Runtime, call: Call, audienceId: string): void {
   const audience = readyAudience(call, audienceId);
   const { scope } = call;
   scope.audiences.delete(audienceId);
   // A duplicate made by the admin endpoint does not hold the name: deleting it frees nothing.
-  if (scope.names.get(nameKey(audience.name))?.audienceId === audienceId)
-    scope.names.delete(nameKey(audience.name));
+  const hold = scope.names.get(nameKey(audience.name));
+  if (hold?.audienceId === audienceId) {
+    // `held`: gone from every read, its name still refused for a while (docs/emulator.md).
+    if (runtime.settings.compat.deletedNames === 'held')
+      hold.releasedAtMs = call.nowMs + DELETED_NAME_HOLD_MS;
+    else scope.names.delete(nameKey(audience.name));
+  }
   for (const runId of audience.runIds) scope.runs.delete(runId);
   runtime.store.changed();
 }

@@ -40,6 +40,14 @@ export const CompatInput = z.strictObject({
    * (`property=name==…` included) leaves them out. Default property.
    */
   listInactive: z.enum(['property', 'audienceId']).optional(),
+  /**
+   * When a deleted audience's name may be created again. The page answers a DELETE with 204
+   * and refuses a second audience of a name (100950-409, "The audience already exists"), but
+   * never says when a deleted audience's name is free. `freed`: at once; `held`: for
+   * DELETED_NAME_HOLD_MS of the service's clock, during which a create of it is 409 although
+   * the audience is gone from every read. Default freed.
+   */
+  deletedNames: z.enum(['freed', 'held']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -55,6 +63,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   runTimeUnit: 'seconds',
   bulkGetInactive: 'included',
   listInactive: 'property',
+  deletedNames: 'freed',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -73,5 +82,6 @@ export function resolveCompat(
     runTimeUnit: compat?.runTimeUnit ?? base.runTimeUnit,
     bulkGetInactive: compat?.bulkGetInactive ?? base.bulkGetInactive,
     listInactive: compat?.listInactive ?? base.listInactive,
+    deletedNames: compat?.deletedNames ?? base.deletedNames,
   };
 }

@@ -1,7 +1,11 @@
 import type { AudienceRecord, OperationRecord, RunRecord } from './model.js';
 
-/** A name reservation: taken at create time, so a second create fails while the first is PROCESSING. */
-export type NameHold = { operationId: string; audienceId: string };
+/**
+ * A name reservation: taken at create time, so a second create fails while the first is
+ * PROCESSING. `releasedAtMs`: the audience is deleted, and its name is held until then
+ * (`deletedNames: held`).
+ */
+export type NameHold = { operationId: string; audienceId: string; releasedAtMs?: number };
 
 /** Everything of one org + sandbox: the unit of isolation. Every lookup is a map access. */
 export class ScopeState {

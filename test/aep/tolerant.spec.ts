@@ -34,6 +34,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
     name: 'inactive audiences listed only by audienceId or lifecycleState',
     compat: { listInactive: 'audienceId' },
   },
+  { name: "a deleted audience's name held a while", compat: { deletedNames: 'held' } },
   {
     name: 'every strict reading at once',
     compat: {
@@ -47,6 +48,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
       runTimeUnit: 'milliseconds',
       bulkGetInactive: 'omitted',
       listInactive: 'audienceId',
+      deletedNames: 'held',
     },
   },
 ];

@@ -45,6 +45,7 @@ export type Flags = {
   runTimeUnit: 'seconds' | 'milliseconds';
   bulkGetInactive: 'included' | 'omitted';
   listInactive: 'property' | 'audienceId';
+  deletedNames: 'freed' | 'held';
   client: EmulatorClient[];
   log: boolean;
   /** ms; negative: the emulator's clock is behind the host's. */
@@ -136,6 +137,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       runTimeUnit: flags.runTimeUnit,
       bulkGetInactive: flags.bulkGetInactive,
       listInactive: flags.listInactive,
+      deletedNames: flags.deletedNames,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,

@@ -195,6 +195,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--deleted-names <mode>',
+        "a deleted audience's name: free at once, or held for a minute (the page is silent)",
+        ['freed', 'held'],
+      ).default('freed'),
+    )
+    .addOption(
+      choiceOption(
         '--millisecond-timestamps <mode>',
         'run times in milliseconds (a rule the page does not state)',
         ['accepted', 'refused'],
