@@ -11,7 +11,7 @@ import type { ApplyReport, ExecutorDeps, StepResult, StepStatus } from './types.
 async function replaceStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
   const deleted = await deleteStep(step, deps);
   if (deleted.status !== 'applied') return deleted;
-  const created = await createStep(step, deps);
+  const created = await createStep(step, deps, deleted.audienceId);
   return created.status === 'applied'
     ? { ...created, message: `replaced: ${deleted.message}, ${created.message}` }
     : created;

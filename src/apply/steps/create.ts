@@ -26,12 +26,16 @@ import type { ExecutorDeps, StepResult } from '../types.js';
 const POST_ATTEMPTS = 3;
 const FINAL = new Set(['SUCCESS', 'FAILED']);
 
-/** POST the create body; an unknown outcome is resolved by repeating it (the service refuses a duplicate name). */
+/**
+ * POST the create body; an unknown outcome is resolved by repeating it (the service refuses a
+ * duplicate name). `replaced`: the audience a replace has just deleted.
+ */
 async function postCreate(
   step: Step,
   record: AudienceRecord,
   deps: ExecutorDeps,
   forgotten?: AudienceRecord,
+  replaced?: string,
 ): Promise<AudienceRecord | StepResult> {
   const { store, client, clock, signal } = deps;
   const resumed = record.intent?.kind === 'create';
@@ -52,7 +56,7 @@ async function postCreate(
         // Our own POST may have made it when the intent was open before this step, or an
         // earlier attempt's answer was lost: then it is ours to find by name.
         const ours = resumed || attempt > 1;
-        return resolveDuplicate(step, pending, ours, deps, forgotten);
+        return resolveDuplicate(step, pending, ours, deps, forgotten, replaced);
       }
       if (failure.outcomeUnknown && attempt < POST_ATTEMPTS && !signal?.aborted) {
         await clock.sleep(1000 * 2 ** (attempt - 1), signal);
@@ -165,8 +169,8 @@ function notOurs(found: OwnCreate): string {
 /**
  * A 409: adopt our own interrupted create (nothing listed under its name: not listed yet, see
  * notListedYet), keep the record a refresh wrongly read as deleted (`forgotten`: the service
- * still lists its audience under that name), or block with what the sandbox holds under that
- * name.
+ * still lists its audience under that name), fail when nothing at all is listed under the name
+ * (heldUnlisted), or block with what the sandbox holds under that name.
  */
 async function resolveDuplicate(
   step: Step,
@@ -174,6 +178,7 @@ async function resolveDuplicate(
   ours: boolean,
   deps: ExecutorDeps,
   forgotten?: AudienceRecord,
+  replaced?: string,
 ): Promise<StepResult> {
   const startedAt = epochSecondsOf(pending.intent?.startedAt ?? '');
   const since = Number.isFinite(startedAt) ? startedAt : 0;
@@ -213,6 +218,8 @@ async function resolveDuplicate(
       true,
     );
   }
+  if (found.kind === 'none' && found.byName.length === 0)
+    return heldUnlisted(step, pending, refused, deps, replaced);
   const why = notOurs(found);
   const message = `an audience named "${step.create!.name}" already exists in sandbox "${step.sandbox}": ${why}${candidates}`;
   const at = new Date(deps.clock.now()).toISOString();
@@ -221,6 +228,35 @@ async function resolveDuplicate(
     changes: { blocked: { code: '100950-409', message, at }, pendingCreate: null },
   });
   return result(step, 'blocked', `${message}; ${importHint(step)}`);
+}
+
+/**
+ * A 409 for a create that is not ours, and nothing listed under the name, inactive audiences
+ * included: the name is held by an audience not listed. The page never says when a deleted
+ * audience's name is free again (a replace's create comes right after its DELETE), and the
+ * Audiences API lists an audience only once its create operation has succeeded. Blocked, the
+ * record would be neither POSTed nor looked up again, and "made outside audiencectl" would be
+ * false of the audience a replace has just deleted, with no id to import. The POST made
+ * nothing: its intent is cleared (the record and its former runs stay), and the next apply
+ * POSTs again: created once the name is free, blocked as someone else's once listed.
+ */
+async function heldUnlisted(
+  step: Step,
+  pending: AudienceRecord,
+  refused: string,
+  deps: ExecutorDeps,
+  replaced?: string,
+): Promise<StepResult> {
+  await deps.store.resolveIntent(pending, { kind: 'update', changes: { pendingCreate: null } });
+  const holder =
+    replaced === undefined
+      ? 'an audience not listed holds the name (one deleted whose name the service still holds, or one whose create has not finished)'
+      : `it still holds the name of ${replaced}, the audience this replace has just deleted`;
+  return result(
+    step,
+    'failed',
+    `${refused}, and lists no audience under it: ${holder}; nothing was created, and the next apply creates it`,
+  );
 }
 
 /**
@@ -301,7 +337,7 @@ function sentStep(step: Step, record: AudienceRecord): Step | StepResult {
   );
 }
 
-async function createSent(step: Step, deps: ExecutorDeps): Promise<StepResult> {
+async function createSent(step: Step, deps: ExecutorDeps, replaced?: string): Promise<StepResult> {
   const { record, forgotten } = await forgetGone(step, deps);
   if (record.blocked) return result(step, 'blocked', `${record.blocked.message}; ${importHint(step)}`);
   if (record.audienceId)
@@ -311,12 +347,13 @@ async function createSent(step: Step, deps: ExecutorDeps): Promise<StepResult> {
   const sent = sentStep(step, record);
   if ('status' in sent) return sent;
   if (record.operationId && !record.intent) return awaitOperation(sent, record, deps);
-  const posted = await postCreate(sent, record, deps, forgotten);
+  const posted = await postCreate(sent, record, deps, forgotten, replaced);
   if ('status' in posted && 'step' in posted) return posted;
   return awaitOperation(sent, posted, deps);
 }
 
-export async function createStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
+/** `replaced`: the id of the audience a replace has just deleted, for the create of its name. */
+export async function createStep(step: Step, deps: ExecutorDeps, replaced?: string): Promise<StepResult> {
   // Reported as planned, whatever body was sent.
-  return { ...(await createSent(step, deps)), step };
+  return { ...(await createSent(step, deps, replaced)), step };
 }
