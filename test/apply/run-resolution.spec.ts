@@ -168,6 +168,31 @@ describe('a runs list longer than a page, its parameters refused once', () => {
     });
   });
 
+  // S-c of the API-tolerance review: `_page` and the list's `limit` (default 20) are both
+  // commented out of the page, so a bare list may be cut at 20 with no totalCount; the same
+  // comment sorts it by createdAt descending, as the page's visible sample is ordered.
+  it('a bare list cut at a page without _page: newest first, it holds the lost run, which is adopted', async () => {
+    await withExecutor({ ...MANY_RUNS, compat: { runsListPage: 'omitted' } }, async (env) => {
+      await env.apply([manifestObject('gold', { ingestion: { onCreate: false } })]);
+      const outside = await runsOutside(env.emulator, 20);
+      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
+      const requested = manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } });
+      const outcome = await env.apply([requested]);
+      const step = outcome.report!.results.find((r) => r.step.kind === 'run')!;
+      expect(step.status, step.message).toBe('applied');
+      const runs = runsOf(env, 'Audience gold');
+      expect(runs).toHaveLength(21);
+      const lost = runs.find((run) => !outside.includes(run.runId))!;
+      expect(step.runId).toBe(lost.runId);
+      // What the client read: 20 of the 21 runs, the oldest left out, and nothing saying so.
+      const listed = await env.emulator.request('GET', `/external-audience/${lost.audienceId}/runs`);
+      const body = listed.body as { runs: { runId: string }[] };
+      expect(Object.keys(body)).toEqual(['runs']);
+      expect(body.runs.map((run) => run.runId)).toEqual([lost.runId, ...outside.slice(1).reverse()]);
+      expect((await env.plan([requested])).steps).toEqual([]);
+    });
+  });
+
   it('a remembered refusal is tried again, in the same call, when the bare list comes cut short', async () => {
     await withEmulator({ operationDelayMs: 10, ...MANY_RUNS }, async (emulator) => {
       const stateDir = await mkdtemp(path.join(tmpdir(), 'audiencectl-exec-'));
