@@ -60,6 +60,43 @@ describe('readManifestsAtRef', () => {
     });
   });
 
+  it('resolves chains of links, links through "..", loops and a file taken for a directory as a checkout does', async () => {
+    await withTempDir(async (dir) => {
+      await git(dir, 'init', '-q', '-b', 'main');
+      await writeFiles(dir, {
+        'aud/a.yaml': manifestYaml('a'),
+        'aud/lib/deep/three.yaml': manifestYaml('three'),
+        'aud/lib/deep/four.yaml': manifestYaml('four'),
+      });
+      const link = (target: string, at: string) => symlink(target, path.join(dir, 'aud', at));
+      // A directory reached through a chain of two links: read once through the links (its
+      // second link leads where the walk has been), and once where it is.
+      await link('l2', 'l1');
+      await link('lib/deep', 'l2');
+      await link('./lib/../lib/deep/three.yaml', 'dotted.yaml');
+      await link('../a.yaml', 'lib/up.yaml');
+      await link('loop2.yaml', 'loop1.yaml');
+      await link('loop1.yaml', 'loop2.yaml');
+      await link('a.yaml/b.yaml', 'inside-a-file.yaml');
+      await commitAll(dir);
+      const root = path.join(dir, 'aud');
+      const checkout = shown((await readManifestDir(root)).files);
+      expect(checkout).toEqual([
+        ['a.yaml', manifestYaml('a')],
+        ['dotted.yaml', manifestYaml('three')],
+        ['inside-a-file.yaml', 'source/symlink-broken'],
+        ['l1/four.yaml', manifestYaml('four')],
+        ['l1/three.yaml', manifestYaml('three')],
+        ['lib/deep/four.yaml', manifestYaml('four')],
+        ['lib/deep/three.yaml', manifestYaml('three')],
+        ['lib/up.yaml', manifestYaml('a')],
+        ['loop1.yaml', 'source/symlink-broken'],
+        ['loop2.yaml', 'source/symlink-broken'],
+      ]);
+      expect(shown((await readManifestsAtRef(root, 'HEAD')).files)).toEqual(checkout);
+    });
+  });
+
   it('reads a manifests directory given as a link where the link pointed in the base commit', async () => {
     await withTempDir(async (dir) => {
       await git(dir, 'init', '-q', '-b', 'main');
