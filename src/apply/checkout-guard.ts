@@ -29,7 +29,14 @@ export type ApplyRevision =
       /** What git says of recorded commits against `head` (source/git-revision.ts). */
       relations: (commits: readonly string[]) => Promise<ReadonlyMap<string, CommitRelation>>;
       /** What to do then: `--allow-older-checkout` applies anyway, and says so once. */
-      older: { kind: 'refuse'; advice: string } | { kind: 'allow'; warn: (text: string) => void };
+      older:
+        | {
+            kind: 'refuse';
+            advice: string;
+            /** Whether the refusal names `--allow-older-checkout` (apply's flag). Default true. */
+            overridable?: boolean;
+          }
+        | { kind: 'allow'; warn: (text: string) => void };
     };
 
 /** The commit to record with every spec applied, if any. */
@@ -87,7 +94,7 @@ export function checkoutCheck(revision: ApplyRevision): CheckoutCheck {
       if (revision.older.kind === 'refuse')
         throw new OlderCheckoutError(
           'APPLY_OLDER_CHECKOUT',
-          refusal(finding, revision.headName, revision.older.advice),
+          refusal(finding, revision.headName, revision.older.advice, revision.older.overridable ?? true),
         );
       if (warned) return;
       warned = true;
@@ -98,6 +105,7 @@ export function checkoutCheck(revision: ApplyRevision): CheckoutCheck {
   };
 }
 
-function refusal(finding: OlderCheckout, headName: string, advice: string): string {
-  return `refusing to undo a newer apply: ${describeOlderCheckout(finding, headName)}. Nothing was applied. ${advice}, or pass --allow-older-checkout to apply anyway`;
+function refusal(finding: OlderCheckout, headName: string, advice: string, overridable: boolean): string {
+  const anyway = overridable ? ', or pass --allow-older-checkout to apply anyway' : '';
+  return `refusing to undo a newer apply: ${describeOlderCheckout(finding, headName)}. Nothing was applied. ${advice}${anyway}`;
 }

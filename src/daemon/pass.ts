@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { applyOnce } from '../apply/apply-flow.js';
+import type { ApplyRevision } from '../apply/checkout-guard.js';
 import { planHoldingElsewhere, type LookElsewhere } from '../apply/held-elsewhere.js';
 import { findManifestsElsewhere } from '../manifest/read-elsewhere.js';
 import { findBeingWritten } from './writing.js';
@@ -14,6 +15,7 @@ import { readManifestDir, type ReadDirOptions } from '../manifest/read-dir.js';
 import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
 import { renderMarkdown } from '../plan/render/markdown.js';
 import { DEFAULT_RUN_BUDGET } from '../plan/runs.js';
+import type { CommitRelation } from '../plan/older-checkout.js';
 import type { Plan } from '../plan/schema.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
@@ -73,7 +75,34 @@ export type PassDeps = {
    * whatever `clock` is. Default Date.now.
    */
   fileClock?: () => number;
+  /** Where recorded commits stand against a head, in the source's repository (Source.relations). */
+  relations?: (head: string, commits: readonly string[]) => Promise<ReadonlyMap<string, CommitRelation>>;
 };
+
+/**
+ * What a pass records and checks of its commit. The branch says what to apply: a pass of the
+ * revision its sync just fetched is never refused as older (a rollback pushed is its owner's
+ * intent). A pass of an unconfirmed revision (the sync failed) is: undoing a newer commit's
+ * work from a stale checkout is nobody's intent.
+ */
+function applyRevision(revision: PassRevision, deps: PassDeps): ApplyRevision {
+  const head = revision.commit;
+  if (!head) return { kind: 'none' };
+  const relations = deps.relations;
+  if (!revision.unconfirmed || !relations) return { kind: 'record', head };
+  return {
+    kind: 'guard',
+    head,
+    headName: 'the last revision synced',
+    relations: (commits) => relations(head.commit, commits),
+    older: {
+      kind: 'refuse',
+      advice:
+        'The sync of the branch failed (source.lastError): the controller reconciles the branch again once a sync succeeds',
+      overridable: false,
+    },
+  };
+}
 
 /**
  * The revision a pass reconciles: its id, for git the commit its records keep, and where its
@@ -83,6 +112,13 @@ export type PassRevision = Pick<SourceRevision, 'revision' | 'commit'> &
   Partial<Pick<SourceRevision, 'dir' | 'top'>> & {
     /** Wall-clock ms when the pass started reading the source (its sync), for writeSettleMs. */
     readSince?: number;
+    /**
+     * The pass's own sync failed and this is the last revision synced before: the branch may
+     * have moved since, and another process (a replica that led meanwhile, an `apply`) may have
+     * applied a newer commit. Such a pass is checked as `apply` checks a checkout: it never
+     * undoes what a commit it does not contain applied.
+     */
+    unconfirmed?: boolean;
   };
 
 /**
@@ -190,8 +226,7 @@ async function applyDesired(
       signal,
       lockTimeoutMs: settings.lockTimeoutMs,
       refresh,
-      // Recorded, never checked: a rollback pushed to the branch is its owner's intent.
-      revision: revision.commit ? { kind: 'record', head: revision.commit } : { kind: 'none' },
+      revision: applyRevision(revision, deps),
       ...(settings.bulkBatchSize === undefined ? {} : { bulkBatchSize: settings.bulkBatchSize }),
       operationPoll: settings.operationPoll,
       runPoll: settings.runPoll,

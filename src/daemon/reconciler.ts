@@ -106,6 +106,12 @@ export class Reconciler implements DaemonStatusProvider {
       signal: options.signal,
       settings: options.settings,
       ...(options.fileClock ? { fileClock: options.fileClock } : {}),
+      ...(options.source.relations
+        ? {
+            relations: (head: string, commits: readonly string[]) =>
+              options.source.relations!(head, commits, options.signal),
+          }
+        : {}),
     };
     this.#desired = new DesiredCache(options.settings);
     this.#refresh = new RefreshSchedule(options.refreshIntervalMs ?? 0, options.backoff, this.#elapsed);
@@ -188,8 +194,11 @@ export class Reconciler implements DaemonStatusProvider {
     const forced = [...reasons].some((reason) => FORCING_REASONS.has(reason));
     // File times are the kernel's wall clock (see writing.ts), not the injected clock.
     const readSince = this.#fileNow();
-    // A forced pass whose sync fails reconciles the last good revision (its tree is kept).
-    const revision = (await this.#sync(reasons)) ?? (forced ? this.#synced : undefined);
+    // A forced pass whose sync fails reconciles the last good revision (its tree is kept),
+    // unconfirmed: it must not undo a newer commit someone else applied meanwhile (a replica
+    // that led while this one stood by and synced, an `apply`).
+    const synced = await this.#sync(reasons);
+    const revision = synced ?? (forced ? this.#synced : undefined);
     if (!revision || this.#options.signal.aborted) return;
     // A standby keeps its checkout fresh, so that it can lead at once, and writes nothing.
     if (!this.#leads()) return;
@@ -209,7 +218,8 @@ export class Reconciler implements DaemonStatusProvider {
     if ([...reasons].some((reason) => FULL_READ_REASONS.has(reason))) this.#options.forgetRecords?.();
     try {
       const desired = await readDesired(this.#desired, revision, reasons, this.#options, log);
-      const result = await reconcileRevision({ ...revision, readSince }, desired, this.#deps, log, refresh);
+      const pass = { ...revision, readSince, ...(synced ? {} : { unconfirmed: true }) };
+      const result = await reconcileRevision(pass, desired, this.#deps, log, refresh);
       this.#refreshOutcome(result);
       this.#reconciled = revision.revision;
       this.#passFailures = 0;

@@ -54,15 +54,23 @@ export async function headRevision(dir: string): Promise<HeadLookup> {
  * says which are in this clone, then one `merge-base` a commit present. A commit git cannot
  * place (absent, or git failed) is `unknown`, and its commit time decides.
  */
-export async function commitRelations(
+export function commitRelations(
   dir: string,
+  head: string,
+  commits: readonly string[],
+): Promise<Map<string, CommitRelation>> {
+  return commitRelationsIn(gitAt(dir), head, commits);
+}
+
+/** `commitRelations`, asked of the repository `git` runs in (the controller's own fetched one). */
+export async function commitRelationsIn(
+  git: SimpleGit,
   head: string,
   commits: readonly string[],
 ): Promise<Map<string, CommitRelation>> {
   const relations = new Map<string, CommitRelation>(commits.map((commit) => [commit, 'unknown']));
   const wanted = commits.filter((commit) => COMMIT_ID.test(commit));
   if (wanted.length === 0) return relations;
-  const git = gitAt(dir);
   const listed = await git.raw(['rev-list', '--no-walk', '--ignore-missing', ...wanted]).catch(() => '');
   const present = new Set(listed.split('\n').map((line) => line.trim()));
   for (const commit of wanted.filter((c) => present.has(c))) {

@@ -8,11 +8,13 @@ import { SourceConfigError, SourceSyncError } from './errors.js';
 import { materializeRevision, pruneRevisions, resolveSubPath, updateRevision } from './git-checkout.js';
 import { ALLOWED_GIT_ENV, gitConfigText, prepareGitEnv } from './git-env.js';
 import { diffPaths, treeChanges, type TreeChanges } from './git-diff.js';
+import { commitRelationsIn } from './git-revision.js';
 import { toSyncError } from './git-errors.js';
 import { parseGitSourceOptions, type GitSourceInput, type GitSourceOptions } from './git-options.js';
 import { checkGitUrl, displayUrl, type CheckedGitUrl } from './git-url.js';
 import type { ChangeList, Source, SourceRevision, SyncOptions } from './types.js';
 import { lockWorkDir, type WorkDirLock } from './work-dir-lock.js';
+import type { CommitRelation } from '../plan/older-checkout.js';
 import type { AppliedRevision } from '../state/schema.js';
 import { COMMIT_ID } from '../state/commit-id.js';
 
@@ -87,6 +89,21 @@ export class GitSource implements Source {
       this.#log.debug({ from, to, paths: paths?.changed.length }, 'changed paths');
       return paths;
     });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Where recorded commits stand against `head` in the fetched repository (`unknown`: not fetched). */
+  relations(
+    head: string,
+    commits: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<ReadonlyMap<string, CommitRelation>> {
+    const run = this.#queue.then(() =>
+      this.#env
+        ? commitRelationsIn(this.#git(signal), head, commits)
+        : new Map<string, CommitRelation>(commits.map((commit) => [commit, 'unknown'])),
+    );
     this.#queue = run.catch(() => undefined);
     return run;
   }

@@ -1,3 +1,4 @@
+import type { CommitRelation } from '../plan/older-checkout.js';
 import type { AppliedRevision } from '../state/schema.js';
 
 /** What one sync produced: a whole, immutable tree at one revision. */
@@ -64,6 +65,16 @@ export interface Source {
     to: string,
     signal?: AbortSignal,
   ): Promise<readonly string[] | ChangeList | undefined>;
+  /**
+   * git: where each of `commits` (recorded by earlier applies) stands against `head`, in the
+   * repository this source fetched into; a commit it does not hold is `unknown`. Optional: a
+   * source without commits has nothing to say.
+   */
+  relations?(
+    head: string,
+    commits: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<ReadonlyMap<string, CommitRelation>>;
   /** Releases watchers and temporary files; the source is unusable afterwards. */
   close(): Promise<void>;
 }

@@ -37,6 +37,12 @@ export type InProcessController = {
   logs: LogLine[];
   /** GET /status from the HTTP server. */
   status: () => Promise<StatusSnapshot>;
+  /**
+   * With `source: 'git'`: another controller on the same store and service, following `url`
+   * (a path to the repository) from a work dir of its own; leading while `isLeader` says so
+   * (a standby's passes only sync), as a replica on a PostgreSQL store. Stopped with the rest.
+   */
+  replica: (options: { url: string; isLeader: () => boolean }) => Reconciler;
 };
 
 export type InProcessOptions = {
@@ -99,35 +105,52 @@ export async function withInProcessController<T>(
             allowFileUrls: true,
           })
         : new DirectorySource(path.join(dir, options.path ?? ''));
-      const reconciler = new Reconciler({
-        source,
-        store: new FileStateStore(stateDir),
-        client: shieldCalls(client, { stop: stop.signal, cutoff: new AbortController().signal }),
-        metrics,
-        logger: createLogger({ level: 'info', destination }),
-        settings: {
-          dryRun: false,
-          read: options.read ?? {},
-          defaultSandbox: DEMO_SANDBOX,
-          planOptions: (now) => ({
-            now,
-            allowReplace: false,
-            allowMassDelete: false,
-            allowEmptySource: false,
-            ...options.plan,
-          }),
-          lockTimeoutMs: 0,
-          operationPoll: { ...DEFAULT_OPERATION_POLL, firstMs: 10, maxMs: 40 },
-          runPoll: { ...DEFAULT_RUN_POLL, firstMs: 10, maxMs: 40, timeoutMs: 5_000 },
-          ...(options.writeSettleMs === undefined ? {} : { writeSettleMs: options.writeSettleMs }),
-        },
-        intervalMs: HOUR,
-        resyncIntervalMs: HOUR,
-        requeueAfterMs: HOUR,
-        backoff: { baseMs: HOUR, maxMs: HOUR },
-        signal: stop.signal,
-        ...(options.fileClock ? { fileClock: options.fileClock } : {}),
-      });
+      const replicas: Array<{ reconciler: Reconciler; source: Source }> = [];
+      const build = (source: Source, isLeader?: () => boolean) =>
+        new Reconciler({
+          source,
+          ...(isLeader ? { isLeader } : {}),
+          store: new FileStateStore(stateDir),
+          client: shieldCalls(client, { stop: stop.signal, cutoff: new AbortController().signal }),
+          metrics,
+          logger: createLogger({ level: 'info', destination }),
+          settings: {
+            dryRun: false,
+            read: options.read ?? {},
+            defaultSandbox: DEMO_SANDBOX,
+            planOptions: (now) => ({
+              now,
+              allowReplace: false,
+              allowMassDelete: false,
+              allowEmptySource: false,
+              ...options.plan,
+            }),
+            lockTimeoutMs: 0,
+            operationPoll: { ...DEFAULT_OPERATION_POLL, firstMs: 10, maxMs: 40 },
+            runPoll: { ...DEFAULT_RUN_POLL, firstMs: 10, maxMs: 40, timeoutMs: 5_000 },
+            ...(options.writeSettleMs === undefined ? {} : { writeSettleMs: options.writeSettleMs }),
+          },
+          intervalMs: HOUR,
+          resyncIntervalMs: HOUR,
+          requeueAfterMs: HOUR,
+          backoff: { baseMs: HOUR, maxMs: HOUR },
+          signal: stop.signal,
+          ...(options.fileClock ? { fileClock: options.fileClock } : {}),
+        });
+      const reconciler = build(source);
+      const replica = ({ url, isLeader }: { url: string; isLeader: () => boolean }) => {
+        if (!git) throw new Error('replica: only with source git');
+        const other = new GitSource({
+          url,
+          branch: 'main',
+          path: options.path ?? 'audiences',
+          workDir: path.join(root, `work-${replicas.length + 1}`),
+          allowFileUrls: true,
+        });
+        const built = build(other, isLeader);
+        replicas.push({ reconciler: built, source: other });
+        return built;
+      };
       const server = await startHttpServer({ host: '127.0.0.1', port: 0, status: reconciler });
       try {
         return await fn({
@@ -138,10 +161,15 @@ export async function withInProcessController<T>(
           reconciler,
           logs,
           status: async () => (await (await fetch(`${server.url}/status`)).json()) as StatusSnapshot,
+          replica,
         });
       } finally {
         stop.abort();
         await reconciler.stop();
+        for (const other of replicas) {
+          await other.reconciler.stop();
+          await other.source.close();
+        }
         await server.close();
         await source.close();
         await git?.cleanup();

@@ -17,7 +17,12 @@ export const GIT_TEST_ENV = {
 };
 
 export async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run('git', args, { cwd, env: { ...process.env, ...GIT_TEST_ENV } });
+  return gitWith({}, cwd, ...args);
+}
+
+/** `git` with more environment (a commit's dates, say). */
+async function gitWith(env: Record<string, string>, cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run('git', args, { cwd, env: { ...process.env, ...GIT_TEST_ENV, ...env } });
   return stdout.trim();
 }
 
@@ -30,7 +35,12 @@ export type GitFixture = {
   /** Writes (string) or deletes (null) files, commits and pushes; returns the new commit id. */
   commit(
     files: Record<string, string | null>,
-    options?: { branch?: string; message?: string },
+    options?: {
+      branch?: string;
+      message?: string;
+      /** The commit's author and committer date (git's formats, e.g. `2026-01-01T00:00:00Z`). */
+      date?: string;
+    },
   ): Promise<string>;
   cleanup(): Promise<void>;
 };
@@ -61,7 +71,8 @@ export async function createGitFixture(): Promise<GitFixture> {
         await writeFile(file, content);
       }
       await git(clone, 'add', '--all');
-      await git(clone, 'commit', '--quiet', '--allow-empty', '-m', options.message ?? 'change');
+      const dated = options.date ? { GIT_AUTHOR_DATE: options.date, GIT_COMMITTER_DATE: options.date } : {};
+      await gitWith(dated, clone, 'commit', '--quiet', '--allow-empty', '-m', options.message ?? 'change');
       await git(clone, 'push', '--quiet', '--force', 'origin', `HEAD:refs/heads/${branch}`);
       return git(clone, 'rev-parse', 'HEAD');
     },
