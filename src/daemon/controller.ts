@@ -108,27 +108,30 @@ export async function startController(options: ControllerOptions): Promise<Runni
     onDeposed = resolve;
   });
   // Replicas sharing a PostgreSQL store elect a leader through its lock; only the leader reconciles.
-  const leadership = store.shared
-    ? new Leadership({
-        store,
-        logger: log,
-        ...(options.electionPollMs === undefined ? {} : { pollMs: options.electionPollMs }),
-        onElected: () => {
-          metrics.setRole('leader');
-          reconciler.trigger('startup');
-        },
-        onDeposed: (error) => {
-          metrics.setRole('standby');
-          // Cut the pass short now, not after a grace period: a call still queued behind the
-          // request budget or a Retry-After went out after another replica had taken over and
-          // settled this one's intents (a second create, a second run), and its outcome could
-          // not be recorded anyway, every write being fenced. Its intent is the new leader's.
-          stopping.abort();
-          cutoff.abort();
-          onDeposed(error);
-        },
-      })
-    : undefined;
+  // A dry run writes nothing and takes no lock: it stays out of the election, where it would stand
+  // by (and plan nothing) or lead, and then stop the applying replicas and lock `apply` out.
+  const leadership =
+    store.shared && !options.settings.dryRun
+      ? new Leadership({
+          store,
+          logger: log,
+          ...(options.electionPollMs === undefined ? {} : { pollMs: options.electionPollMs }),
+          onElected: () => {
+            metrics.setRole('leader');
+            reconciler.trigger('startup');
+          },
+          onDeposed: (error) => {
+            metrics.setRole('standby');
+            // Cut the pass short now, not after a grace period: a call still queued behind the
+            // request budget or a Retry-After went out after another replica had taken over and
+            // settled this one's intents (a second create, a second run), and its outcome could
+            // not be recorded anyway, every write being fenced. Its intent is the new leader's.
+            stopping.abort();
+            cutoff.abort();
+            onDeposed(error);
+          },
+        })
+      : undefined;
   if (leadership) metrics.setRole('standby');
   const leaderStore = leadership ? leaderView(store, leadership) : store;
   // Records are read again only when the serial moved (or once a resync interval); not with --full-reads.

@@ -6,6 +6,7 @@ import { DEFAULT_OPERATION_POLL } from '../../src/apply/clock.js';
 import { startController } from '../../src/daemon/controller.js';
 import { DEMO_CLIENT, DEMO_SANDBOX } from '../../src/emulator/index.js';
 import { parseStateLocation } from '../../src/state/location.js';
+import { openStateStore } from '../../src/state/open.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { usePostgres } from '../state/pg.js';
@@ -69,5 +70,45 @@ describe('a leader that loses the state lock mid-pass', () => {
         await controller.stop('test over');
       }
     });
+  });
+});
+
+describe('a dry-run controller on a PostgreSQL store', () => {
+  it('takes no part in the election: it plans while another process holds the lock, and never takes it', async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-shadow-'));
+    const dir = path.join(root, 'manifests');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'a.yaml'), manifestYaml('a', { ingestion: { onCreate: false } }));
+    const location = await db.freshLocation();
+    // The applying controller (or an `audiencectl apply`) holds the store's lock.
+    const applying = await openStateStore(location);
+    await applying.lock({ timeoutMs: 0, command: 'audiencectl run' });
+    try {
+      const shadow = await startController(
+        controllerOptions(dir, parseStateLocation(location), { electionPollMs: 20 }),
+      );
+      try {
+        await shadow.reconciler.settled();
+        const status = shadow.reconciler.status();
+        expect(status.mode).toBe('dry-run');
+        expect(status.reconcile.lastResult).toBe('success');
+        expect(status.plan?.summary['create']).toBe(1);
+      } finally {
+        await shadow.stop('test over');
+      }
+      // Had it campaigned, it would hold the lock now that the applying process lets go.
+      await applying.unlock();
+      const shadowAgain = await startController(
+        controllerOptions(dir, parseStateLocation(location), { electionPollMs: 20 }),
+      );
+      try {
+        await shadowAgain.reconciler.settled();
+        await applying.lock({ timeoutMs: 0, command: 'audiencectl run' });
+      } finally {
+        await shadowAgain.stop('test over');
+      }
+    } finally {
+      await applying.close();
+    }
   });
 });
