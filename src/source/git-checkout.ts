@@ -27,9 +27,17 @@ export async function materializeRevision(
   git: (env: Record<string, string>) => SimpleGit,
   revsDir: string,
   revision: string,
+  options: {
+    /**
+     * Write the tree again even when its directory exists, and put it in the old one's place:
+     * what is on disk is not trusted (the resync safety net). Default false.
+     */
+    fresh?: boolean;
+  } = {},
 ): Promise<string> {
   const target = path.join(revsDir, revision);
-  if (await exists(target)) return target;
+  const there = await exists(target);
+  if (there && !options.fresh) return target;
   await mkdir(revsDir, { recursive: true });
   const tmp = path.join(revsDir, `${TMP_PREFIX}${revision}-${randomBytes(4).toString('hex')}`);
   await mkdir(tmp);
@@ -39,6 +47,8 @@ export async function materializeRevision(
     const files = path.join(tmp, 'files');
     await withIndex.raw(['checkout-index', '--all', `--prefix=${files}${path.sep}`]);
     await mkdir(files, { recursive: true }); // an empty tree writes nothing
+    // The old tree goes with the temporary directory.
+    if (there) await rename(target, path.join(tmp, 'old'));
     await rename(files, target);
   } finally {
     await rm(tmp, { recursive: true, force: true });

@@ -188,7 +188,18 @@ export class GitSource implements Source {
       await this.#prepare(signal);
       const revision = await this.#fetch(signal);
       if (this.#current?.revision === revision) {
-        this.#log.debug({ revision, ms: Math.round(performance.now() - started) }, 'revision unchanged');
+        // A full sync (the resync safety net) writes the tree whole again: a file gone from the
+        // checkout on disk (a cleaner, a person, a disk) is not a manifest the branch removed.
+        if (full) {
+          step = 'checkout';
+          await materializeRevision((env) => this.#git(signal, env), this.#dir('revs'), revision, {
+            fresh: true,
+          });
+        }
+        this.#log.debug(
+          { revision, rewritten: full, ms: Math.round(performance.now() - started) },
+          'revision unchanged',
+        );
         return { ...this.#current, changed: false };
       }
       step = 'checkout';

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
@@ -67,5 +67,32 @@ describe('the controller and the commit it applies', () => {
         expect((await marked())?.['prod']?.commit).toBe(first);
       },
     );
+  });
+
+  it('writes the checkout whole again on a resync: a manifest gone from it on disk is not read as removed', async () => {
+    await withInProcessController({ source: 'git' }, async ({ git: repo, reconciler, emulator }) => {
+      const fixture = repo!;
+      const names = () =>
+        emulator.control
+          .listAudiences(DEMO_CLIENT.orgId, 'prod')
+          .map((a) => a.audienceName)
+          .sort();
+      const commit = await fixture.commit({
+        'audiences/x.yaml': manifestYaml('x', quiet),
+        'audiences/y.yaml': manifestYaml('y', quiet),
+      });
+      reconciler.trigger('webhook');
+      await reconciler.settled();
+      expect(names()).toEqual(['Audience x', 'Audience y']);
+
+      // Something other than git removes a file of the checkout: the commit still holds it.
+      const checkedOut = path.join(fixture.workDir, 'revs', commit, 'audiences', 'y.yaml');
+      await rm(checkedOut);
+      reconciler.trigger('resync');
+      await reconciler.settled();
+      expect(reconciler.status().plan?.summary['delete']).toBe(0);
+      expect(names()).toEqual(['Audience x', 'Audience y']);
+      await access(checkedOut);
+    });
   });
 });
