@@ -93,7 +93,14 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   const limits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
   // Fastify's own request logging is off: our handlers log fixed messages with
   // chosen fields, so no header or body can reach the logs.
-  const app = Fastify({ logger: false, return503OnClosing: true, ...fastifyLimitOptions(limits) });
+  // On close every connection is cut, a request still being received too: one client sending a
+  // body a byte at a time held a SIGTERM shutdown until the request timeout, past the grace period.
+  const app = Fastify({
+    logger: false,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    ...fastifyLimitOptions(limits),
+  });
   // Connections past the cap are closed as they arrive, before any byte is read.
   app.server.maxConnections = limits.maxConnections;
   // /status quotes manifest values and the service's messages: JSON escapes controls, and

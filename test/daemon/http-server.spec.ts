@@ -1,6 +1,8 @@
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { HttpLimits } from '../../src/daemon/http-limits.js';
 import { parseListenAddress, startHttpServer, type DaemonHttpServer } from '../../src/daemon/http-server.js';
 import { createMetrics } from '../../src/daemon/metrics.js';
 import type { DaemonStatusProvider, PushNotice, Readiness, StatusSnapshot } from '../../src/daemon/types.js';
@@ -48,7 +50,9 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function start(extra: { webhook?: boolean; metrics?: boolean; bodyLimit?: number } = {}) {
+async function start(
+  extra: { webhook?: boolean; metrics?: boolean; bodyLimit?: number; limits?: Partial<HttpLimits> } = {},
+) {
   const state = new StatusState();
   const pushes: PushNotice[] = [];
   const lines: string[] = [];
@@ -72,6 +76,7 @@ async function start(extra: { webhook?: boolean; metrics?: boolean; bodyLimit?: 
       ? {}
       : { webhook: { secret: SECRET, branch: 'main', onPush: (n) => pushes.push(n) } }),
     ...(extra.bodyLimit === undefined ? {} : { webhookBodyLimit: extra.bodyLimit }),
+    ...(extra.limits === undefined ? {} : { limits: extra.limits }),
   });
   return { state, pushes, logs: () => lines.join(''), metrics, url: server.url };
 }
@@ -194,6 +199,26 @@ describe('daemon HTTP server', () => {
     await server?.close();
     server = undefined;
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+
+  it('cuts a request still being received on close: a body sent a byte at a time does not hold a shutdown', async () => {
+    const hour = 3_600_000;
+    const { url } = await start({ limits: { requestTimeoutMs: hour, idleTimeoutMs: hour } });
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    // `Expect: 100-continue`: the server's answer says it has the request, and waits for its body.
+    const received = new Promise<void>((resolve) => socket.once('data', () => resolve()));
+    socket.write(
+      'POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+        'Content-Length: 1000\r\nExpect: 100-continue\r\n\r\n',
+    );
+    await received;
+    socket.write('{');
+    await server?.close();
+    server = undefined;
+    await closed;
+    expect(socket.destroyed).toBe(true);
   });
 });
 
