@@ -41,7 +41,7 @@ describe('plan --base where the base holds an audience it cannot read', () => {
       // Still broken in the PR: held, as the apply holds it (the file's own error fails the plan).
       const kept = await plan(dir);
       expect(kept.code).toBe(1);
-      expect(kept.stdout).toMatch(/^No changes\./);
+      expect(kept.stdout).toMatch(/^No steps planned, but the plan has 1 error\(s\)\./);
       expect(kept.stdout).toContain('prod/gold: gold.yaml has errors; the audience is left as it is');
       expect(kept.stdout).not.toContain('base/unread-file');
 
@@ -92,6 +92,7 @@ describe('plan --base where the base holds an audience it cannot read', () => {
       expect(removed.stdout).toMatch(
         /gold\.yaml: error: on the base, gold\.yaml holds no manifest .*the apply after the merge deletes that audience/,
       );
+      expect(removed.stdout).not.toContain('No changes');
     });
   });
 });

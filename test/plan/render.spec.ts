@@ -49,6 +49,34 @@ describe('text renderer', () => {
       'No changes. The audiences match the manifests.\n',
     );
   });
+
+  it('never says "No changes" above errors: a plan without steps that has errors is not clean', () => {
+    const broken = plan(
+      loadTexts({ 'bad.yaml': manifestYaml('broken').replace('type: file', 'type: blob') }),
+      EMPTY,
+      options(),
+    );
+    expect(broken.steps).toEqual([]);
+    const text = renderText(broken, { color: false });
+    expect(text).not.toContain('No changes');
+    expect(text.split('\n')[0]).toBe(
+      'No steps planned, but the plan has 1 error(s). They are listed under Diagnostics; until they are fixed, what they hide is not planned.',
+    );
+    expect(text).toMatch(/^ {2}bad\.yaml:\d+:\d+: error: /m);
+    const markdown = renderMarkdown(broken);
+    expect(markdown).not.toContain('No changes');
+    expect(markdown).toContain(
+      '\n**No steps planned, but the plan has 1 error(s).** They are listed under Diagnostics;',
+    );
+    // A warning alone leaves a clean plan.
+    const legacy = { 'w.yaml': manifestYaml('w', { spec: { originName: 'LEGACY' } }) };
+    const warned = plan(loadTexts(legacy), appliedState(loadTexts(legacy)), options());
+    expect(warned.diagnostics.map((d) => d.severity)).toEqual(['warning']);
+    expect(renderText(warned, { color: false })).toMatch(
+      /^No changes\. The audiences match the manifests\.\n/,
+    );
+    expect(renderMarkdown(warned)).toContain('\n**No changes.** The audiences match the manifests.\n');
+  });
 });
 
 describe('JSON renderer', () => {

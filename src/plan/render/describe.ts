@@ -120,6 +120,21 @@ export function isEmptyPlan(plan: Plan): boolean {
   return plan.steps.length === 0;
 }
 
+/**
+ * What a plan without steps says first: "No changes" only when it has no error. With
+ * errors it is no clean plan (the files with errors, or the base files it could not read,
+ * may hide changes), and saying "No changes" above them read as a green plan.
+ */
+export function noStepsHeadline(plan: Plan): { clean: boolean; lead: string; rest: string } {
+  const errors = plan.diagnostics.filter((d) => d.severity === 'error').length;
+  if (errors === 0) return { clean: true, lead: 'No changes.', rest: 'The audiences match the manifests.' };
+  return {
+    clean: false,
+    lead: `No steps planned, but the plan has ${errors} error(s).`,
+    rest: 'They are listed under Diagnostics; until they are fixed, what they hide is not planned.',
+  };
+}
+
 /** The heading of the audiences whose last run failed. */
 export function failedRunsHeading(plan: Plan): string | undefined {
   const count = plan.failedRuns?.length ?? 0;

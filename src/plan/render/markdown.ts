@@ -7,6 +7,7 @@ import {
   failedRunLine,
   failedRunsHeading,
   isEmptyPlan,
+  noStepsHeadline,
   refreshNote,
   scopeNote,
   stepDetails,
@@ -198,7 +199,10 @@ export function renderMarkdown(given: Plan): string {
   const budget = new Budget(MARKDOWN_LIMIT - NOTE_RESERVE);
   const s = plan.summary;
   const head: string[] = ['### audiencectl plan', ''];
-  if (isEmptyPlan(plan)) head.push('**No changes.** The audiences match the manifests.', '');
+  if (isEmptyPlan(plan)) {
+    const { lead, rest } = noStepsHeadline(plan);
+    head.push(`**${lead}** ${rest}`, '');
+  }
   head.push(
     '| create | adopt | update | replace | delete | forget | run | move | blocked | deferred |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

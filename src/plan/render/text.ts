@@ -7,6 +7,7 @@ import {
   failedRunLine,
   failedRunsHeading,
   isEmptyPlan,
+  noStepsHeadline,
   refreshNote,
   scopeNote,
   stepDetails,
@@ -38,7 +39,8 @@ export function renderText(given: Plan, options: TextOptions): string {
   const lines: string[] = [];
 
   if (isEmptyPlan(plan)) {
-    lines.push(paint('green', 'No changes. The audiences match the manifests.'));
+    const { clean, lead, rest } = noStepsHeadline(plan);
+    lines.push(paint(clean ? 'green' : 'red', `${lead} ${rest}`));
   } else {
     lines.push('audiencectl will perform the following actions:', '');
     for (const step of plan.steps) {
