@@ -152,6 +152,24 @@ export async function loadDesired(
 ): Promise<LoadResult> {
   if (ref === undefined) return (await loadDesiredDir(dir, flags)).loaded;
   assertDirectory(dir);
+  return (await loadAtRef(dir, flags, ref, working)).loaded;
+}
+
+/** A source with nothing in it: what a directory the working tree no longer has holds. */
+export function emptyLoad(flags: SourceFlags): LoadResult {
+  return assembleLoad([], { defaultSandbox: flags.sandbox });
+}
+
+/**
+ * The manifests of `dir` at `ref` (see loadDesired), whether or not the working tree still
+ * has `dir`; `present`: whether `ref` has it (a directory; else nothing is read).
+ */
+export async function loadAtRef(
+  dir: string,
+  flags: SourceFlags,
+  ref: string,
+  working?: DirLoad['files'],
+): Promise<{ loaded: LoadResult; present: boolean }> {
   const loader = startManifestLoader();
   // git is loaded only for pull-request plans.
   const holds = (relative: string, blob: string) => working?.get(relative)?.hash === blob;
@@ -167,5 +185,5 @@ export async function loadDesired(
   const files = [...parsed, ...reused].sort((a, b) => compareText(a.path, b.path));
   const loaded = assembleLoad(files, { defaultSandbox: flags.sandbox });
   loaded.diagnostics.unshift(...read.diagnostics);
-  return loaded;
+  return { loaded, present: read.present };
 }

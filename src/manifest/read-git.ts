@@ -271,6 +271,14 @@ function namedPath(dir: string): string {
   return path.resolve(dir);
 }
 
+/** `absolute`, or its nearest ancestor that is a directory on this machine. */
+function nearestExisting(absolute: string): string {
+  for (let at = absolute; ; at = path.dirname(at)) {
+    if (statSync(at, { throwIfNoEntry: false })?.isDirectory() === true) return at;
+    if (path.dirname(at) === at) return at;
+  }
+}
+
 /**
  * Range and set notations: `rev-parse` answers them with several ids, or one that starts
  * with `^` (`^HEAD`), or none at all (`HEAD^@`, `HEAD^!`, `HEAD^-` with --verify).
@@ -310,12 +318,14 @@ export async function readManifestsAtRef(
      */
     holds?: (relative: string, blob: string) => boolean;
   } = {},
-): Promise<ReadDirResult & { known: string[] }> {
+): Promise<ReadDirResult & { known: string[]; present: boolean }> {
   const shown = escapeText(ref);
   if (ref.startsWith('-') || ref.trim() === '') {
     throw new UsageError('BAD_REF', `"${shown}" is not a git revision`);
   }
-  const git = simpleGit({ baseDir: path.resolve(dir) });
+  // A directory the working tree no longer has (a pull request removing it) is looked up
+  // in the base from the repository that holds its nearest existing folder.
+  const git = simpleGit({ baseDir: nearestExisting(path.resolve(dir)) });
   let top: string;
   try {
     top = (await git.revparse(['--show-toplevel'])).trim();
@@ -387,7 +397,7 @@ export async function readManifestsAtRef(
   }
   // Not there in the base (a directory the pull request adds): nothing to compare with.
   if (realRoot === undefined || tree.stat(realRoot).isDirectory() === false) {
-    return { files: [], diagnostics: [], known: [] };
+    return { files: [], diagnostics: [], known: [], present: false };
   }
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   // The directory reader's own walk, over the tree: the same folders skipped, the same links followed.
@@ -426,5 +436,5 @@ export async function readManifestsAtRef(
         },
       };
     });
-  return { files, diagnostics, known: [...knownPaths] };
+  return { files, diagnostics, known: [...knownPaths], present: true };
 }

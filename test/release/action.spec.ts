@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ACTIONS_BOT, startFakeGitHub } from '../action/fake-github.js';
+import { ACTIONS_BOT, startFakeGitHub, type FakeGitHub } from '../action/fake-github.js';
+import { CLI } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
 
 const exec = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -117,6 +119,27 @@ async function outputs(): Promise<Record<string, string>> {
     });
   return Object.fromEntries(pairs);
 }
+/** The comment step's script, as the action runs it after a Plan step with `plan` outputs. */
+function runCommentStep(
+  github: FakeGitHub,
+  token: string,
+  plan: Record<string, string>,
+  directory = 'audiences',
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runStep(step('Comment on the pull request').run ?? '', {
+    GITHUB_ACTION_PATH: repoRoot,
+    GITHUB_TOKEN: token,
+    GITHUB_REPOSITORY: 'acme/audiences',
+    GITHUB_API_URL: github.url,
+    PR_NUMBER: '7',
+    RUNNER_TEMP: dir,
+    PLAN_FILE: plan['plan-file'] ?? '',
+    PLAN_STDERR_FILE: plan['stderr-file'] ?? '',
+    PLAN_EXIT_CODE: plan['exit-code'] ?? '',
+    PLAN_DIRECTORY: directory,
+  });
+}
+
 async function args(): Promise<string[]> {
   return (await readFile(path.join(dir, 'args'), 'utf8')).trim().split('\n');
 }
@@ -218,6 +241,69 @@ describe('action.yml', () => {
     expect(plan.split('\n')[0]).toContain('first parent');
   });
 
+  // A pull request that removes the whole directory: the real CLI plans its removals, and
+  // the comment lists them (the Plan step once failed on `cd` with "nothing to plan from").
+  it('plans a pull request that removes the whole directory, and the comment lists the removals', async () => {
+    const bin = path.join(dir, 'bin');
+    await mkdir(bin);
+    await writeFile(
+      path.join(bin, 'audiencectl'),
+      `#!/usr/bin/env bash\nexec "${process.execPath}" "${CLI}" "$@"\n`,
+    );
+    await chmod(path.join(bin, 'audiencectl'), 0o755);
+    const origin = path.join(dir, 'origin');
+    await mkdir(path.join(origin, 'audiences'), { recursive: true });
+    await git(origin, 'init', '-q', '-b', 'main');
+    await git(origin, 'config', 'uploadpack.allowAnySHA1InWant', 'true');
+    await writeFile(path.join(origin, 'audiences/gold.yaml'), manifestYaml('gold'));
+    await writeFile(
+      path.join(origin, 'audiences/silver.yaml'),
+      manifestYaml('silver', { metadata: { deletionPolicy: 'Orphan' } }),
+    );
+    await git(origin, 'add', 'audiences');
+    const c1 = await commit(origin, 'README.md', 'base');
+    await git(origin, 'checkout', '-q', '-b', 'pr');
+    await git(origin, 'rm', '-rq', 'audiences');
+    await git(origin, 'commit', '-qm', 'remove every manifest');
+    const head = await revParse(origin, 'HEAD');
+    await git(origin, 'checkout', '-q', '--detach', c1);
+    await git(origin, 'merge', '-q', '--no-ff', 'pr', '-m', 'merge');
+    await git(origin, 'update-ref', 'refs/pull/1/merge', 'HEAD');
+    const ws = path.join(dir, 'ws');
+    await mkdir(ws);
+    await git(ws, 'init', '-q', '-b', 'work');
+    await git(ws, 'remote', 'add', 'origin', origin);
+    await git(ws, 'fetch', '-q', '--depth=1', 'origin', '+refs/pull/1/merge:refs/remotes/pull/1/merge');
+    await git(ws, 'checkout', '-q', '--detach', 'refs/remotes/pull/1/merge');
+    const plan = await runStep(`cd ws\n${step('Plan').run ?? ''}`, {
+      ...stepEnv(),
+      DIRECTORY: 'audiences',
+      PR_HEAD_SHA: head,
+      AUDIENCECTL_MANIFEST_CACHE: 'off',
+    });
+    expect(plan.code).toBe(0);
+    const out = await outputs();
+    // Blocked by the empty-source guard, as the removal of every audience is.
+    expect(out['exit-code']).toBe('3');
+    const token = 'ghs_canary0123456789';
+    const github = await startFakeGitHub('acme/audiences', token);
+    try {
+      expect((await runCommentStep(github, token, out)).code).toBe(0);
+      const [body = '', ...rest] = (github.comments.get('7') ?? []).map((c) => c.body);
+      expect(rest).toEqual([]);
+      expect(body).toContain('**audiencectl plan** in `audiences`: some steps are blocked by a guard');
+      expect(body).toContain(`_Compared with \`${c1.slice(0, 12)}\`, the first parent`);
+      expect(body).toContain('<details><summary><code>prod/gold</code>: - delete (blocked)</summary>');
+      expect(body).toContain('<details><summary><code>prod/silver</code>: - forget (blocked)</summary>');
+      expect(body).toContain(
+        'audiences is gone from the working tree (this change removes the directory): every audience it holds in --base',
+      );
+      expect(body).not.toContain('No changes');
+    } finally {
+      await github.close();
+    }
+  });
+
   // Finding #6: the action used once per directory in one job.
   it('keeps each use apart: a second use that fails shows none of the first plan', async () => {
     await stubAudiencectl(2, '### plan of the first directory');
@@ -236,7 +322,7 @@ describe('action.yml', () => {
     expect(await readFile(firstFile, 'utf8')).toContain('### plan of the first directory');
   });
 
-  // Finding #5: a Plan step that fails (here: the PR removed the directory) still replaces the comment.
+  // Finding #5: a Plan step that fails (here: no base to compare with) still replaces the comment.
   it('replaces the previous comment with the reason when the plan cannot be made', async () => {
     const token = 'ghs_canary0123456789';
     const github = await startFakeGitHub('acme/audiences', token);
@@ -244,36 +330,20 @@ describe('action.yml', () => {
       const old = '<!-- audiencectl-plan: audiences -->\n**audiencectl plan** in `audiences`: no changes';
       github.comments.set('7', [{ id: 1, body: old, user: ACTIONS_BOT }]);
       await stubAudiencectl(0);
-      const plan = await runStep(step('Plan').run ?? '', {
-        ...stepEnv(),
-        BASE: 'origin/main',
-        DIRECTORY: 'audiences',
-      });
+      const plan = await runStep(step('Plan').run ?? '', { ...stepEnv(), BASE_BRANCH: '' });
       expect(plan.code).toBe(1);
       const out = await outputs();
       expect(out['exit-code']).toBe('1');
       expect(await readFile(path.join(dir, 'args'), 'utf8').catch(() => 'not run')).toBe('not run');
       for (const name of ['Comment on the pull request', 'Verdict'])
         expect(step(name).if).toMatch(/^\$\{\{ !cancelled\(\)/);
-      const commentStep = (plan: Record<string, string>) =>
-        runStep(step('Comment on the pull request').run ?? '', {
-          GITHUB_ACTION_PATH: repoRoot,
-          GITHUB_TOKEN: token,
-          GITHUB_REPOSITORY: 'acme/audiences',
-          GITHUB_API_URL: github.url,
-          PR_NUMBER: '7',
-          RUNNER_TEMP: dir,
-          PLAN_FILE: plan['plan-file'] ?? '',
-          PLAN_STDERR_FILE: plan['stderr-file'] ?? '',
-          PLAN_EXIT_CODE: plan['exit-code'] ?? '',
-          PLAN_DIRECTORY: 'audiences',
-        });
+      const commentStep = (plan: Record<string, string>) => runCommentStep(github, token, plan);
       const comments = () => (github.comments.get('7') ?? []).map((c) => c.body);
       expect((await commentStep(out)).code).toBe(0);
       const [body, ...rest] = comments();
       expect(rest).toEqual([]);
       expect(body).toContain('`audiences`: the plan failed');
-      expect(body).toContain('the directory `audiences` is not in the checkout');
+      expect(body).toContain('no base ref: set the base input, or run on pull_request events');
       expect(body).not.toContain('no changes');
       // An earlier step failed (installing audiencectl): the Plan step has no outputs.
       expect((await commentStep({})).code).toBe(0);

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { assumedStateFrom, unreadBase } from '../../plan/assumed-state.js';
@@ -26,8 +26,9 @@ import { loadCacheBytes, loadCacheBytesSync, type CacheBytes } from '../../cache
 import {
   addSourceOptions,
   assertDirectory,
+  emptyLoad,
   INCLUDE_HINT,
-  loadDesired,
+  loadAtRef,
   loadDesiredDir,
   lookElsewhere,
   readOptions,
@@ -36,6 +37,7 @@ import {
 import { startFactScan, type FactScan } from '../../scan/fact-scan.js';
 import { fileSelector } from '../../source/file-filter.js';
 import { escapeText } from '../../text/safe-text.js';
+import { AudiencectlError } from '../../errors.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
 import { describeLocation, type StateLocation } from '../../state/location.js';
 import { assertSameOrgs } from '../../state/org-binding.js';
@@ -118,6 +120,51 @@ async function readRecorded(
   }
 }
 
+/** Whether `dir` is missing from the working tree (a link to nothing is missing too). */
+function isMissing(dir: string): boolean {
+  try {
+    return statSync(dir, { throwIfNoEntry: false }) === undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The manifests of `dir` at `ref`. When the working tree has no `dir` (`gone`), the base
+ * must have it: a directory at neither is a typo, refused as one, never a plan that
+ * deletes nothing (or everything).
+ */
+async function readBase(
+  dir: string,
+  flags: Flags,
+  ref: string,
+  files: Parameters<typeof loadAtRef>[3],
+  gone: boolean,
+): Promise<Awaited<ReturnType<typeof loadAtRef>>> {
+  const noDir = (where: string) =>
+    new UsageError(
+      'NO_SOURCE_DIR',
+      `${escapeText(dir)} does not exist${where}: give the directory of the manifests`,
+    );
+  const read = await loadAtRef(dir, flags, ref, files).catch((error: unknown) => {
+    throw gone && error instanceof AudiencectlError && error.code === 'NOT_A_GIT_REPO' ? noDir('') : error;
+  });
+  if (gone && !read.present) throw noDir(`, neither in the working tree nor in --base "${escapeText(ref)}"`);
+  return read;
+}
+
+/** The one line a plan of a directory the working tree no longer has carries. */
+function goneNote(dir: string, ref: string): Plan['diagnostics'][number] {
+  return {
+    severity: 'warning',
+    file: '.',
+    line: 0,
+    column: 0,
+    rule: 'base/source-dir-gone',
+    message: `${dir} is gone from the working tree (this change removes the directory): every audience it holds in --base "${ref}" is planned for removal`,
+  };
+}
+
 export function planCommand(setExit: (code: number) => void): Command {
   const command = new Command('plan')
     .description('Show the API calls that would make the audiences match the manifests (changes nothing)')
@@ -166,7 +213,9 @@ export function planCommand(setExit: (code: number) => void): Command {
         'BAD_FLAG',
         '--refresh reads the service; a --base plan reads no state and no service',
       );
-    assertDirectory(dir, INCLUDE_HINT);
+    // A pull request that removes the whole directory: the base says what it held.
+    const gone = flags.base !== undefined && isMissing(dir);
+    if (!gone) assertDirectory(dir, INCLUDE_HINT);
     const now = Math.floor(Date.now() / 1000);
     const location = await stateLocationOf(flags);
     // Even a --base plan, which reads neither the store nor the working tree's copy of a
@@ -213,10 +262,12 @@ export function planCommand(setExit: (code: number) => void): Command {
             bytes: scan ? Promise.resolve(loadCacheBytesSync(snapshotFile)) : loadCacheBytes(snapshotFile),
           };
     const [{ loaded: desired, saveCache, files }, read] = await Promise.all([
-      loadDesiredDir(dir, flags, {
-        ...(cacheFile ? { cacheFile } : {}),
-        ...(scan ? { cacheBytes: scan.manifestCache, listing: scan.manifests } : {}),
-      }),
+      gone
+        ? { loaded: emptyLoad(flags), saveCache: () => Promise.resolve(false), files: new Map() }
+        : loadDesiredDir(dir, flags, {
+            ...(cacheFile ? { cacheFile } : {}),
+            ...(scan ? { cacheBytes: scan.manifestCache, listing: scan.manifests } : {}),
+          }),
       flags.base === undefined ? readRecorded(flags, snapshot, scan) : undefined,
     ]).finally(() => scan?.stop());
     // Hashed and written by a thread of its own while this one plans: a plan that cannot
@@ -226,7 +277,8 @@ export function planCommand(setExit: (code: number) => void): Command {
     cacheWritten.catch(() => undefined);
     const stored = read?.state;
     // The base tree after the working tree: its unchanged files are taken from it.
-    const baseRead = stored ? undefined : await loadDesired(dir, flags, flags.base, files);
+    const atBase = stored ? undefined : await readBase(dir, flags, flags.base!, files, gone);
+    const baseRead = atBase?.loaded;
     // What the base holds but could not read: the planner says what that hides (assumed-state.ts).
     const unread = baseRead && unreadBase(baseRead);
     const recorded = stored ?? assumedStateFrom(baseRead!, new Date(now * 1000).toISOString(), unread);
@@ -245,6 +297,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     const checkout =
       flags.base === undefined ? await planCheckout(dir, result, recorded, flags.output === 'json') : {};
     if (checkout.older) result.olderCheckout = checkout.older;
+    if (gone) result.diagnostics = [goneNote(dir, flags.base!), ...result.diagnostics];
     // A JSON plan of a directory records what it was made from, so `apply plan.json` can check it.
     if (flags.output === 'json' && flags.base === undefined) {
       // With the saved plan's schema (zod): loaded only for a JSON plan.
