@@ -1,3 +1,4 @@
+import type { Diagnostic } from '../manifest/diagnostics.js';
 import type { LoadResult } from '../manifest/load.js';
 import { knownSpecHash } from '../manifest/spec-hash-memo.js';
 import { recordId } from '../state/record-id.js';
@@ -108,4 +109,23 @@ export function assumedStateFrom(
     });
   }
   return { meta: undefined, audiences };
+}
+
+/**
+ * What reading the base found (a link not followed, a warning in a file this change fixes,
+ * a file with errors), for a pull-request plan to show beside the working tree's
+ * diagnostics: each marked as the base's, and a warning whatever its severity there (the
+ * base's errors are not this change's; what they hide is said by the plan, see
+ * UnreadBase). One the working tree has word for word is not repeated.
+ */
+export function baseDiagnostics(base: LoadResult, desired: LoadResult, ref: string): Diagnostic[] {
+  const key = (d: Diagnostic) => JSON.stringify([d.severity, d.file, d.line, d.column, d.rule, d.message]);
+  const shown = new Set(desired.diagnostics.map(key));
+  return base.diagnostics
+    .filter((d) => !shown.has(key(d)))
+    .map((d) => ({
+      ...d,
+      severity: 'warning',
+      message: `on the base ("${ref}")${d.severity === 'error' ? ', an error' : ''}: ${d.message}`,
+    }));
 }

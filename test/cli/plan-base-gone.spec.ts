@@ -24,7 +24,8 @@ beforeAll(async () => {
   await writeFiles(repo, {
     'aud/gold.yaml': manifestYaml('gold'),
     'aud/silver.yaml': manifestYaml('silver', { metadata: { deletionPolicy: 'Orphan' } }),
-    'aud/bronze.yaml': manifestYaml('bronze'),
+    // A warning of the base only (the working tree has no file left to warn about).
+    'aud/bronze.yaml': manifestYaml('bronze', { spec: { originName: 'LEGACY' } }),
     'README.md': 'manifests in aud/\n',
   });
   await git(repo, 'add', '.');
@@ -54,6 +55,12 @@ describe('plan --base of a directory the working tree no longer has', () => {
     const lines = result.stdout.split('\n');
     expect(lines.filter((line) => line.includes('gone from the working tree'))).toEqual([
       '  .: warning: aud is gone from the working tree (this change removes the directory): every audience it holds in --base "main~1" is planned for removal [base/source-dir-gone]',
+    ]);
+    // The base's own warning, marked as the base's.
+    expect(lines.filter((line) => line.includes('LEGACY'))).toEqual([
+      expect.stringMatching(
+        /^ {2}bronze\.yaml:\d+:\d+: warning: on the base \("main~1"\): .*"LEGACY".* \[spec\/origin-name\]$/,
+      ),
     ]);
   });
 

@@ -96,3 +96,32 @@ describe('plan --base where the base holds an audience it cannot read', () => {
     });
   });
 });
+
+describe('plan --base shows what reading the base found', () => {
+  it("marks the base's warnings and errors as the base's, as warnings, and repeats none the working tree has", async () => {
+    await withTempDir(async (dir) => {
+      const legacy = (name: string) => manifestYaml(name, { spec: { originName: 'LEGACY' } });
+      await repo(dir, BROKEN);
+      await writeFiles(dir, { 'aud/silver.yaml': legacy('silver'), 'aud/bronze.yaml': legacy('bronze') });
+      await git(dir, 'add', '.');
+      await git(dir, 'commit', '-q', '-m', 'warnings on main');
+      // The pull request fixes gold (an error on the base), removes silver (a warning there),
+      // and leaves bronze's warning as it is: said once, as the working tree's.
+      await writeFiles(dir, { 'aud/gold.yaml': manifestYaml('gold') });
+      await rm(path.join(dir, 'aud/silver.yaml'));
+      const result = await plan(dir);
+      expect(result.code).toBe(2);
+      const diagnostics = result.stdout
+        .slice(result.stdout.indexOf('\nDiagnostics:\n'))
+        .split('\n')
+        .slice(2, -1);
+      expect(diagnostics).toEqual([
+        expect.stringMatching(/^ {2}bronze\.yaml:\d+:\d+: warning: spec\.originName: originName "LEGACY"/),
+        '  gold.yaml:25:1: warning: on the base ("main"), an error: futureField: unknown key "futureField" [schema/unknown-key]',
+        expect.stringMatching(
+          /^ {2}silver\.yaml:\d+:\d+: warning: on the base \("main"\): spec\.originName: originName "LEGACY"/,
+        ),
+      ]);
+    });
+  });
+});

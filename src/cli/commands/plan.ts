@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { assumedStateFrom, unreadBase } from '../../plan/assumed-state.js';
+import { assumedStateFrom, baseDiagnostics, unreadBase } from '../../plan/assumed-state.js';
 import { plan, type PlanOptions } from '../../plan/plan.js';
 import { renderJson } from '../../plan/render/json.js';
 import { renderMarkdown } from '../../plan/render/markdown.js';
@@ -297,7 +297,14 @@ export function planCommand(setExit: (code: number) => void): Command {
     const checkout =
       flags.base === undefined ? await planCheckout(dir, result, recorded, flags.output === 'json') : {};
     if (checkout.older) result.olderCheckout = checkout.older;
-    if (gone) result.diagnostics = [goneNote(dir, flags.base!), ...result.diagnostics];
+    // What the base read itself found (a link not followed, a warning in a file this change
+    // fixes): said once, marked as the base's; an error there is no error of this change.
+    if (baseRead)
+      result.diagnostics = [
+        ...(gone ? [goneNote(dir, flags.base!)] : []),
+        ...result.diagnostics,
+        ...baseDiagnostics(baseRead, desired, flags.base!),
+      ];
     // A JSON plan of a directory records what it was made from, so `apply plan.json` can check it.
     if (flags.output === 'json' && flags.base === undefined) {
       // With the saved plan's schema (zod): loaded only for a JSON plan.
