@@ -7,7 +7,9 @@
 //   GITHUB_TOKEN, GITHUB_REPOSITORY (owner/name), PR_NUMBER, GITHUB_API_URL
 //   (default https://api.github.com), PLAN_FILE (the Markdown plan), PLAN_EXIT_CODE,
 //   PLAN_STDERR_FILE (shown when the plan failed), PLAN_DIRECTORY (names the marker,
-//   so that one workflow may plan several directories), GITHUB_SHA.
+//   so that one workflow may plan several directories), GITHUB_SHA, and COMMENT_AS (the
+//   login the token comments as, e.g. a GitHub App's `my-app[bot]`: its installation
+//   token cannot read GET /user either, and its comments are not github-actions[bot]'s).
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 
@@ -128,17 +130,30 @@ async function github(api, token, method, path, body) {
   return text === '' ? undefined : JSON.parse(text);
 }
 
+/** A GitHub login (a user's, or an app's bot `name[bot]`), as the comment-as input takes it. */
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+
 /**
- * Whom the token comments as: a personal access token's user (GET /user), or, when GitHub
- * refuses GET /user as it does an installation token such as GITHUB_TOKEN, the Actions bot.
+ * Whom the token comments as: `commentAs` when given (the comment-as input); else a personal
+ * access token's user (GET /user), or, when GitHub refuses GET /user as it does an
+ * installation token such as GITHUB_TOKEN, the Actions bot. An app's installation token
+ * is refused too, and is not the Actions bot: without `commentAs`, its comments are
+ * nobody's this script knows, and each run posts a new one (never edits another's).
  */
-export async function tokenIdentity({ api, token }) {
+export async function tokenIdentity({ api, token, commentAs }) {
+  if (commentAs) {
+    if (!LOGIN.test(commentAs))
+      throw new Error(
+        `COMMENT_AS must be a GitHub login (a user, or an app's bot such as my-app[bot]), got "${commentAs.slice(0, 80)}"`,
+      );
+    return { login: commentAs, type: commentAs.endsWith('[bot]') ? 'Bot' : 'User' };
+  }
   try {
     const user = await github(api, token, 'GET', '/user');
     if (typeof user?.login !== 'string') throw new Error('GitHub GET /user: no login in the answer');
     return { login: user.login, type: user.type };
   } catch (error) {
-    if (error.status === 403 || error.status === 404) return ACTIONS_BOT;
+    if (error.status === 403 || error.status === 404) return { ...ACTIONS_BOT, guessed: true };
     throw error;
   }
 }
@@ -156,11 +171,17 @@ function wroteBy(comment, identity) {
  * creates one: a comment anyone else wrote with the marker is left alone. When GitHub
  * refuses the update (403, or 404: deleted meanwhile), a new comment is posted.
  */
-export async function upsertComment({ api, token, repository, issue, marker, body }) {
+export async function upsertComment({ api, token, repository, issue, marker, body, commentAs }) {
   const base = `/repos/${repository}/issues`;
-  const identity = await tokenIdentity({ api, token });
+  const identity = await tokenIdentity({ api, token, commentAs });
+  // Plan comments of another bot: perhaps this token's own (a GitHub App's), unknown to it.
+  const otherBots = new Set();
   for (let page = 1; ; page += 1) {
     const comments = await github(api, token, 'GET', `${base}/${issue}/comments?per_page=100&page=${page}`);
+    for (const { body: text, user } of comments) {
+      const bot = user?.type === 'Bot' && typeof user.login === 'string' && user.login !== identity.login;
+      if (bot && typeof text === 'string' && text.startsWith(marker)) otherBots.add(user.login);
+    }
     const mine = comments.find(
       (comment) =>
         typeof comment.body === 'string' && comment.body.startsWith(marker) && wroteBy(comment, identity),
@@ -176,6 +197,12 @@ export async function upsertComment({ api, token, repository, issue, marker, bod
       }
     }
     if (comments.length < 100) break;
+  }
+  if (identity.guessed && otherBots.size > 0) {
+    const names = [...otherBots].slice(0, 3).map((login) => login.replace(/[^\w[\]-]/g, '?'));
+    console.error(
+      `pr-comment: a plan comment by ${names.join(', ')} is left alone: this token's identity is unknown (GET /user refused), so only ${ACTIONS_BOT.login}'s comments are edited; if the token is that app's, set the comment-as input (COMMENT_AS) to its login to edit its comment instead of posting a new one`,
+    );
   }
   const created = await github(api, token, 'POST', `${base}/${issue}/comments`, { body });
   return { action: 'created', id: created.id };
@@ -207,6 +234,7 @@ async function main(env) {
     issue: env.PR_NUMBER,
     marker: markerFor(directory),
     body,
+    commentAs: env.COMMENT_AS ?? '',
   });
   console.log(`plan comment ${result.action} (id ${result.id})`);
 }

@@ -21,6 +21,11 @@ export type FakeGitHub = {
    * "Resource not accessible by integration" and comments are written by github-actions[bot].
    */
   user: User | undefined;
+  /**
+   * Whom an installation token (`user` undefined) comments as: github-actions[bot] for a
+   * workflow's GITHUB_TOKEN, the app's bot (`my-app[bot]`) for a GitHub App's token.
+   */
+  bot: User;
   /** Refuse every update with 403 (e.g. the token may not edit that comment). */
   refuseUpdates: boolean;
   close(): Promise<void>;
@@ -45,6 +50,7 @@ export async function startFakeGitHub(repository: string, token: string): Promis
     requests: [],
     failWith: undefined,
     user: undefined,
+    bot: ACTIONS_BOT,
     refuseUpdates: false,
   };
   const base = `/repos/${repository}/issues`;
@@ -65,7 +71,7 @@ export async function startFakeGitHub(repository: string, token: string): Promis
       if (fake.user) return send(200, { ...fake.user, id: 42 });
       return send(403, { message: 'Resource not accessible by integration' });
     }
-    const author = fake.user ?? ACTIONS_BOT;
+    const author = fake.user ?? fake.bot;
     const list = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(url.pathname);
     const one = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(url.pathname);
     if (!url.pathname.startsWith(base)) return send(404, { message: 'Not Found' });

@@ -35,6 +35,8 @@ async function comment(options: {
   exitCode: number;
   directory?: string;
   pr?: string;
+  /** The comment-as input. */
+  commentAs?: string;
 }): Promise<Run> {
   const planFile = path.join(dir, 'plan.md');
   const stderrFile = path.join(dir, 'stderr.txt');
@@ -51,6 +53,7 @@ async function comment(options: {
     PLAN_STDERR_FILE: stderrFile,
     PLAN_EXIT_CODE: String(options.exitCode),
     PLAN_DIRECTORY: options.directory ?? 'audiences',
+    ...(options.commentAs === undefined ? {} : { COMMENT_AS: options.commentAs }),
   };
   return new Promise((resolve) => {
     execFile(process.execPath, [SCRIPT], { env }, (error, stdout, stderr) => {
@@ -148,6 +151,46 @@ describe('scripts/pr-comment.mjs', () => {
       `PATCH /repos/${REPO}/issues/comments/3`,
     ]);
     expect(bodies()).toEqual([`${MARKER}\nby the bot`, SPOOF, expect.stringContaining(PLAN.trim())]);
+  });
+
+  // A GitHub App's installation token: GET /user is refused as for GITHUB_TOKEN, but its
+  // comments are the app's bot's, not github-actions[bot]'s.
+  it("with a GitHub App's token, edits the app's comment once comment-as names it, and posts a new one (saying so) without it", async () => {
+    const app = { login: 'my-app[bot]', type: 'Bot' as const };
+    github.bot = app;
+    const previous = `${MARKER}\nprevious push`;
+    github.comments.set('7', [
+      { id: 1, body: SPOOF, user: { login: 'pr-author', type: 'User' } },
+      { id: 2, body: previous, user: app },
+    ]);
+    const guessed = await comment({ plan: PLAN, exitCode: 2, commentAs: '' });
+    expect(guessed.code).toBe(0);
+    expect(guessed.stdout).toContain('created');
+    expect(guessed.stderr).toContain('a plan comment by my-app[bot] is left alone');
+    expect(guessed.stderr).toContain('set the comment-as input (COMMENT_AS) to its login');
+    expect(github.requests.filter((r) => r.method === 'PATCH')).toEqual([]);
+    expect(bodies()).toEqual([SPOOF, previous, expect.stringContaining(PLAN.trim())]);
+
+    github.requests.length = 0;
+    const named = await comment({ plan: '**No changes.**\n', exitCode: 0, commentAs: 'my-app[bot]' });
+    expect(named).toMatchObject({ code: 0, stderr: '' });
+    expect(named.stdout).toContain('updated (id 2)');
+    expect(github.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual([
+      `GET /repos/${REPO}/issues/7/comments`,
+      `PATCH /repos/${REPO}/issues/comments/2`,
+    ]);
+    expect(bodies()[0]).toBe(SPOOF);
+    expect(bodies()[1]).toContain(': no changes');
+    expect(bodies()).toHaveLength(3);
+  });
+
+  it('refuses a comment-as that is no GitHub login, before any request', async () => {
+    const result = await comment({ plan: PLAN, exitCode: 2, commentAs: 'my app' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'pr-comment: COMMENT_AS must be a GitHub login (a user, or an app\'s bot such as my-app[bot]), got "my app"\n',
+    );
+    expect(github.requests).toEqual([]);
   });
 
   it('posts a new comment when GitHub refuses to update its own', async () => {

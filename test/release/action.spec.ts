@@ -149,6 +149,9 @@ describe('action.yml', () => {
     expect(action.runs.using).toBe('composite');
     expect(step('Comment on the pull request').run).toContain('scripts/pr-comment.mjs');
     expect(step('Install audiencectl').run).toContain('"audiencectl@$version"');
+    // A GitHub App's token: whom it comments as is given, since GET /user cannot say.
+    expect(action.inputs['comment-as']).toEqual(expect.objectContaining({ default: '' }));
+    expect(step('Comment on the pull request').env?.COMMENT_AS).toBe('${{ inputs.comment-as }}');
   });
 
   it.each([0, 1, 2, 3])('plans with --detailed-exitcode and passes on exit code %i', async (code) => {
