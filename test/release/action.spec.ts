@@ -244,6 +244,35 @@ describe('action.yml', () => {
     expect(plan.split('\n')[0]).toContain('first parent');
   });
 
+  // The fallback to the base tip: the workflow checked out the pull request's head
+  // (actions/checkout with `ref: ${{ github.event.pull_request.head.sha }}`), no merge commit.
+  it('plans a checkout that is not the merge commit against the freshly fetched base tip, and says why', async () => {
+    await stubAudiencectl(2);
+    const origin = path.join(dir, 'origin');
+    await mkdir(origin);
+    await git(origin, 'init', '-q', '-b', 'main');
+    await git(origin, 'config', 'uploadpack.allowAnySHA1InWant', 'true');
+    const c1 = await commit(origin, 'a.yaml', 'c1');
+    await git(origin, 'checkout', '-q', '-b', 'pr');
+    const head = await commit(origin, 'b.yaml', 'pr');
+    await git(origin, 'checkout', '-q', 'main');
+    const tip = await commit(origin, 'c.yaml', 'merged after the pull request was opened');
+    await git(dir, 'init', '-q', '-b', 'work');
+    await git(dir, 'remote', 'add', 'origin', origin);
+    await git(dir, 'fetch', '-q', '--depth=1', 'origin', head);
+    await git(dir, 'checkout', '-q', '--detach', head);
+    const result = await runStep(step('Plan').run ?? '', { ...stepEnv(), PR_HEAD_SHA: head });
+    expect(result.code).toBe(0);
+    const base = (await args())[3] ?? '';
+    expect(base).toBe('origin/main');
+    expect(await revParse(dir, base)).toBe(tip);
+    expect(tip).not.toBe(c1);
+    const plan = await readFile((await outputs())['plan-file'] ?? '', 'utf8');
+    expect(plan.split('\n')[0]).toBe(
+      `_Compared with \`${tip.slice(0, 12)}\`, the tip of \`main\` (the checkout is not the pull request's merge commit)._`,
+    );
+  });
+
   // A pull request that removes the whole directory: the real CLI plans its removals, and
   // the comment lists them (the Plan step once failed on `cd` with "nothing to plan from").
   it('plans a pull request that removes the whole directory, and the comment lists the removals', async () => {
