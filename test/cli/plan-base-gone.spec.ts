@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GIT_ENV, runCli, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 // A pull request that removes the whole manifests directory: git keeps no empty folder, so
@@ -65,7 +66,8 @@ describe('plan --base of a directory the working tree no longer has', () => {
   });
 
   it('refuses, in one line naming it, a directory that is at neither (a typo plans no deletion)', async () => {
-    const result = await runCli(['plan', 'audz', '--base', 'main~1'], { cwd: repo, env: GIT_ENV });
+    // In process: an error path, one line either way (the case above spawns the built CLI).
+    const result = await runCliInProcess(['plan', 'audz', '--base', 'main~1'], { cwd: repo, env: GIT_ENV });
     expect(result).toEqual({
       code: 1,
       stdout: '',
