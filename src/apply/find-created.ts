@@ -3,7 +3,14 @@ import type { Step } from '../plan/schema.js';
 import { applyChanges } from '../state/record-changes.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { inactiveByName } from './discover-inactive.js';
-import { appliedFrom, importHint, manifestFileOf, result } from './record-helpers.js';
+import {
+  appliedFrom,
+  droppedNote,
+  dropCreate,
+  importHint,
+  manifestFileOf,
+  result,
+} from './record-helpers.js';
 import { measuredOffset } from './service-time.js';
 import type { ExecutorDeps, StepResult } from './types.js';
 
@@ -12,8 +19,9 @@ export const CREATE_SKEW_SECONDS = 120;
 /**
  * How long after its create answered a record is kept while neither the operation nor the
  * Audiences API shows the audience (the service may be slow to list it). After that, the
- * create is taken as never made: the record goes and the next apply creates it again; unless
- * the service refused the name (409), which says an audience holds it (see notListedYet).
+ * create is taken as never made: the record goes (all but the runs it keeps for the daily run
+ * budget, dropCreate) and the next apply creates it again; unless the service refused the name
+ * (409), which says an audience holds it (see notListedYet).
  */
 export const CREATE_GRACE_SECONDS = 15 * 60;
 
@@ -148,8 +156,9 @@ export async function adoptOwnCreate(
  * Our own create, and no audience listed under its name: the Audiences API lists one only once
  * its create operation has succeeded, and may be slow to. `record` (its intent, or its
  * operation) is kept for CREATE_GRACE_SECONDS after `sinceSeconds`; after that, for an
- * operation unknown to the service, the create is taken as never made: the record goes, and
- * the next apply creates it again. `held`: the service has just refused the name (409), so an
+ * operation unknown to the service, the create is taken as never made: the record goes but
+ * for the runs it keeps for the daily run budget (dropCreate), and the next apply creates it
+ * again. `held`: the service has just refused the name (409), so an
  * audience holds it; then the intent is kept after the grace too. `what` opens the message.
  */
 export async function notListedYet(
@@ -185,11 +194,10 @@ export async function notListedYet(
       `${what} and no audience of that name is listed ${minutes} minutes after this create began: the name is held by an audience not listed (this create's, its operation unfinished, or another's); ${kept} is kept, and the next apply POSTs again and adopts the audience once it is listed. If it stays unlisted, ${importHint(step)}`,
     );
   }
-  if (record.intent) await deps.store.resolveIntent(record, { kind: 'remove' });
-  else await deps.store.delete(step.sandbox, step.key);
+  const left = await dropCreate(deps.store, record);
   return result(
     step,
     'failed',
-    `${what} and no audience of that name appeared within ${minutes} minutes; the record is dropped and the next apply creates it again`,
+    `${what} and no audience of that name appeared within ${minutes} minutes; ${droppedNote(left)} and the next apply creates it again`,
   );
 }

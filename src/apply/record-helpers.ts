@@ -1,4 +1,5 @@
 import type { AppliedTarget, Step } from '../plan/schema.js';
+import { withoutCreate } from '../state/current-runs.js';
 import { newRecord } from '../state/record-changes.js';
 import type { AppliedRevision, AppliedSpec, AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
@@ -35,6 +36,38 @@ export async function currentRecord(store: StateStore, step: Step): Promise<Audi
 /** Clears an intent whose call changed nothing worth recording. */
 export async function clearIntent(store: StateStore, record: AudienceRecord): Promise<void> {
   if (record.intent) await store.resolveIntent(record, { kind: 'update', changes: {} });
+}
+
+/**
+ * Takes the create of `record` as never made (its operation failed, or is unknown past the
+ * grace; its POST was refused), as the record stands in the store: the record goes, as it
+ * always did, unless it holds runs that outlive the create (withoutCreate); then it is
+ * written back without the create, in the same write that clears a pending intent. Either
+ * way the next apply creates the audience again. Returns the record kept, if any.
+ */
+export async function dropCreate(
+  store: StateStore,
+  record: AudienceRecord,
+): Promise<AudienceRecord | undefined> {
+  // An intent is resolved as `record` holds it (a store holding another refuses); otherwise
+  // the record as stored now is what the runs are read from.
+  const current = record.intent ? record : ((await store.get(record.sandbox, record.key)) ?? record);
+  const kept = withoutCreate(current);
+  if (current.intent) {
+    await store.resolveIntent(current, kept ? { kind: 'replace', record: kept } : { kind: 'remove' });
+  } else if (kept) {
+    await store.put(kept);
+  } else {
+    await store.delete(record.sandbox, record.key);
+  }
+  return kept;
+}
+
+/** What a dropped create's message says of the record (see dropCreate). */
+export function droppedNote(kept: AudienceRecord | undefined): string {
+  if (!kept) return 'the record is dropped';
+  const runs = kept.runs.length === 1 ? '1 run' : `${kept.runs.length} runs`;
+  return `the create is dropped from the record, which keeps its ${runs} (of an audience deleted outside audiencectl: they count against the daily run budget)`;
 }
 
 export function result(

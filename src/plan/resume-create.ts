@@ -39,6 +39,12 @@ export function resumeCreate(record: AudienceRecord, target: AppliedTarget): Res
     };
   }
   const intent = record.intent;
+  if (!intent && record.operationId === undefined) {
+    // Nothing was sent, or what was made nothing (dropCreate): a record kept for its runs.
+    const former = record.runs.some((run) => run.formerAudienceId !== undefined);
+    const runs = former ? ' (only the runs of a former audience, kept for the daily run budget)' : '';
+    return { reason: `the record holds no audience${runs}: create it`, extra: {} };
+  }
   if (intent?.kind === 'create' && intent.specHash !== undefined && intent.specHash !== target.hash) {
     return {
       reason: INTERRUPTED,

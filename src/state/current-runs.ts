@@ -19,3 +19,18 @@ export function formerRuns(record: Pick<AudienceRecord, 'runs'>, audienceId: str
     run.formerAudienceId === undefined ? { ...run, formerAudienceId: audienceId } : run,
   );
 }
+
+/**
+ * What outlives a create taken as never made (its operation failed, or unknown to the service
+ * past the grace; its POST refused): the runs the record holds, those of an audience deleted
+ * outside audiencectl that the record is re-creating (they count against the daily run
+ * budget, per sandbox and per audience, for 24 hours). With none, nothing: the record goes,
+ * as a record that was never written. With some, the record as a re-create begins it
+ * (forgetGone): its key, deletion policy, manifest file (a filtered plan's scope) and runs,
+ * without the create (its intent, operation, the body sent, what the service answered).
+ */
+export function withoutCreate(record: AudienceRecord): AudienceRecord | undefined {
+  if (record.runs.length === 0) return undefined;
+  const { schemaVersion, sandbox, key, deletionPolicy, manifestFile, runs } = record;
+  return { schemaVersion, sandbox, key, deletionPolicy, ...(manifestFile ? { manifestFile } : {}), runs };
+}

@@ -74,6 +74,13 @@ export abstract class RecordWrites {
         );
       }
       if (outcome.kind === 'remove') return { remove: true };
+      if (outcome.kind === 'replace') {
+        // Written where `record` is: the replacement is of the same audience.
+        result = withoutIntent(
+          normaliseRecord({ ...outcome.record, sandbox: record.sandbox, key: record.key }),
+        );
+        return { write: result };
+      }
       result = normaliseRecord(applyChanges(withoutIntent(current), outcome.changes));
       return { write: result };
     });

@@ -330,6 +330,20 @@ describe.each(stores)('$name store: intents', (kind) => {
     const cleared = await store.resolveIntent(patching, { kind: 'update', changes: { blocked: null } });
     expect(cleared?.blocked).toBeUndefined();
   });
+
+  it('replaces the record as given when an intent resolves so, the intent cleared', async () => {
+    const store = await lockedStore(kind);
+    const former = { ...run('r1', 100), formerAudienceId: 'gone-id' };
+    const kept = { ...newRecord('prod', 'gold'), manifestFile: 'gold.yaml', runs: [former] };
+    const sent = pendingCreate('gold');
+    const begun = await store.beginIntent({ ...kept, pendingCreate: sent }, 'create', {
+      specHash: sent.hash,
+    });
+    const replaced = await store.resolveIntent(begun, { kind: 'replace', record: kept });
+    const expected = { ...kept, schemaVersion: 2 };
+    expect(replaced).toEqual(expected);
+    expect(await store.get('prod', 'gold')).toEqual(expected);
+  });
 });
 
 describe.each(stores)('$name store: lock', (kind) => {

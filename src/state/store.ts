@@ -16,9 +16,14 @@ export type IntentExtra = Pick<Intent, 'specHash' | 'runReason'>;
 
 /**
  * How a mutating call ended: `update` merges what the service returned and clears
- * the intent; `remove` drops the record (the remote audience is gone).
+ * the intent; `remove` drops the record (the remote audience is gone); `replace` writes
+ * `record` in its place, without the intent (a create that made nothing, whose record keeps
+ * runs that outlive it: see withoutCreate).
  */
-export type IntentOutcome = { kind: 'update'; changes: RecordChanges } | { kind: 'remove' };
+export type IntentOutcome =
+  | { kind: 'update'; changes: RecordChanges }
+  | { kind: 'remove' }
+  | { kind: 'replace'; record: AudienceRecordInput };
 
 /**
  * What audiencectl recorded about remote audiences: the only map from a manifest to

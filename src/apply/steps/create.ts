@@ -17,6 +17,8 @@ import {
   appliedFrom,
   clearIntent,
   currentRecord,
+  droppedNote,
+  dropCreate,
   importHint,
   manifestFileOf,
   result,
@@ -81,8 +83,13 @@ async function postCreate(
           `create not made (${failure.message}); an earlier POST of it may have made the audience, so its intent is kept and the next apply resolves it`,
         );
       }
-      await store.resolveIntent(pending, { kind: 'remove' });
-      return result(step, 'failed', `create refused: ${failure.message}`);
+      // Nothing was made: the record goes, all but the runs it keeps for the daily budget.
+      const kept = await dropCreate(store, pending);
+      return result(
+        step,
+        'failed',
+        `create refused: ${failure.message}${kept ? `; ${droppedNote(kept)}` : ''}`,
+      );
     }
     // Outside the try: a failed write of the answer is no refused create. It throws, and the
     // intent stays, the proof that the audience the service made is ours (the next apply adopts it).
@@ -132,9 +139,15 @@ async function awaitOperation(step: Step, record: AudienceRecord, deps: Executor
   }
   const op = outcome.value;
   if (op.status === 'FAILED' || !op.audienceId) {
-    await store.delete(step.sandbox, step.key);
+    // Made nothing: the next apply creates the audience again. Dropped whole, the record
+    // would lose the runs of a former audience it keeps for the daily run budget.
+    const kept = await dropCreate(store, record);
     const reason = typeof op.failureReason === 'string' ? op.failureReason : 'no reason given';
-    return result(step, 'failed', `the service failed the create operation ${operationId}: ${reason}`);
+    return result(
+      step,
+      'failed',
+      `the service failed the create operation ${operationId}: ${reason}; ${droppedNote(kept)} and the next apply creates it again`,
+    );
   }
   const at = new Date(clock.now()).toISOString();
   const latest = { ...((await store.get(step.sandbox, step.key)) ?? record) };
@@ -262,7 +275,8 @@ async function heldUnlisted(
 /**
  * The operation is unknown to the service: look for the audience by name. Found: adopted.
  * Not found: the record is kept for CREATE_GRACE_SECONDS after the create answered (the
- * service may not list it yet), then dropped so that the next apply creates it again.
+ * service may not list it yet), then dropped (all but its runs, dropCreate) so that the next
+ * apply creates it again.
  */
 async function resolveLostOperation(
   step: Step,

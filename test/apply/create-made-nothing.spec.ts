@@ -1,0 +1,139 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import type { RunRecord } from '../../src/state/schema.js';
+import { executorEnv, type ExecutorEnv } from '../helpers/executor-env.js';
+import { manifestObject } from '../helpers/manifests.js';
+import { useEmulator } from '../helpers/with-emulator.js';
+
+// A create taken as never made (its operation failed, or unknown to the service 15 minutes
+// on, or its POST refused) drops the record, and the next apply creates the audience again.
+// A record re-creating an audience deleted outside audiencectl keeps that audience's runs:
+// they count against the daily run budget (per sandbox, per audience). Dropped whole, the
+// record lost them, and the re-create's first run could go over the budget. These keep them.
+
+const ORG = DEMO_CLIENT.orgId;
+const emulator = useEmulator({ operationDelayMs: 10, runStageDelayMs: 10 });
+const gold = manifestObject('gold');
+/** One run a day per audience: a former audience's run of the last 24 h uses it up. */
+const ONE_RUN = { plan: { runBudget: { perSandboxPerDay: 100, perAudiencePerDay: 1 } } };
+
+const dirs: string[] = [];
+afterEach(async () => {
+  emulator().control.reset();
+  emulator().control.clearFaults();
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+async function freshEnv(): Promise<ExecutorEnv> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'audiencectl-made-nothing-'));
+  dirs.push(dir);
+  return executorEnv(emulator(), dir);
+}
+
+const statuses = (outcome: Awaited<ReturnType<ExecutorEnv['apply']>>) =>
+  outcome.report?.results.map((r) => `${r.step.id} ${r.status}`);
+
+/** gold created with its first run, then deleted in the UI; returns that run as the record keeps it since. */
+async function deletedOutside(env: ExecutorEnv): Promise<RunRecord> {
+  expect(statuses(await env.apply([gold]))).toEqual(['prod/gold:create applied', 'prod/gold:run applied']);
+  const created = (await env.store().get('prod', 'gold'))!;
+  expect(created.runs).toHaveLength(1);
+  env.emulator.control.uiDeleteAudience(ORG, 'prod', created.audienceId!);
+  return { ...created.runs[0]!, formerAudienceId: created.audienceId! };
+}
+
+/** The record as the re-create began it: the former audience's runs, and nothing of a create. */
+const keptOnly = (runs: RunRecord[]) => ({
+  schemaVersion: 2 as const,
+  sandbox: 'prod',
+  key: 'gold',
+  deletionPolicy: 'Delete' as const,
+  manifestFile: 'gold.yaml',
+  runs,
+});
+
+/** The next apply creates gold; its first run waits: the former audience's run used the day's one. */
+async function expectRecreatedWithinBudget(env: ExecutorEnv, former: RunRecord): Promise<void> {
+  const next = await env.apply([gold], ONE_RUN);
+  expect(statuses(next)).toEqual(['prod/gold:create applied', 'prod/gold:run deferred']);
+  expect(next.report?.results[1]?.message).toContain('audience has used its 1 runs of the last 24 h');
+  const made = env.emulator.control.listAudiences(ORG, 'prod');
+  expect(made).toHaveLength(1);
+  expect(env.emulator.control.listRuns(ORG, 'prod', made[0]!.audienceId)).toEqual([]);
+  const record = await env.store().get('prod', 'gold');
+  expect(record?.audienceId).toBe(made[0]!.audienceId);
+  expect(record?.runs).toEqual([former]);
+}
+
+describe('a re-create that made nothing keeps the runs of the audience deleted outside audiencectl', () => {
+  it('its create operation FAILED: the runs are kept, and the next apply creates it within the run budget', async () => {
+    const env = await freshEnv();
+    const former = await deletedOutside(env);
+    env.emulator.control.queueFault({ kind: 'operationFailure', endpoint: 'createAudience' });
+    const failed = await env.apply([gold], { refresh: true });
+    expect(statuses(failed)).toEqual(['prod/gold:create failed', 'prod/gold:run skipped']);
+    expect(await env.store().get('prod', 'gold')).toEqual(keptOnly([former]));
+    expect(failed.report?.results[0]?.message).toMatch(
+      /^the service failed the create operation \S+: The audience could not be created \(injected operationFailure fault\)\.; the create is dropped from the record, which keeps its 1 run \(of an audience deleted outside audiencectl: they count against the daily run budget\) and the next apply creates it again$/,
+    );
+    await expectRecreatedWithinBudget(env, former);
+  });
+
+  it('its POST refused (400): the runs are kept', async () => {
+    const env = await freshEnv();
+    const former = await deletedOutside(env);
+    env.emulator.control.queueFault({ kind: 'clientError', endpoint: 'createAudience', status: 400 });
+    const refused = await env.apply([gold], { refresh: true });
+    expect(statuses(refused)).toEqual(['prod/gold:create failed', 'prod/gold:run skipped']);
+    expect(await env.store().get('prod', 'gold')).toEqual(keptOnly([former]));
+    expect(refused.report?.results[0]?.message).toMatch(
+      /^create refused: .*; the create is dropped from the record, which keeps its 1 run \(of an audience deleted outside audiencectl: they count against the daily run budget\)$/,
+    );
+  });
+
+  it('its operation unknown to the service 15 minutes after the create answered: the runs are kept, the plan says so, and the next apply creates it within the run budget', async () => {
+    const env = await freshEnv();
+    const former: RunRecord = {
+      runId: 'run-of-deleted',
+      status: 'SUCCESS',
+      createdAt: Math.floor(Date.now() / 1000) - 3600,
+      dataFilterStartTime: 0,
+      reason: 'onCreate',
+      formerAudienceId: 'deleted-outside',
+    };
+    const store = env.store();
+    await store.lock();
+    await store.put({
+      ...keptOnly([former]),
+      operationId: 'lost-operation',
+      observed: { source: 'operation', at: new Date(Date.now() - 16 * 60_000).toISOString(), body: {} },
+    });
+    await store.unlock();
+    const dropped = await env.apply([gold]);
+    expect(statuses(dropped)).toEqual(['prod/gold:create failed', 'prod/gold:run skipped']);
+    expect(await env.store().get('prod', 'gold')).toEqual(keptOnly([former]));
+    expect(dropped.report?.results[0]?.message).toBe(
+      'operation lost-operation is unknown to the service and no audience of that name appeared within 15 minutes; the create is dropped from the record, which keeps its 1 run (of an audience deleted outside audiencectl: they count against the daily run budget) and the next apply creates it again',
+    );
+    const planned = await env.plan([gold]);
+    expect(planned.steps.map((step) => `${step.kind} ${step.reason}`)).toEqual([
+      'create the record holds no audience (only the runs of a former audience, kept for the daily run budget): create it',
+      expect.stringMatching(/^run /),
+    ]);
+    await expectRecreatedWithinBudget(env, former);
+  });
+
+  it('a new audience whose create operation FAILED leaves no record, as before', async () => {
+    const env = await freshEnv();
+    env.emulator.control.queueFault({ kind: 'operationFailure', endpoint: 'createAudience' });
+    const failed = await env.apply([gold]);
+    expect(statuses(failed)).toEqual(['prod/gold:create failed', 'prod/gold:run skipped']);
+    expect(failed.report?.results[0]?.message).toMatch(
+      /; the record is dropped and the next apply creates it again$/,
+    );
+    expect(await env.store().get('prod', 'gold')).toBeUndefined();
+  });
+});
