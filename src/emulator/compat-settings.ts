@@ -48,6 +48,12 @@ export const CompatInput = z.strictObject({
    * the audience is gone from every read. Default freed.
    */
   deletedNames: z.enum(['freed', 'held']).optional(),
+  /**
+   * A filter on `lifecycleState` (Audiences API list): the page's example filters on
+   * `audienceId` and names no other attribute. `accepted`, or `refused`: any
+   * `property=lifecycleState==…` is a 400, every time. Default accepted.
+   */
+  lifecycleStateFilter: z.enum(['accepted', 'refused']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -64,6 +70,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   bulkGetInactive: 'included',
   listInactive: 'property',
   deletedNames: 'freed',
+  lifecycleStateFilter: 'accepted',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -83,5 +90,6 @@ export function resolveCompat(
     bulkGetInactive: compat?.bulkGetInactive ?? base.bulkGetInactive,
     listInactive: compat?.listInactive ?? base.listInactive,
     deletedNames: compat?.deletedNames ?? base.deletedNames,
+    lifecycleStateFilter: compat?.lifecycleStateFilter ?? base.lifecycleStateFilter,
   };
 }

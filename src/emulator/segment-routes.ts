@@ -16,7 +16,7 @@ export function segmentRoutes(context: EmulatorContext): FastifyPluginCallback {
     acceptJsonWhateverTheContentType(api);
     api.addHook('onRequest', apiGate(context));
     api.get('/audiences', { config: { endpoint: 'listAudiences' } }, (request) =>
-      listAudiences(callOf(context, request), request.query, context.runtime.settings.compat.listInactive),
+      listAudiences(callOf(context, request), request.query, context.runtime.settings.compat),
     );
     api.post('/audiences/bulk-get', { config: { endpoint: 'bulkGetAudiences' } }, (request, reply) => {
       const answer = bulkGetAudiences(

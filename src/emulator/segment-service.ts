@@ -95,10 +95,19 @@ function compareBy(attribute: string, direction: string): (a: SegmentAudience, b
 export function listAudiences(
   call: Call,
   rawQuery: unknown,
-  inactive: ResolvedCompat['listInactive'],
+  compat: Pick<ResolvedCompat, 'listInactive' | 'lifecycleStateFilter'>,
 ): AudienceList {
   const query = parseOrThrow(ListAudiencesQuery, rawQuery, 'query');
   const filters = query.property.map(propertyFilter);
+  if (compat.lifecycleStateFilter === 'refused' && filters.some((f) => f.attribute === 'lifecycleState')) {
+    throw validationError([
+      {
+        path: 'property',
+        message: 'lifecycleState is not a filterable attribute (lifecycleStateFilter: refused)',
+      },
+    ]);
+  }
+  const inactive = compat.listInactive;
   let views = ready(call)
     .map(segmentView)
     .filter((view) => filters.every((filter) => filter.matches(view)));

@@ -169,6 +169,11 @@ function candidatesOf(found: OwnCreate): LiveAudience[] {
   return found.kind === 'several' ? found.candidates : [found.audience];
 }
 
+/** The way out of a lookup the service fails every time (findOwnCreate's `unknown`). */
+function listKeepsFailing(step: Step): string {
+  return `If that list keeps failing (a service that refuses the filter, say), ${importHint(step)}`;
+}
+
 /** Why what is listed under the name is not taken for our own create. */
 function notOurs(found: OwnCreate): string {
   if (found.kind === 'several') return 'several audiences could be the one an interrupted create made';
@@ -212,11 +217,13 @@ async function resolveDuplicate(
   const candidates = listed.length > 0 ? ` (found: ${describeCandidates(listed)})` : '';
   const refused = `the service refused a second audience named "${step.create!.name}" in sandbox "${step.sandbox}" (409)`;
   if (ours && found.kind === 'unknown') {
-    // What proves the audience ours stays: neither blocked nor cleared on a list not read.
+    // What proves the audience ours stays: neither blocked nor cleared on a list not read. A
+    // service that refuses the list every time (a 400 for the lifecycleState filter) would
+    // fail this step on every apply: the message says how a person ends it.
     return result(
       step,
       'failed',
-      `${refused}, and none listed under that name is this create's${candidates}; ${found.reason}: its intent is kept and the next apply looks again`,
+      `${refused}, and none listed under that name is this create's${candidates}; ${found.reason}: its intent is kept and the next apply looks again. ${listKeepsFailing(step)}`,
     );
   }
   if (ours && found.kind === 'none' && found.byName.length === 0) {
@@ -299,7 +306,7 @@ async function resolveLostOperation(
     return result(
       step,
       'failed',
-      `${operation}, and no audience listed under its name is its own; ${found.reason}: the record is kept and the next apply looks again`,
+      `${operation}, and no audience listed under its name is its own; ${found.reason}: the record is kept and the next apply looks again. ${listKeepsFailing(step)}`,
     );
   }
   return notListedYet(step, record, since, operation, deps);

@@ -46,6 +46,7 @@ export type Flags = {
   bulkGetInactive: 'included' | 'omitted';
   listInactive: 'property' | 'audienceId';
   deletedNames: 'freed' | 'held';
+  lifecycleStateFilter: 'accepted' | 'refused';
   client: EmulatorClient[];
   log: boolean;
   /** ms; negative: the emulator's clock is behind the host's. */
@@ -138,6 +139,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       bulkGetInactive: flags.bulkGetInactive,
       listInactive: flags.listInactive,
       deletedNames: flags.deletedNames,
+      lifecycleStateFilter: flags.lifecycleStateFilter,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,

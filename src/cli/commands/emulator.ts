@@ -202,6 +202,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--lifecycle-state-filter <mode>',
+        'a property=lifecycleState==… filter on the audience list: accepted, or refused with a 400 every time',
+        ['accepted', 'refused'],
+      ).default('accepted'),
+    )
+    .addOption(
+      choiceOption(
         '--millisecond-timestamps <mode>',
         'run times in milliseconds (a rule the page does not state)',
         ['accepted', 'refused'],

@@ -1,0 +1,140 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { emulatorEnv } from '../helpers/apply-env.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { executorEnv, interruptedCreate, type ExecutorEnv } from '../helpers/executor-env.js';
+import { manifestObject } from '../helpers/manifests.js';
+import { useEmulator } from '../helpers/with-emulator.js';
+
+// A service that leaves inactive audiences out of name lookups (`listInactive: audienceId`)
+// and refuses a `lifecycleState` filter with a 400 every time (`lifecycleStateFilter:
+// refused`): our own create, deactivated in the UI since, can never be found by name. The
+// step fails on every apply (never "none": nothing is blocked, dropped or created), and its
+// message gives the way out, `state import`, which ends it.
+
+const ORG = DEMO_CLIENT.orgId;
+const emulator = useEmulator({
+  operationDelayMs: 10,
+  runStageDelayMs: 10,
+  compat: { listInactive: 'audienceId', lifecycleStateFilter: 'refused' },
+});
+const gold = manifestObject('gold', { ingestion: { onCreate: false } });
+const HINT =
+  'If that list keeps failing (a service that refuses the filter, say), find its id in AEP, then run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  emulator().control.reset();
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+async function freshEnv(): Promise<ExecutorEnv> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'audiencectl-lifecycle-'));
+  dirs.push(dir);
+  return executorEnv(emulator(), path.join(dir, 'state'));
+}
+
+/** gold's audience, as our own create made it, deactivated in the UI since. */
+async function madeAndDeactivated(env: ExecutorEnv): Promise<string> {
+  const made = await env.emulator.createAudience(gold.spec);
+  env.emulator.control.uiEditAudience(ORG, 'prod', made, { lifecycleState: 'inactive' });
+  return made;
+}
+
+/** The Audiences API lists made, as `<status> <error code>`. */
+function lists(env: ExecutorEnv): string[] {
+  return env.emulator.control
+    .requestLog()
+    .filter((entry) => entry.endpoint === 'listAudiences')
+    .map((entry) => `${entry.status} ${entry.errorCode ?? '-'}${entry.fault ? ` ${entry.fault}` : ''}`);
+}
+
+describe('a service that refuses the lifecycleState filter every time', () => {
+  it("our own interrupted create's 409: fails on every apply with the state import command, which ends it", async () => {
+    const env = await freshEnv();
+    await interruptedCreate(env);
+    const made = await madeAndDeactivated(env);
+    env.emulator.control.resetCounters();
+    for (let apply = 0; apply < 2; apply += 1) {
+      const outcome = await env.apply([gold]);
+      expect(outcome.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
+        'prod/gold:create failed',
+      ]);
+      const message = outcome.report?.results[0]?.message ?? '';
+      expect(message).toMatch(
+        /^the service refused a second audience named "Audience gold" in sandbox "prod" \(409\), and none listed under that name is this create's; the inactive audiences of sandbox "prod", where it may be, cannot be listed \(.*400.*\): its intent is kept and the next apply looks again\. /,
+      );
+      expect(message.endsWith(HINT)).toBe(true);
+      const record = await env.store().get('prod', 'gold');
+      expect([record?.intent?.id, record?.blocked, record?.audienceId]).toEqual([
+        'intent-1',
+        undefined,
+        undefined,
+      ]);
+    }
+    // The emulator's mode, no fault: on each apply the name lookup answers (without the
+    // inactive audience), and the lifecycleState list is refused.
+    expect(lists(env)).toEqual(['200 -', '400 100910-400', '200 -', '400 100910-400']);
+    expect(env.emulator.control.listAudiences(ORG, 'prod')).toHaveLength(1);
+
+    // What the message says to do.
+    const manifests = path.join(path.dirname(env.stateDir), 'audiences');
+    await mkdir(manifests);
+    await writeFile(path.join(manifests, 'gold.yaml'), stringify(gold));
+    const imported = await runCliInProcess(
+      [
+        'state',
+        'import',
+        'gold',
+        manifests,
+        '--sandbox',
+        'prod',
+        '--audience-id',
+        made,
+        '--state',
+        env.stateDir,
+      ],
+      { env: emulatorEnv(env.emulator) },
+    );
+    expect([imported.code, imported.stderr]).toEqual([0, '']);
+    const after = await env.apply([gold]);
+    expect(after.report?.results.map((r) => `${r.step.id} ${r.status}`) ?? []).not.toContain(
+      'prod/gold:create failed',
+    );
+    const record = await env.store().get('prod', 'gold');
+    expect([record?.audienceId, record?.intent]).toEqual([made, undefined]);
+    expect(env.emulator.control.listAudiences(ORG, 'prod')).toHaveLength(1);
+  });
+
+  it('an operation unknown to the service, 15 minutes on: the record is kept, with the state import command', async () => {
+    const env = await freshEnv();
+    const store = env.store();
+    await store.lock();
+    await store.put({
+      schemaVersion: 1,
+      sandbox: 'prod',
+      key: 'gold',
+      operationId: 'lost-operation',
+      deletionPolicy: 'Delete',
+      manifestFile: 'gold.yaml',
+      observed: { source: 'operation', at: new Date(Date.now() - 16 * 60_000).toISOString(), body: {} },
+      runs: [],
+    });
+    await store.unlock();
+    await madeAndDeactivated(env);
+    const outcome = await env.apply([gold]);
+    expect(outcome.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
+      'prod/gold:create failed',
+    ]);
+    const message = outcome.report?.results[0]?.message ?? '';
+    expect(message).toMatch(
+      /^operation lost-operation is unknown to the service, and no audience listed under its name is its own; the inactive audiences of sandbox "prod", where it may be, cannot be listed \(.*400.*\): the record is kept and the next apply looks again\. /,
+    );
+    expect(message.endsWith(HINT)).toBe(true);
+    expect((await env.store().get('prod', 'gold'))?.operationId).toBe('lost-operation');
+  });
+});
