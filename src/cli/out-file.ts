@@ -1,7 +1,8 @@
-import { lstat, open, readlink, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { lstat, readdir, readlink, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { syncDir, tempPathFor } from '../state/durable-fs.js';
+import { fsCalls, syncDir, TEMP_SUFFIX, tempPathFor } from '../state/durable-fs.js';
 import { escapeText } from '../text/safe-text.js';
 
 /** Checks, before anything runs, that `file` can be written: its directory exists and it is not one. */
@@ -95,18 +96,91 @@ async function replaceTarget(file: string): Promise<{ path: string; inPlace: boo
 }
 
 /**
+ * A temporary file of a writer that is gone is litter from then on; one of a writer still
+ * alive (another host's, whose pid means nothing here, or a reused pid) is left this long
+ * after its last write: a plan's write takes well under a second, a leftover costs only a
+ * hidden file, and removing a live one would fail that writer's plan.
+ */
+const OUT_TEMP_STALE_MS = 10 * 60_000;
+
+/** Whether a process of this pid runs on this host (one of another user's counts: EPERM). */
+function running(pid: number): boolean {
+  if (pid === process.pid) return false; // not this write's: its temp file is made after the sweep
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files earlier writes to `file` left beside it (tempPathFor's
+ * `.<name>.<pid>.<8 hex>.tmp`, that name only, regular files only) whose writer is not
+ * running on this host or that were last written OUT_TEMP_STALE_MS ago: a write killed
+ * mid-way (SIGKILL, a lost machine) leaves one. Best effort: a file it cannot read or
+ * remove is left, and the write goes on.
+ */
+async function sweepOutTemps(file: string, now = Date.now()): Promise<string[]> {
+  const dir = path.dirname(file);
+  const prefix = `.${path.basename(file)}.`;
+  const removed: string[] = [];
+  for (const entry of await readdir(dir).catch(() => [])) {
+    if (!entry.startsWith(prefix) || !entry.endsWith(TEMP_SUFFIX)) continue;
+    const tag = /^(\d+)\.[0-9a-f]{8}$/.exec(entry.slice(prefix.length, -TEMP_SUFFIX.length));
+    const pid = tag?.[1];
+    if (pid === undefined) continue;
+    const temp = path.join(dir, entry);
+    const info = await lstat(temp).catch(() => undefined);
+    if (!info?.isFile()) continue;
+    if (running(Number(pid)) && now - info.mtimeMs < OUT_TEMP_STALE_MS) continue;
+    if (
+      await fsCalls.rm(temp).then(
+        () => true,
+        () => false,
+      )
+    )
+      removed.push(temp);
+  }
+  return removed;
+}
+
+/**
+ * Removes `temp` if SIGINT or SIGTERM comes while it exists, then dies of the signal as the
+ * process would have (130 or 143 in a shell); a process that handles the signal itself (a
+ * listener besides this one) goes on, its write failing on the missing file. Returns the
+ * function that stops watching.
+ */
+function removeOnSignal(temp: string): () => void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stop();
+    rmSync(temp, { force: true });
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  const stop = () => {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  return stop;
+}
+
+/**
  * Writes `text` over `file` so that a failed or killed write (EFBIG, ENOSPC, SIGKILL)
  * leaves the previous file whole: a temporary file beside it, fsync, rename, fsync of
  * the directory. An existing file keeps its mode (a saved plan may be kept private), and
- * its owner where this process may give it; a new one gets 0666 less the umask.
+ * its owner where this process may give it; a new one gets 0666 less the umask. The
+ * temporary file is removed on SIGINT and SIGTERM; one a SIGKILL leaves is removed by the
+ * next write to the same file (sweepOutTemps).
  */
 async function replaceFile(file: string, text: string): Promise<void> {
   const target = await replaceTarget(file);
   if (target.inPlace) return writeFile(target.path, text);
   const previous = await stat(target.path).catch(() => undefined);
+  await sweepOutTemps(target.path);
   const temp = tempPathFor(target.path);
+  const unwatch = removeOnSignal(temp);
   try {
-    const handle = await open(temp, 'wx', 0o666);
+    const handle = await fsCalls.open(temp, 'wx', 0o666);
     try {
       if (previous) {
         if (previous.uid !== process.getuid?.() || previous.gid !== process.getgid?.())
@@ -118,10 +192,12 @@ async function replaceFile(file: string, text: string): Promise<void> {
     } finally {
       await handle.close();
     }
-    await rename(temp, target.path);
+    await fsCalls.rename(temp, target.path);
   } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined);
+    await fsCalls.rm(temp, { force: true }).catch(() => undefined);
     throw error;
+  } finally {
+    unwatch();
   }
   await syncDir(path.dirname(target.path));
 }

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { StateWriteError, reasonOf } from './errors.js';
 
 /**
- * The file system calls this module (and dir-swap.ts) makes, looked up at each call so that a
- * spec can watch their order (durable-fs-order.spec.ts: fsync before rename, the directory
- * after) or stop a process at one (test/state/migrate-crash.spec.ts, through a preload); no
- * other code changes them.
+ * The file system calls this module (and dir-swap.ts, and cli/out-file.ts) makes, looked up at
+ * each call so that a spec can watch their order (durable-fs-order.spec.ts: fsync before
+ * rename, the directory after) or stop a process at one (test/state/migrate-crash.spec.ts,
+ * test/cli/plan-out-crash.spec.ts, through a preload); no other code changes them.
  */
 export const fsCalls = { open, rename, rm, unlink, mkdir };
 

@@ -1,5 +1,15 @@
-import { execFile } from 'node:child_process';
-import { lstat, mkdir, readFile, readdir, readlink, stat, symlink, writeFile } from 'node:fs/promises';
+import { execFile, spawnSync } from 'node:child_process';
+import {
+  lstat,
+  mkdir,
+  readFile,
+  readdir,
+  readlink,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -166,6 +176,43 @@ describe('plan --out whose write fails', () => {
       expect((await readFile(saved)).equals(previous)).toBe(true);
       expect((await stat(saved)).mode & 0o777).toBe(0o600);
       expect((await readdir(dir)).sort()).toEqual(['aud', 'plan.json', 'st']);
+    });
+  });
+});
+
+describe('plan --out after a write that was killed', () => {
+  it('removes the temporary files of that file whose writer is not running or that are 10 minutes old, and nothing else', async () => {
+    await withTempDir(async (dir) => {
+      await repo(dir);
+      // A pid no process has now: a process that ran and exited.
+      const dead = spawnSync('true').pid;
+      const alive = process.ppid;
+      const temp = (pid: number, tag = '0a1b2c3d', name = 'plan.json') => `.${name}.${pid}.${tag}.tmp`;
+      const removed = [
+        temp(dead),
+        // This process's pid, but not this write's: an earlier incarnation (pid 1 in a container).
+        temp(process.pid),
+        temp(alive, 'aaaaaaaa'), // its writer running, but last written 11 minutes ago
+      ];
+      const kept = [
+        temp(alive), // its writer may still be writing
+        temp(dead, 'notahex!'),
+        temp(dead, '0a1b2c3d', 'other.json'),
+        '.plan.json.tmp',
+        `plan.json.${dead}.0a1b2c3d.tmp`,
+      ];
+      for (const name of [...removed, ...kept]) await writeFile(path.join(dir, name), 'half a plan');
+      const old = new Date(Date.now() - 11 * 60_000);
+      await utimes(path.join(dir, temp(alive, 'aaaaaaaa')), old, old);
+      // Of the pattern, but not a file.
+      await mkdir(path.join(dir, temp(dead, 'ffffffff')));
+      kept.push(temp(dead, 'ffffffff'));
+
+      const result = await runCliInProcess(['plan', 'aud', '--state', 'st', '--out', 'plan.json'], {
+        cwd: dir,
+      });
+      expect([result.code, result.stdout]).toEqual([0, '']);
+      expect((await readdir(dir)).sort()).toEqual([...kept, 'aud', 'plan.json', 'st'].sort());
     });
   });
 });
