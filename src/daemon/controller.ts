@@ -142,7 +142,12 @@ export async function startController(options: ControllerOptions): Promise<Runni
     source,
     store: records ?? leaderStore,
     ...(records ? { forgetRecords: () => records.forget() } : {}),
-    ...(leadership ? { isLeader: () => leadership.role === 'leader' } : {}),
+    ...(leadership
+      ? {
+          isLeader: () => leadership.role === 'leader',
+          leadership: () => ({ lastError: leadership.lastError }),
+        }
+      : {}),
     client: shieldCalls(connection.client, { stop: stopping.signal, cutoff: cutoff.signal }),
     metrics,
     logger: options.logger,

@@ -3,8 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { aRecord, useTempDirs } from '../../test/state/helpers.js';
 import { silentLogger } from '../log.js';
 import { FileStateStore } from '../state/file-store.js';
+import { StateError, StateLockedError } from '../state/errors.js';
 import { lockPath } from '../state/paths.js';
+import type { StateStore } from '../state/store.js';
 import { Leadership, leaderView } from './leadership.js';
+import type { ErrorInfo } from './types.js';
 
 const tempDir = useTempDirs();
 const stops: Array<() => Promise<void>> = [];
@@ -48,5 +51,54 @@ describe('the leader view of the store', () => {
     expect(leadership.role).toBe('standby');
     expect(deposed).toHaveLength(1);
     await expect(view.lock()).rejects.toMatchObject({ code: 'STATE_NOT_LEADER' });
+  });
+});
+
+describe('a replica campaigning for the lock', () => {
+  it('says why its last attempt failed, unless it found the lock held, until an attempt reaches it', async () => {
+    const refused = new StateError('STATE_DB_ERROR', 'the server refused this user [28000]');
+    const held = new StateLockedError('STATE_LOCKED', 'the state store is locked by another replica');
+    const outcomes: Array<Error | undefined> = [refused, held, refused, undefined];
+    // What each attempt found of the one before it.
+    const before: Array<ErrorInfo | null> = [];
+    let elected!: () => void;
+    const isElected = new Promise<void>((resolve) => (elected = resolve));
+    const store = {
+      lock: () => {
+        before.push(leadership.lastError);
+        const outcome = outcomes.shift();
+        return outcome
+          ? Promise.reject(outcome)
+          : Promise.resolve({
+              holder: {
+                pid: 1,
+                hostname: 'h',
+                since: '2026-12-02T00:00:00.000Z',
+                command: 'run',
+                nonce: 'n',
+              },
+            });
+      },
+      unlock: () => Promise.resolve(),
+    } as unknown as StateStore;
+    const leadership: Leadership = new Leadership({
+      store,
+      logger: silentLogger(),
+      pollMs: 1,
+      onElected: () => elected(),
+      onDeposed: () => undefined,
+    });
+    expect(leadership.lastError).toBeNull();
+    leadership.start();
+    stops.push(() => leadership.stop());
+    await isElected;
+    expect(before.map((error) => error?.code ?? null)).toEqual([
+      null,
+      'STATE_DB_ERROR',
+      null,
+      'STATE_DB_ERROR',
+    ]);
+    expect(before[1]?.message).toBe('the server refused this user [28000]');
+    expect(leadership.lastError).toBeNull();
   });
 });

@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.js';
+import { errorInfo } from './status-board.js';
+import type { ErrorInfo } from './types.js';
 import { StateError } from '../state/errors.js';
 import type { LockHolder } from '../state/lock-holder.js';
 import type { StateStore } from '../state/store.js';
@@ -31,6 +33,7 @@ export class Leadership {
   #holder: LockHolder | undefined;
   #since = new Date();
   #loop: Promise<void> | undefined;
+  #lastError: ErrorInfo | null = null;
 
   constructor(options: LeadershipOptions) {
     this.#options = options;
@@ -49,6 +52,14 @@ export class Leadership {
     return this.#since;
   }
 
+  /**
+   * Why the last attempt to take the lock failed, other than by finding it held: shown in
+   * /status, so that replicas none of which can reach the store do not all look healthy.
+   */
+  get lastError(): ErrorInfo | null {
+    return this.#lastError;
+  }
+
   start(): void {
     this.#loop ??= this.#campaign();
   }
@@ -64,6 +75,7 @@ export class Leadership {
           await store.unlock();
           return;
         }
+        this.#lastError = null;
         this.#role = 'leader';
         this.#holder = info.holder;
         this.#since = new Date();
@@ -79,6 +91,8 @@ export class Leadership {
         return;
       } catch (error) {
         const code = error instanceof StateError ? error.code : undefined;
+        // Held by another replica: the lock was reached, nothing is wrong.
+        this.#lastError = code === 'STATE_LOCKED' ? null : errorInfo(error);
         if (code !== 'STATE_LOCKED') {
           const message = error instanceof Error ? error.message : String(error);
           // The database may be down for a while: say so once per distinct error.

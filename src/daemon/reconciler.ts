@@ -46,6 +46,8 @@ export type ReconcilerOptions = {
    * leader). A standby's passes only sync the source. Default: always.
    */
   isLeader?: () => boolean;
+  /** With an election: what /status shows of it (StatusSnapshot.leadership). */
+  leadership?: () => NonNullable<StatusSnapshot['leadership']>;
   /**
    * Drops the copy of the recorded state kept between passes (cachedReads), called as a
    * pass that reads every manifest again (startup, resync) starts: it reads every record
@@ -95,6 +97,7 @@ export class Reconciler implements DaemonStatusProvider {
       options.settings.dryRun ? 'dry-run' : 'apply',
       () => ({ running: this.#trigger.running, queued: this.#trigger.queued }),
       () => (this.#leads() ? 'leader' : 'standby'),
+      options.leadership,
     );
     this.#deps = {
       store: options.store,

@@ -64,15 +64,18 @@ export class StatusBoard implements DaemonStatusProvider {
   #refresh: RefreshStatus = { intervalMs: 0, lastAt: null, lastError: null, drifted: [] };
   #clock: ClockStatus | undefined;
   readonly #role: () => StatusSnapshot['role'];
+  readonly #leadership: (() => NonNullable<StatusSnapshot['leadership']>) | undefined;
 
   constructor(
     mode: StatusSnapshot['mode'],
     queue: () => { running: boolean; queued: string[] },
     role: () => StatusSnapshot['role'] = () => 'leader',
+    leadership?: () => NonNullable<StatusSnapshot['leadership']>,
   ) {
     this.#mode = mode;
     this.#queue = queue;
     this.#role = role;
+    this.#leadership = leadership;
   }
 
   readiness(): Readiness {
@@ -90,6 +93,7 @@ export class StatusBoard implements DaemonStatusProvider {
     return {
       mode: this.#mode,
       role: this.#role(),
+      ...(this.#leadership ? { leadership: this.#leadership() } : {}),
       source: this.#source,
       reconcile: { ...this.#reconcile, ...this.#queue() },
       plan: this.#plan,

@@ -77,6 +77,12 @@ export type StatusSnapshot = {
    * leader) only syncs its source, ready to take over. Always `leader` with a directory store.
    */
   role: 'leader' | 'standby';
+  /**
+   * Replicas sharing a PostgreSQL store: why this replica's last attempt to take the lock
+   * failed other than by finding it held (the database cannot be reached, the user is
+   * refused), cleared once an attempt reaches it. Absent without an election.
+   */
+  leadership?: { lastError: ErrorInfo | null };
   source: {
     /** Revision of the last successful sync, or null before the first one. */
     revision: string | null;

@@ -58,6 +58,8 @@ describe('a leader that loses the state lock mid-pass', () => {
       );
       try {
         await eventually(creates, (n) => n === 1, 10_000, 'the first create');
+        // The lock was reached: nothing to say of the election.
+        expect(controller.reconciler.status().leadership).toEqual({ lastError: null });
         // The database ends the leader's lock session (a failover, a DBA, a proxy): another
         // replica may take the lock at once, and resolve this one's intents its own way.
         await db.query(`SELECT pg_terminate_backend(backend_pid) FROM ${schema}.lock_state`);
