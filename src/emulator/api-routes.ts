@@ -96,7 +96,7 @@ export function apiRoutes(context: EmulatorContext): FastifyPluginCallback {
       { config: { endpoint: 'startRun' } },
       (request, reply) => {
         const run = startRun(runtime, callOf(context, request), request.params.audienceId, request.body);
-        answerMutation(context, request, reply, 200, runStartView(run, runtime.settings.compat.runTimeUnit));
+        answerMutation(context, request, reply, 200, runStartView(run, runtime.settings.compat));
       },
     );
 
@@ -112,7 +112,7 @@ export function apiRoutes(context: EmulatorContext): FastifyPluginCallback {
       (request) => {
         const call = callOf(context, request);
         const run = findRun(call, request.params.audienceId, request.params.runId);
-        return runView(run, call.nowMs, runtime.settings.compat.runTimeUnit);
+        return runView(run, call.nowMs, runtime.settings.compat);
       },
     );
     done();

@@ -27,6 +27,15 @@ export const CompatInput = z.strictObject({
    */
   runTimeUnit: z.enum(['seconds', 'milliseconds']).optional(),
   /**
+   * What a run's `createdAt` (start answer, lookup, list) is. The property tables: "when the
+   * request to create the external audience was submitted", and the run-status sample gives
+   * the run the audience's creation time (the operation sample's); the list sample gives two
+   * runs different times. `run`: the run's own time; `audience`: the audience's creation time,
+   * the same for all its runs (the list sorts and filters on it, ties in the order runs were
+   * started, oldest first). Default run.
+   */
+  runCreatedAt: z.enum(['run', 'audience']).optional(),
+  /**
    * Inactive audiences in a bulk-get answer (Audiences API): the page leaves them out of a list
    * without query parameters and says nothing of bulk-get. `included` or `omitted` (their keys
    * missing, as an unknown id's). Default included.
@@ -67,6 +76,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   runsListPage: 'included',
   deletePath: 'both',
   runTimeUnit: 'seconds',
+  runCreatedAt: 'run',
   bulkGetInactive: 'included',
   listInactive: 'property',
   deletedNames: 'freed',
@@ -87,6 +97,7 @@ export function resolveCompat(
     runsListPage: compat?.runsListPage ?? base.runsListPage,
     deletePath: compat?.deletePath ?? base.deletePath,
     runTimeUnit: compat?.runTimeUnit ?? base.runTimeUnit,
+    runCreatedAt: compat?.runCreatedAt ?? base.runCreatedAt,
     bulkGetInactive: compat?.bulkGetInactive ?? base.bulkGetInactive,
     listInactive: compat?.listInactive ?? base.listInactive,
     deletedNames: compat?.deletedNames ?? base.deletedNames,

@@ -87,6 +87,8 @@ export const RunRecord = z.object({
   dataFilterEndTime: z.number(),
   createdBy: z.string(),
   createdAtMs: z.number(),
+  /** Its audience's `createdAt` (epoch seconds): a run's createdAt with `runCreatedAt: audience`. */
+  audienceCreatedAt: z.number().optional(),
   /** Duration of each stage, fixed when the run starts. */
   stageMs: z.number(),
   outcome: OperationOutcome,

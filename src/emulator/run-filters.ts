@@ -14,7 +14,11 @@ const FILTER = /^(name|status|createdAt)(!=contains=|=contains=|>=|<=|!=|=|<|>)(
 const TEXT_OPERATORS = new Set(['=', '!=', '=contains=', '!=contains=']);
 const TIME_OPERATORS = new Set(['>=', '<=', '>', '<', '=']);
 
-export function parseRunFilter(expression: string): RunFilter {
+/** `createdAtMs`: the instant a run's createdAt answers (its own, or its audience's creation). */
+export function parseRunFilter(
+  expression: string,
+  createdAtMs: (run: RunRecord) => number = (run) => run.createdAtMs,
+): RunFilter {
   const match = FILTER.exec(expression);
   const [, property, operator, value] = match ?? [];
   if (property === undefined || operator === undefined || value === undefined || value === '') {
@@ -26,7 +30,7 @@ export function parseRunFilter(expression: string): RunFilter {
     }
     const raw = Number(value);
     const seconds = raw > 99_999_999_999 ? epochSeconds(raw) : raw;
-    return (run) => compareNumbers(epochSeconds(run.createdAtMs), operator, seconds);
+    return (run) => compareNumbers(epochSeconds(createdAtMs(run)), operator, seconds);
   }
   if (!TEXT_OPERATORS.has(operator)) {
     throw invalid(expression, `${property} takes =, !=, =contains= or !=contains=`);

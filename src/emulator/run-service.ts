@@ -10,7 +10,7 @@ import { checkSource } from './source-check.js';
 import { utcDayStart } from './store.js';
 import { parseOrThrow } from './validate.js';
 import { compareText } from '../text/compare.js';
-import { runSummaryView, type EmulatorRunSummary } from './views.js';
+import { answeredCreatedAtMs, runSummaryView, type EmulatorRunSummary } from './views.js';
 
 function runsOf(call: Call, audience: AudienceRecord): RunRecord[] {
   const runs: RunRecord[] = [];
@@ -74,6 +74,7 @@ export function startRun(runtime: Runtime, call: Call, audienceId: string, input
       (compat.runTimeUnit === 'milliseconds' ? Math.floor(nowMs) : epochSeconds(nowMs)),
     createdBy: caller.actor,
     createdAtMs: nowMs,
+    audienceCreatedAt: audience.createdAt,
     stageMs: runStageDelayMs,
     outcome: 'SUCCESS',
     flowRunIds: [randomUUID(), randomUUID()],
@@ -132,18 +133,22 @@ function pagedRunList(runtime: Runtime, call: Call, audienceId: string, rawQuery
   if (runtime.settings.compat.runsListParams === 'refused')
     return bareRunList(runtime, call, audience, rawQuery);
   const query = parseOrThrow(ListRunsQuery, rawQuery, 'query');
-  const filters = query.property.map(parseRunFilter);
+  const { compat } = runtime.settings;
+  const created = (run: RunRecord) => answeredCreatedAtMs(run, compat);
+  const filters = query.property.map((expression) => parseRunFilter(expression, created));
   const { nowMs } = call;
   const matching = runsOf(call, audience).filter((run) => filters.every((filter) => filter(run, nowMs)));
   const descending = query.sortBy.startsWith('-');
   const byName = query.sortBy.endsWith('name');
+  // Sorted on the createdAt answered: with `runCreatedAt: audience` all tie, and stay in the
+  // order they were started (oldest first) whichever way the list is sorted.
   matching.sort((a, b) => {
     const order = byName ? compareText(a.audienceName, b.audienceName) : 0;
-    return (order || a.createdAtMs - b.createdAtMs) * (descending ? -1 : 1);
+    return (order || created(a) - created(b)) * (descending ? -1 : 1);
   });
   const page = matching.slice(0, query.limit);
   return {
-    runs: page.map((run) => runSummaryView(run, nowMs, runtime.settings.compat.runTimeUnit)),
+    runs: page.map((run) => runSummaryView(run, nowMs, compat)),
     _page: { limit: query.limit, count: page.length, totalCount: matching.length },
   };
 }
@@ -160,7 +165,6 @@ function bareRunList(runtime: Runtime, call: Call, audience: AudienceRecord, raw
   if (refused.length > 0) {
     throw validationError(refused.map((name) => ({ path: name, message: 'is not a known query parameter' })));
   }
-  const unit = runtime.settings.compat.runTimeUnit;
-  const runs = runsOf(call, audience).map((run) => runSummaryView(run, call.nowMs, unit));
+  const runs = runsOf(call, audience).map((run) => runSummaryView(run, call.nowMs, runtime.settings.compat));
   return { runs, _page: { limit: runs.length, count: runs.length, totalCount: runs.length } };
 }

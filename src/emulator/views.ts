@@ -142,14 +142,26 @@ export function operationView(
   });
 }
 
-/** The unit run times are answered in (the `runTimeUnit` reading of the page). */
-export type RunTimeUnit = 'seconds' | 'milliseconds';
+/**
+ * How run times are answered: their unit (the `runTimeUnit` reading of the page), and what a
+ * run's createdAt is (`runCreatedAt`). The admin view answers the truth: seconds, the run's own.
+ */
+export type RunReading = { runTimeUnit: 'seconds' | 'milliseconds'; runCreatedAt: 'run' | 'audience' };
+const TRUE_TIMES: RunReading = { runTimeUnit: 'seconds', runCreatedAt: 'run' };
 
-function runCreatedAt(run: RunRecord, unit: RunTimeUnit): number {
-  return unit === 'milliseconds' ? Math.floor(run.createdAtMs) : epochSeconds(run.createdAtMs);
+/** The instant (epoch ms) a run's createdAt answers: its own, or its audience's creation. */
+export function answeredCreatedAtMs(run: RunRecord, reading: Pick<RunReading, 'runCreatedAt'>): number {
+  return reading.runCreatedAt === 'audience' && run.audienceCreatedAt !== undefined
+    ? run.audienceCreatedAt * 1000
+    : run.createdAtMs;
 }
 
-export function runStartView(run: RunRecord, unit: RunTimeUnit = 'seconds'): EmulatorRunStart {
+function runCreatedAt(run: RunRecord, reading: RunReading): number {
+  const ms = answeredCreatedAtMs(run, reading);
+  return reading.runTimeUnit === 'milliseconds' ? Math.floor(ms) : epochSeconds(ms);
+}
+
+export function runStartView(run: RunRecord, reading: RunReading = TRUE_TIMES): EmulatorRunStart {
   return {
     audienceName: run.audienceName,
     audienceId: run.audienceId,
@@ -157,7 +169,7 @@ export function runStartView(run: RunRecord, unit: RunTimeUnit = 'seconds'): Emu
     differentialIngestion: run.differentialIngestion,
     dataFilterStartTime: run.dataFilterStartTime,
     dataFilterEndTime: run.dataFilterEndTime,
-    createdAt: runCreatedAt(run, unit),
+    createdAt: runCreatedAt(run, reading),
     createdBy: run.createdBy,
   };
 }
@@ -165,7 +177,7 @@ export function runStartView(run: RunRecord, unit: RunTimeUnit = 'seconds'): Emu
 export function runSummaryView(
   run: RunRecord,
   nowMs: number,
-  unit: RunTimeUnit = 'seconds',
+  reading: RunReading = TRUE_TIMES,
 ): EmulatorRunSummary {
   const status = runStatus(run, nowMs);
   return compact({
@@ -176,12 +188,12 @@ export function runSummaryView(
     differentialIngestion: run.differentialIngestion,
     dataFilterStartTime: run.dataFilterStartTime,
     dataFilterEndTime: run.dataFilterEndTime,
-    createdAt: runCreatedAt(run, unit),
+    createdAt: runCreatedAt(run, reading),
     createdBy: run.createdBy,
     failureReason: status === 'FAILED' ? run.failureReason : undefined,
   });
 }
 
-export function runView(run: RunRecord, nowMs: number, unit: RunTimeUnit = 'seconds'): EmulatorRun {
-  return { ...runSummaryView(run, nowMs, unit), details: runDetails(run, nowMs) };
+export function runView(run: RunRecord, nowMs: number, reading: RunReading = TRUE_TIMES): EmulatorRun {
+  return { ...runSummaryView(run, nowMs, reading), details: runDetails(run, nowMs) };
 }

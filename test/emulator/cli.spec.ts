@@ -46,7 +46,7 @@ describe('audiencectl emulator (CLI)', () => {
       ...['--port', '0', '--admin', '--rate-limit', '50/s'],
       ...['--runs-per-audience-window', 'lifetime', '--runs-per-day-window', 'utc-day'],
       ...['--millisecond-timestamps', 'refused', '--runs-list-page', 'omitted', '--delete-path', 'slash'],
-      ...['--run-time-unit', 'milliseconds'],
+      ...['--run-time-unit', 'milliseconds', '--run-created-at', 'audience'],
     ]);
     const url = await waitForUrl(output);
     expect(output().stdout).toContain('audiencectl-demo');
@@ -68,6 +68,7 @@ describe('audiencectl emulator (CLI)', () => {
         runsListPage: 'omitted',
         deletePath: 'slash',
         runTimeUnit: 'milliseconds',
+        runCreatedAt: 'audience',
       },
     });
     child.kill('SIGTERM');

@@ -43,6 +43,7 @@ export type Flags = {
   runsListPage: 'included' | 'omitted';
   deletePath: 'bare' | 'slash' | 'both';
   runTimeUnit: 'seconds' | 'milliseconds';
+  runCreatedAt: 'run' | 'audience';
   bulkGetInactive: 'included' | 'omitted';
   listInactive: 'property' | 'audienceId';
   deletedNames: 'freed' | 'held';
@@ -136,6 +137,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       runsListPage: flags.runsListPage,
       deletePath: flags.deletePath,
       runTimeUnit: flags.runTimeUnit,
+      runCreatedAt: flags.runCreatedAt,
       bulkGetInactive: flags.bulkGetInactive,
       listInactive: flags.listInactive,
       deletedNames: flags.deletedNames,

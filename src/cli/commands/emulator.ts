@@ -181,6 +181,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--run-created-at <time>',
+        "a run's createdAt: the run's own time, or its audience's creation time (a reading of the page)",
+        ['run', 'audience'],
+      ).default('run'),
+    )
+    .addOption(
+      choiceOption(
         '--bulk-get-inactive <mode>',
         'inactive audiences in a bulk-get answer (the page is silent)',
         ['included', 'omitted'],
