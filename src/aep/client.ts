@@ -143,8 +143,8 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
         Run,
         callOptions,
       );
-      // The run just begun carries the service's time of it: a second, direct reading.
-      clock.runCreated(run.createdAt, Date.now());
+      // Its createdAt is no reading of AEP's clock: the page also reads it as the audience's
+      // creation time (docs/state.md). The answer's Date header is.
       return run;
     },
     getRun: async (sandbox, audienceId, runId, callOptions) =>

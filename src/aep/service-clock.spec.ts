@@ -17,13 +17,10 @@ describe('ServiceClock', () => {
     });
   });
 
-  it('takes a started run createdAt as a later reading; ignores what is not epoch seconds', () => {
+  it('keeps its reading when a Date header is missing or not a date', () => {
     const clock = new ServiceClock(() => 0);
     const arrived = Date.parse('2026-12-01T12:00:00.000Z');
-    clock.runCreated(Date.parse('2026-12-03T12:00:00.000Z') / 1000, arrived);
-    expect(clock.serviceClock()?.offsetMs).toBe(2 * 86_400_000 + 500);
-    expect(clock.serviceClock()?.source).toBe('run');
-    clock.runCreated(Date.parse('2026-12-01T12:00:00.000Z'), arrived);
+    clock.dateHeader('Thu, 03 Dec 2026 12:00:00 GMT', arrived);
     clock.dateHeader('not a date', arrived);
     clock.dateHeader(undefined, arrived);
     expect(clock.serviceClock()?.offsetMs).toBe(2 * 86_400_000 + 500);

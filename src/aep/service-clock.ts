@@ -2,23 +2,23 @@
 export type ClockReading = {
   /** AEP's clock minus the local clock, in ms (positive: the local clock is behind). */
   offsetMs: number;
-  /** `date`: an answer's Date header (1-second precision); `run`: a run's createdAt, as it started. */
-  source: 'date' | 'run';
+  /**
+   * `date`: an answer's Date header (1-second precision), the only source. (A started run's
+   * createdAt was one once: the page also reads it as the audience's creation time.)
+   */
+  source: 'date';
   /** Local epoch ms of the answer the reading comes from. */
   at: number;
   /** How long ago that answer arrived, in ms, on a clock that does not jump (performance.now). */
   ageMs: number;
 };
 
-/** Epoch seconds of the year 5138: anything above is not seconds. */
-const MAX_EPOCH_SECONDS = 1e11;
-
 /** Anything that reads AEP's clock (the HTTP client, and the daemon's shielded view of it). */
 export type ServiceClockSource = { serviceClock(): ClockReading | undefined };
 
 /**
- * The latest offset between AEP's clock and the local one. Date and createdAt have
- * 1-second precision (truncated), so a sample takes the middle of its second: within
+ * The latest offset between AEP's clock and the local one. Date has 1-second precision
+ * (truncated), so a sample takes the middle of its second: within
  * about a second plus the answer's transit of the truth, far inside any tolerance.
  */
 export class ServiceClock implements ServiceClockSource {
@@ -34,13 +34,6 @@ export class ServiceClock implements ServiceClockSource {
     if (header === undefined) return;
     const serviceMs = Date.parse(header);
     if (Number.isFinite(serviceMs)) this.#sample(serviceMs + 500 - arrivedMs, 'date', arrivedMs);
-  }
-
-  /** The `createdAt` (epoch seconds) of a run the service has just started, answered at `arrivedMs`. */
-  runCreated(createdAt: number | undefined, arrivedMs: number): void {
-    // Epoch seconds as documented; a value in milliseconds would read as decades of skew.
-    if (createdAt === undefined || !Number.isFinite(createdAt) || createdAt > MAX_EPOCH_SECONDS) return;
-    this.#sample(createdAt * 1000 + 500 - arrivedMs, 'run', arrivedMs);
   }
 
   serviceClock(): ClockReading | undefined {

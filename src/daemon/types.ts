@@ -59,8 +59,8 @@ export type RefreshStatus = {
 export type ClockStatus = {
   /** AEP's clock minus the local one, in seconds (positive: the local clock is behind). */
   offsetSeconds: number;
-  /** `date`: an answer's Date header; `run`: a started run's createdAt. */
-  source: 'date' | 'run';
+  /** `date`: an answer's Date header (the only source). */
+  source: 'date';
   /** ISO time (local clock) of the answer measured. */
   measuredAt: string;
   /** Beyond this many seconds, runs are timed and budgeted in AEP's clock. */
