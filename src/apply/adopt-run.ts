@@ -1,5 +1,5 @@
 import type { Run } from '../aep/types.js';
-import type { RunRecord } from '../state/schema.js';
+import type { Intent, RunRecord } from '../state/schema.js';
 
 /**
  * A run started this long before our intent, both in AEP's clock (run-intent.ts shifts the
@@ -9,18 +9,86 @@ import type { RunRecord } from '../state/schema.js';
 const ADOPT_MARGIN_SECONDS = 120;
 
 /**
- * After a run request whose outcome is unknown: the run the service shows as started
- * since `sinceSeconds` that audiencectl does not know yet, if any. Adopting it, rather
- * than asking again, is how a run is never started twice.
+ * A runs list this long may be a page cut from a longer one: the page's default `limit` is 20
+ * (commented out, with `_page`), and listRuns asks for 40 only where the service takes it.
  */
-export function adoptableRun(
+export const RUNS_PAGE_FLOOR = 20;
+
+/** What a run request whose answer never came did, as far as the runs list tells. */
+export type RunMatch =
+  | { kind: 'adopt'; run: Run }
+  | { kind: 'none' }
+  /** The list does not tell: the intent must be kept, and no run started. */
+  | { kind: 'unknown'; why: string };
+
+type RunIntent = Pick<Intent, 'dataFilterStartTime' | 'knownRunIds' | 'listedAll'>;
+
+/**
+ * After a run request whose outcome is unknown: the run it started, if the service's list
+ * (`runs`, newest first as listRuns sorts them) shows it. Adopting it, rather than asking
+ * again, is how a run is never started twice; adopting one that is not ours is as bad.
+ *
+ * The page gives a run's `createdAt` two readings: the run's own time, or "when the request to
+ * create the external audience was submitted", the same for every run of the audience (its
+ * run-status sample). So time alone is trusted only where it tells: a run is this request's
+ * when it echoes the `dataFilterStartTime` sent, audiencectl does not know it (`known`: the
+ * record's runs), and it is new since the runs listed before the request (`intent.knownRunIds`),
+ * or, where that list is missing or may have been cut, it was created since `sinceSeconds`
+ * (AEP's clock) while the listed runs' times differ (so they are not the audience's one time).
+ */
+export function matchRun(
   runs: readonly Run[],
+  intent: RunIntent,
   sinceSeconds: number,
   known: ReadonlySet<string>,
-): Run | undefined {
-  return runs.find(
-    (run) => (run.createdAt ?? 0) >= sinceSeconds - ADOPT_MARGIN_SECONDS && !known.has(run.runId),
+): RunMatch {
+  const before = intent.knownRunIds ? new Set(intent.knownRunIds) : undefined;
+  const sent = intent.dataFilterStartTime;
+  const candidates = runs.filter(
+    (run) =>
+      !known.has(run.runId) &&
+      !before?.has(run.runId) &&
+      (sent === undefined || run.dataFilterStartTime === undefined || run.dataFilterStartTime === sent),
   );
+  const timed = (run: Run) => (run.createdAt ?? 0) >= sinceSeconds - ADOPT_MARGIN_SECONDS;
+  // Under the audience reading every run shows one time; a single run shows nothing either way.
+  const times = new Set(runs.map((run) => run.createdAt).filter((t) => t !== undefined));
+  const timesTell = times.size >= 2;
+  const mayBeCut = runs.length >= RUNS_PAGE_FLOOR;
+
+  if (before && intent.listedAll === true) {
+    // Every run the service had before the request was listed: a run not among them is new.
+    if (candidates.length === 1) return { kind: 'adopt', run: candidates[0]! };
+    if (candidates.length > 1) {
+      return {
+        kind: 'unknown',
+        why: `${candidates.length} runs started since the request (${candidates.map((r) => r.runId).join(', ')}) and not one can be told apart as its own`,
+      };
+    }
+    if (!mayBeCut || timesTell) return { kind: 'none' };
+    return {
+      kind: 'unknown',
+      why: `the service lists ${runs.length} runs of the audience, all created at one time, so the list may be cut before the run the request started`,
+    };
+  }
+
+  // No complete list from before the request: the run's time must tell. Where the listed runs
+  // all show one time, it tells only of a single run (an audience created minutes before the
+  // request, with more runs than a page since, would break the service's runs-a-day guardrail).
+  const timedCandidates = candidates.filter(timed);
+  if (timedCandidates.length > 0 && (timesTell || timedCandidates.length === 1)) {
+    return { kind: 'adopt', run: timedCandidates[0]! };
+  }
+  if (timedCandidates.length === 0 && (timesTell || (candidates.length === 0 && !mayBeCut))) {
+    return { kind: 'none' };
+  }
+  return {
+    kind: 'unknown',
+    why:
+      candidates.length === 0
+        ? `the service lists ${runs.length} runs of the audience, all created at one time, so the list may be cut before the run the request started`
+        : `the service lists run${candidates.length === 1 ? '' : 's'} ${candidates.map((r) => r.runId).join(', ')} that audiencectl does not know, and the runs' createdAt (one time for all) cannot tell whether one started from the request`,
+  };
 }
 
 /** What the state records of a run the service reported; `fallback` fills what the response left out. */
@@ -36,4 +104,24 @@ export function runRecord(
     ...(run.dataFilterEndTime === undefined ? {} : { dataFilterEndTime: run.dataFilterEndTime }),
     ...(fallback.reason === undefined ? {} : { reason: fallback.reason }),
   };
+}
+
+/**
+ * When an adopted run began: between the request and its adoption (`requested`, `now`, both in
+ * AEP's clock). The service's createdAt is taken where it lies there (give or take the margin);
+ * else (the audience's creation time, or none) `fallback`, the request's time in the clock runs
+ * are decided in: at most seconds before the run began.
+ */
+export function adoptedRunTime(
+  createdAt: number | undefined,
+  at: { requested: number; now: number; fallback: number },
+): number {
+  if (
+    createdAt !== undefined &&
+    createdAt >= at.requested - ADOPT_MARGIN_SECONDS &&
+    createdAt <= at.now + ADOPT_MARGIN_SECONDS
+  ) {
+    return createdAt;
+  }
+  return at.fallback;
 }

@@ -1,9 +1,9 @@
-import type { AepClient, CallOptions } from '../aep/types.js';
+import type { AepClient, CallOptions, Run } from '../aep/types.js';
 import type { AudienceRecord, RunRecord } from '../state/schema.js';
 import { epochSecondsOf } from '../state/instant.js';
 import { requestToken } from '../plan/runs.js';
 import type { StateStore } from '../state/store.js';
-import { adoptableRun, runRecord } from './adopt-run.js';
+import { adoptedRunTime, matchRun, runRecord } from './adopt-run.js';
 import { aepFailure } from './aep-failure.js';
 import { measuredOffset, serviceShift } from './service-time.js';
 import type { Clock } from './types.js';
@@ -12,8 +12,11 @@ import type { Clock } from './types.js';
 export type RunIntentOutcome =
   /** It started a run: now recorded, the intent cleared. */
   | { kind: 'adopted'; run: RunRecord; record: AudienceRecord }
-  /** It started nothing: the intent is cleared, a run may be asked for again. */
-  | { kind: 'none'; record: AudienceRecord }
+  /**
+   * It started nothing: the intent is cleared, a run may be asked for again. `listed`: the
+   * runs list this was read from (none when the audience has no id), to start the next from.
+   */
+  | { kind: 'none'; record: AudienceRecord; listed?: readonly Run[] }
   /** The runs list could not be read: the intent is kept, nothing may be started. */
   | { kind: 'unknown'; message: string };
 
@@ -32,27 +35,42 @@ export async function settleRunIntent(
   const intent = record.intent;
   if (intent?.kind !== 'run') throw new Error('settleRunIntent needs a record with a run intent');
   const since = epochSecondsOf(intent.startedAt);
-  let started;
+  // The intent's time is the local clock's, runs' are AEP's: compared in AEP's, with the
+  // offset its answer just showed whatever its size (as findOwnCreate does). serviceShift
+  // is 0 within the plan's 5-minute tolerance, and a service clock 2 to 5 minutes behind
+  // would then put the run the request started before the adoption margin.
+  let inService = since;
+  let started: Run | undefined;
+  let listed: readonly Run[] | undefined;
   if (record.audienceId) {
     try {
-      const runs = await client.listRuns(record.sandbox, record.audienceId, call);
-      // The intent's time is the local clock's, runs' are AEP's: compared in AEP's, with the
-      // offset its answer just showed whatever its size (as findOwnCreate does). serviceShift
-      // is 0 within the plan's 5-minute tolerance, and a service clock 2 to 5 minutes behind
-      // would then put the run the request started before the adoption margin.
-      const inService = since + (measuredOffset(client) ?? 0);
-      started = adoptableRun(runs, inService, new Set(record.runs.map((r) => r.runId)));
+      listed = await client.listRuns(record.sandbox, record.audienceId, call);
     } catch (error) {
       return { kind: 'unknown', message: aepFailure(error).message };
     }
+    inService = since + (measuredOffset(client) ?? 0);
+    const match = matchRun(listed, intent, inService, new Set(record.runs.map((r) => r.runId)));
+    if (match.kind === 'unknown') return { kind: 'unknown', message: match.why };
+    if (match.kind === 'adopt') started = match.run;
   }
   if (!started) {
     const cleared = await store.resolveIntent(record, { kind: 'update', changes: {} });
-    return { kind: 'none', record: cleared ?? record };
+    return { kind: 'none', record: cleared ?? record, ...(listed ? { listed } : {}) };
   }
   const reason = intent.runReason;
-  const now = Math.floor(clock.now() / 1000) + serviceShift(client);
-  const run = runRecord(started, { start: start ?? 0, now, reason });
+  const local = Math.floor(clock.now() / 1000);
+  const shift = serviceShift(client);
+  // Its createdAt may be the audience's creation time (docs/state.md): taken only where it lies
+  // between the request and now (AEP's clock), else the request's time (the decision's clock).
+  const began = adoptedRunTime(started.createdAt, {
+    requested: inService,
+    now: local + (measuredOffset(client) ?? 0),
+    fallback: since + shift,
+  });
+  const run: RunRecord = {
+    ...runRecord(started, { start: start ?? intent.dataFilterStartTime ?? 0, now: local + shift, reason }),
+    createdAt: began,
+  };
   const token = requestToken(reason);
   const applied =
     token !== undefined && record.applied ? { ...record.applied, ingestionRequest: token } : undefined;

@@ -18,7 +18,13 @@ const RunTime = z.preprocess(
 export const RunRecord = z.object({
   runId: z.string(),
   status: z.string(),
-  /** Epoch seconds, as the API reports them. */
+  /**
+   * When the run began, epoch seconds in AEP's clock as audiencectl measured it: for a run it
+   * started, its own clock at the request (shifted by the offset AEP's Date header showed); for
+   * one it adopted, the service's createdAt only where that lies between the request and the
+   * adoption. Never the service's createdAt alone, which the page also reads as the audience's
+   * creation time (docs/state.md). Records of earlier releases hold the service's value.
+   */
   createdAt: RunTime,
   dataFilterStartTime: z.number(),
   dataFilterEndTime: RunTime.optional(),
@@ -48,6 +54,15 @@ export const Intent = z.object({
   specHash: z.string().optional(),
   /** For a run: why it was started (see RunRecord.reason). */
   runReason: z.string().optional(),
+  /** For a run: the `dataFilterStartTime` sent; a run that reports another one is not this request's. */
+  dataFilterStartTime: z.number().optional(),
+  /**
+   * For a run: the ids of the audience's runs the service listed just before the request (absent
+   * when it could not be listed, and in intents of earlier releases). A run not among them is
+   * new since; with `listedAll` false the list may have been cut, so absence proves nothing.
+   */
+  knownRunIds: z.array(z.string()).optional(),
+  listedAll: z.boolean().optional(),
 });
 export type Intent = z.infer<typeof Intent>;
 

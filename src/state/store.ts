@@ -12,7 +12,10 @@ import type {
 } from './schema.js';
 
 export type IntentKind = Intent['kind'];
-export type IntentExtra = Pick<Intent, 'specHash' | 'runReason'>;
+export type IntentExtra = Pick<
+  Intent,
+  'specHash' | 'runReason' | 'dataFilterStartTime' | 'knownRunIds' | 'listedAll'
+>;
 
 /**
  * How a mutating call ended: `update` merges what the service returned and clears

@@ -143,9 +143,10 @@ describe('a runs list longer than a page, its parameters refused once', () => {
       const outside = await runsOutside(env.emulator, 20);
 
       // The run request's answer is lost; the newest-first retry of the cut list gets one 400
-      // that says nothing of the parameters (a gateway's, say).
+      // that says nothing of the parameters (a gateway's, say). (The first list is the one
+      // before the request: 20 runs, not cut.)
       env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
-      env.emulator.control.queueFault({ kind: 'clientError', endpoint: 'listRuns', status: 400, after: 1 });
+      env.emulator.control.queueFault({ kind: 'clientError', endpoint: 'listRuns', status: 400, after: 2 });
       const requested = manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } });
       const first = await env.apply([requested]);
       const step = first.report!.results.find((r) => r.step.kind === 'run')!;

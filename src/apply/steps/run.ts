@@ -4,7 +4,7 @@ import { honouredRequest, isRunFinal, lastSuccessEnd, requestToken } from '../..
 import { currentRuns } from '../../state/current-runs.js';
 import { describeRunFailure, RUN_FAILED_NEXT } from '../../state/describe.js';
 import type { AudienceRecord, RunRecord } from '../../state/schema.js';
-import { runRecord } from '../adopt-run.js';
+import { RUNS_PAGE_FLOOR, runRecord } from '../adopt-run.js';
 import { aepFailure } from '../aep-failure.js';
 import { pollUntil } from '../poll.js';
 import { clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
@@ -98,6 +98,7 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   const request = step.run!;
 
   // An earlier request whose answer never came: learn what it did before asking again.
+  let listed: readonly Run[] | undefined;
   if (record.intent?.kind === 'run') {
     const settled = await settleRunIntent(store, client, record, clock, signal ? { signal } : {});
     if (settled.kind === 'unknown') return undecided(step, audienceId, settled.message);
@@ -106,6 +107,7 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
       return runOutcome(step, audienceId, await followRun(step, audienceId, settled.run, deps));
     }
     record = settled.record;
+    if (settled.kind === 'none') listed = settled.listed;
   }
 
   // The plan may predate a run started for this very request: a request is honoured once,
@@ -138,8 +140,21 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   const dataFilterStartTime = request.fromLastSuccess
     ? Math.max(request.dataFilterStartTime, lastSuccessEnd(record))
     : request.dataFilterStartTime;
+  // The runs the service has before the request, so that a run new since can be told for this
+  // request's should its answer be lost: a run's createdAt may be the audience's creation time,
+  // the same for all its runs (docs/state.md). Not read again when settling just listed them
+  // and no run was waited for since; a list that fails leaves the run's time to tell.
+  if (listed === undefined || busy) {
+    listed = await client.listRuns(step.sandbox, audienceId, signal ? { signal } : {}).catch(() => undefined);
+  }
   const now = Math.floor(clock.now() / 1000);
-  const pending = await store.beginIntent(record, 'run', { runReason: request.reason });
+  const pending = await store.beginIntent(record, 'run', {
+    runReason: request.reason,
+    dataFilterStartTime,
+    ...(listed
+      ? { knownRunIds: listed.map((run) => run.runId), listedAll: listed.length < RUNS_PAGE_FLOOR }
+      : {}),
+  });
   let started: Run | undefined;
   try {
     started = await client.startRun(
@@ -171,12 +186,16 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
     }
   }
 
-  // A run without createdAt is recorded at AEP's time of it, as far as the client knows it.
-  const run = runRecord(started, {
-    start: dataFilterStartTime,
-    now: now + serviceShift(client),
-    reason: request.reason,
-  });
+  // Timed by our own clock at the request, shifted by the offset the answer's Date header
+  // measured: the service's createdAt may be the audience's creation time (docs/state.md).
+  const run: RunRecord = {
+    ...runRecord(started, {
+      start: dataFilterStartTime,
+      now: now + serviceShift(client),
+      reason: request.reason,
+    }),
+    createdAt: now + serviceShift(client),
+  };
   const token = requestToken(request.reason);
   const honoured =
     token !== undefined && record.applied ? { ...record.applied, ingestionRequest: token } : undefined;

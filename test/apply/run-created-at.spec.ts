@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { manifestObject } from '../helpers/manifests.js';
+
+// The page's other reading of a run's createdAt: "when the request to create the external
+// audience was submitted", the audience's creation time for every run of it (its run-status
+// sample). The audience is made while AEP's clock is 2 h behind this host's, then AEP's clock
+// catches up: every run's createdAt is then 2 h old, whatever the run.
+
+const HOUR_MS = 3_600_000;
+const AUDIENCE_READING = { compat: { runCreatedAt: 'audience' }, clockOffsetMs: -2 * HOUR_MS } as const;
+
+/** The runs the emulator holds (its own record: their true times), oldest first. */
+function runsOf(env: ExecutorEnv) {
+  return env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod').sort((a, b) => a.createdAt - b.createdAt);
+}
+
+/** Two hours pass in AEP's clock (this host's does not move); the client sees it at its next answer. */
+async function twoHoursLater(env: ExecutorEnv): Promise<void> {
+  env.emulator.control.updateSettings({ clockOffsetMs: 0 });
+  await env.client.listAudiences('prod', { limit: 1 });
+}
+
+describe("a run's createdAt read as its audience's creation time", () => {
+  it('a lost start answer: the run new since the runs listed before the request is adopted, none started again', async () => {
+    await withExecutor(AUDIENCE_READING, async (env) => {
+      await env.apply([manifestObject('gold')]);
+      expect(runsOf(env)).toHaveLength(1);
+      await twoHoursLater(env);
+
+      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
+      const requested = manifestObject('gold', { ingestion: { request: 'r1' } });
+      const outcome = await env.apply([requested]);
+      const step = outcome.report!.results.find((r) => r.step.kind === 'run')!;
+      expect(env.emulator.control.counters().faults.responseLost).toBe(1);
+      expect(step.status, step.message).toBe('applied');
+      const runs = runsOf(env);
+      expect(runs).toHaveLength(2);
+      expect(step.runId).toBe(runs[1]!.runId);
+
+      // Its createdAt says 2 h ago; the record times it at the request, by this host's clock.
+      const record = await env.store().get('prod', 'gold');
+      expect(record?.intent).toBeUndefined();
+      expect(record?.runs[0]?.runId).toBe(runs[1]!.runId);
+      expect(Math.abs(record!.runs[0]!.createdAt - Math.floor(Date.now() / 1000))).toBeLessThan(60);
+
+      const again = await env.apply([requested]);
+      expect(again.plan.steps).toEqual([]);
+      expect(runsOf(env)).toHaveLength(2);
+    });
+  });
+
+  it('a periodic run is timed from when it was started, not from the audience: one run per period', async () => {
+    await withExecutor(AUDIENCE_READING, async (env) => {
+      const hourly = manifestObject('gold', { ingestion: { onCreate: true, every: '1h' } });
+      await env.apply([hourly]);
+      expect(runsOf(env)).toHaveLength(1);
+      await twoHoursLater(env);
+
+      // Due: the onCreate run is 2 h old in AEP's clock.
+      const due = await env.apply([hourly]);
+      expect(due.report?.results.map((r) => `${r.step.kind} ${r.status}`)).toEqual(['run applied']);
+      expect(runsOf(env)).toHaveLength(2);
+
+      // Just started: not due again, though its createdAt says 2 h ago.
+      for (let pass = 0; pass < 2; pass += 1) {
+        const again = await env.apply([hourly]);
+        expect(again.plan.steps).toEqual([]);
+      }
+      expect(runsOf(env)).toHaveLength(2);
+      const record = await env.store().get('prod', 'gold');
+      expect(record?.runs.map((run) => run.reason)).toEqual(['every', 'onCreate']);
+    });
+  });
+});
