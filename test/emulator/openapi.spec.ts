@@ -80,18 +80,37 @@ describe('the emulator answers as specs/external-audiences.openapi.yaml says', (
   });
 
   it('validates the run endpoints', async () => {
+    const { control } = emulator();
+    /** The run a start answered; a refused start fails here, not in a 60 s wait on runs/undefined. */
+    const runPath = (audienceId: string, start: ApiResponse) => {
+      expect(start.status, start.text).toBe(200);
+      return `/external-audience/${audienceId}/runs/${(start.body as { runId: string }).runId}`;
+    };
+    // The second start is refused because the first run is in progress: its stages take an hour
+    // (a run keeps the delay it started with), so no pause of a loaded machine ends it first.
+    // With 40 ms stages one did: the second start began a run of its own, still in progress when
+    // the failing run below was started, which was refused.
+    const held = await emulator().createAudience(audienceBody());
+    control.setDelays({ runStageDelayMs: 3_600_000 });
+    const inProgress = await call('POST', `/external-audience/${held}/runs`, {
+      body: { dataFilterStartTime: 764245635 },
+    }).finally(() => control.setDelays({ runStageDelayMs: 40 }));
+    const refused = await call('POST', `/external-audience/${held}/runs`, {
+      body: { dataFilterStartTime: 764245635 },
+    });
+    expect(refused.status, refused.text).toBe(422);
+    await call('POST', `/external-audience/${held}/runs`, { body: { dataFilterStartTime: 'soon' } });
+    await call('GET', runPath(held, inProgress));
+
+    // Runs that end, one after the other: each is started once the one before has ended.
     const id = await emulator().createAudience(audienceBody());
     const started = await call('POST', `/external-audience/${id}/runs`, {
       body: { dataFilterStartTime: 764245635 },
     });
-    const { runId } = started.body as { runId: string };
-    await call('POST', `/external-audience/${id}/runs`, { body: { dataFilterStartTime: 764245635 } });
-    await call('POST', `/external-audience/${id}/runs`, { body: { dataFilterStartTime: 'soon' } });
-    await call('GET', `/external-audience/${id}/runs/${runId}`);
-    await settle(`/external-audience/${id}/runs/${runId}`);
-    emulator().control.queueFault({ kind: 'runFailure' });
+    await settle(runPath(id, started));
+    control.queueFault({ kind: 'runFailure' });
     const failed = await call('POST', `/external-audience/${id}/runs`, { body: { dataFilterStartTime: 1 } });
-    await settle(`/external-audience/${id}/runs/${(failed.body as { runId: string }).runId}`);
+    await settle(runPath(id, failed));
     await call('GET', `/external-audience/${id}/runs`, {
       query: { limit: '5', sortBy: 'name', property: 'status=FAILED' },
     });
