@@ -3,6 +3,7 @@ import { anyString } from './matchers.js';
 import { audienceBody, useEmulator } from '../helpers/with-emulator.js';
 
 const NO_BODY = Symbol('no body');
+const HOUR_MS = 3_600_000;
 
 type ErrorBody = { report: { errorCode: string; errors?: { path: string }[] } };
 type Run = Record<string, unknown> & {
@@ -18,7 +19,11 @@ describe('ingestion runs', () => {
     return emulator().request('POST', `/external-audience/${id}/runs`, { body });
   }
 
-  /** Runs started inside `fn` take `stageMs` per stage, so in-progress checks hold on a loaded machine. */
+  /**
+   * Runs started inside `fn` take `stageMs` per stage (a run keeps the delay it started with).
+   * A run only ever seen in progress takes an hour: a second of stages could end, on a loaded
+   * machine, before the next request is handled.
+   */
   async function slowly<T>(stageMs: number, fn: () => Promise<T>): Promise<T> {
     emulator().control.setDelays({ runStageDelayMs: stageMs });
     try {
@@ -79,7 +84,7 @@ describe('ingestion runs', () => {
 
   it('refuses a run while one is in progress: 100960-422', async () => {
     const id = await emulator().createAudience(audienceBody());
-    expect((await slowly(1000, () => start(id))).status).toBe(200);
+    expect((await slowly(HOUR_MS, () => start(id))).status).toBe(200);
     const second = await start(id);
     expect(second.status).toBe(422);
     expect((second.body as ErrorBody).report.errorCode).toBe('100960-422');
@@ -87,7 +92,7 @@ describe('ingestion runs', () => {
 
   it('accepts exactly one of two concurrent run requests for one audience', async () => {
     const id = await emulator().createAudience(audienceBody());
-    const results = await slowly(1000, () => Promise.all([start(id), start(id), start(id), start(id)]));
+    const results = await slowly(HOUR_MS, () => Promise.all([start(id), start(id), start(id), start(id)]));
     expect(results.map((result) => result.status).sort()).toEqual([200, 422, 422, 422]);
     const listed = await emulator().request('GET', `/external-audience/${id}/runs`);
     expect((listed.body as { runs: unknown[] }).runs).toHaveLength(1);
