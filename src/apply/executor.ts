@@ -9,9 +9,12 @@ import { updateStep } from './steps/update.js';
 import type { ApplyReport, ExecutorDeps, StepResult, StepStatus } from './types.js';
 
 async function replaceStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
+  // What was applied of the audience its DELETE frees the name of (the delete removes the record).
+  const applied = (await deps.store.get(step.sandbox, step.key))?.applied;
   const deleted = await deleteStep(step, deps);
   if (deleted.status !== 'applied') return deleted;
-  const created = await createStep(step, deps, deleted.audienceId);
+  const replaced = deleted.audienceId === undefined ? undefined : { audienceId: deleted.audienceId, applied };
+  const created = await createStep(step, deps, replaced);
   return created.status === 'applied'
     ? { ...created, message: `replaced: ${deleted.message}, ${created.message}` }
     : created;

@@ -134,7 +134,11 @@ export const AudienceRecord = z.object({
    * Absent in records written before it existed.
    */
   manifestFile: z.string().optional(),
-  /** What audiencectl last applied (the create body or the spec after a PATCH). */
+  /**
+   * What audiencectl last applied (the create body or the spec after a PATCH). Without an
+   * audienceId: what was applied of the audience a replace deleted, kept while the service
+   * still holds its name (apply/steps/create.ts, heldUnlisted).
+   */
   applied: AppliedSpec.optional(),
   /** What the service last returned about the audience (operation lookup or PATCH). */
   observed: z

@@ -1,6 +1,7 @@
 import type { CreateResponse, Operation } from '../../aep/types.js';
 import type { Step } from '../../plan/schema.js';
-import type { AudienceRecord } from '../../state/schema.js';
+import type { AppliedSpec, AudienceRecord } from '../../state/schema.js';
+import { audienceNameKey } from '../../manifest/duplicates.js';
 import { formerRuns } from '../../state/current-runs.js';
 import { epochSecondsOf } from '../../state/instant.js';
 import { aepFailure, isDuplicate, isNotFound } from '../aep-failure.js';
@@ -25,6 +26,9 @@ import {
 } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 
+/** The audience a replace has just deleted, and what was applied of it (its name). */
+export type Replaced = { audienceId: string; applied: AppliedSpec | undefined };
+
 const POST_ATTEMPTS = 3;
 const FINAL = new Set(['SUCCESS', 'FAILED']);
 
@@ -37,7 +41,7 @@ async function postCreate(
   record: AudienceRecord,
   deps: ExecutorDeps,
   forgotten?: AudienceRecord,
-  replaced?: string,
+  replaced?: Replaced,
 ): Promise<AudienceRecord | StepResult> {
   const { store, client, clock, signal } = deps;
   const resumed = record.intent?.kind === 'create';
@@ -188,7 +192,8 @@ function notOurs(found: OwnCreate): string {
  * A 409: adopt our own interrupted create (nothing listed under its name: not listed yet, see
  * notListedYet), keep the record a refresh wrongly read as deleted (`forgotten`: the service
  * still lists its audience under that name), fail when nothing at all is listed under the name
- * (heldUnlisted), or block with what the sandbox holds under that name.
+ * its own replace has just freed (heldUnlisted), or block with what the sandbox holds under that
+ * name (nothing, for a holder the exact-case lookup does not list).
  */
 async function resolveDuplicate(
   step: Step,
@@ -196,7 +201,7 @@ async function resolveDuplicate(
   ours: boolean,
   deps: ExecutorDeps,
   forgotten?: AudienceRecord,
-  replaced?: string,
+  replaced?: Replaced,
 ): Promise<StepResult> {
   const startedAt = epochSecondsOf(pending.intent?.startedAt ?? '');
   const since = Number.isFinite(startedAt) ? startedAt : 0;
@@ -238,8 +243,9 @@ async function resolveDuplicate(
       true,
     );
   }
-  if (found.kind === 'none' && found.byName.length === 0)
-    return heldUnlisted(step, pending, refused, deps, replaced);
+  const freed = freedName(step, pending, replaced);
+  if (found.kind === 'none' && found.byName.length === 0 && freed)
+    return heldUnlisted(step, pending, refused, deps, freed);
   const why = notOurs(found);
   const message = `an audience named "${step.create!.name}" already exists in sandbox "${step.sandbox}": ${why}${candidates}`;
   const at = new Date(deps.clock.now()).toISOString();
@@ -250,28 +256,55 @@ async function resolveDuplicate(
   return result(step, 'blocked', `${message}; ${importHint(step)}`);
 }
 
+/** The audience whose DELETE freed this create's name, when this record's own replace made one. */
+type Freed = { applied: AppliedSpec; audienceId?: string };
+
 /**
- * A 409 for a create that is not ours, and nothing listed under the name, inactive audiences
- * included: the name is held by an audience not listed. The page never says when a deleted
- * audience's name is free again (a replace's create comes right after its DELETE), and the
- * Audiences API lists an audience only once its create operation has succeeded. Blocked, the
- * record would be neither POSTed nor looked up again, and "made outside audiencectl" would be
- * false of the audience a replace has just deleted, with no id to import. The POST made
- * nothing: its intent is cleared (the record and its former runs stay), and the next apply
- * POSTs again: created once the name is free, blocked as someone else's once listed.
+ * The name this create's record had its own audience deleted under, when it is the create's
+ * (compared as the service compares names, audienceNameKey): a replace's create right after its
+ * DELETE (`replaced`), or a later apply's create of a record such a create left (heldUnlisted
+ * keeps the deleted audience's `applied`, with no audience id, until the create is recorded).
+ * Nothing else: a name lookup is exact, and the service refuses a name held in any case, so
+ * nothing listed under a new manifest's name says nothing of who holds it.
+ */
+function freedName(step: Step, pending: AudienceRecord, replaced?: Replaced): Freed | undefined {
+  const same = (applied: AppliedSpec | undefined): applied is AppliedSpec =>
+    applied !== undefined && audienceNameKey(applied.spec.name) === audienceNameKey(step.create!.name);
+  if (replaced !== undefined)
+    return same(replaced.applied)
+      ? { applied: replaced.applied, audienceId: replaced.audienceId }
+      : undefined;
+  return pending.audienceId === undefined && same(pending.applied) ? { applied: pending.applied } : undefined;
+}
+
+/**
+ * A 409 for a create that is not ours, of the name this record's own replace has deleted an
+ * audience under (freedName), and nothing listed under the name, inactive audiences included:
+ * the name is still held by the deleted audience. The page never says when a deleted
+ * audience's name is free again (a replace's create comes right after its DELETE). Blocked,
+ * the record would be neither POSTed nor looked up again, and "made outside audiencectl" would
+ * be false of the audience the replace has just deleted, with no id to import. The POST made
+ * nothing: its intent is cleared, the deleted audience's `applied` stays as the mark of the
+ * name it holds (the record and its former runs stay), and the next apply POSTs again:
+ * created once the name is free, blocked as someone else's once listed. Any other 409 with
+ * nothing listed is blocked (resolveDuplicate): the lookup is exact-case, so a holder under
+ * another case is not listed, and a retry would meet the same 409 on every apply.
  */
 async function heldUnlisted(
   step: Step,
   pending: AudienceRecord,
   refused: string,
   deps: ExecutorDeps,
-  replaced?: string,
+  freed: Freed,
 ): Promise<StepResult> {
-  await deps.store.resolveIntent(pending, { kind: 'update', changes: { pendingCreate: null } });
+  await deps.store.resolveIntent(pending, {
+    kind: 'update',
+    changes: { pendingCreate: null, applied: freed.applied },
+  });
   const holder =
-    replaced === undefined
+    freed.audienceId === undefined
       ? 'an audience not listed holds the name (one deleted whose name the service still holds, or one whose create has not finished)'
-      : `it still holds the name of ${replaced}, the audience this replace has just deleted`;
+      : `it still holds the name of ${freed.audienceId}, the audience this replace has just deleted`;
   return result(
     step,
     'failed',
@@ -358,7 +391,7 @@ function sentStep(step: Step, record: AudienceRecord): Step | StepResult {
   );
 }
 
-async function createSent(step: Step, deps: ExecutorDeps, replaced?: string): Promise<StepResult> {
+async function createSent(step: Step, deps: ExecutorDeps, replaced?: Replaced): Promise<StepResult> {
   const { record, forgotten } = await forgetGone(step, deps);
   if (record.blocked) return result(step, 'blocked', `${record.blocked.message}; ${importHint(step)}`);
   if (record.audienceId)
@@ -373,8 +406,8 @@ async function createSent(step: Step, deps: ExecutorDeps, replaced?: string): Pr
   return awaitOperation(sent, posted, deps);
 }
 
-/** `replaced`: the id of the audience a replace has just deleted, for the create of its name. */
-export async function createStep(step: Step, deps: ExecutorDeps, replaced?: string): Promise<StepResult> {
+/** `replaced`: the audience a replace has just deleted, for the create of its name. */
+export async function createStep(step: Step, deps: ExecutorDeps, replaced?: Replaced): Promise<StepResult> {
   // Reported as planned, whatever body was sent.
   return { ...(await createSent(step, deps, replaced)), step };
 }
