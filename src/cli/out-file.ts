@@ -1,8 +1,10 @@
-import { rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { readlinkSync, rmSync } from 'node:fs';
 import { lstat, readdir, readlink, realpath, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { fsCalls, syncDir, TEMP_SUFFIX, tempPathFor } from '../state/durable-fs.js';
+import { fsCalls, syncDir, TEMP_SUFFIX } from '../state/durable-fs.js';
 import { escapeText } from '../text/safe-text.js';
 
 /** Checks, before anything runs, that `file` can be written: its directory exists and it is not one. */
@@ -96,14 +98,37 @@ async function replaceTarget(file: string): Promise<{ path: string; inPlace: boo
 }
 
 /**
- * A temporary file of a writer that is gone is litter from then on; one of a writer still
- * alive (another host's, whose pid means nothing here, or a reused pid) is left this long
- * after its last write: a plan's write takes well under a second, a leftover costs only a
- * hidden file, and removing a live one would fail that writer's plan.
+ * A temporary file whose writer is known gone (of this host, its pid not running) is litter
+ * from then on; any other (another host's or container's, whose pid means nothing here, one
+ * of a name without the host, or of a live pid, maybe reused) is left this long after its
+ * last write: a plan's write takes well under a second, a leftover costs only a hidden file,
+ * and removing a live one would fail that writer's plan.
  */
 const OUT_TEMP_STALE_MS = 10 * 60_000;
 
-/** Whether a process of this pid runs on this host (one of another user's counts: EPERM). */
+/**
+ * Where this process's pids mean something: 8 hex digits of a hash of the host's name and, on
+ * Linux, the pid namespace (containers sharing a host's name and a volume have their own pids).
+ */
+function hostTag(): string {
+  let namespace = '';
+  try {
+    namespace = readlinkSync('/proc/self/ns/pid');
+  } catch {
+    // Not Linux, or no /proc: the host's name alone.
+  }
+  return createHash('sha256').update(`${hostname()}\0${namespace}`).digest('hex').slice(0, 8);
+}
+
+const HOST = hostTag();
+
+/** `.<name>.<host>.<pid>.<8 hex>.tmp` beside `file` (same directory: the rename is atomic). */
+function outTempPath(file: string): string {
+  const tag = `${HOST}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  return path.join(path.dirname(file), `.${path.basename(file)}.${tag}${TEMP_SUFFIX}`);
+}
+
+/** Whether a process of this pid runs here (one of another user's counts: EPERM). */
 function running(pid: number): boolean {
   if (pid === process.pid) return false; // not this write's: its temp file is made after the sweep
   try {
@@ -115,11 +140,12 @@ function running(pid: number): boolean {
 }
 
 /**
- * Removes the temporary files earlier writes to `file` left beside it (tempPathFor's
- * `.<name>.<pid>.<8 hex>.tmp`, that name only, regular files only) whose writer is not
- * running on this host or that were last written OUT_TEMP_STALE_MS ago: a write killed
- * mid-way (SIGKILL, a lost machine) leaves one. Best effort: a file it cannot read or
- * remove is left, and the write goes on.
+ * Removes the temporary files earlier writes to `file` left beside it (outTempPath's
+ * `.<name>.<host>.<pid>.<8 hex>.tmp`, or `.<name>.<pid>.<8 hex>.tmp` of the release before
+ * the host was named, those names only, regular files only) whose writer was of this host
+ * and pid namespace and is not running, or that were last written OUT_TEMP_STALE_MS ago: a
+ * write killed mid-way (SIGKILL, a lost machine) leaves one. Best effort: a file it cannot
+ * read or remove is left, and the write goes on.
  */
 async function sweepOutTemps(file: string, now = Date.now()): Promise<string[]> {
   const dir = path.dirname(file);
@@ -127,13 +153,15 @@ async function sweepOutTemps(file: string, now = Date.now()): Promise<string[]> 
   const removed: string[] = [];
   for (const entry of await readdir(dir).catch(() => [])) {
     if (!entry.startsWith(prefix) || !entry.endsWith(TEMP_SUFFIX)) continue;
-    const tag = /^(\d+)\.[0-9a-f]{8}$/.exec(entry.slice(prefix.length, -TEMP_SUFFIX.length));
-    const pid = tag?.[1];
-    if (pid === undefined) continue;
+    const tag = /^(?:([0-9a-f]{8})\.)?(\d+)\.[0-9a-f]{8}$/.exec(
+      entry.slice(prefix.length, -TEMP_SUFFIX.length),
+    );
+    if (!tag) continue;
     const temp = path.join(dir, entry);
     const info = await lstat(temp).catch(() => undefined);
     if (!info?.isFile()) continue;
-    if (running(Number(pid)) && now - info.mtimeMs < OUT_TEMP_STALE_MS) continue;
+    const gone = tag[1] === HOST && !running(Number(tag[2]));
+    if (!gone && now - info.mtimeMs < OUT_TEMP_STALE_MS) continue;
     if (
       await fsCalls.rm(temp).then(
         () => true,
@@ -177,7 +205,7 @@ async function replaceFile(file: string, text: string): Promise<void> {
   if (target.inPlace) return writeFile(target.path, text);
   const previous = await stat(target.path).catch(() => undefined);
   await sweepOutTemps(target.path);
-  const temp = tempPathFor(target.path);
+  const temp = outTempPath(target.path);
   const unwatch = removeOnSignal(temp);
   try {
     const handle = await fsCalls.open(temp, 'wx', 0o666);

@@ -68,7 +68,7 @@ function pausedPlan(dir: string) {
 /** The kill lands mid-write: the temporary file holds half the plan, the target is untouched. */
 async function expectMidWrite(dir: string, paused: Paused): Promise<void> {
   expect(path.dirname(path.resolve(dir, paused.temp))).toBe(dir);
-  expect(path.basename(paused.temp)).toMatch(/^\.plan\.json\.\d+\.[0-9a-f]{8}\.tmp$/);
+  expect(path.basename(paused.temp)).toMatch(/^\.plan\.json\.[0-9a-f]{8}\.\d+\.[0-9a-f]{8}\.tmp$/);
   expect(paused.written).toBeGreaterThan(0);
   expect(paused.written).toBeLessThan(paused.total);
   expect((await readFile(path.resolve(dir, paused.temp))).length).toBe(paused.written);

@@ -1,4 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
 import {
   lstat,
   mkdir,
@@ -10,6 +12,7 @@ import {
   utimes,
   writeFile,
 } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -181,21 +184,37 @@ describe('plan --out whose write fails', () => {
 });
 
 describe('plan --out after a write that was killed', () => {
-  it('removes the temporary files of that file whose writer is not running or that are 10 minutes old, and nothing else', async () => {
+  it('removes the temporary files of that file whose writer here is not running or that are 10 minutes old, and nothing else', async () => {
     await withTempDir(async (dir) => {
       await repo(dir);
       // A pid no process has now: a process that ran and exited.
       const dead = spawnSync('true').pid;
       const alive = process.ppid;
-      const temp = (pid: number, tag = '0a1b2c3d', name = 'plan.json') => `.${name}.${pid}.${tag}.tmp`;
+      // This host (its name and pid namespace, README "--out"), and another one sharing the directory.
+      const here = createHash('sha256')
+        .update(`${hostname()}\0${readlinkSync('/proc/self/ns/pid')}`)
+        .digest('hex')
+        .slice(0, 8);
+      const there = here === 'feedf00d' ? 'deadbeef' : 'feedf00d';
+      const temp = (pid: number, tag = '0a1b2c3d', name = 'plan.json', host = here) =>
+        `.${name}.${host}.${pid}.${tag}.tmp`;
+      const elsewhere = (pid: number, tag = '0a1b2c3d') => temp(pid, tag, 'plan.json', there);
+      // The name of the release before the host was named: whose pid that is is unknown.
+      const hostless = (pid: number, tag: string) => `.plan.json.${pid}.${tag}.tmp`;
       const removed = [
         temp(dead),
         // This process's pid, but not this write's: an earlier incarnation (pid 1 in a container).
         temp(process.pid),
         temp(alive, 'aaaaaaaa'), // its writer running, but last written 11 minutes ago
+        elsewhere(dead, 'bbbbbbbb'), // another host's, last written 11 minutes ago
+        hostless(dead, 'cccccccc'), // last written 11 minutes ago
       ];
       const kept = [
         temp(alive), // its writer may still be writing
+        // Another host's or container's, fresh: its pid means nothing here, it may still be writing.
+        elsewhere(dead),
+        elsewhere(process.pid, '0d0d0d0d'),
+        hostless(dead, '0a1b2c3d'),
         temp(dead, 'notahex!'),
         temp(dead, '0a1b2c3d', 'other.json'),
         '.plan.json.tmp',
@@ -203,7 +222,8 @@ describe('plan --out after a write that was killed', () => {
       ];
       for (const name of [...removed, ...kept]) await writeFile(path.join(dir, name), 'half a plan');
       const old = new Date(Date.now() - 11 * 60_000);
-      await utimes(path.join(dir, temp(alive, 'aaaaaaaa')), old, old);
+      for (const name of [temp(alive, 'aaaaaaaa'), elsewhere(dead, 'bbbbbbbb'), hostless(dead, 'cccccccc')])
+        await utimes(path.join(dir, name), old, old);
       // Of the pattern, but not a file.
       await mkdir(path.join(dir, temp(dead, 'ffffffff')));
       kept.push(temp(dead, 'ffffffff'));
