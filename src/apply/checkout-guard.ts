@@ -18,9 +18,15 @@ export class OlderCheckoutError extends AudiencectlError {
 export type ApplyRevision =
   /** Outside a git work tree, or the embedded emulator (new at every start): nothing recorded or checked. */
   | { kind: 'none' }
-  /** The controller: records the commit it synced and is never refused; its branch says what to apply. */
+  /**
+   * A controller pass of the revision its sync has just fetched: records that commit and is
+   * never refused; its branch says what to apply (a rollback pushed is its owner's intent).
+   */
   | { kind: 'record'; head: AppliedRevision }
-  /** `apply`: records HEAD, and refuses to undo what was applied from a commit HEAD does not contain. */
+  /**
+   * `apply`, and a controller pass of an unconfirmed revision (its sync failed): records HEAD (the
+   * last revision synced), and refuses to undo what was applied from a commit it does not contain.
+   */
   | {
       kind: 'guard';
       head: AppliedRevision;
@@ -28,15 +34,13 @@ export type ApplyRevision =
       headName: string;
       /** What git says of recorded commits against `head` (source/git-revision.ts). */
       relations: (commits: readonly string[]) => Promise<ReadonlyMap<string, CommitRelation>>;
-      /** What to do then: `--allow-older-checkout` applies anyway, and says so once. */
+      /**
+       * What to do then: `refuse`, naming apply's `--allow-older-checkout`; `refuse-final`, naming
+       * no way around (the controller's); `allow` (`--allow-older-checkout`) applies anyway, and
+       * says so once.
+       */
       older:
-        | {
-            kind: 'refuse';
-            advice: string;
-            /** Whether the refusal names `--allow-older-checkout` (apply's flag). Default true. */
-            overridable?: boolean;
-          }
-        | { kind: 'allow'; warn: (text: string) => void };
+        { kind: 'refuse' | 'refuse-final'; advice: string } | { kind: 'allow'; warn: (text: string) => void };
     };
 
 /** The commit to record with every spec applied, if any. */
@@ -57,7 +61,7 @@ function mayRefuse(recorded: RecordedState, head: AppliedRevision): boolean {
 }
 
 export type CheckoutCheck = {
-  /** False when nothing is ever refused (outside git, the controller). */
+  /** False when nothing is ever refused (outside git, a controller pass of the revision it synced). */
   active: boolean;
   /** Whether `check` could refuse anything with this state (saves planning for it). */
   concerns(recorded: RecordedState): boolean;
@@ -91,10 +95,10 @@ export function checkoutCheck(revision: ApplyRevision): CheckoutCheck {
         for (const [commit, relation] of await revision.relations(asked)) known.set(commit, relation);
       const finding = olderCheckout(steps, records, revision.head, known, marks);
       if (finding === undefined) return;
-      if (revision.older.kind === 'refuse')
+      if (revision.older.kind !== 'allow')
         throw new OlderCheckoutError(
           'APPLY_OLDER_CHECKOUT',
-          refusal(finding, revision.headName, revision.older.advice, revision.older.overridable ?? true),
+          refusal(finding, revision.headName, revision.older.advice, revision.older.kind === 'refuse'),
         );
       if (warned) return;
       warned = true;

@@ -96,10 +96,9 @@ function applyRevision(revision: PassRevision, deps: PassDeps): ApplyRevision {
     headName: 'the last revision synced',
     relations: (commits) => relations(head.commit, commits),
     older: {
-      kind: 'refuse',
+      kind: 'refuse-final',
       advice:
         'The sync of the branch failed (source.lastError): the controller reconciles the branch again once a sync succeeds',
-      overridable: false,
     },
   };
 }
