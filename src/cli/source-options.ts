@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import type { BaseTreeAnswers } from '../manifest/read-git.js';
 import { Option, type Command } from 'commander';
 import type { LookElsewhere } from '../apply/held-elsewhere.js';
 import { UsageError } from '../errors.js';
@@ -155,6 +156,15 @@ export async function loadDesired(
   return (await loadAtRef(dir, flags, ref, working)).loaded;
 }
 
+/**
+ * git's first answers for a base read of `dir` at `ref`, asked now (read-git.ts
+ * askBaseTree); nothing for a ref readManifestsAtRef refuses before asking git.
+ */
+export async function askBase(dir: string, ref: string): Promise<BaseTreeAnswers | undefined> {
+  if (ref.startsWith('-') || ref.trim() === '') return undefined;
+  return (await import('../manifest/read-git.js')).askBaseTree(dir, ref);
+}
+
 /** A source with nothing in it: what a directory the working tree no longer has holds. */
 export function emptyLoad(flags: SourceFlags): LoadResult {
   return assembleLoad([], { defaultSandbox: flags.sandbox });
@@ -169,12 +179,15 @@ export async function loadAtRef(
   flags: SourceFlags,
   ref: string,
   working?: DirLoad['files'],
+  asked?: BaseTreeAnswers,
 ): Promise<{ loaded: LoadResult; present: boolean }> {
   const loader = startManifestLoader();
   // git is loaded only for pull-request plans.
   const holds = (relative: string, blob: string) => working?.get(relative)?.hash === blob;
   const read = await import('../manifest/read-git.js')
-    .then((git) => git.readManifestsAtRef(dir, ref, { ...readOptions(flags), holds }))
+    .then((git) =>
+      git.readManifestsAtRef(dir, ref, { ...readOptions(flags), holds, ...(asked ? { asked } : {}) }),
+    )
     .catch((error: unknown) => {
       loader.close();
       throw error;

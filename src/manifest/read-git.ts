@@ -305,6 +305,35 @@ async function whyUnresolved(git: SimpleGit): Promise<string> {
 }
 
 /**
+ * The git answers a base read begins with (the repository's top, the commit, its whole
+ * tree), asked at once. `plan --base` asks before it reads the working tree, so that git
+ * runs beside that read rather than after it. A failure stays in its promise, to be met
+ * where readManifestsAtRef meets it.
+ */
+export type BaseTreeAnswers = {
+  git: SimpleGit;
+  top: Promise<string>;
+  commit: Promise<string>;
+  listing: Promise<string>;
+};
+
+export function askBaseTree(dir: string, ref: string): BaseTreeAnswers {
+  // A directory the working tree no longer has (a pull request removing it) is looked up
+  // in the base from the repository that holds its nearest existing folder.
+  const git = simpleGit({ baseDir: nearestExisting(path.resolve(dir)) });
+  const top = git.revparse(['--show-toplevel']);
+  const commit = git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+  // A range or an unknown name is refused before the listing is read: none is asked for.
+  const listing = commit.then((answer) =>
+    COMMIT_ID.test(answer.trim())
+      ? git.raw(['ls-tree', '-r', '-t', '-l', '-z', '--full-tree', answer.trim()])
+      : '',
+  );
+  for (const answer of [top, commit, listing]) answer.catch(() => undefined);
+  return { git, top, commit, listing };
+}
+
+/**
  * Reads the manifests of `dir` as they are at `ref` of its repository, without
  * touching the working tree: the desired state of the base branch of a pull request.
  */
@@ -317,18 +346,19 @@ export async function readManifestsAtRef(
      * tree's, for `plan --base`): then it is not read, and its path is in `known`.
      */
     holds?: (relative: string, blob: string) => boolean;
+    /** askBaseTree's answers for this `dir` and `ref`, if the caller asked ahead. */
+    asked?: BaseTreeAnswers;
   } = {},
 ): Promise<ReadDirResult & { known: string[]; present: boolean }> {
   const shown = escapeText(ref);
   if (ref.startsWith('-') || ref.trim() === '') {
     throw new UsageError('BAD_REF', `"${shown}" is not a git revision`);
   }
-  // A directory the working tree no longer has (a pull request removing it) is looked up
-  // in the base from the repository that holds its nearest existing folder.
-  const git = simpleGit({ baseDir: nearestExisting(path.resolve(dir)) });
+  const asked = options.asked ?? askBaseTree(dir, ref);
+  const git = asked.git;
   let top: string;
   try {
-    top = (await git.revparse(['--show-toplevel'])).trim();
+    top = (await asked.top).trim();
   } catch (cause) {
     // Said apart from a bad ref: "cannot resolve HEAD" sent users looking for a ref.
     throw new UsageError(
@@ -339,9 +369,7 @@ export async function readManifestsAtRef(
   }
   let answer: string;
   try {
-    answer = (
-      await git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])
-    ).trim();
+    answer = (await asked.commit).trim();
   } catch {
     answer = '';
   }
@@ -357,13 +385,12 @@ export async function readManifestsAtRef(
       'BAD_REF',
       `--base: cannot resolve "${shown}" in the git repository at ${escapeText(dir)}${await whyUnresolved(git)}`,
     );
-  const commit = answer;
 
   // The whole tree: a link in the manifests directory, or the directory itself, may point
   // anywhere in the repository, and is followed as it is in the base commit.
   let listing: string;
   try {
-    listing = await git.raw(['ls-tree', '-r', '-t', '-l', '-z', '--full-tree', commit]);
+    listing = await asked.listing;
   } catch (cause) {
     throw new UsageError(
       'GIT_FAILED',

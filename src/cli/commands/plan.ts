@@ -29,6 +29,7 @@ import {
   emptyLoad,
   INCLUDE_HINT,
   loadAtRef,
+  askBase,
   loadDesiredDir,
   lookElsewhere,
   readOptions,
@@ -140,13 +141,14 @@ async function readBase(
   ref: string,
   files: Parameters<typeof loadAtRef>[3],
   gone: boolean,
+  asked: Parameters<typeof loadAtRef>[4],
 ): Promise<Awaited<ReturnType<typeof loadAtRef>>> {
   const noDir = (where: string) =>
     new UsageError(
       'NO_SOURCE_DIR',
       `${escapeText(dir)} does not exist${where}: give the directory of the manifests`,
     );
-  const read = await loadAtRef(dir, flags, ref, files).catch((error: unknown) => {
+  const read = await loadAtRef(dir, flags, ref, files, asked).catch((error: unknown) => {
     throw gone && error instanceof AudiencectlError && error.code === 'NOT_A_GIT_REPO' ? noDir('') : error;
   });
   if (gone && !read.present) throw noDir(`, neither in the working tree nor in --base "${escapeText(ref)}"`);
@@ -261,6 +263,8 @@ export function planCommand(setExit: (code: number) => void): Command {
             file: snapshotFile,
             bytes: scan ? Promise.resolve(loadCacheBytesSync(snapshotFile)) : loadCacheBytes(snapshotFile),
           };
+    // git lists the base tree while the working tree is read (its files are compared after).
+    const asked = flags.base === undefined ? undefined : await askBase(dir, flags.base);
     const [{ loaded: desired, saveCache, files }, read] = await Promise.all([
       gone
         ? { loaded: emptyLoad(flags), saveCache: () => Promise.resolve(false), files: new Map() }
@@ -277,7 +281,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     cacheWritten.catch(() => undefined);
     const stored = read?.state;
     // The base tree after the working tree: its unchanged files are taken from it.
-    const atBase = stored ? undefined : await readBase(dir, flags, flags.base!, files, gone);
+    const atBase = stored ? undefined : await readBase(dir, flags, flags.base!, files, gone, asked);
     const baseRead = atBase?.loaded;
     // What the base holds but could not read: the planner says what that hides (assumed-state.ts).
     const unread = baseRead && unreadBase(baseRead);
