@@ -15,7 +15,15 @@ import type { ClockReading } from './service-clock.js';
 import type { AepClientStats } from './stats.js';
 import { pathSegment } from './path-segment.js';
 import { createTransport } from './transport.js';
-import { AudienceView, CreateResponse, Operation, Run, RunList, type AepClient } from './types.js';
+import {
+  AudienceView,
+  CreateResponse,
+  Operation,
+  Run,
+  RunList,
+  type AepClient,
+  type RunsListed,
+} from './types.js';
 
 /** The AepClient over HTTP, plus counters for the executor's summary and the daemon's metrics. */
 export interface AepHttpClient extends AepClient {
@@ -34,6 +42,28 @@ function byNewest(a: Run, b: Run): number {
   const bt = b.createdAt ?? Number.NEGATIVE_INFINITY;
   if (at === bt) return 0;
   return at > bt ? -1 : 1;
+}
+
+/** The page a runs list is answered in without `limit` (commented out of the page, with `_page`). */
+const RUNS_DEFAULT_PAGE = 20;
+
+/**
+ * The list newest first, and whether it holds every run: by its `totalCount` where given, else
+ * by holding fewer runs than a page (`limit`: the page asked for and taken; a list of exactly the
+ * default page may be one cut there by a service that took `limit` without honouring it).
+ */
+function listedRuns(list: RunList, limit?: number): RunsListed {
+  const count = list.runs.length;
+  const total = list._page?.totalCount;
+  const complete =
+    total !== undefined
+      ? total <= count
+      : count < RUNS_DEFAULT_PAGE || (limit !== undefined && count > RUNS_DEFAULT_PAGE && count < limit);
+  // Not enumerable: the list is still compared and printed as the runs it holds.
+  return Object.defineProperty([...list.runs].sort(byNewest), 'complete', {
+    value: complete,
+    enumerable: false,
+  });
 }
 
 /** The list says it holds fewer runs than there are. */
@@ -186,15 +216,15 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
         if (refusesRunsListParams(refusal)) compat.runsListParamsRefused();
       };
       const sent = compat.runsListParams() ? await newestFirst() : undefined;
-      if (sent !== undefined && !(sent instanceof AepError)) return [...sent.runs].sort(byNewest);
+      if (sent !== undefined && !(sent instanceof AepError)) return listedRuns(sent, RUNS_PAGE);
       const answered = await call(sandbox, bare, RunList, callOptions);
       if (sent) learn(sent);
-      if (!isCut(answered)) return [...answered.runs].sort(byNewest);
+      if (!isCut(answered)) return listedRuns(answered);
       // Cut short in no promised order, it may lack the newest runs: ask for those first,
       // unless this very call was just refused them.
       if (sent) throw cutRunList(sandbox, answered, sent);
       const sorted = await newestFirst();
-      if (!(sorted instanceof AepError)) return [...sorted.runs].sort(byNewest);
+      if (!(sorted instanceof AepError)) return listedRuns(sorted, RUNS_PAGE);
       learn(sorted);
       throw cutRunList(sandbox, answered, sorted);
     },

@@ -77,6 +77,14 @@ export const RunList = z.looseObject({
 });
 export type RunList = z.infer<typeof RunList>;
 
+/**
+ * The runs of an audience as listRuns answers them, newest first. `complete`: the answer shows
+ * it holds every run of the audience (its `_page.totalCount`, or fewer runs than the page it was
+ * answered in); false when it may be cut; absent where nothing tells (clients other than the
+ * HTTP one).
+ */
+export type RunsListed = Run[] & { complete?: boolean };
+
 export type RunBody = { dataFilterStartTime: number; dataFilterEndTime?: number };
 export type CallOptions = { signal?: AbortSignal };
 
@@ -101,7 +109,7 @@ export interface AepClient extends AudienceReads {
   startRun(sandbox: string, audienceId: string, body: RunBody, options?: CallOptions): Promise<Run>;
   getRun(sandbox: string, audienceId: string, runId: string, options?: CallOptions): Promise<Run>;
   /** Most recent first. */
-  listRuns(sandbox: string, audienceId: string, options?: CallOptions): Promise<Run[]>;
+  listRuns(sandbox: string, audienceId: string, options?: CallOptions): Promise<RunsListed>;
   deleteAudience(sandbox: string, audienceId: string, options?: CallOptions): Promise<void>;
   /** AEP's clock as the client's answers showed it; undefined before any answer (or in fakes). */
   serviceClock?(): ClockReading | undefined;

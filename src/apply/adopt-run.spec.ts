@@ -38,6 +38,24 @@ describe('matchRun: the run a request whose answer was lost started', () => {
     expect(matchRun([run('x', AUDIENCE), ...before.slice(1)], intent, SINCE, none).kind).toBe('unknown');
   });
 
+  it('a page-long list that says it is whole (listRuns: complete), all at one time: it tells', () => {
+    const before = runs(20, () => AUDIENCE);
+    const intent = { dataFilterStartTime: 0, knownRunIds: before.map((r) => r.runId), listedAll: true };
+    const whole = (list: Run[]) => Object.assign(list, { complete: true });
+    expect(matchRun(whole([...before]), intent, SINCE, none)).toEqual({ kind: 'none' });
+    expect(matchRun(whole([run('ours', AUDIENCE), ...before]), intent, SINCE, none)).toEqual({
+      kind: 'adopt',
+      run: run('ours', AUDIENCE),
+    });
+    // Said to be cut: absence proves nothing, even of a short list.
+    const cut = Object.assign(
+      runs(3, () => AUDIENCE),
+      { complete: false },
+    );
+    const three = { dataFilterStartTime: 0, knownRunIds: cut.map((r) => r.runId), listedAll: true };
+    expect(matchRun(cut, three, SINCE, none).kind).toBe('unknown');
+  });
+
   it('without a list from before: the run time tells, when the listed runs show different times', () => {
     const distinct = runs(3, (i) => SINCE - 3_600 * (i + 1));
     expect(matchRun([run('ours', SINCE + 5), ...distinct], {}, SINCE, none)).toEqual({

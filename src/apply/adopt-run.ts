@@ -1,4 +1,4 @@
-import type { Run } from '../aep/types.js';
+import type { Run, RunsListed } from '../aep/types.js';
 import type { Intent, RunRecord } from '../state/schema.js';
 
 /**
@@ -11,6 +11,7 @@ const ADOPT_MARGIN_SECONDS = 120;
 /**
  * A runs list this long may be a page cut from a longer one: the page's default `limit` is 20
  * (commented out, with `_page`), and listRuns asks for 40 only where the service takes it.
+ * Only where the list does not say (`complete`, listRuns) whether it is cut.
  */
 export const RUNS_PAGE_FLOOR = 20;
 
@@ -37,7 +38,7 @@ type RunIntent = Pick<Intent, 'dataFilterStartTime' | 'knownRunIds' | 'listedAll
  * (AEP's clock) while the listed runs' times differ (so they are not the audience's one time).
  */
 export function matchRun(
-  runs: readonly Run[],
+  runs: Readonly<RunsListed>,
   intent: RunIntent,
   sinceSeconds: number,
   known: ReadonlySet<string>,
@@ -54,7 +55,7 @@ export function matchRun(
   // Under the audience reading every run shows one time; a single run shows nothing either way.
   const times = new Set(runs.map((run) => run.createdAt).filter((t) => t !== undefined));
   const timesTell = times.size >= 2;
-  const mayBeCut = runs.length >= RUNS_PAGE_FLOOR;
+  const mayBeCut = mayBeCutList(runs);
 
   if (before && intent.listedAll === true) {
     // Every run the service had before the request was listed: a run not among them is new.
@@ -89,6 +90,11 @@ export function matchRun(
         ? `the service lists ${runs.length} runs of the audience, all created at one time, so the list may be cut before the run the request started`
         : `the service lists run${candidates.length === 1 ? '' : 's'} ${candidates.map((r) => r.runId).join(', ')} that audiencectl does not know, and the runs' createdAt (one time for all) cannot tell whether one started from the request`,
   };
+}
+
+/** Whether a runs list may be a page cut from a longer one: as it says, else by its length. */
+export function mayBeCutList(runs: Readonly<RunsListed>): boolean {
+  return runs.complete === undefined ? runs.length >= RUNS_PAGE_FLOOR : !runs.complete;
 }
 
 /** What the state records of a run the service reported; `fallback` fills what the response left out. */

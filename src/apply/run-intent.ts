@@ -1,4 +1,4 @@
-import type { AepClient, CallOptions, Run } from '../aep/types.js';
+import type { AepClient, CallOptions, Run, RunsListed } from '../aep/types.js';
 import type { AudienceRecord, RunRecord } from '../state/schema.js';
 import { epochSecondsOf } from '../state/instant.js';
 import { requestToken } from '../plan/runs.js';
@@ -16,7 +16,7 @@ export type RunIntentOutcome =
    * It started nothing: the intent is cleared, a run may be asked for again. `listed`: the
    * runs list this was read from (none when the audience has no id), to start the next from.
    */
-  | { kind: 'none'; record: AudienceRecord; listed?: readonly Run[] }
+  | { kind: 'none'; record: AudienceRecord; listed?: RunsListed }
   /** The runs list could not be read: the intent is kept, nothing may be started. */
   | { kind: 'unknown'; message: string };
 
@@ -41,7 +41,7 @@ export async function settleRunIntent(
   // would then put the run the request started before the adoption margin.
   let inService = since;
   let started: Run | undefined;
-  let listed: readonly Run[] | undefined;
+  let listed: RunsListed | undefined;
   if (record.audienceId) {
     try {
       listed = await client.listRuns(record.sandbox, record.audienceId, call);

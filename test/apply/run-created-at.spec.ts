@@ -10,6 +10,8 @@ import { manifestObject } from '../helpers/manifests.js';
 
 const HOUR_MS = 3_600_000;
 const AUDIENCE_READING = { compat: { runCreatedAt: 'audience' }, clockOffsetMs: -2 * HOUR_MS } as const;
+/** The page's default runs list page: an audience with this many runs lists a page-long list. */
+const RUNS_PAGE = 20;
 
 /** The runs the emulator holds (its own record: their true times), oldest first. */
 function runsOf(env: ExecutorEnv) {
@@ -20,6 +22,17 @@ function runsOf(env: ExecutorEnv) {
 async function twoHoursLater(env: ExecutorEnv): Promise<void> {
   env.emulator.control.updateSettings({ clockOffsetMs: 0 });
   await env.client.listAudiences('prod', { limit: 1 });
+}
+
+/** Runs started on the audience one after another (each ended before the next), as earlier days' runs. */
+async function earlierRuns(env: ExecutorEnv, audienceId: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i += 1) {
+    const run = await env.client.startRun('prod', audienceId, { dataFilterStartTime: 1_700_000_000 + i });
+    let status = run.status;
+    while (status !== 'SUCCESS' && status !== 'FAILED') {
+      status = (await env.client.getRun('prod', audienceId, run.runId)).status;
+    }
+  }
 }
 
 describe("a run's createdAt read as its audience's creation time", () => {
@@ -72,5 +85,41 @@ describe("a run's createdAt read as its audience's creation time", () => {
       const record = await env.store().get('prod', 'gold');
       expect(record?.runs.map((run) => run.reason)).toEqual(['every', 'onCreate']);
     });
+  });
+
+  it('an audience with a page of runs (the list says it is whole): a dropped request and a lost answer are both settled', async () => {
+    await withExecutor(
+      { ...AUDIENCE_READING, runStageDelayMs: 0, guardrails: { runsPerAudience: 100 } },
+      async (env) => {
+        await env.apply([manifestObject('gold')]);
+        const audienceId = (await env.store().get('prod', 'gold'))!.audienceId!;
+        await earlierRuns(env, audienceId, RUNS_PAGE - 1);
+        expect(runsOf(env)).toHaveLength(RUNS_PAGE);
+        await twoHoursLater(env);
+        const requested = manifestObject('gold', { ingestion: { request: 'r1' } });
+
+        // The request never reached the service: no run from it, the intent cleared.
+        env.emulator.control.queueFault({ kind: 'drop', endpoint: 'startRun' });
+        const dropped = await env.apply([requested]);
+        const first = dropped.report!.results.find((r) => r.step.kind === 'run')!;
+        expect(first.status, first.message).toBe('failed');
+        expect(first.message).toContain('the service shows no run from it');
+        expect(runsOf(env)).toHaveLength(RUNS_PAGE);
+        expect((await env.store().get('prod', 'gold'))?.intent).toBeUndefined();
+
+        // Started, its answer lost: the one run new since the list is adopted.
+        env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
+        const lost = await env.apply([requested]);
+        const second = lost.report!.results.find((r) => r.step.kind === 'run')!;
+        expect(second.status, second.message).toBe('applied');
+        const runs = runsOf(env);
+        expect(runs).toHaveLength(RUNS_PAGE + 1);
+        expect(second.runId).toBe(runs[RUNS_PAGE]!.runId);
+
+        const again = await env.apply([requested]);
+        expect(again.plan.steps).toEqual([]);
+        expect(runsOf(env)).toHaveLength(RUNS_PAGE + 1);
+      },
+    );
   });
 });

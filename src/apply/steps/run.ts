@@ -1,10 +1,10 @@
-import type { Run } from '../../aep/types.js';
+import type { Run, RunsListed } from '../../aep/types.js';
 import type { Step } from '../../plan/schema.js';
 import { honouredRequest, isRunFinal, lastSuccessEnd, requestToken } from '../../plan/runs.js';
 import { currentRuns } from '../../state/current-runs.js';
 import { describeRunFailure, RUN_FAILED_NEXT } from '../../state/describe.js';
 import type { AudienceRecord, RunRecord } from '../../state/schema.js';
-import { RUNS_PAGE_FLOOR, runRecord } from '../adopt-run.js';
+import { mayBeCutList, runRecord } from '../adopt-run.js';
 import { aepFailure } from '../aep-failure.js';
 import { pollUntil } from '../poll.js';
 import { clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
@@ -98,7 +98,7 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   const request = step.run!;
 
   // An earlier request whose answer never came: learn what it did before asking again.
-  let listed: readonly Run[] | undefined;
+  let listed: RunsListed | undefined;
   if (record.intent?.kind === 'run') {
     const settled = await settleRunIntent(store, client, record, clock, signal ? { signal } : {});
     if (settled.kind === 'unknown') return undecided(step, audienceId, settled.message);
@@ -151,9 +151,7 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   const pending = await store.beginIntent(record, 'run', {
     runReason: request.reason,
     dataFilterStartTime,
-    ...(listed
-      ? { knownRunIds: listed.map((run) => run.runId), listedAll: listed.length < RUNS_PAGE_FLOOR }
-      : {}),
+    ...(listed ? { knownRunIds: listed.map((run) => run.runId), listedAll: !mayBeCutList(listed) } : {}),
   });
   let started: Run | undefined;
   try {
