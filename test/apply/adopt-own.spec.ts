@@ -4,7 +4,7 @@ import { FileStateStore } from '../../src/state/file-store.js';
 import { readState } from '../../src/state/read.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withTempDir } from '../helpers/cli.js';
-import { withExecutor } from '../helpers/executor-env.js';
+import { lostOperation, withExecutor } from '../helpers/executor-env.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { applyInProcess, files, outcomes } from './helpers/in-process.js';
 
@@ -121,21 +121,6 @@ describe('adoption of our own interrupted creates', () => {
   });
 
   describe('an operation unknown at both spellings of its path', () => {
-    async function lostOperation(state: string, answeredAt: Date): Promise<void> {
-      const store = new FileStateStore(state);
-      await store.lock();
-      await store.put({
-        schemaVersion: 1,
-        sandbox: 'prod',
-        key: 'gold',
-        operationId: 'lost-operation',
-        deletionPolicy: 'Delete',
-        observed: { source: 'operation', at: answeredAt.toISOString(), body: {} },
-        runs: [],
-      });
-      await store.unlock();
-    }
-
     // The second with the local clock an hour ahead of AEP, whose clock createdAt is in.
     it.each([
       ['adopts the audience the service lists under that name', 0],
@@ -144,7 +129,7 @@ describe('adoption of our own interrupted creates', () => {
       await withEmulator({ operationDelayMs: 10, clockOffsetMs }, async (emulator) => {
         await withTempDir(async (tmp) => {
           const state = `${tmp}/state`;
-          await lostOperation(state, new Date());
+          await lostOperation(new FileStateStore(state), new Date());
           const made = await emulator.createAudience(manifestObject('gold').spec);
           const outcome = await applyInProcess(emulator, state, files(['gold']));
           expect(outcomes(outcome)).toEqual(['create gold: applied']);
@@ -160,13 +145,13 @@ describe('adoption of our own interrupted creates', () => {
       await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
         await withTempDir(async (tmp) => {
           const state = `${tmp}/state`;
-          await lostOperation(state, new Date());
+          await lostOperation(new FileStateStore(state), new Date());
           const early = await applyInProcess(emulator, state, files(['gold']));
           expect(outcomes(early)).toEqual(['create gold: failed']);
           expect(early.report?.results[0]?.message).toContain('the record is kept until');
           expect((await readState(state)).audiences.map((r) => r.operationId)).toEqual(['lost-operation']);
 
-          await lostOperation(state, new Date(Date.now() - 16 * 60_000));
+          await lostOperation(new FileStateStore(state), new Date(Date.now() - 16 * 60_000));
           const late = await applyInProcess(emulator, state, files(['gold']));
           expect(outcomes(late)).toEqual(['create gold: failed']);
           expect((await readState(state)).audiences).toEqual([]);

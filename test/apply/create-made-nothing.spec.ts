@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import type { RunRecord } from '../../src/state/schema.js';
-import { executorEnv, type ExecutorEnv } from '../helpers/executor-env.js';
+import { executorEnv, formerRun, lostOperation, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { useEmulator } from '../helpers/with-emulator.js';
 
@@ -96,22 +96,8 @@ describe('a re-create that made nothing keeps the runs of the audience deleted o
 
   it('its operation unknown to the service 15 minutes after the create answered: the runs are kept, the plan says so, and the next apply creates it within the run budget', async () => {
     const env = await freshEnv();
-    const former: RunRecord = {
-      runId: 'run-of-deleted',
-      status: 'SUCCESS',
-      createdAt: Math.floor(Date.now() / 1000) - 3600,
-      dataFilterStartTime: 0,
-      reason: 'onCreate',
-      formerAudienceId: 'deleted-outside',
-    };
-    const store = env.store();
-    await store.lock();
-    await store.put({
-      ...keptOnly([former]),
-      operationId: 'lost-operation',
-      observed: { source: 'operation', at: new Date(Date.now() - 16 * 60_000).toISOString(), body: {} },
-    });
-    await store.unlock();
+    const former = formerRun();
+    await lostOperation(env.store(), new Date(Date.now() - 16 * 60_000), keptOnly([former]));
     const dropped = await env.apply([gold]);
     expect(statuses(dropped)).toEqual(['prod/gold:create failed', 'prod/gold:run skipped']);
     expect(await env.store().get('prod', 'gold')).toEqual(keptOnly([former]));

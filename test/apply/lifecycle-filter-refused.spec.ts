@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { executorEnv, interruptedCreate, type ExecutorEnv } from '../helpers/executor-env.js';
+import { executorEnv, interruptedCreate, lostOperation, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { useEmulator } from '../helpers/with-emulator.js';
 
@@ -112,19 +112,7 @@ describe('a service that refuses the lifecycleState filter every time', () => {
 
   it('an operation unknown to the service, 15 minutes on: the record is kept, with the state import command', async () => {
     const env = await freshEnv();
-    const store = env.store();
-    await store.lock();
-    await store.put({
-      schemaVersion: 1,
-      sandbox: 'prod',
-      key: 'gold',
-      operationId: 'lost-operation',
-      deletionPolicy: 'Delete',
-      manifestFile: 'gold.yaml',
-      observed: { source: 'operation', at: new Date(Date.now() - 16 * 60_000).toISOString(), body: {} },
-      runs: [],
-    });
-    await store.unlock();
+    await lostOperation(env.store(), new Date(Date.now() - 16 * 60_000), { manifestFile: 'gold.yaml' });
     await madeAndDeactivated(env);
     const outcome = await env.apply([gold]);
     expect(outcome.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { FileStateStore } from '../../src/state/file-store.js';
-import { interruptedCreate, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import {
+  formerRun,
+  interruptedCreate,
+  lostOperation,
+  withExecutor,
+  type ExecutorEnv,
+} from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 
 // An interrupted create of gold (its intent open, its POST's outcome unknown) adopts, on its
@@ -105,15 +110,8 @@ describe('a 409 for our own create while its audience is not listed yet', () => 
     await withExecutor(undefined, async (env) => {
       // gold's record, re-created after its audience was deleted outside audiencectl: the
       // former audience's run still counts against the daily budget.
-      const formerRun = {
-        runId: 'run-of-deleted',
-        status: 'SUCCESS',
-        createdAt: Math.floor(Date.now() / 1000) - 3600,
-        dataFilterStartTime: 0,
-        reason: 'onCreate',
-        formerAudienceId: 'deleted-outside',
-      };
-      await interruptedCreate(env, { startedAt: new Date(Date.now() - 16 * 60_000), runs: [formerRun] });
+      const former = formerRun();
+      await interruptedCreate(env, { startedAt: new Date(Date.now() - 16 * 60_000), runs: [former] });
       // The name is held by the interrupted create's POST, its operation not finished yet.
       env.emulator.control.setDelays({ operationDelayMs: 10 * 60_000 });
       const held = await env.emulator.request('POST', '/external-audience/', { body: gold.spec });
@@ -128,7 +126,7 @@ describe('a 409 for our own create while its audience is not listed yet', () => 
       expect(message).not.toContain('creates it again');
       const kept = await env.store().get('prod', 'gold');
       expect(kept?.intent?.id).toBe('intent-1');
-      expect(kept?.runs).toEqual([formerRun]);
+      expect(kept?.runs).toEqual([former]);
       expect(kept?.blocked).toBeUndefined();
 
       const audienceId = finishHeld(env);
@@ -140,7 +138,7 @@ describe('a 409 for our own create while its audience is not listed yet', () => 
       const adopted = await env.store().get('prod', 'gold');
       expect(adopted?.audienceId).toBe(audienceId);
       expect(adopted?.intent).toBeUndefined();
-      expect(adopted?.runs).toEqual([formerRun]);
+      expect(adopted?.runs).toEqual([former]);
       expect(env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
     });
   });
@@ -199,18 +197,7 @@ describe('our own interrupted create, deactivated since, under a service that hi
 
   it('an operation unknown to the service, after the 15 minutes: adopted, not dropped', async () => {
     await withExecutor(hidesInactive, async (env) => {
-      const store = new FileStateStore(env.stateDir);
-      await store.lock();
-      await store.put({
-        schemaVersion: 1,
-        sandbox: 'prod',
-        key: 'gold',
-        operationId: 'lost-operation',
-        deletionPolicy: 'Delete',
-        observed: { source: 'operation', at: new Date(Date.now() - 16 * 60_000).toISOString(), body: {} },
-        runs: [],
-      });
-      await store.unlock();
+      await lostOperation(env.store(), new Date(Date.now() - 16 * 60_000));
       const made = await madeAndDeactivated(env);
       const outcome = await env.apply([gold]);
       expect(statuses(outcome)).toEqual(['prod/gold:create applied']);

@@ -15,7 +15,8 @@ import { Plan } from '../../src/plan/schema.js';
 import type { ManifestInput } from '../../src/manifest/schema.js';
 import { FileStateStore } from '../../src/state/file-store.js';
 import { newRecord } from '../../src/state/record-changes.js';
-import type { RunRecord } from '../../src/state/schema.js';
+import type { AudienceRecord, RunRecord } from '../../src/state/schema.js';
+import type { StateStore } from '../../src/state/store.js';
 import { loadTexts } from './manifests.js';
 import { options as planOptions } from './planning.js';
 import { withEmulator, type TestEmulator } from './with-emulator.js';
@@ -172,4 +173,38 @@ export async function interruptedCreate(
   } finally {
     await store.unlock();
   }
+}
+
+/**
+ * gold's record whose create was answered at `answeredAt` with operation `lost-operation`,
+ * which the service does not know; `extra` adds to it (the manifest file, runs kept).
+ */
+export async function lostOperation(
+  store: StateStore,
+  answeredAt: Date,
+  extra: Partial<AudienceRecord> = {},
+): Promise<void> {
+  await store.lock();
+  try {
+    await store.put({
+      ...newRecord('prod', 'gold'),
+      operationId: 'lost-operation',
+      observed: { source: 'operation', at: answeredAt.toISOString(), body: {} },
+      ...extra,
+    });
+  } finally {
+    await store.unlock();
+  }
+}
+
+/** A run of gold's former audience (deleted outside audiencectl) an hour ago: it counts against the day's run budget. */
+export function formerRun(): RunRecord {
+  return {
+    runId: 'run-of-deleted',
+    status: 'SUCCESS',
+    createdAt: Math.floor(Date.now() / 1000) - 3600,
+    dataFilterStartTime: 0,
+    reason: 'onCreate',
+    formerAudienceId: 'deleted-outside',
+  };
 }
