@@ -52,7 +52,10 @@ async function resumeOne(
   if (record.intent?.kind === 'delete') return resumeDelete(store, client, record, call);
   const settled = await settleRunIntent(store, client, record, clock, call);
   if (settled.kind === 'unknown') {
-    return `${id}: cannot tell whether the interrupted run request started a run (${settled.message}); its intent is kept and no run is started until the service answers`;
+    const until = settled.listed
+      ? `it is settled (check the audience's runs in AEP, then state forget and state import it)`
+      : 'the service answers';
+    return `${id}: cannot tell whether the interrupted run request started a run (${settled.message}); its intent is kept and no run is started until ${until}`;
   }
   if (settled.kind === 'none') {
     return `${id}: interrupted run request did not start a run; the plan asks again if still needed`;

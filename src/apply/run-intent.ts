@@ -17,8 +17,12 @@ export type RunIntentOutcome =
    * runs list this was read from (none when the audience has no id), to start the next from.
    */
   | { kind: 'none'; record: AudienceRecord; listed?: RunsListed }
-  /** The runs list could not be read: the intent is kept, nothing may be started. */
-  | { kind: 'unknown'; message: string };
+  /**
+   * The runs list could not be read, or (`listed`) it was read and cannot tell, which listing
+   * again will not change while the audience's runs do not: the intent is kept, nothing may
+   * be started.
+   */
+  | { kind: 'unknown'; message: string; listed?: true };
 
 /**
  * Settles a pending run intent by reading the audience's runs. A failed or refused
@@ -50,7 +54,7 @@ export async function settleRunIntent(
     }
     inService = since + (measuredOffset(client) ?? 0);
     const match = matchRun(listed, intent, inService, new Set(record.runs.map((r) => r.runId)));
-    if (match.kind === 'unknown') return { kind: 'unknown', message: match.why };
+    if (match.kind === 'unknown') return { kind: 'unknown', message: match.why, listed: true };
     if (match.kind === 'adopt') started = match.run;
   }
   if (!started) {

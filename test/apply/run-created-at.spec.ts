@@ -87,6 +87,29 @@ describe("a run's createdAt read as its audience's creation time", () => {
     });
   });
 
+  it('a runs list that cannot tell: the step says no run is started until a person settles it, and how', async () => {
+    await withExecutor(AUDIENCE_READING, async (env) => {
+      await env.apply([manifestObject('gold')]);
+      const audienceId = (await env.store().get('prod', 'gold'))!.audienceId!;
+      await twoHoursLater(env);
+
+      // The list before the request fails (a proxy's 404 page), the start answer is lost: the
+      // run new since shows the audience's one time, and no list from before tells it apart.
+      env.emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'listRuns' });
+      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
+      const outcome = await env.apply([manifestObject('gold', { ingestion: { request: 'r1' } })]);
+      const step = outcome.report!.results.find((r) => r.step.kind === 'run')!;
+      expect(step.status, step.message).toBe('failed');
+      expect(step.message).toMatch(/^cannot tell whether the run request started a run \(/);
+      expect(step.message).toContain(
+        `no run is started for this audience until it is settled: check its runs in AEP, then run: audiencectl state forget gold --sandbox prod, and audiencectl state import gold <manifests dir> --sandbox prod --audience-id ${audienceId}`,
+      );
+      expect(step.message).not.toContain('the next apply asks the service again');
+      expect((await env.store().get('prod', 'gold'))?.intent?.kind).toBe('run');
+      expect(runsOf(env)).toHaveLength(2);
+    });
+  });
+
   it('an audience with a page of runs (the list says it is whole): a dropped request and a lost answer are both settled', async () => {
     await withExecutor(
       { ...AUDIENCE_READING, runStageDelayMs: 0, guardrails: { runsPerAudience: 100 } },

@@ -80,12 +80,19 @@ function honouredSince(record: AudienceRecord, reason: string): RunRecord | 'unk
   return currentRuns(record).find((run) => run.reason === reason) ?? 'unknown';
 }
 
-/** The step's answer when a run request's outcome cannot be learnt: nothing more is started. */
-function undecided(step: Step, audienceId: string, message: string): StepResult {
+/**
+ * The step's answer when a run request's outcome cannot be learnt: nothing more is started.
+ * `listed`: the runs list answered and cannot tell, and will not while the audience's runs
+ * stay as they are: a person must look (docs/state.md, Intents).
+ */
+function undecided(step: Step, audienceId: string, message: string, listed?: true): StepResult {
+  const next = listed
+    ? `no run is started for this audience until it is settled: check its runs in AEP, then run: audiencectl state forget ${step.key} --sandbox ${step.sandbox}, and audiencectl state import ${step.key} <manifests dir> --sandbox ${step.sandbox} --audience-id ${audienceId}`
+    : 'the next apply asks the service again';
   return result(
     step,
     'failed',
-    `cannot tell whether the run request started a run (${message}); the intent is kept and the next apply asks the service again`,
+    `cannot tell whether the run request started a run (${message}); the intent is kept and ${next}`,
     { audienceId },
   );
 }
@@ -101,7 +108,7 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   let listed: RunsListed | undefined;
   if (record.intent?.kind === 'run') {
     const settled = await settleRunIntent(store, client, record, clock, signal ? { signal } : {});
-    if (settled.kind === 'unknown') return undecided(step, audienceId, settled.message);
+    if (settled.kind === 'unknown') return undecided(step, audienceId, settled.message, settled.listed);
     if (settled.kind === 'adopted' && settled.run.reason === request.reason) {
       progressNote(deps, step, settled.run);
       return runOutcome(step, audienceId, await followRun(step, audienceId, settled.run, deps));
@@ -165,7 +172,7 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
     const failure = aepFailure(error);
     if (failure.outcomeUnknown) {
       const settled = await settleRunIntent(store, client, pending, clock, signal ? { signal } : {}, now);
-      if (settled.kind === 'unknown') return undecided(step, audienceId, settled.message);
+      if (settled.kind === 'unknown') return undecided(step, audienceId, settled.message, settled.listed);
       if (settled.kind === 'none') {
         return result(
           step,
