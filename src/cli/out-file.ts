@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readlinkSync, rmSync } from 'node:fs';
+import { readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { lstat, readdir, readlink, realpath, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -108,16 +108,24 @@ const OUT_TEMP_STALE_MS = 10 * 60_000;
 
 /**
  * Where this process's pids mean something: 8 hex digits of a hash of the host's name and, on
- * Linux, the pid namespace (containers sharing a host's name and a volume have their own pids).
+ * Linux, the machine's id and the pid namespace (containers sharing a host's name and a volume
+ * have their own pids; the first pid namespace has the same id on every host, the machine id
+ * tells two hosts of one name apart).
  */
 function hostTag(): string {
-  let namespace = '';
-  try {
-    namespace = readlinkSync('/proc/self/ns/pid');
-  } catch {
-    // Not Linux, or no /proc: the host's name alone.
+  const parts = [hostname()];
+  for (const read of [
+    () => readFileSync('/etc/machine-id', 'utf8').trim(),
+    () => readlinkSync('/proc/self/ns/pid'),
+  ]) {
+    try {
+      parts.push(read());
+    } catch {
+      // Not Linux, or no /proc or machine id: what the rest tells.
+      parts.push('');
+    }
   }
-  return createHash('sha256').update(`${hostname()}\0${namespace}`).digest('hex').slice(0, 8);
+  return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 8);
 }
 
 const HOST = hostTag();

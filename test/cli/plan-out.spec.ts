@@ -1,6 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import {
   lstat,
   mkdir,
@@ -190,9 +190,11 @@ describe('plan --out after a write that was killed', () => {
       // A pid no process has now: a process that ran and exited.
       const dead = spawnSync('true').pid;
       const alive = process.ppid;
-      // This host (its name and pid namespace, README "--out"), and another one sharing the directory.
+      // This host (its name, machine id and pid namespace, README "--out"), and another one
+      // sharing the directory.
+      const machine = existsSync('/etc/machine-id') ? readFileSync('/etc/machine-id', 'utf8').trim() : '';
       const here = createHash('sha256')
-        .update(`${hostname()}\0${readlinkSync('/proc/self/ns/pid')}`)
+        .update(`${hostname()}\0${machine}\0${readlinkSync('/proc/self/ns/pid')}`)
         .digest('hex')
         .slice(0, 8);
       const there = here === 'feedf00d' ? 'deadbeef' : 'feedf00d';
