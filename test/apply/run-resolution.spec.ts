@@ -1,11 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import type { ManifestInput } from '../../src/manifest/schema.js';
 import { executorEnv, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
-import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
+import type { TestEmulator } from '../helpers/with-emulator.js';
 
 const RUNS_LIST_DOWN = { kind: 'error500', endpoint: 'listRuns', count: 1000 } as const;
 
@@ -134,20 +132,26 @@ async function runsOutside(emulator: TestEmulator, count: number): Promise<strin
   return ids;
 }
 
+/**
+ * gold applied, 20 runs of it started outside audiencectl, and the answer to the next run
+ * request lost: the manifest that requests that run, and the outside runs' ids.
+ */
+async function lostAmongTwenty(env: ExecutorEnv): Promise<{ requested: ManifestInput; outside: string[] }> {
+  await env.apply([manifestObject('gold', { ingestion: { onCreate: false } })]);
+  const outside = await runsOutside(env.emulator, 20);
+  env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
+  return { requested: manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } }), outside };
+}
+
 // The emulator's bare runs list is 20 a page: 20 runs started outside audiencectl and the lost
 // one, and the client must have them newest first (limit/sortBy) before it may read "no run".
 describe('a runs list longer than a page, its parameters refused once', () => {
   it('a 400 that does not name limit/sortBy is not remembered: the next apply sorts the list and adopts the run', async () => {
     await withExecutor(MANY_RUNS, async (env) => {
-      await env.apply([manifestObject('gold', { ingestion: { onCreate: false } })]);
-      const outside = await runsOutside(env.emulator, 20);
-
-      // The run request's answer is lost; the newest-first retry of the cut list gets one 400
-      // that says nothing of the parameters (a gateway's, say). (The first list is the one
-      // before the request: 20 runs, not cut.)
-      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
+      const { requested, outside } = await lostAmongTwenty(env);
+      // The newest-first retry of the cut list gets one 400 that says nothing of the parameters
+      // (a gateway's, say). (The first list is the one before the request: 20 runs, not cut.)
       env.emulator.control.queueFault({ kind: 'clientError', endpoint: 'listRuns', status: 400, after: 2 });
-      const requested = manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } });
       const first = await env.apply([requested]);
       const step = first.report!.results.find((r) => r.step.kind === 'run')!;
       expect(step.status).toBe('failed');
@@ -174,10 +178,7 @@ describe('a runs list longer than a page, its parameters refused once', () => {
   // comment sorts it by createdAt descending, as the page's visible sample is ordered.
   it('a bare list cut at a page without _page: newest first, it holds the lost run, which is adopted', async () => {
     await withExecutor({ ...MANY_RUNS, compat: { runsListPage: 'omitted' } }, async (env) => {
-      await env.apply([manifestObject('gold', { ingestion: { onCreate: false } })]);
-      const outside = await runsOutside(env.emulator, 20);
-      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
-      const requested = manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } });
+      const { requested, outside } = await lostAmongTwenty(env);
       const outcome = await env.apply([requested]);
       const step = outcome.report!.results.find((r) => r.step.kind === 'run')!;
       expect(step.status, step.message).toBe('applied');
@@ -195,24 +196,16 @@ describe('a runs list longer than a page, its parameters refused once', () => {
   });
 
   it('a remembered refusal is tried again, in the same call, when the bare list comes cut short', async () => {
-    await withEmulator({ operationDelayMs: 10, ...MANY_RUNS }, async (emulator) => {
-      const stateDir = await mkdtemp(path.join(tmpdir(), 'audiencectl-exec-'));
-      try {
-        const env = executorEnv(emulator, stateDir, undefined, { remembered: { runsListParams: 'refused' } });
-        await env.apply([manifestObject('gold', { ingestion: { onCreate: false } })]);
-        const outside = await runsOutside(emulator, 20);
-        emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
-        const requested = manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } });
-        const outcome = await env.apply([requested]);
-        const step = outcome.report!.results.find((r) => r.step.kind === 'run')!;
-        expect(step.status, step.message).toBe('applied');
-        const runs = runsOf(env, 'Audience gold');
-        expect(runs).toHaveLength(21);
-        expect(step.runId).toBe(runs.find((run) => !outside.includes(run.runId))?.runId);
-        expect(env.client.compat().runsListParams).toBe('accepted');
-      } finally {
-        await rm(stateDir, { recursive: true, force: true });
-      }
+    await withExecutor(MANY_RUNS, async ({ emulator, stateDir }) => {
+      const env = executorEnv(emulator, stateDir, undefined, { remembered: { runsListParams: 'refused' } });
+      const { requested, outside } = await lostAmongTwenty(env);
+      const outcome = await env.apply([requested]);
+      const step = outcome.report!.results.find((r) => r.step.kind === 'run')!;
+      expect(step.status, step.message).toBe('applied');
+      const runs = runsOf(env, 'Audience gold');
+      expect(runs).toHaveLength(21);
+      expect(step.runId).toBe(runs.find((run) => !outside.includes(run.runId))?.runId);
+      expect(env.client.compat().runsListParams).toBe('accepted');
     });
   });
 });
