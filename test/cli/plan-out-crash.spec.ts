@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CLI, withTempDir, writeFiles } from '../helpers/cli.js';
+import { withTempDir, writeFiles } from '../helpers/cli.js';
+import { pausedCli } from '../helpers/paused-cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
@@ -34,35 +33,13 @@ type Paused = { temp: string; written: number; total: number };
 function pausedPlan(dir: string) {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', AUDIENCECTL_MANIFEST_CACHE: 'off' };
   delete env.AEP_SANDBOX;
-  const child = spawn(process.execPath, ['--import', PRELOAD, CLI, ...ARGS], {
-    cwd: dir,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const plan = pausedCli(PRELOAD, ARGS, { cwd: dir, env });
+  const paused = plan.paused.then((text): Paused => {
+    const line = /^paused (\S+) (\d+) (\d+)$/.exec(text);
+    if (!line) throw new Error(`not a pause of the write: ${text}`);
+    return { temp: line[1]!, written: Number(line[2]), total: Number(line[3]) };
   });
-  let stdout = '';
-  let stderr = '';
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  const paused = new Promise<Paused>((resolve, reject) => {
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const line = /^paused (\S+) (\d+) (\d+)$/m.exec(stdout);
-      if (line) resolve({ temp: line[1]!, written: Number(line[2]), total: Number(line[3]) });
-    });
-    void exited.then(([code, signal]) =>
-      reject(
-        new Error(`plan ended (${code ?? signal}) without pausing; stdout: ${stdout}; stderr: ${stderr}`),
-      ),
-    );
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return {
-    paused,
-    async stop(signal: NodeJS.Signals) {
-      child.kill(signal);
-      const [code, by] = await exited;
-      return { code, signal: by, stderr };
-    },
-  };
+  return { paused, stop: plan.stop };
 }
 
 /** The kill lands mid-write: the temporary file holds half the plan, the target is untouched. */

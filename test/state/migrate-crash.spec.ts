@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/state/open.js';
-import { CLI, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { pausedCli } from '../helpers/paused-cli.js';
 import { aRecord, repoRoot, useTempDirs } from './helpers.js';
 
 // `state migrate` into a directory store is all or nothing: stopped mid-copy (Ctrl-C,
@@ -60,36 +59,9 @@ async function besides(dir: string): Promise<string[]> {
 
 /** The built CLI with the preload, stopped where `pause` says (MIGRATE_PAUSE). */
 function pausedMigrate(args: string[], pause: string) {
-  const child = spawn(process.execPath, ['--import', PRELOAD, CLI, 'state', 'migrate', ...args], {
+  return pausedCli(PRELOAD, ['state', 'migrate', ...args], {
     env: { ...process.env, NO_COLOR: '1', MIGRATE_PAUSE: pause },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  const paused = new Promise<string>((resolve, reject) => {
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const line = /^paused .*$/m.exec(stdout);
-      if (line) resolve(line[0]);
-    });
-    void exited.then(([code, signal]) =>
-      reject(
-        new Error(
-          `the migrate ended (${code ?? signal}) without pausing; stdout: ${stdout}; stderr: ${stderr}`,
-        ),
-      ),
-    );
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return {
-    paused,
-    async stop(signal: NodeJS.Signals) {
-      child.kill(signal);
-      const [code, by] = await exited;
-      return { code, signal: by, stderr };
-    },
-  };
 }
 
 async function stores() {
