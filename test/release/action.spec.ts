@@ -39,6 +39,20 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** A repository `origin` beside the workspace, on `branch`, with no commit yet. */
+async function originRepo(branch: string): Promise<string> {
+  const origin = path.join(dir, 'origin');
+  await mkdir(origin);
+  await git(origin, 'init', '-q', '-b', branch);
+  return origin;
+}
+
+/** The workspace as a repository on `branch` whose remote `origin` is `origin`, nothing fetched. */
+async function workspaceOf(origin: string, branch: string): Promise<void> {
+  await git(dir, 'init', '-q', '-b', branch);
+  await git(dir, 'remote', 'add', 'origin', origin);
+}
+
 /** Runs a step's script with bash, as the runner does (`bash -e {0}`), in `dir`. */
 function runStep(
   script: string,
@@ -182,12 +196,9 @@ describe('action.yml', () => {
 
   it('fetches the base branch when the checkout lacks it, then plans against it', async () => {
     await stubAudiencectl(2);
-    const origin = path.join(dir, 'origin');
-    await mkdir(origin);
-    await git(origin, 'init', '-q', '-b', 'release');
+    const origin = await originRepo('release');
     await commit(origin, 'a.yaml', 'base');
-    await git(dir, 'init', '-q', '-b', 'feature');
-    await git(dir, 'remote', 'add', 'origin', origin);
+    await workspaceOf(origin, 'feature');
     const result = await runStep(step('Plan').run ?? '', { ...stepEnv(), BASE_BRANCH: 'release' });
     expect(result.code).toBe(0);
     expect((await args()).slice(0, 4)).toEqual(['plan', '.', '--base', 'origin/release']);
@@ -197,12 +208,9 @@ describe('action.yml', () => {
   // Finding #3: a kept workspace (self-hosted runner) still has origin/<base> from an older job.
   it('fetches the base branch even when an older origin/<base> is already there', async () => {
     await stubAudiencectl(2);
-    const origin = path.join(dir, 'origin');
-    await mkdir(origin);
-    await git(origin, 'init', '-q', '-b', 'main');
+    const origin = await originRepo('main');
     const old = await commit(origin, 'a.yaml', 'c1');
-    await git(dir, 'init', '-q', '-b', 'work');
-    await git(dir, 'remote', 'add', 'origin', origin);
+    await workspaceOf(origin, 'work');
     await git(dir, 'fetch', '-q', 'origin', '+refs/heads/main:refs/remotes/origin/main');
     await git(dir, 'checkout', '-q', '--detach', old);
     const tip = await commit(origin, 'b.yaml', 'merged since');
@@ -218,9 +226,7 @@ describe('action.yml', () => {
   // Finding #4: the checkout is the merge commit made when the event fired; main moved since.
   it("plans a pull request's merge commit against its first parent, not today's base tip", async () => {
     await stubAudiencectl(2);
-    const origin = path.join(dir, 'origin');
-    await mkdir(origin);
-    await git(origin, 'init', '-q', '-b', 'main');
+    const origin = await originRepo('main');
     await git(origin, 'config', 'uploadpack.allowAnySHA1InWant', 'true'); // as GitHub does
     const c1 = await commit(origin, 'a.yaml', 'c1');
     await git(origin, 'checkout', '-q', '-b', 'pr');
@@ -231,8 +237,7 @@ describe('action.yml', () => {
     await git(origin, 'checkout', '-q', 'main');
     await commit(origin, 'c.yaml', 'merged after the event');
     // actions/checkout: the merge ref only, depth 1
-    await git(dir, 'init', '-q', '-b', 'work');
-    await git(dir, 'remote', 'add', 'origin', origin);
+    await workspaceOf(origin, 'work');
     await git(dir, 'fetch', '-q', '--depth=1', 'origin', '+refs/pull/1/merge:refs/remotes/pull/1/merge');
     await git(dir, 'checkout', '-q', '--detach', 'refs/remotes/pull/1/merge');
     const result = await runStep(step('Plan').run ?? '', { ...stepEnv(), PR_HEAD_SHA: head });
@@ -248,17 +253,14 @@ describe('action.yml', () => {
   // (actions/checkout with `ref: ${{ github.event.pull_request.head.sha }}`), no merge commit.
   it('plans a checkout that is not the merge commit against the freshly fetched base tip, and says why', async () => {
     await stubAudiencectl(2);
-    const origin = path.join(dir, 'origin');
-    await mkdir(origin);
-    await git(origin, 'init', '-q', '-b', 'main');
+    const origin = await originRepo('main');
     await git(origin, 'config', 'uploadpack.allowAnySHA1InWant', 'true');
     const c1 = await commit(origin, 'a.yaml', 'c1');
     await git(origin, 'checkout', '-q', '-b', 'pr');
     const head = await commit(origin, 'b.yaml', 'pr');
     await git(origin, 'checkout', '-q', 'main');
     const tip = await commit(origin, 'c.yaml', 'merged after the pull request was opened');
-    await git(dir, 'init', '-q', '-b', 'work');
-    await git(dir, 'remote', 'add', 'origin', origin);
+    await workspaceOf(origin, 'work');
     await git(dir, 'fetch', '-q', '--depth=1', 'origin', head);
     await git(dir, 'checkout', '-q', '--detach', head);
     const result = await runStep(step('Plan').run ?? '', { ...stepEnv(), PR_HEAD_SHA: head });
@@ -283,9 +285,8 @@ describe('action.yml', () => {
       `#!/usr/bin/env bash\nexec "${process.execPath}" "${CLI}" "$@"\n`,
     );
     await chmod(path.join(bin, 'audiencectl'), 0o755);
-    const origin = path.join(dir, 'origin');
-    await mkdir(path.join(origin, 'audiences'), { recursive: true });
-    await git(origin, 'init', '-q', '-b', 'main');
+    const origin = await originRepo('main');
+    await mkdir(path.join(origin, 'audiences'));
     await git(origin, 'config', 'uploadpack.allowAnySHA1InWant', 'true');
     await writeFile(path.join(origin, 'audiences/gold.yaml'), manifestYaml('gold'));
     await writeFile(
