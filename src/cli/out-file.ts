@@ -128,11 +128,9 @@ function hostTag(): string {
   return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 8);
 }
 
-const HOST = hostTag();
-
 /** `.<name>.<host>.<pid>.<8 hex>.tmp` beside `file` (same directory: the rename is atomic). */
-function outTempPath(file: string): string {
-  const tag = `${HOST}.${process.pid}.${randomBytes(4).toString('hex')}`;
+function outTempPath(file: string, host: string): string {
+  const tag = `${host}.${process.pid}.${randomBytes(4).toString('hex')}`;
   return path.join(path.dirname(file), `.${path.basename(file)}.${tag}${TEMP_SUFFIX}`);
 }
 
@@ -155,10 +153,9 @@ function running(pid: number): boolean {
  * write killed mid-way (SIGKILL, a lost machine) leaves one. Best effort: a file it cannot
  * read or remove is left, and the write goes on.
  */
-async function sweepOutTemps(file: string, now = Date.now()): Promise<string[]> {
+async function sweepOutTemps(file: string, host: string, now = Date.now()): Promise<void> {
   const dir = path.dirname(file);
   const prefix = `.${path.basename(file)}.`;
-  const removed: string[] = [];
   for (const entry of await readdir(dir).catch(() => [])) {
     if (!entry.startsWith(prefix) || !entry.endsWith(TEMP_SUFFIX)) continue;
     const tag = /^(?:([0-9a-f]{8})\.)?(\d+)\.[0-9a-f]{8}$/.exec(
@@ -168,17 +165,10 @@ async function sweepOutTemps(file: string, now = Date.now()): Promise<string[]> 
     const temp = path.join(dir, entry);
     const info = await lstat(temp).catch(() => undefined);
     if (!info?.isFile()) continue;
-    const gone = tag[1] === HOST && !running(Number(tag[2]));
+    const gone = tag[1] === host && !running(Number(tag[2]));
     if (!gone && now - info.mtimeMs < OUT_TEMP_STALE_MS) continue;
-    if (
-      await fsCalls.rm(temp).then(
-        () => true,
-        () => false,
-      )
-    )
-      removed.push(temp);
+    await fsCalls.rm(temp).catch(() => undefined);
   }
-  return removed;
 }
 
 /**
@@ -212,8 +202,10 @@ async function replaceFile(file: string, text: string): Promise<void> {
   const target = await replaceTarget(file);
   if (target.inPlace) return writeFile(target.path, text);
   const previous = await stat(target.path).catch(() => undefined);
-  await sweepOutTemps(target.path);
-  const temp = outTempPath(target.path);
+  // Only a write that makes a temporary file asks who this host is.
+  const host = hostTag();
+  await sweepOutTemps(target.path, host);
+  const temp = outTempPath(target.path, host);
   const unwatch = removeOnSignal(temp);
   try {
     const handle = await fsCalls.open(temp, 'wx', 0o666);
