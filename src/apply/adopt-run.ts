@@ -67,10 +67,7 @@ export function matchRun(
       };
     }
     if (!mayBeCut || timesTell) return { kind: 'none' };
-    return {
-      kind: 'unknown',
-      why: `the service lists ${runs.length} runs of the audience, all created at one time, so the list may be cut before the run the request started`,
-    };
+    return { kind: 'unknown', why: cutOfOneTime(runs.length) };
   }
 
   // No complete list from before the request: the run's time must tell. Where the listed runs
@@ -87,9 +84,14 @@ export function matchRun(
     kind: 'unknown',
     why:
       candidates.length === 0
-        ? `the service lists ${runs.length} runs of the audience, all created at one time, so the list may be cut before the run the request started`
+        ? cutOfOneTime(runs.length)
         : `the service lists run${candidates.length === 1 ? '' : 's'} ${candidates.map((r) => r.runId).join(', ')} that audiencectl does not know, and the runs' createdAt (one time for all) cannot tell whether one started from the request`,
   };
+}
+
+/** Why a list of `count` runs, all of one time and maybe cut, tells nothing of the request. */
+function cutOfOneTime(count: number): string {
+  return `the service lists ${count} runs of the audience, all created at one time, so the list may be cut before the run the request started`;
 }
 
 /** Whether a runs list may be a page cut from a longer one: as it says, else by its length. */
