@@ -5,6 +5,7 @@ import { componentLogger, type Logger } from '../log.js';
 import { DirectorySource } from '../source/dir-source.js';
 import { watchDirectory, type DirectoryWatcher } from '../source/dir-watch.js';
 import { createGitSource } from '../source/git-source.js';
+import { repositoryIdOf } from '../source/repository-id.js';
 import type { Source } from '../source/types.js';
 import { openStateStore } from '../state/open.js';
 import { assertSameOrgs } from '../state/org-binding.js';
@@ -167,7 +168,12 @@ export async function startController(options: ControllerOptions): Promise<Runni
 
   const secret = options.webhookSecret;
   const webhook: WebhookTarget | undefined = secret
-    ? { secret, branch: options.branch, onPush: () => reconciler.trigger('webhook') }
+    ? {
+        secret,
+        branch: options.branch,
+        repository: options.source.kind === 'git' ? repositoryIdOf(options.source.options.url) : undefined,
+        onPush: () => reconciler.trigger('webhook'),
+      }
     : undefined;
   let watcher: DirectoryWatcher | undefined;
   let server: DaemonHttpServer | undefined;

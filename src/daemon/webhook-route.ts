@@ -31,18 +31,22 @@ export function registerWebhook(
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const deliveryId = header('x-github-delivery');
       const event = header('x-github-event');
-      const decision = decideWebhook(target.secret, target.branch, {
-        body,
-        signature: header('x-hub-signature-256'),
-        event,
-        contentType: header('content-type'),
-      });
+      const decision = decideWebhook(
+        target.secret,
+        target.branch,
+        { body, signature: header('x-hub-signature-256'), event, contentType: header('content-type') },
+        target.repository,
+      );
       if (decision.action === 'reject') {
         log.warn({ event, deliveryId, status: decision.status, reason: decision.reason }, 'webhook rejected');
         return reply.code(decision.status).send({ error: decision.reason });
       }
       if (decision.action === 'ignore') {
-        log.info({ event, deliveryId, reason: decision.reason, ref: decision.ref }, 'webhook ignored');
+        const named = decision.reason === 'other-repository' ? { repository: decision.repository } : {};
+        log.info(
+          { event, deliveryId, reason: decision.reason, ref: decision.ref, ...named },
+          'webhook ignored',
+        );
         return reply.code(200).send({ action: 'ignored', reason: decision.reason });
       }
       // Remembered only once the signature is verified: nobody without the secret can

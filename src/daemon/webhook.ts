@@ -1,11 +1,15 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import type { RepositoryId } from '../source/repository-id.js';
+import { namesOtherRepository, PushRepository } from './webhook-repository.js';
 
 /** What to do with one webhook delivery; the HTTP layer maps it to a status. */
 export type WebhookDecision =
   | { action: 'sync'; ref: string; after: string | undefined }
   | { action: 'ignore'; reason: 'ping' | 'other-branch'; ref?: string }
+  /** `repository`: the payload's `full_name`, for the log (never the configured URL). */
+  | { action: 'ignore'; reason: 'other-repository'; ref: string; repository: string | undefined }
   | { action: 'reject'; status: 400 | 401; reason: string };
 
 export type WebhookRequest = {
@@ -60,7 +64,11 @@ export function verifyWebhookSignature(secret: string, body: Buffer, header: str
 }
 
 // Only the fields we use, read loosely: GitHub adds fields over time.
-const PushEvent = z.object({ ref: z.string().min(1), after: z.string().optional() });
+const PushEvent = z.object({
+  ref: z.string().min(1),
+  after: z.string().optional(),
+  repository: PushRepository.optional().catch(undefined),
+});
 
 function parseBody(body: Buffer, contentType: string | undefined): unknown {
   const text = body.toString('utf8');
@@ -76,11 +84,19 @@ function parseBody(body: Buffer, contentType: string | undefined): unknown {
 
 /**
  * Decides a delivery: the signature first (nothing is parsed before it passes),
- * then `ping` (accepted, no sync), then `push` to `refs/heads/<branch>` (sync) or to
- * another ref (ignored: GitHub cannot filter pushes by branch). Any other event is
- * rejected with 400 so a webhook subscribed to too much shows up as failing.
+ * then `ping` (accepted, no sync), then `push`: ignored when it names a repository other
+ * than `repository` (an organisation's webhook, or a secret shared by its repositories,
+ * delivers every repository's pushes) or a ref other than `refs/heads/<branch>` (GitHub
+ * cannot filter pushes by branch), else sync. Any other event is rejected with 400 so a
+ * webhook subscribed to too much shows up as failing. Without `repository` (a local
+ * path) any repository's push to the branch syncs.
  */
-export function decideWebhook(secret: string, branch: string, request: WebhookRequest): WebhookDecision {
+export function decideWebhook(
+  secret: string,
+  branch: string,
+  request: WebhookRequest,
+  repository?: RepositoryId,
+): WebhookDecision {
   if (!verifyWebhookSignature(secret, request.body, request.signature)) {
     return { action: 'reject', status: 401, reason: 'missing or invalid X-Hub-Signature-256' };
   }
@@ -95,6 +111,9 @@ export function decideWebhook(secret: string, branch: string, request: WebhookRe
   const push = PushEvent.safeParse(parseBody(request.body, request.contentType));
   if (!push.success) return { action: 'reject', status: 400, reason: 'push payload without a ref' };
   const { ref, after } = push.data;
+  if (namesOtherRepository(repository, push.data.repository)) {
+    return { action: 'ignore', reason: 'other-repository', ref, repository: push.data.repository?.full_name };
+  }
   if (ref !== `refs/heads/${branch}`) return { action: 'ignore', reason: 'other-branch', ref };
   return { action: 'sync', ref, after };
 }

@@ -12,8 +12,9 @@ export type CheckedGitUrl = {
 
 // `<helper>::<address>` hands the URL to git-remote-<helper>; `ext::` runs a command.
 const TRANSPORT_HELPER = /^[A-Za-z0-9+.-]*::/;
-// scp-like syntax `[user@]host:path`, as git reads it: a colon before any slash.
-const SCP_LIKE = /^(?:([A-Za-z0-9._~-]+)@)?([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):(?!\/\/)(.+)$/;
+/** scp-like syntax `[user@]host:path`, as git reads it: a colon before any slash. */
+export const SCP_LIKE =
+  /^(?:([A-Za-z0-9._~-]+)@)?([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):(?!\/\/)(.+)$/;
 // Control characters would let a URL smuggle a second line into git's config or logs.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;

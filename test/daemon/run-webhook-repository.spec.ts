@@ -1,0 +1,145 @@
+import { mkdir, mkdtemp, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { signWebhook } from '../../src/daemon/webhook.js';
+import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { createGitFixture, type GitFixture } from '../source/helpers/git-fixture.js';
+import { startHttpsGitServer, type HttpsGitServer } from '../source/helpers/https-git-server.js';
+import {
+  assertBuilt,
+  cleanUp,
+  controllerEnv,
+  eventually,
+  startController,
+  type ControllerProcess,
+} from './helpers/controller.js';
+
+const SECRET = 'webhook-secret-e2e-repo-4b9e';
+const GIT_TOKEN = 'ghp_CANARYrepo5d1c3e7f9a2b4c6d8e0f1a3b5c7d9e1f';
+
+let emulator: RunningEmulator | undefined;
+let fixture: GitFixture | undefined;
+let server: HttpsGitServer | undefined;
+let root: string | undefined;
+let controller: ControllerProcess | undefined;
+
+beforeAll(assertBuilt);
+
+afterEach(async () => {
+  await server?.close();
+  await cleanUp({ controller, emulator, fixture, dir: root });
+  controller = emulator = fixture = server = root = undefined;
+});
+
+/** A push's `repository` as GitHub sends it, for a repository served at `base` (fields we do not read left out). */
+function githubRepository(base: string, fullName: string) {
+  const { hostname } = new URL(base);
+  return {
+    full_name: fullName,
+    html_url: `${base}/${fullName}`,
+    git_url: `git://${hostname}/${fullName}.git`,
+    ssh_url: `git@${hostname}:${fullName}.git`,
+    clone_url: `${base}/${fullName}.git`,
+  };
+}
+
+function push(url: string, id: string, payload: unknown): Promise<Response> {
+  const body = JSON.stringify(payload);
+  return fetch(`${url}/webhook`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': id,
+      'x-hub-signature-256': signWebhook(SECRET, body),
+    },
+    body,
+  });
+}
+
+/** Fetches the git server has seen: each starts with one GET of info/refs without credentials (git asks for them on the 401). */
+function fetchesSeen(git: HttpsGitServer): number {
+  let count = 0;
+  for (const [index, line] of git.seen.entries()) {
+    const headers = git.seen[index + 1] ?? '{}';
+    if (/^GET \S*\/info\/refs/.test(line) && !('authorization' in JSON.parse(headers))) count += 1;
+  }
+  return count;
+}
+
+describe('audiencectl run with a webhook shared by several repositories', () => {
+  it('ignores a signed push naming another repository, fetching nothing, and syncs on its own', async () => {
+    emulator = await startEmulator({ port: 0 });
+    fixture = await createGitFixture();
+    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-run-'));
+    // The fixture's bare repository, served as acme/audiences.git over real HTTPS.
+    await mkdir(path.join(root, 'serve', 'acme'), { recursive: true });
+    await symlink(fixture.bare, path.join(root, 'serve', 'acme', 'audiences.git'));
+    server = await startHttpsGitServer(path.join(root, 'serve'), 'x-access-token', GIT_TOKEN);
+    const git = server;
+    const first = await fixture.commit({ 'README.md': 'audiences\n' });
+    // A one-hour interval: after the startup sync, only the webhook can trigger one.
+    controller = await startController(
+      [
+        ...['--repo', `${server.url}/acme/audiences.git`, '--git-ca-file', server.caFile],
+        ...['--work-dir', fixture.workDir, '--state', path.join(root, 'state')],
+        ...['--interval', '1h', '--resync-interval', '2h'],
+      ],
+      { ...controllerEnv(emulator), AUDIENCECTL_WEBHOOK_SECRET: SECRET, AUDIENCECTL_GIT_TOKEN: GIT_TOKEN },
+    );
+    const ctl = controller;
+    await eventually(
+      () => ctl.status(),
+      (s) => s.source.revision === first && s.reconcile.lastRevision === first && !s.reconcile.running,
+      10_000,
+      'the first sync',
+    );
+    const fetchesBefore = fetchesSeen(git);
+    expect(fetchesBefore).toBe(1);
+
+    const pushed = await fixture.commit({
+      'gold.yaml': manifestYaml('gold', { ingestion: { onCreate: false } }),
+    });
+    // Same branch, same server, another repository of the organisation.
+    const other = await push(ctl.url, 'other-1', {
+      ref: 'refs/heads/main',
+      after: pushed,
+      repository: githubRepository(server.url, 'acme/website'),
+    });
+    expect(other.status).toBe(200);
+    expect(await other.json()).toEqual({ action: 'ignored', reason: 'other-repository' });
+
+    // Its own push, named as GitHub spells it (owner and name case-insensitive).
+    const own = await push(ctl.url, 'own-1', {
+      ref: 'refs/heads/main',
+      after: pushed,
+      repository: githubRepository(server.url, 'Acme/Audiences'),
+    });
+    expect(own.status).toBe(202);
+    await eventually(
+      () => ctl.status(),
+      (s) => s.reconcile.lastRevision === pushed && !s.reconcile.running,
+      10_000,
+      'the webhook sync',
+    );
+    const em = emulator;
+    expect(em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX)).toHaveLength(1);
+
+    // One fetch for two deliveries: the other repository's push fetched nothing.
+    expect(fetchesSeen(git) - fetchesBefore).toBe(1);
+    const requested = ctl.logs.filter((l) => l.msg === 'reconcile requested' && l['reason'] === 'webhook');
+    expect(requested).toHaveLength(1);
+    const ignored = ctl.logs.find((l) => l.msg === 'webhook ignored');
+    expect(ignored).toMatchObject({
+      reason: 'other-repository',
+      repository: 'acme/website',
+      deliveryId: 'other-1',
+    });
+    const text = JSON.stringify(ctl.logs) + ctl.stdout();
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain(GIT_TOKEN);
+    expect((await ctl.stop()).code).toBe(0);
+  });
+});
