@@ -1,5 +1,5 @@
 import type { AepClient, CallOptions, Run, RunsListed } from '../aep/types.js';
-import type { AudienceRecord, RunRecord } from '../state/schema.js';
+import type { AppliedSpec, AudienceRecord, RunRecord } from '../state/schema.js';
 import { epochSecondsOf } from '../state/instant.js';
 import { requestToken } from '../plan/runs.js';
 import type { StateStore } from '../state/store.js';
@@ -61,6 +61,29 @@ export async function settleRunIntent(
     const cleared = await store.resolveIntent(record, { kind: 'update', changes: {} });
     return { kind: 'none', record: cleared ?? record, ...(listed ? { listed } : {}) };
   }
+  const changes = adoptionChanges(record, started, client, clock, start);
+  const stored = await store.resolveIntent(record, { kind: 'update', changes });
+  return { kind: 'adopted', run: changes.run, record: stored ?? record };
+}
+
+/**
+ * What the record keeps of `started`, the run its pending run intent's request started
+ * (`record.intent`), found by settleRunIntent or named by a person (`state settle-run`): the
+ * run, timed as below, and the `ingestion.request` token its reason honours. `client` has
+ * just answered, so its clock reading is fresh. `start`: the dataFilterStartTime to record
+ * where the run does not say (default: the one the intent sent).
+ */
+export function adoptionChanges(
+  record: AudienceRecord,
+  started: Run,
+  client: Pick<AepClient, 'serviceClock'>,
+  clock: Clock,
+  start?: number,
+): { run: RunRecord; applied?: AppliedSpec } {
+  const intent = record.intent;
+  if (intent?.kind !== 'run') throw new Error('adoptionChanges needs a record with a run intent');
+  const since = epochSecondsOf(intent.startedAt);
+  const inService = since + (measuredOffset(client) ?? 0);
   const reason = intent.runReason;
   const local = Math.floor(clock.now() / 1000);
   const shift = serviceShift(client);
@@ -78,9 +101,5 @@ export async function settleRunIntent(
   const token = requestToken(reason);
   const applied =
     token !== undefined && record.applied ? { ...record.applied, ingestionRequest: token } : undefined;
-  const stored = await store.resolveIntent(record, {
-    kind: 'update',
-    changes: { run, ...(applied ? { applied } : {}) },
-  });
-  return { kind: 'adopted', run, record: stored ?? record };
+  return { run, ...(applied ? { applied } : {}) };
 }
