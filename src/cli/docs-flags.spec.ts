@@ -47,7 +47,7 @@ function flagsOf(command: Command): Set<string> {
 type Invocation = { file: string; text: string; path: string[]; flags: string[] };
 
 const COMMANDS = new Set(['validate', 'plan', 'apply', 'init', 'state', 'run', 'emulator', 'version']);
-const STATE_COMMANDS = new Set(['list', 'show', 'import', 'forget', 'migrate']);
+const STATE_COMMANDS = new Set(['list', 'show', 'import', 'forget', 'settle-run', 'migrate']);
 const FLAG = /(?<![\w-])--[a-z][a-z0-9-]*/g;
 
 /** The commands of one line of shell or code span that start with `audiencectl`, each up to a comment. */

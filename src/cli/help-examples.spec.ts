@@ -23,6 +23,7 @@ const COMMANDS = [
   ['state', 'show'],
   ['state', 'import'],
   ['state', 'forget'],
+  ['state', 'settle-run'],
   ['state', 'migrate'],
   ['emulator'],
 ];

@@ -25,7 +25,7 @@ export type LockingOptions = SandboxOptions & { lockTimeout: number };
  * Opens the store under its lock, runs `fn`, always lets go. With `orgOf` (a command that
  * calls AEP) a store of another org is refused and a first write binds it.
  */
-async function withLock<T>(
+export async function withLock<T>(
   options: LockingOptions,
   command: string,
   fn: (store: StateStore) => Promise<T>,

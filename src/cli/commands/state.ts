@@ -8,6 +8,7 @@ import { checkSandboxName } from '../sandbox-option.js';
 import type { ConnectFlags } from '../connect.js';
 import { list, show, type SandboxOptions } from './state-read.js';
 import { forget, importCommand, type LockingOptions } from './state-repair.js';
+import { settleRunCommand, type SettleOptions } from './state-settle.js';
 
 function withState(command: Command): Command {
   return addStateOptions(command);
@@ -32,7 +33,7 @@ function examples(command: Command, lines: readonly string[]): Command {
   return command.addHelpText('after', ['', 'Examples:', ...lines.map((line) => `  ${line}`)].join('\n'));
 }
 
-/** `audiencectl state list|show|import|forget`: inspect and repair recorded state. */
+/** `audiencectl state list|show|import|forget|settle-run`: inspect and repair recorded state. */
 export function stateCommand(_setExit: (code: number) => void): Command {
   const state = new Command('state')
     .description('Inspect and repair what audiencectl recorded about remote audiences')
@@ -42,6 +43,7 @@ export function stateCommand(_setExit: (code: number) => void): Command {
     'audiencectl state show gold-members --sandbox prod',
     'audiencectl state import gold-members audiences/ --sandbox prod --audience-id 60ccea95-1435-4180-97a5-58af4aa285ab',
     'audiencectl state forget gold-members --sandbox prod',
+    'audiencectl state settle-run gold-members --sandbox prod --run-id 2f1c3b6e-8d0a-4c4e-9a51-7e2d6f0b9c13',
     'audiencectl state migrate --from .audiencectl-state --to postgres://audiencectl@db:5432/audiences',
   ]);
 
@@ -133,6 +135,31 @@ export function stateCommand(_setExit: (code: number) => void): Command {
       '\nExamples:\n  audiencectl state forget gold-members --sandbox prod --state .audiencectl-state',
     )
     .action((key: string, options: LockingOptions) => forget(key, options));
+
+  withLockTimeout(
+    withState(withSandbox(state.command('settle-run <key>'), 'sandbox (default: AEP_SANDBOX or prod)')),
+  )
+    .description(
+      'Settle a run intent the runs list cannot (the step says "cannot tell whether the run request started a run"), once you have looked at the audience\'s runs in AEP',
+    )
+    .option('--run-id <id>', 'the run the request started: checked through the service, then recorded')
+    .option('--no-run', 'the request started no run: the intent is cleared, nothing recorded')
+    .addOption(
+      new Option(
+        '--config <file>',
+        'AEP configuration file; --run-id needs credentials (there or in AEP_* variables) to check the run',
+      ).env('AUDIENCECTL_CONFIG'),
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  audiencectl state settle-run gold-members --sandbox prod --run-id 2f1c3b6e-8d0a-4c4e-9a51-7e2d6f0b9c13',
+        '  audiencectl state settle-run gold-members --sandbox prod --no-run',
+      ].join('\n'),
+    )
+    .action((key: string, options: SettleOptions) => settleRunCommand(key, options));
 
   state.addCommand(migrateCommand());
 

@@ -1,0 +1,84 @@
+import { systemClock } from '../../apply/clock.js';
+import { settleRunByHand, type SettleClaim, type SettledRun } from '../../apply/settle-run.js';
+import { requestToken } from '../../plan/runs.js';
+import { UsageError } from '../../errors.js';
+import { assertValidId, recordId } from '../../state/record-id.js';
+import { notFound, sandboxesWithKey } from '../../state/repair.js';
+import type { ConnectFlags } from '../connect.js';
+import { importConnection } from '../import-verify.js';
+import { openExisting, out, sandboxOf } from './state-read.js';
+import { withLock, type LockingOptions } from './state-repair.js';
+
+// `audiencectl state settle-run <key> (--run-id <id> | --no-run)`: settles a run intent the
+// runs list cannot (docs/state.md, Intents), keeping the record's runs, which `state forget`
+// and `state import` would drop (they count in the sandbox's daily run budget).
+
+/** `run` is false with `--no-run` (commander's negated flag). */
+export type SettleOptions = LockingOptions & ConnectFlags & { runId?: string; run?: boolean };
+
+/** What the flags say the person saw; a usage error unless exactly one of them is given. */
+export function settleClaim(options: SettleOptions): SettleClaim {
+  const noRun = options.run === false;
+  if (options.runId !== undefined && noRun)
+    throw new UsageError('BAD_FLAG', 'state settle-run takes --run-id <id> or --no-run, not both');
+  if (noRun) return { kind: 'none' };
+  if (options.runId === undefined)
+    throw new UsageError(
+      'BAD_FLAG',
+      'state settle-run needs --run-id <id> (the run the request started, as AEP shows it) or --no-run (it started none)',
+    );
+  if (options.runId.trim() === '') throw new UsageError('BAD_FLAG', '--run-id must not be empty');
+  return { kind: 'run', runId: options.runId.trim() };
+}
+
+/** The intent's reason in a manifest's words. */
+function reasonText(reason: string | undefined): string {
+  const token = requestToken(reason);
+  if (token !== undefined) return `ingestion.request "${token}"`;
+  if (reason === 'onCreate') return 'the first run (ingestion.onCreate)';
+  if (reason === 'every') return 'the periodic run (ingestion.every)';
+  return 'a run';
+}
+
+export async function settleRunCommand(key: string, options: SettleOptions): Promise<void> {
+  const claim = settleClaim(options);
+  await (await openExisting(options)).close();
+  const sandbox = sandboxOf(options);
+  assertValidId(sandbox, key);
+  // Opened before the lock, so that the store can refuse another org's credentials.
+  const connection = claim.kind === 'run' ? await importConnection(options) : undefined;
+  const settled = await withLock(
+    options,
+    'settle-run',
+    async (store) => {
+      const record = await store.get(sandbox, key);
+      if (!record) {
+        const elsewhere = (await sandboxesWithKey(store, key)).filter((s) => s !== sandbox);
+        throw notFound(store.location, sandbox, key, elsewhere);
+      }
+      const service = connection && { client: connection.client, clock: systemClock };
+      return settleRunByHand(store, record, claim, service);
+    },
+    connection && ((name) => connection.client.orgOf(name)),
+  ).finally(() => connection?.close());
+  report(settled);
+}
+
+function report(settled: SettledRun): void {
+  const { intent, record } = settled;
+  const id = recordId(record.sandbox, record.key);
+  const what = reasonText(intent.runReason);
+  if (settled.kind === 'none') {
+    out(`Settled ${id}: no run recorded; the run intent from ${intent.startedAt} (${what}) is cleared.`);
+    out(`The next apply starts ${what} if it is still due.`);
+    return;
+  }
+  const { run } = settled;
+  out(
+    `Settled ${id}: run ${run.runId} (${run.status}) is recorded as the run the request of ${intent.startedAt} started; the intent is cleared.`,
+  );
+  out(`  - Verified through the service: run ${run.runId} is a run of audience ${record.audienceId ?? '?'}.`);
+  out(
+    `  - it honours ${what} and counts in sandbox ${record.sandbox}'s daily run budget; the next apply starts no run for that request`,
+  );
+}
