@@ -97,15 +97,23 @@ describe("a run's createdAt read as its audience's creation time", () => {
       // run new since shows the audience's one time, and no list from before tells it apart.
       env.emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'listRuns' });
       env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
-      const outcome = await env.apply([manifestObject('gold', { ingestion: { request: 'r1' } })]);
+      const requested = manifestObject('gold', { ingestion: { request: 'r1' } });
+      const outcome = await env.apply([requested]);
       const step = outcome.report!.results.find((r) => r.step.kind === 'run')!;
       expect(step.status, step.message).toBe('failed');
       expect(step.message).toMatch(/^cannot tell whether the run request started a run \(/);
       expect(step.message).toContain(
-        `no run is started for this audience until it is settled: check its runs in AEP, then run: audiencectl state forget gold --sandbox prod, and audiencectl state import gold <manifests dir> --sandbox prod --audience-id ${audienceId}`,
+        `no run is started for this audience until it is settled: check the runs of audience ${audienceId} in AEP, then run: audiencectl state settle-run gold --sandbox prod --run-id <id> (the run the request started), or audiencectl state settle-run gold --sandbox prod --no-run (it started none)`,
       );
       expect(step.message).not.toContain('the next apply asks the service again');
       expect((await env.store().get('prod', 'gold'))?.intent?.kind).toBe('run');
+      expect(runsOf(env)).toHaveLength(2);
+
+      // The next apply's resume cannot tell either, and says how to settle it.
+      const again = await env.apply([requested]);
+      expect(again.report?.resumed.join('\n')).toMatch(
+        /^prod\/gold: cannot tell whether the interrupted run request started a run \(.*\); its intent is kept and no run is started until it is settled \(check the audience's runs in AEP, then run audiencectl state settle-run gold --sandbox prod with --run-id <id> or --no-run\)$/,
+      );
       expect(runsOf(env)).toHaveLength(2);
     });
   });

@@ -83,11 +83,13 @@ function honouredSince(record: AudienceRecord, reason: string): RunRecord | 'unk
 /**
  * The step's answer when a run request's outcome cannot be learnt: nothing more is started.
  * `listed`: the runs list answered and cannot tell, and will not while the audience's runs
- * stay as they are: a person must look (docs/state.md, Intents).
+ * stay as they are: a person must look, and say what they saw with `state settle-run`, which
+ * keeps the record's runs (docs/state.md, Intents).
  */
 function undecided(step: Step, audienceId: string, message: string, listed?: true): StepResult {
+  const settle = `audiencectl state settle-run ${step.key} --sandbox ${step.sandbox}`;
   const next = listed
-    ? `no run is started for this audience until it is settled: check its runs in AEP, then run: audiencectl state forget ${step.key} --sandbox ${step.sandbox}, and audiencectl state import ${step.key} <manifests dir> --sandbox ${step.sandbox} --audience-id ${audienceId}`
+    ? `no run is started for this audience until it is settled: check the runs of audience ${audienceId} in AEP, then run: ${settle} --run-id <id> (the run the request started), or ${settle} --no-run (it started none)`
     : 'the next apply asks the service again';
   return result(
     step,
