@@ -1,9 +1,12 @@
+import { CLOCK_TOLERANCE_SECONDS } from '../plan/clock.js';
+import { RUN_BUDGET_WINDOW_SECONDS } from '../plan/runs.js';
 import type { AppliedTarget, Step } from '../plan/schema.js';
-import { withoutCreate } from '../state/current-runs.js';
+import { afterReplaceDelete, withoutCreate } from '../state/current-runs.js';
 import { newRecord } from '../state/record-changes.js';
 import type { AppliedRevision, AppliedSpec, AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
-import type { StepResult, StepStatus } from './types.js';
+import { serviceShift } from './service-time.js';
+import type { ExecutorDeps, StepResult, StepStatus } from './types.js';
 
 /** What the state records of a spec applied at `at` from the manifests at `revision` (when in git). */
 export function appliedFrom(
@@ -53,21 +56,49 @@ export async function dropCreate(
   // the record as stored now is what the runs are read from.
   const current = record.intent ? record : ((await store.get(record.sandbox, record.key)) ?? record);
   const kept = withoutCreate(current);
-  if (current.intent) {
-    await store.resolveIntent(current, kept ? { kind: 'replace', record: kept } : { kind: 'remove' });
+  await removeRecord(store, current, kept);
+  return kept;
+}
+
+/**
+ * What a replace's record keeps once its DELETE has removed `audienceId` (or found it deleted
+ * outside): the runs that still count against the daily run budget, marked as that audience's
+ * (afterReplaceDelete); undefined when none does. Timed as the plan's budget times them, in
+ * AEP's clock as measured, with the plan's clock tolerance to spare: a run a plan may still
+ * count is never dropped.
+ */
+export function keptByReplace(
+  record: AudienceRecord,
+  audienceId: string,
+  deps: Pick<ExecutorDeps, 'clock' | 'client'>,
+): AudienceRecord | undefined {
+  const now = Math.floor(deps.clock.now() / 1000) + serviceShift(deps.client);
+  return afterReplaceDelete(record, audienceId, now - RUN_BUDGET_WINDOW_SECONDS - CLOCK_TOLERANCE_SECONDS);
+}
+
+/**
+ * Its audience gone, `record` goes, or `kept` (keptByReplace) takes its place: in the write
+ * that resolves its intent, when it holds one.
+ */
+export async function removeRecord(
+  store: StateStore,
+  record: AudienceRecord,
+  kept: AudienceRecord | undefined,
+): Promise<void> {
+  if (record.intent) {
+    await store.resolveIntent(record, kept ? { kind: 'replace', record: kept } : { kind: 'remove' });
   } else if (kept) {
     await store.put(kept);
   } else {
     await store.delete(record.sandbox, record.key);
   }
-  return kept;
 }
 
 /** What a dropped create's message says of the record (see dropCreate). */
 export function droppedNote(kept: AudienceRecord | undefined): string {
   if (!kept) return 'the record is dropped';
   const runs = kept.runs.length === 1 ? '1 run' : `${kept.runs.length} runs`;
-  return `the create is dropped from the record, which keeps its ${runs} (of an audience deleted outside audiencectl: they count against the daily run budget)`;
+  return `the create is dropped from the record, which keeps its ${runs} (of a deleted audience: they count against the daily run budget)`;
 }
 
 export function result(

@@ -2,6 +2,7 @@ import type { AepClient, CallOptions } from '../aep/types.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { aepFailure, isNotFound } from './aep-failure.js';
+import { keptByReplace, removeRecord } from './record-helpers.js';
 import { settleRunIntent } from './run-intent.js';
 import type { Clock } from './types.js';
 
@@ -49,7 +50,7 @@ async function resumeOne(
     await store.resolveIntent(record, { kind: 'update', changes: {} });
     return `${id}: interrupted PATCH will be planned again if still needed`;
   }
-  if (record.intent?.kind === 'delete') return resumeDelete(store, client, record, call);
+  if (record.intent?.kind === 'delete') return resumeDelete(store, client, record, clock, call);
   const settled = await settleRunIntent(store, client, record, clock, call);
   if (settled.kind === 'unknown') {
     const until = settled.listed
@@ -73,6 +74,7 @@ async function resumeDelete(
   store: StateStore,
   client: AepClient,
   record: AudienceRecord,
+  clock: Clock,
   call: CallOptions,
 ): Promise<string> {
   const id = `${record.sandbox}/${record.key}`;
@@ -92,6 +94,13 @@ async function resumeDelete(
       return `${id}: interrupted delete could not be finished (${aepFailure(error).message}); the plan retries it`;
     }
   }
-  await store.resolveIntent(record, { kind: 'remove' });
-  return `${id}: finished an interrupted delete of ${record.audienceId}`;
+  // A replace's DELETE keeps the runs that still count against the budget, as it does unkilled.
+  const kept = record.intent?.forReplace
+    ? keptByReplace(record, record.audienceId, { clock, client })
+    : undefined;
+  await removeRecord(store, record, kept);
+  const note = kept
+    ? " (a replace's: the record keeps the runs that count against the daily run budget, and the plan creates the audience again)"
+    : '';
+  return `${id}: finished an interrupted delete of ${record.audienceId}${note}`;
 }

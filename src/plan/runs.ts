@@ -9,6 +9,8 @@ import { behindNote, CLOCK_TOLERANCE_SECONDS, type RunClock } from './clock.js';
 
 const DAY_SECONDS = 86_400;
 const UNIT_SECONDS = { m: 60, h: 3_600, d: DAY_SECONDS } as const;
+/** The run budget's window: a run counts against the guardrails for this long after it began. */
+export const RUN_BUDGET_WINDOW_SECONDS = DAY_SECONDS;
 
 /** Service guardrails (ARCHITECTURE.md): runs a day per sandbox, and per audience. */
 export type RunBudget = { perSandboxPerDay: number; perAudiencePerDay: number };
@@ -135,7 +137,7 @@ export function applyRunBudget(
   budget: RunBudget,
   now: number,
 ): void {
-  const since = now - DAY_SECONDS;
+  const since = now - RUN_BUDGET_WINDOW_SECONDS;
   const usedBySandbox = new Map<string, number>();
   const usedByAudience = new Map<string, number>();
   for (const [id, record] of records) {

@@ -2,9 +2,10 @@ import type { AudienceRecord, RunRecord } from './schema.js';
 
 /**
  * The runs of the audience the record names now, newest first: not those of one deleted
- * outside audiencectl that the record was re-created after (`formerAudienceId`). Those count
- * against the daily run budget only: they are not in progress for the new audience, its first
- * run is still owed, and its data does not start where theirs ended.
+ * outside audiencectl that the record was re-created after, or deleted by a replace
+ * (`formerAudienceId`). Those count against the daily run budget only: they are not in
+ * progress for the new audience, its first run is still owed, and its data does not start
+ * where theirs ended.
  */
 export function currentRuns(record: Pick<AudienceRecord, 'runs'>): readonly RunRecord[] {
   // The list itself when no run is marked (nearly always): a plan asks for it per record.
@@ -33,4 +34,19 @@ export function withoutCreate(record: AudienceRecord): AudienceRecord | undefine
   if (record.runs.length === 0) return undefined;
   const { schemaVersion, sandbox, key, deletionPolicy, manifestFile, runs } = record;
   return { schemaVersion, sandbox, key, deletionPolicy, ...(manifestFile ? { manifestFile } : {}), runs };
+}
+
+/**
+ * What a replace's record keeps once its DELETE has removed `audienceId` (or found it deleted
+ * outside): the runs created after `since` (epoch seconds in the runs' clock), which still count
+ * against the daily run budget, each marked as that audience's, in the record as a re-create
+ * begins it (withoutCreate). None left: nothing, and the record goes, as a removal's does.
+ */
+export function afterReplaceDelete(
+  record: AudienceRecord,
+  audienceId: string,
+  since: number,
+): AudienceRecord | undefined {
+  const runs = formerRuns(record, audienceId).filter((run) => run.createdAt > since);
+  return withoutCreate({ ...record, runs });
 }

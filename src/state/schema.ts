@@ -33,9 +33,10 @@ export const RunRecord = z.object({
   /** Why the service failed it, as it said. */
   failureReason: z.string().optional(),
   /**
-   * Set on the runs of an audience deleted outside audiencectl when its record is re-created
-   * (refresh): the id it ran on. Kept for the sandbox's daily run budget; never read as a run
-   * of the audience the record names now (see currentRuns).
+   * Set on the runs of an audience deleted while its record lives on: deleted outside
+   * audiencectl, its record re-created (refresh), or by a replace. The id it ran on. Kept for
+   * the daily run budget; never read as a run of the audience the record names now (see
+   * currentRuns).
    */
   formerAudienceId: z.string().optional(),
 });
@@ -63,6 +64,14 @@ export const Intent = z.object({
    */
   knownRunIds: z.array(z.string()).optional(),
   listedAll: z.boolean().optional(),
+  /**
+   * For a delete: set when it is a replace's, whose create follows. Once the audience is gone,
+   * its runs of the last day stay in the record, marked as its own (current-runs.ts,
+   * afterReplaceDelete): they count against the daily run budget until they are a day old.
+   * A removed manifest's delete drops them with the record. Absent in intents of earlier
+   * releases, which drop them too.
+   */
+  forReplace: z.literal(true).optional(),
 });
 export type Intent = z.infer<typeof Intent>;
 

@@ -14,14 +14,14 @@ import type {
 export type IntentKind = Intent['kind'];
 export type IntentExtra = Pick<
   Intent,
-  'specHash' | 'runReason' | 'dataFilterStartTime' | 'knownRunIds' | 'listedAll'
+  'specHash' | 'runReason' | 'dataFilterStartTime' | 'knownRunIds' | 'listedAll' | 'forReplace'
 >;
 
 /**
  * How a mutating call ended: `update` merges what the service returned and clears
  * the intent; `remove` drops the record (the remote audience is gone); `replace` writes
- * `record` in its place, without the intent (a create that made nothing, whose record keeps
- * runs that outlive it: see withoutCreate).
+ * `record` in its place, without the intent (a create that made nothing, or a replace's
+ * DELETE, whose record keeps runs that outlive it: see withoutCreate, afterReplaceDelete).
  */
 export type IntentOutcome =
   | { kind: 'update'; changes: RecordChanges }

@@ -77,7 +77,7 @@ describe('a re-create that made nothing keeps the runs of the audience deleted o
     expect(statuses(failed)).toEqual(['prod/gold:create failed', 'prod/gold:run skipped']);
     expect(await env.store().get('prod', 'gold')).toEqual(keptOnly([former]));
     expect(failed.report?.results[0]?.message).toMatch(
-      /^the service failed the create operation \S+: The audience could not be created \(injected operationFailure fault\)\.; the create is dropped from the record, which keeps its 1 run \(of an audience deleted outside audiencectl: they count against the daily run budget\) and the next apply creates it again$/,
+      /^the service failed the create operation \S+: The audience could not be created \(injected operationFailure fault\)\.; the create is dropped from the record, which keeps its 1 run \(of a deleted audience: they count against the daily run budget\) and the next apply creates it again$/,
     );
     await expectRecreatedWithinBudget(env, former);
   });
@@ -90,7 +90,7 @@ describe('a re-create that made nothing keeps the runs of the audience deleted o
     expect(statuses(refused)).toEqual(['prod/gold:create failed', 'prod/gold:run skipped']);
     expect(await env.store().get('prod', 'gold')).toEqual(keptOnly([former]));
     expect(refused.report?.results[0]?.message).toMatch(
-      /^create refused: .*; the create is dropped from the record, which keeps its 1 run \(of an audience deleted outside audiencectl: they count against the daily run budget\)$/,
+      /^create refused: .*; the create is dropped from the record, which keeps its 1 run \(of a deleted audience: they count against the daily run budget\)$/,
     );
   });
 
@@ -102,7 +102,7 @@ describe('a re-create that made nothing keeps the runs of the audience deleted o
     expect(statuses(dropped)).toEqual(['prod/gold:create failed', 'prod/gold:run skipped']);
     expect(await env.store().get('prod', 'gold')).toEqual(keptOnly([former]));
     expect(dropped.report?.results[0]?.message).toBe(
-      'operation lost-operation is unknown to the service and no audience of that name appeared within 15 minutes; the create is dropped from the record, which keeps its 1 run (of an audience deleted outside audiencectl: they count against the daily run budget) and the next apply creates it again',
+      'operation lost-operation is unknown to the service and no audience of that name appeared within 15 minutes; the create is dropped from the record, which keeps its 1 run (of a deleted audience: they count against the daily run budget) and the next apply creates it again',
     );
     const planned = await env.plan([gold]);
     expect(planned.steps.map((step) => `${step.kind} ${step.reason}`)).toEqual([

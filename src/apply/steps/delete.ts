@@ -3,7 +3,7 @@ import type { AudienceRecord } from '../../state/schema.js';
 import { aepFailure, isNotFound } from '../aep-failure.js';
 import { checkBeforeDelete } from '../delete-check.js';
 import { pollUntil } from '../poll.js';
-import { clearIntent, importHint, result } from '../record-helpers.js';
+import { clearIntent, importHint, keptByReplace, removeRecord, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 
 /** The audience id of a record whose create may still be running. */
@@ -39,7 +39,32 @@ async function resolveAudienceId(
   return result(step, 'applied', 'its create failed; nothing to delete');
 }
 
-/** DELETE the audience, then its record; a 404 means it is already gone. */
+/**
+ * What a deleted audience's record becomes: nothing, for a removed manifest's delete; for a
+ * replace's, the runs that still count against the daily run budget, when it has any
+ * (keptByReplace). The create that follows writes its audience into that record, and its runs
+ * are never read as the new audience's.
+ */
+function keptAfter(
+  step: Step,
+  record: AudienceRecord,
+  id: string,
+  deps: ExecutorDeps,
+): AudienceRecord | undefined {
+  return step.kind === 'replace' ? keptByReplace(record, id, deps) : undefined;
+}
+
+/** ` (its 2 runs of the last 24 h kept for the daily run budget)`, when a replace keeps any. */
+function keptNote(kept: AudienceRecord | undefined): string {
+  if (!kept) return '';
+  const runs = kept.runs.length === 1 ? 'its 1 run' : `its ${kept.runs.length} runs`;
+  return ` (${runs} of the last 24 h kept for the daily run budget)`;
+}
+
+/**
+ * DELETE the audience, then its record (but for what a replace keeps, keptAfter); a 404 means
+ * it is already gone.
+ */
 export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
   const { store, client, signal } = deps;
   const record = await store.get(step.sandbox, step.key);
@@ -51,10 +76,14 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
   // (yet) is no proof it is gone. The DELETE settles it (a 404 then says it is).
   const fromOperation = record.audienceId === undefined;
   if (verdict.kind === 'gone' && !fromOperation) {
-    await store.delete(step.sandbox, step.key);
-    return result(step, 'applied', `${id} was already deleted outside audiencectl; record forgotten`, {
-      audienceId: id,
-    });
+    const kept = keptAfter(step, record, id, deps);
+    await removeRecord(store, record, kept);
+    return result(
+      step,
+      'applied',
+      `${id} was already deleted outside audiencectl; record forgotten${keptNote(kept)}`,
+      { audienceId: id },
+    );
   }
   if (verdict.kind === 'other') {
     return result(step, 'blocked', `not deleted: ${verdict.reason}`, { audienceId: id });
@@ -65,7 +94,10 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     });
   }
   const latest = (await store.get(step.sandbox, step.key)) ?? record;
-  const pending = latest.intent?.kind === 'delete' ? latest : await store.beginIntent(latest, 'delete');
+  const pending =
+    latest.intent?.kind === 'delete'
+      ? latest
+      : await store.beginIntent(latest, 'delete', step.kind === 'replace' ? { forReplace: true } : {});
   try {
     await client.deleteAudience(step.sandbox, id, signal ? { signal } : {});
   } catch (error) {
@@ -75,8 +107,9 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
       return result(step, 'failed', `DELETE failed: ${failure.message}`, { audienceId: id });
     }
   }
-  await store.resolveIntent(pending, { kind: 'remove' });
-  return result(step, 'applied', `deleted ${id}`, { audienceId: id });
+  const kept = keptAfter(step, pending, id, deps);
+  await removeRecord(store, pending, kept);
+  return result(step, 'applied', `deleted ${id}${keptNote(kept)}`, { audienceId: id });
 }
 
 /** Forget: drop the record, keep the remote audience. */

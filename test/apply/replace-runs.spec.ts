@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { withExecutor } from '../helpers/executor-env.js';
+import { manifestObject } from '../helpers/manifests.js';
+import {
+  createdWithRun,
+  expectFirstRunDeferred,
+  expectNewAudienceWith,
+  moved,
+  ONE_RUN,
+  ORG,
+  remote,
+  statuses,
+} from '../helpers/replaced-env.js';
+
+// A replace deletes the audience and creates it anew under the same record. The service still
+// counts the deleted audience's runs against the day's budget (100 runs a day per sandbox, 10
+// per audience), so the record keeps those of the last 24 h, marked as the deleted audience's
+// (formerAudienceId), as a re-create after a deletion outside audiencectl does: counted in the
+// budget, never read as the new audience's (its first run is still owed, from time 0).
+
+const silver = manifestObject('silver');
+/** Two runs a day in the sandbox. */
+const TWO_IN_SANDBOX = { runBudget: { perSandboxPerDay: 2, perAudiencePerDay: 10 } };
+
+describe('a replace keeps the deleted audience runs of the last 24 h for the run budget', () => {
+  it('DELETE and create answered: the new audience record keeps the run, and a plan with the sandbox budget nearly spent counts it', async () => {
+    await withExecutor(undefined, async (env) => {
+      const { former, oldId } = await createdWithRun(env);
+      const replaced = await env.apply([moved], { plan: ONE_RUN });
+      expect(statuses(replaced)).toEqual(['prod/gold:replace applied', 'prod/gold:run deferred']);
+      expect(replaced.report?.results[0]?.message).toMatch(
+        new RegExp(
+          `^replaced: deleted ${oldId} \\(its 1 run of the last 24 h kept for the daily run budget\\), created \\S+$`,
+        ),
+      );
+      await expectNewAudienceWith(env, oldId, former);
+      await expectFirstRunDeferred(env);
+
+      // Two runs a day in the sandbox, one used by the deleted audience: gold's first run
+      // takes the other, and silver's waits.
+      const planned = await env.plan([moved, silver], TWO_IN_SANDBOX);
+      expect(planned.steps.map((s) => [s.id, s.deferred])).toEqual([
+        ['prod/gold:run', undefined],
+        ['prod/silver:create', undefined],
+        ['prod/silver:run', 'sandbox "prod" has used its 2 runs of the last 24 h'],
+      ]);
+
+      // A removed manifest's delete drops the record, its runs with it, as it always did.
+      const removed = await env.apply([silver], { plan: TWO_IN_SANDBOX });
+      expect(statuses(removed)).toContain('prod/gold:delete applied');
+      expect(await env.store().get('prod', 'gold')).toBeUndefined();
+    });
+  });
+
+  it('the create answer lost: the audience it made is adopted, and the record keeps the run', async () => {
+    await withExecutor(undefined, async (env) => {
+      const { former, oldId } = await createdWithRun(env);
+      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
+      const replaced = await env.apply([moved], { plan: ONE_RUN });
+      expect(statuses(replaced)).toEqual(['prod/gold:replace applied', 'prod/gold:run deferred']);
+      expect(replaced.report?.results[0]?.message).toMatch(
+        /adopted \S+, the audience an interrupted create made$/,
+      );
+      await expectNewAudienceWith(env, oldId, former);
+      await expectFirstRunDeferred(env);
+    });
+  });
+
+  it("the new audience's first run, its start answer lost: the run it started is adopted as its own, the deleted audience's kept apart", async () => {
+    await withExecutor(undefined, async (env) => {
+      const { former, oldId } = await createdWithRun(env);
+      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
+      const first = await env.apply([moved]);
+      expect(statuses(first)?.[0]).toBe('prod/gold:replace applied');
+      // However the lost answer is settled (in this apply or the next), one run is started.
+      await env.apply([moved]);
+      const [made, ...others] = remote(env);
+      expect(others).toEqual([]);
+      expect(made?.audienceId).not.toBe(oldId);
+      const [started, ...more] = env.emulator.control.listRuns(ORG, 'prod', made!.audienceId);
+      expect(more).toEqual([]);
+      const record = await env.store().get('prod', 'gold');
+      expect(record?.audienceId).toBe(made?.audienceId);
+      expect(record?.intent).toBeUndefined();
+      // Begun within a second of each other: their order is not the point.
+      const runs = record?.runs.map((r) => [r.runId, r.reason, r.formerAudienceId]);
+      expect(runs).toHaveLength(2);
+      expect(runs).toEqual(
+        expect.arrayContaining([
+          [started!.runId, 'onCreate', undefined],
+          [former.runId, 'onCreate', oldId],
+        ]),
+      );
+      expect((await env.plan([moved])).steps).toEqual([]);
+    });
+  });
+
+  it('the name still held by the deleted audience: the record keeps the run while it waits, and once created', async () => {
+    await withExecutor({ compat: { deletedNames: 'held' } }, async (env) => {
+      const { former, oldId } = await createdWithRun(env);
+      const refused = await env.apply([moved], { plan: ONE_RUN });
+      expect(statuses(refused)).toEqual(['prod/gold:replace failed', 'prod/gold:run deferred']);
+      expect(remote(env)).toEqual([]);
+      const waiting = await env.store().get('prod', 'gold');
+      expect(waiting?.audienceId).toBeUndefined();
+      expect(waiting?.runs).toEqual([former]);
+      const planned = await env.plan([moved], ONE_RUN);
+      expect(planned.steps.map((s) => [s.id, s.reason, s.deferred])).toEqual([
+        [
+          'prod/gold:create',
+          'the record holds no audience (only the runs of a former audience, kept for the daily run budget): create it',
+          undefined,
+        ],
+        [
+          'prod/gold:run',
+          'first run after creation (ingestion.onCreate)',
+          'audience has used its 1 runs of the last 24 h',
+        ],
+      ]);
+
+      // A minute later in the service's clock the name is free.
+      env.emulator.control.updateSettings({ clockOffsetMs: 61_000 });
+      const created = await env.apply([moved], { plan: ONE_RUN });
+      expect(statuses(created)).toEqual(['prod/gold:create applied', 'prod/gold:run deferred']);
+      await expectNewAudienceWith(env, oldId, former);
+      await expectFirstRunDeferred(env);
+    });
+  });
+});

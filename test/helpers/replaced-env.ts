@@ -1,0 +1,67 @@
+import { expect } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import type { RunRecord } from '../../src/state/schema.js';
+import type { ExecutorEnv } from './executor-env.js';
+import { manifestObject } from './manifests.js';
+
+// A replace of gold (test/apply/replace-runs.spec.ts, replace-kill.spec.ts): gold is created
+// with its first run, then replaced (a new source cannot be PATCHed), and the record of the
+// new audience must keep the deleted audience's run for the daily run budget only.
+
+export const ORG = DEMO_CLIENT.orgId;
+/** gold, created with its first run. */
+export const gold = manifestObject('gold');
+/** A new source cannot be PATCHed: a replace, allowed by the manifest. */
+export const moved = manifestObject('gold', {
+  metadata: { allowReplace: true },
+  spec: {
+    sourceSpec: { path: 'exports/gold-v2.csv', type: 'file', sourceType: 'Cloud Storage', cloudType: 'DLZ' },
+  },
+});
+/** One run a day per audience: the deleted audience's run of the last 24 h uses it up. */
+export const ONE_RUN = { runBudget: { perSandboxPerDay: 100, perAudiencePerDay: 1 } };
+
+export const statuses = (outcome: Awaited<ReturnType<ExecutorEnv['apply']>>) =>
+  outcome.report?.results.map((r) => `${r.step.id} ${r.status}`);
+
+export const remote = (env: ExecutorEnv) => env.emulator.control.listAudiences(ORG, 'prod');
+
+/** gold created with its first run; returns that run as a replace must keep it, with the audience's id. */
+export async function createdWithRun(env: ExecutorEnv): Promise<{ former: RunRecord; oldId: string }> {
+  expect(statuses(await env.apply([gold]))).toEqual(['prod/gold:create applied', 'prod/gold:run applied']);
+  const record = (await env.store().get('prod', 'gold'))!;
+  const oldId = record.audienceId!;
+  const [run, ...more] = env.emulator.control.listRuns(ORG, 'prod', oldId);
+  expect(more).toEqual([]);
+  expect(record.runs.map((r) => r.runId)).toEqual([run!.runId]);
+  return { former: { ...record.runs[0]!, formerAudienceId: oldId }, oldId };
+}
+
+/** The one audience the sandbox holds, not `oldId`, and gold's record names it and holds `former` only. */
+export async function expectNewAudienceWith(
+  env: ExecutorEnv,
+  oldId: string,
+  former: RunRecord,
+): Promise<void> {
+  const [made, ...others] = remote(env);
+  expect(others).toEqual([]);
+  expect(made?.audienceId).not.toBe(oldId);
+  expect(made?.sourceSpec).toMatchObject({ path: 'exports/gold-v2.csv' });
+  const record = await env.store().get('prod', 'gold');
+  expect(record?.audienceId).toBe(made?.audienceId);
+  expect(record?.intent).toBeUndefined();
+  expect(record?.runs).toEqual([former]);
+  expect(env.emulator.control.listRuns(ORG, 'prod', made!.audienceId)).toEqual([]);
+}
+
+/** The next plan owes the new audience its first run, from time 0, and defers it: the day's one run is used. */
+export async function expectFirstRunDeferred(env: ExecutorEnv): Promise<void> {
+  const planned = await env.plan([moved], ONE_RUN);
+  expect(planned.steps.map((s) => [s.id, s.run, s.deferred])).toEqual([
+    [
+      'prod/gold:run',
+      { reason: 'onCreate', dataFilterStartTime: 0 },
+      'audience has used its 1 runs of the last 24 h',
+    ],
+  ]);
+}
