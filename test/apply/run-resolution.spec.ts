@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import type { ManifestInput } from '../../src/manifest/schema.js';
@@ -118,7 +119,12 @@ describe.each(runsListReadings)('a lost run answer against $name', ({ options })
 /** Guardrails wide enough for more runs than a page of the list, each done as soon as started. */
 const MANY_RUNS = { runStageDelayMs: 0, guardrails: { runsPerAudience: 50 } };
 
-/** `count` runs of gold started outside audiencectl, one after another; their ids. */
+/**
+ * `count` runs of gold started outside audiencectl, one after another, each in a later
+ * millisecond than the one before (the emulator sorts runs on their creation time and keeps
+ * ties in the order they were started, so two started in one millisecond would come
+ * oldest first in a newest-first list: on Node 24 two requests often fit in one); their ids.
+ */
 async function runsOutside(emulator: TestEmulator, count: number): Promise<string[]> {
   const [audience] = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
   const ids: string[] = [];
@@ -128,6 +134,8 @@ async function runsOutside(emulator: TestEmulator, count: number): Promise<strin
     });
     if (started.status >= 300) throw new Error(`run ${index} not started: ${started.text}`);
     ids.push((started.body as { runId: string }).runId);
+    const answeredAt = Date.now();
+    while (Date.now() <= answeredAt) await sleep(1);
   }
   return ids;
 }
