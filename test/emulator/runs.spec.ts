@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { anyString } from './matchers.js';
 import { audienceBody, useEmulator } from '../helpers/with-emulator.js';
 
@@ -144,7 +144,8 @@ describe('listing runs: limit, sortBy, property filters, _page', () => {
     return emulator().request('GET', `/external-audience/${id}/runs`, { query });
   }
 
-  it('prepares an audience with five runs, one failed', async () => {
+  // Every case below reads the same audience: five runs, the third failed.
+  beforeAll(async () => {
     id = await emulator().createAudience(audienceBody({ name: 'Runs demo' }));
     runIds = [];
     for (let index = 0; index < 5; index += 1) {
