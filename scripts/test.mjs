@@ -2,7 +2,7 @@
 // `npm test`: every check. Builds dist/ first (the suite spawns the built CLI), then runs
 // the test suite and, beside it, the static checks one after another. The suite's workers
 // wait on the servers and processes they start for part of their time, and the checks
-// (eslint, tsc, prettier, dpdm) fill it: on two cores this takes about as long as the
+// (eslint, tsc, prettier, the import-cycle check) fill it: on two cores this takes about as long as the
 // suite alone, where checks first, suite after, took a minute more. The checks' reports
 // are printed after the suite's, so they never cut into its live output.
 import { spawn } from 'node:child_process';
