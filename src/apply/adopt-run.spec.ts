@@ -25,8 +25,20 @@ describe('matchRun: the run a request whose answer was lost started', () => {
       run: run('ours', AUDIENCE),
     });
     expect(matchRun(before, intent, SINCE, none)).toEqual({ kind: 'none' });
-    // A new run with another start time is not this request's; two new ones cannot be told apart.
-    expect(matchRun([run('other', AUDIENCE, 5), ...before], intent, SINCE, none)).toEqual({ kind: 'none' });
+    // A new run with another start time may be another's, or this request's with its start moved
+    // by the service: it tells nothing (never "none", which starts a second run); two new ones
+    // cannot be told apart; one that echoes the start is the request's, beside another's.
+    const moved = matchRun([run('other', AUDIENCE, 5), ...before], intent, SINCE, none);
+    expect(moved.kind).toBe('unknown');
+    expect(moved.kind === 'unknown' && moved.why).toMatch(
+      /\(other\) from dataFilterStartTime 5, where the request sent 0/,
+    );
+    expect(
+      matchRun([run('other', AUDIENCE, 5), run('ours', AUDIENCE), ...before], intent, SINCE, none),
+    ).toEqual({
+      kind: 'adopt',
+      run: run('ours', AUDIENCE),
+    });
     const two = matchRun([run('a', AUDIENCE), run('b', AUDIENCE), ...before], intent, SINCE, none);
     expect(two.kind).toBe('unknown');
   });
@@ -63,6 +75,11 @@ describe('matchRun: the run a request whose answer was lost started', () => {
       run: run('ours', SINCE + 5),
     });
     expect(matchRun(distinct, {}, SINCE, none)).toEqual({ kind: 'none' });
+    // Since the request, from another start: it tells nothing; before it, from another start: not ours.
+    const sent = { dataFilterStartTime: 0 };
+    expect(matchRun([run('moved', SINCE + 5, 7), ...distinct], sent, SINCE, none).kind).toBe('unknown');
+    const older = [run('old-other', SINCE - 7_200, 7), ...runs(2, (i) => SINCE - 9_000 - i)];
+    expect(matchRun(older, sent, SINCE, none)).toEqual({ kind: 'none' });
     // One time for all: a run the record does not know may be the request's.
     const same = [run('ours', AUDIENCE), run('known', AUDIENCE)];
     expect(matchRun(same, {}, SINCE, new Set(['known'])).kind).toBe('unknown');

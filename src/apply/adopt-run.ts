@@ -45,12 +45,19 @@ export function matchRun(
 ): RunMatch {
   const before = intent.knownRunIds ? new Set(intent.knownRunIds) : undefined;
   const sent = intent.dataFilterStartTime;
-  const candidates = runs.filter(
-    (run) =>
-      !known.has(run.runId) &&
-      !before?.has(run.runId) &&
-      (sent === undefined || run.dataFilterStartTime === undefined || run.dataFilterStartTime === sent),
-  );
+  const unknown = runs.filter((run) => !known.has(run.runId) && !before?.has(run.runId));
+  const echoes = (run: Run) =>
+    sent === undefined || run.dataFilterStartTime === undefined || run.dataFilterStartTime === sent;
+  const candidates = unknown.filter(echoes);
+  // A new run from another start is someone else's, or the request's if the service moved
+  // the start it was sent (neither page says it echoes it as sent; its samples do): never
+  // read as "no run", which would start a second run if it was the request's.
+  const otherStarts = (among: readonly Run[]) => {
+    const others = among.filter((run) => !echoes(run));
+    return others.length === 0
+      ? undefined
+      : ({ kind: 'unknown', why: otherStartsWhy(others, sent) } as const);
+  };
   const timed = (run: Run) => (run.createdAt ?? 0) >= sinceSeconds - ADOPT_MARGIN_SECONDS;
   // Under the audience reading every run shows one time; a single run shows nothing either way.
   const times = new Set(runs.map((run) => run.createdAt).filter((t) => t !== undefined));
@@ -66,7 +73,7 @@ export function matchRun(
         why: `${candidates.length} runs started since the request (${candidates.map((r) => r.runId).join(', ')}) and not one can be told apart as its own`,
       };
     }
-    if (!mayBeCut || timesTell) return { kind: 'none' };
+    if (!mayBeCut || timesTell) return otherStarts(unknown) ?? { kind: 'none' };
     return { kind: 'unknown', why: cutOfOneTime(runs.length) };
   }
 
@@ -78,7 +85,8 @@ export function matchRun(
     return { kind: 'adopt', run: timedCandidates[0]! };
   }
   if (timedCandidates.length === 0 && (timesTell || (candidates.length === 0 && !mayBeCut))) {
-    return { kind: 'none' };
+    // Where the times tell, only a run since the request may be its own.
+    return otherStarts(timesTell ? unknown.filter(timed) : unknown) ?? { kind: 'none' };
   }
   return {
     kind: 'unknown',
@@ -87,6 +95,13 @@ export function matchRun(
         ? cutOfOneTime(runs.length)
         : `the service lists run${candidates.length === 1 ? '' : 's'} ${candidates.map((r) => r.runId).join(', ')} that audiencectl does not know, and the runs' createdAt (one time for all) cannot tell whether one started from the request`,
   };
+}
+
+/** Why runs new since the request, started from another `dataFilterStartTime` than `sent`, tell nothing. */
+function otherStartsWhy(runs: readonly Run[], sent: number | undefined): string {
+  const one = runs.length === 1;
+  const starts = [...new Set(runs.map((run) => run.dataFilterStartTime))].join(', ');
+  return `the service lists ${one ? 'a run' : 'runs'} audiencectl does not know (${runs.map((r) => r.runId).join(', ')}) from dataFilterStartTime ${starts}, where the request sent ${sent}: ${one ? 'it is' : 'one may be'} the request's if the service moved the start it was sent, or another's`;
 }
 
 /** Why a list of `count` runs, all of one time and maybe cut, tells nothing of the request. */
