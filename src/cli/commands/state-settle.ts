@@ -78,6 +78,12 @@ function report(settled: SettledRun): void {
     `Settled ${id}: run ${run.runId} (${run.status}) is recorded as the run the request of ${intent.startedAt} started; the intent is cleared.`,
   );
   out(`  - Verified through the service: run ${run.runId} is a run of audience ${record.audienceId ?? '?'}.`);
+  const sent = intent.dataFilterStartTime;
+  if (sent !== undefined && run.dataFilterStartTime !== sent) {
+    out(
+      `  - It started from dataFilterStartTime ${run.dataFilterStartTime}, not the ${sent} the request sent: recorded as named (the service moved the start it was sent).`,
+    );
+  }
   out(
     `  - it honours ${what} and counts in sandbox ${record.sandbox}'s daily run budget; the next apply starts no run for that request`,
   );
