@@ -5,7 +5,7 @@ import { componentLogger, type Logger } from '../log.js';
 import { DirectorySource } from '../source/dir-source.js';
 import { watchDirectory, type DirectoryWatcher } from '../source/dir-watch.js';
 import { createGitSource } from '../source/git-source.js';
-import { repositoryIdOf } from '../source/repository-id.js';
+import { repositoryPathOf } from '../source/repository-id.js';
 import type { Source } from '../source/types.js';
 import { openStateStore } from '../state/open.js';
 import { assertSameOrgs } from '../state/org-binding.js';
@@ -171,7 +171,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     ? {
         secret,
         branch: options.branch,
-        repository: options.source.kind === 'git' ? repositoryIdOf(options.source.options.url) : undefined,
+        repository: options.source.kind === 'git' ? repositoryPathOf(options.source.options.url) : undefined,
         onPush: () => reconciler.trigger('webhook'),
       }
     : undefined;

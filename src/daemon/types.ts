@@ -1,5 +1,3 @@
-import type { RepositoryId } from '../source/repository-id.js';
-
 /**
  * The contract between the reconcile loop and the HTTP server: the loop owns the
  * state and implements `DaemonStatusProvider`; the server only reads it and calls
@@ -131,8 +129,8 @@ export interface WebhookTarget {
   secret: string;
   /** The branch the source follows: only pushes to `refs/heads/<branch>` trigger. */
   branch: string;
-  /** The repository the source follows; pushes naming another are ignored. Absent: any repository. */
-  repository?: RepositoryId | undefined;
+  /** The path of the repository the source follows (repositoryPathOf); pushes naming another are ignored. Absent: any repository. */
+  repository?: string | undefined;
   /** Must return quickly: schedule a sync, do not run it here (GitHub times out at 10 s). */
   onPush(notice: PushNotice): void;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { repositoryIdOf, sameRepository, type RepositoryId } from '../source/repository-id.js';
+import { namesConfiguredPath, repositoryPathOf } from '../source/repository-id.js';
 
 const Name = z.string().optional().catch(undefined);
 
@@ -18,22 +18,22 @@ export type PushRepository = z.infer<typeof PushRepository>;
 const URL_FIELDS = ['clone_url', 'ssh_url', 'git_url', 'html_url'] as const;
 
 /**
- * True only when the push certainly names a repository other than `configured`: none of
- * its URLs names the configured host and path (or, with no URL, its `full_name` is not
- * the configured path). Whatever cannot be compared (no configured id, no repository in
- * the payload) answers false: a legitimate push is never refused for want of a name.
+ * True only when the push certainly names a repository other than the `configured` path
+ * (repositoryPathOf of --repo): none of its URLs names that path (namesConfiguredPath), or,
+ * with no URL, its `full_name` does not. Whatever cannot be compared (no configured path, no
+ * repository in the payload) answers false: a legitimate push is never refused for want of a name.
  */
 export function namesOtherRepository(
-  configured: RepositoryId | undefined,
+  configured: string | undefined,
   pushed: PushRepository | undefined,
 ): boolean {
   if (configured === undefined || pushed === undefined) return false;
-  const ids: RepositoryId[] = [];
+  const paths: string[] = [];
   for (const field of URL_FIELDS) {
-    const id = repositoryIdOf(pushed[field] ?? '');
-    if (id !== undefined) ids.push(id);
+    const path = repositoryPathOf(pushed[field] ?? '');
+    if (path !== undefined) paths.push(path);
   }
-  if (ids.length > 0) return !ids.some((id) => sameRepository(id, configured));
   const fullName = pushed.full_name?.toLowerCase();
-  return fullName !== undefined && fullName !== '' && fullName !== configured.path;
+  if (paths.length === 0 && fullName) paths.push(fullName);
+  return paths.length > 0 && !paths.some((path) => namesConfiguredPath(configured, path));
 }

@@ -7,6 +7,7 @@ import {
   webhookSecretOf,
   type WebhookRequest,
 } from './webhook.js';
+import { githubRepository } from '../../test/helpers/github-push.js';
 
 const SECRET = 'webhook-secret';
 
@@ -120,42 +121,52 @@ describe('decideWebhook', () => {
   });
 });
 
-// A push's `repository` as GitHub sends it (fields we do not read left out); `url` is the
-// API address since April 2025.
-function githubRepository(host: string, fullName: string) {
-  return {
-    full_name: fullName,
-    html_url: `https://${host}/${fullName}`,
-    url: `https://api.${host}/repos/${fullName}`,
-    git_url: `git://${host}/${fullName}.git`,
-    ssh_url: `git@${host}:${fullName}.git`,
-    clone_url: `https://${host}/${fullName}.git`,
-  };
-}
-
 describe('decideWebhook with the repository the source follows', () => {
-  const ACME = { host: 'github.com', path: 'acme/audiences' };
+  const ACME = 'acme/audiences';
   const push = (repository: unknown, ref = 'refs/heads/main') =>
     delivery('push', { ref, after: 'abc123', repository });
 
   it('syncs on a push naming that repository, however GitHub spells its case', () => {
     for (const name of ['acme/audiences', 'Acme/Audiences']) {
-      expect(decideWebhook(SECRET, 'main', push(githubRepository('github.com', name)), ACME)).toEqual({
-        action: 'sync',
-        ref: 'refs/heads/main',
-        after: 'abc123',
-      });
+      expect(decideWebhook(SECRET, 'main', push(githubRepository('https://github.com', name)), ACME)).toEqual(
+        {
+          action: 'sync',
+          ref: 'refs/heads/main',
+          after: 'abc123',
+        },
+      );
     }
   });
 
-  it('ignores a push naming another repository, on the same host or another (GitHub Enterprise)', () => {
+  it('syncs on a push naming its path on another host: the controller may reach the server under another name', () => {
+    for (const host of ['ghe.example.com', 'github.internal.svc', '10.0.0.7']) {
+      expect(
+        decideWebhook(SECRET, 'main', push(githubRepository(`https://${host}`, 'acme/audiences')), ACME),
+      ).toMatchObject({
+        action: 'sync',
+      });
+    }
+    // A proxy or mirror serving it under a prefix: the push's path ends the configured one.
+    expect(
+      decideWebhook(
+        SECRET,
+        'main',
+        push(githubRepository('https://github.com', 'acme/audiences')),
+        'git/acme/audiences',
+      ),
+    ).toMatchObject({
+      action: 'sync',
+    });
+  });
+
+  it('ignores a push naming another repository', () => {
     for (const [host, name] of [
       ['github.com', 'acme/other'],
       ['github.com', 'other/audiences'],
       ['github.com', 'acme/audiences-old'],
-      ['ghe.example.com', 'acme/audiences'],
+      ['github.com', 'cme/audiences'],
     ] as const) {
-      expect(decideWebhook(SECRET, 'main', push(githubRepository(host, name)), ACME)).toEqual({
+      expect(decideWebhook(SECRET, 'main', push(githubRepository(`https://${host}`, name)), ACME)).toEqual({
         action: 'ignore',
         reason: 'other-repository',
         ref: 'refs/heads/main',
@@ -165,7 +176,7 @@ describe('decideWebhook with the repository the source follows', () => {
   });
 
   it('says other-repository before other-branch, and still checks the signature first', () => {
-    const elsewhere = push(githubRepository('github.com', 'acme/other'), 'refs/heads/develop');
+    const elsewhere = push(githubRepository('https://github.com', 'acme/other'), 'refs/heads/develop');
     expect(decideWebhook(SECRET, 'main', elsewhere, ACME)).toMatchObject({ reason: 'other-repository' });
     const forged = { ...elsewhere, signature: signWebhook('guess', elsewhere.body) };
     expect(decideWebhook(SECRET, 'main', forged, ACME)).toMatchObject({ action: 'reject', status: 401 });
@@ -182,7 +193,7 @@ describe('decideWebhook with the repository the source follows', () => {
   });
 
   it('syncs when it cannot tell: no repository configured (a local path), or none in the payload', () => {
-    const other = push(githubRepository('github.com', 'acme/other'));
+    const other = push(githubRepository('https://github.com', 'acme/other'));
     expect(decideWebhook(SECRET, 'main', other)).toMatchObject({ action: 'sync' });
     expect(decideWebhook(SECRET, 'main', other, undefined)).toMatchObject({ action: 'sync' });
     for (const repository of [undefined, null, 'acme/other', 42, {}, { full_name: '' }, { clone_url: 7 }]) {

@@ -1,7 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import type { RepositoryId } from '../source/repository-id.js';
 import { namesOtherRepository, PushRepository } from './webhook-repository.js';
 
 /** What to do with one webhook delivery; the HTTP layer maps it to a status. */
@@ -95,7 +94,7 @@ export function decideWebhook(
   secret: string,
   branch: string,
   request: WebhookRequest,
-  repository?: RepositoryId,
+  repository?: string,
 ): WebhookDecision {
   if (!verifyWebhookSignature(secret, request.body, request.signature)) {
     return { action: 'reject', status: 401, reason: 'missing or invalid X-Hub-Signature-256' };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { repositoryIdOf } from './repository-id.js';
+import { namesConfiguredPath, repositoryPathOf } from './repository-id.js';
 
-describe('repositoryIdOf', () => {
+describe('repositoryPathOf', () => {
   it.each([
     'https://github.com/acme/audiences.git',
     'https://github.com/acme/audiences',
@@ -20,25 +20,20 @@ describe('repositoryIdOf', () => {
     'git@GITHUB.COM:ACME/audiences',
     'github.com:acme/audiences.git',
     'git@github.com:/acme/audiences.git/',
-  ])('reads %s as github.com acme/audiences', (url) => {
-    expect(repositoryIdOf(url)).toEqual({ host: 'github.com', path: 'acme/audiences' });
+  ])('reads %s as acme/audiences', (url) => {
+    expect(repositoryPathOf(url)).toBe('acme/audiences');
   });
 
-  it('keeps the host, so the same name on GitHub Enterprise is another repository', () => {
-    expect(repositoryIdOf('https://ghe.example.com/acme/audiences.git')).toEqual({
-      host: 'ghe.example.com',
-      path: 'acme/audiences',
-    });
-    expect(repositoryIdOf('git@[::1]:acme/audiences.git')).toEqual({ host: '::1', path: 'acme/audiences' });
-    expect(repositoryIdOf('https://127.0.0.1:8443/group/sub/repo.git')).toEqual({
-      host: '127.0.0.1',
-      path: 'group/sub/repo',
-    });
+  it('reads the path on any host, a nested one whole', () => {
+    expect(repositoryPathOf('https://ghe.example.com/acme/audiences.git')).toBe('acme/audiences');
+    expect(repositoryPathOf('git@[::1]:acme/audiences.git')).toBe('acme/audiences');
+    expect(repositoryPathOf('https://127.0.0.1:8443/group/sub/repo.git')).toBe('group/sub/repo');
   });
 
-  it('drops the user and any password, so an id can be logged', () => {
-    const id = repositoryIdOf('https://x-access-token:CANARY-123@github.com/acme/audiences.git');
-    expect(id).toEqual({ host: 'github.com', path: 'acme/audiences' });
+  it('drops the user and any password', () => {
+    expect(repositoryPathOf('https://x-access-token:CANARY-123@github.com/acme/audiences.git')).toBe(
+      'acme/audiences',
+    );
   });
 
   it.each([
@@ -51,6 +46,16 @@ describe('repositoryIdOf', () => {
     'https://[not-a-host/acme/a',
     '',
   ])('names no hosted repository for %j', (url) => {
-    expect(repositoryIdOf(url)).toBeUndefined();
+    expect(repositoryPathOf(url)).toBeUndefined();
+  });
+});
+
+describe('namesConfiguredPath', () => {
+  it('takes the same path, or its end after a slash (a proxy prefix), and nothing else', () => {
+    expect(namesConfiguredPath('acme/audiences', 'acme/audiences')).toBe(true);
+    expect(namesConfiguredPath('git/acme/audiences', 'acme/audiences')).toBe(true);
+    expect(namesConfiguredPath('acme/audiences', 'cme/audiences')).toBe(false);
+    expect(namesConfiguredPath('xacme/audiences', 'acme/audiences')).toBe(false);
+    expect(namesConfiguredPath('acme/audiences', 'git/acme/audiences')).toBe(false);
   });
 });

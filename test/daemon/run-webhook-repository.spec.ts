@@ -15,6 +15,7 @@ import {
   startController,
   type ControllerProcess,
 } from './helpers/controller.js';
+import { githubRepository } from '../helpers/github-push.js';
 
 const SECRET = 'webhook-secret-e2e-repo-4b9e';
 const GIT_TOKEN = 'ghp_CANARYrepo5d1c3e7f9a2b4c6d8e0f1a3b5c7d9e1f';
@@ -32,18 +33,6 @@ afterEach(async () => {
   await cleanUp({ controller, emulator, fixture, dir: root });
   controller = emulator = fixture = server = root = undefined;
 });
-
-/** A push's `repository` as GitHub sends it, for a repository served at `base` (fields we do not read left out). */
-function githubRepository(base: string, fullName: string) {
-  const { hostname } = new URL(base);
-  return {
-    full_name: fullName,
-    html_url: `${base}/${fullName}`,
-    git_url: `git://${hostname}/${fullName}.git`,
-    ssh_url: `git@${hostname}:${fullName}.git`,
-    clone_url: `${base}/${fullName}.git`,
-  };
-}
 
 function push(url: string, id: string, payload: unknown): Promise<Response> {
   const body = JSON.stringify(payload);

@@ -1,0 +1,16 @@
+/**
+ * A push's `repository` as GitHub sends it, for a repository served at `base` (`https://host`,
+ * a port too), fields audiencectl does not read left out. `url` is the API address (GitHub
+ * Enterprise's spelling), which names no clone and must not be compared.
+ */
+export function githubRepository(base: string, fullName: string) {
+  const { hostname } = new URL(base);
+  return {
+    full_name: fullName,
+    html_url: `${base}/${fullName}`,
+    url: `${base}/api/v3/repos/${fullName}`,
+    git_url: `git://${hostname}/${fullName}.git`,
+    ssh_url: `git@${hostname}:${fullName}.git`,
+    clone_url: `${base}/${fullName}.git`,
+  };
+}
