@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import type { ManifestInput } from '../../src/manifest/schema.js';
@@ -120,22 +119,23 @@ describe.each(runsListReadings)('a lost run answer against $name', ({ options })
 const MANY_RUNS = { runStageDelayMs: 0, guardrails: { runsPerAudience: 50 } };
 
 /**
- * `count` runs of gold started outside audiencectl, one after another, each in a later
- * millisecond than the one before (the emulator sorts runs on their creation time and keeps
- * ties in the order they were started, so two started in one millisecond would come
- * oldest first in a newest-first list: on Node 24 two requests often fit in one); their ids.
+ * `count` runs of gold started outside audiencectl, one after another, each a millisecond
+ * later in the emulator's clock than the one before would be (the emulator sorts runs on
+ * their creation time and keeps ties in the order they were started, so two started in one
+ * millisecond would come oldest first in a newest-first list: on Node 24 two requests often
+ * fit in one); their ids. The clock is left 1 ms a run ahead, far within any tolerance.
  */
 async function runsOutside(emulator: TestEmulator, count: number): Promise<string[]> {
   const [audience] = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+  const { clockOffsetMs } = emulator.control.updateSettings({});
   const ids: string[] = [];
   for (let index = 0; index < count; index += 1) {
+    emulator.control.updateSettings({ clockOffsetMs: clockOffsetMs + index });
     const started = await emulator.request('POST', `/external-audience/${audience!.audienceId}/runs`, {
       body: { dataFilterStartTime: index },
     });
     if (started.status >= 300) throw new Error(`run ${index} not started: ${started.text}`);
     ids.push((started.body as { runId: string }).runId);
-    const answeredAt = Date.now();
-    while (Date.now() <= answeredAt) await sleep(1);
   }
   return ids;
 }
