@@ -114,11 +114,15 @@ export function mayBeCutList(runs: Readonly<RunsListed>): boolean {
   return runs.complete === undefined ? runs.length >= RUNS_PAGE_FLOOR : !runs.complete;
 }
 
-/** What the state records of a run the service reported; `fallback` fills what the response left out. */
+/**
+ * What the state records of a run the service reported, with its failure reason where it failed;
+ * `fallback` fills what the response left out.
+ */
 export function runRecord(
   run: Run,
   fallback: { start: number; now: number; reason?: string | undefined },
 ): RunRecord {
+  const failureReason = run.status === 'FAILED' ? run['failureReason'] : undefined;
   return {
     runId: run.runId,
     status: run.status ?? 'PROCESSING',
@@ -126,6 +130,7 @@ export function runRecord(
     dataFilterStartTime: run.dataFilterStartTime ?? fallback.start,
     ...(run.dataFilterEndTime === undefined ? {} : { dataFilterEndTime: run.dataFilterEndTime }),
     ...(fallback.reason === undefined ? {} : { reason: fallback.reason }),
+    ...(typeof failureReason === 'string' ? { failureReason } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { AepClient, CallOptions, Run, RunsListed } from '../aep/types.js';
-import type { AppliedSpec, AudienceRecord, RunRecord } from '../state/schema.js';
+import type { AppliedSpec, AudienceRecord, Intent, RunRecord } from '../state/schema.js';
 import { epochSecondsOf } from '../state/instant.js';
 import { requestToken } from '../plan/runs.js';
 import type { StateStore } from '../state/store.js';
@@ -24,9 +24,40 @@ export type RunIntentOutcome =
    */
   | { kind: 'unknown'; message: string; listed?: true };
 
+/** What one runs list says of a pending run intent's request, before anything is written. */
+export type RunIntentReading =
+  | { kind: 'adopt'; run: Run }
+  | { kind: 'none'; listed?: RunsListed }
+  | { kind: 'unknown'; message: string; listed?: true };
+
 /**
- * Settles a pending run intent by reading the audience's runs. A failed or refused
+ * Reads the audience's runs once and matches them against the record's pending run intent
+ * (matchRun). An audience without an id has no runs: "none" without a call. A failed or refused
  * list is never read as "no run": that is how a run is started twice.
+ */
+export async function readRunIntent(
+  client: Pick<AepClient, 'listRuns' | 'serviceClock'>,
+  record: AudienceRecord,
+  call: CallOptions,
+): Promise<RunIntentReading> {
+  const intent = pendingRun(record);
+  if (!record.audienceId) return { kind: 'none' };
+  let listed: RunsListed;
+  try {
+    listed = await client.listRuns(record.sandbox, record.audienceId, call);
+  } catch (error) {
+    return { kind: 'unknown', message: aepFailure(error).message };
+  }
+  const { inService } = intentTimes(intent, client);
+  const match = matchRun(listed, intent, inService, new Set(record.runs.map((r) => r.runId)));
+  if (match.kind === 'unknown') return { kind: 'unknown', message: match.why, listed: true };
+  if (match.kind === 'adopt') return { kind: 'adopt', run: match.run };
+  return { kind: 'none', listed };
+}
+
+/**
+ * Settles a pending run intent by reading the audience's runs (readRunIntent): adopts the run
+ * it shows, or clears the intent where it shows none; keeps it where the list cannot tell.
  */
 export async function settleRunIntent(
   store: StateStore,
@@ -36,34 +67,39 @@ export async function settleRunIntent(
   call: CallOptions,
   start?: number,
 ): Promise<RunIntentOutcome> {
-  const intent = record.intent;
-  if (intent?.kind !== 'run') throw new Error('settleRunIntent needs a record with a run intent');
-  const since = epochSecondsOf(intent.startedAt);
-  // The intent's time is the local clock's, runs' are AEP's: compared in AEP's, with the
-  // offset its answer just showed whatever its size (as findOwnCreate does). serviceShift
-  // is 0 within the plan's 5-minute tolerance, and a service clock 2 to 5 minutes behind
-  // would then put the run the request started before the adoption margin.
-  let inService = since;
-  let started: Run | undefined;
-  let listed: RunsListed | undefined;
-  if (record.audienceId) {
-    try {
-      listed = await client.listRuns(record.sandbox, record.audienceId, call);
-    } catch (error) {
-      return { kind: 'unknown', message: aepFailure(error).message };
-    }
-    inService = since + (measuredOffset(client) ?? 0);
-    const match = matchRun(listed, intent, inService, new Set(record.runs.map((r) => r.runId)));
-    if (match.kind === 'unknown') return { kind: 'unknown', message: match.why, listed: true };
-    if (match.kind === 'adopt') started = match.run;
-  }
-  if (!started) {
+  const reading = await readRunIntent(client, record, call);
+  if (reading.kind === 'unknown') return reading;
+  if (reading.kind === 'none') {
     const cleared = await store.resolveIntent(record, { kind: 'update', changes: {} });
-    return { kind: 'none', record: cleared ?? record, ...(listed ? { listed } : {}) };
+    return { kind: 'none', record: cleared ?? record, ...(reading.listed ? { listed: reading.listed } : {}) };
   }
-  const changes = adoptionChanges(record, started, client, clock, start);
+  const changes = adoptionChanges(record, reading.run, client, clock, start);
   const stored = await store.resolveIntent(record, { kind: 'update', changes });
   return { kind: 'adopted', run: changes.run, record: stored ?? record };
+}
+
+/** A pending intent of a run request. */
+export type RunIntent = Intent & { kind: 'run' };
+
+/** Whether `intent` is a run intent. */
+export function isRunIntent(intent: Intent | undefined): intent is RunIntent {
+  return intent?.kind === 'run';
+}
+
+function pendingRun(record: AudienceRecord): RunIntent {
+  if (!isRunIntent(record.intent)) throw new Error('a record with a run intent is needed here');
+  return record.intent;
+}
+
+/**
+ * The intent's time (the local clock's) and the same time in AEP's clock, shifted by the offset
+ * `client`'s last answer showed, whatever its size (as findOwnCreate does). serviceShift is 0
+ * within the plan's 5-minute tolerance, and a service clock 2 to 5 minutes behind would then put
+ * the run the request started before the adoption margin.
+ */
+function intentTimes(intent: RunIntent, client: Pick<AepClient, 'serviceClock'>) {
+  const since = epochSecondsOf(intent.startedAt);
+  return { since, inService: since + (measuredOffset(client) ?? 0) };
 }
 
 /**
@@ -80,10 +116,8 @@ export function adoptionChanges(
   clock: Clock,
   start?: number,
 ): { run: RunRecord; applied?: AppliedSpec } {
-  const intent = record.intent;
-  if (intent?.kind !== 'run') throw new Error('adoptionChanges needs a record with a run intent');
-  const since = epochSecondsOf(intent.startedAt);
-  const inService = since + (measuredOffset(client) ?? 0);
+  const intent = pendingRun(record);
+  const { since, inService } = intentTimes(intent, client);
   const reason = intent.runReason;
   const local = Math.floor(clock.now() / 1000);
   const shift = serviceShift(client);

@@ -1,25 +1,47 @@
 import type { AepClient, Run } from '../aep/types.js';
 import { StateError } from '../state/errors.js';
 import { recordId } from '../state/record-id.js';
-import type { AudienceRecord, Intent, RunRecord } from '../state/schema.js';
+import type { AudienceRecord, RunRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { aepFailure, isNotFound } from './aep-failure.js';
-import { adoptionChanges } from './run-intent.js';
+import {
+  adoptionChanges,
+  isRunIntent,
+  readRunIntent,
+  type RunIntent,
+  type RunIntentReading,
+} from './run-intent.js';
 import type { Clock } from './types.js';
 
 // `audiencectl state settle-run`: a person, having looked at the audience's runs in AEP, says
-// what a run request whose answer was lost did, where the runs list cannot tell (run-intent.ts).
+// what a run request whose answer was lost did, where the runs list cannot tell (run-intent.ts);
+// checked first against that list, read once as an apply reads it.
 
-/** What the person saw: the run the request started, or none. */
-export type SettleClaim = { kind: 'run'; runId: string } | { kind: 'none' };
+/**
+ * What the person saw: the run the request started, or none. `force`: take "none" where
+ * nothing could be checked (no credentials, or a runs list that failed).
+ */
+export type SettleClaim = { kind: 'run'; runId: string } | { kind: 'none'; force?: boolean };
 
+/**
+ * How "no run" was checked: `listed`, the runs list read as an apply reads it (matchRun), showing
+ * none; `no-audience`, the record has no audience id, so no run can have started; `unclear`, the
+ * list read and unable to tell (`why`), so the person's word is taken; `unchecked`, nothing could
+ * be asked (`why`), taken with --force.
+ */
+export type NoneCheck = { kind: 'listed' | 'no-audience' } | { kind: 'unclear' | 'unchecked'; why: string };
+
+/** `check`: how the run was found, `listed` (as the request's, matchRun) or `verified` (its GET). */
 export type SettledRun =
-  | { kind: 'run'; intent: RunIntent; run: RunRecord; record: AudienceRecord }
-  | { kind: 'none'; intent: RunIntent; record: AudienceRecord };
+  | { kind: 'run'; intent: RunIntent; run: RunRecord; record: AudienceRecord; check: 'listed' | 'verified' }
+  | { kind: 'none'; intent: RunIntent; record: AudienceRecord; check: NoneCheck };
 
-type RunIntent = Intent & { kind: 'run' };
+type Service = { client: Pick<AepClient, 'getRun' | 'listRuns' | 'serviceClock'>; clock: Clock };
 
 const NOTHING = 'nothing was changed';
+
+const NO_CREDENTIALS =
+  'no AEP credentials are configured (AEP_CLIENT_ID, AEP_CLIENT_SECRET, AEP_ORG_ID, or --config)';
 
 /**
  * The record's pending run intent, checked against `claim` with what the record alone tells;
@@ -29,14 +51,13 @@ const NOTHING = 'nothing was changed';
 export function pendingRunIntent(record: AudienceRecord, claim: SettleClaim): RunIntent {
   const id = recordId(record.sandbox, record.key);
   const intent = record.intent;
-  if (intent?.kind !== 'run') {
+  if (!isRunIntent(intent)) {
     const other = intent
       ? ` (its pending intent is a ${intent.kind} from ${intent.startedAt}, which the next apply settles)`
       : '';
     throw new StateError('STATE_NO_RUN_INTENT', `${id} has no run intent to settle${other}; ${NOTHING}`);
   }
-  const pending = { ...intent, kind: 'run' as const };
-  if (claim.kind === 'none') return pending;
+  if (claim.kind === 'none') return intent;
   const { runId } = claim;
   if (record.runs.some((run) => run.runId === runId)) {
     throw new StateError(
@@ -56,7 +77,7 @@ export function pendingRunIntent(record: AudienceRecord, claim: SettleClaim): Ru
       `${id} has no audience id, so no run of it can be checked; settle it with --no-run; ${NOTHING}`,
     );
   }
-  return pending;
+  return intent;
 }
 
 /**
@@ -88,6 +109,13 @@ export async function verifiedRun(
       { cause },
     );
   }
+  if (run.runId !== runId) {
+    // The record's and the intent's ids were checked against the id asked for, not this one.
+    throw new StateError(
+      'STATE_RUN_OTHER_ID',
+      `the service answered run ${runId} with run ${run.runId}; give the id exactly as the service spells it; ${NOTHING}`,
+    );
+  }
   if (run.audienceId !== undefined && run.audienceId !== audienceId) {
     throw new StateError(
       'STATE_RUN_OTHER_AUDIENCE',
@@ -100,31 +128,103 @@ export async function verifiedRun(
 }
 
 /**
- * Settles the record's pending run intent as `claim` says, under the store's lock: the run
- * recorded as an apply adopts one (adoptionChanges), with the failure reason a followed run
- * records, and the intent cleared; or, with no run, the intent cleared alone.
+ * Settles the record's pending run intent as `claim` says, under the store's lock. With
+ * credentials, the audience's runs are read first, as an apply reads them (readRunIntent): a run
+ * they show as the request's is recorded as an apply adopts it (and a claim naming another run,
+ * or none, refused once it is); where they show none, `--no-run` is taken; only where they
+ * cannot tell is the person's word taken as such (a named run still checked by its GET). Without
+ * credentials, or with a list that fails, `--no-run` is taken only with `force`.
  */
 export async function settleRunByHand(
   store: StateStore,
   record: AudienceRecord,
   claim: SettleClaim,
-  service: { client: Pick<AepClient, 'getRun' | 'serviceClock'>; clock: Clock } | undefined,
+  service: Service | undefined,
 ): Promise<SettledRun> {
   const intent = pendingRunIntent(record, claim);
+  if (!service) {
+    // An audience without an id has no runs: nothing to ask.
+    return asClaimed(
+      store,
+      record,
+      intent,
+      claim,
+      record.audienceId ? undefined : { kind: 'none' },
+      undefined,
+    );
+  }
+  const reading = await readRunIntent(service.client, record, {});
+  if (reading.kind === 'adopt') return adoptListed(store, record, intent, claim, reading.run, service);
+  return asClaimed(store, record, intent, claim, reading, service);
+}
+
+/** What the runs list says short of a run to adopt; undefined where it could not be asked. */
+type NoAdoption = Exclude<RunIntentReading, { kind: 'adopt' }> | undefined;
+
+/** Settles as the person says, where the runs list shows no run of the request to adopt. */
+async function asClaimed(
+  store: StateStore,
+  record: AudienceRecord,
+  intent: RunIntent,
+  claim: SettleClaim,
+  reading: NoAdoption,
+  service: Service | undefined,
+): Promise<SettledRun> {
   if (claim.kind === 'none') {
+    const check = noneCheck(intent, reading, claim.force === true);
     const cleared = await store.resolveIntent(record, { kind: 'update', changes: {} });
-    return { kind: 'none', intent, record: cleared ?? record };
+    return { kind: 'none', intent, record: cleared ?? record, check };
+  }
+  if (reading?.kind === 'none') {
+    throw new StateError(
+      'STATE_RUN_NOT_LISTED',
+      `the service's runs list shows no run that the request of ${intent.startedAt} started (run ${claim.runId} is not one new since it); check the run id, or settle with --no-run; ${NOTHING}`,
+    );
   }
   if (!service) {
     throw new StateError(
       'STATE_RUN_UNVERIFIED',
-      `--run-id is checked through the service, and no AEP credentials are configured (AEP_CLIENT_ID, AEP_CLIENT_SECRET, AEP_ORG_ID, or --config); ${NOTHING}`,
+      `--run-id is checked through the service, and ${NO_CREDENTIALS}; ${NOTHING}`,
     );
   }
   const started = await verifiedRun(service.client, record, claim.runId);
   const changes = adoptionChanges(record, started, service.client, service.clock);
-  const reason = started.status === 'FAILED' ? started['failureReason'] : undefined;
-  const run = typeof reason === 'string' ? { ...changes.run, failureReason: reason } : changes.run;
-  const stored = await store.resolveIntent(record, { kind: 'update', changes: { ...changes, run } });
-  return { kind: 'run', intent, run, record: stored ?? record };
+  const stored = await store.resolveIntent(record, { kind: 'update', changes });
+  return { kind: 'run', intent, run: changes.run, record: stored ?? record, check: 'verified' };
+}
+
+/** How "none" was checked; throws where nothing could be, unless `force`. */
+function noneCheck(intent: RunIntent, reading: NoAdoption, force: boolean): NoneCheck {
+  if (reading?.kind === 'none') return { kind: reading.listed ? 'listed' : 'no-audience' };
+  if (reading?.listed) return { kind: 'unclear', why: reading.message };
+  const why = reading ? `the runs list could not be read (${reading.message})` : NO_CREDENTIALS;
+  if (force) return { kind: 'unchecked', why };
+  throw new StateError(
+    'STATE_NO_RUN_UNCHECKED',
+    `nothing could be checked: ${why}, so whether the request of ${intent.startedAt} started a run is unknown; give --force to settle with --no-run anyway, or try again; ${NOTHING}`,
+  );
+}
+
+/**
+ * Records the run the runs list shows as the request's, as an apply adopts it; then refuses a
+ * claim naming another run, or none, saying so.
+ */
+async function adoptListed(
+  store: StateStore,
+  record: AudienceRecord,
+  intent: RunIntent,
+  claim: SettleClaim,
+  listed: Run,
+  service: Service,
+): Promise<SettledRun> {
+  const changes = adoptionChanges(record, listed, service.client, service.clock);
+  const stored = await store.resolveIntent(record, { kind: 'update', changes });
+  if (claim.kind === 'run' && claim.runId === listed.runId) {
+    return { kind: 'run', intent, run: changes.run, record: stored ?? record, check: 'listed' };
+  }
+  const refused = claim.kind === 'none' ? '--no-run' : `--run-id ${claim.runId}`;
+  throw new StateError(
+    'STATE_RUN_LISTED',
+    `the service's runs list shows run ${listed.runId} as the run the request of ${intent.startedAt} started: it is recorded as an apply adopts it, and the intent cleared; ${refused} was not taken`,
+  );
 }

@@ -8,7 +8,7 @@ import { runCli, type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { audienceBody, useEmulator, type TestEmulator } from '../helpers/with-emulator.js';
-import { useTempDirs } from '../state/helpers.js';
+import { readAll, useTempDirs } from '../state/helpers.js';
 import { usePostgres } from '../state/pg.js';
 
 /**
@@ -25,15 +25,6 @@ const HOUR_MS = 3_600_000;
 const emulator = useEmulator({ compat: { runCreatedAt: 'audience' } });
 const postgres = usePostgres();
 const tempDir = useTempDirs();
-
-async function readAll(location: string) {
-  const store = await openStateStore(location);
-  try {
-    return await store.readAll();
-  } finally {
-    await store.close();
-  }
-}
 
 async function recordOf(location: string, key = 'gold') {
   return (await readAll(location)).audiences.find((r) => r.key === key);
@@ -201,7 +192,7 @@ describe('state settle-run --run-id of a run from another start than the request
 });
 
 describe('state settle-run --no-run (PostgreSQL store)', () => {
-  it('clears the intent and records nothing; a key without a run intent, or without a record, is refused', async () => {
+  it('without credentials is refused unless --force (nothing could be checked); then clears the intent and records nothing; a key without a run intent, or without a record, is refused', async () => {
     emulator().control.updateSettings({ clockOffsetMs: 0 });
     const root = await tempDir();
     const state = await postgres.freshLocation();
@@ -217,16 +208,22 @@ describe('state settle-run --no-run (PostgreSQL store)', () => {
     const pending = await readAll(state);
     const startedAt = pending.audiences[0]!.intent!.startedAt;
 
-    const settle = (key: string) =>
-      runCli(['state', 'settle-run', key, '--no-run', '--state', state], {
+    const settle = (key: string, ...flags: string[]) =>
+      runCli(['state', 'settle-run', key, '--no-run', ...flags, '--state', state], {
         env: { AEP_CLIENT_ID: undefined, AEP_CLIENT_SECRET: undefined, AEP_ORG_ID: undefined },
       });
-    const settled = await settle('silver');
+    expectRefused(
+      await settle('silver'),
+      `nothing could be checked: no AEP credentials are configured (AEP_CLIENT_ID, AEP_CLIENT_SECRET, AEP_ORG_ID, or --config), so whether the request of ${startedAt} started a run is unknown; give --force to settle with --no-run anyway, or try again; nothing was changed`,
+    );
+    expect(await readAll(state)).toEqual(pending);
+    const settled = await settle('silver', '--force');
     expect(settled.stderr).toBe('');
     expect(settled.code).toBe(0);
     expect(settled.stdout).toBe(
       [
         `Settled prod/silver: no run recorded; the run intent from ${startedAt} (ingestion.request "r1") is cleared.`,
+        '  - Nothing was checked (no AEP credentials are configured (AEP_CLIENT_ID, AEP_CLIENT_SECRET, AEP_ORG_ID, or --config)): taken as you said (--force).',
         'The next apply starts ingestion.request "r1" if it is still due.',
         '',
       ].join('\n'),
@@ -237,7 +234,10 @@ describe('state settle-run --no-run (PostgreSQL store)', () => {
     expect(after.audiences).toEqual([withoutIntent]);
     expect(after.meta?.serial).toBe(pending.meta!.serial + 1);
 
-    expectRefused(await settle('silver'), 'prod/silver has no run intent to settle; nothing was changed');
+    expectRefused(
+      await settle('silver', '--force'),
+      'prod/silver has no run intent to settle; nothing was changed',
+    );
     const location = new URL(state);
     location.password = '';
     expectRefused(await settle('gold'), `no record for prod/gold in ${location.href}`);

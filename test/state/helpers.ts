@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
+import { openStateStore } from '../../src/state/open.js';
 import type { AppliedSpec, AudienceRecord, PendingCreate } from '../../src/state/schema.js';
 
 /** A fresh temp directory per call, all removed after the file's tests (safe for concurrent tests). */
@@ -64,3 +65,13 @@ export function aRecord(key: string, overrides: Partial<AudienceRecord> = {}): A
 
 /** Repository root, for spawning the CLI and the fixtures. */
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
+
+/** Everything the store at `location` holds, read through a store opened for it alone. */
+export async function readAll(location: string) {
+  const store = await openStateStore(location);
+  try {
+    return await store.readAll();
+  } finally {
+    await store.close();
+  }
+}

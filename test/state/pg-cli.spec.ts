@@ -6,7 +6,7 @@ import { PgClient } from '../../src/state/pg/connection.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
 import { type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { aRecord, useTempDirs } from './helpers.js';
+import { aRecord, readAll, useTempDirs } from './helpers.js';
 import { usePostgres } from './pg.js';
 
 // PostgreSQL as users reach it: `init`, the schema check, `state migrate`, passwords.
@@ -25,15 +25,6 @@ async function seed(location: string, records: AudienceRecord[]): Promise<void> 
   await store.lock();
   for (const record of records) await store.put(record);
   await store.close();
-}
-
-async function readAll(location: string) {
-  const store = await openStateStore(location);
-  try {
-    return await store.readAll();
-  } finally {
-    await store.close();
-  }
 }
 
 /** The URL without its password, and the password. */

@@ -1,5 +1,10 @@
 import { systemClock } from '../../apply/clock.js';
-import { settleRunByHand, type SettleClaim, type SettledRun } from '../../apply/settle-run.js';
+import {
+  settleRunByHand,
+  type NoneCheck,
+  type SettleClaim,
+  type SettledRun,
+} from '../../apply/settle-run.js';
 import { requestToken } from '../../plan/runs.js';
 import { UsageError } from '../../errors.js';
 import { assertValidId, recordId } from '../../state/record-id.js';
@@ -14,14 +19,17 @@ import { withLock, type LockingOptions } from './state-repair.js';
 // and `state import` would drop (they count in the sandbox's daily run budget).
 
 /** `run` is false with `--no-run` (commander's negated flag). */
-export type SettleOptions = LockingOptions & ConnectFlags & { runId?: string; run?: boolean };
+export type SettleOptions = LockingOptions &
+  ConnectFlags & { runId?: string; run?: boolean; force?: boolean };
 
 /** What the flags say the person saw; a usage error unless exactly one of them is given. */
 export function settleClaim(options: SettleOptions): SettleClaim {
   const noRun = options.run === false;
   if (options.runId !== undefined && noRun)
     throw new UsageError('BAD_FLAG', 'state settle-run takes --run-id <id> or --no-run, not both');
-  if (noRun) return { kind: 'none' };
+  if (noRun) return { kind: 'none', force: options.force === true };
+  if (options.force === true)
+    throw new UsageError('BAD_FLAG', 'state settle-run takes --force with --no-run only');
   if (options.runId === undefined)
     throw new UsageError(
       'BAD_FLAG',
@@ -46,7 +54,7 @@ export async function settleRunCommand(key: string, options: SettleOptions): Pro
   const sandbox = sandboxOf(options);
   assertValidId(sandbox, key);
   // Opened before the lock, so that the store can refuse another org's credentials.
-  const connection = claim.kind === 'run' ? await importConnection(options) : undefined;
+  const connection = await importConnection(options);
   const settled = await withLock(
     options,
     'settle-run',
@@ -70,6 +78,7 @@ function report(settled: SettledRun): void {
   const what = reasonText(intent.runReason);
   if (settled.kind === 'none') {
     out(`Settled ${id}: no run recorded; the run intent from ${intent.startedAt} (${what}) is cleared.`);
+    out(`  - ${checkedNone(settled.check)}`);
     out(`The next apply starts ${what} if it is still due.`);
     return;
   }
@@ -77,7 +86,11 @@ function report(settled: SettledRun): void {
   out(
     `Settled ${id}: run ${run.runId} (${run.status}) is recorded as the run the request of ${intent.startedAt} started; the intent is cleared.`,
   );
-  out(`  - Verified through the service: run ${run.runId} is a run of audience ${record.audienceId ?? '?'}.`);
+  out(
+    settled.check === 'listed'
+      ? `  - Found through the service: its runs list shows run ${run.runId} as the run the request started, as an apply reads it.`
+      : `  - Verified through the service: run ${run.runId} is a run of audience ${record.audienceId ?? '?'}.`,
+  );
   const sent = intent.dataFilterStartTime;
   if (sent !== undefined && run.dataFilterStartTime !== sent) {
     out(
@@ -87,4 +100,18 @@ function report(settled: SettledRun): void {
   out(
     `  - it honours ${what} and counts in sandbox ${record.sandbox}'s daily run budget; the next apply starts no run for that request`,
   );
+}
+
+/** What was checked of "no run". */
+function checkedNone(check: NoneCheck): string {
+  switch (check.kind) {
+    case 'listed':
+      return "Checked through the service: the audience's runs list shows no run the request started.";
+    case 'no-audience':
+      return 'The record has no audience id, so the request could start no run.';
+    case 'unclear':
+      return `The service's runs list cannot tell (${check.why}): taken as you said.`;
+    case 'unchecked':
+      return `Nothing was checked (${check.why}): taken as you said (--force).`;
+  }
 }

@@ -136,30 +136,34 @@ export function stateCommand(_setExit: (code: number) => void): Command {
     )
     .action((key: string, options: LockingOptions) => forget(key, options));
 
-  withLockTimeout(
+  const settleRun = withLockTimeout(
     withState(withSandbox(state.command('settle-run <key>'), 'sandbox (default: AEP_SANDBOX or prod)')),
   )
     .description(
       'Settle a run intent the runs list cannot (the step says "cannot tell whether the run request started a run"), once you have looked at the audience\'s runs in AEP',
     )
-    .option('--run-id <id>', 'the run the request started: checked through the service, then recorded')
-    .option('--no-run', 'the request started no run: the intent is cleared, nothing recorded')
+    .option(
+      '--run-id <id>',
+      'the run the request started: checked through the service (its runs list, else the run itself), then recorded',
+    )
+    .option(
+      '--no-run',
+      "the request started no run: checked against the audience's runs list, then the intent is cleared, nothing recorded",
+    )
+    .option(
+      '--force',
+      'with --no-run: take it where nothing can be checked (no credentials, or the runs list fails)',
+    )
     .addOption(
       new Option(
         '--config <file>',
-        'AEP configuration file; --run-id needs credentials (there or in AEP_* variables) to check the run',
+        'AEP configuration file; credentials (there or in AEP_* variables) let the claim be checked',
       ).env('AUDIENCECTL_CONFIG'),
-    )
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Examples:',
-        '  audiencectl state settle-run gold-members --sandbox prod --run-id 2f1c3b6e-8d0a-4c4e-9a51-7e2d6f0b9c13',
-        '  audiencectl state settle-run gold-members --sandbox prod --no-run',
-      ].join('\n'),
-    )
-    .action((key: string, options: SettleOptions) => settleRunCommand(key, options));
+    );
+  examples(settleRun, [
+    'audiencectl state settle-run gold-members --sandbox prod --run-id 2f1c3b6e-8d0a-4c4e-9a51-7e2d6f0b9c13',
+    'audiencectl state settle-run gold-members --sandbox prod --no-run',
+  ]).action((key: string, options: SettleOptions) => settleRunCommand(key, options));
 
   state.addCommand(migrateCommand());
 
