@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { StateError } from './errors.js';
 import { applyChanges, normaliseRecord, withoutIntent } from './record-changes.js';
-import type { AudienceRecord, AudienceRecordInput } from './schema.js';
+import type { AudienceRecord, AudienceRecordInput, Intent } from './schema.js';
 import { recordId } from './record-id.js';
 import type { IntentExtra, IntentKind, IntentOutcome } from './store.js';
 import type { WriteDecision } from './write-path.js';
@@ -49,10 +49,7 @@ export abstract class RecordWrites {
     await this.mutate(base.sandbox, base.key, async (stored) => {
       const pending = (await stored.read())?.intent;
       if (pending) {
-        throw new StateError(
-          'INTENT_PENDING',
-          `${recordId(base.sandbox, base.key)} has an unresolved ${pending.kind} intent from ${pending.startedAt}; resume or resolve it before starting another call`,
-        );
+        throw new StateError('INTENT_PENDING', pendingMessage(base, pending));
       }
       return { write: record };
     });
@@ -86,4 +83,15 @@ export abstract class RecordWrites {
     });
     return result;
   }
+}
+
+/**
+ * Why `record` cannot start another call while `pending` is unresolved. A run intent is kept where
+ * the runs list cannot tell what its request did, which only a person can settle.
+ */
+function pendingMessage(record: AudienceRecord, pending: Intent): string {
+  const id = recordId(record.sandbox, record.key);
+  const unresolved = `${id} has an unresolved ${pending.kind} intent from ${pending.startedAt}`;
+  if (pending.kind !== 'run') return `${unresolved}; resume or resolve it before starting another call`;
+  return `${unresolved}; resume it, or where the runs list cannot tell whether its request started a run, check the audience's runs in AEP, then run: audiencectl state settle-run ${record.key} --sandbox ${record.sandbox} --run-id <id> | --no-run`;
 }
