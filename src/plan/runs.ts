@@ -140,10 +140,12 @@ export function applyRunBudget(
   const since = now - RUN_BUDGET_WINDOW_SECONDS;
   const usedBySandbox = new Map<string, number>();
   const usedByAudience = new Map<string, number>();
+  const recent = (runs: readonly RunRecord[]) => runs.filter((run) => run.createdAt > since).length;
   for (const [id, record] of records) {
-    const recent = record.runs.filter((run) => run.createdAt > since).length;
-    usedByAudience.set(id, recent);
-    usedBySandbox.set(record.sandbox, (usedBySandbox.get(record.sandbox) ?? 0) + recent);
+    // The service counts runs per audience id: a deleted audience's runs (formerAudienceId)
+    // count for the sandbox, not for the audience created in its place, a new id.
+    usedByAudience.set(id, recent(currentRuns(record)));
+    usedBySandbox.set(record.sandbox, (usedBySandbox.get(record.sandbox) ?? 0) + recent(record.runs));
   }
   for (const step of steps) {
     if (step.kind !== 'run' || step.blocked || step.deferred) continue;

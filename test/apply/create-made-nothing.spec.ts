@@ -6,19 +6,19 @@ import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import type { RunRecord } from '../../src/state/schema.js';
 import { executorEnv, formerRun, lostOperation, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
+import { expectFirstRunOwed, ONE_IN_SANDBOX } from '../helpers/replaced-env.js';
 import { useEmulator } from '../helpers/with-emulator.js';
 
 // A create taken as never made (its operation failed, or unknown to the service 15 minutes
 // on, or its POST refused) drops the record, and the next apply creates the audience again.
 // A record re-creating an audience deleted outside audiencectl keeps that audience's runs:
-// they count against the daily run budget (per sandbox, per audience). Dropped whole, the
-// record lost them, and the re-create's first run could go over the budget. These keep them.
+// they count against the sandbox's daily run budget (not the new audience's: another id).
+// Dropped whole, the record lost them, and the re-create's first run could go over the
+// budget. These keep them.
 
 const ORG = DEMO_CLIENT.orgId;
 const emulator = useEmulator({ operationDelayMs: 10, runStageDelayMs: 10 });
 const gold = manifestObject('gold');
-/** One run a day per audience: a former audience's run of the last 24 h uses it up. */
-const ONE_RUN = { plan: { runBudget: { perSandboxPerDay: 100, perAudiencePerDay: 1 } } };
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -55,17 +55,21 @@ const keptOnly = (runs: RunRecord[]) => ({
   runs,
 });
 
-/** The next apply creates gold; its first run waits: the former audience's run used the day's one. */
+/**
+ * The next apply creates gold; its first run waits while the sandbox's budget is spent by the
+ * former audience's run, and is not held by the new audience's own budget (expectFirstRunOwed).
+ */
 async function expectRecreatedWithinBudget(env: ExecutorEnv, former: RunRecord): Promise<void> {
-  const next = await env.apply([gold], ONE_RUN);
+  const next = await env.apply([gold], { plan: ONE_IN_SANDBOX });
   expect(statuses(next)).toEqual(['prod/gold:create applied', 'prod/gold:run deferred']);
-  expect(next.report?.results[1]?.message).toContain('audience has used its 1 runs of the last 24 h');
+  expect(next.report?.results[1]?.message).toContain('sandbox "prod" has used its 1 runs of the last 24 h');
   const made = env.emulator.control.listAudiences(ORG, 'prod');
   expect(made).toHaveLength(1);
   expect(env.emulator.control.listRuns(ORG, 'prod', made[0]!.audienceId)).toEqual([]);
   const record = await env.store().get('prod', 'gold');
   expect(record?.audienceId).toBe(made[0]!.audienceId);
   expect(record?.runs).toEqual([former]);
+  await expectFirstRunOwed(env, gold);
 }
 
 describe('a re-create that made nothing keeps the runs of the audience deleted outside audiencectl', () => {

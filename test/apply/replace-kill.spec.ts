@@ -9,10 +9,10 @@ import { CLI } from '../helpers/cli.js';
 import { executorEnv, type ExecutorEnv } from '../helpers/executor-env.js';
 import {
   createdWithRun,
-  expectFirstRunDeferred,
+  expectFirstRunOwed,
   expectNewAudienceWith,
   moved,
-  ONE_RUN,
+  ONE_IN_SANDBOX,
   statuses,
 } from '../helpers/replaced-env.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -70,7 +70,7 @@ describe('a replace killed (kill -9) keeps the deleted audience run once resumed
         const killed = await env.store().get('prod', 'gold');
         expect(killed?.intent?.kind, 'the kill landed in the step').toBe(pending);
 
-        const resumed = await env.apply([moved], { plan: ONE_RUN });
+        const resumed = await env.apply([moved], { plan: ONE_IN_SANDBOX });
         // A kill during the DELETE is settled before the plan; a create intent is left to the step.
         expect(resumed.report?.resumed).toEqual(
           pending === 'delete'
@@ -81,7 +81,7 @@ describe('a replace killed (kill -9) keeps the deleted audience run once resumed
         );
         expect(statuses(resumed)).toEqual(['prod/gold:create applied', 'prod/gold:run deferred']);
         await expectNewAudienceWith(env, oldId, former);
-        await expectFirstRunDeferred(env);
+        await expectFirstRunOwed(env);
       } finally {
         await rm(tmp, { recursive: true, force: true });
       }

@@ -3,10 +3,10 @@ import { withExecutor } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import {
   createdWithRun,
-  expectFirstRunDeferred,
+  expectFirstRunOwed,
   expectNewAudienceWith,
   moved,
-  ONE_RUN,
+  ONE_IN_SANDBOX,
   ORG,
   remote,
   statuses,
@@ -26,7 +26,7 @@ describe('a replace keeps the deleted audience runs of the last 24 h for the run
   it('DELETE and create answered: the new audience record keeps the run, and a plan with the sandbox budget nearly spent counts it', async () => {
     await withExecutor(undefined, async (env) => {
       const { former, oldId } = await createdWithRun(env);
-      const replaced = await env.apply([moved], { plan: ONE_RUN });
+      const replaced = await env.apply([moved], { plan: ONE_IN_SANDBOX });
       expect(statuses(replaced)).toEqual(['prod/gold:replace applied', 'prod/gold:run deferred']);
       expect(replaced.report?.results[0]?.message).toMatch(
         new RegExp(
@@ -34,7 +34,7 @@ describe('a replace keeps the deleted audience runs of the last 24 h for the run
         ),
       );
       await expectNewAudienceWith(env, oldId, former);
-      await expectFirstRunDeferred(env);
+      await expectFirstRunOwed(env);
 
       // Two runs a day in the sandbox, one used by the deleted audience: gold's first run
       // takes the other, and silver's waits.
@@ -56,13 +56,13 @@ describe('a replace keeps the deleted audience runs of the last 24 h for the run
     await withExecutor(undefined, async (env) => {
       const { former, oldId } = await createdWithRun(env);
       env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
-      const replaced = await env.apply([moved], { plan: ONE_RUN });
+      const replaced = await env.apply([moved], { plan: ONE_IN_SANDBOX });
       expect(statuses(replaced)).toEqual(['prod/gold:replace applied', 'prod/gold:run deferred']);
       expect(replaced.report?.results[0]?.message).toMatch(
         /adopted \S+, the audience an interrupted create made$/,
       );
       await expectNewAudienceWith(env, oldId, former);
-      await expectFirstRunDeferred(env);
+      await expectFirstRunOwed(env);
     });
   });
 
@@ -98,13 +98,13 @@ describe('a replace keeps the deleted audience runs of the last 24 h for the run
   it('the name still held by the deleted audience: the record keeps the run while it waits, and once created', async () => {
     await withExecutor({ compat: { deletedNames: 'held' } }, async (env) => {
       const { former, oldId } = await createdWithRun(env);
-      const refused = await env.apply([moved], { plan: ONE_RUN });
+      const refused = await env.apply([moved], { plan: ONE_IN_SANDBOX });
       expect(statuses(refused)).toEqual(['prod/gold:replace failed', 'prod/gold:run deferred']);
       expect(remote(env)).toEqual([]);
       const waiting = await env.store().get('prod', 'gold');
       expect(waiting?.audienceId).toBeUndefined();
       expect(waiting?.runs).toEqual([former]);
-      const planned = await env.plan([moved], ONE_RUN);
+      const planned = await env.plan([moved], ONE_IN_SANDBOX);
       expect(planned.steps.map((s) => [s.id, s.reason, s.deferred])).toEqual([
         [
           'prod/gold:create',
@@ -114,16 +114,16 @@ describe('a replace keeps the deleted audience runs of the last 24 h for the run
         [
           'prod/gold:run',
           'first run after creation (ingestion.onCreate)',
-          'audience has used its 1 runs of the last 24 h',
+          'sandbox "prod" has used its 1 runs of the last 24 h',
         ],
       ]);
 
       // A minute later in the service's clock the name is free.
       env.emulator.control.updateSettings({ clockOffsetMs: 61_000 });
-      const created = await env.apply([moved], { plan: ONE_RUN });
+      const created = await env.apply([moved], { plan: ONE_IN_SANDBOX });
       expect(statuses(created)).toEqual(['prod/gold:create applied', 'prod/gold:run deferred']);
       await expectNewAudienceWith(env, oldId, former);
-      await expectFirstRunDeferred(env);
+      await expectFirstRunOwed(env);
     });
   });
 });

@@ -18,8 +18,10 @@ export const moved = manifestObject('gold', {
     sourceSpec: { path: 'exports/gold-v2.csv', type: 'file', sourceType: 'Cloud Storage', cloudType: 'DLZ' },
   },
 });
-/** One run a day per audience: the deleted audience's run of the last 24 h uses it up. */
-export const ONE_RUN = { runBudget: { perSandboxPerDay: 100, perAudiencePerDay: 1 } };
+/** One run a day in the sandbox: the deleted audience's run of the last 24 h uses it up. */
+export const ONE_IN_SANDBOX = { runBudget: { perSandboxPerDay: 1, perAudiencePerDay: 10 } };
+/** One run a day per audience: the service counts per audience id, and the new audience has another. */
+export const ONE_PER_AUDIENCE = { runBudget: { perSandboxPerDay: 100, perAudiencePerDay: 1 } };
 
 export const statuses = (outcome: Awaited<ReturnType<ExecutorEnv['apply']>>) =>
   outcome.report?.results.map((r) => `${r.step.id} ${r.status}`);
@@ -54,14 +56,17 @@ export async function expectNewAudienceWith(
   expect(env.emulator.control.listRuns(ORG, 'prod', made!.audienceId)).toEqual([]);
 }
 
-/** The next plan owes the new audience its first run, from time 0, and defers it: the day's one run is used. */
-export async function expectFirstRunDeferred(env: ExecutorEnv): Promise<void> {
-  const planned = await env.plan([moved], ONE_RUN);
-  expect(planned.steps.map((s) => [s.id, s.run, s.deferred])).toEqual([
-    [
-      'prod/gold:run',
-      { reason: 'onCreate', dataFilterStartTime: 0 },
-      'audience has used its 1 runs of the last 24 h',
-    ],
+/**
+ * The next plan owes the new audience its first run, from time 0: the deleted audience's run
+ * counts against the sandbox's budget (one a day: deferred), not against the new audience's
+ * own (one a day: not deferred, it has run none).
+ */
+export async function expectFirstRunOwed(env: ExecutorEnv, manifest = moved): Promise<void> {
+  const steps = async (options: typeof ONE_IN_SANDBOX) =>
+    (await env.plan([manifest], options)).steps.map((s) => [s.id, s.run, s.deferred]);
+  const first = { reason: 'onCreate', dataFilterStartTime: 0 };
+  expect(await steps(ONE_PER_AUDIENCE)).toEqual([['prod/gold:run', first, undefined]]);
+  expect(await steps(ONE_IN_SANDBOX)).toEqual([
+    ['prod/gold:run', first, 'sandbox "prod" has used its 1 runs of the last 24 h'],
   ]);
 }

@@ -21,6 +21,26 @@ describe('the per-audience budget', () => {
     expect(kinds(result)).toEqual(['run prod/gold (deferred)']);
     expect(result.steps[0]!.deferred).toBe('audience has used its 10 runs of the last 24 h');
   });
+
+  it("does not count a deleted audience's runs (formerAudienceId) for the audience that replaced it, a new id; the sandbox's does", () => {
+    const desired = loadTexts({ 'g.yaml': manifestYaml('gold') });
+    const state = appliedState(desired);
+    // Replaced (or re-created) an hour ago; its first run not started yet.
+    state.audiences[0]!.runs = Array.from({ length: 10 }, (_, i) => ({
+      ...run(`r${i}`, 'SUCCESS', NOW - 3_600 - i),
+      formerAudienceId: 'old-id',
+    }));
+    const owed = plan(desired, state, options());
+    expect(kinds(owed)).toEqual(['run prod/gold']);
+    expect(owed.steps[0]!.run).toEqual({ reason: 'onCreate', dataFilterStartTime: 0 });
+    const sandbox = plan(
+      desired,
+      state,
+      options({ runBudget: { perSandboxPerDay: 10, perAudiencePerDay: 10 } }),
+    );
+    expect(kinds(sandbox)).toEqual(['run prod/gold (deferred)']);
+    expect(sandbox.steps[0]!.deferred).toBe('sandbox "prod" has used its 10 runs of the last 24 h');
+  });
 });
 
 describe('the per-sandbox budget', () => {
