@@ -1,7 +1,7 @@
 import { CLOCK_TOLERANCE_SECONDS } from '../plan/clock.js';
 import { RUN_BUDGET_WINDOW_SECONDS } from '../plan/runs.js';
 import type { AppliedTarget, Step } from '../plan/schema.js';
-import { afterReplaceDelete, withoutCreate } from '../state/current-runs.js';
+import { withoutCreate } from '../state/current-runs.js';
 import { newRecord } from '../state/record-changes.js';
 import type { AppliedRevision, AppliedSpec, AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
@@ -56,31 +56,25 @@ export async function dropCreate(
   // the record as stored now is what the runs are read from.
   const current = record.intent ? record : ((await store.get(record.sandbox, record.key)) ?? record);
   const kept = withoutCreate(current);
-  await removeRecord(store, current, kept);
+  await removeOrReplace(store, current, kept);
   return kept;
 }
 
 /**
- * What a replace's record keeps once its DELETE has removed `audienceId` (or found it deleted
- * outside): the runs that still count against the daily run budget, marked as that audience's
- * (afterReplaceDelete); undefined when none does. Timed as the plan's budget times them, in
- * AEP's clock as measured, with the plan's clock tolerance to spare: a run a plan may still
- * count is never dropped.
+ * The instant (epoch seconds, in AEP's clock as measured) at or before which a run no longer
+ * counts against the daily run budget: timed as the plan's budget times runs, with the plan's
+ * clock tolerance to spare, so a run a plan may still count is never dropped.
  */
-export function keptByReplace(
-  record: AudienceRecord,
-  audienceId: string,
-  deps: Pick<ExecutorDeps, 'clock' | 'client'>,
-): AudienceRecord | undefined {
+export function budgetHorizon(deps: Pick<ExecutorDeps, 'clock' | 'client'>): number {
   const now = Math.floor(deps.clock.now() / 1000) + serviceShift(deps.client);
-  return afterReplaceDelete(record, audienceId, now - RUN_BUDGET_WINDOW_SECONDS - CLOCK_TOLERANCE_SECONDS);
+  return now - RUN_BUDGET_WINDOW_SECONDS - CLOCK_TOLERANCE_SECONDS;
 }
 
 /**
- * Its audience gone, `record` goes, or `kept` (keptByReplace) takes its place: in the write
- * that resolves its intent, when it holds one.
+ * `record` goes, or `kept` (a replace's, keptByReplace; a create's that made nothing,
+ * withoutCreate) takes its place: in the write that resolves its intent, when it holds one.
  */
-export async function removeRecord(
+export async function removeOrReplace(
   store: StateStore,
   record: AudienceRecord,
   kept: AudienceRecord | undefined,
@@ -97,8 +91,12 @@ export async function removeRecord(
 /** What a dropped create's message says of the record (see dropCreate). */
 export function droppedNote(kept: AudienceRecord | undefined): string {
   if (!kept) return 'the record is dropped';
-  const runs = kept.runs.length === 1 ? '1 run' : `${kept.runs.length} runs`;
-  return `the create is dropped from the record, which keeps its ${runs} (of a deleted audience: they count against the daily run budget)`;
+  return `the create is dropped from the record, which keeps its ${runCount(kept.runs.length)} (of a deleted audience: they count against the daily run budget)`;
+}
+
+/** `1 run`, `2 runs`. */
+export function runCount(n: number): string {
+  return n === 1 ? '1 run' : `${n} runs`;
 }
 
 export function result(

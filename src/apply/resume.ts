@@ -2,7 +2,8 @@ import type { AepClient, CallOptions } from '../aep/types.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { aepFailure, isNotFound } from './aep-failure.js';
-import { keptByReplace, removeRecord } from './record-helpers.js';
+import { keptByReplace } from '../state/current-runs.js';
+import { budgetHorizon, removeOrReplace } from './record-helpers.js';
 import { settleRunIntent } from './run-intent.js';
 import type { Clock } from './types.js';
 
@@ -94,13 +95,13 @@ async function resumeDelete(
       return `${id}: interrupted delete could not be finished (${aepFailure(error).message}); the plan retries it`;
     }
   }
-  // A replace's DELETE keeps the runs that still count against the budget, as it does unkilled.
+  // A replace's DELETE keeps the record for its create, as it does unkilled (deleteStep).
   const kept = record.intent?.forReplace
-    ? keptByReplace(record, record.audienceId, { clock, client })
+    ? keptByReplace(record, record.audienceId, budgetHorizon({ clock, client }))
     : undefined;
-  await removeRecord(store, record, kept);
+  await removeOrReplace(store, record, kept);
   const note = kept
-    ? " (a replace's: the record keeps the runs that count against the daily run budget, and the plan creates the audience again)"
+    ? " (a replace's: the record is kept, with the runs that count against the daily run budget, and the plan creates the audience again)"
     : '';
   return `${id}: finished an interrupted delete of ${record.audienceId}${note}`;
 }

@@ -24,9 +24,9 @@ export function formerRuns(record: Pick<AudienceRecord, 'runs'>, audienceId: str
 /**
  * What outlives a create taken as never made (its operation failed, or unknown to the service
  * past the grace; its POST refused): the runs the record holds, those of an audience deleted
- * outside audiencectl that the record is re-creating (they count against the daily run
- * budget, per sandbox and per audience, for 24 hours). With none, nothing: the record goes,
- * as a record that was never written. With some, the record as a re-create begins it
+ * outside audiencectl or by a replace, that the record is re-creating (they count against the
+ * sandbox's daily run budget, not the new audience's, for 24 hours). With none, nothing: the
+ * record goes, as a record that was never written. With some, the record as a re-create begins it
  * (forgetGone): its key, deletion policy, manifest file (a filtered plan's scope) and runs,
  * without the create (its intent, operation, the body sent, what the service answered).
  */
@@ -36,17 +36,30 @@ export function withoutCreate(record: AudienceRecord): AudienceRecord | undefine
   return { schemaVersion, sandbox, key, deletionPolicy, ...(manifestFile ? { manifestFile } : {}), runs };
 }
 
+/** `runs` without the former audiences' runs begun at or before `since`: they no longer count. */
+export function withoutStaleFormerRuns(runs: readonly RunRecord[], since: number): RunRecord[] {
+  return runs.filter((run) => run.formerAudienceId === undefined || run.createdAt > since);
+}
+
 /**
- * What a replace's record keeps once its DELETE has removed `audienceId` (or found it deleted
- * outside): the runs created after `since` (epoch seconds in the runs' clock), which still count
- * against the daily run budget, each marked as that audience's, in the record as a re-create
- * begins it (withoutCreate). None left: nothing, and the record goes, as a removal's does.
+ * What a replace's record becomes once its DELETE has removed `audienceId` (or found it deleted
+ * outside), until the create writes its audience into it: the record as a re-create begins it
+ * (withoutCreate: key, deletion policy, manifest file), with the runs created after `since`
+ * (epoch seconds in the runs' clock), which still count against the daily run budget, each
+ * marked as that audience's, and the deleted audience's `applied`: the mark of the name it
+ * held, which tells the create's 409 from a name held by someone else (create.ts freedName),
+ * as heldUnlisted writes it. Kept with no run left too: a kill before the create must not
+ * lose that mark.
  */
-export function afterReplaceDelete(
-  record: AudienceRecord,
-  audienceId: string,
-  since: number,
-): AudienceRecord | undefined {
-  const runs = formerRuns(record, audienceId).filter((run) => run.createdAt > since);
-  return withoutCreate({ ...record, runs });
+export function keptByReplace(record: AudienceRecord, audienceId: string, since: number): AudienceRecord {
+  const { schemaVersion, sandbox, key, deletionPolicy, manifestFile, applied } = record;
+  return {
+    schemaVersion,
+    sandbox,
+    key,
+    deletionPolicy,
+    ...(manifestFile ? { manifestFile } : {}),
+    ...(applied ? { applied } : {}),
+    runs: withoutStaleFormerRuns(formerRuns(record, audienceId), since),
+  };
 }

@@ -66,8 +66,9 @@ export const Intent = z.object({
   listedAll: z.boolean().optional(),
   /**
    * For a delete: set when it is a replace's, whose create follows. Once the audience is gone,
-   * its runs of the last day stay in the record, marked as its own (current-runs.ts,
-   * afterReplaceDelete): they count against the daily run budget until they are a day old.
+   * the record stays for that create, with its `applied` and its runs of the last day, marked
+   * as its own (current-runs.ts, keptByReplace): they count against the sandbox's daily run
+   * budget until they are a day old.
    * A removed manifest's delete drops them with the record. Absent in intents of earlier
    * releases, which drop them too.
    */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aRecord, appliedSpec, pendingCreate } from '../../test/state/helpers.js';
 import { useStores, type StoreKind } from '../../test/state/stores.js';
-import { afterReplaceDelete } from './current-runs.js';
+import { keptByReplace } from './current-runs.js';
 import { newRecord } from './record-changes.js';
 import type { RunRecord } from './schema.js';
 import type { StateStore } from './store.js';
@@ -353,12 +353,13 @@ describe.each(stores)('$name store: intents', (kind) => {
     expect(await store.get('prod', 'gold')).toEqual(expected);
   });
 
-  it("keeps a replace's delete intent as such, and resolves it into the record that keeps the deleted audience's runs", async () => {
+  it("keeps a replace's delete intent as such, and resolves it into the record that keeps the deleted audience's applied spec and runs", async () => {
     const store = await lockedStore(kind);
     const live = {
       ...aRecord('gold'),
       audienceId: 'old-id',
       manifestFile: 'gold.yaml',
+      applied: appliedSpec('gold'),
       runs: [run('r2', 200), run('r1', 100)],
     };
     await store.put(live);
@@ -366,14 +367,15 @@ describe.each(stores)('$name store: intents', (kind) => {
     // Read back as a new process reads it: the mark is what a resumed DELETE keeps the runs by.
     expect((await store.get('prod', 'gold'))?.intent).toEqual(begun.intent);
     expect(begun.intent).toMatchObject({ kind: 'delete', forReplace: true });
-    const kept = afterReplaceDelete(begun, 'old-id', 150);
-    const resolved = await store.resolveIntent(begun, { kind: 'replace', record: kept! });
+    const kept = keptByReplace(begun, 'old-id', 150);
+    const resolved = await store.resolveIntent(begun, { kind: 'replace', record: kept });
     const expected = {
       schemaVersion: 2,
       sandbox: 'prod',
       key: 'gold',
       deletionPolicy: 'Delete',
       manifestFile: 'gold.yaml',
+      applied: appliedSpec('gold'),
       runs: [{ ...run('r2', 200), formerAudienceId: 'old-id' }],
     };
     expect(resolved).toEqual(expected);

@@ -21,7 +21,7 @@ export type IntentExtra = Pick<
  * How a mutating call ended: `update` merges what the service returned and clears
  * the intent; `remove` drops the record (the remote audience is gone); `replace` writes
  * `record` in its place, without the intent (a create that made nothing, or a replace's
- * DELETE, whose record keeps runs that outlive it: see withoutCreate, afterReplaceDelete).
+ * DELETE, whose record waits for its create: see withoutCreate, keptByReplace).
  */
 export type IntentOutcome =
   | { kind: 'update'; changes: RecordChanges }

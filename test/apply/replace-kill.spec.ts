@@ -75,7 +75,7 @@ describe('a replace killed (kill -9) keeps the deleted audience run once resumed
         expect(resumed.report?.resumed).toEqual(
           pending === 'delete'
             ? [
-                `prod/gold: finished an interrupted delete of ${oldId} (a replace's: the record keeps the runs that count against the daily run budget, and the plan creates the audience again)`,
+                `prod/gold: finished an interrupted delete of ${oldId} (a replace's: the record is kept, with the runs that count against the daily run budget, and the plan creates the audience again)`,
               ]
             : [],
         );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withExecutor } from '../helpers/executor-env.js';
+import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import {
   createdWithRun,
@@ -124,6 +124,77 @@ describe('a replace keeps the deleted audience runs of the last 24 h for the run
       expect(statuses(created)).toEqual(['prod/gold:create applied', 'prod/gold:run deferred']);
       await expectNewAudienceWith(env, oldId, former);
       await expectFirstRunOwed(env);
+    });
+  });
+});
+
+/**
+ * The state a kill -9 during the replace's DELETE leaves (the DELETE reached the service, its
+ * answer never came back): the replace's delete intent, the audience gone. `runsAgeSeconds`
+ * ages gold's runs first (older than the budget window: none left to keep).
+ */
+async function killedDuringDelete(env: ExecutorEnv, oldId: string, runsAgeSeconds = 0): Promise<void> {
+  const store = env.store();
+  await store.lock();
+  const live = (await store.get('prod', 'gold'))!;
+  const aged = { ...live, runs: live.runs.map((r) => ({ ...r, createdAt: r.createdAt - runsAgeSeconds })) };
+  await store.beginIntent(await store.put(aged), 'delete', { forReplace: true });
+  await store.close();
+  const deleted = await env.emulator.request('DELETE', `/external-audience/${oldId}`);
+  expect(deleted.status).toBeLessThan(300);
+  expect(remote(env)).toEqual([]);
+}
+
+// Review 4, F1: resumed while the service still holds the deleted audience's name, the create's
+// 409 must read as that name still held (failed, retried), as for the replace not killed: the
+// record keeps the deleted audience's `applied`, the mark of its name. Without it the audience
+// was blocked for good as "made outside audiencectl", with no audience to import.
+describe("a replace killed during its DELETE, resumed while the deleted audience's name is held", () => {
+  it('fails the create, keeping the run and the name mark, and the next apply creates it once the name is free', async () => {
+    await withExecutor({ compat: { deletedNames: 'held' } }, async (env) => {
+      const { former, oldId } = await createdWithRun(env);
+      await killedDuringDelete(env, oldId);
+      const resumed = await env.apply([moved], { plan: ONE_IN_SANDBOX });
+      expect(resumed.report?.resumed).toEqual([
+        `prod/gold: finished an interrupted delete of ${oldId} (a replace's: the record is kept, with the runs that count against the daily run budget, and the plan creates the audience again)`,
+      ]);
+      expect(statuses(resumed)).toEqual(['prod/gold:create failed', 'prod/gold:run deferred']);
+      expect(resumed.report?.results[0]?.message).toMatch(
+        /lists no audience under it: an audience not listed holds the name/,
+      );
+      const waiting = await env.store().get('prod', 'gold');
+      expect(waiting?.blocked).toBeUndefined();
+      expect(waiting?.runs).toEqual([former]);
+
+      // A minute later in the service's clock the name is free.
+      env.emulator.control.updateSettings({ clockOffsetMs: 61_000 });
+      const created = await env.apply([moved], { plan: ONE_IN_SANDBOX });
+      expect(statuses(created)).toEqual(['prod/gold:create applied', 'prod/gold:run deferred']);
+      await expectNewAudienceWith(env, oldId, former);
+      await expectFirstRunOwed(env);
+    });
+  });
+
+  it('with no run left in the window, the record is still kept for the create; a removed manifest then forgets it', async () => {
+    await withExecutor({ compat: { deletedNames: 'held' } }, async (env) => {
+      const { oldId } = await createdWithRun(env);
+      await killedDuringDelete(env, oldId, 2 * 86_400);
+      const resumed = await env.apply([moved]);
+      expect(statuses(resumed)).toEqual(['prod/gold:create failed', 'prod/gold:run skipped']);
+      const waiting = await env.store().get('prod', 'gold');
+      expect(waiting?.blocked).toBeUndefined();
+      expect(waiting?.audienceId).toBeUndefined();
+      expect(waiting?.runs).toEqual([]);
+      expect((await env.plan([moved])).steps.map((s) => [s.id, s.reason])).toEqual([
+        ['prod/gold:create', 'the record holds no audience: create it'],
+        ['prod/gold:run', 'first run after creation (ingestion.onCreate)'],
+      ]);
+
+      // No audience id recorded: forgotten (nothing to delete), as any record without one.
+      const removed = await env.apply([silver]);
+      expect(statuses(removed)).toContain('prod/gold:forget applied');
+      expect(await env.store().get('prod', 'gold')).toBeUndefined();
+      expect(remote(env)).toHaveLength(1);
     });
   });
 });

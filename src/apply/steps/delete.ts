@@ -3,7 +3,15 @@ import type { AudienceRecord } from '../../state/schema.js';
 import { aepFailure, isNotFound } from '../aep-failure.js';
 import { checkBeforeDelete } from '../delete-check.js';
 import { pollUntil } from '../poll.js';
-import { clearIntent, importHint, keptByReplace, removeRecord, result } from '../record-helpers.js';
+import { keptByReplace } from '../../state/current-runs.js';
+import {
+  budgetHorizon,
+  clearIntent,
+  importHint,
+  removeOrReplace,
+  result,
+  runCount,
+} from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 
 /** The audience id of a record whose create may still be running. */
@@ -41,9 +49,7 @@ async function resolveAudienceId(
 
 /**
  * What a deleted audience's record becomes: nothing, for a removed manifest's delete; for a
- * replace's, the runs that still count against the daily run budget, when it has any
- * (keptByReplace). The create that follows writes its audience into that record, and its runs
- * are never read as the new audience's.
+ * replace's, the record the create that follows writes its audience into (keptByReplace).
  */
 function keptAfter(
   step: Step,
@@ -51,14 +57,13 @@ function keptAfter(
   id: string,
   deps: ExecutorDeps,
 ): AudienceRecord | undefined {
-  return step.kind === 'replace' ? keptByReplace(record, id, deps) : undefined;
+  return step.kind === 'replace' ? keptByReplace(record, id, budgetHorizon(deps)) : undefined;
 }
 
 /** ` (its 2 runs of the last 24 h kept for the daily run budget)`, when a replace keeps any. */
 function keptNote(kept: AudienceRecord | undefined): string {
-  if (!kept) return '';
-  const runs = kept.runs.length === 1 ? 'its 1 run' : `its ${kept.runs.length} runs`;
-  return ` (${runs} of the last 24 h kept for the daily run budget)`;
+  if (!kept || kept.runs.length === 0) return '';
+  return ` (its ${runCount(kept.runs.length)} of the last 24 h kept for the daily run budget)`;
 }
 
 /**
@@ -77,7 +82,7 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
   const fromOperation = record.audienceId === undefined;
   if (verdict.kind === 'gone' && !fromOperation) {
     const kept = keptAfter(step, record, id, deps);
-    await removeRecord(store, record, kept);
+    await removeOrReplace(store, record, kept);
     return result(
       step,
       'applied',
@@ -108,7 +113,7 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     }
   }
   const kept = keptAfter(step, pending, id, deps);
-  await removeRecord(store, pending, kept);
+  await removeOrReplace(store, pending, kept);
   return result(step, 'applied', `deleted ${id}${keptNote(kept)}`, { audienceId: id });
 }
 
