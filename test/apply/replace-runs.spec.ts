@@ -52,6 +52,26 @@ describe('a replace keeps the deleted audience runs of the last 24 h for the run
     });
   });
 
+  it("a day on, the new audience's first run is started and the record drops the deleted audience's run (format 1 again)", async () => {
+    await withExecutor(undefined, async (env) => {
+      const { oldId } = await createdWithRun(env);
+      const replaced = await env.apply([moved], { plan: ONE_IN_SANDBOX });
+      expect(statuses(replaced)).toEqual(['prod/gold:replace applied', 'prod/gold:run deferred']);
+      // 24 h and 6 minutes later in the service's clock: the deleted audience's run no longer counts.
+      const later = (24 * 60 + 6) * 60;
+      env.emulator.control.updateSettings({ clockOffsetMs: later * 1000 });
+      const now = Math.floor(Date.now() / 1000) + later;
+      const ran = await env.apply([moved], { plan: { ...ONE_IN_SANDBOX, now } });
+      expect(statuses(ran)).toEqual(['prod/gold:run applied']);
+      const record = await env.store().get('prod', 'gold');
+      const [started, ...more] = env.emulator.control.listRuns(ORG, 'prod', record!.audienceId);
+      expect(more).toEqual([]);
+      expect(record?.runs.map((r) => [r.runId, r.formerAudienceId])).toEqual([[started!.runId, undefined]]);
+      expect(record?.schemaVersion).toBe(1);
+      expect(record?.audienceId).not.toBe(oldId);
+    });
+  });
+
   it('the create answer lost: the audience it made is adopted, and the record keeps the run', async () => {
     await withExecutor(undefined, async (env) => {
       const { former, oldId } = await createdWithRun(env);

@@ -2,7 +2,7 @@ import type { CreateResponse, Operation } from '../../aep/types.js';
 import type { Step } from '../../plan/schema.js';
 import type { AppliedSpec, AudienceRecord } from '../../state/schema.js';
 import { audienceNameKey } from '../../manifest/duplicates.js';
-import { formerRuns } from '../../state/current-runs.js';
+import { formerRuns, withoutStaleFormerRuns } from '../../state/current-runs.js';
 import { epochSecondsOf } from '../../state/instant.js';
 import { aepFailure, isDuplicate, isNotFound } from '../aep-failure.js';
 import type { LiveAudience } from '../../aep/segment-types.js';
@@ -16,6 +16,7 @@ import {
 import { pollUntil } from '../poll.js';
 import {
   appliedFrom,
+  budgetHorizon,
   clearIntent,
   currentRecord,
   droppedNote,
@@ -159,6 +160,7 @@ async function awaitOperation(step: Step, record: AudienceRecord, deps: Executor
   // step.target is the spec this operation's POST sent (sentStep), not the manifest's now.
   await store.put({
     ...latest,
+    runs: withoutStaleFormerRuns(latest.runs, budgetHorizon(deps)),
     audienceId: op.audienceId,
     deletionPolicy: step.target!.deletionPolicy,
     ...manifestFileOf(step),

@@ -1,13 +1,13 @@
 import type { Run, RunsListed } from '../../aep/types.js';
 import type { Step } from '../../plan/schema.js';
 import { honouredRequest, isRunFinal, lastSuccessEnd, requestToken } from '../../plan/runs.js';
-import { currentRuns } from '../../state/current-runs.js';
+import { currentRuns, withoutStaleFormerRuns } from '../../state/current-runs.js';
 import { describeRunFailure, RUN_FAILED_NEXT } from '../../state/describe.js';
 import type { AudienceRecord, RunRecord } from '../../state/schema.js';
 import { mayBeCutList, runRecord } from '../adopt-run.js';
 import { aepFailure } from '../aep-failure.js';
 import { pollUntil } from '../poll.js';
-import { clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
+import { budgetHorizon, clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
 import { settleRunIntent } from '../run-intent.js';
 import { serviceShift } from '../service-time.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
@@ -157,7 +157,9 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
     listed = await client.listRuns(step.sandbox, audienceId, signal ? { signal } : {}).catch(() => undefined);
   }
   const now = Math.floor(clock.now() / 1000);
-  const pending = await store.beginIntent(record, 'run', {
+  // The new audience's record drops the runs of an audience it replaced once they no longer count.
+  const runs = withoutStaleFormerRuns(record.runs, budgetHorizon(deps));
+  const pending = await store.beginIntent({ ...record, runs }, 'run', {
     runReason: request.reason,
     dataFilterStartTime,
     ...(listed ? { knownRunIds: listed.map((run) => run.runId), listedAll: !mayBeCutList(listed) } : {}),
