@@ -1,13 +1,11 @@
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EndpointName } from '../../src/emulator/index.js';
 import type { ManifestInput } from '../../src/manifest/schema.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
-import { emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
-import { CLI } from '../helpers/cli.js';
+import { ManifestDir } from '../helpers/apply-env.js';
 import {
   calmService,
   census,
@@ -15,7 +13,8 @@ import {
   stateFilesProblems,
   troubledService,
 } from '../helpers/converge.js';
-import { executorEnv, type ExecutorEnv } from '../helpers/executor-env.js';
+import { executorEnv } from '../helpers/executor-env.js';
+import { applyKilledAt, type KillPoint } from '../helpers/kill-at.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
@@ -124,43 +123,7 @@ async function inBatches<T>(
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
 }
 
-type Kill = { k: number; hold: boolean; seed: number };
-
-/** Runs the CLI's apply and SIGKILLs it at the k-th request of `kind`; fails if that request never came. */
-async function applyKilledAt(env: ExecutorEnv, dir: string, kind: EndpointName, kill: Kill): Promise<void> {
-  let seen = 0;
-  let hit!: () => void;
-  const reached = new Promise<'hit'>((resolve) => (hit = () => resolve('hit')));
-  let dead!: () => void;
-  const killed = new Promise<void>((resolve) => (dead = resolve));
-  const stop = env.emulator.control.observeRequests((request) => {
-    if (request.endpoint !== kind) return undefined;
-    seen += 1;
-    if (seen !== kill.k) return undefined;
-    hit();
-    // Held back: the answer leaves only once the client is dead, so it never arrives.
-    return kill.hold ? killed : undefined;
-  });
-  // apply refuses a store that does not exist (audiencectl init creates it).
-  await mkdir(env.stateDir, { recursive: true });
-  try {
-    const child = spawn(
-      process.execPath,
-      [CLI, 'apply', dir, '--state', env.stateDir, '--sandbox', 'prod', '--auto-approve'],
-      { env: { ...process.env, ...emulatorEnv(env.emulator), NO_COLOR: '1' }, stdio: 'ignore' },
-    );
-    const exited = new Promise<'exit'>((resolve) => child.once('exit', () => resolve('exit')));
-    const first = await Promise.race([reached, exited]);
-    if (first === 'exit') {
-      throw new Error(`the apply ended after ${seen} ${kind} request(s), before the kill point (${kill.k})`);
-    }
-    child.kill('SIGKILL');
-    await exited;
-  } finally {
-    dead();
-    stop();
-  }
-}
+type Kill = KillPoint & { seed: number };
 
 async function scenario(story: Story & { kind: EndpointName }, kill: Kill): Promise<void> {
   await withEmulator({ operationDelayMs: 30, runStageDelayMs: 30 }, async (emulator) => {
