@@ -91,7 +91,13 @@ export async function removeOrReplace(
 /** What a dropped create's message says of the record (see dropCreate). */
 export function droppedNote(kept: AudienceRecord | undefined): string {
   if (!kept) return 'the record is dropped';
-  return `the create is dropped from the record, which keeps its ${runCount(kept.runs.length)} (of a deleted audience: they count against the daily run budget)`;
+  const keeps = [
+    ...(kept.applied ? ['the name of the audience its replace deleted'] : []),
+    ...(kept.runs.length > 0
+      ? [`its ${runCount(kept.runs.length)} (of a deleted audience: they count against the daily run budget)`]
+      : []),
+  ];
+  return `the create is dropped from the record, which keeps ${keeps.join(' and ')}`;
 }
 
 /** `1 run`, `2 runs`. */

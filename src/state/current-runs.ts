@@ -25,15 +25,28 @@ export function formerRuns(record: Pick<AudienceRecord, 'runs'>, audienceId: str
  * What outlives a create taken as never made (its operation failed, or unknown to the service
  * past the grace; its POST refused): the runs the record holds, those of an audience deleted
  * outside audiencectl or by a replace, that the record is re-creating (they count against the
- * sandbox's daily run budget, not the new audience's, for 24 hours). With none, nothing: the
- * record goes, as a record that was never written. With some, the record as a re-create begins it
- * (forgetGone): its key, deletion policy, manifest file (a filtered plan's scope) and runs,
- * without the create (its intent, operation, the body sent, what the service answered).
+ * sandbox's daily run budget, not the new audience's, for 24 hours), and the mark of a name its
+ * replace deleted an audience under. With neither, nothing: the record goes, as a record that
+ * was never written. Else the record as a re-create begins it (forgetGone): its key, deletion
+ * policy, manifest file (a filtered plan's scope), runs and mark, without the create (its
+ * intent, operation, the body sent, what the service answered).
  */
 export function withoutCreate(record: AudienceRecord): AudienceRecord | undefined {
-  if (record.runs.length === 0) return undefined;
+  // Without an audience id, `applied` is the mark of the name this record's replace deleted an
+  // audience under (keptByReplace, heldUnlisted): kept as the runs are, so that the next
+  // create's 409 is still told from a name someone else holds.
+  const mark = record.audienceId === undefined ? record.applied : undefined;
+  if (record.runs.length === 0 && mark === undefined) return undefined;
   const { schemaVersion, sandbox, key, deletionPolicy, manifestFile, runs } = record;
-  return { schemaVersion, sandbox, key, deletionPolicy, ...(manifestFile ? { manifestFile } : {}), runs };
+  return {
+    schemaVersion,
+    sandbox,
+    key,
+    deletionPolicy,
+    ...(manifestFile ? { manifestFile } : {}),
+    ...(mark ? { applied: mark } : {}),
+    runs,
+  };
 }
 
 /** `runs` without the former audiences' runs begun at or before `since`: they no longer count. */

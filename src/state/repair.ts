@@ -101,10 +101,23 @@ export async function importAudience(
       // The create the intent sent is answered by this audience: nothing is left to resume.
       changes: { audienceId, blocked: null, pendingCreate: null },
     });
-    if (resolved) return { record: await store.put({ ...resolved, ...facts }), notes };
+    if (resolved) return { record: await store.put({ ...withoutMark(resolved), ...facts }), notes };
   }
   const base = existing ?? newRecord(sandbox, key);
   // Importing the id a record already has changes nothing it knows about the audience.
   const known = existing?.audienceId === audienceId ? {} : facts;
-  return { record: await store.put({ ...withoutBlocked(base), audienceId, ...known }), notes };
+  const imported = existing?.audienceId === undefined ? withoutMark(base) : base;
+  return { record: await store.put({ ...withoutBlocked(imported), audienceId, ...known }), notes };
+}
+
+/**
+ * A record without an audience id holds `applied` only as the mark of the name its replace
+ * deleted an audience under (keptByReplace, heldUnlisted): what was applied to that deleted
+ * audience, not to the one imported. Kept, the plan would diff the manifest against it, find
+ * the change that made the replace, and replace (delete) the audience just imported.
+ */
+function withoutMark(record: AudienceRecord): AudienceRecord {
+  const rest = { ...record };
+  delete rest.applied;
+  return rest;
 }

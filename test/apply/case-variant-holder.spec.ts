@@ -76,7 +76,10 @@ describe('a create refused for a name a colleague holds in another case', () => 
       expect(old).not.toBe(bronze.audienceId);
       const record = await env.store().get('prod', 'silver');
       expect(record?.blocked?.code).toBe('100950-409');
-      expect(record?.applied).toBeUndefined();
+      // No audience of its own; what it keeps of the one its replace deleted is that audience's
+      // name (the mark a later create of that name reads as freed by this record's own DELETE).
+      expect(record?.audienceId).toBeUndefined();
+      expect(record?.applied?.spec.name).toBe('Audience silver');
       expect(posts()).toBe(3);
     });
   });

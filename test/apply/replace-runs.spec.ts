@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { withExecutor } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import {
   createdWithRun,
   expectFirstRunOwed,
+  killedDuringDelete,
   expectNewAudienceWith,
   moved,
   ONE_IN_SANDBOX,
@@ -147,23 +148,6 @@ describe('a replace keeps the deleted audience runs of the last 24 h for the run
     });
   });
 });
-
-/**
- * The state a kill -9 during the replace's DELETE leaves (the DELETE reached the service, its
- * answer never came back): the replace's delete intent, the audience gone. `runsAgeSeconds`
- * ages gold's runs first (older than the budget window: none left to keep).
- */
-async function killedDuringDelete(env: ExecutorEnv, oldId: string, runsAgeSeconds = 0): Promise<void> {
-  const store = env.store();
-  await store.lock();
-  const live = (await store.get('prod', 'gold'))!;
-  const aged = { ...live, runs: live.runs.map((r) => ({ ...r, createdAt: r.createdAt - runsAgeSeconds })) };
-  await store.beginIntent(await store.put(aged), 'delete', { forReplace: true });
-  await store.close();
-  const deleted = await env.emulator.request('DELETE', `/external-audience/${oldId}`);
-  expect(deleted.status).toBeLessThan(300);
-  expect(remote(env)).toEqual([]);
-}
 
 // Review 4, F1: resumed while the service still holds the deleted audience's name, the create's
 // 409 must read as that name still held (failed, retried), as for the replace not killed: the

@@ -70,3 +70,20 @@ export async function expectFirstRunOwed(env: ExecutorEnv, manifest = moved): Pr
     ['prod/gold:run', first, 'sandbox "prod" has used its 1 runs of the last 24 h'],
   ]);
 }
+
+/**
+ * The state a kill -9 during the replace's DELETE leaves (the DELETE reached the service, its
+ * answer never came back): the replace's delete intent, the audience gone. `runsAgeSeconds`
+ * ages gold's runs first (older than the budget window: none left to keep).
+ */
+export async function killedDuringDelete(env: ExecutorEnv, oldId: string, runsAgeSeconds = 0): Promise<void> {
+  const store = env.store();
+  await store.lock();
+  const live = (await store.get('prod', 'gold'))!;
+  const aged = { ...live, runs: live.runs.map((r) => ({ ...r, createdAt: r.createdAt - runsAgeSeconds })) };
+  await store.beginIntent(await store.put(aged), 'delete', { forReplace: true });
+  await store.close();
+  const deleted = await env.emulator.request('DELETE', `/external-audience/${oldId}`);
+  expect(deleted.status).toBeLessThan(300);
+  expect(remote(env)).toEqual([]);
+}
