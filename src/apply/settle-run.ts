@@ -33,8 +33,15 @@ export type NoneCheck = { kind: 'listed' | 'no-audience' } | { kind: 'unclear' |
 
 /** `check`: how the run was found, `listed` (as the request's, matchRun) or `verified` (its GET). */
 export type SettledRun =
-  | { kind: 'run'; intent: RunIntent; run: RunRecord; record: AudienceRecord; check: 'listed' | 'verified' }
+  | { kind: 'run'; intent: RunIntent; run: RunRecord; record: AudienceRecord; check: RunCheck }
   | { kind: 'none'; intent: RunIntent; record: AudienceRecord; check: NoneCheck };
+
+/**
+ * How the run recorded was found: `listed`, the runs list shows it as the request's (matchRun);
+ * `verified`, its GET; `listed-instead`, the list shows it where the person claimed `claimed`
+ * (--no-run, or another --run-id): recorded as the list says, the claim not taken.
+ */
+export type RunCheck = { kind: 'listed' | 'verified' } | { kind: 'listed-instead'; claimed: string };
 
 type Service = { client: Pick<AepClient, 'getRun' | 'listRuns' | 'serviceClock'>; clock: Clock };
 
@@ -190,7 +197,7 @@ async function asClaimed(
   const started = await verifiedRun(service.client, record, claim.runId);
   const changes = adoptionChanges(record, started, service.client, service.clock);
   const stored = await store.resolveIntent(record, { kind: 'update', changes });
-  return { kind: 'run', intent, run: changes.run, record: stored ?? record, check: 'verified' };
+  return { kind: 'run', intent, run: changes.run, record: stored ?? record, check: { kind: 'verified' } };
 }
 
 /** How "none" was checked; throws where nothing could be, unless `force`. */
@@ -206,8 +213,8 @@ function noneCheck(intent: RunIntent, reading: NoAdoption, force: boolean): None
 }
 
 /**
- * Records the run the runs list shows as the request's, as an apply adopts it; then refuses a
- * claim naming another run, or none, saying so.
+ * Records the run the runs list shows as the request's, as an apply adopts it (what the next
+ * apply would do), whatever the claim; one naming another run, or none, is reported as not taken.
  */
 async function adoptListed(
   store: StateStore,
@@ -219,12 +226,9 @@ async function adoptListed(
 ): Promise<SettledRun> {
   const changes = adoptionChanges(record, listed, service.client, service.clock);
   const stored = await store.resolveIntent(record, { kind: 'update', changes });
-  if (claim.kind === 'run' && claim.runId === listed.runId) {
-    return { kind: 'run', intent, run: changes.run, record: stored ?? record, check: 'listed' };
-  }
-  const refused = claim.kind === 'none' ? '--no-run' : `--run-id ${claim.runId}`;
-  throw new StateError(
-    'STATE_RUN_LISTED',
-    `the service's runs list shows run ${listed.runId} as the run the request of ${intent.startedAt} started: it is recorded as an apply adopts it, and the intent cleared; ${refused} was not taken`,
-  );
+  const check: RunCheck =
+    claim.kind === 'run' && claim.runId === listed.runId
+      ? { kind: 'listed' }
+      : { kind: 'listed-instead', claimed: claim.kind === 'none' ? '--no-run' : `--run-id ${claim.runId}` };
+  return { kind: 'run', intent, run: changes.run, record: stored ?? record, check };
 }

@@ -289,7 +289,7 @@ describe.each(stores)('$name store: intents', (kind) => {
     const running = await store.beginIntent(aRecord('gold'), 'run');
     await expect(store.beginIntent(aRecord('gold'), 'patch')).rejects.toMatchObject({
       code: 'INTENT_PENDING',
-      message: `prod/gold has an unresolved run intent from ${running.intent!.startedAt}; resume it, or where the runs list cannot tell whether its request started a run, check the audience's runs in AEP, then run: audiencectl state settle-run gold --sandbox prod --run-id <id> | --no-run`,
+      message: `prod/gold has an unresolved run intent from ${running.intent!.startedAt}; resume it, or where the runs list cannot tell whether its request started a run, check the audience's runs in AEP, then run: audiencectl state settle-run gold --sandbox prod --run-id <id> (the run it started), or with --no-run (it started none)`,
     });
     const other = { ...begun, intent: { ...begun.intent!, id: 'someone-else' } };
     await expect(store.resolveIntent(other, { kind: 'remove' })).rejects.toMatchObject({

@@ -64,15 +64,16 @@ describe('state settle-run where the runs list shows the run the request started
     ['--no-run', ['--no-run']],
     ['--run-id of another run', ['--run-id', 'a-run-the-person-misread']],
   ])(
-    '%s is refused, naming that run, which is recorded as an apply adopts it: no second run',
+    '%s is not taken: the run the list shows is recorded as an apply adopts it, with a warning naming it; no second run',
     async (_, flags) => {
       await withExecutor(undefined, async (env) => {
         const { record, started } = await lostRunRequest(env);
         const settled = await settle(env, ...flags);
         expect(settled.stderr).toBe(
-          `Error: the service's runs list shows run ${started} as the run the request of ${record.intent!.startedAt} started: it is recorded as an apply adopts it, and the intent cleared; ${flags.join(' ')} was not taken\n`,
+          `Warning: ${flags.join(' ')} was not taken: the service's runs list shows run ${started} as the run the request of ${record.intent!.startedAt} started, and it is recorded.\n`,
         );
-        expect(settled.code).toBe(1);
+        expect(settled.stdout).toContain(`Settled prod/gold: run ${started} (`);
+        expect(settled.code).toBe(0);
         const after = (await env.store().get('prod', 'gold'))!;
         expect(after.intent).toBeUndefined();
         expect(after.runs.map((run) => [run.runId, run.reason])).toEqual([[started, 'request:r1']]);

@@ -82,14 +82,20 @@ function report(settled: SettledRun): void {
     out(`The next apply starts ${what} if it is still due.`);
     return;
   }
-  const { run } = settled;
+  const { run, check } = settled;
+  if (check.kind === 'listed-instead') {
+    // The state is right (as the next apply would have made it), but the person's reading was not.
+    process.stderr.write(
+      `Warning: ${check.claimed} was not taken: the service's runs list shows run ${run.runId} as the run the request of ${intent.startedAt} started, and it is recorded.\n`,
+    );
+  }
   out(
     `Settled ${id}: run ${run.runId} (${run.status}) is recorded as the run the request of ${intent.startedAt} started; the intent is cleared.`,
   );
   out(
-    settled.check === 'listed'
-      ? `  - Found through the service: its runs list shows run ${run.runId} as the run the request started, as an apply reads it.`
-      : `  - Verified through the service: run ${run.runId} is a run of audience ${record.audienceId ?? '?'}.`,
+    check.kind === 'verified'
+      ? `  - Verified through the service: run ${run.runId} is a run of audience ${record.audienceId ?? '?'}.`
+      : `  - Found through the service: its runs list shows run ${run.runId} as the run the request started, as an apply reads it.`,
   );
   const sent = intent.dataFilterStartTime;
   if (sent !== undefined && run.dataFilterStartTime !== sent) {
