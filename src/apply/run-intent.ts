@@ -65,7 +65,6 @@ export async function settleRunIntent(
   record: AudienceRecord,
   clock: Clock,
   call: CallOptions,
-  start?: number,
 ): Promise<RunIntentOutcome> {
   const reading = await readRunIntent(client, record, call);
   if (reading.kind === 'unknown') return reading;
@@ -73,7 +72,7 @@ export async function settleRunIntent(
     const cleared = await store.resolveIntent(record, { kind: 'update', changes: {} });
     return { kind: 'none', record: cleared ?? record, ...(reading.listed ? { listed: reading.listed } : {}) };
   }
-  const changes = adoptionChanges(record, reading.run, client, clock, start);
+  const changes = adoptionChanges(record, reading.run, client, clock);
   const stored = await store.resolveIntent(record, { kind: 'update', changes });
   return { kind: 'adopted', run: changes.run, record: stored ?? record };
 }
@@ -106,15 +105,14 @@ function intentTimes(intent: RunIntent, client: Pick<AepClient, 'serviceClock'>)
  * What the record keeps of `started`, the run its pending run intent's request started
  * (`record.intent`), found by settleRunIntent or named by a person (`state settle-run`): the
  * run, timed as below, and the `ingestion.request` token its reason honours. `client` has
- * just answered, so its clock reading is fresh. `start`: the dataFilterStartTime to record
- * where the run does not say (default: the one the intent sent).
+ * just answered, so its clock reading is fresh. Where the run does not say its
+ * dataFilterStartTime, the one the intent sent is recorded.
  */
 export function adoptionChanges(
   record: AudienceRecord,
   started: Run,
   client: Pick<AepClient, 'serviceClock'>,
   clock: Clock,
-  start?: number,
 ): { run: RunRecord; applied?: AppliedSpec } {
   const intent = pendingRun(record);
   const { since, inService } = intentTimes(intent, client);
@@ -129,7 +127,7 @@ export function adoptionChanges(
     fallback: since + shift,
   });
   const run: RunRecord = {
-    ...runRecord(started, { start: start ?? intent.dataFilterStartTime ?? 0, now: local + shift, reason }),
+    ...runRecord(started, { start: intent.dataFilterStartTime ?? 0, now: local + shift, reason }),
     createdAt: began,
   };
   const token = requestToken(reason);

@@ -175,7 +175,7 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   } catch (error) {
     const failure = aepFailure(error);
     if (failure.outcomeUnknown) {
-      const settled = await settleRunIntent(store, client, pending, clock, signal ? { signal } : {}, now);
+      const settled = await settleRunIntent(store, client, pending, clock, signal ? { signal } : {});
       if (settled.kind === 'unknown') return undecided(step, audienceId, settled.message, settled.listed);
       if (settled.kind === 'none') {
         return result(
