@@ -1,4 +1,4 @@
-import type { AudienceRecord, RunRecord } from './schema.js';
+import type { AppliedSpec, AudienceRecord, RunRecord } from './schema.js';
 
 /**
  * The runs of the audience the record names now, newest first: not those of one deleted
@@ -37,7 +37,19 @@ export function withoutCreate(record: AudienceRecord): AudienceRecord | undefine
   // create's 409 is still told from a name someone else holds.
   const mark = record.audienceId === undefined ? record.applied : undefined;
   if (record.runs.length === 0 && mark === undefined) return undefined;
-  const { schemaVersion, sandbox, key, deletionPolicy, manifestFile, runs } = record;
+  return asReCreate(record, mark, record.runs);
+}
+
+/**
+ * The record as a re-create begins it: its key, deletion policy and manifest file (a filtered
+ * plan's scope), with the mark of a deleted audience's name (`applied`) and `runs` as given.
+ */
+function asReCreate(
+  record: AudienceRecord,
+  mark: AppliedSpec | undefined,
+  runs: RunRecord[],
+): AudienceRecord {
+  const { schemaVersion, sandbox, key, deletionPolicy, manifestFile } = record;
   return {
     schemaVersion,
     sandbox,
@@ -65,14 +77,5 @@ export function withoutStaleFormerRuns(runs: readonly RunRecord[], since: number
  * lose that mark.
  */
 export function keptByReplace(record: AudienceRecord, audienceId: string, since: number): AudienceRecord {
-  const { schemaVersion, sandbox, key, deletionPolicy, manifestFile, applied } = record;
-  return {
-    schemaVersion,
-    sandbox,
-    key,
-    deletionPolicy,
-    ...(manifestFile ? { manifestFile } : {}),
-    ...(applied ? { applied } : {}),
-    runs: withoutStaleFormerRuns(formerRuns(record, audienceId), since),
-  };
+  return asReCreate(record, record.applied, withoutStaleFormerRuns(formerRuns(record, audienceId), since));
 }
