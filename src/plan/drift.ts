@@ -32,11 +32,10 @@ function normalLive(live: Extract<LiveState, { status: 'found' }>): Partial<Visi
 
 /**
  * The name audiencectl knows the audience by: as applied, as the service last showed it, or
- * as it was imported. Without an audience id, `applied` is an audience's its replace deleted
- * (the mark of its name): it names no audience of this record.
+ * as it was imported.
  */
 export function knownName(record: AudienceRecord): string | undefined {
-  if (record.applied && record.audienceId !== undefined) return record.applied.spec.name;
+  if (record.applied) return record.applied.spec.name;
   const body = record.observed?.body;
   const name = body?.['audienceName'] ?? body?.['name'];
   return typeof name === 'string' ? name : record.imported?.name;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { importAudience } from '../../src/state/repair.js';
 import { withExecutor } from '../helpers/executor-env.js';
-import { manifestObject } from '../helpers/manifests.js';
 import { createdWithRun, killedDuringDelete, moved, ORG, remote, statuses } from '../helpers/replaced-env.js';
 
 // From a replace's DELETE until its create is recorded, the record holds no audience id and keeps
@@ -59,21 +58,6 @@ describe("the mark of a replace's deleted name", () => {
       expect(plan.steps.map((step) => step.kind)).not.toContain('replace');
       await env.apply([moved]);
       expect(remote(env).map((audience) => audience.audienceId)).toEqual([theirs.audienceId]);
-    });
-  });
-
-  it('names no audience: a manifest renamed while its record waits for the create is no blocked move', async () => {
-    await withExecutor({ compat: { deletedNames: 'held' } }, async (env) => {
-      await createdWithRun(env);
-      const waiting = await env.apply([moved]);
-      expect(statuses(waiting)?.[0]).toBe('prod/gold:replace failed');
-      expect(remote(env)).toEqual([]);
-      const renamed = manifestObject('gold-members', {
-        metadata: { allowReplace: true },
-        spec: { ...moved.spec, name: 'Audience gold' },
-      });
-      const plan = await env.plan([renamed]);
-      expect(plan.steps.filter((step) => step.kind === 'move')).toEqual([]);
     });
   });
 });
