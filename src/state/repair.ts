@@ -96,12 +96,12 @@ export async function importAudience(
   }
   if (existing?.intent?.kind === 'create') {
     notes.push(`resolved the pending create intent from ${existing.intent.startedAt} with this audience`);
-    const resolved = await store.resolveIntent(existing, {
-      kind: 'update',
-      // The create the intent sent is answered by this audience: nothing is left to resume.
-      changes: { audienceId, blocked: null, pendingCreate: null },
-    });
-    if (resolved) return { record: await store.put({ ...withoutMark(resolved), ...facts }), notes };
+    // The create the intent sent is answered by this audience: nothing is left to resume. One
+    // write: the audience id never stands beside the deleted audience's spec (withoutMark).
+    const answered = withoutMark(withoutBlocked({ ...existing, audienceId, ...facts }));
+    delete answered.pendingCreate;
+    const resolved = await store.resolveIntent(existing, { kind: 'replace', record: answered });
+    if (resolved) return { record: resolved, notes };
   }
   const base = existing ?? newRecord(sandbox, key);
   // Importing the id a record already has changes nothing it knows about the audience.
