@@ -63,7 +63,10 @@ export async function readBeforeDeletes(plan: Plan, deps: ExecutorDeps): Promise
 
 /** The name audiencectl knows the audience by: as applied, or as the service last showed it. */
 export function recordedName(record: AudienceRecord): string | undefined {
-  if (record.applied) return record.applied.spec.name;
+  // Without an audience id, `applied` is an audience's its replace deleted (the mark of its
+  // name): the audience this record's create made is named as the create sent it.
+  if (record.applied && record.audienceId !== undefined) return record.applied.spec.name;
+  if (record.pendingCreate) return record.pendingCreate.body.name;
   const body = record.observed?.body;
   const name = body?.['audienceName'] ?? body?.['name'];
   return typeof name === 'string' ? name : undefined;
