@@ -26,6 +26,19 @@ const record = (runs: RunRecord[]): AudienceRecord => ({
   runs,
 });
 
+/** The record a replace's DELETE keeps: gold's key, policy and file, the name mark and `runs`. */
+function markedRecord(runs: RunRecord[]) {
+  return {
+    schemaVersion: 1,
+    sandbox: 'prod',
+    key: 'gold',
+    deletionPolicy: 'Orphan',
+    manifestFile: 'gold.yaml',
+    applied: APPLIED,
+    runs,
+  };
+}
+
 describe('keptByReplace', () => {
   it("keeps the runs created after the window's start, each marked as the deleted audience's unless marked already, and its applied spec (the name mark), nothing else of the audience", () => {
     const kept = keptByReplace(
@@ -33,28 +46,12 @@ describe('keptByReplace', () => {
       'old-id',
       150,
     );
-    expect(kept).toEqual({
-      schemaVersion: 1,
-      sandbox: 'prod',
-      key: 'gold',
-      deletionPolicy: 'Orphan',
-      manifestFile: 'gold.yaml',
-      applied: APPLIED,
-      runs: [run('r3', 300, 'old-id'), run('r2', 200, 'older-id')],
-    });
+    expect(kept).toEqual(markedRecord([run('r3', 300, 'old-id'), run('r2', 200, 'older-id')]));
   });
 
   it('keeps the record, with its applied spec, when no run is left in the window', () => {
     const kept = keptByReplace(record([run('r1', 100), run('r0', 50, 'older-id')]), 'old-id', 100);
-    expect(kept).toEqual({
-      schemaVersion: 1,
-      sandbox: 'prod',
-      key: 'gold',
-      deletionPolicy: 'Orphan',
-      manifestFile: 'gold.yaml',
-      applied: APPLIED,
-      runs: [],
-    });
+    expect(kept).toEqual(markedRecord([]));
   });
 });
 

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { importAudience } from '../../src/state/repair.js';
 import type { StateStore } from '../../src/state/store.js';
 import { withExecutor } from '../helpers/executor-env.js';
 import { keptByReplace } from '../../src/state/current-runs.js';
-import { createdWithRun, killedDuringDelete, moved, ORG, remote } from '../helpers/replaced-env.js';
+import {
+  createdWithRun,
+  importGold,
+  killedDuringDelete,
+  moved,
+  ORG,
+  remote,
+} from '../helpers/replaced-env.js';
 
 // State import into a record that holds the mark of a replace's deleted name and an open create
 // intent (the replace's create POST was killed) writes once: a process killed mid-import never
@@ -65,14 +71,9 @@ describe('state import of a record with a create intent and the mark', () => {
       const dying = env.store();
       await dying.lock();
       // Killed after its first write, if it makes two.
-      await importAudience(dyingAfterFirstWrite(dying), {
-        sandbox: 'prod',
-        key: 'gold',
-        audienceId: theirs.audienceId,
-        force: false,
-        imported: { at: new Date().toISOString(), name: moved.spec.name },
-        manifestFile: 'gold.yaml',
-      }).catch((error: unknown) => expect(String(error)).toContain('killed'));
+      await importGold(dyingAfterFirstWrite(dying), theirs.audienceId).catch((error: unknown) =>
+        expect(String(error)).toContain('killed'),
+      );
       await dying.close();
 
       const record = await env.store().get('prod', 'gold');

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { importAudience } from '../../src/state/repair.js';
 import { withExecutor } from '../helpers/executor-env.js';
-import { createdWithRun, killedDuringDelete, moved, ORG, remote, statuses } from '../helpers/replaced-env.js';
+import {
+  createdWithRun,
+  importGold,
+  killedDuringDelete,
+  moved,
+  ORG,
+  remote,
+  statuses,
+} from '../helpers/replaced-env.js';
 
 // From a replace's DELETE until its create is recorded, the record holds no audience id and keeps
 // the deleted audience's `applied`: the mark of the name it held, which tells the create's 409
@@ -43,14 +50,7 @@ describe("the mark of a replace's deleted name", () => {
       // What `audiencectl state import gold <dir> --sandbox prod --audience-id <theirs>` does.
       const store = env.store();
       await store.lock();
-      await importAudience(store, {
-        sandbox: 'prod',
-        key: 'gold',
-        audienceId: theirs.audienceId,
-        force: false,
-        imported: { at: new Date().toISOString(), name: moved.spec.name },
-        manifestFile: 'gold.yaml',
-      });
+      await importGold(store, theirs.audienceId);
       await store.close();
       expect((await env.store().get('prod', 'gold'))?.applied).toBeUndefined();
 

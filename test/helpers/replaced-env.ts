@@ -1,6 +1,8 @@
 import { expect } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import type { RunRecord } from '../../src/state/schema.js';
+import { importAudience } from '../../src/state/repair.js';
+import type { StateStore } from '../../src/state/store.js';
 import type { ExecutorEnv } from './executor-env.js';
 import { manifestObject } from './manifests.js';
 
@@ -86,4 +88,19 @@ export async function killedDuringDelete(env: ExecutorEnv, oldId: string, runsAg
   const deleted = await env.emulator.request('DELETE', `/external-audience/${oldId}`);
   expect(deleted.status).toBeLessThan(300);
   expect(remote(env)).toEqual([]);
+}
+
+/**
+ * What `audiencectl state import gold <dir> --sandbox prod --audience-id <audienceId>` does to
+ * `store` (locked), for an audience made as `moved` says.
+ */
+export async function importGold(store: StateStore, audienceId: string): Promise<void> {
+  await importAudience(store, {
+    sandbox: 'prod',
+    key: 'gold',
+    audienceId,
+    force: false,
+    imported: { at: new Date().toISOString(), name: moved.spec.name },
+    manifestFile: 'gold.yaml',
+  });
 }
