@@ -195,9 +195,21 @@ async function asClaimed(
     );
   }
   const started = await verifiedRun(service.client, record, claim.runId);
+  return recordRun(store, record, intent, started, service, { kind: 'verified' });
+}
+
+/** Records `started` as the run the intent's request started, as an apply adopts one, and clears the intent. */
+async function recordRun(
+  store: StateStore,
+  record: AudienceRecord,
+  intent: RunIntent,
+  started: Run,
+  service: Service,
+  check: RunCheck,
+): Promise<SettledRun> {
   const changes = adoptionChanges(record, started, service.client, service.clock);
   const stored = await store.resolveIntent(record, { kind: 'update', changes });
-  return { kind: 'run', intent, run: changes.run, record: stored ?? record, check: { kind: 'verified' } };
+  return { kind: 'run', intent, run: changes.run, record: stored ?? record, check };
 }
 
 /** How "none" was checked; throws where nothing could be, unless `force`. */
@@ -224,11 +236,9 @@ async function adoptListed(
   listed: Run,
   service: Service,
 ): Promise<SettledRun> {
-  const changes = adoptionChanges(record, listed, service.client, service.clock);
-  const stored = await store.resolveIntent(record, { kind: 'update', changes });
   const check: RunCheck =
     claim.kind === 'run' && claim.runId === listed.runId
       ? { kind: 'listed' }
       : { kind: 'listed-instead', claimed: claim.kind === 'none' ? '--no-run' : `--run-id ${claim.runId}` };
-  return { kind: 'run', intent, run: changes.run, record: stored ?? record, check };
+  return recordRun(store, record, intent, listed, service, check);
 }
