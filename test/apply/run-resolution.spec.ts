@@ -151,6 +151,21 @@ async function lostAmongTwenty(env: ExecutorEnv): Promise<{ requested: ManifestI
   return { requested: manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } }), outside };
 }
 
+/**
+ * Applies `requested` after lostAmongTwenty: its run step adopts the run the lost request
+ * started (the one of gold's 21 not started outside), and starts none; that run.
+ */
+async function adoptsTheLostRun(env: ExecutorEnv, requested: ManifestInput, outside: string[]) {
+  const outcome = await env.apply([requested]);
+  const step = outcome.report!.results.find((r) => r.step.kind === 'run')!;
+  expect(step.status, step.message).toBe('applied');
+  const runs = runsOf(env, 'Audience gold');
+  expect(runs).toHaveLength(21);
+  const lost = runs.find((run) => !outside.includes(run.runId))!;
+  expect(step.runId).toBe(lost.runId);
+  return lost;
+}
+
 // The emulator's bare runs list is 20 a page: 20 runs started outside audiencectl and the lost
 // one, and the client must have them newest first (limit/sortBy) before it may read "no run".
 describe('a runs list longer than a page, its parameters refused once', () => {
@@ -187,13 +202,7 @@ describe('a runs list longer than a page, its parameters refused once', () => {
   it('a bare list cut at a page without _page: newest first, it holds the lost run, which is adopted', async () => {
     await withExecutor({ ...MANY_RUNS, compat: { runsListPage: 'omitted' } }, async (env) => {
       const { requested, outside } = await lostAmongTwenty(env);
-      const outcome = await env.apply([requested]);
-      const step = outcome.report!.results.find((r) => r.step.kind === 'run')!;
-      expect(step.status, step.message).toBe('applied');
-      const runs = runsOf(env, 'Audience gold');
-      expect(runs).toHaveLength(21);
-      const lost = runs.find((run) => !outside.includes(run.runId))!;
-      expect(step.runId).toBe(lost.runId);
+      const lost = await adoptsTheLostRun(env, requested, outside);
       // What the client read: 20 of the 21 runs, the oldest left out, and nothing saying so.
       const listed = await env.emulator.request('GET', `/external-audience/${lost.audienceId}/runs`);
       const body = listed.body as { runs: { runId: string }[] };
@@ -207,12 +216,7 @@ describe('a runs list longer than a page, its parameters refused once', () => {
     await withExecutor(MANY_RUNS, async ({ emulator, stateDir }) => {
       const env = executorEnv(emulator, stateDir, undefined, { remembered: { runsListParams: 'refused' } });
       const { requested, outside } = await lostAmongTwenty(env);
-      const outcome = await env.apply([requested]);
-      const step = outcome.report!.results.find((r) => r.step.kind === 'run')!;
-      expect(step.status, step.message).toBe('applied');
-      const runs = runsOf(env, 'Audience gold');
-      expect(runs).toHaveLength(21);
-      expect(step.runId).toBe(runs.find((run) => !outside.includes(run.runId))?.runId);
+      await adoptsTheLostRun(env, requested, outside);
       expect(env.client.compat().runsListParams).toBe('accepted');
     });
   });
