@@ -18,6 +18,7 @@ import { createMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
 import { Leadership, leaderView } from './leadership.js';
 import type { WebhookTarget } from './types.js';
+import { otherRepositoryCheck } from './other-repository.js';
 
 import type { ControllerOptions, RunningController } from './controller-options.js';
 
@@ -167,12 +168,22 @@ export async function startController(options: ControllerOptions): Promise<Runni
   });
 
   const secret = options.webhookSecret;
+  const remoteHead = source.remoteHead?.bind(source);
   const webhook: WebhookTarget | undefined = secret
     ? {
         secret,
         branch: options.branch,
         repository: options.source.kind === 'git' ? repositoryPathOf(options.source.options.url) : undefined,
         onPush: () => reconciler.trigger('webhook'),
+        ...(remoteHead
+          ? {
+              onOtherRepository: otherRepositoryCheck(
+                () => remoteHead(stopping.signal),
+                () => reconciler.trigger('webhook'),
+                log,
+              ),
+            }
+          : {}),
       }
     : undefined;
   let watcher: DirectoryWatcher | undefined;

@@ -133,4 +133,11 @@ export interface WebhookTarget {
   repository?: string | undefined;
   /** Must return quickly: schedule a sync, do not run it here (GitHub times out at 10 s). */
   onPush(notice: PushNotice): void;
+  /**
+   * A verified push to the followed branch, of a commit, that names another repository:
+   * checked against the followed repository (a rename or a transfer leaves its URL serving
+   * the repository GitHub now names otherwise). Must return quickly, as `onPush`. Absent:
+   * such a push is ignored.
+   */
+  onOtherRepository?(notice: PushNotice & { repository: string | undefined }): void;
 }

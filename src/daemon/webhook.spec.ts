@@ -170,6 +170,7 @@ describe('decideWebhook with the repository the source follows', () => {
         action: 'ignore',
         reason: 'other-repository',
         ref: 'refs/heads/main',
+        after: 'abc123',
         repository: name,
       });
     }

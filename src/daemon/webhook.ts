@@ -8,7 +8,13 @@ export type WebhookDecision =
   | { action: 'sync'; ref: string; after: string | undefined }
   | { action: 'ignore'; reason: 'ping' | 'other-branch'; ref?: string }
   /** `repository`: the payload's `full_name`, for the log (never the configured URL). */
-  | { action: 'ignore'; reason: 'other-repository'; ref: string; repository: string | undefined }
+  | {
+      action: 'ignore';
+      reason: 'other-repository';
+      ref: string;
+      after: string | undefined;
+      repository: string | undefined;
+    }
   | { action: 'reject'; status: 400 | 401; reason: string };
 
 export type WebhookRequest = {
@@ -111,7 +117,13 @@ export function decideWebhook(
   if (!push.success) return { action: 'reject', status: 400, reason: 'push payload without a ref' };
   const { ref, after } = push.data;
   if (namesOtherRepository(repository, push.data.repository)) {
-    return { action: 'ignore', reason: 'other-repository', ref, repository: push.data.repository?.full_name };
+    return {
+      action: 'ignore',
+      reason: 'other-repository',
+      ref,
+      after,
+      repository: push.data.repository?.full_name,
+    };
   }
   if (ref !== `refs/heads/${branch}`) return { action: 'ignore', reason: 'other-branch', ref };
   return { action: 'sync', ref, after };

@@ -108,6 +108,24 @@ export class GitSource implements Source {
     return run;
   }
 
+  remoteHead(signal?: AbortSignal): Promise<string | undefined> {
+    const run = this.#queue.then(async () => {
+      // Read with the fetch's credentials and settings: prepared by the first sync.
+      if (!this.#env || this.#closed) return undefined;
+      const listed = await this.#git(signal)
+        .raw(['ls-remote', '--', this.#url.url, `refs/heads/${this.#options.branch}`])
+        .catch((error: unknown) => {
+          const failure = toSyncError(error, 'fetch', this.#secrets, [this.#options.tokenUsername]);
+          this.#log.warn({ code: failure.code, err: failure.message }, 'git ls-remote failed');
+          return '';
+        });
+      const sha = listed.split('\t')[0]?.trim() ?? '';
+      return COMMIT_ID.test(sha) ? sha : undefined;
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
   close(): Promise<void> {
     const run = this.#queue.then(async () => {
       this.#closed = true;

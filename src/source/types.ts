@@ -75,6 +75,12 @@ export interface Source {
     commits: readonly string[],
     signal?: AbortSignal,
   ): Promise<ReadonlyMap<string, CommitRelation>>;
+  /**
+   * git: the commit the followed branch points at on the remote now, read without fetching
+   * (`git ls-remote`); undefined when it cannot be read (no sync yet, the remote refused or
+   * unreachable, no such branch). Optional: only a source with a remote has one.
+   */
+  remoteHead?(signal?: AbortSignal): Promise<string | undefined>;
   /** Releases watchers and temporary files; the source is unusable afterwards. */
   close(): Promise<void>;
 }

@@ -51,10 +51,18 @@ afterEach(async () => {
 });
 
 async function start(
-  extra: { webhook?: boolean; metrics?: boolean; bodyLimit?: number; limits?: Partial<HttpLimits> } = {},
+  extra: {
+    webhook?: boolean;
+    metrics?: boolean;
+    bodyLimit?: number;
+    limits?: Partial<HttpLimits>;
+    /** The followed repository's path: pushes naming another go to `others`. */
+    repository?: string;
+  } = {},
 ) {
   const state = new StatusState();
   const pushes: PushNotice[] = [];
+  const others: PushNotice[] = [];
   const lines: string[] = [];
   const logger = pino(
     { level: 'trace' },
@@ -74,11 +82,20 @@ async function start(
     ...(extra.metrics === false ? {} : { metrics: metrics.registry }),
     ...(extra.webhook === false
       ? {}
-      : { webhook: { secret: SECRET, branch: 'main', onPush: (n) => pushes.push(n) } }),
+      : {
+          webhook: {
+            secret: SECRET,
+            branch: 'main',
+            onPush: (n) => pushes.push(n),
+            ...(extra.repository === undefined
+              ? {}
+              : { repository: extra.repository, onOtherRepository: (n: PushNotice) => others.push(n) }),
+          },
+        }),
     ...(extra.bodyLimit === undefined ? {} : { webhookBodyLimit: extra.bodyLimit }),
     ...(extra.limits === undefined ? {} : { limits: extra.limits }),
   });
-  return { state, pushes, logs: () => lines.join(''), metrics, url: server.url };
+  return { state, pushes, others, logs: () => lines.join(''), metrics, url: server.url };
 }
 
 function hook(url: string, event: string, body: string, headers: Record<string, string> = {}) {
@@ -178,6 +195,31 @@ describe('daemon HTTP server', () => {
     const big = JSON.stringify({ ref: 'refs/heads/main', pad: 'x'.repeat(4096) });
     expect((await hook(url, 'push', big)).status).toBe(413);
     expect(pushes).toHaveLength(1);
+  });
+
+  it('hands a push naming another repository to the followed branch, at a commit, to be checked; once per delivery', async () => {
+    const { pushes, others, url } = await start({ repository: 'acme/audiences' });
+    const commit = 'c'.repeat(40);
+    const named = (ref: string, after: string) =>
+      JSON.stringify({ ref, after, repository: { full_name: 'acme/segments' } });
+    const checked = await hook(url, 'push', named('refs/heads/main', commit));
+    expect(checked.status).toBe(202);
+    expect(await checked.json()).toEqual({ action: 'check', reason: 'other-repository' });
+    const again = await hook(url, 'push', named('refs/heads/main', commit));
+    expect(await again.json()).toEqual({ action: 'ignored', reason: 'duplicate' });
+    // Another branch, a branch deleted (all zeros), no commit: nothing to check.
+    for (const [ref, after, id] of [
+      ['refs/heads/dev', commit, 'd-2'],
+      ['refs/heads/main', '0'.repeat(40), 'd-3'],
+      ['refs/heads/main', 'HEAD', 'd-4'],
+    ] as const) {
+      const ignored = await hook(url, 'push', named(ref, after), { 'x-github-delivery': id });
+      expect(await ignored.json()).toEqual({ action: 'ignored', reason: 'other-repository' });
+    }
+    expect(others).toEqual([
+      { ref: 'refs/heads/main', after: commit, deliveryId: 'delivery-1', repository: 'acme/segments' },
+    ]);
+    expect(pushes).toEqual([]);
   });
 
   it('has no webhook route without a secret', async () => {

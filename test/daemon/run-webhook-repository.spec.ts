@@ -59,7 +59,7 @@ function fetchesSeen(git: HttpsGitServer): number {
 }
 
 describe('audiencectl run with a webhook shared by several repositories', () => {
-  it('ignores a signed push naming another repository, fetching nothing, and syncs on its own', async () => {
+  it('ignores a signed push naming another repository, syncs on its own and on its own after a rename', async () => {
     emulator = await startEmulator({ port: 0 });
     fixture = await createGitFixture();
     root = await mkdtemp(path.join(tmpdir(), 'audiencectl-run-'));
@@ -91,14 +91,28 @@ describe('audiencectl run with a webhook shared by several repositories', () => 
     const pushed = await fixture.commit({
       'gold.yaml': manifestYaml('gold', { ingestion: { onCreate: false } }),
     });
-    // Same branch, same server, another repository of the organisation.
-    const other = await push(ctl.url, 'other-1', {
-      ref: 'refs/heads/main',
-      after: pushed,
+    // Another repository of the organisation, to another branch: nothing to check, no request.
+    const seenBefore = git.seen.length;
+    const otherBranch = await push(ctl.url, 'other-branch-1', {
+      ref: 'refs/heads/gh-pages',
+      after: 'b'.repeat(40),
       repository: githubRepository(server.url, 'acme/website'),
     });
-    expect(other.status).toBe(200);
-    expect(await other.json()).toEqual({ action: 'ignored', reason: 'other-repository' });
+    expect(otherBranch.status).toBe(200);
+    expect(await otherBranch.json()).toEqual({ action: 'ignored', reason: 'other-repository' });
+    expect(git.seen.length).toBe(seenBefore);
+    // Same branch, same server, another repository of the organisation, at its own commit:
+    // checked against the followed repository's branch (one ref listing), and ignored.
+    const other = await push(ctl.url, 'other-1', {
+      ref: 'refs/heads/main',
+      after: 'a'.repeat(40),
+      repository: githubRepository(server.url, 'acme/website'),
+    });
+    expect(other.status).toBe(202);
+    expect(await other.json()).toEqual({ action: 'check', reason: 'other-repository' });
+    const ignored = await ctl.waitForLog((l) => l.msg === 'webhook ignored' && l['deliveryId'] === 'other-1');
+    expect(ignored).toMatchObject({ reason: 'other-repository', repository: 'acme/website', head: pushed });
+    expect((await ctl.status()).reconcile.lastRevision).toBe(first);
 
     // Its own push, named as GitHub spells it (owner and name case-insensitive).
     const own = await push(ctl.url, 'own-1', {
@@ -115,16 +129,35 @@ describe('audiencectl run with a webhook shared by several repositories', () => 
     );
     const em = emulator;
     expect(em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX)).toHaveLength(1);
+    const requested = () =>
+      ctl.logs.filter((l) => l.msg === 'reconcile requested' && l['reason'] === 'webhook').length;
+    // Only its own push synced: the other repository's push cost one ref listing, no fetch.
+    expect(requested()).toBe(1);
+    expect(fetchesSeen(git) - fetchesBefore).toBe(2);
 
-    // One fetch for two deliveries: the other repository's push fetched nothing.
-    expect(fetchesSeen(git) - fetchesBefore).toBe(1);
-    const requested = ctl.logs.filter((l) => l.msg === 'reconcile requested' && l['reason'] === 'webhook');
-    expect(requested).toHaveLength(1);
-    const ignored = ctl.logs.find((l) => l.msg === 'webhook ignored');
-    expect(ignored).toMatchObject({
-      reason: 'other-repository',
-      repository: 'acme/website',
-      deliveryId: 'other-1',
+    // Renamed (or transferred): GitHub names acme/segments while the old URL still serves
+    // the repository. Its push to the branch, at the followed branch's commit, syncs.
+    const renamed = await fixture.commit({
+      'silver.yaml': manifestYaml('silver', { ingestion: { onCreate: false } }),
+    });
+    const afterRename = await push(ctl.url, 'renamed-1', {
+      ref: 'refs/heads/main',
+      after: renamed,
+      repository: githubRepository(server.url, 'acme/segments'),
+    });
+    expect(afterRename.status).toBe(202);
+    expect(await afterRename.json()).toEqual({ action: 'check', reason: 'other-repository' });
+    await eventually(
+      () => ctl.status(),
+      (s) => s.reconcile.lastRevision === renamed && !s.reconcile.running,
+      10_000,
+      'the sync of the renamed repository',
+    );
+    expect(em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX)).toHaveLength(2);
+    expect(requested()).toBe(2);
+    expect(ctl.logs.find((l) => l['deliveryId'] === 'renamed-1' && l.level === 40)).toMatchObject({
+      repository: 'acme/segments',
+      after: renamed,
     });
     const text = JSON.stringify(ctl.logs) + ctl.stdout();
     expect(text).not.toContain(SECRET);
