@@ -1,6 +1,5 @@
 import { createdSeconds, isExternal, type LiveAudience } from '../aep/segment-types.js';
 import type { Step } from '../plan/schema.js';
-import { applyChanges } from '../state/record-changes.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { inactiveByName } from './discover-inactive.js';
 import {
@@ -9,6 +8,7 @@ import {
   dropCreate,
   importHint,
   manifestFileOf,
+  recordCreated,
   result,
 } from './record-helpers.js';
 import { measuredOffset } from './service-time.js';
@@ -130,9 +130,8 @@ export async function adoptOwnCreate(
   audience: LiveAudience,
   deps: ExecutorDeps,
 ): Promise<StepResult> {
-  const { store, clock } = deps;
   const target = step.target;
-  const at = new Date(clock.now()).toISOString();
+  const at = new Date(deps.clock.now()).toISOString();
   // A recorded create body (record.pendingCreate) is what the step sends and records (sentStep).
   const sameSpec =
     target !== undefined && (record.pendingCreate?.hash ?? record.intent?.specHash) === target.hash;
@@ -145,8 +144,7 @@ export async function adoptOwnCreate(
     blocked: null,
     pendingCreate: null,
   };
-  if (record.intent) await store.resolveIntent(record, { kind: 'update', changes });
-  else await store.put(applyChanges(record, changes));
+  await recordCreated(record, changes, deps);
   return result(step, 'applied', `adopted ${audience.id}, the audience an interrupted create made`, {
     audienceId: audience.id,
   });

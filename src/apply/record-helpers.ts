@@ -2,11 +2,11 @@ import { CLOCK_TOLERANCE_SECONDS } from '../plan/clock.js';
 import { RUN_BUDGET_WINDOW_SECONDS } from '../plan/runs.js';
 import type { AppliedTarget, Step } from '../plan/schema.js';
 import { withoutCreate } from '../state/current-runs.js';
-import { newRecord } from '../state/record-changes.js';
+import { applyChanges, newRecord, type RecordChanges } from '../state/record-changes.js';
 import type { AppliedRevision, AppliedSpec, AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
-import { serviceShift } from './service-time.js';
-import type { ExecutorDeps, StepResult, StepStatus } from './types.js';
+import { serviceShift, type ClockClient } from './service-time.js';
+import type { Clock, ExecutorDeps, StepResult, StepStatus } from './types.js';
 
 /** What the state records of a spec applied at `at` from the manifests at `revision` (when in git). */
 export function appliedFrom(
@@ -65,9 +65,33 @@ export async function dropCreate(
  * counts against the daily run budget: timed as the plan's budget times runs, with the plan's
  * clock tolerance to spare, so a run a plan may still count is never dropped.
  */
-export function budgetHorizon(deps: Pick<ExecutorDeps, 'clock' | 'client'>): number {
+export function budgetHorizon(deps: { clock: Pick<Clock, 'now'>; client: ClockClient }): number {
   const now = Math.floor(deps.clock.now() / 1000) + serviceShift(deps.client);
   return now - RUN_BUDGET_WINDOW_SECONDS - CLOCK_TOLERANCE_SECONDS;
+}
+
+/**
+ * Records the audience a create made into its record (`changes`: its id, what the service showed,
+ * the spec applied), by whichever path the create ends: its operation answered (awaitOperation),
+ * or the audience found by name after a lost answer or an operation the service does not know
+ * (adoptOwnCreate). In the same write, which resolves the create's intent when one is pending,
+ * the runs of the audiences the record re-created or replaced (formerAudienceId) that no longer
+ * count against the daily run budget go (budgetHorizon): a day after a replace, the record is
+ * back in format 1, however its create was recorded.
+ */
+export async function recordCreated(
+  record: AudienceRecord,
+  changes: RecordChanges,
+  deps: Pick<ExecutorDeps, 'store' | 'clock' | 'client'>,
+): Promise<void> {
+  const { store } = deps;
+  const pruned = { ...changes, formerRunsAfter: budgetHorizon(deps) };
+  if (record.intent) {
+    await store.resolveIntent(record, { kind: 'update', changes: pruned });
+    return;
+  }
+  const current = (await store.get(record.sandbox, record.key)) ?? record;
+  await store.put(applyChanges(current, pruned));
 }
 
 /**

@@ -5,6 +5,7 @@ import { requestToken } from '../plan/runs.js';
 import type { StateStore } from '../state/store.js';
 import { adoptedRunTime, matchRun, runRecord } from './adopt-run.js';
 import { aepFailure } from './aep-failure.js';
+import { budgetHorizon } from './record-helpers.js';
 import { measuredOffset, serviceShift } from './service-time.js';
 import type { Clock } from './types.js';
 
@@ -106,14 +107,15 @@ function intentTimes(intent: RunIntent, client: Pick<AepClient, 'serviceClock'>)
  * (`record.intent`), found by settleRunIntent or named by a person (`state settle-run`): the
  * run, timed as below, and the `ingestion.request` token its reason honours. `client` has
  * just answered, so its clock reading is fresh. Where the run does not say its
- * dataFilterStartTime, the one the intent sent is recorded.
+ * dataFilterStartTime, the one the intent sent is recorded. As a run started and answered
+ * does, it drops the runs of deleted audiences that no longer count (budgetHorizon).
  */
 export function adoptionChanges(
   record: AudienceRecord,
   started: Run,
   client: Pick<AepClient, 'serviceClock'>,
   clock: Clock,
-): { run: RunRecord; applied?: AppliedSpec } {
+): { run: RunRecord; applied?: AppliedSpec; formerRunsAfter: number } {
   const intent = pendingRun(record);
   const { since, inService } = intentTimes(intent, client);
   const reason = intent.runReason;
@@ -133,5 +135,5 @@ export function adoptionChanges(
   const token = requestToken(reason);
   const applied =
     token !== undefined && record.applied ? { ...record.applied, ingestionRequest: token } : undefined;
-  return { run, ...(applied ? { applied } : {}) };
+  return { run, ...(applied ? { applied } : {}), formerRunsAfter: budgetHorizon({ clock, client }) };
 }

@@ -5,7 +5,7 @@ import type { Plan } from '../plan/schema.js';
 /** A reading of AEP's clock older than this is measured again before runs are decided on it. */
 export const CLOCK_READING_MAX_AGE_MS = 10 * 60_000;
 
-type ClockClient = Pick<AepClient, 'serviceClock'>;
+export type ClockClient = Pick<AepClient, 'serviceClock'>;
 
 /** AEP's clock minus the local one, in whole seconds, if an answer showed it lately. */
 export function measuredOffset(client: ClockClient): number | undefined {

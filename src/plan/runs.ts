@@ -2,15 +2,14 @@ import type { DesiredManifest } from '../manifest/load.js';
 import type { AudienceRecord, RunRecord } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
 import { epochSecondsOf } from '../state/instant.js';
-import { currentRuns } from '../state/current-runs.js';
+import { currentRuns, RUN_BUDGET_WINDOW_SECONDS } from '../state/current-runs.js';
 import { FINAL_RUN_STATUSES, lastRunFailure } from '../state/describe.js';
 import type { FailedRun, RunRequest, Step } from './schema.js';
 import { behindNote, CLOCK_TOLERANCE_SECONDS, type RunClock } from './clock.js';
 
 const DAY_SECONDS = 86_400;
 const UNIT_SECONDS = { m: 60, h: 3_600, d: DAY_SECONDS } as const;
-/** The run budget's window: a run counts against the guardrails for this long after it began. */
-export const RUN_BUDGET_WINDOW_SECONDS = DAY_SECONDS;
+export { RUN_BUDGET_WINDOW_SECONDS } from '../state/current-runs.js';
 
 /** Service guardrails (ARCHITECTURE.md): runs a day per sandbox, and per audience. */
 export type RunBudget = { perSandboxPerDay: number; perAudiencePerDay: number };

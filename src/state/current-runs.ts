@@ -1,5 +1,8 @@
 import type { AppliedSpec, AudienceRecord, RunRecord } from './schema.js';
 
+/** The run budget's window: a run counts against the guardrails for this long after it began. */
+export const RUN_BUDGET_WINDOW_SECONDS = 86_400;
+
 /**
  * The runs of the audience the record names now, newest first: not those of one deleted
  * outside audiencectl that the record was re-created after, or deleted by a replace
@@ -78,4 +81,46 @@ export function withoutStaleFormerRuns(runs: readonly RunRecord[], since: number
  */
 export function keptByReplace(record: AudienceRecord, audienceId: string, since: number): AudienceRecord {
   return asReCreate(record, record.applied, withoutStaleFormerRuns(formerRuns(record, audienceId), since));
+}
+
+/**
+ * Whether the record holds nothing but runs of deleted audiences (formerAudienceId): no audience,
+ * no create under way (intent, operation), no mark of a deleted name, no block, no import. It is
+ * kept only because those runs count against the sandbox's daily run budget: with its manifest,
+ * the plan creates the audience into it; without, a runs-only remnant the plan leaves alone
+ * (removals.ts), dropped once none of its runs counts (apply's droppedRemnants).
+ */
+export function holdsOnlyFormerRuns(record: AudienceRecord): boolean {
+  return (
+    record.audienceId === undefined &&
+    record.operationId === undefined &&
+    record.intent === undefined &&
+    record.pendingCreate === undefined &&
+    record.applied === undefined &&
+    record.imported === undefined &&
+    record.blocked === undefined &&
+    record.runs.length > 0 &&
+    record.runs.every((run) => run.formerAudienceId !== undefined)
+  );
+}
+
+/**
+ * What a record without an audience leaves once its manifest is removed (a removal's forget):
+ * its runs of deleted audiences begun after `since` (they still count against the sandbox's
+ * daily run budget), as a runs-only record (holdsOnlyFormerRuns) under its key; nothing when
+ * none is left. The mark of a deleted name and the manifest file go: no create will need them.
+ */
+export function runsOnlyRemnant(record: AudienceRecord, since: number): AudienceRecord | undefined {
+  const runs = withoutStaleFormerRuns(
+    record.runs.filter((run) => run.formerAudienceId !== undefined),
+    since,
+  );
+  if (runs.length === 0) return undefined;
+  const { schemaVersion, sandbox, key, deletionPolicy } = record;
+  return { schemaVersion, sandbox, key, deletionPolicy, runs };
+}
+
+/** Until when (epoch seconds, in the runs' clock) the newest of `runs` counts against the daily run budget. */
+export function countedUntil(runs: readonly RunRecord[]): number {
+  return Math.max(...runs.map((run) => run.createdAt)) + RUN_BUDGET_WINDOW_SECONDS;
 }

@@ -5,6 +5,7 @@ import {
   type PendingCreate,
   type RunRecord,
 } from './schema.js';
+import { withoutStaleFormerRuns } from './current-runs.js';
 
 /** Runs kept per record, newest first: enough to see a trend, small enough to stay fast. */
 export const MAX_RUNS = 20;
@@ -26,6 +27,11 @@ export type RecordChanges = {
   blocked?: Blocked | null;
   /** `null` drops it (the audience id is recorded, or the create will not be resumed). */
   pendingCreate?: PendingCreate | null;
+  /**
+   * Drops the runs of deleted audiences (formerAudienceId) begun at or before this instant
+   * (epoch seconds, in the runs' clock): they no longer count against the daily run budget.
+   */
+  formerRunsAfter?: number;
 };
 
 /** An empty record for an audience audiencectl is about to create or import. */
@@ -69,8 +75,10 @@ export function withoutBlocked(record: AudienceRecord): AudienceRecord {
 }
 
 export function applyChanges(record: AudienceRecord, changes: RecordChanges): AudienceRecord {
-  const { run, blocked, pendingCreate, ...plain } = changes;
+  const { run, blocked, pendingCreate, formerRunsAfter, ...plain } = changes;
   let next: AudienceRecord = { ...record, ...plain };
+  if (formerRunsAfter !== undefined)
+    next = { ...next, runs: withoutStaleFormerRuns(next.runs, formerRunsAfter) };
   if (run) next = { ...next, runs: mergeRun(next.runs, run) };
   if (pendingCreate === null) delete next.pendingCreate;
   else if (pendingCreate) next = { ...next, pendingCreate };

@@ -2,7 +2,7 @@ import type { CreateResponse, Operation } from '../../aep/types.js';
 import type { Step } from '../../plan/schema.js';
 import type { AppliedSpec, AudienceRecord } from '../../state/schema.js';
 import { audienceNameKey } from '../../manifest/duplicates.js';
-import { formerRuns, withoutStaleFormerRuns } from '../../state/current-runs.js';
+import { formerRuns } from '../../state/current-runs.js';
 import { epochSecondsOf } from '../../state/instant.js';
 import { aepFailure, isDuplicate, isNotFound } from '../aep-failure.js';
 import type { LiveAudience } from '../../aep/segment-types.js';
@@ -16,13 +16,13 @@ import {
 import { pollUntil } from '../poll.js';
 import {
   appliedFrom,
-  budgetHorizon,
   clearIntent,
   currentRecord,
   droppedNote,
   dropCreate,
   importHint,
   manifestFileOf,
+  recordCreated,
   result,
 } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
@@ -155,18 +155,19 @@ async function awaitOperation(step: Step, record: AudienceRecord, deps: Executor
     );
   }
   const at = new Date(clock.now()).toISOString();
-  const latest = { ...((await store.get(step.sandbox, step.key)) ?? record) };
-  delete latest.pendingCreate;
   // step.target is the spec this operation's POST sent (sentStep), not the manifest's now.
-  await store.put({
-    ...latest,
-    runs: withoutStaleFormerRuns(latest.runs, budgetHorizon(deps)),
-    audienceId: op.audienceId,
-    deletionPolicy: step.target!.deletionPolicy,
-    ...manifestFileOf(step),
-    applied: appliedFrom(step.target!, at, deps.revision),
-    observed: { source: 'operation', at, body: op },
-  });
+  await recordCreated(
+    record,
+    {
+      audienceId: op.audienceId,
+      deletionPolicy: step.target!.deletionPolicy,
+      ...manifestFileOf(step),
+      applied: appliedFrom(step.target!, at, deps.revision),
+      observed: { source: 'operation', at, body: op },
+      pendingCreate: null,
+    },
+    deps,
+  );
   return result(step, 'applied', `created ${op.audienceId}`, { audienceId: op.audienceId });
 }
 
