@@ -116,7 +116,7 @@ export async function removeOrReplace(
 export function droppedNote(kept: AudienceRecord | undefined): string {
   if (!kept) return 'the record is dropped';
   const keeps = [
-    ...(kept.applied ? ['the name of the audience its replace deleted'] : []),
+    ...(kept.applied ? ['the name of its deleted audience'] : []),
     ...(kept.runs.length > 0
       ? [`its ${runCount(kept.runs.length)} (of a deleted audience: they count against the daily run budget)`]
       : []),

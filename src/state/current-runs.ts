@@ -28,15 +28,15 @@ export function formerRuns(record: Pick<AudienceRecord, 'runs'>, audienceId: str
  * What outlives a create taken as never made (its operation failed, or unknown to the service
  * past the grace; its POST refused): the runs the record holds, those of an audience deleted
  * outside audiencectl or by a replace, that the record is re-creating (they count against the
- * sandbox's daily run budget, not the new audience's, for 24 hours), and the mark of a name its
- * replace deleted an audience under. With neither, nothing: the record goes, as a record that
- * was never written. Else the record as a re-create begins it (forgetGone): its key, deletion
- * policy, manifest file (a filtered plan's scope), runs and mark, without the create (its
- * intent, operation, the body sent, what the service answered).
+ * sandbox's daily run budget, not the new audience's, for 24 hours), and the mark of the name
+ * that audience held. With neither, nothing: the record goes, as a record that was never
+ * written. Else the record as a re-create begins it (keptByRefresh, keptByReplace): its key,
+ * deletion policy, manifest file (a filtered plan's scope), runs and mark, without the create
+ * (its intent, operation, the body sent, what the service answered).
  */
 export function withoutCreate(record: AudienceRecord): AudienceRecord | undefined {
-  // Without an audience id, `applied` is the mark of the name this record's replace deleted an
-  // audience under (keptByReplace, heldUnlisted): kept as the runs are, so that the next
+  // Without an audience id, `applied` is the mark of the name the record's audience was deleted
+  // under (keptByReplace, keptByRefresh, heldUnlisted): kept as the runs are, so that the next
   // create's 409 is still told from a name someone else holds.
   const mark = record.audienceId === undefined ? record.applied : undefined;
   if (record.runs.length === 0 && mark === undefined) return undefined;
@@ -123,4 +123,16 @@ export function runsOnlyRemnant(record: AudienceRecord, since: number): Audience
 /** Until when (epoch seconds, in the runs' clock) the newest of `runs` counts against the daily run budget. */
 export function countedUntil(runs: readonly RunRecord[]): number {
   return Math.max(...runs.map((run) => run.createdAt)) + RUN_BUDGET_WINDOW_SECONDS;
+}
+
+/**
+ * What a record becomes once a refresh found its audience (`audienceId`) deleted outside
+ * audiencectl, for the create that makes it again: the record as a re-create begins it, with
+ * every run marked as that audience's (they counted against the sandbox's daily run budget,
+ * and count only there), and its `applied`, the mark of the name the deleted audience held, as
+ * keptByReplace keeps it: the service may still hold that name, and a 409 with nothing listed
+ * under it is then told from a name someone else holds (create.ts freedName).
+ */
+export function keptByRefresh(record: AudienceRecord, audienceId: string): AudienceRecord {
+  return asReCreate(record, record.applied, formerRuns(record, audienceId));
 }

@@ -146,8 +146,9 @@ export const AudienceRecord = z.object({
   manifestFile: z.string().optional(),
   /**
    * What audiencectl last applied (the create body or the spec after a PATCH). Without an
-   * audienceId: what was applied of the audience a replace deleted, kept while the service
-   * still holds its name (apply/steps/create.ts, heldUnlisted).
+   * audienceId: what was applied of the audience a replace deleted, or a refresh found deleted
+   * outside audiencectl, kept while the service may still hold its name, until the create is
+   * recorded (state/current-runs.ts keptByReplace, keptByRefresh; apply/steps/create.ts).
    */
   applied: AppliedSpec.optional(),
   /** What the service last returned about the audience (operation lookup or PATCH). */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import type { RunRecord } from '../../src/state/schema.js';
+import type { AppliedSpec, RunRecord } from '../../src/state/schema.js';
 import { executorEnv, formerRun, lostOperation, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { expectFirstRunOwed, ONE_IN_SANDBOX } from '../helpers/replaced-env.js';
@@ -36,22 +36,26 @@ async function freshEnv(): Promise<ExecutorEnv> {
 const statuses = (outcome: Awaited<ReturnType<ExecutorEnv['apply']>>) =>
   outcome.report?.results.map((r) => `${r.step.id} ${r.status}`);
 
-/** gold created with its first run, then deleted in the UI; returns that run as the record keeps it since. */
-async function deletedOutside(env: ExecutorEnv): Promise<RunRecord> {
+/**
+ * gold created with its first run, then deleted in the UI; returns that run as the record keeps
+ * it since, and what was applied of the deleted audience (the mark of its name, kept with it).
+ */
+async function deletedOutside(env: ExecutorEnv): Promise<{ former: RunRecord; mark: AppliedSpec }> {
   expect(statuses(await env.apply([gold]))).toEqual(['prod/gold:create applied', 'prod/gold:run applied']);
   const created = (await env.store().get('prod', 'gold'))!;
   expect(created.runs).toHaveLength(1);
   env.emulator.control.uiDeleteAudience(ORG, 'prod', created.audienceId!);
-  return { ...created.runs[0]!, formerAudienceId: created.audienceId! };
+  return { former: { ...created.runs[0]!, formerAudienceId: created.audienceId! }, mark: created.applied! };
 }
 
-/** The record as the re-create began it: the former audience's runs, and nothing of a create. */
-const keptOnly = (runs: RunRecord[]) => ({
+/** The record as the re-create began it: the former audience's runs and mark, and nothing of a create. */
+const keptOnly = (runs: RunRecord[], mark?: AppliedSpec) => ({
   schemaVersion: 2 as const,
   sandbox: 'prod',
   key: 'gold',
   deletionPolicy: 'Delete' as const,
   manifestFile: 'gold.yaml',
+  ...(mark ? { applied: mark } : {}),
   runs,
 });
 
@@ -75,26 +79,26 @@ async function expectRecreatedWithinBudget(env: ExecutorEnv, former: RunRecord):
 describe('a re-create that made nothing keeps the runs of the audience deleted outside audiencectl', () => {
   it('its create operation FAILED: the runs are kept, and the next apply creates it within the run budget', async () => {
     const env = await freshEnv();
-    const former = await deletedOutside(env);
+    const { former, mark } = await deletedOutside(env);
     env.emulator.control.queueFault({ kind: 'operationFailure', endpoint: 'createAudience' });
     const failed = await env.apply([gold], { refresh: true });
     expect(statuses(failed)).toEqual(['prod/gold:create failed', 'prod/gold:run skipped']);
-    expect(await env.store().get('prod', 'gold')).toEqual(keptOnly([former]));
+    expect(await env.store().get('prod', 'gold')).toEqual(keptOnly([former], mark));
     expect(failed.report?.results[0]?.message).toMatch(
-      /^the service failed the create operation \S+: The audience could not be created \(injected operationFailure fault\)\.; the create is dropped from the record, which keeps its 1 run \(of a deleted audience: they count against the daily run budget\) and the next apply creates it again$/,
+      /^the service failed the create operation \S+: The audience could not be created \(injected operationFailure fault\)\.; the create is dropped from the record, which keeps the name of its deleted audience and its 1 run \(of a deleted audience: they count against the daily run budget\) and the next apply creates it again$/,
     );
     await expectRecreatedWithinBudget(env, former);
   });
 
   it('its POST refused (400): the runs are kept', async () => {
     const env = await freshEnv();
-    const former = await deletedOutside(env);
+    const { former, mark } = await deletedOutside(env);
     env.emulator.control.queueFault({ kind: 'clientError', endpoint: 'createAudience', status: 400 });
     const refused = await env.apply([gold], { refresh: true });
     expect(statuses(refused)).toEqual(['prod/gold:create failed', 'prod/gold:run skipped']);
-    expect(await env.store().get('prod', 'gold')).toEqual(keptOnly([former]));
+    expect(await env.store().get('prod', 'gold')).toEqual(keptOnly([former], mark));
     expect(refused.report?.results[0]?.message).toMatch(
-      /^create refused: .*; the create is dropped from the record, which keeps its 1 run \(of a deleted audience: they count against the daily run budget\)$/,
+      /^create refused: .*; the create is dropped from the record, which keeps the name of its deleted audience and its 1 run \(of a deleted audience: they count against the daily run budget\)$/,
     );
   });
 

@@ -23,7 +23,7 @@ describe("the mark of a replace's deleted name", () => {
       const first = await env.apply([moved]);
       expect(statuses(first)?.[0]).toBe('prod/gold:replace failed');
       expect(first.report?.results[0]?.message).toContain(
-        'the create is dropped from the record, which keeps the name of the audience its replace deleted and its 1 run',
+        'the create is dropped from the record, which keeps the name of its deleted audience and its 1 run',
       );
       expect(remote(env)).toEqual([]);
 

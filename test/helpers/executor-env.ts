@@ -40,6 +40,8 @@ export type ApplyCall = {
   refresh?: boolean;
   /** Called with the plan before it is executed; return false to stop there. */
   review?: (plan: Plan, resumed: string[]) => boolean;
+  /** The store the apply writes through, made from the env's (one that dies at a write, say). */
+  store?: (store: FileStateStore) => StateStore;
 };
 
 /** The real executor, a file store and the AEP client, in-process against a test emulator. */
@@ -92,7 +94,7 @@ export function executorEnv(
   const run = (input: ApplyInput, call: ApplyCall = {}) =>
     applyOnce(input, {
       client,
-      store: store(),
+      store: call.store ? call.store(store()) : store(),
       clock: QUICK_CLOCK,
       ...(call.signal ? { signal: call.signal } : {}),
       ...(call.refresh ? { refresh: true } : {}),

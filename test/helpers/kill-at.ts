@@ -9,16 +9,17 @@ import type { ExecutorEnv } from './executor-env.js';
 export type KillPoint = { k: number; hold: boolean };
 
 /**
- * Runs the built CLI's apply of `dir` and SIGKILLs it at the k-th request to `endpoint`
- * (TESTING.md: interrupt at a request, not at a time). Held back, that request's answer
- * leaves only once the process is dead: the request is done, the client never learns it.
- * Fails if the apply ends before that request.
+ * Runs the built CLI's apply of `dir` (with `flags`: `--refresh`, say) and SIGKILLs it at the
+ * k-th request to `endpoint` (TESTING.md: interrupt at a request, not at a time). Held back,
+ * that request's answer leaves only once the process is dead: the request is done, the client
+ * never learns it. Fails if the apply ends before that request.
  */
 export async function applyKilledAt(
   env: ExecutorEnv,
   dir: string,
   endpoint: EndpointName,
   kill: KillPoint,
+  flags: readonly string[] = [],
 ): Promise<void> {
   let seen = 0;
   let hit!: () => void;
@@ -35,7 +36,7 @@ export async function applyKilledAt(
   try {
     const child = spawn(
       process.execPath,
-      [CLI, 'apply', dir, '--state', env.stateDir, '--sandbox', 'prod', '--auto-approve'],
+      [CLI, 'apply', dir, '--state', env.stateDir, '--sandbox', 'prod', '--auto-approve', ...flags],
       { env: { ...process.env, ...emulatorEnv(env.emulator), NO_COLOR: '1' }, stdio: 'ignore' },
     );
     const exited = new Promise<'exit'>((resolve) => child.once('exit', () => resolve('exit')));

@@ -1,8 +1,7 @@
 import type { CreateResponse, Operation } from '../../aep/types.js';
 import type { Step } from '../../plan/schema.js';
-import type { AppliedSpec, AudienceRecord } from '../../state/schema.js';
-import { audienceNameKey } from '../../manifest/duplicates.js';
-import { formerRuns } from '../../state/current-runs.js';
+import type { AudienceRecord } from '../../state/schema.js';
+import { keptByRefresh } from '../../state/current-runs.js';
 import { epochSecondsOf } from '../../state/instant.js';
 import { aepFailure, isDuplicate, isNotFound } from '../aep-failure.js';
 import type { LiveAudience } from '../../aep/segment-types.js';
@@ -16,7 +15,6 @@ import {
 import { pollUntil } from '../poll.js';
 import {
   appliedFrom,
-  clearIntent,
   currentRecord,
   droppedNote,
   dropCreate,
@@ -26,9 +24,7 @@ import {
   result,
 } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
-
-/** The audience a replace has just deleted, and what was applied of it (its name). */
-export type Replaced = { audienceId: string; applied: AppliedSpec | undefined };
+import { freedName, goneAsReplaced, heldUnlisted, type Replaced } from './freed-name.js';
 
 const POST_ATTEMPTS = 3;
 const FINAL = new Set(['SUCCESS', 'FAILED']);
@@ -213,8 +209,8 @@ async function resolveDuplicate(
   const listed = candidatesOf(found);
   const stillThere = forgotten && listed.find((audience) => audience.id === forgotten.audienceId);
   if (forgotten && stillThere) {
-    await clearIntent(deps.store, pending);
-    await deps.store.put(forgotten);
+    // One write: the record is never left without the audience the service still lists.
+    await deps.store.resolveIntent(pending, { kind: 'replace', record: forgotten });
     return result(
       step,
       'failed',
@@ -246,7 +242,7 @@ async function resolveDuplicate(
       true,
     );
   }
-  const freed = freedName(step, pending, replaced);
+  const freed = freedName(step, pending, replaced ?? goneAsReplaced(forgotten));
   if (found.kind === 'none' && found.byName.length === 0 && freed)
     return heldUnlisted(step, pending, refused, deps, freed);
   const why = notOurs(found);
@@ -257,62 +253,6 @@ async function resolveDuplicate(
     changes: { blocked: { code: '100950-409', message, at }, pendingCreate: null },
   });
   return result(step, 'blocked', `${message}; ${importHint(step)}`);
-}
-
-/** The audience whose DELETE freed this create's name, when this record's own replace made one. */
-type Freed = { applied: AppliedSpec; audienceId?: string };
-
-/**
- * The name this create's record had its own audience deleted under, when it is the create's
- * (compared as the service compares names, audienceNameKey): a replace's create right after its
- * DELETE (`replaced`), or a later apply's create of a record such a create left (heldUnlisted
- * keeps the deleted audience's `applied`, with no audience id, until the create is recorded).
- * Nothing else: a name lookup is exact, and the service refuses a name held in any case, so
- * nothing listed under a new manifest's name says nothing of who holds it.
- */
-function freedName(step: Step, pending: AudienceRecord, replaced?: Replaced): Freed | undefined {
-  const same = (applied: AppliedSpec | undefined): applied is AppliedSpec =>
-    applied !== undefined && audienceNameKey(applied.spec.name) === audienceNameKey(step.create!.name);
-  if (replaced !== undefined)
-    return same(replaced.applied)
-      ? { applied: replaced.applied, audienceId: replaced.audienceId }
-      : undefined;
-  return pending.audienceId === undefined && same(pending.applied) ? { applied: pending.applied } : undefined;
-}
-
-/**
- * A 409 for a create that is not ours, of the name this record's own replace has deleted an
- * audience under (freedName), and nothing listed under the name, inactive audiences included:
- * the name is still held by the deleted audience. The page never says when a deleted
- * audience's name is free again (a replace's create comes right after its DELETE). Blocked,
- * the record would be neither POSTed nor looked up again, and "made outside audiencectl" would
- * be false of the audience the replace has just deleted, with no id to import. The POST made
- * nothing: its intent is cleared, the deleted audience's `applied` stays as the mark of the
- * name it holds (the record and its former runs stay), and the next apply POSTs again:
- * created once the name is free, blocked as someone else's once listed. Any other 409 with
- * nothing listed is blocked (resolveDuplicate): the lookup is exact-case, so a holder under
- * another case is not listed, and a retry would meet the same 409 on every apply.
- */
-async function heldUnlisted(
-  step: Step,
-  pending: AudienceRecord,
-  refused: string,
-  deps: ExecutorDeps,
-  freed: Freed,
-): Promise<StepResult> {
-  await deps.store.resolveIntent(pending, {
-    kind: 'update',
-    changes: { pendingCreate: null, applied: freed.applied },
-  });
-  const holder =
-    freed.audienceId === undefined
-      ? 'an audience not listed holds the name (one deleted whose name the service still holds, or one whose create has not finished)'
-      : `it still holds the name of ${freed.audienceId}, the audience this replace has just deleted`;
-  return result(
-    step,
-    'failed',
-    `${refused}, and lists no audience under it: ${holder}; nothing was created, and the next apply creates it`,
-  );
 }
 
 /**
@@ -349,26 +289,21 @@ async function resolveLostOperation(
 }
 
 /**
- * A refresh found the recorded audience deleted outside audiencectl: what was recorded of
- * it goes. Its runs stay, marked as its own (they counted against the sandbox's daily
- * budget), so that none is taken for a run of the audience created in its place.
+ * A refresh found the recorded audience deleted outside audiencectl: what was recorded of it
+ * goes, but its runs (marked as its own: they counted against the sandbox's daily budget, and
+ * none is taken for a run of the audience created in its place) and its `applied`, the mark of
+ * the name it held (keptByRefresh). Not written here: the create's intent writes it (postCreate),
+ * so that no kill leaves the record without its audience and without that create, and a kill
+ * before it leaves the record as it was (the next refresh finds the audience deleted again).
+ * `forgotten`: the record as it was, kept if the 409 shows the audience was not gone.
  */
-async function forgetGone(
+function forgetGone(
   step: Step,
-  deps: ExecutorDeps,
-): Promise<{ record: AudienceRecord; forgotten?: AudienceRecord }> {
-  const record = await currentRecord(deps.store, step);
+  record: AudienceRecord,
+): { record: AudienceRecord; forgotten?: AudienceRecord } {
   if (step.goneAudienceId === undefined || record.audienceId !== step.goneAudienceId || record.intent)
     return { record };
-  const cleared: AudienceRecord = { ...record, runs: formerRuns(record, step.goneAudienceId) };
-  delete cleared.audienceId;
-  delete cleared.operationId;
-  delete cleared.applied;
-  delete cleared.observed;
-  delete cleared.imported;
-  delete cleared.pendingCreate;
-  await deps.store.put(cleared);
-  return { record: cleared, forgotten: record };
+  return { record: keptByRefresh(record, step.goneAudienceId), forgotten: record };
 }
 
 /**
@@ -395,7 +330,7 @@ function sentStep(step: Step, record: AudienceRecord): Step | StepResult {
 }
 
 async function createSent(step: Step, deps: ExecutorDeps, replaced?: Replaced): Promise<StepResult> {
-  const { record, forgotten } = await forgetGone(step, deps);
+  const { record, forgotten } = forgetGone(step, await currentRecord(deps.store, step));
   if (record.blocked) return result(step, 'blocked', `${record.blocked.message}; ${importHint(step)}`);
   if (record.audienceId)
     return result(step, 'applied', `already created as ${record.audienceId}`, {

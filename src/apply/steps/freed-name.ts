@@ -1,0 +1,91 @@
+import { audienceNameKey } from '../../manifest/duplicates.js';
+import type { Step } from '../../plan/schema.js';
+import type { AppliedSpec, AudienceRecord } from '../../state/schema.js';
+import { result } from '../record-helpers.js';
+import type { ExecutorDeps, StepResult } from '../types.js';
+
+// A create's 409 with nothing listed under the name, when the name is the one this record's own
+// audience was deleted under (by its replace, or outside audiencectl as a refresh found): the
+// service may still hold it (the page never says for how long), so the step fails and the next
+// apply POSTs again, rather than blocking the record as someone else's (create.ts resolveDuplicate).
+
+/**
+ * The audience a replace has just deleted, and what was applied of it (its name); `outside`:
+ * deleted outside audiencectl, as the refresh that planned this create found.
+ */
+export type Replaced = { audienceId: string; applied: AppliedSpec | undefined; outside?: true };
+
+/** The audience whose deletion freed this create's name: by this record's own replace, or outside. */
+export type Freed = { applied: AppliedSpec; audienceId?: string; outside?: true };
+
+/** The audience a refresh found deleted outside audiencectl, as `replaced` names a replace's. */
+export function goneAsReplaced(forgotten: AudienceRecord | undefined): Replaced | undefined {
+  if (forgotten?.audienceId === undefined) return undefined;
+  return { audienceId: forgotten.audienceId, applied: forgotten.applied, outside: true };
+}
+
+/**
+ * The name this create's record had its own audience deleted under, when it is the create's
+ * (compared as the service compares names, audienceNameKey): a replace's create right after its
+ * DELETE, or a refresh's re-create of an audience deleted outside audiencectl (`replaced`), or a
+ * later apply's create of a record either left (the deleted audience's `applied`, kept with no
+ * audience id until the create is recorded: keptByReplace, keptByRefresh, heldUnlisted).
+ * Nothing else: a name lookup is exact, and the service refuses a name held in any case, so
+ * nothing listed under a new manifest's name says nothing of who holds it.
+ */
+export function freedName(step: Step, pending: AudienceRecord, replaced?: Replaced): Freed | undefined {
+  const same = (applied: AppliedSpec | undefined): applied is AppliedSpec =>
+    applied !== undefined && audienceNameKey(applied.spec.name) === audienceNameKey(step.create!.name);
+  if (replaced !== undefined)
+    return same(replaced.applied)
+      ? {
+          applied: replaced.applied,
+          audienceId: replaced.audienceId,
+          ...(replaced.outside ? { outside: true as const } : {}),
+        }
+      : undefined;
+  return pending.audienceId === undefined && same(pending.applied) ? { applied: pending.applied } : undefined;
+}
+
+/**
+ * A 409 for a create that is not ours, of the name this record's own audience was deleted
+ * under (freedName: by its replace, or outside audiencectl as a refresh found), and nothing
+ * listed under the name, inactive audiences included: the name is still held by the deleted
+ * audience. The page never says when a deleted audience's name is free again (a replace's
+ * create comes right after its DELETE). Blocked, the record would be neither POSTed nor looked
+ * up again, and "made outside audiencectl" would be false of the deleted audience, with no id
+ * to import. The POST made
+ * nothing: its intent is cleared, the deleted audience's `applied` stays as the mark of the
+ * name it holds (the record and its former runs stay), and the next apply POSTs again:
+ * created once the name is free, blocked as someone else's once listed. Any other 409 with
+ * nothing listed is blocked (resolveDuplicate): the lookup is exact-case, so a holder under
+ * another case is not listed, and a retry would meet the same 409 on every apply.
+ */
+export async function heldUnlisted(
+  step: Step,
+  pending: AudienceRecord,
+  refused: string,
+  deps: ExecutorDeps,
+  freed: Freed,
+): Promise<StepResult> {
+  await deps.store.resolveIntent(pending, {
+    kind: 'update',
+    changes: { pendingCreate: null, applied: freed.applied },
+  });
+  const holder = freedHolder(freed);
+  return result(
+    step,
+    'failed',
+    `${refused}, and lists no audience under it: ${holder}; nothing was created, and the next apply creates it`,
+  );
+}
+
+/** Who holds the name, as heldUnlisted says it. */
+function freedHolder(freed: Freed): string {
+  if (freed.audienceId === undefined)
+    return 'an audience not listed holds the name (one deleted whose name the service still holds, or one whose create has not finished)';
+  const deleted = freed.outside
+    ? 'the audience deleted outside audiencectl'
+    : 'the audience this replace has just deleted';
+  return `it still holds the name of ${freed.audienceId}, ${deleted}`;
+}
