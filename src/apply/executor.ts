@@ -2,6 +2,7 @@ import type { Plan, Step } from '../plan/schema.js';
 import { readBeforeDeletes, type DeleteReads, type LiveRead } from './delete-check.js';
 import { result } from './record-helpers.js';
 import { adoptStep } from './steps/adopt.js';
+import { carryThenCreate } from './steps/carry.js';
 import { createStep } from './steps/create.js';
 import { deleteStep, forgetStep } from './steps/delete.js';
 import { runStep } from './steps/run.js';
@@ -21,14 +22,15 @@ async function replaceStep(step: Step, deps: ExecutorDeps): Promise<StepResult> 
 }
 
 const HANDLERS: Record<Step['kind'], (step: Step, deps: ExecutorDeps) => Promise<StepResult>> = {
-  create: createStep,
+  create: carryThenCreate,
   adopt: adoptStep,
   update: updateStep,
   replace: replaceStep,
   run: runStep,
   delete: deleteStep,
   forget: forgetStep,
-  // Always blocked by the planner: an audience cannot move between sandboxes.
+  // Always blocked by the planner: an audience cannot move between sandboxes (a waiting record
+  // moves with its create instead, carryThenCreate).
   move: (step) => Promise.resolve(result(step, 'blocked', step.blocked ?? 'a move is never applied')),
 };
 

@@ -28,8 +28,16 @@ function recordsNamed(
   return recorded.audiences.filter((record) => named.has(recordId(record.sandbox, record.key)));
 }
 
-function removals(plan: Plan): Plan['steps'] {
-  return plan.steps.filter((step) => step.kind === 'delete' || step.kind === 'forget');
+/**
+ * The records a plan removes: its deletions and forgets, and the records its creates take along
+ * (`movedFrom`: moved to another key, or dropped, plan/waiting-move.ts), which a manifest found
+ * elsewhere holds as it holds a removal.
+ */
+function removals(plan: Plan): { sandbox: string; key: string }[] {
+  return plan.steps.flatMap((step) => {
+    if (step.kind === 'delete' || step.kind === 'forget') return [step];
+    return step.movedFrom ? [step.movedFrom] : [];
+  });
 }
 
 /** The records whose file a step of `plan` names below the one recorded (recordedBelow). */

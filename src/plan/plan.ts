@@ -8,6 +8,7 @@ import { diffSpecs, fullPatchBody, patchBody } from './diff.js';
 import { guardDeletions, guardRecreates, type DeletionGuardOptions } from './guards.js';
 import { compareText } from '../text/compare.js';
 import { leftoverRecords, type PlanScope } from './removals.js';
+import { carriedRecord, carriedSteps } from './waiting-move.js';
 import type { ManifestElsewhere } from './elsewhere.js';
 import { appliedBelow, asAppliedFrom } from './applied-from.js';
 import {
@@ -284,7 +285,13 @@ export function plan(read: LoadResult, recorded: RecordedState, options: PlanOpt
   const desired = under === undefined ? read : asAppliedFrom(read, under);
   const records = new Map(recorded.audiences.map((r) => [recordId(r.sandbox, r.key), r]));
   const clock = runClock(options.now, options.clockOffset);
-  const leftovers = leftoverRecords(desired, records, options.scope, options.elsewhere);
+  const leftovers = leftoverRecords(
+    desired,
+    records,
+    options.scope,
+    options.elsewhere,
+    options.unreadBase !== undefined,
+  );
 
   const steps: Step[] = [];
   const drifted: DriftLog = [];
@@ -292,6 +299,13 @@ export function plan(read: LoadResult, recorded: RecordedState, options: PlanOpt
     const id = recordId(manifest.sandbox, manifest.key);
     // Its record is in another sandbox: the blocked move stands for it, never a create.
     if (leftovers.moveTargets.has(id)) continue;
+    const carried = leftovers.carried.get(id);
+    if (carried) {
+      const from = carriedRecord(carried, manifest);
+      const own = stepsForDesired(manifest, from, options, drifted, recorded.audiences, clock);
+      steps.push(...carriedSteps(own, carried, manifest));
+      continue;
+    }
     steps.push(...stepsForDesired(manifest, records.get(id), options, drifted, recorded.audiences, clock));
   }
 

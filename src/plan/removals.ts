@@ -4,9 +4,10 @@ import type { DesiredManifest, LoadResult } from '../manifest/load.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
 import { specName } from '../manifest/spec-hash-memo.js';
-import { knownName } from './drift.js';
 import { elsewhereReason, namesKey, type ManifestElsewhere } from './elsewhere.js';
-import type { HeldAudience, PlainStepKind, Step } from './schema.js';
+import type { HeldAudience, Step } from './schema.js';
+import { carries, isWaiting, waitingName } from './waiting-move.js';
+import { baseStep, moveStep, renameStep } from './move-steps.js';
 
 /**
  * The part of the recorded state a plan with `--include`/`--exclude` covers: the
@@ -20,6 +21,9 @@ export type PlanScope = {
   covers: (file: string) => boolean;
 };
 
+/** keptBy: the record is outside the plan's --include/--exclude. */
+const OUTSIDE = Symbol('outside');
+
 /** What becomes of the records no manifest of this plan matches. */
 export type Leftovers = {
   removals: Step[];
@@ -27,67 +31,14 @@ export type Leftovers = {
   held: HeldAudience[];
   /** Desired ids whose record is in another sandbox: their create is the move's. */
   moveTargets: Set<string>;
+  /**
+   * Desired ids whose create takes a record waiting for its create with it (its manifest's
+   * metadata.name or sandbox changed; waiting-move.ts, carries): that record, by desired id.
+   */
+  carried: Map<string, AudienceRecord>;
   /** Records outside the plan's scope, left alone. */
   outside: number;
 };
-
-function baseStep(record: AudienceRecord, kind: PlainStepKind, reason: string): Step {
-  return {
-    id: `${record.sandbox}/${record.key}:${kind}`,
-    sandbox: record.sandbox,
-    key: record.key,
-    kind,
-    reason,
-    changes: [],
-    ...(record.audienceId ? { audienceId: record.audienceId } : {}),
-  };
-}
-
-/** A blocked step: what happened, and how to do it on purpose. Never delete + create. */
-function moveStep(record: AudienceRecord, manifest: DesiredManifest): Step {
-  const from = record.sandbox;
-  const to = manifest.sandbox;
-  const { key } = record;
-  const explicit = manifest.manifest.metadata.sandbox !== undefined;
-  const why = explicit
-    ? `its manifest now names sandbox "${to}", but the audience is recorded in "${from}"`
-    : `its manifest names no sandbox and the default sandbox is now "${to}", but the audience is recorded in "${from}"`;
-  const keep = explicit
-    ? `set metadata.sandbox back to ${from}`
-    : `set metadata.sandbox: ${from} in ${manifest.file} (or plan with --sandbox ${from})`;
-  return {
-    ...baseStep(record, 'move', why),
-    source: `${manifest.file}:${manifest.line}`,
-    changes: [{ path: 'sandbox', before: from, after: to, forcesReplacement: false }],
-    blocked:
-      `an audience cannot move between sandboxes, and a move is never applied as delete + create. ` +
-      `To keep it in "${from}": ${keep}. To move it on purpose: \`audiencectl state forget ${key} --sandbox ${from}\` ` +
-      `(the audience in "${from}" stays, unmanaged), then apply to create it in "${to}", ` +
-      `or \`audiencectl state import ${key} <manifests dir> --sandbox ${to} --audience-id <id>\` if it already exists there`,
-  };
-}
-
-/**
- * A record whose key is gone while a new manifest of its sandbox names its audience: a
- * changed metadata.name (a typo, say). Blocked, as a move: delete + create would delete the
- * audience, and the create of its name would be refused while it exists.
- */
-function renameStep(record: AudienceRecord, manifest: DesiredManifest): Step {
-  const { key, sandbox } = record;
-  return {
-    ...baseStep(
-      record,
-      'move',
-      `metadata.name is now "${manifest.key}" in ${manifest.file}, but its audience ("${specName(manifest.manifest)}") is recorded as "${key}"`,
-    ),
-    source: `${manifest.file}:${manifest.line}`,
-    changes: [{ path: 'metadata.name', before: key, after: manifest.key, forcesReplacement: false }],
-    blocked:
-      `a changed metadata.name is never applied as delete + create. To keep the audience: set metadata.name back to ${key}. ` +
-      `To keep the new name: \`audiencectl state forget ${key} --sandbox ${sandbox}\`, then ` +
-      `\`audiencectl state import ${manifest.key} <manifests dir> --sandbox ${sandbox} --audience-id <id>\``,
-  };
-}
 
 /** Desired manifests without a record, by sandbox and audience name (as the service compares names). */
 function unrecordedByName(
@@ -105,8 +56,36 @@ function unrecordedByName(
   return map;
 }
 
+/**
+ * The record of the same sandbox that holds this waiting record's create: a carried create
+ * (waiting-move.ts) writes the record under its new key before it removes the old one, so a
+ * kill between the two leaves a copy behind.
+ */
+function carriedTo(
+  record: AudienceRecord,
+  records: ReadonlyMap<string, AudienceRecord>,
+): AudienceRecord | undefined {
+  if (!isWaiting(record) || (record.intent === undefined && record.operationId === undefined))
+    return undefined;
+  for (const other of records.values()) {
+    if (other.sandbox !== record.sandbox || other.key === record.key) continue;
+    const sameIntent = record.intent !== undefined && other.intent?.id === record.intent.id;
+    const sameOperation = record.intent === undefined && other.operationId === record.operationId;
+    if (sameIntent || sameOperation) return other;
+  }
+  return undefined;
+}
+
 /** A record whose manifest is gone from a covered, completely read source. */
-function removalStep(record: AudienceRecord): Step {
+function removalStep(record: AudienceRecord, records: ReadonlyMap<string, AudienceRecord>): Step {
+  const copy = carriedTo(record, records);
+  if (copy !== undefined) {
+    return baseStep(
+      record,
+      'forget',
+      `its record was moved to ${copy.key}, which holds its create (an apply stopped before removing this copy)`,
+    );
+  }
   if (record.deletionPolicy === 'Orphan') {
     return baseStep(record, 'forget', 'manifest removed; deletionPolicy Orphan keeps the remote audience');
   }
@@ -150,6 +129,8 @@ export function leftoverRecords(
   records: ReadonlyMap<string, AudienceRecord>,
   scope: PlanScope | undefined,
   elsewhere: readonly ManifestElsewhere[] = [],
+  /** `plan --base`: the records are assumed from the base's manifests (assumed-state.ts). */
+  assumed = false,
 ): Leftovers {
   const desiredIds = new Set(desired.manifests.map((m) => recordId(m.sandbox, m.key)));
   // Built for the first leftover: a plan where every record has its manifest needs none.
@@ -163,84 +144,102 @@ export function leftoverRecords(
   const filters = scope
     ? [...scope.include.map((g) => `--include ${g}`), ...scope.exclude.map((g) => `--exclude ${g}`)].join(' ')
     : '';
-  const result: Leftovers = { removals: [], moves: [], held: [], moveTargets: new Set(), outside: 0 };
+  const result: Leftovers = {
+    removals: [],
+    moves: [],
+    held: [],
+    moveTargets: new Set(),
+    carried: new Map(),
+    outside: 0,
+  };
+  const claimed = (id: string) => result.moveTargets.has(id) || result.carried.has(id);
   const hold = (record: AudienceRecord, reason: string) =>
     result.held.push({ sandbox: record.sandbox, key: record.key, reason });
 
-  for (const [id, record] of records) {
-    if (desiredIds.has(id)) continue;
-    // A manifest with this key that would otherwise be a create elsewhere: the sandbox changed.
-    desiredByKey ??= byKey(desired.manifests);
+  /**
+   * Why the record's manifest may not be gone (held), or that it is out of scope: the checks a
+   * removal passes first, the manifests found elsewhere aside. Undefined: none applies.
+   */
+  const keptBy = (record: AudienceRecord): string | typeof OUTSIDE | undefined => {
     heldByKey ??= byKey(desired.held);
-    const target = desiredByKey.get(record.key)?.find((m) => !records.has(recordId(m.sandbox, m.key)));
-    if (target) {
-      result.moves.push(moveStep(record, target));
-      result.moveTargets.add(recordId(target.sandbox, target.key));
-      continue;
-    }
     const heldKeys = heldByKey.get(record.key) ?? [];
     const broken = heldKeys.find((h) => h.sandbox === record.sandbox) ?? heldKeys[0];
-    if (broken) {
-      hold(record, `${broken.file} has errors; the audience is left as it is`);
-      continue;
-    }
+    if (broken) return `${broken.file} has errors; the audience is left as it is`;
     const file = record.manifestFile;
-    if (file !== undefined && skippedFiles.has(file)) {
-      hold(
-        record,
-        `${file} is no longer read as an audiencectl manifest (see its note); the audience is left as it is`,
-      );
-      continue;
-    }
-    if (scope && (file === undefined || !scope.covers(file))) {
-      result.outside += 1;
-      continue;
-    }
+    if (file !== undefined && skippedFiles.has(file))
+      return `${file} is no longer read as an audiencectl manifest (see its note); the audience is left as it is`;
+    if (scope && (file === undefined || !scope.covers(file))) return OUTSIDE;
     unfollowed ??= desired.diagnostics.filter((d) => d.rule === SYMLINK_NOT_FOLLOWED).map((d) => d.file);
     // A manifest (or a folder of them) replaced by a link out of the root was not removed; a
     // record that names no file may come from behind any such link.
     const link =
       file === undefined ? unfollowed[0] : unfollowed.find((p) => file === p || file.startsWith(`${p}/`));
-    if (link !== undefined) {
-      hold(
-        record,
-        `${link} is a symlink that is not followed (see its warning); the audience is left as it is`,
-      );
-      continue;
-    }
+    if (link !== undefined)
+      return `${link} is a symlink that is not followed (see its warning); the audience is left as it is`;
     // An emptied file is no removed manifest; a record that names no file may come from one.
     const emptied = file === undefined ? desired.emptyFiles[0] : desired.emptyFiles.find((p) => p === file);
-    if (emptied !== undefined) {
-      hold(
-        record,
-        `${emptied} holds no manifest (it is empty, or only comments); the audience is left as it is; delete the file to delete the audience`,
-      );
+    if (emptied !== undefined)
+      return `${emptied} holds no manifest (it is empty, or only comments); the audience is left as it is; delete the file to delete the audience`;
+    if (desired.holdAllDeletions)
+      return 'not found, but some file could not be read; deletions are held until it is fixed';
+    return undefined;
+  };
+  const elsewhereOf = (record: AudienceRecord) => elsewhereReason(record, keptElsewhere, records, filters);
+
+  /**
+   * A move: the create takes a record waiting for its create along (waiting-move.ts) when its
+   * manifest is gone as a removal's would be (`free`: nothing holds it, nothing elsewhere names
+   * it; the old key is removed, or its record dropped, as a removal would); else the blocked
+   * step stands for it, and the create of `target` waits.
+   */
+  const move = (record: AudienceRecord, target: DesiredManifest, blocked: Step, free: boolean) => {
+    const id = recordId(target.sandbox, target.key);
+    if (free && carries(record, target) && elsewhereOf(record) === undefined) result.carried.set(id, record);
+    else {
+      result.moves.push(blocked);
+      result.moveTargets.add(id);
+    }
+  };
+
+  for (const [id, record] of records) {
+    if (desiredIds.has(id)) continue;
+    // A manifest with this key that would otherwise be a create elsewhere: the sandbox changed.
+    desiredByKey ??= byKey(desired.manifests);
+    const target = desiredByKey
+      .get(record.key)
+      ?.find((m) => !records.has(recordId(m.sandbox, m.key)) && !claimed(recordId(m.sandbox, m.key)));
+    if (target) {
+      move(record, target, moveStep(record, target, assumed), keptBy(record) === undefined);
       continue;
     }
-    if (desired.holdAllDeletions) {
-      hold(record, 'not found, but some file could not be read; deletions are held until it is fixed');
+    const kept = keptBy(record);
+    if (kept === OUTSIDE) {
+      result.outside += 1;
       continue;
     }
-    const name = knownName(record);
+    if (kept !== undefined) {
+      hold(record, kept);
+      continue;
+    }
+    const name = waitingName(record);
     byName ??= unrecordedByName(desired, records);
     const renamed =
       name === undefined
         ? undefined
         : byName
             .get(`${record.sandbox}\n${audienceNameKey(name)}`)
-            ?.find((m) => !result.moveTargets.has(recordId(m.sandbox, m.key)));
+            ?.find((m) => !claimed(recordId(m.sandbox, m.key)));
     if (renamed) {
-      result.moves.push(renameStep(record, renamed));
-      result.moveTargets.add(recordId(renamed.sandbox, renamed.key));
+      move(record, renamed, renameStep(record, renamed, assumed), true);
       continue;
     }
     // Last: only a record every other check would remove was looked up at the edge.
-    const kept = elsewhereReason(record, keptElsewhere, records, filters);
-    if (kept !== undefined) {
-      hold(record, kept);
+    const elsewhereKept = elsewhereOf(record);
+    if (elsewhereKept !== undefined) {
+      hold(record, elsewhereKept);
       continue;
     }
-    result.removals.push(removalStep(record));
+    result.removals.push(removalStep(record, records));
   }
   return result;
 }

@@ -5,7 +5,9 @@ import { AppliedRevision } from '../state/schema.js';
 
 /**
  * `move`: the key's record is in one sandbox while its manifest now resolves to
- * another. Audiences cannot move between sandboxes, so a move is always blocked.
+ * another, or a new key of its sandbox names its audience. Audiences cannot move between
+ * sandboxes, and a changed key is never delete + create, so a move is always blocked; a record
+ * still waiting for its create moves with that create instead (Step.movedFrom).
  */
 export const StepKind = z.enum(['create', 'update', 'replace', 'delete', 'forget', 'run', 'move', 'adopt']);
 export type StepKind = z.infer<typeof StepKind>;
@@ -120,6 +122,13 @@ const stepFields = {
    * this id is cleared before the POST.
    */
   goneAudienceId: z.string().optional(),
+  /**
+   * A create of a manifest whose metadata.name or sandbox changed while its record waited for
+   * its create (no audience id; plan/waiting-move.ts): that record, moved to this step's key
+   * (same sandbox: with its create in flight, the mark of a replace's deleted name, its runs)
+   * or dropped (another sandbox: nothing exists there) before the create.
+   */
+  movedFrom: z.object({ sandbox: z.string(), key: z.string() }).optional(),
 };
 
 /** Every kind but adopt: the fields above say all there is. */

@@ -5,8 +5,8 @@ import { createdWithRun, moved, remote, statuses } from '../helpers/replaced-env
 
 // A manifest renamed (metadata.name) while its record waits for the create of a name the service
 // still holds: the record, which holds the mark of that name and the deleted audience's runs, is
-// not forgotten (a blocked move keeps it), so the new key's create is never blocked for good as
-// made outside audiencectl with the mark that would have told the held name gone.
+// not forgotten (the new key's create takes it along, plan/waiting-move.ts), so that create is
+// never blocked for good as made outside audiencectl without the mark that tells the held name.
 
 describe('a manifest renamed (metadata.name) while its record waits for the create of a held name', () => {
   it('is not blocked as an audience made outside audiencectl', async () => {

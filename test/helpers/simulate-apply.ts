@@ -26,6 +26,11 @@ export function simulateApply(plan: Plan, state: RecordedState, now: number): Re
       case 'adopt':
       case 'update': {
         const target = step.target!;
+        // A create that takes a waiting record with it (Step.movedFrom) moves or drops it first.
+        const from = step.movedFrom;
+        const carried =
+          from?.sandbox === step.sandbox ? records.get(`${from.sandbox}/${from.key}`) : undefined;
+        if (from) records.delete(`${from.sandbox}/${from.key}`);
         const previous = records.get(id);
         const fresh = step.kind !== 'update' && step.kind !== 'adopt';
         const record: AudienceRecord = {
@@ -43,7 +48,7 @@ export function simulateApply(plan: Plan, state: RecordedState, now: number): Re
             ...(target.ingestionRequest === undefined ? {} : { ingestionRequest: target.ingestionRequest }),
             at,
           },
-          runs: fresh ? [] : (previous?.runs ?? []),
+          runs: fresh ? (carried?.runs ?? []) : (previous?.runs ?? []),
           // As the executor records an adopted audience: imported, its first run counted as done.
           ...(step.kind === 'adopt' ? { imported: { at } } : {}),
         };

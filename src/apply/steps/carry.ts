@@ -1,0 +1,48 @@
+import type { Step } from '../../plan/schema.js';
+import { manifestFileOf, result } from '../record-helpers.js';
+import type { ExecutorDeps, StepResult } from '../types.js';
+import { createStep } from './create.js';
+
+/**
+ * Before a create that takes a waiting record with it (`step.movedFrom`, plan/waiting-move.ts):
+ * to another key of the same sandbox, the record is written under the step's key with all it
+ * holds (a create in flight, resumed as it was sent; the mark of a replace's deleted name; the
+ * runs that count against the daily run budget), then removed under the old one; from another
+ * sandbox, where nothing of an audience can exist, it is removed. A kill between the write and
+ * the removal leaves a copy, which the next plan forgets (removals.ts). A record that is not as
+ * planned (given an audience id, blocked, or a call in flight other than its create) is left
+ * alone, and so is the create: plan again.
+ */
+async function carry(step: Step, deps: ExecutorDeps): Promise<StepResult | undefined> {
+  const from = step.movedFrom!;
+  const { store } = deps;
+  const old = await store.get(from.sandbox, from.key);
+  if (old === undefined) return undefined;
+  const here = await store.get(step.sandbox, step.key);
+  const other = from.sandbox !== step.sandbox;
+  const changed =
+    old.audienceId !== undefined ||
+    old.blocked !== undefined ||
+    (old.intent !== undefined && (other || old.intent.kind !== 'create')) ||
+    (other && old.operationId !== undefined) ||
+    here !== undefined;
+  if (changed) {
+    return result(
+      step,
+      'failed',
+      `the record ${from.sandbox}/${from.key} is no longer as planned (it waited for its create, and ${step.sandbox}/${step.key} had none); nothing was moved or created: run \`audiencectl plan\` again`,
+    );
+  }
+  if (!other) await store.put({ ...old, key: step.key, ...manifestFileOf(step) });
+  await store.delete(from.sandbox, from.key);
+  return undefined;
+}
+
+/** A create step, after moving the record it takes with it, if any. */
+export async function carryThenCreate(step: Step, deps: ExecutorDeps): Promise<StepResult> {
+  if (step.movedFrom !== undefined) {
+    const refused = await carry(step, deps);
+    if (refused !== undefined) return refused;
+  }
+  return createStep(step, deps);
+}

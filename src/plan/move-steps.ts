@@ -1,0 +1,86 @@
+import type { DesiredManifest } from '../manifest/load.js';
+import { specName } from '../manifest/spec-hash-memo.js';
+import type { AudienceRecord } from '../state/schema.js';
+import type { PlainStepKind, Step } from './schema.js';
+import { settleFirst } from './waiting-move.js';
+
+export function baseStep(record: AudienceRecord, kind: PlainStepKind, reason: string): Step {
+  return {
+    id: `${record.sandbox}/${record.key}:${kind}`,
+    sandbox: record.sandbox,
+    key: record.key,
+    kind,
+    reason,
+    changes: [],
+    ...(record.audienceId ? { audienceId: record.audienceId } : {}),
+  };
+}
+
+/**
+ * What a pull-request plan cannot know of a move: its records are assumed from the base's
+ * manifests, each with an audience, while the apply's may still wait for its create.
+ */
+function assumedNote(assumed: boolean, to: DesiredManifest, sandboxMove: boolean): string {
+  if (!assumed) return '';
+  const waits = sandboxMove
+    ? 'still waits for its create with none in flight (a replace deleted its audience, say)'
+    : 'still waits for its create';
+  return ` (this plan assumes the base's audience exists: if its record ${waits}, the apply after the merge moves the record with the create of ${to.sandbox}/${to.key} instead)`;
+}
+
+/** A blocked step: what happened, and how to do it on purpose. Never delete + create. */
+export function moveStep(record: AudienceRecord, manifest: DesiredManifest, assumed = false): Step {
+  const from = record.sandbox;
+  const to = manifest.sandbox;
+  const { key } = record;
+  const explicit = manifest.manifest.metadata.sandbox !== undefined;
+  const why = explicit
+    ? `its manifest now names sandbox "${to}", but the audience is recorded in "${from}"`
+    : `its manifest names no sandbox and the default sandbox is now "${to}", but the audience is recorded in "${from}"`;
+  const keep = explicit
+    ? `set metadata.sandbox back to ${from}`
+    : `set metadata.sandbox: ${from} in ${manifest.file} (or plan with --sandbox ${from})`;
+  const unsettled = settleFirst(record, 'metadata.sandbox');
+  return {
+    ...baseStep(record, 'move', why),
+    source: `${manifest.file}:${manifest.line}`,
+    changes: [{ path: 'sandbox', before: from, after: to, forcesReplacement: false }],
+    blocked:
+      `an audience cannot move between sandboxes, and a move is never applied as delete + create. ` +
+      (unsettled !== undefined
+        ? `First, ${unsettled}`
+        : `To keep it in "${from}": ${keep}. To move it on purpose: \`audiencectl state forget ${key} --sandbox ${from}\` ` +
+          `(the audience in "${from}" stays, unmanaged), then apply to create it in "${to}", ` +
+          `or \`audiencectl state import ${key} <manifests dir> --sandbox ${to} --audience-id <id>\` if it already exists there`) +
+      assumedNote(assumed, manifest, true),
+  };
+}
+
+/**
+ * A record whose key is gone while a new manifest of its sandbox names its audience: a
+ * changed metadata.name (a typo, say). Blocked, as a move: delete + create would delete the
+ * audience, and the create of its name would be refused while it exists.
+ */
+export function renameStep(record: AudienceRecord, manifest: DesiredManifest, assumed = false): Step {
+  const { key, sandbox } = record;
+  const unsettled = settleFirst(record, 'metadata.name');
+  // A pull-request plan's ids stand for audiences it assumes, not for ids to import.
+  const id = assumed ? '<id>' : (record.audienceId ?? '<id>');
+  return {
+    ...baseStep(
+      record,
+      'move',
+      `metadata.name is now "${manifest.key}" in ${manifest.file}, but its audience ("${specName(manifest.manifest)}") is recorded as "${key}"`,
+    ),
+    source: `${manifest.file}:${manifest.line}`,
+    changes: [{ path: 'metadata.name', before: key, after: manifest.key, forcesReplacement: false }],
+    blocked:
+      `a changed metadata.name is never applied as delete + create. ` +
+      (unsettled !== undefined
+        ? `First, ${unsettled}`
+        : `To keep the audience: set metadata.name back to ${key}. ` +
+          `To keep the new name: \`audiencectl state forget ${key} --sandbox ${sandbox}\`, then ` +
+          `\`audiencectl state import ${manifest.key} <manifests dir> --sandbox ${sandbox} --audience-id ${id}\``) +
+      assumedNote(assumed, manifest, false),
+  };
+}

@@ -1,0 +1,123 @@
+import type { DesiredManifest } from '../manifest/load.js';
+import type { AudienceRecord } from '../state/schema.js';
+import { knownName } from './drift.js';
+import type { FieldChange, Step } from './schema.js';
+
+/**
+ * A record waiting for its create: no audience id, and not blocked as a name someone else
+ * holds. Its create's answer may be lost (a create intent, or an operation not read yet), or it
+ * holds only what outlives a create that made nothing, or a replace's DELETE: the mark of the
+ * deleted audience's name (`applied`) and that audience's runs, which count against the
+ * sandbox's daily run budget.
+ */
+export function isWaiting(record: AudienceRecord): boolean {
+  return record.audienceId === undefined && record.blocked === undefined;
+}
+
+/** Its create was sent, and may have made an audience whose id audiencectl has not learned. */
+function createUnsettled(record: AudienceRecord): boolean {
+  return record.intent !== undefined || record.operationId !== undefined;
+}
+
+/**
+ * The name a record's audience has or will have: for a record waiting for its create, the name
+ * its create sent (an audience it made has that name), else the name audiencectl knows it by.
+ */
+export function waitingName(record: AudienceRecord): string | undefined {
+  return (isWaiting(record) ? record.pendingCreate?.body.name : undefined) ?? knownName(record);
+}
+
+/**
+ * Whether the create of `manifest` may take `record` with it: a record waiting for its create
+ * whose manifest changed its metadata.name (same sandbox) or its sandbox. To another key of the
+ * same sandbox, everything it holds goes (a create in flight is resumed as it was sent, under
+ * the new key: the service knows no keys); a release's create intent that did not record its
+ * body cannot be resumed as sent, and a call other than a create is never carried. To another
+ * sandbox, only a record of which no audience can exist: no create in flight (that one is
+ * settled in its own sandbox first, see moveStep).
+ */
+export function carries(record: AudienceRecord, manifest: DesiredManifest): boolean {
+  if (!isWaiting(record)) return false;
+  if (manifest.sandbox !== record.sandbox) return !createUnsettled(record);
+  return (
+    record.intent === undefined || (record.intent.kind === 'create' && record.pendingCreate !== undefined)
+  );
+}
+
+/**
+ * The way out of a move of a record waiting for a create that may have made an audience (it is
+ * not carried): settled where it was sent, by an apply of the manifest as it was. Undefined for
+ * any other record.
+ */
+export function settleFirst(
+  record: AudienceRecord,
+  what: 'metadata.name' | 'metadata.sandbox',
+): string | undefined {
+  if (!isWaiting(record) || !createUnsettled(record)) return undefined;
+  const back =
+    what === 'metadata.name'
+      ? `metadata.name back to ${record.key}`
+      : `metadata.sandbox back to ${record.sandbox}`;
+  const sent = record.pendingCreate ? ` ("${record.pendingCreate.body.name}")` : '';
+  return (
+    `its create in sandbox "${record.sandbox}"${sent} is not settled: audiencectl does not know whether it made an audience, nor its id. ` +
+    `Set ${back} and run \`audiencectl apply\`: the create is settled (its audience adopted, or created); then change ${what} again, and the plan says how to move the audience`
+  );
+}
+
+/** Words for the runs a record keeps of a deleted audience. */
+function formerRunsNote(record: AudienceRecord): string {
+  const n = record.runs.filter((run) => run.formerAudienceId !== undefined).length;
+  if (n === 0) return '';
+  return n === 1 ? '1 run of a deleted audience' : `${n} runs of a deleted audience`;
+}
+
+/** Why the create of `manifest` moves `record`, and what becomes of what it holds. */
+function carriedReason(record: AudienceRecord, manifest: DesiredManifest): string {
+  const from = `${record.sandbox}/${record.key}`;
+  const runs = formerRunsNote(record);
+  if (manifest.sandbox !== record.sandbox) {
+    const dropped =
+      runs === ''
+        ? ''
+        : `; its ${runs}, which count against sandbox "${record.sandbox}"'s daily run budget, are no longer counted`;
+    return `moved from sandbox "${record.sandbox}", where its record ${from} waits for its create (no audience exists there): that record is dropped${dropped}`;
+  }
+  const held = [
+    ...(record.intent || record.operationId ? ['its create in flight'] : []),
+    ...(record.applied ? ['the mark of the name its replace deleted'] : []),
+    ...(runs === '' ? [] : [runs]),
+  ];
+  const what = held.length === 0 ? '' : ` (with ${held.join(', ')})`;
+  return `metadata.name changed from ${record.key} while its record waited for its create: the record moves to ${manifest.key}${what}`;
+}
+
+/**
+ * The create step of a manifest that takes a waiting record with it (`carries`): marked with the
+ * record it moves (the executor moves or drops it first, apply/steps/carry.ts), and saying so.
+ * Other steps (its first run, an adoption) are as they were.
+ */
+export function carriedSteps(
+  steps: readonly Step[],
+  record: AudienceRecord,
+  manifest: DesiredManifest,
+): Step[] {
+  return steps.map((step) => {
+    if (step.kind !== 'create') return step;
+    const renamed = manifest.sandbox === record.sandbox;
+    const change: FieldChange = renamed
+      ? { path: 'metadata.name', before: record.key, after: manifest.key, forcesReplacement: false }
+      : { path: 'sandbox', before: record.sandbox, after: manifest.sandbox, forcesReplacement: false };
+    return {
+      ...step,
+      reason: `${carriedReason(record, manifest)}; ${step.reason}`,
+      changes: [change, ...step.changes],
+      movedFrom: { sandbox: record.sandbox, key: record.key },
+    };
+  });
+}
+
+/** The record a carried create starts from: the waiting record under the manifest's key, or none from another sandbox. */
+export function carriedRecord(record: AudienceRecord, manifest: DesiredManifest): AudienceRecord | undefined {
+  return manifest.sandbox === record.sandbox ? { ...record, key: manifest.key } : undefined;
+}
