@@ -1,10 +1,11 @@
 import type { AudienceReads } from '../aep/types.js';
 import type { LoadResult } from '../manifest/load.js';
-import { claims, matchAdoptable } from '../plan/adopt.js';
+import { claims, describeFound, matchAdoptable } from '../plan/adopt.js';
 import { normaliseSpec } from '../plan/normalise.js';
 import { newRecord } from '../state/record-changes.js';
 import { recordId } from '../state/record-id.js';
-import type { AppliedRevision } from '../state/schema.js';
+import type { FoundAudience } from '../plan/schema.js';
+import type { AppliedRevision, AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { readAdoptView } from './adopt-read.js';
 import { readInactive, withInactive } from './discover-inactive.js';
@@ -12,7 +13,8 @@ import { readInactive, withInactive } from './discover-inactive.js';
 export type DiscoverRow = {
   sandbox: string;
   key: string;
-  outcome: 'matched' | 'missing' | 'ambiguous';
+  /** `waiting`: its record holds no audience and waits for its create; never matched. */
+  outcome: 'matched' | 'missing' | 'ambiguous' | 'waiting';
   audienceId?: string;
   /** What the sandbox holds under the name, when not matched. */
   detail: string;
@@ -25,11 +27,52 @@ export type DiscoverResult = {
 };
 
 /**
+ * A record that holds no audience and no create under way (intent, operation, the body sent),
+ * not blocked: what a create that made nothing leaves (the runs of a deleted audience), and what
+ * a replace's DELETE or a refresh that found the audience deleted outside leaves until the create
+ * is recorded (the mark of the deleted audience's name: `applied`). The next apply creates it.
+ */
+function waitsForCreate(record: AudienceRecord): boolean {
+  return (
+    record.audienceId === undefined &&
+    record.operationId === undefined &&
+    record.intent === undefined &&
+    record.pendingCreate === undefined &&
+    record.blocked === undefined
+  );
+}
+
+/**
+ * A manifest whose record waits for its create (waitsForCreate) is looked up and reported, never
+ * matched: its record says no create of it is under way, so an audience now listed under its
+ * name is not one it made (the next apply's create, refused 409, blocks on it as someone
+ * else's). Recording it would point the record at that audience, and drop the mark of the
+ * deleted audience's name. A person who knows it is theirs imports it with `--audience-id`,
+ * which keeps the record's runs.
+ */
+function waitingRow(
+  base: { sandbox: string; key: string },
+  found: readonly FoundAudience[],
+  unlisted: string,
+): DiscoverRow {
+  const listed = found
+    .slice(0, 5)
+    .map((audience) => describeFound(audience))
+    .join(', ');
+  return {
+    ...base,
+    outcome: 'waiting',
+    detail: listed === '' ? `no audience of that name${unlisted}` : listed,
+  };
+}
+
+/**
  * `state import --discover`: every manifest without a record (of `sandbox`, when given) is
  * matched by the adoption rule (exactly one external audience of its exact name and origin,
  * recorded for no other key) among the audiences its name lookup finds and the sandbox's
- * inactive ones (discover-inactive.ts), and, unless `dryRun`, recorded as imported. Call it
- * under the store's lock.
+ * inactive ones (discover-inactive.ts), and, unless `dryRun`, recorded as imported. A manifest
+ * whose record waits for its create is looked up too, and reported as `waiting`, never
+ * recorded (waitingRow). Call it under the store's lock.
  */
 export async function discoverRecords(
   desired: LoadResult,
@@ -44,12 +87,17 @@ export async function discoverRecords(
   },
 ): Promise<DiscoverResult> {
   const records = (await store.readAll()).audiences;
-  const known = new Set(records.map((record) => recordId(record.sandbox, record.key)));
-  const manifests = desired.manifests.filter(
-    (m) =>
-      !known.has(recordId(m.sandbox, m.key)) &&
-      (options.sandbox === undefined || m.sandbox === options.sandbox),
-  );
+  const known = new Map(records.map((record) => [recordId(record.sandbox, record.key), record]));
+  const waiting = (id: string) => {
+    const record = known.get(id);
+    return record !== undefined && waitsForCreate(record);
+  };
+  const manifests = desired.manifests.filter((m) => {
+    const id = recordId(m.sandbox, m.key);
+    return (
+      (!known.has(id) || waiting(id)) && (options.sandbox === undefined || m.sandbox === options.sandbox)
+    );
+  });
   const named = await readAdoptView(manifests, client, { now: options.now });
   const inactive = await readInactive(manifests, client);
   const view = withInactive(named, manifests, inactive);
@@ -58,11 +106,15 @@ export async function discoverRecords(
   const rows: DiscoverRow[] = [];
   for (const manifest of manifests) {
     const id = recordId(manifest.sandbox, manifest.key);
-    const match = matchAdoptable(view.byKey[id] ?? [], normaliseSpec(manifest.manifest.spec), claimed);
     const base = { sandbox: manifest.sandbox, key: manifest.key };
+    const unlisted = inactive.refused.has(manifest.sandbox) ? ' (inactive ones not listed)' : '';
+    if (waiting(id)) {
+      rows.push(waitingRow(base, view.byKey[id] ?? [], unlisted));
+      continue;
+    }
+    const match = matchAdoptable(view.byKey[id] ?? [], normaliseSpec(manifest.manifest.spec), claimed);
     if (match.kind !== 'one') {
       const outcome = match.kind === 'several' ? 'ambiguous' : 'missing';
-      const unlisted = inactive.refused.has(manifest.sandbox) ? ' (inactive ones not listed)' : '';
       rows.push({
         ...base,
         outcome,

@@ -25,6 +25,15 @@ function table(rows: readonly DiscoverRow[]): string[] {
 }
 
 /**
+ * What the summary says of manifests whose record waits for its create (discover.ts waitingRow):
+ * nothing was recorded for them, and what is listed under their name is not taken for theirs.
+ */
+function waitingNote(waiting: number, dir: string): string {
+  if (waiting === 0) return '';
+  return ` ${waiting} waiting for their create, records kept as they are (the next apply creates them; an audience found under the name is not theirs unless you import it: audiencectl state import <key> ${dir} --sandbox <sandbox> --audience-id <id>).`;
+}
+
+/**
  * `audiencectl state import --discover [dir]`: rebuilds lost records by matching every
  * manifest without one to the existing audience of its exact name (the adoption rule), and
  * prints what matched, what is missing and what is ambiguous. `--dry-run` writes nothing.
@@ -65,7 +74,7 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
     const verb = options.dryRun ? 'would be recorded (--dry-run: nothing written)' : 'recorded as imported';
     say('');
     say(
-      `${count('matched')} matched and ${verb}, ${count('missing')} missing (the next apply creates them), ${count('ambiguous')} ambiguous (import each with --audience-id).`,
+      `${count('matched')} matched and ${verb}, ${count('missing')} missing (the next apply creates them), ${count('ambiguous')} ambiguous (import each with --audience-id).${waitingNote(count('waiting'), dir)}`,
     );
   } finally {
     await store.close();
