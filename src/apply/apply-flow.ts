@@ -8,6 +8,7 @@ import type { LockHolder } from '../state/lock-holder.js';
 import type { StateStore } from '../state/store.js';
 import { executePlan } from './executor.js';
 import { readLive } from './live.js';
+import { dropSpentRemnants } from './remnants.js';
 import { resumeIntents } from './resume.js';
 import { planWithServiceClock } from './service-time.js';
 import { planHoldingElsewhere, savedPlanElsewhere, type LookElsewhere } from './held-elsewhere.js';
@@ -147,7 +148,10 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   const order = checkoutCheck(revision);
   await checkBeforeCalls(input, flow, order);
   const resumed = await resumeIntents(store, flow.client, flow.clock, flow.signal);
-  const recorded = await store.readAll();
+  const settled = await store.readAll();
+  const dropped = await dropSpentRemnants(settled.audiences, store, flow.client, flow.clock, flow.signal);
+  resumed.push(...dropped);
+  const recorded = dropped.length === 0 ? settled : await store.readAll();
   let plan: Plan;
   if (input.kind === 'saved') {
     const saved = input.plan;

@@ -310,17 +310,18 @@ export function plan(read: LoadResult, recorded: RecordedState, options: PlanOpt
   }
 
   const { moves, held, outside } = leftovers;
+  // Records out of scope, and remnants (no audience), are not this plan's to remove or re-create.
+  const managed = records.size - outside - leftovers.remnants;
   const removals = options.unreadBase
     ? withUnknownPolicy(leftovers.removals, options.unreadBase)
     : leftovers.removals;
-  guardRecreates(steps, records.size - outside, options);
+  guardRecreates(steps, managed, options);
   guardDeletions(
     removals,
     {
       desiredCount: desired.manifests.length,
       failedFiles: desired.failedFiles.length,
-      // Records out of scope are not this plan's to remove.
-      managed: records.size - outside,
+      managed,
     },
     options,
   );

@@ -1,6 +1,7 @@
 import { SYMLINK_NOT_FOLLOWED } from '../manifest/diagnostics.js';
 import { audienceNameKey } from '../manifest/duplicates.js';
 import type { DesiredManifest, LoadResult } from '../manifest/load.js';
+import { holdsOnlyFormerRuns } from '../state/current-runs.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
 import { specName } from '../manifest/spec-hash-memo.js';
@@ -38,6 +39,8 @@ export type Leftovers = {
   carried: Map<string, AudienceRecord>;
   /** Records outside the plan's scope, left alone. */
   outside: number;
+  /** Records holding only runs of deleted audiences (holdsOnlyFormerRuns), left alone: no audience. */
+  remnants: number;
 };
 
 /** Desired manifests without a record, by sandbox and audience name (as the service compares names). */
@@ -151,6 +154,7 @@ export function leftoverRecords(
     moveTargets: new Set(),
     carried: new Map(),
     outside: 0,
+    remnants: 0,
   };
   const claimed = (id: string) => result.moveTargets.has(id) || result.carried.has(id);
   const hold = (record: AudienceRecord, reason: string) =>
@@ -203,6 +207,11 @@ export function leftoverRecords(
 
   for (const [id, record] of records) {
     if (desiredIds.has(id)) continue;
+    // Kept only for the sandbox's run budget, its manifest removed: nothing to remove, move or hold.
+    if (holdsOnlyFormerRuns(record)) {
+      result.remnants += 1;
+      continue;
+    }
     // A manifest with this key that would otherwise be a create elsewhere: the sandbox changed.
     desiredByKey ??= byKey(desired.manifests);
     const target = desiredByKey

@@ -1,4 +1,4 @@
-import { currentRuns } from './current-runs.js';
+import { countedUntil, currentRuns, holdsOnlyFormerRuns } from './current-runs.js';
 import type { AudienceRecord } from './schema.js';
 
 /** Run statuses: only SUCCESS and FAILED are final; anything else is in progress. */
@@ -10,7 +10,24 @@ export function recordStatus(record: AudienceRecord): string {
   if (record.intent) return `${record.intent.kind} in flight since ${record.intent.startedAt}`;
   if (record.audienceId) return 'ok';
   if (record.operationId) return `creating (operation ${record.operationId})`;
+  if (holdsOnlyFormerRuns(record))
+    return `runs of deleted audiences only, counted until ${untilText(record)}`;
   return 'no audience id';
+}
+
+function untilText(record: AudienceRecord): string {
+  return new Date(countedUntil(record.runs) * 1000).toISOString();
+}
+
+/**
+ * What a record holding only runs of deleted audiences is (holdsOnlyFormerRuns), for `state show`
+ * and `state list`; undefined for any other record.
+ */
+export function runsOnlyNote(record: AudienceRecord): string | undefined {
+  if (!holdsOnlyFormerRuns(record)) return undefined;
+  const { sandbox, key } = record;
+  const count = record.runs.length === 1 ? '1 run' : `${record.runs.length} runs`;
+  return `${sandbox}/${key} names no audience: it keeps only ${count} of deleted audiences, which count against sandbox ${sandbox}'s daily run budget until ${untilText(record)} (its manifest removed, or a create that made nothing to be made again). The plan creates the audience into it while a manifest names ${key}, and does nothing with it otherwise; an apply after that time (and the 5 minutes the clocks are given) drops it, and \`audiencectl state forget ${key} --sandbox ${sandbox}\` drops it now (its runs then no longer count).`;
 }
 
 export function lastRunStatus(record: AudienceRecord): string {

@@ -3,7 +3,7 @@ import type { AudienceRecord } from '../../state/schema.js';
 import { aepFailure, isNotFound } from '../aep-failure.js';
 import { checkBeforeDelete } from '../delete-check.js';
 import { pollUntil } from '../poll.js';
-import { keptByReplace } from '../../state/current-runs.js';
+import { countedUntil, keptByReplace, runsOnlyRemnant } from '../../state/current-runs.js';
 import {
   budgetHorizon,
   clearIntent,
@@ -23,8 +23,8 @@ async function resolveAudienceId(
   if (record.audienceId) return record.audienceId;
   if (!record.operationId || record.intent?.kind === 'create') {
     if (!record.intent && !record.blocked) {
-      await deps.store.delete(step.sandbox, step.key);
-      return result(step, 'applied', 'nothing was created; record removed');
+      const kept = await removeWithoutAudience(record, deps);
+      return result(step, 'applied', `nothing was created; ${kept ? remnantNote(kept) : 'record removed'}`);
     }
     return result(
       step,
@@ -43,8 +43,33 @@ async function resolveAudienceId(
   if (!outcome.done)
     return result(step, 'failed', `operation ${operationId} still processing; the next apply deletes it`);
   if (outcome.value.audienceId) return outcome.value.audienceId;
-  await deps.store.delete(step.sandbox, step.key);
-  return result(step, 'applied', 'its create failed; nothing to delete');
+  const kept = await removeWithoutAudience(record, deps);
+  return result(
+    step,
+    'applied',
+    `its create failed; nothing to delete${kept ? `; ${remnantNote(kept)}` : ''}`,
+  );
+}
+
+/**
+ * Removes a removed manifest's record that names no audience, all but the runs of deleted
+ * audiences it holds that still count against the sandbox's daily run budget (runsOnlyRemnant):
+ * dropped with it, the budget would undercount for up to a day. The plan leaves such a remnant
+ * alone (removals.ts), and an apply drops it once none counts (remnants.ts). Returns it, if kept.
+ */
+async function removeWithoutAudience(
+  record: AudienceRecord,
+  deps: ExecutorDeps,
+): Promise<AudienceRecord | undefined> {
+  const kept = runsOnlyRemnant(record, budgetHorizon(deps));
+  await removeOrReplace(deps.store, record, kept);
+  return kept;
+}
+
+/** What a removal says of the runs-only record it kept. */
+function remnantNote(kept: AudienceRecord): string {
+  const until = new Date(countedUntil(kept.runs) * 1000).toISOString();
+  return `the record keeps only its ${runCount(kept.runs.length)} of deleted audiences, counted against the sandbox's daily run budget until ${until}`;
 }
 
 /**
@@ -117,8 +142,11 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
   return result(step, 'applied', `deleted ${id}${keptNote(kept)}`, { audienceId: id });
 }
 
-/** Forget: drop the record, keep the remote audience. */
+/** Forget: drop the record, keep the remote audience (one without an id: its counting runs, removeWithoutAudience). */
 export async function forgetStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
-  await deps.store.delete(step.sandbox, step.key);
+  const record = await deps.store.get(step.sandbox, step.key);
+  const kept = record && !record.audienceId ? await removeWithoutAudience(record, deps) : undefined;
+  if (kept) return result(step, 'applied', `forgotten; ${remnantNote(kept)}`);
+  if (record?.audienceId) await deps.store.delete(step.sandbox, step.key);
   return result(step, 'applied', 'forgotten; the remote audience is kept');
 }

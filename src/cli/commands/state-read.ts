@@ -1,6 +1,12 @@
 import { compareText } from '../../text/compare.js';
 import { escapeText } from '../../text/safe-text.js';
-import { describeRunFailure, lastRunFailure, lastRunStatus, recordStatus } from '../../state/describe.js';
+import {
+  describeRunFailure,
+  lastRunFailure,
+  lastRunStatus,
+  recordStatus,
+  runsOnlyNote,
+} from '../../state/describe.js';
 import { assertValidId } from '../../state/record-id.js';
 import { assertStateDir, notFound, sandboxesWithKey } from '../../state/repair.js';
 import { StateError } from '../../state/errors.js';
@@ -98,6 +104,12 @@ export async function list(options: SandboxOptions & { json?: boolean }): Promis
       `${blocked} blocked: \`audiencectl state show <key>\` says why; \`state import\` repairs an unknown id.`,
     );
   }
+  const runsOnly = audiences.filter((r) => runsOnlyNote(r) !== undefined).length;
+  if (runsOnly > 0) {
+    out(
+      `${runsOnly} name${runsOnly === 1 ? 's' : ''} no audience, only runs of deleted audiences kept for the daily run budget: \`audiencectl state show <key>\` says until when.`,
+    );
+  }
 }
 
 export async function show(key: string, options: SandboxOptions): Promise<void> {
@@ -124,6 +136,8 @@ async function showIn(store: StateStore, key: string, options: SandboxOptions): 
   // On standard error, so the JSON on standard output stays parseable.
   const failure = lastRunFailure(record);
   if (failure) process.stderr.write(`Last ${escapeText(describeRunFailure(failure))}.\n`);
+  const runsOnly = runsOnlyNote(record);
+  if (runsOnly) process.stderr.write(`${escapeText(runsOnly)}\n`);
 }
 
 /** Locks `store` for a `state` command, saying on stderr when it watches or takes over a stale lock. */

@@ -159,6 +159,12 @@ export async function forget(key: string, options: LockingOptions): Promise<void
       `It had a pending ${record.intent.kind} intent from ${record.intent.startedAt}: that call may have changed the remote audience.`,
     );
   }
+  const former = record?.runs.filter((run) => run.formerAudienceId !== undefined).length ?? 0;
+  if (former > 0) {
+    out(
+      `Its ${former === 1 ? '1 run' : `${former} runs`} of deleted audiences no longer count${former === 1 ? 's' : ''} against sandbox ${sandbox}'s daily run budget.`,
+    );
+  }
   out(
     `While its manifest exists, the next apply will try to create it again; remove the manifest, or \`state import\` it back.`,
   );

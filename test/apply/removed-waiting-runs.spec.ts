@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import type { ManifestInput } from '../../src/manifest/schema.js';
+import { emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { manifestObject } from '../helpers/manifests.js';
+import { withEmulator } from '../helpers/with-emulator.js';
+import { useStores, type StoreKind } from '../state/stores.js';
+import { useTempDirs } from '../state/helpers.js';
+
+// A record waiting for its create (a replace's, refused while the service still holds the
+// deleted audience's name) keeps the deleted audience's runs of the last day: they count against
+// the sandbox's daily run budget. Its manifest then removed, the record is forgotten (it names no
+// audience), but those runs still count at the service: a runs-only record keeps them until they
+// no longer do. The plan never shows it again, `state list`/`state show` say what it is, `state
+// forget` drops it, and an apply drops it once its runs are spent. Same plan on both stores.
+
+const ORG = DEMO_CLIENT.orgId;
+const stores = useStores();
+const tempDir = useTempDirs();
+
+const DAY = 86_400;
+/** A new source cannot be PATCHed: a replace, allowed by the manifest. */
+function moved(name: string): ManifestInput {
+  return manifestObject(name, {
+    metadata: { allowReplace: true },
+    spec: {
+      sourceSpec: {
+        path: `exports/${name}-v2.csv`,
+        type: 'file',
+        sourceType: 'Cloud Storage',
+        cloudType: 'DLZ',
+      },
+    },
+  });
+}
+
+const [gold, copper, silver, bronze] = ['gold', 'copper', 'silver', 'bronze'].map((name) =>
+  manifestObject(name),
+);
+
+describe.each(stores)('$name store', (kind: StoreKind) => {
+  it('a removed manifest of a replace waiting for its create: its runs stay counted until spent, then go', async () => {
+    await withEmulator(
+      { operationDelayMs: 10, runStageDelayMs: 10, compat: { deletedNames: 'held' } },
+      async (emulator) => {
+        const state = await kind.fresh();
+        const manifests = new ManifestDir(await tempDir());
+        const env = emulatorEnv(emulator);
+        const cli = (...args: string[]) => runCliInProcess([...args, '--state', state], { env });
+        const apply = (...flags: string[]) => cli('apply', manifests.dir, '--auto-approve', ...flags);
+        const plan = (...flags: string[]) => cli('plan', manifests.dir, '--output', 'json', ...flags);
+        const steps = async (...flags: string[]) => {
+          const planned = await plan(...flags);
+          expect(planned.stderr).toBe('');
+          const { steps } = JSON.parse(planned.stdout) as {
+            steps: { id: string; reason: string; deferred?: string }[];
+          };
+          return steps.map((s) => [s.id, s.deferred ?? null]);
+        };
+
+        await manifests.write([gold!, copper!]);
+        expect((await apply()).code).toBe(0);
+        const store = await kind.open(state);
+        const runOf = async (key: string) => (await store.get('prod', key))!.runs[0]!;
+        const goldRun = await runOf('gold');
+        const goldId = (await store.get('prod', 'gold'))!.audienceId!;
+        const copperRun = await runOf('copper');
+
+        // Both replaced: DELETE answered, the create refused while the name is held.
+        await manifests.write([moved('gold'), moved('copper')]);
+        const refused = await apply();
+        expect(refused.code).toBe(1);
+        expect(emulator.control.listAudiences(ORG, 'prod')).toEqual([]);
+        for (const key of ['gold', 'copper']) {
+          const waiting = await store.get('prod', key);
+          expect(waiting?.audienceId).toBeUndefined();
+          expect(waiting?.runs).toHaveLength(1);
+        }
+
+        // Their manifests removed: forgotten once, as a record without an audience id.
+        await manifests.write([silver!]);
+        expect(await steps('--runs-per-day', '3')).toEqual([
+          ['prod/silver:create', null],
+          ['prod/silver:run', null],
+          ['prod/copper:forget', null],
+          ['prod/gold:forget', null],
+        ]);
+        const forgot = await apply('--runs-per-day', '3');
+        expect(forgot.code).toBe(0);
+        const until = (run: { createdAt: number }) => new Date((run.createdAt + DAY) * 1000).toISOString();
+        expect(forgot.stdout).toContain(
+          `the record keeps only its 1 run of deleted audiences, counted against the sandbox's daily run budget until ${until(goldRun)}`,
+        );
+        const remnant = await store.get('prod', 'gold');
+        expect(remnant).toEqual({
+          schemaVersion: 2,
+          sandbox: 'prod',
+          key: 'gold',
+          deletionPolicy: 'Delete',
+          runs: [{ ...goldRun, formerAudienceId: goldId }],
+        });
+
+        // Never planned again, and still counted: gold's, copper's and silver's runs spend the 3.
+        expect((await cli('plan', manifests.dir)).stdout).toContain('No changes.');
+        await manifests.write([silver!, bronze!]);
+        expect(await steps('--runs-per-day', '3')).toEqual([
+          ['prod/bronze:create', null],
+          ['prod/bronze:run', 'sandbox "prod" has used its 3 runs of the last 24 h'],
+        ]);
+
+        // `state list` and `state show` say what such a record is.
+        const listed = await cli('state', 'list');
+        expect(listed.stdout).toMatch(
+          new RegExp(`prod +gold +- +runs of deleted audiences only, counted until ${until(goldRun)}`),
+        );
+        expect(listed.stdout).toContain(
+          '2 name no audience, only runs of deleted audiences kept for the daily run budget',
+        );
+        const shown = await cli('state', 'show', 'gold', '--sandbox', 'prod');
+        expect(JSON.parse(shown.stdout)).toEqual(remnant);
+        expect(shown.stderr).toContain(
+          `prod/gold names no audience: it keeps only 1 run of deleted audiences, which count against sandbox prod's daily run budget until ${until(goldRun)}`,
+        );
+
+        // `state forget` drops one: its run no longer counts, and bronze's run fits.
+        const forgotten = await cli('state', 'forget', 'copper', '--sandbox', 'prod');
+        expect(forgotten.code).toBe(0);
+        expect(forgotten.stdout).toContain(
+          "Its 1 run of deleted audiences no longer counts against sandbox prod's daily run budget.",
+        );
+        expect(await store.get('prod', 'copper')).toBeUndefined();
+        expect(await steps('--runs-per-day', '3')).toEqual([
+          ['prod/bronze:create', null],
+          ['prod/bronze:run', null],
+        ]);
+        expect(copperRun.runId).not.toBe(goldRun.runId);
+
+        // A day and 6 minutes on (the run aged in the store): the next apply drops gold's record.
+        await store.lock();
+        await store.put({
+          ...remnant!,
+          runs: remnant!.runs.map((r) => ({ ...r, createdAt: r.createdAt - DAY - 360 })),
+        });
+        await store.unlock();
+        const spent = await apply();
+        expect(spent.code).toBe(0);
+        expect(spent.stdout).toContain(
+          'resumed: prod/gold: dropped the record kept only for the runs of deleted audiences, none of which counts against the daily run budget any more',
+        );
+        expect((await store.readAll()).audiences.map((r) => r.key).sort()).toEqual(['bronze', 'silver']);
+      },
+    );
+  });
+});
