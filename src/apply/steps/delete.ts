@@ -145,8 +145,11 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
 /** Forget: drop the record, keep the remote audience (one without an id: its counting runs, removeWithoutAudience). */
 export async function forgetStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
   const record = await deps.store.get(step.sandbox, step.key);
-  const kept = record && !record.audienceId ? await removeWithoutAudience(record, deps) : undefined;
+  // A copy a carried create left (removals.ts carriedTo) holds a create in flight, and the key it
+  // was carried to holds its runs: dropped whole, as before.
+  const waiting = record && !record.audienceId && !record.intent && !record.operationId;
+  const kept = waiting ? await removeWithoutAudience(record, deps) : undefined;
   if (kept) return result(step, 'applied', `forgotten; ${remnantNote(kept)}`);
-  if (record?.audienceId) await deps.store.delete(step.sandbox, step.key);
+  if (!waiting) await deps.store.delete(step.sandbox, step.key);
   return result(step, 'applied', 'forgotten; the remote audience is kept');
 }
