@@ -2,7 +2,7 @@ import type { DesiredManifest } from '../manifest/load.js';
 import { specName } from '../manifest/spec-hash-memo.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { PlainStepKind, Step } from './schema.js';
-import { settleFirst } from './waiting-move.js';
+import { holdsNoAudience, settleFirst } from './waiting-move.js';
 
 export function baseStep(record: AudienceRecord, kind: PlainStepKind, reason: string): Step {
   return {
@@ -40,7 +40,14 @@ export function moveStep(record: AudienceRecord, manifest: DesiredManifest, assu
   const keep = explicit
     ? `set metadata.sandbox back to ${from}`
     : `set metadata.sandbox: ${from} in ${manifest.file} (or plan with --sandbox ${from})`;
-  const unsettled = settleFirst(record, 'metadata.sandbox');
+  const unsettled = settleFirst(record, keep);
+  // A default sandbox changed: naming the sandbox moves a record that holds no audience.
+  const named = `set metadata.sandbox: ${to} in ${manifest.file}: no audience exists in "${from}" (its record waits for its create), so the apply creates it in "${to}" and drops that record`;
+  const onPurpose =
+    !explicit && holdsNoAudience(record)
+      ? named
+      : `\`audiencectl state forget ${key} --sandbox ${from}\` (the audience in "${from}" stays, unmanaged), then apply to create it in "${to}", ` +
+        `or \`audiencectl state import ${key} <manifests dir> --sandbox ${to} --audience-id <id>\` if it already exists there`;
   return {
     ...baseStep(record, 'move', why),
     source: `${manifest.file}:${manifest.line}`,
@@ -49,9 +56,7 @@ export function moveStep(record: AudienceRecord, manifest: DesiredManifest, assu
       `an audience cannot move between sandboxes, and a move is never applied as delete + create. ` +
       (unsettled !== undefined
         ? `First, ${unsettled}`
-        : `To keep it in "${from}": ${keep}. To move it on purpose: \`audiencectl state forget ${key} --sandbox ${from}\` ` +
-          `(the audience in "${from}" stays, unmanaged), then apply to create it in "${to}", ` +
-          `or \`audiencectl state import ${key} <manifests dir> --sandbox ${to} --audience-id <id>\` if it already exists there`) +
+        : `To keep it in "${from}": ${keep}. To move it on purpose: ${onPurpose}`) +
       assumedNote(assumed, manifest, true),
   };
 }
@@ -63,7 +68,7 @@ export function moveStep(record: AudienceRecord, manifest: DesiredManifest, assu
  */
 export function renameStep(record: AudienceRecord, manifest: DesiredManifest, assumed = false): Step {
   const { key, sandbox } = record;
-  const unsettled = settleFirst(record, 'metadata.name');
+  const unsettled = settleFirst(record, `set metadata.name back to ${key}`);
   // A pull-request plan's ids stand for audiences it assumes, not for ids to import.
   const id = assumed ? '<id>' : (record.audienceId ?? '<id>');
   return {

@@ -133,12 +133,21 @@ describe('a manifest moved to another sandbox while its record waits for its cre
     );
   });
 
+  it('holding only the mark, but only the default sandbox changed (--sandbox): a blocked move, as for an audience', () => {
+    const inDefaultDev = loadTexts({ 'gold.yaml': manifestYaml('gold') }, 'dev');
+    const result = plan(inDefaultDev, state(markOnly()), options());
+    expect(kinds(result)).toEqual(['move prod/gold (blocked)']);
+    expect(result.steps[0]!.blocked).toBe(
+      'an audience cannot move between sandboxes, and a move is never applied as delete + create. To keep it in "prod": set metadata.sandbox: prod in gold.yaml (or plan with --sandbox prod). To move it on purpose: set metadata.sandbox: dev in gold.yaml: no audience exists in "prod" (its record waits for its create), so the apply creates it in "dev" and drops that record',
+    );
+  });
+
   it('with a create in flight: blocked until settled in its sandbox, saying how, with no import of an unknown id', () => {
     for (const record of [inFlight(), awaited()]) {
       const result = plan(files(inDevYaml), state(record), options());
       expect(kinds(result)).toEqual(['move prod/gold (blocked)']);
       expect(result.steps[0]!.blocked).toBe(
-        'an audience cannot move between sandboxes, and a move is never applied as delete + create. First, its create in sandbox "prod" ("Audience gold") is not settled: audiencectl does not know whether it made an audience, nor its id. Set metadata.sandbox back to prod and run `audiencectl apply`: the create is settled (its audience adopted, or created); then change metadata.sandbox again, and the plan says how to move the audience',
+        'an audience cannot move between sandboxes, and a move is never applied as delete + create. First, its create in sandbox "prod" ("Audience gold") is not settled: audiencectl does not know whether it made an audience, nor its id. Set metadata.sandbox back to prod and run `audiencectl apply`: the create is settled (its audience adopted, or created); then make the change again, and the plan says how to move the audience',
       );
     }
   });

@@ -34,34 +34,35 @@ export function waitingName(record: AudienceRecord): string | undefined {
  * the new key: the service knows no keys); a release's create intent that did not record its
  * body cannot be resumed as sent, and a call other than a create is never carried. To another
  * sandbox, only a record of which no audience can exist: no create in flight (that one is
- * settled in its own sandbox first, see moveStep).
+ * settled in its own sandbox first, see moveStep), and only for a metadata.sandbox the manifest
+ * names (a changed default sandbox stays a blocked move, as for every recorded audience).
  */
 export function carries(record: AudienceRecord, manifest: DesiredManifest): boolean {
   if (!isWaiting(record)) return false;
-  if (manifest.sandbox !== record.sandbox) return !createUnsettled(record);
+  // A default sandbox changed (--sandbox, AEP_SANDBOX) is more likely a mistake than a move.
+  if (manifest.sandbox !== record.sandbox)
+    return manifest.manifest.metadata.sandbox !== undefined && !createUnsettled(record);
   return (
     record.intent === undefined || (record.intent.kind === 'create' && record.pendingCreate !== undefined)
   );
 }
 
+/** Waiting, with no create in flight: no audience exists for it (only a mark and runs, if anything). */
+export function holdsNoAudience(record: AudienceRecord): boolean {
+  return isWaiting(record) && !createUnsettled(record);
+}
+
 /**
  * The way out of a move of a record waiting for a create that may have made an audience (it is
- * not carried): settled where it was sent, by an apply of the manifest as it was. Undefined for
- * any other record.
+ * not carried): settled where it was sent, by an apply of the manifest as it was (`back`: how to
+ * put it back, "set metadata.name back to gold"). Undefined for any other record.
  */
-export function settleFirst(
-  record: AudienceRecord,
-  what: 'metadata.name' | 'metadata.sandbox',
-): string | undefined {
+export function settleFirst(record: AudienceRecord, back: string): string | undefined {
   if (!isWaiting(record) || !createUnsettled(record)) return undefined;
-  const back =
-    what === 'metadata.name'
-      ? `metadata.name back to ${record.key}`
-      : `metadata.sandbox back to ${record.sandbox}`;
   const sent = record.pendingCreate ? ` ("${record.pendingCreate.body.name}")` : '';
   return (
     `its create in sandbox "${record.sandbox}"${sent} is not settled: audiencectl does not know whether it made an audience, nor its id. ` +
-    `Set ${back} and run \`audiencectl apply\`: the create is settled (its audience adopted, or created); then change ${what} again, and the plan says how to move the audience`
+    `${back.charAt(0).toUpperCase()}${back.slice(1)} and run \`audiencectl apply\`: the create is settled (its audience adopted, or created); then make the change again, and the plan says how to move the audience`
   );
 }
 
