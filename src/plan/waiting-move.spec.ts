@@ -123,13 +123,13 @@ describe('a manifest renamed (metadata.name) while its record waits for its crea
 });
 
 describe('a manifest moved to another sandbox while its record waits for its create', () => {
-  it('holding only the mark: created in the new sandbox, the old record dropped, saying what stops counting', () => {
+  it('holding only the mark: created in the new sandbox, the old record dropped but for the runs that count there', () => {
     const result = plan(files(inDevYaml), state(markOnly()), options());
     expect(kinds(result)).toEqual(['create dev/gold', 'run dev/gold']);
     const [create] = result.steps;
     expect(create!.movedFrom).toEqual({ sandbox: 'prod', key: 'gold' });
     expect(create!.reason).toBe(
-      'moved from sandbox "prod", where its record prod/gold waits for its create (no audience exists there): that record is dropped; its 1 run of a deleted audience, which count against sandbox "prod"\'s daily run budget, are no longer counted; new manifest',
+      'moved from sandbox "prod", where its record prod/gold waits for its create (no audience exists there): that record keeps only its 1 run of a deleted audience, counted against sandbox "prod"\'s daily run budget until they are a day old; new manifest',
     );
   });
 

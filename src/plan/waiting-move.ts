@@ -78,11 +78,11 @@ function carriedReason(record: AudienceRecord, manifest: DesiredManifest): strin
   const from = `${record.sandbox}/${record.key}`;
   const runs = formerRunsNote(record);
   if (manifest.sandbox !== record.sandbox) {
-    const dropped =
+    const kept =
       runs === ''
-        ? ''
-        : `; its ${runs}, which count against sandbox "${record.sandbox}"'s daily run budget, are no longer counted`;
-    return `moved from sandbox "${record.sandbox}", where its record ${from} waits for its create (no audience exists there): that record is dropped${dropped}`;
+        ? 'that record is dropped'
+        : `that record keeps only its ${runs}, counted against sandbox "${record.sandbox}"'s daily run budget until they are a day old`;
+    return `moved from sandbox "${record.sandbox}", where its record ${from} waits for its create (no audience exists there): ${kept}`;
   }
   const held = [
     ...(record.intent || record.operationId ? ['its create in flight'] : []),

@@ -135,6 +135,33 @@ describe('a renamed manifest whose record waits for its create (built CLI, emula
     );
   });
 
+  it('holding only the mark, moved to another sandbox (metadata.sandbox): created there, the old sandbox keeps the run it counts', async () => {
+    await story(
+      async ({ env, dir, cli }) => {
+        const { former } = await createdWithRun(env);
+        expect(statuses(await env.apply([moved]))?.[0]).toBe('prod/gold:replace failed');
+        await dir.write([manifestObject('gold', { metadata: { sandbox: 'dev' }, spec: moved.spec })]);
+
+        const applied = await cli('apply', dir.dir, '--sandbox', 'prod', '--auto-approve');
+        expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+        expect(applied.stdout).toContain(
+          'that record keeps only its 1 run of a deleted audience, counted against sandbox "prod"\'s daily run budget until they are a day old',
+        );
+        expect(remote(env)).toEqual([]);
+        const [made, ...others] = env.emulator.control.listAudiences(ORG, 'dev');
+        expect(others).toEqual([]);
+        expect((await env.store().get('dev', 'gold'))?.audienceId).toBe(made?.audienceId);
+        const left = await env.store().get('prod', 'gold');
+        expect({ runs: left?.runs, applied: left?.applied, audienceId: left?.audienceId }).toEqual({
+          runs: [former],
+          applied: undefined,
+          audienceId: undefined,
+        });
+      },
+      { compat: { deletedNames: 'held' } },
+    );
+  });
+
   it("create's answer lost, then moved to another sandbox: blocked, and the hint it gives settles it", async () => {
     await story(async (s) => {
       const { env, dir, cli } = s;
@@ -177,7 +204,7 @@ describe('a waiting record whose manifest was moved out of the plan (built CLI)'
       expect(audienceId).toBeDefined();
       const store = new FileStateStore(state);
       await store.lock();
-      await store.put({ ...applied, manifestFile: 'a/gold.yaml' } satisfies AudienceRecord);
+      await store.put({ ...applied, manifestFile: 'a/gold.yaml', runs: [] } satisfies AudienceRecord);
       await store.close();
 
       // gold's manifest moved to b/, out of --include a/**; a new manifest of a/ names key gold in dev.

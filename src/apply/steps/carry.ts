@@ -1,5 +1,6 @@
 import type { Step } from '../../plan/schema.js';
-import { manifestFileOf, result } from '../record-helpers.js';
+import { runsOnlyRemnant } from '../../state/current-runs.js';
+import { budgetHorizon, manifestFileOf, removeOrReplace, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { createStep } from './create.js';
 
@@ -8,7 +9,8 @@ import { createStep } from './create.js';
  * to another key of the same sandbox, the record is written under the step's key with all it
  * holds (a create in flight, resumed as it was sent; the mark of a replace's deleted name; the
  * runs that count against the daily run budget), then removed under the old one; from another
- * sandbox, where nothing of an audience can exist, it is removed. A kill between the write and
+ * sandbox, where nothing of an audience can exist, it is removed, all but the runs that still
+ * count against that sandbox's budget (a runs-only record, as a removal leaves). A kill between the write and
  * the removal leaves a copy, which the next plan forgets (removals.ts). A record that is not as
  * planned (given an audience id, blocked, or a call in flight other than its create) is left
  * alone, and so is the create: plan again.
@@ -33,7 +35,12 @@ async function carry(step: Step, deps: ExecutorDeps): Promise<StepResult | undef
       `the record ${from.sandbox}/${from.key} is no longer as planned (it waited for its create, and ${step.sandbox}/${step.key} had none); nothing was moved or created: run \`audiencectl plan\` again`,
     );
   }
-  if (!other) await store.put({ ...old, key: step.key, ...manifestFileOf(step) });
+  if (other) {
+    // The runs that still count against the old sandbox's budget stay there (runsOnlyRemnant).
+    await removeOrReplace(store, old, runsOnlyRemnant(old, budgetHorizon(deps)));
+    return undefined;
+  }
+  await store.put({ ...old, key: step.key, ...manifestFileOf(step) });
   await store.delete(from.sandbox, from.key);
   return undefined;
 }
