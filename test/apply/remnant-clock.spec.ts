@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { AudienceRecord } from '../../src/state/schema.js';
+import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { manifestObject } from '../helpers/manifests.js';
+
+// A record holding only the runs of deleted audiences, its manifest removed (a runs-only
+// remnant, docs/state.md), is dropped by an apply once none of its runs counts against the daily
+// run budget: in AEP's clock, the one runs are timed in. The local clock saying so is not enough
+// when AEP's is behind: the apply reads AEP's clock first (one call), and keeps the record while
+// the run still counts there.
+
+const DAY = 86_400;
+const silver = manifestObject('silver', { ingestion: { onCreate: false } });
+
+/** gold's record of one run of a deleted audience, begun `ageSeconds` ago by the local clock. */
+function remnant(ageSeconds: number): AudienceRecord {
+  return {
+    schemaVersion: 2,
+    sandbox: 'prod',
+    key: 'gold',
+    deletionPolicy: 'Delete',
+    runs: [
+      {
+        runId: 'run-of-deleted',
+        status: 'SUCCESS',
+        createdAt: Math.floor(Date.now() / 1000) - ageSeconds,
+        dataFilterStartTime: 0,
+        reason: 'onCreate',
+        formerAudienceId: 'deleted-audience',
+      },
+    ],
+  };
+}
+
+async function seed(env: ExecutorEnv, record: AudienceRecord): Promise<void> {
+  const store = env.store();
+  await store.lock();
+  try {
+    await store.put(record);
+  } finally {
+    await store.unlock();
+  }
+}
+
+/** One apply of silver alone; the notes of what it settled before planning. */
+async function applySilver(env: ExecutorEnv): Promise<string[]> {
+  let notes: string[] = [];
+  await env.apply([silver], { review: (_, resumed) => ((notes = resumed), true) });
+  return notes;
+}
+
+const DROPPED =
+  'prod/gold: dropped the record kept only for the runs of deleted audiences, none of which counts against the daily run budget any more';
+
+describe('a runs-only record is dropped once its runs are spent in AEP clock', () => {
+  it('AEP an hour behind the local clock: a run 24 h 6 min old locally (23 h 6 min in AEP) keeps the record', async () => {
+    await withExecutor({ clockOffsetMs: -3_600_000 }, async (env) => {
+      const kept = remnant(DAY + 360);
+      await seed(env, kept);
+      expect(await applySilver(env)).toEqual([]);
+      expect(await env.store().get('prod', 'gold')).toEqual(kept);
+      // The read that measured AEP's clock, before the create of silver.
+      expect(env.emulator.control.counters().byEndpoint.listAudiences.requests).toBeGreaterThan(0);
+    });
+  });
+
+  it('the same run with the clocks agreeing: dropped', async () => {
+    await withExecutor(undefined, async (env) => {
+      await seed(env, remnant(DAY + 360));
+      expect(await applySilver(env)).toEqual([DROPPED]);
+      expect(await env.store().get('prod', 'gold')).toBeUndefined();
+    });
+  });
+
+  it('a run 23 h old: kept, and no call made for it', async () => {
+    await withExecutor(undefined, async (env) => {
+      const kept = remnant(DAY - 3600);
+      await seed(env, kept);
+      expect(await applySilver(env)).toEqual([]);
+      expect(await env.store().get('prod', 'gold')).toEqual(kept);
+      expect(env.emulator.control.counters().byEndpoint.listAudiences.requests).toBe(0);
+    });
+  });
+});
