@@ -11,19 +11,31 @@ export type SpecFacts = { hash: string; name: string };
  * lazy-property.ts): the planner compares hashes, the duplicate check names. By
  * manifest object: a loaded manifest is never changed. The controller's DesiredCache
  * remembers them too, as it reads each file; a manifest loaded any other way has none,
- * and its spec is read. The values are the same (a property test compares).
+ * and its spec is read. The values are the same (a property test compares). Kept on the
+ * object itself, as non-enumerable symbol properties (which neither JSON, spreads nor
+ * deep-equality checks see), not in a WeakMap: 10,000 WeakMap entries cost the garbage
+ * collector more than the values.
  */
-const known = new WeakMap<Manifest, SpecFacts>();
+const HASH = Symbol('spec hash');
+const NAME = Symbol('spec name');
+
+type Remembered = Manifest & { [HASH]?: string; [NAME]?: string };
 
 export function rememberSpec(manifest: Manifest, facts: SpecFacts): void {
-  known.set(manifest, facts);
+  Object.defineProperty(manifest, HASH, { value: facts.hash, configurable: true });
+  Object.defineProperty(manifest, NAME, { value: facts.name, configurable: true });
+}
+
+/** Only the object's own: a copy of its prototype chain is another manifest. */
+function own(manifest: Manifest, key: typeof HASH | typeof NAME): string | undefined {
+  return Object.hasOwn(manifest, key) ? (manifest as Remembered)[key] : undefined;
 }
 
 export function knownSpecHash(manifest: Manifest): string | undefined {
-  return known.get(manifest)?.hash;
+  return own(manifest, HASH);
 }
 
 /** `spec.name`, without parsing a spec the cache still holds as text. */
 export function specName(manifest: Manifest): string {
-  return known.get(manifest)?.name ?? manifest.spec.name;
+  return own(manifest, NAME) ?? manifest.spec.name;
 }

@@ -10,13 +10,16 @@
  * accessor sends the object to V8's slow dictionary mode (every later read of it is
  * slower), and a getter closure per object gives each its own hidden class. So the
  * object is built anew, key by key, with one getter and setter per property name shared
- * by all, and what is pending in a WeakMap: the copies share a hidden class.
+ * by all, and what is pending in a non-enumerable symbol property of its own: the copies
+ * share a hidden class. (A WeakMap of 20,000 pending values, one per manifest and record,
+ * cost the garbage collector more than the values themselves.) Neither JSON, spreads,
+ * structured clones nor deep-equality checks see a non-enumerable symbol.
  */
 
 /** What a property is pending: JSON text (no closure per object: 20,000 of them showed), or a computation. */
 export type Pending = string | (() => unknown);
 
-type Accessors = { descriptor: PropertyDescriptor; pending: WeakMap<object, Pending> };
+type Accessors = { descriptor: PropertyDescriptor; pending: symbol };
 
 const accessors = new Map<string, Accessors>();
 
@@ -27,23 +30,23 @@ function settle(owner: object, key: string, value: unknown): void {
 function accessorsFor(key: string): Accessors {
   let found = accessors.get(key);
   if (found) return found;
-  const pending = new WeakMap<object, Pending>();
+  const pending = Symbol(`pending ${key}`);
   const descriptor: PropertyDescriptor = {
     enumerable: true,
     configurable: true,
-    get(this: object) {
-      const what = pending.get(this);
+    get(this: Record<symbol, Pending | undefined>) {
       // Reached through an object not made by withLazyProperty (Object.create of one, a
       // copy of its descriptors): reading it as undefined would plan from a missing spec.
+      const what = Object.hasOwn(this, pending) ? this[pending] : undefined;
       if (what === undefined)
         throw new TypeError(`lazy property ${key} read on an object it was not made for`);
       const value = typeof what === 'string' ? (JSON.parse(what) as unknown) : what();
-      pending.delete(this);
+      this[pending] = undefined;
       settle(this, key, value);
       return value;
     },
-    set(this: object, value: unknown) {
-      pending.delete(this);
+    set(this: Record<symbol, Pending | undefined>, value: unknown) {
+      if (Object.hasOwn(this, pending)) this[pending] = undefined;
       settle(this, key, value);
     },
   };
@@ -64,6 +67,6 @@ export function withLazyProperty<T extends object>(source: T, key: string, pendi
     if (name === key) Object.defineProperty(copy, key, found.descriptor);
     else copy[name] = (source as Record<string, unknown>)[name];
   }
-  found.pending.set(copy, pending);
+  Object.defineProperty(copy, found.pending, { value: pending, writable: true, configurable: true });
   return copy as T;
 }
