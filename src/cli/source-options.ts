@@ -136,7 +136,14 @@ export async function loadDesiredDir(
     ...cache,
   });
   noteSkipped(load.result);
-  return { loaded: load.result, saveCache: () => load.saveCache(), files: load.files };
+  return {
+    loaded: load.result,
+    saveCache: () => load.saveCache(),
+    // Only `plan --base` reads it: built then.
+    get files() {
+      return load.files;
+    },
+  };
 }
 
 /**

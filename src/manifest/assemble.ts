@@ -18,8 +18,12 @@ export function assembleLoad(
   const held: HeldKey[] = [];
   let holdAllDeletions = false;
   const candidates: DesiredManifest[] = [];
-  const namePositions = new Map<DesiredManifest, () => Position>();
+  // Each candidate's file and index in it, by position in `candidates`: read only for a
+  // duplicate spec.name (a closure and a map entry per manifest showed in a 10,000-file plan).
+  const originFiles: ParsedFile[] = [];
+  const originIndexes: number[] = [];
 
+  const sandboxOf = (sandbox: string | undefined): string => sandbox ?? options.defaultSandbox;
   for (const file of files) {
     if ('unreadable' in file) {
       diagnostics.push(file.unreadable);
@@ -30,34 +34,41 @@ export function assembleLoad(
       continue;
     }
     const { parsed } = file;
-    const nameAt = (index: number, start: number) => (): Position =>
-      file.names?.[index] ?? specNamePositionInText(start, file.text ?? '');
-    diagnostics.push(...parsed.diagnostics);
-    notes.push(...(parsed.notes ?? []));
+    if (parsed.diagnostics.length > 0) diagnostics.push(...parsed.diagnostics);
+    if (parsed.notes !== undefined && parsed.notes.length > 0) notes.push(...parsed.notes);
     if (parsed.unreadable) holdAllDeletions = true;
-    const sandboxOf = (sandbox: string | undefined): string => sandbox ?? options.defaultSandbox;
     for (const salvaged of parsed.salvaged) {
       held.push({ key: salvaged.key, sandbox: sandboxOf(salvaged.sandbox), file: file.path });
     }
     const fileFailed = parsed.diagnostics.some((d) => d.severity === 'error');
     if (fileFailed) failed.add(file.path);
-    parsed.manifests.forEach((entry, index) => {
+    for (let index = 0; index < parsed.manifests.length; index += 1) {
+      const entry = parsed.manifests[index]!;
       const sandbox = sandboxOf(entry.manifest.metadata.sandbox);
       const key = entry.manifest.metadata.name;
       // One broken document spoils the file: the person fixing it may be mid-edit of the others.
       if (fileFailed) {
         held.push({ sandbox, key, file: file.path });
-        return;
+        continue;
       }
       // Built key by key: a spread of a parsed entry gave each of 10,000 copies a hidden
       // class of its own (slow to make and to read).
       const candidate = { manifest: entry.manifest, file: entry.file, line: entry.line, sandbox, key };
       candidates.push(candidate);
-      namePositions.set(candidate, nameAt(index, entry.line));
-    });
+      originFiles.push(file);
+      originIndexes.push(index);
+    }
   }
 
-  const duplicates = findDuplicates(candidates, (m) => namePositions.get(m)!());
+  let positionOf: Map<DesiredManifest, number> | undefined;
+  const namePosition = (candidate: DesiredManifest): Position => {
+    positionOf ??= new Map(candidates.map((c, at) => [c, at]));
+    const at = positionOf.get(candidate)!;
+    const file = originFiles[at]!;
+    const index = originIndexes[at]!;
+    return file.names?.[index] ?? specNamePositionInText(candidate.line, file.text ?? '');
+  };
+  const duplicates = findDuplicates(candidates, namePosition);
   diagnostics.push(...duplicates.diagnostics);
   const manifests: DesiredManifest[] = [];
   for (const candidate of candidates) {

@@ -192,22 +192,27 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
 
   // Every file served by the cache, and no other cached: the cache stays as it is.
   const changed = !cache || cache.files.size !== found.length || hits !== found.length;
-  const byPath = new Map<string, { hash: string; file: LoadedFile }>();
+  // Each file's content hash (none: refused by its thread), for `files`.
+  const hashes = new Array<string | undefined>(found.length);
   const files = found.map((file, index): LoadedFile => {
     const reason = failed.get(index);
     if (reason !== undefined) return { path: file.relative, parsed: refusedFile(file.relative, reason) };
     const done = arrived.get(index) ?? decodeLine(file.relative, lines[index]!, cache, decoded);
     lines[index] = done.line;
-    byPath.set(file.relative, { hash: done.hash, file: done.file });
+    hashes[index] = done.hash;
     return done.file;
   });
   const result = assembleLoad(files, options);
   result.diagnostics.unshift(...diagnostics);
+  let byPath: DirLoad['files'] | undefined;
 
   return {
     result,
     cacheHits: hits,
-    files: byPath,
+    // Built when asked (`plan --base`): 10,000 entries no other plan reads.
+    get files() {
+      return (byPath ??= filesByPath(found, files, hashes));
+    },
     async saveCache() {
       if (!options.cacheFile) return false;
       if (!changed) return true;
@@ -217,6 +222,20 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
       return writeManifestCache(options.cacheFile, context, scannedAt, kept);
     },
   };
+}
+
+/** Each file read (with its content hash; a file its thread refused has none) by path. */
+function filesByPath(
+  found: readonly FoundFile[],
+  files: readonly LoadedFile[],
+  hashes: ReadonlyArray<string | undefined>,
+): DirLoad['files'] {
+  const byPath: DirLoad['files'] = new Map();
+  found.forEach((file, index) => {
+    const hash = hashes[index];
+    if (hash !== undefined) byPath.set(file.relative, { hash, file: files[index]! });
+  });
+  return byPath;
 }
 
 const SAME = encodeBody({ same: true });

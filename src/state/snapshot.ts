@@ -72,19 +72,31 @@ export function readSnapshot(loaded: CacheBytes, dir: string, schema: string): S
     )
       return undefined;
     const records = new Map<string, Entry>();
-    for (const line of body.toString('utf8').split('\n')) {
-      if (line === '') continue;
+    const text = body.toString('utf8');
+    // Line by line and part by part, without splitting the text into arrays first.
+    for (let at = 0; at < text.length;) {
+      const next = text.indexOf('\n', at);
+      const eol = next < 0 ? text.length : next;
+      const start = at;
+      at = eol + 1;
+      if (eol === start) continue;
       // JSON text holds no raw tab: the entry, then each lazy part (see LAZY), tab-separated.
-      const parts = line.split('\t');
-      if (parts.length !== LAZY.length + 1) return undefined;
-      const entry = JSON.parse(parts[0]!) as unknown;
+      let tab = text.indexOf('\t', start);
+      if (tab < 0 || tab > eol) return undefined;
+      const entry = JSON.parse(text.slice(start, tab)) as unknown;
       if (!isEntry(entry)) return undefined;
       for (let i = 0; i < LAZY.length; i += 1) {
         const { parent, key, replace } = LAZY[i]!;
+        const partAt = tab + 1;
+        const last = i === LAZY.length - 1;
+        tab = last ? eol : text.indexOf('\t', partAt);
+        if (tab < 0 || tab > eol) return undefined;
+        // The last part ends the line: it holds no tab either.
+        if (last && text.lastIndexOf('\t', eol - 1) >= partAt) return undefined;
         const owner = parent(entry[4]);
         const held = typeof owner === 'object' && owner !== null && key in owner;
-        if (held !== (parts[i + 1] !== '')) return undefined;
-        if (held) entry[4] = replace(entry[4], withLazyProperty(owner, key, parts[i + 1]!));
+        if (held !== tab > partAt) return undefined;
+        if (held) entry[4] = replace(entry[4], withLazyProperty(owner, key, text.slice(partAt, tab)));
       }
       records.set(recordId(entry[4].sandbox, entry[4].key), entry);
     }

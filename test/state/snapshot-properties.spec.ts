@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -6,7 +7,7 @@ import { metaPath, recordPath } from '../../src/state/paths.js';
 import { readState } from '../../src/state/read.js';
 import { readStateThroughSnapshot } from '../../src/state/read-snapshot.js';
 import { statRecords, type StattedRecords } from '../../src/state/record-names.js';
-import { STATE_SNAPSHOT_NAME } from '../../src/state/snapshot.js';
+import { readSnapshot, SNAPSHOT_FORMAT, STATE_SNAPSHOT_NAME } from '../../src/state/snapshot.js';
 import { aRecord, useTempDirs } from './helpers.js';
 
 const tempDir = useTempDirs();
@@ -222,5 +223,36 @@ describe('the state snapshot', () => {
     // Written with the real clock: the file is as new as the listing.
     (await readStateThroughSnapshot(dir, snapshot)).save();
     expect((await readStateThroughSnapshot(dir, snapshot)).hits).toBe(0);
+  });
+
+  it('takes a line only as the entry and one part per lazy property, tab-separated, even under a matching digest', () => {
+    const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+    const read = (body: string) => {
+      const header = JSON.stringify({
+        format: SNAPSHOT_FORMAT,
+        dir: '/s',
+        schema: 'x',
+        scannedAt: 1,
+        digest: sha1(body),
+      });
+      const bytes = Buffer.from(`${header}\n${body}`);
+      return readSnapshot({ bytes, end: Buffer.byteLength(header), digest: sha1(body) }, '/s', 'x');
+    };
+    const entry = (key: string) =>
+      JSON.stringify([1, 2, 3, 4, { sandbox: 'prod', key, applied: { spec: 0, hash: 'h' } }]);
+    const good = read(`${entry('k1')}\t{"name":"Gold é"}\t\n\n${entry('k2')}\t{"name":"Silver"}\t`);
+    expect([...good!.records.values()].map((e) => JSON.parse(JSON.stringify(e)) as unknown)).toEqual([
+      [1, 2, 3, 4, { sandbox: 'prod', key: 'k1', applied: { spec: { name: 'Gold é' }, hash: 'h' } }],
+      [1, 2, 3, 4, { sandbox: 'prod', key: 'k2', applied: { spec: { name: 'Silver' }, hash: 'h' } }],
+    ]);
+    for (const line of [
+      `${entry('k1')}\t{"name":"Gold"}\n`,
+      `${entry('k1')}\t{"name":"Gold"}\t\t\n`,
+      `${entry('k1')}\t{"name":\t"Gold"}\t\n`,
+      `${entry('k1')}\t\t\n`,
+      `${entry('k1')}\t{"name":"Gold"}\t{"observed":1}\n`,
+      `${entry('k1')}\n${entry('k2')}\t{"name":"Silver"}\t\n`,
+    ])
+      expect(read(line)).toBeUndefined();
   });
 });

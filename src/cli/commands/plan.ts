@@ -265,7 +265,7 @@ export function planCommand(setExit: (code: number) => void): Command {
           };
     // git lists the base tree while the working tree is read (its files are compared after).
     const asked = flags.base === undefined ? undefined : await askBase(dir, flags.base);
-    const [{ loaded: desired, saveCache, files }, read] = await Promise.all([
+    const [working, read] = await Promise.all([
       gone
         ? { loaded: emptyLoad(flags), saveCache: () => Promise.resolve(false), files: new Map() }
         : loadDesiredDir(dir, flags, {
@@ -274,6 +274,7 @@ export function planCommand(setExit: (code: number) => void): Command {
           }),
       flags.base === undefined ? readRecorded(flags, snapshot, scan) : undefined,
     ]).finally(() => scan?.stop());
+    const { loaded: desired, saveCache } = working;
     // Hashed and written by a thread of its own while this one plans: a plan that cannot
     // write its cache (a read-only store) still plans; it only costs the next one time.
     const cacheWritten = saveCache();
@@ -281,7 +282,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     cacheWritten.catch(() => undefined);
     const stored = read?.state;
     // The base tree after the working tree: its unchanged files are taken from it.
-    const atBase = stored ? undefined : await readBase(dir, flags, flags.base!, files, gone, asked);
+    const atBase = stored ? undefined : await readBase(dir, flags, flags.base!, working.files, gone, asked);
     const baseRead = atBase?.loaded;
     // What the base holds but could not read: the planner says what that hides (assumed-state.ts).
     const unread = baseRead && unreadBase(baseRead);
