@@ -164,6 +164,9 @@ export async function runCli(argv: string[]): Promise<number> {
   // where they enter may quote it, and they print what they read from the state.
   registerSecret(process.env.AEP_CLIENT_SECRET?.trim());
   try {
+    // Before the command's code loads: the thread's own start-up runs on the other core meanwhile.
+    if (requestedCommand(argv) === 'plan' && argv[2] !== 'help')
+      (await import('./plan-prestart.js')).prestartPlanScan(argv.slice(2));
     const program = await buildProgram((code) => {
       exitCode = code;
     }, argv);

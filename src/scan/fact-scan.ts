@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { loadCacheBytes, type CacheBytes } from '../cache/cache-file.js';
 import type { ReadDirOptions, StattedListing } from '../manifest/read-dir.js';
 import type { StattedRecords } from '../state/record-names.js';
+import { SCAN_WORKER_URL, takeScanThread } from './prestart.js';
 
 /**
  * A plan served by its caches (the manifest cache, the state snapshot) reads two files
@@ -37,13 +38,7 @@ export type FactScan = {
   stop(): void;
 };
 
-/**
- * Spelled from the parent folder: this code runs from dist/chunks/ (the CLI bundle,
- * scripts/bundle.mjs), beside dist/scan/. From the sources (tests) there is no thread.
- */
-export const SCAN_WORKER_URL = import.meta.url.endsWith('.js')
-  ? new URL('../scan/scan-worker.js', import.meta.url)
-  : undefined;
+export { SCAN_WORKER_URL };
 
 function received(sent: SentCacheBytes): CacheBytes {
   return sent && { bytes: Buffer.from(sent.buffer), end: sent.end, digest: sent.digest };
@@ -54,7 +49,8 @@ export function startFactScan(request: FactScanRequest, url = SCAN_WORKER_URL): 
   if (!url) return undefined;
   let worker: Worker;
   try {
-    worker = new Worker(url, { workerData: request });
+    // The thread started ahead (prestart.ts) if there is one, else a new one; either waits for its request.
+    worker = takeScanThread(url) ?? new Worker(url);
   } catch {
     // No thread to be had (ERR_WORKER_INIT_FAILED: the system's threads are used up): the
     // caller reads, lists and stats everything itself, as without a worker script.
@@ -86,5 +82,6 @@ export function startFactScan(request: FactScanRequest, url = SCAN_WORKER_URL): 
   // A thread that fails (it could not start, say) exits: whatever it had not sent is settled without it.
   worker.on('error', () => undefined);
   worker.on('exit', () => [...settle.values()].forEach((done) => done(undefined)));
+  worker.postMessage(request);
   return { ...scan, stop: () => void worker.terminate() };
 }

@@ -1,4 +1,4 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { loadCacheBytesSync } from '../cache/cache-file.js';
 import { statListing } from '../manifest/read-dir.js';
 import { statRecords } from '../state/record-names.js';
@@ -10,8 +10,11 @@ import type { FactScanReply, FactScanRequest, SentCacheBytes } from './fact-scan
  * fails is sent as failed (the cache, as none): the main thread then does that part
  * itself, and meets (and reports) the failure there.
  */
-const request = workerData as FactScanRequest;
 const port = parentPort!;
+// The thread may be started before the plan knows what to scan (prestart.ts): the request comes as a message.
+const request = await new Promise<FactScanRequest>((resolve) =>
+  port.once('message', (message: FactScanRequest) => resolve(message)),
+);
 
 /** The bytes in a buffer of their own, which can move to the main thread. */
 function cacheBytes(file: string): { value: SentCacheBytes; move: ArrayBuffer[] } {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFactScan } from '../../src/scan/fact-scan.js';
+import { dropScanThread, prestartScanThread, takeScanThread } from '../../src/scan/prestart.js';
 
 // The built thread (`npm run build`), as `plan` starts it.
 const workerUrl = new URL('../../dist/scan/scan-worker.js', import.meta.url);
@@ -118,6 +119,35 @@ describe('the fact scan thread', () => {
     const scan = startFactScan({ manifests: { root: manifests, options: {}, cacheFile } }, workerUrl)!;
     expect(await scan.records).toBeUndefined();
     expect((await scan.manifests)!.found.map((f) => f.relative)).toEqual(['a.yaml']);
+  });
+
+  it('takes the thread started ahead (before the plan knew its request), once', async () => {
+    const { manifests, dir, cacheFile } = layout('ahead');
+    prestartScanThread(workerUrl);
+    const scan = startFactScan(
+      { manifests: { root: manifests, options: {}, cacheFile }, stateDir: dir },
+      workerUrl,
+    )!;
+    // Taken by the scan: nothing is left to take.
+    expect(takeScanThread(workerUrl)).toBeUndefined();
+    expectCacheBytes(await scan.manifestCache);
+    expect((await scan.manifests)!.found.map((f) => f.relative)).toEqual(['a.yaml']);
+    expect((await scan.records)!.ids).toEqual([]);
+  });
+
+  it('does without a thread started ahead that died, or that the plan ends unused', async () => {
+    const { manifests, dir, cacheFile } = layout('ahead-dead');
+    const missing = new URL('../../dist/scan/no-such-worker.js', import.meta.url);
+    prestartScanThread(missing);
+    const scan = startFactScan(
+      { manifests: { root: manifests, options: {}, cacheFile }, stateDir: dir },
+      missing,
+    )!;
+    expect(await Promise.all([scan.manifests, scan.records])).toEqual([undefined, undefined]);
+    expectCacheBytes(await scan.manifestCache);
+    prestartScanThread(workerUrl);
+    dropScanThread();
+    expect(takeScanThread(workerUrl)).toBeUndefined();
   });
 
   it('starts no thread from the sources (no worker script)', () => {

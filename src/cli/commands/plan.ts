@@ -36,6 +36,7 @@ import {
   type SourceFlags,
 } from '../source-options.js';
 import { startFactScan, type FactScan } from '../../scan/fact-scan.js';
+import { dropScanThread } from '../../scan/prestart.js';
 import { fileSelector } from '../../source/file-filter.js';
 import { escapeText } from '../../text/safe-text.js';
 import { AudiencectlError } from '../../errors.js';
@@ -256,6 +257,8 @@ export function planCommand(setExit: (code: number) => void): Command {
             ...(snapshotFile !== undefined && location.kind === 'dir' ? { stateDir: location.dir } : {}),
           })
         : undefined;
+    // The thread started as the command began (scan/prestart.ts), if this plan has no use for it.
+    if (!scan) dropScanThread();
     const snapshot =
       snapshotFile === undefined
         ? undefined
