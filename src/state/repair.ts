@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { refuseInterruptedSwap } from './dir-swap.js';
 import { StateError, StateReadError, reasonOf } from './errors.js';
+import { withoutStaleFormerRuns } from './current-runs.js';
 import { newRecord, withoutBlocked } from './record-changes.js';
 import type { AudienceRecord } from './schema.js';
 import { recordId } from './record-id.js';
@@ -59,6 +60,12 @@ export async function importAudience(
     manifestFile?: string | undefined;
     /** Checks the id with the service, after the checks the store can make alone; throws to refuse. */
     verify?: () => Promise<void>;
+    /**
+     * The instant (epoch seconds, the runs' clock) at or before which a run of a deleted audience
+     * no longer counts against the daily run budget, read once `verify` has run: such runs of a
+     * record waiting for its create go when its audience is imported, as when a create is recorded.
+     */
+    budgetHorizon?: () => number;
   },
 ): Promise<ImportResult> {
   const { sandbox, key, audienceId, force } = target;
@@ -94,11 +101,16 @@ export async function importAudience(
     const fresh = { ...newRecord(sandbox, key, existing.deletionPolicy), audienceId, ...facts };
     return { record: await store.put(fresh), notes };
   }
+  // Imported into a record waiting for its create: what a recorded create drops goes.
+  const runs =
+    existing?.audienceId === undefined && existing !== undefined && target.budgetHorizon
+      ? { runs: withoutStaleFormerRuns(existing.runs, target.budgetHorizon()) }
+      : {};
   if (existing?.intent?.kind === 'create') {
     notes.push(`resolved the pending create intent from ${existing.intent.startedAt} with this audience`);
     // The create the intent sent is answered by this audience: nothing is left to resume. One
     // write: the audience id never stands beside the deleted audience's spec (withoutMark).
-    const answered = withoutMark(withoutBlocked({ ...existing, audienceId, ...facts }));
+    const answered = withoutMark(withoutBlocked({ ...existing, audienceId, ...facts, ...runs }));
     delete answered.pendingCreate;
     const resolved = await store.resolveIntent(existing, { kind: 'replace', record: answered });
     if (resolved) return { record: resolved, notes };
@@ -107,7 +119,7 @@ export async function importAudience(
   // Importing the id a record already has changes nothing it knows about the audience.
   const known = existing?.audienceId === audienceId ? {} : facts;
   const imported = existing?.audienceId === undefined ? withoutMark(base) : base;
-  return { record: await store.put({ ...withoutBlocked(imported), audienceId, ...known }), notes };
+  return { record: await store.put({ ...withoutBlocked(imported), audienceId, ...known, ...runs }), notes };
 }
 
 /**

@@ -1,4 +1,6 @@
 import { UsageError } from '../../errors.js';
+import { systemClock } from '../../apply/clock.js';
+import { budgetHorizon } from '../../apply/record-helpers.js';
 import { closestKey } from '../../manifest/suggest.js';
 import { assertValidId } from '../../state/record-id.js';
 import { importAudience, notFound, sandboxesWithKey } from '../../state/repair.js';
@@ -112,6 +114,8 @@ export async function importCommand(
           ...(facts.name === undefined ? {} : { name: facts.name }),
         },
         manifestFile: facts.manifestFile,
+        // AEP's clock as the verification's answer showed it, else the local one.
+        budgetHorizon: () => budgetHorizon({ clock: systemClock, client: connection?.client ?? {} }),
         // After the store's own checks: an id recorded for another key is refused without a call.
         verify: async () => {
           verification = await verifiedImport(connection, {
