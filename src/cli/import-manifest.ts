@@ -1,3 +1,4 @@
+import type { DesiredManifest } from '../manifest/load.js';
 import { recordId } from '../state/record-id.js';
 import { loadDesired } from './source-options.js';
 
@@ -7,6 +8,8 @@ export type ManifestFacts = {
   ingestionRequest?: string;
   /** The manifest's `spec.name`, which the service's audience must have. */
   name?: string;
+  /** The manifest itself: what its `ingestion` asks of the next apply (import-run-note.ts). */
+  desired?: DesiredManifest;
   note?: string;
   /** When no manifest names the key, nor may a file that failed: the keys the manifests of `sandbox` do name. */
   otherKeys?: string[];
@@ -27,6 +30,7 @@ export async function manifestFacts(dir: string, sandbox: string, key: string): 
     return {
       manifestFile: manifest.file,
       name: manifest.manifest.spec.name,
+      desired: manifest,
       ...(request === undefined ? {} : { ingestionRequest: request }),
     };
   }

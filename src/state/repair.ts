@@ -40,12 +40,17 @@ export function notFound(dir: string, sandbox: string, key: string, elsewhere: s
   return new StateError('STATE_RECORD_NOT_FOUND', `no record for ${recordId(sandbox, key)} in ${dir}${hint}`);
 }
 
-export type ImportResult = { record: AudienceRecord; notes: string[] };
+/**
+ * `own`: the record waited for a create audiencectl sent, and the audience imported answers it:
+ * adopted as an apply adopts it, its first run still owed. `outside`: an audience made outside
+ * audiencectl, as far as the record shows: counted as already ingested (`imported`).
+ */
+export type ImportResult = { record: AudienceRecord; notes: string[]; origin: 'own' | 'outside' };
 
 /**
  * Records that `key` is the existing remote audience `audienceId`: how a user repairs
  * an audience that "exists remotely, id unknown". Clears the blocked mark and resolves
- * a pending create intent with this audience (the create evidently happened). Refuses to re-point a record
+ * a pending create with this audience (the create evidently happened). Refuses to re-point a record
  * at another audience unless `force`, since the old one would be left unmanaged.
  */
 export async function importAudience(
@@ -99,27 +104,88 @@ export async function importAudience(
     notes.push(`forgot what was recorded about audience ${existing.audienceId}`);
     if (existing.intent) await store.resolveIntent(existing, { kind: 'remove' });
     const fresh = { ...newRecord(sandbox, key, existing.deletionPolicy), audienceId, ...facts };
-    return { record: await store.put(fresh), notes };
+    return { record: await store.put(fresh), notes, origin: 'outside' };
   }
   // Imported into a record waiting for its create: what a recorded create drops goes.
   const runs =
     existing?.audienceId === undefined && existing !== undefined && target.budgetHorizon
       ? { runs: withoutStaleFormerRuns(existing.runs, target.budgetHorizon()) }
       : {};
-  if (existing?.intent?.kind === 'create') {
-    notes.push(`resolved the pending create intent from ${existing.intent.startedAt} with this audience`);
-    // The create the intent sent is answered by this audience: nothing is left to resume. One
-    // write: the audience id never stands beside the deleted audience's spec (withoutMark).
-    const answered = withoutMark(withoutBlocked({ ...existing, audienceId, ...facts, ...runs }));
-    delete answered.pendingCreate;
+  if (existing && ownCreatePending(existing)) {
+    notes.push(
+      `${pendingCreateOf(existing)} is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it`,
+    );
+    // One write: the audience id never stands beside the deleted audience's spec (withoutMark),
+    // and an intent is resolved in it, as there is nothing left to resume.
+    const answered = { ...adoptedCreate(existing, audienceId, target), ...runs };
+    if (!existing.intent) return { record: await store.put(answered), notes, origin: 'own' };
     const resolved = await store.resolveIntent(existing, { kind: 'replace', record: answered });
-    if (resolved) return { record: resolved, notes };
+    if (resolved) return { record: resolved, notes, origin: 'own' };
   }
   const base = existing ?? newRecord(sandbox, key);
   // Importing the id a record already has changes nothing it knows about the audience.
   const known = existing?.audienceId === audienceId ? {} : facts;
+  const marked = existing?.audienceId === undefined && existing?.applied !== undefined;
+  if (marked)
+    notes.push(
+      "dropped the name of its deleted audience the record kept: no create of audiencectl's was under way in it, so this audience is taken as made outside audiencectl",
+    );
   const imported = existing?.audienceId === undefined ? withoutMark(base) : base;
-  return { record: await store.put({ ...withoutBlocked(imported), audienceId, ...known, ...runs }), notes };
+  const record = await store.put({ ...withoutBlocked(imported), audienceId, ...known, ...runs });
+  return { record, notes, origin: 'outside' };
+}
+
+/**
+ * Whether `record` waits for a create audiencectl sent, which an audience of its name answers:
+ * its intent (the POST may have made it), or its operation or its body (pendingCreate) once
+ * the POST was answered. A blocked record is not: its create's 409 found the name held by an
+ * audience its own lookup did not take for its own, and the block dropped what it sent. Nor is
+ * a record holding only the mark of a deleted audience's name or its runs: no create of ours
+ * was made into it, and the next apply's create would block on an audience listed under the
+ * name as someone else's.
+ */
+function ownCreatePending(record: AudienceRecord): boolean {
+  if (record.audienceId !== undefined) return false;
+  if (record.intent?.kind === 'create') return true;
+  if (record.blocked) return false;
+  return record.operationId !== undefined || record.pendingCreate !== undefined;
+}
+
+/** How the import's note names the create it resolves. */
+function pendingCreateOf(record: AudienceRecord): string {
+  if (record.intent?.kind === 'create') return `the pending create intent from ${record.intent.startedAt}`;
+  if (record.operationId !== undefined) return `the pending create (operation ${record.operationId})`;
+  return 'the pending create';
+}
+
+/**
+ * The record as adoptOwnCreate leaves it: the audience id, and the spec the create sent recorded
+ * as applied when it is known (pendingCreate), with the import's time, commit and
+ * `ingestion.request` token; otherwise no spec, and the next plan PATCHes the changeable
+ * properties. Never `imported`: the audience is the one audiencectl created, not one that holds
+ * data already, so the first run the manifest asks for stays owed (plan/runs.ts dueRun).
+ */
+function adoptedCreate(
+  existing: AudienceRecord,
+  audienceId: string,
+  target: { imported?: AudienceRecord['imported']; manifestFile?: string | undefined },
+): AudienceRecord {
+  const record = withoutMark(withoutBlocked({ ...existing, audienceId }));
+  delete record.pendingCreate;
+  delete record.imported;
+  if (target.manifestFile !== undefined) record.manifestFile = target.manifestFile;
+  const sent = existing.pendingCreate;
+  const at = target.imported?.at;
+  if (sent === undefined || at === undefined) return record;
+  const { ingestionRequest, revision } = target.imported ?? {};
+  record.applied = {
+    spec: sent.spec,
+    hash: sent.hash,
+    ...(ingestionRequest === undefined ? {} : { ingestionRequest }),
+    at,
+    ...(revision === undefined ? {} : { revision }),
+  };
+  return record;
 }
 
 /**

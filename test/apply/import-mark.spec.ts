@@ -79,13 +79,15 @@ describe('state import of a record with a create intent and the mark', () => {
       const record = await env.store().get('prod', 'gold');
       expect(record?.audienceId).toBe(theirs.audienceId);
       const next = await env.plan([moved]);
+      // The import answers the record's create: the spec it sent is applied, never the mark's.
       expect({
-        applied: record?.applied?.spec.sourceSpec,
+        applied: record?.applied?.hash,
         replaces: next.steps.filter((s) => s.kind === 'replace'),
       }).toEqual({
-        applied: undefined,
+        applied: create.target!.hash,
         replaces: [],
       });
+      expect(create.target!.hash).not.toBe(marked.applied?.hash);
       await env.apply([moved]);
       expect(remote(env).map((audience) => audience.audienceId)).toEqual([theirs.audienceId]);
     });

@@ -131,9 +131,11 @@ describe.each(stores)('audiencectl state on the $name store', (kind) => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('cleared the blocked mark (EXISTS_REMOTELY)');
     expect(result.stdout).toContain(
-      'resolved the pending create intent from 2026-11-22T09:59:00Z with this audience',
+      "the pending create intent from 2026-11-22T09:59:00Z is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it",
     );
+    // As an apply adopts its own create: the spec the create sent is applied, nothing imported.
     const record = JSON.parse((await run(['show', 'gold', '--state', dir])).stdout) as AudienceRecord;
+    const sent = pendingCreate('gold');
     expect(record).toEqual({
       schemaVersion: 1,
       sandbox: 'prod',
@@ -141,7 +143,7 @@ describe.each(stores)('audiencectl state on the $name store', (kind) => {
       audienceId: AUD9,
       deletionPolicy: 'Delete',
       runs: [],
-      imported: { at: expect.any(String) as string, name: 'Audience gold' },
+      applied: { spec: sent.spec, hash: sent.hash, at: expect.any(String) as string },
       manifestFile: 'gold.yaml',
     });
   });

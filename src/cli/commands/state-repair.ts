@@ -13,6 +13,7 @@ import { manifestFacts, type ManifestFacts } from '../import-manifest.js';
 import type { ConnectFlags } from '../connect.js';
 import { importConnection, verifiedImport } from '../import-verify.js';
 import { importRevision } from '../import-revision.js';
+import { importRunNote } from '../import-run-note.js';
 import { escapeText } from '../../text/safe-text.js';
 import type { OrgOf } from '../../state/org-binding.js';
 import { requireStateStore } from '../../state/presence.js';
@@ -98,7 +99,7 @@ export async function importCommand(
     process.stderr.write(`Warning: ${escapeText(text)}\n`),
   );
   const connection = await importConnection(options);
-  const { record, notes } = await withLock(
+  const { record, notes, origin } = await withLock(
     options,
     'import',
     (store) =>
@@ -131,16 +132,16 @@ export async function importCommand(
   out(`Imported ${recordId(sandbox, key)}: audience ${record.audienceId ?? '?'}.`);
   for (const note of notes) out(`  - ${note}`);
   out(`  - ${verification}`);
-  if (revision !== undefined && record.imported?.revision?.commit === revision.commit)
+  // An audience of its own create records the commit as an apply does (applied), else as imported.
+  const recorded = origin === 'own' ? record.applied?.revision : record.imported?.revision;
+  if (revision !== undefined && recorded?.commit === revision.commit)
     out(
       `  - recorded with commit ${revision.commit.slice(0, 7)} (HEAD of ${dir}): an apply from a checkout without it will not delete this audience or PATCH it back (unless --allow-older-checkout)`,
     );
   if (facts.note) out(`  - ${facts.note}`);
-  else if (record.imported) {
-    const token = record.imported.ingestionRequest;
-    out(
-      `  - counted as already ingested: no first run${token === undefined ? '' : `, and ingestion.request "${token}" counts as done`}; the next run is differential from now`,
-    );
+  else if (facts.desired) {
+    const runs = importRunNote(record, origin, facts.desired, Date.now());
+    if (runs !== undefined) out(`  - ${runs}`);
   }
 }
 

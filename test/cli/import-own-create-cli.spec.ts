@@ -1,0 +1,232 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
+import { runCli } from '../helpers/cli.js';
+import { manifestObject, manifestYaml } from '../helpers/manifests.js';
+import { useEmulator } from '../helpers/with-emulator.js';
+import { readAll, useTempDirs } from '../state/helpers.js';
+import { usePostgres } from '../state/pg.js';
+
+// Review 7, H4. audiencectl's own create, its answer lost, against a service that refuses the
+// lifecycleState filter every time: the step fails on every apply with "find its id in AEP, then
+// run: audiencectl state import …". Followed, the import said it resolved the create's intent
+// and counted the new, empty audience as already ingested: the manifest's `ingestion.onCreate`
+// run was never started. An import that answers the record's own pending create (its intent, or
+// its operation once the POST was answered) is an adoption of audiencectl's audience: the first
+// run stays owed, and the next apply starts it, once. An audience imported into a record that
+// only keeps the name of its deleted audience (no create of ours under way) is someone else's,
+// as the apply's own 409 would take it: counted as already ingested, as before.
+//
+// Spawned from dist/ against the emulator over HTTP; run `npm run build` first.
+
+const ORG = DEMO_CLIENT.orgId;
+const HOUR_MS = 3_600_000;
+const emulator = useEmulator({
+  operationDelayMs: 10,
+  runStageDelayMs: 10,
+  compat: { lifecycleStateFilter: 'refused', deletedNames: 'held' },
+});
+const postgres = usePostgres();
+const tempDir = useTempDirs();
+
+const HINT =
+  'If that list keeps failing (a service that refuses the filter, say), find its id in AEP, then run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>';
+const OWED =
+  '  - the first run the manifest asks for (ingestion.onCreate) is still owed: the next apply starts it\n';
+
+type Story = { dir: string; state: string; cli: (...args: string[]) => ReturnType<typeof runCli> };
+
+/**
+ * A fresh emulator state, gold's manifest (onCreate) and a store at `state`. `filter`: whether
+ * the service refuses the lifecycleState filter (then our own create cannot be looked up).
+ */
+async function story(state: string, filter: 'refused' | 'accepted' = 'refused'): Promise<Story> {
+  emulator().control.reset();
+  emulator().control.clearFaults();
+  emulator().control.updateSettings({
+    clockOffsetMs: 0,
+    operationDelayMs: 10,
+    compat: { lifecycleStateFilter: filter },
+  });
+  const root = await tempDir();
+  const dir = path.join(root, 'audiences');
+  await mkdir(dir);
+  await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: true } }));
+  await ensureDirStore(state);
+  const env = emulatorEnv(emulator());
+  return { dir, state, cli: (...args) => runCli([...args, '--state', state], { env }) };
+}
+
+async function recordOf(state: string) {
+  return (await readAll(state)).audiences.find((record) => record.key === 'gold');
+}
+
+/** The one create operation the emulator holds, let go now; its audience's id. */
+function finishTheCreate(): string {
+  const [operation] = emulator().control.listOperations(ORG, 'prod');
+  expect(operation?.status).toBe('PROCESSING');
+  emulator().control.finishOperation(ORG, 'prod', operation!.operationId);
+  const listed = emulator().control.listAudiences(ORG, 'prod');
+  expect(listed).toHaveLength(1);
+  return listed[0]!.audienceId;
+}
+
+/** `state import` as the hint says; its stdout. */
+async function followTheHint({ cli, dir }: Story, audienceId: string): Promise<string> {
+  const imported = await cli(
+    'state',
+    'import',
+    'gold',
+    dir,
+    '--sandbox',
+    'prod',
+    '--audience-id',
+    audienceId,
+  );
+  expect({ code: imported.code, stderr: imported.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(imported.stdout).not.toContain('counted as already ingested');
+  return imported.stdout;
+}
+
+/** The next apply starts the first run, from 0, once; the one after has nothing to do. */
+async function startsTheFirstRunOnce({ cli, dir, state }: Story, audienceId: string): Promise<void> {
+  const next = await cli('apply', dir, '--auto-approve');
+  expect(next.code).toBe(0);
+  expect(next.stdout).toMatch(/prod\/gold\s+run\b/);
+  const runs = emulator().control.listRuns(ORG, 'prod', audienceId);
+  expect(runs.map((run) => run.dataFilterStartTime)).toEqual([0]);
+  const record = await recordOf(state);
+  expect(record?.runs.map((run) => [run.runId, run.reason])).toEqual([[runs[0]!.runId, 'onCreate']]);
+  expect(record?.imported).toBeUndefined();
+  const again = await cli('apply', dir, '--auto-approve');
+  expect({ code: again.code, stdout: again.stdout }).toMatchObject({ code: 0 });
+  expect(again.stdout).toContain('No changes.');
+  expect(emulator().control.listRuns(ORG, 'prod', audienceId)).toHaveLength(1);
+}
+
+describe.each([
+  ['directory store', async () => path.join(await tempDir(), 'state')],
+  ['PostgreSQL store', () => postgres.freshLocation()],
+])('state import of the audience of its own lost create (%s)', (_, location) => {
+  it('adopts it: the onCreate run stays owed, and the next apply starts exactly one', async () => {
+    const s = await story(await location());
+    // The create operation is held (the audience is not listed meanwhile); the POST's answer is lost.
+    emulator().control.setDelays({ operationDelayMs: HOUR_MS });
+    emulator().control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
+    for (let apply = 0; apply < 2; apply += 1) {
+      const failed = await s.cli('apply', s.dir, '--auto-approve');
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toContain(HINT);
+    }
+    const pending = await recordOf(s.state);
+    expect([pending?.intent?.kind, pending?.audienceId]).toEqual(['create', undefined]);
+    const made = finishTheCreate();
+    emulator().control.setDelays({ operationDelayMs: 10 });
+
+    const stdout = await followTheHint(s, made);
+    expect(stdout).toContain(
+      `Imported prod/gold: audience ${made}.\n  - the pending create intent from ${pending!.intent!.startedAt} is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it\n`,
+    );
+    expect(stdout.endsWith(OWED)).toBe(true);
+    // As an adoption records it: the spec the create sent, no intent, nothing pending.
+    const adopted = await recordOf(s.state);
+    expect({
+      id: adopted?.audienceId,
+      intent: adopted?.intent,
+      pending: adopted?.pendingCreate,
+      applied: adopted?.applied?.hash,
+    }).toEqual({ id: made, intent: undefined, pending: undefined, applied: pending?.pendingCreate?.hash });
+
+    await startsTheFirstRunOnce(s, made);
+  });
+});
+
+describe('state import of the audience of its own create whose operation the service does not know', () => {
+  it('adopts it: the onCreate run stays owed, and the next apply starts exactly one', async () => {
+    const s = await story(path.join(await tempDir(), 'state'));
+    // The POST is answered; the operation is held, and unknown at both spellings of its path.
+    emulator().control.setDelays({ operationDelayMs: HOUR_MS });
+    emulator().control.queueFault({ kind: 'clientError', status: 404, endpoint: 'getOperation', count: 2 });
+    const failed = await s.cli('apply', s.dir, '--auto-approve');
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain(HINT);
+    const pending = await recordOf(s.state);
+    expect([pending?.intent, pending?.audienceId, pending?.operationId]).toEqual([
+      undefined,
+      undefined,
+      emulator().control.listOperations(ORG, 'prod')[0]?.operationId,
+    ]);
+    const made = finishTheCreate();
+    emulator().control.setDelays({ operationDelayMs: 10 });
+
+    const stdout = await followTheHint(s, made);
+    expect(stdout).toContain(
+      `  - the pending create (operation ${pending!.operationId!}) is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it\n`,
+    );
+    expect(stdout.endsWith(OWED)).toBe(true);
+    await startsTheFirstRunOnce(s, made);
+  });
+});
+
+describe('state import into a record that keeps only the name of its deleted audience', () => {
+  it("takes the audience as someone else's: counted as already ingested, and no run is started", async () => {
+    const s = await story(path.join(await tempDir(), 'state'), 'accepted');
+    expect((await s.cli('apply', s.dir, '--auto-approve')).code).toBe(0);
+    const first = (await recordOf(s.state))!;
+    // Deleted in the UI; the refresh's re-create meets the name the service still holds.
+    emulator().control.uiDeleteAudience(ORG, 'prod', first.audienceId!);
+    const refreshed = await s.cli('apply', s.dir, '--auto-approve', '--refresh');
+    expect(refreshed.code).toBe(1);
+    expect(refreshed.stdout).toContain(
+      `it still holds the name of ${first.audienceId!}, the audience deleted outside audiencectl; nothing was created`,
+    );
+    const marked = await recordOf(s.state);
+    expect({
+      id: marked?.audienceId,
+      intent: marked?.intent,
+      operation: marked?.operationId,
+      pending: marked?.pendingCreate,
+      mark: marked?.applied?.spec.name,
+    }).toEqual({
+      id: undefined,
+      intent: undefined,
+      operation: undefined,
+      pending: undefined,
+      mark: 'Audience gold',
+    });
+
+    // A minute on the name is free, and a colleague makes "Audience gold".
+    emulator().control.updateSettings({ clockOffsetMs: 61_000 });
+    const theirs = emulator().control.uiCreateAudience(
+      ORG,
+      'prod',
+      manifestObject('gold').spec,
+      'colleague@AdobeID',
+    );
+    const imported = await s.cli(
+      'state',
+      'import',
+      'gold',
+      s.dir,
+      '--sandbox',
+      'prod',
+      '--audience-id',
+      theirs.id,
+    );
+    expect({ code: imported.code, stderr: imported.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(imported.stdout).toContain(
+      "  - dropped the name of its deleted audience the record kept: no create of audiencectl's was under way in it, so this audience is taken as made outside audiencectl\n",
+    );
+    expect(imported.stdout).toContain(
+      '  - counted as already ingested: no first run; the next run is differential from now\n',
+    );
+    expect(imported.stdout).not.toContain('still owed');
+
+    const next = await s.cli('apply', s.dir, '--auto-approve');
+    expect(next.code).toBe(0);
+    expect(next.stdout).not.toMatch(/prod\/gold\s+run\b/);
+    expect(emulator().control.listRuns(ORG, 'prod', theirs.id)).toEqual([]);
+  });
+});
