@@ -16,11 +16,11 @@ export type LiveReadOptions = {
 
 /** Manifests without a record that adopt (`metadata.adopt`, or all with `--adopt`). */
 export function adoptionsWanted(desired: LoadResult, recorded: RecordedState, all: boolean) {
+  const asking = desired.manifests.filter((manifest) => wantsAdoption(manifest, { adopt: all }));
+  // Most plans have none: then no set of every record's id (10,000 strings) is built.
+  if (asking.length === 0) return asking;
   const known = new Set(recorded.audiences.map((record) => recordId(record.sandbox, record.key)));
-  return desired.manifests.filter(
-    (manifest) =>
-      !known.has(recordId(manifest.sandbox, manifest.key)) && wantsAdoption(manifest, { adopt: all }),
-  );
+  return asking.filter((manifest) => !known.has(recordId(manifest.sandbox, manifest.key)));
 }
 
 /**
