@@ -144,7 +144,7 @@ describe('the executor against the emulator', () => {
       const results = outcome.report!.results;
       expect(byKey(results)).toEqual({ 'prod/gold:update': 'failed', 'prod/silver:delete': 'applied' });
       expect(results[0]!.message).toMatch(
-        /no longer exists remotely: run `audiencectl state forget gold --sandbox prod`/,
+        /may no longer exist remotely: run this apply again with --refresh, which reads the audience back/,
       );
       expect(await env.store().get('prod', 'silver')).toBeUndefined();
       expect((await env.store().get('prod', 'gold'))?.intent).toBeUndefined();

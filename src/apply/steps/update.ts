@@ -31,8 +31,10 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
   } catch (error) {
     await clearIntent(store, pending);
     const failure = aepFailure(error);
+    // One 404 proves nothing (a replica that has not seen the audience, a gateway): the way
+    // out checks first, and keeps the record (its runs, the mark of its name) if it re-creates.
     const hint = isNotFound(failure)
-      ? `; audience ${audienceId} no longer exists remotely: run \`audiencectl state forget ${step.key} --sandbox ${step.sandbox}\` to create it again`
+      ? `; audience ${audienceId} may no longer exist remotely: run this apply again with --refresh, which reads the audience back and creates it again only if it is gone (its record, runs and name kept)`
       : '';
     return result(step, 'failed', `PATCH failed: ${failure.message}${hint}`, { audienceId });
   }
