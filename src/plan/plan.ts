@@ -24,6 +24,7 @@ import {
 import { driftOf, liveOf, refreshReport, withDrift } from './drift.js';
 import { adoptStep } from './adopt.js';
 import { resumeCreate } from './resume-create.js';
+import { blockedNameWayOut, nameLeftBehind } from './name-block.js';
 import type { AdoptView, PlainStep, Plan, RefreshReport, RefreshView, Step } from './schema.js';
 import { desiredHash, honouring, lazyTarget, runStep, stepFor, updateReason } from './step-builders.js';
 import { summarise } from './summary.js';
@@ -141,14 +142,23 @@ function stepsForDesired(
       why ? `new manifest (${why}: the apply looks for an audience to adopt first)` : 'new manifest',
     );
   }
-  if (record.blocked) {
+  const specName = desired.manifest.spec.name;
+  const leftBehind = nameLeftBehind(record, specName);
+  if (record.blocked && leftBehind === undefined) {
+    const rename = record.blocked.name === undefined ? '' : blockedNameWayOut;
     return [
       {
         ...stepFor(desired, 'create', record.blocked.message),
         source,
-        blocked: `${record.blocked.message}; once you know its id, run: audiencectl state import ${desired.key} <manifests dir> --sandbox ${desired.sandbox} --audience-id <id>`,
+        blocked: `${record.blocked.message}; once you know its id, run: audiencectl state import ${desired.key} <manifests dir> --sandbox ${desired.sandbox} --audience-id <id>${rename}`,
       },
     ];
+  }
+  if (!record.audienceId && leftBehind !== undefined) {
+    return creation(
+      'create',
+      `its create was blocked for the name "${leftBehind}", which the manifest no longer names: create "${specName}"`,
+    );
   }
   if (!record.audienceId) {
     const resumed = resumeCreate(record, target());

@@ -191,7 +191,19 @@ export const AudienceRecord = z.object({
     })
     .optional(),
   /** Set when the audience needs a person (e.g. it exists remotely but its id is unknown). */
-  blocked: z.object({ code: z.string(), message: z.string(), at: z.string() }).optional(),
+  blocked: z
+    .object({
+      code: z.string(),
+      message: z.string(),
+      at: z.string(),
+      /**
+       * The name the service refused the create (a 409 with an audience listed under it that is
+       * not this record's): the block is about that name, and lifts once the manifest names
+       * another (plan/name-block.ts). Absent in blocks written before it existed, which stay.
+       */
+      name: z.string().optional(),
+    })
+    .optional(),
 });
 export type AudienceRecord = z.infer<typeof AudienceRecord>;
 export type AudienceRecordInput = z.input<typeof AudienceRecord>;

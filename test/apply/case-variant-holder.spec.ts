@@ -6,8 +6,10 @@ import { manifestObject } from '../helpers/manifests.js';
 // The service refuses a name held in any case (409), but the name lookup is exact-case: an
 // audience a colleague made as "audience gold" is not listed under "Audience gold". Nothing
 // listed under the name is read as "the name is still held by the audience deleted" only for
-// the name this record's own replace deleted an audience under; any other such 409 blocks,
-// with the state import hint, and is not POSTed again (it would be refused on every apply).
+// the name this record's own replace deleted an audience under; any other such 409 fails the
+// step, saying the name is held (possibly in another case) and how to get out, and is POSTed
+// again by the next apply (created once the name is free): never blocked, as a blocked record
+// stays so after the name is freed. test/apply/name-blocks.spec.ts follows it to the end.
 
 const gold = manifestObject('gold', { ingestion: { onCreate: false } });
 const silver = manifestObject('silver', { ingestion: { onCreate: false } });
@@ -26,7 +28,7 @@ const silverAsBronze = manifestObject('silver', {
 });
 
 describe('a create refused for a name a colleague holds in another case', () => {
-  it('blocks a new manifest, and a replace to another name, with the import hint; neither is POSTed again', async () => {
+  it('fails a new manifest, and a replace to another name, without blocking; both are POSTed again', async () => {
     await withExecutor({}, async (env) => {
       const control = env.emulator.control;
       const theirs = control.uiCreateAudience(
@@ -49,23 +51,23 @@ describe('a create refused for a name a colleague holds in another case', () => 
 
       const first = await env.apply([gold]);
       expect(first.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
-        'prod/gold:create blocked',
+        'prod/gold:create failed',
       ]);
-      expect(first.report?.results[0]?.message).toBe(
-        'an audience named "Audience gold" already exists in sandbox "prod": audiencectl did not create it (an audience made outside audiencectl); find its id in AEP, then run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>',
+      expect(first.report?.results[0]?.message).toMatch(
+        /^the service refused a second audience named "Audience gold" in sandbox "prod" \(409\), and lists no audience under that exact name: the name is held by an audience not listed \(one whose name differs only in letter case/,
       );
-      expect((await env.store().get('prod', 'gold'))?.blocked?.code).toBe('100950-409');
+      expect(await env.store().get('prod', 'gold')).toBeUndefined();
       const again = await env.apply([gold]);
-      expect(again.report?.results.map((r) => r.status)).toEqual(['blocked']);
-      expect(posts()).toBe(1);
+      expect(again.report?.results.map((r) => r.status)).toEqual(['failed']);
+      expect(posts()).toBe(2);
 
       await env.apply([gold, silver]);
       const old = (await env.store().get('prod', 'silver'))!.audienceId!;
       const replaced = await env.apply([gold, silverAsBronze], { plan: { allowReplace: true } });
       const outcome = replaced.report?.results.find((r) => r.step.key === 'silver');
-      expect(`${outcome?.step.id} ${outcome?.status}`).toBe('prod/silver:replace blocked');
+      expect(`${outcome?.step.id} ${outcome?.status}`).toBe('prod/silver:replace failed');
       expect(outcome?.message).toMatch(
-        /^an audience named "Audience Bronze" already exists in sandbox "prod": audiencectl did not create it/,
+        /^the service refused a second audience named "Audience Bronze" in sandbox "prod" \(409\), and lists no audience under that exact name/,
       );
       expect(
         control
@@ -75,12 +77,21 @@ describe('a create refused for a name a colleague holds in another case', () => 
       ).toEqual([theirs.audienceId, bronze.audienceId].sort());
       expect(old).not.toBe(bronze.audienceId);
       const record = await env.store().get('prod', 'silver');
-      expect(record?.blocked?.code).toBe('100950-409');
+      expect(record?.blocked).toBeUndefined();
+      expect(record?.intent).toBeUndefined();
       // No audience of its own; what it keeps of the one its replace deleted is that audience's
       // name (the mark a later create of that name reads as freed by this record's own DELETE).
       expect(record?.audienceId).toBeUndefined();
       expect(record?.applied?.spec.name).toBe('Audience silver');
-      expect(posts()).toBe(3);
+      // gold is POSTed by every apply (its name is still held): 2, then gold's and silver's
+      // create, then gold's and the replace's.
+      expect(posts()).toBe(6);
+      const next = await env.apply([gold, silverAsBronze], { plan: { allowReplace: true } });
+      expect(next.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
+        'prod/gold:create failed',
+        'prod/silver:create failed',
+      ]);
+      expect(posts()).toBe(8);
     });
   });
 });

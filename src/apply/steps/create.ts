@@ -24,7 +24,8 @@ import {
   result,
 } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
-import { freedName, goneAsReplaced, heldUnlisted, type Replaced } from './freed-name.js';
+import { blockedNameWayOut, nameLeftBehind, withoutBlock } from '../../plan/name-block.js';
+import { freedName, goneAsReplaced, heldUnlisted, nameHeldUnlisted, type Replaced } from './freed-name.js';
 
 const POST_ATTEMPTS = 3;
 const FINAL = new Set(['SUCCESS', 'FAILED']);
@@ -191,8 +192,10 @@ function notOurs(found: OwnCreate): string {
  * A 409: adopt our own interrupted create (nothing listed under its name: not listed yet, see
  * notListedYet), keep the record a refresh wrongly read as deleted (`forgotten`: the service
  * still lists its audience under that name), fail when nothing at all is listed under the name
- * its own replace has just freed (heldUnlisted), or block with what the sandbox holds under that
- * name (nothing, for a holder the exact-case lookup does not list).
+ * its own replace has just freed (heldUnlisted) or under any other name (nameHeldUnlisted: a
+ * holder the exact-case lookup does not list; the next apply POSTs again), or block with what
+ * the sandbox lists under that name, recording the name (the block lifts when the manifest
+ * names another, plan/name-block.ts).
  */
 async function resolveDuplicate(
   step: Step,
@@ -245,14 +248,22 @@ async function resolveDuplicate(
   const freed = freedName(step, pending, replaced ?? goneAsReplaced(forgotten));
   if (found.kind === 'none' && found.byName.length === 0 && freed)
     return heldUnlisted(step, pending, refused, deps, freed);
+  // Nothing listed under the exact name: a holder in another letter case, a deleted audience
+  // whose name the service still holds, or a create not finished. Failed, not blocked: the
+  // next apply POSTs again, so a freed name heals by itself (nameHeldUnlisted).
+  if (listed.length === 0) {
+    const unread = found.kind === 'unknown' ? ` (and ${found.reason})` : '';
+    return nameHeldUnlisted(step, pending, `${refused}${unread}`, deps);
+  }
   const why = notOurs(found);
-  const message = `an audience named "${step.create!.name}" already exists in sandbox "${step.sandbox}": ${why}${candidates}`;
+  const name = step.create!.name;
+  const message = `an audience named "${name}" already exists in sandbox "${step.sandbox}": ${why}${candidates}`;
   const at = new Date(deps.clock.now()).toISOString();
   await deps.store.resolveIntent(pending, {
     kind: 'update',
-    changes: { blocked: { code: '100950-409', message, at }, pendingCreate: null },
+    changes: { blocked: { code: '100950-409', message, at, name }, pendingCreate: null },
   });
-  return result(step, 'blocked', `${message}; ${importHint(step)}`);
+  return result(step, 'blocked', `${message}; ${importHint(step)}${blockedNameWayOut}`);
 }
 
 /**
@@ -330,8 +341,15 @@ function sentStep(step: Step, record: AudienceRecord): Step | StepResult {
 }
 
 async function createSent(step: Step, deps: ExecutorDeps, replaced?: Replaced): Promise<StepResult> {
-  const { record, forgotten } = forgetGone(step, await currentRecord(deps.store, step));
-  if (record.blocked) return result(step, 'blocked', `${record.blocked.message}; ${importHint(step)}`);
+  const current = forgetGone(step, await currentRecord(deps.store, step));
+  const { forgotten } = current;
+  // A block for a name the manifest no longer names lifts: the intent's write drops it.
+  const lifted = nameLeftBehind(current.record, step.create!.name) !== undefined;
+  const record = lifted ? withoutBlock(current.record) : current.record;
+  if (record.blocked) {
+    const rename = record.blocked.name === undefined ? '' : blockedNameWayOut;
+    return result(step, 'blocked', `${record.blocked.message}; ${importHint(step)}${rename}`);
+  }
   if (record.audienceId)
     return result(step, 'applied', `already created as ${record.audienceId}`, {
       audienceId: record.audienceId,

@@ -1,7 +1,7 @@
 import { audienceNameKey } from '../../manifest/duplicates.js';
 import type { Step } from '../../plan/schema.js';
 import type { AppliedSpec, AudienceRecord } from '../../state/schema.js';
-import { result } from '../record-helpers.js';
+import { dropCreate, droppedNote, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 
 // A create's 409 with nothing listed under the name, when the name is the one this record's own
@@ -77,6 +77,33 @@ export async function heldUnlisted(
     step,
     'failed',
     `${refused}, and lists no audience under it: ${holder}; nothing was created, and the next apply creates it`,
+  );
+}
+
+/**
+ * A 409 for a create that is not ours with nothing listed under the name (the lookup is exact),
+ * of a name this record's own audience was not deleted under: held by an audience in another
+ * letter case (the service compares names ignoring case), by a deleted audience whose name the
+ * service still holds, or by a create not finished. No audience is named, as none is known. The
+ * POST made nothing: the create is dropped as a refused one is (dropCreate: the record keeps
+ * only the runs and mark it held), and the step fails. Blocked, the record would stay so after
+ * the name is freed (a blocked record is neither POSTed nor looked up again), and an import of
+ * the holder would be refused unless the manifest took its exact name. So each apply POSTs
+ * again: one refused call (and a name lookup) per apply while the name is held, and the
+ * audience is created once it is free, or blocked once an audience of that exact name is listed.
+ */
+export async function nameHeldUnlisted(
+  step: Step,
+  pending: AudienceRecord,
+  refused: string,
+  deps: ExecutorDeps,
+): Promise<StepResult> {
+  const kept = await dropCreate(deps.store, pending);
+  const ways = `To use another name, change spec.name in the manifest; if the holder is the audience this manifest means, set spec.name to its exact name, find its id in AEP, then run: audiencectl state import ${step.key} <manifests dir> --sandbox ${step.sandbox} --audience-id <id>`;
+  return result(
+    step,
+    'failed',
+    `${refused}, and lists no audience under that exact name: the name is held by an audience not listed (one whose name differs only in letter case, the service compares names ignoring case; one deleted whose name the service still holds; or one whose create has not finished); nothing was created (${droppedNote(kept)}), and the next apply tries again: the audience is created once the name is free. ${ways}`,
   );
 }
 

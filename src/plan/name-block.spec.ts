@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { plan } from './plan.js';
+import type { AudienceRecord, RecordedState } from '../state/schema.js';
+import { loadTexts, manifestYaml } from '../../test/helpers/manifests.js';
+import { EMPTY, kinds, options } from '../../test/helpers/planning.js';
+
+// A create refused for its name (a 409, and an audience of that name listed that is not this
+// record's) blocks the record. The block is about that name: once the manifest names another, the
+// create is planned again, as the service compares names (case and surrounding blanks aside).
+
+const REFUSED =
+  'an audience named "Audience gold" already exists in sandbox "prod": audiencectl did not create it';
+
+/** The record such a block leaves for gold: no audience, the block and the name refused. */
+function blockedFor(name: string | undefined): RecordedState {
+  const record: AudienceRecord = {
+    schemaVersion: 1,
+    sandbox: 'prod',
+    key: 'gold',
+    deletionPolicy: 'Delete',
+    manifestFile: 'g.yaml',
+    runs: [],
+    blocked: {
+      code: '100950-409',
+      message: REFUSED,
+      at: '2026-12-02T12:00:00.000Z',
+      ...(name ? { name } : {}),
+    },
+  };
+  return { ...EMPTY, audiences: [record] };
+}
+
+const named = (name: string) => loadTexts({ 'g.yaml': manifestYaml('gold', { spec: { name } }) });
+
+describe('plan: a create blocked for its name', () => {
+  it('stays blocked while the manifest names it, in any letter case, and says both ways out', () => {
+    for (const name of ['Audience gold', 'AUDIENCE GOLD', ' audience gold ']) {
+      const result = plan(named(name), blockedFor('Audience gold'), options());
+      expect(kinds(result)).toEqual(['create prod/gold (blocked)']);
+      expect(result.steps[0]!.blocked).toBe(
+        `${REFUSED}; once you know its id, run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>; or change spec.name in the manifest to a name no audience holds: its create is then planned again`,
+      );
+    }
+  });
+
+  it('plans the create, with its first run, once the manifest names another', () => {
+    const result = plan(named('Gold tier'), blockedFor('Audience gold'), options());
+    expect(kinds(result)).toEqual(['create prod/gold', 'run prod/gold']);
+    const [create] = result.steps;
+    expect(create!.create?.name).toBe('Gold tier');
+    expect(create!.reason).toBe(
+      'its create was blocked for the name "Audience gold", which the manifest no longer names: create "Gold tier"',
+    );
+    expect(result.summary).toMatchObject({ create: 1, run: 1, blocked: 0 });
+  });
+
+  it('keeps a block that recorded no name (an earlier release) whatever the manifest names', () => {
+    const result = plan(named('Gold tier'), blockedFor(undefined), options());
+    expect(kinds(result)).toEqual(['create prod/gold (blocked)']);
+    expect(result.steps[0]!.blocked).toBe(
+      `${REFUSED}; once you know its id, run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>`,
+    );
+  });
+});
