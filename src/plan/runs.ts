@@ -136,6 +136,8 @@ export function applyRunBudget(
   budget: RunBudget,
   now: number,
 ): void {
+  // No run to start (most plans): nothing to count the records' runs for.
+  if (!steps.some((step) => step.kind === 'run' && !step.blocked && !step.deferred)) return;
   const since = now - RUN_BUDGET_WINDOW_SECONDS;
   const usedBySandbox = new Map<string, number>();
   const usedByAudience = new Map<string, number>();
@@ -162,6 +164,11 @@ export function applyRunBudget(
   }
 }
 
+function anyRunFailed(records: ReadonlyMap<string, AudienceRecord>): boolean {
+  for (const record of records.values()) if (lastRunFailure(record)) return true;
+  return false;
+}
+
 /**
  * Desired audiences whose last run failed and that this plan starts no run for: the
  * service does not retry a failed run, so the plan says why and what to do next.
@@ -171,6 +178,8 @@ export function failedRuns(
   records: ReadonlyMap<string, AudienceRecord>,
   steps: readonly Step[],
 ): FailedRun[] {
+  // A failed last run is rare: without one, no id per manifest is built to look for it.
+  if (!anyRunFailed(records)) return [];
   const running = new Set(steps.filter((s) => s.kind === 'run').map((s) => recordId(s.sandbox, s.key)));
   const failed: FailedRun[] = [];
   for (const manifest of desired) {
