@@ -9,6 +9,7 @@ import { elsewhereReason, namesKey, type ManifestElsewhere } from './elsewhere.j
 import type { HeldAudience, Step } from './schema.js';
 import { carries, isWaiting, waitingName } from './waiting-move.js';
 import { baseStep, moveStep, renameStep } from './move-steps.js';
+import { stillNamedElsewhere, stillNamedReason } from './still-named.js';
 
 /**
  * The part of the recorded state a plan with `--include`/`--exclude` covers: the
@@ -123,9 +124,10 @@ export function byKey<T extends { key: string }>(items: readonly T[]): Map<strin
 
 /**
  * Decides, for every record no manifest matches, between move (same key, other
- * sandbox), held (its file failed, some file could not be read, or a manifest the plan
- * did not read still names it: `elsewhere`), out of scope (outside --include/--exclude)
- * and removal. Only a removal deletes or forgets.
+ * sandbox), held (its file failed, some file could not be read, its file still names its key
+ * in another sandbox recorded there too: still-named.ts, or a manifest the plan did not read
+ * still names it: `elsewhere`), out of scope (outside --include/--exclude) and removal. Only a
+ * removal deletes or forgets.
  */
 export function leftoverRecords(
   desired: LoadResult,
@@ -240,6 +242,12 @@ export function leftoverRecords(
             ?.find((m) => !claimed(recordId(m.sandbox, m.key)));
     if (renamed) {
       move(record, renamed, renameStep(record, renamed, assumed), true);
+      continue;
+    }
+    // Its file still names the key in another sandbox, recorded or claimed there: not removed.
+    const named = stillNamedElsewhere(record, desiredByKey.get(record.key) ?? []);
+    if (named !== undefined) {
+      hold(record, stillNamedReason(record, named, records.has(recordId(named.sandbox, named.key))));
       continue;
     }
     // Last: only a record every other check would remove was looked up at the edge.
