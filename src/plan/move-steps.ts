@@ -43,11 +43,15 @@ export function moveStep(record: AudienceRecord, manifest: DesiredManifest, assu
   const unsettled = settleFirst(record, keep);
   // A default sandbox changed: naming the sandbox moves a record that holds no audience.
   const named = `set metadata.sandbox: ${to} in ${manifest.file}: no audience exists in "${from}" (its record waits for its create), so the apply creates it in "${to}" and drops that record`;
+  // Two whole sequences, each starting with the forget: no reading of one deletes the audience.
+  const forget = `\`audiencectl state forget ${key} --sandbox ${from}\``;
+  const applyTo = `\`audiencectl apply <manifests dir>${explicit ? '' : ` --sandbox ${to}`}\``;
   const onPurpose =
     !explicit && holdsNoAudience(record)
       ? named
-      : `\`audiencectl state forget ${key} --sandbox ${from}\` (the audience in "${from}" stays, unmanaged), then apply to create it in "${to}", ` +
-        `or \`audiencectl state import ${key} <manifests dir> --sandbox ${to} --audience-id <id>\` if it already exists there`;
+      : `${forget} (the audience in "${from}" stays, unmanaged), then ${applyTo} to create it in "${to}". ` +
+        `If it already exists in "${to}", instead: ${forget}, then ` +
+        `\`audiencectl state import ${key} <manifests dir> --sandbox ${to} --audience-id <id>\``;
   return {
     ...baseStep(record, 'move', why),
     source: `${manifest.file}:${manifest.line}`,
