@@ -15,6 +15,8 @@ export type ManifestFacts = {
   otherKeys?: string[];
   /** ... and the other sandboxes whose manifests name the key (a forgotten --sandbox). */
   otherSandboxes?: string[];
+  /** When a manifest names it: every sandbox whose manifests name the key (a record there has its own). */
+  keyIn?: string[];
 };
 
 /**
@@ -31,6 +33,7 @@ export async function manifestFacts(dir: string, sandbox: string, key: string): 
       manifestFile: manifest.file,
       name: manifest.manifest.spec.name,
       desired: manifest,
+      keyIn: [...new Set(desired.manifests.filter((m) => m.key === key).map((m) => m.sandbox))],
       ...(request === undefined ? {} : { ingestionRequest: request }),
     };
   }

@@ -1,6 +1,8 @@
-import type { DesiredManifest } from '../manifest/load.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { holdsNoAudience } from './waiting-move.js';
+
+/** Where a manifest is: its sandbox, key and file (a DesiredManifest, or what `state import` read). */
+export type NamedAt = { sandbox: string; key: string; file: string };
 
 /**
  * The manifest that still names a record's key from the record's own file, now in another
@@ -12,10 +14,10 @@ import { holdsNoAudience } from './waiting-move.js';
  * flight) is left to its removal, a forget that deletes nothing (the copy a carried create
  * leaves behind, say). Undefined: nothing names it, the removal stands.
  */
-export function stillNamedElsewhere(
+export function stillNamedElsewhere<M extends NamedAt>(
   record: AudienceRecord,
-  sameKey: readonly DesiredManifest[],
-): DesiredManifest | undefined {
+  sameKey: readonly M[],
+): M | undefined {
   if (holdsNoAudience(record)) return undefined;
   const file = record.manifestFile;
   return sameKey.find(
@@ -24,11 +26,7 @@ export function stillNamedElsewhere(
 }
 
 /** The held entry's reason: why it is not deleted, and how to stop managing it. */
-export function stillNamedReason(
-  record: AudienceRecord,
-  manifest: DesiredManifest,
-  recorded: boolean,
-): string {
+export function stillNamedReason(record: AudienceRecord, manifest: NamedAt, recorded: boolean): string {
   const there = recorded ? `, where ${manifest.key} is recorded too` : '';
   return `${manifest.file} still names ${record.key}, now in sandbox "${manifest.sandbox}"${there}: its manifest was not removed, so the audience in "${record.sandbox}" is never deleted; to stop managing it (the audience stays): audiencectl state forget ${record.key} --sandbox ${record.sandbox}`;
 }

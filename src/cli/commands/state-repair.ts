@@ -14,6 +14,7 @@ import type { ConnectFlags } from '../connect.js';
 import { importConnection, verifiedImport } from '../import-verify.js';
 import { importRevision } from '../import-revision.js';
 import { importRunNote } from '../import-run-note.js';
+import { keptElsewhere } from '../import-kept.js';
 import { escapeText } from '../../text/safe-text.js';
 import type { OrgOf } from '../../state/org-binding.js';
 import { requireStateStore } from '../../state/presence.js';
@@ -99,11 +100,11 @@ export async function importCommand(
     process.stderr.write(`Warning: ${escapeText(text)}\n`),
   );
   const connection = await importConnection(options);
-  const { record, notes, origin } = await withLock(
+  const { record, notes, origin, kept } = await withLock(
     options,
     'import',
-    (store) =>
-      importAudience(store, {
+    async (store) => ({
+      ...(await importAudience(store, {
         sandbox,
         key,
         audienceId: options.audienceId,
@@ -126,10 +127,13 @@ export async function importCommand(
             name: facts.name,
           });
         },
-      }),
+      })),
+      kept: await keptElsewhere(store, sandbox, key, facts),
+    }),
     connection && ((name) => connection.client.orgOf(name)),
   ).finally(() => connection?.close());
   out(`Imported ${recordId(sandbox, key)}: audience ${record.audienceId ?? '?'}.`);
+  for (const line of kept) process.stderr.write(`Warning: ${escapeText(line)}\n`);
   for (const note of notes) out(`  - ${note}`);
   out(`  - ${verification}`);
   // An audience of its own create records the commit as an apply does (applied), else as imported.

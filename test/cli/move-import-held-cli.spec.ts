@@ -1,0 +1,87 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { emulatorEnv } from '../helpers/apply-env.js';
+import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { manifestObject, manifestYaml } from '../helpers/manifests.js';
+import { ORG } from '../helpers/replaced-env.js';
+import { FileStateStore } from '../../src/state/file-store.js';
+import { withEmulator } from '../helpers/with-emulator.js';
+
+// Review 7, H3, as the reviewer ran it: gold applied in prod from a manifest naming no sandbox;
+// the default sandbox becomes dev (AEP_SANDBOX=dev), where an audience of gold's name exists;
+// the user runs only the import of the move hint. The built CLI against the emulator over HTTP:
+// the import warns, the plan holds prod/gold, the apply deletes nothing, prod's audience stays.
+
+describe('a default sandbox changed, then the key imported in the new sandbox without a forget (built CLI)', () => {
+  it('holds the old record, never deletes its audience, and its forget drops it', async () => {
+    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        const state = path.join(tmp, 'state');
+        await mkdir(state);
+        await writeFiles(path.join(tmp, 'm'), { 'gold.yaml': manifestYaml('gold') });
+        const cli = (sandbox: string, ...args: string[]) =>
+          runCli([...args, '--state', state], {
+            env: emulatorEnv(emulator, { AEP_SANDBOX: sandbox }),
+            cwd: tmp,
+          });
+
+        const first = await cli('prod', 'apply', 'm', '--auto-approve');
+        expect(first.code, first.stdout + first.stderr).toBe(0);
+        const [prodAudience, ...others] = emulator.control.listAudiences(ORG, 'prod');
+        expect(others).toEqual([]);
+        const prodId = prodAudience!.audienceId;
+        const devId = await emulator.createAudience(manifestObject('gold').spec, { sandbox: 'dev' });
+
+        const move = await cli('dev', 'plan', 'm');
+        expect(move.stdout).toContain('! prod/gold move: its manifest names no sandbox');
+        expect(move.stdout).toContain(
+          'If it already exists in "dev", instead: `audiencectl state forget gold --sandbox prod`, then `audiencectl state import gold <manifests dir> --sandbox dev --audience-id <id>`',
+        );
+
+        // Only the import, as "…, or import … if it already exists there" read.
+        const imported = await cli(
+          'dev',
+          'state',
+          'import',
+          'gold',
+          'm',
+          '--sandbox',
+          'dev',
+          '--audience-id',
+          devId,
+        );
+        expect(imported.code, imported.stderr).toBe(0);
+        expect(imported.stdout).toContain(`Imported dev/gold: audience ${devId}.`);
+        expect(imported.stderr).toContain(
+          `Warning: prod/gold (audience ${prodId}) is recorded too, from gold.yaml, which now names gold in sandbox "dev": it stays recorded and plans hold it (its audience is never deleted); to stop managing it (the audience stays): audiencectl state forget gold --sandbox prod\n`,
+        );
+
+        const held = await cli('dev', 'plan', 'm');
+        expect(held.code, held.stderr).toBe(0);
+        expect(held.stdout).toContain('0 to delete, 0 to forget');
+        expect(held.stdout).not.toContain('- prod/gold');
+        expect(held.stdout).toContain(
+          'Held (left alone): 1\n  prod/gold: gold.yaml still names gold, now in sandbox "dev", where gold is recorded too: its manifest was not removed, so the audience in "prod" is never deleted; to stop managing it (the audience stays): audiencectl state forget gold --sandbox prod\n',
+        );
+
+        emulator.control.resetCounters();
+        const applied = await cli('dev', 'apply', 'm', '--auto-approve');
+        expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+        expect(emulator.control.requestLog().filter((entry) => entry.method === 'DELETE')).toEqual([]);
+        expect(emulator.control.listAudiences(ORG, 'prod').map((a) => a.audienceId)).toEqual([prodId]);
+        expect(emulator.control.listAudiences(ORG, 'dev').map((a) => a.audienceId)).toEqual([devId]);
+        const store = new FileStateStore(state);
+        expect((await store.get('prod', 'gold'))?.audienceId).toBe(prodId);
+        expect((await store.get('dev', 'gold'))?.audienceId).toBe(devId);
+
+        // The held entry's command, as written: the record goes, the audience stays.
+        const forgot = await cli('dev', 'state', 'forget', 'gold', '--sandbox', 'prod');
+        expect(forgot.code, forgot.stderr).toBe(0);
+        const clean = await cli('dev', 'plan', 'm', '--detailed-exitcode');
+        expect(clean.code, clean.stdout).toBe(0);
+        expect(emulator.control.listAudiences(ORG, 'prod').map((a) => a.audienceId)).toEqual([prodId]);
+      });
+    });
+  });
+});
