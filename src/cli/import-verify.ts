@@ -1,6 +1,7 @@
 import { escapeText } from '../text/safe-text.js';
 import type { ConnectFlags, Connection } from './connect.js';
-import { isExternal } from '../aep/segment-types.js';
+import { createdSeconds, isExternal, type LiveAudience } from '../aep/segment-types.js';
+import { measuredOffset } from '../apply/service-time.js';
 import type { AudienceReads } from '../aep/types.js';
 import { StateError } from '../state/errors.js';
 import { recordId } from '../state/record-id.js';
@@ -25,6 +26,14 @@ export async function verifyImport(
   client: Pick<AudienceReads, 'getAudience'>,
   claim: ImportClaim,
 ): Promise<string> {
+  return (await checkImport(client, claim)).line;
+}
+
+/** verifyImport, with the audience the service showed. */
+async function checkImport(
+  client: Pick<AudienceReads, 'getAudience'>,
+  claim: ImportClaim,
+): Promise<{ line: string; audience: LiveAudience }> {
   const { sandbox, key, audienceId, name } = claim;
   let audience;
   try {
@@ -54,9 +63,11 @@ export async function verifyImport(
       `audience ${audienceId} is named ${JSON.stringify(audience.name)}, but the manifest of ${recordId(sandbox, key)} names ${JSON.stringify(name)}; ${NOTHING}`,
     );
   }
-  return name === undefined
-    ? `Verified through the service: audience ${audienceId} is an external audience (${JSON.stringify(audience.name)}); its name was not compared, as no manifest was found.`
-    : `Verified through the service: audience ${audienceId} is the external audience ${JSON.stringify(name)}.`;
+  const line =
+    name === undefined
+      ? `Verified through the service: audience ${audienceId} is an external audience (${JSON.stringify(audience.name)}); its name was not compared, as no manifest was found.`
+      : `Verified through the service: audience ${audienceId} is the external audience ${JSON.stringify(name)}.`;
+  return { line, audience };
 }
 
 /** What an import without credentials says instead. */
@@ -75,10 +86,21 @@ export async function importConnection(flags: ConnectFlags): Promise<Connection 
   return target.open();
 }
 
+/**
+ * What the import learnt of the audience: the line to print, and when the service says the
+ * audience was created (epoch seconds, read back into the local clock by the offset its answer's
+ * Date header showed), where it says.
+ */
+export type VerifiedImport = { line: string; createdSeconds?: number };
+
 /** One GET through the Audiences API with `connection`; without one, says it was not checked. */
 export async function verifiedImport(
   connection: Connection | undefined,
   claim: ImportClaim,
-): Promise<string> {
-  return connection ? verifyImport(connection.client, claim) : NOT_VERIFIED;
+): Promise<VerifiedImport> {
+  if (!connection) return { line: NOT_VERIFIED };
+  const { line, audience } = await checkImport(connection.client, claim);
+  const created = createdSeconds(audience);
+  if (created === undefined) return { line };
+  return { line, createdSeconds: created - (measuredOffset(connection.client) ?? 0) };
 }

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { refuseInterruptedSwap } from './dir-swap.js';
 import { StateError, StateReadError, reasonOf } from './errors.js';
 import { withoutStaleFormerRuns } from './current-runs.js';
+import { epochSecondsOf } from './instant.js';
 import { newRecord, withoutBlocked } from './record-changes.js';
 import type { AudienceRecord } from './schema.js';
 import { recordId } from './record-id.js';
@@ -63,8 +64,16 @@ export async function importAudience(
     /** When the import happened, and the manifest's `ingestion.request` token then. */
     imported?: AudienceRecord['imported'];
     manifestFile?: string | undefined;
-    /** Checks the id with the service, after the checks the store can make alone; throws to refuse. */
-    verify?: () => Promise<void>;
+    /**
+     * Checks the id with the service, after the checks the store can make alone; throws to refuse.
+     * Returns when the service says the audience was created (epoch seconds, local clock), if it does.
+     */
+    verify?: () => Promise<number | undefined>;
+    /**
+     * How much earlier than the create of the record the audience may have been created and still
+     * be its own (clocks differ): find-created.ts CREATE_SKEW_SECONDS. Default 0.
+     */
+    createSkewSeconds?: number;
     /**
      * The instant (epoch seconds, the runs' clock) at or before which a run of a deleted audience
      * no longer counts against the daily run budget, read once `verify` has run: such runs of a
@@ -96,7 +105,7 @@ export async function importAudience(
       `${recordId(sandbox, key)} already points at audience ${existing.audienceId}; pass --force to point it at ${audienceId} instead (audience ${existing.audienceId} is then no longer managed)`,
     );
   }
-  await target.verify?.();
+  const created = await target.verify?.();
   const notes: string[] = [];
   if (existing?.blocked) notes.push(`cleared the blocked mark (${existing.blocked.code})`);
   if (replacing) {
@@ -111,7 +120,18 @@ export async function importAudience(
     existing?.audienceId === undefined && existing !== undefined && target.budgetHorizon
       ? { runs: withoutStaleFormerRuns(existing.runs, target.budgetHorizon()) }
       : {};
-  if (existing && ownCreatePending(existing)) {
+  const madeBefore = existing && createdBefore(existing, created, target.createSkewSeconds ?? 0);
+  if (existing && madeBefore) {
+    notes.push(
+      `${pendingCreateOf(existing)} is resolved by this audience, but ${madeBefore}: not the audience that create made, so it is taken as made outside audiencectl`,
+    );
+    // The person says the create is settled: its intent goes, in the one write that records the id.
+    const settled = withoutMark(withoutBlocked({ ...existing, audienceId, ...facts, ...runs }));
+    delete settled.pendingCreate;
+    if (!existing.intent) return { record: await store.put(settled), notes, origin: 'outside' };
+    const resolved = await store.resolveIntent(existing, { kind: 'replace', record: settled });
+    if (resolved) return { record: resolved, notes, origin: 'outside' };
+  } else if (existing && ownCreatePending(existing)) {
     notes.push(
       `${pendingCreateOf(existing)} is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it`,
     );
@@ -149,6 +169,29 @@ function ownCreatePending(record: AudienceRecord): boolean {
   if (record.intent?.kind === 'create') return true;
   if (record.blocked) return false;
   return record.operationId !== undefined || record.pendingCreate !== undefined;
+}
+
+/**
+ * When `record` waits for a create of its own and the service says `audienceId` was created before
+ * that create began (its intent, or its POST's answer), by more than `skew`: what the note says of
+ * it. Such an audience was not made by that create (the service refuses a name held), so it is
+ * never adopted as its own, as the apply's lookup would not (find-created.ts findOwnCreate).
+ */
+function createdBefore(
+  record: AudienceRecord,
+  created: number | undefined,
+  skew: number,
+): string | undefined {
+  if (created === undefined || !ownCreatePending(record)) return undefined;
+  const since = epochSecondsOf(createBegan(record) ?? '');
+  if (!Number.isFinite(since) || created >= since - skew) return undefined;
+  return `the service says it was created at ${new Date(created * 1000).toISOString()}, before that create began`;
+}
+
+/** When the record's create began, as far as it says: its intent, else its POST's answer. */
+function createBegan(record: AudienceRecord): string | undefined {
+  if (record.intent?.kind === 'create') return record.intent.startedAt;
+  return record.operationId === undefined ? undefined : record.observed?.at;
 }
 
 /** How the import's note names the create it resolves. */

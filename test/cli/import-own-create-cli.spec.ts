@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
+import { executorEnv } from '../helpers/executor-env.js';
+import { applyKilledAt } from '../helpers/kill-at.js';
 import { manifestObject, manifestYaml } from '../helpers/manifests.js';
 import { useEmulator } from '../helpers/with-emulator.js';
 import { readAll, useTempDirs } from '../state/helpers.js';
@@ -167,6 +169,67 @@ describe('state import of the audience of its own create whose operation the ser
     );
     expect(stdout.endsWith(OWED)).toBe(true);
     await startsTheFirstRunOnce(s, made);
+  });
+});
+
+describe('state import, for its own lost create, of an audience made before that create began', () => {
+  it("takes it as someone else's (the service refused our name): counted as already ingested, no run", async () => {
+    const s = await story(path.join(await tempDir(), 'state'));
+    // A colleague made "Audience gold" 10 minutes ago (in AEP's clock). Our apply is killed as its
+    // POST goes out (refused 409: the name is theirs); the next one resumes the intent, meets the
+    // 409 again, and finds nothing of ours it can list.
+    emulator().control.updateSettings({ clockOffsetMs: -10 * 60_000 });
+    const theirs = emulator().control.uiCreateAudience(
+      ORG,
+      'prod',
+      manifestObject('gold').spec,
+      'colleague@AdobeID',
+    );
+    emulator().control.updateSettings({ clockOffsetMs: 0 });
+    await applyKilledAt(executorEnv(emulator(), s.state), s.dir, 'createAudience', { k: 1, hold: true });
+    const failed = await s.cli('apply', s.dir, '--auto-approve');
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain(HINT);
+    const pending = await recordOf(s.state);
+    expect(pending?.intent?.kind).toBe('create');
+    expect(
+      emulator()
+        .control.listAudiences(ORG, 'prod')
+        .map((audience) => audience.audienceId),
+    ).toEqual([theirs.id]);
+
+    // The only "Audience gold" in AEP is the colleague's: the person imports it.
+    const imported = await s.cli(
+      'state',
+      'import',
+      'gold',
+      s.dir,
+      '--sandbox',
+      'prod',
+      '--audience-id',
+      theirs.id,
+    );
+    expect({ code: imported.code, stderr: imported.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(imported.stdout).toMatch(
+      new RegExp(
+        `\\n  - the pending create intent from ${pending!.intent!.startedAt.replace(/[.]/g, '\\.')} is resolved by this audience, but the service says it was created at \\S+, before that create began: not the audience that create made, so it is taken as made outside audiencectl\\n`,
+      ),
+    );
+    expect(imported.stdout).toContain(
+      '  - counted as already ingested: no first run; the next run is differential from now\n',
+    );
+    const record = await recordOf(s.state);
+    expect([record?.audienceId, record?.intent, record?.pendingCreate, record?.imported?.name]).toEqual([
+      theirs.id,
+      undefined,
+      undefined,
+      'Audience gold',
+    ]);
+
+    const next = await s.cli('apply', s.dir, '--auto-approve');
+    expect(next.code).toBe(0);
+    expect(next.stdout).not.toMatch(/prod\/gold\s+run\b/);
+    expect(emulator().control.listRuns(ORG, 'prod', theirs.id)).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { UsageError } from '../../errors.js';
 import { systemClock } from '../../apply/clock.js';
+import { CREATE_SKEW_SECONDS } from '../../apply/find-created.js';
 import { budgetHorizon } from '../../apply/record-helpers.js';
 import { closestKey } from '../../manifest/suggest.js';
 import { assertValidId } from '../../state/record-id.js';
@@ -120,13 +121,16 @@ export async function importCommand(
         budgetHorizon: () => budgetHorizon({ clock: systemClock, client: connection?.client ?? {} }),
         // After the store's own checks: an id recorded for another key is refused without a call.
         verify: async () => {
-          verification = await verifiedImport(connection, {
+          const verified = await verifiedImport(connection, {
             sandbox,
             key,
             audienceId: options.audienceId,
             name: facts.name,
           });
+          verification = verified.line;
+          return verified.createdSeconds;
         },
+        createSkewSeconds: CREATE_SKEW_SECONDS,
       })),
       kept: await keptElsewhere(store, sandbox, key, facts),
     }),
