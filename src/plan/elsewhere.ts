@@ -1,4 +1,5 @@
 import type { AudienceRecord } from '../state/schema.js';
+import { holdsAudienceRecord } from '../state/current-runs.js';
 import { recordId } from '../state/record-id.js';
 
 /**
@@ -69,7 +70,7 @@ export function elsewhereReason(
   const others = named.filter((m) => m.kind !== 'writing');
   const found =
     others.find((m) => m.sandbox === record.sandbox) ??
-    others.find((m) => !records.has(recordId(m.sandbox, m.key)));
+    others.find((m) => !holdsAudienceRecord(records, recordId(m.sandbox, m.key)));
   if (!found) return writingReason(record, named);
   const where = found.sandbox === record.sandbox ? found.file : `${found.file} (sandbox "${found.sandbox}")`;
   if (found.kind === 'out-of-scope')

@@ -1,7 +1,7 @@
 import { SYMLINK_NOT_FOLLOWED } from '../manifest/diagnostics.js';
 import { audienceNameKey } from '../manifest/duplicates.js';
 import type { DesiredManifest, LoadResult } from '../manifest/load.js';
-import { holdsOnlyFormerRuns } from '../state/current-runs.js';
+import { holdsAudienceRecord, holdsOnlyFormerRuns } from '../state/current-runs.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
 import { specName } from '../manifest/spec-hash-memo.js';
@@ -51,7 +51,7 @@ function unrecordedByName(
 ): Map<string, DesiredManifest[]> {
   const map = new Map<string, DesiredManifest[]>();
   for (const manifest of desired.manifests) {
-    if (records.has(recordId(manifest.sandbox, manifest.key))) continue;
+    if (holdsAudienceRecord(records, recordId(manifest.sandbox, manifest.key))) continue;
     const id = `${manifest.sandbox}\n${audienceNameKey(specName(manifest.manifest))}`;
     const same = map.get(id);
     if (same) same.push(manifest);
@@ -218,7 +218,10 @@ export function leftoverRecords(
     desiredByKey ??= byKey(desired.manifests);
     const target = desiredByKey
       .get(record.key)
-      ?.find((m) => !records.has(recordId(m.sandbox, m.key)) && !claimed(recordId(m.sandbox, m.key)));
+      ?.find(
+        (m) =>
+          !holdsAudienceRecord(records, recordId(m.sandbox, m.key)) && !claimed(recordId(m.sandbox, m.key)),
+      );
     if (target) {
       move(record, target, moveStep(record, target, assumed), keptBy(record) === undefined);
       continue;

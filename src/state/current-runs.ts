@@ -105,6 +105,16 @@ export function holdsOnlyFormerRuns(record: AudienceRecord): boolean {
 }
 
 /**
+ * Whether `id` is recorded with an audience or a claim on one: a runs-only record (a removed
+ * manifest's, kept for the sandbox's run budget) is none. A manifest moved or renamed onto its
+ * key is still the move of the record it came from, never a create there and a removal of it.
+ */
+export function holdsAudienceRecord(records: ReadonlyMap<string, AudienceRecord>, id: string): boolean {
+  const record = records.get(id);
+  return record !== undefined && !holdsOnlyFormerRuns(record);
+}
+
+/**
  * What a record without an audience leaves once its manifest is removed (a removal's forget):
  * its runs of deleted audiences begun after `since` (they still count against the sandbox's
  * daily run budget), as a runs-only record (holdsOnlyFormerRuns) under its key; nothing when

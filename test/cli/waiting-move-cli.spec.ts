@@ -100,6 +100,19 @@ describe('a renamed manifest whose record waits for its create (built CLI, emula
         await dir.write([
           manifestObject('gold-members', { metadata: { allowReplace: true }, spec: moved.spec }),
         ]);
+        // Under the new key, a runs-only record a removed manifest left (review 8, F2): no
+        // audience, so the record still moves there, and takes its run with it.
+        const left = { ...former, runId: 'run-of-a-removed-manifest', formerAudienceId: 'removed-1' };
+        const store = env.store();
+        await store.lock();
+        await store.put({
+          schemaVersion: 2,
+          sandbox: 'prod',
+          key: 'gold-members',
+          deletionPolicy: 'Delete',
+          runs: [left],
+        });
+        await store.unlock();
 
         const plan = await cli('plan', dir.dir, '--sandbox', 'prod');
         expect(plan.stdout).toContain(
@@ -116,7 +129,7 @@ describe('a renamed manifest whose record waits for its create (built CLI, emula
         expect({ blocked: waiting?.blocked, runs: waiting?.runs, mark: waiting?.applied?.spec.name }).toEqual(
           {
             blocked: undefined,
-            runs: [former],
+            runs: [former, left],
             mark: 'Audience gold',
           },
         );
@@ -130,6 +143,7 @@ describe('a renamed manifest whose record waits for its create (built CLI, emula
         const record = await env.store().get('prod', 'gold-members');
         expect(record?.audienceId).toBe(audience?.audienceId);
         expect(record?.runs).toContainEqual(former);
+        expect(record?.runs).toContainEqual(left);
       },
       { compat: { deletedNames: 'held' } },
     );

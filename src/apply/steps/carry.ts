@@ -1,5 +1,5 @@
 import type { Step } from '../../plan/schema.js';
-import { runsOnlyRemnant } from '../../state/current-runs.js';
+import { holdsOnlyFormerRuns, runsOnlyRemnant } from '../../state/current-runs.js';
 import { budgetHorizon, manifestFileOf, removeOrReplace, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { createStep } from './create.js';
@@ -27,12 +27,13 @@ async function carry(step: Step, deps: ExecutorDeps): Promise<StepResult | undef
     old.blocked !== undefined ||
     (old.intent !== undefined && (other || old.intent.kind !== 'create')) ||
     (other && old.operationId !== undefined) ||
-    here !== undefined;
+    // A runs-only record there (a removed manifest's) is no audience: the carried record takes its runs.
+    (here !== undefined && !holdsOnlyFormerRuns(here));
   if (changed) {
     return result(
       step,
       'failed',
-      `the record ${from.sandbox}/${from.key} is no longer as planned (it waited for its create, and ${step.sandbox}/${step.key} had none); nothing was moved or created: run \`audiencectl plan\` again`,
+      `the record ${from.sandbox}/${from.key} is no longer as planned (it waited for its create, and ${step.sandbox}/${step.key} had no audience); nothing was moved or created: run \`audiencectl plan\` again`,
     );
   }
   if (other) {
@@ -40,7 +41,8 @@ async function carry(step: Step, deps: ExecutorDeps): Promise<StepResult | undef
     await removeOrReplace(store, old, runsOnlyRemnant(old, budgetHorizon(deps)));
     return undefined;
   }
-  await store.put({ ...old, key: step.key, ...manifestFileOf(step) });
+  const runs = here === undefined ? old.runs : [...old.runs, ...here.runs];
+  await store.put({ ...old, key: step.key, ...manifestFileOf(step), runs });
   await store.delete(from.sandbox, from.key);
   return undefined;
 }
