@@ -6,6 +6,7 @@ import type { AudienceRecord, RunRecord } from '../../src/state/schema.js';
 import type { StateStore } from '../../src/state/store.js';
 import { ManifestDir } from '../helpers/apply-env.js';
 import { executorEnv, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { heldMessage, keptNote, MARKED } from '../helpers/held-name.js';
 import { applyKilledAt } from '../helpers/kill-at.js';
 import { createdWithRun, gold, ORG, remote, statuses } from '../helpers/replaced-env.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -52,8 +53,7 @@ const posts = (env: ExecutorEnv) =>
     .filter((entry) => entry.endpoint === 'createAudience')
     .map((entry) => entry.status);
 
-const HELD_UNLISTED =
-  'the service refused a second audience named "Audience gold" in sandbox "prod" (409), and lists no audience under it: an audience not listed holds the name (one deleted whose name the service still holds, or one whose create has not finished); nothing was created, and the next apply creates it';
+const HELD_UNLISTED = heldMessage(MARKED, keptNote(1));
 
 /** Once the name is free: created once, its first run started, the deleted audience's run kept. */
 async function createdOnceFree(env: ExecutorEnv, before: AudienceRecord, former: RunRecord): Promise<void> {
@@ -80,7 +80,10 @@ describe('an audience deleted outside audiencectl whose name the service still h
       const refreshed = await env.apply([gold], { refresh: true });
       expect(statuses(refreshed)).toEqual(['prod/gold:create failed', 'prod/gold:run skipped']);
       expect(refreshed.report?.results[0]?.message).toBe(
-        `the service refused a second audience named "Audience gold" in sandbox "prod" (409), and lists no audience under it: it still holds the name of ${oldId}, the audience deleted outside audiencectl; nothing was created, and the next apply creates it`,
+        heldMessage(
+          `${oldId}, the audience deleted outside audiencectl, if the service still holds its name`,
+          keptNote(1),
+        ),
       );
       expect(await env.store().get('prod', 'gold')).toEqual(waiting(before, former));
       expect(remote(env)).toEqual([]);
@@ -139,7 +142,9 @@ describe('an audience deleted outside audiencectl whose name the service still h
 
       const next = await env.apply([gold], { refresh: true });
       expect(statuses(next)).toEqual(['prod/gold:create failed', 'prod/gold:run skipped']);
-      expect(next.report?.results[0]?.message).toContain(`it still holds the name of ${oldId}`);
+      expect(next.report?.results[0]?.message).toContain(
+        `${oldId}, the audience deleted outside audiencectl, if the service still holds its name`,
+      );
       expect(await env.store().get('prod', 'gold')).toEqual(waiting(before, former));
       await createdOnceFree(env, before, former);
     });

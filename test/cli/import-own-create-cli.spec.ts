@@ -243,7 +243,7 @@ describe('state import into a record that keeps only the name of its deleted aud
     const refreshed = await s.cli('apply', s.dir, '--auto-approve', '--refresh');
     expect(refreshed.code).toBe(1);
     expect(refreshed.stdout).toContain(
-      `it still holds the name of ${first.audienceId!}, the audience deleted outside audiencectl; nothing was created`,
+      `${first.audienceId!}, the audience deleted outside audiencectl, if the service still holds its name; or one whose create has not finished); nothing was created`,
     );
     const marked = await recordOf(s.state);
     expect({

@@ -68,7 +68,9 @@ describe('apply: a PATCH answered 404', () => {
         // As printed: the same apply, with --refresh. The name is still held: failed, not blocked.
         const refreshed = await apply('--refresh');
         expect(refreshed.code).toBe(1);
-        expect(refreshed.stdout).toMatch(/^FAILED {3}prod\/gold create: .*lists no audience under it/m);
+        expect(refreshed.stdout).toMatch(
+          /^FAILED {3}prod\/gold create: .*lists no audience under that exact name/m,
+        );
         expect(refreshed.stdout).not.toMatch(/^blocked/m);
 
         emulator.control.updateSettings({ clockOffsetMs: 61_000 });

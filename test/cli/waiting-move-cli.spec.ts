@@ -123,7 +123,7 @@ describe('a renamed manifest whose record waits for its create (built CLI, emula
         // The service still holds the name: refused, not blocked; the record moved, its run kept.
         const held = await cli('apply', dir.dir, '--sandbox', 'prod', '--auto-approve');
         expect(held.code, held.stdout + held.stderr).toBe(1);
-        expect(held.stdout).toContain('lists no audience under it');
+        expect(held.stdout).toContain('lists no audience under that exact name');
         expect(await records(env)).toEqual(['prod/gold-members']);
         const waiting = await env.store().get('prod', 'gold-members');
         expect({ blocked: waiting?.blocked, runs: waiting?.runs, mark: waiting?.applied?.spec.name }).toEqual(

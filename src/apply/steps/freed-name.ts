@@ -50,16 +50,16 @@ export function freedName(step: Step, pending: AudienceRecord, replaced?: Replac
 /**
  * A 409 for a create that is not ours, of the name this record's own audience was deleted
  * under (freedName: by its replace, or outside audiencectl as a refresh found), and nothing
- * listed under the name, inactive audiences included: the name is still held by the deleted
- * audience. The page never says when a deleted audience's name is free again (a replace's
- * create comes right after its DELETE). Blocked, the record would be neither POSTed nor looked
- * up again, and "made outside audiencectl" would be false of the deleted audience, with no id
- * to import. The POST made
- * nothing: its intent is cleared, the deleted audience's `applied` stays as the mark of the
- * name it holds (the record and its former runs stay), and the next apply POSTs again:
- * created once the name is free, blocked as someone else's once listed. Any other 409 with
- * nothing listed is blocked (resolveDuplicate): the lookup is exact-case, so a holder under
- * another case is not listed, and a retry would meet the same 409 on every apply.
+ * listed under that exact name, inactive audiences included. The deleted audience may still
+ * hold it (the page never says when a deleted audience's name is free again; a replace's
+ * create comes right after its DELETE), but so may an audience in another letter case (the
+ * lookup is exact, the service compares names ignoring case) or a create not finished: the
+ * message says all three, never that the deleted one does. Blocked, the record would be neither
+ * POSTed nor looked up again, and "made outside audiencectl" would be false of the deleted
+ * audience, with no id to import. The POST made nothing: its intent is cleared, the deleted
+ * audience's `applied` stays as the mark of the name (the record and its former runs stay), and
+ * the next apply POSTs again: created once the name is free, blocked as someone else's once
+ * listed. A holder in another case keeps it failing: the message gives the ways out.
  */
 export async function heldUnlisted(
   step: Step,
@@ -68,16 +68,11 @@ export async function heldUnlisted(
   deps: ExecutorDeps,
   freed: Freed,
 ): Promise<StepResult> {
-  await deps.store.resolveIntent(pending, {
+  const kept = await deps.store.resolveIntent(pending, {
     kind: 'update',
     changes: { pendingCreate: null, applied: freed.applied },
   });
-  const holder = freedHolder(freed);
-  return result(
-    step,
-    'failed',
-    `${refused}, and lists no audience under it: ${holder}; nothing was created, and the next apply creates it`,
-  );
+  return result(step, 'failed', unlistedHolder(step, refused, droppedNote(kept), freedHolder(freed)));
 }
 
 /**
@@ -99,20 +94,31 @@ export async function nameHeldUnlisted(
   deps: ExecutorDeps,
 ): Promise<StepResult> {
   const kept = await dropCreate(deps.store, pending);
-  const ways = `To use another name, change spec.name in the manifest; if the holder is the audience this manifest means, set spec.name to its exact name, find its id in AEP, then run: audiencectl state import ${step.key} <manifests dir> --sandbox ${step.sandbox} --audience-id <id>`;
-  return result(
-    step,
-    'failed',
-    `${refused}, and lists no audience under that exact name: the name is held by an audience not listed (one whose name differs only in letter case, the service compares names ignoring case; one deleted whose name the service still holds; or one whose create has not finished); nothing was created (${droppedNote(kept)}), and the next apply tries again: the audience is created once the name is free. ${ways}`,
-  );
+  return result(step, 'failed', unlistedHolder(step, refused, droppedNote(kept)));
 }
 
-/** Who holds the name, as heldUnlisted says it. */
+/**
+ * The one text of a 409 with nothing listed under the exact name (heldUnlisted,
+ * nameHeldUnlisted): who may hold the name (`deleted`: the audience this record's own was
+ * deleted under, when there is one), what became of the record (`kept`), and the ways out that
+ * work while the name stays held.
+ */
+function unlistedHolder(
+  step: Step,
+  refused: string,
+  kept: string,
+  deleted = 'one deleted whose name the service still holds',
+): string {
+  const ways = `To use another name, change spec.name in the manifest; if the holder is the audience this manifest means, set spec.name to its exact name, find its id in AEP, then run: audiencectl state import ${step.key} <manifests dir> --sandbox ${step.sandbox} --audience-id <id>`;
+  return `${refused}, and lists no audience under that exact name: the name is held by an audience not listed (one whose name differs only in letter case, the service compares names ignoring case; ${deleted}; or one whose create has not finished); nothing was created (${kept}), and the next apply tries again: the audience is created once the name is free. ${ways}`;
+}
+
+/** The deleted audience that may hold the name, as unlistedHolder names it. */
 function freedHolder(freed: Freed): string {
   if (freed.audienceId === undefined)
-    return 'an audience not listed holds the name (one deleted whose name the service still holds, or one whose create has not finished)';
+    return 'the audience this record held under that name, deleted, if the service still holds its name';
   const deleted = freed.outside
     ? 'the audience deleted outside audiencectl'
     : 'the audience this replace has just deleted';
-  return `it still holds the name of ${freed.audienceId}, ${deleted}`;
+  return `${freed.audienceId}, ${deleted}, if the service still holds its name`;
 }
