@@ -1,6 +1,7 @@
 import type { DesiredManifest } from '../manifest/load.js';
 import { recordId } from '../state/record-id.js';
 import { loadDesired } from './source-options.js';
+import { shellQuote } from '../text/shell-quote.js';
 
 /** What `state import` records from the key's manifest, and what it says about it. */
 export type ManifestFacts = {
@@ -47,7 +48,7 @@ export async function manifestFacts(dir: string, sandbox: string, key: string): 
   // plan holds every deletion meanwhile, so the import is no typo's deletion.
   if (desired.holdAllDeletions)
     return {
-      note: `a file in ${dir} could not be read far enough to know its audiences (\`audiencectl validate ${dir}\` names it), and it may name ${recordId(sandbox, key)}: ${unrecorded}; deletions are held until it is fixed, and if no manifest names the key then, the next plan deletes this audience`,
+      note: `a file in ${dir} could not be read far enough to know its audiences (\`audiencectl validate ${shellQuote(dir)}\` names it), and it may name ${recordId(sandbox, key)}: ${unrecorded}; deletions are held until it is fixed, and if no manifest names the key then, the next plan deletes this audience`,
     };
   return {
     note: `no manifest for ${recordId(sandbox, key)} was found in ${dir}: ${unrecorded}; without a manifest, the next plan deletes this audience`,

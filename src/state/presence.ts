@@ -1,14 +1,15 @@
 import { stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { escapeText } from '../text/safe-text.js';
+import { shellQuote } from '../text/shell-quote.js';
 import { refuseInterruptedSwap } from './dir-swap.js';
 import { isAbsence } from './errors.js';
 import type { StateLocation } from './location.js';
 import { refuseForeignDirectory } from './store-dir.js';
 
-/** The command that creates a store, for messages: runs as written. */
+/** The command that creates a store, for messages: runs as written, pasted into a POSIX shell. */
 export function initCommandFor(dir: string): string {
-  return `audiencectl init --state ${/^[\w./@:+-]+$/.test(dir) ? dir : JSON.stringify(dir)}`;
+  return `audiencectl init --state ${shellQuote(dir)}`;
 }
 
 /**

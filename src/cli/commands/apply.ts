@@ -31,6 +31,7 @@ import { applyRevision } from '../apply-revision.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
 import { requireStateStore } from '../../state/presence.js';
 import { escapeText } from '../../text/safe-text.js';
+import { shellQuote } from '../../text/shell-quote.js';
 
 /** Durations in milliseconds. */
 type Flags = SourceFlags &
@@ -158,7 +159,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
     if (!found && target.endsWith('.json'))
       throw new UsageError(
         'NO_PLAN_FILE',
-        `${target} does not exist: save a plan with \`audiencectl plan <dir> --output json --out ${target}\`, or give the directory of the manifests`,
+        `${target} does not exist: save a plan with \`audiencectl plan <dir> --output json --out ${shellQuote(target)}\`, or give the directory of the manifests`,
       );
     const isPlanFile = target.endsWith('.json') && found?.isFile() === true;
     if (isPlanFile && flags.refresh)

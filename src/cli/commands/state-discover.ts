@@ -1,5 +1,8 @@
 import { discoverRecords, type DiscoverRow } from '../../apply/discover.js';
 import { escapeText } from '../../text/safe-text.js';
+import { shellQuote } from '../../text/shell-quote.js';
+import type { LoadResult } from '../../manifest/load.js';
+import type { AudienceRecord } from '../../state/schema.js';
 import type { ConnectFlags } from '../connect.js';
 import { loadDesired } from '../source-options.js';
 import { importRevision } from '../import-revision.js';
@@ -30,7 +33,33 @@ function table(rows: readonly DiscoverRow[]): string[] {
  */
 function waitingNote(waiting: number, dir: string): string {
   if (waiting === 0) return '';
-  return ` ${waiting} waiting for their create, records kept as they are (the next apply creates them; an audience found under the name is not theirs unless you import it: audiencectl state import <key> ${dir} --sandbox <sandbox> --audience-id <id>).`;
+  return ` ${waiting} waiting for their create, records kept as they are (the next apply creates them; an audience found under the name is not theirs unless you import it: audiencectl state import <key> ${shellQuote(dir)} --sandbox <sandbox> --audience-id <id>).`;
+}
+
+/**
+ * The manifests of sandboxes other than `sandbox` without a record, which a discover of
+ * `sandbox` (--sandbox or AEP_SANDBOX) does not look at: the command that does, per sandbox.
+ */
+function otherSandboxesNote(
+  desired: LoadResult,
+  records: readonly AudienceRecord[],
+  sandbox: string,
+  dir: string,
+): string | undefined {
+  const known = new Set(records.map((record) => `${record.sandbox}/${record.key}`));
+  const counts = new Map<string, number>();
+  for (const m of desired.manifests) {
+    if (m.sandbox === sandbox || known.has(`${m.sandbox}/${m.key}`)) continue;
+    counts.set(m.sandbox, (counts.get(m.sandbox) ?? 0) + 1);
+  }
+  if (counts.size === 0) return undefined;
+  const each = [...counts]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(
+      ([name, count]) =>
+        `${count} manifest${count === 1 ? '' : 's'} of sandbox "${name}" without a record: audiencectl state import --discover ${shellQuote(dir)} --sandbox ${name}`,
+    );
+  return `Not looked at (this discover looks in sandbox "${sandbox}" only, from --sandbox or AEP_SANDBOX): ${each.join('; ')}.`;
 }
 
 /**
@@ -62,11 +91,20 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
     });
     for (const [name, said] of inactiveUnlisted) {
       process.stderr.write(
-        `Warning: ${escapeText(`the service would not list the inactive audiences of sandbox "${name}" (property=lifecycleState==inactive: ${said}); an audience deactivated in the UI shows as missing: import it with state import <key> ${dir} --audience-id <id>`)}\n`,
+        `Warning: ${escapeText(`the service would not list the inactive audiences of sandbox "${name}" (property=lifecycleState==inactive: ${said}); an audience deactivated in the UI shows as missing: import it with audiencectl state import <key> ${shellQuote(dir)} --sandbox ${name} --audience-id <id>`)}\n`,
       );
     }
+    const others =
+      sandbox === undefined
+        ? undefined
+        : otherSandboxesNote(desired, (await store.readAll()).audiences, sandbox, dir);
     if (rows.length === 0) {
-      say('Every manifest already has a record: nothing to discover.');
+      say(
+        others === undefined
+          ? 'Every manifest already has a record: nothing to discover.'
+          : `Every manifest of sandbox "${sandbox}" already has a record: nothing to discover there.`,
+      );
+      if (others !== undefined) say(others);
       return;
     }
     for (const line of table(rows)) say(line);
@@ -76,6 +114,7 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
     say(
       `${count('matched')} matched and ${verb}, ${count('missing')} missing (the next apply creates them), ${count('ambiguous')} ambiguous (import each with --audience-id).${waitingNote(count('waiting'), dir)}`,
     );
+    if (others !== undefined) say(others);
   } finally {
     await store.close();
     await connection.close();

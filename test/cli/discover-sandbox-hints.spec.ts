@@ -1,0 +1,71 @@
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readState } from '../../src/state/read.js';
+import { applyInProcess } from '../apply/helpers/in-process.js';
+import { emulatorEnv } from '../helpers/apply-env.js';
+import { runCli, withTempDir, writeFiles, type CliResult } from '../helpers/cli.js';
+import { paste } from '../helpers/paste.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { withEmulator } from '../helpers/with-emulator.js';
+
+/** A printed command pasted into a shell, with the test's store. */
+function pasteWithState(command: string, env: Record<string, string>): Promise<CliResult> {
+  return paste(`${command} --state "$STATE"`, { env });
+}
+
+/**
+ * review 7, M1: `state import --discover` looks in one sandbox (--sandbox or AEP_SANDBOX), and
+ * said "Every manifest already has a record" of manifests of another sandbox that had none; its
+ * warning's command lacked `audiencectl` and `--sandbox`. Each printed command is pasted as printed
+ * (the directory's name has a space and a `$`) and does what it says.
+ */
+describe('state import --discover names the commands for the sandboxes it did not look at', () => {
+  it('another sandbox without records, then the inactive-list warning, followed as printed', async () => {
+    await withEmulator({ admin: true, operationDelayMs: 10 }, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        const dir = path.join(tmp, 'my $aud');
+        const state = path.join(tmp, 'state');
+        const manifests = { 'gold.yaml': manifestYaml('gold', { metadata: { sandbox: 'dev' } }) };
+        await applyInProcess(emulator, state, manifests);
+        const id = (await readState(state)).audiences[0]?.audienceId;
+        expect(id).toBeDefined();
+        // The state is lost; the service will not list inactive audiences.
+        await rm(state, { recursive: true, force: true });
+        await mkdir(state);
+        await writeFiles(dir, manifests);
+        emulator.control.updateSettings({ compat: { lifecycleStateFilter: 'refused' } });
+        const env = { ...emulatorEnv(emulator), AEP_SANDBOX: 'prod', STATE: state };
+
+        const prod = await runCli(['state', 'import', '--discover', dir, '--state', state], { env });
+        expect(prod.stderr).toBe('');
+        expect(prod.code).toBe(0);
+        const next = `audiencectl state import --discover '${dir}' --sandbox dev`;
+        expect(prod.stdout).toBe(
+          'Every manifest of sandbox "prod" already has a record: nothing to discover there.\n' +
+            `Not looked at (this discover looks in sandbox "prod" only, from --sandbox or AEP_SANDBOX): 1 manifest of sandbox "dev" without a record: ${next}.\n`,
+        );
+        expect((await readState(state)).audiences).toEqual([]);
+
+        const dev = await pasteWithState(next, env);
+        expect(dev.code).toBe(0);
+        expect(dev.stdout).toMatch(new RegExp(`dev/gold\\s+matched\\s+${id}`));
+        expect(dev.stderr).toMatch(
+          /^Warning: the service would not list the inactive audiences of sandbox "dev" \(property=lifecycleState==inactive: [^\n]*\); an audience deactivated in the UI shows as missing: import it with (audiencectl state import <key> [^\n]*)\n$/,
+        );
+        const printed = /import it with (audiencectl state import <key> .*)\n$/.exec(dev.stderr)?.[1];
+        expect(printed).toBe(`audiencectl state import <key> '${dir}' --sandbox dev --audience-id <id>`);
+
+        // Followed as printed, key and id filled in, once the record is dropped.
+        expect((await pasteWithState('audiencectl state forget gold --sandbox dev', env)).code).toBe(0);
+        const imported = await pasteWithState(printed!.replace('<key>', 'gold').replace('<id>', id!), env);
+        expect(imported.stderr).toBe('');
+        expect(imported.code).toBe(0);
+        expect(imported.stdout).toContain(`Imported dev/gold`);
+        expect((await readState(state)).audiences.map((r) => [r.sandbox, r.key, r.audienceId])).toEqual([
+          ['dev', 'gold', id],
+        ]);
+      });
+    });
+  });
+});
