@@ -3,7 +3,7 @@ import type { Logger } from '../log.js';
 import { errorInfo } from './status-board.js';
 import type { ErrorInfo } from './types.js';
 import { StateError } from '../state/errors.js';
-import type { LockHolder } from '../state/lock-holder.js';
+import { CONTROLLER_COMMAND, type LockHolder } from '../state/lock-holder.js';
 import type { StateStore } from '../state/store.js';
 
 export type Role = 'leader' | 'standby';
@@ -70,7 +70,7 @@ export class Leadership {
     let lastWarning = '';
     while (!this.#stopped.signal.aborted) {
       try {
-        const info = await store.lock({ timeoutMs: 0, command: 'audiencectl run' });
+        const info = await store.lock({ timeoutMs: 0, command: CONTROLLER_COMMAND });
         if (this.#stopped.signal.aborted) {
           await store.unlock();
           return;

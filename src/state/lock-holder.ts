@@ -105,6 +105,26 @@ export function staleReason(
   return undefined;
 }
 
+/** The command a controller's leader holds the lock as (daemon/leadership.ts), for its whole life. */
+export const CONTROLLER_COMMAND = 'audiencectl run';
+
+/**
+ * What to do about a lock `holder` holds. A controller's leader on a shared store (`forLife`)
+ * holds it for as long as it runs, idle between passes too: no wait ends it, so a repair is
+ * run with the controller stopped. Otherwise the holder is applying, and lets go when done.
+ */
+export function lockedAdvice(holder: LockHolder | undefined, forLife: boolean): string {
+  if (forLife && holder?.command === CONTROLLER_COMMAND) {
+    return (
+      `It is a controller (\`${CONTROLLER_COMMAND}\`), which holds the lock for as long as it runs, between passes too: ` +
+      `waiting or --lock-timeout will not get it. To change the state by hand, stop the controller (every replica: ` +
+      `in Kubernetes, scale its Deployment to 0), run the command again, then start the controller again ` +
+      `(docs/controller.md, "Repairing state under a controller").`
+    );
+  }
+  return 'Another audiencectl is applying to it: wait for it to finish, or pass --lock-timeout to wait longer.';
+}
+
 export function describeHolder(holder: LockHolder | undefined): string {
   if (!holder) return 'an unknown process (the lock file is unreadable)';
   return `pid ${holder.pid} on host ${holder.hostname} (${holder.command}) since ${holder.since}`;

@@ -10,6 +10,7 @@ import { tempPathFor } from './durable-fs.js';
 import {
   createLockFile,
   describeHolder,
+  lockedAdvice,
   holderIn,
   describeStale,
   quietNeededMs,
@@ -202,7 +203,8 @@ function lockedError(
   return new StateLockedError(
     'STATE_LOCKED',
     `the state store is locked by ${describeHolder(seen.holder)}${waited}.${alive} ` +
-      `Another audiencectl is applying to it: wait for it to finish, or pass --lock-timeout to wait longer. ` +
+      // A controller on a directory store locks for each pass only (leadership is PostgreSQL's).
+      `${lockedAdvice(seen.holder, false)} ` +
       `If that process is gone for good, delete ${file}.`,
   );
 }

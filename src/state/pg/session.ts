@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { ClientConfig } from 'pg';
 import { StateError, StateLockedError } from '../errors.js';
-import { LockHolder, describeHolder } from '../lock-holder.js';
+import { LockHolder, describeHolder, lockedAdvice } from '../lock-holder.js';
 import type { LockOptions } from '../lock.js';
 import { LOCK_CLASS, lockKeyOf } from './keys.js';
 import { sql } from './migrations.js';
@@ -68,8 +68,7 @@ function lockedError(display: string, holder: LockHolder | undefined, waitedMs: 
   const waited = waitedMs > 0 ? ` after waiting ${(waitedMs / 1000).toFixed(1)} s` : '';
   return new StateLockedError(
     'STATE_LOCKED',
-    `the state store ${display} is locked by ${describeHolder(holder)}${waited}. ` +
-      `Another audiencectl is applying to it: wait for it to finish, or pass --lock-timeout to wait longer. ` +
+    `the state store ${display} is locked by ${describeHolder(holder)}${waited}. ${lockedAdvice(holder, true)} ` +
       `The lock is the server's: it is released the moment that process or its connection ends.`,
   );
 }
