@@ -116,7 +116,7 @@ export function adoptStep(
     candidates: [audience],
     ...(fixed.length > 0
       ? {
-          blocked: `${fixed.join(', ')} cannot be changed in place, and an audience audiencectl did not create is never replaced: make the manifest match it, or leave adoption off`,
+          blocked: `${fixed.join(', ')} cannot be changed in place, and an audience audiencectl did not create is never replaced: make the manifest match it, or give the manifest another spec.name (a create of this one is refused while that audience holds it)`,
         }
       : {}),
   };
