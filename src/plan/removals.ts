@@ -7,8 +7,9 @@ import { recordId } from '../state/record-id.js';
 import { specName } from '../manifest/spec-hash-memo.js';
 import { elsewhereReason, namesKey, type ManifestElsewhere } from './elsewhere.js';
 import type { HeldAudience, Step } from './schema.js';
-import { carries, isWaiting, waitingName } from './waiting-move.js';
-import { baseStep, moveStep, renameStep } from './move-steps.js';
+import { carries, waitingName } from './waiting-move.js';
+import { moveStep, renameStep } from './move-steps.js';
+import { removalStep } from './removal-step.js';
 import { stillNamedElsewhere, stillNamedReason } from './still-named.js';
 
 /**
@@ -58,57 +59,6 @@ function unrecordedByName(
     else map.set(id, [manifest]);
   }
   return map;
-}
-
-/**
- * The record of the same sandbox that holds this waiting record's create: a carried create
- * (waiting-move.ts) writes the record under its new key before it removes the old one, so a
- * kill between the two leaves a copy behind.
- */
-function carriedTo(
-  record: AudienceRecord,
-  records: ReadonlyMap<string, AudienceRecord>,
-): AudienceRecord | undefined {
-  if (!isWaiting(record) || (record.intent === undefined && record.operationId === undefined))
-    return undefined;
-  for (const other of records.values()) {
-    if (other.sandbox !== record.sandbox || other.key === record.key) continue;
-    const sameIntent = record.intent !== undefined && other.intent?.id === record.intent.id;
-    const sameOperation = record.intent === undefined && other.operationId === record.operationId;
-    if (sameIntent || sameOperation) return other;
-  }
-  return undefined;
-}
-
-/** A record whose manifest is gone from a covered, completely read source. */
-function removalStep(record: AudienceRecord, records: ReadonlyMap<string, AudienceRecord>): Step {
-  const copy = carriedTo(record, records);
-  if (copy !== undefined) {
-    return baseStep(
-      record,
-      'forget',
-      `its record was moved to ${copy.key}, which holds its create (an apply stopped before removing this copy)`,
-    );
-  }
-  if (record.deletionPolicy === 'Orphan') {
-    return baseStep(record, 'forget', 'manifest removed; deletionPolicy Orphan keeps the remote audience');
-  }
-  // The create operation names the audience: ours, so it may be deleted once the operation says which.
-  if (record.audienceId || (record.operationId && !record.blocked)) {
-    return baseStep(record, 'delete', 'manifest removed');
-  }
-  const step = baseStep(
-    record,
-    'forget',
-    'manifest removed; no audience id was recorded, so nothing can be deleted',
-  );
-  if (!record.blocked && !record.intent) return step;
-  // Pointing the record at an id (state import) could name someone else's audience: only forgetting is safe.
-  const doubt = record.blocked ? record.blocked.message : `a ${record.intent!.kind} call was interrupted`;
-  return {
-    ...step,
-    blocked: `the audience may exist remotely (${doubt}) but audiencectl never learned its id; to drop the record and leave any remote audience alone, run: audiencectl state forget ${record.key} --sandbox ${record.sandbox}`,
-  };
 }
 
 /** Items grouped by key, in their order. */
