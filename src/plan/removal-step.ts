@@ -46,10 +46,28 @@ export function removalStep(record: AudienceRecord, records: ReadonlyMap<string,
     'manifest removed; no audience id was recorded, so nothing can be deleted',
   );
   if (!record.blocked && !record.intent) return step;
+  if (!record.blocked && record.intent?.kind === 'create')
+    return { ...step, blocked: createInterrupted(record) };
   // Pointing the record at an id (state import) could name someone else's audience: only forgetting is safe.
   const doubt = record.blocked ? record.blocked.message : `a ${record.intent!.kind} call was interrupted`;
   return {
     ...step,
     blocked: `the audience may exist remotely (${doubt}) but audiencectl never learned its id; to drop the record and leave any remote audience alone, run: audiencectl state forget ${record.key} --sandbox ${record.sandbox}`,
   };
+}
+
+/**
+ * Why a removed manifest whose create was interrupted is not deleted, and the ways out. Its
+ * audience, if the POST made one, is audiencectl's own (the intent proves it), but only the
+ * create's resume may settle which audience that is (adopted by name, or created): a removal
+ * that looked it up and deleted it would act on a name lookup alone, and could delete someone
+ * else's audience. So the way that deletes it is the manifest put back for one apply.
+ */
+function createInterrupted(record: AudienceRecord): string {
+  const manifest = record.manifestFile ?? 'its manifest';
+  return (
+    "its create was interrupted: the audience it made very likely exists in AEP and is audiencectl's own, but audiencectl never learned its id, so it cannot be deleted now. " +
+    `To delete it: put ${manifest} back and run \`audiencectl apply\`: the create is settled (its audience adopted, or created); then remove the manifest again, and the next apply deletes the audience. ` +
+    `To leave it in AEP, unmanaged: \`audiencectl state forget ${record.key} --sandbox ${record.sandbox}\` (that drops only the record)`
+  );
 }

@@ -158,4 +158,27 @@ describe('a removed manifest whose create never gave an id', () => {
       'the audience may exist remotely (an audience named "Audience gold" already exists) but audiencectl never learned its id; to drop the record and leave any remote audience alone, run: audiencectl state forget gold --sandbox prod',
     );
   });
+
+  it('its create interrupted: blocked, saying the audience is very likely its own and how to delete it', () => {
+    // An apply killed at the POST, or whose answer and name lookup failed (review 7, M2).
+    const record: AudienceRecord = {
+      ...newRecord('prod', 'bronze'),
+      manifestFile: 'loyalty/bronze.yaml',
+      intent: { id: 'i-1', kind: 'create', startedAt: '2026-11-30T12:00:00.000Z', specHash: 'h' },
+    };
+    const result = plan(
+      loadTexts({ 'g.yaml': manifestYaml('gold') }),
+      {
+        meta: undefined,
+        audiences: [appliedState(loadTexts({ 'g.yaml': manifestYaml('gold') })).audiences[0]!, record],
+      },
+      options(),
+    );
+    expect(kinds(result)).toEqual(['forget prod/bronze (blocked)']);
+    expect(result.steps[0]!.blocked).toBe(
+      "its create was interrupted: the audience it made very likely exists in AEP and is audiencectl's own, but audiencectl never learned its id, so it cannot be deleted now. " +
+        'To delete it: put loyalty/bronze.yaml back and run `audiencectl apply`: the create is settled (its audience adopted, or created); then remove the manifest again, and the next apply deletes the audience. ' +
+        'To leave it in AEP, unmanaged: `audiencectl state forget bronze --sandbox prod` (that drops only the record)',
+    );
+  });
 });
