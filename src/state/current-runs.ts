@@ -118,7 +118,13 @@ export function holdsAudienceRecord(records: ReadonlyMap<string, AudienceRecord>
  * What a record without an audience leaves once its manifest is removed (a removal's forget):
  * its runs of deleted audiences begun after `since` (they still count against the sandbox's
  * daily run budget), as a runs-only record (holdsOnlyFormerRuns) under its key; nothing when
- * none is left. The mark of a deleted name and the manifest file go: no create will need them.
+ * none is left. The mark of a deleted name and the manifest file go. A manifest naming the key
+ * again creates the audience into it, and while the service still holds the deleted name, that
+ * create's 409 with nothing listed fails and is POSTed again as any such 409 is
+ * (nameHeldUnlisted), never blocked: the mark would only name the deleted audience among the
+ * holders the message lists. Kept, it would make the record a waiting one, no runs-only record:
+ * a removal on every plan, an audience to a move onto its key (holdsAudienceRecord), never
+ * dropped by an apply (remnants.ts).
  */
 export function runsOnlyRemnant(record: AudienceRecord, since: number): AudienceRecord | undefined {
   const runs = withoutStaleFormerRuns(
