@@ -5,8 +5,9 @@ import { normaliseSpec } from '../plan/normalise.js';
 import { newRecord } from '../state/record-changes.js';
 import { recordId } from '../state/record-id.js';
 import type { FoundAudience } from '../plan/schema.js';
-import type { AppliedRevision, AudienceRecord } from '../state/schema.js';
+import type { AppliedRevision } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
+import { holdsNoAudience } from '../state/waiting.js';
 import { readAdoptView } from './adopt-read.js';
 import { readInactive, withInactive } from './discover-inactive.js';
 
@@ -27,23 +28,7 @@ export type DiscoverResult = {
 };
 
 /**
- * A record that holds no audience and no create under way (intent, operation, the body sent),
- * not blocked: what a create that made nothing leaves (the runs of a deleted audience), and what
- * a replace's DELETE or a refresh that found the audience deleted outside leaves until the create
- * is recorded (the mark of the deleted audience's name: `applied`). The next apply creates it.
- */
-function waitsForCreate(record: AudienceRecord): boolean {
-  return (
-    record.audienceId === undefined &&
-    record.operationId === undefined &&
-    record.intent === undefined &&
-    record.pendingCreate === undefined &&
-    record.blocked === undefined
-  );
-}
-
-/**
- * A manifest whose record waits for its create (waitsForCreate) is looked up and reported, never
+ * A manifest whose record waits for its create (holdsNoAudience: no create under way, not blocked) is looked up and reported, never
  * matched: its record says no create of it is under way, so an audience now listed under its
  * name is not one it made (the next apply's create, refused 409, blocks on it as someone
  * else's). Recording it would point the record at that audience, and drop the mark of the
@@ -90,7 +75,7 @@ export async function discoverRecords(
   const known = new Map(records.map((record) => [recordId(record.sandbox, record.key), record]));
   const waiting = (id: string) => {
     const record = known.get(id);
-    return record !== undefined && waitsForCreate(record);
+    return record !== undefined && holdsNoAudience(record);
   };
   const manifests = desired.manifests.filter((m) => {
     const id = recordId(m.sandbox, m.key);

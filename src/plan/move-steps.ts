@@ -2,7 +2,8 @@ import type { DesiredManifest } from '../manifest/load.js';
 import { specName } from '../manifest/spec-hash-memo.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { PlainStepKind, Step } from './schema.js';
-import { holdsNoAudience, settleFirst } from './waiting-move.js';
+import { holdsNoAudience } from '../state/waiting.js';
+import { settleFirst } from './waiting-move.js';
 
 export function baseStep(record: AudienceRecord, kind: PlainStepKind, reason: string): Step {
   return {

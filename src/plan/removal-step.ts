@@ -1,6 +1,6 @@
 import type { AudienceRecord } from '../state/schema.js';
 import type { Step } from './schema.js';
-import { isWaiting } from './waiting-move.js';
+import { createUnsettled, isWaiting } from '../state/waiting.js';
 import { baseStep } from './move-steps.js';
 
 /**
@@ -12,8 +12,7 @@ function carriedTo(
   record: AudienceRecord,
   records: ReadonlyMap<string, AudienceRecord>,
 ): AudienceRecord | undefined {
-  if (!isWaiting(record) || (record.intent === undefined && record.operationId === undefined))
-    return undefined;
+  if (!isWaiting(record) || !createUnsettled(record)) return undefined;
   for (const other of records.values()) {
     if (other.sandbox !== record.sandbox || other.key === record.key) continue;
     const sameIntent = record.intent !== undefined && other.intent?.id === record.intent.id;

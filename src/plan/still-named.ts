@@ -1,5 +1,5 @@
 import type { AudienceRecord } from '../state/schema.js';
-import { holdsNoAudience } from './waiting-move.js';
+import { holdsNoAudience } from '../state/waiting.js';
 
 /** Where a manifest is: its sandbox, key and file (a DesiredManifest, or what `state import` read). */
 export type NamedAt = { sandbox: string; key: string; file: string };

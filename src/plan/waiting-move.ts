@@ -1,23 +1,8 @@
 import type { DesiredManifest } from '../manifest/load.js';
 import type { AudienceRecord } from '../state/schema.js';
+import { createUnsettled, isWaiting, movable } from '../state/waiting.js';
 import { knownName } from './drift.js';
 import type { FieldChange, Step } from './schema.js';
-
-/**
- * A record waiting for its create: no audience id, and not blocked as a name someone else
- * holds. Its create's answer may be lost (a create intent, or an operation not read yet), or it
- * holds only what outlives a create that made nothing, or a replace's DELETE: the mark of the
- * deleted audience's name (`applied`) and that audience's runs, which count against the
- * sandbox's daily run budget.
- */
-export function isWaiting(record: AudienceRecord): boolean {
-  return record.audienceId === undefined && record.blocked === undefined;
-}
-
-/** Its create was sent, and may have made an audience whose id audiencectl has not learned. */
-function createUnsettled(record: AudienceRecord): boolean {
-  return record.intent !== undefined || record.operationId !== undefined;
-}
 
 /**
  * The name a record's audience has or will have: for a record waiting for its create, the name
@@ -38,18 +23,10 @@ export function waitingName(record: AudienceRecord): string | undefined {
  * names (a changed default sandbox stays a blocked move, as for every recorded audience).
  */
 export function carries(record: AudienceRecord, manifest: DesiredManifest): boolean {
-  if (!isWaiting(record)) return false;
+  const other = manifest.sandbox !== record.sandbox;
   // A default sandbox changed (--sandbox, AEP_SANDBOX) is more likely a mistake than a move.
-  if (manifest.sandbox !== record.sandbox)
-    return manifest.manifest.metadata.sandbox !== undefined && !createUnsettled(record);
-  return (
-    record.intent === undefined || (record.intent.kind === 'create' && record.pendingCreate !== undefined)
-  );
-}
-
-/** Waiting, with no create in flight: no audience exists for it (only a mark and runs, if anything). */
-export function holdsNoAudience(record: AudienceRecord): boolean {
-  return isWaiting(record) && !createUnsettled(record);
+  if (other && manifest.manifest.metadata.sandbox === undefined) return false;
+  return movable(record, other);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { AppliedSpec, AudienceRecord, RunRecord } from './schema.js';
+import { ownsNoAudience } from './waiting.js';
 
 /** The run budget's window: a run counts against the guardrails for this long after it began. */
 export const RUN_BUDGET_WINDOW_SECONDS = 86_400;
@@ -92,10 +93,7 @@ export function keptByReplace(record: AudienceRecord, audienceId: string, since:
  */
 export function holdsOnlyFormerRuns(record: AudienceRecord): boolean {
   return (
-    record.audienceId === undefined &&
-    record.operationId === undefined &&
-    record.intent === undefined &&
-    record.pendingCreate === undefined &&
+    ownsNoAudience(record) &&
     record.applied === undefined &&
     record.imported === undefined &&
     record.blocked === undefined &&

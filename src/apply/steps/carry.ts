@@ -1,5 +1,6 @@
 import type { Step } from '../../plan/schema.js';
 import { holdsOnlyFormerRuns, runsOnlyRemnant } from '../../state/current-runs.js';
+import { movable } from '../../state/waiting.js';
 import { budgetHorizon, manifestFileOf, removeOrReplace, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { createStep } from './create.js';
@@ -15,20 +16,19 @@ import { createStep } from './create.js';
  * planned (given an audience id, blocked, or a call in flight other than its create) is left
  * alone, and so is the create: plan again.
  */
-async function carry(step: Step, deps: ExecutorDeps): Promise<StepResult | undefined> {
-  const from = step.movedFrom!;
+async function carry(
+  step: Step,
+  from: NonNullable<Step['movedFrom']>,
+  deps: ExecutorDeps,
+): Promise<StepResult | undefined> {
   const { store } = deps;
   const old = await store.get(from.sandbox, from.key);
   if (old === undefined) return undefined;
   const here = await store.get(step.sandbox, step.key);
   const other = from.sandbox !== step.sandbox;
-  const changed =
-    old.audienceId !== undefined ||
-    old.blocked !== undefined ||
-    (old.intent !== undefined && (other || old.intent.kind !== 'create')) ||
-    (other && old.operationId !== undefined) ||
-    // A runs-only record there (a removed manifest's) is no audience: the carried record takes its runs.
-    (here !== undefined && !holdsOnlyFormerRuns(here));
+  // Asked as the plan asked it (waiting-move.ts carries). A runs-only record there (a removed
+  // manifest's) is no audience: the carried record takes its runs.
+  const changed = !movable(old, other) || (here !== undefined && !holdsOnlyFormerRuns(here));
   if (changed) {
     return result(
       step,
@@ -50,7 +50,7 @@ async function carry(step: Step, deps: ExecutorDeps): Promise<StepResult | undef
 /** A create step, after moving the record it takes with it, if any. */
 export async function carryThenCreate(step: Step, deps: ExecutorDeps): Promise<StepResult> {
   if (step.movedFrom !== undefined) {
-    const refused = await carry(step, deps);
+    const refused = await carry(step, step.movedFrom, deps);
     if (refused !== undefined) return refused;
   }
   return createStep(step, deps);

@@ -245,7 +245,7 @@ async function resolveDuplicate(
       true,
     );
   }
-  const freed = freedName(step, pending, replaced ?? goneAsReplaced(forgotten));
+  const freed = freedName(step.create!.name, pending, replaced ?? goneAsReplaced(forgotten));
   if (found.kind === 'none' && found.byName.length === 0 && freed)
     return heldUnlisted(step, pending, refused, deps, freed);
   // Nothing listed under the exact name: a holder in another letter case, a deleted audience

@@ -4,6 +4,7 @@ import { aepFailure, isNotFound } from '../aep-failure.js';
 import { checkBeforeDelete } from '../delete-check.js';
 import { pollUntil } from '../poll.js';
 import { countedUntil, keptByReplace, runsOnlyRemnant } from '../../state/current-runs.js';
+import { ownsNoAudience } from '../../state/waiting.js';
 import {
   budgetHorizon,
   clearIntent,
@@ -147,7 +148,7 @@ export async function forgetStep(step: Step, deps: ExecutorDeps): Promise<StepRe
   const record = await deps.store.get(step.sandbox, step.key);
   // A copy a carried create left (removals.ts carriedTo) holds a create in flight, and the key it
   // was carried to holds its runs: dropped whole, as before.
-  const waiting = record && !record.audienceId && !record.intent && !record.operationId;
+  const waiting = record !== undefined && ownsNoAudience(record);
   const kept = waiting ? await removeWithoutAudience(record, deps) : undefined;
   if (kept) return result(step, 'applied', `forgotten; ${remnantNote(kept)}`);
   if (!waiting) await deps.store.delete(step.sandbox, step.key);

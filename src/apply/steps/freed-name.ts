@@ -25,7 +25,7 @@ export function goneAsReplaced(forgotten: AudienceRecord | undefined): Replaced 
 }
 
 /**
- * The name this create's record had its own audience deleted under, when it is the create's
+ * The name this create's record had its own audience deleted under, when it is the create's (`name`)
  * (compared as the service compares names, audienceNameKey): a replace's create right after its
  * DELETE, or a refresh's re-create of an audience deleted outside audiencectl (`replaced`), or a
  * later apply's create of a record either left (the deleted audience's `applied`, kept with no
@@ -33,9 +33,9 @@ export function goneAsReplaced(forgotten: AudienceRecord | undefined): Replaced 
  * Nothing else: a name lookup is exact, and the service refuses a name held in any case, so
  * nothing listed under a new manifest's name says nothing of who holds it.
  */
-export function freedName(step: Step, pending: AudienceRecord, replaced?: Replaced): Freed | undefined {
+export function freedName(name: string, pending: AudienceRecord, replaced?: Replaced): Freed | undefined {
   const same = (applied: AppliedSpec | undefined): applied is AppliedSpec =>
-    applied !== undefined && audienceNameKey(applied.spec.name) === audienceNameKey(step.create!.name);
+    applied !== undefined && audienceNameKey(applied.spec.name) === audienceNameKey(name);
   if (replaced !== undefined)
     return same(replaced.applied)
       ? {
