@@ -1,14 +1,31 @@
 import { lstatSync } from 'node:fs';
+import path from 'node:path';
 import type { z } from 'zod';
 import { RefusedFileError, readRegularText, readRegularTextSync } from '../files/read-regular.js';
+import { KEY_PATTERN, SANDBOX_PATTERN } from '../manifest/patterns.js';
+import { shellQuote } from '../text/shell-quote.js';
 import { COMMIT_ID } from './commit-id.js';
 import { StateReadError, reasonOf } from './errors.js';
 import { META_FORMATS } from './meta-format.js';
 import type { StateMeta } from './schema.js';
 
-/** What to do about a corrupt record file. */
-export const RECORD_REPAIR_HINT =
-  'restore it from a backup, or drop it with `audiencectl state forget` and record the audience again with `audiencectl state import`';
+/**
+ * What to do about a corrupt record file, `<store>/audiences/<sandbox>/<key>.json`: the exact
+ * forget and import commands, with the key, sandbox and store its path names (the audience's
+ * id was in the lost file: the person finds it in AEP).
+ */
+export function recordRepairHint(file: string): string {
+  const key = path.basename(file, '.json');
+  const sandbox = path.basename(path.dirname(file));
+  const audiences = path.dirname(path.dirname(file));
+  if (path.basename(audiences) !== 'audiences' || !KEY_PATTERN.test(key) || !SANDBOX_PATTERN.test(sandbox))
+    return 'restore it from a backup, or drop it with `audiencectl state forget` and record the audience again with `audiencectl state import`';
+  const state = `--state ${shellQuote(path.dirname(audiences))}`;
+  return (
+    `restore it from a backup, or drop it with \`audiencectl state forget ${key} --sandbox ${sandbox} ${state}\` ` +
+    `and record the audience again with \`audiencectl state import ${key} <manifests dir> --sandbox ${sandbox} --audience-id <id> ${state}\` (its id from AEP)`
+  );
+}
 /** What to do about a corrupt meta.json: removing it starts a new lineage, so saved plans are refused. */
 export const META_REPAIR_HINT = 'restore it from a backup, or remove it to start a new lineage';
 
@@ -38,7 +55,7 @@ function unreadable(file: string, error: unknown): StateReadError | undefined {
 export async function readJsonFile<T>(
   file: string,
   schema: z.ZodType<T>,
-  hint = RECORD_REPAIR_HINT,
+  hint = recordRepairHint(file),
 ): Promise<T | undefined> {
   const text = await readText(file);
   return text === undefined ? undefined : parseStateJson(file, text, schema, hint);
@@ -74,7 +91,7 @@ export function parseStateJson<T>(
   file: string,
   text: string,
   schema: z.ZodType<T>,
-  hint = RECORD_REPAIR_HINT,
+  hint = recordRepairHint(file),
 ): T {
   return validateStateJson(file, parseJsonText(file, text, hint), schema, hint);
 }

@@ -92,6 +92,8 @@ export abstract class RecordWrites {
 function pendingMessage(record: AudienceRecord, pending: Intent): string {
   const id = recordId(record.sandbox, record.key);
   const unresolved = `${id} has an unresolved ${pending.kind} intent from ${pending.startedAt}`;
-  if (pending.kind !== 'run') return `${unresolved}; resume or resolve it before starting another call`;
-  return `${unresolved}; resume it, or where the runs list cannot tell whether its request started a run, check the audience's runs in AEP, then run: audiencectl state settle-run ${record.key} --sandbox ${record.sandbox} --run-id <id> (the run it started), or with --no-run (it started none)`;
+  const resume = `run \`audiencectl apply\` again: it resumes the intent before planning`;
+  if (pending.kind !== 'run') return `${unresolved}; ${resume}`;
+  const settle = `audiencectl state settle-run ${record.key} --sandbox ${record.sandbox}`;
+  return `${unresolved}; ${resume}. Where the runs list cannot tell whether its request started a run, check the audience's runs in AEP, then run \`${settle} --run-id <id>\` (the run it started) or \`${settle} --no-run\` (it started none)`;
 }

@@ -215,12 +215,14 @@ describe('audiencectl state on a directory', () => {
     await seed(dir, [aRecord('gold'), aRecord('silver')]);
     const file = recordPath(dir, 'prod', 'gold');
     await writeFile(file, '{"schemaVersion": 1, "sandb');
-    expectCleanError(
-      await run(['list', '--state', dir]),
-      new RegExp(`state file ${file} is not valid JSON.*state forget`),
+    const corrupt = await run(['list', '--state', dir]);
+    expectCleanError(corrupt, new RegExp(`state file ${file} is not valid JSON`));
+    // The commands name the key, sandbox and store of the file (review 7, L2).
+    expect(corrupt.stderr).toContain(
+      `restore it from a backup, or drop it with \`audiencectl state forget gold --sandbox prod --state ${dir}\` and record the audience again with \`audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id> --state ${dir}\` (its id from AEP)\n`,
     );
     expectCleanError(await run(['show', 'gold', '--state', dir]), /is not valid JSON/);
-    expect((await run(['forget', 'gold', '--state', dir])).code).toBe(0);
+    expect((await run(['forget', 'gold', '--sandbox', 'prod', '--state', dir])).code).toBe(0);
     const listed = await run(['list', '--state', dir]);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toContain('silver');
@@ -377,7 +379,7 @@ describe('audiencectl state import <key> [dir]', () => {
     const refused = await run(['import', 'gold', empty, '--audience-id', AUD1, '--state', dir]);
     expect(refused).toMatchObject({ code: 1, stdout: '' });
     expect(refused.stderr).toBe(
-      `Error: no manifest in ${empty} names prod/gold (it holds no manifest of sandbox "prod": give the manifests' directory, \`audiencectl state import gold <dir> ...\`); ${REFUSED}`,
+      `Error: no manifest in ${empty} names prod/gold (it holds no manifest of sandbox "prod": give the manifests' directory: \`audiencectl state import gold <manifests dir> --sandbox prod --audience-id ${AUD1}\`); ${REFUSED}`,
     );
     const store = await openStateStore(dir);
     expect((await store.readAll()).audiences).toEqual([]);

@@ -58,6 +58,7 @@ function noManifest(
   key: string,
   sandbox: string,
   dir: string,
+  audienceId: string,
   { otherKeys: known = [], otherSandboxes = [] }: ManifestFacts,
 ): UsageError {
   const close = closestKey(key, known);
@@ -66,7 +67,7 @@ function noManifest(
     found = ` (its manifest is in sandbox ${otherSandboxes.map((name) => `"${name}"`).join(', ')}: pass --sandbox)`;
   else if (close !== undefined) found = ` (did you mean "${close}"?)`;
   else if (known.length === 0)
-    found = ` (it holds no manifest of sandbox "${sandbox}": give the manifests' directory, \`audiencectl state import ${key} <dir> ...\`)`;
+    found = ` (it holds no manifest of sandbox "${sandbox}": give the manifests' directory: \`audiencectl state import ${key} <manifests dir> --sandbox ${sandbox} --audience-id ${audienceId}\`)`;
   return new UsageError(
     'STATE_IMPORT_NO_MANIFEST',
     `no manifest in ${dir} names ${recordId(sandbox, key)}${found}; nothing was imported: recorded without a manifest, the audience would be deleted by the next apply (--without-manifest records it anyway, for that)`,
@@ -94,7 +95,8 @@ export async function importCommand(
   }
   await requireStateStore(await stateLocationOf(options));
   const facts = await manifestFacts(dir, sandbox, key);
-  if (facts.otherKeys && !options.withoutManifest) throw noManifest(key, sandbox, dir, facts);
+  if (facts.otherKeys && !options.withoutManifest)
+    throw noManifest(key, sandbox, dir, options.audienceId, facts);
   let verification = '';
   const at = new Date().toISOString();
   const revision = await importRevision(dir, (text) =>
