@@ -39,8 +39,12 @@ export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store' | 'revision'> & 
   watchingLock?: (holder: LockHolder | undefined, watchMs: number, ageMs: number) => void;
   /** Told when a stale lock was taken over (docs/state.md: it is announced). */
   tookOverLock?: (tookOver: NonNullable<LockInfo['tookOver']>) => void;
-  /** Shows the plan; resolves false to stop before any change. */
-  review: (plan: Plan, resumed: string[]) => Promise<boolean>;
+  /**
+   * Shows the plan; resolves false to apply no step. `resumed`: what settling wrote before the
+   * plan (a killed apply's intents resolved, and `dropped`, the spent runs-only records removed),
+   * already in the state whatever the answer.
+   */
+  review: (plan: Plan, resumed: string[], dropped: readonly string[]) => Promise<boolean>;
   progress: (plan: Plan) => ProgressSink;
   /**
    * Read the recorded audiences back from the service (bulk-get, `bulkBatchSize` a batch)
@@ -189,7 +193,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   }
   // Settling or reading the service may have changed the steps: the final plan is checked too.
   await order.check(plan.steps, recorded);
-  const go = await flow.review(plan, resumed);
+  const go = await flow.review(plan, resumed, dropped);
   if (!go || plan.steps.length === 0) return { plan, report: undefined };
   const progress = flow.progress(plan);
   const applied = recordedRevision(revision);

@@ -146,7 +146,7 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
         const spent = await apply();
         expect(spent.code).toBe(0);
         expect(spent.stdout).toContain(
-          'resumed: prod/gold: dropped the record kept only for the runs of deleted audiences, none of which counts against the daily run budget any more',
+          'settled: prod/gold: dropped the record kept only for the runs of deleted audiences, none of which counts against the daily run budget any more',
         );
         expect((await store.readAll()).audiences.map((r) => r.key).sort()).toEqual(['bronze', 'silver']);
       },

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recordPath } from '../../src/state/paths.js';
 import { CLI, runCli, withTempDir } from '../helpers/cli.js';
+import { applyOnTerminal } from '../helpers/terminal.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { aRecord } from '../state/helpers.js';
 
@@ -75,32 +76,6 @@ describe('no stack trace for anything a user can do', () => {
     });
   });
 });
-
-/** Runs `apply` on a pseudo-terminal (util-linux `script`), answers the prompt with `keys`. */
-function applyOnTerminal(args: string[], keys: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const command = [process.execPath, CLI, 'apply', ...args]
-      .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
-      .join(' ');
-    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1', TERM: 'dumb' },
-    });
-    let output = '';
-    let answered = false;
-    const take = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (!answered && output.includes('Only "yes" is accepted: ')) {
-        answered = true;
-        child.stdin.write(keys);
-      }
-    };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
 
 describe('the apply prompt', () => {
   it.concurrent.each([

@@ -186,6 +186,8 @@ export function applyCommand(setExit: (code: number) => void): Command {
     const color = useColor(process.stdout);
     const write = (text: string) => process.stdout.write(text);
     let declined = false as boolean;
+    // What settling wrote to the state before the prompt: recorded, whatever the answer.
+    let settledBefore = 0;
     let clockWarned = false as boolean;
     try {
       say(`Applying to ${connection.target}`);
@@ -208,8 +210,11 @@ export function applyCommand(setExit: (code: number) => void): Command {
         tookOverLock: (took) => say(describeTakeover(took)),
         operationPoll: schedule(DEFAULT_OPERATION_POLL, flags.pollInterval),
         runPoll: schedule(DEFAULT_RUN_POLL, flags.pollInterval * 2, flags.runWait),
-        review: async (plan, resumed) => {
-          for (const note of resumed) write(`resumed: ${escapeText(note)}\n`);
+        review: async (plan, resumed, dropped) => {
+          settledBefore = resumed.length;
+          // A spent runs-only record dropped is settled, not resumed: nothing was interrupted.
+          for (const note of resumed)
+            write(`${dropped.includes(note) ? 'settled' : 'resumed'}: ${escapeText(note)}\n`);
           if (plan.clock) {
             clockWarned = true;
             say(`Warning: ${plan.clock.note}`);
@@ -241,7 +246,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
         if (outcome.report.stopped) write(`${stoppedNote(outcome.report)}\n`);
       } else if (declined || interrupts.drain.aborted) {
         end = { kind: 'declined' };
-        write('\nApply cancelled; nothing was changed.\n');
+        write(`\n${cancelledNote(settledBefore)}\n`);
       } else if (outcome.plan.steps.length > 0) write('\nNothing to apply now.\n');
       // A skew first seen after planning (the plan started no run, so measured nothing before).
       const offset = measuredOffset(connection.client);
@@ -256,4 +261,14 @@ export function applyCommand(setExit: (code: number) => void): Command {
     }
   });
   return command;
+}
+
+/**
+ * Said when no step is applied after the prompt. Settling before the plan (resumed intents,
+ * spent runs-only records dropped) is written first, as it must be to plan: said, not hidden.
+ */
+function cancelledNote(settledBefore: number): string {
+  if (settledBefore === 0) return 'Apply cancelled; nothing was changed.';
+  const lines = settledBefore === 1 ? 'the line' : `the ${settledBefore} lines`;
+  return `Apply cancelled; no step was applied. The state keeps what was settled before the plan (${lines} above).`;
 }
