@@ -41,9 +41,7 @@ export function resumeCreate(record: AudienceRecord, target: AppliedTarget): Res
   const intent = record.intent;
   if (!intent && record.operationId === undefined) {
     // Nothing was sent, or what was made nothing (dropCreate): a record kept for its runs.
-    const former = record.runs.some((run) => run.formerAudienceId !== undefined);
-    const runs = former ? ' (only the runs of a former audience, kept for the daily run budget)' : '';
-    return { reason: `the record holds no audience${runs}: create it`, extra: {} };
+    return { reason: `the record holds no audience${keptFor(record)}: create it`, extra: {} };
   }
   if (intent?.kind === 'create' && intent.specHash !== undefined && intent.specHash !== target.hash) {
     return {
@@ -54,4 +52,19 @@ export function resumeCreate(record: AudienceRecord, target: AppliedTarget): Res
     };
   }
   return { reason: INTERRUPTED, extra: {} };
+}
+
+/**
+ * What a record without an audience keeps: runs of deleted audiences (for the daily run budget),
+ * and, after a re-create refused (heldUnlisted, keptByReplace, keptByRefresh), the mark of the
+ * name its deleted audience held (`applied` without an audience id).
+ */
+function keptFor(record: AudienceRecord): string {
+  const former = record.runs.some((run) => run.formerAudienceId !== undefined);
+  const mark = record.audienceId === undefined && record.applied !== undefined;
+  if (former && mark)
+    return ' (the runs of its deleted audience, kept for the daily run budget, and the mark of the name it held)';
+  if (mark) return ' (the mark of the name its deleted audience held)';
+  if (former) return ' (only the runs of a former audience, kept for the daily run budget)';
+  return '';
 }

@@ -87,7 +87,7 @@ describe('a manifest renamed (metadata.name) while its record waits for its crea
       forcesReplacement: false,
     });
     expect(create!.reason).toBe(
-      'metadata.name changed from gold while its record waited for its create: the record moves to gold-members (with the mark of the name its replace deleted, 1 run of a deleted audience); the record holds no audience (only the runs of a former audience, kept for the daily run budget): create it',
+      'metadata.name changed from gold while its record waited for its create: the record moves to gold-members (with the mark of the name its replace deleted, 1 run of a deleted audience); the record holds no audience (the runs of its deleted audience, kept for the daily run budget, and the mark of the name it held): create it',
     );
     expect(texts(result)).not.toContain('state import');
   });

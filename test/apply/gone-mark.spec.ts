@@ -91,7 +91,7 @@ describe('an audience deleted outside audiencectl whose name the service still h
       // Still held: a plain create now (the planner reads the mark as no audience), refused the same way.
       const again = await env.apply([gold]);
       expect(again.plan.steps.map((step) => `${step.kind} ${step.reason}`)).toEqual([
-        'create the record holds no audience (only the runs of a former audience, kept for the daily run budget): create it',
+        'create the record holds no audience (the runs of its deleted audience, kept for the daily run budget, and the mark of the name it held): create it',
         expect.stringMatching(/^run /),
       ]);
       expect(statuses(again)).toEqual(['prod/gold:create failed', 'prod/gold:run skipped']);

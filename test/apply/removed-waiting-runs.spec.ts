@@ -117,6 +117,8 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
         expect(listed.stdout).toContain(
           '2 name no audience, only runs of deleted audiences kept for the daily run budget',
         );
+        // Counted apart from the audiences (review 8, L3): silver is the one audience.
+        expect(listed.stdout).toMatch(/\n1 audience \(and 2 records of runs only, below\); lineage /);
         const shown = await cli('state', 'show', 'gold', '--sandbox', 'prod');
         expect(JSON.parse(shown.stdout)).toEqual(remnant);
         expect(shown.stderr).toContain(
@@ -126,8 +128,9 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
         // `state forget` drops one: its run no longer counts, and bronze's run fits.
         const forgotten = await cli('state', 'forget', 'copper', '--sandbox', 'prod');
         expect(forgotten.code).toBe(0);
-        expect(forgotten.stdout).toContain(
-          "Its 1 run of deleted audiences no longer counts against sandbox prod's daily run budget.",
+        // It named no audience and has no manifest: nothing remote untouched, nothing to import back (review 8, L2).
+        expect(forgotten.stdout).toBe(
+          "Forgot prod/copper: it named no audience, only 1 run of deleted audiences, which no longer counts against sandbox prod's daily run budget.\n",
         );
         expect(await store.get('prod', 'copper')).toBeUndefined();
         expect(await steps('--runs-per-day', '3')).toEqual([

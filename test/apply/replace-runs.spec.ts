@@ -129,7 +129,7 @@ describe('a replace keeps the deleted audience runs of the last 24 h for the run
       expect(planned.steps.map((s) => [s.id, s.reason, s.deferred])).toEqual([
         [
           'prod/gold:create',
-          'the record holds no audience (only the runs of a former audience, kept for the daily run budget): create it',
+          'the record holds no audience (the runs of its deleted audience, kept for the daily run budget, and the mark of the name it held): create it',
           undefined,
         ],
         [
@@ -190,7 +190,10 @@ describe("a replace killed during its DELETE, resumed while the deleted audience
       expect(waiting?.audienceId).toBeUndefined();
       expect(waiting?.runs).toEqual([]);
       expect((await env.plan([moved])).steps.map((s) => [s.id, s.reason])).toEqual([
-        ['prod/gold:create', 'the record holds no audience: create it'],
+        [
+          'prod/gold:create',
+          'the record holds no audience (the mark of the name its deleted audience held): create it',
+        ],
         ['prod/gold:run', 'first run after creation (ingestion.onCreate)'],
       ]);
 

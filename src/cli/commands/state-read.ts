@@ -97,14 +97,18 @@ export async function list(options: SandboxOptions & { json?: boolean }): Promis
   ]);
   out(table([['SANDBOX', 'KEY', 'AUDIENCE ID', 'STATUS', 'LAST RUN'], ...rows]));
   const meta = state.meta ? `; lineage ${state.meta.lineage}, serial ${state.meta.serial}` : '';
-  out(`\n${audiences.length} audience${audiences.length === 1 ? '' : 's'}${meta}.`);
+  // A runs-only record names no audience: counted apart (the line below says what it is).
+  const runsOnly = audiences.filter((r) => runsOnlyNote(r) !== undefined).length;
+  const named = audiences.length - runsOnly;
+  const apart =
+    runsOnly === 0 ? '' : ` (and ${runsOnly} record${runsOnly === 1 ? '' : 's'} of runs only, below)`;
+  out(`\n${named} audience${named === 1 ? '' : 's'}${apart}${meta}.`);
   const blocked = audiences.filter((r) => r.blocked).length;
   if (blocked > 0) {
     out(
       `${blocked} blocked: \`audiencectl state show <key>\` says why; \`state import\` repairs an unknown id.`,
     );
   }
-  const runsOnly = audiences.filter((r) => runsOnlyNote(r) !== undefined).length;
   if (runsOnly > 0) {
     out(
       `${runsOnly} name${runsOnly === 1 ? 's' : ''} no audience, only runs of deleted audiences kept for the daily run budget: \`audiencectl state show <key>\` says until when.`,

@@ -6,6 +6,7 @@ import { closestKey } from '../../manifest/suggest.js';
 import { assertValidId } from '../../state/record-id.js';
 import { importAudience, notFound, sandboxesWithKey } from '../../state/repair.js';
 import { StateError } from '../../state/errors.js';
+import { holdsOnlyFormerRuns } from '../../state/current-runs.js';
 import type { AudienceRecord } from '../../state/schema.js';
 import { recordId } from '../../state/record-id.js';
 import type { StateStore } from '../../state/store.js';
@@ -168,16 +169,24 @@ export async function forget(key: string, options: LockingOptions): Promise<void
     }
     return before;
   });
+  const former = record?.runs.filter((run) => run.formerAudienceId !== undefined).length ?? 0;
+  const runs = `${former === 1 ? '1 run' : `${former} runs`} of deleted audiences`;
+  if (record !== undefined && holdsOnlyFormerRuns(record)) {
+    // It named no audience and no manifest: nothing remote to leave alone, nothing to import back.
+    out(
+      `Forgot ${recordId(sandbox, key)}: it named no audience, only ${runs}, which no longer count${former === 1 ? 's' : ''} against sandbox ${sandbox}'s daily run budget.`,
+    );
+    return;
+  }
   out(`Forgot ${recordId(sandbox, key)}${audienceNote(record)}. The remote audience is untouched.`);
   if (record?.intent) {
     out(
       `It had a pending ${record.intent.kind} intent from ${record.intent.startedAt}: that call may have changed the remote audience.`,
     );
   }
-  const former = record?.runs.filter((run) => run.formerAudienceId !== undefined).length ?? 0;
   if (former > 0) {
     out(
-      `Its ${former === 1 ? '1 run' : `${former} runs`} of deleted audiences no longer count${former === 1 ? 's' : ''} against sandbox ${sandbox}'s daily run budget.`,
+      `Its ${runs} no longer count${former === 1 ? 's' : ''} against sandbox ${sandbox}'s daily run budget.`,
     );
   }
   out(
