@@ -7,7 +7,7 @@ import type { ExecutorDeps, StepResult } from '../types.js';
 // A create's 409 with nothing listed under the name, when the name is the one this record's own
 // audience was deleted under (by its replace, or outside audiencectl as a refresh found): the
 // service may still hold it (the page never says for how long), so the step fails and the next
-// apply POSTs again, rather than blocking the record as someone else's (create.ts resolveDuplicate).
+// apply POSTs again, rather than blocking the record as someone else's (create-duplicate.ts resolveDuplicate).
 
 /**
  * The audience a replace has just deleted, and what was applied of it (its name); `outside`:

@@ -1,0 +1,116 @@
+import type { LiveAudience } from '../../aep/segment-types.js';
+import type { Step } from '../../plan/schema.js';
+import { blockedNameWayOut } from '../../plan/name-block.js';
+import type { AudienceRecord } from '../../state/schema.js';
+import { epochSecondsOf } from '../../state/instant.js';
+import {
+  adoptOwnCreate,
+  describeCandidates,
+  findOwnCreate,
+  notListedYet,
+  type OwnCreate,
+} from '../find-created.js';
+import { importHint, result } from '../record-helpers.js';
+import type { ExecutorDeps, StepResult } from '../types.js';
+import { freedName, goneAsReplaced, heldUnlisted, nameHeldUnlisted, type Replaced } from './freed-name.js';
+
+// A create refused 409: what the sandbox lists under the name decides between our own create
+// (adopted), a refresh's mistake, a name held but not listed, and someone else's audience.
+
+function candidatesOf(found: OwnCreate): LiveAudience[] {
+  if (found.kind === 'none' || found.kind === 'unknown') return found.byName;
+  return found.kind === 'several' ? found.candidates : [found.audience];
+}
+
+/** The way out of a lookup the service fails every time (findOwnCreate's `unknown`). */
+export function listKeepsFailing(step: Step): string {
+  return `If that list keeps failing (a service that refuses the filter, say), ${importHint(step)}`;
+}
+
+/** Why what is listed under the name is not taken for our own create. */
+function notOurs(found: OwnCreate): string {
+  if (found.kind === 'several') return 'several audiences could be the one an interrupted create made';
+  // After a change of credentials audiencectl's own create shows the new account: "audiencectl
+  // did not create it" would be false then.
+  if (found.kind === 'none' && found.otherAccount)
+    return "it was made by another account than audiencectl's creates in this sandbox were (outside audiencectl, or by audiencectl after a change of credentials)";
+  return 'audiencectl did not create it (an audience made outside audiencectl)';
+}
+
+/**
+ * A 409: adopt our own interrupted create (nothing listed under its name: not listed yet, see
+ * notListedYet), keep the record a refresh wrongly read as deleted (`forgotten`: the service
+ * still lists its audience under that name), fail when nothing at all is listed under the name
+ * its own replace has just freed (heldUnlisted) or under any other name (nameHeldUnlisted: a
+ * holder the exact-case lookup does not list; the next apply POSTs again), or block with what
+ * the sandbox lists under that name, recording the name (the block lifts when the manifest
+ * names another, plan/name-block.ts).
+ */
+export async function resolveDuplicate(
+  step: Step,
+  pending: AudienceRecord,
+  ours: boolean,
+  deps: ExecutorDeps,
+  forgotten?: AudienceRecord,
+  replaced?: Replaced,
+): Promise<StepResult> {
+  const startedAt = epochSecondsOf(pending.intent?.startedAt ?? '');
+  const since = Number.isFinite(startedAt) ? startedAt : 0;
+  const found = await findOwnCreate(step, since, deps);
+  if (ours && found.kind === 'one') return adoptOwnCreate(step, pending, found.audience, deps);
+  const listed = candidatesOf(found);
+  const stillThere = forgotten && listed.find((audience) => audience.id === forgotten.audienceId);
+  if (forgotten && stillThere) {
+    // One write: the record is never left without the audience the service still lists.
+    await deps.store.resolveIntent(pending, { kind: 'replace', record: forgotten });
+    return result(
+      step,
+      'failed',
+      `not re-created: audience ${stillThere.id} was read as deleted outside audiencectl, but the service refused a second audience named "${step.create!.name}" and lists ${stillThere.id} under it; its record is kept as it was (plan --refresh again to see it)`,
+      { audienceId: stillThere.id },
+    );
+  }
+  const candidates = listed.length > 0 ? ` (found: ${describeCandidates(listed)})` : '';
+  const refused = `the service refused a second audience named "${step.create!.name}" in sandbox "${step.sandbox}" (409)`;
+  if (ours && found.kind === 'unknown') {
+    // What proves the audience ours stays: neither blocked nor cleared on a list not read. A
+    // service that refuses the list every time (a 400 for the lifecycleState filter) would
+    // fail this step on every apply: the message says how a person ends it.
+    return result(
+      step,
+      'failed',
+      `${refused}, and none listed under that name is this create's${candidates}; ${found.reason}: its intent is kept and the next apply looks again. ${listKeepsFailing(step)}`,
+    );
+  }
+  if (ours && found.kind === 'none' && found.byName.length === 0) {
+    // The name is held (409), by our own POST when its operation has not succeeded yet: the
+    // intent is kept, after the grace too (notListedYet, `held`).
+    return notListedYet(
+      step,
+      pending,
+      since,
+      `${refused}, the name this create's earlier POST may hold,`,
+      deps,
+      true,
+    );
+  }
+  const freed = freedName(step.create!.name, pending, replaced ?? goneAsReplaced(forgotten));
+  if (found.kind === 'none' && found.byName.length === 0 && freed)
+    return heldUnlisted(step, pending, refused, deps, freed);
+  // Nothing listed under the exact name: a holder in another letter case, a deleted audience
+  // whose name the service still holds, or a create not finished. Failed, not blocked: the
+  // next apply POSTs again, so a freed name heals by itself (nameHeldUnlisted).
+  if (listed.length === 0) {
+    const unread = found.kind === 'unknown' ? ` (and ${found.reason})` : '';
+    return nameHeldUnlisted(step, pending, `${refused}${unread}`, deps);
+  }
+  const why = notOurs(found);
+  const name = step.create!.name;
+  const message = `an audience named "${name}" already exists in sandbox "${step.sandbox}": ${why}${candidates}`;
+  const at = new Date(deps.clock.now()).toISOString();
+  await deps.store.resolveIntent(pending, {
+    kind: 'update',
+    changes: { blocked: { code: '100950-409', message, at, name }, pendingCreate: null },
+  });
+  return result(step, 'blocked', `${message}; ${importHint(step)}${blockedNameWayOut}`);
+}
