@@ -20,8 +20,13 @@ describe('shellQuote', () => {
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
   });
 
+  it('shows terminal controls escaped, never raw: a message must not move the cursor', () => {
+    expect(shellQuote('nx\u001b]0;PWN\u0007')).toBe("'nx\\u001B]0;PWN\\u0007'");
+    expect(shellQuote('a\nb')).toBe("'a\\u000Ab'");
+  });
+
   it('reads back as the same word in a real shell', () => {
-    const words = ['plain/path', 'my plans/plan.json', './st$HOME', 'a`id`b', 'it\'s "x" \\ *', "''", 'a\nb'];
+    const words = ['plain/path', 'my plans/plan.json', './st$HOME', 'a`id`b', 'it\'s "x" \\ *', "''", 'a b'];
     const script = `printf '%s\\0' ${words.map(shellQuote).join(' ')}`;
     const out = execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8' });
     expect(out.split('\0').slice(0, -1)).toEqual(words);
