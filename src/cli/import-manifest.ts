@@ -1,3 +1,4 @@
+import { SPEC_DEFAULTS } from '../plan/normalise.js';
 import type { DesiredManifest } from '../manifest/load.js';
 import { recordId } from '../state/record-id.js';
 import { loadDesired } from './source-options.js';
@@ -9,6 +10,8 @@ export type ManifestFacts = {
   ingestionRequest?: string;
   /** The manifest's `spec.name`, which the service's audience must have. */
   name?: string;
+  /** The manifest's `spec.namespace` (default filled in), which the service's audience must have. */
+  namespace?: string;
   /** The manifest itself: what its `ingestion` asks of the next apply (import-run-note.ts). */
   desired?: DesiredManifest;
   note?: string;
@@ -33,6 +36,7 @@ export async function manifestFacts(dir: string, sandbox: string, key: string): 
     return {
       manifestFile: manifest.file,
       name: manifest.manifest.spec.name,
+      namespace: manifest.manifest.spec.namespace ?? SPEC_DEFAULTS.namespace,
       desired: manifest,
       keyIn: [...new Set(desired.manifests.filter((m) => m.key === key).map((m) => m.sandbox))],
       ...(request === undefined ? {} : { ingestionRequest: request }),

@@ -12,14 +12,16 @@ export type ImportClaim = {
   audienceId: string;
   /** The manifest's `spec.name`, when its manifest was found. */
   name?: string | undefined;
+  /** The manifest's `spec.namespace` (its default filled in), when its manifest was found. */
+  namespace?: string | undefined;
 };
 
 const NOTHING = 'nothing was imported';
 
 /**
  * Checks through the Audiences API that `audienceId` names an external audience of the
- * manifest's name, with one GET. Refuses (throws) when it does not exist, is not external,
- * or has another name, and when the service cannot be asked: a failed call is never read
+ * manifest's name and namespace, with one GET. Refuses (throws) when it does not exist, is not
+ * external, or has another name or namespace, and when the service cannot be asked: a failed call is never read
  * as "the id is fine". Returns the line to print.
  */
 export async function verifyImport(
@@ -34,7 +36,7 @@ async function checkImport(
   client: Pick<AudienceReads, 'getAudience'>,
   claim: ImportClaim,
 ): Promise<{ line: string; audience: LiveAudience }> {
-  const { sandbox, key, audienceId, name } = claim;
+  const { sandbox, key, audienceId, name, namespace } = claim;
   let audience;
   try {
     audience = await client.getAudience(sandbox, audienceId);
@@ -61,6 +63,14 @@ async function checkImport(
     throw new StateError(
       'STATE_IMPORT_NAME_MISMATCH',
       `audience ${audienceId} is named ${JSON.stringify(audience.name)}, but the manifest of ${recordId(sandbox, key)} names ${JSON.stringify(name)}; ${NOTHING}`,
+    );
+  }
+  // As adoption refuses it (plan/adopt.ts): it cannot be PATCHed, the plan never compares it
+  // again, and an audience audiencectl did not create must not be replaced for it later.
+  if (namespace !== undefined && audience.namespace !== undefined && audience.namespace !== namespace) {
+    throw new StateError(
+      'STATE_IMPORT_NAMESPACE_MISMATCH',
+      `audience ${audienceId} has namespace ${JSON.stringify(audience.namespace)}, but the manifest of ${recordId(sandbox, key)} names ${JSON.stringify(namespace)} (a namespace cannot be changed in place): set spec.namespace: ${audience.namespace} in the manifest, or give it another spec.name; ${NOTHING}`,
     );
   }
   const line =

@@ -61,6 +61,24 @@ describe('state import checks the id through the service (in-process emulator)',
     emulator().control.clearFaults();
   });
 
+  it('refuses another namespace, as adoption does: it cannot be changed in place', async () => {
+    // Review 7, M3: imported, the plan never compares the namespace again, and a later change
+    // of a fixed property would plan the replace of an audience audiencectl did not create.
+    const id = await emulator().createAudience(
+      audienceBody({ name: 'Bronze members', namespace: 'OtherNs' }),
+    );
+    const claim = { sandbox: 'prod', key: 'bronze', audienceId: id, name: 'Bronze members' };
+    await expect(
+      verifyImport(client(), { ...claim, namespace: 'CustomerAudienceUpload' }),
+    ).rejects.toMatchObject({
+      code: 'STATE_IMPORT_NAMESPACE_MISMATCH',
+      message: `audience ${id} has namespace "OtherNs", but the manifest of prod/bronze names "CustomerAudienceUpload" (a namespace cannot be changed in place): set spec.namespace: OtherNs in the manifest, or give it another spec.name; nothing was imported`,
+    });
+    await expect(verifyImport(client(), { ...claim, namespace: 'OtherNs' })).resolves.toBe(
+      `Verified through the service: audience ${id} is the external audience "Bronze members".`,
+    );
+  });
+
   it('refuses an audience that is not external', async () => {
     const segment = {
       // A segment definition, as the Audiences API lists it (the emulator holds external ones only).

@@ -129,6 +129,7 @@ export async function importCommand(
             key,
             audienceId: options.audienceId,
             name: facts.name,
+            namespace: facts.namespace,
           });
           verification = verified.line;
           return verified.createdSeconds;
