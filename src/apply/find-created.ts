@@ -12,6 +12,7 @@ import {
   result,
 } from './record-helpers.js';
 import { measuredOffset } from './service-time.js';
+import { ownCreators } from '../state/own-creators.js';
 import type { ExecutorDeps, StepResult } from './types.js';
 
 /** An audience created this long before our intent still counts as ours: clocks differ. */
@@ -35,20 +36,6 @@ export type OwnCreate =
   | { kind: 'none'; byName: LiveAudience[]; otherAccount: boolean }
   | { kind: 'several'; candidates: LiveAudience[] }
   | { kind: 'unknown'; byName: LiveAudience[]; reason: string };
-
-/**
- * Who made the audiences this sandbox's records were created as, in their own create
- * operation's answer (`createdBy`): the account of the credentials audiencectl creates with.
- * Empty when no record shows one (a new store, or every record PATCHed or imported since).
- */
-function ownCreators(records: readonly AudienceRecord[], sandbox: string): Set<string> {
-  const creators = new Set<string>();
-  for (const record of records) {
-    const creator = record.observed?.source === 'operation' ? record.observed.body['createdBy'] : undefined;
-    if (record.sandbox === sandbox && typeof creator === 'string' && creator !== '') creators.add(creator);
-  }
-  return creators;
-}
 
 /**
  * Our own create, found by exact name in the sandbox: external, of the manifest's origin,

@@ -1,6 +1,7 @@
 import type { DesiredManifest } from '../manifest/load.js';
 import { runClock } from '../plan/clock.js';
 import { dueRun, requestToken } from '../plan/runs.js';
+import type { ImportOrigin } from '../state/repair.js';
 import type { AudienceRecord } from '../state/schema.js';
 
 /**
@@ -11,11 +12,11 @@ import type { AudienceRecord } from '../state/schema.js';
  */
 export function importRunNote(
   record: AudienceRecord,
-  origin: 'own' | 'outside',
+  origin: ImportOrigin,
   desired: DesiredManifest,
   nowMs: number,
 ): string | undefined {
-  if (origin === 'outside') {
+  if (origin !== 'own') {
     // Imported again under the id it had: nothing it knew of the audience changed.
     if (!record.imported) return undefined;
     const token = record.imported.ingestionRequest;
@@ -32,4 +33,15 @@ export function importRunNote(
     return `not counted as already ingested (the spec the create sent is not recorded, nor is ingestion.request "${requested}" honoured): the next apply starts its run`;
   if (run) return 'not counted as already ingested: the next apply starts a run (ingestion.every)';
   return `not counted as already ingested: the manifest asks for no first run (ingestion.onCreate is off)${honoured}`;
+}
+
+/**
+ * What an import that did not take the audience for its record's own create (`unproven`) says
+ * of the first run that create owed: not started, and how to ask for it, from 0, when the person
+ * knows the audience is that create's (a new `ingestion.request` token starts a run; the
+ * manifest's `dataFilterStartTime` is where it starts, plan/runs.ts dueRun).
+ */
+export function firstRunNotStarted(origin: ImportOrigin, desired: DesiredManifest): string | undefined {
+  if (origin !== 'unproven' || !desired.manifest.ingestion.onCreate) return undefined;
+  return "the first run the manifest asks for (ingestion.onCreate) is not started: if this audience is in fact that create's own, ask for it: give ingestion.request a new value in its manifest, with ingestion.dataFilterStartTime: 0 for a run from 0 (then remove that line), and apply";
 }

@@ -5,6 +5,7 @@ import { measuredOffset } from '../apply/service-time.js';
 import type { AudienceReads } from '../aep/types.js';
 import { StateError } from '../state/errors.js';
 import { recordId } from '../state/record-id.js';
+import type { AudienceShown } from '../state/repair.js';
 
 export type ImportClaim = {
   sandbox: string;
@@ -97,11 +98,11 @@ export async function importConnection(flags: ConnectFlags): Promise<Connection 
 }
 
 /**
- * What the import learnt of the audience: the line to print, and when the service says the
- * audience was created (epoch seconds, read back into the local clock by the offset its answer's
- * Date header showed), where it says.
+ * What the import learnt of the audience: the line to print, and, when the service was asked
+ * (`shown`), when it says the audience was created (epoch seconds, read back into the local
+ * clock by the offset its answer's Date header showed) and by whom, where it says.
  */
-export type VerifiedImport = { line: string; createdSeconds?: number };
+export type VerifiedImport = { line: string; shown?: AudienceShown };
 
 /** One GET through the Audiences API with `connection`; without one, says it was not checked. */
 export async function verifiedImport(
@@ -111,6 +112,9 @@ export async function verifiedImport(
   if (!connection) return { line: NOT_VERIFIED };
   const { line, audience } = await checkImport(connection.client, claim);
   const created = createdSeconds(audience);
-  if (created === undefined) return { line };
-  return { line, createdSeconds: created - (measuredOffset(connection.client) ?? 0) };
+  const shown: AudienceShown = {
+    ...(created === undefined ? {} : { createdSeconds: created - (measuredOffset(connection.client) ?? 0) }),
+    ...(audience.createdBy === undefined ? {} : { createdBy: audience.createdBy }),
+  };
+  return { line, shown };
 }

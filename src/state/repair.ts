@@ -6,6 +6,7 @@ import { epochSecondsOf } from './instant.js';
 import { newRecord, withoutBlocked } from './record-changes.js';
 import type { AudienceRecord } from './schema.js';
 import { recordId } from './record-id.js';
+import { ownCreators } from './own-creators.js';
 import type { StateStore } from './store.js';
 
 /** Inspecting commands need an existing store: a mistyped --state must not look empty. */
@@ -42,11 +43,20 @@ export function notFound(dir: string, sandbox: string, key: string, elsewhere: s
 }
 
 /**
+ * What the service showed of an imported audience: when it was created (epoch seconds, the local
+ * clock) and by whom, where it says.
+ */
+export type AudienceShown = { createdSeconds?: number; createdBy?: string };
+
+/**
  * `own`: the record waited for a create audiencectl sent, and the audience imported answers it:
  * adopted as an apply adopts it, its first run still owed. `outside`: an audience made outside
- * audiencectl, as far as the record shows: counted as already ingested (`imported`).
+ * audiencectl, as far as the record shows: counted as already ingested (`imported`). `unproven`:
+ * the record waited for its own create, but the audience was not shown to be that create's: counted
+ * as already ingested too (a first run from 0 into someone else's cannot be taken back).
  */
-export type ImportResult = { record: AudienceRecord; notes: string[]; origin: 'own' | 'outside' };
+export type ImportOrigin = 'own' | 'outside' | 'unproven';
+export type ImportResult = { record: AudienceRecord; notes: string[]; origin: ImportOrigin };
 
 /**
  * Records that `key` is the existing remote audience `audienceId`: how a user repairs
@@ -66,9 +76,10 @@ export async function importAudience(
     manifestFile?: string | undefined;
     /**
      * Checks the id with the service, after the checks the store can make alone; throws to refuse.
-     * Returns when the service says the audience was created (epoch seconds, local clock), if it does.
+     * Returns what the service showed of the audience; undefined when it could not be asked
+     * (no credentials): then nothing proves the audience is the record's own create's.
      */
-    verify?: () => Promise<number | undefined>;
+    verify?: () => Promise<AudienceShown | undefined>;
     /**
      * How much earlier than the create of the record the audience may have been created and still
      * be its own (clocks differ): find-created.ts CREATE_SKEW_SECONDS. Default 0.
@@ -105,7 +116,7 @@ export async function importAudience(
       `${recordId(sandbox, key)} already points at audience ${existing.audienceId}; pass --force to point it at ${audienceId} instead (audience ${existing.audienceId} is then no longer managed)`,
     );
   }
-  const created = await target.verify?.();
+  const shown = await target.verify?.();
   const notes: string[] = [];
   if (existing?.blocked) notes.push(`cleared the blocked mark (${existing.blocked.code})`);
   if (replacing) {
@@ -120,17 +131,17 @@ export async function importAudience(
     existing?.audienceId === undefined && existing !== undefined && target.budgetHorizon
       ? { runs: withoutStaleFormerRuns(existing.runs, target.budgetHorizon()) }
       : {};
-  const madeBefore = existing && createdBefore(existing, created, target.createSkewSeconds ?? 0);
-  if (existing && madeBefore) {
-    notes.push(
-      `${pendingCreateOf(existing)} is resolved by this audience, but ${madeBefore}: not the audience that create made, so it is taken as made outside audiencectl`,
-    );
+  const records = (await store.readAll()).audiences;
+  const unproven =
+    existing && notShownOwn(existing, shown, target.createSkewSeconds ?? 0, ownCreators(records, sandbox));
+  if (existing && unproven) {
+    notes.push(`${pendingCreateOf(existing)} is resolved by this audience, but ${unproven}`);
     // The person says the create is settled: its intent goes, in the one write that records the id.
     const settled = withoutMark(withoutBlocked({ ...existing, audienceId, ...facts, ...runs }));
     delete settled.pendingCreate;
-    if (!existing.intent) return { record: await store.put(settled), notes, origin: 'outside' };
+    if (!existing.intent) return { record: await store.put(settled), notes, origin: 'unproven' };
     const resolved = await store.resolveIntent(existing, { kind: 'replace', record: settled });
-    if (resolved) return { record: resolved, notes, origin: 'outside' };
+    if (resolved) return { record: resolved, notes, origin: 'unproven' };
   } else if (existing && ownCreatePending(existing)) {
     notes.push(
       `${pendingCreateOf(existing)} is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it`,
@@ -171,21 +182,37 @@ function ownCreatePending(record: AudienceRecord): boolean {
   return record.operationId !== undefined || record.pendingCreate !== undefined;
 }
 
+const NOT_SHOWN = 'not shown to be the audience that create made, so it is taken as made outside audiencectl';
+
 /**
- * When `record` waits for a create of its own and the service says `audienceId` was created before
- * that create began (its intent, or its POST's answer), by more than `skew`: what the note says of
- * it. Such an audience was not made by that create (the service refuses a name held), so it is
- * never adopted as its own, as the apply's lookup would not (find-created.ts findOwnCreate).
+ * When `record` waits for a create of its own and the audience imported is not shown to be that
+ * create's with the proof the apply's lookup asks (find-created.ts findOwnCreate): created by
+ * the account the sandbox's creates show (`creators`), no earlier than that create began (its
+ * intent, or its POST's answer) less `skew`: what the note says of it. Without that proof (no
+ * credentials, no creator or time shown, no account known) it is never adopted as its own.
  */
-function createdBefore(
+function notShownOwn(
   record: AudienceRecord,
-  created: number | undefined,
+  shown: AudienceShown | undefined,
   skew: number,
+  creators: ReadonlySet<string>,
 ): string | undefined {
-  if (created === undefined || !ownCreatePending(record)) return undefined;
+  if (!ownCreatePending(record)) return undefined;
+  if (shown === undefined)
+    return `without AEP credentials who created it, and when, could not be checked: ${NOT_SHOWN}`;
+  const { createdSeconds: created, createdBy } = shown;
   const since = epochSecondsOf(createBegan(record) ?? '');
-  if (!Number.isFinite(since) || created >= since - skew) return undefined;
-  return `the service says it was created at ${new Date(created * 1000).toISOString()}, before that create began`;
+  if (created !== undefined && Number.isFinite(since) && created < since - skew)
+    return `the service says it was created at ${new Date(created * 1000).toISOString()}, before that create began: not the audience that create made, so it is taken as made outside audiencectl`;
+  const account = [...creators].join(', ');
+  if (createdBy === undefined) return `the service shows no creator of it: ${NOT_SHOWN}`;
+  if (creators.size === 0)
+    return `no record of sandbox "${record.sandbox}" shows audiencectl's own account (the creator of its creates) to compare ${createdBy} with: ${NOT_SHOWN}`;
+  if (!creators.has(createdBy))
+    return `the service says it was created by ${createdBy}, not by audiencectl's account in sandbox "${record.sandbox}" (${account}): ${NOT_SHOWN}`;
+  if (created === undefined || !Number.isFinite(since))
+    return `the service shows no creation time of it to compare with when that create began: ${NOT_SHOWN}`;
+  return undefined;
 }
 
 /** When the record's create began, as far as it says: its intent, else its POST's answer. */

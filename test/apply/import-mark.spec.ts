@@ -79,12 +79,15 @@ describe('state import of a record with a create intent and the mark', () => {
       const record = await env.store().get('prod', 'gold');
       expect(record?.audienceId).toBe(theirs.audienceId);
       const next = await env.plan([moved]);
-      // The import answers the record's create: the spec it sent is applied, never the mark's.
+      // A colleague's audience is not shown to be the create's (review 10, 1): taken as made
+      // outside, the mark goes in the write that resolves the intent; never the mark's spec.
       expect({
         applied: record?.applied?.hash,
+        intent: record?.intent,
         replaces: next.steps.filter((s) => s.kind === 'replace'),
       }).toEqual({
-        applied: create.target!.hash,
+        applied: undefined,
+        intent: undefined,
         replaces: [],
       });
       expect(create.target!.hash).not.toBe(marked.applied?.hash);

@@ -15,7 +15,7 @@ import { manifestFacts, type ManifestFacts } from '../import-manifest.js';
 import type { ConnectFlags } from '../connect.js';
 import { importConnection, verifiedImport } from '../import-verify.js';
 import { importRevision } from '../import-revision.js';
-import { importRunNote } from '../import-run-note.js';
+import { firstRunNotStarted, importRunNote } from '../import-run-note.js';
 import { keptElsewhere } from '../import-kept.js';
 import { escapeText } from '../../text/safe-text.js';
 import type { OrgOf } from '../../state/org-binding.js';
@@ -132,7 +132,7 @@ export async function importCommand(
             namespace: facts.namespace,
           });
           verification = verified.line;
-          return verified.createdSeconds;
+          return verified.shown;
         },
         createSkewSeconds: CREATE_SKEW_SECONDS,
       })),
@@ -154,6 +154,8 @@ export async function importCommand(
   else if (facts.desired) {
     const runs = importRunNote(record, origin, facts.desired, Date.now());
     if (runs !== undefined) out(`  - ${runs}`);
+    const first = firstRunNotStarted(origin, facts.desired);
+    if (first !== undefined) out(`  - ${first}`);
   }
 }
 
