@@ -2,8 +2,7 @@ import type { DesiredManifest } from '../manifest/load.js';
 import { specName } from '../manifest/spec-hash-memo.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { PlainStepKind, Step } from './schema.js';
-import { holdsNoAudience } from '../state/waiting.js';
-import { settleFirst } from './waiting-move.js';
+import { createUnsettled, holdsNoAudience, isWaiting } from '../state/waiting.js';
 
 export function baseStep(record: AudienceRecord, kind: PlainStepKind, reason: string): Step {
   return {
@@ -15,6 +14,20 @@ export function baseStep(record: AudienceRecord, kind: PlainStepKind, reason: st
     changes: [],
     ...(record.audienceId ? { audienceId: record.audienceId } : {}),
   };
+}
+
+/**
+ * The way out of a move of a record waiting for a create that may have made an audience (it is
+ * not carried): settled where it was sent, by an apply of the manifest as it was (`back`: how to
+ * put it back, "set metadata.name back to gold"). Undefined for any other record.
+ */
+function settleFirst(record: AudienceRecord, back: string): string | undefined {
+  if (!isWaiting(record) || !createUnsettled(record)) return undefined;
+  const sent = record.pendingCreate ? ` ("${record.pendingCreate.body.name}")` : '';
+  return (
+    `its create in sandbox "${record.sandbox}"${sent} is not settled: audiencectl does not know whether it made an audience, nor its id. ` +
+    `${back.charAt(0).toUpperCase()}${back.slice(1)} and run \`audiencectl apply\`: the create is settled (its audience adopted, or created); then make the change again, and the plan says how to move the audience`
+  );
 }
 
 /**

@@ -8,7 +8,7 @@ import { diffSpecs, fullPatchBody, patchBody } from './diff.js';
 import { guardDeletions, guardRecreates, type DeletionGuardOptions } from './guards.js';
 import { compareText } from '../text/compare.js';
 import { leftoverRecords, type PlanScope } from './removals.js';
-import { carriedRecord, carriedSteps } from './waiting-move.js';
+import { carriedRecord, carriedSteps } from './carried-steps.js';
 import type { ManifestElsewhere } from './elsewhere.js';
 import { appliedBelow, asAppliedFrom } from './applied-from.js';
 import {
