@@ -5,23 +5,37 @@ import type { ManifestFacts } from './import-manifest.js';
 
 /**
  * What `state import <key> --sandbox <s>` says of the records of the key it leaves in other
- * sandboxes, from the file it imported from (a move whose forget was skipped): they stay
- * recorded, and plans hold them (src/plan/still-named.ts), never delete them. One line each.
+ * sandboxes where no manifest of `dir` names it (a move whose forget was skipped), one line
+ * each. One whose own file names the key here stays recorded, and plans hold it
+ * (src/plan/still-named.ts), never delete it. Any other is a removed manifest to the plan (a
+ * same-key manifest of another sandbox is a separate audience): the next apply deletes its
+ * audience, which, if it was moved here, only its forget before that apply prevents.
  */
 export async function keptElsewhere(
   store: StateStore,
   sandbox: string,
   key: string,
   facts: ManifestFacts,
+  dir: string,
 ): Promise<string[]> {
   const file = facts.manifestFile;
   if (file === undefined) return [];
   const named = [{ sandbox, key, file }];
-  const kept = (await store.readAll()).audiences.filter(
-    (r) => r.key === key && !(facts.keyIn ?? [sandbox]).includes(r.sandbox) && stillNamedElsewhere(r, named),
+  const others = (await store.readAll()).audiences.filter(
+    (r) => r.key === key && !(facts.keyIn ?? [sandbox]).includes(r.sandbox),
   );
-  return kept.map((r) => {
+  const lines: string[] = [];
+  for (const r of others) {
     const audience = r.audienceId === undefined ? '' : ` (audience ${r.audienceId})`;
-    return `${recordId(r.sandbox, key)}${audience} is recorded too, from ${file}, which now names ${key} in sandbox "${sandbox}": it stays recorded and plans hold it (its audience is never deleted); to stop managing it (the audience stays): audiencectl state forget ${key} --sandbox ${r.sandbox}`;
-  });
+    const forget = `audiencectl state forget ${key} --sandbox ${r.sandbox}`;
+    if (stillNamedElsewhere(r, named))
+      lines.push(
+        `${recordId(r.sandbox, key)}${audience} is recorded too, from ${file}, which now names ${key} in sandbox "${sandbox}": it stays recorded and plans hold it (its audience is never deleted); to stop managing it (the audience stays): ${forget}`,
+      );
+    else if (r.audienceId !== undefined && r.deletionPolicy === 'Delete')
+      lines.push(
+        `${recordId(r.sandbox, key)}${audience} is recorded too, and no manifest in ${dir} names ${key} in sandbox "${r.sandbox}": the next apply deletes that audience (manifest removed), unless it was moved here; if it was, run this before any apply: ${forget}`,
+      );
+  }
+  return lines;
 }

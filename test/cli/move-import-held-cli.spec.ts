@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
@@ -80,6 +80,68 @@ describe('a default sandbox changed, then the key imported in the new sandbox wi
         expect(forgot.code, forgot.stderr).toBe(0);
         const clean = await cli('dev', 'plan', 'm', '--detailed-exitcode');
         expect(clean.code, clean.stdout).toBe(0);
+        expect(emulator.control.listAudiences(ORG, 'prod').map((a) => a.audienceId)).toEqual([prodId]);
+      });
+    });
+  });
+});
+
+// Review 10, finding 2, as the reviewer ran it: the repository reorganised by sandbox in one
+// change, aud/gold.yaml (prod) moved to aud/dev/gold.yaml with metadata.sandbox: dev; only the
+// move hint's import, without its forget. The plan holds only a record whose own file names the
+// key elsewhere, so prod/gold's audience is deleted by the next apply as a removed manifest
+// (a same-key manifest in another sandbox is a separate audience, whose removal deletes): the
+// import now says so, whatever file the key moved to, with the forget that keeps it.
+
+describe('a manifest moved to another file and sandbox, then the key imported there without a forget (built CLI)', () => {
+  it('warns that the next apply deletes the old audience, and its forget, followed, keeps it', async () => {
+    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        const state = path.join(tmp, 'state');
+        await mkdir(state);
+        const aud = path.join(tmp, 'aud');
+        await writeFiles(aud, { 'gold.yaml': manifestYaml('gold') });
+        const cli = (...args: string[]) =>
+          runCli([...args, '--state', state], { env: emulatorEnv(emulator), cwd: tmp });
+
+        const first = await cli('apply', 'aud', '--auto-approve');
+        expect(first.code, first.stdout + first.stderr).toBe(0);
+        const [prodAudience] = emulator.control.listAudiences(ORG, 'prod');
+        const prodId = prodAudience!.audienceId;
+        const devId = await emulator.createAudience(manifestObject('gold').spec, { sandbox: 'dev' });
+
+        await rm(path.join(aud, 'gold.yaml'));
+        await writeFiles(path.join(aud, 'dev'), {
+          'gold.yaml': manifestYaml('gold', { metadata: { sandbox: 'dev' } }),
+        });
+        const move = await cli('plan', 'aud');
+        expect(move.stdout).toContain('! prod/gold move: its manifest now names sandbox "dev"');
+
+        const imported = await cli(
+          'state',
+          'import',
+          'gold',
+          'aud',
+          '--sandbox',
+          'dev',
+          '--audience-id',
+          devId,
+        );
+        expect(imported.code, imported.stderr).toBe(0);
+        expect(imported.stdout).toContain(`Imported dev/gold: audience ${devId}.`);
+        expect(imported.stderr).toBe(
+          `Warning: prod/gold (audience ${prodId}) is recorded too, and no manifest in aud names gold in sandbox "prod": the next apply deletes that audience (manifest removed), unless it was moved here; if it was, run this before any apply: audiencectl state forget gold --sandbox prod\n`,
+        );
+        // What the warning says the next apply would do, it would.
+        const deleting = await cli('plan', 'aud');
+        expect(deleting.stdout).toContain('- prod/gold delete: manifest removed');
+
+        const forgot = await cli('state', 'forget', 'gold', '--sandbox', 'prod');
+        expect(forgot.code, forgot.stderr).toBe(0);
+        emulator.control.resetCounters();
+        const applied = await cli('apply', 'aud', '--auto-approve');
+        expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+        expect(emulator.control.requestLog().filter((entry) => entry.method === 'DELETE')).toEqual([]);
         expect(emulator.control.listAudiences(ORG, 'prod').map((a) => a.audienceId)).toEqual([prodId]);
       });
     });

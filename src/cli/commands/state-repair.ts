@@ -136,7 +136,7 @@ export async function importCommand(
         },
         createSkewSeconds: CREATE_SKEW_SECONDS,
       })),
-      kept: await keptElsewhere(store, sandbox, key, facts),
+      kept: await keptElsewhere(store, sandbox, key, facts, dir),
     }),
     connection && ((name) => connection.client.orgOf(name)),
   ).finally(() => connection?.close());
