@@ -80,4 +80,10 @@ export type ExecutorDeps = {
    * are not in a git work tree (nothing is recorded).
    */
   revision?: AppliedRevision | undefined;
+  /**
+   * How a person has the audiences read back (`--refresh`), said by the hints of steps that
+   * need it. Default "run this apply again with --refresh"; a saved plan cannot be applied with
+   * --refresh, so its apply gives the plan to make instead.
+   */
+  refreshWay?: string;
 };

@@ -25,6 +25,8 @@ type Story = {
   emulator: TestEmulator;
   manifests: ManifestDir;
   apply: (...flags: string[]) => ReturnType<typeof runCli>;
+  /** Any audiencectl command, with the story's store and the emulator, run in its temp dir. */
+  cli: (...args: string[]) => ReturnType<typeof runCli>;
   record: () => Promise<{ audienceId?: string; runs: { runId: string }[]; blocked?: unknown }>;
 };
 
@@ -37,6 +39,8 @@ async function story(emulator: TestEmulator, fn: (s: Story) => Promise<void>): P
       runCli(['apply', manifests.dir, '--state', state, '--auto-approve', ...flags], {
         env: emulatorEnv(emulator, { AEP_SANDBOX: 'prod' }),
       });
+    const cli = (...args: string[]) =>
+      runCli([...args, '--state', state], { env: emulatorEnv(emulator, { AEP_SANDBOX: 'prod' }), cwd: dir });
     const record = async () =>
       JSON.parse(await readFile(path.join(state, 'audiences', 'prod', 'gold.json'), 'utf8')) as Awaited<
         ReturnType<Story['record']>
@@ -44,7 +48,7 @@ async function story(emulator: TestEmulator, fn: (s: Story) => Promise<void>): P
     await manifests.write([gold]);
     const created = await apply();
     expect(created.code).toBe(0);
-    await fn({ emulator, manifests, apply, record });
+    await fn({ emulator, manifests, apply, cli, record });
   });
 }
 
@@ -107,6 +111,34 @@ describe('apply: a PATCH answered 404', () => {
         expect(after.audienceId).toBe(before.audienceId);
         expect(after.blocked).toBeUndefined();
         expect(listed(emulator)).toEqual([[before.audienceId, 'Audience gold']]);
+        expect(emulator.control.listAudiences(ORG, 'prod')[0]?.description).toBe('edited');
+      }),
+    );
+  });
+
+  // Review 10, finding 7: from a saved plan, "run this apply again with --refresh" is refused
+  // (`apply p.json --refresh` is a usage error). The hint says to plan again with --refresh (the
+  // plan records its manifests' directory as a full path), or to apply the directory with it.
+  it('from a saved plan: the hint plans again with --refresh, and that plan, applied, PATCHes it', async () => {
+    await withEmulator(undefined, (emulator) =>
+      story(emulator, async ({ manifests, cli, record }) => {
+        const before = await record();
+        emulator.control.queueFault({ kind: 'clientError', status: 404, endpoint: 'patchAudience' });
+        await manifests.write([edited]);
+        expect((await cli('plan', 'm', '--output', 'json', '--out', 'p.json')).code).toBe(0);
+
+        const patched = await cli('apply', 'p.json', '--auto-approve');
+        expect(patched.code).toBe(1);
+        expect(patched.stdout).toContain(
+          `; audience ${before.audienceId!} may no longer exist remotely: plan again with --refresh and apply that plan (\`audiencectl plan ${manifests.dir} --refresh --output json --out p.json\`, then \`audiencectl apply p.json\`), or run \`audiencectl apply ${manifests.dir} --refresh\`, which reads the audience back and creates it again only if it is gone (its record, runs and name kept)\n`,
+        );
+
+        const replanned = await cli('plan', 'm', '--refresh', '--output', 'json', '--out', 'p.json');
+        expect(replanned.code, replanned.stderr).toBe(0);
+        const refreshed = await cli('apply', 'p.json', '--auto-approve');
+        expect(refreshed.code, refreshed.stdout + refreshed.stderr).toBe(0);
+        expect(refreshed.stdout).toMatch(/^ok {7}prod\/gold update: patched description$/m);
+        expect((await record()).audienceId).toBe(before.audienceId);
         expect(emulator.control.listAudiences(ORG, 'prod')[0]?.description).toBe('edited');
       }),
     );

@@ -34,7 +34,7 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     // One 404 proves nothing (a replica that has not seen the audience, a gateway): the way
     // out checks first, and keeps the record (its runs, the mark of its name) if it re-creates.
     const hint = isNotFound(failure)
-      ? `; audience ${audienceId} may no longer exist remotely: run this apply again with --refresh, which reads the audience back and creates it again only if it is gone (its record, runs and name kept)`
+      ? `; audience ${audienceId} may no longer exist remotely: ${deps.refreshWay ?? 'run this apply again with --refresh'}, which reads the audience back and creates it again only if it is gone (its record, runs and name kept)`
       : '';
     return result(step, 'failed', `PATCH failed: ${failure.message}${hint}`, { audienceId });
   }

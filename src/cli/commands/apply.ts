@@ -32,6 +32,7 @@ import { openStoreFor, stateLocationOf } from '../state-options.js';
 import { requireStateStore } from '../../state/presence.js';
 import { escapeText } from '../../text/safe-text.js';
 import { shellQuote } from '../../text/shell-quote.js';
+import type { Plan } from '../../plan/schema.js';
 
 /** Durations in milliseconds. */
 type Flags = SourceFlags &
@@ -44,6 +45,13 @@ type Flags = SourceFlags &
     refresh?: boolean;
     allowOlderCheckout?: boolean;
   };
+
+/** The way to a refresh from a saved plan, which is applied as planned (no --refresh). */
+function savedRefreshWay(plan: Plan, file: string): string {
+  const dir = shellQuote(originOf(plan, file).dir);
+  const out = shellQuote(file);
+  return `plan again with --refresh and apply that plan (\`audiencectl plan ${dir} --refresh --output json --out ${out}\`, then \`audiencectl apply ${out}\`), or run \`audiencectl apply ${dir} --refresh\``;
+}
 
 /** A saved plan, and the manifests read again from where it was made (checked under the lock). */
 async function savedPlanInput(file: string): Promise<ApplyInput> {
@@ -199,6 +207,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
         drain: interrupts.drain,
         refresh: flags.refresh === true,
         revision,
+        ...(input.kind === 'saved' ? { refreshWay: savedRefreshWay(input.plan, target) } : {}),
         ...(aep.bulkBatchSize === undefined ? {} : { bulkBatchSize: aep.bulkBatchSize }),
         lockTimeoutMs: flags.lockTimeout,
         lockCommand: 'audiencectl apply',
