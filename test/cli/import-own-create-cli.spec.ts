@@ -434,3 +434,32 @@ describe('state import, for its own lost create, without AEP credentials', () =>
     expect(emulator().control.listRuns(ORG, 'prod', made)).toHaveLength(1);
   });
 });
+
+describe('state import, for its own lost create, from a store that shows no account of its creates', () => {
+  it('cannot compare the creator: counted as already ingested, with the note that asks for the first run', async () => {
+    const s = await story(path.join(await tempDir(), 'state'));
+    emulator().control.setDelays({ operationDelayMs: HOUR_MS });
+    emulator().control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
+    const failed = await s.cli('apply', s.dir, '--auto-approve');
+    expect(failed.stdout).toContain(HINT);
+    const pending = await recordOf(s.state);
+    const made = finishTheCreate();
+    emulator().control.setDelays({ operationDelayMs: 10 });
+
+    const imported = await s.cli(
+      'state',
+      'import',
+      'gold',
+      s.dir,
+      '--sandbox',
+      'prod',
+      '--audience-id',
+      made,
+    );
+    expect({ code: imported.code, stderr: imported.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(imported.stdout).toContain(
+      `\n  - the pending create intent from ${pending!.intent!.startedAt} is resolved by this audience, but no record of sandbox "prod" shows audiencectl's own account (the creator of its creates) to compare ${OWN_ACCOUNT} with: not shown to be the audience that create made, so it is taken as made outside audiencectl\n`,
+    );
+    expect(imported.stdout.endsWith(COUNTED + NOT_STARTED)).toBe(true);
+  });
+});
