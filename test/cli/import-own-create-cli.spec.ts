@@ -92,8 +92,8 @@ function finishTheCreate(): string {
   return listed[0]!.audienceId;
 }
 
-/** `state import` as the hint says; its stdout. */
-async function followTheHint({ cli, dir }: Story, audienceId: string): Promise<string> {
+/** `state import gold` of `audienceId`, as the hints say: it succeeds, silent on stderr; its stdout. */
+async function importGold({ cli, dir }: Story, audienceId: string): Promise<string> {
   const imported = await cli(
     'state',
     'import',
@@ -105,9 +105,17 @@ async function followTheHint({ cli, dir }: Story, audienceId: string): Promise<s
     audienceId,
   );
   expect({ code: imported.code, stderr: imported.stderr }).toEqual({ code: 0, stderr: '' });
-  expect(imported.stdout).not.toContain('counted as already ingested');
   return imported.stdout;
 }
+
+/** `state import` as the hint says, adopting the audience as the create's own; its stdout. */
+async function followTheHint(s: Story, audienceId: string): Promise<string> {
+  const stdout = await importGold(s, audienceId);
+  expect(stdout).not.toContain('counted as already ingested');
+  return stdout;
+}
+
+const COUNTED = '  - counted as already ingested: no first run; the next run is differential from now\n';
 
 /** The next apply starts the first run, from 0, once; the one after has nothing to do. */
 async function startsTheFirstRunOnce({ cli, dir, state }: Story, audienceId: string): Promise<void> {
@@ -220,25 +228,13 @@ describe('state import, for its own lost create, of an audience made before that
     ).toEqual([theirs.id]);
 
     // The only "Audience gold" in AEP is the colleague's: the person imports it.
-    const imported = await s.cli(
-      'state',
-      'import',
-      'gold',
-      s.dir,
-      '--sandbox',
-      'prod',
-      '--audience-id',
-      theirs.id,
-    );
-    expect({ code: imported.code, stderr: imported.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(imported.stdout).toMatch(
+    const imported = await importGold(s, theirs.id);
+    expect(imported).toMatch(
       new RegExp(
         `\\n  - the pending create intent from ${pending!.intent!.startedAt.replace(/[.]/g, '\\.')} is resolved by this audience, but the service says it was created at \\S+, before that create began: not the audience that create made, so it is taken as made outside audiencectl\\n`,
       ),
     );
-    expect(imported.stdout).toContain(
-      '  - counted as already ingested: no first run; the next run is differential from now\n',
-    );
+    expect(imported).toContain(COUNTED);
     const record = await recordOf(s.state);
     expect([record?.audienceId, record?.intent, record?.pendingCreate, record?.imported?.name]).toEqual([
       theirs.id,
@@ -289,24 +285,12 @@ describe('state import into a record that keeps only the name of its deleted aud
       manifestObject('gold').spec,
       'colleague@AdobeID',
     );
-    const imported = await s.cli(
-      'state',
-      'import',
-      'gold',
-      s.dir,
-      '--sandbox',
-      'prod',
-      '--audience-id',
-      theirs.id,
-    );
-    expect({ code: imported.code, stderr: imported.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(imported.stdout).toContain(
+    const imported = await importGold(s, theirs.id);
+    expect(imported).toContain(
       "  - dropped the name of its deleted audience the record kept: no create of audiencectl's was under way in it, so this audience is taken as made outside audiencectl\n",
     );
-    expect(imported.stdout).toContain(
-      '  - counted as already ingested: no first run; the next run is differential from now\n',
-    );
-    expect(imported.stdout).not.toContain('still owed');
+    expect(imported).toContain(COUNTED);
+    expect(imported).not.toContain('still owed');
 
     const next = await s.cli('apply', s.dir, '--auto-approve');
     expect(next.code).toBe(0);
@@ -326,8 +310,6 @@ describe('state import into a record that keeps only the name of its deleted aud
 const OWN_ACCOUNT = `${DEMO_CLIENT.clientId}@techacct.adobe.com`;
 const NOT_STARTED =
   "  - the first run the manifest asks for (ingestion.onCreate) is not started: if this audience is in fact that create's own, ask for it: give ingestion.request a new value in its manifest, with ingestion.dataFilterStartTime: 0 for a run from 0 (then remove that line), and apply\n";
-const COUNTED = '  - counted as already ingested: no first run; the next run is differential from now\n';
-
 describe.each([
   ['a minute before', -60_000, 'directory store', async () => path.join(await tempDir(), 'state')],
   ['a minute before', -60_000, 'PostgreSQL store', () => postgres.freshLocation()],
@@ -355,21 +337,11 @@ describe.each([
       const pending = await recordOf(s.state);
       expect(pending?.intent?.kind).toBe('create');
 
-      const imported = await s.cli(
-        'state',
-        'import',
-        'gold',
-        s.dir,
-        '--sandbox',
-        'prod',
-        '--audience-id',
-        theirs.id,
-      );
-      expect({ code: imported.code, stderr: imported.stderr }).toEqual({ code: 0, stderr: '' });
-      expect(imported.stdout).toContain(
+      const imported = await importGold(s, theirs.id);
+      expect(imported).toContain(
         `\n  - the pending create intent from ${pending!.intent!.startedAt} is resolved by this audience, but the service says it was created by colleague@AdobeID, not by audiencectl's account in sandbox "prod" (${OWN_ACCOUNT}): not shown to be the audience that create made, so it is taken as made outside audiencectl\n`,
       );
-      expect(imported.stdout.endsWith(COUNTED + NOT_STARTED)).toBe(true);
+      expect(imported.endsWith(COUNTED + NOT_STARTED)).toBe(true);
       const record = await recordOf(s.state);
       expect([record?.audienceId, record?.intent, record?.imported?.name]).toEqual([
         theirs.id,
@@ -446,20 +418,10 @@ describe('state import, for its own lost create, from a store that shows no acco
     const made = finishTheCreate();
     emulator().control.setDelays({ operationDelayMs: 10 });
 
-    const imported = await s.cli(
-      'state',
-      'import',
-      'gold',
-      s.dir,
-      '--sandbox',
-      'prod',
-      '--audience-id',
-      made,
-    );
-    expect({ code: imported.code, stderr: imported.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(imported.stdout).toContain(
+    const imported = await importGold(s, made);
+    expect(imported).toContain(
       `\n  - the pending create intent from ${pending!.intent!.startedAt} is resolved by this audience, but no record of sandbox "prod" shows audiencectl's own account (the creator of its creates) to compare ${OWN_ACCOUNT} with: not shown to be the audience that create made, so it is taken as made outside audiencectl\n`,
     );
-    expect(imported.stdout.endsWith(COUNTED + NOT_STARTED)).toBe(true);
+    expect(imported.endsWith(COUNTED + NOT_STARTED)).toBe(true);
   });
 });
