@@ -99,9 +99,9 @@ export async function importAudience(
     ...(target.manifestFile === undefined ? {} : { manifestFile: target.manifestFile }),
   };
   // One audience, one manifest: two keys on one id would PATCH it both ways and delete it twice.
-  const owner = (await store.readAll()).audiences.find(
-    (r) => r.audienceId === audienceId && (r.sandbox !== sandbox || r.key !== key),
-  );
+  // Read once, under the lock: the owner check here, whose creates the sandbox shows below.
+  const records = (await store.readAll()).audiences;
+  const owner = records.find((r) => r.audienceId === audienceId && (r.sandbox !== sandbox || r.key !== key));
   if (owner) {
     throw new StateError(
       'STATE_IMPORT_DUPLICATE',
@@ -131,7 +131,6 @@ export async function importAudience(
     existing?.audienceId === undefined && existing !== undefined && target.budgetHorizon
       ? { runs: withoutStaleFormerRuns(existing.runs, target.budgetHorizon()) }
       : {};
-  const records = (await store.readAll()).audiences;
   const unproven =
     existing && notShownOwn(existing, shown, target.createSkewSeconds ?? 0, ownCreators(records, sandbox));
   if (existing && unproven) {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +9,7 @@ export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.u
 export type CliResult = { code: number; stdout: string; stderr: string };
 
 /** Runs the built CLI as a user would, with a clean environment for what it reads. */
-export function runCli(
+export async function runCli(
   args: string[],
   options: {
     cwd?: string;
@@ -19,29 +19,34 @@ export function runCli(
     shellFirst?: string;
   } = {},
 ): Promise<CliResult> {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: '1',
+    AEP_SANDBOX: undefined,
+    ...options.env,
+  };
+  const node = [process.execPath, CLI, ...args];
+  const [command, argv] =
+    options.shellFirst === undefined
+      ? [process.execPath, node.slice(1)]
+      : ['sh', ['-c', `${options.shellFirst}; exec "$0" "$@"`, ...node]];
+  const child = spawn(command, argv, {
+    cwd: options.cwd,
+    env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)),
+  });
+  return collectResult(child, options.input ?? '');
+}
+
+/** What `child` printed and its exit code, once it closes; `input` is all its stdin gets. */
+export function collectResult(child: ChildProcessWithoutNullStreams, input = ''): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      NO_COLOR: '1',
-      AEP_SANDBOX: undefined,
-      ...options.env,
-    };
-    const node = [process.execPath, CLI, ...args];
-    const [command, argv] =
-      options.shellFirst === undefined
-        ? [process.execPath, node.slice(1)]
-        : ['sh', ['-c', `${options.shellFirst}; exec "$0" "$@"`, ...node]];
-    const child = spawn(command, argv, {
-      cwd: options.cwd,
-      env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)),
-    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
+    child.stdin.end(input);
   });
 }
 
