@@ -8,7 +8,7 @@ import type { LockHolder } from '../state/lock-holder.js';
 import type { StateStore } from '../state/store.js';
 import { executePlan } from './executor.js';
 import { readLive } from './live.js';
-import { dropSpentRemnants } from './remnants.js';
+import { dropRemnants, remnantNote, spentRemnants } from './remnants.js';
 import { resumeIntents } from './resume.js';
 import { planWithServiceClock } from './service-time.js';
 import { planHoldingElsewhere, savedPlanElsewhere, type LookElsewhere } from './held-elsewhere.js';
@@ -40,11 +40,14 @@ export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store' | 'revision'> & 
   /** Told when a stale lock was taken over (docs/state.md: it is announced). */
   tookOverLock?: (tookOver: NonNullable<LockInfo['tookOver']>) => void;
   /**
-   * Shows the plan; resolves false to apply no step. `resumed`: what settling wrote before the
-   * plan (a killed apply's intents resolved, and `dropped`, the spent runs-only records removed),
-   * already in the state whatever the answer.
+   * Shows the plan; resolves false to apply nothing. `resumed`: what settling a killed apply's
+   * intents wrote before the plan, already in the state whatever the answer. `toDrop`: the spent
+   * runs-only records (remnantNote) the plan was made without, dropped only if it resolves true,
+   * steps or none (onDropped).
    */
-  review: (plan: Plan, resumed: string[], dropped: readonly string[]) => Promise<boolean>;
+  review: (plan: Plan, resumed: string[], toDrop: readonly string[]) => Promise<boolean>;
+  /** Told once the spent runs-only records were dropped, after review and before any step. */
+  onDropped?: (dropped: readonly string[]) => void;
   progress: (plan: Plan) => ProgressSink;
   /**
    * Read the recorded audiences back from the service (bulk-get, `bulkBatchSize` a batch)
@@ -153,9 +156,14 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   await checkBeforeCalls(input, flow, order);
   const resumed = await resumeIntents(store, flow.client, flow.clock, flow.signal);
   const settled = await store.readAll();
-  const dropped = await dropSpentRemnants(settled.audiences, store, flow.client, flow.clock, flow.signal);
-  resumed.push(...dropped);
-  const recorded = dropped.length === 0 ? settled : await store.readAll();
+  // Planned as if already dropped (their runs count against no budget), dropped only once the
+  // apply goes ahead: nothing is written before the confirmation but what planning needs.
+  const spent = await spentRemnants(settled.audiences, flow.client, flow.clock, flow.signal);
+  const toDrop = spent.map(remnantNote);
+  const recorded =
+    spent.length === 0
+      ? settled
+      : { ...settled, audiences: settled.audiences.filter((record) => !spent.includes(record)) };
   let plan: Plan;
   if (input.kind === 'saved') {
     const saved = input.plan;
@@ -165,7 +173,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
       stateDigest(recorded) === originOf(saved, input.source).stateDigest
         ? undefined
         : await savedPlanElsewhere(saved, recorded, input.lookElsewhere, input.desired);
-    checkSettledPlan(saved, input.source, input.desired, recorded, resumed, elsewhere);
+    checkSettledPlan(saved, input.source, input.desired, recorded, [...resumed, ...toDrop], elsewhere);
     const now = Math.floor(flow.clock.now() / 1000);
     plan = await planWithServiceClock(
       (offset) => (offset === undefined ? saved : retimeSavedPlan(saved, recorded, now, offset)),
@@ -193,8 +201,13 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   }
   // Settling or reading the service may have changed the steps: the final plan is checked too.
   await order.check(plan.steps, recorded);
-  const go = await flow.review(plan, resumed, dropped);
-  if (!go || plan.steps.length === 0) return { plan, report: undefined };
+  const go = await flow.review(plan, resumed, toDrop);
+  if (!go) return { plan, report: undefined };
+  if (spent.length > 0) {
+    const dropped = await dropRemnants(spent, store);
+    flow.onDropped?.(dropped);
+  }
+  if (plan.steps.length === 0) return { plan, report: undefined };
   const progress = flow.progress(plan);
   const applied = recordedRevision(revision);
   // From here on each write marks its sandbox with this commit (StateMeta.revisions), with the

@@ -9,20 +9,20 @@ import type { Clock } from './types.js';
 type Client = Pick<AepClient, 'serviceClock' | 'listAudiences'>;
 
 /**
- * Drops the records kept only for the runs of deleted audiences (holdsOnlyFormerRuns: a removed
- * manifest's, or a create's that made nothing) once none of those runs counts against the daily
- * run budget: the plan never removes them (removals.ts), as they name no audience. Spent in AEP's
- * clock: where the local clock says so and no answer showed AEP's lately, one audience of the
- * sandbox is read first for its Date header (as planWithServiceClock does); a read that fails
- * drops nothing, and the next apply looks again. Returns a note per record dropped.
+ * The records kept only for the runs of deleted audiences (holdsOnlyFormerRuns: a removed
+ * manifest's, or a create's that made nothing) none of whose runs counts against the daily run
+ * budget any more: the plan never removes them (removals.ts), as they name no audience, and an
+ * apply drops them once it goes ahead (dropRemnants). Spent in AEP's clock: where the local clock
+ * says so and no answer showed AEP's lately, one audience of the sandbox is read first for its
+ * Date header (as planWithServiceClock does); a read that fails finds none spent, and the next
+ * apply looks again. Writes nothing.
  */
-export async function dropSpentRemnants(
+export async function spentRemnants(
   records: readonly AudienceRecord[],
-  store: StateStore,
   client: Client,
   clock: Pick<Clock, 'now'>,
   signal: AbortSignal | undefined,
-): Promise<string[]> {
+): Promise<AudienceRecord[]> {
   const spent = () => {
     const horizon = budgetHorizon({ clock, client });
     return records.filter(
@@ -35,12 +35,23 @@ export async function dropSpentRemnants(
     await client.listAudiences(first.sandbox, { limit: 1 }, signal ? { signal } : {}).catch(() => undefined);
     if (measuredOffset(client) === undefined) return [];
   }
+  return spent();
+}
+
+/** What a spent runs-only record is, for the line that says it is dropped (or is to be). */
+export function remnantNote(record: AudienceRecord): string {
+  return `${record.sandbox}/${record.key}: the record kept only for the runs of deleted audiences, none of which counts against the daily run budget any more`;
+}
+
+/**
+ * Drops the spent runs-only records (spentRemnants), once the apply goes ahead: as the steps,
+ * never before its confirmation. Returns a note per record dropped (remnantNote).
+ */
+export async function dropRemnants(records: readonly AudienceRecord[], store: StateStore): Promise<string[]> {
   const notes: string[] = [];
-  for (const record of spent()) {
+  for (const record of records) {
     await store.delete(record.sandbox, record.key);
-    notes.push(
-      `${record.sandbox}/${record.key}: dropped the record kept only for the runs of deleted audiences, none of which counts against the daily run budget any more`,
-    );
+    notes.push(remnantNote(record));
   }
   return notes;
 }

@@ -237,6 +237,9 @@ async function applyDesired(
         // Auto-approve: the controller is the reviewer. Stopping: nothing new starts.
         return Promise.resolve(!signal.aborted);
       },
+      onDropped: (dropped) => {
+        for (const note of dropped) log.info({ note }, 'dropped a spent runs-only record');
+      },
       progress: (plan) => daemonProgress(plan, log, deps.metrics),
     },
   );

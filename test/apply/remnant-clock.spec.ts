@@ -42,15 +42,15 @@ async function seed(env: ExecutorEnv, record: AudienceRecord): Promise<void> {
   }
 }
 
-/** One apply of silver alone; the notes of what it settled before planning. */
-async function applySilver(env: ExecutorEnv): Promise<string[]> {
+/** One apply of silver alone (`go`: what its review answers); the spent runs-only records it would drop. */
+async function applySilver(env: ExecutorEnv, go = true): Promise<string[]> {
   let notes: string[] = [];
-  await env.apply([silver], { review: (_, resumed) => ((notes = resumed), true) });
+  await env.apply([silver], { review: (_, _resumed, toDrop) => ((notes = [...toDrop]), go) });
   return notes;
 }
 
 const DROPPED =
-  'prod/gold: dropped the record kept only for the runs of deleted audiences, none of which counts against the daily run budget any more';
+  'prod/gold: the record kept only for the runs of deleted audiences, none of which counts against the daily run budget any more';
 
 describe('a runs-only record is dropped once its runs are spent in AEP clock', () => {
   it('AEP an hour behind the local clock: a run 24 h 6 min old locally (23 h 6 min in AEP) keeps the record', async () => {
@@ -69,6 +69,17 @@ describe('a runs-only record is dropped once its runs are spent in AEP clock', (
       await seed(env, remnant(DAY + 360));
       expect(await applySilver(env)).toEqual([DROPPED]);
       expect(await env.store().get('prod', 'gold')).toBeUndefined();
+    });
+  });
+
+  it('the same run, the apply declined at its review: kept, nothing written (review 9, finding 1)', async () => {
+    await withExecutor(undefined, async (env) => {
+      const kept = remnant(DAY + 360);
+      await seed(env, kept);
+      const before = await env.store().readAll();
+      expect(await applySilver(env, false)).toEqual([DROPPED]);
+      expect(await env.store().readAll()).toEqual(before);
+      expect(env.emulator.control.counters().byEndpoint.createAudience.requests).toBe(0);
     });
   });
 

@@ -148,9 +148,11 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
         await store.unlock();
         const spent = await apply();
         expect(spent.code).toBe(0);
-        expect(spent.stdout).toContain(
-          'settled: prod/gold: dropped the record kept only for the runs of deleted audiences, none of which counts against the daily run budget any more',
-        );
+        // Said before the plan, and done once the apply went ahead (auto-approved), before its steps.
+        const note =
+          'prod/gold: the record kept only for the runs of deleted audiences, none of which counts against the daily run budget any more';
+        expect(spent.stdout).toContain(`to drop: ${note}\n`);
+        expect(spent.stdout).toContain(`dropped: ${note}\n`);
         expect((await store.readAll()).audiences.map((r) => r.key).sort()).toEqual(['bronze', 'silver']);
       },
     );

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readState } from '../../src/state/read.js';
@@ -11,12 +11,16 @@ import { applyOnTerminal } from '../helpers/terminal.js';
 const DAY = 86_400;
 
 /**
- * review 8, L1: an apply drops a spent runs-only record (settling, before it plans) before it asks
- * for confirmation; answered "no", it said "Apply cancelled; nothing was changed." though the
- * record was gone, and labelled the drop "resumed:" though nothing was interrupted.
+ * review 8, L1: an apply dropped a spent runs-only record (settling, before it plans) before it
+ * asked for confirmation, and said "nothing was changed" when answered "no". Review 9, finding 1:
+ * as Terraform changes nothing before "yes", the drop waits for the apply to go ahead; declined
+ * (or Ctrl-C at the prompt), the state is exactly as it was.
  */
-describe('an apply answered "no" after settling', () => {
-  it('says the settling above is kept, and applies no step', async () => {
+describe('an apply answered "no" (or Ctrl-C) with a spent runs-only record', () => {
+  it.each([
+    ['no', 'no\r'],
+    ['Ctrl-C', '\u0003'],
+  ])('%s: says what it would drop, drops nothing, applies no step', async (_name, keys) => {
     await withTempDir(async (dir) => {
       await mkdir(path.join(dir, 'm'));
       await writeFile(path.join(dir, 'm', 'a1.yaml'), manifestYaml('a1', { ingestion: { onCreate: false } }));
@@ -39,23 +43,24 @@ describe('an apply answered "no" after settling', () => {
           },
         ],
       };
-      await mkdir(path.dirname(recordPath(state, 'prod', 'gold')), { recursive: true });
-      await writeFile(recordPath(state, 'prod', 'gold'), JSON.stringify(remnant));
+      const file = recordPath(state, 'prod', 'gold');
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, JSON.stringify(remnant));
+      const before = await readState(state);
 
-      const result = await applyOnTerminal([path.join(dir, 'm'), '--emulator', '--state', state], 'no\r');
+      const result = await applyOnTerminal([path.join(dir, 'm'), '--emulator', '--state', state], keys);
       const output = result.output.replaceAll('\r', '');
       expect(output).toContain(
-        'settled: prod/gold: dropped the record kept only for the runs of deleted audiences, none of which counts against the daily run budget any more\n',
+        'to drop: prod/gold: the record kept only for the runs of deleted audiences, none of which counts against the daily run budget any more\n',
       );
       expect(output).not.toContain('resumed:');
+      expect(output).not.toContain('dropped:');
       expect(output).toMatch(/Apply these 1 step\(s\)\? Only "yes" is accepted: /);
-      expect(output).toContain(
-        '\nApply cancelled; no step was applied. The state keeps what was settled before the plan (the line above).\n',
-      );
-      expect(output).not.toContain('nothing was changed');
+      expect(output).toContain('\nApply cancelled; nothing was changed.\n');
       expect(result.code).toBe(1);
-      // What it said: the runs-only record is gone, a1 was not created.
-      expect((await readState(state)).audiences).toEqual([]);
+      // As it said: the runs-only record is still there, byte for byte, no serial moved, a1 not created.
+      expect(await readFile(file, 'utf8')).toBe(JSON.stringify(remnant));
+      expect(await readState(state)).toEqual(before);
     });
   });
 });

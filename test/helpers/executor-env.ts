@@ -38,8 +38,11 @@ export type ApplyCall = {
   signal?: AbortSignal;
   /** `apply --refresh`: read the recorded audiences back before planning. */
   refresh?: boolean;
-  /** Called with the plan before it is executed; return false to stop there. */
-  review?: (plan: Plan, resumed: string[]) => boolean;
+  /**
+   * Called with the plan before it is executed (and the spent runs-only records it would drop);
+   * return false to stop there.
+   */
+  review?: (plan: Plan, resumed: string[], toDrop: readonly string[]) => boolean;
   /** The store the apply writes through, made from the env's (one that dies at a write, say). */
   store?: (store: FileStateStore) => StateStore;
 };
@@ -101,7 +104,8 @@ export function executorEnv(
       lockTimeoutMs: 0,
       operationPoll: FAST_POLL,
       runPoll: FAST_POLL,
-      review: (plan, resumed) => Promise.resolve(call.review ? call.review(plan, resumed) : true),
+      review: (plan, resumed, toDrop) =>
+        Promise.resolve(call.review ? call.review(plan, resumed, toDrop) : true),
       progress: () => SILENT,
     });
   const optionsFor = (extra: Partial<PlanOptions> = {}) =>

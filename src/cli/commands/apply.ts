@@ -219,17 +219,19 @@ export function applyCommand(setExit: (code: number) => void): Command {
         tookOverLock: (took) => say(describeTakeover(took)),
         operationPoll: schedule(DEFAULT_OPERATION_POLL, flags.pollInterval),
         runPoll: schedule(DEFAULT_RUN_POLL, flags.pollInterval * 2, flags.runWait),
-        review: async (plan, resumed, dropped) => {
+        review: async (plan, resumed, toDrop) => {
           settledBefore = resumed.length;
-          // A spent runs-only record dropped is settled, not resumed: nothing was interrupted.
-          for (const note of resumed)
-            write(`${dropped.includes(note) ? 'settled' : 'resumed'}: ${escapeText(note)}\n`);
+          for (const note of resumed) write(`resumed: ${escapeText(note)}\n`);
+          // Spent runs-only records: dropped only if the apply goes ahead (onDropped), none on "no".
+          for (const note of toDrop) write(`to drop: ${escapeText(note)}\n`);
           if (plan.clock) {
             clockWarned = true;
             say(`Warning: ${plan.clock.note}`);
           }
           write(renderPlan(plan, 'text', color));
-          if (plan.steps.length === 0 || interrupts.drain.aborted) return false;
+          if (interrupts.drain.aborted) return false;
+          // No step: nothing to ask; the spent runs-only records listed above are dropped.
+          if (plan.steps.length === 0) return true;
           const actionable = actionableSteps(plan);
           if (planExitCode(plan) === ExitCode.Error && !isPlanFile)
             write('\nSome manifests have errors: their audiences are held; the rest is applied.\n');
@@ -240,6 +242,9 @@ export function applyCommand(setExit: (code: number) => void): Command {
           );
           declined = !yes;
           return yes && !interrupts.drain.aborted;
+        },
+        onDropped: (dropped) => {
+          for (const note of dropped) write(`dropped: ${escapeText(note)}\n`);
         },
         progress: (plan) => {
           const options = { clock: systemClock, color };
@@ -273,8 +278,9 @@ export function applyCommand(setExit: (code: number) => void): Command {
 }
 
 /**
- * Said when no step is applied after the prompt. Settling before the plan (resumed intents,
- * spent runs-only records dropped) is written first, as it must be to plan: said, not hidden.
+ * Said when no step is applied after the prompt. Settling a killed apply's intents before the
+ * plan is written first, as it must be to plan: said, not hidden. Spent runs-only records are
+ * dropped only once the apply goes ahead: declined, they are kept.
  */
 function cancelledNote(settledBefore: number): string {
   if (settledBefore === 0) return 'Apply cancelled; nothing was changed.';
