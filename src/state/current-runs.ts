@@ -113,10 +113,12 @@ export function holdsAudienceRecord(records: ReadonlyMap<string, AudienceRecord>
 }
 
 /**
- * What a record without an audience leaves once its manifest is removed (a removal's forget):
- * its runs of deleted audiences begun after `since` (they still count against the sandbox's
- * daily run budget), as a runs-only record (holdsOnlyFormerRuns) under its key; nothing when
- * none is left. The mark of a deleted name and the manifest file go. A manifest naming the key
+ * What a record leaves once its manifest is removed (a removal's forget or delete) or it is
+ * forgotten (`state forget`): its runs begun after `since` (they still count against the sandbox's
+ * daily run budget; a run's start is never undone), as a runs-only record (holdsOnlyFormerRuns)
+ * under its key; nothing when none is left. The runs of `audienceId` (by default the record's
+ * own, when it names one: deleted, or no longer managed) are marked as that audience's
+ * (formerRuns). The mark of a deleted name, the manifest file and all else go. A manifest naming the key
  * again creates the audience into it, and while the service still holds the deleted name, that
  * create's 409 with nothing listed fails and is POSTed again as any such 409 is
  * (nameHeldUnlisted), never blocked: the mark would only name the deleted audience among the
@@ -124,9 +126,14 @@ export function holdsAudienceRecord(records: ReadonlyMap<string, AudienceRecord>
  * a removal on every plan, an audience to a move onto its key (holdsAudienceRecord), never
  * dropped by an apply (remnants.ts).
  */
-export function runsOnlyRemnant(record: AudienceRecord, since: number): AudienceRecord | undefined {
+export function runsOnlyRemnant(
+  record: AudienceRecord,
+  since: number,
+  audienceId = record.audienceId,
+): AudienceRecord | undefined {
+  const marked = audienceId === undefined ? record.runs : formerRuns(record, audienceId);
   const runs = withoutStaleFormerRuns(
-    record.runs.filter((run) => run.formerAudienceId !== undefined),
+    marked.filter((run) => run.formerAudienceId !== undefined),
     since,
   );
   if (runs.length === 0) return undefined;

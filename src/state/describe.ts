@@ -11,7 +11,7 @@ export function recordStatus(record: AudienceRecord): string {
   if (record.audienceId) return 'ok';
   if (record.operationId) return `creating (operation ${record.operationId})`;
   if (holdsOnlyFormerRuns(record))
-    return `runs of deleted audiences only, counted until ${untilText(record)}`;
+    return `runs of deleted or forgotten audiences only, counted until ${untilText(record)}`;
   return 'no audience id';
 }
 
@@ -27,7 +27,7 @@ export function runsOnlyNote(record: AudienceRecord): string | undefined {
   if (!holdsOnlyFormerRuns(record)) return undefined;
   const { sandbox, key } = record;
   const count = record.runs.length === 1 ? '1 run' : `${record.runs.length} runs`;
-  return `${sandbox}/${key} names no audience: it keeps only ${count} of deleted audiences, which count against sandbox ${sandbox}'s daily run budget until ${untilText(record)} (its manifest removed, or a create that made nothing to be made again). The plan creates the audience into it while a manifest names ${key}, and does nothing with it otherwise; an apply after that time (and the 5 minutes the clocks are given) drops it, and \`audiencectl state forget ${key} --sandbox ${sandbox}\` drops it now (its runs then no longer count).`;
+  return `${sandbox}/${key} names no audience: it keeps only ${count} of deleted or forgotten audiences, which count against sandbox ${sandbox}'s daily run budget until ${untilText(record)} (its manifest removed, its audience forgotten, or a create that made nothing to be made again). The plan creates the audience into it while a manifest names ${key}, and does nothing with it otherwise; an apply after that time (and the 5 minutes the clocks are given) drops it, and \`audiencectl state forget ${key} --sandbox ${sandbox}\` drops it now (its runs then no longer count).`;
 }
 
 export function lastRunStatus(record: AudienceRecord): string {

@@ -126,11 +126,13 @@ export async function importAudience(
     const fresh = { ...newRecord(sandbox, key, existing.deletionPolicy), audienceId, ...facts };
     return { record: await store.put(fresh), notes, origin: 'outside' };
   }
-  // Imported into a record waiting for its create: what a recorded create drops goes.
-  const runs =
-    existing?.audienceId === undefined && existing !== undefined && target.budgetHorizon
-      ? { runs: withoutStaleFormerRuns(existing.runs, target.budgetHorizon()) }
-      : {};
+  // Imported into a record waiting for its create: what a recorded create drops goes. Runs of
+  // this very audience (a forgotten audience's runs-only record, imported back) are its own again.
+  const waited = existing?.audienceId === undefined ? existing : undefined;
+  const own = waited && reclaimedRuns(waited, audienceId);
+  let runs: { runs?: AudienceRecord['runs'] } = own ? { runs: own } : {};
+  if (waited && target.budgetHorizon)
+    runs = { runs: withoutStaleFormerRuns(own ?? waited.runs, target.budgetHorizon()) };
   const unproven =
     existing && notShownOwn(existing, shown, target.createSkewSeconds ?? 0, ownCreators(records, sandbox));
   if (existing && unproven) {
@@ -163,6 +165,20 @@ export async function importAudience(
   const imported = existing?.audienceId === undefined ? withoutMark(base) : base;
   const record = await store.put({ ...withoutBlocked(imported), audienceId, ...known, ...runs });
   return { record, notes, origin: 'outside' };
+}
+
+/**
+ * The record's runs with those of `audienceId` (marked as a former audience's when it was
+ * forgotten, runsOnlyRemnant) its own again; undefined when it holds none of them.
+ */
+function reclaimedRuns(record: AudienceRecord, audienceId: string): AudienceRecord['runs'] | undefined {
+  if (!record.runs.some((run) => run.formerAudienceId === audienceId)) return undefined;
+  return record.runs.map((run) => {
+    if (run.formerAudienceId !== audienceId) return run;
+    const own = { ...run };
+    delete own.formerAudienceId;
+    return own;
+  });
 }
 
 /**

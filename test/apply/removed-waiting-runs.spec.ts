@@ -112,17 +112,19 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
         // `state list` and `state show` say what such a record is.
         const listed = await cli('state', 'list');
         expect(listed.stdout).toMatch(
-          new RegExp(`prod +gold +- +runs of deleted audiences only, counted until ${until(goldRun)}`),
+          new RegExp(
+            `prod +gold +- +runs of deleted or forgotten audiences only, counted until ${until(goldRun)}`,
+          ),
         );
         expect(listed.stdout).toContain(
-          '2 name no audience, only runs of deleted audiences kept for the daily run budget',
+          '2 name no audience, only runs of deleted or forgotten audiences kept for the daily run budget',
         );
         // Counted apart from the audiences (review 8, L3): silver is the one audience.
         expect(listed.stdout).toMatch(/\n1 audience \(and 2 records of runs only, below\); lineage /);
         const shown = await cli('state', 'show', 'gold', '--sandbox', 'prod');
         expect(JSON.parse(shown.stdout)).toEqual(remnant);
         expect(shown.stderr).toContain(
-          `prod/gold names no audience: it keeps only 1 run of deleted audiences, which count against sandbox prod's daily run budget until ${until(goldRun)}`,
+          `prod/gold names no audience: it keeps only 1 run of deleted or forgotten audiences, which count against sandbox prod's daily run budget until ${until(goldRun)}`,
         );
 
         // `state forget` drops one: its run no longer counts, and bronze's run fits.
@@ -156,5 +158,107 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
         expect((await store.readAll()).audiences.map((r) => r.key).sort()).toEqual(['bronze', 'silver']);
       },
     );
+  });
+
+  it('a live audience deleted for its removed manifest, forgotten (Orphan) or by `state forget`: its runs stay counted (review 9, finding 2)', async () => {
+    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+      const state = await kind.fresh();
+      const manifests = new ManifestDir(await tempDir());
+      const env = emulatorEnv(emulator);
+      const cli = (...args: string[]) => runCliInProcess([...args, '--state', state], { env });
+      const apply = () => cli('apply', manifests.dir, '--auto-approve');
+      const steps = async () => {
+        const planned = await cli('plan', manifests.dir, '--output', 'json', '--runs-per-day', '3');
+        const { steps } = JSON.parse(planned.stdout) as { steps: { id: string; deferred?: string }[] };
+        return steps.map((s) => [s.id, s.deferred ?? null]);
+      };
+      const until = (run: { createdAt: number }) => new Date((run.createdAt + DAY) * 1000).toISOString();
+
+      const orphan = manifestObject('bronze', { metadata: { deletionPolicy: 'Orphan' } });
+      await manifests.write([gold!, copper!, orphan]);
+      expect((await apply()).code).toBe(0);
+      const store = await kind.open(state);
+      const recorded = async (key: string) => {
+        const record = (await store.get('prod', key))!;
+        return [record.audienceId!, record.runs[0]!] as const;
+      };
+      const [[goldId, goldRun], [copperId, copperRun], [bronzeId, bronzeRun]] = [
+        await recorded('gold'),
+        await recorded('copper'),
+        await recorded('bronze'),
+      ];
+
+      // gold's manifest removed: its audience deleted, its run kept under its key; bronze's
+      // (Orphan) forgotten, its audience left in AEP, its run kept too.
+      await manifests.write([copper!]);
+      const deleted = await apply();
+      expect(deleted.code).toBe(0);
+      expect(deleted.stdout).toContain(
+        `deleted ${goldId}; the record keeps only its 1 run of deleted audiences, counted against the sandbox's daily run budget until ${until(goldRun)}`,
+      );
+      expect(deleted.stdout).toContain(
+        `forgotten; the remote audience is kept; the record keeps only its 1 run of the audience, counted against the sandbox's daily run budget until ${until(bronzeRun)}`,
+      );
+      expect(
+        emulator.control
+          .listAudiences(ORG, 'prod')
+          .map((a) => a.audienceId)
+          .sort(),
+      ).toEqual([copperId, bronzeId].sort());
+      for (const [key, run, id] of [
+        ['gold', goldRun, goldId],
+        ['bronze', bronzeRun, bronzeId],
+      ] as const) {
+        expect(await store.get('prod', key)).toEqual({
+          schemaVersion: 2,
+          sandbox: 'prod',
+          key,
+          deletionPolicy: key === 'gold' ? 'Delete' : 'Orphan',
+          runs: [{ ...run, formerAudienceId: id }],
+        });
+      }
+      // Still counted: gold's, bronze's and copper's runs spend 3 a day, silver's run waits.
+      await manifests.write([copper!, silver!]);
+      expect(await steps()).toEqual([
+        ['prod/silver:create', null],
+        ['prod/silver:run', 'sandbox "prod" has used its 3 runs of the last 24 h'],
+      ]);
+
+      // `state forget copper`: the audience is left alone, its run stays counted, and it says so.
+      const forgot = await cli('state', 'forget', 'copper', '--sandbox', 'prod');
+      expect(forgot.code).toBe(0);
+      expect(forgot.stdout).toContain(
+        `Its 1 run begun in the last 24 hours stays under prod/copper as a record of runs only: forgetting does not undo them, and they count against sandbox prod's daily run budget until ${until(copperRun)}`,
+      );
+      expect(await store.get('prod', 'copper')).toEqual({
+        schemaVersion: 2,
+        sandbox: 'prod',
+        key: 'copper',
+        deletionPolicy: 'Delete',
+        runs: [{ ...copperRun, formerAudienceId: copperId }],
+      });
+      await manifests.write([silver!]);
+      expect(await steps()).toEqual([
+        ['prod/silver:create', null],
+        ['prod/silver:run', 'sandbox "prod" has used its 3 runs of the last 24 h'],
+      ]);
+
+      // Imported back (as forget's output suggests), the audience's run is its own again.
+      await manifests.write([copper!, silver!]);
+      const imported = await cli(
+        'state',
+        'import',
+        'copper',
+        manifests.dir,
+        '--sandbox',
+        'prod',
+        '--audience-id',
+        copperId,
+      );
+      expect(imported.code, imported.stderr).toBe(0);
+      const back = await store.get('prod', 'copper');
+      expect(back?.audienceId).toBe(copperId);
+      expect(back?.runs).toEqual([copperRun]);
+    });
   });
 });

@@ -46,10 +46,16 @@ describe('a replace keeps the deleted audience runs of the last 24 h for the run
         ['prod/silver:run', 'sandbox "prod" has used its 2 runs of the last 24 h'],
       ]);
 
-      // A removed manifest's delete drops the record, its runs with it, as it always did.
+      // A removed manifest's delete keeps the runs that still count, as a runs-only record (review 9, finding 2).
       const removed = await env.apply([silver], { plan: TWO_IN_SANDBOX });
       expect(statuses(removed)).toContain('prod/gold:delete applied');
-      expect(await env.store().get('prod', 'gold')).toBeUndefined();
+      expect(await env.store().get('prod', 'gold')).toEqual({
+        schemaVersion: 2,
+        sandbox: 'prod',
+        key: 'gold',
+        deletionPolicy: 'Delete',
+        runs: [former],
+      });
     });
   });
 

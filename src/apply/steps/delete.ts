@@ -53,10 +53,10 @@ async function resolveAudienceId(
 }
 
 /**
- * Removes a removed manifest's record that names no audience, all but the runs of deleted
- * audiences it holds that still count against the sandbox's daily run budget (runsOnlyRemnant):
- * dropped with it, the budget would undercount for up to a day. The plan leaves such a remnant
- * alone (removals.ts), and an apply drops it once none counts (remnants.ts). Returns it, if kept.
+ * Removes a removed manifest's record that names no audience (or is forgotten), all but the runs
+ * it holds that still count against the sandbox's daily run budget (runsOnlyRemnant): dropped
+ * with it, the budget would undercount for up to a day. The plan leaves such a remnant alone
+ * (removals.ts), and an apply drops it once none counts (remnants.ts). Returns it, if kept.
  */
 async function removeWithoutAudience(
   record: AudienceRecord,
@@ -67,15 +67,18 @@ async function removeWithoutAudience(
   return kept;
 }
 
-/** What a removal says of the runs-only record it kept. */
-function remnantNote(kept: AudienceRecord): string {
+/** What a removal says of the runs-only record it kept (`of`: whose runs they are). */
+function remnantNote(kept: AudienceRecord, of = 'deleted audiences'): string {
   const until = new Date(countedUntil(kept.runs) * 1000).toISOString();
-  return `the record keeps only its ${runCount(kept.runs.length)} of deleted audiences, counted against the sandbox's daily run budget until ${until}`;
+  return `the record keeps only its ${runCount(kept.runs.length)} of ${of}, counted against the sandbox's daily run budget until ${until}`;
 }
 
 /**
- * What a deleted audience's record becomes: nothing, for a removed manifest's delete; for a
- * replace's, the record the create that follows writes its audience into (keptByReplace).
+ * What a deleted audience's record becomes: for a replace's, the record the create that follows
+ * writes its audience into (keptByReplace); for a removed manifest's, the runs of the deleted
+ * audience that still count against the sandbox's daily run budget, as a runs-only record
+ * (runsOnlyRemnant, as a removal of a record without an audience keeps them): the service counts
+ * them for a day whether the audience is there or not.
  */
 function keptAfter(
   step: Step,
@@ -83,12 +86,17 @@ function keptAfter(
   id: string,
   deps: ExecutorDeps,
 ): AudienceRecord | undefined {
-  return step.kind === 'replace' ? keptByReplace(record, id, budgetHorizon(deps)) : undefined;
+  const since = budgetHorizon(deps);
+  return step.kind === 'replace' ? keptByReplace(record, id, since) : runsOnlyRemnant(record, since, id);
 }
 
-/** ` (its 2 runs of the last 24 h kept for the daily run budget)`, when a replace keeps any. */
-function keptNote(kept: AudienceRecord | undefined): string {
+/**
+ * What the message adds of what the record kept: a replace's runs of the last 24 h
+ * (` (its 2 runs of the last 24 h kept for the daily run budget)`), a removal's runs-only record.
+ */
+function keptNote(step: Step, kept: AudienceRecord | undefined): string {
   if (!kept || kept.runs.length === 0) return '';
+  if (step.kind !== 'replace') return `; ${remnantNote(kept)}`;
   return ` (its ${runCount(kept.runs.length)} of the last 24 h kept for the daily run budget)`;
 }
 
@@ -109,12 +117,12 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
   if (verdict.kind === 'gone' && !fromOperation) {
     const kept = keptAfter(step, record, id, deps);
     await removeOrReplace(store, record, kept);
-    return result(
-      step,
-      'applied',
-      `${id} was already deleted outside audiencectl; record forgotten${keptNote(kept)}`,
-      { audienceId: id },
-    );
+    // A removal's runs-only record is what is left of it: no longer "forgotten".
+    const left =
+      step.kind !== 'replace' && kept ? remnantNote(kept) : `record forgotten${keptNote(step, kept)}`;
+    return result(step, 'applied', `${id} was already deleted outside audiencectl; ${left}`, {
+      audienceId: id,
+    });
   }
   if (verdict.kind === 'other') {
     return result(step, 'blocked', `not deleted: ${verdict.reason}`, { audienceId: id });
@@ -140,17 +148,25 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
   }
   const kept = keptAfter(step, pending, id, deps);
   await removeOrReplace(store, pending, kept);
-  return result(step, 'applied', `deleted ${id}${keptNote(kept)}`, { audienceId: id });
+  return result(step, 'applied', `deleted ${id}${keptNote(step, kept)}`, { audienceId: id });
 }
 
-/** Forget: drop the record, keep the remote audience (one without an id: its counting runs, removeWithoutAudience). */
+/**
+ * Forget: drop the record, keep the remote audience, all but the runs that still count against
+ * the sandbox's daily run budget (runsOnlyRemnant: forgetting an audience does not un-start its
+ * runs). A copy a carried create left (removals.ts carriedTo) holds a create in flight, and the key
+ * it was carried to holds its runs: dropped whole, as before.
+ */
 export async function forgetStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
+  const forgotten = 'forgotten; the remote audience is kept';
   const record = await deps.store.get(step.sandbox, step.key);
-  // A copy a carried create left (removals.ts carriedTo) holds a create in flight, and the key it
-  // was carried to holds its runs: dropped whole, as before.
-  const waiting = record !== undefined && ownsNoAudience(record);
-  const kept = waiting ? await removeWithoutAudience(record, deps) : undefined;
-  if (kept) return result(step, 'applied', `forgotten; ${remnantNote(kept)}`);
-  if (!waiting) await deps.store.delete(step.sandbox, step.key);
-  return result(step, 'applied', 'forgotten; the remote audience is kept');
+  if (record === undefined) return result(step, 'applied', forgotten);
+  if (record.audienceId === undefined && !ownsNoAudience(record)) {
+    await deps.store.delete(step.sandbox, step.key);
+    return result(step, 'applied', forgotten);
+  }
+  const kept = await removeWithoutAudience(record, deps);
+  if (!kept) return result(step, 'applied', forgotten);
+  if (record.audienceId === undefined) return result(step, 'applied', `forgotten; ${remnantNote(kept)}`);
+  return result(step, 'applied', `${forgotten}; ${remnantNote(kept, 'the audience')}`);
 }

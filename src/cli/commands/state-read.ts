@@ -111,7 +111,7 @@ export async function list(options: SandboxOptions & { json?: boolean }): Promis
   }
   if (runsOnly > 0) {
     out(
-      `${runsOnly} name${runsOnly === 1 ? 's' : ''} no audience, only runs of deleted audiences kept for the daily run budget: \`audiencectl state show <key>\` says until when.`,
+      `${runsOnly} name${runsOnly === 1 ? 's' : ''} no audience, only runs of deleted or forgotten audiences kept for the daily run budget: \`audiencectl state show <key>\` says until when.`,
     );
   }
 }

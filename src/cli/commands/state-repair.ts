@@ -1,12 +1,12 @@
 import { UsageError } from '../../errors.js';
 import { systemClock } from '../../apply/clock.js';
 import { CREATE_SKEW_SECONDS } from '../../apply/find-created.js';
-import { budgetHorizon } from '../../apply/record-helpers.js';
+import { budgetHorizon, removeOrReplace } from '../../apply/record-helpers.js';
 import { closestKey } from '../../manifest/suggest.js';
 import { assertValidId } from '../../state/record-id.js';
 import { importAudience, notFound, sandboxesWithKey } from '../../state/repair.js';
 import { StateError } from '../../state/errors.js';
-import { holdsOnlyFormerRuns } from '../../state/current-runs.js';
+import { countedUntil, holdsOnlyFormerRuns, runsOnlyRemnant } from '../../state/current-runs.js';
 import type { AudienceRecord } from '../../state/schema.js';
 import { recordId } from '../../state/record-id.js';
 import type { StateStore } from '../../state/store.js';
@@ -163,14 +163,25 @@ export async function forget(key: string, options: LockingOptions): Promise<void
   await (await openExisting(options)).close();
   const sandbox = sandboxOf(options);
   assertValidId(sandbox, key);
-  const record = await withLock(options, 'forget', async (store) => {
+  const { record, kept } = await withLock(options, 'forget', async (store) => {
     // Read leniently: forgetting is also how a corrupt record is dropped.
     const before = await store.get(sandbox, key).catch(() => undefined);
+    // Forgetting an audience does not un-start its runs: those that still count against the
+    // sandbox's daily run budget stay, as a runs-only record (the local clock: no AEP is asked).
+    // A runs-only record itself is dropped: that is how one goes at once.
+    const remnant =
+      before === undefined || holdsOnlyFormerRuns(before)
+        ? undefined
+        : runsOnlyRemnant(before, budgetHorizon({ clock: systemClock, client: {} }));
+    if (before !== undefined && remnant !== undefined) {
+      await removeOrReplace(store, before, remnant);
+      return { record: before, kept: remnant };
+    }
     if (!(await store.delete(sandbox, key))) {
       const elsewhere = (await sandboxesWithKey(store, key)).filter((s) => s !== sandbox);
       throw notFound(store.location, sandbox, key, elsewhere);
     }
-    return before;
+    return { record: before, kept: undefined };
   });
   const former = record?.runs.filter((run) => run.formerAudienceId !== undefined).length ?? 0;
   const runs = `${former === 1 ? '1 run' : `${former} runs`} of deleted audiences`;
@@ -187,14 +198,18 @@ export async function forget(key: string, options: LockingOptions): Promise<void
       `It had a pending ${record.intent.kind} intent from ${record.intent.startedAt}: that call may have changed the remote audience.`,
     );
   }
-  if (former > 0) {
-    out(
-      `Its ${runs} no longer count${former === 1 ? 's' : ''} against sandbox ${sandbox}'s daily run budget.`,
-    );
-  }
+  if (kept !== undefined) out(keptRunsNote(kept));
   out(
     `While its manifest exists, the next apply will try to create it again; remove the manifest, or \`state import\` it back.`,
   );
+}
+
+/** What `state forget` says of the runs it kept as a runs-only record (runsOnlyRemnant). */
+function keptRunsNote(kept: AudienceRecord): string {
+  const { sandbox, key } = kept;
+  const count = kept.runs.length === 1 ? 'run' : 'runs';
+  const until = new Date(countedUntil(kept.runs) * 1000).toISOString();
+  return `Its ${kept.runs.length} ${count} begun in the last 24 hours stay${kept.runs.length === 1 ? 's' : ''} under ${recordId(sandbox, key)} as a record of runs only: forgetting does not undo them, and they count against sandbox ${sandbox}'s daily run budget until ${until} (an apply then drops the record; \`audiencectl state forget ${key} --sandbox ${sandbox}\` again drops it now).`;
 }
 
 function audienceNote(record: AudienceRecord | undefined): string {
