@@ -12,7 +12,7 @@ import {
   result,
 } from './record-helpers.js';
 import { measuredOffset } from './service-time.js';
-import { ownCreators } from '../state/own-creators.js';
+import { createClockOffset, ownCreators } from '../state/own-creators.js';
 import type { ExecutorDeps, StepResult } from './types.js';
 
 /** An audience created this long before our intent still counts as ours: clocks differ. */
@@ -50,6 +50,7 @@ export async function findOwnCreate(
   step: Step,
   sinceSeconds: number,
   deps: ExecutorDeps,
+  record: Pick<AudienceRecord, 'pendingCreate'>,
 ): Promise<OwnCreate> {
   const name = step.create?.name ?? '';
   const options = deps.signal ? { signal: deps.signal } : {};
@@ -61,10 +62,11 @@ export async function findOwnCreate(
       .flatMap((record) => (record.audienceId ? [record.audienceId] : [])),
   );
   const creators = ownCreators(records, step.sandbox);
-  // `sinceSeconds` is this machine's clock, createdAt AEP's: compared in AEP's clock, as the
-  // answer just read (its Date header) measured it, so a local clock ahead by more than the
-  // skew allowed does not take our own create for someone else's.
-  const since = sinceSeconds + (measuredOffset(deps.client) ?? 0);
+  // `sinceSeconds` is the applying machine's clock, createdAt AEP's: compared in AEP's clock,
+  // by the offset that machine measured when it sent the create, else as the answer just read
+  // (its Date header) measured it, so a local clock ahead by more than the skew allowed does not
+  // take our own create for someone else's.
+  const since = sinceSeconds + createClockOffset(record, measuredOffset(deps.client));
   const plausible = (audience: LiveAudience) => {
     const created = createdSeconds(audience);
     return (

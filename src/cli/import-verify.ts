@@ -99,8 +99,8 @@ export async function importConnection(flags: ConnectFlags): Promise<Connection 
 
 /**
  * What the import learnt of the audience: the line to print, and, when the service was asked
- * (`shown`), when it says the audience was created (epoch seconds, read back into the local
- * clock by the offset its answer's Date header showed) and by whom, where it says.
+ * (`shown`), when it says the audience was created (epoch seconds, AEP's clock) and by whom,
+ * where it says, with the offset its answer's Date header showed.
  */
 export type VerifiedImport = { line: string; shown?: AudienceShown };
 
@@ -112,9 +112,11 @@ export async function verifiedImport(
   if (!connection) return { line: NOT_VERIFIED };
   const { line, audience } = await checkImport(connection.client, claim);
   const created = createdSeconds(audience);
+  const offset = measuredOffset(connection.client);
   const shown: AudienceShown = {
-    ...(created === undefined ? {} : { createdSeconds: created - (measuredOffset(connection.client) ?? 0) }),
+    ...(created === undefined ? {} : { createdSeconds: created }),
     ...(audience.createdBy === undefined ? {} : { createdBy: audience.createdBy }),
+    ...(offset === undefined ? {} : { clockOffset: offset }),
   };
   return { line, shown };
 }

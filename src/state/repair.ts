@@ -6,7 +6,7 @@ import { epochSecondsOf } from './instant.js';
 import { newRecord, withoutBlocked } from './record-changes.js';
 import type { AudienceRecord } from './schema.js';
 import { recordId } from './record-id.js';
-import { ownCreators } from './own-creators.js';
+import { createClockOffset, ownCreators } from './own-creators.js';
 import type { StateStore } from './store.js';
 
 /** Inspecting commands need an existing store: a mistyped --state must not look empty. */
@@ -43,10 +43,11 @@ export function notFound(dir: string, sandbox: string, key: string, elsewhere: s
 }
 
 /**
- * What the service showed of an imported audience: when it was created (epoch seconds, the local
- * clock) and by whom, where it says.
+ * What the service showed of an imported audience: when it was created (epoch seconds, AEP's
+ * clock) and by whom, where it says; and AEP's clock minus the local one as its answer's Date
+ * header showed it (`clockOffset`, seconds), when it did.
  */
-export type AudienceShown = { createdSeconds?: number; createdBy?: string };
+export type AudienceShown = { createdSeconds?: number; createdBy?: string; clockOffset?: number };
 
 /**
  * `own`: the record waited for a create audiencectl sent, and the audience imported answers it:
@@ -216,7 +217,8 @@ function notShownOwn(
   if (shown === undefined)
     return `without AEP credentials who created it, and when, could not be checked: ${NOT_SHOWN}`;
   const { createdSeconds: created, createdBy } = shown;
-  const since = epochSecondsOf(createBegan(record) ?? '');
+  // In AEP's clock: the create began by the applying machine's (createClockOffset).
+  const since = epochSecondsOf(createBegan(record) ?? '') + createClockOffset(record, shown.clockOffset);
   if (created !== undefined && Number.isFinite(since) && created < since - skew)
     return `the service says it was created at ${new Date(created * 1000).toISOString()}, before that create began: not the audience that create made, so it is taken as made outside audiencectl`;
   const account = [...creators].join(', ');

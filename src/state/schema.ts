@@ -123,6 +123,15 @@ export const PendingCreate = z.object({
   /** Its normalised spec and that spec's hash (the intent's `specHash`). */
   spec: NormalSpec,
   hash: z.string(),
+  /**
+   * AEP's clock minus the applying machine's, in whole seconds, as an answer's Date header
+   * showed it lately (measuredOffset) when the create intent was written; absent when none was
+   * measured, and in records of earlier releases (an earlier release drops it on its next write).
+   * When the create began (the intent's `startedAt`, its answer's `observed.at`) is that
+   * machine's clock, an audience's creation time AEP's: with it they are compared in AEP's clock
+   * (own-creators.ts createBeganInAep), whichever machine looks later.
+   */
+  clockOffset: z.number().int().optional(),
 });
 export type PendingCreate = z.infer<typeof PendingCreate>;
 

@@ -171,6 +171,36 @@ describe.each([
   });
 });
 
+describe('state import of the audience of its own lost create, applied from a machine whose clock was ahead', () => {
+  it("adopts it: compared in AEP's clock by the offset the applying machine measured (review 9, finding 3)", async () => {
+    const s = await story(path.join(await tempDir(), 'state'));
+    // The applying machine's clock is 3 minutes ahead of AEP's (AEP 3 minutes behind it): more
+    // than the 2 minutes a creation time may precede the create. The POST's answer is lost.
+    emulator().control.updateSettings({ clockOffsetMs: -3 * 60_000 });
+    await knownAccount(s);
+    emulator().control.setDelays({ operationDelayMs: HOUR_MS });
+    emulator().control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
+    const failed = await s.cli('apply', s.dir, '--auto-approve');
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain(HINT);
+    const pending = await recordOf(s.state);
+    expect(pending?.intent?.kind).toBe('create');
+    // The offset it measured before the POST (a Date header has whole seconds), kept with the create.
+    expect(Math.abs(pending!.pendingCreate!.clockOffset! + 180)).toBeLessThanOrEqual(1);
+    const made = finishTheCreate();
+    emulator().control.setDelays({ operationDelayMs: 10 });
+
+    // Imported where the clock agrees with AEP's (another machine, or this one set right).
+    emulator().control.updateSettings({ clockOffsetMs: 0 });
+    const stdout = await followTheHint(s, made);
+    expect(stdout).toContain(
+      `  - the pending create intent from ${pending!.intent!.startedAt} is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it\n`,
+    );
+    expect(stdout.endsWith(OWED)).toBe(true);
+    expect((await recordOf(s.state))?.imported).toBeUndefined();
+  });
+});
+
 describe('state import of the audience of its own create whose operation the service does not know', () => {
   it('adopts it: the onCreate run stays owed, and the next apply starts exactly one', async () => {
     const s = await story(path.join(await tempDir(), 'state'));

@@ -56,7 +56,7 @@ export async function resolveDuplicate(
 ): Promise<StepResult> {
   const startedAt = epochSecondsOf(pending.intent?.startedAt ?? '');
   const since = Number.isFinite(startedAt) ? startedAt : 0;
-  const found = await findOwnCreate(step, since, deps);
+  const found = await findOwnCreate(step, since, deps, pending);
   if (ours && found.kind === 'one') return adoptOwnCreate(step, pending, found.audience, deps);
   const listed = candidatesOf(found);
   const stillThere = forgotten && listed.find((audience) => audience.id === forgotten.audienceId);

@@ -16,6 +16,7 @@ import { blockedNameWayOut, nameLeftBehind, withoutBlock } from '../../plan/name
 import type { Replaced } from './freed-name.js';
 import { awaitOperation } from './create-operation.js';
 import { resolveDuplicate } from './create-duplicate.js';
+import { measuredOffset } from '../service-time.js';
 
 const POST_ATTEMPTS = 3;
 
@@ -35,7 +36,15 @@ async function postCreate(
   const target = step.target!;
   // What is sent is kept with the intent: a resumed create sends it again, whatever the
   // manifest says by then (see sentStep).
-  const sent = { body: step.create!, spec: target.spec, hash: target.hash };
+  // With AEP's clock as last measured: the intent's time is this machine's, and a lookup of the
+  // audience it made (findOwnCreate, `state import`) compares it with AEP's creation time.
+  const offset = measuredOffset(client);
+  const sent = {
+    body: step.create!,
+    spec: target.spec,
+    hash: target.hash,
+    ...(offset === undefined ? {} : { clockOffset: offset }),
+  };
   let pending = resumed
     ? record
     : await store.beginIntent({ ...record, pendingCreate: sent }, 'create', { specHash: target.hash });
