@@ -1,0 +1,86 @@
+import { isSecretParameter } from './safe-url.js';
+import { shellQuote } from './shell-quote.js';
+
+/**
+ * The flags a command printed for a person to paste must carry to reach the store and the
+ * configuration this process used: those its user gave on the command line, shell-quoted and
+ * ready to append (` --state ./stores/prod`). What the environment or the defaults chose is
+ * left out: the pasted command, run from the same shell, inherits it the same way.
+ */
+export type PasteFlags = {
+  /** ` --state <dir|url>`, or ''. A URL never holds its password (see stateWords). */
+  readonly state: string;
+  /** ` --state-password-file <file>` and ` --config <file>`, or ''. */
+  readonly access: string;
+  /** The process used the embedded emulator (`--emulator`). */
+  readonly emulator: boolean;
+};
+
+/** A process whose store and configuration came from the environment or the defaults. */
+export const NO_PASTE_FLAGS: PasteFlags = { state: '', access: '', emulator: false };
+
+/** What the user gave on the command line (never what came from a variable). */
+export type GivenFlags = {
+  state?: string | undefined;
+  statePasswordFile?: string | undefined;
+  config?: string | undefined;
+  emulator?: boolean | undefined;
+};
+
+/** Where the person finds how to pass a password this command does not print. */
+const PASSWORD_POINTER = '--state-password-file <file holding the password>';
+
+/**
+ * `--state <url>` without what is secret in it: the password and any secret-looking query
+ * parameter (`?password=`, `?sslpassword=`) are dropped, never masked (a `***` would be sent
+ * as the password). When one was dropped and no password file was given, a placeholder says
+ * where the password goes: the command cannot run as printed, and must not print it.
+ */
+function urlWords(text: string, passwordFile: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    return ` --state <the PostgreSQL URL>`;
+  }
+  let dropped = url.password !== '';
+  url.password = '';
+  for (const name of [...url.searchParams.keys()]) {
+    if (!isSecretParameter(name)) continue;
+    url.searchParams.delete(name);
+    dropped = true;
+  }
+  const pointer = dropped && !passwordFile ? ` ${PASSWORD_POINTER}` : '';
+  return ` --state ${shellQuote(url.href)}${pointer}`;
+}
+
+function stateWords(given: GivenFlags): string {
+  if (given.state === undefined || given.state === '') return '';
+  if (/^postgres(ql)?:\/\//i.test(given.state.trim()))
+    return urlWords(given.state, given.statePasswordFile !== undefined);
+  return ` --state ${shellQuote(given.state)}`;
+}
+
+/** The flags of `given` a pasted command carries. */
+export function pasteFlags(given: GivenFlags): PasteFlags {
+  const access = [
+    given.statePasswordFile ? ` --state-password-file ${shellQuote(given.statePasswordFile)}` : '',
+    given.config ? ` --config ${shellQuote(given.config)}` : '',
+  ].join('');
+  return { state: stateWords(given), access, emulator: given.emulator === true };
+}
+
+/**
+ * What a printed command of `command` appends: every command that opens the store takes
+ * `--state`, `--state-password-file` and `--config`; `apply` and `init` also `--emulator`.
+ * `withState: false` for a command that names its store itself (`init --state <dir>`).
+ */
+export function pastedFlags(
+  flags: PasteFlags | undefined,
+  command: 'plan' | 'apply' | 'init' | 'state',
+  options: { withState?: boolean } = {},
+): string {
+  if (!flags) return '';
+  const emulator = flags.emulator && (command === 'apply' || command === 'init') ? ' --emulator' : '';
+  return `${options.withState === false ? '' : flags.state}${flags.access}${emulator}`;
+}
