@@ -154,7 +154,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   const revision = flow.revision ?? { kind: 'none' };
   const order = checkoutCheck(revision);
   await checkBeforeCalls(input, flow, order);
-  const resumed = await resumeIntents(store, flow.client, flow.clock, flow.signal);
+  const resumed = await resumeIntents(store, flow.client, flow.clock, flow.signal, flow.paste);
   const settled = await store.readAll();
   // Planned as if already dropped (their runs count against no budget), dropped only once the
   // apply goes ahead: nothing is written before the confirmation but what planning needs.

@@ -178,7 +178,7 @@ export async function notListedYet(
     return result(
       step,
       'failed',
-      `${what} and no audience of that name is listed ${minutes} minutes after this create began: the name is held by an audience not listed (this create's, its operation unfinished, or another's); ${kept} is kept, and the next apply POSTs again and adopts the audience once it is listed. If it stays unlisted, ${importHint(step)}`,
+      `${what} and no audience of that name is listed ${minutes} minutes after this create began: the name is held by an audience not listed (this create's, its operation unfinished, or another's); ${kept} is kept, and the next apply POSTs again and adopts the audience once it is listed. If it stays unlisted, ${importHint(step, deps.paste)}`,
     );
   }
   const left = await dropCreate(deps.store, record);

@@ -6,6 +6,7 @@ import { keptByReplace } from '../state/current-runs.js';
 import { budgetHorizon, removeOrReplace } from './record-helpers.js';
 import { settleRunIntent } from './run-intent.js';
 import type { Clock } from './types.js';
+import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 
 /**
  * Settles the intents a killed apply left behind, before anything is planned, so the
@@ -19,6 +20,8 @@ export async function resumeIntents(
   client: AepClient,
   clock: Clock,
   signal?: AbortSignal,
+  /** The flags a note's command carries (src/text/paste-flags.ts). */
+  paste?: PasteFlags,
 ): Promise<string[]> {
   const notes: string[] = [];
   const call = signal ? { signal } : {};
@@ -27,7 +30,7 @@ export async function resumeIntents(
     if (!intent || intent.kind === 'create') continue;
     const id = `${record.sandbox}/${record.key}`;
     try {
-      notes.push(await resumeOne(store, client, record, clock, call));
+      notes.push(await resumeOne(store, client, record, clock, call, paste));
     } catch (error) {
       if (signal?.aborted) throw error;
       notes.push(
@@ -44,6 +47,7 @@ async function resumeOne(
   record: AudienceRecord,
   clock: Clock,
   call: CallOptions,
+  paste: PasteFlags | undefined,
 ): Promise<string> {
   const id = `${record.sandbox}/${record.key}`;
   if (record.intent?.kind === 'patch') {
@@ -55,7 +59,7 @@ async function resumeOne(
   const settled = await settleRunIntent(store, client, record, clock, call);
   if (settled.kind === 'unknown') {
     const until = settled.listed
-      ? `it is settled (check the audience's runs in AEP, then run audiencectl state settle-run ${record.key} --sandbox ${record.sandbox} with --run-id <id> or --no-run)`
+      ? `it is settled (check the audience's runs in AEP, then run audiencectl state settle-run ${record.key} --sandbox ${record.sandbox}${pastedFlags(paste, 'state')} with --run-id <id> or --no-run)`
       : 'the service answers';
     return `${id}: cannot tell whether the interrupted run request started a run (${settled.message}); its intent is kept and no run is started until ${until}`;
   }

@@ -3,6 +3,7 @@ import type { Step } from '../plan/schema.js';
 import type { AppliedRevision } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import type { DeleteReads } from './delete-check.js';
+import type { PasteFlags } from '../text/paste-flags.js';
 
 /** Time, behind an interface so tests and the daemon can drive it. */
 export type Clock = {
@@ -86,4 +87,9 @@ export type ExecutorDeps = {
    * --refresh, so its apply gives the plan to make instead.
    */
   refreshWay?: string;
+  /**
+   * The flags (`--state`, `--config`, …) the commands a step's message tells a person to run
+   * carry, to reach this process's store and configuration (src/text/paste-flags.ts); none by default.
+   */
+  paste?: PasteFlags | undefined;
 };

@@ -3,6 +3,7 @@ import { parseStateLocation, type StateLocation } from '../state/location.js';
 import type { OpenOptions } from '../state/open.js';
 import type { CompatStore, StateStore } from '../state/store.js';
 import { durationOption } from './typed-options.js';
+import type { PasteFlags } from '../text/paste-flags.js';
 
 export const DEFAULT_STATE_DIR = '.audiencectl-state';
 
@@ -12,6 +13,8 @@ export type StateFlags = {
   /** ms */ stateConnectTimeout?: number;
   /** ms */ stateQueryTimeout?: number;
   config?: string;
+  /** The flags the commands the store's messages print carry (paste-flags.ts); none by default. */
+  paste?: PasteFlags;
 };
 
 /**
@@ -42,6 +45,7 @@ export function stateAccessOf(flags: StateFlags): OpenOptions {
     passwordFile: flags.statePasswordFile,
     connectTimeoutMs: flags.stateConnectTimeout,
     queryTimeoutMs: flags.stateQueryTimeout,
+    paste: flags.paste,
   };
 }
 

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { NormalSpec } from '../manifest/normal-spec.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { FieldChange, LiveState, RefreshReport, RefreshView } from './schema.js';
+import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 
 /**
  * What the Audiences API does not show, so a refresh cannot see drift in it. Said in every
@@ -51,7 +52,13 @@ export function liveOf(view: RefreshView | undefined, record: AudienceRecord): L
  * How the audience the service shows differs from what audiencectl applied. Only changes
  * that the manifest does not already ask for count as drift (`target` is the manifest's spec).
  */
-export function driftOf(record: AudienceRecord, live: LiveState, target: NormalSpec): Drift {
+export function driftOf(
+  record: AudienceRecord,
+  live: LiveState,
+  target: NormalSpec,
+  /** The flags its `state forget` carries (src/text/paste-flags.ts). */
+  paste?: PasteFlags,
+): Drift {
   const id = live.audienceId;
   if (live.status === 'missing') {
     return {
@@ -65,7 +72,7 @@ export function driftOf(record: AudienceRecord, live: LiveState, target: NormalS
     const what = live.external ? '' : ', not an external audience';
     return {
       kind: 'renamed',
-      detail: `audience ${id} is now named "${live.name}"${what} (recorded as "${known ?? '?'}"): renamed outside audiencectl, and a name cannot be PATCHed; rename it back in AEP, or run \`audiencectl state forget ${record.key} --sandbox ${record.sandbox}\` to leave it and create the manifest's audience anew`,
+      detail: `audience ${id} is now named "${live.name}"${what} (recorded as "${known ?? '?'}"): renamed outside audiencectl, and a name cannot be PATCHed; rename it back in AEP, or run \`audiencectl state forget ${record.key} --sandbox ${record.sandbox}${pastedFlags(paste, 'state')}\` to leave it and create the manifest's audience anew`,
     };
   }
   const applied = record.applied?.spec;

@@ -3,6 +3,7 @@ import { specName } from '../manifest/spec-hash-memo.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { PlainStepKind, Step } from './schema.js';
 import { createUnsettled, holdsNoAudience, isWaiting } from '../state/waiting.js';
+import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 
 export function baseStep(record: AudienceRecord, kind: PlainStepKind, reason: string): Step {
   return {
@@ -21,12 +22,16 @@ export function baseStep(record: AudienceRecord, kind: PlainStepKind, reason: st
  * not carried): settled where it was sent, by an apply of the manifest as it was (`back`: how to
  * put it back, "set metadata.name back to gold"). Undefined for any other record.
  */
-function settleFirst(record: AudienceRecord, back: string): string | undefined {
+function settleFirst(
+  record: AudienceRecord,
+  back: string,
+  paste: PasteFlags | undefined,
+): string | undefined {
   if (!isWaiting(record) || !createUnsettled(record)) return undefined;
   const sent = record.pendingCreate ? ` ("${record.pendingCreate.body.name}")` : '';
   return (
     `its create in sandbox "${record.sandbox}"${sent} is not settled: audiencectl does not know whether it made an audience, nor its id. ` +
-    `${back.charAt(0).toUpperCase()}${back.slice(1)} and run \`audiencectl apply\`: the create is settled (its audience adopted, or created); then make the change again, and the plan says how to move the audience`
+    `${back.charAt(0).toUpperCase()}${back.slice(1)} and run \`audiencectl apply${pastedFlags(paste, 'apply')}\`: the create is settled (its audience adopted, or created); then make the change again, and the plan says how to move the audience`
   );
 }
 
@@ -43,7 +48,13 @@ function assumedNote(assumed: boolean, to: DesiredManifest, sandboxMove: boolean
 }
 
 /** A blocked step: what happened, and how to do it on purpose. Never delete + create. */
-export function moveStep(record: AudienceRecord, manifest: DesiredManifest, assumed = false): Step {
+export function moveStep(
+  record: AudienceRecord,
+  manifest: DesiredManifest,
+  assumed = false,
+  /** The flags its commands carry (src/text/paste-flags.ts). */
+  paste?: PasteFlags,
+): Step {
   const from = record.sandbox;
   const to = manifest.sandbox;
   const { key } = record;
@@ -54,18 +65,19 @@ export function moveStep(record: AudienceRecord, manifest: DesiredManifest, assu
   const keep = explicit
     ? `set metadata.sandbox back to ${from}`
     : `set metadata.sandbox: ${from} in ${manifest.file} (or plan with --sandbox ${from})`;
-  const unsettled = settleFirst(record, keep);
+  const unsettled = settleFirst(record, keep, paste);
+  const flags = pastedFlags(paste, 'state');
   // A default sandbox changed: naming the sandbox moves a record that holds no audience.
   const named = `set metadata.sandbox: ${to} in ${manifest.file}: no audience exists in "${from}" (its record waits for its create), so the apply creates it in "${to}" and drops that record`;
   // Two whole sequences, each starting with the forget: no reading of one deletes the audience.
-  const forget = `\`audiencectl state forget ${key} --sandbox ${from}\``;
-  const applyTo = `\`audiencectl apply <manifests dir>${explicit ? '' : ` --sandbox ${to}`}\``;
+  const forget = `\`audiencectl state forget ${key} --sandbox ${from}${flags}\``;
+  const applyTo = `\`audiencectl apply <manifests dir>${explicit ? '' : ` --sandbox ${to}`}${pastedFlags(paste, 'apply')}\``;
   const onPurpose =
     !explicit && holdsNoAudience(record)
       ? named
       : `${forget} (the audience in "${from}" stays, unmanaged), then ${applyTo} to create it in "${to}". ` +
         `If it already exists in "${to}", instead: ${forget}, then ` +
-        `\`audiencectl state import ${key} <manifests dir> --sandbox ${to} --audience-id <id>\``;
+        `\`audiencectl state import ${key} <manifests dir> --sandbox ${to} --audience-id <id>${flags}\``;
   return {
     ...baseStep(record, 'move', why),
     source: `${manifest.file}:${manifest.line}`,
@@ -84,9 +96,16 @@ export function moveStep(record: AudienceRecord, manifest: DesiredManifest, assu
  * changed metadata.name (a typo, say). Blocked, as a move: delete + create would delete the
  * audience, and the create of its name would be refused while it exists.
  */
-export function renameStep(record: AudienceRecord, manifest: DesiredManifest, assumed = false): Step {
+export function renameStep(
+  record: AudienceRecord,
+  manifest: DesiredManifest,
+  assumed = false,
+  /** The flags its commands carry (src/text/paste-flags.ts). */
+  paste?: PasteFlags,
+): Step {
   const { key, sandbox } = record;
-  const unsettled = settleFirst(record, `set metadata.name back to ${key}`);
+  const unsettled = settleFirst(record, `set metadata.name back to ${key}`, paste);
+  const flags = pastedFlags(paste, 'state');
   // A pull-request plan's ids stand for audiences it assumes, not for ids to import.
   const id = assumed ? '<id>' : (record.audienceId ?? '<id>');
   return {
@@ -102,8 +121,8 @@ export function renameStep(record: AudienceRecord, manifest: DesiredManifest, as
       (unsettled !== undefined
         ? `First, ${unsettled}`
         : `To keep the audience: set metadata.name back to ${key}. ` +
-          `To keep the new name: \`audiencectl state forget ${key} --sandbox ${sandbox}\`, then ` +
-          `\`audiencectl state import ${manifest.key} <manifests dir> --sandbox ${sandbox} --audience-id ${id}\``) +
+          `To keep the new name: \`audiencectl state forget ${key} --sandbox ${sandbox}${flags}\`, then ` +
+          `\`audiencectl state import ${manifest.key} <manifests dir> --sandbox ${sandbox} --audience-id ${id}${flags}\``) +
       assumedNote(assumed, manifest, false),
   };
 }

@@ -29,6 +29,7 @@ import type { AdoptView, PlainStep, Plan, RefreshReport, RefreshView, Step } fro
 import { desiredHash, honouring, lazyTarget, runStep, stepFor, updateReason } from './step-builders.js';
 import { summarise } from './summary.js';
 import { planClock, runClock, type RunClock } from './clock.js';
+import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 
 export { summarise } from './summary.js';
 
@@ -60,6 +61,12 @@ export type PlanOptions = DeletionGuardOptions & {
   adoptView?: AdoptView | undefined;
   /** `plan --base`: what the base holds but could not be read (assumed-state.ts). */
   unreadBase?: UnreadBase | undefined;
+  /**
+   * The flags (`--state`, `--config`, …) the commands a step tells a person to run carry, so
+   * that they reach this process's store and configuration; none by default, and none in a
+   * plan others read (JSON, Markdown) or a saved plan compares (src/text/paste-flags.ts).
+   */
+  paste?: PasteFlags | undefined;
 };
 
 /** Drift found while planning, for the plan's refresh report. */
@@ -150,7 +157,7 @@ function stepsForDesired(
       {
         ...stepFor(desired, 'create', record.blocked.message),
         source,
-        blocked: `${record.blocked.message}; once you know its id, run: audiencectl state import ${desired.key} <manifests dir> --sandbox ${desired.sandbox} --audience-id <id>${rename}`,
+        blocked: `${record.blocked.message}; once you know its id, run: audiencectl state import ${desired.key} <manifests dir> --sandbox ${desired.sandbox} --audience-id <id>${pastedFlags(options.paste, 'state')}${rename}`,
       },
     ];
   }
@@ -161,7 +168,7 @@ function stepsForDesired(
     );
   }
   if (!record.audienceId) {
-    const resumed = resumeCreate(record, target());
+    const resumed = resumeCreate(record, target(), options.paste);
     return creation('create', resumed.reason, resumed.extra);
   }
 
@@ -194,7 +201,7 @@ function stepsForDesired(
     return run ? [step, runStep(desired, run, audienceId)] : [step];
   }
   const live = liveOf(options.refresh, record);
-  const drift = live ? driftOf(record, live, target().spec) : { kind: 'none' as const };
+  const drift = live ? driftOf(record, live, target().spec, options.paste) : { kind: 'none' as const };
   const note = (kind: RefreshReport['drifted'][number]['kind'], detail: string) =>
     drifted.push({ sandbox: desired.sandbox, key: desired.key, kind, detail });
   if (drift.kind === 'deleted') {
@@ -301,6 +308,7 @@ export function plan(read: LoadResult, recorded: RecordedState, options: PlanOpt
     options.scope,
     options.elsewhere,
     options.unreadBase !== undefined,
+    options.paste,
   );
 
   const steps: Step[] = [];

@@ -2,6 +2,7 @@ import type { AudienceRecord } from '../state/schema.js';
 import type { Step } from './schema.js';
 import { createUnsettled, isWaiting } from '../state/waiting.js';
 import { baseStep } from './move-steps.js';
+import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 
 /**
  * The record of the same sandbox that holds this waiting record's create: a carried create
@@ -23,7 +24,12 @@ function carriedTo(
 }
 
 /** A record whose manifest is gone from a covered, completely read source. */
-export function removalStep(record: AudienceRecord, records: ReadonlyMap<string, AudienceRecord>): Step {
+export function removalStep(
+  record: AudienceRecord,
+  records: ReadonlyMap<string, AudienceRecord>,
+  /** The flags its commands carry (src/text/paste-flags.ts). */
+  paste?: PasteFlags,
+): Step {
   const copy = carriedTo(record, records);
   if (copy !== undefined) {
     return baseStep(
@@ -46,12 +52,12 @@ export function removalStep(record: AudienceRecord, records: ReadonlyMap<string,
   );
   if (!record.blocked && !record.intent) return step;
   if (!record.blocked && record.intent?.kind === 'create')
-    return { ...step, blocked: createInterrupted(record) };
+    return { ...step, blocked: createInterrupted(record, paste) };
   // Pointing the record at an id (state import) could name someone else's audience: only forgetting is safe.
   const doubt = record.blocked ? record.blocked.message : `a ${record.intent!.kind} call was interrupted`;
   return {
     ...step,
-    blocked: `the audience may exist remotely (${doubt}) but audiencectl never learned its id; to drop the record and leave any remote audience alone, run: audiencectl state forget ${record.key} --sandbox ${record.sandbox}`,
+    blocked: `the audience may exist remotely (${doubt}) but audiencectl never learned its id; to drop the record and leave any remote audience alone, run: audiencectl state forget ${record.key} --sandbox ${record.sandbox}${pastedFlags(paste, 'state')}`,
   };
 }
 
@@ -62,11 +68,11 @@ export function removalStep(record: AudienceRecord, records: ReadonlyMap<string,
  * that looked it up and deleted it would act on a name lookup alone, and could delete someone
  * else's audience. So the way that deletes it is the manifest put back for one apply.
  */
-function createInterrupted(record: AudienceRecord): string {
+function createInterrupted(record: AudienceRecord, paste: PasteFlags | undefined): string {
   const manifest = record.manifestFile ?? 'its manifest';
   return (
     "its create was interrupted: the audience it made very likely exists in AEP and is audiencectl's own, but audiencectl never learned its id, so it cannot be deleted now. " +
-    `To delete it: put ${manifest} back and run \`audiencectl apply\`: the create is settled (its audience adopted, or created); then remove the manifest again, and the next apply deletes the audience. ` +
-    `To leave it in AEP, unmanaged: \`audiencectl state forget ${record.key} --sandbox ${record.sandbox}\` (that drops only the record)`
+    `To delete it: put ${manifest} back and run \`audiencectl apply${pastedFlags(paste, 'apply')}\`: the create is settled (its audience adopted, or created); then remove the manifest again, and the next apply deletes the audience. ` +
+    `To leave it in AEP, unmanaged: \`audiencectl state forget ${record.key} --sandbox ${record.sandbox}${pastedFlags(paste, 'state')}\` (that drops only the record)`
   );
 }

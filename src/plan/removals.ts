@@ -11,6 +11,7 @@ import { carries, waitingName } from './waiting-move.js';
 import { moveStep, renameStep } from './move-steps.js';
 import { removalStep } from './removal-step.js';
 import { stillNamedElsewhere, stillNamedReason } from './still-named.js';
+import type { PasteFlags } from '../text/paste-flags.js';
 
 /**
  * The part of the recorded state a plan with `--include`/`--exclude` covers: the
@@ -86,6 +87,8 @@ export function leftoverRecords(
   elsewhere: readonly ManifestElsewhere[] = [],
   /** `plan --base`: the records are assumed from the base's manifests (assumed-state.ts). */
   assumed = false,
+  /** The flags the commands of its steps carry (src/text/paste-flags.ts). */
+  paste?: PasteFlags,
 ): Leftovers {
   const desiredIds = new Set(desired.manifests.map((m) => recordId(m.sandbox, m.key)));
   // Built for the first leftover: a plan where every record has its manifest needs none.
@@ -173,7 +176,7 @@ export function leftoverRecords(
           !holdsAudienceRecord(records, recordId(m.sandbox, m.key)) && !claimed(recordId(m.sandbox, m.key)),
       );
     if (target) {
-      move(record, target, moveStep(record, target, assumed), keptBy(record) === undefined);
+      move(record, target, moveStep(record, target, assumed, paste), keptBy(record) === undefined);
       continue;
     }
     const kept = keptBy(record);
@@ -194,13 +197,13 @@ export function leftoverRecords(
             .get(`${record.sandbox}\n${audienceNameKey(name)}`)
             ?.find((m) => !claimed(recordId(m.sandbox, m.key)));
     if (renamed) {
-      move(record, renamed, renameStep(record, renamed, assumed), true);
+      move(record, renamed, renameStep(record, renamed, assumed, paste), true);
       continue;
     }
     // Its file still names the key in another sandbox, recorded or claimed there: not removed.
     const named = stillNamedElsewhere(record, desiredByKey.get(record.key) ?? []);
     if (named !== undefined) {
-      hold(record, stillNamedReason(record, named, records.has(recordId(named.sandbox, named.key))));
+      hold(record, stillNamedReason(record, named, records.has(recordId(named.sandbox, named.key)), paste));
       continue;
     }
     // Last: only a record every other check would remove was looked up at the edge.
@@ -209,7 +212,7 @@ export function leftoverRecords(
       hold(record, elsewhereKept);
       continue;
     }
-    result.removals.push(removalStep(record, records));
+    result.removals.push(removalStep(record, records, paste));
   }
   return result;
 }

@@ -1,6 +1,7 @@
 import type { AudienceSpec } from '../manifest/schema.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { AppliedTarget, PlainStep } from './schema.js';
+import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 
 /** How a create whose audience id is not recorded yet goes on: what it sends and records, and why. */
 export type ResumedCreate = {
@@ -24,7 +25,12 @@ const INTERRUPTED = 'resume: the create was interrupted before its audience id w
  * spec's hash: when it is not the manifest's, the name sent is unknown, and the step is
  * blocked rather than POST a second audience.
  */
-export function resumeCreate(record: AudienceRecord, target: AppliedTarget): ResumedCreate {
+export function resumeCreate(
+  record: AudienceRecord,
+  target: AppliedTarget,
+  /** The flags its commands carry (src/text/paste-flags.ts). */
+  paste?: PasteFlags,
+): ResumedCreate {
   const sent = record.pendingCreate;
   if (sent) {
     const sentTarget: AppliedTarget = { ...target, spec: sent.spec, hash: sent.hash };
@@ -44,10 +50,11 @@ export function resumeCreate(record: AudienceRecord, target: AppliedTarget): Res
     return { reason: `the record holds no audience${keptFor(record)}: create it`, extra: {} };
   }
   if (intent?.kind === 'create' && intent.specHash !== undefined && intent.specHash !== target.hash) {
+    const flags = pastedFlags(paste, 'state');
     return {
       reason: INTERRUPTED,
       extra: {
-        blocked: `an interrupted create from ${intent.startedAt} sent another spec than the manifest's (spec hash ${intent.specHash}, now ${target.hash}), and the release that sent it did not record its name: creating again could make a second audience. Find the audience it made in sandbox "${record.sandbox}"; then run: audiencectl state import ${record.key} <manifests dir> --sandbox ${record.sandbox} --audience-id <id> (or, if none was made, audiencectl state forget ${record.key} --sandbox ${record.sandbox})`,
+        blocked: `an interrupted create from ${intent.startedAt} sent another spec than the manifest's (spec hash ${intent.specHash}, now ${target.hash}), and the release that sent it did not record its name: creating again could make a second audience. Find the audience it made in sandbox "${record.sandbox}"; then run: audiencectl state import ${record.key} <manifests dir> --sandbox ${record.sandbox} --audience-id <id>${flags} (or, if none was made, audiencectl state forget ${record.key} --sandbox ${record.sandbox}${flags})`,
       },
     };
   }

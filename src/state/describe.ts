@@ -1,5 +1,6 @@
 import { countedUntil, currentRuns, holdsOnlyFormerRuns } from './current-runs.js';
 import type { AudienceRecord } from './schema.js';
+import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 
 /** Run statuses: only SUCCESS and FAILED are final; anything else is in progress. */
 export const FINAL_RUN_STATUSES = ['SUCCESS', 'FAILED'] as const;
@@ -23,11 +24,11 @@ function untilText(record: AudienceRecord): string {
  * What a record holding only runs of deleted audiences is (holdsOnlyFormerRuns), for `state show`
  * and `state list`; undefined for any other record.
  */
-export function runsOnlyNote(record: AudienceRecord): string | undefined {
+export function runsOnlyNote(record: AudienceRecord, paste?: PasteFlags): string | undefined {
   if (!holdsOnlyFormerRuns(record)) return undefined;
   const { sandbox, key } = record;
   const count = record.runs.length === 1 ? '1 run' : `${record.runs.length} runs`;
-  return `${sandbox}/${key} names no audience: it keeps only ${count} of deleted or forgotten audiences, which count against sandbox ${sandbox}'s daily run budget until ${untilText(record)} (its manifest removed, its audience forgotten, or a create that made nothing to be made again). The plan creates the audience into it while a manifest names ${key}, and does nothing with it otherwise; an apply after that time (and the 5 minutes the clocks are given) drops it, and \`audiencectl state forget ${key} --sandbox ${sandbox}\` drops it now (its runs then no longer count).`;
+  return `${sandbox}/${key} names no audience: it keeps only ${count} of deleted or forgotten audiences, which count against sandbox ${sandbox}'s daily run budget until ${untilText(record)} (its manifest removed, its audience forgotten, or a create that made nothing to be made again). The plan creates the audience into it while a manifest names ${key}, and does nothing with it otherwise; an apply after that time (and the 5 minutes the clocks are given) drops it, and \`audiencectl state forget ${key} --sandbox ${sandbox}${pastedFlags(paste, 'state')}\` drops it now (its runs then no longer count).`;
 }
 
 export function lastRunStatus(record: AudienceRecord): string {

@@ -22,6 +22,7 @@ import { sweepTempFiles } from './sweep.js';
 import { escapeText } from '../text/safe-text.js';
 import { metaFormat } from './meta-format.js';
 import { WriteChains, type WriteDecision } from './write-path.js';
+import type { PasteFlags } from '../text/paste-flags.js';
 
 export { assertValidId };
 
@@ -63,18 +64,18 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
   #knownDirs = new Set<string>();
   readonly #compat = new CompatFileWriter();
 
-  constructor(dir: string) {
-    super();
+  constructor(dir: string, paste?: PasteFlags) {
+    super(paste);
     this.location = path.resolve(dir);
   }
 
   readAll(): Promise<RecordedState> {
-    return readState(this.location);
+    return readState(this.location, this.paste);
   }
 
   get(sandbox: string, key: string): Promise<AudienceRecord | undefined> {
     assertValidId(sandbox, key);
-    return readRecordFile(recordPath(this.location, sandbox, key), sandbox, key);
+    return readRecordFile(recordPath(this.location, sandbox, key), sandbox, key, this.paste);
   }
 
   meta(): Promise<StateMeta | undefined> {
@@ -216,7 +217,7 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
     return this.#chains.run(recordId(sandbox, key), async () => {
       await held.assertHeld();
       const mutation = await decide({
-        read: () => readRecordFile(file, sandbox, key),
+        read: () => readRecordFile(file, sandbox, key, this.paste),
         exists: () => recordFileExists(file),
       });
       if ('none' in mutation) return;

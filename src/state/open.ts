@@ -3,6 +3,7 @@ import { FileStateStore } from './file-store.js';
 import { parseStateLocation, type StateLocation } from './location.js';
 import type { CompatStore, StateStore } from './store.js';
 import { refuseForeignDirectory } from './store-dir.js';
+import type { PasteFlags } from '../text/paste-flags.js';
 
 /** How to reach a PostgreSQL store besides its URL (see pg/connection.ts). */
 export type OpenOptions = {
@@ -12,6 +13,8 @@ export type OpenOptions = {
   connectTimeoutMs?: number | undefined;
   /** ms; `--state-query-timeout` (default 30 s). */
   queryTimeoutMs?: number | undefined;
+  /** The flags the commands the store's messages print carry (src/text/paste-flags.ts). */
+  paste?: PasteFlags | undefined;
 };
 
 /**
@@ -26,7 +29,7 @@ export async function openStateStore(
   if (where.kind === 'dir') {
     await refuseInterruptedSwap(where.dir);
     await refuseForeignDirectory(where.dir);
-    return new FileStateStore(where.dir);
+    return new FileStateStore(where.dir, options.paste);
   }
   const { PgStateStore } = await import('./pg/pg-store.js');
   return new PgStateStore(where.url, where.schema, where.display, {
@@ -34,5 +37,6 @@ export async function openStateStore(
     connectTimeoutMs: options.connectTimeoutMs,
     queryTimeoutMs: options.queryTimeoutMs,
     applicationName: 'audiencectl',
+    paste: options.paste,
   });
 }

@@ -1,15 +1,19 @@
 import { stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { escapeText } from '../text/safe-text.js';
+import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 import { shellQuote } from '../text/shell-quote.js';
 import { refuseInterruptedSwap } from './dir-swap.js';
 import { isAbsence } from './errors.js';
 import type { StateLocation } from './location.js';
 import { refuseForeignDirectory } from './store-dir.js';
 
-/** The command that creates a store, for messages: runs as written, pasted into a POSIX shell. */
-export function initCommandFor(dir: string): string {
-  return `audiencectl init --state ${shellQuote(dir)}`;
+/**
+ * The command that creates a store, for messages: runs as written, pasted into a POSIX shell,
+ * with the configuration (`--config`, `--emulator`) this process was given (`paste`).
+ */
+export function initCommandFor(dir: string, paste?: PasteFlags): string {
+  return `audiencectl init --state ${shellQuote(dir)}${pastedFlags(paste, 'init', { withState: false })}`;
 }
 
 /**
@@ -35,20 +39,20 @@ export async function stateStoreExists(location: StateLocation): Promise<boolean
 }
 
 /** Writers refuse a store that does not exist, and say how to create it. */
-export async function requireStateStore(location: StateLocation): Promise<void> {
+export async function requireStateStore(location: StateLocation, paste?: PasteFlags): Promise<void> {
   if (location.kind !== 'dir' || (await stateStoreExists(location))) return;
   throw new UsageError(
     'STATE_NOT_FOUND',
-    `no state store at ${location.dir} (--state or AUDIENCECTL_STATE): if it is new, create it with \`${initCommandFor(location.dir)}\`; otherwise fix the location`,
+    `no state store at ${location.dir} (--state or AUDIENCECTL_STATE): if it is new, create it with \`${initCommandFor(location.dir, paste)}\`; otherwise fix the location`,
   );
 }
 
 /** `plan` only reads: it may plan without a store, but must say so loudly. */
-export function missingStoreWarning(dir: string): string {
+export function missingStoreWarning(dir: string, paste?: PasteFlags): string {
   return [
     `WARNING: no state store at ${escapeText(dir)} (--state or AUDIENCECTL_STATE).`,
     'WARNING: planning as if nothing was ever applied: every manifest shows as a create.',
-    `WARNING: if this is a typo, fix --state; to start a new store, run \`${initCommandFor(dir)}\`.`,
+    `WARNING: if this is a typo, fix --state; to start a new store, run \`${initCommandFor(dir, paste)}\`.`,
     '',
   ].join('\n');
 }

@@ -8,19 +8,21 @@ import { COMMIT_ID } from './commit-id.js';
 import { StateReadError, reasonOf } from './errors.js';
 import { META_FORMATS } from './meta-format.js';
 import type { StateMeta } from './schema.js';
+import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 
 /**
  * What to do about a corrupt record file, `<store>/audiences/<sandbox>/<key>.json`: the exact
  * forget and import commands, with the key, sandbox and store its path names (the audience's
- * id was in the lost file: the person finds it in AEP).
+ * id was in the lost file: the person finds it in AEP), and the other flags (`--config`) this
+ * process was given (`paste`).
  */
-export function recordRepairHint(file: string): string {
+export function recordRepairHint(file: string, paste?: PasteFlags): string {
   const key = path.basename(file, '.json');
   const sandbox = path.basename(path.dirname(file));
   const audiences = path.dirname(path.dirname(file));
   if (path.basename(audiences) !== 'audiences' || !KEY_PATTERN.test(key) || !SANDBOX_PATTERN.test(sandbox))
     return 'restore it from a backup, or drop it with `audiencectl state forget` and record the audience again with `audiencectl state import`';
-  const state = `--state ${shellQuote(path.dirname(audiences))}`;
+  const state = `--state ${shellQuote(path.dirname(audiences))}${pastedFlags(paste, 'state', { withState: false })}`;
   return (
     `restore it from a backup, or drop it with \`audiencectl state forget ${key} --sandbox ${sandbox} ${state}\` ` +
     `and record the audience again with \`audiencectl state import ${key} <manifests dir> --sandbox ${sandbox} --audience-id <id> ${state}\` (its id from AEP)`

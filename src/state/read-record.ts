@@ -1,8 +1,9 @@
 import { StateReadError } from './errors.js';
-import { readJsonFile, parseStateJson } from './read-json.js';
+import { readJsonFile, parseStateJson, recordRepairHint } from './read-json.js';
 import { recordId } from './record-id.js';
 import { AudienceRecord } from './schema.js';
 import { scrubFailureReasons } from './scrub-record.js';
+import type { PasteFlags } from '../text/paste-flags.js';
 
 // The record files' readers, with zod (schema.ts): loaded by the readers of whole stores, and
 // by a plan only for the first record the state snapshot does not serve (read-snapshot.ts).
@@ -12,14 +13,27 @@ export async function readRecordFile(
   file: string,
   sandbox: string,
   key: string,
+  /** The flags its repair commands carry, if it is corrupt (src/text/paste-flags.ts). */
+  paste?: PasteFlags,
 ): Promise<AudienceRecord | undefined> {
-  const record = checkPlace(file, sandbox, key, await readJsonFile(file, AudienceRecord));
+  const record = checkPlace(
+    file,
+    sandbox,
+    key,
+    await readJsonFile(file, AudienceRecord, recordRepairHint(file, paste)),
+  );
   return record && scrubFailureReasons(record);
 }
 
 /** Parses the text of a record file (see readTextSync) and checks its place. */
-export function parseRecordText(file: string, sandbox: string, key: string, text: string): AudienceRecord {
-  const record = parseStateJson(file, text, AudienceRecord);
+export function parseRecordText(
+  file: string,
+  sandbox: string,
+  key: string,
+  text: string,
+  paste?: PasteFlags,
+): AudienceRecord {
+  const record = parseStateJson(file, text, AudienceRecord, recordRepairHint(file, paste));
   checkPlace(file, sandbox, key, record);
   return scrubFailureReasons(record);
 }

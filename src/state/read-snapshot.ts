@@ -3,6 +3,7 @@ import { loadCacheBytes, type CacheBytes } from '../cache/cache-file.js';
 import { readMetaFile, readTextSync } from './read-json.js';
 import { listRecordIds } from './read.js';
 import type { parseRecordText } from './read-record.js';
+import type { PasteFlags } from '../text/paste-flags.js';
 import type { AudienceRecord, RecordedState } from './schema.js';
 import { readSnapshot, trustedRecord, writeSnapshot, type RecordFacts } from './snapshot.js';
 import { metaPath } from './paths.js';
@@ -44,6 +45,8 @@ export async function readStateThroughSnapshot(
    * resolving to undefined, or absent: this thread lists and stats.
    */
   scanned: Promise<StattedRecords | undefined> = Promise.resolve(undefined),
+  /** The flags a corrupt record's repair commands carry (src/text/paste-flags.ts). */
+  paste?: PasteFlags,
 ): Promise<SnapshotRead> {
   const root = path.resolve(dir);
   const started = now();
@@ -85,7 +88,7 @@ export async function readStateThroughSnapshot(
     // A file removed between listing and reading is simply gone.
     if (text === undefined) continue;
     parseRecord ??= (await import('./read-record.js')).parseRecordText;
-    const record = parseRecord(file, sandbox, key, text);
+    const record = parseRecord(file, sandbox, key, text, paste);
     audiences.push(record);
     if (facts) entries.push({ facts, record });
   }

@@ -6,6 +6,7 @@ import { readMetaFile, readTextSync } from './read-json.js';
 import type { AudienceRecord, RecordedState } from './schema.js';
 import { audiencesDir, metaPath, recordPath } from './paths.js';
 import { recordKeys, sandboxNames } from './record-names.js';
+import type { PasteFlags } from '../text/paste-flags.js';
 
 export { StateReadError } from './errors.js';
 
@@ -39,7 +40,11 @@ export async function listRecordIds(dir: string): Promise<Array<[sandbox: string
 }
 
 /** Reads a whole state directory. A missing directory is an empty state. */
-export async function readState(dir: string): Promise<RecordedState> {
+export async function readState(
+  dir: string,
+  /** The flags a corrupt record's repair commands carry (src/text/paste-flags.ts). */
+  paste?: PasteFlags,
+): Promise<RecordedState> {
   const [meta, ids] = await Promise.all([readMetaFile(metaPath(dir)), listRecordIds(dir)]);
   if (ids.length === 0) return { meta, audiences: [] };
   // The records' reader, with zod (the snapshot's reader, read-snapshot.ts, loads it only when it must).
@@ -51,7 +56,7 @@ export async function readState(dir: string): Promise<RecordedState> {
       const file = recordPath(dir, sandbox, key);
       const text = readTextSync(file);
       // A file removed between listing and reading is simply gone.
-      if (text !== undefined) audiences.push(parseRecordText(file, sandbox, key, text));
+      if (text !== undefined) audiences.push(parseRecordText(file, sandbox, key, text, paste));
     }
   }
   return { meta, audiences };

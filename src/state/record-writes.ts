@@ -5,12 +5,20 @@ import type { AudienceRecord, AudienceRecordInput, Intent } from './schema.js';
 import { recordId } from './record-id.js';
 import type { IntentExtra, IntentKind, IntentOutcome } from './store.js';
 import type { WriteDecision } from './write-path.js';
+import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 
 /**
  * The intent rules every store shares (see docs/state.md, "Intents"); a store only
  * provides `mutate`: look at the stored record and write, under its lock, atomically.
  */
 export abstract class RecordWrites {
+  /** The flags the commands its messages print carry (src/text/paste-flags.ts). */
+  protected readonly paste: PasteFlags | undefined;
+
+  constructor(paste?: PasteFlags) {
+    this.paste = paste;
+  }
+
   protected abstract mutate(sandbox: string, key: string, decide: WriteDecision): Promise<void>;
 
   async put(input: AudienceRecordInput): Promise<AudienceRecord> {
@@ -49,7 +57,7 @@ export abstract class RecordWrites {
     await this.mutate(base.sandbox, base.key, async (stored) => {
       const pending = (await stored.read())?.intent;
       if (pending) {
-        throw new StateError('INTENT_PENDING', pendingMessage(base, pending));
+        throw new StateError('INTENT_PENDING', pendingMessage(base, pending, this.paste));
       }
       return { write: record };
     });
@@ -89,11 +97,11 @@ export abstract class RecordWrites {
  * Why `record` cannot start another call while `pending` is unresolved. A run intent is kept where
  * the runs list cannot tell what its request did, which only a person can settle.
  */
-function pendingMessage(record: AudienceRecord, pending: Intent): string {
+function pendingMessage(record: AudienceRecord, pending: Intent, paste: PasteFlags | undefined): string {
   const id = recordId(record.sandbox, record.key);
   const unresolved = `${id} has an unresolved ${pending.kind} intent from ${pending.startedAt}`;
-  const resume = `run \`audiencectl apply\` again: it resumes the intent before planning`;
+  const resume = `run \`audiencectl apply${pastedFlags(paste, 'apply')}\` again: it resumes the intent before planning`;
   if (pending.kind !== 'run') return `${unresolved}; ${resume}`;
-  const settle = `audiencectl state settle-run ${record.key} --sandbox ${record.sandbox}`;
+  const settle = `audiencectl state settle-run ${record.key} --sandbox ${record.sandbox}${pastedFlags(paste, 'state')}`;
   return `${unresolved}; ${resume}. Where the runs list cannot tell whether its request started a run, check the audience's runs in AEP, then run \`${settle} --run-id <id>\` (the run it started) or \`${settle} --no-run\` (it started none)`;
 }

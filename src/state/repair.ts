@@ -8,6 +8,7 @@ import type { AudienceRecord } from './schema.js';
 import { recordId } from './record-id.js';
 import { createClockOffset, ownCreators } from './own-creators.js';
 import type { StateStore } from './store.js';
+import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 
 /** Inspecting commands need an existing store: a mistyped --state must not look empty. */
 export async function assertStateDir(dir: string, flag = '--state'): Promise<void> {
@@ -68,6 +69,8 @@ export type ImportResult = { record: AudienceRecord; notes: string[]; origin: Im
 export async function importAudience(
   store: StateStore,
   target: {
+    /** The flags the commands its messages print carry (src/text/paste-flags.ts). */
+    paste?: PasteFlags | undefined;
     sandbox: string;
     key: string;
     audienceId: string;
@@ -106,7 +109,7 @@ export async function importAudience(
   if (owner) {
     throw new StateError(
       'STATE_IMPORT_DUPLICATE',
-      `audience ${audienceId} is already recorded for ${recordId(owner.sandbox, owner.key)}; an audience belongs to one manifest (if it moved, \`audiencectl state forget ${owner.key} --sandbox ${owner.sandbox}\` first)`,
+      `audience ${audienceId} is already recorded for ${recordId(owner.sandbox, owner.key)}; an audience belongs to one manifest (if it moved, \`audiencectl state forget ${owner.key} --sandbox ${owner.sandbox}${pastedFlags(target.paste, 'state')}\` first)`,
     );
   }
   const existing = await store.get(sandbox, key);

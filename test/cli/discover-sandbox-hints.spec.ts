@@ -4,21 +4,16 @@ import { describe, expect, it } from 'vitest';
 import { readState } from '../../src/state/read.js';
 import { applyInProcess } from '../apply/helpers/in-process.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
-import { runCli, withTempDir, writeFiles, type CliResult } from '../helpers/cli.js';
+import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
 import { paste } from '../helpers/paste.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
-
-/** A printed command pasted into a shell, with the test's store. */
-function pasteWithState(command: string, env: Record<string, string>): Promise<CliResult> {
-  return paste(`${command} --state "$STATE"`, { env });
-}
 
 /**
  * review 7, M1: `state import --discover` looks in one sandbox (--sandbox or AEP_SANDBOX), and
  * said "Every manifest already has a record" of manifests of another sandbox that had none; its
  * warning's command lacked `audiencectl` and `--sandbox`. Each printed command is pasted as printed
- * (the directory's name has a space and a `$`) and does what it says.
+ * (the directory's name has a space and a `$`) and does what it says, in the store its --state names.
  */
 describe('state import --discover names the commands for the sandboxes it did not look at', () => {
   it('another sandbox without records, then the inactive-list warning, followed as printed', async () => {
@@ -40,25 +35,28 @@ describe('state import --discover names the commands for the sandboxes it did no
         const prod = await runCli(['state', 'import', '--discover', dir, '--state', state], { env });
         expect(prod.stderr).toBe('');
         expect(prod.code).toBe(0);
-        const next = `audiencectl state import --discover '${dir}' --sandbox dev`;
+        const next = `audiencectl state import --discover '${dir}' --sandbox dev --state ${state}`;
         expect(prod.stdout).toBe(
           'Every manifest of sandbox "prod" already has a record: nothing to discover there.\n' +
             `Not looked at (this discover looks in sandbox "prod" only, from --sandbox or AEP_SANDBOX): 1 manifest of sandbox "dev" without a record: ${next}.\n`,
         );
         expect((await readState(state)).audiences).toEqual([]);
 
-        const dev = await pasteWithState(next, env);
+        const dev = await paste(next, { env });
         expect(dev.code).toBe(0);
         expect(dev.stdout).toMatch(new RegExp(`dev/gold\\s+matched\\s+${id}`));
         expect(dev.stderr).toMatch(
           /^Warning: the service would not list the inactive audiences of sandbox "dev" \(property=lifecycleState==inactive: [^\n]*\); an audience deactivated in the UI shows as missing: import it with (audiencectl state import <key> [^\n]*)\n$/,
         );
         const printed = /import it with (audiencectl state import <key> .*)\n$/.exec(dev.stderr)?.[1];
-        expect(printed).toBe(`audiencectl state import <key> '${dir}' --sandbox dev --audience-id <id>`);
+        expect(printed).toBe(
+          `audiencectl state import <key> '${dir}' --sandbox dev --audience-id <id> --state ${state}`,
+        );
 
         // Followed as printed, key and id filled in, once the record is dropped.
-        expect((await pasteWithState('audiencectl state forget gold --sandbox dev', env)).code).toBe(0);
-        const imported = await pasteWithState(printed!.replace('<key>', 'gold').replace('<id>', id!), env);
+        const forgot = await paste('audiencectl state forget gold --sandbox dev --state "$STATE"', { env });
+        expect(forgot.code).toBe(0);
+        const imported = await paste(printed!.replace('<key>', 'gold').replace('<id>', id!), { env });
         expect(imported.stderr).toBe('');
         expect(imported.code).toBe(0);
         expect(imported.stdout).toContain(`Imported dev/gold`);

@@ -53,7 +53,7 @@ describe('plan given a manifests directory that is not one', () => {
       expect([plan.code, plan.stdout, plan.stderr]).toEqual([
         1,
         '',
-        'Error: plan.json does not exist: save a plan with `audiencectl plan <dir> --output json --out plan.json`, or give the directory of the manifests\n',
+        'Error: plan.json does not exist: save a plan with `audiencectl plan <dir> --output json --out plan.json --state state`, or give the directory of the manifests\n',
       ]);
     });
   });

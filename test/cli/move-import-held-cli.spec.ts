@@ -36,7 +36,7 @@ describe('a default sandbox changed, then the key imported in the new sandbox wi
         const move = await cli('dev', 'plan', 'm');
         expect(move.stdout).toContain('! prod/gold move: its manifest names no sandbox');
         expect(move.stdout).toContain(
-          'If it already exists in "dev", instead: `audiencectl state forget gold --sandbox prod`, then `audiencectl state import gold <manifests dir> --sandbox dev --audience-id <id>`',
+          `If it already exists in "dev", instead: \`audiencectl state forget gold --sandbox prod --state ${state}\`, then \`audiencectl state import gold <manifests dir> --sandbox dev --audience-id <id> --state ${state}\``,
         );
 
         // Only the import, as "…, or import … if it already exists there" read.
@@ -54,7 +54,7 @@ describe('a default sandbox changed, then the key imported in the new sandbox wi
         expect(imported.code, imported.stderr).toBe(0);
         expect(imported.stdout).toContain(`Imported dev/gold: audience ${devId}.`);
         expect(imported.stderr).toContain(
-          `Warning: prod/gold (audience ${prodId}) is recorded too, from gold.yaml, which now names gold in sandbox "dev": it stays recorded and plans hold it (its audience is never deleted); to stop managing it (the audience stays): audiencectl state forget gold --sandbox prod\n`,
+          `Warning: prod/gold (audience ${prodId}) is recorded too, from gold.yaml, which now names gold in sandbox "dev": it stays recorded and plans hold it (its audience is never deleted); to stop managing it (the audience stays): audiencectl state forget gold --sandbox prod --state ${state}\n`,
         );
 
         const held = await cli('dev', 'plan', 'm');
@@ -62,7 +62,7 @@ describe('a default sandbox changed, then the key imported in the new sandbox wi
         expect(held.stdout).toContain('0 to delete, 0 to forget');
         expect(held.stdout).not.toContain('- prod/gold');
         expect(held.stdout).toContain(
-          'Held (left alone): 1\n  prod/gold: gold.yaml still names gold, now in sandbox "dev", where gold is recorded too: its manifest was not removed, so the audience in "prod" is never deleted; to stop managing it (the audience stays): audiencectl state forget gold --sandbox prod\n',
+          `Held (left alone): 1\n  prod/gold: gold.yaml still names gold, now in sandbox "dev", where gold is recorded too: its manifest was not removed, so the audience in "prod" is never deleted; to stop managing it (the audience stays): audiencectl state forget gold --sandbox prod --state ${state}\n`,
         );
 
         emulator.control.resetCounters();
@@ -130,7 +130,7 @@ describe('a manifest moved to another file and sandbox, then the key imported th
         expect(imported.code, imported.stderr).toBe(0);
         expect(imported.stdout).toContain(`Imported dev/gold: audience ${devId}.`);
         expect(imported.stderr).toBe(
-          `Warning: prod/gold (audience ${prodId}) is recorded too, and no manifest in aud names gold in sandbox "prod": the next apply deletes that audience (manifest removed), unless it was moved here; if it was, run this before any apply: audiencectl state forget gold --sandbox prod\n`,
+          `Warning: prod/gold (audience ${prodId}) is recorded too, and no manifest in aud names gold in sandbox "prod": the next apply deletes that audience (manifest removed), unless it was moved here; if it was, run this before any apply: audiencectl state forget gold --sandbox prod --state ${state}\n`,
         );
         // What the warning says the next apply would do, it would.
         const deleting = await cli('plan', 'aud');

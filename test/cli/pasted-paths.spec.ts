@@ -1,12 +1,59 @@
-import { mkdir } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emulatorEnv } from '../helpers/apply-env.js';
+import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
+import { readState } from '../../src/state/read.js';
+import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { paste } from '../helpers/paste.js';
 import { withEmulator } from '../helpers/with-emulator.js';
+
+/** Every file under `dir`, by relative path, as bytes (hex): a store compared byte for byte. */
+async function filesOf(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    files[path.relative(dir, file)] = (await readFile(file)).toString('hex');
+  }
+  return files;
+}
+
+/** A configuration file with the emulator's credentials: the only ones the commands get (its secret's variable aside). */
+function configYaml(emulator: RunningEmulator, state?: string): string {
+  return [
+    `baseUrl: ${emulator.apiBaseUrl}`,
+    `imsUrl: ${emulator.imsUrl}`,
+    'credentials:',
+    `  clientId: ${DEMO_CLIENT.clientId}`,
+    '  clientSecretEnv: PASTE_TEST_SECRET',
+    `  orgId: ${DEMO_CLIENT.orgId}`,
+    ...(state === undefined ? [] : [`state: ${state}`]),
+    '',
+  ].join('\n');
+}
+
+/** No AEP_* credentials and no store from the environment: only the flags say where. */
+const FLAGS_ONLY = {
+  AEP_CLIENT_ID: undefined,
+  AEP_CLIENT_SECRET: undefined,
+  AEP_ORG_ID: undefined,
+  AUDIENCECTL_STATE: undefined,
+  AUDIENCECTL_STATE_DIR: undefined,
+  AUDIENCECTL_CONFIG: undefined,
+  AUDIENCECTL_POLL_INTERVAL_MS: '25',
+  PASTE_TEST_SECRET: DEMO_CLIENT.clientSecret,
+};
+
+/** `pattern`'s first group in `text`, which must match. */
+function printed(text: string, pattern: RegExp): string {
+  const found = pattern.exec(text)?.[1];
+  expect(found, `${pattern} in:\n${text}`).toBeDefined();
+  return found!;
+}
 
 /**
  * review 7, M6 and L2: a command a message suggests with the user's path in it runs as printed
@@ -54,6 +101,147 @@ describe('suggested commands that embed a path, pasted as printed', () => {
         expect(applied.stderr).toMatch(/^Applying to /);
         expect(applied.code).toBe(0);
         expect(applied.stdout).toMatch(/created/);
+      });
+    });
+  });
+
+  it("a move's commands, pasted from plan and then state import, reach the --state store with --config's credentials; the default store is untouched", async () => {
+    await withEmulator({}, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        const env = { ...FLAGS_ONLY };
+        const flags = ['--state', 'stores/prod st', '--config', 'prod.yaml'];
+        await writeFile(path.join(tmp, 'prod.yaml'), configYaml(emulator));
+        await mkdir(path.join(tmp, 'stores/prod st'), { recursive: true });
+        await writeFiles(path.join(tmp, 'aud'), {
+          'gold.yaml': manifestYaml('gold', { metadata: { sandbox: 'prod' } }),
+        });
+        const applied = await runCliInProcess(['apply', 'aud', ...flags, '--auto-approve'], {
+          cwd: tmp,
+          env,
+        });
+        expect(applied.code).toBe(0);
+        const prodId = (await readState(path.join(tmp, 'stores/prod st'))).audiences[0]?.audienceId;
+        expect(prodId).toBeDefined();
+        // The audience the move finds in dev, made by another store's apply.
+        const dev = { 'gold.yaml': manifestYaml('gold', { metadata: { sandbox: 'dev' } }) };
+        await writeFiles(path.join(tmp, 'aud-dev'), dev);
+        expect(
+          (await apply(path.join(tmp, 'aud-dev'), path.join(tmp, 'other'), emulatorEnv(emulator))).code,
+        ).toBe(0);
+        const devId = (await readState(path.join(tmp, 'other'))).audiences[0]?.audienceId;
+        // A decoy at the default location, holding the same record: a command that misses the
+        // flags forgets and imports there.
+        const decoy = path.join(tmp, '.audiencectl-state');
+        await cp(path.join(tmp, 'stores/prod st'), decoy, { recursive: true });
+        const decoyBefore = await filesOf(decoy);
+        expect(Object.keys(decoyBefore)).toContain(path.join('audiences', 'prod', 'gold.json'));
+        await writeFiles(path.join(tmp, 'aud'), dev);
+
+        const planned = await runCliInProcess(['plan', 'aud', ...flags], { cwd: tmp, env });
+        expect(planned.code).toBe(0);
+        const carried = " --state 'stores/prod st' --config prod.yaml";
+        const importCommand = printed(
+          planned.stdout,
+          /instead: `[^`]*`, then `(audiencectl state import [^`]*)`/,
+        );
+        expect(importCommand).toBe(
+          `audiencectl state import gold <manifests dir> --sandbox dev --audience-id <id>${carried}`,
+        );
+        const imported = await paste(
+          importCommand.replace('<manifests dir>', 'aud').replace('<id>', devId!),
+          {
+            cwd: tmp,
+            env,
+          },
+        );
+        expect(imported.code).toBe(0);
+        expect(imported.stdout).toContain(`Imported dev/gold: audience ${devId}.`);
+        // Checked with the credentials of --config, which alone has them.
+        expect(imported.stdout).toContain(
+          `Verified through the service: audience ${devId} is the external audience "Audience gold".`,
+        );
+        const forget = printed(
+          imported.stderr,
+          /to stop managing it \(the audience stays\): (audiencectl state forget .*)\n/,
+        );
+        expect(forget).toBe(`audiencectl state forget gold --sandbox prod${carried}`);
+        const forgot = await paste(forget, { cwd: tmp, env });
+        expect(forgot.stderr).toBe('');
+        expect(forgot.code).toBe(0);
+        expect(forgot.stdout).toContain(`Forgot prod/gold (audience ${prodId}).`);
+
+        const records = (await readState(path.join(tmp, 'stores/prod st'))).audiences;
+        expect(records.map((r) => [r.sandbox, r.key, r.audienceId])).toEqual([['dev', 'gold', devId]]);
+        expect(await filesOf(decoy)).toEqual(decoyBefore);
+      });
+    });
+  });
+
+  it("a corrupt record's repair commands, of a store --config names, and a move's, carry --config: the import is checked with its credentials, the forget reaches the store", async () => {
+    await withEmulator({}, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        const env = { ...FLAGS_ONLY };
+        // The store is the configuration's `state:`, relative to the file.
+        await writeFile(path.join(tmp, 'prod.yaml'), configYaml(emulator, 'stores/prod'));
+        const store = path.join(tmp, 'stores/prod');
+        await mkdir(store, { recursive: true });
+        await writeFiles(path.join(tmp, 'aud'), { 'gold.yaml': manifestYaml('gold') });
+        const applied = await runCliInProcess(['apply', 'aud', '--config', 'prod.yaml', '--auto-approve'], {
+          cwd: tmp,
+          env,
+        });
+        expect(applied.code).toBe(0);
+        const id = (await readState(store)).audiences[0]?.audienceId;
+        expect(id).toBeDefined();
+        const decoy = path.join(tmp, '.audiencectl-state');
+        await cp(store, decoy, { recursive: true });
+        const decoyBefore = await filesOf(decoy);
+        await writeFile(path.join(store, 'audiences', 'prod', 'gold.json'), '{"sandbox": "prod", "key":');
+
+        const planned = await runCliInProcess(['plan', 'aud', '--config', 'prod.yaml'], { cwd: tmp, env });
+        expect(planned.code).toBe(1);
+        const carried = ` --state ${store} --config prod.yaml`;
+        const forget = printed(planned.stderr, /drop it with `(audiencectl state forget [^`]*)`/);
+        expect(forget).toBe(`audiencectl state forget gold --sandbox prod${carried}`);
+        const importCommand = printed(
+          planned.stderr,
+          /record the audience again with `(audiencectl state import [^`]*)`/,
+        );
+        expect(importCommand).toBe(
+          `audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>${carried}`,
+        );
+        const forgot = await paste(forget, { cwd: tmp, env });
+        expect(forgot.stderr).toBe('');
+        expect(forgot.code).toBe(0);
+        const imported = await paste(importCommand.replace('<manifests dir>', 'aud').replace('<id>', id!), {
+          cwd: tmp,
+          env,
+        });
+        expect(imported.stderr).toBe('');
+        expect(imported.code).toBe(0);
+        expect(imported.stdout).toContain(
+          `Verified through the service: audience ${id} is the external audience "Audience gold".`,
+        );
+        expect((await readState(store)).audiences.map((r) => [r.sandbox, r.key, r.audienceId])).toEqual([
+          ['prod', 'gold', id],
+        ]);
+
+        // A hint without --state: --config alone takes the pasted command to the store.
+        await writeFiles(path.join(tmp, 'aud'), {
+          'gold.yaml': manifestYaml('gold', { metadata: { sandbox: 'dev' } }),
+        });
+        const moved = await runCliInProcess(['plan', 'aud', '--config', 'prod.yaml'], { cwd: tmp, env });
+        expect(moved.code).toBe(0);
+        const forgetMoved = printed(
+          moved.stdout,
+          /To move it on purpose: `(audiencectl state forget [^`]*)`/,
+        );
+        expect(forgetMoved).toBe('audiencectl state forget gold --sandbox prod --config prod.yaml');
+        const forgotMoved = await paste(forgetMoved, { cwd: tmp, env });
+        expect(forgotMoved.stderr).toBe('');
+        expect(forgotMoved.stdout).toContain(`Forgot prod/gold (audience ${id}).`);
+        expect((await readState(store)).audiences).toEqual([]);
+        expect(await filesOf(decoy)).toEqual(decoyBefore);
       });
     });
   });

@@ -28,6 +28,8 @@ type Story = {
   /** Any audiencectl command, with the story's store and the emulator, run in its temp dir. */
   cli: (...args: string[]) => ReturnType<typeof runCli>;
   record: () => Promise<{ audienceId?: string; runs: { runId: string }[]; blocked?: unknown }>;
+  /** The story's store (`--state`), which the commands its messages print carry. */
+  state: string;
 };
 
 async function story(emulator: TestEmulator, fn: (s: Story) => Promise<void>): Promise<void> {
@@ -48,7 +50,7 @@ async function story(emulator: TestEmulator, fn: (s: Story) => Promise<void>): P
     await manifests.write([gold]);
     const created = await apply();
     expect(created.code).toBe(0);
-    await fn({ emulator, manifests, apply, cli, record });
+    await fn({ emulator, manifests, apply, cli, record, state });
   });
 }
 
@@ -121,7 +123,7 @@ describe('apply: a PATCH answered 404', () => {
   // plan records its manifests' directory as a full path), or to apply the directory with it.
   it('from a saved plan: the hint plans again with --refresh, and that plan, applied, PATCHes it', async () => {
     await withEmulator(undefined, (emulator) =>
-      story(emulator, async ({ manifests, cli, record }) => {
+      story(emulator, async ({ manifests, cli, record, state }) => {
         const before = await record();
         emulator.control.queueFault({ kind: 'clientError', status: 404, endpoint: 'patchAudience' });
         await manifests.write([edited]);
@@ -130,7 +132,7 @@ describe('apply: a PATCH answered 404', () => {
         const patched = await cli('apply', 'p.json', '--auto-approve');
         expect(patched.code).toBe(1);
         expect(patched.stdout).toContain(
-          `; audience ${before.audienceId!} may no longer exist remotely: plan again with --refresh and apply that plan (\`audiencectl plan ${manifests.dir} --refresh --output json --out p.json\`, then \`audiencectl apply p.json\`), or run \`audiencectl apply ${manifests.dir} --refresh\`, which reads the audience back and creates it again only if it is gone (its record, runs and name kept)\n`,
+          `; audience ${before.audienceId!} may no longer exist remotely: plan again with --refresh and apply that plan (\`audiencectl plan ${manifests.dir} --refresh --output json --out p.json --state ${state}\`, then \`audiencectl apply p.json --state ${state}\`), or run \`audiencectl apply ${manifests.dir} --refresh --state ${state}\`, which reads the audience back and creates it again only if it is gone (its record, runs and name kept)\n`,
         );
 
         const replanned = await cli('plan', 'm', '--refresh', '--output', 'json', '--out', 'p.json');

@@ -89,7 +89,7 @@ describe('a missing state store', () => {
         ]);
         expectOneLineError(
           refused,
-          /no state store at .*stat .*create it with `audiencectl init --state .*stat`/,
+          /no state store at .*stat .*create it with `audiencectl init --state .*stat --emulator`/,
         );
         expect(existsSync(typo)).toBe(false);
 

@@ -186,7 +186,7 @@ describe('a renamed manifest whose record waits for its create (built CLI, emula
       const blocked = await cli('apply', dir.dir, '--sandbox', 'prod', '--auto-approve');
       expect(blocked.code, blocked.stdout + blocked.stderr).toBe(3);
       expect(blocked.stdout).toContain(
-        'its create in sandbox "prod" ("Audience gold") is not settled: audiencectl does not know whether it made an audience, nor its id. Set metadata.sandbox back to prod and run `audiencectl apply`',
+        `its create in sandbox "prod" ("Audience gold") is not settled: audiencectl does not know whether it made an audience, nor its id. Set metadata.sandbox back to prod and run \`audiencectl apply --state ${env.stateDir}\``,
       );
       expect(blocked.stdout).not.toContain('--audience-id');
       expect(env.emulator.control.listAudiences(ORG, 'dev')).toEqual([]);
@@ -201,7 +201,9 @@ describe('a renamed manifest whose record waits for its create (built CLI, emula
 
       await dir.write([inDev]);
       const move = await cli('plan', dir.dir, '--sandbox', 'prod');
-      expect(move.stdout).toContain('To move it on purpose: `audiencectl state forget gold --sandbox prod`');
+      expect(move.stdout).toContain(
+        `To move it on purpose: \`audiencectl state forget gold --sandbox prod --state ${env.stateDir}\``,
+      );
       expect(env.emulator.control.listAudiences(ORG, 'dev')).toEqual([]);
     });
   });

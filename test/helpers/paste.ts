@@ -7,11 +7,13 @@ import { CLI, collectResult, type CliResult } from './cli.js';
  */
 export async function paste(
   command: string,
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  /** `env`: added to this process's; a variable given as undefined is removed. */
+  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
 ): Promise<CliResult> {
+  const env = { ...process.env, NO_COLOR: '1', NODE: process.execPath, CLI, ...options.env };
   const child = spawn('/bin/sh', ['-c', `audiencectl() { "$NODE" "$CLI" "$@"; }\n${command}`], {
     cwd: options.cwd,
-    env: { ...process.env, NO_COLOR: '1', NODE: process.execPath, CLI, ...options.env },
+    env: Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined)),
   });
   return collectResult(child);
 }

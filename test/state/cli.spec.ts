@@ -124,7 +124,8 @@ describe.each(stores)('audiencectl state on the $name store', (kind) => {
     ]);
     const before = await run(['list', '--state', dir]);
     expect(before.stdout).toMatch(/prod\s+gold\s+-\s+blocked \(EXISTS_REMOTELY\)\s+-\n/);
-    expect(before.stdout).toContain('1 blocked: `audiencectl state show <key>` says why');
+    // The command carries the --state given (a URL's password never: src/text/paste-flags.spec.ts).
+    expect(before.stdout).toContain('1 blocked: `audiencectl state show <key> --state ');
 
     const manifests = await manifestDir({ 'gold.yaml': 'gold' });
     const result = await run(['import', 'gold', manifests, '--audience-id', AUD9, '--state', dir]);
@@ -379,7 +380,7 @@ describe('audiencectl state import <key> [dir]', () => {
     const refused = await run(['import', 'gold', empty, '--audience-id', AUD1, '--state', dir]);
     expect(refused).toMatchObject({ code: 1, stdout: '' });
     expect(refused.stderr).toBe(
-      `Error: no manifest in ${empty} names prod/gold (it holds no manifest of sandbox "prod": give the manifests' directory: \`audiencectl state import gold <manifests dir> --sandbox prod --audience-id ${AUD1}\`); ${REFUSED}`,
+      `Error: no manifest in ${empty} names prod/gold (it holds no manifest of sandbox "prod": give the manifests' directory: \`audiencectl state import gold <manifests dir> --sandbox prod --audience-id ${AUD1} --state ${dir}\`); ${REFUSED}`,
     );
     const store = await openStateStore(dir);
     expect((await store.readAll()).audiences).toEqual([]);

@@ -13,6 +13,7 @@ import {
 import { importHint, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { freedName, goneAsReplaced, heldUnlisted, nameHeldUnlisted, type Replaced } from './freed-name.js';
+import type { PasteFlags } from '../../text/paste-flags.js';
 
 // A create refused 409: what the sandbox lists under the name decides between our own create
 // (adopted), a refresh's mistake, a name held but not listed, and someone else's audience.
@@ -23,8 +24,8 @@ function candidatesOf(found: OwnCreate): LiveAudience[] {
 }
 
 /** The way out of a lookup the service fails every time (findOwnCreate's `unknown`). */
-export function listKeepsFailing(step: Step): string {
-  return `If that list keeps failing (a service that refuses the filter, say), ${importHint(step)}`;
+export function listKeepsFailing(step: Step, paste: PasteFlags | undefined): string {
+  return `If that list keeps failing (a service that refuses the filter, say), ${importHint(step, paste)}`;
 }
 
 /** Why what is listed under the name is not taken for our own create. */
@@ -79,7 +80,7 @@ export async function resolveDuplicate(
     return result(
       step,
       'failed',
-      `${refused}, and none listed under that name is this create's${candidates}; ${found.reason}: its intent is kept and the next apply looks again. ${listKeepsFailing(step)}`,
+      `${refused}, and none listed under that name is this create's${candidates}; ${found.reason}: its intent is kept and the next apply looks again. ${listKeepsFailing(step, deps.paste)}`,
     );
   }
   if (ours && found.kind === 'none' && found.byName.length === 0) {
@@ -112,5 +113,5 @@ export async function resolveDuplicate(
     kind: 'update',
     changes: { blocked: { code: '100950-409', message, at, name }, pendingCreate: null },
   });
-  return result(step, 'blocked', `${message}; ${importHint(step)}${blockedNameWayOut}`);
+  return result(step, 'blocked', `${message}; ${importHint(step, deps.paste)}${blockedNameWayOut}`);
 }

@@ -105,14 +105,14 @@ async function resolveLostOperation(
     return result(
       step,
       'blocked',
-      `${operation}, and several audiences could be its own: ${describeCandidates(found.candidates)}; ${importHint(step)}`,
+      `${operation}, and several audiences could be its own: ${describeCandidates(found.candidates)}; ${importHint(step, deps.paste)}`,
     );
   }
   if (found.kind === 'unknown') {
     return result(
       step,
       'failed',
-      `${operation}, and no audience listed under its name is its own; ${found.reason}: the record is kept and the next apply looks again. ${listKeepsFailing(step)}`,
+      `${operation}, and no audience listed under its name is its own; ${found.reason}: the record is kept and the next apply looks again. ${listKeepsFailing(step, deps.paste)}`,
     );
   }
   return notListedYet(step, record, since, operation, deps);

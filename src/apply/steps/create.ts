@@ -17,6 +17,7 @@ import type { Replaced } from './freed-name.js';
 import { awaitOperation } from './create-operation.js';
 import { resolveDuplicate } from './create-duplicate.js';
 import { measuredOffset } from '../service-time.js';
+import type { PasteFlags } from '../../text/paste-flags.js';
 
 const POST_ATTEMPTS = 3;
 
@@ -133,7 +134,7 @@ function forgetGone(
  * earlier release records only its spec hash: when that is not the step's, the name sent is
  * unknown, and nothing is sent (the plan blocks it too, plan/resume-create.ts).
  */
-function sentStep(step: Step, record: AudienceRecord): Step | StepResult {
+function sentStep(step: Step, record: AudienceRecord, paste: PasteFlags | undefined): Step | StepResult {
   const sent = record.pendingCreate;
   if (sent) {
     const target = { ...step.target!, spec: sent.spec, hash: sent.hash };
@@ -144,7 +145,7 @@ function sentStep(step: Step, record: AudienceRecord): Step | StepResult {
   return result(
     step,
     'blocked',
-    `an interrupted create sent another spec than the manifest's (spec hash ${hash}, now ${step.target?.hash ?? 'none'}), and its name was not recorded: not sent again, lest it make a second audience; ${importHint(step)}`,
+    `an interrupted create sent another spec than the manifest's (spec hash ${hash}, now ${step.target?.hash ?? 'none'}), and its name was not recorded: not sent again, lest it make a second audience; ${importHint(step, paste)}`,
   );
 }
 
@@ -156,13 +157,13 @@ async function createSent(step: Step, deps: ExecutorDeps, replaced?: Replaced): 
   const record = lifted ? withoutBlock(current.record) : current.record;
   if (record.blocked) {
     const rename = record.blocked.name === undefined ? '' : blockedNameWayOut;
-    return result(step, 'blocked', `${record.blocked.message}; ${importHint(step)}${rename}`);
+    return result(step, 'blocked', `${record.blocked.message}; ${importHint(step, deps.paste)}${rename}`);
   }
   if (record.audienceId)
     return result(step, 'applied', `already created as ${record.audienceId}`, {
       audienceId: record.audienceId,
     });
-  const sent = sentStep(step, record);
+  const sent = sentStep(step, record, deps.paste);
   if ('status' in sent) return sent;
   if (record.operationId && !record.intent) return awaitOperation(sent, record, deps);
   const posted = await postCreate(sent, record, deps, forgotten, replaced);

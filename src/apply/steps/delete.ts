@@ -30,7 +30,7 @@ async function resolveAudienceId(
     return result(
       step,
       'blocked',
-      `the audience may exist remotely but its id is unknown; ${importHint(step)}`,
+      `the audience may exist remotely but its id is unknown; ${importHint(step, deps.paste)}`,
     );
   }
   const operationId = record.operationId;

@@ -3,6 +3,7 @@ import type { Step } from '../../plan/schema.js';
 import type { AppliedSpec, AudienceRecord } from '../../state/schema.js';
 import { dropCreate, droppedNote, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
+import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
 
 // A create's 409 with nothing listed under the name, when the name is the one this record's own
 // audience was deleted under (by its replace, or outside audiencectl as a refresh found): the
@@ -72,7 +73,11 @@ export async function heldUnlisted(
     kind: 'update',
     changes: { pendingCreate: null, applied: freed.applied },
   });
-  return result(step, 'failed', unlistedHolder(step, refused, droppedNote(kept), freedHolder(freed)));
+  return result(
+    step,
+    'failed',
+    unlistedHolder(step, refused, droppedNote(kept), deps.paste, freedHolder(freed)),
+  );
 }
 
 /**
@@ -94,7 +99,7 @@ export async function nameHeldUnlisted(
   deps: ExecutorDeps,
 ): Promise<StepResult> {
   const kept = await dropCreate(deps.store, pending);
-  return result(step, 'failed', unlistedHolder(step, refused, droppedNote(kept)));
+  return result(step, 'failed', unlistedHolder(step, refused, droppedNote(kept), deps.paste));
 }
 
 /**
@@ -107,9 +112,10 @@ function unlistedHolder(
   step: Step,
   refused: string,
   kept: string,
+  paste: PasteFlags | undefined,
   deleted = 'one deleted whose name the service still holds',
 ): string {
-  const ways = `To use another name, change spec.name in the manifest; if the holder is the audience this manifest means, set spec.name to its exact name, find its id in AEP, then run: audiencectl state import ${step.key} <manifests dir> --sandbox ${step.sandbox} --audience-id <id>`;
+  const ways = `To use another name, change spec.name in the manifest; if the holder is the audience this manifest means, set spec.name to its exact name, find its id in AEP, then run: audiencectl state import ${step.key} <manifests dir> --sandbox ${step.sandbox} --audience-id <id>${pastedFlags(paste, 'state')}`;
   return `${refused}, and lists no audience under that exact name: the name is held by an audience not listed (one whose name differs only in letter case, the service compares names ignoring case; ${deleted}; or one whose create has not finished); nothing was created (${kept}), and the next apply tries again: the audience is created once the name is free. ${ways}`;
 }
 

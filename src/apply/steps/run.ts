@@ -11,6 +11,7 @@ import { budgetHorizon, clearIntent, currentRecord, manifestFileOf, result } fro
 import { settleRunIntent } from '../run-intent.js';
 import { serviceShift } from '../service-time.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
+import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
 
 /** Waits for a run to end, recording each status it reports. */
 async function followRun(
@@ -86,8 +87,14 @@ function honouredSince(record: AudienceRecord, reason: string): RunRecord | 'unk
  * stay as they are: a person must look, and say what they saw with `state settle-run`, which
  * keeps the record's runs (docs/state.md, Intents).
  */
-function undecided(step: Step, audienceId: string, message: string, listed?: true): StepResult {
-  const settle = `audiencectl state settle-run ${step.key} --sandbox ${step.sandbox}`;
+function undecided(
+  step: Step,
+  audienceId: string,
+  message: string,
+  listed: true | undefined,
+  paste: PasteFlags | undefined,
+): StepResult {
+  const settle = `audiencectl state settle-run ${step.key} --sandbox ${step.sandbox}${pastedFlags(paste, 'state')}`;
   const next = listed
     ? `no run is started for this audience until it is settled: check the runs of audience ${audienceId} in AEP, then run: ${settle} --run-id <id> (the run the request started), or ${settle} --no-run (it started none)`
     : 'the next apply asks the service again';
@@ -110,7 +117,8 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   let listed: RunsListed | undefined;
   if (record.intent?.kind === 'run') {
     const settled = await settleRunIntent(store, client, record, clock, signal ? { signal } : {});
-    if (settled.kind === 'unknown') return undecided(step, audienceId, settled.message, settled.listed);
+    if (settled.kind === 'unknown')
+      return undecided(step, audienceId, settled.message, settled.listed, deps.paste);
     if (settled.kind === 'adopted' && settled.run.reason === request.reason) {
       progressNote(deps, step, settled.run);
       return runOutcome(step, audienceId, await followRun(step, audienceId, settled.run, deps));
@@ -176,7 +184,8 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
     const failure = aepFailure(error);
     if (failure.outcomeUnknown) {
       const settled = await settleRunIntent(store, client, pending, clock, signal ? { signal } : {});
-      if (settled.kind === 'unknown') return undecided(step, audienceId, settled.message, settled.listed);
+      if (settled.kind === 'unknown')
+        return undecided(step, audienceId, settled.message, settled.listed, deps.paste);
       if (settled.kind === 'none') {
         return result(
           step,

@@ -32,6 +32,8 @@ import { openStoreFor, stateLocationOf } from '../state-options.js';
 import { requireStateStore } from '../../state/presence.js';
 import { escapeText } from '../../text/safe-text.js';
 import { shellQuote } from '../../text/shell-quote.js';
+import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
+import { pasteFlagsOf } from '../paste-flags.js';
 import type { Plan } from '../../plan/schema.js';
 
 /** Durations in milliseconds. */
@@ -47,10 +49,11 @@ type Flags = SourceFlags &
   };
 
 /** The way to a refresh from a saved plan, which is applied as planned (no --refresh). */
-function savedRefreshWay(plan: Plan, file: string): string {
+function savedRefreshWay(plan: Plan, file: string, paste: PasteFlags): string {
   const dir = shellQuote(originOf(plan, file).dir);
   const out = shellQuote(file);
-  return `plan again with --refresh and apply that plan (\`audiencectl plan ${dir} --refresh --output json --out ${out}\`, then \`audiencectl apply ${out}\`), or run \`audiencectl apply ${dir} --refresh\``;
+  const [planFlags, applyFlags] = [pastedFlags(paste, 'plan'), pastedFlags(paste, 'apply')];
+  return `plan again with --refresh and apply that plan (\`audiencectl plan ${dir} --refresh --output json --out ${out}${planFlags}\`, then \`audiencectl apply ${out}${applyFlags}\`), or run \`audiencectl apply ${dir} --refresh${applyFlags}\``;
 }
 
 /** A saved plan, and the manifests read again from where it was made (checked under the lock). */
@@ -151,7 +154,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
         '  audiencectl apply examples/audiences --emulator --state "$(mktemp -d)" --auto-approve',
       ].join('\n'),
     );
-  addPlanOptions(addSourceOptions(command)).action(async (target: string, flags: Flags) => {
+  addPlanOptions(addSourceOptions(command)).action(async (target: string, flags: Flags, invoked: Command) => {
     const say = (text: string) => process.stderr.write(`${escapeText(text, { keepLineBreaks: true })}\n`);
     // Everything the user gave is checked before anything runs: flags (already), the
     // AEP configuration, the terminal, then the manifests or the saved plan.
@@ -162,12 +165,14 @@ export function applyCommand(setExit: (code: number) => void): Command {
       );
     }
     const aep = resolveTarget(flags, (warning) => say(`Warning: ${warning}`));
-    await requireStateStore(await stateLocationOf(flags));
+    // The commands its messages print carry the --state and --config given here.
+    const paste = pasteFlagsOf(invoked);
+    await requireStateStore(await stateLocationOf(flags), paste);
     const found = await stat(target).catch(() => undefined);
     if (!found && target.endsWith('.json'))
       throw new UsageError(
         'NO_PLAN_FILE',
-        `${target} does not exist: save a plan with \`audiencectl plan <dir> --output json --out ${shellQuote(target)}\`, or give the directory of the manifests`,
+        `${target} does not exist: save a plan with \`audiencectl plan <dir> --output json --out ${shellQuote(target)}${pastedFlags(paste, 'plan')}\`, or give the directory of the manifests`,
       );
     const isPlanFile = target.endsWith('.json') && found?.isFile() === true;
     if (isPlanFile && flags.refresh)
@@ -181,11 +186,11 @@ export function applyCommand(setExit: (code: number) => void): Command {
       : {
           kind: 'manifests',
           desired: await loadDesired(target, flags),
-          planOptions: planOptionsFrom(flags, Math.floor(Date.now() / 1000)),
+          planOptions: { ...planOptionsFrom(flags, Math.floor(Date.now() / 1000)), paste },
           lookElsewhere: lookElsewhere(target, flags),
         };
     const revision = await applyRevision(input, target, flags, say);
-    const store = await openStoreFor(flags);
+    const store = await openStoreFor({ ...flags, paste });
     // The readings of the API page learned by earlier applies are kept in the state store.
     const connection = await aep.open(undefined, store);
     const interrupts = watchInterrupts((message) => say(`\n${message}`));
@@ -207,10 +212,11 @@ export function applyCommand(setExit: (code: number) => void): Command {
         drain: interrupts.drain,
         refresh: flags.refresh === true,
         revision,
-        ...(input.kind === 'saved' ? { refreshWay: savedRefreshWay(input.plan, target) } : {}),
+        ...(input.kind === 'saved' ? { refreshWay: savedRefreshWay(input.plan, target, paste) } : {}),
         ...(aep.bulkBatchSize === undefined ? {} : { bulkBatchSize: aep.bulkBatchSize }),
         lockTimeoutMs: flags.lockTimeout,
         lockCommand: 'audiencectl apply',
+        paste,
         waitingForLock: (holder) =>
           say(
             `Waiting up to ${formatSeconds(flags.lockTimeout)} for the state lock held by ${describeHolder(holder)}...`,

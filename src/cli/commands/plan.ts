@@ -39,6 +39,8 @@ import { startFactScan, type FactScan } from '../../scan/fact-scan.js';
 import { dropScanThread } from '../../scan/prestart.js';
 import { fileSelector } from '../../source/file-filter.js';
 import { escapeText } from '../../text/safe-text.js';
+import { pasteFlagsOf } from '../paste-flags.js';
+import type { PasteFlags } from '../../text/paste-flags.js';
 import { AudiencectlError } from '../../errors.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
 import { describeLocation, type StateLocation } from '../../state/location.js';
@@ -102,6 +104,7 @@ async function readRecorded(
   flags: Flags,
   snapshot: { file: string; bytes: Promise<CacheBytes> } | undefined,
   scan: FactScan | undefined,
+  paste: PasteFlags,
 ): Promise<{ state: RecordedState; save: () => void }> {
   const location = await stateLocationOf(flags);
   if (snapshot !== undefined && location.kind === 'dir') {
@@ -111,10 +114,11 @@ async function readRecorded(
       Date.now,
       snapshot.bytes,
       scan?.records,
+      paste,
     );
     return { state: read.state, save: read.save };
   }
-  const store = await openStoreFor(flags, location);
+  const store = await openStoreFor({ ...flags, paste }, location);
   try {
     return { state: await store.readAll(), save: () => undefined };
   } finally {
@@ -209,7 +213,7 @@ export function planCommand(setExit: (code: number) => void): Command {
         '  audiencectl plan audiences/ --output json --out plan.json && audiencectl apply plan.json',
       ].join('\n'),
     );
-  addPlanOptions(addSourceOptions(command)).action(async (dir: string, flags: Flags) => {
+  addPlanOptions(addSourceOptions(command)).action(async (dir: string, flags: Flags, invoked: Command) => {
     if (flags.out) await assertWritableFile(flags.out, '--out');
     if (flags.refresh && flags.base !== undefined)
       throw new UsageError(
@@ -236,7 +240,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     // A --base plan reads no state: where --state points does not matter to it.
     const storeExists = flags.base === undefined && (await stateStoreExists(location));
     if (flags.base === undefined && location.kind === 'dir' && !storeExists)
-      process.stderr.write(missingStoreWarning(location.dir));
+      process.stderr.write(missingStoreWarning(location.dir, pasteFlagsOf(invoked)));
     // The manifests (read and parsed by the parser threads) and the state (read here) at once.
     const cacheFile =
       flags.base === undefined ? manifestCacheFile(location, storeExists) : baseManifestCacheFile(dir);
@@ -275,7 +279,7 @@ export function planCommand(setExit: (code: number) => void): Command {
             ...(cacheFile ? { cacheFile } : {}),
             ...(scan ? { cacheBytes: scan.manifestCache, listing: scan.manifests } : {}),
           }),
-      flags.base === undefined ? readRecorded(flags, snapshot, scan) : undefined,
+      flags.base === undefined ? readRecorded(flags, snapshot, scan, pasteFlagsOf(invoked)) : undefined,
     ]).finally(() => scan?.stop());
     const { loaded: desired, saveCache } = working;
     // Hashed and written by a thread of its own while this one plans: a plan that cannot
@@ -290,7 +294,14 @@ export function planCommand(setExit: (code: number) => void): Command {
     // What the base holds but could not read: the planner says what that hides (assumed-state.ts).
     const unread = baseRead && unreadBase(baseRead);
     const recorded = stored ?? assumedStateFrom(baseRead!, new Date(now * 1000).toISOString(), unread);
-    const base = { ...planOptionsFrom(flags, now), ...(unread ? { unreadBase: unread } : {}) };
+    // Commands its steps print carry this process's --state and --config, in the text a person
+    // reads here; JSON (saved plans compare its steps) and a pull request's Markdown keep none.
+    const paste = flags.output === 'text' && flags.base === undefined ? pasteFlagsOf(invoked) : undefined;
+    const base = {
+      ...planOptionsFrom(flags, now),
+      ...(unread ? { unreadBase: unread } : {}),
+      ...(paste ? { paste } : {}),
+    };
     const options =
       flags.base === undefined
         ? { ...base, ...(await liveView(flags, desired, recorded, base, location)) }

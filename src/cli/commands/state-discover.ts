@@ -9,9 +9,16 @@ import { importRevision } from '../import-revision.js';
 import { requireStateStore } from '../../state/presence.js';
 import { lockForCommand } from './state-read.js';
 import { openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
+import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
 
 export type DiscoverOptions = StateFlags &
-  ConnectFlags & { sandbox?: string; lockTimeout: number; dryRun?: boolean };
+  ConnectFlags & {
+    sandbox?: string;
+    lockTimeout: number;
+    dryRun?: boolean;
+    /** The flags the commands it prints carry (src/text/paste-flags.ts). */
+    paste?: PasteFlags;
+  };
 
 function table(rows: readonly DiscoverRow[]): string[] {
   const cells = [
@@ -31,9 +38,9 @@ function table(rows: readonly DiscoverRow[]): string[] {
  * What the summary says of manifests whose record waits for its create (discover.ts waitingRow):
  * nothing was recorded for them, and what is listed under their name is not taken for theirs.
  */
-function waitingNote(waiting: number, dir: string): string {
+function waitingNote(waiting: number, dir: string, paste: PasteFlags | undefined): string {
   if (waiting === 0) return '';
-  return ` ${waiting} waiting for their create, records kept as they are (the next apply creates them; an audience found under the name is not theirs unless you import it: audiencectl state import <key> ${shellQuote(dir)} --sandbox <sandbox> --audience-id <id>).`;
+  return ` ${waiting} waiting for their create, records kept as they are (the next apply creates them; an audience found under the name is not theirs unless you import it: audiencectl state import <key> ${shellQuote(dir)} --sandbox <sandbox> --audience-id <id>${pastedFlags(paste, 'state')}).`;
 }
 
 /**
@@ -45,6 +52,7 @@ function otherSandboxesNote(
   records: readonly AudienceRecord[],
   sandbox: string,
   dir: string,
+  paste: PasteFlags | undefined,
 ): string | undefined {
   const known = new Set(records.map((record) => `${record.sandbox}/${record.key}`));
   const counts = new Map<string, number>();
@@ -57,7 +65,7 @@ function otherSandboxesNote(
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(
       ([name, count]) =>
-        `${count} manifest${count === 1 ? '' : 's'} of sandbox "${name}" without a record: audiencectl state import --discover ${shellQuote(dir)} --sandbox ${name}`,
+        `${count} manifest${count === 1 ? '' : 's'} of sandbox "${name}" without a record: audiencectl state import --discover ${shellQuote(dir)} --sandbox ${name}${pastedFlags(paste, 'state')}`,
     );
   return `Not looked at (this discover looks in sandbox "${sandbox}" only, from --sandbox or AEP_SANDBOX): ${each.join('; ')}.`;
 }
@@ -73,7 +81,7 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
   // The configuration's reader (the yaml library) and the client: `state list` and `show` never load them.
   const { resolveTarget } = await import('../connect.js');
   const target = resolveTarget(options, (warning) => process.stderr.write(`Warning: ${warning}\n`));
-  await requireStateStore(await stateLocationOf(options));
+  await requireStateStore(await stateLocationOf(options), options.paste);
   const desired = await loadDesired(dir, { sandbox: sandbox ?? 'prod' });
   const warn = (text: string) => process.stderr.write(`Warning: ${escapeText(text)}\n`);
   const revision = options.dryRun ? undefined : await importRevision(dir, warn);
@@ -91,13 +99,13 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
     });
     for (const [name, said] of inactiveUnlisted) {
       process.stderr.write(
-        `Warning: ${escapeText(`the service would not list the inactive audiences of sandbox "${name}" (property=lifecycleState==inactive: ${said}); an audience deactivated in the UI shows as missing: import it with audiencectl state import <key> ${shellQuote(dir)} --sandbox ${name} --audience-id <id>`)}\n`,
+        `Warning: ${escapeText(`the service would not list the inactive audiences of sandbox "${name}" (property=lifecycleState==inactive: ${said}); an audience deactivated in the UI shows as missing: import it with audiencectl state import <key> ${shellQuote(dir)} --sandbox ${name} --audience-id <id>${pastedFlags(options.paste, 'state')}`)}\n`,
       );
     }
     const others =
       sandbox === undefined
         ? undefined
-        : otherSandboxesNote(desired, (await store.readAll()).audiences, sandbox, dir);
+        : otherSandboxesNote(desired, (await store.readAll()).audiences, sandbox, dir, options.paste);
     if (rows.length === 0) {
       say(
         others === undefined
@@ -112,7 +120,7 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
     const verb = options.dryRun ? 'would be recorded (--dry-run: nothing written)' : 'recorded as imported';
     say('');
     say(
-      `${count('matched')} matched and ${verb}, ${count('missing')} missing (the next apply creates them), ${count('ambiguous')} ambiguous (import each with --audience-id).${waitingNote(count('waiting'), dir)}`,
+      `${count('matched')} matched and ${verb}, ${count('missing')} missing (the next apply creates them), ${count('ambiguous')} ambiguous (import each with --audience-id).${waitingNote(count('waiting'), dir, options.paste)}`,
     );
     if (others !== undefined) say(others);
   } finally {

@@ -13,11 +13,16 @@ import { StateError } from '../../state/errors.js';
 import { describeTakeover, describeWatch } from '../../state/lock-holder.js';
 import type { StateStore } from '../../state/store.js';
 import { openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
+import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
 
 // `audiencectl state list` and `state show`: what the store recorded, read without the lock.
 
 export type StateOptions = StateFlags;
-export type SandboxOptions = StateOptions & { sandbox?: string };
+export type SandboxOptions = StateOptions & {
+  sandbox?: string;
+  /** The flags the commands this command prints carry (src/text/paste-flags.ts). */
+  paste?: PasteFlags;
+};
 
 /** Records quote manifest values and the service's answers: shown escaped. */
 export function out(text: string): void {
@@ -106,12 +111,12 @@ export async function list(options: SandboxOptions & { json?: boolean }): Promis
   const blocked = audiences.filter((r) => r.blocked).length;
   if (blocked > 0) {
     out(
-      `${blocked} blocked: \`audiencectl state show <key>\` says why; \`state import\` repairs an unknown id.`,
+      `${blocked} blocked: \`audiencectl state show <key>${pastedFlags(options.paste, 'state')}\` says why; \`state import\` repairs an unknown id.`,
     );
   }
   if (runsOnly > 0) {
     out(
-      `${runsOnly} name${runsOnly === 1 ? 's' : ''} no audience, only runs of deleted or forgotten audiences kept for the daily run budget: \`audiencectl state show <key>\` says until when.`,
+      `${runsOnly} name${runsOnly === 1 ? 's' : ''} no audience, only runs of deleted or forgotten audiences kept for the daily run budget: \`audiencectl state show <key>${pastedFlags(options.paste, 'state')}\` says until when.`,
     );
   }
 }
@@ -140,7 +145,7 @@ async function showIn(store: StateStore, key: string, options: SandboxOptions): 
   // On standard error, so the JSON on standard output stays parseable.
   const failure = lastRunFailure(record);
   if (failure) process.stderr.write(`Last ${escapeText(describeRunFailure(failure))}.\n`);
-  const runsOnly = runsOnlyNote(record);
+  const runsOnly = runsOnlyNote(record, options.paste);
   if (runsOnly) process.stderr.write(`${escapeText(runsOnly)}\n`);
 }
 

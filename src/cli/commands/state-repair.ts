@@ -21,6 +21,7 @@ import { escapeText } from '../../text/safe-text.js';
 import type { OrgOf } from '../../state/org-binding.js';
 import { requireStateStore } from '../../state/presence.js';
 import { lockForCommand, openExisting, out, sandboxOf, type SandboxOptions } from './state-read.js';
+import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
 
 // `audiencectl state import <key>` and `state forget`: repairs, under the store's lock.
 
@@ -61,6 +62,7 @@ function noManifest(
   dir: string,
   audienceId: string,
   { otherKeys: known = [], otherSandboxes = [] }: ManifestFacts,
+  paste: PasteFlags | undefined,
 ): UsageError {
   const close = closestKey(key, known);
   let found = '';
@@ -68,7 +70,7 @@ function noManifest(
     found = ` (its manifest is in sandbox ${otherSandboxes.map((name) => `"${name}"`).join(', ')}: pass --sandbox)`;
   else if (close !== undefined) found = ` (did you mean "${close}"?)`;
   else if (known.length === 0)
-    found = ` (it holds no manifest of sandbox "${sandbox}": give the manifests' directory: \`audiencectl state import ${key} <manifests dir> --sandbox ${sandbox} --audience-id ${audienceId}\`)`;
+    found = ` (it holds no manifest of sandbox "${sandbox}": give the manifests' directory: \`audiencectl state import ${key} <manifests dir> --sandbox ${sandbox} --audience-id ${audienceId}${pastedFlags(paste, 'state')}\`)`;
   return new UsageError(
     'STATE_IMPORT_NO_MANIFEST',
     `no manifest in ${dir} names ${recordId(sandbox, key)}${found}; nothing was imported: recorded without a manifest, the audience would be deleted by the next apply (--without-manifest records it anyway, for that)`,
@@ -94,10 +96,10 @@ export async function importCommand(
       `--audience-id "${options.audienceId}" is not an audience id: AEP audience ids are UUIDs such as 60ccea95-1435-4180-97a5-58af4aa285ab`,
     );
   }
-  await requireStateStore(await stateLocationOf(options));
+  await requireStateStore(await stateLocationOf(options), options.paste);
   const facts = await manifestFacts(dir, sandbox, key);
   if (facts.otherKeys && !options.withoutManifest)
-    throw noManifest(key, sandbox, dir, options.audienceId, facts);
+    throw noManifest(key, sandbox, dir, options.audienceId, facts, options.paste);
   let verification = '';
   const at = new Date().toISOString();
   const revision = await importRevision(dir, (text) =>
@@ -109,6 +111,7 @@ export async function importCommand(
     'import',
     async (store) => ({
       ...(await importAudience(store, {
+        paste: options.paste,
         sandbox,
         key,
         audienceId: options.audienceId,
@@ -136,7 +139,7 @@ export async function importCommand(
         },
         createSkewSeconds: CREATE_SKEW_SECONDS,
       })),
-      kept: await keptElsewhere(store, sandbox, key, facts, dir),
+      kept: await keptElsewhere(store, sandbox, key, facts, dir, options.paste),
     }),
     connection && ((name) => connection.client.orgOf(name)),
   ).finally(() => connection?.close());

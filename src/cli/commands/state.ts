@@ -9,9 +9,22 @@ import type { ConnectFlags } from '../connect.js';
 import { list, show, type SandboxOptions } from './state-read.js';
 import { forget, importCommand, type LockingOptions } from './state-repair.js';
 import { settleRunCommand, type SettleOptions } from './state-settle.js';
+import { pasteFlagsOf } from '../paste-flags.js';
 
 function withState(command: Command): Command {
   return addStateOptions(command);
+}
+
+/**
+ * `--config` of a command that reads the configuration only for its `state:` (list, show,
+ * forget): the commands other commands print carry the `--config` they were given.
+ */
+function withStateConfig(command: Command): Command {
+  return command.addOption(
+    new Option('--config <file>', 'configuration file whose `state:` names the store').env(
+      'AUDIENCECTL_CONFIG',
+    ),
+  );
 }
 
 function withSandbox(command: Command, help: string): Command {
@@ -47,24 +60,30 @@ export function stateCommand(_setExit: (code: number) => void): Command {
     'audiencectl state migrate --from .audiencectl-state --to postgres://audiencectl@db:5432/audiences',
   ]);
 
-  withState(withSandbox(state.command('list'), 'only this sandbox'))
+  withStateConfig(withState(withSandbox(state.command('list'), 'only this sandbox')))
     .description('List recorded audiences: sandbox, key, audience id, status')
     .option('--json', 'print the recorded state as JSON')
     .addHelpText(
       'after',
       '\nExamples:\n  audiencectl state list --state .audiencectl-state\n  audiencectl state list --sandbox prod --json',
     )
-    .action((options: SandboxOptions & { json?: boolean }) => list(options));
+    .action((options: SandboxOptions & { json?: boolean }, invoked: Command) =>
+      list({ ...options, paste: pasteFlagsOf(invoked) }),
+    );
 
-  withState(
-    withSandbox(state.command('show <key>'), 'sandbox of the key (default: AEP_SANDBOX, or the only one)'),
+  withStateConfig(
+    withState(
+      withSandbox(state.command('show <key>'), 'sandbox of the key (default: AEP_SANDBOX, or the only one)'),
+    ),
   )
     .description('Print the record of one audience as JSON')
     .addHelpText(
       'after',
       '\nExamples:\n  audiencectl state show gold-members --sandbox prod --state .audiencectl-state',
     )
-    .action((key: string, options: SandboxOptions) => show(key, options));
+    .action((key: string, options: SandboxOptions, invoked: Command) =>
+      show(key, { ...options, paste: pasteFlagsOf(invoked) }),
+    );
 
   withLockTimeout(
     withState(withSandbox(state.command('import [key] [dir]'), 'sandbox (default: AEP_SANDBOX or prod)')),
@@ -103,7 +122,7 @@ export function stateCommand(_setExit: (code: number) => void): Command {
       (
         key: string | undefined,
         dir: string | undefined,
-        options: LockingOptions &
+        given: LockingOptions &
           ConnectFlags & {
             audienceId?: string;
             force?: boolean;
@@ -111,7 +130,9 @@ export function stateCommand(_setExit: (code: number) => void): Command {
             discover?: boolean;
             dryRun?: boolean;
           },
+        invoked: Command,
       ) => {
+        const options = { ...given, paste: pasteFlagsOf(invoked) };
         if (options.discover) {
           if (dir !== undefined || options.audienceId !== undefined)
             throw new UsageError(
@@ -126,15 +147,19 @@ export function stateCommand(_setExit: (code: number) => void): Command {
       },
     );
 
-  withLockTimeout(
-    withState(withSandbox(state.command('forget <key>'), 'sandbox (default: AEP_SANDBOX or prod)')),
+  withStateConfig(
+    withLockTimeout(
+      withState(withSandbox(state.command('forget <key>'), 'sandbox (default: AEP_SANDBOX or prod)')),
+    ),
   )
     .description('Remove a record without touching the remote audience')
     .addHelpText(
       'after',
       '\nExamples:\n  audiencectl state forget gold-members --sandbox prod --state .audiencectl-state',
     )
-    .action((key: string, options: LockingOptions) => forget(key, options));
+    .action((key: string, options: LockingOptions, invoked: Command) =>
+      forget(key, { ...options, paste: pasteFlagsOf(invoked) }),
+    );
 
   const settleRun = withLockTimeout(
     withState(withSandbox(state.command('settle-run <key>'), 'sandbox (default: AEP_SANDBOX or prod)')),

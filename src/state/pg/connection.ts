@@ -5,6 +5,7 @@ import pgPass from 'pgpass';
 import { RefusedFileError, checkRegularFileSync, readRegularText } from '../../files/read-regular.js';
 import { registerSecret } from '../../log.js';
 import { StateError, reasonOf } from '../errors.js';
+import type { PasteFlags } from '../../text/paste-flags.js';
 
 /** Where a password may come from besides the URL (see resolvePassword). */
 export type PgAccess = {
@@ -16,6 +17,8 @@ export type PgAccess = {
   connectTimeoutMs?: number | undefined;
   /** ms; `--state-query-timeout`. Default PG_DEFAULTS.queryMs. */
   queryTimeoutMs?: number | undefined;
+  /** The flags the commands the store's messages print carry (src/text/paste-flags.ts). */
+  paste?: PasteFlags | undefined;
 };
 
 /**

@@ -61,7 +61,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   readonly #chains = new WriteChains();
 
   constructor(url: string, schema: string, display: string, access: PgAccess = {}) {
-    super();
+    super(access.paste);
     this.location = display;
     this.#schema = schema;
     this.#config = clientConfig(url, access);
