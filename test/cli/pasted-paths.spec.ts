@@ -170,8 +170,12 @@ describe('suggested commands that embed a path, pasted as printed', () => {
         expect(forgot.code).toBe(0);
         expect(forgot.stdout).toContain(`Forgot prod/gold (audience ${prodId}).`);
 
+        // prod/gold names no audience now (its first run stays counted, as a record of runs only).
         const records = (await readState(path.join(tmp, 'stores/prod st'))).audiences;
-        expect(records.map((r) => [r.sandbox, r.key, r.audienceId])).toEqual([['dev', 'gold', devId]]);
+        expect(records.map((r) => [r.sandbox, r.key, r.audienceId])).toEqual([
+          ['dev', 'gold', devId],
+          ['prod', 'gold', undefined],
+        ]);
         expect(await filesOf(decoy)).toEqual(decoyBefore);
       });
     });

@@ -201,18 +201,18 @@ export async function forget(key: string, options: LockingOptions): Promise<void
       `It had a pending ${record.intent.kind} intent from ${record.intent.startedAt}: that call may have changed the remote audience.`,
     );
   }
-  if (kept !== undefined) out(keptRunsNote(kept));
+  if (kept !== undefined) out(keptRunsNote(kept, options.paste));
   out(
     `While its manifest exists, the next apply will try to create it again; remove the manifest, or \`state import\` it back.`,
   );
 }
 
 /** What `state forget` says of the runs it kept as a runs-only record (runsOnlyRemnant). */
-function keptRunsNote(kept: AudienceRecord): string {
+function keptRunsNote(kept: AudienceRecord, paste: PasteFlags | undefined): string {
   const { sandbox, key } = kept;
   const count = kept.runs.length === 1 ? 'run' : 'runs';
   const until = new Date(countedUntil(kept.runs) * 1000).toISOString();
-  return `Its ${kept.runs.length} ${count} begun in the last 24 hours stay${kept.runs.length === 1 ? 's' : ''} under ${recordId(sandbox, key)} as a record of runs only: forgetting does not undo them, and they count against sandbox ${sandbox}'s daily run budget until ${until} (an apply then drops the record; \`audiencectl state forget ${key} --sandbox ${sandbox}\` again drops it now).`;
+  return `Its ${kept.runs.length} ${count} begun in the last 24 hours stay${kept.runs.length === 1 ? 's' : ''} under ${recordId(sandbox, key)} as a record of runs only: forgetting does not undo them, and they count against sandbox ${sandbox}'s daily run budget until ${until} (an apply then drops the record; \`audiencectl state forget ${key} --sandbox ${sandbox}${pastedFlags(paste, 'state')}\` again drops it now).`;
 }
 
 function audienceNote(record: AudienceRecord | undefined): string {
