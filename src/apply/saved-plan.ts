@@ -72,6 +72,27 @@ export function planOptionsOf(saved: SavedPlanOptions): PlanOptions {
   };
 }
 
+/**
+ * `apply plan.json --max-deletes 0`: the saved plan is applied as it was planned, with its own
+ * options, but an apply told never to delete refuses one that would (a delete, or a replace's
+ * DELETE), before any call.
+ */
+export function assertSavedPlanDeletesNothing(
+  saved: Plan,
+  source: string,
+  maxDeletes: number | undefined,
+): void {
+  if (maxDeletes !== 0) return;
+  const deleting = saved.steps.filter(
+    (step) => (step.kind === 'delete' || step.kind === 'replace') && !step.blocked && !step.deferred,
+  );
+  if (deleting.length === 0) return;
+  throw new StalePlanError(
+    'PLAN_DELETES',
+    `${source} deletes ${deleting.length} audience(s) (${deleting[0]!.id}${deleting.length > 1 ? ', ...' : ''}), and --max-deletes 0 forbids deletions (--allow-mass-delete does not lift it); nothing was sent to AEP or written. Plan again with --max-deletes 0, or raise --max-deletes to allow them`,
+  );
+}
+
 /** What a saved plan records of where it came from; `source` says how to read the manifests again. */
 export function planOrigin(
   source: Omit<PlanOrigin, 'options' | 'manifestsDigest' | 'stateDigest' | 'orgs'>,

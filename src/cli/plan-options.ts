@@ -25,7 +25,7 @@ export function addPlanOptions(command: Command, env: EnvNames = {}): Command {
       '--adopt',
       'a manifest without a record adopts the existing audience of its exact name (as metadata.adopt: true)',
     )
-    .option('--allow-mass-delete', 'let the plan delete more audiences than --max-deletes')
+    .option('--allow-mass-delete', 'let the plan delete more audiences than --max-deletes (not when it is 0)')
     .option('--allow-empty-source', 'let a source with no manifests remove every managed audience')
     .option(
       '--allow-mass-recreate',
@@ -35,7 +35,7 @@ export function addPlanOptions(command: Command, env: EnvNames = {}): Command {
       withEnv(
         countOption(
           '--max-deletes <n>',
-          'deletions allowed without --allow-mass-delete; 0 never deletes (default: max(5, 10% of managed))',
+          'deletions allowed without --allow-mass-delete; 0 never deletes (no delete or replace, even with --allow-mass-delete) (default: max(5, 10% of managed))',
           { zero: true },
         ),
         env,

@@ -1,7 +1,10 @@
 import type { Step } from './schema.js';
 
 export type DeletionGuardOptions = {
-  /** Most deletions one plan may make; default the larger of 5 and 10% of managed audiences. */
+  /**
+   * Most deletions one plan may make; default the larger of 5 and 10% of managed audiences.
+   * 0 means never: no delete and no replace, whatever allowMassDelete says.
+   */
   maxDeletes?: number | undefined;
   allowMassDelete: boolean;
   allowEmptySource: boolean;
@@ -14,8 +17,24 @@ export function defaultMaxDeletes(managed: number): number {
 }
 
 /**
+ * Why --max-deletes 0 stops a step. "Never" is read literally (a controller may carry
+ * AUDIENCECTL_ALLOW_MASS_DELETE=true beside AUDIENCECTL_MAX_DELETES=0), so the flag that
+ * lifts the limit does not lift this one.
+ */
+const NEVER_DELETE =
+  '--max-deletes 0 forbids deletions, and --allow-mass-delete does not lift it; raise --max-deletes to allow this delete';
+const NEVER_REPLACE =
+  'a replacement deletes the audience, and --max-deletes 0 forbids deletions (--allow-mass-delete does not lift it); raise --max-deletes to allow it';
+
+/** Why a replace is blocked whatever else allows it: its DELETE is a deletion, and --max-deletes 0 forbids them. */
+export function replaceForbidden(options: Pick<DeletionGuardOptions, 'maxDeletes'>): string | undefined {
+  return options.maxDeletes === 0 ? NEVER_REPLACE : undefined;
+}
+
+/**
  * Blocks every deletion when the source looks wrong rather than intended:
- * it yielded nothing at all, or it would delete more than the threshold.
+ * it yielded nothing at all, or it would delete more than the threshold; and every one
+ * with --max-deletes 0.
  */
 export function guardDeletions(
   steps: readonly Step[],
@@ -30,6 +49,10 @@ export function guardDeletions(
     return;
   }
   const deletes = removals.filter((step) => step.kind === 'delete');
+  if (options.maxDeletes === 0) {
+    for (const step of deletes) step.blocked = NEVER_DELETE;
+    return;
+  }
   const max = options.maxDeletes ?? defaultMaxDeletes(context.managed);
   if (deletes.length > max && !options.allowMassDelete) {
     const why = `the plan deletes ${deletes.length} audiences, over the limit of ${max}; pass --allow-mass-delete (or raise --max-deletes) if that is intended`;

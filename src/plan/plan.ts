@@ -5,7 +5,7 @@ import type { AudienceRecord, RecordedState } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
 import { knownSpecHash } from '../manifest/spec-hash-memo.js';
 import { diffSpecs, fullPatchBody, patchBody } from './diff.js';
-import { guardDeletions, guardRecreates, type DeletionGuardOptions } from './guards.js';
+import { guardDeletions, guardRecreates, replaceForbidden, type DeletionGuardOptions } from './guards.js';
 import { compareText } from '../text/compare.js';
 import { leftoverRecords, type PlanScope } from './removals.js';
 import { carriedRecord, carriedSteps } from './carried-steps.js';
@@ -137,6 +137,8 @@ function stepsForDesired(
       target: target(),
       ...extra,
     };
+    const forbidden = kind === 'replace' && !step.blocked ? replaceForbidden(options) : undefined;
+    if (forbidden !== undefined) step.blocked = forbidden;
     const first = onCreateRun(desired);
     return first && !step.blocked ? [step, runStep(desired, first, undefined, step.id)] : [step];
   };

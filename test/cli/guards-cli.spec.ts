@@ -6,7 +6,7 @@ import { normaliseSpec, specHash } from '../../src/plan/normalise.js';
 import { Plan } from '../../src/plan/schema.js';
 import { openStateStore } from '../../src/state/open.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
-import { emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
+import { apply, emulatorEnv, ManifestDir, remoteByName } from '../helpers/apply-env.js';
 import { withTempDir } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestObject } from '../helpers/manifests.js';
@@ -134,6 +134,84 @@ describe('deletion guards from the CLI', () => {
         const store = await openStateStore(state);
         expect((await store.readAll()).audiences).toHaveLength(RECORDS.length);
         await store.close();
+      });
+    });
+  });
+
+  it('--max-deletes 0 never deletes: --allow-mass-delete does not lift it (plan, apply, saved plan)', async () => {
+    await withEmulator(undefined, async (emulator) => {
+      await withTempDir(async (dir) => {
+        const env = emulatorEnv(emulator);
+        const state = path.join(dir, 'state');
+        const manifests = new ManifestDir(path.join(dir, 'aud'));
+        await manifests.write(['a', 'b', 'c'].map(keep));
+        expect((await apply(manifests.dir, state, env)).code).toBe(0);
+        // c removed (a delete), b renamed (a replace, allowed): each sends a DELETE.
+        await manifests.write([
+          keep('a'),
+          manifestObject('b', { spec: { name: 'Audience b2' }, ingestion: { onCreate: false } }),
+        ]);
+        const flags = ['--state', state, '--max-deletes', '0', '--allow-mass-delete', '--allow-replace'];
+        const deleteWhy =
+          '--max-deletes 0 forbids deletions, and --allow-mass-delete does not lift it; raise --max-deletes to allow this delete';
+        const replaceWhy =
+          'a replacement deletes the audience, and --max-deletes 0 forbids deletions (--allow-mass-delete does not lift it); raise --max-deletes to allow it';
+        const blockedSteps = (stdout: string) =>
+          Plan.parse(JSON.parse(stdout)).steps.map((s) => [s.key, s.kind, s.blocked]);
+        const expected = [
+          ['b', 'replace', replaceWhy],
+          ['c', 'delete', deleteWhy],
+        ];
+
+        const planned = await runCliInProcess(
+          ['plan', manifests.dir, ...flags, '--output', 'json', '--detailed-exitcode'],
+          { env },
+        );
+        expect(planned.code).toBe(3);
+        expect(blockedSteps(planned.stdout)).toEqual(expected);
+
+        const applied = await runCliInProcess(['apply', manifests.dir, ...flags, '--auto-approve'], { env });
+        expect(applied.code).toBe(3);
+        expect(applied.stdout).toContain(deleteWhy);
+        expect(applied.stdout).toContain(replaceWhy);
+
+        // A plan saved with the guard applies as planned: blocked.
+        const saved = path.join(dir, 'zero.json');
+        const out = ['plan', manifests.dir, ...flags, '--output', 'json', '--out', saved];
+        expect((await runCliInProcess(out, { env })).code).toBe(0);
+        const savedApply = await runCliInProcess(['apply', saved, '--state', state, '--auto-approve'], {
+          env,
+        });
+        expect(savedApply.code).toBe(3);
+        expect(savedApply.stdout).toContain(deleteWhy);
+
+        // A plan saved without it, applied with --max-deletes 0: refused before any call.
+        const other = path.join(dir, 'deletes.json');
+        const planOther = [
+          'plan',
+          manifests.dir,
+          '--state',
+          state,
+          '--allow-replace',
+          '--output',
+          'json',
+          '--out',
+          other,
+        ];
+        expect((await runCliInProcess(planOther, { env })).code).toBe(0);
+        const refused = await runCliInProcess(
+          ['apply', other, '--state', state, '--max-deletes', '0', '--allow-mass-delete', '--auto-approve'],
+          { env },
+        );
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain(
+          `${other} deletes 2 audience(s) (prod/b:replace, ...), and --max-deletes 0 forbids deletions (--allow-mass-delete does not lift it); nothing was sent to AEP or written`,
+        );
+
+        for (const result of [planned, applied, savedApply, refused])
+          expect(result.stderr).not.toMatch(STACK);
+        expect(emulator.control.counters().byEndpoint.deleteAudience.requests).toBe(0);
+        expect([...remoteByName(emulator).keys()].sort()).toEqual(['Audience a', 'Audience b', 'Audience c']);
       });
     });
   });

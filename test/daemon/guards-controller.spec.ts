@@ -70,6 +70,23 @@ describe('deletion guards in the controller', () => {
     });
   });
 
+  it('--max-deletes 0 with --allow-mass-delete (AUDIENCECTL_ALLOW_MASS_DELETE=true) still deletes nothing', async () => {
+    await withInProcessController({ plan: { maxDeletes: 0, allowMassDelete: true } }, async (controller) => {
+      const { emulator, status } = controller;
+      await revision(controller, ['a', 'b']);
+      expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(2);
+
+      await revision(controller, ['a']);
+      expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(2);
+      expect(emulator.control.counters().byEndpoint.deleteAudience.requests).toBe(0);
+      const held = (await status()).audiences.find((a) => a.key === 'b');
+      expect(held?.state).toBe('blocked');
+      expect(held?.lastError?.message).toContain(
+        '--max-deletes 0 forbids deletions, and --allow-mass-delete does not lift it; raise --max-deletes to allow this delete',
+      );
+    });
+  });
+
   it('refuses a pushed commit that removes every manifest; /status and the log say why', async () => {
     await withInProcessController({ source: 'git' }, async ({ git, reconciler, emulator, status, logs }) => {
       const repo = git!;

@@ -4,7 +4,7 @@ import { setMaxListeners } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { applyOnce, type ApplyInput } from '../../apply/apply-flow.js';
-import { originOf } from '../../apply/saved-plan.js';
+import { assertSavedPlanDeletesNothing, originOf } from '../../apply/saved-plan.js';
 import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL, systemClock } from '../../apply/clock.js';
 import { plainProgress, ttyProgress } from '../../apply/progress.js';
 import type { PollSchedule } from '../../apply/types.js';
@@ -189,6 +189,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
           planOptions: { ...planOptionsFrom(flags, Math.floor(Date.now() / 1000)), paste },
           lookElsewhere: lookElsewhere(target, flags),
         };
+    if (input.kind === 'saved') assertSavedPlanDeletesNothing(input.plan, target, flags.maxDeletes);
     const revision = await applyRevision(input, target, flags, say);
     const store = await openStoreFor({ ...flags, paste });
     // The readings of the API page learned by earlier applies are kept in the state store.
