@@ -6,6 +6,7 @@ import type { LoadResult, SourceFile } from '../manifest/load.js';
 import { startManifestLoader } from '../manifest/load-isolated.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestDir, readManifestFile } from '../manifest/read-dir.js';
 import { fileSelector, filtersGiven } from '../source/file-filter.js';
+import { filtersForAncestor, filtersForDirError, type FiltersForDir } from './named-file-filters.js';
 import { readOptions, type SourceFlags } from './source-options.js';
 
 /**
@@ -67,7 +68,8 @@ export type ValidateLoad = LoadResult & { readNotes: Note[] };
  * Loads manifests from directories and files together (pre-commit passes file names),
  * as one source: names must be unique across all of them. Paths in the result are
  * shown relative to the current directory. A named file is read when the
- * `--include`/`--exclude` filters select its shown path; else it gets a note.
+ * `--include`/`--exclude` filters select its shown path; else it gets a note, or, when
+ * they select it relative to one of its directories (written for it), the run is refused.
  */
 export async function loadPaths(paths: readonly string[], flags: SourceFlags): Promise<ValidateLoad> {
   const found = await findPaths(paths);
@@ -78,6 +80,7 @@ export async function loadPaths(paths: readonly string[], flags: SourceFlags): P
   const files = new Map<string, SourceFile>();
   const diagnostics: Diagnostic[] = [];
   const readNotes: Note[] = [];
+  const forDir: FiltersForDir[] = [];
   const add = (file: SourceFile): void => {
     if (files.has(file.path)) return;
     files.set(file.path, file);
@@ -87,7 +90,12 @@ export async function loadPaths(paths: readonly string[], flags: SourceFlags): P
     for (const source of found) {
       if (source.kind === 'file') {
         const matched = path.isAbsolute(source.shown) ? path.basename(source.shown) : source.shown;
-        if (selected(matched)) add(readManifestFile(source.shown, source.absolute, maxBytes));
+        if (selected(matched)) {
+          add(readManifestFile(source.shown, source.absolute, maxBytes));
+          continue;
+        }
+        const misfit = filtersForAncestor(source.shown, flags);
+        if (misfit) forDir.push(misfit);
         else readNotes.push(notSelected(source.shown, flags));
         continue;
       }
@@ -96,6 +104,7 @@ export async function loadPaths(paths: readonly string[], flags: SourceFlags): P
       );
       for (const d of read.diagnostics) diagnostics.push({ ...d, file: under(source.shown, d.file) });
     }
+    if (forDir.length > 0) throw filtersForDirError(forDir, flags);
   } catch (error) {
     loader.close();
     throw error;

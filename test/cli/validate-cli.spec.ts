@@ -106,6 +106,51 @@ describe('audiencectl validate in a real repository and a pre-commit hook', () =
     });
   });
 
+  it('a named file filters written for its directory leave out: refused in one line with the glob it needs', async () => {
+    await withTempDir(async (dir) => {
+      await writeFiles(dir, {
+        'audiences/loyalty/bad.yaml': manifestYaml('bad').replace('sourceSpec:', 'sourcespec:'),
+        'audiences/web.yaml': manifestYaml('web'),
+      });
+      const validate = (...args: string[]) => runCliInProcess(['validate', ...args], { cwd: dir });
+      const bad = 'audiences/loyalty/bad.yaml';
+      const [asForDir, withExclude, both, fixed, directory, otherFile, excluded] = await Promise.all([
+        validate(bad, '--include', 'loyalty/**'),
+        validate(bad, '--include', 'loyalty/**', '--exclude', '**/draft-*.yaml'),
+        validate('audiences/web.yaml', bad, '--include', 'loyalty/**'),
+        validate(bad, '--include', 'audiences/loyalty/**'),
+        validate('audiences', '--include', 'loyalty/**'),
+        validate('audiences/web.yaml', '--include', 'loyalty/**'),
+        validate(bad, '--exclude', 'audiences/loyalty/**'),
+      ]);
+      expect(asForDir).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          "Error: --include 'loyalty/**' selects audiences/loyalty/bad.yaml only relative to audiences/, but a file named on the command line is matched by its path as typed, so it would be skipped: give --include 'audiences/loyalty/**' (or run: audiencectl validate audiences --include 'loyalty/**')\n",
+      });
+      expect(withExclude.code).toBe(1);
+      expect(withExclude.stderr).toContain(
+        ": give --include 'audiences/loyalty/**' --exclude 'audiences/**/draft-*.yaml' (or run: audiencectl validate audiences --include 'loyalty/**' --exclude '**/draft-*.yaml')\n",
+      );
+      expect(both).toEqual(asForDir);
+      // The globs it gives select the file, and its error fails the run; so does the directory.
+      for (const result of [fixed, directory]) {
+        expect(result.code).toBe(1);
+        expect(result.stdout).toContain(
+          'audiences/loyalty/bad.yaml:16:3: error: spec.sourcespec: unknown key',
+        );
+      }
+      // A file no ancestor's reading selects, and one an --exclude leaves out, keep their note.
+      expect(otherFile).toMatchObject({ code: 0, stderr: '' });
+      expect(otherFile.stdout).toContain(
+        'audiences/web.yaml: note: not selected by --include loyalty/**; skipped [source/not-selected]',
+      );
+      expect(excluded).toMatchObject({ code: 0, stderr: '' });
+      expect(excluded.stdout).toContain('audiences/loyalty/bad.yaml: note: not selected by --exclude');
+    });
+  });
+
   it('a directory none of whose files the given --include selects: a warning, for validate and plan', async () => {
     await withTempDir(async (dir) => {
       await writeFiles(dir, { 'audiences/gold.yaml': manifestYaml('gold') });
