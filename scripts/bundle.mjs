@@ -6,7 +6,7 @@
 // zod's, got's) starts in about half the CPU time, and the CLI is started for every CI
 // job, pre-commit hook and test. Commands stay lazily loaded: each is a chunk of its
 // own, under dist/chunks/.
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -64,6 +64,40 @@ const withoutUnusedGotFeatures = {
   },
 };
 
+/** What the banner below defines, each part kept only in the chunks that use it (keepBannerWhereUsed). */
+const REQUIRE_BANNER = [
+  "import { createRequire as __bundleRequire } from 'node:module';",
+  'const require = __bundleRequire(import.meta.url);',
+];
+const FILENAME_BANNER = [
+  "import { fileURLToPath as __bundlePath } from 'node:url';",
+  'const __filename = __bundlePath(import.meta.url);',
+];
+
+/**
+ * esbuild puts the banner on every chunk, but only a few use `require` (esbuild's own
+ * `__require` helper, got's and pg's CommonJS) or `__filename`: each of the others paid a
+ * createRequire and a fileURLToPath as it loaded (about 7 ms of a plan's start-up on Node 20,
+ * ~50 chunks). The banner's line is kept (emptied where unused) so the source maps hold;
+ * any mention of the word, in a comment too, keeps its part.
+ */
+function keepBannerWhereUsed(dir) {
+  const banner = [...REQUIRE_BANNER, ...FILENAME_BANNER].join(' ');
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const text = readFileSync(file, 'utf8');
+    // After the entry point's hashbang line, if it has one.
+    const at = text.startsWith('#!') ? text.indexOf('\n') + 1 : 0;
+    if (!text.startsWith(`${banner}\n`, at))
+      throw new Error(`${file}: the bundle banner is not where esbuild puts it`);
+    const body = text.slice(at + banner.length);
+    const uses = (name) => new RegExp(`(?<![\\w$])${name}(?![\\w$])`).test(body);
+    const kept = [...(uses('require') ? REQUIRE_BANNER : []), ...(uses('__filename') ? FILENAME_BANNER : [])];
+    writeFileSync(file, text.slice(0, at) + kept.join(' ') + body);
+  }
+}
+
 await build({
   plugins: [englishOnlyZod, withoutUnusedGotFeatures],
   entryPoints: {
@@ -90,13 +124,7 @@ await build({
   sourcemap: true,
   // The bundled CommonJS dependencies (got's, pg) call require, and some read __filename
   // (as write-file-atomic did, which this code no longer uses): ESM has neither of its own.
-  banner: {
-    js: [
-      "import { createRequire as __bundleRequire } from 'node:module';",
-      "import { fileURLToPath as __bundlePath } from 'node:url';",
-      'const require = __bundleRequire(import.meta.url);',
-      'const __filename = __bundlePath(import.meta.url);',
-    ].join(' '),
-  },
+  banner: { js: [...REQUIRE_BANNER, ...FILENAME_BANNER].join(' ') },
   logLevel: 'warning',
 });
+keepBannerWhereUsed('dist');
