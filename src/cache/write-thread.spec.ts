@@ -1,12 +1,15 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeCacheFileStreamed } from './cache-file.js';
 import { writeCacheFileInThread } from './write-thread.js';
+import { DEFAULT_PARSE_LIMITS } from '../manifest/limits.js';
+import { startParsePool } from '../manifest/parse-pool.js';
 
-// The built thread (`npm run build`), as `plan` starts it.
+// The built threads (`npm run build`), as `plan` starts them.
 const workerUrl = new URL('../../dist/cache/write-worker.js', import.meta.url);
+const parserUrl = new URL('../../dist/manifest/parse-worker.js', import.meta.url);
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -33,6 +36,33 @@ describe('writeCacheFileInThread', () => {
     expect(written.equals(readFileSync(path.join(dir, 'here.jsonl')))).toBe(true);
     expect(written.length).toBeGreaterThan(3 << 20);
     expect(readdirSync(dir).sort()).toEqual(['here.jsonl', 'thread.jsonl']);
+  });
+
+  it('writes the same bytes through a parser thread a session kept, and ends that thread', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'a.yaml'), 'apiVersion: v2\nname: chart\n');
+    const session = startParsePool({ url: parserUrl, workers: 1 }).session<string>(DEFAULT_PARSE_LIMITS);
+    session.addFile({ relative: 'a.yaml', absolute: path.join(dir, 'a.yaml'), maxBytes: 1 << 20 });
+    const [line] = await session.done({ keep: true });
+    expect(line).toMatch(/^"a\.yaml"\t/);
+    const thread = session.kept()!;
+    expect(thread).toBeDefined();
+    expect(session.kept()).toBeUndefined();
+    const exited = new Promise((resolve) => thread.once('exit', resolve));
+    const file = path.join(dir, 'kept.jsonl');
+    expect(await writeCacheFileInThread(file, headerOf, pieces, undefined, thread)).toBe(true);
+    await exited;
+    expect(writeCacheFileStreamed(path.join(dir, 'here.jsonl'), headerOf, pieces)).toBe(true);
+    expect(readFileSync(file).equals(readFileSync(path.join(dir, 'here.jsonl')))).toBe(true);
+  });
+
+  it('keeps no thread unless asked', async () => {
+    const session = startParsePool({ url: parserUrl, workers: 1 }).session<string>(DEFAULT_PARSE_LIMITS);
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'a.yaml'), 'apiVersion: v2\nname: chart\n');
+    session.addFile({ relative: 'a.yaml', absolute: path.join(dir, 'a.yaml'), maxBytes: 1 << 20 });
+    await session.done();
+    expect(session.kept()).toBeUndefined();
   });
 
   it('answers false and leaves no temporary file where it cannot write', async () => {

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { utf8Batches, writeCacheFileStreamed } from './cache-file.js';
+import type { WriteMessage, WriteReply } from './write-serve.js';
 
 /**
  * Spelled from the parent folder: this code runs from dist/chunks/ (the CLI bundle,
@@ -8,9 +9,6 @@ import { utf8Batches, writeCacheFileStreamed } from './cache-file.js';
 export const WRITE_WORKER_URL = import.meta.url.endsWith('.js')
   ? new URL('../cache/write-worker.js', import.meta.url)
   : undefined;
-
-/** What the thread is given: the cache file, and its header around the body's digest. */
-export type WriteRequest = { file: string; before: string; after: string };
 
 /** `headerOf` as the text before and after the digest; undefined if it is not that simple. */
 function headerParts(headerOf: (digest: string) => string): { before: string; after: string } | undefined {
@@ -24,35 +22,46 @@ function headerParts(headerOf: (digest: string) => string): { before: string; af
 }
 
 /**
- * writeCacheFileStreamed, with the hashing and the writing in a thread of its own: a
- * plan that read files for real starts it before planning, and the 10 MB (50 MB for
- * 50,000 audiences) are hashed and written while this thread plans. This thread only
- * encodes the pieces, in batches whose buffers move to the thread. Resolves to whether
- * the file was written (a failure only costs the next plan time); without a worker
- * script it writes here.
+ * writeCacheFileStreamed, with the hashing and the writing in another thread: a plan
+ * that read files for real starts it before planning, and the 10 MB (50 MB for 50,000
+ * audiences) are hashed and written while this thread plans. That thread is `thread`, a
+ * parser thread done parsing (parse-worker.ts serves the same messages), or else one of
+ * its own: a fresh thread costs Node 20 about 80 ms of CPU before its first line runs.
+ * This thread only encodes the pieces, in batches whose buffers move to the other.
+ * Resolves to whether the file was written (a failure only costs the next plan time);
+ * the other thread is ended then. Without a worker script (or a thread) it writes here.
  */
 export function writeCacheFileInThread(
   file: string,
   headerOf: (digest: string) => string,
   pieces: Iterable<string>,
   url = WRITE_WORKER_URL,
+  thread?: Worker,
 ): Promise<boolean> {
   const parts = headerParts(headerOf);
   const here = () => Promise.resolve(writeCacheFileStreamed(file, headerOf, pieces));
-  if (!url || !parts) return here();
+  if (!parts || !(thread || url)) {
+    void thread?.terminate();
+    return here();
+  }
   let worker: Worker;
   try {
-    worker = new Worker(url, { workerData: { file, ...parts } satisfies WriteRequest });
+    worker = thread ?? new Worker(url!);
   } catch {
     // No thread to be had (ERR_WORKER_INIT_FAILED): written here, as without a worker script.
     return here();
   }
+  worker.ref();
   const written = new Promise<boolean>((resolve) => {
-    worker.on('message', (done: boolean) => resolve(done));
+    worker.on('message', (reply: WriteReply) => {
+      resolve(reply.written);
+      void worker.terminate();
+    });
     // A thread that fails exits: nothing was written (its temporary file is its to remove).
     worker.on('error', () => undefined);
     worker.on('exit', () => resolve(false));
   });
+  worker.postMessage({ write: { file, ...parts } } satisfies WriteMessage);
   for (const bytes of utf8Batches(pieces)) {
     const own =
       bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
@@ -60,6 +69,6 @@ export function writeCacheFileInThread(
         : new Uint8Array(bytes).buffer;
     worker.postMessage(own, [own]);
   }
-  worker.postMessage('end');
+  worker.postMessage('end' satisfies WriteMessage);
   return written;
 }

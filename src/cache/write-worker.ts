@@ -1,13 +1,8 @@
-import { parentPort, workerData } from 'node:worker_threads';
-import { CacheFileWriter } from './cache-file.js';
-import type { WriteRequest } from './write-thread.js';
+import { parentPort } from 'node:worker_threads';
+import { cacheWriteServer, type WriteMessage } from './write-serve.js';
 
-/** The cache writer's thread (write-thread.ts): the body's batches as they come, then 'end'. */
-const { file, before, after } = workerData as WriteRequest;
-const writer = new CacheFileWriter(file, (digest) => `${before}${digest}${after}`);
+/** The cache writer's thread (write-thread.ts): the request, the body's batches as they come, then 'end'. */
 const port = parentPort!;
-port.on('message', (message: ArrayBuffer | 'end') => {
-  if (message !== 'end') return writer.write(new Uint8Array(message));
-  port.postMessage(writer.finish());
-  port.close();
-});
+// Its one file answered, the thread ends.
+const serve = cacheWriteServer(port, () => port.close());
+port.on('message', (message: WriteMessage) => serve(message));

@@ -63,6 +63,7 @@ function inThread(limits: ParseLimits): ParseSession {
       const { parseManifestFile } = await import('./parse.js');
       return jobs.map((job) => parseManifestFile(job.path, job.text, limits));
     },
+    kept: () => undefined,
   };
 }
 

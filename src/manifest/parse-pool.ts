@@ -31,7 +31,14 @@ const FILES_PER_EXTRA_WORKER = 500;
  */
 const AHEAD = 2;
 
-type Slot = { worker: Worker; inflight: ParseJob[][]; ready: boolean; timer?: NodeJS.Timeout };
+/** `release`: removes the pool's listeners from the thread (it is handed over, see `done`). */
+type Slot = {
+  worker: Worker;
+  inflight: ParseJob[][];
+  ready: boolean;
+  timer?: NodeJS.Timeout;
+  release: () => void;
+};
 
 /**
  * Parses files in worker threads with bounded memory, so that a file no check foresaw
@@ -51,9 +58,17 @@ export function startParsePool(options: PoolOptions): ParsePool {
     exit: undefined as number | undefined,
     error: undefined as string | undefined,
   };
-  first.on('message', (reply: WorkerReply) => 'ready' in reply && (firstEarly.ready = true));
-  first.on('exit', (code) => (firstEarly.exit = code));
-  first.on('error', (thrown: Error) => (firstEarly.error ??= describeError(thrown, memoryMb)));
+  const onFirstReady = (reply: WorkerReply) => 'ready' in reply && (firstEarly.ready = true);
+  const onFirstExit = (code: number) => (firstEarly.exit = code);
+  const onFirstError = (thrown: Error) => (firstEarly.error ??= describeError(thrown, memoryMb));
+  first.on('message', onFirstReady);
+  first.on('exit', onFirstExit);
+  first.on('error', onFirstError);
+  const releaseFirst = () => {
+    first.off('message', onFirstReady);
+    first.off('exit', onFirstExit);
+    first.off('error', onFirstError);
+  };
   // Until a session uses it, the thread must not keep the process alive (after the
   // listeners: adding a message listener refs the thread again).
   first.unref();
@@ -76,10 +91,25 @@ export function startParsePool(options: PoolOptions): ParsePool {
       let closed = false;
       let settle: { resolve: (r: Array<ParseOutcome<T>>) => void; reject: (e: Error) => void } | undefined;
       let failure: Error | undefined;
+      /** Set by `done({ keep: true })`; then, once done, the thread kept (`kept`). */
+      let keep = false;
+      let keptThread: Worker | undefined;
 
       const finishIfDone = (): void => {
         if (!closed || remaining > 0 || !settle) return;
-        for (const slot of [...slots]) stop(slot);
+        // One thread that started and never failed may be handed over, idle; the others end.
+        const keeper = keep && !failure ? slots.find((slot) => slot.ready) : undefined;
+        for (const slot of [...slots]) {
+          if (slot !== keeper) stop(slot);
+        }
+        if (keeper) {
+          clearTimeout(keeper.timer);
+          slots.splice(slots.indexOf(keeper), 1);
+          keeper.release();
+          // Until its taker refs it: it must not keep the process alive.
+          keeper.worker.unref();
+          keptThread = keeper.worker;
+        }
         if (failure) settle.reject(failure);
         else settle.resolve(results as Array<ParseOutcome<T>>);
         settle = undefined;
@@ -134,9 +164,19 @@ export function startParsePool(options: PoolOptions): ParsePool {
         const worker = spare ?? createWorker(options.url, memoryMb);
         spare = undefined;
         worker.ref();
-        const slot: Slot = { worker, inflight: [], ready: early?.ready ?? false };
+        const slot: Slot = {
+          worker,
+          inflight: [],
+          ready: early?.ready ?? false,
+          release: () => {
+            if (early) releaseFirst();
+            worker.off('message', onReply);
+            worker.off('error', onError);
+            worker.off('exit', exited);
+          },
+        };
         slots.push(slot);
-        worker.on('message', (reply: WorkerReply) => {
+        const onReply = (reply: WorkerReply) => {
           if ('ready' in reply) {
             slot.ready = true;
             arm(slot);
@@ -153,13 +193,15 @@ export function startParsePool(options: PoolOptions): ParsePool {
           arm(slot);
           pump();
           finishIfDone();
-        });
+        };
+        worker.on('message', onReply);
         // An uncaught error reaches us on the worker's internal port, possibly before its
         // 'ready' message on the public one; 'exit' always follows, after node has delivered
         // every message. So the error is only noted here and judged on 'exit', when `ready`
         // says truly whether the thread had started (a job's failure is not a start-up one).
         let error = early?.error;
-        worker.on('error', (thrown: Error) => (error ??= describeError(thrown, memoryMb)));
+        const onError = (thrown: Error) => (error ??= describeError(thrown, memoryMb));
+        worker.on('error', onError);
         const exited = (code: number) => fail(slot, error ?? `the parser stopped (exit code ${code})`);
         worker.on('exit', exited);
         const earlyExit = early?.exit;
@@ -219,7 +261,8 @@ export function startParsePool(options: PoolOptions): ParsePool {
           given.push(jobs);
           pump();
         },
-        done() {
+        done(options) {
+          keep = options?.keep === true;
           flush();
           pump();
           closed = true;
@@ -229,6 +272,11 @@ export function startParsePool(options: PoolOptions): ParsePool {
             settle = { resolve, reject };
             finishIfDone();
           });
+        },
+        kept() {
+          const thread = keptThread;
+          keptThread = undefined;
+          return thread;
         },
       };
     },

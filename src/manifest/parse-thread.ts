@@ -44,8 +44,14 @@ export type ParseSession<T = FileParseResult> = {
   take(): ParseJob[] | undefined;
   settle(index: number, outcome: T): void;
   requeue(jobs: ParseJob[]): void;
-  /** Every outcome, in the order the files were added. */
-  done(): Promise<Array<ParseOutcome<T>>>;
+  /**
+   * Every outcome, in the order the files were added. `keep`: one thread that parsed
+   * without failing is not ended but handed over by `kept`, idle, its listeners removed
+   * and unref'd (a cold plan writes its manifest cache through it, write-thread.ts).
+   */
+  done(options?: { keep?: boolean }): Promise<Array<ParseOutcome<T>>>;
+  /** The thread `done({ keep: true })` kept, once; the taker ends it. */
+  kept(): Worker | undefined;
 };
 
 export type ParsePool = {

@@ -4,6 +4,7 @@ import type { ParseLimits } from './limits.js';
 import { parseWithoutFullParser } from './parse-fast.js';
 import type { ParseJob, WorkerReply } from './parse-pool.js';
 import type { FileParseResult } from './parse-result.js';
+import { cacheWriteServer, isWriteMessage, type WriteMessage } from '../cache/write-serve.js';
 
 type FullParse = (path: string, text: string, limits: ParseLimits) => FileParseResult;
 type Message = { jobs: ParseJob[]; context: ParseLimits };
@@ -58,7 +59,11 @@ if (port) {
       port.postMessage(answer(message, parseFull)!);
     });
   };
-  port.on('message', (message: Message) => {
+  // Once done parsing, a cold plan's thread may be kept to write the manifest cache
+  // (write-thread.ts): those messages come only after the last chunk's answer.
+  const write = cacheWriteServer(port);
+  port.on('message', (message: Message | WriteMessage) => {
+    if (isWriteMessage(message)) return write(message);
     const next = waiting ? waiting.then(() => handle(message)) : handle(message);
     if (!next) return;
     waiting = next;

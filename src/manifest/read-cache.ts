@@ -1,5 +1,6 @@
 import type { CacheBytes } from '../cache/cache-file.js';
-import { writeCacheFileInThread } from '../cache/write-thread.js';
+import type { Worker } from 'node:worker_threads';
+import { WRITE_WORKER_URL, writeCacheFileInThread } from '../cache/write-thread.js';
 import { lineKey } from './file-line.js';
 import type { ParseLimits } from './limits.js';
 import type { FileFacts } from './read-file.js';
@@ -107,7 +108,7 @@ export function isFresh(cached: CachedFile, facts: FileFacts, scannedAt: number)
 
 /**
  * Writes the cache beside the state, through a temporary file and a rename, so a
- * reader never sees half of it, hashed and written by a thread of its own while the
+ * reader never sees half of it, hashed and written by another thread while the
  * caller goes on (writeCacheFileInThread). Failing (a read-only state directory) is not
  * an error: the cache only saves time. Resolves to whether it was written.
  */
@@ -116,10 +117,12 @@ export function writeManifestCache(
   context: CacheContext,
   scannedAt: number,
   lines: readonly string[],
+  /** A thread to write it in (a parser thread done parsing); else one of its own. */
+  thread?: Worker,
 ): Promise<boolean> {
   const headerOf = (digest: string) =>
     JSON.stringify({ format: CACHE_FORMAT, ...context, scannedAt, digest } satisfies Header);
-  return writeCacheFileInThread(file, headerOf, eachLine(lines));
+  return writeCacheFileInThread(file, headerOf, eachLine(lines), WRITE_WORKER_URL, thread);
 }
 
 function* eachLine(lines: readonly string[]): Generator<string> {

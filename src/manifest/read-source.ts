@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import { loadCacheBytesSync, type CacheBytes } from '../cache/cache-file.js';
 import { assembleLoad } from './assemble.js';
 import { decodeBody, encodeBody, fileLine, formatLine, lineKey, type FileJob } from './file-line.js';
@@ -161,6 +162,8 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
   const failed = new Map<number, string>();
   /** Lines decoded as they arrived, between the chunks this thread parses (by file index). */
   const arrived = new Map<number, DecodedLine>();
+  /** A parser thread done parsing, kept to write the cache (write-thread.ts): no new thread's start-up for it. */
+  let writer: Worker | undefined;
   if (jobs.length > 0 && workerUrl) {
     // Decoded as it comes rather than all at the end, when the other core would be idle.
     // One that fails to decode is decoded again below, where its failure counts.
@@ -182,7 +185,8 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
       const parse = (path: string, text: string) => parseWithoutFullParser(path, text, limits);
       return (job) => fileLine(job.file!, parse);
     });
-    const outcomes = await session.done();
+    const outcomes = await session.done({ keep: options.cacheFile !== undefined });
+    writer = session.kept();
     jobs.forEach(({ index }, n) => {
       const outcome = outcomes[n]!;
       if (typeof outcome === 'string') lines[index] = outcome;
@@ -214,12 +218,14 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
       return (byPath ??= filesByPath(found, files, hashes));
     },
     async saveCache() {
-      if (!options.cacheFile) return false;
-      if (!changed) return true;
+      if (!options.cacheFile || !changed) {
+        void writer?.terminate();
+        return options.cacheFile !== undefined;
+      }
       const kept = lines.filter(
         (line): line is string => line !== undefined && lineKey(line)!.facts.size >= 0,
       );
-      return writeManifestCache(options.cacheFile, context, scannedAt, kept);
+      return writeManifestCache(options.cacheFile, context, scannedAt, kept, writer);
     },
   };
 }
