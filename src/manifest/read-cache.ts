@@ -3,6 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import { WRITE_WORKER_URL, writeCacheFileInThread } from '../cache/write-thread.js';
 import { lineKey } from './file-line.js';
 import type { ParseLimits } from './limits.js';
+import type { StattedListing } from './read-dir.js';
 import type { FileFacts } from './read-file.js';
 
 /**
@@ -98,11 +99,34 @@ function isContentHash(hash: string): boolean {
 
 /** True when `facts` are those cached, and old enough to be trusted without reading the file. */
 export function isFresh(cached: CachedFile, facts: FileFacts, scannedAt: number): boolean {
+  return sameFacts(cached, facts.size, facts.mtimeMs, facts.ino, scannedAt);
+}
+
+/** isFresh of the facts a fact scan took of its `index`th file (read-dir.ts statListing), read where they lie. */
+export function isListedFresh(
+  cached: CachedFile,
+  listing: StattedListing,
+  index: number,
+  scannedAt: number,
+): boolean {
+  const at = index * 3;
+  const { facts } = listing;
+  // A file the scan could not stat has a NaN size, which equals nothing.
+  return sameFacts(cached, facts[at]!, facts[at + 1]!, facts[at + 2]!, scannedAt);
+}
+
+function sameFacts(
+  cached: CachedFile,
+  size: number,
+  mtimeMs: number,
+  ino: number,
+  scannedAt: number,
+): boolean {
   return (
-    cached.facts.size === facts.size &&
-    cached.facts.mtimeMs === facts.mtimeMs &&
-    cached.facts.ino === facts.ino &&
-    facts.mtimeMs < scannedAt - RACY_MARGIN_MS
+    cached.facts.size === size &&
+    cached.facts.mtimeMs === mtimeMs &&
+    cached.facts.ino === ino &&
+    mtimeMs < scannedAt - RACY_MARGIN_MS
   );
 }
 

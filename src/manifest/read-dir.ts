@@ -82,8 +82,10 @@ export function listManifestFilesSync(
   many?: { after: number; call: () => void },
   fs: WalkFs = NODE_FS,
 ): { found: FoundFile[]; diagnostics: Diagnostic[] } {
-  // Only to warn about symlinks that would have been read.
-  const include = picomatch([...(options.include ?? DEFAULT_INCLUDE)], { dot: false });
+  // Only to warn about symlinks that would have been read: compiled at the first link.
+  let includeMatcher: ((file: string) => boolean) | undefined;
+  const include = (file: string) =>
+    (includeMatcher ??= picomatch([...(options.include ?? DEFAULT_INCLUDE)], { dot: false }))(file);
   const selected = fileSelector(options);
   const realRoot = fs === NODE_FS ? realpathSync(root) : fs.realpath(root);
   if (realRoot === undefined) throw new Error(`${root} does not exist`);
@@ -94,10 +96,14 @@ export function listManifestFilesSync(
   const pending = [''];
   while (pending.length > 0) {
     const relDir = pending.pop()!;
-    const entries = fs.readdir(path.join(root, relDir));
+    const dir = path.join(root, relDir);
+    // path.join(root, relative), without normalising the whole path again for each of
+    // 10,000 files: an entry's name is one segment, never "." or "..".
+    const prefix = dir.endsWith(path.sep) ? dir : `${dir}${path.sep}`;
+    const entries = fs.readdir(dir);
     for (const entry of entries) {
       const relative = relDir ? `${relDir}/${entry.name}` : entry.name;
-      const absolute = path.join(root, relative);
+      const absolute = `${prefix}${entry.name}`;
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
@@ -182,14 +188,6 @@ export function statFacts(absolute: string): FileFacts | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The facts `statListing` took of its `index`th file. */
-export function listedFacts(listing: StattedListing, index: number): FileFacts | undefined {
-  const at = index * 3;
-  const size = listing.facts[at]!;
-  if (Number.isNaN(size)) return undefined;
-  return { size, mtimeMs: listing.facts[at + 1]!, ino: listing.facts[at + 2]! };
 }
 
 /** listManifestFilesSync, then statFacts of each file. */

@@ -3,21 +3,30 @@ import { readFileSync, realpathSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { loadCacheBytesSync, type CacheBytes } from '../cache/cache-file.js';
 import { assembleLoad } from './assemble.js';
-import { decodeBody, encodeBody, fileLine, formatLine, lineKey, type FileJob } from './file-line.js';
+import {
+  decodeBody,
+  encodeBody,
+  fileLine,
+  formatLine,
+  lineKey,
+  lineStatted,
+  type FileJob,
+} from './file-line.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import type { LoadOptions, LoadResult } from './load.js';
 import { IN_THREAD_MAX_FILES, refusedFile, WORKER_URL, type LoadedFile } from './load-isolated.js';
 import {
   isFresh,
+  isListedFresh,
   readManifestCache,
   writeManifestCache,
+  type CachedFile,
   type CacheContext,
   type ManifestCache,
 } from './read-cache.js';
 import { parseTakenChunks, startParsePool, type ParsePool } from './parse-pool.js';
 import { parserThreadCount } from './parser-threads.js';
 import {
-  listedFacts,
   listManifestFilesSync,
   statFacts,
   type FoundFile,
@@ -131,20 +140,26 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
   const { found, diagnostics } = listed;
 
   const lines: Array<string | undefined> = new Array<string | undefined>(found.length);
+  /** The cache's entry of each file it serves unread (its line kept as it is). */
+  const served: Array<CachedFile | undefined> = new Array<CachedFile | undefined>(found.length);
   let jobs: Job[] = [];
   let hits = 0;
   found.forEach((file: FoundFile, index) => {
     const cached = cache?.files.get(file.relative);
-    const job: FileJob = { relative: file.relative, absolute: file.absolute, maxBytes };
     if (cached && cache) {
-      const facts = scanned ? listedFacts(scanned, index) : statFacts(file.absolute);
-      if (facts && isFresh(cached, facts, cache.scannedAt)) {
+      // The scan's facts compared where they lie (no object per file).
+      const fresh = scanned
+        ? isListedFresh(cached, scanned, index, cache.scannedAt)
+        : isStattedFresh(cached, file.absolute, cache.scannedAt);
+      if (fresh) {
         lines[index] = cached.line;
+        served[index] = cached;
         hits += 1;
         return;
       }
-      if (cached.hash !== '-') job.knownHash = cached.hash;
     }
+    const job: FileJob = { relative: file.relative, absolute: file.absolute, maxBytes };
+    if (cached && cached.hash !== '-') job.knownHash = cached.hash;
     jobs.push({ index, job });
   });
 
@@ -201,6 +216,12 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
   const files = found.map((file, index): LoadedFile => {
     const reason = failed.get(index);
     if (reason !== undefined) return { path: file.relative, parsed: refusedFile(file.relative, reason) };
+    const hit = served[index];
+    if (hit) {
+      // As decodeLine of the cache's own line, without looking it up again.
+      hashes[index] = hit.hash;
+      return decoded?.get(file.relative) ?? decodeBody(file.relative, hit.line.slice(hit.bodyAt));
+    }
     const done = arrived.get(index) ?? decodeLine(file.relative, lines[index]!, cache, decoded);
     lines[index] = done.line;
     hashes[index] = done.hash;
@@ -222,9 +243,7 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
         void writer?.terminate();
         return options.cacheFile !== undefined;
       }
-      const kept = lines.filter(
-        (line): line is string => line !== undefined && lineKey(line)!.facts.size >= 0,
-      );
+      const kept = lines.filter((line): line is string => line !== undefined && lineStatted(line));
       return writeManifestCache(options.cacheFile, context, scannedAt, kept, writer);
     },
   };
@@ -242,6 +261,12 @@ function filesByPath(
     if (hash !== undefined) byPath.set(file.relative, { hash, file: files[index]! });
   });
   return byPath;
+}
+
+/** isFresh of the file's facts as stat says them now. */
+function isStattedFresh(cached: CachedFile, absolute: string, scannedAt: number): boolean {
+  const facts = statFacts(absolute);
+  return facts !== undefined && isFresh(cached, facts, scannedAt);
 }
 
 const SAME = encodeBody({ same: true });

@@ -64,7 +64,10 @@ export async function readStateThroughSnapshot(
   const statted = 'facts' in records ? records : undefined;
   // The facts written are no older than the listing that took them.
   const scannedAt = Math.min(started, statted?.startedAt ?? started);
-  const files = recordFiles(root, ids);
+  // Each file's path, when it is stat'ed here or read: a record the snapshot serves from
+  // the scan's facts needs none (10,000 joined paths a plan).
+  const files = statted ? undefined : recordFiles(root, ids);
+  const fileAt = (i: number): string => files?.[i] ?? recordFiles(root, [ids[i]!])[0]!;
   const audiences: AudienceRecord[] = [];
   const entries: Array<{ facts: RecordFacts; record: AudienceRecord }> = [];
   let hits = 0;
@@ -72,8 +75,7 @@ export async function readStateThroughSnapshot(
   let parseRecord: typeof parseRecordText | undefined;
   for (let i = 0; i < ids.length; i += 1) {
     const [sandbox, key] = ids[i]!;
-    const file = files[i]!;
-    const facts = statted ? statRecordFacts(statted, i) : recordFileFacts(file);
+    const facts = statted ? statRecordFacts(statted, i) : recordFileFacts(fileAt(i));
     const trusted = facts && snapshot && trustedRecord(snapshot, sandbox, key, facts);
     if (trusted) {
       // As written: by an older release, unscrubbed; by any, scrubbed of the secrets known then.
@@ -84,6 +86,7 @@ export async function readStateThroughSnapshot(
       continue;
     }
     // Facts taken before the read: a file changed in between is read again next time.
+    const file = fileAt(i);
     const text = readTextSync(file);
     // A file removed between listing and reading is simply gone.
     if (text === undefined) continue;
@@ -92,7 +95,7 @@ export async function readStateThroughSnapshot(
     audiences.push(record);
     if (facts) entries.push({ facts, record });
   }
-  const stale = snapshot === undefined || hits !== audiences.length || snapshot.records.size !== hits;
+  const stale = snapshot === undefined || hits !== audiences.length || snapshot.size !== hits;
   return {
     state: { meta, audiences },
     hits,

@@ -1,7 +1,6 @@
 import { writeCacheFileStreamed, type CacheBytes } from '../cache/cache-file.js';
 import { withLazyProperty } from '../text/lazy-property.js';
 import type { AudienceRecord } from './schema.js';
-import { recordId } from './record-id.js';
 
 /**
  * The state snapshot of a directory store: every record as last read and validated,
@@ -29,8 +28,10 @@ type Entry = [size: number, mtimeMs: number, ctimeMs: number, ino: number, recor
 export type StateSnapshot = {
   /** When the listing that wrote it started. */
   scannedAt: number;
-  /** By `sandbox/key`. */
-  records: Map<string, Entry>;
+  /** By sandbox, then key (no `sandbox/key` string built per record, twice a plan). */
+  records: Map<string, Map<string, Entry>>;
+  /** How many records it holds. */
+  size: number;
 };
 
 type Header = { format: string; dir: string; schema: string; scannedAt: number; digest: string };
@@ -71,7 +72,8 @@ export function readSnapshot(loaded: CacheBytes, dir: string, schema: string): S
       header.digest !== loaded.digest
     )
       return undefined;
-    const records = new Map<string, Entry>();
+    const records = new Map<string, Map<string, Entry>>();
+    let size = 0;
     const text = body.toString('utf8');
     // Line by line and part by part, without splitting the text into arrays first.
     for (let at = 0; at < text.length;) {
@@ -98,9 +100,14 @@ export function readSnapshot(loaded: CacheBytes, dir: string, schema: string): S
         if (held !== tab > partAt) return undefined;
         if (held) entry[4] = replace(entry[4], withLazyProperty(owner, key, text.slice(partAt, tab)));
       }
-      records.set(recordId(entry[4].sandbox, entry[4].key), entry);
+      const { sandbox, key } = entry[4];
+      let keys = records.get(sandbox);
+      if (keys === undefined) records.set(sandbox, (keys = new Map<string, Entry>()));
+      // A key written twice (not by us) counts once, as it is served once.
+      if (!keys.has(key)) size += 1;
+      keys.set(key, entry);
     }
-    return { scannedAt: header.scannedAt, records };
+    return { scannedAt: header.scannedAt, records, size };
   } catch {
     return undefined;
   }
@@ -120,7 +127,10 @@ const LAZY: ReadonlyArray<{
   {
     parent: (record) => record.applied,
     key: 'spec',
-    replace: (record, owner) => Object.assign(record, { applied: owner }),
+    replace: (record, owner) => {
+      record.applied = owner as AudienceRecord['applied'];
+      return record;
+    },
   },
   { parent: (record) => record, key: 'observed', replace: (_record, owner) => owner as AudienceRecord },
 ];
@@ -146,7 +156,7 @@ export function trustedRecord(
   key: string,
   facts: RecordFacts,
 ): AudienceRecord | undefined {
-  const entry = snapshot.records.get(recordId(sandbox, key));
+  const entry = snapshot.records.get(sandbox)?.get(key);
   if (
     entry === undefined ||
     entry[0] !== facts.size ||

@@ -63,7 +63,9 @@ function accessorsFor(key: string): Accessors {
 export function withLazyProperty<T extends object>(source: T, key: string, pending: Pending): T {
   const found = accessorsFor(key);
   const copy: Record<string, unknown> = {};
-  for (const name of Object.keys(source)) {
+  // for...in walks the keys from the shape's cache; Object.keys built an array per object (20,000 a plan).
+  for (const name in source) {
+    if (!Object.hasOwn(source, name)) continue;
     if (name === key) Object.defineProperty(copy, key, found.descriptor);
     else copy[name] = (source as Record<string, unknown>)[name];
   }

@@ -165,6 +165,19 @@ describe('the manifest cache', () => {
     );
   });
 
+  it('lists each file at the path path.join gives it, however the root is spelled', () => {
+    const { source } = tempRoot();
+    mkdirSync(path.join(source, 'sub', 'deeper'), { recursive: true });
+    for (const name of ['a.yaml', 'sub/c.yaml', 'sub/deeper/e.yml'])
+      writeFileSync(path.join(source, name), 'x: 1\n');
+    const spellings = [source, `${source}${path.sep}`, path.join(source, 'sub', '..'), `${source}/./sub/..`];
+    for (const root of [...spellings, path.relative(process.cwd(), source)]) {
+      const { found } = statListing(root);
+      expect(found.map((file) => file.relative)).toEqual(['a.yaml', 'sub/c.yaml', 'sub/deeper/e.yml']);
+      for (const file of found) expect(file.absolute).toBe(path.join(root, file.relative));
+    }
+  });
+
   it('serves unchanged files without reading them, and reads a touched file without trusting its old content', async () => {
     const { source, cacheFile } = tempRoot();
     for (const key of ['k1', 'k2']) {

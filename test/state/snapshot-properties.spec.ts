@@ -241,10 +241,16 @@ describe('the state snapshot', () => {
     const entry = (key: string) =>
       JSON.stringify([1, 2, 3, 4, { sandbox: 'prod', key, applied: { spec: 0, hash: 'h' } }]);
     const good = read(`${entry('k1')}\t{"name":"Gold é"}\t\n\n${entry('k2')}\t{"name":"Silver"}\t`);
-    expect([...good!.records.values()].map((e) => JSON.parse(JSON.stringify(e)) as unknown)).toEqual([
+    const entries = [...good!.records.values()].flatMap((keys) => [...keys.values()]);
+    expect(good!.size).toBe(2);
+    expect(entries.map((e) => JSON.parse(JSON.stringify(e)) as unknown)).toEqual([
       [1, 2, 3, 4, { sandbox: 'prod', key: 'k1', applied: { spec: { name: 'Gold é' }, hash: 'h' } }],
       [1, 2, 3, 4, { sandbox: 'prod', key: 'k2', applied: { spec: { name: 'Silver' }, hash: 'h' } }],
     ]);
+    // A key written twice (by hand) is one record, the last line's.
+    const twice = read(`${entry('k1')}\t{"name":"Gold"}\t\n${entry('k1')}\t{"name":"Silver"}\t`);
+    expect(twice!.size).toBe(1);
+    expect(twice!.records.get('prod')?.get('k1')?.[4].applied?.spec).toEqual({ name: 'Silver' });
     for (const line of [
       `${entry('k1')}\t{"name":"Gold"}\n`,
       `${entry('k1')}\t{"name":"Gold"}\t\t\n`,
