@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { maskSecretParameters } from '../text/safe-url.js';
 import { adminRoutes } from './admin-routes.js';
 import { apiRoutes } from './api-routes.js';
 import type { EmulatorContext } from './context.js';
@@ -10,6 +11,17 @@ import { recordRequest } from './http-support.js';
 import { imsRoutes } from './ims-routes.js';
 import { segmentRoutes } from './segment-routes.js';
 import { serviceNow } from './service-context.js';
+
+/** What `--log` shows of a request: method and URL (secret-looking query values masked), no headers. */
+function loggedRequest(request: FastifyRequest): Record<string, unknown> {
+  return {
+    method: request.method,
+    url: maskSecretParameters(request.url),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket.remotePort,
+  };
+}
 
 export type ServerOptions = { admin: boolean; logger: boolean; defaultOrgId: string };
 
@@ -25,8 +37,11 @@ export async function buildServer(
   const idPrefix = randomBytes(4).toString('hex');
   let sequence = 0;
   const app = Fastify({
-    // Fastify's request log carries method and URL only: no headers, so no tokens or secrets.
-    logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
+    // Fastify's request log carries method and URL only: no headers, so no tokens or secrets;
+    // and the URL's secret-looking query values masked, as the client's own output does.
+    logger: options.logger
+      ? { level: 'info', redact: ['req.headers.authorization'], serializers: { req: loggedRequest } }
+      : false,
     routerOptions: { ignoreTrailingSlash: true },
     genReqId: () => `${idPrefix}-${(sequence++).toString(36)}`,
     // Closing must not wait for idle keep-alive connections of clients under test.

@@ -96,6 +96,13 @@ describe('audiencectl emulator (CLI)', () => {
       },
     });
     expect(lookup.status).toBe(404);
+    // A secret in the query (a misconfigured AEP_IMS_URL): its value is masked in the log.
+    const queried = await fetch(`${url}/ims/token/v3?client_secret=query-secret-canary-5e1&x=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `grant_type=client_credentials&client_id=ci-bot&client_secret=very-secret-value`,
+    });
+    expect(queried.status).toBe(200);
     child.kill('SIGINT');
     await once(child, 'exit');
     const { stdout, stderr } = output();
@@ -103,6 +110,8 @@ describe('audiencectl emulator (CLI)', () => {
     expect(stdout).toContain('request completed');
     expect(stdout + stderr).not.toContain('very-secret-value');
     expect(stdout + stderr).not.toContain(token);
+    expect(stdout + stderr).not.toContain('query-secret-canary');
+    expect(stdout).toContain('"url":"/ims/token/v3?client_secret=***&x=1"');
   });
 
   it('--data-dir: the built CLI keeps its state in <dir>/emulator-state.json (docs/emulator.md)', async () => {
