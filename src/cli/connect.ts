@@ -45,6 +45,22 @@ function orgFinder(config: AepConfig): (sandbox: string) => string | undefined {
 }
 
 /**
+ * The AEP configuration `flags` name (`--config`, else the `AEP_*` variables), each of its
+ * warnings (a secret written in the file) passed to `warn`: every command that reads it
+ * (apply, plan --refresh, init) says them the same way.
+ */
+export function loadConfigFor(flags: ConnectFlags, warn: (message: string) => void): AepConfig {
+  const config = loadAepConfig({ configFile: flags.config, env: process.env });
+  for (const warning of config.warnings) warn(warning);
+  return config;
+}
+
+/** How a command that talks to AEP says a configuration warning: one line on standard error. */
+export function warnOnStderr(message: string): void {
+  process.stderr.write(`Warning: ${message}\n`);
+}
+
+/**
  * Resolves the target of a command: the embedded emulator with `--emulator` (the demo
  * credentials, nothing to configure), otherwise AEP as the configuration says. Every
  * configuration problem is reported at once; every warning is passed to `warn`.
@@ -82,8 +98,7 @@ export function resolveTarget(flags: ConnectFlags, warn: (message: string) => vo
       },
     };
   }
-  const config = loadAepConfig({ configFile: flags.config, env: process.env });
-  for (const warning of config.warnings) warn(warning);
+  const config = loadConfigFor(flags, warn);
   return {
     describe: safeUrl(config.baseUrl),
     orgOf: orgFinder(config),
@@ -110,10 +125,7 @@ export async function connect(
   extras: AepClientExtras = {},
   memory?: CompatStore,
 ): Promise<Connection> {
-  return resolveTarget(flags, (message) => process.stderr.write(`Warning: ${message}\n`)).open(
-    extras,
-    memory,
-  );
+  return resolveTarget(flags, warnOnStderr).open(extras, memory);
 }
 
 export { credentialsAbsent };

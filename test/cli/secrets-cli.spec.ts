@@ -178,6 +178,29 @@ describe('secrets in the messages of a spawned CLI', () => {
     });
   });
 
+  it('init warns of a client secret written in the configuration file, as apply does, never printing it', async () => {
+    const fake = await startFakeAep();
+    try {
+      await withTempDir(async (dir) => {
+        const secret = canary('infile');
+        const config = ['credentials:', '  clientId: canary-client', '  orgId: CANARY@AdobeOrg'];
+        config.push(`  clientSecret: ${secret}`, `baseUrl: ${fake.apiBaseUrl}`, `imsUrl: ${fake.imsUrl}`, '');
+        await writeFile(path.join(dir, 'aep.yaml'), config.join('\n'));
+        const result = await runCliInProcess(['init', '--state', 'state', '--config', 'aep.yaml'], {
+          cwd: dir,
+        });
+        expect(result.code).toBe(0);
+        expect(result.stderr).toBe(
+          'Warning: credentials.clientSecret in aep.yaml: a secret written in the configuration file; prefer clientSecretEnv or clientSecretFile.\n',
+        );
+        expect(result.stdout).toContain('issued a token to client canary-client');
+        expect(result.stdout + result.stderr).not.toContain(secret);
+      });
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('init names the IMS URL it checked without its user info or secret parameters', async () => {
     const fake = await startFakeAep();
     try {

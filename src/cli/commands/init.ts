@@ -3,9 +3,8 @@ import got from 'got';
 import type { AepCredentials } from '../../aep/credentials.js';
 import { ImsToken } from '../../aep/ims-token.js';
 import { assertProxySettings, proxyAgents } from '../../aep/proxy.js';
-import { loadAepConfig } from '../../config.js';
 import { safeUrl } from '../../text/safe-url.js';
-import type { ConnectFlags } from '../connect.js';
+import { loadConfigFor, warnOnStderr, type ConnectFlags } from '../connect.js';
 import { addStateOptions, openStoreFor, type StateFlags } from '../state-options.js';
 import { boolOption } from '../typed-options.js';
 
@@ -50,7 +49,7 @@ async function credentialsCheck(flags: Flags): Promise<string[]> {
       await emulator.close();
     }
   }
-  const config = loadAepConfig({ configFile: flags.config, env: process.env });
+  const config = loadConfigFor(flags, warnOnStderr);
   const clients = [
     ...(config.defaultAccess ? [config.defaultAccess] : []),
     ...Object.values(config.sandboxes),
