@@ -79,6 +79,18 @@ describe('plan scope: --include / --exclude', () => {
     );
   });
 
+  it('says nothing of scope in text and Markdown when the filters leave no record out; the JSON keeps the 0', () => {
+    const state = appliedState(loadTexts({ 'g.yaml': manifestYaml('gold') }));
+    const result = plan(
+      loadTexts({ 'g.yaml': manifestYaml('gold') }),
+      state,
+      options({ scope: scope(['g.yaml']) }),
+    );
+    expect(result.scope).toEqual({ include: ['g.yaml'], exclude: [], outside: 0 });
+    expect(renderText(result, { color: false })).not.toContain('Out of scope');
+    expect(renderMarkdown(result)).not.toContain('Out of scope');
+  });
+
   it('records a manifest that moved to another file, with no API call', () => {
     const state = appliedState(loadTexts({ 'old.yaml': manifestYaml('gold') }));
     const result = plan(loadTexts({ 'new.yaml': manifestYaml('gold') }), state, options());

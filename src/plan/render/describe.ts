@@ -81,10 +81,13 @@ export function summaryLine(plan: Plan): string {
   );
 }
 
-/** What a filtered plan leaves out, or undefined when it covers every record. */
+/**
+ * What a filtered plan leaves out, or undefined when it leaves out no record (no filters,
+ * or filters that cover every record: a count of 0 says nothing; the JSON keeps it).
+ */
 export function scopeNote(plan: Plan, code: (text: string) => string = (text) => text): string | undefined {
   const scope = plan.scope;
-  if (!scope) return undefined;
+  if (!scope || scope.outside === 0) return undefined;
   const filters = code(
     [
       ...scope.include.map((glob) => `--include ${glob}`),
