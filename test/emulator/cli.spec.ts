@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, withTempDir } from '../helpers/cli.js';
+import { CLI, runCli, withTempDir } from '../helpers/cli.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
 type Finished = { code: number | null; stdout: string; stderr: string };
@@ -57,6 +57,24 @@ describe('audiencectl emulator (CLI)', () => {
       body: 'grant_type=client_credentials&client_id=audiencectl-demo&client_secret=demo-secret-not-for-production',
     });
     expect(token.status).toBe(200);
+    // The banner's exports, pasted into sh, point audiencectl at it (written out here, not read
+    // from the code): init's credentials check gets a token from this emulator.
+    const exports = [
+      `  export AEP_BASE_URL=${url}/data/core/ais AEP_IMS_URL=${url}/ims/token/v3`,
+      '  export AEP_CLIENT_ID=audiencectl-demo AEP_CLIENT_SECRET=demo-secret-not-for-production AEP_ORG_ID=DEMO0RG0000000000000000@AdobeOrg',
+    ].join('\n');
+    expect(output().stdout).toContain(`${exports}\n`);
+    const unset = ['AEP_BASE_URL', 'AEP_IMS_URL', 'AEP_CLIENT_ID', 'AEP_CLIENT_SECRET', 'AEP_ORG_ID'];
+    const init = await withTempDir((dir) =>
+      runCli(['init', '--state', path.join(dir, 'state')], {
+        shellFirst: exports,
+        env: { ...Object.fromEntries(unset.map((name) => [name, undefined])), AUDIENCECTL_CONFIG: undefined },
+      }),
+    );
+    expect(init).toMatchObject({ code: 0, stderr: '' });
+    expect(init.stdout).toContain(
+      `Credentials: IMS at ${url}/ims/token/v3 issued a token to client audiencectl-demo`,
+    );
     const settings = (await (await fetch(`${url}/_emulator/settings`)).json()) as Record<string, unknown>;
     expect(settings).toMatchObject({
       rateLimit: { perSecond: 50 },
@@ -107,6 +125,7 @@ describe('audiencectl emulator (CLI)', () => {
     await once(child, 'exit');
     const { stdout, stderr } = output();
     expect(stdout).toContain('ci-bot');
+    expect(stdout).toContain(`  export AEP_CLIENT_ID=ci-bot AEP_ORG_ID=${org} AEP_CLIENT_SECRET=...   #`);
     expect(stdout).toContain('request completed');
     expect(stdout + stderr).not.toContain('very-secret-value');
     expect(stdout + stderr).not.toContain(token);

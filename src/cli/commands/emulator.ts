@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { DEMO_CLIENT, startEmulator, type EmulatorClient } from '../../emulator/index.js';
+import { shellQuote } from '../../text/shell-quote.js';
 import { choiceOption, countOption, durationOption } from '../typed-options.js';
 import {
   clockOffset,
@@ -22,11 +23,40 @@ function banner(url: string, flags: Flags, clients: EmulatorClient[]): string {
   ];
   for (const client of clients) {
     // Only the demo secret is shown: it is public. Other secrets are never printed.
-    const secret = client.clientId === DEMO_CLIENT.clientId ? `  secret ${client.clientSecret}` : '';
+    const secret = isDemo(client) ? `  secret ${client.clientSecret}` : '';
     lines.push(`  Client:    ${client.clientId}${secret}  org ${client.orgId}`);
   }
+  lines.push(...exports(url, clients));
   lines.push('Stop with Ctrl+C.');
   return `${lines.join('\n')}\n`;
+}
+
+function isDemo(client: EmulatorClient): boolean {
+  return client.clientId === DEMO_CLIENT.clientId && client.clientSecret === DEMO_CLIENT.clientSecret;
+}
+
+/**
+ * The variables that point audiencectl (plan, apply, run, init, state import) at this
+ * emulator, as lines to paste into a shell: the demo client's, whose secret is public, else
+ * the first client's without its secret.
+ */
+function exports(url: string, clients: EmulatorClient[]): string[] {
+  const client = clients.find(isDemo) ?? clients[0];
+  const urls = [
+    `AEP_BASE_URL=${shellQuote(`${url}/data/core/ais`)}`,
+    `AEP_IMS_URL=${shellQuote(`${url}/ims/token/v3`)}`,
+  ];
+  const lines = [
+    'To point audiencectl at it (plan, apply, run, init, state import):',
+    `  export ${urls.join(' ')}`,
+  ];
+  if (client === undefined) return lines;
+  const id = `AEP_CLIENT_ID=${shellQuote(client.clientId)}`;
+  const org = `AEP_ORG_ID=${shellQuote(client.orgId)}`;
+  if (isDemo(client))
+    lines.push(`  export ${id} AEP_CLIENT_SECRET=${shellQuote(client.clientSecret)} ${org}`);
+  else lines.push(`  export ${id} ${org} AEP_CLIENT_SECRET=...   # the secret given to --client`);
+  return lines;
 }
 
 function untilSignal(): Promise<NodeJS.Signals> {
