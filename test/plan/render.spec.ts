@@ -1,4 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { manifestJsonSchema } from '../../src/manifest/json-schema.js';
 import { plan } from '../../src/plan/plan.js';
@@ -155,5 +158,21 @@ describe('manifest JSON Schema', () => {
       'utf8',
     );
     expect(committed).toBe(manifestJsonSchema());
+  });
+
+  it("is where each example manifest's yaml-language-server comment points, from its own folder", async () => {
+    const examples = fileURLToPath(new URL('../../examples/audiences/', import.meta.url));
+    const schema = fileURLToPath(new URL('../../specs/audience-manifest.schema.json', import.meta.url));
+    const files = (await readdir(examples, { recursive: true })).filter((file) => file.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThan(0);
+    const pointed = await Promise.all(
+      files.map(async (file) => {
+        const text = await readFile(path.join(examples, file), 'utf8');
+        const target = /^# yaml-language-server: \$schema=(\S+)$/m.exec(text)?.[1] ?? '(none)';
+        return [file, path.resolve(path.dirname(path.join(examples, file)), target)];
+      }),
+    );
+    expect(Object.fromEntries(pointed)).toEqual(Object.fromEntries(files.map((file) => [file, schema])));
+    expect(existsSync(schema)).toBe(true);
   });
 });
