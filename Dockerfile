@@ -17,7 +17,7 @@ ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b12
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-# Scripts are skipped here because `prepare` builds, and the sources are not copied yet.
+# No dependency's install script is needed to bundle (the package itself has none).
 RUN npm ci --ignore-scripts
 COPY tsconfig.json ./
 COPY scripts/bundle.mjs ./scripts/

@@ -12,6 +12,22 @@ type Run = { code: number; stdout: string; stderr: string };
 let dir: string;
 let bin: string;
 let packed: string[];
+let installed: { stderr: string; manifest: { scripts?: Record<string, string> } };
+
+/**
+ * The lifecycle scripts npm runs when it installs a package (npm's docs, "Life Cycle Operation
+ * Order" for npm install; prepare, for a git dependency). A published package with one of
+ * them makes every `npm install -g audiencectl` run it, or, newer npm, warn about it.
+ */
+const INSTALL_SCRIPTS = [
+  'preinstall',
+  'install',
+  'postinstall',
+  'prepublish',
+  'preprepare',
+  'prepare',
+  'postprepare',
+];
 
 /** Runs the installed `audiencectl` (its own shebang, its own node_modules), never the checkout. */
 function audiencectl(args: string[], cwd: string): Promise<Run> {
@@ -30,7 +46,7 @@ async function git(cwd: string, ...args: string[]): Promise<void> {
 
 /**
  * As a user would: `npm pack`, then a global install of the tarball into a temp prefix.
- * The pack skips `prepare` (the build): `npm run check:package` and CI build first.
+ * The pack skips `prepack` (the build): `npm run check:package` and CI build first.
  */
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'audiencectl-pack-'));
@@ -45,7 +61,7 @@ beforeAll(async () => {
   if (!info) throw new Error('npm pack reported nothing');
   packed = info.files.map((file) => file.path);
   const prefix = path.join(dir, 'prefix');
-  await exec(
+  const install = await exec(
     'npm',
     [
       'install',
@@ -68,6 +84,8 @@ beforeAll(async () => {
     },
   );
   bin = path.join(prefix, 'bin', 'audiencectl');
+  const manifest = path.join(prefix, 'lib', 'node_modules', 'audiencectl', 'package.json');
+  installed = { stderr: install.stderr, manifest: JSON.parse(await readFile(manifest, 'utf8')) as never };
 });
 
 afterAll(async () => {
@@ -82,6 +100,12 @@ describe('the npm package, installed from its tarball', () => {
         (file) => /^(src|test|bench|helm)\/|\.spec\.js$|\.ts$/.test(file) && !file.endsWith('.d.ts'),
       ),
     ).toEqual([]);
+  });
+
+  it('has no install-time script, so a global install runs none and warns of none', () => {
+    const scripts = Object.keys(installed.manifest.scripts ?? {});
+    expect(scripts.filter((name) => INSTALL_SCRIPTS.includes(name))).toEqual([]);
+    expect(installed.stderr).not.toMatch(/install-scripts|allow-scripts/);
   });
 
   it('prints its version', async () => {
