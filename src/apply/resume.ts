@@ -2,7 +2,8 @@ import type { AepClient, CallOptions } from '../aep/types.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { aepFailure, isNotFound } from './aep-failure.js';
-import { keptByReplace } from '../state/current-runs.js';
+import { keptAfterDelete } from '../state/current-runs.js';
+import { keptRunsOnlyNote } from '../state/describe.js';
 import { budgetHorizon, removeOrReplace } from './record-helpers.js';
 import { settleRunIntent } from './run-intent.js';
 import type { Clock } from './types.js';
@@ -99,13 +100,18 @@ async function resumeDelete(
       return `${id}: interrupted delete could not be finished (${aepFailure(error).message}); the plan retries it`;
     }
   }
-  // A replace's DELETE keeps the record for its create, as it does unkilled (deleteStep).
-  const kept = record.intent?.forReplace
-    ? keptByReplace(record, record.audienceId, budgetHorizon({ clock, client }))
-    : undefined;
+  // What the DELETE keeps unkilled (deleteStep): a replace's record for its create, a removal's
+  // runs that still count against the daily run budget.
+  const forReplace = record.intent?.forReplace === true;
+  const kept = keptAfterDelete(record, record.audienceId, budgetHorizon({ clock, client }), forReplace);
   await removeOrReplace(store, record, kept);
-  const note = kept
-    ? " (a replace's: the record is kept, with the runs that count against the daily run budget, and the plan creates the audience again)"
-    : '';
-  return `${id}: finished an interrupted delete of ${record.audienceId}${note}`;
+  return `${id}: finished an interrupted delete of ${record.audienceId}${deleteKeptNote(forReplace, kept)}`;
+}
+
+/** What a settled delete says the record kept (keptAfterDelete). */
+function deleteKeptNote(forReplace: boolean, kept: AudienceRecord | undefined): string {
+  if (forReplace) {
+    return " (a replace's: the record is kept, with the runs that count against the daily run budget, and the plan creates the audience again)";
+  }
+  return kept ? `; ${keptRunsOnlyNote(kept)}` : '';
 }

@@ -141,6 +141,23 @@ export function runsOnlyRemnant(
   return { schemaVersion, sandbox, key, deletionPolicy, runs };
 }
 
+/**
+ * What a deleted audience's record becomes, once its DELETE has removed `audienceId` (or found it
+ * gone), whether the DELETE was answered (apply/steps/delete.ts) or settled after a kill
+ * (apply/resume.ts): one function, so the two cannot drift apart. For a replace's, the record
+ * the create that follows writes its audience into (keptByReplace); for a removed manifest's,
+ * the runs begun after `since` as a runs-only record (runsOnlyRemnant): the service counts them
+ * for a day whether the audience is there or not. Undefined: the record goes.
+ */
+export function keptAfterDelete(
+  record: AudienceRecord,
+  audienceId: string,
+  since: number,
+  forReplace: boolean,
+): AudienceRecord | undefined {
+  return forReplace ? keptByReplace(record, audienceId, since) : runsOnlyRemnant(record, since, audienceId);
+}
+
 /** Until when (epoch seconds, in the runs' clock) the newest of `runs` counts against the daily run budget. */
 export function countedUntil(runs: readonly RunRecord[]): number {
   return Math.max(...runs.map((run) => run.createdAt)) + RUN_BUDGET_WINDOW_SECONDS;

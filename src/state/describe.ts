@@ -16,8 +16,18 @@ export function recordStatus(record: AudienceRecord): string {
   return 'no audience id';
 }
 
-function untilText(record: AudienceRecord): string {
+function untilText(record: Pick<AudienceRecord, 'runs'>): string {
   return new Date(countedUntil(record.runs) * 1000).toISOString();
+}
+
+/**
+ * What a removal, a forget or a settled delete says of the runs-only record it kept
+ * (runsOnlyRemnant): `the record keeps only its 1 run of deleted audiences, counted against the
+ * sandbox's daily run budget until <time>`; `of`: whose runs they are.
+ */
+export function keptRunsOnlyNote(kept: Pick<AudienceRecord, 'runs'>, of = 'deleted audiences'): string {
+  const count = kept.runs.length === 1 ? '1 run' : `${kept.runs.length} runs`;
+  return `the record keeps only its ${count} of ${of}, counted against the sandbox's daily run budget until ${untilText(kept)}`;
 }
 
 /**

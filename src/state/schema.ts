@@ -69,8 +69,9 @@ export const Intent = z.object({
    * the record stays for that create, with its `applied` and its runs of the last day, marked
    * as its own (current-runs.ts, keptByReplace): they count against the sandbox's daily run
    * budget until they are a day old.
-   * A removed manifest's delete drops them with the record. Absent in intents of earlier
-   * releases, which drop them too.
+   * Absent: a removed manifest's delete, which keeps those runs as a runs-only record
+   * (runsOnlyRemnant), whether answered or settled after a kill (keptAfterDelete); so do the
+   * intents of earlier releases, which had no mark.
    */
   forReplace: z.literal(true).optional(),
 });

@@ -3,7 +3,8 @@ import type { AudienceRecord } from '../../state/schema.js';
 import { aepFailure, isNotFound } from '../aep-failure.js';
 import { checkBeforeDelete } from '../delete-check.js';
 import { pollUntil } from '../poll.js';
-import { countedUntil, keptByReplace, runsOnlyRemnant } from '../../state/current-runs.js';
+import { keptAfterDelete, runsOnlyRemnant } from '../../state/current-runs.js';
+import { keptRunsOnlyNote } from '../../state/describe.js';
 import { ownsNoAudience } from '../../state/waiting.js';
 import {
   budgetHorizon,
@@ -25,7 +26,11 @@ async function resolveAudienceId(
   if (!record.operationId || record.intent?.kind === 'create') {
     if (!record.intent && !record.blocked) {
       const kept = await removeWithoutAudience(record, deps);
-      return result(step, 'applied', `nothing was created; ${kept ? remnantNote(kept) : 'record removed'}`);
+      return result(
+        step,
+        'applied',
+        `nothing was created; ${kept ? keptRunsOnlyNote(kept) : 'record removed'}`,
+      );
     }
     return result(
       step,
@@ -48,7 +53,7 @@ async function resolveAudienceId(
   return result(
     step,
     'applied',
-    `its create failed; nothing to delete${kept ? `; ${remnantNote(kept)}` : ''}`,
+    `its create failed; nothing to delete${kept ? `; ${keptRunsOnlyNote(kept)}` : ''}`,
   );
 }
 
@@ -67,27 +72,14 @@ async function removeWithoutAudience(
   return kept;
 }
 
-/** What a removal says of the runs-only record it kept (`of`: whose runs they are). */
-function remnantNote(kept: AudienceRecord, of = 'deleted audiences'): string {
-  const until = new Date(countedUntil(kept.runs) * 1000).toISOString();
-  return `the record keeps only its ${runCount(kept.runs.length)} of ${of}, counted against the sandbox's daily run budget until ${until}`;
-}
-
-/**
- * What a deleted audience's record becomes: for a replace's, the record the create that follows
- * writes its audience into (keptByReplace); for a removed manifest's, the runs of the deleted
- * audience that still count against the sandbox's daily run budget, as a runs-only record
- * (runsOnlyRemnant, as a removal of a record without an audience keeps them): the service counts
- * them for a day whether the audience is there or not.
- */
+/** What a deleted audience's record becomes (keptAfterDelete, shared with a killed delete's resume). */
 function keptAfter(
   step: Step,
   record: AudienceRecord,
   id: string,
   deps: ExecutorDeps,
 ): AudienceRecord | undefined {
-  const since = budgetHorizon(deps);
-  return step.kind === 'replace' ? keptByReplace(record, id, since) : runsOnlyRemnant(record, since, id);
+  return keptAfterDelete(record, id, budgetHorizon(deps), step.kind === 'replace');
 }
 
 /**
@@ -96,7 +88,7 @@ function keptAfter(
  */
 function keptNote(step: Step, kept: AudienceRecord | undefined): string {
   if (!kept || kept.runs.length === 0) return '';
-  if (step.kind !== 'replace') return `; ${remnantNote(kept)}`;
+  if (step.kind !== 'replace') return `; ${keptRunsOnlyNote(kept)}`;
   return ` (its ${runCount(kept.runs.length)} of the last 24 h kept for the daily run budget)`;
 }
 
@@ -119,7 +111,7 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     await removeOrReplace(store, record, kept);
     // A removal's runs-only record is what is left of it: no longer "forgotten".
     const left =
-      step.kind !== 'replace' && kept ? remnantNote(kept) : `record forgotten${keptNote(step, kept)}`;
+      step.kind !== 'replace' && kept ? keptRunsOnlyNote(kept) : `record forgotten${keptNote(step, kept)}`;
     return result(step, 'applied', `${id} was already deleted outside audiencectl; ${left}`, {
       audienceId: id,
     });
@@ -167,6 +159,6 @@ export async function forgetStep(step: Step, deps: ExecutorDeps): Promise<StepRe
   }
   const kept = await removeWithoutAudience(record, deps);
   if (!kept) return result(step, 'applied', forgotten);
-  if (record.audienceId === undefined) return result(step, 'applied', `forgotten; ${remnantNote(kept)}`);
-  return result(step, 'applied', `${forgotten}; ${remnantNote(kept, 'the audience')}`);
+  if (record.audienceId === undefined) return result(step, 'applied', `forgotten; ${keptRunsOnlyNote(kept)}`);
+  return result(step, 'applied', `${forgotten}; ${keptRunsOnlyNote(kept, 'the audience')}`);
 }
