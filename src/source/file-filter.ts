@@ -24,9 +24,13 @@ export function filtersGiven(filters: FileFilters): string[] {
  * records those files cover. Paths are relative to the source root, with `/`.
  */
 export function fileSelector(filters: FileFilters): (file: string) => boolean {
+  if (filters.include === undefined && !filters.exclude?.length) {
+    // Compiled for the first path that is not plain, if any (a plan's listing has none).
+    let include: ((file: string) => boolean) | undefined;
+    return defaultSelector((file) => (include ??= picomatch([...DEFAULT_INCLUDE], { dot: false }))(file));
+  }
   const include = picomatch([...(filters.include ?? DEFAULT_INCLUDE)], { dot: false });
   const exclude = filters.exclude?.length ? picomatch([...filters.exclude]) : () => false;
-  if (filters.include === undefined && !filters.exclude?.length) return defaultSelector(include);
   return (file) => include(file) && !exclude(file);
 }
 

@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { audiencesDir } from './paths.js';
 import type { RecordFacts } from './snapshot.js';
@@ -62,9 +62,20 @@ export function statRecords(root: string, now: () => number = Date.now): Statted
     recordKeys(listSync(path.join(base, sandbox))).map((key): [string, string] => [sandbox, key]),
   );
   const facts = new Float64Array(ids.length * 4).fill(Number.NaN);
+  // Written in place, as recordFileFacts reads them: no object or array per record.
   recordFiles(root, ids).forEach((file, index) => {
-    const info = recordFileFacts(file);
-    if (info) facts.set([info.size, info.mtimeMs, info.ctimeMs, info.ino], index * 4);
+    let info: Stats | undefined;
+    try {
+      info = statSync(file, { throwIfNoEntry: false });
+    } catch {
+      return;
+    }
+    if (!info) return;
+    const at = index * 4;
+    facts[at] = info.size;
+    facts[at + 1] = info.mtimeMs;
+    facts[at + 2] = info.ctimeMs;
+    facts[at + 3] = info.ino;
   });
   return { startedAt, ids, facts };
 }
