@@ -2,6 +2,7 @@ import type { AudienceReads } from '../aep/types.js';
 import type { LoadResult } from '../manifest/load.js';
 import { claims, describeFound, matchAdoptable } from '../plan/adopt.js';
 import { normaliseSpec } from '../plan/normalise.js';
+import { holdsOnlyFormerRuns, runsTakenOver } from '../state/current-runs.js';
 import { newRecord } from '../state/record-changes.js';
 import { recordId } from '../state/record-id.js';
 import type { FoundAudience } from '../plan/schema.js';
@@ -67,20 +68,33 @@ export async function discoverRecords(
     sandbox?: string | undefined;
     dryRun: boolean;
     now: number;
+    /**
+     * Epoch seconds (asked once the lookups have read AEP's clock): a runs-only record's runs begun
+     * at or before it no longer count against the daily run budget, and a match over it drops
+     * them (runsTakenOver).
+     */
+    budgetHorizon: () => number;
     /** The commit of the manifests (cli/import-revision.ts), recorded with each match. */
     revision?: AppliedRevision | undefined;
   },
 ): Promise<DiscoverResult> {
   const records = (await store.readAll()).audiences;
   const known = new Map(records.map((record) => [recordId(record.sandbox, record.key), record]));
+  // A runs-only record (its manifest removed, its audience forgotten) is matched as no record is:
+  // its audience may well be the one to find, and the match keeps its runs (runsTakenOver).
+  const runsOnly = (id: string) => {
+    const record = known.get(id);
+    return record !== undefined && holdsOnlyFormerRuns(record);
+  };
   const waiting = (id: string) => {
     const record = known.get(id);
-    return record !== undefined && holdsNoAudience(record);
+    return record !== undefined && holdsNoAudience(record) && !holdsOnlyFormerRuns(record);
   };
   const manifests = desired.manifests.filter((m) => {
     const id = recordId(m.sandbox, m.key);
     return (
-      (!known.has(id) || waiting(id)) && (options.sandbox === undefined || m.sandbox === options.sandbox)
+      (!known.has(id) || runsOnly(id) || waiting(id)) &&
+      (options.sandbox === undefined || m.sandbox === options.sandbox)
     );
   });
   const named = await readAdoptView(manifests, client, { now: options.now });
@@ -114,6 +128,7 @@ export async function discoverRecords(
     const request = manifest.manifest.ingestion.request;
     await store.put({
       ...newRecord(manifest.sandbox, manifest.key, manifest.manifest.metadata.deletionPolicy),
+      runs: runsTakenOver(known.get(id), audienceId, options.budgetHorizon()),
       audienceId,
       manifestFile: manifest.file,
       imported: {

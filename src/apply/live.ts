@@ -1,6 +1,7 @@
 import type { AudienceReads } from '../aep/types.js';
 import type { LoadResult } from '../manifest/load.js';
 import { wantsAdoption, type PlanOptions } from '../plan/plan.js';
+import { holdsOnlyFormerRuns } from '../state/current-runs.js';
 import { recordId } from '../state/record-id.js';
 import type { RecordedState } from '../state/schema.js';
 
@@ -14,12 +15,20 @@ export type LiveReadOptions = {
   now: number;
 };
 
-/** Manifests without a record that adopt (`metadata.adopt`, or all with `--adopt`). */
+/**
+ * Manifests without a record that adopt (`metadata.adopt`, or all with `--adopt`). A runs-only
+ * record (holdsOnlyFormerRuns: its manifest removed, its audience forgotten) is none: the adopt
+ * step keeps its runs (runsTakenOver).
+ */
 export function adoptionsWanted(desired: LoadResult, recorded: RecordedState, all: boolean) {
   const asking = desired.manifests.filter((manifest) => wantsAdoption(manifest, { adopt: all }));
   // Most plans have none: then no set of every record's id (10,000 strings) is built.
   if (asking.length === 0) return asking;
-  const known = new Set(recorded.audiences.map((record) => recordId(record.sandbox, record.key)));
+  const known = new Set(
+    recorded.audiences
+      .filter((record) => !holdsOnlyFormerRuns(record))
+      .map((record) => recordId(record.sandbox, record.key)),
+  );
   return asking.filter((manifest) => !known.has(recordId(manifest.sandbox, manifest.key)));
 }
 

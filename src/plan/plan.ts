@@ -3,6 +3,7 @@ import type { DesiredManifest, LoadResult } from '../manifest/load.js';
 import type { UnreadBase } from './assumed-state.js';
 import type { AudienceRecord, RecordedState } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
+import { holdsOnlyFormerRuns } from '../state/current-runs.js';
 import { knownSpecHash } from '../manifest/spec-hash-memo.js';
 import { diffSpecs, fullPatchBody, patchBody } from './diff.js';
 import { guardDeletions, guardRecreates, replaceForbidden, type DeletionGuardOptions } from './guards.js';
@@ -143,9 +144,11 @@ function stepsForDesired(
     return first && !step.blocked ? [step, runStep(desired, first, undefined, step.id)] : [step];
   };
 
+  // A runs-only record (its manifest removed, its audience forgotten) adopts as no record does:
+  // its audience may well be the one to adopt, and a create would be refused 409 for its name.
+  const why = !record || holdsOnlyFormerRuns(record) ? wantsAdoption(desired, options) : undefined;
+  if (why && options.adoptView) return [adoptStep(desired, target(), options.adoptView, records, why)];
   if (!record) {
-    const why = wantsAdoption(desired, options);
-    if (why && options.adoptView) return [adoptStep(desired, target(), options.adoptView, records, why)];
     return creation(
       'create',
       why ? `new manifest (${why}: the apply looks for an audience to adopt first)` : 'new manifest',

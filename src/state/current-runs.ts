@@ -158,6 +158,39 @@ export function keptAfterDelete(
   return forReplace ? keptByReplace(record, audienceId, since) : runsOnlyRemnant(record, since, audienceId);
 }
 
+/**
+ * The record's runs with those of `audienceId` (marked as a former audience's when it was
+ * forgotten or deleted, runsOnlyRemnant) its own again; undefined when it holds none of them.
+ */
+export function reclaimedRuns(
+  record: Pick<AudienceRecord, 'runs'>,
+  audienceId: string,
+): AudienceRecord['runs'] | undefined {
+  if (!record.runs.some((run) => run.formerAudienceId === audienceId)) return undefined;
+  return record.runs.map((run) => {
+    if (run.formerAudienceId !== audienceId) return run;
+    const own = { ...run };
+    delete own.formerAudienceId;
+    return own;
+  });
+}
+
+/**
+ * The runs a record adopting or discovering `audienceId` takes over from a runs-only record under
+ * its key (holdsOnlyFormerRuns; none without one): those of `audienceId` (its audience forgotten
+ * from this key, adopted back) its own again (reclaimedRuns, as `state import` takes them back),
+ * the others kept as former runs while they count against the daily run budget (begun after
+ * `since`): adopting never drops a run that counts.
+ */
+export function runsTakenOver(
+  record: AudienceRecord | undefined,
+  audienceId: string,
+  since: number,
+): AudienceRecord['runs'] {
+  if (record === undefined) return [];
+  return withoutStaleFormerRuns(reclaimedRuns(record, audienceId) ?? record.runs, since);
+}
+
 /** Until when (epoch seconds, in the runs' clock) the newest of `runs` counts against the daily run budget. */
 export function countedUntil(runs: readonly RunRecord[]): number {
   return Math.max(...runs.map((run) => run.createdAt)) + RUN_BUDGET_WINDOW_SECONDS;

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { refuseInterruptedSwap } from './dir-swap.js';
 import { StateError, StateReadError, reasonOf } from './errors.js';
-import { withoutStaleFormerRuns } from './current-runs.js';
+import { reclaimedRuns, withoutStaleFormerRuns } from './current-runs.js';
 import { epochSecondsOf } from './instant.js';
 import { newRecord, withoutBlocked } from './record-changes.js';
 import type { AudienceRecord } from './schema.js';
@@ -169,20 +169,6 @@ export async function importAudience(
   const imported = existing?.audienceId === undefined ? withoutMark(base) : base;
   const record = await store.put({ ...withoutBlocked(imported), audienceId, ...known, ...runs });
   return { record, notes, origin: 'outside' };
-}
-
-/**
- * The record's runs with those of `audienceId` (marked as a former audience's when it was
- * forgotten, runsOnlyRemnant) its own again; undefined when it holds none of them.
- */
-function reclaimedRuns(record: AudienceRecord, audienceId: string): AudienceRecord['runs'] | undefined {
-  if (!record.runs.some((run) => run.formerAudienceId === audienceId)) return undefined;
-  return record.runs.map((run) => {
-    if (run.formerAudienceId !== audienceId) return run;
-    const own = { ...run };
-    delete own.formerAudienceId;
-    return own;
-  });
 }
 
 /**

@@ -261,4 +261,74 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
       expect(back?.runs).toEqual([copperRun]);
     });
   });
+  it('a forgotten audience (Orphan removal) adopts back into its runs-only record: metadata.adopt, --adopt and state import --discover keep its run (review 12, F2)', async () => {
+    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+      const state = await kind.fresh();
+      const manifests = new ManifestDir(await tempDir());
+      const env = emulatorEnv(emulator);
+      const cli = (...args: string[]) => runCliInProcess([...args, '--state', state], { env });
+      const apply = (...flags: string[]) => cli('apply', manifests.dir, '--auto-approve', ...flags);
+      const orphan = (name: string, metadata = {}) =>
+        manifestObject(name, { metadata: { deletionPolicy: 'Orphan', ...metadata } });
+      const [goldO, copperO, bronzeO] = [orphan('gold'), orphan('copper'), orphan('bronze')];
+      await manifests.write([goldO, copperO, bronzeO, silver!]);
+      expect((await apply()).code).toBe(0);
+      const store = await kind.open(state);
+      const recorded = async (key: string) => {
+        const record = (await store.get('prod', key))!;
+        return { id: record.audienceId!, run: record.runs[0]! };
+      };
+      const [gold0, copper0, bronze0] = [
+        await recorded('gold'),
+        await recorded('copper'),
+        await recorded('bronze'),
+      ];
+
+      // Their manifests removed: forgotten, each audience left in AEP, its run kept under its key.
+      await manifests.write([silver!]);
+      expect((await apply()).code).toBe(0);
+      for (const [key, was] of [
+        ['gold', gold0],
+        ['copper', copper0],
+        ['bronze', bronze0],
+      ] as const) {
+        expect((await store.get('prod', key))?.runs).toEqual([{ ...was.run, formerAudienceId: was.id }]);
+      }
+
+      // `state import --discover` matches bronze's audience, and takes its run back as its own.
+      await manifests.write([silver!, bronzeO]);
+      const discovered = await cli('state', 'import', '--discover', manifests.dir, '--sandbox', 'prod');
+      expect({ code: discovered.code, stderr: discovered.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(discovered.stdout).toMatch(new RegExp(`\\nprod/bronze\\s+matched\\s+${bronze0.id}\\n`));
+      const bronze = await store.get('prod', 'bronze');
+      expect({ id: bronze?.audienceId, runs: bronze?.runs }).toEqual({ id: bronze0.id, runs: [bronze0.run] });
+
+      // gold back with metadata.adopt, copper with --adopt: both adopted, their runs their own.
+      await manifests.write([silver!, bronzeO, orphan('gold', { adopt: true }), copperO]);
+      const adopted = await apply('--adopt');
+      expect(adopted.code, adopted.stdout).toBe(0);
+      expect(adopted.stdout).toContain(`adopted ${gold0.id}`);
+      expect(adopted.stdout).toContain(`adopted ${copper0.id}`);
+      for (const [key, was] of [
+        ['gold', gold0],
+        ['copper', copper0],
+      ] as const) {
+        const record = await store.get('prod', key);
+        expect({ id: record?.audienceId, runs: record?.runs, blocked: record?.blocked }).toEqual({
+          id: was.id,
+          runs: [was.run],
+          blocked: undefined,
+        });
+      }
+      // One audience a name, none made again; nothing planned next.
+      const names = emulator.control.listAudiences(ORG, 'prod').map((a) => a.audienceName);
+      expect(names.sort()).toEqual([
+        'Audience bronze',
+        'Audience copper',
+        'Audience gold',
+        'Audience silver',
+      ]);
+      expect((await cli('plan', manifests.dir)).stdout).toContain('No changes.');
+    });
+  });
 });

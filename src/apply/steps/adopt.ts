@@ -2,7 +2,8 @@ import { isExternal } from '../../aep/segment-types.js';
 import type { Step } from '../../plan/schema.js';
 import { newRecord } from '../../state/record-changes.js';
 import { aepFailure } from '../aep-failure.js';
-import { manifestFileOf, result } from '../record-helpers.js';
+import { runsTakenOver } from '../../state/current-runs.js';
+import { budgetHorizon, manifestFileOf, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { updateStep } from './update.js';
 
@@ -80,6 +81,8 @@ export async function adoptStep(step: Step, deps: ExecutorDeps): Promise<StepRes
     const at = new Date(clock.now()).toISOString();
     await store.put({
       ...(own ?? newRecord(step.sandbox, step.key, target.deletionPolicy)),
+      // Over a runs-only record (its audience forgotten from this key, say): its runs that count.
+      runs: runsTakenOver(own, audienceId, budgetHorizon(deps)),
       audienceId,
       deletionPolicy: target.deletionPolicy,
       ...manifestFileOf(step),

@@ -1,4 +1,6 @@
 import { discoverRecords, type DiscoverRow } from '../../apply/discover.js';
+import { systemClock } from '../../apply/clock.js';
+import { budgetHorizon } from '../../apply/record-helpers.js';
 import { escapeText } from '../../text/safe-text.js';
 import { shellQuote } from '../../text/shell-quote.js';
 import type { LoadResult } from '../../manifest/load.js';
@@ -95,6 +97,7 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
       sandbox,
       dryRun: options.dryRun === true,
       now: Date.now(),
+      budgetHorizon: () => budgetHorizon({ clock: systemClock, client: connection.client }),
       revision,
     });
     for (const [name, said] of inactiveUnlisted) {
