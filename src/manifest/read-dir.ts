@@ -1,8 +1,9 @@
 import { readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { kindOf } from '../files/read-regular.js';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { DEFAULT_INCLUDE, fileSelector, filtersGiven } from '../source/file-filter.js';
-import { SYMLINK_NOT_FOLLOWED, type Diagnostic } from './diagnostics.js';
+import { SYMLINK_NOT_FOLLOWED, type Diagnostic, type Note } from './diagnostics.js';
 import type { SourceFile } from './load.js';
 import { DEFAULT_MAX_FILE_BYTES, fileDiagnostic, readManifestFile, type FileFacts } from './read-file.js';
 import { compareText } from '../text/compare.js';
@@ -27,7 +28,7 @@ export { DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES, readManifestFile };
  */
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules']);
 
-export type ReadDirResult = { files: SourceFile[]; diagnostics: Diagnostic[] };
+export type ReadDirResult = { files: SourceFile[]; diagnostics: Diagnostic[]; notes?: Note[] };
 
 /** `target` is `root` or under it (paths compared as given: no link is resolved). */
 export function isInside(root: string, target: string): boolean {
@@ -55,15 +56,30 @@ export type WalkFs = {
   }>;
   /** The path with every link resolved; undefined when it does not exist (or is a loop). */
   realpath(target: string): string | undefined;
-  /** Of a resolved path. */
+  /** Of a resolved path; throws when it cannot be stat-ed. */
   stat(target: string): { isDirectory(): boolean; isFile(): boolean };
+  /** What a path that is neither a file nor a folder is ("a named pipe (FIFO)"); node's only. */
+  special?(target: string): string | undefined;
 };
 
 const NODE_FS: WalkFs = {
   readdir: (dir) => readdirSync(dir, { withFileTypes: true }),
   realpath: realpathOrUndefined,
   stat: (target) => statSync(target),
+  special: (target) => {
+    const info = statSync(target, { throwIfNoEntry: false });
+    return info && !info.isFile() && !info.isDirectory() ? kindOf(info) : undefined;
+  },
 };
+
+/** fs.stat, or undefined: a link whose target is no path (/proc/self/fd/0 -> `pipe:[…]`) cannot be stat-ed. */
+function statOrUndefined(fs: WalkFs, target: string): ReturnType<WalkFs['stat']> | undefined {
+  try {
+    return fs.stat(target);
+  } catch {
+    return undefined;
+  }
+}
 
 /** A link named as a folder whose manifests `selected` would read. */
 function mayHoldManifests(relative: string, selected: (file: string) => boolean): boolean {
@@ -81,7 +97,7 @@ export function listManifestFilesSync(
   /** Called once when the listing passes `after` files (a caller starts its parser threads). */
   many?: { after: number; call: () => void },
   fs: WalkFs = NODE_FS,
-): { found: FoundFile[]; diagnostics: Diagnostic[] } {
+): { found: FoundFile[]; diagnostics: Diagnostic[]; notes?: Note[] } {
   // Only to warn about symlinks that would have been read: compiled at the first link.
   let includeMatcher: ((file: string) => boolean) | undefined;
   const include = (file: string) =>
@@ -91,6 +107,7 @@ export function listManifestFilesSync(
   if (realRoot === undefined) throw new Error(`${root} does not exist`);
   const diagnostics: Diagnostic[] = [];
   const found: FoundFile[] = [];
+  const notes: Note[] = [];
   const visited = new Set<string>([realRoot]);
 
   const pending = [''];
@@ -138,7 +155,15 @@ export function listManifestFilesSync(
           }
           continue;
         }
-        const info = fs.stat(target);
+        const info = statOrUndefined(fs, target);
+        if (!info) {
+          // Resolved to no path (a /proc "magic" link: `pipe:[…]`): never opened (a pipe's read
+          // waits for a writer), reported as a broken link is.
+          const read = selected(relative) || mayHoldManifests(relative, selected);
+          if (read || include(relative) || !path.extname(relative))
+            diagnostics.push(noPathLink(relative, read ? 'error' : 'warning'));
+          continue;
+        }
         if (info.isDirectory() && visited.has(target)) continue;
         if (info.isDirectory()) visited.add(target);
         isDir = info.isDirectory();
@@ -148,6 +173,10 @@ export function listManifestFilesSync(
       else if (isFile && selected(relative)) {
         found.push({ relative, absolute });
         if (many && found.length === many.after + 1) many.call();
+      } else if (!isDir && !isFile && selected(relative)) {
+        // Opening a FIFO waits for a writer; a socket or device is no manifest: said, not read.
+        const kind = fs.special?.(absolute);
+        if (kind !== undefined) notes.push(notAFile(relative, kind));
       }
     }
   }
@@ -165,7 +194,18 @@ export function listManifestFilesSync(
     );
   }
   found.sort((a, b) => compareText(a.relative, b.relative));
-  return { found, diagnostics };
+  return { found, diagnostics, ...(notes.length > 0 ? { notes } : {}) };
+}
+
+function noPathLink(file: string, severity: Diagnostic['severity']): Diagnostic {
+  const message =
+    'symlink target is not a path that exists (a link to a pipe or a socket, say); not followed';
+  return fileDiagnostic(file, severity, 'source/symlink-broken', message);
+}
+
+function notAFile(file: string, kind: string): Note {
+  const message = `it is ${kind}, not a regular file; skipped`;
+  return { severity: 'note', file, line: 0, column: 0, rule: 'source/not-a-file', message };
 }
 
 /**
@@ -225,12 +265,12 @@ export function readManifestDir(
   // In an executor: a failed listing is the promise's rejection, as callers expect.
   return new Promise((resolve) => {
     const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-    const { found, diagnostics } = listManifestFilesSync(root, options);
+    const { found, diagnostics, notes } = listManifestFilesSync(root, options);
     const files = found.map(({ relative, absolute }) => {
       const file = readManifestFile(relative, absolute, maxBytes);
       onFile(file);
       return file;
     });
-    resolve({ files, diagnostics });
+    resolve({ files, diagnostics, ...(notes ? { notes } : {}) });
   });
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { withTempDir, writeFiles } from '../helpers/cli.js';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
@@ -178,6 +180,28 @@ describe('audiencectl validate in a real repository and a pre-commit hook', () =
         cwd: dir,
       });
       expect(selected.stdout).toBe('1 valid manifest(s); 0 error(s), 0 warning(s) in 0 failed file(s)\n');
+    });
+  });
+
+  it('links to no path (/proc/self/fd: pipes) are broken links, and a FIFO named *.yaml a note, never an internal error', async () => {
+    await withTempDir(async (dir) => {
+      await writeFiles(dir, { 'gold.yaml': manifestYaml('gold') });
+      execFileSync('mkfifo', [path.join(dir, 'pipe.yaml')]);
+      // Spawned: its standard streams are pipes, so /proc/self/fd/0 links to `pipe:[…]`.
+      const result = await runCli(['validate', '/proc/self/fd', '.'], { cwd: dir });
+      expect(result.stderr).toBe('');
+      expect(result.stdout).not.toMatch(NO_TRACE);
+      expect(result.code).toBe(1);
+      const lines = result.stdout.split('\n');
+      expect(lines).toContain(
+        '/proc/self/fd/0: error: symlink target is not a path that exists (a link to a pipe or a socket, say); not followed [source/symlink-broken]',
+      );
+      expect(lines).toContain(
+        'pipe.yaml: note: it is a named pipe (FIFO), not a regular file; skipped [source/not-a-file]',
+      );
+      expect(lines.at(-2)).toMatch(
+        /^1 valid manifest\(s\); .*; 1 file\(s\) skipped, not regular files \(see the notes\)$/,
+      );
     });
   });
 });
