@@ -227,6 +227,19 @@ function stepsForDesired(
     ];
   }
   if (drift.kind === 'changed') note('changed', drift.detail);
+  // The service refused this manifest's PATCH for its fields: sent again unchanged, it fails
+  // again on every apply; a person changes the manifest (or forgets the audience) first.
+  const refused = record.patchRefused;
+  if (refused !== undefined && refused.specHash === desiredHash(desired, target)) {
+    const held: Step = {
+      ...stepFor(desired, 'update', "the service refused the last PATCH: the audience's fields differ"),
+      source,
+      audienceId,
+      blocked: refused.message,
+    };
+    const run = dueRun(desired, record, clock);
+    return run ? [held, runStep(desired, run, audienceId)] : [held];
+  }
   const outside = drift.kind === 'changed' ? drift.changes : [];
   const steps: Step[] = [];
   if (!record.applied) {

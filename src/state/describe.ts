@@ -8,6 +8,7 @@ export const FINAL_RUN_STATUSES = ['SUCCESS', 'FAILED'] as const;
 /** One short phrase for a record's condition, as `state list` shows it (`state show` has the details). */
 export function recordStatus(record: AudienceRecord): string {
   if (record.blocked) return `blocked (${record.blocked.code})`;
+  if (record.patchRefused) return "blocked (the audience's fields differ from the manifest's)";
   if (record.intent) return `${record.intent.kind} in flight since ${record.intent.startedAt}`;
   if (record.audienceId) return 'ok';
   if (record.operationId) return `creating (operation ${record.operationId})`;

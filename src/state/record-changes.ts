@@ -25,6 +25,8 @@ export type RecordChanges = {
   run?: RunRecord;
   /** `null` clears the mark. */
   blocked?: Blocked | null;
+  /** `null` clears it (a PATCH went through). */
+  patchRefused?: AudienceRecord['patchRefused'] | null;
   /** `null` drops it (the audience id is recorded, or the create will not be resumed). */
   pendingCreate?: PendingCreate | null;
   /**
@@ -75,13 +77,15 @@ export function withoutBlocked(record: AudienceRecord): AudienceRecord {
 }
 
 export function applyChanges(record: AudienceRecord, changes: RecordChanges): AudienceRecord {
-  const { run, blocked, pendingCreate, formerRunsAfter, ...plain } = changes;
+  const { run, blocked, pendingCreate, formerRunsAfter, patchRefused, ...plain } = changes;
   let next: AudienceRecord = { ...record, ...plain };
   if (formerRunsAfter !== undefined)
     next = { ...next, runs: withoutStaleFormerRuns(next.runs, formerRunsAfter) };
   if (run) next = { ...next, runs: mergeRun(next.runs, run) };
   if (pendingCreate === null) delete next.pendingCreate;
   else if (pendingCreate) next = { ...next, pendingCreate };
+  if (patchRefused === null) delete next.patchRefused;
+  else if (patchRefused) next = { ...next, patchRefused };
   if (blocked === null) next = withoutBlocked(next);
   else if (blocked) next = { ...next, blocked };
   return next;

@@ -200,6 +200,16 @@ export const AudienceRecord = z.object({
       name: z.string().optional(),
     })
     .optional(),
+  /**
+   * A PATCH the service refused (HTTP 422) while it listed the manifest's fields: the
+   * audience's fields differ from the manifest's (a PATCH cannot add a field or change its
+   * type; the Audiences API does not show them, so import and adoption could not compare
+   * them). `specHash` is the hash of the manifest's spec then: while it is the same, the plan
+   * blocks the update rather than send it again on every apply; changed (its fields set to the
+   * audience's, say), it PATCHes again. Cleared by a PATCH that succeeds. Optional, so the
+   * record stays in format 1: an earlier release drops it and PATCHes again.
+   */
+  patchRefused: z.object({ at: z.string(), specHash: z.string(), message: z.string() }).optional(),
   /** Set when the audience needs a person (e.g. it exists remotely but its id is unknown). */
   blocked: z
     .object({

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { openStateStore } from '../../src/state/open.js';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
@@ -57,6 +58,89 @@ describe('state import, then a changed metadata.name before the first apply', ()
       expect(applied.code).toBe(3);
       const ids = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod').map((a) => a.audienceId);
       expect(ids).toEqual([id]);
+    });
+  });
+});
+
+describe('an imported or adopted audience whose fields differ from the manifest', () => {
+  it('its refused PATCH is a block with the ways out, not sent again until the manifest changes', async () => {
+    const root = await tempDir();
+    await withEmulator(undefined, async (emulator) => {
+      const manifests = path.join(root, 'audiences');
+      await mkdir(manifests);
+      // The manifests list email and tier; the audiences made in the UI only email.
+      const onlyEmail = { fields: [{ name: 'email', type: 'string' as const, identityNs: 'email' }] };
+      const made = (name: string) =>
+        emulator.control.uiCreateAudience(
+          DEMO_CLIENT.orgId,
+          'prod',
+          audienceBody({ name, ...onlyEmail }),
+          'colleague@AdobeID',
+        ).id;
+      const goldId = made('Audience gold');
+      const tinId = made('Audience tin');
+      await writeFile(path.join(manifests, 'gold.yaml'), manifestYaml('gold', quiet));
+      const state = path.join(root, 'state');
+      await mkdir(state);
+      const env = emulatorEnv(emulator);
+      const patches = () => emulator.control.counters().byEndpoint.patchAudience.requests;
+      const imported = await runCliInProcess(
+        ['state', 'import', 'gold', manifests, '--audience-id', goldId, '--state', state],
+        { env },
+      );
+      expect(imported.code).toBe(0);
+
+      const wayOut =
+        "Either set spec.fields in gold.yaml to the audience's fields (names and types), or stop managing this audience and create another: audiencectl state forget gold --sandbox prod";
+      const first = await apply(manifests, state, env);
+      expect(first.code).toBe(3);
+      expect(first.stdout).toContain(
+        "prod/gold update: the audience's fields differ from the manifest's: AEP refused the PATCH of its fields (",
+      );
+      expect(first.stdout).toContain(wayOut);
+      expect(patches()).toBe(1);
+
+      // Planned and applied again unchanged: held, and no PATCH is sent.
+      const planned = await runCliInProcess(['plan', manifests, '--state', state, '--detailed-exitcode'], {
+        env,
+      });
+      expect(planned.code).toBe(3);
+      expect(planned.stdout).toContain(wayOut);
+      const again = await apply(manifests, state, env);
+      expect(again.code).toBe(3);
+      expect(again.stdout).toContain(wayOut);
+      expect(patches()).toBe(1);
+
+      // Adopted (--adopt) with the same difference: recorded, and held the same way.
+      await writeFile(path.join(manifests, 'tin.yaml'), manifestYaml('tin', quiet));
+      const adopted = await apply(manifests, state, env, '--adopt');
+      expect(adopted.code).toBe(3);
+      expect(adopted.stdout).toContain(
+        `prod/tin adopt: adopted ${tinId} (recorded); the audience's fields differ`,
+      );
+      expect(patches()).toBe(2);
+
+      // The manifests' fields set to the audiences': the PATCHes go through, the holds lift.
+      for (const key of ['gold', 'tin']) {
+        await writeFile(
+          path.join(manifests, `${key}.yaml`),
+          manifestYaml(key, { ...quiet, spec: onlyEmail }),
+        );
+      }
+      const fixed = await apply(manifests, state, env);
+      expect(fixed.code).toBe(0);
+      expect(patches()).toBe(4);
+      const store = await openStateStore(state);
+      const records = (await store.readAll()).audiences;
+      await store.close();
+      expect(records.map((r) => [r.key, r.patchRefused])).toEqual([
+        ['gold', undefined],
+        ['tin', undefined],
+      ]);
+      const clean = await runCliInProcess(['plan', manifests, '--state', state, '--detailed-exitcode'], {
+        env,
+      });
+      expect(clean.code).toBe(0);
     });
   });
 });

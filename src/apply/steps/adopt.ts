@@ -96,8 +96,10 @@ export async function adoptStep(step: Step, deps: ExecutorDeps): Promise<StepRes
     });
   }
   const patched = await updateStep(step, deps);
-  return patched.status === 'applied'
-    ? { ...patched, message: `adopted ${audienceId}; ${patched.message}` }
+  if (patched.status === 'applied')
+    return { ...patched, message: `adopted ${audienceId}; ${patched.message}` };
+  return patched.status === 'blocked'
+    ? { ...patched, message: `adopted ${audienceId} (recorded); ${patched.message}` }
     : {
         ...patched,
         message: `adopted ${audienceId} (recorded); ${patched.message}; the next apply PATCHes it`,
