@@ -41,3 +41,20 @@ export async function planWithServiceClock(
   const offset = measuredOffset(client);
   return offset === undefined ? first : make(offset);
 }
+
+/**
+ * AEP's clock minus the local one (measuredOffset), read first when no answer showed it lately:
+ * one audience of `sandbox` (its answer's Date header; a refusal's does as well). A reading lasts
+ * CLOCK_READING_MAX_AGE_MS, so an apply reads at most once per that span, not per caller.
+ * Undefined when the read shows none (or the client measures no clock).
+ */
+export async function readServiceOffset(
+  client: ClockClient & Pick<AepClient, 'listAudiences'>,
+  sandbox: string,
+  signal: AbortSignal | undefined,
+): Promise<number | undefined> {
+  const known = measuredOffset(client);
+  if (known !== undefined || client.serviceClock === undefined) return known;
+  await client.listAudiences(sandbox, { limit: 1 }, signal ? { signal } : {}).catch(() => undefined);
+  return measuredOffset(client);
+}

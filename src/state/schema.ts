@@ -3,6 +3,7 @@ import { asEpochSeconds } from '../aep/epoch.js';
 import { NormalSpec } from '../manifest/normal-spec.js';
 import { AudienceSpec } from '../manifest/schema.js';
 import { COMMIT_ID } from './commit-id.js';
+import { MAX_CLOCK_OFFSET_SECONDS } from './own-creators.js';
 
 /**
  * A run time the service filled in, in epoch seconds. Releases before the client read run
@@ -125,14 +126,24 @@ export const PendingCreate = z.object({
   spec: NormalSpec,
   hash: z.string(),
   /**
-   * AEP's clock minus the applying machine's, in whole seconds, as an answer's Date header
-   * showed it lately (measuredOffset) when the create intent was written; absent when none was
-   * measured, and in records of earlier releases (an earlier release drops it on its next write).
-   * When the create began (the intent's `startedAt`, its answer's `observed.at`) is that
-   * machine's clock, an audience's creation time AEP's: with it they are compared in AEP's clock
-   * (own-creators.ts createBeganInAep), whichever machine looks later.
+   * AEP's clock minus the clock of the machine that wrote the create's latest time, in whole
+   * seconds, as an answer's Date header showed it (measuredOffset): written with the create
+   * intent (its `startedAt`; one audience of the sandbox is read first when no answer showed
+   * AEP's clock lately), and again with the POST's answer (its `observed.at`, perhaps another
+   * machine's resuming the create). Absent when none was measured, and in records of earlier
+   * releases (an earlier release drops it on its next write). That machine's clock and an
+   * audience's creation time (AEP's) are compared in AEP's clock by it (own-creators.ts
+   * createClockOffset), whichever machine looks later. At most MAX_CLOCK_OFFSET_SECONDS either
+   * way: a larger value (a hand edit, a proxy's wrong Date) is read as absent, so that it cannot
+   * take a month-old audience for the create's own.
    */
-  clockOffset: z.number().int().optional(),
+  clockOffset: z
+    .number()
+    .int()
+    .min(-MAX_CLOCK_OFFSET_SECONDS)
+    .max(MAX_CLOCK_OFFSET_SECONDS)
+    .optional()
+    .catch(undefined),
 });
 export type PendingCreate = z.infer<typeof PendingCreate>;
 

@@ -10,6 +10,12 @@ import { manifestObject, manifestYaml } from '../helpers/manifests.js';
 import { useEmulator } from '../helpers/with-emulator.js';
 import { readAll, useTempDirs } from '../state/helpers.js';
 import { usePostgres } from '../state/pg.js';
+import { AudienceSpec } from '../../src/manifest/schema.js';
+import { normaliseSpec } from '../../src/plan/normalise.js';
+import { FileStateStore } from '../../src/state/file-store.js';
+import { createClockOffset } from '../../src/state/own-creators.js';
+import { newRecord } from '../../src/state/record-changes.js';
+import { importAudience } from '../../src/state/repair.js';
 
 // Review 7, H4. audiencectl's own create, its answer lost, against a service that refuses the
 // lifecycleState filter every time: the step fails on every apply with "find its id in AEP, then
@@ -198,6 +204,118 @@ describe('state import of the audience of its own lost create, applied from a ma
     );
     expect(stdout.endsWith(OWED)).toBe(true);
     expect((await recordOf(s.state))?.imported).toBeUndefined();
+  });
+});
+
+// Review 12, F5: with no run step (ingestion.onCreate false) and nothing else read before it,
+// the POST was the apply's first call, and the create was recorded with no offset: imported on a
+// machine in step with AEP, its own audience was "made before that create began".
+describe('state import of the audience of its own lost create, applied with no run step from a machine whose clock was ahead', () => {
+  it("adopts it: the apply read AEP's clock before the POST, and compared by that offset (review 12, F5)", async () => {
+    const s = await story(path.join(await tempDir(), 'state'));
+    await writeFile(path.join(s.dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
+    emulator().control.updateSettings({ clockOffsetMs: -3 * 60_000 });
+    await knownAccount(s);
+    emulator().control.setDelays({ operationDelayMs: HOUR_MS });
+    emulator().control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
+    const failed = await s.cli('apply', s.dir, '--auto-approve');
+    expect(failed.code).toBe(1);
+    const pending = await recordOf(s.state);
+    expect(pending?.intent?.kind).toBe('create');
+    expect(Math.abs(pending!.pendingCreate!.clockOffset! + 180)).toBeLessThanOrEqual(1);
+    const made = finishTheCreate();
+    emulator().control.setDelays({ operationDelayMs: 10 });
+    emulator().control.updateSettings({ clockOffsetMs: 0 });
+    const stdout = await importGold(s, made);
+    expect(stdout).toContain(
+      `  - the pending create intent from ${pending!.intent!.startedAt} is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it\n`,
+    );
+  });
+});
+
+// Review 12, F4: machine A (5 minutes behind AEP) began the create; its POSTs never reached the
+// service. Machine B (in step) resumed it, and its POST was answered: B's answer time is B's
+// clock, and must be compared by B's offset, not A's (then B's own audience was "made 5 minutes
+// before that create began", and taken as someone else's).
+describe('state import of the audience of a create another machine resumed and sent', () => {
+  it("adopts it: the answer's time is compared by the offset of the machine that wrote it (review 12, F4)", async () => {
+    const s = await story(path.join(await tempDir(), 'state'));
+    await knownAccount(s);
+    emulator().control.updateSettings({ clockOffsetMs: 5 * 60_000 });
+    emulator().control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 10 });
+    const onA = await s.cli('apply', s.dir, '--auto-approve');
+    expect(onA.code).toBe(1);
+    emulator().control.clearFaults();
+    const began = await recordOf(s.state);
+    expect([began?.intent?.kind, emulator().control.listAudiences(ORG, 'prod').length]).toEqual([
+      'create',
+      1,
+    ]);
+    expect(Math.abs(began!.pendingCreate!.clockOffset! - 300)).toBeLessThanOrEqual(1);
+
+    // B: the operation held, and unknown to the service at both spellings of its path.
+    emulator().control.updateSettings({ clockOffsetMs: 0 });
+    emulator().control.setDelays({ operationDelayMs: HOUR_MS });
+    emulator().control.queueFault({ kind: 'clientError', status: 404, endpoint: 'getOperation', count: 2 });
+    const onB = await s.cli('apply', s.dir, '--auto-approve');
+    expect(onB.code).toBe(1);
+    const answered = await recordOf(s.state);
+    expect([answered?.intent, answered?.operationId === undefined]).toEqual([undefined, false]);
+    expect(Math.abs(answered!.pendingCreate!.clockOffset!)).toBeLessThanOrEqual(1);
+    const made = finishTheCreate();
+    emulator().control.setDelays({ operationDelayMs: 10 });
+
+    const stdout = await importGold(s, made);
+    expect(stdout).toContain(
+      `  - the pending create (operation ${answered!.operationId!}) is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it\n`,
+    );
+  });
+});
+
+// Review 12, F3: a recorded offset is a measurement of hours at most. A hand-edited one of a year
+// (or a proxy's wrong Date) is read as absent: a month-old audience of the same account is not
+// the create's own. In-process (the store's read is what is checked): no emulator needed.
+describe('a pending create whose recorded clock offset is absurd', () => {
+  it('is read without it: an audience made a month before the create began is not its own (review 12, F3)', async () => {
+    const store = new FileStateStore(await tempDir());
+    await store.lock();
+    const account = 'audiencectl-demo@techacct.adobe.com';
+    await store.put({
+      ...newRecord('prod', 'silver'),
+      audienceId: '11111111-1111-4111-8111-111111111111',
+      observed: { source: 'operation', at: new Date().toISOString(), body: { createdBy: account } },
+    });
+    const gold = manifestObject('gold');
+    const body = AudienceSpec.parse(gold.spec);
+    const spec = normaliseSpec(body);
+    const absurd = { body, spec, hash: 'h', clockOffset: -365 * 86_400 };
+    const waiting = await store.beginIntent(
+      await store.put({ ...newRecord('prod', 'gold'), pendingCreate: absurd }),
+      'create',
+      { specHash: 'h' },
+    );
+    expect((await new FileStateStore(store.location).get('prod', 'gold'))?.pendingCreate).toEqual({
+      body,
+      spec,
+      hash: 'h',
+    });
+    const monthAgo = Math.floor(Date.now() / 1000) - 30 * 86_400;
+    const imported = await importAudience(store, {
+      sandbox: 'prod',
+      key: 'gold',
+      audienceId: '22222222-2222-4222-8222-222222222222',
+      force: false,
+      createSkewSeconds: 120,
+      verify: () => Promise.resolve({ createdSeconds: monthAgo, createdBy: account, clockOffset: 0 }),
+    });
+    await store.close();
+    expect(imported.origin).toBe('unproven');
+    expect(imported.notes[0]).toContain(
+      `the pending create intent from ${waiting.intent!.startedAt} is resolved by this audience, but the service says it was created at ${new Date(monthAgo * 1000).toISOString()}, before that create began`,
+    );
+    // Read without the schema (a record of the store as another reader has it), the offset is ignored too.
+    expect(createClockOffset({ pendingCreate: absurd }, 0)).toBe(0);
+    expect(createClockOffset({ pendingCreate: { ...absurd, clockOffset: -300 } }, 0)).toBe(-300);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { CreateResponse } from '../../aep/types.js';
 import type { Step } from '../../plan/schema.js';
-import type { AudienceRecord } from '../../state/schema.js';
+import type { AudienceRecord, PendingCreate } from '../../state/schema.js';
 import { keptByRefresh } from '../../state/current-runs.js';
 import { aepFailure, isDuplicate } from '../aep-failure.js';
 import {
@@ -16,7 +16,7 @@ import { blockedNameWayOut, nameLeftBehind, withoutBlock } from '../../plan/name
 import type { Replaced } from './freed-name.js';
 import { awaitOperation } from './create-operation.js';
 import { resolveDuplicate } from './create-duplicate.js';
-import { measuredOffset } from '../service-time.js';
+import { measuredOffset, readServiceOffset } from '../service-time.js';
 import type { PasteFlags } from '../../text/paste-flags.js';
 
 const POST_ATTEMPTS = 3;
@@ -37,9 +37,11 @@ async function postCreate(
   const target = step.target!;
   // What is sent is kept with the intent: a resumed create sends it again, whatever the
   // manifest says by then (see sentStep).
-  // With AEP's clock as last measured: the intent's time is this machine's, and a lookup of the
-  // audience it made (findOwnCreate, `state import`) compares it with AEP's creation time.
-  const offset = measuredOffset(client);
+  // With AEP's clock as this machine measured it (read first if no answer showed it lately): the
+  // intent's time is this machine's, and a lookup of the audience it made (findOwnCreate, `state
+  // import`) compares it with AEP's creation time. A resumed create keeps the offset recorded
+  // with its intent's time, the machine's that wrote it.
+  const offset = resumed ? undefined : await readServiceOffset(client, step.sandbox, signal);
   const sent = {
     body: step.create!,
     spec: target.spec,
@@ -98,6 +100,9 @@ async function postCreate(
     const stored = await store.resolveIntent(pending, {
       kind: 'update',
       changes: {
+        // `at` is this machine's clock (perhaps not the one that began the create): the offset
+        // written with it is this machine's, as the answer's Date header shows it.
+        ...answeredOffset(pending, measuredOffset(client)),
         operationId: response.operationId,
         deletionPolicy: step.target!.deletionPolicy,
         ...manifestFileOf(step),
@@ -106,6 +111,21 @@ async function postCreate(
     });
     return stored!;
   }
+}
+
+/**
+ * The record's `pendingCreate` with the offset measured by the machine writing its answer time
+ * (`observed.at`): none, when that machine measured none (the intent's offset was another
+ * time's, perhaps another machine's).
+ */
+function answeredOffset(
+  pending: AudienceRecord,
+  offset: number | undefined,
+): { pendingCreate?: PendingCreate } {
+  if (pending.pendingCreate === undefined) return {};
+  const sent = { ...pending.pendingCreate };
+  delete sent.clockOffset;
+  return { pendingCreate: offset === undefined ? sent : { ...sent, clockOffset: offset } };
 }
 
 /**
