@@ -89,6 +89,9 @@ describe('an imported or adopted audience whose fields differ from the manifest'
         { env },
       );
       expect(imported.code).toBe(0);
+      expect(imported.stdout).toContain(
+        "  - not compared (the Audiences API does not show them): its fields, sourceSpec and tags, which must be the manifest's; where its fields differ, AEP refuses the first apply's PATCH and the update is blocked until the manifest changes\n",
+      );
 
       const wayOut =
         "Either set spec.fields in gold.yaml to the audience's fields (names and types), or stop managing this audience and create another: audiencectl state forget gold --sandbox prod";

@@ -147,6 +147,8 @@ export async function importCommand(
   for (const line of kept) process.stderr.write(`Warning: ${escapeText(line)}\n`);
   for (const note of notes) out(`  - ${note}`);
   out(`  - ${verification}`);
+  // What the Audiences API cannot show is not checked; its own create sent the manifest's.
+  if (origin !== 'own' && facts.desired) out(`  - ${NOT_COMPARED}`);
   // An audience of its own create records the commit as an apply does (applied), else as imported.
   const recorded = origin === 'own' ? record.applied?.revision : record.imported?.revision;
   if (revision !== undefined && recorded?.commit === revision.commit)
@@ -161,6 +163,10 @@ export async function importCommand(
     if (first !== undefined) out(`  - ${first}`);
   }
 }
+
+/** What an import cannot check, and what follows when the fields differ (docs/state.md, Repair recipes). */
+const NOT_COMPARED =
+  "not compared (the Audiences API does not show them): its fields, sourceSpec and tags, which must be the manifest's; where its fields differ, AEP refuses the first apply's PATCH and the update is blocked until the manifest changes";
 
 export async function forget(key: string, options: LockingOptions): Promise<void> {
   await (await openExisting(options)).close();
