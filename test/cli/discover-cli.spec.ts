@@ -55,7 +55,8 @@ describe('state import --discover', () => {
         expect(ambiguous).toContain('by colleague-1@AdobeID');
         expect(ambiguous).toContain('by colleague-2@AdobeID');
         expect(dry.stdout).toContain(
-          '2 matched and would be recorded (--dry-run: nothing written), 1 missing (the next apply creates them), 1 ambiguous (import each with --audience-id).',
+          '2 matched and would be recorded (--dry-run: nothing written), 1 missing (the next apply creates them), 1 ambiguous (import each with --audience-id).\n' +
+            "Matched by name only: their fields, sourceSpec and tags are not compared (the Audiences API does not show them) and must be the manifests'; where an audience's fields differ, AEP refuses the first apply's PATCH and its update is blocked until the manifest changes.\n",
         );
         expect((await readState(state)).audiences).toEqual([]);
 

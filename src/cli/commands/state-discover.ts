@@ -36,6 +36,10 @@ function table(rows: readonly DiscoverRow[]): string[] {
   );
 }
 
+/** What matching by name cannot check, and what follows (docs/state.md, Repair recipes). */
+const NOT_COMPARED =
+  "Matched by name only: their fields, sourceSpec and tags are not compared (the Audiences API does not show them) and must be the manifests'; where an audience's fields differ, AEP refuses the first apply's PATCH and its update is blocked until the manifest changes.";
+
 /**
  * What the summary says of manifests whose record waits for its create (discover.ts waitingRow):
  * nothing was recorded for them, and what is listed under their name is not taken for theirs.
@@ -125,6 +129,7 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
     say(
       `${count('matched')} matched and ${verb}, ${count('missing')} missing (the next apply creates them), ${count('ambiguous')} ambiguous (import each with --audience-id).${waitingNote(count('waiting'), dir, options.paste)}`,
     );
+    if (count('matched') > 0) say(NOT_COMPARED);
     if (others !== undefined) say(others);
   } finally {
     await store.close();
