@@ -8,7 +8,7 @@ import type { LockHolder } from '../state/lock-holder.js';
 import type { StateStore } from '../state/store.js';
 import { executePlan } from './executor.js';
 import { readLive } from './live.js';
-import { dropRemnants, remnantNote, spentRemnants } from './remnants.js';
+import { dropRemnants, spentRemnantNote, spentRemnants } from './remnants.js';
 import { resumeIntents } from './resume.js';
 import { planWithServiceClock } from './service-time.js';
 import { planHoldingElsewhere, savedPlanElsewhere, type LookElsewhere } from './held-elsewhere.js';
@@ -42,7 +42,7 @@ export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store' | 'revision'> & 
   /**
    * Shows the plan; resolves false to apply nothing. `resumed`: what settling a killed apply's
    * intents wrote before the plan, already in the state whatever the answer. `toDrop`: the spent
-   * runs-only records (remnantNote) the plan was made without, dropped only if it resolves true,
+   * runs-only records (spentRemnantNote) the plan was made without, dropped only if it resolves true,
    * steps or none (onDropped).
    */
   review: (plan: Plan, resumed: string[], toDrop: readonly string[]) => Promise<boolean>;
@@ -159,7 +159,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   // Planned as if already dropped (their runs count against no budget), dropped only once the
   // apply goes ahead: nothing is written before the confirmation but what planning needs.
   const spent = await spentRemnants(settled.audiences, flow.client, flow.clock, flow.signal);
-  const toDrop = spent.map(remnantNote);
+  const toDrop = spent.map(spentRemnantNote);
   const recorded =
     spent.length === 0
       ? settled
@@ -173,7 +173,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
       stateDigest(recorded) === originOf(saved, input.source).stateDigest
         ? undefined
         : await savedPlanElsewhere(saved, recorded, input.lookElsewhere, input.desired);
-    checkSettledPlan(saved, input.source, input.desired, recorded, [...resumed, ...toDrop], elsewhere);
+    checkSettledPlan(saved, input.source, input.desired, recorded, { resumed, spent: toDrop }, elsewhere);
     const now = Math.floor(flow.clock.now() / 1000);
     plan = await planWithServiceClock(
       (offset) => (offset === undefined ? saved : retimeSavedPlan(saved, recorded, now, offset)),

@@ -39,19 +39,19 @@ export async function spentRemnants(
 }
 
 /** What a spent runs-only record is, for the line that says it is dropped (or is to be). */
-export function remnantNote(record: AudienceRecord): string {
-  return `${record.sandbox}/${record.key}: the record kept only for the runs of deleted audiences, none of which counts against the daily run budget any more`;
+export function spentRemnantNote(record: AudienceRecord): string {
+  return `${record.sandbox}/${record.key}: the record kept only for the runs of deleted or forgotten audiences, none of which counts against the daily run budget any more`;
 }
 
 /**
  * Drops the spent runs-only records (spentRemnants), once the apply goes ahead: as the steps,
- * never before its confirmation. Returns a note per record dropped (remnantNote).
+ * never before its confirmation. Returns a note per record dropped (spentRemnantNote).
  */
 export async function dropRemnants(records: readonly AudienceRecord[], store: StateStore): Promise<string[]> {
   const notes: string[] = [];
   for (const record of records) {
     await store.delete(record.sandbox, record.key);
-    notes.push(remnantNote(record));
+    notes.push(spentRemnantNote(record));
   }
   return notes;
 }

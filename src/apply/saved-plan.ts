@@ -232,7 +232,7 @@ export function checkSavedPlan(
   );
 }
 
-/** The first few notes of what resumeIntents settled, for a message. */
+/** The first few of `notes` (what resumeIntents settled, the spent records), for a message. */
 function settledNotes(resumed: readonly string[]): string {
   const shown = resumed.slice(0, 3).join('; ');
   return resumed.length > 3 ? `${shown}; and ${resumed.length - 3} more` : shown;
@@ -241,15 +241,17 @@ function settledNotes(resumed: readonly string[]): string {
 /**
  * checkSavedPlan runs before the intents a killed apply left are settled (it makes no call);
  * settling them may change the state the plan was made from: a run adopted (a periodic run
- * planned again would be a second one), a DELETE finished. The saved plan still applies only
- * if planning again from the settled state gives exactly its steps. Makes no call.
+ * planned again would be a second one), a DELETE finished. So may the runs-only records found
+ * spent since (they count against no budget any more: a run the plan deferred for them is due).
+ * The saved plan still applies only if planning again from the settled state gives exactly its
+ * steps. Makes no call.
  */
 export function checkSettledPlan(
   saved: Plan,
   source: string,
   desired: LoadResult,
   settled: RecordedState,
-  resumed: readonly string[],
+  changed: { resumed: readonly string[]; spent: readonly string[] },
   elsewhere?: readonly ManifestElsewhere[],
 ): void {
   const origin = originOf(saved, source);
@@ -258,6 +260,21 @@ export function checkSettledPlan(
   if (difference === '') return;
   throw new StalePlanError(
     'PLAN_SETTLED',
-    `the plan no longer matches the state: settling what an interrupted apply left changed it (${settledNotes(resumed)}), so ${difference} differs; none of ${source}'s steps was applied; run plan again`,
+    `the plan no longer matches the state: ${whatChanged(changed)}, so ${difference} differs; none of ${source}'s steps was applied; run plan again`,
   );
+}
+
+/** Why the state differs from the saved plan's: intents settled, runs-only records spent since. */
+function whatChanged(changed: { resumed: readonly string[]; spent: readonly string[] }): string {
+  const causes = [
+    ...(changed.resumed.length > 0
+      ? [`settling what an interrupted apply left changed it (${settledNotes(changed.resumed)})`]
+      : []),
+    ...(changed.spent.length > 0
+      ? [
+          `it was made while runs-only records still counted against the daily run budget, which no longer do (${settledNotes(changed.spent)})`,
+        ]
+      : []),
+  ];
+  return causes.length > 0 ? causes.join('; and ') : 'the state changed since it was made';
 }

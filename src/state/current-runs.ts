@@ -89,7 +89,7 @@ export function keptByReplace(record: AudienceRecord, audienceId: string, since:
  * no create under way (intent, operation), no mark of a deleted name, no block, no import. It is
  * kept only because those runs count against the sandbox's daily run budget: with its manifest,
  * the plan creates the audience into it; without, a runs-only remnant the plan leaves alone
- * (removals.ts), dropped once none of its runs counts (apply's droppedRemnants).
+ * (removals.ts), dropped once none of its runs counts (apply/remnants.ts spentRemnants, dropRemnants).
  */
 export function holdsOnlyFormerRuns(record: AudienceRecord): boolean {
   return (

@@ -17,7 +17,8 @@ export function recordStatus(record: AudienceRecord): string {
   return 'no audience id';
 }
 
-function untilText(record: Pick<AudienceRecord, 'runs'>): string {
+/** Until when (ISO time, the runs' clock) the newest of the record's runs counts against the daily run budget. */
+export function untilText(record: Pick<AudienceRecord, 'runs'>): string {
   return new Date(countedUntil(record.runs) * 1000).toISOString();
 }
 
@@ -39,7 +40,7 @@ export function runsOnlyNote(record: AudienceRecord, paste?: PasteFlags): string
   if (!holdsOnlyFormerRuns(record)) return undefined;
   const { sandbox, key } = record;
   const count = record.runs.length === 1 ? '1 run' : `${record.runs.length} runs`;
-  return `${sandbox}/${key} names no audience: it keeps only ${count} of deleted or forgotten audiences, which count against sandbox ${sandbox}'s daily run budget until ${untilText(record)} (its manifest removed, its audience forgotten, or a create that made nothing to be made again). The plan creates the audience into it while a manifest names ${key}, and does nothing with it otherwise; an apply after that time (and the 5 minutes the clocks are given) drops it, and \`audiencectl state forget ${key} --sandbox ${sandbox}${pastedFlags(paste, 'state')}\` drops it now (its runs then no longer count).`;
+  return `${sandbox}/${key} names no audience: it keeps only ${count} of deleted or forgotten audiences, which count against sandbox ${sandbox}'s daily run budget until ${untilText(record)} (its manifest removed, its audience forgotten, or a create that made nothing to be made again). While a manifest names ${key}, the plan creates the audience into it (or adopts it, with metadata.adopt or --adopt, and \`state import --discover\` matches it, when its forgotten audience still holds the name; its runs are kept either way), and does nothing with it otherwise; an apply after that time (and the 5 minutes the clocks are given) drops it, and \`audiencectl state forget ${key} --sandbox ${sandbox}${pastedFlags(paste, 'state')}\` drops it now (its runs then no longer count).`;
 }
 
 export function lastRunStatus(record: AudienceRecord): string {

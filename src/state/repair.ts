@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { refuseInterruptedSwap } from './dir-swap.js';
 import { StateError, StateReadError, reasonOf } from './errors.js';
-import { reclaimedRuns, withoutStaleFormerRuns } from './current-runs.js';
+import { reclaimedRuns, runsOnlyRemnant, withoutStaleFormerRuns } from './current-runs.js';
+import { keptRunsOnlyNote } from './describe.js';
 import { epochSecondsOf } from './instant.js';
 import { newRecord, withoutBlocked } from './record-changes.js';
 import type { AudienceRecord } from './schema.js';
@@ -124,10 +125,20 @@ export async function importAudience(
   const notes: string[] = [];
   if (existing?.blocked) notes.push(`cleared the blocked mark (${existing.blocked.code})`);
   if (replacing) {
-    // What was recorded (applied spec, runs, operation, intent) describes the old audience.
-    notes.push(`forgot what was recorded about audience ${existing.audienceId}`);
+    // What was recorded (applied spec, operation, intent) describes the old audience; its runs
+    // that still count against the sandbox's daily run budget stay, marked as its (as a forget
+    // keeps them, runsOnlyRemnant): pointing the key elsewhere does not un-start them.
+    const kept = target.budgetHorizon ? runsOnlyRemnant(existing, target.budgetHorizon()) : undefined;
+    notes.push(
+      `forgot what was recorded about audience ${existing.audienceId}${kept ? ` (${keptRunsOnlyNote(kept, 'that audience')})` : ''}`,
+    );
     if (existing.intent) await store.resolveIntent(existing, { kind: 'remove' });
-    const fresh = { ...newRecord(sandbox, key, existing.deletionPolicy), audienceId, ...facts };
+    const fresh = {
+      ...newRecord(sandbox, key, existing.deletionPolicy),
+      audienceId,
+      ...facts,
+      ...(kept ? { runs: kept.runs } : {}),
+    };
     return { record: await store.put(fresh), notes, origin: 'outside' };
   }
   // Imported into a record waiting for its create: what a recorded create drops goes. Runs of

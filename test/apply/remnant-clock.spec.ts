@@ -50,7 +50,7 @@ async function applySilver(env: ExecutorEnv, go = true): Promise<string[]> {
 }
 
 const DROPPED =
-  'prod/gold: the record kept only for the runs of deleted audiences, none of which counts against the daily run budget any more';
+  'prod/gold: the record kept only for the runs of deleted or forgotten audiences, none of which counts against the daily run budget any more';
 
 describe('a runs-only record is dropped once its runs are spent in AEP clock', () => {
   it('AEP an hour behind the local clock: a run 24 h 6 min old locally (23 h 6 min in AEP) keeps the record', async () => {
@@ -94,6 +94,26 @@ describe('a runs-only record is dropped once its runs are spent in AEP clock', (
       expect(await applySilver(env)).toEqual([]);
       expect(await env.store().get('prod', 'gold')).toEqual(kept);
       expect(env.emulator.control.counters().byEndpoint.listAudiences.requests).toBe(0);
+    });
+  });
+  it('a saved plan made while the run still counted, applied once spent: refused, saying so, and the record stays (review 12, F6)', async () => {
+    await withExecutor(undefined, async (env) => {
+      const kept = remnant(DAY + 360);
+      await seed(env, kept);
+      const copper = manifestObject('copper');
+      const oneADay = { runBudget: { perSandboxPerDay: 1, perAudiencePerDay: 10 } };
+      // Saved an hour ago, when gold's run still counted: copper's first run deferred.
+      const saved = await env.savedPlan([copper], { ...oneADay, now: Math.floor(Date.now() / 1000) - 3600 });
+      expect(saved.steps.map((step) => [step.id, step.deferred !== undefined])).toEqual([
+        ['prod/copper:create', false],
+        ['prod/copper:run', true],
+      ]);
+      const refused = await env.applySaved(saved, [copper]).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(Error);
+      expect((refused as Error).message).toBe(
+        `the plan no longer matches the state: it was made while runs-only records still counted against the daily run budget, which no longer do (${DROPPED}), so step prod/copper:run differs; none of plan.json's steps was applied; run plan again`,
+      );
+      expect(await env.store().get('prod', 'gold')).toEqual(kept);
     });
   });
 });

@@ -132,7 +132,7 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
         expect(forgotten.code).toBe(0);
         // It named no audience and has no manifest: nothing remote untouched, nothing to import back (review 8, L2).
         expect(forgotten.stdout).toBe(
-          "Forgot prod/copper: it named no audience, only 1 run of deleted audiences, which no longer counts against sandbox prod's daily run budget.\n",
+          "Forgot prod/copper: it named no audience, only 1 run of deleted or forgotten audiences, which no longer counts against sandbox prod's daily run budget.\n",
         );
         expect(await store.get('prod', 'copper')).toBeUndefined();
         expect(await steps('--runs-per-day', '3')).toEqual([
@@ -152,7 +152,7 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
         expect(spent.code).toBe(0);
         // Said before the plan, and done once the apply went ahead (auto-approved), before its steps.
         const note =
-          'prod/gold: the record kept only for the runs of deleted audiences, none of which counts against the daily run budget any more';
+          'prod/gold: the record kept only for the runs of deleted or forgotten audiences, none of which counts against the daily run budget any more';
         expect(spent.stdout).toContain(`to drop: ${note}\n`);
         expect(spent.stdout).toContain(`dropped: ${note}\n`);
         expect((await store.readAll()).audiences.map((r) => r.key).sort()).toEqual(['bronze', 'silver']);
@@ -259,6 +259,28 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
       const back = await store.get('prod', 'copper');
       expect(back?.audienceId).toBe(copperId);
       expect(back?.runs).toEqual([copperRun]);
+
+      // Pointed at another audience with `state import --force` (bronze's, forgotten, its manifest
+      // now copper's): copper's run still counts, kept as its former audience's (review 12, F7).
+      await manifests.write([manifestObject('copper', { spec: { name: 'Audience bronze' } }), silver!]);
+      const forced = await cli(
+        'state',
+        'import',
+        'copper',
+        manifests.dir,
+        '--sandbox',
+        'prod',
+        '--audience-id',
+        bronzeId,
+        '--force',
+      );
+      expect(forced.code, forced.stderr).toBe(0);
+      expect(forced.stdout).toContain(
+        `forgot what was recorded about audience ${copperId} (the record keeps only its 1 run of that audience, counted against the sandbox's daily run budget until ${until(copperRun)})`,
+      );
+      const pointed = await store.get('prod', 'copper');
+      expect(pointed?.audienceId).toBe(bronzeId);
+      expect(pointed?.runs).toEqual([{ ...copperRun, formerAudienceId: copperId }]);
     });
   });
   it('a forgotten audience (Orphan removal) adopts back into its runs-only record: metadata.adopt, --adopt and state import --discover keep its run (review 12, F2)', async () => {

@@ -51,7 +51,7 @@ describe('an apply answered "no" (or Ctrl-C) with a spent runs-only record', () 
       const result = await applyOnTerminal([path.join(dir, 'm'), '--emulator', '--state', state], keys);
       const output = result.output.replaceAll('\r', '');
       expect(output).toContain(
-        'to drop: prod/gold: the record kept only for the runs of deleted audiences, none of which counts against the daily run budget any more\n',
+        'to drop: prod/gold: the record kept only for the runs of deleted or forgotten audiences, none of which counts against the daily run budget any more\n',
       );
       expect(output).not.toContain('resumed:');
       expect(output).not.toContain('dropped:');

@@ -6,7 +6,8 @@ import { closestKey } from '../../manifest/suggest.js';
 import { assertValidId } from '../../state/record-id.js';
 import { importAudience, notFound, sandboxesWithKey } from '../../state/repair.js';
 import { StateError } from '../../state/errors.js';
-import { countedUntil, holdsOnlyFormerRuns, runsOnlyRemnant } from '../../state/current-runs.js';
+import { holdsOnlyFormerRuns, runsOnlyRemnant } from '../../state/current-runs.js';
+import { untilText } from '../../state/describe.js';
 import type { AudienceRecord } from '../../state/schema.js';
 import { recordId } from '../../state/record-id.js';
 import type { StateStore } from '../../state/store.js';
@@ -193,7 +194,7 @@ export async function forget(key: string, options: LockingOptions): Promise<void
     return { record: before, kept: undefined };
   });
   const former = record?.runs.filter((run) => run.formerAudienceId !== undefined).length ?? 0;
-  const runs = `${former === 1 ? '1 run' : `${former} runs`} of deleted audiences`;
+  const runs = `${former === 1 ? '1 run' : `${former} runs`} of deleted or forgotten audiences`;
   if (record !== undefined && holdsOnlyFormerRuns(record)) {
     // It named no audience and no manifest: nothing remote to leave alone, nothing to import back.
     out(
@@ -217,7 +218,7 @@ export async function forget(key: string, options: LockingOptions): Promise<void
 function keptRunsNote(kept: AudienceRecord, paste: PasteFlags | undefined): string {
   const { sandbox, key } = kept;
   const count = kept.runs.length === 1 ? 'run' : 'runs';
-  const until = new Date(countedUntil(kept.runs) * 1000).toISOString();
+  const until = untilText(kept);
   return `Its ${kept.runs.length} ${count} begun in the last 24 hours stay${kept.runs.length === 1 ? 's' : ''} under ${recordId(sandbox, key)} as a record of runs only: forgetting does not undo them, and they count against sandbox ${sandbox}'s daily run budget until ${until} (an apply then drops the record; \`audiencectl state forget ${key} --sandbox ${sandbox}${pastedFlags(paste, 'state')}\` again drops it now).`;
 }
 
