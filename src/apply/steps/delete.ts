@@ -25,7 +25,7 @@ async function resolveAudienceId(
   if (record.audienceId) return record.audienceId;
   if (!record.operationId || record.intent?.kind === 'create') {
     if (!record.intent && !record.blocked) {
-      const kept = await removeWithoutAudience(record, deps);
+      const kept = await removeKeepingCountedRuns(record, deps);
       return result(
         step,
         'applied',
@@ -49,7 +49,7 @@ async function resolveAudienceId(
   if (!outcome.done)
     return result(step, 'failed', `operation ${operationId} still processing; the next apply deletes it`);
   if (outcome.value.audienceId) return outcome.value.audienceId;
-  const kept = await removeWithoutAudience(record, deps);
+  const kept = await removeKeepingCountedRuns(record, deps);
   return result(
     step,
     'applied',
@@ -58,12 +58,13 @@ async function resolveAudienceId(
 }
 
 /**
- * Removes a removed manifest's record that names no audience (or is forgotten), all but the runs
- * it holds that still count against the sandbox's daily run budget (runsOnlyRemnant): dropped
- * with it, the budget would undercount for up to a day. The plan leaves such a remnant alone
- * (removals.ts), and an apply drops it once none counts (remnants.ts). Returns it, if kept.
+ * Removes a removed manifest's record that names no audience, or one forgotten with its audience
+ * (forgetStep), all but the runs it holds that still count against the sandbox's daily run
+ * budget (runsOnlyRemnant): dropped with it, the budget would undercount for up to a day. The
+ * plan leaves such a remnant alone (removals.ts), and an apply drops it once none counts
+ * (remnants.ts). Returns it, if kept.
  */
-async function removeWithoutAudience(
+async function removeKeepingCountedRuns(
   record: AudienceRecord,
   deps: ExecutorDeps,
 ): Promise<AudienceRecord | undefined> {
@@ -157,7 +158,7 @@ export async function forgetStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     await deps.store.delete(step.sandbox, step.key);
     return result(step, 'applied', forgotten);
   }
-  const kept = await removeWithoutAudience(record, deps);
+  const kept = await removeKeepingCountedRuns(record, deps);
   if (!kept) return result(step, 'applied', forgotten);
   if (record.audienceId === undefined) return result(step, 'applied', `forgotten; ${keptRunsOnlyNote(kept)}`);
   return result(step, 'applied', `${forgotten}; ${keptRunsOnlyNote(kept, 'the audience')}`);
