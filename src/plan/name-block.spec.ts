@@ -12,7 +12,7 @@ const REFUSED =
   'an audience named "Audience gold" already exists in sandbox "prod": audiencectl did not create it';
 
 /** The record such a block leaves for gold: no audience, the block and the name refused. */
-function blockedFor(name: string | undefined): RecordedState {
+function blockedFor(name: string | undefined, found?: string[]): RecordedState {
   const record: AudienceRecord = {
     schemaVersion: 1,
     sandbox: 'prod',
@@ -25,6 +25,7 @@ function blockedFor(name: string | undefined): RecordedState {
       message: REFUSED,
       at: '2026-12-02T12:00:00.000Z',
       ...(name ? { name } : {}),
+      ...(found ? { found } : {}),
     },
   };
   return { ...EMPTY, audiences: [record] };
@@ -38,9 +39,24 @@ describe('plan: a create blocked for its name', () => {
       const result = plan(named(name), blockedFor('Audience gold'), options());
       expect(kinds(result)).toEqual(['create prod/gold (blocked)']);
       expect(result.steps[0]!.blocked).toBe(
-        `${REFUSED}; once you know its id, run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>; or change spec.name in the manifest to a name no audience holds: its create is then planned again`,
+        `${REFUSED}; find its id in AEP, then run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>; or change spec.name in the manifest to a name no audience holds: its create is then planned again`,
       );
     }
+  });
+
+  it('gives the finished import, shell-quoted, with its flags, when one audience was found under the name', () => {
+    const paste = { state: " --state 'stores/prod st'", access: ' --config prod.yaml', emulator: false };
+    const one = plan(named('Audience gold'), blockedFor('Audience gold', ["0c141aa1 it's"]), {
+      ...options(),
+      paste,
+    });
+    expect(one.steps[0]!.blocked).toBe(
+      `${REFUSED}; if it is this manifest's audience, run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id '0c141aa1 it'\\''s' --state 'stores/prod st' --config prod.yaml; or change spec.name in the manifest to a name no audience holds: its create is then planned again`,
+    );
+    const two = plan(named('Audience gold'), blockedFor('Audience gold', ['a-1', 'b-2']), options());
+    expect(two.steps[0]!.blocked).toBe(
+      `${REFUSED}; find which of the audiences found is this manifest's, then run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>; or change spec.name in the manifest to a name no audience holds: its create is then planned again`,
+    );
   });
 
   it('plans the create, with its first run, once the manifest names another', () => {
@@ -58,7 +74,7 @@ describe('plan: a create blocked for its name', () => {
     const result = plan(named('Gold tier'), blockedFor(undefined), options());
     expect(kinds(result)).toEqual(['create prod/gold (blocked)']);
     expect(result.steps[0]!.blocked).toBe(
-      `${REFUSED}; once you know its id, run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>`,
+      `${REFUSED}; find its id in AEP, then run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>`,
     );
   });
 });

@@ -1,5 +1,7 @@
 import { audienceNameKey } from '../manifest/duplicates.js';
 import type { AudienceRecord } from '../state/schema.js';
+import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
+import { shellQuote } from '../text/shell-quote.js';
 
 /**
  * The name a record's create was blocked for (the service refused it, and lists an audience of
@@ -28,3 +30,24 @@ export function withoutBlock(record: AudienceRecord): AudienceRecord {
 /** The other way out of a block for a name, added to its import hint. */
 export const blockedNameWayOut =
   '; or change spec.name in the manifest to a name no audience holds: its create is then planned again';
+
+/**
+ * How to record the audience a create was blocked by: with exactly one audience listed under
+ * the name (`found`), the finished `state import` with its id (shell-quoted); with several,
+ * which to choose from; with none known (an unread list, a block of an earlier release), the
+ * `<id>` placeholder. `paste`: the flags the printed command carries.
+ */
+export function blockedImportHint(
+  where: { readonly key: string; readonly sandbox: string },
+  paste: PasteFlags | undefined,
+  found: readonly string[] | undefined,
+): string {
+  const command = (id: string): string =>
+    `audiencectl state import ${where.key} <manifests dir> --sandbox ${where.sandbox} --audience-id ${id}${pastedFlags(paste, 'state')}`;
+  const [only] = found ?? [];
+  if (found?.length === 1 && only !== undefined)
+    return `if it is this manifest's audience, run: ${command(shellQuote(only))}`;
+  if (found !== undefined && found.length > 1)
+    return `find which of the audiences found is this manifest's, then run: ${command('<id>')}`;
+  return `find its id in AEP, then run: ${command('<id>')}`;
+}

@@ -25,12 +25,12 @@ import {
 import { driftOf, liveOf, refreshReport, withDrift } from './drift.js';
 import { adoptStep } from './adopt.js';
 import { resumeCreate } from './resume-create.js';
-import { blockedNameWayOut, nameLeftBehind } from './name-block.js';
+import { blockedImportHint, blockedNameWayOut, nameLeftBehind } from './name-block.js';
 import type { AdoptView, PlainStep, Plan, RefreshReport, RefreshView, Step } from './schema.js';
 import { desiredHash, honouring, lazyTarget, runStep, stepFor, updateReason } from './step-builders.js';
 import { summarise } from './summary.js';
 import { planClock, runClock, type RunClock } from './clock.js';
-import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
+import type { PasteFlags } from '../text/paste-flags.js';
 
 export { summarise } from './summary.js';
 
@@ -162,7 +162,7 @@ function stepsForDesired(
       {
         ...stepFor(desired, 'create', record.blocked.message),
         source,
-        blocked: `${record.blocked.message}; once you know its id, run: audiencectl state import ${desired.key} <manifests dir> --sandbox ${desired.sandbox} --audience-id <id>${pastedFlags(options.paste, 'state')}${rename}`,
+        blocked: `${record.blocked.message}; ${blockedImportHint(desired, options.paste, record.blocked.found)}${rename}`,
       },
     ];
   }

@@ -233,6 +233,12 @@ export const AudienceRecord = z.object({
        * another (plan/name-block.ts). Absent in blocks written before it existed, which stay.
        */
       name: z.string().optional(),
+      /**
+       * The ids of the audiences the service listed under that name (at most 5), so the plan
+       * and a later apply print the finished `state import` when there was exactly one.
+       * Absent in blocks written before it existed: their hints keep the `<id>` placeholder.
+       */
+      found: z.array(z.string()).optional(),
     })
     .optional(),
 });

@@ -79,14 +79,21 @@ describe('a create blocked for a name an audience of a colleague is listed under
 
       const first = await env.apply([gold]);
       expect(statuses(first)).toEqual(['prod/gold:create blocked']);
-      expect(first.report?.results[0]?.message).toMatch(
-        /^an audience named "Audience gold" already exists in sandbox "prod": audiencectl did not create it \(an audience made outside audiencectl\) \(found: [-0-9a-f]+ \(created .* by colleague@AdobeID\)\); find its id in AEP, then run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>; or change spec.name in the manifest to a name no audience holds: its create is then planned again$/,
+      // One audience listed under the name: the import is printed finished, with its id.
+      const finished = `; if it is this manifest's audience, run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id ${theirs.audienceId}; or change spec.name in the manifest to a name no audience holds: its create is then planned again`;
+      const message = first.report?.results[0]?.message ?? '';
+      expect(message).toMatch(
+        /^an audience named "Audience gold" already exists in sandbox "prod": audiencectl did not create it \(an audience made outside audiencectl\) \(found: [-0-9a-f]+ \(created .* by colleague@AdobeID\)\); /,
       );
+      expect(message).toContain(`(found: ${theirs.audienceId} (created `);
+      expect(message.endsWith(finished)).toBe(true);
       expect((await env.store().get('prod', 'gold'))?.blocked?.name).toBe('Audience gold');
 
-      // Another case of the same name is the same name to the service: still blocked, not POSTed.
+      // Another case of the same name is the same name to the service: still blocked, not POSTed;
+      // the recorded block prints the same finished command.
       const shouted = await env.apply([quiet('gold', 'AUDIENCE GOLD')]);
       expect(statuses(shouted)).toEqual(['prod/gold:create blocked']);
+      expect(shouted.report?.results[0]?.message).toBe(message);
       expect(posts(env)).toBe(1);
 
       const goldTier = quiet('gold', 'Gold tier');

@@ -7,7 +7,7 @@ import { readState } from '../../src/state/read.js';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { manifestYaml } from '../helpers/manifests.js';
+import { manifestObject, manifestYaml } from '../helpers/manifests.js';
 import { paste } from '../helpers/paste.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
@@ -177,6 +177,54 @@ describe('suggested commands that embed a path, pasted as printed', () => {
           ['prod', 'gold', undefined],
         ]);
         expect(await filesOf(decoy)).toEqual(decoyBefore);
+      });
+    });
+  });
+
+  it("a create blocked by a colleague's audience of its name prints the finished import, with its id and flags, in apply and plan: pasted, it records that audience", async () => {
+    await withEmulator({}, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        const env = { ...FLAGS_ONLY };
+        const flags = ['--state', 'stores/prod st', '--config', 'prod.yaml'];
+        await writeFile(path.join(tmp, 'prod.yaml'), configYaml(emulator));
+        const store = path.join(tmp, 'stores/prod st');
+        await mkdir(store, { recursive: true });
+        await writeFiles(path.join(tmp, 'aud'), { 'gold.yaml': manifestYaml('gold') });
+        const theirs = emulator.control.uiCreateAudience(
+          DEMO_CLIENT.orgId,
+          'prod',
+          manifestObject('gold').spec,
+          'colleague@AdobeID',
+        );
+        const command = `audiencectl state import gold <manifests dir> --sandbox prod --audience-id ${theirs.audienceId} --state 'stores/prod st' --config prod.yaml`;
+        const blocked = await runCliInProcess(['apply', 'aud', ...flags, '--auto-approve'], {
+          cwd: tmp,
+          env,
+        });
+        expect(blocked.stdout).toContain(`(found: ${theirs.audienceId} (created `);
+        const fromApply = printed(
+          blocked.stdout,
+          /if it is this manifest's audience, run: (audiencectl state import [^;]*);/,
+        );
+        expect(fromApply).toBe(command);
+        const planned = await runCliInProcess(['plan', 'aud', ...flags], { cwd: tmp, env });
+        expect(
+          printed(
+            planned.stdout,
+            /if it is this manifest's audience, run: (audiencectl state import [^;]*);/,
+          ),
+        ).toBe(command);
+
+        const imported = await paste(fromApply.replace('<manifests dir>', 'aud'), { cwd: tmp, env });
+        expect(imported.code).toBe(0);
+        expect(imported.stdout).toContain(`Imported prod/gold: audience ${theirs.audienceId}.`);
+        const records = (await readState(store)).audiences;
+        expect(records.map((r) => [r.sandbox, r.key, r.audienceId, r.blocked])).toEqual([
+          ['prod', 'gold', theirs.audienceId, undefined],
+        ]);
+        expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod').map((a) => a.audienceId)).toEqual([
+          theirs.audienceId,
+        ]);
       });
     });
   });

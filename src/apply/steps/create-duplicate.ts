@@ -1,6 +1,6 @@
 import type { LiveAudience } from '../../aep/segment-types.js';
 import type { Step } from '../../plan/schema.js';
-import { blockedNameWayOut } from '../../plan/name-block.js';
+import { blockedImportHint, blockedNameWayOut } from '../../plan/name-block.js';
 import type { AudienceRecord } from '../../state/schema.js';
 import { epochSecondsOf } from '../../state/instant.js';
 import {
@@ -109,9 +109,14 @@ export async function resolveDuplicate(
   const name = step.create!.name;
   const message = `an audience named "${name}" already exists in sandbox "${step.sandbox}": ${why}${candidates}`;
   const at = new Date(deps.clock.now()).toISOString();
+  const ids = listed.slice(0, 5).map((audience) => audience.id);
   await deps.store.resolveIntent(pending, {
     kind: 'update',
-    changes: { blocked: { code: '100950-409', message, at, name }, pendingCreate: null },
+    changes: { blocked: { code: '100950-409', message, at, name, found: ids }, pendingCreate: null },
   });
-  return result(step, 'blocked', `${message}; ${importHint(step, deps.paste)}${blockedNameWayOut}`);
+  return result(
+    step,
+    'blocked',
+    `${message}; ${blockedImportHint(step, deps.paste, ids)}${blockedNameWayOut}`,
+  );
 }

@@ -12,7 +12,7 @@ import {
   result,
 } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
-import { blockedNameWayOut, nameLeftBehind, withoutBlock } from '../../plan/name-block.js';
+import { blockedImportHint, blockedNameWayOut, nameLeftBehind, withoutBlock } from '../../plan/name-block.js';
 import type { Replaced } from './freed-name.js';
 import { awaitOperation } from './create-operation.js';
 import { resolveDuplicate } from './create-duplicate.js';
@@ -177,7 +177,11 @@ async function createSent(step: Step, deps: ExecutorDeps, replaced?: Replaced): 
   const record = lifted ? withoutBlock(current.record) : current.record;
   if (record.blocked) {
     const rename = record.blocked.name === undefined ? '' : blockedNameWayOut;
-    return result(step, 'blocked', `${record.blocked.message}; ${importHint(step, deps.paste)}${rename}`);
+    return result(
+      step,
+      'blocked',
+      `${record.blocked.message}; ${blockedImportHint(step, deps.paste, record.blocked.found)}${rename}`,
+    );
   }
   if (record.audienceId)
     return result(step, 'applied', `already created as ${record.audienceId}`, {
