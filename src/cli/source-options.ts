@@ -24,20 +24,32 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-/** Flags shared by every command that reads manifests; `env` names their variables (`run`). */
-export function addSourceOptions(command: Command, env: EnvNames = {}): Command {
+/** What `--include` and `--exclude` add to their help where files are named (`validate`). */
+export type FilterHelp = { readonly include: string; readonly exclude: string };
+
+/**
+ * Flags shared by every command that reads manifests; `env` names their variables (`run`),
+ * `filterHelp` what the filters' help adds.
+ */
+export function addSourceOptions(command: Command, env: EnvNames = {}, filterHelp?: FilterHelp): Command {
   return command
     .addOption(
       withEnv(
         new Option(
           '--include <glob>',
-          'manifest files to read; repeat for more (default: **/*.yaml and **/*.yml)',
+          `manifest files to read; repeat for more (default: **/*.yaml and **/*.yml)${filterHelp?.include ?? ''}`,
         ).argParser(collect),
         env,
       ),
     )
     .addOption(
-      withEnv(new Option('--exclude <glob>', 'files to skip; repeat for more').argParser(collect), env),
+      withEnv(
+        new Option(
+          '--exclude <glob>',
+          `files to skip; repeat for more${filterHelp?.exclude ?? ''}`,
+        ).argParser(collect),
+        env,
+      ),
     )
     .addOption(withEnv(countOption('--max-file-bytes <n>', 'refuse larger files (default: 1048576)'), env))
     .addOption(

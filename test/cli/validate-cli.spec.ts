@@ -153,6 +153,26 @@ describe('audiencectl validate in a real repository and a pre-commit hook', () =
     });
   });
 
+  it("--help says how --include and --exclude match a named file, and what filters written for its directory get; plan's help does not", async () => {
+    const [validate, plan] = await Promise.all([
+      runCliInProcess(['validate', '--help']),
+      runCliInProcess(['plan', '--help']),
+    ]);
+    expect(validate.code).toBe(0);
+    // Help wraps its descriptions: compare the words.
+    const words = (text: string) => text.replace(/\s+/g, ' ');
+    expect(words(validate.stdout)).toContain(
+      "--include <glob> manifest files to read; repeat for more (default: **/*.yaml and **/*.yml); a directory's files are matched by their path relative to it, a file named on the command line by its path as typed (audiences/loyalty/gold.yaml: --include 'audiences/loyalty/**'); filters written for its directory ('loyalty/**') are an error that gives the glob it needs",
+    );
+    expect(words(validate.stdout)).toContain(
+      '--exclude <glob> files to skip; repeat for more; matched as --include is (a named file by its path as typed)',
+    );
+    expect(words(plan.stdout)).toContain(
+      '--include <glob> manifest files to read; repeat for more (default: **/*.yaml and **/*.yml) ',
+    );
+    expect(plan.stdout).not.toContain('named on the command line');
+  });
+
   it('a directory none of whose files the given --include selects: a warning, for validate and plan', async () => {
     await withTempDir(async (dir) => {
       await writeFiles(dir, { 'audiences/gold.yaml': manifestYaml('gold') });

@@ -2,10 +2,17 @@ import { Command, Option } from 'commander';
 import { hasErrors } from '../../manifest/diagnostics.js';
 import { DIAGNOSTIC_FORMATS, renderDiagnostics, type DiagnosticFormat } from '../diagnostic-output.js';
 import { ExitCode } from '../exit-codes.js';
-import { addSourceOptions, type SourceFlags } from '../source-options.js';
+import { addSourceOptions, type FilterHelp, type SourceFlags } from '../source-options.js';
 import { loadPaths, type ValidateLoad } from '../validate-sources.js';
 
 type Flags = SourceFlags & { output: DiagnosticFormat };
+
+/** How the filters match a file named on the command line (src/cli/named-file-filters.ts). */
+const NAMED_FILE_FILTERS: FilterHelp = {
+  include:
+    "; a directory's files are matched by their path relative to it, a file named on the command line by its path as typed (audiences/loyalty/gold.yaml: --include 'audiences/loyalty/**'); filters written for its directory ('loyalty/**') are an error that gives the glob it needs",
+  exclude: '; matched as --include is (a named file by its path as typed)',
+};
 
 function summaryLine(loaded: ValidateLoad): string {
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error').length;
@@ -52,7 +59,7 @@ export function validateCommand(setExit: (code: number) => void): Command {
         '  audiencectl validate audiences/ --output json',
       ].join('\n'),
     );
-  addSourceOptions(command).action(async (paths: string[], flags: Flags) => {
+  addSourceOptions(command, {}, NAMED_FILE_FILTERS).action(async (paths: string[], flags: Flags) => {
     const loaded = await loadPaths(paths.length > 0 ? paths : ['.'], flags);
     const items = [...loaded.diagnostics, ...loaded.notes, ...loaded.readNotes];
     process.stdout.write(renderDiagnostics(items, flags.output, summaryLine(loaded)));
