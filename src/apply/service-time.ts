@@ -45,7 +45,8 @@ export async function planWithServiceClock(
 /**
  * AEP's clock minus the local one (measuredOffset), read first when no answer showed it lately:
  * one audience of `sandbox` (its answer's Date header; a refusal's does as well). A reading lasts
- * CLOCK_READING_MAX_AGE_MS, so an apply reads at most once per that span, not per caller.
+ * CLOCK_READING_MAX_AGE_MS, so an apply reads at most once per that span, not per caller, and
+ * callers at once share one read.
  * Undefined when the read shows none (or the client measures no clock).
  */
 export async function readServiceOffset(
@@ -55,6 +56,23 @@ export async function readServiceOffset(
 ): Promise<number | undefined> {
   const known = measuredOffset(client);
   if (known !== undefined || client.serviceClock === undefined) return known;
-  await client.listAudiences(sandbox, { limit: 1 }, signal ? { signal } : {}).catch(() => undefined);
+  let read = readsUnderWay.get(client);
+  if (!read) {
+    read = client
+      .listAudiences(sandbox, { limit: 1 }, signal ? { signal } : {})
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => readsUnderWay.delete(client));
+    readsUnderWay.set(client, read);
+  }
+  await read;
   return measuredOffset(client);
 }
+
+/**
+ * The clock read under way per client: creates sent at once wait for one read, not one each
+ * (behind a budget of a few requests, a read each would hold back the creates themselves).
+ */
+const readsUnderWay = new WeakMap<object, Promise<undefined>>();

@@ -11,7 +11,7 @@ import { withEmulator } from '../helpers/with-emulator.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { usePostgres } from '../state/pg.js';
 import { eventually } from './helpers/controller.js';
-import { controllerOptions, oneRequestAnHour } from './helpers/start-options.js';
+import { controllerOptions, twoRequestsAnHour } from './helpers/start-options.js';
 
 const HOUR = 3_600_000;
 const db = usePostgres();
@@ -37,8 +37,8 @@ describe('a leader that loses the state lock mid-pass', () => {
     await withEmulator({ operationDelayMs: 0 }, async (emulator) => {
       const creates = () =>
         emulator.control.requestLog().filter((entry) => entry.endpoint === 'createAudience').length;
-      // One request an hour: the first create goes out, every other call of the pass waits
-      // in the client's budget, as calls do behind a busy budget or a 429's Retry-After.
+      // Two requests an hour: the clock read and the first create go out, every other call of
+      // the pass waits in the client's budget, as calls do behind a busy budget or a 429's Retry-After.
       const controller = await startController(
         controllerOptions(
           dir,
@@ -46,7 +46,7 @@ describe('a leader that loses the state lock mid-pass', () => {
           {
             connect: (extras) =>
               Promise.resolve({
-                client: oneRequestAnHour(emulator, extras),
+                client: twoRequestsAnHour(emulator, extras),
                 target: 'emulator',
                 close: () => Promise.resolve(),
               }),

@@ -11,7 +11,7 @@ import { lockPath } from '../../src/state/paths.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { eventually } from './helpers/controller.js';
-import { controllerOptions, oneRequestAnHour } from './helpers/start-options.js';
+import { controllerOptions, twoRequestsAnHour } from './helpers/start-options.js';
 
 let root: string | undefined;
 
@@ -57,15 +57,15 @@ describe('a controller whose directory store lock is taken over mid-pass', () =>
       const creates = () =>
         emulator.control.requestLog().filter((entry) => entry.endpoint === 'createAudience').length;
       let hold: ReturnType<typeof holdingFirstCreate> | undefined;
-      // One request an hour: the first create goes out, every other call of the pass waits
-      // in the client's budget, as calls do behind a busy budget or a 429's Retry-After.
+      // Two requests an hour: the clock read and the first create go out, every other call of
+      // the pass waits in the client's budget, as calls do behind a busy budget or a 429's Retry-After.
       const controller = await startController(
         controllerOptions(
           dir,
           { kind: 'dir', dir: stateDir },
           {
             connect: (extras) => {
-              hold = holdingFirstCreate(oneRequestAnHour(emulator, extras));
+              hold = holdingFirstCreate(twoRequestsAnHour(emulator, extras));
               return Promise.resolve({
                 client: hold.client,
                 target: 'emulator',

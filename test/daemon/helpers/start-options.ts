@@ -63,18 +63,19 @@ export function collectingLogger(logs: LogLine[]): Logger {
 }
 
 /**
- * The demo client of the emulator at `urls`, allowed one request an hour: after the first,
- * every call of a pass waits in the client's budget, as calls do behind a busy budget or a
- * 429's Retry-After.
+ * The demo client of the emulator at `urls`, allowed two requests an hour: a pass of creates
+ * sends its reading of AEP's clock (one audience listed: no run step read it) and its first
+ * create; every other call of the pass waits in the client's budget, as calls do behind a busy
+ * budget or a 429's Retry-After.
  */
-export function oneRequestAnHour(
+export function twoRequestsAnHour(
   urls: { apiBaseUrl: string; imsUrl: string },
   extras: AepClientExtras,
 ): ReturnType<typeof createAepClient> {
   return createAepClient({
     baseUrl: urls.apiBaseUrl,
     imsUrl: urls.imsUrl,
-    defaultAccess: { credentials: DEMO_CLIENT, budget: { requests: 1, intervalMs: HOUR, concurrency: 4 } },
+    defaultAccess: { credentials: DEMO_CLIENT, budget: { requests: 2, intervalMs: HOUR, concurrency: 4 } },
     ...extras,
   });
 }
