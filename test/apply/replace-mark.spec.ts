@@ -45,7 +45,7 @@ describe("the mark of a replace's deleted name", () => {
       const theirs = env.emulator.control.uiCreateAudience(ORG, 'prod', moved.spec, 'colleague@AdobeID');
       const resumed = await env.apply([moved]);
       expect(statuses(resumed)?.[0]).toBe('prod/gold:create blocked');
-      expect(resumed.report?.results[0]?.message).toMatch(/then run: audiencectl state import gold/);
+      expect(resumed.report?.results[0]?.message).toMatch(/run: audiencectl state import gold /);
 
       // What `audiencectl state import gold <dir> --sandbox prod --audience-id <theirs>` does.
       const store = env.store();
