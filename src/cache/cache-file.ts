@@ -1,6 +1,6 @@
 import { createHash, webcrypto } from 'node:crypto';
 import { closeSync, openSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { hostTempPath, sweepTempsSync } from '../files/stale-temps.js';
 import { openRegularFile, readRegularFileSync } from '../files/read-regular.js';
 
 /**
@@ -70,8 +70,14 @@ export function loadCacheBytesSync(file: string): CacheBytes {
   }
 }
 
+/**
+ * The temporary file a write to `file` goes through, once the ones earlier writes left are
+ * removed: a plan stopped (Ctrl-C, SIGTERM, SIGKILL) while it wrote a cache leaves one, tens
+ * of MB for a large repository, named by its pid, so no later write would replace it.
+ */
 function tempFor(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  sweepTempsSync(file);
+  return hostTempPath(file);
 }
 
 function closeQuietly(fd: number): void {

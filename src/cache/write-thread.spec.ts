@@ -6,6 +6,7 @@ import { writeCacheFileStreamed } from './cache-file.js';
 import { writeCacheFileInThread } from './write-thread.js';
 import { DEFAULT_PARSE_LIMITS } from '../manifest/limits.js';
 import { startParsePool } from '../manifest/parse-pool.js';
+import { deadPid, thisHostTag } from '../../test/helpers/temp-names.js';
 
 // The built threads (`npm run build`), as `plan` starts them.
 const workerUrl = new URL('../../dist/cache/write-worker.js', import.meta.url);
@@ -54,6 +55,16 @@ describe('writeCacheFileInThread', () => {
     await exited;
     expect(writeCacheFileStreamed(path.join(dir, 'here.jsonl'), headerOf, pieces)).toBe(true);
     expect(readFileSync(file).equals(readFileSync(path.join(dir, 'here.jsonl')))).toBe(true);
+  });
+
+  it("removes, in its thread, the temporary files of writers here no longer running, not a running one's", async () => {
+    const dir = tempDir();
+    const here = thisHostTag();
+    const dead = `.c.jsonl.${here}.${deadPid()}.0a1b2c3d.tmp`;
+    const alive = `.c.jsonl.${here}.${process.ppid}.0a1b2c3d.tmp`;
+    for (const name of [dead, alive]) writeFileSync(path.join(dir, name), 'half a cache');
+    expect(await writeCacheFileInThread(path.join(dir, 'c.jsonl'), headerOf, ['a\n'], workerUrl)).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual([alive, 'c.jsonl'].sort());
   });
 
   it('keeps no thread unless asked', async () => {

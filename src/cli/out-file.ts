@@ -1,10 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, readlinkSync, rmSync } from 'node:fs';
-import { lstat, readdir, readlink, realpath, stat, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { rmSync } from 'node:fs';
+import { lstat, readlink, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { fsCalls, syncDir, TEMP_SUFFIX } from '../state/durable-fs.js';
+import { hostTag, hostTempPath, sweepTemps } from '../files/stale-temps.js';
+import { fsCalls, syncDir } from '../state/durable-fs.js';
 import { escapeText } from '../text/safe-text.js';
 
 /** Checks, before anything runs, that `file` can be written: its directory exists and it is not one. */
@@ -98,80 +97,6 @@ async function replaceTarget(file: string): Promise<{ path: string; inPlace: boo
 }
 
 /**
- * A temporary file whose writer is known gone (of this host, its pid not running) is litter
- * from then on; any other (another host's or container's, whose pid means nothing here, one
- * of a name without the host, or of a live pid, maybe reused) is left this long after its
- * last write: a plan's write takes well under a second, a leftover costs only a hidden file,
- * and removing a live one would fail that writer's plan.
- */
-const OUT_TEMP_STALE_MS = 10 * 60_000;
-
-/**
- * Where this process's pids mean something: 8 hex digits of a hash of the host's name and, on
- * Linux, the machine's id and the pid namespace (containers sharing a host's name and a volume
- * have their own pids; the first pid namespace has the same id on every host, the machine id
- * tells two hosts of one name apart).
- */
-function hostTag(): string {
-  const parts = [hostname()];
-  for (const read of [
-    () => readFileSync('/etc/machine-id', 'utf8').trim(),
-    () => readlinkSync('/proc/self/ns/pid'),
-  ]) {
-    try {
-      parts.push(read());
-    } catch {
-      // Not Linux, or no /proc or machine id: what the rest tells.
-      parts.push('');
-    }
-  }
-  return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 8);
-}
-
-/** `.<name>.<host>.<pid>.<8 hex>.tmp` beside `file` (same directory: the rename is atomic). */
-function outTempPath(file: string, host: string): string {
-  const tag = `${host}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  return path.join(path.dirname(file), `.${path.basename(file)}.${tag}${TEMP_SUFFIX}`);
-}
-
-/** Whether a process of this pid runs here (one of another user's counts: EPERM). */
-function running(pid: number): boolean {
-  if (pid === process.pid) return false; // not this write's: its temp file is made after the sweep
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Removes the temporary files earlier writes to `file` left beside it (outTempPath's
- * `.<name>.<host>.<pid>.<8 hex>.tmp`, or `.<name>.<pid>.<8 hex>.tmp` of the release before
- * the host was named, those names only, regular files only) whose writer was of this host
- * and pid namespace and is not running, or that were last written OUT_TEMP_STALE_MS ago: a
- * write killed mid-way (SIGKILL, a lost machine) leaves one. Best effort: a file it cannot
- * read or remove is left, and the write goes on.
- */
-async function sweepOutTemps(file: string, host: string, now = Date.now()): Promise<void> {
-  const dir = path.dirname(file);
-  const prefix = `.${path.basename(file)}.`;
-  for (const entry of await readdir(dir).catch(() => [])) {
-    if (!entry.startsWith(prefix) || !entry.endsWith(TEMP_SUFFIX)) continue;
-    const tag = /^(?:([0-9a-f]{8})\.)?(\d+)\.[0-9a-f]{8}$/.exec(
-      entry.slice(prefix.length, -TEMP_SUFFIX.length),
-    );
-    if (!tag) continue;
-    const temp = path.join(dir, entry);
-    const info = await lstat(temp).catch(() => undefined);
-    if (!info?.isFile()) continue;
-    const gone = tag[1] === host && !running(Number(tag[2]));
-    if (!gone && now - info.mtimeMs < OUT_TEMP_STALE_MS) continue;
-    await fsCalls.rm(temp).catch(() => undefined);
-  }
-}
-
-/**
  * Removes `temp` if SIGINT or SIGTERM comes while it exists, then dies of the signal as the
  * process would have (130 or 143 in a shell); a process that handles the signal itself (a
  * listener besides this one) goes on, its write failing on the missing file. Returns the
@@ -196,7 +121,7 @@ function removeOnSignal(temp: string): () => void {
  * the directory. An existing file keeps its mode (a saved plan may be kept private), and
  * its owner where this process may give it; a new one gets 0666 less the umask. The
  * temporary file is removed on SIGINT and SIGTERM; one a SIGKILL leaves is removed by the
- * next write to the same file (sweepOutTemps).
+ * next write to the same file (sweepTemps).
  */
 async function replaceFile(file: string, text: string): Promise<void> {
   const target = await replaceTarget(file);
@@ -204,8 +129,8 @@ async function replaceFile(file: string, text: string): Promise<void> {
   const previous = await stat(target.path).catch(() => undefined);
   // Only a write that makes a temporary file asks who this host is.
   const host = hostTag();
-  await sweepOutTemps(target.path, host);
-  const temp = outTempPath(target.path, host);
+  await sweepTemps(target.path, host);
+  const temp = hostTempPath(target.path, host);
   const unwatch = removeOnSignal(temp);
   try {
     const handle = await fsCalls.open(temp, 'wx', 0o666);

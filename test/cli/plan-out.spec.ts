@@ -1,6 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import {
   lstat,
   mkdir,
@@ -12,13 +10,13 @@ import {
   utimes,
   writeFile,
 } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { GIT_ENV, runCli, withTempDir, writeFiles, type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
+import { deadPid, thisHostTag } from '../helpers/temp-names.js';
 
 // `plan --out` replaces a file the user names: never the state's or a manifest's, and
 // never by cutting the previous file short when the write fails.
@@ -187,16 +185,10 @@ describe('plan --out after a write that was killed', () => {
   it('removes the temporary files of that file whose writer here is not running or that are 10 minutes old, and nothing else', async () => {
     await withTempDir(async (dir) => {
       await repo(dir);
-      // A pid no process has now: a process that ran and exited.
-      const dead = spawnSync('true').pid;
+      const dead = deadPid();
       const alive = process.ppid;
-      // This host (its name, machine id and pid namespace, README "--out"), and another one
-      // sharing the directory.
-      const machine = existsSync('/etc/machine-id') ? readFileSync('/etc/machine-id', 'utf8').trim() : '';
-      const here = createHash('sha256')
-        .update(`${hostname()}\0${machine}\0${readlinkSync('/proc/self/ns/pid')}`)
-        .digest('hex')
-        .slice(0, 8);
+      // This host, and another one sharing the directory.
+      const here = thisHostTag();
       const there = here === 'feedf00d' ? 'deadbeef' : 'feedf00d';
       const temp = (pid: number, tag = '0a1b2c3d', name = 'plan.json', host = here) =>
         `.${name}.${host}.${pid}.${tag}.tmp`;
@@ -235,6 +227,40 @@ describe('plan --out after a write that was killed', () => {
       });
       expect([result.code, result.stdout]).toEqual([0, '']);
       expect((await readdir(dir)).sort()).toEqual([...kept, 'aud', 'plan.json', 'st'].sort());
+    });
+  });
+});
+
+describe('plan after a plan stopped while it wrote its caches (Ctrl-C, SIGTERM, SIGKILL)', () => {
+  it("removes the caches' temporary files whose writer here is not running, or of the release before and 10 minutes old; keeps a live writer's", async () => {
+    await withTempDir(async (dir) => {
+      await repo(dir);
+      const dead = deadPid();
+      const alive = process.ppid;
+      const here = thisHostTag();
+      const removed = [
+        `.manifest-cache.jsonl.${here}.${dead}.0a1b2c3d.tmp`,
+        `.state-snapshot.jsonl.${here}.${dead}.0a1b2c3d.tmp`,
+        // The release before named them by the pid only (whose host is unknown): 11 minutes old.
+        `.manifest-cache.jsonl.${dead}.tmp`,
+      ];
+      const kept = [
+        // Another plan writing its caches now.
+        `.manifest-cache.jsonl.${here}.${alive}.0a1b2c3d.tmp`,
+        `.state-snapshot.jsonl.${here}.${alive}.0a1b2c3d.tmp`,
+        // Of the release before, fresh: whose pid that is is unknown, it may still be writing.
+        `.state-snapshot.jsonl.${dead}.tmp`,
+      ];
+      const st = path.join(dir, 'st');
+      for (const name of [...removed, ...kept]) await writeFile(path.join(st, name), 'half a cache');
+      const old = new Date(Date.now() - 11 * 60_000);
+      await utimes(path.join(st, `.manifest-cache.jsonl.${dead}.tmp`), old, old);
+
+      const result = await runCliInProcess(['plan', 'aud', '--state', 'st'], { cwd: dir });
+      expect(result.code).toBe(0);
+      expect((await readdir(st)).sort()).toEqual(
+        [...kept, 'manifest-cache.jsonl', 'meta.json', 'state-snapshot.jsonl'].sort(),
+      );
     });
   });
 });
