@@ -57,6 +57,23 @@ describe('writeCacheFileInThread', () => {
     expect(readFileSync(file).equals(readFileSync(path.join(dir, 'here.jsonl')))).toBe(true);
   });
 
+  it('survives an error in a kept thread while it waits, and writes the same bytes through another', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'a.yaml'), 'apiVersion: v2\nname: chart\n');
+    const session = startParsePool({ url: parserUrl, workers: 1 }).session<string>(DEFAULT_PARSE_LIMITS);
+    session.addFile({ relative: 'a.yaml', absolute: path.join(dir, 'a.yaml'), maxBytes: 1 << 20 });
+    await session.done({ keep: true });
+    const thread = session.kept()!;
+    const exited = new Promise((resolve) => thread.once('exit', resolve));
+    // A message the parser cannot serve (no jobs array): the idle thread throws, and ends.
+    thread.postMessage({ jobs: null, context: DEFAULT_PARSE_LIMITS });
+    expect(await exited).toBe(1);
+    const file = path.join(dir, 'kept.jsonl');
+    expect(await writeCacheFileInThread(file, headerOf, pieces, workerUrl, thread)).toBe(true);
+    expect(writeCacheFileStreamed(path.join(dir, 'here.jsonl'), headerOf, pieces)).toBe(true);
+    expect(readFileSync(file).equals(readFileSync(path.join(dir, 'here.jsonl')))).toBe(true);
+  });
+
   it("removes, in its thread, the temporary files of writers here no longer running, not a running one's", async () => {
     const dir = tempDir();
     const here = thisHostTag();

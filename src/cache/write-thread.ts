@@ -29,7 +29,8 @@ function headerParts(headerOf: (digest: string) => string): { before: string; af
  * its own: a fresh thread costs Node 20 about 80 ms of CPU before its first line runs.
  * This thread only encodes the pieces, in batches whose buffers move to the other.
  * Resolves to whether the file was written (a failure only costs the next plan time);
- * the other thread is ended then. Without a worker script (or a thread) it writes here.
+ * the other thread is ended then. A `thread` that has already ended is passed over.
+ * Without a worker script (or a thread) it writes here.
  */
 export function writeCacheFileInThread(
   file: string,
@@ -40,13 +41,15 @@ export function writeCacheFileInThread(
 ): Promise<boolean> {
   const parts = headerParts(headerOf);
   const here = () => Promise.resolve(writeCacheFileStreamed(file, headerOf, pieces));
-  if (!parts || !(thread || url)) {
-    void thread?.terminate();
+  // A kept thread that ended while it waited (an error in it) would answer nothing.
+  const kept = thread !== undefined && thread.threadId >= 0 ? thread : undefined;
+  if (!parts || !(kept || url)) {
+    void kept?.terminate();
     return here();
   }
   let worker: Worker;
   try {
-    worker = thread ?? new Worker(url!);
+    worker = kept ?? new Worker(url!);
   } catch {
     // No thread to be had (ERR_WORKER_INIT_FAILED): written here, as without a worker script.
     return here();

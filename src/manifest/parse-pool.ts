@@ -106,6 +106,10 @@ export function startParsePool(options: PoolOptions): ParsePool {
           clearTimeout(keeper.timer);
           slots.splice(slots.indexOf(keeper), 1);
           keeper.release();
+          // Idle until its taker (writeCacheFileInThread) writes through it, after the
+          // state read: an error it threw meanwhile, with no listener, would end the
+          // plan. It only ends the thread, which its taker sees (a cache is written elsewhere).
+          keeper.worker.on('error', () => undefined);
           // Until its taker refs it: it must not keep the process alive.
           keeper.worker.unref();
           keptThread = keeper.worker;
