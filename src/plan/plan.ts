@@ -228,9 +228,9 @@ function stepsForDesired(
   }
   if (drift.kind === 'changed') note('changed', drift.detail);
   // The service refused this manifest's PATCH for its fields: sent again unchanged, it fails
-  // again on every apply; a person changes the manifest (or forgets the audience) first.
+  // again on every apply; a person changes the manifest first, or asks with --refresh.
   const refused = record.patchRefused;
-  if (refused !== undefined && refused.specHash === desiredHash(desired, target)) {
+  if (refused !== undefined && !options.refresh && refused.specHash === desiredHash(desired, target)) {
     const held: Step = {
       ...stepFor(desired, 'update', "the service refused the last PATCH: the audience's fields differ"),
       source,

@@ -212,12 +212,13 @@ export const AudienceRecord = z.object({
     })
     .optional(),
   /**
-   * A PATCH the service refused (HTTP 422) while it listed the manifest's fields: the
+   * A first PATCH of an imported, discovered or adopted audience that the service refused
+   * (100960-422 naming a listed field, apply/steps/update.ts fieldsRefused): the
    * audience's fields differ from the manifest's (a PATCH cannot add a field or change its
    * type; the Audiences API does not show them, so import and adoption could not compare
    * them). `specHash` is the hash of the manifest's spec then: while it is the same, the plan
    * blocks the update rather than send it again on every apply; changed (its fields set to the
-   * audience's, say), it PATCHes again. Cleared by a PATCH that succeeds. Optional, so the
+   * audience's, say), or planned with --refresh, it PATCHes again. Cleared by a PATCH that succeeds. Optional, so the
    * record stays in format 1: an earlier release drops it and PATCHes again.
    */
   patchRefused: z.object({ at: z.string(), specHash: z.string(), message: z.string() }).optional(),

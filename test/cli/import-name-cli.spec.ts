@@ -94,14 +94,23 @@ describe('an imported or adopted audience whose fields differ from the manifest'
       );
 
       const wayOut =
-        "Either set spec.fields in gold.yaml to the audience's fields (names and types), or stop managing this audience and create another: audiencectl state forget gold --sandbox prod";
+        "Set spec.fields in gold.yaml to the audience's fields (names and types) and apply. Only if this audience must not be managed: audiencectl state forget gold --sandbox prod";
+      const unmanaged =
+        'leaves it in AEP unmanaged (campaigns using it are no longer updated), and a manifest with another spec.name creates a new audience beside it';
+      // A 422 that does not name its fields (a passing refusal): a failure, retried by the next apply.
+      emulator.control.queueFault({ kind: 'clientError', status: 422, endpoint: 'patchAudience' });
+      const passing = await apply(manifests, state, env);
+      expect(passing.code).toBe(1);
+      expect(passing.stdout).toContain('FAILED   prod/gold update: PATCH failed: ');
+      expect(patches()).toBe(1);
       const first = await apply(manifests, state, env);
       expect(first.code).toBe(3);
       expect(first.stdout).toContain(
         "prod/gold update: the audience's fields differ from the manifest's: AEP refused the PATCH of its fields (",
       );
       expect(first.stdout).toContain(wayOut);
-      expect(patches()).toBe(1);
+      expect(first.stdout).toContain(unmanaged);
+      expect(patches()).toBe(2);
 
       // Planned and applied again unchanged: held, and no PATCH is sent.
       const planned = await runCliInProcess(['plan', manifests, '--state', state, '--detailed-exitcode'], {
@@ -112,7 +121,12 @@ describe('an imported or adopted audience whose fields differ from the manifest'
       const again = await apply(manifests, state, env);
       expect(again.code).toBe(3);
       expect(again.stdout).toContain(wayOut);
-      expect(patches()).toBe(1);
+      expect(patches()).toBe(2);
+      // --refresh sends it again (refused again: still held).
+      const refreshed = await apply(manifests, state, env, '--refresh');
+      expect(refreshed.code).toBe(3);
+      expect(refreshed.stdout).toContain(wayOut);
+      expect(patches()).toBe(3);
 
       // Adopted (--adopt) with the same difference: recorded, and held the same way.
       await writeFile(path.join(manifests, 'tin.yaml'), manifestYaml('tin', quiet));
@@ -121,7 +135,7 @@ describe('an imported or adopted audience whose fields differ from the manifest'
       expect(adopted.stdout).toContain(
         `prod/tin adopt: adopted ${tinId} (recorded); the audience's fields differ`,
       );
-      expect(patches()).toBe(2);
+      expect(patches()).toBe(4);
 
       // The manifests' fields set to the audiences': the PATCHes go through, the holds lift.
       for (const key of ['gold', 'tin']) {
@@ -132,7 +146,7 @@ describe('an imported or adopted audience whose fields differ from the manifest'
       }
       const fixed = await apply(manifests, state, env);
       expect(fixed.code).toBe(0);
-      expect(patches()).toBe(4);
+      expect(patches()).toBe(6);
       const store = await openStateStore(state);
       const records = (await store.readAll()).audiences;
       await store.close();
@@ -144,6 +158,44 @@ describe('an imported or adopted audience whose fields differ from the manifest'
         env,
       });
       expect(clean.code).toBe(0);
+    });
+  });
+});
+
+describe('a 422 on the PATCH of an audience audiencectl created', () => {
+  it('is a failure the next apply retries, never a block for its fields', async () => {
+    const root = await tempDir();
+    await withEmulator(undefined, async (emulator) => {
+      const manifests = path.join(root, 'audiences');
+      await mkdir(manifests);
+      const file = path.join(manifests, 'label.yaml');
+      await writeFile(file, manifestYaml('label', quiet));
+      const state = path.join(root, 'state');
+      const env = emulatorEnv(emulator);
+      expect((await apply(manifests, state, env)).code).toBe(0);
+      const patches = () => emulator.control.counters().byEndpoint.patchAudience.requests;
+
+      // A label change of one field; the service refuses that PATCH once (422).
+      const labelled = {
+        fields: [
+          { name: 'email', type: 'string' as const, identityNs: 'email' },
+          { name: 'tier', type: 'string' as const, labels: ['core/C2', 'core/C3'] },
+        ],
+      };
+      await writeFile(file, manifestYaml('label', { ...quiet, spec: labelled }));
+      emulator.control.queueFault({ kind: 'clientError', status: 422, endpoint: 'patchAudience' });
+      const refused = await apply(manifests, state, env);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toContain('FAILED   prod/label update: PATCH failed: ');
+      expect(refused.stdout).not.toContain('fields differ');
+      expect(patches()).toBe(1);
+
+      const retried = await apply(manifests, state, env);
+      expect(retried.code).toBe(0);
+      expect(retried.stdout).toContain('ok       prod/label update: patched fields');
+      expect(patches()).toBe(2);
+      const [audience] = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      expect(audience?.fields.find((field) => field.name === 'tier')?.labels).toEqual(['core/C2', 'core/C3']);
     });
   });
 });

@@ -1,4 +1,6 @@
+import { AepError } from '../../aep/errors.js';
 import type { Step } from '../../plan/schema.js';
+import type { AudienceRecord } from '../../state/schema.js';
 import { pastedFlags } from '../../text/paste-flags.js';
 import { aepFailure, isNotFound, type AepFailure } from '../aep-failure.js';
 import { appliedFrom, clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
@@ -31,13 +33,16 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     view = await client.patchAudience(step.sandbox, audienceId, step.patch, signal ? { signal } : {});
   } catch (error) {
     const failure = aepFailure(error);
-    if (fieldsRefused(failure, step.patch)) {
+    if (fieldsRefused(record, error, failure)) {
       const message = fieldsWayOut(step, failure, deps);
       const patchRefused = { at: at(), specHash: target.hash, message };
       await store.resolveIntent(pending, { kind: 'update', changes: { patchRefused } });
       return result(step, 'blocked', message, { audienceId });
     }
-    await clearIntent(store, pending);
+    // Not a refusal of its fields (any more): an earlier one no longer holds the update.
+    if (record.patchRefused)
+      await store.resolveIntent(pending, { kind: 'update', changes: { patchRefused: null } });
+    else await clearIntent(store, pending);
     // One 404 proves nothing (a replica that has not seen the audience, a gateway): the way
     // out checks first, and keeps the record (its runs, the mark of its name) if it re-creates.
     const hint = isNotFound(failure)
@@ -61,22 +66,34 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
 }
 
 /**
- * The service could not process a PATCH that lists the manifest's fields (HTTP 422): a field
- * the audience lacks, or of another type, as PATCH cannot add or change one. A proxy's 422
- * page is no answer of the service (AEP_UNEXPECTED_RESPONSE), and a failed call is not a refusal.
+ * The service said the manifest's fields are the problem (100960-422 with a rule broken by a
+ * listed field: one the audience lacks, or of another type, as PATCH cannot add or change one),
+ * on the first PATCH of an audience audiencectl did not create (imported, discovered or
+ * adopted: nobody compared its fields). Any other 422 (another rule, a run in progress, a
+ * passing refusal, a body without rules) is an ordinary failure the next apply retries; so is
+ * a refusal for an audience audiencectl created from the manifest's fields, or has PATCHed
+ * since. A proxy's 422 page is no answer of the service (AEP_UNEXPECTED_RESPONSE).
  */
-function fieldsRefused(failure: AepFailure, patch: Step['patch']): boolean {
-  return failure.code === 'AEP_UNPROCESSABLE' && Array.isArray(patch?.['fields']);
+function fieldsRefused(record: AudienceRecord, error: unknown, failure: AepFailure): boolean {
+  if (record.imported === undefined || record.applied !== undefined) return false;
+  if (failure.code !== 'AEP_UNPROCESSABLE' || failure.platformCode !== '100960-422') return false;
+  const details = error instanceof AepError ? error.details : [];
+  return details.some(
+    (item) =>
+      /^fields\[\d+\]\.(name|type|identityNs)$/.test(item.path ?? '') &&
+      /cannot (add fields|change a field's (type|identity namespace))/.test(item.message),
+  );
 }
 
-/** The refusal, and the two ways out a person chooses between. */
+/** The refusal, and the ways out a person chooses between, the first that keeps the audience. */
 function fieldsWayOut(step: Step, failure: AepFailure, deps: ExecutorDeps): string {
   const file = step.source?.replace(/:\d+$/, '') ?? 'the manifest';
   const forget = `audiencectl state forget ${step.key} --sandbox ${step.sandbox}${pastedFlags(deps.paste, 'state')}`;
   return (
     `the audience's fields differ from the manifest's: AEP refused the PATCH of its fields (${failure.message.replace(/\.$/, '')}), ` +
-    `and a PATCH cannot add a field or change its type (the Audiences API does not show an audience's fields, so importing or adopting it could not compare them). ` +
-    `Either set spec.fields in ${file} to the audience's fields (names and types), or stop managing this audience and create another: ${forget} (the audience stays in AEP), then give the manifest another spec.name and apply. ` +
-    `Until the manifest changes, plans hold this update`
+    `and a PATCH cannot add a field or change its type (the Audiences API does not show an audience's fields, so importing, discovering or adopting it could not compare them). ` +
+    `Set spec.fields in ${file} to the audience's fields (names and types) and apply. ` +
+    `Only if this audience must not be managed: ${forget} leaves it in AEP unmanaged (campaigns using it are no longer updated), and a manifest with another spec.name creates a new audience beside it. ` +
+    `Until the manifest changes, plans hold this update; apply --refresh sends the PATCH again`
   );
 }
