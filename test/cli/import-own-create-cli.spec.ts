@@ -6,6 +6,7 @@ import { emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
 import { executorEnv } from '../helpers/executor-env.js';
 import { applyKilledAt } from '../helpers/kill-at.js';
+import { startAlteringProxy } from '../helpers/altering-proxy.js';
 import { manifestObject, manifestYaml } from '../helpers/manifests.js';
 import { useEmulator } from '../helpers/with-emulator.js';
 import { readAll, useTempDirs } from '../state/helpers.js';
@@ -230,6 +231,44 @@ describe('state import of the audience of its own lost create, applied with no r
     expect(stdout).toContain(
       `  - the pending create intent from ${pending!.intent!.startedAt} is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it\n`,
     );
+  });
+});
+
+// Review 14, F2: the read of AEP's clock before the creates (review 12, F5) opened a window in
+// which the creates had started but sent nothing: a Ctrl-C then (the drain) let them POST after
+// it, and a second Ctrl-C (the abort) reported "create refused" for POSTs never sent. The stop
+// lands at the read's answer, before it reaches the client. In-process: no spawn needed.
+describe('an apply stopped while it reads AEP clock before its creates', () => {
+  it('sends no create: each is skipped as not started, never reported refused (review 14, F2)', async () => {
+    emulator().control.reset();
+    emulator().control.clearFaults();
+    const proxy = await startAlteringProxy(emulator().url);
+    const counted = () => emulator().control.counters().byEndpoint;
+    const quiet = { ingestion: { onCreate: false } };
+    try {
+      for (const stop of ['drain', 'signal'] as const) {
+        const interrupt = new AbortController();
+        const readsBefore = counted().listAudiences.requests;
+        proxy.alter((answer) => {
+          if (answer.method === 'GET' && answer.path.endsWith('/audiences')) interrupt.abort();
+          return undefined;
+        });
+        const env = executorEnv(emulator(), await tempDir(), proxy.url);
+        const outcome = await env.apply([manifestObject('c1', quiet), manifestObject('c2', quiet)], {
+          [stop]: interrupt.signal,
+        });
+        // The stop landed during the read: it was asked once, and answered after the stop.
+        expect([stop, counted().listAudiences.requests - readsBefore]).toEqual([stop, 1]);
+        expect(outcome.report?.results.map((r) => [r.step.key, r.status, r.message])).toEqual([
+          ['c1', 'skipped', 'the apply was stopped before this create was sent'],
+          ['c2', 'skipped', 'the apply was stopped before this create was sent'],
+        ]);
+        expect(counted().createAudience.requests).toBe(0);
+        expect((await env.store().readAll()).audiences).toEqual([]);
+      }
+    } finally {
+      await proxy.close();
+    }
   });
 });
 

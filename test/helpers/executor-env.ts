@@ -36,6 +36,8 @@ export type ApplyCall = {
   /** Plan options beyond the defaults (now is the real clock). */
   plan?: Partial<PlanOptions>;
   signal?: AbortSignal;
+  /** A first Ctrl-C (or a controller's SIGTERM): no new step starts, calls in flight finish. */
+  drain?: AbortSignal;
   /** `apply --refresh`: read the recorded audiences back before planning. */
   refresh?: boolean;
   /**
@@ -100,6 +102,7 @@ export function executorEnv(
       store: call.store ? call.store(store()) : store(),
       clock: QUICK_CLOCK,
       ...(call.signal ? { signal: call.signal } : {}),
+      ...(call.drain ? { drain: call.drain } : {}),
       ...(call.refresh ? { refresh: true } : {}),
       lockTimeoutMs: 0,
       operationPoll: FAST_POLL,

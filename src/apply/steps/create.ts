@@ -42,6 +42,10 @@ async function postCreate(
   // import`) compares it with AEP's creation time. A resumed create keeps the offset recorded
   // with its intent's time, the machine's that wrote it.
   const offset = resumed ? undefined : await readServiceOffset(client, step.sandbox, signal);
+  // Stopped while the clock was read: nothing is sent yet, so this create has not started (a
+  // replace's, after its delete, goes on unless stopped now, as it did before the read).
+  if (!resumed && (signal?.aborted || (replaced === undefined && deps.drain?.aborted)))
+    return result(step, 'skipped', 'the apply was stopped before this create was sent');
   const sent = {
     body: step.create!,
     spec: target.spec,
