@@ -13,6 +13,8 @@ export type CallState = {
   token: ImsToken;
   budget: RequestBudget;
   signal: AbortSignal | undefined;
+  /** One attempt, no retry (CallOptions.once). */
+  once: boolean;
   /** HTTP attempts started. */
   attempts: number;
   /** The refused token was renewed once (a 401 gets one renewal and one retry). */

@@ -115,6 +115,7 @@ export function createHttp(deps: HttpDeps): Got {
     };
     if (parts.status === undefined) deps.report(state, { error: parts.errorCode ?? error.name });
     state.lastFailure = failure;
+    if (state.once) return 0;
     const retry = state.attempts - (state.renewed ? 1 : 0);
     const decision = decideRetry(failure, retry, deps.retry, deps.random);
     if (!decision.retry) return 0;

@@ -134,6 +134,7 @@ export function createTransport(options: AepClientOptions): Transport {
       token: tokens.for(access.credentials),
       budget: budgets.for(sandbox),
       signal,
+      once: callOptions?.once === true,
       attempts: 0,
       renewed: false,
       attemptStartedAt: undefined,
@@ -163,7 +164,8 @@ export function createTransport(options: AepClientOptions): Transport {
         } catch (error) {
           // Node >= 24.20 fails a refused connection's retry outside got's retry loop
           // (got#2469): the request never left, so retrying it here is safe for any method.
-          if (!neverConnected(error) || state.attempts > retry.limit || signal?.aborted) throw error;
+          if (!neverConnected(error) || state.once || state.attempts > retry.limit || signal?.aborted)
+            throw error;
           await sleep(backoffDelay(state.attempts, retry, options.random ?? Math.random), signal);
         }
       }

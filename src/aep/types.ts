@@ -86,7 +86,14 @@ export type RunList = z.infer<typeof RunList>;
 export type RunsListed = Run[] & { complete?: boolean };
 
 export type RunBody = { dataFilterStartTime: number; dataFilterEndTime?: number };
-export type CallOptions = { signal?: AbortSignal };
+export type CallOptions = {
+  signal?: AbortSignal;
+  /**
+   * One HTTP attempt, no retry (the token renewal's one retry aside): for a reading that may
+   * fail, such as AEP's clock before creates, which must not hold them back. Default false.
+   */
+  once?: boolean;
+};
 
 /**
  * The External Audiences API as audiencectl uses it. Every method sends the four

@@ -58,8 +58,10 @@ export async function readServiceOffset(
   if (known !== undefined || client.serviceClock === undefined) return known;
   let read = readsUnderWay.get(client);
   if (!read) {
+    // One attempt: a clock reading that fails leaves the offset unknown, and must not hold the
+    // creates back by the client's whole retry schedule.
     read = client
-      .listAudiences(sandbox, { limit: 1 }, signal ? { signal } : {})
+      .listAudiences(sandbox, { limit: 1 }, { once: true, ...(signal ? { signal } : {}) })
       .then(
         () => undefined,
         () => undefined,

@@ -270,6 +270,22 @@ describe('an apply stopped while it reads AEP clock before its creates', () => {
       await proxy.close();
     }
   });
+
+  it('reads it once, with no retry: a failed read leaves the offset unknown and the create goes out (review 14, F6)', async () => {
+    emulator().control.reset();
+    emulator().control.clearFaults();
+    emulator().control.queueFault({ kind: 'drop', endpoint: 'listAudiences', count: 10 });
+    const counted = () => emulator().control.counters().byEndpoint;
+    const before = [counted().listAudiences.requests, counted().createAudience.requests];
+    const env = executorEnv(emulator(), await tempDir());
+    const quiet = { ingestion: { onCreate: false } };
+    const outcome = await env.apply([manifestObject('c1', quiet)]);
+    expect(outcome.report?.results.map((r) => [r.step.key, r.status])).toEqual([['c1', 'applied']]);
+    expect([counted().listAudiences.requests, counted().createAudience.requests]).toEqual([
+      before[0]! + 1,
+      before[1]! + 1,
+    ]);
+  });
 });
 
 // Review 12, F4: machine A (5 minutes behind AEP) began the create; its POSTs never reached the
