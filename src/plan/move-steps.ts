@@ -3,7 +3,7 @@ import { specName } from '../manifest/spec-hash-memo.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { PlainStepKind, Step } from './schema.js';
 import { createUnsettled, holdsNoAudience, isWaiting } from '../state/waiting.js';
-import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
+import { manifestsDirWord, pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 
 export function baseStep(record: AudienceRecord, kind: PlainStepKind, reason: string): Step {
   return {
@@ -71,13 +71,13 @@ export function moveStep(
   const named = `set metadata.sandbox: ${to} in ${manifest.file}: no audience exists in "${from}" (its record waits for its create), so the apply creates it in "${to}" and drops that record`;
   // Two whole sequences, each starting with the forget: no reading of one deletes the audience.
   const forget = `\`audiencectl state forget ${key} --sandbox ${from}${flags}\``;
-  const applyTo = `\`audiencectl apply <manifests dir>${explicit ? '' : ` --sandbox ${to}`}${pastedFlags(paste, 'apply')}\``;
+  const applyTo = `\`audiencectl apply ${manifestsDirWord(paste)}${explicit ? '' : ` --sandbox ${to}`}${pastedFlags(paste, 'apply')}\``;
   const onPurpose =
     !explicit && holdsNoAudience(record)
       ? named
       : `${forget} (the audience in "${from}" stays, unmanaged), then ${applyTo} to create it in "${to}". ` +
         `If it already exists in "${to}", instead: ${forget}, then ` +
-        `\`audiencectl state import ${key} <manifests dir> --sandbox ${to} --audience-id <id>${flags}\``;
+        `\`audiencectl state import ${key} ${manifestsDirWord(paste)} --sandbox ${to} --audience-id <id>${flags}\``;
   return {
     ...baseStep(record, 'move', why),
     source: `${manifest.file}:${manifest.line}`,
@@ -122,7 +122,7 @@ export function renameStep(
         ? `First, ${unsettled}`
         : `To keep the audience: set metadata.name back to ${key}. ` +
           `To keep the new name: \`audiencectl state forget ${key} --sandbox ${sandbox}${flags}\`, then ` +
-          `\`audiencectl state import ${manifest.key} <manifests dir> --sandbox ${sandbox} --audience-id ${id}${flags}\``) +
+          `\`audiencectl state import ${manifest.key} ${manifestsDirWord(paste)} --sandbox ${sandbox} --audience-id ${id}${flags}\``) +
       assumedNote(assumed, manifest, false),
   };
 }

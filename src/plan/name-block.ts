@@ -1,6 +1,6 @@
 import { audienceNameKey } from '../manifest/duplicates.js';
 import type { AudienceRecord } from '../state/schema.js';
-import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
+import { manifestsDirWord, pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 import { shellQuote } from '../text/shell-quote.js';
 
 /**
@@ -43,7 +43,7 @@ export function blockedImportHint(
   found: readonly string[] | undefined,
 ): string {
   const command = (id: string): string =>
-    `audiencectl state import ${where.key} <manifests dir> --sandbox ${where.sandbox} --audience-id ${id}${pastedFlags(paste, 'state')}`;
+    `audiencectl state import ${where.key} ${manifestsDirWord(paste)} --sandbox ${where.sandbox} --audience-id ${id}${pastedFlags(paste, 'state')}`;
   const [only] = found ?? [];
   if (found?.length === 1 && only !== undefined)
     return `if it is this manifest's audience, run: ${command(shellQuote(only))}`;

@@ -14,7 +14,19 @@ export type PasteFlags = {
   readonly access: string;
   /** The process used the embedded emulator (`--emulator`). */
   readonly emulator: boolean;
+  /** The manifests directory as the command was given it, shell-quoted; absent where unknown. */
+  readonly dir?: string;
 };
+
+/** The manifests directory a printed command names: the one given, else a placeholder to fill in. */
+export function manifestsDirWord(flags: PasteFlags | undefined): string {
+  return flags?.dir ?? '<manifests dir>';
+}
+
+/** `flags` with the manifests directory `dir` (as typed) for the commands they print. */
+export function withManifestsDir(flags: PasteFlags, dir: string): PasteFlags {
+  return { ...flags, dir: shellQuote(dir) };
+}
 
 /** A process whose store and configuration came from the environment or the defaults. */
 export const NO_PASTE_FLAGS: PasteFlags = { state: '', access: '', emulator: false };

@@ -145,10 +145,10 @@ describe('suggested commands that embed a path, pasted as printed', () => {
           /instead: `[^`]*`, then `(audiencectl state import [^`]*)`/,
         );
         expect(importCommand).toBe(
-          `audiencectl state import gold <manifests dir> --sandbox dev --audience-id <id>${carried}`,
+          `audiencectl state import gold aud --sandbox dev --audience-id <id>${carried}`,
         );
         const imported = await paste(
-          importCommand.replace('<manifests dir>', 'aud').replace('<id>', devId!),
+          importCommand.replace('<id>', devId!),
           {
             cwd: tmp,
             env,
@@ -189,15 +189,16 @@ describe('suggested commands that embed a path, pasted as printed', () => {
         await writeFile(path.join(tmp, 'prod.yaml'), configYaml(emulator));
         const store = path.join(tmp, 'stores/prod st');
         await mkdir(store, { recursive: true });
-        await writeFiles(path.join(tmp, 'aud'), { 'gold.yaml': manifestYaml('gold') });
+        // A directory name the shell would split: the command names it quoted (review 14, F5).
+        await writeFiles(path.join(tmp, 'my aud'), { 'gold.yaml': manifestYaml('gold') });
         const theirs = emulator.control.uiCreateAudience(
           DEMO_CLIENT.orgId,
           'prod',
           manifestObject('gold').spec,
           'colleague@AdobeID',
         );
-        const command = `audiencectl state import gold <manifests dir> --sandbox prod --audience-id ${theirs.audienceId} --state 'stores/prod st' --config prod.yaml`;
-        const blocked = await runCliInProcess(['apply', 'aud', ...flags, '--auto-approve'], {
+        const command = `audiencectl state import gold 'my aud' --sandbox prod --audience-id ${theirs.audienceId} --state 'stores/prod st' --config prod.yaml`;
+        const blocked = await runCliInProcess(['apply', 'my aud', ...flags, '--auto-approve'], {
           cwd: tmp,
           env,
         });
@@ -207,7 +208,7 @@ describe('suggested commands that embed a path, pasted as printed', () => {
           /if it is this manifest's audience, run: (audiencectl state import [^;]*);/,
         );
         expect(fromApply).toBe(command);
-        const planned = await runCliInProcess(['plan', 'aud', ...flags], { cwd: tmp, env });
+        const planned = await runCliInProcess(['plan', 'my aud', ...flags], { cwd: tmp, env });
         expect(
           printed(
             planned.stdout,
@@ -215,7 +216,7 @@ describe('suggested commands that embed a path, pasted as printed', () => {
           ),
         ).toBe(command);
 
-        const imported = await paste(fromApply.replace('<manifests dir>', 'aud'), { cwd: tmp, env });
+        const imported = await paste(fromApply, { cwd: tmp, env });
         expect(imported.code).toBe(0);
         expect(imported.stdout).toContain(`Imported prod/gold: audience ${theirs.audienceId}.`);
         const records = (await readState(store)).audiences;

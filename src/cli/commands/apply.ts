@@ -32,7 +32,7 @@ import { openStoreFor, stateLocationOf } from '../state-options.js';
 import { requireStateStore } from '../../state/presence.js';
 import { escapeText } from '../../text/safe-text.js';
 import { shellQuote } from '../../text/shell-quote.js';
-import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
+import { pastedFlags, withManifestsDir, type PasteFlags } from '../../text/paste-flags.js';
 import { pasteFlagsOf } from '../paste-flags.js';
 import type { Plan } from '../../plan/schema.js';
 
@@ -181,14 +181,19 @@ export function applyCommand(setExit: (code: number) => void): Command {
         '--refresh: a saved plan is applied as it was planned; make it with `plan --refresh` instead',
       );
     if (!isPlanFile) assertDirectory(target, INCLUDE_HINT);
+    // Commands its messages print name the manifests directory as given.
+    const pasted = isPlanFile ? paste : withManifestsDir(paste, target);
     const input: ApplyInput = isPlanFile
       ? await savedPlanInput(target)
       : {
           kind: 'manifests',
           desired: await loadDesired(target, flags),
-          planOptions: { ...planOptionsFrom(flags, Math.floor(Date.now() / 1000)), paste },
+          planOptions: { ...planOptionsFrom(flags, Math.floor(Date.now() / 1000)), paste: pasted },
           lookElsewhere: lookElsewhere(target, flags),
         };
+    // A saved plan names the directory it was made from (absolute).
+    const origin = input.kind === 'saved' ? input.plan.origin : undefined;
+    const stepPaste = origin ? withManifestsDir(paste, origin.dir) : pasted;
     if (input.kind === 'saved') assertSavedPlanDeletesNothing(input.plan, target, flags.maxDeletes);
     const revision = await applyRevision(input, target, flags, say);
     const store = await openStoreFor({ ...flags, paste });
@@ -217,7 +222,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
         ...(aep.bulkBatchSize === undefined ? {} : { bulkBatchSize: aep.bulkBatchSize }),
         lockTimeoutMs: flags.lockTimeout,
         lockCommand: 'audiencectl apply',
-        paste,
+        paste: stepPaste,
         waitingForLock: (holder) =>
           say(
             `Waiting up to ${formatSeconds(flags.lockTimeout)} for the state lock held by ${describeHolder(holder)}...`,

@@ -40,6 +40,7 @@ import { dropScanThread } from '../../scan/prestart.js';
 import { fileSelector } from '../../source/file-filter.js';
 import { escapeText } from '../../text/safe-text.js';
 import { pasteFlagsOf } from '../paste-flags.js';
+import { withManifestsDir } from '../../text/paste-flags.js';
 import type { PasteFlags } from '../../text/paste-flags.js';
 import { AudiencectlError } from '../../errors.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
@@ -296,7 +297,10 @@ export function planCommand(setExit: (code: number) => void): Command {
     const recorded = stored ?? assumedStateFrom(baseRead!, new Date(now * 1000).toISOString(), unread);
     // Commands its steps print carry this process's --state and --config, in the text a person
     // reads here; JSON (saved plans compare its steps) and a pull request's Markdown keep none.
-    const paste = flags.output === 'text' && flags.base === undefined ? pasteFlagsOf(invoked) : undefined;
+    const paste =
+      flags.output === 'text' && flags.base === undefined
+        ? withManifestsDir(pasteFlagsOf(invoked), dir)
+        : undefined;
     const base = {
       ...planOptionsFrom(flags, now),
       ...(unread ? { unreadBase: unread } : {}),
