@@ -147,13 +147,10 @@ describe('suggested commands that embed a path, pasted as printed', () => {
         expect(importCommand).toBe(
           `audiencectl state import gold aud --sandbox dev --audience-id <id>${carried}`,
         );
-        const imported = await paste(
-          importCommand.replace('<id>', devId!),
-          {
-            cwd: tmp,
-            env,
-          },
-        );
+        const imported = await paste(importCommand.replace('<id>', devId!), {
+          cwd: tmp,
+          env,
+        });
         expect(imported.code).toBe(0);
         expect(imported.stdout).toContain(`Imported dev/gold: audience ${devId}.`);
         // Checked with the credentials of --config, which alone has them.
