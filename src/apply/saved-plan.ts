@@ -93,6 +93,27 @@ export function assertSavedPlanDeletesNothing(
   );
 }
 
+/**
+ * `apply plan.json` of a plan made with --max-deletes 0 whose deletions it blocked: the apply
+ * keeps the plan's options, so a higher --max-deletes given to it lifts nothing. Says so, and
+ * that the way is a new plan; undefined when the plan blocked no deletion for it.
+ */
+export function savedNeverDeleteNote(
+  saved: Plan,
+  source: string,
+  given: number | undefined,
+): string | undefined {
+  if (saved.origin?.options.maxDeletes !== 0) return undefined;
+  const held = saved.steps.filter(
+    (step) =>
+      (step.kind === 'delete' || step.kind === 'replace') && step.blocked?.includes('--max-deletes 0'),
+  );
+  if (held.length === 0) return undefined;
+  const ignored =
+    given === undefined || given === 0 ? '' : ` (--max-deletes ${given} is not applied to a saved plan)`;
+  return `${source} was planned with --max-deletes 0: its ${held.length} deletion(s) stay blocked whatever this apply is given${ignored}; to delete, plan again with a higher --max-deletes and apply that plan`;
+}
+
 /** What a saved plan records of where it came from; `source` says how to read the manifests again. */
 export function planOrigin(
   source: Omit<PlanOrigin, 'options' | 'manifestsDigest' | 'stateDigest' | 'orgs'>,

@@ -175,15 +175,20 @@ describe('deletion guards from the CLI', () => {
         expect(applied.stdout).toContain(deleteWhy);
         expect(applied.stdout).toContain(replaceWhy);
 
-        // A plan saved with the guard applies as planned: blocked.
+        // A plan saved with the guard applies as planned: blocked, even given a higher
+        // --max-deletes, which it says it does not apply (review 14, F4).
         const saved = path.join(dir, 'zero.json');
         const out = ['plan', manifests.dir, ...flags, '--output', 'json', '--out', saved];
         expect((await runCliInProcess(out, { env })).code).toBe(0);
-        const savedApply = await runCliInProcess(['apply', saved, '--state', state, '--auto-approve'], {
-          env,
-        });
+        const savedApply = await runCliInProcess(
+          ['apply', saved, '--state', state, '--max-deletes', '5', '--allow-mass-delete', '--auto-approve'],
+          { env },
+        );
         expect(savedApply.code).toBe(3);
         expect(savedApply.stdout).toContain(deleteWhy);
+        expect(savedApply.stderr).toContain(
+          `Warning: ${saved} was planned with --max-deletes 0: its 2 deletion(s) stay blocked whatever this apply is given (--max-deletes 5 is not applied to a saved plan); to delete, plan again with a higher --max-deletes and apply that plan\n`,
+        );
 
         // A plan saved without it, applied with --max-deletes 0: refused before any call.
         const other = path.join(dir, 'deletes.json');

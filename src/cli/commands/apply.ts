@@ -4,7 +4,7 @@ import { setMaxListeners } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { applyOnce, type ApplyInput } from '../../apply/apply-flow.js';
-import { assertSavedPlanDeletesNothing, originOf } from '../../apply/saved-plan.js';
+import { assertSavedPlanDeletesNothing, originOf, savedNeverDeleteNote } from '../../apply/saved-plan.js';
 import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL, systemClock } from '../../apply/clock.js';
 import { plainProgress, ttyProgress } from '../../apply/progress.js';
 import type { PollSchedule } from '../../apply/types.js';
@@ -194,7 +194,11 @@ export function applyCommand(setExit: (code: number) => void): Command {
     // A saved plan names the directory it was made from (absolute).
     const origin = input.kind === 'saved' ? input.plan.origin : undefined;
     const stepPaste = origin ? withManifestsDir(paste, origin.dir) : pasted;
-    if (input.kind === 'saved') assertSavedPlanDeletesNothing(input.plan, target, flags.maxDeletes);
+    if (input.kind === 'saved') {
+      assertSavedPlanDeletesNothing(input.plan, target, flags.maxDeletes);
+      const never = savedNeverDeleteNote(input.plan, target, flags.maxDeletes);
+      if (never) say(`Warning: ${never}`);
+    }
     const revision = await applyRevision(input, target, flags, say);
     const store = await openStoreFor({ ...flags, paste });
     // The readings of the API page learned by earlier applies are kept in the state store.
