@@ -147,7 +147,8 @@ function stepsForDesired(
   // A runs-only record (its manifest removed, its audience forgotten) adopts as no record does:
   // its audience may well be the one to adopt, and a create would be refused 409 for its name.
   const why = !record || holdsOnlyFormerRuns(record) ? wantsAdoption(desired, options) : undefined;
-  if (why && options.adoptView) return [adoptStep(desired, target(), options.adoptView, records, why)];
+  if (why && options.adoptView)
+    return [adoptStep(desired, target(), options.adoptView, records, why, record)];
   if (!record) {
     return creation(
       'create',

@@ -329,7 +329,9 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
       await manifests.write([silver!, bronzeO, orphan('gold', { adopt: true }), copperO]);
       const adopted = await apply('--adopt');
       expect(adopted.code, adopted.stdout).toBe(0);
-      expect(adopted.stdout).toContain(`adopted ${gold0.id}`);
+      expect(adopted.stdout).toContain(
+        `adopted ${gold0.id}; it is the audience this key recorded before, taken back`,
+      );
       expect(adopted.stdout).toContain(`adopted ${copper0.id}`);
       for (const [key, was] of [
         ['gold', gold0],
@@ -351,6 +353,32 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
         'Audience silver',
       ]);
       expect((await cli('plan', manifests.dir)).stdout).toContain('No changes.');
+
+      // copper forgotten again, its audience deleted, a colleague's made under its name: adopted
+      // (by name, as asked), but said to be another than the one this key held (review 14, F3).
+      await manifests.write([silver!, bronzeO, orphan('gold', { adopt: true })]);
+      expect((await apply()).code).toBe(0);
+      emulator.control.uiDeleteAudience(ORG, 'prod', copper0.id);
+      const theirs = emulator.control.uiCreateAudience(
+        ORG,
+        'prod',
+        manifestObject('copper').spec,
+        'colleague@AdobeID',
+      );
+      await manifests.write([
+        silver!,
+        bronzeO,
+        orphan('gold', { adopt: true }),
+        orphan('copper', { adopt: true }),
+      ]);
+      const other = `it is NOT the audience this key recorded before (${copper0.id}, forgotten or deleted): another audience of the same name (created `;
+      const planned = await cli('plan', manifests.dir);
+      expect(planned.stdout).toContain(other);
+      expect(planned.stdout).toContain(
+        'by colleague@AdobeID), whose changeable properties the PATCH sets to the manifest',
+      );
+      const taken = await apply();
+      expect(taken.stdout).toContain(`adopted ${theirs.id}; ${other}`);
     });
   });
 });

@@ -5,6 +5,7 @@ import { aepFailure } from '../aep-failure.js';
 import { runsTakenOver } from '../../state/current-runs.js';
 import { budgetHorizon, manifestFileOf, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
+import { formerAudienceNote } from '../../plan/adopt.js';
 import { updateStep } from './update.js';
 
 /**
@@ -95,9 +96,12 @@ export async function adoptStep(step: Step, deps: ExecutorDeps): Promise<StepRes
       observed: { source: 'audiences', at, body: { ...step.candidates[0] } },
     });
   }
+  // Said again after the fact: over a runs-only record, which audience this key now holds.
+  const former =
+    own?.audienceId === undefined ? formerAudienceNote(own, step.candidates[0] ?? { audienceId }) : '';
   const patched = await updateStep(step, deps);
   if (patched.status === 'applied')
-    return { ...patched, message: `adopted ${audienceId}; ${patched.message}` };
+    return { ...patched, message: `adopted ${audienceId}${former}; ${patched.message}` };
   return patched.status === 'blocked'
     ? { ...patched, message: `adopted ${audienceId} (recorded); ${patched.message}` }
     : {
