@@ -22,9 +22,9 @@ export function defaultMaxDeletes(managed: number): number {
  * lifts the limit does not lift this one.
  */
 const NEVER_DELETE =
-  '--max-deletes 0 forbids deletions, and --allow-mass-delete does not lift it; raise --max-deletes to allow this delete';
+  '--max-deletes 0 forbids deletions, and --allow-mass-delete does not lift it; raise --max-deletes to allow this delete (a saved plan keeps the --max-deletes it was made with: plan it again)';
 const NEVER_REPLACE =
-  'a replacement deletes the audience, and --max-deletes 0 forbids deletions (--allow-mass-delete does not lift it); raise --max-deletes to allow it';
+  'a replacement deletes the audience, and --max-deletes 0 forbids deletions (--allow-mass-delete does not lift it); raise --max-deletes to allow it (a saved plan keeps the --max-deletes it was made with: plan it again)';
 
 /** Why a replace is blocked whatever else allows it: its DELETE is a deletion, and --max-deletes 0 forbids them. */
 export function replaceForbidden(options: Pick<DeletionGuardOptions, 'maxDeletes'>): string | undefined {

@@ -153,9 +153,9 @@ describe('deletion guards from the CLI', () => {
         ]);
         const flags = ['--state', state, '--max-deletes', '0', '--allow-mass-delete', '--allow-replace'];
         const deleteWhy =
-          '--max-deletes 0 forbids deletions, and --allow-mass-delete does not lift it; raise --max-deletes to allow this delete';
+          '--max-deletes 0 forbids deletions, and --allow-mass-delete does not lift it; raise --max-deletes to allow this delete (a saved plan keeps the --max-deletes it was made with: plan it again)';
         const replaceWhy =
-          'a replacement deletes the audience, and --max-deletes 0 forbids deletions (--allow-mass-delete does not lift it); raise --max-deletes to allow it';
+          'a replacement deletes the audience, and --max-deletes 0 forbids deletions (--allow-mass-delete does not lift it); raise --max-deletes to allow it (a saved plan keeps the --max-deletes it was made with: plan it again)';
         const blockedSteps = (stdout: string) =>
           Plan.parse(JSON.parse(stdout)).steps.map((s) => [s.key, s.kind, s.blocked]);
         const expected = [
