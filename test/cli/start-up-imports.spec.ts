@@ -83,11 +83,16 @@ describe('start-up: what a command loads before it runs', () => {
     // with the request, the cache file module.
     expect(await ours(WRITE_THREAD)).toEqual(['src/cache/write-serve.ts', WRITE_THREAD]);
     // cache-file.ts also reads the cache, refusing a FIFO in its place (files/read-regular.ts,
-    // whose error is a UsageError): two small modules of ours, no package.
+    // whose error is a UsageError), and removes the temporaries interrupted writes left
+    // (files/stale-temps.ts, with the temporary naming and fs seam of state/durable-fs.ts and
+    // the latter's error module): small modules of ours, no package.
     expect(await ours('src/cache/cache-file.ts')).toEqual([
       'src/cache/cache-file.ts',
       'src/errors.ts',
       'src/files/read-regular.ts',
+      'src/files/stale-temps.ts',
+      'src/state/durable-fs.ts',
+      'src/state/errors.ts',
     ]);
   });
 
