@@ -124,6 +124,9 @@ async function followTheHint(s: Story, audienceId: string): Promise<string> {
 }
 
 const COUNTED = '  - counted as already ingested: no first run; the next run is differential from now\n';
+/** The import's line for an audience it adopts as the answer to the record's own pending create. */
+const adoptedAnswer = (pendingCreate: string) =>
+  `  - the pending create ${pendingCreate} is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it\n`;
 
 /** The next apply starts the first run, from 0, once; the one after has nothing to do. */
 async function startsTheFirstRunOnce({ cli, dir, state }: Story, audienceId: string): Promise<void> {
@@ -163,7 +166,7 @@ describe.each([
 
     const stdout = await followTheHint(s, made);
     expect(stdout).toContain(
-      `Imported prod/gold: audience ${made}.\n  - the pending create intent from ${pending!.intent!.startedAt} is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it\n`,
+      `Imported prod/gold: audience ${made}.\n${adoptedAnswer(`intent from ${pending!.intent!.startedAt}`)}`,
     );
     expect(stdout.endsWith(OWED)).toBe(true);
     // As an adoption records it: the spec the create sent, no intent, nothing pending.
@@ -201,9 +204,7 @@ describe('state import of the audience of its own lost create, applied from a ma
     // Imported where the clock agrees with AEP's (another machine, or this one set right).
     emulator().control.updateSettings({ clockOffsetMs: 0 });
     const stdout = await followTheHint(s, made);
-    expect(stdout).toContain(
-      `  - the pending create intent from ${pending!.intent!.startedAt} is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it\n`,
-    );
+    expect(stdout).toContain(adoptedAnswer(`intent from ${pending!.intent!.startedAt}`));
     expect(stdout.endsWith(OWED)).toBe(true);
     expect((await recordOf(s.state))?.imported).toBeUndefined();
   });
@@ -229,9 +230,7 @@ describe('state import of the audience of its own lost create, applied with no r
     emulator().control.setDelays({ operationDelayMs: 10 });
     emulator().control.updateSettings({ clockOffsetMs: 0 });
     const stdout = await importGold(s, made);
-    expect(stdout).toContain(
-      `  - the pending create intent from ${pending!.intent!.startedAt} is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it\n`,
-    );
+    expect(stdout).toContain(adoptedAnswer(`intent from ${pending!.intent!.startedAt}`));
   });
 });
 
@@ -323,9 +322,7 @@ describe('state import of the audience of a create another machine resumed and s
     emulator().control.setDelays({ operationDelayMs: 10 });
 
     const stdout = await importGold(s, made);
-    expect(stdout).toContain(
-      `  - the pending create (operation ${answered!.operationId!}) is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it\n`,
-    );
+    expect(stdout).toContain(adoptedAnswer(`(operation ${answered!.operationId!})`));
   });
 });
 
@@ -398,9 +395,7 @@ describe('state import of the audience of its own create whose operation the ser
     emulator().control.setDelays({ operationDelayMs: 10 });
 
     const stdout = await followTheHint(s, made);
-    expect(stdout).toContain(
-      `  - the pending create (operation ${pending!.operationId!}) is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it\n`,
-    );
+    expect(stdout).toContain(adoptedAnswer(`(operation ${pending!.operationId!})`));
     expect(stdout.endsWith(OWED)).toBe(true);
     await startsTheFirstRunOnce(s, made);
   });
