@@ -2,7 +2,7 @@ import { stillNamedElsewhere } from '../plan/still-named.js';
 import { recordId } from '../state/record-id.js';
 import type { StateStore } from '../state/store.js';
 import type { ManifestFacts } from './import-manifest.js';
-import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
+import { forgetCommand, type PasteFlags } from '../text/paste-flags.js';
 
 /**
  * What `state import <key> --sandbox <s>` says of the records of the key it leaves in other
@@ -30,7 +30,7 @@ export async function keptElsewhere(
   const lines: string[] = [];
   for (const r of others) {
     const audience = r.audienceId === undefined ? '' : ` (audience ${r.audienceId})`;
-    const forget = `audiencectl state forget ${key} --sandbox ${r.sandbox}${pastedFlags(paste, 'state')}`;
+    const forget = forgetCommand(key, r.sandbox, paste);
     if (stillNamedElsewhere(r, named))
       lines.push(
         `${recordId(r.sandbox, key)}${audience} is recorded too, from ${file}, which now names ${key} in sandbox "${sandbox}": it stays recorded and plans hold it (its audience is never deleted); to stop managing it (the audience stays): ${forget}`,

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { NormalSpec } from '../manifest/normal-spec.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { FieldChange, LiveState, RefreshReport, RefreshView } from './schema.js';
-import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
+import { forgetCommand, type PasteFlags } from '../text/paste-flags.js';
 
 /**
  * What the Audiences API does not show, so a refresh cannot see drift in it. Said in every
@@ -72,7 +72,7 @@ export function driftOf(
     const what = live.external ? '' : ', not an external audience';
     return {
       kind: 'renamed',
-      detail: `audience ${id} is now named "${live.name}"${what} (recorded as "${known ?? '?'}"): renamed outside audiencectl, and a name cannot be PATCHed; rename it back in AEP, or run \`audiencectl state forget ${record.key} --sandbox ${record.sandbox}${pastedFlags(paste, 'state')}\` to leave it and create the manifest's audience anew`,
+      detail: `audience ${id} is now named "${live.name}"${what} (recorded as "${known ?? '?'}"): renamed outside audiencectl, and a name cannot be PATCHed; rename it back in AEP, or run \`${forgetCommand(record.key, record.sandbox, paste)}\` to leave it and create the manifest's audience anew`,
     };
   }
   const applied = record.applied?.spec;

@@ -3,7 +3,7 @@ import { specName } from '../manifest/spec-hash-memo.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { PlainStepKind, Step } from './schema.js';
 import { createUnsettled, holdsNoAudience, isWaiting } from '../state/waiting.js';
-import { manifestsDirWord, pastedFlags, type PasteFlags } from '../text/paste-flags.js';
+import { forgetCommand, manifestsDirWord, pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 
 export function baseStep(record: AudienceRecord, kind: PlainStepKind, reason: string): Step {
   return {
@@ -70,7 +70,7 @@ export function moveStep(
   // A default sandbox changed: naming the sandbox moves a record that holds no audience.
   const named = `set metadata.sandbox: ${to} in ${manifest.file}: no audience exists in "${from}" (its record waits for its create), so the apply creates it in "${to}" and drops that record`;
   // Two whole sequences, each starting with the forget: no reading of one deletes the audience.
-  const forget = `\`audiencectl state forget ${key} --sandbox ${from}${flags}\``;
+  const forget = `\`${forgetCommand(key, from, paste)}\``;
   const applyTo = `\`audiencectl apply ${manifestsDirWord(paste)}${explicit ? '' : ` --sandbox ${to}`}${pastedFlags(paste, 'apply')}\``;
   const onPurpose =
     !explicit && holdsNoAudience(record)
@@ -121,7 +121,7 @@ export function renameStep(
       (unsettled !== undefined
         ? `First, ${unsettled}`
         : `To keep the audience: set metadata.name back to ${key}. ` +
-          `To keep the new name: \`audiencectl state forget ${key} --sandbox ${sandbox}${flags}\`, then ` +
+          `To keep the new name: \`${forgetCommand(key, sandbox, paste)}\`, then ` +
           `\`audiencectl state import ${manifest.key} ${manifestsDirWord(paste)} --sandbox ${sandbox} --audience-id ${id}${flags}\``) +
       assumedNote(assumed, manifest, false),
   };

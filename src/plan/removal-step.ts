@@ -2,7 +2,7 @@ import type { AudienceRecord } from '../state/schema.js';
 import type { Step } from './schema.js';
 import { createUnsettled, isWaiting } from '../state/waiting.js';
 import { baseStep } from './move-steps.js';
-import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
+import { forgetCommand, pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 
 /**
  * The record of the same sandbox that holds this waiting record's create: a carried create
@@ -57,7 +57,7 @@ export function removalStep(
   const doubt = record.blocked ? record.blocked.message : `a ${record.intent!.kind} call was interrupted`;
   return {
     ...step,
-    blocked: `the audience may exist remotely (${doubt}) but audiencectl never learned its id; to drop the record and leave any remote audience alone, run: audiencectl state forget ${record.key} --sandbox ${record.sandbox}${pastedFlags(paste, 'state')}`,
+    blocked: `the audience may exist remotely (${doubt}) but audiencectl never learned its id; to drop the record and leave any remote audience alone, run: ${forgetCommand(record.key, record.sandbox, paste)}`,
   };
 }
 
@@ -73,6 +73,6 @@ function createInterrupted(record: AudienceRecord, paste: PasteFlags | undefined
   return (
     "its create was interrupted: the audience it made very likely exists in AEP and is audiencectl's own, but audiencectl never learned its id, so it cannot be deleted now. " +
     `To delete it: put ${manifest} back and run \`audiencectl apply${pastedFlags(paste, 'apply')}\`: the create is settled (its audience adopted, or created); then remove the manifest again, and the next apply deletes the audience. ` +
-    `To leave it in AEP, unmanaged: \`audiencectl state forget ${record.key} --sandbox ${record.sandbox}${pastedFlags(paste, 'state')}\` (that drops only the record)`
+    `To leave it in AEP, unmanaged: \`${forgetCommand(record.key, record.sandbox, paste)}\` (that drops only the record)`
   );
 }

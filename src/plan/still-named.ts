@@ -1,6 +1,6 @@
 import type { AudienceRecord } from '../state/schema.js';
 import { holdsNoAudience } from '../state/waiting.js';
-import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
+import { forgetCommand, type PasteFlags } from '../text/paste-flags.js';
 
 /** Where a manifest is: its sandbox, key and file (a DesiredManifest, or what `state import` read). */
 export type NamedAt = { sandbox: string; key: string; file: string };
@@ -35,5 +35,5 @@ export function stillNamedReason(
   paste?: PasteFlags,
 ): string {
   const there = recorded ? `, where ${manifest.key} is recorded too` : '';
-  return `${manifest.file} still names ${record.key}, now in sandbox "${manifest.sandbox}"${there}: its manifest was not removed, so the audience in "${record.sandbox}" is never deleted; to stop managing it (the audience stays): audiencectl state forget ${record.key} --sandbox ${record.sandbox}${pastedFlags(paste, 'state')}`;
+  return `${manifest.file} still names ${record.key}, now in sandbox "${manifest.sandbox}"${there}: its manifest was not removed, so the audience in "${record.sandbox}" is never deleted; to stop managing it (the audience stays): ${forgetCommand(record.key, record.sandbox, paste)}`;
 }

@@ -96,3 +96,8 @@ export function pastedFlags(
   const emulator = flags.emulator && (command === 'apply' || command === 'init') ? ' --emulator' : '';
   return `${options.withState === false ? '' : flags.state}${flags.access}${emulator}`;
 }
+
+/** The `state forget` a printed hint names to drop the record of `key` in `sandbox`, with the flags `flags` carry. */
+export function forgetCommand(key: string, sandbox: string, flags: PasteFlags | undefined): string {
+  return `audiencectl state forget ${key} --sandbox ${sandbox}${pastedFlags(flags, 'state')}`;
+}

@@ -22,7 +22,7 @@ import { escapeText } from '../../text/safe-text.js';
 import type { OrgOf } from '../../state/org-binding.js';
 import { requireStateStore } from '../../state/presence.js';
 import { lockForCommand, openExisting, out, sandboxOf, type SandboxOptions } from './state-read.js';
-import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
+import { forgetCommand, pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
 
 // `audiencectl state import <key>` and `state forget`: repairs, under the store's lock.
 
@@ -219,7 +219,7 @@ function keptRunsNote(kept: AudienceRecord, paste: PasteFlags | undefined): stri
   const { sandbox, key } = kept;
   const count = kept.runs.length === 1 ? 'run' : 'runs';
   const until = untilText(kept);
-  return `Its ${kept.runs.length} ${count} begun in the last 24 hours stay${kept.runs.length === 1 ? 's' : ''} under ${recordId(sandbox, key)} as a record of runs only: forgetting does not undo them, and they count against sandbox ${sandbox}'s daily run budget until ${until} (an apply then drops the record; \`audiencectl state forget ${key} --sandbox ${sandbox}${pastedFlags(paste, 'state')}\` again drops it now).`;
+  return `Its ${kept.runs.length} ${count} begun in the last 24 hours stay${kept.runs.length === 1 ? 's' : ''} under ${recordId(sandbox, key)} as a record of runs only: forgetting does not undo them, and they count against sandbox ${sandbox}'s daily run budget until ${until} (an apply then drops the record; \`${forgetCommand(key, sandbox, paste)}\` again drops it now).`;
 }
 
 function audienceNote(record: AudienceRecord | undefined): string {
