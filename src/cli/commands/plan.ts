@@ -78,8 +78,8 @@ async function liveView(
 ): Promise<Partial<PlanOptions>> {
   if (!needsLive(desired, recorded, options, flags.refresh === true)) return {};
   // The configuration (its YAML and zod) and the client are loaded only for a plan that reads the service.
-  const { resolveTarget } = await import('../connect.js');
-  const target = resolveTarget(flags, (warning) => process.stderr.write(`Warning: ${warning}\n`));
+  const { resolveTarget, warnOnStderr } = await import('../connect.js');
+  const target = resolveTarget(flags, warnOnStderr);
   const connection = await target.open();
   try {
     // Read from another org, every recorded audience would look deleted outside audiencectl.

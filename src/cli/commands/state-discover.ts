@@ -85,8 +85,8 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
   const say = (text: string) => process.stdout.write(`${escapeText(text)}\n`);
   const sandbox = options.sandbox ?? (process.env.AEP_SANDBOX || undefined);
   // The configuration's reader (the yaml library) and the client: `state list` and `show` never load them.
-  const { resolveTarget } = await import('../connect.js');
-  const target = resolveTarget(options, (warning) => process.stderr.write(`Warning: ${warning}\n`));
+  const { resolveTarget, warnOnStderr } = await import('../connect.js');
+  const target = resolveTarget(options, warnOnStderr);
   await requireStateStore(await stateLocationOf(options), options.paste);
   const desired = await loadDesired(dir, { sandbox: sandbox ?? 'prod' });
   const warn = (text: string) => process.stderr.write(`Warning: ${escapeText(text)}\n`);
