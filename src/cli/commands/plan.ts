@@ -40,8 +40,7 @@ import { dropScanThread } from '../../scan/prestart.js';
 import { fileSelector } from '../../source/file-filter.js';
 import { escapeText } from '../../text/safe-text.js';
 import { pasteFlagsOf } from '../paste-flags.js';
-import { withManifestsDir } from '../../text/paste-flags.js';
-import type { PasteFlags } from '../../text/paste-flags.js';
+import { withManifestsDir, type PasteFlags } from '../../text/paste-flags.js';
 import { AudiencectlError } from '../../errors.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
 import { describeLocation, type StateLocation } from '../../state/location.js';
@@ -226,6 +225,8 @@ export function planCommand(setExit: (code: number) => void): Command {
     if (!gone) assertDirectory(dir, INCLUDE_HINT);
     const now = Math.floor(Date.now() / 1000);
     const location = await stateLocationOf(flags);
+    // The flags typed here, which the commands its messages print carry (src/cli/paste-flags.ts).
+    const typed = pasteFlagsOf(invoked);
     // Even a --base plan, which reads neither the store nor the working tree's copy of a
     // manifest it already holds: the plan would still replace the file.
     if (flags.out)
@@ -241,7 +242,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     // A --base plan reads no state: where --state points does not matter to it.
     const storeExists = flags.base === undefined && (await stateStoreExists(location));
     if (flags.base === undefined && location.kind === 'dir' && !storeExists)
-      process.stderr.write(missingStoreWarning(location.dir, pasteFlagsOf(invoked)));
+      process.stderr.write(missingStoreWarning(location.dir, typed));
     // The manifests (read and parsed by the parser threads) and the state (read here) at once.
     const cacheFile =
       flags.base === undefined ? manifestCacheFile(location, storeExists) : baseManifestCacheFile(dir);
@@ -280,7 +281,7 @@ export function planCommand(setExit: (code: number) => void): Command {
             ...(cacheFile ? { cacheFile } : {}),
             ...(scan ? { cacheBytes: scan.manifestCache, listing: scan.manifests } : {}),
           }),
-      flags.base === undefined ? readRecorded(flags, snapshot, scan, pasteFlagsOf(invoked)) : undefined,
+      flags.base === undefined ? readRecorded(flags, snapshot, scan, typed) : undefined,
     ]).finally(() => scan?.stop());
     const { loaded: desired, saveCache } = working;
     // Hashed and written by a thread of its own while this one plans: a plan that cannot
@@ -298,9 +299,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     // Commands its steps print carry this process's --state and --config, in the text a person
     // reads here; JSON (saved plans compare its steps) and a pull request's Markdown keep none.
     const paste =
-      flags.output === 'text' && flags.base === undefined
-        ? withManifestsDir(pasteFlagsOf(invoked), dir)
-        : undefined;
+      flags.output === 'text' && flags.base === undefined ? withManifestsDir(typed, dir) : undefined;
     const base = {
       ...planOptionsFrom(flags, now),
       ...(unread ? { unreadBase: unread } : {}),
