@@ -2,6 +2,7 @@ import { CLOCK_TOLERANCE_SECONDS } from '../plan/clock.js';
 import { RUN_BUDGET_WINDOW_SECONDS } from '../plan/runs.js';
 import type { AppliedTarget, Step } from '../plan/schema.js';
 import { withoutCreate } from '../state/current-runs.js';
+import { runCount } from '../state/describe.js';
 import { applyChanges, newRecord, type RecordChanges } from '../state/record-changes.js';
 import type { AppliedRevision, AppliedSpec, AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
@@ -123,11 +124,6 @@ export function droppedNote(kept: AudienceRecord | undefined): string {
       : []),
   ];
   return `the create is dropped from the record, which keeps ${keeps.join(' and ')}`;
-}
-
-/** `1 run`, `2 runs`. */
-export function runCount(n: number): string {
-  return n === 1 ? '1 run' : `${n} runs`;
 }
 
 export function result(

@@ -22,14 +22,18 @@ export function untilText(record: Pick<AudienceRecord, 'runs'>): string {
   return new Date(countedUntil(record.runs) * 1000).toISOString();
 }
 
+/** `1 run`, `2 runs`. */
+export function runCount(n: number): string {
+  return n === 1 ? '1 run' : `${n} runs`;
+}
+
 /**
  * What a removal, a forget or a settled delete says of the runs-only record it kept
  * (runsOnlyRemnant): `the record keeps only its 1 run of deleted audiences, counted against the
  * sandbox's daily run budget until <time>`; `of`: whose runs they are.
  */
 export function keptRunsOnlyNote(kept: Pick<AudienceRecord, 'runs'>, of = 'deleted audiences'): string {
-  const count = kept.runs.length === 1 ? '1 run' : `${kept.runs.length} runs`;
-  return `the record keeps only its ${count} of ${of}, counted against the sandbox's daily run budget until ${untilText(kept)}`;
+  return `the record keeps only its ${runCount(kept.runs.length)} of ${of}, counted against the sandbox's daily run budget until ${untilText(kept)}`;
 }
 
 /**
@@ -39,8 +43,7 @@ export function keptRunsOnlyNote(kept: Pick<AudienceRecord, 'runs'>, of = 'delet
 export function runsOnlyNote(record: AudienceRecord, paste?: PasteFlags): string | undefined {
   if (!holdsOnlyFormerRuns(record)) return undefined;
   const { sandbox, key } = record;
-  const count = record.runs.length === 1 ? '1 run' : `${record.runs.length} runs`;
-  return `${sandbox}/${key} names no audience: it keeps only ${count} of deleted or forgotten audiences, which count against sandbox ${sandbox}'s daily run budget until ${untilText(record)} (its manifest removed, its audience forgotten, or a create that made nothing to be made again). While a manifest names ${key}, the plan creates the audience into it (or, with metadata.adopt or --adopt, adopts the one external audience of that name, and \`state import --discover\` matches it: any audience of the name, which may be another than its forgotten one; the plan says which; its runs are kept either way), and does nothing with it otherwise; an apply after that time (and the 5 minutes the clocks are given) drops it, and \`audiencectl state forget ${key} --sandbox ${sandbox}${pastedFlags(paste, 'state')}\` drops it now (its runs then no longer count).`;
+  return `${sandbox}/${key} names no audience: it keeps only ${runCount(record.runs.length)} of deleted or forgotten audiences, which count against sandbox ${sandbox}'s daily run budget until ${untilText(record)} (its manifest removed, its audience forgotten, or a create that made nothing to be made again). While a manifest names ${key}, the plan creates the audience into it (or, with metadata.adopt or --adopt, adopts the one external audience of that name, and \`state import --discover\` matches it: any audience of the name, which may be another than its forgotten one; the plan says which; its runs are kept either way), and does nothing with it otherwise; an apply after that time (and the 5 minutes the clocks are given) drops it, and \`audiencectl state forget ${key} --sandbox ${sandbox}${pastedFlags(paste, 'state')}\` drops it now (its runs then no longer count).`;
 }
 
 export function lastRunStatus(record: AudienceRecord): string {

@@ -4,16 +4,9 @@ import { aepFailure, isNotFound } from '../aep-failure.js';
 import { checkBeforeDelete } from '../delete-check.js';
 import { pollUntil } from '../poll.js';
 import { keptAfterDelete, runsOnlyRemnant } from '../../state/current-runs.js';
-import { keptRunsOnlyNote } from '../../state/describe.js';
+import { keptRunsOnlyNote, runCount } from '../../state/describe.js';
 import { ownsNoAudience } from '../../state/waiting.js';
-import {
-  budgetHorizon,
-  clearIntent,
-  importHint,
-  removeOrReplace,
-  result,
-  runCount,
-} from '../record-helpers.js';
+import { budgetHorizon, clearIntent, importHint, removeOrReplace, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 
 /** The audience id of a record whose create may still be running. */
