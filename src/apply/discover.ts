@@ -2,7 +2,7 @@ import type { AudienceReads } from '../aep/types.js';
 import type { LoadResult } from '../manifest/load.js';
 import { claims, describeFound, matchAdoptable } from '../plan/adopt.js';
 import { normaliseSpec } from '../plan/normalise.js';
-import { holdsOnlyFormerRuns, runsTakenOver } from '../state/current-runs.js';
+import { holdsAudienceRecord, holdsOnlyFormerRuns, runsTakenOver } from '../state/current-runs.js';
 import { newRecord } from '../state/record-changes.js';
 import { recordId } from '../state/record-id.js';
 import type { FoundAudience } from '../plan/schema.js';
@@ -80,12 +80,9 @@ export async function discoverRecords(
 ): Promise<DiscoverResult> {
   const records = (await store.readAll()).audiences;
   const known = new Map(records.map((record) => [recordId(record.sandbox, record.key), record]));
-  // A runs-only record (its manifest removed, its audience forgotten) is matched as no record is:
-  // its audience may well be the one to find, and the match keeps its runs (runsTakenOver).
-  const runsOnly = (id: string) => {
-    const record = known.get(id);
-    return record !== undefined && holdsOnlyFormerRuns(record);
-  };
+  // A runs-only record (its manifest removed, its audience forgotten) is matched as no record is
+  // (holdsAudienceRecord): its audience may well be the one to find, and the match keeps its runs
+  // (runsTakenOver).
   const waiting = (id: string) => {
     const record = known.get(id);
     return record !== undefined && holdsNoAudience(record) && !holdsOnlyFormerRuns(record);
@@ -93,7 +90,7 @@ export async function discoverRecords(
   const manifests = desired.manifests.filter((m) => {
     const id = recordId(m.sandbox, m.key);
     return (
-      (!known.has(id) || runsOnly(id) || waiting(id)) &&
+      (!holdsAudienceRecord(known, id) || waiting(id)) &&
       (options.sandbox === undefined || m.sandbox === options.sandbox)
     );
   });
