@@ -11,7 +11,7 @@ import { StateWriteError, reasonOf } from './errors.js';
  */
 export const fsCalls = { open, rename, rm, unlink, mkdir };
 
-/** Suffix of the temporary files; readers skip them and the lock holder sweeps them. */
+/** Suffix of the temporary files; readers skip them and the lock holder sweeps its own (sweep.ts). */
 export const TEMP_SUFFIX = '.tmp';
 
 /** `.name.<pid>.<random>.tmp` beside `file`: same directory, so the rename is atomic. */

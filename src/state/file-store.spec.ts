@@ -2,6 +2,8 @@ import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { aRecord, useTempDirs } from '../../test/state/helpers.js';
+import { deadPid, thisHostTag } from '../../test/helpers/temp-names.js';
+import { writeCacheFile } from '../cache/cache-file.js';
 import { FileStateStore } from './file-store.js';
 import { metaPath, recordPath } from './paths.js';
 
@@ -85,5 +87,29 @@ describe('FileStateStore files', () => {
       lineage,
       serial: 4,
     });
+  });
+
+  it("sweeps, once locked, the temp files of records and meta.json, not a plan's cache temp files: their next write does", async () => {
+    const dir = await tempDir();
+    const here = thisHostTag();
+    const gone = deadPid();
+    await mkdir(path.join(dir, 'audiences', 'prod'), { recursive: true });
+    const record = path.join('audiences', 'prod', `.gold.json.${gone}.0a1b2c3d.tmp`);
+    const meta = `.meta.json.${gone}.0a1b2c3d.tmp`;
+    // A plan writing its caches beside the records, without the lock: this host's running pid,
+    // and another host's (its pid means nothing here), written just now.
+    const running = `.manifest-cache.jsonl.${here}.${process.ppid}.0a1b2c3d.tmp`;
+    const elsewhere = `.state-snapshot.jsonl.${here === '0badc0de' ? '0badc0df' : '0badc0de'}.1.0a1b2c3d.tmp`;
+    // A plan killed while it wrote its cache: litter, which the next cache write removes.
+    const killed = `.manifest-cache.jsonl.${here}.${gone}.0a1b2c3d.tmp`;
+    for (const name of [record, meta, running, elsewhere, killed])
+      await writeFile(path.join(dir, name), 'half a file');
+    await lockedStore(dir);
+    expect((await readdir(path.join(dir, 'audiences', 'prod'))).sort()).toEqual([]);
+    expect((await readdir(dir)).sort()).toEqual([killed, running, elsewhere, 'audiences', 'lock'].sort());
+    expect(writeCacheFile(path.join(dir, 'manifest-cache.jsonl'), 'a cache\n')).toBe(true);
+    expect((await readdir(dir)).sort()).toEqual(
+      [running, elsewhere, 'audiences', 'lock', 'manifest-cache.jsonl'].sort(),
+    );
   });
 });

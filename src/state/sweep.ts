@@ -1,10 +1,13 @@
 import { readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { TEMP_SUFFIX } from './durable-fs.js';
-import { audiencesDir } from './paths.js';
+import { audiencesDir, metaPath } from './paths.js';
 
 /** Lock (and compat.json) temp files belong to writers that may still be using them; only old ones are litter. */
 const LOCK_TEMP_MIN_AGE_MS = 60_000;
+
+/** meta.json's: of the root's files, the only one written under the lock (records are in audiences/). */
+const META_TEMP_PREFIX = `.${path.basename(metaPath('.'))}.`;
 
 async function names(dir: string): Promise<string[]> {
   return readdir(dir).catch(() => []);
@@ -15,8 +18,12 @@ function isTemp(name: string): boolean {
 }
 
 /**
- * Removes temporary files left by writers killed mid-write. Only the lock holder
- * writes records, so once it holds the lock every record temp file is litter.
+ * Removes temporary files left by writers killed mid-write. Only the lock holder writes
+ * records and meta.json, so once it holds the lock every temp file of theirs is litter. The
+ * other files in the root are written without the lock: the lock's and compat.json's temp
+ * files are litter once old; plan's caches' (manifest-cache.jsonl, state-snapshot.jsonl) are
+ * left to their next write, which knows whether their writer still runs (files/stale-temps.ts):
+ * removed here, a concurrent plan's cache was not written.
  */
 export async function sweepTempFiles(dir: string): Promise<number> {
   let removed = 0;
@@ -27,11 +34,10 @@ export async function sweepTempFiles(dir: string): Promise<number> {
   };
   for (const name of (await names(dir)).filter(isTemp)) {
     const file = path.join(dir, name);
-    // compat.json is written without the lock: its temp file may be another process's, in use.
     if (name.startsWith('.lock.') || name.startsWith('.compat.json.')) {
       const info = await stat(file).catch(() => undefined);
       if (!info || Date.now() - info.mtimeMs < LOCK_TEMP_MIN_AGE_MS) continue;
-    }
+    } else if (!name.startsWith(META_TEMP_PREFIX)) continue;
     await remove(file);
   }
   const root = audiencesDir(dir);
