@@ -58,7 +58,8 @@ function running(pid: number): boolean {
 }
 
 /**
- * Whether `entry`, beside `file`, is a temporary file an earlier write to `file` left:
+ * Whether `entry`, beside `file` and named as its temporary files are (tempsNamedFor), is
+ * one an earlier write to `file` left:
  * hostTempPath's `.<name>.<host>.<pid>.<8 hex>.tmp`, `.<name>.<pid>.<8 hex>.tmp` of `--out`
  * before the host was named, or `.<name>.<pid>.tmp` of the caches before then (those names
  * only; a pid has at most 7 digits, so an 8-character first part is the host), whose writer
@@ -66,7 +67,6 @@ function running(pid: number): boolean {
  */
 function isLitter(file: string, entry: string, host: string, info: Stats | undefined, now: number): boolean {
   const prefix = `.${path.basename(file)}.`;
-  if (!entry.startsWith(prefix) || !entry.endsWith(TEMP_SUFFIX)) return false;
   const tag = /^(?:([0-9a-f]{8})\.)?(\d+)(?:\.[0-9a-f]{8})?$/.exec(
     entry.slice(prefix.length, -TEMP_SUFFIX.length),
   );
@@ -75,9 +75,23 @@ function isLitter(file: string, entry: string, host: string, info: Stats | undef
   return gone || now - info.mtimeMs >= TEMP_STALE_MS;
 }
 
-/** Whether `entry` could be litter of `file` at all (the name only: no lstat of the rest). */
-function named(file: string, entry: string): boolean {
-  return entry.startsWith(`.${path.basename(file)}.`) && entry.endsWith(TEMP_SUFFIX);
+/** Temporary files (paths) with their lstat (undefined: it failed). */
+type Statted = ReadonlyArray<readonly [temp: string, info: Stats | undefined]>;
+
+/** The paths of `entries` (file's folder's listing) that could be litter of `file`: by name, no lstat of the rest. */
+function tempsNamedFor(file: string, entries: readonly string[]): string[] {
+  const prefix = `.${path.basename(file)}.`;
+  const dir = path.dirname(file);
+  return entries
+    .filter((entry) => entry.startsWith(prefix) && entry.endsWith(TEMP_SUFFIX))
+    .map((entry) => path.join(dir, entry));
+}
+
+/** Of tempsNamedFor's, statted, those earlier writes to `file` left (isLitter). */
+function litterOf(file: string, statted: Statted, host: string, now: number): string[] {
+  return statted
+    .filter(([temp, info]) => isLitter(file, path.basename(temp), host, info, now))
+    .map(([temp]) => temp);
 }
 
 /**
@@ -86,29 +100,30 @@ function named(file: string, entry: string): boolean {
  * read or remove is left, and the write goes on.
  */
 export async function sweepTemps(file: string, host = hostTag(), now = Date.now()): Promise<void> {
-  const dir = path.dirname(file);
-  for (const entry of await readdir(dir).catch(() => [])) {
-    if (!named(file, entry)) continue;
-    const temp = path.join(dir, entry);
-    const info = await lstat(temp).catch(() => undefined);
-    if (isLitter(file, entry, host, info, now)) await fsCalls.rm(temp).catch(() => undefined);
-  }
+  const statted: Array<[string, Stats | undefined]> = [];
+  for (const temp of tempsNamedFor(file, await readdir(path.dirname(file)).catch(() => [])))
+    statted.push([temp, await lstat(temp).catch(() => undefined)]);
+  for (const temp of litterOf(file, statted, host, now)) await fsCalls.rm(temp).catch(() => undefined);
 }
 
 /** sweepTemps, here and now (a cache's writer, in whichever thread writes it). */
 export function sweepTempsSync(file: string, host = hostTag(), now = Date.now()): void {
-  const dir = path.dirname(file);
   let entries: string[];
   try {
-    entries = readdirSync(dir);
+    entries = readdirSync(path.dirname(file));
   } catch {
     return;
   }
-  for (const entry of entries) {
-    if (!named(file, entry)) continue;
-    const temp = path.join(dir, entry);
+  const statted = tempsNamedFor(file, entries).map((temp): [string, Stats | undefined] => {
     try {
-      if (isLitter(file, entry, host, lstatSync(temp), now)) rmSync(temp);
+      return [temp, lstatSync(temp)];
+    } catch {
+      return [temp, undefined];
+    }
+  });
+  for (const temp of litterOf(file, statted, host, now)) {
+    try {
+      rmSync(temp);
     } catch {
       // Gone already, or not ours to remove: left.
     }
