@@ -3,7 +3,9 @@ import type { LoadResult } from '../manifest/load.js';
 import { claims, describeFound, matchAdoptable } from '../plan/adopt.js';
 import { normaliseSpec } from '../plan/normalise.js';
 import { holdsAudienceRecord, holdsOnlyFormerRuns, runsTakenOver } from '../state/current-runs.js';
+import { formerAudienceNote } from '../state/describe.js';
 import { newRecord } from '../state/record-changes.js';
+import { dropTaken, runsHeldElsewhere, takenRunsNotes, withRunsFrom } from '../state/runs-elsewhere.js';
 import { recordId } from '../state/record-id.js';
 import type { FoundAudience } from '../plan/schema.js';
 import type { AppliedRevision } from '../state/schema.js';
@@ -20,6 +22,11 @@ export type DiscoverRow = {
   audienceId?: string;
   /** What the sandbox holds under the name, when not matched. */
   detail: string;
+  /**
+   * Matched over a runs-only record (formerAudienceNote): whether the audience is the one its
+   * key recorded before; and the runs taken from runs-only records of other keys (takenRunsNotes).
+   */
+  notes?: string[];
 };
 
 export type DiscoverResult = {
@@ -120,12 +127,18 @@ export async function discoverRecords(
     }
     const audienceId = match.audience.audienceId;
     claimed.set(audienceId, id);
-    rows.push({ ...base, outcome: 'matched', audienceId, detail: '' });
+    // As adoption says it (plan/adopt.ts, apply/steps/adopt.ts): which audience the key now holds.
+    const former = formerAudienceNote(known.get(id), match.audience);
+    const row: DiscoverRow = { ...base, outcome: 'matched', audienceId, detail: '' };
+    rows.push(row);
+    if (former !== '') row.notes = [`audience ${audienceId}${former}`];
     if (options.dryRun) continue;
     const request = manifest.manifest.ingestion.request;
+    const since = options.budgetHorizon();
+    const elsewhere = runsHeldElsewhere([...known.values()], base, audienceId, since);
     await store.put({
       ...newRecord(manifest.sandbox, manifest.key, manifest.manifest.metadata.deletionPolicy),
-      runs: runsTakenOver(known.get(id), audienceId, options.budgetHorizon()),
+      runs: withRunsFrom(runsTakenOver(known.get(id), audienceId, since), elsewhere),
       audienceId,
       manifestFile: manifest.file,
       imported: {
@@ -135,6 +148,14 @@ export async function discoverRecords(
       },
       observed: { source: 'audiences', at, body: { ...match.audience } },
     });
+    const dropped = await dropTaken(store, elsewhere);
+    for (const { from, rest } of dropped.sources) {
+      const fromId = recordId(from.sandbox, from.key);
+      if (rest) known.set(fromId, rest);
+      else known.delete(fromId);
+    }
+    const taken = takenRunsNotes(dropped);
+    if (taken.length > 0) row.notes = [...(row.notes ?? []), ...taken];
   }
   return { rows, inactiveUnlisted: inactive.refused };
 }

@@ -89,6 +89,7 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
     list: () => store.list(),
     put: (record) => dropping(store.put(record)),
     delete: (sandbox, key) => dropping(store.delete(sandbox, key)),
+    replaceIfUnchanged: (expected, next) => dropping(store.replaceIfUnchanged(expected, next)),
     beginIntent: (record, kind, extra) => dropping(store.beginIntent(record, kind, extra)),
     resolveIntent: (record, outcome) => dropping(store.resolveIntent(record, outcome)),
     restore: (snapshot, signal) => dropping(store.restore(snapshot, signal)),

@@ -125,6 +125,7 @@ export function leaderView(store: StateStore, leadership: Leadership): StateStor
     list: () => store.list(),
     put: (record) => store.put(record),
     delete: (sandbox, key) => store.delete(sandbox, key),
+    replaceIfUnchanged: (expected, next) => store.replaceIfUnchanged(expected, next),
     beginIntent: (record, kind, extra) => store.beginIntent(record, kind, extra),
     resolveIntent: (record, outcome) => store.resolveIntent(record, outcome),
     restore: (snapshot, signal) => store.restore(snapshot, signal),

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { DesiredManifest } from '../manifest/load.js';
 import type { NormalSpec } from '../manifest/normal-spec.js';
+import { formerAudienceNote } from '../state/describe.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { fullPatchBody } from './diff.js';
 import { UNSEEN_BY_REFRESH } from './drift.js';
@@ -72,28 +73,6 @@ function differences(audience: FoundAudience, spec: NormalSpec): FieldChange[] {
 }
 
 /** The `<= adopt` step of a manifest without a record whose adoption was asked for. */
-/**
- * Over a runs-only record (its audience forgotten from this key, or deleted): whether the
- * audience adopted is the one this key recorded before. Adoption takes any single audience of
- * the name, so a colleague's, made after the forget, is said to be another. '' with no such runs.
- */
-export function formerAudienceNote(
-  record: AudienceRecord | undefined,
-  audience: { audienceId: string; createdAt?: number | undefined; createdBy?: string | undefined },
-): string {
-  const former = [...new Set((record?.runs ?? []).flatMap((run) => run.formerAudienceId ?? []))];
-  if (former.length === 0) return '';
-  if (former.includes(audience.audienceId))
-    return '; it is the audience this key recorded before, taken back';
-  const made = [
-    audience.createdAt === undefined ? '' : `created ${new Date(audience.createdAt * 1000).toISOString()}`,
-    audience.createdBy === undefined ? '' : `by ${audience.createdBy}`,
-  ]
-    .filter((part) => part !== '')
-    .join(' ');
-  return `; it is NOT the audience this key recorded before (${former.join(', ')}, forgotten or deleted): another audience of the same name${made === '' ? '' : ` (${made})`}, whose changeable properties the PATCH sets to the manifest`;
-}
-
 export function adoptStep(
   desired: DesiredManifest,
   target: AppliedTarget,

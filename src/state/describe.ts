@@ -46,6 +46,29 @@ export function runsOnlyNote(record: AudienceRecord, paste?: PasteFlags): string
   return `${sandbox}/${key} names no audience: it keeps only ${runCount(record.runs.length)} of deleted or forgotten audiences, which count against sandbox ${sandbox}'s daily run budget until ${untilText(record)} (its manifest removed, its audience forgotten, or a create that made nothing to be made again). While a manifest names ${key}, the plan creates the audience into it (or, with metadata.adopt or --adopt, adopts the one external audience of that name, and \`state import --discover\` matches it: any audience of the name, which may be another than its forgotten one; the plan says which; its runs are kept either way), and does nothing with it otherwise; an apply after that time (and the 5 minutes the clocks are given) drops it, and \`audiencectl state forget ${key} --sandbox ${sandbox}${pastedFlags(paste, 'state')}\` drops it now (its runs then no longer count).`;
 }
 
+/**
+ * Over a runs-only record (its audience forgotten from this key, or deleted): whether the
+ * audience adopted, discovered or imported is the one this key recorded before. Adoption and
+ * `state import --discover` take any single audience of the name, so a colleague's, made after
+ * the forget, is said to be another. '' with no such runs.
+ */
+export function formerAudienceNote(
+  record: AudienceRecord | undefined,
+  audience: { audienceId: string; createdAt?: number | undefined; createdBy?: string | undefined },
+): string {
+  const former = [...new Set((record?.runs ?? []).flatMap((run) => run.formerAudienceId ?? []))];
+  if (former.length === 0) return '';
+  if (former.includes(audience.audienceId))
+    return '; it is the audience this key recorded before, taken back';
+  const made = [
+    audience.createdAt === undefined ? '' : `created ${new Date(audience.createdAt * 1000).toISOString()}`,
+    audience.createdBy === undefined ? '' : `by ${audience.createdBy}`,
+  ]
+    .filter((part) => part !== '')
+    .join(' ');
+  return `; it is NOT the audience this key recorded before (${former.join(', ')}, forgotten or deleted): another audience of the same name${made === '' ? '' : ` (${made})`}, whose changeable properties the PATCH sets to the manifest`;
+}
+
 export function lastRunStatus(record: AudienceRecord): string {
   const run = currentRuns(record)[0];
   return run ? `${run.status} (${run.runId})` : '-';

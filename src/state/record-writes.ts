@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { StateError } from './errors.js';
 import { applyChanges, normaliseRecord, withoutIntent } from './record-changes.js';
 import type { AudienceRecord, AudienceRecordInput, Intent } from './schema.js';
@@ -44,6 +45,25 @@ export abstract class RecordWrites {
       return existed ? { remove: true } : { none: true };
     });
     return existed;
+  }
+
+  /**
+   * Writes `next` in place of `expected` (removes it when `next` is undefined) only while the
+   * stored record is still `expected`; once anything else wrote it (a step of the same apply, say)
+   * it writes nothing and returns false.
+   */
+  async replaceIfUnchanged(
+    expected: AudienceRecord,
+    next: AudienceRecordInput | undefined,
+  ): Promise<boolean> {
+    const record = next === undefined ? undefined : normaliseRecord(next);
+    let replaced = false;
+    await this.mutate(expected.sandbox, expected.key, async (stored) => {
+      if (!isDeepStrictEqual(await stored.read(), expected)) return { none: true };
+      replaced = true;
+      return record === undefined ? { remove: true } : { write: record };
+    });
+    return replaced;
   }
 
   async beginIntent(

@@ -1,8 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { refuseInterruptedSwap } from './dir-swap.js';
 import { StateError, StateReadError, reasonOf } from './errors.js';
-import { reclaimedRuns, runsOnlyRemnant, withoutStaleFormerRuns } from './current-runs.js';
-import { keptRunsOnlyNote } from './describe.js';
+import {
+  holdsOnlyFormerRuns,
+  reclaimedRuns,
+  runsOnlyRemnant,
+  withoutStaleFormerRuns,
+} from './current-runs.js';
+import { formerAudienceNote, keptRunsOnlyNote } from './describe.js';
+import { dropTaken, runsHeldElsewhere, takenRunsNotes, withRunsFrom } from './runs-elsewhere.js';
 import { epochSecondsOf } from './instant.js';
 import { newRecord, withoutBlocked } from './record-changes.js';
 import type { AudienceRecord } from './schema.js';
@@ -124,6 +130,23 @@ export async function importAudience(
   const shown = await target.verify?.();
   const notes: string[] = [];
   if (existing?.blocked) notes.push(`cleared the blocked mark (${existing.blocked.code})`);
+  // As adoption and discover say it (plan/adopt.ts): over a runs-only record, which audience this is.
+  const former =
+    existing && holdsOnlyFormerRuns(existing)
+      ? formerAudienceNote(existing, {
+          audienceId,
+          createdAt: shown?.createdSeconds,
+          createdBy: shown?.createdBy,
+        })
+      : '';
+  if (former !== '') notes.push(`audience ${audienceId}${former}`);
+  // Its runs that count, kept under another key since its audience was forgotten there (a rename).
+  const elsewhere = runsHeldElsewhere(records, target, audienceId, target.budgetHorizon?.() ?? 0);
+  /** The import's write is made: the runs it took go from where they were, and it says so. */
+  const done = async (result: ImportResult): Promise<ImportResult> => {
+    notes.push(...takenRunsNotes(await dropTaken(store, elsewhere)));
+    return result;
+  };
   if (replacing) {
     // What was recorded (applied spec, operation, intent) describes the old audience; its runs
     // that still count against the sandbox's daily run budget stay, marked as its (as a forget
@@ -137,9 +160,9 @@ export async function importAudience(
       ...newRecord(sandbox, key, existing.deletionPolicy),
       audienceId,
       ...facts,
-      ...(kept ? { runs: kept.runs } : {}),
+      runs: withRunsFrom(kept?.runs ?? [], elsewhere),
     };
-    return { record: await store.put(fresh), notes, origin: 'outside' };
+    return done({ record: await store.put(fresh), notes, origin: 'outside' });
   }
   // Imported into a record waiting for its create: what a recorded create drops goes. Runs of
   // this very audience (a forgotten audience's runs-only record, imported back) are its own again.
@@ -148,6 +171,7 @@ export async function importAudience(
   let runs: { runs?: AudienceRecord['runs'] } = own ? { runs: own } : {};
   if (waited && target.budgetHorizon)
     runs = { runs: withoutStaleFormerRuns(own ?? waited.runs, target.budgetHorizon()) };
+  if (elsewhere.runs.length > 0) runs = { runs: withRunsFrom(runs.runs ?? existing?.runs ?? [], elsewhere) };
   const unproven =
     existing && notShownOwn(existing, shown, target.createSkewSeconds ?? 0, ownCreators(records, sandbox));
   if (existing && unproven) {
@@ -155,9 +179,9 @@ export async function importAudience(
     // The person says the create is settled: its intent goes, in the one write that records the id.
     const settled = withoutMark(withoutBlocked({ ...existing, audienceId, ...facts, ...runs }));
     delete settled.pendingCreate;
-    if (!existing.intent) return { record: await store.put(settled), notes, origin: 'unproven' };
+    if (!existing.intent) return done({ record: await store.put(settled), notes, origin: 'unproven' });
     const resolved = await store.resolveIntent(existing, { kind: 'replace', record: settled });
-    if (resolved) return { record: resolved, notes, origin: 'unproven' };
+    if (resolved) return done({ record: resolved, notes, origin: 'unproven' });
   } else if (existing && ownCreatePending(existing)) {
     notes.push(
       `${pendingCreateOf(existing)} is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it`,
@@ -165,9 +189,9 @@ export async function importAudience(
     // One write: the audience id never stands beside the deleted audience's spec (withoutMark),
     // and an intent is resolved in it, as there is nothing left to resume.
     const answered = { ...adoptedCreate(existing, audienceId, target), ...runs };
-    if (!existing.intent) return { record: await store.put(answered), notes, origin: 'own' };
+    if (!existing.intent) return done({ record: await store.put(answered), notes, origin: 'own' });
     const resolved = await store.resolveIntent(existing, { kind: 'replace', record: answered });
-    if (resolved) return { record: resolved, notes, origin: 'own' };
+    if (resolved) return done({ record: resolved, notes, origin: 'own' });
   }
   const base = existing ?? newRecord(sandbox, key);
   // Importing the id a record already has changes nothing it knows about the audience.
@@ -179,7 +203,7 @@ export async function importAudience(
     );
   const imported = existing?.audienceId === undefined ? withoutMark(base) : base;
   const record = await store.put({ ...withoutBlocked(imported), audienceId, ...known, ...runs });
-  return { record, notes, origin: 'outside' };
+  return done({ record, notes, origin: 'outside' });
 }
 
 /**

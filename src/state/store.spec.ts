@@ -42,6 +42,22 @@ describe.each(stores)('$name store: records', (kind) => {
     expect(await store.get('prod', 'gold')).toBeUndefined();
   });
 
+  it('replaces or removes a record only while it is as read (replaceIfUnchanged)', async () => {
+    const store = await lockedStore(kind);
+    const read = await store.put(aRecord('gold', { runs: [run('r1', 100), run('r2', 200)] }));
+    const rest = aRecord('gold', { runs: [run('r2', 200)] });
+    expect(await store.replaceIfUnchanged(read, rest)).toBe(true);
+    expect(await store.get('prod', 'gold')).toEqual(rest);
+    // `read` is no longer what is stored: nothing is written, nothing removed.
+    expect(await store.replaceIfUnchanged(read, undefined)).toBe(false);
+    expect(await store.get('prod', 'gold')).toEqual(rest);
+    const serial = (await store.meta())?.serial;
+    expect(await store.replaceIfUnchanged(rest, undefined)).toBe(true);
+    expect(await store.get('prod', 'gold')).toBeUndefined();
+    expect((await store.meta())?.serial).toBe((serial ?? 0) + 1);
+    expect(await store.replaceIfUnchanged(rest, undefined)).toBe(false);
+  });
+
   it('reads an empty store as no meta and no records', async () => {
     const store = await kind.open(await kind.fresh());
     expect(await store.readAll()).toEqual({ meta: undefined, audiences: [] });

@@ -44,6 +44,11 @@ export interface StateStore {
   /** Removes a record; false when there was none. */
   delete(sandbox: string, key: string): Promise<boolean>;
   /**
+   * Writes `next` in place of `expected` (removes it when undefined) only while the stored
+   * record is still `expected`; false, with nothing written, once anything else changed it.
+   */
+  replaceIfUnchanged(expected: AudienceRecord, next: AudienceRecordInput | undefined): Promise<boolean>;
+  /**
    * Records, durably, that a mutating call is about to be made for `record`. Call it
    * BEFORE the call; refuses (INTENT_PENDING) while an earlier intent is unresolved.
    */

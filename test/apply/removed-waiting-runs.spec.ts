@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import type { ManifestInput } from '../../src/manifest/schema.js';
+import type { RunRecord } from '../../src/state/schema.js';
 import { emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestObject } from '../helpers/manifests.js';
@@ -261,7 +262,8 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
       expect(back?.runs).toEqual([copperRun]);
 
       // Pointed at another audience with `state import --force` (bronze's, forgotten, its manifest
-      // now copper's): copper's run still counts, kept as its former audience's (review 12, F7).
+      // now copper's): copper's run still counts, kept as its former audience's (review 12, F7);
+      // bronze's run, kept under bronze since its forget, is its audience's own under copper now.
       await manifests.write([manifestObject('copper', { spec: { name: 'Audience bronze' } }), silver!]);
       const forced = await cli(
         'state',
@@ -278,9 +280,15 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
       expect(forced.stdout).toContain(
         `forgot what was recorded about audience ${copperId} (the record keeps only its 1 run of that audience, counted against the sandbox's daily run budget until ${until(copperRun)})`,
       );
+      expect(forced.stdout).toContain(
+        '  - took 1 counting run from the runs-only record of prod/bronze, which is dropped\n',
+      );
       const pointed = await store.get('prod', 'copper');
       expect(pointed?.audienceId).toBe(bronzeId);
-      expect(pointed?.runs).toEqual([{ ...copperRun, formerAudienceId: copperId }]);
+      const byId = (runs: readonly { runId: string }[] = []) =>
+        [...runs].sort((a, b) => (a.runId < b.runId ? -1 : 1));
+      expect(byId(pointed?.runs)).toEqual(byId([{ ...copperRun, formerAudienceId: copperId }, bronzeRun]));
+      expect(await store.get('prod', 'bronze')).toBeUndefined();
     });
   });
   it('a forgotten audience (Orphan removal) adopts back into its runs-only record: metadata.adopt, --adopt and state import --discover keep its run (review 12, F2)', async () => {
@@ -379,6 +387,142 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
       );
       const taken = await apply();
       expect(taken.stdout).toContain(`adopted ${theirs.id}; ${other}`);
+    });
+  });
+
+  it('an audience forgotten under one key and imported, discovered or adopted under another (a rename) takes its counting runs from the runs-only record of the old key; over a runs-only key, another audience of the name is said to be another', async () => {
+    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+      const state = await kind.fresh();
+      const manifests = new ManifestDir(await tempDir());
+      const env = emulatorEnv(emulator);
+      const cli = (...args: string[]) => runCliInProcess([...args, '--state', state], { env });
+      const apply = () => cli('apply', manifests.dir, '--auto-approve');
+      const keys = ['gold', 'copper', 'bronze', 'silver', 'tin'] as const;
+      await manifests.write(keys.map((key) => manifestObject(key)));
+      expect((await apply()).code).toBe(0);
+      const store = await kind.open(state);
+      const was = new Map<string, { id: string; run: RunRecord }>();
+      for (const key of keys) {
+        const record = (await store.get('prod', key))!;
+        was.set(key, { id: record.audienceId!, run: record.runs[0]! });
+        expect((await cli('state', 'forget', key, '--sandbox', 'prod')).code).toBe(0);
+      }
+      const [gold0, copper0, bronze0, silver0, tin0] = keys.map((key) => was.get(key)!);
+      // Renamed: the same audience (spec.name) under a new key.
+      const renamed = (key: string, name: string, metadata = {}) =>
+        manifestObject(`${key}-new`, { metadata, spec: { name: `Audience ${name}` } });
+      // tin now names a colleague's audience; silver's audience deleted, a colleague's made under its name.
+      const tin = manifestObject('tin', { spec: { name: 'Audience tin-other' } });
+      const tinOther = emulator.control.uiCreateAudience(ORG, 'prod', tin.spec, 'colleague@AdobeID');
+      emulator.control.uiDeleteAudience(ORG, 'prod', silver0!.id);
+      const silverOther = emulator.control.uiCreateAudience(
+        ORG,
+        'prod',
+        manifestObject('silver').spec,
+        'colleague@AdobeID',
+      );
+      const another = (former: string) =>
+        `; it is NOT the audience this key recorded before (${former}, forgotten or deleted): another audience of the same name (created `;
+      const byColleague = 'by colleague@AdobeID), whose changeable properties the PATCH sets to the manifest';
+
+      // `state import` of gold's audience under gold-new takes gold's run; tin's, of another audience, says so.
+      await manifests.write([renamed('gold', 'gold'), tin]);
+      const imported = await cli(
+        'state',
+        'import',
+        'gold-new',
+        manifests.dir,
+        '--sandbox',
+        'prod',
+        '--audience-id',
+        gold0!.id,
+      );
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(imported.stdout).toContain(
+        '  - took 1 counting run from the runs-only record of prod/gold, which is dropped\n',
+      );
+      const other = await cli(
+        'state',
+        'import',
+        'tin',
+        manifests.dir,
+        '--sandbox',
+        'prod',
+        '--audience-id',
+        tinOther.id,
+      );
+      expect(other.code, other.stderr).toBe(0);
+      expect(other.stdout).toContain(`  - audience ${tinOther.id}${another(tin0!.id)}`);
+      expect(other.stdout).toContain(byColleague);
+
+      // `state import --discover`: copper's audience under copper-new, the colleague's under silver.
+      await manifests.write([
+        renamed('gold', 'gold'),
+        tin,
+        renamed('copper', 'copper'),
+        manifestObject('silver'),
+      ]);
+      const discovered = await cli('state', 'import', '--discover', manifests.dir, '--sandbox', 'prod');
+      expect({ code: discovered.code, stderr: discovered.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(discovered.stdout).toContain(
+        '\nprod/copper-new: took 1 counting run from the runs-only record of prod/copper, which is dropped.\n',
+      );
+      expect(discovered.stdout).toContain(`\nprod/silver: audience ${silverOther.id}${another(silver0!.id)}`);
+      expect(discovered.stdout).toContain(`${byColleague}.\n`);
+
+      // Adoption of bronze's audience under bronze-new.
+      await manifests.write([
+        renamed('gold', 'gold'),
+        tin,
+        renamed('copper', 'copper'),
+        manifestObject('silver'),
+        renamed('bronze', 'bronze', { adopt: true }),
+      ]);
+      const adopted = await apply();
+      expect(adopted.code, adopted.stdout).toBe(0);
+      expect(adopted.stdout).toContain(
+        `adopted ${bronze0!.id}; took 1 counting run from the runs-only record of prod/bronze, which is dropped; `,
+      );
+
+      // Each run is its audience's own under the new key, the old keys gone; those of the
+      // audiences not taken stay marked as theirs.
+      const recorded = async (key: string) => {
+        const record = await store.get('prod', key);
+        return record && { id: record.audienceId, runs: record.runs };
+      };
+      expect({
+        gold: await recorded('gold'),
+        copper: await recorded('copper'),
+        bronze: await recorded('bronze'),
+        goldNew: await recorded('gold-new'),
+        copperNew: await recorded('copper-new'),
+        bronzeNew: await recorded('bronze-new'),
+        silver: await recorded('silver'),
+        tin: await recorded('tin'),
+      }).toEqual({
+        gold: undefined,
+        copper: undefined,
+        bronze: undefined,
+        goldNew: { id: gold0!.id, runs: [gold0!.run] },
+        copperNew: { id: copper0!.id, runs: [copper0!.run] },
+        bronzeNew: { id: bronze0!.id, runs: [bronze0!.run] },
+        silver: { id: silverOther.id, runs: [{ ...silver0!.run, formerAudienceId: silver0!.id }] },
+        tin: { id: tinOther.id, runs: [{ ...tin0!.run, formerAudienceId: tin0!.id }] },
+      });
+
+      // The service counts gold's audience's run: at one run an audience a day, another is deferred.
+      await manifests.write([
+        manifestObject('gold-new', { spec: { name: 'Audience gold' }, ingestion: { request: 'again' } }),
+        tin,
+        renamed('copper', 'copper'),
+        manifestObject('silver'),
+        renamed('bronze', 'bronze', { adopt: true }),
+      ]);
+      const planned = await cli('plan', manifests.dir, '--output', 'json', '--runs-per-audience', '1');
+      const { steps } = JSON.parse(planned.stdout) as { steps: { id: string; deferred?: string }[] };
+      expect(steps.map((step) => [step.id, step.deferred ?? null])).toEqual([
+        ['prod/gold-new:run', 'audience has used its 1 runs of the last 24 h'],
+      ]);
     });
   });
 });

@@ -3,9 +3,10 @@ import type { Step } from '../../plan/schema.js';
 import { newRecord } from '../../state/record-changes.js';
 import { aepFailure } from '../aep-failure.js';
 import { runsTakenOver } from '../../state/current-runs.js';
+import { dropTaken, runsHeldElsewhere, takenRunsNotes, withRunsFrom } from '../../state/runs-elsewhere.js';
 import { budgetHorizon, manifestFileOf, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
-import { formerAudienceNote } from '../../plan/adopt.js';
+import { formerAudienceNote } from '../../state/describe.js';
 import { updateStep } from './update.js';
 
 /**
@@ -76,14 +77,18 @@ export async function adoptStep(step: Step, deps: ExecutorDeps): Promise<StepRes
   const own = records.find((record) => record.sandbox === step.sandbox && record.key === step.key);
   if (own?.audienceId !== undefined && own.audienceId !== audienceId)
     return result(step, 'blocked', `${step.sandbox}/${step.key} already records audience ${own.audienceId}`);
+  let taken: string[] = [];
   if (own === undefined || own.audienceId === undefined) {
     const gone = await goneSincePlanned(step, audienceId, deps);
     if (gone) return gone;
     const at = new Date(clock.now()).toISOString();
+    const since = budgetHorizon(deps);
+    // Its runs that count, kept under another key since its audience was forgotten there.
+    const elsewhere = runsHeldElsewhere(records, step, audienceId, since);
     await store.put({
       ...(own ?? newRecord(step.sandbox, step.key, target.deletionPolicy)),
       // Over a runs-only record (its audience forgotten from this key, say): its runs that count.
-      runs: runsTakenOver(own, audienceId, budgetHorizon(deps)),
+      runs: withRunsFrom(runsTakenOver(own, audienceId, since), elsewhere),
       audienceId,
       deletionPolicy: target.deletionPolicy,
       ...manifestFileOf(step),
@@ -95,10 +100,13 @@ export async function adoptStep(step: Step, deps: ExecutorDeps): Promise<StepRes
       },
       observed: { source: 'audiences', at, body: { ...step.candidates[0] } },
     });
+    taken = takenRunsNotes(await dropTaken(store, elsewhere));
   }
   // Said again after the fact: over a runs-only record, which audience this key now holds.
-  const former =
-    own?.audienceId === undefined ? formerAudienceNote(own, step.candidates[0] ?? { audienceId }) : '';
+  const former = [
+    own?.audienceId === undefined ? formerAudienceNote(own, step.candidates[0] ?? { audienceId }) : '',
+    ...taken.map((note) => `; ${note}`),
+  ].join('');
   const patched = await updateStep(step, deps);
   if (patched.status === 'applied')
     return { ...patched, message: `adopted ${audienceId}${former}; ${patched.message}` };

@@ -130,6 +130,7 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
       `${count('matched')} matched and ${verb}, ${count('missing')} missing (the next apply creates them), ${count('ambiguous')} ambiguous (import each with --audience-id).${waitingNote(count('waiting'), dir, options.paste)}`,
     );
     if (count('matched') > 0) say(NOT_COMPARED);
+    for (const row of rows) if (row.notes) say(`${row.sandbox}/${row.key}: ${row.notes.join('; ')}.`);
     if (others !== undefined) say(others);
   } finally {
     await store.close();
