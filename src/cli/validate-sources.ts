@@ -103,7 +103,6 @@ export async function loadPaths(paths: readonly string[], flags: SourceFlags): P
         add(shownUnder(source.shown, file)),
       );
       for (const d of read.diagnostics) diagnostics.push({ ...d, file: under(source.shown, d.file) });
-      for (const n of read.notes ?? []) readNotes.push({ ...n, file: under(source.shown, n.file) });
     }
     if (forDir.length > 0) throw filtersForDirError(forDir, flags);
   } catch (error) {

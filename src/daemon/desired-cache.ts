@@ -173,6 +173,8 @@ export class DesiredCache {
       const info = await lstatIfThere(absolute);
       if (info?.isSymbolicLink()) throw new Doubt('a symlink changed');
       if (info?.isFile()) fresh.push(this.#readFile(file, absolute, this.#options.read.maxFileBytes));
+      // A FIFO, socket or device: no removed manifest, the full read refuses it (read-dir.ts).
+      else if (info && !info.isDirectory()) throw new Doubt('a changed path is not a regular file');
       else if (removed && !removed.has(file)) throw new Doubt('a changed file is missing from the tree');
       else if (this.#files.delete(file)) this.#order = undefined;
     }
@@ -218,7 +220,7 @@ async function lstatIfThere(target: string): Promise<Stats | undefined> {
   }
 }
 
-/** Files under `under` (relative to `dir`, `/`-separated); a symlink is a doubt. */
+/** Files (and FIFOs, sockets, devices) under `under` (relative to `dir`, `/`-separated); a symlink is a doubt. */
 async function listTree(dir: string, under: string): Promise<string[]> {
   const entries = await readdir(path.join(dir, under), { recursive: true, withFileTypes: true }).catch(() => {
     throw new Doubt('a changed directory cannot be listed');
@@ -226,7 +228,8 @@ async function listTree(dir: string, under: string): Promise<string[]> {
   const files: string[] = [];
   for (const entry of entries) {
     if (entry.isSymbolicLink()) throw new Doubt('a symlink changed');
-    if (!entry.isFile()) continue;
+    // A file, or what the full read refuses as none (a FIFO named like a manifest).
+    if (entry.isDirectory()) continue;
     files.push(path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'));
   }
   return files;

@@ -3,7 +3,7 @@ import { kindOf } from '../files/read-regular.js';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { DEFAULT_INCLUDE, fileSelector, filtersGiven } from '../source/file-filter.js';
-import { SYMLINK_NOT_FOLLOWED, type Diagnostic, type Note } from './diagnostics.js';
+import { SYMLINK_NOT_FOLLOWED, type Diagnostic } from './diagnostics.js';
 import type { SourceFile } from './load.js';
 import { DEFAULT_MAX_FILE_BYTES, fileDiagnostic, readManifestFile, type FileFacts } from './read-file.js';
 import { compareText } from '../text/compare.js';
@@ -28,7 +28,10 @@ export { DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES, readManifestFile };
  */
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules']);
 
-export type ReadDirResult = { files: SourceFile[]; diagnostics: Diagnostic[]; notes?: Note[] };
+export type ReadDirResult = { files: SourceFile[]; diagnostics: Diagnostic[] };
+
+/** A path named like a manifest that is no regular file (a FIFO, a socket, a device): never opened. */
+export type RefusedFile = Extract<SourceFile, { unreadable: Diagnostic }>;
 
 /** `target` is `root` or under it (paths compared as given: no link is resolved). */
 export function isInside(root: string, target: string): boolean {
@@ -97,7 +100,7 @@ export function listManifestFilesSync(
   /** Called once when the listing passes `after` files (a caller starts its parser threads). */
   many?: { after: number; call: () => void },
   fs: WalkFs = NODE_FS,
-): { found: FoundFile[]; diagnostics: Diagnostic[]; notes?: Note[] } {
+): { found: FoundFile[]; diagnostics: Diagnostic[]; refused: RefusedFile[] } {
   // Only to warn about symlinks that would have been read: compiled at the first link.
   let includeMatcher: ((file: string) => boolean) | undefined;
   const include = (file: string) =>
@@ -107,7 +110,7 @@ export function listManifestFilesSync(
   if (realRoot === undefined) throw new Error(`${root} does not exist`);
   const diagnostics: Diagnostic[] = [];
   const found: FoundFile[] = [];
-  const notes: Note[] = [];
+  const refused: RefusedFile[] = [];
   const visited = new Set<string>([realRoot]);
 
   const pending = [''];
@@ -174,9 +177,11 @@ export function listManifestFilesSync(
         found.push({ relative, absolute });
         if (many && found.length === many.after + 1) many.call();
       } else if (!isDir && !isFile && selected(relative)) {
-        // Opening a FIFO waits for a writer; a socket or device is no manifest: said, not read.
+        // Opening a FIFO waits for a writer; a socket or device is no manifest: never read. Nor
+        // is it a removed manifest (that deleted the audiences it defined): refused, as a file
+        // that cannot be read is, which holds every deletion.
         const kind = fs.special?.(absolute);
-        if (kind !== undefined) notes.push(notAFile(relative, kind));
+        if (kind !== undefined) refused.push({ path: relative, unreadable: notAFile(relative, kind) });
       }
     }
   }
@@ -194,7 +199,7 @@ export function listManifestFilesSync(
     );
   }
   found.sort((a, b) => compareText(a.relative, b.relative));
-  return { found, diagnostics, ...(notes.length > 0 ? { notes } : {}) };
+  return { found, diagnostics, refused };
 }
 
 function noPathLink(file: string, severity: Diagnostic['severity']): Diagnostic {
@@ -203,9 +208,9 @@ function noPathLink(file: string, severity: Diagnostic['severity']): Diagnostic 
   return fileDiagnostic(file, severity, 'source/symlink-broken', message);
 }
 
-function notAFile(file: string, kind: string): Note {
-  const message = `it is ${kind}, not a regular file; skipped`;
-  return { severity: 'note', file, line: 0, column: 0, rule: 'source/not-a-file', message };
+function notAFile(file: string, kind: string): Diagnostic {
+  const message = `it is ${kind}, not a regular file: never opened; the audiences it defined are left as they are and deletions are held; make it a file again, or remove it`;
+  return fileDiagnostic(file, 'error', 'source/not-a-file', message);
 }
 
 /**
@@ -217,6 +222,7 @@ export type StattedListing = {
   startedAt: number;
   found: FoundFile[];
   diagnostics: Diagnostic[];
+  refused: RefusedFile[];
   facts: Float64Array;
 };
 
@@ -237,7 +243,7 @@ export function statListing(
   now: () => number = Date.now,
 ): StattedListing {
   const startedAt = now();
-  const { found, diagnostics } = listManifestFilesSync(root, options);
+  const { found, diagnostics, refused } = listManifestFilesSync(root, options);
   const facts = new Float64Array(found.length * 3).fill(Number.NaN);
   // Written in place, as statFacts reads them: no object or array per file (10,000 a plan).
   for (let index = 0; index < found.length; index += 1) {
@@ -252,7 +258,7 @@ export function statListing(
     facts[at + 1] = info.mtimeMs;
     facts[at + 2] = info.ino;
   }
-  return { startedAt, found, diagnostics, facts };
+  return { startedAt, found, diagnostics, refused, facts };
 }
 
 /** Lists the manifest files under `root` (symlinks followed only inside it) and reads them. */
@@ -265,12 +271,16 @@ export function readManifestDir(
   // In an executor: a failed listing is the promise's rejection, as callers expect.
   return new Promise((resolve) => {
     const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-    const { found, diagnostics, notes } = listManifestFilesSync(root, options);
-    const files = found.map(({ relative, absolute }) => {
+    const { found, diagnostics, refused } = listManifestFilesSync(root, options);
+    const files: SourceFile[] = found.map(({ relative, absolute }) => {
       const file = readManifestFile(relative, absolute, maxBytes);
       onFile(file);
       return file;
     });
-    resolve({ files, diagnostics, ...(notes ? { notes } : {}) });
+    for (const file of refused) {
+      onFile(file);
+      files.push(file);
+    }
+    resolve({ files, diagnostics });
   });
 }

@@ -137,7 +137,7 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
     pool?.close();
     throw error;
   }
-  const { found, diagnostics } = listed;
+  const { found, diagnostics, refused } = listed;
 
   const lines: Array<string | undefined> = new Array<string | undefined>(found.length);
   /** The cache's entry of each file it serves unread (its line kept as it is). */
@@ -227,7 +227,7 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
     hashes[index] = done.hash;
     return done.file;
   });
-  const result = assembleLoad(files, options);
+  const result = assembleLoad(refused.length > 0 ? [...files, ...refused] : files, options);
   result.diagnostics.unshift(...diagnostics);
   let byPath: DirLoad['files'] | undefined;
 

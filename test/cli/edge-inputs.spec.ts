@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -151,6 +153,61 @@ describe('a manifests directory holding a broken symlink', () => {
         `bronze: error: ${BROKEN_LINK}`,
         `gold.yaml: error: ${BROKEN_LINK}`,
       ]);
+    });
+  });
+});
+
+describe('a manifest file that became a FIFO or a socket', () => {
+  it('plan never reads it as a removed manifest: it names the path, and holds the audience it defined', async () => {
+    await withTempDir(async (dir) => {
+      await writeFiles(path.join(dir, 'm'), {
+        'gold.yaml': manifestYaml('gold'),
+        'silver.yaml': manifestYaml('silver'),
+        'bronze.yaml': manifestYaml('bronze'),
+      });
+      // Recorded by an apply, against the embedded emulator.
+      for (const args of [
+        ['init', '--state', 'state', '--emulator'],
+        ['apply', 'm', '--state', 'state', '--emulator', '--auto-approve'],
+      ]) {
+        const applied = await runCliInProcess(args, { cwd: dir });
+        expect([applied.code, applied.stderr]).toEqual([0, expect.any(String)]);
+      }
+      await rm(path.join(dir, 'm', 'gold.yaml'));
+      await run(dir, 'mkfifo', path.join('m', 'gold.yaml'));
+      await rm(path.join(dir, 'm', 'silver.yaml'));
+      const socket = createServer();
+      await new Promise<void>((resolve) => socket.listen(path.join(dir, 'm', 'silver.yaml'), resolve));
+      try {
+        const held = 'not found, but some file could not be read; deletions are held until it is fixed';
+        const never =
+          'not a regular file: never opened; the audiences it defined are left as they are and deletions are held; make it a file again, or remove it [source/not-a-file]';
+        const planned = [
+          1,
+          '',
+          [
+            'No steps planned, but the plan has 2 error(s). They are listed under Diagnostics; until they are fixed, what they hide is not planned.',
+            '',
+            'Held (left alone): 2',
+            `  prod/gold: ${held}`,
+            `  prod/silver: ${held}`,
+            '',
+            'Diagnostics:',
+            `  gold.yaml: error: it is a named pipe (FIFO), ${never}`,
+            `  silver.yaml: error: it is a socket, ${never}`,
+            '',
+          ].join('\n'),
+        ];
+        // No manifest cache yet: the listing is taken here.
+        const first = await runCliInProcess(['plan', 'm', '--state', 'state'], { cwd: dir });
+        expect([first.code, first.stderr, first.stdout]).toEqual(planned);
+        // Through the cache the first wrote: the listing is taken by the fact scan's thread.
+        expect(existsSync(path.join(dir, 'state', 'manifest-cache.jsonl'))).toBe(true);
+        const second = await runCli(['plan', 'm', '--state', 'state'], { cwd: dir });
+        expect([second.code, second.stderr, second.stdout]).toEqual(planned);
+      } finally {
+        await new Promise((resolve) => socket.close(resolve));
+      }
     });
   });
 });

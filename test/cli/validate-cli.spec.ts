@@ -203,7 +203,7 @@ describe('audiencectl validate in a real repository and a pre-commit hook', () =
     });
   });
 
-  it('links to no path (/proc/self/fd: pipes) are broken links, and a FIFO named *.yaml a note, never an internal error', async () => {
+  it('links to no path (/proc/self/fd: pipes) are broken links, and a FIFO named *.yaml an error (never opened, never a removed manifest), never an internal error', async () => {
     await withTempDir(async (dir) => {
       await writeFiles(dir, { 'gold.yaml': manifestYaml('gold') });
       execFileSync('mkfifo', [path.join(dir, 'pipe.yaml')]);
@@ -217,10 +217,10 @@ describe('audiencectl validate in a real repository and a pre-commit hook', () =
         '/proc/self/fd/0: error: symlink target is not a path that exists (a link to a pipe or a socket, say); not followed [source/symlink-broken]',
       );
       expect(lines).toContain(
-        'pipe.yaml: note: it is a named pipe (FIFO), not a regular file; skipped [source/not-a-file]',
+        'pipe.yaml: error: it is a named pipe (FIFO), not a regular file: never opened; the audiences it defined are left as they are and deletions are held; make it a file again, or remove it [source/not-a-file]',
       );
       expect(lines.at(-2)).toMatch(
-        /^1 valid manifest\(s\); .*; 1 file\(s\) skipped, not regular files \(see the notes\)$/,
+        /^1 valid manifest\(s\); \d+ error\(s\), \d+ warning\(s\) in \d+ failed file\(s\)$/,
       );
     });
   });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -143,6 +144,21 @@ describe('DesiredCache on a watched directory', () => {
       'a.yaml source/empty-file',
       'nested/b.yaml source/empty-file',
     ]);
+  });
+
+  it('a file that became a FIFO: the error a full read gives, never a removed manifest', async () => {
+    const { src, cache } = await started();
+    await rm(path.join(dir, 'nested', 'b.yaml'));
+    execFileSync('mkfifo', [path.join(dir, 'nested', 'b.yaml')]);
+    src.noteChanged(['nested/b.yaml']);
+    const loaded = await cache.load(await src.sync(), src, incremental);
+    expect(cache.last).toMatchObject({ mode: 'full' });
+    expect(loaded.manifests.map((m) => m.key)).toEqual(['a', 'c']);
+    expect(loaded.diagnostics.map((d) => `${d.file} ${d.severity} ${d.rule}`)).toEqual([
+      'nested/b.yaml error source/not-a-file',
+    ]);
+    expect(loaded.holdAllDeletions).toBe(true);
+    expect(loaded).toEqual(await loadRevision(dir, SETTINGS));
   });
 
   it('reads everything while the tree holds a symlink', async () => {

@@ -20,16 +20,14 @@ function summaryLine(loaded: ValidateLoad): string {
   // Files that are not ours, and named files the filters left out: two reasons, said apart.
   const notOurs = loaded.skippedFiles.length;
   const empty = loaded.emptyFiles.length;
-  const unselected = loaded.readNotes.filter((note) => note.rule === 'source/not-selected').length;
-  const special = loaded.readNotes.length - unselected;
+  const unselected = loaded.readNotes.length;
   return (
     `${loaded.manifests.length} valid manifest(s); ${errors} error(s), ${warnings} warning(s) in ` +
     `${loaded.failedFiles.length} failed file(s)` +
     (notOurs > 0 ? `; ${notOurs} file(s) skipped, not audiencectl manifests` : '') +
     (empty > 0 ? `; ${empty} file(s) skipped, empty or only comments` : '') +
     (unselected > 0 ? `; ${unselected} file(s) not selected by --include/--exclude` : '') +
-    (special > 0 ? `; ${special} file(s) skipped, not regular files` : '') +
-    (notOurs + empty + unselected + special > 0 ? ' (see the notes)' : '')
+    (notOurs + empty + unselected > 0 ? ' (see the notes)' : '')
   );
 }
 
