@@ -8,7 +8,7 @@ import type { AppliedRevision, AppliedSpec, AudienceRecord } from '../state/sche
 import type { StateStore } from '../state/store.js';
 import { serviceShift, type ClockClient } from './service-time.js';
 import type { Clock, ExecutorDeps, StepResult, StepStatus } from './types.js';
-import { manifestsDirWord, pastedFlags, type PasteFlags } from '../text/paste-flags.js';
+import { stateImportCommand, manifestsDirNote, type PasteFlags } from '../text/paste-flags.js';
 
 /** What the state records of a spec applied at `at` from the manifests at `revision` (when in git). */
 export function appliedFrom(
@@ -137,5 +137,5 @@ export function result(
 
 /** How to record the audience's id once found; `paste`: the flags the command carries. */
 export function importHint(step: Pick<Step, 'key' | 'sandbox'>, paste: PasteFlags | undefined): string {
-  return `find its id in AEP, then run: audiencectl state import ${step.key} ${manifestsDirWord(paste)} --sandbox ${step.sandbox} --audience-id <id>${pastedFlags(paste, 'state')}`;
+  return `find its id in AEP, then run: ${stateImportCommand(step.key, step.sandbox, paste)}${manifestsDirNote(paste)}`;
 }

@@ -60,7 +60,7 @@ async function resumeOne(
   const settled = await settleRunIntent(store, client, record, clock, call);
   if (settled.kind === 'unknown') {
     const until = settled.listed
-      ? `it is settled (check the audience's runs in AEP, then run audiencectl state settle-run ${record.key} --sandbox ${record.sandbox}${pastedFlags(paste, 'state')} with --run-id <id> or --no-run)`
+      ? `it is settled (check the audience's runs in AEP, then run audiencectl state settle-run ${record.key} --sandbox ${record.sandbox}${pastedFlags(paste, 'state')} with --run-id RUN_ID or --no-run)`
       : 'the service answers';
     return `${id}: cannot tell whether the interrupted run request started a run (${settled.message}); its intent is kept and no run is started until ${until}`;
   }

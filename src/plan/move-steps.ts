@@ -3,7 +3,15 @@ import { specName } from '../manifest/spec-hash-memo.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { PlainStepKind, Step } from './schema.js';
 import { createUnsettled, holdsNoAudience, isWaiting } from '../state/waiting.js';
-import { forgetCommand, manifestsDirWord, pastedFlags, type PasteFlags } from '../text/paste-flags.js';
+import {
+  AUDIENCE_ID,
+  forgetCommand,
+  stateImportCommand,
+  manifestsDirNote,
+  manifestsDirWord,
+  pastedFlags,
+  type PasteFlags,
+} from '../text/paste-flags.js';
 
 export function baseStep(record: AudienceRecord, kind: PlainStepKind, reason: string): Step {
   return {
@@ -66,7 +74,6 @@ export function moveStep(
     ? `set metadata.sandbox back to ${from}`
     : `set metadata.sandbox: ${from} in ${manifest.file} (or plan with --sandbox ${from})`;
   const unsettled = settleFirst(record, keep, paste);
-  const flags = pastedFlags(paste, 'state');
   // A default sandbox changed: naming the sandbox moves a record that holds no audience.
   const named = `set metadata.sandbox: ${to} in ${manifest.file}: no audience exists in "${from}" (its record waits for its create), so the apply creates it in "${to}" and drops that record`;
   // Two whole sequences, each starting with the forget: no reading of one deletes the audience.
@@ -77,7 +84,7 @@ export function moveStep(
       ? named
       : `${forget} (the audience in "${from}" stays, unmanaged), then ${applyTo} to create it in "${to}". ` +
         `If it already exists in "${to}", instead: ${forget}, then ` +
-        `\`audiencectl state import ${key} ${manifestsDirWord(paste)} --sandbox ${to} --audience-id <id>${flags}\``;
+        `\`${stateImportCommand(key, to, paste)}\`${manifestsDirNote(paste)}`;
   return {
     ...baseStep(record, 'move', why),
     source: `${manifest.file}:${manifest.line}`,
@@ -105,9 +112,8 @@ export function renameStep(
 ): Step {
   const { key, sandbox } = record;
   const unsettled = settleFirst(record, `set metadata.name back to ${key}`, paste);
-  const flags = pastedFlags(paste, 'state');
   // A pull-request plan's ids stand for audiences it assumes, not for ids to import.
-  const id = assumed ? '<id>' : (record.audienceId ?? '<id>');
+  const id = assumed ? AUDIENCE_ID : (record.audienceId ?? AUDIENCE_ID);
   return {
     ...baseStep(
       record,
@@ -122,7 +128,7 @@ export function renameStep(
         ? `First, ${unsettled}`
         : `To keep the audience: set metadata.name back to ${key}. ` +
           `To keep the new name: \`${forgetCommand(key, sandbox, paste)}\`, then ` +
-          `\`audiencectl state import ${manifest.key} ${manifestsDirWord(paste)} --sandbox ${sandbox} --audience-id ${id}${flags}\``) +
+          `\`${stateImportCommand(manifest.key, sandbox, paste, id)}\`${manifestsDirNote(paste)}`) +
       assumedNote(assumed, manifest, false),
   };
 }

@@ -39,7 +39,7 @@ describe('plan: a create blocked for its name', () => {
       const result = plan(named(name), blockedFor('Audience gold'), options());
       expect(kinds(result)).toEqual(['create prod/gold (blocked)']);
       expect(result.steps[0]!.blocked).toBe(
-        `${REFUSED}; find its id in AEP, then run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>; or change spec.name in the manifest to a name no audience holds: its create is then planned again`,
+        `${REFUSED}; find its id in AEP, then run: audiencectl state import gold MANIFESTS_DIR --sandbox prod --audience-id AUDIENCE_ID (MANIFESTS_DIR: your manifests directory); or change spec.name in the manifest to a name no audience holds: its create is then planned again`,
       );
     }
   });
@@ -51,11 +51,11 @@ describe('plan: a create blocked for its name', () => {
       paste,
     });
     expect(one.steps[0]!.blocked).toBe(
-      `${REFUSED}; if it is this manifest's audience, run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id '0c141aa1 it'\\''s' --state 'stores/prod st' --config prod.yaml; or change spec.name in the manifest to a name no audience holds: its create is then planned again`,
+      `${REFUSED}; if it is this manifest's audience, run: audiencectl state import gold MANIFESTS_DIR --sandbox prod --audience-id '0c141aa1 it'\\''s' --state 'stores/prod st' --config prod.yaml (MANIFESTS_DIR: your manifests directory); or change spec.name in the manifest to a name no audience holds: its create is then planned again`,
     );
     const two = plan(named('Audience gold'), blockedFor('Audience gold', ['a-1', 'b-2']), options());
     expect(two.steps[0]!.blocked).toBe(
-      `${REFUSED}; find which of the audiences found is this manifest's, then run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>; or change spec.name in the manifest to a name no audience holds: its create is then planned again`,
+      `${REFUSED}; find which of the audiences found is this manifest's, then run: audiencectl state import gold MANIFESTS_DIR --sandbox prod --audience-id AUDIENCE_ID (MANIFESTS_DIR: your manifests directory); or change spec.name in the manifest to a name no audience holds: its create is then planned again`,
     );
   });
 
@@ -74,7 +74,7 @@ describe('plan: a create blocked for its name', () => {
     const result = plan(named('Gold tier'), blockedFor(undefined), options());
     expect(kinds(result)).toEqual(['create prod/gold (blocked)']);
     expect(result.steps[0]!.blocked).toBe(
-      `${REFUSED}; find its id in AEP, then run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>`,
+      `${REFUSED}; find its id in AEP, then run: audiencectl state import gold MANIFESTS_DIR --sandbox prod --audience-id AUDIENCE_ID (MANIFESTS_DIR: your manifests directory)`,
     );
   });
 });

@@ -1,6 +1,6 @@
 import { audienceNameKey } from '../manifest/duplicates.js';
 import type { AudienceRecord } from '../state/schema.js';
-import { manifestsDirWord, pastedFlags, type PasteFlags } from '../text/paste-flags.js';
+import { stateImportCommand, manifestsDirNote, type PasteFlags } from '../text/paste-flags.js';
 import { shellQuote } from '../text/shell-quote.js';
 
 /**
@@ -35,19 +35,19 @@ export const blockedNameWayOut =
  * How to record the audience a create was blocked by: with exactly one audience listed under
  * the name (`found`), the finished `state import` with its id (shell-quoted); with several,
  * which to choose from; with none known (an unread list, a block of an earlier release), the
- * `<id>` placeholder. `paste`: the flags the printed command carries.
+ * AUDIENCE_ID placeholder. `paste`: the flags the printed command carries.
  */
 export function blockedImportHint(
   where: { readonly key: string; readonly sandbox: string },
   paste: PasteFlags | undefined,
   found: readonly string[] | undefined,
 ): string {
-  const command = (id: string): string =>
-    `audiencectl state import ${where.key} ${manifestsDirWord(paste)} --sandbox ${where.sandbox} --audience-id ${id}${pastedFlags(paste, 'state')}`;
+  const command = (id?: string): string =>
+    `${stateImportCommand(where.key, where.sandbox, paste, id)}${manifestsDirNote(paste)}`;
   const [only] = found ?? [];
   if (found?.length === 1 && only !== undefined)
     return `if it is this manifest's audience, run: ${command(shellQuote(only))}`;
   if (found !== undefined && found.length > 1)
-    return `find which of the audiences found is this manifest's, then run: ${command('<id>')}`;
-  return `find its id in AEP, then run: ${command('<id>')}`;
+    return `find which of the audiences found is this manifest's, then run: ${command()}`;
+  return `find its id in AEP, then run: ${command()}`;
 }

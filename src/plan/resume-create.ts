@@ -1,7 +1,7 @@
 import type { AudienceSpec } from '../manifest/schema.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { AppliedTarget, PlainStep } from './schema.js';
-import { forgetCommand, pastedFlags, type PasteFlags } from '../text/paste-flags.js';
+import { forgetCommand, stateImportCommand, manifestsDirNote, type PasteFlags } from '../text/paste-flags.js';
 
 /** How a create whose audience id is not recorded yet goes on: what it sends and records, and why. */
 export type ResumedCreate = {
@@ -50,11 +50,10 @@ export function resumeCreate(
     return { reason: `the record holds no audience${keptFor(record)}: create it`, extra: {} };
   }
   if (intent?.kind === 'create' && intent.specHash !== undefined && intent.specHash !== target.hash) {
-    const flags = pastedFlags(paste, 'state');
     return {
       reason: INTERRUPTED,
       extra: {
-        blocked: `an interrupted create from ${intent.startedAt} sent another spec than the manifest's (spec hash ${intent.specHash}, now ${target.hash}), and the release that sent it did not record its name: creating again could make a second audience. Find the audience it made in sandbox "${record.sandbox}"; then run: audiencectl state import ${record.key} <manifests dir> --sandbox ${record.sandbox} --audience-id <id>${flags} (or, if none was made, ${forgetCommand(record.key, record.sandbox, paste)})`,
+        blocked: `an interrupted create from ${intent.startedAt} sent another spec than the manifest's (spec hash ${intent.specHash}, now ${target.hash}), and the release that sent it did not record its name: creating again could make a second audience. Find the audience it made in sandbox "${record.sandbox}"; then run: ${stateImportCommand(record.key, record.sandbox, paste)}${manifestsDirNote(paste)} (or, if none was made, ${forgetCommand(record.key, record.sandbox, paste)})`,
       },
     };
   }

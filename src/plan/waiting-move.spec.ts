@@ -158,14 +158,14 @@ describe('a renamed manifest whose record holds its audience', () => {
     const record = created();
     const [move] = plan(files(renamedYaml), state(record), options()).steps;
     expect(move!.blocked).toContain(
-      `\`audiencectl state import gold-members <manifests dir> --sandbox prod --audience-id ${record.audienceId!}\``,
+      `\`audiencectl state import gold-members MANIFESTS_DIR --sandbox prod --audience-id ${record.audienceId!}\``,
     );
   });
 
   it('in a pull-request plan (--base), names no assumed id and says what the apply does if the record waits', () => {
     const base = { unreadBase: { specUnknown: new Map<string, string>(), unnamed: new Map() } };
     const [move] = plan(files(renamedYaml), state(created()), options(base)).steps;
-    expect(move!.blocked).toContain('--audience-id <id>`');
+    expect(move!.blocked).toContain('--audience-id AUDIENCE_ID`');
     expect(move!.blocked).toContain(
       "(this plan assumes the base's audience exists: if its record still waits for its create, the apply after the merge moves the record with the create of prod/gold-members instead)",
     );

@@ -8,7 +8,13 @@ import { COMMIT_ID } from './commit-id.js';
 import { StateReadError, reasonOf } from './errors.js';
 import { META_FORMATS } from './meta-format.js';
 import type { StateMeta } from './schema.js';
-import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
+import {
+  AUDIENCE_ID,
+  NO_PASTE_FLAGS,
+  forgetCommand,
+  stateImportCommand,
+  type PasteFlags,
+} from '../text/paste-flags.js';
 
 /**
  * What to do about a corrupt record file, `<store>/audiences/<sandbox>/<key>.json`: the exact
@@ -22,10 +28,12 @@ export function recordRepairHint(file: string, paste?: PasteFlags): string {
   const audiences = path.dirname(path.dirname(file));
   if (path.basename(audiences) !== 'audiences' || !KEY_PATTERN.test(key) || !SANDBOX_PATTERN.test(sandbox))
     return 'restore it from a backup, or drop it with `audiencectl state forget` and record the audience again with `audiencectl state import`';
-  const state = `--state ${shellQuote(path.dirname(audiences))}${pastedFlags(paste, 'state', { withState: false })}`;
+  // The store this file is in, whatever named it; no manifests directory is known here.
+  const flags = { ...NO_PASTE_FLAGS, ...paste, state: ` --state ${shellQuote(path.dirname(audiences))}` };
+  delete flags.dir;
   return (
-    `restore it from a backup, or drop it with \`audiencectl state forget ${key} --sandbox ${sandbox} ${state}\` ` +
-    `and record the audience again with \`audiencectl state import ${key} <manifests dir> --sandbox ${sandbox} --audience-id <id> ${state}\` (its id from AEP)`
+    `restore it from a backup, or drop it with \`${forgetCommand(key, sandbox, flags)}\` ` +
+    `and record the audience again with \`${stateImportCommand(key, sandbox, flags)}\` (MANIFESTS_DIR: your manifests directory; ${AUDIENCE_ID}: its id from AEP)`
   );
 }
 /** What to do about a corrupt meta.json: removing it starts a new lineage, so saved plans are refused. */

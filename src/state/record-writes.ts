@@ -123,5 +123,5 @@ function pendingMessage(record: AudienceRecord, pending: Intent, paste: PasteFla
   const resume = `run \`audiencectl apply${pastedFlags(paste, 'apply')}\` again: it resumes the intent before planning`;
   if (pending.kind !== 'run') return `${unresolved}; ${resume}`;
   const settle = `audiencectl state settle-run ${record.key} --sandbox ${record.sandbox}${pastedFlags(paste, 'state')}`;
-  return `${unresolved}; ${resume}. Where the runs list cannot tell whether its request started a run, check the audience's runs in AEP, then run \`${settle} --run-id <id>\` (the run it started) or \`${settle} --no-run\` (it started none)`;
+  return `${unresolved}; ${resume}. Where the runs list cannot tell whether its request started a run, check the audience's runs in AEP, then run \`${settle} --run-id RUN_ID\` (the run it started) or \`${settle} --no-run\` (it started none)`;
 }

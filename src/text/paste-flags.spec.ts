@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { NO_PASTE_FLAGS, pasteFlags, pastedFlags } from './paste-flags.js';
+import { NO_PASTE_FLAGS, pasteFlags, pastedFlags, stateImportCommand } from './paste-flags.js';
 
 /** The words `/bin/sh` reads from `text`, one per line (printf of each argument). */
 function shellWords(text: string): string[] {
@@ -56,7 +56,7 @@ describe('pasteFlags of a PostgreSQL URL: its password is never printed', () => 
     const flags = pasteFlags({ state: 'postgres://app:s3cr3t-pw@db.internal:5432/audiences?schema=prod' });
     const printed = pastedFlags(flags, 'state');
     expect(printed).toBe(
-      " --state 'postgres://app@db.internal:5432/audiences?schema=prod' --state-password-file <file holding the password>",
+      " --state 'postgres://app@db.internal:5432/audiences?schema=prod' --state-password-file PASSWORD_FILE",
     );
     expect(printed).not.toContain('s3cr3t-pw');
   });
@@ -67,7 +67,7 @@ describe('pasteFlags of a PostgreSQL URL: its password is never printed', () => 
     });
     const printed = pastedFlags(flags, 'state');
     expect(printed).toBe(
-      " --state 'postgresql://app@db/aud?sslmode=require&schema=x' --state-password-file <file holding the password>",
+      " --state 'postgresql://app@db/aud?sslmode=require&schema=x' --state-password-file PASSWORD_FILE",
     );
     expect(printed).not.toMatch(/s3cr3t-pw|k3y-pw|\*\*\*/);
   });
@@ -87,5 +87,30 @@ describe('pasteFlags of a PostgreSQL URL: its password is never printed', () => 
     const printed = pastedFlags(pasteFlags({ state: url }), 'state');
     expect(printed).toBe(` --state '${url}'`);
     expect(shellWords(printed)).toEqual(['--state', url]);
+  });
+});
+
+describe('placeholders in a printed command: words a shell passes on as they are', () => {
+  it('the manifests directory and the audience id of a state import, and the password file of a URL', () => {
+    const flags = pasteFlags({ state: 'postgres://app:s3cr3t-pw@db/aud' });
+    const command = stateImportCommand('gold', 'prod', flags);
+    expect(command).toBe(
+      'audiencectl state import gold MANIFESTS_DIR --sandbox prod --audience-id AUDIENCE_ID --state postgres://app@db/aud --state-password-file PASSWORD_FILE',
+    );
+    expect(shellWords(command)).toEqual([
+      'audiencectl',
+      'state',
+      'import',
+      'gold',
+      'MANIFESTS_DIR',
+      '--sandbox',
+      'prod',
+      '--audience-id',
+      'AUDIENCE_ID',
+      '--state',
+      'postgres://app@db/aud',
+      '--state-password-file',
+      'PASSWORD_FILE',
+    ]);
   });
 });

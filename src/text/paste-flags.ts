@@ -18,10 +18,24 @@ export type PasteFlags = {
   readonly dir?: string;
 };
 
+/**
+ * What a printed command names where no directory is known: one word a shell passes on as it
+ * is (a `<manifests dir>` was read as redirections), which audiencectl refuses as no directory.
+ */
+const MANIFESTS_DIR = 'MANIFESTS_DIR';
+
 /** The manifests directory a printed command names: the one given, else a placeholder to fill in. */
 export function manifestsDirWord(flags: PasteFlags | undefined): string {
-  return flags?.dir ?? '<manifests dir>';
+  return flags?.dir ?? MANIFESTS_DIR;
 }
+
+/** What follows a printed command naming the placeholder (manifestsDirWord): what to put there; else ''. */
+export function manifestsDirNote(flags: PasteFlags | undefined): string {
+  return flags?.dir === undefined ? ` (${MANIFESTS_DIR}: your manifests directory)` : '';
+}
+
+/** The placeholder of an audience id a person finds in AEP, in a printed command. */
+export const AUDIENCE_ID = 'AUDIENCE_ID';
 
 /** `flags` with the manifests directory `dir` (as typed) for the commands they print. */
 export function withManifestsDir(flags: PasteFlags, dir: string): PasteFlags {
@@ -40,7 +54,7 @@ export type GivenFlags = {
 };
 
 /** Where the person finds how to pass a password this command does not print. */
-const PASSWORD_POINTER = '--state-password-file <file holding the password>';
+const PASSWORD_POINTER = '--state-password-file PASSWORD_FILE';
 
 /**
  * `--state <url>` without what is secret in it: the password and any secret-looking query
@@ -53,7 +67,7 @@ function urlWords(text: string, passwordFile: boolean): string {
   try {
     url = new URL(text.trim());
   } catch {
-    return ` --state <the PostgreSQL URL>`;
+    return ` --state POSTGRES_URL`;
   }
   let dropped = url.password !== '';
   url.password = '';
@@ -100,4 +114,18 @@ export function pastedFlags(
 /** The `state forget` a printed hint names to drop the record of `key` in `sandbox`, with the flags `flags` carry. */
 export function forgetCommand(key: string, sandbox: string, flags: PasteFlags | undefined): string {
   return `audiencectl state forget ${key} --sandbox ${sandbox}${pastedFlags(flags, 'state')}`;
+}
+
+/**
+ * The `state import` a printed hint names to record audience `id` (default the AUDIENCE_ID
+ * placeholder) for `key` in `sandbox`: in the manifests directory `flags` name (else the
+ * MANIFESTS_DIR placeholder: follow it with manifestsDirNote), with the flags they carry.
+ */
+export function stateImportCommand(
+  key: string,
+  sandbox: string,
+  flags: PasteFlags | undefined,
+  id = AUDIENCE_ID,
+): string {
+  return `audiencectl state import ${key} ${manifestsDirWord(flags)} --sandbox ${sandbox} --audience-id ${id}${pastedFlags(flags, 'state')}`;
 }

@@ -24,7 +24,7 @@ const emulator = useEmulator({
 });
 const gold = manifestObject('gold', { ingestion: { onCreate: false } });
 const HINT =
-  'If that list keeps failing (a service that refuses the filter, say), find its id in AEP, then run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>';
+  'If that list keeps failing (a service that refuses the filter, say), find its id in AEP, then run: audiencectl state import gold MANIFESTS_DIR --sandbox prod --audience-id AUDIENCE_ID (MANIFESTS_DIR: your manifests directory)';
 
 const dirs: string[] = [];
 afterEach(async () => {

@@ -43,7 +43,7 @@ describe('a create refused for a name nothing is listed under', () => {
       const first = await env.apply([gold, silver]);
       expect(statuses(first)).toEqual(['prod/gold:create failed', 'prod/silver:create failed']);
       expect(first.report?.results[0]?.message).toBe(
-        'the service refused a second audience named "Audience gold" in sandbox "prod" (409), and lists no audience under that exact name: the name is held by an audience not listed (one whose name differs only in letter case, the service compares names ignoring case; one deleted whose name the service still holds; or one whose create has not finished); nothing was created (the record is dropped), and the next apply tries again: the audience is created once the name is free. To use another name, change spec.name in the manifest; if the holder is the audience this manifest means, set spec.name to its exact name, find its id in AEP, then run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>',
+        'the service refused a second audience named "Audience gold" in sandbox "prod" (409), and lists no audience under that exact name: the name is held by an audience not listed (one whose name differs only in letter case, the service compares names ignoring case; one deleted whose name the service still holds; or one whose create has not finished); nothing was created (the record is dropped), and the next apply tries again: the audience is created once the name is free. To use another name, change spec.name in the manifest; if the holder is the audience this manifest means, set spec.name to its exact name, find its id in AEP, then run: audiencectl state import gold MANIFESTS_DIR --sandbox prod --audience-id AUDIENCE_ID (MANIFESTS_DIR: your manifests directory)',
       );
       expect(await env.store().readAll()).toMatchObject({ audiences: [] });
 
@@ -80,7 +80,7 @@ describe('a create blocked for a name an audience of a colleague is listed under
       const first = await env.apply([gold]);
       expect(statuses(first)).toEqual(['prod/gold:create blocked']);
       // One audience listed under the name: the import is printed finished, with its id.
-      const finished = `; if it is this manifest's audience, run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id ${theirs.audienceId}; or change spec.name in the manifest to a name no audience holds: its create is then planned again`;
+      const finished = `; if it is this manifest's audience, run: audiencectl state import gold MANIFESTS_DIR --sandbox prod --audience-id ${theirs.audienceId} (MANIFESTS_DIR: your manifests directory); or change spec.name in the manifest to a name no audience holds: its create is then planned again`;
       const message = first.report?.results[0]?.message ?? '';
       expect(message).toMatch(
         /^an audience named "Audience gold" already exists in sandbox "prod": audiencectl did not create it \(an audience made outside audiencectl\) \(found: [-0-9a-f]+ \(created .* by colleague@AdobeID\)\); /,

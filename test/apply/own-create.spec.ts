@@ -121,7 +121,7 @@ describe('a 409 for our own create while its audience is not listed yet', () => 
       expect(statuses(first)).toEqual(['prod/gold:create failed']);
       const message = first.report?.results[0]?.message ?? '';
       expect(message).toMatch(
-        /\(409\).* and no audience of that name is listed 15 minutes after this create began: the name is held by an audience not listed \(this create's, its operation unfinished, or another's\); its intent is kept, and the next apply POSTs again and adopts the audience once it is listed\. If it stays unlisted, find its id in AEP, then run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>$/,
+        /\(409\).* and no audience of that name is listed 15 minutes after this create began: the name is held by an audience not listed \(this create's, its operation unfinished, or another's\); its intent is kept, and the next apply POSTs again and adopts the audience once it is listed\. If it stays unlisted, find its id in AEP, then run: audiencectl state import gold MANIFESTS_DIR --sandbox prod --audience-id AUDIENCE_ID \(MANIFESTS_DIR: your manifests directory\)$/,
       );
       expect(message).not.toContain('creates it again');
       const kept = await env.store().get('prod', 'gold');

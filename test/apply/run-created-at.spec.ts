@@ -103,7 +103,7 @@ describe("a run's createdAt read as its audience's creation time", () => {
       expect(step.status, step.message).toBe('failed');
       expect(step.message).toMatch(/^cannot tell whether the run request started a run \(/);
       expect(step.message).toContain(
-        `no run is started for this audience until it is settled: check the runs of audience ${audienceId} in AEP, then run: audiencectl state settle-run gold --sandbox prod --run-id <id> (the run the request started), or audiencectl state settle-run gold --sandbox prod --no-run (it started none)`,
+        `no run is started for this audience until it is settled: check the runs of audience ${audienceId} in AEP, then run: audiencectl state settle-run gold --sandbox prod --run-id RUN_ID (the run the request started), or audiencectl state settle-run gold --sandbox prod --no-run (it started none)`,
       );
       expect(step.message).not.toContain('the next apply asks the service again');
       expect((await env.store().get('prod', 'gold'))?.intent?.kind).toBe('run');
@@ -112,7 +112,7 @@ describe("a run's createdAt read as its audience's creation time", () => {
       // The next apply's resume cannot tell either, and says how to settle it.
       const again = await env.apply([requested]);
       expect(again.report?.resumed.join('\n')).toMatch(
-        /^prod\/gold: cannot tell whether the interrupted run request started a run \(.*\); its intent is kept and no run is started until it is settled \(check the audience's runs in AEP, then run audiencectl state settle-run gold --sandbox prod with --run-id <id> or --no-run\)$/,
+        /^prod\/gold: cannot tell whether the interrupted run request started a run \(.*\); its intent is kept and no run is started until it is settled \(check the audience's runs in AEP, then run audiencectl state settle-run gold --sandbox prod with --run-id RUN_ID or --no-run\)$/,
       );
       expect(runsOf(env)).toHaveLength(2);
     });

@@ -99,7 +99,7 @@ describe('state import --discover finds an audience deactivated in the UI', () =
           /prod\/silver\s+missing\s+-\s+no audience of that name \(inactive ones not listed\)/,
         );
         expect(result.stderr).toMatch(
-          /^Warning: the service would not list the inactive audiences of sandbox "prod" \(property=lifecycleState==inactive: .*Unknown property lifecycleState.*\); an audience deactivated in the UI shows as missing: import it with audiencectl state import <key> \S+ --sandbox prod --audience-id <id> --state \S+\n$/,
+          /^Warning: the service would not list the inactive audiences of sandbox "prod" \(property=lifecycleState==inactive: .*Unknown property lifecycleState.*\); an audience deactivated in the UI shows as missing: import it with audiencectl state import KEY \S+ --sandbox prod --audience-id AUDIENCE_ID --state \S+\n$/,
         );
         expect((await readState(state)).audiences.map((r) => r.key)).toEqual(['gold']);
       } finally {

@@ -46,17 +46,17 @@ describe('state import --discover names the commands for the sandboxes it did no
         expect(dev.code).toBe(0);
         expect(dev.stdout).toMatch(new RegExp(`dev/gold\\s+matched\\s+${id}`));
         expect(dev.stderr).toMatch(
-          /^Warning: the service would not list the inactive audiences of sandbox "dev" \(property=lifecycleState==inactive: [^\n]*\); an audience deactivated in the UI shows as missing: import it with (audiencectl state import <key> [^\n]*)\n$/,
+          /^Warning: the service would not list the inactive audiences of sandbox "dev" \(property=lifecycleState==inactive: [^\n]*\); an audience deactivated in the UI shows as missing: import it with (audiencectl state import KEY [^\n]*)\n$/,
         );
-        const printed = /import it with (audiencectl state import <key> .*)\n$/.exec(dev.stderr)?.[1];
+        const printed = /import it with (audiencectl state import KEY .*)\n$/.exec(dev.stderr)?.[1];
         expect(printed).toBe(
-          `audiencectl state import <key> '${dir}' --sandbox dev --audience-id <id> --state ${state}`,
+          `audiencectl state import KEY '${dir}' --sandbox dev --audience-id AUDIENCE_ID --state ${state}`,
         );
 
         // Followed as printed, key and id filled in, once the record is dropped.
         const forgot = await paste('audiencectl state forget gold --sandbox dev --state "$STATE"', { env });
         expect(forgot.code).toBe(0);
-        const imported = await paste(printed!.replace('<key>', 'gold').replace('<id>', id!), { env });
+        const imported = await paste(printed!.replace('KEY', 'gold').replace('AUDIENCE_ID', id!), { env });
         expect(imported.stderr).toBe('');
         expect(imported.code).toBe(0);
         expect(imported.stdout).toContain(`Imported dev/gold`);

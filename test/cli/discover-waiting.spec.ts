@@ -50,7 +50,7 @@ describe('state import --discover and a record waiting for its create', () => {
         const cli = (args: string[]) =>
           runCli([...args, '--state', env.stateDir], { env: emulatorEnv(env.emulator) });
 
-        const summary = `1 matched and recorded as imported, 0 missing (the next apply creates them), 0 ambiguous (import each with --audience-id). 2 waiting for their create, records kept as they are (the next apply creates them; an audience found under the name is not theirs unless you import it: audiencectl state import <key> ${dir} --sandbox <sandbox> --audience-id <id> --state ${env.stateDir}).`;
+        const summary = `1 matched and recorded as imported, 0 missing (the next apply creates them), 0 ambiguous (import each with --audience-id). 2 waiting for their create, records kept as they are (the next apply creates them; an audience found under the name is not theirs unless you import it: audiencectl state import KEY ${dir} --sandbox SANDBOX --audience-id AUDIENCE_ID --state ${env.stateDir}).`;
         const dry = await cli(['state', 'import', '--discover', dir, '--dry-run']);
         const discovered = await cli(['state', 'import', '--discover', dir]);
         for (const run of [dry, discovered]) {

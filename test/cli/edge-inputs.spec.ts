@@ -55,7 +55,7 @@ describe('plan given a manifests directory that is not one', () => {
       expect([plan.code, plan.stdout, plan.stderr]).toEqual([
         1,
         '',
-        'Error: plan.json does not exist: save a plan with `audiencectl plan <dir> --output json --out plan.json --state state`, or give the directory of the manifests\n',
+        'Error: plan.json does not exist: save a plan with `audiencectl plan MANIFESTS_DIR --output json --out plan.json --state state` (MANIFESTS_DIR: your manifests directory), or give the directory of the manifests\n',
       ]);
     });
   });

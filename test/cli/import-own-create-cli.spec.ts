@@ -42,7 +42,7 @@ const tempDir = useTempDirs();
 
 /** The hint of an apply of `dir` (a temporary path, which the shell takes as it is). */
 const hint = (dir: string) =>
-  `If that list keeps failing (a service that refuses the filter, say), find its id in AEP, then run: audiencectl state import gold ${dir} --sandbox prod --audience-id <id>`;
+  `If that list keeps failing (a service that refuses the filter, say), find its id in AEP, then run: audiencectl state import gold ${dir} --sandbox prod --audience-id AUDIENCE_ID`;
 const OWED =
   '  - the first run the manifest asks for (ingestion.onCreate) is still owed: the next apply starts it\n';
 
@@ -533,7 +533,7 @@ describe.each([
       const failed = await s.cli('apply', s.dir, '--auto-approve');
       expect(failed.code).toBe(1);
       expect(failed.stdout).toContain(
-        `find its id in AEP, then run: audiencectl state import gold ${s.dir} --sandbox prod --audience-id <id>`,
+        `find its id in AEP, then run: audiencectl state import gold ${s.dir} --sandbox prod --audience-id AUDIENCE_ID`,
       );
       const pending = await recordOf(s.state);
       expect(pending?.intent?.kind).toBe('create');

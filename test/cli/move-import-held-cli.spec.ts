@@ -36,7 +36,7 @@ describe('a default sandbox changed, then the key imported in the new sandbox wi
         const move = await cli('dev', 'plan', 'm');
         expect(move.stdout).toContain('! prod/gold move: its manifest names no sandbox');
         expect(move.stdout).toContain(
-          `If it already exists in "dev", instead: \`audiencectl state forget gold --sandbox prod --state ${state}\`, then \`audiencectl state import gold m --sandbox dev --audience-id <id> --state ${state}\``,
+          `If it already exists in "dev", instead: \`audiencectl state forget gold --sandbox prod --state ${state}\`, then \`audiencectl state import gold m --sandbox dev --audience-id AUDIENCE_ID --state ${state}\``,
         );
 
         // Only the import, as "…, or import … if it already exists there" read.

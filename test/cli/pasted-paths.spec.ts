@@ -91,11 +91,11 @@ describe('suggested commands that embed a path, pasted as printed', () => {
         const env = { ...emulatorEnv(emulator), AUDIENCECTL_STATE: path.join(tmp, 'st') };
         const missing = await runCli(['apply', 'my plans/plan.json', '--auto-approve'], { cwd: tmp, env });
         expect(missing.code).toBe(1);
-        const save = "audiencectl plan <dir> --output json --out 'my plans/plan.json'";
+        const save = "audiencectl plan MANIFESTS_DIR --output json --out 'my plans/plan.json'";
         expect(missing.stderr).toBe(
-          `Error: my plans/plan.json does not exist: save a plan with \`${save}\`, or give the directory of the manifests\n`,
+          `Error: my plans/plan.json does not exist: save a plan with \`${save}\` (MANIFESTS_DIR: your manifests directory), or give the directory of the manifests\n`,
         );
-        const saved = await paste(save.replace('<dir>', 'aud'), { cwd: tmp, env });
+        const saved = await paste(save.replace('MANIFESTS_DIR', 'aud'), { cwd: tmp, env });
         expect(saved.code).toBe(0);
         const applied = await runCli(['apply', 'my plans/plan.json', '--auto-approve'], { cwd: tmp, env });
         expect(applied.stderr).toMatch(/^Applying to /);
@@ -145,9 +145,9 @@ describe('suggested commands that embed a path, pasted as printed', () => {
           /instead: `[^`]*`, then `(audiencectl state import [^`]*)`/,
         );
         expect(importCommand).toBe(
-          `audiencectl state import gold aud --sandbox dev --audience-id <id>${carried}`,
+          `audiencectl state import gold aud --sandbox dev --audience-id AUDIENCE_ID${carried}`,
         );
-        const imported = await paste(importCommand.replace('<id>', devId!), {
+        const imported = await paste(importCommand.replace('AUDIENCE_ID', devId!), {
           cwd: tmp,
           env,
         });
@@ -258,15 +258,18 @@ describe('suggested commands that embed a path, pasted as printed', () => {
           /record the audience again with `(audiencectl state import [^`]*)`/,
         );
         expect(importCommand).toBe(
-          `audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>${carried}`,
+          `audiencectl state import gold MANIFESTS_DIR --sandbox prod --audience-id AUDIENCE_ID${carried}`,
         );
         const forgot = await paste(forget, { cwd: tmp, env });
         expect(forgot.stderr).toBe('');
         expect(forgot.code).toBe(0);
-        const imported = await paste(importCommand.replace('<manifests dir>', 'aud').replace('<id>', id!), {
-          cwd: tmp,
-          env,
-        });
+        const imported = await paste(
+          importCommand.replace('MANIFESTS_DIR', 'aud').replace('AUDIENCE_ID', id!),
+          {
+            cwd: tmp,
+            env,
+          },
+        );
         expect(imported.stderr).toBe('');
         expect(imported.code).toBe(0);
         expect(imported.stdout).toContain(
@@ -293,6 +296,48 @@ describe('suggested commands that embed a path, pasted as printed', () => {
         expect((await readState(store)).audiences).toEqual([]);
         expect(await filesOf(decoy)).toEqual(decoyBefore);
       });
+    });
+  });
+
+  it('a command whose directory and id are not known, pasted before they are filled in: the shell hands every word to audiencectl, which refuses it; no file is made', async () => {
+    await withTempDir(async (tmp) => {
+      const env = { ...FLAGS_ONLY };
+      const store = path.join(tmp, 'st');
+      await writeFiles(path.join(store, 'audiences', 'prod'), { 'gold.json': '{"sandbox": "prod", "key":' });
+      await writeFile(path.join(store, 'meta.json'), '{"schemaVersion": 1, "lineage": "l", "serial": 1}');
+      await writeFiles(path.join(tmp, 'aud'), { 'gold.yaml': manifestYaml('gold') });
+      const planned = await runCliInProcess(['plan', 'aud', '--state', 'st'], { cwd: tmp, env });
+      expect(planned.code).toBe(1);
+      const importCommand = printed(
+        planned.stderr,
+        /record the audience again with `(audiencectl state import [^`]*)`/,
+      );
+      expect(importCommand).toBe(
+        `audiencectl state import gold MANIFESTS_DIR --sandbox prod --audience-id AUDIENCE_ID --state ${store}`,
+      );
+      const before = await readdir(tmp);
+      const pasted = await paste(importCommand, { cwd: tmp, env });
+      expect(pasted.stderr).toBe(
+        'Error: --audience-id "AUDIENCE_ID" is not an audience id: AEP audience ids are UUIDs such as 60ccea95-1435-4180-97a5-58af4aa285ab\n',
+      );
+      expect(await readdir(tmp)).toEqual(before);
+
+      const missing = await runCliInProcess(
+        ['apply', 'plan.json', '--state', 'st', '--emulator', '--auto-approve'],
+        {
+          cwd: tmp,
+          env,
+        },
+      );
+      expect(missing.code).toBe(1);
+      const save = printed(
+        missing.stderr,
+        /save a plan with `([^`]*)` \(MANIFESTS_DIR: your manifests directory\)/,
+      );
+      expect(save).toBe('audiencectl plan MANIFESTS_DIR --output json --out plan.json --state st');
+      const saved = await paste(save, { cwd: tmp, env });
+      expect(saved.stderr).toBe('Error: MANIFESTS_DIR does not exist: give the directory of the manifests\n');
+      expect(await readdir(tmp)).toEqual(before);
     });
   });
 });

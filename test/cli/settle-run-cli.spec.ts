@@ -81,7 +81,7 @@ describe('state settle-run --run-id (directory store)', () => {
     const lost = await apply(dir, state, env);
     expect(lost.code).toBe(1);
     expect(lost.stdout).toContain(
-      `then run: audiencectl state settle-run gold --sandbox prod --state ${state} --run-id <id> (the run the request started), or audiencectl state settle-run gold --sandbox prod --state ${state} --no-run (it started none)`,
+      `then run: audiencectl state settle-run gold --sandbox prod --state ${state} --run-id RUN_ID (the run the request started), or audiencectl state settle-run gold --sandbox prod --state ${state} --no-run (it started none)`,
     );
     const runs = runsOf(audienceId);
     expect(runs).toHaveLength(2);

@@ -83,9 +83,7 @@ describe('plan: create', () => {
     expect(result.steps[0]!.blocked).toContain(
       'an interrupted create from 2026-11-30T10:00:00.000Z sent another spec',
     );
-    expect(result.steps[0]!.blocked).toContain(
-      'audiencectl state import gold <manifests dir> --sandbox prod',
-    );
+    expect(result.steps[0]!.blocked).toContain('audiencectl state import gold MANIFESTS_DIR --sandbox prod');
   });
 
   it('blocks an audience that exists remotely with an unknown id, naming the import command', () => {
@@ -95,7 +93,7 @@ describe('plan: create', () => {
     const result = plan(loadTexts({ 'g.yaml': manifestYaml('gold') }), state, options());
     expect(kinds(result)).toEqual(['create prod/gold (blocked)']);
     expect(result.steps[0]!.blocked).toContain(
-      'audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>',
+      'audiencectl state import gold MANIFESTS_DIR --sandbox prod --audience-id AUDIENCE_ID',
     );
   });
 });

@@ -21,7 +21,7 @@ describe('a changed metadata.name is a move, never delete + create', () => {
       'metadata.name is now "golld" in g.yaml, but its audience ("Audience gold") is recorded as "gold"',
     );
     expect(move!.blocked).toBe(
-      'a changed metadata.name is never applied as delete + create. To keep the audience: set metadata.name back to gold. To keep the new name: `audiencectl state forget gold --sandbox prod`, then `audiencectl state import golld <manifests dir> --sandbox prod --audience-id aud-1`',
+      'a changed metadata.name is never applied as delete + create. To keep the audience: set metadata.name back to gold. To keep the new name: `audiencectl state forget gold --sandbox prod`, then `audiencectl state import golld MANIFESTS_DIR --sandbox prod --audience-id aud-1` (MANIFESTS_DIR: your manifests directory)',
     );
     expect(move!.changes).toEqual([
       { path: 'metadata.name', before: 'gold', after: 'golld', forcesReplacement: false },

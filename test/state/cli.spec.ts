@@ -125,7 +125,7 @@ describe.each(stores)('audiencectl state on the $name store', (kind) => {
     const before = await run(['list', '--state', dir]);
     expect(before.stdout).toMatch(/prod\s+gold\s+-\s+blocked \(EXISTS_REMOTELY\)\s+-\n/);
     // The command carries the --state given (a URL's password never: src/text/paste-flags.spec.ts).
-    expect(before.stdout).toContain('1 blocked: `audiencectl state show <key> --state ');
+    expect(before.stdout).toContain('1 blocked: `audiencectl state show KEY --state ');
 
     const manifests = await manifestDir({ 'gold.yaml': 'gold' });
     const result = await run(['import', 'gold', manifests, '--audience-id', AUD9, '--state', dir]);
@@ -220,7 +220,7 @@ describe('audiencectl state on a directory', () => {
     expectCleanError(corrupt, new RegExp(`state file ${file} is not valid JSON`));
     // The commands name the key, sandbox and store of the file (review 7, L2).
     expect(corrupt.stderr).toContain(
-      `restore it from a backup, or drop it with \`audiencectl state forget gold --sandbox prod --state ${dir}\` and record the audience again with \`audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id> --state ${dir}\` (its id from AEP)\n`,
+      `restore it from a backup, or drop it with \`audiencectl state forget gold --sandbox prod --state ${dir}\` and record the audience again with \`audiencectl state import gold MANIFESTS_DIR --sandbox prod --audience-id AUDIENCE_ID --state ${dir}\` (MANIFESTS_DIR: your manifests directory; AUDIENCE_ID: its id from AEP)\n`,
     );
     expectCleanError(await run(['show', 'gold', '--state', dir]), /is not valid JSON/);
     expect((await run(['forget', 'gold', '--sandbox', 'prod', '--state', dir])).code).toBe(0);
@@ -285,7 +285,7 @@ describe('audiencectl state on a directory', () => {
   });
 });
 
-describe('audiencectl state import <key> [dir]', () => {
+describe('audiencectl state import KEY [dir]', () => {
   const REFUSED =
     'nothing was imported: recorded without a manifest, the audience would be deleted by the next apply (--without-manifest records it anyway, for that)\n';
 
@@ -380,7 +380,7 @@ describe('audiencectl state import <key> [dir]', () => {
     const refused = await run(['import', 'gold', empty, '--audience-id', AUD1, '--state', dir]);
     expect(refused).toMatchObject({ code: 1, stdout: '' });
     expect(refused.stderr).toBe(
-      `Error: no manifest in ${empty} names prod/gold (it holds no manifest of sandbox "prod": give the manifests' directory: \`audiencectl state import gold <manifests dir> --sandbox prod --audience-id ${AUD1} --state ${dir}\`); ${REFUSED}`,
+      `Error: no manifest in ${empty} names prod/gold (it holds no manifest of sandbox "prod": give the manifests' directory: \`audiencectl state import gold MANIFESTS_DIR --sandbox prod --audience-id ${AUD1} --state ${dir}\` (MANIFESTS_DIR: your manifests directory)); ${REFUSED}`,
     );
     const store = await openStateStore(dir);
     expect((await store.readAll()).audiences).toEqual([]);

@@ -41,7 +41,7 @@ describe('audiencectl init and the schema check', { timeout: 90_000 }, () => {
     const schema = new URL(location).searchParams.get('schema');
     expectCleanError(
       await runCliInProcess(['state', 'list', '--state', location]),
-      /has no audiencectl tables yet; create them with `audiencectl init --state <url>`/,
+      /has no audiencectl tables yet; create them with `audiencectl init --state POSTGRES_URL`/,
     );
     expectCleanError(
       await runCliInProcess(['plan', await tempDir(), '--state', location]),

@@ -3,7 +3,7 @@ import type { Step } from '../../plan/schema.js';
 import type { AppliedSpec, AudienceRecord } from '../../state/schema.js';
 import { dropCreate, droppedNote, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
-import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
+import { stateImportCommand, manifestsDirNote, type PasteFlags } from '../../text/paste-flags.js';
 
 // A create's 409 with nothing listed under the name, when the name is the one this record's own
 // audience was deleted under (by its replace, or outside audiencectl as a refresh found): the
@@ -115,7 +115,7 @@ function unlistedHolder(
   paste: PasteFlags | undefined,
   deleted = 'one deleted whose name the service still holds',
 ): string {
-  const ways = `To use another name, change spec.name in the manifest; if the holder is the audience this manifest means, set spec.name to its exact name, find its id in AEP, then run: audiencectl state import ${step.key} <manifests dir> --sandbox ${step.sandbox} --audience-id <id>${pastedFlags(paste, 'state')}`;
+  const ways = `To use another name, change spec.name in the manifest; if the holder is the audience this manifest means, set spec.name to its exact name, find its id in AEP, then run: ${stateImportCommand(step.key, step.sandbox, paste)}${manifestsDirNote(paste)}`;
   return `${refused}, and lists no audience under that exact name: the name is held by an audience not listed (one whose name differs only in letter case, the service compares names ignoring case; ${deleted}; or one whose create has not finished); nothing was created (${kept}), and the next apply tries again: the audience is created once the name is free. ${ways}`;
 }
 

@@ -96,7 +96,7 @@ function undecided(
 ): StepResult {
   const settle = `audiencectl state settle-run ${step.key} --sandbox ${step.sandbox}${pastedFlags(paste, 'state')}`;
   const next = listed
-    ? `no run is started for this audience until it is settled: check the runs of audience ${audienceId} in AEP, then run: ${settle} --run-id <id> (the run the request started), or ${settle} --no-run (it started none)`
+    ? `no run is started for this audience until it is settled: check the runs of audience ${audienceId} in AEP, then run: ${settle} --run-id RUN_ID (the run the request started), or ${settle} --no-run (it started none)`
     : 'the next apply asks the service again';
   return result(
     step,

@@ -1,7 +1,7 @@
 import { AepError } from '../../aep/errors.js';
 import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord } from '../../state/schema.js';
-import { pastedFlags } from '../../text/paste-flags.js';
+import { forgetCommand } from '../../text/paste-flags.js';
 import { aepFailure, isNotFound, type AepFailure } from '../aep-failure.js';
 import { appliedFrom, clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
@@ -88,7 +88,7 @@ function fieldsRefused(record: AudienceRecord, error: unknown, failure: AepFailu
 /** The refusal, and the ways out a person chooses between, the first that keeps the audience. */
 function fieldsWayOut(step: Step, failure: AepFailure, deps: ExecutorDeps): string {
   const file = step.source?.replace(/:\d+$/, '') ?? 'the manifest';
-  const forget = `audiencectl state forget ${step.key} --sandbox ${step.sandbox}${pastedFlags(deps.paste, 'state')}`;
+  const forget = forgetCommand(step.key, step.sandbox, deps.paste);
   return (
     `the audience's fields differ from the manifest's: AEP refused the PATCH of its fields (${failure.message.replace(/\.$/, '')}), ` +
     `and a PATCH cannot add a field or change its type (the Audiences API does not show an audience's fields, so importing, discovering or adopting it could not compare them). ` +

@@ -32,7 +32,13 @@ import { openStoreFor, stateLocationOf } from '../state-options.js';
 import { requireStateStore } from '../../state/presence.js';
 import { escapeText } from '../../text/safe-text.js';
 import { shellQuote } from '../../text/shell-quote.js';
-import { pastedFlags, withManifestsDir, type PasteFlags } from '../../text/paste-flags.js';
+import {
+  manifestsDirNote,
+  manifestsDirWord,
+  pastedFlags,
+  withManifestsDir,
+  type PasteFlags,
+} from '../../text/paste-flags.js';
 import { pasteFlagsOf } from '../paste-flags.js';
 import type { Plan } from '../../plan/schema.js';
 
@@ -172,7 +178,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
     if (!found && target.endsWith('.json'))
       throw new UsageError(
         'NO_PLAN_FILE',
-        `${target} does not exist: save a plan with \`audiencectl plan <dir> --output json --out ${shellQuote(target)}${pastedFlags(paste, 'plan')}\`, or give the directory of the manifests`,
+        `${target} does not exist: save a plan with \`audiencectl plan ${manifestsDirWord(undefined)} --output json --out ${shellQuote(target)}${pastedFlags(paste, 'plan')}\`${manifestsDirNote(undefined)}, or give the directory of the manifests`,
       );
     const isPlanFile = target.endsWith('.json') && found?.isFile() === true;
     if (isPlanFile && flags.refresh)

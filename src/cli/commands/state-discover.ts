@@ -11,7 +11,13 @@ import { importRevision } from '../import-revision.js';
 import { requireStateStore } from '../../state/presence.js';
 import { lockForCommand } from './state-read.js';
 import { openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
-import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
+import {
+  NO_PASTE_FLAGS,
+  stateImportCommand,
+  pastedFlags,
+  withManifestsDir,
+  type PasteFlags,
+} from '../../text/paste-flags.js';
 
 export type DiscoverOptions = StateFlags &
   ConnectFlags & {
@@ -46,7 +52,7 @@ const NOT_COMPARED =
  */
 function waitingNote(waiting: number, dir: string, paste: PasteFlags | undefined): string {
   if (waiting === 0) return '';
-  return ` ${waiting} waiting for their create, records kept as they are (the next apply creates them; an audience found under the name is not theirs unless you import it: audiencectl state import <key> ${shellQuote(dir)} --sandbox <sandbox> --audience-id <id>${pastedFlags(paste, 'state')}).`;
+  return ` ${waiting} waiting for their create, records kept as they are (the next apply creates them; an audience found under the name is not theirs unless you import it: ${stateImportCommand('KEY', 'SANDBOX', withManifestsDir(paste ?? NO_PASTE_FLAGS, dir))}).`;
 }
 
 /**
@@ -106,7 +112,7 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
     });
     for (const [name, said] of inactiveUnlisted) {
       process.stderr.write(
-        `Warning: ${escapeText(`the service would not list the inactive audiences of sandbox "${name}" (property=lifecycleState==inactive: ${said}); an audience deactivated in the UI shows as missing: import it with audiencectl state import <key> ${shellQuote(dir)} --sandbox ${name} --audience-id <id>${pastedFlags(options.paste, 'state')}`)}\n`,
+        `Warning: ${escapeText(`the service would not list the inactive audiences of sandbox "${name}" (property=lifecycleState==inactive: ${said}); an audience deactivated in the UI shows as missing: import it with ${stateImportCommand('KEY', name, withManifestsDir(options.paste ?? NO_PASTE_FLAGS, dir))}`)}\n`,
       );
     }
     const others =

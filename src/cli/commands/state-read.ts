@@ -111,12 +111,12 @@ export async function list(options: SandboxOptions & { json?: boolean }): Promis
   const blocked = audiences.filter((r) => r.blocked).length;
   if (blocked > 0) {
     out(
-      `${blocked} blocked: \`audiencectl state show <key>${pastedFlags(options.paste, 'state')}\` says why; \`state import\` repairs an unknown id.`,
+      `${blocked} blocked: \`audiencectl state show KEY${pastedFlags(options.paste, 'state')}\` says why; \`state import\` repairs an unknown id.`,
     );
   }
   if (runsOnly > 0) {
     out(
-      `${runsOnly} name${runsOnly === 1 ? 's' : ''} no audience, only runs of deleted or forgotten audiences kept for the daily run budget: \`audiencectl state show <key>${pastedFlags(options.paste, 'state')}\` says until when.`,
+      `${runsOnly} name${runsOnly === 1 ? 's' : ''} no audience, only runs of deleted or forgotten audiences kept for the daily run budget: \`audiencectl state show KEY${pastedFlags(options.paste, 'state')}\` says until when.`,
     );
   }
 }

@@ -22,7 +22,12 @@ import { escapeText } from '../../text/safe-text.js';
 import type { OrgOf } from '../../state/org-binding.js';
 import { requireStateStore } from '../../state/presence.js';
 import { lockForCommand, openExisting, out, sandboxOf, type SandboxOptions } from './state-read.js';
-import { forgetCommand, pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
+import {
+  forgetCommand,
+  stateImportCommand,
+  manifestsDirNote,
+  type PasteFlags,
+} from '../../text/paste-flags.js';
 
 // `audiencectl state import <key>` and `state forget`: repairs, under the store's lock.
 
@@ -71,7 +76,7 @@ function noManifest(
     found = ` (its manifest is in sandbox ${otherSandboxes.map((name) => `"${name}"`).join(', ')}: pass --sandbox)`;
   else if (close !== undefined) found = ` (did you mean "${close}"?)`;
   else if (known.length === 0)
-    found = ` (it holds no manifest of sandbox "${sandbox}": give the manifests' directory: \`audiencectl state import ${key} <manifests dir> --sandbox ${sandbox} --audience-id ${audienceId}${pastedFlags(paste, 'state')}\`)`;
+    found = ` (it holds no manifest of sandbox "${sandbox}": give the manifests' directory: \`${stateImportCommand(key, sandbox, paste, audienceId)}\`${manifestsDirNote(paste)})`;
   return new UsageError(
     'STATE_IMPORT_NO_MANIFEST',
     `no manifest in ${dir} names ${recordId(sandbox, key)}${found}; nothing was imported: recorded without a manifest, the audience would be deleted by the next apply (--without-manifest records it anyway, for that)`,

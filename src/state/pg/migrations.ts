@@ -116,13 +116,13 @@ export function assertCurrent(version: number, display: string): void {
   if (version === 0) {
     throw new StateError(
       'STATE_NOT_INITIALISED',
-      `the PostgreSQL state ${display} has no audiencectl tables yet; create them with \`audiencectl init --state <url>\``,
+      `the PostgreSQL state ${display} has no audiencectl tables yet; create them with \`audiencectl init --state POSTGRES_URL\``,
     );
   }
   if (version < SCHEMA_VERSION) {
     throw new StateError(
       'STATE_SCHEMA_OUTDATED',
-      `the PostgreSQL state ${display} is at schema version ${version}, this audiencectl needs ${SCHEMA_VERSION}; migrate it with \`audiencectl init --state <url>\``,
+      `the PostgreSQL state ${display} is at schema version ${version}, this audiencectl needs ${SCHEMA_VERSION}; migrate it with \`audiencectl init --state POSTGRES_URL\``,
     );
   }
   throw new StateError(
