@@ -7,6 +7,7 @@ import { Plan, type PlanOrigin, type SavedPlanOptions } from '../plan/schema.js'
 import { planScopeOf } from '../source/file-filter.js';
 import { otherOrg, type OrgOf } from '../state/org-binding.js';
 import type { RecordedState } from '../state/schema.js';
+import { NO_PASTE_FLAGS, withManifestsDir } from '../text/paste-flags.js';
 
 export class StalePlanError extends AudiencectlError {
   override readonly name = 'StalePlanError';
@@ -200,6 +201,8 @@ function planAgain(
   const scope = planScopeOf(origin);
   return makePlan(desired, recorded, {
     ...planOptionsOf(origin.options),
+    // As `plan --output json` printed its commands: naming the directory it was made from.
+    paste: withManifestsDir(NO_PASTE_FLAGS, origin.dir),
     ...(scope ? { scope } : {}),
     ...(elsewhere ? { elsewhere } : {}),
   });

@@ -340,4 +340,46 @@ describe('suggested commands that embed a path, pasted as printed', () => {
       expect(await readdir(tmp)).toEqual(before);
     });
   });
+
+  it("a saved plan's blocked rename names the directory it was made from: apply plan.json accepts it as planned, and its commands, pasted, move the record", async () => {
+    await withEmulator({}, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        const env = { ...emulatorEnv(emulator), AUDIENCECTL_STATE: path.join(tmp, 'st') };
+        await mkdir(path.join(tmp, 'st'));
+        // No run: forgetting gold then leaves no record of its runs.
+        const quiet = { ingestion: { onCreate: false } };
+        await writeFiles(path.join(tmp, 'my aud'), { 'gold.yaml': manifestYaml('gold', quiet) });
+        expect((await runCliInProcess(['apply', 'my aud', '--auto-approve'], { cwd: tmp, env })).code).toBe(
+          0,
+        );
+        const id = (await readState(path.join(tmp, 'st'))).audiences[0]?.audienceId;
+        expect(id).toBeDefined();
+        // A typo in metadata.name; the audience's name stays.
+        await writeFiles(path.join(tmp, 'my aud'), {
+          'gold.yaml': manifestYaml('golld', { ...quiet, spec: { name: 'Audience gold' } }),
+        });
+        const saved = await runCliInProcess(['plan', 'my aud', '--output', 'json', '--out', 'plan.json'], {
+          cwd: tmp,
+          env,
+        });
+        expect(saved.code).toBe(0);
+        const applied = await runCliInProcess(['apply', 'plan.json', '--auto-approve'], { cwd: tmp, env });
+        expect(applied.stderr).not.toMatch(/PLAN_|no longer matches/);
+        expect(applied.code).toBe(3);
+        const forget = printed(applied.stdout, /To keep the new name: `([^`]*)`/);
+        expect(forget).toBe('audiencectl state forget gold --sandbox prod');
+        const importCommand = printed(applied.stdout, /To keep the new name: `[^`]*`, then `([^`]*)`/);
+        expect(importCommand).toBe(
+          `audiencectl state import golld '${tmp}/my aud' --sandbox prod --audience-id ${id}`,
+        );
+        expect((await paste(forget, { cwd: tmp, env })).code).toBe(0);
+        const imported = await paste(importCommand, { cwd: tmp, env });
+        expect(imported.stderr).toBe('');
+        expect(imported.stdout).toContain(`Imported prod/golld: audience ${id}.`);
+        expect((await readState(path.join(tmp, 'st'))).audiences.map((r) => [r.key, r.audienceId])).toEqual([
+          ['golld', id],
+        ]);
+      });
+    });
+  });
 });

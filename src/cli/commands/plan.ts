@@ -40,7 +40,7 @@ import { dropScanThread } from '../../scan/prestart.js';
 import { fileSelector } from '../../source/file-filter.js';
 import { escapeText } from '../../text/safe-text.js';
 import { pasteFlagsOf } from '../paste-flags.js';
-import { withManifestsDir, type PasteFlags } from '../../text/paste-flags.js';
+import { NO_PASTE_FLAGS, withManifestsDir, type PasteFlags } from '../../text/paste-flags.js';
 import { AudiencectlError } from '../../errors.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
 import { describeLocation, type StateLocation } from '../../state/location.js';
@@ -94,6 +94,20 @@ async function liveView(
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * What the commands a plan's steps print carry: in the text a person reads here, this
+ * process's --state and --config and the directory as typed. A JSON plan of a directory names
+ * the directory its origin records (absolute), and no flag: `apply plan.json` plans again with
+ * the same (saved-plan.ts) and compares its steps word for word. A pull request's Markdown,
+ * read in another clone, names none (the MANIFESTS_DIR placeholder).
+ */
+function pasteOfPlan(flags: Flags, typed: PasteFlags, dir: string): PasteFlags | undefined {
+  if (flags.base !== undefined) return undefined;
+  if (flags.output === 'text') return withManifestsDir(typed, dir);
+  if (flags.output === 'json') return withManifestsDir(NO_PASTE_FLAGS, path.resolve(dir));
+  return undefined;
 }
 
 /**
@@ -296,10 +310,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     // What the base holds but could not read: the planner says what that hides (assumed-state.ts).
     const unread = baseRead && unreadBase(baseRead);
     const recorded = stored ?? assumedStateFrom(baseRead!, new Date(now * 1000).toISOString(), unread);
-    // Commands its steps print carry this process's --state and --config, in the text a person
-    // reads here; JSON (saved plans compare its steps) and a pull request's Markdown keep none.
-    const paste =
-      flags.output === 'text' && flags.base === undefined ? withManifestsDir(typed, dir) : undefined;
+    const paste = pasteOfPlan(flags, typed, dir);
     const base = {
       ...planOptionsFrom(flags, now),
       ...(unread ? { unreadBase: unread } : {}),
