@@ -20,6 +20,7 @@ import type { Plan } from '../plan/schema.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import type { SourceRevision } from '../source/types.js';
+import { NO_PASTE_FLAGS, withManifestsDir, type PasteFlags } from '../text/paste-flags.js';
 import { wantsRequeue, type AudienceTracker } from './audiences.js';
 import { daemonProgress, runBudgetLeft } from './instruments.js';
 import type { DaemonMetrics } from './metrics.js';
@@ -121,6 +122,18 @@ export type PassRevision = Pick<SourceRevision, 'revision' | 'commit'> &
   };
 
 /**
+ * What the commands its plans and messages print name for the manifests directory: a person
+ * pastes them in a clone of their own, so for git the `--path` inside the repository (`.` for
+ * its root); for `--dir`, the directory. No store or configuration flag: the controller's are
+ * not the person's.
+ */
+function pasteOf(revision: PassRevision): PasteFlags | undefined {
+  const { dir, top } = revision;
+  if (dir === undefined) return undefined;
+  return withManifestsDir(NO_PASTE_FLAGS, top === undefined ? dir : path.relative(top, dir) || '.');
+}
+
+/**
  * How a pass looks for the manifests of records it would remove where it did not read: outside
  * --include/--exclude, and above --path (up to the checkout) or --dir. Paths are shown
  * relative to a git checkout (what --path names), else whole.
@@ -211,11 +224,12 @@ async function applyDesired(
   writing: WritingLog,
 ): Promise<{ plan: Plan; results: StepResult[] }> {
   const { clock, signal, settings, tracker } = deps;
+  const paste = pasteOf(revision);
   const outcome = await applyOnce(
     {
       kind: 'manifests',
       desired,
-      planOptions: settings.planOptions(Math.floor(clock.now() / 1000)),
+      planOptions: { ...settings.planOptions(Math.floor(clock.now() / 1000)), ...(paste ? { paste } : {}) },
       lookElsewhere: lookElsewhere(revision, settings, writing),
     },
     {
@@ -224,6 +238,7 @@ async function applyDesired(
       clock,
       signal,
       lockTimeoutMs: settings.lockTimeoutMs,
+      ...(paste ? { paste } : {}),
       refresh,
       revision: applyRevision(revision, deps),
       ...(settings.bulkBatchSize === undefined ? {} : { bulkBatchSize: settings.bulkBatchSize }),
@@ -258,7 +273,11 @@ async function planDesired(
   writing: WritingLog,
 ): Promise<{ plan: Plan; records: AudienceRecord[] }> {
   const recorded = await deps.store.readAll();
-  const options = deps.settings.planOptions(Math.floor(deps.clock.now() / 1000));
+  const paste = pasteOf(revision);
+  const options = {
+    ...deps.settings.planOptions(Math.floor(deps.clock.now() / 1000)),
+    ...(paste ? { paste } : {}),
+  };
   const live = await readLive(desired, recorded, options, deps.client, {
     refresh,
     batchSize: deps.settings.bulkBatchSize,

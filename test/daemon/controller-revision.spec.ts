@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { recordPath } from '../../src/state/paths.js';
 import type { AudienceRecord, StateMeta } from '../../src/state/schema.js';
+import { emulatorEnv } from '../helpers/apply-env.js';
 import { manifestYaml } from '../helpers/manifests.js';
+import { paste } from '../helpers/paste.js';
 import { git } from '../source/helpers/git-fixture.js';
 import { withInProcessController } from './helpers/in-process.js';
 
@@ -94,5 +96,44 @@ describe('the controller and the commit it applies', () => {
       expect(names()).toEqual(['Audience x', 'Audience y']);
       await access(checkedOut);
     });
+  });
+
+  it("a blocked rename's commands on /status name the manifests' path inside the repository: pasted in a clone, they move the record", async () => {
+    await withInProcessController(
+      { source: 'git' },
+      async ({ git: repo, reconciler, emulator, stateDir, status }) => {
+        const fixture = repo!;
+        const pass = async () => {
+          reconciler.trigger('webhook');
+          await reconciler.settled();
+        };
+        await fixture.commit({ 'audiences/gold.yaml': manifestYaml('gold', quiet) });
+        await pass();
+        const id = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')[0]?.audienceId;
+        expect(id).toBeDefined();
+        // A typo in metadata.name; the audience's name stays.
+        await fixture.commit({
+          'audiences/gold.yaml': manifestYaml('golld', { ...quiet, spec: { name: 'Audience gold' } }),
+        });
+        await pass();
+        const gold = (await status()).audiences.find((a) => a.key === 'gold');
+        expect(gold?.state).toBe('blocked');
+        const message = gold?.lastError?.message ?? '';
+        const commands = /To keep the new name: `([^`]*)`, then `([^`]*)`/.exec(message);
+        expect(commands?.slice(1)).toEqual([
+          'audiencectl state forget gold --sandbox prod',
+          `audiencectl state import golld audiences --sandbox prod --audience-id ${id}`,
+        ]);
+        // A person's clone of the repository, with the controller's store and credentials.
+        const clone = {
+          cwd: path.join(fixture.root, 'clone'),
+          env: { ...emulatorEnv(emulator), AUDIENCECTL_STATE: stateDir },
+        };
+        expect((await paste(commands![1]!, clone)).code).toBe(0);
+        const imported = await paste(commands![2]!, clone);
+        expect(imported.stderr).toBe('');
+        expect(imported.stdout).toContain(`Imported prod/golld: audience ${id}.`);
+      },
+    );
   });
 });
