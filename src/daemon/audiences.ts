@@ -168,6 +168,9 @@ export class AudienceTracker {
       const entry = out.get(id) ?? { sandbox: step.sandbox, key: step.key, state: 'in-sync' };
       const state = stateOf(step, status);
       if (RANK[state] > RANK[entry.state]) entry.state = state;
+      // Planned, not executed (dry-run): the plan's block says why, as an executed one would.
+      if (status === undefined && step.blocked)
+        entry.lastError ??= { code: 'STEP_BLOCKED', message: step.blocked, at: iso(now) };
       out.set(id, entry);
     }
     for (const held of plan.held) {

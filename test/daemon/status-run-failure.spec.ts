@@ -1,8 +1,12 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileStateStore } from '../../src/state/file-store.js';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { emulatorEnv } from '../helpers/apply-env.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
+import { audienceBody } from '../helpers/with-emulator.js';
 import { withInProcessController } from './helpers/in-process.js';
 
 /** The emulator's reason for an injected run failure (its fault table, written out here). */
@@ -27,5 +31,55 @@ describe('the controller: a failed ingestion run on /status', () => {
       expect(gold?.lastRunFailure).toEqual({ runId, reason: REASON, next: NEXT });
       expect((await status()).plan?.summary).toMatchObject({ run: 0, create: 0 });
     });
+  });
+});
+
+describe('the controller: the refused first PATCH of an imported audience on /status', () => {
+  it('in dry-run, names the audience, what AEP refused and the ways out, and no secret', async () => {
+    await withInProcessController(
+      { dryRun: true },
+      async ({ emulator, dir, stateDir, reconciler, status }) => {
+        // Made in the UI with only email; the manifest lists email and tier.
+        const onlyEmail = { fields: [{ name: 'email', type: 'string', identityNs: 'email' }] };
+        const { id } = emulator.control.uiCreateAudience(
+          DEMO_CLIENT.orgId,
+          'prod',
+          audienceBody({ name: 'Audience gold', ...onlyEmail }),
+          'colleague@AdobeID',
+        );
+        await writeFile(
+          path.join(dir, 'gold.yaml'),
+          manifestYaml('gold', { ingestion: { onCreate: false } }),
+        );
+        await mkdir(stateDir);
+        const env = emulatorEnv(emulator);
+        const flags = ['--state', stateDir];
+        const imported = await runCliInProcess(
+          ['state', 'import', 'gold', dir, '--audience-id', id, ...flags],
+          { env },
+        );
+        expect(imported.code).toBe(0);
+        // An apply by hand: AEP refuses the first PATCH of its fields, recorded.
+        const applied = await runCliInProcess(['apply', dir, ...flags, '--auto-approve'], { env });
+        expect(applied.code).toBe(3);
+        expect(emulator.control.counters().byEndpoint.patchAudience.requests).toBe(1);
+
+        reconciler.trigger('startup');
+        await reconciler.settled();
+        const gold = (await status()).audiences.find((a) => a.key === 'gold');
+        expect(gold).toMatchObject({ sandbox: 'prod', key: 'gold', state: 'blocked', audienceId: id });
+        expect(gold?.lastError?.code).toBe('STEP_BLOCKED');
+        const message = gold?.lastError?.message ?? '';
+        expect(message).toMatch(
+          /^the audience's fields differ from the manifest's: AEP refused the PATCH of its fields \(.*no field named "tier"; PATCH cannot add fields\)\), and a PATCH cannot add a field or change its type/,
+        );
+        expect(message).toContain(
+          "Set spec.fields in gold.yaml to the audience's fields (names and types) and apply. Only if this audience must not be managed: audiencectl state forget gold --sandbox prod",
+        );
+        expect(message).not.toContain(DEMO_CLIENT.clientSecret);
+        expect(message).not.toMatch(/Bearer|access_token/);
+        expect(emulator.control.counters().byEndpoint.patchAudience.requests).toBe(1);
+      },
+    );
   });
 });

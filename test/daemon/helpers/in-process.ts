@@ -49,6 +49,8 @@ export type InProcessOptions = {
   emulator?: EmulatorOptions;
   /** The guards, as `run`'s flags set them. */
   plan?: Partial<PlanOptions>;
+  /** `--dry-run`: plan and publish, never execute. Default false. */
+  dryRun?: boolean;
   /** `git`: follow a local repository's `main`, `--path audiences`. Default a directory. */
   source?: 'dir' | 'git';
   /** The source's `--path` below the repository (default `audiences`) or the directory (default none). */
@@ -115,7 +117,7 @@ export async function withInProcessController<T>(
           metrics,
           logger: createLogger({ level: 'info', destination }),
           settings: {
-            dryRun: false,
+            dryRun: options.dryRun === true,
             read: options.read ?? {},
             defaultSandbox: DEMO_SANDBOX,
             planOptions: (now) => ({
