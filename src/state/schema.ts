@@ -237,7 +237,7 @@ export const AudienceRecord = z.object({
       /**
        * The ids of the audiences the service listed under that name (at most 5), so the plan
        * and a later apply print the finished `state import` when there was exactly one.
-       * Absent in blocks written before it existed: their hints keep the `<id>` placeholder.
+       * Absent in blocks written before it existed: their hints keep the AUDIENCE_ID placeholder.
        */
       found: z.array(z.string()).optional(),
     })
