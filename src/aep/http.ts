@@ -1,7 +1,7 @@
 import got, { type AfterResponseHook, type BeforeRequestHook, type Got, type RetryFunction } from 'got';
 import type { Logger } from '../log.js';
 import { callStateOf, type CallState } from './call-state.js';
-import { readErrorBody } from './error-body.js';
+import { readErrorBody, type ErrorBodyInfo } from './error-body.js';
 import type { AepTimeouts } from './options.js';
 import { proxyAgents } from './proxy.js';
 import type { ServiceClock } from './service-clock.js';
@@ -26,7 +26,10 @@ export type HttpDeps = {
   /** Reports the attempt in flight of `state` (once). */
   report: (state: CallState, result: AttemptResult) => void;
   onRateLimitWait: (sandbox: string, ms: number) => void;
-  /** Learns AEP's clock from every API answer's Date header (IMS answers are another host's). */
+  /**
+   * Learns AEP's clock from the Date header of every API answer that is AEP's: a success, or an
+   * error in AEP's JSON (IMS answers are another host's).
+   */
   clock: ServiceClock;
 };
 
@@ -38,6 +41,17 @@ const IMS_RETRIES = 2;
 export function isTokenRefusal(status: number, platformCode: string | undefined): boolean {
   if (status === 401) return platformCode !== '100921-401' && platformCode !== '100922-401';
   return status === 400 && platformCode === '100911-400';
+}
+
+/**
+ * Whether an error answer is the service's own, so its Date header is AEP's clock. The
+ * service's errors are JSON objects (platform, gateway or other: readErrorBody; foreign-answer.ts
+ * reads a 404 or 409 the same way); a proxy's or load balancer's page in between (an HTML 502,
+ * an empty 503, a 407) is not, and its Date is that machine's clock: taken as AEP's, it would
+ * time runs and the lookup of a lost create.
+ */
+function isServiceError(info: ErrorBodyInfo): boolean {
+  return info.shape !== 'text' && info.shape !== 'empty';
 }
 
 /**
@@ -69,11 +83,13 @@ export function createHttp(deps: HttpDeps): Got {
   const afterResponse: AfterResponseHook = (response, retryWithMergedOptions) => {
     const state = callStateOf(response.request.options);
     if (!state) return response;
-    deps.clock.dateHeader(headerText(response.headers.date), Date.now());
+    const arrivedMs = Date.now();
     state.awaitingAnswer = false;
     const status = response.statusCode;
     const body: unknown = response.body;
     const info = status >= 400 ? readErrorBody(typeof body === 'string' ? body : undefined) : undefined;
+    if (info === undefined || isServiceError(info))
+      deps.clock.dateHeader(headerText(response.headers.date), arrivedMs);
     deps.report(
       state,
       info?.platformCode === undefined ? { status } : { status, platformCode: info.platformCode },

@@ -36,7 +36,7 @@ export async function planWithServiceClock(
   if (known !== undefined || client.serviceClock === undefined) return first;
   const run = first.steps.find((step) => step.kind === 'run');
   if (!run) return first;
-  // Any answer carries the Date header: a refusal measures the clock as well as a list.
+  // AEP's answers carry the Date header: a refusal in AEP's JSON measures the clock as well as a list.
   await client.listAudiences(run.sandbox, { limit: 1 }, signal ? { signal } : {}).catch(() => undefined);
   const offset = measuredOffset(client);
   return offset === undefined ? first : make(offset);
@@ -44,7 +44,8 @@ export async function planWithServiceClock(
 
 /**
  * AEP's clock minus the local one (measuredOffset), read first when no answer showed it lately:
- * one audience of `sandbox` (its answer's Date header; a refusal's does as well). A reading lasts
+ * one audience of `sandbox` (its answer's Date header; an AEP refusal's does as well, a proxy's page
+ * not). A reading lasts
  * CLOCK_READING_MAX_AGE_MS, so an apply reads at most once per that span, not per caller, and
  * callers at once share one read.
  * Undefined when the read shows none (or the client measures no clock).

@@ -3,6 +3,7 @@ import { createAepClient } from '../../src/aep/client.js';
 import { aepFailure, isDuplicate } from '../../src/apply/aep-failure.js';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { withExecutor } from '../helpers/executor-env.js';
+import { startGateway, type GatewayPage } from '../helpers/gateway.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { audienceBody, withEmulator } from '../helpers/with-emulator.js';
 import { json, startFakeAep, type FakeAep, type Scripted } from './fake-aep.js';
@@ -186,6 +187,51 @@ describe('a proxy 404 page in front of the emulator (fault notFoundPage)', () =>
         message: expect.stringContaining(`GET /data/core/ups/audiences/${id} answered HTTP 404`) as unknown,
       });
       expect((await env.apply([gold], { refresh: true })).plan.steps).toEqual([]);
+    });
+  });
+});
+
+describe("a proxy's page in front of the emulator, and AEP's clock", () => {
+  it("its Date is not taken for AEP's clock; an error in AEP's JSON still shows it", async () => {
+    const minute = 60_000;
+    // AEP's clock is 30 minutes ahead of this host's; the proxy's, 2 hours behind.
+    await withEmulator({ clockOffsetMs: 30 * minute }, async (emulator) => {
+      const gateway = await startGateway(emulator.url);
+      try {
+        const client = clientFor(emulator, { baseUrl: `${gateway.url}/data/core/ais` });
+        const offsetMinutes = () => {
+          const reading = client.serviceClock();
+          return reading === undefined ? undefined : Math.round(reading.offsetMs / minute);
+        };
+        // As the clock read before creates reads: one attempt.
+        const read = () => failure(client.listAudiences('prod', { limit: 1 }, { once: true }));
+        const pages: Omit<GatewayPage, 'date'>[] = [
+          { status: 502, type: 'text/html', body: NGINX.replaceAll('404 Not Found', '502 Bad Gateway') },
+          { status: 503, body: '' },
+          { status: 407, type: 'text/html', body: '<html><body>Proxy Authentication Required</body></html>' },
+        ];
+        const proxyAnswers = (page: Omit<GatewayPage, 'date'>) =>
+          gateway.choose(() => ({ ...page, date: new Date(Date.now() - 120 * minute) }));
+
+        for (const page of pages) {
+          proxyAnswers(page);
+          expect((await read()).status).toBe(page.status);
+          expect([page.status, offsetMinutes()]).toEqual([page.status, undefined]);
+        }
+
+        gateway.choose(() => 'pass');
+        emulator.control.queueFault({ kind: 'clientError', status: 403, endpoint: 'listAudiences' });
+        expect((await read()).status).toBe(403);
+        expect(offsetMinutes()).toBe(30);
+
+        for (const page of pages) {
+          proxyAnswers(page);
+          expect((await read()).status).toBe(page.status);
+          expect([page.status, offsetMinutes()]).toEqual([page.status, 30]);
+        }
+      } finally {
+        await gateway.close();
+      }
     });
   });
 });
