@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ABORT_MESSAGE, DRAIN_MESSAGE } from '../../src/cli/interrupt.js';
@@ -9,6 +9,7 @@ import { ManifestDir } from '../helpers/apply-env.js';
 import { census } from '../helpers/converge.js';
 import { executorEnv, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
+import { startGateway } from '../helpers/gateway.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { useStores } from '../state/stores.js';
 import { answered, applyAt, holdAnswers, spawnApply } from './helpers/interrupted-apply.js';
@@ -93,6 +94,54 @@ describe('the first Ctrl-C drains', () => {
       const counted = await census(env);
       expect(Object.fromEntries(counted.runs)).toEqual({ 'Audience a0': 1, 'Audience a1': 1 });
       expect(counted.duplicates).toEqual([]);
+    });
+  });
+});
+
+// The drain used to leave the read to finish (up to a request timeout), then skip the creates:
+// against a read never answered, this test hung until its own timeout.
+describe('the first Ctrl-C while AEP clock is read before the creates', () => {
+  it('ends the read at once: the process exits with the read unanswered, and no create is sent', async () => {
+    await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+      const root = await freshDir();
+      const state = path.join(root, 'state');
+      await mkdir(state);
+      const env = executorEnv(emulator, state);
+      const dir = new ManifestDir(path.join(root, 'm'));
+      await dir.write([quiet('c1'), quiet('c2')]);
+      // A fresh apply has seen no AEP answer: its creates read one audience first (the
+      // Audiences API's list). The gateway in front holds that read and never answers it; the
+      // timeouts are far beyond the test's, so only the interrupt can end it.
+      const gateway = await startGateway(emulator.url);
+      gateway.choose((method, url) =>
+        method === 'GET' && url.startsWith('/data/core/ups/audiences?') ? 'hold' : 'pass',
+      );
+      const config = path.join(root, 'audiencectl.yaml');
+      const hour = 3_600_000;
+      await writeFile(
+        config,
+        [
+          `baseUrl: ${gateway.url}/data/core/ais`,
+          `timeouts: { socketMs: ${hour}, responseMs: ${hour}, requestMs: ${hour} }`,
+          '',
+        ].join('\n'),
+      );
+      try {
+        const apply = spawnApply(env, dir.dir, state, ['--config', config]);
+        await gateway.held;
+        apply.signal('SIGINT');
+        const result = await apply.exited;
+
+        expect(result.stderr).toContain(DRAIN_MESSAGE);
+        expect(result.stderr).not.toContain(ABORT_MESSAGE);
+        expect(result.stderr).not.toMatch(STACK);
+        expect(result.code).toBe(1);
+        expect(result.stdout.match(/the apply was stopped before this create was sent/g)).toHaveLength(2);
+      } finally {
+        await gateway.close();
+      }
+      expect(emulator.control.counters().byEndpoint.createAudience.requests).toBe(0);
+      expect([...(await records(state)).keys()]).toEqual([]);
     });
   });
 });

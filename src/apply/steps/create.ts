@@ -41,7 +41,13 @@ async function postCreate(
   // intent's time is this machine's, and a lookup of the audience it made (findOwnCreate, `state
   // import`) compares it with AEP's creation time. A resumed create keeps the offset recorded
   // with its intent's time, the machine's that wrote it.
-  const offset = resumed ? undefined : await readServiceOffset(client, step.sandbox, signal);
+  // The first Ctrl-C (the drain) ends the read at once: it sends nothing, and waiting for its
+  // answer (up to a request timeout) would only hold back an apply that then sends no create.
+  // A replace's create, which goes on under a drain, goes on with the offset unknown, as after
+  // a failed read.
+  const offset = resumed
+    ? undefined
+    : await readServiceOffset(client, step.sandbox, eitherSignal(signal, deps.drain));
   // Stopped while the clock was read: nothing is sent yet, so this create has not started (a
   // replace's, after its delete, goes on unless stopped now, as it did before the read).
   if (!resumed && (signal?.aborted || (replaced === undefined && deps.drain?.aborted)))
@@ -115,6 +121,13 @@ async function postCreate(
     });
     return stored!;
   }
+}
+
+function eitherSignal(
+  signal: AbortSignal | undefined,
+  drain: AbortSignal | undefined,
+): AbortSignal | undefined {
+  return signal && drain ? AbortSignal.any([signal, drain]) : (signal ?? drain);
 }
 
 /**
