@@ -15,7 +15,7 @@ export function heldMessage(deleted: string, kept: string): string {
     'the service refused a second audience named "Audience gold" in sandbox "prod" (409), and lists no audience under that exact name: ' +
     `the name is held by an audience not listed (one whose name differs only in letter case, the service compares names ignoring case; ${deleted}; or one whose create has not finished); ` +
     `nothing was created (${kept}), and the next apply tries again: the audience is created once the name is free. ` +
-    'To use another name, change spec.name in the manifest; if the holder is the audience this manifest means, set spec.name to its exact name, find its id in AEP, then run: audiencectl state import gold <manifests dir> --sandbox prod --audience-id <id>'
+    'To use another name, change spec.name in the manifest; if the holder is the audience this manifest means, set spec.name to its exact name, find its id in AEP, then run: audiencectl state import gold MANIFESTS_DIR --sandbox prod --audience-id AUDIENCE_ID (MANIFESTS_DIR: your manifests directory)'
   );
 }
 
