@@ -2,11 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { StateLocation } from '../state/location.js';
+import { MANIFEST_CACHE_NAME } from '../state/paths.js';
 import { STATE_SNAPSHOT_NAME } from '../state/snapshot.js';
 import { userCacheDir } from './user-cache-dir.js';
-
-/** Name of the manifest cache in a state directory (safe to delete). */
-export const MANIFEST_CACHE_NAME = 'manifest-cache.jsonl';
 
 /** The variables that turn the caches off: `off`; `on`, empty or unset leave them on. */
 const SWITCHES = ['AUDIENCECTL_MANIFEST_CACHE', 'AUDIENCECTL_STATE_SNAPSHOT'] as const;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { prestartScanThread } from '../scan/prestart.js';
-import { MANIFEST_CACHE_NAME } from './manifest-cache-file.js';
+import { MANIFEST_CACHE_NAME } from '../state/paths.js';
 import { DEFAULT_STATE_DIR } from './state-options.js';
 
 /** The value of `--name value` or `--name=value` in `args`, if given. */

@@ -1,9 +1,8 @@
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { aRecord, useTempDirs } from '../../test/state/helpers.js';
 import { deadPid, thisHostTag } from '../../test/helpers/temp-names.js';
-import { writeCacheFile } from '../cache/cache-file.js';
 import { FileStateStore } from './file-store.js';
 import { metaPath, recordPath } from './paths.js';
 
@@ -89,27 +88,28 @@ describe('FileStateStore files', () => {
     });
   });
 
-  it("sweeps, once locked, the temp files of records and meta.json, not a plan's cache temp files: their next write does", async () => {
+  it("sweeps, once locked, the temp files of records and meta.json, and a plan's cache temp files only once their writer is gone", async () => {
     const dir = await tempDir();
     const here = thisHostTag();
     const gone = deadPid();
+    const other = here === '0badc0de' ? '0badc0df' : '0badc0de';
     await mkdir(path.join(dir, 'audiences', 'prod'), { recursive: true });
     const record = path.join('audiences', 'prod', `.gold.json.${gone}.0a1b2c3d.tmp`);
     const meta = `.meta.json.${gone}.0a1b2c3d.tmp`;
     // A plan writing its caches beside the records, without the lock: this host's running pid,
     // and another host's (its pid means nothing here), written just now.
     const running = `.manifest-cache.jsonl.${here}.${process.ppid}.0a1b2c3d.tmp`;
-    const elsewhere = `.state-snapshot.jsonl.${here === '0badc0de' ? '0badc0df' : '0badc0de'}.1.0a1b2c3d.tmp`;
-    // A plan killed while it wrote its cache: litter, which the next cache write removes.
+    const elsewhere = `.state-snapshot.jsonl.${other}.1.0a1b2c3d.tmp`;
+    // A plan killed while it wrote its cache (this host, its pid gone), and another host's
+    // written 11 minutes ago: litter, which nothing else removes while the manifests are unchanged.
     const killed = `.manifest-cache.jsonl.${here}.${gone}.0a1b2c3d.tmp`;
-    for (const name of [record, meta, running, elsewhere, killed])
+    const old = `.state-snapshot.jsonl.${other}.2.0a1b2c3d.tmp`;
+    for (const name of [record, meta, running, elsewhere, killed, old])
       await writeFile(path.join(dir, name), 'half a file');
+    const elevenMinutesAgo = new Date(Date.now() - 11 * 60_000);
+    await utimes(path.join(dir, old), elevenMinutesAgo, elevenMinutesAgo);
     await lockedStore(dir);
     expect((await readdir(path.join(dir, 'audiences', 'prod'))).sort()).toEqual([]);
-    expect((await readdir(dir)).sort()).toEqual([killed, running, elsewhere, 'audiences', 'lock'].sort());
-    expect(writeCacheFile(path.join(dir, 'manifest-cache.jsonl'), 'a cache\n')).toBe(true);
-    expect((await readdir(dir)).sort()).toEqual(
-      [running, elsewhere, 'audiences', 'lock', 'manifest-cache.jsonl'].sort(),
-    );
+    expect((await readdir(dir)).sort()).toEqual([running, elsewhere, 'audiences', 'lock'].sort());
   });
 });

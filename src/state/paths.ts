@@ -6,6 +6,8 @@ import path from 'node:path';
  *   audiences/<sandbox>/<key>.json one record per audience
  *   lock                           held while an apply runs
  *   compat.json                    readings of the API page learned per base URL (a cache)
+ *   manifest-cache.jsonl           plan's parsed manifests (a cache, written without the lock)
+ *   state-snapshot.jsonl           plan's reading of the records (a cache, written without the lock)
  */
 export function metaPath(dir: string): string {
   return path.join(dir, 'meta.json');
@@ -26,3 +28,9 @@ export function lockPath(dir: string): string {
 export function compatPath(dir: string): string {
   return path.join(dir, 'compat.json');
 }
+
+/** Name of plan's manifest cache beside a directory store's records (safe to delete). */
+export const MANIFEST_CACHE_NAME = 'manifest-cache.jsonl';
+
+/** Name of plan's state snapshot beside a directory store's records (state/snapshot.ts). */
+export const STATE_SNAPSHOT_NAME = 'state-snapshot.jsonl';

@@ -11,7 +11,7 @@ import type { AudienceRecord } from './schema.js';
  */
 export const SNAPSHOT_FORMAT = 'audiencectl-state-snapshot/3';
 /** Its name in a state directory, beside meta.json. */
-export const STATE_SNAPSHOT_NAME = 'state-snapshot.jsonl';
+export { STATE_SNAPSHOT_NAME } from './paths.js';
 
 /**
  * As git's index and the manifest cache: a file changed twice within one tick of its

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MANIFEST_CACHE_NAME } from '../cli/manifest-cache-file.js';
+import { MANIFEST_CACHE_NAME } from './paths.js';
 import { takeoverGuardOf } from './lock.js';
 import { audiencesDir, compatPath, lockPath, metaPath } from './paths.js';
 import { STATE_SNAPSHOT_NAME } from './snapshot.js';

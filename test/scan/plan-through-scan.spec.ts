@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync }
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { MANIFEST_CACHE_NAME } from '../../src/cli/manifest-cache-file.js';
+import { MANIFEST_CACHE_NAME } from '../../src/state/paths.js';
 import { metaPath, recordPath } from '../../src/state/paths.js';
 import { SNAPSHOT_RACY_MARGIN_MS, STATE_SNAPSHOT_NAME } from '../../src/state/snapshot.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
