@@ -44,14 +44,21 @@ export function isTokenRefusal(status: number, platformCode: string | undefined)
 }
 
 /**
- * Whether an error answer is the service's own, so its Date header is AEP's clock. The
- * service's errors are JSON objects (platform, gateway or other: readErrorBody; foreign-answer.ts
- * reads a 404 or 409 the same way); a proxy's or load balancer's page in between (an HTML 502,
- * an empty 503, a 407) is not, and its Date is that machine's clock: taken as AEP's, it would
- * time runs and the lookup of a lost create.
+ * Whether an answer is the service's own, so its Date header is AEP's clock. A machine in
+ * between answers with its own clock: a proxy's or load balancer's error page (an HTML 502, an
+ * empty 503, a 407, or the JSON of a gateway of its own: AWS's `{"message": …}`, Kong's, Apigee's
+ * `{"fault": …}`), or a captive portal's login page a redirect leads to. Taken as AEP's, it
+ * would time runs and the lookup of a lost create. So: no redirect, a success that is no HTML
+ * page, or an error in one of the service's two shapes (platform or gateway: readErrorBody);
+ * an answer left out only costs a reading, which the next one gives.
  */
-function isServiceError(info: ErrorBodyInfo): boolean {
-  return info.shape !== 'text' && info.shape !== 'empty';
+function isServiceAnswer(
+  response: { redirectUrls: readonly URL[]; headers: Record<string, string | string[] | undefined> },
+  info: ErrorBodyInfo | undefined,
+): boolean {
+  if (response.redirectUrls.length > 0) return false;
+  if (info !== undefined) return info.shape === 'platform' || info.shape === 'gateway';
+  return !/html/i.test(headerText(response.headers['content-type']) ?? '');
 }
 
 /**
@@ -88,8 +95,7 @@ export function createHttp(deps: HttpDeps): Got {
     const status = response.statusCode;
     const body: unknown = response.body;
     const info = status >= 400 ? readErrorBody(typeof body === 'string' ? body : undefined) : undefined;
-    if (info === undefined || isServiceError(info))
-      deps.clock.dateHeader(headerText(response.headers.date), arrivedMs);
+    if (isServiceAnswer(response, info)) deps.clock.dateHeader(headerText(response.headers.date), arrivedMs);
     deps.report(
       state,
       info?.platformCode === undefined ? { status } : { status, platformCode: info.platformCode },

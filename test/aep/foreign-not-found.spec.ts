@@ -209,6 +209,19 @@ describe("a proxy's page in front of the emulator, and AEP's clock", () => {
           { status: 502, type: 'text/html', body: NGINX.replaceAll('404 Not Found', '502 Bad Gateway') },
           { status: 503, body: '' },
           { status: 407, type: 'text/html', body: '<html><body>Proxy Authentication Required</body></html>' },
+          // JSON a gateway writes itself: AWS API Gateway's, Kong's, Apigee's, an empty object.
+          { status: 502, type: 'application/json', body: '{"message": "Internal server error"}' },
+          {
+            status: 503,
+            type: 'application/json',
+            body: '{"message":"failure to get a peer from the ring-balancer"}',
+          },
+          {
+            status: 503,
+            type: 'application/json',
+            body: '{"fault":{"faultstring":"The Service is temporarily unavailable"}}',
+          },
+          { status: 504, type: 'application/json', body: '{}' },
         ];
         const proxyAnswers = (page: Omit<GatewayPage, 'date'>) =>
           gateway.choose(() => ({ ...page, date: new Date(Date.now() - 120 * minute) }));
@@ -218,6 +231,16 @@ describe("a proxy's page in front of the emulator, and AEP's clock", () => {
           expect((await read()).status).toBe(page.status);
           expect([page.status, offsetMinutes()]).toEqual([page.status, undefined]);
         }
+
+        // A captive portal: a redirect to its login page, a 200 of its own.
+        gateway.choose((_method, path) => ({
+          ...(path.startsWith('/login')
+            ? { status: 200, type: 'text/html', body: '<html><body>Sign in to the network</body></html>' }
+            : { status: 302, body: '', location: `${gateway.url}/login` }),
+          date: new Date(Date.now() - 120 * minute),
+        }));
+        await read();
+        expect(offsetMinutes()).toBeUndefined();
 
         gateway.choose(() => 'pass');
         emulator.control.queueFault({ kind: 'clientError', status: 403, endpoint: 'listAudiences' });

@@ -2,7 +2,7 @@ import { createServer, request as forward, type IncomingHttpHeaders } from 'node
 import type { AddressInfo } from 'node:net';
 
 /** A page the gateway answers itself: a proxy's or load balancer's, with its own clock. */
-export type GatewayPage = { status: number; body: string; type?: string; date: Date };
+export type GatewayPage = { status: number; body: string; type?: string; location?: string; date: Date };
 
 /** What the gateway does with a request: pass it on, hold it unanswered, or answer a page. */
 export type GatewayChoice = 'pass' | 'hold' | GatewayPage;
@@ -44,6 +44,7 @@ export async function startGateway(target: string): Promise<Gateway> {
       response.writeHead(chosen.status, {
         date: chosen.date.toUTCString(),
         ...(chosen.type === undefined ? {} : { 'content-type': chosen.type }),
+        ...(chosen.location === undefined ? {} : { location: chosen.location }),
       });
       response.end(chosen.body);
       return;
