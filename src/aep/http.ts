@@ -47,17 +47,17 @@ export function isTokenRefusal(status: number, platformCode: string | undefined)
  * Whether an answer is the service's own, so its Date header is AEP's clock. A machine in
  * between answers with its own clock: a proxy's or load balancer's error page (an HTML 502, an
  * empty 503, a 407, or the JSON of a gateway of its own: AWS's `{"message": …}`, Kong's, Apigee's
- * `{"fault": …}`), or a captive portal's login page a redirect leads to. Taken as AEP's, it
- * would time runs and the lookup of a lost create. So: no redirect, a success that is no HTML
- * page, or an error in one of the service's two shapes (platform or gateway: readErrorBody);
- * an answer left out only costs a reading, which the next one gives.
+ * `{"fault": …}`), a redirect (to a captive portal's login), or that login page itself. Taken as
+ * AEP's, it would time runs and the lookup of a lost create. So: a success (2xx) that is no HTML
+ * page, or an error in one of the service's two shapes (platform or gateway: readErrorBody); an
+ * answer left out only costs a reading, which the next one gives.
  */
 function isServiceAnswer(
-  response: { redirectUrls: readonly URL[]; headers: Record<string, string | string[] | undefined> },
+  response: { statusCode: number; headers: Record<string, string | string[] | undefined> },
   info: ErrorBodyInfo | undefined,
 ): boolean {
-  if (response.redirectUrls.length > 0) return false;
   if (info !== undefined) return info.shape === 'platform' || info.shape === 'gateway';
+  if (response.statusCode >= 300) return false;
   return !/html/i.test(headerText(response.headers['content-type']) ?? '');
 }
 
@@ -176,6 +176,10 @@ export function createHttp(deps: HttpDeps): Got {
       statusCodes: [408, 429, 500, 502, 503, 504],
       calculateDelay,
     },
+    // Never followed: got sends a redirect's request through beforeRequest again, which sets the
+    // bearer token even for another host, and a 307 to IMS would send the client secret on. The
+    // API and IMS do not redirect; a 3xx is an answer the call cannot use (a failed call).
+    followRedirect: false,
     headers: { accept: 'application/json', 'user-agent': 'audiencectl' },
     hooks: { beforeRequest: [beforeRequest], afterResponse: [afterResponse] },
   });

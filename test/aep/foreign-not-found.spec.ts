@@ -258,3 +258,55 @@ describe("a proxy's page in front of the emulator, and AEP's clock", () => {
     });
   });
 });
+
+describe('a redirect to another host', () => {
+  // got sends a redirect's request through the beforeRequest hook again, which sets the bearer
+  // token: followed, a redirect to another host (a proxy's, a captive portal's, a base URL
+  // that moved) was sent the token, and an IMS redirect (307) the client secret in its body.
+  let fake: FakeAep;
+  let elsewhere: FakeAep;
+  beforeAll(async () => {
+    fake = await startFakeAep({ tokenPrefix: 'redirected-token' });
+    elsewhere = await startFakeAep();
+  });
+  afterAll(async () => {
+    await fake.close();
+    await elsewhere.close();
+  });
+  beforeEach(() => {
+    fake.requests.length = 0;
+    elsewhere.requests.length = 0;
+  });
+  const client = () =>
+    createAepClient({
+      baseUrl: fake.apiBaseUrl,
+      imsUrl: fake.imsUrl,
+      defaultAccess: {
+        credentials: { clientId: 'redirected-client', clientSecret: SECRET, orgId: 'FOREIGN@AdobeOrg' },
+      },
+      retry: { baseDelayMs: 1, maxDelayMs: 5 },
+    });
+
+  it.each([301, 302, 307, 308])(
+    'an API call answered %i: not followed, a failed call, the token sent nowhere else',
+    async (status) => {
+      fake.script({ status, headers: { location: `${elsewhere.apiBaseUrl}/external-audience/a-1/runs` } });
+      const error = await failure(client().listRuns('prod', 'a-1'));
+      expect(elsewhere.requests.map((request) => request.headers.authorization)).toEqual([]);
+      expect(error.status).toBe(status);
+      expect(error.message).not.toContain('redirected-token');
+    },
+  );
+
+  it.each([302, 307])(
+    'the IMS token request answered %i: not followed, the secret sent nowhere else',
+    async (status) => {
+      fake.imsScript({ status, headers: { location: elsewhere.imsUrl } });
+      const error = await failure(client().listAudiences('prod', { limit: 1 }));
+      expect(error.message).toContain('IMS');
+      expect(error.message).not.toContain(SECRET);
+      expect(elsewhere.tokenRequests()).toBe(0);
+      expect(fake.requests).toEqual([]);
+    },
+  );
+});
