@@ -2,11 +2,11 @@ import type { ProgressSink, StepResult } from '../apply/types.js';
 import type { AepClientExtras } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Plan, Step } from '../plan/schema.js';
+import { countedRuns } from '../state/counted-runs.js';
+import { RUN_BUDGET_WINDOW_SECONDS } from '../state/current-runs.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { STOPPING_MESSAGE } from './call-shield.js';
 import type { DaemonMetrics } from './metrics.js';
-
-const DAY_SECONDS = 86_400;
 
 /** A step whose call was refused on shutdown: it did not really run. */
 export function stoppedBeforeSending(result: StepResult): boolean {
@@ -63,20 +63,19 @@ export function daemonProgress(plan: Plan, log: Logger, metrics: DaemonMetrics):
   };
 }
 
-/** Runs the daily budget still allows per sandbox: the limit minus runs started in the last 24 h. */
+/**
+ * Runs the daily budget still allows per sandbox: the limit minus runs started in the last 24 h,
+ * each run id once (as the plan counts them, state/counted-runs.ts).
+ */
 export function runBudgetLeft(
   records: readonly AudienceRecord[],
   sandboxes: Iterable<string>,
   perSandboxPerDay: number,
   nowSeconds: number,
 ): Map<string, number> {
-  const used = new Map<string, number>();
-  for (const sandbox of sandboxes) used.set(sandbox, 0);
-  for (const record of records) {
-    const recent = record.runs.filter((run) => run.createdAt > nowSeconds - DAY_SECONDS).length;
-    used.set(record.sandbox, (used.get(record.sandbox) ?? 0) + recent);
-  }
+  const { bySandbox } = countedRuns(records, nowSeconds - RUN_BUDGET_WINDOW_SECONDS);
   const left = new Map<string, number>();
-  for (const [sandbox, count] of used) left.set(sandbox, Math.max(0, perSandboxPerDay - count));
+  for (const sandbox of new Set([...sandboxes, ...bySandbox.keys()]))
+    left.set(sandbox, Math.max(0, perSandboxPerDay - (bySandbox.get(sandbox) ?? 0)));
   return left;
 }

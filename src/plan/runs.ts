@@ -3,6 +3,7 @@ import type { AudienceRecord, RunRecord } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
 import { epochSecondsOf } from '../state/instant.js';
 import { currentRuns, RUN_BUDGET_WINDOW_SECONDS } from '../state/current-runs.js';
+import { budgetKey, countedRuns } from '../state/counted-runs.js';
 import { FINAL_RUN_STATUSES, lastRunFailure } from '../state/describe.js';
 import type { FailedRun, RunRequest, Step } from './schema.js';
 import { behindNote, CLOCK_TOLERANCE_SECONDS, type RunClock } from './clock.js';
@@ -128,7 +129,10 @@ export function clockHeldRun(
 
 /**
  * Marks the run steps that do not fit the daily guardrails as deferred, in plan order,
- * so a reconciler never burns a sandbox's budget in one pass.
+ * so a reconciler never burns a sandbox's budget in one pass. Runs are counted as the service
+ * counts them (state/counted-runs.ts): per sandbox, and per audience id wherever the state keeps
+ * its runs (a former key's runs-only record, another audience's record after a replace or
+ * `state import --force`), each run id once.
  */
 export function applyRunBudget(
   steps: Step[],
@@ -138,28 +142,24 @@ export function applyRunBudget(
 ): void {
   // No run to start (most plans): nothing to count the records' runs for.
   if (!steps.some((step) => step.kind === 'run' && !step.blocked && !step.deferred)) return;
-  const since = now - RUN_BUDGET_WINDOW_SECONDS;
-  const usedBySandbox = new Map<string, number>();
-  const usedByAudience = new Map<string, number>();
-  const recent = (runs: readonly RunRecord[]) => runs.filter((run) => run.createdAt > since).length;
-  for (const [id, record] of records) {
-    // The service counts runs per audience id: a deleted audience's runs (formerAudienceId)
-    // count for the sandbox, not for the audience created in its place, a new id.
-    usedByAudience.set(id, recent(currentRuns(record)));
-    usedBySandbox.set(record.sandbox, (usedBySandbox.get(record.sandbox) ?? 0) + recent(record.runs));
-  }
+  const counted = countedRuns(records.values(), now - RUN_BUDGET_WINDOW_SECONDS);
+  const usedBySandbox = new Map(counted.bySandbox);
+  const usedByAudience = new Map(counted.byAudience);
   for (const step of steps) {
     if (step.kind !== 'run' || step.blocked || step.deferred) continue;
-    const id = `${step.sandbox}/${step.key}`;
+    // The audience it runs on; none after a create, whose run is the record's (a new id, whose
+    // record's runs of a deleted audience, formerAudienceId, count for the sandbox only).
+    const audienceId = step.audienceId ?? records.get(recordId(step.sandbox, step.key))?.audienceId;
+    const audience = budgetKey(step.sandbox, step.key, audienceId);
     const sandboxUsed = usedBySandbox.get(step.sandbox) ?? 0;
-    const audienceUsed = usedByAudience.get(id) ?? 0;
+    const audienceUsed = usedByAudience.get(audience) ?? 0;
     if (sandboxUsed >= budget.perSandboxPerDay) {
       step.deferred = `sandbox "${step.sandbox}" has used its ${budget.perSandboxPerDay} runs of the last 24 h`;
     } else if (audienceUsed >= budget.perAudiencePerDay) {
       step.deferred = `audience has used its ${budget.perAudiencePerDay} runs of the last 24 h`;
     } else {
       usedBySandbox.set(step.sandbox, sandboxUsed + 1);
-      usedByAudience.set(id, audienceUsed + 1);
+      usedByAudience.set(audience, audienceUsed + 1);
     }
   }
 }

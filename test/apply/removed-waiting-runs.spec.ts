@@ -8,6 +8,7 @@ import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { useStores, type StoreKind } from '../state/stores.js';
 import { useTempDirs } from '../state/helpers.js';
+import { openStateStore } from '../../src/state/open.js';
 
 // A record waiting for its create (a replace's, refused while the service still holds the
 // deleted audience's name) keeps the deleted audience's runs of the last day: they count against
@@ -21,6 +22,7 @@ const stores = useStores();
 const tempDir = useTempDirs();
 
 const DAY = 86_400;
+
 /** A new source cannot be PATCHed: a replace, allowed by the manifest. */
 function moved(name: string): ManifestInput {
   return manifestObject(name, {
@@ -523,6 +525,71 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
       expect(steps.map((step) => [step.id, step.deferred ?? null])).toEqual([
         ['prod/gold-new:run', 'audience has used its 1 runs of the last 24 h'],
       ]);
+    });
+  });
+});
+
+describe("an audience whose runs another audience's record keeps (review 15, F3)", () => {
+  it("swapped between keys (`state import --force`), its run kept by the other key as a former audience's counts for it", async () => {
+    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+      const state = await tempDir();
+      const manifests = new ManifestDir(await tempDir());
+      const cli = (...args: string[]) =>
+        runCliInProcess([...args, '--state', state], { env: emulatorEnv(emulator) });
+      expect((await cli('init')).code).toBe(0);
+      const tin = manifestObject('tin');
+      await manifests.write([gold!, tin]);
+      expect((await cli('apply', manifests.dir, '--auto-approve')).code).toBe(0);
+      const store = await openStateStore(state);
+      const [goldWas, tinWas] = [(await store.get('prod', 'gold'))!, (await store.get('prod', 'tin'))!];
+      // gold's key now names tin's audience; gold's audience goes to gold-2.
+      expect((await cli('state', 'forget', 'tin', '--sandbox', 'prod')).code).toBe(0);
+      const goldAsTin = manifestObject('gold', { spec: { name: 'Audience tin' } });
+      await manifests.write([goldAsTin]);
+      const importAs = (key: string, audienceId: string, ...flags: string[]) =>
+        cli(
+          'state',
+          'import',
+          key,
+          manifests.dir,
+          '--sandbox',
+          'prod',
+          '--audience-id',
+          audienceId,
+          ...flags,
+        );
+      const forced = await importAs('gold', tinWas.audienceId!, '--force');
+      expect(forced.code, forced.stderr).toBe(0);
+      await manifests.write([goldAsTin, manifestObject('gold-2', { spec: { name: 'Audience gold' } })]);
+      const imported = await importAs('gold-2', goldWas.audienceId!);
+      expect(imported.code, imported.stderr).toBe(0);
+      // The run of gold's audience stays in gold, marked as its; gold-2 holds none.
+      const byRun = (runs: readonly RunRecord[]) => [...runs].sort((a, b) => (a.runId < b.runId ? -1 : 1));
+      const records = (await store.readAll()).audiences.map((r) => ({
+        key: r.key,
+        id: r.audienceId,
+        runs: byRun(r.runs),
+      }));
+      expect(records).toEqual([
+        {
+          key: 'gold',
+          id: tinWas.audienceId,
+          runs: byRun([tinWas.runs[0]!, { ...goldWas.runs[0]!, formerAudienceId: goldWas.audienceId! }]),
+        },
+        { key: 'gold-2', id: goldWas.audienceId, runs: [] },
+      ]);
+      await store.close();
+
+      // gold's audience ran once today: at one run an audience a day, another request waits.
+      await manifests.write([
+        goldAsTin,
+        manifestObject('gold-2', { spec: { name: 'Audience gold' }, ingestion: { request: 'again' } }),
+      ]);
+      const planned = await cli('plan', manifests.dir, '--output', 'json', '--runs-per-audience', '1');
+      const { steps } = JSON.parse(planned.stdout) as { steps: { id: string; deferred?: string }[] };
+      expect(
+        steps.filter((step) => step.id.endsWith(':run')).map((step) => [step.id, step.deferred ?? null]),
+      ).toEqual([['prod/gold-2:run', 'audience has used its 1 runs of the last 24 h']]);
     });
   });
 });

@@ -90,7 +90,12 @@ function clientDefers(createdAt: number[], nowSeconds: number, budget = DEFAULT_
   type Steps = Parameters<typeof applyRunBudget>[0];
   type Records = Parameters<typeof applyRunBudget>[1];
   const step = { kind: 'run', sandbox: 'prod', key: 'gold' } as unknown as Steps[number];
-  const record = { sandbox: 'prod', runs: createdAt.map((at) => ({ createdAt: at })) };
+  // Each run its own id: the budget counts a run once by its id (two records may hold one).
+  const record = {
+    sandbox: 'prod',
+    key: 'gold',
+    runs: createdAt.map((at, i) => ({ runId: `r${i}`, createdAt: at })),
+  };
   const records = new Map([['prod/gold', record]]) as unknown as Records;
   applyRunBudget([step], records, budget, nowSeconds);
   return step.deferred !== undefined;

@@ -43,6 +43,59 @@ describe('the per-audience budget', () => {
   });
 });
 
+describe('the budget counts runs where the service counts them (review 15)', () => {
+  // gold-2 holds audience aud-g; its runs are kept under other keys: gold, now holding audience
+  // aud-t, keeps one as its former audience's (`state import --force`, a replace), and gold-old,
+  // a runs-only record, keeps another (a rename whose runs were left there, or a kill).
+  const desired = (request: string) =>
+    loadTexts({
+      'g.yaml': manifestYaml('gold', { spec: { name: 'Audience tin' } }),
+      'g2.yaml': manifestYaml('gold-2', { ingestion: { onCreate: false, request } }),
+    });
+  function swapped() {
+    const state = appliedState(desired('a'));
+    const record = (key: string) => state.audiences.find((r) => r.key === key)!;
+    const [gold, gold2] = [record('gold'), record('gold-2')];
+    Object.assign(gold, { audienceId: 'aud-t', runs: [run('t-1', 'SUCCESS', NOW - 600)] });
+    Object.assign(gold2, { audienceId: 'aud-g', runs: [] });
+    const former = (runId: string, at: number) => ({
+      ...run(runId, 'SUCCESS', at),
+      formerAudienceId: 'aud-g',
+    });
+    gold.runs.push(former('g-1', NOW - 3_600));
+    state.audiences.push({
+      schemaVersion: 2,
+      sandbox: 'prod',
+      key: 'gold-old',
+      deletionPolicy: 'Delete',
+      runs: [former('g-2', NOW - 7_200), former('g-stale', NOW - DAY - 60)],
+    });
+    return state;
+  }
+  const perAudience = (n: number) => options({ runBudget: { perSandboxPerDay: 100, perAudiencePerDay: n } });
+
+  it("counts an audience's runs kept by another key's record, as a former audience's, for the audience", () => {
+    const state = swapped();
+    // g-1 and g-2 count (g-stale began over a day ago): a third run fits 3, not 2.
+    const two = plan(desired('b'), state, perAudience(2));
+    expect(kinds(two)).toEqual(['run prod/gold-2 (deferred)']);
+    expect(two.steps[0]!.deferred).toBe('audience has used its 2 runs of the last 24 h');
+    expect(kinds(plan(desired('b'), state, perAudience(3)))).toEqual(['run prod/gold-2']);
+  });
+
+  it('counts a run kept under two keys once, for the sandbox and for the audience', () => {
+    const state = swapped();
+    // g-2 taken into gold-2 as its own, and still kept under gold-old: a kill between the two writes.
+    state.audiences.find((r) => r.key === 'gold-2')!.runs = [run('g-2', 'SUCCESS', NOW - 7_200)];
+    // t-1, g-1, g-2: 3 runs of the sandbox; g-1 and g-2: 2 of aud-g.
+    const budget = (perSandboxPerDay: number, perAudiencePerDay: number) =>
+      kinds(plan(desired('b'), state, options({ runBudget: { perSandboxPerDay, perAudiencePerDay } })));
+    expect(budget(4, 3)).toEqual(['run prod/gold-2']);
+    expect(budget(3, 3)).toEqual(['run prod/gold-2 (deferred)']);
+    expect(budget(4, 2)).toEqual(['run prod/gold-2 (deferred)']);
+  });
+});
+
 describe('the per-sandbox budget', () => {
   it('is not spent by a periodic run the plan only shows deferred (a clock behind AEP)', () => {
     const desired = (request: string) =>
