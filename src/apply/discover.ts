@@ -5,7 +5,7 @@ import { normaliseSpec } from '../plan/normalise.js';
 import { holdsAudienceRecord, holdsOnlyFormerRuns, runsTakenOver } from '../state/current-runs.js';
 import { formerAudienceNote } from '../state/describe.js';
 import { newRecord } from '../state/record-changes.js';
-import { dropTaken, runsHeldElsewhere, takenRunsNotes, withRunsFrom } from '../state/runs-elsewhere.js';
+import { dropTaken, runsHeldElsewhere, takenRunsNotes } from '../state/runs-elsewhere.js';
 import { recordId } from '../state/record-id.js';
 import type { FoundAudience } from '../plan/schema.js';
 import type { AppliedRevision } from '../state/schema.js';
@@ -135,10 +135,11 @@ export async function discoverRecords(
     if (options.dryRun) continue;
     const request = manifest.manifest.ingestion.request;
     const since = options.budgetHorizon();
-    const elsewhere = runsHeldElsewhere([...known.values()], base, audienceId, since);
+    const own = runsTakenOver(known.get(id), audienceId, since);
+    const elsewhere = runsHeldElsewhere([...known.values()], base, audienceId, since, own);
     await store.put({
       ...newRecord(manifest.sandbox, manifest.key, manifest.manifest.metadata.deletionPolicy),
-      runs: withRunsFrom(runsTakenOver(known.get(id), audienceId, since), elsewhere),
+      runs: elsewhere.runs,
       audienceId,
       manifestFile: manifest.file,
       imported: {

@@ -3,7 +3,7 @@ import type { AudienceRecord, RunRecord } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
 import { epochSecondsOf } from '../state/instant.js';
 import { currentRuns, RUN_BUDGET_WINDOW_SECONDS } from '../state/current-runs.js';
-import { budgetKey, countedRuns } from '../state/counted-runs.js';
+import { AUDIENCE_RUNS_PER_DAY, budgetKey, countedRuns } from '../state/counted-runs.js';
 import { FINAL_RUN_STATUSES, lastRunFailure } from '../state/describe.js';
 import type { FailedRun, RunRequest, Step } from './schema.js';
 import { behindNote, CLOCK_TOLERANCE_SECONDS, type RunClock } from './clock.js';
@@ -14,7 +14,10 @@ export { RUN_BUDGET_WINDOW_SECONDS } from '../state/current-runs.js';
 
 /** Service guardrails (ARCHITECTURE.md): runs a day per sandbox, and per audience. */
 export type RunBudget = { perSandboxPerDay: number; perAudiencePerDay: number };
-export const DEFAULT_RUN_BUDGET: RunBudget = { perSandboxPerDay: 100, perAudiencePerDay: 10 };
+export const DEFAULT_RUN_BUDGET: RunBudget = {
+  perSandboxPerDay: 100,
+  perAudiencePerDay: AUDIENCE_RUNS_PER_DAY,
+};
 
 export function durationSeconds(duration: string): number {
   const unit = duration.slice(-1) as keyof typeof UNIT_SECONDS;

@@ -1,6 +1,9 @@
 import { recordId } from './record-id.js';
 import type { AudienceRecord } from './schema.js';
 
+/** The service's guardrail: runs one audience may start in 24 hours (ARCHITECTURE.md). */
+export const AUDIENCE_RUNS_PER_DAY = 10;
+
 /**
  * The runs that count against the daily run budget (begun after `since`), by sandbox and by the
  * audience they ran on, each run id once: the service counts runs per sandbox and per audience

@@ -8,10 +8,10 @@ import {
   withoutStaleFormerRuns,
 } from './current-runs.js';
 import { formerAudienceNote, keptRunsOnlyNote } from './describe.js';
-import { dropTaken, runsHeldElsewhere, takenRunsNotes, withRunsFrom } from './runs-elsewhere.js';
+import { dropTaken, runsHeldElsewhere, takenRunsNotes, type RunsElsewhere } from './runs-elsewhere.js';
 import { epochSecondsOf } from './instant.js';
 import { newRecord, withoutBlocked } from './record-changes.js';
-import type { AudienceRecord } from './schema.js';
+import type { AudienceRecord, RunRecord } from './schema.js';
 import { recordId } from './record-id.js';
 import { createClockOffset, ownCreators } from './own-creators.js';
 import type { StateStore } from './store.js';
@@ -140,10 +140,12 @@ export async function importAudience(
         })
       : '';
   if (former !== '') notes.push(`audience ${audienceId}${former}`);
-  // Its runs that count, kept under another key since its audience was forgotten there (a rename).
-  const elsewhere = runsHeldElsewhere(records, target, audienceId, target.budgetHorizon?.() ?? 0);
+  // Its runs that count, kept under another key since its audience was forgotten there (a rename),
+  // added to `into`, the runs the record is to hold.
+  const takeInto = (into: readonly RunRecord[]) =>
+    runsHeldElsewhere(records, target, audienceId, target.budgetHorizon?.() ?? 0, into);
   /** The import's write is made: the runs it took go from where they were, and it says so. */
-  const done = async (result: ImportResult): Promise<ImportResult> => {
+  const done = async (elsewhere: RunsElsewhere, result: ImportResult): Promise<ImportResult> => {
     notes.push(...takenRunsNotes(await dropTaken(store, elsewhere)));
     return result;
   };
@@ -156,13 +158,14 @@ export async function importAudience(
       `forgot what was recorded about audience ${existing.audienceId}${kept ? ` (${keptRunsOnlyNote(kept, 'that audience')})` : ''}`,
     );
     if (existing.intent) await store.resolveIntent(existing, { kind: 'remove' });
+    const elsewhere = takeInto(kept?.runs ?? []);
     const fresh = {
       ...newRecord(sandbox, key, existing.deletionPolicy),
       audienceId,
       ...facts,
-      runs: withRunsFrom(kept?.runs ?? [], elsewhere),
+      runs: elsewhere.runs,
     };
-    return done({ record: await store.put(fresh), notes, origin: 'outside' });
+    return done(elsewhere, { record: await store.put(fresh), notes, origin: 'outside' });
   }
   // Imported into a record waiting for its create: what a recorded create drops goes. Runs of
   // this very audience (a forgotten audience's runs-only record, imported back) are its own again.
@@ -171,7 +174,8 @@ export async function importAudience(
   let runs: { runs?: AudienceRecord['runs'] } = own ? { runs: own } : {};
   if (waited && target.budgetHorizon)
     runs = { runs: withoutStaleFormerRuns(own ?? waited.runs, target.budgetHorizon()) };
-  if (elsewhere.runs.length > 0) runs = { runs: withRunsFrom(runs.runs ?? existing?.runs ?? [], elsewhere) };
+  const elsewhere = takeInto(runs.runs ?? existing?.runs ?? []);
+  if (elsewhere.sources.length > 0) runs = { runs: elsewhere.runs };
   const unproven =
     existing && notShownOwn(existing, shown, target.createSkewSeconds ?? 0, ownCreators(records, sandbox));
   if (existing && unproven) {
@@ -179,9 +183,10 @@ export async function importAudience(
     // The person says the create is settled: its intent goes, in the one write that records the id.
     const settled = withoutMark(withoutBlocked({ ...existing, audienceId, ...facts, ...runs }));
     delete settled.pendingCreate;
-    if (!existing.intent) return done({ record: await store.put(settled), notes, origin: 'unproven' });
+    if (!existing.intent)
+      return done(elsewhere, { record: await store.put(settled), notes, origin: 'unproven' });
     const resolved = await store.resolveIntent(existing, { kind: 'replace', record: settled });
-    if (resolved) return done({ record: resolved, notes, origin: 'unproven' });
+    if (resolved) return done(elsewhere, { record: resolved, notes, origin: 'unproven' });
   } else if (existing && ownCreatePending(existing)) {
     notes.push(
       `${pendingCreateOf(existing)} is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it`,
@@ -189,9 +194,9 @@ export async function importAudience(
     // One write: the audience id never stands beside the deleted audience's spec (withoutMark),
     // and an intent is resolved in it, as there is nothing left to resume.
     const answered = { ...adoptedCreate(existing, audienceId, target), ...runs };
-    if (!existing.intent) return done({ record: await store.put(answered), notes, origin: 'own' });
+    if (!existing.intent) return done(elsewhere, { record: await store.put(answered), notes, origin: 'own' });
     const resolved = await store.resolveIntent(existing, { kind: 'replace', record: answered });
-    if (resolved) return done({ record: resolved, notes, origin: 'own' });
+    if (resolved) return done(elsewhere, { record: resolved, notes, origin: 'own' });
   }
   const base = existing ?? newRecord(sandbox, key);
   // Importing the id a record already has changes nothing it knows about the audience.
@@ -203,7 +208,7 @@ export async function importAudience(
     );
   const imported = existing?.audienceId === undefined ? withoutMark(base) : base;
   const record = await store.put({ ...withoutBlocked(imported), audienceId, ...known, ...runs });
-  return done({ record, notes, origin: 'outside' });
+  return done(elsewhere, { record, notes, origin: 'outside' });
 }
 
 /**

@@ -1,76 +1,136 @@
+import { AUDIENCE_RUNS_PER_DAY } from './counted-runs.js';
 import { holdsOnlyFormerRuns, reclaimedRuns } from './current-runs.js';
+import { MAX_RUNS } from './record-changes.js';
 import { recordId } from './record-id.js';
 import type { AudienceRecord, RunRecord } from './schema.js';
 import type { StateStore } from './store.js';
 
-/** A runs-only record of another key whose runs of the audience were taken, and what it keeps. */
-export type RunsTakenFrom = { from: AudienceRecord; taken: number; rest: AudienceRecord | undefined };
+/**
+ * A runs-only record of another key holding runs of the audience: `taken` of them are the new
+ * record's now, `held` it held already (the same run ids: a kill between the two writes, then a
+ * forget, leaves one run under two keys); it keeps `rest`, or goes (undefined).
+ */
+export type RunsTakenFrom = {
+  from: AudienceRecord;
+  taken: number;
+  held: number;
+  rest: AudienceRecord | undefined;
+};
 
-/** The runs a record of `audienceId` takes from the runs-only records of other keys. */
-export type RunsElsewhere = { runs: RunRecord[]; sources: RunsTakenFrom[] };
+/**
+ * A runs-only record left as it is, with its `runs` counting runs of the audience: taken, they
+ * would have cut runs that count from the new record (`full`), or it changed since it was read
+ * (`changed`). The plan's budget counts them for the audience there all the same.
+ */
+export type RunsLeftIn = { from: AudienceRecord; runs: number; why: 'full' | 'changed' };
+
+/** The runs a record of `audienceId` holds once it took theirs from the runs-only records of other keys. */
+export type RunsElsewhere = {
+  target: { sandbox: string; key: string };
+  audienceId: string;
+  /** The new record's runs: those it was to hold, and those taken. */
+  runs: RunRecord[];
+  sources: RunsTakenFrom[];
+  left: RunsLeftIn[];
+};
 
 /**
  * The runs of `audienceId` begun after `since` (they still count against the daily run budget)
- * that runs-only records (holdsOnlyFormerRuns) of other keys of `sandbox` keep: its audience was
- * forgotten or removed there, and is now recorded under `key` (the rename recipe: `state forget`
- * the old key, `state import` the id under the new one; discover or adoption of it under another
- * key). The service counts an audience's runs per audience id, the plan per record
- * (plan/runs.ts applyRunBudget, currentRuns): left under the old key, they would not count for
- * the audience, and its budget would start a run too many. Taken, they are the new record's own
- * (reclaimedRuns); each source keeps its other runs that count, or goes (`rest` undefined).
+ * that runs-only records (holdsOnlyFormerRuns) of other keys of `sandbox` keep, added to `into`
+ * (the runs the new record holds otherwise): its audience was forgotten or removed there, and is
+ * now recorded under `key` (the rename recipe: `state forget` the old key, `state import` the id
+ * under the new one; discover or adoption of it under another key). The plan's budget counts an
+ * audience's runs wherever they are kept (state/counted-runs.ts); taken, they are the new
+ * record's own (reclaimedRuns), what its key shows and what `state forget` keeps of it.
+ *
+ * Each run once (by run id, against `into` and across sources). Never past what the record
+ * keeps (MAX_RUNS, its newest), with room for the runs the audience may still start today
+ * (AUDIENCE_RUNS_PER_DAY, its own included; each new run drops the record's oldest): a source
+ * whose runs would not fit is left as it is (`left`, `full`), not cut, so no run that counts is
+ * lost, now or at the audience's next runs.
+ * Each source taken from keeps its other runs that count, or goes (`rest` undefined).
  */
 export function runsHeldElsewhere(
   records: readonly AudienceRecord[],
   target: { sandbox: string; key: string },
   audienceId: string,
   since: number,
+  into: readonly RunRecord[],
 ): RunsElsewhere {
-  const runs: RunRecord[] = [];
+  const runs = [...into];
+  const known = new Set(into.map((run) => run.runId));
+  const counting = [
+    ...new Map(into.filter((run) => run.createdAt > since).map((r) => [r.runId, r])).values(),
+  ];
+  // Runs of other audiences (replaced, or forgotten here) that count; and the audience's own.
+  const others = counting.filter((run) => (run.formerAudienceId ?? audienceId) !== audienceId).length;
+  let own = counting.length - others;
   const sources: RunsTakenFrom[] = [];
+  const left: RunsLeftIn[] = [];
   for (const record of records) {
     if (record.sandbox !== target.sandbox || record.key === target.key || !holdsOnlyFormerRuns(record))
       continue;
-    const counting = record.runs.filter((run) => run.createdAt > since);
-    const theirs = counting.filter((run) => run.formerAudienceId === audienceId);
+    const current = record.runs.filter((run) => run.createdAt > since);
+    const theirs = current.filter((run) => run.formerAudienceId === audienceId);
     if (theirs.length === 0) continue;
-    runs.push(...(reclaimedRuns({ runs: theirs }, audienceId) ?? []));
-    const left = counting.filter((run) => run.formerAudienceId !== audienceId);
+    const fresh = [
+      ...new Map(theirs.filter((run) => !known.has(run.runId)).map((r) => [r.runId, r])).values(),
+    ];
+    // Room for the runs the audience may still start today too: each new run cuts the oldest.
+    if (others + Math.max(own + fresh.length, AUDIENCE_RUNS_PER_DAY) > MAX_RUNS) {
+      left.push({ from: record, runs: theirs.length, why: 'full' });
+      continue;
+    }
+    runs.push(...(reclaimedRuns({ runs: fresh }, audienceId) ?? []));
+    for (const run of fresh) known.add(run.runId);
+    own += fresh.length;
+    const rest = current.filter((run) => run.formerAudienceId !== audienceId);
     sources.push({
       from: record,
-      taken: theirs.length,
-      rest: left.length === 0 ? undefined : { ...record, runs: left },
+      taken: fresh.length,
+      held: theirs.length - fresh.length,
+      rest: rest.length === 0 ? undefined : { ...record, runs: rest },
     });
   }
-  return { runs, sources };
-}
-
-/** `runs` with those of `elsewhere` not already among them (by run id). */
-export function withRunsFrom(runs: readonly RunRecord[], elsewhere: RunsElsewhere): RunRecord[] {
-  const known = new Set(runs.map((run) => run.runId));
-  return [...runs, ...elsewhere.runs.filter((run) => !known.has(run.runId))];
+  return { target, audienceId, runs, sources, left };
 }
 
 /**
  * Drops (or keeps only the rest of) the runs-only records whose runs a record just written took,
- * each only while it is as read (a step of the same apply may write it: a create into it);
- * returns what it took from, for takenRunsNotes. Called after that write: a kill in between, or
- * a record changed since it was read, leaves the runs in both records, counted twice for the
- * sandbox (a run fewer, never one too many) until the old record's runs are spent and an apply
- * drops it (apply/remnants.ts); the other order could lose them.
+ * each only while it is as read (a step of the same apply may write it: a create into it); one
+ * changed meanwhile is left as it is (`left`, `changed`). Called after that write: a kill in
+ * between, or a record changed since it was read, leaves the runs in both records, each counted
+ * once by the plan's budget (by run id), until the old record's runs are spent and an apply drops
+ * it (apply/remnants.ts); the other order could lose them.
  */
 export async function dropTaken(store: StateStore, elsewhere: RunsElsewhere): Promise<RunsElsewhere> {
   const sources: RunsTakenFrom[] = [];
+  const left = [...elsewhere.left];
   for (const source of elsewhere.sources) {
     if (await store.replaceIfUnchanged(source.from, source.rest)) sources.push(source);
+    else left.push({ from: source.from, runs: source.taken + source.held, why: 'changed' });
   }
-  return { runs: elsewhere.runs, sources };
+  return { ...elsewhere, sources, left };
 }
 
-/** What an import, a discover or an adoption says of each runs-only record it took runs from. */
+function counting(count: number): string {
+  return count === 1 ? '1 counting run' : `${count} counting runs`;
+}
+
+/** What an import, a discover or an adoption says of each runs-only record it took runs from, or left. */
 export function takenRunsNotes(elsewhere: RunsElsewhere): string[] {
-  return elsewhere.sources.map(({ from, taken, rest }) => {
-    const runs = taken === 1 ? '1 counting run' : `${taken} counting runs`;
-    const left = rest ? `, which keeps its other ${rest.runs.length}` : ', which is dropped';
-    return `took ${runs} from the runs-only record of ${recordId(from.sandbox, from.key)}${left}`;
+  const into = recordId(elsewhere.target.sandbox, elsewhere.target.key);
+  const taken = elsewhere.sources.map(({ from, taken, held, rest }) => {
+    const same =
+      held === 0 ? '' : ` (${held} more it kept ${held === 1 ? 'is' : 'are'} held already: the same run ids)`;
+    const after = rest ? `, which keeps its other ${rest.runs.length}` : ', which is dropped';
+    return `took ${counting(taken)} from the runs-only record of ${recordId(from.sandbox, from.key)}${same}${after}`;
   });
+  const left = elsewhere.left.map(({ from, runs, why }) => {
+    const where = `the runs-only record of ${recordId(from.sandbox, from.key)}`;
+    return why === 'full'
+      ? `left ${counting(runs)} of audience ${elsewhere.audienceId} in ${where}, where ${runs === 1 ? 'it counts' : 'they count'} for it: taken, with the runs the audience may still start today, ${into} would hold more than the ${MAX_RUNS} runs it keeps, and cut some that count`
+      : `left ${where} as it is (it changed meanwhile): it keeps ${counting(runs)} of audience ${elsewhere.audienceId} too, counted once (by run id) until spent`;
+  });
+  return [...taken, ...left];
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import type { ManifestInput } from '../../src/manifest/schema.js';
+import { newRecord } from '../../src/state/record-changes.js';
+import { dropTaken, runsHeldElsewhere, takenRunsNotes } from '../../src/state/runs-elsewhere.js';
 import type { RunRecord } from '../../src/state/schema.js';
 import { emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
@@ -23,6 +25,17 @@ const tempDir = useTempDirs();
 
 const DAY = 86_400;
 
+/** `count` runs of `formerAudienceId`, begun in the last two hours: each counts today. */
+function runsOf(prefix: string, count: number, formerAudienceId: string): RunRecord[] {
+  const now = Math.floor(Date.now() / 1000);
+  return Array.from({ length: count }, (_, i) => ({
+    runId: `${prefix}-${i}`,
+    status: 'SUCCESS',
+    createdAt: now - 3_600 - i * 60,
+    dataFilterStartTime: 0,
+    formerAudienceId,
+  }));
+}
 /** A new source cannot be PATCHed: a replace, allowed by the manifest. */
 function moved(name: string): ManifestInput {
   return manifestObject(name, {
@@ -525,6 +538,140 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
       expect(steps.map((step) => [step.id, step.deferred ?? null])).toEqual([
         ['prod/gold-new:run', 'audience has used its 1 runs of the last 24 h'],
       ]);
+    });
+  });
+
+  it('taking runs from a runs-only record never cuts runs that count: one whose runs would not fit under the cap is left, and counted there (review 15, F1)', async () => {
+    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+      const state = await kind.fresh();
+      const manifests = new ManifestDir(await tempDir());
+      const cli = (...args: string[]) =>
+        runCliInProcess([...args, '--state', state], { env: emulatorEnv(emulator) });
+      await manifests.write([gold!]);
+      expect((await cli('apply', manifests.dir, '--auto-approve')).code).toBe(0);
+      const store = await kind.open(state);
+      const goldId = (await store.get('prod', 'gold'))!.audienceId!;
+      expect((await cli('state', 'forget', 'gold', '--sandbox', 'prod')).code).toBe(0);
+      // gold's audience ran 10 times today (the service's cap per audience), kept under prod/gold;
+      // gold-new keeps 8 + 7 runs of two audiences it replaced today: 25 runs that count.
+      await store.lock();
+      const old = await store.put({ ...newRecord('prod', 'gold'), runs: runsOf('g', 10, goldId) });
+      const into = await store.put({
+        ...newRecord('prod', 'gold-new'),
+        runs: [...runsOf('x', 8, 'aud-x'), ...runsOf('y', 7, 'aud-y')],
+      });
+      await store.unlock();
+
+      await manifests.write([manifestObject('gold-new', { spec: { name: 'Audience gold' } })]);
+      const imported = await cli(
+        'state',
+        'import',
+        'gold-new',
+        manifests.dir,
+        '--sandbox',
+        'prod',
+        '--audience-id',
+        goldId,
+      );
+      expect(imported.code, imported.stderr).toBe(0);
+      // Taken, they would make 25 runs that count in a record that keeps 20.
+      expect(imported.stdout).toContain(
+        `  - left 10 counting runs of audience ${goldId} in the runs-only record of prod/gold, where they count for it: taken, with the runs the audience may still start today, prod/gold-new would hold more than the 20 runs it keeps, and cut some that count\n`,
+      );
+      expect(imported.stdout).not.toContain('took ');
+      const now = await store.get('prod', 'gold-new');
+      expect({ old: await store.get('prod', 'gold'), id: now?.audienceId, runs: now?.runs }).toEqual({
+        old,
+        id: goldId,
+        runs: into.runs,
+      });
+
+      // The service counts 10 runs of gold's audience today: another request waits.
+      await manifests.write([
+        manifestObject('gold-new', { spec: { name: 'Audience gold' }, ingestion: { request: 'again' } }),
+      ]);
+      const planned = await cli('plan', manifests.dir, '--output', 'json');
+      const { steps } = JSON.parse(planned.stdout) as { steps: { id: string; deferred?: string }[] };
+      // (The first apply of an imported audience PATCHes its fields too.)
+      expect(
+        steps.filter((step) => step.id.endsWith(':run')).map((step) => [step.id, step.deferred ?? null]),
+      ).toEqual([['prod/gold-new:run', 'audience has used its 10 runs of the last 24 h']]);
+
+      // The edge: the runs of other audiences that count there, and the audience's 10 a day (each
+      // new run drops the record's oldest), fit in 20, or nothing is taken: 5 runs fit under 15
+      // with 10 others, but not with 11, since 5 more runs of the audience would cut 1.
+      const taking = (source: typeof old, others: number) => {
+        const into = runsOf('o', others, 'aud-o');
+        const taken = runsHeldElsewhere([source], { sandbox: 'prod', key: 'gold-new' }, goldId, 0, into);
+        return { taken: taken.sources.map((s) => s.taken), left: taken.left.map((l) => [l.runs, l.why]) };
+      };
+      const five = { ...old, runs: old.runs.slice(0, 5) };
+      expect([taking(old, 10), taking(five, 10), taking(five, 11)]).toEqual([
+        { taken: [10], left: [] },
+        { taken: [5], left: [] },
+        { taken: [], left: [[5, 'full']] },
+      ]);
+    });
+  });
+
+  it('a run kept by two runs-only records is taken once, and a runs-only record changed meanwhile is said to be left (review 15, F2)', async () => {
+    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+      const state = await kind.fresh();
+      const manifests = new ManifestDir(await tempDir());
+      const cli = (...args: string[]) =>
+        runCliInProcess([...args, '--state', state], { env: emulatorEnv(emulator) });
+      await manifests.write([gold!]);
+      expect((await cli('apply', manifests.dir, '--auto-approve')).code).toBe(0);
+      const store = await kind.open(state);
+      const {
+        audienceId: goldId,
+        runs: [goldRun],
+      } = (await store.get('prod', 'gold'))!;
+      expect((await cli('state', 'forget', 'gold', '--sandbox', 'prod')).code).toBe(0);
+      // What a kill between an import's two writes, then a forget of its key, leaves: the run in both.
+      const remnant = (await store.get('prod', 'gold'))!;
+      await store.lock();
+      await store.put({ ...remnant, key: 'gold-mid' });
+      await store.unlock();
+
+      await manifests.write([manifestObject('gold-new', { spec: { name: 'Audience gold' } })]);
+      const imported = await cli(
+        'state',
+        'import',
+        'gold-new',
+        manifests.dir,
+        '--sandbox',
+        'prod',
+        '--audience-id',
+        goldId!,
+      );
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(imported.stdout).toContain(
+        '  - took 1 counting run from the runs-only record of prod/gold, which is dropped\n' +
+          '  - took 0 counting runs from the runs-only record of prod/gold-mid (1 more it kept is held already: the same run ids), which is dropped\n',
+      );
+      expect({
+        runs: (await store.get('prod', 'gold-new'))?.runs,
+        gone: [await store.get('prod', 'gold'), await store.get('prod', 'gold-mid')],
+      }).toEqual({ runs: [goldRun], gone: [undefined, undefined] });
+
+      // Forgotten again, then taken into gold-3 while its runs-only record is changed meanwhile
+      // (by another step of an apply, say): the record is left as it is, and said to be.
+      expect((await cli('state', 'forget', 'gold-new', '--sandbox', 'prod')).code).toBe(0);
+      const { audiences } = await store.readAll();
+      const elsewhere = runsHeldElsewhere(audiences, { sandbox: 'prod', key: 'gold-3' }, goldId!, 0, []);
+      await store.lock();
+      await store.put({ ...newRecord('prod', 'gold-3'), audienceId: goldId!, runs: elsewhere.runs });
+      const changed = await store.put({
+        ...(await store.get('prod', 'gold-new'))!,
+        deletionPolicy: 'Orphan',
+      });
+      const notes = takenRunsNotes(await dropTaken(store, elsewhere));
+      await store.unlock();
+      expect(notes).toEqual([
+        `left the runs-only record of prod/gold-new as it is (it changed meanwhile): it keeps 1 counting run of audience ${goldId} too, counted once (by run id) until spent`,
+      ]);
+      expect(await store.get('prod', 'gold-new')).toEqual(changed);
     });
   });
 });

@@ -3,7 +3,7 @@ import type { Step } from '../../plan/schema.js';
 import { newRecord } from '../../state/record-changes.js';
 import { aepFailure } from '../aep-failure.js';
 import { runsTakenOver } from '../../state/current-runs.js';
-import { dropTaken, runsHeldElsewhere, takenRunsNotes, withRunsFrom } from '../../state/runs-elsewhere.js';
+import { dropTaken, runsHeldElsewhere, takenRunsNotes } from '../../state/runs-elsewhere.js';
 import { budgetHorizon, manifestFileOf, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { formerAudienceNote } from '../../state/describe.js';
@@ -83,12 +83,18 @@ export async function adoptStep(step: Step, deps: ExecutorDeps): Promise<StepRes
     if (gone) return gone;
     const at = new Date(clock.now()).toISOString();
     const since = budgetHorizon(deps);
-    // Its runs that count, kept under another key since its audience was forgotten there.
-    const elsewhere = runsHeldElsewhere(records, step, audienceId, since);
+    // Its runs that count: over a runs-only record of this key (its audience forgotten from it,
+    // say), and those kept under another key since its audience was forgotten there.
+    const elsewhere = runsHeldElsewhere(
+      records,
+      step,
+      audienceId,
+      since,
+      runsTakenOver(own, audienceId, since),
+    );
     await store.put({
       ...(own ?? newRecord(step.sandbox, step.key, target.deletionPolicy)),
-      // Over a runs-only record (its audience forgotten from this key, say): its runs that count.
-      runs: withRunsFrom(runsTakenOver(own, audienceId, since), elsewhere),
+      runs: elsewhere.runs,
       audienceId,
       deletionPolicy: target.deletionPolicy,
       ...manifestFileOf(step),
