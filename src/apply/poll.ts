@@ -3,6 +3,14 @@ import type { Clock, PollSchedule } from './types.js';
 
 export type PollOutcome<T> = { done: true; value: T } | { done: false; last: T | undefined };
 
+/** Aborted when either of `a` and `b` is (either may be absent); undefined when both are. */
+export function eitherSignal(
+  a: AbortSignal | undefined,
+  b: AbortSignal | undefined,
+): AbortSignal | undefined {
+  return a && b ? AbortSignal.any([a, b]) : (a ?? b);
+}
+
 /**
  * Calls `read` with growing pauses until `isDone`, or the schedule's time is up, or
  * `stopWaiting` fires (then it returns what it has, as for a timeout).
@@ -18,7 +26,7 @@ export async function pollUntil<T>(
   // On a clock that does not jump: a wall clock stepped forward would end the poll at once.
   const tick = elapsedClock(clock);
   const deadline = tick() + schedule.timeoutMs;
-  const pause = stopWaiting && signal ? AbortSignal.any([signal, stopWaiting]) : (stopWaiting ?? signal);
+  const pause = eitherSignal(signal, stopWaiting);
   let wait = schedule.firstMs;
   let last: T | undefined;
   for (;;) {

@@ -130,7 +130,12 @@ export type PassRevision = Pick<SourceRevision, 'revision' | 'commit'> &
 function pasteOf(revision: PassRevision): PasteFlags | undefined {
   const { dir, top } = revision;
   if (dir === undefined) return undefined;
-  return withManifestsDir(NO_PASTE_FLAGS, top === undefined ? dir : path.relative(top, dir) || '.');
+  return withManifestsDir(NO_PASTE_FLAGS, shownPath(top, dir));
+}
+
+/** `absolute` as a person's clone names it: inside the checkout `top` (`.` for its root), else whole. */
+function shownPath(top: string | undefined, absolute: string): string {
+  return top === undefined ? absolute : path.relative(top, absolute) || '.';
 }
 
 /**
@@ -148,7 +153,7 @@ function lookElsewhere(
   const settleMs = settings.writeSettleMs;
   const readSince = revision.readSince;
   const check = settleMs === undefined || readSince === undefined ? undefined : { dir, settleMs, readSince };
-  const show = (absolute: string) => (top === undefined ? absolute : path.relative(top, absolute) || '.');
+  const show = (absolute: string) => shownPath(top, absolute);
   return async (records, recorded, repointed) => {
     const found = await findManifestsElsewhere(
       records,

@@ -7,6 +7,7 @@ import {
   AUDIENCE_ID,
   forgetCommand,
   stateImportCommand,
+  manifestsCommand,
   manifestsDirNote,
   manifestsDirWord,
   pastedFlags,
@@ -39,7 +40,7 @@ function settleFirst(
   const sent = record.pendingCreate ? ` ("${record.pendingCreate.body.name}")` : '';
   return (
     `its create in sandbox "${record.sandbox}"${sent} is not settled: audiencectl does not know whether it made an audience, nor its id. ` +
-    `${back.charAt(0).toUpperCase()}${back.slice(1)} and run \`audiencectl apply${pastedFlags(paste, 'apply')}\`: the create is settled (its audience adopted, or created); then make the change again, and the plan says how to move the audience`
+    `${back.charAt(0).toUpperCase()}${back.slice(1)} and run \`${manifestsCommand('apply', paste)}\`${manifestsDirNote(paste)}: the create is settled (its audience adopted, or created); then make the change again, and the plan says how to move the audience`
   );
 }
 

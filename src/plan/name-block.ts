@@ -1,7 +1,6 @@
 import { audienceNameKey } from '../manifest/duplicates.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { stateImportCommand, manifestsDirNote, type PasteFlags } from '../text/paste-flags.js';
-import { shellQuote } from '../text/shell-quote.js';
 
 /**
  * The name a record's create was blocked for (the service refused it, and lists an audience of
@@ -46,7 +45,7 @@ export function blockedImportHint(
     `${stateImportCommand(where.key, where.sandbox, paste, id)}${manifestsDirNote(paste)}`;
   const [only] = found ?? [];
   if (found?.length === 1 && only !== undefined)
-    return `if it is this manifest's audience, run: ${command(shellQuote(only))}`;
+    return `if it is this manifest's audience, run: ${command(only)}`;
   if (found !== undefined && found.length > 1)
     return `find which of the audiences found is this manifest's, then run: ${command()}`;
   return `find its id in AEP, then run: ${command()}`;

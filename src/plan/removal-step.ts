@@ -2,7 +2,7 @@ import type { AudienceRecord } from '../state/schema.js';
 import type { Step } from './schema.js';
 import { createUnsettled, isWaiting } from '../state/waiting.js';
 import { baseStep } from './move-steps.js';
-import { forgetCommand, pastedFlags, type PasteFlags } from '../text/paste-flags.js';
+import { forgetCommand, manifestsCommand, manifestsDirNote, type PasteFlags } from '../text/paste-flags.js';
 
 /**
  * The record of the same sandbox that holds this waiting record's create: a carried create
@@ -72,7 +72,7 @@ function createInterrupted(record: AudienceRecord, paste: PasteFlags | undefined
   const manifest = record.manifestFile ?? 'its manifest';
   return (
     "its create was interrupted: the audience it made very likely exists in AEP and is audiencectl's own, but audiencectl never learned its id, so it cannot be deleted now. " +
-    `To delete it: put ${manifest} back and run \`audiencectl apply${pastedFlags(paste, 'apply')}\`: the create is settled (its audience adopted, or created); then remove the manifest again, and the next apply deletes the audience. ` +
+    `To delete it: put ${manifest} back and run \`${manifestsCommand('apply', paste)}\`${manifestsDirNote(paste)}: the create is settled (its audience adopted, or created); then remove the manifest again, and the next apply deletes the audience. ` +
     `To leave it in AEP, unmanaged: \`${forgetCommand(record.key, record.sandbox, paste)}\` (that drops only the record)`
   );
 }

@@ -147,7 +147,7 @@ describe('a manifest moved to another sandbox while its record waits for its cre
       const result = plan(files(inDevYaml), state(record), options());
       expect(kinds(result)).toEqual(['move prod/gold (blocked)']);
       expect(result.steps[0]!.blocked).toBe(
-        'an audience cannot move between sandboxes, and a move is never applied as delete + create. First, its create in sandbox "prod" ("Audience gold") is not settled: audiencectl does not know whether it made an audience, nor its id. Set metadata.sandbox back to prod and run `audiencectl apply`: the create is settled (its audience adopted, or created); then make the change again, and the plan says how to move the audience',
+        'an audience cannot move between sandboxes, and a move is never applied as delete + create. First, its create in sandbox "prod" ("Audience gold") is not settled: audiencectl does not know whether it made an audience, nor its id. Set metadata.sandbox back to prod and run `audiencectl apply MANIFESTS_DIR` (MANIFESTS_DIR: your manifests directory): the create is settled (its audience adopted, or created); then make the change again, and the plan says how to move the audience',
       );
     }
   });

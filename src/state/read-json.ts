@@ -12,6 +12,7 @@ import {
   AUDIENCE_ID,
   NO_PASTE_FLAGS,
   forgetCommand,
+  manifestsDirNote,
   stateImportCommand,
   type PasteFlags,
 } from '../text/paste-flags.js';
@@ -33,7 +34,7 @@ export function recordRepairHint(file: string, paste?: PasteFlags): string {
   delete flags.dir;
   return (
     `restore it from a backup, or drop it with \`${forgetCommand(key, sandbox, flags)}\` ` +
-    `and record the audience again with \`${stateImportCommand(key, sandbox, flags)}\` (MANIFESTS_DIR: your manifests directory; ${AUDIENCE_ID}: its id from AEP)`
+    `and record the audience again with \`${stateImportCommand(key, sandbox, flags)}\`${manifestsDirNote(flags, `${AUDIENCE_ID}: its id from AEP`)}`
   );
 }
 /** What to do about a corrupt meta.json: removing it starts a new lineage, so saved plans are refused. */

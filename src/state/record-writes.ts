@@ -6,7 +6,7 @@ import type { AudienceRecord, AudienceRecordInput, Intent } from './schema.js';
 import { recordId } from './record-id.js';
 import type { IntentExtra, IntentKind, IntentOutcome } from './store.js';
 import type { WriteDecision } from './write-path.js';
-import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
+import { manifestsCommand, manifestsDirNote, pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 
 /**
  * The intent rules every store shares (see docs/state.md, "Intents"); a store only
@@ -120,7 +120,7 @@ export abstract class RecordWrites {
 function pendingMessage(record: AudienceRecord, pending: Intent, paste: PasteFlags | undefined): string {
   const id = recordId(record.sandbox, record.key);
   const unresolved = `${id} has an unresolved ${pending.kind} intent from ${pending.startedAt}`;
-  const resume = `run \`audiencectl apply${pastedFlags(paste, 'apply')}\` again: it resumes the intent before planning`;
+  const resume = `run \`${manifestsCommand('apply', paste)}\`${manifestsDirNote(paste)} again: it resumes the intent before planning`;
   if (pending.kind !== 'run') return `${unresolved}; ${resume}`;
   const settle = `audiencectl state settle-run ${record.key} --sandbox ${record.sandbox}${pastedFlags(paste, 'state')}`;
   return `${unresolved}; ${resume}. Where the runs list cannot tell whether its request started a run, check the audience's runs in AEP, then run \`${settle} --run-id RUN_ID\` (the run it started) or \`${settle} --no-run\` (it started none)`;

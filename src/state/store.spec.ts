@@ -301,14 +301,14 @@ describe.each(stores)('$name store: intents', (kind) => {
     const begun = await store.beginIntent(aRecord('gold'), 'patch', { specHash: 'h2' });
     await expect(store.beginIntent(aRecord('gold'), 'run')).rejects.toMatchObject({
       code: 'INTENT_PENDING',
-      message: `prod/gold has an unresolved patch intent from ${begun.intent!.startedAt}; run \`audiencectl apply\` again: it resumes the intent before planning`,
+      message: `prod/gold has an unresolved patch intent from ${begun.intent!.startedAt}; run \`audiencectl apply MANIFESTS_DIR\` (MANIFESTS_DIR: your manifests directory) again: it resumes the intent before planning`,
     });
     await store.resolveIntent(begun, { kind: 'update', changes: {} });
     // A run intent kept undecided is a person's to settle: the refusal names the command.
     const running = await store.beginIntent(aRecord('gold'), 'run');
     await expect(store.beginIntent(aRecord('gold'), 'patch')).rejects.toMatchObject({
       code: 'INTENT_PENDING',
-      message: `prod/gold has an unresolved run intent from ${running.intent!.startedAt}; run \`audiencectl apply\` again: it resumes the intent before planning. Where the runs list cannot tell whether its request started a run, check the audience's runs in AEP, then run \`audiencectl state settle-run gold --sandbox prod --run-id RUN_ID\` (the run it started) or \`audiencectl state settle-run gold --sandbox prod --no-run\` (it started none)`,
+      message: `prod/gold has an unresolved run intent from ${running.intent!.startedAt}; run \`audiencectl apply MANIFESTS_DIR\` (MANIFESTS_DIR: your manifests directory) again: it resumes the intent before planning. Where the runs list cannot tell whether its request started a run, check the audience's runs in AEP, then run \`audiencectl state settle-run gold --sandbox prod --run-id RUN_ID\` (the run it started) or \`audiencectl state settle-run gold --sandbox prod --no-run\` (it started none)`,
     });
     const other = { ...begun, intent: { ...begun.intent!, id: 'someone-else' } };
     await expect(store.resolveIntent(other, { kind: 'remove' })).rejects.toMatchObject({

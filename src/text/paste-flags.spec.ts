@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { UsageError } from '../errors.js';
+import { parseStateLocation } from '../state/location.js';
 import { NO_PASTE_FLAGS, pasteFlags, pastedFlags, stateImportCommand } from './paste-flags.js';
 
 /** The words `/bin/sh` reads from `text`, one per line (printf of each argument). */
@@ -112,5 +114,22 @@ describe('placeholders in a printed command: words a shell passes on as they are
       '--state-password-file',
       'PASSWORD_FILE',
     ]);
+  });
+
+  it('an audience id that is not a plain word (a hand-edited record) is one shell word, quoted', () => {
+    const id = "x'; touch pwned $HOME";
+    const command = stateImportCommand('gold', 'prod', NO_PASTE_FLAGS, id);
+    expect(command).toBe(
+      `audiencectl state import gold MANIFESTS_DIR --sandbox prod --audience-id 'x'\\''; touch pwned $HOME'`,
+    );
+    expect(shellWords(command).slice(7)).toEqual(['--audience-id', id]);
+  });
+
+  it('a URL the URL parser refuses: the --state word printed in its place is one audiencectl refuses (not a directory it would create)', () => {
+    const printed = pastedFlags(pasteFlags({ state: 'postgres://app:s3cr3t-pw@[db/aud' }), 'state');
+    expect(printed).not.toContain('s3cr3t-pw');
+    const [flag, word] = shellWords(printed);
+    expect(flag).toBe('--state');
+    expect(() => parseStateLocation(word!)).toThrow(UsageError);
   });
 });

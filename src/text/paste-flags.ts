@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { isSecretParameter } from './safe-url.js';
 import { shellQuote } from './shell-quote.js';
 
@@ -29,9 +30,16 @@ export function manifestsDirWord(flags: PasteFlags | undefined): string {
   return flags?.dir ?? MANIFESTS_DIR;
 }
 
-/** What follows a printed command naming the placeholder (manifestsDirWord): what to put there; else ''. */
-export function manifestsDirNote(flags: PasteFlags | undefined): string {
-  return flags?.dir === undefined ? ` (${MANIFESTS_DIR}: your manifests directory)` : '';
+/**
+ * What follows a printed command naming the placeholder (manifestsDirWord): what to put there,
+ * and the notes `more` of its other placeholders (`AUDIENCE_ID: its id from AEP`); else ''.
+ */
+export function manifestsDirNote(flags: PasteFlags | undefined, ...more: string[]): string {
+  const notes = [
+    ...(flags?.dir === undefined ? [`${MANIFESTS_DIR}: your manifests directory`] : []),
+    ...more,
+  ];
+  return notes.length === 0 ? '' : ` (${notes.join('; ')})`;
 }
 
 /** The placeholder of an audience id a person finds in AEP, in a printed command. */
@@ -56,6 +64,9 @@ export type GivenFlags = {
 /** Where the person finds how to pass a password this command does not print. */
 const PASSWORD_POINTER = '--state-password-file PASSWORD_FILE';
 
+/** The placeholder of a PostgreSQL URL not known: audiencectl refuses it (it names no database). */
+const UNKNOWN_URL = 'postgres://POSTGRES_URL';
+
 /**
  * `--state <url>` without what is secret in it: the password and any secret-looking query
  * parameter (`?password=`, `?sslpassword=`) are dropped, never masked (a `***` would be sent
@@ -67,7 +78,9 @@ function urlWords(text: string, passwordFile: boolean): string {
   try {
     url = new URL(text.trim());
   } catch {
-    return ` --state POSTGRES_URL`;
+    // Never a bare word: `--state POSTGRES_URL` is a directory, which `init` creates. A URL
+    // naming no database is refused by every command (location.ts).
+    return ` --state ${UNKNOWN_URL}`;
   }
   let dropped = url.password !== '';
   url.password = '';
@@ -127,5 +140,31 @@ export function stateImportCommand(
   flags: PasteFlags | undefined,
   id = AUDIENCE_ID,
 ): string {
-  return `audiencectl state import ${key} ${manifestsDirWord(flags)} --sandbox ${sandbox} --audience-id ${id}${pastedFlags(flags, 'state')}`;
+  return `audiencectl state import ${key} ${manifestsDirWord(flags)} --sandbox ${sandbox} --audience-id ${shellQuote(id)}${pastedFlags(flags, 'state')}`;
+}
+
+/**
+ * The `audiencectl apply` or `plan` a printed hint names: of the manifests directory `flags`
+ * name (else the MANIFESTS_DIR placeholder: follow it with manifestsDirNote; without a
+ * directory it would plan the current one's manifests), with the flags they carry.
+ */
+export function manifestsCommand(command: 'apply' | 'plan', flags: PasteFlags | undefined): string {
+  return `audiencectl ${command} ${manifestsDirWord(flags)}${pastedFlags(flags, command)}`;
+}
+
+/**
+ * The `init` that creates or migrates the PostgreSQL store at `url` (which may hold a password:
+ * it is dropped, as from a typed --state), with the other flags `flags` carry. `passwordFile`:
+ * the process was given one (typed: `flags` carry it; else the pasted command inherits it).
+ */
+export function pgInitCommand(url: string, flags: PasteFlags | undefined, passwordFile: boolean): string {
+  return `audiencectl init${urlWords(url, passwordFile)}${pastedFlags(flags, 'init', { withState: false })}`;
+}
+
+/**
+ * What the commands of a JSON plan of `dir` carry: the directory, absolute, and no flag. Made by
+ * `plan --output json`, and again by `apply plan.json` to compare its steps word for word.
+ */
+export function savedPlanPaste(dir: string): PasteFlags {
+  return withManifestsDir(NO_PASTE_FLAGS, path.resolve(dir));
 }

@@ -5,6 +5,7 @@ import type { LiveState, RefreshView } from '../../src/plan/schema.js';
 import type { LoadResult } from '../../src/manifest/load.js';
 import type { AudienceRecord, RecordedState } from '../../src/state/schema.js';
 import { newRecord } from '../../src/state/record-changes.js';
+import { pasteFlags, withManifestsDir } from '../../src/text/paste-flags.js';
 import { loadTexts, manifestYaml } from '../helpers/manifests.js';
 import { appliedState, kinds, options } from '../helpers/planning.js';
 
@@ -177,8 +178,21 @@ describe('a removed manifest whose create never gave an id', () => {
     expect(kinds(result)).toEqual(['forget prod/bronze (blocked)']);
     expect(result.steps[0]!.blocked).toBe(
       "its create was interrupted: the audience it made very likely exists in AEP and is audiencectl's own, but audiencectl never learned its id, so it cannot be deleted now. " +
-        'To delete it: put loyalty/bronze.yaml back and run `audiencectl apply`: the create is settled (its audience adopted, or created); then remove the manifest again, and the next apply deletes the audience. ' +
+        'To delete it: put loyalty/bronze.yaml back and run `audiencectl apply MANIFESTS_DIR` (MANIFESTS_DIR: your manifests directory): the create is settled (its audience adopted, or created); then remove the manifest again, and the next apply deletes the audience. ' +
         'To leave it in AEP, unmanaged: `audiencectl state forget bronze --sandbox prod` (that drops only the record)',
+    );
+    // The apply a person pastes names the directory this plan was given, with its typed flags:
+    // without it, it plans the current directory's manifests.
+    const given = plan(
+      loadTexts({ 'g.yaml': manifestYaml('gold') }),
+      {
+        meta: undefined,
+        audiences: [appliedState(loadTexts({ 'g.yaml': manifestYaml('gold') })).audiences[0]!, record],
+      },
+      options({ paste: withManifestsDir(pasteFlags({ state: 'st', config: 'prod.yaml' }), 'my aud') }),
+    );
+    expect(given.steps[0]!.blocked).toContain(
+      "To delete it: put loyalty/bronze.yaml back and run `audiencectl apply 'my aud' --state st --config prod.yaml`: the create is settled",
     );
   });
 });

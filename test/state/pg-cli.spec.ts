@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { openStateStore } from '../../src/state/open.js';
@@ -6,6 +6,7 @@ import { PgClient } from '../../src/state/pg/connection.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
 import { type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { paste } from '../helpers/paste.js';
 import { aRecord, readAll, useTempDirs } from './helpers.js';
 import { usePostgres } from './pg.js';
 
@@ -41,7 +42,7 @@ describe('audiencectl init and the schema check', { timeout: 90_000 }, () => {
     const schema = new URL(location).searchParams.get('schema');
     expectCleanError(
       await runCliInProcess(['state', 'list', '--state', location]),
-      /has no audiencectl tables yet; create them with `audiencectl init --state POSTGRES_URL`/,
+      /has no audiencectl tables yet; create them with `audiencectl init --state /,
     );
     expectCleanError(
       await runCliInProcess(['plan', await tempDir(), '--state', location]),
@@ -59,6 +60,31 @@ describe('audiencectl init and the schema check', { timeout: 90_000 }, () => {
     const listed = await runCliInProcess(['state', 'list', '--state', location]);
     expect(listed).toMatchObject({ code: 0 });
     expect(listed.stdout).toMatch(/^No audiences recorded in postgres:\/\/postgres@127\.0\.0\.1/);
+  });
+
+  it('the init a state without tables prints names that state (no password): pasted, it initialises it and leaves no file in the cwd; as printed, without the password file, it is refused', async () => {
+    const location = await postgres.freshLocation({ init: false });
+    const { bare, password } = split(location);
+    const cwd = await tempDir();
+    const refused = await runCliInProcess(['plan', cwd, '--state', location], { cwd });
+    expectCleanError(refused, /has no audiencectl tables yet/);
+    const init = /create them with `([^`]*)`/.exec(refused.stderr)?.[1];
+    expect(init).toBe(`audiencectl init --state '${bare}' --state-password-file PASSWORD_FILE`);
+    expect(refused.stderr).not.toContain(password);
+    const env = { AUDIENCECTL_STATE: undefined, PGPASSWORD: undefined, PGPASSFILE: '/dev/null' };
+    // As printed (no credentials check: --state-only): the placeholder names no file, nothing is made.
+    const asPrinted = await paste(`${init!} --state-only`, { cwd, env });
+    expect(asPrinted.code).toBe(1);
+    expect(asPrinted.stderr).toMatch(/^Error: .*PASSWORD_FILE/);
+    expect(await readdir(cwd)).toEqual([]);
+    const passwordFile = path.join(await tempDir(), 'pg-password');
+    await writeFile(passwordFile, `${password}\n`);
+    const pasted = await paste(`${init!.replace('PASSWORD_FILE', passwordFile)} --state-only`, { cwd, env });
+    expect(pasted.stderr).toBe('');
+    expect(pasted.code).toBe(0);
+    expect(await readdir(cwd)).toEqual([]);
+    const listed = await runCliInProcess(['state', 'list', '--state', location], { cwd });
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
   });
 
   it('says which setting is wrong, without a stack trace', async () => {

@@ -4,7 +4,7 @@ import { movable } from '../../state/waiting.js';
 import { budgetHorizon, manifestFileOf, removeOrReplace, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { createStep } from './create.js';
-import { pastedFlags } from '../../text/paste-flags.js';
+import { manifestsCommand, manifestsDirNote } from '../../text/paste-flags.js';
 
 /**
  * Before a create that takes a waiting record with it (`step.movedFrom`, plan/waiting-move.ts):
@@ -34,7 +34,7 @@ async function carry(
     return result(
       step,
       'failed',
-      `the record ${from.sandbox}/${from.key} is no longer as planned (it waited for its create, and ${step.sandbox}/${step.key} had no audience); nothing was moved or created: run \`audiencectl plan${pastedFlags(deps.paste, 'plan')}\` again`,
+      `the record ${from.sandbox}/${from.key} is no longer as planned (it waited for its create, and ${step.sandbox}/${step.key} had no audience); nothing was moved or created: run \`${manifestsCommand('plan', deps.paste)}\`${manifestsDirNote(deps.paste)} again`,
     );
   }
   if (other) {

@@ -17,6 +17,7 @@ import type { Replaced } from './freed-name.js';
 import { awaitOperation } from './create-operation.js';
 import { resolveDuplicate } from './create-duplicate.js';
 import { measuredOffset, readServiceOffset } from '../service-time.js';
+import { eitherSignal } from '../poll.js';
 import type { PasteFlags } from '../../text/paste-flags.js';
 
 const POST_ATTEMPTS = 3;
@@ -121,13 +122,6 @@ async function postCreate(
     });
     return stored!;
   }
-}
-
-function eitherSignal(
-  signal: AbortSignal | undefined,
-  drain: AbortSignal | undefined,
-): AbortSignal | undefined {
-  return signal && drain ? AbortSignal.any([signal, drain]) : (signal ?? drain);
 }
 
 /**

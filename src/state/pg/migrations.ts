@@ -110,19 +110,22 @@ export async function schemaVersion(client: ClientBase, schema: string): Promise
   return result.rows[0]?.version ?? 0;
 }
 
-/** Other commands check, never migrate: a schema change is an explicit step. */
-export function assertCurrent(version: number, display: string): void {
+/**
+ * Other commands check, never migrate: a schema change is an explicit step, `init` (the command
+ * that runs it on this store, for the message).
+ */
+export function assertCurrent(version: number, display: string, init: string): void {
   if (version === SCHEMA_VERSION) return;
   if (version === 0) {
     throw new StateError(
       'STATE_NOT_INITIALISED',
-      `the PostgreSQL state ${display} has no audiencectl tables yet; create them with \`audiencectl init --state POSTGRES_URL\``,
+      `the PostgreSQL state ${display} has no audiencectl tables yet; create them with \`${init}\``,
     );
   }
   if (version < SCHEMA_VERSION) {
     throw new StateError(
       'STATE_SCHEMA_OUTDATED',
-      `the PostgreSQL state ${display} is at schema version ${version}, this audiencectl needs ${SCHEMA_VERSION}; migrate it with \`audiencectl init --state POSTGRES_URL\``,
+      `the PostgreSQL state ${display} is at schema version ${version}, this audiencectl needs ${SCHEMA_VERSION}; migrate it with \`${init}\``,
     );
   }
   throw new StateError(

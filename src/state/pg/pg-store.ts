@@ -32,6 +32,7 @@ import { MIGRATIONS, assertCurrent, migrate, schemaVersion, sql } from './migrat
 import { isTimeout, pgError } from './pg-errors.js';
 import { acquireSession, heldBy, type LockSession } from './session.js';
 import { RecordWrites } from '../record-writes.js';
+import { pgInitCommand } from '../../text/paste-flags.js';
 import type { CompatStore, ManifestCacheMirror, StateStore } from '../store.js';
 
 const POOL_SIZE = 4;
@@ -51,6 +52,8 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   readonly #schema: string;
   readonly #config: ClientConfig;
   readonly #timeouts: PgTimeouts;
+  /** The `init` that creates or migrates this store, for the schema check's message. */
+  readonly #init: string;
   #pool: pg.Pool | undefined;
   #checked: Promise<void> | undefined;
   #session: LockSession | undefined;
@@ -66,6 +69,9 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     this.#schema = schema;
     this.#config = clientConfig(url, access);
     this.#timeouts = timeoutsOf(access);
+    const named = new URL(url);
+    named.searchParams.set('schema', schema);
+    this.#init = pgInitCommand(named.href, access.paste, Boolean(access.passwordFile));
   }
 
   /** A statement of init's migrations or of `state migrate`'s copy may take longer. */
@@ -96,7 +102,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     this.#checked ??= (async () => {
       const client = await this.pool.connect();
       await usingClient(client, async () =>
-        assertCurrent(await schemaVersion(client, this.#schema), this.location),
+        assertCurrent(await schemaVersion(client, this.#schema), this.location, this.#init),
       );
     })().catch((error: unknown) => {
       this.#checked = undefined;
