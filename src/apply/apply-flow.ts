@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { LoadResult } from '../manifest/load.js';
 import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
 import { retimeSavedPlan } from '../plan/retime.js';
+import type { ManifestElsewhere } from '../plan/elsewhere.js';
 import type { Plan } from '../plan/schema.js';
 import type { LockInfo } from '../state/lock.js';
 import type { LockHolder } from '../state/lock-holder.js';
@@ -12,7 +13,7 @@ import { dropRemnants, spentRemnantNote, spentRemnants } from './remnants.js';
 import { resumeIntents } from './resume.js';
 import { planWithServiceClock } from './service-time.js';
 import { planHoldingElsewhere, savedPlanElsewhere, type LookElsewhere } from './held-elsewhere.js';
-import { checkSavedPlan, checkSettledPlan, originOf, stateDigest } from './saved-plan.js';
+import { checkSavedPlan, checkSettledPlan, originOf, savedPlanAsApplied, stateDigest } from './saved-plan.js';
 import { checkoutCheck, recordedRevision, type ApplyRevision, type CheckoutCheck } from './checkout-guard.js';
 import type { ApplyReport, ExecutorDeps, ProgressSink } from './types.js';
 
@@ -124,9 +125,13 @@ function watchLockLoss(
  * checkout does not contain: a saved plan's steps as they are, the manifests' as planned
  * from the records before anything is settled (checked again once the plan is final).
  */
-async function checkBeforeCalls(input: ApplyInput, flow: ApplyFlow, order: CheckoutCheck): Promise<void> {
+async function checkBeforeCalls(
+  input: ApplyInput,
+  flow: ApplyFlow,
+  order: CheckoutCheck,
+): Promise<readonly ManifestElsewhere[] | undefined> {
   // Without a commit to check against, a manifests apply reads nothing more here.
-  if (input.kind === 'manifests' && !order.active) return;
+  if (input.kind === 'manifests' && !order.active) return undefined;
   const recorded = await flow.store.readAll();
   if (input.kind === 'saved') {
     const elsewhere = await savedPlanElsewhere(input.plan, recorded, input.lookElsewhere, input.desired);
@@ -139,7 +144,9 @@ async function checkBeforeCalls(input: ApplyInput, flow: ApplyFlow, order: Check
       elsewhere,
     );
     await order.check(input.plan.steps, recorded);
-  } else if (order.concerns(recorded)) {
+    return elsewhere;
+  }
+  if (order.concerns(recorded)) {
     const first = await planHoldingElsewhere(
       (elsewhere) => makePlan(input.desired, recorded, { ...input.planOptions, elsewhere }),
       recorded,
@@ -147,13 +154,15 @@ async function checkBeforeCalls(input: ApplyInput, flow: ApplyFlow, order: Check
     );
     await order.check(first.steps, recorded);
   }
+  return undefined;
 }
 
 async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOutcome> {
   const { store } = flow;
   const revision = flow.revision ?? { kind: 'none' };
   const order = checkoutCheck(revision);
-  await checkBeforeCalls(input, flow, order);
+  // A saved plan's: the manifests found where it did not read, that it was checked with.
+  const checkedElsewhere = await checkBeforeCalls(input, flow, order);
   const resumed = await resumeIntents(store, flow.client, flow.clock, flow.signal, flow.paste);
   const settled = await store.readAll();
   // Planned as if already dropped (their runs count against no budget), dropped only once the
@@ -171,12 +180,15 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
     // Looked for again only when settling changed the state (else the check has nothing to do).
     const elsewhere =
       stateDigest(recorded) === originOf(saved, input.source).stateDigest
-        ? undefined
+        ? checkedElsewhere
         : await savedPlanElsewhere(saved, recorded, input.lookElsewhere, input.desired);
     checkSettledPlan(saved, input.source, input.desired, recorded, { resumed, spent: toDrop }, elsewhere);
+    const shown = flow.paste
+      ? savedPlanAsApplied(saved, input.source, input.desired, recorded, elsewhere, flow.paste)
+      : saved;
     const now = Math.floor(flow.clock.now() / 1000);
     plan = await planWithServiceClock(
-      (offset) => (offset === undefined ? saved : retimeSavedPlan(saved, recorded, now, offset)),
+      (offset) => (offset === undefined ? shown : retimeSavedPlan(shown, recorded, now, offset)),
       flow.client,
       flow.signal,
     );

@@ -7,7 +7,7 @@ import { Plan, type PlanOrigin, type SavedPlanOptions } from '../plan/schema.js'
 import { planScopeOf } from '../source/file-filter.js';
 import { otherOrg, type OrgOf } from '../state/org-binding.js';
 import type { RecordedState } from '../state/schema.js';
-import { NO_PASTE_FLAGS, withManifestsDir } from '../text/paste-flags.js';
+import { savedPlanPaste, type PasteFlags } from '../text/paste-flags.js';
 
 export class StalePlanError extends AudiencectlError {
   override readonly name = 'StalePlanError';
@@ -190,19 +190,21 @@ function assertPlannedOrgs(origin: PlanOrigin, source: string, orgOf: OrgOf): vo
 
 /**
  * The plan `origin`'s options and scope make from `desired` and `recorded`, with the manifests
- * found now where it did not read (savedPlanElsewhere), not those found when it was made.
+ * found now where it did not read (savedPlanElsewhere), not those found when it was made. Its
+ * commands carry `paste`, else what a JSON plan's carry (savedPlanPaste).
  */
 function planAgain(
   origin: PlanOrigin,
   desired: LoadResult,
   recorded: RecordedState,
   elsewhere: readonly ManifestElsewhere[] | undefined,
+  paste?: PasteFlags,
 ): Plan {
   const scope = planScopeOf(origin);
   return makePlan(desired, recorded, {
     ...planOptionsOf(origin.options),
-    // As `plan --output json` printed its commands: naming the directory it was made from.
-    paste: withManifestsDir(NO_PASTE_FLAGS, origin.dir),
+    // As `plan --output json` printed its commands (unless told to print them otherwise).
+    paste: paste ?? savedPlanPaste(origin.dir),
     ...(scope ? { scope } : {}),
     ...(elsewhere ? { elsewhere } : {}),
   });
@@ -248,12 +250,37 @@ export function checkSavedPlan(
   if (difference === '') return;
   const why =
     manifestsDigest(desired) === origin.manifestsDigest
-      ? `${source} was edited after it was made`
+      ? // The manifests and the state are those it was made from: its steps are not those planned
+        // from them, by a release that plans (or prints its commands) otherwise, or by a hand.
+        `${source} was made by another audiencectl version, or edited since: its steps are not those planned again from the same manifests and state`
       : `the manifests in ${origin.dir} changed since it was made`;
   throw new StalePlanError(
     'PLAN_MISMATCH',
     `the plan no longer matches the manifests and state: ${difference} differs (${why}); run plan again`,
   );
+}
+
+/**
+ * The saved plan as `apply plan.json` shows and executes it, once checkSavedPlan (and
+ * checkSettledPlan) found its steps are those planned again from `desired` and `recorded`: the
+ * same steps, whose printed commands carry this apply's flags (`paste`: its typed --state and
+ * --config, and the plan's directory) instead of the file's flag-free ones, which a pasted
+ * command would take to the default store. The file's are what is compared, word for word.
+ */
+export function savedPlanAsApplied(
+  saved: Plan,
+  source: string,
+  desired: LoadResult,
+  recorded: RecordedState,
+  elsewhere: readonly ManifestElsewhere[] | undefined,
+  paste: PasteFlags,
+): Plan {
+  const shown = planAgain(originOf(saved, source), desired, recorded, elsewhere, paste);
+  // Checked equal but for the commands' words: a plan that is not the saved one is never shown.
+  const same =
+    shown.steps.length === saved.steps.length &&
+    shown.steps.every((step, index) => step.id === saved.steps[index]?.id);
+  return same ? { ...saved, steps: shown.steps, held: shown.held } : saved;
 }
 
 /** The first few of `notes` (what resumeIntents settled, the spent records), for a message. */

@@ -156,7 +156,7 @@ describe('apply, end to end through the CLI against the emulator', () => {
         });
         expect(refusedEdit.code).toBe(1);
         expect(refusedEdit.stderr).toContain(
-          `the plan no longer matches the manifests and state: step prod/gold:create differs (${tampered} was edited after it was made)`,
+          `the plan no longer matches the manifests and state: step prod/gold:create differs (${tampered} was made by another audiencectl version, or edited since: its steps are not those planned again from the same manifests and state)`,
         );
         expect(refusedEdit.stderr).not.toMatch(/\n\s+at /);
         // Not a plan at all.

@@ -76,7 +76,7 @@ describe('apply plan.json: exactly what was reviewed, or nothing', () => {
       const saved = await env.savedPlan(manifests);
       saved.steps[0]!.create!.description = 'TAMPERED';
       await expect(env.applySaved(saved, manifests)).rejects.toThrow(
-        'the plan no longer matches the manifests and state: step prod/gold:create differs (plan.json was edited after it was made); run plan again',
+        'the plan no longer matches the manifests and state: step prod/gold:create differs (plan.json was made by another audiencectl version, or edited since: its steps are not those planned again from the same manifests and state); run plan again',
       );
       expect(env.emulator.control.counters().requests).toBe(0);
     });

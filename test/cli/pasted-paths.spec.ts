@@ -382,4 +382,56 @@ describe('suggested commands that embed a path, pasted as printed', () => {
       });
     });
   });
+
+  it("apply plan.json --state prints its saved plan's commands with --state: pasted, they move the record in that store; a decoy at the default location stays byte for byte", async () => {
+    await withEmulator({}, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        // The store only by --state: a pasted command inherits no AUDIENCECTL_STATE.
+        const env = { ...emulatorEnv(emulator), AUDIENCECTL_STATE: undefined };
+        const store = path.join(tmp, 'prod-store');
+        await mkdir(store);
+        const quiet = { ingestion: { onCreate: false } };
+        await writeFiles(path.join(tmp, 'aud'), { 'gold.yaml': manifestYaml('gold', quiet) });
+        const flags = ['--state', 'prod-store'];
+        expect(
+          (await runCliInProcess(['apply', 'aud', ...flags, '--auto-approve'], { cwd: tmp, env })).code,
+        ).toBe(0);
+        const id = (await readState(store)).audiences[0]?.audienceId;
+        expect(id).toBeDefined();
+        // The records moved away (state migrate leaves the old store): a decoy at the default location.
+        const decoy = path.join(tmp, '.audiencectl-state');
+        await cp(store, decoy, { recursive: true });
+        const decoyBefore = await filesOf(decoy);
+        await writeFiles(path.join(tmp, 'aud'), {
+          'gold.yaml': manifestYaml('golld', { ...quiet, spec: { name: 'Audience gold' } }),
+        });
+        const saved = await runCliInProcess(
+          ['plan', 'aud', ...flags, '--output', 'json', '--out', 'plan.json'],
+          {
+            cwd: tmp,
+            env,
+          },
+        );
+        expect(saved.code).toBe(0);
+        const applied = await runCliInProcess(['apply', 'plan.json', ...flags, '--auto-approve'], {
+          cwd: tmp,
+          env,
+        });
+        expect(applied.stderr).not.toMatch(/PLAN_|no longer matches/);
+        expect(applied.code).toBe(3);
+        const forget = printed(applied.stdout, /To keep the new name: `([^`]*)`/);
+        expect(forget).toBe('audiencectl state forget gold --sandbox prod --state prod-store');
+        const importCommand = printed(applied.stdout, /To keep the new name: `[^`]*`, then `([^`]*)`/);
+        expect(importCommand).toBe(
+          `audiencectl state import golld ${tmp}/aud --sandbox prod --audience-id ${id} --state prod-store`,
+        );
+        expect((await paste(forget, { cwd: tmp, env })).code).toBe(0);
+        const imported = await paste(importCommand, { cwd: tmp, env });
+        expect(imported.stderr).toBe('');
+        expect(imported.stdout).toContain(`Imported prod/golld: audience ${id}.`);
+        expect((await readState(store)).audiences.map((r) => [r.key, r.audienceId])).toEqual([['golld', id]]);
+        expect(await filesOf(decoy)).toEqual(decoyBefore);
+      });
+    });
+  });
 });

@@ -40,7 +40,7 @@ import { dropScanThread } from '../../scan/prestart.js';
 import { fileSelector } from '../../source/file-filter.js';
 import { escapeText } from '../../text/safe-text.js';
 import { pasteFlagsOf } from '../paste-flags.js';
-import { NO_PASTE_FLAGS, withManifestsDir, type PasteFlags } from '../../text/paste-flags.js';
+import { savedPlanPaste, withManifestsDir, type PasteFlags } from '../../text/paste-flags.js';
 import { AudiencectlError } from '../../errors.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
 import { describeLocation, type StateLocation } from '../../state/location.js';
@@ -106,7 +106,7 @@ async function liveView(
 function pasteOfPlan(flags: Flags, typed: PasteFlags, dir: string): PasteFlags | undefined {
   if (flags.base !== undefined) return undefined;
   if (flags.output === 'text') return withManifestsDir(typed, dir);
-  if (flags.output === 'json') return withManifestsDir(NO_PASTE_FLAGS, path.resolve(dir));
+  if (flags.output === 'json') return savedPlanPaste(dir);
   return undefined;
 }
 
