@@ -3,12 +3,16 @@ import { aRecord, appliedSpec } from '../../test/state/helpers.js';
 import { MAX_RUNS, applyChanges, mergeRun, normaliseRecord } from './record-changes.js';
 import type { RunRecord } from './schema.js';
 
-const run = (runId: string, status = 'SUCCESS'): RunRecord => ({
+const run = (runId: string, status = 'SUCCESS', createdAt = 1): RunRecord => ({
   runId,
   status,
-  createdAt: 1,
+  createdAt,
   dataFilterStartTime: 0,
 });
+const DAY = 86_400;
+/** `count` runs begun a minute apart, the newest at `newest`. */
+const runsFrom = (prefix: string, count: number, newest: number) =>
+  Array.from({ length: count }, (_, i) => run(`${prefix}${i}`, 'SUCCESS', newest - i * 60));
 
 describe('record changes', () => {
   it('adds a new run first and replaces a known one in place', () => {
@@ -18,7 +22,22 @@ describe('record changes', () => {
       'SUCCESS',
     ]);
     const full = Array.from({ length: MAX_RUNS }, (_, i) => run(`r${i}`));
-    expect(mergeRun(full, run('new'))).toHaveLength(MAX_RUNS);
+    expect(mergeRun(full, run('new', 'SUCCESS', 2 * DAY))).toHaveLength(MAX_RUNS);
+  });
+
+  it('keeps past MAX_RUNS every run begun within a day of the newest: it may still count against the daily budget', () => {
+    // 20 runs within the last hours, and a new one: the 21st still counts.
+    const today = runsFrom('r', 20, 10 * DAY);
+    expect(mergeRun(today, run('new', 'SUCCESS', 10 * DAY + 60))).toHaveLength(21);
+    // A record replaced twice in a day: 25 runs that count, none cut; older ones beyond 20 are.
+    const counting = runsFrom('c', 25, 10 * DAY);
+    const old = runsFrom('o', 5, 8 * DAY);
+    expect(
+      normaliseRecord({ ...aRecord('gold'), runs: [...old, ...counting] }).runs.map((r) => r.runId),
+    ).toEqual(counting.map((r) => r.runId));
+    // The window's edge: a run begun exactly a day before the newest is past it.
+    const edge = [...runsFrom('e', 20, 10 * DAY), run('day-old', 'SUCCESS', 10 * DAY - DAY)];
+    expect(normaliseRecord({ ...aRecord('gold'), runs: edge }).runs).toHaveLength(20);
   });
 
   it('merges given fields, leaves the others, sets or clears the blocked mark', () => {
@@ -35,7 +54,8 @@ describe('record changes', () => {
   });
 
   it('validates and bounds a record', () => {
-    const runs = Array.from({ length: MAX_RUNS + 3 }, (_, i) => run(`r${i}`));
+    // One run a day: only the newest could still count.
+    const runs = Array.from({ length: MAX_RUNS + 3 }, (_, i) => run(`r${i}`, 'SUCCESS', 100 * DAY - i * DAY));
     expect(normaliseRecord({ ...aRecord('gold'), runs }).runs).toHaveLength(MAX_RUNS);
     expect(() => normaliseRecord({ ...aRecord('gold'), key: 7 } as never)).toThrow();
   });

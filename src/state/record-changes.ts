@@ -5,10 +5,27 @@ import {
   type PendingCreate,
   type RunRecord,
 } from './schema.js';
-import { withoutStaleFormerRuns } from './current-runs.js';
+import { RUN_BUDGET_WINDOW_SECONDS, withoutStaleFormerRuns } from './current-runs.js';
 
-/** Runs kept per record, newest first: enough to see a trend, small enough to stay fast. */
+/**
+ * Runs kept per record, newest first: enough to see a trend, small enough to stay fast. Runs
+ * that may still count against the daily run budget are kept past it (keptRuns).
+ */
 export const MAX_RUNS = 20;
+
+/**
+ * `runs` (newest first) cut to MAX_RUNS, but never a run begun within the budget's window of the
+ * newest: it may still count (a record replaced twice in a day holds its former audiences' runs
+ * beside its own), and cut, the budget would start a run too many. The service's own daily
+ * limits bound what is kept.
+ */
+function keptRuns(runs: RunRecord[]): RunRecord[] {
+  const newest = runs[0];
+  if (newest === undefined || runs.length <= MAX_RUNS) return runs;
+  const since = newest.createdAt - RUN_BUDGET_WINDOW_SECONDS;
+  const cut = runs.findIndex((run, index) => index >= MAX_RUNS && run.createdAt <= since);
+  return cut === -1 ? runs : runs.slice(0, cut);
+}
 
 export type Observed = NonNullable<AudienceRecord['observed']>;
 export type Blocked = NonNullable<AudienceRecord['blocked']>;
@@ -54,13 +71,13 @@ export function recordFormat(runs: readonly RunRecord[]): 1 | 2 {
 export function normaliseRecord(input: AudienceRecordInput): AudienceRecord {
   const record = AudienceRecord.parse(input);
   // Sorted before the cut, so the bound drops the oldest runs whatever order they came in.
-  const runs = [...record.runs].sort((a, b) => b.createdAt - a.createdAt).slice(0, MAX_RUNS);
+  const runs = keptRuns([...record.runs].sort((a, b) => b.createdAt - a.createdAt));
   return { ...record, schemaVersion: recordFormat(runs), runs };
 }
 
 export function mergeRun(runs: readonly RunRecord[], run: RunRecord): RunRecord[] {
   const index = runs.findIndex((existing) => existing.runId === run.runId);
-  if (index === -1) return [run, ...runs].slice(0, MAX_RUNS);
+  if (index === -1) return keptRuns([run, ...runs]);
   return runs.map((existing, i) => (i === index ? run : existing));
 }
 

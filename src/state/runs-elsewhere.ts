@@ -1,6 +1,4 @@
-import { AUDIENCE_RUNS_PER_DAY } from './counted-runs.js';
 import { holdsOnlyFormerRuns, reclaimedRuns } from './current-runs.js';
-import { MAX_RUNS } from './record-changes.js';
 import { recordId } from './record-id.js';
 import type { AudienceRecord, RunRecord } from './schema.js';
 import type { StateStore } from './store.js';
@@ -18,11 +16,10 @@ export type RunsTakenFrom = {
 };
 
 /**
- * A runs-only record left as it is, with its `runs` counting runs of the audience: taken, they
- * would have cut runs that count from the new record (`full`), or it changed since it was read
- * (`changed`). The plan's budget counts them for the audience there all the same.
+ * A runs-only record left as it is, with its `runs` counting runs of the audience: it changed
+ * since it was read. The plan's budget counts them for the audience there all the same.
  */
-export type RunsLeftIn = { from: AudienceRecord; runs: number; why: 'full' | 'changed' };
+export type RunsLeftIn = { from: AudienceRecord; runs: number };
 
 /** The runs a record of `audienceId` holds once it took theirs from the runs-only records of other keys. */
 export type RunsElsewhere = {
@@ -43,11 +40,8 @@ export type RunsElsewhere = {
  * audience's runs wherever they are kept (state/counted-runs.ts); taken, they are the new
  * record's own (reclaimedRuns), what its key shows and what `state forget` keeps of it.
  *
- * Each run once (by run id, against `into` and across sources). Never past what the record
- * keeps (MAX_RUNS, its newest), with room for the runs the audience may still start today
- * (AUDIENCE_RUNS_PER_DAY, its own included; each new run drops the record's oldest): a source
- * whose runs would not fit is left as it is (`left`, `full`), not cut, so no run that counts is
- * lost, now or at the audience's next runs.
+ * Each run once (by run id, against `into` and across sources). A record keeps every run that
+ * may still count, past MAX_RUNS (record-changes.ts keptRuns), so none taken is cut.
  * Each source taken from keeps its other runs that count, or goes (`rest` undefined).
  */
 export function runsHeldElsewhere(
@@ -59,14 +53,7 @@ export function runsHeldElsewhere(
 ): RunsElsewhere {
   const runs = [...into];
   const known = new Set(into.map((run) => run.runId));
-  const counting = [
-    ...new Map(into.filter((run) => run.createdAt > since).map((r) => [r.runId, r])).values(),
-  ];
-  // Runs of other audiences (replaced, or forgotten here) that count; and the audience's own.
-  const others = counting.filter((run) => (run.formerAudienceId ?? audienceId) !== audienceId).length;
-  let own = counting.length - others;
   const sources: RunsTakenFrom[] = [];
-  const left: RunsLeftIn[] = [];
   for (const record of records) {
     if (record.sandbox !== target.sandbox || record.key === target.key || !holdsOnlyFormerRuns(record))
       continue;
@@ -76,14 +63,8 @@ export function runsHeldElsewhere(
     const fresh = [
       ...new Map(theirs.filter((run) => !known.has(run.runId)).map((r) => [r.runId, r])).values(),
     ];
-    // Room for the runs the audience may still start today too: each new run cuts the oldest.
-    if (others + Math.max(own + fresh.length, AUDIENCE_RUNS_PER_DAY) > MAX_RUNS) {
-      left.push({ from: record, runs: theirs.length, why: 'full' });
-      continue;
-    }
     runs.push(...(reclaimedRuns({ runs: fresh }, audienceId) ?? []));
     for (const run of fresh) known.add(run.runId);
-    own += fresh.length;
     const rest = current.filter((run) => run.formerAudienceId !== audienceId);
     sources.push({
       from: record,
@@ -92,13 +73,13 @@ export function runsHeldElsewhere(
       rest: rest.length === 0 ? undefined : { ...record, runs: rest },
     });
   }
-  return { target, audienceId, runs, sources, left };
+  return { target, audienceId, runs, sources, left: [] };
 }
 
 /**
  * Drops (or keeps only the rest of) the runs-only records whose runs a record just written took,
  * each only while it is as read (a step of the same apply may write it: a create into it); one
- * changed meanwhile is left as it is (`left`, `changed`). Called after that write: a kill in
+ * changed meanwhile is left as it is (`left`). Called after that write: a kill in
  * between, or a record changed since it was read, leaves the runs in both records, each counted
  * once by the plan's budget (by run id), until the old record's runs are spent and an apply drops
  * it (apply/remnants.ts); the other order could lose them.
@@ -108,7 +89,7 @@ export async function dropTaken(store: StateStore, elsewhere: RunsElsewhere): Pr
   const left = [...elsewhere.left];
   for (const source of elsewhere.sources) {
     if (await store.replaceIfUnchanged(source.from, source.rest)) sources.push(source);
-    else left.push({ from: source.from, runs: source.taken + source.held, why: 'changed' });
+    else left.push({ from: source.from, runs: source.taken + source.held });
   }
   return { ...elsewhere, sources, left };
 }
@@ -119,18 +100,15 @@ function counting(count: number): string {
 
 /** What an import, a discover or an adoption says of each runs-only record it took runs from, or left. */
 export function takenRunsNotes(elsewhere: RunsElsewhere): string[] {
-  const into = recordId(elsewhere.target.sandbox, elsewhere.target.key);
   const taken = elsewhere.sources.map(({ from, taken, held, rest }) => {
     const same =
       held === 0 ? '' : ` (${held} more it kept ${held === 1 ? 'is' : 'are'} held already: the same run ids)`;
     const after = rest ? `, which keeps its other ${rest.runs.length}` : ', which is dropped';
     return `took ${counting(taken)} from the runs-only record of ${recordId(from.sandbox, from.key)}${same}${after}`;
   });
-  const left = elsewhere.left.map(({ from, runs, why }) => {
-    const where = `the runs-only record of ${recordId(from.sandbox, from.key)}`;
-    return why === 'full'
-      ? `left ${counting(runs)} of audience ${elsewhere.audienceId} in ${where}, where ${runs === 1 ? 'it counts' : 'they count'} for it: taken, with the runs the audience may still start today, ${into} would hold more than the ${MAX_RUNS} runs it keeps, and cut some that count`
-      : `left ${where} as it is (it changed meanwhile): it keeps ${counting(runs)} of audience ${elsewhere.audienceId} too, counted once (by run id) until spent`;
-  });
+  const left = elsewhere.left.map(
+    ({ from, runs }) =>
+      `left the runs-only record of ${recordId(from.sandbox, from.key)} as it is (it changed meanwhile): it keeps ${counting(runs)} of audience ${elsewhere.audienceId} too, counted once (by run id) until spent`,
+  );
   return [...taken, ...left];
 }

@@ -78,8 +78,9 @@ describe.each(stores)('$name store: records', (kind) => {
 
   it('keeps the runs newest first and bounded', async () => {
     const store = await lockedStore(kind);
-    // Given oldest first: r0 was created at 0, r24 at 24.
-    const runs = Array.from({ length: 25 }, (_, i) => run(`r${i}`, i));
+    // Given oldest first, a day apart: r0 was created on day 0, r24 on day 24 (only the newest
+    // could still count against the daily budget, which a record keeps past 20).
+    const runs = Array.from({ length: 25 }, (_, i) => run(`r${i}`, i * 86_400));
     const stored = await store.put(aRecord('gold', { runs }));
     expect(stored.runs.map((r) => r.runId)).toEqual(Array.from({ length: 20 }, (_, i) => `r${24 - i}`));
     expect((await store.get('prod', 'gold'))?.runs).toHaveLength(20);
