@@ -11,6 +11,7 @@ import { executePlan } from './executor.js';
 import { readLive } from './live.js';
 import { dropRemnants, spentRemnantNote, spentRemnants } from './remnants.js';
 import { resumeIntents } from './resume.js';
+import { eitherSignal } from './poll.js';
 import { planWithServiceClock } from './service-time.js';
 import { planHoldingElsewhere, savedPlanElsewhere, type LookElsewhere } from './held-elsewhere.js';
 import { checkSavedPlan, checkSettledPlan, originOf, savedPlanAsApplied, stateDigest } from './saved-plan.js';
@@ -173,6 +174,9 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
     spent.length === 0
       ? settled
       : { ...settled, audiences: settled.audiences.filter((record) => !spent.includes(record)) };
+  // The clock read of a plan with runs also ends at the first Ctrl-C (the drain): the apply then
+  // starts nothing, so waiting for the read (up to a request timeout) only held it back.
+  const clockSignal = eitherSignal(flow.signal, flow.drain);
   let plan: Plan;
   if (input.kind === 'saved') {
     const saved = input.plan;
@@ -190,7 +194,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
     plan = await planWithServiceClock(
       (offset) => (offset === undefined ? shown : retimeSavedPlan(shown, recorded, now, offset)),
       flow.client,
-      flow.signal,
+      clockSignal,
     );
   } else {
     const live = await readLive(input.desired, recorded, input.planOptions, flow.client, {
@@ -205,7 +209,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
         planWithServiceClock(
           (clockOffset) => makePlan(input.desired, recorded, { ...options, clockOffset, elsewhere }),
           flow.client,
-          flow.signal,
+          clockSignal,
         ),
       recorded,
       input.lookElsewhere,

@@ -146,6 +146,50 @@ describe('the first Ctrl-C while AEP clock is read before the creates', () => {
   });
 });
 
+// Planning a run with no reading of AEP's clock reads one audience first. The drain used to
+// leave that read to finish (up to a request timeout), then cancel the apply anyway.
+describe('the first Ctrl-C while AEP clock is read to plan a run', () => {
+  it('ends the read at once: the apply is cancelled with the read unanswered, and no run starts', async () => {
+    await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+      const root = await freshDir();
+      const state = path.join(root, 'state');
+      await mkdir(state);
+      const env = executorEnv(emulator, state);
+      await resume(env, state, [quiet('c1')]);
+      const dir = new ManifestDir(path.join(root, 'm'));
+      await dir.write([quiet('c1', { ingestion: { onCreate: false, request: 'again' } })]);
+      const gateway = await startGateway(emulator.url);
+      gateway.choose((method, url) =>
+        method === 'GET' && url.startsWith('/data/core/ups/audiences?') ? 'hold' : 'pass',
+      );
+      const config = path.join(root, 'audiencectl.yaml');
+      const hour = 3_600_000;
+      await writeFile(
+        config,
+        [
+          `baseUrl: ${gateway.url}/data/core/ais`,
+          `timeouts: { socketMs: ${hour}, responseMs: ${hour}, requestMs: ${hour} }`,
+          '',
+        ].join('\n'),
+      );
+      try {
+        const apply = spawnApply(env, dir.dir, state, ['--config', config]);
+        await gateway.held;
+        apply.signal('SIGINT');
+        const result = await apply.exited;
+
+        expect(result.stderr).toContain(DRAIN_MESSAGE);
+        expect(result.stderr).not.toContain(ABORT_MESSAGE);
+        expect(result.stderr).not.toMatch(STACK);
+        expect(result.stdout).toContain('Apply cancelled; nothing was changed.');
+      } finally {
+        await gateway.close();
+      }
+      expect(emulator.control.counters().byEndpoint.startRun.requests).toBe(0);
+    });
+  });
+});
+
 describe.each(stores)('SIGTERM, then Ctrl-C, during apply ($name store)', (kind) => {
   it(
     'stops at once: the lock is free, the intent of the call in flight is kept, the next apply resumes with nothing duplicated',
