@@ -148,11 +148,19 @@ export function applyRunBudget(
   const counted = countedRuns(records.values(), now - RUN_BUDGET_WINDOW_SECONDS);
   const usedBySandbox = new Map(counted.bySandbox);
   const usedByAudience = new Map(counted.byAudience);
+  // Keys whose audience this plan creates (a create, or a replace's): their run is the new
+  // audience's, not that of the audience the record names now (a replace deletes it).
+  const created = new Set(
+    steps
+      .filter((step) => step.kind === 'create' || step.kind === 'replace')
+      .map((step) => recordId(step.sandbox, step.key)),
+  );
   for (const step of steps) {
     if (step.kind !== 'run' || step.blocked || step.deferred) continue;
-    // The audience it runs on; none after a create, whose run is the record's (a new id, whose
-    // record's runs of a deleted audience, formerAudienceId, count for the sandbox only).
-    const audienceId = step.audienceId ?? records.get(recordId(step.sandbox, step.key))?.audienceId;
+    // The audience it runs on; none after a create or a replace, whose run is the record's (a new
+    // id, whose record's runs of a deleted audience, formerAudienceId, count for the sandbox only).
+    const id = recordId(step.sandbox, step.key);
+    const audienceId = step.audienceId ?? (created.has(id) ? undefined : records.get(id)?.audienceId);
     const audience = budgetKey(step.sandbox, step.key, audienceId);
     const sandboxUsed = usedBySandbox.get(step.sandbox) ?? 0;
     const audienceUsed = usedByAudience.get(audience) ?? 0;

@@ -41,6 +41,28 @@ describe('the per-audience budget', () => {
     expect(kinds(sandbox)).toEqual(['run prod/gold (deferred)']);
     expect(sandbox.steps[0]!.deferred).toBe('sandbox "prod" has used its 10 runs of the last 24 h');
   });
+
+  it("does not charge a replace's first run with the runs of the audience the replace deletes (review 17)", () => {
+    const before = loadTexts({ 'g.yaml': manifestYaml('gold', { ingestion: { onCreate: true } }) });
+    const state = appliedState(before);
+    // The audience being replaced ran 10 times today (the service's cap per audience).
+    state.audiences[0]!.runs = Array.from({ length: 10 }, (_, i) => run(`r${i}`, 'SUCCESS', NOW - 600 - i));
+    const after = loadTexts({
+      'g.yaml': manifestYaml('gold', {
+        metadata: { allowReplace: true },
+        spec: { name: 'Audience gold renamed' },
+        ingestion: { onCreate: true },
+      }),
+    });
+    expect(kinds(plan(after, state, options()))).toEqual(['replace prod/gold', 'run prod/gold']);
+    // The sandbox's budget still counts them.
+    const sandbox = plan(
+      after,
+      state,
+      options({ runBudget: { perSandboxPerDay: 10, perAudiencePerDay: 10 } }),
+    );
+    expect(kinds(sandbox)).toEqual(['replace prod/gold', 'run prod/gold (deferred)']);
+  });
 });
 
 describe('the budget counts runs where the service counts them (review 15)', () => {
