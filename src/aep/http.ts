@@ -49,14 +49,17 @@ export function isTokenRefusal(status: number, platformCode: string | undefined)
  * empty 503, a 407, or the JSON of a gateway of its own: AWS's `{"message": …}`, Kong's, Apigee's
  * `{"fault": …}`), a redirect (to a captive portal's login), or that login page itself. Taken as
  * AEP's, it would time runs and the lookup of a lost create. So: a success (2xx) that is no HTML
- * page, or an error in one of the service's two shapes (platform or gateway: readErrorBody); an
- * answer left out only costs a reading, which the next one gives.
+ * page, or an error in one of the service's two shapes (platform or gateway: readErrorBody) with
+ * its code; an answer left out only costs a reading, which the next one gives.
  */
 function isServiceAnswer(
   response: { statusCode: number; headers: Record<string, string | string[] | undefined> },
   info: ErrorBodyInfo | undefined,
 ): boolean {
-  if (info !== undefined) return info.shape === 'platform' || info.shape === 'gateway';
+  // With AEP's code (`type` …/errors/<code>, `report.errorCode`, `error_code`): an intermediary's
+  // own RFC 7807 problem (Spring's, ASP.NET's `type: "about:blank"`) has the shape, not the code.
+  if (info !== undefined)
+    return (info.shape === 'platform' || info.shape === 'gateway') && info.platformCode !== undefined;
   if (response.statusCode >= 300) return false;
   return !/html/i.test(headerText(response.headers['content-type']) ?? '');
 }

@@ -222,6 +222,19 @@ describe("a proxy's page in front of the emulator, and AEP's clock", () => {
             body: '{"fault":{"faultstring":"The Service is temporarily unavailable"}}',
           },
           { status: 504, type: 'application/json', body: '{}' },
+          // An intermediary's own RFC 7807 problems (Spring's, ASP.NET's): AEP's shape, no AEP code.
+          {
+            status: 503,
+            type: 'application/problem+json',
+            body: '{"type":"about:blank","title":"Service Unavailable","status":503}',
+          },
+          {
+            status: 502,
+            type: 'application/problem+json',
+            body: '{"type":"https://tools.ietf.org/html/rfc9110#section-15.6.3","title":"Bad Gateway","status":502}',
+          },
+          // A success of a machine in between: a captive portal's login page.
+          { status: 200, type: 'text/html', body: '<html><body>Sign in to the network</body></html>' },
         ];
         const proxyAnswers = (page: Omit<GatewayPage, 'date'>) =>
           gateway.choose(() => ({ ...page, date: new Date(Date.now() - 120 * minute) }));
