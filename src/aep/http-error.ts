@@ -1,4 +1,5 @@
 import { redactText } from '../log.js';
+import { safeUrl } from '../text/safe-url.js';
 import type { CallState } from './call-state.js';
 import { hintsOf } from './credentials.js';
 import { readErrorBody } from './error-body.js';
@@ -176,6 +177,34 @@ export function badResponse(
   return new AepError({
     code: 'AEP_BAD_RESPONSE',
     message: `AEP answered ${where(state)} with HTTP ${status} but an unexpected body (${problem}).${mutation ? ' The change was probably made.' : ''}`,
+    status,
+    requestId,
+    outcomeUnknown: mutation,
+    sandbox: state.sandbox,
+    endpoint: state.endpoint,
+    method: state.method,
+    attempts: state.attempts,
+  });
+}
+
+/**
+ * A 3xx: the client follows no redirect (got would send the token to where it points, even
+ * another host). The service's API does not redirect: a base URL that moved, a proxy or a
+ * captive portal does. A change's outcome is unknown (the next apply checks).
+ */
+export function redirectAnswer(
+  state: CallState,
+  status: number,
+  location: string | undefined,
+  requestId: string | undefined,
+): AepError {
+  const mutation = state.method !== 'GET';
+  const to = location === undefined ? '' : ` to ${safeUrl(location)}`;
+  return new AepError({
+    code: 'AEP_UNEXPECTED_RESPONSE',
+    message: redactText(
+      `AEP answered ${where(state)} with HTTP ${status}, a redirect${to}, which audiencectl does not follow (it would send its token there). Check the base URL (AEP_BASE_URL, or baseUrl in the config file) and any proxy between here and AEP (HTTPS_PROXY, NO_PROXY).${mutation ? ' Whether the change was made is unknown: the next apply checks.' : ''}`,
+    ),
     status,
     requestId,
     outcomeUnknown: mutation,

@@ -5,7 +5,7 @@ import { componentLogger } from '../log.js';
 import type { CallState } from './call-state.js';
 import { AepError } from './errors.js';
 import { createHttp, type AttemptResult } from './http.js';
-import { abortedError, badResponse, httpError, networkError } from './http-error.js';
+import { abortedError, badResponse, httpError, networkError, redirectAnswer } from './http-error.js';
 import { DEFAULT_IMS_URL } from './ims-defaults.js';
 import { ImsToken, ImsTokens } from './ims-token.js';
 import {
@@ -184,6 +184,8 @@ export function createTransport(options: AepClientOptions): Transport {
   ): Promise<z.output<S>> {
     const { state, response } = await exchange(sandbox, request, callOptions);
     const requestId = headerText(response.headers['x-request-id']);
+    if (response.statusCode >= 300 && response.statusCode < 400)
+      throw redirectAnswer(state, response.statusCode, headerText(response.headers.location), requestId);
     let json: unknown;
     try {
       json = JSON.parse(response.body);

@@ -301,15 +301,37 @@ describe('a redirect to another host', () => {
     });
 
   it.each([301, 302, 307, 308])(
-    'an API call answered %i: not followed, a failed call, the token sent nowhere else',
+    'an API call answered %i: not followed, a failed call naming the redirect, the token sent nowhere else',
     async (status) => {
-      fake.script({ status, headers: { location: `${elsewhere.apiBaseUrl}/external-audience/a-1/runs` } });
+      fake.script({
+        status,
+        headers: { location: `${elsewhere.apiBaseUrl}/external-audience/a-1/runs?token=t0p` },
+      });
       const error = await failure(client().listRuns('prod', 'a-1'));
       expect(elsewhere.requests.map((request) => request.headers.authorization)).toEqual([]);
-      expect(error.status).toBe(status);
+      expect(error).toMatchObject({ code: 'AEP_UNEXPECTED_RESPONSE', status, outcomeUnknown: false });
+      expect(error.message).toContain(
+        `with HTTP ${status}, a redirect to ${elsewhere.apiBaseUrl}/external-audience/a-1/runs`,
+      );
+      expect(error.message).toContain('which audiencectl does not follow');
+      expect(error.message).not.toContain('t0p');
       expect(error.message).not.toContain('redirected-token');
     },
   );
+
+  it('a create, a PATCH and a run request answered 307: sent nowhere else, their outcome unknown', async () => {
+    const to = { status: 307, headers: { location: `${elsewhere.apiBaseUrl}/external-audience/` } };
+    const api = client();
+    fake.script(to, to, to);
+    const calls = [
+      failure(api.createAudience('prod', spec())),
+      failure(api.patchAudience('prod', 'a-1', { description: 'changed' })),
+      failure(api.startRun('prod', 'a-1', { dataFilterStartTime: 0 })),
+    ];
+    for (const error of await Promise.all(calls))
+      expect(error).toMatchObject({ code: 'AEP_UNEXPECTED_RESPONSE', status: 307, outcomeUnknown: true });
+    expect(elsewhere.requests).toEqual([]);
+  });
 
   it.each([302, 307])(
     'the IMS token request answered %i: not followed, the secret sent nowhere else',
