@@ -43,6 +43,29 @@ async function resume(env: ExecutorEnv, location: string, manifests: readonly Ma
   throw new Error('no convergence after 5 applies');
 }
 
+/**
+ * A gateway in front of the emulator that holds AEP's clock read (the Audiences API's list,
+ * one audience) and never answers it, and a configuration pointing at it whose timeouts are far
+ * beyond the test's: only an interrupt can end the read.
+ */
+async function holdingClockRead(emulatorUrl: string, root: string) {
+  const gateway = await startGateway(emulatorUrl);
+  gateway.choose((method, url) =>
+    method === 'GET' && url.startsWith('/data/core/ups/audiences?') ? 'hold' : 'pass',
+  );
+  const config = path.join(root, 'audiencectl.yaml');
+  const hour = 3_600_000;
+  await writeFile(
+    config,
+    [
+      `baseUrl: ${gateway.url}/data/core/ais`,
+      `timeouts: { socketMs: ${hour}, responseMs: ${hour}, requestMs: ${hour} }`,
+      '',
+    ].join('\n'),
+  );
+  return { gateway, config };
+}
+
 const freshDir = (() => {
   const directory = stores.find((s) => s.name === 'directory')!;
   return () => directory.fresh();
@@ -109,23 +132,8 @@ describe('the first Ctrl-C while AEP clock is read before the creates', () => {
       const env = executorEnv(emulator, state);
       const dir = new ManifestDir(path.join(root, 'm'));
       await dir.write([quiet('c1'), quiet('c2')]);
-      // A fresh apply has seen no AEP answer: its creates read one audience first (the
-      // Audiences API's list). The gateway in front holds that read and never answers it; the
-      // timeouts are far beyond the test's, so only the interrupt can end it.
-      const gateway = await startGateway(emulator.url);
-      gateway.choose((method, url) =>
-        method === 'GET' && url.startsWith('/data/core/ups/audiences?') ? 'hold' : 'pass',
-      );
-      const config = path.join(root, 'audiencectl.yaml');
-      const hour = 3_600_000;
-      await writeFile(
-        config,
-        [
-          `baseUrl: ${gateway.url}/data/core/ais`,
-          `timeouts: { socketMs: ${hour}, responseMs: ${hour}, requestMs: ${hour} }`,
-          '',
-        ].join('\n'),
-      );
+      // A fresh apply has seen no AEP answer: its creates read one audience first, held.
+      const { gateway, config } = await holdingClockRead(emulator.url, root);
       try {
         const apply = spawnApply(env, dir.dir, state, ['--config', config]);
         await gateway.held;
@@ -158,20 +166,7 @@ describe('the first Ctrl-C while AEP clock is read to plan a run', () => {
       await resume(env, state, [quiet('c1')]);
       const dir = new ManifestDir(path.join(root, 'm'));
       await dir.write([quiet('c1', { ingestion: { onCreate: false, request: 'again' } })]);
-      const gateway = await startGateway(emulator.url);
-      gateway.choose((method, url) =>
-        method === 'GET' && url.startsWith('/data/core/ups/audiences?') ? 'hold' : 'pass',
-      );
-      const config = path.join(root, 'audiencectl.yaml');
-      const hour = 3_600_000;
-      await writeFile(
-        config,
-        [
-          `baseUrl: ${gateway.url}/data/core/ais`,
-          `timeouts: { socketMs: ${hour}, responseMs: ${hour}, requestMs: ${hour} }`,
-          '',
-        ].join('\n'),
-      );
+      const { gateway, config } = await holdingClockRead(emulator.url, root);
       try {
         const apply = spawnApply(env, dir.dir, state, ['--config', config]);
         await gateway.held;
