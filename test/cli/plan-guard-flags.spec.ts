@@ -6,8 +6,8 @@ import { openStateStore } from '../../src/state/open.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { withTempDir, writeFiles } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { manifestObject, manifestYaml } from '../helpers/manifests.js';
-import { kinds } from '../helpers/planning.js';
+import { loadTexts, manifestObject, manifestYaml } from '../helpers/manifests.js';
+import { appliedState, kinds } from '../helpers/planning.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { aRecord } from '../state/helpers.js';
 
@@ -59,14 +59,35 @@ describe('plan with the guard flags', () => {
       ]);
       expect(perDay.steps[3]!.deferred).toBe('sandbox "prod" has used its 2 runs of the last 24 h');
 
+      // A replace's run is the new audience's: gold's run of the old audience does not count for it.
       const perAudience = await plan('--allow-replace', '--runs-per-audience', '1');
       expect(kinds(perAudience)).toEqual([
         'replace prod/gold',
+        'run prod/gold',
+        'create prod/silver',
+        'run prod/silver',
+      ]);
+
+      // gold recorded as its manifest says, its audience run a minute ago, and a run requested.
+      const [inSync] = appliedState(loadTexts({ 'gold.yaml': manifestYaml('gold') }), aMinuteAgo).audiences;
+      const again = await openStateStore(state);
+      await again.lock();
+      await again.put({
+        ...inSync!,
+        runs: [{ runId: 'r-1', status: 'SUCCESS', createdAt: aMinuteAgo, dataFilterStartTime: 0 }],
+      });
+      await again.close();
+      await writeFiles(dir, {
+        'm/gold.yaml': manifestYaml('gold', { ingestion: { onCreate: true, request: 'again' } }),
+      });
+      expect(kinds(await plan())).toEqual(['run prod/gold', 'create prod/silver', 'run prod/silver']);
+      const perAudienceRun = await plan('--runs-per-audience', '1');
+      expect(kinds(perAudienceRun)).toEqual([
         'run prod/gold (deferred)',
         'create prod/silver',
         'run prod/silver',
       ]);
-      expect(perAudience.steps[1]!.deferred).toBe('audience has used its 1 runs of the last 24 h');
+      expect(perAudienceRun.steps[0]!.deferred).toBe('audience has used its 1 runs of the last 24 h');
     });
   });
 
