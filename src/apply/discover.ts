@@ -132,11 +132,15 @@ export async function discoverRecords(
     const row: DiscoverRow = { ...base, outcome: 'matched', audienceId, detail: '' };
     rows.push(row);
     if (former !== '') row.notes = [`audience ${audienceId}${former}`];
-    if (options.dryRun) continue;
-    const request = manifest.manifest.ingestion.request;
     const since = options.budgetHorizon();
     const own = runsTakenOver(known.get(id), audienceId, since);
     const elsewhere = runsHeldElsewhere([...known.values()], base, audienceId, since, own);
+    if (options.dryRun) {
+      const would = takenRunsNotes(elsewhere, true);
+      if (would.length > 0) row.notes = [...(row.notes ?? []), ...would];
+      continue;
+    }
+    const request = manifest.manifest.ingestion.request;
     await store.put({
       ...newRecord(manifest.sandbox, manifest.key, manifest.manifest.metadata.deletionPolicy),
       runs: elsewhere.runs,

@@ -98,13 +98,18 @@ function counting(count: number): string {
   return count === 1 ? '1 counting run' : `${count} counting runs`;
 }
 
-/** What an import, a discover or an adoption says of each runs-only record it took runs from, or left. */
-export function takenRunsNotes(elsewhere: RunsElsewhere): string[] {
+/**
+ * What an import, a discover or an adoption says of each runs-only record it took runs from, or
+ * left; `dryRun`: what it would take (`--dry-run`, nothing written).
+ */
+export function takenRunsNotes(elsewhere: RunsElsewhere, dryRun = false): string[] {
   const taken = elsewhere.sources.map(({ from, taken, held, rest }) => {
     const same =
       held === 0 ? '' : ` (${held} more it kept ${held === 1 ? 'is' : 'are'} held already: the same run ids)`;
-    const after = rest ? `, which keeps its other ${rest.runs.length}` : ', which is dropped';
-    return `took ${counting(taken)} from the runs-only record of ${recordId(from.sandbox, from.key)}${same}${after}`;
+    const after = rest
+      ? `, which ${dryRun ? 'would keep' : 'keeps'} its other ${rest.runs.length}`
+      : `, which ${dryRun ? 'would be' : 'is'} dropped`;
+    return `${dryRun ? 'would take' : 'took'} ${counting(taken)} from the runs-only record of ${recordId(from.sandbox, from.key)}${same}${after}`;
   });
   const left = elsewhere.left.map(
     ({ from, runs }) =>

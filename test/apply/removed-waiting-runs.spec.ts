@@ -477,6 +477,13 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
         renamed('copper', 'copper'),
         manifestObject('silver'),
       ]);
+      // --dry-run says what it would take, and takes nothing.
+      const dry = await cli('state', 'import', '--discover', manifests.dir, '--sandbox', 'prod', '--dry-run');
+      expect({ code: dry.code, stderr: dry.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(dry.stdout).toContain(
+        '\nprod/copper-new: would take 1 counting run from the runs-only record of prod/copper, which would be dropped.\n',
+      );
+      expect((await store.get('prod', 'copper'))?.runs).toHaveLength(1);
       const discovered = await cli('state', 'import', '--discover', manifests.dir, '--sandbox', 'prod');
       expect({ code: discovered.code, stderr: discovered.stderr }).toEqual({ code: 0, stderr: '' });
       expect(discovered.stdout).toContain(
