@@ -168,15 +168,15 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   const settled = await store.readAll();
   // Planned as if already dropped (their runs count against no budget), dropped only once the
   // apply goes ahead: nothing is written before the confirmation but what planning needs.
-  const spent = await spentRemnants(settled.audiences, flow.client, flow.clock, flow.signal);
+  // AEP's clock is read (once) when runs-only records may be spent or a plan has runs: the first
+  // Ctrl-C (the drain) ends that read too, as the apply then starts nothing and drops nothing.
+  const clockSignal = eitherSignal(flow.signal, flow.drain);
+  const spent = await spentRemnants(settled.audiences, flow.client, flow.clock, clockSignal);
   const toDrop = spent.map(spentRemnantNote);
   const recorded =
     spent.length === 0
       ? settled
       : { ...settled, audiences: settled.audiences.filter((record) => !spent.includes(record)) };
-  // The clock read of a plan with runs also ends at the first Ctrl-C (the drain): the apply then
-  // starts nothing, so waiting for the read (up to a request timeout) only held it back.
-  const clockSignal = eitherSignal(flow.signal, flow.drain);
   let plan: Plan;
   if (input.kind === 'saved') {
     const saved = input.plan;

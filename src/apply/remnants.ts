@@ -3,7 +3,7 @@ import { holdsOnlyFormerRuns } from '../state/current-runs.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { budgetHorizon } from './record-helpers.js';
-import { measuredOffset } from './service-time.js';
+import { readServiceOffset } from './service-time.js';
 import type { Clock } from './types.js';
 
 type Client = Pick<AepClient, 'serviceClock' | 'listAudiences'>;
@@ -13,9 +13,8 @@ type Client = Pick<AepClient, 'serviceClock' | 'listAudiences'>;
  * manifest's, or a create's that made nothing) none of whose runs counts against the daily run
  * budget any more: the plan never removes them (removals.ts), as they name no audience, and an
  * apply drops them once it goes ahead (dropRemnants). Spent in AEP's clock: where the local clock
- * says so and no answer showed AEP's lately, one audience of the sandbox is read first for its
- * Date header (as planWithServiceClock does); a read that fails finds none spent, and the next
- * apply looks again. Writes nothing.
+ * says so and no answer showed AEP's lately, AEP's clock is read first (readServiceOffset: one
+ * attempt); a read that fails finds none spent, and the next apply looks again. Writes nothing.
  */
 export async function spentRemnants(
   records: readonly AudienceRecord[],
@@ -31,10 +30,11 @@ export async function spentRemnants(
   };
   const first = spent()[0];
   if (first === undefined) return [];
-  if (client.serviceClock !== undefined && measuredOffset(client) === undefined) {
-    await client.listAudiences(first.sandbox, { limit: 1 }, signal ? { signal } : {}).catch(() => undefined);
-    if (measuredOffset(client) === undefined) return [];
-  }
+  if (
+    client.serviceClock !== undefined &&
+    (await readServiceOffset(client, first.sandbox, signal)) === undefined
+  )
+    return [];
   return spent();
 }
 

@@ -23,8 +23,9 @@ export function serviceShift(client: ClockClient): number {
  * Plans with AEP's clock measured whenever runs are decided: `make(offset)` plans. A plan
  * without run steps costs no call (an in-sync repository stays at zero); a plan with some
  * and no recent reading (a fresh CLI apply, which has asked AEP nothing yet) first reads one
- * audience of the sandbox (its answer's Date header) and plans again, so a skewed local
- * clock neither times nor budgets a run. A failed read leaves the local clock, as before.
+ * audience of the sandbox (readServiceOffset: one attempt, AEP's answers' Date header) and plans
+ * again, so a skewed local clock neither times nor budgets a run. A failed read leaves the local
+ * clock, as before.
  */
 export async function planWithServiceClock(
   make: (offset: number | undefined) => Plan,
@@ -36,9 +37,7 @@ export async function planWithServiceClock(
   if (known !== undefined || client.serviceClock === undefined) return first;
   const run = first.steps.find((step) => step.kind === 'run');
   if (!run) return first;
-  // AEP's answers carry the Date header: a refusal in AEP's JSON measures the clock as well as a list.
-  await client.listAudiences(run.sandbox, { limit: 1 }, signal ? { signal } : {}).catch(() => undefined);
-  const offset = measuredOffset(client);
+  const offset = await readServiceOffset(client, run.sandbox, signal);
   return offset === undefined ? first : make(offset);
 }
 

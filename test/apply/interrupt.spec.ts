@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ABORT_MESSAGE, DRAIN_MESSAGE } from '../../src/cli/interrupt.js';
 import type { ManifestInput } from '../../src/manifest/schema.js';
 import { openStateStore } from '../../src/state/open.js';
+import { newRecord } from '../../src/state/record-changes.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
 import { ManifestDir } from '../helpers/apply-env.js';
 import { census } from '../helpers/converge.js';
@@ -181,6 +182,53 @@ describe('the first Ctrl-C while AEP clock is read to plan a run', () => {
         await gateway.close();
       }
       expect(emulator.control.counters().byEndpoint.startRun.requests).toBe(0);
+    });
+  });
+});
+
+// A runs-only record whose runs look spent by the local clock is dropped only once AEP's clock
+// agrees: read first, and the drain used to wait for that read (review 18).
+describe("the first Ctrl-C while AEP's clock is read for a spent runs-only record", () => {
+  it('ends the read at once: the apply is cancelled, the record kept', async () => {
+    await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+      const root = await freshDir();
+      const state = path.join(root, 'state');
+      await mkdir(state);
+      const env = executorEnv(emulator, state);
+      await resume(env, state, [quiet('c1')]);
+      const twoDaysAgo = Math.floor(Date.now() / 1000) - 2 * 86_400;
+      const store = await openStateStore(state);
+      await store.lock();
+      await store.put({
+        ...newRecord('prod', 'gone'),
+        runs: [
+          {
+            runId: 'r-1',
+            status: 'SUCCESS',
+            createdAt: twoDaysAgo,
+            dataFilterStartTime: 0,
+            formerAudienceId: 'a-gone',
+          },
+        ],
+      });
+      await store.close();
+      const dir = new ManifestDir(path.join(root, 'm'));
+      await dir.write([quiet('c1')]);
+      const { gateway, config } = await holdingClockRead(emulator.url, root);
+      try {
+        const apply = spawnApply(env, dir.dir, state, ['--config', config]);
+        await gateway.held;
+        apply.signal('SIGINT');
+        const result = await apply.exited;
+
+        expect(result.stderr).toContain(DRAIN_MESSAGE);
+        expect(result.stderr).not.toContain(ABORT_MESSAGE);
+        expect(result.stderr).not.toMatch(STACK);
+        expect(result.stdout).not.toContain('dropped:');
+      } finally {
+        await gateway.close();
+      }
+      expect((await records(state)).get('gone')?.runs.map((run) => run.runId)).toEqual(['r-1']);
     });
   });
 });
