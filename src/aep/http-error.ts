@@ -187,6 +187,9 @@ export function badResponse(
   });
 }
 
+/** How much of a redirect's Location an error shows. */
+const LOCATION_SHOWN = 200;
+
 /**
  * A 3xx: the client follows no redirect (got would send the token to where it points, even
  * another host). The service's API does not redirect: a base URL that moved, a proxy or a
@@ -199,11 +202,17 @@ export function redirectAnswer(
   requestId: string | undefined,
 ): AepError {
   const mutation = state.method !== 'GET';
-  const to = location === undefined ? '' : ` to ${safeUrl(location)}`;
+  // Masked, then cut short (a Location of any length made an error line of as many characters);
+  // followed by a space, not a comma, which the masking of a secret's value would take in.
+  const url = location === undefined ? undefined : safeUrl(location);
+  const to =
+    url === undefined
+      ? ''
+      : ` to ${url.length > LOCATION_SHOWN ? `${url.slice(0, LOCATION_SHOWN - 1)}…` : url}`;
   return new AepError({
     code: 'AEP_UNEXPECTED_RESPONSE',
     message: redactText(
-      `AEP answered ${where(state)} with HTTP ${status}, a redirect${to}, which audiencectl does not follow (it would send its token there). Check the base URL (AEP_BASE_URL, or baseUrl in the config file) and any proxy between here and AEP (HTTPS_PROXY, NO_PROXY).${mutation ? ' Whether the change was made is unknown: the next apply checks.' : ''}`,
+      `AEP answered ${where(state)} with HTTP ${status}, a redirect${to} that audiencectl does not follow (it would send its token there). Check the base URL (AEP_BASE_URL, or baseUrl in the config file) and any proxy between here and AEP (HTTPS_PROXY, NO_PROXY).${mutation ? ' Whether the change was made is unknown: the next apply checks.' : ''}`,
     ),
     status,
     requestId,

@@ -52,14 +52,18 @@ export function isTokenRefusal(status: number, platformCode: string | undefined)
  * page, or an error in one of the service's two shapes (platform or gateway: readErrorBody) with
  * its code; an answer left out only costs a reading, which the next one gives.
  */
+/** The form of AEP's error codes: the platform's `100950-409`, the gateway's `401013`. */
+const AEP_CODE = /^\d{6}(-\d{3})?$/;
+
 function isServiceAnswer(
   response: { statusCode: number; headers: Record<string, string | string[] | undefined> },
   info: ErrorBodyInfo | undefined,
 ): boolean {
-  // With AEP's code (`type` …/errors/<code>, `report.errorCode`, `error_code`): an intermediary's
-  // own RFC 7807 problem (Spring's, ASP.NET's `type: "about:blank"`) has the shape, not the code.
+  // With a code of AEP's form (`100950-409`, the gateway's `401013`), where the shape's fields put
+  // it: an intermediary's own RFC 7807 problem (Spring's, ASP.NET's `type: "about:blank"`, one
+  // of `…/errors/upstream-timeout` or a `code` of its own) has the shape, not AEP's code.
   if (info !== undefined)
-    return (info.shape === 'platform' || info.shape === 'gateway') && info.platformCode !== undefined;
+    return (info.shape === 'platform' || info.shape === 'gateway') && AEP_CODE.test(info.platformCode ?? '');
   if (response.statusCode >= 300) return false;
   return !/html/i.test(headerText(response.headers['content-type']) ?? '');
 }

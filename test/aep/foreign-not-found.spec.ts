@@ -233,6 +233,17 @@ describe("a proxy's page in front of the emulator, and AEP's clock", () => {
             type: 'application/problem+json',
             body: '{"type":"https://tools.ietf.org/html/rfc9110#section-15.6.3","title":"Bad Gateway","status":502}',
           },
+          // Codes of the intermediary's own where AEP's shape puts one.
+          {
+            status: 503,
+            type: 'application/problem+json',
+            body: '{"type":"https://gateway.example/errors/upstream-timeout","title":"Upstream timed out"}',
+          },
+          {
+            status: 502,
+            type: 'application/problem+json',
+            body: '{"type":"about:blank","code":"E502","title":"Bad Gateway"}',
+          },
           // A success of a machine in between: a captive portal's login page.
           { status: 200, type: 'text/html', body: '<html><body>Sign in to the network</body></html>' },
         ];
@@ -256,7 +267,13 @@ describe("a proxy's page in front of the emulator, and AEP's clock", () => {
         expect(offsetMinutes()).toBeUndefined();
 
         gateway.choose(() => 'pass');
-        emulator.control.queueFault({ kind: 'clientError', status: 403, endpoint: 'listAudiences' });
+        // AEP's refusal, with a code of AEP's form (the gateway's 403003: an invalid API key).
+        emulator.control.queueFault({
+          kind: 'clientError',
+          status: 403,
+          endpoint: 'listAudiences',
+          errorCode: '403003',
+        });
         expect((await read()).status).toBe(403);
         expect(offsetMinutes()).toBe(30);
 
@@ -313,11 +330,19 @@ describe('a redirect to another host', () => {
       expect(error.message).toContain(
         `with HTTP ${status}, a redirect to ${elsewhere.apiBaseUrl}/external-audience/a-1/runs`,
       );
-      expect(error.message).toContain('which audiencectl does not follow');
+      expect(error.message).toContain('?token=*** that audiencectl does not follow');
       expect(error.message).not.toContain('t0p');
       expect(error.message).not.toContain('redirected-token');
     },
   );
+
+  it("a redirect's Location is shown cut short, on one line", async () => {
+    fake.script({ status: 302, headers: { location: `https://elsewhere.example/${'x'.repeat(5_000)}` } });
+    const error = await failure(client().listRuns('prod', 'a-1'));
+    // 200 characters shown: the origin's 26, 173 of the path, the ellipsis.
+    expect(error.message).toContain(`a redirect to https://elsewhere.example/${'x'.repeat(173)}… that`);
+    expect(error.message.length).toBeLessThan(1_000);
+  });
 
   it('a create, a PATCH and a run request answered 307: sent nowhere else, their outcome unknown', async () => {
     const to = { status: 307, headers: { location: `${elsewhere.apiBaseUrl}/external-audience/` } };
