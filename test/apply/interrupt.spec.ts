@@ -45,11 +45,18 @@ async function resume(env: ExecutorEnv, location: string, manifests: readonly Ma
 }
 
 /**
- * A gateway in front of the emulator that holds AEP's clock read (the Audiences API's list,
- * one audience) and never answers it, and a configuration pointing at it whose timeouts are far
- * beyond the test's: only an interrupt can end the read.
+ * The built CLI's apply of `manifests`, behind a gateway that holds AEP's clock read (the
+ * Audiences API's list, one audience) and never answers it, with timeouts far beyond the test's:
+ * one SIGINT once the gateway has the read, so the drain provably lands during it. The process
+ * must then end on its own, drained, not aborted, without a stack trace.
  */
-async function holdingClockRead(emulatorUrl: string, root: string) {
+async function drainedAtClockRead(
+  emulatorUrl: string,
+  root: string,
+  env: ExecutorEnv,
+  manifests: string,
+  state: string,
+) {
   const gateway = await startGateway(emulatorUrl);
   gateway.choose((method, url) =>
     method === 'GET' && url.startsWith('/data/core/ups/audiences?') ? 'hold' : 'pass',
@@ -64,7 +71,18 @@ async function holdingClockRead(emulatorUrl: string, root: string) {
       '',
     ].join('\n'),
   );
-  return { gateway, config };
+  try {
+    const apply = spawnApply(env, manifests, state, ['--config', config]);
+    await gateway.held;
+    apply.signal('SIGINT');
+    const result = await apply.exited;
+    expect(result.stderr).toContain(DRAIN_MESSAGE);
+    expect(result.stderr).not.toContain(ABORT_MESSAGE);
+    expect(result.stderr).not.toMatch(STACK);
+    return result;
+  } finally {
+    await gateway.close();
+  }
 }
 
 const freshDir = (() => {
@@ -134,21 +152,9 @@ describe('the first Ctrl-C while AEP clock is read before the creates', () => {
       const dir = new ManifestDir(path.join(root, 'm'));
       await dir.write([quiet('c1'), quiet('c2')]);
       // A fresh apply has seen no AEP answer: its creates read one audience first, held.
-      const { gateway, config } = await holdingClockRead(emulator.url, root);
-      try {
-        const apply = spawnApply(env, dir.dir, state, ['--config', config]);
-        await gateway.held;
-        apply.signal('SIGINT');
-        const result = await apply.exited;
-
-        expect(result.stderr).toContain(DRAIN_MESSAGE);
-        expect(result.stderr).not.toContain(ABORT_MESSAGE);
-        expect(result.stderr).not.toMatch(STACK);
-        expect(result.code).toBe(1);
-        expect(result.stdout.match(/the apply was stopped before this create was sent/g)).toHaveLength(2);
-      } finally {
-        await gateway.close();
-      }
+      const result = await drainedAtClockRead(emulator.url, root, env, dir.dir, state);
+      expect(result.code).toBe(1);
+      expect(result.stdout.match(/the apply was stopped before this create was sent/g)).toHaveLength(2);
       expect(emulator.control.counters().byEndpoint.createAudience.requests).toBe(0);
       expect([...(await records(state)).keys()]).toEqual([]);
     });
@@ -167,20 +173,8 @@ describe('the first Ctrl-C while AEP clock is read to plan a run', () => {
       await resume(env, state, [quiet('c1')]);
       const dir = new ManifestDir(path.join(root, 'm'));
       await dir.write([quiet('c1', { ingestion: { onCreate: false, request: 'again' } })]);
-      const { gateway, config } = await holdingClockRead(emulator.url, root);
-      try {
-        const apply = spawnApply(env, dir.dir, state, ['--config', config]);
-        await gateway.held;
-        apply.signal('SIGINT');
-        const result = await apply.exited;
-
-        expect(result.stderr).toContain(DRAIN_MESSAGE);
-        expect(result.stderr).not.toContain(ABORT_MESSAGE);
-        expect(result.stderr).not.toMatch(STACK);
-        expect(result.stdout).toContain('Apply cancelled; nothing was changed.');
-      } finally {
-        await gateway.close();
-      }
+      const result = await drainedAtClockRead(emulator.url, root, env, dir.dir, state);
+      expect(result.stdout).toContain('Apply cancelled; nothing was changed.');
       expect(emulator.control.counters().byEndpoint.startRun.requests).toBe(0);
     });
   });
@@ -214,20 +208,8 @@ describe("the first Ctrl-C while AEP's clock is read for a spent runs-only recor
       await store.close();
       const dir = new ManifestDir(path.join(root, 'm'));
       await dir.write([quiet('c1')]);
-      const { gateway, config } = await holdingClockRead(emulator.url, root);
-      try {
-        const apply = spawnApply(env, dir.dir, state, ['--config', config]);
-        await gateway.held;
-        apply.signal('SIGINT');
-        const result = await apply.exited;
-
-        expect(result.stderr).toContain(DRAIN_MESSAGE);
-        expect(result.stderr).not.toContain(ABORT_MESSAGE);
-        expect(result.stderr).not.toMatch(STACK);
-        expect(result.stdout).not.toContain('dropped:');
-      } finally {
-        await gateway.close();
-      }
+      const result = await drainedAtClockRead(emulator.url, root, env, dir.dir, state);
+      expect(result.stdout).not.toContain('dropped:');
       expect((await records(state)).get('gone')?.runs.map((run) => run.runId)).toEqual(['r-1']);
     });
   });
