@@ -26,6 +26,11 @@ function isErrorDocument(json: Record<string, unknown>, platformCode: string | u
  * the platform's); read as a deletion, the record of a live audience would go.
  */
 export function unconfirmedDeletion(status: number, body: string): UnconfirmedDeletion | undefined {
+  if (status >= 300 && status < 400)
+    return {
+      problem: `a redirect, which audiencectl does not follow (it would send its token there): check the base URL (AEP_BASE_URL, or baseUrl in the config file) and any proxy (HTTPS_PROXY, NO_PROXY)`,
+      platformCode: undefined,
+    };
   if (!DELETED_STATUSES.has(status))
     return { problem: 'a status that is not 200, 202 or 204', platformCode: undefined };
   const text = redactText(body).trim();

@@ -344,6 +344,15 @@ describe('a redirect to another host', () => {
     expect(error.message.length).toBeLessThan(1_000);
   });
 
+  it('a DELETE answered 307: not read as deleted, the redirect said, sent nowhere else', async () => {
+    fake.script({ status: 307, headers: { location: `${elsewhere.apiBaseUrl}/external-audience/a-1` } });
+    const error = await failure(client().deleteAudience('prod', 'a-1'));
+    expect(error).toMatchObject({ code: 'AEP_BAD_RESPONSE', status: 307, outcomeUnknown: true });
+    expect(error.message).toContain('with HTTP 307 but a redirect, which audiencectl does not follow');
+    expect(error.message).toContain('it is not read as deleted');
+    expect(elsewhere.requests).toEqual([]);
+  });
+
   it('a create, a PATCH and a run request answered 307: sent nowhere else, their outcome unknown', async () => {
     const to = { status: 307, headers: { location: `${elsewhere.apiBaseUrl}/external-audience/` } };
     const api = client();
