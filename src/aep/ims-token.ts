@@ -101,7 +101,7 @@ export class ImsToken {
     this.requestCount += 1;
     let body: string;
     try {
-      body = await http.post(imsUrl, {
+      const response = await http.post(imsUrl, {
         prefixUrl: '',
         form: {
           grant_type: 'client_credentials',
@@ -111,9 +111,19 @@ export class ImsToken {
         },
         context: { ims: true },
         responseType: 'text',
-        resolveBodyOnly: true,
       });
+      body = response.body;
+      // Not followed (http.ts): a redirect would send the client secret on to where it points.
+      if (response.statusCode >= 300 && response.statusCode < 400) {
+        throw this.remember(
+          new AepAuthError({
+            message: `IMS at ${safeUrl(imsUrl)} answered HTTP ${response.statusCode}, a redirect that audiencectl does not follow (it would send the client secret there): check ${this.hints.imsUrl} and any proxy (HTTPS_PROXY, NO_PROXY).`,
+            status: response.statusCode,
+          }),
+        );
+      }
     } catch (error) {
+      if (error instanceof AepAuthError) throw error;
       throw this.remember(this.toAuthError(error));
     }
     const parsed = TokenAnswer.safeParse(safeJson(body));
@@ -152,8 +162,9 @@ export class ImsToken {
   }
 
   private remember(error: AepAuthError): AepAuthError {
+    // A refusal, or a redirect (not followed: asking again meets it again).
     const definitive =
-      error.status !== undefined && error.status >= 400 && error.status < 500 && error.status !== 429;
+      error.status !== undefined && error.status >= 300 && error.status < 500 && error.status !== 429;
     if (definitive)
       this.failure = { error, at: this.instant(), forMs: this.options.failureCacheMs ?? 30_000 };
     this.options.logger?.warn(

@@ -368,12 +368,17 @@ describe('a redirect to another host', () => {
   });
 
   it.each([302, 307])(
-    'the IMS token request answered %i: not followed, the secret sent nowhere else',
+    'the IMS token request answered %i: not followed, said, remembered, the secret sent nowhere else',
     async (status) => {
       fake.imsScript({ status, headers: { location: elsewhere.imsUrl } });
-      const error = await failure(client().listAudiences('prod', { limit: 1 }));
-      expect(error.message).toContain('IMS');
+      const api = client();
+      const asked = fake.tokenRequests();
+      const error = await failure(api.listAudiences('prod', { limit: 1 }));
+      expect(error.message).toContain(`answered HTTP ${status}, a redirect that audiencectl does not follow`);
       expect(error.message).not.toContain(SECRET);
+      // A second call meets the same failure without asking IMS again (asking would meet it again).
+      expect((await failure(api.listAudiences('prod', { limit: 1 }))).message).toBe(error.message);
+      expect(fake.tokenRequests() - asked).toBe(1);
       expect(elsewhere.tokenRequests()).toBe(0);
       expect(fake.requests).toEqual([]);
     },
