@@ -111,6 +111,8 @@ export class ImsToken {
         },
         context: { ims: true },
         responseType: 'text',
+        // Whatever got instance it is given (the client's, `init`'s): a redirect is not followed.
+        followRedirect: false,
       });
       body = response.body;
       // Not followed (http.ts): a redirect would send the client secret on to where it points.

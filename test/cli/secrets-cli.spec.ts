@@ -201,6 +201,39 @@ describe('secrets in the messages of a spawned CLI', () => {
     }
   });
 
+  it.each([302, 307, 308])(
+    "init's credentials check does not follow IMS's %i: the secret goes nowhere else, and it fails saying so",
+    async (status) => {
+      const fake = await startFakeAep();
+      const elsewhere = await startFakeAep();
+      try {
+        await withTempDir(async (dir) => {
+          const secret = canary('redirected');
+          fake.imsScript({ status, headers: { location: elsewhere.imsUrl } });
+          const result = await runCliInProcess(['init', '--state', 'state'], {
+            cwd: dir,
+            env: {
+              AEP_CLIENT_ID: 'canary-client',
+              AEP_CLIENT_SECRET: secret,
+              AEP_ORG_ID: 'CANARY@AdobeOrg',
+              AEP_BASE_URL: fake.apiBaseUrl,
+              AEP_IMS_URL: fake.imsUrl,
+            },
+          });
+          expect(elsewhere.tokenRequests()).toBe(0);
+          expect(result.code).not.toBe(0);
+          expect(result.stderr).toContain(
+            `answered HTTP ${status}, a redirect that audiencectl does not follow`,
+          );
+          expect(result.stdout + result.stderr).not.toContain(secret);
+        });
+      } finally {
+        await fake.close();
+        await elsewhere.close();
+      }
+    },
+  );
+
   it('init names the IMS URL it checked without its user info or secret parameters', async () => {
     const fake = await startFakeAep();
     try {
