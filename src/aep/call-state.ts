@@ -34,3 +34,8 @@ export function callStateOf(
   const state = options?.context['aep'];
   return typeof state === 'object' && state !== null ? (state as CallState) : undefined;
 }
+
+/** What every error of a call names of it: its sandbox, endpoint, method and attempts. */
+export function callFacts(state: CallState): Pick<CallState, 'sandbox' | 'endpoint' | 'method' | 'attempts'> {
+  return { sandbox: state.sandbox, endpoint: state.endpoint, method: state.method, attempts: state.attempts };
+}

@@ -1,5 +1,6 @@
 import { redactText } from '../log.js';
 import { readErrorBody } from './error-body.js';
+import { CHECK_ROUTE } from './foreign-answer.js';
 
 /** The page's DELETE answers 204 with an empty body; 200 and 202 are read as the same. */
 const DELETED_STATUSES: ReadonlySet<number> = new Set([200, 202, 204]);
@@ -28,7 +29,7 @@ function isErrorDocument(json: Record<string, unknown>, platformCode: string | u
 export function unconfirmedDeletion(status: number, body: string): UnconfirmedDeletion | undefined {
   if (status >= 300 && status < 400)
     return {
-      problem: `a redirect, which audiencectl does not follow (it would send its token there): check the base URL (AEP_BASE_URL, or baseUrl in the config file) and any proxy (HTTPS_PROXY, NO_PROXY)`,
+      problem: `a redirect, which audiencectl does not follow (it would send its token there). ${CHECK_ROUTE.slice(0, -1)}`,
       platformCode: undefined,
     };
   if (!DELETED_STATUSES.has(status))

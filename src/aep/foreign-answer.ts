@@ -1,5 +1,5 @@
 import { redactText } from '../log.js';
-import type { CallState } from './call-state.js';
+import { callFacts, type CallState } from './call-state.js';
 import { isJsonObjectText, readErrorBody } from './error-body.js';
 import { AepError } from './errors.js';
 import { headerText, type TransportErrorParts } from './transport-error.js';
@@ -31,6 +31,10 @@ function bodyDescription(parts: TransportErrorParts): string {
   return `a body of ${typed} ("${quoted}")`;
 }
 
+/** What to check when something other than the API answered: where the client sends its calls. */
+export const CHECK_ROUTE =
+  'Check the base URL (AEP_BASE_URL, or baseUrl in the config file) and any proxy between here and AEP (HTTPS_PROXY, NO_PROXY).';
+
 /** What a foreign answer of each status is not read as. */
 const NOT_READ_AS: Record<number, string> = { 404: '"not found"', 409: 'a conflict (a name taken)' };
 
@@ -51,14 +55,11 @@ export function foreignAnswer(parts: TransportErrorParts & { status: number }, s
   return new AepError({
     code: 'AEP_UNEXPECTED_RESPONSE',
     message: redactText(
-      `${method} ${path} answered HTTP ${parts.status} with ${bodyDescription(parts)}, not AEP's JSON error: something other than the API answered, so nothing is read as ${NOT_READ_AS[parts.status] ?? 'an answer'} (${facts.join('; ')}). Check the base URL (AEP_BASE_URL, or baseUrl in the config file) and any proxy between here and AEP (HTTPS_PROXY, NO_PROXY).`,
+      `${method} ${path} answered HTTP ${parts.status} with ${bodyDescription(parts)}, not AEP's JSON error: something other than the API answered, so nothing is read as ${NOT_READ_AS[parts.status] ?? 'an answer'} (${facts.join('; ')}). ${CHECK_ROUTE}`,
     ),
     status: parts.status,
     requestId,
     outcomeUnknown: parts.status === 409 && method !== 'GET',
-    sandbox: state.sandbox,
-    endpoint: state.endpoint,
-    method: state.method,
-    attempts: state.attempts,
+    ...callFacts(state),
   });
 }

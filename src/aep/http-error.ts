@@ -1,10 +1,10 @@
 import { redactText } from '../log.js';
 import { safeUrl } from '../text/safe-url.js';
-import type { CallState } from './call-state.js';
+import { callFacts, type CallState } from './call-state.js';
 import { hintsOf } from './credentials.js';
 import { readErrorBody } from './error-body.js';
 import { AepError, plainCause, type AepErrorCode } from './errors.js';
-import { foreignAnswer, isForeignAnswer } from './foreign-answer.js';
+import { CHECK_ROUTE, foreignAnswer, isForeignAnswer } from './foreign-answer.js';
 import { isOutcomeUnknown, retryAfterOf, type AttemptFailure } from './retry-policy.js';
 import { headerText, proxyFailureText, proxyVariable, type TransportErrorParts } from './transport-error.js';
 
@@ -114,10 +114,7 @@ export function httpError(parts: TransportErrorParts & { status: number }, state
     requestId,
     outcomeUnknown,
     retryAfterMs: retryAfterMs ?? state.lastRetryAfterMs,
-    sandbox: state.sandbox,
-    endpoint: state.endpoint,
-    method: state.method,
-    attempts: state.attempts,
+    ...callFacts(state),
     details: info.details.map((item) => ({ ...item, message: redactText(item.message) })),
   });
 }
@@ -143,10 +140,7 @@ export function networkError(parts: TransportErrorParts, state: CallState, error
     code: timeout ? 'AEP_TIMEOUT' : 'AEP_NETWORK',
     message: `${what} (${where(state)}; ${state.attempts} attempt${state.attempts === 1 ? '' : 's'}): check ${check} and the network.${unknown}`,
     outcomeUnknown,
-    sandbox: state.sandbox,
-    endpoint: state.endpoint,
-    method: state.method,
-    attempts: state.attempts,
+    ...callFacts(state),
     cause: plainCause(error, redactText),
   });
 }
@@ -158,10 +152,7 @@ export function abortedError(state: CallState, inFlight: boolean, cause: unknown
     code: 'AEP_ABORTED',
     message: `The call ${where(state)} was cancelled.${outcomeUnknown ? ' The change may or may not have been made.' : ''}`,
     outcomeUnknown,
-    sandbox: state.sandbox,
-    endpoint: state.endpoint,
-    method: state.method,
-    attempts: state.attempts,
+    ...callFacts(state),
     cause: plainCause(cause, redactText),
   });
 }
@@ -180,10 +171,7 @@ export function badResponse(
     status,
     requestId,
     outcomeUnknown: mutation,
-    sandbox: state.sandbox,
-    endpoint: state.endpoint,
-    method: state.method,
-    attempts: state.attempts,
+    ...callFacts(state),
   });
 }
 
@@ -212,14 +200,11 @@ export function redirectAnswer(
   return new AepError({
     code: 'AEP_UNEXPECTED_RESPONSE',
     message: redactText(
-      `AEP answered ${where(state)} with HTTP ${status}, a redirect${to} that audiencectl does not follow (it would send its token there). Check the base URL (AEP_BASE_URL, or baseUrl in the config file) and any proxy between here and AEP (HTTPS_PROXY, NO_PROXY).${mutation ? ' Whether the change was made is unknown: the next apply checks.' : ''}`,
+      `AEP answered ${where(state)} with HTTP ${status}, a redirect${to} that audiencectl does not follow (it would send its token there). ${CHECK_ROUTE}${mutation ? ' Whether the change was made is unknown: the next apply checks.' : ''}`,
     ),
     status,
     requestId,
     outcomeUnknown: mutation,
-    sandbox: state.sandbox,
-    endpoint: state.endpoint,
-    method: state.method,
-    attempts: state.attempts,
+    ...callFacts(state),
   });
 }
