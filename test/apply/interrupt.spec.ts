@@ -44,18 +44,23 @@ async function resume(env: ExecutorEnv, location: string, manifests: readonly Ma
   throw new Error('no convergence after 5 applies');
 }
 
+/** A fresh directory store (`state`) and manifests folder (`dir`) under `root`, for the built CLI's apply. */
+async function applyDirs(emulator: Parameters<typeof executorEnv>[0]) {
+  const root = await freshDir();
+  const state = path.join(root, 'state');
+  await mkdir(state);
+  return { root, state, env: executorEnv(emulator, state), dir: new ManifestDir(path.join(root, 'm')) };
+}
+
 /**
- * The built CLI's apply of `manifests`, behind a gateway that holds AEP's clock read (the
+ * The built CLI's apply of `dirs`' manifests, behind a gateway that holds AEP's clock read (the
  * Audiences API's list, one audience) and never answers it, with timeouts far beyond the test's:
  * one SIGINT once the gateway has the read, so the drain provably lands during it. The process
  * must then end on its own, drained, not aborted, without a stack trace.
  */
 async function drainedAtClockRead(
   emulatorUrl: string,
-  root: string,
-  env: ExecutorEnv,
-  manifests: string,
-  state: string,
+  { root, env, dir, state }: Awaited<ReturnType<typeof applyDirs>>,
 ) {
   const gateway = await startGateway(emulatorUrl);
   gateway.choose((method, url) =>
@@ -72,7 +77,7 @@ async function drainedAtClockRead(
     ].join('\n'),
   );
   try {
-    const apply = spawnApply(env, manifests, state, ['--config', config]);
+    const apply = spawnApply(env, dir.dir, state, ['--config', config]);
     await gateway.held;
     apply.signal('SIGINT');
     const result = await apply.exited;
@@ -145,14 +150,11 @@ describe('the first Ctrl-C drains', () => {
 describe('the first Ctrl-C while AEP clock is read before the creates', () => {
   it('ends the read at once: the process exits with the read unanswered, and no create is sent', async () => {
     await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-      const root = await freshDir();
-      const state = path.join(root, 'state');
-      await mkdir(state);
-      const env = executorEnv(emulator, state);
-      const dir = new ManifestDir(path.join(root, 'm'));
+      const dirs = await applyDirs(emulator);
+      const { state, dir } = dirs;
       await dir.write([quiet('c1'), quiet('c2')]);
       // A fresh apply has seen no AEP answer: its creates read one audience first, held.
-      const result = await drainedAtClockRead(emulator.url, root, env, dir.dir, state);
+      const result = await drainedAtClockRead(emulator.url, dirs);
       expect(result.code).toBe(1);
       expect(result.stdout.match(/the apply was stopped before this create was sent/g)).toHaveLength(2);
       expect(emulator.control.counters().byEndpoint.createAudience.requests).toBe(0);
@@ -166,14 +168,11 @@ describe('the first Ctrl-C while AEP clock is read before the creates', () => {
 describe('the first Ctrl-C while AEP clock is read to plan a run', () => {
   it('ends the read at once: the apply is cancelled with the read unanswered, and no run starts', async () => {
     await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-      const root = await freshDir();
-      const state = path.join(root, 'state');
-      await mkdir(state);
-      const env = executorEnv(emulator, state);
+      const dirs = await applyDirs(emulator);
+      const { state, env, dir } = dirs;
       await resume(env, state, [quiet('c1')]);
-      const dir = new ManifestDir(path.join(root, 'm'));
       await dir.write([quiet('c1', { ingestion: { onCreate: false, request: 'again' } })]);
-      const result = await drainedAtClockRead(emulator.url, root, env, dir.dir, state);
+      const result = await drainedAtClockRead(emulator.url, dirs);
       expect(result.stdout).toContain('Apply cancelled; nothing was changed.');
       expect(emulator.control.counters().byEndpoint.startRun.requests).toBe(0);
     });
@@ -185,10 +184,8 @@ describe('the first Ctrl-C while AEP clock is read to plan a run', () => {
 describe("the first Ctrl-C while AEP's clock is read for a spent runs-only record", () => {
   it('ends the read at once: the apply is cancelled, the record kept', async () => {
     await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-      const root = await freshDir();
-      const state = path.join(root, 'state');
-      await mkdir(state);
-      const env = executorEnv(emulator, state);
+      const dirs = await applyDirs(emulator);
+      const { state, env, dir } = dirs;
       await resume(env, state, [quiet('c1')]);
       const twoDaysAgo = Math.floor(Date.now() / 1000) - 2 * 86_400;
       const store = await openStateStore(state);
@@ -206,9 +203,8 @@ describe("the first Ctrl-C while AEP's clock is read for a spent runs-only recor
         ],
       });
       await store.close();
-      const dir = new ManifestDir(path.join(root, 'm'));
       await dir.write([quiet('c1')]);
-      const result = await drainedAtClockRead(emulator.url, root, env, dir.dir, state);
+      const result = await drainedAtClockRead(emulator.url, dirs);
       expect(result.stdout).not.toContain('dropped:');
       expect((await records(state)).get('gone')?.runs.map((run) => run.runId)).toEqual(['r-1']);
     });
