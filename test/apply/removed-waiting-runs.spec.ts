@@ -25,6 +25,34 @@ const tempDir = useTempDirs();
 
 const DAY = 86_400;
 
+/** The CLI, in process, against `emulator` and the store at `state`. */
+function cliAt(emulator: Parameters<typeof emulatorEnv>[0], state: string) {
+  const env = emulatorEnv(emulator);
+  return (...args: string[]) => runCliInProcess([...args, '--state', state], { env });
+}
+
+/**
+ * gold applied, then `state forget gold`: its record as applied, and what is left of it (a
+ * runs-only record of its run). The store at `state`, of `kind`.
+ */
+async function goldForgotten(kind: StoreKind, emulator: Parameters<typeof emulatorEnv>[0]) {
+  const state = await kind.fresh();
+  const manifests = new ManifestDir(await tempDir());
+  const cli = cliAt(emulator, state);
+  await manifests.write([gold!]);
+  expect((await cli('apply', manifests.dir, '--auto-approve')).code).toBe(0);
+  const store = await kind.open(state);
+  const applied = (await store.get('prod', 'gold'))!;
+  expect((await cli('state', 'forget', 'gold', '--sandbox', 'prod')).code).toBe(0);
+  return { cli, manifests, store, applied };
+}
+
+/** The rename's second half: gold's manifest under the key gold-new, and audience `id` imported there. */
+async function importAsGoldNew(cli: ReturnType<typeof cliAt>, manifests: ManifestDir, id: string) {
+  await manifests.write([manifestObject('gold-new', { spec: { name: 'Audience gold' } })]);
+  return cli('state', 'import', 'gold-new', manifests.dir, '--sandbox', 'prod', '--audience-id', id);
+}
+
 /** `count` runs of `formerAudienceId`, begun in the last two hours: each counts today. */
 function runsOf(prefix: string, count: number, formerAudienceId: string): RunRecord[] {
   const now = Math.floor(Date.now() / 1000);
@@ -180,8 +208,7 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
     await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
       const state = await kind.fresh();
       const manifests = new ManifestDir(await tempDir());
-      const env = emulatorEnv(emulator);
-      const cli = (...args: string[]) => runCliInProcess([...args, '--state', state], { env });
+      const cli = cliAt(emulator, state);
       const apply = () => cli('apply', manifests.dir, '--auto-approve');
       const steps = async () => {
         const planned = await cli('plan', manifests.dir, '--output', 'json', '--runs-per-day', '3');
@@ -310,8 +337,7 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
     await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
       const state = await kind.fresh();
       const manifests = new ManifestDir(await tempDir());
-      const env = emulatorEnv(emulator);
-      const cli = (...args: string[]) => runCliInProcess([...args, '--state', state], { env });
+      const cli = cliAt(emulator, state);
       const apply = (...flags: string[]) => cli('apply', manifests.dir, '--auto-approve', ...flags);
       const orphan = (name: string, metadata = {}) =>
         manifestObject(name, { metadata: { deletionPolicy: 'Orphan', ...metadata } });
@@ -409,8 +435,7 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
     await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
       const state = await kind.fresh();
       const manifests = new ManifestDir(await tempDir());
-      const env = emulatorEnv(emulator);
-      const cli = (...args: string[]) => runCliInProcess([...args, '--state', state], { env });
+      const cli = cliAt(emulator, state);
       const apply = () => cli('apply', manifests.dir, '--auto-approve');
       const keys = ['gold', 'copper', 'bronze', 'silver', 'tin'] as const;
       await manifests.write(keys.map((key) => manifestObject(key)));
@@ -550,15 +575,8 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
 
   it('taking runs from a runs-only record never cuts runs that count, past the 20 a record keeps (review 15, F1)', async () => {
     await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
-      const state = await kind.fresh();
-      const manifests = new ManifestDir(await tempDir());
-      const cli = (...args: string[]) =>
-        runCliInProcess([...args, '--state', state], { env: emulatorEnv(emulator) });
-      await manifests.write([gold!]);
-      expect((await cli('apply', manifests.dir, '--auto-approve')).code).toBe(0);
-      const store = await kind.open(state);
-      const goldId = (await store.get('prod', 'gold'))!.audienceId!;
-      expect((await cli('state', 'forget', 'gold', '--sandbox', 'prod')).code).toBe(0);
+      const { cli, manifests, store, applied } = await goldForgotten(kind, emulator);
+      const goldId = applied.audienceId!;
       // gold's audience ran 10 times today (the service's cap per audience), kept under prod/gold;
       // gold-new keeps 8 + 7 runs of two audiences it replaced today: 25 runs that count.
       await store.lock();
@@ -569,17 +587,7 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
       });
       await store.unlock();
 
-      await manifests.write([manifestObject('gold-new', { spec: { name: 'Audience gold' } })]);
-      const imported = await cli(
-        'state',
-        'import',
-        'gold-new',
-        manifests.dir,
-        '--sandbox',
-        'prod',
-        '--audience-id',
-        goldId,
-      );
+      const imported = await importAsGoldNew(cli, manifests, goldId);
       expect(imported.code, imported.stderr).toBe(0);
       // Taken, 25 runs that count in one record, which keeps more than 20 while they count.
       expect(imported.stdout).toContain(
@@ -613,35 +621,18 @@ describe.each(stores)('$name store', (kind: StoreKind) => {
 
   it('a run kept by two runs-only records is taken once, and a runs-only record changed meanwhile is said to be left (review 15, F2)', async () => {
     await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
-      const state = await kind.fresh();
-      const manifests = new ManifestDir(await tempDir());
-      const cli = (...args: string[]) =>
-        runCliInProcess([...args, '--state', state], { env: emulatorEnv(emulator) });
-      await manifests.write([gold!]);
-      expect((await cli('apply', manifests.dir, '--auto-approve')).code).toBe(0);
-      const store = await kind.open(state);
+      const { cli, manifests, store, applied } = await goldForgotten(kind, emulator);
       const {
         audienceId: goldId,
         runs: [goldRun],
-      } = (await store.get('prod', 'gold'))!;
-      expect((await cli('state', 'forget', 'gold', '--sandbox', 'prod')).code).toBe(0);
+      } = applied;
       // What a kill between an import's two writes, then a forget of its key, leaves: the run in both.
       const remnant = (await store.get('prod', 'gold'))!;
       await store.lock();
       await store.put({ ...remnant, key: 'gold-mid' });
       await store.unlock();
 
-      await manifests.write([manifestObject('gold-new', { spec: { name: 'Audience gold' } })]);
-      const imported = await cli(
-        'state',
-        'import',
-        'gold-new',
-        manifests.dir,
-        '--sandbox',
-        'prod',
-        '--audience-id',
-        goldId!,
-      );
+      const imported = await importAsGoldNew(cli, manifests, goldId!);
       expect(imported.code, imported.stderr).toBe(0);
       expect(imported.stdout).toContain(
         '  - took 1 counting run from the runs-only record of prod/gold, which is dropped\n' +
@@ -678,8 +669,7 @@ describe("an audience whose runs another audience's record keeps (review 15, F3)
     await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
       const state = await tempDir();
       const manifests = new ManifestDir(await tempDir());
-      const cli = (...args: string[]) =>
-        runCliInProcess([...args, '--state', state], { env: emulatorEnv(emulator) });
+      const cli = cliAt(emulator, state);
       expect((await cli('init')).code).toBe(0);
       const tin = manifestObject('tin');
       await manifests.write([gold!, tin]);
