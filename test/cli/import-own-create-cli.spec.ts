@@ -100,6 +100,28 @@ function finishTheCreate(): string {
   return listed[0]!.audienceId;
 }
 
+/**
+ * An apply from a machine whose clock is 3 minutes ahead of AEP's (AEP 3 minutes behind it: more
+ * than the 2 minutes a creation time may precede the create), whose POST's answer is lost; the
+ * create then finished, and the clocks agreeing again (another machine, or this one set right).
+ */
+async function lostCreateThreeMinutesAhead(s: Story) {
+  emulator().control.updateSettings({ clockOffsetMs: -3 * 60_000 });
+  await knownAccount(s);
+  emulator().control.setDelays({ operationDelayMs: HOUR_MS });
+  emulator().control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
+  const failed = await s.cli('apply', s.dir, '--auto-approve');
+  expect(failed.code).toBe(1);
+  const pending = await recordOf(s.state);
+  expect(pending?.intent?.kind).toBe('create');
+  // The offset it measured before the POST (a Date header has whole seconds), kept with the create.
+  expect(Math.abs(pending!.pendingCreate!.clockOffset! + 180)).toBeLessThanOrEqual(1);
+  const made = finishTheCreate();
+  emulator().control.setDelays({ operationDelayMs: 10 });
+  emulator().control.updateSettings({ clockOffsetMs: 0 });
+  return { failed, pending, made };
+}
+
 /** `state import gold` of `audienceId`, as the hints say: it succeeds, silent on stderr; its stdout. */
 async function importGold({ cli, dir }: Story, audienceId: string): Promise<string> {
   const imported = await cli(
@@ -185,24 +207,8 @@ describe.each([
 describe('state import of the audience of its own lost create, applied from a machine whose clock was ahead', () => {
   it("adopts it: compared in AEP's clock by the offset the applying machine measured (review 9, finding 3)", async () => {
     const s = await story(path.join(await tempDir(), 'state'));
-    // The applying machine's clock is 3 minutes ahead of AEP's (AEP 3 minutes behind it): more
-    // than the 2 minutes a creation time may precede the create. The POST's answer is lost.
-    emulator().control.updateSettings({ clockOffsetMs: -3 * 60_000 });
-    await knownAccount(s);
-    emulator().control.setDelays({ operationDelayMs: HOUR_MS });
-    emulator().control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
-    const failed = await s.cli('apply', s.dir, '--auto-approve');
-    expect(failed.code).toBe(1);
+    const { failed, pending, made } = await lostCreateThreeMinutesAhead(s);
     expect(failed.stdout).toContain(hint(s.dir));
-    const pending = await recordOf(s.state);
-    expect(pending?.intent?.kind).toBe('create');
-    // The offset it measured before the POST (a Date header has whole seconds), kept with the create.
-    expect(Math.abs(pending!.pendingCreate!.clockOffset! + 180)).toBeLessThanOrEqual(1);
-    const made = finishTheCreate();
-    emulator().control.setDelays({ operationDelayMs: 10 });
-
-    // Imported where the clock agrees with AEP's (another machine, or this one set right).
-    emulator().control.updateSettings({ clockOffsetMs: 0 });
     const stdout = await followTheHint(s, made);
     expect(stdout).toContain(adoptedAnswer(`intent from ${pending!.intent!.startedAt}`));
     expect(stdout.endsWith(OWED)).toBe(true);
@@ -217,18 +223,7 @@ describe('state import of the audience of its own lost create, applied with no r
   it("adopts it: the apply read AEP's clock before the POST, and compared by that offset (review 12, F5)", async () => {
     const s = await story(path.join(await tempDir(), 'state'));
     await writeFile(path.join(s.dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
-    emulator().control.updateSettings({ clockOffsetMs: -3 * 60_000 });
-    await knownAccount(s);
-    emulator().control.setDelays({ operationDelayMs: HOUR_MS });
-    emulator().control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
-    const failed = await s.cli('apply', s.dir, '--auto-approve');
-    expect(failed.code).toBe(1);
-    const pending = await recordOf(s.state);
-    expect(pending?.intent?.kind).toBe('create');
-    expect(Math.abs(pending!.pendingCreate!.clockOffset! + 180)).toBeLessThanOrEqual(1);
-    const made = finishTheCreate();
-    emulator().control.setDelays({ operationDelayMs: 10 });
-    emulator().control.updateSettings({ clockOffsetMs: 0 });
+    const { pending, made } = await lostCreateThreeMinutesAhead(s);
     const stdout = await importGold(s, made);
     expect(stdout).toContain(adoptedAnswer(`intent from ${pending!.intent!.startedAt}`));
   });
