@@ -19,9 +19,21 @@ describe('readErrorBody', () => {
     expect(info).toEqual({
       shape: 'platform',
       platformCode: '100910-400',
+      aepTypeCode: '100910-400',
       message: 'Invalid request: fields[0].type: must be one of ...',
       details: [{ path: 'fields[0].type', message: 'must be one of ...' }],
     });
+  });
+
+  it("names a type's code as AEP's only in AEP's namespace", () => {
+    const read = (type: string) => readErrorBody(JSON.stringify({ type, status: 422 }));
+    expect(read('https://ns.adobe.com/aep/errors/EXEG-0104-422')).toMatchObject({
+      platformCode: 'EXEG-0104-422',
+      aepTypeCode: 'EXEG-0104-422',
+    });
+    const foreign = read('https://gateway.example/aep/errors/EXEG-0104-422');
+    expect(foreign.platformCode).toBe('EXEG-0104-422');
+    expect(foreign.aepTypeCode).toBeUndefined();
   });
 
   it('takes the code from the type URL when the report has none', () => {

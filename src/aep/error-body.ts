@@ -4,6 +4,8 @@ import type { AepErrorDetail } from './errors.js';
 export type ErrorBodyInfo = {
   shape: 'platform' | 'gateway' | 'json' | 'text' | 'empty';
   platformCode?: string;
+  /** The code of a `type` in AEP's own namespace (`https://ns.adobe.com/aep/errors/EXEG-0104-422`). */
+  aepTypeCode?: string;
   /** The service's own words, shortened; never trusted to be free of user input. */
   message?: string;
   details: AepErrorDetail[];
@@ -13,6 +15,8 @@ const MAX_MESSAGE = 300;
 const MAX_DETAILS = 20;
 /** The last segment of `https://ns.adobe.com/aep/errors/100950-409`. */
 const TYPE_CODE = /\/errors\/([A-Za-z0-9_.-]+)\/?$/;
+/** AEP's namespace of error types, which no machine in between writes. */
+const AEP_TYPE_BASE = 'https://ns.adobe.com/aep/errors/';
 const CODE_IN_TEXT = /\b(\d{6}-\d{3})\b/;
 
 type Json = Record<string, unknown>;
@@ -109,6 +113,11 @@ function readJson(json: Json): ErrorBodyInfo {
   else if (gatewayCode !== undefined) shape = 'gateway';
   const info: ErrorBodyInfo = { shape, details };
   if (platformCode !== undefined) info.platformCode = platformCode;
+  const type = text(json['type']);
+  if (type?.startsWith(AEP_TYPE_BASE) === true) {
+    const aepTypeCode = codeOfType(type);
+    if (aepTypeCode !== undefined) info.aepTypeCode = aepTypeCode;
+  }
   if (message !== undefined) info.message = shorten(message);
   return info;
 }

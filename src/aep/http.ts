@@ -50,10 +50,15 @@ export function isTokenRefusal(status: number, platformCode: string | undefined)
  * `{"fault": …}`), a redirect (to a captive portal's login), or that login page itself. Taken as
  * AEP's, it would time runs and the lookup of a lost create. So: a success (2xx) that is no HTML
  * page, or an error in one of the service's two shapes (platform or gateway: readErrorBody) with
- * its code; an answer left out only costs a reading, which the next one gives.
+ * a code of AEP's; an answer left out only costs a reading, which the next one gives.
  */
-/** The form of AEP's error codes: the platform's `100950-409`, the gateway's `401013`. */
+/** The form of the page's error codes: the platform's `100950-409`, the gateway's `401013`. */
 const AEP_CODE = /^\d{6}(-\d{3})?$/;
+/**
+ * The form of AEP's letter-prefixed codes (the Edge Network's `EXEG-0104-422`): a service
+ * prefix, a number, the status. Counted only as the `type` of AEP's namespace names it.
+ */
+const AEP_LETTER_CODE = /^[A-Z]{2,8}-\d{4}-\d{3}$/;
 
 function isServiceAnswer(
   response: { statusCode: number; headers: Record<string, string | string[] | undefined> },
@@ -61,9 +66,13 @@ function isServiceAnswer(
 ): boolean {
   // With a code of AEP's form (`100950-409`, the gateway's `401013`), where the shape's fields put
   // it: an intermediary's own RFC 7807 problem (Spring's, ASP.NET's `type: "about:blank"`, one
-  // of `…/errors/upstream-timeout` or a `code` of its own) has the shape, not AEP's code.
-  if (info !== undefined)
-    return (info.shape === 'platform' || info.shape === 'gateway') && AEP_CODE.test(info.platformCode ?? '');
+  // of `…/errors/upstream-timeout` or a `code` of its own) has the shape, not AEP's code. A
+  // letter-prefixed code is a form an intermediary may use too: only in AEP's namespace.
+  if (info !== undefined) {
+    if (info.shape === 'gateway') return AEP_CODE.test(info.platformCode ?? '');
+    if (info.shape !== 'platform') return false;
+    return AEP_CODE.test(info.platformCode ?? '') || AEP_LETTER_CODE.test(info.aepTypeCode ?? '');
+  }
   if (response.statusCode >= 300) return false;
   return !/html/i.test(headerText(response.headers['content-type']) ?? '');
 }

@@ -289,6 +289,64 @@ describe("a proxy's page in front of the emulator, and AEP's clock", () => {
   });
 });
 
+describe("AEP's errors with a letter-prefixed code, and AEP's clock", () => {
+  // The page's own codes are `100950-409`; other parts of AEP name their errors with a letter
+  // prefix in the same namespace: Adobe's Edge Network troubleshooting page shows
+  // `"type": "https://ns.adobe.com/aep/errors/EXEG-0104-422"`. Such an answer is AEP's.
+  it('gives a reading; the same form of code from a machine in between does not', async () => {
+    const minute = 60_000;
+    await withEmulator({ clockOffsetMs: 30 * minute }, async (emulator) => {
+      const gateway = await startGateway(emulator.url);
+      try {
+        const client = clientFor(emulator, { baseUrl: `${gateway.url}/data/core/ais` });
+        const offsetMinutes = () => {
+          const reading = client.serviceClock();
+          return reading === undefined ? undefined : Math.round(reading.offsetMs / minute);
+        };
+        const read = () => failure(client.listAudiences('prod', { limit: 1 }, { once: true }));
+        const pages: Omit<GatewayPage, 'date'>[] = [
+          // AEP's shape and a code of that form, in a namespace of the intermediary's own.
+          {
+            status: 502,
+            type: 'application/problem+json',
+            body: '{"type":"https://gateway.example/errors/EXEG-0502-502","title":"Bad Gateway","status":502,"report":{"errorCode":"EXEG-0502-502"}}',
+          },
+          // The gateway's shape (whose codes are six digits) and other JSON, with such a code.
+          {
+            status: 503,
+            type: 'application/json',
+            body: '{"error_code":"EXEG-0503-503","message":"Service unavailable"}',
+          },
+          { status: 503, type: 'application/json', body: '{"code":"UAUD-1234-503","message":"Try later"}' },
+          // An HTML page naming AEP's namespace.
+          {
+            status: 502,
+            type: 'text/html',
+            body: '<html><body>https://ns.adobe.com/aep/errors/EXEG-0502-502</body></html>',
+          },
+        ];
+        for (const page of pages) {
+          gateway.choose(() => ({ ...page, date: new Date(Date.now() - 120 * minute) }));
+          expect((await read()).status).toBe(page.status);
+          expect([page.body, offsetMinutes()]).toEqual([page.body, undefined]);
+        }
+
+        gateway.choose(() => 'pass');
+        emulator.control.queueFault({
+          kind: 'clientError',
+          status: 400,
+          endpoint: 'listAudiences',
+          errorCode: 'EXEG-0100-400',
+        });
+        expect((await read()).status).toBe(400);
+        expect(offsetMinutes()).toBe(30);
+      } finally {
+        await gateway.close();
+      }
+    });
+  });
+});
+
 describe('a redirect to another host', () => {
   // got sends a redirect's request through the beforeRequest hook again, which sets the bearer
   // token: followed, a redirect to another host (a proxy's, a captive portal's, a base URL
