@@ -1,5 +1,6 @@
 import type { AepClient } from '../aep/types.js';
 import { runClock } from '../plan/clock.js';
+import { deferUnclockedRuns } from '../plan/retime.js';
 import type { Plan } from '../plan/schema.js';
 
 /** A reading of AEP's clock older than this is measured again before runs are decided on it. */
@@ -23,9 +24,10 @@ export function serviceShift(client: ClockClient): number {
  * Plans with AEP's clock measured whenever runs are decided: `make(offset)` plans. A plan
  * without run steps costs no call (an in-sync repository stays at zero); a plan with some
  * and no recent reading (a fresh CLI apply, which has asked AEP nothing yet) first reads one
- * audience of the sandbox (readServiceOffset: one attempt, AEP's answers' Date header) and plans
- * again, so a skewed local clock neither times nor budgets a run. A failed read leaves the local
- * clock, as before.
+ * audience of the sandbox (readServiceOffset, with the client's retries: AEP's answers' Date
+ * header) and plans again, so a skewed local clock neither times nor budgets a run. When the
+ * clock still cannot be read (or the read is stopped: a drain), the plan's runs are deferred
+ * (deferUnclockedRuns): by the local clock, one could be a run too many.
  */
 export async function planWithServiceClock(
   make: (offset: number | undefined) => Plan,
@@ -37,8 +39,8 @@ export async function planWithServiceClock(
   if (known !== undefined || client.serviceClock === undefined) return first;
   const run = first.steps.find((step) => step.kind === 'run');
   if (!run) return first;
-  const offset = await readServiceOffset(client, run.sandbox, signal);
-  return offset === undefined ? first : make(offset);
+  const offset = await readServiceOffset(client, run.sandbox, signal, 'retried');
+  return offset === undefined ? deferUnclockedRuns(first) : make(offset);
 }
 
 /**
@@ -47,34 +49,45 @@ export async function planWithServiceClock(
  * not). A reading lasts
  * CLOCK_READING_MAX_AGE_MS, so an apply reads at most once per that span, not per caller, and
  * callers at once share one read.
+ * `attempts`: `once` (default), one attempt: a reading that fails leaves the offset unknown, and
+ * must not hold the creates back by the client's whole retry schedule; `retried`, the client's
+ * retry policy (bounded, ended by `signal`), where an unknown offset costs the plan's runs.
  * Undefined when the read shows none (or the client measures no clock).
  */
 export async function readServiceOffset(
   client: ClockClient & Pick<AepClient, 'listAudiences'>,
   sandbox: string,
   signal: AbortSignal | undefined,
+  attempts: 'once' | 'retried' = 'once',
 ): Promise<number | undefined> {
   const known = measuredOffset(client);
   if (known !== undefined || client.serviceClock === undefined) return known;
-  let read = readsUnderWay.get(client);
+  const underWay = readsUnderWay[attempts];
+  let read = underWay.get(client);
   if (!read) {
-    // One attempt: a clock reading that fails leaves the offset unknown, and must not hold the
-    // creates back by the client's whole retry schedule.
     read = client
-      .listAudiences(sandbox, { limit: 1 }, { once: true, ...(signal ? { signal } : {}) })
+      .listAudiences(
+        sandbox,
+        { limit: 1 },
+        { ...(attempts === 'once' ? { once: true } : {}), ...(signal ? { signal } : {}) },
+      )
       .then(
         () => undefined,
         () => undefined,
       )
-      .finally(() => readsUnderWay.delete(client));
-    readsUnderWay.set(client, read);
+      .finally(() => underWay.delete(client));
+    underWay.set(client, read);
   }
   await read;
   return measuredOffset(client);
 }
 
 /**
- * The clock read under way per client: creates sent at once wait for one read, not one each
- * (behind a budget of a few requests, a read each would hold back the creates themselves).
+ * The clock read under way per client (and kind of read): creates sent at once wait for one
+ * read, not one each (behind a budget of a few requests, a read each would hold back the creates
+ * themselves).
  */
-const readsUnderWay = new WeakMap<object, Promise<undefined>>();
+const readsUnderWay = {
+  once: new WeakMap<object, Promise<undefined>>(),
+  retried: new WeakMap<object, Promise<undefined>>(),
+};

@@ -33,3 +33,22 @@ export function retimeSavedPlan(saved: Plan, recorded: RecordedState, now: numbe
     clock: { offsetSeconds: offset, note: skewNote(offset) },
   };
 }
+
+/** Why a run waits when AEP's clock could not be read before planning (deferUnclockedRuns). */
+export const UNCLOCKED_RUN =
+  "AEP's clock could not be read before planning (reading one audience failed, retries included): runs are timed and budgeted in AEP's clock, and this machine's may be off it; the next apply reads it again";
+
+/**
+ * A plan with runs, applied when AEP's clock could not be read: its runs are deferred. Timed or
+ * budgeted by a local clock that may be off AEP's (a day ahead: every run looks a day older),
+ * one could be a run too many; a run deferred is only a run later.
+ */
+export function deferUnclockedRuns(plan: Plan): Plan {
+  if (!plan.steps.some((step) => step.kind === 'run' && !step.blocked && !step.deferred)) return plan;
+  const steps: Step[] = plan.steps.map((step) =>
+    step.kind === 'run' && !step.blocked && !step.deferred
+      ? { ...step, deferred: UNCLOCKED_RUN }
+      : { ...step },
+  );
+  return { ...plan, steps, summary: summarise(steps) };
+}

@@ -32,7 +32,13 @@ async function workspace() {
     await mkdir(dir, { recursive: true });
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion }));
   };
-  return { dir, state, write };
+  /** A config whose retries wait a few ms, not the default backoff: the read's retries are counted, not timed. */
+  const quickRetries = async () => {
+    const config = path.join(root, 'audiencectl.yaml');
+    await writeFile(config, 'retry: { baseDelayMs: 1, maxDelayMs: 5 }\n');
+    return config;
+  };
+  return { dir, state, write, quickRetries };
 }
 
 function runsOf(emulator: RunningEmulator) {
@@ -120,6 +126,55 @@ describe('apply: a local clock off AEP clock', () => {
       expect(runsOf(emulator)).toHaveLength(2);
       const record = (await readState(state)).audiences.find((a) => a.key === 'gold');
       expect(record?.runs.map((run) => run.reason)).toEqual(['every', 'onCreate']);
+    });
+  });
+
+  // A fresh apply's first request is its read of AEP's clock (one audience), before planning.
+  it('2 days ahead: a clock read that meets a reset is retried, and the periodic run is not started again', async () => {
+    await withEmulator({ ...FAST, clockOffsetMs: -2 * DAY_MS }, async (emulator) => {
+      const { dir, state, write, quickRetries } = await workspace();
+      const env = emulatorEnv(emulator);
+      await write();
+      expect((await apply(dir, state, env)).code).toBe(0);
+      expect(runsOf(emulator)).toHaveLength(1);
+
+      emulator.control.queueFault({ kind: 'drop', endpoint: 'listAudiences', count: 1 });
+      const again = await apply(dir, state, env, '--config', await quickRetries());
+      expect(again.code, again.stderr).toBe(0);
+      expect(emulator.control.counters().byEndpoint.listAudiences.requests).toBeGreaterThanOrEqual(2);
+      expect(again.stderr).toContain("Warning: the local clock is 2 d ahead of AEP's (its Date header)");
+      expect(runsOf(emulator)).toHaveLength(1);
+    });
+  });
+
+  it("2 days ahead: when AEP's clock cannot be read at all, the run is deferred, saying why, not timed by this clock", async () => {
+    await withEmulator({ ...FAST, clockOffsetMs: -2 * DAY_MS }, async (emulator) => {
+      const { dir, state, write, quickRetries } = await workspace();
+      const env = emulatorEnv(emulator);
+      await write();
+      expect((await apply(dir, state, env)).code).toBe(0);
+      expect(runsOf(emulator)).toHaveLength(1);
+
+      // More resets than the client's retries: every attempt of the read fails.
+      emulator.control.queueFault({ kind: 'drop', endpoint: 'listAudiences', count: 50 });
+      const lists = () => emulator.control.counters().byEndpoint.listAudiences.requests;
+      const listedBefore = lists();
+      const unread = await apply(dir, state, env, '--config', await quickRetries());
+      expect(unread.code, unread.stderr).toBe(0);
+      expect(unread.stdout).toContain(
+        "deferred prod/gold run: AEP's clock could not be read before planning (reading one audience failed, retries included)",
+      );
+      // The first attempt and the client's 4 retries (its default), no more.
+      expect(lists() - listedBefore).toBe(5);
+      expect(runsOf(emulator)).toHaveLength(1);
+      expect(emulator.control.counters().byEndpoint.startRun.requests).toBe(1);
+
+      // Once it can be read, the run is timed in AEP's clock: not due yet.
+      emulator.control.clearFaults();
+      const read = await apply(dir, state, env);
+      expect(read.code, read.stderr).toBe(0);
+      expect(read.stderr).toContain("Warning: the local clock is 2 d ahead of AEP's (its Date header)");
+      expect(runsOf(emulator)).toHaveLength(1);
     });
   });
 
