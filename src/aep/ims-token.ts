@@ -134,6 +134,7 @@ export class ImsToken {
         new AepAuthError({
           message: `IMS at ${safeUrl(imsUrl)} answered without a usable access token: check ${this.hints.imsUrl}.`,
         }),
+        'IMS answered without a usable access token',
       );
     }
     const token = parsed.data.access_token;
@@ -163,7 +164,8 @@ export class ImsToken {
     return Math.max(this.now() - at.wall, this.monotonic() - at.mono);
   }
 
-  private remember(error: AepAuthError): AepAuthError {
+  /** `logText`: the log line's fixed text (failureLogText: by the answer's status). */
+  private remember(error: AepAuthError, logText = failureLogText(error.status)): AepAuthError {
     // A refusal, or a redirect (not followed: asking again meets it again).
     const definitive =
       error.status !== undefined && error.status >= 300 && error.status < 500 && error.status !== 429;
@@ -171,7 +173,7 @@ export class ImsToken {
       this.failure = { error, at: this.instant(), forMs: this.options.failureCacheMs ?? 30_000 };
     this.options.logger?.warn(
       { clientId: this.options.credentials.clientId, status: error.status, imsError: error.imsError },
-      'IMS refused the token request',
+      logText,
     );
     return error;
   }
@@ -216,6 +218,18 @@ export class ImsToken {
     }
     return new AepAuthError({ message: message + said, status: parts.status, imsError, cause });
   }
+}
+
+/**
+ * The log line of a failed token request, fixed text per kind of answer (the error's message
+ * says the rest): a redirect is not followed, a 5xx or 429 is IMS unavailable, no answer at all
+ * (or a proxy's failure) is no refusal.
+ */
+function failureLogText(status: number | undefined): string {
+  if (status === undefined) return 'IMS could not be reached';
+  if (status >= 300 && status < 400) return 'IMS answered a redirect; not followed';
+  if (status >= 500 || status === 429) return 'IMS is unavailable';
+  return 'IMS refused the token request';
 }
 
 /** IMS answers errors as `{ error, error_description }` (OAuth 2.0, RFC 6749 section 5.2). */

@@ -315,6 +315,73 @@ describe('ImsToken timing (a controlled clock, a real IMS endpoint)', () => {
   });
 });
 
+describe("ImsToken's log line says what IMS answered", () => {
+  let fake: FakeAep;
+  beforeAll(async () => {
+    fake = await startFakeAep();
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+
+  async function logged(
+    answer: { status: number; body?: string; headers?: Record<string, string> } | undefined,
+    imsUrl = fake.imsUrl,
+  ) {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'warn',
+      destination: { write: (line: string) => lines.push(line) },
+    });
+    const ims = new ImsToken({
+      imsUrl,
+      credentials: { clientId: 'logged', clientSecret: 'logged-secret-value', orgId: 'L@AdobeOrg' },
+      http: got.extend({ retry: { limit: 0 } }),
+      logger,
+    });
+    if (answer) fake.imsScript(answer);
+    const error = await ims.get().then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(AepAuthError);
+    return {
+      message: (error as AepAuthError).message,
+      msgs: lines.map((line) => (JSON.parse(line) as { msg: string }).msg),
+    };
+  }
+
+  it.each([
+    [302, 'IMS answered a redirect; not followed'],
+    [307, 'IMS answered a redirect; not followed'],
+  ])('a %i is a redirect not followed, in the message and the log line', async (status, msg) => {
+    const { message, msgs } = await logged({
+      status,
+      headers: { location: 'https://elsewhere.example/ims' },
+    });
+    expect(message).toContain(`answered HTTP ${status}, a redirect that audiencectl does not follow`);
+    expect(msgs).toEqual([msg]);
+  });
+
+  it.each([
+    [401, '{"error":"invalid_client"}', 'IMS refused the token request'],
+    [503, '', 'IMS is unavailable'],
+  ])('a %i is logged as what it is', async (status, body, msg) => {
+    expect((await logged({ status, body })).msgs).toEqual([msg]);
+  });
+
+  it('an answer without a token, and no answer at all, are no refusal either', async () => {
+    expect((await logged({ status: 200, body: '{"token_type":"bearer"}' })).msgs).toEqual([
+      'IMS answered without a usable access token',
+    ]);
+    // A port nothing listens on: the port of a server closed.
+    const closed = await startFakeAep();
+    const url = closed.imsUrl;
+    await closed.close();
+    expect((await logged(undefined, url)).msgs).toEqual(['IMS could not be reached']);
+  });
+});
+
 describe('ImsToken errors of an IMS that echoes the request', () => {
   let fake: FakeAep;
   beforeAll(async () => {
