@@ -88,6 +88,12 @@ export type ExecutorDeps = {
    */
   refreshWay?: string;
   /**
+   * Who applies, for the ways out a step's message gives: `cli` (default), a person who runs
+   * `apply`; `controller`, a controller's pass, whose user changes the manifests it reads and
+   * waits for its passes and refreshes.
+   */
+  appliedBy?: 'cli' | 'controller';
+  /**
    * The flags (`--state`, `--config`, …) the commands a step's message tells a person to run
    * carry, to reach this process's store and configuration (src/text/paste-flags.ts); none by default.
    */

@@ -121,6 +121,9 @@ export type PassRevision = Pick<SourceRevision, 'revision' | 'commit'> &
     unconfirmed?: boolean;
   };
 
+/** How a controller's user has the audiences read back, for the messages of its steps. */
+const CONTROLLER_REFRESH_WAY = "the controller's next refresh (--refresh-interval)";
+
 /**
  * What the commands its plans and messages print name for the manifests directory: a person
  * pastes them in a clone of their own, so for git the `--path` inside the repository (`.` for
@@ -244,6 +247,8 @@ async function applyDesired(
       signal,
       lockTimeoutMs: settings.lockTimeoutMs,
       ...(paste ? { paste } : {}),
+      appliedBy: 'controller',
+      refreshWay: CONTROLLER_REFRESH_WAY,
       refresh,
       revision: applyRevision(revision, deps),
       ...(settings.bulkBatchSize === undefined ? {} : { bulkBatchSize: settings.bulkBatchSize }),

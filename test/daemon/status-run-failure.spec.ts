@@ -82,4 +82,69 @@ describe('the controller: the refused first PATCH of an imported audience on /st
       },
     );
   });
+
+  it("refused to the controller's own PATCH, gives the ways out of a controller's user, not apply's", async () => {
+    await withInProcessController({}, async ({ emulator, dir, stateDir, reconciler, status }) => {
+      const onlyEmail = { fields: [{ name: 'email', type: 'string', identityNs: 'email' }] };
+      const { id } = emulator.control.uiCreateAudience(
+        DEMO_CLIENT.orgId,
+        'prod',
+        audienceBody({ name: 'Audience gold', ...onlyEmail }),
+        'colleague@AdobeID',
+      );
+      await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
+      await mkdir(stateDir);
+      const imported = await runCliInProcess(
+        ['state', 'import', 'gold', dir, '--audience-id', id, '--state', stateDir],
+        { env: emulatorEnv(emulator) },
+      );
+      expect(imported.code).toBe(0);
+
+      // The controller's pass sends the first PATCH, which AEP refuses.
+      reconciler.trigger('startup');
+      await reconciler.settled();
+      expect(emulator.control.counters().byEndpoint.patchAudience.requests).toBe(1);
+      const gold = (await status()).audiences.find((a) => a.key === 'gold');
+      expect(gold).toMatchObject({ state: 'blocked', audienceId: id });
+      const message = gold?.lastError?.message ?? '';
+      expect(message).toMatch(
+        /^the audience's fields differ from the manifest's: AEP refused the PATCH of its fields \(.*no field named "tier"; PATCH cannot add fields\)\), and a PATCH cannot add a field or change its type/,
+      );
+      expect(message).toContain(
+        "Set spec.fields in gold.yaml to the audience's fields (names and types) in the manifests the controller reads (commit and push them): its next pass sends the PATCH again.",
+      );
+      expect(message).toContain(
+        'Only if this audience must not be managed: audiencectl state forget gold --sandbox prod, with the controller stopped (docs/controller.md, "Repairing state under a controller"),',
+      );
+      expect(message).toMatch(/the controller's next refresh \(--refresh-interval\) sends the PATCH again$/);
+      // No way out through a command the controller's user does not run.
+      expect(message).not.toMatch(/\band apply\b|apply --refresh/);
+      const record = await new FileStateStore(stateDir).get('prod', 'gold');
+      expect(record?.patchRefused?.message).toBe(message);
+    });
+  });
+});
+
+describe('the controller: its PATCH answered 404', () => {
+  it("says the controller's next refresh reads the audience back, not an apply its user does not run", async () => {
+    await withInProcessController({}, async ({ emulator, dir, reconciler, logs }) => {
+      const quiet = { ingestion: { onCreate: false } };
+      await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', quiet));
+      reconciler.trigger('startup');
+      await reconciler.settled();
+      expect(emulator.control.counters().byEndpoint.createAudience.requests).toBe(1);
+
+      await writeFile(
+        path.join(dir, 'gold.yaml'),
+        manifestYaml('gold', { ...quiet, spec: { description: 'edited' } }),
+      );
+      emulator.control.queueFault({ kind: 'clientError', status: 404, endpoint: 'patchAudience' });
+      reconciler.trigger('resync');
+      await reconciler.settled();
+      const failed = logs.find((line) => line.msg === 'step failed');
+      expect(failed?.['message']).toMatch(
+        /^PATCH failed: .*; audience [-0-9a-f]+ may no longer exist remotely: the controller's next refresh \(--refresh-interval\), which reads the audience back and creates it again only if it is gone \(its record, runs and name kept\)$/,
+      );
+    });
+  });
 });

@@ -89,11 +89,23 @@ function fieldsRefused(record: AudienceRecord, error: unknown, failure: AepFailu
 function fieldsWayOut(step: Step, failure: AepFailure, deps: ExecutorDeps): string {
   const file = step.source?.replace(/:\d+$/, '') ?? 'the manifest';
   const forget = forgetCommand(step.key, step.sandbox, deps.paste);
+  const ways =
+    deps.appliedBy === 'controller'
+      ? {
+          fix: `Set spec.fields in ${file} to the audience's fields (names and types) in the manifests the controller reads (commit and push them): its next pass sends the PATCH again.`,
+          forget: `${forget}, with the controller stopped (docs/controller.md, "Repairing state under a controller"),`,
+          again: `Until the manifest changes, passes hold this update; ${deps.refreshWay ?? "the controller's next refresh"} sends the PATCH again`,
+        }
+      : {
+          fix: `Set spec.fields in ${file} to the audience's fields (names and types) and apply.`,
+          forget,
+          again: 'Until the manifest changes, plans hold this update; apply --refresh sends the PATCH again',
+        };
   return (
     `the audience's fields differ from the manifest's: AEP refused the PATCH of its fields (${failure.message.replace(/\.$/, '')}), ` +
     `and a PATCH cannot add a field or change its type (the Audiences API does not show an audience's fields, so importing, discovering or adopting it could not compare them). ` +
-    `Set spec.fields in ${file} to the audience's fields (names and types) and apply. ` +
-    `Only if this audience must not be managed: ${forget} leaves it in AEP unmanaged (campaigns using it are no longer updated), and a manifest with another spec.name creates a new audience beside it. ` +
-    `Until the manifest changes, plans hold this update; apply --refresh sends the PATCH again`
+    `${ways.fix} ` +
+    `Only if this audience must not be managed: ${ways.forget} leaves it in AEP unmanaged (campaigns using it are no longer updated), and a manifest with another spec.name creates a new audience beside it. ` +
+    ways.again
   );
 }
