@@ -97,5 +97,6 @@ export async function openStoreFor(
   // The stores (their locks and files' schemas, zod) are loaded only to open one: a plan
   // served by the state snapshot (read-snapshot.ts) opens none.
   const { openStateStore } = await import('../state/open.js');
-  return openStateStore(where, stateAccessOf(flags));
+  // Without --state, the location came from AUDIENCECTL_STATE or the configuration file.
+  return openStateStore(where, { ...stateAccessOf(flags), urlInherited: flags.state === undefined });
 }

@@ -15,6 +15,8 @@ export type OpenOptions = {
   queryTimeoutMs?: number | undefined;
   /** The flags the commands the store's messages print carry (src/text/paste-flags.ts). */
   paste?: PasteFlags | undefined;
+  /** The location came from the environment or the configuration file, not a flag (PgAccess). */
+  urlInherited?: boolean | undefined;
 };
 
 /**
@@ -38,5 +40,6 @@ export async function openStateStore(
     queryTimeoutMs: options.queryTimeoutMs,
     applicationName: 'audiencectl',
     paste: options.paste,
+    urlInherited: options.urlInherited,
   });
 }

@@ -156,9 +156,16 @@ export function manifestsCommand(command: 'apply' | 'plan', flags: PasteFlags | 
  * The `init` that creates or migrates the PostgreSQL store at `url` (which may hold a password:
  * it is dropped, as from a typed --state), with the other flags `flags` carry. `passwordFile`:
  * the process was given one (typed: `flags` carry it; else the pasted command inherits it).
+ * `url` undefined: it came from the environment or the configuration file, which the pasted
+ * command inherits too (password and all): it names only the flags typed.
  */
-export function pgInitCommand(url: string, flags: PasteFlags | undefined, passwordFile: boolean): string {
-  return `audiencectl init${urlWords(url, passwordFile)}${pastedFlags(flags, 'init', { withState: false })}`;
+export function pgInitCommand(
+  url: string | undefined,
+  flags: PasteFlags | undefined,
+  passwordFile: boolean,
+): string {
+  const state = url === undefined ? '' : urlWords(url, passwordFile);
+  return `audiencectl init${state}${pastedFlags(flags, 'init', { withState: false })}`;
 }
 
 /**

@@ -87,6 +87,39 @@ describe('audiencectl init and the schema check', { timeout: 90_000 }, () => {
     expect(listed).toMatchObject({ code: 0, stderr: '' });
   });
 
+  it('the init it prints names only the flags given: none for a URL (password included) from AUDIENCECTL_STATE, --config for one from the configuration file; pasted in the same environment, it initialises that state', async () => {
+    const cwd = await tempDir();
+    const clean = { PGPASSWORD: undefined, PGPASSFILE: '/dev/null', AUDIENCECTL_CONFIG: undefined };
+
+    const fromEnv = await postgres.freshLocation({ init: false });
+    const env = { ...clean, AUDIENCECTL_STATE: fromEnv };
+    const refused = await runCliInProcess(['state', 'list'], { cwd, env });
+    expectCleanError(refused, /has no audiencectl tables yet/);
+    const init = /create them with `([^`]*)`/.exec(refused.stderr)?.[1];
+    expect(init).toBe('audiencectl init');
+    const pasted = await paste(`${init!} --state-only`, { cwd, env });
+    expect([pasted.code, pasted.stderr]).toEqual([0, '']);
+    expect((await runCliInProcess(['state', 'list'], { cwd, env })).code).toBe(0);
+
+    const fromFile = await postgres.freshLocation({ init: false });
+    const config = path.join(await tempDir(), 'audiencectl.yaml');
+    await writeFile(config, `state: ${JSON.stringify(fromFile)}\n`);
+    const byFile = await runCliInProcess(['state', 'list', '--config', config], {
+      cwd,
+      env: { ...clean, AUDIENCECTL_STATE: undefined },
+    });
+    expectCleanError(byFile, /has no audiencectl tables yet/);
+    const fileInit = /create them with `([^`]*)`/.exec(byFile.stderr)?.[1];
+    // A temp path is one shell word as it is.
+    expect(fileInit).toBe(`audiencectl init --config ${config}`);
+    expect(byFile.stderr).not.toContain(split(fromFile).password);
+    const filePasted = await paste(`${fileInit!} --state-only`, {
+      cwd,
+      env: { ...clean, AUDIENCECTL_STATE: undefined },
+    });
+    expect([filePasted.code, filePasted.stderr]).toEqual([0, '']);
+  });
+
   it('says which setting is wrong, without a stack trace', async () => {
     const location = new URL(await postgres.freshLocation());
     const wrongDb = new URL(location.href);

@@ -15,7 +15,7 @@ import { createLogger, registerSecret } from '../../log.js';
 import { connect, credentialsAbsent, offlineConnection, type Connection } from '../connect.js';
 import type { AepClientExtras } from '../../config.js';
 import { planOptionsFrom } from '../plan-options.js';
-import { openStoreFor, stateAccessOf, stateLocationOf } from '../state-options.js';
+import { stateAccessOf, stateLocationOf } from '../state-options.js';
 import { addProblemCheck, readBoolean } from '../typed-options.js';
 import { defineRunOptions, type RunFlags } from './run-options.js';
 
@@ -141,7 +141,10 @@ function nextSignal(): Promise<NodeJS.Signals> {
  * store (the controller's handle is for the records and the lock).
  */
 async function connectRemembering(flags: RunFlags, extras: AepClientExtras): Promise<Connection> {
-  const memory = await openStoreFor(flags);
+  // Opened as the controller's own handle is (controller.ts): its messages are read by a person
+  // who does not share its environment, so a PostgreSQL store's init names its URL.
+  const { openStateStore } = await import('../../state/open.js');
+  const memory = await openStateStore(await stateLocationOf(flags), stateAccessOf(flags));
   try {
     const connection = await connect(flags, extras, memory);
     return {

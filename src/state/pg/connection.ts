@@ -19,6 +19,12 @@ export type PgAccess = {
   queryTimeoutMs?: number | undefined;
   /** The flags the commands the store's messages print carry (src/text/paste-flags.ts). */
   paste?: PasteFlags | undefined;
+  /**
+   * The URL came from the environment or the configuration file (AUDIENCECTL_STATE, `state:`),
+   * not a flag: a printed command inherits it as this process did, so it names no `--state`.
+   * Default false (the URL is named, without its password).
+   */
+  urlInherited?: boolean | undefined;
 };
 
 /**

@@ -71,7 +71,11 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     this.#timeouts = timeoutsOf(access);
     const named = new URL(url);
     named.searchParams.set('schema', schema);
-    this.#init = pgInitCommand(named.href, access.paste, Boolean(access.passwordFile));
+    this.#init = pgInitCommand(
+      access.urlInherited === true ? undefined : named.href,
+      access.paste,
+      Boolean(access.passwordFile),
+    );
   }
 
   /** A statement of init's migrations or of `state migrate`'s copy may take longer. */
