@@ -11,7 +11,7 @@ import { rememberSpec } from './spec-hash-memo.js';
 /**
  * One file of a directory source, read and parsed, as one line of text: what a parser
  * thread sends back and, unchanged, what the manifest cache stores. Tab-separated:
- * the path (JSON), size, mtimeMs, inode and content hash, then the JSON body, so a
+ * the path (JSON), size, mtimeMs, ctimeMs, inode and content hash, then the JSON body, so a
  * cache lookup reads the key without parsing the body; then, for each manifest of the
  * body, the hash of its normalised spec and the spec's JSON, in whose place the body
  * holds the spec's name (JSON text has no raw tab). A file that could not be stat-ed has size -1 (never
@@ -40,8 +40,8 @@ export function formatLine(
   hash: string,
   content: string,
 ): string {
-  const { size, mtimeMs, ino } = facts ?? { size: -1, mtimeMs: 0, ino: 0 };
-  return `${JSON.stringify(path)}\t${size}\t${mtimeMs}\t${ino}\t${hash}\t${content}`;
+  const { size, mtimeMs, ctimeMs, ino } = facts ?? { size: -1, mtimeMs: 0, ctimeMs: 0, ino: 0 };
+  return `${JSON.stringify(path)}\t${size}\t${mtimeMs}\t${ctimeMs}\t${ino}\t${hash}\t${content}`;
 }
 
 /**
@@ -126,7 +126,8 @@ export function lineKey(
   const pathEnd = line.indexOf('\t');
   const sizeEnd = pathEnd < 0 ? -1 : line.indexOf('\t', pathEnd + 1);
   const mtimeEnd = sizeEnd < 0 ? -1 : line.indexOf('\t', sizeEnd + 1);
-  const inoEnd = mtimeEnd < 0 ? -1 : line.indexOf('\t', mtimeEnd + 1);
+  const ctimeEnd = mtimeEnd < 0 ? -1 : line.indexOf('\t', mtimeEnd + 1);
+  const inoEnd = ctimeEnd < 0 ? -1 : line.indexOf('\t', ctimeEnd + 1);
   const hashEnd = inoEnd < 0 ? -1 : line.indexOf('\t', inoEnd + 1);
   if (hashEnd < 0) return undefined;
   const name = jsonString(line, pathEnd);
@@ -134,7 +135,8 @@ export function lineKey(
   const facts = {
     size: Number(line.slice(pathEnd + 1, sizeEnd)),
     mtimeMs: Number(line.slice(sizeEnd + 1, mtimeEnd)),
-    ino: Number(line.slice(mtimeEnd + 1, inoEnd)),
+    ctimeMs: Number(line.slice(mtimeEnd + 1, ctimeEnd)),
+    ino: Number(line.slice(ctimeEnd + 1, inoEnd)),
   };
   return { path: name, facts, hash: line.slice(inoEnd + 1, hashEnd), bodyAt: hashEnd + 1 };
 }

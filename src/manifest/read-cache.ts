@@ -3,7 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import { WRITE_WORKER_URL, writeCacheFileInThread } from '../cache/write-thread.js';
 import { lineKey } from './file-line.js';
 import type { ParseLimits } from './limits.js';
-import type { StattedListing } from './read-dir.js';
+import { FACTS_PER_FILE, type StattedListing } from './read-dir.js';
 import type { FileFacts } from './read-file.js';
 
 /**
@@ -12,7 +12,7 @@ import type { FileFacts } from './read-file.js';
  * say is in it (the state holds the same specs), never a credential. It is safe to
  * delete; a missing, unreadable, corrupt or foreign file is simply not used.
  */
-export const CACHE_FORMAT = 'audiencectl-manifest-cache/3';
+export const CACHE_FORMAT = 'audiencectl-manifest-cache/4';
 
 /** What the lines depend on besides each file: a different one makes the whole cache void. */
 export type CacheContext = {
@@ -39,7 +39,7 @@ export type ManifestCache = {
 /**
  * As git's index: modification times are coarse and a file can change twice within
  * one tick, so an entry is trusted on its facts alone only when the file was last
- * modified well before the listing that cached it started. A newer one is "racily
+ * modified, and its inode changed, well before the listing that cached it started. A newer one is "racily
  * clean": it is read again and its content hash compared.
  */
 export const RACY_MARGIN_MS = 2_000;
@@ -99,7 +99,7 @@ function isContentHash(hash: string): boolean {
 
 /** True when `facts` are those cached, and old enough to be trusted without reading the file. */
 export function isFresh(cached: CachedFile, facts: FileFacts, scannedAt: number): boolean {
-  return sameFacts(cached, facts.size, facts.mtimeMs, facts.ino, scannedAt);
+  return sameFacts(cached, facts.size, facts.mtimeMs, facts.ctimeMs, facts.ino, scannedAt);
 }
 
 /** isFresh of the facts a fact scan took of its `index`th file (read-dir.ts statListing), read where they lie. */
@@ -109,24 +109,30 @@ export function isListedFresh(
   index: number,
   scannedAt: number,
 ): boolean {
-  const at = index * 3;
+  const at = index * FACTS_PER_FILE;
   const { facts } = listing;
   // A file the scan could not stat has a NaN size, which equals nothing.
-  return sameFacts(cached, facts[at]!, facts[at + 1]!, facts[at + 2]!, scannedAt);
+  return sameFacts(cached, facts[at]!, facts[at + 1]!, facts[at + 2]!, facts[at + 3]!, scannedAt);
 }
 
 function sameFacts(
   cached: CachedFile,
   size: number,
   mtimeMs: number,
+  ctimeMs: number,
   ino: number,
   scannedAt: number,
 ): boolean {
+  // The change time too, as git's index and the state snapshot (src/state/snapshot.ts): an
+  // in-place rewrite of the same size whose modification time was set back (cp -p, rsync -t,
+  // touch -r) changes only it. Racily clean by either time, as a write after the listing
+  // started may share its tick.
   return (
     cached.facts.size === size &&
     cached.facts.mtimeMs === mtimeMs &&
+    cached.facts.ctimeMs === ctimeMs &&
     cached.facts.ino === ino &&
-    mtimeMs < scannedAt - RACY_MARGIN_MS
+    Math.max(mtimeMs, ctimeMs) < scannedAt - RACY_MARGIN_MS
   );
 }
 

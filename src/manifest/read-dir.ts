@@ -214,7 +214,7 @@ function notAFile(file: string, kind: string): Diagnostic {
 }
 
 /**
- * A listing with the stat facts of each file (three numbers a file: size, mtimeMs, inode;
+ * A listing with the stat facts of each file (four numbers a file: size, mtimeMs, ctimeMs, inode;
  * a NaN size when it could not be stat-ed), taken in the fact scan's thread (src/scan)
  * while this one reads the caches. `startedAt`: when the listing started.
  */
@@ -226,11 +226,14 @@ export type StattedListing = {
   facts: Float64Array;
 };
 
+/** How many numbers a StattedListing's `facts` holds for each file. */
+export const FACTS_PER_FILE = 4;
+
 /** What the manifest cache compares of a file (it follows symlinks); undefined when it cannot be stat-ed. */
 export function statFacts(absolute: string): FileFacts | undefined {
   try {
     const info = statSync(absolute);
-    return { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
+    return { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
   } catch {
     return undefined;
   }
@@ -244,7 +247,7 @@ export function statListing(
 ): StattedListing {
   const startedAt = now();
   const { found, diagnostics, refused } = listManifestFilesSync(root, options);
-  const facts = new Float64Array(found.length * 3).fill(Number.NaN);
+  const facts = new Float64Array(found.length * FACTS_PER_FILE).fill(Number.NaN);
   // Written in place, as statFacts reads them: no object or array per file (10,000 a plan).
   for (let index = 0; index < found.length; index += 1) {
     let info: Stats;
@@ -253,10 +256,11 @@ export function statListing(
     } catch {
       continue;
     }
-    const at = index * 3;
+    const at = index * FACTS_PER_FILE;
     facts[at] = info.size;
     facts[at + 1] = info.mtimeMs;
-    facts[at + 2] = info.ino;
+    facts[at + 2] = info.ctimeMs;
+    facts[at + 3] = info.ino;
   }
   return { startedAt, found, diagnostics, refused, facts };
 }

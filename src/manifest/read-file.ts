@@ -6,7 +6,12 @@ import type { SourceFile } from './load.js';
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
 /** What the manifest cache compares, as git's index does: size, modification time, inode. */
-export type FileFacts = { size: number; mtimeMs: number; ino: number };
+/**
+ * What the manifest cache compares of a file. `ctimeMs`, the inode's change time, is what
+ * an in-place rewrite that sets the modification time back (cp -p, rsync -t, touch -r)
+ * cannot set back, as git's index keeps it.
+ */
+export type FileFacts = { size: number; mtimeMs: number; ctimeMs: number; ino: number };
 
 /** `bytes`: a view of a buffer the next read in this thread overwrites (hash it at once). */
 export type ReadSource = { file: SourceFile; facts?: FileFacts; bytes?: Buffer };
@@ -74,7 +79,7 @@ export function readSourceFile(relative: string, absolute: string, maxBytes: num
   try {
     fd = openSync(absolute, 'r');
     const info = fstatSync(fd);
-    const facts = { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
+    const facts = { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
     if (info.size > maxBytes) {
       const message = `file is ${info.size} bytes, over the ${maxBytes}-byte limit`;
       return {

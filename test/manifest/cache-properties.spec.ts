@@ -1,13 +1,23 @@
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { loadCacheBytes } from '../../src/cache/cache-file.js';
 import { loadManifests } from '../../src/manifest/load.js';
 import { readManifestDir, statListing } from '../../src/manifest/read-dir.js';
 import { loadManifestDir } from '../../src/manifest/read-source.js';
+import { isFresh, RACY_MARGIN_MS } from '../../src/manifest/read-cache.js';
 import { plan } from '../../src/plan/plan.js';
 import { manifestArb } from '../helpers/arbitraries.js';
 import { appliedState, EMPTY, options } from '../helpers/planning.js';
@@ -54,6 +64,7 @@ type Op =
   | { kind: 'delete'; name: string }
   | { kind: 'touch'; name: string }
   | { kind: 'same-size'; name: string; key: string }
+  | { kind: 'same-size-kept-time'; name: string; key: string }
   | { kind: 'corrupt'; at: number };
 
 const nameArb = fc.constantFrom(...NAMES);
@@ -74,8 +85,45 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       key: fc.constantFrom('k1', 'k2', 'k3'),
     }),
   },
+  // The same, in place, with the modification time set back (cp -p, rsync -t, touch -r):
+  // only the change time (which nothing sets back) tells.
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('same-size-kept-time' as const),
+      name: nameArb,
+      key: fc.constantFrom('k1', 'k2', 'k3'),
+    }),
+  },
   fc.record({ kind: fc.constant('corrupt' as const), at: fc.nat() }),
 );
+
+/**
+ * Rewrites `file` in place with its keys changed to `key` (the same size), keeping its times.
+ * Its change time moves on (setting the times again until it does: a rewrite within the
+ * clock tick of the last change is the racy case, which plans run a while later never see).
+ */
+function rewriteKeepingTimes(file: string, key: string): void {
+  const { atime, mtime, ctimeMs } = statSync(file);
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/k[123]/g, key));
+  do utimesSync(file, atime, mtime);
+  while (statSync(file).ctimeMs === ctimeMs);
+}
+
+/**
+ * Runs `body` as a plan run a while after the files were written would: a file's change
+ * time is when it was written, which no utimes sets back, and one changed less than 2 s
+ * before the plan that cached it is "racily clean" (read again, never served).
+ */
+async function later<T>(body: () => Promise<T>): Promise<T> {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(Date.now() + 60_000);
+  try {
+    return await body();
+  } finally {
+    vi.useRealTimers();
+  }
+}
 
 /**
  * Files get modification times one second apart, an hour ago: old enough for the
@@ -101,6 +149,8 @@ function apply(op: Op, source: string, cacheFile: string): void {
     } else if (op.kind === 'same-size') {
       writeFileSync(at(op.name), readFileSync(at(op.name), 'utf8').replace(/k[123]/g, op.key));
       stamp(at(op.name));
+    } else if (op.kind === 'same-size-kept-time') {
+      rewriteKeepingTimes(at(op.name), op.key);
     } else if (op.kind === 'touch') {
       stamp(at(op.name));
     } else {
@@ -110,6 +160,13 @@ function apply(op: Op, source: string, cacheFile: string): void {
   } catch {
     // The file was not there: the operation is a no-op.
   }
+}
+
+/** Loads and saves the cache, later (the files it caches are served by the next load). */
+async function saveCacheLater(source: string, cacheFile: string): Promise<void> {
+  await later(async () => {
+    await (await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile })).saveCache();
+  });
 }
 
 /** The reference: every file read and parsed, as `loadManifests` does, without the cache. */
@@ -123,44 +180,46 @@ async function uncached(source: string) {
 describe('the manifest cache', () => {
   it('gives the same load and plan as no cache, through edits, renames, deletions, invalid files and a damaged cache', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 12 }), async (ops) => {
-        const { source, cacheFile } = tempRoot();
-        // The state of having applied the previous step's manifests: most audiences are
-        // unchanged, which the plan tells by the (cached) spec hash, and some changed.
-        let recorded = EMPTY;
-        for (const op of ops) {
-          apply(op, source, cacheFile);
-          const cached = await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile });
-          await cached.saveCache();
-          const reference = await uncached(source);
-          for (const { manifest } of cached.result.manifests) {
-            const known = knownSpecHash(manifest);
-            if (known !== undefined) expect(known).toBe(specHash(normaliseSpec(manifest.spec)));
-            expect(specName(manifest)).toBe(manifest.spec.name);
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 12 }), (ops) =>
+        later(async () => {
+          const { source, cacheFile } = tempRoot();
+          // The state of having applied the previous step's manifests: most audiences are
+          // unchanged, which the plan tells by the (cached) spec hash, and some changed.
+          let recorded = EMPTY;
+          for (const op of ops) {
+            apply(op, source, cacheFile);
+            const cached = await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile });
+            await cached.saveCache();
+            const reference = await uncached(source);
+            for (const { manifest } of cached.result.manifests) {
+              const known = knownSpecHash(manifest);
+              if (known !== undefined) expect(known).toBe(specHash(normaliseSpec(manifest.spec)));
+              expect(specName(manifest)).toBe(manifest.spec.name);
+            }
+            expect(cached.result).toEqual(reference);
+            // In the same key order too: a saved plan records a digest of the manifests' JSON.
+            expect(JSON.stringify(cached.result)).toBe(JSON.stringify(reference));
+            // With the files listed and stat-ed first, as the fact scan's thread does, and the
+            // cache read and hashed by the thread pool, as a plan does.
+            const listing = Promise.resolve(statListing(source));
+            const cacheBytes = loadCacheBytes(cacheFile);
+            const scanned = await loadManifestDir(source, {
+              defaultSandbox: 'prod',
+              cacheFile,
+              listing,
+              cacheBytes,
+            });
+            expect(JSON.stringify(scanned.result)).toBe(JSON.stringify(reference));
+            for (const state of [EMPTY, recorded]) {
+              const fresh = await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile });
+              // The same files served by the cache, whoever took their facts.
+              expect(scanned.cacheHits).toBe(fresh.cacheHits);
+              expect(plan(fresh.result, state, permissive)).toEqual(plan(reference, state, permissive));
+            }
+            recorded = appliedState(reference);
           }
-          expect(cached.result).toEqual(reference);
-          // In the same key order too: a saved plan records a digest of the manifests' JSON.
-          expect(JSON.stringify(cached.result)).toBe(JSON.stringify(reference));
-          // With the files listed and stat-ed first, as the fact scan's thread does, and the
-          // cache read and hashed by the thread pool, as a plan does.
-          const listing = Promise.resolve(statListing(source));
-          const cacheBytes = loadCacheBytes(cacheFile);
-          const scanned = await loadManifestDir(source, {
-            defaultSandbox: 'prod',
-            cacheFile,
-            listing,
-            cacheBytes,
-          });
-          expect(JSON.stringify(scanned.result)).toBe(JSON.stringify(reference));
-          for (const state of [EMPTY, recorded]) {
-            const fresh = await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile });
-            // The same files served by the cache, whoever took their facts.
-            expect(scanned.cacheHits).toBe(fresh.cacheHits);
-            expect(plan(fresh.result, state, permissive)).toEqual(plan(reference, state, permissive));
-          }
-          recorded = appliedState(reference);
-        }
-      }),
+        }),
+      ),
       { numRuns: 25 },
     );
   });
@@ -184,7 +243,7 @@ describe('the manifest cache', () => {
       writeFileSync(path.join(source, `${key}.yaml`), stringify(fc.sample(manifestArb(key), 1)[0]));
       stamp(path.join(source, `${key}.yaml`));
     }
-    await (await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile })).saveCache();
+    await saveCacheLater(source, cacheFile);
     expect((await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile })).cacheHits).toBe(2);
     stamp(path.join(source, 'k1.yaml'));
     expect((await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile })).cacheHits).toBe(1);
@@ -203,6 +262,37 @@ describe('the manifest cache', () => {
     utimesSync(file, when, when);
     const load = await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile });
     expect(load.result.manifests.map((m) => m.key)).toEqual(['k9']);
+  });
+
+  it('sees an in-place same-size edit whose modification time was set back (cp -p, rsync -t, touch -r)', async () => {
+    const { source, cacheFile } = tempRoot();
+    const file = path.join(source, 'k1.yaml');
+    writeFileSync(file, stringify(fc.sample(manifestArb('k1'), 1)[0]));
+    stamp(file);
+    await saveCacheLater(source, cacheFile);
+    expect((await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile })).cacheHits).toBe(1);
+    const before = statSync(file);
+    rewriteKeepingTimes(file, 'k2');
+    const after = statSync(file);
+    // What the cache sees of the file besides its change time is as it was.
+    expect([after.size, after.mtimeMs, after.ino]).toEqual([before.size, before.mtimeMs, before.ino]);
+    const load = await loadManifestDir(source, { defaultSandbox: 'prod', cacheFile });
+    expect(load.result.manifests.map((m) => m.key)).toEqual(['k2']);
+    expect(load.cacheHits).toBe(0);
+  });
+
+  it('trusts facts only when the file was modified and changed well before the listing that cached them', () => {
+    const scannedAt = Date.now();
+    const old = scannedAt - 3_600_000;
+    const facts = { size: 10, mtimeMs: old, ctimeMs: old, ino: 7 };
+    const cached = { facts, hash: '-', line: '', bodyAt: 0 };
+    expect(isFresh(cached, facts, scannedAt)).toBe(true);
+    // Changed within the margin (a rewrite that set its modification time back, in the
+    // same clock tick as the cached change time): racily clean, read again.
+    const recent = { ...facts, ctimeMs: scannedAt - RACY_MARGIN_MS + 1 };
+    expect(isFresh({ ...cached, facts: recent }, recent, scannedAt)).toBe(false);
+    for (const changed of [{ ctimeMs: old + 1 }, { mtimeMs: old + 1 }, { ino: 8 }, { size: 11 }])
+      expect(isFresh(cached, { ...facts, ...changed }, scannedAt)).toBe(false);
   });
 
   it('ignores a cache that is garbage, or written for another directory, and never fails to save', async () => {

@@ -118,10 +118,10 @@ describe('lineKey', () => {
     });
     fc.assert(
       fc.property(pathArb, fc.nat(), fc.nat(), (path, size, ino) => {
-        const line = formatLine(path, { size, mtimeMs: 1.5, ino }, 'h'.repeat(40), '{}');
+        const line = formatLine(path, { size, mtimeMs: 1.5, ctimeMs: 2.25, ino }, 'h'.repeat(40), '{}');
         expect(lineKey(line)).toEqual({
           path,
-          facts: { size, mtimeMs: 1.5, ino },
+          facts: { size, mtimeMs: 1.5, ctimeMs: 2.25, ino },
           hash: 'h'.repeat(40),
           bodyAt: line.length - 2,
         });
@@ -130,8 +130,8 @@ describe('lineKey', () => {
     );
     // A raw quote, backslash or control character in the quotes is not JSON: no key.
     for (const raw of ['"a"b"', '"a\\"', '"a\u0001"', '"a\\x"', 'a', '"a']) {
-      expect(lineKey(`${raw}\t1\t2\t3\t${'h'.repeat(40)}\t{}`)).toBeUndefined();
+      expect(lineKey(`${raw}\t1\t2\t3\t4\t${'h'.repeat(40)}\t{}`)).toBeUndefined();
     }
-    expect(lineKey(`"a\\u0001"\t1\t2\t3\t-\t{}`)?.path).toBe('a\u0001');
+    expect(lineKey(`"a\\u0001"\t1\t2\t3\t4\t-\t{}`)?.path).toBe('a\u0001');
   });
 });

@@ -67,7 +67,7 @@ describe('the fact scan thread', () => {
     const a = path.join(manifests, 'a.yaml');
     expect(listing!.found).toEqual([{ relative: 'a.yaml', absolute: a }]);
     const aStat = statSync(a);
-    expect([...listing!.facts]).toEqual([5, aStat.mtimeMs, aStat.ino]);
+    expect([...listing!.facts]).toEqual([5, aStat.mtimeMs, aStat.ctimeMs, aStat.ino]);
     expect(records!.ids).toEqual([
       ['dev', 'k3'],
       ['prod', 'k1'],
