@@ -135,6 +135,18 @@ export function result(
   return { step, status, message, ...extra };
 }
 
+/**
+ * The outcome of a call the service answered whose answer the state could not record (a
+ * database gone, the lock lost with it): failed, said sent, never "skipped" (not attempted),
+ * whether or not the apply was stopped meanwhile. `sent`: what was sent and answered, as
+ * "create sent (202, operation …)". What the state held before the write stays (an intent,
+ * an operation id), and the next apply resolves the call from it.
+ */
+export function notRecorded(step: Step, sent: string, error: unknown): StepResult {
+  const cause = error instanceof Error ? error.message : String(error);
+  return result(step, 'failed', `${sent} but not recorded (${cause}): the next apply resolves it`);
+}
+
 /** How to record the audience's id once found; `paste`: the flags the command carries. */
 export function importHint(step: Pick<Step, 'key' | 'sandbox'>, paste: PasteFlags | undefined): string {
   return `find its id in AEP, then run: ${stateImportCommand(step.key, step.sandbox, paste)}${manifestsDirNote(paste)}`;

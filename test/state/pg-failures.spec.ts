@@ -21,13 +21,18 @@ function killFirstWriteOf(schema: string, field: string): Promise<void> {
   return killFirstWriteWhere(schema, `NEW.body ? '${field}'`);
 }
 
-/** Ends the server session that writes the first record whose `NEW` meets `condition`, once. */
-async function killFirstWriteWhere(schema: string, condition: string): Promise<void> {
+/**
+ * Ends the server session that writes the first record whose `NEW` meets `condition`, once;
+ * with `lockToo`, first the session holding the store's lock (the apply loses its lock).
+ */
+async function killFirstWriteWhere(schema: string, condition: string, lockToo = false): Promise<void> {
+  const lock = lockToo ? `PERFORM pg_terminate_backend(backend_pid) FROM "${schema}".lock_state;` : '';
   await postgres.query(`
     CREATE SEQUENCE "${schema}".kill_once;
     CREATE FUNCTION "${schema}".kill_write() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       IF ${condition} AND nextval('"${schema}".kill_once') = 1 THEN
+        ${lock}
         PERFORM pg_terminate_backend(pg_backend_pid());
       END IF;
       RETURN NEW;
@@ -67,6 +72,14 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
       const first = await apply(dir.dir, state, env);
       expect(first.code, first.stdout).toBe(1);
       expect(first.stdout).not.toContain('create refused');
+      // Said as sent, with the operation the service named: not only the database's error.
+      const [operation] = emulator.control.listOperations(DEMO_CLIENT.orgId, 'prod');
+      expect(first.stdout).toContain(
+        `create sent (202, operation ${operation!.operationId}) but not recorded (`,
+      );
+      expect(first.stdout).toMatch(
+        /the server terminated the connection \[57P01\]\): the next apply resolves it/,
+      );
       const store = await openStateStore(state);
       try {
         const kept = await store.get('prod', 'gold');
@@ -86,6 +99,44 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
       } finally {
         await after.close();
       }
+    });
+  });
+
+  it('a create answered 202 whose answer is not recorded as the lock is lost is a failed create said sent, never "skipped"', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { dir, state, schema, env } = await goldOnPostgres(emulator);
+      // The write of the create's answer, and the session holding the lock, both end.
+      await killFirstWriteWhere(schema, `NEW.body ? 'operationId'`, true);
+      const first = await apply(dir.dir, state, env);
+      expect(first.code, first.stdout).toBe(1);
+      const [operation] = emulator.control.listOperations(DEMO_CLIENT.orgId, 'prod');
+      expect(first.stdout).not.toMatch(/skipped +prod\/gold create/);
+      expect(first.stdout).toMatch(
+        new RegExp(
+          `FAILED +prod/gold create: create sent \\(202, operation ${operation!.operationId}\\) but not recorded \\(.+\\): the next apply resolves it`,
+        ),
+      );
+      const second = await apply(dir.dir, state, env);
+      expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
+      expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
+    });
+  });
+
+  it('a create whose operation made the audience, its id not recorded, is a failed create naming it; the next apply records it', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { dir, state, schema, env } = await goldOnPostgres(emulator);
+      // The write that records the audience id the operation gave, and the lock, end.
+      await killFirstWriteWhere(schema, `NEW.body ? 'audienceId'`, true);
+      const first = await apply(dir.dir, state, env);
+      expect(first.code, first.stdout).toBe(1);
+      const [audience] = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      const [operation] = emulator.control.listOperations(DEMO_CLIENT.orgId, 'prod');
+      expect(first.stdout).toContain(
+        `FAILED   prod/gold create: create sent (operation ${operation!.operationId}, which made ${audience!.audienceId}) but not recorded (`,
+      );
+      const second = await apply(dir.dir, state, env);
+      expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
+      expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
     });
   });
 

@@ -11,6 +11,7 @@ import {
   droppedNote,
   importHint,
   manifestFileOf,
+  notRecorded,
   recordCreated,
   result,
 } from '../record-helpers.js';
@@ -70,18 +71,23 @@ export async function awaitOperation(
   }
   const at = new Date(clock.now()).toISOString();
   // step.target is the spec this operation's POST sent (sentStep), not the manifest's now.
-  await recordCreated(
-    record,
-    {
-      audienceId: op.audienceId,
-      deletionPolicy: step.target!.deletionPolicy,
-      ...manifestFileOf(step),
-      applied: appliedFrom(step.target!, at, deps.revision),
-      observed: { source: 'operation', at, body: op },
-      pendingCreate: null,
-    },
-    deps,
-  );
+  try {
+    await recordCreated(
+      record,
+      {
+        audienceId: op.audienceId,
+        deletionPolicy: step.target!.deletionPolicy,
+        ...manifestFileOf(step),
+        applied: appliedFrom(step.target!, at, deps.revision),
+        observed: { source: 'operation', at, body: op },
+        pendingCreate: null,
+      },
+      deps,
+    );
+  } catch (error) {
+    // The operation id recorded stays: the next apply reads the operation again.
+    return notRecorded(step, `create sent (operation ${operationId}, which made ${op.audienceId})`, error);
+  }
   return result(step, 'applied', `created ${op.audienceId}`, { audienceId: op.audienceId });
 }
 

@@ -9,6 +9,7 @@ import {
   dropCreate,
   importHint,
   manifestFileOf,
+  notRecorded,
   result,
 } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
@@ -105,22 +106,28 @@ async function postCreate(
         `create refused: ${failure.message}${kept ? `; ${droppedNote(kept)}` : ''}`,
       );
     }
-    // Outside the try: a failed write of the answer is no refused create. It throws, and the
-    // intent stays, the proof that the audience the service made is ours (the next apply adopts it).
+    // Outside the try: a failed write of the answer is no refused create. The intent stays, the
+    // proof that the audience the service made is ours (the next apply adopts it), and the step
+    // says it was sent, whether or not the apply was stopped meanwhile (the lock lost with the
+    // database): never "skipped", which says nothing was sent.
     const at = new Date(clock.now()).toISOString();
-    const stored = await store.resolveIntent(pending, {
-      kind: 'update',
-      changes: {
-        // `at` is this machine's clock (perhaps not the one that began the create): the offset
-        // written with it is this machine's, as the answer's Date header shows it.
-        ...answeredOffset(pending, measuredOffset(client)),
-        operationId: response.operationId,
-        deletionPolicy: step.target!.deletionPolicy,
-        ...manifestFileOf(step),
-        observed: { source: 'operation', at, body: response.operationDetails ?? {} },
-      },
-    });
-    return stored!;
+    try {
+      const stored = await store.resolveIntent(pending, {
+        kind: 'update',
+        changes: {
+          // `at` is this machine's clock (perhaps not the one that began the create): the offset
+          // written with it is this machine's, as the answer's Date header shows it.
+          ...answeredOffset(pending, measuredOffset(client)),
+          operationId: response.operationId,
+          deletionPolicy: step.target!.deletionPolicy,
+          ...manifestFileOf(step),
+          observed: { source: 'operation', at, body: response.operationDetails ?? {} },
+        },
+      });
+      return stored!;
+    } catch (error) {
+      return notRecorded(step, `create sent (202, operation ${response.operationId})`, error);
+    }
   }
 }
 
