@@ -42,6 +42,27 @@ function checkSslMode(url: URL, flag: string): void {
   }
 }
 
+/**
+ * A password written into the URL without percent-encoding, holding `/`, `?` or `#`, ends
+ * the URL's host where it holds one: `postgres://app:2024/Summer@db/x` is read as host
+ * `app`, port 2024, and a path holding the rest of the password, which no display can
+ * tell from a path and which every message then printed. Such a URL has an `@` after the
+ * end of its host (in the path, query or fragment), where none belongs (a user name,
+ * database or parameter holding one writes it %40). Refused, naming where the URL came
+ * from and never any part of it.
+ */
+function refuseUnencodedUserInfo(text: string, flag: string): void {
+  const start = text.indexOf('://') + 3;
+  const rest = text.slice(start);
+  const hostEnd = rest.search(/[/?#]/);
+  if (hostEnd < 0 || !rest.slice(hostEnd).includes('@')) return;
+  throw new UsageError(
+    'STATE_BAD_URL',
+    `${flag}: the URL holds "@" after its host: a password holding / ? or # must be percent-encoded ` +
+      '(%2F %3F %23, and @ as %40), or given by --state-password-file (AUDIENCECTL_STATE_PASSWORD_FILE) or PGPASSWORD; the URL is not shown',
+  );
+}
+
 export function isPostgresUrl(text: string): boolean {
   return /^postgres(ql)?:\/\//i.test(text.trim());
 }
@@ -68,6 +89,7 @@ export function parseStateLocation(text: string, flag = '--state'): StateLocatio
       );
     return { kind: 'dir', dir: path.resolve(text) };
   }
+  refuseUnencodedUserInfo(text.trim(), flag);
   let url: URL;
   try {
     url = new URL(text.trim());

@@ -132,4 +132,13 @@ describe('placeholders in a printed command: words a shell passes on as they are
     expect(flag).toBe('--state');
     expect(() => parseStateLocation(word!)).toThrow(UsageError);
   });
+
+  it('a password not percent-encoded, read as host, port and path: no part of it is printed (review 20a, H1)', () => {
+    const printed = pastedFlags(pasteFlags({ state: 'postgres://app:2024/Summer-pw@db:5432/aud' }), 'state');
+    expect(printed).not.toContain('Summer-pw');
+    expect(printed).not.toContain('2024');
+    const [flag, word] = shellWords(printed);
+    expect(flag).toBe('--state');
+    expect(() => parseStateLocation(word!)).toThrow(UsageError);
+  });
 });

@@ -74,6 +74,10 @@ const UNKNOWN_URL = 'postgres://POSTGRES_URL';
  * where the password goes: the command cannot run as printed, and must not print it.
  */
 function urlWords(text: string, passwordFile: boolean): string {
+  // An "@" after the host: a password not percent-encoded, read as host, port and path (location.ts refuses it).
+  const rest = text.trim().replace(/^[^:]*:\/\//, '');
+  const hostEnd = rest.search(/[/?#]/);
+  if (hostEnd >= 0 && rest.slice(hostEnd).includes('@')) return ` --state ${UNKNOWN_URL}`;
   let url: URL;
   try {
     url = new URL(text.trim());

@@ -1,10 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { openStateStore } from '../../src/state/open.js';
 import { PgClient } from '../../src/state/pg/connection.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
-import { type CliResult } from '../helpers/cli.js';
+import { DEMO_CLIENT, startEmulator } from '../../src/emulator/index.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { paste } from '../helpers/paste.js';
 import { aRecord, readAll, useTempDirs } from './helpers.js';
@@ -302,6 +304,79 @@ describe('the database password', { timeout: 90_000 }, () => {
     client.on('error', () => undefined);
     await expect(client.connect()).rejects.toThrow(/client password must be a (non-empty )?string/);
     expect(client.connection.stream.destroyed).toBe(true);
+  });
+});
+
+/**
+ * review 20a, H1: a password written into the URL without percent-encoding, digits then "/"
+ * (`postgres://app:2024/Summer@host/db`), is read by the URL parser as host `app`, port 2024
+ * and a path holding the rest of it: no password to remove, and every message, log line and
+ * controller start failure printed it as the store's name.
+ */
+describe('a password not percent-encoded in the URL', { timeout: 90_000 }, () => {
+  it('is refused before any connection, in one line naming where the URL came from and never any part of it; percent-encoded, it works', async () => {
+    const location = new URL(await postgres.freshLocation());
+    const schema = location.searchParams.get('schema') ?? '';
+    const role = `r_${randomBytes(4).toString('hex')}`;
+    const secret = `Summer-canary-${randomBytes(6).toString('hex')}`;
+    const password = `2024/${secret}`;
+    await postgres.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+    await postgres.query(`GRANT USAGE ON SCHEMA "${schema}" TO ${role}`);
+    await postgres.query(`GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}" TO ${role}`);
+    const emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
+    try {
+      const bad = `postgres://${role}:${password}@${location.host}${location.pathname}?schema=${schema}`;
+      const cwd = await tempDir();
+      const manifests = await tempDir();
+      const config = path.join(await tempDir(), 'audiencectl.yaml');
+      await writeFile(config, `state: ${JSON.stringify(bad)}\n`);
+      const env = {
+        AEP_BASE_URL: emulator.apiBaseUrl,
+        AEP_IMS_URL: emulator.imsUrl,
+        AEP_CLIENT_ID: DEMO_CLIENT.clientId,
+        AEP_CLIENT_SECRET: DEMO_CLIENT.clientSecret,
+        AEP_ORG_ID: DEMO_CLIENT.orgId,
+        AUDIENCECTL_STATE: undefined,
+        AUDIENCECTL_CONFIG: undefined,
+        PGPASSWORD: undefined,
+        PGPASSFILE: '/dev/null',
+      };
+      const runs: Array<[where: string, args: string[], extra?: Record<string, string>]> = [
+        ['--state', ['state', 'list', '--state', bad]],
+        ['--state', ['plan', manifests, '--state', bad, '--output', 'json']],
+        ['--state', ['apply', manifests, '--state', bad, '--auto-approve']],
+        ['--state', ['init', '--state', bad, '--state-only']],
+        ['AUDIENCECTL_STATE', ['state', 'list'], { AUDIENCECTL_STATE: bad }],
+        ['AUDIENCECTL_STATE', ['init', '--state-only'], { AUDIENCECTL_STATE: bad }],
+        [`state: in ${config}`, ['state', 'list', '--config', config]],
+        ['--to', ['state', 'migrate', '--from', await tempDir(), '--to', bad]],
+        ['--state', ['run', '--dir', manifests, '--state', bad, '--listen', '127.0.0.1:0']],
+        [
+          'AUDIENCECTL_STATE',
+          ['run', '--dir', manifests, '--listen', '127.0.0.1:0'],
+          { AUDIENCECTL_STATE: bad },
+        ],
+      ];
+      for (const [where, args, extra] of runs) {
+        const result = await runCli(args, { cwd, env: { ...env, ...extra } });
+        const output = `${result.stdout}${result.stderr}`;
+        expect(output, args.join(' ')).not.toContain(secret);
+        expect(output, args.join(' ')).not.toContain('2024');
+        expect(result.code, args.join(' ')).not.toBe(0);
+        expect(result.stderr, args.join(' ')).toBe(
+          `Error: ${where}: the URL holds "@" after its host: a password holding / ? or # must be percent-encoded (%2F %3F %23, and @ as %40), or given by --state-password-file (AUDIENCECTL_STATE_PASSWORD_FILE) or PGPASSWORD; the URL is not shown\n`,
+        );
+      }
+      // As told: percent-encoded, the same password reaches the store.
+      const encoded = `postgres://${role}:${encodeURIComponent(password)}@${location.host}${location.pathname}?schema=${schema}`;
+      const listed = await runCli(['state', 'list', '--state', encoded], { cwd, env });
+      expect(listed.stderr).toBe('');
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).not.toContain(secret);
+    } finally {
+      await emulator.close();
+      await postgres.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
   });
 });
 
