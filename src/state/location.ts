@@ -63,6 +63,23 @@ function refuseUnencodedUserInfo(text: string, flag: string): void {
   );
 }
 
+/**
+ * node-postgres reads `?port=` over the URL's port, and failed on one that is no number
+ * with "Invalid port" and a stack trace. Refused here, naming it (the value only when it
+ * is short and plain: it is no secret, but may be a pasted fragment of one).
+ */
+function checkPortParameter(url: URL, flag: string): void {
+  for (const port of url.searchParams.getAll('port')) {
+    if (port === '') continue; // node-postgres ignores it
+    if (/^\d{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535) continue;
+    const shown = /^[\w.-]{1,16}$/.test(port) ? `"${port}"` : '(the value is not shown)';
+    throw new UsageError(
+      'STATE_BAD_URL',
+      `${flag}: the URL's port parameter ${shown} is not a port (a number from 1 to 65535)`,
+    );
+  }
+}
+
 export function isPostgresUrl(text: string): boolean {
   return /^postgres(ql)?:\/\//i.test(text.trim());
 }
@@ -107,6 +124,7 @@ export function parseStateLocation(text: string, flag = '--state'): StateLocatio
       );
   }
   checkSslMode(url, flag);
+  checkPortParameter(url, flag);
   const schema = url.searchParams.get('schema') ?? DEFAULT_PG_SCHEMA;
   if (!SCHEMA_NAME.test(schema)) {
     throw new UsageError(

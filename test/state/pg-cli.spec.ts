@@ -139,6 +139,27 @@ describe('audiencectl init and the schema check', { timeout: 90_000 }, () => {
       /must name a database/,
     );
   });
+
+  // review 20a, L1: node-postgres's "Invalid port: abc" came out as an internal error with a stack trace.
+  it("a port parameter that is no port (?port=abc): one line naming it, not the driver's stack trace", async () => {
+    const location = new URL(await postgres.freshLocation());
+    location.searchParams.set('port', 'abc');
+    const result = await runCli(['state', 'list', '--state', location.href]);
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `Error: --state: the URL's port parameter "abc" is not a port (a number from 1 to 65535)\n`,
+    });
+    // Another refusal of the driver's own, as it reads the URL: one line too.
+    const libpq = new URL(await postgres.freshLocation());
+    libpq.searchParams.set('uselibpqcompat', 'true');
+    libpq.searchParams.set('sslmode', 'verify-ca');
+    const refused = await runCli(['state', 'list', '--state', libpq.href]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^Error: the state URL is refused by the PostgreSQL client: SECURITY WARNING: Using sslmode=verify-ca requires specifying a CA with sslrootcert\.[^\n]*\n$/,
+    );
+  });
 });
 
 describe('audiencectl state migrate', { timeout: 90_000 }, () => {

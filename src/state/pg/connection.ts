@@ -187,7 +187,20 @@ function checkSslFiles(url: string): void {
 export function clientConfig(url: string, access: PgAccess): ClientConfig {
   const timeouts = timeoutsOf(access);
   checkSslFiles(url);
-  const parsed = parseIntoClientConfig(url);
+  let parsed: ReturnType<typeof parseIntoClientConfig>;
+  try {
+    parsed = parseIntoClientConfig(url);
+  } catch (error) {
+    // Its own refusals (two spellings of uselibpqcompat, verify-ca without sslrootcert): one
+    // line, not an internal error's stack trace. The URL itself is never in them.
+    throw new StateError(
+      'STATE_BAD_URL',
+      `the state URL is refused by the PostgreSQL client: ${reasonOf(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
   const fromUrl = typeof parsed.password === 'string' && parsed.password !== '' ? parsed.password : undefined;
   registerSecret(fromUrl);
   const base: ClientConfig = { ...parsed };
