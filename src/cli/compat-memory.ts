@@ -17,7 +17,9 @@ function reason(error: unknown): string {
 /**
  * Reads what was learned about `baseUrl` and writes each new choice back. The memory is a
  * cache: a copy that cannot be read or written is warned about once and costs a probe,
- * never a failed command.
+ * never a failed command. A store that cannot be opened (a PostgreSQL server refusing the
+ * password, a schema not initialised) is the command's error, thrown as it is: warned
+ * about as unreadable readings, it was printed twice, first as what it is not.
  */
 export async function compatMemory(
   store: CompatStore,
@@ -25,6 +27,7 @@ export async function compatMemory(
   warn: (message: string) => void,
 ): Promise<CompatMemory> {
   let remembered: CompatChoices = {};
+  await store.ready?.();
   try {
     remembered = await store.readCompat(baseUrl);
   } catch (error) {

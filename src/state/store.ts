@@ -125,6 +125,11 @@ export interface StateStore {
  * only costs a probe.
  */
 export interface CompatStore {
+  /**
+   * Resolves once the store can be used at all (a PostgreSQL store: connected, its schema
+   * current); throws the store's own error otherwise, which is no unreadable memory.
+   */
+  ready?(): Promise<void>;
   /** What is remembered for `baseUrl`; `{}` when nothing. Throws StateReadError when corrupt. */
   readCompat(baseUrl: string): Promise<CompatChoices>;
   /** Keeps one learned choice for `baseUrl` (between processes the last write wins). */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { openStateStore } from '../../src/state/open.js';
@@ -8,6 +8,7 @@ import type { AudienceRecord } from '../../src/state/schema.js';
 import { DEMO_CLIENT, startEmulator } from '../../src/emulator/index.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { manifestYaml } from '../helpers/manifests.js';
 import { paste } from '../helpers/paste.js';
 import { aRecord, readAll, useTempDirs } from './helpers.js';
 import { usePostgres } from './pg.js';
@@ -397,6 +398,55 @@ describe('a password not percent-encoded in the URL', { timeout: 90_000 }, () =>
     } finally {
       await emulator.close();
       await postgres.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+    }
+  });
+});
+
+/**
+ * review 20a, L5: an apply or a controller whose store cannot be opened printed the database's
+ * error twice, first as "the remembered readings of the API page are unreadable".
+ */
+describe('a store that cannot be opened at start', { timeout: 90_000 }, () => {
+  it('apply and the controller print the real cause once', async () => {
+    const location = new URL(await postgres.freshLocation());
+    const password = decodeURIComponent(location.password);
+    location.password = `${password}-wrong`;
+    const emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
+    try {
+      const cwd = await tempDir();
+      const manifests = path.join(cwd, 'm');
+      await mkdir(manifests);
+      await writeFile(
+        path.join(manifests, 'gold.yaml'),
+        manifestYaml('gold', { ingestion: { onCreate: false } }),
+      );
+      const env = {
+        AEP_BASE_URL: emulator.apiBaseUrl,
+        AEP_IMS_URL: emulator.imsUrl,
+        AEP_CLIENT_ID: DEMO_CLIENT.clientId,
+        AEP_CLIENT_SECRET: DEMO_CLIENT.clientSecret,
+        AEP_ORG_ID: DEMO_CLIENT.orgId,
+        AUDIENCECTL_STATE: undefined,
+        AUDIENCECTL_CONFIG: undefined,
+        PGPASSWORD: undefined,
+        PGPASSFILE: '/dev/null',
+      };
+      for (const args of [
+        ['apply', 'm', '--state', location.href, '--auto-approve'],
+        ['run', '--dir', 'm', '--state', location.href, '--listen', '127.0.0.1:0'],
+      ]) {
+        const result = await runCli(args, { cwd, env });
+        const output = `${result.stdout}${result.stderr}`;
+        expect(result.code, args[0]).toBe(1);
+        expect(output, args[0]).not.toContain('remembered readings');
+        expect(output.match(/the password was refused/g), output).toHaveLength(1);
+        expect(result.stderr, args[0]).toMatch(
+          /^Error: PostgreSQL state \S+: the password was refused \[28P01\]$/m,
+        );
+        expect(output).not.toContain(password);
+      }
+    } finally {
+      await emulator.close();
     }
   });
 });
