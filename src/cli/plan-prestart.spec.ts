@@ -25,6 +25,13 @@ describe('scansAhead: whether plan starts the fact scan thread as the command be
     ['--state=<dir>', ['m', `--state=${cached}`], {}, true],
     ['AUDIENCECTL_STATE', ['m'], { AUDIENCECTL_STATE: cached }, true],
     ['AUDIENCECTL_STATE_DIR', ['m'], { AUDIENCECTL_STATE_DIR: cached }, true],
+    // Refused (review 20a, M3): no plan runs, so no thread starts.
+    [
+      'AUDIENCECTL_STATE set but empty, beside AUDIENCECTL_STATE_DIR',
+      ['m'],
+      { AUDIENCECTL_STATE: '', AUDIENCECTL_STATE_DIR: cached },
+      false,
+    ],
     ['--state over a configuration file', ['m', '--state', cached, '--config', 'c.yaml'], {}, true],
     ['a store without a manifest cache (a first plan)', ['m', '--state', bare], {}, false],
     ['a directory that does not exist', ['m', '--state', path.join(root, 'none')], {}, false],

@@ -29,8 +29,10 @@ export function scansAhead(
   const flag = (name: string) => args.some((arg) => arg === name || arg.startsWith(`${name}=`));
   if (flag('--base') || flag('--help') || args.includes('-h')) return false;
   if (env.AUDIENCECTL_MANIFEST_CACHE?.trim().toLowerCase() === 'off') return false;
-  const named =
-    optionValue(args, '--state') ?? (env.AUDIENCECTL_STATE || env.AUDIENCECTL_STATE_DIR || undefined);
+  const given = optionValue(args, '--state');
+  // Set but empty, AUDIENCECTL_STATE is refused (state-options.ts): no plan runs.
+  if (given === undefined && env.AUDIENCECTL_STATE?.trim() === '') return false;
+  const named = given ?? (env.AUDIENCECTL_STATE || env.AUDIENCECTL_STATE_DIR || undefined);
   if (named === undefined && (flag('--config') || env.AUDIENCECTL_CONFIG)) return false;
   const dir = named ?? DEFAULT_STATE_DIR;
   return !/^postgres(ql)?:/i.test(dir) && exists(path.join(dir, MANIFEST_CACHE_NAME));

@@ -51,6 +51,20 @@ describe('the state location: --state, AUDIENCECTL_STATE, the config file, the d
     expect(await stateLocationOf({}, {})).toEqual({ kind: 'dir', dir: path.resolve('.audiencectl-state') });
   });
 
+  it('refuses AUDIENCECTL_STATE set but empty, and names AUDIENCECTL_STATE_DIR for what it holds (review 20a, M3)', async () => {
+    await expect(
+      stateLocationOf({}, { AUDIENCECTL_STATE: ' ', AUDIENCECTL_STATE_DIR: '/tmp/image' }),
+    ).rejects.toThrow(/^AUDIENCECTL_STATE: the value is empty \(an unset shell variable\?\)/);
+    await expect(stateLocationOf({}, { AUDIENCECTL_STATE_DIR: 'mysql://db/x' })).rejects.toThrow(
+      /^AUDIENCECTL_STATE_DIR: mysql:\/\/ is not a state store/,
+    );
+    // Empty, the older name is unset, as before: the image sets it, a deployment may blank it.
+    expect(await stateLocationOf({}, { AUDIENCECTL_STATE_DIR: '' })).toEqual({
+      kind: 'dir',
+      dir: path.resolve('.audiencectl-state'),
+    });
+  });
+
   it('refuses a config file whose state: is invalid, naming the file and place', async () => {
     const { file } = await configWith('baseUrl: https://platform.adobe.io\nstate: ""\n');
     await expect(stateLocationOf({ config: file }, {})).rejects.toThrow(

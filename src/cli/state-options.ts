@@ -2,7 +2,8 @@ import { Option, type Command } from 'commander';
 import { parseStateLocation, type StateLocation } from '../state/location.js';
 import type { OpenOptions } from '../state/open.js';
 import type { CompatStore, StateStore } from '../state/store.js';
-import { durationOption } from './typed-options.js';
+import { UsageError } from '../errors.js';
+import { addProblemCheck, durationOption } from './typed-options.js';
 import type { PasteFlags } from '../text/paste-flags.js';
 
 export const DEFAULT_STATE_DIR = '.audiencectl-state';
@@ -67,7 +68,25 @@ export function addStateOptions(command: Command): Command {
       ),
     );
   for (const option of stateTimeoutOptions()) command.addOption(option);
-  return command;
+  return addProblemCheck(command, stateEnvProblems);
+}
+
+/**
+ * AUDIENCECTL_STATE set but empty (or blank): `-e AUDIENCECTL_STATE="$DB_URL"` with DB_URL
+ * unset, a Secret's key that did not resolve. Read as unset, AUDIENCECTL_STATE_DIR (which
+ * the image always sets) or the default was used: another, empty store, on which `init`
+ * reported success and a controller planned every audience as new. Refused like `--state ""`.
+ */
+export function emptyStateEnvProblem(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.AUDIENCECTL_STATE === undefined || env.AUDIENCECTL_STATE.trim() !== '') return undefined;
+  return 'AUDIENCECTL_STATE: the value is empty (an unset shell variable?); give a directory or a postgres:// URL, or unset it';
+}
+
+/** emptyStateEnvProblem for a command with `--state`, reported with its other bad options (typed-options.ts). */
+export function stateEnvProblems(command: Command): string[] {
+  if (command.getOptionValue('state') !== undefined) return [];
+  const problem = emptyStateEnvProblem();
+  return problem === undefined ? [] : [problem];
 }
 
 /**
@@ -79,8 +98,13 @@ export async function stateLocationOf(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<StateLocation> {
   if (flags.state !== undefined) return parseStateLocation(flags.state, '--state');
-  const fromEnv = env.AUDIENCECTL_STATE || env.AUDIENCECTL_STATE_DIR || undefined;
-  if (fromEnv !== undefined) return parseStateLocation(fromEnv, 'AUDIENCECTL_STATE');
+  const empty = emptyStateEnvProblem(env);
+  if (empty !== undefined) throw new UsageError('STATE_EMPTY', empty);
+  if (env.AUDIENCECTL_STATE !== undefined)
+    return parseStateLocation(env.AUDIENCECTL_STATE, 'AUDIENCECTL_STATE');
+  // The older name; empty, it is unset (the image sets it; a deployment may blank it).
+  if (env.AUDIENCECTL_STATE_DIR)
+    return parseStateLocation(env.AUDIENCECTL_STATE_DIR, 'AUDIENCECTL_STATE_DIR');
   const configFile = flags.config ?? (env.AUDIENCECTL_CONFIG || undefined);
   // The configuration's reader (the yaml library, zod) is loaded only when there is a file to read.
   const fromFile =

@@ -2,7 +2,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { withTempDir } from '../helpers/cli.js';
+import { runCli, withTempDir } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
@@ -260,6 +260,32 @@ describe('empty values (an unset shell variable)', () => {
       await manifests(dir);
       const result = await runCliInProcess(['validate', 'm'], { cwd: dir, env: { AEP_SANDBOX: '' } });
       expect(result).toMatchObject({ code: 0, stderr: '' });
+    });
+  });
+
+  // review 20a, M3: `-e AUDIENCECTL_STATE="$DB_URL"` with DB_URL unset gave an empty variable, and
+  // the image's AUDIENCECTL_STATE_DIR was used instead: init made a directory store and the
+  // controller ran on it, planning every audience of the PostgreSQL store as new.
+  it.each([
+    [['init', '--state-only']],
+    [['plan', 'm']],
+    [['state', 'list']],
+    [['run', '--dir', 'm', '--dry-run', '--listen', '127.0.0.1:0']],
+  ])('AUDIENCECTL_STATE set but empty is refused (%j), not read as AUDIENCECTL_STATE_DIR', async (args) => {
+    await withTempDir(async (dir) => {
+      await manifests(dir);
+      const imageDir = path.join(dir, 'image-state');
+      await mkdir(imageDir);
+      const result = await runCli(args, {
+        cwd: dir,
+        env: { AUDIENCECTL_STATE: '', AUDIENCECTL_STATE_DIR: imageDir, AUDIENCECTL_CONFIG: undefined },
+      });
+      expectOneLineError(
+        result,
+        'AUDIENCECTL_STATE: the value is empty (an unset shell variable?); give a directory or a postgres:// URL, or unset it',
+      );
+      expect(result.stdout).toBe('');
+      expect(await readdir(imageDir)).toEqual([]);
     });
   });
 });
