@@ -81,6 +81,36 @@ describe('audiencectl init --state-only (a deployment init step)', { timeout: 90
       expect(output.stdout + output.stderr).not.toContain(password);
     }
   });
+
+  // review 20a, M4: after a rollback to an older image, the initContainer said "is up to date
+  // (schema version 99)" and exited 0; every controller pod then crash-looped on the newer schema.
+  it('refuses a schema a newer audiencectl left (version 99), naming both versions; applies and changes nothing', async () => {
+    const location = await postgres.freshLocation();
+    const url = new URL(location);
+    const password = decodeURIComponent(url.password);
+    url.password = '';
+    const schema = url.searchParams.get('schema') ?? '';
+    await postgres.query(
+      `INSERT INTO "${schema}".schema_migrations (version, name) VALUES (99, 'a newer release')`,
+    );
+    const before = await postgres.query<Migration>(
+      `SELECT version, applied_at FROM "${schema}".schema_migrations ORDER BY version`,
+    );
+    const result = await runCli(['init', '--state-only'], {
+      env: { ...NO_AEP, AUDIENCECTL_STATE: location },
+    });
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `Error: the PostgreSQL state ${url.href} is at schema version 99, made by a newer audiencectl (this one knows 5); upgrade audiencectl: init never takes a schema back to an older version\n`,
+    });
+    expect(result.stderr).not.toContain(password);
+    expect(
+      await postgres.query<Migration>(
+        `SELECT version, applied_at FROM "${schema}".schema_migrations ORDER BY version`,
+      ),
+    ).toEqual(before);
+  });
 });
 
 /** Until a session of this database waits on a lock (the migration lock, or a catalog row). */

@@ -128,9 +128,14 @@ export function assertCurrent(version: number, display: string, init: string): v
       `the PostgreSQL state ${display} is at schema version ${version}, this audiencectl needs ${SCHEMA_VERSION}; migrate it with \`${init}\``,
     );
   }
-  throw new StateError(
+  throw newerSchemaError(version, display);
+}
+
+/** A schema a newer audiencectl migrated (version above SCHEMA_VERSION): this one must not use it. */
+function newerSchemaError(version: number, display: string, more = ''): StateError {
+  return new StateError(
     'STATE_SCHEMA_NEWER',
-    `the PostgreSQL state ${display} is at schema version ${version}, made by a newer audiencectl (this one knows ${SCHEMA_VERSION}); upgrade audiencectl`,
+    `the PostgreSQL state ${display} is at schema version ${version}, made by a newer audiencectl (this one knows ${SCHEMA_VERSION}); upgrade audiencectl${more}`,
   );
 }
 
@@ -154,8 +159,12 @@ async function locked(client: ClientBase, schema: string, step: () => Promise<vo
  * Creates the schema and applies the missing migrations, each in its own
  * transaction, under a transaction-level advisory lock so two `init`s never race
  * (the replicas of a fresh install start theirs at once). Returns the versions applied.
+ * A schema a newer audiencectl migrated is refused, changing nothing: found up to date
+ * (it holds every version this one knows), it was reported so, and after a rollback to an
+ * older image its init step passed while every other command refused the schema.
+ * `display` names the store in that refusal.
  */
-export async function migrate(client: ClientBase, schema: string): Promise<number[]> {
+export async function migrate(client: ClientBase, schema: string, display = schema): Promise<number[]> {
   const applied: number[] = [];
   // Under the lock too: two CREATE SCHEMA IF NOT EXISTS at once both insert the schema's
   // catalog row, and the second fails on its unique index when the first commits.
@@ -168,6 +177,12 @@ export async function migrate(client: ClientBase, schema: string): Promise<numbe
            version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
       ),
     );
+    const found = await client.query<{ version: number | null }>(
+      sql(schema, 'SELECT max(version) AS version FROM {s}.schema_migrations'),
+    );
+    const version = found.rows[0]?.version ?? 0;
+    if (version > SCHEMA_VERSION)
+      throw newerSchemaError(version, display, ': init never takes a schema back to an older version');
   });
   for (const migration of MIGRATIONS) {
     await locked(client, schema, async () => {
