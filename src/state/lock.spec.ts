@@ -88,6 +88,8 @@ describe('store lock', () => {
     expect(message).toContain(`pid ${process.pid} on host ${os.hostname()} (audiencectl apply) since 20`);
     expect(message).toContain('--lock-timeout');
     expect(message).toContain(lockPath(dir));
+    // review 20a, L4: it waited for nothing, and said "after waiting 0.0 s".
+    expect(message).not.toContain('after waiting');
   });
 
   it('waits up to the timeout, then says how long it waited', async () => {

@@ -194,9 +194,11 @@ function lockedError(
   file: string,
   seen: LockObservation,
   waitedMs: number,
+  limitMs: number,
   refreshedWhileWatched: boolean,
 ): StateLockedError {
-  const waited = waitedMs > 0 ? ` after waiting ${(waitedMs / 1000).toFixed(1)} s` : '';
+  // Without a timeout (--lock-timeout 0) nor a watch it looked once: said "after waiting 0.0 s".
+  const waited = limitMs > 0 ? ` after waiting ${(waitedMs / 1000).toFixed(1)} s` : '';
   const alive = refreshedWhileWatched
     ? " It looked abandoned by this host's clock, but its holder refreshed it meanwhile: it is alive (the two hosts' clocks differ)."
     : '';
@@ -269,7 +271,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
       }
       watching = true;
     }
-    if (waited >= limitMs) throw lockedError(file, seen, waited, refreshedWhileWatched);
+    if (waited >= limitMs) throw lockedError(file, seen, waited, limitMs, refreshedWhileWatched);
     if (!waiting) options.onWait?.(seen.holder);
     waiting = true;
     await sleep(Math.min(pollMs, limitMs - waited));

@@ -64,8 +64,14 @@ async function currentHolder(client: pg.Client, schema: string): Promise<LockHol
   return parsed.success ? parsed.data : undefined;
 }
 
-function lockedError(display: string, holder: LockHolder | undefined, waitedMs: number): StateLockedError {
-  const waited = waitedMs > 0 ? ` after waiting ${(waitedMs / 1000).toFixed(1)} s` : '';
+function lockedError(
+  display: string,
+  holder: LockHolder | undefined,
+  waitedMs: number,
+  timeoutMs: number,
+): StateLockedError {
+  // Without a timeout (--lock-timeout 0) it looked once and waited for nothing: said "after waiting 0.0 s".
+  const waited = timeoutMs > 0 ? ` after waiting ${(waitedMs / 1000).toFixed(1)} s` : '';
   return new StateLockedError(
     'STATE_LOCKED',
     `the state store ${display} is locked by ${describeHolder(holder)}${waited}. ${lockedAdvice(holder, true)} ` +
@@ -112,7 +118,8 @@ export async function acquireSession(
       ]);
       if (got.rows[0]?.ok) break;
       const waited = performance.now() - started;
-      if (waited >= timeoutMs) throw lockedError(display, await currentHolder(client, schema), waited);
+      if (waited >= timeoutMs)
+        throw lockedError(display, await currentHolder(client, schema), waited, timeoutMs);
       if (!waiting) options.onWait?.(await currentHolder(client, schema));
       waiting = true;
       await sleep(Math.min(pollMs, timeoutMs - waited));
