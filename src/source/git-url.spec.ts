@@ -56,7 +56,13 @@ describe('checkGitUrl', () => {
   });
 
   it('refuses credentials in the URL without repeating them', () => {
-    for (const url of ['https://x:CANARY-123@github.com/a/b.git', 'https://CANARY-123@github.com/a/b.git']) {
+    for (const url of [
+      'https://x:CANARY-123@github.com/a/b.git',
+      'https://CANARY-123@github.com/a/b.git',
+      // review 20a: read as host "x", port 2024 and a path holding the rest of the token.
+      'https://x:2024/CANARY-123@github.com/a/b.git',
+      'ssh://git:2024/CANARY-123@github.com/a/b.git',
+    ]) {
       const error = refusal(url);
       expect(error.message).not.toContain('CANARY-123');
       expect(error.message).toMatch(/token|user name/);

@@ -1,4 +1,4 @@
-import { isSecretParameter, safeUrl } from '../text/safe-url.js';
+import { isSecretParameter, safeUrl, userInfoMisread } from '../text/safe-url.js';
 import { SourceConfigError } from './errors.js';
 
 export type GitTransport = 'https' | 'ssh' | 'file';
@@ -35,7 +35,8 @@ function checkUrlObject(raw: string, transport: GitTransport): CheckedGitUrl {
   } catch {
     return refuse(`${displayUrl(raw)} is not a valid URL`);
   }
-  if (parsed.password !== '') {
+  // `https://x:2024/token@host/…`: a password or token not percent-encoded, read as host and port.
+  if (parsed.password !== '' || userInfoMisread(raw)) {
     refuse('it embeds a password or token; pass the token through AUDIENCECTL_GIT_TOKEN instead');
   }
   // git sends the query with every request and keeps the URL on its command line (`ps`

@@ -25,6 +25,11 @@ describe('safeUrl', () => {
     ['https://h/cb#access_token=abc&state=1', 'https://h/cb#access_token=***&state=1'],
     ['https://platform.adobe.io', 'https://platform.adobe.io'],
     ['https://host/@scope/pkg', 'https://host/@scope/pkg'],
+    // review 20a, H1: read as host "u", port 2024 and a path holding the rest of the password.
+    ['http://u:2024/s3cret@proxy:3128', 'http://proxy:3128'],
+    ['https://u:2024/s3c?ret@host/x?a=1', 'https://host/x?a=1'],
+    ['https://u:/s3cret@host/x', 'https://host/x'],
+    ['https://host:8443/path?user=a@b', 'https://b'],
     ['not a url', 'not a url'],
   ])('%s -> %s', (input, shown) => {
     expect(safeUrl(input)).toBe(shown);

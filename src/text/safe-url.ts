@@ -58,9 +58,26 @@ function authorityEnd(text: string, start: number): number {
 }
 
 /**
+ * Whether `text` may be a URL whose user info the parser reads as host and port: a password
+ * written without percent-encoding, digits (or nothing) then `/`, `?` or `#`
+ * (`http://user:2024/rest@proxy:3128`: host `user`, port 2024, the rest of the password in
+ * the path). Its host ends in `:port`, holds no `@`, and an `@` follows it. (A URL with a
+ * port and an `@` in its path reads so too; shown, it loses what precedes that `@`.)
+ */
+export function userInfoMisread(text: string): boolean {
+  const scheme = SCHEME.exec(text)?.[1];
+  if (scheme === undefined) return false;
+  const end = authorityEnd(text, scheme.length);
+  const authority = text.slice(scheme.length, end);
+  return !authority.includes('@') && /:\d*$/.test(authority) && text.includes('@', end);
+}
+
+/**
  * Removes user info. A URL the WHATWG parser reads is cut where the parser says; one it
- * cannot read (`http://u:pa/ss@host`) loses everything up to the last `@` before the
- * query, so an unencoded `/` in a password cannot hide the rest of it.
+ * cannot read (`http://u:pa/ss@host`), or reads with a password's start as its port
+ * (`http://u:2024/ss@host`, userInfoMisread), loses everything up to the last `@` before
+ * the query (or the last `@` at all, when the password holds `?`), so an unencoded `/` in a
+ * password cannot hide the rest of it.
  */
 function withoutUserInfo(text: string): string {
   const scheme = SCHEME.exec(text)?.[1];
@@ -71,6 +88,11 @@ function withoutUserInfo(text: string): string {
     parsed = new URL(text);
   } catch {
     parsed = undefined;
+  }
+  if (parsed !== undefined && userInfoMisread(text)) {
+    const beforeQuery = text.lastIndexOf('@', queryStart(text) - 1);
+    const at = beforeQuery >= start ? beforeQuery : text.lastIndexOf('@');
+    return `${scheme}${text.slice(at + 1)}`;
   }
   const end = parsed === undefined ? queryStart(text) : authorityEnd(text, start);
   const at = text.lastIndexOf('@', end - 1);
