@@ -4,7 +4,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { UsageError } from '../errors.js';
-import { safeUrl } from '../text/safe-url.js';
+import { safeUrl, userInfoMisread } from '../text/safe-url.js';
 import { registerSecret } from '../text/secrets.js';
 import { PROXY_FAILURE } from './transport-error.js';
 
@@ -89,6 +89,13 @@ export function proxyProblems(env: ProxyEnv): string[] {
       url = proxyUrl(value);
     } catch {
       url = undefined;
+    }
+    // Read as host `user` and a port, and the rest of the password as a path: no part shown.
+    if (url !== undefined && userInfoMisread(url.href)) {
+      problems.push(
+        `${variableName(env, name)}: the URL holds "@" after its host and port: a proxy password holding / ? or # must be percent-encoded (%2F %3F %23, and @ as %40); the value is not shown`,
+      );
+      continue;
     }
     if (url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '')
       continue;

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bypassesProxy, proxyAgents, proxyFor } from '../../src/aep/proxy.js';
 import { redactText } from '../../src/log.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { withTempDir } from '../helpers/cli.js';
+import { runCli, withTempDir } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { clientFor, failure, spec } from './helpers.js';
@@ -401,6 +401,25 @@ describe('init behind a proxy, and a proxy that fails', () => {
         const result = await runCliInProcess(args, { env });
         expect(result).toEqual({ code: 1, stdout: '', stderr: line });
       }
+    });
+  });
+
+  // review 20a (the route H1 found for the state URL): read as host "squid", port 2024 and a
+  // path holding the rest of the password, which "Cannot reach the proxy HTTP_PROXY=…" printed.
+  it('a proxy password not percent-encoded (digits, then "/") is refused before any call, showing no part of it', async () => {
+    await withTempDir(async (dir) => {
+      const state = path.join(dir, 'state');
+      const port = await deadPort();
+      const result = await runCli(['init', '--emulator', '--state', state], {
+        env: { HTTP_PROXY: `http://squid:2024/s3cr3t-pw@127.0.0.1:${port}` },
+      });
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'Error: HTTP_PROXY: the URL holds "@" after its host and port: a proxy password holding / ? or # must be percent-encoded (%2F %3F %23, and @ as %40); the value is not shown\n',
+      });
+      expect(existsSync(state)).toBe(false);
     });
   });
 });
