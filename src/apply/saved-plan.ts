@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AudiencectlError } from '../errors.js';
+import { AudiencectlError, UsageError } from '../errors.js';
 import type { LoadResult } from '../manifest/load.js';
 import type { ManifestElsewhere } from '../plan/elsewhere.js';
 import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
@@ -8,6 +8,8 @@ import { planScopeOf } from '../source/file-filter.js';
 import { otherOrg, type OrgOf } from '../state/org-binding.js';
 import type { RecordedState } from '../state/schema.js';
 import { savedPlanPaste, type PasteFlags } from '../text/paste-flags.js';
+import { shellQuote } from '../text/shell-quote.js';
+import { DEFAULT_RUN_BUDGET } from '../plan/runs.js';
 
 export class StalePlanError extends AudiencectlError {
   override readonly name = 'StalePlanError';
@@ -74,23 +76,115 @@ export function planOptionsOf(saved: SavedPlanOptions): PlanOptions {
 }
 
 /**
- * `apply plan.json --max-deletes 0`: the saved plan is applied as it was planned, with its own
- * options, but an apply told never to delete refuses one that would (a delete, or a replace's
- * DELETE), before any call.
+ * `apply plan.json --max-deletes N`: the saved plan is applied as it was planned, with its own
+ * options, but the guard given to the apply still holds, as it only restricts: one told never
+ * to delete refuses a plan that would (a delete, or a replace's DELETE), and one given N > 0
+ * refuses a plan with more than N deletions (counted as `plan` counts them: delete steps; a
+ * replace is --allow-replace's), unless --allow-mass-delete is given too, as for `plan`.
+ * Before any call.
  */
-export function assertSavedPlanDeletesNothing(
+export function assertSavedPlanDeletions(
   saved: Plan,
   source: string,
   maxDeletes: number | undefined,
+  allowMassDelete = false,
 ): void {
-  if (maxDeletes !== 0) return;
-  const deleting = saved.steps.filter(
-    (step) => (step.kind === 'delete' || step.kind === 'replace') && !step.blocked && !step.deferred,
-  );
-  if (deleting.length === 0) return;
+  if (maxDeletes === undefined) return;
+  const actionable = (step: Plan['steps'][number]) => !step.blocked && !step.deferred;
+  const first = (steps: Plan['steps']) => `${steps[0]!.id}${steps.length > 1 ? ', ...' : ''}`;
+  if (maxDeletes === 0) {
+    const deleting = saved.steps.filter(
+      (step) => (step.kind === 'delete' || step.kind === 'replace') && actionable(step),
+    );
+    if (deleting.length === 0) return;
+    throw new StalePlanError(
+      'PLAN_DELETES',
+      `${source} deletes ${deleting.length} audience(s) (${first(deleting)}), and --max-deletes 0 forbids deletions (--allow-mass-delete does not lift it); nothing was sent to AEP or written. Plan again with --max-deletes 0, or raise --max-deletes to allow them`,
+    );
+  }
+  if (allowMassDelete) return;
+  const deletes = saved.steps.filter((step) => step.kind === 'delete' && actionable(step));
+  if (deletes.length <= maxDeletes) return;
   throw new StalePlanError(
     'PLAN_DELETES',
-    `${source} deletes ${deleting.length} audience(s) (${deleting[0]!.id}${deleting.length > 1 ? ', ...' : ''}), and --max-deletes 0 forbids deletions (--allow-mass-delete does not lift it); nothing was sent to AEP or written. Plan again with --max-deletes 0, or raise --max-deletes to allow them`,
+    `${source} deletes ${deletes.length} audience(s) (${first(deletes)}), more than --max-deletes ${maxDeletes} allows; nothing was sent to AEP or written. Raise --max-deletes to allow them, or plan again with --max-deletes ${maxDeletes}`,
+  );
+}
+
+/**
+ * The flags of `plan` that choose what is planned (the manifests read, the guards that let
+ * a step through, the run budget), as given to `apply plan.json` on its command line.
+ */
+export type GivenPlanFlags = {
+  include?: string[] | undefined;
+  exclude?: string[] | undefined;
+  sandbox?: string | undefined;
+  maxFileBytes?: number | undefined;
+  allowReplace?: boolean | undefined;
+  adopt?: boolean | undefined;
+  allowMassDelete?: boolean | undefined;
+  allowEmptySource?: boolean | undefined;
+  allowMassRecreate?: boolean | undefined;
+  runsPerDay?: number | undefined;
+  runsPerAudience?: number | undefined;
+};
+
+/**
+ * `apply plan.json --include ...`: a saved plan is applied as it was planned, so a flag that
+ * would plan otherwise cannot be honoured; dropped without a word, an apply given
+ * `--include 'team-a/**'` deleted elsewhere (review 20b, M1). Refused, as Terraform refuses
+ * -target with a saved plan, unless it says what the plan was made with. Before any call.
+ */
+export function assertSavedPlanFlags(saved: Plan, source: string, given: GivenPlanFlags): void {
+  const origin = originOf(saved, source);
+  const options = origin.options;
+  const budget = options.runBudget ?? DEFAULT_RUN_BUDGET;
+  const globs = (flag: string, values: readonly string[] | undefined) =>
+    values && values.length > 0 ? values.map((v) => `${flag} ${shellQuote(v)}`).join(' ') : `no ${flag}`;
+  const bool = (flag: string, value: boolean | undefined) => (value ? flag : `no ${flag}`);
+  const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined) =>
+    JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
+  const checks: Array<[string, boolean, string]> = [];
+  const add = (flag: string, differs: boolean, planned: string) => checks.push([flag, differs, planned]);
+  if (given.include !== undefined)
+    add('--include', !sameList(given.include, origin.include), globs('--include', origin.include));
+  if (given.exclude !== undefined)
+    add('--exclude', !sameList(given.exclude, origin.exclude), globs('--exclude', origin.exclude));
+  if (given.sandbox !== undefined)
+    add('--sandbox', given.sandbox !== origin.sandbox, `--sandbox ${shellQuote(origin.sandbox)}`);
+  if (given.maxFileBytes !== undefined)
+    add(
+      '--max-file-bytes',
+      given.maxFileBytes !== origin.maxFileBytes,
+      origin.maxFileBytes === undefined ? 'no --max-file-bytes' : `--max-file-bytes ${origin.maxFileBytes}`,
+    );
+  const flagsOf: Array<[string, boolean | undefined, boolean | undefined]> = [
+    ['--allow-replace', given.allowReplace, options.allowReplace],
+    ['--adopt', given.adopt, options.adopt],
+    ['--allow-mass-delete', given.allowMassDelete, options.allowMassDelete],
+    ['--allow-empty-source', given.allowEmptySource, options.allowEmptySource],
+    ['--allow-mass-recreate', given.allowMassRecreate, options.allowMassRecreate],
+  ];
+  for (const [flag, value, planned] of flagsOf)
+    if (value !== undefined) add(flag, value !== (planned ?? false), bool(flag, planned));
+  if (given.runsPerDay !== undefined)
+    add(
+      '--runs-per-day',
+      given.runsPerDay !== budget.perSandboxPerDay,
+      `--runs-per-day ${budget.perSandboxPerDay}`,
+    );
+  if (given.runsPerAudience !== undefined)
+    add(
+      '--runs-per-audience',
+      given.runsPerAudience !== budget.perAudiencePerDay,
+      `--runs-per-audience ${budget.perAudiencePerDay}`,
+    );
+  const conflict = checks.find(([, differs]) => differs);
+  if (!conflict) return;
+  const [flag, , planned] = conflict;
+  throw new UsageError(
+    'BAD_FLAG',
+    `${flag}: ${source} was planned with ${planned}, and a saved plan is applied as it was planned; give ${flag} to \`plan\` and apply that plan, or leave it out here`,
   );
 }
 
@@ -111,7 +205,9 @@ export function savedNeverDeleteNote(
   );
   if (held.length === 0) return undefined;
   const ignored =
-    given === undefined || given === 0 ? '' : ` (--max-deletes ${given} is not applied to a saved plan)`;
+    given === undefined || given === 0
+      ? ''
+      : ` (--max-deletes ${given} only limits a saved plan: it lifts none of its guards)`;
   return `${source} was planned with --max-deletes 0: its ${held.length} deletion(s) stay blocked whatever this apply is given${ignored}; to delete, plan again with a higher --max-deletes and apply that plan`;
 }
 

@@ -7,7 +7,7 @@ import { Plan } from '../../src/plan/schema.js';
 import { openStateStore } from '../../src/state/open.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
 import { apply, emulatorEnv, ManifestDir, remoteByName } from '../helpers/apply-env.js';
-import { withTempDir } from '../helpers/cli.js';
+import { runCli, withTempDir } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -187,7 +187,7 @@ describe('deletion guards from the CLI', () => {
         expect(savedApply.code).toBe(3);
         expect(savedApply.stdout).toContain(deleteWhy);
         expect(savedApply.stderr).toContain(
-          `Warning: ${saved} was planned with --max-deletes 0: its 2 deletion(s) stay blocked whatever this apply is given (--max-deletes 5 is not applied to a saved plan); to delete, plan again with a higher --max-deletes and apply that plan\n`,
+          `Warning: ${saved} was planned with --max-deletes 0: its 2 deletion(s) stay blocked whatever this apply is given (--max-deletes 5 only limits a saved plan: it lifts none of its guards); to delete, plan again with a higher --max-deletes and apply that plan\n`,
         );
 
         // A plan saved without it, applied with --max-deletes 0: refused before any call.
@@ -217,6 +217,80 @@ describe('deletion guards from the CLI', () => {
           expect(result.stderr).not.toMatch(STACK);
         expect(emulator.control.counters().byEndpoint.deleteAudience.requests).toBe(0);
         expect([...remoteByName(emulator).keys()].sort()).toEqual(['Audience a', 'Audience b', 'Audience c']);
+      });
+    });
+  });
+
+  it('apply plan.json enforces --max-deletes N and refuses the flags that would plan otherwise (review 20b, M1)', async () => {
+    await withEmulator(undefined, async (emulator) => {
+      await withTempDir(async (dir) => {
+        const env = emulatorEnv(emulator);
+        const state = path.join(dir, 'state');
+        const manifests = new ManifestDir(path.join(dir, 'aud'));
+        await manifests.write(['a', 'b', 'c', 'd'].map(keep));
+        expect((await apply(manifests.dir, state, env)).code).toBe(0);
+        // b, c and d removed: a plan of 3 deletions, within the default limit of 5.
+        await manifests.write([keep('a')]);
+        const saved = path.join(dir, 'del.json');
+        const planned = await runCliInProcess(
+          ['plan', manifests.dir, '--state', state, '--output', 'json', '--out', saved],
+          { env },
+        );
+        expect(planned.code).toBe(0);
+        const applySaved = (...flags: string[]) =>
+          runCliInProcess(['apply', saved, '--state', state, '--auto-approve', ...flags], { env });
+
+        // --max-deletes only restricts: a saved plan deleting more is refused before any call.
+        const capped = await runCli(
+          ['apply', saved, '--state', state, '--auto-approve', '--max-deletes', '1'],
+          {
+            env,
+          },
+        );
+        expect([capped.code, capped.stdout, capped.stderr]).toEqual([
+          1,
+          '',
+          `Error: ${saved} deletes 3 audience(s) (prod/b:delete, ...), more than --max-deletes 1 allows; nothing was sent to AEP or written. Raise --max-deletes to allow them, or plan again with --max-deletes 1\n`,
+        ]);
+
+        // The flags that choose what is planned are the plan's: given otherwise here, refused.
+        const asPlanned = (flag: string, planned: string) =>
+          `Error: ${flag}: ${saved} was planned with ${planned}, and a saved plan is applied as it was planned; give ${flag} to \`plan\` and apply that plan, or leave it out here\n`;
+        const cases: Array<[string[], string]> = [
+          [['--include', 'partners/**'], asPlanned('--include', 'no --include')],
+          [['--exclude', 'b.yaml'], asPlanned('--exclude', 'no --exclude')],
+          [['--sandbox', 'dev'], asPlanned('--sandbox', '--sandbox prod')],
+          [['--max-file-bytes', '10'], asPlanned('--max-file-bytes', 'no --max-file-bytes')],
+          [['--allow-replace'], asPlanned('--allow-replace', 'no --allow-replace')],
+          [['--adopt'], asPlanned('--adopt', 'no --adopt')],
+          [['--allow-mass-delete'], asPlanned('--allow-mass-delete', 'no --allow-mass-delete')],
+          [['--allow-empty-source'], asPlanned('--allow-empty-source', 'no --allow-empty-source')],
+          [['--allow-mass-recreate'], asPlanned('--allow-mass-recreate', 'no --allow-mass-recreate')],
+          [['--runs-per-day', '5'], asPlanned('--runs-per-day', '--runs-per-day 100')],
+          [['--runs-per-audience', '2'], asPlanned('--runs-per-audience', '--runs-per-audience 10')],
+        ];
+        for (const [flags, stderr] of cases) {
+          const result = await applySaved(...flags);
+          expect([flags.join(' '), result.code, result.stdout, result.stderr]).toEqual([
+            flags.join(' '),
+            1,
+            '',
+            stderr,
+          ]);
+        }
+        expect(emulator.control.counters().byEndpoint.deleteAudience.requests).toBe(0);
+        expect([...remoteByName(emulator).keys()].sort()).toEqual([
+          'Audience a',
+          'Audience b',
+          'Audience c',
+          'Audience d',
+        ]);
+
+        // The same flags as the plan was made with, and a --max-deletes it keeps to: applied.
+        const done = await applySaved('--sandbox', 'prod', '--runs-per-day', '100', '--max-deletes', '3');
+        expect([done.code, done.stderr]).toEqual([0, expect.not.stringMatching(/Error|Warning/)]);
+        expect(emulator.control.counters().byEndpoint.deleteAudience.requests).toBe(3);
+        expect([...remoteByName(emulator).keys()]).toEqual(['Audience a']);
       });
     });
   });

@@ -4,7 +4,13 @@ import { setMaxListeners } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { applyOnce, type ApplyInput } from '../../apply/apply-flow.js';
-import { assertSavedPlanDeletesNothing, originOf, savedNeverDeleteNote } from '../../apply/saved-plan.js';
+import {
+  assertSavedPlanDeletions,
+  assertSavedPlanFlags,
+  originOf,
+  savedNeverDeleteNote,
+  type GivenPlanFlags,
+} from '../../apply/saved-plan.js';
 import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL, systemClock } from '../../apply/clock.js';
 import { plainProgress, ttyProgress } from '../../apply/progress.js';
 import type { PollSchedule } from '../../apply/types.js';
@@ -62,9 +68,28 @@ function savedRefreshWay(plan: Plan, file: string, paste: PasteFlags): string {
   return `plan again with --refresh and apply that plan (\`audiencectl plan ${dir} --refresh --output json --out ${out}${planFlags}\`, then \`audiencectl apply ${out}${applyFlags}\`), or run \`audiencectl apply ${dir} --refresh${applyFlags}\``;
 }
 
+/** The flags of `plan` typed on apply's command line (not their defaults, not the environment's). */
+function givenPlanFlags(flags: Flags, invoked: Command): GivenPlanFlags {
+  const keys = [
+    'include',
+    'exclude',
+    'sandbox',
+    'maxFileBytes',
+    'allowReplace',
+    'adopt',
+    'allowMassDelete',
+    'allowEmptySource',
+    'allowMassRecreate',
+    'runsPerDay',
+    'runsPerAudience',
+  ] as const;
+  const given: Record<string, unknown> = {};
+  for (const key of keys) if (invoked.getOptionValueSource(key) === 'cli') given[key] = flags[key];
+  return given;
+}
+
 /** A saved plan, and the manifests read again from where it was made (checked under the lock). */
-async function savedPlanInput(file: string): Promise<ApplyInput> {
-  const plan = await readSavedPlan(file);
+async function savedPlanInput(file: string, plan: Plan): Promise<ApplyInput> {
   const origin = originOf(plan, file);
   const flags: SourceFlags = {
     sandbox: origin.sandbox,
@@ -189,8 +214,15 @@ export function applyCommand(setExit: (code: number) => void): Command {
     if (!isPlanFile) assertDirectory(target, INCLUDE_HINT);
     // Commands its messages print name the manifests directory as given.
     const pasted = isPlanFile ? paste : withManifestsDir(paste, target);
-    const input: ApplyInput = isPlanFile
-      ? await savedPlanInput(target)
+    // A saved plan is applied as it was planned: the guard given here only restricts it, and a
+    // flag that would plan otherwise is refused, before its manifests are read.
+    const saved = isPlanFile ? await readSavedPlan(target) : undefined;
+    if (saved) {
+      assertSavedPlanDeletions(saved, target, flags.maxDeletes, flags.allowMassDelete);
+      assertSavedPlanFlags(saved, target, givenPlanFlags(flags, invoked));
+    }
+    const input: ApplyInput = saved
+      ? await savedPlanInput(target, saved)
       : {
           kind: 'manifests',
           desired: await loadDesired(target, flags),
@@ -201,7 +233,6 @@ export function applyCommand(setExit: (code: number) => void): Command {
     const origin = input.kind === 'saved' ? input.plan.origin : undefined;
     const stepPaste = origin ? withManifestsDir(paste, origin.dir) : pasted;
     if (input.kind === 'saved') {
-      assertSavedPlanDeletesNothing(input.plan, target, flags.maxDeletes);
       const never = savedNeverDeleteNote(input.plan, target, flags.maxDeletes);
       if (never) say(`Warning: ${never}`);
     }
