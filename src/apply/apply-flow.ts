@@ -187,9 +187,8 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
         ? checkedElsewhere
         : await savedPlanElsewhere(saved, recorded, input.lookElsewhere, input.desired);
     checkSettledPlan(saved, input.source, input.desired, recorded, { resumed, spent: toDrop }, elsewhere);
-    const shown = flow.paste
-      ? savedPlanAsApplied(saved, input.source, input.desired, recorded, elsewhere, flow.paste)
-      : saved;
+    // The plan made again, shown and executed: its summary and notes are the steps'.
+    const shown = savedPlanAsApplied(saved, input.source, input.desired, recorded, elsewhere, flow.paste);
     const now = Math.floor(flow.clock.now() / 1000);
     plan = await planWithServiceClock(
       (offset) => (offset === undefined ? shown : retimeSavedPlan(shown, recorded, now, offset)),

@@ -358,10 +358,15 @@ export function checkSavedPlan(
 
 /**
  * The saved plan as `apply plan.json` shows and executes it, once checkSavedPlan (and
- * checkSettledPlan) found its steps are those planned again from `desired` and `recorded`: the
- * same steps, whose printed commands carry this apply's flags (`paste`: its typed --state and
- * --config, and the plan's directory) instead of the file's flag-free ones, which a pasted
- * command would take to the default store. The file's are what is compared, word for word.
+ * checkSettledPlan) found its steps are those planned again from `desired` and `recorded`:
+ * the plan made again, whole, so that its summary, held audiences, diagnostics and notes are
+ * those of the steps applied, never the file's, which nothing checks (an edited summary said
+ * "0 to delete" above the deletions it applied: review 20b, M2). Its printed commands carry
+ * this apply's flags (`paste`: its typed --state and --config, and the plan's directory)
+ * instead of the file's flag-free ones, which a pasted command would take to the default
+ * store; without `paste`, the file's. The file's steps are what is compared, word for word.
+ * Keeps the file's origin (its options time the runs: retimeSavedPlan). Its olderCheckout is
+ * the apply's own check's (APPLY_OLDER_CHECKOUT), not shown from the file.
  */
 export function savedPlanAsApplied(
   saved: Plan,
@@ -369,14 +374,19 @@ export function savedPlanAsApplied(
   desired: LoadResult,
   recorded: RecordedState,
   elsewhere: readonly ManifestElsewhere[] | undefined,
-  paste: PasteFlags,
+  paste?: PasteFlags,
 ): Plan {
   const shown = planAgain(originOf(saved, source), desired, recorded, elsewhere, paste);
   // Checked equal but for the commands' words: a plan that is not the saved one is never shown.
   const same =
     shown.steps.length === saved.steps.length &&
     shown.steps.every((step, index) => step.id === saved.steps[index]?.id);
-  return same ? { ...saved, steps: shown.steps, held: shown.held } : saved;
+  if (!same)
+    throw new StalePlanError(
+      'PLAN_MISMATCH',
+      `the plan no longer matches the manifests and state: ${source}'s steps are not those planned again; run plan again`,
+    );
+  return { ...shown, ...(saved.origin ? { origin: saved.origin } : {}) };
 }
 
 /** The first few of `notes` (what resumeIntents settled, the spent records), for a message. */

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AudienceSpec } from '../../src/manifest/schema.js';
@@ -291,6 +291,63 @@ describe('deletion guards from the CLI', () => {
         expect([done.code, done.stderr]).toEqual([0, expect.not.stringMatching(/Error|Warning/)]);
         expect(emulator.control.counters().byEndpoint.deleteAudience.requests).toBe(3);
         expect([...remoteByName(emulator).keys()]).toEqual(['Audience a']);
+      });
+    });
+  });
+
+  it("apply plan.json shows the summary and diagnostics of the plan it applies, not the file's (review 20b, M2)", async () => {
+    await withEmulator(undefined, async (emulator) => {
+      await withTempDir(async (dir) => {
+        const env = emulatorEnv(emulator);
+        const state = path.join(dir, 'state');
+        const manifests = new ManifestDir(path.join(dir, 'aud'));
+        await manifests.write(['a', 'b', 'c', 'd'].map(keep));
+        expect((await apply(manifests.dir, state, env)).code).toBe(0);
+        await manifests.write([keep('a')]);
+        const planTo = async (file: string, ...flags: string[]) => {
+          const out = path.join(dir, file);
+          const args = ['plan', manifests.dir, '--state', state, '--output', 'json', '--out', out, ...flags];
+          expect((await runCliInProcess(args, { env })).code).toBe(0);
+          return { out, plan: Plan.parse(JSON.parse(await readFile(out, 'utf8'))) };
+        };
+
+        // Its 3 deletions blocked by --max-deletes 1, then the file edited to let them through:
+        // the options a plan records are taken as written (as if planned with them), but an apply
+        // given the guard still refuses it.
+        const blocked = await planTo('blocked.json', '--max-deletes', '1');
+        expect(blocked.plan.summary).toMatchObject({ delete: 0, blocked: 3 });
+        const edited = structuredClone(blocked.plan);
+        edited.origin!.options.maxDeletes = 10;
+        for (const step of edited.steps) delete step.blocked;
+        edited.summary = { ...edited.summary, blocked: 0 };
+        await writeFile(blocked.out, JSON.stringify(edited));
+        const guarded = await runCliInProcess(
+          ['apply', blocked.out, '--state', state, '--auto-approve', '--max-deletes', '1'],
+          { env },
+        );
+        expect([guarded.code, guarded.stdout]).toEqual([1, '']);
+        expect(guarded.stderr).toContain(
+          'more than --max-deletes 1 allows; nothing was sent to AEP or written',
+        );
+
+        // A plan whose summary says it deletes nothing, and a diagnostic added by hand: what is
+        // shown above the question is the plan applied, planned again.
+        const saved = await planTo('del.json');
+        const lying = structuredClone(saved.plan);
+        lying.summary = { ...lying.summary, delete: 0 };
+        lying.diagnostics = [
+          { severity: 'warning', file: 'a.yaml', line: 1, column: 1, rule: 'x', message: 'INJECTED' },
+        ];
+        await writeFile(saved.out, JSON.stringify(lying));
+        const applied = await runCliInProcess(['apply', saved.out, '--state', state, '--auto-approve'], {
+          env,
+        });
+        expect(applied.code).toBe(0);
+        expect(applied.stdout).toContain(
+          '\nPlan: 0 to create, 0 to update, 0 to replace, 3 to delete, 0 to forget, 0 run(s) to start; 0 blocked, 0 deferred.\n',
+        );
+        expect(applied.stdout).not.toContain('INJECTED');
+        expect(emulator.control.counters().byEndpoint.deleteAudience.requests).toBe(3);
       });
     });
   });
