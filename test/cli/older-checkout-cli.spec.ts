@@ -117,7 +117,20 @@ describe('apply from a checkout older than what was applied', () => {
         expect(gated.code).toBe(3);
         // A saved plan is checked against the commit it was made from.
         const saved = path.join(root, 'plan.json');
-        await runCliInProcess(['plan', audiences, '--state', state, '--output', 'json', '--out', saved]);
+        const written = await runCliInProcess([
+          'plan',
+          audiences,
+          '--state',
+          state,
+          '--output',
+          'json',
+          '--out',
+          saved,
+        ]);
+        // Said beside the file too, not only in it (review 20b, M3).
+        expect(written.stderr).toContain(
+          `Warning: apply would refuse this plan: prod/x and prod/z were last applied from commit ${b.slice(0, 7)}`,
+        );
         const savedRefused = await runCliInProcess(['apply', saved, '--state', state, '--auto-approve'], {
           env,
         });

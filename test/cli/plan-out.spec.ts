@@ -17,6 +17,8 @@ import { GIT_ENV, runCli, withTempDir, writeFiles, type CliResult } from '../hel
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { deadPid, thisHostTag } from '../helpers/temp-names.js';
+import { openStateStore } from '../../src/state/open.js';
+import { aRecord } from '../state/helpers.js';
 
 // `plan --out` replaces a file the user names: never the state's or a manifest's, and
 // never by cutting the previous file short when the write fails.
@@ -260,6 +262,48 @@ describe('plan after a plan stopped while it wrote its caches (Ctrl-C, SIGTERM, 
       expect(result.code).toBe(0);
       expect((await readdir(st)).sort()).toEqual(
         [...kept, 'manifest-cache.jsonl', 'meta.json', 'state-snapshot.jsonl'].sort(),
+      );
+    });
+  });
+});
+
+describe('plan --out says what the plan shows besides its steps (review 20b, M3)', () => {
+  it('held audiences, blocked steps and diagnostics on stderr, before the summary and the file written', async () => {
+    await withTempDir(async (dir) => {
+      // gold has an error (an unknown key): held; silver's manifest is gone, and --max-deletes 0 blocks its delete.
+      await writeFiles(dir, { 'aud/gold.yaml': manifestYaml('gold').replace('ttlInDays:', 'ttl:') });
+      const store = await openStateStore(path.join(dir, 'st'));
+      await store.lock();
+      for (const key of ['gold', 'silver']) await store.put(aRecord(key, { manifestFile: `${key}.yaml` }));
+      await store.close();
+      const flags = ['aud', '--state', 'st', '--max-deletes', '0'];
+      const out = await runCliInProcess(['plan', ...flags, '--output', 'json', '--out', 'p.json'], {
+        cwd: dir,
+      });
+      expect([out.code, out.stdout]).toEqual([1, '']);
+      expect(out.stderr).toBe(
+        [
+          'Blocked (not applied): 1',
+          '  prod/silver delete: --max-deletes 0 forbids deletions, and --allow-mass-delete does not lift it; raise --max-deletes to allow this delete (a saved plan keeps the --max-deletes it was made with: plan it again)',
+          '',
+          'Held (left alone): 1',
+          '  prod/gold: gold.yaml has errors; the audience is left as it is',
+          '',
+          'Diagnostics:',
+          '  gold.yaml:21:3: error: spec.ttl: unknown key "ttl" [schema/unknown-key]',
+          '',
+          'Plan: 0 to create, 0 to update, 0 to replace, 0 to delete, 0 to forget, 0 run(s) to start; 1 blocked, 0 deferred. Written to p.json.',
+          '',
+        ].join('\n'),
+      );
+      // As the text plan shows them: the same held audience, diagnostic and reason for the block.
+      const text = await runCliInProcess(['plan', ...flags], { cwd: dir });
+      expect(text.code).toBe(1);
+      expect(text.stdout).toContain(
+        '\nHeld (left alone): 1\n  prod/gold: gold.yaml has errors; the audience is left as it is\n\nDiagnostics:\n  gold.yaml:21:3: error: spec.ttl: unknown key "ttl" [schema/unknown-key]\n',
+      );
+      expect(text.stdout).toContain(
+        '        blocked: --max-deletes 0 forbids deletions, and --allow-mass-delete does not lift it;',
       );
     });
   });

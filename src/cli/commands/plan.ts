@@ -5,8 +5,7 @@ import { assumedStateFrom, baseDiagnostics, unreadBase } from '../../plan/assume
 import { plan, type PlanOptions } from '../../plan/plan.js';
 import { renderJson } from '../../plan/render/json.js';
 import { renderMarkdown } from '../../plan/render/markdown.js';
-import { renderText } from '../../plan/render/text.js';
-import { summaryLine } from '../../plan/render/describe.js';
+import { renderOutNotes, renderText } from '../../plan/render/text.js';
 import type { Plan } from '../../plan/schema.js';
 import { needsLive, readLive } from '../../apply/live.js';
 import { planHoldingElsewhere } from '../../apply/held-elsewhere.js';
@@ -364,7 +363,11 @@ export function planCommand(setExit: (code: number) => void): Command {
     }
     if (flags.out) {
       await writeOutFile(flags.out, renderPlan(result, flags.output, false), '--out');
-      process.stderr.write(`${summaryLine(result)} Written to ${escapeText(flags.out)}.\n`);
+      // What the text plan says besides its steps (blocked steps, held audiences, diagnostics,
+      // an older checkout): a plan saved for a later apply still says why it exits 1 or 3.
+      process.stderr.write(
+        `${renderOutNotes(result, { color: false })} Written to ${escapeText(flags.out)}.\n`,
+      );
     } else {
       process.stdout.write(renderPlan(result, flags.output, useColor(process.stdout)));
     }

@@ -31,11 +31,16 @@ const KIND_COLOUR: Record<Step['kind'], Colour> = {
   move: 'red',
 };
 
+type Paint = (colour: Colour, text: string) => string;
+
+function painter(options: TextOptions): Paint {
+  return (colour, text) => (options.color ? `\u001b[${CODES[colour]}m${text}\u001b[0m` : text);
+}
+
 /** A Terraform-like plan for a terminal or a log; every string of the plan shown escaped. */
 export function renderText(given: Plan, options: TextOptions): string {
   const plan = escapeDeep(given);
-  const paint = (colour: Colour, text: string): string =>
-    options.color ? `\u001b[${CODES[colour]}m${text}\u001b[0m` : text;
+  const paint = painter(options);
   const lines: string[] = [];
 
   if (isEmptyPlan(plan)) {
@@ -55,6 +60,16 @@ export function renderText(given: Plan, options: TextOptions): string {
     }
     lines.push('', summaryLine(plan));
   }
+  lines.push(...noteLines(plan, paint));
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What the text plan shows besides its steps: the refresh, the scope, the clock, an older
+ * checkout, failed runs, held audiences, diagnostics; each after an empty line. `plan` is escaped.
+ */
+function noteLines(plan: Plan, paint: Paint): string[] {
+  const lines: string[] = [];
   const refresh = refreshNote(plan);
   if (refresh) lines.push('', ...refresh.map((line) => paint('dim', line)));
   const scope = scopeNote(plan);
@@ -78,5 +93,27 @@ export function renderText(given: Plan, options: TextOptions): string {
       lines.push(`  ${paint(d.severity === 'error' ? 'red' : 'yellow', formatDiagnostic(d))}`);
     }
   }
-  return `${lines.join('\n')}\n`;
+  return lines;
+}
+
+/**
+ * What `plan --out` says beside the file it writes (on stderr): the blocked steps with why,
+ * the notes the text plan shows (held audiences, diagnostics, an older checkout apply would
+ * refuse...), then the summary line. Without them, a plan that exits 1 for an error said
+ * only its summary (review 20b, M3). Every string escaped.
+ */
+export function renderOutNotes(given: Plan, options: TextOptions): string {
+  const plan = escapeDeep(given);
+  const paint = painter(options);
+  const lines: string[] = [];
+  const blocked = plan.steps.filter((step) => step.blocked);
+  if (blocked.length > 0) {
+    lines.push('', paint('red', `Blocked (not applied): ${blocked.length}`));
+    for (const step of blocked) lines.push(`  ${step.sandbox}/${step.key} ${step.kind}: ${step.blocked}`);
+  }
+  lines.push(...noteLines(plan, paint));
+  // Each part opens with an empty line, as in the text plan; the first needs none here.
+  if (lines[0] === '') lines.shift();
+  lines.push(...(lines.length > 0 ? [''] : []), summaryLine(plan));
+  return `${lines.join('\n')}`;
 }
