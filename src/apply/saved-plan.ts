@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AudiencectlError, UsageError } from '../errors.js';
 import type { LoadResult } from '../manifest/load.js';
-import type { ManifestElsewhere } from '../plan/elsewhere.js';
+import { namesKey, type ManifestElsewhere } from '../plan/elsewhere.js';
 import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
 import { Plan, type PlanOrigin, type SavedPlanOptions } from '../plan/schema.js';
 import { planScopeOf } from '../source/file-filter.js';
@@ -344,16 +344,31 @@ export function checkSavedPlan(
   }
   const difference = firstDifference(saved, planAgain(origin, desired, recorded, elsewhere));
   if (difference === '') return;
-  const why =
-    manifestsDigest(desired) === origin.manifestsDigest
-      ? // The manifests and the state are those it was made from: its steps are not those planned
-        // from them, by a release that plans (or prints its commands) otherwise, or by a hand.
-        `${source} was made by another audiencectl version, or edited since: its steps are not those planned again from the same manifests and state`
-      : `the manifests in ${origin.dir} changed since it was made`;
   throw new StalePlanError(
     'PLAN_MISMATCH',
-    `the plan no longer matches the manifests and state: ${difference} differs (${why}); run plan again`,
+    `the plan no longer matches the manifests and state: ${difference} differs (${mismatchWhy(difference, source, origin, desired, elsewhere)}); run plan again`,
   );
+}
+
+/** Why a saved plan's step differs from the one planned again, as far as can be told. */
+function mismatchWhy(
+  difference: string,
+  source: string,
+  origin: PlanOrigin,
+  desired: LoadResult,
+  elsewhere: readonly ManifestElsewhere[] | undefined,
+): string {
+  // A manifest of the differing step's audience, found now where the plan did not read (out of
+  // its --include, above its directory): it holds the removal the plan made. The manifests it
+  // read are the same, so without this the refusal blamed another version or a hand (L1).
+  const found = elsewhere?.filter(namesKey).find((m) => difference.startsWith(`step ${m.sandbox}/${m.key}:`));
+  if (found)
+    return `a manifest of ${found.sandbox}/${found.key} was found since it was made where ${source} did not read, ${found.file}, which now holds its removal`;
+  // The manifests and the state are those it was made from: its steps are not those planned
+  // from them, by a release that plans (or prints its commands) otherwise, or by a hand.
+  if (manifestsDigest(desired) === origin.manifestsDigest)
+    return `${source} was made by another audiencectl version, or edited since: its steps are not those planned again from the same manifests and state`;
+  return `the manifests in ${origin.dir} changed since it was made`;
 }
 
 /**

@@ -199,4 +199,36 @@ describe('a removal whose manifest the plan did not read is held (review-deletes
       });
     },
   );
+
+  it('a saved deletion whose manifest came back outside what the plan read is refused, saying so (review 20b, L1)', async () => {
+    await withEmulator({ operationDelayMs: 5, runStageDelayMs: 5 }, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        const run = await appliedFromM(emulator, tmp, {
+          'loyalty/gold.yaml': quiet('gold'),
+          'partners/bronze.yaml': quiet('bronze'),
+        });
+        await rm(path.join(tmp, 'm/loyalty/gold.yaml'));
+        const saved = await run([
+          'plan',
+          'm',
+          '--include',
+          'loyalty/**',
+          '--output',
+          'json',
+          '--out',
+          'd.json',
+        ]);
+        expect(saved.code).toBe(0);
+        await writeFiles(path.join(tmp, 'm'), { 'partners/gold.yaml': quiet('gold') });
+        const refused = await run(['apply', 'd.json', '--auto-approve']);
+        expect([refused.code, refused.stdout]).toEqual([1, '']);
+        // After the line naming where it applies (the check is made under the lock).
+        expect(refused.stderr).toMatch(/^Applying to [^\n]*\n[^\n]*\n$/);
+        expect(refused.stderr).toContain(
+          '\nError: the plan no longer matches the manifests and state: step prod/gold:delete differs (a manifest of prod/gold was found since it was made where d.json did not read, partners/gold.yaml, which now holds its removal); run plan again\n',
+        );
+        expect(remoteIds(emulator).has('Audience gold')).toBe(true);
+      });
+    });
+  });
 });
