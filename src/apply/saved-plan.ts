@@ -330,6 +330,14 @@ export function checkSavedPlan(
       `${source} was made for another state (lineage ${saved.state.lineage}, this state is ${lineage}); plan again against this state`,
     );
   }
+  // A store never written has no lineage yet (`init` writes none): the plan's lineage cannot be
+  // this store's, which would keep it. Another state, not the same one moved on (L2).
+  if (saved.state.lineage !== undefined && lineage === undefined && serial === 0) {
+    throw new StalePlanError(
+      'PLAN_OTHER_STATE',
+      `${source} was made for another state (lineage ${saved.state.lineage}; this state has none: a store never written); plan again against this state`,
+    );
+  }
   if (saved.state.serial !== serial) {
     throw new StalePlanError(
       'PLAN_STALE',

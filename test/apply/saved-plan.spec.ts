@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
@@ -131,6 +131,16 @@ describe('apply plan.json: exactly what was reviewed, or nothing', () => {
       );
       expect(env.emulator.control.counters().requests).toBe(0);
       expect(audienceNames(env)).toEqual(['Audience gold']);
+
+      // A new store never written (as `init` leaves it: no lineage yet) is another state too,
+      // not the plan's state moved on (review 20b, L2).
+      const planned = await env.savedPlan([quiet('gold'), quiet('silver')]);
+      await rm(env.stateDir, { recursive: true, force: true });
+      await mkdir(env.stateDir);
+      await expect(env.applySaved(planned, [quiet('gold'), quiet('silver')])).rejects.toThrow(
+        `plan.json was made for another state (lineage ${planned.state.lineage}; this state has none: a store never written); plan again against this state`,
+      );
+      expect(env.emulator.control.counters().requests).toBe(0);
     });
   });
 
