@@ -61,6 +61,35 @@ describe('plan given a manifests directory that is not one', () => {
   });
 });
 
+describe('a saved plan not named *.json (review 20b, L3)', () => {
+  it('plan warns it will not be taken as one; apply, given it, says a saved plan must end in .json', async () => {
+    await withTempDir(async (dir) => {
+      await mkdir(path.join(dir, 'm'));
+      await writeFile(path.join(dir, 'm', 'gold.yaml'), manifestYaml('gold'));
+      await mkdir(path.join(dir, 'state'));
+      const planned = await runCliInProcess(
+        ['plan', 'm', '--state', 'state', '--output', 'json', '--out', 'plan.out'],
+        { cwd: dir },
+      );
+      expect(planned.code).toBe(0);
+      expect(planned.stderr).toContain(
+        'Warning: --out plan.out: `apply` takes a file as a saved plan only when its name ends in .json; name it plan.out.json to apply it\n',
+      );
+      const applied = await runCli(
+        ['apply', 'plan.out', '--state', 'state', '--emulator', '--auto-approve'],
+        {
+          cwd: dir,
+        },
+      );
+      expect([applied.code, applied.stdout, applied.stderr]).toEqual([
+        1,
+        '',
+        'Error: plan.out is not a directory: give the directory of the manifests, or a plan saved with `plan --output json --out` under a name ending in .json (apply takes a file as a saved plan only by that suffix)\n',
+      ]);
+    });
+  });
+});
+
 describe('a manifest file given for the manifests directory', () => {
   it('apply names --include; state import, which has none, does not', async () => {
     await withTempDir(async (dir) => {

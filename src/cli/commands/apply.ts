@@ -211,6 +211,12 @@ export function applyCommand(setExit: (code: number) => void): Command {
         'BAD_FLAG',
         '--refresh: a saved plan is applied as it was planned; make it with `plan --refresh` instead',
       );
+    // A file that is no manifest: a saved plan named otherwise (`--out plan.out`) is not one.
+    if (!isPlanFile && found?.isFile() === true && !/\.ya?ml$/i.test(target))
+      throw new UsageError(
+        'NO_SOURCE_DIR',
+        `${target} is not a directory: give the directory of the manifests, or a plan saved with \`plan --output json --out\` under a name ending in .json (apply takes a file as a saved plan only by that suffix)`,
+      );
     if (!isPlanFile) assertDirectory(target, INCLUDE_HINT);
     // Commands its messages print name the manifests directory as given.
     const pasted = isPlanFile ? paste : withManifestsDir(paste, target);

@@ -362,6 +362,11 @@ export function planCommand(setExit: (code: number) => void): Command {
       if (checkout.head) result.origin.revision = checkout.head;
     }
     if (flags.out) {
+      // `apply` takes a file as a saved plan by its name alone.
+      if (flags.output === 'json' && flags.base === undefined && !flags.out.endsWith('.json'))
+        process.stderr.write(
+          `Warning: --out ${escapeText(flags.out)}: \`apply\` takes a file as a saved plan only when its name ends in .json; name it ${escapeText(flags.out)}.json to apply it\n`,
+        );
       await writeOutFile(flags.out, renderPlan(result, flags.output, false), '--out');
       // What the text plan says besides its steps (blocked steps, held audiences, diagnostics,
       // an older checkout): a plan saved for a later apply still says why it exits 1 or 3.
