@@ -56,9 +56,14 @@ export function summary(report: ApplyReport): string {
   return `Apply: ${c.applied} applied, ${c.started} run(s) still running, ${c.failed} failed, ${c.blocked} blocked, ${c.deferred} deferred, ${c.skipped} skipped.`;
 }
 
-/** After an interrupted apply: what was left, and what the next apply does with it. */
-export function stoppedNote(report: ApplyReport): string {
+/**
+ * After an interrupted apply: what was left, and what the next apply does with it. `next`,
+ * for a saved plan, says the way on: the same file is stale now (its state moved on), so
+ * "the next apply" is of a new plan (review 20b, L4).
+ */
+export function stoppedNote(report: ApplyReport, next?: string): string {
   const c = report.counts;
   const running = c.started > 0 ? ` ${c.started} run(s) started and still running are recorded;` : '';
-  return `Stopped before the end: ${c.skipped} step(s) not started;${running} the next apply picks up where this one stopped.`;
+  const way = next ?? 'the next apply picks up where this one stopped';
+  return `Stopped before the end: ${c.skipped} step(s) not started;${running} ${way}.`;
 }

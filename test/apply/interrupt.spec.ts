@@ -6,7 +6,9 @@ import type { ManifestInput } from '../../src/manifest/schema.js';
 import { openStateStore } from '../../src/state/open.js';
 import { newRecord } from '../../src/state/record-changes.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
-import { ManifestDir } from '../helpers/apply-env.js';
+import { emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
+import type { CliResult } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { census } from '../helpers/converge.js';
 import { executorEnv, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
@@ -141,6 +143,64 @@ describe('the first Ctrl-C drains', () => {
       const counted = await census(env);
       expect(Object.fromEntries(counted.runs)).toEqual({ 'Audience a0': 1, 'Audience a1': 1 });
       expect(counted.duplicates).toEqual([]);
+    });
+  });
+});
+
+describe('the first Ctrl-C during `apply plan.json`', () => {
+  it('says the way on is a new plan (the saved one is stale now), and that way works (review 20b, L4)', async () => {
+    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 600_000 }, async (emulator) => {
+      const root = await freshDir();
+      const state = path.join(root, 'state');
+      await mkdir(state);
+      const env = executorEnv(emulator, state);
+      await resume(env, state, [quiet('a1')]);
+      // a1: a PATCH, then a run that must not start.
+      const after = [
+        quiet('a1', { spec: { description: 'edited' }, ingestion: { onCreate: false, request: 'r1' } }),
+      ];
+      const dir = new ManifestDir(path.join(root, 'm'));
+      await dir.write(after);
+      const saved = path.join(root, 'p.json');
+      const cliEnv = emulatorEnv(emulator);
+      const planned = await runCliInProcess(
+        ['plan', dir.dir, '--state', state, '--output', 'json', '--out', saved],
+        { env: cliEnv },
+      );
+      expect(planned.code).toBe(0);
+
+      const patch = holdAnswers(env, 'patchAudience');
+      let result: CliResult;
+      try {
+        const apply = spawnApply(env, saved, state);
+        await patch.arrived;
+        apply.signal('SIGINT');
+        await apply.stderrShows(DRAIN_MESSAGE);
+        patch.release();
+        result = await apply.exited;
+      } finally {
+        patch.stop();
+      }
+      expect(result.stderr).not.toMatch(STACK);
+      expect(result.code).toBe(1);
+      const planAgain = `audiencectl plan ${dir.dir} --output json --out ${saved} --state ${state}`;
+      const applyAgain = `audiencectl apply ${saved} --state ${state}`;
+      expect(result.stdout).toContain(
+        `\nStopped before the end: 1 step(s) not started; ${saved} cannot be applied again (the state moved on): plan again with the options it was made with (\`${planAgain}\`) and apply that plan (\`${applyAgain}\`), which picks up where this one stopped.\n`,
+      );
+      // As said: the same file is refused; a new plan, applied, starts a1's run.
+      const again = await runCliInProcess(['apply', saved, '--state', state, '--auto-approve'], {
+        env: cliEnv,
+      });
+      expect([again.code, again.stderr]).toEqual([1, expect.stringContaining(`${saved} is stale`)]);
+      const run = (command: string) => runCliInProcess(command.split(' ').slice(1), { env: cliEnv });
+      expect((await run(planAgain)).code).toBe(0);
+      const applied = await run(`${applyAgain} --auto-approve --run-wait 0`);
+      expect(applied.code).toBe(0);
+      expect(applied.stdout).toContain(
+        'Plan: 0 to create, 0 to update, 0 to replace, 0 to delete, 0 to forget, 1 run(s) to start',
+      );
+      expect(Object.fromEntries((await census(env)).runs)).toEqual({ 'Audience a1': 1 });
     });
   });
 });

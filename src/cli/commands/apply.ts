@@ -32,6 +32,7 @@ import {
   type SourceFlags,
 } from '../source-options.js';
 import { durationOption } from '../typed-options.js';
+import { DEFAULT_SANDBOX } from '../sandbox-option.js';
 import { renderPlan } from './plan.js';
 import { applyRevision } from '../apply-revision.js';
 import { openStoreFor, stateLocationOf } from '../state-options.js';
@@ -86,6 +87,23 @@ function givenPlanFlags(flags: Flags, invoked: Command): GivenPlanFlags {
   const given: Record<string, unknown> = {};
   for (const key of keys) if (invoked.getOptionValueSource(key) === 'cli') given[key] = flags[key];
   return given;
+}
+
+/**
+ * After an interrupted `apply plan.json`: the file is stale (the apply wrote the state), so the
+ * way on is a new plan of the same directory and scope, applied; it picks up where this one stopped.
+ */
+function savedStoppedWay(plan: Plan, file: string, paste: PasteFlags): string {
+  const origin = originOf(plan, file);
+  const scope = [
+    ...(origin.include ?? []).map((glob) => ` --include ${shellQuote(glob)}`),
+    ...(origin.exclude ?? []).map((glob) => ` --exclude ${shellQuote(glob)}`),
+    ...(origin.sandbox === DEFAULT_SANDBOX ? [] : [` --sandbox ${shellQuote(origin.sandbox)}`]),
+    ...(origin.maxFileBytes ? [` --max-file-bytes ${origin.maxFileBytes}`] : []),
+  ].join('');
+  const out = shellQuote(file);
+  const [planFlags, applyFlags] = [pastedFlags(paste, 'plan'), pastedFlags(paste, 'apply')];
+  return `${file} cannot be applied again (the state moved on): plan again with the options it was made with (\`audiencectl plan ${shellQuote(origin.dir)}${scope} --output json --out ${out}${planFlags}\`) and apply that plan (\`audiencectl apply ${out}${applyFlags}\`), which picks up where this one stopped`;
 }
 
 /** A saved plan, and the manifests read again from where it was made (checked under the lock). */
@@ -316,7 +334,10 @@ export function applyCommand(setExit: (code: number) => void): Command {
       if (outcome.report) {
         end = { kind: 'applied', counts: outcome.report.counts };
         write(`\n${summary(outcome.report)}\n`);
-        if (outcome.report.stopped) write(`${stoppedNote(outcome.report)}\n`);
+        if (outcome.report.stopped) {
+          const way = input.kind === 'saved' ? savedStoppedWay(input.plan, target, paste) : undefined;
+          write(`${stoppedNote(outcome.report, way)}\n`);
+        }
       } else if (declined || interrupts.drain.aborted) {
         end = { kind: 'declined' };
         write(`\n${cancelledNote(settledBefore)}\n`);
