@@ -12,11 +12,20 @@ import {
   result,
 } from './record-helpers.js';
 import { measuredOffset } from './service-time.js';
-import { createClockOffset, ownCreators } from '../state/own-creators.js';
+import { createClockOffset, MAX_CLOCK_OFFSET_SECONDS, ownCreators } from '../state/own-creators.js';
+import { forgetCommand } from '../text/paste-flags.js';
 import type { ExecutorDeps, StepResult } from './types.js';
 
 /** An audience created this long before our intent still counts as ours: clocks differ. */
 export const CREATE_SKEW_SECONDS = 120;
+/**
+ * With AEP's clock measured (the create's recorded offset, or one read now), how much earlier
+ * than its intent's time an audience the create's POST made may still show: the Date header
+ * the offset is read from has 1-second precision and the offset is rounded to the second;
+ * the POST itself is sent after the intent is written. An audience created before that is
+ * no POST's of this create: another store's, or another apply's, create of the same name.
+ */
+export const CREATE_MEASURED_SKEW_SECONDS = 3;
 /**
  * How long after its create answered a record is kept while neither the operation nor the
  * Audiences API shows the audience (the service may be slow to list it). After that, the
@@ -30,9 +39,14 @@ export const CREATE_GRACE_SECONDS = 15 * 60;
  * `none`: what the sandbox lists under the name (inactive audiences included), none of it
  * ours; `otherAccount` when one would be but for its creator. `unknown`: the name lookup found
  * none of ours, and the inactive audiences, where ours may be, could not be listed (`reason`).
+ * `earlier`: the one audience that would be ours, but created `seconds` before the create's
+ * intent in AEP's clock as measured (more than CREATE_MEASURED_SKEW_SECONDS): no POST of this
+ * create made it. `one` with `unclockedSeconds`: created that long before the intent by the
+ * local clock, with AEP's not measured to compare (within CREATE_SKEW_SECONDS).
  */
 export type OwnCreate =
-  | { kind: 'one'; audience: LiveAudience }
+  | { kind: 'one'; audience: LiveAudience; unclockedSeconds?: number }
+  | { kind: 'earlier'; audience: LiveAudience; seconds: number }
   | { kind: 'none'; byName: LiveAudience[]; otherAccount: boolean }
   | { kind: 'several'; candidates: LiveAudience[] }
   | { kind: 'unknown'; byName: LiveAudience[]; reason: string };
@@ -44,13 +58,17 @@ export type OwnCreate =
  * intent may be days old, and an audience a colleague made by hand since, after our POST made
  * nothing, is not ours. A service may leave inactive audiences out of the name lookup (as
  * `state import --discover` allows for): when it shows none of ours, the sandbox's inactive
- * audiences of that name are looked at too.
+ * audiences of that name are looked at too. `began`: whether `sinceSeconds` is the create's
+ * intent's time (before its POST: an audience the POST made was created after it, `earlier`
+ * otherwise) or its answer's (the audience may have been created before the answer was
+ * recorded: the skew alone applies).
  */
 export async function findOwnCreate(
   step: Step,
   sinceSeconds: number,
   deps: ExecutorDeps,
   record: Pick<AudienceRecord, 'pendingCreate'>,
+  began: 'intent' | 'answer' = 'answer',
 ): Promise<OwnCreate> {
   const name = step.create?.name ?? '';
   const options = deps.signal ? { signal: deps.signal } : {};
@@ -66,7 +84,11 @@ export async function findOwnCreate(
   // by the offset that machine measured when it sent the create, else as the answer just read
   // (its Date header) measured it, so a local clock ahead by more than the skew allowed does not
   // take our own create for someone else's.
-  const since = sinceSeconds + createClockOffset(record, measuredOffset(deps.client));
+  const offsetNow = measuredOffset(deps.client);
+  const since = sinceSeconds + createClockOffset(record, offsetNow);
+  const recorded = record.pendingCreate?.clockOffset;
+  const clocked =
+    (recorded !== undefined && Math.abs(recorded) <= MAX_CLOCK_OFFSET_SECONDS) || offsetNow !== undefined;
   const plausible = (audience: LiveAudience) => {
     const created = createdSeconds(audience);
     return (
@@ -90,7 +112,15 @@ export async function findOwnCreate(
     listed = [...byName, ...inactive.audiences.filter((audience) => !seen.has(audience.id))];
   }
   const candidates = listed.filter((audience) => plausible(audience) && byOwnAccount(audience));
-  if (candidates.length === 1 && candidates[0]) return { kind: 'one', audience: candidates[0] };
+  if (candidates.length === 1 && candidates[0]) {
+    const audience = candidates[0];
+    const before = Math.round(since - (createdSeconds(audience) ?? since));
+    if (began === 'intent' && clocked && before > CREATE_MEASURED_SKEW_SECONDS)
+      return { kind: 'earlier', audience, seconds: before };
+    if (began === 'intent' && !clocked && before > 0)
+      return { kind: 'one', audience, unclockedSeconds: before };
+    return { kind: 'one', audience };
+  }
   if (candidates.length > 1) return { kind: 'several', candidates };
   const otherAccount = listed.some((audience) => plausible(audience) && !byOwnAccount(audience));
   return { kind: 'none', byName: listed, otherAccount };
@@ -118,6 +148,8 @@ export async function adoptOwnCreate(
   record: AudienceRecord,
   audience: LiveAudience,
   deps: ExecutorDeps,
+  /** Created this long before the create began by the local clock, AEP's not measured (findOwnCreate). */
+  unclockedSeconds?: number,
 ): Promise<StepResult> {
   const target = step.target;
   const at = new Date(deps.clock.now()).toISOString();
@@ -134,9 +166,11 @@ export async function adoptOwnCreate(
     pendingCreate: null,
   };
   await recordCreated(record, changes, deps);
-  return result(step, 'applied', `adopted ${audience.id}, the audience an interrupted create made`, {
-    audienceId: audience.id,
-  });
+  const made =
+    unclockedSeconds === undefined
+      ? 'the audience an interrupted create made'
+      : `taken for the audience an interrupted create made, though created ${unclockedSeconds} s before that create began by this machine's clock (AEP's clock could not be read to compare them, and they may differ by that much); if another state store manages it, forget it here: ${forgetCommand(step.key, step.sandbox, deps.paste)}`;
+  return result(step, 'applied', `adopted ${audience.id}, ${made}`, { audienceId: audience.id });
 }
 
 /**

@@ -3,9 +3,9 @@ import { RUN_BUDGET_WINDOW_SECONDS } from '../plan/runs.js';
 import type { AppliedTarget, Step } from '../plan/schema.js';
 import { withoutCreate } from '../state/current-runs.js';
 import { runCount } from '../state/describe.js';
-import { applyChanges, newRecord, type RecordChanges } from '../state/record-changes.js';
+import { applyChanges, newRecord, withoutIntent, type RecordChanges } from '../state/record-changes.js';
 import type { AppliedRevision, AppliedSpec, AudienceRecord } from '../state/schema.js';
-import type { StateStore } from '../state/store.js';
+import type { IntentOutcome, StateStore } from '../state/store.js';
 import { serviceShift, type ClockClient } from './service-time.js';
 import type { Clock, ExecutorDeps, StepResult, StepStatus } from './types.js';
 import { stateImportCommand, manifestsDirNote, type PasteFlags } from '../text/paste-flags.js';
@@ -133,6 +133,42 @@ export function result(
   extra: Partial<StepResult> = {},
 ): StepResult {
   return { step, status, message, ...extra };
+}
+
+/**
+ * Writes `outcome` for `record`: as its intent's outcome (resolveIntent) while it holds one;
+ * for a record whose intent was settled already (a create's first POST refused, 409, before
+ * the name lookup: settledRefusal), the same outcome over the record as stored now.
+ */
+export async function writeOutcome(
+  store: StateStore,
+  record: AudienceRecord,
+  outcome: IntentOutcome,
+): Promise<AudienceRecord | undefined> {
+  if (record.intent) return store.resolveIntent(record, outcome);
+  if (outcome.kind === 'remove') {
+    await store.delete(record.sandbox, record.key);
+    return undefined;
+  }
+  if (outcome.kind === 'replace')
+    return store.put({ ...outcome.record, sandbox: record.sandbox, key: record.key });
+  const current = (await store.get(record.sandbox, record.key)) ?? record;
+  return store.put(applyChanges(withoutIntent(current), outcome.changes));
+}
+
+/**
+ * A create intent whose first and only POST the service refused as a duplicate name (409): that
+ * POST made nothing, so the intent is settled as a refused create's is (dropCreate) before the
+ * name is looked up. An apply stopped during the lookup then leaves no intent, and the next one
+ * sends a first POST again (blocked on its 409 as someone else's), instead of taking the
+ * audience listed under the name for one this create made. Returns the record as the lookup's
+ * outcome is then written over (writeOutcome): without the intent or the body sent.
+ */
+export async function settledRefusal(store: StateStore, pending: AudienceRecord): Promise<AudienceRecord> {
+  await dropCreate(store, pending);
+  const settled = withoutIntent(pending);
+  delete settled.pendingCreate;
+  return settled;
 }
 
 /**

@@ -1,6 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import {
+  executorEnv,
   formerRun,
   interruptedCreate,
   lostOperation,
@@ -8,12 +12,26 @@ import {
   type ExecutorEnv,
 } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
+import { startAlteringProxy } from '../helpers/altering-proxy.js';
 
 // An interrupted create of gold (its intent open, its POST's outcome unknown) adopts, on its
 // 409, only an audience its own POST can have made: not one made long before it began, nor
 // one another record holds.
 
 const quiet = (name: string) => manifestObject(name, { ingestion: { onCreate: false } });
+
+const statuses = (outcome: Awaited<ReturnType<ExecutorEnv['apply']>>) =>
+  outcome.report?.results.map((r) => `${r.step.id} ${r.status}`);
+
+/** Another state store (a directory of its own) applying to the same sandbox, as a second CI job or a migrated store's source would. */
+async function withOtherStore<T>(env: ExecutorEnv, fn: (other: ExecutorEnv) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'audiencectl-other-'));
+  try {
+    return await fn(executorEnv(env.emulator, dir));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 describe('an interrupted create takes for its own', () => {
   it('no audience of its name made 10 minutes before the create began', async () => {
@@ -29,6 +47,66 @@ describe('an interrupted create takes for its own', () => {
       const gold = await env.store().get('prod', 'gold');
       expect(gold?.audienceId).toBeUndefined();
       expect(gold?.blocked?.code).toBe('100950-409');
+    });
+  });
+
+  it("no audience of its name another store created a minute before the create began (AEP's clock): blocked, saying so and how to import it", async () => {
+    await withExecutor(undefined, async (env) => {
+      await withOtherStore(env, async (other) => {
+        await other.apply([quiet('gold')]);
+        const theirs = (await other.store().get('prod', 'gold'))!.audienceId!;
+        // This store's intent, written a minute after that audience was made; its POST never
+        // reached the service.
+        await interruptedCreate(env, { startedAt: new Date(Date.now() + 60_000) });
+        const outcome = await env.apply([quiet('gold')]);
+        expect(statuses(outcome)).toEqual(['prod/gold:create blocked']);
+        const message = outcome.report?.results[0]?.message ?? '';
+        expect(message).not.toContain('adopted');
+        expect(message).toMatch(/created 6\d s before this create began \(in AEP's clock\)/);
+        expect(message).toContain(`found: ${theirs} (created `);
+        expect(message).toContain(`audiencectl state import gold`);
+        expect(message).toContain(`--audience-id ${theirs}`);
+        const gold = await env.store().get('prod', 'gold');
+        expect(gold?.audienceId).toBeUndefined();
+        expect(gold?.blocked?.found).toEqual([theirs]);
+      });
+    });
+  });
+
+  it('no audience another store created just before, after its own first POST was refused (409) and the apply stopped during the name lookup', async () => {
+    await withExecutor(undefined, async (env) => {
+      await withOtherStore(env, async (other) => {
+        await other.apply([quiet('gold')]);
+        const theirs = (await other.store().get('prod', 'gold'))!.audienceId!;
+        // This store's create: its POST is refused (409), then the apply is stopped as the name
+        // lookup that follows reaches the service (through a proxy that sees it arrive).
+        const proxy = await startAlteringProxy(env.emulator.url);
+        const stop = new AbortController();
+        try {
+          let posted = false;
+          proxy.rewrite((url) => {
+            if (url.includes('/external-audience/')) posted = true;
+            else if (posted && url.includes('property=name')) stop.abort();
+            return url;
+          });
+          const first = await executorEnv(env.emulator, env.stateDir, proxy.url).apply([quiet('gold')], {
+            signal: stop.signal,
+          });
+          expect(stop.signal.aborted).toBe(true);
+          // Sent and refused: not "skipped", which says it was never attempted.
+          expect(statuses(first)).toEqual(['prod/gold:create failed']);
+          expect(first.report?.results[0]?.message).toContain('409');
+        } finally {
+          await proxy.close();
+        }
+        expect(env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
+        // Its POST made nothing: the next apply sends a first POST, and blocks on the 409.
+        const next = await env.apply([quiet('gold')]);
+        expect(statuses(next)).toEqual(['prod/gold:create blocked']);
+        expect(next.report?.results[0]?.message).toContain(theirs);
+        expect((await env.store().get('prod', 'gold'))?.audienceId).toBeUndefined();
+        expect((await other.store().get('prod', 'gold'))?.audienceId).toBe(theirs);
+      });
     });
   });
 
@@ -59,9 +137,6 @@ describe('an interrupted create takes for its own', () => {
 // outside audiencectl".
 
 const gold = manifestObject('gold', { ingestion: { onCreate: false } });
-
-const statuses = (outcome: Awaited<ReturnType<ExecutorEnv['apply']>>) =>
-  outcome.report?.results.map((r) => `${r.step.id} ${r.status}`);
 
 /** Lets the create operation the emulator holds (setDelays) finish; returns its audience's id. */
 function finishHeld(env: ExecutorEnv): string {

@@ -10,7 +10,7 @@ import {
   notListedYet,
   type OwnCreate,
 } from '../find-created.js';
-import { importHint, result } from '../record-helpers.js';
+import { importHint, result, writeOutcome } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { freedName, goneAsReplaced, heldUnlisted, nameHeldUnlisted, type Replaced } from './freed-name.js';
 import type { PasteFlags } from '../../text/paste-flags.js';
@@ -31,6 +31,9 @@ export function listKeepsFailing(step: Step, paste: PasteFlags | undefined): str
 /** Why what is listed under the name is not taken for our own create. */
 function notOurs(found: OwnCreate): string {
   if (found.kind === 'several') return 'several audiences could be the one an interrupted create made';
+  // Before the intent, in AEP's clock: no POST of this create made it (findOwnCreate).
+  if (found.kind === 'earlier')
+    return `it was created ${found.seconds} s before this create began (in AEP's clock), so no POST of this create made it: most likely another state store's create with the same credentials (a store migrated from, another CI job's), and two stores must not manage one audience`;
   // After a change of credentials audiencectl's own create shows the new account: "audiencectl
   // did not create it" would be false then.
   if (found.kind === 'none' && found.otherAccount)
@@ -54,16 +57,19 @@ export async function resolveDuplicate(
   deps: ExecutorDeps,
   forgotten?: AudienceRecord,
   replaced?: Replaced,
+  /** When the create began (its intent's time), for a `pending` whose intent was settled already (settledRefusal). */
+  began?: string,
 ): Promise<StepResult> {
-  const startedAt = epochSecondsOf(pending.intent?.startedAt ?? '');
+  const startedAt = epochSecondsOf(pending.intent?.startedAt ?? began ?? '');
   const since = Number.isFinite(startedAt) ? startedAt : 0;
-  const found = await findOwnCreate(step, since, deps, pending);
-  if (ours && found.kind === 'one') return adoptOwnCreate(step, pending, found.audience, deps);
+  const found = await findOwnCreate(step, since, deps, pending, 'intent');
+  if (ours && found.kind === 'one')
+    return adoptOwnCreate(step, pending, found.audience, deps, found.unclockedSeconds);
   const listed = candidatesOf(found);
   const stillThere = forgotten && listed.find((audience) => audience.id === forgotten.audienceId);
   if (forgotten && stillThere) {
     // One write: the record is never left without the audience the service still lists.
-    await deps.store.resolveIntent(pending, { kind: 'replace', record: forgotten });
+    await writeOutcome(deps.store, pending, { kind: 'replace', record: forgotten });
     return result(
       step,
       'failed',
@@ -110,7 +116,7 @@ export async function resolveDuplicate(
   const message = `an audience named "${name}" already exists in sandbox "${step.sandbox}": ${why}${candidates}`;
   const at = new Date(deps.clock.now()).toISOString();
   const ids = listed.slice(0, 5).map((audience) => audience.id);
-  await deps.store.resolveIntent(pending, {
+  await writeOutcome(deps.store, pending, {
     kind: 'update',
     changes: { blocked: { code: '100950-409', message, at, name, found: ids }, pendingCreate: null },
   });

@@ -11,6 +11,7 @@ import {
   manifestFileOf,
   notRecorded,
   result,
+  settledRefusal,
 } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { blockedImportHint, blockedNameWayOut, nameLeftBehind, withoutBlock } from '../../plan/name-block.js';
@@ -73,7 +74,7 @@ async function postCreate(
         // Our own POST may have made it when the intent was open before this step, or an
         // earlier attempt's answer was lost: then it is ours to find by name.
         const ours = resumed || attempt > 1;
-        return resolveDuplicate(step, pending, ours, deps, forgotten, replaced);
+        return refusedAsDuplicate(step, pending, ours, deps, forgotten, replaced);
       }
       if (failure.outcomeUnknown && attempt < POST_ATTEMPTS && !signal?.aborted) {
         await clock.sleep(1000 * 2 ** (attempt - 1), signal);
@@ -128,6 +129,48 @@ async function postCreate(
     } catch (error) {
       return notRecorded(step, `create sent (202, operation ${response.operationId})`, error);
     }
+  }
+}
+
+/**
+ * A POST answered 409: what the sandbox lists under the name decides (resolveDuplicate). A
+ * first POST's 409 proves this create made nothing: its intent is settled before the lookup
+ * (settledRefusal; not for a re-create of a record a refresh read as deleted, `forgotten`, whose
+ * record is restored in the one write that ends the intent), so an apply stopped during the
+ * lookup leaves nothing the next apply could take for an interrupted create of its own. A
+ * lookup or write that fails (the apply stopped, the database gone) is this step's failure,
+ * said sent: never "skipped", which says nothing was sent.
+ */
+async function refusedAsDuplicate(
+  step: Step,
+  pending: AudienceRecord,
+  ours: boolean,
+  deps: ExecutorDeps,
+  forgotten?: AudienceRecord,
+  replaced?: Replaced,
+): Promise<StepResult> {
+  const refused = `create sent and refused (409: an audience named "${step.create!.name}" exists in sandbox "${step.sandbox}")`;
+  let record = pending;
+  if (!ours && !forgotten) {
+    try {
+      record = await settledRefusal(deps.store, pending);
+    } catch (error) {
+      return notRecorded(step, refused, error);
+    }
+  }
+  try {
+    return await resolveDuplicate(step, record, ours, deps, forgotten, replaced, pending.intent?.startedAt);
+  } catch (error) {
+    const cause = error instanceof Error ? error.message : String(error);
+    const next =
+      record === pending
+        ? 'its intent is kept and the next apply resolves it'
+        : 'this POST made nothing, and the next apply sends it again';
+    return result(
+      step,
+      'failed',
+      `${refused}, but what holds the name was not found out (${cause}): ${next}`,
+    );
   }
 }
 

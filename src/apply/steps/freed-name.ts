@@ -1,7 +1,7 @@
 import { audienceNameKey } from '../../manifest/duplicates.js';
 import type { Step } from '../../plan/schema.js';
 import type { AppliedSpec, AudienceRecord } from '../../state/schema.js';
-import { dropCreate, droppedNote, result } from '../record-helpers.js';
+import { dropCreate, droppedNote, result, writeOutcome } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { stateImportCommand, manifestsDirNote, type PasteFlags } from '../../text/paste-flags.js';
 
@@ -69,7 +69,7 @@ export async function heldUnlisted(
   deps: ExecutorDeps,
   freed: Freed,
 ): Promise<StepResult> {
-  const kept = await deps.store.resolveIntent(pending, {
+  const kept = await writeOutcome(deps.store, pending, {
     kind: 'update',
     changes: { pendingCreate: null, applied: freed.applied },
   });
