@@ -73,6 +73,29 @@ describe('an interrupted create takes for its own', () => {
     });
   });
 
+  it("with AEP's clock unknown (no Date header reaches it), an audience made a minute before the create began is still adopted, saying so and how to undo it", async () => {
+    await withExecutor(undefined, async (env) => {
+      const made = env.emulator.control.uiCreateAudience(DEMO_CLIENT.orgId, 'prod', quiet('gold').spec);
+      await interruptedCreate(env, { startedAt: new Date(Date.now() + 60_000) });
+      // Answers with no Date header: the client measures no offset to AEP's clock.
+      const proxy = await startAlteringProxy(env.emulator.url, { noDate: true });
+      try {
+        const outcome = await executorEnv(env.emulator, env.stateDir, proxy.url).apply([quiet('gold')]);
+        expect(statuses(outcome)).toEqual(['prod/gold:create applied']);
+        const message = outcome.report?.results[0]?.message ?? '';
+        expect(message).toMatch(
+          new RegExp(
+            `^adopted ${made.id}, taken for the audience an interrupted create made, though created (59|60|61) s before`,
+          ),
+        );
+        expect(message).toContain('audiencectl state forget gold --sandbox prod');
+      } finally {
+        await proxy.close();
+      }
+      expect((await env.store().get('prod', 'gold'))?.audienceId).toBe(made.id);
+    });
+  });
+
   it('no audience another store created just before, after its own first POST was refused (409) and the apply stopped during the name lookup', async () => {
     await withExecutor(undefined, async (env) => {
       await withOtherStore(env, async (other) => {

@@ -63,8 +63,12 @@ function forwardable(headers: IncomingHttpHeaders): Record<string, string> {
  */
 export async function startAlteringProxy(
   target: string,
-  /** `emptyBodies`: empty successes (a DELETE's 204) go through the alteration too, with `body` undefined. */
-  options: { emptyBodies?: boolean } = {},
+  /**
+   * `emptyBodies`: empty successes (a DELETE's 204) go through the alteration too, with `body`
+   * undefined. `noDate`: answers carry no Date header (the emulator's is not passed on, and
+   * node's own is not added): a client measures no offset to AEP's clock.
+   */
+  options: { emptyBodies?: boolean; noDate?: boolean } = {},
 ): Promise<AlteringProxy> {
   let alteration: Alteration | undefined;
   let rewriting: ((url: string) => string) | undefined;
@@ -93,6 +97,7 @@ export async function startAlteringProxy(
             } else if (altered !== undefined) text = JSON.stringify(altered);
           }
           const type = answer.headers.get('content-type');
+          if (options.noDate) response.sendDate = false;
           response.writeHead(status, type ? { 'content-type': type } : {});
           response.end(text);
         })
