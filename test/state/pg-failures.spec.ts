@@ -87,6 +87,8 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
       } finally {
         await store.close();
       }
+      // Listed from now on whatever the time: the next apply's 409 finds it by name.
+      emulator.control.finishOperation(DEMO_CLIENT.orgId, 'prod', operation!.operationId);
       const second = await apply(dir.dir, state, env);
       expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
       const audiences = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
