@@ -144,16 +144,22 @@ export function assertSavedPlanFlags(saved: Plan, source: string, given: GivenPl
   const bool = (flag: string, value: boolean | undefined) => (value ? flag : `no ${flag}`);
   const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined) =>
     JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
-  const checks: Array<[string, boolean, string]> = [];
-  const add = (flag: string, differs: boolean, planned: string) => checks.push([flag, differs, planned]);
+  // The first flag given otherwise than the plan was made with is refused.
+  const refuseIf = (flag: string, differs: boolean, planned: string) => {
+    if (differs)
+      throw new UsageError(
+        'BAD_FLAG',
+        `${flag}: ${source} was planned with ${planned}, and a saved plan is applied as it was planned; give ${flag} to \`plan\` and apply that plan, or leave it out here`,
+      );
+  };
   if (given.include !== undefined)
-    add('--include', !sameList(given.include, origin.include), globs('--include', origin.include));
+    refuseIf('--include', !sameList(given.include, origin.include), globs('--include', origin.include));
   if (given.exclude !== undefined)
-    add('--exclude', !sameList(given.exclude, origin.exclude), globs('--exclude', origin.exclude));
+    refuseIf('--exclude', !sameList(given.exclude, origin.exclude), globs('--exclude', origin.exclude));
   if (given.sandbox !== undefined)
-    add('--sandbox', given.sandbox !== origin.sandbox, `--sandbox ${shellQuote(origin.sandbox)}`);
+    refuseIf('--sandbox', given.sandbox !== origin.sandbox, `--sandbox ${shellQuote(origin.sandbox)}`);
   if (given.maxFileBytes !== undefined)
-    add(
+    refuseIf(
       '--max-file-bytes',
       given.maxFileBytes !== origin.maxFileBytes,
       origin.maxFileBytes === undefined ? 'no --max-file-bytes' : `--max-file-bytes ${origin.maxFileBytes}`,
@@ -166,26 +172,19 @@ export function assertSavedPlanFlags(saved: Plan, source: string, given: GivenPl
     ['--allow-mass-recreate', given.allowMassRecreate, options.allowMassRecreate],
   ];
   for (const [flag, value, planned] of flagsOf)
-    if (value !== undefined) add(flag, value !== (planned ?? false), bool(flag, planned));
+    if (value !== undefined) refuseIf(flag, value !== (planned ?? false), bool(flag, planned));
   if (given.runsPerDay !== undefined)
-    add(
+    refuseIf(
       '--runs-per-day',
       given.runsPerDay !== budget.perSandboxPerDay,
       `--runs-per-day ${budget.perSandboxPerDay}`,
     );
   if (given.runsPerAudience !== undefined)
-    add(
+    refuseIf(
       '--runs-per-audience',
       given.runsPerAudience !== budget.perAudiencePerDay,
       `--runs-per-audience ${budget.perAudiencePerDay}`,
     );
-  const conflict = checks.find(([, differs]) => differs);
-  if (!conflict) return;
-  const [flag, , planned] = conflict;
-  throw new UsageError(
-    'BAD_FLAG',
-    `${flag}: ${source} was planned with ${planned}, and a saved plan is applied as it was planned; give ${flag} to \`plan\` and apply that plan, or leave it out here`,
-  );
 }
 
 /**

@@ -10,6 +10,7 @@ import { apply, emulatorEnv, ManifestDir, remoteByName } from '../helpers/apply-
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestObject } from '../helpers/manifests.js';
+import type { RunningEmulator } from '../../src/emulator/index.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { aRecord } from '../state/helpers.js';
 
@@ -49,6 +50,20 @@ function removals(stdout: string): Record<string, string> {
   return Object.fromEntries(
     steps.map((s) => [s.key, s.blocked ? `${s.kind} (blocked: ${s.blocked})` : s.kind]),
   );
+}
+
+/**
+ * a, b, c and d applied to a directory store under `dir`, then b, c and d removed from the
+ * manifests: a plan of 3 deletions, within the default limit of 5.
+ */
+async function threeRemoved(emulator: RunningEmulator, dir: string) {
+  const env = emulatorEnv(emulator);
+  const state = path.join(dir, 'state');
+  const manifests = new ManifestDir(path.join(dir, 'aud'));
+  await manifests.write(['a', 'b', 'c', 'd'].map(keep));
+  expect((await apply(manifests.dir, state, env)).code).toBe(0);
+  await manifests.write([keep('a')]);
+  return { env, state, manifests };
 }
 
 const planned = (overrides: Record<string, string> = {}) => ({
@@ -224,13 +239,7 @@ describe('deletion guards from the CLI', () => {
   it('apply plan.json enforces --max-deletes N and refuses the flags that would plan otherwise (review 20b, M1)', async () => {
     await withEmulator(undefined, async (emulator) => {
       await withTempDir(async (dir) => {
-        const env = emulatorEnv(emulator);
-        const state = path.join(dir, 'state');
-        const manifests = new ManifestDir(path.join(dir, 'aud'));
-        await manifests.write(['a', 'b', 'c', 'd'].map(keep));
-        expect((await apply(manifests.dir, state, env)).code).toBe(0);
-        // b, c and d removed: a plan of 3 deletions, within the default limit of 5.
-        await manifests.write([keep('a')]);
+        const { env, state, manifests } = await threeRemoved(emulator, dir);
         const saved = path.join(dir, 'del.json');
         const planned = await runCliInProcess(
           ['plan', manifests.dir, '--state', state, '--output', 'json', '--out', saved],
@@ -298,12 +307,7 @@ describe('deletion guards from the CLI', () => {
   it("apply plan.json shows the summary and diagnostics of the plan it applies, not the file's (review 20b, M2)", async () => {
     await withEmulator(undefined, async (emulator) => {
       await withTempDir(async (dir) => {
-        const env = emulatorEnv(emulator);
-        const state = path.join(dir, 'state');
-        const manifests = new ManifestDir(path.join(dir, 'aud'));
-        await manifests.write(['a', 'b', 'c', 'd'].map(keep));
-        expect((await apply(manifests.dir, state, env)).code).toBe(0);
-        await manifests.write([keep('a')]);
+        const { env, state, manifests } = await threeRemoved(emulator, dir);
         const planTo = async (file: string, ...flags: string[]) => {
           const out = path.join(dir, file);
           const args = ['plan', manifests.dir, '--state', state, '--output', 'json', '--out', out, ...flags];

@@ -5,7 +5,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { openStateStore } from '../../src/state/open.js';
 import { PgClient } from '../../src/state/pg/connection.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
-import { DEMO_CLIENT, startEmulator } from '../../src/emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
@@ -16,6 +17,20 @@ import { usePostgres } from './pg.js';
 // PostgreSQL as users reach it: `init`, the schema check, `state migrate`, passwords.
 const postgres = usePostgres();
 const tempDir = useTempDirs();
+
+/**
+ * The emulator's environment with no store, configuration or password from the environment:
+ * what a command uses comes from its own flags.
+ */
+function storeOnlyFromFlags(emulator: RunningEmulator) {
+  return {
+    ...emulatorEnv(emulator),
+    AUDIENCECTL_STATE: undefined,
+    AUDIENCECTL_CONFIG: undefined,
+    PGPASSWORD: undefined,
+    PGPASSFILE: '/dev/null',
+  };
+}
 
 function expectCleanError(result: CliResult, pattern: RegExp): void {
   expect(result.code).toBe(1);
@@ -352,17 +367,7 @@ describe('a password not percent-encoded in the URL', { timeout: 90_000 }, () =>
       const manifests = await tempDir();
       const config = path.join(await tempDir(), 'audiencectl.yaml');
       await writeFile(config, `state: ${JSON.stringify(bad)}\n`);
-      const env = {
-        AEP_BASE_URL: emulator.apiBaseUrl,
-        AEP_IMS_URL: emulator.imsUrl,
-        AEP_CLIENT_ID: DEMO_CLIENT.clientId,
-        AEP_CLIENT_SECRET: DEMO_CLIENT.clientSecret,
-        AEP_ORG_ID: DEMO_CLIENT.orgId,
-        AUDIENCECTL_STATE: undefined,
-        AUDIENCECTL_CONFIG: undefined,
-        PGPASSWORD: undefined,
-        PGPASSFILE: '/dev/null',
-      };
+      const env = storeOnlyFromFlags(emulator);
       const runs: Array<[where: string, args: string[], extra?: Record<string, string>]> = [
         ['--state', ['state', 'list', '--state', bad]],
         ['--state', ['plan', manifests, '--state', bad, '--output', 'json']],
@@ -420,17 +425,7 @@ describe('a store that cannot be opened at start', { timeout: 90_000 }, () => {
         path.join(manifests, 'gold.yaml'),
         manifestYaml('gold', { ingestion: { onCreate: false } }),
       );
-      const env = {
-        AEP_BASE_URL: emulator.apiBaseUrl,
-        AEP_IMS_URL: emulator.imsUrl,
-        AEP_CLIENT_ID: DEMO_CLIENT.clientId,
-        AEP_CLIENT_SECRET: DEMO_CLIENT.clientSecret,
-        AEP_ORG_ID: DEMO_CLIENT.orgId,
-        AUDIENCECTL_STATE: undefined,
-        AUDIENCECTL_CONFIG: undefined,
-        PGPASSWORD: undefined,
-        PGPASSFILE: '/dev/null',
-      };
+      const env = storeOnlyFromFlags(emulator);
       for (const args of [
         ['apply', 'm', '--state', location.href, '--auto-approve'],
         ['run', '--dir', 'm', '--state', location.href, '--listen', '127.0.0.1:0'],
