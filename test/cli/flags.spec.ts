@@ -279,6 +279,8 @@ describe('empty values (an unset shell variable)', () => {
       const result = await runCli(args, {
         cwd: dir,
         env: { AUDIENCECTL_STATE: '', AUDIENCECTL_STATE_DIR: imageDir, AUDIENCECTL_CONFIG: undefined },
+        // A controller that started on the image's directory would serve until killed.
+        stopOn: /"reconcile started"/,
       });
       expectOneLineError(
         result,

@@ -17,6 +17,12 @@ export async function runCli(
     input?: string;
     /** A shell command run first in the same process (`ulimit -f 1`), then the CLI is exec'd. */
     shellFirst?: string;
+    /**
+     * Output that means the command went on where it should have stopped (a controller that
+     * started serving): the child is killed once its stdout or stderr shows it, so that the
+     * case fails on what it printed instead of hanging until vitest's timeout.
+     */
+    stopOn?: RegExp;
   } = {},
 ): Promise<CliResult> {
   const env: Record<string, string | undefined> = {
@@ -34,6 +40,16 @@ export async function runCli(
     cwd: options.cwd,
     env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)),
   });
+  const { stopOn } = options;
+  if (stopOn !== undefined) {
+    let seen = '';
+    const watch = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (stopOn.test(seen)) child.kill('SIGKILL');
+    };
+    child.stdout.on('data', watch);
+    child.stderr.on('data', watch);
+  }
   return collectResult(child, options.input ?? '');
 }
 
