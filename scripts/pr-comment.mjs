@@ -51,8 +51,14 @@ export function commentBody({ directory, exitCode, plan, stderr, sha }) {
   const foot = sha ? `\n\n<sub>for ${sha.slice(0, 12)}</sub>` : '';
   let main = plan.trim();
   if (exitCode === 1 || main === '') {
-    const errors = stderr.trim() || 'no output';
-    main = `${main}\n\n\`\`\`\n${errors.replaceAll('```', "'''")}\n\`\`\``.trim();
+    const errors = `\`\`\`\n${(stderr.trim() || 'no output').replaceAll('```', "'''")}\n\`\`\``;
+    // A plan written and failed (a broken manifest holds deletions) says why itself: what
+    // `plan --out` printed beside it repeats its held audiences and diagnostics, so it
+    // stays folded. (`<summary>` on a line of its own: not an audience section to fit.)
+    main =
+      main === ''
+        ? errors
+        : `${main}\n\n<details>\n<summary>What the plan printed (stderr)</summary>\n\n${errors}\n</details>`;
   }
   return `${head}${fit(main, MAX_BODY - head.length - foot.length)}${foot}`;
 }

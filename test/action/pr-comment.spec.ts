@@ -221,6 +221,17 @@ describe('scripts/pr-comment.mjs', () => {
     if (exitCode === 1) expect(body).toContain('```\naudiences/bad.yaml:3:1: spec.name is required\n```');
   });
 
+  it("folds what a failed plan printed when the plan itself was written (it repeats the plan's notes)", async () => {
+    const stderr = 'Held: prod/gold (audiences/gold.yaml:3:1: spec.name is required)\n';
+    await comment({ plan: PLAN, stderr, exitCode: 1 });
+    const [body] = bodies();
+    expect(body).toContain(PLAN.trim());
+    expect(body).toContain(
+      '<details>\n<summary>What the plan printed (stderr)</summary>\n\n```\nHeld: prod/gold (audiences/gold.yaml:3:1: spec.name is required)\n```\n</details>',
+    );
+    expect(body?.split('Held: prod/gold')).toHaveLength(2);
+  });
+
   it('keeps a huge plan under the size GitHub accepts', async () => {
     await comment({ plan: `### audiencectl plan\n\n${'x'.repeat(80_000)}`, exitCode: 2 });
     const [body] = bodies();
