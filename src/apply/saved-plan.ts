@@ -127,6 +127,7 @@ export type GivenPlanFlags = {
   allowMassRecreate?: boolean | undefined;
   runsPerDay?: number | undefined;
   runsPerAudience?: number | undefined;
+  refresh?: boolean | undefined;
 };
 
 /**
@@ -170,6 +171,8 @@ export function assertSavedPlanFlags(saved: Plan, source: string, given: GivenPl
     ['--allow-mass-delete', given.allowMassDelete, options.allowMassDelete],
     ['--allow-empty-source', given.allowEmptySource, options.allowEmptySource],
     ['--allow-mass-recreate', given.allowMassRecreate, options.allowMassRecreate],
+    // Its view is the saved one either way: --refresh reads the service again only in `plan`.
+    ['--refresh', given.refresh, options.refresh !== undefined],
   ];
   for (const [flag, value, planned] of flagsOf)
     if (value !== undefined) refuseIf(flag, value !== (planned ?? false), bool(flag, planned));

@@ -163,8 +163,12 @@ describe('the first Ctrl-C during `apply plan.json`', () => {
       await dir.write(after);
       const saved = path.join(root, 'p.json');
       const cliEnv = emulatorEnv(emulator);
+      // Made with guards and a run budget of its own: the way on printed must plan with them
+      // (it once carried only the scope: a plan made with --max-deletes 0, made again as
+      // printed, deleted; review 21, H1).
+      const guards = ['--max-deletes', '0', '--allow-replace', '--runs-per-audience', '3'];
       const planned = await runCliInProcess(
-        ['plan', dir.dir, '--state', state, '--output', 'json', '--out', saved],
+        ['plan', dir.dir, '--state', state, ...guards, '--output', 'json', '--out', saved],
         { env: cliEnv },
       );
       expect(planned.code).toBe(0);
@@ -183,7 +187,7 @@ describe('the first Ctrl-C during `apply plan.json`', () => {
       }
       expect(result.stderr).not.toMatch(STACK);
       expect(result.code).toBe(1);
-      const planAgain = `audiencectl plan ${dir.dir} --output json --out ${saved} --state ${state}`;
+      const planAgain = `audiencectl plan ${dir.dir} --max-deletes 0 --allow-replace --runs-per-audience 3 --output json --out ${saved} --state ${state}`;
       const applyAgain = `audiencectl apply ${saved} --state ${state}`;
       expect(result.stdout).toContain(
         `\nStopped before the end: 1 step(s) not started; ${saved} cannot be applied again (the state moved on): plan again with the options it was made with (\`${planAgain}\`) and apply that plan (\`${applyAgain}\`), which picks up where this one stopped.\n`,

@@ -58,17 +58,31 @@ describe('plan --refresh and apply --refresh (CLI)', () => {
         expect(withBase.stderr).toBe(
           'Error: --refresh reads the service; a --base plan reads no state and no service\n',
         );
-        await writeFile(`${tmp}/plan.json`, '{}');
+        // A saved plan is applied from the view it was made with: --refresh is refused on one
+        // made without it, and accepted, as the same value, on one made with it (review 21, L2).
+        const savedPlan = await runCliInProcess(
+          ['plan', dir, '--state', state, '--output', 'json', '--out', `${tmp}/plan.json`],
+          { env },
+        );
+        expect(savedPlan.code).toBe(0);
         const savedRefresh = await runCliInProcess(
           ['apply', `${tmp}/plan.json`, '--refresh', '--auto-approve', '--state', state],
-          {
-            env,
-          },
+          { env },
         );
-        expect(savedRefresh.code).toBe(1);
-        expect(savedRefresh.stderr).toMatch(
-          /^Error: --refresh: a saved plan is applied as it was planned[^\n]*\n$/,
+        expect([savedRefresh.code, savedRefresh.stderr]).toEqual([
+          1,
+          `Error: --refresh: ${tmp}/plan.json was planned with no --refresh, and a saved plan is applied as it was planned; give --refresh to \`plan\` and apply that plan, or leave it out here\n`,
+        ]);
+        const refreshedPlan = await runCliInProcess(
+          ['plan', dir, '--state', state, '--refresh', '--output', 'json', '--out', `${tmp}/refreshed.json`],
+          { env },
         );
+        expect(refreshedPlan.code).toBe(0);
+        const sameValue = await runCliInProcess(
+          ['apply', `${tmp}/refreshed.json`, '--refresh', '--auto-approve', '--state', state],
+          { env },
+        );
+        expect([sameValue.code, sameValue.stderr]).toEqual([0, expect.not.stringContaining('Error')]);
 
         emulator.control.queueFault({ kind: 'error502', endpoint: 'bulkGetAudiences', count: 50 });
         const failed = await runCliInProcess(['plan', dir, '--state', state, '--refresh'], { env });

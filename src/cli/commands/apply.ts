@@ -47,7 +47,8 @@ import {
   type PasteFlags,
 } from '../../text/paste-flags.js';
 import { pasteFlagsOf } from '../paste-flags.js';
-import type { Plan } from '../../plan/schema.js';
+import type { Plan, PlanOrigin } from '../../plan/schema.js';
+import { DEFAULT_RUN_BUDGET } from '../../plan/runs.js';
 
 /** Durations in milliseconds. */
 type Flags = SourceFlags &
@@ -61,12 +62,42 @@ type Flags = SourceFlags &
     allowOlderCheckout?: boolean;
   };
 
-/** The way to a refresh from a saved plan, which is applied as planned (no --refresh). */
+/**
+ * The flags that make `plan` plan as `plan` made this saved plan: its scope, its guards and
+ * run budget. A printed way on that left them out (only the scope, once) planned the
+ * deletions a plan made with --max-deletes 0 held, and `apply --auto-approve` sent them
+ * (review 21, H1). --refresh is the caller's: its view is the one to make again.
+ */
+function plannedWithFlags(origin: PlanOrigin): string {
+  const { options } = origin;
+  const budget = options.runBudget ?? DEFAULT_RUN_BUDGET;
+  return [
+    ...(origin.include ?? []).map((glob) => ` --include ${shellQuote(glob)}`),
+    ...(origin.exclude ?? []).map((glob) => ` --exclude ${shellQuote(glob)}`),
+    ...(origin.sandbox === DEFAULT_SANDBOX ? [] : [` --sandbox ${shellQuote(origin.sandbox)}`]),
+    ...(origin.maxFileBytes ? [` --max-file-bytes ${origin.maxFileBytes}`] : []),
+    ...(options.maxDeletes === undefined ? [] : [` --max-deletes ${options.maxDeletes}`]),
+    ...(options.allowMassDelete ? [' --allow-mass-delete'] : []),
+    ...(options.allowEmptySource ? [' --allow-empty-source'] : []),
+    ...(options.allowReplace ? [' --allow-replace'] : []),
+    ...(options.allowMassRecreate ? [' --allow-mass-recreate'] : []),
+    ...(options.adopt ? [' --adopt'] : []),
+    ...(budget.perSandboxPerDay === DEFAULT_RUN_BUDGET.perSandboxPerDay
+      ? []
+      : [` --runs-per-day ${budget.perSandboxPerDay}`]),
+    ...(budget.perAudiencePerDay === DEFAULT_RUN_BUDGET.perAudiencePerDay
+      ? []
+      : [` --runs-per-audience ${budget.perAudiencePerDay}`]),
+  ].join('');
+}
+
+/** The way to a refresh from a saved plan, which is applied as planned (its view kept). */
 function savedRefreshWay(plan: Plan, file: string, paste: PasteFlags): string {
-  const dir = shellQuote(originOf(plan, file).dir);
+  const origin = originOf(plan, file);
+  const dir = shellQuote(origin.dir);
   const out = shellQuote(file);
   const [planFlags, applyFlags] = [pastedFlags(paste, 'plan'), pastedFlags(paste, 'apply')];
-  return `plan again with --refresh and apply that plan (\`audiencectl plan ${dir} --refresh --output json --out ${out}${planFlags}\`, then \`audiencectl apply ${out}${applyFlags}\`), or run \`audiencectl apply ${dir} --refresh${applyFlags}\``;
+  return `plan again with --refresh and apply that plan (\`audiencectl plan ${dir}${plannedWithFlags(origin)} --refresh --output json --out ${out}${planFlags}\`, then \`audiencectl apply ${out}${applyFlags}\`), or run \`audiencectl apply ${dir}${plannedWithFlags(origin)} --refresh${applyFlags}\``;
 }
 
 /** The flags of `plan` typed on apply's command line (not their defaults, not the environment's). */
@@ -83,6 +114,7 @@ function givenPlanFlags(flags: Flags, invoked: Command): GivenPlanFlags {
     'allowMassRecreate',
     'runsPerDay',
     'runsPerAudience',
+    'refresh',
   ] as const;
   const given: Record<string, unknown> = {};
   for (const key of keys) if (invoked.getOptionValueSource(key) === 'cli') given[key] = flags[key];
@@ -95,15 +127,10 @@ function givenPlanFlags(flags: Flags, invoked: Command): GivenPlanFlags {
  */
 function savedStoppedWay(plan: Plan, file: string, paste: PasteFlags): string {
   const origin = originOf(plan, file);
-  const scope = [
-    ...(origin.include ?? []).map((glob) => ` --include ${shellQuote(glob)}`),
-    ...(origin.exclude ?? []).map((glob) => ` --exclude ${shellQuote(glob)}`),
-    ...(origin.sandbox === DEFAULT_SANDBOX ? [] : [` --sandbox ${shellQuote(origin.sandbox)}`]),
-    ...(origin.maxFileBytes ? [` --max-file-bytes ${origin.maxFileBytes}`] : []),
-  ].join('');
+  const refresh = origin.options.refresh ? ' --refresh' : '';
   const out = shellQuote(file);
   const [planFlags, applyFlags] = [pastedFlags(paste, 'plan'), pastedFlags(paste, 'apply')];
-  return `${file} cannot be applied again (the state moved on): plan again with the options it was made with (\`audiencectl plan ${shellQuote(origin.dir)}${scope} --output json --out ${out}${planFlags}\`) and apply that plan (\`audiencectl apply ${out}${applyFlags}\`), which picks up where this one stopped`;
+  return `${file} cannot be applied again (the state moved on): plan again with the options it was made with (\`audiencectl plan ${shellQuote(origin.dir)}${plannedWithFlags(origin)}${refresh} --output json --out ${out}${planFlags}\`) and apply that plan (\`audiencectl apply ${out}${applyFlags}\`), which picks up where this one stopped`;
 }
 
 /** A saved plan, and the manifests read again from where it was made (checked under the lock). */
@@ -224,11 +251,6 @@ export function applyCommand(setExit: (code: number) => void): Command {
         `${target} does not exist: save a plan with \`audiencectl plan ${manifestsDirWord(undefined)} --output json --out ${shellQuote(target)}${pastedFlags(paste, 'plan')}\`${manifestsDirNote(undefined)}, or give the directory of the manifests`,
       );
     const isPlanFile = target.endsWith('.json') && found?.isFile() === true;
-    if (isPlanFile && flags.refresh)
-      throw new UsageError(
-        'BAD_FLAG',
-        '--refresh: a saved plan is applied as it was planned; make it with `plan --refresh` instead',
-      );
     // A file that is no manifest: a saved plan named otherwise (`--out plan.out`) is not one.
     if (!isPlanFile && found?.isFile() === true && !/\.ya?ml$/i.test(target))
       throw new UsageError(
