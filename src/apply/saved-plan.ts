@@ -143,8 +143,9 @@ export function assertSavedPlanFlags(saved: Plan, source: string, given: GivenPl
   const globs = (flag: string, values: readonly string[] | undefined) =>
     values && values.length > 0 ? values.map((v) => `${flag} ${shellQuote(v)}`).join(' ') : `no ${flag}`;
   const bool = (flag: string, value: boolean | undefined) => (value ? flag : `no ${flag}`);
+  // Globs select as a set: the same ones in another order plan the same.
   const sameList = (a: readonly string[] | undefined, b: readonly string[] | undefined) =>
-    JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
+    JSON.stringify([...new Set(a)].sort()) === JSON.stringify([...new Set(b)].sort());
   // The first flag given otherwise than the plan was made with is refused.
   const refuseIf = (flag: string, differs: boolean, planned: string) => {
     if (differs)

@@ -241,8 +241,10 @@ describe('deletion guards from the CLI', () => {
       await withTempDir(async (dir) => {
         const { env, state, manifests } = await threeRemoved(emulator, dir);
         const saved = path.join(dir, 'del.json');
+        // Two excludes that match no file: the plan is the same, its origin records them.
+        const excludes = ['--exclude', 'zz-1.yaml', '--exclude', 'zz-2.yaml'];
         const planned = await runCliInProcess(
-          ['plan', manifests.dir, '--state', state, '--output', 'json', '--out', saved],
+          ['plan', manifests.dir, '--state', state, ...excludes, '--output', 'json', '--out', saved],
           { env },
         );
         expect(planned.code).toBe(0);
@@ -267,7 +269,7 @@ describe('deletion guards from the CLI', () => {
           `Error: ${flag}: ${saved} was planned with ${planned}, and a saved plan is applied as it was planned; give ${flag} to \`plan\` and apply that plan, or leave it out here\n`;
         const cases: Array<[string[], string]> = [
           [['--include', 'partners/**'], asPlanned('--include', 'no --include')],
-          [['--exclude', 'b.yaml'], asPlanned('--exclude', 'no --exclude')],
+          [['--exclude', 'b.yaml'], asPlanned('--exclude', '--exclude zz-1.yaml --exclude zz-2.yaml')],
           [['--sandbox', 'dev'], asPlanned('--sandbox', '--sandbox prod')],
           [['--max-file-bytes', '10'], asPlanned('--max-file-bytes', 'no --max-file-bytes')],
           [['--allow-replace'], asPlanned('--allow-replace', 'no --allow-replace')],
@@ -295,8 +297,12 @@ describe('deletion guards from the CLI', () => {
           'Audience d',
         ]);
 
-        // The same flags as the plan was made with, and a --max-deletes it keeps to: applied.
-        const done = await applySaved('--sandbox', 'prod', '--runs-per-day', '100', '--max-deletes', '3');
+        // The same flags as the plan was made with (globs in another order select the same
+        // files), and a --max-deletes it keeps to: applied.
+        const done = await applySaved(
+          ...['--sandbox', 'prod', '--runs-per-day', '100', '--max-deletes', '3'],
+          ...['--exclude', 'zz-2.yaml', '--exclude', 'zz-1.yaml'],
+        );
         expect([done.code, done.stderr]).toEqual([0, expect.not.stringMatching(/Error|Warning/)]);
         expect(emulator.control.counters().byEndpoint.deleteAudience.requests).toBe(3);
         expect([...remoteByName(emulator).keys()]).toEqual(['Audience a']);
