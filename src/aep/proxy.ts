@@ -93,7 +93,7 @@ export function proxyProblems(env: ProxyEnv): string[] {
     // Read as host `user` and a port, and the rest of the password as a path: no part shown.
     if (url !== undefined && userInfoMisread(url.href)) {
       problems.push(
-        `${variableName(env, name)}: the URL holds "@" after its host and port: a proxy password holding / ? or # must be percent-encoded (%2F %3F %23, and @ as %40); the value is not shown`,
+        `${variableName(env, name)}: the URL holds "@" after its host and port: a proxy password holding / ? or # must be percent-encoded (%2F %3F %23, and @ as %40), as must an "@" in its path; the value is not shown`,
       );
       continue;
     }

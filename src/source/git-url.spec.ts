@@ -62,11 +62,28 @@ describe('checkGitUrl', () => {
       // review 20a: read as host "x", port 2024 and a path holding the rest of the token.
       'https://x:2024/CANARY-123@github.com/a/b.git',
       'ssh://git:2024/CANARY-123@github.com/a/b.git',
+      // review 21: a `?` or `#` in it makes the URL unreadable, and the refusal showed it whole;
+      // an scp-like `user:token@host:path` was accepted (host "user") and logged on every sync.
+      'https://x:pa?CANARY-123@github.com/a/b.git',
+      'https://x:pa#CANARY-123@github.com/a/b.git',
+      'ssh://git:pa?CANARY-123@github.com/a/b.git',
+      'deploy:CANARY-123@github.com:org/audiences.git',
     ]) {
       const error = refusal(url);
       expect(error.message).not.toContain('CANARY-123');
       expect(error.message).toMatch(/token|user name/);
     }
+  });
+
+  // review 21, L1: a path holding "@" after host:port reads as a password not percent-encoded;
+  // the refusal says both and how to write the path, not that a password is there.
+  it('refuses an "@" after host and port naming both readings', () => {
+    expect(refusal('https://git.example.com:8443/scm/~jdoe@example.com/audiences.git').message).toBe(
+      'repository URL refused: it holds "@" after its host and port, as a password or token not percent-encoded does (pass the token through AUDIENCECTL_GIT_TOKEN instead); an "@" in the path is written %40',
+    );
+    expect(
+      checkGitUrl('https://git.example.com:8443/scm/~jdoe%40example.com/audiences.git', strict).url,
+    ).toBe('https://git.example.com:8443/scm/~jdoe%40example.com/audiences.git');
   });
 
   it('refuses a token in the query without repeating it, and keeps other queries', () => {

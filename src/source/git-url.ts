@@ -15,6 +15,8 @@ const TRANSPORT_HELPER = /^[A-Za-z0-9+.-]*::/;
 /** scp-like syntax `[user@]host:path`, as git reads it: a colon before any slash. */
 export const SCP_LIKE =
   /^(?:([A-Za-z0-9._~-]+)@)?([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):(?!\/\/)(.+)$/;
+/** `user:secret@host:path`: scp-like with a password, which SCP_LIKE reads as host `user`. */
+const SCP_SECRET = /^[^/@:]+:[^/@]+@[^/:]+:/;
 // Control characters would let a URL smuggle a second line into git's config or logs.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -33,12 +35,20 @@ function checkUrlObject(raw: string, transport: GitTransport): CheckedGitUrl {
   try {
     parsed = new URL(raw);
   } catch {
-    return refuse(`${displayUrl(raw)} is not a valid URL`);
+    // Most often a password whose `?`, `#` or `/` ends the host early (`https://x:pa?ss@host`).
+    const why = raw.includes('@')
+      ? ' (if it embeds a password or token, pass the token through AUDIENCECTL_GIT_TOKEN instead)'
+      : '';
+    return refuse(`${displayUrl(raw)} is not a valid URL${why}`);
   }
   // `https://x:2024/token@host/…`: a password or token not percent-encoded, read as host and port.
-  if (parsed.password !== '' || userInfoMisread(raw)) {
+  if (parsed.password !== '')
     refuse('it embeds a password or token; pass the token through AUDIENCECTL_GIT_TOKEN instead');
-  }
+  // Which of the two it is cannot be told from the URL: both ways out are said.
+  if (userInfoMisread(raw))
+    refuse(
+      'it holds "@" after its host and port, as a password or token not percent-encoded does (pass the token through AUDIENCECTL_GIT_TOKEN instead); an "@" in the path is written %40',
+    );
   // git sends the query with every request and keeps the URL on its command line (`ps`
   // shows it to every user of the host), so a token there leaks however we log.
   const secret = [...parsed.searchParams.keys()].find(isSecretParameter);
@@ -79,6 +89,12 @@ export function checkGitUrl(raw: string, options: { allowFileUrls: boolean }): C
   const scp = SCP_LIKE.exec(raw);
   if (scp && !raw.startsWith('/') && !raw.startsWith('.')) {
     if (scp[3]?.startsWith('-')) refuse('a repository path starting with "-" could be read as an option');
+    // `deploy:token@github.com:org/repo.git`: git reads host `deploy`, and every failed
+    // sync would log the token in the path. Not repeated here.
+    if (SCP_SECRET.test(raw))
+      refuse(
+        'it reads as user:password@host:path, which embeds a password or token; use an ssh key, or an https:// URL with the token in AUDIENCECTL_GIT_TOKEN',
+      );
     return { url: raw, transport: 'ssh' };
   }
   if (!options.allowFileUrls) refuse('local paths need --allow-file-urls (development and tests only)');

@@ -59,7 +59,7 @@ function refuseUnencodedUserInfo(text: string, flag: string): void {
   throw new UsageError(
     'STATE_BAD_URL',
     `${flag}: the URL holds "@" after its host: a password holding / ? or # must be percent-encoded ` +
-      '(%2F %3F %23, and @ as %40), or given by --state-password-file (AUDIENCECTL_STATE_PASSWORD_FILE) or PGPASSWORD; the URL is not shown',
+      '(%2F %3F %23, and @ as %40), or given by --state-password-file (AUDIENCECTL_STATE_PASSWORD_FILE) or PGPASSWORD; an "@" in a parameter value is written %40 too; the URL is not shown',
   );
 }
 

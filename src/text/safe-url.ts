@@ -74,10 +74,11 @@ export function userInfoMisread(text: string): boolean {
 
 /**
  * Removes user info. A URL the WHATWG parser reads is cut where the parser says; one it
- * cannot read (`http://u:pa/ss@host`), or reads with a password's start as its port
- * (`http://u:2024/ss@host`, userInfoMisread), loses everything up to the last `@` before
- * the query (or the last `@` at all, when the password holds `?`), so an unencoded `/` in a
- * password cannot hide the rest of it.
+ * cannot read (`http://u:pa/ss@host`, `https://u:pa?ss@host`: a `?` or `#` in the password
+ * ends the authority early), or reads with a password's start as its port
+ * (`http://u:2024/ss@host`, userInfoMisread), loses everything up to its last `@`: no
+ * unencoded `/`, `?` or `#` in a password can hide the rest of it. (An `@` in such a URL's
+ * query costs the display what precedes it; a password shown would cost more.)
  */
 function withoutUserInfo(text: string): string {
   const scheme = SCHEME.exec(text)?.[1];
@@ -89,21 +90,11 @@ function withoutUserInfo(text: string): string {
   } catch {
     parsed = undefined;
   }
-  if (parsed !== undefined && userInfoMisread(text)) {
-    const beforeQuery = text.lastIndexOf('@', queryStart(text) - 1);
-    const at = beforeQuery >= start ? beforeQuery : text.lastIndexOf('@');
-    return `${scheme}${text.slice(at + 1)}`;
-  }
-  const end = parsed === undefined ? queryStart(text) : authorityEnd(text, start);
-  const at = text.lastIndexOf('@', end - 1);
+  const misread = parsed === undefined || userInfoMisread(text);
+  const at = text.lastIndexOf('@', misread ? text.length : authorityEnd(text, start) - 1);
   if (at < start) return text;
-  if (parsed !== undefined && parsed.username === '' && parsed.password === '') return text;
+  if (!misread && parsed?.username === '' && parsed.password === '') return text;
   return `${scheme}${text.slice(at + 1)}`;
-}
-
-function queryStart(text: string): number {
-  const index = text.search(/[?#]/);
-  return index < 0 ? text.length : index;
 }
 
 /**

@@ -417,7 +417,7 @@ describe('init behind a proxy, and a proxy that fails', () => {
         code: 1,
         stdout: '',
         stderr:
-          'Error: HTTP_PROXY: the URL holds "@" after its host and port: a proxy password holding / ? or # must be percent-encoded (%2F %3F %23, and @ as %40); the value is not shown\n',
+          'Error: HTTP_PROXY: the URL holds "@" after its host and port: a proxy password holding / ? or # must be percent-encoded (%2F %3F %23, and @ as %40), as must an "@" in its path; the value is not shown\n',
       });
       expect(existsSync(state)).toBe(false);
     });

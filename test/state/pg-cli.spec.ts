@@ -391,7 +391,7 @@ describe('a password not percent-encoded in the URL', { timeout: 90_000 }, () =>
         expect(output, args.join(' ')).not.toContain('2024');
         expect(result.code, args.join(' ')).not.toBe(0);
         expect(result.stderr, args.join(' ')).toBe(
-          `Error: ${where}: the URL holds "@" after its host: a password holding / ? or # must be percent-encoded (%2F %3F %23, and @ as %40), or given by --state-password-file (AUDIENCECTL_STATE_PASSWORD_FILE) or PGPASSWORD; the URL is not shown\n`,
+          `Error: ${where}: the URL holds "@" after its host: a password holding / ? or # must be percent-encoded (%2F %3F %23, and @ as %40), or given by --state-password-file (AUDIENCECTL_STATE_PASSWORD_FILE) or PGPASSWORD; an "@" in a parameter value is written %40 too; the URL is not shown\n`,
         );
       }
       // As told: percent-encoded, the same password reaches the store.
