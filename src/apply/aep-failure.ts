@@ -28,3 +28,13 @@ export const isNotFound = (f: AepFailure): boolean => f.status === 404 && f.code
 /** The service said the name is taken. A proxy's 409 page (AEP_UNEXPECTED_RESPONSE) is not. */
 export const isDuplicate = (f: AepFailure): boolean =>
   f.platformCode === '100950-409' || (f.status === 409 && f.code === 'AEP_CONFLICT');
+/**
+ * The service answered the call with a refusal of its own (a 4xx, not a proxy's page): the call
+ * was sent and changed nothing. Not a cancelled call, one never sent, nor an unknown outcome.
+ */
+export const isRefusal = (f: AepFailure): boolean =>
+  f.status !== undefined &&
+  f.status >= 400 &&
+  f.status < 500 &&
+  !f.outcomeUnknown &&
+  f.code !== 'AEP_UNEXPECTED_RESPONSE';

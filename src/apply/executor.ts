@@ -1,13 +1,13 @@
 import type { Plan, Step } from '../plan/schema.js';
 import { readBeforeDeletes, type DeleteReads, type LiveRead } from './delete-check.js';
-import { result } from './record-helpers.js';
+import { notRecorded, result } from './record-helpers.js';
 import { adoptStep } from './steps/adopt.js';
 import { carryThenCreate } from './steps/carry.js';
 import { createStep } from './steps/create.js';
 import { deleteStep, forgetStep } from './steps/delete.js';
 import { runStep } from './steps/run.js';
 import { updateStep } from './steps/update.js';
-import type { ApplyReport, ExecutorDeps, StepResult, StepStatus } from './types.js';
+import type { ApplyReport, CallMarks, ExecutorDeps, StepResult, StepStatus } from './types.js';
 
 async function replaceStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
   // What was applied of the audience its DELETE frees the name of (the delete removes the record).
@@ -34,6 +34,38 @@ const HANDLERS: Record<Step['kind'], (step: Step, deps: ExecutorDeps) => Promise
   move: (step) => Promise.resolve(result(step, 'blocked', step.blocked ?? 'a move is never applied')),
 };
 
+/** The marks a step makes of its call (CallMarks), and what was sent but not recorded, if anything. */
+function watchCall(): { marks: CallMarks; unrecorded(): string | undefined } {
+  let pending: string | undefined;
+  return {
+    marks: {
+      sent: (what) => {
+        pending = what;
+      },
+      recorded: () => {
+        pending = undefined;
+      },
+    },
+    unrecorded: () => pending,
+  };
+}
+
+/**
+ * A step that threw: a call it sent and the service answered, its answer not recorded, is a
+ * failed step said sent (notRecorded), whether or not the apply was stopped meanwhile (the lock
+ * lost with the database). Otherwise it failed, or was not attempted if the apply was stopped.
+ */
+function thrownOutcome(
+  step: Step,
+  unrecorded: string | undefined,
+  error: unknown,
+  deps: ExecutorDeps,
+): StepResult {
+  if (unrecorded !== undefined) return notRecorded(step, unrecorded, error);
+  if (deps.signal?.aborted) return result(step, 'skipped', 'the apply was stopped');
+  return result(step, 'failed', error instanceof Error ? error.message : String(error));
+}
+
 /**
  * Steps of one audience, in plan order: a step whose dependency did not succeed is skipped,
  * and one whose dependency was blocked (the service refused a create as a duplicate name) is
@@ -56,16 +88,12 @@ async function runAudience(steps: readonly Step[], deps: ExecutorDeps): Promise<
       outcome = result(step, 'skipped', `${step.dependsOn} did not succeed`);
     else {
       deps.progress.stepStarted(step);
+      const call = watchCall();
       try {
-        outcome = await HANDLERS[step.kind](step, deps);
+        outcome = await HANDLERS[step.kind](step, { ...deps, marks: call.marks });
       } catch (error) {
         // One audience's failure never stops the others.
-        const aborted = deps.signal?.aborted;
-        outcome = result(
-          step,
-          aborted ? 'skipped' : 'failed',
-          aborted ? 'the apply was stopped' : (error as Error).message,
-        );
+        outcome = thrownOutcome(step, call.unrecorded(), error, deps);
       }
     }
     if (outcome.status === 'applied' || outcome.status === 'started') succeeded.add(step.id);

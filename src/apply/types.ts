@@ -58,6 +58,19 @@ export interface ProgressSink {
   close(): void;
 }
 
+/**
+ * What a step tells the executor of its call as it goes (executor.ts): that the service
+ * answered it, and then that its answer is recorded. A step that throws in between (the
+ * answer's write failed, the lock lost with it) is reported failed and said sent, never
+ * "skipped", which says nothing was sent.
+ */
+export type CallMarks = {
+  /** Answered: `what` says what was sent and what the service answered, as "PATCH sent (<id>: description patched)". */
+  sent(what: string): void;
+  /** The answer is recorded: a later throw is no longer about the call. */
+  recorded(): void;
+};
+
 export type ExecutorDeps = {
   client: AepClient;
   store: StateStore;
@@ -98,4 +111,6 @@ export type ExecutorDeps = {
    * carry, to reach this process's store and configuration (src/text/paste-flags.ts); none by default.
    */
   paste?: PasteFlags | undefined;
+  /** Set by the executor for each step it runs; none outside it. */
+  marks?: CallMarks;
 };

@@ -31,14 +31,44 @@ async function killFirstWriteWhere(schema: string, condition: string, lockToo = 
     CREATE SEQUENCE "${schema}".kill_once;
     CREATE FUNCTION "${schema}".kill_write() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      IF ${condition} AND nextval('"${schema}".kill_once') = 1 THEN
-        ${lock}
-        PERFORM pg_terminate_backend(pg_backend_pid());
+      -- Nested: the sequence counts only the writes that meet the condition (an AND may
+      -- evaluate its operands in any order).
+      IF ${condition} THEN
+        IF nextval('"${schema}".kill_once') = 1 THEN
+          ${lock}
+          PERFORM pg_terminate_backend(pg_backend_pid());
+        END IF;
       END IF;
       RETURN NEW;
     END $$;
     CREATE TRIGGER kill_write BEFORE INSERT OR UPDATE ON "${schema}".audiences
       FOR EACH ROW EXECUTE FUNCTION "${schema}".kill_write();`);
+}
+
+/**
+ * Ends the server session that first removes the record of `key` (a DELETE of its row), once, and
+ * first the session holding the store's lock (the apply loses its lock).
+ */
+async function killRemovalAndLock(schema: string, key: string): Promise<void> {
+  await postgres.query(`
+    CREATE SEQUENCE "${schema}".kill_removal_once;
+    CREATE FUNCTION "${schema}".kill_removal() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF OLD.key = '${key}' THEN
+        IF nextval('"${schema}".kill_removal_once') = 1 THEN
+          PERFORM pg_terminate_backend(backend_pid) FROM "${schema}".lock_state;
+          PERFORM pg_terminate_backend(pg_backend_pid());
+        END IF;
+      END IF;
+      RETURN OLD;
+    END $$;
+    CREATE TRIGGER kill_removal BEFORE DELETE ON "${schema}".audiences
+      FOR EACH ROW EXECUTE FUNCTION "${schema}".kill_removal();`);
+}
+
+/** Requests the emulator received at `endpoint` (a mutating call: each one reached the service). */
+function requestsTo(emulator: RunningEmulator, endpoint: 'patchAudience' | 'deleteAudience' | 'startRun') {
+  return emulator.control.counters().byEndpoint[endpoint].requests;
 }
 
 /** A manifest directory holding gold, a fresh PostgreSQL store, and the emulator's environment. */
@@ -154,12 +184,188 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
       const first = await apply(dir.dir, state, env);
       expect(first.code, first.stdout).toBe(1);
       expect(first.stdout).not.toContain('PATCH failed');
-      expect(first.stdout).toMatch(/the server terminated the connection \[57P01\]/);
+      // Said as sent, naming the audience the service answered for: not only the database's error.
+      const [patched] = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      expect(first.stdout).toMatch(
+        new RegExp(
+          `FAILED +prod/gold update: PATCH sent \\(${patched!.audienceId}: description patched\\) but not recorded \\(.*the server terminated the connection \\[57P01\\]\\): the next apply resolves it`,
+        ),
+      );
       const second = await apply(dir.dir, state, env);
       expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
       const [audience] = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
       expect(audience?.description).toBe('Gold, revised');
       expect((await apply(dir.dir, state, env)).stdout).toContain('No changes.');
+    });
+  });
+
+  it('a PATCH answered whose answer is not recorded as the lock is lost is a failed update said sent; the next apply sends it again, to the same end', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { dir, state, schema, env } = await goldOnPostgres(emulator);
+      expect((await apply(dir.dir, state, env)).code).toBe(0);
+      const [audience] = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      await dir.write([manifestObject('gold', { spec: { description: 'Gold, revised' } })]);
+      // The write of the PATCH's answer, and the session holding the lock, both end.
+      await killFirstWriteWhere(schema, `NEW.body->'observed'->>'source' = 'patch'`, true);
+      const first = await apply(dir.dir, state, env);
+      expect(first.code, first.stdout).toBe(1);
+      expect(requestsTo(emulator, 'patchAudience')).toBe(1);
+      expect(first.stdout).not.toMatch(/skipped +prod\/gold update/);
+      expect(first.stdout).toMatch(
+        new RegExp(
+          `FAILED +prod/gold update: PATCH sent \\(${audience!.audienceId}: description patched\\) but not recorded \\(.+\\): the next apply resolves it`,
+        ),
+      );
+      const second = await apply(dir.dir, state, env);
+      expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
+      // The PATCH is sent again (the record still holds the spec before it): the same body, the same end.
+      expect(second.stdout).toMatch(/ok +prod\/gold update: patched description/);
+      expect(requestsTo(emulator, 'patchAudience')).toBe(2);
+      const audiences = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      expect(audiences.map((a) => [a.audienceId, a.description])).toEqual([
+        [audience!.audienceId, 'Gold, revised'],
+      ]);
+      expect((await apply(dir.dir, state, env)).stdout).toContain('No changes.');
+    });
+  });
+
+  it('a DELETE answered whose record is not removed as the lock is lost is a failed delete said sent; the next apply finishes it, no audience left recorded', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { dir, state, schema, env } = await goldOnPostgres(emulator);
+      // No run: the delete removes gold's record whole (no run of the last day to keep).
+      const silver = manifestObject('silver');
+      await dir.write([manifestObject('gold', { ingestion: { onCreate: false } }), silver]);
+      expect((await apply(dir.dir, state, env)).code).toBe(0);
+      const gold = emulator.control
+        .listAudiences(DEMO_CLIENT.orgId, 'prod')
+        .find((a) => a.audienceName === manifestObject('gold').spec.name)!;
+      await dir.write([silver]);
+      // The removal of gold's record, and the session holding the lock, both end.
+      await killRemovalAndLock(schema, 'gold');
+      const first = await apply(dir.dir, state, env);
+      expect(first.code, first.stdout).toBe(1);
+      expect(requestsTo(emulator, 'deleteAudience')).toBe(1);
+      expect(first.stdout).not.toMatch(/skipped +prod\/gold delete/);
+      expect(first.stdout).toMatch(
+        new RegExp(
+          `FAILED +prod/gold delete: DELETE sent \\(${gold.audienceId} deleted\\) but not recorded \\(.+\\): the next apply resolves it`,
+        ),
+      );
+      const second = await apply(dir.dir, state, env);
+      expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
+      expect(second.stdout).toContain(
+        `resumed: prod/gold: finished an interrupted delete of ${gold.audienceId}`,
+      );
+      expect(second.stdout).not.toMatch(/FAILED/);
+      expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod').map((a) => a.audienceName)).toEqual([
+        silver.spec.name,
+      ]);
+      const store = await openStateStore(state);
+      try {
+        expect(await store.get('prod', 'gold'), 'no record of the deleted audience').toBeUndefined();
+      } finally {
+        await store.close();
+      }
+      expect((await apply(dir.dir, state, env)).stdout).toContain('No changes.');
+    });
+  });
+
+  it('a DELETE not recorded, whose re-DELETE a proxy answers with its own 404 page, is not finished on that page: the audience is read back first', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { dir, state, schema, env } = await goldOnPostgres(emulator);
+      const silver = manifestObject('silver');
+      await dir.write([manifestObject('gold', { ingestion: { onCreate: false } }), silver]);
+      expect((await apply(dir.dir, state, env)).code).toBe(0);
+      await dir.write([silver]);
+      await killRemovalAndLock(schema, 'gold');
+      const first = await apply(dir.dir, state, env);
+      expect(first.stdout).toMatch(/FAILED +prod\/gold delete: DELETE sent \(.+ deleted\) but not recorded/);
+      // The next apply's DELETE meets a proxy's 404 page: no answer of the service.
+      emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'deleteAudience' });
+      const second = await apply(dir.dir, state, env);
+      expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
+      expect(second.stdout).toMatch(
+        /resumed: prod\/gold: interrupted delete could not be finished \(.*HTTP 404 with a body of type text\/html.*not AEP's JSON error.*\); the plan retries it/,
+      );
+      // Removed only once the Audiences API (the service's JSON) shows the audience gone.
+      expect(second.stdout).toMatch(/ok +prod\/gold delete: .+ was already deleted/);
+      expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod').map((a) => a.audienceName)).toEqual([
+        silver.spec.name,
+      ]);
+      const store = await openStateStore(state);
+      try {
+        expect(await store.get('prod', 'gold')).toBeUndefined();
+      } finally {
+        await store.close();
+      }
+      expect((await apply(dir.dir, state, env)).stdout).toContain('No changes.');
+    });
+  });
+
+  it('a run request answered whose run is not recorded as the lock is lost is a failed run said sent; the next apply adopts that run and starts none', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { dir, state, schema, env } = await goldOnPostgres(emulator);
+      expect((await apply(dir.dir, state, env)).code).toBe(0);
+      expect(requestsTo(emulator, 'startRun'), 'the first run, on create').toBe(1);
+      await dir.write([manifestObject('gold', { ingestion: { request: 'r2' } })]);
+      // The write that records the run (and the request it honours), and the lock, both end.
+      await killFirstWriteWhere(schema, `NEW.body->'applied'->>'ingestionRequest' = 'r2'`, true);
+      const first = await apply(dir.dir, state, env);
+      expect(first.code, first.stdout).toBe(1);
+      expect(requestsTo(emulator, 'startRun')).toBe(2);
+      const runs = emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod');
+      const started = runs.at(-1)!;
+      expect(first.stdout).not.toMatch(/skipped +prod\/gold run/);
+      expect(first.stdout).toMatch(
+        new RegExp(
+          `FAILED +prod/gold run: run request sent \\(run ${started.runId} started\\) but not recorded \\(.+\\): the next apply resolves it`,
+        ),
+      );
+      const second = await apply(dir.dir, state, env);
+      expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
+      expect(second.stdout).toContain(
+        `resumed: prod/gold: adopted run ${started.runId} started by an interrupted apply`,
+      );
+      // The run is never started twice: the request is honoured by the run the first apply started.
+      expect(requestsTo(emulator, 'startRun')).toBe(2);
+      const store = await openStateStore(state);
+      try {
+        const record = await store.get('prod', 'gold');
+        expect(record?.intent).toBeUndefined();
+        expect(record?.applied?.ingestionRequest).toBe('r2');
+        expect(record?.runs.map((run) => run.runId)).toContain(started.runId);
+      } finally {
+        await store.close();
+      }
+      expect((await apply(dir.dir, state, env)).stdout).toContain('No changes.');
+      expect(requestsTo(emulator, 'startRun')).toBe(2);
+    });
+  });
+
+  it('a run started and recorded whose end is not recorded as the lock is lost is said started and recorded, never "skipped"; the next apply starts none', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { dir, state, schema, env } = await goldOnPostgres(emulator);
+      expect((await apply(dir.dir, state, env)).code).toBe(0);
+      await dir.write([manifestObject('gold', { ingestion: { request: 'r2' } })]);
+      // The write of the r2 run's end (followed after its start was recorded), and the lock, end.
+      await killFirstWriteWhere(
+        schema,
+        `NEW.body->'runs'->0->>'reason' = 'request:r2' AND NEW.body->'runs'->0->>'status' = 'SUCCESS'`,
+        true,
+      );
+      const first = await apply(dir.dir, state, env);
+      expect(first.code, first.stdout).toBe(1);
+      const started = emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod').at(-1)!;
+      expect(first.stdout).not.toMatch(/skipped +prod\/gold run/);
+      expect(first.stdout).toMatch(
+        new RegExp(
+          `prod/gold run: run ${started.runId} started and recorded \\(\\w+\\)(; the apply was stopped before its end|, but not its end \\(.+\\)): the next run of this audience waits for it`,
+        ),
+      );
+      const second = await apply(dir.dir, state, env);
+      expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
+      expect(requestsTo(emulator, 'startRun'), 'the run on create, and r2 once').toBe(2);
+      expect(emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod')).toHaveLength(2);
     });
   });
 

@@ -1,6 +1,6 @@
 import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord } from '../../state/schema.js';
-import { aepFailure, isNotFound } from '../aep-failure.js';
+import { aepFailure, isNotFound, isRefusal } from '../aep-failure.js';
 import { checkBeforeDelete } from '../delete-check.js';
 import { pollUntil } from '../poll.js';
 import { keptAfterDelete, runsOnlyRemnant } from '../../state/current-runs.js';
@@ -123,17 +123,24 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     latest.intent?.kind === 'delete'
       ? latest
       : await store.beginIntent(latest, 'delete', step.kind === 'replace' ? { forReplace: true } : {});
+  // Once answered, the call is said sent (deps.marks), whatever becomes of the writes after it:
+  // a record not removed keeps its delete intent, which the next apply settles (resume.ts).
   try {
     await client.deleteAudience(step.sandbox, id, signal ? { signal } : {});
+    deps.marks?.sent(`DELETE sent (${id} deleted)`);
   } catch (error) {
     const failure = aepFailure(error);
     if (!isNotFound(failure)) {
+      if (isRefusal(failure)) deps.marks?.sent(`DELETE sent and refused (${failure.message})`);
       await clearIntent(store, pending);
+      deps.marks?.recorded();
       return result(step, 'failed', `DELETE failed: ${failure.message}`, { audienceId: id });
     }
+    deps.marks?.sent(`DELETE sent (404: ${id} already gone)`);
   }
   const kept = keptAfter(step, pending, id, deps);
   await removeOrReplace(store, pending, kept);
+  deps.marks?.recorded();
   return result(step, 'applied', `deleted ${id}${keptNote(step, kept)}`, { audienceId: id });
 }
 

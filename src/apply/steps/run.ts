@@ -5,7 +5,7 @@ import { currentRuns, withoutStaleFormerRuns } from '../../state/current-runs.js
 import { describeRunFailure, RUN_FAILED_NEXT } from '../../state/describe.js';
 import type { AudienceRecord, RunRecord } from '../../state/schema.js';
 import { mayBeCutList, runRecord } from '../adopt-run.js';
-import { aepFailure } from '../aep-failure.js';
+import { aepFailure, isRefusal } from '../aep-failure.js';
 import { pollUntil } from '../poll.js';
 import { budgetHorizon, clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
 import { settleRunIntent } from '../run-intent.js';
@@ -42,6 +42,31 @@ async function followRun(
     await store.put({ ...record, runs: [updated, ...record.runs.filter((r) => r.runId !== updated.runId)] });
   }
   return updated;
+}
+
+/**
+ * Follows `run`, the run this step's request started (recorded already), to its end. A follow
+ * cut short by a stop, or by a read or a write that failed, leaves the run recorded at its last
+ * status, which the audience's next run waits for (inProgress): reported started (the apply
+ * stopped) or failed, never "skipped", which says no run was asked for.
+ */
+async function followed(
+  step: Step,
+  audienceId: string,
+  run: RunRecord,
+  deps: ExecutorDeps,
+): Promise<StepResult> {
+  try {
+    return runOutcome(step, audienceId, await followRun(step, audienceId, run, deps));
+  } catch (error) {
+    const extra = { audienceId, runId: run.runId, runStatus: run.status };
+    const recorded = `run ${run.runId} started and recorded (${run.status})`;
+    const next = 'the next run of this audience waits for it';
+    if (deps.signal?.aborted)
+      return result(step, 'started', `${recorded}; the apply was stopped before its end: ${next}`, extra);
+    const cause = error instanceof Error ? error.message : String(error);
+    return result(step, 'failed', `${recorded}, but not its end (${cause}): ${next}`, extra);
+  }
 }
 
 function runOutcome(step: Step, audienceId: string, run: RunRecord): StepResult {
@@ -121,7 +146,7 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
       return undecided(step, audienceId, settled.message, settled.listed, deps.paste);
     if (settled.kind === 'adopted' && settled.run.reason === request.reason) {
       progressNote(deps, step, settled.run);
-      return runOutcome(step, audienceId, await followRun(step, audienceId, settled.run, deps));
+      return followed(step, audienceId, settled.run, deps);
     }
     record = settled.record;
     if (settled.kind === 'none') listed = settled.listed;
@@ -134,11 +159,9 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   if (honouredBy !== undefined) {
     if (honouredBy === 'unknown')
       return result(step, 'applied', `${request.reason} was already honoured`, { audienceId });
-    return runOutcome(
-      step,
-      audienceId,
-      isRunFinal(honouredBy) ? honouredBy : await followRun(step, audienceId, honouredBy, deps),
-    );
+    return isRunFinal(honouredBy)
+      ? runOutcome(step, audienceId, honouredBy)
+      : followed(step, audienceId, honouredBy, deps);
   }
 
   // The service refuses a second run while one is in progress: wait for it, do not spin.
@@ -195,9 +218,13 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
         );
       }
       progressNote(deps, step, settled.run);
-      return runOutcome(step, audienceId, await followRun(step, audienceId, settled.run, deps));
+      return followed(step, audienceId, settled.run, deps);
     } else {
+      // Refused: sent and answered, whatever becomes of the write below (the intent kept, the
+      // next apply finds no run from it).
+      if (isRefusal(failure)) deps.marks?.sent(`run request sent and refused (${failure.message})`);
       await clearIntent(store, pending);
+      deps.marks?.recorded();
       // 422: a run in progress, or a guardrail (runs a day); neither is fixed by retrying now.
       const status = failure.status === 422 ? 'deferred' : 'failed';
       return result(step, status, `the service refused the run: ${failure.message}`, { audienceId });
@@ -217,12 +244,16 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   const token = requestToken(request.reason);
   const honoured =
     token !== undefined && record.applied ? { ...record.applied, ingestionRequest: token } : undefined;
+  // A failed write of the run leaves the intent, from which the next apply adopts this run (never
+  // starting another): the step is said sent (deps.marks), whether or not the apply was stopped.
+  deps.marks?.sent(`run request sent (run ${started.runId} started)`);
   await store.resolveIntent(pending, {
     kind: 'update',
     changes: { run, ...manifestFileOf(step), ...(honoured ? { applied: honoured } : {}) },
   });
+  deps.marks?.recorded();
   progressNote(deps, step, run);
-  return runOutcome(step, audienceId, await followRun(step, audienceId, run, deps));
+  return followed(step, audienceId, run, deps);
 }
 
 function progressNote(deps: ExecutorDeps, step: Step, run: RunRecord): void {

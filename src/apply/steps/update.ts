@@ -2,7 +2,7 @@ import { AepError } from '../../aep/errors.js';
 import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord } from '../../state/schema.js';
 import { forgetCommand } from '../../text/paste-flags.js';
-import { aepFailure, isNotFound, type AepFailure } from '../aep-failure.js';
+import { aepFailure, isNotFound, isRefusal, type AepFailure } from '../aep-failure.js';
 import { appliedFrom, clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 
@@ -33,16 +33,21 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     view = await client.patchAudience(step.sandbox, audienceId, step.patch, signal ? { signal } : {});
   } catch (error) {
     const failure = aepFailure(error);
+    // Refused: sent and answered, whatever becomes of the writes below (the intent kept, the
+    // next apply settles it).
+    if (isRefusal(failure)) deps.marks?.sent(`PATCH sent and refused (${failure.message})`);
     if (fieldsRefused(record, error, failure)) {
       const message = fieldsWayOut(step, failure, deps);
       const patchRefused = { at: at(), specHash: target.hash, message };
       await store.resolveIntent(pending, { kind: 'update', changes: { patchRefused } });
+      deps.marks?.recorded();
       return result(step, 'blocked', message, { audienceId });
     }
     // Not a refusal of its fields (any more): an earlier one no longer holds the update.
     if (record.patchRefused)
       await store.resolveIntent(pending, { kind: 'update', changes: { patchRefused: null } });
     else await clearIntent(store, pending);
+    deps.marks?.recorded();
     // One 404 proves nothing (a replica that has not seen the audience, a gateway): the way
     // out checks first, and keeps the record (its runs, the mark of its name) if it re-creates.
     const hint = isNotFound(failure)
@@ -51,7 +56,10 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     return result(step, 'failed', `PATCH failed: ${failure.message}${hint}`, { audienceId });
   }
   // Outside the try: a failed write of the answer is no failed PATCH (the service made it).
-  // It throws and the intent stays; the next apply settles it and plans the PATCH if still needed.
+  // It throws and the intent stays, and the step is reported sent (deps.marks): the next apply
+  // settles the intent and sends the PATCH again while the record shows the spec before it.
+  const fields = Object.keys(step.patch).join(', ');
+  deps.marks?.sent(`PATCH sent (${audienceId}: ${fields} patched)`);
   await store.resolveIntent(pending, {
     kind: 'update',
     changes: {
@@ -62,7 +70,8 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
       ...(record.patchRefused ? { patchRefused: null } : {}),
     },
   });
-  return result(step, 'applied', `patched ${Object.keys(step.patch).join(', ')}`, { audienceId });
+  deps.marks?.recorded();
+  return result(step, 'applied', `patched ${fields}`, { audienceId });
 }
 
 /**
