@@ -43,16 +43,22 @@ export function planExitCode(plan: PlanLike, detailed = false): ExitCode {
 export type ApplyEnd =
   | { kind: 'declined' }
   | { kind: 'nothing' }
-  | { kind: 'applied'; counts: { failed: number; skipped: number; blocked: number } };
+  | {
+      kind: 'applied';
+      counts: { failed: number; skipped: number; blocked: number };
+      /** Interrupted (Ctrl-C, a lost lock): a run it started may be left recorded, not followed to its end. */
+      stopped?: boolean;
+    };
 
 /**
  * `apply`: 1 when a step failed or was skipped (a dependency failed, or the apply was
- * interrupted), when the prompt was declined, or when manifests have errors; else 3
- * when a step was blocked (by a guard in the plan or by the service, e.g. a 409); else 0.
+ * interrupted), when the apply was interrupted, when the prompt was declined, or when
+ * manifests have errors; else 3 when a step was blocked (by a guard in the plan or by the
+ * service, e.g. a 409); else 0.
  */
 export function applyExitCode(plan: PlanLike, end: ApplyEnd): ExitCode {
   if (end.kind === 'declined' || hasErrors(plan)) return ExitCode.Error;
   if (end.kind === 'nothing') return plan.steps.some((s) => s.blocked) ? ExitCode.Blocked : ExitCode.Ok;
-  if (end.counts.failed > 0 || end.counts.skipped > 0) return ExitCode.Error;
+  if (end.stopped || end.counts.failed > 0 || end.counts.skipped > 0) return ExitCode.Error;
   return end.counts.blocked > 0 ? ExitCode.Blocked : ExitCode.Ok;
 }

@@ -147,6 +147,38 @@ describe('the first Ctrl-C drains', () => {
   });
 });
 
+describe('the first Ctrl-C while a run is followed', () => {
+  it('reports the run running and recorded, and the apply exits 1 though no step failed', async () => {
+    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 600_000 }, async (emulator) => {
+      const state = path.join(await freshDir(), 'state');
+      await mkdir(state);
+      const env = executorEnv(emulator, state);
+      await resume(env, state, [quiet('a0')]);
+      const dir = new ManifestDir(path.join(await freshDir(), 'm'));
+      await dir.write([quiet('a0', { ingestion: { onCreate: false, request: 'r1' } })]);
+      // Its only step: the run, followed (its status read) when the signal comes.
+      const following = answered(env, 'getRun');
+      const apply = spawnApply(env, dir.dir, state);
+      await following;
+      apply.signal('SIGINT');
+      const result = await apply.exited;
+      expect(result.stderr).toContain(DRAIN_MESSAGE);
+      expect(result.stderr).not.toMatch(STACK);
+      expect(result.stdout).toMatch(/prod\/a0 run: run .* still /);
+      expect(result.stdout).toContain(
+        'Apply: 0 applied, 1 run(s) still running, 0 failed, 0 blocked, 0 deferred, 0 skipped.',
+      );
+      expect(result.stdout).toContain('1 run(s) started and still running are recorded');
+      // Interrupted: not a success, though every step it began was done or recorded.
+      expect(result.code).toBe(1);
+      expect((await records(state)).get('a0')?.runs[0]).toMatchObject({
+        reason: 'request:r1',
+        status: 'PROCESSING',
+      });
+    });
+  });
+});
+
 describe('the first Ctrl-C during `apply plan.json`', () => {
   it('says the way on is a new plan (the saved one is stale now), and that way works (review 20b, L4)', async () => {
     await withEmulator({ operationDelayMs: 10, runStageDelayMs: 600_000 }, async (emulator) => {

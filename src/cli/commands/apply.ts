@@ -354,7 +354,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
       });
       let end: ApplyEnd = { kind: 'nothing' };
       if (outcome.report) {
-        end = { kind: 'applied', counts: outcome.report.counts };
+        end = { kind: 'applied', counts: outcome.report.counts, stopped: outcome.report.stopped };
         write(`\n${summary(outcome.report)}\n`);
         if (outcome.report.stopped) {
           const way = input.kind === 'saved' ? savedStoppedWay(input.plan, target, paste) : undefined;
