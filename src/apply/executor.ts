@@ -9,13 +9,24 @@ import { runStep } from './steps/run.js';
 import { updateStep } from './steps/update.js';
 import type { ApplyReport, CallMarks, ExecutorDeps, StepResult, StepStatus } from './types.js';
 
+/**
+ * Delete, then create. Once the DELETE is done and recorded, the step is under way: a create
+ * that then throws (its intent's write refused, the lock lost) fails the step saying what was
+ * deleted, never "skipped" (not attempted). The next apply creates the audience.
+ */
 async function replaceStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
   // What was applied of the audience its DELETE frees the name of (the delete removes the record).
   const applied = (await deps.store.get(step.sandbox, step.key))?.applied;
   const deleted = await deleteStep(step, deps);
   if (deleted.status !== 'applied') return deleted;
   const replaced = deleted.audienceId === undefined ? undefined : { audienceId: deleted.audienceId, applied };
-  const created = await createStep(step, deps, replaced);
+  let created: StepResult;
+  try {
+    created = await createStep(step, deps, replaced);
+  } catch (error) {
+    const cause = error instanceof Error ? error.message : String(error);
+    return result(step, 'failed', `${deleted.message}; then the create failed (${cause})`);
+  }
   return created.status === 'applied'
     ? { ...created, message: `replaced: ${deleted.message}, ${created.message}` }
     : created;

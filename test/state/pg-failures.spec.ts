@@ -323,6 +323,42 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
     });
   });
 
+  it('a replace whose DELETE was done and recorded, its create then cut with the lock, is a failed replace saying what it deleted; the next apply creates the audience', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { dir, state, schema, env } = await goldOnPostgres(emulator);
+      const renamed = manifestObject('gold', {
+        metadata: { allowReplace: true },
+        spec: { name: 'Gold renamed' },
+      });
+      await dir.write([manifestObject('gold', { metadata: { allowReplace: true } })]);
+      expect((await apply(dir.dir, state, env)).code).toBe(0);
+      const [old] = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      await dir.write([renamed]);
+      // The create's intent write (after the DELETE was recorded), and the lock, both end.
+      await killFirstWriteWhere(schema, `NEW.body->'intent'->>'kind' = 'create'`, true);
+      const first = await apply(dir.dir, state, env);
+      expect(first.code, first.stdout).toBe(1);
+      expect(requestsTo(emulator, 'deleteAudience')).toBe(1);
+      expect(emulator.control.counters().byEndpoint.createAudience.requests).toBe(1);
+      expect(first.stdout).not.toMatch(/skipped +prod\/gold replace/);
+      expect(first.stdout).toMatch(
+        new RegExp(
+          `FAILED +prod/gold replace: deleted ${old!.audienceId}.*; then the create failed \\(.+\\)`,
+        ),
+      );
+      const second = await apply(dir.dir, state, env);
+      expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
+      const audiences = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      expect(audiences.map((a) => a.audienceName)).toEqual(['Gold renamed']);
+      const store = await openStateStore(state);
+      try {
+        expect((await store.get('prod', 'gold'))?.audienceId).toBe(audiences[0]!.audienceId);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
   it('a run request answered whose run is not recorded as the lock is lost is a failed run said sent; the next apply adopts that run and starts none', async () => {
     await withEmulator({}, async (emulator) => {
       const { dir, state, schema, env } = await goldOnPostgres(emulator);
