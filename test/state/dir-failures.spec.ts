@@ -17,12 +17,14 @@ import { useTempDirs } from './helpers.js';
 const tempDir = useTempDirs();
 
 type Mutation = 'patchAudience' | 'deleteAudience' | 'startRun';
+/** The calls whose answer the lock is taken over at: a mutation, or a followed run's status. */
+type Answered = Mutation | 'getRun';
 
 /**
  * As the emulator answers the first `endpoint` request (the service has done it), another
  * process takes the store's lock over: this apply's next write finds the lock lost.
  */
-function takeOverLockAt(emulator: RunningEmulator, state: string, endpoint: Mutation): () => void {
+function takeOverLockAt(emulator: RunningEmulator, state: string, endpoint: Answered): () => void {
   let done = false;
   return emulator.control.observeRequests(async (request) => {
     if (done || request.endpoint !== endpoint) return;
@@ -55,7 +57,7 @@ async function appliedDirStore(emulator: RunningEmulator, before: readonly Manif
 async function applyLosingLockAt(
   emulator: RunningEmulator,
   { dir, state, env }: Awaited<ReturnType<typeof appliedDirStore>>,
-  endpoint: Mutation,
+  endpoint: Answered,
 ) {
   const stop = takeOverLockAt(emulator, state, endpoint);
   try {
@@ -153,6 +155,27 @@ describe('a directory store whose lock is taken over as a call is answered', { t
       expect(emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod')).toHaveLength(2);
       expect((await recordOf(stores.state, 'gold'))?.applied?.ingestionRequest).toBe('r2');
       expect((await apply(stores.dir.dir, stores.state, stores.env)).stdout).toContain('No changes.');
+    });
+  });
+
+  it('a run started and recorded, the lock lost while it is followed, is reported started and recorded, never "skipped"; the next apply starts none', async () => {
+    await withEmulator({}, async (emulator) => {
+      const stores = await appliedDirStore(emulator, [manifestObject('gold')]);
+      await stores.dir.write([manifestObject('gold', { ingestion: { request: 'r2' } })]);
+      // Taken over as the service answers the run's first status read: the write of its end
+      // finds the lock lost, and the apply stops.
+      const first = await applyLosingLockAt(emulator, stores, 'getRun');
+      const started = emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod').at(-1)!;
+      expect(first.stdout).not.toMatch(/skipped +prod\/gold run/);
+      expect(first.stdout).toMatch(
+        new RegExp(
+          `started +prod/gold run: run ${started.runId} started and recorded \\(\\w+\\); the apply was stopped before its end: the next run of this audience waits for it`,
+        ),
+      );
+      const second = await apply(stores.dir.dir, stores.state, stores.env);
+      expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
+      expect(requestsTo(emulator, 'startRun'), 'the run on create, and r2 once').toBe(2);
+      expect((await recordOf(stores.state, 'gold'))?.runs.map((run) => run.runId)).toContain(started.runId);
     });
   });
 });
