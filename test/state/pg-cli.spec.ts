@@ -176,6 +176,21 @@ describe('audiencectl init and the schema check', { timeout: 90_000 }, () => {
       /^Error: the state URL is refused by the PostgreSQL client: SECURITY WARNING: Using sslmode=verify-ca requires specifying a CA with sslrootcert\.[^\n]*\n$/,
     );
   });
+
+  // review 20a, L3: sslmode=require (verify-full in this driver, as docs/state.md says) printed
+  // the driver's nine-line SECURITY WARNING before every command's own output.
+  it("sslmode=require is read as verify-full without the driver's multi-line warning", async () => {
+    for (const mode of ['require', 'prefer', 'verify-ca']) {
+      const location = new URL(await postgres.freshLocation());
+      location.searchParams.set('sslmode', mode);
+      const result = await runCli(['state', 'list', '--state', location.href]);
+      // The test server speaks no TLS: verify-full's refusal, in one line, and nothing else.
+      expect([mode, result.code, result.stderr.split('\n').length]).toEqual([mode, 1, 2]);
+      expect(result.stderr).toMatch(
+        /^Error: PostgreSQL state [^\n]*: The server does not support SSL connections/,
+      );
+    }
+  });
 });
 
 describe('audiencectl state migrate', { timeout: 90_000 }, () => {

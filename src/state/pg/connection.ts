@@ -183,13 +183,24 @@ function checkSslFiles(url: string): void {
   }
 }
 
+/**
+ * node-postgres reads sslmode prefer, require and verify-ca as verify-full (docs/state.md),
+ * and says so in a nine-line process warning at every start of ours (review 20a, L3); given
+ * verify-full, it reads the same and says nothing. With uselibpqcompat=true each mode keeps
+ * libpq's meaning, and the URL is left as written.
+ */
+function asDriverReadsIt(url: string): string {
+  if (/[?&]uselibpqcompat=true(?=[&#]|$)/i.test(url)) return url;
+  return url.replace(/([?&]sslmode=)(?:prefer|require|verify-ca)(?=[&#]|$)/g, '$1verify-full');
+}
+
 /** node-postgres settings for `url`; the password is looked up once, when first needed. */
 export function clientConfig(url: string, access: PgAccess): ClientConfig {
   const timeouts = timeoutsOf(access);
   checkSslFiles(url);
   let parsed: ReturnType<typeof parseIntoClientConfig>;
   try {
-    parsed = parseIntoClientConfig(url);
+    parsed = parseIntoClientConfig(asDriverReadsIt(url));
   } catch (error) {
     // Its own refusals (two spellings of uselibpqcompat, verify-ca without sslrootcert): one
     // line, not an internal error's stack trace. The URL itself is never in them.
