@@ -86,6 +86,17 @@ export function createdSeconds(audience: LiveAudience): number | undefined {
   return Math.floor(time > 1e14 ? time / 1e6 : time / 1000);
 }
 
+/**
+ * When the service says the audience was created, in epoch ms (AEP's clock): its `creationTime`
+ * (milliseconds, or in one sample microseconds), else its `createEpoch` (seconds). A whole number
+ * of seconds may be truncated (state/create-window.ts creationLatestMs).
+ */
+export function createdMs(audience: LiveAudience): number | undefined {
+  const time = audience.creationTime;
+  if (time !== undefined) return Math.floor(time > 1e14 ? time / 1000 : time);
+  return audience.createEpoch === undefined ? undefined : audience.createEpoch * 1000;
+}
+
 export function isExternal(audience: LiveAudience): boolean {
   return audience.originName === 'CUSTOM_UPLOAD' || audience.type === 'ExternalSegment';
 }

@@ -14,7 +14,29 @@ describe('ServiceClock', () => {
       source: 'date',
       at: Date.parse('2026-12-01T12:00:00.250Z'),
       ageMs: 1_000,
+      earliestMs: Date.parse('2026-12-01T10:00:01.000Z'),
     });
+  });
+
+  it("bounds AEP's clock from below, whatever the header's second, the transit and the time since", () => {
+    // AEP's clock at the answer's stamping, the transit to here, the time since it arrived.
+    const cases = [
+      [Date.parse('2026-12-01T10:00:00.000Z'), 0, 0],
+      [Date.parse('2026-12-01T10:00:00.999Z'), 0, 0],
+      [Date.parse('2026-12-01T10:00:00.999Z'), 350, 4_321],
+      [Date.parse('2026-12-01T10:00:00.001Z'), 2, 599_999],
+    ] as const;
+    for (const [stamped, transit, since] of cases) {
+      let mono = 50;
+      const clock = new ServiceClock(() => mono);
+      // The local clock is 7 s behind AEP's, and is set right (it jumps) after the answer: no matter.
+      clock.dateHeader(new Date(stamped).toUTCString(), stamped + transit - 7_000);
+      mono += since;
+      const earliest = clock.serviceClock()!.earliestMs;
+      const aepNow = stamped + transit + since;
+      expect(earliest).toBeLessThanOrEqual(aepNow);
+      expect(aepNow - earliest).toBeLessThanOrEqual(1_000 + transit);
+    }
   });
 
   it('keeps its reading when a Date header is missing or not a date', () => {

@@ -11,6 +11,12 @@ export type ClockReading = {
   at: number;
   /** How long ago that answer arrived, in ms, on a clock that does not jump (performance.now). */
   ageMs: number;
+  /**
+   * AEP's clock now, at the earliest (epoch ms): the answer's Date (its second had begun when
+   * the answer arrived) plus `ageMs`. Neither the header's precision nor a step of the local
+   * clock since can put it after AEP's own time.
+   */
+  earliestMs: number;
 };
 
 /** Anything that reads AEP's clock (the HTTP client, and the daemon's shielded view of it). */
@@ -22,7 +28,9 @@ export type ServiceClockSource = { serviceClock(): ClockReading | undefined };
  * about a second plus the answer's transit of the truth, far inside any tolerance.
  */
 export class ServiceClock implements ServiceClockSource {
-  #latest: { offsetMs: number; source: ClockReading['source']; at: number; mono: number } | undefined;
+  #latest:
+    | { offsetMs: number; source: ClockReading['source']; at: number; mono: number; dateMs: number }
+    | undefined;
   readonly #monotonic: () => number;
 
   constructor(monotonic: () => number = () => performance.now()) {
@@ -33,21 +41,26 @@ export class ServiceClock implements ServiceClockSource {
   dateHeader(header: string | undefined, arrivedMs: number): void {
     if (header === undefined) return;
     const serviceMs = Date.parse(header);
-    if (Number.isFinite(serviceMs)) this.#sample(serviceMs + 500 - arrivedMs, 'date', arrivedMs);
+    if (!Number.isFinite(serviceMs)) return;
+    this.#latest = {
+      offsetMs: Math.round(serviceMs + 500 - arrivedMs),
+      source: 'date',
+      at: arrivedMs,
+      mono: this.#monotonic(),
+      dateMs: serviceMs,
+    };
   }
 
   serviceClock(): ClockReading | undefined {
     const latest = this.#latest;
     if (!latest) return undefined;
+    const ageMs = this.#monotonic() - latest.mono;
     return {
       offsetMs: latest.offsetMs,
       source: latest.source,
       at: latest.at,
-      ageMs: this.#monotonic() - latest.mono,
+      ageMs,
+      earliestMs: Math.floor(latest.dateMs + ageMs),
     };
-  }
-
-  #sample(offsetMs: number, source: ClockReading['source'], at: number): void {
-    this.#latest = { offsetMs: Math.round(offsetMs), source, at, mono: this.#monotonic() };
   }
 }

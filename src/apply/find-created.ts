@@ -1,4 +1,4 @@
-import { createdSeconds, isExternal, type LiveAudience } from '../aep/segment-types.js';
+import { createdMs, createdSeconds, isExternal, type LiveAudience } from '../aep/segment-types.js';
 import type { Step } from '../plan/schema.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { inactiveByName } from './discover-inactive.js';
@@ -12,20 +12,17 @@ import {
   result,
 } from './record-helpers.js';
 import { measuredOffset } from './service-time.js';
-import { createClockOffset, MAX_CLOCK_OFFSET_SECONDS, ownCreators } from '../state/own-creators.js';
+import { ownCreators } from '../state/own-creators.js';
+import {
+  createBegan,
+  createdBeforeText,
+  createdVersusBegan,
+  CREATE_SKEW_SECONDS,
+  type CreatedVerdict,
+} from '../state/create-window.js';
 import { forgetCommand } from '../text/paste-flags.js';
 import type { ExecutorDeps, StepResult } from './types.js';
 
-/** An audience created this long before our intent still counts as ours: clocks differ. */
-export const CREATE_SKEW_SECONDS = 120;
-/**
- * With AEP's clock measured (the create's recorded offset, or one read now), how much earlier
- * than its intent's time an audience the create's POST made may still show: the Date header
- * the offset is read from has 1-second precision and the offset is rounded to the second;
- * the POST itself is sent after the intent is written. An audience created before that is
- * no POST's of this create: another store's, or another apply's, create of the same name.
- */
-export const CREATE_MEASURED_SKEW_SECONDS = 3;
 /**
  * How long after its create answered a record is kept while neither the operation nor the
  * Audiences API shows the audience (the service may be slow to list it). After that, the
@@ -39,36 +36,35 @@ export const CREATE_GRACE_SECONDS = 15 * 60;
  * `none`: what the sandbox lists under the name (inactive audiences included), none of it
  * ours; `otherAccount` when one would be but for its creator. `unknown`: the name lookup found
  * none of ours, and the inactive audiences, where ours may be, could not be listed (`reason`).
- * `earlier`: the one audience that would be ours, but created `seconds` before the create's
- * intent in AEP's clock as measured (more than CREATE_MEASURED_SKEW_SECONDS): no POST of this
- * create made it. `one` with `unclockedSeconds`: created that long before the intent by the
- * local clock, with AEP's not measured to compare (within CREATE_SKEW_SECONDS).
+ * `earlier`: the one audience that would be ours, but created before the create's intent in
+ * AEP's clock (createdVersusBegan: more than its margin, within CREATE_SKEW_SECONDS): no POST
+ * of this create made it. `one` with `unclocked`: created that long before the intent by the
+ * clock of the machine that began it, AEP's not read then to compare (within CREATE_SKEW_SECONDS).
  */
 export type OwnCreate =
-  | { kind: 'one'; audience: LiveAudience; unclockedSeconds?: number }
-  | { kind: 'earlier'; audience: LiveAudience; seconds: number }
+  | { kind: 'one'; audience: LiveAudience; unclocked?: Extract<CreatedVerdict, { kind: 'unclocked' }> }
+  | { kind: 'earlier'; audience: LiveAudience; verdict: Extract<CreatedVerdict, { kind: 'earlier' }> }
   | { kind: 'none'; byName: LiveAudience[]; otherAccount: boolean }
   | { kind: 'several'; candidates: LiveAudience[] }
   | { kind: 'unknown'; byName: LiveAudience[]; reason: string };
 
 /**
  * Our own create, found by exact name in the sandbox: external, of the manifest's origin,
- * created no earlier than `sinceSeconds` minus a small skew, claimed by no other record, and
- * made by the account our other creates in the sandbox were made by (when they show one): an
- * intent may be days old, and an audience a colleague made by hand since, after our POST made
- * nothing, is not ours. A service may leave inactive audiences out of the name lookup (as
- * `state import --discover` allows for): when it shows none of ours, the sandbox's inactive
- * audiences of that name are looked at too. `began`: whether `sinceSeconds` is the create's
- * intent's time (before its POST: an audience the POST made was created after it, `earlier`
- * otherwise) or its answer's (the audience may have been created before the answer was
- * recorded: the skew alone applies).
+ * created no earlier than the create began as its clock tells (createdVersusBegan, the rule
+ * `state import` applies too), claimed by no other record, and made by the account our other
+ * creates in the sandbox were made by (when they show one): an intent may be days old, and an
+ * audience a colleague made by hand since, after our POST made nothing, is not ours. A service
+ * may leave inactive audiences out of the name lookup (as `state import --discover` allows
+ * for): when it shows none of ours, the sandbox's inactive audiences of that name are looked at
+ * too. `record`: the record as the create began it, whose intent's time (before its POST:
+ * `earlier` for an audience created before it in AEP's clock) or, without an intent, whose
+ * POST's answer's time (the audience may have been made before the answer was recorded: the
+ * skew alone applies) the creation times are compared with.
  */
 export async function findOwnCreate(
   step: Step,
-  sinceSeconds: number,
   deps: ExecutorDeps,
-  record: Pick<AudienceRecord, 'pendingCreate'>,
-  began: 'intent' | 'answer' = 'answer',
+  record: Pick<AudienceRecord, 'intent' | 'pendingCreate' | 'operationId' | 'observed'>,
 ): Promise<OwnCreate> {
   const name = step.create?.name ?? '';
   const options = deps.signal ? { signal: deps.signal } : {};
@@ -80,22 +76,21 @@ export async function findOwnCreate(
       .flatMap((record) => (record.audienceId ? [record.audienceId] : [])),
   );
   const creators = ownCreators(records, step.sandbox);
-  // `sinceSeconds` is the applying machine's clock, createdAt AEP's: compared in AEP's clock,
-  // by the offset that machine measured when it sent the create, else as the answer just read
-  // (its Date header) measured it, so a local clock ahead by more than the skew allowed does not
-  // take our own create for someone else's.
-  const offsetNow = measuredOffset(deps.client);
-  const since = sinceSeconds + createClockOffset(record, offsetNow);
-  const recorded = record.pendingCreate?.clockOffset;
-  const clocked =
-    (recorded !== undefined && Math.abs(recorded) <= MAX_CLOCK_OFFSET_SECONDS) || offsetNow !== undefined;
+  // The create's time against AEP's creation times: in AEP's clock when the create recorded it,
+  // else by the offset the answer just read measured (its Date header).
+  const began = createBegan(record, measuredOffset(deps.client));
+  const verdictOf = (audience: LiveAudience): CreatedVerdict | undefined => {
+    const created = createdMs(audience);
+    if (created === undefined) return undefined;
+    return began === undefined ? { kind: 'after' } : createdVersusBegan(created, began);
+  };
   const plausible = (audience: LiveAudience) => {
-    const created = createdSeconds(audience);
+    const verdict = verdictOf(audience);
     return (
       isExternal(audience) &&
       (audience.originName ?? step.create?.originName) === step.create?.originName &&
-      created !== undefined &&
-      created >= since - CREATE_SKEW_SECONDS &&
+      verdict !== undefined &&
+      !(verdict.kind === 'earlier' && (verdict.clock === 'local' || verdict.seconds > CREATE_SKEW_SECONDS)) &&
       !claimed.has(audience.id)
     );
   };
@@ -114,11 +109,9 @@ export async function findOwnCreate(
   const candidates = listed.filter((audience) => plausible(audience) && byOwnAccount(audience));
   if (candidates.length === 1 && candidates[0]) {
     const audience = candidates[0];
-    const before = Math.round(since - (createdSeconds(audience) ?? since));
-    if (began === 'intent' && clocked && before > CREATE_MEASURED_SKEW_SECONDS)
-      return { kind: 'earlier', audience, seconds: before };
-    if (began === 'intent' && !clocked && before > 0)
-      return { kind: 'one', audience, unclockedSeconds: before };
+    const verdict = verdictOf(audience);
+    if (verdict?.kind === 'earlier') return { kind: 'earlier', audience, verdict };
+    if (verdict?.kind === 'unclocked') return { kind: 'one', audience, unclocked: verdict };
     return { kind: 'one', audience };
   }
   if (candidates.length > 1) return { kind: 'several', candidates };
@@ -148,8 +141,8 @@ export async function adoptOwnCreate(
   record: AudienceRecord,
   audience: LiveAudience,
   deps: ExecutorDeps,
-  /** Created this long before the create began by the local clock, AEP's not measured (findOwnCreate). */
-  unclockedSeconds?: number,
+  /** Created before the create began by the local clock, AEP's not read then (findOwnCreate). */
+  unclocked?: Extract<CreatedVerdict, { kind: 'unclocked' }>,
 ): Promise<StepResult> {
   const target = step.target;
   const at = new Date(deps.clock.now()).toISOString();
@@ -167,9 +160,9 @@ export async function adoptOwnCreate(
   };
   await recordCreated(record, changes, deps);
   const made =
-    unclockedSeconds === undefined
+    unclocked === undefined
       ? 'the audience an interrupted create made'
-      : `taken for the audience an interrupted create made, though created ${unclockedSeconds} s before that create began by this machine's clock (AEP's clock could not be read to compare them, and they may differ by that much); if another state store manages it, forget it here: ${forgetCommand(step.key, step.sandbox, deps.paste)}`;
+      : `taken for the audience an interrupted create made, though created ${createdBeforeText(unclocked, 'that')}; if another state store manages it, forget it here: ${forgetCommand(step.key, step.sandbox, deps.paste)}`;
   return result(step, 'applied', `adopted ${audience.id}, ${made}`, { audienceId: audience.id });
 }
 

@@ -15,6 +15,16 @@ export function measuredOffset(client: ClockClient): number | undefined {
   return Math.round(reading.offsetMs / 1000);
 }
 
+/**
+ * AEP's clock now, at the earliest (epoch ms), if an answer showed it lately (measuredOffset's
+ * reading): its Date header plus the time since, on a clock that does not jump.
+ */
+export function serviceEarliestMs(client: ClockClient): number | undefined {
+  const reading = client.serviceClock?.();
+  if (!reading || reading.ageMs > CLOCK_READING_MAX_AGE_MS) return undefined;
+  return reading.earliestMs;
+}
+
 /** Seconds to add to a time read from the local clock to have it in the clock runs are timed in. */
 export function serviceShift(client: ClockClient): number {
   return runClock(0, measuredOffset(client)).localShift;

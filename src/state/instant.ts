@@ -9,6 +9,11 @@ const ZONELESS = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/;
  * plan, changed with the machine that planned. NaN when it is not a time.
  */
 export function epochSecondsOf(text: string): number {
+  return Math.floor(epochMsOf(text) / 1000);
+}
+
+/** Epoch milliseconds of such a time stamp (epochSecondsOf), read the same way. */
+export function epochMsOf(text: string): number {
   const zoneless = ZONELESS.exec(text.trim());
-  return Math.floor(Date.parse(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : text) / 1000);
+  return Date.parse(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : text);
 }

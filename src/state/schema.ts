@@ -144,6 +144,15 @@ export const PendingCreate = z.object({
     .max(MAX_CLOCK_OFFSET_SECONDS)
     .optional()
     .catch(undefined),
+  /**
+   * AEP's clock when the create intent was written, at the earliest (epoch ms): the Date header
+   * of the latest answer before it (its second had begun when the answer arrived) plus the time
+   * since that answer arrived, on a clock that does not jump. Any POST of this create, sent after,
+   * made its audience no earlier (state/create-window.ts). Absent when no answer had shown AEP's
+   * clock lately, and in records of earlier releases (which drop it on their next write). One
+   * further from the intent's own time than MAX_CLOCK_OFFSET_SECONDS is read as absent.
+   */
+  earliestAepMs: z.number().int().positive().optional().catch(undefined),
 });
 export type PendingCreate = z.infer<typeof PendingCreate>;
 

@@ -13,6 +13,7 @@ import {
 } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { startAlteringProxy } from '../helpers/altering-proxy.js';
+import type { AudienceRecord } from '../../src/state/schema.js';
 
 // An interrupted create of gold (its intent open, its POST's outcome unknown) adopts, on its
 // 409, only an audience its own POST can have made: not one made long before it began, nor
@@ -30,6 +31,41 @@ async function withOtherStore<T>(env: ExecutorEnv, fn: (other: ExecutorEnv) => P
     return await fn(executorEnv(env.emulator, dir));
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const OWN_ACCOUNT = `${DEMO_CLIENT.clientId}@techacct.adobe.com`;
+
+/**
+ * gold's create begun with AEP's clock read, and never sent: its three POSTs dropped before they
+ * reach the service. Its intent stays open, as the create wrote it.
+ */
+async function createNeverSent(env: ExecutorEnv) {
+  env.emulator.control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 3 });
+  const first = await env.apply([quiet('gold')]);
+  expect(statuses(first)).toEqual(['prod/gold:create failed']);
+  expect(env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toEqual([]);
+  const pending = await env.store().get('prod', 'gold');
+  expect(pending?.intent?.kind).toBe('create');
+  return pending!;
+}
+
+/**
+ * AEP's clock when the create began, at the earliest, as its intent records it; where it records
+ * none (the code before this bound), the intent's own time: the emulator's clock is this host's.
+ */
+function beganInAep(record: AudienceRecord): number {
+  const recorded = (record.pendingCreate as { earliestAepMs?: number } | undefined)?.earliestAepMs;
+  return recorded ?? Date.parse(record.intent!.startedAt);
+}
+
+/** gold's name made by audiencectl's own account (another store's create) at `atMs`, AEP's clock. */
+function madeAt(env: ExecutorEnv, atMs: number) {
+  env.emulator.control.updateSettings({ clockOffsetMs: atMs - Date.now() });
+  try {
+    return env.emulator.control.uiCreateAudience(DEMO_CLIENT.orgId, 'prod', quiet('gold').spec, OWN_ACCOUNT);
+  } finally {
+    env.emulator.control.updateSettings({ clockOffsetMs: 0 });
   }
 }
 
@@ -52,24 +88,42 @@ describe('an interrupted create takes for its own', () => {
 
   it("no audience of its name another store created a minute before the create began (AEP's clock): blocked, saying so and how to import it", async () => {
     await withExecutor(undefined, async (env) => {
-      await withOtherStore(env, async (other) => {
-        await other.apply([quiet('gold')]);
-        const theirs = (await other.store().get('prod', 'gold'))!.audienceId!;
-        // This store's intent, written a minute after that audience was made; its POST never
-        // reached the service.
-        await interruptedCreate(env, { startedAt: new Date(Date.now() + 60_000) });
-        const outcome = await env.apply([quiet('gold')]);
-        expect(statuses(outcome)).toEqual(['prod/gold:create blocked']);
-        const message = outcome.report?.results[0]?.message ?? '';
-        expect(message).not.toContain('adopted');
-        expect(message).toMatch(/created 6\d s before this create began \(in AEP's clock\)/);
-        expect(message).toContain(`found: ${theirs} (created `);
-        expect(message).toContain(`audiencectl state import gold`);
-        expect(message).toContain(`--audience-id ${theirs}`);
-        const gold = await env.store().get('prod', 'gold');
-        expect(gold?.audienceId).toBeUndefined();
-        expect(gold?.blocked?.found).toEqual([theirs]);
-      });
+      // This store's create: its intent written, its POSTs never reached the service.
+      const pending = await createNeverSent(env);
+      // Another store's create of the same name, with the same credentials, a minute before.
+      const theirs = madeAt(env, beganInAep(pending) - 60_000).id;
+      const outcome = await env.apply([quiet('gold')]);
+      expect(statuses(outcome)).toEqual(['prod/gold:create blocked']);
+      const message = outcome.report?.results[0]?.message ?? '';
+      expect(message).not.toContain('adopted');
+      expect(message).toMatch(
+        /it was created (59|60) s before this create began \(in AEP's clock\), so no POST of this create made it: most likely another state store's create/,
+      );
+      expect(message).toContain(`found: ${theirs} (created `);
+      expect(message).toContain(`audiencectl state import gold`);
+      expect(message).toContain(`--audience-id ${theirs}`);
+      const gold = await env.store().get('prod', 'gold');
+      expect(gold?.audienceId).toBeUndefined();
+      expect(gold?.blocked?.found).toEqual([theirs]);
+    });
+  });
+
+  it("no audience of its name another store created 2 s before the create began (AEP's clock): blocked, not adopted", async () => {
+    await withExecutor(undefined, async (env) => {
+      const pending = await createNeverSent(env);
+      // Within the 3 s (rounded, and the Date header's whole seconds on top) the code before
+      // adopted; the bound the intent records leaves only the creation time's second and
+      // AEP_CLOCKS_SPREAD_MS.
+      const theirs = madeAt(env, beganInAep(pending) - 2_000).id;
+      const outcome = await env.apply([quiet('gold')]);
+      expect(statuses(outcome)).toEqual(['prod/gold:create blocked']);
+      expect(outcome.report?.results[0]?.message).toMatch(
+        new RegExp(
+          `^an audience named "Audience gold" already exists in sandbox "prod": it was created [12] s before this create began \\(in AEP's clock\\), so no POST of this create made it: .*--audience-id ${theirs}`,
+        ),
+      );
+      expect((await env.store().get('prod', 'gold'))?.audienceId).toBeUndefined();
+      expect(env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
     });
   });
 
@@ -150,6 +204,74 @@ describe('an interrupted create takes for its own', () => {
         ['silver', silverId],
       ]);
       expect(env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
+    });
+  });
+});
+
+// The other side: the audience an interrupted create's own POST made is always adopted, however
+// AEP's and the machines' clocks stand (never blocked, never created twice).
+
+describe("an interrupted create's own audience is adopted", () => {
+  it('made by a POST whose answer was lost, AEP stamping its creation time 0.4 s behind the clock its Date headers showed (whole seconds, truncated)', async () => {
+    // The audience is listed as soon as its POST makes it: the retry's 409 finds it.
+    await withExecutor({ operationDelayMs: 0 }, async (env) => {
+      const proxy = await startAlteringProxy(env.emulator.url);
+      let moved = false;
+      // Once the clock is read before the create (its Date header), AEP's creation times fall 0.4 s behind it.
+      proxy.alter((answer) => {
+        if (!moved && answer.method === 'GET' && answer.path.endsWith('/audiences')) {
+          moved = true;
+          env.emulator.control.updateSettings({ clockOffsetMs: -400 });
+        }
+        return undefined;
+      });
+      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
+      try {
+        const outcome = await executorEnv(env.emulator, env.stateDir, proxy.url).apply([quiet('gold')]);
+        expect(moved).toBe(true);
+        const [made, ...others] = env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+        expect(others).toEqual([]);
+        expect(statuses(outcome)).toEqual(['prod/gold:create applied']);
+        expect(outcome.report?.results[0]?.message).toBe(
+          `adopted ${made!.audienceId}, the audience an interrupted create made`,
+        );
+        expect((await env.store().get('prod', 'gold'))?.audienceId).toBe(made!.audienceId);
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+
+  it("begun with AEP's clock unread, and resumed where the clock is 10 s behind the one that began it: adopted, saying so, not blocked", async () => {
+    // The audience is listed as soon as its POST makes it.
+    await withExecutor({ operationDelayMs: 0 }, async (env) => {
+      // No Date header reaches the first apply: its intent records no measurement of AEP's clock.
+      const proxy = await startAlteringProxy(env.emulator.url, { noDate: true });
+      // Its POSTs: the first makes the audience, its answer lost; the others never reach the service.
+      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
+      env.emulator.control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 2, after: 1 });
+      try {
+        const first = await executorEnv(env.emulator, env.stateDir, proxy.url).apply([quiet('gold')]);
+        expect(statuses(first)).toEqual(['prod/gold:create failed']);
+      } finally {
+        await proxy.close();
+      }
+      const pending = await env.store().get('prod', 'gold');
+      expect([pending?.intent?.kind, pending?.pendingCreate?.clockOffset]).toEqual(['create', undefined]);
+      const [made, ...others] = env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      expect(others).toEqual([]);
+      // The next apply's machine (or this one, set right since) is 10 s behind the one that began
+      // the create: AEP's clock, as its answers show it, is 10 s ahead of it.
+      env.emulator.control.updateSettings({ clockOffsetMs: 10_000 });
+      const outcome = await env.apply([quiet('gold')]);
+      expect(statuses(outcome)).toEqual(['prod/gold:create applied']);
+      expect(outcome.report?.results[0]?.message).toMatch(
+        new RegExp(
+          `^adopted ${made!.audienceId}, taken for the audience an interrupted create made, though created (8|9) s before that create began by the clock of the machine that began it \\(AEP's clock was not read then`,
+        ),
+      );
+      expect(env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
+      expect((await env.store().get('prod', 'gold'))?.audienceId).toBe(made!.audienceId);
     });
   });
 });

@@ -11,6 +11,7 @@ import {
   type OwnCreate,
 } from '../find-created.js';
 import { importHint, result, writeOutcome } from '../record-helpers.js';
+import { createdBeforeText } from '../../state/create-window.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { freedName, goneAsReplaced, heldUnlisted, nameHeldUnlisted, type Replaced } from './freed-name.js';
 import type { PasteFlags } from '../../text/paste-flags.js';
@@ -33,7 +34,7 @@ function notOurs(found: OwnCreate): string {
   if (found.kind === 'several') return 'several audiences could be the one an interrupted create made';
   // Before the intent, in AEP's clock: no POST of this create made it (findOwnCreate).
   if (found.kind === 'earlier')
-    return `it was created ${found.seconds} s before this create began (in AEP's clock), so no POST of this create made it: most likely another state store's create with the same credentials (a store migrated from, another CI job's), and two stores must not manage one audience`;
+    return `it was created ${createdBeforeText(found.verdict, 'this')}: most likely another state store's create with the same credentials (a store migrated from, another CI job's), and two stores must not manage one audience`;
   // After a change of credentials audiencectl's own create shows the new account: "audiencectl
   // did not create it" would be false then.
   if (found.kind === 'none' && found.otherAccount)
@@ -57,14 +58,14 @@ export async function resolveDuplicate(
   deps: ExecutorDeps,
   forgotten?: AudienceRecord,
   replaced?: Replaced,
-  /** When the create began (its intent's time), for a `pending` whose intent was settled already (settledRefusal). */
-  began?: string,
+  /** The record as the create began it (its intent, what it sent), for a `pending` whose intent was settled already (settledRefusal). */
+  began: AudienceRecord = pending,
 ): Promise<StepResult> {
-  const startedAt = epochSecondsOf(pending.intent?.startedAt ?? began ?? '');
+  const startedAt = epochSecondsOf(began.intent?.startedAt ?? '');
   const since = Number.isFinite(startedAt) ? startedAt : 0;
-  const found = await findOwnCreate(step, since, deps, pending, 'intent');
+  const found = await findOwnCreate(step, deps, began);
   if (ours && found.kind === 'one')
-    return adoptOwnCreate(step, pending, found.audience, deps, found.unclockedSeconds);
+    return adoptOwnCreate(step, pending, found.audience, deps, found.unclocked);
   const listed = candidatesOf(found);
   const stillThere = forgotten && listed.find((audience) => audience.id === forgotten.audienceId);
   if (forgotten && stillThere) {

@@ -105,7 +105,7 @@ async function resolveLostOperation(
   const answeredAt = epochSecondsOf(record.observed?.at ?? '');
   const since = Number.isFinite(answeredAt) ? answeredAt : 0;
   const operation = `operation ${record.operationId ?? '?'} is unknown to the service`;
-  const found = await findOwnCreate(step, since, deps, record);
+  const found = await findOwnCreate(step, deps, record);
   if (found.kind === 'one') return adoptOwnCreate(step, record, found.audience, deps);
   if (found.kind === 'several') {
     return result(

@@ -18,7 +18,7 @@ import { blockedImportHint, blockedNameWayOut, nameLeftBehind, withoutBlock } fr
 import type { Replaced } from './freed-name.js';
 import { awaitOperation } from './create-operation.js';
 import { resolveDuplicate } from './create-duplicate.js';
-import { measuredOffset, readServiceOffset } from '../service-time.js';
+import { measuredOffset, readServiceOffset, serviceEarliestMs } from '../service-time.js';
 import { eitherSignal } from '../poll.js';
 import type { PasteFlags } from '../../text/paste-flags.js';
 
@@ -55,11 +55,15 @@ async function postCreate(
   // replace's, after its delete, goes on unless stopped now, as it did before the read).
   if (!resumed && (signal?.aborted || (replaced === undefined && deps.drain?.aborted)))
     return result(step, 'skipped', 'the apply was stopped before this create was sent');
+  // AEP's clock now at the earliest, read after the intent's offset: any POST of this create is
+  // sent after it, so the audience one made was created no earlier (state/create-window.ts).
+  const earliest = resumed ? undefined : serviceEarliestMs(client);
   const sent = {
     body: step.create!,
     spec: target.spec,
     hash: target.hash,
     ...(offset === undefined ? {} : { clockOffset: offset }),
+    ...(earliest === undefined ? {} : { earliestAepMs: earliest }),
   };
   let pending = resumed
     ? record
@@ -159,7 +163,7 @@ async function refusedAsDuplicate(
     }
   }
   try {
-    return await resolveDuplicate(step, record, ours, deps, forgotten, replaced, pending.intent?.startedAt);
+    return await resolveDuplicate(step, record, ours, deps, forgotten, replaced, pending);
   } catch (error) {
     const cause = error instanceof Error ? error.message : String(error);
     const next =

@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors.js';
 import { systemClock } from '../../apply/clock.js';
-import { CREATE_SKEW_SECONDS } from '../../apply/find-created.js';
+import { CREATE_SKEW_SECONDS } from '../../state/create-window.js';
 import { budgetHorizon, removeOrReplace } from '../../apply/record-helpers.js';
 import { closestKey } from '../../manifest/suggest.js';
 import { assertValidId } from '../../state/record-id.js';
