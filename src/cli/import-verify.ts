@@ -1,6 +1,6 @@
 import { escapeText } from '../text/safe-text.js';
 import type { ConnectFlags, Connection } from './connect.js';
-import { createdSeconds, isExternal, type LiveAudience } from '../aep/segment-types.js';
+import { createdMs, createdSeconds, isExternal, type LiveAudience } from '../aep/segment-types.js';
 import { measuredOffset } from '../apply/service-time.js';
 import type { AudienceReads } from '../aep/types.js';
 import { StateError } from '../state/errors.js';
@@ -112,9 +112,11 @@ export async function verifiedImport(
   if (!connection) return { line: NOT_VERIFIED };
   const { line, audience } = await checkImport(connection.client, claim);
   const created = createdSeconds(audience);
+  const createdAtMs = createdMs(audience);
   const offset = measuredOffset(connection.client);
   const shown: AudienceShown = {
     ...(created === undefined ? {} : { createdSeconds: created }),
+    ...(createdAtMs === undefined ? {} : { createdMs: createdAtMs }),
     ...(audience.createdBy === undefined ? {} : { createdBy: audience.createdBy }),
     ...(offset === undefined ? {} : { clockOffset: offset }),
   };

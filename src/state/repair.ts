@@ -9,11 +9,11 @@ import {
 } from './current-runs.js';
 import { formerAudienceNote, keptRunsOnlyNote } from './describe.js';
 import { dropTaken, runsHeldElsewhere, takenRunsNotes, type RunsElsewhere } from './runs-elsewhere.js';
-import { epochSecondsOf } from './instant.js';
 import { newRecord, withoutBlocked } from './record-changes.js';
 import type { AudienceRecord, RunRecord } from './schema.js';
 import { recordId } from './record-id.js';
-import { createClockOffset, ownCreators } from './own-creators.js';
+import { ownCreators } from './own-creators.js';
+import { createBegan, createdBeforeText, createdVersusBegan, type CreatedVerdict } from './create-window.js';
 import type { StateStore } from './store.js';
 import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 
@@ -55,7 +55,13 @@ export function notFound(dir: string, sandbox: string, key: string, elsewhere: s
  * clock) and by whom, where it says; and AEP's clock minus the local one as its answer's Date
  * header showed it (`clockOffset`, seconds), when it did.
  */
-export type AudienceShown = { createdSeconds?: number; createdBy?: string; clockOffset?: number };
+export type AudienceShown = {
+  createdSeconds?: number;
+  /** The creation time in epoch ms (aep/segment-types.ts createdMs), when shown; else `createdSeconds`. */
+  createdMs?: number;
+  createdBy?: string;
+  clockOffset?: number;
+};
 
 /**
  * `own`: the record waited for a create audiencectl sent, and the audience imported answers it:
@@ -91,11 +97,6 @@ export async function importAudience(
      * (no credentials): then nothing proves the audience is the record's own create's.
      */
     verify?: () => Promise<AudienceShown | undefined>;
-    /**
-     * How much earlier than the create of the record the audience may have been created and still
-     * be its own (clocks differ): find-created.ts CREATE_SKEW_SECONDS. Default 0.
-     */
-    createSkewSeconds?: number;
     /**
      * The instant (epoch seconds, the runs' clock) at or before which a run of a deleted audience
      * no longer counts against the daily run budget, read once `verify` has run: such runs of a
@@ -176,8 +177,7 @@ export async function importAudience(
     runs = { runs: withoutStaleFormerRuns(own ?? waited.runs, target.budgetHorizon()) };
   const elsewhere = takeInto(runs.runs ?? existing?.runs ?? []);
   if (elsewhere.sources.length > 0) runs = { runs: elsewhere.runs };
-  const unproven =
-    existing && notShownOwn(existing, shown, target.createSkewSeconds ?? 0, ownCreators(records, sandbox));
+  const unproven = existing && notShownOwn(existing, shown, ownCreators(records, sandbox));
   if (existing && unproven) {
     notes.push(`${pendingCreateOf(existing)} is resolved by this audience, but ${unproven}`);
     // The person says the create is settled: its intent goes, in the one write that records the id.
@@ -188,8 +188,11 @@ export async function importAudience(
     const resolved = await store.resolveIntent(existing, { kind: 'replace', record: settled });
     if (resolved) return done(elsewhere, { record: resolved, notes, origin: 'unproven' });
   } else if (existing && ownCreatePending(existing)) {
+    const unclocked = createdAgainst(existing, shown);
+    const though =
+      unclocked?.kind === 'unclocked' ? `, though created ${createdBeforeText(unclocked, 'that')}` : '';
     notes.push(
-      `${pendingCreateOf(existing)} is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it`,
+      `${pendingCreateOf(existing)} is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it${though}`,
     );
     // One write: the audience id never stands beside the deleted audience's spec (withoutMark),
     // and an intent is resolved in it, as there is nothing left to resume.
@@ -232,39 +235,52 @@ const NOT_SHOWN = 'not shown to be the audience that create made, so it is taken
 /**
  * When `record` waits for a create of its own and the audience imported is not shown to be that
  * create's with the proof the apply's lookup asks (find-created.ts findOwnCreate): created by
- * the account the sandbox's creates show (`creators`), no earlier than that create began (its
- * intent, or its POST's answer) less `skew`: what the note says of it. Without that proof (no
- * credentials, no creator or time shown, no account known) it is never adopted as its own.
+ * the account the sandbox's creates show (`creators`), and no earlier than that create began
+ * (its intent, or its POST's answer) by the rule the lookup applies (createdVersusBegan): what
+ * the note says of it. Without that proof (no credentials, no creator or time shown, no account
+ * known) it is never adopted as its own.
  */
 function notShownOwn(
   record: AudienceRecord,
   shown: AudienceShown | undefined,
-  skew: number,
   creators: ReadonlySet<string>,
 ): string | undefined {
   if (!ownCreatePending(record)) return undefined;
   if (shown === undefined)
     return `without AEP credentials who created it, and when, could not be checked: ${NOT_SHOWN}`;
-  const { createdSeconds: created, createdBy } = shown;
-  // In AEP's clock: the create began by the applying machine's (createClockOffset).
-  const since = epochSecondsOf(createBegan(record) ?? '') + createClockOffset(record, shown.clockOffset);
-  if (created !== undefined && Number.isFinite(since) && created < since - skew)
-    return `the service says it was created at ${new Date(created * 1000).toISOString()}, before that create began: not the audience that create made, so it is taken as made outside audiencectl`;
+  const { createdBy } = shown;
+  const verdict = createdAgainst(record, shown);
+  const created = createdMsOf(shown);
+  if (verdict?.kind === 'earlier' && created !== undefined)
+    return `the service says it was created at ${new Date(created).toISOString()}, ${createdBeforeText(verdict, 'that')}: it is taken as made outside audiencectl`;
   const account = [...creators].join(', ');
   if (createdBy === undefined) return `the service shows no creator of it: ${NOT_SHOWN}`;
   if (creators.size === 0)
     return `no record of sandbox "${record.sandbox}" shows audiencectl's own account (the creator of its creates) to compare ${createdBy} with: ${NOT_SHOWN}`;
   if (!creators.has(createdBy))
     return `the service says it was created by ${createdBy}, not by audiencectl's account in sandbox "${record.sandbox}" (${account}): ${NOT_SHOWN}`;
-  if (created === undefined || !Number.isFinite(since))
+  if (verdict === undefined)
     return `the service shows no creation time of it to compare with when that create began: ${NOT_SHOWN}`;
   return undefined;
 }
 
-/** When the record's create began, as far as it says: its intent, else its POST's answer. */
-function createBegan(record: AudienceRecord): string | undefined {
-  if (record.intent?.kind === 'create') return record.intent.startedAt;
-  return record.operationId === undefined ? undefined : record.observed?.at;
+function createdMsOf(shown: AudienceShown | undefined): number | undefined {
+  if (shown?.createdMs !== undefined) return shown.createdMs;
+  return shown?.createdSeconds === undefined ? undefined : shown.createdSeconds * 1000;
+}
+
+/**
+ * The audience's creation time against when the record's create began (createdVersusBegan, in
+ * AEP's clock as the create recorded it, else by the offset the import's answer showed);
+ * undefined when either is unknown.
+ */
+function createdAgainst(
+  record: AudienceRecord,
+  shown: AudienceShown | undefined,
+): CreatedVerdict | undefined {
+  const created = createdMsOf(shown);
+  const began = createBegan(record, shown?.clockOffset);
+  return created === undefined || began === undefined ? undefined : createdVersusBegan(created, began);
 }
 
 /** How the import's note names the create it resolves. */

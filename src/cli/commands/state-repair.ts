@@ -1,6 +1,5 @@
 import { UsageError } from '../../errors.js';
 import { systemClock } from '../../apply/clock.js';
-import { CREATE_SKEW_SECONDS } from '../../state/create-window.js';
 import { budgetHorizon, removeOrReplace } from '../../apply/record-helpers.js';
 import { closestKey } from '../../manifest/suggest.js';
 import { assertValidId } from '../../state/record-id.js';
@@ -143,7 +142,6 @@ export async function importCommand(
           verification = verified.line;
           return verified.shown;
         },
-        createSkewSeconds: CREATE_SKEW_SECONDS,
       })),
       kept: await keptElsewhere(store, sandbox, key, facts, dir, options.paste),
     }),
