@@ -7,11 +7,11 @@ import { DEFAULT_OPERATION_POLL } from '../../src/apply/clock.js';
 import { startController } from '../../src/daemon/controller.js';
 import { DEMO_CLIENT, DEMO_SANDBOX } from '../../src/emulator/index.js';
 import { FileStateStore } from '../../src/state/file-store.js';
-import { lockPath } from '../../src/state/paths.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { eventually } from './helpers/controller.js';
 import { controllerOptions, twoRequestsAnHour } from './helpers/start-options.js';
+import { takeOverDirLock } from '../helpers/taken-over-lock.js';
 
 let root: string | undefined;
 
@@ -91,16 +91,7 @@ describe('a controller whose directory store lock is taken over mid-pass', () =>
         );
         // The process stalled past the stale limit and another one took the lock over (it
         // may be settling this one's intents now): its next write finds the lock lost.
-        await writeFile(
-          lockPath(stateDir),
-          JSON.stringify({
-            pid: 4242,
-            hostname: 'elsewhere',
-            since: new Date().toISOString(),
-            command: 'audiencectl apply',
-            nonce: 'took-over',
-          }),
-        );
+        await takeOverDirLock(stateDir);
         hold!.release();
         // Nothing has asked the controller to stop: the pass ends because it lost the lock.
         await controller.reconciler.settled();

@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
@@ -9,6 +9,7 @@ import { apply, emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { useTempDirs } from './helpers.js';
+import { takeOverDirLock } from '../helpers/taken-over-lock.js';
 
 // A directory store's lock taken over by another process while a call is in flight: the call
 // reaches the service and is answered, and the write of its answer finds the lock lost
@@ -29,16 +30,7 @@ function takeOverLockAt(emulator: RunningEmulator, state: string, endpoint: Answ
   return emulator.control.observeRequests(async (request) => {
     if (done || request.endpoint !== endpoint) return;
     done = true;
-    await writeFile(
-      lockPath(state),
-      JSON.stringify({
-        pid: 4242,
-        hostname: 'elsewhere',
-        since: new Date().toISOString(),
-        command: 'audiencectl apply',
-        nonce: 'took-over',
-      }),
-    );
+    await takeOverDirLock(state);
   });
 }
 
