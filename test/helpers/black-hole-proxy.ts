@@ -10,11 +10,17 @@ export type BlackHoleProxy = {
    * drops packets (a firewall change, a failed-over server's old address).
    */
   blackHole(): void;
+  /**
+   * Closes the connections to the target, and only those (after blackHole: the clients hear
+   * nothing of it): the server finds its peers gone, as its TCP keepalives would, ends their
+   * sessions and frees what they held.
+   */
+  cutTarget(): void;
   /** Bytes dropped since blackHole(), each way. */
   dropped(): { toTarget: number; toClient: number };
   /** Connections accepted so far. */
   accepted(): number;
-  /** Destroys every socket and stops listening. */
+  /** Destroys every socket and stops listening: the clients' connections end, and they hear it. */
   close(): Promise<void>;
 };
 
@@ -24,6 +30,7 @@ export async function startBlackHoleProxy(target: { host: string; port: number }
   let accepted = 0;
   const dropped = { toTarget: 0, toClient: 0 };
   const sockets = new Set<Socket>();
+  const upstreams = new Set<Socket>();
   const track = (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -56,6 +63,8 @@ export async function startBlackHoleProxy(target: { host: string; port: number }
     }
     const upstream = net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
     track(upstream);
+    upstreams.add(upstream);
+    upstream.on('close', () => upstreams.delete(upstream));
     forward(client, upstream, 'toTarget');
     forward(upstream, client, 'toClient');
   });
@@ -66,6 +75,9 @@ export async function startBlackHoleProxy(target: { host: string; port: number }
     port,
     blackHole: () => {
       dark = true;
+    },
+    cutTarget: () => {
+      for (const upstream of upstreams) upstream.destroy();
     },
     dropped: () => ({ ...dropped }),
     accepted: () => accepted,

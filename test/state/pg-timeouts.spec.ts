@@ -1,13 +1,15 @@
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import { describe, expect, it, type TestContext } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { Leadership } from '../../src/daemon/leadership.js';
 import { silentLogger } from '../../src/log.js';
 import { openStateStore } from '../../src/state/open.js';
 import type { StateError } from '../../src/state/errors.js';
 import { emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
 import { startBlackHoleProxy, type BlackHoleProxy } from '../helpers/black-hole-proxy.js';
-import { runCli } from '../helpers/cli.js';
+import { CLI, collectResult, runCli, type CliResult } from '../helpers/cli.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { aRecord, useTempDirs } from './helpers.js';
@@ -41,6 +43,56 @@ async function rejection(promise: Promise<unknown>): Promise<StateError> {
     },
     (error: unknown) => error as StateError,
   );
+}
+
+/** A promise and its resolve, for a test to say when something may go on. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+/** The built CLI, its standard output read as it comes; `ended` once the process has. */
+function watchedCli(args: string[], env: Record<string, string>) {
+  const all: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: '1',
+    AEP_SANDBOX: undefined,
+    ...env,
+  };
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined)),
+  });
+  let stdout = '';
+  let ended = false;
+  const result: Promise<CliResult> = collectResult(child).finally(() => (ended = true));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  return {
+    result,
+    get ended() {
+      return ended;
+    },
+    /** Resolves once standard output has a line matching `line`; fails if the process ends first. */
+    printed(line: RegExp): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const look = () => {
+          if (!line.test(stdout)) return;
+          child.stdout.off('data', look);
+          resolve();
+        };
+        child.stdout.on('data', look);
+        look();
+        void result.then((ended) => {
+          if (!line.test(stdout))
+            reject(
+              new Error(
+                `the process ended (${ended.code}) before printing ${line}:\n${ended.stdout}${ended.stderr}`,
+              ),
+            );
+        });
+      });
+    },
+  };
 }
 
 // The tests mostly wait (for a timeout, for the lock check): they wait side by side.
@@ -158,6 +210,97 @@ describe.concurrent('PostgreSQL state on a network that drops packets', { timeou
       expect(emulator.control.counters().byEndpoint.startRun.requests).toBe(1);
     });
   });
+
+  it(
+    'apply whose database goes silent with a write in flight exits 1 when it notices, not when that write gives up',
+    { timeout: 60_000 },
+    async (test) => {
+      await withEmulator({}, async (emulator) => {
+        const dir = new ManifestDir(path.join(await tempDir(), 'm'));
+        await dir.write([manifestObject('gold'), manifestObject('silver', { metadata: { sandbox: 'dev' } })]);
+        const { url, direct, proxy } = await throughProxy(test);
+        // Each create's answer is held: gold's (prod) until the database is silent, so that
+        // writing it is in flight when the apply notices; silver's (dev) until the apply has
+        // stopped, its POST on the wire then: the line saying so is the sign it noticed.
+        const gold = { arrived: gate(), answer: gate() };
+        const silver = { arrived: gate(), answer: gate() };
+        const stopObserving = emulator.control.observeRequests((request) => {
+          if (request.endpoint !== 'createAudience') return undefined;
+          const held = request.sandbox === 'dev' ? silver : gold;
+          held.arrived.open();
+          return held.answer.promise;
+        });
+        const env = emulatorEnv(emulator);
+        try {
+          // A query timeout far beyond the test: only the lost lock can end the apply while the
+          // database is silent (its lock connection's check still gives up after 8 s).
+          const first = watchedCli(['apply', dir.dir, '--state', url, '--auto-approve'], {
+            ...env,
+            AUDIENCECTL_STATE_QUERY_TIMEOUT: '1h',
+          });
+          await Promise.race([
+            Promise.all([gold.arrived.promise, silver.arrived.promise]),
+            first.result.then((early) => {
+              throw new Error(`the apply ended before its creates:\n${early.stdout}${early.stderr}`);
+            }),
+          ]);
+          proxy.blackHole();
+          gold.answer.open();
+          await first.printed(/^FAILED +dev\/silver create: /m);
+          silver.answer.open();
+          // The server finds the silent apply's connections gone, as its keepalives would, and
+          // frees its lock: the next apply takes it and settles what the first one left.
+          proxy.cutTarget();
+          const records = await openStateStore(direct);
+          try {
+            // The write of gold's answer never landed: both creates' intents are kept.
+            for (const [sandbox, key] of [
+              ['prod', 'gold'],
+              ['dev', 'silver'],
+            ] as const) {
+              const record = await records.get(sandbox, key);
+              expect(record?.intent?.kind, `${sandbox}/${key}`).toBe('create');
+              expect(record?.audienceId, `${sandbox}/${key}`).toBeUndefined();
+            }
+          } finally {
+            await records.close();
+          }
+          // Listed from now on whatever the time: the next apply finds both by name.
+          for (const sandbox of ['prod', 'dev'])
+            for (const operation of emulator.control.listOperations(DEMO_CLIENT.orgId, sandbox))
+              emulator.control.finishOperation(DEMO_CLIENT.orgId, sandbox, operation.operationId);
+          const next = await runCli(
+            ['apply', dir.dir, '--state', direct, '--auto-approve', '--lock-timeout', '1m'],
+            { env },
+          );
+          expect(next.code, `${next.stdout}${next.stderr}`).toBe(0);
+          // Until now the database answered nothing to the first apply; from here on it hears
+          // that its connections are closed.
+          const endedWhileSilent = first.ended;
+          await proxy.close();
+          const result = await first.result;
+          expect(
+            endedWhileSilent,
+            `the apply went on after it noticed the lost lock, until its database answered again (a write in flight was waited for):\n${result.stdout}${result.stderr}`,
+          ).toBe(true);
+          expect(result.code, result.stderr).toBe(1);
+          expect(result.stderr).toMatch(
+            /^Error: lost the connection holding the state lock of \S+ \(PostgreSQL state \S+: no answer to the lock connection's check within 8 s\); another audiencectl may take over, so this one stops writing/m,
+          );
+          expect(result.stderr).not.toMatch(/^\s+at /m);
+          // The next apply adopted what the first one's POSTs made: nothing was made twice.
+          for (const sandbox of ['prod', 'dev'])
+            expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, sandbox), sandbox).toHaveLength(1);
+          expect(next.stdout).toMatch(/^ok +prod\/gold create: adopted /m);
+          expect(next.stdout).toMatch(/^ok +dev\/silver create: adopted /m);
+        } finally {
+          gold.answer.open();
+          silver.answer.open();
+          stopObserving();
+        }
+      });
+    },
+  );
 });
 
 describe.concurrent('PostgreSQL state on a slow server', { timeout: 30_000 }, () => {
@@ -180,6 +323,31 @@ describe.concurrent('PostgreSQL state on a slow server', { timeout: 30_000 }, ()
       const error = await rejection(store.put(aRecord('silver')));
       expect(error.code).toBe('STATE_DB_TIMEOUT');
       expect(error.message).toMatch(/: no answer from the server within 1 s /);
+      expect((await store.list()).map(([, key]) => key)).toEqual(['gold']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a holder that still has its lock lets it go only once its writes in flight have landed', async () => {
+    const state = await postgres.freshLocation();
+    const schema = new URL(state).searchParams.get('schema')!;
+    // Every INSERT into the records takes 0.5 s on the server: the write is in flight when
+    // the lock is let go.
+    await postgres.query(`
+      CREATE FUNCTION "${schema}".slow() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_sleep(0.5); RETURN NULL; END $$;
+      CREATE TRIGGER slow BEFORE INSERT ON "${schema}".audiences
+        FOR EACH STATEMENT EXECUTE FUNCTION "${schema}".slow();`);
+    const store = await openStateStore(state);
+    try {
+      await store.lock();
+      const order: string[] = [];
+      const writing = store.put(aRecord('gold')).then(() => order.push('written'));
+      await store.unlock();
+      order.push('unlocked');
+      await writing;
+      expect(order).toEqual(['written', 'unlocked']);
       expect((await store.list()).map(([, key]) => key)).toEqual(['gold']);
     } finally {
       await store.close();

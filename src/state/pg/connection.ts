@@ -95,6 +95,36 @@ export class PgClient extends pg.Client {
   }
 }
 
+/**
+ * A PgClient class for one store's pool: every client is in `clients` until its socket
+ * closes, and none connects once `refusal()` names an error (it fails with it at once). A
+ * store that lost its lock cuts them all, and its pool opens no new one to a server that may
+ * be silent (PgStateStore's abandon).
+ */
+export function trackedClient(clients: Set<pg.Client>, refusal: () => Error | undefined): typeof PgClient {
+  return class TrackedClient extends PgClient {
+    constructor(config?: string | ClientConfig) {
+      super(config);
+      clients.add(this);
+      this.connection.stream.once('close', () => clients.delete(this));
+    }
+
+    override connect(): Promise<pg.Client>;
+    override connect(callback: (error: Error) => void): void;
+    override connect(callback?: (error: Error) => void): Promise<pg.Client> | void {
+      const refused = refusal();
+      if (refused) {
+        clients.delete(this);
+        if (!callback) return Promise.reject(refused);
+        process.nextTick(() => callback(refused));
+        return;
+      }
+      if (callback) return super.connect(callback);
+      return super.connect();
+    }
+  };
+}
+
 function fromPassFile(config: ClientConfig): Promise<string | undefined> {
   return new Promise((resolve) => {
     pgPass(

@@ -15,6 +15,7 @@ import {
   PgClient,
   clientConfig,
   timeoutsOf,
+  trackedClient,
   type PgAccess,
   type PgTimeouts,
 } from './connection.js';
@@ -62,6 +63,10 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   #orgOf: OrgOf | undefined;
   #revision: AppliedRevision | undefined;
   readonly #chains = new WriteChains();
+  /** The pool's connections, open or opening: cut at once when the lock is lost (#abandon). */
+  readonly #clients = new Set<pg.Client>();
+  /** The lost lock, once this store gave up its connections: every later call fails with it. */
+  #abandoned: StateError | undefined;
 
   constructor(url: string, schema: string, display: string, access: PgAccess = {}) {
     super(access.paste);
@@ -91,7 +96,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     if (!this.#pool) {
       this.#pool = new pg.Pool({
         ...this.#config,
-        Client: PgClient,
+        Client: trackedClient(this.#clients, () => this.#abandoned),
         max: POOL_SIZE,
         idleTimeoutMillis: 10_000,
       });
@@ -155,12 +160,31 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   }
 
   async #query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+    this.#refuseAbandoned();
     await this.ready();
+    this.#refuseAbandoned();
     try {
       return (await this.pool.query<R>(sql(this.#schema, text), values)).rows;
     } catch (error) {
-      throw this.#error(error);
+      throw this.#abandoned ?? this.#error(error);
     }
+  }
+
+  #refuseAbandoned(): void {
+    if (this.#abandoned) throw this.#abandoned;
+  }
+
+  /**
+   * The lock is lost (its connection failed, or its check went unanswered): every write
+   * would be fenced anyway, and the server may be silent, so nothing is waited for. Every
+   * connection is cut, without a goodbye: a statement in flight fails now (its intent stays
+   * for the next apply; the server rolls back an open transaction when it sees the
+   * connection end), none is sent after, and no socket keeps the process alive. Every later
+   * call fails at once with the loss, as does a connection the pool would open.
+   */
+  #abandon(lost: StateError): void {
+    this.#abandoned ??= lost;
+    for (const client of this.#clients) client.connection.stream.destroy();
   }
 
   #parse(row: Row): AudienceRecord {
@@ -258,8 +282,11 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   async lock(options: LockOptions = {}): Promise<LockInfo> {
     if (this.#session)
       throw new Error(`state store ${this.location} is already locked by this process (bug)`);
+    this.#refuseAbandoned();
     await this.ready();
     const session = await acquireSession(this.#config, this.#schema, this.location, options, this.#timeouts);
+    // First of the loss's listeners: the connections are cut before anyone hears of it.
+    session.onLost((lost) => this.#abandon(lost));
     try {
       const meta = await this.meta();
       if (this.#orgOf) assertSameOrgs(meta, this.#orgOf, this.location);
@@ -276,6 +303,8 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   async unlock(): Promise<void> {
     const session = this.#session;
     if (!session) return;
+    // A healthy apply's writes in flight land before the lock goes. Once the lock is lost
+    // they fail at once (#abandon): nothing waits for a server that may be silent.
     await this.#chains.settled();
     this.#session = undefined;
     await session.release();
@@ -399,19 +428,22 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     timeouts = this.#timeouts,
   ): Promise<void> {
     if (session.lost) throw session.lost;
+    this.#refuseAbandoned();
     await this.ready();
+    this.#refuseAbandoned();
     try {
       const client = await this.pool.connect();
       await usingClient(client, async () => {
         try {
           await this.#fencedWrite(client, session, target, body, timeouts.queryMs);
         } catch (error) {
-          if (!isTimeout(error)) await client.query('ROLLBACK').catch(() => undefined);
+          // A cut connection (#abandon) has nothing to roll back: the server does it.
+          if (!isTimeout(error) && !this.#abandoned) await client.query('ROLLBACK').catch(() => undefined);
           throw error;
         }
       });
     } catch (error) {
-      throw this.#error(error, timeouts);
+      throw this.#abandoned ?? this.#error(error, timeouts);
     }
   }
 

@@ -97,6 +97,9 @@ export async function acquireSession(
       'STATE_LOCK_LOST',
       `lost the connection holding the state lock of ${display} (${pgError(error, display, timeouts).message}); another audiencectl may take over, so this one stops writing`,
     );
+    // Cut, not ended: a silent server never answers a goodbye, and the socket would keep the
+    // process alive. A server that still hears ends the session, and frees the lock, at once.
+    client.connection.stream.destroy();
     for (const listener of listeners.splice(0)) listener(lost);
   };
   client.on('error', fail);
@@ -205,11 +208,11 @@ function session(
       clearInterval(heartbeat);
       listeners.splice(0);
       client.removeAllListeners('end');
-      if (!lost()) {
-        await client
-          .query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, lockKeyOf(schema)])
-          .catch(() => undefined);
-      }
+      // Lost: its socket is already cut (fail), there is nothing to say goodbye to.
+      if (lost()) return;
+      await client
+        .query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, lockKeyOf(schema)])
+        .catch(() => undefined);
       await client.end().catch(() => undefined);
     },
   };
