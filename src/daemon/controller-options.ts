@@ -3,6 +3,7 @@ import type { AepClientExtras } from '../config.js';
 import type { Logger } from '../log.js';
 import type { GitSourceInput } from '../source/git-options.js';
 import type { StateLocation } from '../state/location.js';
+import type { CompatStore } from '../state/store.js';
 import type { OpenOptions } from '../state/open.js';
 import type { BackoffPolicy } from './backoff.js';
 import type { ReconcileSettings } from './pass.js';
@@ -42,8 +43,12 @@ export type ControllerOptions = {
   state: StateLocation;
   /** `--state-password-file`, `--state-connect-timeout`, `--state-query-timeout`. */
   stateAccess?: OpenOptions | undefined;
-  /** Builds the AEP client with the metrics hooks. */
-  connect: (extras: AepClientExtras) => Promise<ControllerConnection>;
+  /**
+   * Builds the AEP client with the metrics hooks. `memory` is the controller's own store, where
+   * the client's learned readings of the API page are kept: a leader that lost its lock cuts
+   * every connection of that store at once, so no such write holds its exit.
+   */
+  connect: (extras: AepClientExtras, memory: CompatStore) => Promise<ControllerConnection>;
   logger: Logger;
   settings: ReconcileSettings;
   intervalMs: number;

@@ -58,7 +58,7 @@ async function openStoreAndClient(options: ControllerOptions, metrics: ReturnTyp
   await requireStateStore(options.state);
   const store = await openStateStore(options.state, options.stateAccess);
   const connection = await options
-    .connect({ logger: options.logger, ...clientHooks(metrics) })
+    .connect({ logger: options.logger, ...clientHooks(metrics) }, store)
     .catch(async (error: unknown) => {
       await store.close();
       throw error;
@@ -100,8 +100,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     assertSameOrgs(await store.meta(), orgOf, store.location);
   } catch (error) {
     await source.close();
-    await store.close();
     await connection.close();
+    await store.close();
     throw error;
   }
   store.useOrgs(orgOf);
@@ -236,8 +236,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     await server?.close();
     await watcher?.close();
     await source.close();
-    await store.close();
     await connection.close();
+    await store.close();
     throw listenError(error, listening, listening === options.listen ? '--listen' : '--webhook-listen');
   }
   const http = server;
@@ -280,9 +280,10 @@ export async function startController(options: ControllerOptions): Promise<Runni
     await watcher?.close();
     await source.close();
     await http.close();
-    await store.close();
     await webhookHttp?.close();
+    // The connection first: it finishes writing learned readings to the store.
     await connection.close();
+    await store.close();
     const ms = Math.round(performance.now() - started);
     log.info({ ms }, 'stopped');
     return ms <= options.shutdownGraceMs;

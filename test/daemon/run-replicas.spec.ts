@@ -2,8 +2,15 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import {
+  DEMO_CLIENT,
+  DEMO_SANDBOX,
+  startEmulator,
+  type EmulatorOptions,
+  type RunningEmulator,
+} from '../../src/emulator/index.js';
 import { ManifestDir } from '../helpers/apply-env.js';
+import { startBlackHoleProxy } from '../helpers/black-hole-proxy.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { usePostgres } from '../state/pg.js';
 import {
@@ -35,8 +42,10 @@ const MANIFESTS = Array.from({ length: 8 }, (_, i) =>
   manifestObject(`aud-${i}`, { ingestion: { onCreate: i % 2 === 0 } }),
 );
 
-async function setup(): Promise<{ em: RunningEmulator; dir: ManifestDir; state: string }> {
-  emulator = await startEmulator({ port: 0 });
+async function setup(
+  options: EmulatorOptions = {},
+): Promise<{ em: RunningEmulator; dir: ManifestDir; state: string }> {
+  emulator = await startEmulator({ port: 0, ...options });
   // Slow enough answers that a leader is always killed with work left to do.
   emulator.control.setLatency(60);
   root = await mkdtemp(path.join(tmpdir(), 'audiencectl-replicas-'));
@@ -197,4 +206,97 @@ describe('audiencectl run replicas on one PostgreSQL state', { timeout: 180_000 
     await settledOn(standby, em);
     expectNoDuplicates(em);
   });
+
+  it('a leader whose database goes silent with a write in flight exits 1 when it notices, not when that write gives up', async () => {
+    // Only the other shape of sourceSpec is accepted: the leader learns it from its first create,
+    // and keeps that reading in the store, a write in flight as well when the database goes silent.
+    const { em, dir, state } = await setup({ compat: { sourceSpec: 'flat' } });
+    const target = new URL(state);
+    const proxy = await startBlackHoleProxy({ host: target.hostname, port: Number(target.port) });
+    try {
+      const silent = new URL(state);
+      silent.port = String(proxy.port);
+      // Each create's answer is held: gold's until the database is silent, so that writing it
+      // is in flight when the leader notices; silver's (sandbox dev) until the leader stopped.
+      const gold = { arrived: gate(), answer: gate() };
+      const silver = { arrived: gate(), answer: gate() };
+      const stopObserving = em.control.observeRequests((request) => {
+        if (request.endpoint !== 'createAudience' || request.status !== 202) return undefined;
+        const held = request.sandbox === 'dev' ? silver : gold;
+        held.arrived.open();
+        return held.answer.promise;
+      });
+      try {
+        // Both manifests before the leader starts: its first pass creates both at once.
+        await dir.write([manifestObject('gold'), manifestObject('silver', { metadata: { sandbox: 'dev' } })]);
+        const env = { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' };
+        const args = ['--dir', dir.dir, '--interval', '1s', '--resync-interval', '2s'];
+        // A query timeout and a grace period far beyond the test: only the lost lock can end
+        // the leader while its database is silent (its lock connection's check gives up after 8 s).
+        const leader = await startController(
+          [...args, '--state', silent.href, '--shutdown-grace', '1h'],
+          { ...env, AUDIENCECTL_STATE_QUERY_TIMEOUT: '1h' },
+          60_000,
+        );
+        replicas.push(leader);
+        let leaderEnded = false;
+        const leaderExit = new Promise<number | null>((resolve) =>
+          leader.child.once('exit', (code) => {
+            leaderEnded = true;
+            resolve(code);
+          }),
+        );
+        await leader.waitForLog((line) => line.msg === 'elected leader', 30_000);
+        const [standby] = await startReplicas(1, dir.dir, state, em);
+        await Promise.all([gold.arrived.promise, silver.arrived.promise]);
+        proxy.blackHole();
+        gold.answer.open();
+        await leader.waitForLog((line) => line.msg === 'lost leadership', 30_000);
+        silver.answer.open();
+        // Listed from now on whatever the time: the new leader finds both by name.
+        for (const sandbox of [DEMO_SANDBOX, 'dev'])
+          for (const operation of em.control.listOperations(DEMO_CLIENT.orgId, sandbox))
+            em.control.finishOperation(DEMO_CLIENT.orgId, sandbox, operation.operationId);
+        // The server finds the silent leader's connections gone, as its keepalives would, and
+        // frees the lock: the standby takes over and settles what the leader left.
+        proxy.cutTarget();
+        await theLeader([standby!]);
+        await eventually(
+          () => standby!.status(),
+          (s) => s.reconcile.lastResult === 'success' && s.plan !== null && s.reconcile.running === false,
+          60_000,
+          'a successful pass on the new leader',
+        );
+        // Until now the database answered nothing to the old leader; from here on it hears
+        // that its connections are closed.
+        const endedWhileSilent = leaderEnded;
+        await proxy.close();
+        const code = await leaderExit;
+        const said = leader.logs.map((line) => JSON.stringify(line)).join('\n');
+        expect(
+          endedWhileSilent,
+          `the leader went on after it lost leadership, until its database answered again (a write in flight was waited for):\n${said}`,
+        ).toBe(true);
+        expect(code, said).toBe(1);
+        expect(said).toContain(
+          'cannot keep a learned reading of the API page (lost the connection holding the state lock',
+        );
+        for (const sandbox of [DEMO_SANDBOX, 'dev'])
+          expect(em.control.listAudiences(DEMO_CLIENT.orgId, sandbox), sandbox).toHaveLength(1);
+      } finally {
+        gold.answer.open();
+        silver.answer.open();
+        stopObserving();
+      }
+    } finally {
+      await proxy.close();
+    }
+  });
 });
+
+/** A promise and its resolve, for a test to say when something may go on. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}

@@ -12,8 +12,7 @@ import { splitList } from '../../daemon/settings.js';
 import { checkSubPath } from '../../source/git-options.js';
 import { webhookSecretOf } from '../../daemon/webhook.js';
 import { createLogger, registerSecret } from '../../log.js';
-import { connect, credentialsAbsent, offlineConnection, type Connection } from '../connect.js';
-import type { AepClientExtras } from '../../config.js';
+import { connect, credentialsAbsent, offlineConnection } from '../connect.js';
 import { planOptionsFrom } from '../plan-options.js';
 import { stateAccessOf, stateLocationOf } from '../state-options.js';
 import { addProblemCheck, readBoolean } from '../typed-options.js';
@@ -135,31 +134,6 @@ function nextSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-/**
- * The controller's connection, starting from the readings of the API page that earlier
- * processes learned and keeping what it learns, through a handle of its own on the state
- * store (the controller's handle is for the records and the lock).
- */
-async function connectRemembering(flags: RunFlags, extras: AepClientExtras): Promise<Connection> {
-  // Opened as the controller's own handle is (controller.ts): its messages are read by a person
-  // who does not share its environment, so a PostgreSQL store's init names its URL.
-  const { openStateStore } = await import('../../state/open.js');
-  const memory = await openStateStore(await stateLocationOf(flags), stateAccessOf(flags));
-  try {
-    const connection = await connect(flags, extras, memory);
-    return {
-      ...connection,
-      close: async () => {
-        await connection.close();
-        await memory.close();
-      },
-    };
-  } catch (error) {
-    await memory.close();
-    throw error;
-  }
-}
-
 export function runCommand(setExit: (code: number) => void): Command {
   const command = defineRunOptions(
     new Command('run').description(
@@ -213,8 +187,10 @@ export function runCommand(setExit: (code: number) => void): Command {
       httpToken,
       state: await stateLocationOf(flags),
       stateAccess: stateAccessOf(flags),
-      connect: (extras) =>
-        offline ? Promise.resolve(offlineConnection()) : connectRemembering(flags, extras),
+      // Starting from the readings of the API page earlier processes learned, and keeping what
+      // it learns, in the controller's own store.
+      connect: (extras, memory) =>
+        offline ? Promise.resolve(offlineConnection()) : connect(flags, extras, memory),
       logger,
       settings: settingsOf(flags),
       intervalMs: flags.interval,
