@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import LongestFirst from './test/setup/sequencer.js';
 
 // Tests talk to loopback servers of their own only, and trust their own certificates
 // explicitly; a machine's extra CA bundle (CI's sets NODE_EXTRA_CA_CERTS to the system
@@ -26,6 +27,7 @@ export default defineConfig({
     // tests. Test files share no module state that matters (no mocks; the in-process CLI
     // restores process.env); the suite passes in either mode.
     maxWorkers: 3,
+    sequence: { sequencer: LongestFirst },
     isolate: false,
     // Transformed modules kept on disk (node_modules/.experimental-vitest-cache, keyed by
     // content): CI's Node 24 pass reuses the Node 20 pass's ~10 s of CPU transforming the
