@@ -10,9 +10,11 @@ import { updateStep } from './steps/update.js';
 import type { ApplyReport, CallMarks, ExecutorDeps, StepResult, StepStatus } from './types.js';
 
 /**
- * Delete, then create. Once the DELETE is done and recorded, the step is under way: a create
- * that then throws (its intent's write refused, the lock lost) fails the step saying what was
- * deleted, never "skipped" (not attempted). The next apply creates the audience.
+ * Delete, then create. Once the DELETE is done and recorded, the step is under way: whatever
+ * then becomes of the create (it throws, as when its intent's write is refused with the lock;
+ * the apply is stopped before its POST; it is refused or blocked), the step says what was
+ * deleted, and a create not sent fails it, never "skipped" (not attempted). The next apply
+ * creates the audience.
  */
 async function replaceStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
   // What was applied of the audience its DELETE frees the name of (the delete removes the record).
@@ -27,9 +29,15 @@ async function replaceStep(step: Step, deps: ExecutorDeps): Promise<StepResult> 
     const cause = error instanceof Error ? error.message : String(error);
     return result(step, 'failed', `${deleted.message}; then the create failed (${cause})`);
   }
-  return created.status === 'applied'
-    ? { ...created, message: `replaced: ${deleted.message}, ${created.message}` }
-    : created;
+  if (created.status === 'applied')
+    return { ...created, message: `replaced: ${deleted.message}, ${created.message}` };
+  if (created.status === 'skipped')
+    return result(
+      step,
+      'failed',
+      `${deleted.message}; then the apply was stopped before the create was sent: the next apply creates it`,
+    );
+  return { ...created, message: `${deleted.message}; then ${created.message}` };
 }
 
 const HANDLERS: Record<Step['kind'], (step: Step, deps: ExecutorDeps) => Promise<StepResult>> = {

@@ -67,7 +67,9 @@ describe('a create refused for a name a colleague holds in another case', () => 
       const outcome = replaced.report?.results.find((r) => r.step.key === 'silver');
       expect(`${outcome?.step.id} ${outcome?.status}`).toBe('prod/silver:replace failed');
       expect(outcome?.message).toMatch(
-        /^the service refused a second audience named "Audience Bronze" in sandbox "prod" \(409\), and lists no audience under that exact name/,
+        new RegExp(
+          `^deleted ${old}; then the service refused a second audience named "Audience Bronze" in sandbox "prod" \\(409\\), and lists no audience under that exact name`,
+        ),
       );
       expect(
         control

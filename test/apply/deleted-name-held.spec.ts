@@ -28,11 +28,12 @@ describe('a replace whose create meets the name its DELETE has not freed yet', (
       expect(replaced.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
         'prod/gold:replace failed',
       ]);
+      // The DELETE is done: the step says so before what became of its create (review 22, M1).
       expect(replaced.report?.results[0]?.message).toBe(
-        heldMessage(
+        `deleted ${old}; then ${heldMessage(
           `${old}, the audience this replace has just deleted, if the service still holds its name`,
           keptNote(0),
-        ),
+        )}`,
       );
       expect(remote()).toEqual([]);
       const after = await env.store().get('prod', 'gold');

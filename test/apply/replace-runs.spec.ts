@@ -59,6 +59,42 @@ describe('a replace keeps the deleted audience runs of the last 24 h for the run
     });
   });
 
+  // review 22, M1: the apply stopped once the DELETE was done and recorded, before the create's
+  // POST: the audience is gone from AEP, and the step said "skipped … not started".
+  it('stopped between its DELETE and its create: a failed step saying what it deleted, and the next apply creates it', async () => {
+    await withExecutor(undefined, async (env) => {
+      const { oldId } = await createdWithRun(env);
+      const stop = new AbortController();
+      const stopped = await env.apply([moved], {
+        signal: stop.signal,
+        // The DELETE's record written (its intent resolved): the apply is stopped there.
+        store: (store) => {
+          const resolve = store.resolveIntent.bind(store);
+          store.resolveIntent = async (record, resolution) => {
+            const written = await resolve(record, resolution);
+            if (resolution.kind === 'replace') stop.abort();
+            return written;
+          };
+          return store;
+        },
+      });
+      expect(stopped.report?.results.map((r) => [r.step.id, r.status, r.message])).toEqual([
+        [
+          'prod/gold:replace',
+          'failed',
+          `deleted ${oldId} (its 1 run of the last 24 h kept for the daily run budget); then the apply was stopped before the create was sent: the next apply creates it`,
+        ],
+        ['prod/gold:run', 'skipped', 'the apply was stopped before this step'],
+      ]);
+      expect(remote(env)).toEqual([]);
+      const next = await env.apply([moved], { plan: ONE_IN_SANDBOX });
+      expect(statuses(next)).toEqual(['prod/gold:create applied', 'prod/gold:run deferred']);
+      const [made, ...others] = remote(env);
+      expect(others).toEqual([]);
+      expect(made?.audienceId).not.toBe(oldId);
+    });
+  });
+
   it("a day on, the new audience's first run is started and the record drops the deleted audience's run (format 1 again)", async () => {
     await withExecutor(undefined, async (env) => {
       const { oldId } = await createdWithRun(env);
