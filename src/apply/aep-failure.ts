@@ -38,3 +38,14 @@ export const isRefusal = (f: AepFailure): boolean =>
   f.status < 500 &&
   !f.outcomeUnknown &&
   f.code !== 'AEP_UNEXPECTED_RESPONSE';
+
+/**
+ * What a failed call answered says was sent (CallMarks): a refusal, or an answer that leaves
+ * the outcome unknown (a 5xx after the retries: the change may have been made); undefined when
+ * nothing shows the call reached the service (cancelled, refused before sending).
+ */
+export function answeredCall(call: string, f: AepFailure): string | undefined {
+  if (isRefusal(f)) return `${call} sent and refused (${f.message})`;
+  if (f.outcomeUnknown) return `${call} sent, its outcome unknown (${f.message})`;
+  return undefined;
+}

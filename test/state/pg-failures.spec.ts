@@ -229,26 +229,48 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
     });
   });
 
-  it('a PATCH refused whose refusal is not recorded as the lock is lost is a failed update said sent and refused; the next apply sends it again', async () => {
-    await withEmulator({}, async (emulator) => {
-      const { dir, state, schema, env } = await goldOnPostgres(emulator);
-      expect((await apply(dir.dir, state, env)).code).toBe(0);
-      await dir.write([manifestObject('gold', { spec: { description: 'Gold, revised' } })]);
-      emulator.control.queueFault({ kind: 'clientError', status: 403, endpoint: 'patchAudience' });
-      // The write that clears the PATCH's intent after its refusal, and the lock, both end.
-      await killFirstWriteWhere(schema, `NOT NEW.body ? 'intent'`, true);
-      const first = await apply(dir.dir, state, env);
-      expect(first.code, first.stdout).toBe(1);
-      expect(first.stdout).not.toMatch(/skipped +prod\/gold update/);
-      expect(first.stdout).toMatch(
-        /FAILED +prod\/gold update: PATCH sent and refused \(.*HTTP 403.*\) but not recorded \(.+\): the next apply resolves it/,
-      );
-      const second = await apply(dir.dir, state, env);
-      expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
-      expect(requestsTo(emulator, 'patchAudience')).toBe(2);
-      expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')[0]?.description).toBe('Gold, revised');
-    });
-  });
+  // And one answered 500 until the retries gave up (the change may have been made): it was
+  // "skipped … the apply was stopped" (review 22, M2).
+  it.each([
+    [
+      'refused (403)',
+      { kind: 'clientError', status: 403 } as const,
+      /PATCH sent and refused \(.*HTTP 403.*\)/,
+    ],
+    [
+      'answered 500 to every attempt',
+      { kind: 'error500', count: 50 } as const,
+      /PATCH sent, its outcome unknown \(.*500.*\)/,
+    ],
+  ])(
+    'a PATCH %s whose answer is not recorded as the lock is lost is a failed update said sent; the next apply sends it again',
+    async (_, fault, said) => {
+      await withEmulator({}, async (emulator) => {
+        const { dir, state, schema, env } = await goldOnPostgres(emulator);
+        expect((await apply(dir.dir, state, env)).code).toBe(0);
+        await dir.write([manifestObject('gold', { spec: { description: 'Gold, revised' } })]);
+        emulator.control.queueFault({ ...fault, endpoint: 'patchAudience' });
+        // The write that clears the PATCH's intent after its answer, and the lock, both end.
+        await killFirstWriteWhere(schema, `NOT NEW.body ? 'intent'`, true);
+        const first = await apply(dir.dir, state, env);
+        expect(first.code, first.stdout).toBe(1);
+        expect(first.stdout).not.toMatch(/skipped +prod\/gold update/);
+        expect(first.stdout).toMatch(
+          new RegExp(
+            `FAILED +prod/gold update: ${said.source} but not recorded \\(.+\\): the next apply resolves it`,
+          ),
+        );
+        const sent = requestsTo(emulator, 'patchAudience');
+        emulator.control.clearFaults();
+        const second = await apply(dir.dir, state, env);
+        expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
+        expect(requestsTo(emulator, 'patchAudience')).toBe(sent + 1);
+        expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')[0]?.description).toBe(
+          'Gold, revised',
+        );
+      });
+    },
+  );
 
   it('a DELETE answered whose record is not removed as the lock is lost is a failed delete said sent; the next apply finishes it, no audience left recorded', async () => {
     await withEmulator({}, async (emulator) => {

@@ -1,6 +1,6 @@
 import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord } from '../../state/schema.js';
-import { aepFailure, isNotFound, isRefusal } from '../aep-failure.js';
+import { aepFailure, answeredCall, isNotFound } from '../aep-failure.js';
 import { checkBeforeDelete } from '../delete-check.js';
 import { pollUntil } from '../poll.js';
 import { keptAfterDelete, runsOnlyRemnant } from '../../state/current-runs.js';
@@ -131,7 +131,8 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
   } catch (error) {
     const failure = aepFailure(error);
     if (!isNotFound(failure)) {
-      if (isRefusal(failure)) deps.marks?.sent(`DELETE sent and refused (${failure.message})`);
+      const answered = answeredCall('DELETE', failure);
+      if (answered !== undefined) deps.marks?.sent(answered);
       await clearIntent(store, pending);
       deps.marks?.recorded();
       return result(step, 'failed', `DELETE failed: ${failure.message}`, { audienceId: id });

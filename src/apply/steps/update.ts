@@ -2,7 +2,7 @@ import { AepError } from '../../aep/errors.js';
 import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord } from '../../state/schema.js';
 import { forgetCommand } from '../../text/paste-flags.js';
-import { aepFailure, isNotFound, isRefusal, type AepFailure } from '../aep-failure.js';
+import { aepFailure, answeredCall, isNotFound, type AepFailure } from '../aep-failure.js';
 import { appliedFrom, clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 
@@ -35,7 +35,8 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     const failure = aepFailure(error);
     // Refused: sent and answered, whatever becomes of the writes below (the intent kept, the
     // next apply settles it).
-    if (isRefusal(failure)) deps.marks?.sent(`PATCH sent and refused (${failure.message})`);
+    const answered = answeredCall('PATCH', failure);
+    if (answered !== undefined) deps.marks?.sent(answered);
     if (fieldsRefused(record, error, failure)) {
       const message = fieldsWayOut(step, failure, deps);
       const patchRefused = { at: at(), specHash: target.hash, message };
