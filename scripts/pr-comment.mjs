@@ -35,6 +35,9 @@ const CUT_NOTE = (count) =>
 const TRUNCATED_NOTE =
   "… truncated to fit GitHub's comment limit; run the plan with `--output json` for all of it.";
 
+const STDERR_LEFT_OUT =
+  "_What the plan printed (stderr), which repeats its notes, is left out to fit GitHub's comment limit: see the job log._";
+
 /** Audience sections of the Markdown plan: `<details><summary>` … `</details>` lines. */
 const SECTION = /^<details><summary>(.*)<\/summary>\n[\s\S]*?^<\/details>\n\n?/gm;
 const DESTRUCTIVE = /: [^<]*\b(?:delete|replace|forget)\b[^<]*$/;
@@ -49,18 +52,19 @@ export function commentBody({ directory, exitCode, plan, stderr, sha }) {
   const where = directory === '.' ? '' : ` in \`${directory}\``;
   const head = `${markerFor(directory)}\n**audiencectl plan**${where}: ${verdict}\n\n`;
   const foot = sha ? `\n\n<sub>for ${sha.slice(0, 12)}</sub>` : '';
+  const room = MAX_BODY - head.length - foot.length;
   let main = plan.trim();
   if (exitCode === 1 || main === '') {
     const errors = `\`\`\`\n${(stderr.trim() || 'no output').replaceAll('```', "'''")}\n\`\`\``;
     // A plan written and failed (a broken manifest holds deletions) says why itself: what
     // `plan --out` printed beside it repeats its held audiences and diagnostics, so it
-    // stays folded. (`<summary>` on a line of its own: not an audience section to fit.)
-    main =
-      main === ''
-        ? errors
-        : `${main}\n\n<details>\n<summary>What the plan printed (stderr)</summary>\n\n${errors}\n</details>`;
+    // stays folded, and gives way before any of the plan's own sections does. (`<summary>`
+    // on a line of its own: not an audience section to fit.)
+    const folded = `\n\n<details>\n<summary>What the plan printed (stderr)</summary>\n\n${errors}\n</details>`;
+    if (main === '') main = errors;
+    else main += main.length + folded.length <= room ? folded : `\n\n${STDERR_LEFT_OUT}`;
   }
-  return `${head}${fit(main, MAX_BODY - head.length - foot.length)}${foot}`;
+  return `${head}${fit(main, room)}${foot}`;
 }
 
 /**

@@ -232,6 +232,22 @@ describe('scripts/pr-comment.mjs', () => {
     expect(body?.split('Held: prod/gold')).toHaveLength(2);
   });
 
+  // review 22, L2: the folded stderr took room the plan's own sections then lost.
+  it('leaves out the folded stderr of a failed plan before cutting any of its audience sections', async () => {
+    const section = (i: number) =>
+      `<details><summary><code>prod/a${i}</code>: + create</summary>\n\n${'x'.repeat(800)}\n</details>\n\n`;
+    const plan = `### audiencectl plan\n\n${Array.from({ length: 60 }, (_, i) => section(i)).join('')}`;
+    await comment({ plan, stderr: `Held: ${'y'.repeat(30_000)}\n`, exitCode: 1 });
+    const [body] = bodies();
+    expect(body?.length).toBeLessThanOrEqual(65_536);
+    expect(body).toContain('<code>prod/a59</code>');
+    expect(body).not.toContain('section(s) cut');
+    expect(body).not.toContain('Held: ');
+    expect(body).toContain(
+      "_What the plan printed (stderr), which repeats its notes, is left out to fit GitHub's comment limit: see the job log._",
+    );
+  });
+
   it('keeps a huge plan under the size GitHub accepts', async () => {
     await comment({ plan: `### audiencectl plan\n\n${'x'.repeat(80_000)}`, exitCode: 2 });
     const [body] = bodies();
