@@ -46,6 +46,17 @@ const hint = (dir: string) =>
 const OWED =
   '  - the first run the manifest asks for (ingestion.onCreate) is still owed: the next apply starts it\n';
 
+/** gold's record once an import took `id` as made outside audiencectl: its intent settled. */
+async function expectTakenAsTheirs(state: string, id: string): Promise<void> {
+  const record = await recordOf(state);
+  expect([record?.audienceId, record?.intent, record?.pendingCreate, record?.imported?.name]).toEqual([
+    id,
+    undefined,
+    undefined,
+    'Audience gold',
+  ]);
+}
+
 type Story = { dir: string; state: string; cli: (...args: string[]) => ReturnType<typeof runCli> };
 
 /**
@@ -432,13 +443,7 @@ describe('state import, for its own lost create, of an audience made before that
       ),
     );
     expect(imported).toContain(COUNTED);
-    const record = await recordOf(s.state);
-    expect([record?.audienceId, record?.intent, record?.pendingCreate, record?.imported?.name]).toEqual([
-      theirs.id,
-      undefined,
-      undefined,
-      'Audience gold',
-    ]);
+    await expectTakenAsTheirs(s.state, theirs.id);
 
     const next = await s.cli('apply', s.dir, '--auto-approve');
     expect(next.code).toBe(0);
@@ -494,13 +499,7 @@ describe.each([
       );
       expect(imported).not.toContain('adopted as the audience');
       expect(imported.endsWith(COUNTED + NOT_STARTED)).toBe(true);
-      const record = await recordOf(s.state);
-      expect([record?.audienceId, record?.intent, record?.pendingCreate, record?.imported?.name]).toEqual([
-        theirs.id,
-        undefined,
-        undefined,
-        'Audience gold',
-      ]);
+      await expectTakenAsTheirs(s.state, theirs.id);
       const next = await s.cli('apply', s.dir, '--auto-approve');
       expect(next.code, next.stdout).toBe(0);
       expect(emulator().control.listRuns(ORG, 'prod', theirs.id)).toEqual([]);
