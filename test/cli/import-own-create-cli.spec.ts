@@ -466,14 +466,7 @@ describe.each([
     it('takes it as made outside audiencectl, saying so: counted as already ingested, no run into it', async () => {
       const s = await story(path.join(await tempDir(), 'state'), 'accepted');
       await knownAccount(s);
-      // Our create: its intent written (AEP's clock read first), its POSTs never reach the service.
-      emulator().control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 3 });
-      const manifests = [
-        manifestObject('silver', { ingestion: { onCreate: false } }),
-        manifestObject('gold', { ingestion: { onCreate: true } }),
-      ];
-      const failed = await executorEnv(emulator(), s.state).apply(manifests);
-      expect(failed.report?.results.find((r) => r.step.id === 'prod/gold:create')?.status).toBe('failed');
+      await createNeverSent(s);
       const pending = (await recordOf(s.state))!;
       expect(pending.intent?.kind).toBe('create');
       // Another store's create of the name with the same credentials, `gapMs` before ours began
@@ -596,8 +589,8 @@ async function colleagueBefore(s: Story) {
   return theirs;
 }
 
-/** Our create began, its POSTs never reaching the service; then a colleague made "Audience gold". */
-async function colleagueAfter(s: Story) {
+/** Our create began (its intent written, AEP's clock read first), its POSTs never reaching the service. */
+async function createNeverSent(s: Story): Promise<void> {
   emulator().control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 3 });
   const manifests = [
     manifestObject('silver', { ingestion: { onCreate: false } }),
@@ -605,6 +598,11 @@ async function colleagueAfter(s: Story) {
   ];
   const failed = await executorEnv(emulator(), s.state).apply(manifests);
   expect(failed.report?.results.find((r) => r.step.id === 'prod/gold:create')?.status).toBe('failed');
+}
+
+/** Our create began, its POSTs never reaching the service; then a colleague made "Audience gold". */
+async function colleagueAfter(s: Story) {
+  await createNeverSent(s);
   return colleagues();
 }
 

@@ -303,16 +303,21 @@ describe.concurrent('PostgreSQL state on a network that drops packets', { timeou
   );
 });
 
+/** Every INSERT into the records of `schema` takes `seconds` on the server (a statement trigger). */
+async function slowInserts(schema: string, seconds: number): Promise<void> {
+  await postgres.query(`
+    CREATE FUNCTION "${schema}".slow() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN PERFORM pg_sleep(${seconds}); RETURN NULL; END $$;
+    CREATE TRIGGER slow BEFORE INSERT ON "${schema}".audiences
+      FOR EACH STATEMENT EXECUTE FUNCTION "${schema}".slow();`);
+}
+
 describe.concurrent('PostgreSQL state on a slow server', { timeout: 30_000 }, () => {
   it("a statement slower than the query timeout fails; state migrate's copy is given longer", async () => {
     const state = await postgres.freshLocation();
     const schema = new URL(state).searchParams.get('schema')!;
     // Every INSERT into the records takes 1.5 s on the server, over the 1 s query timeout.
-    await postgres.query(`
-      CREATE FUNCTION "${schema}".slow() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN PERFORM pg_sleep(1.5); RETURN NULL; END $$;
-      CREATE TRIGGER slow BEFORE INSERT ON "${schema}".audiences
-        FOR EACH STATEMENT EXECUTE FUNCTION "${schema}".slow();`);
+    await slowInserts(schema, 1.5);
     const store = await openStateStore(state, { queryTimeoutMs: 1_000 });
     try {
       await store.lock();
@@ -334,11 +339,7 @@ describe.concurrent('PostgreSQL state on a slow server', { timeout: 30_000 }, ()
     const schema = new URL(state).searchParams.get('schema')!;
     // Every INSERT into the records takes 0.5 s on the server: the write is in flight when
     // the lock is let go.
-    await postgres.query(`
-      CREATE FUNCTION "${schema}".slow() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN PERFORM pg_sleep(0.5); RETURN NULL; END $$;
-      CREATE TRIGGER slow BEFORE INSERT ON "${schema}".audiences
-        FOR EACH STATEMENT EXECUTE FUNCTION "${schema}".slow();`);
+    await slowInserts(schema, 0.5);
     const store = await openStateStore(state);
     try {
       await store.lock();
