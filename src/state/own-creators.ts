@@ -20,24 +20,3 @@ export function ownCreators(records: readonly AudienceRecord[], sandbox: string)
   }
   return creators;
 }
-
-/**
- * What puts the time the record's create began (its intent's `startedAt`, its answer's
- * `observed.at`: the clock of the machine that wrote it) into AEP's clock, where audiences'
- * creation times are: the offset (AEP's clock minus the local one, seconds) that machine
- * measured when it wrote that time (PendingCreate.clockOffset); else `offsetNow`, the one the
- * machine looking now measured, right only when its clock is the applying machine's as it was
- * then (a record of an earlier release, or a create sent with no reading of AEP's clock); else 0.
- * A recorded offset beyond MAX_CLOCK_OFFSET_SECONDS is no measurement (the schema reads it as
- * absent; so does this, for a record read without it): it never loosens the check that the
- * audience found was created no earlier than the create began.
- */
-export function createClockOffset(
-  record: Pick<AudienceRecord, 'pendingCreate'>,
-  offsetNow: number | undefined,
-): number {
-  const recorded = record.pendingCreate?.clockOffset;
-  const trusted =
-    recorded !== undefined && Math.abs(recorded) <= MAX_CLOCK_OFFSET_SECONDS ? recorded : undefined;
-  return trusted ?? offsetNow ?? 0;
-}

@@ -132,8 +132,8 @@ export const PendingCreate = z.object({
    * AEP's clock lately), and again with the POST's answer (its `observed.at`, perhaps another
    * machine's resuming the create). Absent when none was measured, and in records of earlier
    * releases (an earlier release drops it on its next write). That machine's clock and an
-   * audience's creation time (AEP's) are compared in AEP's clock by it (own-creators.ts
-   * createClockOffset), whichever machine looks later. At most MAX_CLOCK_OFFSET_SECONDS either
+   * audience's creation time (AEP's) are compared in AEP's clock by it (createBegan in
+   * create-window.ts), whichever machine looks later. At most MAX_CLOCK_OFFSET_SECONDS either
    * way: a larger value (a hand edit, a proxy's wrong Date) is read as absent, so that it cannot
    * take a month-old audience for the create's own.
    */

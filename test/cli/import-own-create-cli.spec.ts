@@ -14,7 +14,7 @@ import { usePostgres } from '../state/pg.js';
 import { AudienceSpec } from '../../src/manifest/schema.js';
 import { normaliseSpec } from '../../src/plan/normalise.js';
 import { FileStateStore } from '../../src/state/file-store.js';
-import { createClockOffset } from '../../src/state/own-creators.js';
+import { createBegan } from '../../src/state/create-window.js';
 import { newRecord } from '../../src/state/record-changes.js';
 import { importAudience } from '../../src/state/repair.js';
 
@@ -376,8 +376,11 @@ describe('a pending create whose recorded clock offset is absurd', () => {
       /, 259\d{4} s before that create began by the clock of the machine that began it, more than the 2 minutes that clock may be off AEP's, so no POST of that create made it: it is taken as made outside audiencectl$/,
     );
     // Read without the schema (a record of the store as another reader has it), the offset is ignored too.
-    expect(createClockOffset({ pendingCreate: absurd }, 0)).toBe(0);
-    expect(createClockOffset({ pendingCreate: { ...absurd, clockOffset: -300 } }, 0)).toBe(-300);
+    // The apply's lookup and the import ask createBegan: the absurd offset is no AEP clock.
+    expect(createBegan({ ...waiting, pendingCreate: absurd }, 0)?.clock).toBe('local');
+    expect(createBegan({ ...waiting, pendingCreate: { ...absurd, clockOffset: -300 } }, 0)?.clock).toBe(
+      'aep',
+    );
   });
 });
 
