@@ -12,7 +12,7 @@ import {
   result,
 } from './record-helpers.js';
 import { measuredOffset } from './service-time.js';
-import { ownCreators } from '../state/own-creators.js';
+import { byOwnAccount, ownCreators } from '../state/own-creators.js';
 import {
   createBegan,
   createdBeforeText,
@@ -52,7 +52,8 @@ export type OwnCreate =
  * Our own create, found by exact name in the sandbox: external, of the manifest's origin,
  * created no earlier than the create began as its clock tells (createdVersusBegan, the rule
  * `state import` applies too), claimed by no other record, and made by the account our other
- * creates in the sandbox were made by (when they show one): an intent may be days old, and an
+ * creates in the sandbox were made by (when they show one: byOwnAccount, the creator rule
+ * `state import` applies too): an intent may be days old, and an
  * audience a colleague made by hand since, after our POST made nothing, is not ours. A service
  * may leave inactive audiences out of the name lookup (as `state import --discover` allows
  * for): when it shows none of ours, the sandbox's inactive audiences of that name are looked at
@@ -94,10 +95,9 @@ export async function findOwnCreate(
       !claimed.has(audience.id)
     );
   };
-  const byOwnAccount = (audience: LiveAudience) =>
-    creators.size === 0 || audience.createdBy === undefined || creators.has(audience.createdBy);
+  const ownAccount = (audience: LiveAudience) => byOwnAccount(audience.createdBy, creators);
   let listed = byName;
-  if (!listed.some((audience) => plausible(audience) && byOwnAccount(audience))) {
+  if (!listed.some((audience) => plausible(audience) && ownAccount(audience))) {
     const inactive = await inactiveByName(deps.client, step.sandbox, name, options);
     if ('failure' in inactive) {
       const reason = `the inactive audiences of sandbox "${step.sandbox}", where it may be, cannot be listed (${inactive.failure})`;
@@ -106,7 +106,7 @@ export async function findOwnCreate(
     const seen = new Set(byName.map((audience) => audience.id));
     listed = [...byName, ...inactive.audiences.filter((audience) => !seen.has(audience.id))];
   }
-  const candidates = listed.filter((audience) => plausible(audience) && byOwnAccount(audience));
+  const candidates = listed.filter((audience) => plausible(audience) && ownAccount(audience));
   if (candidates.length === 1 && candidates[0]) {
     const audience = candidates[0];
     const verdict = verdictOf(audience);
@@ -115,7 +115,7 @@ export async function findOwnCreate(
     return { kind: 'one', audience };
   }
   if (candidates.length > 1) return { kind: 'several', candidates };
-  const otherAccount = listed.some((audience) => plausible(audience) && !byOwnAccount(audience));
+  const otherAccount = listed.some((audience) => plausible(audience) && !ownAccount(audience));
   return { kind: 'none', byName: listed, otherAccount };
 }
 

@@ -20,3 +20,16 @@ export function ownCreators(records: readonly AudienceRecord[], sandbox: string)
   }
   return creators;
 }
+
+/**
+ * Whether an audience the service shows created by `createdBy` may be one of audiencectl's own
+ * creates in a sandbox whose records show `creators` (ownCreators): the one creator rule an
+ * apply's lookup (apply/find-created.ts findOwnCreate) and `state import` (state/repair.ts) both
+ * apply. Only an account shown by the service and one shown by a record, differing, say it is
+ * not. With no account shown (the sandbox's first create, or every record PATCHed or imported
+ * since; or no creator shown), when it was created against when the create began decides alone
+ * (create-window.ts).
+ */
+export function byOwnAccount(createdBy: string | undefined, creators: ReadonlySet<string>): boolean {
+  return creators.size === 0 || createdBy === undefined || creators.has(createdBy);
+}

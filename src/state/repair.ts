@@ -12,7 +12,7 @@ import { dropTaken, runsHeldElsewhere, takenRunsNotes, type RunsElsewhere } from
 import { newRecord, withoutBlocked } from './record-changes.js';
 import type { AudienceRecord, RunRecord } from './schema.js';
 import { recordId } from './record-id.js';
-import { ownCreators } from './own-creators.js';
+import { byOwnAccount, ownCreators } from './own-creators.js';
 import { createBegan, createdBeforeText, createdVersusBegan, type CreatedVerdict } from './create-window.js';
 import type { StateStore } from './store.js';
 import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
@@ -234,11 +234,12 @@ const NOT_SHOWN = 'not shown to be the audience that create made, so it is taken
 
 /**
  * When `record` waits for a create of its own and the audience imported is not shown to be that
- * create's with the proof the apply's lookup asks (find-created.ts findOwnCreate): created by
- * the account the sandbox's creates show (`creators`), and no earlier than that create began
- * (its intent, or its POST's answer) by the rule the lookup applies (createdVersusBegan): what
- * the note says of it. Without that proof (no credentials, no creator or time shown, no account
- * known) it is never adopted as its own.
+ * create's by the rules the apply's lookup (find-created.ts findOwnCreate) adopts by: created no
+ * earlier than that create began (its intent, or its POST's answer: createdVersusBegan), and by
+ * an account audiencectl's may be (byOwnAccount: not another than the one the sandbox's creates
+ * show, `creators`; with none shown, the sandbox's first create, the time decides alone): what
+ * the note says of it. Without that proof (no credentials, no creation time shown) it is never
+ * adopted as its own.
  */
 function notShownOwn(
   record: AudienceRecord,
@@ -248,17 +249,12 @@ function notShownOwn(
   if (!ownCreatePending(record)) return undefined;
   if (shown === undefined)
     return `without AEP credentials who created it, and when, could not be checked: ${NOT_SHOWN}`;
-  const { createdBy } = shown;
   const verdict = createdAgainst(record, shown);
   const created = createdMsOf(shown);
   if (verdict?.kind === 'earlier' && created !== undefined)
     return `the service says it was created at ${new Date(created).toISOString()}, ${createdBeforeText(verdict, 'that')}: it is taken as made outside audiencectl`;
-  const account = [...creators].join(', ');
-  if (createdBy === undefined) return `the service shows no creator of it: ${NOT_SHOWN}`;
-  if (creators.size === 0)
-    return `no record of sandbox "${record.sandbox}" shows audiencectl's own account (the creator of its creates) to compare ${createdBy} with: ${NOT_SHOWN}`;
-  if (!creators.has(createdBy))
-    return `the service says it was created by ${createdBy}, not by audiencectl's account in sandbox "${record.sandbox}" (${account}): ${NOT_SHOWN}`;
+  if (!byOwnAccount(shown.createdBy, creators))
+    return `the service says it was created by ${shown.createdBy ?? ''}, not by audiencectl's account in sandbox "${record.sandbox}" (${[...creators].join(', ')}): ${NOT_SHOWN}`;
   if (verdict === undefined)
     return `the service shows no creation time of it to compare with when that create began: ${NOT_SHOWN}`;
   return undefined;

@@ -592,11 +592,14 @@ async function colleagueBefore(s: Story) {
   return theirs;
 }
 
-/** Our create began (its intent written, AEP's clock read first), its POSTs never reaching the service. */
-async function createNeverSent(s: Story): Promise<void> {
+/**
+ * Our create began (its intent written, AEP's clock read first), its POSTs never reaching the
+ * service; silver's created beside it, unless `first` (gold's the sandbox's only create).
+ */
+async function createNeverSent(s: Story, first?: 'first'): Promise<void> {
   emulator().control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 3 });
   const manifests = [
-    manifestObject('silver', { ingestion: { onCreate: false } }),
+    ...(first ? [] : [manifestObject('silver', { ingestion: { onCreate: false } })]),
     manifestObject('gold', { ingestion: { onCreate: true } }),
   ];
   const failed = await executorEnv(emulator(), s.state).apply(manifests);
@@ -692,21 +695,50 @@ describe('state import, for its own lost create, without AEP credentials', () =>
   });
 });
 
+// Review 22, L1. The sandbox's first audience: no record shows audiencectl's account (createdBy),
+// the store's first create made it and its answer was lost. The apply's lookup takes it for the
+// create's own (findOwnCreate: no account known, no other account shown), adopts it and starts
+// its first run; the import said "no record … shows audiencectl's own account" and counted it as
+// already ingested: one state, two verdicts, and the first run lost. Both now ask one rule
+// (own-creators.ts byOwnAccount); the time of its creation still decides against an audience made
+// before the create began.
 describe('state import, for its own lost create, from a store that shows no account of its creates', () => {
-  it('cannot compare the creator: counted as already ingested, with the note that asks for the first run', async () => {
+  it('adopts it, as the apply does: the onCreate run stays owed, and the next apply starts exactly one (review 22, L1)', async () => {
     const s = await story(path.join(await tempDir(), 'state'));
     emulator().control.setDelays({ operationDelayMs: HOUR_MS });
     emulator().control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
     const failed = await s.cli('apply', s.dir, '--auto-approve');
     expect(failed.stdout).toContain(hint(s.dir));
     const pending = await recordOf(s.state);
+    expect((await readAll(s.state)).audiences.map((record) => record.key)).toEqual(['gold']);
     const made = finishTheCreate();
     emulator().control.setDelays({ operationDelayMs: 10 });
 
-    const imported = await importGold(s, made);
+    const imported = await followTheHint(s, made);
     expect(imported).toContain(
-      `\n  - the pending create intent from ${pending!.intent!.startedAt} is resolved by this audience, but no record of sandbox "prod" shows audiencectl's own account (the creator of its creates) to compare ${OWN_ACCOUNT} with: not shown to be the audience that create made, so it is taken as made outside audiencectl\n`,
+      `Imported prod/gold: audience ${made}.\n${adoptedAnswer(`intent from ${pending!.intent!.startedAt}`)}`,
     );
+    expect(imported.endsWith(OWED)).toBe(true);
+    await startsTheFirstRunOnce(s, made);
+  });
+
+  it("takes an audience of audiencectl's account made 2 s before the create began (AEP's clock) as made outside audiencectl", async () => {
+    const s = await story(path.join(await tempDir(), 'state'), 'accepted');
+    await createNeverSent(s, 'first');
+    const pending = (await recordOf(s.state))!;
+    expect([pending.intent?.kind, (await readAll(s.state)).audiences.length]).toEqual(['create', 1]);
+    // Another store's create of the name with the same credentials, 2 s before ours began.
+    const began = pending.pendingCreate!.earliestAepMs!;
+    emulator().control.updateSettings({ clockOffsetMs: began - 2_000 - Date.now() });
+    const theirs = emulator().control.uiCreateAudience(ORG, 'prod', manifestObject('gold').spec, OWN_ACCOUNT);
+    emulator().control.updateSettings({ clockOffsetMs: 0 });
+
+    const imported = await importGold(s, theirs.id);
+    expect(imported).toMatch(BEFORE_NOTE(pending.intent!.startedAt));
     expect(imported.endsWith(COUNTED + NOT_STARTED)).toBe(true);
+    await expectTakenAsTheirs(s.state, theirs.id);
+    const next = await s.cli('apply', s.dir, '--auto-approve');
+    expect(next.code, next.stdout).toBe(0);
+    expect(emulator().control.listRuns(ORG, 'prod', theirs.id)).toEqual([]);
   });
 });
