@@ -52,6 +52,11 @@ export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store' | 'revision'> & 
   onDropped?: (dropped: readonly string[]) => void;
   progress: (plan: Plan) => ProgressSink;
   /**
+   * Told, just before the lost lock is thrown, of what the steps did when the lock was lost
+   * while they ran (the report, stopped): the caller says it, as after an interrupt.
+   */
+  lostLockDuringSteps?: (outcome: ApplyOutcome & { report: ApplyReport }) => void;
+  /**
    * Read the recorded audiences back from the service (bulk-get, `bulkBatchSize` a batch)
    * under the lock, before planning, and plan from what is there (`--refresh`).
    */
@@ -86,7 +91,11 @@ export async function applyOnce(input: ApplyInput, flow: ApplyFlow): Promise<App
   const loss = store.onLockLost ? watchLockLoss(store, flow.signal) : undefined;
   try {
     const outcome = await applyLocked(input, loss ? { ...flow, signal: loss.signal } : flow);
-    if (loss?.error) throw loss.error;
+    if (loss?.error) {
+      const { report } = outcome;
+      if (report) flow.lostLockDuringSteps?.({ ...outcome, report });
+      throw loss.error;
+    }
     return outcome;
   } catch (error) {
     throw loss?.error ?? error;

@@ -59,11 +59,13 @@ export function summary(report: ApplyReport): string {
 /**
  * After an interrupted apply: what was left, and what the next apply does with it. `next`,
  * for a saved plan, says the way on: the same file is stale now (its state moved on), so
- * "the next apply" is of a new plan (review 20b, L4).
+ * "the next apply" is of a new plan (review 20b, L4). `why`: what stopped it, when not the
+ * person (Ctrl-C, SIGTERM) but, say, a lost state lock.
  */
-export function stoppedNote(report: ApplyReport, next?: string): string {
+export function stoppedNote(report: ApplyReport, next?: string, why?: string): string {
   const c = report.counts;
   const running = c.started > 0 ? ` ${c.started} run(s) started and still running are recorded;` : '';
   const way = next ?? 'the next apply picks up where this one stopped';
-  return `Stopped before the end: ${c.skipped} step(s) not started;${running} ${way}.`;
+  const reason = why === undefined ? '' : ` (${why})`;
+  return `Stopped before the end${reason}: ${c.skipped} step(s) not started;${running} ${way}.`;
 }

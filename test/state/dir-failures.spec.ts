@@ -6,6 +6,7 @@ import type { ManifestInput } from '../../src/manifest/schema.js';
 import { openStateStore } from '../../src/state/open.js';
 import { lockPath } from '../../src/state/paths.js';
 import { apply, emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { useTempDirs } from './helpers.js';
@@ -50,12 +51,17 @@ async function applyLosingLockAt(
   emulator: RunningEmulator,
   { dir, state, env }: Awaited<ReturnType<typeof appliedDirStore>>,
   endpoint: Answered,
+  target = dir.dir,
 ) {
   const stop = takeOverLockAt(emulator, state, endpoint);
   try {
-    const result = await apply(dir.dir, state, env);
+    const result = await apply(target, state, env);
     expect(result.code, result.stdout).toBe(1);
-    expect(result.stderr).toContain('Error: lost the state lock ');
+    // One line, last; no stack trace.
+    expect(result.stderr).toMatch(
+      /^Error: lost the state lock .+; run again once the other one is done\.\n$/m,
+    );
+    expect(result.stderr).not.toMatch(/^\s+at /m);
     return result;
   } finally {
     stop();
@@ -168,6 +174,56 @@ describe('a directory store whose lock is taken over as a call is answered', { t
       expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
       expect(requestsTo(emulator, 'startRun'), 'the run on create, and r2 once').toBe(2);
       expect((await recordOf(stores.state, 'gold'))?.runs.map((run) => run.runId)).toContain(started.runId);
+    });
+  });
+
+  // The summary and the way on an interrupted apply prints, with the lost lock as the reason,
+  // then the one-line error naming it (review 22, L3): it once ended on the error alone.
+  it('the apply prints its summary and the "Stopped before the end" note: the deletions after were not started', async () => {
+    await withEmulator({}, async (emulator) => {
+      const stores = await appliedDirStore(emulator, [manifestObject('gold'), manifestObject('silver')]);
+      // gold's PATCH, then (deletions last) silver's DELETE, which the lost lock keeps from starting.
+      await stores.dir.write([manifestObject('gold', { spec: { description: 'Gold, revised' } })]);
+      const first = await applyLosingLockAt(emulator, stores, 'patchAudience');
+      expect(first.stdout).toMatch(/FAILED +prod\/gold update: PATCH sent .+ but not recorded/);
+      expect(first.stdout).toMatch(/skipped +prod\/silver delete: the apply was stopped before this step/);
+      expect(first.stdout).toContain(
+        '\nApply: 0 applied, 0 run(s) still running, 1 failed, 0 blocked, 0 deferred, 1 skipped.\n' +
+          'Stopped before the end (the state lock was lost): 1 step(s) not started; the next apply picks up where this one stopped.\n',
+      );
+      expect(requestsTo(emulator, 'deleteAudience')).toBe(0);
+      // As said: the next apply picks up (the PATCH again, then the DELETE).
+      const second = await apply(stores.dir.dir, stores.state, stores.env);
+      expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
+      expect(requestsTo(emulator, 'deleteAudience')).toBe(1);
+    });
+  });
+
+  it('`apply plan.json` prints its summary and the note naming the plan to make again, and that way works', async () => {
+    await withEmulator({}, async (emulator) => {
+      const stores = await appliedDirStore(emulator, [manifestObject('gold')]);
+      await stores.dir.write([manifestObject('gold', { spec: { description: 'Gold, revised' } })]);
+      const saved = path.join(await tempDir(), 'p.json');
+      const planned = await runCliInProcess(
+        ['plan', stores.dir.dir, '--state', stores.state, '--output', 'json', '--out', saved],
+        { env: stores.env },
+      );
+      expect(planned.code, planned.stderr).toBe(0);
+      const first = await applyLosingLockAt(emulator, stores, 'patchAudience', saved);
+      const planAgain = `audiencectl plan ${stores.dir.dir} --output json --out ${saved} --state ${stores.state}`;
+      const applyAgain = `audiencectl apply ${saved} --state ${stores.state}`;
+      expect(first.stdout).toContain(
+        '\nApply: 0 applied, 0 run(s) still running, 1 failed, 0 blocked, 0 deferred, 0 skipped.\n' +
+          `Stopped before the end (the state lock was lost): 0 step(s) not started; ${saved} cannot be applied again (the state moved on): ` +
+          `plan again with the options it was made with (\`${planAgain}\`) and apply that plan (\`${applyAgain}\`), which picks up where this one stopped.\n`,
+      );
+      const run = (command: string) => runCliInProcess(command.split(' ').slice(1), { env: stores.env });
+      expect((await run(planAgain)).code).toBe(0);
+      const applied = await run(`${applyAgain} --auto-approve`);
+      expect(applied.code, `${applied.stdout}${applied.stderr}`).toBe(0);
+      expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod').map((a) => a.description)).toEqual([
+        'Gold, revised',
+      ]);
     });
   });
 });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
 import { openStateStore } from '../../src/state/open.js';
 import { apply, emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { aRecord, useTempDirs } from './helpers.js';
@@ -78,6 +79,17 @@ async function goldOnPostgres(emulator: RunningEmulator) {
   const state = await postgres.freshLocation();
   const schema = new URL(state).searchParams.get('schema')!;
   return { dir, state, schema, env: emulatorEnv(emulator) };
+}
+
+/** The lost lock's one-line error, last, with no stack trace and no password of the store's URL. */
+function expectLostLockError(result: CliResult, state: string): void {
+  expect(result.stderr).toMatch(
+    /^Error: lost the connection holding the state lock of .+, so this one stops writing\n$/m,
+  );
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+  const password = new URL(state).password;
+  expect(password).not.toBe('');
+  expect(`${result.stdout}${result.stderr}`).not.toContain(password);
 }
 
 describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, () => {
@@ -445,6 +457,53 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
       expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
       expect(requestsTo(emulator, 'startRun'), 'the run on create, and r2 once').toBe(2);
       expect(emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod')).toHaveLength(2);
+    });
+  });
+
+  // The summary and the way on an interrupted apply prints, with the lost lock as the reason,
+  // then the one-line error naming it (review 22, L3): it once ended on the error alone.
+  it('an apply whose lock is lost mid-step prints its summary and the "Stopped before the end" note, then the one-line error', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { dir, state, schema, env } = await goldOnPostgres(emulator);
+      // The write of the create's answer, and the session holding the lock, both end: the
+      // create fails, said sent; its first run (which waits for it) never starts.
+      await killFirstWriteWhere(schema, `NEW.body ? 'operationId'`, true);
+      const first = await apply(dir.dir, state, env);
+      expect(first.code, first.stdout).toBe(1);
+      expect(first.stdout).toMatch(
+        /FAILED +prod\/gold create: create sent \(202, operation .+\) but not recorded/,
+      );
+      expect(first.stdout).toContain(
+        '\nApply: 0 applied, 0 run(s) still running, 1 failed, 0 blocked, 0 deferred, 1 skipped.\n' +
+          'Stopped before the end (the state lock was lost): 1 step(s) not started; the next apply picks up where this one stopped.\n',
+      );
+      expectLostLockError(first, state);
+    });
+  });
+
+  it('`apply plan.json` whose lock is lost mid-step prints its summary and the note naming the plan to make again', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { dir, state, schema, env } = await goldOnPostgres(emulator);
+      const saved = path.join(await tempDir(), 'p.json');
+      const planned = await runCliInProcess(
+        ['plan', dir.dir, '--state', state, '--output', 'json', '--out', saved],
+        { env },
+      );
+      expect(planned.code, planned.stderr).toBe(0);
+      await killFirstWriteWhere(schema, `NEW.body ? 'operationId'`, true);
+      const first = await runCliInProcess(['apply', saved, '--state', state, '--auto-approve'], { env });
+      expect(first.code, first.stdout).toBe(1);
+      // The pasted --state keeps no password: it says where the password goes instead.
+      const bare = new URL(state);
+      bare.password = '';
+      const stateFlags = `--state '${bare.href}' --state-password-file PASSWORD_FILE`;
+      expect(first.stdout).toContain(
+        '\nApply: 0 applied, 0 run(s) still running, 1 failed, 0 blocked, 0 deferred, 1 skipped.\n' +
+          `Stopped before the end (the state lock was lost): 1 step(s) not started; ${saved} cannot be applied again (the state moved on): ` +
+          `plan again with the options it was made with (\`audiencectl plan ${dir.dir} --output json --out ${saved} ${stateFlags}\`) ` +
+          `and apply that plan (\`audiencectl apply ${saved} ${stateFlags}\`), which picks up where this one stopped.\n`,
+      );
+      expectLostLockError(first, state);
     });
   });
 

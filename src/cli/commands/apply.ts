@@ -13,7 +13,7 @@ import {
 } from '../../apply/saved-plan.js';
 import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL, systemClock } from '../../apply/clock.js';
 import { plainProgress, ttyProgress } from '../../apply/progress.js';
-import type { PollSchedule } from '../../apply/types.js';
+import type { ApplyReport, PollSchedule } from '../../apply/types.js';
 import { UsageError } from '../../errors.js';
 import { describeHolder, describeTakeover, describeWatch } from '../../state/lock-holder.js';
 import { actionableSteps, confirmQuestion, readSavedPlan, stoppedNote, summary } from '../apply-review.js';
@@ -295,6 +295,13 @@ export function applyCommand(setExit: (code: number) => void): Command {
     // What settling wrote to the state before the prompt: recorded, whatever the answer.
     let settledBefore = 0;
     let clockWarned = false as boolean;
+    /** The summary, then after a stop what was left and the way on (`why`: not an interrupt). */
+    const reportEnd = (report: ApplyReport, why?: string) => {
+      write(`\n${summary(report)}\n`);
+      if (!report.stopped) return;
+      const way = input.kind === 'saved' ? savedStoppedWay(input.plan, target, paste) : undefined;
+      write(`${stoppedNote(report, way, why)}\n`);
+    };
     try {
       say(`Applying to ${connection.target}`);
       const outcome = await applyOnce(input, {
@@ -351,15 +358,13 @@ export function applyCommand(setExit: (code: number) => void): Command {
             ? ttyProgress(write, plan.steps.length, options)
             : plainProgress(write, options);
         },
+        // Said as an interrupt's end is; the lost lock's one-line error follows (exit 1).
+        lostLockDuringSteps: ({ report }) => reportEnd(report, 'the state lock was lost'),
       });
       let end: ApplyEnd = { kind: 'nothing' };
       if (outcome.report) {
         end = { kind: 'applied', counts: outcome.report.counts, stopped: outcome.report.stopped };
-        write(`\n${summary(outcome.report)}\n`);
-        if (outcome.report.stopped) {
-          const way = input.kind === 'saved' ? savedStoppedWay(input.plan, target, paste) : undefined;
-          write(`${stoppedNote(outcome.report, way)}\n`);
-        }
+        reportEnd(outcome.report);
       } else if (declined || interrupts.drain.aborted) {
         end = { kind: 'declined' };
         write(`\n${cancelledNote(settledBefore)}\n`);
