@@ -17,6 +17,14 @@ import { usePostgres } from './pg.js';
 const postgres = usePostgres();
 const tempDir = useTempDirs();
 
+/**
+ * Ends the session holding the store's lock, and waits until it is gone (the timeout only
+ * bounds a server that never ends it): its end reaches the apply before that of the write
+ * ended next, so the apply hears first that its lock is lost, as when the lock goes first.
+ */
+const LOCK_SESSION_ENDED = (schema: string) =>
+  `pg_terminate_backend(backend_pid, 60000) FROM "${schema}".lock_state`;
+
 /** Ends the server session that writes the first record body holding `field`, once. */
 function killFirstWriteOf(schema: string, field: string): Promise<void> {
   return killFirstWriteWhere(schema, `NEW.body ? '${field}'`);
@@ -27,7 +35,7 @@ function killFirstWriteOf(schema: string, field: string): Promise<void> {
  * with `lockToo`, first the session holding the store's lock (the apply loses its lock).
  */
 async function killFirstWriteWhere(schema: string, condition: string, lockToo = false): Promise<void> {
-  const lock = lockToo ? `PERFORM pg_terminate_backend(backend_pid) FROM "${schema}".lock_state;` : '';
+  const lock = lockToo ? `PERFORM ${LOCK_SESSION_ENDED(schema)};` : '';
   await postgres.query(`
     CREATE SEQUENCE "${schema}".kill_once;
     CREATE FUNCTION "${schema}".kill_write() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -57,7 +65,7 @@ async function killRemovalAndLock(schema: string, key: string): Promise<void> {
     BEGIN
       IF OLD.key = '${key}' THEN
         IF nextval('"${schema}".kill_removal_once') = 1 THEN
-          PERFORM pg_terminate_backend(backend_pid) FROM "${schema}".lock_state;
+          PERFORM ${LOCK_SESSION_ENDED(schema)};
           PERFORM pg_terminate_backend(pg_backend_pid());
         END IF;
       END IF;
