@@ -1,7 +1,7 @@
 import type { AepClient, CallOptions } from '../aep/types.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
-import { aepFailure, isNotFound } from './aep-failure.js';
+import { aepFailure, isNotFound, isRefusal } from './aep-failure.js';
 import { keptAfterDelete } from '../state/current-runs.js';
 import { keptRunsOnlyNote } from '../state/describe.js';
 import { budgetHorizon, removeOrReplace } from './record-helpers.js';
@@ -75,6 +75,9 @@ async function resumeOne(
  * API still shows was not deleted, and only the plan, made from the manifests as they are
  * now, may delete it (the manifest may be back since: a reverted removal). One it does not
  * show is gone, or too new to be listed: the DELETE is sent again, and its 404 says gone.
+ * A DELETE sent again that the service does not answer (a proxy's 404 page, a 5xx, a cut
+ * connection) says nothing: the audience is looked up again, and only the service's answer
+ * decides (gone: finished; still there: left for the plan; the lookup failing: the intent kept).
  */
 async function resumeDelete(
   store: StateStore,
@@ -92,12 +95,24 @@ async function resumeDelete(
     await store.resolveIntent(record, { kind: 'update', changes: {} });
     return `${id}: interrupted delete of ${record.audienceId} did not happen (the audience is still there); left for the plan`;
   }
+  /** Why the audience is taken as gone, beyond the DELETE's own 404. */
+  let proof = '';
   try {
     await client.deleteAudience(record.sandbox, record.audienceId, call);
   } catch (error) {
-    if (!isNotFound(aepFailure(error))) {
+    const failure = aepFailure(error);
+    // The service's own 404 says gone; its refusal, that nothing was done.
+    if (!isNotFound(failure) && isRefusal(failure)) {
       await store.resolveIntent(record, { kind: 'update', changes: {} });
-      return `${id}: interrupted delete could not be finished (${aepFailure(error).message}); the plan retries it`;
+      return `${id}: interrupted delete could not be finished (${failure.message}); the plan retries it`;
+    }
+    // No answer of the service: looked up again (a lookup that fails throws: the intent is kept).
+    if (!isNotFound(failure)) {
+      if (await client.getAudience(record.sandbox, record.audienceId, call)) {
+        await store.resolveIntent(record, { kind: 'update', changes: {} });
+        return `${id}: interrupted delete of ${record.audienceId} could not be finished (${failure.message}) and the audience is still there; left for the plan`;
+      }
+      proof = `: the service's lookup shows it gone (the DELETE sent again got no answer of the service: ${failure.message})`;
     }
   }
   // What the DELETE keeps unkilled (deleteStep): a replace's record for its create, a removal's
@@ -105,7 +120,7 @@ async function resumeDelete(
   const forReplace = record.intent?.forReplace === true;
   const kept = keptAfterDelete(record, record.audienceId, budgetHorizon({ clock, client }), forReplace);
   await removeOrReplace(store, record, kept);
-  return `${id}: finished an interrupted delete of ${record.audienceId}${deleteKeptNote(forReplace, kept)}`;
+  return `${id}: finished an interrupted delete of ${record.audienceId}${proof}${deleteKeptNote(forReplace, kept)}`;
 }
 
 /** What a settled delete says the record kept (keptAfterDelete). */

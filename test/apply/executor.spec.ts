@@ -234,13 +234,16 @@ describe('the executor against the emulator', () => {
     });
   });
 
-  it('resumes an interrupted DELETE whose repeat fails with 500: not read as done, the record is kept for the plan', async () => {
+  // The repeat's 500 says nothing either way: the audience is looked up again after it, and
+  // only the service's answer to that lookup decides.
+  it('resumes an interrupted DELETE whose repeat fails with 500, the service showing the audience after it: not read as done, the record is kept for the plan', async () => {
     await withExecutor(undefined, async (env) => {
       await env.apply([quiet('gold'), quiet('silver')]);
       const silver = idOf(env, 'silver');
       await leaveIntent(env, 'silver', 'delete');
-      env.emulator.control.uiDeleteAudience(DEMO_CLIENT.orgId, 'prod', silver);
-      // Every attempt of the repeated DELETE fails (1 + 4 retries).
+      // Too new to be listed at the first lookup (the service's own 404); then every attempt of
+      // the repeated DELETE fails (1 + 4 retries), and the lookup after it shows the audience.
+      env.emulator.control.queueFault({ kind: 'clientError', endpoint: 'getAudience', status: 404 });
       env.emulator.control.queueFault({ kind: 'error500', endpoint: 'deleteAudience', count: 5 });
       let resumed: string[] = [];
       await env.apply([quiet('gold')], {
@@ -251,11 +254,43 @@ describe('the executor against the emulator', () => {
       });
       expect(resumed).toHaveLength(1);
       expect(resumed[0]).toMatch(
-        /^prod\/silver: interrupted delete could not be finished \(.*\); the plan retries it$/,
+        new RegExp(
+          `^prod/silver: interrupted delete of ${silver} could not be finished \\(.*HTTP 500.*\\) and the audience is still there; left for the plan$`,
+        ),
       );
       const record = await env.store().get('prod', 'silver');
       expect(record?.audienceId).toBe(silver);
       expect(record?.intent).toBeUndefined();
+      expect(
+        remote(env)
+          .map((a) => a.audienceName)
+          .sort(),
+      ).toEqual(['Audience gold', 'Audience silver']);
+    });
+  });
+
+  it('resumes an interrupted DELETE whose repeat fails with 500, the service not showing the audience after it: finished on that lookup, and said so', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('gold'), quiet('silver')]);
+      const silver = idOf(env, 'silver');
+      await leaveIntent(env, 'silver', 'delete');
+      env.emulator.control.uiDeleteAudience(DEMO_CLIENT.orgId, 'prod', silver);
+      env.emulator.control.queueFault({ kind: 'error500', endpoint: 'deleteAudience', count: 5 });
+      let resumed: string[] = [];
+      const outcome = await env.apply([quiet('gold')], {
+        review: (_, notes) => {
+          resumed = notes;
+          return true;
+        },
+      });
+      expect(resumed).toHaveLength(1);
+      expect(resumed[0]).toMatch(
+        new RegExp(
+          `^prod/silver: finished an interrupted delete of ${silver}: the service's lookup shows it gone \\(the DELETE sent again got no answer of the service: .*HTTP 500.*\\)$`,
+        ),
+      );
+      expect(outcome.plan.steps).toEqual([]);
+      expect(await env.store().get('prod', 'silver')).toBeUndefined();
     });
   });
 

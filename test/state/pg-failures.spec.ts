@@ -100,6 +100,37 @@ function expectLostLockError(result: CliResult, state: string): void {
   expect(`${result.stdout}${result.stderr}`).not.toContain(password);
 }
 
+/**
+ * gold and silver applied (gold without a run: its delete removes its record whole), then
+ * gold's manifest removed and its DELETE answered, its record's removal cut with the lock:
+ * the record keeps its delete intent. gold's audience id, and silver.
+ */
+async function deleteNotRecorded(emulator: RunningEmulator) {
+  const goldOn = await goldOnPostgres(emulator);
+  const { dir, state, schema, env } = goldOn;
+  const silver = manifestObject('silver');
+  await dir.write([manifestObject('gold', { ingestion: { onCreate: false } }), silver]);
+  expect((await apply(dir.dir, state, env)).code).toBe(0);
+  const goldId = emulator.control
+    .listAudiences(DEMO_CLIENT.orgId, 'prod')
+    .find((a) => a.audienceName === manifestObject('gold').spec.name)!.audienceId;
+  await dir.write([silver]);
+  await killRemovalAndLock(schema, 'gold');
+  const first = await apply(dir.dir, state, env);
+  expect(first.stdout).toMatch(/FAILED +prod\/gold delete: DELETE sent \(.+ deleted\) but not recorded/);
+  return { ...goldOn, silver, goldId };
+}
+
+/** gold's record as the store holds it now. */
+async function goldRecord(state: string) {
+  const store = await openStateStore(state);
+  try {
+    return await store.get('prod', 'gold');
+  } finally {
+    await store.close();
+  }
+}
+
 describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, () => {
   it('a write whose session the server ends is a one-line error, not a crash, and no call follows it', async () => {
     await withEmulator({}, async (emulator) => {
@@ -333,34 +364,62 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
     });
   });
 
-  it('a DELETE not recorded, whose re-DELETE a proxy answers with its own 404 page, is not finished on that page: the audience is read back first', async () => {
+  // The re-DELETE's 404 page is no answer of the service: the audience is gone only once the
+  // service says so (its own JSON 404 to a lookup made after it), and the DELETE that removed
+  // it was audiencectl's own, interrupted: never "deleted outside audiencectl".
+  it("a DELETE not recorded, whose re-DELETE a proxy answers with its own 404 page, is finished on the service's lookup, not on that page, and said finished", async () => {
     await withEmulator({}, async (emulator) => {
-      const { dir, state, schema, env } = await goldOnPostgres(emulator);
-      const silver = manifestObject('silver');
-      await dir.write([manifestObject('gold', { ingestion: { onCreate: false } }), silver]);
-      expect((await apply(dir.dir, state, env)).code).toBe(0);
-      await dir.write([silver]);
-      await killRemovalAndLock(schema, 'gold');
-      const first = await apply(dir.dir, state, env);
-      expect(first.stdout).toMatch(/FAILED +prod\/gold delete: DELETE sent \(.+ deleted\) but not recorded/);
+      const { dir, state, env, silver, goldId } = await deleteNotRecorded(emulator);
       // The next apply's DELETE meets a proxy's 404 page: no answer of the service.
       emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'deleteAudience' });
       const second = await apply(dir.dir, state, env);
       expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
       expect(second.stdout).toMatch(
-        /resumed: prod\/gold: interrupted delete could not be finished \(.*HTTP 404 with a body of type text\/html.*not AEP's JSON error.*\); the plan retries it/,
+        new RegExp(
+          `resumed: prod/gold: finished an interrupted delete of ${goldId}: the service's lookup shows it gone \\(the DELETE sent again got no answer of the service: .*HTTP 404 with a body of type text/html.*not AEP's JSON error.*\\)`,
+        ),
       );
-      // Removed only once the Audiences API (the service's JSON) shows the audience gone.
-      expect(second.stdout).toMatch(/ok +prod\/gold delete: .+ was already deleted/);
+      expect(second.stdout).not.toMatch(/outside audiencectl/);
+      expect(second.stdout).not.toMatch(/prod\/gold delete/);
       expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod').map((a) => a.audienceName)).toEqual([
         silver.spec.name,
       ]);
-      const store = await openStateStore(state);
-      try {
-        expect(await store.get('prod', 'gold')).toBeUndefined();
-      } finally {
-        await store.close();
-      }
+      expect(await goldRecord(state)).toBeUndefined();
+      expect((await apply(dir.dir, state, env)).stdout).toContain('No changes.');
+    });
+  });
+
+  it('a DELETE not recorded, whose re-DELETE meets a 404 page and whose lookups fail, keeps its record and intent until the service shows it gone; then said finished, not deleted outside', async () => {
+    await withEmulator({}, async (emulator) => {
+      const { dir, state, env, goldId } = await deleteNotRecorded(emulator);
+      // The resume's lookup before the DELETE answers (the service's 404); the DELETE meets a
+      // proxy's page, and so does every lookup after it.
+      emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'deleteAudience' });
+      emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'getAudience', after: 1, count: 1000 });
+      const second = await apply(dir.dir, state, env);
+      expect(second.code, second.stdout).toBe(1);
+      expect(second.stdout).toMatch(
+        /resumed: prod\/gold: interrupted delete could not be settled \(.*HTTP 404 with a body of type text\/html.*\); its intent is kept for the next apply/,
+      );
+      expect(second.stdout).toMatch(/FAILED +prod\/gold delete: not deleted: cannot confirm what /);
+      expect(second.stdout).not.toMatch(/outside audiencectl|finished an interrupted delete/);
+      expect((await goldRecord(state))?.intent?.kind, 'nothing proves it gone: the record stays').toBe(
+        'delete',
+      );
+
+      // The resume's lookup meets the page again; the plan's delete reads the service's answer.
+      emulator.control.clearFaults();
+      emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'getAudience' });
+      const third = await apply(dir.dir, state, env);
+      expect(third.code, `${third.stdout}${third.stderr}`).toBe(0);
+      expect(third.stdout).toMatch(/resumed: prod\/gold: interrupted delete could not be settled/);
+      expect(third.stdout).toMatch(
+        new RegExp(
+          `ok +prod/gold delete: finished an interrupted delete: ${goldId} is gone; record forgotten`,
+        ),
+      );
+      expect(third.stdout).not.toMatch(/outside audiencectl/);
+      expect(await goldRecord(state)).toBeUndefined();
       expect((await apply(dir.dir, state, env)).stdout).toContain('No changes.');
     });
   });

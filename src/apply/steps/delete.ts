@@ -106,9 +106,13 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     // A removal's runs-only record is what is left of it: no longer "forgotten".
     const left =
       step.kind !== 'replace' && kept ? keptRunsOnlyNote(kept) : `record forgotten${keptNote(step, kept)}`;
-    return result(step, 'applied', `${id} was already deleted outside audiencectl; ${left}`, {
-      audienceId: id,
-    });
+    // A delete intent kept (its resume could not settle it): audiencectl's own DELETE, sent
+    // before, may be what removed it. The service's read says gone, never a proxy's page.
+    const gone =
+      record.intent?.kind === 'delete'
+        ? `finished an interrupted delete: ${id} is gone`
+        : `${id} was already deleted outside audiencectl`;
+    return result(step, 'applied', `${gone}; ${left}`, { audienceId: id });
   }
   if (verdict.kind === 'other') {
     return result(step, 'blocked', `not deleted: ${verdict.reason}`, { audienceId: id });
