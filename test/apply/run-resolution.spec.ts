@@ -1,8 +1,12 @@
+import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import type { StepResult } from '../../src/apply/types.js';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import type { ManifestInput } from '../../src/manifest/schema.js';
 import { executorEnv, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
+import { takeOverDirLock } from '../helpers/taken-over-lock.js';
+import { lockPath } from '../../src/state/paths.js';
 import type { TestEmulator } from '../helpers/with-emulator.js';
 
 const RUNS_LIST_DOWN = { kind: 'error500', endpoint: 'listRuns', count: 1000 } as const;
@@ -51,6 +55,70 @@ describe('a run whose start cannot be confirmed is never started again', () => {
       expect((await env.plan([requested])).steps).toEqual([]);
     });
   });
+
+  // The request was sent (a 500: the run may have started; a lost answer: it did), and its check
+  // against the runs list ends in a stop: the check's write finds the lock taken over by another
+  // process (STATE_LOCK_LOST), which stops the apply. It was "skipped", which says nothing was sent.
+  it.each([
+    {
+      name: 'answered 500',
+      fault: { kind: 'error500', endpoint: 'startRun' },
+      resumed:
+        /^prod\/gold: interrupted run request did not start a run; the plan asks again if still needed$/,
+    },
+    {
+      name: 'whose answer is lost',
+      fault: { kind: 'responseLost', endpoint: 'startRun' },
+      resumed: /^prod\/gold: adopted run \S+ started by an interrupted apply$/,
+    },
+  ] as const)(
+    'a run request $name, its check cut by a stop: said sent, its outcome unknown, the intent kept; the next apply settles it and starts no second run',
+    async ({ fault, resumed }) => {
+      await withExecutor(undefined, async (env) => {
+        await env.apply([manifestObject('gold', { ingestion: { onCreate: false } })]);
+        const requested = manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } });
+        env.emulator.control.queueFault(fault);
+        const finished: StepResult[] = [];
+        const stopped = env.apply([requested], {
+          progress: { stepStarted() {}, stepFinished: (step) => finished.push(step), note() {}, close() {} },
+          // The check's write (the run intent settled) is the one that finds the lock taken over.
+          store: (store) => {
+            const resolve = store.resolveIntent.bind(store);
+            store.resolveIntent = async (record, resolution) => {
+              if (record.intent?.kind === 'run') await takeOverDirLock(env.stateDir);
+              return resolve(record, resolution);
+            };
+            return store;
+          },
+        });
+        await expect(stopped).rejects.toMatchObject({ code: 'STATE_LOCK_LOST' });
+        await rm(lockPath(env.stateDir), { force: true });
+        expect(env.emulator.control.counters().byEndpoint.startRun.requests).toBe(1);
+        const run = finished.find((r) => r.step.kind === 'run')!;
+        expect(run.status, run.message).toBe('failed');
+        expect(run.message).toMatch(
+          /^run request sent, its outcome unknown \(.+\); its check against the runs list failed \(.*lost the state lock.*\): the intent is kept, and the next apply settles it from the runs list, never starting a second run$/,
+        );
+        expect((await env.store().get('prod', 'gold'))?.intent?.kind).toBe('run');
+
+        // Settled on resume: adopted, or none started (then asked for once): one run from r1.
+        let notes: string[] = [];
+        await env.apply([requested], {
+          review: (_, settled) => {
+            notes = settled;
+            return true;
+          },
+        });
+        expect(notes).toHaveLength(1);
+        expect(notes[0]).toMatch(resumed);
+        expect(runsOf(env, 'Audience gold')).toHaveLength(1);
+        const record = await env.store().get('prod', 'gold');
+        expect(record?.intent).toBeUndefined();
+        expect(record?.applied?.ingestionRequest).toBe('r1');
+        expect((await env.plan([requested])).steps).toEqual([]);
+      });
+    },
+  );
 
   it('one audience whose interrupted run cannot be resolved does not stop the others', async () => {
     await withExecutor(undefined, async (env) => {

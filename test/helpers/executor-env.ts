@@ -47,6 +47,8 @@ export type ApplyCall = {
   review?: (plan: Plan, resumed: string[], toDrop: readonly string[]) => boolean;
   /** The store the apply writes through, made from the env's (one that dies at a write, say). */
   store?: (store: FileStateStore) => StateStore;
+  /** Told of each step as it ends (what the CLI prints), as an apply that throws reports nothing. */
+  progress?: ProgressSink;
 };
 
 /** The real executor, a file store and the AEP client, in-process against a test emulator. */
@@ -109,7 +111,7 @@ export function executorEnv(
       runPoll: FAST_POLL,
       review: (plan, resumed, toDrop) =>
         Promise.resolve(call.review ? call.review(plan, resumed, toDrop) : true),
-      progress: () => SILENT,
+      progress: () => call.progress ?? SILENT,
     });
   const optionsFor = (extra: Partial<PlanOptions> = {}) =>
     planOptions({ now: Math.floor(Date.now() / 1000), ...extra });

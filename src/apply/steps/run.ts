@@ -8,7 +8,7 @@ import { mayBeCutList, runRecord } from '../adopt-run.js';
 import { aepFailure, isRefusal } from '../aep-failure.js';
 import { pollUntil } from '../poll.js';
 import { budgetHorizon, clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
-import { settleRunIntent } from '../run-intent.js';
+import { settleRunIntent, type RunIntentOutcome } from '../run-intent.js';
 import { serviceShift } from '../service-time.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
@@ -206,7 +206,8 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   } catch (error) {
     const failure = aepFailure(error);
     if (failure.outcomeUnknown) {
-      const settled = await settleRunIntent(store, client, pending, clock, signal ? { signal } : {});
+      const settled = await checkUnknownRun(step, audienceId, pending, failure.message, deps);
+      if ('status' in settled) return settled;
       if (settled.kind === 'unknown')
         return undecided(step, audienceId, settled.message, settled.listed, deps.paste);
       if (settled.kind === 'none') {
@@ -254,6 +255,33 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   deps.marks?.recorded();
   progressNote(deps, step, run);
   return followed(step, audienceId, run, deps);
+}
+
+/**
+ * Settles a run request sent whose outcome is unknown (settleRunIntent). A check that throws
+ * (its write refused, the lock lost as the apply is stopped) leaves the intent written before
+ * the request, from which the next apply settles it: the step says the request was sent,
+ * never "skipped", which says nothing was.
+ */
+async function checkUnknownRun(
+  step: Step,
+  audienceId: string,
+  pending: AudienceRecord,
+  outcome: string,
+  deps: ExecutorDeps,
+): Promise<RunIntentOutcome | StepResult> {
+  const { store, client, clock, signal } = deps;
+  try {
+    return await settleRunIntent(store, client, pending, clock, signal ? { signal } : {});
+  } catch (error) {
+    const cause = error instanceof Error ? error.message : String(error);
+    return result(
+      step,
+      'failed',
+      `run request sent, its outcome unknown (${outcome}); its check against the runs list failed (${cause}): the intent is kept, and the next apply settles it from the runs list, never starting a second run`,
+      { audienceId },
+    );
+  }
 }
 
 function progressNote(deps: ExecutorDeps, step: Step, run: RunRecord): void {
