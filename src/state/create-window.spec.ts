@@ -66,6 +66,21 @@ describe('createBegan', () => {
     expect(createBegan(unmeasured, undefined)).toEqual({ began: 'answer', atMs: STARTED_MS, clock: 'local' });
     expect(createBegan({}, 0)).toBeUndefined();
   });
+
+  it("an answered create whose intent recorded AEP's clock: that bound, kept with the operation, in AEP's clock", () => {
+    const answered = {
+      operationId: 'op',
+      observed: { source: 'operation' as const, at: STARTED, body: {} },
+      pendingCreate: { ...sent, clockOffset: -60, earliestAepMs: STARTED_MS - 63 * SECOND },
+    };
+    expect(createBegan(answered, 0)).toEqual(aep(STARTED_MS - 63 * SECOND));
+    // More than 6 hours from the answer's time: no measurement, the answer's time decides.
+    const far = {
+      ...answered,
+      pendingCreate: { ...sent, clockOffset: -60, earliestAepMs: STARTED_MS - 7 * 3_600_000 },
+    };
+    expect(createBegan(far, 0)).toEqual({ began: 'answer', atMs: STARTED_MS - 61 * SECOND, clock: 'local' });
+  });
 });
 
 describe('createdVersusBegan', () => {

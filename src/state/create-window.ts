@@ -49,11 +49,13 @@ type BeganFrom = Pick<AudienceRecord, 'intent' | 'pendingCreate' | 'operationId'
  * When `record`'s create began: its create intent's time, else its POST's answer's (when an
  * operation is recorded); undefined when it records neither. An intent carries AEP's clock at
  * its earliest (earliestAepMs: the Date header of an answer just before, plus the time since
- * it arrived). An intent of the release before it carries only the offset its machine measured
- * (`clockOffset`): its time moved by that offset (atMost) is such a bound too. An intent with
- * neither, and an answer, are in the local clock: moved by the offset their machine recorded,
- * else `offsetNow`, the one measured now (right only when the clock is the same). Values beyond
- * MAX_CLOCK_OFFSET_SECONDS from the intent's own time are no measurement.
+ * it arrived), and the record keeps it with the operation once the POST is answered: that bound
+ * decides then too. An intent of the release before it carries only the offset its machine
+ * measured (`clockOffset`): its time moved by that offset (atMost) is such a bound too. An intent
+ * with neither, and an answer without the bound, are in the local clock: moved by the offset
+ * their machine recorded, else `offsetNow`, the one measured now (right only when the clock is
+ * the same). Values beyond MAX_CLOCK_OFFSET_SECONDS from the intent's (or the answer's) own time
+ * are no measurement.
  */
 export function createBegan(record: BeganFrom, offsetNow: number | undefined): CreateBegan | undefined {
   if (record.intent?.kind === 'create') {
@@ -70,6 +72,11 @@ export function createBegan(record: BeganFrom, offsetNow: number | undefined): C
   if (record.operationId === undefined) return undefined;
   const answeredMs = epochMsOf(record.observed?.at ?? '');
   if (!Number.isFinite(answeredMs)) return undefined;
+  // The intent's bound, kept with the operation its POST was answered with (whichever machine
+  // sent that POST, resuming the intent): no POST of the create was sent before it.
+  const earliest = record.pendingCreate?.earliestAepMs;
+  if (earliest !== undefined && Math.abs(earliest - answeredMs) <= MAX_CLOCK_OFFSET_SECONDS * 1000)
+    return { began: 'intent', atMs: earliest, clock: 'aep' };
   const recorded = record.pendingCreate?.clockOffset;
   const trusted =
     recorded !== undefined && Math.abs(recorded) <= MAX_CLOCK_OFFSET_SECONDS ? recorded : undefined;

@@ -59,11 +59,20 @@ function beganInAep(record: AudienceRecord): number {
   return recorded ?? Date.parse(record.intent!.startedAt);
 }
 
-/** gold's name made by audiencectl's own account (another store's create) at `atMs`, AEP's clock. */
-function madeAt(env: ExecutorEnv, atMs: number) {
+/**
+ * gold's name made by audiencectl's own account (another store's create) at `atMs`, AEP's clock;
+ * `duplicateName`: beside a create operation that holds the name at that time.
+ */
+function madeAt(env: ExecutorEnv, atMs: number, options?: { duplicateName: true }) {
   env.emulator.control.updateSettings({ clockOffsetMs: atMs - Date.now() });
   try {
-    return env.emulator.control.uiCreateAudience(DEMO_CLIENT.orgId, 'prod', quiet('gold').spec, OWN_ACCOUNT);
+    return env.emulator.control.uiCreateAudience(
+      DEMO_CLIENT.orgId,
+      'prod',
+      quiet('gold').spec,
+      OWN_ACCOUNT,
+      options,
+    );
   } finally {
     env.emulator.control.updateSettings({ clockOffsetMs: 0 });
   }
@@ -105,6 +114,47 @@ describe('an interrupted create takes for its own', () => {
       const gold = await env.store().get('prod', 'gold');
       expect(gold?.audienceId).toBeUndefined();
       expect(gold?.blocked?.found).toEqual([theirs]);
+    });
+  });
+
+  it("no audience of its name another store created a minute before the create began (AEP's clock), where the service does not know the operation its POST was answered with", async () => {
+    await withExecutor({ operationDelayMs: 0 }, async (env) => {
+      // This store's POST is answered (202); its operation fails (making nothing) and is unknown
+      // to the service at both spellings of its path.
+      env.emulator.control.queueFault({ kind: 'operationFailure', endpoint: 'createAudience' });
+      const unknownOperation = () =>
+        env.emulator.control.queueFault({
+          kind: 'clientError',
+          status: 404,
+          endpoint: 'getOperation',
+          count: 2,
+        });
+      unknownOperation();
+      const first = await env.apply([quiet('gold')]);
+      expect(statuses(first)).toEqual(['prod/gold:create failed']);
+      expect(first.report?.results[0]?.message).toMatch(
+        /^operation \S+ is unknown to the service and no audience of that name is listed yet; the record is kept until /,
+      );
+      const answered = (await env.store().get('prod', 'gold'))!;
+      const began = answered.pendingCreate?.earliestAepMs;
+      expect([answered.intent, answered.operationId === undefined, began === undefined]).toEqual([
+        undefined,
+        false,
+        false,
+      ]);
+      // Another store's create of the same name, with the same credentials, a minute before this
+      // one began: within the 2 minutes the POST's answer's time (this machine's clock) allows.
+      // (Then, in AEP's clock, this create's failed operation held the name.)
+      const theirs = madeAt(env, began! - 60_000, { duplicateName: true }).id;
+      unknownOperation();
+      const next = await env.apply([quiet('gold')]);
+      expect(statuses(next)).toEqual(['prod/gold:create failed']);
+      expect(next.report?.results[0]?.message).toMatch(/^operation \S+ is unknown to the service /);
+      const gold = await env.store().get('prod', 'gold');
+      expect([gold?.audienceId, gold?.operationId]).toEqual([undefined, answered.operationId]);
+      expect(
+        env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod').map((audience) => audience.audienceId),
+      ).toEqual([theirs]);
     });
   });
 

@@ -298,7 +298,10 @@ describe('an apply stopped while it reads AEP clock before its creates', () => {
 // Review 12, F4: machine A (5 minutes behind AEP) began the create; its POSTs never reached the
 // service. Machine B (in step) resumed it, and its POST was answered: B's answer time is B's
 // clock, and must be compared by B's offset, not A's (then B's own audience was "made 5 minutes
-// before that create began", and taken as someone else's).
+// before that create began", and taken as someone else's). A is the release before the bound
+// (earliestAepMs): its intent records its offset only, so the answer's time decides. (A bound
+// decides by itself, whichever machine answered: create-window.spec.ts. The emulator sets A's
+// clock apart by moving AEP's, so a bound A read would be 5 minutes past the audience B made.)
 describe('state import of the audience of a create another machine resumed and sent', () => {
   it("adopts it: the answer's time is compared by the offset of the machine that wrote it (review 12, F4)", async () => {
     const s = await story(path.join(await tempDir(), 'state'));
@@ -314,6 +317,12 @@ describe('state import of the audience of a create another machine resumed and s
       1,
     ]);
     expect(Math.abs(began!.pendingCreate!.clockOffset! - 300)).toBeLessThanOrEqual(1);
+    const store = new FileStateStore(s.state);
+    await store.lock();
+    const offsetOnly = { ...began!.pendingCreate! };
+    delete offsetOnly.earliestAepMs;
+    await store.put({ ...began!, pendingCreate: offsetOnly });
+    await store.close();
 
     // B: the operation held, and unknown to the service at both spellings of its path.
     emulator().control.updateSettings({ clockOffsetMs: 0 });
