@@ -31,13 +31,16 @@ export const isDuplicate = (f: AepFailure): boolean =>
 /**
  * The service answered the call with a refusal of its own (a 4xx, not a proxy's page): the call
  * was sent and changed nothing. Not a cancelled call, one never sent, nor an unknown outcome.
+ * IMS refusing the token (AEP_AUTH, with IMS's status) is none: the client asks for the token
+ * before it sends the call, so the call did not reach the service (review 22).
  */
 export const isRefusal = (f: AepFailure): boolean =>
   f.status !== undefined &&
   f.status >= 400 &&
   f.status < 500 &&
   !f.outcomeUnknown &&
-  f.code !== 'AEP_UNEXPECTED_RESPONSE';
+  f.code !== 'AEP_UNEXPECTED_RESPONSE' &&
+  f.code !== 'AEP_AUTH';
 
 /**
  * What a failed call answered says was sent (CallMarks): a refusal, or an answer that leaves

@@ -6,6 +6,7 @@ import { openStateStore } from '../../src/state/open.js';
 import { apply, emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { reply, startAlteringProxy } from '../helpers/altering-proxy.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { aRecord, useTempDirs } from './helpers.js';
@@ -524,6 +525,57 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
       expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
       expect(requestsTo(emulator, 'startRun'), 'the run on create, and r2 once').toBe(2);
       expect(emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod')).toHaveLength(2);
+    });
+  });
+
+  // IMS's refusal of a token is no answer of the service's: the call it kept from being sent
+  // is not "sent and refused" (review 22, unverified suspicion: isRefusal took any 4xx).
+  it('a run request kept unsent by IMS refusing the token is not said sent when the lock is lost at the write after it; the next apply starts the run', async () => {
+    await withEmulator({}, async (emulator) => {
+      const proxy = await startAlteringProxy(emulator.url);
+      try {
+        const { dir, state, schema } = await goldOnPostgres(emulator);
+        const env = emulatorEnv(emulator, { AEP_IMS_URL: `${proxy.url}/ims/token/v3` });
+        expect((await apply(dir.dir, state, env)).code).toBe(0);
+        await dir.write([
+          manifestObject('gold', { spec: { description: 'Gold, revised' }, ingestion: { request: 'r2' } }),
+        ]);
+        // The apply's first token is issued; every token asked for after it is refused by IMS.
+        let tokens = 0;
+        proxy.alter((answer) =>
+          answer.path === '/ims/token/v3' && ++tokens > 1
+            ? reply(401, { error: 'invalid_client', error_description: 'invalid client_secret parameter' })
+            : undefined,
+        );
+        // AEP refuses the PATCH's token: the client asks IMS for another, which refuses (and is
+        // remembered), so the run request after it is never sent.
+        emulator.control.queueFault({
+          kind: 'clientError',
+          status: 401,
+          errorCode: '100920-401',
+          endpoint: 'patchAudience',
+        });
+        // The write that clears the run's intent, and the session holding the lock, both end.
+        await killFirstWriteWhere(
+          schema,
+          `OLD.body->'intent'->>'kind' = 'run' AND NOT NEW.body ? 'intent'`,
+          true,
+        );
+        const first = await apply(dir.dir, state, env);
+        expect(first.code, first.stdout).toBe(1);
+        expect(first.stdout).toMatch(
+          /FAILED +prod\/gold update: PATCH failed: IMS refused the client secret/,
+        );
+        expect(requestsTo(emulator, 'startRun'), 'the run on create only').toBe(1);
+        expect(first.stdout).not.toContain('run request sent');
+        expect(first.stdout).toMatch(/skipped +prod\/gold run: the apply was stopped/);
+        proxy.alter(undefined);
+        const second = await apply(dir.dir, state, env);
+        expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
+        expect(requestsTo(emulator, 'startRun'), 'the run on create, and r2 once').toBe(2);
+      } finally {
+        await proxy.close();
+      }
     });
   });
 
