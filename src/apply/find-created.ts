@@ -173,7 +173,9 @@ export async function adoptOwnCreate(
  * operation unknown to the service, the create is taken as never made: the record goes but
  * for the runs it keeps for the daily run budget (dropCreate), and the next apply creates it
  * again. `held`: the service has just refused the name (409), so an
- * audience holds it; then the intent is kept after the grace too. `what` opens the message.
+ * audience holds it; then the intent is kept after the grace too. `notOwn`: audiences are
+ * listed under the name, none of them its own (what they are, and why not). `what` opens the
+ * message.
  */
 export async function notListedYet(
   step: Step,
@@ -181,16 +183,20 @@ export async function notListedYet(
   sinceSeconds: number,
   what: string,
   deps: ExecutorDeps,
-  held = false,
+  { held = false, notOwn }: { held?: boolean; notOwn?: string } = {},
 ): Promise<StepResult> {
   const kept = record.intent ? 'its intent' : 'the record';
   const now = Math.floor(deps.clock.now() / 1000);
   if (now < sinceSeconds + CREATE_GRACE_SECONDS) {
     const until = new Date((sinceSeconds + CREATE_GRACE_SECONDS) * 1000).toISOString();
+    const none =
+      notOwn === undefined
+        ? ' and no audience of that name is listed yet'
+        : `, and no audience listed under its name is its own (${notOwn})`;
     return result(
       step,
       'failed',
-      `${what} and no audience of that name is listed yet; ${kept} is kept until ${until} and the next apply looks again`,
+      `${what}${none}; ${kept} is kept until ${until} and the next apply looks again`,
     );
   }
   const minutes = CREATE_GRACE_SECONDS / 60;
@@ -212,6 +218,6 @@ export async function notListedYet(
   return result(
     step,
     'failed',
-    `${what} and no audience of that name appeared within ${minutes} minutes; ${droppedNote(left)} and the next apply creates it again`,
+    `${what}${notOwn === undefined ? ' and no audience of that name' : ', and none of its own'} appeared within ${minutes} minutes${notOwn === undefined ? '' : ` (${notOwn})`}; ${droppedNote(left)} and the next apply creates it again`,
   );
 }

@@ -149,7 +149,13 @@ describe('an interrupted create takes for its own', () => {
       unknownOperation();
       const next = await env.apply([quiet('gold')]);
       expect(statuses(next)).toEqual(['prod/gold:create failed']);
-      expect(next.report?.results[0]?.message).toMatch(/^operation \S+ is unknown to the service /);
+      // Saying what is listed under the name, and why it is not this create's: never "no
+      // audience of that name is listed".
+      expect(next.report?.results[0]?.message).toMatch(
+        new RegExp(
+          `^operation \\S+ is unknown to the service, and no audience listed under its name is its own \\(it was created (59|60|61) s before this create began \\(in AEP's clock\\), so no POST of this create made it: most likely another state store's create .*; found: ${theirs} \\(created \\S+ by ${OWN_ACCOUNT}\\)\\); the record is kept until \\S+ and the next apply looks again$`,
+        ),
+      );
       const gold = await env.store().get('prod', 'gold');
       expect([gold?.audienceId, gold?.operationId]).toEqual([undefined, answered.operationId]);
       expect(

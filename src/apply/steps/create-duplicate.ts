@@ -30,7 +30,7 @@ export function listKeepsFailing(step: Step, paste: PasteFlags | undefined): str
 }
 
 /** Why what is listed under the name is not taken for our own create. */
-function notOurs(found: OwnCreate): string {
+export function notOurs(found: OwnCreate): string {
   if (found.kind === 'several') return 'several audiences could be the one an interrupted create made';
   // Before the intent, in AEP's clock: no POST of this create made it (findOwnCreate).
   if (found.kind === 'earlier')
@@ -99,7 +99,7 @@ export async function resolveDuplicate(
       since,
       `${refused}, the name this create's earlier POST may hold,`,
       deps,
-      true,
+      { held: true },
     );
   }
   const freed = freedName(step.create!.name, pending, replaced ?? goneAsReplaced(forgotten));

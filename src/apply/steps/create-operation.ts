@@ -16,7 +16,7 @@ import {
   result,
 } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
-import { listKeepsFailing } from './create-duplicate.js';
+import { listKeepsFailing, notOurs } from './create-duplicate.js';
 
 // The create's operation, once its POST answered: polled until the audience exists, or looked
 // up by name when the service no longer knows the operation.
@@ -93,9 +93,9 @@ export async function awaitOperation(
 
 /**
  * The operation is unknown to the service: look for the audience by name. Found: adopted.
- * Not found: the record is kept for CREATE_GRACE_SECONDS after the create answered (the
- * service may not list it yet), then dropped (all but its runs, dropCreate) so that the next
- * apply creates it again.
+ * Not found (nothing listed, or nothing listed its own, the message says what and why): the
+ * record is kept for CREATE_GRACE_SECONDS after the create answered (the service may not list
+ * it yet), then dropped (all but its runs, dropCreate) so that the next apply creates it again.
  */
 async function resolveLostOperation(
   step: Step,
@@ -121,5 +121,8 @@ async function resolveLostOperation(
       `${operation}, and no audience listed under its name is its own; ${found.reason}: the record is kept and the next apply looks again. ${listKeepsFailing(step, deps.paste)}`,
     );
   }
-  return notListedYet(step, record, since, operation, deps);
+  // Listed under the name, but not its own (created before it began, another's): said so.
+  const listed = found.kind === 'earlier' ? [found.audience] : found.byName;
+  const notOwn = listed.length === 0 ? undefined : `${notOurs(found)}; found: ${describeCandidates(listed)}`;
+  return notListedYet(step, record, since, operation, deps, notOwn === undefined ? {} : { notOwn });
 }
