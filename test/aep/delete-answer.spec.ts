@@ -78,7 +78,7 @@ describe('a DELETE answered 2xx is a deletion only when its body is not an error
 });
 
 describe('an apply whose DELETE is answered 200 with an error document', () => {
-  it('keeps the record; the next apply checks again and settles it', async () => {
+  it('keeps the record and its delete intent; the next apply settles it as its own interrupted delete', async () => {
     await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
       const proxy = await startAlteringProxy(emulator.url, { emptyBodies: true });
       const stateDir = await mkdtemp(path.join(tmpdir(), 'audiencectl-delete-answer-'));
@@ -95,12 +95,24 @@ describe('an apply whose DELETE is answered 200 with an error document', () => {
         proxy.alter(undefined);
         const step = refused.report?.results.find((result) => result.step.key === 'silver');
         expect(step?.status).toBe('failed');
-        expect(step?.message).toMatch(/^DELETE failed: .*100970-500/);
-        expect((await env.store().get('prod', 'silver'))?.audienceId).toBe(silverId);
+        expect(step?.message).toMatch(
+          /^DELETE failed: .*100970-500.*; its delete intent is kept, from which the next apply settles it$/,
+        );
+        const kept = await env.store().get('prod', 'silver');
+        expect(kept?.audienceId).toBe(silverId);
+        // The mark that audiencectl's own DELETE may have removed it (it did).
+        expect(kept?.intent?.kind).toBe('delete');
 
-        const settled = await env.apply([gold]);
-        const again = settled.report?.results.find((result) => result.step.key === 'silver');
-        expect(again?.status).toBe('applied');
+        // Settled before the plan, as audiencectl's own delete: never "deleted outside audiencectl".
+        let resumed: string[] = [];
+        const settled = await env.apply([gold], {
+          review: (_, notes) => {
+            resumed = notes;
+            return true;
+          },
+        });
+        expect(resumed).toEqual([`prod/silver: finished an interrupted delete of ${silverId}`]);
+        expect(settled.plan.steps).toEqual([]);
         expect(await env.store().get('prod', 'silver')).toBeUndefined();
         const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
         expect(remote.map((live) => live.audienceName)).toEqual(['Audience gold']);

@@ -88,7 +88,7 @@ function keptNote(step: Step, kept: AudienceRecord | undefined): string {
 
 /**
  * DELETE the audience, then its record (but for what a replace keeps, keptAfter); a 404 means
- * it is already gone.
+ * it is already gone. A DELETE whose outcome is unknown keeps its intent for the next apply.
  */
 export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
   const { store, client, signal } = deps;
@@ -137,6 +137,17 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     if (!isNotFound(failure)) {
       const answered = answeredCall('DELETE', failure);
       if (answered !== undefined) deps.marks?.sent(answered);
+      if (failure.outcomeUnknown) {
+        // It may have been done: the intent is the mark that audiencectl's own DELETE did it,
+        // and the next apply settles it (resume.ts), never as "deleted outside audiencectl".
+        deps.marks?.recorded();
+        return result(
+          step,
+          'failed',
+          `DELETE failed: ${failure.message}; its delete intent is kept, from which the next apply settles it`,
+          { audienceId: id },
+        );
+      }
       await clearIntent(store, pending);
       deps.marks?.recorded();
       return result(step, 'failed', `DELETE failed: ${failure.message}`, { audienceId: id });
