@@ -127,6 +127,30 @@ describe('answers of an unexpected shape are not answers', () => {
       expect((await env.store().get('prod', 'gold'))?.audienceId).toBe(remote(env)[0]?.audienceId);
     });
   });
+
+  // The run request answered by something other than the service: the service refused nothing,
+  // and the step said it had ("the service refused the run: … something other than the API
+  // answered").
+  it('a run request a proxy answers with its own 404 page is no refusal of the service; the next apply starts the run once', async () => {
+    await withAlteredExecutor(async (env) => {
+      await env.apply([gold]);
+      const requested = manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } });
+      const runOf = (outcome: Awaited<ReturnType<ExecutorEnv['apply']>>) =>
+        outcome.report!.results.find((r) => r.step.kind === 'run')!;
+
+      env.emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'startRun' });
+      const paged = runOf(await env.apply([requested]));
+      expect(paged.status, paged.message).toBe('failed');
+      expect(paged.message).toMatch(/^run request failed: .*HTTP 404 with a body of type text\/html/);
+      expect(paged.message).not.toMatch(/refused/);
+      expect(env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod')).toEqual([]);
+      expect((await env.store().get('prod', 'gold'))?.intent).toBeUndefined();
+
+      const started = runOf(await env.apply([requested]));
+      expect(started.status, started.message).toBe('applied');
+      expect(env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
+    });
+  });
 });
 
 describe('a read that misses an audience is not its deletion', () => {

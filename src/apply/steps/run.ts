@@ -222,10 +222,13 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
       return followed(step, audienceId, settled.run, deps);
     } else {
       // Refused: sent and answered, whatever becomes of the write below (the intent kept, the
-      // next apply finds no run from it).
-      if (isRefusal(failure)) deps.marks?.sent(`run request sent and refused (${failure.message})`);
+      // next apply finds no run from it). Otherwise it started nothing, but the service refused
+      // nothing either (not sent, cancelled before it left, a proxy's page).
+      const refused = isRefusal(failure);
+      if (refused) deps.marks?.sent(`run request sent and refused (${failure.message})`);
       await clearIntent(store, pending);
       deps.marks?.recorded();
+      if (!refused) return result(step, 'failed', `run request failed: ${failure.message}`, { audienceId });
       // 422: a run in progress, or a guardrail (runs a day); neither is fixed by retrying now.
       const status = failure.status === 422 ? 'deferred' : 'failed';
       return result(step, status, `the service refused the run: ${failure.message}`, { audienceId });
