@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
 import { openStateStore } from '../../src/state/open.js';
@@ -7,6 +9,7 @@ import { apply, emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { reply, startAlteringProxy } from '../helpers/altering-proxy.js';
+import { startLateEndProxy } from '../helpers/late-end-proxy.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { aRecord, useTempDirs } from './helpers.js';
@@ -74,6 +77,51 @@ async function killRemovalAndLock(schema: string, key: string): Promise<void> {
     END $$;
     CREATE TRIGGER kill_removal BEFORE DELETE ON "${schema}".audiences
       FOR EACH ROW EXECUTE FUNCTION "${schema}".kill_removal();`);
+}
+
+/** The advisory lock the test holds while a write waits at the gate (gateFirstWriteWhere). */
+const GATE = 7357;
+
+/**
+ * Holds the first write whose `NEW` meets `condition` at a gate: its trigger waits for an
+ * advisory lock the returned session holds, until that session ends.
+ */
+async function gateFirstWriteWhere(schema: string, condition: string): Promise<pg.Client> {
+  await postgres.query(`
+    CREATE SEQUENCE "${schema}".gate_once;
+    CREATE FUNCTION "${schema}".gate_write() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF ${condition} THEN
+        IF nextval('"${schema}".gate_once') = 1 THEN
+          PERFORM pg_advisory_xact_lock(${GATE});
+        END IF;
+      END IF;
+      RETURN NEW;
+    END $$;
+    CREATE TRIGGER gate_write BEFORE INSERT OR UPDATE ON "${schema}".audiences
+      FOR EACH ROW EXECUTE FUNCTION "${schema}".gate_write();`);
+  const gate = new pg.Client({ connectionString: postgres.url });
+  await gate.connect();
+  await gate.query('SELECT pg_advisory_lock($1)', [GATE]);
+  return gate;
+}
+
+/**
+ * The server process of the write waiting at the gate, once one waits; fails with what the
+ * apply printed if it ended first.
+ */
+async function writerAtGate(applying: Promise<CliResult>): Promise<number> {
+  let ended: CliResult | undefined;
+  void applying.then((result) => (ended = result));
+  for (;;) {
+    const [waiting] = await postgres.query<{ pid: number }>(
+      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = ${GATE} AND objsubid = 1`,
+    );
+    if (waiting) return waiting.pid;
+    if (ended)
+      throw new Error(`the apply ended before its write reached the gate:\n${ended.stdout}${ended.stderr}`);
+    await sleep(20);
+  }
 }
 
 /** Requests the emulator received at `endpoint` (a mutating call: each one reached the service). */
@@ -597,6 +645,46 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
           'Stopped before the end (the state lock was lost): 1 step(s) not started; the next apply picks up where this one stopped.\n',
       );
       expectLostLockError(first, state);
+    });
+  });
+
+  // Both sessions ended at once (every session of the apply's terminated, a server restart),
+  // the write's end heard first: the write's failure was reported as such (57P01), the steps
+  // went on, and the apply ended with no note, the lock's end unheard.
+  it("an apply whose lock's session and write's session end together, the write's end heard first, reports the lost lock: the step's reason, the summary and the note", async () => {
+    await withEmulator({}, async (emulator) => {
+      const { dir, state, schema, env } = await goldOnPostgres(emulator);
+      const server = new URL(state);
+      const proxy = await startLateEndProxy({ host: server.hostname, port: Number(server.port) });
+      const viaProxy = new URL(state);
+      viaProxy.port = String(proxy.port);
+      // The write of the create's answer waits at the gate.
+      const gate = await gateFirstWriteWhere(schema, `NEW.body ? 'operationId'`);
+      try {
+        const applying = apply(dir.dir, viaProxy.href, env);
+        const writer = await writerAtGate(applying);
+        // The lock's session ends first, its end held back on the way; then the write's, whose
+        // end reaches the apply at once: it hears the write's end before the lock's.
+        const [lock] = await postgres.query<{ port: number }>(
+          `SELECT a.client_port AS port FROM pg_stat_activity a JOIN "${schema}".lock_state l ON a.pid = l.backend_pid`,
+        );
+        proxy.holdErrorOf(lock!.port);
+        await postgres.query(`SELECT ${LOCK_SESSION_ENDED(schema)}`);
+        await postgres.query('SELECT pg_terminate_backend($1, 60000)', [writer]);
+        const first = await applying;
+        expect(first.code, first.stdout).toBe(1);
+        expect(first.stdout).toMatch(
+          /FAILED +prod\/gold create: create sent \(202, operation .+\) but not recorded \(lost the connection holding the state lock of /,
+        );
+        expect(first.stdout).toContain(
+          '\nApply: 0 applied, 0 run(s) still running, 1 failed, 0 blocked, 0 deferred, 1 skipped.\n' +
+            'Stopped before the end (the state lock was lost): 1 step(s) not started; the next apply picks up where this one stopped.\n',
+        );
+        expectLostLockError(first, viaProxy.href);
+      } finally {
+        await gate.end();
+        await proxy.close();
+      }
     });
   });
 

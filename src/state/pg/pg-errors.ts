@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { redactText } from '../../log.js';
 import { AudiencectlError } from '../../errors.js';
 import { StateError } from '../errors.js';
@@ -38,6 +39,22 @@ const CONNECT_TIMEOUT =
 export function isTimeout(error: unknown): boolean {
   const message = error instanceof Error ? error.message : '';
   return QUERY_TIMEOUT.test(message) || CONNECT_TIMEOUT.test(message);
+}
+
+/** node-postgres's own texts for a connection that ended under it, or was closed before a statement. */
+const CONNECTION_ENDED =
+  /^(Connection terminated( unexpectedly)?|Client has encountered a connection error and is not queryable|Client was closed and is not queryable)$/;
+
+/**
+ * A statement that failed because its connection ended or could not be opened (the server
+ * terminated the session or is shutting down: SQLSTATE classes 08 and 57P; the socket was
+ * reset or refused): no refusal of the statement itself (a constraint, a permission, its SQL),
+ * nor a timeout, nor one of our errors.
+ */
+export function isConnectionEnd(error: unknown): boolean {
+  if (error instanceof pg.DatabaseError) return /^(08|57P)/.test(error.code ?? '');
+  if (!(error instanceof Error) || error instanceof AudiencectlError || isTimeout(error)) return false;
+  return CONNECTION_ENDED.test(error.message) || typeof (error as NodeJS.ErrnoException).syscall === 'string';
 }
 
 /** `30 s`, `1.5 s`, `300 ms`. */

@@ -30,7 +30,7 @@ import {
 import { SELECT_MANIFEST_CACHE, UPSERT_MANIFEST_CACHE } from './manifest-cache-rows.js';
 import { metaFormat } from '../meta-format.js';
 import { MIGRATIONS, assertCurrent, migrate, schemaVersion, sql } from './migrations.js';
-import { isTimeout, pgError } from './pg-errors.js';
+import { isConnectionEnd, isTimeout, pgError } from './pg-errors.js';
 import { acquireSession, heldBy, type LockSession } from './session.js';
 import { RecordWrites } from '../record-writes.js';
 import { pgInitCommand } from '../../text/paste-flags.js';
@@ -443,6 +443,11 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
         }
       });
     } catch (error) {
+      // Its connection ended: the lock's may have ended with it (every session of this
+      // process's terminated, a server restart), its end not heard yet. The lock connection
+      // is asked before the failure is said: a lock lost is said as such, as when its end is
+      // heard first; a lock still held leaves the write's own failure.
+      if (!this.#abandoned && isConnectionEnd(error)) await session.verify();
       throw this.#abandoned ?? this.#error(error, timeouts);
     }
   }

@@ -48,6 +48,11 @@ export type LockSession = {
   readonly lost: StateError | undefined;
   /** Called once when the lock connection fails. */
   onLost(listener: (error: StateError) => void): void;
+  /**
+   * Asks the lock connection now (the heartbeat's check, out of turn): resolves once it
+   * answered, or once its failure made the lock lost (`lost`, the listeners told).
+   */
+  verify(): Promise<void>;
   release(): Promise<void>;
 };
 
@@ -172,13 +177,11 @@ function session(
   const checkMs = Math.min(timeouts.queryMs, CHECK_TIMEOUT_MS);
   // node-postgres reads `query_timeout` per query too; its types leave it out.
   const check: pg.QueryConfig & { query_timeout: number } = { text: 'SELECT 1', query_timeout: checkMs };
-  let beating = false;
-  const heartbeat = setInterval(() => {
-    if (beating || lost()) return;
-    beating = true;
-    client
-      .query(check)
-      .catch((error: unknown) =>
+  /** One check: its failure, or no answer within checkMs, loses the lock (fail). */
+  const probe = (): Promise<void> =>
+    client.query(check).then(
+      () => undefined,
+      (error: unknown) =>
         fail(
           error instanceof Error && QUERY_TIMEOUT.test(error.message)
             ? new Error(`no answer to the lock connection's check within ${seconds(checkMs)}`, {
@@ -186,10 +189,14 @@ function session(
               })
             : error,
         ),
-      )
-      .finally(() => {
-        beating = false;
-      });
+    );
+  let beating = false;
+  const heartbeat = setInterval(() => {
+    if (beating || lost()) return;
+    beating = true;
+    void probe().finally(() => {
+      beating = false;
+    });
   }, HEARTBEAT_MS);
   heartbeat.unref();
   return {
@@ -203,6 +210,9 @@ function session(
       const already = lost();
       if (already) listener(already);
       else listeners.push(listener);
+    },
+    verify() {
+      return lost() ? Promise.resolve() : probe();
     },
     async release() {
       clearInterval(heartbeat);
