@@ -26,6 +26,12 @@ export type CallState = {
   tokenUsed: string | undefined;
   lastRetryAfterMs: number | undefined;
   lastFailure: AttemptFailure | undefined;
+  /**
+   * got's error of the first attempt that reached the service and left the outcome unknown (a
+   * 5xx, no answer after it left): whatever the attempts after it get, the call may have changed
+   * something (a retry IMS keeps unsent, its token refused, takes nothing back).
+   */
+  unknownOutcome: unknown;
 };
 
 export function callStateOf(

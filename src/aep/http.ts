@@ -2,6 +2,7 @@ import got, { type AfterResponseHook, type BeforeRequestHook, type Got, type Ret
 import type { Logger } from '../log.js';
 import { callStateOf, type CallState } from './call-state.js';
 import { readErrorBody, type ErrorBodyInfo } from './error-body.js';
+import { AepError } from './errors.js';
 import type { AepTimeouts } from './options.js';
 import { proxyAgents } from './proxy.js';
 import type { ServiceClock } from './service-clock.js';
@@ -9,6 +10,7 @@ import {
   backoffDelay,
   decideRetry,
   isNetworkFailure,
+  isOutcomeUnknown,
   retryAfterOf,
   type AttemptFailure,
   type RetryPolicy,
@@ -153,6 +155,9 @@ export function createHttp(deps: HttpDeps): Got {
     };
     if (parts.status === undefined) deps.report(state, { error: parts.errorCode ?? error.name });
     state.lastFailure = failure;
+    // Answered, or left without an answer; not failed before it left (beforeRequest's token).
+    const sent = parts.status !== undefined || (state.awaitingAnswer && !(error.cause instanceof AepError));
+    if (sent && isOutcomeUnknown(failure)) state.unknownOutcome ??= error;
     if (state.once) return 0;
     const retry = state.attempts - (state.renewed ? 1 : 0);
     const decision = decideRetry(failure, retry, deps.retry, deps.random);

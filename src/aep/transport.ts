@@ -2,8 +2,8 @@ import { RequestError, type Response } from 'got';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { componentLogger } from '../log.js';
-import type { CallState } from './call-state.js';
-import { AepError } from './errors.js';
+import { callFacts, type CallState } from './call-state.js';
+import { AepAuthError, AepError } from './errors.js';
 import { createHttp, type AttemptResult } from './http.js';
 import { abortedError, badResponse, httpError, networkError, redirectAnswer } from './http-error.js';
 import { DEFAULT_IMS_URL } from './ims-defaults.js';
@@ -142,6 +142,7 @@ export function createTransport(options: AepClientOptions): Transport {
       tokenUsed: undefined,
       lastRetryAfterMs: undefined,
       lastFailure: undefined,
+      unknownOutcome: undefined,
     };
     const send = (): Promise<Response<string>> =>
       state.budget.run<Response<string>>(
@@ -172,7 +173,7 @@ export function createTransport(options: AepClientOptions): Transport {
     } catch (error) {
       const awaitingAnswer = state.awaitingAnswer;
       report(state, { error: signal?.aborted ? 'ABORTED' : errorName(error) });
-      throw toAepError(error, state, awaitingAnswer);
+      throw keptUnknown(toAepError(error, state, awaitingAnswer), state);
     }
   }
 
@@ -252,4 +253,24 @@ function toAepError(error: unknown, state: CallState, awaitingAnswer: boolean): 
   if (error instanceof RequestError || parts.errorCode !== undefined)
     return networkError(parts, state, error);
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * IMS refused the token a retry needed (AEP_AUTH: thrown before the retry was sent) after an
+ * attempt that reached the service with its outcome unknown (a 5xx, no answer): the call was
+ * sent and may have changed something. The error keeps that (outcomeUnknown, as a 5xx after the
+ * retries is), saying what that attempt got, then the refusal as why it was not retried.
+ */
+function keptUnknown(error: Error, state: CallState): Error {
+  if (!(error instanceof AepAuthError) || state.unknownOutcome === undefined) return error;
+  const earlier = toAepError(state.unknownOutcome, state, true);
+  return new AepAuthError({
+    message: `${earlier.message} It could not be retried: ${error.message}`,
+    status: error.status,
+    imsError: error.imsError,
+    requestId: earlier instanceof AepError ? earlier.requestId : undefined,
+    outcomeUnknown: true,
+    ...callFacts(state),
+    cause: error,
+  });
 }

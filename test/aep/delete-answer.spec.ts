@@ -123,3 +123,59 @@ describe('an apply whose DELETE is answered 200 with an error document', () => {
     });
   });
 });
+
+// A retry IMS keeps unsent (the token it needs refused) takes nothing back from an attempt
+// that reached the service: the IMS refusal alone was thrown, said nothing of the 500, and
+// the delete intent was cleared as for a DELETE never sent.
+describe('an apply whose DELETE is answered 500, its retry kept unsent by IMS refusing a new token', () => {
+  it('says its outcome unknown, names the refusal as why it was not retried, and keeps the delete intent', async () => {
+    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+      const proxy = await startAlteringProxy(emulator.url, { emptyBodies: true });
+      const stateDir = await mkdtemp(path.join(tmpdir(), 'audiencectl-delete-answer-'));
+      try {
+        const env = executorEnv(emulator, stateDir, proxy.url);
+        const gold = manifestObject('gold', { ingestion: { onCreate: false } });
+        const silver = manifestObject('silver', { ingestion: { onCreate: false } });
+        await env.apply([gold, silver]);
+        const silverId = (await env.store().get('prod', 'silver'))?.audienceId;
+        expect(silverId).toEqual(expect.any(String));
+
+        // The DELETE is answered 500; its retry is refused the token (expired: 100911-400), and
+        // IMS refuses every token asked for from now on, so the retry after it is never sent.
+        emulator.control.queueFault({ kind: 'error500', endpoint: 'deleteAudience' });
+        emulator.control.queueFault({
+          kind: 'clientError',
+          status: 400,
+          errorCode: '100911-400',
+          endpoint: 'deleteAudience',
+        });
+        proxy.alter((seen) =>
+          seen.path === '/ims/token/v3'
+            ? reply(401, { error: 'invalid_client', error_description: 'invalid client_secret parameter' })
+            : undefined,
+        );
+        const first = await env.apply([gold]);
+        proxy.alter(undefined);
+        expect(emulator.control.counters().byEndpoint.deleteAudience.requests).toBe(2);
+        const step = first.report?.results.find((result) => result.step.key === 'silver');
+        expect(step?.status).toBe('failed');
+        expect(step?.message).toMatch(
+          /^DELETE failed: .*HTTP 500.*The change may or may not have been made\. It could not be retried: IMS refused the client secret .*; its delete intent is kept, from which the next apply settles it$/,
+        );
+        expect((await env.store().get('prod', 'silver'))?.intent?.kind).toBe('delete');
+
+        // A client of its own (a new process): IMS's refusal is not remembered.
+        const next = await executorEnv(emulator, stateDir, proxy.url).apply([gold]);
+        expect(next.report?.results.map((result) => [result.step.key, result.status])).toEqual([
+          ['silver', 'applied'],
+        ]);
+        expect(await env.store().get('prod', 'silver')).toBeUndefined();
+        const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+        expect(remote.map((live) => live.audienceName)).toEqual(['Audience gold']);
+      } finally {
+        await proxy.close();
+        await rm(stateDir, { recursive: true, force: true });
+      }
+    });
+  });
+});

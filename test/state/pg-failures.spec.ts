@@ -372,6 +372,53 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
     },
   );
 
+  // A retry IMS keeps unsent (the token it needs refused) takes nothing back from the 500
+  // before it: the IMS refusal alone was thrown, as for a PATCH never sent.
+  it('a PATCH answered 500 whose retry IMS keeps unsent, its answer not recorded as the lock is lost, is a failed update said sent with its outcome unknown, naming the refusal', async () => {
+    await withEmulator({}, async (emulator) => {
+      const proxy = await startAlteringProxy(emulator.url);
+      try {
+        const { dir, state, schema } = await goldOnPostgres(emulator);
+        const env = emulatorEnv(emulator, { AEP_IMS_URL: `${proxy.url}/ims/token/v3` });
+        expect((await apply(dir.dir, state, env)).code).toBe(0);
+        await dir.write([manifestObject('gold', { spec: { description: 'Gold, revised' } })]);
+        // The apply's first token is issued; every token asked for after it is refused by IMS.
+        let tokens = 0;
+        proxy.alter((answer) =>
+          answer.path === '/ims/token/v3' && ++tokens > 1
+            ? reply(401, { error: 'invalid_client', error_description: 'invalid client_secret parameter' })
+            : undefined,
+        );
+        // The PATCH is answered 500; its retry is refused the token (expired: 100911-400), and
+        // the retry after the renewal IMS refuses is never sent.
+        emulator.control.queueFault({ kind: 'error500', endpoint: 'patchAudience' });
+        emulator.control.queueFault({
+          kind: 'clientError',
+          status: 400,
+          errorCode: '100911-400',
+          endpoint: 'patchAudience',
+        });
+        // The write that clears the PATCH's intent after its failure, and the lock, both end.
+        await killFirstWriteWhere(schema, `NOT NEW.body ? 'intent'`, true);
+        const first = await apply(dir.dir, state, env);
+        expect(first.code, first.stdout).toBe(1);
+        expect(requestsTo(emulator, 'patchAudience')).toBe(2);
+        expect(first.stdout).toMatch(
+          /FAILED +prod\/gold update: PATCH sent, its outcome unknown \(.*HTTP 500.*It could not be retried: IMS refused the client secret .*\) but not recorded \(.+\): the next apply resolves it/,
+        );
+        proxy.alter(undefined);
+        const second = await apply(dir.dir, state, env);
+        expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
+        expect(requestsTo(emulator, 'patchAudience')).toBe(3);
+        expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')[0]?.description).toBe(
+          'Gold, revised',
+        );
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+
   it('a DELETE answered whose record is not removed as the lock is lost is a failed delete said sent; the next apply finishes it, no audience left recorded', async () => {
     await withEmulator({}, async (emulator) => {
       const { dir, state, schema, env } = await goldOnPostgres(emulator);
