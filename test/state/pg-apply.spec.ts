@@ -18,7 +18,12 @@ const MANIFESTS = Array.from({ length: 6 }, (_, i) =>
   manifestObject(`aud-${i}`, { ingestion: { onCreate: i < 3 } }),
 );
 
-type Running = { exited: Promise<CliResult>; kill(): void };
+type Running = {
+  exited: Promise<CliResult>;
+  kill(): void;
+  /** Resolves once the process printed `pattern` (stdout or stderr); rejects if it exits first. */
+  printed(pattern: RegExp): Promise<void>;
+};
 
 function startApply(dir: string, state: string, env: Record<string, string>, ...flags: string[]): Running {
   const child = spawn(process.execPath, [CLI, 'apply', dir, '--state', state, '--auto-approve', ...flags], {
@@ -26,12 +31,36 @@ function startApply(dir: string, state: string, env: Record<string, string>, ...
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const watchers = new Set<() => void>();
+  const wake = () => {
+    for (const check of watchers) check();
+  };
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    wake();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    wake();
+  });
   const exited = new Promise<CliResult>((resolve) =>
     child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr })),
   );
-  return { exited, kill: () => child.kill('SIGKILL') };
+  const printed = (pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!pattern.test(stdout + stderr)) return;
+        watchers.delete(check);
+        resolve();
+      };
+      watchers.add(check);
+      check();
+      void exited.then((result) => {
+        if (watchers.delete(check))
+          reject(new Error(`exited ${result.code} before printing ${pattern}:\n${stdout}${stderr}`));
+      });
+    });
+  return { exited, kill: () => child.kill('SIGKILL'), printed };
 }
 
 async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
@@ -84,20 +113,33 @@ async function setup(emulator: TestEmulator, latencyMs = 50) {
 describe('apply processes on one PostgreSQL state', { timeout: 180_000 }, () => {
   it('two at once: one is refused, one waits and finds nothing left to do; nothing interleaves', async () => {
     await withEmulator({}, async (emulator) => {
-      // Answers slow enough that the first apply is still at work when the others start.
-      const { dir, state, env } = await setup(emulator, 2_000);
-      const first = startApply(dir, state, env);
-      await until(() => creates(emulator) >= 1, 'the first apply creating');
-      const refused = await apply(dir, state, env);
-      expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(/is locked by pid \d+ on host .* \(audiencectl apply\)/);
-      const waiting = startApply(dir, state, env, '--lock-timeout', '120');
-      const [a, b] = await Promise.all([first.exited, waiting.exited]);
-      expect(a.code, a.stderr).toBe(0);
-      expect(b.code, b.stderr).toBe(0);
-      expect(b.stdout).toContain('No changes.');
-      expect(creates(emulator)).toBe(MANIFESTS.length);
-      expectNoDuplicates(emulator);
+      const { dir, state, env } = await setup(emulator);
+      // The first apply's first create is answered only once the others have started: the
+      // refused one has ended, and the waiting one says it waits for the lock.
+      const held = gate();
+      let createsSeen = 0;
+      const stopHolding = emulator.control.observeRequests((request) =>
+        request.endpoint === 'createAudience' && (createsSeen += 1) === 1 ? held.promise : undefined,
+      );
+      try {
+        const first = startApply(dir, state, env);
+        await until(() => createsSeen >= 1, 'the first apply creating');
+        const refused = await apply(dir, state, env);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(/is locked by pid \d+ on host .* \(audiencectl apply\)/);
+        const waiting = startApply(dir, state, env, '--lock-timeout', '120');
+        await waiting.printed(/Waiting up to 120 s for the state lock held by /);
+        held.open();
+        const [a, b] = await Promise.all([first.exited, waiting.exited]);
+        expect(a.code, a.stderr).toBe(0);
+        expect(b.code, b.stderr).toBe(0);
+        expect(b.stdout).toContain('No changes.');
+        expect(creates(emulator)).toBe(MANIFESTS.length);
+        expectNoDuplicates(emulator);
+      } finally {
+        held.open();
+        stopHolding();
+      }
     });
   });
 
@@ -184,3 +226,10 @@ describe('apply processes on one PostgreSQL state', { timeout: 180_000 }, () => 
     });
   });
 });
+
+/** A promise and its resolve, for a test to say when something may go on. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
