@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { executorEnv } from '../helpers/executor-env.js';
 import { applyKilledAt } from '../helpers/kill-at.js';
 import { startAlteringProxy } from '../helpers/altering-proxy.js';
@@ -28,7 +29,11 @@ import { importAudience } from '../../src/state/repair.js';
 // only keeps the name of its deleted audience (no create of ours under way) is someone else's,
 // as the apply's own 409 would take it: counted as already ingested, as before.
 //
-// Spawned from dist/ against the emulator over HTTP; run `npm run build` first.
+// Spawned from dist/ against the emulator over HTTP; run `npm run build` first. What only sets a
+// story up (silver applied so that the store shows audiencectl's account, a first apply, machine
+// A's apply whose POSTs never arrive) runs the same CLI entry in this process: those applies
+// assert only their exit code, and every step a story asserts the output or outcome of is a
+// process of its own.
 
 const ORG = DEMO_CLIENT.orgId;
 const HOUR_MS = 3_600_000;
@@ -57,7 +62,17 @@ async function expectTakenAsTheirs(state: string, id: string): Promise<void> {
   ]);
 }
 
-type Story = { dir: string; state: string; cli: (...args: string[]) => ReturnType<typeof runCli> };
+type Story = {
+  dir: string;
+  state: string;
+  /** The built CLI, spawned: the steps each story is about (the applies it asserts on, the import). */
+  cli: (...args: string[]) => ReturnType<typeof runCli>;
+  /**
+   * The same command in this process (the CLI's own entry, the same code and output): the
+   * setting up of a story, which needs no process of its own (a spawn costs ~0.4 s of CPU).
+   */
+  setUp: (...args: string[]) => ReturnType<typeof runCli>;
+};
 
 /**
  * A fresh emulator state, gold's manifest (onCreate) and a store at `state`. `filter`: whether
@@ -77,18 +92,23 @@ async function story(state: string, filter: 'refused' | 'accepted' = 'refused'):
   await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: true } }));
   await ensureDirStore(state);
   const env = emulatorEnv(emulator());
-  return { dir, state, cli: (...args) => runCli([...args, '--state', state], { env }) };
+  return {
+    dir,
+    state,
+    cli: (...args) => runCli([...args, '--state', state], { env }),
+    setUp: (...args) => runCliInProcess([...args, '--state', state], { env }),
+  };
 }
 
 /**
  * silver applied first (gold's manifest set aside): its create operation's answer shows audiencectl's own account
  * (createdBy), which the apply's lookup and the import compare creators with.
  */
-async function knownAccount({ cli, dir }: Story): Promise<void> {
+async function knownAccount({ setUp, dir }: Story): Promise<void> {
   const aside = path.join(path.dirname(dir), 'gold.yaml.aside');
   await rename(path.join(dir, 'gold.yaml'), aside);
   await writeFile(path.join(dir, 'silver.yaml'), manifestYaml('silver', { ingestion: { onCreate: false } }));
-  const applied = await cli('apply', dir, '--auto-approve');
+  const applied = await setUp('apply', dir, '--auto-approve');
   expect(applied.code, applied.stdout + applied.stderr).toBe(0);
   await rename(aside, path.join(dir, 'gold.yaml'));
 }
@@ -308,7 +328,7 @@ describe('state import of the audience of a create another machine resumed and s
     await knownAccount(s);
     emulator().control.updateSettings({ clockOffsetMs: 5 * 60_000 });
     emulator().control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 10 });
-    const onA = await s.cli('apply', s.dir, '--auto-approve');
+    const onA = await s.setUp('apply', s.dir, '--auto-approve');
     expect(onA.code).toBe(1);
     emulator().control.clearFaults();
     const began = await recordOf(s.state);
@@ -515,7 +535,7 @@ describe.each([
 describe('state import into a record that keeps only the name of its deleted audience', () => {
   it("takes the audience as someone else's: counted as already ingested, and no run is started", async () => {
     const s = await story(path.join(await tempDir(), 'state'), 'accepted');
-    expect((await s.cli('apply', s.dir, '--auto-approve')).code).toBe(0);
+    expect((await s.setUp('apply', s.dir, '--auto-approve')).code).toBe(0);
     const first = (await recordOf(s.state))!;
     // Deleted in the UI; the refresh's re-create meets the name the service still holds.
     emulator().control.uiDeleteAudience(ORG, 'prod', first.audienceId!);
