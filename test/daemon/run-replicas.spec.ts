@@ -18,6 +18,7 @@ import {
   cleanUp,
   controllerEnv,
   eventually,
+  eventuallyLogged,
   killLeftovers,
   startController,
   type ControllerProcess,
@@ -75,7 +76,8 @@ async function roles(of: ControllerProcess[]): Promise<string[]> {
 
 /** The one replica that leads, once exactly one does. */
 async function theLeader(of: ControllerProcess[]): Promise<ControllerProcess> {
-  const found = await eventually(
+  const found = await eventuallyLogged(
+    of,
     () => roles(of),
     (r) => r.filter((role) => role === 'leader').length === 1,
     30_000,
@@ -106,7 +108,8 @@ async function settledOn(leader: ControllerProcess, em: RunningEmulator): Promis
     60_000,
     'every audience created',
   );
-  await eventually(
+  await eventuallyLogged(
+    [leader],
     () => leader.status(),
     (s) => s.reconcile.lastResult === 'success' && s.plan !== null && s.reconcile.running === false,
     60_000,
@@ -124,7 +127,8 @@ describe('audiencectl run replicas on one PostgreSQL state', { timeout: 180_000 
 
     await dir.write(MANIFESTS);
     // The standby sees the new revision too (its checkout stays fresh) but reconciles nothing.
-    await eventually(
+    await eventuallyLogged(
+      [standby],
       () => standby.status(),
       (s) => s.source.revision !== null,
       30_000,
@@ -261,7 +265,8 @@ describe('audiencectl run replicas on one PostgreSQL state', { timeout: 180_000 
         // frees the lock: the standby takes over and settles what the leader left.
         proxy.cutTarget();
         await theLeader([standby!]);
-        await eventually(
+        await eventuallyLogged(
+          [standby!],
           () => standby!.status(),
           (s) => s.reconcile.lastResult === 'success' && s.plan !== null && s.reconcile.running === false,
           60_000,

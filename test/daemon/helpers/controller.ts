@@ -19,6 +19,8 @@ export type ControllerProcess = {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
   /** Resolves when a log line matching `match` appears. */
   waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Calls `listener` after each batch of log lines; returns the unsubscribe. */
+  onLog(listener: () => void): () => void;
 };
 
 /** Everything the child needs to reach `emulator`, and nothing inherited that would change its behaviour. */
@@ -51,6 +53,52 @@ export async function assertBuilt(): Promise<void> {
 
 export async function sleep(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * `eventually`, reading again only once one of `watched` has logged since the last read (or
+ * `idleMs` passed without a line): a controller's state changes with what it logs, and polling
+ * its /status every 25 ms, with two or three replicas for seconds, cost each side CPU. At most
+ * one read per 25 ms, as `eventually`.
+ */
+export async function eventuallyLogged<T>(
+  watched: readonly ControllerProcess[],
+  read: () => T | Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 10_000,
+  what = 'condition',
+  idleMs = 250,
+): Promise<T> {
+  let logged = false;
+  let wake: (() => void) | undefined;
+  const stops = watched.map((controller) =>
+    controller.onLog(() => {
+      logged = true;
+      wake?.();
+    }),
+  );
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      logged = false;
+      const value = await read();
+      if (done(value)) return value;
+      if (Date.now() > deadline)
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${JSON.stringify(value)}`);
+      await sleep(25);
+      if (!logged) {
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          timer = setTimeout(resolve, idleMs);
+        });
+        clearTimeout(timer);
+        wake = undefined;
+      }
+    }
+  } finally {
+    for (const stop of stops) stop();
+  }
 }
 
 /** Polls `read` until `done` holds; returns the last value read. */
@@ -178,6 +226,10 @@ export async function startController(
     logs,
     stdout: () => stdout,
     waitForLog,
+    onLog(listener) {
+      waiters.add(listener);
+      return () => void waiters.delete(listener);
+    },
     async status() {
       const response = await fetch(`${url}/status`);
       return (await response.json()) as StatusSnapshot;
