@@ -145,8 +145,33 @@ export function networkError(parts: TransportErrorParts, state: CallState, error
   });
 }
 
-/** The caller's signal aborted the call. */
-export function abortedError(state: CallState, inFlight: boolean, cause: unknown): AepError {
+/**
+ * The caller's signal aborted the call. `earlier`: what an attempt before it got that reached
+ * the service and left the outcome unknown (a 5xx, no answer), the call cancelled in the wait
+ * for its retry or during the retry: the change may have been made, whatever the retry did not
+ * get to say. Said as that attempt's failure, then the cancellation.
+ */
+export function abortedError(
+  state: CallState,
+  inFlight: boolean,
+  cause: unknown,
+  earlier?: AepError,
+): AepError {
+  if (earlier !== undefined) {
+    const when = inFlight
+      ? 'Its retry was cancelled before it was answered.'
+      : 'The call was cancelled before its retry was sent.';
+    return new AepError({
+      code: 'AEP_ABORTED',
+      message: `${earlier.message} ${when}`,
+      status: earlier.status,
+      platformCode: earlier.platformCode,
+      requestId: earlier.requestId,
+      outcomeUnknown: true,
+      ...callFacts(state),
+      cause: plainCause(cause, redactText),
+    });
+  }
   const outcomeUnknown = inFlight && isOutcomeUnknown({ method: state.method, errorCode: 'ABORTED' });
   return new AepError({
     code: 'AEP_ABORTED',

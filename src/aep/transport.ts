@@ -247,12 +247,28 @@ function toAepError(error: unknown, state: CallState, awaitingAnswer: boolean): 
   // Errors thrown inside got's hooks (the token, an aborted wait) arrive wrapped.
   const inner = error instanceof RequestError ? error.cause : undefined;
   if (inner instanceof AepError || inner instanceof UsageError) return inner;
-  if (state.signal?.aborted) return abortedError(state, awaitingAnswer, error);
+  // Cancelled in the wait for a retry (or during it): an earlier attempt's unknown outcome stands.
+  if (state.signal?.aborted) return abortedError(state, awaitingAnswer, error, earlierUnknown(state));
+  return attemptError(error, state);
+}
+
+/** A failed attempt's error as the call's: the answer it got, or none (a network error, a timeout). */
+function attemptError(error: unknown, state: CallState): Error {
   const parts = requestErrorParts(error);
   if (parts.status !== undefined) return httpError({ ...parts, status: parts.status }, state);
   if (error instanceof RequestError || parts.errorCode !== undefined)
     return networkError(parts, state, error);
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * What the first attempt that reached the service with its outcome unknown got (a 5xx, no
+ * answer: CallState.unknownOutcome), as an error; undefined when no attempt did.
+ */
+function earlierUnknown(state: CallState): AepError | undefined {
+  if (state.unknownOutcome === undefined) return undefined;
+  const earlier = attemptError(state.unknownOutcome, state);
+  return earlier instanceof AepError ? earlier : undefined;
 }
 
 /**
@@ -262,13 +278,14 @@ function toAepError(error: unknown, state: CallState, awaitingAnswer: boolean): 
  * retries is), saying what that attempt got, then the refusal as why it was not retried.
  */
 function keptUnknown(error: Error, state: CallState): Error {
-  if (!(error instanceof AepAuthError) || state.unknownOutcome === undefined) return error;
-  const earlier = toAepError(state.unknownOutcome, state, true);
+  if (!(error instanceof AepAuthError)) return error;
+  const earlier = earlierUnknown(state);
+  if (earlier === undefined) return error;
   return new AepAuthError({
     message: `${earlier.message} It could not be retried: ${error.message}`,
     status: error.status,
     imsError: error.imsError,
-    requestId: earlier instanceof AepError ? earlier.requestId : undefined,
+    requestId: earlier.requestId,
     outcomeUnknown: true,
     ...callFacts(state),
     cause: error,

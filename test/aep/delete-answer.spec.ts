@@ -25,6 +25,7 @@ const PLATFORM_ERROR = {
 const GATEWAY_ERROR = { error_code: '403003', message: 'Api Key is invalid' };
 
 const isDelete = (answer: Answer) => answer.method === 'DELETE';
+const HOUR = 3_600_000;
 
 describe('a DELETE answered 2xx is a deletion only when its body is not an error', () => {
   const emulator = useEmulator({ operationDelayMs: 0 });
@@ -169,6 +170,68 @@ describe('an apply whose DELETE is answered 500, its retry kept unsent by IMS re
         expect(next.report?.results.map((result) => [result.step.key, result.status])).toEqual([
           ['silver', 'applied'],
         ]);
+        expect(await env.store().get('prod', 'silver')).toBeUndefined();
+        const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+        expect(remote.map((live) => live.audienceName)).toEqual(['Audience gold']);
+      } finally {
+        await proxy.close();
+        await rm(stateDir, { recursive: true, force: true });
+      }
+    });
+  });
+});
+
+// Cancelled (Ctrl-C, SIGTERM, a lost lock) while the client waits to retry a DELETE answered
+// 500: the attempt that reached the service may have deleted the audience (here it did, the
+// 500 a gateway's after the service's 204). The cancellation alone was said, as of a DELETE
+// never sent, and its intent cleared: the next apply said the audience "was already deleted
+// outside audiencectl" of audiencectl's own DELETE.
+describe('an apply cancelled while its DELETE, answered 500, waits to be retried', () => {
+  it('says the DELETE sent, its outcome unknown, and keeps its intent; the next apply finishes the delete as its own', async () => {
+    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+      const proxy = await startAlteringProxy(emulator.url, { emptyBodies: true });
+      const stateDir = await mkdtemp(path.join(tmpdir(), 'audiencectl-delete-answer-'));
+      try {
+        const env = executorEnv(emulator, stateDir, proxy.url);
+        const gold = manifestObject('gold', { ingestion: { onCreate: false } });
+        const silver = manifestObject('silver', { ingestion: { onCreate: false } });
+        await env.apply([gold, silver]);
+        const silverId = (await env.store().get('prod', 'silver'))?.audienceId;
+        expect(silverId).toEqual(expect.any(String));
+
+        // The service deletes silver; the answer the client gets is a 500. The client waits an
+        // hour before its retry, and the apply is cancelled once the client has the 500 (its
+        // request event): on the next turn of the event loop, after the microtasks in which got
+        // asks for the delay and starts the wait.
+        proxy.alter((seen) => (isDelete(seen) ? reply(500, PLATFORM_ERROR) : undefined));
+        const cancel = new AbortController();
+        const waiting = executorEnv(emulator, stateDir, proxy.url, undefined, {
+          retry: { baseDelayMs: 2 * HOUR, maxDelayMs: 2 * HOUR },
+          random: () => 0.5,
+          onRequest: (event) => {
+            if (event.endpoint === 'deleteAudience' && event.status === 500)
+              setImmediate(() => cancel.abort());
+          },
+        });
+        const first = await waiting.apply([gold], { signal: cancel.signal });
+        proxy.alter(undefined);
+        expect(emulator.control.counters().byEndpoint.deleteAudience.requests).toBe(1);
+        const step = first.report?.results.find((result) => result.step.key === 'silver');
+        expect(step?.status).toBe('failed');
+        expect(step?.message).toMatch(
+          /^DELETE failed: .*HTTP 500.*The change may or may not have been made\. The call was cancelled before its retry was sent\.?; its delete intent is kept, from which the next apply settles it$/,
+        );
+        expect((await env.store().get('prod', 'silver'))?.intent?.kind).toBe('delete');
+
+        const resumed: string[] = [];
+        const next = await env.apply([gold], {
+          review: (_plan, notes) => {
+            resumed.push(...notes);
+            return true;
+          },
+        });
+        expect(resumed).toEqual([`prod/silver: finished an interrupted delete of ${silverId}`]);
+        expect(next.plan.steps).toEqual([]);
         expect(await env.store().get('prod', 'silver')).toBeUndefined();
         const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
         expect(remote.map((live) => live.audienceName)).toEqual(['Audience gold']);

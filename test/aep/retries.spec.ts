@@ -15,6 +15,8 @@ beforeEach(() => {
   emulator.control.resetCounters();
 });
 
+const HOUR = 3_600_000;
+
 function requestsTo(
   endpoint: keyof ReturnType<RunningEmulator['control']['counters']>['byEndpoint'],
 ): number {
@@ -198,6 +200,56 @@ describe('cancellation', () => {
       answer();
       stop();
     }
+  });
+
+  // The client waits an hour before a retry; the caller gives up once the client has the
+  // answer (its request event), on the next turn of the event loop: after the microtasks in
+  // which got asks for the delay and starts the wait (or, after a 429, the pause at the gate).
+  function cancelledInRetryWait(status: number) {
+    const controller = new AbortController();
+    const client = clientFor(emulator, {
+      retry: { baseDelayMs: 2 * HOUR, maxDelayMs: 2 * HOUR, rateLimitPauseMs: HOUR },
+      random: () => 0.5,
+      onRequest: (event) => {
+        if (event.status === status) setImmediate(() => controller.abort());
+      },
+    });
+    return { client, signal: controller.signal };
+  }
+
+  // The attempt that reached the service may have made the change: the cancellation alone
+  // was said, outcome known, as of a call never sent.
+  it.each(['deleteAudience', 'patchAudience'] as const)(
+    '%s answered 500, cancelled while waiting to retry: outcome unknown, the 500 said, no retry sent',
+    async (endpoint) => {
+      const audienceId = await createAndWait(clientFor(emulator), 'prod', spec());
+      emulator.control.resetCounters();
+      emulator.control.queueFault({ kind: 'error500', endpoint });
+      const { client, signal } = cancelledInRetryWait(500);
+      const call =
+        endpoint === 'deleteAudience'
+          ? client.deleteAudience('prod', audienceId, { signal })
+          : client.patchAudience('prod', audienceId, { description: 'cancelled' }, { signal });
+      const error = await failure(call);
+      expect(error).toMatchObject({ code: 'AEP_ABORTED', outcomeUnknown: true, status: 500, attempts: 1 });
+      expect(error.message).toMatch(
+        new RegExp(
+          `^AEP failed to process the request; retry later \\(${endpoint} in sandbox "prod"; HTTP 500, 100970-500, request id [^)]+\\)\\. .*The change may or may not have been made\\. The call was cancelled before its retry was sent\\.$`,
+        ),
+      );
+      expect(requestsTo(endpoint)).toBe(1);
+    },
+  );
+
+  it('a run request answered 429, cancelled while waiting to retry: outcome known (refused), nothing started', async () => {
+    const audienceId = await createAndWait(clientFor(emulator), 'prod', spec());
+    emulator.control.resetCounters();
+    emulator.control.queueFault({ kind: 'clientError', status: 429, endpoint: 'startRun' });
+    const { client, signal } = cancelledInRetryWait(429);
+    const error = await failure(client.startRun('prod', audienceId, { dataFilterStartTime: 0 }, { signal }));
+    expect(error).toMatchObject({ code: 'AEP_ABORTED', outcomeUnknown: false });
+    expect(requestsTo('startRun')).toBe(1);
+    expect(emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', audienceId)).toEqual([]);
   });
 
   it('an aborted signal before the call sends nothing', async () => {

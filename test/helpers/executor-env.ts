@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { createAepClient, type AepHttpClient } from '../../src/aep/client.js';
+import type { AepClientOptions } from '../../src/aep/options.js';
 import type { CompatOptions } from '../../src/aep/compat.js';
 import { applyOnce, type ApplyInput, type ApplyOutcome } from '../../src/apply/apply-flow.js';
 import { systemClock } from '../../src/apply/clock.js';
@@ -78,13 +79,15 @@ export function loadManifestObjects(manifests: readonly ManifestInput[], sandbox
 /**
  * The executor against `emulator`, with its state in `stateDir` (left to the caller to remove).
  * `via`: a URL standing in for the emulator's (test/helpers/altering-proxy.ts); `compat`:
- * the client's `api` settings (a configuration file's `api.deletePath`, say).
+ * the client's `api` settings (a configuration file's `api.deletePath`, say); `clientOptions`:
+ * the client's options beyond these (its retry backoff, an `onRequest` listener).
  */
 export function executorEnv(
   emulator: TestEmulator,
   stateDir: string,
   via?: string,
   compat?: CompatOptions,
+  clientOptions: Partial<AepClientOptions> = {},
 ): ExecutorEnv {
   const url = via ?? emulator.url;
   const client = createAepClient({
@@ -96,6 +99,7 @@ export function executorEnv(
     },
     retry: { baseDelayMs: 5, maxDelayMs: 20, rateLimitPauseMs: 20 },
     ...(compat ? { compat } : {}),
+    ...clientOptions,
   });
   const store = () => new FileStateStore(stateDir);
   const run = (input: ApplyInput, call: ApplyCall = {}) =>
