@@ -219,7 +219,7 @@ describe('an apply cancelled while its DELETE, answered 500, waits to be retried
         const step = first.report?.results.find((result) => result.step.key === 'silver');
         expect(step?.status).toBe('failed');
         expect(step?.message).toMatch(
-          /^DELETE failed: .*HTTP 500.*The change may or may not have been made\. The call was cancelled before its retry was sent\.?; its delete intent is kept, from which the next apply settles it$/,
+          /^DELETE failed: .*HTTP 500.*The change may or may not have been made\. The call was cancelled before its retry was sent; its delete intent is kept, from which the next apply settles it$/,
         );
         expect((await env.store().get('prod', 'silver'))?.intent?.kind).toBe('delete');
 

@@ -144,7 +144,7 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
         return result(
           step,
           'failed',
-          `DELETE failed: ${failure.message}; its delete intent is kept, from which the next apply settles it`,
+          `DELETE failed: ${failure.message.replace(/\.$/, '')}; its delete intent is kept, from which the next apply settles it`,
           { audienceId: id },
         );
       }
