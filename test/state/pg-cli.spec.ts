@@ -323,6 +323,32 @@ describe('the database password', { timeout: 90_000 }, () => {
       await held.close();
     }
   });
+  it("a repair command refused by the lock closes its connections as it exits (it lingered for the pool's 10 s idle time)", async () => {
+    const location = await postgres.freshLocation();
+    const held = await openStateStore(location);
+    await held.lock({ command: 'test-holder' });
+    const sessions = async () =>
+      (
+        await postgres.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'audiencectl'",
+        )
+      )[0]?.n;
+    try {
+      const holders = await sessions();
+      const refused = await runCliInProcess(
+        ['state', 'forget', 'gold', '--sandbox', 'prod', '--lock-timeout', '0'],
+        {
+          env: { AUDIENCECTL_STATE: location },
+        },
+      );
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/is locked by pid \d+ on host .* \(test-holder\)/);
+      // Closed before the command returned: the server shows only the holder's sessions.
+      expect(await sessions()).toBe(holders);
+    } finally {
+      await held.close();
+    }
+  });
   it('an empty --state-password-file: one line naming the file, not "none was given"', async () => {
     const { bare } = split(await postgres.freshLocation());
     const passwordFile = path.join(await tempDir(), 'password');

@@ -44,9 +44,11 @@ export async function withLock<T>(
   orgOf?: OrgOf,
 ) {
   const store = await openStoreFor(options);
-  if (orgOf) store.useOrgs(orgOf);
-  await lockForCommand(store, options.lockTimeout, `audiencectl state ${command}`);
+  // Closed on a refused lock too: a PostgreSQL store's open connections would keep the
+  // process alive for the pool's idle time after the refusal was printed.
   try {
+    if (orgOf) store.useOrgs(orgOf);
+    await lockForCommand(store, options.lockTimeout, `audiencectl state ${command}`);
     return await fn(store);
   } finally {
     await store.close();
