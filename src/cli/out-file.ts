@@ -84,14 +84,18 @@ export async function assertOutElsewhere(file: string, places: ReadPlaces, flag:
 
 /**
  * What a write to `file` replaces: the file a symlink points to (the link is kept), or
- * `file`. A device, FIFO or /proc entry (`--out /dev/stdout`) is written as it is: there
- * is no content to keep and nothing to rename over.
+ * `file`. A device, FIFO or /proc entry, and a link under /dev to one of this process's
+ * descriptors (`--out /dev/stdout`, `/dev/fd/3`, which may lead to a file the shell
+ * redirected to), are written as they are: there is no content to keep, or renaming over
+ * it would leave the shell's descriptor on the old file. A regular file under /dev (the
+ * tmpfs /dev/shm) is replaced like any other.
  */
 async function replaceTarget(file: string): Promise<{ path: string; inPlace: boolean }> {
   const target = await linkTarget(file);
-  const resolved = path.resolve(target);
-  if (/^\/(?:dev|proc)\//.test(resolved) || /^\/(?:dev|proc)\//.test(path.resolve(file)))
+  const named = path.resolve(file);
+  if (named.startsWith('/proc/') || path.resolve(target).startsWith('/proc/'))
     return { path: target, inPlace: true };
+  if (named.startsWith('/dev/') && target !== file) return { path: target, inPlace: true };
   const kind = await stat(target).catch(() => undefined);
   return { path: target, inPlace: kind !== undefined && !kind.isFile() };
 }

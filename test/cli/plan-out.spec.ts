@@ -1,15 +1,19 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import {
   lstat,
   mkdir,
+  mkdtemp,
   readFile,
   readdir,
   readlink,
+  rm,
   stat,
   symlink,
   utimes,
   writeFile,
 } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -140,6 +144,16 @@ describe('plan --out where the plan reads', () => {
   });
 });
 
+/** `fn` in a new directory under `root`, removed afterwards. */
+async function withTempDirIn<T>(root: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(root, 'audiencectl-'));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** The built CLI under a file-size limit of 1 KiB: a longer write fails with EFBIG. */
 function runCliWithFileLimit(args: string[], cwd: string): Promise<CliResult> {
   // LC_ALL=C: a shell warns on stderr of a locale the machine lacks (CI runs a pass under
@@ -151,36 +165,44 @@ function runCliWithFileLimit(args: string[], cwd: string): Promise<CliResult> {
   });
 }
 
+/** /dev/shm where the machine has it: a tmpfs whose files live under /dev, like devices. */
+const DEV_SHM = existsSync('/dev/shm') ? ['/dev/shm'] : [];
+
 describe('plan --out whose write fails', () => {
-  it('leaves the previous file whole, with its mode, and no temporary file', async () => {
-    await withTempDir(async (dir) => {
-      await repo(dir);
-      const saved = path.join(dir, 'plan.json');
-      const first = await runCliInProcess(
-        ['plan', 'aud', '--state', 'st', '--output', 'json', '--out', saved],
-        {
-          cwd: dir,
-        },
-      );
-      expect(first.code).toBe(0);
-      const previous = await readFile(saved);
-      // Longer than the limit, or the limit cuts nothing.
-      expect(previous.length).toBeGreaterThan(2048);
-      await execFileAsync('chmod', ['600', saved]);
-      const result = await runCliWithFileLimit(
-        ['plan', 'aud', '--state', 'st', '--output', 'json', '--out', 'plan.json'],
-        dir,
-      );
-      expect([result.code, result.stdout, result.stderr]).toEqual([
-        1,
-        '',
-        'Error: --out: cannot write plan.json (EFBIG)\n',
-      ]);
-      expect((await readFile(saved)).equals(previous)).toBe(true);
-      expect((await stat(saved)).mode & 0o777).toBe(0o600);
-      expect((await readdir(dir)).sort()).toEqual(['aud', 'plan.json', 'st']);
-    });
-  });
+  // Under /dev/shm, a regular file was taken for a device and written in place: the
+  // failed write cut plan.json to the size limit.
+  it.each([tmpdir(), ...DEV_SHM])(
+    'leaves the previous file whole, with its mode, and no temporary file (in %s)',
+    async (root) => {
+      await withTempDirIn(root, async (dir) => {
+        await repo(dir);
+        const saved = path.join(dir, 'plan.json');
+        const first = await runCliInProcess(
+          ['plan', 'aud', '--state', 'st', '--output', 'json', '--out', saved],
+          {
+            cwd: dir,
+          },
+        );
+        expect(first.code).toBe(0);
+        const previous = await readFile(saved);
+        // Longer than the limit, or the limit cuts nothing.
+        expect(previous.length).toBeGreaterThan(2048);
+        await execFileAsync('chmod', ['600', saved]);
+        const result = await runCliWithFileLimit(
+          ['plan', 'aud', '--state', 'st', '--output', 'json', '--out', 'plan.json'],
+          dir,
+        );
+        expect([result.code, result.stdout, result.stderr]).toEqual([
+          1,
+          '',
+          'Error: --out: cannot write plan.json (EFBIG)\n',
+        ]);
+        expect((await readFile(saved)).equals(previous)).toBe(true);
+        expect((await stat(saved)).mode & 0o777).toBe(0o600);
+        expect((await readdir(dir)).sort()).toEqual(['aud', 'plan.json', 'st']);
+      });
+    },
+  );
 });
 
 describe('plan --out after a write that was killed', () => {
