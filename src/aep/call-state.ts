@@ -29,7 +29,8 @@ export type CallState = {
   /**
    * got's error of the first attempt that reached the service and left the outcome unknown (a
    * 5xx, no answer after it left): whatever the attempts after it get, the call may have changed
-   * something (a retry IMS keeps unsent, its token refused, takes nothing back).
+   * something (a proxy's page, a refusal, a 429 on every retry, a retry IMS keeps unsent: none
+   * takes it back; transport.ts keptUnknown).
    */
   unknownOutcome: unknown;
 };

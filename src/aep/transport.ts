@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { componentLogger } from '../log.js';
 import { callFacts, type CallState } from './call-state.js';
-import { AepAuthError, AepError } from './errors.js';
+import { AepAuthError, AepError, isNotFoundAnswer, type AepErrorCode } from './errors.js';
 import { createHttp, type AttemptResult } from './http.js';
 import { abortedError, badResponse, httpError, networkError, redirectAnswer } from './http-error.js';
 import { DEFAULT_IMS_URL } from './ims-defaults.js';
@@ -271,23 +271,55 @@ function earlierUnknown(state: CallState): AepError | undefined {
   return earlier instanceof AepError ? earlier : undefined;
 }
 
+/** Between what the attempt of unknown outcome got and the failure that ended the call after it. */
+export const NOT_SETTLED = 'It was retried, and the last attempt did not settle it:';
+
 /**
- * IMS refused the token a retry needed (AEP_AUTH: thrown before the retry was sent) after an
- * attempt that reached the service with its outcome unknown (a 5xx, no answer): the call was
- * sent and may have changed something. The error keeps that (outcomeUnknown, as a 5xx after the
- * retries is), saying what that attempt got, then the refusal as why it was not retried.
+ * Whether `error`, the failure that ended the call, settles an earlier attempt's unknown
+ * outcome: for a DELETE, the service's own 404 (a JSON body: AEP_NOT_FOUND) says the audience
+ * is gone (deleteAudience reads it so). A success settles it too, and throws nothing here.
+ */
+function settles(error: AepError, state: CallState): boolean {
+  return state.method === 'DELETE' && isNotFoundAnswer(error);
+}
+
+/**
+ * A call that failed with its outcome known, after an attempt that reached the service with
+ * its outcome unknown (a 5xx, no answer: CallState.unknownOutcome), was sent and may have
+ * changed something, whatever ended it: its retries answered with a proxy's page, a refusal, a
+ * 429 until they ran out, or none sent (IMS refused the token a retry needed: AEP_AUTH before
+ * the retry left). The error keeps that (outcomeUnknown, with that attempt's status, platform
+ * code and request id), saying what that attempt got, then what ended the call as why it was
+ * not settled. Only an answer that settles it (settles) is thrown as it is. A cancellation says
+ * the same in abortedError.
  */
 function keptUnknown(error: Error, state: CallState): Error {
-  if (!(error instanceof AepAuthError)) return error;
+  if (!(error instanceof AepError) || error.outcomeUnknown || settles(error, state)) return error;
   const earlier = earlierUnknown(state);
   if (earlier === undefined) return error;
-  return new AepAuthError({
-    message: `${earlier.message} It could not be retried: ${error.message}`,
-    status: error.status,
-    imsError: error.imsError,
+  const kept = {
+    status: earlier.status,
+    platformCode: earlier.platformCode,
     requestId: earlier.requestId,
     outcomeUnknown: true,
     ...callFacts(state),
+  };
+  if (error instanceof AepAuthError) {
+    return new AepAuthError({
+      ...kept,
+      message: `${earlier.message} It could not be retried: ${error.message}`,
+      status: error.status,
+      platformCode: undefined,
+      imsError: error.imsError,
+      cause: error,
+    });
+  }
+  return new AepError({
+    ...kept,
+    code: earlier.code as AepErrorCode,
+    message: `${earlier.message} ${NOT_SETTLED} ${error.message}`,
+    retryAfterMs: error.retryAfterMs,
+    details: error.details,
     cause: error,
   });
 }

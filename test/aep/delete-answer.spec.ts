@@ -242,3 +242,77 @@ describe('an apply cancelled while its DELETE, answered 500, waits to be retried
     });
   });
 });
+
+// The service deletes silver and the answer is lost (the connection cut); the DELETE's retry
+// is then answered with something that settles nothing: a proxy's 404 page, a refusal, a 429
+// on every retry left. That last answer alone was said, its outcome known: the intent was
+// cleared, and the next apply said the audience audiencectl's own DELETE had removed "was
+// already deleted outside audiencectl".
+describe('an apply whose DELETE loses its answer, its retries then answered without settling it', () => {
+  const retryAnswers = [
+    {
+      name: "a proxy's 404 page",
+      fault: { kind: 'notFoundPage', endpoint: 'deleteAudience', after: 1 } as const,
+      last: /HTTP 404 with a body of type text\/html/,
+    },
+    {
+      name: 'a 403',
+      fault: { kind: 'clientError', status: 403, endpoint: 'deleteAudience', after: 1 } as const,
+      last: /is not allowed to do this: .*HTTP 403/,
+    },
+    {
+      name: 'a 429 on every retry',
+      fault: { kind: 'clientError', status: 429, endpoint: 'deleteAudience', count: 10, after: 1 } as const,
+      last: /AEP is throttling this organization; .*HTTP 429/,
+    },
+  ];
+
+  it.each(retryAnswers)(
+    '$name: the DELETE said sent with its outcome unknown, its intent kept; the next apply finishes the delete as its own',
+    async ({ fault, last }) => {
+      await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+        const stateDir = await mkdtemp(path.join(tmpdir(), 'audiencectl-delete-answer-'));
+        try {
+          const env = executorEnv(emulator, stateDir);
+          const gold = manifestObject('gold', { ingestion: { onCreate: false } });
+          const silver = manifestObject('silver', { ingestion: { onCreate: false } });
+          await env.apply([gold, silver]);
+          const silverId = (await env.store().get('prod', 'silver'))?.audienceId;
+          expect(silverId).toEqual(expect.any(String));
+
+          emulator.control.queueFault({ kind: 'responseLost', endpoint: 'deleteAudience' });
+          emulator.control.queueFault(fault);
+          const first = await env.apply([gold]);
+          emulator.control.clearFaults();
+          expect(
+            emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod').map((a) => a.audienceId),
+          ).not.toContain(silverId);
+          const step = first.report?.results.find((result) => result.step.key === 'silver');
+          expect(step?.status).toBe('failed');
+          const message = step?.message ?? '';
+          expect(message).toMatch(
+            /^DELETE failed: Cannot reach AEP .*The change may or may not have been made\. It was retried, and the last attempt did not settle it: .*; its delete intent is kept, from which the next apply settles it$/,
+          );
+          expect(message.split(' It was retried, and the last attempt did not settle it: ')[1]).toMatch(last);
+          expect((await env.store().get('prod', 'silver'))?.intent?.kind).toBe('delete');
+
+          // Settled before the plan, as audiencectl's own delete: never "deleted outside audiencectl".
+          const resumed: string[] = [];
+          const next = await env.apply([gold], {
+            review: (_plan, notes) => {
+              resumed.push(...notes);
+              return true;
+            },
+          });
+          expect(resumed).toEqual([`prod/silver: finished an interrupted delete of ${silverId}`]);
+          expect(next.plan.steps).toEqual([]);
+          expect(await env.store().get('prod', 'silver')).toBeUndefined();
+          const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+          expect(remote.map((live) => live.audienceName)).toEqual(['Audience gold']);
+        } finally {
+          await rm(stateDir, { recursive: true, force: true });
+        }
+      });
+    },
+  );
+});

@@ -112,6 +112,70 @@ describe('repeatable calls are retried', () => {
   });
 });
 
+// The first attempt reached the service and lost its answer (the change made: responseLost);
+// its retry is then answered with something that settles nothing: a proxy's 404 page, a
+// refusal, a 429 on every retry left. The last answer alone was said, its outcome known, as of
+// a call that changed nothing: a DELETE's intent was cleared, and the next apply said the
+// audience audiencectl's own DELETE removed "was already deleted outside audiencectl".
+describe('a PATCH or DELETE whose answer was lost, its retries then answered without settling it', () => {
+  const retryAnswers = [
+    {
+      name: "a proxy's 404 page",
+      queue: (endpoint: 'deleteAudience' | 'patchAudience') =>
+        emulator.control.queueFault({ kind: 'notFoundPage', endpoint, after: 1 }),
+      last: /answered HTTP 404 with a body of type text\/html .*not AEP's JSON error/,
+      requests: 2,
+    },
+    {
+      name: 'a 403',
+      queue: (endpoint: 'deleteAudience' | 'patchAudience') =>
+        emulator.control.queueFault({ kind: 'clientError', status: 403, endpoint, after: 1 }),
+      last: /client \S+ is not allowed to do this: .*HTTP 403/,
+      requests: 2,
+    },
+    {
+      name: 'a 429 on every retry',
+      queue: (endpoint: 'deleteAudience' | 'patchAudience') =>
+        emulator.control.queueFault({ kind: 'clientError', status: 429, endpoint, count: 10, after: 1 }),
+      last: /AEP is throttling this organization; .*HTTP 429, 429050, .*5 attempts/,
+      requests: 5,
+    },
+  ];
+  const cases = (['deleteAudience', 'patchAudience'] as const).flatMap((endpoint) =>
+    retryAnswers.map((answer) => ({ endpoint, ...answer })),
+  );
+
+  it.each(cases)(
+    '$endpoint, then $name: outcome unknown, saying the lost answer, then the last answer as why it was not settled',
+    async ({ endpoint, queue, last, requests }) => {
+      const audienceId = await createAndWait(clientFor(emulator), 'prod', spec());
+      emulator.control.resetCounters();
+      emulator.control.queueFault({ kind: 'responseLost', endpoint });
+      queue(endpoint);
+      const client = clientFor(emulator);
+      const call =
+        endpoint === 'deleteAudience'
+          ? client.deleteAudience('prod', audienceId)
+          : client.patchAudience('prod', audienceId, { description: 'answer lost' });
+      const error = await failure(call);
+      expect(requestsTo(endpoint)).toBe(requests);
+      // The first attempt made the change.
+      const live = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      const audience = live.find((shown) => shown.audienceId === audienceId);
+      if (endpoint === 'deleteAudience') expect(audience).toBeUndefined();
+      else expect(audience?.description).toBe('answer lost');
+      expect(error).toMatchObject({ outcomeUnknown: true, status: undefined, attempts: requests });
+      const [said, why] = error.message.split(' It was retried, and the last attempt did not settle it: ');
+      expect(said).toMatch(
+        new RegExp(
+          `^Cannot reach AEP \\(\\w+\\) \\(${endpoint} in sandbox "prod"; ${requests} attempts\\): .*The change may or may not have been made\\.$`,
+        ),
+      );
+      expect(why).toMatch(last);
+    },
+  );
+});
+
 describe('POST is not repeated unless it provably never arrived', () => {
   it('create on 500: one attempt, outcome unknown', async () => {
     const client = clientFor(emulator);

@@ -419,6 +419,30 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
     });
   });
 
+  // The PATCH's answer lost (the change made), its retry answered by a proxy's 404 page: that
+  // page alone was said, as of a PATCH never sent, and with the lock lost at the write clearing
+  // its intent the step read "skipped … the apply was stopped".
+  it("a PATCH whose answer is lost, its retry answered by a proxy's 404 page, its intent not cleared as the lock is lost, is a failed update said sent with its outcome unknown", async () => {
+    await withEmulator({}, async (emulator) => {
+      const { dir, state, schema, env } = await goldOnPostgres(emulator);
+      expect((await apply(dir.dir, state, env)).code).toBe(0);
+      await dir.write([manifestObject('gold', { spec: { description: 'Gold, revised' } })]);
+      emulator.control.queueFault({ kind: 'responseLost', endpoint: 'patchAudience' });
+      emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'patchAudience', after: 1 });
+      // The write that clears the PATCH's intent after its failure, and the lock, both end.
+      await killFirstWriteWhere(schema, `NOT NEW.body ? 'intent'`, true);
+      const first = await apply(dir.dir, state, env);
+      expect(first.code, first.stdout).toBe(1);
+      expect(requestsTo(emulator, 'patchAudience')).toBe(2);
+      expect(first.stdout).toMatch(
+        /FAILED +prod\/gold update: PATCH sent, its outcome unknown \(Cannot reach AEP .*The change may or may not have been made\. It was retried, and the last attempt did not settle it: PATCH \S+ answered HTTP 404 with a body of type text\/html .*\) but not recorded \(.+\): the next apply resolves it/,
+      );
+      const second = await apply(dir.dir, state, env);
+      expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
+      expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')[0]?.description).toBe('Gold, revised');
+    });
+  });
+
   it('a DELETE answered whose record is not removed as the lock is lost is a failed delete said sent; the next apply finishes it, no audience left recorded', async () => {
     await withEmulator({}, async (emulator) => {
       const { dir, state, schema, env } = await goldOnPostgres(emulator);
