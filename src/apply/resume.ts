@@ -1,7 +1,7 @@
 import type { AepClient, CallOptions } from '../aep/types.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
-import { aepFailure, isNotFound, isRefusal } from './aep-failure.js';
+import { aepFailure, isNotFound } from './aep-failure.js';
 import { keptAfterDelete } from '../state/current-runs.js';
 import { keptRunsOnlyNote } from '../state/describe.js';
 import { budgetHorizon, removeOrReplace } from './record-helpers.js';
@@ -71,13 +71,16 @@ async function resumeOne(
 }
 
 /**
- * An interrupted DELETE is settled by asking the service first: an audience the Audiences
- * API still shows was not deleted, and only the plan, made from the manifests as they are
- * now, may delete it (the manifest may be back since: a reverted removal). One it does not
- * show is gone, or too new to be listed: the DELETE is sent again, and its 404 says gone.
- * A DELETE sent again that the service does not answer (a proxy's 404 page, a 5xx, a cut
- * connection) says nothing: the audience is looked up again, and only the service's answer
- * decides (gone: finished; still there: left for the plan; the lookup failing: the intent kept).
+ * An interrupted DELETE is settled by reading the service, never by sending the DELETE again:
+ * the manifest may be back since (a reverted removal), and only the plan, made from the
+ * manifests as they are now, may delete (under the delete guards, --max-deletes). An audience
+ * the Audiences API shows was not deleted: the intent is cleared and the plan decides. One it
+ * does not show is gone, or not seen yet by the replica that answered: one 404 proves nothing.
+ * Gone only once its runs list, at the service the DELETE went to, is the service's 404 too:
+ * then audiencectl's own DELETE removed it, and the delete is finished. Its runs list answering,
+ * a second read decides: shown, the intent is cleared; not shown, the intent is kept, and the
+ * plan's delete step (the manifest still removed) reads it again before any DELETE, or the next
+ * apply looks again. A read that fails keeps the intent (resumeIntents).
  */
 async function resumeDelete(
   store: StateStore,
@@ -87,40 +90,48 @@ async function resumeDelete(
   call: CallOptions,
 ): Promise<string> {
   const id = `${record.sandbox}/${record.key}`;
-  if (!record.audienceId) {
+  const audienceId = record.audienceId;
+  if (!audienceId) {
     await store.resolveIntent(record, { kind: 'update', changes: {} });
     return `${id}: interrupted delete had no audience id; left for the plan`;
   }
-  if (await client.getAudience(record.sandbox, record.audienceId, call)) {
+  if (await client.getAudience(record.sandbox, audienceId, call)) {
     await store.resolveIntent(record, { kind: 'update', changes: {} });
-    return `${id}: interrupted delete of ${record.audienceId} did not happen (the audience is still there); left for the plan`;
+    return `${id}: interrupted delete of ${audienceId} did not happen (the audience is still there); left for the plan`;
   }
-  /** Why the audience is taken as gone, beyond the DELETE's own 404. */
-  let proof = '';
-  try {
-    await client.deleteAudience(record.sandbox, record.audienceId, call);
-  } catch (error) {
-    const failure = aepFailure(error);
-    // The service's own 404 says gone; its refusal, that nothing was done.
-    if (!isNotFound(failure) && isRefusal(failure)) {
+  if (!(await runsListGone(client, record.sandbox, audienceId, call))) {
+    const read = await client.bulkGetAudiences(record.sandbox, [audienceId], call);
+    if (read.get(audienceId)) {
       await store.resolveIntent(record, { kind: 'update', changes: {} });
-      return `${id}: interrupted delete could not be finished (${failure.message}); the plan retries it`;
+      return `${id}: interrupted delete of ${audienceId} did not happen (its lookup answered 404, but its runs list answers and a second read shows the audience); left for the plan`;
     }
-    // No answer of the service: looked up again (a lookup that fails throws: the intent is kept).
-    if (!isNotFound(failure)) {
-      if (await client.getAudience(record.sandbox, record.audienceId, call)) {
-        await store.resolveIntent(record, { kind: 'update', changes: {} });
-        return `${id}: interrupted delete of ${record.audienceId} could not be finished (${failure.message}) and the audience is still there; left for the plan`;
-      }
-      proof = `: the service's lookup shows it gone (the DELETE sent again got no answer of the service: ${failure.message})`;
-    }
+    return `${id}: interrupted delete of ${audienceId} is not settled: the Audiences API does not show the audience, but its runs list answers, so it is not read as gone; its intent is kept (nothing is deleted but by a removed manifest's delete step, which reads it again first; otherwise the next apply looks again)`;
   }
   // What the DELETE keeps unkilled (deleteStep): a replace's record for its create, a removal's
   // runs that still count against the daily run budget.
   const forReplace = record.intent?.forReplace === true;
-  const kept = keptAfterDelete(record, record.audienceId, budgetHorizon({ clock, client }), forReplace);
+  const kept = keptAfterDelete(record, audienceId, budgetHorizon({ clock, client }), forReplace);
   await removeOrReplace(store, record, kept);
-  return `${id}: finished an interrupted delete of ${record.audienceId}${proof}${deleteKeptNote(forReplace, kept)}`;
+  return `${id}: finished an interrupted delete of ${audienceId}${deleteKeptNote(forReplace, kept)}`;
+}
+
+/**
+ * Whether the audience's runs list is the service's 404 (a proxy's page, any other failure:
+ * thrown); false when it answers.
+ */
+async function runsListGone(
+  client: AepClient,
+  sandbox: string,
+  audienceId: string,
+  call: CallOptions,
+): Promise<boolean> {
+  try {
+    await client.listRuns(sandbox, audienceId, call);
+    return false;
+  } catch (error) {
+    if (isNotFound(aepFailure(error))) return true;
+    throw error;
+  }
 }
 
 /** What a settled delete says the record kept (keptAfterDelete). */

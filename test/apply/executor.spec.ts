@@ -216,7 +216,7 @@ describe('the executor against the emulator', () => {
     });
   });
 
-  it('resumes an interrupted DELETE the service had done: sent again, its 404 removes the record', async () => {
+  it('resumes an interrupted DELETE the service had done: its lookup and its runs list answer 404, the record is removed, no DELETE sent', async () => {
     await withExecutor(undefined, async (env) => {
       await env.apply([quiet('gold'), quiet('silver')]);
       const silver = idOf(env, 'silver');
@@ -227,24 +227,22 @@ describe('the executor against the emulator', () => {
       const outcome = await env.apply([quiet('gold')]);
       expect(outcome.report).toBeUndefined();
       expect(outcome.plan.steps).toEqual([]);
-      const deletes = env.emulator.control.requestLog().filter((e) => e.endpoint === 'deleteAudience');
-      // A 404 at both spellings of the page's DELETE path (without and with a trailing slash).
-      expect(deletes.map((e) => e.status)).toEqual([404, 404]);
+      const log = env.emulator.control.requestLog();
+      expect(log.filter((e) => e.endpoint === 'deleteAudience')).toEqual([]);
+      expect(log.filter((e) => e.endpoint === 'listRuns').map((e) => e.status)).toEqual([404]);
       expect(await env.store().get('prod', 'silver')).toBeUndefined();
     });
   });
 
-  // The repeat's 500 says nothing either way: the audience is looked up again after it, and
-  // only the service's answer to that lookup decides.
-  it('resumes an interrupted DELETE whose repeat fails with 500, the service showing the audience after it: not read as done, the record is kept for the plan', async () => {
+  // One 404 of the lookup proves nothing (a replica that has not seen the audience): the
+  // resume sends no DELETE, asks the runs list, and a second read decides.
+  it('resumes an interrupted DELETE whose lookup alone answers 404: no DELETE sent by the resume; the runs list answers and a second read shows the audience, so it is left for the plan', async () => {
     await withExecutor(undefined, async (env) => {
       await env.apply([quiet('gold'), quiet('silver')]);
       const silver = idOf(env, 'silver');
       await leaveIntent(env, 'silver', 'delete');
-      // Too new to be listed at the first lookup (the service's own 404); then every attempt of
-      // the repeated DELETE fails (1 + 4 retries), and the lookup after it shows the audience.
       env.emulator.control.queueFault({ kind: 'clientError', endpoint: 'getAudience', status: 404 });
-      env.emulator.control.queueFault({ kind: 'error500', endpoint: 'deleteAudience', count: 5 });
+      env.emulator.control.resetCounters();
       let resumed: string[] = [];
       await env.apply([quiet('gold')], {
         review: (_, notes) => {
@@ -252,12 +250,10 @@ describe('the executor against the emulator', () => {
           return false;
         },
       });
-      expect(resumed).toHaveLength(1);
-      expect(resumed[0]).toMatch(
-        new RegExp(
-          `^prod/silver: interrupted delete of ${silver} could not be finished \\(.*HTTP 500.*\\) and the audience is still there; left for the plan$`,
-        ),
-      );
+      expect(resumed).toEqual([
+        `prod/silver: interrupted delete of ${silver} did not happen (its lookup answered 404, but its runs list answers and a second read shows the audience); left for the plan`,
+      ]);
+      expect(env.emulator.control.counters().byEndpoint.deleteAudience?.requests ?? 0).toBe(0);
       const record = await env.store().get('prod', 'silver');
       expect(record?.audienceId).toBe(silver);
       expect(record?.intent).toBeUndefined();
@@ -266,31 +262,6 @@ describe('the executor against the emulator', () => {
           .map((a) => a.audienceName)
           .sort(),
       ).toEqual(['Audience gold', 'Audience silver']);
-    });
-  });
-
-  it('resumes an interrupted DELETE whose repeat fails with 500, the service not showing the audience after it: finished on that lookup, and said so', async () => {
-    await withExecutor(undefined, async (env) => {
-      await env.apply([quiet('gold'), quiet('silver')]);
-      const silver = idOf(env, 'silver');
-      await leaveIntent(env, 'silver', 'delete');
-      env.emulator.control.uiDeleteAudience(DEMO_CLIENT.orgId, 'prod', silver);
-      env.emulator.control.queueFault({ kind: 'error500', endpoint: 'deleteAudience', count: 5 });
-      let resumed: string[] = [];
-      const outcome = await env.apply([quiet('gold')], {
-        review: (_, notes) => {
-          resumed = notes;
-          return true;
-        },
-      });
-      expect(resumed).toHaveLength(1);
-      expect(resumed[0]).toMatch(
-        new RegExp(
-          `^prod/silver: finished an interrupted delete of ${silver}: the service's lookup shows it gone \\(the DELETE sent again got no answer of the service: .*HTTP 500.*\\)$`,
-        ),
-      );
-      expect(outcome.plan.steps).toEqual([]);
-      expect(await env.store().get('prod', 'silver')).toBeUndefined();
     });
   });
 
@@ -312,6 +283,66 @@ describe('the executor against the emulator', () => {
       expect(outcome.plan.steps).toEqual([]);
       const record = await env.store().get('prod', 'silver');
       expect(record?.audienceId).toBe(silver);
+      expect(record?.intent).toBeUndefined();
+    });
+  });
+
+  // Review 23, M2: a removal's DELETE answered 500 on every attempt (nothing deleted) keeps its
+  // intent; the removal is reverted; the next apply's first lookup gets one 404 of the service's
+  // own (a replica that has not seen the audience). Settling the intent sends no DELETE: only a
+  // removed manifest deletes, under the delete guards.
+  it.each([
+    { name: 'default guards', plan: {} },
+    { name: '--max-deletes 0', plan: { maxDeletes: 0 } },
+  ])(
+    'a removal whose DELETE got 500s, reverted, then one lookup answering 404: nothing deleted, nothing created ($name)',
+    async ({ plan }) => {
+      await withExecutor(undefined, async (env) => {
+        await env.apply([quiet('gold'), quiet('silver')]);
+        const silver = idOf(env, 'silver');
+        env.emulator.control.queueFault({ kind: 'error500', endpoint: 'deleteAudience', count: 5 });
+        const removed = await env.apply([quiet('gold')]);
+        expect(byKey(removed.report?.results)).toEqual({ 'prod/silver:delete': 'failed' });
+        expect((await env.store().get('prod', 'silver'))?.intent?.kind).toBe('delete');
+        env.emulator.control.resetCounters();
+        env.emulator.control.queueFault({ kind: 'clientError', endpoint: 'getAudience', status: 404 });
+        const reverted = await env.apply([quiet('gold'), quiet('silver')], { plan });
+        const byEndpoint = env.emulator.control.counters().byEndpoint;
+        expect(byEndpoint.deleteAudience?.requests ?? 0).toBe(0);
+        expect(byEndpoint.createAudience?.requests ?? 0).toBe(0);
+        expect(reverted.report?.resumed.join('\n') ?? '').not.toMatch(/finished an interrupted delete/);
+        expect(reverted.plan.steps).toEqual([]);
+        expect(remote(env).find((a) => a.audienceName === 'Audience silver')?.audienceId).toBe(silver);
+        const record = await env.store().get('prod', 'silver');
+        expect(record?.audienceId).toBe(silver);
+        expect(record?.intent).toBeUndefined();
+      });
+    },
+  );
+
+  it('a replace whose DELETE got 500s, reverted, then one lookup answering 404: nothing deleted, nothing created', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('gold')]);
+      const gold = idOf(env, 'gold');
+      env.emulator.control.queueFault({ kind: 'error500', endpoint: 'deleteAudience', count: 5 });
+      const replaced = await env.apply([quiet('gold', { spec: { name: 'Gold renamed' } })], {
+        plan: { allowReplace: true },
+      });
+      expect(byKey(replaced.report?.results)).toEqual({ 'prod/gold:replace': 'failed' });
+      expect((await env.store().get('prod', 'gold'))?.intent).toMatchObject({
+        kind: 'delete',
+        forReplace: true,
+      });
+      env.emulator.control.resetCounters();
+      env.emulator.control.queueFault({ kind: 'clientError', endpoint: 'getAudience', status: 404 });
+      const reverted = await env.apply([quiet('gold')]);
+      const byEndpoint = env.emulator.control.counters().byEndpoint;
+      expect(byEndpoint.deleteAudience?.requests ?? 0).toBe(0);
+      expect(byEndpoint.createAudience?.requests ?? 0).toBe(0);
+      expect(reverted.plan.steps).toEqual([]);
+      expect(remote(env).map((a) => [a.audienceName, a.audienceId])).toEqual([['Audience gold', gold]]);
+      const record = await env.store().get('prod', 'gold');
+      expect(record?.audienceId).toBe(gold);
       expect(record?.intent).toBeUndefined();
     });
   });

@@ -484,23 +484,24 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
     });
   });
 
-  // The re-DELETE's 404 page is no answer of the service: the audience is gone only once the
-  // service says so (its own JSON 404 to a lookup made after it), and the DELETE that removed
-  // it was audiencectl's own, interrupted: never "deleted outside audiencectl".
-  it("a DELETE not recorded, whose re-DELETE a proxy answers with its own 404 page, is finished on the service's lookup, not on that page, and said finished", async () => {
+  // The resume sends no DELETE (review 23, M2): one lookup's 404 is gone only once the runs list
+  // is the service's 404 too. A proxy's page there is no answer of the service: the intent is
+  // kept, and the plan's delete (the manifest still removed) reads the service before acting.
+  // The DELETE that removed it was audiencectl's own, interrupted: never "deleted outside audiencectl".
+  it("a DELETE not recorded, whose resume meets a proxy's 404 page at the runs list, keeps its intent for the plan's delete, which finds it gone on the service's read and says finished", async () => {
     await withEmulator({}, async (emulator) => {
       const { dir, state, env, silver, goldId } = await deleteNotRecorded(emulator);
-      // The next apply's DELETE meets a proxy's 404 page: no answer of the service.
-      emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'deleteAudience' });
+      emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'listRuns' });
       const second = await apply(dir.dir, state, env);
       expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
       expect(second.stdout).toMatch(
-        new RegExp(
-          `resumed: prod/gold: finished an interrupted delete of ${goldId}: the service's lookup shows it gone \\(the DELETE sent again got no answer of the service: .*HTTP 404 with a body of type text/html.*not AEP's JSON error.*\\)`,
-        ),
+        /resumed: prod\/gold: interrupted delete could not be settled \(.*HTTP 404 with a body of type text\/html.*not AEP's JSON error.*\); its intent is kept for the next apply/,
+      );
+      expect(second.stdout).toContain(
+        `ok       prod/gold delete: finished an interrupted delete: ${goldId} is gone; record forgotten`,
       );
       expect(second.stdout).not.toMatch(/outside audiencectl/);
-      expect(second.stdout).not.toMatch(/prod\/gold delete/);
+      expect(requestsTo(emulator, 'deleteAudience'), "no DELETE but the first apply's").toBe(1);
       expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod').map((a) => a.audienceName)).toEqual([
         silver.spec.name,
       ]);
@@ -509,12 +510,12 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
     });
   });
 
-  it('a DELETE not recorded, whose re-DELETE meets a 404 page and whose lookups fail, keeps its record and intent until the service shows it gone; then said finished, not deleted outside', async () => {
+  it('a DELETE not recorded, whose resume meets a 404 page at the runs list and whose lookups then fail, keeps its record and intent until the service shows it gone; then said finished, not deleted outside', async () => {
     await withEmulator({}, async (emulator) => {
       const { dir, state, env, goldId } = await deleteNotRecorded(emulator);
-      // The resume's lookup before the DELETE answers (the service's 404); the DELETE meets a
-      // proxy's page, and so does every lookup after it.
-      emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'deleteAudience' });
+      // The resume's lookup answers (the service's 404); the runs list meets a proxy's page, and
+      // so does every lookup after it.
+      emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'listRuns', count: 1000 });
       emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'getAudience', after: 1, count: 1000 });
       const second = await apply(dir.dir, state, env);
       expect(second.code, second.stdout).toBe(1);
@@ -526,6 +527,7 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
       expect((await goldRecord(state))?.intent?.kind, 'nothing proves it gone: the record stays').toBe(
         'delete',
       );
+      expect(requestsTo(emulator, 'deleteAudience'), "no DELETE but the first apply's").toBe(1);
 
       // The resume's lookup meets the page again; the plan's delete reads the service's answer.
       emulator.control.clearFaults();
