@@ -316,3 +316,64 @@ describe('an apply whose DELETE loses its answer, its retries then answered with
     },
   );
 });
+
+// Review 23, M2: the resume sends no DELETE. A deleted audience whose runs list still answers
+// (the page does not say what it answers; staged by the proxy sending that request to gold's
+// runs list) is not proven gone: the intent is kept, and only a removed manifest's delete step,
+// reading the service again, settles it; with the manifest back, nothing is deleted or created.
+describe("an interrupted delete whose audience's runs list still answers", () => {
+  it.each([
+    { name: "the manifest still removed: the plan's delete reads it gone and says finished", back: false },
+    { name: 'the manifest back: nothing deleted or created, the intent kept', back: true },
+  ])('$name', async ({ back }) => {
+    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+      const proxy = await startAlteringProxy(emulator.url, { emptyBodies: true });
+      const stateDir = await mkdtemp(path.join(tmpdir(), 'audiencectl-delete-answer-'));
+      try {
+        const env = executorEnv(emulator, stateDir, proxy.url);
+        const gold = manifestObject('gold', { ingestion: { onCreate: false } });
+        const silver = manifestObject('silver', { ingestion: { onCreate: false } });
+        await env.apply([gold, silver]);
+        const goldId = (await env.store().get('prod', 'gold'))?.audienceId ?? '';
+        const silverId = (await env.store().get('prod', 'silver'))?.audienceId ?? '';
+        // The DELETE removes silver; its answer is an error document: the intent is kept.
+        proxy.alter((seen) => (isDelete(seen) ? reply(200, PLATFORM_ERROR) : undefined));
+        await env.apply([gold]);
+        proxy.alter(undefined);
+        expect((await env.store().get('prod', 'silver'))?.intent?.kind).toBe('delete');
+
+        proxy.rewrite((url) =>
+          url.replace(`/external-audience/${silverId}/runs`, `/external-audience/${goldId}/runs`),
+        );
+        emulator.control.resetCounters();
+        let resumed: string[] = [];
+        const settled = await env.apply(back ? [gold, silver] : [gold], {
+          review: (_, notes) => {
+            resumed = notes;
+            return true;
+          },
+        });
+        expect(resumed).toEqual([
+          `prod/silver: interrupted delete of ${silverId} is not settled: the Audiences API does not show the audience, but its runs list answers, so it is not read as gone; its intent is kept (nothing is deleted but by a removed manifest's delete step, which reads it again first; otherwise the next apply looks again)`,
+        ]);
+        const byEndpoint = emulator.control.counters().byEndpoint;
+        expect(byEndpoint.deleteAudience?.requests ?? 0).toBe(0);
+        expect(byEndpoint.createAudience?.requests ?? 0).toBe(0);
+        if (back) {
+          expect(settled.plan.steps).toEqual([]);
+          expect((await env.store().get('prod', 'silver'))?.intent?.kind).toBe('delete');
+        } else {
+          expect(settled.report?.results.map((result) => `${result.status} ${result.message}`)).toEqual([
+            `applied finished an interrupted delete: ${silverId} is gone; record forgotten`,
+          ]);
+          expect(await env.store().get('prod', 'silver')).toBeUndefined();
+        }
+        const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+        expect(remote.map((live) => live.audienceName)).toEqual(['Audience gold']);
+      } finally {
+        await proxy.close();
+        await rm(stateDir, { recursive: true, force: true });
+      }
+    });
+  });
+});
