@@ -25,6 +25,7 @@ import {
 import { driftOf, liveOf, refreshReport, withDrift } from './drift.js';
 import { adoptStep } from './adopt.js';
 import { resumeCreate } from './resume-create.js';
+import { pendingIntents } from './pending.js';
 import { blockedImportHint, blockedNameWayOut, nameLeftBehind } from './name-block.js';
 import type { AdoptView, PlainStep, Plan, RefreshReport, RefreshView, Step } from './schema.js';
 import { desiredHash, honouring, lazyTarget, runStep, stepFor, updateReason } from './step-builders.js';
@@ -372,6 +373,7 @@ export function plan(read: LoadResult, recorded: RecordedState, options: PlanOpt
   const failed = failedRuns(desired.manifests, records, ordered).sort(
     (a, b) => compareText(a.sandbox, b.sandbox) || compareText(a.key, b.key),
   );
+  const pending = pendingIntents(desired.manifests, records.values());
 
   return {
     formatVersion: 1,
@@ -383,6 +385,7 @@ export function plan(read: LoadResult, recorded: RecordedState, options: PlanOpt
     steps: ordered,
     held,
     ...(failed.length > 0 ? { failedRuns: failed } : {}),
+    ...(pending.length > 0 ? { pending } : {}),
     ...(clockReport ? { clock: clockReport } : {}),
     ...(options.scope
       ? { scope: { include: [...options.scope.include], exclude: [...options.scope.exclude], outside } }

@@ -169,6 +169,22 @@ export const FailedRun = z.object({
 });
 export type FailedRun = z.infer<typeof FailedRun>;
 
+/**
+ * A delete intent the state holds (a DELETE whose outcome is unknown): `plan` settles nothing,
+ * but apply settles it first, by reading the service (src/apply/resume.ts), and what it finds
+ * may change what apply does. `manifest`: the audience's manifest is in the plan.
+ */
+export const PendingIntent = z.object({
+  sandbox: z.string(),
+  key: z.string(),
+  kind: z.literal('delete'),
+  audienceId: z.string().optional(),
+  /** A replace's DELETE: the record is kept for the create that follows. */
+  forReplace: z.literal(true).optional(),
+  manifest: z.boolean(),
+});
+export type PendingIntent = z.infer<typeof PendingIntent>;
+
 export const PlanScopeReport = z.object({
   include: z.array(z.string()),
   exclude: z.array(z.string()),
@@ -314,6 +330,8 @@ export const Plan = z.object({
   held: z.array(HeldAudience),
   /** Present when non-empty: audiences whose last run failed and that get no new run. */
   failedRuns: z.array(FailedRun).optional(),
+  /** Present when non-empty: interrupted deletes apply settles before it plans (PendingIntent). */
+  pending: z.array(PendingIntent).optional(),
   /** Only when the local clock is off AEP's (measured, or seen in recorded runs). */
   clock: PlanClock.optional(),
   /** Only with --include/--exclude: recorded audiences outside them, left alone. */

@@ -1,5 +1,5 @@
 import { describeRunFailure } from '../../state/describe.js';
-import type { FailedRun, FieldChange, Plan, Step } from '../schema.js';
+import type { FailedRun, FieldChange, PendingIntent, Plan, Step } from '../schema.js';
 
 /** Shared wording of the renderers, so text and Markdown never disagree. */
 export const SYMBOLS: Record<Step['kind'], string> = {
@@ -130,12 +130,38 @@ export function isEmptyPlan(plan: Plan): boolean {
  */
 export function noStepsHeadline(plan: Plan): { clean: boolean; lead: string; rest: string } {
   const errors = plan.diagnostics.filter((d) => d.severity === 'error').length;
+  const pending = plan.pending?.length ?? 0;
+  if (errors === 0 && pending > 0) {
+    return {
+      clean: false,
+      lead: `No steps planned, but ${pending === 1 ? '1 interrupted call is' : `${pending} interrupted calls are`} settled first by apply,`,
+      rest: 'which may change what it does (see "Pending").',
+    };
+  }
   if (errors === 0) return { clean: true, lead: 'No changes.', rest: 'The audiences match the manifests.' };
   return {
     clean: false,
     lead: `No steps planned, but the plan has ${errors} error(s).`,
     rest: 'They are listed under Diagnostics; until they are fixed, what they hide is not planned.',
   };
+}
+
+/** The heading of the interrupted calls apply settles before it plans. */
+export function pendingHeading(plan: Plan): string | undefined {
+  const count = plan.pending?.length ?? 0;
+  return count > 0 ? `Pending (settled by apply before it plans): ${count}` : undefined;
+}
+
+/** What apply does with one pending delete intent (src/apply/resume.ts), as the plan says it. */
+export function pendingLine(pending: PendingIntent): string {
+  const id = `${pending.sandbox}/${pending.key}`;
+  if (pending.audienceId === undefined)
+    return `${id}: an interrupted delete with no audience id recorded: apply clears it and plans again`;
+  const head = `${id}: an interrupted delete of ${pending.audienceId} (its outcome unknown): apply reads the service first; `;
+  if (pending.manifest) {
+    return `${head}if the audience is gone, the delete is finished and the audience is created again (a new id); if it is still there, nothing is deleted`;
+  }
+  return `${head}if the audience is gone, the delete is finished; if it is still there, it is deleted only by a delete step of this plan`;
 }
 
 /** The heading of the audiences whose last run failed. */

@@ -4,6 +4,8 @@ import type { Plan, Step } from '../schema.js';
 import {
   clockNote,
   olderCheckoutNote,
+  pendingHeading,
+  pendingLine,
   failedRunLine,
   failedRunsHeading,
   isEmptyPlan,
@@ -216,6 +218,13 @@ export function renderMarkdown(given: Plan): string {
   if (clock) head.push(clip(escapeInline(clock)), '');
   const older = olderCheckoutNote(plan);
   if (older) head.push(clip(escapeInline(older)), '');
+  // Never folded: what apply settles first may delete or create an audience.
+  const pending = pendingHeading(plan);
+  if (pending) {
+    head.push(`**${pending}**`, '');
+    for (const intent of plan.pending ?? []) head.push(`- ${clip(escapeInline(pendingLine(intent)))}`);
+    head.push('');
+  }
   budget.take(head);
 
   const errors = plan.diagnostics.filter((d) => d.severity === 'error').length;

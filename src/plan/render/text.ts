@@ -4,6 +4,8 @@ import type { Plan, Step } from '../schema.js';
 import {
   clockNote,
   olderCheckoutNote,
+  pendingHeading,
+  pendingLine,
   failedRunLine,
   failedRunsHeading,
   isEmptyPlan,
@@ -66,7 +68,7 @@ export function renderText(given: Plan, options: TextOptions): string {
 
 /**
  * What the text plan shows besides its steps: the refresh, the scope, the clock, an older
- * checkout, failed runs, held audiences, diagnostics; each after an empty line. `plan` is escaped.
+ * checkout, pending intents, failed runs, held audiences, diagnostics; each after an empty line. `plan` is escaped.
  */
 function noteLines(plan: Plan, paint: Paint): string[] {
   const lines: string[] = [];
@@ -78,6 +80,11 @@ function noteLines(plan: Plan, paint: Paint): string[] {
   if (clock) lines.push('', paint('yellow', clock));
   const older = olderCheckoutNote(plan);
   if (older) lines.push('', paint('red', older));
+  const pending = pendingHeading(plan);
+  if (pending) {
+    lines.push('', paint('yellow', pending));
+    for (const intent of plan.pending ?? []) lines.push(`  ${pendingLine(intent)}`);
+  }
   const failedHeading = failedRunsHeading(plan);
   if (failedHeading) {
     lines.push('', paint('red', failedHeading));
