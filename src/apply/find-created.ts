@@ -32,9 +32,16 @@ import type { ExecutorDeps, StepResult } from './types.js';
  */
 export const CREATE_GRACE_SECONDS = 15 * 60;
 
+/** Why an audience that would be this create's but for the account that made it is not. */
+export const OTHER_ACCOUNT =
+  "it was made by another account than audiencectl's creates in this sandbox were (outside audiencectl, or by audiencectl after a change of credentials)";
+
 /**
  * `none`: what the sandbox lists under the name (inactive audiences included), none of it
- * ours; `otherAccount` when one would be but for its creator. `unknown`: the name lookup found
+ * ours; `otherAccount` when one would be but for its creator; `notOwn`, why each listed audience
+ * (in `byName`'s order) is not this create's, as findOwnCreate checked it. `one` not taken (a
+ * first POST refused, 409: no POST of this create made it): `ownAccount` when the records show the
+ * account that made it as audiencectl's (not merely none shown). `unknown`: the name lookup found
  * none of ours, and the inactive audiences, where ours may be, could not be listed (`reason`).
  * `earlier`: the one audience that would be ours, but created before the create's intent in
  * AEP's clock (createdVersusBegan: more than its margin, within CREATE_SKEW_SECONDS): no POST
@@ -42,9 +49,14 @@ export const CREATE_GRACE_SECONDS = 15 * 60;
  * clock of the machine that began it, AEP's not read then to compare (within CREATE_SKEW_SECONDS).
  */
 export type OwnCreate =
-  | { kind: 'one'; audience: LiveAudience; unclocked?: Extract<CreatedVerdict, { kind: 'unclocked' }> }
+  | {
+      kind: 'one';
+      audience: LiveAudience;
+      unclocked?: Extract<CreatedVerdict, { kind: 'unclocked' }>;
+      ownAccount: boolean;
+    }
   | { kind: 'earlier'; audience: LiveAudience; verdict: Extract<CreatedVerdict, { kind: 'earlier' }> }
-  | { kind: 'none'; byName: LiveAudience[]; otherAccount: boolean }
+  | { kind: 'none'; byName: LiveAudience[]; otherAccount: boolean; notOwn: string[] }
   | { kind: 'several'; candidates: LiveAudience[] }
   | { kind: 'unknown'; byName: LiveAudience[]; reason: string };
 
@@ -96,6 +108,27 @@ export async function findOwnCreate(
     );
   };
   const ownAccount = (audience: LiveAudience) => byOwnAccount(audience.createdBy, creators);
+  // Shown made by the account the records show audiencectl's creates made by (not merely none shown).
+  const shownOwn = (audience: LiveAudience) =>
+    audience.createdBy !== undefined && creators.has(audience.createdBy);
+  /** Why `audience`, listed under the name, is not this create's: the first check it fails. */
+  const whyNot = (audience: LiveAudience): string => {
+    if (claimed.has(audience.id)) return 'another record of this state store holds it';
+    if (!isExternal(audience))
+      return `it is not an external audience (its type is ${audience.type === undefined ? 'not shown' : `"${audience.type}"`})`;
+    const origin = audience.originName ?? step.create?.originName;
+    if (origin !== step.create?.originName)
+      return `its origin is "${origin ?? ''}", not the manifest's "${step.create?.originName ?? ''}"`;
+    const verdict = verdictOf(audience);
+    if (verdict === undefined) return 'its creation time is not shown';
+    if (verdict.kind === 'earlier') {
+      const created = `created ${createdBeforeText(verdict, 'this')}`;
+      return shownOwn(audience)
+        ? `it was made by audiencectl's account before this create began (another state store's create with the same credentials, or an earlier create's): ${created}`
+        : `it was ${created}`;
+    }
+    return OTHER_ACCOUNT;
+  };
   let listed = byName;
   if (!listed.some((audience) => plausible(audience) && ownAccount(audience))) {
     const inactive = await inactiveByName(deps.client, step.sandbox, name, options);
@@ -111,12 +144,13 @@ export async function findOwnCreate(
     const audience = candidates[0];
     const verdict = verdictOf(audience);
     if (verdict?.kind === 'earlier') return { kind: 'earlier', audience, verdict };
-    if (verdict?.kind === 'unclocked') return { kind: 'one', audience, unclocked: verdict };
-    return { kind: 'one', audience };
+    const own = shownOwn(audience);
+    if (verdict?.kind === 'unclocked') return { kind: 'one', audience, unclocked: verdict, ownAccount: own };
+    return { kind: 'one', audience, ownAccount: own };
   }
   if (candidates.length > 1) return { kind: 'several', candidates };
   const otherAccount = listed.some((audience) => plausible(audience) && !ownAccount(audience));
-  return { kind: 'none', byName: listed, otherAccount };
+  return { kind: 'none', byName: listed, otherAccount, notOwn: listed.map(whyNot) };
 }
 
 /** `id (created <time> by <user>)`, for messages that list what a person should look at. */

@@ -260,6 +260,107 @@ describe('an interrupted create takes for its own', () => {
         ['silver', silverId],
       ]);
       expect(env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
+      // Why, as checked: never "audiencectl did not create it" of silver's own audience.
+      expect(outcome.report?.results[0]?.message).toMatch(
+        new RegExp(
+          `^an audience named "Audience gold" already exists in sandbox "prod": another record of this state store holds it \\(found: ${silverId} \\(created `,
+        ),
+      );
+    });
+  });
+
+  // Made by audiencectl's own account (silver's create shows it) longer before this create
+  // began than the skew allows: the message said "audiencectl did not create it (an audience
+  // made outside audiencectl)", beside "created … by" that very account (review 23, L1).
+  it('no audience of its name audiencectl\'s own account made 3 minutes before the create began (AEP\'s clock), where the service does not know the operation its POST was answered with: says so, not "made outside audiencectl"', async () => {
+    await withExecutor({ operationDelayMs: 0 }, async (env) => {
+      // silver's create: the records show the account audiencectl creates with.
+      await env.apply([quiet('silver')]);
+      env.emulator.control.queueFault({ kind: 'operationFailure', endpoint: 'createAudience' });
+      const unknownOperation = () =>
+        env.emulator.control.queueFault({
+          kind: 'clientError',
+          status: 404,
+          endpoint: 'getOperation',
+          count: 2,
+        });
+      unknownOperation();
+      const first = await env.apply([quiet('silver'), quiet('gold')]);
+      expect(statuses(first)).toEqual(['prod/gold:create failed']);
+      const answered = (await env.store().get('prod', 'gold'))!;
+      const began = answered.pendingCreate?.earliestAepMs;
+      expect(began).toEqual(expect.any(Number));
+      const theirs = madeAt(env, began! - 180_000, { duplicateName: true }).id;
+      unknownOperation();
+      const next = await env.apply([quiet('silver'), quiet('gold')]);
+      expect(statuses(next)).toEqual(['prod/gold:create failed']);
+      const message = next.report?.results[0]?.message ?? '';
+      expect(message).not.toContain('audiencectl did not create it');
+      expect(message).toMatch(
+        new RegExp(
+          `^operation \\S+ is unknown to the service, and no audience listed under its name is its own \\(it was made by audiencectl's account before this create began \\(another state store's create with the same credentials, or an earlier create's\\): created (179|180|181) s before this create began \\(in AEP's clock\\), so no POST of this create made it; found: ${theirs} \\(created \\S+ by ${OWN_ACCOUNT}\\)\\); the record is kept until \\S+ and the next apply looks again$`,
+        ),
+      );
+    });
+  });
+
+  it('an audience of its name audiencectl\'s own account made after the create began, its first POST refused (409): blocked, saying so, not "made outside audiencectl"', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('silver')]);
+      // Another store's create of gold, by audiencectl's account, made as this create's POST
+      // is on its way to the service (seen by a proxy): after this create began, as a create
+      // racing it would be.
+      let theirs = '';
+      const proxy = await startAlteringProxy(env.emulator.url);
+      let message = '';
+      try {
+        proxy.rewrite((url) => {
+          if (theirs === '' && /\/external-audience\/?$/.test(url)) {
+            theirs = env.emulator.control.uiCreateAudience(
+              DEMO_CLIENT.orgId,
+              'prod',
+              quiet('gold').spec,
+              OWN_ACCOUNT,
+            ).id;
+          }
+          return url;
+        });
+        const outcome = await executorEnv(env.emulator, env.stateDir, proxy.url).apply([
+          quiet('silver'),
+          quiet('gold'),
+        ]);
+        message = outcome.report?.results[0]?.message ?? '';
+        expect(statuses(outcome), message).toEqual(['prod/gold:create blocked']);
+      } finally {
+        await proxy.close();
+      }
+      expect(message).toMatch(
+        new RegExp(
+          `^an audience named "Audience gold" already exists in sandbox "prod": it was made by audiencectl's account, but not by this create, whose first POST the service refused \\(409\\): another state store's create with the same credentials, or an earlier create's \\(found: ${theirs} \\(created \\S+ by ${OWN_ACCOUNT}\\)\\); `,
+        ),
+      );
+      expect((await env.store().get('prod', 'gold'))?.audienceId).toBeUndefined();
+    });
+  });
+
+  it("no audience of its name audiencectl's own account made 3 minutes before the create began (AEP's clock): blocked, saying so", async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('silver')]);
+      // This store's create of gold: its intent written, its POSTs never reached the service.
+      env.emulator.control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 3 });
+      const first = await env.apply([quiet('silver'), quiet('gold')]);
+      expect(statuses(first)).toEqual(['prod/gold:create failed']);
+      const pending = (await env.store().get('prod', 'gold'))!;
+      expect(pending.intent?.kind).toBe('create');
+      const theirs = madeAt(env, beganInAep(pending) - 180_000).id;
+      const outcome = await env.apply([quiet('silver'), quiet('gold')]);
+      expect(statuses(outcome)).toEqual(['prod/gold:create blocked']);
+      expect(outcome.report?.results[0]?.message).toMatch(
+        new RegExp(
+          `^an audience named "Audience gold" already exists in sandbox "prod": it was made by audiencectl's account before this create began \\(another state store's create with the same credentials, or an earlier create's\\): created (179|180|181) s before this create began \\(in AEP's clock\\), so no POST of this create made it \\(found: ${theirs} \\(created \\S+ by ${OWN_ACCOUNT}\\)\\); `,
+        ),
+      );
+      expect((await env.store().get('prod', 'gold'))?.audienceId).toBeUndefined();
     });
   });
 });

@@ -8,6 +8,7 @@ import {
   describeCandidates,
   findOwnCreate,
   notListedYet,
+  OTHER_ACCOUNT,
   type OwnCreate,
 } from '../find-created.js';
 import { importHint, result, writeOutcome } from '../record-helpers.js';
@@ -37,8 +38,20 @@ export function notOurs(found: OwnCreate): string {
     return `it was created ${createdBeforeText(found.verdict, 'this')}: most likely another state store's create with the same credentials (a store migrated from, another CI job's), and two stores must not manage one audience`;
   // After a change of credentials audiencectl's own create shows the new account: "audiencectl
   // did not create it" would be false then.
-  if (found.kind === 'none' && found.otherAccount)
-    return "it was made by another account than audiencectl's creates in this sandbox were (outside audiencectl, or by audiencectl after a change of credentials)";
+  if (found.kind === 'none' && found.otherAccount) return OTHER_ACCOUNT;
+  // Why each listed audience is not this create's, as findOwnCreate checked it: one made before
+  // the create began by audiencectl's own account is no audience "made outside audiencectl".
+  if (found.kind === 'none' && found.notOwn.length > 0) {
+    const [only] = found.notOwn;
+    if (found.notOwn.length === 1 && only !== undefined) return only;
+    return found.byName
+      .slice(0, 5)
+      .map((audience, index) => `${audience.id}: ${found.notOwn[index] ?? ''}`)
+      .join('; ');
+  }
+  // This create's first POST was refused (409): none of its POSTs made it.
+  if (found.kind === 'one' && found.ownAccount)
+    return "it was made by audiencectl's account, but not by this create, whose first POST the service refused (409): another state store's create with the same credentials, or an earlier create's";
   return 'audiencectl did not create it (an audience made outside audiencectl)';
 }
 
