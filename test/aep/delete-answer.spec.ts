@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
 import {
   reply,
   replyText,
@@ -10,7 +10,8 @@ import {
   type AlteringProxy,
   type Answer,
 } from '../helpers/altering-proxy.js';
-import { executorEnv } from '../helpers/executor-env.js';
+import { executorEnv, type ExecutorEnv } from '../helpers/executor-env.js';
+import type { ManifestInput } from '../../src/manifest/schema.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { useEmulator, withEmulator } from '../helpers/with-emulator.js';
 import { clientFor, failure, spec } from './helpers.js';
@@ -26,6 +27,31 @@ const GATEWAY_ERROR = { error_code: '403003', message: 'Api Key is invalid' };
 
 const isDelete = (answer: Answer) => answer.method === 'DELETE';
 const HOUR = 3_600_000;
+
+/**
+ * The next apply over `gold` alone settles silver's kept delete intent before it plans, as
+ * audiencectl's own interrupted delete (never "deleted outside audiencectl"): no step left,
+ * no record, only gold at the service.
+ */
+async function expectFinishedAsOwnDelete(
+  env: ExecutorEnv,
+  emulator: RunningEmulator,
+  gold: ManifestInput,
+  silverId: string | undefined,
+): Promise<void> {
+  const resumed: string[] = [];
+  const next = await env.apply([gold], {
+    review: (_plan, notes) => {
+      resumed.push(...notes);
+      return true;
+    },
+  });
+  expect(resumed).toEqual([`prod/silver: finished an interrupted delete of ${silverId}`]);
+  expect(next.plan.steps).toEqual([]);
+  expect(await env.store().get('prod', 'silver')).toBeUndefined();
+  const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+  expect(remote.map((live) => live.audienceName)).toEqual(['Audience gold']);
+}
 
 describe('a DELETE answered 2xx is a deletion only when its body is not an error', () => {
   const emulator = useEmulator({ operationDelayMs: 0 });
@@ -105,18 +131,7 @@ describe('an apply whose DELETE is answered 200 with an error document', () => {
         expect(kept?.intent?.kind).toBe('delete');
 
         // Settled before the plan, as audiencectl's own delete: never "deleted outside audiencectl".
-        let resumed: string[] = [];
-        const settled = await env.apply([gold], {
-          review: (_, notes) => {
-            resumed = notes;
-            return true;
-          },
-        });
-        expect(resumed).toEqual([`prod/silver: finished an interrupted delete of ${silverId}`]);
-        expect(settled.plan.steps).toEqual([]);
-        expect(await env.store().get('prod', 'silver')).toBeUndefined();
-        const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
-        expect(remote.map((live) => live.audienceName)).toEqual(['Audience gold']);
+        await expectFinishedAsOwnDelete(env, emulator, gold, silverId);
       } finally {
         await proxy.close();
         await rm(stateDir, { recursive: true, force: true });
@@ -223,18 +238,7 @@ describe('an apply cancelled while its DELETE, answered 500, waits to be retried
         );
         expect((await env.store().get('prod', 'silver'))?.intent?.kind).toBe('delete');
 
-        const resumed: string[] = [];
-        const next = await env.apply([gold], {
-          review: (_plan, notes) => {
-            resumed.push(...notes);
-            return true;
-          },
-        });
-        expect(resumed).toEqual([`prod/silver: finished an interrupted delete of ${silverId}`]);
-        expect(next.plan.steps).toEqual([]);
-        expect(await env.store().get('prod', 'silver')).toBeUndefined();
-        const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
-        expect(remote.map((live) => live.audienceName)).toEqual(['Audience gold']);
+        await expectFinishedAsOwnDelete(env, emulator, gold, silverId);
       } finally {
         await proxy.close();
         await rm(stateDir, { recursive: true, force: true });
@@ -297,18 +301,7 @@ describe('an apply whose DELETE loses its answer, its retries then answered with
           expect((await env.store().get('prod', 'silver'))?.intent?.kind).toBe('delete');
 
           // Settled before the plan, as audiencectl's own delete: never "deleted outside audiencectl".
-          const resumed: string[] = [];
-          const next = await env.apply([gold], {
-            review: (_plan, notes) => {
-              resumed.push(...notes);
-              return true;
-            },
-          });
-          expect(resumed).toEqual([`prod/silver: finished an interrupted delete of ${silverId}`]);
-          expect(next.plan.steps).toEqual([]);
-          expect(await env.store().get('prod', 'silver')).toBeUndefined();
-          const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
-          expect(remote.map((live) => live.audienceName)).toEqual(['Audience gold']);
+          await expectFinishedAsOwnDelete(env, emulator, gold, silverId);
         } finally {
           await rm(stateDir, { recursive: true, force: true });
         }
