@@ -60,6 +60,19 @@ function beganInAep(record: AudienceRecord): number {
 }
 
 /**
+ * The next create's POST is answered (202) but its operation fails, making nothing, and is
+ * unknown to the service at both spellings of its path; returns the function that makes
+ * the next lookup of an operation unknown the same way.
+ */
+function failedOperationUnknown(emulator: ExecutorEnv['emulator']): () => void {
+  emulator.control.queueFault({ kind: 'operationFailure', endpoint: 'createAudience' });
+  const unknownOperation = () =>
+    emulator.control.queueFault({ kind: 'clientError', status: 404, endpoint: 'getOperation', count: 2 });
+  unknownOperation();
+  return unknownOperation;
+}
+
+/**
  * gold's name made by audiencectl's own account (another store's create) at `atMs`, AEP's clock;
  * `duplicateName`: beside a create operation that holds the name at that time.
  */
@@ -119,17 +132,7 @@ describe('an interrupted create takes for its own', () => {
 
   it("no audience of its name another store created a minute before the create began (AEP's clock), where the service does not know the operation its POST was answered with", async () => {
     await withExecutor({ operationDelayMs: 0 }, async (env) => {
-      // This store's POST is answered (202); its operation fails (making nothing) and is unknown
-      // to the service at both spellings of its path.
-      env.emulator.control.queueFault({ kind: 'operationFailure', endpoint: 'createAudience' });
-      const unknownOperation = () =>
-        env.emulator.control.queueFault({
-          kind: 'clientError',
-          status: 404,
-          endpoint: 'getOperation',
-          count: 2,
-        });
-      unknownOperation();
+      const unknownOperation = failedOperationUnknown(env.emulator);
       const first = await env.apply([quiet('gold')]);
       expect(statuses(first)).toEqual(['prod/gold:create failed']);
       expect(first.report?.results[0]?.message).toMatch(
@@ -276,15 +279,7 @@ describe('an interrupted create takes for its own', () => {
     await withExecutor({ operationDelayMs: 0 }, async (env) => {
       // silver's create: the records show the account audiencectl creates with.
       await env.apply([quiet('silver')]);
-      env.emulator.control.queueFault({ kind: 'operationFailure', endpoint: 'createAudience' });
-      const unknownOperation = () =>
-        env.emulator.control.queueFault({
-          kind: 'clientError',
-          status: 404,
-          endpoint: 'getOperation',
-          count: 2,
-        });
-      unknownOperation();
+      const unknownOperation = failedOperationUnknown(env.emulator);
       const first = await env.apply([quiet('silver'), quiet('gold')]);
       expect(statuses(first)).toEqual(['prod/gold:create failed']);
       const answered = (await env.store().get('prod', 'gold'))!;
