@@ -76,11 +76,14 @@ async function resumeOne(
  * manifests as they are now, may delete (under the delete guards, --max-deletes). An audience
  * the Audiences API shows was not deleted: the intent is cleared and the plan decides. One it
  * does not show is gone, or not seen yet by the replica that answered: one 404 proves nothing.
- * Gone only once its runs list, at the service the DELETE went to, is the service's 404 too:
- * then audiencectl's own DELETE removed it, and the delete is finished. Its runs list answering,
- * a second read decides: shown, the intent is cleared; not shown, the intent is kept, and the
- * plan's delete step (the manifest still removed) reads it again before any DELETE, or the next
- * apply looks again. A read that fails keeps the intent (resumeIntents).
+ * Gone once its runs list, at the service the DELETE went to, is the service's 404 too: then
+ * audiencectl's own DELETE removed it, and the delete is finished. Its runs list answering (the
+ * page does not say what it answers for a deleted audience), a second read decides: shown, the
+ * intent is cleared; not shown either, the delete is finished too. Kept, such an intent would
+ * never settle once the manifest is back (review 23b, H1), and reading a live audience as gone
+ * twice costs no audience: the record is forgotten, and the plan's create of the manifest is
+ * blocked by the audience its name finds, with `state import` as the way out. A read that
+ * fails keeps the intent (resumeIntents).
  */
 async function resumeDelete(
   store: StateStore,
@@ -99,20 +102,21 @@ async function resumeDelete(
     await store.resolveIntent(record, { kind: 'update', changes: {} });
     return `${id}: interrupted delete of ${audienceId} did not happen (the audience is still there); left for the plan`;
   }
+  let why = '';
   if (!(await runsListGone(client, record.sandbox, audienceId, call))) {
     const read = await client.bulkGetAudiences(record.sandbox, [audienceId], call);
     if (read.get(audienceId)) {
       await store.resolveIntent(record, { kind: 'update', changes: {} });
       return `${id}: interrupted delete of ${audienceId} did not happen (its lookup answered 404, but its runs list answers and a second read shows the audience); left for the plan`;
     }
-    return `${id}: interrupted delete of ${audienceId} is not settled: the Audiences API does not show the audience, but its runs list answers, so it is not read as gone; its intent is kept (nothing is deleted but by a removed manifest's delete step, which reads it again first; otherwise the next apply looks again)`;
+    why = ' (neither its lookup nor a second read shows the audience; its runs list still answers)';
   }
   // What the DELETE keeps unkilled (deleteStep): a replace's record for its create, a removal's
   // runs that still count against the daily run budget.
   const forReplace = record.intent?.forReplace === true;
   const kept = keptAfterDelete(record, audienceId, budgetHorizon({ clock, client }), forReplace);
   await removeOrReplace(store, record, kept);
-  return `${id}: finished an interrupted delete of ${audienceId}${deleteKeptNote(forReplace, kept)}`;
+  return `${id}: finished an interrupted delete of ${audienceId}${why}${deleteKeptNote(forReplace, kept)}`;
 }
 
 /**

@@ -316,8 +316,9 @@ describe('an apply whose DELETE loses its answer, its retries then answered with
 // reading the service again, settles it; with the manifest back, nothing is deleted or created.
 describe("an interrupted delete whose audience's runs list still answers", () => {
   it.each([
-    { name: "the manifest still removed: the plan's delete reads it gone and says finished", back: false },
-    { name: 'the manifest back: nothing deleted or created, the intent kept', back: true },
+    { name: 'the manifest still removed: finished, nothing left to plan', back: false },
+    // Review 23b, H1: the intent was kept, and never settled: silver was never created again.
+    { name: 'the manifest back: finished, and the audience created again', back: true },
   ])('$name', async ({ back }) => {
     await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
       const proxy = await startAlteringProxy(emulator.url, { emptyBodies: true });
@@ -347,22 +348,27 @@ describe("an interrupted delete whose audience's runs list still answers", () =>
           },
         });
         expect(resumed).toEqual([
-          `prod/silver: interrupted delete of ${silverId} is not settled: the Audiences API does not show the audience, but its runs list answers, so it is not read as gone; its intent is kept (nothing is deleted but by a removed manifest's delete step, which reads it again first; otherwise the next apply looks again)`,
+          `prod/silver: finished an interrupted delete of ${silverId} (neither its lookup nor a second read shows the audience; its runs list still answers)`,
         ]);
         const byEndpoint = emulator.control.counters().byEndpoint;
         expect(byEndpoint.deleteAudience?.requests ?? 0).toBe(0);
-        expect(byEndpoint.createAudience?.requests ?? 0).toBe(0);
-        if (back) {
-          expect(settled.plan.steps).toEqual([]);
-          expect((await env.store().get('prod', 'silver'))?.intent?.kind).toBe('delete');
-        } else {
-          expect(settled.report?.results.map((result) => `${result.status} ${result.message}`)).toEqual([
-            `applied finished an interrupted delete: ${silverId} is gone; record forgotten`,
-          ]);
-          expect(await env.store().get('prod', 'silver')).toBeUndefined();
-        }
+        expect(byEndpoint.createAudience?.requests ?? 0).toBe(back ? 1 : 0);
+        expect(settled.plan.steps.map((step) => `${step.kind} ${step.key}`)).toEqual(
+          back ? ['create silver'] : [],
+        );
+        const silverNow = await env.store().get('prod', 'silver');
+        expect(silverNow?.intent).toBeUndefined();
         const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
-        expect(remote.map((live) => live.audienceName)).toEqual(['Audience gold']);
+        if (back) {
+          expect(silverNow?.audienceId).not.toBe(silverId);
+          expect(remote.map((live) => live.audienceName).sort()).toEqual([
+            'Audience gold',
+            'Audience silver',
+          ]);
+        } else {
+          expect(silverNow).toBeUndefined();
+          expect(remote.map((live) => live.audienceName)).toEqual(['Audience gold']);
+        }
       } finally {
         await proxy.close();
         await rm(stateDir, { recursive: true, force: true });
