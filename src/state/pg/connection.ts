@@ -125,6 +125,31 @@ export function trackedClient(clients: Set<pg.Client>, refusal: () => Error | un
   };
 }
 
+/**
+ * Waits until the sockets of `clients` (a trackedClient set) have closed, at most `graceMs`,
+ * then cuts those still open. pg-pool's end() resolves once it has asked its idle clients to
+ * end, before the server has let them go: a command returning then would still hold its
+ * sessions for a moment. A server gone silent cannot hold a closing store longer than the grace.
+ */
+export async function socketsClosed(clients: Set<pg.Client>, graceMs: number): Promise<void> {
+  const open = [...clients];
+  if (open.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, graceMs);
+  });
+  const closed = open.map(
+    (client) =>
+      new Promise<void>((resolve) => {
+        if (!clients.has(client)) resolve();
+        else client.connection.stream.once('close', () => resolve());
+      }),
+  );
+  await Promise.race([Promise.all(closed), grace]);
+  clearTimeout(timer);
+  for (const client of open) if (clients.has(client)) client.connection.stream.destroy();
+}
+
 function fromPassFile(config: ClientConfig): Promise<string | undefined> {
   return new Promise((resolve) => {
     pgPass(

@@ -15,6 +15,7 @@ import {
   PgClient,
   clientConfig,
   timeoutsOf,
+  socketsClosed,
   trackedClient,
   type PgAccess,
   type PgTimeouts,
@@ -37,6 +38,8 @@ import { pgInitCommand } from '../../text/paste-flags.js';
 import type { CompatStore, ManifestCacheMirror, StateStore } from '../store.js';
 
 const POOL_SIZE = 4;
+/** How long a closing store waits for the server to let its sessions go (socketsClosed). */
+const CLOSE_GRACE_MS = 2_000;
 
 type Row = { sandbox: string; key: string; body: string };
 
@@ -321,6 +324,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     this.#pool = undefined;
     this.#checked = undefined;
     await pool?.end().catch(() => undefined);
+    await socketsClosed(this.#clients, CLOSE_GRACE_MS);
   }
 
   protected override mutate(sandbox: string, key: string, decide: WriteDecision): Promise<void> {
