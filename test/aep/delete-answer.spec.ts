@@ -13,7 +13,7 @@ import {
 import { executorEnv, type ExecutorEnv } from '../helpers/executor-env.js';
 import type { ManifestInput } from '../../src/manifest/schema.js';
 import { manifestObject } from '../helpers/manifests.js';
-import { useEmulator, withEmulator } from '../helpers/with-emulator.js';
+import { useEmulator, withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 import { clientFor, failure, spec } from './helpers.js';
 
 /** The page's 204 with an empty body is the deletion; a gateway may answer 2xx with anything. */
@@ -51,6 +51,39 @@ async function expectFinishedAsOwnDelete(
   expect(await env.store().get('prod', 'silver')).toBeUndefined();
   const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
   expect(remote.map((live) => live.audienceName)).toEqual(['Audience gold']);
+}
+
+/**
+ * gold and silver applied through a loopback proxy in front of a fresh emulator (on a state
+ * directory of their own), for `fn` to break silver's DELETE; removed afterwards.
+ */
+async function withGoldAndSilver(
+  fn: (applied: {
+    emulator: TestEmulator;
+    proxy: AlteringProxy;
+    stateDir: string;
+    env: ExecutorEnv;
+    gold: ManifestInput;
+    silver: ManifestInput;
+    silverId: string;
+  }) => Promise<void>,
+): Promise<void> {
+  await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+    const proxy = await startAlteringProxy(emulator.url, { emptyBodies: true });
+    const stateDir = await mkdtemp(path.join(tmpdir(), 'audiencectl-delete-answer-'));
+    try {
+      const env = executorEnv(emulator, stateDir, proxy.url);
+      const gold = manifestObject('gold', { ingestion: { onCreate: false } });
+      const silver = manifestObject('silver', { ingestion: { onCreate: false } });
+      await env.apply([gold, silver]);
+      const silverId = (await env.store().get('prod', 'silver'))?.audienceId;
+      expect(silverId).toEqual(expect.any(String));
+      await fn({ emulator, proxy, stateDir, env, gold, silver, silverId: silverId ?? '' });
+    } finally {
+      await proxy.close();
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
 }
 
 describe('a DELETE answered 2xx is a deletion only when its body is not an error', () => {
@@ -106,36 +139,22 @@ describe('a DELETE answered 2xx is a deletion only when its body is not an error
 
 describe('an apply whose DELETE is answered 200 with an error document', () => {
   it('keeps the record and its delete intent; the next apply settles it as its own interrupted delete', async () => {
-    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
-      const proxy = await startAlteringProxy(emulator.url, { emptyBodies: true });
-      const stateDir = await mkdtemp(path.join(tmpdir(), 'audiencectl-delete-answer-'));
-      try {
-        const env = executorEnv(emulator, stateDir, proxy.url);
-        const gold = manifestObject('gold', { ingestion: { onCreate: false } });
-        const silver = manifestObject('silver', { ingestion: { onCreate: false } });
-        await env.apply([gold, silver]);
-        const silverId = (await env.store().get('prod', 'silver'))?.audienceId;
-        expect(silverId).toEqual(expect.any(String));
+    await withGoldAndSilver(async ({ emulator, proxy, env, gold, silverId }) => {
+      proxy.alter((seen) => (isDelete(seen) ? reply(200, PLATFORM_ERROR) : undefined));
+      const refused = await env.apply([gold]);
+      proxy.alter(undefined);
+      const step = refused.report?.results.find((result) => result.step.key === 'silver');
+      expect(step?.status).toBe('failed');
+      expect(step?.message).toMatch(
+        /^DELETE failed: .*100970-500.*; its delete intent is kept, from which the next apply settles it$/,
+      );
+      const kept = await env.store().get('prod', 'silver');
+      expect(kept?.audienceId).toBe(silverId);
+      // The mark that audiencectl's own DELETE may have removed it (it did).
+      expect(kept?.intent?.kind).toBe('delete');
 
-        proxy.alter((seen) => (isDelete(seen) ? reply(200, PLATFORM_ERROR) : undefined));
-        const refused = await env.apply([gold]);
-        proxy.alter(undefined);
-        const step = refused.report?.results.find((result) => result.step.key === 'silver');
-        expect(step?.status).toBe('failed');
-        expect(step?.message).toMatch(
-          /^DELETE failed: .*100970-500.*; its delete intent is kept, from which the next apply settles it$/,
-        );
-        const kept = await env.store().get('prod', 'silver');
-        expect(kept?.audienceId).toBe(silverId);
-        // The mark that audiencectl's own DELETE may have removed it (it did).
-        expect(kept?.intent?.kind).toBe('delete');
-
-        // Settled before the plan, as audiencectl's own delete: never "deleted outside audiencectl".
-        await expectFinishedAsOwnDelete(env, emulator, gold, silverId);
-      } finally {
-        await proxy.close();
-        await rm(stateDir, { recursive: true, force: true });
-      }
+      // Settled before the plan, as audiencectl's own delete: never "deleted outside audiencectl".
+      await expectFinishedAsOwnDelete(env, emulator, gold, silverId);
     });
   });
 });
@@ -145,53 +164,39 @@ describe('an apply whose DELETE is answered 200 with an error document', () => {
 // the delete intent was cleared as for a DELETE never sent.
 describe('an apply whose DELETE is answered 500, its retry kept unsent by IMS refusing a new token', () => {
   it('says its outcome unknown, names the refusal as why it was not retried, and keeps the delete intent', async () => {
-    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
-      const proxy = await startAlteringProxy(emulator.url, { emptyBodies: true });
-      const stateDir = await mkdtemp(path.join(tmpdir(), 'audiencectl-delete-answer-'));
-      try {
-        const env = executorEnv(emulator, stateDir, proxy.url);
-        const gold = manifestObject('gold', { ingestion: { onCreate: false } });
-        const silver = manifestObject('silver', { ingestion: { onCreate: false } });
-        await env.apply([gold, silver]);
-        const silverId = (await env.store().get('prod', 'silver'))?.audienceId;
-        expect(silverId).toEqual(expect.any(String));
+    await withGoldAndSilver(async ({ emulator, proxy, stateDir, env, gold }) => {
+      // The DELETE is answered 500; its retry is refused the token (expired: 100911-400), and
+      // IMS refuses every token asked for from now on, so the retry after it is never sent.
+      emulator.control.queueFault({ kind: 'error500', endpoint: 'deleteAudience' });
+      emulator.control.queueFault({
+        kind: 'clientError',
+        status: 400,
+        errorCode: '100911-400',
+        endpoint: 'deleteAudience',
+      });
+      proxy.alter((seen) =>
+        seen.path === '/ims/token/v3'
+          ? reply(401, { error: 'invalid_client', error_description: 'invalid client_secret parameter' })
+          : undefined,
+      );
+      const first = await env.apply([gold]);
+      proxy.alter(undefined);
+      expect(emulator.control.counters().byEndpoint.deleteAudience.requests).toBe(2);
+      const step = first.report?.results.find((result) => result.step.key === 'silver');
+      expect(step?.status).toBe('failed');
+      expect(step?.message).toMatch(
+        /^DELETE failed: .*HTTP 500.*The change may or may not have been made\. It could not be retried: IMS refused the client secret .*; its delete intent is kept, from which the next apply settles it$/,
+      );
+      expect((await env.store().get('prod', 'silver'))?.intent?.kind).toBe('delete');
 
-        // The DELETE is answered 500; its retry is refused the token (expired: 100911-400), and
-        // IMS refuses every token asked for from now on, so the retry after it is never sent.
-        emulator.control.queueFault({ kind: 'error500', endpoint: 'deleteAudience' });
-        emulator.control.queueFault({
-          kind: 'clientError',
-          status: 400,
-          errorCode: '100911-400',
-          endpoint: 'deleteAudience',
-        });
-        proxy.alter((seen) =>
-          seen.path === '/ims/token/v3'
-            ? reply(401, { error: 'invalid_client', error_description: 'invalid client_secret parameter' })
-            : undefined,
-        );
-        const first = await env.apply([gold]);
-        proxy.alter(undefined);
-        expect(emulator.control.counters().byEndpoint.deleteAudience.requests).toBe(2);
-        const step = first.report?.results.find((result) => result.step.key === 'silver');
-        expect(step?.status).toBe('failed');
-        expect(step?.message).toMatch(
-          /^DELETE failed: .*HTTP 500.*The change may or may not have been made\. It could not be retried: IMS refused the client secret .*; its delete intent is kept, from which the next apply settles it$/,
-        );
-        expect((await env.store().get('prod', 'silver'))?.intent?.kind).toBe('delete');
-
-        // A client of its own (a new process): IMS's refusal is not remembered.
-        const next = await executorEnv(emulator, stateDir, proxy.url).apply([gold]);
-        expect(next.report?.results.map((result) => [result.step.key, result.status])).toEqual([
-          ['silver', 'applied'],
-        ]);
-        expect(await env.store().get('prod', 'silver')).toBeUndefined();
-        const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
-        expect(remote.map((live) => live.audienceName)).toEqual(['Audience gold']);
-      } finally {
-        await proxy.close();
-        await rm(stateDir, { recursive: true, force: true });
-      }
+      // A client of its own (a new process): IMS's refusal is not remembered.
+      const next = await executorEnv(emulator, stateDir, proxy.url).apply([gold]);
+      expect(next.report?.results.map((result) => [result.step.key, result.status])).toEqual([
+        ['silver', 'applied'],
+      ]);
+      expect(await env.store().get('prod', 'silver')).toBeUndefined();
+      const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      expect(remote.map((live) => live.audienceName)).toEqual(['Audience gold']);
     });
   });
 });
@@ -203,46 +208,31 @@ describe('an apply whose DELETE is answered 500, its retry kept unsent by IMS re
 // outside audiencectl" of audiencectl's own DELETE.
 describe('an apply cancelled while its DELETE, answered 500, waits to be retried', () => {
   it('says the DELETE sent, its outcome unknown, and keeps its intent; the next apply finishes the delete as its own', async () => {
-    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
-      const proxy = await startAlteringProxy(emulator.url, { emptyBodies: true });
-      const stateDir = await mkdtemp(path.join(tmpdir(), 'audiencectl-delete-answer-'));
-      try {
-        const env = executorEnv(emulator, stateDir, proxy.url);
-        const gold = manifestObject('gold', { ingestion: { onCreate: false } });
-        const silver = manifestObject('silver', { ingestion: { onCreate: false } });
-        await env.apply([gold, silver]);
-        const silverId = (await env.store().get('prod', 'silver'))?.audienceId;
-        expect(silverId).toEqual(expect.any(String));
+    await withGoldAndSilver(async ({ emulator, proxy, stateDir, env, gold, silverId }) => {
+      // The service deletes silver; the answer the client gets is a 500. The client waits an
+      // hour before its retry, and the apply is cancelled once the client has the 500 (its
+      // request event): on the next turn of the event loop, after the microtasks in which got
+      // asks for the delay and starts the wait.
+      proxy.alter((seen) => (isDelete(seen) ? reply(500, PLATFORM_ERROR) : undefined));
+      const cancel = new AbortController();
+      const waiting = executorEnv(emulator, stateDir, proxy.url, undefined, {
+        retry: { baseDelayMs: 2 * HOUR, maxDelayMs: 2 * HOUR },
+        random: () => 0.5,
+        onRequest: (event) => {
+          if (event.endpoint === 'deleteAudience' && event.status === 500) setImmediate(() => cancel.abort());
+        },
+      });
+      const first = await waiting.apply([gold], { signal: cancel.signal });
+      proxy.alter(undefined);
+      expect(emulator.control.counters().byEndpoint.deleteAudience.requests).toBe(1);
+      const step = first.report?.results.find((result) => result.step.key === 'silver');
+      expect(step?.status).toBe('failed');
+      expect(step?.message).toMatch(
+        /^DELETE failed: .*HTTP 500.*The change may or may not have been made\. The call was cancelled before its retry was sent; its delete intent is kept, from which the next apply settles it$/,
+      );
+      expect((await env.store().get('prod', 'silver'))?.intent?.kind).toBe('delete');
 
-        // The service deletes silver; the answer the client gets is a 500. The client waits an
-        // hour before its retry, and the apply is cancelled once the client has the 500 (its
-        // request event): on the next turn of the event loop, after the microtasks in which got
-        // asks for the delay and starts the wait.
-        proxy.alter((seen) => (isDelete(seen) ? reply(500, PLATFORM_ERROR) : undefined));
-        const cancel = new AbortController();
-        const waiting = executorEnv(emulator, stateDir, proxy.url, undefined, {
-          retry: { baseDelayMs: 2 * HOUR, maxDelayMs: 2 * HOUR },
-          random: () => 0.5,
-          onRequest: (event) => {
-            if (event.endpoint === 'deleteAudience' && event.status === 500)
-              setImmediate(() => cancel.abort());
-          },
-        });
-        const first = await waiting.apply([gold], { signal: cancel.signal });
-        proxy.alter(undefined);
-        expect(emulator.control.counters().byEndpoint.deleteAudience.requests).toBe(1);
-        const step = first.report?.results.find((result) => result.step.key === 'silver');
-        expect(step?.status).toBe('failed');
-        expect(step?.message).toMatch(
-          /^DELETE failed: .*HTTP 500.*The change may or may not have been made\. The call was cancelled before its retry was sent; its delete intent is kept, from which the next apply settles it$/,
-        );
-        expect((await env.store().get('prod', 'silver'))?.intent?.kind).toBe('delete');
-
-        await expectFinishedAsOwnDelete(env, emulator, gold, silverId);
-      } finally {
-        await proxy.close();
-        await rm(stateDir, { recursive: true, force: true });
-      }
+      await expectFinishedAsOwnDelete(env, emulator, gold, silverId);
     });
   });
 });
@@ -320,58 +310,43 @@ describe("an interrupted delete whose audience's runs list still answers", () =>
     // Review 23b, H1: the intent was kept, and never settled: silver was never created again.
     { name: 'the manifest back: finished, and the audience created again', back: true },
   ])('$name', async ({ back }) => {
-    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
-      const proxy = await startAlteringProxy(emulator.url, { emptyBodies: true });
-      const stateDir = await mkdtemp(path.join(tmpdir(), 'audiencectl-delete-answer-'));
-      try {
-        const env = executorEnv(emulator, stateDir, proxy.url);
-        const gold = manifestObject('gold', { ingestion: { onCreate: false } });
-        const silver = manifestObject('silver', { ingestion: { onCreate: false } });
-        await env.apply([gold, silver]);
-        const goldId = (await env.store().get('prod', 'gold'))?.audienceId ?? '';
-        const silverId = (await env.store().get('prod', 'silver'))?.audienceId ?? '';
-        // The DELETE removes silver; its answer is an error document: the intent is kept.
-        proxy.alter((seen) => (isDelete(seen) ? reply(200, PLATFORM_ERROR) : undefined));
-        await env.apply([gold]);
-        proxy.alter(undefined);
-        expect((await env.store().get('prod', 'silver'))?.intent?.kind).toBe('delete');
+    await withGoldAndSilver(async ({ emulator, proxy, env, gold, silver, silverId }) => {
+      const goldId = (await env.store().get('prod', 'gold'))?.audienceId ?? '';
+      // The DELETE removes silver; its answer is an error document: the intent is kept.
+      proxy.alter((seen) => (isDelete(seen) ? reply(200, PLATFORM_ERROR) : undefined));
+      await env.apply([gold]);
+      proxy.alter(undefined);
+      expect((await env.store().get('prod', 'silver'))?.intent?.kind).toBe('delete');
 
-        proxy.rewrite((url) =>
-          url.replace(`/external-audience/${silverId}/runs`, `/external-audience/${goldId}/runs`),
-        );
-        emulator.control.resetCounters();
-        let resumed: string[] = [];
-        const settled = await env.apply(back ? [gold, silver] : [gold], {
-          review: (_, notes) => {
-            resumed = notes;
-            return true;
-          },
-        });
-        expect(resumed).toEqual([
-          `prod/silver: finished an interrupted delete of ${silverId} (neither its lookup nor a second read shows the audience; its runs list still answers)`,
-        ]);
-        const byEndpoint = emulator.control.counters().byEndpoint;
-        expect(byEndpoint.deleteAudience?.requests ?? 0).toBe(0);
-        expect(byEndpoint.createAudience?.requests ?? 0).toBe(back ? 1 : 0);
-        expect(settled.plan.steps.map((step) => `${step.kind} ${step.key}`)).toEqual(
-          back ? ['create silver'] : [],
-        );
-        const silverNow = await env.store().get('prod', 'silver');
-        expect(silverNow?.intent).toBeUndefined();
-        const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
-        if (back) {
-          expect(silverNow?.audienceId).not.toBe(silverId);
-          expect(remote.map((live) => live.audienceName).sort()).toEqual([
-            'Audience gold',
-            'Audience silver',
-          ]);
-        } else {
-          expect(silverNow).toBeUndefined();
-          expect(remote.map((live) => live.audienceName)).toEqual(['Audience gold']);
-        }
-      } finally {
-        await proxy.close();
-        await rm(stateDir, { recursive: true, force: true });
+      proxy.rewrite((url) =>
+        url.replace(`/external-audience/${silverId}/runs`, `/external-audience/${goldId}/runs`),
+      );
+      emulator.control.resetCounters();
+      let resumed: string[] = [];
+      const settled = await env.apply(back ? [gold, silver] : [gold], {
+        review: (_, notes) => {
+          resumed = notes;
+          return true;
+        },
+      });
+      expect(resumed).toEqual([
+        `prod/silver: finished an interrupted delete of ${silverId} (neither its lookup nor a second read shows the audience; its runs list still answers)`,
+      ]);
+      const byEndpoint = emulator.control.counters().byEndpoint;
+      expect(byEndpoint.deleteAudience?.requests ?? 0).toBe(0);
+      expect(byEndpoint.createAudience?.requests ?? 0).toBe(back ? 1 : 0);
+      expect(settled.plan.steps.map((step) => `${step.kind} ${step.key}`)).toEqual(
+        back ? ['create silver'] : [],
+      );
+      const silverNow = await env.store().get('prod', 'silver');
+      expect(silverNow?.intent).toBeUndefined();
+      const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      if (back) {
+        expect(silverNow?.audienceId).not.toBe(silverId);
+        expect(remote.map((live) => live.audienceName).sort()).toEqual(['Audience gold', 'Audience silver']);
+      } else {
+        expect(silverNow).toBeUndefined();
+        expect(remote.map((live) => live.audienceName)).toEqual(['Audience gold']);
       }
     });
   });
