@@ -138,6 +138,11 @@ async function goldOnPostgres(emulator: RunningEmulator) {
   return { dir, state, schema, env: emulatorEnv(emulator) };
 }
 
+/** The write of the create's answer (its operation id), and the session holding the lock, both end. */
+function killCreateAnswerWithLock(schema: string): Promise<void> {
+  return killFirstWriteWhere(schema, `NEW.body ? 'operationId'`, true);
+}
+
 /** The lost lock's one-line error, last, with no stack trace and no password of the store's URL. */
 function expectLostLockError(result: CliResult, state: string): void {
   expect(result.stderr).toMatch(
@@ -237,8 +242,7 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
   it('a create answered 202 whose answer is not recorded as the lock is lost is a failed create said sent, never "skipped"', async () => {
     await withEmulator({}, async (emulator) => {
       const { dir, state, schema, env } = await goldOnPostgres(emulator);
-      // The write of the create's answer, and the session holding the lock, both end.
-      await killFirstWriteWhere(schema, `NEW.body ? 'operationId'`, true);
+      await killCreateAnswerWithLock(schema);
       const first = await apply(dir.dir, state, env);
       expect(first.code, first.stdout).toBe(1);
       const [operation] = emulator.control.listOperations(DEMO_CLIENT.orgId, 'prod');
@@ -705,9 +709,8 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
   it('an apply whose lock is lost mid-step prints its summary and the "Stopped before the end" note, then the one-line error', async () => {
     await withEmulator({}, async (emulator) => {
       const { dir, state, schema, env } = await goldOnPostgres(emulator);
-      // The write of the create's answer, and the session holding the lock, both end: the
-      // create fails, said sent; its first run (which waits for it) never starts.
-      await killFirstWriteWhere(schema, `NEW.body ? 'operationId'`, true);
+      // The create fails, said sent; its first run (which waits for it) never starts.
+      await killCreateAnswerWithLock(schema);
       const first = await apply(dir.dir, state, env);
       expect(first.code, first.stdout).toBe(1);
       expect(first.stdout).toMatch(
@@ -770,7 +773,7 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
         { env },
       );
       expect(planned.code, planned.stderr).toBe(0);
-      await killFirstWriteWhere(schema, `NEW.body ? 'operationId'`, true);
+      await killCreateAnswerWithLock(schema);
       const first = await runCliInProcess(['apply', saved, '--state', state, '--auto-approve'], { env });
       expect(first.code, first.stdout).toBe(1);
       // The pasted --state keeps no password: it says where the password goes instead.
