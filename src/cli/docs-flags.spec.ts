@@ -49,14 +49,21 @@ type Invocation = { file: string; text: string; path: string[]; flags: string[] 
 const COMMANDS = new Set(['validate', 'plan', 'apply', 'init', 'state', 'run', 'emulator', 'version']);
 const STATE_COMMANDS = new Set(['list', 'show', 'import', 'forget', 'settle-run', 'migrate']);
 const FLAG = /(?<![\w-])--[a-z][a-z0-9-]*/g;
+const FLAG_IN = /(?<![\w-])--[a-z][a-z0-9-]*/;
 
-/** The commands of one line of shell or code span that start with `audiencectl`, each up to a comment. */
-function invocationsIn(file: string, line: string): Invocation[] {
+/**
+ * The commands of one line of shell or code span that start with `audiencectl`, each up to a
+ * comment. An inline span may leave the program's name out (`plan --refresh`, `state import …
+ * --force`): one that starts with a command and names a flag is read as that command.
+ */
+function invocationsIn(file: string, line: string, inline = false): Invocation[] {
   const found: Invocation[] = [];
   // Placeholders (`<dir|url>`) hold no command separator.
   const plain = line.replace(/<[^<>]*>/g, '<x>').replace(/\s#.*$/, '');
   for (const segment of plain.split(/&&|\|\||[|;]/)) {
-    const text = segment.trim();
+    let text = segment.trim();
+    if (inline && COMMANDS.has(text.split(/\s+/)[0] ?? '') && FLAG_IN.test(text))
+      text = `audiencectl ${text}`;
     if (!text.startsWith('audiencectl ') && text !== 'audiencectl') continue;
     const words = text.split(/\s+/).slice(1);
     const path: string[] = [];
@@ -98,7 +105,8 @@ function documentedInvocations(): Invocation[] {
         pending = '';
         found.push(...invocationsIn(file, line));
       } else {
-        for (const span of raw.matchAll(/`([^`]+)`/g)) found.push(...invocationsIn(file, span[1] ?? ''));
+        for (const span of raw.matchAll(/`([^`]+)`/g))
+          found.push(...invocationsIn(file, span[1] ?? '', true));
       }
     }
   }
@@ -169,6 +177,14 @@ describe('the documents name only commands and flags the CLI has', () => {
         if (!flags.has(flag)) problems.push(`${invocation.file}: ${invocation.text}: no ${flag} on "${key}"`);
     }
     expect(problems).toEqual([]);
+  });
+
+  it('every `plan … --out <file>.json` shown saves the plan `apply` takes (`--output json`)', () => {
+    const textPlans = invocations.filter(
+      (i) =>
+        i.path[0] === 'plan' && /--out[ =]\S+\.json\b/.test(i.text) && !/--output[ =]json\b/.test(i.text),
+    );
+    expect(textPlans.map((i) => `${i.file}: ${i.text}`)).toEqual([]);
   });
 
   it.each([
