@@ -254,6 +254,32 @@ describe('the documents name only commands and flags the CLI has', () => {
     }
   });
 
+  it.each([
+    ['docs/controller.md', '## Flags and environment variables', 'run', 2],
+    ['docs/emulator.md', '## Flags', 'emulator', 1],
+  ] as const)(
+    "%s, %s: each default the flag table gives is the flag's",
+    async (file, heading, name, column) => {
+      const { command } = await commandAt([name]);
+      const problems: string[] = [];
+      let compared = 0;
+      for (const cells of tableUnder(read(file), heading)) {
+        const flag = cells[0]?.match(FLAG)?.[0];
+        const fallback = (command.options as Option[]).find((o) => o.long === flag)?.defaultValue as unknown;
+        // A default in words (`root`, `see above`, `the demo client`) is not compared; a value is.
+        if (!['string', 'number', 'boolean'].includes(typeof fallback) || fallback === '') continue;
+        const shown = (cells[column] ?? '').replace(/`/g, '').replace(/\s*\(ms\)$/, '');
+        if (shown.startsWith('see ')) continue;
+        const value = String(fallback);
+        compared += 1;
+        if (shown !== value && !(fallback === false && shown === 'off'))
+          problems.push(`${flag}: the table says "${shown}", the code ${value}`);
+      }
+      expect(compared).toBeGreaterThan(15);
+      expect(problems).toEqual([]);
+    },
+  );
+
   it('docs/emulator.md lists every flag of `emulator`', async () => {
     const { command } = await commandAt(['emulator']);
     const rows = tableUnder(read('docs/emulator.md'), '## Flags');
