@@ -31,7 +31,10 @@ export function replyText(status: number, text: string): Reply {
   return new Reply(status, text, true);
 }
 
-/** Returns the body to send instead (JSON), a `reply(...)`, or undefined to pass the answer on as it is. */
+/**
+ * Returns the body to send instead (JSON), a `reply(...)`, or undefined to pass the answer on as it is;
+ * or a promise of one, which the answer waits for.
+ */
 export type Alteration = (answer: Answer) => unknown;
 
 export type AlteringProxy = {
@@ -90,7 +93,7 @@ export async function startAlteringProxy(
           const { pathname: path, searchParams: query } = new URL(url, target);
           if (alteration && (text !== '' || options.emptyBodies) && status < 300) {
             const body: unknown = text === '' ? undefined : JSON.parse(text);
-            const altered = alteration({ method, path, query, status, body });
+            const altered: unknown = await alteration({ method, path, query, status, body });
             if (altered instanceof Reply) {
               status = altered.status;
               text = altered.raw ? String(altered.body) : JSON.stringify(altered.body);

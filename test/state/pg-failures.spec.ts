@@ -124,6 +124,26 @@ async function writerAtGate(applying: Promise<CliResult>): Promise<number> {
   }
 }
 
+/**
+ * The server process of the read waiting for the audiences table (locked by the test), once
+ * one waits; fails with what the apply printed if it ended first.
+ */
+async function readerAtTableLock(schema: string, applying: Promise<CliResult>): Promise<number> {
+  let ended: CliResult | undefined;
+  void applying.then((result) => (ended = result));
+  for (;;) {
+    const [waiting] = await postgres.query<{ pid: number }>(
+      `SELECT pid FROM pg_locks WHERE locktype = 'relation' AND NOT granted AND relation = '"${schema}".audiences'::regclass`,
+    );
+    if (waiting) return waiting.pid;
+    if (ended)
+      throw new Error(
+        `the apply ended before its read reached the table lock:\n${ended.stdout}${ended.stderr}`,
+      );
+    await sleep(20);
+  }
+}
+
 /** Requests the emulator received at `endpoint` (a mutating call: each one reached the service). */
 function requestsTo(emulator: RunningEmulator, endpoint: 'patchAudience' | 'deleteAudience' | 'startRun') {
   return emulator.control.counters().byEndpoint[endpoint].requests;
@@ -759,6 +779,53 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
         expectLostLockError(first, viaProxy.href);
       } finally {
         await gate.end();
+        await proxy.close();
+      }
+    });
+  });
+
+  // The same event met by a read (the record an update step reads first), not a write: the
+  // read's failure was said as the step's (57P01), and the apply ended with no note.
+  it("an apply whose lock's session and a read's session end together, the read's end heard first, reports the lost lock: the summary and the note", async () => {
+    await withEmulator({}, async (emulator) => {
+      const { dir, state, schema, env } = await goldOnPostgres(emulator);
+      expect((await apply(dir.dir, state, env)).code).toBe(0);
+      await dir.write([manifestObject('gold', { spec: { description: 'About gold, again' } })]);
+      const server = new URL(state);
+      const proxy = await startLateEndProxy({ host: server.hostname, port: Number(server.port) });
+      const viaProxy = new URL(state);
+      viaProxy.port = String(proxy.port);
+      // While --refresh's read of the service is answered, the audiences table is locked: the
+      // next read of a record (the update step's, after every read before the steps) waits for it.
+      const tableLock = new pg.Client({ connectionString: postgres.url });
+      await tableLock.connect();
+      const aep = await startAlteringProxy(emulator.url);
+      aep.alter(async (answer) => {
+        if (answer.path.endsWith('/audiences/bulk-get'))
+          await tableLock.query(`BEGIN; LOCK TABLE "${schema}".audiences IN ACCESS EXCLUSIVE MODE`);
+        return undefined;
+      });
+      const viaAep = { ...env, AEP_BASE_URL: env.AEP_BASE_URL!.replace(emulator.url, aep.url) };
+      try {
+        const applying = apply(dir.dir, viaProxy.href, viaAep, '--refresh');
+        const reader = await readerAtTableLock(schema, applying);
+        const [lock] = await postgres.query<{ port: number }>(
+          `SELECT a.client_port AS port FROM pg_stat_activity a JOIN "${schema}".lock_state l ON a.pid = l.backend_pid`,
+        );
+        proxy.holdErrorOf(lock!.port);
+        await postgres.query(`SELECT ${LOCK_SESSION_ENDED(schema)}`);
+        await postgres.query('SELECT pg_terminate_backend($1, 60000)', [reader]);
+        const first = await applying;
+        expect(first.code, first.stdout).toBe(1);
+        expect(emulator.control.counters().byEndpoint.patchAudience.requests).toBe(0);
+        expect(first.stdout).toContain(
+          '\nApply: 0 applied, 0 run(s) still running, 0 failed, 0 blocked, 0 deferred, 1 skipped.\n' +
+            'Stopped before the end (the state lock was lost): 1 step(s) not started; the next apply picks up where this one stopped.\n',
+        );
+        expectLostLockError(first, viaProxy.href);
+      } finally {
+        await tableLock.end();
+        await aep.close();
         await proxy.close();
       }
     });

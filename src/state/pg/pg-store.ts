@@ -169,8 +169,24 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     try {
       return (await this.pool.query<R>(sql(this.#schema, text), values)).rows;
     } catch (error) {
-      throw this.#abandoned ?? this.#error(error);
+      throw await this.#failure(error, this.#session);
     }
+  }
+
+  /**
+   * A statement's failure as said, a read's as a write's. Its connection ended: the lock's
+   * (`session`, while held) may have ended with it (every session of this process's
+   * terminated, a server restart), its end not heard yet. The lock connection is asked before
+   * the failure is said: a lock lost is said as such, as when its end is heard first; a lock
+   * still held (or none) leaves the statement's own failure.
+   */
+  async #failure(
+    error: unknown,
+    session: LockSession | undefined,
+    timeouts = this.#timeouts,
+  ): Promise<Error> {
+    if (session && !this.#abandoned && isConnectionEnd(error)) await session.verify();
+    return this.#abandoned ?? this.#error(error, timeouts);
   }
 
   #refuseAbandoned(): void {
@@ -447,12 +463,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
         }
       });
     } catch (error) {
-      // Its connection ended: the lock's may have ended with it (every session of this
-      // process's terminated, a server restart), its end not heard yet. The lock connection
-      // is asked before the failure is said: a lock lost is said as such, as when its end is
-      // heard first; a lock still held leaves the write's own failure.
-      if (!this.#abandoned && isConnectionEnd(error)) await session.verify();
-      throw this.#abandoned ?? this.#error(error, timeouts);
+      throw await this.#failure(error, session, timeouts);
     }
   }
 
