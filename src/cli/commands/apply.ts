@@ -285,7 +285,12 @@ export function applyCommand(setExit: (code: number) => void): Command {
     const revision = await applyRevision(input, target, flags, say);
     const store = await openStoreFor({ ...flags, paste });
     // The readings of the API page learned by earlier applies are kept in the state store.
-    const connection = await aep.open(undefined, store);
+    // A client that cannot be made (a bad proxy variable) closes the store it read them from:
+    // a PostgreSQL store's session kept the process alive for the pool's idle time.
+    const connection = await aep.open(undefined, store).catch(async (error: unknown) => {
+      await store.close();
+      throw error;
+    });
     const interrupts = watchInterrupts((message) => say(`\n${message}`));
     // Every in-flight request and wait listens to these signals.
     setMaxListeners(0, interrupts.abort, interrupts.drain);
