@@ -9,8 +9,9 @@ import type { ConnectFlags } from '../connect.js';
 import { loadDesired } from '../source-options.js';
 import { importRevision } from '../import-revision.js';
 import { requireStateStore } from '../../state/presence.js';
-import { lockForCommand } from './state-read.js';
-import { openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
+import type { StateStore } from '../../state/store.js';
+import { withLock } from './state-repair.js';
+import { stateLocationOf, type StateFlags } from '../state-options.js';
 import {
   NO_PASTE_FLAGS,
   stateImportCommand,
@@ -97,12 +98,23 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
   const desired = await loadDesired(dir, { sandbox: sandbox ?? 'prod' });
   const warn = (text: string) => process.stderr.write(`Warning: ${escapeText(text)}\n`);
   const revision = options.dryRun ? undefined : await importRevision(dir, warn);
-  const store = await openStoreFor(options);
+  // The client first, then the store under its lock (withLock), each closed whatever happens
+  // after it is opened: a store left open by a client that could not be made kept a
+  // PostgreSQL store's sessions until the pool's idle time.
   const connection = await target.open();
   try {
     // A store of another org is refused; what is recorded binds the sandbox to this one.
-    store.useOrgs((name) => connection.client.orgOf(name));
-    await lockForCommand(store, options.lockTimeout, 'audiencectl state import --discover');
+    await withLock(
+      options,
+      'import --discover',
+      (store) => discover(store),
+      (name) => connection.client.orgOf(name),
+    );
+  } finally {
+    await connection.close();
+  }
+
+  async function discover(store: StateStore): Promise<void> {
     const { rows, inactiveUnlisted } = await discoverRecords(desired, store, connection.client, {
       sandbox,
       dryRun: options.dryRun === true,
@@ -138,8 +150,5 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
     if (count('matched') > 0) say(NOT_COMPARED);
     for (const row of rows) if (row.notes) say(`${row.sandbox}/${row.key}: ${row.notes.join('; ')}.`);
     if (others !== undefined) say(others);
-  } finally {
-    await store.close();
-    await connection.close();
   }
 }
