@@ -54,29 +54,34 @@ async function migrate(flags: Flags): Promise<void> {
     const notes = to.kind === 'dir' ? await restoreRetired(to.dir) : [];
     for (const note of notes) process.stderr.write(`${escapeText(note)}\n`);
     const access = stateAccessOf(flags);
+    // Each store closed whatever happens after it is opened: the target's open may refuse it
+    // (a directory another program owns, or a swap a killed migrate left).
     const source = await openStateStore(from, access);
-    const target = await openStateStore(to, access);
     try {
-      // An alias (a symlink, another spelling of the host) is refused before either lock is taken.
-      if (await sameIdentity(source, target)) throw sameStore();
-      const result = await migrateState(source, target, {
-        force: flags.force === true,
-        lock: {
-          timeoutMs: flags.lockTimeout,
-          command: 'audiencectl state migrate',
-        },
-        signal: stop.signal,
-      });
-      const lineage = result.lineage
-        ? `lineage ${result.lineage}, serial ${result.serial}`
-        : 'no lineage yet';
-      process.stdout.write(
-        `Copied ${result.audiences} audience(s) from ${escapeText(source.location)} to ${escapeText(target.location)} (${lineage}).\n` +
-          `Verified: ${result.audiences} record(s) read back, ${result.digest} on both sides.\n`,
-      );
+      const target = await openStateStore(to, access);
+      try {
+        // An alias (a symlink, another spelling of the host) is refused before either lock is taken.
+        if (await sameIdentity(source, target)) throw sameStore();
+        const result = await migrateState(source, target, {
+          force: flags.force === true,
+          lock: {
+            timeoutMs: flags.lockTimeout,
+            command: 'audiencectl state migrate',
+          },
+          signal: stop.signal,
+        });
+        const lineage = result.lineage
+          ? `lineage ${result.lineage}, serial ${result.serial}`
+          : 'no lineage yet';
+        process.stdout.write(
+          `Copied ${result.audiences} audience(s) from ${escapeText(source.location)} to ${escapeText(target.location)} (${lineage}).\n` +
+            `Verified: ${result.audiences} record(s) read back, ${result.digest} on both sides.\n`,
+        );
+      } finally {
+        await target.close();
+      }
     } finally {
       await source.close();
-      await target.close();
     }
   } finally {
     dispose();
