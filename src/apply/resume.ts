@@ -93,11 +93,7 @@ async function resumeDelete(
   call: CallOptions,
 ): Promise<string> {
   const id = `${record.sandbox}/${record.key}`;
-  const audienceId = record.audienceId;
-  if (!audienceId) {
-    await store.resolveIntent(record, { kind: 'update', changes: {} });
-    return `${id}: interrupted delete had no audience id; left for the plan`;
-  }
+  const audienceId = await deletedAudienceId(client, record, call);
   if (await client.getAudience(record.sandbox, audienceId, call)) {
     await store.resolveIntent(record, { kind: 'update', changes: {} });
     return `${id}: interrupted delete of ${audienceId} did not happen (the audience is still there); left for the plan`;
@@ -117,6 +113,31 @@ async function resumeDelete(
   const kept = keptAfterDelete(record, audienceId, budgetHorizon({ clock, client }), forReplace);
   await removeOrReplace(store, record, kept);
   return `${id}: finished an interrupted delete of ${audienceId}${why}${deleteKeptNote(forReplace, kept)}`;
+}
+
+/**
+ * The audience an interrupted DELETE went to: its intent's, or (an intent of an earlier release)
+ * the record's, or the one its create's operation names, which is where the delete step took it
+ * from. Cleared unread, such an intent let a reverted removal's create adopt, from that
+ * operation, the audience audiencectl's own DELETE had removed (review 24, M1). None to be
+ * learnt: thrown, and the intent kept (resumeIntents).
+ */
+async function deletedAudienceId(
+  client: AepClient,
+  record: AudienceRecord,
+  call: CallOptions,
+): Promise<string> {
+  const known = record.intent?.audienceId ?? record.audienceId;
+  if (known !== undefined) return known;
+  const operation = record.operationId;
+  const made =
+    operation === undefined
+      ? undefined
+      : (await client.getOperation(record.sandbox, operation, call)).audienceId;
+  if (made !== undefined) return made;
+  throw new Error(
+    `no audience id is recorded for it${operation === undefined ? '' : `, and its create's operation ${operation} names none`}`,
+  );
 }
 
 /**

@@ -4,6 +4,8 @@ import { recordId } from '../state/record-id.js';
 import { compareText } from '../text/compare.js';
 import type { PendingIntent } from './schema.js';
 
+const withAudienceId = (audienceId: string | undefined) => (audienceId === undefined ? {} : { audienceId });
+
 /**
  * The delete intents the state holds (review 23, L2): `plan` reads no service and settles
  * nothing, so a plan made over one could say "No changes" while apply, settling it first,
@@ -21,7 +23,8 @@ export function pendingIntents(
       sandbox: record.sandbox,
       key: record.key,
       kind: 'delete',
-      ...(record.audienceId === undefined ? {} : { audienceId: record.audienceId }),
+      // A record whose create's operation gave the id to the delete step holds it in the intent.
+      ...withAudienceId(record.intent.audienceId ?? record.audienceId),
       ...(record.intent.forReplace === true ? { forReplace: true as const } : {}),
       manifest: desired.has(recordId(record.sandbox, record.key)),
     });

@@ -75,6 +75,13 @@ export const Intent = z.object({
    * intents of earlier releases, which had no mark.
    */
   forReplace: z.literal(true).optional(),
+  /**
+   * For a delete: the audience the DELETE goes to. A record whose create's operation had not
+   * given its id yet holds none (the delete step reads the operation for it), and its resume
+   * reads the service for this one (review 24, M1). Absent in intents of earlier releases: the
+   * record's `audienceId`, or its operation's, is the one.
+   */
+  audienceId: z.string().optional(),
 });
 export type Intent = z.infer<typeof Intent>;
 

@@ -14,7 +14,7 @@ import type {
 export type IntentKind = Intent['kind'];
 export type IntentExtra = Pick<
   Intent,
-  'specHash' | 'runReason' | 'dataFilterStartTime' | 'knownRunIds' | 'listedAll' | 'forReplace'
+  'specHash' | 'runReason' | 'dataFilterStartTime' | 'knownRunIds' | 'listedAll' | 'forReplace' | 'audienceId'
 >;
 
 /**

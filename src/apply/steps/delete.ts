@@ -126,7 +126,10 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
   const pending =
     latest.intent?.kind === 'delete'
       ? latest
-      : await store.beginIntent(latest, 'delete', step.kind === 'replace' ? { forReplace: true } : {});
+      : await store.beginIntent(latest, 'delete', {
+          ...(step.kind === 'replace' ? { forReplace: true as const } : {}),
+          audienceId: id,
+        });
   // Once answered, the call is said sent (deps.marks), whatever becomes of the writes after it:
   // a record not removed keeps its delete intent, which the next apply settles (resume.ts).
   try {

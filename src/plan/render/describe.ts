@@ -155,9 +155,10 @@ export function pendingHeading(plan: Plan): string | undefined {
 /** What apply does with one pending delete intent (src/apply/resume.ts), as the plan says it. */
 export function pendingLine(pending: PendingIntent): string {
   const id = `${pending.sandbox}/${pending.key}`;
-  if (pending.audienceId === undefined)
-    return `${id}: an interrupted delete with no audience id recorded: apply clears it and plans again`;
-  const head = `${id}: an interrupted delete of ${pending.audienceId} (its outcome unknown): apply reads the service first; `;
+  // An intent of an earlier release on a record whose create's operation gave the id: its
+  // resume reads the operation for it (resume.ts deletedAudienceId).
+  const what = pending.audienceId ?? "the audience its create's operation names";
+  const head = `${id}: an interrupted delete of ${what} (its outcome unknown): apply reads the service first; `;
   if (pending.manifest) {
     return `${head}if the audience is gone, the delete is finished and the audience is created again (a new id); if it is still there, nothing is deleted`;
   }
