@@ -159,9 +159,11 @@ describe('the documents name only commands and flags the CLI has', () => {
     );
   });
 
-  it('every AUDIENCECTL_* variable they name is read by the code (src/, or test/helpers for the suite)', () => {
+  it('every AUDIENCECTL_* and AEP_* variable they name is read by the code (src/, or test/helpers for the suite)', () => {
     const code = [...sourcesUnder('src'), ...sourcesUnder('test/helpers')].join('\n');
-    const named = new Set(DOCUMENTS.flatMap((file) => read(file).match(/\bAUDIENCECTL_[A-Z0-9_]+/g) ?? []));
+    const named = new Set(
+      DOCUMENTS.flatMap((file) => read(file).match(/\b(?:AUDIENCECTL|AEP)_[A-Z0-9_]+/g) ?? []),
+    );
     expect(named.size).toBeGreaterThan(40);
     expect([...named].filter((name) => !new RegExp(`\\b${name}\\b`).test(code))).toEqual([]);
   });
