@@ -5,7 +5,7 @@ import {
   type SettleClaim,
   type SettledRun,
 } from '../../apply/settle-run.js';
-import { requestToken } from '../../plan/runs.js';
+import { runReasonText } from '../../plan/run-reason-text.js';
 import { UsageError } from '../../errors.js';
 import { assertValidId, recordId } from '../../state/record-id.js';
 import { notFound, sandboxesWithKey } from '../../state/repair.js';
@@ -39,15 +39,6 @@ export function settleClaim(options: SettleOptions): SettleClaim {
   return { kind: 'run', runId: options.runId.trim() };
 }
 
-/** The intent's reason in a manifest's words. */
-function reasonText(reason: string | undefined): string {
-  const token = requestToken(reason);
-  if (token !== undefined) return `ingestion.request "${token}"`;
-  if (reason === 'onCreate') return 'the first run (ingestion.onCreate)';
-  if (reason === 'every') return 'the periodic run (ingestion.every)';
-  return 'a run';
-}
-
 export async function settleRunCommand(key: string, options: SettleOptions): Promise<void> {
   const claim = settleClaim(options);
   await (await openExisting(options)).close();
@@ -75,7 +66,7 @@ export async function settleRunCommand(key: string, options: SettleOptions): Pro
 function report(settled: SettledRun): void {
   const { intent, record } = settled;
   const id = recordId(record.sandbox, record.key);
-  const what = reasonText(intent.runReason);
+  const what = runReasonText(intent.runReason);
   if (settled.kind === 'none') {
     out(`Settled ${id}: no run recorded; the run intent from ${intent.startedAt} (${what}) is cleared.`);
     out(`  - ${checkedNone(settled.check)}`);
