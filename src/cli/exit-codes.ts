@@ -20,7 +20,7 @@ type PlanLike = {
   steps: ReadonlyArray<{ blocked?: string | undefined; deferred?: string | undefined }>;
   diagnostics: ReadonlyArray<{ severity: string }>;
   olderCheckout?: unknown;
-  /** Interrupted deletes apply settles first (plan/pending.ts). */
+  /** Interrupted calls apply settles first (plan/pending.ts). */
   pending?: ReadonlyArray<unknown> | undefined;
 };
 
@@ -32,14 +32,14 @@ function hasErrors(plan: PlanLike): boolean {
  * `plan`: 1 when the source has errors, else 0. With `detailed` (`--detailed-exitcode`):
  * 3 when a step is blocked or apply would refuse the whole plan (an older checkout: a CI
  * gate on 3 must not pass it as "changes"), else 2 when apply would make a change or settle an
- * interrupted delete first (plan.pending), else 0
+ * interrupted call first (plan.pending), else 0
  * (no changes, or only steps deferred to a later apply).
  */
 export function planExitCode(plan: PlanLike, detailed = false): ExitCode {
   if (hasErrors(plan)) return ExitCode.Error;
   if (!detailed) return ExitCode.Ok;
   if (plan.olderCheckout || plan.steps.some((s) => s.blocked)) return ExitCode.Blocked;
-  // A pending delete intent may delete or create an audience once apply settles it.
+  // A pending intent may delete or create an audience, or start a run, once apply settles it.
   if ((plan.pending?.length ?? 0) > 0) return ExitCode.Changes;
   return plan.steps.some((s) => !s.deferred) ? ExitCode.Changes : ExitCode.Ok;
 }

@@ -1,5 +1,5 @@
 import type { DesiredManifest } from '../manifest/load.js';
-import type { AudienceRecord } from '../state/schema.js';
+import type { AudienceRecord, Intent } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
 import { compareText } from '../text/compare.js';
 import type { PendingIntent } from './schema.js';
@@ -7,9 +7,16 @@ import type { PendingIntent } from './schema.js';
 const withAudienceId = (audienceId: string | undefined) => (audienceId === undefined ? {} : { audienceId });
 
 /**
- * The delete intents the state holds (review 23, L2): `plan` reads no service and settles
- * nothing, so a plan made over one could say "No changes" while apply, settling it first,
- * finishes the delete and then creates the audience again.
+ * The intents apply settles before it plans (src/apply/resume.ts: delete, patch, run): `plan`
+ * reads no service and settles nothing, so a plan made over one could say "No changes" while
+ * apply, settling it first, finishes a delete and creates the audience again (review 23, L2),
+ * or finds no run where an onCreate run was asked for and starts one.
+ *
+ * A create intent is left out on purpose: apply does not settle it before it plans (resume.ts
+ * skips it); the create step does, and the plan shows that step for it ("resume: the create
+ * was interrupted …", or a removed manifest's blocked forget), counted as a change already.
+ * Listed here too, the same call would be shown twice, once as settled before planning, which
+ * it is not.
  */
 export function pendingIntents(
   manifests: readonly DesiredManifest[],
@@ -18,16 +25,36 @@ export function pendingIntents(
   const desired = new Set(manifests.map((m) => recordId(m.sandbox, m.key)));
   const pending: PendingIntent[] = [];
   for (const record of records) {
-    if (record.intent?.kind !== 'delete') continue;
-    pending.push({
+    const intent = record.intent;
+    if (intent === undefined) continue;
+    const shown = pendingOf(intent, {
       sandbox: record.sandbox,
       key: record.key,
-      kind: 'delete',
-      // A record whose create's operation gave the id to the delete step holds it in the intent.
-      ...withAudienceId(record.intent.audienceId ?? record.audienceId),
-      ...(record.intent.forReplace === true ? { forReplace: true as const } : {}),
+      // A delete's intent holds the id its DELETE went to (an earlier release's: the record's).
+      ...withAudienceId(intent.audienceId ?? record.audienceId),
       manifest: desired.has(recordId(record.sandbox, record.key)),
     });
+    if (shown !== undefined) pending.push(shown);
   }
   return pending.sort((a, b) => compareText(a.sandbox, b.sandbox) || compareText(a.key, b.key));
+}
+
+type Common = Pick<PendingIntent, 'sandbox' | 'key' | 'audienceId' | 'manifest'>;
+
+/** `intent` as the plan lists it; undefined for a create's (see pendingIntents). */
+function pendingOf(intent: Intent, common: Common): PendingIntent | undefined {
+  switch (intent.kind) {
+    case 'create':
+      return undefined;
+    case 'delete':
+      return { ...common, kind: 'delete', ...(intent.forReplace === true ? { forReplace: true } : {}) };
+    case 'patch':
+      return { ...common, kind: 'patch' };
+    case 'run':
+      return {
+        ...common,
+        kind: 'run',
+        ...(intent.runReason === undefined ? {} : { runReason: intent.runReason }),
+      };
+  }
 }

@@ -169,20 +169,39 @@ export const FailedRun = z.object({
 });
 export type FailedRun = z.infer<typeof FailedRun>;
 
-/**
- * A delete intent the state holds (a DELETE whose outcome is unknown): `plan` settles nothing,
- * but apply settles it first, by reading the service (src/apply/resume.ts), and what it finds
- * may change what apply does. `manifest`: the audience's manifest is in the plan.
- */
-export const PendingIntent = z.object({
+/** What every pending intent says: whose it is, and whether its manifest is in the plan. */
+const pendingFields = {
   sandbox: z.string(),
   key: z.string(),
-  kind: z.literal('delete'),
+  /** The audience the call went to (a delete's intent names it); absent when none is recorded. */
   audienceId: z.string().optional(),
-  /** A replace's DELETE: the record is kept for the create that follows. */
-  forReplace: z.literal(true).optional(),
+  /** The audience's manifest is in the plan. */
   manifest: z.boolean(),
-});
+};
+
+/**
+ * A call whose outcome is unknown, its intent still in the state: `plan` settles nothing, but
+ * apply settles it first (src/apply/resume.ts), and what it finds may change what apply does.
+ * A create intent is not one: apply leaves it to the create step, which the plan shows.
+ */
+export const PendingIntent = z.discriminatedUnion('kind', [
+  /** A DELETE: apply reads the service, and finishes the delete if the audience is gone. */
+  z.object({
+    ...pendingFields,
+    kind: z.literal('delete'),
+    /** A replace's DELETE: the record is kept for the create that follows. */
+    forReplace: z.literal(true).optional(),
+  }),
+  /** A PATCH: apply clears it, reading nothing; the record keeps the spec from before it. */
+  z.object({ ...pendingFields, kind: z.literal('patch') }),
+  /** A run request: apply reads the audience's runs, and records the run it started, if any. */
+  z.object({
+    ...pendingFields,
+    kind: z.literal('run'),
+    /** Why the run was asked for (RunRecord.reason: `onCreate`, `request:<token>`, `every`). */
+    runReason: z.string().optional(),
+  }),
+]);
 export type PendingIntent = z.infer<typeof PendingIntent>;
 
 export const PlanScopeReport = z.object({
@@ -330,7 +349,7 @@ export const Plan = z.object({
   held: z.array(HeldAudience),
   /** Present when non-empty: audiences whose last run failed and that get no new run. */
   failedRuns: z.array(FailedRun).optional(),
-  /** Present when non-empty: interrupted deletes apply settles before it plans (PendingIntent). */
+  /** Present when non-empty: interrupted calls apply settles before it plans (PendingIntent). */
   pending: z.array(PendingIntent).optional(),
   /** Only when the local clock is off AEP's (measured, or seen in recorded runs). */
   clock: PlanClock.optional(),

@@ -3,7 +3,7 @@ import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
 import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
-import { pendingLine } from '../../src/plan/render/describe.js';
+import { pendingLine } from '../../src/plan/render/pending-lines.js';
 
 const quiet = (name: string) => manifestObject(name, { ingestion: { onCreate: false } });
 const gold = quiet('gold');

@@ -2,12 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
 import { Plan } from '../../src/plan/schema.js';
+import { openStateStore } from '../../src/state/open.js';
+import type { StateStore } from '../../src/state/store.js';
 import { apply, emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
+import { readAll } from '../state/helpers.js';
 
 // Review 23, L2: a removal whose DELETE removed the audience but got no answer that settles it
 // keeps its delete intent; the removal is then reverted. `plan` settles nothing (it is read-only)
@@ -72,6 +75,165 @@ describe('plan with an interrupted delete pending', () => {
       } finally {
         await rm(root, { recursive: true, force: true });
       }
+    });
+  });
+});
+
+type Applied = {
+  emulator: RunningEmulator;
+  dir: ManifestDir;
+  state: string;
+  env: Record<string, string>;
+  goldId: string;
+};
+
+/** gold and silver applied (no runs) to a fresh emulator, into a directory store; then `body`. */
+async function withGoldApplied(body: (applied: Applied) => Promise<void>): Promise<void> {
+  await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+    const root = await mkdtemp(path.join(tmpdir(), 'audiencectl-plan-pending-'));
+    try {
+      const dir = new ManifestDir(path.join(root, 'm'));
+      const state = path.join(root, 'state');
+      const env = emulatorEnv(emulator);
+      await dir.write([gold(), silver]);
+      expect((await apply(dir.dir, state, env)).code).toBe(0);
+      const goldId = emulator.control
+        .listAudiences(DEMO_CLIENT.orgId, 'prod')
+        .find((a) => a.audienceName === gold().spec.name)!.audienceId;
+      await body({ emulator, dir, state, env, goldId });
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+}
+
+const silver = manifestObject('silver', { ingestion: { onCreate: false } });
+
+function gold(overrides: Parameters<typeof manifestObject>[1] = {}) {
+  return manifestObject('gold', { ingestion: { onCreate: false }, ...overrides });
+}
+
+/** `body` with the directory store at `state` open and locked, as an apply holds it. */
+async function withStore(state: string, body: (store: StateStore) => Promise<void>): Promise<void> {
+  const store = await openStateStore(state);
+  try {
+    await store.lock();
+    await body(store);
+  } finally {
+    await store.unlock();
+    await store.close();
+  }
+}
+
+/** `plan` in text, Markdown, JSON and with --detailed-exitcode, each spawned. */
+async function planAll({ dir, state, env }: Applied) {
+  const plan = (...flags: string[]) => runCli(['plan', dir.dir, '--state', state, ...flags], { env });
+  const text = await plan();
+  expect(text.code, text.stderr).toBe(0);
+  const markdown = await plan('--output', 'markdown');
+  const json = await plan('--output', 'json');
+  const detailed = await plan('--detailed-exitcode');
+  return {
+    text: text.stdout,
+    markdown: markdown.stdout,
+    json: Plan.parse(JSON.parse(json.stdout)),
+    detailed,
+  };
+}
+
+// An interrupted PATCH or run request is settled by apply before it plans too (resume.ts), and
+// changes what apply then does: a run the request started is recorded (and not asked for
+// again), none found lets the plan ask again, a cleared PATCH leaves the spec recorded before it.
+describe('plan with an interrupted PATCH or run request pending', () => {
+  it('names an interrupted PATCH under "Pending", with what apply does with it, and counts it for --detailed-exitcode', async () => {
+    await withGoldApplied(async (applied) => {
+      const { dir, state, env, goldId } = applied;
+      // An apply killed just after it wrote the intent of gold's PATCH (a failed PATCH clears its
+      // intent: only a kill, or a write of its answer that fails, leaves one).
+      await dir.write([gold({ spec: { description: 'Changed' } }), silver]);
+      await withStore(state, async (store) => {
+        const record = await store.get('prod', 'gold');
+        await store.beginIntent(record!, 'patch', { specHash: 'sent-by-the-killed-apply' });
+      });
+
+      const line = `prod/gold: an interrupted PATCH of ${goldId} (its outcome unknown): apply clears it without reading the service (the audience may hold what it sent); the spec recorded is the one before it, and any update step of this plan sends the manifest's changes again`;
+      const shown = await planAll(applied);
+      expect(shown.text).toContain('~ prod/gold update: description changed');
+      expect(shown.text).toContain(`Pending (settled by apply before it plans): 1\n  ${line}\n`);
+      expect(shown.markdown).toContain(`**Pending (settled by apply before it plans): 1**\n\n- ${line}\n`);
+      expect(shown.detailed.code).toBe(2);
+      expect(shown.json.pending).toEqual([
+        { sandbox: 'prod', key: 'gold', kind: 'patch', audienceId: goldId, manifest: true },
+      ]);
+
+      // What the plan said: the intent is cleared, and the update step sends the PATCH.
+      const resumed = await apply(dir.dir, state, env);
+      expect(resumed.stdout).toContain(
+        'resumed: prod/gold: interrupted PATCH will be planned again if still needed',
+      );
+      expect(resumed.stdout).toMatch(/ok +prod\/gold update: patched description/);
+      const after = await runCli(['plan', dir.dir, '--state', state], { env });
+      expect(after.stdout).toContain('No changes.');
+    });
+  });
+
+  it('names an interrupted run request under "Pending", where the plan alone would say "No changes" while apply starts a run', async () => {
+    await withGoldApplied(async (applied) => {
+      const { emulator, dir, state, env, goldId } = applied;
+      // An apply killed just after it wrote the intent of gold's first run: no request was sent.
+      await withStore(state, async (store) => {
+        const record = await store.get('prod', 'gold');
+        await store.beginIntent(record!, 'run', { runReason: 'onCreate', dataFilterStartTime: 0 });
+      });
+      await dir.write([gold({ ingestion: { onCreate: true } }), silver]);
+
+      const line = `prod/gold: an interrupted run request of ${goldId} (its outcome unknown), for the first run (ingestion.onCreate): apply reads the audience's runs first; if they show the run it started, it is recorded (not asked for again); if none, a run is asked for if still due; if they cannot tell, no run is started until the intent is settled`;
+      const shown = await planAll(applied);
+      expect(shown.text).not.toMatch(/No changes/);
+      expect(shown.text).toContain(`Pending (settled by apply before it plans): 1\n  ${line}\n`);
+      expect(shown.markdown).toContain(`**Pending (settled by apply before it plans): 1**\n\n- ${line}\n`);
+      expect(shown.detailed.code).toBe(2);
+      expect(shown.json.pending).toEqual([
+        {
+          sandbox: 'prod',
+          key: 'gold',
+          kind: 'run',
+          audienceId: goldId,
+          runReason: 'onCreate',
+          manifest: true,
+        },
+      ]);
+
+      // What the plan said: no run found, the intent is cleared, and the first run is started.
+      const resumed = await apply(dir.dir, state, env);
+      expect(resumed.stdout).toContain(
+        'resumed: prod/gold: interrupted run request did not start a run; the plan asks again if still needed',
+      );
+      expect(resumed.stdout).toMatch(/ok +prod\/gold run/);
+      expect(emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', goldId)).toHaveLength(1);
+    });
+  });
+
+  // apply does not settle a create intent before it plans (resume.ts leaves it to the create
+  // step): the plan shows that step ("resume: …"), so the intent is not listed again as pending.
+  it('shows an interrupted create as its create step, not under "Pending"', async () => {
+    await withGoldApplied(async (applied) => {
+      const { emulator, dir, state, env } = applied;
+      const bronze = manifestObject('bronze', { ingestion: { onCreate: false } });
+      await dir.write([gold(), silver, bronze]);
+      emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
+      emulator.control.queueFault({ kind: 'clientError', endpoint: 'createAudience', status: 403, after: 1 });
+      const lost = await apply(dir.dir, state, env);
+      expect(lost.stdout).toMatch(/FAILED +prod\/bronze create: /);
+      emulator.control.clearFaults();
+      expect((await readAll(state)).audiences.find((r) => r.key === 'bronze')?.intent?.kind).toBe('create');
+
+      const shown = await planAll(applied);
+      expect(shown.text).toContain('resume: the create was interrupted before its audience id was recorded');
+      expect(shown.text).not.toContain('Pending');
+      expect(shown.markdown).not.toContain('Pending');
+      expect(shown.json.pending).toBeUndefined();
+      expect(shown.detailed.code).toBe(2);
     });
   });
 });

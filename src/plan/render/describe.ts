@@ -1,5 +1,5 @@
 import { describeRunFailure } from '../../state/describe.js';
-import type { FailedRun, FieldChange, PendingIntent, Plan, Step } from '../schema.js';
+import type { FailedRun, FieldChange, Plan, Step } from '../schema.js';
 
 /** Shared wording of the renderers, so text and Markdown never disagree. */
 export const SYMBOLS: Record<Step['kind'], string> = {
@@ -144,25 +144,6 @@ export function noStepsHeadline(plan: Plan): { clean: boolean; lead: string; res
     lead: `No steps planned, but the plan has ${errors} error(s).`,
     rest: 'They are listed under Diagnostics; until they are fixed, what they hide is not planned.',
   };
-}
-
-/** The heading of the interrupted calls apply settles before it plans. */
-export function pendingHeading(plan: Plan): string | undefined {
-  const count = plan.pending?.length ?? 0;
-  return count > 0 ? `Pending (settled by apply before it plans): ${count}` : undefined;
-}
-
-/** What apply does with one pending delete intent (src/apply/resume.ts), as the plan says it. */
-export function pendingLine(pending: PendingIntent): string {
-  const id = `${pending.sandbox}/${pending.key}`;
-  // An intent of an earlier release on a record whose create's operation gave the id: its
-  // resume reads the operation for it (resume.ts deletedAudienceId).
-  const what = pending.audienceId ?? "the audience its create's operation names";
-  const head = `${id}: an interrupted delete of ${what} (its outcome unknown): apply reads the service first; `;
-  if (pending.manifest) {
-    return `${head}if the audience is gone, the delete is finished and the audience is created again (a new id); if it is still there, nothing is deleted`;
-  }
-  return `${head}if the audience is gone, the delete is finished; if it is still there, it is deleted only by a delete step of this plan`;
 }
 
 /** The heading of the audiences whose last run failed. */

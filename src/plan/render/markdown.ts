@@ -4,8 +4,6 @@ import type { Plan, Step } from '../schema.js';
 import {
   clockNote,
   olderCheckoutNote,
-  pendingHeading,
-  pendingLine,
   failedRunLine,
   failedRunsHeading,
   isEmptyPlan,
@@ -15,6 +13,7 @@ import {
   stepDetails,
   SYMBOLS,
 } from './describe.js';
+import { pendingHeading, pendingLine } from './pending-lines.js';
 
 /** GitHub refuses comments over 65,536 characters; the whole document stays under this. */
 export const MARKDOWN_LIMIT = 65_000;
@@ -218,7 +217,7 @@ export function renderMarkdown(given: Plan): string {
   if (clock) head.push(clip(escapeInline(clock)), '');
   const older = olderCheckoutNote(plan);
   if (older) head.push(clip(escapeInline(older)), '');
-  // Never folded: what apply settles first may delete or create an audience.
+  // Never folded: what apply settles first may delete or create an audience, or start a run.
   const pending = pendingHeading(plan);
   if (pending) {
     head.push(`**${pending}**`, '');

@@ -4,8 +4,6 @@ import type { Plan, Step } from '../schema.js';
 import {
   clockNote,
   olderCheckoutNote,
-  pendingHeading,
-  pendingLine,
   failedRunLine,
   failedRunsHeading,
   isEmptyPlan,
@@ -16,6 +14,7 @@ import {
   summaryLine,
   SYMBOLS,
 } from './describe.js';
+import { pendingHeading, pendingLine } from './pending-lines.js';
 
 export type TextOptions = { color: boolean };
 
