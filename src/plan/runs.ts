@@ -101,8 +101,12 @@ export function dueRun(
       ...(inProgress && fromLastSuccess ? { fromLastSuccess: true as const } : {}),
     };
   }
-  // A first run that never happened (an apply stopped between create and run) is still owed.
-  if (ingestion.onCreate && runs.length === 0 && !record.intent && !record.imported) {
+  // A first run that never happened (an apply stopped between create and run) is still owed;
+  // not while a create or run request may have started it. A PATCH's intent holds nothing back:
+  // apply clears it, reading nothing, before it plans (apply/resume.ts), so `plan` shows the run too.
+  const intent = record.intent?.kind;
+  const unsettled = intent !== undefined && intent !== 'patch';
+  if (ingestion.onCreate && runs.length === 0 && !unsettled && !record.imported) {
     return { reason: 'onCreate', dataFilterStartTime: start };
   }
   if (ingestion.every === undefined || inProgress) return undefined;

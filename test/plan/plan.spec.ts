@@ -371,6 +371,19 @@ describe('plan: runs', () => {
     expect(result.steps[0]!.run?.reason).toBe('onCreate');
   });
 
+  // apply clears a PATCH's intent before it plans, reading nothing (apply/resume.ts): the first
+  // run it then finds owed is shown by `plan` too, beside the pending PATCH.
+  it('still starts that first run over an interrupted PATCH, which apply clears before it plans', () => {
+    const desired = loadTexts({ 'g.yaml': manifestYaml('gold') });
+    const state = appliedState(desired);
+    state.audiences[0]!.runs = [];
+    state.audiences[0]!.intent = { id: 'i-patch', kind: 'patch', startedAt: '2026-11-22T10:00:00.000Z' };
+    const result = plan(desired, state, options());
+    expect(kinds(result)).toEqual(['run prod/gold']);
+    expect(result.steps[0]!.run?.reason).toBe('onCreate');
+    expect(result.pending?.map((p) => p.kind)).toEqual(['patch']);
+  });
+
   it("reads no run of an audience deleted outside as the re-created one's: its first run is still owed, from time 0", () => {
     const desired = loadTexts({ 'g.yaml': manifestYaml('gold', { ingestion: { every: '1h' } }) });
     const state = appliedState(desired);
