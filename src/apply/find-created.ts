@@ -39,7 +39,7 @@ export const OTHER_ACCOUNT =
 /**
  * `none`: what the sandbox lists under the name (inactive audiences included), none of it
  * ours; `otherAccount` when one would be but for its creator; `notOwn`, why each listed audience
- * (in `byName`'s order) is not this create's, as findOwnCreate checked it. `one` not taken (a
+ * (in `byName`'s order) is not this create's, as findOwnCreate checked it (`unknown` too). `one` not taken (a
  * first POST refused, 409: no POST of this create made it): `ownAccount` when the records show the
  * account that made it as audiencectl's (not merely none shown). `unknown`: the name lookup found
  * none of ours, and the inactive audiences, where ours may be, could not be listed (`reason`).
@@ -58,7 +58,7 @@ export type OwnCreate =
   | { kind: 'earlier'; audience: LiveAudience; verdict: Extract<CreatedVerdict, { kind: 'earlier' }> }
   | { kind: 'none'; byName: LiveAudience[]; otherAccount: boolean; notOwn: string[] }
   | { kind: 'several'; candidates: LiveAudience[] }
-  | { kind: 'unknown'; byName: LiveAudience[]; reason: string };
+  | { kind: 'unknown'; byName: LiveAudience[]; reason: string; notOwn: string[] };
 
 /**
  * Our own create, found by exact name in the sandbox: external, of the manifest's origin,
@@ -134,7 +134,7 @@ export async function findOwnCreate(
     const inactive = await inactiveByName(deps.client, step.sandbox, name, options);
     if ('failure' in inactive) {
       const reason = `the inactive audiences of sandbox "${step.sandbox}", where it may be, cannot be listed (${inactive.failure})`;
-      return { kind: 'unknown', byName, reason };
+      return { kind: 'unknown', byName, reason, notOwn: byName.map(whyNot) };
     }
     const seen = new Set(byName.map((audience) => audience.id));
     listed = [...byName, ...inactive.audiences.filter((audience) => !seen.has(audience.id))];

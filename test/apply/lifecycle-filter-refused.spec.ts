@@ -110,6 +110,30 @@ describe('a service that refuses the lifecycleState filter every time', () => {
     expect(env.emulator.control.listAudiences(ORG, 'prod')).toHaveLength(1);
   });
 
+  // A first POST refused (409) for an audience of its name that is not this create's, the
+  // inactive audiences not listed: blocked, saying why as checked. It said "audiencectl did not
+  // create it (an audience made outside audiencectl)", which nothing the service showed supports.
+  it('a first POST refused (409) for a listed audience that is not external: blocked, saying so', async () => {
+    const env = await freshEnv();
+    const theirs = env.emulator.control.uiCreateAudience(ORG, 'prod', {
+      ...gold.spec,
+      originName: 'UPLOAD',
+    }).id;
+    env.emulator.control.resetCounters();
+    const outcome = await env.apply([gold]);
+    expect(outcome.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
+      'prod/gold:create blocked',
+    ]);
+    expect(outcome.report?.results[0]?.message).toMatch(
+      new RegExp(
+        `^an audience named "Audience gold" already exists in sandbox "prod": it is not an external audience \\(its type is "SegmentDefinition"\\) \\(found: ${theirs} \\(created \\S+ by [^)]+\\)\\); if it is this manifest's audience, run: audiencectl state import gold `,
+      ),
+    );
+    // The lookup's last list, of the inactive audiences, refused: findOwnCreate's `unknown`.
+    expect(lists(env).at(-1)).toBe('400 100910-400');
+    expect((await env.store().get('prod', 'gold'))?.blocked?.found).toEqual([theirs]);
+  });
+
   it('an operation unknown to the service, 15 minutes on: the record is kept, with the state import command', async () => {
     const env = await freshEnv();
     await lostOperation(env.store(), new Date(Date.now() - 16 * 60_000), { manifestFile: 'gold.yaml' });

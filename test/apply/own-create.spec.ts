@@ -338,6 +338,49 @@ describe('an interrupted create takes for its own', () => {
     });
   });
 
+  // The service shows no creator for the audience listed under the name: the message said
+  // "audiencectl did not create it (an audience made outside audiencectl)", which nothing the
+  // service answered supports. What is known: not this create's (its first POST was refused), and
+  // not who made it. Still blocked, with the import as the way out.
+  it('an audience of its name the service shows no creator of, this create\'s first POST refused (409): blocked, saying what is known, not "made outside audiencectl"', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('silver')]);
+      const theirs = env.emulator.control.uiCreateAudience(
+        DEMO_CLIENT.orgId,
+        'prod',
+        quiet('gold').spec,
+        'colleague@AdobeID',
+      ).id;
+      const proxy = await startAlteringProxy(env.emulator.url);
+      let message = '';
+      try {
+        // The Audiences API's list, as a service that leaves createdBy out would answer it.
+        proxy.alter((answer) => {
+          if (answer.method !== 'GET' || !answer.path.endsWith('/audiences')) return undefined;
+          const page = answer.body as { children: Record<string, unknown>[] };
+          return { ...page, children: page.children.map(({ createdBy: _, ...audience }) => audience) };
+        });
+        const outcome = await executorEnv(env.emulator, env.stateDir, proxy.url).apply([
+          quiet('silver'),
+          quiet('gold'),
+        ]);
+        message = outcome.report?.results[0]?.message ?? '';
+        expect(statuses(outcome), message).toEqual(['prod/gold:create blocked']);
+      } finally {
+        await proxy.close();
+      }
+      expect(message).not.toContain('outside audiencectl');
+      expect(message).toMatch(
+        new RegExp(
+          `^an audience named "Audience gold" already exists in sandbox "prod": it was not made by this create, whose first POST the service refused \\(409\\): the name was taken before it; the service does not show who made it \\(found: ${theirs} \\(created \\S+ by unknown\\)\\); if it is this manifest's audience, run: audiencectl state import gold `,
+        ),
+      );
+      const record = await env.store().get('prod', 'gold');
+      expect(record?.audienceId).toBeUndefined();
+      expect(record?.blocked?.found).toEqual([theirs]);
+    });
+  });
+
   it("no audience of its name audiencectl's own account made 3 minutes before the create began (AEP's clock): blocked, saying so", async () => {
     await withExecutor(undefined, async (env) => {
       await env.apply([quiet('silver')]);

@@ -32,27 +32,51 @@ export function listKeepsFailing(step: Step, paste: PasteFlags | undefined): str
 
 /** Why what is listed under the name is not taken for our own create. */
 export function notOurs(found: OwnCreate): string {
-  if (found.kind === 'several') return 'several audiences could be the one an interrupted create made';
-  // Before the intent, in AEP's clock: no POST of this create made it (findOwnCreate).
-  if (found.kind === 'earlier')
-    return `it was created ${createdBeforeText(found.verdict, 'this')}: most likely another state store's create with the same credentials (a store migrated from, another CI job's), and two stores must not manage one audience`;
-  // After a change of credentials audiencectl's own create shows the new account: "audiencectl
-  // did not create it" would be false then.
-  if (found.kind === 'none' && found.otherAccount) return OTHER_ACCOUNT;
-  // Why each listed audience is not this create's, as findOwnCreate checked it: one made before
-  // the create began by audiencectl's own account is no audience "made outside audiencectl".
-  if (found.kind === 'none' && found.notOwn.length > 0) {
-    const [only] = found.notOwn;
-    if (found.notOwn.length === 1 && only !== undefined) return only;
-    return found.byName
-      .slice(0, 5)
-      .map((audience, index) => `${audience.id}: ${found.notOwn[index] ?? ''}`)
-      .join('; ');
+  switch (found.kind) {
+    case 'several':
+      return 'several audiences could be the one an interrupted create made';
+    // Before the intent, in AEP's clock: no POST of this create made it (findOwnCreate).
+    case 'earlier':
+      return `it was created ${createdBeforeText(found.verdict, 'this')}: most likely another state store's create with the same credentials (a store migrated from, another CI job's), and two stores must not manage one audience`;
+    // After a change of credentials audiencectl's own create shows the new account: "audiencectl
+    // did not create it" would be false then.
+    case 'none':
+      return found.otherAccount ? OTHER_ACCOUNT : eachNotOwn(found.byName, found.notOwn);
+    case 'unknown':
+      return eachNotOwn(found.byName, found.notOwn);
+    case 'one':
+      return firstPostRefused(found);
   }
-  // This create's first POST was refused (409): none of its POSTs made it.
-  if (found.kind === 'one' && found.ownAccount)
-    return "it was made by audiencectl's account, but not by this create, whose first POST the service refused (409): another state store's create with the same credentials, or an earlier create's";
-  return 'audiencectl did not create it (an audience made outside audiencectl)';
+}
+
+/**
+ * Why each listed audience is not this create's, as findOwnCreate checked it: one made before
+ * the create began by audiencectl's own account is no audience "made outside audiencectl".
+ */
+function eachNotOwn(byName: readonly LiveAudience[], notOwn: readonly string[]): string {
+  const [only] = notOwn;
+  if (notOwn.length === 1 && only !== undefined) return only;
+  return byName
+    .slice(0, 5)
+    .map((audience, index) => `${audience.id}: ${notOwn[index] ?? ''}`)
+    .join('; ');
+}
+
+/**
+ * The one audience this create would take for its own, not taken: this create's first POST was
+ * refused (409), so none of its POSTs made it. Who did, the service's answer says only as far as
+ * it shows a creator and the records show audiencectl's account (findOwnCreate's ownAccount); an
+ * audience that shows neither is not known to be made outside audiencectl (another state store's
+ * create with the same credentials would look the same).
+ */
+function firstPostRefused(found: Extract<OwnCreate, { kind: 'one' }>): string {
+  const refused = 'this create, whose first POST the service refused (409)';
+  if (found.ownAccount)
+    return `it was made by audiencectl's account, but not by ${refused}: another state store's create with the same credentials, or an earlier create's`;
+  const creator = found.audience.createdBy;
+  if (creator === undefined)
+    return `it was not made by ${refused}: the name was taken before it; the service does not show who made it`;
+  return `it was made by ${creator}, but not by ${refused}: the name was taken before it; no record of this state store shows the account audiencectl creates with, so whether ${creator} is audiencectl's is not known`;
 }
 
 /**
