@@ -35,6 +35,7 @@ export type AepErrorInit = {
   method?: string | undefined;
   attempts?: number | undefined;
   details?: readonly AepErrorDetail[] | undefined;
+  endedWith?: AepError | undefined;
   /** A plain, secret-free error: never got's (its options carry headers and bodies). */
   cause?: unknown;
 };
@@ -68,6 +69,12 @@ export class AepError extends AudiencectlError {
   readonly attempts: number | undefined;
   /** Rules the service said the request broke (validation errors). */
   readonly details: readonly AepErrorDetail[];
+  /**
+   * An outcome kept unknown (`outcomeUnknown`, after a retry of an attempt that reached the
+   * service with its outcome unknown): the failure that ended the call. The service's own 404
+   * there (a PATCH's audience not found now) takes nothing back, but is worth saying as such.
+   */
+  readonly endedWith: AepError | undefined;
 
   constructor(init: AepErrorInit) {
     super(init.code, init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -81,6 +88,7 @@ export class AepError extends AudiencectlError {
     this.method = init.method;
     this.attempts = init.attempts;
     this.details = init.details ?? [];
+    this.endedWith = init.endedWith;
   }
 }
 

@@ -3,7 +3,7 @@ import { safeUrl } from '../text/safe-url.js';
 import { callFacts, type CallState } from './call-state.js';
 import { hintsOf } from './credentials.js';
 import { readErrorBody } from './error-body.js';
-import { AepError, plainCause, type AepErrorCode } from './errors.js';
+import { AepError, plainCause, type AepErrorCode, type AepErrorInit } from './errors.js';
 import { CHECK_ROUTE, foreignAnswer, isForeignAnswer } from './foreign-answer.js';
 import { isOutcomeUnknown, retryAfterOf, type AttemptFailure } from './retry-policy.js';
 import { headerText, proxyFailureText, proxyVariable, type TransportErrorParts } from './transport-error.js';
@@ -179,6 +179,36 @@ export function abortedError(
     outcomeUnknown,
     ...callFacts(state),
     cause: plainCause(cause, redactText),
+  });
+}
+
+/** Between what the attempt of unknown outcome got and the failure that ended the call after it. */
+export const NOT_SETTLED = 'It was retried, and the last attempt did not settle it:';
+
+/**
+ * A call that failed with its outcome known (`ended`), after an attempt that reached the service
+ * with its outcome unknown (`earlier`: a 5xx, no answer), was sent and may have changed
+ * something: that outcome, kept (outcomeUnknown, with that attempt's code, status, platform code
+ * and request id), saying what that attempt got, then what ended the call as why it was not
+ * settled (also `endedWith`).
+ */
+export function unsettled(
+  earlier: AepError,
+  ended: AepError,
+  facts: Pick<AepErrorInit, 'sandbox' | 'endpoint' | 'method' | 'attempts'>,
+): AepError {
+  return new AepError({
+    code: earlier.code as AepErrorCode,
+    message: `${earlier.message} ${NOT_SETTLED} ${ended.message}`,
+    status: earlier.status,
+    platformCode: earlier.platformCode,
+    requestId: earlier.requestId,
+    outcomeUnknown: true,
+    ...facts,
+    retryAfterMs: ended.retryAfterMs,
+    details: ended.details,
+    endedWith: ended,
+    cause: ended,
   });
 }
 

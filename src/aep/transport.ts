@@ -3,9 +3,16 @@ import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { componentLogger } from '../log.js';
 import { callFacts, type CallState } from './call-state.js';
-import { AepAuthError, AepError, isNotFoundAnswer, type AepErrorCode } from './errors.js';
+import { AepAuthError, AepError, isNotFoundAnswer } from './errors.js';
 import { createHttp, type AttemptResult } from './http.js';
-import { abortedError, badResponse, httpError, networkError, redirectAnswer } from './http-error.js';
+import {
+  abortedError,
+  badResponse,
+  httpError,
+  networkError,
+  redirectAnswer,
+  unsettled,
+} from './http-error.js';
 import { DEFAULT_IMS_URL } from './ims-defaults.js';
 import { ImsToken, ImsTokens } from './ims-token.js';
 import {
@@ -271,9 +278,6 @@ function earlierUnknown(state: CallState): AepError | undefined {
   return earlier instanceof AepError ? earlier : undefined;
 }
 
-/** Between what the attempt of unknown outcome got and the failure that ended the call after it. */
-export const NOT_SETTLED = 'It was retried, and the last attempt did not settle it:';
-
 /**
  * Whether `error`, the failure that ended the call, settles an earlier attempt's unknown
  * outcome: for a DELETE, the service's own 404 (a JSON body: AEP_NOT_FOUND) says the audience
@@ -287,39 +291,27 @@ function settles(error: AepError, state: CallState): boolean {
  * A call that failed with its outcome known, after an attempt that reached the service with
  * its outcome unknown (a 5xx, no answer: CallState.unknownOutcome), was sent and may have
  * changed something, whatever ended it: its retries answered with a proxy's page, a refusal, a
- * 429 until they ran out, or none sent (IMS refused the token a retry needed: AEP_AUTH before
- * the retry left). The error keeps that (outcomeUnknown, with that attempt's status, platform
- * code and request id), saying what that attempt got, then what ended the call as why it was
- * not settled. Only an answer that settles it (settles) is thrown as it is. A cancellation says
- * the same in abortedError.
+ * 429 until they ran out, the service's own 404 of a PATCH (the audience not found now), or
+ * none sent (IMS refused the token a retry needed: AEP_AUTH before the retry left). The error
+ * keeps that (http-error.ts unsettled). Only an answer that settles it (settles) is thrown as
+ * it is. A cancellation says the same in abortedError.
  */
 function keptUnknown(error: Error, state: CallState): Error {
   if (!(error instanceof AepError) || error.outcomeUnknown || settles(error, state)) return error;
   const earlier = earlierUnknown(state);
   if (earlier === undefined) return error;
-  const kept = {
-    status: earlier.status,
-    platformCode: earlier.platformCode,
-    requestId: earlier.requestId,
-    outcomeUnknown: true,
-    ...callFacts(state),
-  };
   if (error instanceof AepAuthError) {
     return new AepAuthError({
-      ...kept,
-      message: `${earlier.message} It could not be retried: ${error.message}`,
       status: error.status,
       platformCode: undefined,
+      requestId: earlier.requestId,
+      outcomeUnknown: true,
+      ...callFacts(state),
+      message: `${earlier.message} It could not be retried: ${error.message}`,
       imsError: error.imsError,
+      endedWith: error,
       cause: error,
     });
   }
-  return new AepError({
-    ...kept,
-    code: earlier.code as AepErrorCode,
-    message: `${earlier.message} ${NOT_SETTLED} ${error.message}`,
-    retryAfterMs: error.retryAfterMs,
-    details: error.details,
-    cause: error,
-  });
+  return unsettled(earlier, error, callFacts(state));
 }

@@ -1,3 +1,5 @@
+import { isNotFoundAnswer } from '../aep/errors.js';
+
 /** What the executor needs to know of a failed API call, read defensively from the error. */
 export type AepFailure = {
   status: number | undefined;
@@ -6,6 +8,12 @@ export type AepFailure = {
   platformCode: string | undefined;
   /** The request may or may not have been processed (network error, lost response). */
   outcomeUnknown: boolean;
+  /**
+   * The outcome unknown (an earlier attempt's), and the retry that ended the call answered by
+   * the service's own 404 (AepError.endedWith): the audience is not found now, whatever that
+   * attempt did.
+   */
+  lastNotFound: boolean;
   message: string;
 };
 
@@ -16,6 +24,7 @@ export function aepFailure(error: unknown): AepFailure {
     code: typeof e.code === 'string' ? e.code : undefined,
     platformCode: typeof e.platformCode === 'string' ? e.platformCode : undefined,
     outcomeUnknown: e.outcomeUnknown === true,
+    lastNotFound: e.outcomeUnknown === true && isNotFoundAnswer(e.endedWith),
     message: error instanceof Error ? error.message : String(error),
   };
 }
@@ -25,6 +34,11 @@ export function aepFailure(error: unknown): AepFailure {
  * web server (AEP_UNEXPECTED_RESPONSE, src/aep/foreign-answer.ts) is a failed call, never "gone".
  */
 export const isNotFound = (f: AepFailure): boolean => f.status === 404 && f.code === 'AEP_NOT_FOUND';
+/**
+ * The service answers now that it has no such audience: its 404 ended the call, whether it was
+ * the only answer (isNotFound) or came to the retry of an attempt whose outcome stays unknown.
+ */
+export const answersNotFound = (f: AepFailure): boolean => isNotFound(f) || f.lastNotFound;
 /** The service said the name is taken. A proxy's 409 page (AEP_UNEXPECTED_RESPONSE) is not. */
 export const isDuplicate = (f: AepFailure): boolean =>
   f.platformCode === '100950-409' || (f.status === 409 && f.code === 'AEP_CONFLICT');

@@ -151,6 +151,38 @@ describe('the executor against the emulator', () => {
     });
   });
 
+  // The retry of a PATCH answered 500 meets the service's own 404: the 500's outcome stays
+  // unknown (the 404 takes nothing back), and the 404 is said with the hint a first 404 gets,
+  // which it lacked (the error's status and code are the 500's). Not recorded as gone.
+  it("a PATCH answered 500, its retry the service's 404: outcome unknown, the 404 said, and the hint", async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('gold')]);
+      const goldId = idOf(env, 'gold');
+      env.emulator.control.queueFault({ kind: 'error500', endpoint: 'patchAudience' });
+      env.emulator.control.queueFault({ kind: 'clientError', status: 404, endpoint: 'patchAudience' });
+      const edited = quiet('gold', { spec: { description: 'edited' } });
+      const outcome = await env.apply([edited]);
+      expect(env.emulator.control.counters().byEndpoint.patchAudience?.requests).toBe(2);
+      const [patched] = outcome.report!.results;
+      expect(patched?.status).toBe('failed');
+      expect(patched?.message).toMatch(
+        new RegExp(
+          `^PATCH failed: AEP failed to process the request; retry later \\(patchAudience in sandbox "prod"; HTTP 500, 100970-500[^)]*\\)\\..* The change may or may not have been made\\. It was retried, and the last attempt did not settle it: AEP has no such audience, operation or run in this sandbox \\(patchAudience in sandbox "prod"; HTTP 404, 100940-404[^)]*\\)\\. AEP said: [^;]*[^.]; audience ${goldId} may no longer exist remotely: run this apply again with --refresh, which reads the audience back and creates it again only if it is gone \\(its record, runs and name kept\\)$`,
+        ),
+      );
+      const record = await env.store().get('prod', 'gold');
+      expect(record?.audienceId).toBe(goldId);
+      expect(record?.intent).toBeUndefined();
+
+      // As the hint says: the audience is there, so the refreshed apply PATCHes it.
+      const refreshed = await env.apply([edited], { refresh: true });
+      expect(refreshed.report?.results.map((r) => [r.step.id, r.status, r.message])).toEqual([
+        ['prod/gold:update', 'applied', 'patched description'],
+      ]);
+      expect(remote(env).map((a) => [a.audienceId, a.description])).toEqual([[goldId, 'edited']]);
+    });
+  });
+
   it('deletions come after creates and updates; a replace deletes before it creates', async () => {
     await withExecutor(undefined, async (env) => {
       await env.apply([quiet('old'), quiet('kept'), quiet('renamed')]);

@@ -2,7 +2,7 @@ import { AepError } from '../../aep/errors.js';
 import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord } from '../../state/schema.js';
 import { forgetCommand } from '../../text/paste-flags.js';
-import { aepFailure, answeredCall, isNotFound, type AepFailure } from '../aep-failure.js';
+import { aepFailure, answeredCall, answersNotFound, type AepFailure } from '../aep-failure.js';
 import { appliedFrom, clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 
@@ -51,10 +51,14 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     deps.marks?.recorded();
     // One 404 proves nothing (a replica that has not seen the audience, a gateway): the way
     // out checks first, and keeps the record (its runs, the mark of its name) if it re-creates.
-    const hint = isNotFound(failure)
-      ? `; audience ${audienceId} may no longer exist remotely: ${deps.refreshWay ?? 'run this apply again with --refresh'}, which reads the audience back and creates it again only if it is gone (its record, runs and name kept)`
-      : '';
-    return result(step, 'failed', `PATCH failed: ${failure.message}${hint}`, { audienceId });
+    // A 404 to the retry of an attempt whose outcome is unknown gets it too: the message says
+    // both, that outcome and the 404.
+    if (!answersNotFound(failure))
+      return result(step, 'failed', `PATCH failed: ${failure.message}`, { audienceId });
+    const hint = `audience ${audienceId} may no longer exist remotely: ${deps.refreshWay ?? 'run this apply again with --refresh'}, which reads the audience back and creates it again only if it is gone (its record, runs and name kept)`;
+    return result(step, 'failed', `PATCH failed: ${failure.message.replace(/\.$/, '')}; ${hint}`, {
+      audienceId,
+    });
   }
   // Outside the try: a failed write of the answer is no failed PATCH (the service made it).
   // It throws and the intent stays, and the step is reported sent (deps.marks): the next apply
