@@ -1,7 +1,8 @@
 import { redactText } from '../log.js';
 import type { Compat, DeleteSpelling } from './compat.js';
 import { unconfirmedDeletion } from './delete-answer.js';
-import { AepError, isNotFoundAnswer } from './errors.js';
+import { AepError, aepErrorInit, isNotFoundAnswer } from './errors.js';
+import { unsettled } from './http-error.js';
 import { pathSegment } from './path-segment.js';
 import type { ApiRequest, SentAnswer, Transport } from './transport.js';
 import type { AepClient, CallOptions } from './types.js';
@@ -57,7 +58,8 @@ function unconfirmed(sandbox: string, path: string, answer: SentAnswer): AepErro
  * gone (the first one is thrown: its attempts tell the story); any other failure, a 404
  * page of a proxy included, is no answer and is thrown as it is. With one spelling fixed,
  * its 404 is "gone" only once the audience's runs list (same service, a path the page
- * writes one way) is a 404 too.
+ * writes one way) is a 404 too. A 404 that came after an attempt of unknown outcome keeps that
+ * outcome unless it is read as "gone" (keptIfUnknown).
  */
 export function deleteAudience(transport: Transport, compat: Compat): AepClient['deleteAudience'] {
   /** undefined once it answered (a DELETE: with a confirmation); the service's 404 returned; any other failure thrown. */
@@ -83,23 +85,51 @@ export function deleteAudience(transport: Transport, compat: Compat): AepClient[
     const id = pathSegment(audienceId, 'audienceId');
     const paths = compat.deletePaths(id);
     let notFound: AepError | undefined;
-    for (const { spelling, path } of paths) {
-      const missing = await attempt(
-        sandbox,
-        { endpoint: 'deleteAudience', method: 'DELETE', path },
-        callOptions,
-      );
-      if (!missing) {
-        compat.deletePathWorked(spelling);
-        return;
+    try {
+      for (const { spelling, path } of paths) {
+        const missing = await attempt(
+          sandbox,
+          { endpoint: 'deleteAudience', method: 'DELETE', path },
+          callOptions,
+        );
+        if (!missing) {
+          compat.deletePathWorked(spelling);
+          return;
+        }
+        notFound ??= missing;
       }
-      notFound ??= missing;
+      if (!notFound) throw new Error('unreachable: no DELETE path to try');
+      const [fixed] = paths;
+      if (paths.length > 1 || !fixed) throw notFound;
+      const runs = { endpoint: 'listRuns', method: 'GET', path: `external-audience/${id}/runs` } as const;
+      if (await attempt(sandbox, runs, callOptions)) throw notFound;
+      throw notServed(sandbox, fixed.path, fixed.spelling, notFound);
+    } catch (error) {
+      throw keptIfUnknown(error, notFound, sandbox);
     }
-    if (!notFound) throw new Error('unreachable: no DELETE path to try');
-    const [fixed] = paths;
-    if (paths.length > 1 || !fixed) throw notFound;
-    const runs = { endpoint: 'listRuns', method: 'GET', path: `external-audience/${id}/runs` } as const;
-    if (await attempt(sandbox, runs, callOptions)) throw notFound;
-    throw notServed(sandbox, fixed.path, fixed.spelling, notFound);
   };
+}
+
+/**
+ * What ends a delete whose first 404 of the service's (`notFound`) came to the retry of an
+ * attempt of unknown outcome (a 5xx, no answer: AepError.earlierUnknown). That 404 settles it
+ * only as "gone" (notFound itself thrown); anything else that ends the call with its outcome
+ * known (the spelling not served, the runs list or the other spelling failing) keeps that
+ * outcome, as the transport keeps it after any other answer that ends a call's retries: the
+ * audience may be deleted, and its record and delete intent stay for the next apply.
+ */
+function keptIfUnknown(error: unknown, notFound: AepError | undefined, sandbox: string): unknown {
+  const earlier = notFound?.earlierUnknown;
+  if (earlier === undefined || error === notFound || !(error instanceof AepError) || error.outcomeUnknown)
+    return error;
+  // The runs list is not the DELETE: its failure is said as what it was read for.
+  const ended =
+    error.endpoint === 'listRuns'
+      ? new AepError({
+          ...aepErrorInit(error),
+          message: `AEP answered the DELETE with HTTP 404, and the audience's runs list, read to tell whether it is gone, failed: ${error.message}`,
+        })
+      : error;
+  const facts = { sandbox, endpoint: 'deleteAudience', method: 'DELETE', attempts: notFound?.attempts };
+  return unsettled(earlier, ended, facts);
 }

@@ -36,6 +36,7 @@ export type AepErrorInit = {
   attempts?: number | undefined;
   details?: readonly AepErrorDetail[] | undefined;
   endedWith?: AepError | undefined;
+  earlierUnknown?: AepError | undefined;
   /** A plain, secret-free error: never got's (its options carry headers and bodies). */
   cause?: unknown;
 };
@@ -75,6 +76,13 @@ export class AepError extends AudiencectlError {
    * there (a PATCH's audience not found now) takes nothing back, but is worth saying as such.
    */
   readonly endedWith: AepError | undefined;
+  /**
+   * The service's own 404 that ended a DELETE after an attempt of unknown outcome (a 5xx, no
+   * answer): that attempt's error. The 404 settles it only where it says the audience is gone;
+   * a caller that finds it does not (deleteAudience: a fixed spelling's 404 while the runs list
+   * answers) keeps the outcome unknown from it (delete-audience.ts keptIfUnknown).
+   */
+  readonly earlierUnknown: AepError | undefined;
 
   constructor(init: AepErrorInit) {
     super(init.code, init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -89,7 +97,29 @@ export class AepError extends AudiencectlError {
     this.attempts = init.attempts;
     this.details = init.details ?? [];
     this.endedWith = init.endedWith;
+    this.earlierUnknown = init.earlierUnknown;
   }
+}
+
+/** What `error` was made with, for a copy that changes some of it (its fields are read-only). */
+export function aepErrorInit(error: AepError): AepErrorInit {
+  return {
+    code: error.code as AepErrorCode,
+    message: error.message,
+    status: error.status,
+    platformCode: error.platformCode,
+    requestId: error.requestId,
+    outcomeUnknown: error.outcomeUnknown,
+    retryAfterMs: error.retryAfterMs,
+    sandbox: error.sandbox,
+    endpoint: error.endpoint,
+    method: error.method,
+    attempts: error.attempts,
+    details: error.details,
+    endedWith: error.endedWith,
+    earlierUnknown: error.earlierUnknown,
+    cause: error.cause,
+  };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { componentLogger } from '../log.js';
 import { callFacts, type CallState } from './call-state.js';
-import { AepAuthError, AepError, isNotFoundAnswer } from './errors.js';
+import { AepAuthError, AepError, aepErrorInit, isNotFoundAnswer } from './errors.js';
 import { createHttp, type AttemptResult } from './http.js';
 import {
   abortedError,
@@ -281,7 +281,8 @@ function earlierUnknown(state: CallState): AepError | undefined {
 /**
  * Whether `error`, the failure that ended the call, settles an earlier attempt's unknown
  * outcome: for a DELETE, the service's own 404 (a JSON body: AEP_NOT_FOUND) says the audience
- * is gone (deleteAudience reads it so). A success settles it too, and throws nothing here.
+ * is gone (deleteAudience reads it so, unless the runs list of an audience its fixed spelling
+ * answers 404 for still answers: then it keeps the outcome unknown, keptIfUnknown). A success settles it too, and throws nothing here.
  */
 function settles(error: AepError, state: CallState): boolean {
   return state.method === 'DELETE' && isNotFoundAnswer(error);
@@ -294,12 +295,14 @@ function settles(error: AepError, state: CallState): boolean {
  * 429 until they ran out, the service's own 404 of a PATCH (the audience not found now), or
  * none sent (IMS refused the token a retry needed: AEP_AUTH before the retry left). The error
  * keeps that (http-error.ts unsettled). Only an answer that settles it (settles) is thrown as
- * it is. A cancellation says the same in abortedError.
+ * it is, carrying that attempt's error (earlierUnknown) for a caller that finds it does not
+ * settle it after all. A cancellation says the same in abortedError.
  */
 function keptUnknown(error: Error, state: CallState): Error {
-  if (!(error instanceof AepError) || error.outcomeUnknown || settles(error, state)) return error;
+  if (!(error instanceof AepError) || error.outcomeUnknown) return error;
   const earlier = earlierUnknown(state);
   if (earlier === undefined) return error;
+  if (settles(error, state)) return new AepError({ ...aepErrorInit(error), earlierUnknown: earlier });
   if (error instanceof AepAuthError) {
     return new AepAuthError({
       status: error.status,

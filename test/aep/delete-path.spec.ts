@@ -61,6 +61,37 @@ describe('an apply with api.deletePath: slash against a service that serves DELE
       ]);
     });
   });
+
+  // The DELETE's first attempt answered 500 (its outcome unknown), its retry the service's 404 at
+  // a spelling it may not serve: nothing says the audience gone, so the intent stays, as after any
+  // other answer that ends a DELETE's retries (the 404 alone was said, and the intent cleared).
+  it('keeps the delete intent when the 404 comes after a 500, its outcome unknown', async () => {
+    await withExecutor({ compat: { deletePath: 'bare' } }, async ({ emulator, stateDir }) => {
+      const env = executorEnv(emulator, stateDir, undefined, { deletePath: 'slash' });
+      const gold = manifestObject('gold', { ingestion: { onCreate: false } });
+      const silver = manifestObject('silver', { ingestion: { onCreate: false } });
+      await env.apply([gold, silver]);
+      const silverId = (await env.store().get('prod', 'silver'))?.audienceId ?? 'missing';
+
+      emulator.control.queueFault({ kind: 'error500', endpoint: 'deleteAudience' });
+      const outcome = await env.apply([gold]);
+      const deleted = outcome.report?.results.find((result) => result.step.key === 'silver');
+      expect(deleted?.status).toBe('failed');
+      expect(deleted?.message).toMatch(
+        new RegExp(
+          `^DELETE failed: AEP failed to process the request; retry later \\(deleteAudience in sandbox "prod"; HTTP 500, .*The change may or may not have been made\\. It was retried, and the last attempt did not settle it: AEP answered DELETE /external-audience/${silverId}/ with HTTP 404 while the audience's runs list answers: .* Set api\\.deletePath to bare, or to auto to let audiencectl find the spelling; its delete intent is kept, from which the next apply settles it$`,
+        ),
+      );
+      const kept = await env.store().get('prod', 'silver');
+      expect(kept?.audienceId).toBe(silverId);
+      expect(kept?.intent?.kind).toBe('delete');
+      const remote = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      expect(remote.map((audience) => audience.audienceName).sort()).toEqual([
+        'Audience gold',
+        'Audience silver',
+      ]);
+    });
+  });
 });
 
 type Served = 'both' | 'bare' | 'slash';
@@ -142,6 +173,56 @@ api: { deletePath: ${setting} }
     expect(remaining.includes(id)).toBe(first[1] === 'AEP_UNEXPECTED_RESPONSE');
     if (remaining.includes(id)) emulator().control.uiDeleteAudience(DEMO_CLIENT.orgId, 'prod', id);
     expect(await deleteOnce(client, id)).toEqual(again);
+  });
+
+  it("a 500, then the service's 404 at the fixed spelling while the runs list answers: the 500's outcome kept unknown, the 404 said", async () => {
+    emulator().control.updateSettings({ compat: { deletePath: 'bare' } });
+    const id = await emulator().createAudience(audienceBody());
+    emulator().control.queueFault({ kind: 'error500', endpoint: 'deleteAudience' });
+    const error = await failure(clientWith('slash').deleteAudience('prod', id));
+    expect(error).toMatchObject({
+      code: 'AEP_SERVER_ERROR',
+      status: 500,
+      platformCode: '100970-500',
+      outcomeUnknown: true,
+      endpoint: 'deleteAudience',
+      method: 'DELETE',
+      attempts: 2,
+    });
+    const [said, why] = error.message.split(' It was retried, and the last attempt did not settle it: ');
+    expect(said).toMatch(
+      /^AEP failed to process the request; retry later \(deleteAudience in sandbox "prod"; HTTP 500, 100970-500, .*\)\..* The change may or may not have been made\.$/,
+    );
+    expect(why).toBe(
+      `AEP answered DELETE /external-audience/${id}/ with HTTP 404 while the audience's runs list answers: AEP may not serve this spelling of the DELETE path (api.deletePath: slash), so nothing is read as "already deleted" (deleteAudience in sandbox "prod"). Set api.deletePath to bare, or to auto to let audiencectl find the spelling.`,
+    );
+    expect(
+      emulator()
+        .control.listAudiences(DEMO_CLIENT.orgId, 'prod')
+        .map((a) => a.audienceId),
+    ).toContain(id);
+  });
+
+  it("a 500, then the service's 404 at the fixed spelling, and the runs list refused: the 500's outcome kept unknown, the runs list's failure said", async () => {
+    emulator().control.updateSettings({ compat: { deletePath: 'bare' } });
+    const id = await emulator().createAudience(audienceBody());
+    emulator().control.queueFault({ kind: 'error500', endpoint: 'deleteAudience' });
+    emulator().control.queueFault({ kind: 'clientError', status: 403, endpoint: 'listRuns' });
+    const error = await failure(clientWith('slash').deleteAudience('prod', id));
+    expect(error).toMatchObject({
+      code: 'AEP_SERVER_ERROR',
+      status: 500,
+      outcomeUnknown: true,
+      endpoint: 'deleteAudience',
+      method: 'DELETE',
+    });
+    const [said, why] = error.message.split(' It was retried, and the last attempt did not settle it: ');
+    expect(said).toMatch(
+      /^AEP failed to process the request; retry later \(deleteAudience in sandbox "prod"; HTTP 500, /,
+    );
+    expect(why).toMatch(
+      /^AEP answered the DELETE with HTTP 404, and the audience's runs list, read to tell whether it is gone, failed: client \S+ is not allowed to do this: .*\(listRuns in sandbox "prod"; HTTP 403/,
+    );
   });
 
   it('says which spelling is not served and what to set, not "gone"', async () => {
