@@ -83,8 +83,19 @@ export async function assertOutElsewhere(file: string, places: ReadPlaces, flag:
 }
 
 /**
+ * Whether `named`, a symlink, names one of this process's descriptors: `/dev/stdout` (a link
+ * to /proc/self/fd/1), `/dev/fd/3` (in /dev/fd, a link to /proc/self/fd). Any other link,
+ * under /dev (/dev/shm) or not, leads to a file like any other (review 24, L3).
+ */
+async function descriptorLink(named: string): Promise<boolean> {
+  if ((await realDir(path.dirname(named))).startsWith('/proc/')) return true;
+  const hop = await readlink(named).catch(() => undefined);
+  return hop !== undefined && path.resolve(path.dirname(named), hop).startsWith('/proc/');
+}
+
+/**
  * What a write to `file` replaces: the file a symlink points to (the link is kept), or
- * `file`. A device, FIFO or /proc entry, and a link under /dev to one of this process's
+ * `file`. A device, FIFO or /proc entry, and a link to one of this process's
  * descriptors (`--out /dev/stdout`, `/dev/fd/3`, which may lead to a file the shell
  * redirected to), are written as they are: there is no content to keep, or renaming over
  * it would leave the shell's descriptor on the old file. A regular file under /dev (the
@@ -95,7 +106,7 @@ async function replaceTarget(file: string): Promise<{ path: string; inPlace: boo
   const named = path.resolve(file);
   if (named.startsWith('/proc/') || path.resolve(target).startsWith('/proc/'))
     return { path: target, inPlace: true };
-  if (named.startsWith('/dev/') && target !== file) return { path: target, inPlace: true };
+  if (target !== file && (await descriptorLink(named))) return { path: target, inPlace: true };
   const kind = await stat(target).catch(() => undefined);
   return { path: target, inPlace: kind !== undefined && !kind.isFile() };
 }

@@ -170,13 +170,22 @@ const DEV_SHM = existsSync('/dev/shm') ? ['/dev/shm'] : [];
 
 describe('plan --out whose write fails', () => {
   // Under /dev/shm, a regular file was taken for a device and written in place: the
-  // failed write cut plan.json to the size limit.
-  it.each([tmpdir(), ...DEV_SHM])(
-    'leaves the previous file whole, with its mode, and no temporary file (in %s)',
-    async (root) => {
+  // failed write cut plan.json to the size limit; and so was any symlink under /dev, not
+  // only those to this process's descriptors (review 24, L3).
+  it.each(
+    [tmpdir(), ...DEV_SHM].flatMap((root) => [
+      { root, through: 'named' },
+      { root, through: 'a symlink' },
+    ]),
+  )(
+    'leaves the previous file whole, with its mode, and no temporary file (in $root, $through)',
+    async ({ root, through }) => {
       await withTempDirIn(root, async (dir) => {
         await repo(dir);
-        const saved = path.join(dir, 'plan.json');
+        // A "current" link to the file that holds the saved plan, or the file itself.
+        const held = through === 'a symlink' ? 'plans-v1.json' : 'plan.json';
+        if (held !== 'plan.json') await symlink(held, path.join(dir, 'plan.json'));
+        const saved = path.join(dir, held);
         const first = await runCliInProcess(
           ['plan', 'aud', '--state', 'st', '--output', 'json', '--out', saved],
           {
@@ -199,7 +208,10 @@ describe('plan --out whose write fails', () => {
         ]);
         expect((await readFile(saved)).equals(previous)).toBe(true);
         expect((await stat(saved)).mode & 0o777).toBe(0o600);
-        expect((await readdir(dir)).sort()).toEqual(['aud', 'plan.json', 'st']);
+        const files =
+          held === 'plan.json' ? ['aud', 'plan.json', 'st'] : ['aud', 'plan.json', 'plans-v1.json', 'st'];
+        expect((await readdir(dir)).sort()).toEqual(files);
+        expect((await lstat(path.join(dir, 'plan.json'))).isSymbolicLink()).toBe(held !== 'plan.json');
       });
     },
   );
