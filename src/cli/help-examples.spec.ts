@@ -13,6 +13,12 @@ async function helpOf(path: string[]): Promise<string> {
   return text;
 }
 
+/** The shell pattern characters of `line` outside quotes, before its comment. */
+function unquotedGlobs(line: string): string[] {
+  const bare = line.replace(/'[^']*'|"[^"]*"/g, '').replace(/\s#.*$/, '');
+  return bare.match(/[?*[]/g) ?? [];
+}
+
 const COMMANDS = [
   ['validate'],
   ['plan'],
@@ -38,6 +44,9 @@ describe('--help', () => {
       const lines = examples!.split('\n').filter((line) => line.trim() !== '');
       expect(lines.length).toBeGreaterThan(0);
       for (const line of lines) expect(line).toMatch(/^ {2}audiencectl /);
+      // Pasted into zsh (or bash with failglob), an unquoted ?, * or [ is a pattern that matches
+      // no file: the command is refused as copied (a postgres:// URL's ?schema=).
+      for (const line of lines) expect(unquotedGlobs(line), line).toEqual([]);
       expect(lines.some((line) => line.startsWith(`  audiencectl ${path.join(' ')}`))).toBe(true);
     },
   );

@@ -103,7 +103,7 @@ export function initCommand(_setExit: (code: number) => void): Command {
         '  audiencectl init                                   # the directory .audiencectl-state',
         '  audiencectl init --state .audiencectl-state --config audiencectl.yaml',
         '  audiencectl init --state "$(mktemp -d)/state" --emulator',
-        '  audiencectl init --state postgres://audiencectl@db.internal:5432/audiences?schema=audiencectl',
+        "  audiencectl init --state 'postgres://audiencectl@db.internal:5432/audiences?schema=audiencectl'",
         '  audiencectl init --state-only                      # AUDIENCECTL_STATE from the environment, as a pod',
       ].join('\n'),
     )
