@@ -90,6 +90,43 @@ describe('a saved plan not named *.json (review 20b, L3)', () => {
   });
 });
 
+describe('plan --out plan.json without --output json', () => {
+  // It wrote the text plan there without a word, and `apply plan.json` then refused it.
+  it.each(['text', 'markdown'])(
+    'warns that the %s plan is written, which apply does not take',
+    async (output) => {
+      await withTempDir(async (dir) => {
+        await mkdir(path.join(dir, 'm'));
+        await writeFile(path.join(dir, 'm', 'gold.yaml'), manifestYaml('gold'));
+        await mkdir(path.join(dir, 'state'));
+        const planned = await runCliInProcess(
+          [
+            'plan',
+            'm',
+            '--state',
+            'state',
+            ...(output === 'text' ? [] : ['--output', output]),
+            '--out',
+            'plan.json',
+          ],
+          { cwd: dir },
+        );
+        expect(planned.code).toBe(0);
+        expect(planned.stderr).toContain(
+          `Warning: --out plan.json: the ${output} plan is written, which \`apply\` does not take; add --output json to save a plan it can apply\n`,
+        );
+        const json = await runCliInProcess(
+          ['plan', 'm', '--state', 'state', '--output', 'json', '--out', 'plan.json'],
+          {
+            cwd: dir,
+          },
+        );
+        expect([json.code, json.stderr.includes('Warning')]).toEqual([0, false]);
+      });
+    },
+  );
+});
+
 describe('a manifest file given for the manifests directory', () => {
   it('apply names --include; state import, which has none, does not', async () => {
     await withTempDir(async (dir) => {

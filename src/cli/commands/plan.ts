@@ -173,6 +173,20 @@ async function readBase(
   return read;
 }
 
+/**
+ * What keeps `apply` from taking the file `--out` saves: it takes a file as a saved plan by its
+ * name alone (*.json), and only a JSON plan. `plan --out plan.json` without `--output json`
+ * wrote the text plan there, silently, and `apply plan.json` then refused it.
+ */
+function savedPlanWarning(out: string, output: Flags['output']): string | undefined {
+  const named = out.endsWith('.json');
+  if (output === 'json' && !named)
+    return `\`apply\` takes a file as a saved plan only when its name ends in .json; name it ${escapeText(out)}.json to apply it`;
+  if (output !== 'json' && named)
+    return `the ${output} plan is written, which \`apply\` does not take; add --output json to save a plan it can apply`;
+  return undefined;
+}
+
 /** The one line a plan of a directory the working tree no longer has carries. */
 function goneNote(dir: string, ref: string): Plan['diagnostics'][number] {
   return {
@@ -362,11 +376,9 @@ export function planCommand(setExit: (code: number) => void): Command {
       if (checkout.head) result.origin.revision = checkout.head;
     }
     if (flags.out) {
-      // `apply` takes a file as a saved plan by its name alone.
-      if (flags.output === 'json' && flags.base === undefined && !flags.out.endsWith('.json'))
-        process.stderr.write(
-          `Warning: --out ${escapeText(flags.out)}: \`apply\` takes a file as a saved plan only when its name ends in .json; name it ${escapeText(flags.out)}.json to apply it\n`,
-        );
+      const warning = flags.base === undefined ? savedPlanWarning(flags.out, flags.output) : undefined;
+      if (warning !== undefined)
+        process.stderr.write(`Warning: --out ${escapeText(flags.out)}: ${warning}\n`);
       await writeOutFile(flags.out, renderPlan(result, flags.output, false), '--out');
       // What the text plan says besides its steps (blocked steps, held audiences, diagnostics,
       // an older checkout): a plan saved for a later apply still says why it exits 1 or 3.
