@@ -314,7 +314,7 @@ describe('the database password', { timeout: 90_000 }, () => {
       expect(runs.map((r) => r.code)).toEqual([1, 0, 0, 1, 1, 0]);
       expect(runs[0]?.stderr).toMatch(/is locked by pid \d+ on host .* \(test-holder\)/);
       expect(runs[1]?.stdout).toContain('No audiences recorded in');
-      expect(runs[4]?.stderr).toMatch(/the password was refused/);
+      expect(runs[4]?.stderr).toMatch(/the password of user "postgres" was refused/);
       for (const run of runs) {
         expect(`${run.stdout}${run.stderr}`).not.toContain(password);
         expect(`${run.stdout}${run.stderr}`).not.toMatch(/\n\s+at /);
@@ -475,9 +475,10 @@ describe('a store that cannot be opened at start', { timeout: 90_000 }, () => {
         const output = `${result.stdout}${result.stderr}`;
         expect(result.code, args[0]).toBe(1);
         expect(output, args[0]).not.toContain('remembered readings');
-        expect(output.match(/the password was refused/g), output).toHaveLength(1);
+        expect(output.match(/the password of user "postgres" was refused/g), output).toHaveLength(1);
+        // The store is shown without its URL's user, so the refusal names it.
         expect(result.stderr, args[0]).toMatch(
-          /^Error: PostgreSQL state \S+: the password was refused \[28P01\]$/m,
+          /^Error: PostgreSQL state postgres:\/\/127\.0\.0\.1:\S+: the password of user "postgres" was refused \[28P01\]$/m,
         );
         expect(output).not.toContain(password);
       }

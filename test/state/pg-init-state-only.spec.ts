@@ -75,7 +75,7 @@ describe('audiencectl init --state-only (a deployment init step)', { timeout: 90
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toMatch(
-      /^Error: PostgreSQL state postgres:\/\/\S*127\.0\.0\.1:\d+\/\S+: the password was refused\b[^\n]*\n$/,
+      /^Error: PostgreSQL state postgres:\/\/\S*127\.0\.0\.1:\d+\/\S+: the password of user "postgres" was refused\b[^\n]*\n$/,
     );
     for (const output of [first, again, refused]) {
       expect(output.stdout + output.stderr).not.toContain(password);

@@ -4,13 +4,29 @@ import { AudiencectlError } from '../../errors.js';
 import { StateError } from '../errors.js';
 import { NoPasswordError, type PgTimeouts } from './connection.js';
 
-/** SQLSTATE classes a user fixes with their URL or credentials, not with a bug report. */
-const CONNECTION_CODES: Record<string, string> = {
-  '28P01': 'the password was refused',
-  '28000': 'the server refused this user',
-  '3D000': 'the database does not exist',
-  '57P01': 'the server terminated the connection',
+/**
+ * SQLSTATE classes a user fixes with their URL or credentials, not with a bug report. Those of
+ * authentication name the user: the store is shown without it (a URL's user information is
+ * never printed, safeUrl), and "this user" did not say which one was refused.
+ */
+const CONNECTION_CODES: Record<string, (user: string) => string> = {
+  '28P01': (user) => `the password of ${user} was refused`,
+  '28000': (user) => `the server refused ${user}`,
+  '3D000': () => 'the database does not exist',
+  '57P01': () => 'the server terminated the connection',
 };
+
+const DEFAULT_USER = 'the user (none in the URL: PGUSER, else the login name)';
+
+/** `user "app"` as the store's URL names it, or where node-postgres took the user from. */
+function userOf(display: string): string {
+  try {
+    const user = decodeURIComponent(new URL(display).username);
+    return user === '' ? DEFAULT_USER : `user ${JSON.stringify(user)}`;
+  } catch {
+    return DEFAULT_USER;
+  }
+}
 
 /**
  * The server asked for a password and none was found (NoPasswordError, whatever the
@@ -98,7 +114,7 @@ export function pgError(error: unknown, display: string, timeouts: PgTimeouts): 
   const message = error instanceof Error ? error.message : String(error);
   const noPassword = error instanceof NoPasswordError || NO_PASSWORD.test(message);
   const reason =
-    (typeof code === 'string' ? CONNECTION_CODES[code] : undefined) ??
+    (typeof code === 'string' ? CONNECTION_CODES[code]?.(userOf(display)) : undefined) ??
     (noPassword ? NO_PASSWORD_REASON : message);
   const detail = typeof code === 'string' ? ` [${code}]` : '';
   return new StateError('STATE_DB_ERROR', redactText(`PostgreSQL state ${display}: ${reason}${detail}`), {

@@ -1,0 +1,33 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { pgError } from './pg-errors.js';
+
+const TIMEOUTS = { connectMs: 10_000, queryMs: 30_000 };
+
+/** What node-postgres throws for the server's ErrorResponse with SQLSTATE `code`. */
+function refusal(code: string): pg.DatabaseError {
+  const error = new pg.DatabaseError('refused', 0, 'error');
+  error.code = code;
+  return error;
+}
+
+// The store is shown without its URL's user information (never printed: safeUrl), so "the
+// server refused this user" said nothing of which user.
+describe('an authentication refusal', () => {
+  it.each([
+    [
+      '28P01',
+      'postgres://app%40ops:s3cret@db.internal:5432/audiences',
+      'the password of user "app@ops" was refused [28P01]',
+    ],
+    ['28000', 'postgres://app:s3cret@db.internal:5432/audiences', 'the server refused user "app" [28000]'],
+    [
+      '28000',
+      'postgres://db.internal:5432/audiences',
+      'the server refused the user (none in the URL: PGUSER, else the login name) [28000]',
+    ],
+  ])('%s of %s names the user, never the password', (code, url, said) => {
+    const message = pgError(refusal(code), url, TIMEOUTS).message;
+    expect(message).toBe(`PostgreSQL state postgres://db.internal:5432/audiences: ${said}`);
+  });
+});
