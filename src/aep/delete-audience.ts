@@ -10,13 +10,20 @@ import type { AepClient, CallOptions } from './types.js';
 /**
  * The service's 404 at a fixed spelling (`api.deletePath`) while the audience's runs list
  * answers: the service may not serve that spelling (the page does not say what a deleted
- * audience's runs list answers), so the call failed, never "already deleted".
+ * audience's runs list answers), so the call failed, never "already deleted". Unless that 404
+ * answered the retry of an attempt of unknown outcome at the same spelling (keptIfUnknown keeps
+ * that outcome): the audience may be gone by that attempt, and advice to change the spelling
+ * would be wrong then (review 25, L1).
  */
 function notServed(sandbox: string, path: string, spelling: DeleteSpelling, notFound: AepError): AepError {
   const other = spelling === 'slash' ? 'bare' : 'slash';
+  const why =
+    notFound.earlierUnknown === undefined
+      ? `AEP may not serve this spelling of the DELETE path (api.deletePath: ${spelling}), so nothing is read as "already deleted" (deleteAudience in sandbox "${sandbox}"). Set api.deletePath to ${other}, or to auto to let audiencectl find the spelling.`
+      : `either the attempt before it deleted the audience, or AEP does not serve this spelling of the DELETE path (api.deletePath: ${spelling}); the next apply reads the service to tell (deleteAudience in sandbox "${sandbox}")`;
   return new AepError({
     code: 'AEP_UNEXPECTED_RESPONSE',
-    message: `AEP answered DELETE /${path} with HTTP 404 while the audience's runs list answers: AEP may not serve this spelling of the DELETE path (api.deletePath: ${spelling}), so nothing is read as "already deleted" (deleteAudience in sandbox "${sandbox}"). Set api.deletePath to ${other}, or to auto to let audiencectl find the spelling.`,
+    message: `AEP answered DELETE /${path} with HTTP 404 while the audience's runs list answers: ${why}`,
     status: 404,
     platformCode: notFound.platformCode,
     requestId: notFound.requestId,

@@ -106,9 +106,12 @@ export function httpError(parts: TransportErrorParts & { status: number }, state
   let unknown = '';
   if (outcomeUnknown) unknown = ' The change may or may not have been made.';
   else if (parts.status >= 500) unknown = ' Retry later.';
+  // What the platform said may end without a full stop; a sentence of ours follows it.
+  const quoted = `${said}${listed}`;
+  const ended = unknown !== '' && quoted !== '' && !/[.!?]$/.test(quoted) ? `${quoted}.` : quoted;
   return new AepError({
     code: advice.code,
-    message: redactText(`${advice.text} (${where(state)}; ${facts.join(', ')}).${said}${listed}${unknown}`),
+    message: redactText(`${advice.text} (${where(state)}; ${facts.join(', ')}).${ended}${unknown}`),
     status: parts.status,
     platformCode: info.platformCode,
     requestId,

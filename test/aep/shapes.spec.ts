@@ -146,6 +146,8 @@ describe('error bodies of every shape', () => {
     expect(error).toMatchObject({ code: 'AEP_SERVER_ERROR', status: 502, requestId: 'req-502', attempts: 3 });
     expect(error.platformCode).toBeUndefined();
     expect(error.message).toMatch(/AEP said: 502 Bad Gateway/);
+    // What AEP said ends without a full stop; the sentence of ours after it starts anew.
+    expect(error.message).toMatch(/AEP said: 502 Bad Gateway\. Retry later\.$/);
   });
 
   it('a plain-text 500 on a POST: not retried, outcome unknown', async () => {
