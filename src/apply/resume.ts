@@ -4,6 +4,7 @@ import type { StateStore } from '../state/store.js';
 import { aepFailure, isNotFound } from './aep-failure.js';
 import { keptAfterDelete } from '../state/current-runs.js';
 import { keptRunsOnlyNote } from '../state/describe.js';
+import { readBackPatch } from './patch-readback.js';
 import { budgetHorizon, removeOrReplace } from './record-helpers.js';
 import { settleRunIntent } from './run-intent.js';
 import type { Clock } from './types.js';
@@ -51,11 +52,7 @@ async function resumeOne(
   paste: PasteFlags | undefined,
 ): Promise<string> {
   const id = `${record.sandbox}/${record.key}`;
-  if (record.intent?.kind === 'patch') {
-    // PATCH is idempotent: the plan repeats it if the recorded spec still differs.
-    await store.resolveIntent(record, { kind: 'update', changes: {} });
-    return `${id}: interrupted PATCH will be planned again if still needed`;
-  }
+  if (record.intent?.kind === 'patch') return resumePatch(store, client, record, clock, call);
   if (record.intent?.kind === 'delete') return resumeDelete(store, client, record, clock, call);
   const settled = await settleRunIntent(store, client, record, clock, call);
   if (settled.kind === 'unknown') {
@@ -68,6 +65,32 @@ async function resumeOne(
     return `${id}: interrupted run request did not start a run; the plan asks again if still needed`;
   }
   return `${id}: adopted run ${settled.run.runId} started by an interrupted apply`;
+}
+
+/**
+ * An interrupted PATCH (its outcome unknown) is settled by reading the audience back
+ * (readBackPatch): the plan then starts from what the service shows. A read that fails keeps
+ * the intent (resumeIntents). Without an audience id or an applied spec (an imported audience,
+ * whose plan PATCHes every changeable property) there is nothing to compare: cleared unread.
+ */
+async function resumePatch(
+  store: StateStore,
+  client: AepClient,
+  record: AudienceRecord,
+  clock: Clock,
+  call: CallOptions,
+): Promise<string> {
+  const id = `${record.sandbox}/${record.key}`;
+  const { audienceId, applied } = record;
+  if (audienceId === undefined || applied === undefined) {
+    await store.resolveIntent(record, { kind: 'update', changes: {} });
+    return `${id}: interrupted PATCH will be planned again if still needed`;
+  }
+  const read = await readBackPatch(client, { ...record, audienceId, applied }, clock, call);
+  await store.resolveIntent(record, { kind: 'update', changes: read.changes });
+  if (!read.shown)
+    return `${id}: interrupted PATCH of ${audienceId} not settled by reading the audience back: ${read.said}`;
+  return `${id}: interrupted PATCH of ${audienceId} settled by reading the audience back: the service shows ${read.said}; the plan brings the audience to the manifest`;
 }
 
 /**

@@ -94,6 +94,26 @@ export function driftOf(
   };
 }
 
+/**
+ * `applied` with the properties the Audiences API shows (description, labels, ttlInDays) as
+ * `live` shows them: the spec the service holds, as far as a read can tell (what it does not show,
+ * UNSEEN_BY_REFRESH, stays as applied); and those of them that differ from `applied`, with the
+ * value shown. How an interrupted PATCH is settled (apply/resume.ts).
+ */
+export function asShown(
+  applied: NormalSpec,
+  live: Extract<LiveState, { status: 'found' }>,
+): { spec: NormalSpec; differ: Array<{ path: string; now: unknown }> } {
+  const seen = normalLive(live);
+  const differ = VISIBLE.flatMap((key) =>
+    seen[key] === undefined || isDeepStrictEqual(seen[key], applied[key])
+      ? []
+      : [{ path: key, now: seen[key] }],
+  );
+  // Spread over `applied`, its keys keep their order: the same JSON, so the same specHash.
+  return { spec: { ...applied, ...seen }, differ };
+}
+
 /** Drift changes in place of the manifest's own changes of the same properties. */
 export function withDrift(changes: readonly FieldChange[], drift: readonly FieldChange[]): FieldChange[] {
   const outside = new Set(drift.map((c) => c.path));

@@ -379,7 +379,7 @@ describe('the executor against the emulator', () => {
     });
   });
 
-  it('resumes an interrupted PATCH: planned again and sent once', async () => {
+  it('resumes an interrupted PATCH (it did not reach the service): read back, planned again and sent once', async () => {
     await withExecutor(undefined, async (env) => {
       await env.apply([quiet('gold')]);
       await leaveIntent(env, 'gold', 'patch');
@@ -387,7 +387,7 @@ describe('the executor against the emulator', () => {
       const edited = [quiet('gold', { spec: { description: 'edited' } })];
       const outcome = await env.apply(edited);
       expect(outcome.report?.resumed).toEqual([
-        'prod/gold: interrupted PATCH will be planned again if still needed',
+        `prod/gold: interrupted PATCH of ${idOf(env, 'gold')} settled by reading the audience back: the service shows the description, labels and ttlInDays recorded before it; the plan brings the audience to the manifest`,
       ]);
       expect(byKey(outcome.report?.results)).toEqual({ 'prod/gold:update': 'applied' });
       expect(env.emulator.control.counters().byEndpoint.patchAudience.requests).toBe(1);

@@ -143,13 +143,13 @@ async function planAll({ dir, state, env }: Applied) {
 
 // An interrupted PATCH or run request is settled by apply before it plans too (resume.ts), and
 // changes what apply then does: a run the request started is recorded (and not asked for
-// again), none found lets the plan ask again, a cleared PATCH leaves the spec recorded before it.
+// again), none found lets the plan ask again, a PATCH is read back and what the service shows recorded.
 describe('plan with an interrupted PATCH or run request pending', () => {
   it('names an interrupted PATCH under "Pending", with what apply does with it, and counts it for --detailed-exitcode', async () => {
     await withGoldApplied(async (applied) => {
       const { dir, state, env, goldId } = applied;
-      // An apply killed just after it wrote the intent of gold's PATCH (a failed PATCH clears its
-      // intent: only a kill, or a write of its answer that fails, leaves one).
+      // An apply killed just after it wrote the intent of gold's PATCH, before the PATCH left (a
+      // PATCH whose outcome is unknown, or the write of whose answer fails, leaves one too).
       await dir.write([gold({ spec: { description: 'Changed' } }), silver]);
       await withStore(state, async (store) => {
         const record = await store.get('prod', 'gold');
@@ -166,10 +166,11 @@ describe('plan with an interrupted PATCH or run request pending', () => {
         { sandbox: 'prod', key: 'gold', kind: 'patch', audienceId: goldId, manifest: true },
       ]);
 
-      // What the plan said: the intent is cleared, and the update step sends the PATCH.
+      // What the plan said: the audience is read back (the PATCH never left: it shows the spec
+      // recorded), and the update step sends the PATCH.
       const resumed = await apply(dir.dir, state, env);
       expect(resumed.stdout).toContain(
-        'resumed: prod/gold: interrupted PATCH will be planned again if still needed',
+        `resumed: prod/gold: interrupted PATCH of ${goldId} settled by reading the audience back: the service shows the description, labels and ttlInDays recorded before it; the plan brings the audience to the manifest`,
       );
       expect(resumed.stdout).toMatch(/ok +prod\/gold update: patched description/);
       const after = await runCli(['plan', dir.dir, '--state', state], { env });

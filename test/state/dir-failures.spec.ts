@@ -83,7 +83,7 @@ async function recordOf(state: string, key: string) {
 }
 
 describe('a directory store whose lock is taken over as a call is answered', { timeout: 120_000 }, () => {
-  it('a PATCH sent is a failed update said sent, never "skipped"; the next apply sends it again, to the same end', async () => {
+  it('a PATCH sent is a failed update said sent, never "skipped"; the next apply reads the audience back and records the PATCH it made, not sent again', async () => {
     await withEmulator({}, async (emulator) => {
       const stores = await appliedDirStore(emulator, [manifestObject('gold')]);
       const [audience] = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
@@ -95,7 +95,12 @@ describe('a directory store whose lock is taken over as a call is answered', { t
       );
       const second = await apply(stores.dir.dir, stores.state, stores.env);
       expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
-      expect(requestsTo(emulator, 'patchAudience')).toBe(2);
+      // Its intent kept, the next apply reads the audience back (resume.ts): it holds what the
+      // PATCH sent, which is recorded, and no PATCH is needed.
+      expect(second.stdout).toContain(
+        `resumed: prod/gold: interrupted PATCH of ${audience!.audienceId} settled by reading the audience back: the service shows description "Gold, revised", recorded`,
+      );
+      expect(requestsTo(emulator, 'patchAudience')).toBe(1);
       expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod').map((a) => a.description)).toEqual([
         'Gold, revised',
       ]);
@@ -219,8 +224,18 @@ describe('a directory store whose lock is taken over as a call is answered', { t
       );
       const run = (command: string) => runCliInProcess(command.split(' ').slice(1), { env: stores.env });
       expect((await run(planAgain)).code).toBe(0);
+      // `plan` settles nothing: the plan made again still PATCHes from the spec recorded before
+      // the PATCH. Its apply settles the PATCH by reading the audience back, which shows what it
+      // sent, so its update step is no longer the plan's: refused, as any saved plan that settling
+      // changed, and the plan made after it has nothing to do.
+      const refused = await run(`${applyAgain} --auto-approve`);
+      expect(refused.stderr).toContain(
+        'the plan no longer matches the state: settling what an interrupted apply left changed it',
+      );
+      expect((await run(planAgain)).code).toBe(0);
       const applied = await run(`${applyAgain} --auto-approve`);
       expect(applied.code, `${applied.stdout}${applied.stderr}`).toBe(0);
+      expect(requestsTo(emulator, 'patchAudience')).toBe(1);
       expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod').map((a) => a.description)).toEqual([
         'Gold, revised',
       ]);

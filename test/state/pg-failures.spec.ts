@@ -323,7 +323,7 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
     });
   });
 
-  it('a PATCH answered whose answer is not recorded as the lock is lost is a failed update said sent; the next apply sends it again, to the same end', async () => {
+  it('a PATCH answered whose answer is not recorded as the lock is lost is a failed update said sent; the next apply reads the audience back and records the PATCH it made, not sent again', async () => {
     await withEmulator({}, async (emulator) => {
       const { dir, state, schema, env } = await goldOnPostgres(emulator);
       expect((await apply(dir.dir, state, env)).code).toBe(0);
@@ -342,9 +342,12 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
       );
       const second = await apply(dir.dir, state, env);
       expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
-      // The PATCH is sent again (the record still holds the spec before it): the same body, the same end.
-      expect(second.stdout).toMatch(/ok +prod\/gold update: patched description/);
-      expect(requestsTo(emulator, 'patchAudience')).toBe(2);
+      // Its intent kept, the next apply reads the audience back (resume.ts): it shows what the
+      // PATCH sent, which is recorded, and no PATCH is needed.
+      expect(second.stdout).toContain(
+        `resumed: prod/gold: interrupted PATCH of ${audience!.audienceId} settled by reading the audience back: the service shows description "Gold, revised", recorded; the plan brings the audience to the manifest`,
+      );
+      expect(requestsTo(emulator, 'patchAudience')).toBe(1);
       const audiences = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
       expect(audiences.map((a) => [a.audienceId, a.description])).toEqual([
         [audience!.audienceId, 'Gold, revised'],
@@ -397,12 +400,14 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
   );
 
   // A retry IMS keeps unsent (the token it needs refused) takes nothing back from the 500
-  // before it: the IMS refusal alone was thrown, as for a PATCH never sent.
-  it('a PATCH answered 500 whose retry IMS keeps unsent, its answer not recorded as the lock is lost, is a failed update said sent with its outcome unknown, naming the refusal', async () => {
+  // before it: the IMS refusal alone was thrown, as for a PATCH never sent. Its outcome unknown,
+  // the audience is read back (patch-readback.ts), which IMS refuses too: nothing is written,
+  // and the intent is kept for the next apply, which reads it back.
+  it('a PATCH answered 500 whose retry IMS keeps unsent is a failed update with its outcome unknown, naming the refusal; its read back refused too, the intent is kept and the next apply settles it', async () => {
     await withEmulator({}, async (emulator) => {
       const proxy = await startAlteringProxy(emulator.url);
       try {
-        const { dir, state, schema } = await goldOnPostgres(emulator);
+        const { dir, state } = await goldOnPostgres(emulator);
         const env = emulatorEnv(emulator, { AEP_IMS_URL: `${proxy.url}/ims/token/v3` });
         expect((await apply(dir.dir, state, env)).code).toBe(0);
         await dir.write([manifestObject('gold', { spec: { description: 'Gold, revised' } })]);
@@ -422,14 +427,13 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
           errorCode: '100911-400',
           endpoint: 'patchAudience',
         });
-        // The write that clears the PATCH's intent after its failure, and the lock, both end.
-        await killFirstWriteWhere(schema, `NOT NEW.body ? 'intent'`, true);
         const first = await apply(dir.dir, state, env);
         expect(first.code, first.stdout).toBe(1);
         expect(requestsTo(emulator, 'patchAudience')).toBe(2);
         expect(first.stdout).toMatch(
-          /FAILED +prod\/gold update: PATCH sent, its outcome unknown \(.*HTTP 500.*It could not be retried: IMS refused the client secret .*\) but not recorded \(.+\): the next apply resolves it/,
+          /FAILED +prod\/gold update: PATCH failed: .*HTTP 500.*It could not be retried: IMS refused the client secret .*; reading the audience back failed \(IMS refused the client secret.*\): its intent is kept, and the next apply reads it back before it plans/,
         );
+        expect((await goldRecord(state))?.intent?.kind).toBe('patch');
         proxy.alter(undefined);
         const second = await apply(dir.dir, state, env);
         expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);

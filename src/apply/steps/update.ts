@@ -4,6 +4,7 @@ import type { AudienceRecord } from '../../state/schema.js';
 import { forgetCommand } from '../../text/paste-flags.js';
 import { aepFailure, answeredCall, answersNotFound, type AepFailure } from '../aep-failure.js';
 import { appliedFrom, clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
+import { readBackPatch, type PatchReadBack } from '../patch-readback.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 
 /** PATCH only what changed; a state-only change (deletionPolicy) makes no call. */
@@ -44,6 +45,16 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
       deps.marks?.recorded();
       return result(step, 'blocked', message, { audienceId });
     }
+    // Its outcome unknown (a 5xx, a lost answer, after the retries): the service may hold what it
+    // sent, which the record cannot show unread. Cleared unread, the intent left the spec before
+    // the PATCH recorded, and a manifest reverted since was planned as "No changes" over an
+    // audience holding this PATCH: the audience is read back (patch-readback.ts). A read that
+    // fails keeps the intent, for the next apply's resume to read it. A 404 ending the retries is
+    // cleared as any 404 is: its way out is a refresh, which the intent would hold.
+    if (failure.outcomeUnknown && !answersNotFound(failure) && record.applied && record.audienceId) {
+      const known = { ...pending, audienceId: record.audienceId, applied: record.applied };
+      return unknownOutcome(step, deps, known, failure);
+    }
     // Not a refusal of its fields (any more): an earlier one no longer holds the update.
     if (record.patchRefused)
       await store.resolveIntent(pending, { kind: 'update', changes: { patchRefused: null } });
@@ -77,6 +88,43 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
   });
   deps.marks?.recorded();
   return result(step, 'applied', `patched ${fields}`, { audienceId });
+}
+
+/**
+ * A PATCH whose outcome is unknown: the audience read back, what it shows recorded with the
+ * intent cleared; the read failing, the intent kept. Failed either way.
+ */
+async function unknownOutcome(
+  step: Step,
+  deps: ExecutorDeps,
+  pending: Parameters<typeof readBackPatch>[1],
+  failure: AepFailure,
+): Promise<StepResult> {
+  const { store, client, clock, signal } = deps;
+  const audienceId = pending.audienceId;
+  const failed = `PATCH failed: ${failure.message.replace(/\.$/, '')}`;
+  let read: PatchReadBack;
+  try {
+    read = await readBackPatch(client, pending, clock, signal ? { signal } : {});
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    const why = aepFailure(error).message.replace(/\.$/, '');
+    return result(
+      step,
+      'failed',
+      `${failed}; reading the audience back failed (${why}): its intent is kept, and the next apply reads it back before it plans`,
+      { audienceId },
+    );
+  }
+  await store.resolveIntent(pending, {
+    kind: 'update',
+    changes: { ...read.changes, ...(pending.patchRefused ? { patchRefused: null } : {}) },
+  });
+  deps.marks?.recorded();
+  const said = read.shown
+    ? `read back, the service shows ${read.said}`
+    : `not shown when read back: ${read.said}`;
+  return result(step, 'failed', `${failed}; ${said}`, { audienceId });
 }
 
 /**
