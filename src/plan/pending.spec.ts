@@ -44,7 +44,7 @@ describe('pendingIntents and their lines', () => {
     expect(pending.map(pendingLine)).toEqual([
       'prod/gold: an interrupted delete of aud-gold (its outcome unknown): apply reads the service first; if the audience is gone, the delete is finished and the audience is created again (a new id); if it is still there, nothing is deleted',
       'prod/lead: an interrupted run request with no audience id recorded: apply clears it and plans again',
-      'prod/silver: an interrupted PATCH of aud-silver (its outcome unknown): apply clears it without reading the service (the audience may hold what it sent); nothing is PATCHed again, its manifest being removed',
+      'prod/silver: an interrupted PATCH of aud-silver (its outcome unknown): apply reads the audience back first and records the description, labels and ttlInDays the service shows; nothing is PATCHed again, its manifest being removed',
       'prod/tin: an interrupted run request of aud-tin (its outcome unknown), for ingestion.request "r2": apply reads the audience\'s runs first; if they show the run it started, it is recorded (not asked for again); if none, a run is asked for if still due; if they cannot tell, no run is started until the intent is settled',
     ]);
   });

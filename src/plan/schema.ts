@@ -192,7 +192,7 @@ export const PendingIntent = z.discriminatedUnion('kind', [
     /** A replace's DELETE: the record is kept for the create that follows. */
     forReplace: z.literal(true).optional(),
   }),
-  /** A PATCH: apply clears it, reading nothing; the record keeps the spec from before it. */
+  /** A PATCH: apply reads the audience back, and records what the service shows of its spec. */
   z.object({ ...pendingFields, kind: z.literal('patch') }),
   /** A run request: apply reads the audience's runs, and records the run it started, if any. */
   z.object({

@@ -156,7 +156,7 @@ describe('plan with an interrupted PATCH or run request pending', () => {
         await store.beginIntent(record!, 'patch', { specHash: 'sent-by-the-killed-apply' });
       });
 
-      const line = `prod/gold: an interrupted PATCH of ${goldId} (its outcome unknown): apply clears it without reading the service (the audience may hold what it sent); the spec recorded is the one before it, and any update step of this plan sends the manifest's changes again`;
+      const line = `prod/gold: an interrupted PATCH of ${goldId} (its outcome unknown): apply reads the audience back first and records the description, labels and ttlInDays the service shows; the steps below assume the spec recorded before the PATCH, and apply plans again from what it reads: the audience is PATCHed to the manifest whichever spec it holds, and not when it matches`;
       const shown = await planAll(applied);
       expect(shown.text).toContain('~ prod/gold update: description changed');
       expect(shown.text).toContain(`Pending (settled by apply before it plans): 1\n  ${line}\n`);

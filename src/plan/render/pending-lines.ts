@@ -38,14 +38,14 @@ function deleteLine(pending: PendingIntent & { kind: 'delete' }): string {
   return `${head}if the audience is gone, the delete is finished; if it is still there, it is deleted only by a delete step of this plan`;
 }
 
-/** PATCH is idempotent: resume.ts clears its intent without a call, and the plan decides. */
+/** resume.ts reads the audience back and records what it shows (resumePatch); none without an id. */
 function patchLine(pending: PendingIntent & { kind: 'patch' }): string {
   const id = idOf(pending);
   if (pending.audienceId === undefined)
     return `${id}: an interrupted PATCH with no audience id recorded: apply clears it and plans again`;
-  const head = `${id}: an interrupted PATCH of ${pending.audienceId} (its outcome unknown): apply clears it without reading the service (the audience may hold what it sent); `;
+  const head = `${id}: an interrupted PATCH of ${pending.audienceId} (its outcome unknown): apply reads the audience back first and records the description, labels and ttlInDays the service shows; `;
   if (pending.manifest) {
-    return `${head}the spec recorded is the one before it, and any update step of this plan sends the manifest's changes again`;
+    return `${head}the steps below assume the spec recorded before the PATCH, and apply plans again from what it reads: the audience is PATCHed to the manifest whichever spec it holds, and not when it matches`;
   }
   return `${head}nothing is PATCHed again, its manifest being removed`;
 }
