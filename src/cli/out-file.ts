@@ -111,6 +111,11 @@ async function replaceTarget(file: string): Promise<{ path: string; inPlace: boo
   return { path: target, inPlace: kind !== undefined && !kind.isFile() };
 }
 
+/** Whether `file` is a stream or device written as it is (`/dev/stdout`, a FIFO): no file a later command reads back. */
+export async function isStreamTarget(file: string): Promise<boolean> {
+  return (await replaceTarget(file)).inPlace;
+}
+
 /**
  * Removes `temp` if SIGINT or SIGTERM comes while it exists, then dies of the signal as the
  * process would have (130 or 143 in a shell); a process that handles the signal itself (a

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -125,6 +125,29 @@ describe('plan --out plan.json without --output json', () => {
       });
     },
   );
+
+  // A stream is no saved plan: "name it /dev/stdout.json to apply it" was said of it. Its
+  // stdout redirected by the shell to a file, as `plan … --out /dev/stdout > x` does.
+  it('warns of nothing when --out is /dev/stdout', async () => {
+    await withTempDir(async (dir) => {
+      await mkdir(path.join(dir, 'm'));
+      await writeFile(path.join(dir, 'm', 'gold.yaml'), manifestYaml('gold'));
+      await mkdir(path.join(dir, 'state'));
+      const planned = await runCli(
+        ['plan', 'm', '--state', 'state', '--output', 'json', '--out', '/dev/stdout'],
+        {
+          cwd: dir,
+          shellFirst: 'exec > printed',
+        },
+      );
+      expect(planned.code, planned.stderr).toBe(0);
+      const printed = JSON.parse(await readFile(path.join(dir, 'printed'), 'utf8')) as {
+        steps: { id: string }[];
+      };
+      expect(printed.steps.map((step) => step.id)).toContain('prod/gold:create');
+      expect(planned.stderr).not.toContain('Warning');
+    });
+  });
 });
 
 describe('a manifest file given for the manifests directory', () => {

@@ -14,7 +14,7 @@ import type { LoadResult } from '../../manifest/load.js';
 import type { ConnectFlags } from '../connect.js';
 import { credentialsAbsent } from '../credentials-absent.js';
 import { useColor } from '../color.js';
-import { assertOutElsewhere, assertWritableFile, writeOutFile } from '../out-file.js';
+import { assertOutElsewhere, assertWritableFile, isStreamTarget, writeOutFile } from '../out-file.js';
 import { planExitCode } from '../exit-codes.js';
 import { planCheckout } from '../plan-checkout.js';
 import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options.js';
@@ -376,7 +376,9 @@ export function planCommand(setExit: (code: number) => void): Command {
       if (checkout.head) result.origin.revision = checkout.head;
     }
     if (flags.out) {
-      const warning = flags.base === undefined ? savedPlanWarning(flags.out, flags.output) : undefined;
+      // No saved plan is asked of a --base plan (it reads no state), nor of /dev/stdout or a FIFO.
+      const saved = flags.base === undefined && !(await isStreamTarget(flags.out));
+      const warning = saved ? savedPlanWarning(flags.out, flags.output) : undefined;
       if (warning !== undefined)
         process.stderr.write(`Warning: --out ${escapeText(flags.out)}: ${warning}\n`);
       await writeOutFile(flags.out, renderPlan(result, flags.output, false), '--out');
