@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { plan } from '../../src/plan/plan.js';
 import { renderMarkdown } from '../../src/plan/render/markdown.js';
-import type { Plan, Step } from '../../src/plan/schema.js';
+import type { PendingIntent, Plan, Step } from '../../src/plan/schema.js';
 import { loadTexts, manifestYaml } from '../helpers/manifests.js';
 import { appliedState, EMPTY, options } from '../helpers/planning.js';
 import { runs } from '../helpers/property-runs.js';
@@ -51,9 +51,34 @@ const step: fc.Arbitrary<Step> = fc
     ...(s.deferred === undefined ? {} : { deferred: s.deferred }),
   }));
 
+/** An interrupted call apply settles first (review 24, M2: these were never budgeted). */
+const pendingIntent: fc.Arbitrary<PendingIntent> = fc
+  .record({
+    sandbox: fc.constantFrom('prod', 'dev', 'x'.repeat(200)),
+    key: fc.oneof(fc.stringMatching(/^[a-z][a-z0-9-]{0,60}$/), text(500)),
+    kind: fc.constantFrom('delete', 'patch', 'run' as const),
+    audienceId: fc.option(text(80), { nil: undefined }),
+    manifest: fc.boolean(),
+    forReplace: fc.boolean(),
+    runReason: fc.option(text(300), { nil: undefined }),
+  })
+  .map(({ forReplace, runReason, audienceId, ...p }) => {
+    const common = { ...p, ...(audienceId === undefined ? {} : { audienceId }) };
+    if (p.kind === 'delete')
+      return { ...common, kind: 'delete', ...(forReplace ? { forReplace: true } : {}) };
+    if (p.kind === 'run')
+      return { ...common, kind: 'run', ...(runReason === undefined ? {} : { runReason }) };
+    return { ...common, kind: 'patch' };
+  });
+
 const arbitraryPlan: fc.Arbitrary<Plan> = fc
   .record({
     steps: fc.array(step, { maxLength: 400 }),
+    pending: fc.oneof(
+      fc.constant([] as PendingIntent[]),
+      fc.array(pendingIntent, { maxLength: 40 }),
+      fc.array(pendingIntent, { minLength: 200, maxLength: 600 }),
+    ),
     held: fc.array(fc.record({ sandbox: text(80), key: text(80), reason: longText }), { maxLength: 150 }),
     diagnostics: fc.array(
       fc.record({
@@ -67,8 +92,9 @@ const arbitraryPlan: fc.Arbitrary<Plan> = fc
       { maxLength: 150 },
     ),
   })
-  .map((p) => ({
+  .map(({ pending, ...p }) => ({
     formatVersion: 1 as const,
+    ...(pending.length > 0 ? { pending } : {}),
     state: { serial: 0 },
     summary: {
       create: 0,
@@ -90,8 +116,15 @@ function foldedCount(md: string, what: string): number {
   return match ? Number(match[1]) : 0;
 }
 
-/** Every audience, held audience and diagnostic is either shown or counted as folded. */
+/** Every audience, held audience, diagnostic and pending call is either shown or counted as folded. */
 function expectAccountedFor(md: string, p: Plan): void {
+  const pendingBlock = /\*\*Pending \(settled by apply before it plans\): (\d+)\*\*\n\n([\s\S]*?)\n\n/.exec(
+    md,
+  );
+  expect(Number(pendingBlock?.[1] ?? 0)).toBe(p.pending?.length ?? 0);
+  const pendingShown = pendingBlock?.[2]?.split('\n').filter((line) => line.startsWith('- ')).length ?? 0;
+  const pendingFolded = /_(\d+) more pending interrupted call\(s\) not listed/.exec(md)?.[1];
+  expect(pendingShown + Number(pendingFolded ?? 0)).toBe(p.pending?.length ?? 0);
   const audiences = new Set(p.steps.map((s) => `${s.sandbox}/${s.key}`)).size;
   expect(md.split('<details><summary>').length - 1 + foldedCount(md, 'audience\\(s\\)')).toBe(audiences);
   const heldBlock = /\*\*Held \(left alone\): \d+\*\*\n\n([\s\S]*?)\n(?:\n|$)/.exec(md)?.[1];

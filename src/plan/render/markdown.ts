@@ -13,7 +13,7 @@ import {
   stepDetails,
   SYMBOLS,
 } from './describe.js';
-import { pendingHeading, pendingLine } from './pending-lines.js';
+import { pendingHeading, pendingLines } from './pending-lines.js';
 
 /** GitHub refuses comments over 65,536 characters; the whole document stays under this. */
 export const MARKDOWN_LIMIT = 65_000;
@@ -156,6 +156,42 @@ function listBlock(
   return { lines, folded: items.length - shown.length };
 }
 
+/**
+ * The interrupted calls apply settles first, deletes first, within their share of the document
+ * (review 24, M2: listed whole, ~260 of them took the comment past GitHub's limit, and the
+ * Action's fitting then cut away every delete step). The heading counts them all; those not
+ * listed are counted in a line pointing to the JSON plan, which has them all.
+ */
+function pendingBlock(plan: Plan, budget: Budget, clip: (text: string) => string): string[] {
+  const heading = pendingHeading(plan);
+  if (!heading) return [];
+  const lines = pendingLines(plan);
+  const intents = plan.pending ?? [];
+  const items = [
+    ...lines.filter((_, index) => intents[index]?.kind === 'delete'),
+    ...lines.filter((_, index) => intents[index]?.kind !== 'delete'),
+  ].map((line) => `- ${clip(escapeInline(line))}`);
+  const more = (count: number) =>
+    `_${count} more pending interrupted call(s) not listed to stay under GitHub's comment limit; run the plan with \`--output json\` for all of them._`;
+  const header = [`**${heading}**`, ''];
+  // The heading and the count line are always shown (a few hundred characters, after a head of
+  // a few clipped lines): room for them at their longest is taken first.
+  const frame = cost([...header, more(items.length), '']);
+  const share = new Budget(
+    Math.max(frame, Math.min(budget.remaining, Math.floor(MARKDOWN_LIMIT * LIST_SHARE))),
+  );
+  share.take([...header, more(items.length), '']);
+  const shown: string[] = [];
+  for (const item of items) {
+    if (!share.take([item])) break;
+    shown.push(item);
+  }
+  const unlisted = items.length - shown.length;
+  const block = [...header, ...shown, ...(unlisted > 0 ? [more(unlisted)] : []), ''];
+  budget.hold(cost(block));
+  return block;
+}
+
 function notes(folded: Folded): string[] {
   const lines: string[] = [];
   const fold = (count: number, what: string) =>
@@ -217,14 +253,33 @@ export function renderMarkdown(given: Plan): string {
   if (clock) head.push(clip(escapeInline(clock)), '');
   const older = olderCheckoutNote(plan);
   if (older) head.push(clip(escapeInline(older)), '');
-  // Never folded: what apply settles first may delete or create an audience, or start a run.
-  const pending = pendingHeading(plan);
-  if (pending) {
-    head.push(`**${pending}**`, '');
-    for (const intent of plan.pending ?? []) head.push(`- ${clip(escapeInline(pendingLine(intent)))}`);
-    head.push('');
-  }
   budget.take(head);
+
+  // Audiences that lose (or re-create) an audience come first, and room is set aside to at
+  // least name them, before anything else is listed: what a long plan folds is updates,
+  // creates and runs, never a delete.
+  const groups = new Map<string, Step[]>();
+  for (const step of plan.steps) {
+    const id = `${step.sandbox}/${step.key}`;
+    groups.set(id, [...(groups.get(id) ?? []), step]);
+  }
+  const ordered = [
+    ...[...groups].filter(([, steps]) => isDestructive(steps)),
+    ...[...groups].filter(([, steps]) => !isDestructive(steps)),
+  ];
+  const compactHeader = ['**Deleted, replaced or forgotten (details folded):**', ''];
+  const estimate = clipper({ ...folded });
+  const reserved = budget.hold(
+    Math.min(
+      Math.floor(MARKDOWN_LIMIT * LIST_SHARE),
+      cost([...compactHeader, '']) +
+        ordered
+          .filter(([, steps]) => isDestructive(steps))
+          .reduce((sum, [id, steps]) => sum + cost([compactLine(id, steps, estimate)]), 0),
+    ),
+  );
+
+  const pending = pendingBlock(plan, budget, clip);
 
   const errors = plan.diagnostics.filter((d) => d.severity === 'error').length;
   const diagnostics = listBlock(
@@ -252,28 +307,6 @@ export function renderMarkdown(given: Plan): string {
   );
   folded.failedRuns = failed.folded;
 
-  const groups = new Map<string, Step[]>();
-  for (const step of plan.steps) {
-    const id = `${step.sandbox}/${step.key}`;
-    groups.set(id, [...(groups.get(id) ?? []), step]);
-  }
-  // Audiences that lose (or re-create) an audience come first, and room is set aside to at
-  // least name them: what a long plan folds is updates, creates and runs, never a delete.
-  const ordered = [
-    ...[...groups].filter(([, steps]) => isDestructive(steps)),
-    ...[...groups].filter(([, steps]) => !isDestructive(steps)),
-  ];
-  const compactHeader = ['**Deleted, replaced or forgotten (details folded):**', ''];
-  const estimate = clipper({ ...folded });
-  const reserved = budget.hold(
-    Math.min(
-      Math.floor(MARKDOWN_LIMIT * LIST_SHARE),
-      cost([...compactHeader, '']) +
-        ordered
-          .filter(([, steps]) => isDestructive(steps))
-          .reduce((sum, [id, steps]) => sum + cost([compactLine(id, steps, estimate)]), 0),
-    ),
-  );
   const sections: string[] = [];
   const unshown: string[] = [];
   for (const [id, steps] of ordered) {
@@ -301,6 +334,7 @@ export function renderMarkdown(given: Plan): string {
   }
   return [
     ...head,
+    ...pending,
     ...sections,
     ...compact,
     ...notes(folded),

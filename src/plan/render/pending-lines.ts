@@ -1,10 +1,27 @@
-import type { PendingIntent, Plan } from '../schema.js';
+import type { PendingIntent, Plan, Step } from '../schema.js';
 import { runReasonText } from '../run-reason-text.js';
 
 /** The heading of the interrupted calls apply settles before it plans. */
 export function pendingHeading(plan: Plan): string | undefined {
   const count = plan.pending?.length ?? 0;
   return count > 0 ? `Pending (settled by apply before it plans): ${count}` : undefined;
+}
+
+/**
+ * The plan's pending intents as it shows them, in its order: each line true whatever the plan's
+ * own steps do: a replace step of the same audience is named (review 24, L1).
+ */
+export function pendingLines(plan: Plan): string[] {
+  return (plan.pending ?? []).map((pending) => {
+    if (pending.kind !== 'delete') return pendingLine(pending);
+    const own = plan.steps.find(
+      (step) =>
+        step.sandbox === pending.sandbox &&
+        step.key === pending.key &&
+        (step.kind === 'replace' || step.kind === 'delete'),
+    );
+    return deleteLine(pending, own);
+  });
 }
 
 /**
@@ -26,14 +43,15 @@ function idOf(pending: PendingIntent): string {
   return `${pending.sandbox}/${pending.key}`;
 }
 
-function deleteLine(pending: PendingIntent & { kind: 'delete' }): string {
+/** `own`: the plan's replace or delete step of the same audience, if it has one. */
+function deleteLine(pending: PendingIntent & { kind: 'delete' }, own?: Step): string {
   const id = idOf(pending);
   // An intent of an earlier release on a record whose create's operation gave the id: its
   // resume reads the operation for it (resume.ts deletedAudienceId).
   const what = pending.audienceId ?? "the audience its create's operation names";
   const head = `${id}: an interrupted delete of ${what} (its outcome unknown): apply reads the service first; `;
   if (pending.manifest) {
-    return `${head}if the audience is gone, the delete is finished and the audience is created again (a new id); if it is still there, nothing is deleted`;
+    return `${head}if the audience is gone, the delete is finished and the audience is created again (a new id); if it is still there, ${stillThere(own)}`;
   }
   return `${head}if the audience is gone, the delete is finished; if it is still there, it is deleted only by a delete step of this plan`;
 }
@@ -56,4 +74,15 @@ function runLine(pending: PendingIntent & { kind: 'run' }): string {
   if (pending.audienceId === undefined)
     return `${id}: an interrupted run request with no audience id recorded: apply clears it and plans again`;
   return `${id}: an interrupted run request of ${pending.audienceId} (its outcome unknown), for ${runReasonText(pending.runReason)}: apply reads the audience's runs first; if they show the run it started, it is recorded (not asked for again); if none, a run is asked for if still due; if they cannot tell, no run is started until the intent is settled`;
+}
+
+/**
+ * What becomes of a pending delete's audience found still there: the settling deletes nothing,
+ * but the plan's own replace step (a replace's DELETE whose outcome was unknown, its manifest
+ * still forcing replacement) then does.
+ */
+function stillThere(own: Step | undefined): string {
+  if (own === undefined) return 'nothing is deleted';
+  if (own.blocked !== undefined) return `nothing is deleted (this plan's ${own.kind} step is blocked)`;
+  return `the settling deletes nothing, and this plan's ${own.kind} step then ${own.kind === 'replace' ? 'replaces' : 'deletes'} it`;
 }

@@ -14,7 +14,7 @@ import {
   summaryLine,
   SYMBOLS,
 } from './describe.js';
-import { pendingHeading, pendingLine } from './pending-lines.js';
+import { pendingHeading, pendingLines } from './pending-lines.js';
 
 export type TextOptions = { color: boolean };
 
@@ -82,7 +82,7 @@ function noteLines(plan: Plan, paint: Paint): string[] {
   const pending = pendingHeading(plan);
   if (pending) {
     lines.push('', paint('yellow', pending));
-    for (const intent of plan.pending ?? []) lines.push(`  ${pendingLine(intent)}`);
+    for (const line of pendingLines(plan)) lines.push(`  ${line}`);
   }
   const failedHeading = failedRunsHeading(plan);
   if (failedHeading) {
