@@ -225,6 +225,9 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   }
   // Settling or reading the service may have changed the steps: the final plan is checked too.
   await order.check(plan.steps, recorded);
+  // Planned after resumeIntents tried every intent: one still pending is one it could not
+  // settle, said as such (not as settled first by apply), and the apply exits 1 (review 24, L2).
+  if ((plan.pending?.length ?? 0) > 0) plan = { ...plan, afterResume: true };
   const go = await flow.review(plan, resumed, toDrop);
   if (!go) return { plan, report: undefined };
   if (spent.length > 0) {

@@ -351,6 +351,11 @@ export const Plan = z.object({
   failedRuns: z.array(FailedRun).optional(),
   /** Present when non-empty: interrupted calls apply settles before it plans (PendingIntent). */
   pending: z.array(PendingIntent).optional(),
+  /**
+   * Only on the plan apply makes after settling what an interrupted apply left (resume.ts), with
+   * `pending`: the intents it tried and could not settle, kept for the next apply (exit 1).
+   */
+  afterResume: z.literal(true).optional(),
   /** Only when the local clock is off AEP's (measured, or seen in recorded runs). */
   clock: PlanClock.optional(),
   /** Only with --include/--exclude: recorded audiences outside them, left alone. */

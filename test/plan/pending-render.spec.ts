@@ -116,3 +116,32 @@ describe('a pending delete beside a replace step of the plan', () => {
     expect(text).toContain("if it is still there, nothing is deleted (this plan's replace step is blocked)");
   });
 });
+
+// Review 24, L2: apply's own plan is made after its resume tried every intent; one still there
+// is one it could not settle, never "settled first by apply".
+describe("apply's own plan (afterResume)", () => {
+  it('lists what its resume could not settle, and names a delete step of the audience that settles it first', () => {
+    const state = withDeleteIntents(2);
+    const [first, second] = [keyOf(0), keyOf(1)];
+    // The first audience's manifest is back; the second's is still removed (its delete step planned).
+    const result = plan(
+      loadTexts({ [`${first}.yaml`]: manifestYaml(first) }),
+      state,
+      options({ allowMassDelete: true }),
+    );
+    expect(result.steps.map((step) => `${step.key}:${step.kind}`)).toEqual([`${second}:delete`]);
+    const [firstId, secondId] = state.audiences.map((record) => record.audienceId!);
+    const shown = renderText({ ...result, afterResume: true }, { color: false });
+    expect(shown).toContain(
+      [
+        'Not settled (kept for the next apply): 2',
+        `  prod/${first}: an interrupted delete of ${firstId} (its outcome unknown) that this apply could not settle before it planned (its "resumed:" line says why): its intent is kept for the next apply, and no step of this plan acts on the audience before settling it`,
+        `  prod/${second}: an interrupted delete of ${secondId} (its outcome unknown) that this apply could not settle before it planned (its "resumed:" line says why): this plan's delete step reads the service and settles it first; if it cannot, the step fails and the intent is kept for the next apply`,
+      ].join('\n'),
+    );
+    expect(shown).not.toContain('settled by apply before it plans');
+    const md = renderMarkdown({ ...result, afterResume: true });
+    expect(md).toContain('**Not settled (kept for the next apply): 2**');
+    expect(md).not.toContain('settled by apply before it plans');
+  });
+});

@@ -215,8 +215,9 @@ export function applyCommand(setExit: (code: number) => void): Command {
       'after',
       [
         '',
-        'Exit codes: 0 everything applied (or nothing to do), 1 a step failed, errors, or the prompt was',
-        'declined, 3 some steps blocked (by a guard, or the service refused a duplicate) and none failed.',
+        'Exit codes: 0 everything applied (or nothing to do), 1 a step failed, an interrupted call could',
+        'not be settled (its intent kept for the next apply), errors, or the prompt was declined,',
+        '3 some steps blocked (by a guard, or the service refused a duplicate) and none failed.',
         '',
         'In a git work tree, apply records the commit of HEAD with what it applies, and refuses (exit 1,',
         'before any call) to PATCH back or delete what was applied from a commit HEAD does not contain,',
@@ -368,7 +369,14 @@ export function applyCommand(setExit: (code: number) => void): Command {
       });
       let end: ApplyEnd = { kind: 'nothing' };
       if (outcome.report) {
-        end = { kind: 'applied', counts: outcome.report.counts, stopped: outcome.report.stopped };
+        end = {
+          kind: 'applied',
+          counts: outcome.report.counts,
+          stopped: outcome.report.stopped,
+          applied: outcome.report.results
+            .filter((result) => result.status === 'applied')
+            .map((result) => result.step),
+        };
         reportEnd(outcome.report);
       } else if (declined || interrupts.drain.aborted) {
         end = { kind: 'declined' };

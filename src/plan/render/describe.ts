@@ -131,6 +131,14 @@ export function isEmptyPlan(plan: Plan): boolean {
 export function noStepsHeadline(plan: Plan): { clean: boolean; lead: string; rest: string } {
   const errors = plan.diagnostics.filter((d) => d.severity === 'error').length;
   const pending = plan.pending?.length ?? 0;
+  // Apply's own plan, made after it tried to settle them: those left are ones it could not.
+  if (errors === 0 && pending > 0 && plan.afterResume) {
+    return {
+      clean: false,
+      lead: `No steps planned, but ${pending === 1 ? '1 interrupted call' : `${pending} interrupted calls`} could not be settled by this apply;`,
+      rest: `${pending === 1 ? 'it is' : 'they are'} kept for the next apply (see "Not settled").`,
+    };
+  }
   if (errors === 0 && pending > 0) {
     return {
       clean: false,

@@ -1,18 +1,26 @@
 import type { PendingIntent, Plan, Step } from '../schema.js';
 import { runReasonText } from '../run-reason-text.js';
 
-/** The heading of the interrupted calls apply settles before it plans. */
+/**
+ * The heading of the interrupted calls apply settles before it plans; in apply's own plan, made
+ * after it tried to settle them (plan.afterResume), of those it could not settle.
+ */
 export function pendingHeading(plan: Plan): string | undefined {
   const count = plan.pending?.length ?? 0;
-  return count > 0 ? `Pending (settled by apply before it plans): ${count}` : undefined;
+  if (count === 0) return undefined;
+  return plan.afterResume
+    ? `Not settled (kept for the next apply): ${count}`
+    : `Pending (settled by apply before it plans): ${count}`;
 }
 
 /**
  * The plan's pending intents as it shows them, in its order: each line true whatever the plan's
- * own steps do: a replace step of the same audience is named (review 24, L1).
+ * own steps do (a replace step of the same audience is named), and, in apply's own plan, said as
+ * what this apply could not settle, never as what it settles first (review 24, L1, L2).
  */
 export function pendingLines(plan: Plan): string[] {
   return (plan.pending ?? []).map((pending) => {
+    if (plan.afterResume) return keptLine(pending, settlingStep(plan, pending));
     if (pending.kind !== 'delete') return pendingLine(pending);
     const own = plan.steps.find(
       (step) =>
@@ -85,4 +93,39 @@ function stillThere(own: Step | undefined): string {
   if (own === undefined) return 'nothing is deleted';
   if (own.blocked !== undefined) return `nothing is deleted (this plan's ${own.kind} step is blocked)`;
   return `the settling deletes nothing, and this plan's ${own.kind} step then ${own.kind === 'replace' ? 'replaces' : 'deletes'} it`;
+}
+
+/** The steps that read the service and settle a kept intent of each kind before they act. */
+const SETTLED_BY: Record<PendingIntent['kind'], readonly Step['kind'][]> = {
+  delete: ['delete', 'replace'],
+  patch: [],
+  run: ['run'],
+};
+
+/** A step of apply's plan that reads the service and settles a kept intent before it acts. */
+function settlingStep(plan: Plan, pending: PendingIntent): Step | undefined {
+  const kinds: readonly string[] = SETTLED_BY[pending.kind];
+  return plan.steps.find(
+    (step) =>
+      step.sandbox === pending.sandbox &&
+      step.key === pending.key &&
+      kinds.includes(step.kind) &&
+      step.blocked === undefined &&
+      step.deferred === undefined,
+  );
+}
+
+/**
+ * An intent still there in apply's own plan, made after its resume (src/apply/resume.ts) tried
+ * every one: this apply could not settle it, and its "resumed:" line says why. A delete, replace
+ * or run step of the audience reads the service and settles it first (failing if it cannot);
+ * any other step refuses to act while it is there (INTENT_PENDING).
+ */
+function keptLine(pending: PendingIntent, settling: Step | undefined): string {
+  const what = { delete: 'delete', patch: 'PATCH', run: 'run request' }[pending.kind];
+  const of = pending.audienceId === undefined ? '' : ` of ${pending.audienceId}`;
+  const head = `${idOf(pending)}: an interrupted ${what}${of} (its outcome unknown) that this apply could not settle before it planned (its "resumed:" line says why): `;
+  if (settling !== undefined)
+    return `${head}this plan's ${settling.kind} step reads the service and settles it first; if it cannot, the step fails and the intent is kept for the next apply`;
+  return `${head}its intent is kept for the next apply, and no step of this plan acts on the audience before settling it`;
 }
