@@ -4,6 +4,9 @@ import { aRecord } from '../../test/state/helpers.js';
 import type { Intent } from '../state/schema.js';
 import { pendingIntents } from './pending.js';
 import { pendingLine } from './render/pending-lines.js';
+import { plan } from './plan.js';
+import { renderText } from './render/text.js';
+import { appliedState, options } from '../../test/helpers/planning.js';
 
 function intent(kind: Intent['kind'], extra: Partial<Intent> = {}): Intent {
   return { id: `i-${kind}`, kind, startedAt: '2026-11-22T10:00:00.000Z', ...extra };
@@ -44,7 +47,7 @@ describe('pendingIntents and their lines', () => {
     expect(pending.map(pendingLine)).toEqual([
       'prod/gold: an interrupted delete of aud-gold (its outcome unknown): apply reads the service first; if the audience is gone, the delete is finished and the audience is created again (a new id); if it is still there, nothing is deleted',
       'prod/lead: an interrupted run request with no audience id recorded: apply clears it and plans again',
-      'prod/silver: an interrupted PATCH of aud-silver (its outcome unknown): apply reads the audience back first and records the description, labels and ttlInDays the service shows; nothing is PATCHed again, its manifest being removed',
+      'prod/silver: an interrupted PATCH of aud-silver (its outcome unknown): apply reads the audience back first and records the description, labels and ttlInDays the service shows; no manifest this plan read names it, so no step of it PATCHes the audience',
       'prod/tin: an interrupted run request of aud-tin (its outcome unknown), for ingestion.request "r2": apply reads the audience\'s runs first; if they show the run it started, it is recorded (not asked for again); if none, a run is asked for if still due; if they cannot tell, no run is started until the intent is settled',
     ]);
   });
@@ -56,5 +59,24 @@ describe('pendingIntents and their lines', () => {
       aRecord('silver', { audienceId: undefined, intent: intent('create') }),
     ];
     expect(pendingIntents(manifests, records)).toEqual([]);
+  });
+
+  // Review 25, L2: a manifest not read is not a removed one (which means a deletion here).
+  it('says of an audience whose file has an error that no manifest read names it, never that it was removed', () => {
+    const good = loadTexts({ 'g.yaml': manifestYaml('gold'), 's.yaml': manifestYaml('silver') });
+    const state = appliedState(good);
+    const silver = state.audiences.find((record) => record.key === 'silver')!;
+    silver.intent = intent('patch');
+    const broken = loadTexts({
+      'g.yaml': manifestYaml('gold'),
+      's.yaml': manifestYaml('silver').replace('description:', 'description: [oops'),
+    });
+    const result = plan(broken, state, options());
+    expect(result.held.map((held) => held.key)).toEqual(['silver']);
+    const text = renderText(result, { color: false });
+    expect(text).toContain(
+      `prod/silver: an interrupted PATCH of ${silver.audienceId} (its outcome unknown): apply reads the audience back first and records the description, labels and ttlInDays the service shows; no manifest this plan read names it, so no step of it PATCHes the audience`,
+    );
+    expect(text).not.toContain('removed');
   });
 });

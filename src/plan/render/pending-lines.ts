@@ -73,7 +73,9 @@ function patchLine(pending: PendingIntent & { kind: 'patch' }): string {
   if (pending.manifest) {
     return `${head}the steps below assume the spec recorded before the PATCH, and apply plans again from what it reads: the audience is PATCHed to the manifest whichever spec it holds, and not when it matches`;
   }
-  return `${head}nothing is PATCHed again, its manifest being removed`;
+  // Not "removed": a manifest whose file has errors (held) or one out of the plan's scope is not
+  // read either, and a removed manifest means a deletion here (review 25, L2).
+  return `${head}no manifest this plan read names it, so no step of it PATCHes the audience`;
 }
 
 /** resume.ts settles it from the audience's runs list (settleRunIntent); none without an id. */
