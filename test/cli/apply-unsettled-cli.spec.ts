@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { apply, emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
+import { apply, emulatorEnv, ManifestDir, quickRetries } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -21,7 +21,7 @@ describe('apply whose resume could not settle an interrupted delete', () => {
       try {
         const dir = new ManifestDir(path.join(root, 'm'));
         const state = path.join(root, 'state');
-        const env = emulatorEnv(emulator);
+        const env = emulatorEnv(emulator, await quickRetries(root));
         const gold = manifestObject('gold', { ingestion: { onCreate: false } });
         const silver = manifestObject('silver', { ingestion: { onCreate: false } });
         await dir.write([gold, silver]);

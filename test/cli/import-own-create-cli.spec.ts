@@ -2,7 +2,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
+import { emulatorEnv, ensureDirStore, quickRetries } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { executorEnv } from '../helpers/executor-env.js';
@@ -91,7 +91,7 @@ async function story(state: string, filter: 'refused' | 'accepted' = 'refused'):
   await mkdir(dir);
   await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: true } }));
   await ensureDirStore(state);
-  const env = emulatorEnv(emulator());
+  const env = emulatorEnv(emulator(), await quickRetries(root));
   return {
     dir,
     state,

@@ -6,7 +6,7 @@ import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
 import { Plan } from '../../src/plan/schema.js';
 import { openStateStore } from '../../src/state/open.js';
 import type { StateStore } from '../../src/state/store.js';
-import { apply, emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
+import { apply, emulatorEnv, ManifestDir, quickRetries } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -23,7 +23,7 @@ describe('plan with an interrupted delete pending', () => {
       try {
         const dir = new ManifestDir(path.join(root, 'm'));
         const state = path.join(root, 'state');
-        const env = emulatorEnv(emulator);
+        const env = emulatorEnv(emulator, await quickRetries(root));
         const gold = manifestObject('gold', { ingestion: { onCreate: false } });
         const silver = manifestObject('silver', { ingestion: { onCreate: false } });
         await dir.write([gold, silver]);
@@ -94,7 +94,7 @@ async function withGoldApplied(body: (applied: Applied) => Promise<void>): Promi
     try {
       const dir = new ManifestDir(path.join(root, 'm'));
       const state = path.join(root, 'state');
-      const env = emulatorEnv(emulator);
+      const env = emulatorEnv(emulator, await quickRetries(root));
       await dir.write([gold(), silver]);
       expect((await apply(dir.dir, state, env)).code).toBe(0);
       const goldId = emulator.control

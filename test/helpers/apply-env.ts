@@ -25,6 +25,17 @@ export function emulatorEnv(
 }
 
 /**
+ * The environment of a CLI whose retries wait milliseconds, not seconds (a configuration file
+ * in `dir`): for specs whose faults make every attempt fail, where the backoff's real waits
+ * test nothing but cost seconds of each run.
+ */
+export async function quickRetries(dir: string): Promise<Record<string, string>> {
+  const config = path.join(dir, 'quick-retries.yaml');
+  await writeFile(config, 'retry:\n  baseDelayMs: 5\n  maxDelayMs: 20\n');
+  return { AUDIENCECTL_CONFIG: config };
+}
+
+/**
  * Creates a directory store if it does not exist, as `audiencectl init` would; a
  * PostgreSQL URL is left alone (made into a path, it would leave directories named
  * after it, password included, in the working directory).
