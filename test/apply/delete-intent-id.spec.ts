@@ -1,24 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import type { AudienceRecord } from '../../src/state/schema.js';
-import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { putAsIs, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { pendingLine } from '../../src/plan/render/pending-lines.js';
 
 const quiet = (name: string) => manifestObject(name, { ingestion: { onCreate: false } });
 const gold = quiet('gold');
 const silver = quiet('silver');
-
-/** Writes `record` as it is (a state a killed or earlier apply left), under the lock. */
-async function putAsIs(env: ExecutorEnv, record: AudienceRecord): Promise<void> {
-  const store = env.store();
-  await store.lock();
-  try {
-    await store.put(record);
-  } finally {
-    await store.unlock();
-  }
-}
 
 const names = (env: ExecutorEnv) =>
   env.emulator.control

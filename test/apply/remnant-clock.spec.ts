@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AudienceRecord } from '../../src/state/schema.js';
-import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { putAsIs, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 
 // A record holding only the runs of deleted audiences, its manifest removed (a runs-only
@@ -32,16 +32,6 @@ function remnant(ageSeconds: number): AudienceRecord {
   };
 }
 
-async function seed(env: ExecutorEnv, record: AudienceRecord): Promise<void> {
-  const store = env.store();
-  await store.lock();
-  try {
-    await store.put(record);
-  } finally {
-    await store.unlock();
-  }
-}
-
 /** One apply of silver alone (`go`: what its review answers); the spent runs-only records it would drop. */
 async function applySilver(env: ExecutorEnv, go = true): Promise<string[]> {
   let notes: string[] = [];
@@ -56,7 +46,7 @@ describe('a runs-only record is dropped once its runs are spent in AEP clock', (
   it('AEP an hour behind the local clock: a run 24 h 6 min old locally (23 h 6 min in AEP) keeps the record', async () => {
     await withExecutor({ clockOffsetMs: -3_600_000 }, async (env) => {
       const kept = remnant(DAY + 360);
-      await seed(env, kept);
+      await putAsIs(env, kept);
       expect(await applySilver(env)).toEqual([]);
       expect(await env.store().get('prod', 'gold')).toEqual(kept);
       // The read that measured AEP's clock, before the create of silver.
@@ -66,7 +56,7 @@ describe('a runs-only record is dropped once its runs are spent in AEP clock', (
 
   it('the same run with the clocks agreeing: dropped', async () => {
     await withExecutor(undefined, async (env) => {
-      await seed(env, remnant(DAY + 360));
+      await putAsIs(env, remnant(DAY + 360));
       expect(await applySilver(env)).toEqual([DROPPED]);
       expect(await env.store().get('prod', 'gold')).toBeUndefined();
     });
@@ -75,7 +65,7 @@ describe('a runs-only record is dropped once its runs are spent in AEP clock', (
   it('the same run, the apply declined at its review: kept, nothing written (review 9, finding 1)', async () => {
     await withExecutor(undefined, async (env) => {
       const kept = remnant(DAY + 360);
-      await seed(env, kept);
+      await putAsIs(env, kept);
       const before = await env.store().readAll();
       expect(await applySilver(env, false)).toEqual([DROPPED]);
       expect(await env.store().readAll()).toEqual(before);
@@ -90,7 +80,7 @@ describe('a runs-only record is dropped once its runs are spent in AEP clock', (
       await applySilver(env);
       env.emulator.control.resetCounters();
       const kept = remnant(DAY - 3600);
-      await seed(env, kept);
+      await putAsIs(env, kept);
       expect(await applySilver(env)).toEqual([]);
       expect(await env.store().get('prod', 'gold')).toEqual(kept);
       expect(env.emulator.control.counters().byEndpoint.listAudiences.requests).toBe(0);
@@ -99,7 +89,7 @@ describe('a runs-only record is dropped once its runs are spent in AEP clock', (
   it('a saved plan made while the run still counted, applied once spent: refused, saying so, and the record stays (review 12, F6)', async () => {
     await withExecutor(undefined, async (env) => {
       const kept = remnant(DAY + 360);
-      await seed(env, kept);
+      await putAsIs(env, kept);
       const copper = manifestObject('copper');
       const oneADay = { runBudget: { perSandboxPerDay: 1, perAudiencePerDay: 10 } };
       // Saved an hour ago, when gold's run still counted: copper's first run deferred.

@@ -1,14 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { apply, emulatorEnv, ManifestDir, quickRetries } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
-import { manifestObject } from '../helpers/manifests.js';
+import { withKeptGoldDelete } from '../helpers/kept-delete.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { readAll } from '../state/helpers.js';
-
 // Review 24, L2: apply plans after its resume, so an intent still in the state then is one this
 // apply tried and could not settle. Its plan said, as `plan` does, "No steps planned, but 1
 // interrupted call is settled first by apply" under "Pending (settled by apply before it
@@ -17,27 +11,7 @@ import { readAll } from '../state/helpers.js';
 describe('apply whose resume could not settle an interrupted delete', () => {
   it('says it is not settled (kept for the next apply) and exits 1; plan keeps its own wording', async () => {
     await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
-      const root = await mkdtemp(path.join(tmpdir(), 'audiencectl-apply-unsettled-'));
-      try {
-        const dir = new ManifestDir(path.join(root, 'm'));
-        const state = path.join(root, 'state');
-        const env = emulatorEnv(emulator, await quickRetries(root));
-        const gold = manifestObject('gold', { ingestion: { onCreate: false } });
-        const silver = manifestObject('silver', { ingestion: { onCreate: false } });
-        await dir.write([gold, silver]);
-        expect((await apply(dir.dir, state, env)).code).toBe(0);
-        const goldId = emulator.control
-          .listAudiences(DEMO_CLIENT.orgId, 'prod')
-          .find((a) => a.audienceName === gold.spec.name)!.audienceId;
-
-        // gold's removal: the DELETE removes it, its answer is lost and every retry is answered 500.
-        await dir.write([silver]);
-        emulator.control.queueFault({ kind: 'responseLost', endpoint: 'deleteAudience' });
-        emulator.control.queueFault({ kind: 'error500', endpoint: 'deleteAudience', after: 1, count: 4 });
-        expect((await apply(dir.dir, state, env)).code).toBe(1);
-        emulator.control.clearFaults();
-        expect((await readAll(state)).audiences.find((r) => r.key === 'gold')?.intent?.kind).toBe('delete');
-
+      await withKeptGoldDelete(emulator, async ({ dir, state, env, gold, silver, goldId }) => {
         // Reverted; the next apply's lookup of gold is answered 500 on every attempt.
         await dir.write([gold, silver]);
         emulator.control.queueFault({ kind: 'error500', endpoint: 'getAudience', count: 10 });
@@ -71,9 +45,7 @@ describe('apply whose resume could not settle an interrupted delete', () => {
         expect(settled.stdout).toContain(`resumed: prod/gold: finished an interrupted delete of ${goldId}`);
         expect(settled.stdout).not.toContain('Not settled');
         expect(settled.code, settled.stderr).toBe(0);
-      } finally {
-        await rm(root, { recursive: true, force: true });
-      }
+      });
     });
   });
 });

@@ -9,6 +9,7 @@ import type { StateStore } from '../../src/state/store.js';
 import { apply, emulatorEnv, ManifestDir, quickRetries } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
 import { manifestObject } from '../helpers/manifests.js';
+import { withKeptGoldDelete } from '../helpers/kept-delete.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { readAll } from '../state/helpers.js';
 
@@ -19,29 +20,7 @@ import { readAll } from '../state/helpers.js';
 describe('plan with an interrupted delete pending', () => {
   it('names it under "Pending", does not say "No changes", and counts it as a change for --detailed-exitcode', async () => {
     await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
-      const root = await mkdtemp(path.join(tmpdir(), 'audiencectl-plan-pending-'));
-      try {
-        const dir = new ManifestDir(path.join(root, 'm'));
-        const state = path.join(root, 'state');
-        const env = emulatorEnv(emulator, await quickRetries(root));
-        const gold = manifestObject('gold', { ingestion: { onCreate: false } });
-        const silver = manifestObject('silver', { ingestion: { onCreate: false } });
-        await dir.write([gold, silver]);
-        expect((await apply(dir.dir, state, env)).code).toBe(0);
-        const goldId = emulator.control
-          .listAudiences(DEMO_CLIENT.orgId, 'prod')
-          .find((a) => a.audienceName === gold.spec.name)!.audienceId;
-
-        // The DELETE removes gold and its answer is lost; every retry is answered 500.
-        await dir.write([silver]);
-        emulator.control.queueFault({ kind: 'responseLost', endpoint: 'deleteAudience' });
-        emulator.control.queueFault({ kind: 'error500', endpoint: 'deleteAudience', after: 1, count: 4 });
-        const removed = await apply(dir.dir, state, env);
-        expect(removed.stdout).toMatch(
-          /FAILED +prod\/gold delete: DELETE failed: .*its delete intent is kept/,
-        );
-        emulator.control.clearFaults();
-
+      await withKeptGoldDelete(emulator, async ({ dir, state, env, gold, silver, goldId }) => {
         // The removal reverted.
         await dir.write([gold, silver]);
         const shown = await runCli(['plan', dir.dir, '--state', state], { env });
@@ -72,9 +51,7 @@ describe('plan with an interrupted delete pending', () => {
         const after = await runCli(['plan', dir.dir, '--state', state], { env });
         expect(after.stdout).toContain('No changes.');
         expect(after.stdout).not.toContain('Pending');
-      } finally {
-        await rm(root, { recursive: true, force: true });
-      }
+      });
     });
   });
 });

@@ -145,6 +145,17 @@ export function executorEnv(
   return env;
 }
 
+/** Writes `record` as it is, under the store's lock: a state a killed or an earlier apply left. */
+export async function putAsIs(env: Pick<ExecutorEnv, 'store'>, record: AudienceRecord): Promise<void> {
+  const store = env.store();
+  await store.lock();
+  try {
+    await store.put(record);
+  } finally {
+    await store.unlock();
+  }
+}
+
 export async function withExecutor<T>(
   emulatorOptions: EmulatorOptions | undefined,
   fn: (env: ExecutorEnv) => Promise<T>,
