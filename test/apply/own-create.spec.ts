@@ -12,7 +12,7 @@ import {
   type ExecutorEnv,
 } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
-import { startAlteringProxy } from '../helpers/altering-proxy.js';
+import { startAlteringProxy, type AlteringProxy } from '../helpers/altering-proxy.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
 
 // An interrupted create of gold (its intent open, its POST's outcome unknown) adopts, on its
@@ -23,6 +23,26 @@ const quiet = (name: string) => manifestObject(name, { ingestion: { onCreate: fa
 
 const statuses = (outcome: Awaited<ReturnType<ExecutorEnv['apply']>>) =>
   outcome.report?.results.map((r) => `${r.step.id} ${r.status}`);
+
+/**
+ * silver and gold applied through a proxy in front of the env's emulator, altered by `alter`;
+ * gold's create blocked: its message.
+ */
+async function goldBlockedThrough(env: ExecutorEnv, alter: (proxy: AlteringProxy) => void): Promise<string> {
+  const proxy = await startAlteringProxy(env.emulator.url);
+  try {
+    alter(proxy);
+    const outcome = await executorEnv(env.emulator, env.stateDir, proxy.url).apply([
+      quiet('silver'),
+      quiet('gold'),
+    ]);
+    const message = outcome.report?.results[0]?.message ?? '';
+    expect(statuses(outcome), message).toEqual(['prod/gold:create blocked']);
+    return message;
+  } finally {
+    await proxy.close();
+  }
+}
 
 /** Another state store (a directory of its own) applying to the same sandbox, as a second CI job or a migrated store's source would. */
 async function withOtherStore<T>(env: ExecutorEnv, fn: (other: ExecutorEnv) => Promise<T>): Promise<T> {
@@ -306,9 +326,7 @@ describe('an interrupted create takes for its own', () => {
       // is on its way to the service (seen by a proxy): after this create began, as a create
       // racing it would be.
       let theirs = '';
-      const proxy = await startAlteringProxy(env.emulator.url);
-      let message = '';
-      try {
+      const message = await goldBlockedThrough(env, (proxy) =>
         proxy.rewrite((url) => {
           if (theirs === '' && /\/external-audience\/?$/.test(url)) {
             theirs = env.emulator.control.uiCreateAudience(
@@ -319,16 +337,8 @@ describe('an interrupted create takes for its own', () => {
             ).id;
           }
           return url;
-        });
-        const outcome = await executorEnv(env.emulator, env.stateDir, proxy.url).apply([
-          quiet('silver'),
-          quiet('gold'),
-        ]);
-        message = outcome.report?.results[0]?.message ?? '';
-        expect(statuses(outcome), message).toEqual(['prod/gold:create blocked']);
-      } finally {
-        await proxy.close();
-      }
+        }),
+      );
       expect(message).toMatch(
         new RegExp(
           `^an audience named "Audience gold" already exists in sandbox "prod": it was made by audiencectl's account, but not by this create, whose first POST the service refused \\(409\\): another state store's create with the same credentials, or an earlier create's \\(found: ${theirs} \\(created \\S+ by ${OWN_ACCOUNT}\\)\\); `,
@@ -351,24 +361,14 @@ describe('an interrupted create takes for its own', () => {
         quiet('gold').spec,
         'colleague@AdobeID',
       ).id;
-      const proxy = await startAlteringProxy(env.emulator.url);
-      let message = '';
-      try {
-        // The Audiences API's list, as a service that leaves createdBy out would answer it.
+      // The Audiences API's list, as a service that leaves createdBy out would answer it.
+      const message = await goldBlockedThrough(env, (proxy) =>
         proxy.alter((answer) => {
           if (answer.method !== 'GET' || !answer.path.endsWith('/audiences')) return undefined;
           const page = answer.body as { children: Record<string, unknown>[] };
           return { ...page, children: page.children.map(({ createdBy: _, ...audience }) => audience) };
-        });
-        const outcome = await executorEnv(env.emulator, env.stateDir, proxy.url).apply([
-          quiet('silver'),
-          quiet('gold'),
-        ]);
-        message = outcome.report?.results[0]?.message ?? '';
-        expect(statuses(outcome), message).toEqual(['prod/gold:create blocked']);
-      } finally {
-        await proxy.close();
-      }
+        }),
+      );
       expect(message).not.toContain('outside audiencectl');
       expect(message).toMatch(
         new RegExp(

@@ -65,24 +65,24 @@ describe("the Markdown plan's Pending section", () => {
   });
 });
 
+/** `key`'s manifest with another sourceSpec.path: a change that forces replacement. */
+function movedSource(key: string): Record<string, string> {
+  const sourceSpec = {
+    path: 'exports/other.csv',
+    type: 'file',
+    sourceType: 'Cloud Storage',
+    cloudType: 'DLZ',
+  };
+  return { [`${key}.yaml`]: manifestYaml(key, { spec: { sourceSpec } as never }) };
+}
+
 // Review 24, L1: a replace's pending delete said "if it is still there, nothing is deleted"
 // right by the plan's own replace step, which deletes it.
 describe('a pending delete beside a replace step of the plan', () => {
   it("says the settling deletes nothing and the plan's replace step replaces it", () => {
     const state = withDeleteIntents(1, true);
     const key = keyOf(0);
-    const changed = {
-      [`${key}.yaml`]: manifestYaml(key, {
-        spec: {
-          sourceSpec: {
-            path: 'exports/other.csv',
-            type: 'file',
-            sourceType: 'Cloud Storage',
-            cloudType: 'DLZ',
-          },
-        } as never,
-      }),
-    };
+    const changed = movedSource(key);
     const result = plan(loadTexts(changed), state, options({ allowReplace: true }));
     const replace = result.steps.find((step) => step.kind === 'replace');
     expect(replace).toBeDefined();
@@ -98,18 +98,7 @@ describe('a pending delete beside a replace step of the plan', () => {
   it('a blocked replace step: nothing is deleted, and the line says why', () => {
     const state = withDeleteIntents(1, true);
     const key = keyOf(0);
-    const changed = {
-      [`${key}.yaml`]: manifestYaml(key, {
-        spec: {
-          sourceSpec: {
-            path: 'exports/other.csv',
-            type: 'file',
-            sourceType: 'Cloud Storage',
-            cloudType: 'DLZ',
-          },
-        } as never,
-      }),
-    };
+    const changed = movedSource(key);
     const result = plan(loadTexts(changed), state, options());
     expect(result.steps.find((step) => step.kind === 'replace')?.blocked).toBeDefined();
     const text = renderText(result, { color: false });
