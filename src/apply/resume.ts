@@ -3,6 +3,7 @@ import type { AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { aepFailure, isNotFound } from './aep-failure.js';
 import { keptAfterDelete } from '../state/current-runs.js';
+import { StateError } from '../state/errors.js';
 import { keptRunsOnlyNote } from '../state/describe.js';
 import { readBackPatch } from './patch-readback.js';
 import { budgetHorizon, removeOrReplace } from './record-helpers.js';
@@ -158,7 +159,8 @@ async function deletedAudienceId(
       ? undefined
       : (await client.getOperation(record.sandbox, operation, call)).audienceId;
   if (made !== undefined) return made;
-  throw new Error(
+  throw new StateError(
+    'DELETE_TARGET_UNKNOWN',
     `no audience id is recorded for it${operation === undefined ? '' : `, and its create's operation ${operation} names none`}`,
   );
 }
