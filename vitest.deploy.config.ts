@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * The deployment checks (`npm run check:chart`, `npm run check:package`): a real helm
- * (both majors, fetched once by the global setup) and the packed npm tarball. Kept
- * out of `npm test`, which runs on two Node versions; CI runs these once.
+ * The deployment checks: a real helm (both majors, fetched once by the global setup) and
+ * the packed npm tarball (`npm run check:chart`; `npm run check:package` runs the tarball's
+ * spec alone, vitest.package.config.ts, with no helm). Kept out of `npm test`, which runs on
+ * two Node versions; CI runs these once.
  */
 export default defineConfig({
   test: {
