@@ -27,6 +27,11 @@ export type PatchReadBack = {
  * was, and the note names the refresh that reads it back and creates it again only if it is
  * gone, as a PATCH's 404 does (steps/update.ts). A read that fails throws: the caller keeps the
  * intent. Only for a record with an audience id and an applied spec.
+ * What the PATCH sent that the service never shows (a field's labels: Intent.unseenChanged) no
+ * read can settle: shown or not, the record marks it unknown (unknownAfterPatch), and the plan
+ * PATCHes it to the manifest even when the manifest is back to the spec recorded before; kept
+ * unmarked, a manifest reverted since was planned as "No changes" over an audience holding what
+ * the PATCH sent. An intent of an earlier release does not say what it sent: as before, unmarked.
  */
 export async function readBackPatch(
   client: AepClient,
@@ -35,26 +40,43 @@ export async function readBackPatch(
   call: CallOptions,
 ): Promise<PatchReadBack> {
   const { audienceId, applied } = record;
+  const at = new Date(clock.now()).toISOString();
+  const marked = unknownMark(record, at);
   const read = await client.bulkGetAudiences(record.sandbox, [audienceId], call);
   const shown = read.get(audienceId) ?? (await client.getAudience(record.sandbox, audienceId, call));
   if (!shown) {
     return {
       shown: false,
-      changes: {},
+      changes: marked.changes,
       said: 'neither a bulk read nor its lookup shows it (one 404 proves nothing); its record is kept as it was, with the spec before the PATCH, which the service may not hold: apply --refresh (under a controller, its next refresh) reads the audience back and creates it again only if it is gone',
     };
   }
   const { spec, differ } = asShown(applied.spec, foundAudience(shown, audienceId));
-  const at = new Date(clock.now()).toISOString();
   return {
     shown: true,
     changes: {
       applied: { ...applied, spec, hash: specHash(spec) },
       observed: { source: 'audiences', at, body: { ...shown } },
+      ...marked.changes,
     },
     said:
-      differ.length === 0
+      (differ.length === 0
         ? 'the description, labels and ttlInDays recorded before it'
-        : `${differ.map((d) => `${d.path} ${JSON.stringify(d.now)}`).join(', ')}, recorded`,
+        : `${differ.map((d) => `${d.path} ${JSON.stringify(d.now)}`).join(', ')}, recorded`) + marked.said,
+  };
+}
+
+/**
+ * The mark of what the PATCH sent unseen, kept with what an earlier unknown PATCH left marked:
+ * until a PATCH of them is answered, the service may hold either.
+ */
+function unknownMark(record: AudienceRecord, at: string): { changes: RecordChanges; said: string } {
+  const paths = [
+    ...new Set([...(record.unknownAfterPatch?.paths ?? []), ...(record.intent?.unseenChanged ?? [])]),
+  ];
+  if (paths.length === 0) return { changes: {}, said: '' };
+  return {
+    changes: { unknownAfterPatch: { at: record.unknownAfterPatch?.at ?? at, paths } },
+    said: `; ${paths.join(', ')} marked unknown (the service never shows them; the plan PATCHes them to the manifest)`,
   };
 }

@@ -24,6 +24,7 @@ import {
 } from './runs.js';
 import { driftOf, liveOf, refreshReport, withDrift } from './drift.js';
 import { adoptStep } from './adopt.js';
+import { withUnknown } from './unknown-after-patch.js';
 import { resumeCreate } from './resume-create.js';
 import { pendingIntents } from './pending.js';
 import { blockedImportHint, blockedNameWayOut, nameLeftBehind } from './name-block.js';
@@ -96,8 +97,9 @@ export function wantsAdoption(
 
 /**
  * An audience exactly as recorded, nothing due: what stepsForDesired would find step by
- * step (no drift to read, the same spec hash, deletion policy and file, no run due), told
- * without building a step's parts, as most audiences of a large plan are. Only with the
+ * step (no drift to read, nothing unknown since an interrupted PATCH, the same spec hash,
+ * deletion policy and file, no run due), told without building a step's parts, as most
+ * audiences of a large plan are. Only with the
  * loader's spec hash (spec-hash-memo.ts); without it the long way hashes the spec.
  */
 function inSync(
@@ -106,7 +108,13 @@ function inSync(
   options: PlanOptions,
   clock: RunClock,
 ): boolean {
-  if (!record?.applied || record.blocked || !record.audienceId || liveOf(options.refresh, record))
+  if (
+    !record?.applied ||
+    record.blocked ||
+    record.unknownAfterPatch ||
+    !record.audienceId ||
+    liveOf(options.refresh, record)
+  )
     return false;
   const hash = knownSpecHash(desired.manifest);
   return (
@@ -262,7 +270,7 @@ function stepsForDesired(
       record.applied.hash === desiredHash(desired, target)
         ? []
         : diffSpecs(record.applied.spec, target().spec);
-    const changes = withDrift(own, outside);
+    const changes = withUnknown(withDrift(own, outside), record, record.applied.spec, target().spec);
     const fixed = changes.filter((c) => c.forcesReplacement).map((c) => c.path);
     if (fixed.length > 0) {
       const allowed = options.allowReplace || desired.manifest.metadata.allowReplace;

@@ -21,6 +21,12 @@ export const FieldChange = z.object({
   forcesReplacement: z.boolean(),
   /** Changed outside audiencectl (seen by a refresh): `before` is what the service shows. */
   outside: z.boolean().optional(),
+  /**
+   * When a PATCH of unknown outcome sent it, and the service never shows it
+   * (AudienceRecord.unknownAfterPatch): `before` is what was recorded, which the service may
+   * not hold.
+   */
+  unknownSince: z.string().optional(),
 });
 export type FieldChange = z.infer<typeof FieldChange>;
 

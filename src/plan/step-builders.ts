@@ -77,12 +77,23 @@ export function runStep(
   };
 }
 
-/** Why an update: what changed outside audiencectl (a refresh saw it), and what the manifest changed. */
+/**
+ * Why an update: what an interrupted PATCH may have set unseen, what changed outside audiencectl
+ * (a refresh saw it), and what the manifest changed.
+ */
 export function updateReason(changes: readonly FieldChange[]): string {
   const paths = (outside: boolean) =>
-    changes.filter((c) => (c.outside ?? false) === outside).map((c) => c.path);
+    changes
+      .filter((c) => (c.outside ?? false) === outside && c.unknownSince === undefined)
+      .map((c) => c.path);
   const [drifted, edited] = [paths(true), paths(false)];
+  const unknown = changes.filter((c) => c.unknownSince !== undefined).map((c) => c.path);
   return [
+    ...(unknown.length > 0
+      ? [
+          `${unknown.join(', ')} unknown since an interrupted PATCH (the service never shows them): PATCH to the manifest`,
+        ]
+      : []),
     ...(drifted.length > 0
       ? [`${drifted.join(', ')} changed outside audiencectl (refresh): PATCH back to the manifest`]
       : []),

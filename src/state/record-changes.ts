@@ -44,6 +44,8 @@ export type RecordChanges = {
   blocked?: Blocked | null;
   /** `null` clears it (a PATCH went through). */
   patchRefused?: AudienceRecord['patchRefused'] | null;
+  /** `null` clears it (a PATCH of them answered). */
+  unknownAfterPatch?: AudienceRecord['unknownAfterPatch'] | null;
   /** `null` drops it (the audience id is recorded, or the create will not be resumed). */
   pendingCreate?: PendingCreate | null;
   /**
@@ -94,7 +96,7 @@ export function withoutBlocked(record: AudienceRecord): AudienceRecord {
 }
 
 export function applyChanges(record: AudienceRecord, changes: RecordChanges): AudienceRecord {
-  const { run, blocked, pendingCreate, formerRunsAfter, patchRefused, ...plain } = changes;
+  const { run, blocked, pendingCreate, formerRunsAfter, patchRefused, unknownAfterPatch, ...plain } = changes;
   let next: AudienceRecord = { ...record, ...plain };
   if (formerRunsAfter !== undefined)
     next = { ...next, runs: withoutStaleFormerRuns(next.runs, formerRunsAfter) };
@@ -103,6 +105,8 @@ export function applyChanges(record: AudienceRecord, changes: RecordChanges): Au
   else if (pendingCreate) next = { ...next, pendingCreate };
   if (patchRefused === null) delete next.patchRefused;
   else if (patchRefused) next = { ...next, patchRefused };
+  if (unknownAfterPatch === null) delete next.unknownAfterPatch;
+  else if (unknownAfterPatch) next = { ...next, unknownAfterPatch };
   if (blocked === null) next = withoutBlocked(next);
   else if (blocked) next = { ...next, blocked };
   return next;

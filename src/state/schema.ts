@@ -54,6 +54,13 @@ export const Intent = z.object({
   startedAt: z.string(),
   /** Hash of the normalised spec the call sends (create, patch). */
   specHash: z.string().optional(),
+  /**
+   * For a patch: the paths of what it changes that the Audiences API never shows (a field's
+   * labels, `fields.NAME.labels`), which reading the audience back cannot settle
+   * (patch-readback.ts). Absent in intents of earlier releases, whose read back cannot tell
+   * either: it settles what the service shows only, as those releases did.
+   */
+  unseenChanged: z.array(z.string()).optional(),
   /** For a run: why it was started (see RunRecord.reason). */
   runReason: z.string().optional(),
   /** For a run: the `dataFilterStartTime` sent; a run that reports another one is not this request's. */
@@ -238,6 +245,15 @@ export const AudienceRecord = z.object({
    * record stays in format 1: an earlier release drops it and PATCHes again.
    */
   patchRefused: z.object({ at: z.string(), specHash: z.string(), message: z.string() }).optional(),
+  /**
+   * Properties the service may hold otherwise than `applied` says: a PATCH of unknown outcome
+   * (a 5xx, a lost answer, a killed apply) sent them, and the Audiences API never shows them
+   * (Intent.unseenChanged), so reading the audience back could not tell whether it holds them.
+   * The plan PATCHes them to the manifest, even one equal to `applied` (plan/unknown-after-patch.ts);
+   * a PATCH answered clears the mark. Optional, so the record stays in format 1: an earlier
+   * release drops it, and plans from `applied` as it always did.
+   */
+  unknownAfterPatch: z.object({ at: z.string(), paths: z.array(z.string()) }).optional(),
   /** Set when the audience needs a person (e.g. it exists remotely but its id is unknown). */
   blocked: z
     .object({

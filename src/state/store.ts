@@ -14,7 +14,14 @@ import type {
 export type IntentKind = Intent['kind'];
 export type IntentExtra = Pick<
   Intent,
-  'specHash' | 'runReason' | 'dataFilterStartTime' | 'knownRunIds' | 'listedAll' | 'forReplace' | 'audienceId'
+  | 'specHash'
+  | 'unseenChanged'
+  | 'runReason'
+  | 'dataFilterStartTime'
+  | 'knownRunIds'
+  | 'listedAll'
+  | 'forReplace'
+  | 'audienceId'
 >;
 
 /**

@@ -6,6 +6,7 @@ import { aepFailure, answeredCall, answersNotFound, type AepFailure } from '../a
 import { appliedFrom, clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
 import { readBackPatch, type PatchReadBack } from '../patch-readback.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
+import { unseenChanged } from '../../plan/unknown-after-patch.js';
 
 /** PATCH only what changed; a state-only change (deletionPolicy) makes no call. */
 export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
@@ -28,7 +29,11 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     );
   }
   const audienceId = record.audienceId ?? step.audienceId!;
-  const pending = await store.beginIntent(record, 'patch', { specHash: target.hash });
+  // What it changes unseen, marked unknown if its outcome stays unknown (patch-readback.ts).
+  const pending = await store.beginIntent(record, 'patch', {
+    specHash: target.hash,
+    unseenChanged: unseenChanged(step.changes),
+  });
   let view: Awaited<ReturnType<typeof client.patchAudience>>;
   try {
     view = await client.patchAudience(step.sandbox, audienceId, step.patch, signal ? { signal } : {});
@@ -84,6 +89,8 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
       applied: appliedFrom(target, at(), deps.revision),
       observed: { source: 'patch', at: at(), body: view },
       ...(record.patchRefused ? { patchRefused: null } : {}),
+      // The plan sent every property marked unknown (withUnknown): the answer settles them.
+      ...(record.unknownAfterPatch ? { unknownAfterPatch: null } : {}),
     },
   });
   deps.marks?.recorded();

@@ -28,6 +28,9 @@ export function formatValue(value: unknown): string {
 }
 
 export function describeChange(change: FieldChange): string {
+  // `before` is what was recorded; the service may hold what the interrupted PATCH sent.
+  if (change.unknownSince !== undefined)
+    return `~ ${change.path}: (unknown) -> ${formatValue(change.after)}  # the service's value is unknown since an interrupted PATCH at ${change.unknownSince}`;
   let note = '';
   if (change.forcesReplacement) note = '  # forces replacement';
   else if (change.outside) note = '  # changed outside audiencectl';
