@@ -52,6 +52,23 @@ describe('pendingIntents and their lines', () => {
     ]);
   });
 
+  // What the PATCH sent that no read can settle (Intent.unseenChanged): the resume marks it unknown.
+  it('says of a PATCH that sent field labels that they are marked unknown and PATCHed to the manifest', () => {
+    const records = [
+      aRecord('gold', { intent: intent('patch', { unseenChanged: ['fields.tier.labels'] }) }),
+      aRecord('silver', { intent: intent('patch', { unseenChanged: ['fields.tier.labels'] }) }),
+    ];
+    const pending = pendingIntents(manifests, records);
+    expect(pending.map((shown) => [shown.key, shown.kind === 'patch' ? shown.unseen : 'other'])).toEqual([
+      ['gold', ['fields.tier.labels']],
+      ['silver', ['fields.tier.labels']],
+    ]);
+    expect(pending.map(pendingLine)).toEqual([
+      'prod/gold: an interrupted PATCH of aud-gold (its outcome unknown): apply reads the audience back first and records the description, labels and ttlInDays the service shows, and marks fields.tier.labels unknown (the PATCH sent them; the service never shows them); the steps below assume the spec recorded before the PATCH, and apply plans again from what it reads: the audience is PATCHed to the manifest whichever spec it holds, and not when it matches, except fields.tier.labels, PATCHed to the manifest until a PATCH of them is answered',
+      'prod/silver: an interrupted PATCH of aud-silver (its outcome unknown): apply reads the audience back first and records the description, labels and ttlInDays the service shows, and marks fields.tier.labels unknown (the PATCH sent them; the service never shows them); no manifest this plan read names it, so no step of it PATCHes the audience',
+    ]);
+  });
+
   // apply leaves a create intent to the create step (resume.ts), which the plan shows.
   it('leaves a create intent out, with or without its manifest', () => {
     const records = [

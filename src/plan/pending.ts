@@ -48,8 +48,10 @@ function pendingOf(intent: Intent, common: Common): PendingIntent | undefined {
       return undefined;
     case 'delete':
       return { ...common, kind: 'delete', ...(intent.forReplace === true ? { forReplace: true } : {}) };
-    case 'patch':
-      return { ...common, kind: 'patch' };
+    case 'patch': {
+      const unseen = intent.unseenChanged ?? [];
+      return { ...common, kind: 'patch', ...(unseen.length > 0 ? { unseen } : {}) };
+    }
     case 'run':
       return {
         ...common,

@@ -199,7 +199,12 @@ export const PendingIntent = z.discriminatedUnion('kind', [
     forReplace: z.literal(true).optional(),
   }),
   /** A PATCH: apply reads the audience back, and records what the service shows of its spec. */
-  z.object({ ...pendingFields, kind: z.literal('patch') }),
+  z.object({
+    ...pendingFields,
+    kind: z.literal('patch'),
+    /** What it sent that the service never shows (Intent.unseenChanged): apply marks it unknown. */
+    unseen: z.array(z.string()).optional(),
+  }),
   /** A run request: apply reads the audience's runs, and records the run it started, if any. */
   z.object({
     ...pendingFields,

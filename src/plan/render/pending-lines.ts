@@ -69,9 +69,19 @@ function patchLine(pending: PendingIntent & { kind: 'patch' }): string {
   const id = idOf(pending);
   if (pending.audienceId === undefined)
     return `${id}: an interrupted PATCH with no audience id recorded: apply clears it and plans again`;
-  const head = `${id}: an interrupted PATCH of ${pending.audienceId} (its outcome unknown): apply reads the audience back first and records the description, labels and ttlInDays the service shows; `;
+  // What it sent that no read shows is marked unknown (patch-readback.ts), and PATCHed regardless.
+  const unseen = pending.unseen?.join(', ');
+  const marks =
+    unseen === undefined
+      ? ''
+      : `, and marks ${unseen} unknown (the PATCH sent them; the service never shows them)`;
+  const head = `${id}: an interrupted PATCH of ${pending.audienceId} (its outcome unknown): apply reads the audience back first and records the description, labels and ttlInDays the service shows${marks}; `;
   if (pending.manifest) {
-    return `${head}the steps below assume the spec recorded before the PATCH, and apply plans again from what it reads: the audience is PATCHed to the manifest whichever spec it holds, and not when it matches`;
+    const except =
+      unseen === undefined
+        ? ''
+        : `, except ${unseen}, PATCHed to the manifest until a PATCH of them is answered`;
+    return `${head}the steps below assume the spec recorded before the PATCH, and apply plans again from what it reads: the audience is PATCHed to the manifest whichever spec it holds, and not when it matches${except}`;
   }
   // Not "removed": a manifest whose file has errors (held) or one out of the plan's scope is not
   // read either, and a removed manifest means a deletion here (review 25, L2).
