@@ -123,6 +123,25 @@ describe("a PATCH of unknown outcome that changed a field's labels (which the se
     });
   });
 
+  it('a replacement since: the new audience is created with the manifest, the mark gone with the old one', async () => {
+    await withExecutor(undefined, async (env) => {
+      await lostPatch(env, relabelled, false);
+      const moved = {
+        ...withTier(['core/C2']),
+        metadata: { name: 'gold', allowReplace: true },
+        spec: {
+          ...withTier(['core/C2']).spec,
+          sourceSpec: { ...withTier(['core/C2']).spec.sourceSpec, path: 'exports/gold-2.csv' },
+        },
+      };
+      const replaced = await env.apply([moved]);
+      expect(statuses(replaced)).toEqual([['prod/gold:replace', 'applied']]);
+      expect(tierLabels(env)).toEqual(['core/C2']);
+      expect((await env.store().get('prod', 'gold'))?.unknownAfterPatch).toBeUndefined();
+      expect((await env.plan([moved])).steps).toEqual([]);
+    });
+  });
+
   it('a later PATCH answered, of another property, sends the labels too and clears the mark: the plan then says No changes', async () => {
     await withExecutor(undefined, async (env) => {
       await lostPatch(env, relabelled, false);
