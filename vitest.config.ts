@@ -1,5 +1,29 @@
-import { configDefaults, defineConfig } from 'vitest/config';
+import { builtinModules } from 'node:module';
+import { configDefaults, defineConfig, type Plugin } from 'vitest/config';
 import LongestFirst from './test/setup/sequencer.js';
+
+/**
+ * vitest's transform cache (experimental.fsModuleCache below) keys each module by, among other
+ * things, the resolve options, where vitest lists the runtime's built-in modules as external.
+ * Node 24 lists four more than Node 20, all only with the `node:` prefix (node:sea, node:sqlite,
+ * node:test, node:test/reporters), so CI's two passes never shared an entry: the Node 24 pass
+ * transformed every module again. Listed without those (no spec imports them, and vitest
+ * resolves a `node:` import as built-in by itself), the key is the same on both runtimes.
+ */
+const builtinsSharedByRuntimes: Plugin = {
+  name: 'audiencectl:builtins-shared-by-runtimes',
+  configResolved: {
+    order: 'post',
+    handler(config) {
+      const plain = builtinModules.filter((name) => !name.startsWith('node:'));
+      for (const environment of Object.values(config.environments)) {
+        const resolve = environment.resolve as { external: unknown };
+        if (Array.isArray(resolve.external))
+          resolve.external = [...plain, ...plain.map((name) => `node:${name}`)];
+      }
+    },
+  },
+};
 
 // Tests talk to loopback servers of their own only, and trust their own certificates
 // explicitly; a machine's extra CA bundle (CI's sets NODE_EXTRA_CA_CERTS to the system
@@ -8,6 +32,7 @@ import LongestFirst from './test/setup/sequencer.js';
 delete process.env.NODE_EXTRA_CA_CERTS;
 
 export default defineConfig({
+  plugins: [builtinsSharedByRuntimes],
   test: {
     include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
     // A real helm and the packed tarball: vitest.deploy.config.ts, run once by CI.
@@ -31,9 +56,8 @@ export default defineConfig({
     isolate: false,
     // Transformed modules kept on disk (node_modules/.experimental-vitest-cache, keyed by
     // content): a second run on the same Node skips transforming the TypeScript (transform
-    // 13 s, then 4 s, summed over the workers). The key also holds the runtime's list of
-    // built-in modules, which differs between Node 20 and 24: CI's two passes each fill
-    // their own. `npx vitest --clearCache` empties it.
+    // 13 s, then 4 s, summed over the workers), and CI's Node 24 pass reuses what its
+    // Node 20 pass transformed (builtinsSharedByRuntimes). `npx vitest --clearCache` empties it.
     experimental: { fsModuleCache: true },
   },
 });
