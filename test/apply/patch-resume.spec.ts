@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { patchRequests, remoteAudience, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 
 /**
@@ -15,13 +15,7 @@ const quiet = (name: string, extra: Parameters<typeof manifestObject>[1] = {}) =
 const before = [quiet('gold', { spec: { description: 'before' } })];
 const edited = [quiet('gold', { spec: { description: 'edited' } })];
 
-function remoteGold(env: ExecutorEnv) {
-  const audience = env.emulator.control
-    .listAudiences(DEMO_CLIENT.orgId, 'prod')
-    .find((a) => a.audienceName === 'Audience gold');
-  if (!audience) throw new Error('no audience gold');
-  return audience;
-}
+const remoteGold = (env: ExecutorEnv) => remoteAudience(env, 'gold');
 
 /** One apply, with the notes of what it settled before it planned (as the CLI prints them). */
 async function applyNoting(env: ExecutorEnv, manifests: typeof before) {
@@ -35,7 +29,7 @@ async function applyNoting(env: ExecutorEnv, manifests: typeof before) {
   return { ...outcome, resumed };
 }
 
-const patches = (env: ExecutorEnv) => env.emulator.control.counters().byEndpoint.patchAudience?.requests ?? 0;
+const patches = patchRequests;
 const statuses = (outcome: Awaited<ReturnType<ExecutorEnv['apply']>>) =>
   outcome.report?.results.map((r) => [r.step.id, r.status]);
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { renderText } from '../../src/plan/render/text.js';
-import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { patchRequests, remoteAudience, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 
 /**
@@ -27,16 +26,10 @@ const before = [withTier(['core/C2'])];
 const relabelled = [withTier(['core/C3'])];
 const described = [withTier(['core/C2'], 'edited')];
 
-function remoteGold(env: ExecutorEnv) {
-  const audience = env.emulator.control
-    .listAudiences(DEMO_CLIENT.orgId, 'prod')
-    .find((a) => a.audienceName === 'Audience gold');
-  if (!audience) throw new Error('no audience gold');
-  return audience;
-}
+const remoteGold = (env: ExecutorEnv) => remoteAudience(env, 'gold');
 
 const tierLabels = (env: ExecutorEnv) => remoteGold(env).fields.find((f) => f.name === 'tier')?.labels;
-const patches = (env: ExecutorEnv) => env.emulator.control.counters().byEndpoint.patchAudience?.requests ?? 0;
+const patches = patchRequests;
 const statuses = (outcome: Awaited<ReturnType<ExecutorEnv['apply']>>) =>
   outcome.report?.results.map((r) => [r.step.id, r.status]);
 

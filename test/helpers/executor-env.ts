@@ -234,3 +234,16 @@ export function formerRun(): RunRecord {
     formerAudienceId: 'deleted-outside',
   };
 }
+
+/** The emulator's own view of `Audience <name>` in prod (no API call); throws if there is none. */
+export function remoteAudience(env: Pick<ExecutorEnv, 'emulator'>, name: string) {
+  const audience = env.emulator.control
+    .listAudiences(DEMO_CLIENT.orgId, 'prod')
+    .find((a) => a.audienceName === `Audience ${name}`);
+  if (!audience) throw new Error(`no audience ${name}`);
+  return audience;
+}
+
+/** PATCH requests the emulator received since its counters were last reset. */
+export const patchRequests = (env: Pick<ExecutorEnv, 'emulator'>) =>
+  env.emulator.control.counters().byEndpoint.patchAudience?.requests ?? 0;
