@@ -68,15 +68,18 @@ export async function readBackPatch(
 
 /**
  * The mark of what the PATCH sent unseen, kept with what an earlier unknown PATCH left marked:
- * until a PATCH of them is answered, the service may hold either.
+ * until a PATCH of them is answered, the service may hold either. Dated when the PATCH began
+ * (its intent), not when it was settled (a resume the next day). Also for a PATCH whose retry
+ * got a 404 (steps/update.ts): its first attempt may have landed all the same.
  */
-function unknownMark(record: AudienceRecord, at: string): { changes: RecordChanges; said: string } {
+export function unknownMark(record: AudienceRecord, at: string): { changes: RecordChanges; said: string } {
   const paths = [
     ...new Set([...(record.unknownAfterPatch?.paths ?? []), ...(record.intent?.unseenChanged ?? [])]),
   ];
   if (paths.length === 0) return { changes: {}, said: '' };
+  const since = record.unknownAfterPatch?.at ?? record.intent?.startedAt ?? at;
   return {
-    changes: { unknownAfterPatch: { at: record.unknownAfterPatch?.at ?? at, paths } },
+    changes: { unknownAfterPatch: { at: since, paths } },
     said: `; ${paths.join(', ')} marked unknown (the service never shows them; the plan PATCHes them to the manifest)`,
   };
 }

@@ -59,19 +59,27 @@ const unknownLine =
   /^ {8}~ fields\.tier\.labels: \(unknown\) -> \[core\/C2\] {2}# the service's value is unknown since an interrupted PATCH at \d{4}-\d\d-\d\dT[\d:.]+Z$/m;
 
 describe("a PATCH of unknown outcome that changed a field's labels (which the service never shows)", () => {
-  it('its apply stopped and resumed, the manifest reverted: the next plan PATCHes the labels back', async () => {
+  it("its read back failing too, the next apply's resume marks them; the manifest reverted: its plan PATCHes the labels back", async () => {
     await withExecutor(undefined, async (env) => {
       await lostPatch(env, relabelled, true);
       // The service made the change.
       expect(tierLabels(env)).toEqual(['core/C3']);
-      // The resume reads the audience back before the plan (which alone cannot settle an intent).
+      const startedAt = (await env.store().get('prod', 'gold'))?.intent?.startedAt;
+      expect(startedAt).toEqual(expect.any(String));
+      // The resume reads the audience back before the plan (which alone cannot settle an intent);
+      // declined at its prompt, the apply leaves the mark it wrote, dated as the PATCH began.
       let resumed: string[] = [];
-      const reverted = await env.apply(before, {
+      await env.apply(before, {
         review: (_, notes) => {
           resumed = notes;
-          return true;
+          return false;
         },
       });
+      expect((await env.store().get('prod', 'gold'))?.unknownAfterPatch).toEqual({
+        at: startedAt,
+        paths: ['fields.tier.labels'],
+      });
+      const reverted = await env.apply(before);
       expect(resumed).toEqual([
         expect.stringMatching(
           /^prod\/gold: interrupted PATCH of \S+ settled by reading the audience back: the service shows the description, labels and ttlInDays recorded before it; fields\.tier\.labels marked unknown \(the service never shows them; the plan PATCHes them to the manifest\); the plan brings the audience to the manifest$/,
@@ -100,6 +108,34 @@ describe("a PATCH of unknown outcome that changed a field's labels (which the se
       expect(statuses(reverted)).toEqual([['prod/gold:update', 'applied']]);
       expect(tierLabels(env)).toEqual(['core/C2']);
       expect((await env.plan(before)).steps).toEqual([]);
+    });
+  });
+
+  // The retry of an attempt whose answer was lost answered 404 (a replica that has not seen the
+  // audience yet): the intent is cleared as after any 404, but the first attempt may have landed.
+  it('its retry answered 404: the labels are marked all the same, and the manifest reverted is PATCHed back', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply(before);
+      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'patchAudience' });
+      env.emulator.control.queueFault({
+        kind: 'clientError',
+        status: 404,
+        endpoint: 'patchAudience',
+        after: 1,
+        count: 20,
+      });
+      const outcome = await env.apply(relabelled);
+      env.emulator.control.clearFaults();
+      expect(statuses(outcome)).toEqual([['prod/gold:update', 'failed']]);
+      expect(outcome.report?.results[0]?.message).toMatch(
+        /; fields\.tier\.labels marked unknown \(the service never shows them; the plan PATCHes them to the manifest\)$/,
+      );
+      expect(tierLabels(env)).toEqual(['core/C3']);
+      const record = await env.store().get('prod', 'gold');
+      expect([record?.intent, record?.unknownAfterPatch?.paths]).toEqual([undefined, ['fields.tier.labels']]);
+      const reverted = await env.apply(before);
+      expect(statuses(reverted)).toEqual([['prod/gold:update', 'applied']]);
+      expect(tierLabels(env)).toEqual(['core/C2']);
     });
   });
 

@@ -4,7 +4,7 @@ import type { AudienceRecord } from '../../state/schema.js';
 import { forgetCommand } from '../../text/paste-flags.js';
 import { aepFailure, answeredCall, answersNotFound, type AepFailure } from '../aep-failure.js';
 import { appliedFrom, clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
-import { readBackPatch, type PatchReadBack } from '../patch-readback.js';
+import { readBackPatch, unknownMark, type PatchReadBack } from '../patch-readback.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { unseenChanged } from '../../plan/unknown-after-patch.js';
 
@@ -30,9 +30,10 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
   }
   const audienceId = record.audienceId ?? step.audienceId!;
   // What it changes unseen, marked unknown if its outcome stays unknown (patch-readback.ts).
+  const unseen = unseenChanged(step.changes);
   const pending = await store.beginIntent(record, 'patch', {
     specHash: target.hash,
-    unseenChanged: unseenChanged(step.changes),
+    ...(unseen.length > 0 ? { unseenChanged: unseen } : {}),
   });
   let view: Awaited<ReturnType<typeof client.patchAudience>>;
   try {
@@ -60,9 +61,12 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
       const known = { ...pending, audienceId: record.audienceId, applied: record.applied };
       return unknownOutcome(step, deps, known, failure);
     }
-    // Not a refusal of its fields (any more): an earlier one no longer holds the update.
-    if (record.patchRefused)
-      await store.resolveIntent(pending, { kind: 'update', changes: { patchRefused: null } });
+    // Not a refusal of its fields (any more): an earlier one no longer holds the update. A 404
+    // to the retry of an attempt whose outcome is unknown: that attempt may have landed, and
+    // what it sent unseen (field labels) is marked as a read back marks it.
+    const marked = failure.outcomeUnknown ? unknownMark(pending, at()) : { changes: {}, said: '' };
+    const changes = { ...marked.changes, ...(record.patchRefused ? { patchRefused: null } : {}) };
+    if (Object.keys(changes).length > 0) await store.resolveIntent(pending, { kind: 'update', changes });
     else await clearIntent(store, pending);
     deps.marks?.recorded();
     // One 404 proves nothing (a replica that has not seen the audience, a gateway): the way
@@ -70,11 +74,16 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     // A 404 to the retry of an attempt whose outcome is unknown gets it too: the message says
     // both, that outcome and the 404.
     if (!answersNotFound(failure))
-      return result(step, 'failed', `PATCH failed: ${failure.message}`, { audienceId });
+      return result(step, 'failed', `PATCH failed: ${failure.message}${marked.said}`, { audienceId });
     const hint = `audience ${audienceId} may no longer exist remotely: ${deps.refreshWay ?? 'run this apply again with --refresh'}, which reads the audience back and creates it again only if it is gone (its record, runs and name kept)`;
-    return result(step, 'failed', `PATCH failed: ${failure.message.replace(/\.$/, '')}; ${hint}`, {
-      audienceId,
-    });
+    return result(
+      step,
+      'failed',
+      `PATCH failed: ${failure.message.replace(/\.$/, '')}; ${hint}${marked.said}`,
+      {
+        audienceId,
+      },
+    );
   }
   // Outside the try: a failed write of the answer is no failed PATCH (the service made it).
   // It throws and the intent stays, and the step is reported sent (deps.marks): the next apply
