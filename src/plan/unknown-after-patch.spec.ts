@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadTexts, manifestYaml } from '../../test/helpers/manifests.js';
 import { appliedState, options } from '../../test/helpers/planning.js';
 import type { RecordedState } from '../state/schema.js';
+import { rememberSpec } from '../manifest/spec-hash-memo.js';
+import { normaliseSpec, specHash } from './normalise.js';
 import { plan } from './plan.js';
 import { renderJson } from './render/json.js';
 import { renderMarkdown } from './render/markdown.js';
@@ -54,6 +56,19 @@ describe('the plan of a record with properties unknown since an interrupted PATC
     expect(renderText(result, { color: false })).toContain(`        ${line}\n`);
     expect(renderMarkdown(result)).toContain(`    ${line}\n`);
     expect(Plan.parse(JSON.parse(renderJson(result))).steps[0]?.changes[0]?.unknownSince).toBe(AT);
+  });
+
+  // The CLI's loader and the controller's cache know each spec's hash (spec-hash-memo.ts): the
+  // plan then takes an audience as recorded, nothing due, without building its step (inSync).
+  it('PATCHes them too when the loader knows the spec hashes, as the CLI and the controller do', () => {
+    const loaded = gold(['core/C2']);
+    for (const { manifest } of loaded.manifests)
+      rememberSpec(manifest, { hash: specHash(normaliseSpec(manifest.spec)), name: manifest.spec.name });
+    expect(plan(loaded, appliedState(gold(['core/C2'])), options()).steps).toEqual([]);
+    const result = plan(loaded, marked(), options());
+    expect(result.steps.map((s) => [s.kind, s.patch])).toEqual([
+      ['update', { fields: [{ name: 'tier', labels: ['core/C2'] }] }],
+    ]);
   });
 
   it('one change per path when the manifest changed it too, to the manifest', () => {
