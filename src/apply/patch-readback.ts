@@ -1,6 +1,7 @@
 import type { AepClient, CallOptions } from '../aep/types.js';
 import { asShown } from '../plan/drift.js';
 import { specHash } from '../plan/normalise.js';
+import { unknownAfterPatchOf } from '../plan/unknown-after-patch.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { RecordChanges } from '../state/record-changes.js';
 import { foundAudience } from './refresh.js';
@@ -41,7 +42,7 @@ export async function readBackPatch(
 ): Promise<PatchReadBack> {
   const { audienceId, applied } = record;
   const at = new Date(clock.now()).toISOString();
-  const marked = unknownMark(record, at);
+  const marked = unknownMark(record);
   const read = await client.bulkGetAudiences(record.sandbox, [audienceId], call);
   const shown = read.get(audienceId) ?? (await client.getAudience(record.sandbox, audienceId, call));
   if (!shown) {
@@ -67,19 +68,16 @@ export async function readBackPatch(
 }
 
 /**
- * The mark of what the PATCH sent unseen, kept with what an earlier unknown PATCH left marked:
- * until a PATCH of them is answered, the service may hold either. Dated when the PATCH began
- * (its intent), not when it was settled (a resume the next day). Also for a PATCH whose retry
- * got a 404 (steps/update.ts): its first attempt may have landed all the same.
+ * The mark of what the PATCH sent unseen, kept with what an earlier unknown PATCH left marked
+ * (unknownAfterPatchOf): until a PATCH of them is answered, the service may hold either. Dated
+ * when the PATCH began (its intent), not when it was settled (a resume the next day). Also for a
+ * PATCH whose retry got a 404 (steps/update.ts): its first attempt may have landed all the same.
  */
-export function unknownMark(record: AudienceRecord, at: string): { changes: RecordChanges; said: string } {
-  const paths = [
-    ...new Set([...(record.unknownAfterPatch?.paths ?? []), ...(record.intent?.unseenChanged ?? [])]),
-  ];
-  if (paths.length === 0) return { changes: {}, said: '' };
-  const since = record.unknownAfterPatch?.at ?? record.intent?.startedAt ?? at;
+export function unknownMark(record: AudienceRecord): { changes: RecordChanges; said: string } {
+  const mark = unknownAfterPatchOf(record);
+  if (mark === undefined) return { changes: {}, said: '' };
   return {
-    changes: { unknownAfterPatch: { at: since, paths } },
-    said: `; ${paths.join(', ')} marked unknown (the service never shows them; the plan PATCHes them to the manifest)`,
+    changes: { unknownAfterPatch: mark },
+    said: `; ${mark.paths.join(', ')} marked unknown (the service never shows them; the plan PATCHes them to the manifest)`,
   };
 }

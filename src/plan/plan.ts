@@ -24,7 +24,7 @@ import {
 } from './runs.js';
 import { driftOf, liveOf, refreshReport, withDrift } from './drift.js';
 import { adoptStep } from './adopt.js';
-import { withUnknown } from './unknown-after-patch.js';
+import { unknownAfterPatchOf, withUnknown } from './unknown-after-patch.js';
 import { resumeCreate } from './resume-create.js';
 import { pendingIntents } from './pending.js';
 import { blockedImportHint, blockedNameWayOut, nameLeftBehind } from './name-block.js';
@@ -111,7 +111,7 @@ function inSync(
   if (
     !record?.applied ||
     record.blocked ||
-    record.unknownAfterPatch ||
+    unknownAfterPatchOf(record) ||
     !record.audienceId ||
     liveOf(options.refresh, record)
   )

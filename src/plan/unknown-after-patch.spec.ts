@@ -71,6 +71,35 @@ describe('the plan of a record with properties unknown since an interrupted PATC
     ]);
   });
 
+  // A plan saved before apply's resume settles the intent must be the one apply makes after it
+  // (else PLAN_SETTLED refuses the saved plan): the same change, dated as the PATCH began.
+  it('PATCHes them over a pending PATCH intent that sent them, as once its resume has marked them', () => {
+    const state = appliedState(gold(['core/C2']));
+    const pending: RecordedState = {
+      ...state,
+      audiences: state.audiences.map((r) => ({
+        ...r,
+        intent: { id: 'i-1', kind: 'patch' as const, startedAt: AT, unseenChanged: ['fields.tier.labels'] },
+      })),
+    };
+    const result = plan(gold(['core/C2']), pending, options());
+    expect(result.steps.map((s) => [s.kind, s.changes, s.patch])).toEqual([
+      [
+        'update',
+        [
+          {
+            path: 'fields.tier.labels',
+            before: ['core/C2'],
+            after: ['core/C2'],
+            forcesReplacement: false,
+            unknownSince: AT,
+          },
+        ],
+        { fields: [{ name: 'tier', labels: ['core/C2'] }] },
+      ],
+    ]);
+  });
+
   it('one change per path when the manifest changed it too, to the manifest', () => {
     const result = plan(gold(['core/C3']), marked(), options());
     expect(result.steps.map((s) => s.changes)).toEqual([

@@ -21,7 +21,20 @@ function labelsAt(spec: NormalSpec, path: string): string[] | undefined {
 }
 
 /**
- * `changes` with the properties an interrupted PATCH may have set (record.unknownAfterPatch) as
+ * What the service may hold otherwise than the record says: the record's mark, with what a
+ * pending PATCH intent sent unseen (which apply's resume marks before it plans: a plan made
+ * before must be the one apply makes after, or a saved plan is refused), dated when the first
+ * such PATCH began. Undefined when there is none.
+ */
+export function unknownAfterPatchOf(record: AudienceRecord): AudienceRecord['unknownAfterPatch'] {
+  const { unknownAfterPatch: mark, intent } = record;
+  const sent = intent?.kind === 'patch' ? (intent.unseenChanged ?? []) : [];
+  if (sent.length === 0 || intent === undefined) return mark;
+  return { at: mark?.at ?? intent.startedAt, paths: [...new Set([...(mark?.paths ?? []), ...sent])] };
+}
+
+/**
+ * `changes` with the properties an interrupted PATCH may have set (unknownAfterPatchOf) as
  * changes to the manifest's values, whether or not the manifest differs from what was recorded:
  * the service may hold what that PATCH sent, and no read shows it. A field the manifest no
  * longer has is left to the change that removes it (a replacement).
@@ -32,7 +45,7 @@ export function withUnknown(
   applied: NormalSpec,
   target: NormalSpec,
 ): FieldChange[] {
-  const mark = record.unknownAfterPatch;
+  const mark = unknownAfterPatchOf(record);
   if (mark === undefined) return [...changes];
   const unknown = mark.paths.flatMap((path): FieldChange[] => {
     const after = labelsAt(target, path);

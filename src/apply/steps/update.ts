@@ -64,7 +64,7 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     // Not a refusal of its fields (any more): an earlier one no longer holds the update. A 404
     // to the retry of an attempt whose outcome is unknown: that attempt may have landed, and
     // what it sent unseen (field labels) is marked as a read back marks it.
-    const marked = failure.outcomeUnknown ? unknownMark(pending, at()) : { changes: {}, said: '' };
+    const marked = failure.outcomeUnknown ? unknownMark(pending) : { changes: {}, said: '' };
     const changes = { ...marked.changes, ...(record.patchRefused ? { patchRefused: null } : {}) };
     if (Object.keys(changes).length > 0) await store.resolveIntent(pending, { kind: 'update', changes });
     else await clearIntent(store, pending);
