@@ -16,6 +16,13 @@ import { newRecord } from '../../src/state/record-changes.js';
 // naming the path (or a warning saying what is wrong), never a hang or an internal error.
 
 const execFileAsync = promisify(execFile);
+
+/** In `dir`: m/ holding gold's manifest, and an empty directory store, state/. */
+async function goldAndStore(dir: string): Promise<void> {
+  await mkdir(path.join(dir, 'm'));
+  await writeFile(path.join(dir, 'm', 'gold.yaml'), manifestYaml('gold'));
+  await mkdir(path.join(dir, 'state'));
+}
 const run = (cwd: string, command: string, ...args: string[]) =>
   execFileAsync(command, args, { cwd, env: { ...process.env, ...GIT_ENV } });
 
@@ -64,9 +71,7 @@ describe('plan given a manifests directory that is not one', () => {
 describe('a saved plan not named *.json (review 20b, L3)', () => {
   it('plan warns it will not be taken as one; apply, given it, says a saved plan must end in .json', async () => {
     await withTempDir(async (dir) => {
-      await mkdir(path.join(dir, 'm'));
-      await writeFile(path.join(dir, 'm', 'gold.yaml'), manifestYaml('gold'));
-      await mkdir(path.join(dir, 'state'));
+      await goldAndStore(dir);
       const planned = await runCliInProcess(
         ['plan', 'm', '--state', 'state', '--output', 'json', '--out', 'plan.out'],
         { cwd: dir },
@@ -96,9 +101,7 @@ describe('plan --out plan.json without --output json', () => {
     'warns that the %s plan is written, which apply does not take',
     async (output) => {
       await withTempDir(async (dir) => {
-        await mkdir(path.join(dir, 'm'));
-        await writeFile(path.join(dir, 'm', 'gold.yaml'), manifestYaml('gold'));
-        await mkdir(path.join(dir, 'state'));
+        await goldAndStore(dir);
         const planned = await runCliInProcess(
           [
             'plan',
@@ -130,9 +133,7 @@ describe('plan --out plan.json without --output json', () => {
   // stdout redirected by the shell to a file, as `plan … --out /dev/stdout > x` does.
   it('warns of nothing when --out is /dev/stdout', async () => {
     await withTempDir(async (dir) => {
-      await mkdir(path.join(dir, 'm'));
-      await writeFile(path.join(dir, 'm', 'gold.yaml'), manifestYaml('gold'));
-      await mkdir(path.join(dir, 'state'));
+      await goldAndStore(dir);
       const planned = await runCli(
         ['plan', 'm', '--state', 'state', '--output', 'json', '--out', '/dev/stdout'],
         {

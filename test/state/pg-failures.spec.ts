@@ -9,7 +9,7 @@ import { apply, emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { reply, startAlteringProxy } from '../helpers/altering-proxy.js';
-import { startLateEndProxy } from '../helpers/late-end-proxy.js';
+import { startLateEndProxy, type LateEndProxy } from '../helpers/late-end-proxy.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { aRecord, useTempDirs } from './helpers.js';
@@ -161,6 +161,28 @@ async function goldOnPostgres(emulator: RunningEmulator) {
 /** The write of the create's answer (its operation id), and the session holding the lock, both end. */
 function killCreateAnswerWithLock(schema: string): Promise<void> {
   return killFirstWriteWhere(schema, `NEW.body ? 'operationId'`, true);
+}
+
+/** A proxy before the store at `state` that can hold back a session's end; the URL through it. */
+async function lateEndProxyTo(state: string) {
+  const server = new URL(state);
+  const proxy = await startLateEndProxy({ host: server.hostname, port: Number(server.port) });
+  const viaProxy = new URL(state);
+  viaProxy.port = String(proxy.port);
+  return { proxy, viaProxy };
+}
+
+/**
+ * The lock's session ends first, its end held back on the way; then `other`'s session, whose end
+ * reaches the apply at once: it hears that end before the lock's.
+ */
+async function endLockThen(schema: string, proxy: LateEndProxy, other: number): Promise<void> {
+  const [lock] = await postgres.query<{ port: number }>(
+    `SELECT a.client_port AS port FROM pg_stat_activity a JOIN "${schema}".lock_state l ON a.pid = l.backend_pid`,
+  );
+  proxy.holdErrorOf(lock!.port);
+  await postgres.query(`SELECT ${LOCK_SESSION_ENDED(schema)}`);
+  await postgres.query('SELECT pg_terminate_backend($1, 60000)', [other]);
 }
 
 /** The lost lock's one-line error, last, with no stack trace and no password of the store's URL. */
@@ -754,23 +776,13 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
   it("an apply whose lock's session and write's session end together, the write's end heard first, reports the lost lock: the step's reason, the summary and the note", async () => {
     await withEmulator({}, async (emulator) => {
       const { dir, state, schema, env } = await goldOnPostgres(emulator);
-      const server = new URL(state);
-      const proxy = await startLateEndProxy({ host: server.hostname, port: Number(server.port) });
-      const viaProxy = new URL(state);
-      viaProxy.port = String(proxy.port);
+      const { proxy, viaProxy } = await lateEndProxyTo(state);
       // The write of the create's answer waits at the gate.
       const gate = await gateFirstWriteWhere(schema, `NEW.body ? 'operationId'`);
       try {
         const applying = apply(dir.dir, viaProxy.href, env);
-        const writer = await writerAtGate(applying);
-        // The lock's session ends first, its end held back on the way; then the write's, whose
-        // end reaches the apply at once: it hears the write's end before the lock's.
-        const [lock] = await postgres.query<{ port: number }>(
-          `SELECT a.client_port AS port FROM pg_stat_activity a JOIN "${schema}".lock_state l ON a.pid = l.backend_pid`,
-        );
-        proxy.holdErrorOf(lock!.port);
-        await postgres.query(`SELECT ${LOCK_SESSION_ENDED(schema)}`);
-        await postgres.query('SELECT pg_terminate_backend($1, 60000)', [writer]);
+        // The apply hears the write's end before the lock's.
+        await endLockThen(schema, proxy, await writerAtGate(applying));
         const first = await applying;
         expect(first.code, first.stdout).toBe(1);
         expect(first.stdout).toMatch(
@@ -795,10 +807,7 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
       const { dir, state, schema, env } = await goldOnPostgres(emulator);
       expect((await apply(dir.dir, state, env)).code).toBe(0);
       await dir.write([manifestObject('gold', { spec: { description: 'About gold, again' } })]);
-      const server = new URL(state);
-      const proxy = await startLateEndProxy({ host: server.hostname, port: Number(server.port) });
-      const viaProxy = new URL(state);
-      viaProxy.port = String(proxy.port);
+      const { proxy, viaProxy } = await lateEndProxyTo(state);
       // While --refresh's read of the service is answered, the audiences table is locked: the
       // next read of a record (the update step's, after every read before the steps) waits for it.
       const tableLock = new pg.Client({ connectionString: postgres.url });
@@ -812,13 +821,7 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
       const viaAep = { ...env, AEP_BASE_URL: env.AEP_BASE_URL!.replace(emulator.url, aep.url) };
       try {
         const applying = apply(dir.dir, viaProxy.href, viaAep, '--refresh');
-        const reader = await readerAtTableLock(schema, applying);
-        const [lock] = await postgres.query<{ port: number }>(
-          `SELECT a.client_port AS port FROM pg_stat_activity a JOIN "${schema}".lock_state l ON a.pid = l.backend_pid`,
-        );
-        proxy.holdErrorOf(lock!.port);
-        await postgres.query(`SELECT ${LOCK_SESSION_ENDED(schema)}`);
-        await postgres.query('SELECT pg_terminate_backend($1, 60000)', [reader]);
+        await endLockThen(schema, proxy, await readerAtTableLock(schema, applying));
         const first = await applying;
         expect(first.code, first.stdout).toBe(1);
         expect(emulator.control.counters().byEndpoint.patchAudience.requests).toBe(0);
