@@ -29,11 +29,12 @@ import { importAudience } from '../../src/state/repair.js';
 // only keeps the name of its deleted audience (no create of ours under way) is someone else's,
 // as the apply's own 409 would take it: counted as already ingested, as before.
 //
-// Spawned from dist/ against the emulator over HTTP; run `npm run build` first. What only sets a
-// story up (silver applied so that the store shows audiencectl's account, a first apply, machine
-// A's apply whose POSTs never arrive) runs the same CLI entry in this process: those applies
-// assert only their exit code, and every step a story asserts the output or outcome of is a
-// process of its own.
+// Spawned from dist/ against the emulator over HTTP; run `npm run build` first. Each story is
+// about what the import does and what the applies after it do: those are processes of their own.
+// What only sets a story up runs the same CLI entry in this process (the same code and output):
+// silver applied so that the store shows audiencectl's account, a first apply, machine A's and
+// B's applies, and the failing applies that leave the create pending (their exit code, the hint
+// they print and what they leave in the store are still asserted, as the story's premises).
 
 const ORG = DEMO_CLIENT.orgId;
 const HOUR_MS = 3_600_000;
@@ -65,7 +66,7 @@ async function expectTakenAsTheirs(state: string, id: string): Promise<void> {
 type Story = {
   dir: string;
   state: string;
-  /** The built CLI, spawned: the steps each story is about (the applies it asserts on, the import). */
+  /** The built CLI, spawned: the steps each story is about (the import, the applies after it). */
   cli: (...args: string[]) => ReturnType<typeof runCli>;
   /**
    * The same command in this process (the CLI's own entry, the same code and output): the
@@ -141,7 +142,7 @@ async function lostCreateThreeMinutesAhead(s: Story) {
   await knownAccount(s);
   emulator().control.setDelays({ operationDelayMs: HOUR_MS });
   emulator().control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
-  const failed = await s.cli('apply', s.dir, '--auto-approve');
+  const failed = await s.setUp('apply', s.dir, '--auto-approve');
   expect(failed.code).toBe(1);
   const pending = await recordOf(s.state);
   expect(pending?.intent?.kind).toBe('create');
@@ -208,7 +209,7 @@ describe.each([
     emulator().control.setDelays({ operationDelayMs: HOUR_MS });
     emulator().control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
     for (let apply = 0; apply < 2; apply += 1) {
-      const failed = await s.cli('apply', s.dir, '--auto-approve');
+      const failed = await s.setUp('apply', s.dir, '--auto-approve');
       expect(failed.code).toBe(1);
       expect(failed.stdout).toContain(hint(s.dir));
     }
@@ -348,7 +349,7 @@ describe('state import of the audience of a create another machine resumed and s
     emulator().control.updateSettings({ clockOffsetMs: 0 });
     emulator().control.setDelays({ operationDelayMs: HOUR_MS });
     emulator().control.queueFault({ kind: 'clientError', status: 404, endpoint: 'getOperation', count: 2 });
-    const onB = await s.cli('apply', s.dir, '--auto-approve');
+    const onB = await s.setUp('apply', s.dir, '--auto-approve');
     expect(onB.code).toBe(1);
     const answered = await recordOf(s.state);
     expect([answered?.intent, answered?.operationId === undefined]).toEqual([undefined, false]);
@@ -420,7 +421,7 @@ describe('state import of the audience of its own create whose operation the ser
     // The POST is answered; the operation is held, and unknown at both spellings of its path.
     emulator().control.setDelays({ operationDelayMs: HOUR_MS });
     emulator().control.queueFault({ kind: 'clientError', status: 404, endpoint: 'getOperation', count: 2 });
-    const failed = await s.cli('apply', s.dir, '--auto-approve');
+    const failed = await s.setUp('apply', s.dir, '--auto-approve');
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain(hint(s.dir));
     const pending = await recordOf(s.state);
@@ -456,7 +457,7 @@ describe('state import, for its own lost create, of an audience made before that
     );
     emulator().control.updateSettings({ clockOffsetMs: 0 });
     await applyKilledAt(executorEnv(emulator(), s.state), s.dir, 'createAudience', { k: 1, hold: true });
-    const failed = await s.cli('apply', s.dir, '--auto-approve');
+    const failed = await s.setUp('apply', s.dir, '--auto-approve');
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain(hint(s.dir));
     const pending = await recordOf(s.state);
@@ -539,7 +540,7 @@ describe('state import into a record that keeps only the name of its deleted aud
     const first = (await recordOf(s.state))!;
     // Deleted in the UI; the refresh's re-create meets the name the service still holds.
     emulator().control.uiDeleteAudience(ORG, 'prod', first.audienceId!);
-    const refreshed = await s.cli('apply', s.dir, '--auto-approve', '--refresh');
+    const refreshed = await s.setUp('apply', s.dir, '--auto-approve', '--refresh');
     expect(refreshed.code).toBe(1);
     expect(refreshed.stdout).toContain(
       `${first.audienceId!}, the audience deleted outside audiencectl, if the service still holds its name; or one whose create has not finished); nothing was created`,
@@ -613,7 +614,7 @@ async function colleagueBefore(s: Story) {
   const theirs = colleagues();
   emulator().control.updateSettings({ clockOffsetMs: 0 });
   emulator().control.queueFault({ kind: 'drop', endpoint: 'createAudience' });
-  const failed = await s.cli('apply', s.dir, '--auto-approve');
+  const failed = await s.setUp('apply', s.dir, '--auto-approve');
   expect(failed.code).toBe(1);
   expect(failed.stdout).toContain(
     `find its id in AEP, then run: audiencectl state import gold ${s.dir} --sandbox prod --audience-id AUDIENCE_ID`,
@@ -680,7 +681,7 @@ describe('state import, for its own lost create, without AEP credentials', () =>
     await knownAccount(s);
     emulator().control.setDelays({ operationDelayMs: HOUR_MS });
     emulator().control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
-    const failed = await s.cli('apply', s.dir, '--auto-approve');
+    const failed = await s.setUp('apply', s.dir, '--auto-approve');
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain(hint(s.dir));
     const pending = await recordOf(s.state);
@@ -736,7 +737,7 @@ describe('state import, for its own lost create, from a store that shows no acco
     const s = await story(path.join(await tempDir(), 'state'));
     emulator().control.setDelays({ operationDelayMs: HOUR_MS });
     emulator().control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
-    const failed = await s.cli('apply', s.dir, '--auto-approve');
+    const failed = await s.setUp('apply', s.dir, '--auto-approve');
     expect(failed.stdout).toContain(hint(s.dir));
     const pending = await recordOf(s.state);
     expect((await readAll(s.state)).audiences.map((record) => record.key)).toEqual(['gold']);
