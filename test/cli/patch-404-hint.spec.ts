@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv, ensureDirStore, ManifestDir } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 import { ORG } from '../helpers/replaced-env.js';
@@ -13,7 +14,9 @@ import { ORG } from '../helpers/replaced-env.js';
 // audience still there, audiencectl's own audience was. The hint is now the apply with
 // --refresh, which reads the audience back: followed as printed (the built CLI, the emulator
 // over HTTP), it PATCHes an audience that exists, and re-creates one that is gone, keeping the
-// record, once the service frees the name (the emulator's clock moved, not waited for).
+// record, once the service frees the name (the emulator's clock moved, not waited for). What only
+// sets a story up (gold's first apply, the saved plan the failing apply is given) runs the same
+// CLI entry in this process: every step whose output or outcome a story is about is spawned.
 
 const gold = manifestObject('gold');
 const edited = manifestObject('gold', { spec: { description: 'edited' } });
@@ -27,6 +30,8 @@ type Story = {
   apply: (...flags: string[]) => ReturnType<typeof runCli>;
   /** Any audiencectl command, with the story's store and the emulator, run in its temp dir. */
   cli: (...args: string[]) => ReturnType<typeof runCli>;
+  /** As `cli`, in this process (the CLI's own entry, the same code and output): a story's setting up. */
+  setUp: (...args: string[]) => ReturnType<typeof runCli>;
   record: () => Promise<{ audienceId?: string; runs: { runId: string }[]; blocked?: unknown }>;
   /** The story's store (`--state`), which the commands its messages print carry. */
   state: string;
@@ -37,20 +42,19 @@ async function story(emulator: TestEmulator, fn: (s: Story) => Promise<void>): P
     const manifests = new ManifestDir(path.join(dir, 'm'));
     const state = path.join(dir, 'state');
     await ensureDirStore(state);
+    const env = emulatorEnv(emulator, { AEP_SANDBOX: 'prod' });
     const apply = (...flags: string[]) =>
-      runCli(['apply', manifests.dir, '--state', state, '--auto-approve', ...flags], {
-        env: emulatorEnv(emulator, { AEP_SANDBOX: 'prod' }),
-      });
-    const cli = (...args: string[]) =>
-      runCli([...args, '--state', state], { env: emulatorEnv(emulator, { AEP_SANDBOX: 'prod' }), cwd: dir });
+      runCli(['apply', manifests.dir, '--state', state, '--auto-approve', ...flags], { env });
+    const cli = (...args: string[]) => runCli([...args, '--state', state], { env, cwd: dir });
+    const setUp = (...args: string[]) => runCliInProcess([...args, '--state', state], { env, cwd: dir });
     const record = async () =>
       JSON.parse(await readFile(path.join(state, 'audiences', 'prod', 'gold.json'), 'utf8')) as Awaited<
         ReturnType<Story['record']>
       >;
     await manifests.write([gold]);
-    const created = await apply();
+    const created = await setUp('apply', manifests.dir, '--auto-approve');
     expect(created.code).toBe(0);
-    await fn({ emulator, manifests, apply, cli, record, state });
+    await fn({ emulator, manifests, apply, cli, setUp, record, state });
   });
 }
 
@@ -123,11 +127,11 @@ describe('apply: a PATCH answered 404', () => {
   // plan records its manifests' directory as a full path), or to apply the directory with it.
   it('from a saved plan: the hint plans again with --refresh, and that plan, applied, PATCHes it', async () => {
     await withEmulator(undefined, (emulator) =>
-      story(emulator, async ({ manifests, cli, record, state }) => {
+      story(emulator, async ({ manifests, cli, setUp, record, state }) => {
         const before = await record();
         emulator.control.queueFault({ kind: 'clientError', status: 404, endpoint: 'patchAudience' });
         await manifests.write([edited]);
-        expect((await cli('plan', 'm', '--output', 'json', '--out', 'p.json')).code).toBe(0);
+        expect((await setUp('plan', 'm', '--output', 'json', '--out', 'p.json')).code).toBe(0);
 
         const patched = await cli('apply', 'p.json', '--auto-approve');
         expect(patched.code).toBe(1);
