@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestObject, manifestYaml } from '../helpers/manifests.js';
 import { ORG } from '../helpers/replaced-env.js';
 import { FileStateStore } from '../../src/state/file-store.js';
@@ -12,6 +13,9 @@ import { withEmulator } from '../helpers/with-emulator.js';
 // the default sandbox becomes dev (AEP_SANDBOX=dev), where an audience of gold's name exists;
 // the user runs only the import of the move hint. The built CLI against the emulator over HTTP:
 // the import warns, the plan holds prod/gold, the apply deletes nothing, prod's audience stays.
+// What only sets a story up (gold's first apply, the plan whose move hint the user then follows)
+// runs the same CLI entry in this process (the same code and output, still asserted): the import,
+// the plans and apply after it and the forget, which each story is about, are spawned.
 
 describe('a default sandbox changed, then the key imported in the new sandbox without a forget (built CLI)', () => {
   it('holds the old record, never deletes its audience, and its forget drops it', async () => {
@@ -25,15 +29,20 @@ describe('a default sandbox changed, then the key imported in the new sandbox wi
             env: emulatorEnv(emulator, { AEP_SANDBOX: sandbox }),
             cwd: tmp,
           });
+        const setUp = (sandbox: string, ...args: string[]) =>
+          runCliInProcess([...args, '--state', state], {
+            env: emulatorEnv(emulator, { AEP_SANDBOX: sandbox }),
+            cwd: tmp,
+          });
 
-        const first = await cli('prod', 'apply', 'm', '--auto-approve');
+        const first = await setUp('prod', 'apply', 'm', '--auto-approve');
         expect(first.code, first.stdout + first.stderr).toBe(0);
         const [prodAudience, ...others] = emulator.control.listAudiences(ORG, 'prod');
         expect(others).toEqual([]);
         const prodId = prodAudience!.audienceId;
         const devId = await emulator.createAudience(manifestObject('gold').spec, { sandbox: 'dev' });
 
-        const move = await cli('dev', 'plan', 'm');
+        const move = await setUp('dev', 'plan', 'm');
         expect(move.stdout).toContain('! prod/gold move: its manifest names no sandbox');
         expect(move.stdout).toContain(
           `If it already exists in "dev", instead: \`audiencectl state forget gold --sandbox prod --state ${state}\`, then \`audiencectl state import gold m --sandbox dev --audience-id AUDIENCE_ID --state ${state}\``,
@@ -103,8 +112,10 @@ describe('a manifest moved to another file and sandbox, then the key imported th
         await writeFiles(aud, { 'gold.yaml': manifestYaml('gold') });
         const cli = (...args: string[]) =>
           runCli([...args, '--state', state], { env: emulatorEnv(emulator), cwd: tmp });
+        const setUp = (...args: string[]) =>
+          runCliInProcess([...args, '--state', state], { env: emulatorEnv(emulator), cwd: tmp });
 
-        const first = await cli('apply', 'aud', '--auto-approve');
+        const first = await setUp('apply', 'aud', '--auto-approve');
         expect(first.code, first.stdout + first.stderr).toBe(0);
         const [prodAudience] = emulator.control.listAudiences(ORG, 'prod');
         const prodId = prodAudience!.audienceId;
@@ -114,7 +125,7 @@ describe('a manifest moved to another file and sandbox, then the key imported th
         await writeFiles(path.join(aud, 'dev'), {
           'gold.yaml': manifestYaml('gold', { metadata: { sandbox: 'dev' } }),
         });
-        const move = await cli('plan', 'aud');
+        const move = await setUp('plan', 'aud');
         expect(move.stdout).toContain('! prod/gold move: its manifest now names sandbox "dev"');
 
         const imported = await cli(
