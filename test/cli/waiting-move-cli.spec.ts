@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { executorEnv, type ExecutorEnv } from '../helpers/executor-env.js';
 import { applyKilledAt } from '../helpers/kill-at.js';
 import { FileStateStore } from '../../src/state/file-store.js';
@@ -16,7 +17,9 @@ import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 // A manifest whose metadata.name or sandbox changes while its record waits for its create: the
 // create's answer was lost (kill -9 of the built CLI at its POST, the answer held back), or a
 // replace's DELETE left only the mark of the name and the deleted audience's run. The built CLI
-// plans and applies it against the emulator over HTTP; the service is counted at the end.
+// plans and applies it against the emulator over HTTP; the service is counted at the end. The
+// saving of the plan a story then applies runs the same CLI entry in this process (the same code
+// and output): the plans shown and the applies, which the stories are about, are spawned.
 
 /** gold's manifest under another metadata.name: the same audience ("Audience gold"). */
 const renamed = manifestObject('gold-members', { spec: gold.spec });
@@ -26,6 +29,8 @@ type Story = {
   dir: ManifestDir;
   tmp: string;
   cli: (...args: string[]) => ReturnType<typeof runCli>;
+  /** As `cli`, in this process (the CLI's own entry): a story's setting up, no process needed. */
+  setUp: (...args: string[]) => ReturnType<typeof runCli>;
 };
 
 async function story(fn: (s: Story) => Promise<void>, options = {}): Promise<void> {
@@ -38,7 +43,9 @@ async function story(fn: (s: Story) => Promise<void>, options = {}): Promise<voi
         const dir = new ManifestDir(path.join(tmp, 'm'));
         const cli = (...args: string[]) =>
           runCli([...args, '--state', env.stateDir], { env: emulatorEnv(emulator), cwd: tmp });
-        await fn({ env, dir, tmp, cli });
+        const setUp = (...args: string[]) =>
+          runCliInProcess([...args, '--state', env.stateDir], { env: emulatorEnv(emulator), cwd: tmp });
+        await fn({ env, dir, tmp, cli, setUp });
       } finally {
         await rm(tmp, { recursive: true, force: true });
       }
@@ -61,11 +68,20 @@ const records = async (env: ExecutorEnv) =>
 describe('a renamed manifest whose record waits for its create (built CLI, emulator)', () => {
   it("create's answer lost: the saved plan resumes it under the new key, and the service holds one audience", async () => {
     await story(async (s) => {
-      const { env, dir, cli } = s;
+      const { env, dir, cli, setUp } = s;
       await createAnswerLost(s);
       await dir.write([renamed]);
 
-      const saved = await cli('plan', dir.dir, '--sandbox', 'prod', '--output', 'json', '--out', 'plan.json');
+      const saved = await setUp(
+        'plan',
+        dir.dir,
+        '--sandbox',
+        'prod',
+        '--output',
+        'json',
+        '--out',
+        'plan.json',
+      );
       expect(saved.code, saved.stderr).toBe(0);
       const shown = await cli('plan', dir.dir, '--sandbox', 'prod');
       expect(shown.stdout).toContain(
