@@ -10,6 +10,7 @@ import { loadManifestDir, type DirLoad, type DirLoadOptions } from '../manifest/
 import type { ReadDirOptions } from '../manifest/read-dir.js';
 import { checkedOption, countOption, withEnv, type EnvNames } from './typed-options.js';
 import { checkSandboxName, DEFAULT_SANDBOX } from './sandbox-option.js';
+import { applyFileDefaultSandbox } from './manifest-sandbox.js';
 import { compareText } from '../text/compare.js';
 
 export type SourceFlags = {
@@ -53,10 +54,15 @@ export function addSourceOptions(command: Command, env: EnvNames = {}, filterHel
     )
     .addOption(withEnv(countOption('--max-file-bytes <n>', 'refuse larger files (default: 1048576)'), env))
     .addOption(
-      checkedOption('--sandbox <name>', 'sandbox of manifests that name none', checkSandboxName)
+      checkedOption(
+        '--sandbox <name>',
+        "sandbox of manifests that name none (default: the configuration file's defaultSandbox, else AEP_SANDBOX, else prod)",
+        checkSandboxName,
+      )
         .env('AEP_SANDBOX')
         .default(DEFAULT_SANDBOX),
-    );
+    )
+    .hook('preAction', applyFileDefaultSandbox);
 }
 
 export function readOptions(flags: SourceFlags): ReadDirOptions {

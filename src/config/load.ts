@@ -201,11 +201,10 @@ export function checkAepConfig(options: LoadAepConfigOptions): CheckedAepConfig 
 }
 
 /**
- * The `state:` of a configuration file, a directory resolved against the file's own
- * directory; undefined when the file sets none. Throws a UsageError, naming the file and
- * place, when the file cannot be read or is invalid (no state is guessed from a broken file).
+ * The validated keys of a configuration file, credentials left unresolved. Throws a
+ * UsageError, naming the file and place, when it cannot be read or is invalid.
  */
-export function stateOfConfigFile(configFile: string): string | undefined {
+function readConfigFile(configFile: string): ConfigFile {
   let text: string;
   try {
     text = readRegularTextSync(configFile);
@@ -215,7 +214,25 @@ export function stateOfConfigFile(configFile: string): string | undefined {
   }
   const parsed = parseConfigText(text);
   if (!parsed.ok) throw invalid(configFile, problemLines(configFile, parsed.problems));
-  const state = parsed.data.state;
+  return parsed.data;
+}
+
+/**
+ * The `defaultSandbox` of a configuration file, undefined when it sets none: read without
+ * its credentials, for the commands that read manifests without connecting (plan, validate).
+ * Throws as stateOfConfigFile does (no sandbox is guessed from a broken file).
+ */
+export function defaultSandboxOfConfigFile(configFile: string): string | undefined {
+  return readConfigFile(configFile).defaultSandbox;
+}
+
+/**
+ * The `state:` of a configuration file, a directory resolved against the file's own
+ * directory; undefined when the file sets none. Throws a UsageError, naming the file and
+ * place, when the file cannot be read or is invalid (no state is guessed from a broken file).
+ */
+export function stateOfConfigFile(configFile: string): string | undefined {
+  const state = readConfigFile(configFile).state;
   if (state === undefined || /^postgres(ql)?:\/\//i.test(state)) return state;
   return path.resolve(path.dirname(path.resolve(configFile)), state);
 }

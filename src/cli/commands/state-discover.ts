@@ -7,6 +7,7 @@ import type { LoadResult } from '../../manifest/load.js';
 import type { AudienceRecord } from '../../state/schema.js';
 import type { ConnectFlags } from '../connect.js';
 import { loadDesired } from '../source-options.js';
+import { manifestSandboxOf } from '../manifest-sandbox.js';
 import { importRevision } from '../import-revision.js';
 import { requireStateStore } from '../../state/presence.js';
 import type { StateStore } from '../../state/store.js';
@@ -95,7 +96,7 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
   const { resolveTarget, warnOnStderr } = await import('../connect.js');
   const target = resolveTarget(options, warnOnStderr);
   await requireStateStore(await stateLocationOf(options), options.paste);
-  const desired = await loadDesired(dir, { sandbox: sandbox ?? 'prod' });
+  const desired = await loadDesired(dir, { sandbox: await manifestSandboxOf(options) });
   const warn = (text: string) => process.stderr.write(`Warning: ${escapeText(text)}\n`);
   const revision = options.dryRun ? undefined : await importRevision(dir, warn);
   // The client first, then the store under its lock (withLock), each closed whatever happens

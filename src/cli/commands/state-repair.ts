@@ -20,6 +20,7 @@ import { keptElsewhere } from '../import-kept.js';
 import { escapeText } from '../../text/safe-text.js';
 import type { OrgOf } from '../../state/org-binding.js';
 import { requireStateStore } from '../../state/presence.js';
+import { manifestSandboxOf } from '../manifest-sandbox.js';
 import { lockForCommand, openExisting, out, sandboxOf, type SandboxOptions } from './state-read.js';
 import {
   forgetCommand,
@@ -95,7 +96,8 @@ export async function importCommand(
       withoutManifest?: boolean;
     },
 ) {
-  const sandbox = sandboxOf(options);
+  // The sandbox of the manifests read: as plan and apply place a manifest that names none.
+  const sandbox = await manifestSandboxOf(options);
   assertValidId(sandbox, key);
   if (!AUDIENCE_ID.test(options.audienceId)) {
     throw new StateError(

@@ -40,6 +40,12 @@ export function validateCommand(setExit: (code: number) => void): Command {
         .choices(DIAGNOSTIC_FORMATS)
         .default('text'),
     )
+    .addOption(
+      new Option(
+        '--config <file>',
+        'AEP configuration file: its defaultSandbox is the sandbox of manifests that name none (no credentials are read)',
+      ).env('AUDIENCECTL_CONFIG'),
+    )
     .addHelpText(
       'after',
       [
