@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { apply, emulatorEnv, ensureDirStore, remoteByName } from '../helpers/apply-env.js';
-import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { GIT_ENV, runCli, withTempDir, writeFiles } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestObject, manifestYaml } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -171,6 +173,24 @@ describe('defaultSandbox of the configuration file', () => {
         );
         expect(plan.stdout).toContain('0 to create, 1 to update, 0 to replace, 0 to delete');
       });
+    });
+  });
+
+  it('plan --base places the base and the head in the default of the file, without credentials', async () => {
+    await withTempDir(async (dir) => {
+      const git = (...args: string[]) =>
+        promisify(execFile)('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV } });
+      await git('init', '-q', '-b', 'main');
+      await writeFiles(dir, { 'aud/gold.yaml': manifestYaml('gold', NO_RUN), 'cfg.yaml': DEV_CONFIG });
+      await git('add', '.');
+      await git('commit', '-q', '-m', 'one');
+      await writeFiles(dir, { 'aud/silver.yaml': manifestYaml('silver', NO_RUN) });
+      const result = await runCliInProcess(['plan', 'aud', '--base', 'HEAD', '--config', 'cfg.yaml'], {
+        cwd: dir,
+        env: { ...BARE, ...GIT_ENV },
+      });
+      expect([result.code, result.stderr]).toEqual([0, '']);
+      expect(creates(result.stdout)).toEqual(['dev/silver']);
     });
   });
 });
