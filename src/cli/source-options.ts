@@ -56,7 +56,7 @@ export function addSourceOptions(command: Command, env: EnvNames = {}, filterHel
     .addOption(
       checkedOption(
         '--sandbox <name>',
-        "sandbox of manifests that name none (default: the configuration file's defaultSandbox, else AEP_SANDBOX, else prod)",
+        'sandbox of manifests that name none; unless given, a defaultSandbox in the configuration file wins over AEP_SANDBOX and prod',
         checkSandboxName,
       )
         .env('AEP_SANDBOX')
