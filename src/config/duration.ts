@@ -19,6 +19,9 @@ const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 } as co
 /** The longest wait a Node.js timer can hold (about 24.8 days); longer ones would fire at once. */
 export const MAX_DURATION_MS = 2_147_483_647;
 
+/** How a wait over MAX_DURATION_MS is refused, after the value: `"30d" is too long (at most 24d)`. */
+export const TOO_LONG = 'is too long (at most 24d)';
+
 export const DURATION_EXAMPLES = 'e.g. 30s, 5m, 1h30m';
 
 export type DurationResult = { ok: true; ms: number } | { ok: false; message: string };
@@ -37,7 +40,7 @@ export function readDuration(text: string, unit: DurationUnit, positive = false)
     const match = part === undefined ? null : /^(\d+)([a-z]+)$/.exec(part);
     if (match) total += Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
   }
-  if (total > MAX_DURATION_MS) return { ok: false, message: `"${text}" is too long (at most 24d)` };
+  if (total > MAX_DURATION_MS) return { ok: false, message: `"${text}" ${TOO_LONG}` };
   if (positive && total === 0) return { ok: false, message: `"${text}" is too short (must be more than 0)` };
   return { ok: true, ms: total };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { readDuration } from './duration.js';
+import { MAX_DURATION_MS, TOO_LONG, readDuration } from './duration.js';
 import { SANDBOX_PATTERN } from '../manifest/schema.js';
 
 // The configuration file, strict: an unknown key is an error (a typo must not pass silently).
@@ -9,6 +9,11 @@ const Url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 /** A whole number of ms, or a duration (`30s`, `2m`, `1h30m`): the grammar of every duration option. */
 const PositiveMs = z.union([z.number(), z.string()]).transform((value, ctx) => {
   if (typeof value === 'number') {
+    // A number of ms is held to the limit a duration is: a Node.js timer fires a longer wait at once.
+    if (Number.isInteger(value) && value > MAX_DURATION_MS) {
+      ctx.addIssue({ code: 'custom', message: `${value} ${TOO_LONG}` });
+      return z.NEVER;
+    }
     if (Number.isInteger(value) && value > 0) return value;
     ctx.addIssue({ code: 'custom', message: 'must be a whole number of ms > 0, or a duration such as 30s' });
     return z.NEVER;

@@ -223,6 +223,34 @@ sandboxes:
     expect(config.defaultSandbox).toBe('a'.repeat(63));
   });
 
+  it('a wait no timer can hold is refused as a number of ms as it is as a duration (at most 24d), naming its key', () => {
+    // 2^31 ms and more: Node.js fires such a timer after 1 ms (TimeoutOverflowWarning), so
+    // every call timed out at once.
+    const configFile = file(
+      'long-waits.yaml',
+      `timeouts: { responseMs: 3000000000, requestMs: 2147483648, connectMs: 30d, socketMs: 2147483647 }
+retry: { maxDelayMs: 2147483648 }
+budget: { intervalMs: 9007199254740993 }
+`,
+    );
+    const error = usageError(() => loadAepConfig({ configFile, env: ENV }));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message.split('\n')).toEqual([
+      `Invalid AEP configuration (from ${configFile} and the environment):`,
+      `  ${configFile}:1:25 timeouts.responseMs: 3000000000 is too long (at most 24d)`,
+      `  ${configFile}:1:48 timeouts.requestMs: 2147483648 is too long (at most 24d)`,
+      `  ${configFile}:1:71 timeouts.connectMs: "30d" is too long (at most 24d)`,
+      `  ${configFile}:2:22 retry.maxDelayMs: 2147483648 is too long (at most 24d)`,
+      `  ${configFile}:3:23 budget.intervalMs: 9007199254740992 is too long (at most 24d)`,
+    ]);
+    // The longest a timer holds, 2^31 - 1 ms, is taken, as 24d is.
+    const longest = file('longest.yaml', 'timeouts: { responseMs: 2147483647, requestMs: 24d }\n');
+    expect(loadAepConfig({ configFile: longest, env: ENV }).timeouts).toMatchObject({
+      responseMs: 2_147_483_647,
+      requestMs: 2_073_600_000,
+    });
+  });
+
   it('YAML syntax errors have a position', () => {
     const configFile = file('syntax.yaml', 'sandboxes:\n  prod: {\n');
     const error = usageError(() => loadAepConfig({ configFile, env: {} }));
