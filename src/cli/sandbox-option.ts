@@ -1,4 +1,5 @@
 import { SANDBOX_PATTERN } from '../manifest/patterns.js';
+import { quoted } from '../text/safe-text.js';
 
 export const DEFAULT_SANDBOX = 'prod';
 
@@ -15,6 +16,6 @@ export function checkSandboxName(
   if (SANDBOX_PATTERN.test(value) && value.length <= 63) return { ok: true, value };
   return {
     ok: false,
-    message: `invalid sandbox name "${value}": use lowercase letters, digits and "-" (at most 63), as AEP does`,
+    message: `invalid sandbox name ${quoted(value)}: use lowercase letters, digits and "-" (at most 63), as AEP does`,
   };
 }

@@ -12,6 +12,7 @@ import { checkedOption, countOption, withEnv, type EnvNames } from './typed-opti
 import { checkSandboxName, DEFAULT_SANDBOX } from './sandbox-option.js';
 import { applyFileDefaultSandbox } from './manifest-sandbox.js';
 import { compareText } from '../text/compare.js';
+import { escapeText } from '../text/safe-text.js';
 
 export type SourceFlags = {
   include?: string[];
@@ -111,11 +112,14 @@ export const INCLUDE_HINT = `${EVERY_MANIFEST}; --include selects files`;
 export function assertDirectory(dir: string, hint = EVERY_MANIFEST): void {
   const info = statSync(dir, { throwIfNoEntry: false });
   if (!info)
-    throw new UsageError('NO_SOURCE_DIR', `${dir} does not exist: give the directory of the manifests`);
+    throw new UsageError(
+      'NO_SOURCE_DIR',
+      `${escapeText(dir)} does not exist: give the directory of the manifests`,
+    );
   if (!info.isDirectory())
     throw new UsageError(
       'NO_SOURCE_DIR',
-      `${dir} is not a directory: give the directory of the manifests (${hint})`,
+      `${escapeText(dir)} is not a directory: give the directory of the manifests (${hint})`,
     );
 }
 

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { readDuration, type DurationUnit } from '../config/duration.js';
+import { quoted } from '../text/safe-text.js';
 
 /**
  * Options whose value is a duration, a count or a boolean. Commander keeps them as the
@@ -71,7 +72,7 @@ export function choiceOption(flags: string, description: string, choices: readon
   const option = checkedOption(flags, description, (text) =>
     choices.includes(text)
       ? { ok: true, value: text }
-      : { ok: false, message: `"${text}" is not one of ${choices.join(', ')}` },
+      : { ok: false, message: `${quoted(text)} is not one of ${choices.join(', ')}` },
   );
   // Shown by --help; the check above is what refuses.
   option.argChoices = [...choices];
@@ -98,7 +99,7 @@ export function readBoolean(text: string): { ok: true; value: boolean } | { ok: 
   const value = text.trim().toLowerCase();
   if (TRUE.has(value)) return { ok: true, value: true };
   if (FALSE.has(value)) return { ok: true, value: false };
-  return { ok: false, message: `"${text}" is not true or false` };
+  return { ok: false, message: `${quoted(text)} is not true or false` };
 }
 
 function countWanted(zero: boolean, max: number): string {
@@ -114,7 +115,7 @@ export function readCount(
   const trimmed = text.trim();
   const value = Number(trimmed);
   if (!/^\d+$/.test(trimmed) || value > max || (!zero && value === 0)) {
-    return { ok: false, message: `"${text}" is not ${countWanted(zero, max)}` };
+    return { ok: false, message: `${quoted(text)} is not ${countWanted(zero, max)}` };
   }
   return { ok: true, value };
 }

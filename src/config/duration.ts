@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { quoted } from '../text/safe-text.js';
 
 /**
  * The one duration grammar of audiencectl: every duration flag, environment variable,
@@ -33,15 +34,16 @@ export type DurationResult = { ok: true; ms: number } | { ok: false; message: st
 export function readDuration(text: string, unit: DurationUnit, positive = false): DurationResult {
   const trimmed = text.trim();
   const groups = trimmed === '' ? null : DURATION_PATTERN.exec(trimmed);
-  if (!groups) return { ok: false, message: `"${text}" is not a duration (${DURATION_EXAMPLES})` };
+  if (!groups) return { ok: false, message: `${quoted(text)} is not a duration (${DURATION_EXAMPLES})` };
   // Group 1 is the whole value; groups 2 to 6 the `<integer><unit>` parts, when given.
   let total = /^\d+$/.test(trimmed) ? Number(trimmed) * UNIT_MS[unit] : 0;
   for (const part of groups.slice(2)) {
     const match = part === undefined ? null : /^(\d+)([a-z]+)$/.exec(part);
     if (match) total += Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
   }
-  if (total > MAX_DURATION_MS) return { ok: false, message: `"${text}" ${TOO_LONG}` };
-  if (positive && total === 0) return { ok: false, message: `"${text}" is too short (must be more than 0)` };
+  if (total > MAX_DURATION_MS) return { ok: false, message: `${quoted(text)} ${TOO_LONG}` };
+  if (positive && total === 0)
+    return { ok: false, message: `${quoted(text)} is too short (must be more than 0)` };
   return { ok: true, ms: total };
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { SourceSyncError } from './errors.js';
 import type { TreeChanges } from './git-diff.js';
+import { quoted } from '../text/safe-text.js';
 
 const TMP_PREFIX = '.tmp-';
 
@@ -126,14 +127,14 @@ export async function resolveSubPath(checkout: string, subPath: string, revision
   if (!info?.isDirectory()) {
     throw new SourceSyncError(
       'SOURCE_PATH_NOT_FOUND',
-      `path "${subPath}" is not a directory at revision ${revision}: check the path setting`,
+      `path ${quoted(subPath)} is not a directory at revision ${revision}: check the path setting`,
     );
   }
   const [real, root] = await Promise.all([realpath(dir), realpath(checkout)]);
   if (real !== root && !real.startsWith(`${root}${path.sep}`)) {
     throw new SourceSyncError(
       'SOURCE_PATH_NOT_FOUND',
-      `path "${subPath}" leaves the checkout at ${revision}`,
+      `path ${quoted(subPath)} leaves the checkout at ${revision}`,
     );
   }
   return dir;

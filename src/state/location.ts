@@ -2,6 +2,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { closestKey } from '../manifest/suggest.js';
 import { maskSecretParameters } from '../text/safe-url.js';
+import { quoted } from '../text/safe-text.js';
 
 /** The schema a PostgreSQL URL without `?schema=` uses. */
 export const DEFAULT_PG_SCHEMA = 'audiencectl';
@@ -120,7 +121,7 @@ export function parseStateLocation(text: string, flag = '--state'): StateLocatio
     if (name !== 'schema' && closestKey(name, ['schema']) !== undefined)
       throw new UsageError(
         'STATE_BAD_URL',
-        `${flag}: the URL's parameter "${name}" is not one audiencectl reads; did you mean "schema"? (without it the schema is "${DEFAULT_PG_SCHEMA}")`,
+        `${flag}: the URL's parameter ${quoted(name)} is not one audiencectl reads; did you mean "schema"? (without it the schema is "${DEFAULT_PG_SCHEMA}")`,
       );
   }
   checkSslMode(url, flag);
@@ -129,7 +130,7 @@ export function parseStateLocation(text: string, flag = '--state'): StateLocatio
   if (!SCHEMA_NAME.test(schema)) {
     throw new UsageError(
       'STATE_BAD_URL',
-      `${flag}: schema "${schema}" must be lowercase letters, digits and "_" (at most 63, not starting with a digit)`,
+      `${flag}: schema ${quoted(schema)} must be lowercase letters, digits and "_" (at most 63, not starting with a digit)`,
     );
   }
   if (url.pathname.length <= 1) {

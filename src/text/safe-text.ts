@@ -46,6 +46,14 @@ export function escapeText(text: string, options: EscapeOptions = {}): string {
   return pattern.test(text) ? text.replace(pattern, escapeCodePoint) : text;
 }
 
+/**
+ * A value someone gave (a flag, a variable, an argument), in double quotes and escaped as
+ * one line: an error quoting it stays one line, whatever it holds (`"prod\u000Afake"`).
+ */
+export function quoted(value: string): string {
+  return `"${escapeText(value)}"`;
+}
+
 /** A copy of a JSON-like value with every string and every key escaped (`escapeText`). */
 export function escapeDeep<T>(value: T): T {
   if (typeof value === 'string') return escapeText(value) as T;

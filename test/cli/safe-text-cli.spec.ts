@@ -134,3 +134,50 @@ describe('answers of the service (spawned apply against a service that answers w
     }
   });
 });
+
+describe('values given on the command line or in the environment, quoted in an error (in process)', () => {
+  // Each ran to two lines: `Error: … "prod` then `fake": …`.
+  it.each([
+    [
+      ['plan', 'aud', '--state', 'st'],
+      { AEP_SANDBOX: 'prod\nfake' },
+      'Error: AEP_SANDBOX: invalid sandbox name "prod\\u000Afake": use lowercase letters, digits and "-" (at most 63), as AEP does\n',
+    ],
+    [
+      ['plan', 'aud', '--sandbox', 'prod\nfake', '--state', 'st'],
+      {},
+      'Error: --sandbox: invalid sandbox name "prod\\u000Afake": use lowercase letters, digits and "-" (at most 63), as AEP does\n',
+    ],
+    [
+      ['plan', 'aud\nfake', '--state', 'st'],
+      {},
+      'Error: aud\\u000Afake does not exist: give the directory of the manifests\n',
+    ],
+    [
+      ['apply', 'aud', '--state', 'st', '--lock-timeout', '1\nfake'],
+      {},
+      'Error: --lock-timeout: "1\\u000Afake" is not a duration (e.g. 30s, 5m, 1h30m)\n',
+    ],
+    [
+      ['plan', 'aud', '--state', 'st', '--max-deletes', '1\nx'],
+      {},
+      'Error: --max-deletes: "1\\u000Ax" is not a whole number (0 or more)\n',
+    ],
+    [
+      ['state', 'list', '--state', 'st', '--sandbox', 'a\nb'],
+      {},
+      'Error: --sandbox: invalid sandbox name "a\\u000Ab": use lowercase letters, digits and "-" (at most 63), as AEP does\n',
+    ],
+    [
+      ['state', 'list', '--state', 'postgres://u@h/db?schema=a%0Ab'],
+      {},
+      'Error: --state: schema "a\\u000Ab" must be lowercase letters, digits and "_" (at most 63, not starting with a digit)\n',
+    ],
+  ])('%j with %j is one line', async (args, env, stderr) => {
+    await withTempDir(async (dir) => {
+      await mkdir(path.join(dir, 'aud'));
+      const result = await runCliInProcess(args, { cwd: dir, env });
+      expect(result).toMatchObject({ code: 1, stdout: '', stderr });
+    });
+  });
+});

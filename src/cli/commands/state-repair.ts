@@ -17,7 +17,7 @@ import { importConnection, verifiedImport } from '../import-verify.js';
 import { importRevision } from '../import-revision.js';
 import { firstRunNotStarted, importRunNote } from '../import-run-note.js';
 import { keptElsewhere } from '../import-kept.js';
-import { escapeText } from '../../text/safe-text.js';
+import { escapeText, quoted } from '../../text/safe-text.js';
 import type { OrgOf } from '../../state/org-binding.js';
 import { requireStateStore } from '../../state/presence.js';
 import { manifestSandboxOf } from '../manifest-sandbox.js';
@@ -102,7 +102,7 @@ export async function importCommand(
   if (!AUDIENCE_ID.test(options.audienceId)) {
     throw new StateError(
       'STATE_BAD_AUDIENCE_ID',
-      `--audience-id "${options.audienceId}" is not an audience id: AEP audience ids are UUIDs such as 60ccea95-1435-4180-97a5-58af4aa285ab`,
+      `--audience-id ${quoted(options.audienceId)} is not an audience id: AEP audience ids are UUIDs such as 60ccea95-1435-4180-97a5-58af4aa285ab`,
     );
   }
   await requireStateStore(await stateLocationOf(options), options.paste);
