@@ -34,7 +34,7 @@ async function fileDefaultSandbox(config: unknown, env: Env): Promise<string | u
     text = undefined;
   }
   if (text !== undefined && !mayGiveDefaultSandbox(text)) return undefined;
-  return (await import('../config/load.js')).defaultSandboxOfConfigFile(file);
+  return (await import('../config/read-file.js')).defaultSandboxOfConfigFile(file);
 }
 
 /**

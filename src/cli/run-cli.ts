@@ -115,6 +115,22 @@ async function registerConfigSecrets(action: Command): Promise<void> {
   await registerConfigFileSecrets(given, process.env);
 }
 
+/**
+ * A configuration file given to a command that reads it (`--config`, or AUDIENCECTL_CONFIG
+ * its variable) is checked whole before the command runs, as apply checks it: plan without
+ * --refresh and the state commands read only part of it (a secret to scrub, `state:`),
+ * and passed a file apply then refused. Credentials are not resolved (a plan needs none).
+ * With --emulator the file is not read.
+ */
+async function refuseInvalidConfigFile(action: Command): Promise<void> {
+  if (!action.options.some((option) => option.long === '--config')) return;
+  const flags = action.opts<{ config?: unknown; emulator?: unknown }>();
+  if (flags.emulator === true || typeof flags.config !== 'string' || flags.config === '') return;
+  const { checkConfigFile } = await import('../config/read-file.js');
+  const checked = checkConfigFile(flags.config, process.env);
+  if (!checked.ok) throw checked.error;
+}
+
 /** Applies the program's settings to every command, nested ones (`state list`) included. */
 function configureAll(command: Command): void {
   command
@@ -145,6 +161,7 @@ export async function buildProgram(
         const { configProblemsFor } = await import('./connect.js');
         reportProblems(withOthers(problems, configProblemsFor(action)));
       }
+      await refuseInvalidConfigFile(action);
     });
   addColorOptions(program);
   const wanted = requestedCommand(argv);

@@ -89,28 +89,40 @@ export function stateEnvProblems(command: Command): string[] {
   return problem === undefined ? [] : [problem];
 }
 
+/** A state location, and where it came from: `--state`, a variable, `state: in <file>`, or the default. */
+export type LocatedState = { location: StateLocation; from: string };
+
 /**
  * The state location: `--state`, else AUDIENCECTL_STATE (or AUDIENCECTL_STATE_DIR), else
  * `state:` of the configuration file (`--config` or AUDIENCECTL_CONFIG), else the default.
  */
+export async function locateState(
+  flags: StateFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LocatedState> {
+  const at = (text: string, from: string) => ({ location: parseStateLocation(text, from), from });
+  if (flags.state !== undefined) return at(flags.state, '--state');
+  const empty = emptyStateEnvProblem(env);
+  if (empty !== undefined) throw new UsageError('STATE_EMPTY', empty);
+  if (env.AUDIENCECTL_STATE !== undefined) return at(env.AUDIENCECTL_STATE, 'AUDIENCECTL_STATE');
+  // The older name; empty, it is unset (the image sets it; a deployment may blank it).
+  if (env.AUDIENCECTL_STATE_DIR) return at(env.AUDIENCECTL_STATE_DIR, 'AUDIENCECTL_STATE_DIR');
+  const configFile = flags.config ?? (env.AUDIENCECTL_CONFIG || undefined);
+  // The configuration's reader (the yaml library, zod) is loaded only when there is a file to read.
+  const fromFile =
+    configFile === undefined
+      ? undefined
+      : (await import('../config/read-file.js')).stateOfConfigFile(configFile);
+  if (fromFile !== undefined) return at(fromFile, `state: in ${configFile}`);
+  return at(DEFAULT_STATE_DIR, 'AUDIENCECTL_STATE');
+}
+
+/** The state location (locateState), without where it came from. */
 export async function stateLocationOf(
   flags: StateFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<StateLocation> {
-  if (flags.state !== undefined) return parseStateLocation(flags.state, '--state');
-  const empty = emptyStateEnvProblem(env);
-  if (empty !== undefined) throw new UsageError('STATE_EMPTY', empty);
-  if (env.AUDIENCECTL_STATE !== undefined)
-    return parseStateLocation(env.AUDIENCECTL_STATE, 'AUDIENCECTL_STATE');
-  // The older name; empty, it is unset (the image sets it; a deployment may blank it).
-  if (env.AUDIENCECTL_STATE_DIR)
-    return parseStateLocation(env.AUDIENCECTL_STATE_DIR, 'AUDIENCECTL_STATE_DIR');
-  const configFile = flags.config ?? (env.AUDIENCECTL_CONFIG || undefined);
-  // The configuration's reader (the yaml library, zod) is loaded only when there is a file to read.
-  const fromFile =
-    configFile === undefined ? undefined : (await import('../config/load.js')).stateOfConfigFile(configFile);
-  if (fromFile !== undefined) return parseStateLocation(fromFile, `state: in ${configFile}`);
-  return parseStateLocation(DEFAULT_STATE_DIR, 'AUDIENCECTL_STATE');
+  return (await locateState(flags, env)).location;
 }
 
 export async function openStoreFor(

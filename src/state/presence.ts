@@ -47,12 +47,17 @@ export async function requireStateStore(location: StateLocation, paste?: PasteFl
   );
 }
 
-/** `plan` only reads: it may plan without a store, but must say so loudly. */
-export function missingStoreWarning(dir: string, paste?: PasteFlags): string {
+/**
+ * `plan` only reads: it may plan without a store, but must say so loudly. `from` is where
+ * the location came from; a configuration file's `state:` (`state: in audiencectl.yaml`) is
+ * named, any other is set with --state or AUDIENCECTL_STATE.
+ */
+export function missingStoreWarning(dir: string, paste?: PasteFlags, from?: string): string {
+  const inFile = from?.startsWith('state: in ') === true ? escapeText(from) : undefined;
   return [
-    `WARNING: no state store at ${escapeText(dir)} (--state or AUDIENCECTL_STATE).`,
+    `WARNING: no state store at ${escapeText(dir)} (${inFile ?? '--state or AUDIENCECTL_STATE'}).`,
     'WARNING: planning as if nothing was ever applied: every manifest shows as a create.',
-    `WARNING: if this is a typo, fix --state; to start a new store, run \`${initCommandFor(dir, paste)}\`.`,
+    `WARNING: if this is a typo, fix ${inFile ?? '--state'}; to start a new store, run \`${initCommandFor(dir, paste)}\`.`,
     '',
   ].join('\n');
 }

@@ -41,7 +41,7 @@ import { escapeText } from '../../text/safe-text.js';
 import { pasteFlagsOf } from '../paste-flags.js';
 import { savedPlanPaste, withManifestsDir, type PasteFlags } from '../../text/paste-flags.js';
 import { AudiencectlError } from '../../errors.js';
-import { openStoreFor, stateLocationOf } from '../state-options.js';
+import { locateState, openStoreFor, stateLocationOf } from '../state-options.js';
 import { describeLocation, type StateLocation } from '../../state/location.js';
 import { assertSameOrgs } from '../../state/org-binding.js';
 import type { RecordedState } from '../../state/schema.js';
@@ -251,7 +251,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     const gone = flags.base !== undefined && isMissing(dir);
     if (!gone) assertDirectory(dir, INCLUDE_HINT);
     const now = Math.floor(Date.now() / 1000);
-    const location = await stateLocationOf(flags);
+    const { location, from: stateFrom } = await locateState(flags);
     // The flags typed here, which the commands its messages print carry (src/cli/paste-flags.ts).
     const typed = pasteFlagsOf(invoked);
     // Even a --base plan, which reads neither the store nor the working tree's copy of a
@@ -269,7 +269,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     // A --base plan reads no state: where --state points does not matter to it.
     const storeExists = flags.base === undefined && (await stateStoreExists(location));
     if (flags.base === undefined && location.kind === 'dir' && !storeExists)
-      process.stderr.write(missingStoreWarning(location.dir, typed));
+      process.stderr.write(missingStoreWarning(location.dir, typed, stateFrom));
     // The manifests (read and parsed by the parser threads) and the state (read here) at once.
     const cacheFile =
       flags.base === undefined ? manifestCacheFile(location, storeExists) : baseManifestCacheFile(dir);

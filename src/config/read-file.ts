@@ -1,0 +1,231 @@
+import path from 'node:path';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { RefusedFileError, readRegularTextSync } from '../files/read-regular.js';
+import { isPlausibleName } from './plausible.js';
+import { ConfigFile, SandboxName } from './schema.js';
+import { readEnv } from './env.js';
+import type { ConfigProblem } from './types.js';
+
+// The configuration file read and validated, without resolving credentials: what every
+// command given the file checks (plan and the state commands load no HTTP client for it).
+
+/** The environment, usually process.env. */
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The position of a dotted key in the file, for problems found after validation. */
+export type Locate = (key: string) => { line: number; column: number } | undefined;
+
+type Parsed = { ok: true; data: ConfigFile; locate: Locate } | { ok: false; problems: ConfigProblem[] };
+
+/** Validates the text of a config file (YAML or JSON) with positions; pure. */
+export function parseConfigText(text: string): Parsed {
+  const lineCounter = new LineCounter();
+  // logLevel 'error': the library's warnings (a collection used as a key) go to stderr with
+  // the key's text, around our own problem list; a key of this file may be a secret.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      problems: doc.errors.map((error) => {
+        const { line, col } = lineCounter.linePos(error.pos[0]);
+        return { key: '(syntax)', message: error.message.split('\n')[0] ?? error.message, line, column: col };
+      }),
+    };
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  const result = ConfigFile.safeParse(raw);
+  if (result.success) {
+    return {
+      ok: true,
+      data: result.data,
+      locate: (key) => positionOf(doc, key.split('.'), false, lineCounter),
+    };
+  }
+  const problems = result.error.issues.map((issue) => problemOf(issue, doc, lineCounter));
+  return {
+    ok: false,
+    problems: problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)),
+  };
+}
+
+/**
+ * `unknown key "sandboxs"`; a key that could be a secret is counted, not named:
+ * `1 unknown key (its name is not shown: it may hold a secret)`,
+ * `unknown keys "a" and 2 more (their names are not shown: they may hold a secret)`.
+ */
+function unknownKeys(names: string[], hidden: number): string {
+  const why =
+    hidden === 1
+      ? '(its name is not shown: it may hold a secret)'
+      : '(their names are not shown: they may hold a secret)';
+  if (names.length === 0) return `${hidden} unknown key${hidden === 1 ? '' : 's'} ${why}`;
+  const shown = `unknown key${names.length + hidden > 1 ? 's' : ''} ${names.join(', ')}`;
+  return hidden === 0 ? shown : `${shown} and ${hidden} more ${why}`;
+}
+
+function problemOf(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCounter): ConfigProblem {
+  const fullPath = issue.path.map(String);
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    const names = issue.keys.filter(isPlausibleName).map((key) => `"${key}"`);
+    message = unknownKeys(names, issue.keys.length - names.length);
+  } else if (issue.code === 'invalid_key') {
+    const name = fullPath.at(-1) ?? '';
+    const reason = issue.issues[0]?.message ?? issue.message;
+    // An invalid name that could be a secret written as a key is not repeated.
+    message = isPlausibleName(name)
+      ? `invalid name "${name}": ${reason}`
+      : `invalid name (not shown): ${reason}`;
+  }
+  const shown = fullPath.map((key) =>
+    isPlausibleName(key) || SandboxName.safeParse(key).success ? key : '(not shown)',
+  );
+  const problem: ConfigProblem = { key: shown.join('.') || '(top level)', message };
+  const lookup = issue.code === 'unrecognized_keys' ? [...fullPath, issue.keys[0] ?? ''] : fullPath;
+  const position = positionOf(
+    doc,
+    lookup,
+    issue.code === 'unrecognized_keys' || issue.code === 'invalid_key',
+    lineCounter,
+  );
+  return position ? { ...problem, ...position } : problem;
+}
+
+/** Where the value (or, for key problems, the key) at `keys` starts. */
+function positionOf(doc: Document, keys: string[], atKey: boolean, lineCounter: LineCounter) {
+  const parent = keys.length > 1 ? doc.getIn(keys.slice(0, -1), true) : doc.contents;
+  let offset: number | undefined;
+  if (atKey && parent && typeof parent === 'object' && 'items' in parent && Array.isArray(parent.items)) {
+    const pair = (parent.items as Array<{ key?: unknown }>).find(
+      (item) => isNode(item.key) && String(item.key.toJSON()) === keys.at(-1),
+    );
+    if (pair && isNode(pair.key)) offset = pair.key.range?.[0];
+  }
+  if (offset === undefined) {
+    const node: unknown = keys.length === 0 ? doc.contents : doc.getIn(keys, true);
+    offset = isNode(node) ? node.range?.[0] : undefined;
+  }
+  if (offset === undefined) return undefined;
+  const { line, col } = lineCounter.linePos(offset);
+  return { line, column: col };
+}
+
+/** One line per problem: `file:line:col key: message`, or `VAR: message` for the environment. */
+export function problemLines(name: string | undefined, problems: ConfigProblem[]): string[] {
+  return problems.map((problem) => {
+    const envKey = /^[A-Z][A-Z0-9_]*(, [A-Z][A-Z0-9_]*)*$/.test(problem.key);
+    const place =
+      envKey || name === undefined
+        ? ''
+        : `${name}${problem.line === undefined ? '' : `:${problem.line}:${problem.column ?? 1}`} `;
+    return `${place}${problem.key}: ${problem.message}`;
+  });
+}
+
+export function invalid(name: string | undefined, lines: string[]): UsageError {
+  // One problem, one line: it names its own place (file:line:col, or the variable).
+  if (lines.length === 1) return new UsageError('CONFIG_INVALID', `Invalid AEP configuration: ${lines[0]}`);
+  const where = name === undefined ? 'the environment' : `${name} and the environment`;
+  return new UsageError(
+    'CONFIG_INVALID',
+    `Invalid AEP configuration (from ${where}):\n${lines.map((line) => `  ${line}`).join('\n')}`,
+  );
+}
+
+/**
+ * Why a configuration file cannot be read: `(ENOENT)`, or `: it is a named pipe (FIFO),
+ * not a regular file` (read without blocking: a FIFO or /dev/zero hung the command).
+ */
+function unreadableReason(error: unknown): string {
+  if (error instanceof RefusedFileError) return `: ${error.reason}`;
+  return ` (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`;
+}
+
+type ReadFile =
+  | { ok: true; file: { path: string; data: ConfigFile }; locate: Locate }
+  | { ok: false; lines: string[]; error: UsageError };
+
+/**
+ * Reads and validates the configuration file `name`, with no credentials resolved. On
+ * failure, every problem of the file, then those of the environment's AEP_* variables
+ * (one pass reports both), as lines and as the error to throw.
+ */
+export function readConfigFile(name: string, env: Env): ReadFile {
+  const filePath = path.resolve(name);
+  const envLines = () => problemLines(undefined, readEnv(env).problems);
+  let text: string;
+  try {
+    text = readRegularTextSync(filePath);
+  } catch (error) {
+    const reason = unreadableReason(error);
+    const others = envLines();
+    const message = `Cannot read the configuration file ${name}${reason}.`;
+    return {
+      ok: false,
+      lines: [`${name}: cannot read the configuration file${reason}`, ...others],
+      error: new UsageError(
+        'CONFIG_UNREADABLE',
+        others.length === 0 ? message : `${message}\n${others.map((line) => `  ${line}`).join('\n')}`,
+      ),
+    };
+  }
+  const parsed = parseConfigText(text);
+  if (!parsed.ok) {
+    const lines = [...problemLines(name, parsed.problems), ...envLines()];
+    return { ok: false, lines, error: invalid(name, lines) };
+  }
+  return { ok: true, file: { path: filePath, data: parsed.data }, locate: parsed.locate };
+}
+
+/**
+ * The problems of the configuration file itself (unreadable, not YAML, a key or value the
+ * schema refuses), as apply reports them, for a command that reads the file only in part
+ * (plan without --refresh, the state commands): it refuses the file apply would refuse.
+ * No credential is resolved: an unset variable a clientSecretEnv names is no file error.
+ */
+export function checkConfigFile(
+  name: string,
+  env: Env,
+): { ok: true } | { ok: false; lines: string[]; error: UsageError } {
+  const read = readConfigFile(name, env);
+  return read.ok ? { ok: true } : read;
+}
+
+/**
+ * The validated keys of a configuration file, credentials left unresolved. Throws a
+ * UsageError, naming the file and place, when it cannot be read or is invalid.
+ */
+function configFileData(configFile: string): ConfigFile {
+  let text: string;
+  try {
+    text = readRegularTextSync(configFile);
+  } catch (error) {
+    const reason = unreadableReason(error);
+    throw new UsageError('CONFIG_UNREADABLE', `Cannot read the configuration file ${configFile}${reason}.`);
+  }
+  const parsed = parseConfigText(text);
+  if (!parsed.ok) throw invalid(configFile, problemLines(configFile, parsed.problems));
+  return parsed.data;
+}
+
+/**
+ * The `defaultSandbox` of a configuration file, undefined when it sets none: read without
+ * its credentials, for the commands that read manifests without connecting (plan, validate).
+ * Throws as stateOfConfigFile does (no sandbox is guessed from a broken file).
+ */
+export function defaultSandboxOfConfigFile(configFile: string): string | undefined {
+  return configFileData(configFile).defaultSandbox;
+}
+
+/**
+ * The `state:` of a configuration file, a directory resolved against the file's own
+ * directory; undefined when the file sets none. Throws a UsageError, naming the file and
+ * place, when the file cannot be read or is invalid (no state is guessed from a broken file).
+ */
+export function stateOfConfigFile(configFile: string): string | undefined {
+  const state = configFileData(configFile).state;
+  if (state === undefined || /^postgres(ql)?:\/\//i.test(state)) return state;
+  return path.resolve(path.dirname(path.resolve(configFile)), state);
+}
