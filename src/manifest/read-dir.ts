@@ -2,7 +2,7 @@ import { readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { kindOf } from '../files/read-regular.js';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { DEFAULT_INCLUDE, fileSelector, filtersGiven } from '../source/file-filter.js';
+import { DEFAULT_INCLUDE, fileSelector, filtersGiven, mayHoldSelected } from '../source/file-filter.js';
 import { SYMLINK_NOT_FOLLOWED, type Diagnostic } from './diagnostics.js';
 import type { SourceFile } from './load.js';
 import { DEFAULT_MAX_FILE_BYTES, fileDiagnostic, readManifestFile, type FileFacts } from './read-file.js';
@@ -120,7 +120,19 @@ export function listManifestFilesSync(
     // path.join(root, relative), without normalising the whole path again for each of
     // 10,000 files: an entry's name is one segment, never "." or "..".
     const prefix = dir.endsWith(path.sep) ? dir : `${dir}${path.sep}`;
-    const entries = fs.readdir(dir);
+    let entries: ReturnType<WalkFs['readdir']>;
+    try {
+      entries = fs.readdir(dir);
+    } catch (cause) {
+      // The root's failure is the caller's to report (it names the directory given).
+      if (relDir === '' || !isSystemError(cause)) throw cause;
+      // A folder that cannot be listed may hold manifests: never read as removed ones, it is
+      // refused as a file that cannot be read is, which holds every deletion. Unless the
+      // filters select no file under it: such a file would not be opened either.
+      if (mayHoldSelected(relDir, options))
+        refused.push({ path: relDir, unreadable: unlistable(relDir, cause) });
+      continue;
+    }
     for (const entry of entries) {
       const relative = relDir ? `${relDir}/${entry.name}` : entry.name;
       const absolute = `${prefix}${entry.name}`;
@@ -206,6 +218,16 @@ function noPathLink(file: string, severity: Diagnostic['severity']): Diagnostic 
   const message =
     'symlink target is not a path that exists (a link to a pipe or a socket, say); not followed';
   return fileDiagnostic(file, severity, 'source/symlink-broken', message);
+}
+
+/** An error of the file system's (EACCES, EIO…, named with its call), not a refusal of a git tree's reader. */
+function isSystemError(cause: unknown): cause is NodeJS.ErrnoException {
+  return cause instanceof Error && typeof (cause as NodeJS.ErrnoException).syscall === 'string';
+}
+
+function unlistable(folder: string, cause: Error): Diagnostic {
+  const message = `cannot read folder: ${cause.message}; the manifests in it are not read, and deletions are held until it is fixed`;
+  return fileDiagnostic(folder, 'error', 'source/unreadable', message);
 }
 
 function notAFile(file: string, kind: string): Diagnostic {

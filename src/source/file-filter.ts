@@ -53,3 +53,50 @@ export function planScopeOf(filters: FileFilters): PlanScope | undefined {
   if (include.length === 0 && exclude.length === 0) return undefined;
   return { include: [...include], exclude: [...exclude], covers: fileSelector(filters) };
 }
+
+/**
+ * A glob that may reach a dot folder although `dot: false`: one naming a segment that begins
+ * with `.` (`.github/*.yaml`), or with brackets, braces or an extglob (`!(a)` matches `..a`).
+ * `*`, `**` and `?` alone never do.
+ */
+const REACHES_DOTS = /(^|\/)\.|[([{!+@\\]/;
+
+/** The literal folder every match of `glob` is under ('' when none, or when the glob is not plainly read). */
+function literalBase(glob: string): string {
+  const { base, negated } = picomatch.scan(glob);
+  return negated || base.includes('\\') ? '' : base;
+}
+
+/** `folder` and `base` on one line: the one is the other, or under it. */
+function onOnePath(folder: string, base: string): boolean {
+  return base === '' || folder === base || folder.startsWith(`${base}/`) || base.startsWith(`${folder}/`);
+}
+
+/** A path under `base` (or base itself) that passes through a dot folder below it. */
+function dotBelow(folder: string, base: string): boolean {
+  const below = base === '' ? folder : folder.slice(base.length + 1);
+  return folder.length > base.length && below.split('/').some((segment) => segment.startsWith('.'));
+}
+
+/**
+ * Whether the filters may select a file under `folder` (relative to the root, `/`-separated):
+ * false only when none of them can (`--include 'loyalty/**'` and `partners`; `--exclude
+ * 'partners/**'`; a dot folder that no include names). A folder that cannot be listed is then no
+ * doubt, as a file they do not select is never opened; when unsure, true.
+ */
+export function mayHoldSelected(folder: string, filters: FileFilters): boolean {
+  const include = filters.include ?? DEFAULT_INCLUDE;
+  const dotNamed = include.some((glob) => REACHES_DOTS.test(glob));
+  const included = include.some((glob) => {
+    const base = literalBase(glob);
+    return onOnePath(folder, base) && (dotNamed || !dotBelow(folder, base));
+  });
+  if (!included) return false;
+  // A glob that takes every path under its folder (but dot folders', which an include may name).
+  const excluded = (filters.exclude ?? []).some((glob) => {
+    const { base, glob: rest, negated } = picomatch.scan(glob);
+    if (negated || base.includes('\\') || (rest !== '**' && rest !== '**/*')) return false;
+    return (base === '' || folder === base || folder.startsWith(`${base}/`)) && !dotNamed;
+  });
+  return !excluded;
+}

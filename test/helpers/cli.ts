@@ -23,6 +23,9 @@ export async function runCli(
      * case fails on what it printed instead of hanging until vitest's timeout.
      */
     stopOn?: RegExp;
+    /** Run as this user and group (as root, to be refused what a user is: see `asUser`). */
+    uid?: number;
+    gid?: number;
   } = {},
 ): Promise<CliResult> {
   const env: Record<string, string | undefined> = {
@@ -38,6 +41,8 @@ export async function runCli(
       : ['sh', ['-c', `${options.shellFirst}; exec "$0" "$@"`, ...node]];
   const child = spawn(command, argv, {
     cwd: options.cwd,
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
     env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)),
   });
   const { stopOn } = options;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_INCLUDE, fileSelector, planScopeOf } from '../../src/source/file-filter.js';
+import { DEFAULT_INCLUDE, fileSelector, mayHoldSelected, planScopeOf } from '../../src/source/file-filter.js';
 import { runs } from '../helpers/property-runs.js';
 
 const byPicomatch = picomatch([...DEFAULT_INCLUDE], { dot: false });
@@ -75,5 +75,57 @@ describe('--exclude alone', () => {
     expect(scope?.exclude).toEqual(['legacy/**']);
     expect(scope?.include).toEqual([]);
     expect([scope?.covers('gold.yaml'), scope?.covers('legacy/bronze.yaml')]).toEqual([true, false]);
+  });
+});
+
+describe('whether the filters may select a file under a folder (one that cannot be listed)', () => {
+  const globs = fc.constantFrom(
+    '**/*.yaml',
+    'loyalty/**',
+    './loyalty/**',
+    'loyalty/*.yaml',
+    'a/**/*.yml',
+    '{a,loyalty}/**',
+    '!(a)/**',
+    '.a/**',
+    'a/.b/*.yaml',
+    '**',
+    'a/**/*',
+    'loyalty/gold.yaml',
+    'a\\*/**',
+  );
+  const filters = fc.record(
+    { include: fc.array(globs, { minLength: 1, maxLength: 2 }), exclude: fc.array(globs, { maxLength: 2 }) },
+    { requiredKeys: ['exclude'] },
+  );
+  const plain = fc.constantFrom('a', 'b', '.a', '.b', 'loyalty', 'gold.yaml', 'x.yml', '*');
+  // A name in a folder: never empty, `.` or `..`.
+  const name = segment.filter((s) => s !== '' && s !== '.' && s !== '..');
+  const under = fc.array(fc.oneof(plain, name), { minLength: 1, maxLength: 4 });
+
+  it('says no only when no file under it is selected', () => {
+    fc.assert(
+      fc.property(filters, under, under, (given, folder, rest) => {
+        const selected = fileSelector(given);
+        const file = [...folder, ...rest].join('/');
+        if (!mayHoldSelected(folder.join('/'), given)) expect(selected(file), file).toBe(false);
+      }),
+      { numRuns: runs(20_000) },
+    );
+  });
+
+  it.each([
+    ['partners', {}, true],
+    ['.cache', {}, false],
+    ['a/.cache', { include: ['a/.cache/*.yaml'] }, true],
+    ['partners', { include: ['loyalty/**'] }, false],
+    ['loyalty/old', { include: ['loyalty/**'] }, true],
+    ['team', { include: ['team/a/*.yaml'] }, true],
+    ['partners', { exclude: ['partners/**'] }, false],
+    ['partners/old', { exclude: ['partners/**'] }, false],
+    ['partners', { exclude: ['partners/*.yaml'] }, true],
+    ['partners', { include: ['{loyalty,partners}/**'] }, true],
+  ])('%s, %j: %s', (folder, given, may) => {
+    expect(mayHoldSelected(folder, given)).toBe(may);
   });
 });
