@@ -17,17 +17,33 @@ function toPosix(relative: string): string {
   return relative.split(path.sep).join('/');
 }
 
-/** Every file under `root` (relative, `/`-separated), and whether a symlink was met. */
+/**
+ * Every file under `root` (relative, `/`-separated), and whether a symlink or a folder that
+ * cannot be listed was met (the tree is then not all seen: hints are not trusted, and the
+ * controller reads everything, which names such a folder and holds every deletion).
+ */
 async function listFiles(root: string, under = ''): Promise<{ files: string[]; symlinks: boolean }> {
-  const base = path.join(root, under);
-  const entries = await readdir(base, { recursive: true, withFileTypes: true });
   const files: string[] = [];
   let symlinks = false;
-  for (const entry of entries) {
-    const relative = toPosix(path.relative(root, path.join(entry.parentPath, entry.name)));
-    if (isIgnoredPath(relative)) continue;
-    if (entry.isSymbolicLink()) symlinks = true;
-    if (entry.isFile()) files.push(relative);
+  const pending = [under];
+  while (pending.length > 0) {
+    const folder = pending.pop()!;
+    let entries;
+    try {
+      entries = await readdir(path.join(root, folder), { withFileTypes: true });
+    } catch (error) {
+      // The folder asked for is the caller's to report; one below it, a doubt.
+      if (folder === under) throw error;
+      symlinks = true;
+      continue;
+    }
+    for (const entry of entries) {
+      const relative = toPosix(path.join(folder, entry.name));
+      if (isIgnoredPath(relative)) continue;
+      if (entry.isSymbolicLink()) symlinks = true;
+      if (entry.isDirectory()) pending.push(relative);
+      else if (entry.isFile()) files.push(relative);
+    }
   }
   return { files, symlinks };
 }
@@ -137,8 +153,8 @@ export class DirectorySource implements Source {
       const info = await lstat(path.join(this.#dir, hint)).catch(() => undefined);
       if (info?.isSymbolicLink()) return undefined;
       if (!info?.isDirectory()) continue;
-      const listed = await listFiles(this.#dir, hint);
-      if (listed.symlinks) return undefined;
+      const listed = await listFiles(this.#dir, hint).catch(() => undefined);
+      if (listed === undefined || listed.symlinks) return undefined;
       for (const file of listed.files) affected.add(file);
     }
     for (const file of affected) {

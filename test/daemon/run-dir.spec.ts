@@ -1,7 +1,9 @@
-import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { access, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { lockPath } from '../../src/state/paths.js';
@@ -76,6 +78,39 @@ describe('audiencectl run --dir', () => {
       schemaVersion: 1,
       baseUrls: { [em.apiBaseUrl]: { operationsPath: 'plural', sourceSpec: { prod: 'params' } } },
     });
+  });
+
+  it('a folder that cannot be listed is a held manifest, as in plan: the rest is applied, no sync fails', async () => {
+    const { em, dir, state } = await setup();
+    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
+    await mkdir(path.join(dir, 'partners'));
+    await writeFile(path.join(dir, 'partners', 'silver.yaml'), manifestYaml('silver', noRun));
+    await mkdir(state);
+    // Root lists any folder: the controller runs as nobody then (CI runs as root).
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    await chmod(root!, 0o755);
+    if ('uid' in as) await promisify(execFile)('chown', ['-R', '65534:65534', root!]);
+    await chmod(path.join(dir, 'partners'), 0o000);
+    try {
+      const env = { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' };
+      const args = ['--dir', dir, '--state', state, '--interval', '1h'];
+      controller = await startController(args, env, 10_000, as);
+      const held = await controller.waitForLog(
+        (line) => line.msg === 'manifests with errors: their audiences are held',
+        20_000,
+      );
+      expect(held['files']).toEqual(['partners']);
+      await eventually(
+        () => em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX).length,
+        (n) => n === 1,
+        20_000,
+        'the create of gold',
+      );
+      expect(controller.logs.filter((line) => line.msg === 'sync failed')).toEqual([]);
+    } finally {
+      // Else the temp dir cannot be removed (but by root).
+      await chmod(path.join(dir, 'partners'), 0o755);
+    }
   });
 
   it('does not take its own state writes for edits when the state is inside the watched directory', async () => {

@@ -149,13 +149,15 @@ export async function startController(
   env: Record<string, string>,
   /** A guard against hangs, not a claim about speed: several replicas start slower together. */
   startTimeoutMs = 10_000,
+  /** Run as this user and group (as root, to be refused what a user is). */
+  as: { uid?: number; gid?: number } = {},
 ): Promise<ControllerProcess> {
   // A directory store must exist before the controller starts (the image makes its
   // directory, a volume is mounted there): made here, as an operator would.
   const state = args[args.indexOf('--state') + 1];
   if (args.includes('--state') && state !== undefined && !isPostgresUrl(state))
     await mkdir(state, { recursive: true });
-  const child = spawn(process.execPath, [CLI, 'run', ...args], { env });
+  const child = spawn(process.execPath, [CLI, 'run', ...args], { env, ...as });
   running.add(child);
   const logs: LogLine[] = [];
   let stderr = '';
