@@ -81,7 +81,7 @@ function dotBelow(folder: string, base: string): boolean {
 /**
  * Whether the filters may select a file under `folder` (relative to the root, `/`-separated):
  * false only when none of them can (`--include 'loyalty/**'` and `partners`; `--exclude
- * 'partners/**'`; a dot folder that no include names). A folder that cannot be listed is then no
+ * 'partners/**\/*'`; a dot folder that no include names). A folder that cannot be listed is then no
  * doubt, as a file they do not select is never opened; when unsure, true.
  */
 export function mayHoldSelected(folder: string, filters: FileFilters): boolean {
@@ -93,9 +93,10 @@ export function mayHoldSelected(folder: string, filters: FileFilters): boolean {
   });
   if (!included) return false;
   // A glob that takes every path under its folder (but dot folders', which an include may name).
+  // Not `partners/**`: picomatch's last `**` takes no name with a line break, which `*.yaml` does.
   const excluded = (filters.exclude ?? []).some((glob) => {
     const { base, glob: rest, negated } = picomatch.scan(glob);
-    if (negated || base.includes('\\') || (rest !== '**' && rest !== '**/*')) return false;
+    if (negated || base.includes('\\') || rest !== '**/*') return false;
     return (base === '' || folder === base || folder.startsWith(`${base}/`)) && !dotNamed;
   });
   return !excluded;

@@ -91,6 +91,7 @@ describe('whether the filters may select a file under a folder (one that cannot 
     'a/.b/*.yaml',
     '**',
     'a/**/*',
+    'loyalty/**/*',
     'loyalty/gold.yaml',
     'a\\*/**',
   );
@@ -121,8 +122,10 @@ describe('whether the filters may select a file under a folder (one that cannot 
     ['partners', { include: ['loyalty/**'] }, false],
     ['loyalty/old', { include: ['loyalty/**'] }, true],
     ['team', { include: ['team/a/*.yaml'] }, true],
-    ['partners', { exclude: ['partners/**'] }, false],
-    ['partners/old', { exclude: ['partners/**'] }, false],
+    ['partners', { exclude: ['partners/**/*'] }, false],
+    ['partners/old', { exclude: ['partners/**/*'] }, false],
+    // picomatch's last `**` takes no name with a line break (`partners/a\n.yaml`), which `*.yaml` does.
+    ['partners', { exclude: ['partners/**'] }, true],
     ['partners', { exclude: ['partners/*.yaml'] }, true],
     ['partners', { include: ['{loyalty,partners}/**'] }, true],
   ])('%s, %j: %s', (folder, given, may) => {
