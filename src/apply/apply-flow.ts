@@ -1,3 +1,4 @@
+import { stepsRoot } from '../manifest/read-source-root.js';
 import { setMaxListeners } from 'node:events';
 import type { LoadResult } from '../manifest/load.js';
 import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
@@ -242,7 +243,10 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   // nothing marks nothing. Not before: settling a killed apply or refreshing applies no commit.
   store.useRevision(applied);
   try {
-    const deps = { ...flow, progress, revision: applied };
+    // The steps' files are relative to the directory the records were applied from, which a
+    // plan of a subdirectory of it says (appliedBelow).
+    const sourceRoot = stepsRoot(flow.sourceRoot, plan.appliedBelow);
+    const deps = { ...flow, progress, revision: applied, sourceRoot };
     return { plan, report: await executePlan(plan, deps, resumed) };
   } finally {
     store.useRevision(undefined);

@@ -25,10 +25,19 @@ export function appliedFrom(
   };
 }
 
-/** The manifest file a step comes from (`source` is `file:line`), to record with the audience. */
-export function manifestFileOf(step: Pick<Step, 'source'>): { manifestFile?: string } {
+/**
+ * The manifest file a step comes from (`source` is `file:line`), to record with the audience,
+ * with the directory it is relative to when the apply knows it (ExecutorDeps.sourceRoot).
+ */
+export function manifestFileOf(
+  step: Pick<Step, 'source'>,
+  deps: Pick<ExecutorDeps, 'sourceRoot'>,
+): { manifestFile?: string; sourceRoot?: string } {
   const file = step.source?.replace(/:\d+$/, '');
-  return file ? { manifestFile: file } : {};
+  if (!file) return {};
+  return deps.sourceRoot === undefined
+    ? { manifestFile: file }
+    : { manifestFile: file, sourceRoot: deps.sourceRoot };
 }
 
 export async function currentRecord(store: StateStore, step: Step): Promise<AudienceRecord> {

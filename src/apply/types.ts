@@ -95,6 +95,11 @@ export type ExecutorDeps = {
    */
   revision?: AppliedRevision | undefined;
   /**
+   * The directory the steps' manifest files are relative to (read-source-root.ts), recorded with
+   * each (`sourceRoot`); undefined when unknown: a record keeps the one it has.
+   */
+  sourceRoot?: string | undefined;
+  /**
    * How a person has the audiences read back (`--refresh`), said by the hints of steps that
    * need it. Default "run this apply again with --refresh"; a saved plan cannot be applied with
    * --refresh, so its apply gives the plan to make instead.

@@ -1,3 +1,4 @@
+import { sourceRootOf } from '../manifest/read-source-root.js';
 import path from 'node:path';
 import { applyOnce } from '../apply/apply-flow.js';
 import type { ApplyRevision } from '../apply/checkout-guard.js';
@@ -251,6 +252,7 @@ async function applyDesired(
       refreshWay: CONTROLLER_REFRESH_WAY,
       refresh,
       revision: applyRevision(revision, deps),
+      ...(revision.dir === undefined ? {} : { sourceRoot: sourceRootOf(revision.dir) }),
       ...(settings.bulkBatchSize === undefined ? {} : { bulkBatchSize: settings.bulkBatchSize }),
       operationPoll: settings.operationPoll,
       runPoll: settings.runPoll,

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { ManifestElsewhere, NamedElsewhere } from '../plan/elsewhere.js';
 import { recordId } from '../state/record-id.js';
@@ -7,6 +7,7 @@ import { fileSelector, filtersGiven, type FileFilters } from '../source/file-fil
 import type { SourceFile } from './load.js';
 import { isInside, listManifestFilesSync } from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestFile } from './read-file.js';
+import { gitTop, realDirectory, rootDirectory } from './read-source-root.js';
 
 /** Outside a git work tree, how far above the directory given the records' files are looked for. */
 export const LEVELS_UP = 3;
@@ -77,16 +78,6 @@ function readTree(root: string, select: (relative: string) => boolean, maxBytes:
     .map((file) => readManifestFile(file.relative, file.absolute, maxBytes));
 }
 
-/** The git work tree's top holding `dir` (a `.git` file or folder in it), if any. */
-function gitTop(dir: string): string | undefined {
-  for (let at = dir; ;) {
-    if (existsSync(path.join(at, '.git'))) return at;
-    const up = path.dirname(at);
-    if (up === at) return undefined;
-    at = up;
-  }
-}
-
 /**
  * The directories to look in above `root`, nearest first: up to `limit`, or LEVELS_UP of them
  * when there is none (outside a git work tree). Paths only: nothing is read.
@@ -116,6 +107,24 @@ function isFile(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The record's file under the directory it was applied from (its sourceRoot, from the top of
+ * the git work tree `top`), when that directory is neither `root` (real) nor one above or below
+ * it (those are looked at, or read, otherwise) and the file is there.
+ */
+function besideFile(
+  record: AudienceRecord,
+  root: string,
+  top: string | undefined,
+): { file: string; from: string } | undefined {
+  const { sourceRoot, manifestFile } = record;
+  if (sourceRoot === undefined || manifestFile === undefined) return undefined;
+  const from = rootDirectory(sourceRoot, top);
+  if (from === undefined || isInside(from, root) || isInside(root, from)) return undefined;
+  const absolute = path.resolve(from, manifestFile);
+  return isInside(from, absolute) && isFile(absolute) ? { file: absolute, from } : undefined;
 }
 
 /**
@@ -190,6 +199,25 @@ export async function findManifestsElsewhere(
     }
   }
   if (source.above === false || (!records.some(open) && repointed.length === 0)) return found;
+
+  // Records applied from another directory (apply teams/web, their sourceRoot teams/mkt): held
+  // while their file there still names them in their sandbox (as that directory was read).
+  const real = realDirectory(root);
+  const realTop = gitTop(real);
+  for (const record of records) {
+    const beside = open(record) ? besideFile(record, real, realTop) : undefined;
+    if (beside === undefined) continue;
+    const text = readManifestFile(record.manifestFile!, beside.file, maxBytes);
+    const [named] = await naming([text], new Set([record.key]), record.sandbox);
+    if (named?.sandbox !== record.sandbox) continue;
+    add({
+      kind: 'beside',
+      sandbox: named.sandbox,
+      key: named.key,
+      file: show(beside.file),
+      dir: show(beside.from),
+    });
+  }
 
   let anchor: string | undefined;
   const above = directoriesAbove(root, source.top ?? gitTop(root));

@@ -15,6 +15,11 @@ import { recordId } from '../state/record-id.js';
  *   relative to it, `/`-separated (`loyalty`): the planner keeps the records' files relative
  *   to `dir` with it (src/plan/applied-from.ts).
  *
+ * - `beside`: at the record's file under the directory it was applied from (its `sourceRoot`),
+ *   neither the directory given nor one above or below it (`apply teams/web` where the records
+ *   were applied from `teams/mkt`: a path typo, or a second directory sharing the store). `dir`
+ *   is that directory.
+ *
  * - `writing`: not elsewhere, but the record's own file (the controller with `--dir`), changed
  *   within a watch debounce before the pass read it, or after: what the plan read of it may
  *   be a file half written, and the manifests still to come are not removed (src/daemon/writing.ts).
@@ -31,6 +36,7 @@ export type ManifestElsewhere = NamedElsewhere | { kind: 'applied-from'; dir: st
 export type NamedElsewhere =
   | { kind: 'out-of-scope'; sandbox: string; key: string; file: string }
   | { kind: 'above'; sandbox: string; key: string; file: string; dir: string; under?: string }
+  | { kind: 'beside'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'writing'; sandbox: string; key: string; file: string };
 
 export function namesKey(m: ManifestElsewhere): m is NamedElsewhere {
@@ -75,5 +81,7 @@ export function elsewhereReason(
   const where = found.sandbox === record.sandbox ? found.file : `${found.file} (sandbox "${found.sandbox}")`;
   if (found.kind === 'out-of-scope')
     return `its manifest is now ${where}, outside ${filters}; the audience is left as it is`;
+  if (found.kind === 'beside')
+    return `its manifest ${where} is outside the directory given, in the one it was applied from; the audience is left as it is: give that directory (${found.dir}), or remove the file to delete the audience`;
   return `its manifest ${where} is above the directory given; the audience is left as it is: give the directory it was applied from (${found.dir})`;
 }

@@ -402,6 +402,7 @@ export function plan(read: LoadResult, recorded: RecordedState, options: PlanOpt
     diagnostics: options.unreadBase
       ? [...desired.diagnostics, ...unnamedInBase(options.unreadBase, desired)]
       : desired.diagnostics,
+    ...(under === undefined ? {} : { appliedBelow: under }),
   };
 }
 

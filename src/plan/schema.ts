@@ -378,5 +378,11 @@ export const Plan = z.object({
   diagnostics: z.array(PlanDiagnostic),
   /** Set by `plan --output json` from a directory: what `apply plan.json` checks before any call. */
   origin: PlanOrigin.optional(),
+  /**
+   * Only when the directory given is below the one the records were applied from: the directory
+   * given relative to that one (`loyalty` for `plan m/loyalty`), which the steps' files are
+   * relative to (applied-from.ts). An apply records that directory with them (sourceRoot).
+   */
+  appliedBelow: z.string().optional(),
 });
 export type Plan = z.infer<typeof Plan>;

@@ -53,13 +53,14 @@ function asReCreate(
   mark: AppliedSpec | undefined,
   runs: RunRecord[],
 ): AudienceRecord {
-  const { schemaVersion, sandbox, key, deletionPolicy, manifestFile } = record;
+  const { schemaVersion, sandbox, key, deletionPolicy, manifestFile, sourceRoot } = record;
   return {
     schemaVersion,
     sandbox,
     key,
     deletionPolicy,
     ...(manifestFile ? { manifestFile } : {}),
+    ...(sourceRoot ? { sourceRoot } : {}),
     ...(mark ? { applied: mark } : {}),
     runs,
   };

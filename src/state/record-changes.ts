@@ -36,6 +36,7 @@ export type RecordChanges = {
   audienceId?: string;
   deletionPolicy?: AudienceRecord['deletionPolicy'];
   manifestFile?: string;
+  sourceRoot?: string;
   applied?: AppliedSpec;
   observed?: Observed;
   /** Added as the newest run, or replaces the run with the same runId (a poll's update). */

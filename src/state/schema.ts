@@ -189,6 +189,14 @@ export const AudienceRecord = z.object({
    */
   manifestFile: z.string().optional(),
   /**
+   * The directory `manifestFile` is relative to, as read-source-root.ts names it: from the top of
+   * the git work tree (`teams/mkt`), else absolute. A plan of another directory holds the
+   * record's removal while that file still names it (read-elsewhere.ts, `beside`): applying
+   * `teams/web` to the store `teams/mkt` was applied to deleted mkt's audiences. Absent in
+   * records written before it existed, or by a plan that could not tell it.
+   */
+  sourceRoot: z.string().optional(),
+  /**
    * What audiencectl last applied (the create body or the spec after a PATCH). Without an
    * audienceId: what was applied of the audience a replace deleted, or a refresh found deleted
    * outside audiencectl, kept while the service may still hold its name, until the create is

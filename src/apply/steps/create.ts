@@ -125,7 +125,7 @@ async function postCreate(
           ...answeredOffset(pending, measuredOffset(client)),
           operationId: response.operationId,
           deletionPolicy: step.target!.deletionPolicy,
-          ...manifestFileOf(step),
+          ...manifestFileOf(step, deps),
           observed: { source: 'operation', at, body: response.operationDetails ?? {} },
         },
       });

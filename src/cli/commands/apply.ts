@@ -1,3 +1,4 @@
+import { sourceRootOf } from '../../manifest/read-source-root.js';
 import { measuredOffset, serviceShift } from '../../apply/service-time.js';
 import { skewNote } from '../../plan/clock.js';
 import { setMaxListeners } from 'node:events';
@@ -279,6 +280,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
     // A saved plan names the directory it was made from (absolute).
     const origin = input.kind === 'saved' ? input.plan.origin : undefined;
     const stepPaste = origin ? withManifestsDir(paste, origin.dir) : pasted;
+    const manifestsDir = input.kind === 'manifests' ? target : origin?.dir;
     if (input.kind === 'saved') {
       const never = savedNeverDeleteNote(input.plan, target, flags.maxDeletes);
       if (never) say(`Warning: ${never}`);
@@ -318,6 +320,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
         drain: interrupts.drain,
         refresh: flags.refresh === true,
         revision,
+        ...(manifestsDir === undefined ? {} : { sourceRoot: sourceRootOf(manifestsDir) }),
         ...(input.kind === 'saved' ? { refreshWay: savedRefreshWay(input.plan, target, paste) } : {}),
         ...(aep.bulkBatchSize === undefined ? {} : { bulkBatchSize: aep.bulkBatchSize }),
         lockTimeoutMs: flags.lockTimeout,

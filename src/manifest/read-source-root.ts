@@ -1,0 +1,57 @@
+import { existsSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+
+/** The git work tree's top holding `dir` (a `.git` file or folder in it), if any. */
+export function gitTop(dir: string): string | undefined {
+  for (let at = dir; ;) {
+    if (existsSync(path.join(at, '.git'))) return at;
+    const up = path.dirname(at);
+    if (up === at) return undefined;
+    at = up;
+  }
+}
+
+/** `dir`'s real path; resolved only, when it has none (it does not exist). */
+export function realDirectory(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return path.resolve(dir);
+  }
+}
+
+/**
+ * The directory a plan read its manifests from, as a record keeps it (`sourceRoot`): its path
+ * from the top of the git work tree holding it, `/`-separated (`.` for the top), the same in
+ * every clone (a developer's, a CI runner's, the controller's checkout); outside a git work
+ * tree, its absolute real path.
+ */
+export function sourceRootOf(dir: string): string {
+  const real = realDirectory(dir);
+  const top = gitTop(real);
+  if (top === undefined) return real;
+  return path.relative(top, real).split(path.sep).join('/') || '.';
+}
+
+/**
+ * The directory a recorded `root` names, seen from a plan whose git work tree's top is `top`:
+ * undefined for a path from a git top when the plan is in none.
+ */
+export function rootDirectory(root: string, top: string | undefined): string | undefined {
+  if (path.isAbsolute(root)) return root;
+  return top === undefined ? undefined : path.resolve(top, root);
+}
+
+/**
+ * The root of the directory `under` (`/`-separated) is below: `audiences` for `audiences/loyalty`
+ * and `loyalty`, `.` for `loyalty` and `loyalty`; undefined when `root` does not end with it.
+ */
+export function rootAbove(root: string, under: string): string | undefined {
+  if (root === under) return path.isAbsolute(root) ? undefined : '.';
+  return root.endsWith(`/${under}`) ? root.slice(0, -under.length - 1) || '/' : undefined;
+}
+
+/** The root a plan's steps' files are relative to: `root`'s, or the one `appliedBelow` is below. */
+export function stepsRoot(root: string | undefined, appliedBelow: string | undefined): string | undefined {
+  return root === undefined || appliedBelow === undefined ? root : rootAbove(root, appliedBelow);
+}
