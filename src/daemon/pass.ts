@@ -252,7 +252,7 @@ async function applyDesired(
       refreshWay: CONTROLLER_REFRESH_WAY,
       refresh,
       revision: applyRevision(revision, deps),
-      ...(revision.dir === undefined ? {} : { sourceRoot: sourceRootOf(revision.dir) }),
+      ...(revision.dir === undefined ? {} : { sourceRoot: sourceRootOf(revision.dir, revision.top) }),
       ...(settings.bulkBatchSize === undefined ? {} : { bulkBatchSize: settings.bulkBatchSize }),
       operationPoll: settings.operationPoll,
       runPoll: settings.runPoll,

@@ -203,7 +203,7 @@ export async function findManifestsElsewhere(
   // Records applied from another directory (apply teams/web, their sourceRoot teams/mkt): held
   // while their file there still names them in their sandbox (as that directory was read).
   const real = realDirectory(root);
-  const realTop = gitTop(real);
+  const realTop = source.top === undefined ? gitTop(real) : realDirectory(source.top);
   for (const record of records) {
     const beside = open(record) ? besideFile(record, real, realTop) : undefined;
     if (beside === undefined) continue;
