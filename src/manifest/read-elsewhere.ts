@@ -202,14 +202,18 @@ export async function findManifestsElsewhere(
 
   // Records applied from another directory (apply teams/web, their sourceRoot teams/mkt): held
   // while their file there still names them in their sandbox (as that directory was read).
-  const real = realDirectory(root);
-  const realTop = source.top === undefined ? gitTop(real) : realDirectory(source.top);
+  // In a git work tree, its real path (as read-source-root.ts records it); outside, as given.
+  const realTop = source.top === undefined ? gitTop(realDirectory(root)) : realDirectory(source.top);
+  const here = realTop === undefined ? root : realDirectory(root);
   for (const record of records) {
-    const beside = open(record) ? besideFile(record, real, realTop) : undefined;
+    const beside = open(record) ? besideFile(record, here, realTop) : undefined;
     if (beside === undefined) continue;
     const text = readManifestFile(record.manifestFile!, beside.file, maxBytes);
-    const [named] = await naming([text], new Set([record.key]), record.sandbox);
-    if (named?.sandbox !== record.sandbox) continue;
+    // A file may name the key in several sandboxes (one document each): the record's own holds it.
+    const named = (await naming([text], new Set([record.key]), record.sandbox)).find(
+      (m) => m.sandbox === record.sandbox,
+    );
+    if (named === undefined) continue;
     add({
       kind: 'beside',
       sandbox: named.sandbox,

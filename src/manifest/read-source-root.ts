@@ -23,14 +23,16 @@ export function realDirectory(dir: string): string {
 /**
  * The directory a plan read its manifests from, as a record keeps it (`sourceRoot`): its path
  * from the top of the git work tree holding it, `/`-separated (`.` for the top), the same in
- * every clone (a developer's, a CI runner's); outside a git work tree, its absolute real path.
+ * every clone (a developer's, a CI runner's); outside a git work tree, its absolute path.
  * `top`: the checkout the controller read (its `--path` is below it), which has no `.git` and
  * changes with every revision: the path is from it.
  */
 export function sourceRootOf(dir: string, top?: string): string {
   const real = realDirectory(dir);
   const from = top === undefined ? gitTop(real) : realDirectory(top);
-  if (from === undefined) return real;
+  // Outside one, the directory as given: a release directory swapped under a link
+  // (`current -> rel2`) is still the directory the records were applied from.
+  if (from === undefined) return path.resolve(dir);
   return path.relative(from, real).split(path.sep).join('/') || '.';
 }
 

@@ -118,6 +118,62 @@ describe('a plan of a directory beside the one the records were applied from', (
     );
   });
 
+  it('holds each sandbox a file there names the key in, not only its first document', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const both = `${manifestYaml('cc', { ...quiet, metadata: { sandbox: 'dev' } })}---\n${manifestYaml('cc', quiet)}`;
+        const repo = await repository(root, {
+          'teams/mkt/cc.yaml': both,
+          'teams/web/other.yaml': manifestYaml('other', quiet),
+        });
+        const state = path.join(root, 'state');
+        const env = emulatorEnv(emulator);
+        expect((await apply(path.join(repo, 'teams/mkt'), state, env)).code).toBe(0);
+        expect([names(emulator, 'dev'), names(emulator)]).toEqual([['Audience cc'], ['Audience cc']]);
+
+        const web = await runCli(['apply', 'teams/web', '--state', state, '--auto-approve'], {
+          cwd: repo,
+          env,
+        });
+        expect(web.code).toBe(0);
+        expect(web.stdout).toContain(held('cc', '../mkt/cc.yaml', '../mkt'));
+        expect(web.stdout).toContain(held('cc', '../mkt/cc.yaml', '../mkt').replace('prod/', 'dev/'));
+        expect(web.stdout).not.toMatch(/\/cc\s+delete/);
+        expect([names(emulator, 'dev'), names(emulator)]).toEqual([
+          ['Audience cc'],
+          ['Audience cc', 'Audience other'],
+        ]);
+      }),
+    );
+  });
+
+  it('outside a git work tree, keeps the directory as given: a release swapped under a link deletes what it removed', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        await mkdir(path.join(root, 'rel1'));
+        await mkdir(path.join(root, 'rel2'));
+        await writeFile(path.join(root, 'rel1/x.yaml'), manifestYaml('x', quiet));
+        await writeFile(path.join(root, 'rel1/y.yaml'), manifestYaml('y', quiet));
+        await writeFile(path.join(root, 'rel2/y.yaml'), manifestYaml('y', quiet));
+        await symlink('rel1', path.join(root, 'current'));
+        const state = path.join(root, 'state');
+        const env = emulatorEnv(emulator);
+        expect((await apply(path.join(root, 'current'), state, env)).code).toBe(0);
+        expect((await recordOf(state, 'x')).sourceRoot).toBe(path.join(root, 'current'));
+
+        await rm(path.join(root, 'current'));
+        await symlink('rel2', path.join(root, 'current'));
+        const swapped = await runCli(['apply', 'current', '--state', state, '--auto-approve'], {
+          cwd: root,
+          env,
+        });
+        expect(swapped.code).toBe(0);
+        expect(swapped.stdout).toMatch(/prod\/x\s+delete/);
+        expect(names(emulator)).toEqual(['Audience y']);
+      }),
+    );
+  });
+
   it('records, for a plan of a subdirectory of the one the records were applied from, that one', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
