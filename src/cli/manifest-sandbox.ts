@@ -59,6 +59,9 @@ export async function manifestSandboxOf(
  */
 export async function applyFileDefaultSandbox(command: Command): Promise<void> {
   if (command.getOptionValueSource('sandbox') === 'cli') return;
-  const fromFile = await fileDefaultSandbox(command.optsWithGlobals().config, process.env);
+  const options = command.optsWithGlobals();
+  // With --emulator the configuration file is not read (refuseInvalidConfigFile), nor this key.
+  if (options.emulator === true) return;
+  const fromFile = await fileDefaultSandbox(options.config, process.env);
   if (fromFile !== undefined) command.setOptionValueWithSource('sandbox', fromFile, 'config');
 }

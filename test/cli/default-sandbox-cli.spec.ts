@@ -101,6 +101,21 @@ describe('defaultSandbox of the configuration file', () => {
     });
   });
 
+  it('apply --emulator reads no configuration file, its defaultSandbox neither (review 27b, L2)', async () => {
+    await withTempDir(async (dir) => {
+      await writeFiles(dir, { 'm/x.yaml': manifestYaml('ds-test', NO_RUN), 'cfg.yaml': DEV_CONFIG });
+      const state = path.join(dir, 's');
+      await ensureDirStore(state);
+      const result = await runCliInProcess(
+        ['apply', 'm', '--emulator', '--state', state, '--config', 'cfg.yaml', '--auto-approve'],
+        { cwd: dir, env: BARE },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      expect(creates(result.stdout)).toEqual(['prod/ds-test']);
+      expect(await listRecordIds(state)).toEqual([['prod', 'ds-test']]);
+    });
+  });
+
   it('a store applied to prod, planned with defaultSandbox dev, is a blocked move: no delete, no create', async () => {
     await withEmulator({}, async (emulator) => {
       await withTempDir(async (dir) => {
