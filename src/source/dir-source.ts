@@ -22,9 +22,9 @@ function toPosix(relative: string): string {
  * cannot be listed was met (the tree is then not all seen: hints are not trusted, and the
  * controller reads everything, which names such a folder and holds every deletion).
  */
-async function listFiles(root: string, under = ''): Promise<{ files: string[]; symlinks: boolean }> {
+async function listFiles(root: string, under = ''): Promise<{ files: string[]; incomplete: boolean }> {
   const files: string[] = [];
-  let symlinks = false;
+  let incomplete = false;
   const pending = [under];
   while (pending.length > 0) {
     const folder = pending.pop()!;
@@ -34,18 +34,18 @@ async function listFiles(root: string, under = ''): Promise<{ files: string[]; s
     } catch (error) {
       // The folder asked for is the caller's to report; one below it, a doubt.
       if (folder === under) throw error;
-      symlinks = true;
+      incomplete = true;
       continue;
     }
     for (const entry of entries) {
       const relative = toPosix(path.join(folder, entry.name));
       if (isIgnoredPath(relative)) continue;
-      if (entry.isSymbolicLink()) symlinks = true;
+      if (entry.isSymbolicLink()) incomplete = true;
       if (entry.isDirectory()) pending.push(relative);
       else if (entry.isFile()) files.push(relative);
     }
   }
-  return { files, symlinks };
+  return { files, incomplete };
 }
 
 /** A file deleted between listing and reading is part of the next burst: undefined. */
@@ -104,9 +104,9 @@ export class DirectorySource implements Source {
     const changed = revision !== this.#last;
     // Exact only against a trusted previous scan: a symlinked file is in no digest, and
     // after a watcher error the controller is to read everything once.
-    if (changed) this.#history.add(revision, this.#trusted && !scan.symlinks ? scan.changed : undefined);
+    if (changed) this.#history.add(revision, this.#trusted && !scan.incomplete ? scan.changed : undefined);
     this.#digests = scan.digests;
-    this.#trusted = !scan.symlinks;
+    this.#trusted = !scan.incomplete;
     this.#last = revision;
     return { revision, dir: this.#dir, changed };
   }
@@ -122,8 +122,8 @@ export class DirectorySource implements Source {
 
   async #scanAll(
     signal: AbortSignal | undefined,
-  ): Promise<{ digests: Digests; changed: Set<string>; symlinks: boolean }> {
-    const { files, symlinks } = await listFiles(this.#dir);
+  ): Promise<{ digests: Digests; changed: Set<string>; incomplete: boolean }> {
+    const { files, incomplete } = await listFiles(this.#dir);
     const digests: Digests = new Map();
     for (const file of files) {
       if (signal?.aborted) throw new SourceSyncError('SOURCE_ABORTED', 'directory scan was cancelled');
@@ -134,14 +134,14 @@ export class DirectorySource implements Source {
     const changed = new Set<string>();
     for (const [file, digest] of digests) if (before.get(file) !== digest) changed.add(file);
     for (const file of before.keys()) if (!digests.has(file)) changed.add(file);
-    return { digests, changed, symlinks };
+    return { digests, changed, incomplete };
   }
 
   /** Looks at the hinted paths only; undefined when a symlink turns up (then everything is scanned). */
   async #scanHints(
     current: Digests,
     signal: AbortSignal | undefined,
-  ): Promise<{ digests: Digests; changed: Set<string>; symlinks: boolean } | undefined> {
+  ): Promise<{ digests: Digests; changed: Set<string>; incomplete: boolean } | undefined> {
     const digests = new Map(current);
     const changed = new Set<string>();
     const affected = new Set<string>();
@@ -154,7 +154,7 @@ export class DirectorySource implements Source {
       if (info?.isSymbolicLink()) return undefined;
       if (!info?.isDirectory()) continue;
       const listed = await listFiles(this.#dir, hint).catch(() => undefined);
-      if (listed === undefined || listed.symlinks) return undefined;
+      if (listed === undefined || listed.incomplete) return undefined;
       for (const file of listed.files) affected.add(file);
     }
     for (const file of affected) {
@@ -167,7 +167,7 @@ export class DirectorySource implements Source {
       if (digest === undefined) digests.delete(file);
       else digests.set(file, digest);
     }
-    return { digests, changed, symlinks: false };
+    return { digests, changed, incomplete: false };
   }
 }
 
