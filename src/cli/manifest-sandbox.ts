@@ -52,10 +52,11 @@ export async function manifestSandboxOf(
 }
 
 /**
- * The preAction hook of the commands that read manifests (source-options.ts): their
- * `--sandbox` (AEP_SANDBOX, default `prod`) gives way to the configuration file's
- * `defaultSandbox` unless typed, so that every reader of the flags (loaders, the saved
- * plan's origin, the controller) sees the one resolution of manifestSandboxOf.
+ * The preAction hook of the commands that read manifests (source-options.ts) and of the
+ * state commands given a key (state.ts): their `--sandbox` (AEP_SANDBOX, default `prod`)
+ * gives way to the configuration file's `defaultSandbox` unless typed, so that every reader
+ * of the flags (loaders, the saved plan's origin, the controller, the key's record) sees the
+ * one resolution of manifestSandboxOf.
  */
 export async function applyFileDefaultSandbox(command: Command): Promise<void> {
   if (command.getOptionValueSource('sandbox') === 'cli') return;

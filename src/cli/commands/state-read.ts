@@ -29,11 +29,15 @@ export function out(text: string): void {
   process.stdout.write(`${escapeText(text, { keepLineBreaks: true })}\n`);
 }
 
-/** `--sandbox`, else AEP_SANDBOX, else `prod`; `undefined` only when asked for what was given. */
+/**
+ * `--sandbox` (the configuration file's `defaultSandbox` when not typed: the command's hook,
+ * state.ts), else AEP_SANDBOX; `undefined` when none names one.
+ */
 export function explicitSandbox(options: SandboxOptions): string | undefined {
   return options.sandbox ?? (process.env.AEP_SANDBOX || undefined);
 }
 
+/** explicitSandbox, else `prod`. */
 export function sandboxOf(options: SandboxOptions): string {
   return explicitSandbox(options) ?? 'prod';
 }

@@ -5,6 +5,7 @@ import { discoverCommand } from './state-discover.js';
 import { UsageError } from '../../errors.js';
 import { checkedOption, durationOption } from '../typed-options.js';
 import { checkSandboxName } from '../sandbox-option.js';
+import { applyFileDefaultSandbox } from '../manifest-sandbox.js';
 import type { ConnectFlags } from '../connect.js';
 import { list, show, type SandboxOptions } from './state-read.js';
 import { forget, importCommand, type LockingOptions } from './state-repair.js';
@@ -29,6 +30,18 @@ function withStateConfig(command: Command): Command {
 
 function withSandbox(command: Command, help: string): Command {
   return command.addOption(checkedOption('--sandbox <name>', help, checkSandboxName));
+}
+
+/** The sandbox of a key unless --sandbox is given: as for manifests, the file's defaultSandbox wins over AEP_SANDBOX. */
+const OF_KEY = "sandbox (default: the configuration file's defaultSandbox, else AEP_SANDBOX, else prod)";
+
+/**
+ * `--sandbox` of a command given a key, resolved as the commands that read manifests
+ * resolve it (manifest-sandbox.ts): unless typed, the configuration file's `defaultSandbox`,
+ * then AEP_SANDBOX (read by the command), then `prod`.
+ */
+function withKeySandbox(command: Command, help = OF_KEY): Command {
+  return withSandbox(command, help).hook('preAction', applyFileDefaultSandbox);
 }
 
 function withLockTimeout(command: Command): Command {
@@ -73,7 +86,10 @@ export function stateCommand(_setExit: (code: number) => void): Command {
 
   withStateConfig(
     withState(
-      withSandbox(state.command('show <key>'), 'sandbox of the key (default: AEP_SANDBOX, or the only one)'),
+      withKeySandbox(
+        state.command('show <key>'),
+        "sandbox of the key (default: the configuration file's defaultSandbox, else AEP_SANDBOX, else the only one)",
+      ),
     ),
   )
     .description('Print the record of one audience as JSON')
@@ -147,11 +163,7 @@ export function stateCommand(_setExit: (code: number) => void): Command {
       },
     );
 
-  withStateConfig(
-    withLockTimeout(
-      withState(withSandbox(state.command('forget <key>'), 'sandbox (default: AEP_SANDBOX or prod)')),
-    ),
-  )
+  withStateConfig(withLockTimeout(withState(withKeySandbox(state.command('forget <key>')))))
     .description('Remove a record without touching the remote audience')
     .addHelpText(
       'after',
@@ -161,9 +173,7 @@ export function stateCommand(_setExit: (code: number) => void): Command {
       forget(key, { ...options, paste: pasteFlagsOf(invoked) }),
     );
 
-  const settleRun = withLockTimeout(
-    withState(withSandbox(state.command('settle-run <key>'), 'sandbox (default: AEP_SANDBOX or prod)')),
-  )
+  const settleRun = withLockTimeout(withState(withKeySandbox(state.command('settle-run <key>'))))
     .description(
       'Settle a run intent the runs list cannot (the step says "cannot tell whether the run request started a run"), once you have looked at the audience\'s runs in AEP',
     )
