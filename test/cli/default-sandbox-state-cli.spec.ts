@@ -1,8 +1,9 @@
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
-import { manifestYaml } from '../helpers/manifests.js';
+import { manifestObject, manifestYaml } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { listRecordIds } from '../../src/state/read.js';
 
@@ -46,7 +47,7 @@ async function twinStore(
   });
 }
 
-describe('defaultSandbox of the configuration file, for the state commands given a key', () => {
+describe('defaultSandbox of the configuration file, for the state commands', () => {
   it('state show and forget take the sandbox of the key from the file, over AEP_SANDBOX', async () => {
     await twinStore(async (dir, state) => {
       const cli = (env: Record<string, string | undefined>, ...args: string[]) =>
@@ -83,6 +84,32 @@ describe('defaultSandbox of the configuration file, for the state commands given
       expect(settled.stderr).toContain('dev/twin');
       expect(settled.stderr).not.toContain('prod');
       expect(settled.code).toBe(1);
+    });
+  });
+
+  it('state import --discover looks in the sandbox of the file, as AEP_SANDBOX has it look in its own', async () => {
+    await withEmulator({}, async (emulator) => {
+      await withTempDir(async (dir) => {
+        await writeFiles(dir, {
+          'm/a.yaml': manifestYaml('ds-a', NO_RUN),
+          'm/b.yaml': manifestYaml('ds-b', { ...NO_RUN, metadata: { sandbox: 'prod' } }),
+          'cfg.yaml': DEV_CONFIG,
+        });
+        const a = await emulator.createAudience(manifestObject('ds-a').spec, { sandbox: 'dev' });
+        await emulator.createAudience(manifestObject('ds-b').spec, { sandbox: 'prod' });
+        const state = path.join(dir, 's');
+        await mkdir(state);
+        const discovered = await runCli(
+          ['state', 'import', '--discover', 'm', '--config', 'cfg.yaml', '--state', state],
+          { cwd: dir, env: emulatorEnv(emulator) },
+        );
+        expect(discovered.code, discovered.stderr).toBe(0);
+        expect(discovered.stdout).toMatch(new RegExp(`^dev/ds-a\\s+matched\\s+${a}`, 'm'));
+        expect(discovered.stdout).toContain(
+          `Not looked at (this discover looks in sandbox "dev" only, from --sandbox, the configuration file's defaultSandbox or AEP_SANDBOX): 1 manifest of sandbox "prod" without a record: audiencectl state import --discover m --sandbox prod --state ${state} --config cfg.yaml.`,
+        );
+        expect(await listRecordIds(state)).toEqual([['dev', 'ds-a']]);
+      });
     });
   });
 });

@@ -38,7 +38,7 @@ describe('state import --discover names the commands for the sandboxes it did no
         const next = `audiencectl state import --discover '${dir}' --sandbox dev --state ${state}`;
         expect(prod.stdout).toBe(
           'Every manifest of sandbox "prod" already has a record: nothing to discover there.\n' +
-            `Not looked at (this discover looks in sandbox "prod" only, from --sandbox or AEP_SANDBOX): 1 manifest of sandbox "dev" without a record: ${next}.\n`,
+            `Not looked at (this discover looks in sandbox "prod" only, from --sandbox, the configuration file's defaultSandbox or AEP_SANDBOX): 1 manifest of sandbox "dev" without a record: ${next}.\n`,
         );
         expect((await readState(state)).audiences).toEqual([]);
 

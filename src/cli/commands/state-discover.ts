@@ -12,6 +12,7 @@ import { importRevision } from '../import-revision.js';
 import { requireStateStore } from '../../state/presence.js';
 import type { StateStore } from '../../state/store.js';
 import { withLock } from './state-repair.js';
+import { explicitSandbox } from './state-read.js';
 import { stateLocationOf, type StateFlags } from '../state-options.js';
 import {
   NO_PASTE_FLAGS,
@@ -59,7 +60,7 @@ function waitingNote(waiting: number, dir: string, paste: PasteFlags | undefined
 
 /**
  * The manifests of sandboxes other than `sandbox` without a record, which a discover of
- * `sandbox` (--sandbox or AEP_SANDBOX) does not look at: the command that does, per sandbox.
+ * `sandbox` (explicitSandbox) does not look at: the command that does, per sandbox.
  */
 function otherSandboxesNote(
   desired: LoadResult,
@@ -81,7 +82,7 @@ function otherSandboxesNote(
       ([name, count]) =>
         `${count} manifest${count === 1 ? '' : 's'} of sandbox "${name}" without a record: audiencectl state import --discover ${shellQuote(dir)} --sandbox ${name}${pastedFlags(paste, 'state')}`,
     );
-  return `Not looked at (this discover looks in sandbox "${sandbox}" only, from --sandbox or AEP_SANDBOX): ${each.join('; ')}.`;
+  return `Not looked at (this discover looks in sandbox "${sandbox}" only, from --sandbox, the configuration file's defaultSandbox or AEP_SANDBOX): ${each.join('; ')}.`;
 }
 
 /**
@@ -91,7 +92,8 @@ function otherSandboxesNote(
  */
 export async function discoverCommand(dir: string, options: DiscoverOptions): Promise<void> {
   const say = (text: string) => process.stdout.write(`${escapeText(text)}\n`);
-  const sandbox = options.sandbox ?? (process.env.AEP_SANDBOX || undefined);
+  // As a key's sandbox: --sandbox, else the file's defaultSandbox (state.ts), else AEP_SANDBOX.
+  const sandbox = explicitSandbox(options);
   // The configuration's reader (the yaml library) and the client: `state list` and `show` never load them.
   const { resolveTarget, warnOnStderr } = await import('../connect.js');
   const target = resolveTarget(options, warnOnStderr);

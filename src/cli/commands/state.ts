@@ -36,9 +36,9 @@ function withSandbox(command: Command, help: string): Command {
 const OF_KEY = "sandbox (default: the configuration file's defaultSandbox, else AEP_SANDBOX, else prod)";
 
 /**
- * `--sandbox` of a command given a key, resolved as the commands that read manifests
- * resolve it (manifest-sandbox.ts): unless typed, the configuration file's `defaultSandbox`,
- * then AEP_SANDBOX (read by the command), then `prod`.
+ * `--sandbox` of a command given a key (or `import --discover`'s filter), resolved as the
+ * commands that read manifests resolve it (manifest-sandbox.ts): unless typed, the
+ * configuration file's `defaultSandbox`, then AEP_SANDBOX (read by the command), then `prod`.
  */
 function withKeySandbox(command: Command, help = OF_KEY): Command {
   return withSandbox(command, help).hook('preAction', applyFileDefaultSandbox);
@@ -102,7 +102,12 @@ export function stateCommand(_setExit: (code: number) => void): Command {
     );
 
   withLockTimeout(
-    withState(withSandbox(state.command('import [key] [dir]'), 'sandbox (default: AEP_SANDBOX or prod)')),
+    withState(
+      withKeySandbox(
+        state.command('import [key] [dir]'),
+        "sandbox of manifests that name none (default: the configuration file's defaultSandbox, else AEP_SANDBOX, else prod); with --discover also the only sandbox looked in (none given: every sandbox)",
+      ),
+    ),
   )
     .description(
       'Record an existing remote audience for a key (repairs "exists remotely, id unknown"); dir: the manifests (default .). With --discover: every manifest without a record, found by name',
