@@ -38,12 +38,25 @@ export async function stateStoreExists(location: StateLocation): Promise<boolean
   return true;
 }
 
-/** Writers refuse a store that does not exist, and say how to create it. */
-export async function requireStateStore(location: StateLocation, paste?: PasteFlags): Promise<void> {
+/** `state: in <file>` when `from` (locateState's) is a configuration file's `state:`, escaped. */
+function stateInFile(from: string | undefined): string | undefined {
+  return from?.startsWith('state: in ') === true ? escapeText(from) : undefined;
+}
+
+/**
+ * Writers refuse a store that does not exist, and say how to create it; `from` is where the
+ * location came from (locateState), named as plan's warning names it (missingStoreWarning).
+ */
+export async function requireStateStore(
+  location: StateLocation,
+  paste?: PasteFlags,
+  from?: string,
+): Promise<void> {
   if (location.kind !== 'dir' || (await stateStoreExists(location))) return;
+  const inFile = stateInFile(from);
   throw new UsageError(
     'STATE_NOT_FOUND',
-    `no state store at ${location.dir} (--state or AUDIENCECTL_STATE): if it is new, create it with \`${initCommandFor(location.dir, paste)}\`; otherwise fix the location`,
+    `no state store at ${location.dir} (${inFile ?? '--state or AUDIENCECTL_STATE'}): if it is new, create it with \`${initCommandFor(location.dir, paste)}\`; otherwise fix ${inFile ?? 'the location'}`,
   );
 }
 
@@ -53,7 +66,7 @@ export async function requireStateStore(location: StateLocation, paste?: PasteFl
  * named, any other is set with --state or AUDIENCECTL_STATE.
  */
 export function missingStoreWarning(dir: string, paste?: PasteFlags, from?: string): string {
-  const inFile = from?.startsWith('state: in ') === true ? escapeText(from) : undefined;
+  const inFile = stateInFile(from);
   return [
     `WARNING: no state store at ${escapeText(dir)} (${inFile ?? '--state or AUDIENCECTL_STATE'}).`,
     'WARNING: planning as if nothing was ever applied: every manifest shows as a create.',

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { withTempDir } from '../helpers/cli.js';
+import { runCli, withTempDir } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
@@ -96,4 +96,36 @@ describe('an invalid configuration file is refused by every command given it', (
       ]);
     });
   });
+
+  it.each([
+    [['apply', 'aud', '--config', 'with-state.yaml', '--auto-approve']],
+    [['state', 'import', '--discover', 'aud', '--config', 'with-state.yaml']],
+  ])(
+    "%j: the no-store error names the configuration's state: when the location came from it, as plan's warning does",
+    async (args) => {
+      await withTempDir(async (dir) => {
+        await repo(dir);
+        await writeFile(path.join(dir, 'with-state.yaml'), 'state: nx\n');
+        // Credentials that are never used: the store is looked for before anything is asked of AEP.
+        const result = await runCli(args, {
+          cwd: dir,
+          env: {
+            AEP_CLIENT_ID: 'unused-client',
+            AEP_CLIENT_SECRET: 'unused-secret',
+            AEP_ORG_ID: 'UNUSED@AdobeOrg',
+            AEP_BASE_URL: 'http://127.0.0.1:9/ais',
+            AEP_IMS_URL: 'http://127.0.0.1:9/ims',
+            AUDIENCECTL_STATE: undefined,
+            AUDIENCECTL_STATE_DIR: undefined,
+          },
+        });
+        const store = path.join(dir, 'nx');
+        expect(result).toEqual({
+          code: 1,
+          stdout: '',
+          stderr: `Error: no state store at ${store} (state: in with-state.yaml): if it is new, create it with \`audiencectl init --state ${store} --config with-state.yaml\`; otherwise fix state: in with-state.yaml\n`,
+        });
+      });
+    },
+  );
 });

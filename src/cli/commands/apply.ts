@@ -36,7 +36,7 @@ import { durationOption } from '../typed-options.js';
 import { DEFAULT_SANDBOX } from '../sandbox-option.js';
 import { renderPlan } from './plan.js';
 import { applyRevision } from '../apply-revision.js';
-import { openStoreFor, stateLocationOf } from '../state-options.js';
+import { locateState, openStoreFor } from '../state-options.js';
 import { requireStateStore } from '../../state/presence.js';
 import { escapeText } from '../../text/safe-text.js';
 import { shellQuote } from '../../text/shell-quote.js';
@@ -245,7 +245,8 @@ export function applyCommand(setExit: (code: number) => void): Command {
     const aep = resolveTarget(flags, (warning) => say(`Warning: ${warning}`));
     // The commands its messages print carry the --state and --config given here.
     const paste = pasteFlagsOf(invoked);
-    await requireStateStore(await stateLocationOf(flags), paste);
+    const { location: stateLocation, from: stateFrom } = await locateState(flags);
+    await requireStateStore(stateLocation, paste, stateFrom);
     const found = await stat(target).catch(() => undefined);
     if (!found && target.endsWith('.json'))
       throw new UsageError(

@@ -13,7 +13,7 @@ import { requireStateStore } from '../../state/presence.js';
 import type { StateStore } from '../../state/store.js';
 import { withLock } from './state-repair.js';
 import { explicitSandbox } from './state-read.js';
-import { stateLocationOf, type StateFlags } from '../state-options.js';
+import { locateState, type StateFlags } from '../state-options.js';
 import {
   NO_PASTE_FLAGS,
   stateImportCommand,
@@ -97,7 +97,8 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
   // The configuration's reader (the yaml library) and the client: `state list` and `show` never load them.
   const { resolveTarget, warnOnStderr } = await import('../connect.js');
   const target = resolveTarget(options, warnOnStderr);
-  await requireStateStore(await stateLocationOf(options), options.paste);
+  const located = await locateState(options);
+  await requireStateStore(located.location, options.paste, located.from);
   const desired = await loadDesired(dir, { sandbox: await manifestSandboxOf(options) });
   const warn = (text: string) => process.stderr.write(`Warning: ${escapeText(text)}\n`);
   const revision = options.dryRun ? undefined : await importRevision(dir, warn);
