@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { readRegularTextSync } from '../files/read-regular.js';
+import { escapeText, quoted } from '../text/safe-text.js';
 import { DEFAULT_SANDBOX } from './sandbox-option.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -64,5 +65,14 @@ export async function applyFileDefaultSandbox(command: Command): Promise<void> {
   // With --emulator the configuration file is not read (refuseInvalidConfigFile), nor this key.
   if (options.emulator === true) return;
   const fromFile = await fileDefaultSandbox(options.config, process.env);
-  if (fromFile !== undefined) command.setOptionValueWithSource('sandbox', fromFile, 'config');
+  if (fromFile === undefined) return;
+  command.setOptionValueWithSource('sandbox', fromFile, 'config');
+  const fromEnv = process.env.AEP_SANDBOX;
+  if (fromEnv && fromEnv !== fromFile) {
+    // Earlier releases used AEP_SANDBOX here: the change of sandbox is said, once per command.
+    const file = configFileOf(options.config, process.env) ?? '';
+    process.stderr.write(
+      `Warning: the defaultSandbox ${quoted(fromFile)} of the configuration file ${escapeText(file)} is used, not AEP_SANDBOX ${quoted(fromEnv)} (the file wins over the environment)\n`,
+    );
+  }
 }

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -206,6 +207,52 @@ describe('defaultSandbox of the configuration file', () => {
       });
       expect([result.code, result.stderr]).toEqual([0, '']);
       expect(creates(result.stdout)).toEqual(['dev/silver']);
+    });
+  });
+
+  it('the file and AEP_SANDBOX naming two sandboxes: one warning line on stderr, saying which is used', async () => {
+    await withTempDir(async (dir) => {
+      await writeFiles(dir, { 'm/x.yaml': manifestYaml('ds-test', NO_RUN), 'cfg.yaml': DEV_CONFIG });
+      await mkdir(path.join(dir, 's'));
+      const cli = (env: Record<string, string | undefined>, ...args: string[]) =>
+        runCli(args, { cwd: dir, env: { ...BARE, ...env } });
+      const warning =
+        'Warning: the defaultSandbox "dev" of the configuration file cfg.yaml is used, not AEP_SANDBOX "prod" (the file wins over the environment)\n';
+
+      const plan = await cli({ AEP_SANDBOX: 'prod' }, 'plan', 'm', '--state', 's', '--config', 'cfg.yaml');
+      expect([plan.code, plan.stderr]).toEqual([0, warning]);
+      expect(creates(plan.stdout)).toEqual(['dev/ds-test']);
+      const byVariable = await cli({ AEP_SANDBOX: 'prod', AUDIENCECTL_CONFIG: 'cfg.yaml' }, 'validate', 'm');
+      expect([byVariable.code, byVariable.stderr]).toEqual([0, warning]);
+      const show = await cli(
+        { AEP_SANDBOX: 'prod' },
+        'state',
+        'show',
+        'ds-test',
+        '--state',
+        's',
+        '--config',
+        'cfg.yaml',
+      );
+      expect(show.stderr).toBe(`${warning}Error: no record for dev/ds-test in ${path.join(dir, 's')}\n`);
+
+      // Nothing to say: --sandbox typed (neither is used), the same sandbox, or only one of them.
+      const typed = await cli(
+        { AEP_SANDBOX: 'prod' },
+        'plan',
+        'm',
+        '--state',
+        's',
+        '--config',
+        'cfg.yaml',
+        '--sandbox',
+        'qa',
+      );
+      expect([typed.code, typed.stderr]).toEqual([0, '']);
+      const same = await cli({ AEP_SANDBOX: 'dev' }, 'plan', 'm', '--state', 's', '--config', 'cfg.yaml');
+      expect([same.code, same.stderr]).toEqual([0, '']);
+      const fileOnly = await cli({}, 'plan', 'm', '--state', 's', '--config', 'cfg.yaml');
+      expect([fileOnly.code, fileOnly.stderr]).toEqual([0, '']);
     });
   });
 });
