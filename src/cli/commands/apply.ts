@@ -33,7 +33,7 @@ import {
   type SourceFlags,
 } from '../source-options.js';
 import { durationOption } from '../typed-options.js';
-import { DEFAULT_SANDBOX } from '../sandbox-option.js';
+import { manifestSandboxOf } from '../manifest-sandbox.js';
 import { renderPlan } from './plan.js';
 import { applyRevision } from '../apply-revision.js';
 import { locateState, openStoreFor } from '../state-options.js';
@@ -68,14 +68,16 @@ type Flags = SourceFlags &
  * run budget. A printed way on that left them out (only the scope, once) planned the
  * deletions a plan made with --max-deletes 0 held, and `apply --auto-approve` sent them
  * (review 21, H1). --refresh is the caller's: its view is the one to make again.
+ * `pastedSandbox`: where the printed command, pasted, places manifests that name none without
+ * `--sandbox` (pastedSandboxOf); the plan's sandbox is named unless it is that one.
  */
-function plannedWithFlags(origin: PlanOrigin): string {
+function plannedWithFlags(origin: PlanOrigin, pastedSandbox: string | undefined): string {
   const { options } = origin;
   const budget = options.runBudget ?? DEFAULT_RUN_BUDGET;
   return [
     ...(origin.include ?? []).map((glob) => ` --include ${shellQuote(glob)}`),
     ...(origin.exclude ?? []).map((glob) => ` --exclude ${shellQuote(glob)}`),
-    ...(origin.sandbox === DEFAULT_SANDBOX ? [] : [` --sandbox ${shellQuote(origin.sandbox)}`]),
+    ...(origin.sandbox === pastedSandbox ? [] : [` --sandbox ${shellQuote(origin.sandbox)}`]),
     ...(origin.maxFileBytes ? [` --max-file-bytes ${origin.maxFileBytes}`] : []),
     ...(options.maxDeletes === undefined ? [] : [` --max-deletes ${options.maxDeletes}`]),
     ...(options.allowMassDelete ? [' --allow-mass-delete'] : []),
@@ -92,13 +94,30 @@ function plannedWithFlags(origin: PlanOrigin): string {
   ].join('');
 }
 
+/**
+ * The sandbox a command printed by this apply, pasted into the same shell, places manifests
+ * that name none in without `--sandbox`: it reads the configuration file this one was given
+ * (`--config`, carried; AUDIENCECTL_CONFIG, inherited) and AEP_SANDBOX. Unknown (undefined)
+ * with --emulator: the printed apply reads no file, the printed plan does.
+ */
+async function pastedSandboxOf(flags: Flags): Promise<string | undefined> {
+  if (flags.emulator) return undefined;
+  return manifestSandboxOf({ config: flags.config });
+}
+
 /** The way to a refresh from a saved plan, which is applied as planned (its view kept). */
-function savedRefreshWay(plan: Plan, file: string, paste: PasteFlags): string {
+function savedRefreshWay(
+  plan: Plan,
+  file: string,
+  paste: PasteFlags,
+  pastedSandbox: string | undefined,
+): string {
   const origin = originOf(plan, file);
   const dir = shellQuote(origin.dir);
   const out = shellQuote(file);
+  const planned = plannedWithFlags(origin, pastedSandbox);
   const [planFlags, applyFlags] = [pastedFlags(paste, 'plan'), pastedFlags(paste, 'apply')];
-  return `plan again with --refresh and apply that plan (\`audiencectl plan ${dir}${plannedWithFlags(origin)} --refresh --output json --out ${out}${planFlags}\`, then \`audiencectl apply ${out}${applyFlags}\`), or run \`audiencectl apply ${dir}${plannedWithFlags(origin)} --refresh${applyFlags}\``;
+  return `plan again with --refresh and apply that plan (\`audiencectl plan ${dir}${planned} --refresh --output json --out ${out}${planFlags}\`, then \`audiencectl apply ${out}${applyFlags}\`), or run \`audiencectl apply ${dir}${planned} --refresh${applyFlags}\``;
 }
 
 /** The flags of `plan` typed on apply's command line (not their defaults, not the environment's). */
@@ -126,12 +145,17 @@ function givenPlanFlags(flags: Flags, invoked: Command): GivenPlanFlags {
  * After an interrupted `apply plan.json`: the file is stale (the apply wrote the state), so the
  * way on is a new plan of the same directory and scope, applied; it picks up where this one stopped.
  */
-function savedStoppedWay(plan: Plan, file: string, paste: PasteFlags): string {
+function savedStoppedWay(
+  plan: Plan,
+  file: string,
+  paste: PasteFlags,
+  pastedSandbox: string | undefined,
+): string {
   const origin = originOf(plan, file);
   const refresh = origin.options.refresh ? ' --refresh' : '';
   const out = shellQuote(file);
   const [planFlags, applyFlags] = [pastedFlags(paste, 'plan'), pastedFlags(paste, 'apply')];
-  return `${file} cannot be applied again (the state moved on): plan again with the options it was made with (\`audiencectl plan ${shellQuote(origin.dir)}${plannedWithFlags(origin)}${refresh} --output json --out ${out}${planFlags}\`) and apply that plan (\`audiencectl apply ${out}${applyFlags}\`), which picks up where this one stopped`;
+  return `${file} cannot be applied again (the state moved on): plan again with the options it was made with (\`audiencectl plan ${shellQuote(origin.dir)}${plannedWithFlags(origin, pastedSandbox)}${refresh} --output json --out ${out}${planFlags}\`) and apply that plan (\`audiencectl apply ${out}${applyFlags}\`), which picks up where this one stopped`;
 }
 
 /** A saved plan, and the manifests read again from where it was made (checked under the lock). */
@@ -280,6 +304,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
         };
     // A saved plan names the directory it was made from (absolute).
     const origin = input.kind === 'saved' ? input.plan.origin : undefined;
+    const pastedSandbox = input.kind === 'saved' ? await pastedSandboxOf(flags) : undefined;
     const stepPaste = origin ? withManifestsDir(paste, origin.dir) : pasted;
     const manifestsDir = input.kind === 'manifests' ? target : origin?.dir;
     if (input.kind === 'saved') {
@@ -308,7 +333,8 @@ export function applyCommand(setExit: (code: number) => void): Command {
     const reportEnd = (report: ApplyReport, why?: string) => {
       write(`\n${summary(report)}\n`);
       if (!report.stopped) return;
-      const way = input.kind === 'saved' ? savedStoppedWay(input.plan, target, paste) : undefined;
+      const way =
+        input.kind === 'saved' ? savedStoppedWay(input.plan, target, paste, pastedSandbox) : undefined;
       write(`${stoppedNote(report, way, why)}\n`);
     };
     try {
@@ -322,7 +348,9 @@ export function applyCommand(setExit: (code: number) => void): Command {
         refresh: flags.refresh === true,
         revision,
         ...(manifestsDir === undefined ? {} : { sourceRoot: sourceRootOf(manifestsDir) }),
-        ...(input.kind === 'saved' ? { refreshWay: savedRefreshWay(input.plan, target, paste) } : {}),
+        ...(input.kind === 'saved'
+          ? { refreshWay: savedRefreshWay(input.plan, target, paste, pastedSandbox) }
+          : {}),
         ...(aep.bulkBatchSize === undefined ? {} : { bulkBatchSize: aep.bulkBatchSize }),
         lockTimeoutMs: flags.lockTimeout,
         lockCommand: 'audiencectl apply',
