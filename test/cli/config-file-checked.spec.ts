@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, withTempDir } from '../helpers/cli.js';
@@ -124,6 +124,30 @@ describe('an invalid configuration file is refused by every command given it', (
           code: 1,
           stdout: '',
           stderr: `Error: no state store at ${store} (state: in with-state.yaml): if it is new, create it with \`audiencectl init --state ${store} --config with-state.yaml\`; otherwise fix state: in with-state.yaml\n`,
+        });
+      });
+    },
+  );
+
+  it.each([[['validate', 'aud']], [['plan', 'aud', '--state', 'st']], [['state', 'list', '--state', 'st']]])(
+    '%j with an AUDIENCECTL_CONFIG it may not read: one line naming the file, exit 1, as every command',
+    async (args) => {
+      await withTempDir(async (dir) => {
+        await repo(dir);
+        await writeFile(path.join(dir, 'locked.yaml'), 'defaultSandbox: dev\n');
+        await chmod(path.join(dir, 'locked.yaml'), 0o000);
+        await chmod(dir, 0o755);
+        // Root reads any file: the command runs as nobody then (CI runs as root).
+        const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+        const result = await runCli(args, {
+          cwd: dir,
+          env: { ...NO_CREDENTIALS, AUDIENCECTL_CONFIG: 'locked.yaml' },
+          ...as,
+        });
+        expect(result).toEqual({
+          code: 1,
+          stdout: '',
+          stderr: 'Error: Cannot read the configuration file locked.yaml (EACCES).\n',
         });
       });
     },
