@@ -1,4 +1,4 @@
-import { stepsRoot } from '../manifest/read-source-root.js';
+import { stepsRoot } from '../manifest/source-root.js';
 import { setMaxListeners } from 'node:events';
 import type { LoadResult } from '../manifest/load.js';
 import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
@@ -131,6 +131,11 @@ function watchLockLoss(
   };
 }
 
+/** An apply's plan options: its records get the directory the manifests are read from. */
+function rootedOptions(options: PlanOptions, flow: ApplyFlow): PlanOptions {
+  return flow.sourceRoot === undefined ? options : { ...options, sourceRoot: flow.sourceRoot };
+}
+
 /**
  * Refuses, before any call, a plan that would undo what was applied from a commit this
  * checkout does not contain: a saved plan's steps as they are, the manifests' as planned
@@ -159,7 +164,8 @@ async function checkBeforeCalls(
   }
   if (order.concerns(recorded)) {
     const first = await planHoldingElsewhere(
-      (elsewhere) => makePlan(input.desired, recorded, { ...input.planOptions, elsewhere }),
+      (elsewhere) =>
+        makePlan(input.desired, recorded, { ...rootedOptions(input.planOptions, flow), elsewhere }),
       recorded,
       input.lookElsewhere,
     );
@@ -212,7 +218,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
       signal: flow.signal,
       now: flow.clock.now(),
     });
-    const options = { ...input.planOptions, ...live };
+    const options = { ...rootedOptions(input.planOptions, flow), ...live };
     plan = await planHoldingElsewhere(
       (elsewhere) =>
         planWithServiceClock(

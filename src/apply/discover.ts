@@ -83,6 +83,8 @@ export async function discoverRecords(
     budgetHorizon: () => number;
     /** The commit of the manifests (cli/import-revision.ts), recorded with each match. */
     revision?: AppliedRevision | undefined;
+    /** The directory of the manifests (AudienceRecord.sourceRoot), recorded with each match. */
+    sourceRoot?: string | undefined;
   },
 ): Promise<DiscoverResult> {
   const records = (await store.readAll()).audiences;
@@ -146,6 +148,7 @@ export async function discoverRecords(
       runs: elsewhere.runs,
       audienceId,
       manifestFile: manifest.file,
+      ...(options.sourceRoot === undefined ? {} : { sourceRoot: options.sourceRoot }),
       imported: {
         at,
         ...(request === undefined ? {} : { ingestionRequest: request }),

@@ -56,6 +56,7 @@ export function savedOptions(options: PlanOptions): SavedPlanOptions {
     ...(options.refresh ? { refresh: options.refresh } : {}),
     ...(options.adopt ? { adopt: true } : {}),
     ...(options.adoptView ? { adoptView: options.adoptView } : {}),
+    ...(options.sourceRoot === undefined ? {} : { sourceRoot: options.sourceRoot }),
   };
 }
 
@@ -72,6 +73,7 @@ export function planOptionsOf(saved: SavedPlanOptions): PlanOptions {
     ...(saved.refresh ? { refresh: saved.refresh } : {}),
     ...(saved.adopt ? { adopt: true } : {}),
     ...(saved.adoptView ? { adoptView: saved.adoptView } : {}),
+    ...(saved.sourceRoot === undefined ? {} : { sourceRoot: saved.sourceRoot }),
   };
 }
 

@@ -224,6 +224,11 @@ function publishPlan(deps: PassDeps, revision: string, plan: Plan): void {
   deps.board.planned(revision, plan, renderMarkdown(plan));
 }
 
+/** The directory the pass reads, as records keep it (src/manifest/read-source-root.ts). */
+function rootOf(revision: PassRevision): { sourceRoot?: string } {
+  return revision.dir === undefined ? {} : { sourceRoot: sourceRootOf(revision.dir, revision.top) };
+}
+
 async function applyDesired(
   revision: PassRevision,
   desired: LoadResult,
@@ -252,7 +257,7 @@ async function applyDesired(
       refreshWay: CONTROLLER_REFRESH_WAY,
       refresh,
       revision: applyRevision(revision, deps),
-      ...(revision.dir === undefined ? {} : { sourceRoot: sourceRootOf(revision.dir, revision.top) }),
+      ...rootOf(revision),
       ...(settings.bulkBatchSize === undefined ? {} : { bulkBatchSize: settings.bulkBatchSize }),
       operationPoll: settings.operationPoll,
       runPoll: settings.runPoll,
@@ -289,6 +294,7 @@ async function planDesired(
   const options = {
     ...deps.settings.planOptions(Math.floor(deps.clock.now() / 1000)),
     ...(paste ? { paste } : {}),
+    ...rootOf(revision),
   };
   const live = await readLive(desired, recorded, options, deps.client, {
     refresh,

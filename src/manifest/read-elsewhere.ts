@@ -7,7 +7,8 @@ import { fileSelector, filtersGiven, type FileFilters } from '../source/file-fil
 import type { SourceFile } from './load.js';
 import { isInside, listManifestFilesSync } from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestFile } from './read-file.js';
-import { gitTop, realDirectory, rootDirectory } from './read-source-root.js';
+import { gitTop, realDirectory } from './read-source-root.js';
+import { rootDirectory } from './source-root.js';
 
 /** Outside a git work tree, how far above the directory given the records' files are looked for. */
 export const LEVELS_UP = 3;

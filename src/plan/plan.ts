@@ -12,6 +12,7 @@ import { leftoverRecords, type PlanScope } from './removals.js';
 import { carriedRecord, carriedSteps } from './carried-steps.js';
 import type { ManifestElsewhere } from './elsewhere.js';
 import { appliedBelow, asAppliedFrom } from './applied-from.js';
+import { stepsRoot } from '../manifest/source-root.js';
 import {
   applyRunBudget,
   clockHeldRun,
@@ -70,6 +71,14 @@ export type PlanOptions = DeletionGuardOptions & {
    * plan others read (JSON, Markdown) or a saved plan compares (src/text/paste-flags.ts).
    */
   paste?: PasteFlags | undefined;
+  /**
+   * The directory given, as records keep it (`sourceRoot`, src/manifest/read-source-root.ts);
+   * undefined when unknown (`plan --base`, whose records are assumed). A record of a manifest
+   * read that names another directory, or none (written by an earlier release, or left by a
+   * no-change apply after a `git mv`), gets it: a record-only change, so that a plan of another
+   * directory holds the audience's removal while its file is here (elsewhere.ts, `beside`).
+   */
+  sourceRoot?: string | undefined;
 };
 
 /** Drift found while planning, for the plan's refresh report. */
@@ -107,6 +116,7 @@ function inSync(
   record: AudienceRecord | undefined,
   options: PlanOptions,
   clock: RunClock,
+  root: string | undefined,
 ): boolean {
   if (
     !record?.applied ||
@@ -122,12 +132,16 @@ function inSync(
     record.applied.hash === hash &&
     record.deletionPolicy === desired.manifest.metadata.deletionPolicy &&
     (record.manifestFile === undefined || record.manifestFile === desired.file) &&
+    (root === undefined || record.sourceRoot === root) &&
     dueRun(desired, record, clock) === undefined &&
     clockHeldRun(desired, record, clock) === undefined
   );
 }
 
-/** Steps that bring one desired audience in line with its record. */
+/**
+ * Steps that bring one desired audience in line with its record. `root`: the directory its
+ * file is relative to, as records keep it (PlanOptions.sourceRoot), if known.
+ */
 function stepsForDesired(
   desired: DesiredManifest,
   record: AudienceRecord | undefined,
@@ -135,8 +149,9 @@ function stepsForDesired(
   drifted: DriftLog,
   records: readonly AudienceRecord[],
   clock: RunClock,
+  root: string | undefined,
 ): Step[] {
-  if (inSync(desired, record, options, clock)) return [];
+  if (inSync(desired, record, options, clock, root)) return [];
   const target = lazyTarget(desired);
   const source = `${desired.file}:${desired.line}`;
   const creation = (kind: 'create' | 'replace', reason: string, extra: Partial<PlainStep> = {}): Step[] => {
@@ -298,6 +313,16 @@ function stepsForDesired(
         forcesReplacement: false,
       });
     }
+    // And the directory it is relative to, which holds the audience's removal by a plan of
+    // another directory while the file is there (elsewhere.ts, `beside`).
+    if (root !== undefined && record.sourceRoot !== root) {
+      changes.push({
+        path: 'manifest directory',
+        ...(record.sourceRoot === undefined ? {} : { before: record.sourceRoot }),
+        after: root,
+        forcesReplacement: false,
+      });
+    }
     if (changes.length > 0) {
       steps.push({
         ...stepFor(desired, 'update', updateReason(changes)),
@@ -328,6 +353,7 @@ export function plan(read: LoadResult, recorded: RecordedState, options: PlanOpt
   // A subdirectory of the directory the records were applied from: its files as recorded.
   const under = appliedBelow(options.elsewhere);
   const desired = under === undefined ? read : asAppliedFrom(read, under);
+  const root = stepsRoot(options.sourceRoot, under);
   const records = new Map(recorded.audiences.map((r) => [recordId(r.sandbox, r.key), r]));
   const clock = runClock(options.now, options.clockOffset);
   const leftovers = leftoverRecords(
@@ -348,11 +374,13 @@ export function plan(read: LoadResult, recorded: RecordedState, options: PlanOpt
     const carried = leftovers.carried.get(id);
     if (carried) {
       const from = carriedRecord(carried, manifest);
-      const own = stepsForDesired(manifest, from, options, drifted, recorded.audiences, clock);
+      const own = stepsForDesired(manifest, from, options, drifted, recorded.audiences, clock, root);
       steps.push(...carriedSteps(own, carried, manifest));
       continue;
     }
-    steps.push(...stepsForDesired(manifest, records.get(id), options, drifted, recorded.audiences, clock));
+    steps.push(
+      ...stepsForDesired(manifest, records.get(id), options, drifted, recorded.audiences, clock, root),
+    );
   }
 
   const { moves, held, outside } = leftovers;

@@ -280,6 +280,8 @@ export const SavedPlanOptions = z.object({
   adopt: z.boolean().optional(),
   /** The audiences found for adoption, so the plan is made again from the same view. */
   adoptView: AdoptView.optional(),
+  /** The directory planned, as records keep it (PlanOptions.sourceRoot). */
+  sourceRoot: z.string().optional(),
 });
 export type SavedPlanOptions = z.infer<typeof SavedPlanOptions>;
 

@@ -91,6 +91,8 @@ export async function importAudience(
     /** When the import happened, and the manifest's `ingestion.request` token then. */
     imported?: AudienceRecord['imported'];
     manifestFile?: string | undefined;
+    /** The directory `manifestFile` is relative to (AudienceRecord.sourceRoot). */
+    sourceRoot?: string | undefined;
     /**
      * Checks the id with the service, after the checks the store can make alone; throws to refuse.
      * Returns what the service showed of the audience; undefined when it could not be asked
@@ -108,7 +110,7 @@ export async function importAudience(
   const { sandbox, key, audienceId, force } = target;
   const facts = {
     ...(target.imported === undefined ? {} : { imported: target.imported }),
-    ...(target.manifestFile === undefined ? {} : { manifestFile: target.manifestFile }),
+    ...fileFacts(target),
   };
   // One audience, one manifest: two keys on one id would PATCH it both ways and delete it twice.
   // Read once, under the lock: the owner check here, whose creates the sandbox shows below.
@@ -286,6 +288,18 @@ function pendingCreateOf(record: AudienceRecord): string {
   return 'the pending create';
 }
 
+type FileTarget = { manifestFile?: string | undefined; sourceRoot?: string | undefined };
+
+/**
+ * The manifest file an import records, with the directory it is relative to, as an apply
+ * records them (a plan of another directory then holds the audience's removal while the file
+ * is there: plan/elsewhere.ts, `beside`).
+ */
+function fileFacts({ manifestFile, sourceRoot }: FileTarget): { manifestFile?: string; sourceRoot?: string } {
+  if (manifestFile === undefined) return {};
+  return sourceRoot === undefined ? { manifestFile } : { manifestFile, sourceRoot };
+}
+
 /**
  * The record as adoptOwnCreate leaves it: the audience id, and the spec the create sent recorded
  * as applied when it is known (pendingCreate), with the import's time, commit and
@@ -296,12 +310,12 @@ function pendingCreateOf(record: AudienceRecord): string {
 function adoptedCreate(
   existing: AudienceRecord,
   audienceId: string,
-  target: { imported?: AudienceRecord['imported']; manifestFile?: string | undefined },
+  target: { imported?: AudienceRecord['imported'] } & FileTarget,
 ): AudienceRecord {
   const record = withoutMark(withoutBlocked({ ...existing, audienceId }));
   delete record.pendingCreate;
   delete record.imported;
-  if (target.manifestFile !== undefined) record.manifestFile = target.manifestFile;
+  Object.assign(record, fileFacts(target));
   const sent = existing.pendingCreate;
   const at = target.imported?.at;
   if (sent === undefined || at === undefined) return record;

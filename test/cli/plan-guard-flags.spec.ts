@@ -26,6 +26,8 @@ describe('plan with the guard flags', () => {
       const aMinuteAgo = Math.floor(Date.now() / 1000) - 60;
       await store.put(
         aRecord('gold', {
+          // Applied from the directory planned: no record-only step beside the ones compared.
+          sourceRoot: path.join(dir, 'm'),
           runs: [{ runId: 'r-1', status: 'SUCCESS', createdAt: aMinuteAgo, dataFilterStartTime: 0 }],
         }),
       );
@@ -74,6 +76,7 @@ describe('plan with the guard flags', () => {
       await again.lock();
       await again.put({
         ...inSync!,
+        sourceRoot: path.join(dir, 'm'),
         runs: [{ runId: 'r-1', status: 'SUCCESS', createdAt: aMinuteAgo, dataFilterStartTime: 0 }],
       });
       await again.close();

@@ -43,7 +43,8 @@ async function appliedRepo(): Promise<{ root: string; manifests: string; state: 
   for (const record of recorded.audiences) {
     const file = recordPath(state, record.sandbox, record.key);
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(record));
+    // With the directory an apply of `manifests` records (sourceRoot): nothing to change.
+    writeFileSync(file, JSON.stringify({ ...record, sourceRoot: manifests }));
     files.push(file);
   }
   writeFileSync(metaPath(state), JSON.stringify({ schemaVersion: 1, lineage: 'l-1', serial: 3 }));

@@ -114,7 +114,7 @@ async function setup(options: { dryRun: boolean; refreshIntervalMs: number }) {
     await reconciler.settled();
     return drift();
   };
-  return { em, reconciler, clock, byName, metric, drift, convergeThenDrift, stateDir, manifests };
+  return { em, reconciler, clock, byName, metric, drift, convergeThenDrift, stateDir, manifests, dir };
 }
 
 /** Item 5 of issue 12, the controller: --refresh-interval reads back, shows and corrects drift. */
@@ -154,12 +154,13 @@ describe('controller refresh', () => {
   });
 
   it('in dry-run reports drift without correcting it; a failed refresh is an error, not a deletion', async () => {
-    const { em, reconciler, clock, byName, metric, drift, stateDir, manifests } = await setup({
+    const { em, reconciler, clock, byName, metric, drift, stateDir, manifests, dir } = await setup({
       dryRun: true,
       refreshIntervalMs: HOUR,
     });
-    // A dry run applies nothing: the state is converged by an apply first.
-    await applyInProcess(em, stateDir, manifests);
+    // A dry run applies nothing: the state is converged by an apply (of the controller's
+    // directory, which its records name) first.
+    await applyInProcess(em, stateDir, manifests, undefined, { sourceRoot: dir });
     drift();
     reconciler.start();
     await reconciler.settled();

@@ -17,11 +17,14 @@ type Drift = {
   flipPolicy: boolean;
   file: 'as recorded' | 'none' | 'another.yaml';
   create: 'done' | 'no id' | 'blocked';
+  /** The directory the record says its file is relative to (sourceRoot), beside the planned `m`. */
+  root: 'm' | 'none' | 'teams/old';
 };
 const driftArb: fc.Arbitrary<Drift> = fc.record({
   flipPolicy: fc.boolean(),
   file: fc.constantFrom('as recorded' as const, 'none' as const, 'another.yaml' as const),
   create: fc.constantFrom('done' as const, 'done' as const, 'no id' as const, 'blocked' as const),
+  root: fc.constantFrom('m' as const, 'm' as const, 'none' as const, 'teams/old' as const),
 });
 
 function perturbed(state: RecordedState, drifts: Drift[]): RecordedState {
@@ -34,6 +37,8 @@ function perturbed(state: RecordedState, drifts: Drift[]): RecordedState {
       if (drift.file === 'none') delete copy.manifestFile;
       if (drift.file === 'another.yaml') copy.manifestFile = 'another.yaml';
       if (drift.create === 'no id') delete copy.audienceId;
+      if (drift.root === 'none') delete copy.sourceRoot;
+      else copy.sourceRoot = drift.root;
       if (drift.create === 'blocked')
         copy.blocked = { code: 'X', message: 'create refused', at: '2026-01-01T00:00:00Z' };
       return copy;
@@ -65,7 +70,8 @@ describe('the planner, for an audience as recorded', () => {
         fc.array(driftArb, { minLength: 1, maxLength: 6 }),
         fc.integer({ min: 0, max: 90 * 86_400 }),
         fc.array(fc.boolean(), { maxLength: 3 }),
-        (before, others, edits, drifts, later, gone) => {
+        fc.boolean(),
+        (before, others, edits, drifts, later, gone, rooted) => {
           const recorded = perturbed(appliedState(load(before)), drifts);
           const after = before.map((manifest, i) => {
             const edit = edits[i]!;
@@ -95,6 +101,8 @@ describe('the planner, for an audience as recorded', () => {
             allowReplace: true,
             allowMassDelete: true,
             ...(refresh ? { refresh } : {}),
+            // The directory planned, as records keep it; unknown to a --base plan.
+            ...(rooted ? { sourceRoot: 'm' } : {}),
           });
           expect(plan(withHashes(desired), recorded, at)).toEqual(
             plan(structuredClone(desired), recorded, at),

@@ -146,6 +146,8 @@ describe.each(stores)('audiencectl state on the $name store', (kind) => {
       runs: [],
       imported: { at: expect.any(String) as string, name: 'Audience gold' },
       manifestFile: 'gold.yaml',
+      // The directory imported from, outside git as given (a plan of another one holds it).
+      sourceRoot: manifests,
     });
   });
 

@@ -1,3 +1,4 @@
+import { sourceRootOf } from '../../manifest/read-source-root.js';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
@@ -326,6 +327,8 @@ export function planCommand(setExit: (code: number) => void): Command {
     const paste = pasteOfPlan(flags, typed, dir);
     const base = {
       ...planOptionsFrom(flags, now),
+      // A --base plan's records are assumed: they hold no directory to compare with.
+      ...(flags.base === undefined ? { sourceRoot: sourceRootOf(dir) } : {}),
       ...(unread ? { unreadBase: unread } : {}),
       ...(paste ? { paste } : {}),
     };

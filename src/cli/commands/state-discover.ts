@@ -1,3 +1,4 @@
+import { sourceRootOf } from '../../manifest/read-source-root.js';
 import { discoverRecords, type DiscoverRow } from '../../apply/discover.js';
 import { systemClock } from '../../apply/clock.js';
 import { budgetHorizon } from '../../apply/record-helpers.js';
@@ -125,6 +126,7 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
       now: Date.now(),
       budgetHorizon: () => budgetHorizon({ clock: systemClock, client: connection.client }),
       revision,
+      sourceRoot: sourceRootOf(dir),
     });
     for (const [name, said] of inactiveUnlisted) {
       process.stderr.write(

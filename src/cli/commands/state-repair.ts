@@ -1,3 +1,4 @@
+import { sourceRootOf } from '../../manifest/read-source-root.js';
 import { UsageError } from '../../errors.js';
 import { systemClock } from '../../apply/clock.js';
 import { budgetHorizon, removeOrReplace } from '../../apply/record-helpers.js';
@@ -132,6 +133,7 @@ export async function importCommand(
           ...(facts.name === undefined ? {} : { name: facts.name }),
         },
         manifestFile: facts.manifestFile,
+        sourceRoot: sourceRootOf(dir),
         // AEP's clock as the verification's answer showed it, else the local one.
         budgetHorizon: () => budgetHorizon({ clock: systemClock, client: connection?.client ?? {} }),
         // After the store's own checks: an id recorded for another key is refused without a call.

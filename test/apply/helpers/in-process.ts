@@ -22,7 +22,7 @@ export async function applyInProcess(
   stateDir: string,
   manifests: Record<string, string>,
   client: AepClient = clientFor(emulator),
-  flow: Pick<ApplyFlow, 'refresh' | 'bulkBatchSize' | 'revision'> = {},
+  flow: Pick<ApplyFlow, 'refresh' | 'bulkBatchSize' | 'revision' | 'sourceRoot'> = {},
 ): Promise<ApplyOutcome> {
   return applyOnce(
     {

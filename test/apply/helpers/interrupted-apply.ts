@@ -118,6 +118,8 @@ export async function applyAt(
   env: ExecutorEnv,
   location: string,
   manifests: readonly ManifestInput[],
+  /** The directory the records say the manifests are read from (AudienceRecord.sourceRoot). */
+  sourceRoot?: string,
 ): Promise<ApplyOutcome> {
   const store = await openStateStore(location);
   try {
@@ -136,6 +138,7 @@ export async function applyAt(
         runPoll: SHORT_RUN_POLL,
         review: () => Promise.resolve(true),
         progress: () => SILENT,
+        ...(sourceRoot === undefined ? {} : { sourceRoot }),
       },
     );
   } finally {
