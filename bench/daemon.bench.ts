@@ -230,7 +230,8 @@ async function scrape(controller: ControllerProcess): Promise<Omit<Sample, 'atS'
 }
 
 async function idle(emulator: RunningEmulator, root: string): Promise<number> {
-  const generated = await generateRepo(path.join(root, 'idle'), AUDIENCES, true);
+  // Recorded as applied from the controller's --path below its checkout.
+  const generated = await generateRepo(path.join(root, 'idle'), AUDIENCES, true, { sourceRoot: 'audiences' });
   const repo: GitFixture = await createGitFixture();
   await repo.commit({ 'README.md': 'bench\n' });
   // The generated tree goes in as one commit: copy it into the fixture's clone through its API.

@@ -49,6 +49,12 @@ export type RepoOptions = {
   sandbox?: string;
   /** The audience id to record for a manifest (e.g. one created in an emulator); default a random uuid. */
   audienceIdOf?: (manifest: Manifest) => string;
+  /**
+   * The directory the records say their files are relative to, as an apply of it records it
+   * (AudienceRecord.sourceRoot); default the manifests directory's absolute path (no git work
+   * tree). Another one, and every audience's plan is a record-only update.
+   */
+  sourceRoot?: string;
 };
 
 /** Writes `count` manifests (100 per folder) and, optionally, the state of having applied them all. */
@@ -82,6 +88,8 @@ export async function generateRepo(
           deletionPolicy: 'Delete',
           applied: { spec, hash: specHash(spec), at },
           runs: [],
+          manifestFile: `group-${start / 100}/audience-${index}.yaml`,
+          sourceRoot: options.sourceRoot ?? path.resolve(manifests),
         };
         const file = recordPath(state, record.sandbox, record.key);
         await mkdir(path.dirname(file), { recursive: true });
