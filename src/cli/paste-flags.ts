@@ -3,7 +3,8 @@ import { NO_PASTE_FLAGS, pasteFlags, type PasteFlags } from '../text/paste-flags
 
 /**
  * The flags of `command`'s invocation that a command it prints for a person to paste
- * carries (src/text/paste-flags.ts): those typed on the command line only. A value commander
+ * carries (src/text/paste-flags.ts): those typed on the command line only (`--sandbox`, for
+ * the `apply` and `plan` of the manifests it prints). A value commander
  * took from a variable (AUDIENCECTL_CONFIG, AUDIENCECTL_STATE_PASSWORD_FILE) or a default
  * is inherited by the pasted command as it was by this one.
  */
@@ -20,5 +21,6 @@ export function pasteFlagsOf(command: Command | undefined): PasteFlags {
     statePasswordFile: text('statePasswordFile'),
     config: text('config'),
     emulator: typed('emulator') === true,
+    sandbox: text('sandbox'),
   });
 }

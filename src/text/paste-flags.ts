@@ -17,6 +17,12 @@ export type PasteFlags = {
   readonly emulator: boolean;
   /** The manifests directory as the command was given it, shell-quoted; absent where unknown. */
   readonly dir?: string;
+  /**
+   * ` --sandbox <name>` of the manifests that name none, for a printed `apply` or `plan` of the
+   * manifests (manifestsCommand): typed, or a saved plan's where the pasted command would place
+   * them elsewhere; absent where the pasted command places them as this one did.
+   */
+  readonly sandbox?: string;
 };
 
 /**
@@ -59,6 +65,7 @@ export type GivenFlags = {
   statePasswordFile?: string | undefined;
   config?: string | undefined;
   emulator?: boolean | undefined;
+  sandbox?: string | undefined;
 };
 
 /** Where the person finds how to pass a password this command does not print. */
@@ -110,7 +117,13 @@ export function pasteFlags(given: GivenFlags): PasteFlags {
     given.statePasswordFile ? ` --state-password-file ${shellQuote(given.statePasswordFile)}` : '',
     given.config ? ` --config ${shellQuote(given.config)}` : '',
   ].join('');
-  return { state: stateWords(given), access, emulator: given.emulator === true };
+  const flags = { state: stateWords(given), access, emulator: given.emulator === true };
+  return given.sandbox ? withSandbox(flags, given.sandbox) : flags;
+}
+
+/** `flags` whose printed `apply` and `plan` of the manifests place those that name none in `sandbox`. */
+export function withSandbox(flags: PasteFlags, sandbox: string): PasteFlags {
+  return { ...flags, sandbox: ` --sandbox ${shellQuote(sandbox)}` };
 }
 
 /**
@@ -150,10 +163,10 @@ export function stateImportCommand(
 /**
  * The `audiencectl apply` or `plan` a printed hint names: of the manifests directory `flags`
  * name (else the MANIFESTS_DIR placeholder: follow it with manifestsDirNote; without a
- * directory it would plan the current one's manifests), with the flags they carry.
+ * directory it would plan the current one's manifests), in their sandbox, with the flags they carry.
  */
 export function manifestsCommand(command: 'apply' | 'plan', flags: PasteFlags | undefined): string {
-  return `audiencectl ${command} ${manifestsDirWord(flags)}${pastedFlags(flags, command)}`;
+  return `audiencectl ${command} ${manifestsDirWord(flags)}${flags?.sandbox ?? ''}${pastedFlags(flags, command)}`;
 }
 
 /**

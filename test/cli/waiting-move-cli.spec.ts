@@ -202,7 +202,7 @@ describe('a renamed manifest whose record waits for its create (built CLI, emula
       const blocked = await cli('apply', dir.dir, '--sandbox', 'prod', '--auto-approve');
       expect(blocked.code, blocked.stdout + blocked.stderr).toBe(3);
       expect(blocked.stdout).toContain(
-        `its create in sandbox "prod" ("Audience gold") is not settled: audiencectl does not know whether it made an audience, nor its id. Set metadata.sandbox back to prod and run \`audiencectl apply ${dir.dir} --state ${env.stateDir}\`: the create is settled`,
+        `its create in sandbox "prod" ("Audience gold") is not settled: audiencectl does not know whether it made an audience, nor its id. Set metadata.sandbox back to prod and run \`audiencectl apply ${dir.dir} --sandbox prod --state ${env.stateDir}\`: the create is settled`,
       );
       expect(blocked.stdout).not.toContain('--audience-id');
       expect(env.emulator.control.listAudiences(ORG, 'dev')).toEqual([]);
