@@ -45,6 +45,7 @@ import {
   manifestsDirWord,
   pastedFlags,
   withManifestsDir,
+  withSandbox,
   type PasteFlags,
 } from '../../text/paste-flags.js';
 import { pasteFlagsOf } from '../paste-flags.js';
@@ -103,6 +104,22 @@ function plannedWithFlags(origin: PlanOrigin, pastedSandbox: string | undefined)
 async function pastedSandboxOf(flags: Flags): Promise<string | undefined> {
   if (flags.emulator) return undefined;
   return manifestSandboxOf({ config: flags.config });
+}
+
+/**
+ * What the commands a saved plan's steps print carry: this apply's flags, the plan's directory,
+ * and its sandbox where the pasted command would place the manifests that name none elsewhere.
+ */
+function savedStepPaste(
+  paste: PasteFlags,
+  origin: PlanOrigin,
+  pastedSandbox: string | undefined,
+): PasteFlags {
+  const flags = withManifestsDir(
+    { state: paste.state, access: paste.access, emulator: paste.emulator },
+    origin.dir,
+  );
+  return origin.sandbox === pastedSandbox ? flags : withSandbox(flags, origin.sandbox);
 }
 
 /** The way to a refresh from a saved plan, which is applied as planned (its view kept). */
@@ -305,7 +322,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
     // A saved plan names the directory it was made from (absolute).
     const origin = input.kind === 'saved' ? input.plan.origin : undefined;
     const pastedSandbox = input.kind === 'saved' ? await pastedSandboxOf(flags) : undefined;
-    const stepPaste = origin ? withManifestsDir(paste, origin.dir) : pasted;
+    const stepPaste = origin ? savedStepPaste(paste, origin, pastedSandbox) : pasted;
     const manifestsDir = input.kind === 'manifests' ? target : origin?.dir;
     if (input.kind === 'saved') {
       const never = savedNeverDeleteNote(input.plan, target, flags.maxDeletes);
