@@ -100,6 +100,18 @@ describe('an invalid configuration file is refused by every command given it', (
   it.each([
     [['apply', 'aud', '--config', 'with-state.yaml', '--auto-approve']],
     [['state', 'import', '--discover', 'aud', '--config', 'with-state.yaml']],
+    [
+      [
+        'state',
+        'import',
+        'gold',
+        'aud',
+        '--audience-id',
+        '60ccea95-1435-4180-97a5-58af4aa285ab',
+        '--config',
+        'with-state.yaml',
+      ],
+    ],
   ])(
     "%j: the no-store error names the configuration's state: when the location came from it, as plan's warning does",
     async (args) => {

@@ -11,7 +11,7 @@ import { untilText } from '../../state/describe.js';
 import type { AudienceRecord } from '../../state/schema.js';
 import { recordId } from '../../state/record-id.js';
 import type { StateStore } from '../../state/store.js';
-import { openStoreFor, stateLocationOf } from '../state-options.js';
+import { locateState, openStoreFor } from '../state-options.js';
 import { manifestFacts, type ManifestFacts } from '../import-manifest.js';
 import type { ConnectFlags } from '../connect.js';
 import { importConnection, verifiedImport } from '../import-verify.js';
@@ -106,7 +106,9 @@ export async function importCommand(
       `--audience-id ${quoted(options.audienceId)} is not an audience id: AEP audience ids are UUIDs such as 60ccea95-1435-4180-97a5-58af4aa285ab`,
     );
   }
-  await requireStateStore(await stateLocationOf(options), options.paste);
+  // Said as the location was given (`state:` in a configuration file, say), as apply says it.
+  const located = await locateState(options);
+  await requireStateStore(located.location, options.paste, located.from);
   const facts = await manifestFacts(dir, sandbox, key);
   if (facts.otherKeys && !options.withoutManifest)
     throw noManifest(key, sandbox, dir, options.audienceId, facts, options.paste);
