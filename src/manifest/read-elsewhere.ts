@@ -129,6 +129,16 @@ function besideFile(
 }
 
 /**
+ * For a plan in no git work tree: the record's file and directory, from the top of the one it
+ * was applied from, when it was (a path from a top, not an absolute one).
+ */
+function unreachableFile(record: AudienceRecord): { file: string; dir: string } | undefined {
+  const { sourceRoot, manifestFile } = record;
+  if (sourceRoot === undefined || manifestFile === undefined || path.isAbsolute(sourceRoot)) return undefined;
+  return { file: path.posix.join(sourceRoot, manifestFile), dir: sourceRoot };
+}
+
+/**
  * The directory above `root` that records the plan matched were applied from: one whose
  * recorded file is `<prefix>/<a file under root>` (`loyalty/gold.yaml` read as `gold.yaml`
  * under `m/loyalty` says `m`), where that file still names the record's key in its sandbox.
@@ -207,6 +217,11 @@ export async function findManifestsElsewhere(
   const realTop = source.top === undefined ? gitTop(realDirectory(root)) : realDirectory(source.top);
   const here = realTop === undefined ? root : realDirectory(root);
   for (const record of records) {
+    const unreachable = realTop === undefined ? unreachableFile(record) : undefined;
+    if (unreachable !== undefined && open(record)) {
+      add({ kind: 'unreachable', sandbox: record.sandbox, key: record.key, ...unreachable });
+      continue;
+    }
     const beside = open(record) ? besideFile(record, here, realTop) : undefined;
     if (beside === undefined) continue;
     const text = readManifestFile(record.manifestFile!, beside.file, maxBytes);

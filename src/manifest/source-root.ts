@@ -25,3 +25,16 @@ export function rootAbove(root: string, under: string): string | undefined {
 export function stepsRoot(root: string | undefined, appliedBelow: string | undefined): string | undefined {
   return root === undefined || appliedBelow === undefined ? root : rootAbove(root, appliedBelow);
 }
+
+/**
+ * Whether a record whose file the plan read, recorded with `recorded`, is re-recorded with the
+ * directory planned (`planned`). A path from a git work tree's top is the same in every clone; an
+ * absolute one (outside git) names one machine's directory, often a new one for every CI job or
+ * container: it is recorded where the record has none, but never replaces another (each job
+ * would re-record every audience, and a path a plan in a clone can look into would give way to
+ * one nobody can once that directory is gone).
+ */
+export function rerooted(recorded: string | undefined, planned: string | undefined): boolean {
+  if (planned === undefined || recorded === planned) return false;
+  return recorded === undefined || !path.isAbsolute(planned);
+}

@@ -20,6 +20,11 @@ import { recordId } from '../state/record-id.js';
  *   were applied from `teams/mkt`: a path typo, or a second directory sharing the store). `dir`
  *   is that directory.
  *
+ * - `unreachable`: not looked at: the record was applied from a directory of a git work tree
+ *   (its `sourceRoot`, from the top), and the plan is in none, so has no top to find it from
+ *   (a copy of the manifests, a CI job's unpacked artifact). `file` and `dir` are the record's,
+ *   from that top. Its removal is held, as its file may well be there.
+ *
  * - `writing`: not elsewhere, but the record's own file (the controller with `--dir`), changed
  *   within a watch debounce before the pass read it, or after: what the plan read of it may
  *   be a file half written, and the manifests still to come are not removed (src/daemon/writing.ts).
@@ -37,6 +42,7 @@ export type NamedElsewhere =
   | { kind: 'out-of-scope'; sandbox: string; key: string; file: string }
   | { kind: 'above'; sandbox: string; key: string; file: string; dir: string; under?: string }
   | { kind: 'beside'; sandbox: string; key: string; file: string; dir: string }
+  | { kind: 'unreachable'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'writing'; sandbox: string; key: string; file: string };
 
 export function namesKey(m: ManifestElsewhere): m is NamedElsewhere {
@@ -81,6 +87,8 @@ export function elsewhereReason(
   const where = found.sandbox === record.sandbox ? found.file : `${found.file} (sandbox "${found.sandbox}")`;
   if (found.kind === 'out-of-scope')
     return `its manifest is now ${where}, outside ${filters}; the audience is left as it is`;
+  if (found.kind === 'unreachable')
+    return `it was applied from ${found.dir} in a git work tree, which this plan, of a directory in none, cannot look into for ${found.file}; the audience is left as it is: plan and apply from that work tree, where removing the file deletes the audience`;
   if (found.kind === 'beside')
     return `its manifest ${where} is outside the directory given, in the one it was applied from; the audience is left as it is: give that directory (${found.dir}), or remove the file to delete the audience`;
   return `its manifest ${where} is above the directory given; the audience is left as it is: give the directory it was applied from (${found.dir})`;

@@ -12,7 +12,7 @@ import { leftoverRecords, type PlanScope } from './removals.js';
 import { carriedRecord, carriedSteps } from './carried-steps.js';
 import type { ManifestElsewhere } from './elsewhere.js';
 import { appliedBelow, asAppliedFrom } from './applied-from.js';
-import { stepsRoot } from '../manifest/source-root.js';
+import { rerooted, stepsRoot } from '../manifest/source-root.js';
 import {
   applyRunBudget,
   clockHeldRun,
@@ -132,7 +132,7 @@ function inSync(
     record.applied.hash === hash &&
     record.deletionPolicy === desired.manifest.metadata.deletionPolicy &&
     (record.manifestFile === undefined || record.manifestFile === desired.file) &&
-    (root === undefined || record.sourceRoot === root) &&
+    !rerooted(record.sourceRoot, root) &&
     dueRun(desired, record, clock) === undefined &&
     clockHeldRun(desired, record, clock) === undefined
   );
@@ -315,7 +315,7 @@ function stepsForDesired(
     }
     // And the directory it is relative to, which holds the audience's removal by a plan of
     // another directory while the file is there (elsewhere.ts, `beside`).
-    if (root !== undefined && record.sourceRoot !== root) {
+    if (rerooted(record.sourceRoot, root)) {
       changes.push({
         path: 'manifest directory',
         ...(record.sourceRoot === undefined ? {} : { before: record.sourceRoot }),

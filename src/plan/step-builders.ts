@@ -77,18 +77,23 @@ export function runStep(
   };
 }
 
+/** What an update records without a PATCH (no property of the audience). */
+const RECORD_ONLY = new Set(['metadata.deletionPolicy', 'manifest file', 'manifest directory']);
+
 /**
  * Why an update: what an interrupted PATCH may have set unseen, what changed outside audiencectl
  * (a refresh saw it), and what the manifest changed.
  */
 export function updateReason(changes: readonly FieldChange[]): string {
+  // A directory recorded where the record had none (an earlier release's) did not change.
+  const added = (c: FieldChange) => c.path === 'manifest directory' && c.before === undefined;
   const paths = (outside: boolean) =>
     changes
-      .filter((c) => (c.outside ?? false) === outside && c.unknownSince === undefined)
+      .filter((c) => (c.outside ?? false) === outside && c.unknownSince === undefined && !added(c))
       .map((c) => c.path);
   const [drifted, edited] = [paths(true), paths(false)];
   const unknown = changes.filter((c) => c.unknownSince !== undefined).map((c) => c.path);
-  return [
+  const said = [
     ...(unknown.length > 0
       ? [
           `${unknown.join(', ')} unknown since an interrupted PATCH (the service never shows them): PATCH to the manifest`,
@@ -98,5 +103,9 @@ export function updateReason(changes: readonly FieldChange[]): string {
       ? [`${drifted.join(', ')} changed outside audiencectl (refresh): PATCH back to the manifest`]
       : []),
     ...(edited.length > 0 ? [`${edited.join(', ')} changed`] : []),
+    ...(changes.some(added) ? ['manifest directory recorded'] : []),
   ].join('; ');
+  // Said so: a plan after an upgrade shows every audience so once, and nothing is sent to AEP.
+  const recordOnly = changes.length > 0 && changes.every((c) => RECORD_ONLY.has(c.path));
+  return recordOnly ? `${said} (record only, no API call)` : said;
 }

@@ -69,7 +69,7 @@ describe("a failed run's reason recorded unscrubbed by an older release", () => 
     const text = await plan(manifests, state);
     // Only the directory the older release did not record (no API call); the failed run is
     // not started again.
-    expect(text).toContain('~ prod/gold update: manifest directory changed');
+    expect(text).toContain('~ prod/gold update: manifest directory recorded (record only, no API call)');
     expect(text).not.toMatch(/prod\/gold run/);
     expectScrubbed(text);
     const json = JSON.parse(await plan(manifests, state, '--output', 'json')) as { failedRuns: unknown };
@@ -187,7 +187,7 @@ describe("a failed run's reason quoting a client secret only the configuration f
     const text = await run([...plan, '--state', state, '--config', config]);
     // Only the directory the older release did not record (no API call); the failed run is
     // not started again.
-    expect(text).toContain('~ prod/gold update: manifest directory changed');
+    expect(text).toContain('~ prod/gold update: manifest directory recorded (record only, no API call)');
     expect(text).not.toMatch(/prod\/gold run/);
     expectQuotedScrubbed(text);
     expectQuotedScrubbed(await run(plan, { AUDIENCECTL_CONFIG: config }));

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -81,7 +81,9 @@ describe('records of the manifests a plan reads get the directory they are read 
           env,
         });
         expect(moved.code, moved.stderr).toBe(0);
-        expect(moved.stdout).toContain('~ prod/a update: manifest directory changed');
+        expect(moved.stdout).toContain(
+          '~ prod/a update: manifest directory changed (record only, no API call)',
+        );
         expect(moved.stdout).toContain('~ manifest directory: "teams/mkt" -> "teams/marketing"');
         expect(moved.stdout).toContain('recorded (no API call needed)');
         expect((await recordOf(state, 'a')).sourceRoot).toBe('teams/marketing');
@@ -112,7 +114,9 @@ describe('records of the manifests a plan reads get the directory they are read 
 
         const planned = await runCli(['plan', 'teams/mkt', '--state', state], { cwd: repo, env });
         expect(planned.code, planned.stderr).toBe(0);
-        expect(planned.stdout).toContain('~ prod/a update: manifest directory changed');
+        expect(planned.stdout).toContain(
+          '~ prod/a update: manifest directory recorded (record only, no API call)',
+        );
         expect(planned.stdout).toContain('+ manifest directory: "teams/mkt"');
         expect(planned.stdout).toContain('0 to create, 2 to update, 0 to replace, 0 to delete');
 
@@ -131,6 +135,9 @@ describe('records of the manifests a plan reads get the directory they are read 
           { env },
         );
         expect(saved.code, saved.stderr).toBe(0);
+        // Applied where the checkout's .git is gone (a job given the files only): the directory
+        // recorded is the one the plan showed, not this copy's absolute path (review 28, M1).
+        await rename(path.join(repo, '.git'), path.join(root, 'git-away'));
         const applied = await runCli(
           ['apply', path.join(root, 'p.json'), '--state', state, '--auto-approve'],
           {
@@ -141,6 +148,7 @@ describe('records of the manifests a plan reads get the directory they are read 
         expect(applied.code, applied.stderr).toBe(0);
         expect((await recordOf(state, 'a')).sourceRoot).toBe('teams/mkt');
         expect((await recordOf(state, 'b')).sourceRoot).toBe('teams/mkt');
+        await rename(path.join(root, 'git-away'), path.join(repo, '.git'));
 
         const again = await runCliInProcess(['plan', path.join(repo, 'teams/mkt'), '--state', state], {
           env,

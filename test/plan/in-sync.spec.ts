@@ -18,13 +18,13 @@ type Drift = {
   file: 'as recorded' | 'none' | 'another.yaml';
   create: 'done' | 'no id' | 'blocked';
   /** The directory the record says its file is relative to (sourceRoot), beside the planned `m`. */
-  root: 'm' | 'none' | 'teams/old';
+  root: 'm' | 'none' | 'teams/old' | '/srv/m';
 };
 const driftArb: fc.Arbitrary<Drift> = fc.record({
   flipPolicy: fc.boolean(),
   file: fc.constantFrom('as recorded' as const, 'none' as const, 'another.yaml' as const),
   create: fc.constantFrom('done' as const, 'done' as const, 'no id' as const, 'blocked' as const),
-  root: fc.constantFrom('m' as const, 'm' as const, 'none' as const, 'teams/old' as const),
+  root: fc.constantFrom('m' as const, 'm' as const, 'none' as const, 'teams/old' as const, '/srv/m' as const),
 });
 
 function perturbed(state: RecordedState, drifts: Drift[]): RecordedState {
@@ -70,8 +70,8 @@ describe('the planner, for an audience as recorded', () => {
         fc.array(driftArb, { minLength: 1, maxLength: 6 }),
         fc.integer({ min: 0, max: 90 * 86_400 }),
         fc.array(fc.boolean(), { maxLength: 3 }),
-        fc.boolean(),
-        (before, others, edits, drifts, later, gone, rooted) => {
+        fc.constantFrom(undefined, 'm', '/srv/m', '/srv/other'),
+        (before, others, edits, drifts, later, gone, planned) => {
           const recorded = perturbed(appliedState(load(before)), drifts);
           const after = before.map((manifest, i) => {
             const edit = edits[i]!;
@@ -102,7 +102,7 @@ describe('the planner, for an audience as recorded', () => {
             allowMassDelete: true,
             ...(refresh ? { refresh } : {}),
             // The directory planned, as records keep it; unknown to a --base plan.
-            ...(rooted ? { sourceRoot: 'm' } : {}),
+            ...(planned === undefined ? {} : { sourceRoot: planned }),
           });
           expect(plan(withHashes(desired), recorded, at)).toEqual(
             plan(structuredClone(desired), recorded, at),

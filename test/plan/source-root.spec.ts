@@ -42,13 +42,13 @@ describe('the directory a record says its manifest is read from', () => {
     expect(result.steps.map((step) => [step.id, step.reason, step.changes, step.patch])).toEqual([
       [
         'prod/gold:update',
-        'manifest directory changed',
+        'manifest directory recorded (record only, no API call)',
         [{ path: 'manifest directory', after: 'teams/mkt', forcesReplacement: false }],
         {},
       ],
       [
         'prod/silver:update',
-        'manifest directory changed',
+        'manifest directory recorded (record only, no API call)',
         [{ path: 'manifest directory', after: 'teams/mkt', forcesReplacement: false }],
         {},
       ],
@@ -74,6 +74,26 @@ describe('the directory a record says its manifest is read from', () => {
     expect(gold?.patch).toEqual({ description: 'new' });
     expect(result.steps.find((step) => step.key === 'silver')?.changes).toEqual([
       { path: 'manifest directory', before: 'teams/mkt', after: 'teams/marketing', forcesReplacement: false },
+    ]);
+  });
+
+  it('outside git (an absolute path): recorded where none is, never in place of another', () => {
+    const desired = loadTexts(texts);
+    const copy = { sourceRoot: '/srv/job-2/m' };
+    // A path from a git top stays: a plan in a clone can look there, once this copy is gone.
+    expect(plan(desired, recordedWith('teams/mkt'), options(copy)).steps).toEqual([]);
+    // Another job's copy: nothing to re-record on every job.
+    expect(plan(desired, recordedWith('/srv/job-1/m'), options(copy)).steps).toEqual([]);
+    const fresh = plan(desired, recordedWith(undefined), options(copy));
+    expect(fresh.steps.map((step) => step.changes)).toEqual([
+      [{ path: 'manifest directory', after: '/srv/job-2/m', forcesReplacement: false }],
+      [{ path: 'manifest directory', after: '/srv/job-2/m', forcesReplacement: false }],
+    ]);
+    // And a path from a git top replaces an absolute one.
+    const clone = plan(desired, recordedWith('/srv/job-1/m'), options({ sourceRoot: 'teams/mkt' }));
+    expect(clone.steps.map((step) => step.reason)).toEqual([
+      'manifest directory changed (record only, no API call)',
+      'manifest directory changed (record only, no API call)',
     ]);
   });
 });

@@ -195,6 +195,17 @@ async function savedPlanInput(file: string, plan: Plan): Promise<ApplyInput> {
 }
 
 /** `30 s`, `1.5 s`: how long --lock-timeout lets apply wait. */
+/**
+ * The directory the apply records with the files it writes (sourceRoot): a saved plan's as it
+ * was planned, which the plan it shows was made again with (a plan made in a git checkout and
+ * applied where its `.git` is gone recorded an absolute path instead); else the directory's.
+ */
+function appliedRoot(input: ApplyInput, dir: string | undefined): { sourceRoot?: string } {
+  const saved = input.kind === 'saved' ? input.plan.origin?.options.sourceRoot : undefined;
+  if (saved !== undefined) return { sourceRoot: saved };
+  return dir === undefined ? {} : { sourceRoot: sourceRootOf(dir) };
+}
+
 function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(1))} s`;
 }
@@ -364,7 +375,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
         drain: interrupts.drain,
         refresh: flags.refresh === true,
         revision,
-        ...(manifestsDir === undefined ? {} : { sourceRoot: sourceRootOf(manifestsDir) }),
+        ...appliedRoot(input, manifestsDir),
         ...(input.kind === 'saved'
           ? { refreshWay: savedRefreshWay(input.plan, target, paste, pastedSandbox) }
           : {}),

@@ -1,0 +1,113 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { recordPath } from '../../src/state/paths.js';
+import type { AudienceRecord } from '../../src/state/schema.js';
+import { apply, emulatorEnv } from '../helpers/apply-env.js';
+import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
+
+/**
+ * Review 28 (of 9e902ea, "every record of a manifest a plan reads gets the directory it is read
+ * from"): records applied from a directory of a git work tree, and a plan outside any (what a
+ * container sees of `docker run -v "$PWD:/m" ... apply /m` run in teams/mkt, or a CI job's
+ * unpacked artifact). Such a plan's absolute path never replaces a record's path from the top
+ * (a no-change apply re-recorded it, and once the copy was gone a plan of a sibling in a clone
+ * deleted the audience), and a record it cannot look for is held, not removed. Both cases failed
+ * before. A git work tree and copies outside it, the emulator over HTTP, the built CLI.
+ */
+const quiet = { ingestion: { onCreate: false } };
+
+async function repository(root: string, files: Record<string, string>) {
+  const repo = path.join(root, 'repo');
+  await mkdir(repo);
+  const git = (...args: string[]) =>
+    promisify(execFile)('git', args, { cwd: repo, env: { ...process.env, ...GIT_ENV } });
+  await git('init', '--quiet');
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(repo, name)), { recursive: true });
+    await writeFile(path.join(repo, name), text);
+  }
+  await git('add', '--all');
+  await git('commit', '--quiet', '-m', 'manifests');
+  return { repo, git };
+}
+
+function names(emulator: TestEmulator): string[] {
+  return emulator.control
+    .listAudiences('DEMO0RG0000000000000000@AdobeOrg', 'prod')
+    .map((audience) => audience.audienceName)
+    .sort();
+}
+
+async function recordOf(state: string, key: string): Promise<AudienceRecord> {
+  return JSON.parse(await readFile(recordPath(state, 'prod', key), 'utf8')) as AudienceRecord;
+}
+
+const files = {
+  'teams/mkt/a.yaml': manifestYaml('a', quiet),
+  'teams/web/other.yaml': manifestYaml('other', quiet),
+};
+
+describe('review 28: a plan of one directory never deletes an audience whose manifest is in another', () => {
+  it('a no-change apply of the same files outside the work tree does not make a later plan of a sibling delete them', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo } = await repository(root, files);
+        const state = path.join(root, 'state');
+        const env = emulatorEnv(emulator);
+        expect((await apply(path.join(repo, 'teams/mkt'), state, env)).code).toBe(0);
+        expect((await recordOf(state, 'a')).sourceRoot).toBe('teams/mkt');
+
+        // The same files, seen outside any git work tree (a container's bind mount of teams/mkt).
+        const mounted = path.join(root, 'm');
+        await cp(path.join(repo, 'teams/mkt'), mounted, { recursive: true });
+        const fromMount = await runCli(['apply', mounted, '--state', state, '--auto-approve'], {
+          cwd: root,
+          env,
+        });
+        expect(fromMount.code, fromMount.stderr).toBe(0);
+        expect(fromMount.stdout).toContain('No changes.');
+        expect((await recordOf(state, 'a')).sourceRoot).toBe('teams/mkt');
+        await rm(mounted, { recursive: true });
+
+        const web = await runCli(['apply', 'teams/web', '--state', state, '--auto-approve'], {
+          cwd: repo,
+          env,
+        });
+        expect(web.code, web.stderr).toBe(0);
+        expect(web.stdout).not.toMatch(/prod\/a\s+delete/);
+        expect(names(emulator)).toEqual(['Audience a', 'Audience other']);
+      }),
+    );
+  });
+
+  it('a plan of a directory outside any git work tree does not delete the audiences of directories in one', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo } = await repository(root, files);
+        const state = path.join(root, 'state');
+        const env = emulatorEnv(emulator);
+        expect((await apply(path.join(repo, 'teams/mkt'), state, env)).code).toBe(0);
+        expect((await apply(path.join(repo, 'teams/web'), state, env)).code).toBe(0);
+        expect((await recordOf(state, 'other')).sourceRoot).toBe('teams/web');
+
+        const mounted = path.join(root, 'm');
+        await cp(path.join(repo, 'teams/mkt'), mounted, { recursive: true });
+        const fromMount = await runCli(['apply', mounted, '--state', state, '--auto-approve'], {
+          cwd: root,
+          env,
+        });
+        expect(fromMount.code, fromMount.stderr).toBe(0);
+        expect(fromMount.stdout).not.toMatch(/prod\/other\s+delete/);
+        expect(fromMount.stdout).toContain(
+          'prod/other: it was applied from teams/web in a git work tree, which this plan, of a directory in none, cannot look into for teams/web/other.yaml; the audience is left as it is: plan and apply from that work tree, where removing the file deletes the audience',
+        );
+        expect(names(emulator)).toEqual(['Audience a', 'Audience other']);
+      }),
+    );
+  });
+});
