@@ -29,12 +29,13 @@ import { importAudience } from '../../src/state/repair.js';
 // only keeps the name of its deleted audience (no create of ours under way) is someone else's,
 // as the apply's own 409 would take it: counted as already ingested, as before.
 //
-// Spawned from dist/ against the emulator over HTTP; run `npm run build` first. Each story is
-// about what the import does and what the applies after it do: those are processes of their own.
-// What only sets a story up runs the same CLI entry in this process (the same code and output):
-// silver applied so that the store shows audiencectl's account, a first apply, machine A's and
-// B's applies, and the failing applies that leave the create pending (their exit code, the hint
-// they print and what they leave in the store are still asserted, as the story's premises).
+// Against the emulator over HTTP. Each story is about what the import does: it is the built CLI,
+// spawned from dist/ (run `npm run build` first), its exit code, stderr and stdout asserted. The
+// other steps run the same CLI entry in this process (the same code and output, asserted alike):
+// what sets a story up (silver applied so that the store shows audiencectl's account, a first
+// apply, machine A's and B's applies, the failing applies that leave the create pending: their
+// exit code, the hint they print and what they leave in the store, as the story's premises), and
+// the applies after the import, which show what it recorded (the first run started once, or none).
 
 const ORG = DEMO_CLIENT.orgId;
 const HOUR_MS = 3_600_000;
@@ -66,13 +67,14 @@ async function expectTakenAsTheirs(state: string, id: string): Promise<void> {
 type Story = {
   dir: string;
   state: string;
-  /** The built CLI, spawned: the steps each story is about (the import, the applies after it). */
+  /** The built CLI, spawned: the step each story is about (the import). */
   cli: (...args: string[]) => ReturnType<typeof runCli>;
   /**
    * The same command in this process (the CLI's own entry, the same code and output): the
-   * setting up of a story, which needs no process of its own (a spawn costs ~0.4 s of CPU).
+   * setting up of a story, and the applies after the import, which show what it recorded and need
+   * no process of their own (a spawn costs ~0.5 s of CPU).
    */
-  setUp: (...args: string[]) => ReturnType<typeof runCli>;
+  inProcess: (...args: string[]) => ReturnType<typeof runCli>;
 };
 
 /**
@@ -97,7 +99,7 @@ async function story(state: string, filter: 'refused' | 'accepted' = 'refused'):
     dir,
     state,
     cli: (...args) => runCli([...args, '--state', state], { env }),
-    setUp: (...args) => runCliInProcess([...args, '--state', state], { env }),
+    inProcess: (...args) => runCliInProcess([...args, '--state', state], { env }),
   };
 }
 
@@ -105,11 +107,11 @@ async function story(state: string, filter: 'refused' | 'accepted' = 'refused'):
  * silver applied first (gold's manifest set aside): its create operation's answer shows audiencectl's own account
  * (createdBy), which the apply's lookup and the import compare creators with.
  */
-async function knownAccount({ setUp, dir }: Story): Promise<void> {
+async function knownAccount({ inProcess, dir }: Story): Promise<void> {
   const aside = path.join(path.dirname(dir), 'gold.yaml.aside');
   await rename(path.join(dir, 'gold.yaml'), aside);
   await writeFile(path.join(dir, 'silver.yaml'), manifestYaml('silver', { ingestion: { onCreate: false } }));
-  const applied = await setUp('apply', dir, '--auto-approve');
+  const applied = await inProcess('apply', dir, '--auto-approve');
   expect(applied.code, applied.stdout + applied.stderr).toBe(0);
   await rename(aside, path.join(dir, 'gold.yaml'));
 }
@@ -142,7 +144,7 @@ async function lostCreateThreeMinutesAhead(s: Story) {
   await knownAccount(s);
   emulator().control.setDelays({ operationDelayMs: HOUR_MS });
   emulator().control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
-  const failed = await s.setUp('apply', s.dir, '--auto-approve');
+  const failed = await s.inProcess('apply', s.dir, '--auto-approve');
   expect(failed.code).toBe(1);
   const pending = await recordOf(s.state);
   expect(pending?.intent?.kind).toBe('create');
@@ -183,8 +185,8 @@ const adoptedAnswer = (pendingCreate: string) =>
   `  - the pending create ${pendingCreate} is answered by this audience: adopted as the audience audiencectl's create made, as an apply adopts it\n`;
 
 /** The next apply starts the first run, from 0, once; the one after has nothing to do. */
-async function startsTheFirstRunOnce({ cli, dir, state }: Story, audienceId: string): Promise<void> {
-  const next = await cli('apply', dir, '--auto-approve');
+async function startsTheFirstRunOnce({ inProcess, dir, state }: Story, audienceId: string): Promise<void> {
+  const next = await inProcess('apply', dir, '--auto-approve');
   expect(next.code).toBe(0);
   expect(next.stdout).toMatch(/prod\/gold\s+run\b/);
   const runs = emulator().control.listRuns(ORG, 'prod', audienceId);
@@ -192,7 +194,7 @@ async function startsTheFirstRunOnce({ cli, dir, state }: Story, audienceId: str
   const record = await recordOf(state);
   expect(record?.runs.map((run) => [run.runId, run.reason])).toEqual([[runs[0]!.runId, 'onCreate']]);
   expect(record?.imported).toBeUndefined();
-  const again = await cli('apply', dir, '--auto-approve');
+  const again = await inProcess('apply', dir, '--auto-approve');
   expect({ code: again.code, stdout: again.stdout }).toMatchObject({ code: 0 });
   expect(again.stdout).toContain('No changes.');
   expect(emulator().control.listRuns(ORG, 'prod', audienceId)).toHaveLength(1);
@@ -209,7 +211,7 @@ describe.each([
     emulator().control.setDelays({ operationDelayMs: HOUR_MS });
     emulator().control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
     for (let apply = 0; apply < 2; apply += 1) {
-      const failed = await s.setUp('apply', s.dir, '--auto-approve');
+      const failed = await s.inProcess('apply', s.dir, '--auto-approve');
       expect(failed.code).toBe(1);
       expect(failed.stdout).toContain(hint(s.dir));
     }
@@ -329,7 +331,7 @@ describe('state import of the audience of a create another machine resumed and s
     await knownAccount(s);
     emulator().control.updateSettings({ clockOffsetMs: 5 * 60_000 });
     emulator().control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 10 });
-    const onA = await s.setUp('apply', s.dir, '--auto-approve');
+    const onA = await s.inProcess('apply', s.dir, '--auto-approve');
     expect(onA.code).toBe(1);
     emulator().control.clearFaults();
     const began = await recordOf(s.state);
@@ -349,7 +351,7 @@ describe('state import of the audience of a create another machine resumed and s
     emulator().control.updateSettings({ clockOffsetMs: 0 });
     emulator().control.setDelays({ operationDelayMs: HOUR_MS });
     emulator().control.queueFault({ kind: 'clientError', status: 404, endpoint: 'getOperation', count: 2 });
-    const onB = await s.setUp('apply', s.dir, '--auto-approve');
+    const onB = await s.inProcess('apply', s.dir, '--auto-approve');
     expect(onB.code).toBe(1);
     const answered = await recordOf(s.state);
     expect([answered?.intent, answered?.operationId === undefined]).toEqual([undefined, false]);
@@ -421,7 +423,7 @@ describe('state import of the audience of its own create whose operation the ser
     // The POST is answered; the operation is held, and unknown at both spellings of its path.
     emulator().control.setDelays({ operationDelayMs: HOUR_MS });
     emulator().control.queueFault({ kind: 'clientError', status: 404, endpoint: 'getOperation', count: 2 });
-    const failed = await s.setUp('apply', s.dir, '--auto-approve');
+    const failed = await s.inProcess('apply', s.dir, '--auto-approve');
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain(hint(s.dir));
     const pending = await recordOf(s.state);
@@ -457,7 +459,7 @@ describe('state import, for its own lost create, of an audience made before that
     );
     emulator().control.updateSettings({ clockOffsetMs: 0 });
     await applyKilledAt(executorEnv(emulator(), s.state), s.dir, 'createAudience', { k: 1, hold: true });
-    const failed = await s.setUp('apply', s.dir, '--auto-approve');
+    const failed = await s.inProcess('apply', s.dir, '--auto-approve');
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain(hint(s.dir));
     const pending = await recordOf(s.state);
@@ -478,7 +480,7 @@ describe('state import, for its own lost create, of an audience made before that
     expect(imported).toContain(COUNTED);
     await expectTakenAsTheirs(s.state, theirs.id);
 
-    const next = await s.cli('apply', s.dir, '--auto-approve');
+    const next = await s.inProcess('apply', s.dir, '--auto-approve');
     expect(next.code).toBe(0);
     expect(next.stdout).not.toMatch(/prod\/gold\s+run\b/);
     expect(emulator().control.listRuns(ORG, 'prod', theirs.id)).toEqual([]);
@@ -526,7 +528,7 @@ describe.each([
       expect(imported).not.toContain('adopted as the audience');
       expect(imported.endsWith(COUNTED + NOT_STARTED)).toBe(true);
       await expectTakenAsTheirs(s.state, theirs.id);
-      const next = await s.cli('apply', s.dir, '--auto-approve');
+      const next = await s.inProcess('apply', s.dir, '--auto-approve');
       expect(next.code, next.stdout).toBe(0);
       expect(emulator().control.listRuns(ORG, 'prod', theirs.id)).toEqual([]);
     });
@@ -536,11 +538,11 @@ describe.each([
 describe('state import into a record that keeps only the name of its deleted audience', () => {
   it("takes the audience as someone else's: counted as already ingested, and no run is started", async () => {
     const s = await story(path.join(await tempDir(), 'state'), 'accepted');
-    expect((await s.setUp('apply', s.dir, '--auto-approve')).code).toBe(0);
+    expect((await s.inProcess('apply', s.dir, '--auto-approve')).code).toBe(0);
     const first = (await recordOf(s.state))!;
     // Deleted in the UI; the refresh's re-create meets the name the service still holds.
     emulator().control.uiDeleteAudience(ORG, 'prod', first.audienceId!);
-    const refreshed = await s.setUp('apply', s.dir, '--auto-approve', '--refresh');
+    const refreshed = await s.inProcess('apply', s.dir, '--auto-approve', '--refresh');
     expect(refreshed.code).toBe(1);
     expect(refreshed.stdout).toContain(
       `${first.audienceId!}, the audience deleted outside audiencectl, if the service still holds its name; or one whose create has not finished); nothing was created`,
@@ -575,7 +577,7 @@ describe('state import into a record that keeps only the name of its deleted aud
     expect(imported).toContain(COUNTED);
     expect(imported).not.toContain('still owed');
 
-    const next = await s.cli('apply', s.dir, '--auto-approve');
+    const next = await s.inProcess('apply', s.dir, '--auto-approve');
     expect(next.code).toBe(0);
     expect(next.stdout).not.toMatch(/prod\/gold\s+run\b/);
     expect(emulator().control.listRuns(ORG, 'prod', theirs.id)).toEqual([]);
@@ -614,7 +616,7 @@ async function colleagueBefore(s: Story) {
   const theirs = colleagues();
   emulator().control.updateSettings({ clockOffsetMs: 0 });
   emulator().control.queueFault({ kind: 'drop', endpoint: 'createAudience' });
-  const failed = await s.setUp('apply', s.dir, '--auto-approve');
+  const failed = await s.inProcess('apply', s.dir, '--auto-approve');
   expect(failed.code).toBe(1);
   expect(failed.stdout).toContain(
     `find its id in AEP, then run: audiencectl state import gold ${s.dir} --sandbox prod --audience-id AUDIENCE_ID`,
@@ -667,7 +669,7 @@ describe.each([
         'Audience gold',
       ]);
 
-      const next = await s.cli('apply', s.dir, '--auto-approve');
+      const next = await s.inProcess('apply', s.dir, '--auto-approve');
       expect(next.code, next.stdout).toBe(0);
       expect(next.stdout).not.toMatch(/prod\/gold\s+run\b/);
       expect(emulator().control.listRuns(ORG, 'prod', theirs.id)).toEqual([]);
@@ -681,7 +683,7 @@ describe('state import, for its own lost create, without AEP credentials', () =>
     await knownAccount(s);
     emulator().control.setDelays({ operationDelayMs: HOUR_MS });
     emulator().control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
-    const failed = await s.setUp('apply', s.dir, '--auto-approve');
+    const failed = await s.inProcess('apply', s.dir, '--auto-approve');
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain(hint(s.dir));
     const pending = await recordOf(s.state);
@@ -699,7 +701,7 @@ describe('state import, for its own lost create, without AEP credentials', () =>
     );
     expect(imported.stdout).toContain('  - Not verified through the service');
     expect(imported.stdout.endsWith(COUNTED + NOT_STARTED)).toBe(true);
-    const next = await s.cli('apply', s.dir, '--auto-approve');
+    const next = await s.inProcess('apply', s.dir, '--auto-approve');
     expect(next.code, next.stdout).toBe(0);
     expect(emulator().control.listRuns(ORG, 'prod', made)).toEqual([]);
 
@@ -708,7 +710,7 @@ describe('state import, for its own lost create, without AEP credentials', () =>
       path.join(s.dir, 'gold.yaml'),
       manifestYaml('gold', { ingestion: { onCreate: true, request: 'first', dataFilterStartTime: 0 } }),
     );
-    const asked = await s.cli('apply', s.dir, '--auto-approve');
+    const asked = await s.inProcess('apply', s.dir, '--auto-approve');
     expect(asked.code, asked.stdout).toBe(0);
     expect(
       emulator()
@@ -719,7 +721,7 @@ describe('state import, for its own lost create, without AEP credentials', () =>
       path.join(s.dir, 'gold.yaml'),
       manifestYaml('gold', { ingestion: { onCreate: true, request: 'first' } }),
     );
-    const after = await s.cli('apply', s.dir, '--auto-approve');
+    const after = await s.inProcess('apply', s.dir, '--auto-approve');
     expect(after.code, after.stdout).toBe(0);
     expect(emulator().control.listRuns(ORG, 'prod', made)).toHaveLength(1);
   });
@@ -737,7 +739,7 @@ describe('state import, for its own lost create, from a store that shows no acco
     const s = await story(path.join(await tempDir(), 'state'));
     emulator().control.setDelays({ operationDelayMs: HOUR_MS });
     emulator().control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
-    const failed = await s.setUp('apply', s.dir, '--auto-approve');
+    const failed = await s.inProcess('apply', s.dir, '--auto-approve');
     expect(failed.stdout).toContain(hint(s.dir));
     const pending = await recordOf(s.state);
     expect((await readAll(s.state)).audiences.map((record) => record.key)).toEqual(['gold']);
@@ -767,7 +769,7 @@ describe('state import, for its own lost create, from a store that shows no acco
     expect(imported).toMatch(BEFORE_NOTE(pending.intent!.startedAt));
     expect(imported.endsWith(COUNTED + NOT_STARTED)).toBe(true);
     await expectTakenAsTheirs(s.state, theirs.id);
-    const next = await s.cli('apply', s.dir, '--auto-approve');
+    const next = await s.inProcess('apply', s.dir, '--auto-approve');
     expect(next.code, next.stdout).toBe(0);
     expect(emulator().control.listRuns(ORG, 'prod', theirs.id)).toEqual([]);
   });
