@@ -8,6 +8,7 @@ import { openStateStore } from '../../src/state/open.js';
 import type { StateStore } from '../../src/state/store.js';
 import { apply, emulatorEnv, ManifestDir, quickRetries } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withKeptGoldDelete } from '../helpers/kept-delete.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -32,14 +33,16 @@ describe('plan with an interrupted delete pending', () => {
         expect(shown.stdout).toContain(
           `Pending (settled by apply before it plans): 1\n  prod/gold: an interrupted delete of ${goldId} (its outcome unknown): apply reads the service first; if the audience is gone, the delete is finished and the audience is created again (a new id); if it is still there, nothing is deleted`,
         );
-        const markdown = await runCli(['plan', dir.dir, '--state', state, '--output', 'markdown'], { env });
+        const markdown = await runCliInProcess(['plan', dir.dir, '--state', state, '--output', 'markdown'], {
+          env,
+        });
         expect(markdown.stdout).not.toMatch(/No changes/);
         expect(markdown.stdout).toContain(
           `**Pending (settled by apply before it plans): 1**\n\n- prod/gold: an interrupted delete of ${goldId} (its outcome unknown): apply reads the service first;`,
         );
         const detailed = await runCli(['plan', dir.dir, '--state', state, '--detailed-exitcode'], { env });
         expect(detailed.code).toBe(2);
-        const json = await runCli(['plan', dir.dir, '--state', state, '--output', 'json'], { env });
+        const json = await runCliInProcess(['plan', dir.dir, '--state', state, '--output', 'json'], { env });
         expect(Plan.parse(JSON.parse(json.stdout)).pending).toEqual([
           { sandbox: 'prod', key: 'gold', kind: 'delete', audienceId: goldId, manifest: true },
         ]);
@@ -48,7 +51,7 @@ describe('plan with an interrupted delete pending', () => {
         const applied = await apply(dir.dir, state, env);
         expect(applied.stdout).toContain(`resumed: prod/gold: finished an interrupted delete of ${goldId}`);
         expect(applied.stdout).toMatch(/ok +prod\/gold create: created /);
-        const after = await runCli(['plan', dir.dir, '--state', state], { env });
+        const after = await runCliInProcess(['plan', dir.dir, '--state', state], { env });
         expect(after.stdout).toContain('No changes.');
         expect(after.stdout).not.toContain('Pending');
       });
@@ -102,14 +105,18 @@ async function withStore(state: string, body: (store: StateStore) => Promise<voi
   }
 }
 
-/** `plan` in text, Markdown, JSON and with --detailed-exitcode, each spawned. */
+/**
+ * `plan` in text, Markdown, JSON and with --detailed-exitcode. The text plan and the exit code
+ * are the built CLI's, spawned; the Markdown and the JSON are rendered by the same CLI entry in
+ * this process (the same code and output).
+ */
 async function planAll({ dir, state, env }: Applied) {
-  const plan = (...flags: string[]) => runCli(['plan', dir.dir, '--state', state, ...flags], { env });
-  const text = await plan();
+  const args = (...flags: string[]) => ['plan', dir.dir, '--state', state, ...flags];
+  const text = await runCli(args(), { env });
   expect(text.code, text.stderr).toBe(0);
-  const markdown = await plan('--output', 'markdown');
-  const json = await plan('--output', 'json');
-  const detailed = await plan('--detailed-exitcode');
+  const markdown = await runCliInProcess(args('--output', 'markdown'), { env });
+  const json = await runCliInProcess(args('--output', 'json'), { env });
+  const detailed = await runCli(args('--detailed-exitcode'), { env });
   return {
     text: text.stdout,
     markdown: markdown.stdout,
@@ -150,7 +157,7 @@ describe('plan with an interrupted PATCH or run request pending', () => {
         `resumed: prod/gold: interrupted PATCH of ${goldId} settled by reading the audience back: the service shows the description, labels and ttlInDays recorded before it; the plan brings the audience to the manifest`,
       );
       expect(resumed.stdout).toMatch(/ok +prod\/gold update: patched description/);
-      const after = await runCli(['plan', dir.dir, '--state', state], { env });
+      const after = await runCliInProcess(['plan', dir.dir, '--state', state], { env });
       expect(after.stdout).toContain('No changes.');
     });
   });
