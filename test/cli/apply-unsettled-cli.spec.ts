@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { withKeptGoldDelete } from '../helpers/kept-delete.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { readAll } from '../state/helpers.js';
@@ -40,8 +41,10 @@ describe('apply whose resume could not settle an interrupted delete', () => {
         expect(planned.stdout).toContain('Pending (settled by apply before it plans): 1\n');
 
         // The service answering again, the next apply settles it (the delete finished, gold
-        // created again) and exits 0.
-        const settled = await runCli(['apply', dir.dir, '--state', state, '--auto-approve'], { env });
+        // created again) and exits 0: the CLI's own entry in this process (the same code and output).
+        const settled = await runCliInProcess(['apply', dir.dir, '--state', state, '--auto-approve'], {
+          env,
+        });
         expect(settled.stdout).toContain(`resumed: prod/gold: finished an interrupted delete of ${goldId}`);
         expect(settled.stdout).not.toContain('Not settled');
         expect(settled.code, settled.stderr).toBe(0);

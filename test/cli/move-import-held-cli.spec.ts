@@ -11,11 +11,12 @@ import { withEmulator } from '../helpers/with-emulator.js';
 
 // Review 7, H3, as the reviewer ran it: gold applied in prod from a manifest naming no sandbox;
 // the default sandbox becomes dev (AEP_SANDBOX=dev), where an audience of gold's name exists;
-// the user runs only the import of the move hint. The built CLI against the emulator over HTTP:
-// the import warns, the plan holds prod/gold, the apply deletes nothing, prod's audience stays.
-// What only sets a story up (gold's first apply, the plan whose move hint the user then follows)
-// runs the same CLI entry in this process (the same code and output, still asserted): the import,
-// the plans and apply after it and the forget, which each story is about, are spawned.
+// the user runs only the import of the move hint. Against the emulator over HTTP: the import
+// warns, the plan holds prod/gold, the apply deletes nothing, prod's audience stays. The import,
+// whose warning each story is about, is the built CLI, spawned; the other steps run the same CLI
+// entry in this process (the same code and output, still asserted): what sets a story up (gold's
+// first apply, the plan whose move hint the user then follows), and the plans, apply and forget
+// after the import.
 
 describe('a default sandbox changed, then the key imported in the new sandbox without a forget (built CLI)', () => {
   it('holds the old record, never deletes its audience, and its forget drops it', async () => {
@@ -29,20 +30,20 @@ describe('a default sandbox changed, then the key imported in the new sandbox wi
             env: emulatorEnv(emulator, { AEP_SANDBOX: sandbox }),
             cwd: tmp,
           });
-        const setUp = (sandbox: string, ...args: string[]) =>
+        const inProcess = (sandbox: string, ...args: string[]) =>
           runCliInProcess([...args, '--state', state], {
             env: emulatorEnv(emulator, { AEP_SANDBOX: sandbox }),
             cwd: tmp,
           });
 
-        const first = await setUp('prod', 'apply', 'm', '--auto-approve');
+        const first = await inProcess('prod', 'apply', 'm', '--auto-approve');
         expect(first.code, first.stdout + first.stderr).toBe(0);
         const [prodAudience, ...others] = emulator.control.listAudiences(ORG, 'prod');
         expect(others).toEqual([]);
         const prodId = prodAudience!.audienceId;
         const devId = await emulator.createAudience(manifestObject('gold').spec, { sandbox: 'dev' });
 
-        const move = await setUp('dev', 'plan', 'm');
+        const move = await inProcess('dev', 'plan', 'm');
         expect(move.stdout).toContain('! prod/gold move: its manifest names no sandbox');
         expect(move.stdout).toContain(
           `If it already exists in "dev", instead: \`audiencectl state forget gold --sandbox prod --state ${state}\`, then \`audiencectl state import gold m --sandbox dev --audience-id AUDIENCE_ID --state ${state}\``,
@@ -66,7 +67,7 @@ describe('a default sandbox changed, then the key imported in the new sandbox wi
           `Warning: prod/gold (audience ${prodId}) is recorded too, from gold.yaml, which now names gold in sandbox "dev": it stays recorded and plans hold it (its audience is never deleted); to stop managing it (the audience stays): audiencectl state forget gold --sandbox prod --state ${state}\n`,
         );
 
-        const held = await cli('dev', 'plan', 'm');
+        const held = await inProcess('dev', 'plan', 'm');
         expect(held.code, held.stderr).toBe(0);
         expect(held.stdout).toContain('0 to delete, 0 to forget');
         expect(held.stdout).not.toContain('- prod/gold');
@@ -75,7 +76,7 @@ describe('a default sandbox changed, then the key imported in the new sandbox wi
         );
 
         emulator.control.resetCounters();
-        const applied = await cli('dev', 'apply', 'm', '--auto-approve');
+        const applied = await inProcess('dev', 'apply', 'm', '--auto-approve');
         expect(applied.code, applied.stdout + applied.stderr).toBe(0);
         expect(emulator.control.requestLog().filter((entry) => entry.method === 'DELETE')).toEqual([]);
         expect(emulator.control.listAudiences(ORG, 'prod').map((a) => a.audienceId)).toEqual([prodId]);
@@ -85,9 +86,9 @@ describe('a default sandbox changed, then the key imported in the new sandbox wi
         expect((await store.get('dev', 'gold'))?.audienceId).toBe(devId);
 
         // The held entry's command, as written: the record goes, the audience stays.
-        const forgot = await cli('dev', 'state', 'forget', 'gold', '--sandbox', 'prod');
+        const forgot = await inProcess('dev', 'state', 'forget', 'gold', '--sandbox', 'prod');
         expect(forgot.code, forgot.stderr).toBe(0);
-        const clean = await cli('dev', 'plan', 'm', '--detailed-exitcode');
+        const clean = await inProcess('dev', 'plan', 'm', '--detailed-exitcode');
         expect(clean.code, clean.stdout).toBe(0);
         expect(emulator.control.listAudiences(ORG, 'prod').map((a) => a.audienceId)).toEqual([prodId]);
       });
@@ -112,10 +113,10 @@ describe('a manifest moved to another file and sandbox, then the key imported th
         await writeFiles(aud, { 'gold.yaml': manifestYaml('gold') });
         const cli = (...args: string[]) =>
           runCli([...args, '--state', state], { env: emulatorEnv(emulator), cwd: tmp });
-        const setUp = (...args: string[]) =>
+        const inProcess = (...args: string[]) =>
           runCliInProcess([...args, '--state', state], { env: emulatorEnv(emulator), cwd: tmp });
 
-        const first = await setUp('apply', 'aud', '--auto-approve');
+        const first = await inProcess('apply', 'aud', '--auto-approve');
         expect(first.code, first.stdout + first.stderr).toBe(0);
         const [prodAudience] = emulator.control.listAudiences(ORG, 'prod');
         const prodId = prodAudience!.audienceId;
@@ -125,7 +126,7 @@ describe('a manifest moved to another file and sandbox, then the key imported th
         await writeFiles(path.join(aud, 'dev'), {
           'gold.yaml': manifestYaml('gold', { metadata: { sandbox: 'dev' } }),
         });
-        const move = await setUp('plan', 'aud');
+        const move = await inProcess('plan', 'aud');
         expect(move.stdout).toContain('! prod/gold move: its manifest now names sandbox "dev"');
 
         const imported = await cli(
@@ -144,13 +145,13 @@ describe('a manifest moved to another file and sandbox, then the key imported th
           `Warning: prod/gold (audience ${prodId}) is recorded too, and no manifest in aud names gold in sandbox "prod": the next apply deletes that audience (manifest removed), unless it was moved here; if it was, run this before any apply: audiencectl state forget gold --sandbox prod --state ${state}\n`,
         );
         // What the warning says the next apply would do, it would.
-        const deleting = await cli('plan', 'aud');
+        const deleting = await inProcess('plan', 'aud');
         expect(deleting.stdout).toContain('- prod/gold delete: manifest removed');
 
-        const forgot = await cli('state', 'forget', 'gold', '--sandbox', 'prod');
+        const forgot = await inProcess('state', 'forget', 'gold', '--sandbox', 'prod');
         expect(forgot.code, forgot.stderr).toBe(0);
         emulator.control.resetCounters();
-        const applied = await cli('apply', 'aud', '--auto-approve');
+        const applied = await inProcess('apply', 'aud', '--auto-approve');
         expect(applied.code, applied.stdout + applied.stderr).toBe(0);
         expect(emulator.control.requestLog().filter((entry) => entry.method === 'DELETE')).toEqual([]);
         expect(emulator.control.listAudiences(ORG, 'prod').map((a) => a.audienceId)).toEqual([prodId]);

@@ -14,9 +14,10 @@ import { ORG } from '../helpers/replaced-env.js';
 // audience still there, audiencectl's own audience was. The hint is now the apply with
 // --refresh, which reads the audience back: followed as printed (the built CLI, the emulator
 // over HTTP), it PATCHes an audience that exists, and re-creates one that is gone, keeping the
-// record, once the service frees the name (the emulator's clock moved, not waited for). What only
-// sets a story up (gold's first apply, the saved plan the failing apply is given) runs the same
-// CLI entry in this process: every step whose output or outcome a story is about is spawned.
+// record, once the service frees the name (the emulator's clock moved, not waited for). The apply
+// whose PATCH is answered 404, and prints the hint, is the built CLI, spawned; the other steps run
+// the same CLI entry in this process (the same code and output, asserted alike): what sets a
+// story up (gold's first apply, the saved plan the failing apply is given) and the hint followed.
 
 const gold = manifestObject('gold');
 const edited = manifestObject('gold', { spec: { description: 'edited' } });
@@ -27,11 +28,14 @@ const HINT =
 type Story = {
   emulator: TestEmulator;
   manifests: ManifestDir;
+  /** The built CLI's apply of the story's manifests, spawned. */
   apply: (...flags: string[]) => ReturnType<typeof runCli>;
+  /** As `apply`, in this process (the CLI's own entry, the same code and output). */
+  applyInProcess: (...flags: string[]) => ReturnType<typeof runCli>;
   /** Any audiencectl command, with the story's store and the emulator, run in its temp dir. */
   cli: (...args: string[]) => ReturnType<typeof runCli>;
-  /** As `cli`, in this process (the CLI's own entry, the same code and output): a story's setting up. */
-  setUp: (...args: string[]) => ReturnType<typeof runCli>;
+  /** As `cli`, in this process (the CLI's own entry, the same code and output). */
+  inProcess: (...args: string[]) => ReturnType<typeof runCli>;
   record: () => Promise<{ audienceId?: string; runs: { runId: string }[]; blocked?: unknown }>;
   /** The story's store (`--state`), which the commands its messages print carry. */
   state: string;
@@ -43,18 +47,26 @@ async function story(emulator: TestEmulator, fn: (s: Story) => Promise<void>): P
     const state = path.join(dir, 'state');
     await ensureDirStore(state);
     const env = emulatorEnv(emulator, { AEP_SANDBOX: 'prod' });
-    const apply = (...flags: string[]) =>
-      runCli(['apply', manifests.dir, '--state', state, '--auto-approve', ...flags], { env });
+    const applyArgs = (flags: string[]) => [
+      'apply',
+      manifests.dir,
+      '--state',
+      state,
+      '--auto-approve',
+      ...flags,
+    ];
+    const apply = (...flags: string[]) => runCli(applyArgs(flags), { env });
+    const applyInProcess = (...flags: string[]) => runCliInProcess(applyArgs(flags), { env });
     const cli = (...args: string[]) => runCli([...args, '--state', state], { env, cwd: dir });
-    const setUp = (...args: string[]) => runCliInProcess([...args, '--state', state], { env, cwd: dir });
+    const inProcess = (...args: string[]) => runCliInProcess([...args, '--state', state], { env, cwd: dir });
     const record = async () =>
       JSON.parse(await readFile(path.join(state, 'audiences', 'prod', 'gold.json'), 'utf8')) as Awaited<
         ReturnType<Story['record']>
       >;
     await manifests.write([gold]);
-    const created = await setUp('apply', manifests.dir, '--auto-approve');
+    const created = await inProcess('apply', manifests.dir, '--auto-approve');
     expect(created.code).toBe(0);
-    await fn({ emulator, manifests, apply, cli, setUp, record, state });
+    await fn({ emulator, manifests, apply, applyInProcess, cli, inProcess, record, state });
   });
 }
 
@@ -64,7 +76,7 @@ const listed = (emulator: TestEmulator) =>
 describe('apply: a PATCH answered 404', () => {
   it('of an audience deleted in the UI, its name still held: the hint re-creates it once the name is free, runs kept', async () => {
     await withEmulator({ compat: { deletedNames: 'held' } }, (emulator) =>
-      story(emulator, async ({ manifests, apply, record }) => {
+      story(emulator, async ({ manifests, apply, applyInProcess, record }) => {
         const before = await record();
         emulator.control.uiDeleteAudience(ORG, 'prod', before.audienceId!);
         await manifests.write([edited]);
@@ -76,7 +88,7 @@ describe('apply: a PATCH answered 404', () => {
         expect(patched.stdout).not.toContain('state forget');
 
         // As printed: the same apply, with --refresh. The name is still held: failed, not blocked.
-        const refreshed = await apply('--refresh');
+        const refreshed = await applyInProcess('--refresh');
         expect(refreshed.code).toBe(1);
         expect(refreshed.stdout).toMatch(
           /^FAILED {3}prod\/gold create: .*lists no audience under that exact name/m,
@@ -84,7 +96,7 @@ describe('apply: a PATCH answered 404', () => {
         expect(refreshed.stdout).not.toMatch(/^blocked/m);
 
         emulator.control.updateSettings({ clockOffsetMs: 61_000 });
-        const again = await apply();
+        const again = await applyInProcess();
         expect(again.code).toBe(0);
         expect(again.stdout).toMatch(/^ok {7}prod\/gold create: created /m);
         const after = await record();
@@ -100,7 +112,7 @@ describe('apply: a PATCH answered 404', () => {
 
   it("of an audience that still exists: the hint PATCHes it, never blocks it as someone else's", async () => {
     await withEmulator(undefined, (emulator) =>
-      story(emulator, async ({ manifests, apply, record }) => {
+      story(emulator, async ({ manifests, apply, applyInProcess, record }) => {
         const before = await record();
         emulator.control.queueFault({ kind: 'clientError', status: 404, endpoint: 'patchAudience' });
         await manifests.write([edited]);
@@ -110,7 +122,7 @@ describe('apply: a PATCH answered 404', () => {
         expect(patched.stdout).toMatch(HINT);
         expect(patched.stdout).not.toContain('state forget');
 
-        const refreshed = await apply('--refresh');
+        const refreshed = await applyInProcess('--refresh');
         expect(refreshed.code).toBe(0);
         expect(refreshed.stdout).toMatch(/^ok {7}prod\/gold update: patched description$/m);
         const after = await record();
@@ -127,11 +139,11 @@ describe('apply: a PATCH answered 404', () => {
   // plan records its manifests' directory as a full path), or to apply the directory with it.
   it('from a saved plan: the hint plans again with --refresh, and that plan, applied, PATCHes it', async () => {
     await withEmulator(undefined, (emulator) =>
-      story(emulator, async ({ manifests, cli, setUp, record, state }) => {
+      story(emulator, async ({ manifests, cli, inProcess, record, state }) => {
         const before = await record();
         emulator.control.queueFault({ kind: 'clientError', status: 404, endpoint: 'patchAudience' });
         await manifests.write([edited]);
-        expect((await setUp('plan', 'm', '--output', 'json', '--out', 'p.json')).code).toBe(0);
+        expect((await inProcess('plan', 'm', '--output', 'json', '--out', 'p.json')).code).toBe(0);
 
         const patched = await cli('apply', 'p.json', '--auto-approve');
         expect(patched.code).toBe(1);
@@ -139,9 +151,9 @@ describe('apply: a PATCH answered 404', () => {
           `; audience ${before.audienceId!} may no longer exist remotely: plan again with --refresh and apply that plan (\`audiencectl plan ${manifests.dir} --refresh --output json --out p.json --state ${state}\`, then \`audiencectl apply p.json --state ${state}\`), or run \`audiencectl apply ${manifests.dir} --refresh --state ${state}\`, which reads the audience back and creates it again only if it is gone (its record, runs and name kept)\n`,
         );
 
-        const replanned = await cli('plan', 'm', '--refresh', '--output', 'json', '--out', 'p.json');
+        const replanned = await inProcess('plan', 'm', '--refresh', '--output', 'json', '--out', 'p.json');
         expect(replanned.code, replanned.stderr).toBe(0);
-        const refreshed = await cli('apply', 'p.json', '--auto-approve');
+        const refreshed = await inProcess('apply', 'p.json', '--auto-approve');
         expect(refreshed.code, refreshed.stdout + refreshed.stderr).toBe(0);
         expect(refreshed.stdout).toMatch(/^ok {7}prod\/gold update: patched description$/m);
         expect((await record()).audienceId).toBe(before.audienceId);

@@ -16,10 +16,11 @@ import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 
 // A manifest whose metadata.name or sandbox changes while its record waits for its create: the
 // create's answer was lost (kill -9 of the built CLI at its POST, the answer held back), or a
-// replace's DELETE left only the mark of the name and the deleted audience's run. The built CLI
-// plans and applies it against the emulator over HTTP; the service is counted at the end. The
-// saving of the plan a story then applies runs the same CLI entry in this process (the same code
-// and output): the plans shown and the applies, which the stories are about, are spawned.
+// replace's DELETE left only the mark of the name and the deleted audience's run. Planned and
+// applied against the emulator over HTTP; the service is counted at the end. In each story the
+// first step on the moved manifest is the built CLI, spawned (the apply of the saved plan, the
+// apply refused while the name is held or blocked, the plan that holds the move); the other steps
+// run the same CLI entry in this process (the same code and output, asserted alike).
 
 /** gold's manifest under another metadata.name: the same audience ("Audience gold"). */
 const renamed = manifestObject('gold-members', { spec: gold.spec });
@@ -28,9 +29,10 @@ type Story = {
   env: ExecutorEnv;
   dir: ManifestDir;
   tmp: string;
+  /** The built CLI, spawned. */
   cli: (...args: string[]) => ReturnType<typeof runCli>;
-  /** As `cli`, in this process (the CLI's own entry): a story's setting up, no process needed. */
-  setUp: (...args: string[]) => ReturnType<typeof runCli>;
+  /** As `cli`, in this process (the CLI's own entry, the same code and output): no process needed. */
+  inProcess: (...args: string[]) => ReturnType<typeof runCli>;
 };
 
 async function story(fn: (s: Story) => Promise<void>, options = {}): Promise<void> {
@@ -43,9 +45,9 @@ async function story(fn: (s: Story) => Promise<void>, options = {}): Promise<voi
         const dir = new ManifestDir(path.join(tmp, 'm'));
         const cli = (...args: string[]) =>
           runCli([...args, '--state', env.stateDir], { env: emulatorEnv(emulator), cwd: tmp });
-        const setUp = (...args: string[]) =>
+        const inProcess = (...args: string[]) =>
           runCliInProcess([...args, '--state', env.stateDir], { env: emulatorEnv(emulator), cwd: tmp });
-        await fn({ env, dir, tmp, cli, setUp });
+        await fn({ env, dir, tmp, cli, inProcess });
       } finally {
         await rm(tmp, { recursive: true, force: true });
       }
@@ -68,11 +70,11 @@ const records = async (env: ExecutorEnv) =>
 describe('a renamed manifest whose record waits for its create (built CLI, emulator)', () => {
   it("create's answer lost: the saved plan resumes it under the new key, and the service holds one audience", async () => {
     await story(async (s) => {
-      const { env, dir, cli, setUp } = s;
+      const { env, dir, cli, inProcess } = s;
       await createAnswerLost(s);
       await dir.write([renamed]);
 
-      const saved = await setUp(
+      const saved = await inProcess(
         'plan',
         dir.dir,
         '--sandbox',
@@ -83,7 +85,7 @@ describe('a renamed manifest whose record waits for its create (built CLI, emula
         'plan.json',
       );
       expect(saved.code, saved.stderr).toBe(0);
-      const shown = await cli('plan', dir.dir, '--sandbox', 'prod');
+      const shown = await inProcess('plan', dir.dir, '--sandbox', 'prod');
       expect(shown.stdout).toContain(
         '+ prod/gold-members create: metadata.name changed from gold while its record waited for its create: the record moves to gold-members (with its create in flight); resume: the create was interrupted before its audience id was recorded  (gold-members.yaml:1)\n',
       );
@@ -103,14 +105,14 @@ describe('a renamed manifest whose record waits for its create (built CLI, emula
       });
       expect(env.emulator.control.listRuns(ORG, 'prod', audience!.audienceId)).toHaveLength(1);
 
-      const again = await cli('plan', dir.dir, '--sandbox', 'prod', '--detailed-exitcode');
+      const again = await inProcess('plan', dir.dir, '--sandbox', 'prod', '--detailed-exitcode');
       expect(again.code, again.stdout).toBe(0);
     });
   });
 
   it('holding only the mark of a replaced name: the record moves with the create, which waits for the name and is never blocked', async () => {
     await story(
-      async ({ env, dir, cli }) => {
+      async ({ env, dir, cli, inProcess }) => {
         const { former } = await createdWithRun(env);
         expect(statuses(await env.apply([moved]))?.[0]).toBe('prod/gold:replace failed');
         await dir.write([
@@ -130,7 +132,7 @@ describe('a renamed manifest whose record waits for its create (built CLI, emula
         });
         await store.unlock();
 
-        const plan = await cli('plan', dir.dir, '--sandbox', 'prod');
+        const plan = await inProcess('plan', dir.dir, '--sandbox', 'prod');
         expect(plan.stdout).toContain(
           '+ prod/gold-members create: metadata.name changed from gold while its record waited for its create: the record moves to gold-members (with the mark of the name its replace deleted, 1 run of a deleted audience)',
         );
@@ -152,7 +154,7 @@ describe('a renamed manifest whose record waits for its create (built CLI, emula
 
         // A minute later in the service's clock the name is free: created once, the run still kept.
         env.emulator.control.updateSettings({ clockOffsetMs: 61_000 });
-        const created = await cli('apply', dir.dir, '--sandbox', 'prod', '--auto-approve');
+        const created = await inProcess('apply', dir.dir, '--sandbox', 'prod', '--auto-approve');
         expect(created.code, created.stdout + created.stderr).toBe(0);
         const [audience, ...others] = remote(env);
         expect(others).toEqual([]);
@@ -194,7 +196,7 @@ describe('a renamed manifest whose record waits for its create (built CLI, emula
 
   it("create's answer lost, then moved to another sandbox: blocked, and the hint it gives settles it", async () => {
     await story(async (s) => {
-      const { env, dir, cli } = s;
+      const { env, dir, cli, inProcess } = s;
       await createAnswerLost(s);
       const inDev = manifestObject('gold', { metadata: { sandbox: 'dev' } });
       await dir.write([inDev]);
@@ -209,14 +211,14 @@ describe('a renamed manifest whose record waits for its create (built CLI, emula
 
       // As the hint says: the sandbox back, apply; the create is settled, its audience adopted.
       await dir.write([gold]);
-      const settled = await cli('apply', dir.dir, '--sandbox', 'prod', '--auto-approve');
+      const settled = await inProcess('apply', dir.dir, '--sandbox', 'prod', '--auto-approve');
       expect(settled.code, settled.stdout + settled.stderr).toBe(0);
       const [audience, ...others] = remote(env);
       expect(others).toEqual([]);
       expect((await env.store().get('prod', 'gold'))?.audienceId).toBe(audience?.audienceId);
 
       await dir.write([inDev]);
-      const move = await cli('plan', dir.dir, '--sandbox', 'prod');
+      const move = await inProcess('plan', dir.dir, '--sandbox', 'prod');
       expect(move.stdout).toContain(
         `To move it on purpose: \`audiencectl state forget gold --sandbox prod --state ${env.stateDir}\``,
       );
@@ -244,17 +246,15 @@ describe('a waiting record whose manifest was moved out of the plan (built CLI)'
         'a/gold-dev.yaml': manifestYaml('gold', { metadata: { sandbox: 'dev' } }),
         'b/gold.yaml': manifestYaml('gold'),
       });
-      const plan = (...args: string[]) =>
-        runCli(['plan', 'm', '--state', state, '--sandbox', 'prod', '--include', 'a/**', ...args], {
-          cwd: tmp,
-        });
-      const held = await plan();
+      const planArgs = ['plan', 'm', '--state', state, '--sandbox', 'prod', '--include', 'a/**'];
+      const held = await runCli(planArgs, { cwd: tmp });
       expect(held.stdout).toContain('! prod/gold move: its manifest now names sandbox "dev"');
       expect(held.stdout).not.toContain('dev/gold create');
 
       // Removed for good: the create in dev takes the record along.
       await rm(path.join(tmp, 'm', 'b'), { recursive: true });
-      const moved = await plan();
+      // The same CLI entry in this process (the same code and output).
+      const moved = await runCliInProcess(planArgs, { cwd: tmp });
       expect(moved.stdout).toContain(
         '+ dev/gold create: moved from sandbox "prod", where its record prod/gold waits for its create (no audience exists there): that record is dropped; new manifest',
       );
