@@ -2,7 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/state/open.js';
-import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { pausedCli } from '../helpers/paused-cli.js';
 import { aRecord, repoRoot, useTempDirs } from './helpers.js';
 
@@ -10,7 +10,9 @@ import { aRecord, repoRoot, useTempDirs } from './helpers.js';
 // SIGTERM, kill -9) or killed between the two renames that swap the copy in, the target is
 // exactly the old store (or, killed mid-swap, refused until a migrate puts it back), and
 // the same command run again copies it. The built CLI runs with a preload that stops it at
-// a chosen file system call (fixtures/migrate-pause.mjs), so the kill lands mid-step.
+// a chosen file system call (fixtures/migrate-pause.mjs), so the kill lands mid-step. What reads
+// the store it left (state list, plan, the migrate run again) runs the CLI's own entry in this
+// process (the same code and output): the stopped process is what each case is about.
 const tempDir = useTempDirs();
 const PRELOAD = path.join(repoRoot, 'test/state/fixtures/migrate-pause.mjs');
 /** Records in the source; the copy is stopped at the 5th. */
@@ -78,7 +80,7 @@ async function stores() {
 
 /** The migrate run again, without the preload: the target is then the source's copy, nothing left beside it. */
 async function expectRerunCopies(source: string, target: string, force: boolean) {
-  const again = await runCli([
+  const again = await runCliInProcess([
     'state',
     'migrate',
     '--from',
@@ -121,7 +123,7 @@ describe('state migrate into a directory store, stopped mid-copy', { timeout: 60
       expect(await tree(target)).toEqual(before);
       expect(await tree(source)).toEqual(sourceBefore);
       // The next command reads the old store (a killed migrate's staged copy is not read).
-      const list = await runCli(['state', 'list', '--state', target]);
+      const list = await runCliInProcess(['state', 'list', '--state', target]);
       expect(list.code).toBe(0);
       for (const key of ['old-a', 'old-b', 'old-c']) expect(list.stdout).toContain(` ${key} `);
       expect(list.stdout).toContain('\n3 audiences;');
@@ -156,14 +158,14 @@ describe('state migrate killed between the two renames that swap the copy in', {
     expect((await migrate.stop('SIGKILL')).signal).toBe('SIGKILL');
 
     // Not read as a new, empty store: refused, naming the store moved aside.
-    const list = await runCli(['state', 'list', '--state', target]);
+    const list = await runCliInProcess(['state', 'list', '--state', target]);
     expect(list.code).toBe(1);
     expect(list.stderr).toBe(
       `Error: ${target} is missing: a \`state migrate\` into it was interrupted while swapping the copy in, and its previous store is in ${old}. ` +
         `Run that \`audiencectl state migrate\` again (it puts the previous store back first), or rename ${old} to ${target}\n`,
     );
     // Nor planned as if nothing was ever applied (every manifest a create).
-    const planned = await runCli(['plan', source, '--state', target]);
+    const planned = await runCliInProcess(['plan', source, '--state', target]);
     expect(planned.code).toBe(1);
     expect(planned.stdout).toBe('');
     expect(planned.stderr).toBe(list.stderr);
