@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { readState } from '../../src/state/read.js';
 import { applyInProcess } from '../apply/helpers/in-process.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
-import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { withTempDir, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { paste } from '../helpers/paste.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -32,7 +33,9 @@ describe('state import --discover names the commands for the sandboxes it did no
         emulator.control.updateSettings({ compat: { lifecycleStateFilter: 'refused' } });
         const env = { ...emulatorEnv(emulator), AEP_SANDBOX: 'prod', STATE: state };
 
-        const prod = await runCli(['state', 'import', '--discover', dir, '--state', state], { env });
+        // The commands are printed by the CLI's own entry in this process (the same code and
+        // output); pasted, they run in /bin/sh with the built CLI.
+        const prod = await runCliInProcess(['state', 'import', '--discover', dir, '--state', state], { env });
         expect(prod.stderr).toBe('');
         expect(prod.code).toBe(0);
         const next = `audiencectl state import --discover '${dir}' --sandbox dev --state ${state}`;
@@ -54,7 +57,12 @@ describe('state import --discover names the commands for the sandboxes it did no
         );
 
         // Followed as printed, key and id filled in, once the record is dropped.
-        const forgot = await paste('audiencectl state forget gold --sandbox dev --state "$STATE"', { env });
+        const forgot = await runCliInProcess(
+          ['state', 'forget', 'gold', '--sandbox', 'dev', '--state', state],
+          {
+            env,
+          },
+        );
         expect(forgot.code).toBe(0);
         const imported = await paste(printed!.replace('KEY', 'gold').replace('AUDIENCE_ID', id!), { env });
         expect(imported.stderr).toBe('');

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
 import { readState } from '../../src/state/read.js';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
-import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { withTempDir, writeFiles } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestObject, manifestYaml } from '../helpers/manifests.js';
 import { paste } from '../helpers/paste.js';
@@ -58,7 +58,9 @@ function printed(text: string, pattern: RegExp): string {
 /**
  * review 7, M6 and L2: a command a message suggests with the user's path in it runs as printed
  * when pasted into a shell: `init --state "…"` expanded `$HOME` in a double-quoted path, and
- * `--out my plans/plan.json` split into two arguments.
+ * `--out my plans/plan.json` split into two arguments. The pasted commands run in /bin/sh with
+ * the built CLI; the commands that print them, and the apply of the plan one saved, run the CLI's
+ * own entry in this process (the same code and output), as in the cases below.
  */
 describe('suggested commands that embed a path, pasted as printed', () => {
   it('init --state for a missing store whose path has a space, a $ and a quote', async () => {
@@ -67,7 +69,10 @@ describe('suggested commands that embed a path, pasted as printed', () => {
         await writeFiles(path.join(tmp, 'aud'), { 'gold.yaml': manifestYaml('gold') });
         const state = path.join(tmp, "st $HOME it's");
         const env = emulatorEnv(emulator);
-        const refused = await runCli(['apply', 'aud', '--state', state, '--auto-approve'], { cwd: tmp, env });
+        const refused = await runCliInProcess(['apply', 'aud', '--state', state, '--auto-approve'], {
+          cwd: tmp,
+          env,
+        });
         expect(refused.code).toBe(1);
         const init = `audiencectl init --state '${tmp}/st $HOME it'\\''s'`;
         expect(refused.stderr).toBe(
@@ -89,7 +94,10 @@ describe('suggested commands that embed a path, pasted as printed', () => {
         await mkdir(path.join(tmp, 'st'));
         await mkdir(path.join(tmp, 'my plans'));
         const env = { ...emulatorEnv(emulator), AUDIENCECTL_STATE: path.join(tmp, 'st') };
-        const missing = await runCli(['apply', 'my plans/plan.json', '--auto-approve'], { cwd: tmp, env });
+        const missing = await runCliInProcess(['apply', 'my plans/plan.json', '--auto-approve'], {
+          cwd: tmp,
+          env,
+        });
         expect(missing.code).toBe(1);
         const save = "audiencectl plan MANIFESTS_DIR --output json --out 'my plans/plan.json'";
         expect(missing.stderr).toBe(
@@ -97,7 +105,10 @@ describe('suggested commands that embed a path, pasted as printed', () => {
         );
         const saved = await paste(save.replace('MANIFESTS_DIR', 'aud'), { cwd: tmp, env });
         expect(saved.code).toBe(0);
-        const applied = await runCli(['apply', 'my plans/plan.json', '--auto-approve'], { cwd: tmp, env });
+        const applied = await runCliInProcess(['apply', 'my plans/plan.json', '--auto-approve'], {
+          cwd: tmp,
+          env,
+        });
         expect(applied.stderr).toMatch(/^Applying to /);
         expect(applied.code).toBe(0);
         expect(applied.stdout).toMatch(/created/);
