@@ -2,6 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { withExecutor } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { ORG, statuses } from '../helpers/replaced-env.js';
@@ -49,9 +50,12 @@ describe('state import --discover and a record waiting for its create', () => {
         await manifests.write([gold, silver, bronze]);
         const cli = (args: string[]) =>
           runCli([...args, '--state', env.stateDir], { env: emulatorEnv(env.emulator) });
+        // The dry run, asserted as the discovery: the same CLI entry in this process.
+        const inProcess = (args: string[]) =>
+          runCliInProcess([...args, '--state', env.stateDir], { env: emulatorEnv(env.emulator) });
 
         const summary = `1 matched and recorded as imported, 0 missing (the next apply creates them), 0 ambiguous (import each with --audience-id). 2 waiting for their create, records kept as they are (the next apply creates them; an audience found under the name is not theirs unless you import it: audiencectl state import KEY ${dir} --sandbox SANDBOX --audience-id AUDIENCE_ID --state ${env.stateDir}).`;
-        const dry = await cli(['state', 'import', '--discover', dir, '--dry-run']);
+        const dry = await inProcess(['state', 'import', '--discover', dir, '--dry-run']);
         const discovered = await cli(['state', 'import', '--discover', dir]);
         for (const run of [dry, discovered]) {
           expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });

@@ -43,22 +43,25 @@ describe('plan given a manifests directory that is not one', () => {
     await withTempDir(async (dir) => {
       await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold'));
       await mkdir(path.join(dir, 'state'));
+      // The built CLI for the first; the same CLI entry in this process for the others (the same
+      // code and output).
       const missing = await runCli(['plan', 'audiences', '--state', 'state'], { cwd: dir });
       expect([missing.code, missing.stdout, missing.stderr]).toEqual([
         1,
         '',
         'Error: audiences does not exist: give the directory of the manifests\n',
       ]);
-      const file = await runCli(['plan', 'gold.yaml', '--state', 'state'], { cwd: dir });
+      const file = await runCliInProcess(['plan', 'gold.yaml', '--state', 'state'], { cwd: dir });
       expect([file.code, file.stdout, file.stderr]).toEqual([
         1,
         '',
         'Error: gold.yaml is not a directory: give the directory of the manifests (every manifest under it is read; --include selects files)\n',
       ]);
       // A missing .json is a saved plan that is not there, not a directory of manifests.
-      const plan = await runCli(['apply', 'plan.json', '--state', 'state', '--emulator', '--auto-approve'], {
-        cwd: dir,
-      });
+      const plan = await runCliInProcess(
+        ['apply', 'plan.json', '--state', 'state', '--emulator', '--auto-approve'],
+        { cwd: dir },
+      );
       expect([plan.code, plan.stdout, plan.stderr]).toEqual([
         1,
         '',

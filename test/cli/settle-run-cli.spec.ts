@@ -14,7 +14,9 @@ import { usePostgres } from '../state/pg.js';
 /**
  * `audiencectl state settle-run`, spawned from dist/ against the emulator over HTTP: a person
  * says what a run request whose answer was lost did, where the runs list cannot tell, and the
- * record keeps its runs (they count in the sandbox's daily run budget).
+ * record keeps its runs (they count in the sandbox's daily run budget). In each case the first
+ * refusal and the settling are the built CLI's; the other refusals run the same CLI entry in this
+ * process (the same code and output, asserted alike).
  *
  * The page's other reading of a run's createdAt (the audience's creation time, the same for all
  * its runs), an audience made while AEP's clock is 2 h behind: a run the request started then
@@ -92,24 +94,34 @@ describe('state settle-run --run-id (directory store)', () => {
 
     // Refused, nothing changed: both flags; a run the record holds; a run of another audience;
     // a call that failed.
-    const settle = (...args: string[]) =>
-      runCli(['state', 'settle-run', 'gold', '--sandbox', 'prod', '--state', state, ...args], { env });
+    const settleArgs = (...args: string[]) => [
+      'state',
+      'settle-run',
+      'gold',
+      '--sandbox',
+      'prod',
+      '--state',
+      state,
+      ...args,
+    ];
+    const settle = (...args: string[]) => runCli(settleArgs(...args), { env });
+    const settleInProcess = (...args: string[]) => runCliInProcess(settleArgs(...args), { env });
     expectRefused(
       await settle('--run-id', started.runId, '--no-run'),
       'state settle-run takes --run-id <id> or --no-run, not both',
     );
     expectRefused(
-      await settle('--run-id', first!.runId),
+      await settleInProcess('--run-id', first!.runId),
       `run ${first!.runId} is already recorded for prod/gold, so it is not the run the request of ${pending.audiences[0]!.intent!.startedAt} started; give that run's id, or --no-run if the request started none; nothing was changed`,
     );
     const other = await emulator().createAudience(audienceBody());
     const otherRun = await runOutside(emulator(), other, 1_700_000_000);
     expectRefused(
-      await settle('--run-id', otherRun),
+      await settleInProcess('--run-id', otherRun),
       `run ${otherRun} does not exist for audience ${audienceId} in sandbox prod (the service answered 404); nothing was changed`,
     );
     emulator().control.queueFault({ kind: 'notFoundPage', endpoint: 'getRun' });
-    const failed = await settle('--run-id', started.runId);
+    const failed = await settleInProcess('--run-id', started.runId);
     expect(failed.stderr).toMatch(
       new RegExp(
         `^Error: cannot check run ${started.runId} through the service \\(GET .* answered HTTP 404 with .*\\); nothing was changed\\n$`,
@@ -208,10 +220,21 @@ describe('state settle-run --no-run (PostgreSQL store)', () => {
     const pending = await readAll(state);
     const startedAt = pending.audiences[0]!.intent!.startedAt;
 
-    const settle = (key: string, ...flags: string[]) =>
-      runCli(['state', 'settle-run', key, '--no-run', ...flags, '--state', state], {
-        env: { AEP_CLIENT_ID: undefined, AEP_CLIENT_SECRET: undefined, AEP_ORG_ID: undefined },
-      });
+    const noCredentials = {
+      env: { AEP_CLIENT_ID: undefined, AEP_CLIENT_SECRET: undefined, AEP_ORG_ID: undefined },
+    };
+    const settleArgs = (key: string, ...flags: string[]) => [
+      'state',
+      'settle-run',
+      key,
+      '--no-run',
+      ...flags,
+      '--state',
+      state,
+    ];
+    const settle = (key: string, ...flags: string[]) => runCli(settleArgs(key, ...flags), noCredentials);
+    const settleInProcess = (key: string, ...flags: string[]) =>
+      runCliInProcess(settleArgs(key, ...flags), noCredentials);
     expectRefused(
       await settle('silver'),
       `nothing could be checked: no AEP credentials are configured (AEP_CLIENT_ID, AEP_CLIENT_SECRET, AEP_ORG_ID, or --config), so whether the request of ${startedAt} started a run is unknown; give --force to settle with --no-run anyway, or try again; nothing was changed`,
@@ -235,12 +258,12 @@ describe('state settle-run --no-run (PostgreSQL store)', () => {
     expect(after.meta?.serial).toBe(pending.meta!.serial + 1);
 
     expectRefused(
-      await settle('silver', '--force'),
+      await settleInProcess('silver', '--force'),
       'prod/silver has no run intent to settle; nothing was changed',
     );
     const location = new URL(state);
     location.password = '';
-    expectRefused(await settle('gold'), `no record for prod/gold in ${location.href}`);
+    expectRefused(await settleInProcess('gold'), `no record for prod/gold in ${location.href}`);
     expect(await readAll(state)).toEqual(after);
 
     // The next apply starts the requested run, once.

@@ -2,6 +2,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 /** A repository: its manifests in audiences/, a README beside them. */
@@ -53,8 +54,14 @@ describe('--state naming a directory that is not a state store', () => {
         '{"schemaVersion":1,"lineage":"8d494feb-915e-4146-ae5c-dc61fe21d7de","serial":0}\n',
       );
       await writeFile(path.join(store, 'NOTES.txt'), 'backed up nightly\n');
-      for (const state of [empty, volume, store]) {
-        const plan = await runCli(['plan', 'audiences', '--state', state], { cwd: repo });
+      // The built CLI for the first; the same CLI entry in this process for the others (the same
+      // code and output).
+      for (const [state, run] of [
+        [empty, runCli],
+        [volume, runCliInProcess],
+        [store, runCliInProcess],
+      ] as const) {
+        const plan = await run(['plan', 'audiences', '--state', state], { cwd: repo });
         expect({
           state,
           code: plan.code,

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { GIT_ENV, runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 const execFileAsync = promisify(execFile);
@@ -27,7 +28,9 @@ describe('a manifests directory given through a symlink', () => {
       await symlink(repo, path.join(dir, 'link'));
 
       const args = ['--base', 'main', '--detailed-exitcode'];
-      const real = await runCli(['plan', path.join(repo, 'audiences'), ...args]);
+      // Through the real path, the reference: the CLI's own entry in this process (the same code
+      // and output); through the link, the built CLI.
+      const real = await runCliInProcess(['plan', path.join(repo, 'audiences'), ...args]);
       const linked = await runCli(['plan', path.join(dir, 'link', 'audiences'), ...args]);
       const relative = await runCli(['plan', 'link/audiences', ...args], { cwd: dir });
       for (const result of [real, linked, relative]) {
