@@ -111,21 +111,24 @@ function isFile(file: string): boolean {
 }
 
 /**
- * The record's file under the directory it was applied from (its sourceRoot, from the top of
- * the git work tree `top`), when that directory is neither `root` (real) nor one above or below
- * it (those are looked at, or read, otherwise) and the file is there.
+ * The directory the record was applied from (its sourceRoot, from the top of the git work tree
+ * `top`), when that is neither `root` (real) nor one above or below it (those are looked at, or
+ * read, otherwise).
  */
-function besideFile(
-  record: AudienceRecord,
-  root: string,
-  top: string | undefined,
-): { file: string; from: string } | undefined {
+function besideRoot(record: AudienceRecord, root: string, top: string | undefined): Beside | undefined {
   const { sourceRoot, manifestFile } = record;
   if (sourceRoot === undefined || manifestFile === undefined) return undefined;
   const from = rootDirectory(sourceRoot, top);
   if (from === undefined || isInside(from, root) || isInside(root, from)) return undefined;
+  return { from, manifestFile };
+}
+
+type Beside = { from: string; manifestFile: string };
+
+/** The record's file under the directory it was applied from (besideRoot), when it is there. */
+function besideFile({ from, manifestFile }: Beside): string | undefined {
   const absolute = path.resolve(from, manifestFile);
-  return isInside(from, absolute) && isFile(absolute) ? { file: absolute, from } : undefined;
+  return isInside(from, absolute) && isFile(absolute) ? absolute : undefined;
 }
 
 /**
@@ -216,15 +219,22 @@ export async function findManifestsElsewhere(
   // In a git work tree, its real path (as read-source-root.ts records it); outside, as given.
   const realTop = source.top === undefined ? gitTop(realDirectory(root)) : realDirectory(source.top);
   const here = realTop === undefined ? root : realDirectory(root);
+  // Records whose file is no longer in the directory beside this one they were applied from.
+  const movedFrom = new Map<string, string>();
   for (const record of records) {
     const unreachable = realTop === undefined ? unreachableFile(record) : undefined;
     if (unreachable !== undefined && open(record)) {
       add({ kind: 'unreachable', sandbox: record.sandbox, key: record.key, ...unreachable });
       continue;
     }
-    const beside = open(record) ? besideFile(record, here, realTop) : undefined;
-    if (beside === undefined) continue;
-    const text = readManifestFile(record.manifestFile!, beside.file, maxBytes);
+    const at = open(record) ? besideRoot(record, here, realTop) : undefined;
+    if (at === undefined) continue;
+    const file = besideFile(at);
+    if (file === undefined) {
+      movedFrom.set(recordId(record.sandbox, record.key), at.from);
+      continue;
+    }
+    const text = readManifestFile(at.manifestFile, file, maxBytes);
     // A file may name the key in several sandboxes (one document each): the record's own holds it.
     const named = (await naming([text], new Set([record.key]), record.sandbox)).find(
       (m) => m.sandbox === record.sandbox,
@@ -234,9 +244,31 @@ export async function findManifestsElsewhere(
       kind: 'beside',
       sandbox: named.sandbox,
       key: named.key,
-      file: show(beside.file),
-      dir: show(beside.from),
+      file: show(file),
+      dir: show(at.from),
     });
+  }
+  // Their file gone from there: moved (`git mv teams/mkt teams/marketing`, that directory not
+  // applied yet), and held while a manifest anywhere in the work tree but the directory given
+  // (which the plan read) names the key in the record's sandbox.
+  if (movedFrom.size > 0 && realTop !== undefined) {
+    const top = realTop;
+    const elsewhere = (relative: string) => !isInside(here, path.resolve(top, relative));
+    const wanted = new Set(
+      records.filter((r) => movedFrom.has(recordId(r.sandbox, r.key))).map((r) => r.key),
+    );
+    for (const m of await naming(readTree(top, elsewhere, maxBytes), wanted, source.defaultSandbox)) {
+      const id = recordId(m.sandbox, m.key);
+      const from = movedFrom.get(id);
+      if (from === undefined || settled.has(id)) continue;
+      add({
+        kind: 'moved',
+        sandbox: m.sandbox,
+        key: m.key,
+        file: show(path.resolve(top, m.file)),
+        dir: show(from),
+      });
+    }
   }
 
   let anchor: string | undefined;

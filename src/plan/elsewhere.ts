@@ -20,6 +20,11 @@ import { recordId } from '../state/record-id.js';
  *   were applied from `teams/mkt`: a path typo, or a second directory sharing the store). `dir`
  *   is that directory.
  *
+ * - `moved`: the record's file is gone from the directory it was applied from (`beside`), and a
+ *   manifest elsewhere in the git work tree names the key (`git mv teams/mkt teams/marketing`,
+ *   then `apply teams/web` before `apply teams/marketing`). `dir` is the directory it was
+ *   applied from.
+ *
  * - `unreachable`: not looked at: the record was applied from a directory of a git work tree
  *   (its `sourceRoot`, from the top), and the plan is in none, so has no top to find it from
  *   (a copy of the manifests, a CI job's unpacked artifact). `file` and `dir` are the record's,
@@ -43,6 +48,7 @@ export type NamedElsewhere =
   | { kind: 'above'; sandbox: string; key: string; file: string; dir: string; under?: string }
   | { kind: 'beside'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'unreachable'; sandbox: string; key: string; file: string; dir: string }
+  | { kind: 'moved'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'writing'; sandbox: string; key: string; file: string };
 
 export function namesKey(m: ManifestElsewhere): m is NamedElsewhere {
@@ -87,6 +93,8 @@ export function elsewhereReason(
   const where = found.sandbox === record.sandbox ? found.file : `${found.file} (sandbox "${found.sandbox}")`;
   if (found.kind === 'out-of-scope')
     return `its manifest is now ${where}, outside ${filters}; the audience is left as it is`;
+  if (found.kind === 'moved')
+    return `its manifest is now ${where}, outside the directory given and moved from the one it was applied from (${found.dir}); the audience is left as it is: apply the directory it is in now, or remove the file to delete the audience`;
   if (found.kind === 'unreachable')
     return `it was applied from ${found.dir} in a git work tree, which this plan, of a directory in none, cannot look into for ${found.file}; the audience is left as it is: plan and apply from that work tree, where removing the file deletes the audience`;
   if (found.kind === 'beside')

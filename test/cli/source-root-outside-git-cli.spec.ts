@@ -16,8 +16,9 @@ import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
  * container sees of `docker run -v "$PWD:/m" ... apply /m` run in teams/mkt, or a CI job's
  * unpacked artifact). Such a plan's absolute path never replaces a record's path from the top
  * (a no-change apply re-recorded it, and once the copy was gone a plan of a sibling in a clone
- * deleted the audience), and a record it cannot look for is held, not removed. Both cases failed
- * before. A git work tree and copies outside it, the emulator over HTTP, the built CLI.
+ * deleted the audience), and a record it cannot look for is held, not removed. A record whose
+ * file moved within the work tree (`git mv`) is held by it until it is gone there too. The first
+ * three cases failed before. A git work tree and copies outside it, the emulator over HTTP, the built CLI.
  */
 const quiet = { ingestion: { onCreate: false } };
 
@@ -107,6 +108,54 @@ describe('review 28: a plan of one directory never deletes an audience whose man
           'prod/other: it was applied from teams/web in a git work tree, which this plan, of a directory in none, cannot look into for teams/web/other.yaml; the audience is left as it is: plan and apply from that work tree, where removing the file deletes the audience',
         );
         expect(names(emulator)).toEqual(['Audience a', 'Audience other']);
+      }),
+    );
+  });
+  it('after git mv, a plan of another directory before the renamed one is applied does not delete its audiences', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo, git } = await repository(root, files);
+        const state = path.join(root, 'state');
+        const env = emulatorEnv(emulator);
+        expect((await apply(path.join(repo, 'teams/mkt'), state, env)).code).toBe(0);
+        expect((await apply(path.join(repo, 'teams/web'), state, env)).code).toBe(0);
+        await git('mv', 'teams/mkt', 'teams/marketing');
+        await git('commit', '--quiet', '-m', 'rename');
+
+        // A deployment that applies every team's directory, web first.
+        const web = await runCli(['apply', 'teams/web', '--state', state, '--auto-approve'], {
+          cwd: repo,
+          env,
+        });
+        expect(web.code, web.stderr).toBe(0);
+        expect(web.stdout).not.toMatch(/prod\/a\s+delete/);
+        expect(web.stdout).toContain(
+          'prod/a: its manifest is now ../marketing/a.yaml, outside the directory given and moved from the one it was applied from (../mkt); the audience is left as it is: apply the directory it is in now, or remove the file to delete the audience',
+        );
+        expect(names(emulator)).toEqual(['Audience a', 'Audience other']);
+      }),
+    );
+  });
+
+  it('a file removed from the renamed directory is deleted by a plan of another one', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo, git } = await repository(root, files);
+        const state = path.join(root, 'state');
+        const env = emulatorEnv(emulator);
+        expect((await apply(path.join(repo, 'teams/mkt'), state, env)).code).toBe(0);
+        expect((await apply(path.join(repo, 'teams/web'), state, env)).code).toBe(0);
+        await git('mv', 'teams/mkt', 'teams/marketing');
+        await git('rm', '--quiet', '--force', 'teams/marketing/a.yaml');
+        await git('commit', '--quiet', '-m', 'rename, and a removed');
+
+        const web = await runCli(['apply', 'teams/web', '--state', state, '--auto-approve'], {
+          cwd: repo,
+          env,
+        });
+        expect(web.code, web.stderr).toBe(0);
+        expect(web.stdout).toMatch(/prod\/a\s+delete/);
+        expect(names(emulator)).toEqual(['Audience other']);
       }),
     );
   });
