@@ -1,3 +1,4 @@
+import { isRecordOnly } from '../plan/step-builders.js';
 import type { ApplyReport } from '../apply/types.js';
 import { UsageError } from '../errors.js';
 import { readRegularText } from '../files/read-regular.js';
@@ -48,7 +49,13 @@ export function confirmQuestion(
       return `${names.length === 1 ? 'sandbox' : 'sandboxes'} ${names.join(', ')} of AEP org ${org}`;
     })
     .join('; ');
-  return `\nThis changes ${where} (${target}).\nApply these ${steps.length} step(s)? Only "yes" is accepted: `;
+  const ask = `Apply these ${steps.length} step(s)? Only "yes" is accepted: `;
+  // Record-only steps (a directory recorded: every audience once after an upgrade) send nothing.
+  const recordOnly = steps.filter(isRecordOnly).length;
+  if (recordOnly === steps.length)
+    return `\nThis writes only audiencectl's records of ${where} (${target}): nothing is sent to AEP.\n${ask}`;
+  const some = recordOnly > 0 ? `; ${recordOnly} of the steps only writes audiencectl's records` : '';
+  return `\nThis changes ${where} (${target})${some}.\n${ask}`;
 }
 
 export function summary(report: ApplyReport): string {

@@ -77,6 +77,11 @@ export function runStep(
   };
 }
 
+/** An update whose apply only writes the record: no PATCH body, so no API call (steps/update.ts). */
+export function isRecordOnly(step: Pick<Step, 'kind' | 'patch'>): boolean {
+  return step.kind === 'update' && Object.keys(step.patch ?? {}).length === 0;
+}
+
 /** What an update records without a PATCH (no property of the audience). */
 const RECORD_ONLY = new Set(['metadata.deletionPolicy', 'manifest file', 'manifest directory']);
 
