@@ -186,7 +186,7 @@ export async function adoptOwnCreate(
   const changes = {
     audienceId: audience.id,
     ...(target ? { deletionPolicy: target.deletionPolicy } : {}),
-    ...manifestFileOf(step, deps),
+    ...manifestFileOf(step, deps, record),
     ...(sameSpec ? { applied: appliedFrom(target, at, deps.revision) } : {}),
     observed: { source: 'audiences' as const, at, body: { ...audience } },
     blocked: null,

@@ -1,3 +1,4 @@
+import { rerooted } from '../manifest/source-root.js';
 import { CLOCK_TOLERANCE_SECONDS } from '../plan/clock.js';
 import { RUN_BUDGET_WINDOW_SECONDS } from '../plan/runs.js';
 import type { AppliedTarget, Step } from '../plan/schema.js';
@@ -27,17 +28,20 @@ export function appliedFrom(
 
 /**
  * The manifest file a step comes from (`source` is `file:line`), to record with the audience,
- * with the directory it is relative to when the apply knows it (ExecutorDeps.sourceRoot).
+ * with the directory it is relative to when the apply knows it (ExecutorDeps.sourceRoot) and it
+ * may replace the one `recorded` keeps (rerooted: an absolute path outside git never replaces a
+ * path from a git top, on a real call no more than on a record-only step).
  */
 export function manifestFileOf(
   step: Pick<Step, 'source'>,
   deps: Pick<ExecutorDeps, 'sourceRoot'>,
+  recorded: Pick<AudienceRecord, 'sourceRoot'> | undefined,
 ): { manifestFile?: string; sourceRoot?: string } {
   const file = step.source?.replace(/:\d+$/, '');
   if (!file) return {};
-  return deps.sourceRoot === undefined
-    ? { manifestFile: file }
-    : { manifestFile: file, sourceRoot: deps.sourceRoot };
+  return deps.sourceRoot !== undefined && rerooted(recorded?.sourceRoot, deps.sourceRoot)
+    ? { manifestFile: file, sourceRoot: deps.sourceRoot }
+    : { manifestFile: file };
 }
 
 export async function currentRecord(store: StateStore, step: Step): Promise<AudienceRecord> {

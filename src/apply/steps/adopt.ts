@@ -97,7 +97,7 @@ export async function adoptStep(step: Step, deps: ExecutorDeps): Promise<StepRes
       runs: elsewhere.runs,
       audienceId,
       deletionPolicy: target.deletionPolicy,
-      ...manifestFileOf(step, deps),
+      ...manifestFileOf(step, deps, own),
       imported: {
         at,
         ...(target.ingestionRequest === undefined ? {} : { ingestionRequest: target.ingestionRequest }),

@@ -43,7 +43,7 @@ async function carry(
     return undefined;
   }
   const runs = here === undefined ? old.runs : [...old.runs, ...here.runs];
-  await store.put({ ...old, key: step.key, ...manifestFileOf(step, deps), runs });
+  await store.put({ ...old, key: step.key, ...manifestFileOf(step, deps, old), runs });
   await store.delete(from.sandbox, from.key);
   return undefined;
 }

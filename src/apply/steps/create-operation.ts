@@ -77,7 +77,7 @@ export async function awaitOperation(
       {
         audienceId: op.audienceId,
         deletionPolicy: step.target!.deletionPolicy,
-        ...manifestFileOf(step, deps),
+        ...manifestFileOf(step, deps, record),
         applied: appliedFrom(step.target!, at, deps.revision),
         observed: { source: 'operation', at, body: op },
         pendingCreate: null,

@@ -125,7 +125,7 @@ async function postCreate(
           ...answeredOffset(pending, measuredOffset(client)),
           operationId: response.operationId,
           deletionPolicy: step.target!.deletionPolicy,
-          ...manifestFileOf(step, deps),
+          ...manifestFileOf(step, deps, pending),
           observed: { source: 'operation', at, body: response.operationDetails ?? {} },
         },
       });

@@ -253,7 +253,7 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   deps.marks?.sent(`run request sent (run ${started.runId} started)`);
   await store.resolveIntent(pending, {
     kind: 'update',
-    changes: { run, ...manifestFileOf(step, deps), ...(honoured ? { applied: honoured } : {}) },
+    changes: { run, ...manifestFileOf(step, deps, pending), ...(honoured ? { applied: honoured } : {}) },
   });
   deps.marks?.recorded();
   progressNote(deps, step, run);

@@ -18,7 +18,7 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     await store.put({
       ...record,
       deletionPolicy: target.deletionPolicy,
-      ...manifestFileOf(step, deps),
+      ...manifestFileOf(step, deps, record),
       applied: appliedFrom(target, at(), deps.revision),
     });
     return result(
@@ -94,7 +94,7 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     kind: 'update',
     changes: {
       deletionPolicy: target.deletionPolicy,
-      ...manifestFileOf(step, deps),
+      ...manifestFileOf(step, deps, record),
       applied: appliedFrom(target, at(), deps.revision),
       observed: { source: 'patch', at: at(), body: view },
       ...(record.patchRefused ? { patchRefused: null } : {}),

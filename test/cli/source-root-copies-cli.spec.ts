@@ -1,0 +1,116 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { recordPath } from '../../src/state/paths.js';
+import type { AudienceRecord } from '../../src/state/schema.js';
+import { apply, emulatorEnv } from '../helpers/apply-env.js';
+import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
+
+/**
+ * The directory records were applied from (sourceRoot) against copies of it outside git,
+ * artifacts without .git, and other directories of the work tree (review 28b): a git work tree,
+ * the emulator over HTTP, the built CLI.
+ */
+const quiet = { ingestion: { onCreate: false } };
+
+async function repository(root: string, name: string, files: Record<string, string>) {
+  const repo = path.join(root, name);
+  await mkdir(repo);
+  const git = (...args: string[]) =>
+    promisify(execFile)('git', args, { cwd: repo, env: { ...process.env, ...GIT_ENV } });
+  await git('init', '--quiet');
+  for (const [file, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(repo, file)), { recursive: true });
+    await writeFile(path.join(repo, file), text);
+  }
+  await git('add', '--all');
+  await git('commit', '--quiet', '-m', 'manifests');
+  return { repo, git };
+}
+
+function names(emulator: TestEmulator): string[] {
+  return emulator.control
+    .listAudiences('DEMO0RG0000000000000000@AdobeOrg', 'prod')
+    .map((audience) => audience.audienceName)
+    .sort();
+}
+
+async function recordOf(state: string, key: string): Promise<AudienceRecord> {
+  return JSON.parse(await readFile(recordPath(state, 'prod', key), 'utf8')) as AudienceRecord;
+}
+
+describe('records applied from a git work tree, planned from copies and other directories', () => {
+  it('an apply outside git that PATCHes keeps the path from the git top, and a sibling copy does not delete', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo } = await repository(root, 'repo', {
+          'teams/mkt/a.yaml': manifestYaml('a', quiet),
+          'teams/web/other.yaml': manifestYaml('other', quiet),
+        });
+        const state = path.join(root, 'state');
+        const env = emulatorEnv(emulator);
+        expect((await apply(path.join(repo, 'teams/mkt'), state, env)).code).toBe(0);
+        expect((await apply(path.join(repo, 'teams/web'), state, env)).code).toBe(0);
+
+        // A container's bind mount of teams/mkt whose description was edited: a PATCH, not a no-change apply.
+        const mounted = path.join(root, 'm');
+        await cp(path.join(repo, 'teams/mkt'), mounted, { recursive: true });
+        await writeFile(
+          path.join(mounted, 'a.yaml'),
+          manifestYaml('a', { ...quiet, spec: { description: 'Edited' } }),
+        );
+        const patched = await runCli(['apply', mounted, '--state', state, '--auto-approve'], {
+          cwd: root,
+          env,
+        });
+        expect(patched.code, patched.stderr).toBe(0);
+        expect(patched.stdout).toMatch(/prod\/a update: patched description/);
+        expect((await recordOf(state, 'a')).sourceRoot).toBe('teams/mkt');
+        await rm(mounted, { recursive: true });
+
+        // web's container: a copy of teams/web, outside git too.
+        const web = path.join(root, 'w');
+        await cp(path.join(repo, 'teams/web'), web, { recursive: true });
+        const fromWeb = await runCli(['apply', web, '--state', state, '--auto-approve'], { cwd: root, env });
+        expect(fromWeb.code, fromWeb.stderr).toBe(0);
+        expect(fromWeb.stdout).not.toMatch(/prod\/a\s+delete/);
+        expect(names(emulator)).toEqual(['Audience a', 'Audience other']);
+      }),
+    );
+  });
+
+  it("a saved plan made in git, applied where its .git is gone, deletes its own directory's removed manifest", async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo, git } = await repository(root, 'repo', {
+          'm/a.yaml': manifestYaml('a', quiet),
+          'm/b.yaml': manifestYaml('b', quiet),
+        });
+        const state = path.join(root, 'state');
+        const env = emulatorEnv(emulator);
+        expect((await apply(path.join(repo, 'm'), state, env)).code).toBe(0);
+        await git('rm', '--quiet', 'm/b.yaml');
+        await git('commit', '--quiet', '-m', 'b removed');
+        const planned = await runCli(
+          ['plan', 'm', '--state', state, '--output', 'json', '--out', path.join(root, 'plan.json')],
+          { cwd: repo, env },
+        );
+        expect(planned.code, planned.stderr).toBe(0);
+
+        // The apply job: the same path, unpacked from an artifact (no .git).
+        await rename(path.join(repo, '.git'), path.join(root, 'git-away'));
+        const applied = await runCli(['apply', 'plan.json', '--state', state, '--auto-approve'], {
+          cwd: root,
+          env,
+        });
+        expect(applied.code, applied.stderr).toBe(0);
+        expect(applied.stdout).toMatch(/prod\/b delete: deleted/);
+        expect(names(emulator)).toEqual(['Audience a']);
+      }),
+    );
+  });
+});
