@@ -5,6 +5,7 @@ import type { LookElsewhere } from '../apply/held-elsewhere.js';
 import { UsageError } from '../errors.js';
 import { assembleLoad } from '../manifest/assemble.js';
 import type { LoadResult } from '../manifest/load.js';
+import type { ElsewhereSource } from '../manifest/read-elsewhere.js';
 import { startManifestLoader } from '../manifest/load-isolated.js';
 import { loadManifestDir, type DirLoad, type DirLoadOptions } from '../manifest/read-source.js';
 import type { ReadDirOptions } from '../manifest/read-dir.js';
@@ -83,7 +84,7 @@ export function readOptions(flags: SourceFlags): ReadDirOptions {
 export function lookElsewhere(
   dir: string,
   flags: SourceFlags,
-  options: { above?: boolean } = {},
+  options: Pick<ElsewhereSource, 'above' | 'sourceRoot'> = {},
 ): LookElsewhere {
   return async (records, recorded, repointed) => {
     const { findManifestsElsewhere } = await import('../manifest/read-elsewhere.js');

@@ -31,6 +31,11 @@ export type ElsewhereSource = FileFilters & {
    */
   top?: string | undefined;
   /**
+   * `dir` as a record keeps it (sourceRoot), when the plan knows it otherwise than by looking
+   * for a git work tree: a saved plan's, made in one, applied where `.git` is gone.
+   */
+  sourceRoot?: string | undefined;
+  /**
    * How a path is shown. Default: relative to `dir` (`../retail/web.yaml`, `..`), as every
    * path of a plan is; never to the working directory, which a saved plan is applied from
    * another (its held reasons are compared as text).
@@ -135,10 +140,22 @@ function besideFile({ from, manifestFile }: Beside): string | undefined {
  * For a plan in no git work tree: the record's file and directory, from the top of the one it
  * was applied from, when it was (a path from a top, not an absolute one).
  */
-function unreachableFile(record: AudienceRecord): { file: string; dir: string } | undefined {
+function unreachableFile(
+  record: AudienceRecord,
+  planned: string | undefined,
+): { file: string; dir: string } | undefined {
   const { sourceRoot, manifestFile } = record;
   if (sourceRoot === undefined || manifestFile === undefined || path.isAbsolute(sourceRoot)) return undefined;
+  // The directory planned, or one above or below it: what the plan read, or looks above for.
+  if (planned !== undefined && !path.isAbsolute(planned) && nested(sourceRoot, planned)) return undefined;
   return { file: path.posix.join(sourceRoot, manifestFile), dir: sourceRoot };
+}
+
+/** Whether two paths from a git top (`/`-separated, `.` the top) are one, or one is below the other. */
+function nested(a: string, b: string): boolean {
+  const below = (inner: string, outer: string) =>
+    outer === '.' || inner === outer || inner.startsWith(`${outer}/`);
+  return below(a, b) || below(b, a);
 }
 
 /**
@@ -222,7 +239,7 @@ export async function findManifestsElsewhere(
   // Records whose file is no longer in the directory beside this one they were applied from.
   const movedFrom = new Map<string, string>();
   for (const record of records) {
-    const unreachable = realTop === undefined ? unreachableFile(record) : undefined;
+    const unreachable = realTop === undefined ? unreachableFile(record, source.sourceRoot) : undefined;
     if (unreachable !== undefined && open(record)) {
       add({ kind: 'unreachable', sandbox: record.sandbox, key: record.key, ...unreachable });
       continue;

@@ -191,7 +191,16 @@ async function savedPlanInput(file: string, plan: Plan): Promise<ApplyInput> {
       { cause },
     );
   });
-  return { kind: 'saved', plan, source: file, desired, lookElsewhere: lookElsewhere(origin.dir, flags) };
+  // The directory as the plan recorded it: applied where .git is gone (an unpacked artifact), the
+  // records of that directory are still its own, not ones of a work tree it cannot see.
+  const planned = plan.origin?.options.sourceRoot;
+  return {
+    kind: 'saved',
+    plan,
+    source: file,
+    desired,
+    lookElsewhere: lookElsewhere(origin.dir, flags, planned === undefined ? {} : { sourceRoot: planned }),
+  };
 }
 
 /** `30 s`, `1.5 s`: how long --lock-timeout lets apply wait. */
