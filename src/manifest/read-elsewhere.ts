@@ -8,6 +8,7 @@ import type { SourceFile } from './load.js';
 import { isInside, listManifestFilesSync } from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestFile } from './read-file.js';
 import { gitTop, realDirectory } from './read-source-root.js';
+import { besideAllAlong, filesNaming } from './read-moved.js';
 import { rootDirectory } from './source-root.js';
 
 /** Outside a git work tree, how far above the directory given the records' files are looked for. */
@@ -188,6 +189,58 @@ async function appliedFrom(
 }
 
 /**
+ * The manifests that name the key of a record in `movedFrom` (its id: the directory beside `here`
+ * it was applied from, where its file is gone) in its sandbox, under `top` but not `here`, that
+ * git does not show beside the record's file when it was last there (read-moved.ts). Files and
+ * directories are absolute. The files are found by one `git grep`, else by reading the tree.
+ */
+async function movedManifests(
+  top: string,
+  here: string,
+  records: readonly AudienceRecord[],
+  movedFrom: ReadonlyMap<string, string>,
+  source: ElsewhereSource,
+  maxBytes: number,
+): Promise<Array<{ kind: 'moved'; sandbox: string; key: string; file: string; dir: string }>> {
+  const gone = new Map(
+    records.flatMap((r) => {
+      const from = movedFrom.get(recordId(r.sandbox, r.key));
+      return from === undefined ? [] : [[recordId(r.sandbox, r.key), { record: r, from }] as const];
+    }),
+  );
+  const keys = new Set([...gone.values()].map(({ record }) => record.key));
+  const elsewhere = (relative: string) => !isInside(here, path.resolve(top, relative));
+  const grepped = await filesNaming(top, keys);
+  const selected = fileSelector({});
+  const files =
+    grepped === undefined
+      ? readTree(top, elsewhere, maxBytes)
+      : grepped
+          .filter((relative) => selected(relative) && elsewhere(relative))
+          .map((relative) => readManifestFile(relative, path.resolve(top, relative), maxBytes));
+  const candidates = (await naming(files, keys, source.defaultSandbox)).flatMap((m) => {
+    const at = gone.get(recordId(m.sandbox, m.key));
+    if (at === undefined || at.record.manifestFile === undefined) return [];
+    const goneFile = path.resolve(at.from, at.record.manifestFile);
+    const relative = (absolute: string) => path.relative(top, absolute).split(path.sep).join('/');
+    return [{ m, at, move: { gone: relative(goneFile), found: relative(path.resolve(top, m.file)) } }];
+  });
+  const beside = await besideAllAlong(
+    top,
+    candidates.map((c) => c.move),
+  );
+  return candidates
+    .filter((c) => !beside.has(c.move))
+    .map(({ m, at }) => ({
+      kind: 'moved' as const,
+      sandbox: m.sandbox,
+      key: m.key,
+      file: path.resolve(top, m.file),
+      dir: at.from,
+    }));
+}
+
+/**
  * Looks, for the records a plan would remove, for manifests that plan did not read and that
  * still name their keys (see ManifestElsewhere): under `dir`, in the files --include/--exclude
  * left out; above `dir`, at each record's file relative to a directory above it (the
@@ -266,25 +319,13 @@ export async function findManifestsElsewhere(
     });
   }
   // Their file gone from there: moved (`git mv teams/mkt teams/marketing`, that directory not
-  // applied yet), and held while a manifest anywhere in the work tree but the directory given
-  // (which the plan read) names the key in the record's sandbox.
+  // applied yet), and held while a manifest elsewhere in the work tree (the directory given aside,
+  // which the plan read) names the key in the record's sandbox, unless git shows that file was
+  // beside the record's when it was last there (read-moved.ts): then the file was removed.
   if (movedFrom.size > 0 && realTop !== undefined) {
-    const top = realTop;
-    const elsewhere = (relative: string) => !isInside(here, path.resolve(top, relative));
-    const wanted = new Set(
-      records.filter((r) => movedFrom.has(recordId(r.sandbox, r.key))).map((r) => r.key),
-    );
-    for (const m of await naming(readTree(top, elsewhere, maxBytes), wanted, source.defaultSandbox)) {
-      const id = recordId(m.sandbox, m.key);
-      const from = movedFrom.get(id);
-      if (from === undefined || settled.has(id)) continue;
-      add({
-        kind: 'moved',
-        sandbox: m.sandbox,
-        key: m.key,
-        file: show(path.resolve(top, m.file)),
-        dir: show(from),
-      });
+    for (const m of await movedManifests(realTop, here, records, movedFrom, source, maxBytes)) {
+      if (settled.has(recordId(m.sandbox, m.key))) continue;
+      add({ ...m, file: show(m.file), dir: show(m.dir) });
     }
   }
 

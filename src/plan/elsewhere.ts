@@ -22,8 +22,9 @@ import { recordId } from '../state/record-id.js';
  *
  * - `moved`: the record's file is gone from the directory it was applied from (`beside`), and a
  *   manifest elsewhere in the git work tree names the key (`git mv teams/mkt teams/marketing`,
- *   then `apply teams/web` before `apply teams/marketing`). `dir` is the directory it was
- *   applied from.
+ *   then `apply teams/web` before `apply teams/marketing`), one git does not show beside the
+ *   record's file in the last commit that held it (src/manifest/read-moved.ts: another
+ *   sandbox's copy is no move). `dir` is the directory it was applied from.
  *
  * - `unreachable`: not looked at: the record was applied from a directory of a git work tree
  *   (its `sourceRoot`, from the top), and the plan is in none, so has no top to find it from
@@ -94,7 +95,7 @@ export function elsewhereReason(
   if (found.kind === 'out-of-scope')
     return `its manifest is now ${where}, outside ${filters}; the audience is left as it is`;
   if (found.kind === 'moved')
-    return `its manifest is now ${where}, outside the directory given and moved from the one it was applied from (${found.dir}); the audience is left as it is: apply the directory it is in now, or remove the file to delete the audience`;
+    return `its manifest is now ${where}, outside the directory given and moved from the one it was applied from (${found.dir}); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), apply ${found.dir} with --allow-empty-source (made again, empty, if it is gone)`;
   if (found.kind === 'unreachable')
     return `it was applied from ${found.dir} in a git work tree, which this plan, of a directory in none, cannot look into for ${found.file}; the audience is left as it is: plan and apply from that work tree, where removing the file deletes the audience`;
   if (found.kind === 'beside')

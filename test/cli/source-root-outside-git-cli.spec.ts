@@ -130,7 +130,7 @@ describe('review 28: a plan of one directory never deletes an audience whose man
         expect(web.code, web.stderr).toBe(0);
         expect(web.stdout).not.toMatch(/prod\/a\s+delete/);
         expect(web.stdout).toContain(
-          'prod/a: its manifest is now ../marketing/a.yaml, outside the directory given and moved from the one it was applied from (../mkt); the audience is left as it is: apply the directory it is in now, or remove the file to delete the audience',
+          "prod/a: its manifest is now ../marketing/a.yaml, outside the directory given and moved from the one it was applied from (../mkt); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), apply ../mkt with --allow-empty-source (made again, empty, if it is gone)",
         );
         expect(names(emulator)).toEqual(['Audience a', 'Audience other']);
       }),
@@ -156,6 +156,85 @@ describe('review 28: a plan of one directory never deletes an audience whose man
         expect(web.code, web.stderr).toBe(0);
         expect(web.stdout).toMatch(/prod\/a\s+delete/);
         expect(names(emulator)).toEqual(['Audience other']);
+      }),
+    );
+  });
+
+  it("a directory removed (git rm, no rename) is deleted though another sandbox's directory has a manifest of the key all along", async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo, git } = await repository(root, {
+          'prod/mkt/gold.yaml': manifestYaml('gold', quiet),
+          'prod/web/site.yaml': manifestYaml('site', quiet),
+          // Applied with --sandbox staging to a store of its own: never to this one.
+          'staging/mkt/gold.yaml': manifestYaml('gold', quiet),
+        });
+        const state = path.join(root, 'state');
+        const env = emulatorEnv(emulator);
+        expect((await apply(path.join(repo, 'prod/mkt'), state, env)).code).toBe(0);
+        expect((await apply(path.join(repo, 'prod/web'), state, env)).code).toBe(0);
+        await git('rm', '-r', '--quiet', 'prod/mkt');
+        await git('commit', '--quiet', '-m', 'mkt retired in prod');
+
+        // Nothing applies prod/mkt again (it is gone): the plan of prod/web is the only one.
+        const web = await runCli(['apply', 'prod/web', '--state', state, '--auto-approve'], {
+          cwd: repo,
+          env,
+        });
+        expect(web.code, web.stderr).toBe(0);
+        expect(web.stdout).toMatch(/prod\/gold\s+delete/);
+        expect(names(emulator)).toEqual(['Audience site']);
+      }),
+    );
+  });
+
+  it('where git cannot tell (a shallow clone), the removal is held, and the way out it prints deletes', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo, git } = await repository(root, {
+          'prod/mkt/gold.yaml': manifestYaml('gold', quiet),
+          'prod/web/site.yaml': manifestYaml('site', quiet),
+          'staging/mkt/gold.yaml': manifestYaml('gold', quiet),
+        });
+        const state = path.join(root, 'state');
+        const env = emulatorEnv(emulator);
+        expect((await apply(path.join(repo, 'prod/mkt'), state, env)).code).toBe(0);
+        expect((await apply(path.join(repo, 'prod/web'), state, env)).code).toBe(0);
+        await git('rm', '-r', '--quiet', 'prod/mkt');
+        await git('commit', '--quiet', '-m', 'mkt retired in prod');
+        await writeFile(path.join(repo, 'README.md'), 'later\n');
+        await git('add', 'README.md');
+        await git('commit', '--quiet', '-m', 'later');
+        // A CI job's checkout: one commit deep, which holds neither the removal nor the commit before it.
+        const clone = path.join(root, 'clone');
+        await promisify(execFile)('git', ['clone', '--quiet', '--depth', '1', `file://${repo}`, clone], {
+          env: { ...process.env, ...GIT_ENV },
+        });
+
+        const web = await runCli(['apply', 'prod/web', '--state', state, '--auto-approve'], {
+          cwd: clone,
+          env,
+        });
+        expect(web.code, web.stderr).toBe(0);
+        expect(web.stdout).not.toMatch(/prod\/gold\s+delete/);
+        expect(web.stdout).toContain(
+          "prod/gold: its manifest is now ../../staging/mkt/gold.yaml, outside the directory given and moved from the one it was applied from (../mkt); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), apply ../mkt with --allow-empty-source (made again, empty, if it is gone)",
+        );
+        expect(names(emulator)).toEqual(['Audience gold', 'Audience site']);
+
+        // As printed, from the directory the plan was of.
+        await mkdir(path.join(clone, 'prod/mkt'));
+        const out = await runCli(
+          ['apply', '../mkt', '--allow-empty-source', '--state', state, '--auto-approve'],
+          {
+            cwd: path.join(clone, 'prod/web'),
+            env,
+          },
+        );
+        expect(out.code, out.stderr).toBe(0);
+        expect(out.stdout).toMatch(/prod\/gold\s+delete/);
+        expect(out.stdout).not.toMatch(/prod\/site\s+delete/);
+        expect(names(emulator)).toEqual(['Audience site']);
       }),
     );
   });
