@@ -8,7 +8,7 @@ import type { SourceFile } from './load.js';
 import { isInside, listManifestFilesSync } from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestFile } from './read-file.js';
 import { gitTop, realDirectory } from './read-source-root.js';
-import { besideAllAlong, filesNaming } from './read-moved.js';
+import { besideAllAlong, filesNaming, lastHolding } from './read-moved.js';
 import { rootDirectory } from './source-root.js';
 
 /** Outside a git work tree, how far above the directory given the records' files are looked for. */
@@ -126,10 +126,11 @@ function besideRoot(record: AudienceRecord, root: string, top: string | undefine
   if (sourceRoot === undefined || manifestFile === undefined) return undefined;
   const from = rootDirectory(sourceRoot, top);
   if (from === undefined || isInside(from, root) || isInside(root, from)) return undefined;
-  return { from, manifestFile };
+  return { from, root: sourceRoot, manifestFile };
 }
 
-type Beside = { from: string; manifestFile: string };
+/** `from`: the directory `root` (a record's sourceRoot) names. */
+type Beside = { from: string; root: string; manifestFile: string };
 
 /** The record's file under the directory it was applied from (besideRoot), when it is there. */
 function besideFile({ from, manifestFile }: Beside): string | undefined {
@@ -188,26 +189,27 @@ async function appliedFrom(
   return undefined;
 }
 
+/** A record whose file is gone from the directory beside the one given it was applied from. */
+type Gone = { record: AudienceRecord; at: Beside; file: string };
+
+/** `absolute`'s path from `top`, `/`-separated, as git names it. */
+function fromTop(top: string, absolute: string): string {
+  return path.relative(top, absolute).split(path.sep).join('/');
+}
+
 /**
- * The manifests that name the key of a record in `movedFrom` (its id: the directory beside `here`
- * it was applied from, where its file is gone) in its sandbox, under `top` but not `here`, that
- * git does not show beside the record's file when it was last there (read-moved.ts). Files and
- * directories are absolute. The files are found by one `git grep`, else by reading the tree.
+ * The manifests that name the key of a record in `gone` (by id) in its sandbox, under `top` but
+ * not `here`, that git does not show beside the record's file in `last` (read-moved.ts). Files
+ * and directories are absolute. The files are found by one `git grep`, else by reading the tree.
  */
 async function movedManifests(
   top: string,
   here: string,
-  records: readonly AudienceRecord[],
-  movedFrom: ReadonlyMap<string, string>,
+  gone: ReadonlyMap<string, Gone>,
+  last: ReadonlyMap<string, string>,
   source: ElsewhereSource,
   maxBytes: number,
 ): Promise<Array<{ kind: 'moved'; sandbox: string; key: string; file: string; dir: string }>> {
-  const gone = new Map(
-    records.flatMap((r) => {
-      const from = movedFrom.get(recordId(r.sandbox, r.key));
-      return from === undefined ? [] : [[recordId(r.sandbox, r.key), { record: r, from }] as const];
-    }),
-  );
   const keys = new Set([...gone.values()].map(({ record }) => record.key));
   const elsewhere = (relative: string) => !isInside(here, path.resolve(top, relative));
   const grepped = await filesNaming(top, keys);
@@ -220,14 +222,14 @@ async function movedManifests(
           .map((relative) => readManifestFile(relative, path.resolve(top, relative), maxBytes));
   const candidates = (await naming(files, keys, source.defaultSandbox)).flatMap((m) => {
     const at = gone.get(recordId(m.sandbox, m.key));
-    if (at === undefined || at.record.manifestFile === undefined) return [];
-    const goneFile = path.resolve(at.from, at.record.manifestFile);
-    const relative = (absolute: string) => path.relative(top, absolute).split(path.sep).join('/');
-    return [{ m, at, move: { gone: relative(goneFile), found: relative(path.resolve(top, m.file)) } }];
+    return at === undefined
+      ? []
+      : [{ m, at, move: { gone: at.file, found: fromTop(top, path.resolve(top, m.file)) } }];
   });
   const beside = await besideAllAlong(
     top,
     candidates.map((c) => c.move),
+    last,
   );
   return candidates
     .filter((c) => !beside.has(c.move))
@@ -236,7 +238,7 @@ async function movedManifests(
       sandbox: m.sandbox,
       key: m.key,
       file: path.resolve(top, m.file),
-      dir: at.from,
+      dir: at.at.from,
     }));
 }
 
@@ -290,7 +292,7 @@ export async function findManifestsElsewhere(
   const realTop = source.top === undefined ? gitTop(realDirectory(root)) : realDirectory(source.top);
   const here = realTop === undefined ? root : realDirectory(root);
   // Records whose file is no longer in the directory beside this one they were applied from.
-  const movedFrom = new Map<string, string>();
+  const gone = new Map<string, Gone>();
   for (const record of records) {
     const unreachable = realTop === undefined ? unreachableFile(record, source.sourceRoot) : undefined;
     if (unreachable !== undefined && open(record)) {
@@ -301,7 +303,9 @@ export async function findManifestsElsewhere(
     if (at === undefined) continue;
     const file = besideFile(at);
     if (file === undefined) {
-      movedFrom.set(recordId(record.sandbox, record.key), at.from);
+      const absolute = path.resolve(at.from, at.manifestFile);
+      const relative = realTop === undefined ? absolute : fromTop(realTop, absolute);
+      gone.set(recordId(record.sandbox, record.key), { record, at, file: relative });
       continue;
     }
     const text = readManifestFile(at.manifestFile, file, maxBytes);
@@ -322,10 +326,22 @@ export async function findManifestsElsewhere(
   // applied yet), and held while a manifest elsewhere in the work tree (the directory given aside,
   // which the plan read) names the key in the record's sandbox, unless git shows that file was
   // beside the record's when it was last there (read-moved.ts): then the file was removed.
-  if (movedFrom.size > 0 && realTop !== undefined) {
-    for (const m of await movedManifests(realTop, here, records, movedFrom, source, maxBytes)) {
+  // Removed, that is, when this work tree's history holds the file: one it never held is held
+  // (another repository's, sharing the store; one never committed; a shallow clone's).
+  if (gone.size > 0 && realTop !== undefined) {
+    const top = realTop;
+    const last = await lastHolding(
+      top,
+      [...gone.values()].map((g) => g.file),
+    );
+    for (const m of await movedManifests(top, here, gone, last, source, maxBytes)) {
       if (settled.has(recordId(m.sandbox, m.key))) continue;
       add({ ...m, file: show(m.file), dir: show(m.dir) });
+    }
+    for (const { record, at, file } of gone.values()) {
+      if (!open(record) || last.has(file)) continue;
+      const { sandbox, key } = record;
+      add({ kind: 'unplaced', sandbox, key, file: path.posix.join(at.root, at.manifestFile), dir: at.root });
     }
   }
 

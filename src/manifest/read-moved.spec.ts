@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { GIT_ENV, withTempDir, writeFiles } from '../../test/helpers/cli.js';
-import { besideAllAlong, filesNaming } from './read-moved.js';
+import { besideAllAlong, filesNaming, lastHolding, type MoveCandidate } from './read-moved.js';
 
 /** A real git repository in `dir` holding `files`, committed. */
 async function repository(dir: string, files: Record<string, string>) {
@@ -40,6 +40,14 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
   });
 });
 
+async function besideOf(top: string, candidates: MoveCandidate[]): Promise<Set<MoveCandidate>> {
+  const last = await lastHolding(
+    top,
+    candidates.map((c) => c.gone),
+  );
+  return besideAllAlong(top, candidates, last);
+}
+
 describe('besideAllAlong: a file naming the key that was beside the removed one, not moved there', () => {
   const gone = 'prod/mkt/gold.yaml';
   const beside = { gone, found: 'staging/mkt/gold.yaml' };
@@ -55,7 +63,7 @@ describe('besideAllAlong: a file naming the key that was beside the removed one,
       await git('mv', 'prod/mkt', 'prod/marketing');
       await git('commit', '--quiet', '-m', 'gold removed, tin moved');
       const moved = { gone: 'prod/mkt/tin.yaml', found: 'prod/marketing/tin.yaml' };
-      expect(await besideAllAlong(tmp, [beside, moved])).toEqual(new Set([beside]));
+      expect(await besideOf(tmp, [beside, moved])).toEqual(new Set([beside]));
     });
   });
 
@@ -65,7 +73,7 @@ describe('besideAllAlong: a file naming the key that was beside the removed one,
       await rm(path.join(tmp, gone));
       await writeFiles(tmp, { 'docs/gold.yaml': 'name: gold\n' });
       const added = { gone, found: 'docs/gold.yaml' };
-      expect(await besideAllAlong(tmp, [beside, added])).toEqual(new Set([beside]));
+      expect(await besideOf(tmp, [beside, added])).toEqual(new Set([beside]));
     });
   });
 
@@ -77,16 +85,16 @@ describe('besideAllAlong: a file naming the key that was beside the removed one,
       await git('commit', '--quiet', '-m', 'staging');
       await git('rm', '--quiet', gone);
       await git('commit', '--quiet', '-m', 'gold removed');
-      expect(await besideAllAlong(tmp, [beside])).toEqual(new Set([beside]));
+      expect(await besideOf(tmp, [beside])).toEqual(new Set([beside]));
     });
   });
 
   it('where git cannot place the removed file (no repository, never committed), none is beside', async () => {
     await withTempDir(async (tmp) => {
       await writeFiles(tmp, { 'staging/mkt/gold.yaml': 'name: gold\n' });
-      expect(await besideAllAlong(tmp, [beside])).toEqual(new Set());
+      expect(await besideOf(tmp, [beside])).toEqual(new Set());
       await repository(tmp, { 'other.yaml': 'name: tin\n' });
-      expect(await besideAllAlong(tmp, [beside])).toEqual(new Set());
+      expect(await besideOf(tmp, [beside])).toEqual(new Set());
     });
   });
 });

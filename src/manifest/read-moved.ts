@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 
 // What git says of a record's file gone from the directory it was applied from, and of the files
 // elsewhere in the work tree that name its key: whether the file moved there, or they were there
@@ -57,10 +59,12 @@ export async function filesNaming(top: string, keys: ReadonlySet<string>): Promi
  * committed), else the parent of the commit that removed it. A path git cannot place (never
  * committed, or removed before a shallow clone's history) has none.
  */
-async function lastHolding(top: string, gone: readonly string[]): Promise<Map<string, string>> {
+export async function lastHolding(top: string, gone: readonly string[]): Promise<Map<string, string>> {
   const last = new Map<string, string>();
   const paths = [...new Set(gone)].filter(listable);
-  if (paths.length === 0) return last;
+  // Only at the top of a work tree: a directory inside another repository (a controller's
+  // checkout under a clone) would be answered from that one's history.
+  if (paths.length === 0 || !existsSync(path.join(top, '.git'))) return last;
   const atHead = await present(
     top,
     paths.map((file) => ['HEAD', file] as const),
@@ -126,12 +130,10 @@ export type MoveCandidate = { gone: string; found: string };
 export async function besideAllAlong(
   top: string,
   candidates: readonly MoveCandidate[],
+  /** lastHolding of the candidates' `gone`. */
+  last: ReadonlyMap<string, string>,
 ): Promise<Set<MoveCandidate>> {
   const beside = new Set<MoveCandidate>();
-  const last = await lastHolding(
-    top,
-    candidates.map((c) => c.gone),
-  );
   const placed = candidates.flatMap((c) => {
     const commit = last.get(c.gone);
     return commit !== undefined && listable(c.found) ? [{ c, pair: [commit, c.found] as const }] : [];

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { AudienceRecord } from '../state/schema.js';
 import { holdsAudienceRecord } from '../state/current-runs.js';
 import { recordId } from '../state/record-id.js';
@@ -26,6 +27,13 @@ import { recordId } from '../state/record-id.js';
  *   record's file in the last commit that held it (src/manifest/read-moved.ts: another
  *   sandbox's copy is no move). `dir` is the directory it was applied from.
  *
+ * - `unplaced`: the record's file is gone from the directory it was applied from (`beside`),
+ *   named by no other file (`moved`), and the history of the git work tree planned does not
+ *   hold it (src/manifest/read-moved.ts): another repository's, sharing the store; a file never
+ *   committed; or one removed before a shallow clone's history begins. Its removal is held: only
+ *   a work tree that held the file can say it was removed. `file` and `dir` are the record's,
+ *   from the top of the work tree it was applied from (absolute, outside one).
+ *
  * - `unreachable`: not looked at: the record was applied from a directory of a git work tree
  *   (its `sourceRoot`, from the top), and the plan is in none, so has no top to find it from
  *   (a copy of the manifests, a CI job's unpacked artifact). `file` and `dir` are the record's,
@@ -50,6 +58,7 @@ export type NamedElsewhere =
   | { kind: 'beside'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'unreachable'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'moved'; sandbox: string; key: string; file: string; dir: string }
+  | { kind: 'unplaced'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'writing'; sandbox: string; key: string; file: string };
 
 export function namesKey(m: ManifestElsewhere): m is NamedElsewhere {
@@ -96,6 +105,10 @@ export function elsewhereReason(
     return `its manifest is now ${where}, outside ${filters}; the audience is left as it is`;
   if (found.kind === 'moved')
     return `its manifest is now ${where}, outside the directory given and moved from the one it was applied from (${found.dir}); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), apply ${found.dir} with --allow-empty-source (made again, empty, if it is gone)`;
+  if (found.kind === 'unplaced') {
+    const top = path.isAbsolute(found.dir) ? '' : ' (from the top of its git work tree)';
+    return `it was applied from ${found.dir}${top}, where its file ${found.file} is gone, and this work tree's history does not hold that file (another repository's, sharing the store; a file never committed; a shallow clone's); the audience is left as it is: to delete it, apply ${found.dir} with --allow-empty-source (made again, empty, if it is gone) in the work tree it was applied from`;
+  }
   if (found.kind === 'unreachable')
     return `it was applied from ${found.dir} in a git work tree, which this plan, of a directory in none, cannot look into for ${found.file}; the audience is left as it is: plan and apply from that work tree, where removing the file deletes the audience`;
   if (found.kind === 'beside')

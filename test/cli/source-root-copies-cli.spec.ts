@@ -113,4 +113,74 @@ describe('records applied from a git work tree, planned from copies and other di
       }),
     );
   });
+
+  it("a plan in another git repository sharing the store does not delete the first repository's audiences", async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const a = await repository(root, 'a', { 'teams/mkt/gold.yaml': manifestYaml('gold', quiet) });
+        const b = await repository(root, 'b', { 'teams/web/site.yaml': manifestYaml('site', quiet) });
+        const state = path.join(root, 'state');
+        const env = emulatorEnv(emulator);
+        expect((await apply(path.join(a.repo, 'teams/mkt'), state, env)).code).toBe(0);
+
+        const planned = await runCli(['apply', 'teams/web', '--state', state, '--auto-approve'], {
+          cwd: b.repo,
+          env,
+        });
+        expect(planned.code, planned.stderr).toBe(0);
+        expect(planned.stdout).not.toMatch(/prod\/gold\s+delete/);
+        expect(planned.stdout).toContain(
+          "prod/gold: it was applied from teams/mkt (from the top of its git work tree), where its file teams/mkt/gold.yaml is gone, and this work tree's history does not hold that file (another repository's, sharing the store; a file never committed; a shallow clone's); the audience is left as it is: to delete it, apply teams/mkt with --allow-empty-source (made again, empty, if it is gone) in the work tree it was applied from",
+        );
+        expect(names(emulator)).toEqual(['Audience gold', 'Audience site']);
+      }),
+    );
+  });
+
+  it('a directory removed before a shallow clone begins is held there, and the way out it prints deletes', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo, git } = await repository(root, 'repo', {
+          'teams/mkt/gold.yaml': manifestYaml('gold', quiet),
+          'teams/web/site.yaml': manifestYaml('site', quiet),
+        });
+        const state = path.join(root, 'state');
+        const env = emulatorEnv(emulator);
+        expect((await apply(path.join(repo, 'teams/mkt'), state, env)).code).toBe(0);
+        await git('rm', '-r', '--quiet', 'teams/mkt');
+        await git('commit', '--quiet', '-m', 'mkt retired');
+        await writeFile(path.join(repo, 'notes.txt'), 'later\n');
+        await git('add', 'notes.txt');
+        await git('commit', '--quiet', '-m', 'later');
+        const clone = path.join(root, 'clone');
+        await promisify(execFile)('git', ['clone', '--quiet', '--depth', '1', `file://${repo}`, clone], {
+          env: { ...process.env, ...GIT_ENV },
+        });
+
+        const held = await runCli(['apply', 'teams/web', '--state', state, '--auto-approve'], {
+          cwd: clone,
+          env,
+        });
+        expect(held.code, held.stderr).toBe(0);
+        expect(held.stdout).not.toMatch(/prod\/gold\s+delete/);
+        expect(held.stdout).toContain(
+          'prod/gold: it was applied from teams/mkt (from the top of its git work tree)',
+        );
+        expect(names(emulator)).toEqual(['Audience gold', 'Audience site']);
+
+        // As printed: teams/mkt, made again, empty, applied with --allow-empty-source.
+        await mkdir(path.join(clone, 'teams/mkt'));
+        const out = await runCli(
+          ['apply', 'teams/mkt', '--allow-empty-source', '--state', state, '--auto-approve'],
+          {
+            cwd: clone,
+            env,
+          },
+        );
+        expect(out.code, out.stderr).toBe(0);
+        expect(out.stdout).toMatch(/prod\/gold\s+delete/);
+        expect(names(emulator)).toEqual(['Audience site']);
+      }),
+    );
+  });
 });
