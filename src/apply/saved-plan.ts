@@ -375,6 +375,10 @@ function mismatchWhy(
   // its --include, above its directory): it holds the removal the plan made. The manifests it
   // read are the same, so without this the refusal blamed another version or a hand (L1).
   const found = elsewhere?.filter(namesKey).find((m) => difference.startsWith(`step ${m.sandbox}/${m.key}:`));
+  if (found?.kind === 'unreachable')
+    return `the removal of ${found.sandbox}/${found.key} is held now: it was applied from ${found.dir} in a git work tree, which this apply, of a directory in none, cannot look into for ${found.file}`;
+  if (found?.kind === 'unplaced')
+    return `the removal of ${found.sandbox}/${found.key} is held now: its file ${found.file} is gone from ${found.dir}, and the history of this git work tree does not hold it`;
   if (found)
     return `a manifest of ${found.sandbox}/${found.key} was found since it was made where ${source} did not read, ${found.file}, which now holds its removal`;
   // The manifests and the state are those it was made from: its steps are not those planned

@@ -183,4 +183,39 @@ describe('records applied from a git work tree, planned from copies and other di
       }),
     );
   });
+
+  it("a saved plan that deletes another directory's audience, applied where .git is gone, is refused for what it cannot look into", async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo, git } = await repository(root, 'repo', {
+          'teams/mkt/gold.yaml': manifestYaml('gold', quiet),
+          'teams/web/site.yaml': manifestYaml('site', quiet),
+        });
+        const state = path.join(root, 'state');
+        const env = emulatorEnv(emulator);
+        expect((await apply(path.join(repo, 'teams/mkt'), state, env)).code).toBe(0);
+        expect((await apply(path.join(repo, 'teams/web'), state, env)).code).toBe(0);
+        await git('rm', '--quiet', 'teams/mkt/gold.yaml');
+        await git('commit', '--quiet', '-m', 'gold removed');
+        const plan = path.join(root, 'plan.json');
+        const planned = await runCli(
+          ['plan', 'teams/web', '--state', state, '--output', 'json', '--out', plan],
+          {
+            cwd: repo,
+            env,
+          },
+        );
+        expect(planned.code, planned.stderr).toBe(0);
+        expect(await readFile(plan, 'utf8')).toMatch(/"kind": "delete"/);
+
+        await rename(path.join(repo, '.git'), path.join(root, 'git-away'));
+        const applied = await runCli(['apply', plan, '--state', state, '--auto-approve'], { cwd: root, env });
+        expect(applied.code).not.toBe(0);
+        expect(applied.stderr).toContain(
+          'step prod/gold:delete differs (the removal of prod/gold is held now: it was applied from teams/mkt in a git work tree, which this apply, of a directory in none, cannot look into for teams/mkt/gold.yaml); run plan again',
+        );
+        expect(names(emulator)).toEqual(['Audience gold', 'Audience site']);
+      }),
+    );
+  });
 });
