@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process';
-import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { recordPath } from '../../src/state/paths.js';
-import type { AudienceRecord } from '../../src/state/schema.js';
 import { apply, emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
-import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
+import { audienceNames, besideHeld, gitRepository, storedRecord } from '../helpers/work-tree.js';
+import { withEmulator } from '../helpers/with-emulator.js';
 
 /**
  * A store applied from one directory, then planned from another that is neither above nor below
@@ -22,40 +19,11 @@ import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 const quiet = { ingestion: { onCreate: false } };
 const STACK = /\n\s+at /;
 
-async function repository(root: string, files: Record<string, string>): Promise<string> {
-  const repo = path.join(root, 'repo');
-  await mkdir(repo);
-  const git = (...args: string[]) =>
-    promisify(execFile)('git', args, { cwd: repo, env: { ...process.env, ...GIT_ENV } });
-  await git('init', '--quiet');
-  for (const [name, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(repo, name)), { recursive: true });
-    await writeFile(path.join(repo, name), text);
-  }
-  await git('add', '--all');
-  await git('commit', '--quiet', '-m', 'manifests');
-  return repo;
-}
-
-function names(emulator: TestEmulator, sandbox = 'prod'): string[] {
-  return emulator.control
-    .listAudiences('DEMO0RG0000000000000000@AdobeOrg', sandbox)
-    .map((audience) => audience.audienceName)
-    .sort();
-}
-
-async function recordOf(state: string, key: string, sandbox = 'prod'): Promise<AudienceRecord> {
-  return JSON.parse(await readFile(recordPath(state, sandbox, key), 'utf8')) as AudienceRecord;
-}
-
-const held = (key: string, file: string, dir: string) =>
-  `prod/${key}: its manifest ${file} is outside the directory given, in the one it was applied from; the audience is left as it is: give that directory (${dir}), or remove the file to delete the audience`;
-
 describe('a plan of a directory beside the one the records were applied from', () => {
   it('holds their removals while their files are there, each way round; a file removed there deletes its audience', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const repo = await repository(root, {
+        const { repo } = await gitRepository(root, {
           'teams/mkt/a.yaml': manifestYaml('a', quiet),
           'teams/mkt/b.yaml': manifestYaml('b', quiet),
           'teams/web/other.yaml': manifestYaml('other', quiet),
@@ -67,32 +35,32 @@ describe('a plan of a directory beside the one the records were applied from', (
           runCli(['apply', dir, '--state', state, '--auto-approve'], { cwd: repo, env });
 
         expect((await cli('teams/mkt')).code).toBe(0);
-        expect(names(emulator)).toEqual(['Audience a', 'Audience b']);
+        expect(audienceNames(emulator)).toEqual(['Audience a', 'Audience b']);
         // Named from the top of the git work tree: the same in every clone.
-        expect((await recordOf(state, 'a')).sourceRoot).toBe('teams/mkt');
+        expect((await storedRecord(state, 'a')).sourceRoot).toBe('teams/mkt');
 
         const web = await cli('teams/web');
         expect(web.code).toBe(0);
         expect(web.stderr).not.toMatch(STACK);
-        expect(web.stdout).toContain(held('a', '../mkt/a.yaml', '../mkt'));
-        expect(web.stdout).toContain(held('b', '../mkt/b.yaml', '../mkt'));
+        expect(web.stdout).toContain(besideHeld('a', '../mkt/a.yaml', '../mkt'));
+        expect(web.stdout).toContain(besideHeld('b', '../mkt/b.yaml', '../mkt'));
         expect(web.stdout).not.toMatch(/prod\/[ab]\s+delete/);
-        expect(names(emulator)).toEqual(['Audience a', 'Audience b', 'Audience other']);
+        expect(audienceNames(emulator)).toEqual(['Audience a', 'Audience b', 'Audience other']);
 
         // And back: the web directory's audience is held by the mkt directory's apply.
         const mkt = await cli('teams/mkt');
         expect(mkt.code).toBe(0);
-        expect(mkt.stdout).toContain(held('other', '../web/other.yaml', '../web'));
-        expect(names(emulator)).toEqual(['Audience a', 'Audience b', 'Audience other']);
+        expect(mkt.stdout).toContain(besideHeld('other', '../web/other.yaml', '../web'));
+        expect(audienceNames(emulator)).toEqual(['Audience a', 'Audience b', 'Audience other']);
 
         // Removing the file deletes, from either directory.
         await rm(path.join(repo, 'teams/mkt/a.yaml'));
         const removed = await cli('teams/web');
         expect(removed.code).toBe(0);
         expect(removed.stdout).toMatch(/prod\/a\s+delete/);
-        expect(removed.stdout).toContain(held('b', '../mkt/b.yaml', '../mkt'));
+        expect(removed.stdout).toContain(besideHeld('b', '../mkt/b.yaml', '../mkt'));
         expect(removed.stderr).not.toMatch(STACK);
-        expect(names(emulator)).toEqual(['Audience b', 'Audience other']);
+        expect(audienceNames(emulator)).toEqual(['Audience b', 'Audience other']);
       }),
     );
   });
@@ -100,7 +68,7 @@ describe('a plan of a directory beside the one the records were applied from', (
   it('holds them when the directory given reaches theirs only through a symlink it does not follow', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const repo = await repository(root, {
+        const { repo } = await gitRepository(root, {
           'teams/mkt/a.yaml': manifestYaml('a', quiet),
           'd/other.yaml': manifestYaml('other', quiet),
         });
@@ -112,8 +80,8 @@ describe('a plan of a directory beside the one the records were applied from', (
 
         const d = await runCli(['apply', 'd', '--state', state, '--auto-approve'], { cwd: repo, env });
         expect(d.code).toBe(0);
-        expect(d.stdout).toContain(held('a', '../teams/mkt/a.yaml', '../teams/mkt'));
-        expect(names(emulator)).toEqual(['Audience a', 'Audience other']);
+        expect(d.stdout).toContain(besideHeld('a', '../teams/mkt/a.yaml', '../teams/mkt'));
+        expect(audienceNames(emulator)).toEqual(['Audience a', 'Audience other']);
       }),
     );
   });
@@ -122,24 +90,27 @@ describe('a plan of a directory beside the one the records were applied from', (
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
         const both = `${manifestYaml('cc', { ...quiet, metadata: { sandbox: 'dev' } })}---\n${manifestYaml('cc', quiet)}`;
-        const repo = await repository(root, {
+        const { repo } = await gitRepository(root, {
           'teams/mkt/cc.yaml': both,
           'teams/web/other.yaml': manifestYaml('other', quiet),
         });
         const state = path.join(root, 'state');
         const env = emulatorEnv(emulator);
         expect((await apply(path.join(repo, 'teams/mkt'), state, env)).code).toBe(0);
-        expect([names(emulator, 'dev'), names(emulator)]).toEqual([['Audience cc'], ['Audience cc']]);
+        expect([audienceNames(emulator, 'dev'), audienceNames(emulator)]).toEqual([
+          ['Audience cc'],
+          ['Audience cc'],
+        ]);
 
         const web = await runCli(['apply', 'teams/web', '--state', state, '--auto-approve'], {
           cwd: repo,
           env,
         });
         expect(web.code).toBe(0);
-        expect(web.stdout).toContain(held('cc', '../mkt/cc.yaml', '../mkt'));
-        expect(web.stdout).toContain(held('cc', '../mkt/cc.yaml', '../mkt').replace('prod/', 'dev/'));
+        expect(web.stdout).toContain(besideHeld('cc', '../mkt/cc.yaml', '../mkt'));
+        expect(web.stdout).toContain(besideHeld('cc', '../mkt/cc.yaml', '../mkt').replace('prod/', 'dev/'));
         expect(web.stdout).not.toMatch(/\/cc\s+delete/);
-        expect([names(emulator, 'dev'), names(emulator)]).toEqual([
+        expect([audienceNames(emulator, 'dev'), audienceNames(emulator)]).toEqual([
           ['Audience cc'],
           ['Audience cc', 'Audience other'],
         ]);
@@ -159,7 +130,7 @@ describe('a plan of a directory beside the one the records were applied from', (
         const state = path.join(root, 'state');
         const env = emulatorEnv(emulator);
         expect((await apply(path.join(root, 'current'), state, env)).code).toBe(0);
-        expect((await recordOf(state, 'x')).sourceRoot).toBe(path.join(root, 'current'));
+        expect((await storedRecord(state, 'x')).sourceRoot).toBe(path.join(root, 'current'));
 
         await rm(path.join(root, 'current'));
         await symlink('rel2', path.join(root, 'current'));
@@ -169,7 +140,7 @@ describe('a plan of a directory beside the one the records were applied from', (
         });
         expect(swapped.code).toBe(0);
         expect(swapped.stdout).toMatch(/prod\/x\s+delete/);
-        expect(names(emulator)).toEqual(['Audience y']);
+        expect(audienceNames(emulator)).toEqual(['Audience y']);
       }),
     );
   });
@@ -177,14 +148,17 @@ describe('a plan of a directory beside the one the records were applied from', (
   it('records, for a plan of a subdirectory of the one the records were applied from, that one', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const repo = await repository(root, {
+        const { repo } = await gitRepository(root, {
           'teams/mkt/a.yaml': manifestYaml('a', quiet),
           'teams/web/other.yaml': manifestYaml('other', quiet),
         });
         const state = path.join(root, 'state');
         const env = emulatorEnv(emulator);
         expect((await apply(path.join(repo, 'teams'), state, env)).code).toBe(0);
-        expect(await recordOf(state, 'a')).toMatchObject({ manifestFile: 'mkt/a.yaml', sourceRoot: 'teams' });
+        expect(await storedRecord(state, 'a')).toMatchObject({
+          manifestFile: 'mkt/a.yaml',
+          sourceRoot: 'teams',
+        });
 
         // An update applied from teams/mkt: its file stays relative to teams (applied-from.ts), and
         // so does the directory recorded with it.
@@ -198,8 +172,11 @@ describe('a plan of a directory beside the one the records were applied from', (
         });
         expect(sub.code).toBe(0);
         expect(sub.stdout).toMatch(/prod\/a\s+update/);
-        expect(await recordOf(state, 'a')).toMatchObject({ manifestFile: 'mkt/a.yaml', sourceRoot: 'teams' });
-        expect(names(emulator)).toEqual(['Audience a', 'Audience other']);
+        expect(await storedRecord(state, 'a')).toMatchObject({
+          manifestFile: 'mkt/a.yaml',
+          sourceRoot: 'teams',
+        });
+        expect(audienceNames(emulator)).toEqual(['Audience a', 'Audience other']);
       }),
     );
   });

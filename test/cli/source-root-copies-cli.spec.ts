@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process';
 import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { recordPath } from '../../src/state/paths.js';
-import type { AudienceRecord } from '../../src/state/schema.js';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
-import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
+import { audienceNames, gitRepository, storedRecord, shallowClone } from '../helpers/work-tree.js';
+import { withEmulator } from '../helpers/with-emulator.js';
 
 /**
  * The directory records were applied from (sourceRoot) against copies of it outside git,
@@ -17,37 +14,11 @@ import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
  */
 const quiet = { ingestion: { onCreate: false } };
 
-async function repository(root: string, name: string, files: Record<string, string>) {
-  const repo = path.join(root, name);
-  await mkdir(repo);
-  const git = (...args: string[]) =>
-    promisify(execFile)('git', args, { cwd: repo, env: { ...process.env, ...GIT_ENV } });
-  await git('init', '--quiet');
-  for (const [file, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(repo, file)), { recursive: true });
-    await writeFile(path.join(repo, file), text);
-  }
-  await git('add', '--all');
-  await git('commit', '--quiet', '-m', 'manifests');
-  return { repo, git };
-}
-
-function names(emulator: TestEmulator): string[] {
-  return emulator.control
-    .listAudiences('DEMO0RG0000000000000000@AdobeOrg', 'prod')
-    .map((audience) => audience.audienceName)
-    .sort();
-}
-
-async function recordOf(state: string, key: string): Promise<AudienceRecord> {
-  return JSON.parse(await readFile(recordPath(state, 'prod', key), 'utf8')) as AudienceRecord;
-}
-
 describe('records applied from a git work tree, planned from copies and other directories', () => {
   it('an apply outside git that PATCHes keeps the path from the git top, and a sibling copy does not delete', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const { repo } = await repository(root, 'repo', {
+        const { repo } = await gitRepository(root, {
           'teams/mkt/a.yaml': manifestYaml('a', quiet),
           'teams/web/other.yaml': manifestYaml('other', quiet),
         });
@@ -69,7 +40,7 @@ describe('records applied from a git work tree, planned from copies and other di
         });
         expect(patched.code, patched.stderr).toBe(0);
         expect(patched.stdout).toMatch(/prod\/a update: patched description/);
-        expect((await recordOf(state, 'a')).sourceRoot).toBe('teams/mkt');
+        expect((await storedRecord(state, 'a')).sourceRoot).toBe('teams/mkt');
         await rm(mounted, { recursive: true });
 
         // web's container: a copy of teams/web, outside git too.
@@ -78,7 +49,7 @@ describe('records applied from a git work tree, planned from copies and other di
         const fromWeb = await runCli(['apply', web, '--state', state, '--auto-approve'], { cwd: root, env });
         expect(fromWeb.code, fromWeb.stderr).toBe(0);
         expect(fromWeb.stdout).not.toMatch(/prod\/a\s+delete/);
-        expect(names(emulator)).toEqual(['Audience a', 'Audience other']);
+        expect(audienceNames(emulator)).toEqual(['Audience a', 'Audience other']);
       }),
     );
   });
@@ -86,7 +57,7 @@ describe('records applied from a git work tree, planned from copies and other di
   it("a saved plan made in git, applied where its .git is gone, deletes its own directory's removed manifest", async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const { repo, git } = await repository(root, 'repo', {
+        const { repo, git } = await gitRepository(root, {
           'm/a.yaml': manifestYaml('a', quiet),
           'm/b.yaml': manifestYaml('b', quiet),
         });
@@ -109,7 +80,7 @@ describe('records applied from a git work tree, planned from copies and other di
         });
         expect(applied.code, applied.stderr).toBe(0);
         expect(applied.stdout).toMatch(/prod\/b delete: deleted/);
-        expect(names(emulator)).toEqual(['Audience a']);
+        expect(audienceNames(emulator)).toEqual(['Audience a']);
       }),
     );
   });
@@ -117,8 +88,8 @@ describe('records applied from a git work tree, planned from copies and other di
   it("a plan in another git repository sharing the store does not delete the first repository's audiences", async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const a = await repository(root, 'a', { 'teams/mkt/gold.yaml': manifestYaml('gold', quiet) });
-        const b = await repository(root, 'b', { 'teams/web/site.yaml': manifestYaml('site', quiet) });
+        const a = await gitRepository(root, { 'teams/mkt/gold.yaml': manifestYaml('gold', quiet) }, 'a');
+        const b = await gitRepository(root, { 'teams/web/site.yaml': manifestYaml('site', quiet) }, 'b');
         const state = path.join(root, 'state');
         const env = emulatorEnv(emulator);
         expect((await apply(path.join(a.repo, 'teams/mkt'), state, env)).code).toBe(0);
@@ -132,7 +103,7 @@ describe('records applied from a git work tree, planned from copies and other di
         expect(planned.stdout).toContain(
           "prod/gold: it was applied from teams/mkt (from the top of its git work tree), where its file teams/mkt/gold.yaml is gone, and this work tree's history does not hold that file (another repository's, sharing the store; a file never committed; a shallow clone's); the audience is left as it is: to delete it, apply teams/mkt with --allow-empty-source (made again, empty, if it is gone) in the work tree it was applied from",
         );
-        expect(names(emulator)).toEqual(['Audience gold', 'Audience site']);
+        expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience site']);
       }),
     );
   });
@@ -140,7 +111,7 @@ describe('records applied from a git work tree, planned from copies and other di
   it('a directory removed before a shallow clone begins is held there, and the way out it prints deletes', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const { repo, git } = await repository(root, 'repo', {
+        const { repo, git } = await gitRepository(root, {
           'teams/mkt/gold.yaml': manifestYaml('gold', quiet),
           'teams/web/site.yaml': manifestYaml('site', quiet),
         });
@@ -153,9 +124,7 @@ describe('records applied from a git work tree, planned from copies and other di
         await git('add', 'notes.txt');
         await git('commit', '--quiet', '-m', 'later');
         const clone = path.join(root, 'clone');
-        await promisify(execFile)('git', ['clone', '--quiet', '--depth', '1', `file://${repo}`, clone], {
-          env: { ...process.env, ...GIT_ENV },
-        });
+        await shallowClone(repo, clone);
 
         const held = await runCli(['apply', 'teams/web', '--state', state, '--auto-approve'], {
           cwd: clone,
@@ -166,7 +135,7 @@ describe('records applied from a git work tree, planned from copies and other di
         expect(held.stdout).toContain(
           'prod/gold: it was applied from teams/mkt (from the top of its git work tree)',
         );
-        expect(names(emulator)).toEqual(['Audience gold', 'Audience site']);
+        expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience site']);
 
         // As printed: teams/mkt, made again, empty, applied with --allow-empty-source.
         await mkdir(path.join(clone, 'teams/mkt'));
@@ -179,7 +148,7 @@ describe('records applied from a git work tree, planned from copies and other di
         );
         expect(out.code, out.stderr).toBe(0);
         expect(out.stdout).toMatch(/prod\/gold\s+delete/);
-        expect(names(emulator)).toEqual(['Audience site']);
+        expect(audienceNames(emulator)).toEqual(['Audience site']);
       }),
     );
   });
@@ -187,7 +156,7 @@ describe('records applied from a git work tree, planned from copies and other di
   it("a saved plan that deletes another directory's audience, applied where .git is gone, is refused for what it cannot look into", async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const { repo, git } = await repository(root, 'repo', {
+        const { repo, git } = await gitRepository(root, {
           'teams/mkt/gold.yaml': manifestYaml('gold', quiet),
           'teams/web/site.yaml': manifestYaml('site', quiet),
         });
@@ -214,7 +183,7 @@ describe('records applied from a git work tree, planned from copies and other di
         expect(applied.stderr).toContain(
           'step prod/gold:delete differs (the removal of prod/gold is held now: it was applied from teams/mkt in a git work tree, which this apply, of a directory in none, cannot look into for teams/mkt/gold.yaml); run plan again',
         );
-        expect(names(emulator)).toEqual(['Audience gold', 'Audience site']);
+        expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience site']);
       }),
     );
   });

@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { recordPath } from '../../src/state/paths.js';
-import type { AudienceRecord } from '../../src/state/schema.js';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
-import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
+import { audienceNames, gitRepository, storedRecord, shallowClone } from '../helpers/work-tree.js';
+import { withEmulator } from '../helpers/with-emulator.js';
 
 /**
  * Review 28 (of 9e902ea, "every record of a manifest a plan reads gets the directory it is read
@@ -22,32 +19,6 @@ import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
  */
 const quiet = { ingestion: { onCreate: false } };
 
-async function repository(root: string, files: Record<string, string>) {
-  const repo = path.join(root, 'repo');
-  await mkdir(repo);
-  const git = (...args: string[]) =>
-    promisify(execFile)('git', args, { cwd: repo, env: { ...process.env, ...GIT_ENV } });
-  await git('init', '--quiet');
-  for (const [name, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(repo, name)), { recursive: true });
-    await writeFile(path.join(repo, name), text);
-  }
-  await git('add', '--all');
-  await git('commit', '--quiet', '-m', 'manifests');
-  return { repo, git };
-}
-
-function names(emulator: TestEmulator): string[] {
-  return emulator.control
-    .listAudiences('DEMO0RG0000000000000000@AdobeOrg', 'prod')
-    .map((audience) => audience.audienceName)
-    .sort();
-}
-
-async function recordOf(state: string, key: string): Promise<AudienceRecord> {
-  return JSON.parse(await readFile(recordPath(state, 'prod', key), 'utf8')) as AudienceRecord;
-}
-
 const files = {
   'teams/mkt/a.yaml': manifestYaml('a', quiet),
   'teams/web/other.yaml': manifestYaml('other', quiet),
@@ -57,11 +28,11 @@ describe('review 28: a plan of one directory never deletes an audience whose man
   it('a no-change apply of the same files outside the work tree does not make a later plan of a sibling delete them', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const { repo } = await repository(root, files);
+        const { repo } = await gitRepository(root, files);
         const state = path.join(root, 'state');
         const env = emulatorEnv(emulator);
         expect((await apply(path.join(repo, 'teams/mkt'), state, env)).code).toBe(0);
-        expect((await recordOf(state, 'a')).sourceRoot).toBe('teams/mkt');
+        expect((await storedRecord(state, 'a')).sourceRoot).toBe('teams/mkt');
 
         // The same files, seen outside any git work tree (a container's bind mount of teams/mkt).
         const mounted = path.join(root, 'm');
@@ -72,7 +43,7 @@ describe('review 28: a plan of one directory never deletes an audience whose man
         });
         expect(fromMount.code, fromMount.stderr).toBe(0);
         expect(fromMount.stdout).toContain('No changes.');
-        expect((await recordOf(state, 'a')).sourceRoot).toBe('teams/mkt');
+        expect((await storedRecord(state, 'a')).sourceRoot).toBe('teams/mkt');
         await rm(mounted, { recursive: true });
 
         const web = await runCli(['apply', 'teams/web', '--state', state, '--auto-approve'], {
@@ -81,7 +52,7 @@ describe('review 28: a plan of one directory never deletes an audience whose man
         });
         expect(web.code, web.stderr).toBe(0);
         expect(web.stdout).not.toMatch(/prod\/a\s+delete/);
-        expect(names(emulator)).toEqual(['Audience a', 'Audience other']);
+        expect(audienceNames(emulator)).toEqual(['Audience a', 'Audience other']);
       }),
     );
   });
@@ -89,12 +60,12 @@ describe('review 28: a plan of one directory never deletes an audience whose man
   it('a plan of a directory outside any git work tree does not delete the audiences of directories in one', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const { repo } = await repository(root, files);
+        const { repo } = await gitRepository(root, files);
         const state = path.join(root, 'state');
         const env = emulatorEnv(emulator);
         expect((await apply(path.join(repo, 'teams/mkt'), state, env)).code).toBe(0);
         expect((await apply(path.join(repo, 'teams/web'), state, env)).code).toBe(0);
-        expect((await recordOf(state, 'other')).sourceRoot).toBe('teams/web');
+        expect((await storedRecord(state, 'other')).sourceRoot).toBe('teams/web');
 
         const mounted = path.join(root, 'm');
         await cp(path.join(repo, 'teams/mkt'), mounted, { recursive: true });
@@ -107,14 +78,14 @@ describe('review 28: a plan of one directory never deletes an audience whose man
         expect(fromMount.stdout).toContain(
           'prod/other: it was applied from teams/web in a git work tree, which this plan, of a directory in none, cannot look into for teams/web/other.yaml; the audience is left as it is: plan and apply from that work tree, where removing the file deletes the audience',
         );
-        expect(names(emulator)).toEqual(['Audience a', 'Audience other']);
+        expect(audienceNames(emulator)).toEqual(['Audience a', 'Audience other']);
       }),
     );
   });
   it('after git mv, a plan of another directory before the renamed one is applied does not delete its audiences', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const { repo, git } = await repository(root, files);
+        const { repo, git } = await gitRepository(root, files);
         const state = path.join(root, 'state');
         const env = emulatorEnv(emulator);
         expect((await apply(path.join(repo, 'teams/mkt'), state, env)).code).toBe(0);
@@ -132,7 +103,7 @@ describe('review 28: a plan of one directory never deletes an audience whose man
         expect(web.stdout).toContain(
           "prod/a: its manifest is now ../marketing/a.yaml, outside the directory given and moved from the one it was applied from (../mkt); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), apply ../mkt with --allow-empty-source (made again, empty, if it is gone)",
         );
-        expect(names(emulator)).toEqual(['Audience a', 'Audience other']);
+        expect(audienceNames(emulator)).toEqual(['Audience a', 'Audience other']);
       }),
     );
   });
@@ -140,7 +111,7 @@ describe('review 28: a plan of one directory never deletes an audience whose man
   it('a file removed from the renamed directory is deleted by a plan of another one', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const { repo, git } = await repository(root, files);
+        const { repo, git } = await gitRepository(root, files);
         const state = path.join(root, 'state');
         const env = emulatorEnv(emulator);
         expect((await apply(path.join(repo, 'teams/mkt'), state, env)).code).toBe(0);
@@ -155,7 +126,7 @@ describe('review 28: a plan of one directory never deletes an audience whose man
         });
         expect(web.code, web.stderr).toBe(0);
         expect(web.stdout).toMatch(/prod\/a\s+delete/);
-        expect(names(emulator)).toEqual(['Audience other']);
+        expect(audienceNames(emulator)).toEqual(['Audience other']);
       }),
     );
   });
@@ -163,7 +134,7 @@ describe('review 28: a plan of one directory never deletes an audience whose man
   it("a directory removed (git rm, no rename) is deleted though another sandbox's directory has a manifest of the key all along", async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const { repo, git } = await repository(root, {
+        const { repo, git } = await gitRepository(root, {
           'prod/mkt/gold.yaml': manifestYaml('gold', quiet),
           'prod/web/site.yaml': manifestYaml('site', quiet),
           // Applied with --sandbox staging to a store of its own: never to this one.
@@ -183,7 +154,7 @@ describe('review 28: a plan of one directory never deletes an audience whose man
         });
         expect(web.code, web.stderr).toBe(0);
         expect(web.stdout).toMatch(/prod\/gold\s+delete/);
-        expect(names(emulator)).toEqual(['Audience site']);
+        expect(audienceNames(emulator)).toEqual(['Audience site']);
       }),
     );
   });
@@ -191,7 +162,7 @@ describe('review 28: a plan of one directory never deletes an audience whose man
   it('where git cannot tell (a shallow clone), the removal is held, and the way out it prints deletes', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const { repo, git } = await repository(root, {
+        const { repo, git } = await gitRepository(root, {
           'prod/mkt/gold.yaml': manifestYaml('gold', quiet),
           'prod/web/site.yaml': manifestYaml('site', quiet),
           'staging/mkt/gold.yaml': manifestYaml('gold', quiet),
@@ -207,9 +178,7 @@ describe('review 28: a plan of one directory never deletes an audience whose man
         await git('commit', '--quiet', '-m', 'later');
         // A CI job's checkout: one commit deep, which holds neither the removal nor the commit before it.
         const clone = path.join(root, 'clone');
-        await promisify(execFile)('git', ['clone', '--quiet', '--depth', '1', `file://${repo}`, clone], {
-          env: { ...process.env, ...GIT_ENV },
-        });
+        await shallowClone(repo, clone);
 
         const web = await runCli(['apply', 'prod/web', '--state', state, '--auto-approve'], {
           cwd: clone,
@@ -220,7 +189,7 @@ describe('review 28: a plan of one directory never deletes an audience whose man
         expect(web.stdout).toContain(
           "prod/gold: its manifest is now ../../staging/mkt/gold.yaml, outside the directory given and moved from the one it was applied from (../mkt); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), apply ../mkt with --allow-empty-source (made again, empty, if it is gone)",
         );
-        expect(names(emulator)).toEqual(['Audience gold', 'Audience site']);
+        expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience site']);
 
         // As printed, from the directory the plan was of.
         await mkdir(path.join(clone, 'prod/mkt'));
@@ -234,7 +203,7 @@ describe('review 28: a plan of one directory never deletes an audience whose man
         expect(out.code, out.stderr).toBe(0);
         expect(out.stdout).toMatch(/prod\/gold\s+delete/);
         expect(out.stdout).not.toMatch(/prod\/site\s+delete/);
-        expect(names(emulator)).toEqual(['Audience site']);
+        expect(audienceNames(emulator)).toEqual(['Audience site']);
       }),
     );
   });

@@ -1,15 +1,13 @@
-import { execFile } from 'node:child_process';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { recordPath } from '../../src/state/paths.js';
-import type { AudienceRecord } from '../../src/state/schema.js';
 import { apply, emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
-import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { runCli, withTempDir } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestObject, manifestYaml } from '../helpers/manifests.js';
-import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
+import { audienceNames, besideHeld, gitRepository, storedRecord } from '../helpers/work-tree.js';
+import { withEmulator } from '../helpers/with-emulator.js';
 
 /**
  * Every record of a manifest a plan reads gets the directory it is read from (`sourceRoot`), not
@@ -24,41 +22,12 @@ import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 const quiet = { ingestion: { onCreate: false } };
 const STACK = /\n\s+at /;
 
-async function repository(root: string, files: Record<string, string>) {
-  const repo = path.join(root, 'repo');
-  await mkdir(repo);
-  const git = (...args: string[]) =>
-    promisify(execFile)('git', args, { cwd: repo, env: { ...process.env, ...GIT_ENV } });
-  await git('init', '--quiet');
-  for (const [name, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(repo, name)), { recursive: true });
-    await writeFile(path.join(repo, name), text);
-  }
-  await git('add', '--all');
-  await git('commit', '--quiet', '-m', 'manifests');
-  return { repo, git };
-}
-
-function names(emulator: TestEmulator): string[] {
-  return emulator.control
-    .listAudiences('DEMO0RG0000000000000000@AdobeOrg', 'prod')
-    .map((audience) => audience.audienceName)
-    .sort();
-}
-
-async function recordOf(state: string, key: string): Promise<AudienceRecord> {
-  return JSON.parse(await readFile(recordPath(state, 'prod', key), 'utf8')) as AudienceRecord;
-}
-
-const held = (key: string, file: string, dir: string) =>
-  `prod/${key}: its manifest ${file} is outside the directory given, in the one it was applied from; the audience is left as it is: give that directory (${dir}), or remove the file to delete the audience`;
-
 /** `apply teams/web` (the built CLI): mkt's audience `a` is held, nothing deleted. */
 async function webHoldsA(repo: string, state: string, env: Record<string, string>, from: string) {
   const web = await runCli(['apply', 'teams/web', '--state', state, '--auto-approve'], { cwd: repo, env });
   expect(web.code, web.stderr).toBe(0);
   expect(web.stderr).not.toMatch(STACK);
-  expect(web.stdout).toContain(held('a', `../${from}/a.yaml`, `../${from}`));
+  expect(web.stdout).toContain(besideHeld('a', `../${from}/a.yaml`, `../${from}`));
   expect(web.stdout).not.toMatch(/prod\/a\s+delete/);
 }
 
@@ -66,7 +35,7 @@ describe('records of the manifests a plan reads get the directory they are read 
   it('after git mv, a no-change apply records the new directory, and a plan of another one holds the audience', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const { repo, git } = await repository(root, {
+        const { repo, git } = await gitRepository(root, {
           'teams/mkt/a.yaml': manifestYaml('a', quiet),
           'teams/web/other.yaml': manifestYaml('other', quiet),
         });
@@ -86,10 +55,10 @@ describe('records of the manifests a plan reads get the directory they are read 
         );
         expect(moved.stdout).toContain('~ manifest directory: "teams/mkt" -> "teams/marketing"');
         expect(moved.stdout).toContain('recorded (no API call needed)');
-        expect((await recordOf(state, 'a')).sourceRoot).toBe('teams/marketing');
+        expect((await storedRecord(state, 'a')).sourceRoot).toBe('teams/marketing');
 
         await webHoldsA(repo, state, env, 'marketing');
-        expect(names(emulator)).toEqual(['Audience a', 'Audience other']);
+        expect(audienceNames(emulator)).toEqual(['Audience a', 'Audience other']);
       }),
     );
   });
@@ -97,7 +66,7 @@ describe('records of the manifests a plan reads get the directory they are read 
   it("records of an earlier release (no directory) get it from the next plan's apply, saved or not", async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const { repo } = await repository(root, {
+        const { repo } = await gitRepository(root, {
           'teams/mkt/a.yaml': manifestYaml('a', quiet),
           'teams/mkt/b.yaml': manifestYaml('b', quiet),
           'teams/web/other.yaml': manifestYaml('other', quiet),
@@ -107,7 +76,7 @@ describe('records of the manifests a plan reads get the directory they are read 
         expect((await apply(path.join(repo, 'teams/mkt'), state, env)).code).toBe(0);
         // As an earlier release wrote them: the file, not the directory it is relative to.
         for (const key of ['a', 'b']) {
-          const { sourceRoot, ...older } = await recordOf(state, key);
+          const { sourceRoot, ...older } = await storedRecord(state, key);
           expect(sourceRoot).toBe('teams/mkt');
           await writeFile(recordPath(state, 'prod', key), JSON.stringify(older));
         }
@@ -146,8 +115,8 @@ describe('records of the manifests a plan reads get the directory they are read 
           },
         );
         expect(applied.code, applied.stderr).toBe(0);
-        expect((await recordOf(state, 'a')).sourceRoot).toBe('teams/mkt');
-        expect((await recordOf(state, 'b')).sourceRoot).toBe('teams/mkt');
+        expect((await storedRecord(state, 'a')).sourceRoot).toBe('teams/mkt');
+        expect((await storedRecord(state, 'b')).sourceRoot).toBe('teams/mkt');
         await rename(path.join(root, 'git-away'), path.join(repo, '.git'));
 
         const again = await runCliInProcess(['plan', path.join(repo, 'teams/mkt'), '--state', state], {
@@ -155,7 +124,7 @@ describe('records of the manifests a plan reads get the directory they are read 
         });
         expect(again.stdout).toContain('No changes.');
         await webHoldsA(repo, state, env, 'mkt');
-        expect(names(emulator)).toEqual(['Audience a', 'Audience b', 'Audience other']);
+        expect(audienceNames(emulator)).toEqual(['Audience a', 'Audience b', 'Audience other']);
       }),
     );
   });
@@ -163,7 +132,7 @@ describe('records of the manifests a plan reads get the directory they are read 
   it('state import and state import --discover record the directory', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const { repo } = await repository(root, {
+        const { repo } = await gitRepository(root, {
           'teams/mkt/a.yaml': manifestYaml('a', quiet),
           'teams/mkt/b.yaml': manifestYaml('b', quiet),
           'teams/web/other.yaml': manifestYaml('other', quiet),
@@ -182,16 +151,22 @@ describe('records of the manifests a plan reads get the directory they are read 
           },
         );
         expect(imported.code, imported.stderr).toBe(0);
-        expect(await recordOf(state, 'a')).toMatchObject({ manifestFile: 'a.yaml', sourceRoot: 'teams/mkt' });
+        expect(await storedRecord(state, 'a')).toMatchObject({
+          manifestFile: 'a.yaml',
+          sourceRoot: 'teams/mkt',
+        });
         const discovered = await runCli(['state', 'import', '--discover', 'teams/mkt', '--state', state], {
           cwd: repo,
           env,
         });
         expect(discovered.code, discovered.stderr).toBe(0);
-        expect(await recordOf(state, 'b')).toMatchObject({ manifestFile: 'b.yaml', sourceRoot: 'teams/mkt' });
+        expect(await storedRecord(state, 'b')).toMatchObject({
+          manifestFile: 'b.yaml',
+          sourceRoot: 'teams/mkt',
+        });
 
         await webHoldsA(repo, state, env, 'mkt');
-        expect(names(emulator)).toEqual(['Audience a', 'Audience b', 'Audience other']);
+        expect(audienceNames(emulator)).toEqual(['Audience a', 'Audience b', 'Audience other']);
       }),
     );
   });

@@ -1,0 +1,52 @@
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { recordPath } from '../../src/state/paths.js';
+import type { AudienceRecord } from '../../src/state/schema.js';
+import { GIT_ENV } from './cli.js';
+import type { TestEmulator } from './with-emulator.js';
+
+// The git work trees, audiences and records of the specs of the directory records were applied
+// from (sourceRoot): beside-root-cli, source-root-*-cli.
+
+const run = promisify(execFile);
+
+/** A git repository `root/name` holding `files`, committed; `git` runs in it, as GIT_ENV's author. */
+export async function gitRepository(root: string, files: Record<string, string>, name = 'repo') {
+  const repo = path.join(root, name);
+  await mkdir(repo);
+  const git = (...args: string[]) => run('git', args, { cwd: repo, env: { ...process.env, ...GIT_ENV } });
+  await git('init', '--quiet');
+  for (const [file, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(repo, file)), { recursive: true });
+    await writeFile(path.join(repo, file), text);
+  }
+  await git('add', '--all');
+  await git('commit', '--quiet', '-m', 'manifests');
+  return { repo, git };
+}
+
+/** A clone of `repo` at `to` one commit deep, as a CI job checks out. */
+export async function shallowClone(repo: string, to: string): Promise<void> {
+  await run('git', ['clone', '--quiet', '--depth', '1', `file://${repo}`, to], {
+    env: { ...process.env, ...GIT_ENV },
+  });
+}
+
+/** The names of the emulator's audiences in `sandbox`, sorted. */
+export function audienceNames(emulator: TestEmulator, sandbox = 'prod'): string[] {
+  return emulator.control
+    .listAudiences('DEMO0RG0000000000000000@AdobeOrg', sandbox)
+    .map((audience) => audience.audienceName)
+    .sort();
+}
+
+/** The record of `sandbox/key` in the directory store `state`, as stored. */
+export async function storedRecord(state: string, key: string, sandbox = 'prod'): Promise<AudienceRecord> {
+  return JSON.parse(await readFile(recordPath(state, sandbox, key), 'utf8')) as AudienceRecord;
+}
+
+/** The reason a plan holds `prod/<key>` whose file is in the directory beside it was applied from. */
+export const besideHeld = (key: string, file: string, dir: string) =>
+  `prod/${key}: its manifest ${file} is outside the directory given, in the one it was applied from; the audience is left as it is: give that directory (${dir}), or remove the file to delete the audience`;
