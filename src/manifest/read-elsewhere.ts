@@ -8,7 +8,7 @@ import type { SourceFile } from './load.js';
 import { isInside, listManifestFilesSync } from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestFile } from './read-file.js';
 import { gitTop, realDirectory } from './read-source-root.js';
-import { besideAllAlong, filesNaming, lastHolding } from './read-moved.js';
+import { besideAllAlong, filesNaming, lastHolding, notCheckedOut } from './read-moved.js';
 import { rootDirectory } from './source-root.js';
 
 /** Outside a git work tree, how far above the directory given the records' files are looked for. */
@@ -330,6 +330,17 @@ export async function findManifestsElsewhere(
   // (another repository's, sharing the store; one never committed; a shallow clone's).
   if (gone.size > 0 && realTop !== undefined) {
     const top = realTop;
+    // Not checked out here (a sparse checkout): in the repository still, so not removed.
+    const sparse = await notCheckedOut(
+      top,
+      [...gone.values()].map((g) => g.file),
+    );
+    for (const [id, { record, at, file }] of gone) {
+      if (!sparse.has(file)) continue;
+      gone.delete(id);
+      const { sandbox, key } = record;
+      add({ kind: 'sparse', sandbox, key, file: path.posix.join(at.root, at.manifestFile), dir: at.root });
+    }
     const last = await lastHolding(
       top,
       [...gone.values()].map((g) => g.file),

@@ -118,6 +118,20 @@ async function present(
   });
 }
 
+/**
+ * Which of `paths` (from the top of the git work tree `top`) git keeps out of it, as a sparse
+ * checkout does (its skip-worktree bit: `S` in `git ls-files -v`): files of the repository that
+ * are not removed, only not here. None when git cannot say.
+ */
+export async function notCheckedOut(top: string, paths: readonly string[]): Promise<Set<string>> {
+  const asked = [...new Set(paths)].filter(listable);
+  if (asked.length === 0 || !existsSync(path.join(top, '.git'))) return new Set();
+  const args = ['ls-files', '-v', '-z', '--', ...asked.map((file) => `:(literal)${file}`)];
+  const out = (await gitOutput(top, args, '')) ?? '';
+  // `<tag> <path>`: `S` skip-worktree, `s` that and assume-unchanged too.
+  return new Set(out.split('\0').flatMap((entry) => (/^[Ss] /.test(entry) ? [entry.slice(2)] : [])));
+}
+
 /** A record's file gone from where it was applied from, and a file elsewhere that names its key. */
 export type MoveCandidate = { gone: string; found: string };
 

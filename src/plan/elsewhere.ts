@@ -34,6 +34,10 @@ import { recordId } from '../state/record-id.js';
  *   a work tree that held the file can say it was removed. `file` and `dir` are the record's,
  *   from the top of the work tree it was applied from (absolute, outside one).
  *
+ * - `sparse`: the record's file is not in the directory it was applied from because git keeps it
+ *   out of this work tree (a sparse checkout of the directory given): still in the repository,
+ *   so not removed. `file` and `dir` are the record's, from the top.
+ *
  * - `unreachable`: not looked at: the record was applied from a directory of a git work tree
  *   (its `sourceRoot`, from the top), and the plan is in none, so has no top to find it from
  *   (a copy of the manifests, a CI job's unpacked artifact). `file` and `dir` are the record's,
@@ -59,6 +63,7 @@ export type NamedElsewhere =
   | { kind: 'unreachable'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'moved'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'unplaced'; sandbox: string; key: string; file: string; dir: string }
+  | { kind: 'sparse'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'writing'; sandbox: string; key: string; file: string };
 
 export function namesKey(m: ManifestElsewhere): m is NamedElsewhere {
@@ -109,6 +114,8 @@ export function elsewhereReason(
     const top = path.isAbsolute(found.dir) ? '' : ' (from the top of its git work tree)';
     return `it was applied from ${found.dir}${top}, where its file ${found.file} is gone, and this work tree's history does not hold that file (another repository's, sharing the store; a file never committed; a shallow clone's); the audience is left as it is: to delete it, apply ${found.dir} with --allow-empty-source (made again, empty, if it is gone) in the work tree it was applied from`;
   }
+  if (found.kind === 'sparse')
+    return `its manifest ${found.file} is in this repository but not checked out here (a sparse checkout leaves ${found.dir} out); the audience is left as it is: apply ${found.dir} from a checkout that has it, where removing the file deletes the audience`;
   if (found.kind === 'unreachable')
     return `it was applied from ${found.dir} in a git work tree, which this plan, of a directory in none, cannot look into for ${found.file}; the audience is left as it is: plan and apply from that work tree, where removing the file deletes the audience`;
   if (found.kind === 'beside')

@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process';
 import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
-import { runCli, withTempDir } from '../helpers/cli.js';
+import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { audienceNames, gitRepository, storedRecord, shallowClone } from '../helpers/work-tree.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -183,6 +185,45 @@ describe('records applied from a git work tree, planned from copies and other di
         expect(applied.stderr).toContain(
           'step prod/gold:delete differs (the removal of prod/gold is held now: it was applied from teams/mkt in a git work tree, which this apply, of a directory in none, cannot look into for teams/mkt/gold.yaml); run plan again',
         );
+        expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience site']);
+      }),
+    );
+  });
+
+  it('a sparse checkout of one directory holds the audiences of another it leaves out, and deletes what was removed there', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo, git } = await gitRepository(root, {
+          'teams/mkt/gold.yaml': manifestYaml('gold', quiet),
+          'teams/mkt/tin.yaml': manifestYaml('tin', quiet),
+          'teams/web/site.yaml': manifestYaml('site', quiet),
+        });
+        const state = path.join(root, 'state');
+        const env = emulatorEnv(emulator);
+        expect((await apply(path.join(repo, 'teams/mkt'), state, env)).code).toBe(0);
+        expect((await apply(path.join(repo, 'teams/web'), state, env)).code).toBe(0);
+        await git('rm', '--quiet', 'teams/mkt/tin.yaml');
+        await git('commit', '--quiet', '-m', 'tin removed');
+        // web's CI job checks out its own directory only.
+        const clone = path.join(root, 'clone');
+        const inClone = (...args: string[]) =>
+          promisify(execFile)('git', args, { cwd: clone, env: { ...process.env, ...GIT_ENV } });
+        await promisify(execFile)('git', ['clone', '--quiet', '--no-checkout', `file://${repo}`, clone], {
+          env: { ...process.env, ...GIT_ENV },
+        });
+        await inClone('sparse-checkout', 'set', 'teams/web');
+        await inClone('checkout', '--quiet');
+
+        const web = await runCli(['apply', 'teams/web', '--state', state, '--auto-approve'], {
+          cwd: clone,
+          env,
+        });
+        expect(web.code, web.stderr).toBe(0);
+        expect(web.stdout).not.toMatch(/prod\/gold\s+delete/);
+        expect(web.stdout).toContain(
+          'prod/gold: its manifest teams/mkt/gold.yaml is in this repository but not checked out here (a sparse checkout leaves teams/mkt out); the audience is left as it is: apply teams/mkt from a checkout that has it, where removing the file deletes the audience',
+        );
+        expect(web.stdout).toMatch(/prod\/tin\s+delete/);
         expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience site']);
       }),
     );
