@@ -8,7 +8,9 @@ import type { SourceFile } from './load.js';
 import { isInside, listManifestFilesSync } from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestFile } from './read-file.js';
 import { gitTop, realDirectory } from './read-source-root.js';
-import { besideAllAlong, filesNaming, lastHolding, notCheckedOut } from './read-moved.js';
+import { filesAt, filesNaming, notCheckedOut, placeRemovals } from './read-moved.js';
+import { sourceFileFromBytes } from './decode.js';
+import { recordRevision } from '../plan/older-checkout.js';
 import { rootDirectory } from './source-root.js';
 
 /** Outside a git work tree, how far above the directory given the records' files are looked for. */
@@ -189,6 +191,9 @@ async function appliedFrom(
   return undefined;
 }
 
+/** How many records git cannot place are looked for elsewhere (see movedManifests' caller). */
+const UNPLACED_LOOKED_FOR = 100;
+
 /** A record whose file is gone from the directory beside the one given it was applied from. */
 type Gone = { record: AudienceRecord; at: Beside; file: string };
 
@@ -198,19 +203,21 @@ function fromTop(top: string, absolute: string): string {
 }
 
 /**
- * The manifests that name the key of a record in `gone` (by id) in its sandbox, under `top` but
- * not `here`, that git does not show beside the record's file in `last` (read-moved.ts). Files
- * and directories are absolute. The files are found by one `git grep`, else by reading the tree.
+ * The manifests under `top` but not `here` that name, in its sandbox, the key of a record this
+ * work tree removed (`removed`, by id, with the commit its file is compared at: read-moved.ts
+ * placeRemovals), unless that commit held the same file naming it then (beside it all along:
+ * another sandbox's copy). Files and directories are absolute. The files are found by one
+ * `git grep` for the keys of those records only, else by reading the tree.
  */
 async function movedManifests(
   top: string,
   here: string,
-  gone: ReadonlyMap<string, Gone>,
-  last: ReadonlyMap<string, string>,
+  removed: ReadonlyMap<string, Gone & { compareAt: string | undefined }>,
   source: ElsewhereSource,
   maxBytes: number,
 ): Promise<Array<{ kind: 'moved'; sandbox: string; key: string; file: string; dir: string }>> {
-  const keys = new Set([...gone.values()].map(({ record }) => record.key));
+  if (removed.size === 0) return [];
+  const keys = new Set([...removed.values()].map(({ record }) => record.key));
   const elsewhere = (relative: string) => !isInside(here, path.resolve(top, relative));
   const grepped = await filesNaming(top, keys);
   const selected = fileSelector({});
@@ -221,25 +228,30 @@ async function movedManifests(
           .filter((relative) => selected(relative) && elsewhere(relative))
           .map((relative) => readManifestFile(relative, path.resolve(top, relative), maxBytes));
   const candidates = (await naming(files, keys, source.defaultSandbox)).flatMap((m) => {
-    const at = gone.get(recordId(m.sandbox, m.key));
-    return at === undefined
-      ? []
-      : [{ m, at, move: { gone: at.file, found: fromTop(top, path.resolve(top, m.file)) } }];
+    const gone = removed.get(recordId(m.sandbox, m.key));
+    return gone === undefined ? [] : [{ m, gone, found: fromTop(top, path.resolve(top, m.file)) }];
   });
-  const beside = await besideAllAlong(
+  // A file was beside the record's all along when the commit it is compared at held it, naming
+  // the key then too; with no such commit (git cannot place the removal), it moved there.
+  const then = await filesAt(
     top,
-    candidates.map((c) => c.move),
-    last,
+    candidates.map((c) => [c.gone.compareAt ?? '', c.found] as const),
   );
-  return candidates
-    .filter((c) => !beside.has(c.move))
-    .map(({ m, at }) => ({
-      kind: 'moved' as const,
+  const moved: Array<{ kind: 'moved'; sandbox: string; key: string; file: string; dir: string }> = [];
+  for (const [index, { m, gone, found }] of candidates.entries()) {
+    const bytes = then[index];
+    const named =
+      bytes && (await naming([sourceFileFromBytes(found, bytes)], new Set([m.key]), source.defaultSandbox));
+    if (named?.some((n) => n.sandbox === m.sandbox)) continue;
+    moved.push({
+      kind: 'moved',
       sandbox: m.sandbox,
       key: m.key,
       file: path.resolve(top, m.file),
-      dir: at.at.from,
-    }));
+      dir: gone.at.from,
+    });
+  }
+  return moved;
 }
 
 /**
@@ -341,18 +353,34 @@ export async function findManifestsElsewhere(
       const { sandbox, key } = record;
       add({ kind: 'sparse', sandbox, key, file: path.posix.join(at.root, at.manifestFile), dir: at.root });
     }
-    const last = await lastHolding(
+    const list = [...gone.values()];
+    const placed = await placeRemovals(
       top,
-      [...gone.values()].map((g) => g.file),
+      list.map((g) => ({ file: g.file, commit: recordRevision(g.record)?.commit })),
     );
-    for (const m of await movedManifests(top, here, gone, last, source, maxBytes)) {
+    // Removed by this work tree: moved (held) unless the file found was there then. Not placed:
+    // held either way, and a file found says where it is now (looked for while few: a store
+    // shared with another repository may hold thousands, and git grep slows with each key).
+    const looked = new Map<string, Gone & { compareAt: string | undefined }>();
+    const unplaced = list.flatMap((g, index) => {
+      const place = placed[index];
+      const id = recordId(g.record.sandbox, g.record.key);
+      if (place?.removed === true) looked.set(id, { ...g, compareAt: place.compareAt });
+      return place === undefined || place.removed ? [] : [{ g, id, place }];
+    });
+    if (unplaced.length <= UNPLACED_LOOKED_FOR) {
+      for (const { g, id } of unplaced) looked.set(id, { ...g, compareAt: undefined });
+    }
+    for (const m of await movedManifests(top, here, looked, source, maxBytes)) {
       if (settled.has(recordId(m.sandbox, m.key))) continue;
       add({ ...m, file: show(m.file), dir: show(m.dir) });
     }
-    for (const { record, at, file } of gone.values()) {
-      if (!open(record) || last.has(file)) continue;
-      const { sandbox, key } = record;
-      add({ kind: 'unplaced', sandbox, key, file: path.posix.join(at.root, at.manifestFile), dir: at.root });
+    for (const { g, place } of unplaced) {
+      if (!open(g.record)) continue;
+      const { root, manifestFile } = g.at;
+      const why = place.why === 'git-failed' ? { why: place.why, detail: place.detail } : { why: place.why };
+      const { sandbox, key } = g.record;
+      add({ kind: 'unplaced', sandbox, key, file: path.posix.join(root, manifestFile), dir: root, ...why });
     }
   }
 

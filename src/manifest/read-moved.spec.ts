@@ -4,18 +4,21 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { GIT_ENV, withTempDir, writeFiles } from '../../test/helpers/cli.js';
-import { besideAllAlong, filesNaming, lastHolding, type MoveCandidate } from './read-moved.js';
+import { filesAt, filesNaming, notCheckedOut, placeRemovals } from './read-moved.js';
 
-/** A real git repository in `dir` holding `files`, committed. */
+/** A real git repository in `dir` holding `files`, committed; `git` runs in it, `head` says its HEAD. */
 async function repository(dir: string, files: Record<string, string>) {
-  const git = (...args: string[]) =>
-    promisify(execFile)('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV } });
+  const git = async (...args: string[]) =>
+    (await promisify(execFile)('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV } })).stdout;
   await git('init', '--quiet');
   await writeFiles(dir, files);
   await git('add', '--all');
   await git('commit', '--quiet', '-m', 'first');
-  return git;
+  const head = async () => (await git('rev-parse', 'HEAD')).trim();
+  return { git, head };
 }
+
+const gone = 'teams/mkt/a.yaml';
 
 describe('filesNaming: the manifest files that name a key, by one git grep', () => {
   it('finds tracked and untracked *.yaml and *.yml files, not those git ignores nor other files', async () => {
@@ -40,61 +43,107 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
   });
 });
 
-async function besideOf(top: string, candidates: MoveCandidate[]): Promise<Set<MoveCandidate>> {
-  const last = await lastHolding(
-    top,
-    candidates.map((c) => c.gone),
-  );
-  return besideAllAlong(top, candidates, last);
-}
-
-describe('besideAllAlong: a file naming the key that was beside the removed one, not moved there', () => {
-  const gone = 'prod/mkt/gold.yaml';
-  const beside = { gone, found: 'staging/mkt/gold.yaml' };
-
-  it('a committed removal: the file was in the commit before it; a committed rename: it was not', async () => {
+describe('placeRemovals: whether this work tree removed a file since the commit it was applied from', () => {
+  it('a removal committed after that commit, by a commit or a merge, or not committed yet, is one; compared at that commit', async () => {
     await withTempDir(async (tmp) => {
-      const git = await repository(tmp, {
-        [gone]: 'name: gold\n',
-        'prod/mkt/tin.yaml': 'name: tin\n',
-        'staging/mkt/gold.yaml': 'name: gold\n',
+      const { git, head } = await repository(tmp, {
+        [gone]: 'a\n',
+        'teams/mkt/b.yaml': 'b\n',
+        'teams/mkt/c.yaml': 'c\n',
       });
+      const applied = await head();
       await git('rm', '--quiet', gone);
-      await git('mv', 'prod/mkt', 'prod/marketing');
-      await git('commit', '--quiet', '-m', 'gold removed, tin moved');
-      const moved = { gone: 'prod/mkt/tin.yaml', found: 'prod/marketing/tin.yaml' };
-      expect(await besideOf(tmp, [beside, moved])).toEqual(new Set([beside]));
+      await git('commit', '--quiet', '-m', 'a removed');
+      // b removed in a merge commit: both parents hold it, so only the merge's own diff shows it.
+      await git('checkout', '--quiet', '-b', 'side');
+      await writeFiles(tmp, { 'side.txt': 'side\n' });
+      await git('add', 'side.txt');
+      await git('commit', '--quiet', '-m', 'side');
+      await git('checkout', '--quiet', '-');
+      await git('merge', '--quiet', '--no-ff', '--no-commit', 'side');
+      await git('rm', '--quiet', 'teams/mkt/b.yaml');
+      await git('commit', '--quiet', '-m', 'merge, b removed');
+      await rm(path.join(tmp, 'teams/mkt/c.yaml'));
+      const files = [gone, 'teams/mkt/b.yaml', 'teams/mkt/c.yaml'];
+      expect(
+        await placeRemovals(
+          tmp,
+          files.map((file) => ({ file, commit: applied })),
+        ),
+      ).toEqual([
+        { removed: true, compareAt: applied },
+        { removed: true, compareAt: applied },
+        { removed: true, compareAt: applied },
+      ]);
     });
   });
 
-  it('a removal not committed yet: the file is at HEAD beside it; a file added since is not', async () => {
+  it('a removal before the commit it was applied from is none (a branch cut before a revert)', async () => {
     await withTempDir(async (tmp) => {
-      await repository(tmp, { [gone]: 'name: gold\n', 'staging/mkt/gold.yaml': 'name: gold\n' });
-      await rm(path.join(tmp, gone));
-      await writeFiles(tmp, { 'docs/gold.yaml': 'name: gold\n' });
-      const added = { gone, found: 'docs/gold.yaml' };
-      expect(await besideOf(tmp, [beside, added])).toEqual(new Set([beside]));
-    });
-  });
-
-  it('a file added later beside the one removed afterwards was beside it when it was removed', async () => {
-    await withTempDir(async (tmp) => {
-      const git = await repository(tmp, { [gone]: 'name: gold\n' });
-      await writeFiles(tmp, { 'staging/mkt/gold.yaml': 'name: gold\n' });
-      await git('add', '--all');
-      await git('commit', '--quiet', '-m', 'staging');
+      const { git, head } = await repository(tmp, { [gone]: 'a\n' });
       await git('rm', '--quiet', gone);
-      await git('commit', '--quiet', '-m', 'gold removed');
-      expect(await besideOf(tmp, [beside])).toEqual(new Set([beside]));
+      await git('commit', '--quiet', '-m', 'a removed');
+      await git('revert', '--no-edit', 'HEAD');
+      const applied = await head();
+      await git('checkout', '--quiet', 'HEAD~1');
+      // HEAD does not contain the commit applied from: the whole history says the file was removed,
+      // and the older-checkout check refuses applying that removal (plan/older-checkout.ts).
+      const [placed] = await placeRemovals(tmp, [{ file: gone, commit: applied }]);
+      expect(placed).toEqual({ removed: true, compareAt: applied });
     });
   });
 
-  it('where git cannot place the removed file (no repository, never committed), none is beside', async () => {
+  it('a commit this clone lacks, or a file never committed, places nothing; a record without a commit is looked for in the whole history', async () => {
     await withTempDir(async (tmp) => {
-      await writeFiles(tmp, { 'staging/mkt/gold.yaml': 'name: gold\n' });
-      expect(await besideOf(tmp, [beside])).toEqual(new Set());
-      await repository(tmp, { 'other.yaml': 'name: tin\n' });
-      expect(await besideOf(tmp, [beside])).toEqual(new Set());
+      const { git, head } = await repository(tmp, { [gone]: 'a\n', 'other.yaml': 'o\n' });
+      const first = await head();
+      await git('rm', '--quiet', gone);
+      await git('commit', '--quiet', '-m', 'a removed');
+      const removedBy = await head();
+      const another = 'f'.repeat(40);
+      expect(
+        await placeRemovals(tmp, [
+          { file: gone, commit: another },
+          { file: 'teams/mkt/never.yaml', commit: first },
+          { file: gone, commit: undefined },
+        ]),
+      ).toEqual([
+        { removed: false, why: 'not-removed' },
+        { removed: false, why: 'not-removed' },
+        { removed: true, compareAt: `${removedBy}^` },
+      ]);
+    });
+  });
+
+  it('without .git there is no history; in a repository without a commit git cannot be asked', async () => {
+    await withTempDir(async (tmp) => {
+      expect(await placeRemovals(tmp, [{ file: gone, commit: undefined }])).toEqual([
+        { removed: false, why: 'no-history' },
+      ]);
+      await promisify(execFile)('git', ['init', '--quiet'], { cwd: tmp });
+      expect(await placeRemovals(tmp, [{ file: gone, commit: undefined }])).toEqual([
+        { removed: false, why: 'git-failed', detail: 'the repository has no commit' },
+      ]);
+    });
+  });
+});
+
+describe('filesAt and notCheckedOut', () => {
+  it('reads files at a commit (none where the commit has none), and tells files a sparse checkout leaves out', async () => {
+    await withTempDir(async (tmp) => {
+      const { git, head } = await repository(tmp, { [gone]: 'name: a\n', 'teams/web/w.yaml': 'name: w\n' });
+      const first = await head();
+      await writeFiles(tmp, { 'teams/web/w.yaml': 'name: w2\n' });
+      await git('commit', '--quiet', '-am', 'w changed');
+      const texts = await filesAt(tmp, [
+        [first, 'teams/web/w.yaml'],
+        ['HEAD', 'teams/web/w.yaml'],
+        [first, 'teams/web/none.yaml'],
+        [first, 'teams/web'],
+      ]);
+      expect(texts.map((b) => b?.toString())).toEqual(['name: w\n', 'name: w2\n', undefined, undefined]);
+      await git('sparse-checkout', 'set', 'teams/web');
+      expect(await notCheckedOut(tmp, [gone, 'teams/web/w.yaml'])).toEqual(new Set([gone]));
     });
   });
 });

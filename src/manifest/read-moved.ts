@@ -1,20 +1,33 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { CommitRelation } from '../plan/older-checkout.js';
+import { commitRelations } from '../source/git-revision.js';
 
-// What git says of a record's file gone from the directory it was applied from, and of the files
-// elsewhere in the work tree that name its key: whether the file moved there, or they were there
-// beside it all along (src/manifest/read-elsewhere.ts, kind `moved`).
+// What git says of a record's file gone from the directory it was applied from (beside the one
+// planned), and of the files elsewhere in the work tree that name its key: whether this work tree
+// removed it since it was applied, and whether those files were there, naming the key, when it
+// was (src/manifest/read-elsewhere.ts, kinds `moved`, `unplaced` and `sparse`).
 
-/** What a git command printed, or undefined when it could not say (no git, no repository, exit > `ok`). */
-function gitOutput(cwd: string, args: readonly string[], input: string, ok = 0): Promise<string | undefined> {
+type GitAnswer = { ok: true; out: string } | { ok: false; why: string };
+
+/** What a git command printed, or why it could not say (no git, no repository, exit > `ok`). */
+function git(cwd: string, args: readonly string[], input: string, ok = 0): Promise<GitAnswer> {
   return new Promise((resolve) => {
-    const child = spawn('git', args, { cwd, stdio: ['pipe', 'pipe', 'ignore'] });
+    // A partial clone must not fetch what it lacks to answer: it is not there, so unknown.
+    const env = { ...process.env, GIT_NO_LAZY_FETCH: '1' };
+    const child = spawn('git', args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
+    let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.on('error', () => resolve(undefined));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', (error) => resolve({ ok: false, why: error.message }));
     child.on('close', (code) =>
-      resolve(code !== null && code <= ok ? Buffer.concat(chunks).toString('utf8') : undefined),
+      resolve(
+        code !== null && code <= ok
+          ? { ok: true, out: Buffer.concat(chunks).toString('utf8') }
+          : { ok: false, why: stderr.trim().split('\n')[0] || `git exited with ${String(code)}` },
+      ),
     );
     // A git that exits early (no repository) is told by 'close'.
     child.stdin.on('error', () => undefined);
@@ -26,6 +39,9 @@ function gitOutput(cwd: string, args: readonly string[], input: string, ok = 0):
 function listable(name: string): boolean {
   return name !== '' && !/[\n\r\0]/.test(name);
 }
+
+/** Pathspecs naming `files` as they are (no glob, no magic). */
+const literal = (files: readonly string[]) => files.map((file) => `:(literal)${file}`);
 
 /**
  * The `*.yaml` and `*.yml` files under `top` (paths from it, `/`-separated) whose text holds one
@@ -49,73 +65,8 @@ export async function filesNaming(top: string, keys: ReadonlySet<string>): Promi
     '*.yml',
   ];
   // `git grep` exits 1 when nothing matches.
-  const out = await gitOutput(top, args, [...keys].map((key) => `${key}\n`).join(''), 1);
-  return out?.split('\0').filter((file) => file !== '');
-}
-
-/**
- * For each of `gone` (a file's path from the top of the git work tree `top`, absent from the
- * directory), the commit it was last in: HEAD when it is still committed there (removed but not
- * committed), else the parent of the commit that removed it. A path git cannot place (never
- * committed, or removed before a shallow clone's history) has none.
- */
-export async function lastHolding(top: string, gone: readonly string[]): Promise<Map<string, string>> {
-  const last = new Map<string, string>();
-  const paths = [...new Set(gone)].filter(listable);
-  // Only at the top of a work tree: a directory inside another repository (a controller's
-  // checkout under a clone) would be answered from that one's history.
-  if (paths.length === 0 || !existsSync(path.join(top, '.git'))) return last;
-  const atHead = await present(
-    top,
-    paths.map((file) => ['HEAD', file] as const),
-  );
-  paths.forEach((file, index) => {
-    if (atHead[index] === true) last.set(file, 'HEAD');
-  });
-  const removed = paths.filter((file) => !last.has(file));
-  if (removed.length === 0) return last;
-  // Newest first: the first commit that names a path is the one that removed it last.
-  const log = await gitOutput(
-    top,
-    [
-      'log',
-      '-z',
-      '--format=%x01%H',
-      '--name-only',
-      '--diff-filter=D',
-      '--no-renames',
-      'HEAD',
-      '--',
-      ...removed.map((file) => `:(literal)${file}`),
-    ],
-    '',
-  );
-  for (const entry of log?.split('\x01') ?? []) {
-    // `<commit>\0\n<path>\0<path>\0…`
-    const [commit, ...files] = entry.split('\0').map((part) => part.replace(/^\n/, ''));
-    if (!commit) continue;
-    for (const file of files) if (file !== '' && !last.has(file)) last.set(file, `${commit}^`);
-  }
-  return last;
-}
-
-/**
- * Whether each `[commit, path]` is a file at that commit, in order, asked of one `git cat-file
- * --batch-check`: undefined where git could not answer (read as unknown).
- */
-async function present(
-  top: string,
-  pairs: ReadonlyArray<readonly [string, string]>,
-): Promise<Array<boolean | undefined>> {
-  if (pairs.length === 0) return [];
-  const input = pairs.map(([commit, file]) => `${commit}:${file}\n`).join('');
-  const lines = (await gitOutput(top, ['cat-file', '--batch-check'], input))?.split('\n') ?? [];
-  return pairs.map((_, index) => {
-    const line = lines[index];
-    // `<object> blob <size>`; `<commit>:<path> missing` (or `tree`: a folder there).
-    if (line === undefined || line === '') return undefined;
-    return /^[0-9a-f]+ blob \d+$/.test(line) || (line.endsWith(' missing') ? false : undefined);
-  });
+  const answer = await git(top, args, [...keys].map((key) => `${key}\n`).join(''), 1);
+  return answer.ok ? answer.out.split('\0').filter((file) => file !== '') : undefined;
 }
 
 /**
@@ -126,38 +77,140 @@ async function present(
 export async function notCheckedOut(top: string, paths: readonly string[]): Promise<Set<string>> {
   const asked = [...new Set(paths)].filter(listable);
   if (asked.length === 0 || !existsSync(path.join(top, '.git'))) return new Set();
-  const args = ['ls-files', '-v', '-z', '--', ...asked.map((file) => `:(literal)${file}`)];
-  const out = (await gitOutput(top, args, '')) ?? '';
+  const answer = await git(top, ['ls-files', '-v', '-z', '--', ...literal(asked)], '');
+  const out = answer.ok ? answer.out : '';
   // `<tag> <path>`: `S` skip-worktree, `s` that and assume-unchanged too.
   return new Set(out.split('\0').flatMap((entry) => (/^[Ss] /.test(entry) ? [entry.slice(2)] : [])));
 }
 
-/** A record's file gone from where it was applied from, and a file elsewhere that names its key. */
-export type MoveCandidate = { gone: string; found: string };
+/**
+ * The blobs at `[commit, path]`, in order, read by one `git cat-file --batch`: undefined where
+ * there is none (no such commit or path, a folder there, no commit given) or git could not answer. A file found
+ * naming a key is read at the commit a record's file is compared at (Placement.compareAt).
+ */
+export async function filesAt(
+  top: string,
+  pairs: ReadonlyArray<readonly [string, string]>,
+): Promise<Array<Buffer | undefined>> {
+  const asked = pairs.map(([commit, file]) => (commit !== '' && listable(file) ? `${commit}:${file}` : ''));
+  if (asked.every((name) => name === '')) return pairs.map(() => undefined);
+  // One line a pair, so that answers stay in order: an unaskable pair asks for nothing there is.
+  const input = asked.map((name) => `${name || '0'.repeat(40)}\n`).join('');
+  const answer = await new Promise<Buffer | undefined>((resolve) => {
+    const env = { ...process.env, GIT_NO_LAZY_FETCH: '1' };
+    const child = spawn('git', ['cat-file', '--batch'], { cwd: top, env, stdio: ['pipe', 'pipe', 'ignore'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.on('error', () => resolve(undefined));
+    child.on('close', (code) => resolve(code === 0 ? Buffer.concat(chunks) : undefined));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
+  });
+  const blobs: Array<Buffer | undefined> = [];
+  let offset = 0;
+  for (let index = 0; index < pairs.length; index++) {
+    if (answer === undefined) {
+      blobs.push(undefined);
+      continue;
+    }
+    const eol = answer.indexOf(0x0a, offset);
+    const header = answer.subarray(offset, eol === -1 ? answer.length : eol).toString();
+    // `<object> <type> <size>` then the content and a line feed; `<name> missing` alone.
+    const [, type = '', size = ''] = header.split(' ');
+    if (eol === -1 || !/^\d+$/.test(size) || header.endsWith(' missing')) {
+      blobs.push(undefined);
+      offset = eol === -1 ? answer.length : eol + 1;
+      continue;
+    }
+    const end = eol + 1 + Number(size);
+    blobs.push(type === 'blob' && asked[index] !== '' ? answer.subarray(eol + 1, end) : undefined);
+    offset = end + 1;
+  }
+  return blobs;
+}
+
+/** A record's file gone from where it was applied from: its path from the top, and the commit it was applied from. */
+export type GoneFile = { file: string; commit: string | undefined };
 
 /**
- * Which of `candidates` are no moves: the file found was in the commit the record's file was
- * last in, so it was beside it all along (another environment's copy, an example), and the
- * record's file was removed, not moved there. Paths are from `top`; a candidate git cannot place
- * is taken for a move (its removal held, as a move's is).
+ * What git says of a gone file. `removed`: this work tree removed it since it was applied (not
+ * committed yet, or in a commit after the one it was applied from); `compareAt` is the commit
+ * whose files were there beside it (that one, when this clone has it). Otherwise why not:
+ * `not-removed` (git shows no such removal: another repository's file, sharing the store; one
+ * never committed; one removed before a shallow clone's history begins), `no-history` (no `.git`:
+ * a controller's checkout), `git-failed` (git could not be asked: `detail` says why).
  */
-export async function besideAllAlong(
-  top: string,
-  candidates: readonly MoveCandidate[],
-  /** lastHolding of the candidates' `gone`. */
-  last: ReadonlyMap<string, string>,
-): Promise<Set<MoveCandidate>> {
-  const beside = new Set<MoveCandidate>();
-  const placed = candidates.flatMap((c) => {
-    const commit = last.get(c.gone);
-    return commit !== undefined && listable(c.found) ? [{ c, pair: [commit, c.found] as const }] : [];
-  });
-  const answers = await present(
-    top,
-    placed.map((p) => p.pair),
+export type Placement =
+  | { removed: true; compareAt: string }
+  | { removed: false; why: 'not-removed' | 'no-history' }
+  | { removed: false; why: 'git-failed'; detail: string };
+
+/** The paths of `files` removed by a commit of `range`, each with the newest such commit. */
+async function removedIn(top: string, range: string, files: readonly string[]): Promise<Map<string, string>> {
+  const removed = new Map<string, string>();
+  if (files.length === 0) return removed;
+  // `-m`: a merge that removes a file shows it (against its first parent, which held it).
+  const args = ['log', '-m', '-z', '--format=%x01%H', '--name-only', '--diff-filter=D', '--no-renames'];
+  const answer = await git(top, [...args, range, '--', ...literal(files)], '');
+  if (!answer.ok) return removed;
+  for (const entry of answer.out.split('\x01')) {
+    // `<commit>\0\n<path>\0<path>\0…`; newest first.
+    const [commit, ...paths] = entry.split('\0').map((part) => part.replace(/^\n/, ''));
+    if (!commit) continue;
+    for (const file of paths) if (file !== '' && !removed.has(file)) removed.set(file, commit);
+  }
+  return removed;
+}
+
+/**
+ * Where each of `gone` stands (Placement), in order: one `cat-file` for the files still at HEAD
+ * (a removal not committed yet, when not kept out by a sparse checkout: the caller asked
+ * notCheckedOut first), the recorded commits placed against HEAD (commitRelations), and one
+ * `git log` a range: `<commit>..HEAD` for a commit HEAD contains, HEAD's whole history for a
+ * record without one, or one HEAD does not contain (the older-checkout check refuses applying
+ * its removal). A commit this clone lacks (another repository's, a shallow clone's) places
+ * nothing.
+ */
+export async function placeRemovals(top: string, gone: readonly GoneFile[]): Promise<Placement[]> {
+  if (gone.length === 0) return [];
+  if (!existsSync(path.join(top, '.git'))) return gone.map(() => ({ removed: false, why: 'no-history' }));
+  const head = await git(top, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], '');
+  if (!head.ok) {
+    const detail = head.why.startsWith('git exited') ? 'the repository has no commit' : head.why;
+    return gone.map(() => ({ removed: false, why: 'git-failed', detail }));
+  }
+  const commits = [...new Set(gone.flatMap((g) => (g.commit === undefined ? [] : [g.commit])))];
+  const relations = await commitRelations(top, 'HEAD', commits).catch(
+    () => new Map<string, CommitRelation>(),
   );
-  placed.forEach(({ c }, index) => {
-    if (answers[index] === true) beside.add(c);
+  const relation = (g: GoneFile) =>
+    g.commit === undefined ? undefined : (relations.get(g.commit) ?? 'unknown');
+  const atHead = await filesAt(
+    top,
+    gone.map((g) => ['HEAD', g.file] as const),
+  );
+  // The range each file's removal is looked for in; none for a commit this clone lacks.
+  const rangeOf = (g: GoneFile) => {
+    const r = relation(g);
+    if (r === 'unknown') return undefined;
+    return r === 'contained' ? `${g.commit}..HEAD` : 'HEAD';
+  };
+  const byRange = new Map<string, string[]>();
+  gone.forEach((g, index) => {
+    const range = rangeOf(g);
+    if (atHead[index] !== undefined || range === undefined || !listable(g.file)) return;
+    byRange.set(range, [...(byRange.get(range) ?? []), g.file]);
   });
-  return beside;
+  const removals = new Map<string, Map<string, string>>();
+  for (const [range, files] of byRange) removals.set(range, await removedIn(top, range, [...new Set(files)]));
+  return gone.map((g, index): Placement => {
+    const r = relation(g);
+    // The files beside it: at the commit it was applied from, when this clone has it.
+    const applied = r === 'contained' || r === 'not-contained' ? g.commit : undefined;
+    if (atHead[index] !== undefined) return { removed: true, compareAt: applied ?? 'HEAD' };
+    const range = rangeOf(g);
+    const by = range === undefined ? undefined : removals.get(range)?.get(g.file);
+    if (by === undefined) return { removed: false, why: 'not-removed' };
+    return { removed: true, compareAt: applied ?? `${by}^` };
+  });
 }

@@ -62,9 +62,12 @@ export type NamedElsewhere =
   | { kind: 'beside'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'unreachable'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'moved'; sandbox: string; key: string; file: string; dir: string }
-  | { kind: 'unplaced'; sandbox: string; key: string; file: string; dir: string }
+  | ({ kind: 'unplaced'; sandbox: string; key: string; file: string; dir: string } & Unplaced)
   | { kind: 'sparse'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'writing'; sandbox: string; key: string; file: string };
+
+/** Why git does not place an `unplaced` record's removal (src/manifest/read-moved.ts, Placement). */
+export type Unplaced = { why: 'not-removed' | 'no-history' } | { why: 'git-failed'; detail: string };
 
 export function namesKey(m: ManifestElsewhere): m is NamedElsewhere {
   return m.kind !== 'applied-from';
@@ -109,11 +112,8 @@ export function elsewhereReason(
   if (found.kind === 'out-of-scope')
     return `its manifest is now ${where}, outside ${filters}; the audience is left as it is`;
   if (found.kind === 'moved')
-    return `its manifest is now ${where}, outside the directory given and moved from the one it was applied from (${found.dir}); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), apply ${found.dir} with --allow-empty-source (made again, empty, if it is gone)`;
-  if (found.kind === 'unplaced') {
-    const top = path.isAbsolute(found.dir) ? '' : ' (from the top of its git work tree)';
-    return `it was applied from ${found.dir}${top}, where its file ${found.file} is gone, and this work tree's history does not hold that file (another repository's, sharing the store; a file never committed; a shallow clone's); the audience is left as it is: to delete it, apply ${found.dir} with --allow-empty-source (made again, empty, if it is gone) in the work tree it was applied from`;
-  }
+    return `its manifest is now ${where}, outside the directory given and moved from the one it was applied from (${found.dir}); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), ${emptyApply(found.dir)}`;
+  if (found.kind === 'unplaced') return unplacedReason(found);
   if (found.kind === 'sparse')
     return `its manifest ${found.file} is in this repository but not checked out here (a sparse checkout leaves ${found.dir} out); the audience is left as it is: apply ${found.dir} from a checkout that has it, where removing the file deletes the audience`;
   if (found.kind === 'unreachable')
@@ -121,4 +121,25 @@ export function elsewhereReason(
   if (found.kind === 'beside')
     return `its manifest ${where} is outside the directory given, in the one it was applied from; the audience is left as it is: give that directory (${found.dir}), or remove the file to delete the audience`;
   return `its manifest ${where} is above the directory given; the audience is left as it is: give the directory it was applied from (${found.dir})`;
+}
+
+/** The reason of an `unplaced` hold: what git could not say, and the way out that works there. */
+function unplacedReason(found: Extract<NamedElsewhere, { kind: 'unplaced' }>): string {
+  const top = path.isAbsolute(found.dir) ? '' : ' (from the top of its git work tree)';
+  const from = `it was applied from ${found.dir}${top}, where its file ${found.file} is gone`;
+  const out = (where: string) => `the audience is left as it is: to delete it, ${emptyApply(found.dir)} ${where}`;
+  if (found.why === 'no-history')
+    return `${from}, and this checkout has no git history to tell its removal from another repository's file (a controller's checkout); ${out('from a clone of the repository it was applied from')}`;
+  if (found.why === 'git-failed')
+    return `${from}, and git could not be asked whether this work tree removed it (${found.detail}); ${out('where git answers')}`;
+  return `${from}, and git does not show this work tree removing it since it was applied (another repository's, sharing the store; a file never committed; a shallow clone's history); ${out('in the work tree it was applied from')}`;
+}
+
+/**
+ * The way out of a hold that only a plan of the directory a record was applied from can lift:
+ * that plan deletes every audience applied from there whose file is gone, so the directories
+ * the others moved to are applied first (each then records its own).
+ */
+function emptyApply(dir: string): string {
+  return `apply the directories audiences of ${dir} moved to, if any, then ${dir} with --allow-empty-source (made again, empty, if it is gone)`;
 }

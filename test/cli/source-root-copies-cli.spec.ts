@@ -103,7 +103,7 @@ describe('records applied from a git work tree, planned from copies and other di
         expect(planned.code, planned.stderr).toBe(0);
         expect(planned.stdout).not.toMatch(/prod\/gold\s+delete/);
         expect(planned.stdout).toContain(
-          "prod/gold: it was applied from teams/mkt (from the top of its git work tree), where its file teams/mkt/gold.yaml is gone, and this work tree's history does not hold that file (another repository's, sharing the store; a file never committed; a shallow clone's); the audience is left as it is: to delete it, apply teams/mkt with --allow-empty-source (made again, empty, if it is gone) in the work tree it was applied from",
+          "prod/gold: it was applied from teams/mkt (from the top of its git work tree), where its file teams/mkt/gold.yaml is gone, and git does not show this work tree removing it since it was applied (another repository's, sharing the store; a file never committed; a shallow clone's history); the audience is left as it is: to delete it, apply the directories audiences of teams/mkt moved to, if any, then teams/mkt with --allow-empty-source (made again, empty, if it is gone) in the work tree it was applied from",
         );
         expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience site']);
       }),

@@ -101,7 +101,7 @@ describe('review 28: a plan of one directory never deletes an audience whose man
         expect(web.code, web.stderr).toBe(0);
         expect(web.stdout).not.toMatch(/prod\/a\s+delete/);
         expect(web.stdout).toContain(
-          "prod/a: its manifest is now ../marketing/a.yaml, outside the directory given and moved from the one it was applied from (../mkt); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), apply ../mkt with --allow-empty-source (made again, empty, if it is gone)",
+          "prod/a: its manifest is now ../marketing/a.yaml, outside the directory given and moved from the one it was applied from (../mkt); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), apply the directories audiences of ../mkt moved to, if any, then ../mkt with --allow-empty-source (made again, empty, if it is gone)",
         );
         expect(audienceNames(emulator)).toEqual(['Audience a', 'Audience other']);
       }),
@@ -187,7 +187,7 @@ describe('review 28: a plan of one directory never deletes an audience whose man
         expect(web.code, web.stderr).toBe(0);
         expect(web.stdout).not.toMatch(/prod\/gold\s+delete/);
         expect(web.stdout).toContain(
-          "prod/gold: its manifest is now ../../staging/mkt/gold.yaml, outside the directory given and moved from the one it was applied from (../mkt); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), apply ../mkt with --allow-empty-source (made again, empty, if it is gone)",
+          "prod/gold: its manifest is now ../../staging/mkt/gold.yaml, outside the directory given and moved from the one it was applied from (../mkt); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), apply the directories audiences of ../mkt moved to, if any, then ../mkt with --allow-empty-source (made again, empty, if it is gone)",
         );
         expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience site']);
 
