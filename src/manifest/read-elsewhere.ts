@@ -227,10 +227,17 @@ async function movedManifests(
       : grepped
           .filter((relative) => selected(relative) && elsewhere(relative))
           .map((relative) => readManifestFile(relative, path.resolve(top, relative), maxBytes));
-  const candidates = (await naming(files, keys, source.defaultSandbox)).flatMap((m) => {
-    const gone = removed.get(recordId(m.sandbox, m.key));
-    return gone === undefined ? [] : [{ m, gone, found: fromTop(top, path.resolve(top, m.file)) }];
-  });
+  // A file that names no sandbox is whichever sandbox its directory is applied to, which this
+  // plan cannot know (teams/web's job may run with AEP_SANDBOX=dev, teams/mkt's with prod): it
+  // is read with each removed record's sandbox in turn, and names the key in all of them.
+  const candidates: Array<{ m: Named; gone: Gone & { compareAt: string | undefined }; found: string }> = [];
+  for (const sandbox of new Set([...removed.values()].map(({ record }) => record.sandbox))) {
+    for (const m of await naming(files, keys, sandbox)) {
+      const gone = removed.get(recordId(m.sandbox, m.key));
+      if (gone === undefined || m.sandbox !== sandbox) continue;
+      candidates.push({ m, gone, found: fromTop(top, path.resolve(top, m.file)) });
+    }
+  }
   // A file was beside the record's all along when the commit it is compared at held it, naming
   // the key then too; with no such commit (git cannot place the removal), it moved there.
   const then = await filesAt(
@@ -240,8 +247,7 @@ async function movedManifests(
   const moved: Array<{ kind: 'moved'; sandbox: string; key: string; file: string; dir: string }> = [];
   for (const [index, { m, gone, found }] of candidates.entries()) {
     const bytes = then[index];
-    const named =
-      bytes && (await naming([sourceFileFromBytes(found, bytes)], new Set([m.key]), source.defaultSandbox));
+    const named = bytes && (await naming([sourceFileFromBytes(found, bytes)], new Set([m.key]), m.sandbox));
     if (named?.some((n) => n.sandbox === m.sandbox)) continue;
     moved.push({
       kind: 'moved',
@@ -347,8 +353,17 @@ export async function findManifestsElsewhere(
       top,
       [...gone.values()].map((g) => g.file),
     );
+    if (!(sparse instanceof Set)) {
+      // git cannot say which files a sparse checkout leaves out: none is taken for removed.
+      for (const { record, at } of gone.values()) {
+        const { sandbox, key } = record;
+        const file = path.posix.join(at.root, at.manifestFile);
+        add({ kind: 'unplaced', sandbox, key, file, dir: at.root, why: 'git-failed', detail: sparse.failed });
+      }
+      gone.clear();
+    }
     for (const [id, { record, at, file }] of gone) {
-      if (!sparse.has(file)) continue;
+      if (!(sparse instanceof Set && sparse.has(file))) continue;
       gone.delete(id);
       const { sandbox, key } = record;
       add({ kind: 'sparse', sandbox, key, file: path.posix.join(at.root, at.manifestFile), dir: at.root });

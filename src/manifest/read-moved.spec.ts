@@ -24,13 +24,20 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
   it('finds tracked and untracked *.yaml and *.yml files, not those git ignores nor other files', async () => {
     await withTempDir(async (tmp) => {
       await repository(tmp, {
-        '.gitignore': 'ignored/\n',
+        '.gitignore': 'ignored/\nforced/\n',
         'a/gold.yaml': 'name: gold\n',
         'a/silver.yaml': 'name: silver\n',
         'notes.txt': 'gold\n',
       });
+      // Committed with git add -f in a folder .gitignore names: tracked, so looked in.
+      await writeFiles(tmp, { 'forced/gold.yaml': 'name: gold\n' });
+      await promisify(execFile)('git', ['add', '-f', 'forced/gold.yaml'], { cwd: tmp });
       await writeFiles(tmp, { 'b/new.yml': 'key: gold\n', 'ignored/gold.yaml': 'name: gold\n' });
-      expect((await filesNaming(tmp, new Set(['gold'])))?.sort()).toEqual(['a/gold.yaml', 'b/new.yml']);
+      expect(await filesNaming(tmp, new Set(['gold']))).toEqual([
+        'a/gold.yaml',
+        'b/new.yml',
+        'forced/gold.yaml',
+      ]);
       expect(await filesNaming(tmp, new Set(['tin']))).toEqual([]);
     });
   });
@@ -144,6 +151,24 @@ describe('filesAt and notCheckedOut', () => {
       expect(texts.map((b) => b?.toString())).toEqual(['name: w\n', 'name: w2\n', undefined, undefined]);
       await git('sparse-checkout', 'set', 'teams/web');
       expect(await notCheckedOut(tmp, [gone, 'teams/web/w.yaml'])).toEqual(new Set([gone]));
+    });
+  });
+});
+
+describe('thousands of long paths', () => {
+  it('are asked of git a few at a time: over the system limit at once, git could not be run (E2BIG)', async () => {
+    await withTempDir(async (tmp) => {
+      await repository(tmp, { 'other.yaml': 'o\n' });
+      // 12,000 paths of 250 characters: 3 MB of arguments at once.
+      const paths = Array.from({ length: 12_000 }, (_, i) => `teams/${'m'.repeat(240)}/${i}.yaml`);
+      expect(await notCheckedOut(tmp, paths)).toEqual(new Set());
+      const placed = await placeRemovals(
+        tmp,
+        paths.map((file) => ({ file, commit: undefined })),
+      );
+      expect(new Set(placed.map((p) => JSON.stringify(p)))).toEqual(
+        new Set([JSON.stringify({ removed: false, why: 'not-removed' })]),
+      );
     });
   });
 });

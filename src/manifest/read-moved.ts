@@ -45,42 +45,59 @@ const literal = (files: readonly string[]) => files.map((file) => `:(literal)${f
 
 /**
  * The `*.yaml` and `*.yml` files under `top` (paths from it, `/`-separated) whose text holds one
- * of `keys`, found by one `git grep` (files git ignores left out; in a directory that is no
- * repository too: the controller's checkout). Undefined when git cannot say (no git, a key it
- * cannot be given): the caller reads the tree itself.
+ * of `keys`, found by one `git grep`: in a work tree, the files git tracks (a folder .gitignore
+ * names included, for a file added with --force) and those it does not but would; in a directory
+ * without `.git` (the controller's checkout: every file committed), every file. Undefined when
+ * git cannot say (no git, a key it cannot be given): the caller reads the tree itself.
  */
 export async function filesNaming(top: string, keys: ReadonlySet<string>): Promise<string[] | undefined> {
   if (![...keys].every(listable)) return undefined;
-  const args = [
-    'grep',
-    '--no-index',
-    '--exclude-standard',
-    '-l',
-    '-z',
-    '-F',
-    '-f',
-    '-',
-    '--',
-    '*.yaml',
-    '*.yml',
-  ];
-  // `git grep` exits 1 when nothing matches.
-  const answer = await git(top, args, [...keys].map((key) => `${key}\n`).join(''), 1);
-  return answer.ok ? answer.out.split('\0').filter((file) => file !== '') : undefined;
+  const patterns = [...keys].map((key) => `${key}\n`).join('');
+  // `git grep` exits 1 when nothing matches. `--untracked` leaves out tracked files that a
+  // .gitignore names, so the tracked ones are asked for apart.
+  const grep = (where: string[]) =>
+    git(top, ['grep', ...where, '-l', '-z', '-F', '-f', '-', '--', '*.yaml', '*.yml'], patterns, 1);
+  const answers = existsSync(path.join(top, '.git'))
+    ? await Promise.all([grep([]), grep(['--untracked'])])
+    : [await grep(['--no-index'])];
+  const files = new Set<string>();
+  for (const answer of answers) {
+    if (!answer.ok) return undefined;
+    for (const file of answer.out.split('\0')) if (file !== '') files.add(file);
+  }
+  return [...files].sort();
+}
+
+/** Paths given a git command at a time: thousands of long ones pass the system's limit (E2BIG). */
+const PATHS_AT_ONCE = 500;
+
+function inChunks<T>(items: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  for (let at = 0; at < items.length; at += PATHS_AT_ONCE) chunks.push(items.slice(at, at + PATHS_AT_ONCE));
+  return chunks;
 }
 
 /**
  * Which of `paths` (from the top of the git work tree `top`) git keeps out of it, as a sparse
  * checkout does (its skip-worktree bit: `S` in `git ls-files -v`): files of the repository that
- * are not removed, only not here. None when git cannot say.
+ * are not removed, only not here. None without `.git`; `failed` when git cannot say, which
+ * must hold them all (such a file is at HEAD and not in the work tree, as a removal not
+ * committed yet is).
  */
-export async function notCheckedOut(top: string, paths: readonly string[]): Promise<Set<string>> {
+export async function notCheckedOut(
+  top: string,
+  paths: readonly string[],
+): Promise<Set<string> | { failed: string }> {
   const asked = [...new Set(paths)].filter(listable);
-  if (asked.length === 0 || !existsSync(path.join(top, '.git'))) return new Set();
-  const answer = await git(top, ['ls-files', '-v', '-z', '--', ...literal(asked)], '');
-  const out = answer.ok ? answer.out : '';
-  // `<tag> <path>`: `S` skip-worktree, `s` that and assume-unchanged too.
-  return new Set(out.split('\0').flatMap((entry) => (/^[Ss] /.test(entry) ? [entry.slice(2)] : [])));
+  const out = new Set<string>();
+  if (asked.length === 0 || !existsSync(path.join(top, '.git'))) return out;
+  for (const chunk of inChunks(asked)) {
+    const answer = await git(top, ['ls-files', '-v', '-z', '--', ...literal(chunk)], '');
+    if (!answer.ok) return { failed: answer.why };
+    // `<tag> <path>`: `S` skip-worktree, `s` that and assume-unchanged too.
+    for (const entry of answer.out.split('\0')) if (/^[Ss] /.test(entry)) out.add(entry.slice(2));
+  }
+  return out;
 }
 
 /**
@@ -151,13 +168,16 @@ async function removedIn(top: string, range: string, files: readonly string[]): 
   if (files.length === 0) return removed;
   // `-m`: a merge that removes a file shows it (against its first parent, which held it).
   const args = ['log', '-m', '-z', '--format=%x01%H', '--name-only', '--diff-filter=D', '--no-renames'];
-  const answer = await git(top, [...args, range, '--', ...literal(files)], '');
-  if (!answer.ok) return removed;
-  for (const entry of answer.out.split('\x01')) {
-    // `<commit>\0\n<path>\0<path>\0…`; newest first.
-    const [commit, ...paths] = entry.split('\0').map((part) => part.replace(/^\n/, ''));
-    if (!commit) continue;
-    for (const file of paths) if (file !== '' && !removed.has(file)) removed.set(file, commit);
+  for (const chunk of inChunks(files)) {
+    // A chunk git cannot answer removes nothing: its files are held.
+    const answer = await git(top, [...args, range, '--', ...literal(chunk)], '');
+    if (!answer.ok) continue;
+    for (const entry of answer.out.split('\x01')) {
+      // `<commit>\0\n<path>\0<path>\0…`; newest first.
+      const [commit, ...paths] = entry.split('\0').map((part) => part.replace(/^\n/, ''));
+      if (!commit) continue;
+      for (const file of paths) if (file !== '' && !removed.has(file)) removed.set(file, commit);
+    }
   }
   return removed;
 }
