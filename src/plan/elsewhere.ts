@@ -127,7 +127,8 @@ export function elsewhereReason(
 function unplacedReason(found: Extract<NamedElsewhere, { kind: 'unplaced' }>): string {
   const top = path.isAbsolute(found.dir) ? '' : ' (from the top of its git work tree)';
   const from = `it was applied from ${found.dir}${top}, where its file ${found.file} is gone`;
-  const out = (where: string) => `the audience is left as it is: to delete it, ${emptyApply(found.dir)} ${where}`;
+  const out = (where: string) =>
+    `the audience is left as it is: to delete it, ${emptyApply(found.dir)} ${where}`;
   if (found.why === 'no-history')
     return `${from}, and this checkout has no git history to tell its removal from another repository's file (a controller's checkout); ${out('from a clone of the repository it was applied from')}`;
   if (found.why === 'git-failed')
