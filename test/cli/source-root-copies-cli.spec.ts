@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { audienceNames, gitRepository, storedRecord, shallowClone } from '../helpers/work-tree.js';
+import { audienceNames, gitIn, gitRepository, storedRecord, shallowClone } from '../helpers/work-tree.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
 /**
@@ -206,8 +206,7 @@ describe('records applied from a git work tree, planned from copies and other di
         await git('commit', '--quiet', '-m', 'tin removed');
         // web's CI job checks out its own directory only.
         const clone = path.join(root, 'clone');
-        const inClone = (...args: string[]) =>
-          promisify(execFile)('git', args, { cwd: clone, env: { ...process.env, ...GIT_ENV } });
+        const inClone = gitIn(clone);
         await promisify(execFile)('git', ['clone', '--quiet', '--no-checkout', `file://${repo}`, clone], {
           env: { ...process.env, ...GIT_ENV },
         });

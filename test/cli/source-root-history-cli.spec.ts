@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
-import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
-import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { audienceNames, gitRepository, shallowClone } from '../helpers/work-tree.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 
@@ -17,40 +16,10 @@ import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
  */
 const quiet = { ingestion: { onCreate: false } };
 
-async function repository(root: string, name: string, files: Record<string, string>) {
-  const repo = path.join(root, name);
-  await mkdir(repo);
-  const git = gitIn(repo);
-  await git('init', '--quiet', '--initial-branch', 'main');
-  await writeTree(repo, files);
-  await git('add', '--all');
-  await git('commit', '--quiet', '-m', 'manifests');
-  return { repo, git };
-}
-
-function gitIn(dir: string) {
-  return (...args: string[]) =>
-    promisify(execFile)('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV } });
-}
-
-async function writeTree(dir: string, files: Record<string, string>) {
-  for (const [file, text] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
-    await writeFile(path.join(dir, file), text);
-  }
-}
-
-function names(emulator: TestEmulator): string[] {
-  return emulator.control
-    .listAudiences('DEMO0RG0000000000000000@AdobeOrg', 'prod')
-    .map((audience) => audience.audienceName)
-    .sort();
-}
-
-/** teams/mkt/{a,b}.yaml and teams/web/w.yaml, committed, each directory applied. */
-async function applied(root: string, emulator: TestEmulator, name = 'repo') {
-  const { repo, git } = await repository(root, name, {
-    'teams/mkt/a.yaml': manifestYaml('a', quiet),
+/** teams/mkt/{<first>,b}.yaml and teams/web/w.yaml, committed, each directory applied. */
+async function applied(root: string, emulator: TestEmulator, first = 'a') {
+  const { repo, git } = await gitRepository(root, {
+    [`teams/mkt/${first}.yaml`]: manifestYaml(first, quiet),
     'teams/mkt/b.yaml': manifestYaml('b', quiet),
     'teams/web/w.yaml': manifestYaml('w', quiet),
   });
@@ -58,15 +27,18 @@ async function applied(root: string, emulator: TestEmulator, name = 'repo') {
   const env = emulatorEnv(emulator);
   expect((await apply(path.join(repo, 'teams/mkt'), state, env)).code).toBe(0);
   expect((await apply(path.join(repo, 'teams/web'), state, env)).code).toBe(0);
-  expect(names(emulator)).toEqual(['Audience a', 'Audience b', 'Audience w']);
+  expect(audienceNames(emulator)).toEqual([`Audience ${first}`, 'Audience b', 'Audience w'].sort());
   return { repo, git, state, env };
 }
 
-async function planWeb(cwd: string, state: string, env: Record<string, string>) {
-  const out = await runCli(['plan', 'teams/web', '--state', state], { cwd, env });
+async function plan(cwd: string, dir: string, state: string, env: Record<string, string>) {
+  const out = await runCli(['plan', dir, '--state', state], { cwd, env });
   expect(out.stderr).not.toMatch(/\n\s+at /);
   return out;
 }
+
+const planWeb = (cwd: string, state: string, env: Record<string, string>) =>
+  plan(cwd, 'teams/web', state, env);
 
 describe('a record whose file is gone from the directory beside: moved there, or removed', () => {
   it('a manifest copied to its new directory in one commit and removed from the old one in the next is no removal', async () => {
@@ -74,7 +46,7 @@ describe('a record whose file is gone from the directory beside: moved there, or
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
         const { repo, git, state, env } = await applied(root, emulator);
         // A move in two pull requests: the copy first, then the old file removed.
-        await writeTree(repo, { 'teams/marketing/a.yaml': manifestYaml('a', quiet) });
+        await writeFiles(repo, { 'teams/marketing/a.yaml': manifestYaml('a', quiet) });
         await git('add', '--all');
         await git('commit', '--quiet', '-m', 'a copied to teams/marketing');
         await git('rm', '--quiet', 'teams/mkt/a.yaml');
@@ -91,7 +63,7 @@ describe('a record whose file is gone from the directory beside: moved there, or
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
         const { repo, git, state, env } = await applied(root, emulator);
-        await writeTree(repo, { 'teams/marketing/all.yaml': manifestYaml('z', quiet) });
+        await writeFiles(repo, { 'teams/marketing/all.yaml': manifestYaml('z', quiet) });
         await git('add', '--all');
         await git('commit', '--quiet', '-m', 'marketing');
         // Consolidated: a's document appended to the existing multi-document file.
@@ -113,11 +85,11 @@ describe('removals git shows, holds it cannot, and the ways out they print', () 
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
         const { repo, git, state, env } = await applied(root, emulator);
         await git('checkout', '--quiet', '-b', 'feature');
-        await writeTree(repo, { 'teams/web/x.txt': 'feature\n' });
+        await writeFiles(repo, { 'teams/web/x.txt': 'feature\n' });
         await git('add', '--all');
         await git('commit', '--quiet', '-m', 'feature');
         await git('checkout', '--quiet', 'main');
-        await writeTree(repo, { 'teams/web/y.txt': 'main\n' });
+        await writeFiles(repo, { 'teams/web/y.txt': 'main\n' });
         await git('add', '--all');
         await git('commit', '--quiet', '-m', 'main');
         // The removal made as part of the merge (git merge --no-commit, git rm, git commit).
@@ -142,9 +114,7 @@ describe('removals git shows, holds it cannot, and the ways out they print', () 
         await git('commit', '--quiet', '-m', 'a removed, b moved');
         // A CI job's checkout, one commit deep.
         const clone = path.join(root, 'clone');
-        await promisify(execFile)('git', ['clone', '--quiet', '--depth', '1', `file://${repo}`, clone], {
-          env: { ...process.env, ...GIT_ENV },
-        });
+        await shallowClone(repo, clone);
         const plan = await planWeb(clone, state, env);
         expect(plan.code, plan.stderr).toBe(0);
         expect(plan.stdout).toContain(
@@ -167,7 +137,7 @@ describe('removals git shows, holds it cannot, and the ways out they print', () 
         expect(out.stdout).toMatch(/prod\/a\s+delete/);
         // b's manifest is teams/marketing/b.yaml, as the plan said: its audience stays.
         expect(out.stdout).not.toMatch(/prod\/b\s+delete/);
-        expect(names(emulator)).toEqual(['Audience b', 'Audience w']);
+        expect(audienceNames(emulator)).toEqual(['Audience b', 'Audience w']);
       }),
     );
   });
@@ -191,6 +161,57 @@ describe('removals git shows, holds it cannot, and the ways out they print', () 
           'and git could not be asked whether this work tree removed it (spawn git ENOENT)',
         );
         await rm(empty, { recursive: true });
+      }),
+    );
+  });
+});
+
+describe('a record whose file moved from the directory beside the one planned', () => {
+  it('a manifest moved (committed, git add -f) into a folder .gitignore names is no removal', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo, git, state, env } = await applied(root, emulator, 'gold');
+        // A folder .gitignore names, its manifest committed anyway (git add -f): tracked, in HEAD.
+        await writeFiles(repo, {
+          '.gitignore': 'generated/\n',
+          'generated/mkt/gold.yaml': manifestYaml('gold', quiet),
+        });
+        await git('rm', '--quiet', 'teams/mkt/gold.yaml');
+        await git('add', '--all');
+        await git('add', '-f', 'generated/mkt/gold.yaml');
+        await git('commit', '--quiet', '-m', 'gold moved to generated/mkt');
+        expect((await git('ls-files', 'generated')).stdout).toBe('generated/mkt/gold.yaml\n');
+        // Its new directory plans it as a move (record only), so it is this audience's manifest.
+        const moved = await plan(repo, 'generated/mkt', state, env);
+        expect(moved.stdout).toMatch(/prod\/gold update: manifest directory changed \(record only/);
+        const out = await plan(repo, 'teams/web', state, env);
+        expect(out.stdout).not.toMatch(/prod\/gold\s+delete/);
+      }),
+    );
+  });
+
+  it('a manifest naming no sandbox moved by git mv is no removal for a directory beside planned with another default sandbox (AEP_SANDBOX=dev)', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo, git } = await gitRepository(root, {
+          'teams/mkt/gold.yaml': manifestYaml('gold', quiet),
+          'teams/web/w.yaml': manifestYaml('w', quiet),
+        });
+        const state = path.join(root, 'state');
+        const env = emulatorEnv(emulator);
+        // Each directory's job has its sandbox: mkt's prod (the default), web's dev.
+        const dev = { ...env, AEP_SANDBOX: 'dev' };
+        expect((await apply(path.join(repo, 'teams/mkt'), state, env)).code).toBe(0);
+        expect((await apply(path.join(repo, 'teams/web'), state, dev)).code).toBe(0);
+        expect(audienceNames(emulator, 'dev')).toEqual(['Audience w']);
+        await mkdir(path.join(repo, 'teams/marketing'));
+        await git('mv', 'teams/mkt/gold.yaml', 'teams/marketing/gold.yaml');
+        await git('commit', '--quiet', '-m', 'gold moved');
+        // Its new directory, in its sandbox, plans it as a move (record only).
+        const moved = await plan(repo, 'teams/marketing', state, env);
+        expect(moved.stdout).toMatch(/prod\/gold update: manifest directory changed \(record only/);
+        const out = await plan(repo, 'teams/web', state, dev);
+        expect(out.stdout).not.toMatch(/prod\/gold\s+delete/);
       }),
     );
   });

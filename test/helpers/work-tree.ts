@@ -12,12 +12,17 @@ import type { TestEmulator } from './with-emulator.js';
 
 const run = promisify(execFile);
 
-/** A git repository `root/name` holding `files`, committed; `git` runs in it, as GIT_ENV's author. */
+/** Runs git in `dir`, as GIT_ENV's author. */
+export function gitIn(dir: string) {
+  return (...args: string[]) => run('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV } });
+}
+
+/** A git repository `root/name` holding `files`, committed on branch main; `git` runs in it. */
 export async function gitRepository(root: string, files: Record<string, string>, name = 'repo') {
   const repo = path.join(root, name);
   await mkdir(repo);
-  const git = (...args: string[]) => run('git', args, { cwd: repo, env: { ...process.env, ...GIT_ENV } });
-  await git('init', '--quiet');
+  const git = gitIn(repo);
+  await git('init', '--quiet', '--initial-branch', 'main');
   for (const [file, text] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(repo, file)), { recursive: true });
     await writeFile(path.join(repo, file), text);
