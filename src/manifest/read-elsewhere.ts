@@ -134,6 +134,9 @@ function besideRoot(record: AudienceRecord, root: string, top: string | undefine
 /** `from`: the directory `root` (a record's sourceRoot) names. */
 type Beside = { from: string; root: string; manifestFile: string };
 
+/** The record's file as it keeps it: from the top of its work tree (absolute, outside one). */
+const recordedFile = (at: Beside) => path.posix.join(at.root, at.manifestFile);
+
 /** The record's file under the directory it was applied from (besideRoot), when it is there. */
 function besideFile({ from, manifestFile }: Beside): string | undefined {
   const absolute = path.resolve(from, manifestFile);
@@ -340,12 +343,12 @@ export async function findManifestsElsewhere(
       dir: show(at.from),
     });
   }
-  // Their file gone from there: moved (`git mv teams/mkt teams/marketing`, that directory not
-  // applied yet), and held while a manifest elsewhere in the work tree (the directory given aside,
-  // which the plan read) names the key in the record's sandbox, unless git shows that file was
-  // beside the record's when it was last there (read-moved.ts): then the file was removed.
-  // Removed, that is, when this work tree's history holds the file: one it never held is held
-  // (another repository's, sharing the store; one never committed; a shallow clone's).
+  // Their file gone from there: removed only when git shows this work tree removing it since the
+  // commit the record was applied from (read-moved.ts placeRemovals), else held (`unplaced`:
+  // another repository's, sharing the store; one never committed; a shallow clone's); and moved
+  // (`git mv teams/mkt teams/marketing`, that directory not applied yet), so held, while a
+  // manifest elsewhere in the work tree (the directory given aside, which the plan read) names
+  // the key in the record's sandbox, unless that commit held it naming the key already.
   if (gone.size > 0 && realTop !== undefined) {
     const top = realTop;
     // Not checked out here (a sparse checkout): in the repository still, so not removed.
@@ -357,8 +360,16 @@ export async function findManifestsElsewhere(
       // git cannot say which files a sparse checkout leaves out: none is taken for removed.
       for (const { record, at } of gone.values()) {
         const { sandbox, key } = record;
-        const file = path.posix.join(at.root, at.manifestFile);
-        add({ kind: 'unplaced', sandbox, key, file, dir: at.root, why: 'git-failed', detail: sparse.failed });
+        const detail = sparse.failed;
+        add({
+          kind: 'unplaced',
+          sandbox,
+          key,
+          file: recordedFile(at),
+          dir: at.root,
+          why: 'git-failed',
+          detail,
+        });
       }
       gone.clear();
     }
@@ -366,7 +377,7 @@ export async function findManifestsElsewhere(
       if (!(sparse instanceof Set && sparse.has(file))) continue;
       gone.delete(id);
       const { sandbox, key } = record;
-      add({ kind: 'sparse', sandbox, key, file: path.posix.join(at.root, at.manifestFile), dir: at.root });
+      add({ kind: 'sparse', sandbox, key, file: recordedFile(at), dir: at.root });
     }
     const list = [...gone.values()];
     const placed = await placeRemovals(
@@ -392,10 +403,9 @@ export async function findManifestsElsewhere(
     }
     for (const { g, place } of unplaced) {
       if (!open(g.record)) continue;
-      const { root, manifestFile } = g.at;
       const why = place.why === 'git-failed' ? { why: place.why, detail: place.detail } : { why: place.why };
       const { sandbox, key } = g.record;
-      add({ kind: 'unplaced', sandbox, key, file: path.posix.join(root, manifestFile), dir: root, ...why });
+      add({ kind: 'unplaced', sandbox, key, file: recordedFile(g.at), dir: g.at.root, ...why });
     }
   }
 

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { Unplaced } from '../plan/elsewhere.js';
 import type { CommitRelation } from '../plan/older-checkout.js';
 import { commitRelations } from '../source/git-revision.js';
 
@@ -9,10 +10,10 @@ import { commitRelations } from '../source/git-revision.js';
 // removed it since it was applied, and whether those files were there, naming the key, when it
 // was (src/manifest/read-elsewhere.ts, kinds `moved`, `unplaced` and `sparse`).
 
-type GitAnswer = { ok: true; out: string } | { ok: false; why: string };
+type GitAnswer<T> = { ok: true; out: T } | { ok: false; why: string };
 
 /** What a git command printed, or why it could not say (no git, no repository, exit > `ok`). */
-function git(cwd: string, args: readonly string[], input: string, ok = 0): Promise<GitAnswer> {
+function gitBytes(cwd: string, args: readonly string[], input: string, ok = 0): Promise<GitAnswer<Buffer>> {
   return new Promise((resolve) => {
     // A partial clone must not fetch what it lacks to answer: it is not there, so unknown.
     const env = { ...process.env, GIT_NO_LAZY_FETCH: '1' };
@@ -25,7 +26,7 @@ function git(cwd: string, args: readonly string[], input: string, ok = 0): Promi
     child.on('close', (code) =>
       resolve(
         code !== null && code <= ok
-          ? { ok: true, out: Buffer.concat(chunks).toString('utf8') }
+          ? { ok: true, out: Buffer.concat(chunks) }
           : { ok: false, why: stderr.trim().split('\n')[0] || `git exited with ${String(code)}` },
       ),
     );
@@ -33,6 +34,12 @@ function git(cwd: string, args: readonly string[], input: string, ok = 0): Promi
     child.stdin.on('error', () => undefined);
     child.stdin.end(input);
   });
+}
+
+/** gitBytes, its output as text. */
+async function git(cwd: string, args: readonly string[], input: string, ok = 0): Promise<GitAnswer<string>> {
+  const answer = await gitBytes(cwd, args, input, ok);
+  return answer.ok ? { ok: true, out: answer.out.toString('utf8') } : answer;
 }
 
 /** One line per name, as git reads lists from its standard input: a name with a line break has none. */
@@ -102,8 +109,9 @@ export async function notCheckedOut(
 
 /**
  * The blobs at `[commit, path]`, in order, read by one `git cat-file --batch`: undefined where
- * there is none (no such commit or path, a folder there, no commit given) or git could not answer. A file found
- * naming a key is read at the commit a record's file is compared at (Placement.compareAt).
+ * there is none (no such commit or path, a folder there, no commit given) or git could not
+ * answer. A file found naming a key is read at the commit a record's file is compared at
+ * (Placement.compareAt).
  */
 export async function filesAt(
   top: string,
@@ -113,16 +121,8 @@ export async function filesAt(
   if (asked.every((name) => name === '')) return pairs.map(() => undefined);
   // One line a pair, so that answers stay in order: an unaskable pair asks for nothing there is.
   const input = asked.map((name) => `${name || '0'.repeat(40)}\n`).join('');
-  const answer = await new Promise<Buffer | undefined>((resolve) => {
-    const env = { ...process.env, GIT_NO_LAZY_FETCH: '1' };
-    const child = spawn('git', ['cat-file', '--batch'], { cwd: top, env, stdio: ['pipe', 'pipe', 'ignore'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.on('error', () => resolve(undefined));
-    child.on('close', (code) => resolve(code === 0 ? Buffer.concat(chunks) : undefined));
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
-  });
+  const batch = await gitBytes(top, ['cat-file', '--batch'], input);
+  const answer = batch.ok ? batch.out : undefined;
   const blobs: Array<Buffer | undefined> = [];
   let offset = 0;
   for (let index = 0; index < pairs.length; index++) {
@@ -157,10 +157,7 @@ export type GoneFile = { file: string; commit: string | undefined };
  * never committed; one removed before a shallow clone's history begins), `no-history` (no `.git`:
  * a controller's checkout), `git-failed` (git could not be asked: `detail` says why).
  */
-export type Placement =
-  | { removed: true; compareAt: string }
-  | { removed: false; why: 'not-removed' | 'no-history' }
-  | { removed: false; why: 'git-failed'; detail: string };
+export type Placement = { removed: true; compareAt: string } | ({ removed: false } & Unplaced);
 
 /** The paths of `files` removed by a commit of `range`, each with the newest such commit. */
 async function removedIn(top: string, range: string, files: readonly string[]): Promise<Map<string, string>> {

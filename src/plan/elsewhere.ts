@@ -23,15 +23,15 @@ import { recordId } from '../state/record-id.js';
  *
  * - `moved`: the record's file is gone from the directory it was applied from (`beside`), and a
  *   manifest elsewhere in the git work tree names the key (`git mv teams/mkt teams/marketing`,
- *   then `apply teams/web` before `apply teams/marketing`), one git does not show beside the
- *   record's file in the last commit that held it (src/manifest/read-moved.ts: another
- *   sandbox's copy is no move). `dir` is the directory it was applied from.
+ *   then `apply teams/web` before `apply teams/marketing`), one that did not name it already in
+ *   the commit the record was applied from (src/manifest/read-moved.ts: another sandbox's copy
+ *   is no move). `dir` is the directory it was applied from.
  *
  * - `unplaced`: the record's file is gone from the directory it was applied from (`beside`),
- *   named by no other file (`moved`), and the history of the git work tree planned does not
- *   hold it (src/manifest/read-moved.ts): another repository's, sharing the store; a file never
- *   committed; or one removed before a shallow clone's history begins. Its removal is held: only
- *   a work tree that held the file can say it was removed. `file` and `dir` are the record's,
+ *   named by no other file (`moved`), and git does not show the work tree planned removing it
+ *   since the commit the record was applied from (src/manifest/read-moved.ts): another
+ *   repository's, sharing the store; a file never committed; a shallow clone's; or no history
+ *   to ask (a controller's checkout), or git could not be asked (`why`). Its removal is held. `file` and `dir` are the record's,
  *   from the top of the work tree it was applied from (absolute, outside one).
  *
  * - `sparse`: the record's file is not in the directory it was applied from because git keeps it
