@@ -2,7 +2,7 @@ import { mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withTempDir, writeFiles } from '../../test/helpers/cli.js';
-import { manifestYaml } from '../../test/helpers/manifests.js';
+import { loadTexts, manifestYaml, manifestYamlSpelled } from '../../test/helpers/manifests.js';
 import type { ManifestElsewhere } from '../plan/elsewhere.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { directoriesAbove, findManifestsElsewhere, LEVELS_UP } from './read-elsewhere.js';
@@ -110,6 +110,61 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
       expect(await findManifestsElsewhere([], { ...source, above: false }, [gold], [gold])).toEqual([]);
       // A --base plan's records come from the directory itself.
       expect(await findManifestsElsewhere(records, { ...source, above: false })).toEqual([]);
+    });
+  });
+
+  it('finds a key spelled with a YAML escape in a double-quoted scalar (`"g\\x6Fld"`) in the files the filters leave out', async () => {
+    await withTempDir(async (tmp) => {
+      const files = {
+        'silver.yaml': manifestYaml('silver'),
+        'partners/gold.yaml': manifestYamlSpelled('gold', 'g\\x6Fld'),
+      };
+      await writeFiles(tmp, files);
+      // gold once parsed.
+      expect(loadTexts(files).manifests.map((manifest) => manifest.key)).toEqual(['gold', 'silver']);
+      const source = { dir: tmp, include: ['silver.yaml'], defaultSandbox: 'prod', above: false };
+      expect(await findManifestsElsewhere([record('gold')], source)).toEqual([
+        { kind: 'out-of-scope', sandbox: 'prod', key: 'gold', file: 'partners/gold.yaml' },
+      ]);
+    });
+  });
+
+  it('finds a key spelled with a YAML escape (`"\\u0062ronze"`, a `\\` line break) above: at the record file, then anywhere there', async () => {
+    await withTempDir(async (tmp) => {
+      const m = path.join(tmp, 'm');
+      const files = {
+        'loyalty/silver.yaml': manifestYaml('silver'),
+        'retail/bronze.yaml': manifestYamlSpelled('bronze', '\\u0062ronze'),
+        'retail/moved.yaml': manifestYamlSpelled('copper', 'co\\\n        pper'),
+      };
+      await writeFiles(m, files);
+      // bronze and copper once parsed.
+      expect(loadTexts(files).manifests.map((manifest) => manifest.key)).toEqual([
+        'bronze',
+        'copper',
+        'silver',
+      ]);
+      const show = (absolute: string) => path.relative(tmp, absolute);
+      const records = [record('bronze', 'retail/bronze.yaml'), record('copper', 'web.yaml')];
+      const source = { dir: path.join(m, 'loyalty'), defaultSandbox: 'prod', show };
+      expect(await findManifestsElsewhere(records, source)).toEqual([
+        {
+          kind: 'above',
+          sandbox: 'prod',
+          key: 'bronze',
+          file: 'm/retail/bronze.yaml',
+          dir: 'm',
+          under: 'loyalty',
+        },
+        {
+          kind: 'above',
+          sandbox: 'prod',
+          key: 'copper',
+          file: 'm/retail/moved.yaml',
+          dir: 'm',
+          under: 'loyalty',
+        },
+      ]);
     });
   });
 

@@ -46,19 +46,25 @@ export type ElsewhereSource = FileFilters & {
   show?: ((absolute: string) => string) | undefined;
 };
 
-/** A pattern that matches a text naming any of `keys` (escaped: keys are plain words, but need not be). */
+/**
+ * A pattern that matches a text that may name any of `keys`: one holding a key as written, or
+ * a backslash, since a key may be spelled with an escape in a double-quoted scalar
+ * (`"g\x6Fld"`, `"\u0067old"`, a `\` line break), which only the parse reads as the key
+ * (keys are `[a-z0-9-]`: no other spelling, folding, quoting, reaches them). A superset: the
+ * parse after it decides.
+ */
 function keyPattern(keys: Iterable<string>): RegExp {
   const escaped = [...keys].map((key) => key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(escaped.join('|'));
+  return new RegExp([...escaped, '\\\\'].join('|'));
 }
 
 type Named = { sandbox: string; key: string; file: string };
 
 /**
  * The manifests (and broken files the loader could read far enough to name) in `files`
- * that name one of `keys`. Only a file whose text holds a key is parsed, and the loader
- * (zod, the YAML library) is loaded only then: a plan that removes a record whose manifest
- * is nowhere stays as light as one served by its caches.
+ * that name one of `keys`. Only a file whose text may name a key (keyPattern) is parsed, and
+ * the loader (zod, the YAML library) is loaded only then: a plan that removes a record whose
+ * manifest is nowhere stays as light as one served by its caches.
  */
 async function naming(
   files: readonly SourceFile[],

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,34 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
         'forced/gold.yaml',
       ]);
       expect(await filesNaming(tmp, new Set(['tin']))).toEqual([]);
+    });
+  });
+
+  it('finds a file whose key is spelled with a YAML escape in a double-quoted scalar, tracked, untracked or outside git', async () => {
+    await withTempDir(async (tmp) => {
+      // Each names gold once parsed; none holds the text `gold`.
+      const escaped = {
+        'a/hex.yaml': 'metadata:\n  name: "g\\x6Fld"\n',
+        'a/unicode.yaml': 'metadata:\n  name: "\\u0067old"\n',
+        'a/split.yaml': 'metadata:\n  name: "go\\\n    ld"\n',
+        'a/tin.yaml': 'metadata:\n  name: tin\n',
+      };
+      await writeFiles(path.join(tmp, 'outside'), escaped);
+      expect(await filesNaming(path.join(tmp, 'outside'), new Set(['gold']))).toEqual([
+        'a/hex.yaml',
+        'a/split.yaml',
+        'a/unicode.yaml',
+      ]);
+      const repo = path.join(tmp, 'repo');
+      await mkdir(repo);
+      await repository(repo, {
+        'a/hex.yaml': escaped['a/hex.yaml'],
+        'a/tin.yaml': escaped['a/tin.yaml'],
+        // Any backslash makes a file one to parse (here tin's, with a tab escaped): the parse decides.
+        'a/tab.yaml': 'metadata:\n  name: tin\n  note: "a\\tb"\n',
+      });
+      await writeFiles(repo, { 'b/x67.yml': 'metadata:\n  name: "\\x67old"\n' });
+      expect(await filesNaming(repo, new Set(['gold']))).toEqual(['a/hex.yaml', 'a/tab.yaml', 'b/x67.yml']);
     });
   });
 

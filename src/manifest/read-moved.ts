@@ -52,14 +52,17 @@ const literal = (files: readonly string[]) => files.map((file) => `:(literal)${f
 
 /**
  * The `*.yaml` and `*.yml` files under `top` (paths from it, `/`-separated) whose text holds one
- * of `keys`, found by one `git grep`: in a work tree, the files git tracks (a folder .gitignore
- * names included, for a file added with --force) and those it does not but would; in a directory
- * without `.git` (the controller's checkout: every file committed), every file. Undefined when
- * git cannot say (no git, a key it cannot be given): the caller reads the tree itself.
+ * of `keys`, or a backslash (a key spelled with an escape in a double-quoted scalar, `"g\x6Fld"`,
+ * is the key once parsed: the caller's parse decides), found by one `git grep`: in a work tree,
+ * the files git tracks (a folder .gitignore names included, for a file added with --force) and
+ * those it does not but would; in a directory without `.git` (the controller's checkout: every
+ * file committed), every file. Undefined when git cannot say (no git, a key it cannot be
+ * given): the caller reads the tree itself.
  */
 export async function filesNaming(top: string, keys: ReadonlySet<string>): Promise<string[] | undefined> {
   if (![...keys].every(listable)) return undefined;
-  const patterns = [...keys].map((key) => `${key}\n`).join('');
+  // One fixed string a line (-F -f -): the keys, and a backslash.
+  const patterns = [...keys, '\\'].map((pattern) => `${pattern}\n`).join('');
   // `git grep` exits 1 when nothing matches. `--untracked` leaves out tracked files that a
   // .gitignore names, so the tracked ones are asked for apart.
   const grep = (where: string[]) =>

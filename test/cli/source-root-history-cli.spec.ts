@@ -1,10 +1,10 @@
-import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
-import { audienceNames, gitRepository, shallowClone } from '../helpers/work-tree.js';
-import { manifestYaml } from '../helpers/manifests.js';
+import { audienceNames, besideHeld, gitRepository, shallowClone } from '../helpers/work-tree.js';
+import { manifestYaml, manifestYamlSpelled } from '../helpers/manifests.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 
 /**
@@ -212,6 +212,55 @@ describe('a record whose file moved from the directory beside the one planned', 
         expect(moved.stdout).toMatch(/prod\/gold update: manifest directory changed \(record only/);
         const out = await plan(repo, 'teams/web', state, dev);
         expect(out.stdout).not.toMatch(/prod\/gold\s+delete/);
+      }),
+    );
+  });
+
+  it('a manifest moved by git mv, its key then spelled with a YAML escape ("g\\x6Fld"), is no removal: plan and apply of the directory beside hold it', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo, git, state, env } = await applied(root, emulator, 'gold');
+        await mkdir(path.join(repo, 'teams/marketing'));
+        await git('mv', 'teams/mkt/gold.yaml', 'teams/marketing/gold.yaml');
+        await writeFile(
+          path.join(repo, 'teams/marketing/gold.yaml'),
+          manifestYamlSpelled('gold', 'g\\x6Fld', quiet),
+        );
+        await git('commit', '--quiet', '-am', 'gold moved, its key spelled with an escape');
+        const out = await plan(repo, 'teams/web', state, env);
+        expect(out.code, out.stderr).toBe(0);
+        expect(out.stdout).not.toMatch(/prod\/gold\s+delete/);
+        expect(out.stdout).toContain('prod/gold: its manifest is now ../marketing/gold.yaml');
+        const web = await runCli(['apply', 'teams/web', '--state', state, '--auto-approve'], {
+          cwd: repo,
+          env,
+        });
+        expect(web.code, web.stderr).toBe(0);
+        expect(audienceNames(emulator)).toEqual(['Audience b', 'Audience gold', 'Audience w']);
+      }),
+    );
+  });
+});
+
+describe('a record whose file is still in the directory beside, its key spelled with a YAML escape', () => {
+  it('is held there ("\\u0067old"): plan and apply of the directory beside do not delete it', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo, git, state, env } = await applied(root, emulator, 'gold');
+        await writeFile(
+          path.join(repo, 'teams/mkt/gold.yaml'),
+          manifestYamlSpelled('gold', '\\u0067old', quiet),
+        );
+        await git('commit', '--quiet', '-am', 'gold: its key spelled with an escape');
+        const out = await plan(repo, 'teams/web', state, env);
+        expect(out.code, out.stderr).toBe(0);
+        expect(out.stdout).toContain(besideHeld('gold', '../mkt/gold.yaml', '../mkt'));
+        const web = await runCli(['apply', 'teams/web', '--state', state, '--auto-approve'], {
+          cwd: repo,
+          env,
+        });
+        expect(web.code, web.stderr).toBe(0);
+        expect(audienceNames(emulator)).toEqual(['Audience b', 'Audience gold', 'Audience w']);
       }),
     );
   });

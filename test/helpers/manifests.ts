@@ -37,6 +37,25 @@ export function manifestYaml(name: string, overrides: DeepPartial<ManifestInput>
   return stringify(manifestObject(name, overrides));
 }
 
+/**
+ * manifestYaml(name), each value holding `name` written as a double-quoted scalar with `name`
+ * spelled `spelled` (a YAML escape: `g\x6Fld`): the same manifest once parsed, its text
+ * without `name` written out. `name` must appear in no other value (`gold`, not `a`).
+ */
+export function manifestYamlSpelled(
+  name: string,
+  spelled: string,
+  overrides: DeepPartial<ManifestInput> = {},
+): string {
+  const text = manifestYaml(name, overrides).replace(
+    /^( *(?:- )?\w+: )(.+)$/gm,
+    (line, key: string, value: string) =>
+      value.includes(name) ? `${key}"${value.replaceAll(name, spelled)}"` : line,
+  );
+  if (text.includes(name)) throw new Error(`${name} is still written out in ${text}`);
+  return text;
+}
+
 /** Loads in-memory files as the loader would load a directory. */
 export function loadTexts(files: Record<string, string>, defaultSandbox = 'prod'): LoadResult {
   return loadManifests(
