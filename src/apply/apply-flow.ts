@@ -131,9 +131,13 @@ function watchLockLoss(
   };
 }
 
-/** An apply's plan options: its records get the directory the manifests are read from. */
+/** An apply's plan options: its records get the directory (and repository) the manifests are read from. */
 function rootedOptions(options: PlanOptions, flow: ApplyFlow): PlanOptions {
-  return flow.sourceRoot === undefined ? options : { ...options, sourceRoot: flow.sourceRoot };
+  return {
+    ...options,
+    ...(flow.sourceRoot === undefined ? {} : { sourceRoot: flow.sourceRoot }),
+    ...(flow.repository === undefined ? {} : { repository: flow.repository }),
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { rerooted } from '../manifest/source-root.js';
+import { rerecordsRepository, rerooted } from '../manifest/source-root.js';
 import { CLOCK_TOLERANCE_SECONDS } from '../plan/clock.js';
 import { RUN_BUDGET_WINDOW_SECONDS } from '../plan/runs.js';
 import type { AppliedTarget, Step } from '../plan/schema.js';
@@ -30,18 +30,24 @@ export function appliedFrom(
  * The manifest file a step comes from (`source` is `file:line`), to record with the audience,
  * with the directory it is relative to when the apply knows it (ExecutorDeps.sourceRoot) and it
  * may replace the one `recorded` keeps (rerooted: an absolute path outside git never replaces a
- * path from a git top, on a real call no more than on a record-only step).
+ * path from a git top, on a real call no more than on a record-only step), and the repository
+ * when the apply knows it and the record names another or none.
  */
 export function manifestFileOf(
   step: Pick<Step, 'source'>,
-  deps: Pick<ExecutorDeps, 'sourceRoot'>,
-  recorded: Pick<AudienceRecord, 'sourceRoot'> | undefined,
-): { manifestFile?: string; sourceRoot?: string } {
+  deps: Pick<ExecutorDeps, 'sourceRoot' | 'repository'>,
+  recorded: Pick<AudienceRecord, 'sourceRoot' | 'repository'> | undefined,
+): { manifestFile?: string; sourceRoot?: string; repository?: string } {
   const file = step.source?.replace(/:\d+$/, '');
   if (!file) return {};
-  return deps.sourceRoot !== undefined && rerooted(recorded?.sourceRoot, deps.sourceRoot)
-    ? { manifestFile: file, sourceRoot: deps.sourceRoot }
-    : { manifestFile: file };
+  const { sourceRoot, repository } = deps;
+  return {
+    manifestFile: file,
+    ...(sourceRoot !== undefined && rerooted(recorded?.sourceRoot, sourceRoot) ? { sourceRoot } : {}),
+    ...(repository !== undefined && rerecordsRepository(recorded?.repository, repository)
+      ? { repository }
+      : {}),
+  };
 }
 
 export async function currentRecord(store: StateStore, step: Step): Promise<AudienceRecord> {

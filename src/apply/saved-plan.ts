@@ -57,6 +57,7 @@ export function savedOptions(options: PlanOptions): SavedPlanOptions {
     ...(options.adopt ? { adopt: true } : {}),
     ...(options.adoptView ? { adoptView: options.adoptView } : {}),
     ...(options.sourceRoot === undefined ? {} : { sourceRoot: options.sourceRoot }),
+    ...(options.repository === undefined ? {} : { repository: options.repository }),
   };
 }
 
@@ -74,6 +75,7 @@ export function planOptionsOf(saved: SavedPlanOptions): PlanOptions {
     ...(saved.adopt ? { adopt: true } : {}),
     ...(saved.adoptView ? { adoptView: saved.adoptView } : {}),
     ...(saved.sourceRoot === undefined ? {} : { sourceRoot: saved.sourceRoot }),
+    ...(saved.repository === undefined ? {} : { repository: saved.repository }),
   };
 }
 

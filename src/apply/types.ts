@@ -99,6 +99,8 @@ export type ExecutorDeps = {
    * each (`sourceRoot`); undefined when unknown: a record keeps the one it has.
    */
   sourceRoot?: string | undefined;
+  /** The repository of those manifests (work-tree-repository.ts), recorded with each; undefined when unknown. */
+  repository?: string | undefined;
   /**
    * How a person has the audiences read back (`--refresh`), said by the hints of steps that
    * need it. Default "run this apply again with --refresh"; a saved plan cannot be applied with

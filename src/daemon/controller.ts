@@ -6,6 +6,7 @@ import { DirectorySource } from '../source/dir-source.js';
 import { watchDirectory, type DirectoryWatcher } from '../source/dir-watch.js';
 import { createGitSource } from '../source/git-source.js';
 import { repositoryPathOf } from '../source/repository-id.js';
+import { workTreeRepository } from '../source/work-tree-repository.js';
 import type { Source } from '../source/types.js';
 import { openStateStore } from '../state/open.js';
 import { assertSameOrgs } from '../state/org-binding.js';
@@ -140,6 +141,11 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const records = options.settings.fullReads
     ? undefined
     : cachedReads(leaderStore, { maxAgeMs: options.resyncIntervalMs });
+  // Recorded with each audience: a plan of another repository sharing the store leaves them alone.
+  const repository =
+    options.source.kind === 'git'
+      ? repositoryPathOf(options.source.options.url)
+      : await workTreeRepository(options.source.dir);
   const reconciler: Reconciler = new Reconciler({
     source,
     store: records ?? leaderStore,
@@ -158,6 +164,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
       ...(connection.bulkBatchSize === undefined ? {} : { bulkBatchSize: connection.bulkBatchSize }),
       // Only a directory is written by someone else while the controller reads it.
       ...(options.source.kind === 'dir' ? { writeSettleMs: options.source.debounceMs } : {}),
+      ...(repository === undefined ? {} : { repository }),
     },
     intervalMs: options.intervalMs,
     resyncIntervalMs: options.resyncIntervalMs,
@@ -173,7 +180,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     ? {
         secret,
         branch: options.branch,
-        repository: options.source.kind === 'git' ? repositoryPathOf(options.source.options.url) : undefined,
+        repository: options.source.kind === 'git' ? repository : undefined,
         onPush: () => reconciler.trigger('webhook'),
         ...(remoteHead
           ? {

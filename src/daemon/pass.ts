@@ -59,6 +59,12 @@ export type ReconcileSettings = {
    * before the pass reads it, so no file of it is ever read half written.
    */
   writeSettleMs?: number | undefined;
+  /**
+   * The hosted repository the manifests come from (src/source/work-tree-repository.ts: for git,
+   * `--repo`'s path; for `--dir`, its work tree's remote), recorded with each audience: a plan
+   * of another repository sharing the store leaves them alone. Unset when unknown.
+   */
+  repository?: string | undefined;
 };
 
 export type PassDeps = {
@@ -224,9 +230,15 @@ function publishPlan(deps: PassDeps, revision: string, plan: Plan): void {
   deps.board.planned(revision, plan, renderMarkdown(plan));
 }
 
-/** The directory the pass reads, as records keep it (src/manifest/read-source-root.ts). */
-function rootOf(revision: PassRevision): { sourceRoot?: string } {
-  return revision.dir === undefined ? {} : { sourceRoot: sourceRootOf(revision.dir, revision.top) };
+/** The directory the pass reads, and its repository, as records keep them (src/manifest/read-source-root.ts). */
+function rootOf(
+  revision: PassRevision,
+  { repository }: Pick<ReconcileSettings, 'repository'>,
+): { sourceRoot?: string; repository?: string } {
+  return {
+    ...(revision.dir === undefined ? {} : { sourceRoot: sourceRootOf(revision.dir, revision.top) }),
+    ...(repository === undefined ? {} : { repository }),
+  };
 }
 
 async function applyDesired(
@@ -257,7 +269,7 @@ async function applyDesired(
       refreshWay: CONTROLLER_REFRESH_WAY,
       refresh,
       revision: applyRevision(revision, deps),
-      ...rootOf(revision),
+      ...rootOf(revision, settings),
       ...(settings.bulkBatchSize === undefined ? {} : { bulkBatchSize: settings.bulkBatchSize }),
       operationPoll: settings.operationPoll,
       runPoll: settings.runPoll,
@@ -294,7 +306,7 @@ async function planDesired(
   const options = {
     ...deps.settings.planOptions(Math.floor(deps.clock.now() / 1000)),
     ...(paste ? { paste } : {}),
-    ...rootOf(revision),
+    ...rootOf(revision, deps.settings),
   };
   const live = await readLive(desired, recorded, options, deps.client, {
     refresh,

@@ -34,6 +34,16 @@ export function stepsRoot(root: string | undefined, appliedBelow: string | undef
  * would re-record every audience, and a path a plan in a clone can look into would give way to
  * one nobody can once that directory is gone).
  */
+/**
+ * Whether a record of a manifest read, recorded from repository `recorded`, is re-recorded with
+ * the one planned (`planned`, src/source/work-tree-repository.ts): whenever the plan knows its
+ * own and the record names another, or none. A repository renamed (or a store moved from one to
+ * another) is then recorded anew for every audience whose manifest it holds.
+ */
+export function rerecordsRepository(recorded: string | undefined, planned: string | undefined): boolean {
+  return planned !== undefined && recorded !== planned;
+}
+
 export function rerooted(recorded: string | undefined, planned: string | undefined): boolean {
   if (planned === undefined || recorded === planned) return false;
   return recorded === undefined || !path.isAbsolute(planned);

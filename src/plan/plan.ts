@@ -12,7 +12,7 @@ import { leftoverRecords, type PlanScope } from './removals.js';
 import { carriedRecord, carriedSteps } from './carried-steps.js';
 import type { ManifestElsewhere } from './elsewhere.js';
 import { appliedBelow, asAppliedFrom } from './applied-from.js';
-import { rerooted, stepsRoot } from '../manifest/source-root.js';
+import { rerecordsRepository, rerooted, stepsRoot } from '../manifest/source-root.js';
 import {
   applyRunBudget,
   clockHeldRun,
@@ -79,6 +79,13 @@ export type PlanOptions = DeletionGuardOptions & {
    * directory holds the audience's removal while its file is here (elsewhere.ts, `beside`).
    */
   sourceRoot?: string | undefined;
+  /**
+   * The hosted repository of the directory given, as records keep it (`repository`,
+   * src/source/work-tree-repository.ts); undefined when unknown. A record of a manifest read
+   * that names another, or none, gets it (a record-only change); a record of another repository
+   * whose manifest the plan does not read is held, not removed (removals.ts).
+   */
+  repository?: string | undefined;
 };
 
 /** Drift found while planning, for the plan's refresh report. */
@@ -133,6 +140,7 @@ function inSync(
     record.deletionPolicy === desired.manifest.metadata.deletionPolicy &&
     (record.manifestFile === undefined || record.manifestFile === desired.file) &&
     !rerooted(record.sourceRoot, root) &&
+    !rerecordsRepository(record.repository, options.repository) &&
     dueRun(desired, record, clock) === undefined &&
     clockHeldRun(desired, record, clock) === undefined
   );
@@ -323,6 +331,15 @@ function stepsForDesired(
         forcesReplacement: false,
       });
     }
+    // And its repository, which holds its removal by a plan of another sharing the store.
+    if (options.repository !== undefined && rerecordsRepository(record.repository, options.repository)) {
+      changes.push({
+        path: 'manifest repository',
+        ...(record.repository === undefined ? {} : { before: record.repository }),
+        after: options.repository,
+        forcesReplacement: false,
+      });
+    }
     if (changes.length > 0) {
       steps.push({
         ...stepFor(desired, 'update', updateReason(changes)),
@@ -363,6 +380,7 @@ export function plan(read: LoadResult, recorded: RecordedState, options: PlanOpt
     options.elsewhere,
     options.unreadBase !== undefined,
     options.paste,
+    options.repository,
   );
 
   const steps: Step[] = [];
@@ -383,9 +401,11 @@ export function plan(read: LoadResult, recorded: RecordedState, options: PlanOpt
     );
   }
 
-  const { moves, held, outside } = leftovers;
-  // Records out of scope, and remnants (no audience), are not this plan's to remove or re-create.
-  const managed = records.size - outside - leftovers.remnants;
+  const { moves, held, outside, otherRepositories } = leftovers;
+  // Records out of scope, other repositories', and remnants (no audience), are not this plan's
+  // to remove or re-create.
+  const others = [...otherRepositories].map(([repository, count]) => ({ repository, count }));
+  const managed = records.size - outside - leftovers.remnants - others.reduce((sum, o) => sum + o.count, 0);
   const removals = options.unreadBase
     ? withUnknownPolicy(leftovers.removals, options.unreadBase)
     : leftovers.removals;
@@ -427,12 +447,18 @@ export function plan(read: LoadResult, recorded: RecordedState, options: PlanOpt
       ? { scope: { include: [...options.scope.include], exclude: [...options.scope.exclude], outside } }
       : {}),
     ...(options.refresh ? { refresh: refreshReport(options.refresh, drifted) } : {}),
+    ...(options.repository !== undefined && others.length > 0
+      ? { otherRepositories: { planned: options.repository, recorded: others.sort(byRepository) } }
+      : {}),
     diagnostics: options.unreadBase
       ? [...desired.diagnostics, ...unnamedInBase(options.unreadBase, desired)]
       : desired.diagnostics,
     ...(under === undefined ? {} : { appliedBelow: under }),
   };
 }
+
+const byRepository = (a: { repository: string }, b: { repository: string }) =>
+  compareText(a.repository, b.repository);
 
 /** A removal of an audience whose base file has errors: its deletionPolicy there is unknown. */
 function withUnknownPolicy(removals: Step[], unread: UnreadBase): Step[] {

@@ -44,7 +44,20 @@ export type Leftovers = {
   outside: number;
   /** Records holding only runs of deleted audiences (holdsOnlyFormerRuns), left alone: no audience. */
   remnants: number;
+  /** Records of other repositories than the one planned (ofOtherRepository), by repository: left alone. */
+  otherRepositories: Map<string, number>;
 };
+
+/**
+ * The repository a record no manifest of this plan matches was applied from, when the plan
+ * knows its own and that is another: two repositories sharing the store, each with a directory
+ * of the same name (`audiences/`). Such a record is not this plan's: its manifest may well be in
+ * that repository still, so it is neither removed, nor moved, nor held here.
+ */
+function ofOtherRepository(record: AudienceRecord, planned: string | undefined): string | undefined {
+  const { repository } = record;
+  return planned !== undefined && repository !== undefined && repository !== planned ? repository : undefined;
+}
 
 /** Desired manifests without a record, by sandbox and audience name (as the service compares names). */
 function unrecordedByName(
@@ -89,6 +102,8 @@ export function leftoverRecords(
   assumed = false,
   /** The flags the commands of its steps carry (src/text/paste-flags.ts). */
   paste?: PasteFlags,
+  /** The repository planned (PlanOptions.repository), when known. */
+  repository?: string,
 ): Leftovers {
   const desiredIds = new Set(desired.manifests.map((m) => recordId(m.sandbox, m.key)));
   // Built for the first leftover: a plan where every record has its manifest needs none.
@@ -110,6 +125,7 @@ export function leftoverRecords(
     carried: new Map(),
     outside: 0,
     remnants: 0,
+    otherRepositories: new Map(),
   };
   const claimed = (id: string) => result.moveTargets.has(id) || result.carried.has(id);
   const hold = (record: AudienceRecord, reason: string) =>
@@ -165,6 +181,11 @@ export function leftoverRecords(
     // Kept only for the sandbox's run budget, its manifest removed: nothing to remove, move or hold.
     if (holdsOnlyFormerRuns(record)) {
       result.remnants += 1;
+      continue;
+    }
+    const other = ofOtherRepository(record, repository);
+    if (other !== undefined) {
+      result.otherRepositories.set(other, (result.otherRepositories.get(other) ?? 0) + 1);
       continue;
     }
     // A manifest with this key that would otherwise be a create elsewhere: the sandbox changed.

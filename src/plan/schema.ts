@@ -282,6 +282,8 @@ export const SavedPlanOptions = z.object({
   adoptView: AdoptView.optional(),
   /** The directory planned, as records keep it (PlanOptions.sourceRoot). */
   sourceRoot: z.string().optional(),
+  /** The repository planned, as records keep it (PlanOptions.repository). */
+  repository: z.string().optional(),
 });
 export type SavedPlanOptions = z.infer<typeof SavedPlanOptions>;
 
@@ -375,6 +377,17 @@ export const Plan = z.object({
   scope: PlanScopeReport.optional(),
   /** Only with --refresh: what reading the audiences back from the service found. */
   refresh: RefreshReport.optional(),
+  /**
+   * Only when the store holds records of repositories other than the one planned (`planned`,
+   * src/source/work-tree-repository.ts) whose manifests the plan did not read: how many of each,
+   * left alone (plan/removals.ts, ofOtherRepository).
+   */
+  otherRepositories: z
+    .object({
+      planned: z.string(),
+      recorded: z.array(z.object({ repository: z.string(), count: z.number().int() })),
+    })
+    .optional(),
   /** Only when steps would undo a commit this checkout does not contain: apply refuses them. */
   olderCheckout: OlderCheckout.optional(),
   diagnostics: z.array(PlanDiagnostic),

@@ -83,15 +83,23 @@ export function isRecordOnly(step: Pick<Step, 'kind' | 'patch'>): boolean {
 }
 
 /** What an update records without a PATCH (no property of the audience). */
-const RECORD_ONLY = new Set(['metadata.deletionPolicy', 'manifest file', 'manifest directory']);
+const RECORD_ONLY = new Set([
+  'metadata.deletionPolicy',
+  'manifest file',
+  'manifest directory',
+  'manifest repository',
+]);
+
+/** Where a manifest is, as a record keeps it: recorded where the record had none, it did not change. */
+const WHERE = new Set(['manifest directory', 'manifest repository']);
 
 /**
  * Why an update: what an interrupted PATCH may have set unseen, what changed outside audiencectl
  * (a refresh saw it), and what the manifest changed.
  */
 export function updateReason(changes: readonly FieldChange[]): string {
-  // A directory recorded where the record had none (an earlier release's) did not change.
-  const added = (c: FieldChange) => c.path === 'manifest directory' && c.before === undefined;
+  // A directory (or repository) recorded where the record had none (an earlier release's) did not change.
+  const added = (c: FieldChange) => WHERE.has(c.path) && c.before === undefined;
   const paths = (outside: boolean) =>
     changes
       .filter((c) => (c.outside ?? false) === outside && c.unknownSince === undefined && !added(c))
@@ -108,7 +116,7 @@ export function updateReason(changes: readonly FieldChange[]): string {
       ? [`${drifted.join(', ')} changed outside audiencectl (refresh): PATCH back to the manifest`]
       : []),
     ...(edited.length > 0 ? [`${edited.join(', ')} changed`] : []),
-    ...(changes.some(added) ? ['manifest directory recorded'] : []),
+    ...changes.filter(added).map((c) => `${c.path} recorded`),
   ].join('; ');
   // Said so: a plan after an upgrade shows every audience so once, and nothing is sent to AEP.
   const recordOnly = changes.length > 0 && changes.every((c) => RECORD_ONLY.has(c.path));

@@ -53,7 +53,7 @@ function asReCreate(
   mark: AppliedSpec | undefined,
   runs: RunRecord[],
 ): AudienceRecord {
-  const { schemaVersion, sandbox, key, deletionPolicy, manifestFile, sourceRoot } = record;
+  const { schemaVersion, sandbox, key, deletionPolicy, manifestFile, sourceRoot, repository } = record;
   return {
     schemaVersion,
     sandbox,
@@ -61,6 +61,7 @@ function asReCreate(
     deletionPolicy,
     ...(manifestFile ? { manifestFile } : {}),
     ...(sourceRoot ? { sourceRoot } : {}),
+    ...(repository ? { repository } : {}),
     ...(mark ? { applied: mark } : {}),
     runs,
   };

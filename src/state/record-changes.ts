@@ -37,6 +37,7 @@ export type RecordChanges = {
   deletionPolicy?: AudienceRecord['deletionPolicy'];
   manifestFile?: string;
   sourceRoot?: string;
+  repository?: string;
   applied?: AppliedSpec;
   observed?: Observed;
   /** Added as the newest run, or replaces the run with the same runId (a poll's update). */

@@ -197,6 +197,13 @@ export const AudienceRecord = z.object({
    */
   sourceRoot: z.string().optional(),
   /**
+   * The hosted repository `sourceRoot` is in, as src/source/work-tree-repository.ts names it
+   * (`acme/audiences`): a plan of another repository holds the record's removal (two
+   * repositories sharing the store, each with an `audiences/` directory). Absent when the apply
+   * could not tell it (outside git, no remote), and in records written before it existed.
+   */
+  repository: z.string().optional(),
+  /**
    * What audiencectl last applied (the create body or the spec after a PATCH). Without an
    * audienceId: what was applied of the audience a replace deleted, or a refresh found deleted
    * outside audiencectl, kept while the service may still hold its name, until the create is

@@ -1,4 +1,5 @@
 import { sourceRootOf } from '../../manifest/read-source-root.js';
+import { repositoryField } from '../../source/work-tree-repository.js';
 import { measuredOffset, serviceShift } from '../../apply/service-time.js';
 import { skewNote } from '../../plan/clock.js';
 import { setMaxListeners } from 'node:events';
@@ -203,18 +204,27 @@ async function savedPlanInput(file: string, plan: Plan): Promise<ApplyInput> {
   };
 }
 
-/** `30 s`, `1.5 s`: how long --lock-timeout lets apply wait. */
 /**
- * The directory the apply records with the files it writes (sourceRoot): a saved plan's as it
- * was planned, which the plan it shows was made again with (a plan made in a git checkout and
- * applied where its `.git` is gone recorded an absolute path instead); else the directory's.
+ * The directory the apply records with the files it writes (sourceRoot), and their repository:
+ * a saved plan's as it was planned, which the plan it shows was made again with (a plan made in a
+ * git checkout and applied where its `.git` is gone recorded an absolute path instead, and no
+ * repository); else the directory's.
  */
-function appliedRoot(input: ApplyInput, dir: string | undefined): { sourceRoot?: string } {
-  const saved = input.kind === 'saved' ? input.plan.origin?.options.sourceRoot : undefined;
-  if (saved !== undefined) return { sourceRoot: saved };
-  return dir === undefined ? {} : { sourceRoot: sourceRootOf(dir) };
+async function appliedRoot(
+  input: ApplyInput,
+  dir: string | undefined,
+): Promise<{ sourceRoot?: string; repository?: string }> {
+  const saved = input.kind === 'saved' ? input.plan.origin?.options : undefined;
+  const here = dir === undefined ? {} : { sourceRoot: sourceRootOf(dir) };
+  if (saved === undefined) return dir === undefined ? here : { ...here, ...(await repositoryField(dir)) };
+  const { sourceRoot, repository } = saved;
+  return {
+    ...(sourceRoot === undefined ? here : { sourceRoot }),
+    ...(repository === undefined ? {} : { repository }),
+  };
 }
 
+/** `30 s`, `1.5 s`: how long --lock-timeout lets apply wait. */
 function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(1))} s`;
 }
@@ -384,7 +394,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
         drain: interrupts.drain,
         refresh: flags.refresh === true,
         revision,
-        ...appliedRoot(input, manifestsDir),
+        ...(await appliedRoot(input, manifestsDir)),
         ...(input.kind === 'saved'
           ? { refreshWay: savedRefreshWay(input.plan, target, paste, pastedSandbox) }
           : {}),

@@ -1,4 +1,5 @@
 import { sourceRootOf } from '../../manifest/read-source-root.js';
+import { repositoryField } from '../../source/work-tree-repository.js';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
@@ -328,7 +329,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     const base = {
       ...planOptionsFrom(flags, now),
       // A --base plan's records are assumed: they hold no directory to compare with.
-      ...(flags.base === undefined ? { sourceRoot: sourceRootOf(dir) } : {}),
+      ...(flags.base === undefined ? { sourceRoot: sourceRootOf(dir), ...(await repositoryField(dir)) } : {}),
       ...(unread ? { unreadBase: unread } : {}),
       ...(paste ? { paste } : {}),
     };

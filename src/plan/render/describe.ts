@@ -85,6 +85,21 @@ export function summaryLine(plan: Plan): string {
 }
 
 /**
+ * The records of other repositories sharing the store that the plan left alone, or undefined
+ * when there are none (the plan knows no repository of its own, or the store holds only its).
+ */
+export function otherRepositoriesNote(plan: Plan): string | undefined {
+  const others = plan.otherRepositories;
+  if (!others) return undefined;
+  const total = others.recorded.reduce((sum, o) => sum + o.count, 0);
+  const names = others.recorded.map((o) =>
+    others.recorded.length === 1 ? o.repository : `${o.repository} (${o.count})`,
+  );
+  const which = names.length === 1 ? names[0] : `one of them`;
+  return `Other repositories: ${total} recorded audience(s) applied from ${names.join(', ')}, whose manifests this plan, of ${others.planned}, does not read; left alone, never deleted here: a plan in a clone of their repository deletes them when their manifest is removed there. If ${others.planned} is ${which} renamed, restore a removed manifest here and apply (its record then names ${others.planned}), then remove it again.`;
+}
+
+/**
  * What a filtered plan leaves out, or undefined when it leaves out no record (no filters,
  * or filters that cover every record: a count of 0 says nothing; the JSON keeps it).
  */

@@ -9,6 +9,7 @@ import {
   isEmptyPlan,
   noStepsHeadline,
   refreshNote,
+  otherRepositoriesNote,
   scopeNote,
   stepDetails,
   SYMBOLS,
@@ -249,6 +250,8 @@ export function renderMarkdown(given: Plan): string {
   for (const line of refreshNote(plan) ?? []) head.push(clip(escapeInline(line)), '');
   const scope = scopeNote(plan, (text) => `\`${text.replaceAll('`', "'")}\``);
   if (scope) head.push(clip(escapeCell(scope)), '');
+  const others = otherRepositoriesNote(plan);
+  if (others) head.push(clip(escapeInline(others)), '');
   const clock = clockNote(plan);
   if (clock) head.push(clip(escapeInline(clock)), '');
   const older = olderCheckoutNote(plan);

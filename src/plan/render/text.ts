@@ -9,6 +9,7 @@ import {
   isEmptyPlan,
   noStepsHeadline,
   refreshNote,
+  otherRepositoriesNote,
   scopeNote,
   stepDetails,
   summaryLine,
@@ -75,6 +76,8 @@ function noteLines(plan: Plan, paint: Paint): string[] {
   if (refresh) lines.push('', ...refresh.map((line) => paint('dim', line)));
   const scope = scopeNote(plan);
   if (scope) lines.push('', paint('dim', scope));
+  const others = otherRepositoriesNote(plan);
+  if (others) lines.push('', paint('dim', others));
   const clock = clockNote(plan);
   if (clock) lines.push('', paint('yellow', clock));
   const older = olderCheckoutNote(plan);
