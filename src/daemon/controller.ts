@@ -5,7 +5,7 @@ import { componentLogger, type Logger } from '../log.js';
 import { DirectorySource } from '../source/dir-source.js';
 import { watchDirectory, type DirectoryWatcher } from '../source/dir-watch.js';
 import { createGitSource } from '../source/git-source.js';
-import { repositoryPathOf } from '../source/repository-id.js';
+import { recordedRepositoryOf, repositoryPathOf } from '../source/repository-id.js';
 import { workTreeRepository } from '../source/work-tree-repository.js';
 import type { Source } from '../source/types.js';
 import { openStateStore } from '../state/open.js';
@@ -144,7 +144,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   // Recorded with each audience: a plan of another repository sharing the store leaves them alone.
   const repository =
     options.source.kind === 'git'
-      ? repositoryPathOf(options.source.options.url)
+      ? recordedRepositoryOf(options.source.options.url)
       : await workTreeRepository(options.source.dir);
   const reconciler: Reconciler = new Reconciler({
     source,
@@ -180,7 +180,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     ? {
         secret,
         branch: options.branch,
-        repository: options.source.kind === 'git' ? repository : undefined,
+        repository: options.source.kind === 'git' ? repositoryPathOf(options.source.options.url) : undefined,
         onPush: () => reconciler.trigger('webhook'),
         ...(remoteHead
           ? {

@@ -27,6 +27,26 @@ export function stepsRoot(root: string | undefined, appliedBelow: string | undef
 }
 
 /**
+ * Whether two repositories as records keep them (src/source/work-tree-repository.ts) are one: the
+ * same path, or one path the end of the other after a `/` (a mirror or proxy that serves it
+ * under a prefix, Bitbucket's `scm/`, Azure DevOps' `v3/`), as a CI job may clone from one and
+ * a person from the other.
+ */
+export function sameRepository(a: string, b: string): boolean {
+  return a === b || a.endsWith(`/${b}`) || b.endsWith(`/${a}`);
+}
+
+/**
+ * Whether a record of a manifest read, recorded from repository `recorded`, is re-recorded with
+ * the one planned (`planned`): whenever the plan knows its own and the record names none, or
+ * another (sameRepository). A repository renamed (or a store moved from one to another) is then
+ * recorded anew for every audience whose manifest it holds.
+ */
+export function rerecordsRepository(recorded: string | undefined, planned: string | undefined): boolean {
+  return planned !== undefined && (recorded === undefined || !sameRepository(recorded, planned));
+}
+
+/**
  * Whether a record whose file the plan read, recorded with `recorded`, is re-recorded with the
  * directory planned (`planned`). A path from a git work tree's top is the same in every clone; an
  * absolute one (outside git) names one machine's directory, often a new one for every CI job or
@@ -34,16 +54,6 @@ export function stepsRoot(root: string | undefined, appliedBelow: string | undef
  * would re-record every audience, and a path a plan in a clone can look into would give way to
  * one nobody can once that directory is gone).
  */
-/**
- * Whether a record of a manifest read, recorded from repository `recorded`, is re-recorded with
- * the one planned (`planned`, src/source/work-tree-repository.ts): whenever the plan knows its
- * own and the record names another, or none. A repository renamed (or a store moved from one to
- * another) is then recorded anew for every audience whose manifest it holds.
- */
-export function rerecordsRepository(recorded: string | undefined, planned: string | undefined): boolean {
-  return planned !== undefined && recorded !== planned;
-}
-
 export function rerooted(recorded: string | undefined, planned: string | undefined): boolean {
   if (planned === undefined || recorded === planned) return false;
   return recorded === undefined || !path.isAbsolute(planned);

@@ -1,4 +1,5 @@
 import { SYMLINK_NOT_FOLLOWED } from '../manifest/diagnostics.js';
+import { sameRepository } from '../manifest/source-root.js';
 import { audienceNameKey } from '../manifest/duplicates.js';
 import type { DesiredManifest, LoadResult } from '../manifest/load.js';
 import { holdsAudienceRecord, holdsOnlyFormerRuns } from '../state/current-runs.js';
@@ -56,7 +57,9 @@ export type Leftovers = {
  */
 function ofOtherRepository(record: AudienceRecord, planned: string | undefined): string | undefined {
   const { repository } = record;
-  return planned !== undefined && repository !== undefined && repository !== planned ? repository : undefined;
+  return planned !== undefined && repository !== undefined && !sameRepository(repository, planned)
+    ? repository
+    : undefined;
 }
 
 /** Desired manifests without a record, by sandbox and audience name (as the service compares names). */

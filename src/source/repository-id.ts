@@ -35,6 +35,15 @@ export function repositoryPathOf(url: string): string | undefined {
 }
 
 /**
+ * The repository a URL names as records keep it (AudienceRecord.repository): its path
+ * (repositoryPathOf) without Azure DevOps' `_git` segment, which its https URLs have and its ssh
+ * ones do not (`org/project/_git/repo`, `v3/org/project/repo`).
+ */
+export function recordedRepositoryOf(url: string): string | undefined {
+  return repositoryPathOf(url)?.replace(/(^|\/)_git\//, '$1');
+}
+
+/**
  * Whether a push's repository path names the configured one: the same path, or its end after
  * a `/` (a proxy or mirror that serves it under a prefix). Hosts are not compared: the
  * controller may reach the server under another name than its pushes give (an in-cluster or

@@ -1,10 +1,10 @@
 import { git } from './git-run.js';
-import { repositoryPathOf } from './repository-id.js';
+import { recordedRepositoryOf } from './repository-id.js';
 
 /**
  * The hosted repository the git work tree holding `dir` is a clone of, as records keep it
  * (AudienceRecord.repository): the path its `origin` remote names (`acme/audiences`, as
- * repositoryPathOf compares names: a shallow CI checkout and a developer's clone say the same),
+ * recordedRepositoryOf reads it: a shallow CI checkout and a developer's clone say the same),
  * else that of its only remote. Undefined outside git, with no remote or one that is a local
  * path, or when git cannot be asked: nothing is then recorded or compared.
  */
@@ -20,7 +20,7 @@ export async function workTreeRepository(dir: string): Promise<string | undefine
       urls.set(match[1], match[2]);
   }
   const url = urls.get('origin') ?? (urls.size === 1 ? [...urls.values()][0] : undefined);
-  return url === undefined ? undefined : repositoryPathOf(url);
+  return url === undefined ? undefined : recordedRepositoryOf(url);
 }
 
 /** workTreeRepository as an options field: none when unknown. */

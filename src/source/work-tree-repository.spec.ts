@@ -1,0 +1,77 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { withTempDir } from '../../test/helpers/cli.js';
+import { gitIn } from '../../test/helpers/work-tree.js';
+import { rerecordsRepository, sameRepository } from '../manifest/source-root.js';
+import { recordedRepositoryOf } from './repository-id.js';
+import { workTreeRepository } from './work-tree-repository.js';
+
+/** A repository at `root/repo` with `remotes` (name to URL); its subdirectory `audiences`. */
+async function withRemotes(root: string, remotes: Record<string, string>): Promise<string> {
+  const repo = path.join(root, 'repo');
+  await mkdir(path.join(repo, 'audiences'), { recursive: true });
+  const git = gitIn(repo);
+  await git('init', '--quiet');
+  for (const [name, url] of Object.entries(remotes)) await git('remote', 'add', name, url);
+  return path.join(repo, 'audiences');
+}
+
+describe('workTreeRepository: the repository a work tree is a clone of, by its remote', () => {
+  it.each([
+    [{ origin: 'https://github.com/Acme/Audiences.git' }, 'acme/audiences'],
+    [
+      { origin: 'git@github.com:acme/audiences.git', upstream: 'git@github.com:other/x.git' },
+      'acme/audiences',
+    ],
+    [{ upstream: 'ssh://git@gitlab.example.com:2222/group/sub/repo.git' }, 'group/sub/repo'],
+    [{ origin: 'https://dev.azure.com/org/project/_git/repo' }, 'org/project/repo'],
+    [{ origin: 'git@ssh.dev.azure.com:v3/org/project/repo' }, 'v3/org/project/repo'],
+  ])('reads %j as %s', async (remotes, expected) => {
+    await withTempDir(async (root) => {
+      expect(await workTreeRepository(await withRemotes(root, remotes))).toBe(expected);
+    });
+  });
+
+  it.each([
+    [{}, 'no remote'],
+    [
+      { upstream: 'https://github.com/acme/a.git', fork: 'https://github.com/me/a.git' },
+      'two, neither origin',
+    ],
+    [{ origin: '/srv/git/audiences.git' }, 'a local path'],
+  ])('is undefined for %j (%s)', async (remotes) => {
+    await withTempDir(async (root) => {
+      expect(await workTreeRepository(await withRemotes(root, remotes))).toBeUndefined();
+    });
+  });
+
+  it('is undefined outside git and for a directory that does not exist', async () => {
+    await withTempDir(async (root) => {
+      expect(await workTreeRepository(root)).toBeUndefined();
+      expect(await workTreeRepository(path.join(root, 'gone'))).toBeUndefined();
+    });
+  });
+});
+
+describe('sameRepository and rerecordsRepository', () => {
+  it('takes a path and one under a prefix for the same repository (a mirror, ssh and https of one host)', () => {
+    expect(sameRepository('acme/a', 'acme/a')).toBe(true);
+    expect(sameRepository('mirrors/acme/a', 'acme/a')).toBe(true);
+    expect(sameRepository('scm/proj/repo', 'proj/repo')).toBe(true);
+    expect(sameRepository(recordedRepositoryOf('https://dev.azure.com/org/p/_git/r')!, 'v3/org/p/r')).toBe(
+      true,
+    );
+    expect(sameRepository('acme/a', 'acme/b')).toBe(false);
+    expect(sameRepository('acme/a', 'other/acme-a')).toBe(false);
+    expect(sameRepository('x/a', 'y/a')).toBe(false);
+  });
+
+  it('re-records a record of none or of another, never when the plan knows none', () => {
+    expect(rerecordsRepository(undefined, 'acme/a')).toBe(true);
+    expect(rerecordsRepository('acme/old', 'acme/a')).toBe(true);
+    expect(rerecordsRepository('acme/a', 'acme/a')).toBe(false);
+    expect(rerecordsRepository('mirrors/acme/a', 'acme/a')).toBe(false);
+    expect(rerecordsRepository('acme/a', undefined)).toBe(false);
+  });
+});
