@@ -40,7 +40,7 @@ describe('workTreeRepository: the repository a work tree is a clone of, by its r
       'two, neither origin',
     ],
     [{ origin: '/srv/git/audiences.git' }, 'a local path'],
-  ])('is undefined for %j (%s)', async (remotes) => {
+  ])('is undefined for %j (%s)', async (remotes, _why) => {
     await withTempDir(async (root) => {
       expect(await workTreeRepository(await withRemotes(root, remotes))).toBeUndefined();
     });

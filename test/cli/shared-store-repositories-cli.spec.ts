@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
@@ -97,6 +97,37 @@ describe('two repositories sharing a store, each with audiences/', () => {
         await rm(removed);
         expect((await apply(path.join(a.repo, 'audiences'), state, env)).code).toBe(0);
         expect(audienceNames(emulator)).toEqual(['Audience a2', 'Audience b1']);
+      }),
+    );
+  });
+
+  it("a saved plan carries its repository: applied where .git is gone, it deletes none of the other repository's audiences", async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { b, state, env } = await sharing(root, emulator);
+        await rm(path.join(b.repo, 'audiences/b1.yaml'));
+        await writeFile(path.join(b.repo, 'audiences/b2.yaml'), manifestYaml('b2', quiet));
+        const out = path.join(root, 'plan.json');
+        const planned = await runCli(
+          ['plan', 'audiences', '--state', state, '--output', 'json', '--out', out],
+          {
+            cwd: b.repo,
+            env,
+          },
+        );
+        expect(planned.code, planned.stderr).toBe(0);
+        const saved = JSON.parse(await readFile(out, 'utf8')) as Record<string, unknown>;
+        expect(saved.otherRepositories).toEqual({
+          planned: 'acme/b',
+          recorded: [{ repository: 'acme/a', count: 2 }],
+        });
+
+        // The apply job: the same path, unpacked from an artifact (no .git, so no remote to read).
+        await rename(path.join(b.repo, '.git'), path.join(root, 'git-away'));
+        const applied = await runCli(['apply', out, '--state', state, '--auto-approve'], { cwd: root, env });
+        expect(applied.code, applied.stderr).toBe(0);
+        expect(audienceNames(emulator)).toEqual(['Audience a1', 'Audience a2', 'Audience b2']);
+        expect((await storedRecord(state, 'b2')).repository).toBe('acme/b');
       }),
     );
   });

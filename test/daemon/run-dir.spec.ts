@@ -6,8 +6,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { lockPath } from '../../src/state/paths.js';
-import { runCli } from '../helpers/cli.js';
+import { lockPath, recordPath } from '../../src/state/paths.js';
+import { GIT_ENV, runCli } from '../helpers/cli.js';
 import { audienceBody } from '../helpers/with-emulator.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import {
@@ -21,6 +21,7 @@ import {
 } from './helpers/controller.js';
 
 const noRun = { ingestion: { onCreate: false } };
+const run = promisify(execFile);
 
 let emulator: RunningEmulator | undefined;
 let root: string | undefined;
@@ -89,7 +90,7 @@ describe('audiencectl run --dir', () => {
     // Root lists any folder: the controller runs as nobody then (CI runs as root).
     const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
     await chmod(root!, 0o755);
-    if ('uid' in as) await promisify(execFile)('chown', ['-R', '65534:65534', root!]);
+    if ('uid' in as) await run('chown', ['-R', '65534:65534', root!]);
     await chmod(path.join(dir, 'partners'), 0o000);
     try {
       const env = { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' };
@@ -177,6 +178,49 @@ describe('audiencectl run --dir', () => {
     expect(markdown).toContain('gold');
     expect(em.control.counters().requests).toBe(0);
     await expect(access(lockPath(state))).rejects.toThrow(/ENOENT/);
+    expect((await ctl.stop()).code).toBe(0);
+  });
+
+  it("records the repository of the directory's work tree, and leaves another repository's audiences in the store alone", async () => {
+    const { em, dir, state } = await setup();
+    const env = { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' };
+    const git = (cwd: string, ...args: string[]) =>
+      run('git', args, { cwd, env: { ...process.env, ...GIT_ENV } });
+    // acme/other's audience, applied to the same store from its audiences/ directory.
+    const other = path.join(root!, 'other');
+    await mkdir(path.join(other, 'audiences'), { recursive: true });
+    await writeFile(path.join(other, 'audiences', 'silver.yaml'), manifestYaml('silver', noRun));
+    await git(other, 'init', '--quiet');
+    await git(other, 'remote', 'add', 'origin', 'https://github.com/acme/other.git');
+    await mkdir(state);
+    const applied = await runCli(['apply', 'audiences', '--state', state, '--auto-approve'], {
+      cwd: other,
+      env,
+    });
+    expect(applied.code, applied.stderr).toBe(0);
+    // The controller's directory, in a clone of acme/audiences.
+    await git(root!, 'init', '--quiet');
+    await git(root!, 'remote', 'add', 'origin', 'git@github.com:acme/audiences.git');
+    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
+
+    controller = await startController(['--dir', dir, '--state', state, '--interval', '1h'], env);
+    const ctl = controller;
+    await eventually(
+      () => ctl.status(),
+      (s) => s.reconcile.lastResult === 'success',
+      20_000,
+    );
+    const names = em.control
+      .listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX)
+      .map((audience) => audience.audienceName)
+      .sort();
+    expect(names).toEqual(['Audience gold', 'Audience silver']);
+    const record = (key: string) =>
+      readFile(recordPath(state, DEMO_SANDBOX, key), 'utf8').then(
+        (text) => (JSON.parse(text) as { repository?: string }).repository,
+      );
+    expect(await record('gold')).toBe('acme/audiences');
+    expect(await record('silver')).toBe('acme/other');
     expect((await ctl.stop()).code).toBe(0);
   });
 });
