@@ -83,8 +83,9 @@ export async function discoverRecords(
     budgetHorizon: () => number;
     /** The commit of the manifests (cli/import-revision.ts), recorded with each match. */
     revision?: AppliedRevision | undefined;
-    /** The directory of the manifests (AudienceRecord.sourceRoot), recorded with each match. */
+    /** The directory of the manifests (AudienceRecord.sourceRoot), and its repository, recorded with each match. */
     sourceRoot?: string | undefined;
+    repository?: string | undefined;
   },
 ): Promise<DiscoverResult> {
   const records = (await store.readAll()).audiences;
@@ -149,6 +150,7 @@ export async function discoverRecords(
       audienceId,
       manifestFile: manifest.file,
       ...(options.sourceRoot === undefined ? {} : { sourceRoot: options.sourceRoot }),
+      ...(options.repository === undefined ? {} : { repository: options.repository }),
       imported: {
         at,
         ...(request === undefined ? {} : { ingestionRequest: request }),

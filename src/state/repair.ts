@@ -91,8 +91,9 @@ export async function importAudience(
     /** When the import happened, and the manifest's `ingestion.request` token then. */
     imported?: AudienceRecord['imported'];
     manifestFile?: string | undefined;
-    /** The directory `manifestFile` is relative to (AudienceRecord.sourceRoot). */
+    /** The directory `manifestFile` is relative to (AudienceRecord.sourceRoot), and its repository. */
     sourceRoot?: string | undefined;
+    repository?: string | undefined;
     /**
      * Checks the id with the service, after the checks the store can make alone; throws to refuse.
      * Returns what the service showed of the audience; undefined when it could not be asked
@@ -288,16 +289,20 @@ function pendingCreateOf(record: AudienceRecord): string {
   return 'the pending create';
 }
 
-type FileTarget = { manifestFile?: string | undefined; sourceRoot?: string | undefined };
+type FileTarget = Partial<Record<'manifestFile' | 'sourceRoot' | 'repository', string | undefined>>;
 
 /**
- * The manifest file an import records, with the directory it is relative to, as an apply
- * records them (a plan of another directory then holds the audience's removal while the file
- * is there: plan/elsewhere.ts, `beside`).
+ * The manifest file an import records, with the directory it is relative to and its repository,
+ * as an apply records them (a plan of another directory then holds the audience's removal while
+ * the file is there: plan/elsewhere.ts, `beside`; one of another repository leaves it alone).
  */
-function fileFacts({ manifestFile, sourceRoot }: FileTarget): { manifestFile?: string; sourceRoot?: string } {
+function fileFacts({ manifestFile, sourceRoot, repository }: FileTarget): FileTarget {
   if (manifestFile === undefined) return {};
-  return sourceRoot === undefined ? { manifestFile } : { manifestFile, sourceRoot };
+  return {
+    manifestFile,
+    ...(sourceRoot === undefined ? {} : { sourceRoot }),
+    ...(repository === undefined ? {} : { repository }),
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
@@ -128,6 +128,37 @@ describe('two repositories sharing a store, each with audiences/', () => {
         expect(applied.code, applied.stderr).toBe(0);
         expect(audienceNames(emulator)).toEqual(['Audience a1', 'Audience a2', 'Audience b2']);
         expect((await storedRecord(state, 'b2')).repository).toBe('acme/b');
+      }),
+    );
+  });
+
+  it('state import and state import --discover record the repository, as an apply does', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo } = await repository(root, 'c', 'https://github.com/acme/c.git', ['c1', 'c2']);
+        const env = emulatorEnv(emulator);
+        const first = path.join(root, 'first');
+        expect((await apply(path.join(repo, 'audiences'), first, env)).code).toBe(0);
+        const id = (await storedRecord(first, 'c1')).audienceId!;
+
+        // A lost store rebuilt: one audience by id, the other found by name.
+        const state = path.join(root, 'state');
+        await mkdir(state);
+        const imported = await runCli(
+          ['state', 'import', 'c1', 'audiences', '--audience-id', id, '--state', state],
+          {
+            cwd: repo,
+            env,
+          },
+        );
+        expect(imported.code, imported.stderr).toBe(0);
+        const discovered = await runCli(['state', 'import', '--discover', 'audiences', '--state', state], {
+          cwd: repo,
+          env,
+        });
+        expect(discovered.code, discovered.stderr).toBe(0);
+        expect((await storedRecord(state, 'c1')).repository).toBe('acme/c');
+        expect((await storedRecord(state, 'c2')).repository).toBe('acme/c');
       }),
     );
   });

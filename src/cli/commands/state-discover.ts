@@ -1,4 +1,5 @@
 import { sourceRootOf } from '../../manifest/read-source-root.js';
+import { repositoryField } from '../../source/work-tree-repository.js';
 import { discoverRecords, type DiscoverRow } from '../../apply/discover.js';
 import { systemClock } from '../../apply/clock.js';
 import { budgetHorizon } from '../../apply/record-helpers.js';
@@ -127,6 +128,7 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
       budgetHorizon: () => budgetHorizon({ clock: systemClock, client: connection.client }),
       revision,
       sourceRoot: sourceRootOf(dir),
+      ...(await repositoryField(dir)),
     });
     for (const [name, said] of inactiveUnlisted) {
       process.stderr.write(

@@ -1,4 +1,5 @@
 import { sourceRootOf } from '../../manifest/read-source-root.js';
+import { repositoryField } from '../../source/work-tree-repository.js';
 import { UsageError } from '../../errors.js';
 import { systemClock } from '../../apply/clock.js';
 import { budgetHorizon, removeOrReplace } from '../../apply/record-helpers.js';
@@ -136,6 +137,7 @@ export async function importCommand(
         },
         manifestFile: facts.manifestFile,
         sourceRoot: sourceRootOf(dir),
+        ...(await repositoryField(dir)),
         // AEP's clock as the verification's answer showed it, else the local one.
         budgetHorizon: () => budgetHorizon({ clock: systemClock, client: connection?.client ?? {} }),
         // After the store's own checks: an id recorded for another key is refused without a call.
