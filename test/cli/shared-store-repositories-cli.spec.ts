@@ -5,6 +5,8 @@ import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { audienceNames, gitRepository, storedRecord } from '../helpers/work-tree.js';
 import { manifestYaml } from '../helpers/manifests.js';
+import { openStateStore } from '../../src/state/open.js';
+import { usePostgres } from '../state/pg.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 
 /**
@@ -15,6 +17,7 @@ import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
  * over HTTP, the CLI.
  */
 const quiet = { ingestion: { onCreate: false } };
+const postgres = usePostgres();
 
 /** A repository `name` with `audiences/<key>.yaml` for each key, its origin `url`. */
 async function repository(root: string, name: string, url: string | undefined, keys: readonly string[]) {
@@ -32,10 +35,9 @@ async function plan(repo: string, state: string, env: Record<string, string>) {
 }
 
 /** Repositories a (acme/a: a1, a2) and b (acme/b: b1), each applied to the store `state`. */
-async function sharing(root: string, emulator: TestEmulator) {
+async function sharing(root: string, emulator: TestEmulator, state = path.join(root, 'state')) {
   const a = await repository(root, 'a', 'https://github.com/acme/a.git', ['a1', 'a2']);
   const b = await repository(root, 'b', 'git@github.com:Acme/B.git', ['b1']);
-  const state = path.join(root, 'state');
   const env = emulatorEnv(emulator);
   expect((await apply(path.join(a.repo, 'audiences'), state, env)).code).toBe(0);
   expect((await apply(path.join(b.repo, 'audiences'), state, env)).code).toBe(0);
@@ -65,6 +67,28 @@ describe('two repositories sharing a store, each with audiences/', () => {
         expect(await plan(a.repo, state, env)).toMatch(/prod\/a1\s+delete/);
         expect((await apply(path.join(a.repo, 'audiences'), state, env)).code).toBe(0);
         expect(audienceNames(emulator)).toEqual(['Audience a2', 'Audience b1']);
+      }),
+    );
+  });
+
+  it("the same with the PostgreSQL store both repositories' jobs share", async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const location = await postgres.freshLocation();
+        const { a, b, env } = await sharing(root, emulator, location);
+        const store = await openStateStore(location);
+        try {
+          expect((await store.get('prod', 'a1'))?.repository).toBe('acme/a');
+        } finally {
+          await store.close();
+        }
+        const planned = await plan(b.repo, location, env);
+        expect(planned).not.toMatch(/prod\/a[12]\s+delete/);
+        expect(planned.replace(/\s+/g, ' ')).toContain(othersNote(2, 'acme/a', 'acme/b'));
+        await rm(path.join(a.repo, 'audiences/a2.yaml'));
+        expect((await apply(path.join(a.repo, 'audiences'), location, env)).code).toBe(0);
+        expect((await apply(path.join(b.repo, 'audiences'), location, env)).code).toBe(0);
+        expect(audienceNames(emulator)).toEqual(['Audience a1', 'Audience b1']);
       }),
     );
   });
