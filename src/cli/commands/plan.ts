@@ -272,6 +272,8 @@ export function planCommand(setExit: (code: number) => void): Command {
     const storeExists = flags.base === undefined && (await stateStoreExists(location));
     if (flags.base === undefined && location.kind === 'dir' && !storeExists)
       process.stderr.write(missingStoreWarning(location.dir, typed, stateFrom));
+    // Asked of git while the manifests and state are read: a process of its own.
+    const repository = flags.base === undefined ? repositoryField(dir) : undefined;
     // The manifests (read and parsed by the parser threads) and the state (read here) at once.
     const cacheFile =
       flags.base === undefined ? manifestCacheFile(location, storeExists) : baseManifestCacheFile(dir);
@@ -329,7 +331,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     const base = {
       ...planOptionsFrom(flags, now),
       // A --base plan's records are assumed: they hold no directory to compare with.
-      ...(flags.base === undefined ? { sourceRoot: sourceRootOf(dir), ...(await repositoryField(dir)) } : {}),
+      ...(flags.base === undefined ? { sourceRoot: sourceRootOf(dir), ...(await repository) } : {}),
       ...(unread ? { unreadBase: unread } : {}),
       ...(paste ? { paste } : {}),
     };
