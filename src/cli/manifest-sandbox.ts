@@ -6,7 +6,7 @@ import { DEFAULT_SANDBOX } from './sandbox-option.js';
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** `--config`, else AUDIENCECTL_CONFIG (empty, it is unset). */
-function configFileOf(config: unknown, env: Env): string | undefined {
+export function configFileOf(config: unknown, env: Env): string | undefined {
   if (typeof config === 'string' && config !== '') return config;
   return env.AUDIENCECTL_CONFIG || undefined;
 }
@@ -15,7 +15,7 @@ function configFileOf(config: unknown, env: Env): string | undefined {
  * Whether a key of `text` could be defaultSandbox: written out, or spelled with escapes in a
  * quoted key (`"default\x53andbox"`).
  */
-function mayGiveDefaultSandbox(text: string): boolean {
+export function mayGiveDefaultSandbox(text: string): boolean {
   return text.includes('defaultSandbox') || text.includes('\\');
 }
 

@@ -465,3 +465,50 @@ export async function readManifestsAtRef(
     });
   return { files, diagnostics, known: [...knownPaths], present: true };
 }
+
+/** What the base holds at one path of the working tree (readFileAtBase). */
+export type FileAtBase =
+  | { kind: 'outside' }
+  | { kind: 'absent' }
+  | { kind: 'unreadable'; reason: string }
+  | { kind: 'file'; bytes: Buffer };
+
+/**
+ * The file at `file` (a path on this machine, resolved through its links) as the base commit
+ * of `asked` holds it: `outside` when it is not in that repository's work tree (or git could
+ * not say: the base read reports that itself), `absent` when the base has no file there.
+ */
+export async function readFileAtBase(
+  asked: BaseTreeAnswers,
+  file: string,
+  maxBytes: number,
+): Promise<FileAtBase> {
+  let top: string;
+  let real: string;
+  let listing: string;
+  try {
+    top = await realpath((await asked.top).trim());
+    real = await realpath(file);
+    if (!COMMIT_ID.test((await asked.commit).trim())) return { kind: 'outside' };
+    listing = await asked.listing;
+  } catch {
+    return { kind: 'outside' };
+  }
+  const relative = path.relative(top, real);
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return { kind: 'outside' };
+  const wanted = relative.split(path.sep).join('/');
+  const entry = parseLsTree(listing).find((e) => e.path === wanted);
+  // A directory, or a submodule's commit: no file of this repository's history.
+  if (entry === undefined || entry.type !== 'blob') return { kind: 'absent' };
+  if (entry.mode === '120000') return { kind: 'unreadable', reason: 'it is a symbolic link there' };
+  if (entry.size > maxBytes)
+    return { kind: 'unreadable', reason: `it is ${entry.size} bytes, over the ${maxBytes}-byte limit` };
+  try {
+    const bytes = (await readBlobs(top, [entry.object])).get(entry.object);
+    return bytes === undefined
+      ? { kind: 'unreadable', reason: 'git cat-file gave nothing' }
+      : { kind: 'file', bytes };
+  } catch (cause) {
+    return { kind: 'unreadable', reason: `git cat-file: ${gitReason(cause)}` };
+  }
+}

@@ -19,6 +19,7 @@ import { useColor } from '../color.js';
 import { assertOutElsewhere, assertWritableFile, isStreamTarget, writeOutFile } from '../out-file.js';
 import { planExitCode } from '../exit-codes.js';
 import { planCheckout } from '../plan-checkout.js';
+import { baseDefaultSandbox } from '../base-sandbox.js';
 import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options.js';
 import { baseManifestCacheFile, manifestCacheFile, stateSnapshotFile } from '../manifest-cache-file.js';
 import { seedManifestCache } from '../manifest-cache-mirror.js';
@@ -321,8 +322,28 @@ export function planCommand(setExit: (code: number) => void): Command {
     // Awaited at the end; a plan that fails before must not also report it as unhandled.
     cacheWritten.catch(() => undefined);
     const stored = read?.state;
+    // The base was applied with the default sandbox its own configuration file says, when
+    // the repository holds that file (base-sandbox.ts).
+    const baseSandbox = stored
+      ? undefined
+      : await baseDefaultSandbox(
+          flags,
+          invoked.getOptionValueSource('sandbox') === 'cli',
+          flags.base!,
+          asked,
+        );
     // The base tree after the working tree: its unchanged files are taken from it.
-    const atBase = stored ? undefined : await readBase(dir, flags, flags.base!, working.files, gone, asked);
+    const atBase =
+      stored || !baseSandbox
+        ? undefined
+        : await readBase(
+            dir,
+            { ...flags, sandbox: baseSandbox.sandbox },
+            flags.base!,
+            working.files,
+            gone,
+            asked,
+          );
     const baseRead = atBase?.loaded;
     // What the base holds but could not read: the planner says what that hides (assumed-state.ts).
     const unread = baseRead && unreadBase(baseRead);
@@ -354,6 +375,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     if (baseRead)
       result.diagnostics = [
         ...(gone ? [goneNote(dir, flags.base!)] : []),
+        ...(baseSandbox?.warning ? [baseSandbox.warning] : []),
         ...result.diagnostics,
         ...baseDiagnostics(baseRead, desired, flags.base!),
       ];
