@@ -135,12 +135,13 @@ export class DesiredCache {
   async #readAll(revision: SourceRevision, reason: string): Promise<LoadResult> {
     this.clear();
     const loader = startManifestLoader();
-    const read = await readManifestDir(revision.dir, this.#options.read, loader.accept).catch(
-      (error: unknown) => {
-        loader.close();
-        throw error;
-      },
-    );
+    // A git source's checkout has no `.git`: its `.gitmodules` names the submodules it leaves empty.
+    const options =
+      revision.top === undefined ? this.#options.read : { ...this.#options.read, checkoutTop: revision.top };
+    const read = await readManifestDir(revision.dir, options, loader.accept).catch((error: unknown) => {
+      loader.close();
+      throw error;
+    });
     for (const file of await loader.parse(read.files)) this.#files.set(file.path, withSpecHashes(file));
     this.#treeDiagnostics = read.diagnostics;
     this.#revision = revision.revision;

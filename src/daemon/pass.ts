@@ -215,9 +215,12 @@ export type PassResult = {
 export async function loadRevision(
   dir: string,
   settings: Pick<ReconcileSettings, 'read' | 'defaultSandbox'>,
+  /** A git source's checkout, of which `dir` is the `--path` (SourceRevision.top). */
+  top?: string,
 ): Promise<LoadResult> {
   const loader = startManifestLoader();
-  const read = await readManifestDir(dir, settings.read, loader.accept).catch((error: unknown) => {
+  const options = top === undefined ? settings.read : { ...settings.read, checkoutTop: top };
+  const read = await readManifestDir(dir, options, loader.accept).catch((error: unknown) => {
     loader.close();
     throw error;
   });

@@ -20,6 +20,13 @@ export type Diagnostic = {
  */
 export const SYMLINK_NOT_FOLLOWED = 'source/symlink-outside';
 
+/**
+ * Rule of the warning for a git submodule under the directory read that is not checked out (its
+ * folder empty: a clone without --recurse-submodules): not read, as a link that is not
+ * followed is, so what it defined was not removed.
+ */
+export const SUBMODULE_NOT_CHECKED_OUT = 'source/submodule-not-checked-out';
+
 /** Something worth knowing that is not a problem, such as a file that is not a manifest. */
 export type Note = Omit<Diagnostic, 'severity'> & { severity: 'note' };
 

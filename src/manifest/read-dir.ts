@@ -3,10 +3,16 @@ import { kindOf } from '../files/read-regular.js';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { DEFAULT_INCLUDE, fileSelector, filtersGiven, mayHoldSelected } from '../source/file-filter.js';
-import { SYMLINK_NOT_FOLLOWED, type Diagnostic } from './diagnostics.js';
+import { SUBMODULE_NOT_CHECKED_OUT, SYMLINK_NOT_FOLLOWED, type Diagnostic } from './diagnostics.js';
 import type { SourceFile } from './load.js';
 import { DEFAULT_MAX_FILE_BYTES, fileDiagnostic, readManifestFile, type FileFacts } from './read-file.js';
 import { compareText } from '../text/compare.js';
+import {
+  uncheckedMessage,
+  uncheckedNested,
+  uncheckedSubmodules,
+  type UncheckedSubmodule,
+} from './read-submodules.js';
 
 export type ReadDirOptions = {
   /** Globs relative to the root. Default `**\/*.yaml`, `**\/*.yml`. */
@@ -19,6 +25,12 @@ export type ReadDirOptions = {
    * reads must give a full read's diagnostics, does not ask).
    */
   warnIfNothingSelected?: boolean;
+  /**
+   * The checkout the directory is in, when it has no `.git` (the controller's): its
+   * `.gitmodules` names the submodules, which it never checks out. Default: the git work tree
+   * holding the directory, if any.
+   */
+  checkoutTop?: string;
 };
 
 export { DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES, readManifestFile };
@@ -112,6 +124,13 @@ export function listManifestFilesSync(
   const found: FoundFile[] = [];
   const refused: RefusedFile[] = [];
   const visited = new Set<string>([realRoot]);
+  // Submodules not checked out (their folders empty): only in a directory on disk, not a git
+  // tree's (read-git.ts refuses a submodule the walk meets).
+  const submodules = fs === NODE_FS ? uncheckedSubmodules(realRoot, options.checkoutTop) : [];
+  const itself = submodules.find((s) => s.relative === '');
+  if (itself) throw new Error(`${root}: ${uncheckedMessage(itself)}`);
+  /** Folders met holding a `.gitmodules`: checked-out submodules may have submodules of their own. */
+  const nested: string[] = [];
 
   const pending = [''];
   while (pending.length > 0) {
@@ -136,6 +155,7 @@ export function listManifestFilesSync(
     for (const entry of entries) {
       const relative = relDir ? `${relDir}/${entry.name}` : entry.name;
       const absolute = `${prefix}${entry.name}`;
+      if (entry.name === '.gitmodules' && relDir !== '' && fs === NODE_FS) nested.push(relDir);
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
@@ -198,6 +218,16 @@ export function listManifestFilesSync(
     }
   }
 
+  if (nested.length > 0) submodules.push(...uncheckedNested(realRoot, nested));
+  for (const submodule of submodules) {
+    if (
+      submodule.relative !== '' &&
+      walksInto(submodule.relative) &&
+      mayHoldSelected(submodule.relative, options)
+    )
+      diagnostics.push(notCheckedOut(submodule));
+  }
+
   // Filters given that select nothing are most likely a typo (`audences/**`): without a
   // word, validate passed and plan said "No changes".
   if (options.warnIfNothingSelected && found.length === 0) {
@@ -212,6 +242,20 @@ export function listManifestFilesSync(
   }
   found.sort((a, b) => compareText(a.relative, b.relative));
   return { found, diagnostics, refused };
+}
+
+/** A folder the walk would enter: none of its parts is skipped by name (SKIPPED_DIRS). */
+function walksInto(folder: string): boolean {
+  return !folder.split('/').some((part) => SKIPPED_DIRS.has(part));
+}
+
+function notCheckedOut(submodule: UncheckedSubmodule): Diagnostic {
+  return fileDiagnostic(
+    submodule.relative,
+    'warning',
+    SUBMODULE_NOT_CHECKED_OUT,
+    uncheckedMessage(submodule),
+  );
 }
 
 function noPathLink(file: string, severity: Diagnostic['severity']): Diagnostic {

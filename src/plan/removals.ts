@@ -1,4 +1,4 @@
-import { SYMLINK_NOT_FOLLOWED } from '../manifest/diagnostics.js';
+import { SUBMODULE_NOT_CHECKED_OUT, SYMLINK_NOT_FOLLOWED } from '../manifest/diagnostics.js';
 import { sameRepository } from '../manifest/source-root.js';
 import { audienceNameKey } from '../manifest/duplicates.js';
 import type { DesiredManifest, LoadResult } from '../manifest/load.js';
@@ -147,7 +147,9 @@ export function leftoverRecords(
     if (file !== undefined && skippedFiles.has(file))
       return `${file} is no longer read as an audiencectl manifest (see its note); the audience is left as it is`;
     if (scope && (file === undefined || !scope.covers(file))) return OUTSIDE;
-    unfollowed ??= desired.diagnostics.filter((d) => d.rule === SYMLINK_NOT_FOLLOWED).map((d) => d.file);
+    unfollowed ??= desired.diagnostics
+      .filter((d) => d.rule === SYMLINK_NOT_FOLLOWED || d.rule === SUBMODULE_NOT_CHECKED_OUT)
+      .map((d) => d.file);
     // A manifest (or a folder of them) replaced by a link out of the root was not removed; a
     // record that names no file may come from behind any such link.
     const link =
