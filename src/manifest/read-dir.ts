@@ -7,6 +7,7 @@ import { SUBMODULE_NOT_CHECKED_OUT, SYMLINK_NOT_FOLLOWED, type Diagnostic } from
 import type { SourceFile } from './load.js';
 import { DEFAULT_MAX_FILE_BYTES, fileDiagnostic, readManifestFile, type FileFacts } from './read-file.js';
 import { compareText } from '../text/compare.js';
+import { UsageError } from '../errors.js';
 import {
   uncheckedMessage,
   uncheckedNested,
@@ -128,7 +129,7 @@ export function listManifestFilesSync(
   // tree's (read-git.ts refuses a submodule the walk meets).
   const submodules = fs === NODE_FS ? uncheckedSubmodules(realRoot, options.checkoutTop) : [];
   const itself = submodules.find((s) => s.relative === '');
-  if (itself) throw new Error(`${root}: ${uncheckedMessage(itself)}`);
+  if (itself) throw new UsageError('SUBMODULE_NOT_CHECKED_OUT', `${root}: ${uncheckedMessage(itself)}`);
   /** Folders met holding a `.gitmodules`: checked-out submodules may have submodules of their own. */
   const nested: string[] = [];
 

@@ -142,7 +142,8 @@ describe('manifests in a git submodule, planned from a clone that did not initia
       expect(planned.stdout).not.toContain('- prod/');
       expect(planned.stderr).not.toMatch(/\n\s+at /);
       expect(planned.stderr).toContain(
-        'a git submodule that is not checked out: its manifests are not read, and the audiences they defined are left as they are; run `git submodule update --init -- m/shared` at the top of the work tree',
+        `Error: ${path.join(plain, 'm', 'shared')}: ` +
+          'a git submodule that is not checked out: its manifests are not read, and the audiences they defined are left as they are; run `git submodule update --init -- m/shared` at the top of the work tree',
       );
       const applied = await b.cli('apply', path.join(plain, 'm', 'shared'), '--auto-approve');
       expect(applied.code).toBe(1);
