@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { openStateStore } from '../../src/state/open.js';
+import type { StateMeta } from '../../src/state/schema.js';
+import { emulatorEnv } from '../helpers/apply-env.js';
+import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { audienceNames } from '../helpers/work-tree.js';
+import { withEmulator } from '../helpers/with-emulator.js';
+import { usePostgres } from '../state/pg.js';
+
+/**
+ * A revert applied with nothing to change still marks its sandbox (README, "How it stays
+ * safe"): C1 adds teams/x/gold.yaml and is applied; C2 removes it; C3 reverts C2 and is applied,
+ * which changes nothing. A branch cut at C2 then lacks gold.yaml, and gold's record says C1,
+ * which C2 contains: its apply deleted gold, though main (C3, applied) keeps it. Real git, the
+ * emulator over HTTP, the built CLI, both stores.
+ */
+const postgres = usePostgres();
+const run = promisify(execFile);
+const quiet = { ingestion: { onCreate: false } };
+const C1_TIME = '2026-12-01T10:00:00.000Z';
+const C2_TIME = '2026-12-01T11:00:00.000Z';
+const C3_TIME = '2026-12-01T12:00:00.000Z';
+const STACK = /\n\s+at /;
+
+/** git in `repo` as GIT_ENV's author and committer, committed at `at` when given. */
+async function git(repo: string, args: string[], at?: string): Promise<string> {
+  const dates = at === undefined ? {} : { GIT_AUTHOR_DATE: at, GIT_COMMITTER_DATE: at };
+  const env = { ...process.env, ...GIT_ENV, ...dates };
+  return (await run('git', args, { cwd: repo, env })).stdout.trim();
+}
+
+async function metaOf(state: string): Promise<StateMeta | undefined> {
+  const store = await openStateStore(state);
+  try {
+    return await store.meta();
+  } finally {
+    await store.close();
+  }
+}
+
+type StoreKind = { name: string; location: (root: string) => Promise<string> };
+
+const stores: StoreKind[] = [
+  {
+    name: 'directory',
+    location: async (root) => {
+      const state = path.join(root, 'state');
+      await mkdir(state);
+      return state;
+    },
+  },
+  { name: 'PostgreSQL', location: () => postgres.freshLocation() },
+];
+
+describe('a revert applied with nothing to change', () => {
+  it.each(stores)(
+    '$name store: the branch cut before the revert is refused the deletion the revert undid',
+    async (kind) => {
+      await withTempDir(async (root) =>
+        withEmulator(undefined, async (emulator) => {
+          const repo = path.join(root, 'repo');
+          await mkdir(path.join(repo, 'teams/x'), { recursive: true });
+          await git(repo, ['init', '--quiet', '--initial-branch', 'main']);
+          await writeFile(path.join(repo, 'teams/x/gold.yaml'), manifestYaml('gold', quiet));
+          await writeFile(path.join(repo, 'teams/x/silver.yaml'), manifestYaml('silver', quiet));
+          await git(repo, ['add', '--all']);
+          await git(repo, ['commit', '--quiet', '-m', 'gold and silver'], C1_TIME);
+          const state = await kind.location(root);
+          const env = emulatorEnv(emulator);
+          const dir = path.join(repo, 'teams/x');
+          const apply = () => runCli(['apply', dir, '--state', state, '--auto-approve'], { env });
+
+          const atC1 = await apply();
+          expect(atC1.code, atC1.stderr).toBe(0);
+          expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience silver']);
+
+          await git(repo, ['rm', '--quiet', 'teams/x/gold.yaml']);
+          await git(repo, ['commit', '--quiet', '-m', 'gold removed'], C2_TIME);
+          const c2 = await git(repo, ['rev-parse', 'HEAD']);
+          await git(repo, ['branch', 'cut-at-c2']);
+          await git(repo, ['revert', '--no-edit', 'HEAD'], C3_TIME);
+          const c3 = await git(repo, ['rev-parse', 'HEAD']);
+
+          // CI applies C3 only: nothing to change, no call; the sandbox is marked with C3.
+          const serialAtC1 = (await metaOf(state))?.serial;
+          emulator.control.resetCounters();
+          const atC3 = await apply();
+          expect(atC3.code, atC3.stderr).toBe(0);
+          expect(atC3.stdout).toContain('No changes.');
+          expect(emulator.control.counters().requests).toBe(0);
+          const marked = await metaOf(state);
+          expect(marked?.revisions).toEqual({ prod: { commit: c3, committedAt: C3_TIME } });
+          expect(marked?.serial).toBe((serialAtC1 ?? 0) + 1);
+
+          // Applied again at C3: nothing to change and nothing to write.
+          const again = await apply();
+          expect(again.code, again.stderr).toBe(0);
+          expect(emulator.control.counters().requests).toBe(0);
+          expect((await metaOf(state))?.serial).toBe(marked?.serial);
+
+          // The branch cut at C2 lacks gold.yaml: refused, before any call.
+          await git(repo, ['checkout', '--quiet', 'cut-at-c2']);
+          const refused = await apply();
+          expect(refused.code).toBe(1);
+          expect(refused.stderr).toContain(
+            `Error: refusing to undo a newer apply: prod/gold was last applied from commit ${c3.slice(0, 7)} (committed ${C3_TIME}), which this checkout's HEAD ${c2.slice(0, 7)} (committed ${C2_TIME}) does not contain. Nothing was applied. Pull or fetch the newer commit and apply from it, or pass --allow-older-checkout to apply anyway\n`,
+          );
+          expect(refused.stderr).not.toMatch(STACK);
+          expect(emulator.control.counters().requests).toBe(0);
+          expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience silver']);
+          expect(await metaOf(state)).toEqual(marked);
+        }),
+      );
+    },
+  );
+});
