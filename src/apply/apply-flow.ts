@@ -18,6 +18,7 @@ import { planHoldingElsewhere, savedPlanElsewhere, type LookElsewhere } from './
 import { checkSavedPlan, checkSettledPlan, originOf, savedPlanAsApplied, stateDigest } from './saved-plan.js';
 import { checkoutCheck, recordedRevision, type ApplyRevision, type CheckoutCheck } from './checkout-guard.js';
 import type { ApplyReport, ExecutorDeps, ProgressSink } from './types.js';
+import type { RecordedState } from '../state/schema.js';
 
 export type ApplyInput = (
   | { kind: 'manifests'; desired: LoadResult; planOptions: PlanOptions }
@@ -245,21 +246,47 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
     const dropped = await dropRemnants(spent, store);
     flow.onDropped?.(dropped);
   }
-  if (plan.steps.length === 0) return { plan, report: undefined };
+  if (plan.steps.length === 0) {
+    await markPlanned(input, order, store, recorded);
+    return { plan, report: undefined };
+  }
   const progress = flow.progress(plan);
   const applied = recordedRevision(revision);
   // From here on each write marks its sandbox with this commit (StateMeta.revisions), with the
   // serial: the first is an intent, before that sandbox's first call; a step that writes
   // nothing marks nothing. Not before: settling a killed apply or refreshing applies no commit.
   store.useRevision(applied);
+  let report: ApplyReport;
   try {
     // The steps' files are relative to the directory the records were applied from, which a
     // plan of a subdirectory of it says (appliedBelow).
     const sourceRoot = stepsRoot(flow.sourceRoot, plan.appliedBelow);
     const deps = { ...flow, progress, revision: applied, sourceRoot };
-    return { plan, report: await executePlan(plan, deps, resumed) };
+    report = await executePlan(plan, deps, resumed);
   } finally {
     store.useRevision(undefined);
     progress.close();
   }
+  // A stopped apply did not get through its commit: the sandboxes its writes marked keep it.
+  if (!report.stopped) await markPlanned(input, order, store, { meta: await store.meta() });
+  return { plan, report };
+}
+
+/**
+ * Marks with the apply's commit the sandboxes of the manifests it planned that its writes did
+ * not mark (README, "How it stays safe"): a revert applied changes nothing, yet a branch cut
+ * before it must not undo it. One meta write, and only when a mark moves: applied again at the
+ * same commit, an in-sync repository writes nothing. A mark newer than this checkout stays.
+ */
+async function markPlanned(
+  input: ApplyInput,
+  order: CheckoutCheck,
+  store: StateStore,
+  recorded: Pick<RecordedState, 'meta'>,
+): Promise<void> {
+  const head = order.head;
+  if (head === undefined) return;
+  const sandboxes = input.desired.manifests.map((manifest) => manifest.sandbox);
+  const moved = await order.marksToMove(sandboxes, recorded.meta?.revisions ?? {});
+  if (moved.length > 0) await store.markRevision(moved, head);
 }

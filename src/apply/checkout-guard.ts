@@ -2,10 +2,13 @@ import { AudiencectlError } from '../errors.js';
 import {
   commitsToCheck,
   describeOlderCheckout,
+  markCommitsToCheck,
+  marksToMove,
   olderCheckout,
   recordRevision,
   type CommitRelation,
 } from '../plan/older-checkout.js';
+import type { SandboxRevisions } from '../state/sandbox-revisions.js';
 import type { OlderCheckout, Step } from '../plan/schema.js';
 import type { AppliedRevision, RecordedState } from '../state/schema.js';
 
@@ -63,6 +66,8 @@ function mayRefuse(recorded: RecordedState, head: AppliedRevision): boolean {
 export type CheckoutCheck = {
   /** False when nothing is ever refused (outside git, a controller pass of the revision it synced). */
   active: boolean;
+  /** The commit the apply records (recordedRevision); undefined outside git. */
+  head: AppliedRevision | undefined;
   /** Whether `check` could refuse anything with this state (saves planning for it). */
   concerns(recorded: RecordedState): boolean;
   /**
@@ -70,29 +75,65 @@ export type CheckoutCheck = {
    * again in a sandbox last applied from such a commit.
    */
   check(steps: readonly Step[], recorded: RecordedState): Promise<void>;
+  /**
+   * Which of `sandboxes` (marked `marks`) an apply that wrote nothing there marks with `head`:
+   * every one marked otherwise for a controller pass of its synced revision and with
+   * --allow-older-checkout (their commit is the one applied now); else only those whose mark is
+   * not newer than HEAD (git asked about a mark other than HEAD, once a commit). None outside git.
+   */
+  marksToMove(sandboxes: readonly string[], marks: SandboxRevisions): Promise<string[]>;
 };
+
+/** The sandboxes of `sandboxes` marked with another commit than `head`, or not marked. */
+function markedOtherwise(
+  sandboxes: readonly string[],
+  marks: SandboxRevisions,
+  head: AppliedRevision,
+): string[] {
+  return [...new Set(sandboxes)]
+    .sort()
+    .filter((sandbox) => !Object.hasOwn(marks, sandbox) || marks[sandbox]?.commit !== head.commit);
+}
 
 /**
  * The order check of one apply. git is asked once a distinct commit, whatever the number of
- * checks (before the first call, then on the final plan).
+ * checks (before the first call, then on the final plan, then of the marks to move).
  */
 export function checkoutCheck(revision: ApplyRevision): CheckoutCheck {
-  if (revision.kind !== 'guard')
-    return { active: false, concerns: () => false, check: () => Promise.resolve() };
+  if (revision.kind === 'none')
+    return {
+      active: false,
+      head: undefined,
+      concerns: () => false,
+      check: () => Promise.resolve(),
+      marksToMove: () => Promise.resolve([]),
+    };
+  if (revision.kind === 'record') {
+    const { head } = revision;
+    return {
+      active: false,
+      head,
+      concerns: () => false,
+      check: () => Promise.resolve(),
+      marksToMove: (sandboxes, marks) => Promise.resolve(markedOtherwise(sandboxes, marks, head)),
+    };
+  }
   const known = new Map<string, CommitRelation>();
+  const ask = async (commits: readonly string[]) => {
+    const asked = commits.filter((commit) => !known.has(commit));
+    if (asked.length > 0)
+      for (const [commit, relation] of await revision.relations(asked)) known.set(commit, relation);
+  };
   let warned = false;
   return {
     active: true,
+    head: revision.head,
     concerns: (recorded) => mayRefuse(recorded, revision.head),
     async check(steps, recorded) {
       if (!mayRefuse(recorded, revision.head)) return;
       const { audiences: records, meta } = recorded;
       const marks = meta?.revisions;
-      const asked = commitsToCheck(steps, records, revision.head, marks).filter(
-        (commit) => !known.has(commit),
-      );
-      if (asked.length > 0)
-        for (const [commit, relation] of await revision.relations(asked)) known.set(commit, relation);
+      await ask(commitsToCheck(steps, records, revision.head, marks));
       const finding = olderCheckout(steps, records, revision.head, known, marks);
       if (finding === undefined) return;
       if (revision.older.kind !== 'allow')
@@ -105,6 +146,12 @@ export function checkoutCheck(revision: ApplyRevision): CheckoutCheck {
       revision.older.warn(
         `--allow-older-checkout: ${describeOlderCheckout(finding, revision.headName)}; applying it anyway, as asked`,
       );
+    },
+    async marksToMove(sandboxes, marks) {
+      const { head } = revision;
+      if (revision.older.kind === 'allow') return markedOtherwise(sandboxes, marks, head);
+      await ask(markCommitsToCheck(sandboxes, marks, head));
+      return marksToMove(sandboxes, marks, head, known);
     },
   };
 }

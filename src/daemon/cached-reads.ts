@@ -101,6 +101,7 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
     },
     useOrgs: (orgOf) => store.useOrgs(orgOf),
     useRevision: (revision) => store.useRevision(revision),
+    markRevision: (sandboxes, revision) => dropping(store.markRevision(sandboxes, revision)),
     unlock: () => {
       holding = undefined;
       return store.unlock();

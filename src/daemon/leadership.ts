@@ -140,6 +140,7 @@ export function leaderView(store: StateStore, leadership: Leadership): StateStor
     },
     useOrgs: (orgOf) => store.useOrgs(orgOf),
     useRevision: (revision) => store.useRevision(revision),
+    markRevision: (sandboxes, revision) => store.markRevision(sandboxes, revision),
     unlock: () => Promise.resolve(),
     close: () => Promise.resolve(),
     ...(store.midWrite ? { midWrite: () => store.midWrite!() } : {}),

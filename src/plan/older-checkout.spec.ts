@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { aRecord, appliedSpec } from '../../test/state/helpers.js';
 import type { AppliedRevision, AudienceRecord } from '../state/schema.js';
-import { commitsToCheck, olderCheckout, type CommitRelation } from './older-checkout.js';
+import {
+  commitsToCheck,
+  markCommitsToCheck,
+  marksToMove,
+  olderCheckout,
+  type CommitRelation,
+} from './older-checkout.js';
 import type { Step } from './schema.js';
 
 const A = 'a'.repeat(40);
@@ -165,5 +171,69 @@ describe('olderCheckout: creating again what a newer commit removed', () => {
     expect(found?.note).toContain(
       `prod/x was last applied from commit bbbbbbb (committed ${at(11)}), which is not in this clone and was committed after this checkout's HEAD aaaaaaa (committed ${at(10)}); and prod/y would be created again (sandbox prod was last applied from it).`,
     );
+  });
+});
+
+describe('olderCheckout: undoing what an apply that changed nothing marked (a revert applied)', () => {
+  const head = rev(A, 10);
+
+  it("checks an undoing step against its sandbox's mark too, naming its record's commit when both are newer", () => {
+    // x and y applied from C (an ancestor of HEAD); a revert applied since at B changed nothing.
+    const records = [recorded('x', rev(C, 9)), recorded('y', rev(B, 11)), recorded('z', rev(C, 9))];
+    const steps = [step('x', 'delete'), step('y', 'update'), step('z', 'run')];
+    const marks = { prod: rev(B, 11) };
+    expect(commitsToCheck(steps, records, head, marks)).toEqual([B, C]);
+    const known = relations({ [B]: 'not-contained', [C]: 'contained' });
+    const found = olderCheckout(steps, records, head, known, marks);
+    expect(found?.audiences).toEqual([
+      { sandbox: 'prod', key: 'x', kind: 'delete', revision: rev(B, 11), why: 'not-contained' },
+      { sandbox: 'prod', key: 'y', kind: 'update', revision: rev(B, 11), why: 'not-contained' },
+    ]);
+    expect(found?.note).toBe(
+      `apply would refuse this plan: prod/x and prod/y were last applied from commit bbbbbbb (committed ${at(11)}), which this checkout's HEAD aaaaaaa (committed ${at(10)}) does not contain. Pull or fetch the newer commit and plan from it, or apply with --allow-older-checkout`,
+    );
+    // Its record's commit newer than the mark (an --allow-older-checkout rollback marked C since).
+    const rolledBack = olderCheckout(steps, records, head, known, { prod: rev(C, 9) });
+    expect(rolledBack?.audiences).toEqual([
+      { sandbox: 'prod', key: 'y', kind: 'update', revision: rev(B, 11), why: 'not-contained' },
+    ]);
+  });
+
+  it('lets a removal through when its sandbox mark is HEAD, an ancestor, older in a shallow clone, or of another sandbox', () => {
+    const records = [recorded('x', rev(C, 9))];
+    const steps = [step('x', 'delete')];
+    const known = relations({ [C]: 'contained' });
+    expect(olderCheckout(steps, records, head, known, { prod: head })).toBeUndefined();
+    expect(
+      olderCheckout(steps, records, head, relations({ [C]: 'contained', [B]: 'contained' }), {
+        prod: rev(B, 11),
+      }),
+    ).toBeUndefined();
+    expect(olderCheckout(steps, records, head, known, { prod: rev(B, 9) })).toBeUndefined();
+    expect(olderCheckout(steps, records, head, known, { dev: rev(B, 11) })).toBeUndefined();
+    // Not in the clone and committed after HEAD: refused by time.
+    expect(olderCheckout(steps, records, head, known, { prod: rev(B, 11) })?.audiences).toEqual([
+      { sandbox: 'prod', key: 'x', kind: 'delete', revision: rev(B, 11), why: 'newer' },
+    ]);
+  });
+});
+
+describe('marksToMove: the sandboxes an apply that wrote nothing there marks with its commit', () => {
+  const head = rev(A, 10);
+
+  it('moves a mark that is absent, an ancestor of HEAD, or older in a shallow clone; keeps HEAD and newer ones', () => {
+    const marks = {
+      ancestor: rev(B, 9),
+      at: head,
+      diverged: rev(C, 12),
+      shallowOlder: rev('d'.repeat(40), 8),
+      shallowNewer: rev('e'.repeat(40), 11),
+    };
+    const sandboxes = ['unmarked', 'ancestor', 'at', 'diverged', 'shallowOlder', 'shallowNewer', 'ancestor'];
+    expect(markCommitsToCheck(sandboxes, marks, head)).toEqual([B, C, 'd'.repeat(40), 'e'.repeat(40)]);
+    const known = relations({ [B]: 'contained', [C]: 'not-contained' });
+    expect(marksToMove(sandboxes, marks, head, known)).toEqual(['ancestor', 'shallowOlder', 'unmarked']);
+    expect(markCommitsToCheck(['at'], marks, head)).toEqual([]);
+    expect(marksToMove(['at'], marks, head, relations({}))).toEqual([]);
   });
 });

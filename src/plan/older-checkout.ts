@@ -30,11 +30,14 @@ const UNDOING: ReadonlySet<Step['kind']> = new Set(['update', 'replace', 'delete
  */
 const RECREATING: ReadonlySet<Step['kind']> = new Set(['create', 'adopt']);
 
-type Concerned = { step: Step; revision: AppliedRevision };
+/** A step and the commits it is checked against: its record's first, then its sandbox's mark. */
+type Concerned = { step: Step; revisions: AppliedRevision[] };
 
 /**
- * Each step that would be applied and undo a spec recorded with a commit, or create (or adopt)
- * an audience in a sandbox marked with the commit last applied to it.
+ * Each step that would be applied and undo a spec recorded with a commit, or undo or create (or
+ * adopt) an audience in a sandbox marked with the commit last applied to it. An undoing step is
+ * checked against both: an apply that changed nothing of the audience (a revert of its removal,
+ * applied) marked its sandbox and left its record's older commit.
  */
 function concernedSteps(
   steps: readonly Step[],
@@ -44,13 +47,16 @@ function concernedSteps(
   // A blocked step is not applied: it undoes nothing.
   const applied = steps.filter((step) => step.blocked === undefined);
   // Records are indexed only when a step undoes one: a no-change plan reads none here.
-  const revisions = applied.some((step) => UNDOING.has(step.kind)) ? revisionsById(records) : undefined;
+  const byId = applied.some((step) => UNDOING.has(step.kind)) ? revisionsById(records) : undefined;
   const concerned: Concerned[] = [];
   for (const step of applied) {
-    const revision = UNDOING.has(step.kind)
-      ? revisions?.get(recordId(step.sandbox, step.key))
-      : markOf(step, marks);
-    if (revision) concerned.push({ step, revision });
+    const undoing = UNDOING.has(step.kind);
+    if (!undoing && !RECREATING.has(step.kind)) continue;
+    const own = undoing ? byId?.get(recordId(step.sandbox, step.key)) : undefined;
+    const mark = markOf(step.sandbox, marks);
+    const revisions = [own, mark].filter((revision) => revision !== undefined);
+    if (mark !== undefined && own?.commit === mark.commit) revisions.pop();
+    if (revisions.length > 0) concerned.push({ step, revisions });
   }
   return concerned;
 }
@@ -75,9 +81,8 @@ function revisionsById(records: readonly AudienceRecord[]): Map<string, AppliedR
   return revisions;
 }
 
-function markOf(step: Step, marks: SandboxRevisions): AppliedRevision | undefined {
-  if (!RECREATING.has(step.kind) || !Object.hasOwn(marks, step.sandbox)) return undefined;
-  return marks[step.sandbox];
+function markOf(sandbox: string, marks: SandboxRevisions): AppliedRevision | undefined {
+  return Object.hasOwn(marks, sandbox) ? marks[sandbox] : undefined;
 }
 
 /**
@@ -89,7 +94,10 @@ export function recordedCommits(
   records: readonly AudienceRecord[],
   marks?: SandboxRevisions,
 ): string[] {
-  return [...new Set(concernedSteps(steps, records, marks).map(({ revision }) => revision.commit))].sort();
+  const commits = concernedSteps(steps, records, marks).flatMap(({ revisions }) =>
+    revisions.map((revision) => revision.commit),
+  );
+  return [...new Set(commits)].sort();
 }
 
 /**
@@ -106,10 +114,27 @@ export function commitsToCheck(
 }
 
 /**
+ * Why `revision` is newer than `head` (`not-contained`: HEAD does not contain it; `newer`: git
+ * cannot place it and it was committed after HEAD), or undefined when it is not.
+ */
+function newerThanHead(
+  revision: AppliedRevision,
+  head: AppliedRevision,
+  relations: ReadonlyMap<string, CommitRelation>,
+): OlderCheckout['audiences'][number]['why'] | undefined {
+  if (revision.commit === head.commit) return undefined;
+  const relation = relations.get(revision.commit) ?? 'unknown';
+  if (relation === 'contained') return undefined;
+  if (relation === 'not-contained') return 'not-contained';
+  return epochSecondsOf(revision.committedAt) > epochSecondsOf(head.committedAt) ? 'newer' : undefined;
+}
+
+/**
  * The undoing steps whose record was applied from a commit `head` does not contain, or, for a
- * commit git cannot place (`unknown`), one committed after it; and the creates and adoptions in
- * a sandbox whose mark (`marks`) is such a commit. Undefined when there is none: records and
- * sandboxes without a commit (written before it was recorded, or outside git) never count.
+ * commit git cannot place (`unknown`), one committed after it; and the steps that undo, create
+ * or adopt in a sandbox whose mark (`marks`) is such a commit (an undoing step is named with its
+ * record's commit when both are). Undefined when there is none: records and sandboxes without a
+ * commit (written before it was recorded, or outside git) never count.
  */
 export function olderCheckout(
   steps: readonly Step[],
@@ -118,15 +143,14 @@ export function olderCheckout(
   relations: ReadonlyMap<string, CommitRelation>,
   marks?: SandboxRevisions,
 ): OlderCheckout | undefined {
-  const headTime = epochSecondsOf(head.committedAt);
   const audiences: OlderCheckout['audiences'] = [];
-  for (const { step, revision } of concernedSteps(steps, records, marks)) {
-    if (revision.commit === head.commit) continue;
-    const relation = relations.get(revision.commit) ?? 'unknown';
-    if (relation === 'contained') continue;
-    if (relation === 'unknown' && !(epochSecondsOf(revision.committedAt) > headTime)) continue;
-    const why = relation === 'not-contained' ? 'not-contained' : 'newer';
-    audiences.push({ sandbox: step.sandbox, key: step.key, kind: step.kind, revision, why });
+  for (const { step, revisions } of concernedSteps(steps, records, marks)) {
+    for (const revision of revisions) {
+      const why = newerThanHead(revision, head, relations);
+      if (why === undefined) continue;
+      audiences.push({ sandbox: step.sandbox, key: step.key, kind: step.kind, revision, why });
+      break;
+    }
   }
   if (audiences.length === 0) return undefined;
   const finding = { head, audiences };
@@ -134,6 +158,43 @@ export function olderCheckout(
     ...finding,
     note: `apply would refuse this plan: ${describeOlderCheckout(finding)}. Pull or fetch the newer commit and plan from it, or apply with --allow-older-checkout`,
   };
+}
+
+/**
+ * The distinct marks of `sandboxes` git must be asked about before an apply of `head` moves
+ * them (marksToMove): those other than HEAD itself.
+ */
+export function markCommitsToCheck(
+  sandboxes: readonly string[],
+  marks: SandboxRevisions,
+  head: AppliedRevision,
+): string[] {
+  const commits = new Set<string>();
+  for (const sandbox of sandboxes) {
+    const mark = markOf(sandbox, marks);
+    if (mark !== undefined && mark.commit !== head.commit) commits.add(mark.commit);
+  }
+  return [...commits].sort();
+}
+
+/**
+ * The sandboxes of `sandboxes` whose mark an apply of `head` sets to it though it wrote nothing
+ * there (README, "How it stays safe"): those without a mark, or marked with a commit other than
+ * HEAD that is not newer than it (as olderCheckout judges). A newer mark stays: an older
+ * checkout with nothing to change there applied nothing a newer commit did not.
+ */
+export function marksToMove(
+  sandboxes: readonly string[],
+  marks: SandboxRevisions,
+  head: AppliedRevision,
+  relations: ReadonlyMap<string, CommitRelation>,
+): string[] {
+  return [...new Set(sandboxes)].sort().filter((sandbox) => {
+    const mark = markOf(sandbox, marks);
+    if (mark === undefined) return true;
+    if (mark.commit === head.commit) return false;
+    return newerThanHead(mark, head, relations) === undefined;
+  });
 }
 
 const short = (commit: string) => commit.slice(0, 7);

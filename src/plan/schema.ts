@@ -339,7 +339,8 @@ export const OlderCheckout = z.object({
       kind: StepKind,
       /**
        * The commit the record says its spec was applied from; for a create or an adoption, the
-       * commit its sandbox was last applied from (StateMeta.revisions).
+       * commit its sandbox was last applied from (StateMeta.revisions), and for an undoing step
+       * that too when only it is newer than HEAD (an apply that changed nothing marked it).
        */
       revision: AppliedRevision,
       /**

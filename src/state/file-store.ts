@@ -120,6 +120,18 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
     this.#revision = revision;
   }
 
+  /** One meta write, the serial moved with it, when a mark changes; none when every one is `revision`. */
+  async markRevision(sandboxes: readonly string[], revision: AppliedRevision): Promise<void> {
+    const held = this.#lock;
+    if (!held) throw new Error(`state store ${this.location}: write without holding the lock (bug)`);
+    let marks = this.#revisions;
+    for (const sandbox of sandboxes) marks = withRevision(marks, sandbox, revision);
+    if (marks === this.#revisions) return;
+    await held.assertHeld();
+    this.#revisions = marks;
+    await this.#bumpSerial();
+  }
+
   close(): Promise<void> {
     return this.unlock();
   }

@@ -2,8 +2,10 @@ import type { AppliedRevision } from './schema.js';
 
 /**
  * The commit last applied to each sandbox (StateMeta.revisions): what lets an older checkout's
- * create of an audience a newer commit removed be refused, its record being gone with it
- * (plan/older-checkout.ts decides; README, "How it stays safe").
+ * create of an audience a newer commit removed be refused, its record being gone with it, and
+ * its removal of one a newer commit restored (a revert applied changes nothing, so only the
+ * sandbox is marked: apply-flow.ts, markPlanned). plan/older-checkout.ts decides; README, "How
+ * it stays safe".
  */
 export type SandboxRevisions = Readonly<Record<string, AppliedRevision>>;
 

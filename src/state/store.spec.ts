@@ -250,6 +250,33 @@ describe.each(stores)('$name store: the commit last applied to each sandbox', (k
     expect((await next.meta())?.revisions).toEqual({ prod: A, dev: B });
   });
 
+  it('marks sandboxes an apply wrote nothing to in one write that moves the serial, and writes nothing when none moves', async () => {
+    const location = await kind.fresh();
+    const store = await lockedStore(kind, location);
+    store.useRevision(A);
+    await store.put(aRecord('gold'));
+    store.useRevision(undefined);
+    await store.markRevision(['prod', 'dev', 'prod'], B);
+    const other = await kind.open(location);
+    const meta = await other.meta();
+    expect(meta).toEqual({
+      schemaVersion: 1,
+      lineage: meta?.lineage,
+      serial: 2,
+      revisions: { prod: B, dev: B },
+    });
+    await store.markRevision(['dev', 'prod'], B);
+    await store.markRevision([], A);
+    expect(await other.meta()).toEqual(meta);
+    await store.markRevision(['prod', 'qa'], A);
+    expect(await other.meta()).toEqual({ ...meta, serial: 3, revisions: { prod: A, dev: B, qa: A } });
+    await store.close();
+    await other.close();
+    await expect((await kind.open(location)).markRevision(['prod'], B)).rejects.toThrow(
+      /write without holding the lock/,
+    );
+  });
+
   it('copies the marks with a restored snapshot (state migrate)', async () => {
     const store = await lockedStore(kind);
     const meta = { schemaVersion: 1 as const, lineage: 'l-1', serial: 7, revisions: { prod: A } };

@@ -82,9 +82,16 @@ export interface StateStore {
    * plan passed the older-checkout check; `undefined` when it is done. Meanwhile every write
    * of a record sets its sandbox's mark (StateMeta.revisions) to it, in the meta write that
    * moves the serial: a call for a sandbox is never made before the mark is durable (an intent
-   * is written first), and an apply that writes nothing moves nothing.
+   * is written first); a write that changes nothing moves nothing (markRevision is the apply's
+   * way to mark the sandboxes it planned and wrote nothing to).
    */
   useRevision(revision: AppliedRevision | undefined): void;
+  /**
+   * Under the lock: sets the mark of each of `sandboxes` to `revision`, in one meta write that
+   * moves the serial, when any of them is another; writes nothing when none is. What an apply
+   * that wrote nothing to a sandbox it planned leaves there (apply-flow.ts, markPlanned).
+   */
+  markRevision(sandboxes: readonly string[], revision: AppliedRevision): Promise<void>;
   unlock(): Promise<void>;
   /** Every `[sandbox, key]` with a record, sorted. */
   list(): Promise<Array<[sandbox: string, key: string]>>;

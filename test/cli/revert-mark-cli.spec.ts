@@ -70,6 +70,7 @@ describe('a revert applied with nothing to change', () => {
           await writeFile(path.join(repo, 'teams/x/silver.yaml'), manifestYaml('silver', quiet));
           await git(repo, ['add', '--all']);
           await git(repo, ['commit', '--quiet', '-m', 'gold and silver'], C1_TIME);
+          const c1 = await git(repo, ['rev-parse', 'HEAD']);
           const state = await kind.location(root);
           const env = emulatorEnv(emulator);
           const dir = path.join(repo, 'teams/x');
@@ -113,6 +114,14 @@ describe('a revert applied with nothing to change', () => {
           expect(refused.stderr).not.toMatch(STACK);
           expect(emulator.control.counters().requests).toBe(0);
           expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience silver']);
+          expect(await metaOf(state)).toEqual(marked);
+
+          // C1 itself has nothing to change: applied, it leaves the newer mark where it is.
+          await git(repo, ['checkout', '--quiet', c1]);
+          const atC1Again = await apply();
+          expect(atC1Again.code, atC1Again.stderr).toBe(0);
+          expect(atC1Again.stdout).toContain('No changes.');
+          expect(emulator.control.counters().requests).toBe(0);
           expect(await metaOf(state)).toEqual(marked);
         }),
       );

@@ -53,8 +53,24 @@ describe('the controller and the commit it applies', () => {
         expect((await recorded())?.commit).toBe(second);
         expect((await marked())?.['prod']?.commit).toBe(second);
 
-        // The branch's owner moves it back: the records and the sandbox say `second`, which
-        // `first` does not contain; y, removed by `second`, is created again.
+        // A commit that changes no audience: no call, and the sandbox is marked with it in one
+        // meta write (a branch cut before it must not undo it); passed again, nothing is written.
+        const serial = async () =>
+          (JSON.parse(await readFile(path.join(stateDir, 'meta.json'), 'utf8')) as StateMeta).serial;
+        const before = await serial();
+        const third = await fixture.commit({ 'README.md': 'The audiences are in audiences/.\n' });
+        emulator.control.resetCounters();
+        await pass();
+        expect(emulator.control.counters().requests).toBe(0);
+        expect((await marked())?.['prod']?.commit).toBe(third);
+        expect(await serial()).toBe(before + 1);
+        reconciler.trigger('webhook');
+        await reconciler.settled();
+        expect(emulator.control.counters().requests).toBe(0);
+        expect(await serial()).toBe(before + 1);
+
+        // The branch's owner moves it back: the records say `second` and the sandbox `third`,
+        // which `first` does not contain; y, removed by `second`, is created again.
         await git(
           path.join(fixture.root, 'clone'),
           'push',

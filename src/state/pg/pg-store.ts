@@ -389,6 +389,32 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     );
   }
 
+  /**
+   * One statement, fenced, moving the serial with the marks when one changes; nothing written
+   * when every mark is `revision` already (jsonb containment: each mark holds exactly its
+   * commit and committedAt).
+   */
+  async markRevision(sandboxes: readonly string[], revision: AppliedRevision): Promise<void> {
+    const session = this.#session;
+    if (!session) throw new Error(`state store ${this.location}: write without holding the lock (bug)`);
+    let marks: SandboxRevisions = {};
+    for (const sandbox of sandboxes) marks = withRevision(marks, sandbox, revision);
+    if (Object.keys(marks).length === 0) return;
+    await this.#chains.settled();
+    await this.#transaction(session, undefined, async (client) => {
+      await client.query(
+        sql(
+          this.#schema,
+          `INSERT INTO {s}.meta (lineage, serial, orgs, revisions) VALUES ($1, 1, '{}'::jsonb, $2::jsonb)
+           ON CONFLICT (singleton) DO UPDATE SET serial = {s}.meta.serial + 1,
+             revisions = {s}.meta.revisions || excluded.revisions
+           WHERE NOT ({s}.meta.revisions @> excluded.revisions)`,
+        ),
+        [this.#lineage, JSON.stringify(marks)],
+      );
+    });
+  }
+
   /** Replaces everything with `snapshot`, lineage and serial included (`state migrate`). */
   async restore(snapshot: RecordedState, signal?: AbortSignal): Promise<void> {
     const session = this.#session;
