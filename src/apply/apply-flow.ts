@@ -18,7 +18,7 @@ import { planHoldingElsewhere, savedPlanElsewhere, type LookElsewhere } from './
 import { checkSavedPlan, checkSettledPlan, originOf, savedPlanAsApplied, stateDigest } from './saved-plan.js';
 import { checkoutCheck, recordedRevision, type ApplyRevision, type CheckoutCheck } from './checkout-guard.js';
 import type { ApplyReport, ExecutorDeps, ProgressSink } from './types.js';
-import type { RecordedState } from '../state/schema.js';
+import type { AppliedRevision, RecordedState, SandboxMark } from '../state/schema.js';
 
 export type ApplyInput = (
   | { kind: 'manifests'; desired: LoadResult; planOptions: PlanOptions }
@@ -182,7 +182,7 @@ async function checkBeforeCalls(
 async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOutcome> {
   const { store } = flow;
   const revision = flow.revision ?? { kind: 'none' };
-  const order = checkoutCheck(revision);
+  const order = checkoutCheck(revision, flow.repository);
   // A saved plan's: the manifests found where it did not read, that it was checked with.
   const checkedElsewhere = await checkBeforeCalls(input, flow, order);
   const resumed = await resumeIntents(store, flow.client, flow.clock, flow.signal, flow.paste);
@@ -247,7 +247,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
     flow.onDropped?.(dropped);
   }
   if (plan.steps.length === 0) {
-    await markPlanned(input, order, store, recorded);
+    await markPlanned(input, order, store, recorded, flow.repository);
     return { plan, report: undefined };
   }
   const progress = flow.progress(plan);
@@ -255,7 +255,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   // From here on each write marks its sandbox with this commit (StateMeta.revisions), with the
   // serial: the first is an intent, before that sandbox's first call; a step that writes
   // nothing marks nothing. Not before: settling a killed apply or refreshing applies no commit.
-  store.useRevision(applied);
+  store.useRevision(markOf(applied, flow.repository));
   let report: ApplyReport;
   try {
     // The steps' files are relative to the directory the records were applied from, which a
@@ -268,7 +268,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
     progress.close();
   }
   // A stopped apply did not get through its commit: the sandboxes its writes marked keep it.
-  if (!report.stopped) await markPlanned(input, order, store, { meta: await store.meta() });
+  if (!report.stopped) await markPlanned(input, order, store, { meta: await store.meta() }, flow.repository);
   return { plan, report };
 }
 
@@ -283,10 +283,20 @@ async function markPlanned(
   order: CheckoutCheck,
   store: StateStore,
   recorded: Pick<RecordedState, 'meta'>,
+  repository: string | undefined,
 ): Promise<void> {
-  const head = order.head;
-  if (head === undefined) return;
+  const mark = markOf(order.head, repository);
+  if (mark === undefined) return;
   const sandboxes = input.desired.manifests.map((manifest) => manifest.sandbox);
   const moved = await order.marksToMove(sandboxes, recorded.meta?.revisions ?? {});
-  if (moved.length > 0) await store.markRevision(moved, head);
+  if (moved.length > 0) await store.markRevision(moved, mark);
+}
+
+/** The mark of an apply of `revision` from `repository` (when known); none outside git. */
+function markOf(
+  revision: AppliedRevision | undefined,
+  repository: string | undefined,
+): SandboxMark | undefined {
+  if (revision === undefined) return undefined;
+  return repository === undefined ? revision : { ...revision, repository };
 }

@@ -3,6 +3,7 @@ import {
   commitsToCheck,
   describeOlderCheckout,
   markCommitsToCheck,
+  marksOfRepository,
   marksToMove,
   olderCheckout,
   recordRevision,
@@ -55,11 +56,11 @@ export function recordedRevision(revision: ApplyRevision): AppliedRevision | und
  * Whether a record, or a sandbox's mark, carries a commit other than `head`: only then can a
  * step be refused.
  */
-function mayRefuse(recorded: RecordedState, head: AppliedRevision): boolean {
+function mayRefuse(recorded: RecordedState, head: AppliedRevision, marks: SandboxRevisions): boolean {
   const other = (commit: string | undefined) => commit !== undefined && commit !== head.commit;
   return (
     recorded.audiences.some((record) => other(recordRevision(record)?.commit)) ||
-    Object.values(recorded.meta?.revisions ?? {}).some((mark) => other(mark.commit))
+    Object.values(marks).some((mark) => other(mark.commit))
   );
 }
 
@@ -96,10 +97,12 @@ function markedOtherwise(
 }
 
 /**
- * The order check of one apply. git is asked once a distinct commit, whatever the number of
- * checks (before the first call, then on the final plan, then of the marks to move).
+ * The order check of one apply of the manifests of `repository` (when known: the marks of
+ * another repository sharing the store are not its own, marksOfRepository). git is asked once a
+ * distinct commit, whatever the number of checks (before the first call, then on the final plan,
+ * then of the marks to move).
  */
-export function checkoutCheck(revision: ApplyRevision): CheckoutCheck {
+export function checkoutCheck(revision: ApplyRevision, repository?: string): CheckoutCheck {
   if (revision.kind === 'none')
     return {
       active: false,
@@ -115,7 +118,8 @@ export function checkoutCheck(revision: ApplyRevision): CheckoutCheck {
       head,
       concerns: () => false,
       check: () => Promise.resolve(),
-      marksToMove: (sandboxes, marks) => Promise.resolve(markedOtherwise(sandboxes, marks, head)),
+      marksToMove: (sandboxes, marks) =>
+        Promise.resolve(markedOtherwise(sandboxes, marksOfRepository(marks, repository), head)),
     };
   }
   const known = new Map<string, CommitRelation>();
@@ -128,11 +132,12 @@ export function checkoutCheck(revision: ApplyRevision): CheckoutCheck {
   return {
     active: true,
     head: revision.head,
-    concerns: (recorded) => mayRefuse(recorded, revision.head),
+    concerns: (recorded) =>
+      mayRefuse(recorded, revision.head, marksOfRepository(recorded.meta?.revisions, repository)),
     async check(steps, recorded) {
-      if (!mayRefuse(recorded, revision.head)) return;
-      const { audiences: records, meta } = recorded;
-      const marks = meta?.revisions;
+      const marks = marksOfRepository(recorded.meta?.revisions, repository);
+      if (!mayRefuse(recorded, revision.head, marks)) return;
+      const { audiences: records } = recorded;
       await ask(commitsToCheck(steps, records, revision.head, marks));
       const finding = olderCheckout(steps, records, revision.head, known, marks);
       if (finding === undefined) return;
@@ -147,7 +152,9 @@ export function checkoutCheck(revision: ApplyRevision): CheckoutCheck {
         `--allow-older-checkout: ${describeOlderCheckout(finding, revision.headName)}; applying it anyway, as asked`,
       );
     },
-    async marksToMove(sandboxes, marks) {
+    async marksToMove(sandboxes, all) {
+      // Another repository's mark is moved as an absent one (a write moves it too).
+      const marks = marksOfRepository(all, repository);
       const { head } = revision;
       if (revision.older.kind === 'allow') return markedOtherwise(sandboxes, marks, head);
       await ask(markCommitsToCheck(sandboxes, marks, head));

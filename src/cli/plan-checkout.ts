@@ -1,4 +1,4 @@
-import { commitsToCheck, olderCheckout, recordedCommits } from '../plan/older-checkout.js';
+import { commitsToCheck, marksOfRepository, olderCheckout, recordedCommits } from '../plan/older-checkout.js';
 import type { OlderCheckout, Plan } from '../plan/schema.js';
 import type { AppliedRevision, RecordedState } from '../state/schema.js';
 
@@ -13,8 +13,10 @@ export async function planCheckout(
   plan: Pick<Plan, 'steps'>,
   recorded: RecordedState,
   wantHead: boolean,
+  repository?: string,
 ): Promise<{ head?: AppliedRevision; older?: OlderCheckout }> {
-  const marks = recorded.meta?.revisions;
+  // Another repository sharing the store marks its sandboxes with its own commits.
+  const marks = marksOfRepository(recorded.meta?.revisions, repository);
   if (!wantHead && recordedCommits(plan.steps, recorded.audiences, marks).length === 0) return {};
   const { commitRelations, headRevision } = await import('../source/git-revision.js');
   const found = await headRevision(dir);

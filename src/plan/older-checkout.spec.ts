@@ -4,6 +4,7 @@ import type { AppliedRevision, AudienceRecord } from '../state/schema.js';
 import {
   commitsToCheck,
   markCommitsToCheck,
+  marksOfRepository,
   marksToMove,
   olderCheckout,
   type CommitRelation,
@@ -235,5 +236,19 @@ describe('marksToMove: the sandboxes an apply that wrote nothing there marks wit
     expect(marksToMove(sandboxes, marks, head, known)).toEqual(['ancestor', 'shallowOlder', 'unmarked']);
     expect(markCommitsToCheck(['at'], marks, head)).toEqual([]);
     expect(marksToMove(['at'], marks, head, relations({}))).toEqual([]);
+  });
+});
+
+describe('marksOfRepository: the marks a plan of one repository sharing the store is checked against', () => {
+  it("keeps its own repository's marks (as clones name it) and those of none; leaves another's out", () => {
+    const marks = {
+      prod: { ...rev(B, 11), repository: 'acme/b' },
+      dev: { ...rev(A, 10), repository: 'acme/a' },
+      qa: rev(C, 9),
+    };
+    expect(marksOfRepository(marks, 'acme/a')).toEqual({ dev: marks.dev, qa: marks.qa });
+    expect(marksOfRepository(marks, 'mirror.example/acme/a')).toEqual({ dev: marks.dev, qa: marks.qa });
+    expect(marksOfRepository(marks, undefined)).toBe(marks);
+    expect(marksOfRepository(undefined, 'acme/a')).toEqual({});
   });
 });

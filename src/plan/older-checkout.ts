@@ -1,5 +1,6 @@
 import type { AppliedRevision, AudienceRecord } from '../state/schema.js';
 import { epochSecondsOf } from '../state/instant.js';
+import { sameRepository } from '../manifest/source-root.js';
 import { recordId } from '../state/record-id.js';
 import type { SandboxRevisions } from '../state/sandbox-revisions.js';
 import type { OlderCheckout, Step } from './schema.js';
@@ -158,6 +159,23 @@ export function olderCheckout(
     ...finding,
     note: `apply would refuse this plan: ${describeOlderCheckout(finding)}. Pull or fetch the newer commit and plan from it, or apply with --allow-older-checkout`,
   };
+}
+
+/**
+ * The marks a plan of the manifests of `repository` is checked against: those applied from the
+ * same repository (sameRepository), or where either is unknown. Another repository sharing the
+ * store marks the sandboxes it applies with its own commits, which this one's history never holds.
+ */
+export function marksOfRepository(
+  marks: SandboxRevisions | undefined,
+  repository: string | undefined,
+): SandboxRevisions {
+  if (marks === undefined) return {};
+  if (repository === undefined) return marks;
+  const entries = Object.entries(marks).filter(
+    ([, mark]) => mark.repository === undefined || sameRepository(mark.repository, repository),
+  );
+  return entries.length === Object.keys(marks).length ? marks : Object.fromEntries(entries);
 }
 
 /**

@@ -15,7 +15,7 @@ import { listRecordIds, readState } from './read.js';
 import { readRecordFile } from './read-record.js';
 import { assertValidId } from './record-id.js';
 import { RecordWrites } from './record-writes.js';
-import type { AppliedRevision, AudienceRecord, RecordedState, StateMeta } from './schema.js';
+import type { AudienceRecord, RecordedState, SandboxMark, StateMeta } from './schema.js';
 import { recordId } from './record-id.js';
 import type { CompatStore, StateStore } from './store.js';
 import { sweepTempFiles } from './sweep.js';
@@ -55,7 +55,7 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
   #orgs: OrgBindings = {};
   #orgOf: OrgOf | undefined;
   #revisions: SandboxRevisions = {};
-  #revision: AppliedRevision | undefined;
+  #revision: SandboxMark | undefined;
   /** Serial counted in memory (one per write) and the highest one on disk. */
   #wantedSerial = 0;
   #durableSerial = 0;
@@ -116,12 +116,12 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
     this.#orgOf = orgOf;
   }
 
-  useRevision(revision: AppliedRevision | undefined): void {
+  useRevision(revision: SandboxMark | undefined): void {
     this.#revision = revision;
   }
 
   /** One meta write, the serial moved with it, when a mark changes; none when every one is `revision`. */
-  async markRevision(sandboxes: readonly string[], revision: AppliedRevision): Promise<void> {
+  async markRevision(sandboxes: readonly string[], revision: SandboxMark): Promise<void> {
     const held = this.#lock;
     if (!held) throw new Error(`state store ${this.location}: write without holding the lock (bug)`);
     let marks = this.#revisions;

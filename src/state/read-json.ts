@@ -154,17 +154,21 @@ export function plainStateMeta(json: unknown): StateMeta | undefined {
   };
 }
 
-/** StateMeta.revisions as zod reads it: each value's commit and committedAt, other keys left out. */
+/**
+ * StateMeta.revisions as zod reads it: each value's commit, committedAt and repository (a
+ * string, when there), other keys left out.
+ */
 function revisionsMap(value: unknown): StateMeta['revisions'] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const map: NonNullable<StateMeta['revisions']> = {};
   for (const [sandbox, item] of Object.entries(value)) {
     if (sandbox === '__proto__') continue;
     if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
-    const { commit, committedAt } = item as Record<string, unknown>;
+    const { commit, committedAt, repository } = item as Record<string, unknown>;
     if (typeof commit !== 'string' || !COMMIT_ID.test(commit) || typeof committedAt !== 'string')
       return undefined;
-    map[sandbox] = { commit, committedAt };
+    if (repository !== undefined && typeof repository !== 'string') return undefined;
+    map[sandbox] = { commit, committedAt, ...(repository === undefined ? {} : { repository }) };
   }
   return map;
 }

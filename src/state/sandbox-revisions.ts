@@ -1,4 +1,4 @@
-import type { AppliedRevision } from './schema.js';
+import type { SandboxMark } from './schema.js';
 
 /**
  * The commit last applied to each sandbox (StateMeta.revisions): what lets an older checkout's
@@ -7,27 +7,32 @@ import type { AppliedRevision } from './schema.js';
  * sandbox is marked: apply-flow.ts, markPlanned). plan/older-checkout.ts decides; README, "How
  * it stays safe".
  */
-export type SandboxRevisions = Readonly<Record<string, AppliedRevision>>;
+export type SandboxRevisions = Readonly<Record<string, SandboxMark>>;
 
 /**
- * The marks after a write to `sandbox` by an apply of `revision`: set to it, whatever was there
- * (an apply with --allow-older-checkout is then the newest one); the same object when there is
- * no revision to record or it is already the mark.
+ * The marks after a write to `sandbox` by an apply of `revision` (and its repository, when
+ * known): set to it, whatever was there (an apply with --allow-older-checkout is then the newest
+ * one); the same object when there is no revision to record or it is already the mark.
  */
 export function withRevision(
   revisions: SandboxRevisions,
   sandbox: string,
-  revision: AppliedRevision | undefined,
+  revision: SandboxMark | undefined,
 ): SandboxRevisions {
   if (revision === undefined) return revisions;
   const current = Object.hasOwn(revisions, sandbox) ? revisions[sandbox] : undefined;
-  if (current?.commit === revision.commit && current.committedAt === revision.committedAt) return revisions;
-  return { ...revisions, [sandbox]: { commit: revision.commit, committedAt: revision.committedAt } };
+  const { commit, committedAt, repository } = revision;
+  if (current?.commit === commit && current.committedAt === committedAt && current.repository === repository)
+    return revisions;
+  return {
+    ...revisions,
+    [sandbox]: { commit, committedAt, ...(repository === undefined ? {} : { repository }) },
+  };
 }
 
 /** `revisions` for a StateMeta: left out when empty, as stores without a mark have none. */
 export function revisionsField(revisions: SandboxRevisions): {
-  revisions?: Record<string, AppliedRevision>;
+  revisions?: Record<string, SandboxMark>;
 } {
   return Object.keys(revisions).length === 0 ? {} : { revisions: { ...revisions } };
 }

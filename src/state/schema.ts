@@ -107,6 +107,14 @@ export const AppliedRevision = z.object({
 });
 export type AppliedRevision = z.infer<typeof AppliedRevision>;
 
+/**
+ * A sandbox's mark (StateMeta.revisions): the commit last applied to it, and the repository it
+ * was applied from when known (src/source/work-tree-repository.ts): a plan of another repository
+ * sharing the store is not checked against it (plan/older-checkout.ts, marksOfRepository).
+ */
+export const SandboxMark = AppliedRevision.extend({ repository: z.string().optional() });
+export type SandboxMark = z.infer<typeof SandboxMark>;
+
 export const AppliedSpec = z.object({
   spec: NormalSpec,
   hash: z.string(),
@@ -307,14 +315,15 @@ export const StateMeta = z.object({
    */
   orgs: z.record(z.string(), z.string()).optional(),
   /**
-   * The commit last applied to each sandbox (sandbox -> revision): set by every write of an
-   * apply (or a controller's pass) with a commit, in the write that moves the serial, so that
-   * an older checkout cannot create again what a newer commit removed (plan/older-checkout.ts).
+   * The commit last applied to each sandbox (sandbox -> mark): set by every write of an apply
+   * (or a controller's pass) with a commit, in the write that moves the serial, and by such an
+   * apply that wrote nothing there (StateStore.markRevision), so that an older checkout cannot
+   * create again what a newer commit removed, nor undo what one kept (plan/older-checkout.ts).
    * Absent in stores written before it existed, and outside git. It leaves the format alone:
    * an earlier release reads the meta without it and drops it on its next write, which loses
    * only that check, as with AppliedSpec.revision.
    */
-  revisions: z.record(z.string(), AppliedRevision).optional(),
+  revisions: z.record(z.string(), SandboxMark).optional(),
 });
 export type StateMeta = z.infer<typeof StateMeta>;
 

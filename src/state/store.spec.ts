@@ -270,6 +270,11 @@ describe.each(stores)('$name store: the commit last applied to each sandbox', (k
     expect(await other.meta()).toEqual(meta);
     await store.markRevision(['prod', 'qa'], A);
     expect(await other.meta()).toEqual({ ...meta, serial: 3, revisions: { prod: A, dev: B, qa: A } });
+    // The repository applied from is kept with the mark, and counts in whether it moves.
+    const fromA = { ...A, repository: 'acme/a' };
+    await store.markRevision(['prod'], fromA);
+    await store.markRevision(['prod'], fromA);
+    expect(await other.meta()).toEqual({ ...meta, serial: 4, revisions: { prod: fromA, dev: B, qa: A } });
     await store.close();
     await other.close();
     await expect((await kind.open(location)).markRevision(['prod'], B)).rejects.toThrow(

@@ -3,7 +3,7 @@ import type { HeldLock, LockInfo, LockOptions } from './lock.js';
 import type { OrgOf } from './org-binding.js';
 import type { RecordChanges } from './record-changes.js';
 import type {
-  AppliedRevision,
+  SandboxMark,
   AudienceRecord,
   AudienceRecordInput,
   Intent,
@@ -85,13 +85,13 @@ export interface StateStore {
    * is written first); a write that changes nothing moves nothing (markRevision is the apply's
    * way to mark the sandboxes it planned and wrote nothing to).
    */
-  useRevision(revision: AppliedRevision | undefined): void;
+  useRevision(revision: SandboxMark | undefined): void;
   /**
    * Under the lock: sets the mark of each of `sandboxes` to `revision`, in one meta write that
    * moves the serial, when any of them is another; writes nothing when none is. What an apply
    * that wrote nothing to a sandbox it planned leaves there (apply-flow.ts, markPlanned).
    */
-  markRevision(sandboxes: readonly string[], revision: AppliedRevision): Promise<void>;
+  markRevision(sandboxes: readonly string[], revision: SandboxMark): Promise<void>;
   unlock(): Promise<void>;
   /** Every `[sandbox, key]` with a record, sorted. */
   list(): Promise<Array<[sandbox: string, key: string]>>;

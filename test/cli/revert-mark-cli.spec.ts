@@ -57,6 +57,24 @@ const stores: StoreKind[] = [
   { name: 'PostgreSQL', location: () => postgres.freshLocation() },
 ];
 
+/** A repository `root/name` whose origin is `url`, holding `files` committed at `at` on main. */
+async function repository(
+  root: string,
+  name: string,
+  url: string,
+  files: Record<string, string>,
+  at: string,
+) {
+  const repo = path.join(root, name);
+  await mkdir(path.join(repo, 'audiences'), { recursive: true });
+  await git(repo, ['init', '--quiet', '--initial-branch', 'main']);
+  await git(repo, ['remote', 'add', 'origin', url]);
+  for (const [file, text] of Object.entries(files)) await writeFile(path.join(repo, file), text);
+  await git(repo, ['add', '--all']);
+  await git(repo, ['commit', '--quiet', '-m', 'audiences'], at);
+  return { repo, commit: await git(repo, ['rev-parse', 'HEAD']) };
+}
+
 describe('a revert applied with nothing to change', () => {
   it.each(stores)(
     '$name store: the branch cut before the revert is refused the deletion the revert undid',
@@ -127,4 +145,46 @@ describe('a revert applied with nothing to change', () => {
       );
     },
   );
+
+  it("another repository's mark on the sandbox refuses nothing: a newer commit of acme/b leaves acme/a's removal alone", async () => {
+    await withTempDir(async (root) =>
+      withEmulator(undefined, async (emulator) => {
+        const a = await repository(
+          root,
+          'a',
+          'https://github.com/acme/a.git',
+          { 'audiences/a1.yaml': manifestYaml('a1', quiet), 'audiences/a2.yaml': manifestYaml('a2', quiet) },
+          C1_TIME,
+        );
+        const b = await repository(
+          root,
+          'b',
+          'https://github.com/acme/b.git',
+          { 'audiences/b1.yaml': manifestYaml('b1', quiet) },
+          C3_TIME,
+        );
+        const state = path.join(root, 'state');
+        await mkdir(state);
+        const env = emulatorEnv(emulator);
+        const apply = (repo: string) =>
+          runCli(['apply', path.join(repo, 'audiences'), '--state', state, '--auto-approve'], { env });
+        expect((await apply(a.repo)).code).toBe(0);
+        expect((await apply(b.repo)).code).toBe(0);
+        expect((await metaOf(state))?.revisions).toEqual({
+          prod: { commit: b.commit, committedAt: C3_TIME, repository: 'acme/b' },
+        });
+
+        // acme/a removes a1 at C2, before acme/b's commit and not in a's history: a1 is deleted.
+        await git(a.repo, ['rm', '--quiet', 'audiences/a1.yaml']);
+        await git(a.repo, ['commit', '--quiet', '-m', 'a1 removed'], C2_TIME);
+        const removed = await apply(a.repo);
+        expect(removed.code, removed.stderr).toBe(0);
+        expect(audienceNames(emulator)).toEqual(['Audience a2', 'Audience b1']);
+        const c2 = await git(a.repo, ['rev-parse', 'HEAD']);
+        expect((await metaOf(state))?.revisions).toEqual({
+          prod: { commit: c2, committedAt: C2_TIME, repository: 'acme/a' },
+        });
+      }),
+    );
+  });
 });

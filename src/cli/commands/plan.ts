@@ -368,7 +368,9 @@ export function planCommand(setExit: (code: number) => void): Command {
     );
     // A --base plan assumes the base branch is applied: no record says from which commit.
     const checkout =
-      flags.base === undefined ? await planCheckout(dir, result, recorded, flags.output === 'json') : {};
+      flags.base === undefined
+        ? await planCheckout(dir, result, recorded, flags.output === 'json', (await repository)?.repository)
+        : {};
     if (checkout.older) result.olderCheckout = checkout.older;
     // What the base read itself found (a link not followed, a warning in a file this change
     // fixes): said once, marked as the base's; an error there is no error of this change.

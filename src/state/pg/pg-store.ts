@@ -8,7 +8,7 @@ import { revisionsField, withRevision, type SandboxRevisions } from '../sandbox-
 import { parseStateJson } from '../read-json.js';
 import { assertValidId } from '../record-id.js';
 import { scrubFailureReasons } from '../scrub-record.js';
-import { StateMeta, AudienceRecord, type AppliedRevision, type RecordedState } from '../schema.js';
+import { StateMeta, AudienceRecord, type RecordedState, type SandboxMark } from '../schema.js';
 import { WriteChains, type Mutation, type WriteDecision } from '../write-path.js';
 import {
   LONG_QUERY_MS,
@@ -64,7 +64,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   #lineage = '';
   #orgs: OrgBindings = {};
   #orgOf: OrgOf | undefined;
-  #revision: AppliedRevision | undefined;
+  #revision: SandboxMark | undefined;
   readonly #chains = new WriteChains();
   /** The pool's connections, open or opening: cut at once when the lock is lost (#abandon). */
   readonly #clients = new Set<pg.Client>();
@@ -294,7 +294,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     this.#orgOf = orgOf;
   }
 
-  useRevision(revision: AppliedRevision | undefined): void {
+  useRevision(revision: SandboxMark | undefined): void {
     this.#revision = revision;
   }
 
@@ -394,7 +394,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
    * when every mark is `revision` already (jsonb containment: each mark holds exactly its
    * commit and committedAt).
    */
-  async markRevision(sandboxes: readonly string[], revision: AppliedRevision): Promise<void> {
+  async markRevision(sandboxes: readonly string[], revision: SandboxMark): Promise<void> {
     const session = this.#session;
     if (!session) throw new Error(`state store ${this.location}: write without holding the lock (bug)`);
     let marks: SandboxRevisions = {};
