@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ManifestElsewhere, NamedElsewhere } from '../plan/elsewhere.js';
 import { recordId } from '../state/record-id.js';
@@ -12,6 +12,9 @@ import { filesAt, filesNaming, notCheckedOut, placeRemovals } from './read-moved
 import { sourceFileFromBytes } from './decode.js';
 import { recordRevision } from '../plan/older-checkout.js';
 import { rootDirectory } from './source-root.js';
+import { waitingName } from '../plan/waiting-move.js';
+import { audienceNameKey } from './duplicates.js';
+import { specName } from './spec-hash-memo.js';
 
 /** Outside a git work tree, how far above the directory given the records' files are looked for. */
 export const LEVELS_UP = 3;
@@ -46,41 +49,175 @@ export type ElsewhereSource = FileFilters & {
   show?: ((absolute: string) => string) | undefined;
 };
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The piece of an audience name (spec.name) that every manifest naming it holds in its text,
+ * but in ASCII case, unless it spells it with an escape (a backslash: a candidate anyway): the
+ * longest run of ASCII letters and digits, and characters with no case (CJK), none of which a
+ * YAML scalar folds, quotes or splits. Undefined when there is none (a name of punctuation or
+ * cased non-ASCII letters only): every file may name it.
+ */
+export function namePiece(name: string): string | undefined {
+  let longest = '';
+  let run = '';
+  for (const c of name) {
+    const kept =
+      /^[A-Za-z0-9]$/.test(c) || (c > '\x7f' && !/\s/u.test(c) && c.toLowerCase() === c.toUpperCase());
+    run = kept ? run + c : '';
+    if (run.length > longest.length) longest = run;
+  }
+  return longest === '' ? undefined : longest;
+}
+
 /**
  * A pattern that matches a text that may name any of `keys`: one holding a key as written, or
  * a backslash, since a key may be spelled with an escape in a double-quoted scalar
  * (`"g\x6Fld"`, `"\u0067old"`, a `\` line break), which only the parse reads as the key
- * (keys are `[a-z0-9-]`: no other spelling, folding, quoting, reaches them). A superset: the
- * parse after it decides.
+ * (keys are `[a-z0-9-]`: no other spelling, folding, quoting, reaches them); or any of `names`
+ * (namePiece, in any case), or anything when one has no piece. A superset: the parse after it
+ * decides.
  */
-function keyPattern(keys: Iterable<string>): RegExp {
-  const escaped = [...keys].map((key) => key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp([...escaped, '\\\\'].join('|'));
+function keyPattern(keys: Iterable<string>, names: Iterable<string> = []): RegExp {
+  const pieces = [...names].map(namePiece);
+  if (pieces.includes(undefined)) return /(?:)/u;
+  const escaped = [...keys, ...(pieces as string[])].map(escape);
+  return new RegExp([...escaped, '\\\\'].join('|'), 'iu');
 }
 
-type Named = { sandbox: string; key: string; file: string };
+/** Whether `text` holds `key` as written, as a whole word (not `gold` in `gold-2`). */
+const holdsKey = (text: string, key: string) =>
+  new RegExp(`(?<![a-z0-9-])${escape(key)}(?![a-z0-9-])`).test(text);
+
+/** A file read, with where it is (to look at the bytes of one that cannot be read as text). */
+type Read = { file: SourceFile; absolute?: string | undefined };
+
+function read(relative: string, absolute: string, maxBytes: number): Read {
+  return { file: readManifestFile(relative, absolute, maxBytes), absolute };
+}
+
+/** A record a plan would remove, as it is looked for: its key, and its audience's name. */
+type Sought = { sandbox: string; key: string; name: string | undefined };
+
+const sought = (record: AudienceRecord): Sought => ({
+  sandbox: record.sandbox,
+  key: record.key,
+  name: waitingName(record),
+});
 
 /**
- * The manifests (and broken files the loader could read far enough to name) in `files`
- * that name one of `keys`. Only a file whose text may name a key (keyPattern) is parsed, and
- * the loader (zod, the YAML library) is loaded only then: a plan that removes a record whose
- * manifest is nowhere stays as light as one served by its caches.
+ * What names a sought record: a manifest of its key (in any sandbox: `sandbox` is the
+ * manifest's), one of its sandbox under another key whose spec.name is the record's audience
+ * name (`name`), or a file that may name it and cannot be read (`text`: `sandbox` is the
+ * record's).
+ */
+type Named = { sandbox: string; key: string; file: string } & (
+  { by: 'key' } | { by: 'name'; as: string } | { by: 'text'; fault: 'errors' | 'unreadable'; detail: string }
+);
+
+/** How many bytes of a file that cannot be read as text are looked through for a key. */
+export const SCANNED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The keys of `keys` that the bytes of `absolute` hold as whole words (holdsKey), in its first
+ * SCANNED_BYTES; read a chunk at a time. None when it cannot be opened.
+ */
+function keysInBytes(absolute: string, keys: readonly string[]): string[] {
+  const found = new Set<string>();
+  const longest = Math.max(...keys.map((key) => key.length));
+  const chunk = Buffer.allocUnsafe(1024 * 1024);
+  let fd: number | undefined;
+  try {
+    fd = openSync(absolute, 'r');
+    // Keys are ASCII: one byte a character, and every other byte is no key character.
+    let carry = '';
+    for (let scanned = 0; scanned < SCANNED_BYTES && found.size < keys.length;) {
+      const length = readSync(fd, chunk, 0, chunk.length, null);
+      if (length === 0) break;
+      scanned += length;
+      const text = carry + chunk.toString('latin1', 0, length);
+      for (const key of keys) if (holdsKey(text, key)) found.add(key);
+      carry = text.slice(-(longest + 1));
+    }
+  } catch {
+    // A file that cannot be opened (gone, no permission) is no file there, as isFile says.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return [...found];
+}
+
+/**
+ * What in `files` names one of `sought` (Named). Only a file whose text may name one
+ * (keyPattern) is parsed, and the loader (zod, the YAML library) is loaded only then: a plan
+ * that removes a record whose manifest is nowhere stays as light as one served by its caches.
+ * A file that holds a key but fails to parse without naming it, or one that cannot be read as
+ * text (too large, not UTF-8) whose bytes hold it, may name it: `by: 'text'`, for each sought
+ * record of that key.
  */
 async function naming(
-  files: readonly SourceFile[],
-  keys: ReadonlySet<string>,
+  files: readonly Read[],
+  records: readonly Sought[],
   defaultSandbox: string,
 ): Promise<Named[]> {
-  const pattern = keyPattern(keys);
-  const candidates = files.filter((file) => 'text' in file && pattern.test(file.text));
-  if (candidates.length === 0) return [];
+  const keys = new Set(records.map((r) => r.key));
+  const names = records.flatMap((r) => (r.name === undefined ? [] : [r.name]));
+  const pattern = keyPattern(keys, names);
+  const found: Named[] = [];
+  const mayName = (file: string, key: string, fault: 'errors' | 'unreadable', detail: string) => {
+    for (const r of records) {
+      if (r.key === key) found.push({ sandbox: r.sandbox, key, file, by: 'text', fault, detail });
+    }
+  };
+  const unreadable = new Set(['source/file-too-large', 'text/invalid-utf8']);
+  for (const { file, absolute } of files) {
+    if (!('unreadable' in file) || absolute === undefined || !unreadable.has(file.unreadable.rule)) continue;
+    for (const key of keysInBytes(absolute, [...keys])) {
+      mayName(file.path, key, 'unreadable', file.unreadable.message);
+    }
+  }
+  const candidates = files.flatMap(({ file }) => ('text' in file && pattern.test(file.text) ? [file] : []));
+  if (candidates.length === 0) return found;
   const { loadManifests } = await import('./load.js');
   const loaded = loadManifests(candidates, { defaultSandbox });
-  return [...loaded.manifests, ...loaded.held].filter((m) => keys.has(m.key));
+  const named = [...loaded.manifests, ...loaded.held].filter((m) => keys.has(m.key));
+  found.push(...named.map((m) => ({ sandbox: m.sandbox, key: m.key, file: m.file, by: 'key' as const })));
+  for (const m of loaded.manifests) {
+    const name = audienceNameKey(specName(m.manifest));
+    for (const r of records) {
+      if (r.name === undefined || m.sandbox !== r.sandbox || m.key === r.key) continue;
+      if (audienceNameKey(r.name) !== name) continue;
+      found.push({ sandbox: r.sandbox, key: r.key, file: m.file, by: 'name', as: m.key });
+    }
+  }
+  const failed = new Set(loaded.failedFiles);
+  for (const file of candidates) {
+    if (!failed.has(file.path)) continue;
+    const first = loaded.diagnostics.find((d) => d.file === file.path && d.severity === 'error');
+    const detail = first === undefined ? 'it fails to parse' : `line ${first.line}: ${first.message}`;
+    for (const key of keys) {
+      if (named.some((m) => m.file === file.path && m.key === key) || !holdsKey(file.text, key)) continue;
+      mayName(file.path, key, 'errors', detail);
+    }
+  }
+  return found;
+}
+
+/**
+ * What names a record where a search looked (`named`), as the plan is told it: `byKey` for a
+ * manifest of its key, where it was found.
+ */
+function elsewhereOf(named: Named, file: string, byKey: () => NamedElsewhere): NamedElsewhere {
+  const { sandbox, key } = named;
+  if (named.by === 'name') return { kind: 'renamed', sandbox, key, file, as: named.as };
+  if (named.by === 'text') {
+    return { kind: 'broken', sandbox, key, file, fault: named.fault, detail: named.detail };
+  }
+  return byKey();
 }
 
 /** The files under `root` that `select` keeps (paths relative to it), read; none when it cannot be listed. */
-function readTree(root: string, select: (relative: string) => boolean, maxBytes: number): SourceFile[] {
+function readTree(root: string, select: (relative: string) => boolean, maxBytes: number): Read[] {
   let listed;
   try {
     listed = listManifestFilesSync(root).found;
@@ -90,7 +227,7 @@ function readTree(root: string, select: (relative: string) => boolean, maxBytes:
   }
   return listed
     .filter((file) => select(file.relative))
-    .map((file) => readManifestFile(file.relative, file.absolute, maxBytes));
+    .map((file) => read(file.relative, file.absolute, maxBytes));
 }
 
 /**
@@ -192,9 +329,10 @@ async function appliedFrom(
       const relative = file.slice(prefix.length);
       const absolute = path.resolve(root, relative);
       if (!isInside(root, absolute) || !isFile(absolute)) continue;
-      const text = readManifestFile(relative, absolute, maxBytes);
-      const named = await naming([text], new Set([record.key]), source.defaultSandbox);
-      if (named.some((m) => m.sandbox === record.sandbox)) return dir;
+      const text = read(relative, absolute, maxBytes);
+      const key = { ...sought(record), name: undefined };
+      const named = await naming([text], [key], source.defaultSandbox);
+      if (named.some((m) => m.by === 'key' && m.sandbox === record.sandbox)) return dir;
     }
   }
   return undefined;
@@ -212,59 +350,63 @@ function fromTop(top: string, absolute: string): string {
 }
 
 /**
- * The manifests under `top` but not `here` that name, in its sandbox, the key of a record this
- * work tree removed (`removed`, by id, with the commit its file is compared at: read-moved.ts
- * placeRemovals), unless that commit held the same file naming it then (beside it all along:
- * another sandbox's copy). Files and directories are absolute. The files are found by one
- * `git grep` for the keys of those records only, else by reading the tree.
+ * The manifests under `top` but not `here` that name, in its sandbox, a record this work tree
+ * removed (`removed`, by id, with the commit its file is compared at: read-moved.ts
+ * placeRemovals): by its key, by its audience name under another key (moved and renamed), or a
+ * file that may name it and cannot be read (naming); unless that commit held the same file
+ * naming it then (beside it all along: another sandbox's copy). Files and directories are
+ * absolute. The files are found by one `git grep` for the keys and names of those records only,
+ * else by reading the tree.
  */
 async function movedManifests(
   top: string,
   here: string,
   removed: ReadonlyMap<string, Gone & { compareAt: string | undefined }>,
-  source: ElsewhereSource,
   maxBytes: number,
-): Promise<Array<{ kind: 'moved'; sandbox: string; key: string; file: string; dir: string }>> {
+): Promise<Array<{ named: Named; file: string; dir: string }>> {
   if (removed.size === 0) return [];
-  const keys = new Set([...removed.values()].map(({ record }) => record.key));
+  const records = [...removed.values()].map(({ record }) => sought(record));
+  const keys = new Set(records.map((r) => r.key));
+  const pieces = records.flatMap((r) => (r.name === undefined ? [] : [namePiece(r.name)]));
   const elsewhere = (relative: string) => !isInside(here, path.resolve(top, relative));
-  const grepped = await filesNaming(top, keys);
+  const grepped = pieces.includes(undefined)
+    ? undefined
+    : await filesNaming(top, keys, new Set(pieces as string[]));
   const selected = fileSelector({});
   const files =
     grepped === undefined
       ? readTree(top, elsewhere, maxBytes)
       : grepped
           .filter((relative) => selected(relative) && elsewhere(relative))
-          .map((relative) => readManifestFile(relative, path.resolve(top, relative), maxBytes));
+          .map((relative) => read(relative, path.resolve(top, relative), maxBytes));
   // A file that names no sandbox is whichever sandbox its directory is applied to, which this
   // plan cannot know (teams/web's job may run with AEP_SANDBOX=dev, teams/mkt's with prod): it
   // is read with each removed record's sandbox in turn, and names the key in all of them.
   const candidates: Array<{ m: Named; gone: Gone & { compareAt: string | undefined }; found: string }> = [];
-  for (const sandbox of new Set([...removed.values()].map(({ record }) => record.sandbox))) {
-    for (const m of await naming(files, keys, sandbox)) {
+  for (const sandbox of new Set(records.map((r) => r.sandbox))) {
+    for (const m of await naming(files, records, sandbox)) {
       const gone = removed.get(recordId(m.sandbox, m.key));
       if (gone === undefined || m.sandbox !== sandbox) continue;
       candidates.push({ m, gone, found: fromTop(top, path.resolve(top, m.file)) });
     }
   }
   // A file was beside the record's all along when the commit it is compared at held it, naming
-  // the key then too; with no such commit (git cannot place the removal), it moved there.
+  // the record then too; with no such commit (git cannot place the removal), it moved there.
   const then = await filesAt(
     top,
     candidates.map((c) => [c.gone.compareAt ?? '', c.found] as const),
   );
-  const moved: Array<{ kind: 'moved'; sandbox: string; key: string; file: string; dir: string }> = [];
+  const moved: Array<{ named: Named; file: string; dir: string }> = [];
   for (const [index, { m, gone, found }] of candidates.entries()) {
     const bytes = then[index];
-    const named = bytes && (await naming([sourceFileFromBytes(found, bytes)], new Set([m.key]), m.sandbox));
-    if (named?.some((n) => n.sandbox === m.sandbox)) continue;
-    moved.push({
-      kind: 'moved',
-      sandbox: m.sandbox,
-      key: m.key,
-      file: path.resolve(top, m.file),
-      dir: gone.at.from,
-    });
+    const named =
+      bytes &&
+      (await naming([{ file: sourceFileFromBytes(found, bytes) }], [sought(gone.record)], m.sandbox));
+    if (named?.some((n) => n.sandbox === m.sandbox && n.key === m.key)) continue;
+    // A file that cannot be read as text now and held the key then was there all along too.
+    if (m.by === 'text' && bytes !== undefined && holdsKey(Buffer.from(bytes).toString('latin1'), m.key))
+      continue;
+    moved.push({ named: m, file: path.resolve(top, m.file), dir: gone.at.from });
   }
   return moved;
 }
@@ -295,7 +437,6 @@ export async function findManifestsElsewhere(
   // The directory given as the records applied from `dir` name its files (`loyalty`).
   const below = (dir: string) => path.relative(dir, root).split(path.sep).join('/');
   const found: ManifestElsewhere[] = [];
-  const keys = new Set(records.map((record) => record.key));
   // A record found in its own sandbox is not looked for further.
   const settled = new Set<string>();
   const add = (m: NamedElsewhere) => {
@@ -307,8 +448,15 @@ export async function findManifestsElsewhere(
   if (records.length > 0 && filtersGiven(source).length > 0) {
     const covered = fileSelector(source);
     const files = readTree(root, (relative) => !covered(relative), maxBytes);
-    for (const m of await naming(files, keys, source.defaultSandbox)) {
-      add({ kind: 'out-of-scope', sandbox: m.sandbox, key: m.key, file: m.file });
+    for (const m of await naming(files, records.map(sought), source.defaultSandbox)) {
+      add(
+        elsewhereOf(m, m.file, () => ({
+          kind: 'out-of-scope',
+          sandbox: m.sandbox,
+          key: m.key,
+          file: m.file,
+        })),
+      );
     }
   }
   if (source.above === false || (!records.some(open) && repointed.length === 0)) return found;
@@ -335,19 +483,21 @@ export async function findManifestsElsewhere(
       gone.set(recordId(record.sandbox, record.key), { record, at, file: relative });
       continue;
     }
-    const text = readManifestFile(at.manifestFile, file, maxBytes);
+    const text = read(at.manifestFile, file, maxBytes);
     // A file may name the key in several sandboxes (one document each): the record's own holds it.
-    const named = (await naming([text], new Set([record.key]), record.sandbox)).find(
+    const named = (await naming([text], [sought(record)], record.sandbox)).find(
       (m) => m.sandbox === record.sandbox,
     );
     if (named === undefined) continue;
-    add({
-      kind: 'beside',
-      sandbox: named.sandbox,
-      key: named.key,
-      file: show(file),
-      dir: show(at.from),
-    });
+    add(
+      elsewhereOf(named, show(file), () => ({
+        kind: 'beside',
+        sandbox: named.sandbox,
+        key: named.key,
+        file: show(file),
+        dir: show(at.from),
+      })),
+    );
   }
   // Their file gone from there: removed only when git shows this work tree removing it since the
   // commit the record was applied from (read-moved.ts placeRemovals), else held (`unplaced`:
@@ -403,9 +553,18 @@ export async function findManifestsElsewhere(
     if (unplaced.length <= UNPLACED_LOOKED_FOR) {
       for (const { g, id } of unplaced) looked.set(id, { ...g, compareAt: undefined });
     }
-    for (const m of await movedManifests(top, here, looked, source, maxBytes)) {
-      if (settled.has(recordId(m.sandbox, m.key))) continue;
-      add({ ...m, file: show(m.file), dir: show(m.dir) });
+    for (const { named, file, dir } of await movedManifests(top, here, looked, maxBytes)) {
+      const { sandbox, key } = named;
+      if (settled.has(recordId(sandbox, key))) continue;
+      add(
+        elsewhereOf(named, show(file), () => ({
+          kind: 'moved',
+          sandbox,
+          key,
+          file: show(file),
+          dir: show(dir),
+        })),
+      );
     }
     for (const { g, place } of unplaced) {
       if (!open(g.record)) continue;
@@ -424,27 +583,33 @@ export async function findManifestsElsewhere(
       const absolute = path.resolve(dir, file);
       // Under the directory given, the plan read it (or the filters left it out, looked at above).
       if (isInside(root, absolute) || !isInside(dir, absolute) || !isFile(absolute)) continue;
-      const text = readManifestFile(file, absolute, maxBytes);
-      const [named] = await naming([text], new Set([record.key]), source.defaultSandbox);
+      const text = read(file, absolute, maxBytes);
+      // Its key first (in any sandbox), then its name under another key, then a file that may name it.
+      const order = { key: 0, name: 1, text: 2 };
+      const [named] = (await naming([text], [sought(record)], source.defaultSandbox)).sort(
+        (a, b) => order[a.by] - order[b.by],
+      );
       if (!named) continue;
-      add({
-        kind: 'above',
-        sandbox: named.sandbox,
-        key: named.key,
-        file: show(absolute),
-        dir: show(dir),
-        under: below(dir),
-      });
+      add(
+        elsewhereOf(named, show(absolute), () => ({
+          kind: 'above',
+          sandbox: named.sandbox,
+          key: named.key,
+          file: show(absolute),
+          dir: show(dir),
+          under: below(dir),
+        })),
+      );
       anchor ??= dir;
       break;
     }
   }
-  const rest = new Set(records.filter(open).map((record) => record.key));
+  const rest = records.filter(open);
   if (anchor === undefined) {
     // Removals still open: any record the plan did not remove may say it; else only those it re-points.
     const removed = new Set(records.map((record) => recordId(record.sandbox, record.key)));
     const others =
-      rest.size > 0
+      rest.length > 0
         ? recorded.filter((record) => !removed.has(recordId(record.sandbox, record.key)))
         : repointed;
     anchor = await appliedFrom(root, above, others, source, maxBytes);
@@ -453,18 +618,24 @@ export async function findManifestsElsewhere(
   const from = anchor;
   // The directory given is below the one the records were applied from: what `apply <anchor>`
   // would read decides for the other records too.
-  if (rest.size > 0) {
+  if (rest.length > 0) {
     const outside = (relative: string) => !isInside(root, path.resolve(from, relative));
-    for (const m of await naming(readTree(from, outside, maxBytes), rest, source.defaultSandbox)) {
+    for (const m of await naming(
+      readTree(from, outside, maxBytes),
+      rest.map(sought),
+      source.defaultSandbox,
+    )) {
       const absolute = path.resolve(from, m.file);
-      add({
-        kind: 'above',
-        sandbox: m.sandbox,
-        key: m.key,
-        file: show(absolute),
-        dir: show(from),
-        under: below(from),
-      });
+      add(
+        elsewhereOf(m, show(absolute), () => ({
+          kind: 'above',
+          sandbox: m.sandbox,
+          key: m.key,
+          file: show(absolute),
+          dir: show(from),
+          under: below(from),
+        })),
+      );
     }
   }
   // Nothing found above says that directory: the plan is told it all the same, so that it keeps

@@ -20,21 +20,27 @@ const literal = (files: readonly string[]) => files.map((file) => `:(literal)${f
 
 /**
  * The `*.yaml` and `*.yml` files under `top` (paths from it, `/`-separated) whose text holds one
- * of `keys`, or a backslash (a key spelled with an escape in a double-quoted scalar, `"g\x6Fld"`,
- * is the key once parsed: the caller's parse decides), found by one `git grep`: in a work tree,
+ * of `keys`, one of `names` in any ASCII case (a piece of a recorded audience name, spec.name: a
+ * manifest renamed as it moved names its audience so), or a backslash (a key spelled with an
+ * escape in a double-quoted scalar, `"g\x6Fld"`, is the key once parsed: the caller's parse
+ * decides), found by one `git grep`, as bytes (a file too large or not UTF-8 too): in a work tree,
  * the files git tracks (a folder .gitignore names included, for a file added with --force) and
  * those it does not but would; in a directory without `.git` (the controller's checkout: every
  * file committed), every file. Undefined when git cannot say (no git, a key it cannot be
  * given): the caller reads the tree itself.
  */
-export async function filesNaming(top: string, keys: ReadonlySet<string>): Promise<string[] | undefined> {
-  if (![...keys].every(listable)) return undefined;
-  // One fixed string a line (-F -f -): the keys, and a backslash.
-  const patterns = [...keys, '\\'].map((pattern) => `${pattern}\n`).join('');
+export async function filesNaming(
+  top: string,
+  keys: ReadonlySet<string>,
+  names: ReadonlySet<string> = new Set(),
+): Promise<string[] | undefined> {
+  if (![...keys, ...names].every(listable)) return undefined;
+  // One fixed string a line (-F -f -): the keys, the names (any case: -i), and a backslash.
+  const patterns = [...keys, ...names, '\\'].map((pattern) => `${pattern}\n`).join('');
   // `git grep` exits 1 when nothing matches. `--untracked` leaves out tracked files that a
   // .gitignore names, so the tracked ones are asked for apart.
   const grep = (where: string[]) =>
-    git(top, ['grep', ...where, '-l', '-z', '-F', '-f', '-', '--', '*.yaml', '*.yml'], patterns, 1);
+    git(top, ['grep', ...where, '-l', '-z', '-i', '-F', '-f', '-', '--', '*.yaml', '*.yml'], patterns, 1);
   const answers = existsSync(path.join(top, '.git'))
     ? await Promise.all([grep([]), grep(['--untracked'])])
     : [await grep(['--no-index'])];

@@ -43,6 +43,16 @@ import { recordId } from '../state/record-id.js';
  *   (a copy of the manifests, a CI job's unpacked artifact). `file` and `dir` are the record's,
  *   from that top. Its removal is held, as its file may well be there.
  *
+ * - `renamed`: found where `out-of-scope`, `above`, `beside` or `moved` look, a manifest of the
+ *   record's sandbox under another metadata.name (`as`) whose spec.name is the record's audience
+ *   name (as the service compares names): the record's manifest moved and renamed, which a plan
+ *   that read it would block as a rename (src/plan/move-steps.ts), never delete.
+ *
+ * - `broken`: found there too, a file whose text holds the key that fails to parse, or cannot
+ *   be read as text (over --max-file-bytes, not UTF-8: its bytes hold the key): it may name the
+ *   record, in any sandbox (`fault`: which of the two; `detail`: its first error, or why it
+ *   cannot be read).
+ *
  * - `writing`: not elsewhere, but the record's own file (the controller with `--dir`), changed
  *   within a watch debounce before the pass read it, or after: what the plan read of it may
  *   be a file half written, and the manifests still to come are not removed (src/daemon/writing.ts).
@@ -64,6 +74,15 @@ export type NamedElsewhere =
   | { kind: 'moved'; sandbox: string; key: string; file: string; dir: string }
   | ({ kind: 'unplaced'; sandbox: string; key: string; file: string; dir: string } & Unplaced)
   | { kind: 'sparse'; sandbox: string; key: string; file: string; dir: string }
+  | { kind: 'renamed'; sandbox: string; key: string; file: string; as: string }
+  | {
+      kind: 'broken';
+      sandbox: string;
+      key: string;
+      file: string;
+      fault: 'errors' | 'unreadable';
+      detail: string;
+    }
   | { kind: 'writing'; sandbox: string; key: string; file: string };
 
 /** Why git does not place an `unplaced` record's removal (src/manifest/read-moved.ts, Placement). */
@@ -114,6 +133,14 @@ export function elsewhereReason(
   if (found.kind === 'moved')
     return `its manifest is now ${where}, outside the directory given and moved from the one it was applied from (${found.dir}); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), ${emptyApply(found.dir)}`;
   if (found.kind === 'unplaced') return unplacedReason(found);
+  if (found.kind === 'renamed')
+    return `its manifest is now ${found.file} under another metadata.name ("${found.as}", its spec.name this audience's), outside what this plan reads; the audience is left as it is: to keep it, set metadata.name back to ${record.key}; a plan of the directory that holds the file shows the rename as a blocked move`;
+  if (found.kind === 'broken') {
+    const out = `if it is not this audience's manifest, take ${record.key} out of it`;
+    return found.fault === 'errors'
+      ? `${found.file} may name it but has errors (${found.detail}); the audience is left as it is: fix the file (validate its directory to see them), or, ${out}`
+      : `${found.file} may name it but cannot be read (${found.detail}); the audience is left as it is: make it UTF-8 text within --max-file-bytes (or give a larger one), or, ${out}`;
+  }
   if (found.kind === 'sparse')
     return `its manifest ${found.file} is in this repository but not checked out here (a sparse checkout leaves ${found.dir} out); the audience is left as it is: apply ${found.dir} from a checkout that has it, where removing the file deletes the audience`;
   if (found.kind === 'unreachable')
