@@ -1,11 +1,12 @@
-import { mkdir, symlink } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withTempDir, writeFiles } from '../../test/helpers/cli.js';
 import { loadTexts, manifestYaml, manifestYamlSpelled } from '../../test/helpers/manifests.js';
+import { appliedSpec } from '../../test/state/helpers.js';
 import type { ManifestElsewhere } from '../plan/elsewhere.js';
 import type { AudienceRecord } from '../state/schema.js';
-import { directoriesAbove, findManifestsElsewhere, LEVELS_UP } from './read-elsewhere.js';
+import { directoriesAbove, findManifestsElsewhere, LEVELS_UP, namePiece } from './read-elsewhere.js';
 
 function record(key: string, manifestFile?: string, sandbox = 'prod'): AudienceRecord {
   return {
@@ -226,5 +227,109 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
       at('w', 'top', 'a'),
       at('w', 'top'),
     ]);
+  });
+
+  it("finds a manifest of the record's sandbox under another key whose spec.name is its audience name (any case), out of scope, above, beside", async () => {
+    await withTempDir(async (tmp) => {
+      // silver applied as "Audience silver"; now y/silver.yaml names it silver-members.
+      const silver = { ...record('silver', 'x/silver.yaml'), applied: appliedSpec('Audience silver') };
+      await writeFiles(tmp, {
+        'm/x/gold.yaml': manifestYaml('gold'),
+        'm/y/silver.yaml': manifestYaml('silver-members', { spec: { name: 'AUDIENCE SILVER' } }),
+        // Another sandbox's manifest of that name is another audience.
+        'm/y/dev.yaml': manifestYaml('dev-silver', {
+          metadata: { sandbox: 'dev' },
+          spec: { name: 'Audience silver' },
+        }),
+      });
+      const renamed = (file: string) => ({
+        kind: 'renamed',
+        sandbox: 'prod',
+        key: 'silver',
+        file,
+        as: 'silver-members',
+      });
+      const m = path.join(tmp, 'm');
+      const filtered = { dir: m, include: ['x/**'], defaultSandbox: 'prod', above: false };
+      expect(await findManifestsElsewhere([silver], filtered)).toEqual([renamed('y/silver.yaml')]);
+      // A record that knows no name (written before one was recorded) is looked for by key only.
+      expect(await findManifestsElsewhere([record('silver', 'x/silver.yaml')], filtered)).toEqual([]);
+      // Another sandbox's record of that name: not its manifest.
+      expect(await findManifestsElsewhere([{ ...silver, sandbox: 'stage' }], filtered)).toEqual([]);
+      // Above a subdirectory, once a record the plan matched says where they were applied from.
+      const sub = { dir: path.join(m, 'x'), defaultSandbox: 'prod', top: tmp };
+      expect(await findManifestsElsewhere([silver], sub, [record('gold', 'x/gold.yaml')])).toEqual([
+        renamed('../y/silver.yaml'),
+        { kind: 'applied-from', dir: '..', under: 'x' },
+      ]);
+      // Beside: the record's own file, renamed in place.
+      await mkdir(path.join(tmp, '.git'));
+      await writeFiles(tmp, { 'web/news.yaml': manifestYaml('news') });
+      const beside = { ...silver, manifestFile: 'y/silver.yaml', sourceRoot: 'm' };
+      const web = { dir: path.join(tmp, 'web'), defaultSandbox: 'prod' };
+      expect(await findManifestsElsewhere([beside], web)).toEqual([renamed('../m/y/silver.yaml')]);
+    });
+  });
+
+  it('a file that holds the key and fails to parse, or cannot be read as text (too large, not UTF-8), may name the record', async () => {
+    await withTempDir(async (tmp) => {
+      const syntax = (key: string) => manifestYaml(key).replace('ttlInDays: 30', 'ttlInDays: [');
+      await writeFiles(tmp, {
+        'x/news.yaml': manifestYaml('news'),
+        'y/gold.yaml': syntax('gold'),
+        // Only gold-2 and golden: no whole word gold.
+        'y/other.yaml': syntax('gold-2').replace('Audience gold-2', 'golden'),
+      });
+      const errors = (file: string, key = 'gold', sandbox = 'prod') => ({
+        kind: 'broken',
+        sandbox,
+        key,
+        file,
+        fault: 'errors',
+        detail: 'line 22: Flow sequence in block collection must be sufficiently indented and end with a ]',
+      });
+      const filtered = { dir: tmp, include: ['x/**'], defaultSandbox: 'prod', above: false };
+      // Whatever sandbox the file would name: each record of the key.
+      expect(
+        await findManifestsElsewhere(
+          [record('gold'), record('gold', undefined, 'dev'), record('silver')],
+          filtered,
+        ),
+      ).toEqual([errors('y/gold.yaml'), errors('y/gold.yaml', 'gold', 'dev')]);
+      expect(await findManifestsElsewhere([record('gold-3'), record('golden-2')], filtered)).toEqual([]);
+
+      // Over the limit given, and not UTF-8: its bytes hold the key.
+      await writeFiles(tmp, { 'y/gold.yaml': manifestYaml('gold') });
+      const unreadable = (detail: string) => ({
+        kind: 'broken',
+        sandbox: 'prod',
+        key: 'gold',
+        file: 'y/gold.yaml',
+        fault: 'unreadable',
+        detail,
+      });
+      const size = manifestYaml('gold').length;
+      expect(await findManifestsElsewhere([record('gold')], { ...filtered, maxFileBytes: 100 })).toEqual([
+        unreadable(`file is ${size} bytes, over the 100-byte limit`),
+      ]);
+      expect(await findManifestsElsewhere([record('silver')], { ...filtered, maxFileBytes: 100 })).toEqual(
+        [],
+      );
+      await writeFile(
+        path.join(tmp, 'y/gold.yaml'),
+        Buffer.from(`# caf\u00e9\n${manifestYaml('gold')}`, 'latin1'),
+      );
+      expect(await findManifestsElsewhere([record('gold')], filtered)).toEqual([
+        unreadable('invalid UTF-8 at byte 5; manifests must be UTF-8 text'),
+      ]);
+    });
+  });
+
+  it('namePiece: the longest run of ASCII letters and digits, or caseless characters, of a name', () => {
+    expect(namePiece('Audience silver')).toBe('Audience');
+    expect(namePiece('Über Kunden 2026')).toBe('Kunden');
+    expect(namePiece('高額顧客 VIP')).toBe('高額顧客');
+    expect(namePiece("it's")).toBe('it');
+    expect(namePiece('ÉÉ !')).toBeUndefined();
   });
 });

@@ -41,6 +41,54 @@ describe('removals whose manifest the plan did not read are held (options.elsewh
     ]);
   });
 
+  it("a manifest elsewhere under another metadata.name (its spec.name the audience's), and a file that may name it but has errors: held, saying how out", () => {
+    const elsewhere: ManifestElsewhere[] = [
+      { kind: 'renamed', sandbox: 'prod', key: 'silver', file: 'partners/silver.yaml', as: 'silver-members' },
+      {
+        kind: 'broken',
+        sandbox: 'prod',
+        key: 'tin',
+        file: '../mkt/tin.yaml',
+        fault: 'errors',
+        detail: 'line 3: a syntax error',
+      },
+    ];
+    const result = plan(desired(), state(), options({ scope: everyFile, elsewhere }));
+    expect(kinds(result)).toEqual([]);
+    expect(result.held).toEqual([
+      {
+        sandbox: 'prod',
+        key: 'silver',
+        reason:
+          'its manifest is now partners/silver.yaml under another metadata.name ("silver-members", its spec.name this audience\'s), outside what this plan reads; the audience is left as it is: to keep it, set metadata.name back to silver; a plan of the directory that holds the file shows the rename as a blocked move',
+      },
+      {
+        sandbox: 'prod',
+        key: 'tin',
+        reason:
+          "../mkt/tin.yaml may name it but has errors (line 3: a syntax error); the audience is left as it is: fix the file (validate its directory to see them), or, if it is not this audience's manifest, take tin out of it",
+      },
+    ]);
+    const unreadable: ManifestElsewhere[] = [
+      {
+        kind: 'broken',
+        sandbox: 'prod',
+        key: 'tin',
+        file: '../mkt/tin.yaml',
+        fault: 'unreadable',
+        detail: 'invalid UTF-8 at byte 5; manifests must be UTF-8 text',
+      },
+    ];
+    expect(plan(desired(), state(), options({ elsewhere: unreadable })).held).toEqual([
+      {
+        sandbox: 'prod',
+        key: 'tin',
+        reason:
+          "../mkt/tin.yaml may name it but cannot be read (invalid UTF-8 at byte 5; manifests must be UTF-8 text); the audience is left as it is: make it UTF-8 text within --max-file-bytes (or give a larger one), or, if it is not this audience's manifest, take tin out of it",
+      },
+    ]);
+  });
+
   it('a file being written (the controller with --dir): only the records that name it are held', () => {
     const elsewhere: ManifestElsewhere[] = [
       { kind: 'writing', sandbox: 'prod', key: 'silver', file: 'loyalty/silver.yaml' },
