@@ -231,15 +231,20 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
 
   it("finds a manifest of the record's sandbox under another key whose spec.name is its audience name (any case), out of scope, above, beside", async () => {
     await withTempDir(async (tmp) => {
-      // silver applied as "Audience silver"; now y/silver.yaml names it silver-members.
-      const silver = { ...record('silver', 'x/silver.yaml'), applied: appliedSpec('Audience silver') };
+      // silver applied as "Loyal members"; now y/silver.yaml names it argent (its text holds no
+      // silver: only the name makes it a candidate).
+      const silver = { ...record('silver', 'x/silver.yaml'), applied: appliedSpec('Loyal members') };
       await writeFiles(tmp, {
         'm/x/gold.yaml': manifestYaml('gold'),
-        'm/y/silver.yaml': manifestYaml('silver-members', { spec: { name: 'AUDIENCE SILVER' } }),
+        // The name folded over two lines (a plain scalar): one space once parsed.
+        'm/y/silver.yaml': manifestYaml('argent', { spec: { name: 'LOYAL MEMBERS' } }).replace(
+          'name: LOYAL MEMBERS',
+          'name: LOYAL\n      MEMBERS',
+        ),
         // Another sandbox's manifest of that name is another audience.
-        'm/y/dev.yaml': manifestYaml('dev-silver', {
+        'm/y/dev.yaml': manifestYaml('dev-argent', {
           metadata: { sandbox: 'dev' },
-          spec: { name: 'Audience silver' },
+          spec: { name: 'Loyal members' },
         }),
       });
       const renamed = (file: string) => ({
@@ -247,7 +252,7 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
         sandbox: 'prod',
         key: 'silver',
         file,
-        as: 'silver-members',
+        as: 'argent',
       });
       const m = path.join(tmp, 'm');
       const filtered = { dir: m, include: ['x/**'], defaultSandbox: 'prod', above: false };

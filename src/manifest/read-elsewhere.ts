@@ -71,17 +71,27 @@ export function namePiece(name: string): string | undefined {
 }
 
 /**
+ * A pattern of an audience name as a YAML scalar writes it, unless with an escape (a
+ * backslash): its words in any case, whitespace between them (a scalar folded over lines), a
+ * quote maybe doubled (single-quoted). Empty (anything) for a name of whitespace.
+ */
+function namePattern(name: string): string {
+  const words = name
+    .trim()
+    .split(/\s+/u)
+    .filter((word) => word !== '');
+  return words.map((word) => [...word].map((c) => (c === "'" ? "'{1,2}" : escape(c))).join('')).join('\\s+');
+}
+
+/**
  * A pattern that matches a text that may name any of `keys`: one holding a key as written, or
  * a backslash, since a key may be spelled with an escape in a double-quoted scalar
  * (`"g\x6Fld"`, `"\u0067old"`, a `\` line break), which only the parse reads as the key
  * (keys are `[a-z0-9-]`: no other spelling, folding, quoting, reaches them); or any of `names`
- * (namePiece, in any case), or anything when one has no piece. A superset: the parse after it
- * decides.
+ * (namePattern, case aside). A superset: the parse after it decides.
  */
 function keyPattern(keys: Iterable<string>, names: Iterable<string> = []): RegExp {
-  const pieces = [...names].map(namePiece);
-  if (pieces.includes(undefined)) return /(?:)/u;
-  const escaped = [...keys, ...(pieces as string[])].map(escape);
+  const escaped = [...[...keys].map(escape), ...[...names].map(namePattern)];
   return new RegExp([...escaped, '\\\\'].join('|'), 'iu');
 }
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,18 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
         'forced/gold.yaml',
       ]);
       expect(await filesNaming(tmp, new Set(['tin']))).toEqual([]);
+    });
+  });
+
+  it('finds the files that hold a name piece in any ASCII case (a manifest renamed as it moved), or bytes not UTF-8', async () => {
+    await withTempDir(async (tmp) => {
+      await repository(tmp, {
+        'a/members.yaml': 'spec:\n  name: LOYAL Members\n',
+        'a/other.yaml': 'spec:\n  name: Other\n',
+      });
+      await writeFile(path.join(tmp, 'a/latin1.yaml'), Buffer.from('name: gold # caf\u00e9\n', 'latin1'));
+      expect(await filesNaming(tmp, new Set(['tin']), new Set(['loyal']))).toEqual(['a/members.yaml']);
+      expect(await filesNaming(tmp, new Set(['gold']))).toEqual(['a/latin1.yaml']);
     });
   });
 
