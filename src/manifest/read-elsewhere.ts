@@ -226,6 +226,19 @@ function elsewhereOf(named: Named, file: string, byKey: () => NamedElsewhere): N
   return byKey();
 }
 
+/**
+ * Whether a file read holds no manifest at all, as the loader tells it (src/plan/removals.ts
+ * holds a record whose own file is so): `empty` (nothing, or only comments), `skipped` (not read
+ * as an audiencectl manifest: a Git LFS pointer, another tool's YAML).
+ */
+async function withoutManifest(read: Read, sandbox: string): Promise<'empty' | 'skipped' | undefined> {
+  if (!('text' in read.file)) return undefined;
+  const { loadManifests } = await import('./load.js');
+  const loaded = loadManifests([read.file], { defaultSandbox: sandbox });
+  if (loaded.emptyFiles.includes(read.file.path)) return 'empty';
+  return loaded.skippedFiles.includes(read.file.path) ? 'skipped' : undefined;
+}
+
 /** The files under `root` that `select` keeps (paths relative to it), read; none when it cannot be listed. */
 function readTree(root: string, select: (relative: string) => boolean, maxBytes: number): Read[] {
   let listed;
@@ -498,7 +511,15 @@ export async function findManifestsElsewhere(
     const named = (await naming([text], [sought(record)], record.sandbox)).find(
       (m) => m.sandbox === record.sandbox,
     );
-    if (named === undefined) continue;
+    if (named === undefined) {
+      // Its file there, holding no manifest at all: held, as a plan of that directory holds it.
+      const how = await withoutManifest(text, record.sandbox);
+      if (how !== undefined) {
+        const { sandbox, key } = record;
+        add({ kind: 'emptied', sandbox, key, file: show(file), dir: show(at.from), how });
+      }
+      continue;
+    }
     add(
       elsewhereOf(named, show(file), () => ({
         kind: 'beside',

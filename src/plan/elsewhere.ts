@@ -53,6 +53,11 @@ import { recordId } from '../state/record-id.js';
  *   record, in any sandbox (`fault`: which of the two; `detail`: its first error, or why it
  *   cannot be read).
  *
+ * - `emptied`: the record's own file in the directory it was applied from (`beside`), there
+ *   still but holding no manifest: empty or only comments (`how`: `empty`), or no longer read as
+ *   an audiencectl manifest (`skipped`: a Git LFS pointer, another tool's YAML). A plan of that
+ *   directory holds the audience for it; so does a plan of another. `dir` is that directory.
+ *
  * - `writing`: not elsewhere, but the record's own file (the controller with `--dir`), changed
  *   within a watch debounce before the pass read it, or after: what the plan read of it may
  *   be a file half written, and the manifests still to come are not removed (src/daemon/writing.ts).
@@ -83,6 +88,7 @@ export type NamedElsewhere =
       fault: 'errors' | 'unreadable';
       detail: string;
     }
+  | { kind: 'emptied'; sandbox: string; key: string; file: string; dir: string; how: 'empty' | 'skipped' }
   | { kind: 'writing'; sandbox: string; key: string; file: string };
 
 /** Why git does not place an `unplaced` record's removal (src/manifest/read-moved.ts, Placement). */
@@ -140,6 +146,13 @@ export function elsewhereReason(
     return found.fault === 'errors'
       ? `${found.file} may name it but has errors (${found.detail}); the audience is left as it is: fix the file (validate its directory to see them), or, ${out}`
       : `${found.file} may name it but cannot be read (${found.detail}); the audience is left as it is: make it UTF-8 text within --max-file-bytes (or give a larger one), or, ${out}`;
+  }
+  if (found.kind === 'emptied') {
+    const holds =
+      found.how === 'empty'
+        ? 'holds no manifest (it is empty, or only comments)'
+        : `is no longer read as an audiencectl manifest (validate ${found.dir} to see why)`;
+    return `its manifest ${found.file}, in the directory it was applied from, ${holds}; the audience is left as it is: delete the file to delete the audience`;
   }
   if (found.kind === 'sparse')
     return `its manifest ${found.file} is in this repository but not checked out here (a sparse checkout leaves ${found.dir} out); the audience is left as it is: apply ${found.dir} from a checkout that has it, where removing the file deletes the audience`;

@@ -191,3 +191,45 @@ describe('a manifest the plan does not read, with a YAML syntax error', () => {
     });
   });
 });
+
+describe("the record's own file in the directory it was applied from, holding no manifest", () => {
+  const emptiedHeld = (holds: string) =>
+    `  prod/gold: its manifest ../mkt/gold.yaml, in the directory it was applied from, ${holds}; the audience is left as it is: delete the file to delete the audience\n`;
+
+  it.each([
+    ['emptied (0 bytes)', '', 'holds no manifest (it is empty, or only comments)'],
+    [
+      'a Git LFS pointer',
+      'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n',
+      'is no longer read as an audiencectl manifest (validate ../mkt to see why)',
+    ],
+  ])(
+    "%s: another team's plan holds prod/gold, as teams/mkt's own plan does; the file deleted, it is deleted",
+    async (_what, text, holds) => {
+      await bench(async ({ emulator, tmp, cli }) => {
+        const { repo, git } = await gitRepository(tmp, {
+          'teams/mkt/gold.yaml': manifestYaml('gold'),
+          'teams/web/news.yaml': manifestYaml('news'),
+        });
+        for (const dir of ['teams/mkt', 'teams/web']) {
+          const applied = await cli('apply', path.join(repo, dir), '--auto-approve');
+          expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+        }
+        await writeFile(path.join(repo, 'teams/mkt/gold.yaml'), text);
+        await git('commit', '--quiet', '-am', 'teams/mkt/gold.yaml holds no manifest');
+        const own = await cli('plan', path.join(repo, 'teams/mkt'));
+        expect(own.stdout).not.toContain('- prod/gold delete');
+        const web = await cli('plan', path.join(repo, 'teams/web'));
+        expect(web.stdout).not.toContain('- prod/gold delete');
+        expect(web.stdout).toContain(emptiedHeld(holds));
+        expect((await cli('apply', path.join(repo, 'teams/web'), '--auto-approve')).code).toBe(0);
+        expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience news']);
+
+        await git('rm', '--quiet', 'teams/mkt/gold.yaml');
+        await git('commit', '--quiet', '-m', 'teams/mkt/gold.yaml removed');
+        expect((await cli('apply', path.join(repo, 'teams/web'), '--auto-approve')).code).toBe(0);
+        expect(audienceNames(emulator)).toEqual(['Audience news']);
+      });
+    },
+  );
+});
