@@ -1,7 +1,8 @@
 import type { DesiredManifest } from '../manifest/load.js';
 import { specName } from '../manifest/spec-hash-memo.js';
 import type { AudienceRecord } from '../state/schema.js';
-import type { PlainStepKind, Step } from './schema.js';
+import type { FieldChange, PlainStepKind, Step } from './schema.js';
+import { waitingName } from './waiting-move.js';
 import { createUnsettled, holdsNoAudience, isWaiting } from '../state/waiting.js';
 import {
   AUDIENCE_ID,
@@ -131,5 +132,67 @@ export function renameStep(
           `To keep the new name: \`${forgetCommand(key, sandbox, paste)}\`, then ` +
           `\`${stateImportCommand(manifest.key, sandbox, paste, id)}\`${manifestsDirNote(paste)}`) +
       assumedNote(assumed, manifest, false),
+  };
+}
+
+/**
+ * A record whose manifest now names another key that no record holds: its own file's (the
+ * manifest edited in place: metadata.name, with spec.name or metadata.sandbox, or under another
+ * default sandbox), or one naming its audience (spec.name) from another sandbox (metadata.name
+ * and the sandbox changed together). Its manifest was changed, not removed: blocked, as a move;
+ * delete + create would delete the audience.
+ */
+export function changedStep(
+  record: AudienceRecord,
+  manifest: DesiredManifest,
+  assumed = false,
+  /** The flags its commands carry (src/text/paste-flags.ts). */
+  paste?: PasteFlags,
+): Step {
+  const { key } = record;
+  const from = record.sandbox;
+  const to = manifest.sandbox;
+  const { file } = manifest;
+  const otherSandbox = to !== from;
+  const explicit = manifest.manifest.metadata.sandbox !== undefined;
+  const known = waitingName(record);
+  const defaultNote =
+    otherSandbox && !explicit ? ` (it names no sandbox, and the default sandbox is now "${to}")` : '';
+  const keepSandbox = explicit
+    ? `set metadata.name back to ${key} and metadata.sandbox back to ${from} in ${file}`
+    : `set metadata.name back to ${key} and metadata.sandbox: ${from} in ${file} (or set the name back and plan with --sandbox ${from})`;
+  const keep = otherSandbox ? keepSandbox : `set metadata.name back to ${key} in ${file}`;
+  const unsettled = settleFirst(record, keep, paste);
+  const forget = `\`${forgetCommand(key, from, paste)}\``;
+  const applyTo = `\`audiencectl apply ${manifestsDirWord(paste)}${explicit || !otherSandbox ? '' : ` --sandbox ${to}`}${pastedFlags(paste, 'apply')}\``;
+  // MANIFESTS_DIR is said once, after the last command that names it.
+  const there = otherSandbox
+    ? ` If it already exists in "${to}", instead: ${forget}, then \`${stateImportCommand(manifest.key, to, paste)}\`${manifestsDirNote(paste)}.`
+    : `${manifestsDirNote(paste)}.`;
+  // Its own file, edited: taking the new manifest out for one apply removes the old one.
+  const own = record.manifestFile === file;
+  const remove = own
+    ? ` To delete the audience instead: take the manifest of ${manifest.key} out of ${file} (remove the file if nothing else is left in it) and apply, then put it back.`
+    : '';
+  const changes: FieldChange[] = [
+    ...(manifest.key === key
+      ? []
+      : [{ path: 'metadata.name', before: key, after: manifest.key, forcesReplacement: false }]),
+    ...(otherSandbox ? [{ path: 'sandbox', before: from, after: to, forcesReplacement: false }] : []),
+  ];
+  return {
+    ...baseStep(
+      record,
+      'move',
+      `${file} now names ${to}/${manifest.key}${defaultNote}, but its audience${known === undefined ? '' : ` ("${known}")`} is recorded as ${from}/${key}`,
+    ),
+    source: `${file}:${manifest.line}`,
+    changes,
+    blocked:
+      `a manifest that now names another key is never applied as delete + create. ` +
+      (unsettled !== undefined
+        ? `First, ${unsettled}`
+        : `To keep the audience: ${keep}. To create ${to}/${manifest.key} as a new audience: ${forget} (the audience in "${from}" stays, unmanaged), then ${applyTo}${otherSandbox ? '.' : ''}${there}${remove}`) +
+      assumedNote(assumed, manifest, otherSandbox),
   };
 }

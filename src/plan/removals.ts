@@ -9,10 +9,11 @@ import { specName } from '../manifest/spec-hash-memo.js';
 import { elsewhereReason, namesKey, type ManifestElsewhere } from './elsewhere.js';
 import type { HeldAudience, Step } from './schema.js';
 import { carries, waitingName } from './waiting-move.js';
-import { moveStep, renameStep } from './move-steps.js';
+import { changedStep, moveStep, renameStep } from './move-steps.js';
 import { removalStep } from './removal-step.js';
 import { stillNamedElsewhere, stillNamedReason } from './still-named.js';
 import type { PasteFlags } from '../text/paste-flags.js';
+import { holdsNoAudience } from '../state/waiting.js';
 
 /**
  * The part of the recorded state a plan with `--include`/`--exclude` covers: the
@@ -62,7 +63,7 @@ function ofOtherRepository(record: AudienceRecord, planned: string | undefined):
     : undefined;
 }
 
-/** Desired manifests without a record, by sandbox and audience name (as the service compares names). */
+/** Desired manifests without a record, by audience name (as the service compares names), in every sandbox. */
 function unrecordedByName(
   desired: LoadResult,
   records: ReadonlyMap<string, AudienceRecord>,
@@ -70,7 +71,7 @@ function unrecordedByName(
   const map = new Map<string, DesiredManifest[]>();
   for (const manifest of desired.manifests) {
     if (holdsAudienceRecord(records, recordId(manifest.sandbox, manifest.key))) continue;
-    const id = `${manifest.sandbox}\n${audienceNameKey(specName(manifest.manifest))}`;
+    const id = audienceNameKey(specName(manifest.manifest));
     const same = map.get(id);
     if (same) same.push(manifest);
     else map.set(id, [manifest]);
@@ -90,11 +91,12 @@ export function byKey<T extends { key: string }>(items: readonly T[]): Map<strin
 }
 
 /**
- * Decides, for every record no manifest matches, between move (same key, other
- * sandbox), held (its file failed, some file could not be read, its file still names its key
- * in another sandbox recorded there too: still-named.ts, or a manifest the plan did not read
- * still names it: `elsewhere`), out of scope (outside --include/--exclude) and removal. Only a
- * removal deletes or forgets.
+ * Decides, for every record no manifest matches, between move (same key, other sandbox; its
+ * audience's spec.name under another key, in its sandbox or another; its own file now naming
+ * another key no record holds), held (its file failed, or the file of its key, some file could
+ * not be read, its file still names its key in another sandbox recorded there too:
+ * still-named.ts, or a manifest the plan did not read still names it: `elsewhere`), out of
+ * scope (outside --include/--exclude) and removal. Only a removal deletes or forgets.
  */
 export function leftoverRecords(
   desired: LoadResult,
@@ -113,6 +115,7 @@ export function leftoverRecords(
   let desiredByKey: Map<string, DesiredManifest[]> | undefined;
   let heldByKey: Map<string, LoadResult['held']> | undefined;
   const skippedFiles = new Set(desired.skippedFiles);
+  const failedFiles = new Set(desired.failedFiles);
   // Symlinks the reader did not follow (out of the source root): their paths were not read.
   let unfollowed: string[] | undefined;
   let byName: Map<string, DesiredManifest[]> | undefined;
@@ -144,6 +147,10 @@ export function leftoverRecords(
     const broken = heldKeys.find((h) => h.sandbox === record.sandbox) ?? heldKeys[0];
     if (broken) return `${broken.file} has errors; the audience is left as it is`;
     const file = record.manifestFile;
+    // Its own file has errors, whatever key it names now (a metadata.name edited along with a
+    // typo): a broken file is no removed manifest.
+    if (file !== undefined && failedFiles.has(file))
+      return `${file} has errors; the audience is left as it is`;
     if (file !== undefined && skippedFiles.has(file))
       return `${file} is no longer read as an audiencectl manifest (see its note); the audience is left as it is`;
     if (scope && (file === undefined || !scope.covers(file))) return OUTSIDE;
@@ -181,6 +188,8 @@ export function leftoverRecords(
     }
   };
 
+  // Records every check below would remove: their own file is looked at last.
+  const gone: AudienceRecord[] = [];
   for (const [id, record] of records) {
     if (desiredIds.has(id)) continue;
     // Kept only for the sandbox's run budget, its manifest removed: nothing to remove, move or hold.
@@ -216,14 +225,19 @@ export function leftoverRecords(
     }
     const name = waitingName(record);
     byName ??= unrecordedByName(desired, records);
-    const renamed =
-      name === undefined
-        ? undefined
-        : byName
-            .get(`${record.sandbox}\n${audienceNameKey(name)}`)
-            ?.find((m) => !claimed(recordId(m.sandbox, m.key)));
+    const sameName = (name === undefined ? undefined : byName.get(audienceNameKey(name)))?.filter(
+      (m) => !claimed(recordId(m.sandbox, m.key)),
+    );
+    const renamed = sameName?.find((m) => m.sandbox === record.sandbox);
     if (renamed) {
       move(record, renamed, renameStep(record, renamed, assumed, paste), true);
+      continue;
+    }
+    // Its audience under another key in another sandbox (its own file's first): metadata.name
+    // and the sandbox (metadata.sandbox, or the default) changed together, either alone a move.
+    const movedRenamed = sameName?.find((m) => m.file === record.manifestFile) ?? sameName?.[0];
+    if (movedRenamed) {
+      move(record, movedRenamed, changedStep(record, movedRenamed, assumed, paste), true);
       continue;
     }
     // Its file still names the key in another sandbox, recorded or claimed there: not removed.
@@ -238,7 +252,28 @@ export function leftoverRecords(
       hold(record, elsewhereKept);
       continue;
     }
-    result.removals.push(removalStep(record, records, paste));
+    gone.push(record);
+  }
+
+  // Last, once every key and name has found its record: a record whose own file still holds a
+  // manifest no record holds and nothing above claimed (its metadata.name, metadata.sandbox or
+  // the default sandbox changed, spec.name too) was changed, not removed: a blocked move, and the
+  // create of that manifest waits. A file that still holds only recorded manifests (one document
+  // of several removed) is a removal. Two records of one file may both wait for the same manifest
+  // (two documents merged into one): neither is deleted on a guess of which one it is.
+  const claimedAbove = new Set([...result.moveTargets, ...result.carried.keys()]);
+  for (const record of gone) {
+    const file = record.manifestFile;
+    // A record that holds no audience is forgotten: its removal deletes nothing (still-named.ts).
+    const changed =
+      file === undefined || holdsNoAudience(record)
+        ? undefined
+        : desired.manifests.find((m) => {
+            const id = recordId(m.sandbox, m.key);
+            return m.file === file && !holdsAudienceRecord(records, id) && !claimedAbove.has(id);
+          });
+    if (changed) move(record, changed, changedStep(record, changed, assumed, paste), false);
+    else result.removals.push(removalStep(record, records, paste));
   }
   return result;
 }

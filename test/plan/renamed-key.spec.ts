@@ -42,18 +42,25 @@ describe('a changed metadata.name is a move, never delete + create', () => {
     expect(kinds(result)).toEqual(['move prod/gold (blocked)']);
   });
 
-  it('deletes and creates as usual when the new manifest names another audience, or another sandbox', () => {
+  it('deletes and creates as usual when a new file names another audience; its own file edited so, or the audience named from another sandbox, is blocked', () => {
+    // g.yaml removed, h.yaml added with another audience: a removal and a create.
+    expect(
+      kinds(plan(loadTexts({ 'h.yaml': renamed('golld', 'Audience golld') }), goldState(), options())),
+    ).toEqual(['create prod/golld', 'run prod/golld', 'delete prod/gold']);
+    // g.yaml itself edited so: its manifest was changed, not removed (review 30).
     expect(
       kinds(plan(loadTexts({ 'g.yaml': renamed('golld', 'Audience golld') }), goldState(), options())),
-    ).toEqual(['create prod/golld', 'run prod/golld', 'delete prod/gold']);
+    ).toEqual(['move prod/gold (blocked)']);
+    // Its audience's name under another key in another sandbox: metadata.name and the sandbox
+    // changed together, each alone a blocked move (review 30, H-1), from its own file or another.
     const elsewhere = manifestYaml('golld', {
       metadata: { sandbox: 'dev' },
       spec: { name: 'Audience gold' },
     });
-    expect(kinds(plan(loadTexts({ 'g.yaml': elsewhere }), goldState(), options()))).toEqual([
-      'create dev/golld',
-      'run dev/golld',
-      'delete prod/gold',
-    ]);
+    for (const file of ['g.yaml', 'h.yaml']) {
+      expect(kinds(plan(loadTexts({ [file]: elsewhere }), goldState(), options()))).toEqual([
+        'move prod/gold (blocked)',
+      ]);
+    }
   });
 });
