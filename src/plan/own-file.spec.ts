@@ -47,16 +47,18 @@ describe('the own file of a record has errors', () => {
     ]);
   });
 
-  it('a file with errors that names no key at all still holds the records of that file', () => {
-    const recorded = applied({ 'gold.yaml': manifestYaml('gold') });
-    const result = plan(
-      loadTexts({ 'gold.yaml': 'apiVersion: audiencectl/v1\nkind: [\n' }),
-      recorded,
-      options(),
-    );
+  it('two documents, one renamed with an error: both records held, the renamed one by its file', () => {
+    const recorded = applied({ 'both.yaml': both(manifestYaml('gold'), manifestYaml('silver')) });
+    const edited = both(manifestYaml('gold'), manifestYaml('silver-2', { spec: { ttlInDays: -3 } }));
+    const read = loadTexts({ 'both.yaml': edited });
+    expect(read.holdAllDeletions).toBe(false);
+    const result = plan(read, recorded, options());
     expect(deletes(result)).toEqual([]);
+    // gold by the key the file still names, silver (the file names silver-2 now) by its file.
+    expect(read.held.map((h) => h.key)).toEqual(['gold', 'silver-2']);
     expect(result.held.map((h) => `${h.sandbox}/${h.key}: ${h.reason}`)).toEqual([
-      'prod/gold: gold.yaml has errors; the audience is left as it is',
+      'prod/gold: both.yaml has errors; the audience is left as it is',
+      'prod/silver: both.yaml has errors; the audience is left as it is',
     ]);
   });
 

@@ -495,7 +495,7 @@ function unnamedInBase(unread: UnreadBase, desired: LoadResult): Diagnostic[] {
   for (const [file, why] of unread.unnamed) {
     if (stillUnread.has(file) && !read.has(file)) continue;
     const what = read.has(file)
-      ? `this change makes it read as manifests: the steps shown for ${file} assume no audience was recorded from it, where the apply after the merge updates or replaces that audience (or deletes it, if the metadata.name differs)`
+      ? `this change makes it read as manifests: the steps shown for ${file} assume no audience was recorded from it, where the apply after the merge updates or replaces that audience (or, if its metadata.name differs, blocks it as a move: its file now names another key)`
       : 'this change removes it: the apply after the merge deletes that audience (manifest removed)';
     out.push({
       severity: why === 'skipped' ? 'warning' : 'error',

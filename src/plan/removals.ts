@@ -147,10 +147,6 @@ export function leftoverRecords(
     const broken = heldKeys.find((h) => h.sandbox === record.sandbox) ?? heldKeys[0];
     if (broken) return `${broken.file} has errors; the audience is left as it is`;
     const file = record.manifestFile;
-    // Its own file has errors, whatever key it names now (a metadata.name edited along with a
-    // typo): a broken file is no removed manifest.
-    if (file !== undefined && failedFiles.has(file))
-      return `${file} has errors; the audience is left as it is`;
     if (file !== undefined && skippedFiles.has(file))
       return `${file} is no longer read as an audiencectl manifest (see its note); the audience is left as it is`;
     if (scope && (file === undefined || !scope.covers(file))) return OUTSIDE;
@@ -169,6 +165,10 @@ export function leftoverRecords(
       return `${emptied} holds no manifest (it is empty, or only comments); the audience is left as it is; delete the file to delete the audience`;
     if (desired.holdAllDeletions)
       return 'not found, but some file could not be read; deletions are held until it is fixed';
+    // Its own file has errors, whatever key it names now (a metadata.name edited along with a
+    // typo): a broken file is no removed manifest.
+    if (file !== undefined && failedFiles.has(file))
+      return `${file} has errors; the audience is left as it is`;
     return undefined;
   };
   const elsewhereOf = (record: AudienceRecord) => elsewhereReason(record, keptElsewhere, records, filters);
