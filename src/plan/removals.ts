@@ -117,7 +117,7 @@ export function leftoverRecords(
   const skippedFiles = new Set(desired.skippedFiles);
   const failedFiles = new Set(desired.failedFiles);
   // Symlinks the reader did not follow (out of the source root): their paths were not read.
-  let unfollowed: string[] | undefined;
+  let unfollowed: Array<{ file: string; rule: string }> | undefined;
   let byName: Map<string, DesiredManifest[]> | undefined;
   const keptElsewhere = byKey(elsewhere.filter(namesKey));
   const filters = scope
@@ -150,15 +150,22 @@ export function leftoverRecords(
     if (file !== undefined && skippedFiles.has(file))
       return `${file} is no longer read as an audiencectl manifest (see its note); the audience is left as it is`;
     if (scope && (file === undefined || !scope.covers(file))) return OUTSIDE;
-    unfollowed ??= desired.diagnostics
-      .filter((d) => d.rule === SYMLINK_NOT_FOLLOWED || d.rule === SUBMODULE_NOT_CHECKED_OUT)
-      .map((d) => d.file);
-    // A manifest (or a folder of them) replaced by a link out of the root was not removed; a
-    // record that names no file may come from behind any such link.
+    unfollowed ??= desired.diagnostics.filter(
+      (d) => d.rule === SYMLINK_NOT_FOLLOWED || d.rule === SUBMODULE_NOT_CHECKED_OUT,
+    );
+    // A manifest (or a folder of them) replaced by a link out of the root, or in a submodule not
+    // checked out, was not removed; a record that names no file may come from behind any such.
     const link =
-      file === undefined ? unfollowed[0] : unfollowed.find((p) => file === p || file.startsWith(`${p}/`));
-    if (link !== undefined)
-      return `${link} is a symlink that is not followed (see its warning); the audience is left as it is`;
+      file === undefined
+        ? unfollowed[0]
+        : unfollowed.find((d) => file === d.file || file.startsWith(`${d.file}/`));
+    if (link !== undefined) {
+      const what =
+        link.rule === SUBMODULE_NOT_CHECKED_OUT
+          ? 'a git submodule that is not checked out'
+          : 'a symlink that is not followed';
+      return `${link.file} is ${what} (see its warning); the audience is left as it is`;
+    }
     // An emptied file is no removed manifest; a record that names no file may come from one.
     const emptied = file === undefined ? desired.emptyFiles[0] : desired.emptyFiles.find((p) => p === file);
     if (emptied !== undefined)
