@@ -1,12 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emulatorEnv } from '../helpers/apply-env.js';
-import { runCli, writeFiles } from '../helpers/cli.js';
+import { writeFiles } from '../helpers/cli.js';
+import { cliBench } from '../helpers/cli-bench.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { audienceNames, gitRepository } from '../helpers/work-tree.js';
-import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 
 /**
  * A file the plan does not read whose text holds a removed record's key, and that fails to
@@ -16,29 +14,6 @@ import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
  * removed manifest deletes"). Before, each was taken as removed and the audience deleted.
  * Real git, the built CLI, the emulator over HTTP (review 30, H-5).
  */
-type Bench = {
-  emulator: TestEmulator;
-  tmp: string;
-  cli: (...args: string[]) => ReturnType<typeof runCli>;
-};
-
-/** A store (a directory) initialised, the emulator over HTTP, the built CLI. */
-async function bench(fn: (b: Bench) => Promise<void>): Promise<void> {
-  await withEmulator({ operationDelayMs: 5, runStageDelayMs: 5 }, async (emulator) => {
-    const tmp = await mkdtemp(path.join(tmpdir(), 'audiencectl-elsewhere-'));
-    try {
-      const state = path.join(tmp, 'state');
-      const cli = (...args: string[]) =>
-        runCli([...args, '--state', state], { env: emulatorEnv(emulator), cwd: tmp });
-      const init = await cli('init');
-      expect(init.code, init.stderr).toBe(0);
-      await fn({ emulator, tmp, cli });
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
-    }
-  });
-}
-
 /** ttlInDays: [ : a flow sequence never closed, a YAML syntax error past metadata.name. */
 const broken = (yaml: string) => yaml.replace('ttlInDays: 30', 'ttlInDays: [');
 
@@ -50,7 +25,7 @@ const unreadableHeld = (file: string, detail: string) =>
 
 describe('a manifest the plan does not read, with a YAML syntax error', () => {
   it('above the directory given (apply m/x, records applied from m): prod/gold is held; fixed and removed, deleted', async () => {
-    await bench(async ({ emulator, tmp, cli }) => {
+    await cliBench(async ({ emulator, tmp, cli }) => {
       const { repo, git } = await gitRepository(tmp, {
         'm/gold.yaml': manifestYaml('gold'),
         'm/x/silver.yaml': manifestYaml('silver'),
@@ -79,7 +54,7 @@ describe('a manifest the plan does not read, with a YAML syntax error', () => {
   });
 
   it("in another team's directory (apply teams/web, gold applied from teams/mkt): prod/gold is held", async () => {
-    await bench(async ({ emulator, tmp, cli }) => {
+    await cliBench(async ({ emulator, tmp, cli }) => {
       const { repo, git } = await gitRepository(tmp, {
         'teams/mkt/gold.yaml': manifestYaml('gold'),
         'teams/web/news.yaml': manifestYaml('news'),
@@ -103,7 +78,7 @@ describe('a manifest the plan does not read, with a YAML syntax error', () => {
   });
 
   it("in another team's directory, over --max-file-bytes or not UTF-8: prod/gold is held", async () => {
-    await bench(async ({ emulator, tmp, cli }) => {
+    await cliBench(async ({ emulator, tmp, cli }) => {
       const { repo, git } = await gitRepository(tmp, {
         'teams/mkt/gold.yaml': manifestYaml('gold'),
         'teams/web/news.yaml': manifestYaml('news'),
@@ -142,7 +117,7 @@ describe('a manifest the plan does not read, with a YAML syntax error', () => {
   });
 
   it("moved out of --include 'x/**' (git mv x/silver.yaml y/): prod/silver is held", async () => {
-    await bench(async ({ emulator, tmp, cli }) => {
+    await cliBench(async ({ emulator, tmp, cli }) => {
       const { repo, git } = await gitRepository(tmp, {
         'm/x/gold.yaml': manifestYaml('gold'),
         'm/x/silver.yaml': manifestYaml('silver'),
@@ -169,7 +144,7 @@ describe('a manifest the plan does not read, with a YAML syntax error', () => {
   });
 
   it('a broken file whose text does not hold the key (only a longer word, gold-2) holds nothing', async () => {
-    await bench(async ({ emulator, tmp, cli }) => {
+    await cliBench(async ({ emulator, tmp, cli }) => {
       const { repo, git } = await gitRepository(tmp, {
         'teams/mkt/gold.yaml': manifestYaml('gold'),
         'teams/web/news.yaml': manifestYaml('news'),
@@ -206,7 +181,7 @@ describe("the record's own file in the directory it was applied from, holding no
   ])(
     "%s: another team's plan holds prod/gold, as teams/mkt's own plan does; the file deleted, it is deleted",
     async (_what, text, holds) => {
-      await bench(async ({ emulator, tmp, cli }) => {
+      await cliBench(async ({ emulator, tmp, cli }) => {
         const { repo, git } = await gitRepository(tmp, {
           'teams/mkt/gold.yaml': manifestYaml('gold'),
           'teams/web/news.yaml': manifestYaml('news'),

@@ -1,12 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emulatorEnv } from '../helpers/apply-env.js';
-import { runCli, writeFiles } from '../helpers/cli.js';
+import { writeFiles } from '../helpers/cli.js';
+import { cliBench, type CliBench } from '../helpers/cli-bench.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { audienceNames, gitRepository } from '../helpers/work-tree.js';
-import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 
 /**
  * A manifest moved out of what a plan reads and renamed on the way (metadata.name changed,
@@ -16,35 +13,12 @@ import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
  * (README, "Only a removed manifest deletes"). Before, each of these plans deleted the
  * audience. Real git, the built CLI, the emulator over HTTP (review 30, H-3).
  */
-type Bench = {
-  emulator: TestEmulator;
-  tmp: string;
-  cli: (...args: string[]) => ReturnType<typeof runCli>;
-};
-
-/** A store (a directory) initialised, the emulator over HTTP, the built CLI. */
-async function bench(fn: (b: Bench) => Promise<void>): Promise<void> {
-  await withEmulator({ operationDelayMs: 5, runStageDelayMs: 5 }, async (emulator) => {
-    const tmp = await mkdtemp(path.join(tmpdir(), 'audiencectl-elsewhere-'));
-    try {
-      const state = path.join(tmp, 'state');
-      const cli = (...args: string[]) =>
-        runCli([...args, '--state', state], { env: emulatorEnv(emulator), cwd: tmp });
-      const init = await cli('init');
-      expect(init.code, init.stderr).toBe(0);
-      await fn({ emulator, tmp, cli });
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
-    }
-  });
-}
-
 const renamedHeld = (file: string) =>
   `  prod/silver: its manifest is now ${file} under another metadata.name ("silver-members", its spec.name this audience's), outside what this plan reads; the audience is left as it is: to keep it, set metadata.name back to silver; a plan of the directory that holds the file shows the rename as a blocked move\n`;
 
 describe('a manifest moved out of what the plan reads and renamed (spec.name kept)', () => {
   /** x/gold.yaml and x/silver.yaml applied from m; then silver moves to y/ under a new metadata.name. */
-  async function movedAndRenamed({ emulator, tmp, cli }: Bench) {
+  async function movedAndRenamed({ emulator, tmp, cli }: CliBench) {
     const { repo, git } = await gitRepository(tmp, {
       'm/x/gold.yaml': manifestYaml('gold'),
       'm/x/silver.yaml': manifestYaml('silver'),
@@ -66,7 +40,7 @@ describe('a manifest moved out of what the plan reads and renamed (spec.name kep
   }
 
   it("--include 'x/**' holds prod/silver, which the unfiltered plan blocks as a move", async () => {
-    await bench(async (b) => {
+    await cliBench(async (b) => {
       const repo = await movedAndRenamed(b);
       const filtered = await b.cli('plan', path.join(repo, 'm'), '--include', 'x/**');
       expect(filtered.stdout).not.toContain('- prod/silver delete');
@@ -78,7 +52,7 @@ describe('a manifest moved out of what the plan reads and renamed (spec.name kep
   });
 
   it('the subdirectory m/x holds prod/silver, whose manifest is above it under a new name', async () => {
-    await bench(async (b) => {
+    await cliBench(async (b) => {
       const repo = await movedAndRenamed(b);
       const sub = await b.cli('plan', path.join(repo, 'm', 'x'));
       expect(sub.stdout).not.toContain('- prod/silver delete');
@@ -90,7 +64,7 @@ describe('a manifest moved out of what the plan reads and renamed (spec.name kep
   });
 
   it('a name that differs in case only is the same audience (as the service compares names)', async () => {
-    await bench(async (b) => {
+    await cliBench(async (b) => {
       const { repo, git } = await gitRepository(b.tmp, {
         'm/x/gold.yaml': manifestYaml('gold'),
         'm/x/silver.yaml': manifestYaml('silver'),
@@ -110,7 +84,7 @@ describe('a manifest moved out of what the plan reads and renamed (spec.name kep
   });
 
   it('another spec.name under the new metadata.name is another audience: the removal stands', async () => {
-    await bench(async (b) => {
+    await cliBench(async (b) => {
       const { repo, git } = await gitRepository(b.tmp, {
         'm/x/gold.yaml': manifestYaml('gold'),
         'm/x/silver.yaml': manifestYaml('silver'),
@@ -129,7 +103,7 @@ describe('a manifest moved out of what the plan reads and renamed (spec.name kep
 
 describe('a directory moved with git mv, one manifest renamed on the way (spec.name kept)', () => {
   it("another team's directory (teams/web) holds prod/silver, which teams/marketing blocks as a move", async () => {
-    await bench(async ({ emulator, tmp, cli }) => {
+    await cliBench(async ({ emulator, tmp, cli }) => {
       const { repo, git } = await gitRepository(tmp, {
         'teams/mkt/gold.yaml': manifestYaml('gold'),
         'teams/mkt/silver.yaml': manifestYaml('silver'),

@@ -1,40 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
+import { cliBench, type CliBench } from '../helpers/cli-bench.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { audienceNames, gitIn, gitRepository } from '../helpers/work-tree.js';
-import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 
 // Manifests in a git submodule (m/shared). A clone that did not initialise it (a plain `git
 // clone`, as CI checkouts do unless asked) has its folder empty: a folder that was not read, as
 // a symlink that is not followed is. The audiences it defined are held, with a warning naming
 // the way out; once it is checked out, a manifest removed in it deletes as any other.
 // Built CLI, real git, the emulator over HTTP.
-
-type Bench = {
-  emulator: TestEmulator;
-  tmp: string;
-  cli: (...args: string[]) => ReturnType<typeof runCli>;
-};
-
-async function bench(fn: (b: Bench) => Promise<void>): Promise<void> {
-  await withEmulator({ operationDelayMs: 5, runStageDelayMs: 5 }, async (emulator) => {
-    const tmp = await mkdtemp(path.join(tmpdir(), 'audiencectl-submodule-'));
-    try {
-      const state = path.join(tmp, 'state');
-      const cli = (...args: string[]) =>
-        runCli([...args, '--state', state], { env: emulatorEnv(emulator), cwd: tmp });
-      const init = await cli('init');
-      expect(init.code, init.stderr).toBe(0);
-      await fn({ emulator, tmp, cli });
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
-    }
-  });
-}
 
 /** git allowing a submodule's file:// URL, as GIT_ENV's author. */
 const gitFile = (dir: string) => {
@@ -46,7 +21,7 @@ const gitFile = (dir: string) => {
  * repo: m/gold.yaml and the submodule m/shared (silver, and `shared` files more); applied from
  * a clone that initialised it (`full`). Returns the repository and a plain clone (`plain`).
  */
-async function appliedWithSubmodule({ tmp, cli }: Bench, shared: Record<string, string>) {
+async function appliedWithSubmodule({ tmp, cli }: CliBench, shared: Record<string, string>) {
   const sub = await gitRepository(tmp, shared, 'shared');
   const { repo, git } = await gitRepository(tmp, { 'm/gold.yaml': manifestYaml('gold') });
   await gitFile(repo)('submodule', 'add', '--quiet', sub.repo, 'm/shared');
@@ -68,7 +43,7 @@ const WARNING =
 
 describe('manifests in a git submodule, planned from a clone that did not initialise it', () => {
   it('H-4: a plain `git clone` (submodule directory empty) does not delete the audiences the submodule defines', async () => {
-    await bench(async (b) => {
+    await cliBench(async (b) => {
       const { plain } = await appliedWithSubmodule(b, { 'silver.yaml': manifestYaml('silver') });
       expect(audienceNames(b.emulator)).toEqual(['Audience gold', 'Audience silver']);
 
@@ -94,7 +69,7 @@ describe('manifests in a git submodule, planned from a clone that did not initia
   });
 
   it('once checked out (git submodule update --init), a manifest removed in the submodule is deleted', async () => {
-    await bench(async (b) => {
+    await cliBench(async (b) => {
       const { plain } = await appliedWithSubmodule(b, {
         'silver.yaml': manifestYaml('silver'),
         'bronze.yaml': manifestYaml('bronze'),
@@ -121,7 +96,7 @@ describe('manifests in a git submodule, planned from a clone that did not initia
   });
 
   it('the submodule removed (git rm m/shared, committed): the audiences it defined are deleted', async () => {
-    await bench(async (b) => {
+    await cliBench(async (b) => {
       const { plain } = await appliedWithSubmodule(b, { 'silver.yaml': manifestYaml('silver') });
       const git = gitIn(plain);
       await git('rm', '--quiet', 'm/shared');
@@ -137,7 +112,7 @@ describe('manifests in a git submodule, planned from a clone that did not initia
   });
 
   it('the directory given is itself the submodule, not checked out: an error, nothing planned', async () => {
-    await bench(async (b) => {
+    await cliBench(async (b) => {
       const { plain } = await appliedWithSubmodule(b, { 'silver.yaml': manifestYaml('silver') });
       const planned = await b.cli('plan', path.join(plain, 'm', 'shared'));
       expect(planned.code).toBe(1);

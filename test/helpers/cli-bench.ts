@@ -1,0 +1,32 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'vitest';
+import { emulatorEnv } from './apply-env.js';
+import { runCli } from './cli.js';
+import { withEmulator, type TestEmulator } from './with-emulator.js';
+
+/** What cliBench gives a test: the emulator, a temporary directory, the built CLI on its store. */
+export type CliBench = {
+  emulator: TestEmulator;
+  tmp: string;
+  /** The built CLI, run in `tmp` against the emulator, with `--state` the store initialised. */
+  cli: (...args: string[]) => ReturnType<typeof runCli>;
+};
+
+/** A directory store initialised (`init`), the emulator over HTTP, the built CLI; all removed after. */
+export async function cliBench(fn: (b: CliBench) => Promise<void>): Promise<void> {
+  await withEmulator({ operationDelayMs: 5, runStageDelayMs: 5 }, async (emulator) => {
+    const tmp = await mkdtemp(path.join(tmpdir(), 'audiencectl-bench-'));
+    try {
+      const state = path.join(tmp, 'state');
+      const cli = (...args: string[]) =>
+        runCli([...args, '--state', state], { env: emulatorEnv(emulator), cwd: tmp });
+      const init = await cli('init');
+      expect(init.code, init.stderr).toBe(0);
+      await fn({ emulator, tmp, cli });
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+}
