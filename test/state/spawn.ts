@@ -32,7 +32,9 @@ export function spawnFixture(name: string, args: string[]): Child {
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
-  const exited = once(child, 'exit');
+  // 'close', not 'exit': a killed writer's last lines may still be in the pipe when it exits, and
+  // a test that counts them (crash.spec: no serial beyond the writes tried) would count too few.
+  const closed = once(child, 'close');
   return {
     process: child,
     pid: child.pid ?? -1,
@@ -55,7 +57,7 @@ export function spawnFixture(name: string, args: string[]): Child {
     },
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
+      await closed;
     },
   };
 }
