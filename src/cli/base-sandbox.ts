@@ -1,7 +1,6 @@
 import type { Diagnostic } from '../manifest/diagnostics.js';
 import type { BaseTreeAnswers } from '../manifest/read-git.js';
-import { configFileOf, mayGiveDefaultSandbox } from './manifest-sandbox.js';
-import { DEFAULT_SANDBOX } from './sandbox-option.js';
+import { configFileOf, defaultSandboxFrom, mayGiveDefaultSandbox } from './manifest-sandbox.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -41,9 +40,8 @@ export async function baseDefaultSandbox(
   });
   if (atBase.kind === 'unreadable') return { ...here, warning: warning(`cannot be read (${atBase.reason})`) };
   const text = atBase.bytes.toString('utf8');
-  const fromEnv = env.AEP_SANDBOX || DEFAULT_SANDBOX;
   // The yaml library and zod are loaded only for a file that may set it, as for the working tree's.
-  if (!mayGiveDefaultSandbox(text)) return { sandbox: fromEnv };
+  if (!mayGiveDefaultSandbox(text)) return { sandbox: defaultSandboxFrom(undefined, env) };
   const parsed = (await import('../config/read-file.js')).parseConfigText(text);
   if (!parsed.ok) {
     // Where, never what: a problem's text could quote the file.
@@ -51,5 +49,5 @@ export async function baseDefaultSandbox(
     const at = first ? ` (at line ${first.line}, column ${first.column ?? 1})` : '';
     return { ...here, warning: warning(`is not a valid configuration${at}`) };
   }
-  return { sandbox: parsed.data.defaultSandbox ?? fromEnv };
+  return { sandbox: defaultSandboxFrom(parsed.data.defaultSandbox, env) };
 }

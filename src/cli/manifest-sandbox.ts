@@ -39,6 +39,15 @@ async function fileDefaultSandbox(config: unknown, env: Env): Promise<string | u
 }
 
 /**
+ * The default sandbox a configuration file's `defaultSandbox` (if it has one) gives: it,
+ * else AEP_SANDBOX, else `prod`. The one order, for the working tree's file and for the
+ * `plan --base` commit's (base-sandbox.ts).
+ */
+export function defaultSandboxFrom(fromFile: string | undefined, env: Env): string {
+  return fromFile ?? (env.AEP_SANDBOX || DEFAULT_SANDBOX);
+}
+
+/**
  * The sandbox of manifests that name none: `--sandbox`, else the configuration file's
  * `defaultSandbox`, else AEP_SANDBOX, else `prod`. The file wins over the environment, as
  * for every key it has (docs/configuration.md), and as the credentials' default sandbox
@@ -49,7 +58,7 @@ export async function manifestSandboxOf(
   env: Env = process.env,
 ): Promise<string> {
   if (options.sandbox !== undefined) return options.sandbox;
-  return (await fileDefaultSandbox(options.config, env)) ?? (env.AEP_SANDBOX || DEFAULT_SANDBOX);
+  return defaultSandboxFrom(await fileDefaultSandbox(options.config, env), env);
 }
 
 /**
