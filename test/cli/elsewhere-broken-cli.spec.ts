@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeFiles } from '../helpers/cli.js';
-import { cliBench } from '../helpers/cli-bench.js';
+import { appliedRepository, cliBench } from '../helpers/cli-bench.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { audienceNames, gitRepository } from '../helpers/work-tree.js';
 
@@ -54,15 +54,16 @@ describe('a manifest the plan does not read, with a YAML syntax error', () => {
   });
 
   it("in another team's directory (apply teams/web, gold applied from teams/mkt): prod/gold is held", async () => {
-    await cliBench(async ({ emulator, tmp, cli }) => {
-      const { repo, git } = await gitRepository(tmp, {
-        'teams/mkt/gold.yaml': manifestYaml('gold'),
-        'teams/web/news.yaml': manifestYaml('news'),
-      });
-      for (const dir of ['teams/mkt', 'teams/web']) {
-        const applied = await cli('apply', path.join(repo, dir), '--auto-approve');
-        expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-      }
+    await cliBench(async (b) => {
+      const { emulator, cli } = b;
+      const { repo, git } = await appliedRepository(
+        b,
+        {
+          'teams/mkt/gold.yaml': manifestYaml('gold'),
+          'teams/web/news.yaml': manifestYaml('news'),
+        },
+        ['teams/mkt', 'teams/web'],
+      );
       await writeFiles(repo, { 'teams/mkt/gold.yaml': broken(manifestYaml('gold')) });
       await git('commit', '--quiet', '-am', 'teams/mkt/gold.yaml: a typo');
 
@@ -78,15 +79,16 @@ describe('a manifest the plan does not read, with a YAML syntax error', () => {
   });
 
   it("in another team's directory, over --max-file-bytes or not UTF-8: prod/gold is held", async () => {
-    await cliBench(async ({ emulator, tmp, cli }) => {
-      const { repo, git } = await gitRepository(tmp, {
-        'teams/mkt/gold.yaml': manifestYaml('gold'),
-        'teams/web/news.yaml': manifestYaml('news'),
-      });
-      for (const dir of ['teams/mkt', 'teams/web']) {
-        const applied = await cli('apply', path.join(repo, dir), '--auto-approve');
-        expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-      }
+    await cliBench(async (b) => {
+      const { emulator, cli } = b;
+      const { repo, git } = await appliedRepository(
+        b,
+        {
+          'teams/mkt/gold.yaml': manifestYaml('gold'),
+          'teams/web/news.yaml': manifestYaml('news'),
+        },
+        ['teams/mkt', 'teams/web'],
+      );
       // A long comment pushes the file over the 1 MiB default limit; then a stray byte.
       const long = `${manifestYaml('gold')}# ${'x'.repeat(1_100_000)}\n`;
       await writeFiles(repo, { 'teams/mkt/gold.yaml': long });
@@ -144,15 +146,16 @@ describe('a manifest the plan does not read, with a YAML syntax error', () => {
   });
 
   it('a broken file whose text does not hold the key (only a longer word, gold-2) holds nothing', async () => {
-    await cliBench(async ({ emulator, tmp, cli }) => {
-      const { repo, git } = await gitRepository(tmp, {
-        'teams/mkt/gold.yaml': manifestYaml('gold'),
-        'teams/web/news.yaml': manifestYaml('news'),
-      });
-      for (const dir of ['teams/mkt', 'teams/web']) {
-        const applied = await cli('apply', path.join(repo, dir), '--auto-approve');
-        expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-      }
+    await cliBench(async (b) => {
+      const { emulator, cli } = b;
+      const { repo, git } = await appliedRepository(
+        b,
+        {
+          'teams/mkt/gold.yaml': manifestYaml('gold'),
+          'teams/web/news.yaml': manifestYaml('news'),
+        },
+        ['teams/mkt', 'teams/web'],
+      );
       await git('rm', '--quiet', 'teams/mkt/gold.yaml');
       await writeFiles(repo, {
         'teams/mkt/other.yaml': broken(manifestYaml('gold-2', { spec: { name: 'Another' } })),
@@ -181,15 +184,16 @@ describe("the record's own file in the directory it was applied from, holding no
   ])(
     "%s: another team's plan holds prod/gold, as teams/mkt's own plan does; the file deleted, it is deleted",
     async (_what, text, holds) => {
-      await cliBench(async ({ emulator, tmp, cli }) => {
-        const { repo, git } = await gitRepository(tmp, {
-          'teams/mkt/gold.yaml': manifestYaml('gold'),
-          'teams/web/news.yaml': manifestYaml('news'),
-        });
-        for (const dir of ['teams/mkt', 'teams/web']) {
-          const applied = await cli('apply', path.join(repo, dir), '--auto-approve');
-          expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-        }
+      await cliBench(async (b) => {
+        const { emulator, cli } = b;
+        const { repo, git } = await appliedRepository(
+          b,
+          {
+            'teams/mkt/gold.yaml': manifestYaml('gold'),
+            'teams/web/news.yaml': manifestYaml('news'),
+          },
+          ['teams/mkt', 'teams/web'],
+        );
         await writeFile(path.join(repo, 'teams/mkt/gold.yaml'), text);
         await git('commit', '--quiet', '-am', 'teams/mkt/gold.yaml holds no manifest');
         const own = await cli('plan', path.join(repo, 'teams/mkt'));

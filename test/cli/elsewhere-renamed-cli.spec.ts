@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeFiles } from '../helpers/cli.js';
-import { cliBench, type CliBench } from '../helpers/cli-bench.js';
+import { appliedRepository, cliBench, type CliBench } from '../helpers/cli-bench.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { audienceNames, gitRepository } from '../helpers/work-tree.js';
 
@@ -103,16 +103,17 @@ describe('a manifest moved out of what the plan reads and renamed (spec.name kep
 
 describe('a directory moved with git mv, one manifest renamed on the way (spec.name kept)', () => {
   it("another team's directory (teams/web) holds prod/silver, which teams/marketing blocks as a move", async () => {
-    await cliBench(async ({ emulator, tmp, cli }) => {
-      const { repo, git } = await gitRepository(tmp, {
-        'teams/mkt/gold.yaml': manifestYaml('gold'),
-        'teams/mkt/silver.yaml': manifestYaml('silver'),
-        'teams/web/news.yaml': manifestYaml('news'),
-      });
-      for (const dir of ['teams/mkt', 'teams/web']) {
-        const applied = await cli('apply', path.join(repo, dir), '--auto-approve');
-        expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-      }
+    await cliBench(async (b) => {
+      const { emulator, cli } = b;
+      const { repo, git } = await appliedRepository(
+        b,
+        {
+          'teams/mkt/gold.yaml': manifestYaml('gold'),
+          'teams/mkt/silver.yaml': manifestYaml('silver'),
+          'teams/web/news.yaml': manifestYaml('news'),
+        },
+        ['teams/mkt', 'teams/web'],
+      );
       await git('mv', 'teams/mkt', 'teams/marketing');
       await writeFiles(repo, {
         'teams/marketing/silver.yaml': manifestYaml('silver-members', { spec: { name: 'Audience silver' } }),

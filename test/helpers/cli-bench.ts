@@ -5,6 +5,7 @@ import { expect } from 'vitest';
 import { emulatorEnv } from './apply-env.js';
 import { runCli } from './cli.js';
 import { withEmulator, type TestEmulator } from './with-emulator.js';
+import { gitRepository } from './work-tree.js';
 
 /** What cliBench gives a test: the emulator, a temporary directory, the built CLI on its store. */
 export type CliBench = {
@@ -29,4 +30,21 @@ export async function cliBench(fn: (b: CliBench) => Promise<void>): Promise<void
       await rm(tmp, { recursive: true, force: true });
     }
   });
+}
+
+/**
+ * A git repository of `files` (work-tree.ts gitRepository) in the bench's directory, each of
+ * `dirs` (relative to it) applied in turn; each apply checked to succeed.
+ */
+export async function appliedRepository(
+  { tmp, cli }: CliBench,
+  files: Record<string, string>,
+  dirs: readonly string[],
+): Promise<Awaited<ReturnType<typeof gitRepository>>> {
+  const repository = await gitRepository(tmp, files);
+  for (const dir of dirs) {
+    const applied = await cli('apply', path.join(repository.repo, dir), '--auto-approve');
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+  }
+  return repository;
 }
