@@ -115,7 +115,7 @@ export function writeCacheFile(file: string, text: string): boolean {
 }
 
 /** Pieces written at once: large enough for few writes, small against a 50 MB document. */
-const BATCH_CHARS = 1 << 20;
+export const BATCH_CHARS = 1 << 20;
 
 /**
  * A cache file being written: the body first, after room for the header, whose length

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { utf8Batches, writeCacheFileStreamed } from './cache-file.js';
+import { BATCH_CHARS, utf8Batches, writeCacheFileStreamed } from './cache-file.js';
 import type { WriteMessage, WriteReply } from './write-serve.js';
 
 /**
@@ -9,6 +9,20 @@ import type { WriteMessage, WriteReply } from './write-serve.js';
 export const WRITE_WORKER_URL = import.meta.url.endsWith('.js')
   ? new URL('../cache/write-worker.js', import.meta.url)
   : undefined;
+
+/**
+ * Whether pieces this long are worth a thread of their own: at least one batch. Hashing and
+ * writing less here takes a few milliseconds; a fresh thread's start-up costs Node 20 about
+ * 80 ms of CPU, which a small repository's every plan and apply paid.
+ */
+export function worthAWriteThread(pieces: readonly string[]): boolean {
+  let chars = 0;
+  for (const piece of pieces) {
+    chars += piece.length;
+    if (chars >= BATCH_CHARS) return true;
+  }
+  return false;
+}
 
 /** `headerOf` as the text before and after the digest; undefined if it is not that simple. */
 function headerParts(headerOf: (digest: string) => string): { before: string; after: string } | undefined {
@@ -36,7 +50,7 @@ export function writeCacheFileInThread(
   file: string,
   headerOf: (digest: string) => string,
   pieces: Iterable<string>,
-  url = WRITE_WORKER_URL,
+  url: URL | undefined,
   thread?: Worker,
 ): Promise<boolean> {
   const parts = headerParts(headerOf);

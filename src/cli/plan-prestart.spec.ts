@@ -7,18 +7,20 @@ import { scansAhead } from './plan-prestart.js';
 const root = mkdtempSync(path.join(os.tmpdir(), 'plan-prestart-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-/** A state directory, with or without a manifest cache in it. */
-function stateDir(name: string, cached: boolean): string {
+/** A state directory, with a manifest cache of `cacheBytes` in it (none: undefined). */
+function stateDir(name: string, cacheBytes: number | undefined): string {
   const dir = path.join(root, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'meta.json'), '{}');
-  if (cached) writeFileSync(path.join(dir, 'manifest-cache.jsonl'), '{}\n');
+  if (cacheBytes !== undefined) writeFileSync(path.join(dir, 'manifest-cache.jsonl'), 'x'.repeat(cacheBytes));
   return dir;
 }
 
 describe('scansAhead: whether plan starts the fact scan thread as the command begins', () => {
-  const cached = stateDir('cached', true);
-  const bare = stateDir('bare', false);
+  // 2 MiB: the smallest cache a thread scans (about 2,000 manifests); one byte less is read by the plan itself.
+  const cached = stateDir('cached', 2_097_152);
+  const small = stateDir('small', 2_097_151);
+  const bare = stateDir('bare', undefined);
 
   it.each([
     ['--state <dir> holding a manifest cache', ['m', '--state', cached], {}, true],
@@ -34,6 +36,7 @@ describe('scansAhead: whether plan starts the fact scan thread as the command be
     ],
     ['--state over a configuration file', ['m', '--state', cached, '--config', 'c.yaml'], {}, true],
     ['a store without a manifest cache (a first plan)', ['m', '--state', bare], {}, false],
+    ['a manifest cache under 2 MiB (a small repository)', ['m', '--state', small], {}, false],
     ['a directory that does not exist', ['m', '--state', path.join(root, 'none')], {}, false],
     ['--base (reads no state)', ['m', '--state', cached, '--base', 'main'], {}, false],
     ['--base=<ref>', ['m', '--state', cached, '--base=main'], {}, false],
@@ -48,7 +51,7 @@ describe('scansAhead: whether plan starts the fact scan thread as the command be
 
   it('looks in the default state directory when nothing names one', () => {
     const asked: string[] = [];
-    expect(scansAhead(['m'], {}, (file) => (asked.push(file), true))).toBe(true);
+    expect(scansAhead(['m'], {}, (file) => (asked.push(file), 2 * 1024 * 1024))).toBe(true);
     expect(asked).toEqual([path.join('.audiencectl-state', 'manifest-cache.jsonl')]);
   });
 });

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { prestartScanThread } from '../scan/prestart.js';
+import { fileSize, prestartScanThread, scansInThread } from '../scan/prestart.js';
 import { MANIFEST_CACHE_NAME } from '../state/paths.js';
 import { DEFAULT_STATE_DIR } from './state-options.js';
 
@@ -16,7 +15,8 @@ function optionValue(args: readonly string[], name: string): string | undefined 
 
 /**
  * Whether a plan with these arguments (after the command's name) and environment will
- * start the fact scan's thread: one over a directory store that holds a manifest cache.
+ * start the fact scan's thread: one over a directory store that holds a manifest cache large
+ * enough (scansInThread).
  * A guess from them alone (`--state`, AUDIENCECTL_STATE, the default directory; not a
  * state named by a configuration file, not `--base`, not with the caches off): a wrong
  * guess costs a thread's start-up, never changes a plan, which ends a thread it does not take.
@@ -24,7 +24,7 @@ function optionValue(args: readonly string[], name: string): string | undefined 
 export function scansAhead(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
-  exists: (file: string) => boolean = existsSync,
+  sizeOf: (file: string) => number | undefined = fileSize,
 ): boolean {
   const flag = (name: string) => args.some((arg) => arg === name || arg.startsWith(`${name}=`));
   if (flag('--base') || flag('--help') || args.includes('-h')) return false;
@@ -35,7 +35,7 @@ export function scansAhead(
   const named = given ?? (env.AUDIENCECTL_STATE || env.AUDIENCECTL_STATE_DIR || undefined);
   if (named === undefined && (flag('--config') || env.AUDIENCECTL_CONFIG)) return false;
   const dir = named ?? DEFAULT_STATE_DIR;
-  return !/^postgres(ql)?:/i.test(dir) && exists(path.join(dir, MANIFEST_CACHE_NAME));
+  return !/^postgres(ql)?:/i.test(dir) && scansInThread(path.join(dir, MANIFEST_CACHE_NAME), sizeOf);
 }
 
 /** Starts the fact scan's thread ahead (scan/prestart.ts) for a plan that will start it (scansAhead). */

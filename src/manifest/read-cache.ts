@@ -1,6 +1,6 @@
 import type { CacheBytes } from '../cache/cache-file.js';
 import type { Worker } from 'node:worker_threads';
-import { WRITE_WORKER_URL, writeCacheFileInThread } from '../cache/write-thread.js';
+import { WRITE_WORKER_URL, worthAWriteThread, writeCacheFileInThread } from '../cache/write-thread.js';
 import { lineKey } from './file-line.js';
 import type { ParseLimits } from './limits.js';
 import { FACTS_PER_FILE, type StattedListing } from './read-dir.js';
@@ -147,12 +147,14 @@ export function writeManifestCache(
   context: CacheContext,
   scannedAt: number,
   lines: readonly string[],
-  /** A thread to write it in (a parser thread done parsing); else one of its own. */
+  /** A thread to write it in (a parser thread done parsing); else one of its own, for a large cache. */
   thread?: Worker,
 ): Promise<boolean> {
   const headerOf = (digest: string) =>
     JSON.stringify({ format: CACHE_FORMAT, ...context, scannedAt, digest } satisfies Header);
-  return writeCacheFileInThread(file, headerOf, eachLine(lines), WRITE_WORKER_URL, thread);
+  // A small cache without a thread at hand is written here (worthAWriteThread).
+  const url = thread !== undefined || worthAWriteThread(lines) ? WRITE_WORKER_URL : undefined;
+  return writeCacheFileInThread(file, headerOf, eachLine(lines), url, thread);
 }
 
 function* eachLine(lines: readonly string[]): Generator<string> {

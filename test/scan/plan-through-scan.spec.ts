@@ -15,6 +15,11 @@ import { aRecord } from '../state/helpers.js';
 // caches trust what those facts say: a wrong fact would plan from a stale cache entry.
 // (A record's change time cannot be set back: the snapshot trusts a record only once its
 // racy margin has passed since the record was written, so the test waits that long.)
+// A small cache is read by the plan's own thread (scansInThread): three manifests of about
+// 800 KB each, never changed, make it larger than the 2 MiB a thread is started for.
+const PADDING = ['pad-1', 'pad-2', 'pad-3'];
+const padded = (name: string) => manifestYaml(name, { spec: { description: 'x'.repeat(800_000) } });
+const paddingSteps = PADDING.flatMap((name) => [`prod/${name}:create`, `prod/${name}:run`]);
 
 const HOUR_AGO = new Date(Date.now() - 3_600_000);
 
@@ -56,7 +61,12 @@ async function planLoads(root: string, manifests: string, state: string) {
   const text = ['plan', manifests, '--state', state, '--allow-mass-delete'];
   const result = await runCli(text, { env: recordingLoads(root, log) });
   expect(result).toMatchObject({ code: 0, stderr: '' });
-  return { scanThread: distFilesLoaded(log).has('scan/scan-worker.js'), zod: packagesLoaded(log).has('zod') };
+  const files = distFilesLoaded(log);
+  return {
+    scanThread: files.has('scan/scan-worker.js'),
+    writeThread: files.has('cache/write-worker.js'),
+    zod: packagesLoaded(log).has('zod'),
+  };
 }
 
 describe('plan through the fact scan thread', () => {
@@ -69,6 +79,7 @@ describe('plan through the fact scan thread', () => {
       writeFileSync(metaPath(state), JSON.stringify({ schemaVersion: 1, lineage: 'l-1', serial: 1 }));
       writeFileSync(path.join(manifests, 'a.yaml'), manifestYaml('a'));
       writeFileSync(path.join(manifests, 'team', 'b.yaml'), manifestYaml('b'));
+      for (const name of PADDING) writeFileSync(path.join(manifests, 'team', `${name}.yaml`), padded(name));
       writeRecord(state, 'a', 'aud-a-1');
       writeRecord(state, 'z', 'aud-z-1');
       age(root);
@@ -76,11 +87,15 @@ describe('plan through the fact scan thread', () => {
       const uncached = { AUDIENCECTL_MANIFEST_CACHE: 'off' };
 
       // No manifest cache yet: no thread (the parser threads have both cores).
-      expect(await planLoads(root, manifests, state)).toEqual({ scanThread: false, zod: true });
+      expect(await planLoads(root, manifests, state)).toMatchObject({ scanThread: false, zod: true });
       expect(readdirSync(state)).toEqual(expect.arrayContaining([MANIFEST_CACHE_NAME, STATE_SNAPSHOT_NAME]));
       // Through the caches, the facts from the thread: every record served by the snapshot on
       // the thread's facts (none read, so no zod), and the same plan as without any cache.
-      expect(await planLoads(root, manifests, state)).toEqual({ scanThread: true, zod: false });
+      expect(await planLoads(root, manifests, state)).toEqual({
+        scanThread: true,
+        writeThread: false,
+        zod: false,
+      });
       const second = await planSteps(manifests, state);
       expect(second).toEqual(await planSteps(manifests, state, uncached));
       // The record of `a` holds another spec (its name differs: a replacement); b is new (created,
@@ -89,6 +104,7 @@ describe('plan through the fact scan thread', () => {
         'prod/a:replace',
         'prod/b:create',
         'prod/b:run',
+        ...paddingSteps,
         'prod/z:delete',
       ]);
 
@@ -102,17 +118,57 @@ describe('plan through the fact scan thread', () => {
       // The manifests only: the record of `a` keeps its change time, and stays trusted.
       age(manifests);
       // z, written since, is read (with zod); a is served by the snapshot on the thread's facts.
-      expect(await planLoads(root, manifests, state)).toEqual({ scanThread: true, zod: true });
+      // The cache, over 1 MiB, is hashed and written by a thread of its own.
+      expect(await planLoads(root, manifests, state)).toEqual({
+        scanThread: true,
+        writeThread: true,
+        zod: true,
+      });
       const third = await planSteps(manifests, state);
       expect(third).toEqual(await planSteps(manifests, state, uncached));
       expect(third.map((s) => s.id)).toEqual([
         'prod/a:replace',
         'prod/c:create',
         'prod/c:run',
+        ...paddingSteps,
         'prod/z:delete',
       ]);
       expect(third.find((s) => s.id === 'prod/z:delete')?.audienceId).toBe('aud-z-2');
       expect(JSON.stringify(third)).toContain('Edited after the caches were written');
+    });
+  });
+
+  it('a small repository is planned by one thread: no scan thread, no cache writer thread, the same plan', async () => {
+    await withTempDir(async (root) => {
+      const manifests = path.join(root, 'manifests');
+      const state = path.join(root, 'state');
+      mkdirSync(manifests, { recursive: true });
+      mkdirSync(path.dirname(recordPath(state, 'prod', 'a')), { recursive: true });
+      writeFileSync(metaPath(state), JSON.stringify({ schemaVersion: 1, lineage: 'l-1', serial: 1 }));
+      writeFileSync(path.join(manifests, 'a.yaml'), manifestYaml('a'));
+      writeFileSync(path.join(manifests, 'b.yaml'), manifestYaml('b'));
+      writeRecord(state, 'z', 'aud-z-1');
+      age(root);
+
+      expect(await planLoads(root, manifests, state)).toEqual({
+        scanThread: false,
+        writeThread: false,
+        zod: true,
+      });
+      expect(readdirSync(state)).toContain(MANIFEST_CACHE_NAME);
+      expect(await planLoads(root, manifests, state)).toMatchObject({
+        scanThread: false,
+        writeThread: false,
+      });
+      const cached = await planSteps(manifests, state);
+      expect(cached).toEqual(await planSteps(manifests, state, { AUDIENCECTL_MANIFEST_CACHE: 'off' }));
+      expect(cached.map((s) => s.id)).toEqual([
+        'prod/a:create',
+        'prod/a:run',
+        'prod/b:create',
+        'prod/b:run',
+        'prod/z:delete',
+      ]);
     });
   });
 });

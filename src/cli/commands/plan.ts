@@ -1,6 +1,6 @@
 import { sourceRootOf } from '../../manifest/read-source-root.js';
 import { repositoryField } from '../../source/work-tree-repository.js';
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { assumedStateFrom, baseDiagnostics, unreadBase } from '../../plan/assumed-state.js';
@@ -38,7 +38,7 @@ import {
   type SourceFlags,
 } from '../source-options.js';
 import { startFactScan, type FactScan } from '../../scan/fact-scan.js';
-import { dropScanThread } from '../../scan/prestart.js';
+import { dropScanThread, scansInThread } from '../../scan/prestart.js';
 import { fileSelector } from '../../source/file-filter.js';
 import { escapeText } from '../../text/safe-text.js';
 import { pasteFlagsOf } from '../paste-flags.js';
@@ -284,12 +284,13 @@ export function planCommand(setExit: (code: number) => void): Command {
         ? await seedManifestCache(() => openStoreFor(flags, location), cacheFile, dir)
         : undefined;
     const snapshotFile = flags.base === undefined ? stateSnapshotFile(location, storeExists) : undefined;
-    // With a manifest cache, a thread of its own reads and hashes it and lists and stats
-    // the files the caches describe (src/scan), while this one reads the snapshot (as the
-    // thread starts) and decodes both caches. Without one, the parser threads keep both
-    // cores busy: no third thread, and the snapshot is read in the thread pool.
+    // With a large manifest cache, a thread of its own reads and hashes it and lists and
+    // stats the files the caches describe (src/scan), while this one reads the snapshot (as
+    // the thread starts) and decodes both caches. Without one, the parser threads keep both
+    // cores busy: no third thread, and the snapshot is read in the thread pool. A small one
+    // is read here: the thread's start-up would cost more than it takes over.
     const scan =
-      cacheFile !== undefined && existsSync(cacheFile)
+      cacheFile !== undefined && scansInThread(cacheFile)
         ? startFactScan({
             manifests: { root: dir, options: readOptions(flags), cacheFile },
             ...(snapshotFile !== undefined && location.kind === 'dir' ? { stateDir: location.dir } : {}),
