@@ -361,10 +361,28 @@ async function appliedFrom(
   return undefined;
 }
 
+/**
+ * A record applied from `here`, the directory given (real), whose file is gone from it: removed,
+ * as the plan read it, unless git shows it moved elsewhere in the work tree `top` (`git mv
+ * teams/mkt/b.yaml teams/web/`), where a plan of that directory takes it over (review 31, H-1).
+ */
+function ownGone(record: AudienceRecord, here: string, top: string): Gone | undefined {
+  const { sourceRoot, manifestFile } = record;
+  if (sourceRoot === undefined || manifestFile === undefined) return undefined;
+  if (rootDirectory(sourceRoot, top) !== here) return undefined;
+  const at = { from: here, root: sourceRoot, manifestFile };
+  const absolute = path.resolve(here, manifestFile);
+  if (!isInside(here, absolute) || isFile(absolute)) return undefined;
+  return { record, at, file: fromTop(top, absolute) };
+}
+
 /** How many records git cannot place are looked for elsewhere (see movedManifests' caller). */
 const UNPLACED_LOOKED_FOR = 100;
 
-/** A record whose file is gone from the directory beside the one given it was applied from. */
+/**
+ * A record whose file is gone from the directory it was applied from: one beside the directory
+ * given (besideRoot), or that directory itself (ownGone: `at.from` is the directory given).
+ */
 type Gone = { record: AudienceRecord; at: Beside; file: string };
 
 /** `absolute`'s path from `top`, `/`-separated, as git names it. */
@@ -497,6 +515,11 @@ export async function findManifestsElsewhere(
       add({ kind: 'unreachable', sandbox: record.sandbox, key: record.key, ...unreachable });
       continue;
     }
+    const mine = open(record) && realTop !== undefined ? ownGone(record, here, realTop) : undefined;
+    if (mine !== undefined) {
+      gone.set(recordId(record.sandbox, record.key), mine);
+      continue;
+    }
     const at = open(record) ? besideRoot(record, here, realTop) : undefined;
     if (at === undefined) continue;
     const file = besideFile(at);
@@ -544,8 +567,10 @@ export async function findManifestsElsewhere(
       [...gone.values()].map((g) => g.file),
     );
     if (!(sparse instanceof Set)) {
-      // git cannot say which files a sparse checkout leaves out: none is taken for removed.
+      // git cannot say which files a sparse checkout leaves out: none is taken for removed (but
+      // those of the directory given, removed from what the plan read, as without git).
       for (const { record, at } of gone.values()) {
+        if (at.from === here) continue;
         const { sandbox, key } = record;
         const detail = sparse.failed;
         add({
@@ -575,11 +600,12 @@ export async function findManifestsElsewhere(
     // held either way, and a file found says where it is now (looked for while few: a store
     // shared with another repository may hold thousands, and git grep slows with each key).
     const looked = new Map<string, Gone & { compareAt: string | undefined }>();
+    // One of the directory given that git does not place is removed, as the plan read it.
     const unplaced = list.flatMap((g, index) => {
       const place = placed[index];
       const id = recordId(g.record.sandbox, g.record.key);
       if (place?.removed === true) looked.set(id, { ...g, compareAt: place.compareAt });
-      return place === undefined || place.removed ? [] : [{ g, id, place }];
+      return place === undefined || place.removed || g.at.from === here ? [] : [{ g, id, place }];
     });
     if (unplaced.length <= UNPLACED_LOOKED_FOR) {
       for (const { g, id } of unplaced) looked.set(id, { ...g, compareAt: undefined });
@@ -588,13 +614,11 @@ export async function findManifestsElsewhere(
       const { sandbox, key } = named;
       if (settled.has(recordId(sandbox, key))) continue;
       add(
-        elsewhereOf(named, show(file), () => ({
-          kind: 'moved',
-          sandbox,
-          key,
-          file: show(file),
-          dir: show(dir),
-        })),
+        elsewhereOf(named, show(file), () =>
+          dir === here
+            ? { kind: 'moved-out', sandbox, key, file: show(file) }
+            : { kind: 'moved', sandbox, key, file: show(file), dir: show(dir) },
+        ),
       );
     }
     for (const { g, place } of unplaced) {

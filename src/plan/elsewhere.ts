@@ -27,6 +27,11 @@ import { recordId } from '../state/record-id.js';
  *   the commit the record was applied from (src/manifest/read-moved.ts: another sandbox's copy
  *   is no move). `dir` is the directory it was applied from.
  *
+ * - `moved-out`: the same of a record applied from the directory given: its file gone from the
+ *   plan's read, and git shows it removed since the record's commit, while a manifest elsewhere
+ *   in the work tree that did not name it then does now (`git mv teams/mkt/b.yaml teams/web/`,
+ *   then `apply teams/mkt` before `apply teams/web`, which takes it over; review 31, H-1).
+ *
  * - `unplaced`: the record's file is gone from the directory it was applied from (`beside`),
  *   named by no other file (`moved`), and git does not show the work tree planned removing it
  *   since the commit the record was applied from (src/manifest/read-moved.ts): another
@@ -35,8 +40,8 @@ import { recordId } from '../state/record-id.js';
  *   from the top of the work tree it was applied from (absolute, outside one).
  *
  * - `sparse`: the record's file is not in the directory it was applied from because git keeps it
- *   out of this work tree (a sparse checkout of the directory given): still in the repository,
- *   so not removed. `file` and `dir` are the record's, from the top.
+ *   out of this work tree (a sparse checkout of that directory, or of the one given): still in
+ *   the repository, so not removed. `file` and `dir` are the record's, from the top.
  *
  * - `unreachable`: not looked at: the record was applied from a directory of a git work tree
  *   (its `sourceRoot`, from the top), and the plan is in none, so has no top to find it from
@@ -77,6 +82,7 @@ export type NamedElsewhere =
   | { kind: 'beside'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'unreachable'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'moved'; sandbox: string; key: string; file: string; dir: string }
+  | { kind: 'moved-out'; sandbox: string; key: string; file: string }
   | ({ kind: 'unplaced'; sandbox: string; key: string; file: string; dir: string } & Unplaced)
   | { kind: 'sparse'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'renamed'; sandbox: string; key: string; file: string; as: string }
@@ -138,6 +144,8 @@ export function elsewhereReason(
     return `its manifest is now ${where}, outside ${filters}; the audience is left as it is`;
   if (found.kind === 'moved')
     return `its manifest is now ${where}, outside the directory given and moved from the one it was applied from (${found.dir}); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), ${emptyApply(found.dir)}`;
+  if (found.kind === 'moved-out')
+    return `its manifest is now ${where}, moved out of the directory given, which it was applied from; the audience is left as it is: apply the directory it is in now, which takes it over; to delete the audience, remove that file too, or, if it is not this audience's manifest (another sandbox's copy naming none, an example), give it its metadata.sandbox or take ${record.key} out of it`;
   if (found.kind === 'unplaced') return unplacedReason(found);
   if (found.kind === 'renamed')
     return `its manifest is now ${found.file} under another metadata.name ("${found.as}", its spec.name this audience's), outside what this plan reads; the audience is left as it is: to keep it, set metadata.name back to ${record.key}; a plan of the directory that holds the file shows the rename as a blocked move`;
