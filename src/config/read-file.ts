@@ -6,6 +6,7 @@ import { RefusedFileError, readRegularTextSync } from '../files/read-regular.js'
 import { isPlausibleName } from './plausible.js';
 import { ConfigFile, SandboxName } from './schema.js';
 import { readEnv } from './env.js';
+import { aliasBombMessage, isMisreadWarning, yamlErrorMessage, yamlHazards } from '../text/yaml-hazards.js';
 import type { ConfigProblem } from './types.js';
 
 // The configuration file read and validated, without resolving credentials: what every
@@ -25,16 +26,38 @@ export function parseConfigText(text: string): Parsed {
   // logLevel 'error': the library's warnings (a collection used as a key) go to stderr with
   // the key's text, around our own problem list; a key of this file may be a secret.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
-  if (doc.errors.length > 0) {
+  // Each message says what is wrong and the fix, never the text read (it may be a secret).
+  const misread = [...doc.errors, ...doc.warnings.filter(isMisreadWarning)];
+  if (misread.length > 0) {
     return {
       ok: false,
-      problems: doc.errors.map((error) => {
-        const { line, col } = lineCounter.linePos(error.pos[0]);
-        return { key: '(syntax)', message: error.message.split('\n')[0] ?? error.message, line, column: col };
-      }),
+      problems: misread
+        .sort((a, b) => a.pos[0] - b.pos[0])
+        .map((error) => {
+          const { line, col } = lineCounter.linePos(error.pos[0]);
+          return { key: '(syntax)', message: yamlErrorMessage(error), line, column: col };
+        }),
     };
   }
-  const raw: unknown = doc.toJS() ?? {};
+  // An alias to no anchor (toJS would throw, quoting it), an anchor with no value, a merge key.
+  const { hazards, firstAlias } = yamlHazards(doc, text);
+  if (hazards.length > 0) {
+    return {
+      ok: false,
+      problems: hazards.map(({ offset, path, message }) => hazardProblem(offset, path, message, lineCounter)),
+    };
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch {
+    // Only an alias bomb is left to throw (aliases to no anchor were found above).
+    const { offset, path } = firstAlias ?? { offset: 0, path: [] };
+    return {
+      ok: false,
+      problems: [hazardProblem(offset, path, aliasBombMessage(MAX_ALIAS_COUNT), lineCounter)],
+    };
+  }
   const result = ConfigFile.safeParse(raw);
   if (result.success) {
     return {
@@ -48,6 +71,25 @@ export function parseConfigText(text: string): Parsed {
     ok: false,
     problems: problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)),
   };
+}
+
+/** Aliases a configuration file may expand; more is refused as an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
+
+/** A key of the file as a problem shows it: a name, a sandbox or an index; else not shown. */
+function shownKey(key: string | number): string {
+  if (typeof key === 'number') return String(key);
+  return isPlausibleName(key) || SandboxName.safeParse(key).success ? key : '(not shown)';
+}
+
+function hazardProblem(
+  offset: number,
+  path: Array<string | number>,
+  message: string,
+  lineCounter: LineCounter,
+): ConfigProblem {
+  const { line, col } = lineCounter.linePos(offset);
+  return { key: path.map(shownKey).join('.') || '(top level)', message, line, column: col };
 }
 
 /**
@@ -79,9 +121,7 @@ function problemOf(issue: z.core.$ZodIssue, doc: Document, lineCounter: LineCoun
       ? `invalid name "${name}": ${reason}`
       : `invalid name (not shown): ${reason}`;
   }
-  const shown = fullPath.map((key) =>
-    isPlausibleName(key) || SandboxName.safeParse(key).success ? key : '(not shown)',
-  );
+  const shown = fullPath.map(shownKey);
   const problem: ConfigProblem = { key: shown.join('.') || '(top level)', message };
   const lookup = issue.code === 'unrecognized_keys' ? [...fullPath, issue.keys[0] ?? ''] : fullPath;
   const position = positionOf(

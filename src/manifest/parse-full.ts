@@ -6,6 +6,7 @@ import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import { emptyFileNote, NOT_A_MANIFEST, type FileParseResult, type SalvagedKey } from './parse-result.js';
 import { charPositionOf, depthOf, positionOf, type PathKey } from './positions.js';
 import { Manifest } from './schema.js';
+import { UNRESOLVED_ALIAS, yamlHazards } from '../text/yaml-hazards.js';
 import { semanticIssues } from './semantics.js';
 import { closestKey, knownKeysAt } from './suggest.js';
 
@@ -175,6 +176,18 @@ export function parseFull(
         'yaml/too-deep',
         `document nests deeper than ${limits.maxDepth} levels`,
       );
+      result.unreadable = true;
+      continue;
+    }
+    // An alias to no anchor before it (a value beginning with *): at its own line, never
+    // named (toJS would throw at the first one, quoting it).
+    const unresolved = yamlHazards(doc, text).hazards.filter((h) => h.message === UNRESOLVED_ALIAS);
+    if (unresolved.length > 0) {
+      for (const hazard of unresolved) {
+        const { line, col } = counter.linePos(hazard.offset);
+        const where = pathToString(hazard.path);
+        error(line, col, 'yaml/aliases', where ? `${where}: ${hazard.message}` : hazard.message);
+      }
       result.unreadable = true;
       continue;
     }
