@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { hostTag, hostTempPath, sweepTemps } from '../files/stale-temps.js';
 import { fsCalls, syncDir } from '../state/durable-fs.js';
 import { escapeText } from '../text/safe-text.js';
+import { leavesDirectory } from '../files/leaves-directory.js';
 
 /** Checks, before anything runs, that `file` can be written: its directory exists and it is not one. */
 export async function assertWritableFile(file: string, flag: string): Promise<void> {
@@ -44,7 +45,7 @@ async function landingPaths(file: string): Promise<string[]> {
 
 function inside(dir: string, file: string): string | undefined {
   const relative = path.relative(dir, file);
-  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return undefined;
+  if (relative === '' || leavesDirectory(relative)) return undefined;
   return relative.split(path.sep).join('/');
 }
 

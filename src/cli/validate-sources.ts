@@ -8,6 +8,7 @@ import { DEFAULT_MAX_FILE_BYTES, readManifestDir, readManifestFile } from '../ma
 import { fileSelector, filtersGiven } from '../source/file-filter.js';
 import { filtersForAncestor, filtersForDirError, type FiltersForDir } from './named-file-filters.js';
 import { readOptions, type SourceFlags } from './source-options.js';
+import { leavesDirectory } from '../files/leaves-directory.js';
 
 /**
  * How a path is shown: relative to the current directory, with `/`, as editors and
@@ -16,7 +17,7 @@ import { readOptions, type SourceFlags } from './source-options.js';
 export function displayPath(absolute: string, cwd: string = process.cwd()): string {
   const relative = path.relative(cwd, absolute);
   if (relative === '') return '.';
-  if (relative.startsWith('..') || path.isAbsolute(relative)) return absolute;
+  if (leavesDirectory(relative)) return absolute;
   return relative.split(path.sep).join('/');
 }
 

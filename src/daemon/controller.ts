@@ -29,6 +29,7 @@ export type {
   ControllerSource,
   RunningController,
 } from './controller-options.js';
+import { leavesDirectory } from '../files/leaves-directory.js';
 
 function createSource(options: ControllerOptions, logger: Logger): Source {
   if (options.source.kind === 'git') return createGitSource(options.source.options, { logger });
@@ -38,7 +39,7 @@ function createSource(options: ControllerOptions, logger: Logger): Source {
 /** True when `file` is `dir` or inside it. */
 function isInside(file: string, dir: string): boolean {
   const relative = path.relative(dir, file);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  return relative === '' || !leavesDirectory(relative);
 }
 
 /** Errors of binding an address a user can cause: a busy port, a host that is not this machine's or does not resolve. */

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { FieldRecord, SourceRecord } from './model.js';
+import { leavesDirectory } from '../files/leaves-directory.js';
 
 const HEADER_BYTES = 64 * 1024;
 const MAX_FILES_CHECKED = 100;
@@ -16,7 +17,7 @@ export function checkSource(root: string, source: SourceRecord, fields: FieldRec
   const base = resolve(root);
   const target = resolve(base, source.path);
   const inside = relative(base, target);
-  if (inside.startsWith('..') || isAbsolute(inside)) {
+  if (leavesDirectory(inside)) {
     return `Source path ${source.path} points outside the storage root.`;
   }
   const stats = statOrUndefined(target);

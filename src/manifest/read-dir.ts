@@ -14,6 +14,7 @@ import {
   uncheckedSubmodules,
   type UncheckedSubmodule,
 } from './read-submodules.js';
+import { leavesDirectory } from '../files/leaves-directory.js';
 
 export type ReadDirOptions = {
   /** Globs relative to the root. Default `**\/*.yaml`, `**\/*.yml`. */
@@ -49,7 +50,7 @@ export type RefusedFile = Extract<SourceFile, { unreadable: Diagnostic }>;
 /** `target` is `root` or under it (paths compared as given: no link is resolved). */
 export function isInside(root: string, target: string): boolean {
   const relative = path.relative(root, target);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  return relative === '' || !leavesDirectory(relative);
 }
 
 export type FoundFile = { relative: string; absolute: string };

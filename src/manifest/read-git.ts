@@ -18,6 +18,7 @@ import { brokenLink } from './read-file.js';
 import { compareText } from '../text/compare.js';
 import { escapeText } from '../text/safe-text.js';
 import { COMMIT_ID } from '../state/commit-id.js';
+import { leavesDirectory } from '../files/leaves-directory.js';
 
 type TreeEntry = { mode: string; type: string; object: string; size: number; path: string };
 
@@ -495,7 +496,7 @@ export async function readFileAtBase(
     return { kind: 'outside' };
   }
   const relative = path.relative(top, real);
-  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return { kind: 'outside' };
+  if (relative === '' || leavesDirectory(relative)) return { kind: 'outside' };
   const wanted = relative.split(path.sep).join('/');
   const entry = parseLsTree(listing).find((e) => e.path === wanted);
   // A directory, or a submodule's commit: no file of this repository's history.
