@@ -247,7 +247,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
     flow.onDropped?.(dropped);
   }
   if (plan.steps.length === 0) {
-    await markPlanned(input, order, store, recorded, flow.repository);
+    await markPlanned(input, order, store, recorded, flow);
     return { plan, report: undefined };
   }
   const progress = flow.progress(plan);
@@ -255,7 +255,12 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   // From here on each write marks its sandbox with this commit (StateMeta.revisions), with the
   // serial: the first is an intent, before that sandbox's first call; a step that writes
   // nothing marks nothing. Not before: settling a killed apply or refreshing applies no commit.
-  store.useRevision(markOf(applied, flow.repository));
+  // The mark each sandbox gets keeps the rollbacks that still matter, and a rollback of it
+  // (--allow-older-checkout) is remembered, applied now (plan/rolled-back.ts).
+  const marks = recorded.meta?.revisions ?? {};
+  const rolledAt = new Date(flow.clock.now()).toISOString();
+  const stepSandboxes = plan.steps.map((step) => step.sandbox);
+  store.useRevision(markOf(applied, flow.repository), await order.marksAfter(stepSandboxes, marks, rolledAt));
   let report: ApplyReport;
   try {
     // The steps' files are relative to the directory the records were applied from, which a
@@ -268,7 +273,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
     progress.close();
   }
   // A stopped apply did not get through its commit: the sandboxes its writes marked keep it.
-  if (!report.stopped) await markPlanned(input, order, store, { meta: await store.meta() }, flow.repository);
+  if (!report.stopped) await markPlanned(input, order, store, { meta: await store.meta() }, flow);
   return { plan, report };
 }
 
@@ -283,13 +288,16 @@ async function markPlanned(
   order: CheckoutCheck,
   store: StateStore,
   recorded: Pick<RecordedState, 'meta'>,
-  repository: string | undefined,
+  flow: Pick<ApplyFlow, 'repository' | 'clock'>,
 ): Promise<void> {
-  const mark = markOf(order.head, repository);
+  const mark = markOf(order.head, flow.repository);
   if (mark === undefined) return;
   const sandboxes = input.desired.manifests.map((manifest) => manifest.sandbox);
-  const moved = await order.marksToMove(sandboxes, recorded.meta?.revisions ?? {});
-  if (moved.length > 0) await store.markRevision(moved, mark);
+  const marks = recorded.meta?.revisions ?? {};
+  const moved = await order.marksToMove(sandboxes, marks);
+  if (moved.length === 0) return;
+  const rolledAt = new Date(flow.clock.now()).toISOString();
+  await store.markRevision(moved, mark, await order.marksAfter(moved, marks, rolledAt));
 }
 
 /** The mark of an apply of `revision` from `repository` (when known); none outside git. */

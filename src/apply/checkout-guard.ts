@@ -2,16 +2,20 @@ import { AudiencectlError } from '../errors.js';
 import {
   commitsToCheck,
   describeOlderCheckout,
+  markAfter,
   markCommitsToCheck,
   marksOfRepository,
   marksToMove,
   olderCheckout,
+  onlyRolledBack,
   recordRevision,
+  ROLLED_BACK_ADVICE,
   type CommitRelation,
 } from '../plan/older-checkout.js';
+import { rollbacksOf } from '../plan/rolled-back.js';
 import type { SandboxRevisions } from '../state/sandbox-revisions.js';
 import type { OlderCheckout, Step } from '../plan/schema.js';
-import type { AppliedRevision, RecordedState } from '../state/schema.js';
+import type { AppliedRevision, RecordedState, SandboxMark } from '../state/schema.js';
 
 /** An apply of a checkout older than what was applied (README, "How it stays safe"). */
 export class OlderCheckoutError extends AudiencectlError {
@@ -53,14 +57,14 @@ export function recordedRevision(revision: ApplyRevision): AppliedRevision | und
 }
 
 /**
- * Whether a record, or a sandbox's mark, carries a commit other than `head`: only then can a
- * step be refused.
+ * Whether a record, or a sandbox's mark, carries a commit other than `head`, or a mark
+ * remembers a rollback: only then can a step be refused.
  */
 function mayRefuse(recorded: RecordedState, head: AppliedRevision, marks: SandboxRevisions): boolean {
   const other = (commit: string | undefined) => commit !== undefined && commit !== head.commit;
   return (
     recorded.audiences.some((record) => other(recordRevision(record)?.commit)) ||
-    Object.values(marks).some((mark) => other(mark.commit))
+    Object.values(marks).some((mark) => other(mark.commit) || rollbacksOf(mark).length > 0)
   );
 }
 
@@ -83,7 +87,36 @@ export type CheckoutCheck = {
    * not newer than HEAD (git asked about a mark other than HEAD, once a commit). None outside git.
    */
   marksToMove(sandboxes: readonly string[], marks: SandboxRevisions): Promise<string[]>;
+  /**
+   * The mark each of `sandboxes` (marked `marks`) gets from this apply's writes, or its
+   * markPlanned (plan/older-checkout.ts, markAfter): HEAD, with the rollbacks that still matter
+   * and, with --allow-older-checkout or for a controller pass of its synced revision, a rollback
+   * of a newer mark applied `at`. None outside git.
+   */
+  marksAfter(sandboxes: readonly string[], marks: SandboxRevisions, at: string): Promise<SandboxRevisions>;
 };
+
+/** The mark of an apply of `head` from `repository` (when known). */
+function plainMark(head: AppliedRevision, repository: string | undefined): SandboxMark {
+  return repository === undefined ? head : { ...head, repository };
+}
+
+/** `markAfter` of each of `sandboxes`, their marks being `marks` (of this repository). */
+function marksAfterOf(
+  sandboxes: readonly string[],
+  marks: SandboxRevisions,
+  next: SandboxMark,
+  relations: ReadonlyMap<string, CommitRelation>,
+  how: { override: boolean; at: string },
+): SandboxRevisions {
+  let after: SandboxRevisions = {};
+  for (const sandbox of new Set(sandboxes)) {
+    const current = Object.hasOwn(marks, sandbox) ? marks[sandbox] : undefined;
+    // A computed key is an own property, `__proto__` too.
+    after = { ...after, [sandbox]: markAfter(current, next, relations, how) };
+  }
+  return after;
+}
 
 /** The sandboxes of `sandboxes` marked with another commit than `head`, or not marked. */
 function markedOtherwise(
@@ -110,6 +143,7 @@ export function checkoutCheck(revision: ApplyRevision, repository?: string): Che
       concerns: () => false,
       check: () => Promise.resolve(),
       marksToMove: () => Promise.resolve([]),
+      marksAfter: () => Promise.resolve({}),
     };
   if (revision.kind === 'record') {
     const { head } = revision;
@@ -120,6 +154,21 @@ export function checkoutCheck(revision: ApplyRevision, repository?: string): Che
       check: () => Promise.resolve(),
       marksToMove: (sandboxes, marks) =>
         Promise.resolve(markedOtherwise(sandboxes, marksOfRepository(marks, repository), head)),
+      // The branch says what to apply: a mark newer than it, by the commit times (git is not
+      // asked), was rolled back from.
+      marksAfter: (sandboxes, marks, at) =>
+        Promise.resolve(
+          marksAfterOf(
+            sandboxes,
+            marksOfRepository(marks, repository),
+            plainMark(head, repository),
+            new Map(),
+            {
+              override: true,
+              at,
+            },
+          ),
+        ),
     };
   }
   const known = new Map<string, CommitRelation>();
@@ -160,10 +209,22 @@ export function checkoutCheck(revision: ApplyRevision, repository?: string): Che
       await ask(markCommitsToCheck(sandboxes, marks, head));
       return marksToMove(sandboxes, marks, head, known);
     },
+    async marksAfter(sandboxes, all, at) {
+      const marks = marksOfRepository(all, repository);
+      const { head } = revision;
+      await ask(markCommitsToCheck(sandboxes, marks, head));
+      const override = revision.older.kind === 'allow';
+      return marksAfterOf(sandboxes, marks, plainMark(head, repository), known, { override, at });
+    },
   };
 }
 
 function refusal(finding: OlderCheckout, headName: string, advice: string, overridable: boolean): string {
   const anyway = overridable ? ', or pass --allow-older-checkout to apply anyway' : '';
+  if (onlyRolledBack(finding)) {
+    // `apply`'s advice (pull or fetch the newer commit) would keep the commit rolled back from.
+    const then = overridable ? `${ROLLED_BACK_ADVICE}, then apply from it` : advice;
+    return `refusing to undo a rollback: ${describeOlderCheckout(finding, headName)}. Nothing was applied. ${then}${anyway}`;
+  }
   return `refusing to undo a newer apply: ${describeOlderCheckout(finding, headName)}. Nothing was applied. ${advice}${anyway}`;
 }

@@ -100,8 +100,9 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
       return info;
     },
     useOrgs: (orgOf) => store.useOrgs(orgOf),
-    useRevision: (revision) => store.useRevision(revision),
-    markRevision: (sandboxes, revision) => dropping(store.markRevision(sandboxes, revision)),
+    useRevision: (revision, bySandbox) => store.useRevision(revision, bySandbox),
+    markRevision: (sandboxes, revision, bySandbox) =>
+      dropping(store.markRevision(sandboxes, revision, bySandbox)),
     unlock: () => {
       holding = undefined;
       return store.unlock();

@@ -139,8 +139,8 @@ export function leaderView(store: StateStore, leadership: Leadership): StateStor
       return Promise.resolve({ holder: leadership.holder });
     },
     useOrgs: (orgOf) => store.useOrgs(orgOf),
-    useRevision: (revision) => store.useRevision(revision),
-    markRevision: (sandboxes, revision) => store.markRevision(sandboxes, revision),
+    useRevision: (revision, bySandbox) => store.useRevision(revision, bySandbox),
+    markRevision: (sandboxes, revision, bySandbox) => store.markRevision(sandboxes, revision, bySandbox),
     unlock: () => Promise.resolve(),
     close: () => Promise.resolve(),
     ...(store.midWrite ? { midWrite: () => store.midWrite!() } : {}),

@@ -3,6 +3,8 @@ import { epochSecondsOf } from '../state/instant.js';
 import { sameRepository } from '../manifest/source-root.js';
 import { recordId } from '../state/record-id.js';
 import type { SandboxRevisions } from '../state/sandbox-revisions.js';
+import type { SandboxMark } from '../state/schema.js';
+import { ROLLBACKS_KEPT, rollbacksKept, rollbacksOf, rolledBackUnder } from './rolled-back.js';
 import type { OlderCheckout, Step } from './schema.js';
 
 /**
@@ -31,8 +33,11 @@ const UNDOING: ReadonlySet<Step['kind']> = new Set(['update', 'replace', 'delete
  */
 const RECREATING: ReadonlySet<Step['kind']> = new Set(['create', 'adopt']);
 
-/** A step and the commits it is checked against: its record's first, then its sandbox's mark. */
-type Concerned = { step: Step; revisions: AppliedRevision[] };
+/**
+ * A step and the commits it is checked against: its record's first, then its sandbox's mark;
+ * and that mark, whose rollbacks it is checked against too (plan/rolled-back.ts).
+ */
+type Concerned = { step: Step; revisions: AppliedRevision[]; mark: SandboxMark | undefined };
 
 /**
  * Each step that would be applied and undo a spec recorded with a commit, or undo or create (or
@@ -57,7 +62,7 @@ function concernedSteps(
     const mark = markOf(step.sandbox, marks);
     const revisions = [own, mark].filter((revision) => revision !== undefined);
     if (mark !== undefined && own?.commit === mark.commit) revisions.pop();
-    if (revisions.length > 0) concerned.push({ step, revisions });
+    if (revisions.length > 0 || rollbacksOf(mark).length > 0) concerned.push({ step, revisions, mark });
   }
   return concerned;
 }
@@ -82,22 +87,23 @@ function revisionsById(records: readonly AudienceRecord[]): Map<string, AppliedR
   return revisions;
 }
 
-function markOf(sandbox: string, marks: SandboxRevisions): AppliedRevision | undefined {
+function markOf(sandbox: string, marks: SandboxRevisions): SandboxMark | undefined {
   return Object.hasOwn(marks, sandbox) ? marks[sandbox] : undefined;
 }
 
 /**
  * The distinct commits the undoing steps' records, and the creating steps' sandboxes, were
- * applied from; none when no step concerns one.
+ * applied from, and those their sandboxes were rolled back from; none when no step concerns one.
  */
 export function recordedCommits(
   steps: readonly Step[],
   records: readonly AudienceRecord[],
   marks?: SandboxRevisions,
 ): string[] {
-  const commits = concernedSteps(steps, records, marks).flatMap(({ revisions }) =>
-    revisions.map((revision) => revision.commit),
-  );
+  const commits = concernedSteps(steps, records, marks).flatMap(({ revisions, mark }) => [
+    ...revisions.map((revision) => revision.commit),
+    ...rollbacksOf(mark).map((rollback) => rollback.commit),
+  ]);
   return [...new Set(commits)].sort();
 }
 
@@ -134,8 +140,10 @@ function newerThanHead(
  * The undoing steps whose record was applied from a commit `head` does not contain, or, for a
  * commit git cannot place (`unknown`), one committed after it; and the steps that undo, create
  * or adopt in a sandbox whose mark (`marks`) is such a commit (an undoing step is named with its
- * record's commit when both are). Undefined when there is none: records and sandboxes without a
- * commit (written before it was recorded, or outside git) never count.
+ * record's commit when both are); and, of the others, those that undo, create or adopt in a
+ * sandbox rolled back from a commit HEAD contains, after HEAD was committed (`rolled-back`:
+ * plan/rolled-back.ts). Undefined when there is none: records and sandboxes without a commit
+ * (written before it was recorded, or outside git) never count.
  */
 export function olderCheckout(
   steps: readonly Step[],
@@ -145,20 +153,47 @@ export function olderCheckout(
   marks?: SandboxRevisions,
 ): OlderCheckout | undefined {
   const audiences: OlderCheckout['audiences'] = [];
-  for (const { step, revisions } of concernedSteps(steps, records, marks)) {
-    for (const revision of revisions) {
-      const why = newerThanHead(revision, head, relations);
-      if (why === undefined) continue;
-      audiences.push({ sandbox: step.sandbox, key: step.key, kind: step.kind, revision, why });
-      break;
+  for (const { step, revisions, mark } of concernedSteps(steps, records, marks)) {
+    const { sandbox, key, kind } = step;
+    const newer = revisions.find((revision) => newerThanHead(revision, head, relations) !== undefined);
+    if (newer !== undefined) {
+      const why = newerThanHead(newer, head, relations)!;
+      audiences.push({ sandbox, key, kind, revision: newer, why });
+      continue;
     }
+    const rollback = rolledBackUnder(mark, head, relations);
+    if (rollback === undefined) continue;
+    const { commit, committedAt, to, at } = rollback;
+    audiences.push({
+      sandbox,
+      key,
+      kind,
+      revision: { commit, committedAt },
+      why: 'rolled-back',
+      rolledBack: { to, at },
+    });
   }
   if (audiences.length === 0) return undefined;
   const finding = { head, audiences };
+  const advice = onlyRolledBack(finding)
+    ? `${ROLLED_BACK_ADVICE} and plan from it`
+    : 'Pull or fetch the newer commit and plan from it';
   return {
     ...finding,
-    note: `apply would refuse this plan: ${describeOlderCheckout(finding)}. Pull or fetch the newer commit and plan from it, or apply with --allow-older-checkout`,
+    note: `apply would refuse this plan: ${describeOlderCheckout(finding)}. ${advice}, or apply with --allow-older-checkout`,
   };
+}
+
+/**
+ * What to do of a checkout refused as undoing a rollback: `git pull` keeps a commit the
+ * branch was rolled back from (HEAD is ahead of the branch), so it says to check out the branch.
+ */
+export const ROLLED_BACK_ADVICE =
+  'Fetch and check out the branch as pushed (git pull keeps the commit rolled back from)';
+
+/** Whether every step of `finding` is refused as undoing a rollback (none as undoing a newer apply). */
+export function onlyRolledBack(finding: Pick<OlderCheckout, 'audiences'>): boolean {
+  return finding.audiences.every((audience) => audience.why === 'rolled-back');
 }
 
 /**
@@ -180,7 +215,8 @@ export function marksOfRepository(
 
 /**
  * The distinct marks of `sandboxes` git must be asked about before an apply of `head` moves
- * them (marksToMove): those other than HEAD itself.
+ * them (marksToMove, markAfter): those other than HEAD itself, and the commits they were
+ * rolled back from.
  */
 export function markCommitsToCheck(
   sandboxes: readonly string[],
@@ -190,9 +226,43 @@ export function markCommitsToCheck(
   const commits = new Set<string>();
   for (const sandbox of sandboxes) {
     const mark = markOf(sandbox, marks);
-    if (mark !== undefined && mark.commit !== head.commit) commits.add(mark.commit);
+    if (mark === undefined) continue;
+    for (const commit of [mark.commit, ...rollbacksOf(mark).map((rollback) => rollback.commit)])
+      if (commit !== head.commit) commits.add(commit);
   }
   return [...commits].sort();
+}
+
+/**
+ * The mark a sandbox marked `current` gets from an apply of `next` (a write, or markPlanned):
+ * `next`, keeping the rollbacks that still matter (rollbacksKept). With `override`
+ * (--allow-older-checkout, or a controller's pass of its synced revision), a `current` newer
+ * than `next` (as olderCheckout judges) is a rollback: `next` remembers it, applied `at`,
+ * newest first, at most ROLLBACKS_KEPT. Without, a `next` that a rollback of `current` refuses
+ * (it only started runs there) leaves `current`: a clone the sandbox was rolled back from never
+ * moves its mark back onto that line. `current` of another repository is passed as undefined.
+ */
+export function markAfter(
+  current: SandboxMark | undefined,
+  next: SandboxMark,
+  relations: ReadonlyMap<string, CommitRelation>,
+  how: { override: boolean; at: string },
+): SandboxMark {
+  const { commit, committedAt, repository } = next;
+  const plain: SandboxMark = { commit, committedAt, ...(repository === undefined ? {} : { repository }) };
+  if (current === undefined) return plain;
+  if (current.commit === commit)
+    return { ...plain, ...(current.rolledBackFrom ? { rolledBackFrom: current.rolledBackFrom } : {}) };
+  if (!how.override && rolledBackUnder(current, next, relations) !== undefined) return current;
+  const rollbacks = rollbacksKept(current, next, relations, how.override);
+  if (how.override && newerThanHead(current, next, relations) !== undefined)
+    rollbacks.unshift({
+      commit: current.commit,
+      committedAt: current.committedAt,
+      to: next.commit,
+      at: how.at,
+    });
+  return rollbacks.length === 0 ? plain : { ...plain, rolledBackFrom: rollbacks.slice(0, ROLLBACKS_KEPT) };
 }
 
 /**
@@ -211,7 +281,11 @@ export function marksToMove(
     const mark = markOf(sandbox, marks);
     if (mark === undefined) return true;
     if (mark.commit === head.commit) return false;
-    return newerThanHead(mark, head, relations) === undefined;
+    // A checkout of a line the sandbox was rolled back from leaves its mark too.
+    return (
+      newerThanHead(mark, head, relations) === undefined &&
+      rolledBackUnder(mark, head, relations) === undefined
+    );
   });
 }
 
@@ -252,6 +326,53 @@ export function describeOlderCheckout(
   finding: Pick<OlderCheckout, 'head' | 'audiences'>,
   headName = "this checkout's HEAD",
 ): string {
+  const rolledBack = finding.audiences.filter((audience) => audience.why === 'rolled-back');
+  if (rolledBack.length === 0) return describeNewer(finding, headName);
+  const rollback = describeRolledBack(finding.head, rolledBack, headName);
+  if (rolledBack.length === finding.audiences.length) return rollback;
+  const newer = finding.audiences.filter((audience) => audience.why !== 'rolled-back');
+  return `${describeNewer({ head: finding.head, audiences: newer }, headName)}; and ${rollback}`;
+}
+
+/** `create prod/y again`, `delete prod/x`: what a step of `kind` would do to the audiences `ids`. */
+function doneTo(kind: Step['kind'], ids: readonly string[]): string {
+  return RECREATING.has(kind) ? `${kind} ${namesOf(ids)} again` : `${kind} ${namesOf(ids)}`;
+}
+
+/**
+ * `sandbox prod was rolled back from commit abc1234 (committed …) to def5678 at …; this
+ * checkout's HEAD 1a2b3c4 (committed …, before that) contains abc1234 and would create prod/y
+ * again`: the newest rollback concerned; audiences of other rollbacks are counted.
+ */
+function describeRolledBack(
+  head: AppliedRevision,
+  audiences: OlderCheckout['audiences'],
+  headName: string,
+): string {
+  const first = audiences[0]!;
+  const at = first.rolledBack?.at ?? '';
+  const same = audiences.filter(
+    (a) => a.sandbox === first.sandbox && a.revision.commit === first.revision.commit,
+  );
+  const byKind = new Map<Step['kind'], string[]>();
+  for (const audience of same)
+    byKind.set(audience.kind, [
+      ...(byKind.get(audience.kind) ?? []),
+      recordId(audience.sandbox, audience.key),
+    ]);
+  const done = [...byKind].map(([kind, ids]) => doneTo(kind, ids));
+  const rest = audiences.length - same.length;
+  const more = rest === 0 ? '' : `; and ${rest} more audience(s) of other rollbacks`;
+  const from = short(first.revision.commit);
+  return (
+    `sandbox ${first.sandbox} was rolled back from commit ${from} (committed ${first.revision.committedAt}) ` +
+    `to ${short(first.rolledBack?.to ?? '')} at ${at}; ${headName} ${short(head.commit)} ` +
+    `(committed ${head.committedAt}, before that) contains ${from} and would ${namesOf(done)}${more}`
+  );
+}
+
+/** describeOlderCheckout of steps refused as undoing a newer apply (none rolled back). */
+function describeNewer(finding: Pick<OlderCheckout, 'head' | 'audiences'>, headName: string): string {
   const byCommit = new Map<string, OlderCheckout['audiences']>();
   for (const audience of finding.audiences) {
     const group = byCommit.get(audience.revision.commit) ?? [];

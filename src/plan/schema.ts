@@ -346,9 +346,13 @@ export const OlderCheckout = z.object({
       /**
        * `not-contained`: the commit is in this clone and HEAD does not contain it (HEAD is
        * older, or the histories diverged); `newer`: it is not in this clone (a shallow clone,
-       * a branch not fetched) and was committed after HEAD.
+       * a branch not fetched) and was committed after HEAD; `rolled-back`: its sandbox was
+       * rolled back from `revision` (SandboxMark.rolledBackFrom), which HEAD contains, after
+       * HEAD was committed.
        */
-      why: z.enum(['not-contained', 'newer']),
+      why: z.enum(['not-contained', 'newer', 'rolled-back']),
+      /** With `rolled-back`: the commit the rollback applied, and when. */
+      rolledBack: z.object({ to: z.string(), at: z.string() }).optional(),
     }),
   ),
   note: z.string(),

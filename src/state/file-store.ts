@@ -56,6 +56,7 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
   #orgOf: OrgOf | undefined;
   #revisions: SandboxRevisions = {};
   #revision: SandboxMark | undefined;
+  #bySandbox: SandboxRevisions | undefined;
   /** Serial counted in memory (one per write) and the highest one on disk. */
   #wantedSerial = 0;
   #durableSerial = 0;
@@ -116,16 +117,21 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
     this.#orgOf = orgOf;
   }
 
-  useRevision(revision: SandboxMark | undefined): void {
+  useRevision(revision: SandboxMark | undefined, bySandbox?: SandboxRevisions): void {
     this.#revision = revision;
+    this.#bySandbox = revision === undefined ? undefined : bySandbox;
   }
 
   /** One meta write, the serial moved with it, when a mark changes; none when every one is `revision`. */
-  async markRevision(sandboxes: readonly string[], revision: SandboxMark): Promise<void> {
+  async markRevision(
+    sandboxes: readonly string[],
+    revision: SandboxMark,
+    bySandbox?: SandboxRevisions,
+  ): Promise<void> {
     const held = this.#lock;
     if (!held) throw new Error(`state store ${this.location}: write without holding the lock (bug)`);
     let marks = this.#revisions;
-    for (const sandbox of sandboxes) marks = withRevision(marks, sandbox, revision);
+    for (const sandbox of sandboxes) marks = withRevision(marks, sandbox, revision, bySandbox);
     if (marks === this.#revisions) return;
     await held.assertHeld();
     this.#revisions = marks;
@@ -236,7 +242,7 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
       // The first write to a sandbox binds it to the org of the calls (the meta is written next).
       this.#orgs = withBinding(this.#orgs, sandbox, this.#orgOf);
       // An apply's commit marks the sandbox in that same meta write, before the record changes.
-      this.#revisions = withRevision(this.#revisions, sandbox, this.#revision);
+      this.#revisions = withRevision(this.#revisions, sandbox, this.#revision, this.#bySandbox);
       await this.#bumpSerial();
       if ('remove' in mutation) {
         await removeFileDurable(file);

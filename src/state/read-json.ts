@@ -7,7 +7,7 @@ import { shellQuote } from '../text/shell-quote.js';
 import { COMMIT_ID } from './commit-id.js';
 import { StateReadError, reasonOf } from './errors.js';
 import { META_FORMATS } from './meta-format.js';
-import type { StateMeta } from './schema.js';
+import type { SandboxMark, StateMeta } from './schema.js';
 import {
   AUDIENCE_ID,
   NO_PASTE_FLAGS,
@@ -155,8 +155,8 @@ export function plainStateMeta(json: unknown): StateMeta | undefined {
 }
 
 /**
- * StateMeta.revisions as zod reads it: each value's commit, committedAt and repository (a
- * string, when there), other keys left out.
+ * StateMeta.revisions as zod reads it: each value's commit, committedAt, repository (a
+ * string, when there) and rolledBackFrom (rolledBackMap), other keys left out.
  */
 function revisionsMap(value: unknown): StateMeta['revisions'] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
@@ -168,9 +168,32 @@ function revisionsMap(value: unknown): StateMeta['revisions'] {
     if (typeof commit !== 'string' || !COMMIT_ID.test(commit) || typeof committedAt !== 'string')
       return undefined;
     if (repository !== undefined && typeof repository !== 'string') return undefined;
-    map[sandbox] = { commit, committedAt, ...(repository === undefined ? {} : { repository }) };
+    const { rolledBackFrom } = item as Record<string, unknown>;
+    const rollbacks = rolledBackFrom === undefined ? [] : rolledBackMap(rolledBackFrom);
+    if (rollbacks === undefined) return undefined;
+    map[sandbox] = {
+      commit,
+      committedAt,
+      ...(repository === undefined ? {} : { repository }),
+      ...(rolledBackFrom === undefined ? {} : { rolledBackFrom: rollbacks }),
+    };
   }
   return map;
+}
+
+/** SandboxMark.rolledBackFrom as zod reads it: an array of commit, committedAt, to and at. */
+function rolledBackMap(value: unknown): NonNullable<SandboxMark['rolledBackFrom']> | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const rollbacks: NonNullable<SandboxMark['rolledBackFrom']> = [];
+  for (const item of value as unknown[]) {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
+    const { commit, committedAt, to, at } = item as Record<string, unknown>;
+    if (typeof commit !== 'string' || !COMMIT_ID.test(commit) || typeof committedAt !== 'string')
+      return undefined;
+    if (typeof to !== 'string' || !COMMIT_ID.test(to) || typeof at !== 'string') return undefined;
+    rollbacks.push({ commit, committedAt, to, at });
+  }
+  return rollbacks;
 }
 
 /**

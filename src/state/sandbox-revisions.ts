@@ -11,22 +11,42 @@ export type SandboxRevisions = Readonly<Record<string, SandboxMark>>;
 
 /**
  * The marks after a write to `sandbox` by an apply of `revision` (and its repository, when
- * known): set to it, whatever was there (an apply with --allow-older-checkout is then the newest
- * one); the same object when there is no revision to record or it is already the mark.
+ * known), or of the mark `bySandbox` has for it (the apply worked it out: with the rollbacks it
+ * keeps, plan/older-checkout.ts, markAfter): set to it, whatever was there (an apply with
+ * --allow-older-checkout is then the newest one); the same object when there is no revision to
+ * record or it is already the mark.
  */
 export function withRevision(
   revisions: SandboxRevisions,
   sandbox: string,
   revision: SandboxMark | undefined,
+  bySandbox?: SandboxRevisions,
 ): SandboxRevisions {
-  if (revision === undefined) return revisions;
+  const mark = bySandbox !== undefined && Object.hasOwn(bySandbox, sandbox) ? bySandbox[sandbox] : revision;
+  if (mark === undefined) return revisions;
   const current = Object.hasOwn(revisions, sandbox) ? revisions[sandbox] : undefined;
-  const { commit, committedAt, repository } = revision;
-  if (current?.commit === commit && current.committedAt === committedAt && current.repository === repository)
-    return revisions;
+  const next = markFields(mark);
+  if (current !== undefined && JSON.stringify(markFields(current)) === JSON.stringify(next)) return revisions;
+  return { ...revisions, [sandbox]: next };
+}
+
+/** A mark's fields in one order (a jsonb column orders keys its own way), empty ones left out. */
+function markFields(mark: SandboxMark): SandboxMark {
+  const { commit, committedAt, repository, rolledBackFrom = [] } = mark;
   return {
-    ...revisions,
-    [sandbox]: { commit, committedAt, ...(repository === undefined ? {} : { repository }) },
+    commit,
+    committedAt,
+    ...(repository === undefined ? {} : { repository }),
+    ...(rolledBackFrom.length === 0
+      ? {}
+      : {
+          rolledBackFrom: rolledBackFrom.map(({ commit, committedAt, to, at }) => ({
+            commit,
+            committedAt,
+            to,
+            at,
+          })),
+        }),
   };
 }
 

@@ -112,8 +112,28 @@ export type AppliedRevision = z.infer<typeof AppliedRevision>;
  * was applied from when known (src/source/work-tree-repository.ts): a plan of another repository
  * sharing the store is not checked against it (plan/older-checkout.ts, marksOfRepository).
  */
-export const SandboxMark = AppliedRevision.extend({ repository: z.string().optional() });
+export const SandboxMark = AppliedRevision.extend({
+  repository: z.string().optional(),
+  /**
+   * The commits this sandbox was rolled back from (`apply --allow-older-checkout` moved its mark
+   * back), newest rollback first, at most ROLLBACKS_KEPT: a checkout whose HEAD contains one
+   * and was committed before its rollback (a clone never fetched since) is refused what the mark
+   * refuses (plan/rolled-back.ts). Kept while the mark is a commit made before that rollback;
+   * absent when none. Optional: an earlier release reads the mark without it.
+   */
+  rolledBackFrom: z
+    .array(
+      AppliedRevision.extend({
+        /** The commit the rollback applied (the mark it set). */
+        to: z.string().regex(COMMIT_ID),
+        /** When the rollback was applied, ISO 8601 in UTC. */
+        at: z.string(),
+      }),
+    )
+    .optional(),
+});
 export type SandboxMark = z.infer<typeof SandboxMark>;
+export type RolledBackFrom = NonNullable<SandboxMark['rolledBackFrom']>[number];
 
 export const AppliedSpec = z.object({
   spec: NormalSpec,

@@ -2,6 +2,7 @@ import type { CompatChoices, LearnedChoice } from '../aep/compat-schema.js';
 import type { HeldLock, LockInfo, LockOptions } from './lock.js';
 import type { OrgOf } from './org-binding.js';
 import type { RecordChanges } from './record-changes.js';
+import type { SandboxRevisions } from './sandbox-revisions.js';
 import type {
   SandboxMark,
   AudienceRecord,
@@ -83,15 +84,22 @@ export interface StateStore {
    * of a record sets its sandbox's mark (StateMeta.revisions) to it, in the meta write that
    * moves the serial: a call for a sandbox is never made before the mark is durable (an intent
    * is written first); a write that changes nothing moves nothing (markRevision is the apply's
-   * way to mark the sandboxes it planned and wrote nothing to).
+   * way to mark the sandboxes it planned and wrote nothing to). `bySandbox`: the mark the apply
+   * worked out for a sandbox, with the rollbacks it keeps (plan/older-checkout.ts, markAfter),
+   * set instead of `revision` for that sandbox.
    */
-  useRevision(revision: SandboxMark | undefined): void;
+  useRevision(revision: SandboxMark | undefined, bySandbox?: SandboxRevisions): void;
   /**
-   * Under the lock: sets the mark of each of `sandboxes` to `revision`, in one meta write that
-   * moves the serial, when any of them is another; writes nothing when none is. What an apply
-   * that wrote nothing to a sandbox it planned leaves there (apply-flow.ts, markPlanned).
+   * Under the lock: sets the mark of each of `sandboxes` to `revision` (or its mark in
+   * `bySandbox`), in one meta write that moves the serial, when any of them is another; writes
+   * nothing when none is. What an apply that wrote nothing to a sandbox it planned leaves there
+   * (apply-flow.ts, markPlanned).
    */
-  markRevision(sandboxes: readonly string[], revision: SandboxMark): Promise<void>;
+  markRevision(
+    sandboxes: readonly string[],
+    revision: SandboxMark,
+    bySandbox?: SandboxRevisions,
+  ): Promise<void>;
   unlock(): Promise<void>;
   /** Every `[sandbox, key]` with a record, sorted. */
   list(): Promise<Array<[sandbox: string, key: string]>>;

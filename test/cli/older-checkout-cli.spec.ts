@@ -225,11 +225,21 @@ describe('apply from a checkout older than what was applied', () => {
           `Warning: apply would refuse this plan: prod/y would be created again;`,
         );
 
-        // Asked for: y is created, and A is now the commit last applied to prod.
+        // Asked for: y is created, and A is now the commit last applied to prod, rolled back from B.
         const allowed = await apply(audiences, state, env, '--allow-older-checkout');
         expect(allowed.code).toBe(0);
         expect(remote(emulator)).toEqual({ 'Audience x': 'x at A', 'Audience y': 'About y' });
-        expect((await metaOf(state)).revisions).toEqual({ prod: { commit: a, committedAt: A_TIME } });
+        const { revisions } = await metaOf(state);
+        // When the rollback was applied: the wall clock's time.
+        const at = revisions?.prod?.rolledBackFrom?.[0]?.at;
+        expect(at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        expect(revisions).toEqual({
+          prod: {
+            commit: a,
+            committedAt: A_TIME,
+            rolledBackFrom: [{ commit: b, committedAt: B_TIME, to: a, at }],
+          },
+        });
       }),
     );
   });

@@ -12,6 +12,9 @@ const tempDir = useTempDirs();
 /** Sandbox names, and the key JSON.parse makes an own property that zod's record drops. */
 const orgKey = fc.oneof(fc.string({ maxLength: 6 }), fc.constant('__proto__'));
 
+/** A mark's commit: a full commit id (as the schema wants), or not. */
+const commitLike = fc.oneof(fc.constantFrom('a'.repeat(40), 'b'.repeat(64)), fc.string({ maxLength: 6 }));
+
 /** What a meta.json can hold: metas, nearly metas (a field of another type, out of range, missing), other JSON. */
 const metaLike = fc.oneof(
   fc.record(
@@ -42,9 +45,25 @@ const metaLike = fc.oneof(
           orgKey,
           fc.record(
             {
-              commit: fc.string({ maxLength: 6 }),
+              commit: commitLike,
               committedAt: fc.string({ maxLength: 6 }),
               other: fc.jsonValue(),
+              rolledBackFrom: fc.oneof(
+                fc.array(
+                  fc.record(
+                    {
+                      commit: commitLike,
+                      committedAt: fc.oneof(fc.string({ maxLength: 6 }), fc.jsonValue()),
+                      to: commitLike,
+                      at: fc.oneof(fc.string({ maxLength: 6 }), fc.jsonValue()),
+                      other: fc.jsonValue(),
+                    },
+                    { requiredKeys: ['commit', 'committedAt', 'to', 'at'] },
+                  ),
+                  { maxLength: 3 },
+                ),
+                fc.jsonValue(),
+              ),
             },
             { requiredKeys: ['commit', 'committedAt'] },
           ),
@@ -97,6 +116,47 @@ describe('meta.json read without zod', () => {
       ),
       { numRuns: runs(500) },
     );
+  });
+
+  it("reads a mark's rollbacks as the schema does, and refuses one the schema refuses", () => {
+    const rollback = {
+      commit: 'b'.repeat(40),
+      committedAt: '2026-12-01T10:00:00.000Z',
+      to: 'c'.repeat(40),
+      at: '2026-12-01T12:00:00.000Z',
+    };
+    const mark = {
+      commit: 'c'.repeat(40),
+      committedAt: '2026-12-01T09:00:00.000Z',
+      rolledBackFrom: [rollback],
+    };
+    const json = { schemaVersion: 1, lineage: 'l-1', serial: 4, revisions: { prod: mark } };
+    expect(plainStateMeta(json)).toEqual({
+      schemaVersion: 1,
+      lineage: 'l-1',
+      serial: 4,
+      revisions: {
+        prod: {
+          commit: 'cccccccccccccccccccccccccccccccccccccccc',
+          committedAt: '2026-12-01T09:00:00.000Z',
+          rolledBackFrom: [
+            {
+              commit: 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb',
+              committedAt: '2026-12-01T10:00:00.000Z',
+              to: 'cccccccccccccccccccccccccccccccccccccccc',
+              at: '2026-12-01T12:00:00.000Z',
+            },
+          ],
+        },
+      },
+    });
+    expect(StateMeta.parse(json)).toEqual(plainStateMeta(json));
+    const broken = {
+      ...json,
+      revisions: { prod: { ...mark, rolledBackFrom: [{ ...rollback, to: 'main' }] } },
+    };
+    expect(plainStateMeta(broken)).toBeUndefined();
+    expect(StateMeta.safeParse(broken).success).toBe(false);
   });
 
   it('refuses a format from a newer release, saying to upgrade, not to restore or remove the file', async () => {

@@ -65,6 +65,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   #orgs: OrgBindings = {};
   #orgOf: OrgOf | undefined;
   #revision: SandboxMark | undefined;
+  #bySandbox: SandboxRevisions | undefined;
   readonly #chains = new WriteChains();
   /** The pool's connections, open or opening: cut at once when the lock is lost (#abandon). */
   readonly #clients = new Set<pg.Client>();
@@ -294,8 +295,9 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     this.#orgOf = orgOf;
   }
 
-  useRevision(revision: SandboxMark | undefined): void {
+  useRevision(revision: SandboxMark | undefined, bySandbox?: SandboxRevisions): void {
     this.#revision = revision;
+    this.#bySandbox = revision === undefined ? undefined : bySandbox;
   }
 
   async lock(options: LockOptions = {}): Promise<LockInfo> {
@@ -359,7 +361,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
         this.#orgs = withBinding(this.#orgs, sandbox, this.#orgOf);
         const orgs = JSON.stringify(this.#orgs);
         // An apply's commit marks this sandbox; the others keep theirs.
-        const mark = JSON.stringify(withRevision({}, sandbox, this.#revision));
+        const mark = JSON.stringify(withRevision({}, sandbox, this.#revision, this.#bySandbox));
         // The serial moves in the same statement as the record (and the mark), so never one
         // without the other.
         const bump = `WITH bump AS (INSERT INTO {s}.meta (lineage, serial, orgs, revisions)
@@ -394,11 +396,15 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
    * when every mark is `revision` already (jsonb containment: each mark holds exactly its
    * commit and committedAt).
    */
-  async markRevision(sandboxes: readonly string[], revision: SandboxMark): Promise<void> {
+  async markRevision(
+    sandboxes: readonly string[],
+    revision: SandboxMark,
+    bySandbox?: SandboxRevisions,
+  ): Promise<void> {
     const session = this.#session;
     if (!session) throw new Error(`state store ${this.location}: write without holding the lock (bug)`);
     let marks: SandboxRevisions = {};
-    for (const sandbox of sandboxes) marks = withRevision(marks, sandbox, revision);
+    for (const sandbox of sandboxes) marks = withRevision(marks, sandbox, revision, bySandbox);
     if (Object.keys(marks).length === 0) return;
     await this.#chains.settled();
     await this.#transaction(session, undefined, async (client) => {
