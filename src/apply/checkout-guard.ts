@@ -30,7 +30,15 @@ export type ApplyRevision =
    * A controller pass of the revision its sync has just fetched: records that commit and is
    * never refused; its branch says what to apply (a rollback pushed is its owner's intent).
    */
-  | { kind: 'record'; head: AppliedRevision }
+  | {
+      kind: 'record';
+      head: AppliedRevision;
+      /**
+       * What git says of recorded commits against `head`, when the controller can ask: whether
+       * a mark it moves was newer (a rollback, remembered). Without, commit times tell.
+       */
+      relations?: (commits: readonly string[]) => Promise<ReadonlyMap<string, CommitRelation>>;
+    }
   /**
    * `apply`, and a controller pass of an unconfirmed revision (its sync failed): records HEAD (the
    * last revision synced), and refuses to undo what was applied from a commit it does not contain.
@@ -145,6 +153,13 @@ export function checkoutCheck(revision: ApplyRevision, repository?: string): Che
       marksToMove: () => Promise.resolve([]),
       marksAfter: () => Promise.resolve({}),
     };
+  const known = new Map<string, CommitRelation>();
+  const relations = revision.relations;
+  const ask = async (commits: readonly string[]) => {
+    const asked = commits.filter((commit) => !known.has(commit));
+    if (asked.length > 0 && relations)
+      for (const [commit, relation] of await relations(asked)) known.set(commit, relation);
+  };
   if (revision.kind === 'record') {
     const { head } = revision;
     return {
@@ -154,29 +169,15 @@ export function checkoutCheck(revision: ApplyRevision, repository?: string): Che
       check: () => Promise.resolve(),
       marksToMove: (sandboxes, marks) =>
         Promise.resolve(markedOtherwise(sandboxes, marksOfRepository(marks, repository), head)),
-      // The branch says what to apply: a mark newer than it, by the commit times (git is not
-      // asked), was rolled back from.
-      marksAfter: (sandboxes, marks, at) =>
-        Promise.resolve(
-          marksAfterOf(
-            sandboxes,
-            marksOfRepository(marks, repository),
-            plainMark(head, repository),
-            new Map(),
-            {
-              override: true,
-              at,
-            },
-          ),
-        ),
+      // The branch says what to apply: a mark newer than it (git asked when it can be, else by
+      // the commit times) was rolled back from.
+      async marksAfter(sandboxes, all, at) {
+        const marks = marksOfRepository(all, repository);
+        await ask(markCommitsToCheck(sandboxes, marks, head));
+        return marksAfterOf(sandboxes, marks, plainMark(head, repository), known, { override: true, at });
+      },
     };
   }
-  const known = new Map<string, CommitRelation>();
-  const ask = async (commits: readonly string[]) => {
-    const asked = commits.filter((commit) => !known.has(commit));
-    if (asked.length > 0)
-      for (const [commit, relation] of await revision.relations(asked)) known.set(commit, relation);
-  };
   let warned = false;
   return {
     active: true,

@@ -97,7 +97,12 @@ function applyRevision(revision: PassRevision, deps: PassDeps): ApplyRevision {
   const head = revision.commit;
   if (!head) return { kind: 'none' };
   const relations = deps.relations;
-  if (!revision.unconfirmed || !relations) return { kind: 'record', head };
+  if (!revision.unconfirmed || !relations)
+    return {
+      kind: 'record',
+      head,
+      ...(relations ? { relations: (commits: readonly string[]) => relations(head.commit, commits) } : {}),
+    };
   return {
     kind: 'guard',
     head,

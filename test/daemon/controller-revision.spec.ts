@@ -83,6 +83,10 @@ describe('the controller and the commit it applies', () => {
         expect(description()).toEqual(['About x', 'About y']);
         expect((await recorded())?.commit).toBe(first);
         expect((await marked())?.['prod']?.commit).toBe(first);
+        // The mark remembers the rollback (git asked: `first` does not contain `third`), so an
+        // `apply` from a clone still at `third`, committed before it, is refused.
+        const rollback = (await marked())?.['prod']?.rolledBackFrom;
+        expect(rollback?.map(({ commit, to }) => ({ commit, to }))).toEqual([{ commit: third, to: first }]);
       },
     );
   });
