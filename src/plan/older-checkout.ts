@@ -155,10 +155,11 @@ export function olderCheckout(
   const audiences: OlderCheckout['audiences'] = [];
   for (const { step, revisions, mark } of concernedSteps(steps, records, marks)) {
     const { sandbox, key, kind } = step;
-    const newer = revisions.find((revision) => newerThanHead(revision, head, relations) !== undefined);
-    if (newer !== undefined) {
-      const why = newerThanHead(newer, head, relations)!;
-      audiences.push({ sandbox, key, kind, revision: newer, why });
+    const newer = revisions
+      .map((revision) => ({ revision, why: newerThanHead(revision, head, relations) }))
+      .find(({ why }) => why !== undefined);
+    if (newer?.why !== undefined) {
+      audiences.push({ sandbox, key, kind, revision: newer.revision, why: newer.why });
       continue;
     }
     const rollback = rolledBackUnder(mark, head, relations);

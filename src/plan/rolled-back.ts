@@ -59,16 +59,6 @@ export function rolledBackUnder(
 }
 
 /**
- * The commits of `mark`'s rollbacks git must be asked about for `head`: those of rollbacks
- * applied after HEAD was committed, other than HEAD itself.
- */
-export function rolledBackCommits(mark: SandboxMark | undefined, head: AppliedRevision): string[] {
-  return rollbacksOf(mark)
-    .filter((rollback) => committedBefore(head, rollback) && rollback.commit !== head.commit)
-    .map((rollback) => rollback.commit);
-}
-
-/**
  * The rollbacks a mark moved to `next` keeps: those applied after `next` was committed (until
  * the mark is a commit made since a rollback, a clone at the commit rolled back from contains
  * the mark; after, the mark itself refuses it). With `--allow-older-checkout` (`override`), not
