@@ -163,7 +163,7 @@ export function elsewhereReason(
     return `its manifest ${found.file}, in the directory it was applied from, ${holds}; the audience is left as it is: delete the file to delete the audience`;
   }
   if (found.kind === 'sparse')
-    return `its manifest ${found.file} is in this repository but not checked out here (a sparse checkout leaves ${found.dir} out); the audience is left as it is: apply ${found.dir} from a checkout that has it, where removing the file deletes the audience`;
+    return `its manifest ${found.file} is in this repository but not checked out here (a sparse checkout leaves ${path.posix.dirname(found.file)} out); the audience is left as it is: apply ${found.dir} from a checkout that has it, where removing the file deletes the audience`;
   if (found.kind === 'unreachable')
     return `it was applied from ${found.dir} in a git work tree, which this plan, of a directory in none, cannot look into for ${found.file}; the audience is left as it is: plan and apply from that work tree, where removing the file deletes the audience`;
   if (found.kind === 'beside')
