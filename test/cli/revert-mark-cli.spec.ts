@@ -1,16 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { openStateStore } from '../../src/state/open.js';
-import type { StateMeta } from '../../src/state/schema.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
-import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { audienceNames } from '../helpers/work-tree.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { usePostgres } from '../state/pg.js';
+import { bothStores, gitAt, metaOf } from '../helpers/marks.js';
 
 /**
  * A revert applied with nothing to change still marks its sandbox (README, "How it stays
@@ -20,42 +17,13 @@ import { usePostgres } from '../state/pg.js';
  * emulator over HTTP, the built CLI, both stores.
  */
 const postgres = usePostgres();
-const run = promisify(execFile);
 const quiet = { ingestion: { onCreate: false } };
 const C1_TIME = '2026-12-01T10:00:00.000Z';
 const C2_TIME = '2026-12-01T11:00:00.000Z';
 const C3_TIME = '2026-12-01T12:00:00.000Z';
 const STACK = /\n\s+at /;
 
-/** git in `repo` as GIT_ENV's author and committer, committed at `at` when given. */
-async function git(repo: string, args: string[], at?: string): Promise<string> {
-  const dates = at === undefined ? {} : { GIT_AUTHOR_DATE: at, GIT_COMMITTER_DATE: at };
-  const env = { ...process.env, ...GIT_ENV, ...dates };
-  return (await run('git', args, { cwd: repo, env })).stdout.trim();
-}
-
-async function metaOf(state: string): Promise<StateMeta | undefined> {
-  const store = await openStateStore(state);
-  try {
-    return await store.meta();
-  } finally {
-    await store.close();
-  }
-}
-
-type StoreKind = { name: string; location: (root: string) => Promise<string> };
-
-const stores: StoreKind[] = [
-  {
-    name: 'directory',
-    location: async (root) => {
-      const state = path.join(root, 'state');
-      await mkdir(state);
-      return state;
-    },
-  },
-  { name: 'PostgreSQL', location: () => postgres.freshLocation() },
-];
+const stores = bothStores(postgres);
 
 /** A repository `root/name` whose origin is `url`, holding `files` committed at `at` on main. */
 async function repository(
@@ -67,12 +35,12 @@ async function repository(
 ) {
   const repo = path.join(root, name);
   await mkdir(path.join(repo, 'audiences'), { recursive: true });
-  await git(repo, ['init', '--quiet', '--initial-branch', 'main']);
-  await git(repo, ['remote', 'add', 'origin', url]);
+  await gitAt(repo, ['init', '--quiet', '--initial-branch', 'main']);
+  await gitAt(repo, ['remote', 'add', 'origin', url]);
   for (const [file, text] of Object.entries(files)) await writeFile(path.join(repo, file), text);
-  await git(repo, ['add', '--all']);
-  await git(repo, ['commit', '--quiet', '-m', 'audiences'], at);
-  return { repo, commit: await git(repo, ['rev-parse', 'HEAD']) };
+  await gitAt(repo, ['add', '--all']);
+  await gitAt(repo, ['commit', '--quiet', '-m', 'audiences'], at);
+  return { repo, commit: await gitAt(repo, ['rev-parse', 'HEAD']) };
 }
 
 describe('a revert applied with nothing to change', () => {
@@ -83,12 +51,12 @@ describe('a revert applied with nothing to change', () => {
         withEmulator(undefined, async (emulator) => {
           const repo = path.join(root, 'repo');
           await mkdir(path.join(repo, 'teams/x'), { recursive: true });
-          await git(repo, ['init', '--quiet', '--initial-branch', 'main']);
+          await gitAt(repo, ['init', '--quiet', '--initial-branch', 'main']);
           await writeFile(path.join(repo, 'teams/x/gold.yaml'), manifestYaml('gold', quiet));
           await writeFile(path.join(repo, 'teams/x/silver.yaml'), manifestYaml('silver', quiet));
-          await git(repo, ['add', '--all']);
-          await git(repo, ['commit', '--quiet', '-m', 'gold and silver'], C1_TIME);
-          const c1 = await git(repo, ['rev-parse', 'HEAD']);
+          await gitAt(repo, ['add', '--all']);
+          await gitAt(repo, ['commit', '--quiet', '-m', 'gold and silver'], C1_TIME);
+          const c1 = await gitAt(repo, ['rev-parse', 'HEAD']);
           const state = await kind.location(root);
           const env = emulatorEnv(emulator);
           const dir = path.join(repo, 'teams/x');
@@ -98,12 +66,12 @@ describe('a revert applied with nothing to change', () => {
           expect(atC1.code, atC1.stderr).toBe(0);
           expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience silver']);
 
-          await git(repo, ['rm', '--quiet', 'teams/x/gold.yaml']);
-          await git(repo, ['commit', '--quiet', '-m', 'gold removed'], C2_TIME);
-          const c2 = await git(repo, ['rev-parse', 'HEAD']);
-          await git(repo, ['branch', 'cut-at-c2']);
-          await git(repo, ['revert', '--no-edit', 'HEAD'], C3_TIME);
-          const c3 = await git(repo, ['rev-parse', 'HEAD']);
+          await gitAt(repo, ['rm', '--quiet', 'teams/x/gold.yaml']);
+          await gitAt(repo, ['commit', '--quiet', '-m', 'gold removed'], C2_TIME);
+          const c2 = await gitAt(repo, ['rev-parse', 'HEAD']);
+          await gitAt(repo, ['branch', 'cut-at-c2']);
+          await gitAt(repo, ['revert', '--no-edit', 'HEAD'], C3_TIME);
+          const c3 = await gitAt(repo, ['rev-parse', 'HEAD']);
 
           // CI applies C3 only: nothing to change, no call; the sandbox is marked with C3.
           const serialAtC1 = (await metaOf(state))?.serial;
@@ -123,7 +91,7 @@ describe('a revert applied with nothing to change', () => {
           expect((await metaOf(state))?.serial).toBe(marked?.serial);
 
           // The branch cut at C2 lacks gold.yaml: refused, before any call.
-          await git(repo, ['checkout', '--quiet', 'cut-at-c2']);
+          await gitAt(repo, ['checkout', '--quiet', 'cut-at-c2']);
           const refused = await apply();
           expect(refused.code).toBe(1);
           expect(refused.stderr).toContain(
@@ -135,7 +103,7 @@ describe('a revert applied with nothing to change', () => {
           expect(await metaOf(state)).toEqual(marked);
 
           // C1 itself has nothing to change: applied, it leaves the newer mark where it is.
-          await git(repo, ['checkout', '--quiet', c1]);
+          await gitAt(repo, ['checkout', '--quiet', c1]);
           const atC1Again = await apply();
           expect(atC1Again.code, atC1Again.stderr).toBe(0);
           expect(atC1Again.stdout).toContain('No changes.');
@@ -175,12 +143,12 @@ describe('a revert applied with nothing to change', () => {
         });
 
         // acme/a removes a1 at C2, before acme/b's commit and not in a's history: a1 is deleted.
-        await git(a.repo, ['rm', '--quiet', 'audiences/a1.yaml']);
-        await git(a.repo, ['commit', '--quiet', '-m', 'a1 removed'], C2_TIME);
+        await gitAt(a.repo, ['rm', '--quiet', 'audiences/a1.yaml']);
+        await gitAt(a.repo, ['commit', '--quiet', '-m', 'a1 removed'], C2_TIME);
         const removed = await apply(a.repo);
         expect(removed.code, removed.stderr).toBe(0);
         expect(audienceNames(emulator)).toEqual(['Audience a2', 'Audience b1']);
-        const c2 = await git(a.repo, ['rev-parse', 'HEAD']);
+        const c2 = await gitAt(a.repo, ['rev-parse', 'HEAD']);
         expect((await metaOf(state))?.revisions).toEqual({
           prod: { commit: c2, committedAt: C2_TIME, repository: 'acme/a' },
         });

@@ -1,16 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { openStateStore } from '../../src/state/open.js';
-import type { StateMeta } from '../../src/state/schema.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
-import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { audienceNames } from '../helpers/work-tree.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 import { usePostgres } from '../state/pg.js';
+import { bothStores, gitAt, metaOf, type StoreKind } from '../helpers/marks.js';
 
 /**
  * A rollback sticks (review 30, M-2; docs/state.md, "Rolled back"): P holds silver; X, on top
@@ -21,7 +18,6 @@ import { usePostgres } from '../state/pg.js';
  * Real git (a bare origin and three clones), the emulator over HTTP, the built CLI, both stores.
  */
 const postgres = usePostgres();
-const run = promisify(execFile);
 const quiet = { ingestion: { onCreate: false } };
 // Long before any run of this test: both commits are made before the rollback.
 const P_TIME = '2020-01-01T10:00:00.000Z';
@@ -29,40 +25,13 @@ const X_TIME = '2020-01-01T11:00:00.000Z';
 const ORIGIN_URL = 'https://github.com/acme/audiences.git';
 const STACK = /\n\s+at /;
 
-/** git in `cwd` as GIT_ENV's author and committer, committed at `at` when given. */
-async function git(cwd: string, args: string[], at?: string): Promise<string> {
-  const dates = at === undefined ? {} : { GIT_AUTHOR_DATE: at, GIT_COMMITTER_DATE: at };
-  return (await run('git', args, { cwd, env: { ...process.env, ...GIT_ENV, ...dates } })).stdout.trim();
-}
-
-async function metaOf(state: string): Promise<StateMeta | undefined> {
-  const store = await openStateStore(state);
-  try {
-    return await store.meta();
-  } finally {
-    await store.close();
-  }
-}
-
-type StoreKind = { name: string; location: (root: string) => Promise<string> };
-
-const stores: StoreKind[] = [
-  {
-    name: 'directory',
-    location: async (root) => {
-      const state = path.join(root, 'state');
-      await mkdir(state);
-      return state;
-    },
-  },
-  { name: 'PostgreSQL', location: () => postgres.freshLocation() },
-];
+const stores = bothStores(postgres);
 
 /** A clone of `origin` at `dir`, its origin then named as the team's GitHub repository. */
 async function cloneOf(origin: string, dir: string): Promise<string> {
-  await git(path.dirname(dir), ['clone', '--quiet', origin, dir]);
+  await gitAt(path.dirname(dir), ['clone', '--quiet', origin, dir]);
   // Never fetched again: the URL only names the repository the marks keep.
-  await git(dir, ['remote', 'set-url', 'origin', ORIGIN_URL]);
+  await gitAt(dir, ['remote', 'set-url', 'origin', ORIGIN_URL]);
   return dir;
 }
 
@@ -84,20 +53,20 @@ type RolledBack = {
 async function rolledBack(root: string, emulator: TestEmulator, kind: StoreKind): Promise<RolledBack> {
   const origin = path.join(root, 'origin.git');
   await mkdir(origin);
-  await git(origin, ['init', '--quiet', '--bare', '--initial-branch', 'main']);
+  await gitAt(origin, ['init', '--quiet', '--bare', '--initial-branch', 'main']);
   const author = path.join(root, 'a');
   await mkdir(path.join(author, 'audiences'), { recursive: true });
-  await git(author, ['init', '--quiet', '--initial-branch', 'main']);
-  await git(author, ['remote', 'add', 'origin', origin]);
+  await gitAt(author, ['init', '--quiet', '--initial-branch', 'main']);
+  await gitAt(author, ['remote', 'add', 'origin', origin]);
   await writeFile(path.join(author, 'audiences/silver.yaml'), manifestYaml('silver', quiet));
-  await git(author, ['add', '--all']);
-  await git(author, ['commit', '--quiet', '-m', 'silver'], P_TIME);
-  const p = await git(author, ['rev-parse', 'HEAD']);
+  await gitAt(author, ['add', '--all']);
+  await gitAt(author, ['commit', '--quiet', '-m', 'silver'], P_TIME);
+  const p = await gitAt(author, ['rev-parse', 'HEAD']);
   await writeFile(path.join(author, 'audiences/gold.yaml'), manifestYaml('gold', quiet));
-  await git(author, ['add', '--all']);
-  await git(author, ['commit', '--quiet', '-m', 'gold'], X_TIME);
-  const x = await git(author, ['rev-parse', 'HEAD']);
-  await git(author, ['push', '--quiet', 'origin', 'main']);
+  await gitAt(author, ['add', '--all']);
+  await gitAt(author, ['commit', '--quiet', '-m', 'gold'], X_TIME);
+  const x = await gitAt(author, ['rev-parse', 'HEAD']);
+  await gitAt(author, ['push', '--quiet', 'origin', 'main']);
   const stale = await cloneOf(origin, path.join(root, 'stale'));
 
   const state = await kind.location(root);
@@ -105,16 +74,16 @@ async function rolledBack(root: string, emulator: TestEmulator, kind: StoreKind)
   const apply = (clone: string, ...flags: string[]) =>
     runCli(['apply', path.join(clone, 'audiences'), '--state', state, '--auto-approve', ...flags], { env });
   // The author's apply names the same repository as the clones'.
-  await git(author, ['remote', 'set-url', 'origin', ORIGIN_URL]);
+  await gitAt(author, ['remote', 'set-url', 'origin', ORIGIN_URL]);
   const atX = await apply(author);
   expect(atX.code, atX.stderr).toBe(0);
   expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience silver']);
 
   // The rollback: main force-pushed back to P, a fresh clone applies it anyway.
-  await git(author, ['remote', 'set-url', 'origin', origin]);
-  await git(author, ['reset', '--quiet', '--hard', p]);
-  await git(author, ['push', '--quiet', '--force', 'origin', 'main']);
-  await git(author, ['remote', 'set-url', 'origin', ORIGIN_URL]);
+  await gitAt(author, ['remote', 'set-url', 'origin', origin]);
+  await gitAt(author, ['reset', '--quiet', '--hard', p]);
+  await gitAt(author, ['push', '--quiet', '--force', 'origin', 'main']);
+  await gitAt(author, ['remote', 'set-url', 'origin', ORIGIN_URL]);
   const fresh = await cloneOf(origin, path.join(root, 'b'));
   const before = Date.now();
   const atP = await apply(fresh, '--allow-older-checkout');
@@ -170,10 +139,10 @@ describe('a rollback applied with --allow-older-checkout sticks', () => {
           );
 
           // Gold merged again on top of P, after the rollback: applied, and the mark forgets it.
-          await git(story.author, ['merge', '--quiet', '--no-ff', '-m', 'gold again', story.x]);
-          const merge = await git(story.author, ['rev-parse', 'HEAD']);
+          await gitAt(story.author, ['merge', '--quiet', '--no-ff', '-m', 'gold again', story.x]);
+          const merge = await gitAt(story.author, ['rev-parse', 'HEAD']);
           const mergedAt = new Date(
-            Number(await git(story.author, ['log', '-1', '--format=%ct', 'HEAD'])) * 1000,
+            Number(await gitAt(story.author, ['log', '-1', '--format=%ct', 'HEAD'])) * 1000,
           ).toISOString();
           const again = await story.apply(story.author);
           expect(again.code, again.stderr).toBe(0);
