@@ -17,9 +17,9 @@ export type CacheBytes = { bytes: Buffer; end: number; digest: string } | undefi
  * the fact scan reads the manifest cache so when its thread did not. Never rejects.
  *
  * Not WebCrypto's digest in the pool: it copies the body on this thread first, which
- * blocked this thread about as long as hashing it here and cost more CPU in all (a cold
- * 10,000-audience plan on Node 24, 10 MB snapshot: 0.03-0.07 CPU-s and 10 MB of peak
- * memory more; see README "Where the time goes").
+ * blocked this thread about as long as hashing it here, for more CPU in all (a cold
+ * 10,000-audience plan, 10 MB snapshot: 8-10 MB more at its peak; see README "Where the
+ * time goes").
  */
 export async function loadCacheBytes(file: string): Promise<CacheBytes> {
   try {
