@@ -1,8 +1,15 @@
-import { readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { kindOf } from '../files/read-regular.js';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { DEFAULT_INCLUDE, fileSelector, filtersGiven, mayHoldSelected } from '../source/file-filter.js';
+import {
+  DEFAULT_INCLUDE,
+  fileSelector,
+  filtersGiven,
+  mayHoldSelected,
+  unselectedByDefault,
+  type Unselected,
+} from '../source/file-filter.js';
 import { SUBMODULE_NOT_CHECKED_OUT, SYMLINK_NOT_FOLLOWED, type Diagnostic } from './diagnostics.js';
 import type { SourceFile } from './load.js';
 import { DEFAULT_MAX_FILE_BYTES, fileDiagnostic, readManifestFile, type FileFacts } from './read-file.js';
@@ -33,6 +40,11 @@ export type ReadDirOptions = {
    * holding the directory, if any.
    */
   checkoutTop?: string;
+  /**
+   * Which files are listed, instead of the filters (src/manifest/read-elsewhere.ts lists the
+   * files a plan did not read); no file is then said to be left out (notSelected).
+   */
+  select?: (relative: string) => boolean;
 };
 
 export { DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES, readManifestFile };
@@ -119,7 +131,9 @@ export function listManifestFilesSync(
   let includeMatcher: ((file: string) => boolean) | undefined;
   const include = (file: string) =>
     (includeMatcher ??= picomatch([...(options.include ?? DEFAULT_INCLUDE)], { dot: false }))(file);
-  const selected = fileSelector(options);
+  const selected = options.select ?? fileSelector(options);
+  // Without filters, a file named like a manifest that the default leaves out is said to be.
+  const tellUnselected = options.select === undefined && filtersGiven(options).length === 0 && fs === NODE_FS;
   const realRoot = fs === NODE_FS ? realpathSync(root) : fs.realpath(root);
   if (realRoot === undefined) throw new Error(`${root} does not exist`);
   const diagnostics: Diagnostic[] = [];
@@ -210,6 +224,10 @@ export function listManifestFilesSync(
       else if (isFile && selected(relative)) {
         found.push({ relative, absolute });
         if (many && found.length === many.after + 1) many.call();
+      } else if (isFile && tellUnselected) {
+        const left = unselectedByDefault(relative);
+        if (left !== undefined && (left.why === 'extension' || looksLikeManifest(absolute)))
+          diagnostics.push(notSelected(relative, left));
       } else if (!isDir && !isFile && selected(relative)) {
         // Opening a FIFO waits for a writer; a socket or device is no manifest: never read. Nor
         // is it a removed manifest (that deleted the audiences it defined): refused, as a file
@@ -244,6 +262,42 @@ export function listManifestFilesSync(
   }
   found.sort((a, b) => compareText(a.relative, b.relative));
   return { found, diagnostics, refused };
+}
+
+/** How many bytes of a file in a dot folder are looked through for `apiVersion: audiencectl/`. */
+const LOOKED_AT_BYTES = 64 * 1024;
+
+/**
+ * Whether a file the default leaves out for a dot holds `apiVersion: audiencectl/...` in its
+ * first LOOKED_AT_BYTES: an audiencectl manifest, not a dot folder's other YAML
+ * (`.github/workflows/*.yml`), which is never named. False when it cannot be read.
+ */
+function looksLikeManifest(absolute: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(absolute, 'r');
+    const head = Buffer.alloc(LOOKED_AT_BYTES);
+    const length = readSync(fd, head, 0, LOOKED_AT_BYTES, 0);
+    return /apiVersion["']?\s*:\s*["']?audiencectl\//.test(head.toString('utf8', 0, length));
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Rule of the warning that a file named like a manifest is not read by default. */
+export const NOT_SELECTED = 'source/not-selected';
+
+/** The warning that the default selection leaves out `file`, and why (review 31, H-2). */
+function notSelected(file: string, left: Unselected): Diagnostic {
+  const why =
+    left.why === 'extension'
+      ? `audiencectl reads files ending in .yaml or .yml (this one ends in ${left.extension})`
+      : left.why === 'dot-folder'
+        ? `it is in a dot folder (${left.folder}), which audiencectl reads only when an --include names it`
+        : 'its name begins with a dot, which audiencectl reads only when an --include names it';
+  return fileDiagnostic(file, 'warning', NOT_SELECTED, `not read: ${why}`);
 }
 
 /** A folder the walk would enter: none of its parts is skipped by name (SKIPPED_DIRS). */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ManifestElsewhere, NamedElsewhere } from '../plan/elsewhere.js';
 import { recordId } from '../state/record-id.js';
 import type { AudienceRecord } from '../state/schema.js';
-import { fileSelector, filtersGiven, type FileFilters } from '../source/file-filter.js';
+import { fileSelector, unselectedByDefault, type FileFilters } from '../source/file-filter.js';
 import type { SourceFile } from './load.js';
 import { isInside, listManifestFilesSync } from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestFile } from './read-file.js';
@@ -227,6 +227,17 @@ function elsewhereOf(named: Named, file: string, byKey: () => NamedElsewhere): N
 }
 
 /**
+ * elsewhereOf, but a file the default selection leaves out (`relative`: from the directory
+ * that would read it) is `not-selected`: a plan of that directory would not read it either.
+ */
+function foundAt(named: Named, relative: string, file: string, byKey: () => NamedElsewhere): NamedElsewhere {
+  const left = unselectedByDefault(relative);
+  if (left === undefined) return elsewhereOf(named, file, byKey);
+  const { sandbox, key } = named;
+  return elsewhereOf(named, file, () => ({ kind: 'not-selected', sandbox, key, file, left }));
+}
+
+/**
  * Whether a file read holds no manifest at all, as the loader tells it (src/plan/removals.ts
  * holds a record whose own file is so): `empty` (nothing, or only comments), `skipped` (not read
  * as an audiencectl manifest: a Git LFS pointer, another tool's YAML).
@@ -239,18 +250,31 @@ async function withoutManifest(read: Read, sandbox: string): Promise<'empty' | '
   return loaded.skippedFiles.includes(read.file.path) ? 'skipped' : undefined;
 }
 
-/** The files under `root` that `select` keeps (paths relative to it), read; none when it cannot be listed. */
+/**
+ * A file a manifest may be in: one the default selection reads, or one it leaves out that is
+ * named like one (unselectedByDefault: `b.YAML`, `.archive/b.yaml`).
+ */
+function namedLikeManifest(relative: string): boolean {
+  return byDefault(relative) || unselectedByDefault(relative) !== undefined;
+}
+
+const byDefault = fileSelector({});
+
+/**
+ * The files under `root` named like manifests (namedLikeManifest) that `select` keeps (paths
+ * relative to it), read; none when it cannot be listed.
+ */
 function readTree(root: string, select: (relative: string) => boolean, maxBytes: number): Read[] {
   let listed;
   try {
-    listed = listManifestFilesSync(root).found;
+    listed = listManifestFilesSync(root, {
+      select: (relative) => namedLikeManifest(relative) && select(relative),
+    }).found;
   } catch {
     // Nothing to say more than the plan says: a tree that cannot be listed holds nothing found.
     return [];
   }
-  return listed
-    .filter((file) => select(file.relative))
-    .map((file) => read(file.relative, file.absolute, maxBytes));
+  return listed.map((file) => read(file.relative, file.absolute, maxBytes));
 }
 
 /**
@@ -413,12 +437,11 @@ async function movedManifests(
   const grepped = pieces.includes(undefined)
     ? undefined
     : await filesNaming(top, keys, new Set(pieces as string[]));
-  const selected = fileSelector({});
   const files =
     grepped === undefined
       ? readTree(top, elsewhere, maxBytes)
       : grepped
-          .filter((relative) => selected(relative) && elsewhere(relative))
+          .filter((relative) => namedLikeManifest(relative) && elsewhere(relative))
           .map((relative) => read(relative, path.resolve(top, relative), maxBytes));
   // A file that names no sandbox is whichever sandbox its directory is applied to, which this
   // plan cannot know (teams/web's job may run with AEP_SANDBOX=dev, teams/mkt's with prod): it
@@ -486,12 +509,15 @@ export async function findManifestsElsewhere(
   };
   const open = (record: AudienceRecord) => !settled.has(`${record.sandbox}/${record.key}`);
 
-  if (records.length > 0 && filtersGiven(source).length > 0) {
+  // Under the directory given, the files the plan did not read: those --include/--exclude left
+  // out, and those the default selection leaves out (`b.YAML`, `.archive/b.yaml`): only these
+  // are read, few or none.
+  if (records.length > 0) {
     const covered = fileSelector(source);
     const files = readTree(root, (relative) => !covered(relative), maxBytes);
     for (const m of await naming(files, records.map(sought), source.defaultSandbox)) {
       add(
-        elsewhereOf(m, m.file, () => ({
+        foundAt(m, m.file, m.file, () => ({
           kind: 'out-of-scope',
           sandbox: m.sandbox,
           key: m.key,
@@ -614,7 +640,7 @@ export async function findManifestsElsewhere(
       const { sandbox, key } = named;
       if (settled.has(recordId(sandbox, key))) continue;
       add(
-        elsewhereOf(named, show(file), () =>
+        foundAt(named, fromTop(top, file), show(file), () =>
           dir === here
             ? { kind: 'moved-out', sandbox, key, file: show(file) }
             : { kind: 'moved', sandbox, key, file: show(file), dir: show(dir) },
@@ -682,7 +708,7 @@ export async function findManifestsElsewhere(
     )) {
       const absolute = path.resolve(from, m.file);
       add(
-        elsewhereOf(m, show(absolute), () => ({
+        foundAt(m, m.file, show(absolute), () => ({
           kind: 'above',
           sandbox: m.sandbox,
           key: m.key,

@@ -19,7 +19,7 @@ function listable(name: string): boolean {
 const literal = (files: readonly string[]) => files.map((file) => `:(literal)${file}`);
 
 /**
- * The `*.yaml` and `*.yml` files under `top` (paths from it, `/`-separated) whose text holds one
+ * The `*.yaml` and `*.yml` files (MANIFEST_NAMES) under `top` (paths from it, `/`-separated) whose text holds one
  * of `keys`, one of `names` in any ASCII case (a piece of a recorded audience name, spec.name: a
  * manifest renamed as it moved names its audience so), or a backslash (a key spelled with an
  * escape in a double-quoted scalar, `"g\x6Fld"`, is the key once parsed: the caller's parse
@@ -40,7 +40,7 @@ export async function filesNaming(
   // `git grep` exits 1 when nothing matches. `--untracked` leaves out tracked files that a
   // .gitignore names, so the tracked ones are asked for apart.
   const grep = (where: string[]) =>
-    git(top, ['grep', ...where, '-l', '-z', '-i', '-F', '-f', '-', '--', '*.yaml', '*.yml'], patterns, 1);
+    git(top, ['grep', ...where, '-l', '-z', '-i', '-F', '-f', '-', '--', ...MANIFEST_NAMES], patterns, 1);
   const answers = existsSync(path.join(top, '.git'))
     ? await Promise.all([grep([]), grep(['--untracked'])])
     : [await grep(['--no-index'])];
@@ -51,6 +51,13 @@ export async function filesNaming(
   }
   return [...files].sort();
 }
+
+/**
+ * The files a manifest may be in, as pathspecs: `*.yaml` and `*.yml` in any case (`b.YAML`, which
+ * the default selection leaves out but holds a removal: src/source/file-filter.ts
+ * unselectedByDefault); git's `*` takes dot folders and dotfiles too.
+ */
+const MANIFEST_NAMES = [':(icase)*.yaml', ':(icase)*.yml'];
 
 /** Paths given a git command at a time: thousands of long ones pass the system's limit (E2BIG). */
 const PATHS_AT_ONCE = 500;

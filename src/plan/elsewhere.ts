@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { AudienceRecord } from '../state/schema.js';
 import { holdsAudienceRecord } from '../state/current-runs.js';
 import { recordId } from '../state/record-id.js';
+import type { Unselected } from '../source/file-filter.js';
 
 /**
  * A manifest the plan did not read that names a recorded key: found at the edge (the CLI,
@@ -10,6 +11,11 @@ import { recordId } from '../state/record-id.js';
  *
  * - `out-of-scope`: under the directory given, in a file --include/--exclude left out (a
  *   manifest moved from `loyalty/` to `partners/`, planned with `--include 'loyalty/**'`).
+ * - `not-selected`: wherever the others look (under the directory given, beyond it), a file
+ *   that the default selection leaves out (src/source/file-filter.ts unselectedByDefault): its
+ *   extension in another case (`git mv b.yaml b.YAML`), or in a dot folder or a dotfile
+ *   (`git mv b.yaml .archive/`; applied with `--include '.generated/**'`, planned without).
+ *   Still there, so not removed (review 31, H-2). `left` says why it is not read.
  * - `above`: under a directory above the one given (`apply m/loyalty` where the records were
  *   applied from `m`): at the record's file relative to it, or anywhere in it once one
  *   record's file was found there. `dir` is that directory. `under` is the directory given
@@ -78,6 +84,7 @@ export type ManifestElsewhere = NamedElsewhere | { kind: 'applied-from'; dir: st
 /** What was found elsewhere that names a recorded key, and so may hold its removal. */
 export type NamedElsewhere =
   | { kind: 'out-of-scope'; sandbox: string; key: string; file: string }
+  | { kind: 'not-selected'; sandbox: string; key: string; file: string; left: Unselected }
   | { kind: 'above'; sandbox: string; key: string; file: string; dir: string; under?: string }
   | { kind: 'beside'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'unreachable'; sandbox: string; key: string; file: string; dir: string }
@@ -142,6 +149,7 @@ export function elsewhereReason(
   const where = found.sandbox === record.sandbox ? found.file : `${found.file} (sandbox "${found.sandbox}")`;
   if (found.kind === 'out-of-scope')
     return `its manifest is now ${where}, outside ${filters}; the audience is left as it is`;
+  if (found.kind === 'not-selected') return notSelectedReason(where, found.left);
   if (found.kind === 'moved')
     return `its manifest is now ${where}, outside the directory given and moved from the one it was applied from (${found.dir}); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), ${emptyApply(found.dir)}`;
   if (found.kind === 'moved-out')
@@ -169,6 +177,23 @@ export function elsewhereReason(
   if (found.kind === 'beside')
     return `its manifest ${where} is outside the directory given, in the one it was applied from; the audience is left as it is: give that directory (${found.dir}), or remove the file to delete the audience`;
   return `its manifest ${where} is above the directory given; the audience is left as it is: give the directory it was applied from (${found.dir})`;
+}
+
+/** The reason of a `not-selected` hold: why the file is not read, and the way out. */
+function notSelectedReason(where: string, left: Unselected): string {
+  const [why, out] =
+    left.why === 'extension'
+      ? [
+          `extension ${left.extension}: audiencectl reads .yaml and .yml`,
+          'rename it to end in .yaml or .yml to keep it',
+        ]
+      : left.why === 'dot-folder'
+        ? [
+            `it is in a dot folder, ${left.folder}, which only an --include naming it reads`,
+            'move it out of that folder to keep it',
+          ]
+        : ['its name begins with a dot, which only an --include naming it reads', 'rename it to keep it'];
+  return `its manifest is now ${where}, which audiencectl does not read (${why}); the audience is left as it is: ${out}, or remove it to delete the audience`;
 }
 
 /** The reason of an `unplaced` hold: what git could not say, and the way out that works there. */

@@ -101,3 +101,27 @@ export function mayHoldSelected(folder: string, filters: FileFilters): boolean {
   });
   return !excluded;
 }
+
+/**
+ * Why the default selection leaves out a file named like a manifest (relative to the root read,
+ * `/`-separated): its extension is `.yaml` or `.yml` but in another case (`.YAML`, `.Yml`), or a
+ * folder on its path or its own name begins with a dot (`.archive/b.yaml`, `.b.yaml`). Undefined
+ * for a file the default reads, one named otherwise, or one in a folder never walked (`.git`,
+ * `node_modules`). A user's `git mv b.yaml b.YAML` or `git mv b.yaml .archive/` keeps the file:
+ * its removal is held, and validate says it is not read (review 31, H-2).
+ */
+export type Unselected =
+  { why: 'dot-folder'; folder: string } | { why: 'dotfile' } | { why: 'extension'; extension: string };
+
+const YAML_NAME = /\.ya?ml$/i;
+
+export function unselectedByDefault(relative: string): Unselected | undefined {
+  if (!YAML_NAME.test(relative)) return undefined;
+  const segments = relative.split('/');
+  if (segments.some((segment) => segment === '.git' || segment === 'node_modules')) return undefined;
+  const folder = segments.slice(0, -1).find((segment) => segment.startsWith('.'));
+  if (folder !== undefined) return { why: 'dot-folder', folder };
+  if (segments[segments.length - 1]!.startsWith('.')) return { why: 'dotfile' };
+  const extension = /\.ya?ml$/i.exec(relative)![0];
+  return extension === '.yaml' || extension === '.yml' ? undefined : { why: 'extension', extension };
+}
