@@ -291,12 +291,11 @@ export const NOT_SELECTED = 'source/not-selected';
 
 /** The warning that the default selection leaves out `file`, and why (review 31, H-2). */
 function notSelected(file: string, left: Unselected): Diagnostic {
-  const why =
-    left.why === 'extension'
-      ? `audiencectl reads files ending in .yaml or .yml (this one ends in ${left.extension})`
-      : left.why === 'dot-folder'
-        ? `it is in a dot folder (${left.folder}), which audiencectl reads only when an --include names it`
-        : 'its name begins with a dot, which audiencectl reads only when an --include names it';
+  let why = 'its name begins with a dot, which audiencectl reads only when an --include names it';
+  if (left.why === 'extension')
+    why = `audiencectl reads files ending in .yaml or .yml (this one ends in ${left.extension})`;
+  else if (left.why === 'dot-folder')
+    why = `it is in a dot folder (${left.folder}), which audiencectl reads only when an --include names it`;
   return fileDiagnostic(file, 'warning', NOT_SELECTED, `not read: ${why}`);
 }
 

@@ -42,6 +42,28 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
     });
   });
 
+  it('finds files the default selection leaves out: an extension in another case, a dot folder, a dotfile; tracked, untracked or outside git', async () => {
+    await withTempDir(async (tmp) => {
+      const files = {
+        'a/B.YAML': 'name: gold\n',
+        'a/c.Yml': 'name: gold\n',
+        'a/.archive/d.yaml': 'name: gold\n',
+        'a/.e.yml': 'name: gold\n',
+        'a/f.yaml.txt': 'name: gold\n',
+      };
+      await mkdir(path.join(tmp, 'tracked'));
+      await repository(path.join(tmp, 'tracked'), files);
+      await mkdir(path.join(tmp, 'untracked'));
+      await repository(path.join(tmp, 'untracked'), { 'x.yaml': 'x: 1\n' });
+      await writeFiles(path.join(tmp, 'untracked'), files);
+      await writeFiles(path.join(tmp, 'outside'), files);
+      const expected = ['a/.archive/d.yaml', 'a/.e.yml', 'a/B.YAML', 'a/c.Yml'];
+      expect(await filesNaming(path.join(tmp, 'tracked'), new Set(['gold']))).toEqual(expected);
+      expect(await filesNaming(path.join(tmp, 'untracked'), new Set(['gold']))).toEqual(expected);
+      expect(await filesNaming(path.join(tmp, 'outside'), new Set(['gold']))).toEqual(expected);
+    });
+  });
+
   it('finds the files that hold a name piece in any ASCII case (a manifest renamed as it moved), or bytes not UTF-8', async () => {
     await withTempDir(async (tmp) => {
       await repository(tmp, {

@@ -181,18 +181,15 @@ export function elsewhereReason(
 
 /** The reason of a `not-selected` hold: why the file is not read, and the way out. */
 function notSelectedReason(where: string, left: Unselected): string {
-  const [why, out] =
-    left.why === 'extension'
-      ? [
-          `extension ${left.extension}: audiencectl reads .yaml and .yml`,
-          'rename it to end in .yaml or .yml to keep it',
-        ]
-      : left.why === 'dot-folder'
-        ? [
-            `it is in a dot folder, ${left.folder}, which only an --include naming it reads`,
-            'move it out of that folder to keep it',
-          ]
-        : ['its name begins with a dot, which only an --include naming it reads', 'rename it to keep it'];
+  let why = 'its name begins with a dot, which only an --include naming it reads';
+  let out = 'rename it to keep it';
+  if (left.why === 'extension') {
+    why = `extension ${left.extension}: audiencectl reads .yaml and .yml`;
+    out = 'rename it to end in .yaml or .yml to keep it';
+  } else if (left.why === 'dot-folder') {
+    why = `it is in a dot folder, ${left.folder}, which only an --include naming it reads`;
+    out = 'move it out of that folder to keep it';
+  }
   return `its manifest is now ${where}, which audiencectl does not read (${why}); the audience is left as it is: ${out}, or remove it to delete the audience`;
 }
 

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_INCLUDE, fileSelector, mayHoldSelected, planScopeOf } from '../../src/source/file-filter.js';
+import {
+  DEFAULT_INCLUDE,
+  fileSelector,
+  mayHoldSelected,
+  planScopeOf,
+  unselectedByDefault,
+} from '../../src/source/file-filter.js';
 import { runs } from '../helpers/property-runs.js';
 
 const byPicomatch = picomatch([...DEFAULT_INCLUDE], { dot: false });
@@ -130,5 +136,34 @@ describe('whether the filters may select a file under a folder (one that cannot 
     ['partners', { include: ['{loyalty,partners}/**'] }, true],
   ])('%s, %j: %s', (folder, given, may) => {
     expect(mayHoldSelected(folder, given)).toBe(may);
+  });
+});
+
+describe('why the default selection leaves out a file named like a manifest', () => {
+  it('says the extension in another case, the dot folder or the dotfile; nothing of other files', () => {
+    expect(unselectedByDefault('b.YAML')).toEqual({ why: 'extension', extension: '.YAML' });
+    expect(unselectedByDefault('x/b.Yml')).toEqual({ why: 'extension', extension: '.Yml' });
+    expect(unselectedByDefault('x/b.yAmL')).toEqual({ why: 'extension', extension: '.yAmL' });
+    expect(unselectedByDefault('.archive/b.yaml')).toEqual({ why: 'dot-folder', folder: '.archive' });
+    expect(unselectedByDefault('a/.old/b.YAML')).toEqual({ why: 'dot-folder', folder: '.old' });
+    expect(unselectedByDefault('a/.b.yml')).toEqual({ why: 'dotfile' });
+    for (const file of [
+      'b.yaml',
+      'a/b.yml',
+      'b.json',
+      'b.yaml.bak',
+      '.git/b.yaml',
+      'node_modules/x/b.YAML',
+    ]) {
+      expect(unselectedByDefault(file)).toBeUndefined();
+    }
+  });
+
+  it('leaves out only files the default selection does not read', () => {
+    const selected = fileSelector({});
+    for (const file of ['b.YAML', 'x/b.Yml', '.archive/b.yaml', 'a/.b.yml', '..data/b.yaml']) {
+      expect(selected(file)).toBe(false);
+      expect(unselectedByDefault(file)).toBeDefined();
+    }
   });
 });

@@ -1,0 +1,42 @@
+import { rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { withInProcessController } from './helpers/in-process.js';
+
+/**
+ * The controller's --dir reads as the CLI does: a manifest renamed gold.YAML in the watched
+ * directory is not read, and not removed either: its audience is held (review 31, H-2).
+ */
+const quiet = (name: string) => manifestYaml(name, { ingestion: { onCreate: false } });
+
+describe('the controller (--dir) and a file the default selection leaves out', () => {
+  it('mv gold.yaml gold.YAML: gold is held, not deleted, and the plan says why', async () => {
+    await withInProcessController({}, async (controller) => {
+      await writeFile(path.join(controller.dir, 'gold.yaml'), quiet('gold'));
+      await writeFile(path.join(controller.dir, 'silver.yaml'), quiet('silver'));
+      controller.reconciler.trigger('watch');
+      await controller.reconciler.settled();
+      const remote = () =>
+        controller.emulator.control
+          .listAudiences(DEMO_CLIENT.orgId, 'prod')
+          .map((a) => `${a.audienceName} ${a.audienceId}`)
+          .sort();
+      const before = remote();
+      expect(before.map((a) => a.split(' ').slice(0, 2).join(' '))).toEqual([
+        'Audience gold',
+        'Audience silver',
+      ]);
+
+      await rename(path.join(controller.dir, 'gold.yaml'), path.join(controller.dir, 'gold.YAML'));
+      controller.reconciler.trigger('watch');
+      await controller.reconciler.settled();
+      expect(remote()).toEqual(before);
+      expect(controller.reconciler.planMarkdown()).toContain(
+        'its manifest is now gold.YAML, which audiencectl does not read (extension .YAML: audiencectl reads .yaml and .yml); the audience is left as it is: rename it to end in .yaml or .yml to keep it, or remove it to delete the audience',
+      );
+      expect((await controller.status()).plan?.summary).toMatchObject({ delete: 0, held: 1 });
+    });
+  });
+});
