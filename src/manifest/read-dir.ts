@@ -134,6 +134,10 @@ export function listManifestFilesSync(
   const selected = options.select ?? fileSelector(options);
   // Without filters, a file named like a manifest that the default leaves out is said to be.
   const tellUnselected = options.select === undefined && filtersGiven(options).length === 0 && fs === NODE_FS;
+  /** Files left out for a dot, said at the end unless a link the listing reads points at them. */
+  const leftOut: Array<{ relative: string; absolute: string; left: Unselected }> = [];
+  /** The targets of the links to files the listing reads (a ConfigMap volume's `gold.yaml -> ..data/gold.yaml`). */
+  const linkedFiles = new Set<string>();
   const realRoot = fs === NODE_FS ? realpathSync(root) : fs.realpath(root);
   if (realRoot === undefined) throw new Error(`${root} does not exist`);
   const diagnostics: Diagnostic[] = [];
@@ -219,6 +223,7 @@ export function listManifestFilesSync(
         if (info.isDirectory()) visited.add(target);
         isDir = info.isDirectory();
         isFile = info.isFile();
+        if (isFile && tellUnselected && selected(relative)) linkedFiles.add(target);
       }
       if (isDir && !SKIPPED_DIRS.has(entry.name)) pending.push(relative);
       else if (isFile && selected(relative)) {
@@ -226,8 +231,8 @@ export function listManifestFilesSync(
         if (many && found.length === many.after + 1) many.call();
       } else if (isFile && tellUnselected) {
         const left = unselectedByDefault(relative);
-        if (left !== undefined && (left.why === 'extension' || looksLikeManifest(absolute)))
-          diagnostics.push(notSelected(relative, left));
+        if (left?.why === 'extension') diagnostics.push(notSelected(relative, left));
+        else if (left !== undefined) leftOut.push({ relative, absolute, left });
       } else if (!isDir && !isFile && selected(relative)) {
         // Opening a FIFO waits for a writer; a socket or device is no manifest: never read. Nor
         // is it a removed manifest (that deleted the audiences it defined): refused, as a file
@@ -236,6 +241,12 @@ export function listManifestFilesSync(
         if (kind !== undefined) refused.push({ path: relative, unreadable: notAFile(relative, kind) });
       }
     }
+  }
+
+  for (const { relative, absolute, left } of leftOut) {
+    const real = linkedFiles.size > 0 ? realpathOrUndefined(absolute) : undefined;
+    if ((real === undefined || !linkedFiles.has(real)) && looksLikeManifest(absolute))
+      diagnostics.push(notSelected(relative, left));
   }
 
   if (nested.length > 0) submodules.push(...uncheckedNested(realRoot, nested));
