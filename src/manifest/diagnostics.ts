@@ -27,6 +27,14 @@ export const SYMLINK_NOT_FOLLOWED = 'source/symlink-outside';
  */
 export const SUBMODULE_NOT_CHECKED_OUT = 'source/submodule-not-checked-out';
 
+/**
+ * Rule of the warning for a git submodule under the directory read that is checked out at
+ * another commit than the work tree's index records for it (`git submodule status` marks it
+ * `+`: a plain `git pull` of the superproject leaves it at the older commit): its manifests
+ * are an older (or other) picture, not read, and what it defined is left as it is.
+ */
+export const SUBMODULE_STALE = 'source/submodule-stale';
+
 /** Something worth knowing that is not a problem, such as a file that is not a manifest. */
 export type Note = Omit<Diagnostic, 'severity'> & { severity: 'note' };
 

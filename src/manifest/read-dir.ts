@@ -10,7 +10,12 @@ import {
   unselectedByDefault,
   type Unselected,
 } from '../source/file-filter.js';
-import { SUBMODULE_NOT_CHECKED_OUT, SYMLINK_NOT_FOLLOWED, type Diagnostic } from './diagnostics.js';
+import {
+  SUBMODULE_NOT_CHECKED_OUT,
+  SUBMODULE_STALE,
+  SYMLINK_NOT_FOLLOWED,
+  type Diagnostic,
+} from './diagnostics.js';
 import type { SourceFile } from './load.js';
 import { DEFAULT_MAX_FILE_BYTES, fileDiagnostic, readManifestFile, type FileFacts } from './read-file.js';
 import { compareText } from '../text/compare.js';
@@ -144,11 +149,17 @@ export function listManifestFilesSync(
   const found: FoundFile[] = [];
   const refused: RefusedFile[] = [];
   const visited = new Set<string>([realRoot]);
-  // Submodules not checked out (their folders empty): only in a directory on disk, not a git
+  // Submodules not checked out (their folders empty), or checked out at another commit than
+  // the index records (stale: never walked into): only in a directory on disk, not a git
   // tree's (read-git.ts refuses a submodule the walk meets).
   const submodules = fs === NODE_FS ? uncheckedSubmodules(realRoot, options.checkoutTop) : [];
   const itself = submodules.find((s) => s.relative === '');
-  if (itself) throw new UsageError('SUBMODULE_NOT_CHECKED_OUT', `${root}: ${uncheckedMessage(itself)}`);
+  if (itself)
+    throw new UsageError(
+      itself.stale ? 'SUBMODULE_STALE' : 'SUBMODULE_NOT_CHECKED_OUT',
+      `${root}: ${uncheckedMessage(itself)}`,
+    );
+  const stale = new Set(submodules.filter((s) => s.stale).map((s) => s.relative));
   /** Folders met holding a `.gitmodules`: checked-out submodules may have submodules of their own. */
   const nested: string[] = [];
 
@@ -225,8 +236,9 @@ export function listManifestFilesSync(
         isFile = info.isFile();
         if (isFile && tellUnselected && selected(relative)) linkedFiles.add(target);
       }
-      if (isDir && !SKIPPED_DIRS.has(entry.name)) pending.push(relative);
-      else if (isFile && selected(relative)) {
+      if (isDir && !SKIPPED_DIRS.has(entry.name)) {
+        if (!stale.has(relative)) pending.push(relative);
+      } else if (isFile && selected(relative)) {
         found.push({ relative, absolute });
         if (many && found.length === many.after + 1) many.call();
       } else if (isFile && tellUnselected) {
@@ -249,7 +261,18 @@ export function listManifestFilesSync(
       diagnostics.push(notSelected(relative, left));
   }
 
-  if (nested.length > 0) submodules.push(...uncheckedNested(realRoot, nested));
+  if (nested.length > 0) {
+    const inner = uncheckedNested(realRoot, nested);
+    submodules.push(...inner);
+    // A stale submodule of a submodule was walked: what was found in it is dropped.
+    const staleInner = inner.filter((s) => s.stale).map((s) => `${s.relative}/`);
+    if (staleInner.length > 0) {
+      const kept = (file: string) => !staleInner.some((folder) => `${file}/`.startsWith(folder));
+      found.splice(0, found.length, ...found.filter((f) => kept(f.relative)));
+      refused.splice(0, refused.length, ...refused.filter((f) => kept(f.path)));
+      diagnostics.splice(0, diagnostics.length, ...diagnostics.filter((d) => kept(d.file)));
+    }
+  }
   for (const submodule of submodules) {
     if (
       submodule.relative !== '' &&
@@ -319,7 +342,7 @@ function notCheckedOut(submodule: UncheckedSubmodule): Diagnostic {
   return fileDiagnostic(
     submodule.relative,
     'warning',
-    SUBMODULE_NOT_CHECKED_OUT,
+    submodule.stale ? SUBMODULE_STALE : SUBMODULE_NOT_CHECKED_OUT,
     uncheckedMessage(submodule),
   );
 }

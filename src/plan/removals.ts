@@ -1,4 +1,4 @@
-import { SUBMODULE_NOT_CHECKED_OUT, SYMLINK_NOT_FOLLOWED } from '../manifest/diagnostics.js';
+import { SUBMODULE_NOT_CHECKED_OUT, SUBMODULE_STALE, SYMLINK_NOT_FOLLOWED } from '../manifest/diagnostics.js';
 import { sameRepository } from '../manifest/source-root.js';
 import { audienceNameKey } from '../manifest/duplicates.js';
 import type { DesiredManifest, LoadResult } from '../manifest/load.js';
@@ -151,10 +151,12 @@ export function leftoverRecords(
       return `${file} is no longer read as an audiencectl manifest (see its note); the audience is left as it is`;
     if (scope && (file === undefined || !scope.covers(file))) return OUTSIDE;
     unfollowed ??= desired.diagnostics.filter(
-      (d) => d.rule === SYMLINK_NOT_FOLLOWED || d.rule === SUBMODULE_NOT_CHECKED_OUT,
+      (d) =>
+        d.rule === SYMLINK_NOT_FOLLOWED || d.rule === SUBMODULE_NOT_CHECKED_OUT || d.rule === SUBMODULE_STALE,
     );
     // A manifest (or a folder of them) replaced by a link out of the root, or in a submodule not
-    // checked out, was not removed; a record that names no file may come from behind any such.
+    // checked out (or checked out at another commit than recorded), was not removed; a record
+    // that names no file may come from behind any such.
     const link =
       file === undefined
         ? unfollowed[0]
@@ -163,7 +165,9 @@ export function leftoverRecords(
       const what =
         link.rule === SUBMODULE_NOT_CHECKED_OUT
           ? 'a git submodule that is not checked out'
-          : 'a symlink that is not followed';
+          : link.rule === SUBMODULE_STALE
+            ? 'a git submodule checked out at another commit than the work tree records'
+            : 'a symlink that is not followed';
       return `${link.file} is ${what} (see its warning); the audience is left as it is`;
     }
     // An emptied file is no removed manifest; a record that names no file may come from one.
