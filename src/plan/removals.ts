@@ -30,6 +30,12 @@ export type PlanScope = {
 /** keptBy: the record is outside the plan's --include/--exclude. */
 const OUTSIDE = Symbol('outside');
 
+/** What a folder (or file) that was not read is, by the rule of its warning; else a symlink not followed. */
+const UNREAD_WHAT: Readonly<Record<string, string>> = {
+  [SUBMODULE_NOT_CHECKED_OUT]: 'a git submodule that is not checked out',
+  [SUBMODULE_STALE]: 'a git submodule checked out at another commit than the work tree records',
+};
+
 /** What becomes of the records no manifest of this plan matches. */
 export type Leftovers = {
   removals: Step[];
@@ -162,12 +168,7 @@ export function leftoverRecords(
         ? unfollowed[0]
         : unfollowed.find((d) => file === d.file || file.startsWith(`${d.file}/`));
     if (link !== undefined) {
-      const what =
-        link.rule === SUBMODULE_NOT_CHECKED_OUT
-          ? 'a git submodule that is not checked out'
-          : link.rule === SUBMODULE_STALE
-            ? 'a git submodule checked out at another commit than the work tree records'
-            : 'a symlink that is not followed';
+      const what = UNREAD_WHAT[link.rule] ?? 'a symlink that is not followed';
       return `${link.file} is ${what} (see its warning); the audience is left as it is`;
     }
     // An emptied file is no removed manifest; a record that names no file may come from one.

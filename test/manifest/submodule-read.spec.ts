@@ -7,7 +7,8 @@ import { withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { gitIn, gitRepository } from '../helpers/work-tree.js';
 
-// The directory reader's look for submodules that are not checked out, on real git work trees.
+// The directory reader's look for submodules that are not checked out, or checked out at another
+// commit than the index records (stale), on real git work trees.
 
 const allowFile = ['-c', 'protocol.file.allow=always'];
 
@@ -109,6 +110,152 @@ describe('submodules the directory reader did not read', () => {
       expect(() => listManifestFilesSync(path.join(top, 'm', 'shared'), { checkoutTop: top })).toThrow(
         "a git submodule, which the controller's git source does not check out",
       );
+    });
+  });
+});
+
+/**
+ * repo with m/gold.yaml and the submodule m/shared, checked out: shared's first commit holds
+ * silver.yaml, its second adds bronze.yaml, and repo records the second.
+ */
+async function recordedNewer(tmp: string) {
+  const shared = await gitRepository(tmp, { 'silver.yaml': manifestYaml('silver') }, 'shared');
+  const { repo, git } = await gitRepository(tmp, { 'm/gold.yaml': manifestYaml('gold') });
+  await git(...allowFile, 'submodule', 'add', '--quiet', shared.repo, 'm/shared');
+  await git('commit', '--quiet', '-m', 'm/shared');
+  const inShared = gitIn(path.join(repo, 'm', 'shared'));
+  await writeFile(path.join(repo, 'm', 'shared', 'bronze.yaml'), manifestYaml('bronze'));
+  await inShared('add', 'bronze.yaml');
+  await inShared('commit', '--quiet', '-m', 'bronze');
+  await git('add', 'm/shared');
+  await git('commit', '--quiet', '-m', 'm/shared: bronze');
+  return { repo, git, inShared };
+}
+
+describe('submodules checked out at another commit than the index records (stale)', () => {
+  it('a submodule left at an older commit: not read, warned of, from the directory or from the top', async () => {
+    await withTempDir(async (tmp) => {
+      const { repo, git, inShared } = await recordedNewer(tmp);
+      await inShared('checkout', '--quiet', 'HEAD~1');
+      expect((await git('status', '--porcelain')).stdout).toBe(' M m/shared\n');
+      expect(listed(path.join(repo, 'm'))).toEqual({
+        found: ['gold.yaml'],
+        warnings: ['shared [source/submodule-stale]'],
+      });
+      expect(listed(repo)).toEqual({
+        found: ['m/gold.yaml'],
+        warnings: ['m/shared [source/submodule-stale]'],
+      });
+      // Filters under which no file of it would be read: nothing to warn of.
+      expect(listed(path.join(repo, 'm'), { include: ['gold.yaml'] })).toEqual({
+        found: ['gold.yaml'],
+        warnings: [],
+      });
+      // Read from inside, the submodule is a work tree of its own (its HEAD is the one compared).
+      expect(listed(path.join(repo, 'm', 'shared'))).toEqual({ found: ['silver.yaml'], warnings: [] });
+    });
+  });
+
+  it('the message names the submodule and the way out', async () => {
+    await withTempDir(async (tmp) => {
+      const { repo, inShared } = await recordedNewer(tmp);
+      await inShared('checkout', '--quiet', 'HEAD~1');
+      const { diagnostics } = listManifestFilesSync(path.join(repo, 'm'));
+      expect(diagnostics.map((d) => `${d.file}: ${d.severity}: ${d.message}`)).toEqual([
+        'shared: warning: a git submodule checked out at another commit than the work tree records for it (git submodule status marks it +): its manifests are not read, and the audiences they defined are left as they are; run `git submodule update --init -- m/shared` at the top of the work tree, or, to apply the commit checked out, record it (`git add -- m/shared` there, and commit)',
+      ]);
+    });
+  });
+
+  it('in sync again (git submodule update): read, no warning', async () => {
+    await withTempDir(async (tmp) => {
+      const { repo, git, inShared } = await recordedNewer(tmp);
+      await inShared('checkout', '--quiet', 'HEAD~1');
+      await git(...allowFile, 'submodule', 'update', '--quiet', '--init', '--', 'm/shared');
+      expect(listed(path.join(repo, 'm'))).toEqual({
+        found: ['gold.yaml', 'shared/bronze.yaml', 'shared/silver.yaml'],
+        warnings: [],
+      });
+    });
+  });
+
+  it('changes not committed in a submodule at the recorded commit are read as they stand, as in the superproject', async () => {
+    await withTempDir(async (tmp) => {
+      const { repo, git } = await recordedNewer(tmp);
+      await writeFile(path.join(repo, 'm', 'shared', 'iron.yaml'), manifestYaml('iron'));
+      await writeFile(
+        path.join(repo, 'm', 'shared', 'silver.yaml'),
+        manifestYaml('silver', { spec: { description: 'edited' } }),
+      );
+      // git submodule status: no + (the commit recorded is the one checked out).
+      expect((await git('submodule', 'status', '--', 'm/shared')).stdout).toMatch(
+        /^ [0-9a-f]{40} m\/shared /,
+      );
+      expect(listed(path.join(repo, 'm'))).toEqual({
+        found: ['gold.yaml', 'shared/bronze.yaml', 'shared/iron.yaml', 'shared/silver.yaml'],
+        warnings: [],
+      });
+    });
+  });
+
+  it('a newer commit checked out in the submodule is stale until the index records it (git add)', async () => {
+    await withTempDir(async (tmp) => {
+      const { repo, git, inShared } = await recordedNewer(tmp);
+      await writeFile(path.join(repo, 'm', 'shared', 'iron.yaml'), manifestYaml('iron'));
+      await inShared('add', 'iron.yaml');
+      await inShared('commit', '--quiet', '-m', 'iron');
+      expect(listed(path.join(repo, 'm')).warnings).toEqual(['shared [source/submodule-stale]']);
+      await git('add', 'm/shared');
+      expect(listed(path.join(repo, 'm'))).toEqual({
+        found: ['gold.yaml', 'shared/bronze.yaml', 'shared/iron.yaml', 'shared/silver.yaml'],
+        warnings: [],
+      });
+    });
+  });
+
+  it('one not checked out beside one that is stale: each warned of by its own rule', async () => {
+    await withTempDir(async (tmp) => {
+      const { repo, git, inShared } = await recordedNewer(tmp);
+      const other = await gitRepository(tmp, { 'iron.yaml': manifestYaml('iron') }, 'other');
+      await git(...allowFile, 'submodule', 'add', '--quiet', other.repo, 'm/other');
+      await git('commit', '--quiet', '-m', 'm/other');
+      // git submodule deinit empties m/other's folder, as a clone that did not initialise it.
+      await git('submodule', 'deinit', '--quiet', '--', 'm/other');
+      await inShared('checkout', '--quiet', 'HEAD~1');
+      expect(listed(path.join(repo, 'm'))).toEqual({
+        found: ['gold.yaml'],
+        // In .gitmodules' order.
+        warnings: ['shared [source/submodule-stale]', 'other [source/submodule-not-checked-out]'],
+      });
+    });
+  });
+
+  it('a submodule of a checked-out submodule, stale itself: its files dropped, warned of by its path from the directory read', async () => {
+    await withTempDir(async (tmp) => {
+      const inner = await gitRepository(tmp, { 'bronze.yaml': manifestYaml('bronze') }, 'inner');
+      const shared = await gitRepository(tmp, { 'silver.yaml': manifestYaml('silver') }, 'shared');
+      await shared.git(...allowFile, 'submodule', 'add', '--quiet', inner.repo, 'inner');
+      await shared.git('commit', '--quiet', '-m', 'inner');
+      await writeFile(path.join(inner.repo, 'lead.yaml'), manifestYaml('lead'));
+      await inner.git('add', 'lead.yaml');
+      await inner.git('commit', '--quiet', '-m', 'lead');
+      await gitIn(path.join(shared.repo, 'inner'))('pull', '--quiet', 'origin', 'main');
+      await shared.git('add', 'inner');
+      await shared.git('commit', '--quiet', '-m', 'inner: lead');
+      const { repo, git } = await gitRepository(tmp, { 'm/gold.yaml': manifestYaml('gold') });
+      await git(...allowFile, 'submodule', 'add', '--quiet', shared.repo, 'm/shared');
+      await git('commit', '--quiet', '-m', 'm/shared');
+      const clone = path.join(tmp, 'clone');
+      await gitIn(tmp)(...allowFile, 'clone', '--quiet', '--recurse-submodules', repo, clone);
+      expect(listed(path.join(clone, 'm'))).toEqual({
+        found: ['gold.yaml', 'shared/inner/bronze.yaml', 'shared/inner/lead.yaml', 'shared/silver.yaml'],
+        warnings: [],
+      });
+      await gitIn(path.join(clone, 'm', 'shared', 'inner'))('checkout', '--quiet', 'HEAD~1');
+      expect(listed(path.join(clone, 'm'))).toEqual({
+        found: ['gold.yaml', 'shared/silver.yaml'],
+        warnings: ['shared/inner [source/submodule-stale]'],
+      });
     });
   });
 });
