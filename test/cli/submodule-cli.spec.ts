@@ -79,11 +79,19 @@ describe('manifests in a git submodule, planned from a clone that did not initia
       expect(held.stdout).toContain(WARNING);
       expect(held.stdout).not.toContain('- prod/');
 
-      // The way out the warning gives; then bronze.yaml removed in the submodule's checkout.
+      // The way out the warning gives; then bronze.yaml removed in the submodule's checkout, and
+      // its commit recorded in the superproject.
       await gitFile(plain)('submodule', 'update', '--quiet', '--init', '--', 'm/shared');
       const inShared = gitIn(path.join(plain, 'm', 'shared'));
       await inShared('rm', '--quiet', 'bronze.yaml');
       await inShared('commit', '--quiet', '-m', 'bronze removed');
+      // Not recorded by the work tree yet, the submodule's new commit is no checkout of it
+      // (source/submodule-stale): held until the superproject records it.
+      const unrecorded = await b.cli('plan', path.join(plain, 'm'));
+      expect(unrecorded.stdout).toContain('[source/submodule-stale]');
+      expect(unrecorded.stdout).not.toContain('- prod/');
+      await gitIn(plain)('add', 'm/shared');
+      await gitIn(plain)('commit', '--quiet', '-m', 'm/shared: bronze removed');
 
       const planned = await b.cli('plan', path.join(plain, 'm'));
       expect(planned.stdout).not.toContain('submodule');
