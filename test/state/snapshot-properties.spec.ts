@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -102,13 +102,32 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
  */
 const MTIME = Math.floor(Date.now() / 1000);
 
+/** The change time each record file had after the test last wrote it. */
+const changedAt = new Map<string, number>();
+
+/**
+ * After a write of `file`: its modification time set (to `mtime`, or left as the write made
+ * it), again until its change time differs from the one it had after the last write here. A
+ * file system whose change times are a clock tick coarse (Linux before 6.13's fine-grained
+ * ones; ramfs still) gives a rewrite within the tick of the last write the same change time,
+ * size and modification time, which no reader can tell from the file: a reader's racy margin
+ * does, but these tests' clock is an hour ahead of the writes.
+ */
+function settle(file: string, mtime?: number): void {
+  const before = changedAt.get(file);
+  const time = mtime ?? statSync(file).mtime;
+  do utimesSync(file, time, time);
+  while (statSync(file).ctimeMs === before);
+  changedAt.set(file, statSync(file).ctimeMs);
+}
+
 function apply(op: Op, dir: string, snapshot: string): void {
   try {
     if (op.kind === 'write') {
       const file = recordPath(dir, op.sandbox, op.key);
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, op.text);
-      utimesSync(file, MTIME, MTIME);
+      settle(file, MTIME);
     } else if (op.kind === 'delete') {
       rmSync(recordPath(dir, op.sandbox, op.key));
     } else if (op.kind === 'same-size') {
@@ -119,7 +138,7 @@ function apply(op: Op, dir: string, snapshot: string): void {
         file,
         text.includes('aud-') ? text.replace('aud-', 'AUD-') : text.replace('AUD-', 'aud-'),
       );
-      utimesSync(file, MTIME, MTIME);
+      settle(file, MTIME);
     } else if (op.kind === 'meta') {
       writeFileSync(metaPath(dir), JSON.stringify({ schemaVersion: 1, lineage: 'l-1', serial: op.serial }));
     } else if (op.kind === 'corrupt-snapshot') {
@@ -198,6 +217,7 @@ describe('the state snapshot', () => {
       record.applied!.spec.description = description;
       mkdirSync(path.dirname(recordPath(dir, 'prod', key)), { recursive: true });
       writeFileSync(recordPath(dir, 'prod', key), JSON.stringify(record));
+      settle(recordPath(dir, 'prod', key));
     };
     write('k1', 'one');
     write('k2', 'two');
