@@ -238,10 +238,12 @@ describe('the state snapshot', () => {
   it('does not trust a record changed within the racy margin of the listing that wrote the snapshot', async () => {
     const dir = await tempDir();
     const snapshot = path.join(dir, STATE_SNAPSHOT_NAME);
-    mkdirSync(path.dirname(recordPath(dir, 'prod', 'k1')), { recursive: true });
-    writeFileSync(recordPath(dir, 'prod', 'k1'), JSON.stringify(aRecord('k1')));
-    // Written with the real clock: the file is as new as the listing.
-    (await readStateThroughSnapshot(dir, snapshot)).save();
+    const file = recordPath(dir, 'prod', 'k1');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(aRecord('k1')));
+    // Listed a second after the change, by a clock pinned to it: on the real clock, a loaded
+    // machine pausing 2 s between the write and the listing made the record old enough to trust.
+    (await readStateThroughSnapshot(dir, snapshot, () => statSync(file).ctimeMs + 1_000)).save();
     expect((await readStateThroughSnapshot(dir, snapshot)).hits).toBe(0);
   });
 
