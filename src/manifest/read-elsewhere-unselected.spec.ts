@@ -4,24 +4,13 @@ import { withTempDir, writeFiles } from '../../test/helpers/cli.js';
 import { manifestYaml } from '../../test/helpers/manifests.js';
 import type { ManifestElsewhere } from '../plan/elsewhere.js';
 import { compareText } from '../text/compare.js';
-import type { AudienceRecord } from '../state/schema.js';
 import { findManifestsElsewhere } from './read-elsewhere.js';
+import { bareRecord as record } from '../../test/state/helpers.js';
 
 /**
  * findManifestsElsewhere and the files the default selection leaves out (review 31, H-2): a
  * manifest renamed b.YAML, or moved into a dot folder, is there still and holds the removal.
  */
-function record(key: string, manifestFile?: string, sandbox = 'prod'): AudienceRecord {
-  return {
-    schemaVersion: 1,
-    sandbox,
-    key,
-    deletionPolicy: 'Delete',
-    runs: [],
-    audienceId: `${key}-id`,
-    ...(manifestFile === undefined ? {} : { manifestFile }),
-  };
-}
 
 /** What was found, by key (the order the search finds them in is not what is tested). */
 const byKey = (found: readonly ManifestElsewhere[]) =>

@@ -5,20 +5,8 @@ import { withTempDir, writeFiles } from '../../test/helpers/cli.js';
 import { loadTexts, manifestYaml, manifestYamlSpelled } from '../../test/helpers/manifests.js';
 import { appliedSpec } from '../../test/state/helpers.js';
 import type { ManifestElsewhere } from '../plan/elsewhere.js';
-import type { AudienceRecord } from '../state/schema.js';
 import { directoriesAbove, findManifestsElsewhere, LEVELS_UP, namePiece } from './read-elsewhere.js';
-
-function record(key: string, manifestFile?: string, sandbox = 'prod'): AudienceRecord {
-  return {
-    schemaVersion: 1,
-    sandbox,
-    key,
-    deletionPolicy: 'Delete',
-    runs: [],
-    audienceId: `${key}-id`,
-    ...(manifestFile === undefined ? {} : { manifestFile }),
-  };
-}
+import { bareRecord as record } from '../../test/state/helpers.js';
 
 describe('findManifestsElsewhere: manifests a plan did not read, for the records it would remove', () => {
   it('with filters, reads the files they leave out under the directory (with the default sandbox), not those they read', async () => {

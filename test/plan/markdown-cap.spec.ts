@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { plan } from '../../src/plan/plan.js';
 import { renderMarkdown } from '../../src/plan/render/markdown.js';
+import { summarise } from '../../src/plan/summary.js';
 import type { PendingIntent, Plan, Step } from '../../src/plan/schema.js';
 import { loadTexts, manifestYaml } from '../helpers/manifests.js';
 import { appliedState, EMPTY, options } from '../helpers/planning.js';
@@ -96,18 +97,7 @@ const arbitraryPlan: fc.Arbitrary<Plan> = fc
     formatVersion: 1 as const,
     ...(pending.length > 0 ? { pending } : {}),
     state: { serial: 0 },
-    summary: {
-      create: 0,
-      adopt: 0,
-      update: 0,
-      replace: 0,
-      delete: 0,
-      forget: 0,
-      run: 0,
-      move: 0,
-      blocked: 0,
-      deferred: 0,
-    },
+    summary: summarise([]),
     ...p,
   }));
 
@@ -166,18 +156,7 @@ describe('the Markdown plan never exceeds its cap', () => {
       formatVersion: 1,
       pending: [{ sandbox: 'prod', key: 'a', kind: 'delete', manifest: false }],
       state: { serial: 0 },
-      summary: {
-        create: 0,
-        adopt: 0,
-        update: 0,
-        replace: 0,
-        delete: 0,
-        forget: 0,
-        run: 0,
-        move: 0,
-        blocked: 0,
-        deferred: 0,
-      },
+      summary: summarise([]),
       steps: [],
       held: [],
       diagnostics: [],

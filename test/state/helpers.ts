@@ -63,6 +63,19 @@ export function aRecord(key: string, overrides: Partial<AudienceRecord> = {}): A
   };
 }
 
+/** A record with no applied spec (an imported or waiting one), its file `manifestFile` when given. */
+export function bareRecord(key: string, manifestFile?: string, sandbox = 'prod'): AudienceRecord {
+  return {
+    schemaVersion: 1,
+    sandbox,
+    key,
+    deletionPolicy: 'Delete',
+    runs: [],
+    audienceId: `${key}-id`,
+    ...(manifestFile === undefined ? {} : { manifestFile }),
+  };
+}
+
 /** Repository root, for spawning the CLI and the fixtures. */
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 
