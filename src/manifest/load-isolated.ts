@@ -119,7 +119,7 @@ export function startManifestLoader(
       const outcomes = new Map<string, ParseOutcome>();
       // A small source: ordinary files here, only the others in a thread.
       const rest: typeof early = [];
-      // The fast parser (with js-yaml) is loaded only when there is a file to parse here.
+      // The fast parser is loaded only when there is a file to parse here.
       const fast =
         workerUrl && early.length > 0 ? (await import('./parse-fast.js')).parseWithoutFullParser : undefined;
       for (const job of early) {

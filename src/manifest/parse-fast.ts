@@ -1,4 +1,3 @@
-import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import type { ParseLimits } from './limits.js';
 import { emptyFileNote, type FileParseResult } from './parse-result.js';
 import { prescan } from './prescan.js';
@@ -8,23 +7,6 @@ import { readYamlSubset } from './yaml-subset.js';
 
 /** A manifest is about 1 KB; larger files are not the common case, and parsing them twice costs. */
 const FAST_PATH_MAX_CHARS = 64 * 1024;
-
-/** Anchors and aliases need the alias-limited parser; a false positive only costs speed. */
-const MAY_HAVE_ALIASES = /(^|[\s[{,:-])[&*][^\s]/m;
-
-/** Line of the first document's content: what `yaml` reports as the document's start. */
-export function firstContentLine(text: string): number {
-  // Line by line rather than split: the first line is usually the one.
-  let start = 0;
-  for (let number = 1; start <= text.length; number += 1) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    const line = text.slice(start, end);
-    if (!/^\s*(#.*)?$/.test(line) && !/^(---|%)/.test(line)) return number;
-    start = end + 1;
-  }
-  return 0;
-}
 
 /** A comment without control characters, line separators or a BOM. */
 const COMMENT = String.raw`#[^\0-\x1f\x7f-\x9f\u2028\u2029\ufeff]*`;
@@ -66,24 +48,16 @@ export function refusedByPrescan(
   };
 }
 
-/** The one document of a text outside the subset yaml-subset.ts reads, without anchors. */
-function readWithJsYaml(text: string): { value: unknown; line: number } | undefined {
-  if (MAY_HAVE_ALIASES.test(text)) return undefined;
-  let docs: unknown[];
-  try {
-    docs = loadAll(text, undefined, { schema: CORE_SCHEMA });
-  } catch {
-    return undefined;
-  }
-  return docs.length === 1 ? { value: docs[0], line: firstContentLine(text) } : undefined;
-}
-
 /**
- * The common case, several times faster: one valid document without anchors, in the
- * usual shape, read with the subset reader or js-yaml's core schema (the same YAML 1.2
- * scalars as `yaml`'s default) and validated without zod; or no document at all (an
- * emptied file). Anything unusual returns undefined and takes the full path, which alone
- * produces diagnostics, so the result is the same either way (tests compare the two).
+ * The common case, several times faster: one valid document in the usual shape, read by
+ * the subset reader (yaml-subset.ts: no anchors, tags, directives, block scalars, ...,
+ * and YAML 1.2's core scalars exactly as `yaml` resolves them, yaml-core.ts) and
+ * validated without zod; or no document at all (an emptied file). Anything else returns
+ * undefined and takes the full path, which alone produces diagnostics, so the result is
+ * the same either way: one reading of every text (tests compare the two). js-yaml read
+ * the rest here once, and read some texts otherwise than `yaml` does (`0b11110`, `%YAML
+ * 1.1`, `tags: [\na]`, `--- name: x`, `[name]: x`, tabs and lone CRs): a document then
+ * changed meaning when a second document or an anchor was added to its file.
  * Call it on text the prescan accepted.
  */
 export function parseFast(file: string, text: string): FileParseResult | undefined {
@@ -91,7 +65,7 @@ export function parseFast(file: string, text: string): FileParseResult | undefin
   if (holdsNoDocument(text)) {
     return { manifests: [], diagnostics: [], salvaged: [], unreadable: false, notes: [emptyFileNote(file)] };
   }
-  const read = readYamlSubset(text) ?? readWithJsYaml(text);
+  const read = readYamlSubset(text);
   if (!read) return undefined;
   const manifest = validateManifestFast(read.value);
   if (!manifest || semanticIssues(read.value).length > 0) return undefined;

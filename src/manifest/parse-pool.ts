@@ -290,7 +290,7 @@ export function startParsePool(options: PoolOptions): ParsePool {
 /**
  * The caller's thread parses too, once every file is handed over: the chunks no thread
  * has been sent yet (it would otherwise wait idle for the threads). `parser` gives the
- * parse function at the first such chunk (so the fast parser, and js-yaml with it, is
+ * parse function at the first such chunk (so the fast parser is
  * loaded only then); a job it cannot parse (undefined: it needs the full parser) goes
  * back to a thread. Between chunks the threads' replies, and the caller's other work, go on.
  */

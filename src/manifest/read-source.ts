@@ -166,7 +166,7 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
   // Few files to read: here, without starting a thread, unless one needs the full parser.
   if (!workerUrl || jobs.length <= IN_THREAD_MAX_FILES) {
     const full = workerUrl ? undefined : (await import('./parse.js')).parseManifestFile;
-    // The fast parser (with js-yaml) is loaded only when there is a file to parse: none when the cache serves all.
+    // The fast parser is loaded only when there is a file to parse: none when the cache serves all.
     const fast =
       workerUrl && jobs.length > 0 ? (await import('./parse-fast.js')).parseWithoutFullParser : undefined;
     const parse = (path: string, text: string) =>

@@ -1,15 +1,9 @@
-import * as jsYaml from 'js-yaml';
+import { CORE_IMPLICIT } from './yaml-core.js';
 
 // The one-line parts of the YAML subset (yaml-subset.ts): plain, single- and double-quoted
 // scalars, and one-line flow sequences and flow mappings of them. Each reads `text` from
 // an offset to the end of its line and returns its value (and where it stopped), or BAIL
-// for anything it leaves to js-yaml.
-
-type ImplicitType = { resolve(data: string): boolean; construct(data: string): unknown };
-/** js-yaml exports its types (`types`), which its type declarations leave out. */
-const { types } = jsYaml as unknown as { types: Record<'null' | 'bool' | 'int' | 'float', ImplicitType> };
-/** js-yaml's implicit types of the core schema, in the order its loader tries them. */
-const IMPLICIT = [types.null, types.bool, types.int, types.float];
+// for anything it leaves to the full parser.
 
 /**
  * Where a key written plainly from `at` ends, or -1 when none starts there: a letter, then
@@ -33,13 +27,13 @@ export type Value = unknown;
 export const BAIL = Symbol('bail');
 export type Maybe<T> = T | typeof BAIL;
 
-/** The value of a plain scalar, as js-yaml's core schema resolves it. */
+/** The value of a plain scalar, as YAML 1.2's core schema resolves it (yaml-core.ts: as `yaml` does). */
 export function plainValue(text: string): Value {
   const code = text.charCodeAt(0);
   const lower = code | 32;
   if (lower >= 97 && lower <= 122) {
-    // A letter first (keys, most values): only js-yaml's null and bool words are other than
-    // strings (its int and float start with a digit, a sign or a dot).
+    // A letter first (keys, most values): only the null and bool words are other than
+    // strings (ints and floats start with a digit, a sign or a dot).
     if ((lower !== 110 && lower !== 116 && lower !== 102) || text.length < 4 || text.length > 5) return text;
     switch (text) {
       case 'null':
@@ -69,7 +63,7 @@ export function plainValue(text: string): Value {
     code === 102 ||
     code === 70;
   if (!maybeTyped) return text;
-  for (const type of IMPLICIT) if (type.resolve(text)) return type.construct(text);
+  for (const type of CORE_IMPLICIT) if (type.resolve(text)) return type.construct(text);
   return text;
 }
 
@@ -121,13 +115,16 @@ function quoted(text: string, at: number, end: number): Maybe<[string, number]> 
 
 /**
  * One item of a flow collection, up to the `,` or `close` (`]` 93, `}` 125) after it:
- * quoted, plain, or (in a mapping) a flow sequence. Returns the item and where that
- * `,` or `close` is.
+ * quoted, plain, in a mapping a flow sequence, in a sequence a flow mapping (`fields:
+ * [{name: id, type: string}]`). Returns the item and where that `,` or `close` is.
  */
 function flowItem(text: string, i: number, end: number, close: number): Maybe<[Value, number]> {
   const code = text.charCodeAt(i);
-  if (code === 34 || code === 39 || (code === 91 && close === 125)) {
-    const inner = code === 91 ? flowSequence(text, i, end) : quoted(text, i, end);
+  if (code === 34 || code === 39 || (code === 91 && close === 125) || (code === 123 && close === 93)) {
+    let inner: Maybe<[Value, number]>;
+    if (code === 91) inner = flowSequence(text, i, end);
+    else if (code === 123) inner = flowMapping(text, i, end);
+    else inner = quoted(text, i, end);
     if (inner === BAIL) return BAIL;
     let stop = inner[1];
     while (stop < end && text.charCodeAt(stop) === 32) stop += 1;
@@ -140,7 +137,7 @@ function flowItem(text: string, i: number, end: number, close: number): Maybe<[V
   return item === BAIL || stop >= end ? BAIL : [item, stop];
 }
 
-/** `[a, "b", c]` on one line, scalars only. */
+/** `[a, "b", c]` on one line: scalars and flow mappings. */
 function flowSequence(text: string, at: number, end: number): Maybe<[Value[], number]> {
   const items: Value[] = [];
   let i = at + 1;
@@ -180,7 +177,7 @@ function flowMapping(text: string, at: number, end: number): Maybe<[Record<strin
 
 /**
  * A plain scalar from `at` to `end` (in a flow sequence: an item between commas).
- * Left to js-yaml: an indicator first, `: ` or `#` inside one it could read otherwise.
+ * Left to the full parser: an indicator first, `: ` or `#` inside one it could read otherwise.
  */
 function plain(text: string, at: number, end: number, inFlow: boolean): Maybe<Value> {
   const first = text[at];

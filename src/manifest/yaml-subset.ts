@@ -4,16 +4,17 @@ import { BAIL, inline, keyEnd, plainValue, type Maybe, type Value } from './yaml
  * The YAML that manifests are written in, read without a YAML library: block mappings
  * and sequences (a sequence's items may be compact mappings, `- name: x`), plain,
  * single- and double-quoted scalars on one line, one-line flow sequences of scalars and
- * flow mappings of those, comments, and one leading `---`. It gives exactly what js-yaml's core schema gives
- * (plain scalars are resolved by js-yaml's own null, bool, int and float types, in the
- * loader's order) or undefined for anything else: anchors, tags, block scalars, nested
- * flow mappings, escapes, multi-line scalars, odd indentation, tabs, duplicate keys, ...
- * Several times cheaper than js-yaml; a property test compares the two.
+ * flow mappings of those, comments, and one leading `---`. It gives exactly what the full
+ * parser (`yaml`, YAML 1.2's core schema) gives (plain scalars are resolved as `yaml`
+ * resolves them, yaml-core.ts) or undefined for anything else: directives, anchors, tags,
+ * block scalars, nested flow mappings, escapes, multi-line scalars, odd indentation, tabs,
+ * duplicate keys, ... Several times cheaper than a YAML library; a property test compares
+ * the two.
  */
 
 /**
- * Characters this reader leaves to js-yaml: tabs, carriage returns, other controls
- * (js-yaml refuses some), U+0085/2028/2029 (line breaks to some readers), the BOM,
+ * Characters this reader leaves to the full parser: tabs, carriage returns, other controls
+ * (YAML refuses some), U+0085/2028/2029 (line breaks to some readers), the BOM,
  * non-characters and surrogates (emoji: rare in manifests, simpler to leave).
  */
 // eslint-disable-next-line no-control-regex
@@ -97,7 +98,7 @@ class Reader {
       if (line.indent > indent) return BAIL;
       let at = line.start + 1;
       while (at < line.end && text.charCodeAt(at) === 32) at += 1;
-      // `-` alone, `- # comment`, `- - x`: left to js-yaml.
+      // `-` alone, `- # comment`, `- - x`: left to the full parser.
       if (at === line.end || text.charCodeAt(at) === 35) return BAIL;
       if (this.isItem(at, line.end)) return BAIL;
       const key = keyEnd(text, at);
@@ -127,7 +128,7 @@ function isMarker(text: string, start: number, first: number): boolean {
   return text.charCodeAt(start + 1) === first && text.charCodeAt(start + 2) === first;
 }
 
-/** The text's content lines (not blank, not a comment), or undefined for a marker it leaves to js-yaml. */
+/** The text's content lines (not blank, not a comment), or undefined for a marker it leaves to the full parser. */
 function contentLines(text: string): { lines: Line[]; firstLine: number } | undefined {
   const lines: Line[] = [];
   let firstLine = 0;
@@ -146,7 +147,7 @@ function contentLines(text: string): { lines: Line[]; firstLine: number } | unde
         at === start &&
         (first === 37 /* % */ || ((first === 45 || first === 46) && isMarker(text, start, first)))
       ) {
-        // One `---` before any content, alone on its line; other markers and directives: js-yaml.
+        // One `---` before any content, alone on its line; other markers and directives (`%YAML 1.1`): the full parser.
         if (marker || lines.length > 0 || first !== 45 || text.slice(start + 3, end).trim() !== '') {
           return undefined;
         }
@@ -164,10 +165,13 @@ function contentLines(text: string): { lines: Line[]; firstLine: number } | unde
 }
 
 /**
- * The one document of `text` as js-yaml's core schema reads it, with the line of its
+ * The one document of `text` as the full parser reads it, with the line of its
  * first content, or undefined when the text is not in the subset read here.
  */
-export function readYamlSubset(text: string): { value: Record<string, unknown>; line: number } | undefined {
+export function readYamlSubset(given: string): { value: Record<string, unknown>; line: number } | undefined {
+  // CRLF line ends (a Windows checkout) are line ends as LF are, in the one-line scalars
+  // and collections read here; a CR elsewhere is left to the full parser (UNHANDLED).
+  const text = given.includes('\r') ? given.replaceAll('\r\n', '\n') : given;
   if (UNHANDLED.test(text)) return undefined;
   const found = contentLines(text);
   if (!found) return undefined;

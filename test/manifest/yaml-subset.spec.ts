@@ -2,52 +2,78 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { firstContentLine } from '../../src/manifest/parse-fast.js';
+import { parseAllDocuments, stringify } from 'yaml';
 import { readYamlSubset } from '../../src/manifest/yaml-subset.js';
 import { keyEnd, plainValue } from '../../src/manifest/yaml-subset-inline.js';
 import { manifestArb } from '../helpers/arbitraries.js';
 import { runs } from '../helpers/property-runs.js';
+import { scalarForm } from '../helpers/yaml-forms.js';
 
-/** What js-yaml's core schema reads: the one document, or undefined (an error, several documents). */
-function jsYaml(text: string): { value: unknown } | undefined {
+/** Line of the first document's content: what `yaml` reports as the document's start. */
+function firstContentLine(text: string): number {
+  // Line by line rather than split: the first line is usually the one.
+  let start = 0;
+  for (let number = 1; start <= text.length; number += 1) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end).replace(/\r$/, '');
+    if (!/^\s*(#.*)?$/.test(line) && !/^(---|%)/.test(line)) return number;
+    start = end + 1;
+  }
+  return 0;
+}
+
+/** What the full parser (`yaml`, as parse-full.ts runs it) reads: the one document, or undefined. */
+function fullParser(text: string): { value: unknown } | undefined {
   try {
-    const docs = loadAll(text, undefined, { schema: CORE_SCHEMA });
-    return docs.length === 1 ? { value: docs[0] } : undefined;
+    const docs = parseAllDocuments(text, { uniqueKeys: true });
+    if (!Array.isArray(docs) || docs.length !== 1 || docs[0]!.errors.length > 0) return undefined;
+    return { value: docs[0]!.toJS() };
   } catch {
     return undefined;
   }
 }
 
-/** The subset reader either leaves the text to js-yaml or reads exactly what js-yaml reads. */
+/** Same types (-0, NaN, null), same prototypes; JSON: same key order. */
+function expectSame(ours: unknown, theirs: { value: unknown } | undefined, text: string): void {
+  expect(theirs, JSON.stringify(text)).toBeDefined();
+  expect(
+    isDeepStrictEqual(ours, theirs!.value),
+    `${JSON.stringify(text)}: ${JSON.stringify(theirs!.value)}`,
+  ).toBe(true);
+  expect(JSON.stringify(ours)).toBe(JSON.stringify(theirs!.value));
+}
+
+/** The subset reader either leaves the text to the full parser or reads exactly what it reads. */
 function agrees(text: string): boolean {
   const ours = readYamlSubset(text);
   if (ours === undefined) return true;
-  const theirs = jsYaml(text);
-  expect(theirs, JSON.stringify(text)).toBeDefined();
-  // Same types (-0, NaN, null), same prototypes; JSON: same key order.
-  expect(isDeepStrictEqual(ours.value, theirs!.value), JSON.stringify(text)).toBe(true);
-  expect(JSON.stringify(ours.value)).toBe(JSON.stringify(theirs!.value));
+  expectSame(ours.value, fullParser(text), text);
   expect(ours.line).toBe(firstContentLine(text));
   return true;
 }
 
-/** Scalars that js-yaml reads as strings, numbers, booleans, nulls; mostly ordinary ones. */
+/** Scalars read as strings, numbers, booleans, nulls; mostly ordinary ones. */
 const ordinary = fc.constantFrom(
   ...['abc', 'a b', 'a  b', 'core/C1', 'Cloud Storage', 'é', '1d1d4bc5-b527', '30m', '2026-11-20', 'x.csv'],
   ...['true', 'True', 'false', 'null', '~', 'n', 't', 'f', '0', '7', '-7', '40', '1.5', "it's", 'a#b'],
 );
-/** Scalars that are typed in unusual ways, or that js-yaml refuses or reads otherwise. */
+/** Scalars that are typed in unusual ways, or that YAML readers refuse or read otherwise. */
 const unusual = fc.constantFrom(
   ...['TRUE', 'tRue', 'yes', 'on', 'Null', 'NULL', '00', '012', '-0', '+1', '1_000', '0x1F', '0o17', '0b101'],
   ...['12345678901234567890', '.5', '-.5', '1e3', '1.5e-3', '.inf', '-.Inf', '.NaN', 'NaN', '1.', '+.inf'],
+  ...['0b11110', '+0x1E', '-0x1E', '+0o17', '-0o17', '+.5', '1e400', '1_0.5', '1:30', '190:20:30'],
+  ...['2001-12-14t21:59:43.10-05:00', '.Nan', '.iNf', '<<', 'y', 'Yes', 'OFF', 'nULL', 'fAlse'],
   ...['0.0', '1:2', '-x', '- x', '-', 'a: b', 'a:', 'a #b', 'x"y', '[a]', '{a}', '&a', '*a', '!t', '|', '>'],
   ...['%x', '@x', '`x', '?x', ':x', ',x', '#x', '---', '...', 'a\\b', 'a,b', 'a]', ' a', 'a ', 'x\ty'],
   ...['\u00e9t\u00e9', '\u{1F600}', '\u200B', ''],
 );
-const token = fc.oneof({ arbitrary: ordinary, weight: 8 }, { arbitrary: unusual, weight: 1 });
+const token = fc.oneof(
+  { arbitrary: ordinary, weight: 8 },
+  { arbitrary: unusual, weight: 1 },
+  { arbitrary: scalarForm, weight: 2 },
+);
 
 const scalar = fc
   .tuple(token, fc.constantFrom('plain', 'plain', 'plain', 'single', 'double'))
@@ -87,6 +113,15 @@ const flowMapping = fc
     return padded ? `{ ${inner} }` : `{${inner}}`;
   });
 
+/** `[{ a: b }, { c: [d] }]`: a flow sequence of flow mappings (`fields: [{name: id, ...}]`). */
+const flowSequenceOfMappings = fc
+  .tuple(
+    fc.array(fc.oneof(flowMapping, scalar), { maxLength: 3 }),
+    fc.constantFrom(', ', ',', ' , '),
+    fc.boolean(),
+  )
+  .map(([items, comma, padded]) => (padded ? `[ ${items.join(comma)} ]` : `[${items.join(comma)}]`));
+
 const comment = fc.constantFrom('', '', '', '', '', ' # note', ' #', '# tight', '   ');
 
 type Node =
@@ -97,7 +132,9 @@ type Node =
 const { node } = fc.letrec<{ node: Node }>((tie) => ({
   node: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
-    fc.oneof(scalar, flowSequence, flowMapping).map((text): Node => ({ kind: 'scalar', text })),
+    fc
+      .oneof(scalar, flowSequence, flowMapping, flowSequenceOfMappings)
+      .map((text): Node => ({ kind: 'scalar', text })),
     fc
       .array(fc.tuple(key, fc.option(tie('node'), { nil: undefined })), { minLength: 1, maxLength: 4 })
       .map((entries): Node => ({ kind: 'map', entries })),
@@ -163,6 +200,9 @@ const document = fc
       '--- \n',
       '--- # c\n',
       '%YAML 1.2\n---\n',
+      '%YAML 1.1\n---\n',
+      '# c\n%YAML 1.1\n---\n',
+      '%TAG !e! tag:e.com,2000:\n---\n',
     ),
     fc.constantFrom('\n', '\n', '\n', '', '\n\n', '\n# end\n', '\n---\n', '\n...\n', '  \n'),
   )
@@ -192,20 +232,30 @@ const mutated = fc
     }, text),
   );
 
-describe('the YAML subset reader reads what js-yaml reads, or leaves the text to it', () => {
+describe('the YAML subset reader reads what the full parser (`yaml`) reads, or leaves the text to it', () => {
   it('on generated block YAML', () => {
     fc.assert(fc.property(document, agrees), { numRuns: runs(3000) });
+  });
+
+  it('on generated block YAML with CRLF line ends', () => {
+    fc.assert(
+      fc.property(
+        document.map((text) => text.replaceAll('\n', '\r\n')),
+        agrees,
+      ),
+      { numRuns: runs(1000) },
+    );
   });
 
   it('on generated block YAML with edits', () => {
     fc.assert(fc.property(mutated, agrees), { numRuns: runs(3000) });
   });
 
-  it('reads every generated manifest (it is the common case), as js-yaml does', () => {
+  it('reads every generated manifest (it is the common case), as the full parser does', () => {
     fc.assert(
       fc.property(manifestArb('a'), (manifest) => {
         const text = stringify(manifest);
-        expect(readYamlSubset(text)?.value).toStrictEqual(jsYaml(text)!.value);
+        expect(readYamlSubset(text)?.value).toStrictEqual(fullParser(text)!.value);
       }),
       { numRuns: runs(200) },
     );
@@ -237,7 +287,8 @@ describe('the YAML subset reader reads what js-yaml reads, or leaves the text to
     ['an anchor and an alias', 'a: &x b\nc: *x\n'],
     ['a block scalar', 'a: |\n  b\n'],
     ['a nested flow mapping', 'a: { b: { c: d } }\n'],
-    ['a flow mapping in a flow sequence', 'a: [{ b: c }]\n'],
+    ['a flow sequence in a flow sequence', 'a: [[b]]\n'],
+    ['a flow mapping with a key in a flow sequence', 'a: [{ [b]: c }]\n'],
     ['a multi-line plain scalar', 'a: b\n  c\n'],
     ['a duplicate key', 'a: 1\na: 2\n'],
     ['an escape', 'a: "b\\n"\n'],
@@ -246,8 +297,22 @@ describe('the YAML subset reader reads what js-yaml reads, or leaves the text to
     ['a tag', 'a: !!str 1\n'],
     ['a quoted key', '"a": 1\n'],
     ['a root sequence', '- a\n'],
-  ])('leaves %s to js-yaml', (_name, text) => {
+    ['a %YAML 1.1 directive', '%YAML 1.1\n---\na: 030\n'],
+    ['a %TAG directive', '%TAG !e! tag:e.com,2000:\n---\na: 1\n'],
+    ['a flow sequence over two lines', 'a: [\nb]\n'],
+    ['content after ---', '--- a: 1\n'],
+    ['a collection as a key', 'a: { [b]: c }\n'],
+    ['a lone carriage return', 'a: b\rc: d\n'],
+    ['a carriage return in a quoted scalar', 'a: "b\r"\n'],
+  ])('leaves %s to the full parser', (_name, text) => {
     expect(readYamlSubset(text)).toBeUndefined();
+  });
+
+  it('reads CRLF line ends as LF ones', () => {
+    expect(readYamlSubset('# c\r\na: b # d\r\nc:\r\n  - [e, f]\r\n')).toStrictEqual({
+      value: { a: 'b', c: [['e', 'f']] },
+      line: 2,
+    });
   });
 
   it('reads scalars as the core schema does', () => {
@@ -268,22 +333,65 @@ describe('the YAML subset reader reads what js-yaml reads, or leaves the text to
 });
 
 describe("the subset reader's scalar and key scanning", () => {
-  /** js-yaml's implicit resolution of a plain scalar, as its core schema does it. */
-  const viaJsYaml = (text: string): unknown =>
-    (loadAll(`x: ${text}\n`, undefined, { schema: CORE_SCHEMA })[0] as { x: unknown }).x;
+  /** The full parser's (`yaml`'s) resolution of a plain scalar. */
+  const viaYaml = (text: string): unknown =>
+    (parseAllDocuments(`x: ${text}\n`) as Array<{ toJS(): { x: unknown } }>)[0]!.toJS().x;
   const wordArb = fc.oneof(
     fc.constantFrom(...['null', 'Null', 'NULL', 'nULL', 'true', 'True', 'TRUE', 'tRUE', 'false', 'False']),
     fc.constantFrom(...['FALSE', 'fALSE', 'nulls', 'nul', 'truer', 'falsey', 'n', 'no', 'yes', 'on', 'off']),
     fc.stringMatching(/^[A-Za-z][A-Za-z0-9_./-]{0,6}$/),
   );
 
-  it('plainValue resolves a word as js-yaml does', () => {
+  it('plainValue resolves a word as the full parser does', () => {
     fc.assert(
       fc.property(wordArb, (word) => {
-        expect(plainValue(word)).toStrictEqual(viaJsYaml(word));
+        expect(plainValue(word)).toStrictEqual(viaYaml(word));
       }),
       { numRuns: runs(2000) },
     );
+  });
+
+  it('plainValue resolves numbers, nulls, booleans in every spelling as the full parser does', () => {
+    fc.assert(
+      // Not plain scalars after `x: ` (an empty value, a sequence item): the reader never calls it on them.
+      fc.property(
+        scalarForm.filter((form) => form !== '' && form !== '-'),
+        (form) => {
+          expect(Object.is(plainValue(form), viaYaml(form)), form).toBe(true);
+        },
+      ),
+      { numRuns: runs(3000) },
+    );
+  });
+
+  it.each([
+    ['0b11110', '0b11110'],
+    ['+0x1E', '+0x1E'],
+    ['-0x1E', '-0x1E'],
+    ['+0o17', '+0o17'],
+    ['0x1E', 30],
+    ['0o17', 15],
+    ['030', 30],
+    ['1_0', '1_0'],
+    ['-.5', -0.5],
+    ['+.5', 0.5],
+    ['.5', 0.5],
+    ['-0', -0],
+    ['1e400', Infinity],
+    ['-.Inf', -Infinity],
+    ['+.inf', Infinity],
+    ['-.nan', '-.nan'],
+    ['.NaN', NaN],
+    ['.iNf', '.iNf'],
+    ['1:30', '1:30'],
+    ['2001-12-14', '2001-12-14'],
+    ['yes', 'yes'],
+    ['~', null],
+    ['nULL', 'nULL'],
+    ['<<', '<<'],
+  ])('plainValue(%j) is %j (YAML 1.2 core)', (form, value) => {
+    expect(plainValue(form)).toStrictEqual(value);
+    expect(Object.is(plainValue(form), value) || Number.isNaN(value)).toBe(true);
   });
 
   it('keyEnd ends a key where the pattern [A-Za-z][\\w./-]* does', () => {
