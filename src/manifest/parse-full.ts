@@ -5,7 +5,7 @@ import { flattenIssues, manifestErrorMap, pathToString, type FlatIssue } from '.
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import { emptyFileNote, NOT_A_MANIFEST, type FileParseResult, type SalvagedKey } from './parse-result.js';
 import { charPositionOf, depthOf, positionOf, type PathKey } from './positions.js';
-import { Manifest } from './schema.js';
+import { Manifest, SourceParams } from './schema.js';
 import { UNRESOLVED_ALIAS, yamlHazards } from '../text/yaml-hazards.js';
 import { semanticIssues } from './semantics.js';
 import { closestKey, knownKeysAt } from './suggest.js';
@@ -41,11 +41,42 @@ function topLevel(doc: Document): unknown {
   return top;
 }
 
-/** `unknown key "sourcespec"; did you mean "sourceSpec"?` where the schema knows a close key. */
+/**
+ * `unknown key "sourcespec"; did you mean "sourceSpec"?` where the schema knows a close key,
+ * never the key refused itself (a key known in another branch of a union, refused in this one).
+ */
 function withSuggestion(issue: FlatIssue): string {
   if (issue.rule !== 'schema/unknown-key' || issue.key === undefined) return issue.message;
-  const suggestion = closestKey(issue.key, knownKeysAt(Manifest, issue.path));
+  const known = knownKeysAt(Manifest, issue.path).filter((key) => key !== issue.key);
+  const suggestion = closestKey(issue.key, known);
   return suggestion === undefined ? issue.message : `${issue.message}; did you mean "${suggestion}"?`;
+}
+
+const SOURCE_PATH: PathKey[] = ['spec', 'sourceSpec'];
+
+/**
+ * The flat keys of a sourceSpec that also holds `params`: the two shapes the API accepts,
+ * mixed. The union would report whichever branch refuses fewer keys (`unknown key "params"`),
+ * so this is said instead, once.
+ */
+function mixedSourceKeys(value: unknown): string[] {
+  const spec = isObject(value) ? value.spec : undefined;
+  const source = isObject(spec) ? spec.sourceSpec : undefined;
+  if (!isObject(source) || !('params' in source)) return [];
+  return Object.keys(source).filter((key) => key !== 'params' && Object.hasOwn(SourceParams.shape, key));
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function mixedSourceMessage(flat: readonly string[]): string {
+  const keys = flat.map((key) => `"${key}"`).join(', ');
+  return `spec.sourceSpec: the two shapes of a source cannot be mixed: "params" beside the flat key${flat.length === 1 ? '' : 's'} ${keys}; write the keys either all flat or all under "params"`;
+}
+
+function underSource(path: readonly PropertyKey[]): boolean {
+  return path.length >= 2 && path[0] === 'spec' && path[1] === 'sourceSpec';
 }
 
 function skippedNote(file: string, line: number, message: string): Note {
@@ -206,8 +237,14 @@ export function parseFull(
     // The shape and the rules across fields, both, so one pass reports every problem.
     const parsed = Manifest.safeParse(value, { error: manifestErrorMap });
     let failed = !parsed.success;
+    const mixed = mixedSourceKeys(value);
+    if (mixed.length > 0) {
+      const { line, column } = positionOf(doc, counter, SOURCE_PATH, 'params');
+      error(line, column, 'source/mixed-shapes', mixedSourceMessage(mixed));
+    }
     if (!parsed.success) {
       for (const issue of flattenIssues(parsed.error.issues)) {
+        if (mixed.length > 0 && underSource(issue.path)) continue;
         const path = issue.path as PathKey[];
         const { line, column } = issue.char
           ? charPositionOf(doc, counter, text, path, issue.char)

@@ -142,3 +142,34 @@ describe('messages', () => {
     );
   });
 });
+
+describe('a sourceSpec mixing the flat and the params shapes (review 31, L-2)', () => {
+  const base = manifestYaml('gold');
+  const errors = (text: string) =>
+    parseManifestFile('a.yaml', text)
+      .diagnostics.filter((d) => d.severity === 'error')
+      .map((d) => `${d.line}:${d.column} ${d.message} [${d.rule}]`);
+
+  it('params beside the four flat keys: one line naming both shapes, never "did you mean" the key refused', () => {
+    const text = base.replace(/sourceSpec:\n/, 'sourceSpec:\n    params: { path: a.csv }\n');
+    expect(errors(text)).toEqual([
+      '17:5 spec.sourceSpec: the two shapes of a source cannot be mixed: "params" beside the flat keys "path", "type", "sourceType", "cloudType"; write the keys either all flat or all under "params" [source/mixed-shapes]',
+    ]);
+  });
+
+  it('one flat key beside params (the wrapped shape otherwise whole): the same line, naming that key', () => {
+    const text = base.replace(
+      /sourceSpec:\n( {4}.*\n)+/,
+      'sourceSpec:\n    sourceType: Cloud Storage\n    params: { path: a.csv, type: file }\n',
+    );
+    expect(errors(text)).toEqual([
+      '18:5 spec.sourceSpec: the two shapes of a source cannot be mixed: "params" beside the flat key "sourceType"; write the keys either all flat or all under "params" [source/mixed-shapes]',
+    ]);
+  });
+
+  it('an unknown key is never offered itself as the key meant', () => {
+    const text = base.replace(/sourceSpec:\n/, 'sourceSpec:\n    params: { path: a.csv }\n');
+    const messages = parseManifestFile('a.yaml', text).diagnostics.map((d) => d.message);
+    expect(messages.join('\n')).not.toMatch(/unknown key "(\w+)"; did you mean "\1"\?/);
+  });
+});
