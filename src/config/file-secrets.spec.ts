@@ -42,6 +42,12 @@ describe('the client secrets a configuration file gives, registered for scrubbin
     );
   });
 
+  it('reads a file ending in a lone --- (an empty document), as the configuration reader does', async () => {
+    const { file } = await configWith(['credentials:', '  clientSecret: trailing-Doc-61b0e4', '---']);
+    await registerConfigFileSecrets(file, {});
+    expect(scrubSecrets('trailing-Doc-61b0e4')).toBe('[REDACTED]');
+  });
+
   it('reads a key spelled with escapes in a quoted key, as the configuration reader does', async () => {
     const { file } = await configWith(['sandboxes:', '  prod: { "client\\x53ecretEnv": PROD_SECRET }']);
     await registerConfigFileSecrets(file, { PROD_SECRET: 'escaped-Key-3f19d0' });

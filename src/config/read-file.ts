@@ -1,12 +1,18 @@
 import path from 'node:path';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseAllDocuments, parseDocument, isNode, type Document } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { RefusedFileError, readRegularTextSync } from '../files/read-regular.js';
 import { isPlausibleName } from './plausible.js';
 import { ConfigFile, SandboxName } from './schema.js';
 import { readEnv } from './env.js';
-import { aliasBombMessage, isMisreadWarning, yamlErrorMessage, yamlHazards } from '../text/yaml-hazards.js';
+import {
+  aliasBombMessage,
+  isEmptyDocument,
+  isMisreadWarning,
+  yamlErrorMessage,
+  yamlHazards,
+} from '../text/yaml-hazards.js';
 import type { ConfigProblem } from './types.js';
 
 // The configuration file read and validated, without resolving credentials: what every
@@ -25,7 +31,18 @@ export function parseConfigText(text: string): Parsed {
   const lineCounter = new LineCounter();
   // logLevel 'error': the library's warnings (a collection used as a key) go to stderr with
   // the key's text, around our own problem list; a key of this file may be a secret.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  const options = { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' } as const;
+  const stream = parseAllDocuments(text, options);
+  const documents = 'empty' in stream ? [] : stream;
+  // A document with no content (a trailing `---`, common in copied snippets) is nothing, as
+  // in manifests; a file of two documents with keys is refused (which one would be meant?).
+  const filled = documents.filter((document) => document.errors.length > 0 || !isEmptyDocument(document));
+  if (filled.length > 1) {
+    const { line, col } = lineCounter.linePos(filled[1]!.range[0]);
+    const message = `a configuration file holds one YAML document; this one has ${filled.length}: merge them into one`;
+    return { ok: false, problems: [{ key: '(syntax)', message, line, column: col }] };
+  }
+  const doc = filled[0] ?? documents[0] ?? parseDocument(text, options);
   // Each message says what is wrong and the fix, never the text read (it may be a secret).
   const misread = [...doc.errors, ...doc.warnings.filter(isMisreadWarning)];
   if (misread.length > 0) {

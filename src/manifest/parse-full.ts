@@ -6,15 +6,9 @@ import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import { emptyFileNote, NOT_A_MANIFEST, type FileParseResult, type SalvagedKey } from './parse-result.js';
 import { charPositionOf, depthOf, positionOf, type PathKey } from './positions.js';
 import { Manifest, SourceParams } from './schema.js';
-import { UNRESOLVED_ALIAS, yamlHazards } from '../text/yaml-hazards.js';
+import { isEmptyDocument, UNRESOLVED_ALIAS, yamlHazards } from '../text/yaml-hazards.js';
 import { semanticIssues } from './semantics.js';
 import { closestKey, knownKeysAt } from './suggest.js';
-
-/** No content, or only `---` and comments: YAML allows it (a trailing `---` is common) and it defines nothing. */
-function isEmptyDocument(doc: Document): boolean {
-  const { contents } = doc;
-  return contents === null || (isScalar(contents) && contents.value === null && contents.source === '');
-}
 
 function salvageKey(value: unknown): SalvagedKey | undefined {
   if (typeof value !== 'object' || value === null) return undefined;

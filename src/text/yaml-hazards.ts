@@ -18,6 +18,12 @@ export const MERGE_KEY = 'a YAML merge key (<<) is not supported: write the keys
 const UNKNOWN_TAG = 'an unknown YAML tag (a value beginning with ! is read as a tag): quote the value';
 const BLOCK_SCALAR = 'a value beginning with | or > is read as a YAML block scalar: quote the value';
 
+/** No content, or only `---` and comments: YAML allows it (a trailing `---` is common) and it defines nothing. */
+export function isEmptyDocument(doc: Document): boolean {
+  const { contents } = doc;
+  return contents === null || (isScalar(contents) && contents.value === null && contents.source === '');
+}
+
 /** Aliases expanded past `limit` (a "billion laughs" file): refused, never expanded. */
 export function aliasBombMessage(limit: number): string {
   return `too many YAML alias expansions (more than ${limit}): write the values out`;
@@ -35,7 +41,6 @@ const FIXED_TEXT = new Set<YAMLError['code']>([
   'MISSING_CHAR',
   'MULTILINE_IMPLICIT_KEY',
   'MULTIPLE_ANCHORS',
-  'MULTIPLE_DOCS',
   'MULTIPLE_TAGS',
   'NON_STRING_KEY',
 ]);
@@ -75,6 +80,8 @@ export function yamlErrorMessage(error: YAMLError): string {
       return first.startsWith('Nested mappings')
         ? 'a value containing ": " is read as a nested mapping: quote the value'
         : first;
+    case 'MULTIPLE_DOCS':
+      return 'more than one YAML document (a line --- between them): keep one';
     case 'RESOURCE_EXHAUSTION':
       return 'nested too deeply to be read';
     default:
