@@ -96,6 +96,28 @@ describe('the own file of a record has errors', () => {
   });
 });
 
+describe('a duplicate key holds the records of both files (review 31, L-4)', () => {
+  it('gold.yaml (no sandbox) and gold-dev.yaml (sandbox dev), planned with dev as the default: each record names its own file', () => {
+    const files = {
+      'gold.yaml': manifestYaml('gold'),
+      'gold-dev.yaml': manifestYaml('gold', { metadata: { sandbox: 'dev' }, spec: { name: 'Gold dev' } }),
+    };
+    const recorded = applied(files);
+    expect(recorded.audiences.map((r) => `${r.sandbox}/${r.key} ${r.manifestFile}`).sort()).toEqual([
+      'dev/gold gold-dev.yaml',
+      'prod/gold gold.yaml',
+    ]);
+    const read = loadTexts(files, 'dev');
+    expect([...read.failedFiles].sort()).toEqual(['gold-dev.yaml', 'gold.yaml']);
+    const result = plan(read, recorded, options());
+    expect(deletes(result)).toEqual([]);
+    expect(result.held.map((h) => `${h.sandbox}/${h.key}: ${h.reason}`).sort()).toEqual([
+      'dev/gold: gold-dev.yaml has errors; the audience is left as it is',
+      'prod/gold: gold.yaml has errors; the audience is left as it is',
+    ]);
+  });
+});
+
 describe('the own file of a record now names another key that no record holds', () => {
   it('H-1: metadata.name and metadata.sandbox changed together (spec.name kept): a blocked move, the create waits', () => {
     const recorded = applied({ 'gold.yaml': manifestYaml('gold') });

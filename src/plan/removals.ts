@@ -150,9 +150,17 @@ export function leftoverRecords(
   const keptBy = (record: AudienceRecord): string | typeof OUTSIDE | undefined => {
     heldByKey ??= byKey(desired.held);
     const heldKeys = heldByKey.get(record.key) ?? [];
-    const broken = heldKeys.find((h) => h.sandbox === record.sandbox) ?? heldKeys[0];
-    if (broken) return `${broken.file} has errors; the audience is left as it is`;
     const file = record.manifestFile;
+    // Its own file, when it is among those in error (a key named twice holds both files'
+    // records: each is told of its own file), else the file that may name it.
+    const broken =
+      heldKeys.find((h) => h.file === file) ??
+      heldKeys.find((h) => h.sandbox === record.sandbox) ??
+      heldKeys[0];
+    if (broken) {
+      const own = file !== undefined && failedFiles.has(file) ? file : broken.file;
+      return `${own} has errors; the audience is left as it is`;
+    }
     if (file !== undefined && skippedFiles.has(file))
       return `${file} is no longer read as an audiencectl manifest (see its note); the audience is left as it is`;
     if (scope && (file === undefined || !scope.covers(file))) return OUTSIDE;
