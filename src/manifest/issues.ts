@@ -19,6 +19,7 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';
+  if (typeof value === 'number') return `number ${String(value)}`;
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 
@@ -29,6 +30,9 @@ export const manifestErrorMap: z.core.$ZodErrorMap = (issue) => {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return 'is required';
+      // 1e400, .inf, .nan: a number YAML reads, that JSON would show as null.
+      if (typeof issue.input === 'number' && !Number.isFinite(issue.input))
+        return `must be a finite number, not ${String(issue.input)}`;
       return `must be ${TYPE_NAMES[issue.expected] ?? `a ${issue.expected}`}, not ${describe(issue.input)}`;
     case 'invalid_value':
       if (issue.input === undefined) {

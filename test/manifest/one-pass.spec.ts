@@ -173,3 +173,14 @@ describe('a sourceSpec mixing the flat and the params shapes (review 31, L-2)', 
     expect(messages.join('\n')).not.toMatch(/unknown key "(\w+)"; did you mean "\1"\?/);
   });
 });
+
+describe('a number YAML reads as no finite number (review 31, L-5a)', () => {
+  it.each([
+    ['1e400', 'spec.ttlInDays: must be a finite number, not Infinity'],
+    ['-.inf', 'spec.ttlInDays: must be a finite number, not -Infinity'],
+    ['.nan', 'spec.ttlInDays: must be a finite number, not NaN'],
+  ])('ttlInDays: %s', (written, message) => {
+    const text = manifestYaml('gold').replace('ttlInDays: 30', `ttlInDays: ${written}`);
+    expect(parseManifestFile('a.yaml', text).diagnostics.map((d) => d.message)).toEqual([message]);
+  });
+});
