@@ -53,6 +53,27 @@ describe('text renderer', () => {
     );
   });
 
+  it('never says the audiences match the manifests when no manifest was read (filters selecting no file, review 31 L-5b)', () => {
+    const desired = loadTexts({});
+    desired.diagnostics.push({
+      severity: 'warning',
+      file: '.',
+      line: 0,
+      column: 0,
+      rule: 'source/include-matched-nothing',
+      message: 'no file is selected by --include audences/**: nothing was read',
+    });
+    const nothing = plan(desired, EMPTY, options());
+    expect(nothing.steps).toEqual([]);
+    expect(renderText(nothing, { color: false }).split('\n')[0]).toBe(
+      'No changes: no manifest was read (the filters select no file).',
+    );
+    expect(renderMarkdown(nothing)).toContain(
+      '**No changes:** no manifest was read (the filters select no file).',
+    );
+    expect(renderMarkdown(nothing)).not.toContain('match the manifests');
+  });
+
   it('never says "No changes" above errors: a plan without steps that has errors is not clean', () => {
     const broken = plan(
       loadTexts({ 'bad.yaml': manifestYaml('broken').replace('type: file', 'type: blob') }),

@@ -137,6 +137,9 @@ export function olderCheckoutNote(plan: Plan): string | undefined {
   return plan.olderCheckout ? `Warning: ${plan.olderCheckout.note}.` : undefined;
 }
 
+/** The warning of filters that select no file of the directory (src/manifest/read-dir.ts). */
+const NOTHING_SELECTED = 'source/include-matched-nothing';
+
 export function isEmptyPlan(plan: Plan): boolean {
   return plan.steps.length === 0;
 }
@@ -164,6 +167,10 @@ export function noStepsHeadline(plan: Plan): { clean: boolean; lead: string; res
       rest: 'which may change what it does (see "Pending").',
     };
   }
+  // Filters that select no file (read-dir.ts's warning): nothing was compared, so nothing
+  // is said to match. Still no change and no error: exit 0, as documented.
+  if (errors === 0 && plan.diagnostics.some((d) => d.rule === NOTHING_SELECTED))
+    return { clean: true, lead: 'No changes:', rest: 'no manifest was read (the filters select no file).' };
   if (errors === 0) return { clean: true, lead: 'No changes.', rest: 'The audiences match the manifests.' };
   return {
     clean: false,
