@@ -39,6 +39,39 @@ describe('state migrate: --from and --to', () => {
   });
 });
 
+describe('state migrate: one store inside the other (review 31, L-5c)', () => {
+  it('refuses --to inside --from, and --from inside --to, in one line naming both, nothing copied', async () => {
+    const root = await tempDir();
+    const store = path.join(root, 'st');
+    await seed(store, ['gold']);
+    const nested = await runCliInProcess(['state', 'migrate', '--from', 'st', '--to', 'st/sub'], {
+      cwd: root,
+    });
+    expect(nested).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'Error: --to st/sub is inside --from st: a store cannot be copied into itself; give --to a folder outside it\n',
+    });
+    expect((await readdir(store)).sort()).toEqual(['audiences', 'meta.json']);
+
+    await seed(path.join(root, 'outer', 'inner'), ['gold']);
+    const around = await runCliInProcess(
+      ['state', 'migrate', '--from', 'outer/inner', '--to', 'outer', '--force'],
+      {
+        cwd: root,
+      },
+    );
+    expect(around).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'Error: --from outer/inner is inside --to outer: a store cannot be copied around itself; give --to a folder outside it\n',
+    });
+    expect((await readdir(path.join(root, 'outer'))).sort()).toEqual(['inner']);
+  });
+});
+
 describe('state migrate into a directory store keeps its folder as it was', () => {
   it("keeps the folder's mode (setgid, group-writable) and owner, new or replaced with --force", async () => {
     const root = await tempDir();

@@ -1,3 +1,5 @@
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
 import { Command } from 'commander';
 import { AudiencectlError, UsageError } from '../../errors.js';
 import { restoreRetired } from '../../state/dir-swap.js';
@@ -46,6 +48,7 @@ async function migrate(flags: Flags): Promise<void> {
   const from = parseStateLocation(flags.from, '--from');
   const to = parseStateLocation(flags.to, '--to');
   if (describeLocation(from) === describeLocation(to)) throw sameStore();
+  if (from.kind === 'dir' && to.kind === 'dir') await refuseNested(from.dir, to.dir, flags);
   if (from.kind === 'dir') await assertStateDir(from.dir, '--from');
   const stop = new AbortController();
   const dispose = watchSignals(stop, describeLocation(to));
@@ -86,6 +89,47 @@ async function migrate(flags: Flags): Promise<void> {
   } finally {
     dispose();
   }
+}
+
+/** `dir` through its links: its nearest existing folder's real path, the rest as written. */
+async function realPathOf(dir: string): Promise<string> {
+  const missing: string[] = [];
+  let existing = path.resolve(dir);
+  for (;;) {
+    try {
+      return path.join(await realpath(existing), ...missing.reverse());
+    } catch {
+      const parent = path.dirname(existing);
+      if (parent === existing) return path.resolve(dir);
+      missing.push(path.basename(existing));
+      existing = parent;
+    }
+  }
+}
+
+function isInside(outer: string, inner: string): boolean {
+  const relative = path.relative(outer, inner);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+/**
+ * A store copied into a folder of itself (`--from st --to st/sub`), or around itself: the copy
+ * would hold, or replace, the store it reads. Refused before anything is locked or copied.
+ */
+async function refuseNested(fromDir: string, toDir: string, flags: Flags): Promise<void> {
+  const [source, target] = await Promise.all([realPathOf(fromDir), realPathOf(toDir)]);
+  const from = escapeText(flags.from);
+  const to = escapeText(flags.to);
+  if (isInside(source, target))
+    throw new UsageError(
+      'STATE_MIGRATE_NESTED',
+      `--to ${to} is inside --from ${from}: a store cannot be copied into itself; give --to a folder outside it`,
+    );
+  if (isInside(target, source))
+    throw new UsageError(
+      'STATE_MIGRATE_NESTED',
+      `--from ${from} is inside --to ${to}: a store cannot be copied around itself; give --to a folder outside it`,
+    );
 }
 
 function sameStore(): UsageError {
