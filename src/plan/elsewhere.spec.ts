@@ -146,6 +146,23 @@ describe('removals whose manifest the plan did not read are held (options.elsewh
     ]);
   });
 
+  it('a folder renamed to another Unicode normalisation (café, NFC, to cafe + U+0301, NFD): the held line says which, since both print alike (review 31, L-5e)', () => {
+    const recorded = appliedState(loadTexts({ 'caf\u00e9/ugold.yaml': manifestYaml('ugold') }));
+    const scope = {
+      include: ['caf\u00e9/**'],
+      exclude: [],
+      covers: (file: string) => file.startsWith('caf\u00e9/'),
+    };
+    const elsewhere: ManifestElsewhere[] = [
+      { kind: 'out-of-scope', sandbox: 'prod', key: 'ugold', file: 'cafe\u0301/ugold.yaml' },
+    ];
+    const result = plan(loadTexts({}), recorded, options({ scope, elsewhere }));
+    expect(kinds(result)).toEqual([]);
+    expect(result.held.map((h) => h.reason)).toEqual([
+      'its manifest is now cafe\u0301/ugold.yaml (its name in NFD, not NFC), outside --include caf\u00e9/**; the audience is left as it is',
+    ]);
+  });
+
   it('a held removal is not counted by the deletion guard', () => {
     const elsewhere: ManifestElsewhere[] = [
       { kind: 'out-of-scope', sandbox: 'prod', key: 'silver', file: 'partners/silver.yaml' },

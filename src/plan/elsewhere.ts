@@ -126,6 +126,20 @@ function writingReason(record: AudienceRecord, named: readonly NamedElsewhere[])
 }
 
 /**
+ * ` (its name in NFD, not NFC)` when `file` and `other` (the filters shown beside it) are
+ * written in two Unicode normalisations (a folder `café` renamed by a tool that decomposes
+ * it): the two print alike, and only this says why the filter does not select the file.
+ */
+function normalisationNote(file: string, other: string): string {
+  const nfc = file.normalize('NFC');
+  const nfd = file.normalize('NFD');
+  if (nfc === nfd) return '';
+  if (file !== nfc && other !== other.normalize('NFD')) return ' (its name in NFD, not NFC)';
+  if (file === nfc && other !== other.normalize('NFC')) return ' (its name in NFC, not NFD)';
+  return '';
+}
+
+/**
  * Why a record the plan would remove is held instead: a manifest it did not read still names
  * the record's key, so its manifest was not removed (ARCHITECTURE.md, "only a removed manifest
  * deletes"). One in the record's sandbox is its manifest; one in another sandbox is too when
@@ -148,7 +162,7 @@ export function elsewhereReason(
   if (!found) return writingReason(record, named);
   const where = found.sandbox === record.sandbox ? found.file : `${found.file} (sandbox "${found.sandbox}")`;
   if (found.kind === 'out-of-scope')
-    return `its manifest is now ${where}, outside ${filters}; the audience is left as it is`;
+    return `its manifest is now ${where}${normalisationNote(found.file, filters)}, outside ${filters}; the audience is left as it is`;
   if (found.kind === 'not-selected') return notSelectedReason(where, found.left);
   if (found.kind === 'moved')
     return `its manifest is now ${where}, outside the directory given and moved from the one it was applied from (${found.dir}); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), ${emptyApply(found.dir)}`;
