@@ -7,6 +7,7 @@ import {
   fileSelector,
   filtersGiven,
   mayHoldSelected,
+  SKIPPED_DIRS,
   unselectedByDefault,
   type Unselected,
 } from '../source/file-filter.js';
@@ -52,12 +53,7 @@ export type ReadDirOptions = {
   select?: (relative: string) => boolean;
 };
 
-export { DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES, readManifestFile };
-/**
- * Folders never walked into, by name (whatever they are reached through). The one rule:
- * the git-tree reader of `plan --base` walks with this reader, and the daemon's cache uses it.
- */
-export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules']);
+export { DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES, readManifestFile, SKIPPED_DIRS };
 
 export type ReadDirResult = { files: SourceFile[]; diagnostics: Diagnostic[] };
 

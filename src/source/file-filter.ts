@@ -115,13 +115,21 @@ export type Unselected =
 
 const YAML_NAME = /\.ya?ml$/i;
 
+/**
+ * Folders never walked into, by name (whatever they are reached through). The one rule: the
+ * reader (read-dir.ts) and the git-tree reader of `plan --base` walk with it, the daemon's cache
+ * uses it, and a file in one is never said to be left out (unselectedByDefault).
+ */
+export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules']);
+
 export function unselectedByDefault(relative: string): Unselected | undefined {
-  if (!YAML_NAME.test(relative)) return undefined;
+  const named = YAML_NAME.exec(relative);
+  if (named === null) return undefined;
   const segments = relative.split('/');
-  if (segments.some((segment) => segment === '.git' || segment === 'node_modules')) return undefined;
+  if (segments.some((segment) => SKIPPED_DIRS.has(segment))) return undefined;
   const folder = segments.slice(0, -1).find((segment) => segment.startsWith('.'));
   if (folder !== undefined) return { why: 'dot-folder', folder };
   if (segments[segments.length - 1]!.startsWith('.')) return { why: 'dotfile' };
-  const extension = /\.ya?ml$/i.exec(relative)![0];
+  const extension = named[0];
   return extension === '.yaml' || extension === '.yml' ? undefined : { why: 'extension', extension };
 }

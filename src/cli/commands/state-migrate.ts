@@ -1,6 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
+import { leavesDirectory } from '../../files/leaves-directory.js';
 import { AudiencectlError, UsageError } from '../../errors.js';
 import { restoreRetired } from '../../state/dir-swap.js';
 import { describeLocation, parseStateLocation } from '../../state/location.js';
@@ -109,7 +110,7 @@ async function realPathOf(dir: string): Promise<string> {
 
 function isInside(outer: string, inner: string): boolean {
   const relative = path.relative(outer, inner);
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+  return relative !== '' && !leavesDirectory(relative);
 }
 
 /**
