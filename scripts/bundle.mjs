@@ -64,6 +64,30 @@ const withoutUnusedGotFeatures = {
   },
 };
 
+/**
+ * On Node 22 and later, `import … from 'node:http'` in an ES module builds the module's ESM
+ * facade, which reads every export, and node:http's lazy WebSocket, CloseEvent and
+ * MessageEvent getters load undici: about 65 ms of CPU in every process that imports it
+ * (Node 24: an apply, a plan --refresh, the controller, the emulator), for classes we never
+ * use. Node 20 has no such getters. Loaded through require, node:http builds no facade:
+ * every import of it, ours and got's, is bundled as a CommonJS module that requires it.
+ */
+const httpThroughRequire = {
+  name: 'http-through-require',
+  setup(context) {
+    context.onResolve({ filter: /^(node:)?http$/ }, (args) =>
+      // The stand-in's own require is of the built-in itself.
+      args.namespace === 'http-through-require'
+        ? { path: 'node:http', external: true }
+        : { path: 'node:http', namespace: 'http-through-require' },
+    );
+    context.onLoad({ filter: /.*/, namespace: 'http-through-require' }, () => ({
+      contents: "module.exports = require('node:http');",
+      loader: 'js',
+    }));
+  },
+};
+
 /** What the banner below defines, each part kept only in the chunks that use it (keepBannerWhereUsed). */
 const REQUIRE_BANNER = [
   "import { createRequire as __bundleRequire } from 'node:module';",
@@ -99,7 +123,7 @@ function keepBannerWhereUsed(dir) {
 }
 
 await build({
-  plugins: [englishOnlyZod, withoutUnusedGotFeatures],
+  plugins: [englishOnlyZod, withoutUnusedGotFeatures, httpThroughRequire],
   entryPoints: {
     'cli/main': 'src/cli/main.ts',
     // Loaded by path at run time (src/manifest/load-isolated.ts).
