@@ -6,7 +6,7 @@ import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import { emptyFileNote, NOT_A_MANIFEST, type FileParseResult, type SalvagedKey } from './parse-result.js';
 import { charPositionOf, depthOf, positionOf, type PathKey } from './positions.js';
 import { Manifest, SourceParams } from './schema.js';
-import { isEmptyDocument, UNRESOLVED_ALIAS, yamlHazards } from '../text/yaml-hazards.js';
+import { isEmptyDocument, tagShown, UNRESOLVED_ALIAS, yamlHazards } from '../text/yaml-hazards.js';
 import { semanticIssues } from './semantics.js';
 import { closestKey, knownKeysAt } from './suggest.js';
 
@@ -117,6 +117,10 @@ function tokenBeyond(document: CST.Token, bound: number): CST.Token | undefined 
   return undefined;
 }
 
+function foreignTagMessage(tag: string): string {
+  return `the YAML tag ${tagShown(tag)} is not read by audiencectl (manifests are plain YAML: only the core schema's tags, such as !!str); remove it, and write the value itself`;
+}
+
 /** Every document, with positioned diagnostics, alias and depth limits. */
 export function parseFull(
   file: string,
@@ -206,13 +210,18 @@ export function parseFull(
     }
     // An alias to no anchor before it (a value beginning with *): at its own line, never
     // named (toJS would throw at the first one, quoting it).
-    const unresolved = yamlHazards(doc, text).hazards.filter((h) => h.message === UNRESOLVED_ALIAS);
-    if (unresolved.length > 0) {
-      for (const hazard of unresolved) {
-        const { line, col } = counter.linePos(hazard.offset);
-        const where = pathToString(hazard.path);
-        error(line, col, 'yaml/aliases', where ? `${where}: ${hazard.message}` : hazard.message);
-      }
+    const { hazards, foreignTags } = yamlHazards(doc, text);
+    const unresolved = hazards.filter((h) => h.message === UNRESOLVED_ALIAS);
+    const at = (offset: number, path: Array<string | number>, rule: string, message: string) => {
+      const { line, col } = counter.linePos(offset);
+      const where = pathToString(path);
+      error(line, col, rule, where ? `${where}: ${message}` : message);
+    };
+    for (const hazard of unresolved) at(hazard.offset, hazard.path, 'yaml/aliases', hazard.message);
+    // A tag the reader drops (`!Sub`, `!env`: the text itself is planned, a rename, say) or
+    // reads as what no manifest holds (`!!binary`, `!!set`): refused, never read past.
+    for (const tag of foreignTags) at(tag.offset, tag.path, 'yaml/tag', foreignTagMessage(tag.tag));
+    if (unresolved.length > 0 || foreignTags.length > 0) {
       result.unreadable = true;
       continue;
     }

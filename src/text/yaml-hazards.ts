@@ -94,6 +94,38 @@ export function isMisreadWarning(warning: YAMLError): boolean {
   return warning.code === 'TAG_RESOLVE_FAILED' || warning.code === 'BAD_COLLECTION_TYPE';
 }
 
+const CORE = 'tag:yaml.org,2002:';
+/**
+ * The tags of YAML 1.2's core schema, and the non-specific `!` (a quoted string): each reads a
+ * value as the text without it would be read, or as the plain type it names. Any other tag
+ * (`!Sub`, `!Ref`, `!env`, `!!binary`, `!!set`, `!!timestamp`) is dropped by the reader, or
+ * makes the value something a manifest has no place for.
+ */
+const CORE_TAGS = new Set([
+  '!',
+  ...['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => CORE + t),
+]);
+
+/** A node written with a tag outside CORE_TAGS: where the tag starts, the node's path, the tag. */
+export type ForeignTag = { offset: number; path: Array<string | number>; tag: string };
+
+/** A tag as written in the common short form (`!!binary`), at most 40 characters. */
+export function tagShown(tag: string): string {
+  const short = tag.startsWith(CORE) ? `!!${tag.slice(CORE.length)}` : tag;
+  return short.length > 40 ? `${short.slice(0, 39)}…` : short;
+}
+
+/**
+ * Where the tag of a node starting at `start` begins: the `!` before the node, and the
+ * tag's own characters before it (`!!binary`, `!e!x`); `start` if there is none.
+ */
+function tagOffset(text: string, start: number): number {
+  let at = text.lastIndexOf('!', start);
+  if (at < 0) return start;
+  while (at > 0 && !/[\s,[\]{}]/.test(text[at - 1]!)) at -= 1;
+  return at;
+}
+
 /** One thing the reader makes of the text otherwise than meant, with where it starts. */
 export type YamlHazard = {
   /** Offset in the text. */
@@ -112,8 +144,13 @@ export type YamlHazard = {
 export function yamlHazards(
   doc: Document,
   text: string,
-): { hazards: YamlHazard[]; firstAlias: Omit<YamlHazard, 'message'> | undefined } {
+): {
+  hazards: YamlHazard[];
+  firstAlias: Omit<YamlHazard, 'message'> | undefined;
+  foreignTags: ForeignTag[];
+} {
   const hazards: YamlHazard[] = [];
+  const foreignTags: ForeignTag[] = [];
   let firstAlias: Omit<YamlHazard, 'message'> | undefined;
   const anchors = new Set<string>();
   const stack: Array<[unknown, Array<string | number>]> = [[doc.contents, []]];
@@ -126,6 +163,8 @@ export function yamlHazards(
       continue;
     }
     if (isScalar(node) || isMap(node) || isSeq(node)) {
+      if (node.tag !== undefined && !CORE_TAGS.has(node.tag))
+        foreignTags.push({ offset: tagOffset(text, node.range?.[0] ?? 0), path, tag: node.tag });
       if (node.anchor) {
         anchors.add(node.anchor);
         if (isScalar(node) && node.value === null && node.source === '') {
@@ -151,5 +190,5 @@ export function yamlHazards(
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
   // A merge key is found with its map, before the values of the keys above it.
-  return { hazards: hazards.sort((a, b) => a.offset - b.offset), firstAlias };
+  return { hazards: hazards.sort((a, b) => a.offset - b.offset), firstAlias, foreignTags };
 }

@@ -418,3 +418,58 @@ describe('warnings from newer API versions', () => {
     expect(warnings(withLine(11, '      identityNs: email', ...extra))).toContain('fields/max-count');
   });
 });
+
+describe('YAML tags in a manifest', () => {
+  const refusal = (tag: string) =>
+    `the YAML tag ${tag} is not read by audiencectl (manifests are plain YAML: only the core schema's tags, such as !!str); remove it, and write the value itself`;
+  const diagnosticsOf = (text: string) =>
+    parseManifestFile('gold.yaml', text).diagnostics.map(
+      (d) => `${d.line}:${d.column} ${d.rule} ${d.message}`,
+    );
+
+  it('refuses a tag the reader would drop (!Sub planned as its text: a rename), at the tag, and reads nothing of the file', () => {
+    const result = parseManifestFile('gold.yaml', withLine(6, '  name: !Sub "${Team} Gold"'));
+    expect(result.diagnostics.map((d) => `${d.line}:${d.column} ${d.rule} ${d.message}`)).toEqual([
+      `6:9 yaml/tag spec.name: ${refusal('!Sub')}`,
+    ]);
+    expect(result.manifests).toEqual([]);
+    expect(result.unreadable).toBe(true);
+  });
+
+  it('refuses every tag outside the core schema, each where it is written', () => {
+    const text = withLine(
+      7,
+      '  description: !!binary R29sZCB0aWVy',
+      '  labels: !!set',
+      '    ? core/C1',
+      '  tags: !!omap',
+      '    - a: 1',
+      '  ttlInDays: !days 30',
+    ).replace(
+      '    path: crm/gold.csv',
+      '    path: !<tag:example.com,2026:a-very-long-tag-name-past-forty> crm/gold.csv',
+    );
+    expect(diagnosticsOf(text)).toEqual([
+      `7:16 yaml/tag spec.description: ${refusal('!!binary')}`,
+      `8:11 yaml/tag spec.labels: ${refusal('!!set')}`,
+      `10:9 yaml/tag spec.tags: ${refusal('!!omap')}`,
+      `12:14 yaml/tag spec.ttlInDays: ${refusal('!days')}`,
+      `18:11 yaml/tag spec.sourceSpec.path: ${refusal('tag:example.com,2026:a-very-long-tag-na…')}`,
+    ]);
+  });
+
+  it("reads the core schema's tags as the plain value they name, and the non-specific ! as a string", () => {
+    const text = withLine(6, '  name: !!str 2024')
+      .replace('  description: Gold tier', '  description: ! 7')
+      .replace('  fields:', '  fields: !!seq')
+      .replace('  originName: CUSTOM_UPLOAD', '  originName: !!str CUSTOM_UPLOAD\n  ttlInDays: !!int "30"');
+    const result = parseManifestFile('gold.yaml', text);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.manifests[0]!.manifest.spec).toMatchObject({
+      name: '2024',
+      description: '7',
+      ttlInDays: 30,
+      fields: [{ name: 'email', type: 'string', identityNs: 'email' }],
+    });
+  });
+});
