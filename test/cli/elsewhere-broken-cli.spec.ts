@@ -25,12 +25,12 @@ const unreadableHeld = (file: string, detail: string) =>
 
 describe('a manifest the plan does not read, with a YAML syntax error', () => {
   it('above the directory given (apply m/x, records applied from m): prod/gold is held; fixed and removed, deleted', async () => {
-    await cliBench(async ({ emulator, tmp, cli }) => {
+    await cliBench(async ({ emulator, tmp, cli, setUp }) => {
       const { repo, git } = await gitRepository(tmp, {
         'm/gold.yaml': manifestYaml('gold'),
         'm/x/silver.yaml': manifestYaml('silver'),
       });
-      const first = await cli('apply', path.join(repo, 'm'), '--auto-approve');
+      const first = await setUp('apply', path.join(repo, 'm'), '--auto-approve');
       expect(first.code, first.stdout + first.stderr).toBe(0);
       await writeFiles(repo, { 'm/gold.yaml': broken(manifestYaml('gold')) });
       await git('commit', '--quiet', '-am', 'gold.yaml: a typo');
@@ -119,12 +119,12 @@ describe('a manifest the plan does not read, with a YAML syntax error', () => {
   });
 
   it("moved out of --include 'x/**' (git mv x/silver.yaml y/): prod/silver is held", async () => {
-    await cliBench(async ({ emulator, tmp, cli }) => {
+    await cliBench(async ({ emulator, tmp, cli, setUp }) => {
       const { repo, git } = await gitRepository(tmp, {
         'm/x/gold.yaml': manifestYaml('gold'),
         'm/x/silver.yaml': manifestYaml('silver'),
       });
-      const first = await cli('apply', path.join(repo, 'm'), '--auto-approve');
+      const first = await setUp('apply', path.join(repo, 'm'), '--auto-approve');
       expect(first.code, first.stdout + first.stderr).toBe(0);
       await git('mv', 'm/x', 'm/y');
       await writeFiles(repo, {

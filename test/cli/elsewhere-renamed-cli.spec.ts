@@ -18,12 +18,12 @@ const renamedHeld = (file: string) =>
 
 describe('a manifest moved out of what the plan reads and renamed (spec.name kept)', () => {
   /** x/gold.yaml and x/silver.yaml applied from m; then silver moves to y/ under a new metadata.name. */
-  async function movedAndRenamed({ emulator, tmp, cli }: CliBench) {
+  async function movedAndRenamed({ emulator, tmp, cli, setUp }: CliBench) {
     const { repo, git } = await gitRepository(tmp, {
       'm/x/gold.yaml': manifestYaml('gold'),
       'm/x/silver.yaml': manifestYaml('silver'),
     });
-    const first = await cli('apply', path.join(repo, 'm'), '--auto-approve');
+    const first = await setUp('apply', path.join(repo, 'm'), '--auto-approve');
     expect(first.code, first.stdout + first.stderr).toBe(0);
     expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience silver']);
     await git('rm', '--quiet', 'm/x/silver.yaml');

@@ -21,7 +21,7 @@ const gitFile = (dir: string) => {
  * repo: m/gold.yaml and the submodule m/shared (silver, and `shared` files more); applied from
  * a clone that initialised it (`full`). Returns the repository and a plain clone (`plain`).
  */
-async function appliedWithSubmodule({ tmp, cli }: CliBench, shared: Record<string, string>) {
+async function appliedWithSubmodule({ tmp, setUp }: CliBench, shared: Record<string, string>) {
   const sub = await gitRepository(tmp, shared, 'shared');
   const { repo, git } = await gitRepository(tmp, { 'm/gold.yaml': manifestYaml('gold') });
   await gitFile(repo)('submodule', 'add', '--quiet', sub.repo, 'm/shared');
@@ -29,7 +29,7 @@ async function appliedWithSubmodule({ tmp, cli }: CliBench, shared: Record<strin
 
   const full = path.join(tmp, 'full');
   await gitFile(tmp)('clone', '--quiet', '--recurse-submodules', repo, full);
-  const first = await cli('apply', path.join(full, 'm'), '--auto-approve');
+  const first = await setUp('apply', path.join(full, 'm'), '--auto-approve');
   expect(first.code, first.stdout + first.stderr).toBe(0);
 
   // A CI job's checkout: git clone (actions/checkout) leaves submodules out unless asked.
