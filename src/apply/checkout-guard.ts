@@ -13,7 +13,7 @@ import {
   type CommitRelation,
 } from '../plan/older-checkout.js';
 import { rollbacksOf } from '../plan/rolled-back.js';
-import type { SandboxRevisions } from '../state/sandbox-revisions.js';
+import { withOthers, type SandboxRevisions } from '../state/sandbox-revisions.js';
 import type { OlderCheckout, Step } from '../plan/schema.js';
 import type { AppliedRevision, RecordedState, SandboxMark } from '../state/schema.js';
 
@@ -109,10 +109,15 @@ function plainMark(head: AppliedRevision, repository: string | undefined): Sandb
   return repository === undefined ? head : { ...head, repository };
 }
 
-/** `markAfter` of each of `sandboxes`, their marks being `marks` (of this repository). */
+/**
+ * `markAfter` of each of `sandboxes`, their marks being `marks` (of this repository), with the
+ * other repositories' marks it keeps beside it (`all`, the store's: withOthers), so that a
+ * PostgreSQL write, which reads no mark, stores them too.
+ */
 function marksAfterOf(
   sandboxes: readonly string[],
   marks: SandboxRevisions,
+  all: SandboxRevisions | undefined,
   next: SandboxMark,
   relations: ReadonlyMap<string, CommitRelation>,
   how: { override: boolean; at: string },
@@ -120,8 +125,10 @@ function marksAfterOf(
   let after: SandboxRevisions = {};
   for (const sandbox of new Set(sandboxes)) {
     const current = Object.hasOwn(marks, sandbox) ? marks[sandbox] : undefined;
+    const top = all !== undefined && Object.hasOwn(all, sandbox) ? all[sandbox] : undefined;
+    const mark = withOthers(top, markAfter(current, next, relations, how));
     // A computed key is an own property, `__proto__` too.
-    after = { ...after, [sandbox]: markAfter(current, next, relations, how) };
+    after = { ...after, [sandbox]: mark };
   }
   return after;
 }
@@ -174,7 +181,10 @@ export function checkoutCheck(revision: ApplyRevision, repository?: string): Che
       async marksAfter(sandboxes, all, at) {
         const marks = marksOfRepository(all, repository);
         await ask(markCommitsToCheck(sandboxes, marks, head));
-        return marksAfterOf(sandboxes, marks, plainMark(head, repository), known, { override: true, at });
+        return marksAfterOf(sandboxes, marks, all, plainMark(head, repository), known, {
+          override: true,
+          at,
+        });
       },
     };
   }
@@ -203,7 +213,8 @@ export function checkoutCheck(revision: ApplyRevision, repository?: string): Che
       );
     },
     async marksToMove(sandboxes, all) {
-      // Another repository's mark is moved as an absent one (a write moves it too).
+      // Judged by this repository's own mark (kept beside another's on top), or as unmarked
+      // when it has none there (a write moves it too).
       const marks = marksOfRepository(all, repository);
       const { head } = revision;
       if (revision.older.kind === 'allow') return markedOtherwise(sandboxes, marks, head);
@@ -215,7 +226,7 @@ export function checkoutCheck(revision: ApplyRevision, repository?: string): Che
       const { head } = revision;
       await ask(markCommitsToCheck(sandboxes, marks, head));
       const override = revision.older.kind === 'allow';
-      return marksAfterOf(sandboxes, marks, plainMark(head, repository), known, { override, at });
+      return marksAfterOf(sandboxes, marks, all, plainMark(head, repository), known, { override, at });
     },
   };
 }

@@ -198,9 +198,11 @@ export function onlyRolledBack(finding: Pick<OlderCheckout, 'audiences'>): boole
 }
 
 /**
- * The marks a plan of the manifests of `repository` is checked against: those applied from the
- * same repository (sameRepository), or where either is unknown. Another repository sharing the
- * store marks the sandboxes it applies with its own commits, which this one's history never holds.
+ * The marks a plan of the manifests of `repository` is checked against: of each sandbox, the
+ * mark on top when it was applied from the same repository (sameRepository) or either is
+ * unknown, else that repository's own last mark kept beside it (SandboxMark.otherRepositories),
+ * else none. Another repository sharing the store marks the sandboxes it applies with its own
+ * commits, which this one's history never holds.
  */
 export function marksOfRepository(
   marks: SandboxRevisions | undefined,
@@ -208,10 +210,21 @@ export function marksOfRepository(
 ): SandboxRevisions {
   if (marks === undefined) return {};
   if (repository === undefined) return marks;
-  const entries = Object.entries(marks).filter(
-    ([, mark]) => mark.repository === undefined || sameRepository(mark.repository, repository),
-  );
-  return entries.length === Object.keys(marks).length ? marks : Object.fromEntries(entries);
+  let own: SandboxRevisions = {};
+  let same = true;
+  for (const [sandbox, mark] of Object.entries(marks)) {
+    const found = markOfRepository(mark, repository);
+    if (found !== mark) same = false;
+    // A computed key is an own property, `__proto__` too.
+    if (found !== undefined) own = { ...own, [sandbox]: found };
+  }
+  return same ? marks : own;
+}
+
+/** The mark of `repository` a sandbox marked `mark` holds (marksOfRepository). */
+function markOfRepository(mark: SandboxMark, repository: string): SandboxMark | undefined {
+  if (mark.repository === undefined || sameRepository(mark.repository, repository)) return mark;
+  return mark.otherRepositories?.find((other) => sameRepository(other.repository, repository));
 }
 
 /**

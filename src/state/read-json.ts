@@ -7,7 +7,7 @@ import { shellQuote } from '../text/shell-quote.js';
 import { COMMIT_ID } from './commit-id.js';
 import { StateReadError, reasonOf } from './errors.js';
 import { META_FORMATS } from './meta-format.js';
-import type { SandboxMark, StateMeta } from './schema.js';
+import type { RepositoryMark, SandboxMark, StateMeta } from './schema.js';
 import {
   AUDIENCE_ID,
   NO_PASTE_FLAGS,
@@ -156,29 +156,49 @@ export function plainStateMeta(json: unknown): StateMeta | undefined {
 
 /**
  * StateMeta.revisions as zod reads it: each value's commit, committedAt, repository (a
- * string, when there) and rolledBackFrom (rolledBackMap), other keys left out.
+ * string, when there), rolledBackFrom (rolledBackMap) and otherRepositories (marks with a
+ * repository), other keys left out.
  */
 function revisionsMap(value: unknown): StateMeta['revisions'] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const map: NonNullable<StateMeta['revisions']> = {};
   for (const [sandbox, item] of Object.entries(value)) {
     if (sandbox === '__proto__') continue;
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
-    const { commit, committedAt, repository } = item as Record<string, unknown>;
-    if (typeof commit !== 'string' || !COMMIT_ID.test(commit) || typeof committedAt !== 'string')
-      return undefined;
-    if (repository !== undefined && typeof repository !== 'string') return undefined;
-    const { rolledBackFrom } = item as Record<string, unknown>;
-    const rollbacks = rolledBackFrom === undefined ? [] : rolledBackMap(rolledBackFrom);
-    if (rollbacks === undefined) return undefined;
-    map[sandbox] = {
-      commit,
-      committedAt,
-      ...(repository === undefined ? {} : { repository }),
-      ...(rolledBackFrom === undefined ? {} : { rolledBackFrom: rollbacks }),
-    };
+    const mark = plainMark(item);
+    if (mark === undefined) return undefined;
+    const { otherRepositories } = item as Record<string, unknown>;
+    if (otherRepositories === undefined) {
+      map[sandbox] = mark;
+      continue;
+    }
+    if (!Array.isArray(otherRepositories)) return undefined;
+    const others: RepositoryMark[] = [];
+    for (const other of otherRepositories as unknown[]) {
+      const read = plainMark(other);
+      if (read?.repository === undefined) return undefined;
+      others.push({ ...read, repository: read.repository });
+    }
+    map[sandbox] = { ...mark, otherRepositories: others };
   }
   return map;
+}
+
+/** A SandboxMark's own fields as zod reads them (otherRepositories left out); undefined if not one. */
+function plainMark(item: unknown): SandboxMark | undefined {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
+  const { commit, committedAt, repository } = item as Record<string, unknown>;
+  if (typeof commit !== 'string' || !COMMIT_ID.test(commit) || typeof committedAt !== 'string')
+    return undefined;
+  if (repository !== undefined && typeof repository !== 'string') return undefined;
+  const { rolledBackFrom } = item as Record<string, unknown>;
+  const rollbacks = rolledBackFrom === undefined ? [] : rolledBackMap(rolledBackFrom);
+  if (rollbacks === undefined) return undefined;
+  return {
+    commit,
+    committedAt,
+    ...(repository === undefined ? {} : { repository }),
+    ...(rolledBackFrom === undefined ? {} : { rolledBackFrom: rollbacks }),
+  };
 }
 
 /** SandboxMark.rolledBackFrom as zod reads it: an array of commit, committedAt, to and at. */

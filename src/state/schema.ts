@@ -110,9 +110,10 @@ export type AppliedRevision = z.infer<typeof AppliedRevision>;
 /**
  * A sandbox's mark (StateMeta.revisions): the commit last applied to it, and the repository it
  * was applied from when known (src/source/work-tree-repository.ts): a plan of another repository
- * sharing the store is not checked against it (plan/older-checkout.ts, marksOfRepository).
+ * sharing the store is checked against that repository's own last mark, kept beside it
+ * (otherRepositories), not against this one (plan/older-checkout.ts, marksOfRepository).
  */
-export const SandboxMark = AppliedRevision.extend({
+const OwnMark = AppliedRevision.extend({
   repository: z.string().optional(),
   /**
    * The commits this sandbox was rolled back from (`apply --allow-older-checkout` moved its mark
@@ -131,6 +132,24 @@ export const SandboxMark = AppliedRevision.extend({
       }),
     )
     .optional(),
+});
+
+/**
+ * The last mark of another repository that applied to a sandbox (SandboxMark.otherRepositories):
+ * a plan of that repository is checked against it while another's mark is on top.
+ */
+export const RepositoryMark = OwnMark.extend({ repository: z.string() });
+export type RepositoryMark = z.infer<typeof RepositoryMark>;
+
+export const SandboxMark = OwnMark.extend({
+  /**
+   * The last mark of each other repository that applied to this sandbox (its marks of a known
+   * repository it replaced), the most recently replaced first, at most REPOSITORIES_KEPT
+   * (sandbox-revisions.ts): two repositories taking turns on one sandbox each keep theirs, so a
+   * stale clone of one is still refused what its own newer commit removed. Absent when none.
+   * Optional: an earlier release reads the mark without it (and drops it when it moves the mark).
+   */
+  otherRepositories: z.array(RepositoryMark).optional(),
 });
 export type SandboxMark = z.infer<typeof SandboxMark>;
 export type RolledBackFrom = NonNullable<SandboxMark['rolledBackFrom']>[number];

@@ -139,7 +139,12 @@ describe('a revert applied with nothing to change', () => {
         expect((await apply(a.repo)).code).toBe(0);
         expect((await apply(b.repo)).code).toBe(0);
         expect((await metaOf(state))?.revisions).toEqual({
-          prod: { commit: b.commit, committedAt: C3_TIME, repository: 'acme/b' },
+          prod: {
+            commit: b.commit,
+            committedAt: C3_TIME,
+            repository: 'acme/b',
+            otherRepositories: [{ commit: a.commit, committedAt: C1_TIME, repository: 'acme/a' }],
+          },
         });
 
         // acme/a removes a1 at C2, before acme/b's commit and not in a's history: a1 is deleted.
@@ -150,7 +155,12 @@ describe('a revert applied with nothing to change', () => {
         expect(audienceNames(emulator)).toEqual(['Audience a2', 'Audience b1']);
         const c2 = await gitAt(a.repo, ['rev-parse', 'HEAD']);
         expect((await metaOf(state))?.revisions).toEqual({
-          prod: { commit: c2, committedAt: C2_TIME, repository: 'acme/a' },
+          prod: {
+            commit: c2,
+            committedAt: C2_TIME,
+            repository: 'acme/a',
+            otherRepositories: [{ commit: b.commit, committedAt: C3_TIME, repository: 'acme/b' }],
+          },
         });
       }),
     );
