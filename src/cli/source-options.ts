@@ -84,7 +84,7 @@ export function readOptions(flags: SourceFlags): ReadDirOptions {
 export function lookElsewhere(
   dir: string,
   flags: SourceFlags,
-  options: Pick<ElsewhereSource, 'above' | 'sourceRoot'> = {},
+  options: Pick<ElsewhereSource, 'above' | 'sourceRoot' | 'unread'> = {},
 ): LookElsewhere {
   return async (records, recorded, repointed) => {
     const { findManifestsElsewhere } = await import('../manifest/read-elsewhere.js');
@@ -148,7 +148,12 @@ export async function loadDesiredDir(
   flags: SourceFlags,
   /** The manifest cache, and what was started early for it (see loadManifestDir's options). */
   cache?: Pick<DirLoadOptions, 'cacheFile' | 'cacheBytes' | 'listing'>,
-): Promise<{ loaded: LoadResult; saveCache: DirLoad['saveCache']; files: DirLoad['files'] }> {
+): Promise<{
+  loaded: LoadResult;
+  saveCache: DirLoad['saveCache'];
+  files: DirLoad['files'];
+  unread: DirLoad['unread'];
+}> {
   // Without a cache, no await before the files are listed and handed to the parser threads:
   // a plan reads the state meanwhile, in long synchronous runs that would hold them back.
   // (With one, the fact scan's thread lists and stats while this one decodes the cache.)
@@ -162,6 +167,8 @@ export async function loadDesiredDir(
   return {
     loaded: load.result,
     saveCache: () => load.saveCache(),
+    // Handed to the search of removed records' manifests (lookElsewhere): no second walk.
+    unread: load.unread,
     // Only `plan --base` reads it: built then.
     get files() {
       return load.files;

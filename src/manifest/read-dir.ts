@@ -7,6 +7,7 @@ import {
   fileSelector,
   filtersGiven,
   mayHoldSelected,
+  namedLikeManifest,
   SKIPPED_DIRS,
   unselectedByDefault,
   type Unselected,
@@ -48,7 +49,8 @@ export type ReadDirOptions = {
   checkoutTop?: string;
   /**
    * Which files are listed, instead of the filters (src/manifest/read-elsewhere.ts lists the
-   * files a plan did not read); no file is then said to be left out (notSelected).
+   * files a plan did not read); no file is then said to be left out (notSelected), nor listed
+   * as `unread`.
    */
   select?: (relative: string) => boolean;
 };
@@ -75,6 +77,20 @@ function realpathOrUndefined(target: string): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * A listing: the files the filters select (`found`), what the walk met that is said
+ * (`diagnostics`) or refused, and `unread`: the files named like manifests
+ * (namedLikeManifest) that the filters, or the default selection, leave out, which a plan with
+ * removals looks through for their manifests (src/manifest/read-elsewhere.ts) without walking
+ * the directory again. Each sorted by path.
+ */
+export type Listing = {
+  found: FoundFile[];
+  diagnostics: Diagnostic[];
+  refused: RefusedFile[];
+  unread: FoundFile[];
+};
 
 /** What the walk asks of a file system: node's, or a git tree's (src/manifest/read-git.ts). */
 export type WalkFs = {
@@ -127,7 +143,7 @@ export function listManifestFilesSync(
   /** Called once when the listing passes `after` files (a caller starts its parser threads). */
   many?: { after: number; call: () => void },
   fs: WalkFs = NODE_FS,
-): { found: FoundFile[]; diagnostics: Diagnostic[]; refused: RefusedFile[] } {
+): Listing {
   // Only to warn about symlinks that would have been read: compiled at the first link.
   let includeMatcher: ((file: string) => boolean) | undefined;
   const include = (file: string) =>
@@ -144,6 +160,8 @@ export function listManifestFilesSync(
   const diagnostics: Diagnostic[] = [];
   const found: FoundFile[] = [];
   const refused: RefusedFile[] = [];
+  const unread: FoundFile[] = [];
+  const listsUnread = options.select === undefined && fs === NODE_FS;
   const visited = new Set<string>([realRoot]);
   // Submodules not checked out (their folders empty), or checked out at another commit than
   // the index records (stale: never walked into): only in a directory on disk, not a git
@@ -237,11 +255,12 @@ export function listManifestFilesSync(
       } else if (isFile && selected(relative)) {
         found.push({ relative, absolute });
         if (many && found.length === many.after + 1) many.call();
-      } else if (isFile && tellUnselected) {
-        const left = unselectedByDefault(relative);
+      } else if (isFile) {
+        if (listsUnread && namedLikeManifest(relative)) unread.push({ relative, absolute });
+        const left = tellUnselected ? unselectedByDefault(relative) : undefined;
         if (left?.why === 'extension') diagnostics.push(notSelected(relative, left));
         else if (left !== undefined) leftOut.push({ relative, absolute, left });
-      } else if (!isDir && !isFile && selected(relative)) {
+      } else if (!isDir && selected(relative)) {
         // Opening a FIFO waits for a writer; a socket or device is no manifest: never read. Nor
         // is it a removed manifest (that deleted the audiences it defined): refused, as a file
         // that cannot be read is, which holds every deletion.
@@ -265,6 +284,7 @@ export function listManifestFilesSync(
     if (staleInner.length > 0) {
       const kept = (file: string) => !staleInner.some((folder) => `${file}/`.startsWith(folder));
       found.splice(0, found.length, ...found.filter((f) => kept(f.relative)));
+      unread.splice(0, unread.length, ...unread.filter((f) => kept(f.relative)));
       refused.splice(0, refused.length, ...refused.filter((f) => kept(f.path)));
       diagnostics.splice(0, diagnostics.length, ...diagnostics.filter((d) => kept(d.file)));
     }
@@ -291,7 +311,8 @@ export function listManifestFilesSync(
     );
   }
   found.sort((a, b) => compareText(a.relative, b.relative));
-  return { found, diagnostics, refused };
+  unread.sort((a, b) => compareText(a.relative, b.relative));
+  return { found, diagnostics, refused, unread };
 }
 
 /** How many bytes of a file in a dot folder are looked through for `apiVersion: audiencectl/`. */
@@ -369,11 +390,8 @@ function notAFile(file: string, kind: string): Diagnostic {
  * a NaN size when it could not be stat-ed), taken in the fact scan's thread (src/scan)
  * while this one reads the caches. `startedAt`: when the listing started.
  */
-export type StattedListing = {
+export type StattedListing = Listing & {
   startedAt: number;
-  found: FoundFile[];
-  diagnostics: Diagnostic[];
-  refused: RefusedFile[];
   facts: Float64Array;
 };
 
@@ -397,7 +415,7 @@ export function statListing(
   now: () => number = Date.now,
 ): StattedListing {
   const startedAt = now();
-  const { found, diagnostics, refused } = listManifestFilesSync(root, options);
+  const { found, diagnostics, refused, unread } = listManifestFilesSync(root, options);
   const facts = new Float64Array(found.length * FACTS_PER_FILE).fill(Number.NaN);
   // Written in place, as statFacts reads them: no object or array per file (10,000 a plan).
   for (let index = 0; index < found.length; index += 1) {
@@ -413,7 +431,7 @@ export function statListing(
     facts[at + 2] = info.ctimeMs;
     facts[at + 3] = info.ino;
   }
-  return { startedAt, found, diagnostics, refused, facts };
+  return { startedAt, found, diagnostics, refused, unread, facts };
 }
 
 /** Lists the manifest files under `root` (symlinks followed only inside it) and reads them. */

@@ -3,9 +3,14 @@ import path from 'node:path';
 import type { ManifestElsewhere, NamedElsewhere } from '../plan/elsewhere.js';
 import { recordId } from '../state/record-id.js';
 import type { AudienceRecord } from '../state/schema.js';
-import { fileSelector, unselectedByDefault, type FileFilters } from '../source/file-filter.js';
+import {
+  fileSelector,
+  namedLikeManifest,
+  unselectedByDefault,
+  type FileFilters,
+} from '../source/file-filter.js';
 import type { SourceFile } from './load.js';
-import { isInside, listManifestFilesSync } from './read-dir.js';
+import { isInside, listManifestFilesSync, type FoundFile } from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestFile } from './read-file.js';
 import { gitTop, realDirectory } from './read-source-root.js';
 import { filesAt, filesNaming, notCheckedOut, placeRemovals } from './read-moved.js';
@@ -47,6 +52,12 @@ export type ElsewhereSource = FileFilters & {
    * another (its held reasons are compared as text).
    */
   show?: ((absolute: string) => string) | undefined;
+  /**
+   * The files under `dir` named like manifests that the plan's own listing of it left out
+   * (read-dir.ts listManifestFilesSync's `unread`), when it has one: `dir` is then not walked
+   * again for them. Without it (the controller's cached reads), `dir` is walked.
+   */
+  unread?: readonly FoundFile[] | undefined;
 };
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -249,16 +260,6 @@ async function withoutManifest(read: Read, sandbox: string): Promise<'empty' | '
   if (loaded.emptyFiles.includes(read.file.path)) return 'empty';
   return loaded.skippedFiles.includes(read.file.path) ? 'skipped' : undefined;
 }
-
-/**
- * A file a manifest may be in: one the default selection reads, or one it leaves out that is
- * named like one (unselectedByDefault: `b.YAML`, `.archive/b.yaml`).
- */
-function namedLikeManifest(relative: string): boolean {
-  return byDefault(relative) || unselectedByDefault(relative) !== undefined;
-}
-
-const byDefault = fileSelector({});
 
 /**
  * The files under `root` named like manifests (namedLikeManifest) that `select` keeps (paths
@@ -511,10 +512,12 @@ export async function findManifestsElsewhere(
 
   // Under the directory given, the files the plan did not read: those --include/--exclude left
   // out, and those the default selection leaves out (`b.YAML`, `.archive/b.yaml`): only these
-  // are read, few or none.
+  // are read, few or none. Those the plan's listing saw, when it hands them over.
   if (records.length > 0) {
     const covered = fileSelector(source);
-    const files = readTree(root, (relative) => !covered(relative), maxBytes);
+    const files = source.unread
+      ? source.unread.map((file) => read(file.relative, file.absolute, maxBytes))
+      : readTree(root, (relative) => !covered(relative), maxBytes);
     for (const m of await naming(files, records.map(sought), source.defaultSandbox)) {
       add(
         foundAt(m, m.file, m.file, () => ({

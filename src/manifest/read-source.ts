@@ -30,6 +30,7 @@ import {
   listManifestFilesSync,
   statFacts,
   type FoundFile,
+  type Listing,
   type ReadDirOptions,
   type StattedListing,
 } from './read-dir.js';
@@ -63,6 +64,8 @@ export type DirLoad = {
   saveCache(): Promise<boolean>;
   /** Each file as read, with its git blob id ("-": not read), for `plan --base` to reuse. */
   files: Map<string, { hash: string; file: LoadedFile }>;
+  /** The files the listing left out that are named like manifests (read-dir.ts Listing). */
+  unread: FoundFile[];
 };
 
 let parserId: string | undefined;
@@ -130,14 +133,14 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
   // The facts cached are no older than the listing that took them.
   const scannedAt = Math.min(startedAt, scanned?.startedAt ?? startedAt);
   // Synchronously, up to handing the files to the threads (see listManifestFilesSync).
-  let listed: ReturnType<typeof listManifestFilesSync>;
+  let listed: Listing;
   try {
     listed = scanned ?? listManifestFilesSync(root, options, many);
   } catch (error) {
     pool?.close();
     throw error;
   }
-  const { found, diagnostics, refused } = listed;
+  const { found, diagnostics, refused, unread } = listed;
 
   const lines: Array<string | undefined> = new Array<string | undefined>(found.length);
   /** The cache's entry of each file it serves unread (its line kept as it is). */
@@ -234,6 +237,7 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
   return {
     result,
     cacheHits: hits,
+    unread,
     // Built when asked (`plan --base`): 10,000 entries no other plan reads.
     get files() {
       return (byPath ??= filesByPath(found, files, hashes));

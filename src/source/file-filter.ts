@@ -133,3 +133,15 @@ export function unselectedByDefault(relative: string): Unselected | undefined {
   const extension = named[0];
   return extension === '.yaml' || extension === '.yml' ? undefined : { why: 'extension', extension };
 }
+
+const byDefault = fileSelector({});
+
+/**
+ * A file a manifest may be in: one the default selection reads, or one it leaves out that is
+ * named like one (unselectedByDefault: `b.YAML`, `.archive/b.yaml`). What a plan's listing keeps
+ * of the files its filters leave out, for the search of removed records' manifests
+ * (src/manifest/read-elsewhere.ts).
+ */
+export function namedLikeManifest(relative: string): boolean {
+  return byDefault(relative) || unselectedByDefault(relative) !== undefined;
+}

@@ -29,7 +29,7 @@ import {
   addSourceOptions,
   assertDirectory,
   INCLUDE_HINT,
-  loadDesired,
+  loadDesiredDir,
   lookElsewhere,
   type SourceFlags,
 } from '../source-options.js';
@@ -185,7 +185,7 @@ async function savedPlanInput(file: string, plan: Plan): Promise<ApplyInput> {
     ...(origin.exclude ? { exclude: origin.exclude } : {}),
     ...(origin.maxFileBytes ? { maxFileBytes: origin.maxFileBytes } : {}),
   };
-  const desired = await loadDesired(origin.dir, flags).catch((cause: unknown) => {
+  const read = await loadDesiredDir(origin.dir, flags).catch((cause: unknown) => {
     throw new UsageError(
       'PLAN_SOURCE_GONE',
       `${file} was made from the manifests in ${origin.dir}, which cannot be read here: ${(cause as Error).message}`,
@@ -199,8 +199,25 @@ async function savedPlanInput(file: string, plan: Plan): Promise<ApplyInput> {
     kind: 'saved',
     plan,
     source: file,
-    desired,
-    lookElsewhere: lookElsewhere(origin.dir, flags, planned === undefined ? {} : { sourceRoot: planned }),
+    desired: read.loaded,
+    lookElsewhere: lookElsewhere(origin.dir, flags, {
+      unread: read.unread,
+      ...(planned === undefined ? {} : { sourceRoot: planned }),
+    }),
+  };
+}
+
+/**
+ * An apply of a directory: its manifests, and the files its listing left out, handed to the
+ * search of removed records' manifests (no second walk of the directory).
+ */
+async function manifestsInput(target: string, flags: Flags, paste: PasteFlags): Promise<ApplyInput> {
+  const read = await loadDesiredDir(target, flags);
+  return {
+    kind: 'manifests',
+    desired: read.loaded,
+    planOptions: { ...planOptionsFrom(flags, Math.floor(Date.now() / 1000)), paste },
+    lookElsewhere: lookElsewhere(target, flags, { unread: read.unread }),
   };
 }
 
@@ -344,12 +361,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
     }
     const input: ApplyInput = saved
       ? await savedPlanInput(target, saved)
-      : {
-          kind: 'manifests',
-          desired: await loadDesired(target, flags),
-          planOptions: { ...planOptionsFrom(flags, Math.floor(Date.now() / 1000)), paste: pasted },
-          lookElsewhere: lookElsewhere(target, flags),
-        };
+      : await manifestsInput(target, flags, pasted);
     // A saved plan names the directory it was made from (absolute).
     const origin = input.kind === 'saved' ? input.plan.origin : undefined;
     const pastedSandbox = input.kind === 'saved' ? await pastedSandboxOf(flags) : undefined;

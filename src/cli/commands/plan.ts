@@ -309,7 +309,12 @@ export function planCommand(setExit: (code: number) => void): Command {
     const asked = flags.base === undefined ? undefined : await askBase(dir, flags.base);
     const [working, read] = await Promise.all([
       gone
-        ? { loaded: emptyLoad(flags), saveCache: () => Promise.resolve(false), files: new Map() }
+        ? {
+            loaded: emptyLoad(flags),
+            saveCache: () => Promise.resolve(false),
+            files: new Map(),
+            unread: undefined,
+          }
         : loadDesiredDir(dir, flags, {
             ...(cacheFile ? { cacheFile } : {}),
             ...(scan ? { cacheBytes: scan.manifestCache, listing: scan.manifests } : {}),
@@ -361,11 +366,12 @@ export function planCommand(setExit: (code: number) => void): Command {
       flags.base === undefined
         ? { ...base, ...(await liveView(flags, desired, recorded, base, location)) }
         : base;
-    // A --base plan's records come from the same directory at the base: none is above it.
+    // A --base plan's records come from the same directory at the base: none is above it. The
+    // working tree's listing hands over the files it left out (a directory gone has none).
     const result = await planHoldingElsewhere(
       (elsewhere) => plan(desired, recorded, { ...options, elsewhere }),
       recorded,
-      lookElsewhere(dir, flags, { above: flags.base === undefined }),
+      lookElsewhere(dir, flags, { above: flags.base === undefined, unread: working.unread }),
     );
     // A --base plan assumes the base branch is applied: no record says from which commit.
     const checkout =
