@@ -2,9 +2,9 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeFiles } from '../helpers/cli.js';
-import { appliedRepository, cliBench } from '../helpers/cli-bench.js';
+import { appliedRepository, cliBench, type CliBench } from '../helpers/cli-bench.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { audienceNames, gitRepository } from '../helpers/work-tree.js';
+import { audienceNames } from '../helpers/work-tree.js';
 
 /**
  * A file the plan does not read whose text holds a removed record's key, and that fails to
@@ -23,15 +23,26 @@ const brokenHeld = (key: string, file: string) =>
 const unreadableHeld = (file: string, detail: string) =>
   `  prod/gold: ${file} may name it but cannot be read (${detail}); the audience is left as it is: make it UTF-8 text within --max-file-bytes (or give a larger one), or, if it is not this audience's manifest, take gold out of it\n`;
 
+/** teams/mkt (gold) and teams/web (news), each applied from its own directory. */
+const twoTeams = (b: CliBench) =>
+  appliedRepository(
+    b,
+    { 'teams/mkt/gold.yaml': manifestYaml('gold'), 'teams/web/news.yaml': manifestYaml('news') },
+    ['teams/mkt', 'teams/web'],
+  );
+
 describe('a manifest the plan does not read, with a YAML syntax error', () => {
   it('above the directory given (apply m/x, records applied from m): prod/gold is held; fixed and removed, deleted', async () => {
-    await cliBench(async ({ emulator, tmp, cli, setUp }) => {
-      const { repo, git } = await gitRepository(tmp, {
-        'm/gold.yaml': manifestYaml('gold'),
-        'm/x/silver.yaml': manifestYaml('silver'),
-      });
-      const first = await setUp('apply', path.join(repo, 'm'), '--auto-approve');
-      expect(first.code, first.stdout + first.stderr).toBe(0);
+    await cliBench(async (b) => {
+      const { emulator, cli } = b;
+      const { repo, git } = await appliedRepository(
+        b,
+        {
+          'm/gold.yaml': manifestYaml('gold'),
+          'm/x/silver.yaml': manifestYaml('silver'),
+        },
+        ['m'],
+      );
       await writeFiles(repo, { 'm/gold.yaml': broken(manifestYaml('gold')) });
       await git('commit', '--quiet', '-am', 'gold.yaml: a typo');
 
@@ -56,14 +67,7 @@ describe('a manifest the plan does not read, with a YAML syntax error', () => {
   it("in another team's directory (apply teams/web, gold applied from teams/mkt): prod/gold is held", async () => {
     await cliBench(async (b) => {
       const { emulator, cli } = b;
-      const { repo, git } = await appliedRepository(
-        b,
-        {
-          'teams/mkt/gold.yaml': manifestYaml('gold'),
-          'teams/web/news.yaml': manifestYaml('news'),
-        },
-        ['teams/mkt', 'teams/web'],
-      );
+      const { repo, git } = await twoTeams(b);
       await writeFiles(repo, { 'teams/mkt/gold.yaml': broken(manifestYaml('gold')) });
       await git('commit', '--quiet', '-am', 'teams/mkt/gold.yaml: a typo');
 
@@ -81,14 +85,7 @@ describe('a manifest the plan does not read, with a YAML syntax error', () => {
   it("in another team's directory, over --max-file-bytes or not UTF-8: prod/gold is held", async () => {
     await cliBench(async (b) => {
       const { emulator, cli } = b;
-      const { repo, git } = await appliedRepository(
-        b,
-        {
-          'teams/mkt/gold.yaml': manifestYaml('gold'),
-          'teams/web/news.yaml': manifestYaml('news'),
-        },
-        ['teams/mkt', 'teams/web'],
-      );
+      const { repo, git } = await twoTeams(b);
       // A long comment pushes the file over the 1 MiB default limit; then a stray byte.
       const long = `${manifestYaml('gold')}# ${'x'.repeat(1_100_000)}\n`;
       await writeFiles(repo, { 'teams/mkt/gold.yaml': long });
@@ -119,13 +116,16 @@ describe('a manifest the plan does not read, with a YAML syntax error', () => {
   });
 
   it("moved out of --include 'x/**' (git mv x/silver.yaml y/): prod/silver is held", async () => {
-    await cliBench(async ({ emulator, tmp, cli, setUp }) => {
-      const { repo, git } = await gitRepository(tmp, {
-        'm/x/gold.yaml': manifestYaml('gold'),
-        'm/x/silver.yaml': manifestYaml('silver'),
-      });
-      const first = await setUp('apply', path.join(repo, 'm'), '--auto-approve');
-      expect(first.code, first.stdout + first.stderr).toBe(0);
+    await cliBench(async (b) => {
+      const { emulator, cli } = b;
+      const { repo, git } = await appliedRepository(
+        b,
+        {
+          'm/x/gold.yaml': manifestYaml('gold'),
+          'm/x/silver.yaml': manifestYaml('silver'),
+        },
+        ['m'],
+      );
       await git('mv', 'm/x', 'm/y');
       await writeFiles(repo, {
         'm/x/gold.yaml': manifestYaml('gold'),
@@ -148,14 +148,7 @@ describe('a manifest the plan does not read, with a YAML syntax error', () => {
   it('a broken file whose text does not hold the key (only a longer word, gold-2) holds nothing', async () => {
     await cliBench(async (b) => {
       const { emulator, cli } = b;
-      const { repo, git } = await appliedRepository(
-        b,
-        {
-          'teams/mkt/gold.yaml': manifestYaml('gold'),
-          'teams/web/news.yaml': manifestYaml('news'),
-        },
-        ['teams/mkt', 'teams/web'],
-      );
+      const { repo, git } = await twoTeams(b);
       await git('rm', '--quiet', 'teams/mkt/gold.yaml');
       await writeFiles(repo, {
         'teams/mkt/other.yaml': broken(manifestYaml('gold-2', { spec: { name: 'Another' } })),
@@ -186,14 +179,7 @@ describe("the record's own file in the directory it was applied from, holding no
     async (_what, text, holds) => {
       await cliBench(async (b) => {
         const { emulator, cli } = b;
-        const { repo, git } = await appliedRepository(
-          b,
-          {
-            'teams/mkt/gold.yaml': manifestYaml('gold'),
-            'teams/web/news.yaml': manifestYaml('news'),
-          },
-          ['teams/mkt', 'teams/web'],
-        );
+        const { repo, git } = await twoTeams(b);
         await writeFile(path.join(repo, 'teams/mkt/gold.yaml'), text);
         await git('commit', '--quiet', '-am', 'teams/mkt/gold.yaml holds no manifest');
         const own = await cli('plan', path.join(repo, 'teams/mkt'));

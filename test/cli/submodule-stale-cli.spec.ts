@@ -4,7 +4,7 @@ import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
 import { audienceNames, gitIn, gitRepository } from '../helpers/work-tree.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { withEmulator } from '../helpers/with-emulator.js';
+import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 
 // Manifests in a git submodule (m). A plain `git pull` of the superproject moves the commit it
 // records for m, not m's checkout: m is stale (`git status`: " M m"). Its manifests are an
@@ -64,20 +64,38 @@ async function twoClones(
   return { a, b };
 }
 
+/**
+ * twoClones in a temporary directory, with the emulator and a directory store (`state`) for
+ * the clones' applies; all removed after.
+ */
+async function withClones(
+  older: Record<string, string>,
+  newer: Record<string, string | undefined>,
+  fn: (c: {
+    emulator: TestEmulator;
+    env: Record<string, string>;
+    state: string;
+    a: string;
+    b: string;
+  }) => Promise<void>,
+): Promise<void> {
+  await withTempDir(async (root) =>
+    withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+      const clones = await twoClones(root, older, newer);
+      await fn({ emulator, env: emulatorEnv(emulator), state: path.join(root, 'state'), ...clones });
+    }),
+  );
+}
+
 describe('manifests in a git submodule checked out at another commit than the superproject records', () => {
   it('H-5: after a plain git pull (submodule not updated), apply of the work tree neither deletes the audience the newer submodule commit added nor PATCHes back', async () => {
-    await withTempDir(async (root) =>
-      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const env = emulatorEnv(emulator);
-        const state = path.join(root, 'state');
-        const { a, b } = await twoClones(
-          root,
-          {},
-          {
-            'g.yaml': manifestYaml('g', { ...quiet, spec: { description: 'v2' } }),
-            'h.yaml': manifestYaml('h', quiet),
-          },
-        );
+    await withClones(
+      {},
+      {
+        'g.yaml': manifestYaml('g', { ...quiet, spec: { description: 'v2' } }),
+        'h.yaml': manifestYaml('h', quiet),
+      },
+      async ({ emulator, env, state, a, b }) => {
         const first = await apply(a, state, env);
         expect(first.code, first.stderr).toBe(0);
         expect(audienceNames(emulator)).toEqual(['Audience g', 'Audience h']);
@@ -111,26 +129,21 @@ describe('manifests in a git submodule checked out at another commit than the su
         const after = await runCli(['plan', '.', '--state', state, '--detailed-exitcode'], { cwd: b, env });
         expect(after.stdout).not.toContain('submodule');
         expect(after.code, after.stdout + after.stderr).toBe(0);
-      }),
+      },
     );
   });
 
   it('an audience the newer submodule commit removed (and an apply deleted) is not created again from the stale checkout', async () => {
-    await withTempDir(async (root) =>
-      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const env = emulatorEnv(emulator);
-        const state = path.join(root, 'state');
-        const { a, b } = await twoClones(
-          root,
-          { 'x.yaml': manifestYaml('x', quiet) },
-          { 'x.yaml': undefined },
-        );
+    await withClones(
+      { 'x.yaml': manifestYaml('x', quiet) },
+      { 'x.yaml': undefined },
+      async ({ emulator, env, state, a, b }) => {
         // Clone b applies first, at the older commit: g and x.
         const older = await apply(b, state, env);
         expect(older.code, older.stderr).toBe(0);
         expect(audienceNames(emulator)).toEqual(['Audience g', 'Audience x']);
         // Clone a, pulled with its submodule: x removed upstream, deleted.
-        const newer = await runCli(['apply', '.', '--state', state, '--auto-approve'], { cwd: a, env });
+        const newer = await apply(a, state, env);
         expect(newer.code, newer.stdout + newer.stderr).toBe(0);
         expect(newer.stdout).toMatch(/prod\/x\s+delete/);
         expect(audienceNames(emulator)).toEqual(['Audience g']);
@@ -142,7 +155,7 @@ describe('manifests in a git submodule checked out at another commit than the su
         expect(out.stdout).not.toMatch(/prod\/x\s+create/);
         expect(out.stdout).toContain(WARNING);
         expect(audienceNames(emulator)).toEqual(['Audience g']);
-      }),
+      },
     );
   });
 });
