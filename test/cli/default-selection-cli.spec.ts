@@ -70,7 +70,8 @@ describe('a manifest the default selection leaves out is not a removed one', () 
         'aud/a.yaml': manifestYaml('a', quiet),
         'aud/.generated/g.yaml': manifestYaml('g', quiet),
       });
-      const first = await b.cli(
+      // Sets the story up (in process); the apply without --include below is the subject.
+      const first = await b.setUp(
         'apply',
         path.join(repo, 'aud'),
         '--include',
