@@ -65,12 +65,11 @@ describe('a manifest moved out of what the plan reads and renamed (spec.name kep
 
   it('a name that differs in case only is the same audience (as the service compares names)', async () => {
     await cliBench(async (b) => {
-      const { repo, git } = await gitRepository(b.tmp, {
-        'm/x/gold.yaml': manifestYaml('gold'),
-        'm/x/silver.yaml': manifestYaml('silver'),
-      });
-      const first = await b.cli('apply', path.join(repo, 'm'), '--auto-approve');
-      expect(first.code, first.stdout + first.stderr).toBe(0);
+      const { repo, git } = await appliedRepository(
+        b,
+        { 'm/x/gold.yaml': manifestYaml('gold'), 'm/x/silver.yaml': manifestYaml('silver') },
+        ['m'],
+      );
       await git('rm', '--quiet', 'm/x/silver.yaml');
       await writeFiles(repo, {
         'm/y/silver.yaml': manifestYaml('silver-members', { spec: { name: 'AUDIENCE SILVER' } }),
@@ -85,12 +84,11 @@ describe('a manifest moved out of what the plan reads and renamed (spec.name kep
 
   it('another spec.name under the new metadata.name is another audience: the removal stands', async () => {
     await cliBench(async (b) => {
-      const { repo, git } = await gitRepository(b.tmp, {
-        'm/x/gold.yaml': manifestYaml('gold'),
-        'm/x/silver.yaml': manifestYaml('silver'),
-      });
-      const first = await b.cli('apply', path.join(repo, 'm'), '--auto-approve');
-      expect(first.code, first.stdout + first.stderr).toBe(0);
+      const { repo, git } = await appliedRepository(
+        b,
+        { 'm/x/gold.yaml': manifestYaml('gold'), 'm/x/silver.yaml': manifestYaml('silver') },
+        ['m'],
+      );
       await git('rm', '--quiet', 'm/x/silver.yaml');
       await writeFiles(repo, { 'm/y/platinum.yaml': manifestYaml('platinum') });
       await git('add', '--all');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { GIT_ENV, runCli, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { audienceNames, gitRepository } from '../helpers/work-tree.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
@@ -29,15 +30,17 @@ async function bench(files: Record<string, string>, fn: (b: Bench) => Promise<vo
     const tmp = await mkdtemp(path.join(tmpdir(), 'audiencectl-own-file-'));
     try {
       const state = path.join(tmp, 'state');
-      const cli = (...args: string[]) =>
-        runCli([...args, '--state', state], { env: { ...emulatorEnv(emulator), ...GIT_ENV }, cwd: tmp });
-      const init = await cli('init');
+      const options = { env: { ...emulatorEnv(emulator), ...GIT_ENV }, cwd: tmp };
+      const cli = (...args: string[]) => runCli([...args, '--state', state], options);
+      // The set-up (init, the first apply) runs the CLI's entry in process; the tests' commands spawn.
+      const setUp = (...args: string[]) => runCliInProcess([...args, '--state', state], options);
+      const init = await setUp('init');
       expect(init.code, init.stderr).toBe(0);
       const { repo, git } = await gitRepository(
         tmp,
         Object.fromEntries(Object.entries(files).map(([file, text]) => [`m/${file}`, text])),
       );
-      const first = await cli('apply', path.join(repo, 'm'), '--auto-approve');
+      const first = await setUp('apply', path.join(repo, 'm'), '--auto-approve');
       expect(first.code, first.stdout + first.stderr).toBe(0);
       await fn({ emulator, tmp, state, repo, git, cli });
     } finally {
