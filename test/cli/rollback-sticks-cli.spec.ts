@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { audienceNames } from '../helpers/work-tree.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
@@ -73,9 +74,15 @@ async function rolledBack(root: string, emulator: TestEmulator, kind: StoreKind)
   const env = emulatorEnv(emulator);
   const apply = (clone: string, ...flags: string[]) =>
     runCli(['apply', path.join(clone, 'audiences'), '--state', state, '--auto-approve', ...flags], { env });
+  // The story's own applies (at X, then the rollback at P) run the CLI's entry in process;
+  // the tests' applies (story.apply) spawn the built CLI.
+  const setUp = (clone: string, ...flags: string[]) =>
+    runCliInProcess(['apply', path.join(clone, 'audiences'), '--state', state, '--auto-approve', ...flags], {
+      env,
+    });
   // The author's apply names the same repository as the clones'.
   await gitAt(author, ['remote', 'set-url', 'origin', ORIGIN_URL]);
-  const atX = await apply(author);
+  const atX = await setUp(author);
   expect(atX.code, atX.stderr).toBe(0);
   expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience silver']);
 
@@ -86,7 +93,7 @@ async function rolledBack(root: string, emulator: TestEmulator, kind: StoreKind)
   await gitAt(author, ['remote', 'set-url', 'origin', ORIGIN_URL]);
   const fresh = await cloneOf(origin, path.join(root, 'b'));
   const before = Date.now();
-  const atP = await apply(fresh, '--allow-older-checkout');
+  const atP = await setUp(fresh, '--allow-older-checkout');
   const after = Date.now();
   expect(atP.code, atP.stderr).toBe(0);
   expect(atP.stderr).toContain('Warning: --allow-older-checkout: prod/gold was last applied from commit');
