@@ -87,12 +87,12 @@ describe('a manifest moved to another team directory (git mv teams/mkt/b.yaml te
 
   it('outside git (a copy of the directories): removed from the directory given, it is deleted, as before', async () => {
     await cliBench(async (b) => {
-      const { emulator, tmp, cli } = b;
+      const { emulator, tmp, cli, setUp } = b;
       const { writeFiles } = await import('../helpers/cli.js');
       const { rm } = await import('node:fs/promises');
       const root = path.join(tmp, 'plain');
       await writeFiles(root, TEAMS);
-      expect((await cli('apply', path.join(root, 'teams/mkt'), '--auto-approve')).code).toBe(0);
+      expect((await setUp('apply', path.join(root, 'teams/mkt'), '--auto-approve')).code).toBe(0);
       await rm(path.join(root, 'teams/mkt/b.yaml'));
       await writeFiles(root, { 'teams/web/b.yaml': manifestYaml('b', quiet) });
       const applied = await cli('apply', path.join(root, 'teams/mkt'), '--auto-approve');
