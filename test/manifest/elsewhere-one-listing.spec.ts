@@ -36,62 +36,54 @@ async function listings<T>(
 }
 
 describe('a plan with removals lists the directory given once', () => {
-  it(
-    "the files the default selection leaves out (held not-selected) come from the plan's own listing",
-    { timeout: 120_000 },
-    async () => {
-      await withEmulator({ operationDelayMs: 5, runStageDelayMs: 5 }, async (emulator) => {
-        await withTempDir(async (tmp) => {
-          const run = await appliedFromM(emulator, tmp, {
-            'a.yaml': quiet('a'),
-            'b.yaml': quiet('b'),
-            'c.yaml': quiet('c'),
-            'e.yaml': quiet('e'),
-            'sub/d.yaml': quiet('d'),
-          });
-          const m = path.join(tmp, 'm');
-          await mkdir(path.join(m, '.archive'));
-          await rename(path.join(m, 'c.yaml'), path.join(m, '.archive/c.yaml'));
-          await rm(path.join(m, 'e.yaml'));
-
-          const { result, listed } = await listings(m, () => run(['plan', 'm']));
-          expect(result.stderr).not.toMatch(/Error/);
-          expect(result.code).toBe(0);
-          expect(result.stdout).toContain('- prod/e delete: manifest removed');
-          expect(result.stdout).not.toContain('prod/c delete');
-          expect(result.stdout).toContain('prod/c');
-          expect(result.stdout).toContain('.archive/c.yaml');
-          expect(listed).toEqual({ '.': 1, '.archive': 1, sub: 1 });
+  it("the files the default selection leaves out (held not-selected) come from the plan's own listing", async () => {
+    await withEmulator({ operationDelayMs: 5, runStageDelayMs: 5 }, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        const run = await appliedFromM(emulator, tmp, {
+          'a.yaml': quiet('a'),
+          'b.yaml': quiet('b'),
+          'c.yaml': quiet('c'),
+          'e.yaml': quiet('e'),
+          'sub/d.yaml': quiet('d'),
         });
+        const m = path.join(tmp, 'm');
+        await mkdir(path.join(m, '.archive'));
+        await rename(path.join(m, 'c.yaml'), path.join(m, '.archive/c.yaml'));
+        await rm(path.join(m, 'e.yaml'));
+
+        const { result, listed } = await listings(m, () => run(['plan', 'm']));
+        expect(result.stderr).not.toMatch(/Error/);
+        expect(result.code).toBe(0);
+        expect(result.stdout).toContain('- prod/e delete: manifest removed');
+        expect(result.stdout).not.toContain('prod/c delete');
+        expect(result.stdout).toContain('prod/c');
+        expect(result.stdout).toContain('.archive/c.yaml');
+        expect(listed).toEqual({ '.': 1, '.archive': 1, sub: 1 });
       });
-    },
-  );
+    });
+  });
 
-  it(
-    "the files --exclude leaves out (held out-of-scope) come from the plan's own listing",
-    { timeout: 120_000 },
-    async () => {
-      await withEmulator({ operationDelayMs: 5, runStageDelayMs: 5 }, async (emulator) => {
-        await withTempDir(async (tmp) => {
-          const run = await appliedFromM(emulator, tmp, {
-            'a.yaml': quiet('a'),
-            'e.yaml': quiet('e'),
-            'sub/d.yaml': quiet('d'),
-          });
-          const m = path.join(tmp, 'm');
-          await mkdir(path.join(m, 'sub/old'));
-          await rename(path.join(m, 'sub/d.yaml'), path.join(m, 'sub/old/d.yaml'));
-          await rm(path.join(m, 'e.yaml'));
-
-          const { result, listed } = await listings(m, () => run(['plan', 'm', '--exclude', 'sub/old/**']));
-          expect(result.stderr).not.toMatch(/Error/);
-          expect(result.code).toBe(0);
-          expect(result.stdout).toContain('- prod/e delete: manifest removed');
-          expect(result.stdout).not.toContain('prod/d delete');
-          expect(result.stdout).toContain('sub/old/d.yaml');
-          expect(listed).toEqual({ '.': 1, sub: 1, 'sub/old': 1 });
+  it("the files --exclude leaves out (held out-of-scope) come from the plan's own listing", async () => {
+    await withEmulator({ operationDelayMs: 5, runStageDelayMs: 5 }, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        const run = await appliedFromM(emulator, tmp, {
+          'a.yaml': quiet('a'),
+          'e.yaml': quiet('e'),
+          'sub/d.yaml': quiet('d'),
         });
+        const m = path.join(tmp, 'm');
+        await mkdir(path.join(m, 'sub/old'));
+        await rename(path.join(m, 'sub/d.yaml'), path.join(m, 'sub/old/d.yaml'));
+        await rm(path.join(m, 'e.yaml'));
+
+        const { result, listed } = await listings(m, () => run(['plan', 'm', '--exclude', 'sub/old/**']));
+        expect(result.stderr).not.toMatch(/Error/);
+        expect(result.code).toBe(0);
+        expect(result.stdout).toContain('- prod/e delete: manifest removed');
+        expect(result.stdout).not.toContain('prod/d delete');
+        expect(result.stdout).toContain('sub/old/d.yaml');
+        expect(listed).toEqual({ '.': 1, sub: 1, 'sub/old': 1 });
       });
-    },
-  );
+    });
+  });
 });
