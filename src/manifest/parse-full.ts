@@ -6,7 +6,13 @@ import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import { emptyFileNote, NOT_A_MANIFEST, type FileParseResult, type SalvagedKey } from './parse-result.js';
 import { charPositionOf, depthOf, positionOf, type PathKey } from './positions.js';
 import { Manifest, SourceParams } from './schema.js';
-import { isEmptyDocument, tagShown, UNRESOLVED_ALIAS, yamlHazards } from '../text/yaml-hazards.js';
+import {
+  isEmptyDocument,
+  isMisreadWarning,
+  tagShown,
+  UNRESOLVED_ALIAS,
+  yamlHazards,
+} from '../text/yaml-hazards.js';
 import { semanticIssues } from './semantics.js';
 import { closestKey, knownKeysAt } from './suggest.js';
 
@@ -121,6 +127,10 @@ function foreignTagMessage(tag: string): string {
   return `the YAML tag ${tagShown(tag)} is not read by audiencectl (manifests are plain YAML: only the core schema's tags, such as !!str); remove it, and write the value itself`;
 }
 
+function unfitTagMessage(tag: string): string {
+  return `the YAML tag ${tagShown(tag)} does not fit the value it is on, and would be dropped: remove it, and write the value itself`;
+}
+
 /** Every document, with positioned diagnostics, alias and depth limits. */
 export function parseFull(
   file: string,
@@ -221,7 +231,12 @@ export function parseFull(
     // A tag the reader drops (`!Sub`, `!env`: the text itself is planned, a rename, say) or
     // reads as what no manifest holds (`!!binary`, `!!set`): refused, never read past.
     for (const tag of foreignTags) at(tag.offset, tag.path, 'yaml/tag', foreignTagMessage(tag.tag));
-    if (unresolved.length > 0 || foreignTags.length > 0) {
+    // A core tag on a value it does not fit (`!!null Other`, `!!bool yes`, `!!map` on a list):
+    // the reader drops it and reads the value as written. Where the tag is.
+    const tagged = new Set(foreignTags.map((tag) => tag.offset));
+    const unfit = doc.warnings.filter((w) => isMisreadWarning(w) && !tagged.has(w.pos[0]));
+    for (const { pos } of unfit) at(pos[0], [], 'yaml/tag', unfitTagMessage(text.slice(pos[0], pos[1])));
+    if (unresolved.length > 0 || foreignTags.length > 0 || unfit.length > 0) {
       result.unreadable = true;
       continue;
     }

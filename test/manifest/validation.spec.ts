@@ -458,6 +458,22 @@ describe('YAML tags in a manifest', () => {
     ]);
   });
 
+  it('refuses a core tag on a value it does not fit (the reader dropped it, the value read as written), at the tag', () => {
+    const unfit = (tag: string) =>
+      `the YAML tag ${tag} does not fit the value it is on, and would be dropped: remove it, and write the value itself`;
+    const text = withLine(7, '  description: !!null Other')
+      .replace('  fields:', '  fields: !!map')
+      .replace('  sourceSpec:', '  sourceSpec: !!str')
+      .replace('  originName: CUSTOM_UPLOAD', '  originName: CUSTOM_UPLOAD\n  ttlInDays: !!bool 30');
+    expect(diagnosticsOf(text)).toEqual([
+      `7:16 yaml/tag ${unfit('!!null')}`,
+      `8:11 yaml/tag ${unfit('!!map')}`,
+      `12:15 yaml/tag ${unfit('!!str')}`,
+      `18:14 yaml/tag ${unfit('!!bool')}`,
+    ]);
+    expect(parseManifestFile('gold.yaml', text).manifests).toEqual([]);
+  });
+
   it("reads the core schema's tags as the plain value they name, and the non-specific ! as a string", () => {
     const text = withLine(6, '  name: !!str 2024')
       .replace('  description: Gold tier', '  description: ! 7')
