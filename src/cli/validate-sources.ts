@@ -4,7 +4,12 @@ import { UsageError } from '../errors.js';
 import type { Diagnostic, Note } from '../manifest/diagnostics.js';
 import type { LoadResult, SourceFile } from '../manifest/load.js';
 import { startManifestLoader } from '../manifest/load-isolated.js';
-import { DEFAULT_MAX_FILE_BYTES, readManifestDir, readManifestFile } from '../manifest/read-dir.js';
+import {
+  DEFAULT_MAX_FILE_BYTES,
+  NOT_SELECTED,
+  readManifestDir,
+  readManifestFile,
+} from '../manifest/read-dir.js';
 import { fileSelector, filtersGiven } from '../source/file-filter.js';
 import { filtersForAncestor, filtersForDirError, type FiltersForDir } from './named-file-filters.js';
 import { readOptions, type SourceFlags } from './source-options.js';
@@ -134,7 +139,7 @@ function notSelected(file: string, flags: SourceFlags): Note {
     file,
     line: 0,
     column: 0,
-    rule: 'source/not-selected',
+    rule: NOT_SELECTED,
     message: `not selected by ${by}; skipped`,
   };
 }

@@ -149,8 +149,10 @@ export function listManifestFilesSync(
   const include = (file: string) =>
     (includeMatcher ??= picomatch([...(options.include ?? DEFAULT_INCLUDE)], { dot: false }))(file);
   const selected = options.select ?? fileSelector(options);
-  // Without filters, a file named like a manifest that the default leaves out is said to be.
-  const tellUnselected = options.select === undefined && filtersGiven(options).length === 0 && fs === NODE_FS;
+  // The files the filters leave out, of a directory on disk listed with the plan's own filters:
+  // kept (`unread`), and without filters, one named like a manifest is said to be left out.
+  const listsUnread = options.select === undefined && fs === NODE_FS;
+  const tellUnselected = listsUnread && filtersGiven(options).length === 0;
   /** Files left out for a dot, said at the end unless a link the listing reads points at them. */
   const leftOut: Array<{ relative: string; absolute: string; left: Unselected }> = [];
   /** The targets of the links to files the listing reads (a ConfigMap volume's `gold.yaml -> ..data/gold.yaml`). */
@@ -161,7 +163,6 @@ export function listManifestFilesSync(
   const found: FoundFile[] = [];
   const refused: RefusedFile[] = [];
   const unread: FoundFile[] = [];
-  const listsUnread = options.select === undefined && fs === NODE_FS;
   const visited = new Set<string>([realRoot]);
   // Submodules not checked out (their folders empty), or checked out at another commit than
   // the index records (stale: never walked into): only in a directory on disk, not a git

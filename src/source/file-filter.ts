@@ -102,14 +102,7 @@ export function mayHoldSelected(folder: string, filters: FileFilters): boolean {
   return !excluded;
 }
 
-/**
- * Why the default selection leaves out a file named like a manifest (relative to the root read,
- * `/`-separated): its extension is `.yaml` or `.yml` but in another case (`.YAML`, `.Yml`), or a
- * folder on its path or its own name begins with a dot (`.archive/b.yaml`, `.b.yaml`). Undefined
- * for a file the default reads, one named otherwise, or one in a folder never walked (`.git`,
- * `node_modules`). A user's `git mv b.yaml b.YAML` or `git mv b.yaml .archive/` keeps the file:
- * its removal is held, and validate says it is not read (review 31, H-2).
- */
+/** Why the default selection leaves out a file named like a manifest (unselectedByDefault). */
 export type Unselected =
   { why: 'dot-folder'; folder: string } | { why: 'dotfile' } | { why: 'extension'; extension: string };
 
@@ -122,6 +115,14 @@ const YAML_NAME = /\.ya?ml$/i;
  */
 export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules']);
 
+/**
+ * Why the default selection leaves out a file named like a manifest (relative to the root read,
+ * `/`-separated): its extension is `.yaml` or `.yml` but in another case (`.YAML`, `.Yml`), or a
+ * folder on its path or its own name begins with a dot (`.archive/b.yaml`, `.b.yaml`). Undefined
+ * for a file the default reads, one named otherwise, or one in a folder never walked (`.git`,
+ * `node_modules`). A user's `git mv b.yaml b.YAML` or `git mv b.yaml .archive/` keeps the file:
+ * its removal is held, and validate says it is not read (review 31, H-2).
+ */
 export function unselectedByDefault(relative: string): Unselected | undefined {
   const named = YAML_NAME.exec(relative);
   if (named === null) return undefined;

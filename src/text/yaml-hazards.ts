@@ -139,7 +139,8 @@ export type YamlHazard = {
  * Every alias to no anchor before it, anchor with no value after it and merge key of `doc`,
  * in document order: found before toJS, which throws on the first alias quoting its name
  * (and resolves a merge key as a key named `<<`). With them the first alias, where an
- * alias bomb toJS refuses is pointed at. Walked without recursion: a hostile file nests deep.
+ * alias bomb toJS refuses is pointed at, and every node tagged outside the core schema
+ * (`foreignTags`: a manifest refuses them). Walked without recursion: a hostile file nests deep.
  */
 export function yamlHazards(
   doc: Document,

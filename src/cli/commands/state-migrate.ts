@@ -108,7 +108,8 @@ async function realPathOf(dir: string): Promise<string> {
   }
 }
 
-function isInside(outer: string, inner: string): boolean {
+/** `inner` is under `outer`, not `outer` itself (read-dir.ts isInside counts the root in). */
+function strictlyInside(outer: string, inner: string): boolean {
   const relative = path.relative(outer, inner);
   return relative !== '' && !leavesDirectory(relative);
 }
@@ -121,12 +122,12 @@ async function refuseNested(fromDir: string, toDir: string, flags: Flags): Promi
   const [source, target] = await Promise.all([realPathOf(fromDir), realPathOf(toDir)]);
   const from = escapeText(flags.from);
   const to = escapeText(flags.to);
-  if (isInside(source, target))
+  if (strictlyInside(source, target))
     throw new UsageError(
       'STATE_MIGRATE_NESTED',
       `--to ${to} is inside --from ${from}: a store cannot be copied into itself; give --to a folder outside it`,
     );
-  if (isInside(target, source))
+  if (strictlyInside(target, source))
     throw new UsageError(
       'STATE_MIGRATE_NESTED',
       `--from ${from} is inside --to ${to}: a store cannot be copied around itself; give --to a folder outside it`,
