@@ -2,6 +2,7 @@ import { AudiencectlError } from '../errors.js';
 import {
   commitsToCheck,
   describeOlderCheckout,
+  keptBeneath,
   markAfter,
   markCommitsToCheck,
   marksOfRepository,
@@ -199,7 +200,8 @@ export function checkoutCheck(revision: ApplyRevision, repository?: string): Che
       if (!mayRefuse(recorded, revision.head, marks)) return;
       const { audiences: records } = recorded;
       await ask(commitsToCheck(steps, records, revision.head, marks));
-      const finding = olderCheckout(steps, records, revision.head, known, marks);
+      const kept = keptBeneath(recorded.meta?.revisions, repository);
+      const finding = olderCheckout(steps, records, revision.head, known, marks, kept);
       if (finding === undefined) return;
       if (revision.older.kind !== 'allow')
         throw new OlderCheckoutError(

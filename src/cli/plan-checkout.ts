@@ -1,4 +1,10 @@
-import { commitsToCheck, marksOfRepository, olderCheckout, recordedCommits } from '../plan/older-checkout.js';
+import {
+  commitsToCheck,
+  keptBeneath,
+  marksOfRepository,
+  olderCheckout,
+  recordedCommits,
+} from '../plan/older-checkout.js';
 import type { OlderCheckout, Plan } from '../plan/schema.js';
 import type { AppliedRevision, RecordedState } from '../state/schema.js';
 
@@ -24,6 +30,7 @@ export async function planCheckout(
   const { head } = found;
   const asked = commitsToCheck(plan.steps, recorded.audiences, head, marks);
   const relations = asked.length === 0 ? new Map() : await commitRelations(dir, head.commit, asked);
-  const older = olderCheckout(plan.steps, recorded.audiences, head, relations, marks);
+  const kept = keptBeneath(recorded.meta?.revisions, repository);
+  const older = olderCheckout(plan.steps, recorded.audiences, head, relations, marks, kept);
   return { head, ...(older ? { older } : {}) };
 }

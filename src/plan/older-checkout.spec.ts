@@ -3,6 +3,7 @@ import { aRecord, appliedSpec } from '../../test/state/helpers.js';
 import type { AppliedRevision, AudienceRecord } from '../state/schema.js';
 import {
   commitsToCheck,
+  keptBeneath,
   markCommitsToCheck,
   marksOfRepository,
   marksToMove,
@@ -216,6 +217,60 @@ describe('olderCheckout: undoing what an apply that changed nothing marked (a re
     expect(olderCheckout(steps, records, head, known, { prod: rev(B, 11) })?.audiences).toEqual([
       { sandbox: 'prod', key: 'x', kind: 'delete', revision: rev(B, 11), why: 'newer' },
     ]);
+  });
+});
+
+describe("olderCheckout: this repository's mark kept beneath another repository's", () => {
+  const head = rev(A, 10);
+  const ownB = { ...rev(B, 11), repository: 'acme/a' };
+  // acme/a applied prod from B, then acme/b from C on top; dev's mark on top is acme/a's own.
+  const all = {
+    prod: { ...rev(C, 12), repository: 'acme/b', otherRepositories: [ownB] },
+    dev: ownB,
+  };
+  const inDev = (key: string, kind: Step['kind']) =>
+    step(key, kind, { id: `dev/${key}:${kind}`, sandbox: 'dev' });
+  const known = relations({ [B]: 'not-contained', [C]: 'not-contained' });
+
+  it('says this repository last applied the sandbox from its kept mark, not that the sandbox was', () => {
+    expect([...keptBeneath(all, 'acme/a')]).toEqual(['prod']);
+    const marks = marksOfRepository(all, 'acme/a');
+    const found = olderCheckout([step('y', 'create')], [], head, known, marks, keptBeneath(all, 'acme/a'));
+    expect(found?.audiences).toEqual([
+      { sandbox: 'prod', key: 'y', kind: 'create', revision: ownB, why: 'not-contained', keptMark: true },
+    ]);
+    expect(found?.note).toBe(
+      `apply would refuse this plan: prod/y would be created again; this repository last applied sandbox prod from commit bbbbbbb (committed ${at(11)}), which this checkout's HEAD aaaaaaa (committed ${at(10)}) does not contain. Pull or fetch the newer commit and plan from it, or apply with --allow-older-checkout`,
+    );
+  });
+
+  it('names a sandbox whose mark on top is its own as before, beside one whose mark is kept', () => {
+    const kept = keptBeneath(all, 'acme/a');
+    const marks = marksOfRepository(all, 'acme/a');
+    const creates = [inDev('w', 'create'), step('y', 'create')];
+    expect(olderCheckout(creates, [], head, known, marks, kept)?.note).toBe(
+      `apply would refuse this plan: dev/w and prod/y would be created again; sandbox dev was last applied from commit bbbbbbb (committed ${at(11)}), which this checkout's HEAD aaaaaaa (committed ${at(10)}) does not contain, and this repository last applied sandbox prod from it. Pull or fetch the newer commit and plan from it, or apply with --allow-older-checkout`,
+    );
+    const records = [
+      aRecord('x', { sandbox: 'dev', applied: { ...appliedSpec('x'), revision: rev(B, 11) } }),
+    ];
+    const mixed = [inDev('x', 'update'), step('y', 'create')];
+    expect(olderCheckout(mixed, records, head, known, marks, kept)?.note).toBe(
+      `apply would refuse this plan: dev/x was last applied from commit bbbbbbb (committed ${at(11)}), which this checkout's HEAD aaaaaaa (committed ${at(10)}) does not contain; and prod/y would be created again (this repository last applied sandbox prod from it). Pull or fetch the newer commit and plan from it, or apply with --allow-older-checkout`,
+    );
+  });
+
+  it("says the sandbox was last applied from the mark on top when it is the plan's repository's", () => {
+    expect([...keptBeneath(all, 'acme/b')]).toEqual([]);
+    expect([...keptBeneath(all, undefined)]).toEqual([]);
+    const marks = marksOfRepository(all, 'acme/b');
+    const found = olderCheckout([step('y', 'create')], [], head, known, marks, keptBeneath(all, 'acme/b'));
+    expect(found?.audiences).toEqual([
+      { sandbox: 'prod', key: 'y', kind: 'create', revision: all.prod, why: 'not-contained' },
+    ]);
+    expect(found?.note).toBe(
+      `apply would refuse this plan: prod/y would be created again; sandbox prod was last applied from commit ccccccc (committed ${at(12)}), which this checkout's HEAD aaaaaaa (committed ${at(10)}) does not contain. Pull or fetch the newer commit and plan from it, or apply with --allow-older-checkout`,
+    );
   });
 });
 

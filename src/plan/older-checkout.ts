@@ -143,7 +143,9 @@ function newerThanHead(
  * record's commit when both are); and, of the others, those that undo, create or adopt in a
  * sandbox rolled back from a commit HEAD contains, after HEAD was committed (`rolled-back`:
  * plan/rolled-back.ts). Undefined when there is none: records and sandboxes without a commit
- * (written before it was recorded, or outside git) never count.
+ * (written before it was recorded, or outside git) never count. `kept`: the sandboxes whose mark
+ * in `marks` is this repository's, kept beneath another repository's (keptBeneath), which the
+ * note then names as this repository's last apply there, not the sandbox's.
  */
 export function olderCheckout(
   steps: readonly Step[],
@@ -151,6 +153,7 @@ export function olderCheckout(
   head: AppliedRevision,
   relations: ReadonlyMap<string, CommitRelation>,
   marks?: SandboxRevisions,
+  kept: ReadonlySet<string> = new Set(),
 ): OlderCheckout | undefined {
   const audiences: OlderCheckout['audiences'] = [];
   for (const { step, revisions, mark } of concernedSteps(steps, records, marks)) {
@@ -159,7 +162,8 @@ export function olderCheckout(
       .map((revision) => ({ revision, why: newerThanHead(revision, head, relations) }))
       .find(({ why }) => why !== undefined);
     if (newer?.why !== undefined) {
-      audiences.push({ sandbox, key, kind, revision: newer.revision, why: newer.why });
+      const keptMark = newer.revision === mark && kept.has(sandbox) ? { keptMark: true as const } : {};
+      audiences.push({ sandbox, key, kind, revision: newer.revision, why: newer.why, ...keptMark });
       continue;
     }
     const rollback = rolledBackUnder(mark, head, relations);
@@ -219,6 +223,24 @@ export function marksOfRepository(
     if (found !== undefined) own = { ...own, [sandbox]: found };
   }
   return same ? marks : own;
+}
+
+/**
+ * The sandboxes whose mark of `repository` (marksOfRepository) is its own kept beside another
+ * repository's on top (SandboxMark.otherRepositories): the sandbox was last applied from that
+ * other repository's commit since, so a refusal names the mark as this repository's last apply.
+ */
+export function keptBeneath(
+  marks: SandboxRevisions | undefined,
+  repository: string | undefined,
+): Set<string> {
+  const kept = new Set<string>();
+  if (marks === undefined || repository === undefined) return kept;
+  for (const [sandbox, mark] of Object.entries(marks)) {
+    const found = markOfRepository(mark, repository);
+    if (found !== undefined && found !== mark) kept.add(sandbox);
+  }
+  return kept;
 }
 
 /** The mark of `repository` a sandbox marked `mark` holds (marksOfRepository). */
@@ -322,12 +344,28 @@ function recreatedClause(group: OlderCheckout['audiences']): string {
   return `${namesOf(group.map((a) => recordId(a.sandbox, a.key)))} would be ${verb} again`;
 }
 
-/** `sandbox prod was`, `sandboxes dev and prod were`. */
+/** `sandbox prod`, `sandboxes dev and prod`. */
 function sandboxesOf(group: OlderCheckout['audiences']): string {
   const sandboxes = [...new Set(group.map((a) => a.sandbox))].sort();
-  return sandboxes.length === 1
-    ? `sandbox ${sandboxes.join('')} was`
-    : `sandboxes ${namesOf(sandboxes)} were`;
+  return sandboxes.length === 1 ? `sandbox ${sandboxes.join('')}` : `sandboxes ${namesOf(sandboxes)}`;
+}
+
+/**
+ * `sandbox prod was last applied from <commit>`; for sandboxes whose mark is this repository's
+ * kept beneath another's (keptMark), `this repository last applied sandbox prod from <commit>`,
+ * since another repository applied there after it: both, joined, when the group has both.
+ */
+function markedClause(group: OlderCheckout['audiences'], commit: string): string {
+  const top = group.filter((a) => a.keptMark !== true);
+  const kept = group.filter((a) => a.keptMark === true);
+  const clauses: string[] = [];
+  if (top.length > 0) {
+    const verb = new Set(top.map((a) => a.sandbox)).size === 1 ? 'was' : 'were';
+    clauses.push(`${sandboxesOf(top)} ${verb} last applied from ${commit}`);
+  }
+  if (kept.length > 0)
+    clauses.push(`this repository last applied ${sandboxesOf(kept)} from ${top.length > 0 ? 'it' : commit}`);
+  return clauses.join(', and ');
 }
 
 /**
@@ -411,13 +449,10 @@ function describeNewer(finding: Pick<OlderCheckout, 'head' | 'audiences'>, headN
   const rest = others.reduce((count, group) => count + group.length, 0);
   const more =
     others.length === 0 ? '' : `; and ${rest} more audience(s), from ${others.length} other such commit(s)`;
-  if (undone.length === 0)
-    return `${recreatedClause(recreated)}; ${sandboxesOf(recreated)} last applied from ${commit}${more}`;
+  if (undone.length === 0) return `${recreatedClause(recreated)}; ${markedClause(recreated, commit)}${more}`;
   const names = namesOf(undone.map((a) => recordId(a.sandbox, a.key)));
   const verb = undone.length === 1 ? 'was' : 'were';
   const also =
-    recreated.length === 0
-      ? ''
-      : `; and ${recreatedClause(recreated)} (${sandboxesOf(recreated)} last applied from it)`;
+    recreated.length === 0 ? '' : `; and ${recreatedClause(recreated)} (${markedClause(recreated, 'it')})`;
   return `${names} ${verb} last applied from ${commit}${also}${more}`;
 }

@@ -353,6 +353,12 @@ export const OlderCheckout = z.object({
       why: z.enum(['not-contained', 'newer', 'rolled-back']),
       /** With `rolled-back`: the commit the rollback applied, and when. */
       rolledBack: z.object({ to: z.string(), at: z.string() }).optional(),
+      /**
+       * Only when `revision` is its sandbox's mark of this plan's repository kept beside another
+       * repository's on top (SandboxMark.otherRepositories): another repository applied to the
+       * sandbox since, so the note says this repository last applied it from `revision`.
+       */
+      keptMark: z.literal(true).optional(),
     }),
   ),
   note: z.string(),
