@@ -147,6 +147,32 @@ describe('validate and plan say which files they do not read', () => {
     });
   });
 
+  it("plan --base (a pull request's plan) warns of the files the working tree's listing does not read, as plan does", async () => {
+    await withTempDir(async (root) => {
+      const { repo, git } = await gitRepository(root, {
+        'aud/a.yaml': manifestYaml('a', quiet),
+        'aud/b.yaml': manifestYaml('b', quiet),
+      });
+      // The pull request: b renamed to b.Yml, c added in a dot folder.
+      await git('mv', 'aud/b.yaml', 'aud/b.Yml');
+      await mkdir(path.join(repo, 'aud/.archive'));
+      await writeFile(path.join(repo, 'aud/.archive/c.yaml'), manifestYaml('c', quiet));
+      const env = { XDG_CACHE_HOME: path.join(root, 'cache') };
+      const out = await runCli(['plan', 'aud', '--base', 'HEAD', '--output', 'markdown'], { cwd: repo, env });
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stdout).toContain(
+        '**Diagnostics:** 0 error(s), 2 warning(s)\n\n```\n' +
+          'b.Yml: warning: not read: audiencectl reads files ending in .yaml or .yml (this one ends in .Yml) [source/not-selected]\n' +
+          '.archive/c.yaml: warning: not read: it is in a dot folder (.archive), which audiencectl reads only when an --include names it [source/not-selected]\n```\n',
+      );
+      // Held, not deleted: the apply after the merge holds it too.
+      expect(out.stdout).toContain(
+        '- `prod/b`: its manifest is now b.Yml, which audiencectl does not read (extension .Yml: audiencectl reads .yaml and .yml); the audience is left as it is: rename it to end in .yaml or .yml to keep it, or remove it to delete the audience\n',
+      );
+      expect(out.stdout).toContain('**No changes.**');
+    });
+  });
+
   it('plan warns of the file it does not read', async () => {
     await cliBench(async (b) => {
       await mkdir(path.join(b.tmp, 'aud'));
