@@ -84,7 +84,7 @@ export function readOptions(flags: SourceFlags): ReadDirOptions {
 export function lookElsewhere(
   dir: string,
   flags: SourceFlags,
-  options: Pick<ElsewhereSource, 'above' | 'sourceRoot' | 'unread'> = {},
+  options: Pick<ElsewhereSource, 'above' | 'sourceRoot' | 'unread' | 'baseCommit'> = {},
 ): LookElsewhere {
   return async (records, recorded, repointed) => {
     const { findManifestsElsewhere } = await import('../manifest/read-elsewhere.js');

@@ -37,6 +37,13 @@ export type ElsewhereSource = FileFilters & {
    */
   above?: boolean;
   /**
+   * For a `--base` plan (`above: false`): the commit its records come from, `dir` itself at it.
+   * Their files gone from `dir` are looked for in the work tree as an apply's own are (ownGone):
+   * one moved out of it is held (`moved-out`, `not-selected`), as the apply after the merge
+   * holds it, unless that commit held the file found, naming the record, already.
+   */
+  baseCommit?: string | undefined;
+  /**
    * The highest directory looked in (a git source's checkout, whose `--path` is below it).
    * Default: the top of the git work tree holding `dir`, else LEVELS_UP levels above it.
    */
@@ -529,7 +536,13 @@ export async function findManifestsElsewhere(
       );
     }
   }
-  if (source.above === false || (!records.some(open) && repointed.length === 0)) return found;
+  if (source.above === false) {
+    if (source.baseCommit !== undefined && records.some(open))
+      for (const m of await movedFromBase(records.filter(open), root, source.baseCommit, show, maxBytes))
+        add(m);
+    return found;
+  }
+  if (!records.some(open) && repointed.length === 0) return found;
 
   // Records applied from another directory (apply teams/web, their sourceRoot teams/mkt): held
   // while their file there still names them in their sandbox (as that directory was read).
@@ -728,4 +741,40 @@ export async function findManifestsElsewhere(
     found.push({ kind: 'applied-from', dir: show(from), under: below(from) });
   }
   return found;
+}
+
+/**
+ * For a `--base` plan, whose records come from `root` at `commit`: those whose file is gone from
+ * `root` and that a manifest elsewhere in the work tree names (movedManifests, compared at
+ * `commit`), held as moved out of it, as findManifestsElsewhere holds an apply's own.
+ */
+async function movedFromBase(
+  records: readonly AudienceRecord[],
+  root: string,
+  commit: string,
+  show: (absolute: string) => string,
+  maxBytes: number,
+): Promise<NamedElsewhere[]> {
+  const top = gitTop(realDirectory(root));
+  if (top === undefined) return [];
+  const here = realDirectory(root);
+  const gone = new Map<string, Gone & { compareAt: string | undefined }>();
+  for (const record of records) {
+    const { manifestFile } = record;
+    if (manifestFile === undefined) continue;
+    const absolute = path.resolve(here, manifestFile);
+    if (!isInside(here, absolute) || isFile(absolute)) continue;
+    const at = { from: here, root: fromTop(top, here) || '.', manifestFile };
+    const file = fromTop(top, absolute);
+    gone.set(recordId(record.sandbox, record.key), { record, at, file, compareAt: commit });
+  }
+  return (await movedManifests(top, here, gone, maxBytes)).map(({ named, file }) => {
+    const { sandbox, key } = named;
+    return foundAt(named, fromTop(top, file), show(file), () => ({
+      kind: 'moved-out',
+      sandbox,
+      key,
+      file: show(file),
+    }));
+  });
 }

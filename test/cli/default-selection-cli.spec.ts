@@ -173,6 +173,37 @@ describe('validate and plan say which files they do not read', () => {
     });
   });
 
+  it('plan --base: a manifest the pull request moves out of the directory (renamed other/b.YAML, or other/c.yaml) is held, as the apply after the merge holds it', async () => {
+    await withTempDir(async (root) => {
+      const { repo, git } = await gitRepository(root, {
+        ...AUD,
+        'aud/c.yaml': manifestYaml('c', quiet),
+        'aud/d.yaml': manifestYaml('d', quiet),
+        'aud/e.yaml': manifestYaml('e', quiet),
+        'other/o.yaml': manifestYaml('o', quiet),
+        // Beside d's manifest all along (another pipeline's copy): no move of d's.
+        'other/d-copy.yaml': manifestYaml('d', quiet),
+      });
+      await git('mv', 'aud/b.yaml', 'other/b.YAML');
+      await git('mv', 'aud/c.yaml', 'other/c.yaml');
+      await git('rm', '--quiet', 'aud/d.yaml', 'aud/e.yaml');
+      await git('commit', '--quiet', '-m', 'b and c moved out, d and e removed');
+      const env = { XDG_CACHE_HOME: path.join(root, 'cache') };
+      const out = await runCli(['plan', 'aud', '--base', 'HEAD~1'], { cwd: repo, env });
+      expect(out.code, out.stderr).toBe(0);
+      // Removed (d's copy beside it was there on the base already): deleted, as apply deletes them.
+      expect(out.stdout).toContain(
+        '  - prod/d delete: manifest removed\n  - prod/e delete: manifest removed\n\nPlan: 0 to create, 0 to update, 0 to replace, 2 to delete,',
+      );
+      expect(out.stdout).toContain(
+        '  prod/b: its manifest is now ../other/b.YAML, which audiencectl does not read (extension .YAML: audiencectl reads .yaml and .yml); the audience is left as it is: rename it to end in .yaml or .yml to keep it, or remove it to delete the audience\n',
+      );
+      expect(out.stdout).toContain(
+        '  prod/c: its manifest is now ../other/c.yaml, moved out of the directory given, which it was applied from;',
+      );
+    });
+  });
+
   it('plan warns of the file it does not read', async () => {
     await cliBench(async (b) => {
       await mkdir(path.join(b.tmp, 'aud'));

@@ -366,12 +366,18 @@ export function planCommand(setExit: (code: number) => void): Command {
       flags.base === undefined
         ? { ...base, ...(await liveView(flags, desired, recorded, base, location)) }
         : base;
-    // A --base plan's records come from the same directory at the base: none is above it. The
-    // working tree's listing hands over the files it left out (a directory gone has none).
+    // A --base plan's records come from the same directory at the base: none is above it, and
+    // one whose file the change moves out of it is looked for as an apply's own (baseCommit).
+    // The working tree's listing hands over the files it left out (a directory gone has none).
+    const baseCommit = baseRead && !gone ? (await asked?.commit)?.trim() : undefined;
     const result = await planHoldingElsewhere(
       (elsewhere) => plan(desired, recorded, { ...options, elsewhere }),
       recorded,
-      lookElsewhere(dir, flags, { above: flags.base === undefined, unread: working.unread }),
+      lookElsewhere(dir, flags, {
+        above: flags.base === undefined,
+        unread: working.unread,
+        ...(baseCommit ? { baseCommit } : {}),
+      }),
     );
     // A --base plan assumes the base branch is applied: no record says from which commit.
     const checkout =
