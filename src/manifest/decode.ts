@@ -1,4 +1,4 @@
-import { decodeUtf8 } from '../text/safe-text.js';
+import { decodeUtf8, positionAfter } from '../text/safe-text.js';
 import type { SourceFile } from './load.js';
 
 /**
@@ -8,7 +8,23 @@ import type { SourceFile } from './load.js';
  */
 export function sourceFileFromBytes(path: string, bytes: Uint8Array): SourceFile {
   const decoded = decodeUtf8(bytes);
-  if (decoded.ok) return { path, text: decoded.text };
+  if (decoded.ok) {
+    // UTF-16 text without a byte-order mark decodes as UTF-8 with a NUL beside every ASCII
+    // letter: read on, it is a scalar no one wrote, and the manifests it holds look removed.
+    const nul = decoded.text.indexOf('\0');
+    if (nul < 0) return { path, text: decoded.text };
+    const before = decoded.text.slice(0, nul);
+    return {
+      path,
+      unreadable: {
+        severity: 'error',
+        file: path,
+        ...positionAfter(before),
+        rule: 'text/nul-byte',
+        message: `a NUL byte at byte ${Buffer.byteLength(before)} (UTF-16 text?); manifests must be UTF-8 text`,
+      },
+    };
+  }
   return {
     path,
     unreadable: {

@@ -1,6 +1,16 @@
-import { Composer, isMap, isScalar, LineCounter, Parser, type CST, type Document } from 'yaml';
+import {
+  Composer,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  Parser,
+  type CST,
+  type Document,
+  type YAMLMap,
+} from 'yaml';
 import type { Note } from './diagnostics.js';
-import { foreignReason, mayHoldManifest } from './foreign.js';
+import { claimsOurs, foreignReason, mayHoldManifest } from './foreign.js';
 import { flattenIssues, manifestErrorMap, pathToString, type FlatIssue } from './issues.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
 import { emptyFileNote, NOT_A_MANIFEST, type FileParseResult, type SalvagedKey } from './parse-result.js';
@@ -25,20 +35,51 @@ function salvageKey(value: unknown): SalvagedKey | undefined {
   return { key: name, sandbox: typeof sandbox === 'string' ? sandbox : undefined };
 }
 
-/**
- * The top level of a document with only its scalar values, enough to tell whose it is
- * before anything expensive (or refused) runs on it.
- */
-function topLevel(doc: Document): unknown {
-  const { contents } = doc;
-  if (isScalar(contents)) return contents.value;
-  if (!isMap(contents)) return [];
+/** A mapping with only its scalar values, enough to tell whose it is before anything expensive (or refused) runs on it. */
+function shallow(node: YAMLMap): Record<string, unknown> {
   const top: Record<string, unknown> = {};
-  for (const pair of contents.items) {
+  for (const pair of node.items) {
     if (!isScalar(pair.key)) continue;
     top[String(pair.key.value)] = isScalar(pair.value) ? pair.value.value : {};
   }
   return top;
+}
+
+/** The top level of a document, as shallow() reads a mapping. */
+function topLevel(doc: Document): unknown {
+  const { contents } = doc;
+  if (isScalar(contents)) return contents.value;
+  if (!isMap(contents)) return [];
+  return shallow(contents);
+}
+
+/** How deep under a foreign document's top level a manifest of ours is looked for. */
+const NESTED_CLAIM_DEPTH = 3;
+
+/**
+ * A manifest of ours inside a document that is not one (a list of manifests, as kubectl's
+ * List and Ansible write several objects, or manifests under an `audiences:` key), and where:
+ * skipped as foreign, the manifests a person moved into it would read as removed and be
+ * deleted. Undefined when there is none within NESTED_CLAIM_DEPTH levels.
+ */
+function nestedClaim(doc: Document): { node: YAMLMap; under: string | undefined } | undefined {
+  const stack: Array<[unknown, number, string | undefined]> = [[doc.contents, 0, undefined]];
+  while (stack.length > 0) {
+    const [node, depth, under] = stack.pop()!;
+    if (depth > 0 && isMap(node) && claimsOurs(shallow(node))) return { node, under };
+    if (depth === NESTED_CLAIM_DEPTH) continue;
+    // Pushed last to first, so that the first manifest in the text is the one found.
+    if (isSeq(node)) for (const item of [...node.items].reverse()) stack.push([item, depth + 1, under]);
+    if (isMap(node))
+      for (const pair of [...node.items].reverse())
+        stack.push([pair.value, depth + 1, isScalar(pair.key) ? String(pair.key.value) : under]);
+  }
+  return undefined;
+}
+
+function nestedClaimMessage(under: string | undefined): string {
+  const where = under === undefined ? 'as an item of a YAML list' : `under ${JSON.stringify(under)}`;
+  return `an audiencectl manifest ${where}: each manifest must be a YAML document of its own (several in one file are separated by ---)`;
 }
 
 /**
@@ -204,6 +245,13 @@ export function parseFull(
     if (isEmptyDocument(doc)) continue;
     const start = positionOf(doc, counter, []);
     const foreign = foreignReason(topLevel(doc));
+    const nested = foreign === undefined ? undefined : nestedClaim(doc);
+    if (nested !== undefined) {
+      const { line, col } = counter.linePos(nested.node.range?.[0] ?? 0);
+      error(line, col, 'schema/nested-manifest', nestedClaimMessage(nested.under));
+      result.unreadable = true;
+      continue;
+    }
     if (foreign !== undefined) {
       skipped.push({ line: start.line, reason: foreign });
       continue;

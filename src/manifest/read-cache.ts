@@ -12,7 +12,7 @@ import type { FileFacts } from './read-file.js';
  * say is in it (the state holds the same specs), never a credential. It is safe to
  * delete; a missing, unreadable, corrupt or foreign file is simply not used.
  */
-export const CACHE_FORMAT = 'audiencectl-manifest-cache/7';
+export const CACHE_FORMAT = 'audiencectl-manifest-cache/8';
 
 /** What the lines depend on besides each file: a different one makes the whole cache void. */
 export type CacheContext = {

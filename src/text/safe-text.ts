@@ -177,9 +177,15 @@ export function decodeUtf8(bytes: Uint8Array): Utf8Result {
   } catch {
     const offset = firstBadByte(bytes);
     const before = new TextDecoder('utf-8').decode(bytes.subarray(0, offset));
-    const lineStart = before.lastIndexOf('\n') + 1;
-    const line = before.slice(0, lineStart).split('\n').length;
-    const column = [...before.slice(lineStart)].length + 1;
-    return { ok: false, offset, line, column };
+    return { ok: false, offset, ...positionAfter(before) };
   }
+}
+
+/** The line and column (in characters, from 1) of what follows `before`. */
+export function positionAfter(before: string): { line: number; column: number } {
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return {
+    line: before.slice(0, lineStart).split('\n').length,
+    column: [...before.slice(lineStart)].length + 1,
+  };
 }

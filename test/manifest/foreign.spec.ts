@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sourceFileFromBytes } from '../../src/manifest/decode.js';
 import { parseManifestFile } from '../../src/manifest/parse.js';
 import { plan } from '../../src/plan/plan.js';
 import { loadTexts, manifestYaml } from '../helpers/manifests.js';
@@ -91,5 +92,84 @@ describe('files that are not audiencectl manifests', () => {
     expect(result.notes).toBeUndefined();
     expect(result.diagnostics.map((d) => d.rule)).toContain('yaml/syntax');
     expect(result.unreadable).toBe(true);
+  });
+});
+
+/** `text` (one manifest) indented by `pad`, its first line led by `lead` (`- ` for a list item). */
+const nestedText = (text: string, lead: string, pad: string) =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((line, index) => (index === 0 ? `${lead}${line}` : `${pad}${line}`))
+    .join('\n');
+
+describe('manifests written inside a document that is not one (review 32, H-2)', () => {
+  const shown = (result: ReturnType<typeof loadTexts>) =>
+    result.diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.severity} ${d.rule} ${d.message}`);
+
+  it('a list of manifests, or manifests under a key, is an error at the first one, not a skipped file', () => {
+    const gold = manifestYaml('gold');
+    const silver = manifestYaml('silver');
+    const result = loadTexts({
+      'list.yaml': `${nestedText(gold, '- ', '  ')}\n${nestedText(silver, '- ', '  ')}\n`,
+      'wrapped.yaml': `audiences:\n${nestedText(gold, '  - ', '    ')}\n`,
+      'under-key.yaml': `# the loyalty audience\naudience:\n${nestedText(silver, '  ', '  ')}\n`,
+    });
+    expect(result.notes).toEqual([]);
+    expect(result.skippedFiles).toEqual([]);
+    expect(result.failedFiles).toEqual(['list.yaml', 'under-key.yaml', 'wrapped.yaml']);
+    expect(result.holdAllDeletions).toBe(true);
+    expect(shown(result)).toEqual([
+      'list.yaml:1:3 error schema/nested-manifest an audiencectl manifest as an item of a YAML list: each manifest must be a YAML document of its own (several in one file are separated by ---)',
+      'under-key.yaml:3:3 error schema/nested-manifest an audiencectl manifest under "audience": each manifest must be a YAML document of its own (several in one file are separated by ---)',
+      'wrapped.yaml:2:5 error schema/nested-manifest an audiencectl manifest under "audiences": each manifest must be a YAML document of its own (several in one file are separated by ---)',
+    ]);
+  });
+
+  it('holds the deletions of the manifests moved into it', () => {
+    const before = appliedState(
+      loadTexts({ 'gold.yaml': manifestYaml('gold'), 'silver.yaml': manifestYaml('silver') }),
+    );
+    const list = `${nestedText(manifestYaml('gold'), '- ', '  ')}\n${nestedText(manifestYaml('silver'), '- ', '  ')}\n`;
+    const result = plan(loadTexts({ 'loyalty.yaml': list }), before, options());
+    expect(kinds(result)).toEqual([]);
+    expect(result.held.map((h) => h.key)).toEqual(['gold', 'silver']);
+  });
+
+  it('a list of foreign objects (a Kubernetes List, a playbook) is still skipped', () => {
+    const result = loadTexts({
+      'k8s/list.yaml':
+        'apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: { name: gold }\n    data: { a: b }\n',
+      'playbook.yml': '- hosts: all\n  tasks:\n    - name: gold\n      debug: { msg: hi }\n',
+    });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.skippedFiles).toEqual(['k8s/list.yaml', 'playbook.yml']);
+  });
+
+  it('our apiVersion or kind misspelt by a letter or two claims the document as ours', () => {
+    const result = loadTexts({
+      'capital-i.yaml': manifestYaml('a').replace('audiencectl/v1', 'audiencectI/v1'),
+      'kinds.yaml': manifestYaml('b')
+        .replace('apiVersion: audiencectl/v1', 'apiVersion: v1')
+        .replace('kind: ExternalAudience', 'kind: ExternalAudiences'),
+    });
+    expect(result.notes).toEqual([]);
+    expect(result.failedFiles).toEqual(['capital-i.yaml', 'kinds.yaml']);
+    expect(result.held.map((h) => h.key)).toEqual(['a', 'b']);
+  });
+
+  it('UTF-16 text without a byte-order mark is an error at its first NUL, not a YAML scalar', () => {
+    const utf16 = Buffer.from(manifestYaml('gold'), 'utf16le');
+    expect(sourceFileFromBytes('gold.yaml', utf16)).toEqual({
+      path: 'gold.yaml',
+      unreadable: {
+        severity: 'error',
+        file: 'gold.yaml',
+        line: 1,
+        column: 2,
+        rule: 'text/nul-byte',
+        message: 'a NUL byte at byte 1 (UTF-16 text?); manifests must be UTF-8 text',
+      },
+    });
   });
 });
