@@ -5,6 +5,7 @@ import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
 import { retimeSavedPlan } from '../plan/retime.js';
 import type { ManifestElsewhere } from '../plan/elsewhere.js';
 import type { Plan } from '../plan/schema.js';
+import { cloneRepository, type CloneRemotes } from '../plan/clone-repository.js';
 import type { LockInfo } from '../state/lock.js';
 import type { LockHolder } from '../state/lock-holder.js';
 import type { StateStore } from '../state/store.js';
@@ -68,6 +69,13 @@ export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store' | 'revision'> & 
    * against the records' commits before any call. Default `none`: nothing recorded or checked.
    */
   revision?: ApplyRevision;
+  /**
+   * The other remotes of the clone the manifests are read from (workTreeRemotes): under the lock,
+   * the store decides which repository the apply is of (cloneRepository), in place of `repository`.
+   */
+  remotes?: CloneRemotes;
+  /** Told when the apply is of the repository another remote names (cloneRepository's note). */
+  clonedAs?: (note: string) => void;
 };
 
 export type ApplyOutcome = { plan: Plan; report: ApplyReport | undefined };
@@ -92,7 +100,8 @@ export async function applyOnce(input: ApplyInput, flow: ApplyFlow): Promise<App
   if (lock.tookOver) flow.tookOverLock?.(lock.tookOver);
   const loss = store.onLockLost ? watchLockLoss(store, flow.signal) : undefined;
   try {
-    const outcome = await applyLocked(input, loss ? { ...flow, signal: loss.signal } : flow);
+    const ofRepository = await withCloneRepository(flow);
+    const outcome = await applyLocked(input, loss ? { ...ofRepository, signal: loss.signal } : ofRepository);
     if (loss?.error) {
       const { report } = outcome;
       if (report) flow.lostLockDuringSteps?.({ ...outcome, report });
@@ -130,6 +139,18 @@ function watchLockLoss(
       return error;
     },
   };
+}
+
+/**
+ * `flow` with the repository its clone's records and marks are those of (cloneRepository): the
+ * store is read for it only when the clone has another remote naming a repository.
+ */
+async function withCloneRepository(flow: ApplyFlow): Promise<ApplyFlow> {
+  const { remotes } = flow;
+  if (remotes === undefined || remotes.others.length === 0) return flow;
+  const cloned = cloneRepository(remotes, await flow.store.readAll());
+  if (cloned.note !== undefined) flow.clonedAs?.(cloned.note);
+  return { ...flow, repository: cloned.repository };
 }
 
 /** An apply's plan options: its records get the directory (and repository) the manifests are read from. */

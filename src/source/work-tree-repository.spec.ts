@@ -5,7 +5,7 @@ import { withTempDir } from '../../test/helpers/cli.js';
 import { gitIn } from '../../test/helpers/work-tree.js';
 import { rerecordsRepository, sameRepository } from '../manifest/source-root.js';
 import { recordedRepositoryOf } from './repository-id.js';
-import { workTreeRepository } from './work-tree-repository.js';
+import { workTreeRemotes, workTreeRepository } from './work-tree-repository.js';
 
 /** A repository at `root/repo` with `remotes` (name to URL); its subdirectory `audiences`. */
 async function withRemotes(root: string, remotes: Record<string, string>): Promise<string> {
@@ -50,6 +50,53 @@ describe('workTreeRepository: the repository a work tree is a clone of, by its r
     await withTempDir(async (root) => {
       expect(await workTreeRepository(root)).toBeUndefined();
       expect(await workTreeRepository(path.join(root, 'gone'))).toBeUndefined();
+    });
+  });
+});
+
+describe("workTreeRemotes: the repositories a clone's other remotes name", () => {
+  it('names each hosted one besides origin, leaving out those naming none or origin itself', async () => {
+    await withTempDir(async (root) => {
+      const dir = await withRemotes(root, {
+        origin: 'https://github.com/alice/audiences.git',
+        upstream: 'git@github.com:Acme/Audiences.git',
+        mirror: 'https://github.com/alice/audiences',
+        gone: '/srv/git/none.git',
+      });
+      expect(await workTreeRemotes(dir)).toEqual({
+        repository: 'alice/audiences',
+        others: [{ remote: 'upstream', repository: 'acme/audiences' }],
+      });
+    });
+  });
+
+  it("reads a remote that is a local clone (or file:// URL) as the repository that clone's origin names", async () => {
+    await withTempDir(async (root) => {
+      const canon = await withRemotes(path.join(root, 'canon'), {
+        origin: 'https://github.com/acme/audiences.git',
+      });
+      const top = path.dirname(canon);
+      const a = await withRemotes(path.join(root, 'a'), {
+        origin: 'https://github.com/alice/audiences.git',
+        upstream: top,
+      });
+      const b = await withRemotes(path.join(root, 'b'), {
+        origin: 'https://github.com/bob/audiences.git',
+        upstream: `file://${top}`,
+      });
+      const expected = [{ remote: 'upstream', repository: 'acme/audiences' }];
+      expect((await workTreeRemotes(a)).others).toEqual(expected);
+      expect((await workTreeRemotes(b)).others).toEqual(expected);
+    });
+  });
+
+  it("names none when the clone's own repository is unknown", async () => {
+    await withTempDir(async (root) => {
+      const dir = await withRemotes(root, {
+        upstream: 'https://github.com/acme/a.git',
+        fork: 'https://github.com/me/a.git',
+      });
+      expect(await workTreeRemotes(dir)).toEqual({ others: [] });
     });
   });
 });

@@ -1,14 +1,11 @@
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { git } from './git-run.js';
 import { recordedRepositoryOf } from './repository-id.js';
+import type { CloneRemotes } from '../plan/clone-repository.js';
 
-/**
- * The hosted repository the git work tree holding `dir` is a clone of, as records keep it
- * (AudienceRecord.repository): the path its `origin` remote names (`acme/audiences`, as
- * recordedRepositoryOf reads it: a shallow CI checkout and a developer's clone say the same),
- * else that of its only remote. Undefined outside git, with no remote or one that is a local
- * path, or when git cannot be asked: nothing is then recorded or compared.
- */
-export async function workTreeRepository(dir: string): Promise<string | undefined> {
+/** The URL of each remote of the repository holding `dir` (a remote with several: its first). */
+async function remoteUrls(dir: string): Promise<Map<string, string> | undefined> {
   // Exit 1: no remote at all.
   const answer = await git(dir, ['config', '--local', '--get-regexp', '^remote\\..+\\.url$'], '', 1);
   if (!answer.ok) return undefined;
@@ -19,8 +16,64 @@ export async function workTreeRepository(dir: string): Promise<string | undefine
     if (match?.[1] !== undefined && match[2] !== undefined && !urls.has(match[1]))
       urls.set(match[1], match[2]);
   }
-  const url = urls.get('origin') ?? (urls.size === 1 ? [...urls.values()][0] : undefined);
-  return url === undefined ? undefined : recordedRepositoryOf(url);
+  return urls;
+}
+
+/** The remote a clone is of: `origin`, else its only remote. */
+function primaryOf(urls: ReadonlyMap<string, string>): string | undefined {
+  if (urls.has('origin')) return 'origin';
+  return urls.size === 1 ? [...urls.keys()][0] : undefined;
+}
+
+/**
+ * The hosted repository the git work tree holding `dir` is a clone of, as records keep it
+ * (AudienceRecord.repository): the path its `origin` remote names (`acme/audiences`, as
+ * recordedRepositoryOf reads it: a shallow CI checkout and a developer's clone say the same),
+ * else that of its only remote. Undefined outside git, with no remote or one that is a local
+ * path, or when git cannot be asked: nothing is then recorded or compared. A plan or apply
+ * may take it for another of the clone's remotes (workTreeRemotes, plan/clone-repository.ts).
+ */
+export async function workTreeRepository(dir: string): Promise<string | undefined> {
+  const urls = await remoteUrls(dir);
+  const primary = urls && primaryOf(urls);
+  return primary === undefined ? undefined : recordedRepositoryOf(urls!.get(primary)!);
+}
+
+/**
+ * A local path or `file://` URL a remote names (a clone of a clone on this machine), else
+ * undefined. A relative path is not followed: git writes the absolute path it cloned from.
+ */
+function localPathOf(url: string): string | undefined {
+  if (/^file:\/\//i.test(url)) {
+    try {
+      return fileURLToPath(url);
+    } catch {
+      return undefined;
+    }
+  }
+  return path.isAbsolute(url) ? url : undefined;
+}
+
+/**
+ * The repository each remote of the work tree holding `dir` names, besides the one it is a clone
+ * of (workTreeRepository): a hosted repository's path; for a local path (a clone of a clone on
+ * this machine, whose `origin` was renamed `upstream`), the repository that clone is of, one
+ * level only. Remotes that name none, or the clone's own repository, are left out. Empty when
+ * the clone's own repository is unknown: nothing is then recorded or compared.
+ */
+export async function workTreeRemotes(dir: string): Promise<CloneRemotes> {
+  const urls = await remoteUrls(dir);
+  const primary = urls && primaryOf(urls);
+  const repository = primary === undefined ? undefined : recordedRepositoryOf(urls!.get(primary)!);
+  if (repository === undefined) return { others: [] };
+  const others: { remote: string; repository: string }[] = [];
+  for (const [remote, url] of urls!) {
+    if (remote === primary) continue;
+    const local = localPathOf(url);
+    const named = local === undefined ? recordedRepositoryOf(url) : await workTreeRepository(local);
+    if (named !== undefined && named !== repository) others.push({ remote, repository: named });
+  }
+  return { repository, others };
 }
 
 /** workTreeRepository as an options field: none when unknown. */

@@ -1,5 +1,6 @@
 import { sourceRootOf } from '../../manifest/read-source-root.js';
-import { repositoryField } from '../../source/work-tree-repository.js';
+import { workTreeRemotes } from '../../source/work-tree-repository.js';
+import type { CloneRemotes } from '../../plan/clone-repository.js';
 import { measuredOffset, serviceShift } from '../../apply/service-time.js';
 import { skewNote } from '../../plan/clock.js';
 import { setMaxListeners } from 'node:events';
@@ -225,15 +226,21 @@ async function manifestsInput(target: string, flags: Flags, paste: PasteFlags): 
  * The directory the apply records with the files it writes (sourceRoot), and their repository:
  * a saved plan's as it was planned, which the plan it shows was made again with (a plan made in a
  * git checkout and applied where its `.git` is gone recorded an absolute path instead, and no
- * repository); else the directory's.
+ * repository); else the directory's, and its clone's other remotes (the apply decides under
+ * the lock which repository it is of: plan/clone-repository.ts).
  */
 async function appliedRoot(
   input: ApplyInput,
   dir: string | undefined,
-): Promise<{ sourceRoot?: string; repository?: string }> {
+): Promise<{ sourceRoot?: string; repository?: string; remotes?: CloneRemotes }> {
   const saved = input.kind === 'saved' ? input.plan.origin?.options : undefined;
   const here = dir === undefined ? {} : { sourceRoot: sourceRootOf(dir) };
-  if (saved === undefined) return dir === undefined ? here : { ...here, ...(await repositoryField(dir)) };
+  if (saved === undefined) {
+    if (dir === undefined) return here;
+    const remotes = await workTreeRemotes(dir);
+    const { repository } = remotes;
+    return { ...here, ...(repository === undefined ? {} : { repository, remotes }) };
+  }
   const { sourceRoot, repository } = saved;
   return {
     ...(sourceRoot === undefined ? here : { sourceRoot }),
@@ -421,6 +428,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
           ),
         watchingLock: (holder, watchMs, ageMs) => say(describeWatch(holder, watchMs, ageMs)),
         tookOverLock: (took) => say(describeTakeover(took)),
+        clonedAs: (note) => say(`note: ${note}`),
         operationPoll: schedule(DEFAULT_OPERATION_POLL, flags.pollInterval),
         runPoll: schedule(DEFAULT_RUN_POLL, flags.pollInterval * 2, flags.runWait),
         review: async (plan, resumed, toDrop) => {

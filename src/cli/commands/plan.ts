@@ -1,5 +1,6 @@
 import { sourceRootOf } from '../../manifest/read-source-root.js';
-import { repositoryField } from '../../source/work-tree-repository.js';
+import { workTreeRemotes } from '../../source/work-tree-repository.js';
+import { cloneRepository } from '../../plan/clone-repository.js';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
@@ -274,7 +275,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     if (flags.base === undefined && location.kind === 'dir' && !storeExists)
       process.stderr.write(missingStoreWarning(location.dir, typed, stateFrom));
     // Asked of git while the manifests and state are read: a process of its own.
-    const repository = flags.base === undefined ? repositoryField(dir) : undefined;
+    const remotes = flags.base === undefined ? workTreeRemotes(dir) : undefined;
     // The manifests (read and parsed by the parser threads) and the state (read here) at once.
     const cacheFile =
       flags.base === undefined ? manifestCacheFile(location, storeExists) : baseManifestCacheFile(dir);
@@ -355,10 +356,16 @@ export function planCommand(setExit: (code: number) => void): Command {
     const unread = baseRead && unreadBase(baseRead);
     const recorded = stored ?? assumedStateFrom(baseRead!, new Date(now * 1000).toISOString(), unread);
     const paste = pasteOfPlan(flags, typed, dir);
+    // A fork's clone is planned as the repository its upstream names, when the store knows only that one.
+    const cloned = remotes
+      ? cloneRepository(await remotes, stored ?? { meta: undefined, audiences: [] })
+      : {};
+    if (cloned.note !== undefined) process.stderr.write(`note: ${escapeText(cloned.note)}\n`);
+    const repository = cloned.repository === undefined ? {} : { repository: cloned.repository };
     const base = {
       ...planOptionsFrom(flags, now),
       // A --base plan's records are assumed: they hold no directory to compare with.
-      ...(flags.base === undefined ? { sourceRoot: sourceRootOf(dir), ...(await repository) } : {}),
+      ...(flags.base === undefined ? { sourceRoot: sourceRootOf(dir), ...repository } : {}),
       ...(unread ? { unreadBase: unread } : {}),
       ...(paste ? { paste } : {}),
     };
@@ -382,7 +389,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     // A --base plan assumes the base branch is applied: no record says from which commit.
     const checkout =
       flags.base === undefined
-        ? await planCheckout(dir, result, recorded, flags.output === 'json', (await repository)?.repository)
+        ? await planCheckout(dir, result, recorded, flags.output === 'json', repository.repository)
         : {};
     if (checkout.older) result.olderCheckout = checkout.older;
     // What the base read itself found (a link not followed, a warning in a file this change
