@@ -1,11 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { link, open, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import { z } from 'zod';
+import { hostTag } from '../files/stale-temps.js';
 
 /** Content of the lock file: who holds the store, so that others can say so. */
 export const LockHolder = z.object({
   pid: z.number().int(),
   hostname: z.string(),
+  /**
+   * Where its pid means something (stale-temps.ts hostTag: a hash of the host name, machine id
+   * and pid namespace). Containers sharing a host name have their own pids. Absent from the
+   * locks of releases before it: those are judged by their host name alone, as then.
+   */
+  hostTag: z.string().optional(),
   /** ISO time the lock was taken. */
   since: z.string(),
   /** What the holder runs, e.g. `audiencectl apply`. */
@@ -14,6 +22,29 @@ export const LockHolder = z.object({
   nonce: z.string(),
 });
 export type LockHolder = z.infer<typeof LockHolder>;
+
+/** This process as a lock's holder, running `command`, from now. */
+export function holderHere(command: string): LockHolder {
+  return {
+    pid: process.pid,
+    hostname: os.hostname(),
+    hostTag: hostTag(),
+    since: new Date().toISOString(),
+    command,
+    nonce: randomUUID(),
+  };
+}
+
+/**
+ * Whether the holder's pid is one of this process's pid namespace on this host, so that it
+ * can be judged here. One of the same host name in another pid namespace (another container
+ * sharing the volume and the name: `--network host`, `--uts host`, a fixed `hostname:`) or on
+ * another machine is not: its pid 1 is not ours, nor is its dead pid dead.
+ */
+export function pidsMeanHere(holder: LockHolder): boolean {
+  if (holder.hostname !== os.hostname()) return false;
+  return holder.hostTag === undefined || holder.hostTag === hostTag();
+}
 
 /** The holder a lock file's text names; undefined when it is not one (damaged, another format). */
 export function holderIn(raw: string): LockHolder | undefined {
@@ -54,8 +85,8 @@ export type LockObservation = { holder: LockHolder | undefined; raw: string; mti
 
 /**
  * Why a lock is stale: its process is gone (`dead-pid`), it is an earlier process
- * with our own pid (`reused-pid`, e.g. pid 1 in a restarted container), or its holder
- * stopped refreshing it (`expired`; holders on other hosts).
+ * with our own pid in our pid namespace (`reused-pid`), or its holder stopped refreshing
+ * it (`expired`; holders on other hosts or in other pid namespaces, a restarted container's too).
  */
 export type StaleReason = 'dead-pid' | 'reused-pid' | 'expired';
 
@@ -69,10 +100,10 @@ export function isPidAlive(pid: number): boolean {
   }
 }
 
-/** The holder is a process on this host: judged by its pid, at once. */
+/** The holder is a process of this host and pid namespace (pidsMeanHere): judged by its pid, at once. */
 export function stalePid(seen: LockObservation, heldHere: ReadonlySet<string>): StaleReason | undefined {
   const { holder } = seen;
-  if (!holder || holder.hostname !== os.hostname()) return undefined;
+  if (!holder || !pidsMeanHere(holder)) return undefined;
   if (holder.pid === process.pid && !heldHere.has(holder.nonce)) return 'reused-pid';
   if (holder.pid !== process.pid && !isPidAlive(holder.pid)) return 'dead-pid';
   return undefined;

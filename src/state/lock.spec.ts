@@ -8,6 +8,7 @@ import { FileStateStore } from './file-store.js';
 import { lockPath } from './paths.js';
 import { describeStale, type LockHolder } from './lock-holder.js';
 import { takeoverHooks } from './lock.js';
+import { thisHostTag } from '../../test/helpers/temp-names.js';
 
 const tempDir = useTempDirs();
 const open: FileStateStore[] = [];
@@ -131,6 +132,56 @@ describe('store lock', () => {
     await plantLock(dir, { pid: process.pid, hostname: os.hostname() });
     const info = await track(new FileStateStore(dir)).lock();
     expect(info.tookOver?.reason).toBe('reused-pid');
+  });
+
+  it('records where its pid means something: the host name, machine id and pid namespace (hostTag)', async () => {
+    const dir = await tempDir();
+    await track(new FileStateStore(dir)).lock();
+    expect(JSON.parse(await readFile(lockPath(dir), 'utf8'))).toMatchObject({
+      pid: process.pid,
+      hostname: os.hostname(),
+      hostTag: thisHostTag(),
+    });
+  });
+
+  it('judges a lock of our pid namespace by its pid at once, dead or reused', async () => {
+    const dir = await tempDir();
+    const pid = await deadPid();
+    await plantLock(dir, { pid, hostname: os.hostname(), hostTag: thisHostTag() });
+    const first = new FileStateStore(dir);
+    expect((await first.lock()).tookOver?.reason).toBe('dead-pid');
+    await first.unlock();
+    await plantLock(dir, { pid: process.pid, hostname: os.hostname(), hostTag: thisHostTag() });
+    expect((await track(new FileStateStore(dir)).lock()).tookOver?.reason).toBe('reused-pid');
+  });
+
+  it('judges a lock of this host name in another pid namespace as one of another host (review 32, M-1)', async () => {
+    const dir = await tempDir();
+    // Another container sharing the volume and the host name: its dead pid, or our own pid,
+    // says nothing of it. Fresh, it is refused at once (no --lock-timeout), never taken over.
+    for (const pid of [await deadPid(), process.pid]) {
+      await plantLock(dir, { pid, hostname: os.hostname(), hostTag: '0badf00d' });
+      await expect(new FileStateStore(dir).lock()).rejects.toMatchObject({ code: 'STATE_LOCKED' });
+    }
+    // Refreshed while watched (by a clock two minutes behind, so it always looks abandoned):
+    // alive, refused after the watch.
+    const file = await plantLock(
+      dir,
+      { pid: process.pid, hostname: os.hostname(), hostTag: '0badf00d' },
+      120_000,
+    );
+    const live = heartbeat(file, -120_000);
+    try {
+      await expect(new FileStateStore(dir).lock({ staleAfterMs: SKEW_STALE_MS, pollMs: 10 })).rejects.toThrow(
+        /its holder refreshed it meanwhile: it is alive/,
+      );
+    } finally {
+      live.stop();
+    }
+    // Not refreshed (its container was killed and restarted): taken over once watched.
+    await plantLock(dir, { pid: process.pid, hostname: os.hostname(), hostTag: '0badf00d' }, 120_000);
+    const info = await track(new FileStateStore(dir)).lock({ staleAfterMs: SKEW_STALE_MS, pollMs: 10 });
+    expect(info.tookOver).toMatchObject({ reason: 'expired', holder: { hostTag: '0badf00d' } });
   });
 
   it('respects a fresh lock from another host and takes over an expired one', async () => {

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { open, stat, unlink, utimes } from 'node:fs/promises';
 import { unlinkSync } from 'node:fs';
-import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RefusedFileError, openRegularFile, readRegularTextSync } from '../files/read-regular.js';
@@ -10,6 +8,7 @@ import { tempPathFor } from './durable-fs.js';
 import {
   createLockFile,
   describeHolder,
+  holderHere,
   lockedAdvice,
   holderIn,
   describeStale,
@@ -223,13 +222,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   const timeoutMs = options.timeoutMs ?? 0;
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const pollMs = options.pollMs ?? 100;
-  const holder: LockHolder = {
-    pid: process.pid,
-    hostname: os.hostname(),
-    since: new Date().toISOString(),
-    command: options.command ?? defaultCommand(),
-    nonce: randomUUID(),
-  };
+  const holder = holderHere(options.command ?? defaultCommand());
   const nonces = new Set(heldHere.keys());
   const started = performance.now();
   // Wall-clock time only says whether a lock *looks* abandoned; whether it is, this
