@@ -139,7 +139,13 @@ export class GitSource implements Source {
   async #lockWorkDir(): Promise<void> {
     if (this.#closed) throw new Error('git source is closed');
     if (this.#lock) return;
-    this.#lock = await lockWorkDir(path.resolve(this.#options.workDir));
+    this.#lock = await lockWorkDir(path.resolve(this.#options.workDir), undefined, {
+      onWatch: (holder, watchMs) =>
+        this.#log.warn(
+          { pid: holder.pid, hostname: holder.hostname, since: holder.since, watchMs },
+          'the work dir lock is held in another pid namespace of this host name: watching it for a refresh before taking it over',
+        ),
+    });
     const { tookOver } = this.#lock;
     if (tookOver)
       this.#log.warn(

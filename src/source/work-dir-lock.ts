@@ -1,11 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, unlink } from 'node:fs/promises';
+import { mkdir, open, unlink, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { readRegularText } from '../files/read-regular.js';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openRegularFile } from '../files/read-regular.js';
 import {
   createLockFile,
+  holderHere,
   holderIn,
+  pidsMeanHere,
+  quietNeededMs,
   stalePid,
   type LockHolder,
   type LockObservation,
@@ -18,7 +22,10 @@ export const WORK_DIR_LOCK = 'audiencectl.lock';
 export type WorkDirLock = {
   file: string;
   holder: LockHolder;
-  /** Set when the lock of a process no longer running on this host was taken over. */
+  /**
+   * Set when a lock was taken over: of a process no longer running in this host's pid
+   * namespace, or of one in another pid namespace of this host name that stopped refreshing it.
+   */
   tookOver?: LockHolder;
   release(): Promise<void>;
 };
@@ -29,15 +36,62 @@ const heldHere = new Set<string>();
 /** How many times a lock that vanished or was taken over under us is looked at again. */
 const ATTEMPTS = 5;
 
+export type WorkDirLockOptions = {
+  /**
+   * A holder refreshes its lock every staleAfterMs/4. One of this host name in another pid
+   * namespace (another container) is taken over once watched unchanged for staleAfterMs/2
+   * (its lock looks older than staleAfterMs) or staleAfterMs (otherwise), in ms. Default 60 000.
+   */
+  staleAfterMs?: number;
+  /** Between two looks at a watched lock, in ms. Default 1 000. */
+  pollMs?: number;
+  /** Called once a lock of another pid namespace is watched, before it is judged. */
+  onWatch?: (holder: LockHolder, watchMs: number) => void;
+};
+
+const DEFAULT_STALE_AFTER_MS = 60_000;
+
 async function observe(file: string): Promise<LockObservation | undefined> {
-  let raw: string;
   try {
-    raw = await readRegularText(file);
+    // Content and mtime from one open file, as the state lock reads its own.
+    const { handle, info } = await openRegularFile(file);
+    try {
+      const raw = await handle.readFile('utf8');
+      return { holder: holderIn(raw), raw, mtimeMs: info.mtimeMs };
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  return { holder: holderIn(raw), raw, mtimeMs: 0 };
+}
+
+/**
+ * Whether a lock of this host name but another pid namespace (its pid means nothing here) was
+ * `abandoned`: watched on this process's monotonic clock, it did not change for as long as a
+ * live holder never leaves it (quietNeededMs). A refresh, or another holder, says it is
+ * `alive`; so is one of another host name, never watched. `gone`: released meanwhile.
+ */
+async function judgeByRefresh(
+  file: string,
+  seen: LockObservation,
+  options: WorkDirLockOptions,
+): Promise<'alive' | 'abandoned' | 'gone'> {
+  const { holder } = seen;
+  if (!holder || holder.hostname !== os.hostname() || pidsMeanHere(holder)) return 'alive';
+  const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const neededMs = quietNeededMs(seen, Date.now(), staleAfterMs);
+  options.onWatch?.(holder, neededMs);
+  const started = performance.now();
+  for (;;) {
+    const quietMs = performance.now() - started;
+    if (quietMs >= neededMs) return 'abandoned';
+    await sleep(Math.min(options.pollMs ?? 1000, neededMs - quietMs));
+    const again = await observe(file);
+    if (!again) return 'gone';
+    if (again.raw !== seen.raw || again.mtimeMs !== seen.mtimeMs) return 'alive';
+  }
 }
 
 /**
@@ -54,7 +108,7 @@ async function takeOver(file: string, seen: LockObservation): Promise<void> {
   }
   try {
     const again = await observe(file);
-    if (again?.raw === seen.raw) await unlink(file).catch(() => undefined);
+    if (again?.raw === seen.raw && again.mtimeMs === seen.mtimeMs) await unlink(file).catch(() => undefined);
   } finally {
     await unlink(guard).catch(() => undefined);
   }
@@ -65,6 +119,7 @@ function inUse(dir: string, file: string, holder: LockHolder | undefined): Sourc
     ? `pid ${holder.pid} on host ${holder.hostname} since ${holder.since}`
     : `an unknown process: ${file} is unreadable`;
   // A holder on another host cannot be judged by its pid: only the user can say it is gone.
+  // One of this host name in another pid namespace was watched, and refreshed its lock: alive.
   const stale =
     holder?.hostname === os.hostname() ? '' : ` If that process is gone for good, delete ${file}.`;
   return new SourceConfigError(
@@ -76,12 +131,17 @@ function inUse(dir: string, file: string, holder: LockHolder | undefined): Sourc
 /**
  * Takes the work directory for this process alone: two controllers sharing one move and
  * prune each other's checkouts (docs/controller.md). A lock naming a live process, or a
- * process on another host, is refused; one naming a process gone from this host is taken
- * over. Held until `release` (not refreshed: no one judges it by age).
+ * process on another host, is refused; one naming a process gone from this host's pid
+ * namespace is taken over, and one of this host name in another pid namespace once it was
+ * watched not being refreshed. Held until `release`, refreshed every staleAfterMs/4 meanwhile.
  */
-export async function lockWorkDir(dir: string, command = 'audiencectl run'): Promise<WorkDirLock> {
+export async function lockWorkDir(
+  dir: string,
+  command = 'audiencectl run',
+  options: WorkDirLockOptions = {},
+): Promise<WorkDirLock> {
   try {
-    return await acquire(dir, command);
+    return await acquire(dir, command, options);
   } catch (error) {
     if (error instanceof SourceConfigError) throw error;
     const reason = (error as NodeJS.ErrnoException).code ?? String(error);
@@ -89,26 +149,40 @@ export async function lockWorkDir(dir: string, command = 'audiencectl run'): Pro
   }
 }
 
-async function acquire(dir: string, command: string): Promise<WorkDirLock> {
+async function acquire(dir: string, command: string, options: WorkDirLockOptions): Promise<WorkDirLock> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, WORK_DIR_LOCK);
-  const holder: LockHolder = {
-    pid: process.pid,
-    hostname: os.hostname(),
-    since: new Date().toISOString(),
-    command,
-    nonce: randomUUID(),
-  };
+  const holder = holderHere(command);
   let tookOver: LockHolder | undefined;
   for (let attempt = 0; ; attempt += 1) {
     if (await createLockFile(file, holder, `${file}.${holder.nonce}.tmp`)) break;
     const seen = await observe(file);
     if (!seen) continue;
-    if (attempt >= ATTEMPTS || !stalePid(seen, heldHere)) throw inUse(dir, file, seen.holder);
+    if (attempt >= ATTEMPTS) throw inUse(dir, file, seen.holder);
+    if (!stalePid(seen, heldHere)) {
+      const judged = await judgeByRefresh(file, seen, options);
+      if (judged === 'gone') continue;
+      if (judged === 'alive') throw inUse(dir, file, seen.holder);
+    }
     tookOver = seen.holder;
     await takeOver(file, seen);
   }
   heldHere.add(holder.nonce);
+  // Touched so that a locker of another pid namespace sees it live (judgeByRefresh); only while it
+  // still names this holder, never another's lock that replaced it.
+  const heartbeat = setInterval(
+    () => {
+      void observe(file)
+        .then(async (seen) => {
+          if (seen?.holder?.nonce !== holder.nonce) return;
+          const now = new Date();
+          await utimes(file, now, now);
+        })
+        .catch(() => undefined);
+    },
+    (options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS) / 4,
+  );
+  heartbeat.unref();
   let released = false;
   return {
     file,
@@ -117,6 +191,7 @@ async function acquire(dir: string, command: string): Promise<WorkDirLock> {
     async release() {
       if (released) return;
       released = true;
+      clearInterval(heartbeat);
       heldHere.delete(holder.nonce);
       const seen = await observe(file).catch(() => undefined);
       if (seen?.holder?.nonce === holder.nonce) await unlink(file).catch(() => undefined);

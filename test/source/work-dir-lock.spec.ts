@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SourceConfigError } from '../../src/source/errors.js';
 import { GitSource } from '../../src/source/git-source.js';
+import { lockWorkDir } from '../../src/source/work-dir-lock.js';
+import { thisHostTag } from '../helpers/temp-names.js';
 import { createGitFixture, type GitFixture } from './helpers/git-fixture.js';
 
 let fx: GitFixture;
@@ -38,10 +40,11 @@ async function refusal(promise: Promise<unknown>): Promise<SourceConfigError> {
 }
 
 /** A lock file as another audiencectl would have left it. */
-async function writeLock(pid: number, hostname: string): Promise<void> {
+async function writeLock(pid: number, hostname: string, hostTag?: string): Promise<void> {
   const holder = {
     pid,
     hostname,
+    ...(hostTag === undefined ? {} : { hostTag }),
     since: '2026-12-01T10:00:00.000Z',
     command: 'audiencectl run',
     nonce: 'n-1',
@@ -110,5 +113,89 @@ describe('the work dir lock of the git source', () => {
         `give each controller its own --work-dir. If that process is gone for good, delete ${lockFile()}.`,
     );
     expect(JSON.parse(await readFile(lockFile(), 'utf8'))).toMatchObject({ pid, nonce: 'n-1' });
+  });
+});
+
+describe('the work dir lock across pid namespaces of one host name (review 32, M-1)', () => {
+  /** Touches the lock file (its mtime, to now) every 20 ms, as a live holder does, until stopped. */
+  function refresher(): () => Promise<void> {
+    let last = Promise.resolve();
+    const timer = setInterval(() => {
+      const now = new Date();
+      last = utimes(lockFile(), now, now).catch(() => undefined);
+    }, 20);
+    // Stopped once its last touch landed: none may come during the next watch.
+    return async () => {
+      clearInterval(timer);
+      await last;
+    };
+  }
+
+  it('records where its pid means something, and refreshes its lock while held', async () => {
+    const lock = await lockWorkDir(path.resolve(fx.workDir), 'audiencectl run', { staleAfterMs: 200 });
+    try {
+      expect(JSON.parse(await readFile(lockFile(), 'utf8'))).toMatchObject({
+        pid: process.pid,
+        hostname: os.hostname(),
+        hostTag: thisHostTag(),
+      });
+      const old = new Date(Date.now() - 100_000);
+      await utimes(lockFile(), old, old);
+      while ((await stat(lockFile())).mtimeMs <= old.getTime())
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it('refuses the lock of another pid namespace while it is refreshed, whatever its pid, and takes it over once it is not', async () => {
+    const dir = path.resolve(fx.workDir);
+    const options = { staleAfterMs: 400, pollMs: 20 };
+    // Another container sharing the volume and the host name: its pid (dead here, or ours)
+    // says nothing of it; its refreshes say it lives.
+    for (const pid of [deadPid(), process.pid]) {
+      await writeLock(pid, os.hostname(), '0badf00d');
+      const stop = refresher();
+      try {
+        const error = await refusal(lockWorkDir(dir, 'audiencectl run', options));
+        expect(error.message).toBe(
+          `--work-dir ${dir} is used by another audiencectl (pid ${pid} on host ${os.hostname()} since 2026-12-01T10:00:00.000Z): ` +
+            'give each controller its own --work-dir.',
+        );
+      } finally {
+        await stop();
+      }
+      expect(JSON.parse(await readFile(lockFile(), 'utf8'))).toMatchObject({ pid, nonce: 'n-1' });
+    }
+    // Its container was killed and restarted: no refresh any more, taken over once watched.
+    const watched: number[] = [];
+    const lock = await lockWorkDir(dir, 'audiencectl run', {
+      ...options,
+      onWatch: (_holder, watchMs) => watched.push(watchMs),
+    });
+    try {
+      expect(watched).toEqual([400]);
+      expect(lock.tookOver).toMatchObject({ pid: process.pid, hostTag: '0badf00d', nonce: 'n-1' });
+      expect(JSON.parse(await readFile(lockFile(), 'utf8'))).toMatchObject({
+        pid: process.pid,
+        hostTag: thisHostTag(),
+      });
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it('judges a lock of its own pid namespace by its pid at once', async () => {
+    await writeLock(deadPid(), os.hostname(), thisHostTag());
+    const watched: number[] = [];
+    const lock = await lockWorkDir(path.resolve(fx.workDir), 'audiencectl run', {
+      onWatch: (_holder, watchMs) => watched.push(watchMs),
+    });
+    try {
+      expect(watched).toEqual([]);
+      expect(lock.tookOver).toMatchObject({ nonce: 'n-1' });
+    } finally {
+      await lock.release();
+    }
   });
 });
