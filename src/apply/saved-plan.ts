@@ -83,8 +83,9 @@ export function planOptionsOf(saved: SavedPlanOptions): PlanOptions {
  * `apply plan.json --max-deletes N`: the saved plan is applied as it was planned, with its own
  * options, but the guard given to the apply still holds, as it only restricts: one told never
  * to delete refuses a plan that would (a delete, or a replace's DELETE), and one given N > 0
- * refuses a plan with more than N deletions (counted as `plan` counts them: delete steps; a
- * replace is --allow-replace's), unless --allow-mass-delete is given too, as for `plan`.
+ * refuses a plan with more than N deletions (counted as `plan` counts them: delete steps and
+ * replaces, each of which deletes its audience), unless --allow-mass-delete is given too, as for
+ * `plan`.
  * Before any call.
  */
 export function assertSavedPlanDeletions(
@@ -107,11 +108,15 @@ export function assertSavedPlanDeletions(
     );
   }
   if (allowMassDelete) return;
-  const deletes = saved.steps.filter((step) => step.kind === 'delete' && actionable(step));
+  const deletes = saved.steps.filter(
+    (step) => (step.kind === 'delete' || step.kind === 'replace') && actionable(step),
+  );
   if (deletes.length <= maxDeletes) return;
+  const replaces = deletes.filter((step) => step.kind === 'replace').length;
+  const replaced = replaces > 0 ? `; ${replaces} of them replaced` : '';
   throw new StalePlanError(
     'PLAN_DELETES',
-    `${source} deletes ${deletes.length} audience(s) (${first(deletes)}), more than --max-deletes ${maxDeletes} allows; nothing was sent to AEP or written. Raise --max-deletes to allow them, or plan again with --max-deletes ${maxDeletes}`,
+    `${source} deletes ${deletes.length} audience(s) (${first(deletes)}${replaced}), more than --max-deletes ${maxDeletes} allows; nothing was sent to AEP or written. Raise --max-deletes to allow them, or plan again with --max-deletes ${maxDeletes}`,
   );
 }
 

@@ -2,8 +2,9 @@ import type { Step } from './schema.js';
 
 export type DeletionGuardOptions = {
   /**
-   * Most deletions one plan may make; default the larger of 5 and 10% of managed audiences.
-   * 0 means never: no delete and no replace, whatever allowMassDelete says.
+   * Most deletions (deletes and replaces) one plan may make; default the larger of 5 and 10% of
+   * the audiences it could remove (plan.ts, `managed`). 0 means never: no delete and no replace,
+   * whatever allowMassDelete says.
    */
   maxDeletes?: number | undefined;
   allowMassDelete: boolean;
@@ -32,9 +33,13 @@ export function replaceForbidden(options: Pick<DeletionGuardOptions, 'maxDeletes
 }
 
 /**
- * Blocks every deletion when the source looks wrong rather than intended:
- * it yielded nothing at all, or it would delete more than the threshold; and every one
- * with --max-deletes 0.
+ * Blocks every deletion when the source looks wrong rather than intended: it yielded nothing at
+ * all, or it would delete more audiences than the limit; and every delete with --max-deletes 0.
+ * `steps`: the plan's, its removals among them. A replace deletes its audience too (a new id:
+ * whatever activated the old one loses it), so each replace not blocked already counts towards
+ * the limit and is blocked with the deletes over it; --allow-replace is consent to one
+ * audience's replacement, not to a mass deletion. (--max-deletes 0 blocks a replace where it is
+ * planned, replaceForbidden.) Forgets delete nothing and are not counted.
  */
 export function guardDeletions(
   steps: readonly Step[],
@@ -42,8 +47,12 @@ export function guardDeletions(
   options: DeletionGuardOptions,
 ): void {
   const removals = steps.filter((step) => step.kind === 'delete' || step.kind === 'forget');
-  if (removals.length === 0) return;
-  if (context.desiredCount === 0 && context.failedFiles === 0 && !options.allowEmptySource) {
+  if (
+    removals.length > 0 &&
+    context.desiredCount === 0 &&
+    context.failedFiles === 0 &&
+    !options.allowEmptySource
+  ) {
     const why = `the source yielded no manifests while ${context.managed} audience(s) are managed; refusing to remove them all (pass --allow-empty-source if that is intended)`;
     for (const step of removals) step.blocked = why;
     return;
@@ -53,10 +62,13 @@ export function guardDeletions(
     for (const step of deletes) step.blocked = NEVER_DELETE;
     return;
   }
+  const replaces = steps.filter((step) => step.kind === 'replace' && !step.blocked);
+  const deleting = [...deletes, ...replaces];
   const max = options.maxDeletes ?? defaultMaxDeletes(context.managed);
-  if (deletes.length > max && !options.allowMassDelete) {
-    const why = `the plan deletes ${deletes.length} audiences, over the limit of ${max}; pass --allow-mass-delete (or raise --max-deletes) if that is intended`;
-    for (const step of deletes) step.blocked = why;
+  if (deleting.length > max && !options.allowMassDelete) {
+    const replaced = replaces.length > 0 ? ` (${replaces.length} of them replaced)` : '';
+    const why = `the plan deletes ${deleting.length} audiences${replaced}, over the limit of ${max}; pass --allow-mass-delete (or raise --max-deletes) if that is intended`;
+    for (const step of deleting) step.blocked = why;
   }
 }
 

@@ -411,7 +411,7 @@ export function plan(read: LoadResult, recorded: RecordedState, options: PlanOpt
     : leftovers.removals;
   guardRecreates(steps, managed, options);
   guardDeletions(
-    removals,
+    [...steps, ...removals],
     {
       desiredCount: desired.manifests.length,
       failedFiles: desired.failedFiles.length,
@@ -419,10 +419,15 @@ export function plan(read: LoadResult, recorded: RecordedState, options: PlanOpt
     },
     options,
   );
+  // A replace the guard blocked creates nothing: its first run goes, as when blocked where planned.
+  const blockedReplaces = new Set(steps.filter((s) => s.kind === 'replace' && s.blocked).map((s) => s.id));
+  const planned = steps.filter(
+    (step) => step.dependsOn === undefined || !blockedReplaces.has(step.dependsOn),
+  );
 
   const byAudience = (a: Step, b: Step): number =>
     compareText(a.sandbox, b.sandbox) || compareText(a.key, b.key) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
-  const ordered = [...steps.sort(byAudience), ...[...moves, ...removals].sort(byAudience)];
+  const ordered = [...planned.sort(byAudience), ...[...moves, ...removals].sort(byAudience)];
   applyRunBudget(ordered, records, options.runBudget ?? DEFAULT_RUN_BUDGET, clock.now);
   const clockReport = planClock(clock, options.clockOffset, records.values());
   held.sort((a, b) => compareText(a.sandbox, b.sandbox) || compareText(a.key, b.key));
