@@ -140,6 +140,13 @@ function normalisationNote(file: string, other: string): string {
 }
 
 /**
+ * A record's removal held by what was found outside the plan's read: `reason`, and whether it is
+ * only that its own file was being written (`writing`: still an audience of this plan's, which
+ * its deletion limit counts; any other is not this plan's to remove, plan.ts).
+ */
+export type ElsewhereHold = { reason: string; writing: boolean };
+
+/**
  * Why a record the plan would remove is held instead: a manifest it did not read still names
  * the record's key, so its manifest was not removed (ARCHITECTURE.md, "only a removed manifest
  * deletes"). One in the record's sandbox is its manifest; one in another sandbox is too when
@@ -153,13 +160,23 @@ export function elsewhereReason(
   byKey: ReadonlyMap<string, readonly NamedElsewhere[]>,
   records: ReadonlyMap<string, AudienceRecord>,
   filters: string,
-): string | undefined {
+): ElsewhereHold | undefined {
   const named = byKey.get(record.key) ?? [];
   const others = named.filter((m) => m.kind !== 'writing');
   const found =
     others.find((m) => m.sandbox === record.sandbox) ??
     others.find((m) => !holdsAudienceRecord(records, recordId(m.sandbox, m.key)));
-  if (!found) return writingReason(record, named);
+  if (found) return { reason: foundReason(record, found, filters), writing: false };
+  const writing = writingReason(record, named);
+  return writing === undefined ? undefined : { reason: writing, writing: true };
+}
+
+/** The reason of a hold by a manifest found elsewhere (elsewhereReason). */
+function foundReason(
+  record: AudienceRecord,
+  found: Exclude<NamedElsewhere, { kind: 'writing' }>,
+  filters: string,
+): string {
   const where = found.sandbox === record.sandbox ? found.file : `${found.file} (sandbox "${found.sandbox}")`;
   if (found.kind === 'out-of-scope')
     return `its manifest is now ${where}${normalisationNote(found.file, filters)}, outside ${filters}; the audience is left as it is`;

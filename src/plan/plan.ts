@@ -402,10 +402,17 @@ export function plan(read: LoadResult, recorded: RecordedState, options: PlanOpt
   }
 
   const { moves, held, outside, otherRepositories } = leftovers;
-  // Records out of scope, other repositories', and remnants (no audience), are not this plan's
-  // to remove or re-create.
+  // The base of the default deletion limit: the audiences this plan could remove. Records out of
+  // scope, other repositories', remnants (no audience), and those held for a manifest it did not
+  // read (another directory's sharing the store) are not its to remove or re-create: counted, they
+  // would loosen one team's guard as others join the store.
   const others = [...otherRepositories].map(([repository, count]) => ({ repository, count }));
-  const managed = records.size - outside - leftovers.remnants - others.reduce((sum, o) => sum + o.count, 0);
+  const managed =
+    records.size -
+    outside -
+    leftovers.remnants -
+    leftovers.heldElsewhere -
+    others.reduce((sum, o) => sum + o.count, 0);
   const removals = options.unreadBase
     ? withUnknownPolicy(leftovers.removals, options.unreadBase)
     : leftovers.removals;

@@ -54,6 +54,12 @@ export type Leftovers = {
   remnants: number;
   /** Records of other repositories than the one planned (ofOtherRepository), by repository: left alone. */
   otherRepositories: Map<string, number>;
+  /**
+   * Records held because a manifest the plan did not read may name them (another directory's,
+   * one above the directory given, a file left out: elsewhere.ts), its own file being written
+   * aside: not this plan's to remove.
+   */
+  heldElsewhere: number;
 };
 
 /**
@@ -138,6 +144,7 @@ export function leftoverRecords(
     outside: 0,
     remnants: 0,
     otherRepositories: new Map(),
+    heldElsewhere: 0,
   };
   const claimed = (id: string) => result.moveTargets.has(id) || result.carried.has(id);
   const hold = (record: AudienceRecord, reason: string) =>
@@ -269,7 +276,8 @@ export function leftoverRecords(
     // Last: only a record every other check would remove was looked up at the edge.
     const elsewhereKept = elsewhereOf(record);
     if (elsewhereKept !== undefined) {
-      hold(record, elsewhereKept);
+      hold(record, elsewhereKept.reason);
+      if (!elsewhereKept.writing) result.heldElsewhere += 1;
       continue;
     }
     gone.push(record);
