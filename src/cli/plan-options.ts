@@ -29,13 +29,13 @@ export function addPlanOptions(command: Command, env: EnvNames = {}): Command {
     .option('--allow-empty-source', 'let a source with no manifests remove every managed audience')
     .option(
       '--allow-mass-recreate',
-      'with --refresh: let it re-create more audiences it found missing than max(5, 10% of managed)',
+      'with --refresh: let it re-create more audiences it found missing than max(5, 10% of those the plan could remove)',
     )
     .addOption(
       withEnv(
         countOption(
           '--max-deletes <n>',
-          'deletions allowed without --allow-mass-delete; 0 never deletes (no delete or replace, even with --allow-mass-delete) (default: max(5, 10% of managed))',
+          'deletions (a replace counts as one) allowed without --allow-mass-delete; 0 never deletes (no delete or replace, even with --allow-mass-delete) (default: max(5, 10% of the audiences the plan could remove))',
           { zero: true },
         ),
         env,
