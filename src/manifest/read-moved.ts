@@ -193,7 +193,7 @@ export async function placeRemovals(top: string, gone: readonly GoneFile[]): Pro
   // The range each file's removal is looked for in; none for a commit this clone lacks.
   const rangeOf = (g: GoneFile) => {
     const r = relation(g);
-    if (r === 'unknown') return undefined;
+    if (r === 'unknown' || r === 'absent') return undefined;
     return r === 'contained' ? `${g.commit}..HEAD` : 'HEAD';
   };
   const byRange = new Map<string, string[]>();

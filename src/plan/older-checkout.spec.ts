@@ -88,6 +88,21 @@ describe('olderCheckout: is this checkout older than what was applied', () => {
     }
   });
 
+  it('refuses a commit absent from a clone that is not shallow, whatever the commit times (review 32, H-3)', () => {
+    // C was committed before HEAD: by time alone (a shallow clone) it would pass.
+    const records = [recorded('older', rev(C, 9))];
+    const found = olderCheckout([step('older', 'update')], records, head, relations({ [C]: 'absent' }));
+    expect(found?.audiences).toEqual([
+      { sandbox: 'prod', key: 'older', kind: 'update', revision: rev(C, 9), why: 'not-contained' },
+    ]);
+    expect(
+      olderCheckout([step('older', 'update')], records, head, relations({ [C]: 'unknown' })),
+    ).toBeUndefined();
+    // A sandbox marked with it keeps its mark: HEAD does not contain it.
+    expect(marksToMove(['prod'], { prod: rev(C, 9) }, head, relations({ [C]: 'absent' }))).toEqual([]);
+    expect(marksToMove(['prod'], { prod: rev(C, 9) }, head, relations({ [C]: 'unknown' }))).toEqual(['prod']);
+  });
+
   it('never counts records without a commit, nor steps a guard blocks', () => {
     const records = [recorded('old'), recorded('guarded', rev(B, 11))];
     const steps = [step('old', 'delete'), step('guarded', 'delete', { blocked: 'mass deletion' })];

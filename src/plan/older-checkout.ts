@@ -18,7 +18,9 @@ export type CommitRelation =
   | 'contained'
   /** It is in this clone and HEAD does not contain it: HEAD is older, or the histories diverged. */
   | 'not-contained'
-  /** Not in this clone (a shallow clone, a branch not fetched): only the commit times can tell. */
+  /** Not in this clone, which is not shallow (a branch not fetched): HEAD does not contain it. */
+  | 'absent'
+  /** Not in this shallow clone, or git failed: only the commit times can tell. */
   | 'unknown';
 
 /**
@@ -132,7 +134,7 @@ function newerThanHead(
   if (revision.commit === head.commit) return undefined;
   const relation = relations.get(revision.commit) ?? 'unknown';
   if (relation === 'contained') return undefined;
-  if (relation === 'not-contained') return 'not-contained';
+  if (relation === 'not-contained' || relation === 'absent') return 'not-contained';
   return epochSecondsOf(revision.committedAt) > epochSecondsOf(head.committedAt) ? 'newer' : undefined;
 }
 

@@ -51,8 +51,9 @@ export async function headRevision(dir: string): Promise<HeadLookup> {
 
 /**
  * Where each of `commits` stands against `head`, in the repository of `dir`: one `rev-list`
- * says which are in this clone, then one `merge-base` a commit present. A commit git cannot
- * place (absent, or git failed) is `unknown`, and its commit time decides.
+ * says which are in this clone, then one `merge-base` a commit present. A commit absent from a
+ * clone that is not shallow is `absent`; one git cannot place (absent from a shallow clone, or
+ * git failed) is `unknown`, and its commit time decides.
  */
 export function commitRelations(
   dir: string,
@@ -71,8 +72,19 @@ export async function commitRelationsIn(
   const relations = new Map<string, CommitRelation>(commits.map((commit) => [commit, 'unknown']));
   const wanted = commits.filter((commit) => COMMIT_ID.test(commit));
   if (wanted.length === 0) return relations;
-  const listed = await git.raw(['rev-list', '--no-walk', '--ignore-missing', ...wanted]).catch(() => '');
+  const [listed, shallow] = await Promise.all([
+    git.raw(['rev-list', '--no-walk', '--ignore-missing', ...wanted]).catch(() => undefined),
+    git.raw(['rev-parse', '--is-shallow-repository']).then(
+      (output) => output.trim(),
+      () => undefined,
+    ),
+  ]);
+  if (listed === undefined) return relations;
   const present = new Set(listed.split('\n').map((line) => line.trim()));
+  // A clone that is not shallow holds every ancestor of HEAD: a commit it lacks (one never
+  // fetched) is one HEAD does not contain. Only a shallow clone's absent commit is unknown.
+  if (shallow === 'false')
+    for (const commit of wanted.filter((c) => !present.has(c))) relations.set(commit, 'absent');
   for (const commit of wanted.filter((c) => present.has(c))) {
     // `merge-base R H` is R exactly when R is an ancestor of H (exit codes do not reach us).
     const base = await git.raw(['merge-base', commit, head]).then(
