@@ -3,6 +3,7 @@ import type { ApplyInput } from '../apply/apply-flow.js';
 import type { AppliedRevision } from '../state/schema.js';
 import { originOf } from '../apply/saved-plan.js';
 import { commitRelations, headRevision } from '../source/git-revision.js';
+import { workTreeRepository } from '../source/work-tree-repository.js';
 
 type RevisionFlags = { emulator?: boolean; allowOlderCheckout?: boolean };
 
@@ -22,12 +23,16 @@ export async function applyRevision(
   let headName = "this checkout's HEAD";
   let advice = 'Pull or fetch the newer commit and apply from it';
   let head: AppliedRevision;
+  // Whether the marks and records compared are of a known hosted repository (git-revision.ts).
+  let ofRepository: () => Promise<boolean> = async () => (await workTreeRepository(dir)) !== undefined;
   if (input.kind === 'saved') {
     const origin = originOf(input.plan, input.source);
     // A plan made outside git (or by a release before this check) says no commit.
     if (origin.revision === undefined) return { kind: 'none' };
     head = origin.revision;
     dir = origin.dir;
+    const planned = input.plan.origin?.options?.repository !== undefined;
+    ofRepository = () => Promise.resolve(planned);
     headName = `${input.source}'s commit`;
     advice = 'Plan again from a checkout of the newer commit';
   } else {
@@ -43,7 +48,7 @@ export async function applyRevision(
     kind: 'guard',
     head,
     headName,
-    relations: (commits) => commitRelations(dir, head.commit, commits),
+    relations: async (commits) => commitRelations(dir, head.commit, commits, await ofRepository()),
     older: flags.allowOlderCheckout
       ? { kind: 'allow', warn: (text) => say(`Warning: ${text}`) }
       : { kind: 'refuse', advice },

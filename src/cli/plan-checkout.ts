@@ -29,7 +29,8 @@ export async function planCheckout(
   if (found.kind !== 'commit') return {};
   const { head } = found;
   const asked = commitsToCheck(plan.steps, recorded.audiences, head, marks);
-  const relations = asked.length === 0 ? new Map() : await commitRelations(dir, head.commit, asked);
+  const relations =
+    asked.length === 0 ? new Map() : await commitRelations(dir, head.commit, asked, repository !== undefined);
   const kept = keptBeneath(recorded.meta?.revisions, repository);
   const older = olderCheckout(plan.steps, recorded.audiences, head, relations, marks, kept);
   return { head, ...(older ? { older } : {}) };

@@ -51,16 +51,18 @@ export async function headRevision(dir: string): Promise<HeadLookup> {
 
 /**
  * Where each of `commits` stands against `head`, in the repository of `dir`: one `rev-list`
- * says which are in this clone, then one `merge-base` a commit present. A commit absent from a
- * clone that is not shallow is `absent`; one git cannot place (absent from a shallow clone, or
- * git failed) is `unknown`, and its commit time decides.
+ * says which are in this clone, then one `merge-base` a commit present. A commit git cannot
+ * place (absent, or git failed) is `unknown`, and its commit time decides; but with
+ * `ofRepository` (the commits are marks and records of the hosted repository this clone is of:
+ * the plan's repository is known), one absent from a clone that is not shallow is `absent`.
  */
 export function commitRelations(
   dir: string,
   head: string,
   commits: readonly string[],
+  ofRepository = false,
 ): Promise<Map<string, CommitRelation>> {
-  return commitRelationsIn(gitAt(dir), head, commits);
+  return commitRelationsIn(gitAt(dir), head, commits, ofRepository);
 }
 
 /** `commitRelations`, asked of the repository `git` runs in (the controller's own fetched one). */
@@ -68,21 +70,25 @@ export async function commitRelationsIn(
   git: SimpleGit,
   head: string,
   commits: readonly string[],
+  ofRepository = false,
 ): Promise<Map<string, CommitRelation>> {
   const relations = new Map<string, CommitRelation>(commits.map((commit) => [commit, 'unknown']));
   const wanted = commits.filter((commit) => COMMIT_ID.test(commit));
   if (wanted.length === 0) return relations;
   const [listed, shallow] = await Promise.all([
     git.raw(['rev-list', '--no-walk', '--ignore-missing', ...wanted]).catch(() => undefined),
-    git.raw(['rev-parse', '--is-shallow-repository']).then(
-      (output) => output.trim(),
-      () => undefined,
-    ),
+    ofRepository
+      ? git.raw(['rev-parse', '--is-shallow-repository']).then(
+          (output) => output.trim(),
+          () => undefined,
+        )
+      : undefined,
   ]);
   if (listed === undefined) return relations;
   const present = new Set(listed.split('\n').map((line) => line.trim()));
-  // A clone that is not shallow holds every ancestor of HEAD: a commit it lacks (one never
-  // fetched) is one HEAD does not contain. Only a shallow clone's absent commit is unknown.
+  // A clone that is not shallow holds every ancestor of HEAD: a commit of its repository it
+  // lacks (one never fetched) is one HEAD does not contain. Another repository's commit (two
+  // without a remote sharing a store cannot be told apart) is absent anyway: its time decides.
   if (shallow === 'false')
     for (const commit of wanted.filter((c) => !present.has(c))) relations.set(commit, 'absent');
   for (const commit of wanted.filter((c) => present.has(c))) {

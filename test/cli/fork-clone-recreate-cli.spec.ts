@@ -80,7 +80,8 @@ describe('a stale clone whose origin is a fork of the repository applied', () =>
         `: prod/silver would be created again; sandbox prod was last applied from commit `,
       );
       expect(stale.stderr).toContain(
-        `which is not in this clone and was committed after this checkout's HEAD ${c1.slice(0, 7)} (committed 2026-12-01T10:00:00.000Z)`,
+        // Not in alice's clone, which is complete: her HEAD does not contain it (review 32, H-3).
+        `which this checkout's HEAD ${c1.slice(0, 7)} (committed 2026-12-01T10:00:00.000Z) does not contain`,
       );
       expect(stale.stderr).not.toMatch(/\n\s+at /);
 
