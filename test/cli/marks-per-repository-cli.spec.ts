@@ -74,7 +74,7 @@ describe('two repositories applying to one sandbox keep a mark each', () => {
           const refused = await apply(stale);
           expect(refused.code).toBe(1);
           expect(refused.stderr).toContain(
-            `Error: refusing to undo a newer apply: prod/x would be created again; this repository last applied sandbox prod from commit ${a2.slice(0, 7)} (committed ${A2_TIME}), which is not in this clone and was committed after this checkout's HEAD ${a1.slice(0, 7)} (committed ${A1_TIME}). Nothing was applied. Pull or fetch the newer commit and apply from it, or pass --allow-older-checkout to apply anyway\n`,
+            `Error: refusing to undo a newer apply: prod/x would be created again; this repository last applied sandbox prod from commit ${a2.slice(0, 7)} (committed ${A2_TIME}), which this checkout's HEAD ${a1.slice(0, 7)} (committed ${A1_TIME}) does not contain. Nothing was applied. Pull or fetch the newer commit and apply from it, or pass --allow-older-checkout to apply anyway\n`,
           );
           expect(refused.stderr).not.toMatch(/\n\s+at /);
           expect(emulator.control.counters().requests).toBe(0);
@@ -84,7 +84,7 @@ describe('two repositories applying to one sandbox keep a mark each', () => {
           const planned = await runCli(['plan', path.join(stale, 'audiences'), '--state', state], { env });
           expect(planned.code).toBe(0);
           expect(planned.stdout).toContain(
-            `Warning: apply would refuse this plan: prod/x would be created again; this repository last applied sandbox prod from commit ${a2.slice(0, 7)} (committed ${A2_TIME}), which is not in this clone and was committed after this checkout's HEAD ${a1.slice(0, 7)} (committed ${A1_TIME}). Pull or fetch the newer commit and plan from it, or apply with --allow-older-checkout.`,
+            `Warning: apply would refuse this plan: prod/x would be created again; this repository last applied sandbox prod from commit ${a2.slice(0, 7)} (committed ${A2_TIME}), which this checkout's HEAD ${a1.slice(0, 7)} (committed ${A1_TIME}) does not contain. Pull or fetch the newer commit and plan from it, or apply with --allow-older-checkout.`,
           );
           // B's mark on top, as an earlier release reads it; A's last one kept beside it.
           expect(meta?.revisions).toEqual({
