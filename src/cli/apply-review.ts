@@ -2,7 +2,8 @@ import { isRecordOnly } from '../plan/step-builders.js';
 import type { ApplyReport } from '../apply/types.js';
 import { UsageError } from '../errors.js';
 import { readRegularText } from '../files/read-regular.js';
-import { Plan, type Step } from '../plan/schema.js';
+import type { Plan, Step } from '../plan/schema.js';
+import { checkSavedPlan } from './saved-plan-problem.js';
 
 /** A plan saved with `plan --output json --out`, checked. */
 export async function readSavedPlan(file: string): Promise<Plan> {
@@ -16,10 +17,24 @@ export async function readSavedPlan(file: string): Promise<Plan> {
       cause,
     });
   }
-  const parsed = Plan.safeParse(json);
-  if (!parsed.success)
-    throw new UsageError('PLAN_INVALID', `${file} is not a plan of this version (formatVersion 1)`);
-  return parsed.data;
+  const checked = checkSavedPlan(json);
+  if (!checked.ok) throw new UsageError('PLAN_INVALID', invalidPlanMessage(file, json, checked.problem));
+  return checked.plan;
+}
+
+/**
+ * Another formatVersion is said to be one; a plan of this version that does not read is told
+ * its first bad field (a hand edit, a damaged copy, or a plan of another audiencectl release).
+ */
+function invalidPlanMessage(file: string, json: unknown, problem: string): string {
+  const version =
+    typeof json === 'object' && json !== null
+      ? (json as { formatVersion?: unknown }).formatVersion
+      : undefined;
+  if (typeof version === 'number' && version !== 1) {
+    return `${file} is not a plan of this version (formatVersion 1)`;
+  }
+  return `${file} is not a plan saved with \`plan --output json --out\`: ${problem} (edited since, or saved by another audiencectl version)`;
 }
 
 /** Steps apply would act on: not blocked by a guard, not deferred to a later apply. */

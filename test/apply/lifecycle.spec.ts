@@ -166,7 +166,9 @@ describe('apply, end to end through the CLI against the emulator', () => {
           env,
         });
         expect(refusedInvalid.code).toBe(1);
-        expect(refusedInvalid.stderr).toMatch(/invalid\.json is not a plan of this version/);
+        expect(refusedInvalid.stderr).toContain(
+          `${invalid} is not a plan saved with \`plan --output json --out\`: state is missing (edited since, or saved by another audiencectl version)\n`,
+        );
         expect(refusedInvalid.stderr).not.toMatch(/\n\s+at /);
         expect(emulator.control.counters().requests).toBe(0);
 

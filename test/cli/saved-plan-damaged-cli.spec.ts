@@ -1,0 +1,98 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cliBench } from '../helpers/cli-bench.js';
+import { manifestYaml } from '../helpers/manifests.js';
+
+// Review 32, L-2. A plan saved with `plan --output json --out` with one field damaged was refused
+// as "not a plan of this version (formatVersion 1)", though its formatVersion is 1: the message
+// named neither the field nor what is wrong with it. The built CLI, the emulator over HTTP.
+
+const NOT_SAVED = 'is not a plan saved with `plan --output json --out`:';
+const WHY = '(edited since, or saved by another audiencectl version)';
+
+/** The saved plan's JSON with `damage` done to it, written as `name` in `dir`. */
+async function damaged(
+  dir: string,
+  name: string,
+  damage: (plan: Record<string, unknown>) => void,
+): Promise<string> {
+  const plan = JSON.parse(await readFile(path.join(dir, 'p.json'), 'utf8')) as Record<string, unknown>;
+  damage(plan);
+  await writeFile(path.join(dir, name), JSON.stringify(plan, null, 2));
+  return name;
+}
+
+describe('apply of a saved plan with one field damaged', () => {
+  it('names the first bad field and what is wrong, in one line; a real version mismatch keeps its message', async () => {
+    await cliBench(async ({ emulator, tmp, cli, setUp }) => {
+      const aud = path.join(tmp, 'aud');
+      await mkdir(aud);
+      await writeFile(path.join(aud, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
+      const applied = await setUp('apply', aud, '--auto-approve');
+      expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+      await writeFile(
+        path.join(aud, 'gold.yaml'),
+        manifestYaml('gold', { ingestion: { onCreate: false }, spec: { description: 'edited' } }),
+      );
+      const saved = await setUp('plan', aud, '--output', 'json', '--out', 'p.json');
+      expect(saved.code, saved.stderr).toBe(0);
+
+      const plan = JSON.parse(await readFile(path.join(tmp, 'p.json'), 'utf8')) as {
+        formatVersion: unknown;
+        origin?: { dir?: unknown };
+      };
+      // The file damaged below is a real saved plan, of this version, with an origin.
+      expect(plan.formatVersion).toBe(1);
+      expect(typeof plan.origin?.dir).toBe('string');
+
+      const cases: Array<[string, (plan: Record<string, unknown>) => void, string]> = [
+        [
+          'origin-dir.json',
+          (p) => ((p.origin as Record<string, unknown>).dir = 123),
+          `Error: origin-dir.json ${NOT_SAVED} origin.dir must be a string, not a number ${WHY}\n`,
+        ],
+        [
+          'no-steps.json',
+          (p) => delete p.steps,
+          `Error: no-steps.json ${NOT_SAVED} steps is missing ${WHY}\n`,
+        ],
+        [
+          'origin-null.json',
+          (p) => (p.origin = null),
+          `Error: origin-null.json ${NOT_SAVED} origin must be an object, not null ${WHY}\n`,
+        ],
+        [
+          'step-kind.json',
+          (p) => ((p.steps as Array<Record<string, unknown>>)[0]!.kind = 'upsert'),
+          `Error: step-kind.json ${NOT_SAVED} steps[0].kind must be one of "create", "update", "replace", "delete", "forget", "run", "move", "adopt" ${WHY}\n`,
+        ],
+        [
+          'emptied.json',
+          (p) => {
+            for (const key of Object.keys(p)) delete p[key];
+          },
+          `Error: emptied.json ${NOT_SAVED} formatVersion is missing ${WHY}\n`,
+        ],
+        // Another format version: the message it had, whatever else differs.
+        [
+          'version-2.json',
+          (p) => {
+            p.formatVersion = 2;
+            delete p.steps;
+          },
+          'Error: version-2.json is not a plan of this version (formatVersion 1)\n',
+        ],
+      ];
+      emulator.control.resetCounters();
+      for (const [name, damage, expected] of cases) {
+        const file = await damaged(tmp, name, damage);
+        const refused = await cli('apply', file, '--auto-approve');
+        expect(refused.stderr, name).toBe(expected);
+        expect(refused.stdout, name).toBe('');
+        expect(refused.code, name).toBe(1);
+      }
+      expect(emulator.control.counters().requests).toBe(0);
+    });
+  });
+});
