@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeUtf8, escapeDeep, escapeJsonText, escapeText, unsafeCharacter } from './safe-text.js';
+import { decodeUtf8, escapeDeep, escapeJsonText, escapeText, quoted, unsafeCharacter } from './safe-text.js';
 import { runs } from '../../test/helpers/property-runs.js';
 
 /** C0, DEL, C1, the bidi controls and marks of issue 10, zero-width, line separators. */
@@ -39,6 +39,8 @@ const hostile = fc.string({
       '\n',
       '\t',
       '\u061c',
+      '\u00a0',
+      '\u3000',
     ),
     fc.integer({ min: 0, max: 0x2100 }).map((code) => String.fromCharCode(code)),
     fc.string({ unit: 'grapheme' }),
@@ -72,6 +74,41 @@ describe('escapeText', () => {
     expect(escapeText('Gold members ✓ 金 مرحبا 👍🏽')).toBe('Gold members ✓ 金 مرحبا 👍🏽');
   });
 
+  it('leaves no space but U+0020 in any string (Unicode Zs, as the regex engine knows it)', () => {
+    const otherSpace = /(?! )\p{Zs}/u;
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary' }), hostile), (text) => {
+        expect(escapeText(text)).not.toMatch(otherSpace);
+        expect(escapeText(text, { keepLineBreaks: true })).not.toMatch(otherSpace);
+      }),
+      { numRuns: runs(500) },
+    );
+  });
+
+  it('shows each space that is not U+0020 as \\uXXXX, and keeps the plain space (review 32, M-4)', () => {
+    expect(escapeText('Nbsp\u00A0gold members')).toBe('Nbsp\\u00A0gold members');
+    const cases: Array<[string, string]> = [
+      ['\u00A0', 'a\\u00A0b'], // no-break space
+      ['\u1680', 'a\\u1680b'], // ogham space mark
+      ['\u2000', 'a\\u2000b'], // en quad
+      ['\u2003', 'a\\u2003b'], // em space
+      ['\u2007', 'a\\u2007b'], // figure space
+      ['\u2009', 'a\\u2009b'], // thin space
+      ['\u200A', 'a\\u200Ab'], // hair space
+      ['\u202F', 'a\\u202Fb'], // narrow no-break space
+      ['\u205F', 'a\\u205Fb'], // medium mathematical space
+      ['\u3000', 'a\\u3000b'], // ideographic space
+    ];
+    for (const [space, shown] of cases) {
+      expect(escapeText(`a${space}b`)).toBe(shown);
+      expect(escapeText(`a${space}b`, { keepLineBreaks: true })).toBe(shown);
+    }
+    expect(quoted('Gold\u202Fmembers')).toBe('"Gold\\u202Fmembers"');
+    expect(escapeDeep({ 'k\u3000': ['v\u00A0w'] })).toEqual({ 'k\\u3000': ['v\\u00A0w'] });
+    // Visible characters beside them are kept: a dotted circle, a hyphen.
+    expect(escapeText('Gold members \u25CC \u2010')).toBe('Gold members \u25CC \u2010');
+  });
+
   it('escapes keys and values of nested data', () => {
     expect(escapeDeep({ 'k\u202e': ['v\u001b', { x: 1, y: 'ok' }], n: null })).toEqual({
       'k\\u202E': ['v\\u001B', { x: 1, y: 'ok' }],
@@ -95,6 +132,13 @@ describe('escapeJsonText', () => {
   });
 });
 
+describe('escapeJsonText and the spaces that are not U+0020', () => {
+  it('keeps them raw: JSON is for programs, and holds the value as it is', () => {
+    const json = JSON.stringify({ name: 'Nbsp\u00A0gold\u3000' });
+    expect(escapeJsonText(json)).toBe('{"name":"Nbsp\u00A0gold\u3000"}');
+  });
+});
+
 describe('unsafeCharacter', () => {
   it('names the rule, the code point and the place of the first refused character', () => {
     expect(unsafeCharacter('Gold\u202Emembers', 'name')).toMatchObject({
@@ -114,6 +158,8 @@ describe('unsafeCharacter', () => {
     expect(unsafeCharacter('a\tb', 'name')).toMatchObject({ rule: 'text/control-character' });
     expect(unsafeCharacter('a\rb', 'multiline')).toMatchObject({ rule: 'text/control-character' });
     expect(unsafeCharacter('Gold members 金', 'name')).toBeUndefined();
+    // Shown escaped, but not refused: a name the service accepts (review 32, M-4).
+    expect(unsafeCharacter('Nbsp\u00A0gold\u202Fmembers\u3000', 'name')).toBeUndefined();
   });
 });
 

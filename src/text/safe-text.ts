@@ -4,7 +4,8 @@
  * escapes (ESC, CSI) that erase or hide lines, bidi controls that reorder a line so a
  * reviewer reads something else than what will be applied, and invisible characters that
  * make two names look equal. Manifests refuse them (`unsafeCharacter`), and every
- * human-readable output goes through `escapeText`, which shows them as `\u202E`.
+ * human-readable output goes through `escapeText`, which shows them as `\u202E`, and shows so
+ * too the spaces that are not U+0020 (a pasted no-break space), which manifests may hold.
  */
 
 /** Bidi formatting controls: embeddings and overrides, isolates, and the three marks. */
@@ -15,15 +16,27 @@ const ZERO_WIDTH = '\u200B-\u200D\u2060\uFEFF';
 const SEPARATORS = '\u2028\u2029';
 /** C0 controls, DEL and C1 controls (C1 includes the 8-bit CSI, U+009B). */
 const CONTROLS = '\u0000-\u001F\u007F-\u009F';
+/**
+ * Spaces other than U+0020 (Unicode's Zs): no-break (U+00A0, U+202F), ogham, the en/em/figure/
+ * thin/hair spaces (U+2000-U+200A), medium mathematical (U+205F), ideographic (U+3000). Manifests
+ * may hold them (a name the service accepts, a typographer's choice), but each makes another
+ * name than a plain space does while looking the same: shown escaped, never refused.
+ */
+const SPACES = '\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000';
 
-/** Everything `escapeText` escapes, line breaks and tabs included. */
+/** What manifests refuse (`unsafeCharacter`), line breaks and tabs included. */
 const UNSAFE = new RegExp(`[${CONTROLS}${BIDI}${ZERO_WIDTH}${SEPARATORS}]`, 'gu');
+/** Everything `escapeText` escapes: what manifests refuse, and the spaces that are not U+0020. */
+const SHOWN_ESCAPED = new RegExp(`[${CONTROLS}${BIDI}${ZERO_WIDTH}${SEPARATORS}${SPACES}]`, 'gu');
 /** The same, but `\n` and `\t` kept: for multi-line messages printed as they are. */
-const UNSAFE_KEEP_LINES = new RegExp(
-  `[\u0000-\u0008\u000B-\u001F\u007F-\u009F${BIDI}${ZERO_WIDTH}${SEPARATORS}]`,
+const SHOWN_ESCAPED_KEEP_LINES = new RegExp(
+  `[\u0000-\u0008\u000B-\u001F\u007F-\u009F${BIDI}${ZERO_WIDTH}${SEPARATORS}${SPACES}]`,
   'gu',
 );
-/** What JSON.stringify leaves raw and a browser or terminal would act on. */
+/**
+ * What JSON.stringify leaves raw and a browser or terminal would act on. Not the spaces: JSON is
+ * read by programs, which get the same value either way, and the bytes stay those of the value.
+ */
 const UNSAFE_IN_JSON = new RegExp(`[\u007F-\u009F${BIDI}${ZERO_WIDTH}${SEPARATORS}]`, 'gu');
 
 function escapeCodePoint(char: string): string {
@@ -36,12 +49,12 @@ export type EscapeOptions = {
 };
 
 /**
- * `text` with every control, bidi, zero-width and line-separator character written as a
- * visible `\uXXXX` escape. Everything else (any script, emoji, a literal backslash) is kept.
- * Idempotent: the escapes are plain ASCII.
+ * `text` with every control, bidi, zero-width and line-separator character, and every space
+ * that is not U+0020 (`Nbsp\u00A0gold`), written as a visible `\uXXXX` escape. Everything else
+ * (any script, emoji, a literal backslash) is kept. Idempotent: the escapes are plain ASCII.
  */
 export function escapeText(text: string, options: EscapeOptions = {}): string {
-  const pattern = options.keepLineBreaks ? UNSAFE_KEEP_LINES : UNSAFE;
+  const pattern = options.keepLineBreaks ? SHOWN_ESCAPED_KEEP_LINES : SHOWN_ESCAPED;
   pattern.lastIndex = 0;
   return pattern.test(text) ? text.replace(pattern, escapeCodePoint) : text;
 }
