@@ -14,9 +14,11 @@ import {
 import { fileSelector } from '../source/file-filter.js';
 import { rememberSpec } from '../manifest/spec-hash-memo.js';
 import { normaliseSpec, specHash } from '../plan/normalise.js';
-import type { ChangeList, Source, SourceRevision } from '../source/types.js';
+import type { ChangeList, CheckoutLink, Source, SourceRevision } from '../source/types.js';
 import { compareText } from '../text/compare.js';
 import { isAbsence } from '../state/errors.js';
+import { readLinks } from './checkout-links.js';
+import { NOT_SELECTED } from '../manifest/read-dir.js';
 
 /** Reads one manifest file (relative to the tree, absolute on disk); `readManifestFile` by default. */
 export type ManifestReader = (relative: string, absolute: string, maxBytes?: number) => SourceFile;
@@ -103,17 +105,19 @@ export class DesiredCache {
     request: { full: boolean; reason: string },
     signal?: AbortSignal,
   ): Promise<LoadResult> {
-    let reason = this.#fullReason(request);
+    let reason = this.#fullReason(request, revision.links ?? []);
     if (reason === undefined) {
       const changes = await source.changedPaths?.(this.#revision!, revision.revision, signal);
       if (changes === undefined) reason = 'changes unknown';
       else {
-        const read = await this.#update(revision.dir, changes).catch((error: unknown) => {
-          // Half updated: never reuse it.
-          this.clear();
-          if (error instanceof Doubt) return error;
-          throw error;
-        });
+        const read = await this.#update(revision.dir, changes, revision.links ?? []).catch(
+          (error: unknown) => {
+            // Half updated: never reuse it.
+            this.clear();
+            if (error instanceof Doubt) return error;
+            throw error;
+          },
+        );
         if (!(read instanceof Doubt)) {
           this.#revision = revision.revision;
           this.#last = { revision: revision.revision, mode: 'incremental', read };
@@ -125,10 +129,15 @@ export class DesiredCache {
     return this.#readAll(revision, reason);
   }
 
-  #fullReason(request: { full: boolean; reason: string }): string | undefined {
+  #fullReason(
+    request: { full: boolean; reason: string },
+    links: readonly CheckoutLink[],
+  ): string | undefined {
     if (request.full) return request.reason;
     if (this.#revision === undefined) return 'first read';
     if (this.#treeDiagnostics.length > 0) return 'symlinks in the tree';
+    // A link not followed is said, or read as broken, by the full read alone.
+    if (links.some((link) => link.kind !== 'file')) return 'symlinks in the tree';
     return undefined;
   }
 
@@ -138,12 +147,20 @@ export class DesiredCache {
     // A git source's checkout has no `.git`: its `.gitmodules` names the submodules it leaves empty.
     const options =
       revision.top === undefined ? this.#options.read : { ...this.#options.read, checkoutTop: revision.top };
-    const read = await readManifestDir(revision.dir, options, loader.accept).catch((error: unknown) => {
+    const links = readLinks(revision.links ?? [], this.#options.read, this.#selected);
+    const accept = (file: SourceFile) => {
+      if (!links.unread.has(file.path)) loader.accept(file);
+    };
+    const read = await readManifestDir(revision.dir, options, accept).catch((error: unknown) => {
       loader.close();
       throw error;
     });
-    for (const file of await loader.parse(read.files)) this.#files.set(file.path, withSpecHashes(file));
-    this.#treeDiagnostics = read.diagnostics;
+    const files = [...read.files.filter((file) => !links.unread.has(file.path)), ...links.broken];
+    for (const file of await loader.parse(files)) this.#files.set(file.path, withSpecHashes(file));
+    this.#treeDiagnostics = [
+      ...read.diagnostics.filter((d) => d.rule !== NOT_SELECTED || !links.linkedTargets.has(d.file)),
+      ...links.diagnostics,
+    ];
     this.#revision = revision.revision;
     this.#last = { revision: revision.revision, mode: 'full', reason, read: read.files.map((f) => f.path) };
     return this.#assemble();
@@ -154,8 +171,15 @@ export class DesiredCache {
    * With a `ChangeList`, only a path the source says was removed is gone: another one missing
    * from the tree is a doubt (a checkout moved or pruned under this read, say), never a removal.
    */
-  async #update(dir: string, changes: readonly string[] | ChangeList): Promise<string[]> {
-    const paths = isChangeList(changes) ? changes.changed : changes;
+  async #update(
+    dir: string,
+    changes: readonly string[] | ChangeList,
+    links: readonly CheckoutLink[],
+  ): Promise<string[]> {
+    // A link's file is its target's bytes: read again whatever the diff says, as an edit of the
+    // target alone changes it (the diff names the target, not the link).
+    const followed = links.filter((link) => link.kind === 'file').map((link) => link.path);
+    const paths = [...(isChangeList(changes) ? changes.changed : changes), ...followed];
     const removed = isChangeList(changes) ? new Set(changes.removed) : undefined;
     const affected = new Set<string>();
     for (const changed of paths) {

@@ -132,6 +132,43 @@ function mayHoldManifests(relative: string, selected: (file: string) => boolean)
   return !path.extname(relative) && (selected(`${relative}/a.yaml`) || selected(`${relative}/a.yml`));
 }
 
+/** The selection a link must match to be warned about when it is not followed (default: the default's). */
+export function includeMatcherOf(options: Pick<ReadDirOptions, 'include'>): (file: string) => boolean {
+  return picomatch([...(options.include ?? DEFAULT_INCLUDE)], { dot: false });
+}
+
+/**
+ * What the walk makes of a link it does not follow (its target `outside` the directory, or
+ * `missing`: renamed, removed, a loop): `listed`, so that reading it fails as a broken link and
+ * holds every deletion, as any unreadable file does (read as absent, it deleted the audiences it
+ * defined; so is a link that may have been a folder of manifests: no extension, and a manifest
+ * in it would be read); else a warning when `include` would have read it; else nothing. The
+ * controller's checkout, which holds no link, asks the same (src/daemon/checkout-links.ts).
+ */
+export function unfollowedLink(
+  relative: string,
+  target: 'outside' | 'missing',
+  selected: (file: string) => boolean,
+  include: (file: string) => boolean,
+): 'listed' | Diagnostic | undefined {
+  if (target === 'missing' && (selected(relative) || mayHoldManifests(relative, selected))) return 'listed';
+  if (!include(relative) && path.extname(relative)) return undefined;
+  // A link to a missing file was reported as "outside": a rename left it behind.
+  return target === 'outside'
+    ? fileDiagnostic(
+        relative,
+        'warning',
+        SYMLINK_NOT_FOLLOWED,
+        'symlink points outside the source root; not followed',
+      )
+    : fileDiagnostic(
+        relative,
+        'warning',
+        'source/symlink-broken',
+        'symlink target does not exist (or is a loop); not followed',
+      );
+}
+
 /**
  * Lists the manifest files under `root` (symlinks followed only inside it), sorted, without reading them.
  * Synchronous (~50 ms for 10,000 files): a plan reads the state meanwhile in long
@@ -146,8 +183,7 @@ export function listManifestFilesSync(
 ): Listing {
   // Only to warn about symlinks that would have been read: compiled at the first link.
   let includeMatcher: ((file: string) => boolean) | undefined;
-  const include = (file: string) =>
-    (includeMatcher ??= picomatch([...(options.include ?? DEFAULT_INCLUDE)], { dot: false }))(file);
+  const include = (file: string) => (includeMatcher ??= includeMatcherOf(options))(file);
   const selected = options.select ?? fileSelector(options);
   // The files the filters leave out, of a directory on disk listed with the plan's own filters:
   // kept (`unread`), and without filters, one named like a manifest is said to be left out.
@@ -210,30 +246,12 @@ export function listManifestFilesSync(
         // read: listed, so that reading it fails and holds every deletion, as any unreadable
         // file does; read as absent, it deleted the audiences it defined. So is a link that
         // may have been a folder of manifests (no extension, and a manifest in it would be read).
-        if (!target && (selected(relative) || mayHoldManifests(relative, selected))) {
-          found.push({ relative, absolute });
-          if (many && found.length === many.after + 1) many.call();
-          continue;
-        }
         if (!target || !isInside(realRoot, target)) {
-          if (include(relative) || !path.extname(relative)) {
-            // A link to a missing file was reported as "outside": a rename left it behind.
-            diagnostics.push(
-              target
-                ? fileDiagnostic(
-                    relative,
-                    'warning',
-                    SYMLINK_NOT_FOLLOWED,
-                    'symlink points outside the source root; not followed',
-                  )
-                : fileDiagnostic(
-                    relative,
-                    'warning',
-                    'source/symlink-broken',
-                    'symlink target does not exist (or is a loop); not followed',
-                  ),
-            );
-          }
+          const said = unfollowedLink(relative, target ? 'outside' : 'missing', selected, include);
+          if (said === 'listed') {
+            found.push({ relative, absolute });
+            if (many && found.length === many.after + 1) many.call();
+          } else if (said) diagnostics.push(said);
           continue;
         }
         const info = statOrUndefined(fs, target);

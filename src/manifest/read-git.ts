@@ -20,10 +20,10 @@ import { escapeText } from '../text/safe-text.js';
 import { COMMIT_ID } from '../state/commit-id.js';
 import { leavesDirectory } from '../files/leaves-directory.js';
 
-type TreeEntry = { mode: string; type: string; object: string; size: number; path: string };
+export type TreeEntry = { mode: string; type: string; object: string; size: number; path: string };
 
-/** `git ls-tree -r -l -z` lines: `<mode> <type> <object> <size>\t<path>`. */
-function parseLsTree(output: string): TreeEntry[] {
+/** `git ls-tree -r -l -z` lines: `<mode> <type> <object> <size>\t<path>` (size 0 without -l). */
+export function parseLsTree(output: string): TreeEntry[] {
   const entries: TreeEntry[] = [];
   for (const record of output.split('\0')) {
     if (!record) continue;
@@ -34,10 +34,21 @@ function parseLsTree(output: string): TreeEntry[] {
   return entries;
 }
 
-/** Reads many blobs through one `git cat-file --batch`, instead of a process per file. */
-function readBlobs(cwd: string, objects: readonly string[]): Promise<Map<string, Buffer>> {
+/**
+ * Reads many blobs through one `git cat-file --batch`, instead of a process per file. `env`:
+ * git's whole environment (the controller's private one); default this process's.
+ */
+export function readBlobs(
+  cwd: string,
+  objects: readonly string[],
+  env?: Record<string, string>,
+): Promise<Map<string, Buffer>> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['cat-file', '--batch'], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', ['cat-file', '--batch'], {
+      cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(env ? { env } : {}),
+    });
     const chunks: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -97,7 +108,7 @@ function gitReason(error: unknown): string {
 }
 
 /** A path as the git tree fs sees it: what a checkout would hold there. */
-type Node =
+export type Node =
   | { kind: 'missing' }
   | { kind: 'dir' }
   | { kind: 'submodule'; path: string }
@@ -114,9 +125,11 @@ const MAX_LINK_HOPS = 40;
  * The files of one commit as a file system placed at `top` (the working tree's top), for
  * the directory walk: what a checkout of that commit would show. Links are resolved in the
  * commit's tree; a path that leaves the repository is looked up on this machine, as it
- * would be from a checkout (the walk follows no link out of the manifests directory).
+ * would be from a checkout (the walk follows no link out of the manifests directory), unless
+ * `onlyTree`: then nothing outside `top` is looked at, and every path there is a folder (the
+ * controller's checkout: what its machine holds beside it is no part of the repository).
  */
-class GitTreeFs implements WalkFs {
+export class GitTreeFs implements WalkFs {
   readonly #children = new Map<string, TreeEntry[]>();
   /** Each directory's realpath walk, by the path asked for. */
   readonly #dirs = new Map<string, { real: string | undefined; hops: number }>();
@@ -129,6 +142,7 @@ class GitTreeFs implements WalkFs {
     readonly linkTargets: ReadonlyMap<string, string>,
     /** Thrown for a submodule the walk would read. */
     readonly refuse: (submodule: string) => Error,
+    readonly onlyTree = false,
   ) {
     this.#prefix = top.endsWith('/') ? top : `${top}/`;
     for (const entry of entries.values()) {
@@ -167,6 +181,7 @@ class GitTreeFs implements WalkFs {
       if (entry.type === 'commit') return { kind: 'submodule', path: treePath };
       return { kind: 'file', entry };
     }
+    if (this.onlyTree) return { kind: 'dir' };
     try {
       const info = lstatSync(absolute);
       if (info.isSymbolicLink()) return { kind: 'link', target: readlinkSync(absolute) };

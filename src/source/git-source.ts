@@ -7,12 +7,13 @@ import { registerSecret } from '../log.js';
 import { SourceConfigError, SourceSyncError } from './errors.js';
 import { materializeRevision, pruneRevisions, resolveSubPath, updateRevision } from './git-checkout.js';
 import { ALLOWED_GIT_ENV, gitConfigText, prepareGitEnv } from './git-env.js';
+import { settleLinks } from './git-links.js';
 import { diffPaths, treeChanges, type TreeChanges } from './git-diff.js';
 import { commitRelationsIn } from './git-revision.js';
 import { toSyncError } from './git-errors.js';
 import { parseGitSourceOptions, type GitSourceInput, type GitSourceOptions } from './git-options.js';
 import { checkGitUrl, displayUrl, type CheckedGitUrl } from './git-url.js';
-import type { ChangeList, Source, SourceRevision, SyncOptions } from './types.js';
+import type { ChangeList, CheckoutLink, Source, SourceRevision, SyncOptions } from './types.js';
 import { lockWorkDir, type WorkDirLock } from './work-dir-lock.js';
 import type { CommitRelation } from '../plan/older-checkout.js';
 import type { AppliedRevision } from '../state/schema.js';
@@ -216,9 +217,13 @@ export class GitSource implements Source {
         // checkout on disk (a cleaner, a person, a disk) is not a manifest the branch removed.
         if (full) {
           step = 'checkout';
-          await materializeRevision((env) => this.#git(signal, env), this.#dir('revs'), revision, {
-            fresh: true,
-          });
+          const checkout = await materializeRevision(
+            (env) => this.#git(signal, env),
+            this.#dir('revs'),
+            revision,
+            { fresh: true },
+          );
+          await this.#settleLinks(signal, checkout, revision);
         }
         this.#log.debug(
           { revision, rewritten: full, ms: Math.round(performance.now() - started) },
@@ -230,10 +235,18 @@ export class GitSource implements Source {
       const checkout =
         (full ? undefined : await this.#update(signal, revision)) ??
         (await materializeRevision((env) => this.#git(signal, env), this.#dir('revs'), revision));
+      const links = await this.#settleLinks(signal, checkout, revision);
       const dir = await resolveSubPath(checkout, this.#options.path, revision);
       const commit = await this.#committed(signal, revision);
       this.#previous = this.#current?.revision;
-      this.#current = { revision, dir, top: checkout, changed: true, ...(commit ? { commit } : {}) };
+      this.#current = {
+        revision,
+        dir,
+        top: checkout,
+        changed: true,
+        ...(links.length > 0 ? { links } : {}),
+        ...(commit ? { commit } : {}),
+      };
       await pruneRevisions(this.#dir('revs'), [revision, ...(this.#previous ? [this.#previous] : [])]);
       this.#log.info({ revision, ms: Math.round(performance.now() - started) }, 'checked out new revision');
       return this.#current;
@@ -244,6 +257,18 @@ export class GitSource implements Source {
       this.#log.warn({ code: failure.code, err: failure.message }, 'git sync failed');
       throw failure;
     }
+  }
+
+  /** The checkout's links settled (git-links.ts): those under the manifests path. */
+  #settleLinks(signal: AbortSignal | undefined, checkout: string, revision: string): Promise<CheckoutLink[]> {
+    const env = { ...this.#env, GIT_DIR: path.join(this.#dir('repo'), '.git') };
+    return settleLinks(
+      this.#git(signal),
+      { repo: this.#dir('repo'), env },
+      checkout,
+      revision,
+      this.#options.path,
+    );
   }
 
   /**

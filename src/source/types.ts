@@ -19,7 +19,22 @@ export type SourceRevision = {
   top?: string;
   /** False when the revision is the one the previous sync returned. */
   changed: boolean;
+  /**
+   * git: the symbolic links under `dir` (the checkout holds none: src/source/git-links.ts),
+   * each as a checkout with links would show it. Absent for a directory.
+   */
+  links?: readonly CheckoutLink[];
 };
+
+/**
+ * A link of the tree, `path` relative to the revision's `dir`: `file`, a link to the file
+ * `target` (relative to `dir` too) whose bytes the checkout holds at `path`; else not followed,
+ * as the CLI's directory reader follows none: its target `outside` the directory, `missing`
+ * (gone, a loop, in a submodule), or a `folder` (the checkout copies no folder). At `path` the
+ * checkout then holds the link's own text, which is never read as a manifest.
+ */
+export type CheckoutLink =
+  { path: string; kind: 'file'; target: string } | { path: string; kind: 'outside' | 'missing' | 'folder' };
 
 /** How thoroughly a sync looks. */
 export type SyncOptions = {

@@ -175,6 +175,54 @@ describe('GitSource on a real repository', () => {
     expect(escape.code).toBe('SOURCE_PATH_NOT_FOUND');
   });
 
+  it('writes at a link to a file inside the path that file, as a checkout with links reads it; no link on disk, nothing read outside', async () => {
+    const clone = path.join(fx.root, 'clone');
+    await fx.commit({ 'aud/.shared/g1.yaml': 'g: 1\n', 'other/x.yaml': 'x: 1\n' });
+    await git(clone, 'config', 'core.symlinks', 'true');
+    const { symlink } = await import('node:fs/promises');
+    await symlink('.shared/g1.yaml', path.join(clone, 'aud/g1.yaml'));
+    await symlink('../aud/.shared', path.join(clone, 'other/shared'));
+    await symlink('../other/shared/g1.yaml', path.join(clone, 'aud/through.yaml'));
+    await symlink('../other/x.yaml', path.join(clone, 'aud/outside.yaml'));
+    await symlink('/etc/hostname', path.join(clone, 'aud/machine.yaml'));
+    await symlink('gone.yaml', path.join(clone, 'aud/gone.yaml'));
+    await symlink('.shared', path.join(clone, 'aud/folder'));
+    await fx.commit({});
+    const src = source({ path: 'aud' });
+    const one = await src.sync();
+    expect(one.links).toEqual([
+      { path: 'folder', kind: 'folder' },
+      { path: 'g1.yaml', kind: 'file', target: '.shared/g1.yaml' },
+      { path: 'gone.yaml', kind: 'missing' },
+      { path: 'machine.yaml', kind: 'outside' },
+      { path: 'outside.yaml', kind: 'outside' },
+      { path: 'through.yaml', kind: 'file', target: '.shared/g1.yaml' },
+    ]);
+    expect(await tree(one.dir)).toEqual({
+      '.shared/': '',
+      '.shared/g1.yaml': 'g: 1\n',
+      folder: '.shared',
+      'g1.yaml': 'g: 1\n',
+      'gone.yaml': 'gone.yaml',
+      'machine.yaml': '/etc/hostname',
+      'outside.yaml': '../other/x.yaml',
+      'through.yaml': 'g: 1\n',
+    });
+    for (const name of ['g1.yaml', 'through.yaml', 'machine.yaml', 'folder'])
+      expect((await lstat(path.join(one.dir, name))).isSymbolicLink()).toBe(false);
+
+    // The target alone edited: the checkout updated in place writes the link's file again.
+    await fx.commit({ 'aud/.shared/g1.yaml': 'g: 2\n' });
+    const two = await src.sync();
+    expect(await readFile(path.join(two.dir, 'g1.yaml'), 'utf8')).toBe('g: 2\n');
+    expect(await readFile(path.join(two.dir, 'through.yaml'), 'utf8')).toBe('g: 2\n');
+    // The target removed: the link's file holds its own text again, and it is missing.
+    await fx.commit({ 'aud/.shared/g1.yaml': null });
+    const three = await src.sync();
+    expect(await readFile(path.join(three.dir, 'g1.yaml'), 'utf8')).toBe('.shared/g1.yaml');
+    expect(three.links).toContainEqual({ path: 'g1.yaml', kind: 'missing' });
+  });
+
   it('does not fetch submodules', async () => {
     const other = await createGitFixture();
     try {
