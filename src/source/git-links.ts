@@ -41,6 +41,8 @@ export async function settleLinks(
   subPath: string,
 ): Promise<CheckoutLink[]> {
   const listing = await git.raw(['ls-tree', '-r', '-t', '-z', '--full-tree', revision]);
+  // Most trees hold no link: their listing is not parsed (50,000 entries a pass).
+  if (!listing.startsWith('120000 ') && !listing.includes('\x00120000 ')) return [];
   const entries = new Map(parseLsTree(listing).map((entry) => [entry.path, entry]));
   const prefix = subPath === '' ? '' : `${subPath}/`;
   const links = [...entries.values()].filter((entry) => entry.mode === '120000');
