@@ -12,7 +12,9 @@ import { audienceNames } from '../helpers/work-tree.js';
  * may still name the record: its removal is held, wherever the plan looks beyond the directory
  * given (above it, beside it, out of --include), until the file is fixed (README, "Only a
  * removed manifest deletes"). Before, each was taken as removed and the audience deleted.
- * Real git, the built CLI, the emulator over HTTP (review 30, H-5).
+ * Real git, the built CLI, the emulator over HTTP (review 30, H-5). The plans and applies each case
+ * is about spawn the built CLI; the story's premises (the plan of the directory that holds the file,
+ * which reads it and so never deleted) run the CLI's entry in this process (setUp), asserted alike.
  */
 /** ttlInDays: [ : a flow sequence never closed, a YAML syntax error past metadata.name. */
 const broken = (yaml: string) => yaml.replace('ttlInDays: 30', 'ttlInDays: [');
@@ -34,7 +36,7 @@ const twoTeams = (b: CliBench) =>
 describe('a manifest the plan does not read, with a YAML syntax error', () => {
   it('above the directory given (apply m/x, records applied from m): prod/gold is held; fixed and removed, deleted', async () => {
     await cliBench(async (b) => {
-      const { emulator, cli } = b;
+      const { emulator, cli, setUp } = b;
       const { repo, git } = await appliedRepository(
         b,
         {
@@ -46,7 +48,7 @@ describe('a manifest the plan does not read, with a YAML syntax error', () => {
       await writeFiles(repo, { 'm/gold.yaml': broken(manifestYaml('gold')) });
       await git('commit', '--quiet', '-am', 'gold.yaml: a typo');
 
-      const whole = await cli('plan', path.join(repo, 'm'));
+      const whole = await setUp('plan', path.join(repo, 'm'));
       expect(whole.stdout).not.toContain('- prod/gold delete');
       const sub = await cli('plan', path.join(repo, 'm', 'x'));
       expect(sub.stdout).not.toContain('- prod/gold delete');
@@ -66,12 +68,12 @@ describe('a manifest the plan does not read, with a YAML syntax error', () => {
 
   it("in another team's directory (apply teams/web, gold applied from teams/mkt): prod/gold is held", async () => {
     await cliBench(async (b) => {
-      const { emulator, cli } = b;
+      const { emulator, cli, setUp } = b;
       const { repo, git } = await twoTeams(b);
       await writeFiles(repo, { 'teams/mkt/gold.yaml': broken(manifestYaml('gold')) });
       await git('commit', '--quiet', '-am', 'teams/mkt/gold.yaml: a typo');
 
-      const own = await cli('plan', path.join(repo, 'teams/mkt'));
+      const own = await setUp('plan', path.join(repo, 'teams/mkt'));
       expect(own.stdout).not.toContain('- prod/gold delete');
       const web = await cli('plan', path.join(repo, 'teams/web'));
       expect(web.stdout).not.toContain('- prod/gold delete');
@@ -84,13 +86,13 @@ describe('a manifest the plan does not read, with a YAML syntax error', () => {
 
   it("in another team's directory, over --max-file-bytes or not UTF-8: prod/gold is held", async () => {
     await cliBench(async (b) => {
-      const { emulator, cli } = b;
+      const { emulator, cli, setUp } = b;
       const { repo, git } = await twoTeams(b);
       // A long comment pushes the file over the 1 MiB default limit; then a stray byte.
       const long = `${manifestYaml('gold')}# ${'x'.repeat(1_100_000)}\n`;
       await writeFiles(repo, { 'teams/mkt/gold.yaml': long });
       await git('commit', '--quiet', '-am', 'teams/mkt/gold.yaml: a long comment');
-      const own = await cli('plan', path.join(repo, 'teams/mkt'));
+      const own = await setUp('plan', path.join(repo, 'teams/mkt'));
       expect(own.stdout).not.toContain('- prod/gold delete');
       const large = await cli('plan', path.join(repo, 'teams/web'));
       expect(large.stdout).not.toContain('- prod/gold delete');
@@ -117,7 +119,7 @@ describe('a manifest the plan does not read, with a YAML syntax error', () => {
 
   it("moved out of --include 'x/**' (git mv x/silver.yaml y/): prod/silver is held", async () => {
     await cliBench(async (b) => {
-      const { emulator, cli } = b;
+      const { emulator, cli, setUp } = b;
       const { repo, git } = await appliedRepository(
         b,
         {
@@ -134,7 +136,7 @@ describe('a manifest the plan does not read, with a YAML syntax error', () => {
       await git('add', '--all');
       await git('commit', '--quiet', '-m', 'silver moved to y/, with a typo');
 
-      const whole = await cli('plan', path.join(repo, 'm'));
+      const whole = await setUp('plan', path.join(repo, 'm'));
       expect(whole.stdout).not.toContain('- prod/silver delete');
       const filtered = await cli('plan', path.join(repo, 'm'), '--include', 'x/**');
       expect(filtered.stdout).not.toContain('- prod/silver delete');
@@ -178,11 +180,11 @@ describe("the record's own file in the directory it was applied from, holding no
     "%s: another team's plan holds prod/gold, as teams/mkt's own plan does; the file deleted, it is deleted",
     async (_what, text, holds) => {
       await cliBench(async (b) => {
-        const { emulator, cli } = b;
+        const { emulator, cli, setUp } = b;
         const { repo, git } = await twoTeams(b);
         await writeFile(path.join(repo, 'teams/mkt/gold.yaml'), text);
         await git('commit', '--quiet', '-am', 'teams/mkt/gold.yaml holds no manifest');
-        const own = await cli('plan', path.join(repo, 'teams/mkt'));
+        const own = await setUp('plan', path.join(repo, 'teams/mkt'));
         expect(own.stdout).not.toContain('- prod/gold delete');
         const web = await cli('plan', path.join(repo, 'teams/web'));
         expect(web.stdout).not.toContain('- prod/gold delete');
