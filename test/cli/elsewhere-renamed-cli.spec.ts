@@ -11,14 +11,16 @@ import { audienceNames, gitRepository } from '../helpers/work-tree.js';
  * the removal of its record wherever the plan looks beyond the directory given: out of
  * --include, above a subdirectory, moved with `git mv` out of another team's directory
  * (README, "Only a removed manifest deletes"). Before, each of these plans deleted the
- * audience. Real git, the built CLI, the emulator over HTTP (review 30, H-3).
+ * audience. Real git, the built CLI, the emulator over HTTP (review 30, H-3). The plans and applies
+ * each case is about spawn the built CLI; the story's premises (the plan that reads the moved file
+ * and blocks the move) run the CLI's entry in this process (setUp), asserted alike.
  */
 const renamedHeld = (file: string) =>
   `  prod/silver: its manifest is now ${file} under another metadata.name ("silver-members", its spec.name this audience's), outside what this plan reads; the audience is left as it is: to keep it, set metadata.name back to silver; a plan of the directory that holds the file shows the rename as a blocked move\n`;
 
 describe('a manifest moved out of what the plan reads and renamed (spec.name kept)', () => {
   /** x/gold.yaml and x/silver.yaml applied from m; then silver moves to y/ under a new metadata.name. */
-  async function movedAndRenamed({ emulator, tmp, cli, setUp }: CliBench) {
+  async function movedAndRenamed({ emulator, tmp, setUp }: CliBench) {
     const { repo, git } = await gitRepository(tmp, {
       'm/x/gold.yaml': manifestYaml('gold'),
       'm/x/silver.yaml': manifestYaml('silver'),
@@ -33,7 +35,7 @@ describe('a manifest moved out of what the plan reads and renamed (spec.name kep
     await git('add', '--all');
     await git('commit', '--quiet', '-m', 'silver moved to y/ as silver-members');
     // The whole directory blocks it as a move (the same audience, by spec.name, under a new key).
-    const whole = await cli('plan', path.join(repo, 'm'));
+    const whole = await setUp('plan', path.join(repo, 'm'));
     expect(whole.stdout).toContain('! prod/silver move');
     expect(whole.stdout).not.toContain('- prod/silver delete');
     return repo;
@@ -102,7 +104,7 @@ describe('a manifest moved out of what the plan reads and renamed (spec.name kep
 describe('a directory moved with git mv, one manifest renamed on the way (spec.name kept)', () => {
   it("another team's directory (teams/web) holds prod/silver, which teams/marketing blocks as a move", async () => {
     await cliBench(async (b) => {
-      const { emulator, cli } = b;
+      const { emulator, cli, setUp } = b;
       const { repo, git } = await appliedRepository(
         b,
         {
@@ -118,7 +120,7 @@ describe('a directory moved with git mv, one manifest renamed on the way (spec.n
       });
       await git('commit', '--quiet', '-am', 'teams/mkt is teams/marketing; silver is silver-members');
 
-      const marketing = await cli('plan', path.join(repo, 'teams/marketing'));
+      const marketing = await setUp('plan', path.join(repo, 'teams/marketing'));
       expect(marketing.stdout).toContain('! prod/silver move');
       const web = await cli('plan', path.join(repo, 'teams/web'));
       expect(web.stdout).toContain('prod/gold: its manifest is now ../marketing/gold.yaml');
