@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { audienceNames } from '../helpers/work-tree.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -14,7 +15,8 @@ import { bothStores, gitAt, metaOf } from '../helpers/marks.js';
  * safe"): C1 adds teams/x/gold.yaml and is applied; C2 removes it; C3 reverts C2 and is applied,
  * which changes nothing. A branch cut at C2 then lacks gold.yaml, and gold's record says C1,
  * which C2 contains: its apply deleted gold, though main (C3, applied) keeps it. Real git, the
- * emulator over HTTP, the built CLI, both stores.
+ * emulator over HTTP, the built CLI, both stores. The applies each case is about spawn the built
+ * CLI; the first applies, which only set the story up, run the CLI's entry in this process.
  */
 const postgres = usePostgres();
 const quiet = { ingestion: { onCreate: false } };
@@ -60,9 +62,10 @@ describe('a revert applied with nothing to change', () => {
           const state = await kind.location(root);
           const env = emulatorEnv(emulator);
           const dir = path.join(repo, 'teams/x');
-          const apply = () => runCli(['apply', dir, '--state', state, '--auto-approve'], { env });
+          const args = ['apply', dir, '--state', state, '--auto-approve'];
+          const apply = () => runCli(args, { env });
 
-          const atC1 = await apply();
+          const atC1 = await runCliInProcess(args, { env });
           expect(atC1.code, atC1.stderr).toBe(0);
           expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience silver']);
 
@@ -134,10 +137,16 @@ describe('a revert applied with nothing to change', () => {
         const state = path.join(root, 'state');
         await mkdir(state);
         const env = emulatorEnv(emulator);
-        const apply = (repo: string) =>
-          runCli(['apply', path.join(repo, 'audiences'), '--state', state, '--auto-approve'], { env });
-        expect((await apply(a.repo)).code).toBe(0);
-        expect((await apply(b.repo)).code).toBe(0);
+        const args = (repo: string) => [
+          'apply',
+          path.join(repo, 'audiences'),
+          '--state',
+          state,
+          '--auto-approve',
+        ];
+        const apply = (repo: string) => runCli(args(repo), { env });
+        expect((await runCliInProcess(args(a.repo), { env })).code).toBe(0);
+        expect((await runCliInProcess(args(b.repo), { env })).code).toBe(0);
         expect((await metaOf(state))?.revisions).toEqual({
           prod: {
             commit: b.commit,
