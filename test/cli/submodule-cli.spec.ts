@@ -9,7 +9,10 @@ import { audienceNames, gitIn, gitRepository } from '../helpers/work-tree.js';
 // clone`, as CI checkouts do unless asked) has its folder empty: a folder that was not read, as
 // a symlink that is not followed is. The audiences it defined are held, with a warning naming
 // the way out; once it is checked out, a manifest removed in it deletes as any other.
-// Built CLI, real git, the emulator over HTTP.
+// Built CLI, real git, the emulator over HTTP. The plans and applies each case is about spawn the
+// built CLI; the premises of the story after checking out (still held, then stale until recorded:
+// each the subject of a case of its own, here or in submodule-stale-cli) run the CLI's entry in
+// this process (setUp), asserted alike.
 
 /** git allowing a submodule's file:// URL, as GIT_ENV's author. */
 const gitFile = (dir: string) => {
@@ -75,7 +78,7 @@ describe('manifests in a git submodule, planned from a clone that did not initia
         'bronze.yaml': manifestYaml('bronze'),
       });
       expect(audienceNames(b.emulator)).toEqual(['Audience bronze', 'Audience gold', 'Audience silver']);
-      const held = await b.cli('plan', path.join(plain, 'm'), '--detailed-exitcode');
+      const held = await b.setUp('plan', path.join(plain, 'm'), '--detailed-exitcode');
       expect(held.stdout).toContain(WARNING);
       expect(held.stdout).not.toContain('- prod/');
 
@@ -87,7 +90,7 @@ describe('manifests in a git submodule, planned from a clone that did not initia
       await inShared('commit', '--quiet', '-m', 'bronze removed');
       // Not recorded by the work tree yet, the submodule's new commit is no checkout of it
       // (source/submodule-stale): held until the superproject records it.
-      const unrecorded = await b.cli('plan', path.join(plain, 'm'));
+      const unrecorded = await b.setUp('plan', path.join(plain, 'm'));
       expect(unrecorded.stdout).toContain('[source/submodule-stale]');
       expect(unrecorded.stdout).not.toContain('- prod/');
       await gitIn(plain)('add', 'm/shared');
