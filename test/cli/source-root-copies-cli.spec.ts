@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { audienceNames, gitIn, gitRepository, storedRecord, shallowClone } from '../helpers/work-tree.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -12,7 +13,9 @@ import { withEmulator } from '../helpers/with-emulator.js';
 /**
  * The directory records were applied from (sourceRoot) against copies of it outside git,
  * artifacts without .git, and other directories of the work tree (review 28b): a git work tree,
- * the emulator over HTTP, the built CLI.
+ * the emulator over HTTP, the built CLI. The commands each case is about spawn the built CLI; the
+ * steps that only set a story up (the first applies, the plan saved in git whose apply without .git
+ * a case is about) run the CLI's entry in this process.
  */
 const quiet = { ingestion: { onCreate: false } };
 
@@ -68,7 +71,7 @@ describe('records applied from a git work tree, planned from copies and other di
         expect((await apply(path.join(repo, 'm'), state, env)).code).toBe(0);
         await git('rm', '--quiet', 'm/b.yaml');
         await git('commit', '--quiet', '-m', 'b removed');
-        const planned = await runCli(
+        const planned = await runCliInProcess(
           ['plan', 'm', '--state', state, '--output', 'json', '--out', path.join(root, 'plan.json')],
           { cwd: repo, env },
         );
@@ -169,7 +172,7 @@ describe('records applied from a git work tree, planned from copies and other di
         await git('rm', '--quiet', 'teams/mkt/gold.yaml');
         await git('commit', '--quiet', '-m', 'gold removed');
         const plan = path.join(root, 'plan.json');
-        const planned = await runCli(
+        const planned = await runCliInProcess(
           ['plan', 'teams/web', '--state', state, '--output', 'json', '--out', plan],
           {
             cwd: repo,
