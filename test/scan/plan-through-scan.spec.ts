@@ -6,6 +6,7 @@ import { MANIFEST_CACHE_NAME } from '../../src/state/paths.js';
 import { metaPath, recordPath } from '../../src/state/paths.js';
 import { SNAPSHOT_RACY_MARGIN_MS, STATE_SNAPSHOT_NAME } from '../../src/state/snapshot.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { distFilesLoaded, packagesLoaded, recordingLoads } from '../helpers/loads.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { aRecord } from '../state/helpers.js';
@@ -17,6 +18,8 @@ import { aRecord } from '../state/helpers.js';
 // racy margin has passed since the record was written, so the test waits that long.)
 // A small cache is read by the plan's own thread (scansInThread): three manifests of about
 // 800 KB each, never changed, make it larger than the 2 MiB a thread is started for.
+// The plan each cached one is compared with, made without any cache, is the reference, not the
+// subject: it runs the CLI's entry in this process (the same planner, without the caches).
 const PADDING = ['pad-1', 'pad-2', 'pad-3'];
 const padded = (name: string) => manifestYaml(name, { spec: { description: 'x'.repeat(800_000) } });
 const paddingSteps = PADDING.flatMap((name) => [`prod/${name}:create`, `prod/${name}:run`]);
@@ -46,10 +49,22 @@ const args = (manifests: string, state: string) => [
   'json',
 ];
 
-async function planSteps(manifests: string, state: string, env: Record<string, string> = {}) {
-  const result = await runCli(args(manifests, state), { env });
+type Steps = Array<{ id: string; audienceId?: string }>;
+
+/** The built CLI's JSON plan of `manifests`: through the caches once they exist. */
+async function planSteps(manifests: string, state: string) {
+  const result = await runCli(args(manifests, state));
   expect(result.stderr).toBe('');
-  return (JSON.parse(result.stdout) as { steps: Array<{ id: string; audienceId?: string }> }).steps;
+  return (JSON.parse(result.stdout) as { steps: Steps }).steps;
+}
+
+/** The same plan made without the manifest cache (the reference), in this process. */
+async function uncachedSteps(manifests: string, state: string) {
+  const result = await runCliInProcess(args(manifests, state), {
+    env: { AUDIENCECTL_MANIFEST_CACHE: 'off' },
+  });
+  expect(result.stderr).toBe('');
+  return (JSON.parse(result.stdout) as { steps: Steps }).steps;
 }
 
 /**
@@ -84,7 +99,6 @@ describe('plan through the fact scan thread', () => {
       writeRecord(state, 'z', 'aud-z-1');
       age(root);
       await sleep(SNAPSHOT_RACY_MARGIN_MS + 100);
-      const uncached = { AUDIENCECTL_MANIFEST_CACHE: 'off' };
 
       // No manifest cache yet: no thread (the parser threads have both cores).
       expect(await planLoads(root, manifests, state)).toMatchObject({ scanThread: false, zod: true });
@@ -97,7 +111,7 @@ describe('plan through the fact scan thread', () => {
         zod: false,
       });
       const second = await planSteps(manifests, state);
-      expect(second).toEqual(await planSteps(manifests, state, uncached));
+      expect(second).toEqual(await uncachedSteps(manifests, state));
       // The record of `a` holds another spec (its name differs: a replacement); b is new (created,
       // then its first run); z has no manifest.
       expect(second.map((s) => s.id)).toEqual([
@@ -125,7 +139,7 @@ describe('plan through the fact scan thread', () => {
         zod: true,
       });
       const third = await planSteps(manifests, state);
-      expect(third).toEqual(await planSteps(manifests, state, uncached));
+      expect(third).toEqual(await uncachedSteps(manifests, state));
       expect(third.map((s) => s.id)).toEqual([
         'prod/a:replace',
         'prod/c:create',
@@ -161,7 +175,7 @@ describe('plan through the fact scan thread', () => {
         writeThread: false,
       });
       const cached = await planSteps(manifests, state);
-      expect(cached).toEqual(await planSteps(manifests, state, { AUDIENCECTL_MANIFEST_CACHE: 'off' }));
+      expect(cached).toEqual(await uncachedSteps(manifests, state));
       expect(cached.map((s) => s.id)).toEqual([
         'prod/a:create',
         'prod/a:run',
