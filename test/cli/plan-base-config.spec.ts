@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { gitRepository } from '../helpers/work-tree.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -12,6 +13,8 @@ import { withEmulator } from '../helpers/with-emulator.js';
 // default sandbox is in the repository, the base was applied with the default sandbox that
 // file said at the base: its manifests that name no sandbox are read in it, so that a pull
 // request changing defaultSandbox shows the moves the apply after the merge blocks (review 30 M-1).
+// Each case's `plan --base` is the built CLI; what sets a story up (init, the first apply, the plan
+// the apply after the merge would make) runs the CLI's entry in this process.
 
 const MOVE_BLOCKED =
   '! prod/gold move: its manifest names no sandbox and the default sandbox is now "dev", but the audience is recorded in "prod"';
@@ -51,19 +54,19 @@ describe('plan --base of a pull request that changes the configuration file', ()
       await inTemp(async (tmp) => {
         const state = path.join(tmp, 'state');
         const config = ['--config', path.join(tmp, 'repo', 'audiencectl.yaml'), '--state', state];
-        const cli = (...args: string[]) =>
-          runCli([...args, ...config], { env: emulatorEnv(emulator), cwd: tmp });
+        const setUp = (...args: string[]) =>
+          runCliInProcess([...args, ...config], { env: emulatorEnv(emulator), cwd: tmp });
         const { repo, git } = await gitRepository(tmp, {
           'audiencectl.yaml': 'defaultSandbox: prod\n',
           'm/gold.yaml': manifestYaml('gold'),
         });
-        expect((await cli('init')).code).toBe(0);
-        const first = await cli('apply', path.join(repo, 'm'), '--auto-approve');
+        expect((await setUp('init')).code).toBe(0);
+        const first = await setUp('apply', path.join(repo, 'm'), '--auto-approve');
         expect(first.code, first.stdout + first.stderr).toBe(0);
         await writeFiles(repo, { 'audiencectl.yaml': 'defaultSandbox: dev\n' });
         await git('commit', '--quiet', '-am', 'defaultSandbox dev');
 
-        const applyWouldDo = await cli('plan', path.join(repo, 'm'), '--detailed-exitcode');
+        const applyWouldDo = await setUp('plan', path.join(repo, 'm'), '--detailed-exitcode');
         expect(applyWouldDo.code, applyWouldDo.stdout).toBe(3);
         expect(applyWouldDo.stdout).toContain(MOVE_BLOCKED);
 
