@@ -1,9 +1,10 @@
-import type { ApplyRevision } from '../apply/checkout-guard.js';
+import { OlderCheckoutError, type ApplyRevision } from '../apply/checkout-guard.js';
 import type { ApplyInput } from '../apply/apply-flow.js';
 import type { AppliedRevision } from '../state/schema.js';
 import { originOf } from '../apply/saved-plan.js';
 import { commitRelations, headRevision } from '../source/git-revision.js';
 import { workTreeRepository } from '../source/work-tree-repository.js';
+import { shellQuote } from '../text/shell-quote.js';
 
 type RevisionFlags = { emulator?: boolean; allowOlderCheckout?: boolean };
 
@@ -37,10 +38,24 @@ export async function applyRevision(
     advice = 'Plan again from a checkout of the newer commit';
   } else {
     const found = await headRevision(target);
-    if (found.kind === 'unreadable')
+    if (found.kind === 'unreadable') {
+      // A git work tree whose commit git will not tell: the check cannot run, so nothing it
+      // guards (a create of what a newer commit deleted, a PATCH back) may pass unchecked.
+      if (!flags.allowOlderCheckout) {
+        // git names the repository it distrusts: "detected dubious ownership in repository at '…'".
+        const distrusted = /repository at '([^']+)'/.exec(found.reason)?.[1];
+        let fix = 'a .git it can use';
+        if (distrusted) fix = `git config --global --add safe.directory ${shellQuote(distrusted)}`;
+        else if (/ENOENT/.test(found.reason)) fix = 'install git';
+        throw new OlderCheckoutError(
+          'APPLY_CHECKOUT_UNREADABLE',
+          `cannot read the git commit of ${target} (${found.reason}), so this apply cannot be checked against newer applies. Nothing was applied. Let git read the checkout (${fix}), or pass --allow-older-checkout to apply unchecked`,
+        );
+      }
       say(
-        `Warning: cannot read the git commit of ${target} (${found.reason}): this apply records none, and is not checked against newer applies`,
+        `Warning: cannot read the git commit of ${target} (${found.reason}): this apply records none, and is not checked against newer applies (--allow-older-checkout)`,
       );
+    }
     if (found.kind !== 'commit') return { kind: 'none' };
     head = found.head;
   }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { CommitRelation } from '../plan/older-checkout.js';
@@ -45,7 +46,22 @@ export async function headRevision(dir: string): Promise<HeadLookup> {
     return { kind: 'commit', head: { commit, committedAt: new Date(Number(seconds) * 1000).toISOString() } };
   } catch (error) {
     const reason = reasonOf(error);
-    return NO_REPOSITORY.test(reason) ? { kind: 'none' } : { kind: 'unreadable', reason };
+    if (!NO_REPOSITORY.test(reason)) return { kind: 'unreadable', reason };
+    // A `.git` git cannot use (a linked worktree whose repository moved, or was left out of a
+    // container's mount) is a work tree whose commit is unknown, not a directory outside git.
+    const dotGit = dotGitAbove(dir);
+    return dotGit === undefined
+      ? { kind: 'none' }
+      : { kind: 'unreadable', reason: `${dotGit} is there, but ${reason}` };
+  }
+}
+
+/** The first `.git` (a directory or a linked worktree's file) in `dir` or a folder above it. */
+function dotGitAbove(dir: string): string | undefined {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    const candidate = path.join(at, '.git');
+    if (existsSync(candidate)) return candidate;
+    if (path.dirname(at) === at) return undefined;
   }
 }
 
