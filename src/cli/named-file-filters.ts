@@ -1,7 +1,6 @@
-import picomatch from 'picomatch';
 import { UsageError } from '../errors.js';
 import { shellQuote } from '../text/shell-quote.js';
-import type { FileFilters } from '../source/file-filter.js';
+import { globMatcher, type FileFilters } from '../source/file-filter.js';
 
 /** A named file `--include` leaves out as typed, but selects relative to `dir`, one of its ancestors. */
 export type FiltersForDir = { file: string; dir: string };
@@ -16,9 +15,9 @@ export type FiltersForDir = { file: string; dir: string };
  */
 export function filtersForAncestor(typed: string, filters: FileFilters): FiltersForDir | undefined {
   if (filters.include === undefined || typed.startsWith('/') || typed.startsWith('../')) return undefined;
-  const include = picomatch([...filters.include], { dot: false });
+  const include = globMatcher(filters.include);
   if (include(typed)) return undefined;
-  const exclude = filters.exclude?.length ? picomatch([...filters.exclude]) : () => false;
+  const exclude = filters.exclude?.length ? globMatcher(filters.exclude) : () => false;
   const parts = typed.split('/');
   // The outermost ancestor first: the manifests directory, rather than a folder inside it.
   for (let depth = 1; depth < parts.length; depth += 1) {

@@ -1,7 +1,6 @@
 import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { kindOf } from '../files/read-regular.js';
 import path from 'node:path';
-import picomatch from 'picomatch';
 import {
   DEFAULT_INCLUDE,
   fileSelector,
@@ -9,6 +8,8 @@ import {
   mayHoldSelected,
   namedLikeManifest,
   SKIPPED_DIRS,
+  globMatcher,
+  shownExtension,
   unselectedByDefault,
   type Unselected,
 } from '../source/file-filter.js';
@@ -134,7 +135,7 @@ function mayHoldManifests(relative: string, selected: (file: string) => boolean)
 
 /** The selection a link must match to be warned about when it is not followed (default: the default's). */
 export function includeMatcherOf(options: Pick<ReadDirOptions, 'include'>): (file: string) => boolean {
-  return picomatch([...(options.include ?? DEFAULT_INCLUDE)], { dot: false });
+  return globMatcher(options.include ?? DEFAULT_INCLUDE);
 }
 
 /**
@@ -363,7 +364,7 @@ export const NOT_SELECTED = 'source/not-selected';
 function notSelected(file: string, left: Unselected): Diagnostic {
   let why = 'its name begins with a dot, which audiencectl reads only when an --include names it';
   if (left.why === 'extension')
-    why = `audiencectl reads files ending in .yaml or .yml (this one ends in ${left.extension})`;
+    why = `audiencectl reads files ending in .yaml or .yml (this one ends in ${shownExtension(left.extension)})`;
   else if (left.why === 'dot-folder')
     why = `it is in a dot folder (${left.folder}), which audiencectl reads only when an --include names it`;
   return fileDiagnostic(file, 'warning', NOT_SELECTED, `not read: ${why}`);

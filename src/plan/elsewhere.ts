@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { AudienceRecord } from '../state/schema.js';
 import { holdsAudienceRecord } from '../state/current-runs.js';
 import { recordId } from '../state/record-id.js';
-import type { Unselected } from '../source/file-filter.js';
+import { shownExtension, type Unselected } from '../source/file-filter.js';
 
 /**
  * A manifest the plan did not read that names a recorded key: found at the edge (the CLI,
@@ -215,7 +215,7 @@ function notSelectedReason(where: string, left: Unselected): string {
   let why = 'its name begins with a dot, which only an --include naming it reads';
   let out = 'rename it to keep it';
   if (left.why === 'extension') {
-    why = `extension ${left.extension}: audiencectl reads .yaml and .yml`;
+    why = `extension ${shownExtension(left.extension)}: audiencectl reads .yaml and .yml`;
     out = 'rename it to end in .yaml or .yml to keep it';
   } else if (left.why === 'dot-folder') {
     why = `it is in a dot folder, ${left.folder}, which only an --include naming it reads`;

@@ -1,5 +1,6 @@
 import picomatch from 'picomatch';
 import type { PlanScope } from '../plan/removals.js';
+import { quoted } from '../text/safe-text.js';
 
 /** Which files of a source are manifests: globs relative to its root. */
 export type FileFilters = {
@@ -9,6 +10,16 @@ export type FileFilters = {
 };
 
 export const DEFAULT_INCLUDE: readonly string[] = ['**/*.yaml', '**/*.yml'];
+
+/**
+ * picomatch as every reader of `--include`/`--exclude` compiles globs. With the regex flag `s`,
+ * the `.` that `**` compiles to takes line terminators too: without it, a folder named `mkt\r`
+ * (made from a CRLF list), `a\nb` or with U+2028 was never read, and its audiences were deleted
+ * as removed manifests (review 32, M-5). Dot folders stay out (`dot: false`).
+ */
+export function globMatcher(globs: readonly string[]): (file: string) => boolean {
+  return picomatch([...globs], { dot: false, flags: 's' });
+}
 
 /** The filters as given on the command line (`--include a --exclude b`); empty when none were. */
 export function filtersGiven(filters: FileFilters): string[] {
@@ -27,10 +38,10 @@ export function fileSelector(filters: FileFilters): (file: string) => boolean {
   if (filters.include === undefined && !filters.exclude?.length) {
     // Compiled for the first path that is not plain, if any (a plan's listing has none).
     let include: ((file: string) => boolean) | undefined;
-    return defaultSelector((file) => (include ??= picomatch([...DEFAULT_INCLUDE], { dot: false }))(file));
+    return defaultSelector((file) => (include ??= globMatcher(DEFAULT_INCLUDE))(file));
   }
-  const include = picomatch([...(filters.include ?? DEFAULT_INCLUDE)], { dot: false });
-  const exclude = filters.exclude?.length ? picomatch([...filters.exclude]) : () => false;
+  const include = globMatcher(filters.include ?? DEFAULT_INCLUDE);
+  const exclude = filters.exclude?.length ? globMatcher(filters.exclude) : () => false;
   return (file) => include(file) && !exclude(file);
 }
 
@@ -93,7 +104,7 @@ export function mayHoldSelected(folder: string, filters: FileFilters): boolean {
   });
   if (!included) return false;
   // A glob that takes every path under its folder (but dot folders', which an include may name).
-  // Not `partners/**`: picomatch's last `**` takes no name with a line break, which `*.yaml` does.
+  // Only the form `**/*` is taken for every name there; any other is left to the match per file.
   const excluded = (filters.exclude ?? []).some((glob) => {
     const { base, glob: rest, negated } = picomatch.scan(glob);
     if (negated || base.includes('\\') || rest !== '**/*') return false;
@@ -106,7 +117,17 @@ export function mayHoldSelected(folder: string, filters: FileFilters): boolean {
 export type Unselected =
   { why: 'dot-folder'; folder: string } | { why: 'dotfile' } | { why: 'extension'; extension: string };
 
-const YAML_NAME = /\.ya?ml$/i;
+/**
+ * `.yaml` or `.yml` in any case, and any blanks or line breaks after it: `b.yaml\r` and `b.yaml `
+ * are what a script reading names from a CRLF list (or pasting one) makes of `b.yaml`, the same
+ * mistake as `b.YAML` (review 32, M-5).
+ */
+const YAML_NAME = /\.ya?ml[\s\u0085]*$/i;
+
+/** An extension as messages show it: `.YAML`; in quotes and escaped when blanks or a line break follow it (`".yaml\u000D"`). */
+export function shownExtension(extension: string): string {
+  return /^\.ya?ml$/i.test(extension) ? extension : quoted(extension);
+}
 
 /**
  * Folders never walked into, by name (whatever they are reached through). The one rule: the
@@ -117,7 +138,8 @@ export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules'
 
 /**
  * Why the default selection leaves out a file named like a manifest (relative to the root read,
- * `/`-separated): its extension is `.yaml` or `.yml` but in another case (`.YAML`, `.Yml`), or a
+ * `/`-separated): its extension is `.yaml` or `.yml` but in another case (`.YAML`, `.Yml`) or
+ * followed by blanks or a line break (`.yaml\r`), or a
  * folder on its path or its own name begins with a dot (`.archive/b.yaml`, `.b.yaml`). Undefined
  * for a file the default reads, one named otherwise, or one in a folder never walked (`.git`,
  * `node_modules`). A user's `git mv b.yaml b.YAML` or `git mv b.yaml .archive/` keeps the file:

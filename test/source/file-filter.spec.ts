@@ -10,7 +10,8 @@ import {
 } from '../../src/source/file-filter.js';
 import { runs } from '../helpers/property-runs.js';
 
-const byPicomatch = picomatch([...DEFAULT_INCLUDE], { dot: false });
+/** picomatch itself, with `.` taking line terminators (`s`): a folder named `a\n` is read (review 32, M-5). */
+const byPicomatch = picomatch([...DEFAULT_INCLUDE], { dot: false, flags: 's' });
 
 /** Paths of mostly plain segments, some with characters globs treat specially. */
 const segment = fc
@@ -63,8 +64,26 @@ describe('the default file selector', () => {
     ['.hidden/b.yaml', false],
     ['a/.b.yaml', false],
     ['a/b.yaml.txt', false],
-  ])('%s: %s', (file, selected) => {
+    ['mkt\r/b.yaml', true],
+    ['a\nb/c/b.yml', true],
+    ['a\u2028/b.yaml', true],
+    ['b.yaml\r', false],
+    ['b.yaml ', false],
+  ])('%j: %s', (file, selected) => {
     expect(fileSelector({})(file)).toBe(selected);
+  });
+});
+
+describe('--include and --exclude', () => {
+  it('match in a folder named with a line terminator as in any other (review 32, M-5)', () => {
+    const select = fileSelector({ include: ['teams/**'], exclude: ['teams/old/**'] });
+    expect([
+      select('teams/mkt\r/gold.yaml'),
+      select('teams/a\nb/c/gold.yaml'),
+      select('teams/x\u2028/gold.yml'),
+      select('teams/old/a\nb/gold.yaml'),
+      select('web.yaml'),
+    ]).toEqual([true, true, true, false, false]);
   });
 });
 
@@ -147,6 +166,9 @@ describe('why the default selection leaves out a file named like a manifest', ()
     expect(unselectedByDefault('.archive/b.yaml')).toEqual({ why: 'dot-folder', folder: '.archive' });
     expect(unselectedByDefault('a/.old/b.YAML')).toEqual({ why: 'dot-folder', folder: '.old' });
     expect(unselectedByDefault('a/.b.yml')).toEqual({ why: 'dotfile' });
+    expect(unselectedByDefault('b.yaml\r')).toEqual({ why: 'extension', extension: '.yaml\r' });
+    expect(unselectedByDefault('x/b.yml ')).toEqual({ why: 'extension', extension: '.yml ' });
+    expect(unselectedByDefault('b.YAML\r\n')).toEqual({ why: 'extension', extension: '.YAML\r\n' });
     for (const file of [
       'b.yaml',
       'a/b.yml',
@@ -161,7 +183,15 @@ describe('why the default selection leaves out a file named like a manifest', ()
 
   it('leaves out only files the default selection does not read', () => {
     const selected = fileSelector({});
-    for (const file of ['b.YAML', 'x/b.Yml', '.archive/b.yaml', 'a/.b.yml', '..data/b.yaml']) {
+    for (const file of [
+      'b.YAML',
+      'x/b.Yml',
+      '.archive/b.yaml',
+      'a/.b.yml',
+      '..data/b.yaml',
+      'b.yaml\r',
+      'b.yml ',
+    ]) {
       expect(selected(file)).toBe(false);
       expect(unselectedByDefault(file)).toBeDefined();
     }
