@@ -47,7 +47,10 @@ export function requireBearer(token: string) {
 export function readHttpToken(given: {
   token?: string | undefined;
   file?: string | undefined;
+  /** How the file was given, named in its errors: default `--http-token-file` (or `AUDIENCECTL_HTTP_TOKEN_FILE`). */
+  fileName?: string;
 }): string | undefined {
+  const fileName = given.fileName ?? '--http-token-file';
   if (given.token !== undefined && given.file !== undefined)
     throw new UsageError(
       'HTTP_TOKEN',
@@ -58,14 +61,14 @@ export function readHttpToken(given: {
     try {
       // A FIFO, a directory or a device is refused, naming the flag, without reading it.
       token = readRegularTextSync(given.file, {
-        label: '--http-token-file',
+        label: fileName,
         maxBytes: MAX_TOKEN_FILE_BYTES,
       });
     } catch (error) {
       if (error instanceof UsageError) throw error;
       const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
       const where = code === 'ENOENT' || code === 'ENOTDIR' ? 'the path given' : given.file;
-      throw new UsageError('HTTP_TOKEN', `--http-token-file: cannot read ${where} (${code})`);
+      throw new UsageError('HTTP_TOKEN', `${fileName}: cannot read ${where} (${code})`);
     }
   }
   if (token === undefined) return undefined;

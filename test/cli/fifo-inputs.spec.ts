@@ -96,17 +96,17 @@ describe('a FIFO given where a file is expected is refused by name, and the comm
     );
   });
 
-  it('run --http-token-file', async () => {
+  it('run --http-token-file (AUDIENCECTL_HTTP_TOKEN_FILE, named so: review 32, L-3)', async () => {
     const { dir } = await workspace();
     const result = await runGuarded(
       ['run', '--dir', 'audiences', '--emulator', '--state', 'state', '--listen', '127.0.0.1:0'],
       dir,
       { AUDIENCECTL_HTTP_TOKEN_FILE: 'fifo' },
     );
-    expectRefused(result, `--http-token-file: fifo ${FIFO}`);
+    expectRefused(result, `AUDIENCECTL_HTTP_TOKEN_FILE: fifo ${FIFO}`);
   });
 
-  it('run --git-ssh-key-file, which ssh would read at each fetch', async () => {
+  it('run --git-ssh-key-file (its variable, named so), which ssh would read at each fetch', async () => {
     const { dir } = await workspace();
     execFileSync('git', ['init', '-q', 'repo'], { cwd: dir });
     const result = await runGuarded(
@@ -114,7 +114,7 @@ describe('a FIFO given where a file is expected is refused by name, and the comm
       dir,
       { AUDIENCECTL_LISTEN: '127.0.0.1:0', AUDIENCECTL_GIT_SSH_KEY_FILE: 'fifo' },
     );
-    expectRefused(result, `--git-ssh-key-file: fifo ${FIFO}`);
+    expectRefused(result, `AUDIENCECTL_GIT_SSH_KEY_FILE: fifo ${FIFO}`);
   });
 
   it("the state directory's lock", async () => {

@@ -237,9 +237,12 @@ describe('empty values (an unset shell variable)', () => {
     ],
     [
       ['--dir', 'm', '--path', '../../etc'],
-      'path "../../etc" must be relative to the directory and stay inside it',
+      '--path: path "../../etc" must be relative to the directory and stay inside it',
     ],
-    [['--dir', 'm', '--path', '/etc'], 'path "/etc" must be relative to the directory and stay inside it'],
+    [
+      ['--dir', 'm', '--path', '/etc'],
+      '--path: path "/etc" must be relative to the directory and stay inside it',
+    ],
     [
       ['--repo', '/srv/audiences.git'],
       'repository URL refused: local paths need --allow-file-urls (development and tests only)',

@@ -9,6 +9,7 @@ import { startController } from '../../daemon/controller.js';
 import { readHttpToken } from '../../daemon/http-auth.js';
 import { parseListenAddress } from '../../daemon/http-server.js';
 import { splitList } from '../../daemon/settings.js';
+import { SourceConfigError } from '../../source/errors.js';
 import { checkSubPath } from '../../source/git-options.js';
 import { webhookSecretOf } from '../../daemon/webhook.js';
 import { createLogger, registerSecret } from '../../log.js';
@@ -58,12 +59,33 @@ function completeFromEnv(command: Command, flags: RunFlags): void {
   }
 }
 
-function sourceOf(flags: RunFlags): ControllerSource {
+/**
+ * The setting as the user gave it: its environment variable when the value came from there (a
+ * Helm deployment has only those), else its flag; as typedOptionProblems names a bad value.
+ */
+function settingName(command: Command, key: keyof RunFlags): string {
+  const option = command.options.find((candidate) => candidate.attributeName() === key);
+  const flag = option?.long ?? key;
+  return command.getOptionValueSource(key) === 'env' && option?.envVar ? option.envVar : flag;
+}
+
+/** checkSubPath, its error naming --path or AUDIENCECTL_PATH (`name`), whichever gave it. */
+function subPathOf(subPath: string, root: string, name: string): string {
+  try {
+    return checkSubPath(subPath, root);
+  } catch (error) {
+    if (error instanceof SourceConfigError)
+      throw new SourceConfigError(error.code, `${name}: ${error.message}`);
+    throw error;
+  }
+}
+
+function sourceOf(flags: RunFlags, named: (key: keyof RunFlags) => string): ControllerSource {
   if (flags.repo !== undefined && flags.dir !== undefined)
     throw new UsageError('RUN_SOURCE', 'give either --repo or --dir, not both');
   if (flags.dir !== undefined) {
     // As inside a repository: --path names a directory under --dir, never one beside it.
-    const subPath = checkSubPath(flags.path, 'the directory');
+    const subPath = subPathOf(flags.path, 'the directory', named('path'));
     return { kind: 'dir', dir: path.resolve(flags.dir, subPath), debounceMs: flags.watchDebounce };
   }
   if (flags.repo === undefined)
@@ -71,10 +93,11 @@ function sourceOf(flags: RunFlags): ControllerSource {
       'RUN_SOURCE',
       'give the repository with --repo (AUDIENCECTL_REPO_URL) or a directory with --dir',
     );
+  subPathOf(flags.path, 'the repository root', named('path'));
   // ssh and git read these: a FIFO given would hold each fetch until --git-timeout.
-  if (flags.gitSshKeyFile) refuseNonRegular(flags.gitSshKeyFile, '--git-ssh-key-file');
-  if (flags.gitKnownHostsFile) refuseNonRegular(flags.gitKnownHostsFile, '--git-known-hosts-file');
-  if (flags.gitCaFile) refuseNonRegular(flags.gitCaFile, '--git-ca-file');
+  if (flags.gitSshKeyFile) refuseNonRegular(flags.gitSshKeyFile, named('gitSshKeyFile'));
+  if (flags.gitKnownHostsFile) refuseNonRegular(flags.gitKnownHostsFile, named('gitKnownHostsFile'));
+  if (flags.gitCaFile) refuseNonRegular(flags.gitCaFile, named('gitCaFile'));
   return {
     kind: 'git',
     options: {
@@ -161,9 +184,13 @@ export function runCommand(setExit: (code: number) => void): Command {
     const webhookSecret = webhookSecretOf(flags.webhookSecret);
     registerSecret(webhookSecret);
     registerSecret(flags.gitToken);
-    const httpToken = readHttpToken({ token: flags.httpToken, file: flags.httpTokenFile });
+    const httpToken = readHttpToken({
+      token: flags.httpToken,
+      file: flags.httpTokenFile,
+      fileName: settingName(command, 'httpTokenFile'),
+    });
     registerSecret(httpToken);
-    const source = sourceOf(flags);
+    const source = sourceOf(flags, (key) => settingName(command, key));
     const listen = parseListenAddress(flags.listen);
     const webhookListen =
       flags.webhookListen === undefined
