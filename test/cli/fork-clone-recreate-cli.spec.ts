@@ -1,54 +1,27 @@
-import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { cliBench, type CliBench } from '../helpers/cli-bench.js';
-import { GIT_ENV } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { metaOf } from '../helpers/marks.js';
+import { gitAt, metaOf } from '../helpers/marks.js';
+import { silverRemovedUpstream } from '../helpers/stale-story.js';
 import { audienceNames } from '../helpers/work-tree.js';
-
-const run = promisify(execFile);
-
-/** git in `cwd`, committing at `date` (ISO) when given, so commit order never hangs on a second. */
-function git(cwd: string, date?: string) {
-  const dates = date === undefined ? {} : { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date };
-  return (...args: string[]) => run('git', args, { cwd, env: { ...process.env, ...GIT_ENV, ...dates } });
-}
 
 const NOTE =
   "note: planned as acme/audiences, the repository remote upstream names: this store has no record or sandbox mark of origin's alice/audiences\n";
 
 /**
- * The story of review 32's H-1, up to the stale apply: the canonical repository (origin
- * acme/audiences) applies gold and silver, then its newer commit removes silver and is applied;
- * alice's clone of it (her fork as origin, the canonical repository as upstream) is still at the
- * first commit. Returns the two work trees.
+ * The story of review 32's H-1, up to the stale apply: alice's clone of the canonical repository
+ * (her fork as origin, the canonical repository as upstream) is still at the first commit when
+ * the newer one removing silver is applied. Returns the two work trees.
  */
-async function forkStory({ tmp, setUp, emulator }: CliBench): Promise<{ canon: string; alice: string }> {
-  const canon = path.join(tmp, 'canon');
-  await mkdir(path.join(canon, 'aud'), { recursive: true });
-  await writeFile(path.join(canon, 'aud/gold.yaml'), manifestYaml('gold'));
-  await writeFile(path.join(canon, 'aud/silver.yaml'), manifestYaml('silver'));
-  await git(canon)('init', '--quiet', '--initial-branch', 'main');
-  await git(canon)('remote', 'add', 'origin', 'https://github.com/acme/audiences.git');
-  await git(canon)('add', '--all');
-  await git(canon, '2026-12-01T10:00:00Z')('commit', '--quiet', '-m', 'gold and silver');
-
-  // Alice's clone: her fork is origin, the canonical repository upstream.
-  const alice = path.join(tmp, 'alice');
-  await git(tmp)('clone', '--quiet', canon, alice);
-  await git(alice)('remote', 'rename', 'origin', 'upstream');
-  await git(alice)('remote', 'add', 'origin', 'https://github.com/alice/audiences.git');
-
-  const first = await setUp('apply', path.join(canon, 'aud'), '--auto-approve');
-  expect(first.code, first.stdout + first.stderr).toBe(0);
-  await git(canon)('rm', '--quiet', 'aud/silver.yaml');
-  await git(canon, '2026-12-01T11:00:00Z')('commit', '--quiet', '-m', 'remove silver');
-  const removed = await setUp('apply', path.join(canon, 'aud'), '--auto-approve');
-  expect(removed.code, removed.stdout + removed.stderr).toBe(0);
-  expect(audienceNames(emulator)).toEqual(['Audience gold']);
+async function forkStory(b: CliBench): Promise<{ canon: string; alice: string }> {
+  const alice = path.join(b.tmp, 'alice');
+  const canon = await silverRemovedUpstream(b, async (at) => {
+    await gitAt(b.tmp, ['clone', '--quiet', at, alice]);
+    await gitAt(alice, ['remote', 'rename', 'origin', 'upstream']);
+    await gitAt(alice, ['remote', 'add', 'origin', 'https://github.com/alice/audiences.git']);
+  });
   return { canon, alice };
 }
 
@@ -67,7 +40,7 @@ describe('a stale clone whose origin is a fork of the repository applied', () =>
     await cliBench(async (b) => {
       const { emulator, cli } = b;
       const { alice } = await forkStory(b);
-      const c1 = (await git(alice)('rev-parse', 'HEAD')).stdout.trim();
+      const c1 = await gitAt(alice, ['rev-parse', 'HEAD']);
 
       // Alice applies her clone, still at the first commit.
       const stale = await cli('apply', path.join(alice, 'aud'), '--auto-approve');
@@ -96,13 +69,13 @@ describe('a stale clone whose origin is a fork of the repository applied', () =>
     await cliBench(async (b) => {
       const { emulator, tmp, cli } = b;
       const { canon, alice } = await forkStory(b);
-      await git(alice)('pull', '--quiet', '--ff-only', 'upstream', 'main');
+      await gitAt(alice, ['pull', '--quiet', '--ff-only', 'upstream', 'main']);
       await writeFile(
         path.join(alice, 'aud/gold.yaml'),
         manifestYaml('gold', { spec: { description: 'Gold, by alice' } }),
       );
-      await git(alice, '2026-12-01T12:00:00Z')('commit', '--quiet', '--all', '-m', 'gold described');
-      const c3 = (await git(alice)('rev-parse', 'HEAD')).stdout.trim();
+      await gitAt(alice, ['commit', '--quiet', '--all', '-m', 'gold described'], '2026-12-01T12:00:00Z');
+      const c3 = await gitAt(alice, ['rev-parse', 'HEAD']);
 
       const applied = await cli('apply', path.join(alice, 'aud'), '--auto-approve');
       expect(applied.code, applied.stdout + applied.stderr).toBe(0);

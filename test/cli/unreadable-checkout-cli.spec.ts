@@ -1,20 +1,14 @@
 import { execFile } from 'node:child_process';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { cliBench } from '../helpers/cli-bench.js';
-import { GIT_ENV } from '../helpers/cli.js';
-import { manifestYaml } from '../helpers/manifests.js';
+import { gitAt } from '../helpers/marks.js';
+import { silverRemovedUpstream } from '../helpers/stale-story.js';
 import { audienceNames } from '../helpers/work-tree.js';
 
 const run = promisify(execFile);
-
-/** git in `cwd`, committing at `date` (ISO) when given. */
-function git(cwd: string, date?: string) {
-  const dates = date === undefined ? {} : { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date };
-  return (...args: string[]) => run('git', args, { cwd, env: { ...process.env, ...GIT_ENV, ...dates } });
-}
 
 /** Chown a whole tree (the clone a CI container checked out as another user). */
 async function chownTree(dir: string, uid: number): Promise<void> {
@@ -37,26 +31,12 @@ describe('a stale clone git refuses to read (safe.directory)', () => {
     'is not applied unchecked: the audience a newer commit deleted is not created again',
     async () => {
       await cliBench(async (b) => {
-        const { emulator, tmp, cli, setUp } = b;
-        const canon = path.join(tmp, 'canon');
-        await mkdir(path.join(canon, 'aud'), { recursive: true });
-        await writeFile(path.join(canon, 'aud/gold.yaml'), manifestYaml('gold'));
-        await writeFile(path.join(canon, 'aud/silver.yaml'), manifestYaml('silver'));
-        await git(canon)('init', '--quiet', '--initial-branch', 'main');
-        await git(canon)('remote', 'add', 'origin', 'https://github.com/acme/audiences.git');
-        await git(canon)('add', '--all');
-        await git(canon, '2026-12-01T10:00:00Z')('commit', '--quiet', '-m', 'gold and silver');
+        const { emulator, tmp, cli } = b;
         const stale = path.join(tmp, 'stale');
-        await git(tmp)('clone', '--quiet', canon, stale);
-        await git(stale)('remote', 'set-url', 'origin', 'https://github.com/acme/audiences.git');
-
-        const first = await setUp('apply', path.join(canon, 'aud'), '--auto-approve');
-        expect(first.code, first.stdout + first.stderr).toBe(0);
-        await git(canon)('rm', '--quiet', 'aud/silver.yaml');
-        await git(canon, '2026-12-01T11:00:00Z')('commit', '--quiet', '-m', 'remove silver');
-        const removed = await setUp('apply', path.join(canon, 'aud'), '--auto-approve');
-        expect(removed.code, removed.stdout + removed.stderr).toBe(0);
-        expect(audienceNames(emulator)).toEqual(['Audience gold']);
+        await silverRemovedUpstream(b, async (canon) => {
+          await gitAt(tmp, ['clone', '--quiet', canon, stale]);
+          await gitAt(stale, ['remote', 'set-url', 'origin', 'https://github.com/acme/audiences.git']);
+        });
 
         await chownTree(stale, 65534);
         const applied = await cli('apply', path.join(stale, 'aud'), '--auto-approve');
@@ -94,26 +74,12 @@ describe('a stale clone git refuses to read (safe.directory)', () => {
 
   it('a stale linked worktree whose git directory is gone is not applied unchecked either', async () => {
     await cliBench(async (b) => {
-      const { emulator, tmp, cli, setUp } = b;
-      const canon = path.join(tmp, 'canon');
-      await mkdir(path.join(canon, 'aud'), { recursive: true });
-      await writeFile(path.join(canon, 'aud/gold.yaml'), manifestYaml('gold'));
-      await writeFile(path.join(canon, 'aud/silver.yaml'), manifestYaml('silver'));
-      await git(canon)('init', '--quiet', '--initial-branch', 'main');
-      await git(canon)('remote', 'add', 'origin', 'https://github.com/acme/audiences.git');
-      await git(canon)('add', '--all');
-      await git(canon, '2026-12-01T10:00:00Z')('commit', '--quiet', '-m', 'gold and silver');
+      const { emulator, tmp, cli } = b;
       // A linked worktree at the first commit (as mounted into a container, without its repository).
       const worktree = path.join(tmp, 'wt');
-      await git(canon)('worktree', 'add', '--quiet', '--detach', worktree, 'HEAD');
-
-      const first = await setUp('apply', path.join(canon, 'aud'), '--auto-approve');
-      expect(first.code, first.stdout + first.stderr).toBe(0);
-      await git(canon)('rm', '--quiet', 'aud/silver.yaml');
-      await git(canon, '2026-12-01T11:00:00Z')('commit', '--quiet', '-m', 'remove silver');
-      const removed = await setUp('apply', path.join(canon, 'aud'), '--auto-approve');
-      expect(removed.code, removed.stdout + removed.stderr).toBe(0);
-      expect(audienceNames(emulator)).toEqual(['Audience gold']);
+      const canon = await silverRemovedUpstream(b, (at) =>
+        gitAt(at, ['worktree', 'add', '--quiet', '--detach', worktree, 'HEAD']).then(() => undefined),
+      );
 
       await rename(path.join(canon, '.git'), path.join(tmp, 'git-elsewhere'));
       const applied = await cli('apply', path.join(worktree, 'aud'), '--auto-approve');
