@@ -2,9 +2,8 @@ import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { withInProcessController, type InProcessController } from './helpers/in-process.js';
+import { withInProcessController, remoteAudiences } from './helpers/in-process.js';
 
 /**
  * Review-controller item 1: with --dir, a pass that reads a manifest file still being written
@@ -20,13 +19,6 @@ function documents(n: number): string {
   return Array.from({ length: n }, (_, i) =>
     manifestYaml(`aud-${i + 1}`, { ingestion: { onCreate: false } }),
   ).join('---\n');
-}
-
-function remote(controller: InProcessController): string[] {
-  return controller.emulator.control
-    .listAudiences(DEMO_CLIENT.orgId, 'prod')
-    .map((a) => `${a.audienceName} ${a.audienceId}`)
-    .sort();
 }
 
 async function until(check: () => boolean): Promise<void> {
@@ -53,14 +45,14 @@ describe('the controller with --dir and a manifest file still being written', ()
 
       wall = (await write(4)) + 60_000;
       await pass();
-      const created = remote(controller);
+      const created = remoteAudiences(controller, true);
       expect(created.map((a) => a.split(' ')[1])).toEqual(['aud-1', 'aud-2', 'aud-3', 'aud-4']);
 
       // Truncated and rewritten up to its third document; the pass reads it 50 ms later.
       const partial = await write(3);
       wall = partial + 50;
       await pass();
-      expect(remote(controller)).toEqual(created);
+      expect(remoteAudiences(controller, true)).toEqual(created);
       expect(controller.reconciler.planMarkdown()).toContain(HELD);
       expect((await controller.status()).plan?.summary).toMatchObject({ delete: 0, held: 1 });
       const heldLog = controller.logs.findLast((l) => l.msg?.startsWith('removals held'));
@@ -69,7 +61,7 @@ describe('the controller with --dir and a manifest file still being written', ()
       // The writer finishes: the next pass changes nothing.
       wall = (await write(4)) + 50;
       await pass('watch');
-      expect(remote(controller)).toEqual(created);
+      expect(remoteAudiences(controller, true)).toEqual(created);
       expect((await controller.status()).plan?.summary).toMatchObject({ create: 0, delete: 0, held: 0 });
 
       // Genuinely shortened: held while it may still be written, then the file stays quiet
@@ -77,12 +69,12 @@ describe('the controller with --dir and a manifest file still being written', ()
       const shortened = await write(3);
       wall = shortened + 50;
       await pass('watch');
-      expect(remote(controller)).toEqual(created);
+      expect(remoteAudiences(controller, true)).toEqual(created);
       expect(controller.reconciler.planMarkdown()).toContain(HELD);
       wall = shortened + 60_000;
-      await until(() => remote(controller).length === 3);
+      await until(() => remoteAudiences(controller, true).length === 3);
       await controller.reconciler.settled();
-      expect(remote(controller)).toEqual(created.slice(0, 3));
+      expect(remoteAudiences(controller, true)).toEqual(created.slice(0, 3));
       const settle = controller.logs.filter((l) => l.msg === 'reconcile started').at(-1);
       expect(settle?.['reasons']).toEqual(['settle']);
     });

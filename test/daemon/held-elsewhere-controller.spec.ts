@@ -1,30 +1,17 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { planScopeOf } from '../../src/source/file-filter.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { withInProcessController, type InProcessController } from './helpers/in-process.js';
+import { withInProcessController, reconcilePass, remoteAudiences } from './helpers/in-process.js';
 
 /**
  * The controller plans removals as apply does, and holds the same ones (review-deletes items 1
  * and 6): `--path` below the directory the records were applied from, and `--include`.
  */
 const quiet = (name: string) => manifestYaml(name, { ingestion: { onCreate: false } });
-
-function remote(controller: InProcessController): string[] {
-  return controller.emulator.control
-    .listAudiences(DEMO_CLIENT.orgId, 'prod')
-    .map((a) => `${a.audienceName} ${a.audienceId}`)
-    .sort();
-}
-
-async function pass(controller: InProcessController): Promise<void> {
-  controller.reconciler.trigger('watch');
-  await controller.reconciler.settled();
-}
 
 describe('the controller holds removals whose manifests it did not read', () => {
   it('--path below the directory the records were applied from: those above are held, a removed one is deleted', async () => {
@@ -48,7 +35,7 @@ describe('the controller holds removals whose manifests it did not read', () => 
         { env: emulatorEnv(controller.emulator) },
       );
       expect(applied.code).toBe(0);
-      const before = remote(controller);
+      const before = remoteAudiences(controller, true);
       expect(before.map((a) => a.split(' ')[1])).toEqual(['bronze', 'gold', 'tin']);
       // tin's manifest removed; bronze's moved: no removed record's file is above, gold (matched,
       // recorded as loyalty/gold.yaml) says where the records were applied from.
@@ -58,8 +45,8 @@ describe('the controller holds removals whose manifests it did not read', () => 
         'audiences/web/bronze.yaml': quiet('bronze'),
       });
 
-      await pass(controller);
-      const after = remote(controller);
+      await reconcilePass(controller);
+      const after = remoteAudiences(controller, true);
       expect(after).toEqual(before.filter((a) => !a.startsWith('Audience tin')));
       const markdown = controller.reconciler.planMarkdown() ?? '';
       expect(markdown).toContain(
@@ -78,16 +65,16 @@ describe('the controller holds removals whose manifests it did not read', () => 
         await mkdir(path.join(controller.dir, 'partners'));
         await writeFile(path.join(controller.dir, 'loyalty/gold.yaml'), quiet('gold'));
         await writeFile(path.join(controller.dir, 'loyalty/silver.yaml'), quiet('silver'));
-        await pass(controller);
-        const before = remote(controller);
+        await reconcilePass(controller);
+        const before = remoteAudiences(controller, true);
         expect(before).toHaveLength(2);
 
         await rename(
           path.join(controller.dir, 'loyalty/gold.yaml'),
           path.join(controller.dir, 'partners/gold.yaml'),
         );
-        await pass(controller);
-        expect(remote(controller)).toEqual(before);
+        await reconcilePass(controller);
+        expect(remoteAudiences(controller, true)).toEqual(before);
         // The Markdown escapes the reason's marks (loyalty/** as loyalty/\*\*).
         expect(controller.reconciler.planMarkdown()).toContain(
           'its manifest is now partners/gold.yaml, outside --include loyalty/\\*\\*; the audience is left as it is',

@@ -1,11 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { withInProcessController, type InProcessController } from './helpers/in-process.js';
+import { withInProcessController, reconcilePass, remoteAudiences } from './helpers/in-process.js';
 
 /**
  * Review 29, item 5 (M-3): the controller's checkout has no `.git`, so since 6fbd15e a record applied
@@ -15,18 +14,6 @@ import { withInProcessController, type InProcessController } from './helpers/in-
  * lacks the file (the controller itself synced the commit that removed it).
  */
 const quiet = (name: string) => manifestYaml(name, { ingestion: { onCreate: false } });
-
-function remote(controller: InProcessController): string[] {
-  return controller.emulator.control
-    .listAudiences(DEMO_CLIENT.orgId, 'prod')
-    .map((a) => a.audienceName)
-    .sort();
-}
-
-async function pass(controller: InProcessController): Promise<void> {
-  controller.reconciler.trigger('watch');
-  await controller.reconciler.settled();
-}
 
 describe('the controller and a record beside its --path whose file a commit removes', () => {
   it('holds it with a reason true of the controller, not "another repository\'s; a shallow clone\'s"', async () => {
@@ -50,14 +37,14 @@ describe('the controller and a record beside its --path whose file a commit remo
         { env: emulatorEnv(controller.emulator) },
       );
       expect(applied.code).toBe(0);
-      await pass(controller);
-      expect(remote(controller)).toEqual(['Audience a', 'Audience b', 'Audience w']);
+      await reconcilePass(controller);
+      expect(remoteAudiences(controller)).toEqual(['Audience a', 'Audience b', 'Audience w']);
 
       // The repository the controller follows removes a: the controller syncs that very commit.
       await repo.commit({ 'audiences/mkt/a.yaml': null });
-      await pass(controller);
-      await pass(controller);
-      expect(remote(controller)).toEqual(['Audience a', 'Audience b', 'Audience w']);
+      await reconcilePass(controller);
+      await reconcilePass(controller);
+      expect(remoteAudiences(controller)).toEqual(['Audience a', 'Audience b', 'Audience w']);
       const markdown = controller.reconciler.planMarkdown() ?? '';
       expect(markdown).toContain('prod/a');
       expect(markdown).toContain(

@@ -1,9 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { withInProcessController, type InProcessController } from './helpers/in-process.js';
+import {
+  withInProcessController,
+  type InProcessController,
+  reconcilePass,
+  remoteAudiences,
+} from './helpers/in-process.js';
 
 /**
  * The controller and a manifest carrying a YAML tag outside the core schema (`!Sub`, as
@@ -17,18 +21,6 @@ const quiet = (name: string) => manifestYaml(name, { ingestion: { onCreate: fals
 const TAGGED = quiet('gold').replace('  name: Audience gold', '  name: !Sub "${Team} Gold"');
 const MESSAGE =
   "spec.name: the YAML tag !Sub is not read by audiencectl (manifests are plain YAML: only the core schema's tags, such as !!str); remove it, and write the value itself";
-
-function remote(controller: InProcessController): string[] {
-  return controller.emulator.control
-    .listAudiences(DEMO_CLIENT.orgId, 'prod')
-    .map((a) => a.audienceName)
-    .sort();
-}
-
-async function pass(controller: InProcessController): Promise<void> {
-  controller.reconciler.trigger('watch');
-  await controller.reconciler.settled();
-}
 
 /** Writes `files` (relative to the manifests) where the controller's source reads them. */
 async function put(controller: InProcessController, files: Record<string, string>): Promise<void> {
@@ -48,12 +40,12 @@ describe('the controller and a manifest with a YAML tag outside the core schema'
       expect(TAGGED).toContain('  name: !Sub "${Team} Gold"\n');
       await withInProcessController({ source, plan: { allowReplace: true } }, async (controller) => {
         await put(controller, { 'gold.yaml': quiet('gold'), 'silver.yaml': quiet('silver') });
-        await pass(controller);
-        expect(remote(controller)).toEqual(['Audience gold', 'Audience silver']);
+        await reconcilePass(controller);
+        expect(remoteAudiences(controller)).toEqual(['Audience gold', 'Audience silver']);
 
         controller.emulator.control.resetCounters();
         await put(controller, { 'gold.yaml': TAGGED });
-        await pass(controller);
+        await reconcilePass(controller);
 
         const status = await controller.status();
         expect(status.diagnostics).toEqual([
@@ -69,14 +61,14 @@ describe('the controller and a manifest with a YAML tag outside the core schema'
         expect(byEndpoint.createAudience.requests).toBe(0);
         expect(byEndpoint.patchAudience.requests).toBe(0);
         expect(byEndpoint.deleteAudience.requests).toBe(0);
-        expect(remote(controller)).toEqual(['Audience gold', 'Audience silver']);
+        expect(remoteAudiences(controller)).toEqual(['Audience gold', 'Audience silver']);
 
         // Held on the next pass too, a full read (the resync) included.
         controller.reconciler.trigger('resync');
         await controller.reconciler.settled();
         expect(controller.emulator.control.counters().byEndpoint.patchAudience.requests).toBe(0);
         expect(controller.emulator.control.counters().byEndpoint.deleteAudience.requests).toBe(0);
-        expect(remote(controller)).toEqual(['Audience gold', 'Audience silver']);
+        expect(remoteAudiences(controller)).toEqual(['Audience gold', 'Audience silver']);
       });
     },
   );

@@ -24,6 +24,20 @@ import type { LogLine } from './controller.js';
 
 const HOUR = 3_600_000;
 
+/** One reconcile pass, triggered as a watch event triggers it, and settled. */
+export async function reconcilePass(controller: InProcessController): Promise<void> {
+  controller.reconciler.trigger('watch');
+  await controller.reconciler.settled();
+}
+
+/** The audiences the emulator holds in prod, sorted: their names, or with `ids` `name id`. */
+export function remoteAudiences(controller: InProcessController, ids = false): string[] {
+  return controller.emulator.control
+    .listAudiences(DEMO_CLIENT.orgId, 'prod')
+    .map((a) => (ids ? `${a.audienceName} ${a.audienceId}` : a.audienceName))
+    .sort();
+}
+
 /** The controller in this process: a directory source, a file store, the emulator, the HTTP server. */
 export type InProcessController = {
   emulator: TestEmulator;
