@@ -18,9 +18,9 @@ export type HeadLookup =
   /** git answered with an error it should not give (a repository it refuses to read, say). */
   | { kind: 'unreadable'; reason: string };
 
-/** What git's refusals say when there is simply no commit to record. */
+/** What git's refusals say when there is simply no commit to record (`bad revision 'HEAD'`: none yet). */
 const NO_REPOSITORY =
-  /not a git repository|ENOENT|does not have any commits|unknown revision|ambiguous argument/i;
+  /not a git repository|ENOENT|does not have any commits|unknown revision|ambiguous argument|bad revision 'HEAD'/i;
 
 function gitAt(dir: string): SimpleGit {
   // A commit missing from a partial clone must not be fetched to answer (git 2.45+ reads it).
@@ -48,8 +48,9 @@ export async function headRevision(dir: string): Promise<HeadLookup> {
     const reason = reasonOf(error);
     if (!NO_REPOSITORY.test(reason)) return { kind: 'unreadable', reason };
     // A `.git` git cannot use (a linked worktree whose repository moved, or was left out of a
-    // container's mount) is a work tree whose commit is unknown, not a directory outside git.
-    const dotGit = dotGitAbove(dir);
+    // container's mount), or no git to read it, is a work tree whose commit is unknown, not a
+    // directory outside git. (A repository without commits has nothing to record.)
+    const dotGit = /not a git repository|spawn git ENOENT/i.test(reason) ? dotGitAbove(dir) : undefined;
     return dotGit === undefined
       ? { kind: 'none' }
       : { kind: 'unreadable', reason: `${dotGit} is there, but ${reason}` };
