@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { CommitRelation } from '../plan/older-checkout.js';
 import type { AppliedRevision } from '../state/schema.js';
 import { COMMIT_ID } from '../state/commit-id.js';
+import { gitTop } from '../manifest/read-source-root.js';
 
 /**
  * The git facts of the order check (plan/older-checkout.ts decides): the commit a checkout of
@@ -50,19 +50,10 @@ export async function headRevision(dir: string): Promise<HeadLookup> {
     // A `.git` git cannot use (a linked worktree whose repository moved, or was left out of a
     // container's mount), or no git to read it, is a work tree whose commit is unknown, not a
     // directory outside git. (A repository without commits has nothing to record.)
-    const dotGit = /not a git repository|spawn git ENOENT/i.test(reason) ? dotGitAbove(dir) : undefined;
-    return dotGit === undefined
+    const top = /not a git repository|spawn git ENOENT/i.test(reason) ? gitTop(path.resolve(dir)) : undefined;
+    return top === undefined
       ? { kind: 'none' }
-      : { kind: 'unreadable', reason: `${dotGit} is there, but ${reason}` };
-  }
-}
-
-/** The first `.git` (a directory or a linked worktree's file) in `dir` or a folder above it. */
-function dotGitAbove(dir: string): string | undefined {
-  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
-    const candidate = path.join(at, '.git');
-    if (existsSync(candidate)) return candidate;
-    if (path.dirname(at) === at) return undefined;
+      : { kind: 'unreadable', reason: `${path.join(top, '.git')} is there, but ${reason}` };
   }
 }
 
