@@ -53,7 +53,12 @@ async function workspaceOf(origin: string, branch: string): Promise<void> {
   await git(dir, 'remote', 'add', 'origin', origin);
 }
 
-/** Runs a step's script with bash, as the runner does (`bash -e {0}`), in `dir`. */
+/**
+ * Runs a step's script with bash, as the runner does (`bash -e {0}`), in `dir`; with
+ * --noprofile --norc, as the runner gives a `shell: bash` step: no start-up file of the machine's.
+ * Without them, bash read the user's ~/.bashrc, for its standard input (Node's pipe) is a socket
+ * (a shell started by sshd or rshd reads it): on this machine, ~15 processes of pyenv's per step.
+ */
 function runStep(
   script: string,
   env: Record<string, string>,
@@ -61,7 +66,7 @@ function runStep(
   return new Promise((resolve) => {
     execFile(
       'bash',
-      ['-e', '-c', script],
+      ['--noprofile', '--norc', '-e', '-c', script],
       { cwd: dir, env: { ...env, PATH: `${dir}/bin:${process.env.PATH ?? ''}` } },
       (error, stdout, stderr) => {
         let code = 0;
