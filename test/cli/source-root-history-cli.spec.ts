@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { audienceNames, besideHeld, gitRepository, shallowClone } from '../helpers/work-tree.js';
 import { manifestYaml, manifestYamlSpelled } from '../helpers/manifests.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
@@ -33,6 +34,17 @@ async function applied(root: string, emulator: TestEmulator, first = 'a') {
 
 async function plan(cwd: string, dir: string, state: string, env: Record<string, string>) {
   const out = await runCli(['plan', dir, '--state', state], { cwd, env });
+  expect(out.stderr).not.toMatch(/\n\s+at /);
+  return out;
+}
+
+/**
+ * A premise of a case (its new directory plans the file as a move): the same plan by the CLI's
+ * entry in this process (cli-in-process.ts), asserted alike; the plan of the directory beside,
+ * the case's subject, spawns the built CLI.
+ */
+async function premisePlan(cwd: string, dir: string, state: string, env: Record<string, string>) {
+  const out = await runCliInProcess(['plan', dir, '--state', state], { cwd, env });
   expect(out.stderr).not.toMatch(/\n\s+at /);
   return out;
 }
@@ -182,7 +194,7 @@ describe('a record whose file moved from the directory beside the one planned', 
         await git('commit', '--quiet', '-m', 'gold moved to generated/mkt');
         expect((await git('ls-files', 'generated')).stdout).toBe('generated/mkt/gold.yaml\n');
         // Its new directory plans it as a move (record only), so it is this audience's manifest.
-        const moved = await plan(repo, 'generated/mkt', state, env);
+        const moved = await premisePlan(repo, 'generated/mkt', state, env);
         expect(moved.stdout).toMatch(/prod\/gold update: manifest directory changed \(record only/);
         const out = await plan(repo, 'teams/web', state, env);
         expect(out.stdout).not.toMatch(/prod\/gold\s+delete/);
@@ -208,7 +220,7 @@ describe('a record whose file moved from the directory beside the one planned', 
         await git('mv', 'teams/mkt/gold.yaml', 'teams/marketing/gold.yaml');
         await git('commit', '--quiet', '-m', 'gold moved');
         // Its new directory, in its sandbox, plans it as a move (record only).
-        const moved = await plan(repo, 'teams/marketing', state, env);
+        const moved = await premisePlan(repo, 'teams/marketing', state, env);
         expect(moved.stdout).toMatch(/prod\/gold update: manifest directory changed \(record only/);
         const out = await plan(repo, 'teams/web', state, dev);
         expect(out.stdout).not.toMatch(/prod\/gold\s+delete/);
