@@ -12,7 +12,7 @@ import {
   result,
 } from './record-helpers.js';
 import { measuredOffset } from './service-time.js';
-import { byOwnAccount, ownCreators } from '../state/own-creators.js';
+import { byOwnAccount, otherAccountReason, ownCreators } from '../state/own-creators.js';
 import {
   createBegan,
   createdBeforeText,
@@ -32,13 +32,9 @@ import type { ExecutorDeps, StepResult } from './types.js';
  */
 export const CREATE_GRACE_SECONDS = 15 * 60;
 
-/** Why an audience that would be this create's but for the account that made it is not. */
-export const OTHER_ACCOUNT =
-  "it was made by another account than audiencectl's creates in this sandbox were (outside audiencectl, or by audiencectl after a change of credentials)";
-
 /**
  * `none`: what the sandbox lists under the name (inactive audiences included), none of it
- * ours; `otherAccount` when one would be but for its creator; `notOwn`, why each listed audience
+ * ours; `otherAccount`, why not, when one would be but for its creator (otherAccountReason); `notOwn`, why each listed audience
  * (in `byName`'s order) is not this create's, as findOwnCreate checked it (`unknown` too). `one` not taken (a
  * first POST refused, 409: no POST of this create made it): `ownAccount` when the records show the
  * account that made it as audiencectl's (not merely none shown). `unknown`: the name lookup found
@@ -56,7 +52,7 @@ export type OwnCreate =
       ownAccount: boolean;
     }
   | { kind: 'earlier'; audience: LiveAudience; verdict: Extract<CreatedVerdict, { kind: 'earlier' }> }
-  | { kind: 'none'; byName: LiveAudience[]; otherAccount: boolean; notOwn: string[] }
+  | { kind: 'none'; byName: LiveAudience[]; otherAccount: string | undefined; notOwn: string[] }
   | { kind: 'several'; candidates: LiveAudience[] }
   | { kind: 'unknown'; byName: LiveAudience[]; reason: string; notOwn: string[] };
 
@@ -127,7 +123,7 @@ export async function findOwnCreate(
         ? `it was made by audiencectl's account before this create began (another state store's create with the same credentials, or an earlier create's): ${created}`
         : `it was ${created}`;
     }
-    return OTHER_ACCOUNT;
+    return otherAccountReason(audience.createdBy, creators);
   };
   let listed = byName;
   if (!listed.some((audience) => plausible(audience) && ownAccount(audience))) {
@@ -149,7 +145,8 @@ export async function findOwnCreate(
     return { kind: 'one', audience, ownAccount: own };
   }
   if (candidates.length > 1) return { kind: 'several', candidates };
-  const otherAccount = listed.some((audience) => plausible(audience) && !ownAccount(audience));
+  const other = listed.find((audience) => plausible(audience) && !ownAccount(audience));
+  const otherAccount = other && otherAccountReason(other.createdBy, creators);
   return { kind: 'none', byName: listed, otherAccount, notOwn: listed.map(whyNot) };
 }
 

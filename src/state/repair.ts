@@ -240,7 +240,8 @@ const NOT_SHOWN = 'not shown to be the audience that create made, so it is taken
  * create's by the rules the apply's lookup (find-created.ts findOwnCreate) adopts by: created no
  * earlier than that create began (its intent, or its POST's answer: createdVersusBegan), and by
  * an account audiencectl's may be (byOwnAccount: not another than the one the sandbox's creates
- * show, `creators`; with none shown, the sandbox's first create, the time decides alone): what
+ * show, `creators`; with none shown, the sandbox's first create, not a person's account, and the
+ * time decides): what
  * the note says of it. Without that proof (no credentials, no creation time shown) it is never
  * adopted as its own.
  */
@@ -256,8 +257,11 @@ function notShownOwn(
   const created = createdMsOf(shown);
   if (verdict?.kind === 'earlier' && created !== undefined)
     return `the service says it was created at ${new Date(created).toISOString()}, ${createdBeforeText(verdict, 'that')}: it is taken as made outside audiencectl`;
+  // With no record showing audiencectl's account, only a person's account fails the rule.
   if (!byOwnAccount(shown.createdBy, creators))
-    return `the service says it was created by ${shown.createdBy ?? ''}, not by audiencectl's account in sandbox "${record.sandbox}" (${[...creators].join(', ')}): ${NOT_SHOWN}`;
+    return creators.size === 0
+      ? `the service says it was created by ${shown.createdBy ?? ''}, a person's account, not the technical account audiencectl creates with: ${NOT_SHOWN}`
+      : `the service says it was created by ${shown.createdBy ?? ''}, not by audiencectl's account in sandbox "${record.sandbox}" (${[...creators].join(', ')}): ${NOT_SHOWN}`;
   if (verdict === undefined)
     return `the service shows no creation time of it to compare with when that create began: ${NOT_SHOWN}`;
   return undefined;

@@ -42,9 +42,10 @@ describe('adoption of our own interrupted creates', () => {
         const outcome = await applyInProcess(emulator, `${tmp}/state`, files(['gold']));
         expect(outcomes(outcome)).toEqual(['create gold: blocked']);
         const message = outcome.report?.results[0]?.message ?? '';
-        // A store with no record: the account audiencectl creates with is not known to compare.
+        // A store with no record: the account audiencectl creates with is not known to compare,
+        // but a person's account is never the technical account audiencectl creates with.
         expect(message).toContain(
-          "it was made by someone@AdobeID, but not by this create, whose first POST the service refused (409): the name was taken before it; no record of this state store shows the account audiencectl creates with, so whether someone@AdobeID is audiencectl's is not known",
+          "it was made by someone@AdobeID, a person's account, and audiencectl creates with a technical account (…@techacct.adobe.com): it was made outside audiencectl",
         );
         expect(message).toContain(`${theirs.id} (created `);
         expect(message).toContain('by someone@AdobeID');

@@ -83,7 +83,7 @@ describe('a create blocked for a name an audience of a colleague is listed under
       const finished = `; if it is this manifest's audience, run: audiencectl state import gold MANIFESTS_DIR --sandbox prod --audience-id ${theirs.audienceId} (MANIFESTS_DIR: your manifests directory); or change spec.name in the manifest to a name no audience holds: its create is then planned again`;
       const message = first.report?.results[0]?.message ?? '';
       expect(message).toMatch(
-        /^an audience named "Audience gold" already exists in sandbox "prod": it was made by colleague@AdobeID, but not by this create, whose first POST the service refused \(409\): the name was taken before it; no record of this state store shows the account audiencectl creates with, so whether colleague@AdobeID is audiencectl's is not known \(found: [-0-9a-f]+ \(created .* by colleague@AdobeID\)\); /,
+        /^an audience named "Audience gold" already exists in sandbox "prod": it was made by colleague@AdobeID, a person's account, and audiencectl creates with a technical account \(…@techacct\.adobe\.com\): it was made outside audiencectl \(found: [-0-9a-f]+ \(created .* by colleague@AdobeID\)\); /,
       );
       expect(message).toContain(`(found: ${theirs.audienceId} (created `);
       expect(message.endsWith(finished)).toBe(true);

@@ -208,7 +208,13 @@ describe('an interrupted create takes for its own', () => {
 
   it("with AEP's clock unknown (no Date header reaches it), an audience made a minute before the create began is still adopted, saying so and how to undo it", async () => {
     await withExecutor(undefined, async (env) => {
-      const made = env.emulator.control.uiCreateAudience(DEMO_CLIENT.orgId, 'prod', quiet('gold').spec);
+      // Made by audiencectl's account, as its own create would be (a person's never is).
+      const made = env.emulator.control.uiCreateAudience(
+        DEMO_CLIENT.orgId,
+        'prod',
+        quiet('gold').spec,
+        OWN_ACCOUNT,
+      );
       await interruptedCreate(env, { startedAt: new Date(Date.now() + 60_000) });
       // Answers with no Date header: the client measures no offset to AEP's clock.
       const proxy = await startAlteringProxy(env.emulator.url, { noDate: true });

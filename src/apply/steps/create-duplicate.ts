@@ -8,7 +8,6 @@ import {
   describeCandidates,
   findOwnCreate,
   notListedYet,
-  OTHER_ACCOUNT,
   type OwnCreate,
 } from '../find-created.js';
 import { importHint, result, writeOutcome } from '../record-helpers.js';
@@ -41,7 +40,7 @@ export function notOurs(found: OwnCreate): string {
     // After a change of credentials audiencectl's own create shows the new account: "audiencectl
     // did not create it" would be false then.
     case 'none':
-      return found.otherAccount ? OTHER_ACCOUNT : eachNotOwn(found.byName, found.notOwn);
+      return found.otherAccount ?? eachNotOwn(found.byName, found.notOwn);
     case 'unknown':
       return eachNotOwn(found.byName, found.notOwn);
     case 'one':

@@ -1,0 +1,75 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { emulatorEnv } from './apply-env.js';
+import { runCli, writeFiles, type CliResult } from './cli.js';
+import type { TestEmulator } from './with-emulator.js';
+
+/** A manifest, as a user writes it (text, not built by the code under test). */
+export function manifest(key: string, name: string, ingestion = '  onCreate: true\n'): string {
+  return [
+    'apiVersion: audiencectl/v1',
+    'kind: ExternalAudience',
+    'metadata:',
+    `  name: ${key}`,
+    'spec:',
+    `  name: ${name}`,
+    '  fields:',
+    '    - { name: email, type: string, identityNs: email }',
+    `  sourceSpec: { path: exports/${key}.csv, type: file }`,
+    '  originName: CUSTOM_UPLOAD',
+    'ingestion:',
+    ingestion,
+  ].join('\n');
+}
+
+export type Story = {
+  dir: string;
+  state: string;
+  env: Record<string, string>;
+  write: (files: Record<string, string>) => Promise<void>;
+  apply: (...flags: string[]) => Promise<CliResult>;
+  cli: (...args: string[]) => Promise<CliResult>;
+};
+
+export async function story(
+  emulator: TestEmulator,
+  dir: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Story> {
+  const manifests = path.join(dir, 'm');
+  const state = path.join(dir, 'state');
+  await mkdir(manifests, { recursive: true });
+  await mkdir(state, { recursive: true });
+  const env = emulatorEnv(emulator, { AEP_SANDBOX: 'prod', ...extraEnv });
+  return {
+    dir,
+    state,
+    env,
+    write: (files) => writeFiles(manifests, files),
+    apply: (...flags) =>
+      runCli(['apply', manifests, '--state', state, '--auto-approve', ...flags], { env, cwd: dir }),
+    cli: (...args) => runCli(args, { env, cwd: dir }),
+  };
+}
+
+/** Audiences of the sandbox by name, as the emulator itself lists them. */
+export function audiencesByName(emulator: TestEmulator, sandbox = 'prod'): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const a of emulator.control.listAudiences(DEMO_CLIENT.orgId, sandbox)) {
+    const name =
+      (a as { audienceName?: string; name?: string }).audienceName ?? (a as { name?: string }).name ?? '?';
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** Runs the emulator started, per audience name. */
+export function runsByName(emulator: TestEmulator, sandbox = 'prod'): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of emulator.control.listRuns(DEMO_CLIENT.orgId, sandbox)) {
+    const name = (r as { audienceName?: string }).audienceName ?? '?';
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
+}
