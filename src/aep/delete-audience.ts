@@ -1,7 +1,8 @@
 import { redactText } from '../log.js';
 import type { Compat, DeleteSpelling } from './compat.js';
 import { unconfirmedDeletion } from './delete-answer.js';
-import { AepError, aepErrorInit, isNotFoundAnswer } from './errors.js';
+import { safeUrl } from '../text/safe-url.js';
+import { AepDeleteNotFoundError, AepError, aepErrorInit, isNotFoundAnswer } from './errors.js';
 import { unsettled } from './http-error.js';
 import { pathSegment } from './path-segment.js';
 import type { ApiRequest, SentAnswer, Transport } from './transport.js';
@@ -62,11 +63,14 @@ function unconfirmed(sandbox: string, path: string, answer: SentAnswer): AepErro
 /**
  * The page spells the path two ways (with and without a trailing slash): the known one
  * first, then on a 404 the other. Only the service's 404 at both is an audience that is
- * gone (the first one is thrown: its attempts tell the story); any other failure, a 404
- * page of a proxy included, is no answer and is thrown as it is. With one spelling fixed,
- * its 404 is "gone" only once the audience's runs list (same service, a path the page
- * writes one way) is a 404 too. A 404 that came after an attempt of unknown outcome keeps that
- * outcome unless it is read as "gone" (keptIfUnknown).
+ * gone (the first one is thrown, as an AepDeleteNotFoundError naming the URLs: its attempts tell
+ * the story); any other failure, a 404 page of a proxy included, is no answer and is thrown as it
+ * is. With one spelling fixed, its 404 is "gone" only once the audience's runs list (same
+ * service, a path the page writes one way) is a 404 too. A 404 that came after an attempt of
+ * unknown outcome keeps that outcome unless it is read as "gone" (keptIfUnknown). "Gone" is the
+ * service's word on the path, not yet on the audience: AEP's gateway answers a path it does not
+ * serve (a base URL one letter off) with a JSON 404 as well, so the delete step reads the
+ * audience again before it believes it (steps/delete.ts).
  */
 export function deleteAudience(transport: Transport, compat: Compat): AepClient['deleteAudience'] {
   /** undefined once it answered (a DELETE: with a confirmation); the service's 404 returned; any other failure thrown. */
@@ -88,10 +92,15 @@ export function deleteAudience(transport: Transport, compat: Compat): AepClient[
     return undefined;
   }
 
+  /** Where a path of the External Audiences API went, as a message may show it. */
+  const urlOf = (path: string): string => safeUrl(`${transport.baseUrl}/${path}`);
+
   return async (sandbox, audienceId, callOptions) => {
     const id = pathSegment(audienceId, 'audienceId');
     const paths = compat.deletePaths(id);
     let notFound: AepError | undefined;
+    /** The 404 read as "no such audience", with the URLs that answered it (AepDeleteNotFoundError). */
+    let gone: AepDeleteNotFoundError | undefined;
     try {
       for (const { spelling, path } of paths) {
         const missing = await attempt(
@@ -107,12 +116,21 @@ export function deleteAudience(transport: Transport, compat: Compat): AepClient[
       }
       if (!notFound) throw new Error('unreachable: no DELETE path to try');
       const [fixed] = paths;
-      if (paths.length > 1 || !fixed) throw notFound;
+      if (paths.length > 1 || !fixed) {
+        gone = new AepDeleteNotFoundError(
+          notFound,
+          paths.map(({ path }) => urlOf(path)),
+        );
+        throw gone;
+      }
       const runs = { endpoint: 'listRuns', method: 'GET', path: `external-audience/${id}/runs` } as const;
-      if (await attempt(sandbox, runs, callOptions)) throw notFound;
+      if (await attempt(sandbox, runs, callOptions)) {
+        gone = new AepDeleteNotFoundError(notFound, [urlOf(fixed.path)]);
+        throw gone;
+      }
       throw notServed(sandbox, fixed.path, fixed.spelling, notFound);
     } catch (error) {
-      throw keptIfUnknown(error, notFound, sandbox);
+      throw error === gone ? error : keptIfUnknown(error, notFound, sandbox);
     }
   };
 }
@@ -120,15 +138,14 @@ export function deleteAudience(transport: Transport, compat: Compat): AepClient[
 /**
  * What ends a delete whose first 404 of the service's (`notFound`) came to the retry of an
  * attempt of unknown outcome (a 5xx, no answer: AepError.earlierUnknown). That 404 settles it
- * only as "gone" (notFound itself thrown); anything else that ends the call with its outcome
+ * only as "gone" (thrown as it is, before this is asked); anything else that ends the call with its outcome
  * known (the spelling not served, the runs list or the other spelling failing) keeps that
  * outcome, as the transport keeps it after any other answer that ends a call's retries: the
  * audience may be deleted, and its record and delete intent stay for the next apply.
  */
 function keptIfUnknown(error: unknown, notFound: AepError | undefined, sandbox: string): unknown {
   const earlier = notFound?.earlierUnknown;
-  if (earlier === undefined || error === notFound || !(error instanceof AepError) || error.outcomeUnknown)
-    return error;
+  if (earlier === undefined || !(error instanceof AepError) || error.outcomeUnknown) return error;
   // The runs list is not the DELETE: its failure is said as what it was read for.
   const ended =
     error.endpoint === 'listRuns'

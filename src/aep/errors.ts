@@ -138,6 +138,25 @@ export class AepAuthError extends AepError {
 }
 
 /**
+ * The service's own 404 that ends a DELETE as "no such audience": at both spellings of its path,
+ * or at a fixed spelling with the runs list a 404 too (deleteAudience). Still AEP_NOT_FOUND (the
+ * first 404's facts and message), with the URLs the DELETE went to: a base URL whose path the
+ * service does not serve (`/data/core/aiss`) gets the same JSON 404 from AEP's gateway, so the
+ * apply reads the audience again before it believes it (steps/delete.ts), and names these URLs
+ * when the service still lists it.
+ */
+export class AepDeleteNotFoundError extends AepError {
+  override readonly name: string = 'AepDeleteNotFoundError';
+  /** The DELETE URLs answered 404, as they may be shown (safeUrl). */
+  readonly urls: readonly string[];
+
+  constructor(notFound: AepError, urls: readonly string[]) {
+    super(aepErrorInit(notFound));
+    this.urls = urls;
+  }
+}
+
+/**
  * The service said it has no such audience, operation or run: a 404 whose body is a JSON
  * object (AEP_NOT_FOUND). A 404 of any other body is a failed call (AEP_UNEXPECTED_RESPONSE),
  * and so is every other failure: never read as "gone".

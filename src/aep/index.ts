@@ -1,6 +1,12 @@
 /** The External Audiences API client (docs/configuration.md describes its settings and policies). */
 export { createAepClient, type AepHttpClient } from './client.js';
-export { AepAuthError, AepError, type AepErrorCode, type AepErrorDetail } from './errors.js';
+export {
+  AepAuthError,
+  AepDeleteNotFoundError,
+  AepError,
+  type AepErrorCode,
+  type AepErrorDetail,
+} from './errors.js';
 export { DEFAULT_IMS_URL, DEFAULT_SCOPES } from './ims-defaults.js';
 export { ImsToken, type ImsTokenOptions } from './ims-token.js';
 export { CREDENTIAL_HINTS, type AepCredentials, type CredentialHints } from './credentials.js';

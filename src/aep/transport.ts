@@ -67,6 +67,8 @@ export type Transport = {
   clock: ServiceClock;
   /** The Audiences API's base URL the client sends to (`.../data/core/ups`, no trailing slash). */
   segmentUrl: string;
+  /** The External Audiences API's base URL (`.../data/core/ais`, no trailing slash), for messages. */
+  baseUrl: string;
 };
 
 /**
@@ -222,6 +224,7 @@ export function createTransport(options: AepClientOptions): Transport {
     call,
     clock,
     segmentUrl,
+    baseUrl,
     stats: () => {
       const bySandbox = Object.fromEntries(
         [...budgets.entries()].map(([name, budget]) => [name, budget.stats()]),

@@ -93,6 +93,24 @@ export function verdictOf(record: AudienceRecord, id: string, read: LiveRead): D
   return { kind: 'same' };
 }
 
+/**
+ * What the service lists under `id` now, read as the check before the DELETE read it: by the
+ * batch read (bulk-get) when the plan's batch read had it, else by a single read. A failed read
+ * is `failed`, never "not found".
+ */
+export async function readAgain(record: AudienceRecord, id: string, deps: ExecutorDeps): Promise<LiveRead> {
+  const options = deps.signal ? { signal: deps.signal } : {};
+  try {
+    if (deps.deleteReads?.has(readKey(record.sandbox, id))) {
+      const found = await deps.client.bulkGetAudiences(record.sandbox, [id], options);
+      return { found: found.get(id) };
+    }
+    return { found: await deps.client.getAudience(record.sandbox, id, options) };
+  } catch (error) {
+    return { failed: aepFailure(error).message };
+  }
+}
+
 /** The verdict for one id: from the batch read, or (an id learned since) from a single read. */
 export async function checkBeforeDelete(
   record: AudienceRecord,

@@ -1,7 +1,8 @@
+import { AepDeleteNotFoundError, AepError } from '../../aep/errors.js';
 import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord } from '../../state/schema.js';
 import { aepFailure, answeredCall, isNotFound } from '../aep-failure.js';
-import { checkBeforeDelete } from '../delete-check.js';
+import { checkBeforeDelete, readAgain } from '../delete-check.js';
 import { pollUntil } from '../poll.js';
 import { keptAfterDelete, runsOnlyRemnant } from '../../state/current-runs.js';
 import { keptRunsOnlyNote, runCount } from '../../state/describe.js';
@@ -87,8 +88,55 @@ function keptNote(step: Step, kept: AudienceRecord | undefined): string {
 }
 
 /**
- * DELETE the audience, then its record (but for what a replace keeps, keptAfter); a 404 means
- * it is already gone. A DELETE whose outcome is unknown keeps its intent for the next apply.
+ * The service's 404 to the DELETE (at both spellings, or a fixed one with its runs list) is "no
+ * such audience" at that path, which AEP's gateway also answers, as JSON, for a path it does not
+ * serve: a base URL one letter off (`/data/core/aiss`), or the Audiences API's (`/data/core/ups`).
+ * Read as gone, the record went and the audience stayed, with "deleted" reported (review 33b,
+ * H-2). So the audience, confirmed a moment before, is read again the same way: not listed, it is
+ * gone (a UI delete in between), and undefined is returned. Still listed, or the read failing (no
+ * answer is no "gone"), the step fails and the record stays. The intent goes, as after any failed
+ * DELETE, unless an earlier attempt's outcome is unknown and no read has shown the audience since.
+ */
+async function goneUnconfirmed(
+  step: Step,
+  pending: AudienceRecord,
+  id: string,
+  error: unknown,
+  deps: ExecutorDeps,
+): Promise<StepResult | undefined> {
+  const read = await readAgain(pending, id, deps);
+  if ('found' in read && read.found === undefined) return undefined;
+  const failure = aepFailure(error);
+  const answered = answeredCall('DELETE', failure);
+  if (answered !== undefined) deps.marks?.sent(answered);
+  const urls = error instanceof AepDeleteNotFoundError ? error.urls : [];
+  const at = urls.length === 0 ? 'The DELETE' : `DELETE ${urls.join(' and ')}`;
+  if ('failed' in read) {
+    const said = `DELETE failed: ${at} answered HTTP 404, and reading ${id} again to tell whether it is gone failed (${read.failed.replace(/\.$/, '')}), so it is not read as deleted; the record is kept`;
+    if (error instanceof AepError && error.earlierUnknown !== undefined) {
+      // An attempt before the 404 may have deleted it: the intent lets the next apply tell.
+      deps.marks?.recorded();
+      return result(step, 'failed', `${said} with its delete intent, from which the next apply settles it`, {
+        audienceId: id,
+      });
+    }
+    await clearIntent(deps.store, pending);
+    deps.marks?.recorded();
+    return result(step, 'failed', said, { audienceId: id });
+  }
+  await clearIntent(deps.store, pending);
+  deps.marks?.recorded();
+  return result(
+    step,
+    'failed',
+    `DELETE failed: ${at} answered HTTP 404 while the Audiences API still lists ${id}: the path of the base URL is likely wrong (AEP_BASE_URL, or baseUrl in the config file); nothing was deleted and the record is kept`,
+    { audienceId: id },
+  );
+}
+
+/**
+ * DELETE the audience, then its record (but for what a replace keeps, keptAfter); the service's
+ * 404 means it is already gone once a read no longer lists it (goneUnconfirmed). A DELETE whose outcome is unknown keeps its intent for the next apply.
  */
 export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
   const { store, client, signal } = deps;
@@ -155,6 +203,8 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
       deps.marks?.recorded();
       return result(step, 'failed', `DELETE failed: ${failure.message}`, { audienceId: id });
     }
+    const unconfirmed = await goneUnconfirmed(step, pending, id, error, deps);
+    if (unconfirmed) return unconfirmed;
     deps.marks?.sent(`DELETE sent (404: ${id} already gone)`);
   }
   const kept = keptAfter(step, pending, id, deps);
