@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  checkFileForReader,
   checkRegularFileSync,
   readRegularText,
   readRegularTextSync,
-  refuseNonRegular,
 } from './read-regular.js';
 
 // Each kind of path that is no regular file is refused, said as what it is, without a
@@ -81,11 +81,20 @@ describe('limits and checks', () => {
     );
   });
 
-  it('refuseNonRegular leaves a missing file to its reader, and refuses one that is no regular file', () => {
-    expect(() => refuseNonRegular(path.join(dir, 'missing'), '--x-file')).not.toThrow();
-    expect(() => refuseNonRegular(path.join(dir, 'token'), '--x-file')).not.toThrow();
-    expect(() => refuseNonRegular(path.join(dir, 'fifo'), '--x-file')).toThrow(
+  it('checkFileForReader refuses a missing file (unless missingOk) and one that is no regular file', () => {
+    expect(() => checkFileForReader(path.join(dir, 'token'), '--x-file')).not.toThrow();
+    expect(() => checkFileForReader(path.join(dir, 'missing'), '--x-file')).toThrow(
+      `--x-file: cannot read ${path.join(dir, 'missing')}: it does not exist`,
+    );
+    expect(() =>
+      checkFileForReader(path.join(dir, 'missing'), '--x-file', { missingOk: true }),
+    ).not.toThrow();
+    expect(() => checkFileForReader(path.join(dir, 'fifo'), '--x-file', { missingOk: true })).toThrow(
       `--x-file: ${path.join(dir, 'fifo')} is a named pipe (FIFO), not a regular file`,
+    );
+    // A key pasted where its path belonged is not repeated.
+    expect(() => checkFileForReader('-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n', '--x-file')).toThrow(
+      '--x-file: cannot read the value given: it does not exist',
     );
   });
 });

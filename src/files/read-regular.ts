@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
+import { reasonOf } from '../state/errors.js';
 
 /**
  * Non-blocking open: a FIFO opened so does not wait for a writer (a plain open, or a read
@@ -96,13 +97,33 @@ function openRegularSync(file: string, options: ReadRegularOptions): number {
 }
 
 /**
- * For a file another program reads (git, ssh): a path that is there but is no regular
- * file is refused (that program would wait on a FIFO); a missing one is left to it.
- * Looked at with stat, which opens nothing.
+ * A user-named file that cannot be opened (missing, permission denied). The path is named,
+ * unless the value holds a line break or a key's header: then it is a secret pasted where its
+ * path belonged, and only "the value given" is said.
  */
-export function refuseNonRegular(file: string, label?: string): void {
-  const info = statSync(file, { throwIfNoEntry: false });
-  if (info && !info.isFile()) throw new NotRegularFileError(file, kindOf(info), label);
+export class UnreadableFileError extends RefusedFileError {
+  constructor(file: string, reason: string, label?: string) {
+    const shown = /[\r\n]|PRIVATE KEY/.test(file) ? 'the value given' : file;
+    super('FILE_UNREADABLE', file, reason, `cannot read ${shown}: ${reason}`, label);
+  }
+}
+
+/**
+ * For a file another program reads at each use (git's CA bundle, ssh's key and known_hosts):
+ * checked at start, opened and closed without reading, so that a mistyped path or a Secret
+ * mounted elsewhere is one line naming its flag, not the other program's words at every
+ * fetch of a controller that never becomes ready. A FIFO (which would hold each fetch) and
+ * a directory are refused as by checkRegularFileSync. `missingOk`: a file the program creates
+ * itself (ssh records a host in known_hosts under accept-new).
+ */
+export function checkFileForReader(file: string, label: string, options: { missingOk?: boolean } = {}): void {
+  try {
+    checkRegularFileSync(file, { label });
+  } catch (error) {
+    if (error instanceof RefusedFileError) throw error;
+    if (options.missingOk && (error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new UnreadableFileError(file, reasonOf(error), label);
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL } from '../../apply/clock.js';
 import type { ControllerSource } from '../../daemon/controller.js';
 import type { ReconcileSettings } from '../../daemon/pass.js';
 import { UsageError } from '../../errors.js';
-import { refuseNonRegular } from '../../files/read-regular.js';
+import { checkFileForReader } from '../../files/read-regular.js';
 import { startController } from '../../daemon/controller.js';
 import { readHttpToken } from '../../daemon/http-auth.js';
 import { parseListenAddress } from '../../daemon/http-server.js';
@@ -94,10 +94,15 @@ function sourceOf(flags: RunFlags, named: (key: keyof RunFlags) => string): Cont
       'give the repository with --repo (AUDIENCECTL_REPO_URL) or a directory with --dir',
     );
   subPathOf(flags.path, 'the repository root', named('path'));
-  // ssh and git read these: a FIFO given would hold each fetch until --git-timeout.
-  if (flags.gitSshKeyFile) refuseNonRegular(flags.gitSshKeyFile, named('gitSshKeyFile'));
-  if (flags.gitKnownHostsFile) refuseNonRegular(flags.gitKnownHostsFile, named('gitKnownHostsFile'));
-  if (flags.gitCaFile) refuseNonRegular(flags.gitCaFile, named('gitCaFile'));
+  // ssh and git read these at each fetch: a missing one made every sync fail in git's words
+  // (naming no flag), a FIFO held each fetch until --git-timeout. Under accept-new ssh writes
+  // the hosts it meets to known_hosts, so that one may not exist yet.
+  if (flags.gitSshKeyFile) checkFileForReader(flags.gitSshKeyFile, named('gitSshKeyFile'));
+  if (flags.gitKnownHostsFile)
+    checkFileForReader(flags.gitKnownHostsFile, named('gitKnownHostsFile'), {
+      missingOk: flags.gitStrictHostKeyChecking === 'accept-new',
+    });
+  if (flags.gitCaFile) checkFileForReader(flags.gitCaFile, named('gitCaFile'));
   return {
     kind: 'git',
     options: {
