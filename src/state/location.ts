@@ -115,6 +115,17 @@ export function parseStateLocation(text: string, flag = '--state'): StateLocatio
     // Do not echo the text: it may hold a password.
     throw new UsageError('STATE_BAD_URL', `${flag} is not a valid postgres:// URL`);
   }
+  // A parameter given twice (`?schema=a&schema=b`, one appended to a URL that had it) has no
+  // one reading: audiencectl took the first `schema`, node-postgres takes the last of the
+  // others (it copies the parameters into its settings in order). Refused, naming it.
+  for (const name of new Set(url.searchParams.keys())) {
+    const count = url.searchParams.getAll(name).length;
+    if (count > 1)
+      throw new UsageError(
+        'STATE_BAD_URL',
+        `${flag}: the URL gives its parameter ${quoted(name)} ${count} times; give it once`,
+      );
+  }
   // `?shema=prod` (or `?Schema=`) would be passed on, unread, and the default schema used:
   // another store than the one meant.
   for (const name of url.searchParams.keys()) {
