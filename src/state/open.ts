@@ -17,6 +17,11 @@ export type OpenOptions = {
   paste?: PasteFlags | undefined;
   /** The location came from the environment or the configuration file, not a flag (PgAccess). */
   urlInherited?: boolean | undefined;
+  /**
+   * The flag that named the store, where a command takes two (`state migrate`'s `--from` and
+   * `--to`): its refusals of the store name it, not --state, so that they say which side.
+   */
+  flag?: string | undefined;
 };
 
 /**
@@ -30,7 +35,7 @@ export async function openStateStore(
   const where = typeof location === 'string' ? parseStateLocation(location) : location;
   if (where.kind === 'dir') {
     await refuseInterruptedSwap(where.dir);
-    await refuseForeignDirectory(where.dir);
+    await refuseForeignDirectory(where.dir, options.flag);
     return new FileStateStore(where.dir, options.paste);
   }
   const { PgStateStore } = await import('./pg/pg-store.js');
@@ -41,5 +46,6 @@ export async function openStateStore(
     applicationName: 'audiencectl',
     paste: options.paste,
     urlInherited: options.urlInherited,
+    flag: options.flag,
   });
 }

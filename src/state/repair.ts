@@ -36,7 +36,7 @@ export async function assertStateDir(dir: string, flag = '--state'): Promise<voi
   }
   throw new StateReadError(
     'STATE_UNREADABLE',
-    `${dir} is not a directory; pass --state <dir> to point at one`,
+    `${dir} is not a directory; pass ${flag} <dir> to point at one`,
   );
 }
 

@@ -26,9 +26,13 @@ export const STORE_ENTRIES: ReadonlySet<string> = new Set([
  * store, it made a plan of every manifest a create, and an apply create every audience
  * a second time. A missing or empty directory is a new store; one with meta.json is an
  * initialised store, whatever sits beside it; one with records and no meta.json, one
- * written before meta.json existed.
+ * written before meta.json existed. `flag`: what named the directory, for the hint (`state
+ * migrate`'s `--from` or `--to`; every other command's is --state or its variable).
  */
-export async function refuseForeignDirectory(dir: string): Promise<void> {
+export async function refuseForeignDirectory(
+  dir: string,
+  flag = '--state (or AUDIENCECTL_STATE)',
+): Promise<void> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -44,6 +48,6 @@ export async function refuseForeignDirectory(dir: string): Promise<void> {
   throw new StateError(
     'STATE_NOT_A_STORE',
     `${dir} is not a state store: it has no meta.json and holds ${shown.join(', ')}${more}, which a store never holds. ` +
-      'Point --state (or AUDIENCECTL_STATE) at the store; a new store goes in a new or empty directory',
+      `Point ${flag} at the store; a new store goes in a new or empty directory`,
   );
 }

@@ -60,9 +60,11 @@ async function migrate(flags: Flags): Promise<void> {
     const access = stateAccessOf(flags);
     // Each store closed whatever happens after it is opened: the target's open may refuse it
     // (a directory another program owns, or a swap a killed migrate left).
-    const source = await openStateStore(from, access);
+    // Each named by its flag in its refusals (a folder that is no store, a schema init never
+    // made): the command has no --state, and the same line for either side said not which.
+    const source = await openStateStore(from, { ...access, flag: '--from' });
     try {
-      const target = await openStateStore(to, access);
+      const target = await openStateStore(to, { ...access, flag: '--to' });
       try {
         // An alias (a symlink, another spelling of the host) is refused before either lock is taken.
         if (await sameIdentity(source, target)) throw sameStore();

@@ -25,6 +25,11 @@ export type PgAccess = {
    * Default false (the URL is named, without its password).
    */
   urlInherited?: boolean | undefined;
+  /**
+   * The flag that named the store, where a command takes two (`state migrate`'s `--from`,
+   * `--to`): its schema refusals start with it, so that they say which side. Default none.
+   */
+  flag?: string | undefined;
 };
 
 /**

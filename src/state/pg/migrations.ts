@@ -112,30 +112,35 @@ export async function schemaVersion(client: ClientBase, schema: string): Promise
 
 /**
  * Other commands check, never migrate: a schema change is an explicit step, `init` (the command
- * that runs it on this store, for the message).
+ * that runs it on this store, for the message). `flag`: the flag that named the store where a
+ * command takes two (`state migrate`'s --from, --to), which the message starts with.
  */
-export function assertCurrent(version: number, display: string, init: string): void {
+export function assertCurrent(version: number, display: string, init: string, flag?: string): void {
   if (version === SCHEMA_VERSION) return;
+  const side = flag === undefined ? '' : `${flag}: `;
   if (version === 0) {
     throw new StateError(
       'STATE_NOT_INITIALISED',
-      `the PostgreSQL state ${display} has no audiencectl tables yet; create them with \`${init}\``,
+      `${side}the PostgreSQL state ${display} has no audiencectl tables yet; create them with \`${init}\``,
     );
   }
   if (version < SCHEMA_VERSION) {
     throw new StateError(
       'STATE_SCHEMA_OUTDATED',
-      `the PostgreSQL state ${display} is at schema version ${version}, this audiencectl needs ${SCHEMA_VERSION}; migrate it with \`${init}\``,
+      `${side}the PostgreSQL state ${display} is at schema version ${version}, this audiencectl needs ${SCHEMA_VERSION}; migrate it with \`${init}\``,
     );
   }
-  throw newerSchemaError(version, display);
+  throw newerSchemaError(version, display, '', side);
 }
 
-/** A schema a newer audiencectl migrated (version above SCHEMA_VERSION): this one must not use it. */
-function newerSchemaError(version: number, display: string, more = ''): StateError {
+/**
+ * A schema a newer audiencectl migrated (version above SCHEMA_VERSION): this one must not use it.
+ * `side`: what the message starts with (assertCurrent's `--from: `), else nothing.
+ */
+function newerSchemaError(version: number, display: string, more = '', side = ''): StateError {
   return new StateError(
     'STATE_SCHEMA_NEWER',
-    `the PostgreSQL state ${display} is at schema version ${version}, made by a newer audiencectl (this one knows ${SCHEMA_VERSION}); upgrade audiencectl${more}`,
+    `${side}the PostgreSQL state ${display} is at schema version ${version}, made by a newer audiencectl (this one knows ${SCHEMA_VERSION}); upgrade audiencectl${more}`,
   );
 }
 

@@ -58,6 +58,8 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   readonly #timeouts: PgTimeouts;
   /** The `init` that creates or migrates this store, for the schema check's message. */
   readonly #init: string;
+  /** `--from` or `--to` (state migrate), prefixed to the schema's refusals; else undefined. */
+  readonly #flag: string | undefined;
   #pool: pg.Pool | undefined;
   #checked: Promise<void> | undefined;
   #session: LockSession | undefined;
@@ -80,6 +82,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     this.#timeouts = timeoutsOf(access);
     const named = new URL(url);
     named.searchParams.set('schema', schema);
+    this.#flag = access.flag;
     this.#init = pgInitCommand(
       access.urlInherited === true ? undefined : named.href,
       access.paste,
@@ -115,7 +118,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     this.#checked ??= (async () => {
       const client = await this.pool.connect();
       await usingClient(client, async () =>
-        assertCurrent(await schemaVersion(client, this.#schema), this.location, this.#init),
+        assertCurrent(await schemaVersion(client, this.#schema), this.location, this.#init, this.#flag),
       );
     })().catch((error: unknown) => {
       this.#checked = undefined;
