@@ -133,6 +133,15 @@ export async function openStoreFor(
   // The stores (their locks and files' schemas, zod) are loaded only to open one: a plan
   // served by the state snapshot (read-snapshot.ts) opens none.
   const { openStateStore } = await import('../state/open.js');
-  // Without --state, the location came from AUDIENCECTL_STATE or the configuration file.
-  return openStateStore(where, { ...stateAccessOf(flags), urlInherited: flags.state === undefined });
+  return openStateStore(where, storeAccessOf(flags));
+}
+
+/**
+ * How a command of one store (apply, plan, the state commands, run) opens the one `flags`
+ * locate (locateState): stateAccessOf, and whether its URL came from --state. Without --state
+ * it came from AUDIENCECTL_STATE or the configuration file, which a printed `init` inherits
+ * (password and all), so the store's messages name the flags typed and not the URL.
+ */
+export function storeAccessOf(flags: StateFlags): OpenOptions {
+  return { ...stateAccessOf(flags), urlInherited: flags.state === undefined };
 }

@@ -15,7 +15,8 @@ import { webhookSecretOf } from '../../daemon/webhook.js';
 import { createLogger, registerSecret } from '../../log.js';
 import { connect, credentialsAbsent, offlineConnection } from '../connect.js';
 import { planOptionsFrom } from '../plan-options.js';
-import { stateAccessOf, stateLocationOf } from '../state-options.js';
+import { pasteFlagsOf } from '../paste-flags.js';
+import { stateLocationOf, storeAccessOf } from '../state-options.js';
 import { addProblemCheck, readBoolean } from '../typed-options.js';
 import { defineRunOptions, type RunFlags } from './run-options.js';
 
@@ -218,7 +219,9 @@ export function runCommand(setExit: (code: number) => void): Command {
       webhookListen,
       httpToken,
       state: await stateLocationOf(flags),
-      stateAccess: stateAccessOf(flags),
+      // As apply opens it: the store's messages (the `init` of a schema never made) name the
+      // flags typed, and a URL from AUDIENCECTL_STATE or `state:` not at all (docs/state.md).
+      stateAccess: storeAccessOf({ ...flags, paste: pasteFlagsOf(command) }),
       // Starting from the readings of the API page earlier processes learned, and keeping what
       // it learns, in the controller's own store.
       connect: (extras, memory) =>
