@@ -1,5 +1,6 @@
 import PQueue from 'p-queue';
 import { abortReason, sleep, withAbort } from './abort.js';
+import { MAX_BUDGET_REQUESTS } from './budget-limits.js';
 
 /** The request budget of one sandbox. */
 export type BudgetSettings = {
@@ -222,8 +223,8 @@ export class RequestBudget {
 
 export function checkBudget(settings: BudgetSettings): void {
   const { requests, intervalMs, concurrency } = settings;
-  if (!Number.isInteger(requests) || requests < 1)
-    throw new RangeError('budget.requests must be a whole number >= 1');
+  if (!Number.isInteger(requests) || requests < 1 || requests > MAX_BUDGET_REQUESTS)
+    throw new RangeError(`budget.requests must be a whole number from 1 to ${MAX_BUDGET_REQUESTS}`);
   if (!Number.isFinite(intervalMs) || intervalMs <= 0) throw new RangeError('budget.intervalMs must be > 0');
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError('budget.concurrency must be a whole number >= 1');

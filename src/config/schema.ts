@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_DURATION_MS, TOO_LONG, readDuration } from './duration.js';
+import { MAX_BUDGET_REQUESTS } from '../aep/budget-limits.js';
 import { SANDBOX_PATTERN } from '../manifest/schema.js';
 
 // The configuration file, strict: an unknown key is an error (a typo must not pass silently).
@@ -48,7 +49,13 @@ export const CredentialsFile = z.strictObject(credentialFields);
 export type CredentialsFile = z.infer<typeof CredentialsFile>;
 
 export const BudgetFile = z.strictObject({
-  requests: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
+  // Bounded: the request budget allocates one slot per request of its window (request-budget.ts).
+  requests: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(MAX_BUDGET_REQUESTS, `must be at most ${MAX_BUDGET_REQUESTS}`)
+    .optional(),
   intervalMs: PositiveMs.optional(),
   concurrency: z.number().int('must be a whole number').min(1, 'must be at least 1').optional(),
 });

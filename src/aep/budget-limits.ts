@@ -1,0 +1,8 @@
+/**
+ * The most `requests` a budget's window may hold: the window keeps one start time per request
+ * (request-budget.ts SlidingWindow), allocated at once, so 100000000000 failed every call with
+ * "Invalid array length" and values under 2^32 took gigabytes per sandbox. 10000 a window is
+ * far above any rate AEP grants (a few requests a second), at 80 kB a sandbox. A module of its
+ * own: the configuration's schema reads it without loading the client (p-queue).
+ */
+export const MAX_BUDGET_REQUESTS = 10_000;
