@@ -18,7 +18,7 @@ import type { ChangeList, CheckoutLink, Source, SourceRevision } from '../source
 import { compareText } from '../text/compare.js';
 import { isAbsence } from '../state/errors.js';
 import { readLinks } from './checkout-links.js';
-import { NOT_SELECTED } from '../manifest/read-dir.js';
+import { NOT_SELECTED, nothingSelected } from '../manifest/read-dir.js';
 
 /** Reads one manifest file (relative to the tree, absolute on disk); `readManifestFile` by default. */
 export type ManifestReader = (relative: string, absolute: string, maxBytes?: number) => SourceFile;
@@ -218,13 +218,26 @@ export class DesiredCache {
     return !dirs.some((part) => SKIPPED_DIRS.has(part)) && this.#selected(file);
   }
 
+  /**
+   * The CLI's warning of filters that select no file (read-dir.ts), on every pass, the
+   * incremental ones too: a controller whose `--include` has a typo said on /plan that the
+   * audiences match the manifests, with no diagnostic on /status (review 33, L-1). Not kept
+   * with the tree's diagnostics, which make every pass a full read.
+   */
+  #nothingSelected(): Diagnostic[] {
+    const { include, exclude } = this.#options.read;
+    return (include !== undefined || exclude !== undefined) && this.#files.size === 0
+      ? [nothingSelected({ include, exclude })]
+      : [];
+  }
+
   #assemble(): LoadResult {
     this.#order ??= [...this.#files.keys()].sort(compareText);
     const loaded = assembleLoad(
       this.#order.map((file) => this.#files.get(file)!),
       { defaultSandbox: this.#options.defaultSandbox },
     );
-    loaded.diagnostics.unshift(...this.#treeDiagnostics);
+    loaded.diagnostics.unshift(...this.#treeDiagnostics, ...this.#nothingSelected());
     return loaded;
   }
 }

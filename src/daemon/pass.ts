@@ -224,7 +224,13 @@ export async function loadRevision(
   top?: string,
 ): Promise<LoadResult> {
   const loader = startManifestLoader();
-  const options = top === undefined ? settings.read : { ...settings.read, checkoutTop: top };
+  // With filters, the CLI's warning when they select no file, as DesiredCache gives it.
+  const filtered = settings.read.include !== undefined || settings.read.exclude !== undefined;
+  const options = {
+    ...settings.read,
+    ...(top === undefined ? {} : { checkoutTop: top }),
+    ...(filtered ? { warnIfNothingSelected: true } : {}),
+  };
   const read = await readManifestDir(dir, options, loader.accept).catch((error: unknown) => {
     loader.close();
     throw error;

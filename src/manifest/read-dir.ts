@@ -11,6 +11,7 @@ import {
   globMatcher,
   shownExtension,
   unselectedByDefault,
+  type FileFilters,
   type Unselected,
 } from '../source/file-filter.js';
 import {
@@ -38,8 +39,8 @@ export type ReadDirOptions = {
   /** Larger files are refused. Default 1 MiB. */
   maxFileBytes?: number;
   /**
-   * Warn when the filters select no file (the CLI's commands; the controller, whose cached
-   * reads must give a full read's diagnostics, does not ask).
+   * Warn when the filters select no file (the CLI's commands; the controller's DesiredCache,
+   * whose incremental reads list no tree, adds the same warning itself: nothingSelected).
    */
   warnIfNothingSelected?: boolean;
   /**
@@ -320,19 +321,23 @@ export function listManifestFilesSync(
 
   // Filters given that select nothing are most likely a typo (`audences/**`): without a
   // word, validate passed and plan said "No changes".
-  if (options.warnIfNothingSelected && found.length === 0) {
-    diagnostics.push(
-      fileDiagnostic(
-        '.',
-        'warning',
-        'source/include-matched-nothing',
-        `no file is selected by ${filtersGiven(options).join(' ')}: nothing was read`,
-      ),
-    );
-  }
+  if (options.warnIfNothingSelected && found.length === 0) diagnostics.push(nothingSelected(options));
   found.sort((a, b) => compareText(a.relative, b.relative));
   unread.sort((a, b) => compareText(a.relative, b.relative));
   return { found, diagnostics, refused, unread };
+}
+
+/**
+ * The warning of filters that select no file (`audences/**`): without a word, validate passed,
+ * and plan, apply and the controller said the audiences match the manifests.
+ */
+export function nothingSelected(filters: FileFilters): Diagnostic {
+  return fileDiagnostic(
+    '.',
+    'warning',
+    'source/include-matched-nothing',
+    `no file is selected by ${filtersGiven(filters).join(' ')}: nothing was read`,
+  );
 }
 
 /** How many bytes of a file in a dot folder are looked through for `apiVersion: audiencectl/`. */

@@ -176,4 +176,33 @@ describe('DesiredCache on a watched directory', () => {
     expect(await cache.load(edited, src, incremental)).toEqual(await loadRevision(dir, SETTINGS));
     expect(cache.last).toMatchObject({ mode: 'full' });
   });
+
+  it('warns on every pass, incremental ones too, while the filters select no file (review 33, L-1)', async () => {
+    const src = new DirectorySource(dir);
+    const cache = new DesiredCache({ read: { include: ['loyalty/**'] }, defaultSandbox: 'prod' });
+    const warning = [
+      '. warning source/include-matched-nothing no file is selected by --include loyalty/**: nothing was read',
+    ];
+    const shown = (loaded: {
+      diagnostics: { file: string; severity: string; rule: string; message: string }[];
+    }) => loaded.diagnostics.map((d) => `${d.file} ${d.severity} ${d.rule} ${d.message}`);
+    const first = await cache.load(await src.sync(undefined, { full: true }), src, incremental);
+    expect(cache.last).toMatchObject({ mode: 'full', read: [] });
+    expect(shown(first)).toEqual(warning);
+
+    await writeFile(path.join(dir, 'a.yaml'), manifestYaml('a', { spec: { description: 'Edited' } }));
+    src.noteChanged(['a.yaml']);
+    const second = await cache.load(await src.sync(), src, incremental);
+    expect(cache.last).toMatchObject({ mode: 'incremental', read: [] });
+    expect(shown(second)).toEqual(warning);
+
+    // A file the filters select comes: the warning goes, as from a full read.
+    await mkdir(path.join(dir, 'loyalty'));
+    await writeFile(path.join(dir, 'loyalty', 'gold.yaml'), manifestYaml('gold'));
+    src.noteChanged(['loyalty/gold.yaml']);
+    const third = await cache.load(await src.sync(), src, incremental);
+    expect(cache.last).toMatchObject({ mode: 'incremental', read: ['loyalty/gold.yaml'] });
+    expect(third.manifests.map((m) => m.key)).toEqual(['gold']);
+    expect(shown(third)).toEqual([]);
+  });
 });
