@@ -17,9 +17,3 @@ export const RUN_DEFAULTS = {
   shutdownGrace: '25s',
   watchDebounce: '300ms',
 } as const;
-
-/** Environment values of list flags (`--include`) are space-separated. */
-export function splitList(values: readonly string[] | undefined): string[] | undefined {
-  if (values === undefined) return undefined;
-  return values.flatMap((value) => value.split(/\s+/)).filter((value) => value !== '');
-}

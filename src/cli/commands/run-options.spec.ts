@@ -32,7 +32,7 @@ describe("run's environment variables of the options shared with plan and apply"
       maxFileBytes: 2048,
       runsPerDay: 7,
       runsPerAudience: 3,
-      // Split on blanks by the command (docs/controller.md: space-separated in the variable).
+      // As given: the command reads the variables' globs (src/cli/filter-env.ts, one per line).
       include: ['loyalty/** web.yaml'],
       exclude: ['drafts/**'],
     });

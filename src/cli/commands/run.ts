@@ -8,12 +8,12 @@ import { checkFileForReader } from '../../files/read-regular.js';
 import { startController } from '../../daemon/controller.js';
 import { readHttpToken } from '../../daemon/http-auth.js';
 import { parseListenAddress } from '../../daemon/http-server.js';
-import { splitList } from '../../daemon/settings.js';
 import { SourceConfigError } from '../../source/errors.js';
 import { checkSubPath } from '../../source/git-options.js';
 import { webhookSecretOf } from '../../daemon/webhook.js';
 import { createLogger, registerSecret } from '../../log.js';
 import { connect, credentialsAbsent, offlineConnection } from '../connect.js';
+import { readFilterEnv, type FilterEnvReading } from '../filter-env.js';
 import { planOptionsFrom } from '../plan-options.js';
 import { pasteFlagsOf } from '../paste-flags.js';
 import { stateLocationOf, storeAccessOf } from '../state-options.js';
@@ -44,20 +44,46 @@ function guardEnvProblems(command: Command): string[] {
   return problems;
 }
 
-/** Reads the flags commander cannot take from the environment by itself (checked before the action). */
-function completeFromEnv(command: Command, flags: RunFlags): void {
+/**
+ * AUDIENCECTL_INCLUDE and AUDIENCECTL_EXCLUDE as read (src/cli/filter-env.ts), for those that
+ * gave the value; `--include`/`--exclude` on the command line are repeated, each taken as typed.
+ */
+function filterEnvReadings(command: Command): Map<'include' | 'exclude', FilterEnvReading> {
+  const readings = new Map<'include' | 'exclude', FilterEnvReading>();
+  for (const key of ['include', 'exclude'] as const) {
+    const option = command.options.find((candidate) => candidate.attributeName() === key);
+    const value = process.env[option?.envVar ?? ''];
+    if (command.getOptionValueSource(key) !== 'env' || value === undefined || !option?.envVar) continue;
+    readings.set(key, readFilterEnv(option.envVar, value));
+  }
+  return readings;
+}
+
+/** The filters' variables: a value that would cut a glob in two is refused, naming the variable. */
+function filterEnvProblems(command: Command): string[] {
+  return [...filterEnvReadings(command).values()].flatMap((reading) => (reading.ok ? [] : [reading.message]));
+}
+
+/**
+ * Reads the flags commander cannot take from the environment by itself (checked before the
+ * action); returns what the filters' variables leave to be said (a line that may be a list).
+ */
+function completeFromEnv(command: Command, flags: RunFlags): string[] {
   for (const [name, env] of Object.entries(GUARD_ENV)) {
     const value = process.env[env];
     if (value === undefined || command.getOptionValueSource(name) === 'cli') continue;
     const read = readBoolean(value);
     if (read.ok) flags[name as keyof typeof GUARD_ENV] = read.value;
   }
-  // Space-separated in the variable; an empty one (a deployment's way to leave it unset) is none.
-  for (const key of ['include', 'exclude'] as const) {
-    const list = splitList(flags[key]);
-    if (list?.length) flags[key] = list;
+  const notes: string[] = [];
+  for (const [key, reading] of filterEnvReadings(command)) {
+    if (!reading.ok) continue;
+    notes.push(...reading.notes);
+    // An empty variable (a deployment's way to leave it unset) is none.
+    if (reading.globs.length > 0) flags[key] = reading.globs;
     else delete flags[key];
   }
+  return notes;
 }
 
 /**
@@ -175,7 +201,8 @@ export function runCommand(setExit: (code: number) => void): Command {
       'Every option can also be set by the environment variable shown; AEP credentials come from',
       'AEP_CLIENT_ID, AEP_CLIENT_SECRET, AEP_ORG_ID (or --config). Guards read AUDIENCECTL_ALLOW_REPLACE,',
       'AUDIENCECTL_ALLOW_MASS_DELETE, AUDIENCECTL_ALLOW_EMPTY_SOURCE and AUDIENCECTL_ALLOW_MASS_RECREATE,',
-      'and --adopt AUDIENCECTL_ADOPT (true/false). See docs/controller.md.',
+      'and --adopt AUDIENCECTL_ADOPT (true/false). AUDIENCECTL_INCLUDE and AUDIENCECTL_EXCLUDE hold one',
+      'glob per line (a value on one line is split at blanks). See docs/controller.md.',
       '',
       'Examples:',
       '  audiencectl run --repo https://github.com/acme/audiences.git --path audiences',
@@ -183,8 +210,9 @@ export function runCommand(setExit: (code: number) => void): Command {
     ].join('\n'),
   );
   addProblemCheck(command, guardEnvProblems);
+  addProblemCheck(command, filterEnvProblems);
   command.action(async (flags: RunFlags) => {
-    completeFromEnv(command, flags);
+    const filterNotes = completeFromEnv(command, flags);
     // Registered as given (a message may quote the value with its blanks) and as used.
     registerSecret(flags.webhookSecret);
     const webhookSecret = webhookSecretOf(flags.webhookSecret);
@@ -203,6 +231,7 @@ export function runCommand(setExit: (code: number) => void): Command {
         ? undefined
         : parseListenAddress(flags.webhookListen, '--webhook-listen');
     const logger = createLogger({ level: flags.logLevel });
+    for (const note of filterNotes) logger.warn({}, note);
     // A dry run only plans: without credentials it starts, and says so, rather than refuse.
     const offline = flags.dryRun && credentialsAbsent(flags);
     if (offline)
