@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
-import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { audienceNames, gitIn, gitRepository } from '../helpers/work-tree.js';
 import { withInProcessController } from './helpers/in-process.js';
@@ -51,9 +51,13 @@ describe('a controller following a branch whose manifests include a git submodul
             git!.bare,
             full,
           );
-          const init = await runCli(['init', '--state', stateDir], { env: emulatorEnv(emulator), cwd: tmp });
+          // The story's set-up (the controller is its subject): the CLI's entry in this process.
+          const init = await runCliInProcess(['init', '--state', stateDir], {
+            env: emulatorEnv(emulator),
+            cwd: tmp,
+          });
           expect(init.code, init.stderr).toBe(0);
-          const applied = await runCli(
+          const applied = await runCliInProcess(
             ['apply', path.join(full, 'audiences'), '--auto-approve', '--state', stateDir],
             { env: emulatorEnv(emulator), cwd: tmp },
           );
