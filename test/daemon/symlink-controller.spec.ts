@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
-import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withInProcessController, type InProcessController } from './helpers/in-process.js';
 
@@ -14,7 +14,8 @@ import { withInProcessController, type InProcessController } from './helpers/in-
  * `audiencectl plan` in a clone of the same commit follows the link and plans its update.
  * The controller now reads a link as the CLI's directory reader does: one to a file inside
  * the manifests directory as that file, one leaving it, or to nothing, with the CLI's
- * diagnostic on /status and its audience held. A real repository, the emulator over HTTP.
+ * diagnostic on /status and its audience held. A real repository, the emulator over HTTP; the
+ * CLI's plan in a clone, what the controller is compared with, runs the CLI's entry in this process.
  */
 const quiet = (name: string, description: string) =>
   manifestYaml(name, { ingestion: { onCreate: false }, spec: { description } });
@@ -57,10 +58,13 @@ describe('the controller and a symbolic link in the repository', () => {
       // The review's commit: g1.yaml moved to .shared/ and a link left in its place, the description edited.
       const clone = await link(controller, 'g1.yaml', '.shared/g1.yaml');
       await controller.git!.commit({ 'audiences/.shared/g1.yaml': quiet('g1', 'Behind a link') });
-      const cli = await runCli(['plan', path.join(clone, 'audiences'), '--state', controller.stateDir], {
-        env: emulatorEnv(controller.emulator),
-        cwd: clone,
-      });
+      const cli = await runCliInProcess(
+        ['plan', path.join(clone, 'audiences'), '--state', controller.stateDir],
+        {
+          env: emulatorEnv(controller.emulator),
+          cwd: clone,
+        },
+      );
       expect(cli.code, cli.stderr).toBe(0);
       expect(cli.stdout).toContain('~ prod/g1 update: description changed');
 
@@ -114,10 +118,13 @@ describe('the controller and a symbolic link in the repository', () => {
       await link(controller, 'g2.yaml', 'gone.yaml');
       const clone = await link(controller, 'g3.yaml', '/etc/hostname');
       await controller.git!.commit({ 'elsewhere/g1.yaml': quiet('g1', 'Outside the directory') });
-      const cli = await runCli(['plan', path.join(clone, 'audiences'), '--state', controller.stateDir], {
-        env: emulatorEnv(controller.emulator),
-        cwd: clone,
-      });
+      const cli = await runCliInProcess(
+        ['plan', path.join(clone, 'audiences'), '--state', controller.stateDir],
+        {
+          env: emulatorEnv(controller.emulator),
+          cwd: clone,
+        },
+      );
       // The CLI in a clone of the same commit: the diagnostics the controller must give.
       expect(cli.stdout).toContain(
         [
