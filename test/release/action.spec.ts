@@ -54,8 +54,9 @@ async function workspaceOf(origin: string, branch: string): Promise<void> {
 }
 
 /**
- * Runs a step's script with bash, as the runner does (`bash -e {0}`), in `dir`; with
- * --noprofile --norc, as the runner gives a `shell: bash` step: no start-up file of the machine's.
+ * Runs a step's script with bash as the runner runs a `shell: bash` step (`bash --noprofile
+ * --norc -eo pipefail {0}`), in `dir`: no start-up file of the machine's, and a pipeline fails
+ * with any of its commands.
  * Without them, bash read the user's ~/.bashrc, for its standard input (Node's pipe) is a socket
  * (a shell started by sshd or rshd reads it): on this machine, ~15 processes of pyenv's per step.
  */
@@ -66,7 +67,7 @@ function runStep(
   return new Promise((resolve) => {
     execFile(
       'bash',
-      ['--noprofile', '--norc', '-e', '-c', script],
+      ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script],
       { cwd: dir, env: { ...env, PATH: `${dir}/bin:${process.env.PATH ?? ''}` } },
       (error, stdout, stderr) => {
         let code = 0;
