@@ -18,6 +18,7 @@ import { clientHooks } from './instruments.js';
 import { createMetrics } from './metrics.js';
 import { Reconciler } from './reconciler.js';
 import { Leadership, leaderView } from './leadership.js';
+import { controllerSource } from './controller-source.js';
 import type { WebhookTarget } from './types.js';
 import { otherRepositoryCheck } from './other-repository.js';
 
@@ -119,6 +120,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
       ? new Leadership({
           store,
           logger: log,
+          // Recorded with the lock: a controller of another source on this schema says it cannot lead.
+          source: controllerSource(options),
           ...(options.electionPollMs === undefined ? {} : { pollMs: options.electionPollMs }),
           onElected: () => {
             metrics.setRole('leader');

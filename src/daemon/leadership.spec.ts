@@ -102,3 +102,51 @@ describe('a replica campaigning for the lock', () => {
     expect(leadership.lastError).toBeNull();
   });
 });
+
+describe('a replica finding the lock held by a leader', () => {
+  it('says LEADER_OTHER_SOURCE only for a holder of another source, not a replica of its own or an apply', async () => {
+    const holder = {
+      pid: 7,
+      hostname: 'pod-a',
+      since: '2026-12-04T17:00:00.000Z',
+      command: 'run',
+      nonce: 'n',
+    };
+    const locked = (source?: string) =>
+      new StateLockedError(
+        'STATE_LOCKED',
+        'the state store is locked',
+        source === undefined ? holder : { ...holder, source },
+      );
+    const outcomes: Error[] = [
+      locked('directory /teams/a, sandbox prod'),
+      locked('directory /teams/b, sandbox prod'),
+      locked(),
+    ];
+    const seen: Array<string | null> = [];
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    const store = {
+      lock: () => {
+        if (seen.length < 4) seen.push(leadership.lastError?.code ?? null);
+        const outcome = outcomes.shift();
+        if (!outcome) done();
+        return Promise.reject(outcome ?? locked());
+      },
+      unlock: () => Promise.resolve(),
+    } as unknown as StateStore;
+    const leadership: Leadership = new Leadership({
+      store,
+      logger: silentLogger(),
+      source: 'directory /teams/b, sandbox prod',
+      pollMs: 1,
+      onElected: () => undefined,
+      onDeposed: () => undefined,
+    });
+    leadership.start();
+    stops.push(() => leadership.stop());
+    await finished;
+    // What each attempt found of the one before: another source, a replica of its own, an apply.
+    expect(seen).toEqual([null, 'LEADER_OTHER_SOURCE', null, null]);
+  });
+});

@@ -1,16 +1,41 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.js';
 import { errorInfo } from './status-board.js';
-import type { ErrorInfo } from './types.js';
-import { StateError } from '../state/errors.js';
+import { LEADER_OTHER_SOURCE, type ErrorInfo } from './types.js';
+import { StateError, StateLockedError } from '../state/errors.js';
 import { CONTROLLER_COMMAND, type LockHolder } from '../state/lock-holder.js';
 import type { StateStore } from '../state/store.js';
 
 export type Role = 'leader' | 'standby';
 
+/**
+ * The store's lock is held, for its whole term, by the leader of another controller (another
+ * repository, branch, path, directory, filters or sandbox): not a replica of this one, so this
+ * one would stand by, applying nothing, for as long as that one runs.
+ */
+export class OtherSourceLeaderError extends StateError {
+  override readonly name = 'OtherSourceLeaderError';
+
+  constructor(holder: LockHolder & { source: string }, own: string) {
+    super(
+      LEADER_OTHER_SOURCE,
+      `not leading: the state lock is held by the leader of another controller (${holder.source}; ` +
+        `pid ${holder.pid} on host ${holder.hostname} since ${holder.since}), not a replica of this one ` +
+        `(${own}). A leader holds the lock while it runs, so this controller applies nothing until that ` +
+        `one stops: give each controller its own schema (?schema=... in the state URL).`,
+    );
+  }
+}
+
 export type LeadershipOptions = {
   store: StateStore;
   logger: Logger;
+  /**
+   * What this controller reconciles (controllerSource), recorded with the lock while it leads.
+   * A lock held by a leader of another source is never this one's to take over: said as
+   * `lastError` (LEADER_OTHER_SOURCE), which also makes the replica not ready.
+   */
+  source?: string;
   /** How often a standby tries the lock. Default 1 000 ms. */
   pollMs?: number;
   /** Called once this replica holds the lock. */
@@ -70,7 +95,11 @@ export class Leadership {
     let lastWarning = '';
     while (!this.#stopped.signal.aborted) {
       try {
-        const info = await store.lock({ timeoutMs: 0, command: CONTROLLER_COMMAND });
+        const info = await store.lock({
+          timeoutMs: 0,
+          command: CONTROLLER_COMMAND,
+          ...(this.#options.source === undefined ? {} : { source: this.#options.source }),
+        });
         if (this.#stopped.signal.aborted) {
           await store.unlock();
           return;
@@ -91,9 +120,18 @@ export class Leadership {
         return;
       } catch (error) {
         const code = error instanceof StateError ? error.code : undefined;
-        // Held by another replica: the lock was reached, nothing is wrong.
-        this.#lastError = code === 'STATE_LOCKED' ? null : errorInfo(error);
-        if (code !== 'STATE_LOCKED') {
+        const other = error instanceof StateLockedError ? this.#otherSource(error.holder) : undefined;
+        if (other) {
+          this.#lastError = errorInfo(other);
+          // Said once per leader met: it stays until that controller stops, poll after poll.
+          if (other.message !== lastWarning)
+            logger.warn({ code: other.code, err: other.message }, 'not leading');
+          lastWarning = other.message;
+        } else if (code === 'STATE_LOCKED') {
+          // Held by another replica (or an apply, for a moment): the lock was reached, nothing is wrong.
+          this.#lastError = null;
+        } else {
+          this.#lastError = errorInfo(error);
           const message = error instanceof Error ? error.message : String(error);
           // The database may be down for a while: say so once per distinct error.
           if (message !== lastWarning) logger.warn({ code, err: message }, 'cannot reach the state lock');
@@ -102,6 +140,14 @@ export class Leadership {
       }
       await sleep(pollMs, undefined, { signal: this.#stopped.signal }).catch(() => undefined);
     }
+  }
+
+  /** The lock's holder as the leader of another source than this one, or undefined. */
+  #otherSource(holder: LockHolder | undefined): OtherSourceLeaderError | undefined {
+    const own = this.#options.source;
+    // A holder without a source (an apply, a release before it) says nothing either way.
+    if (own === undefined || holder?.source === undefined || holder.source === own) return undefined;
+    return new OtherSourceLeaderError({ ...holder, source: holder.source }, own);
   }
 
   /** Stops campaigning; a leader lets go of the lock (through the store's close). */

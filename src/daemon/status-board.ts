@@ -12,6 +12,7 @@ import type {
   RefreshStatus,
   StatusSnapshot,
 } from './types.js';
+import { LEADER_OTHER_SOURCE } from './types.js';
 
 type ReconcileStatus = StatusSnapshot['reconcile'];
 
@@ -79,6 +80,10 @@ export class StatusBoard implements DaemonStatusProvider {
   }
 
   readiness(): Readiness {
+    // A replica that can never lead (another controller's leader holds the lock) is not ready, so
+    // that what stands in the way shows where probes and rollouts look, not only on /status.
+    const leading = this.#leadership?.().lastError;
+    if (leading?.code === LEADER_OTHER_SOURCE) return { ready: false, reason: leading.message };
     if (this.#synced) return { ready: true };
     const error = this.#source.lastError;
     return {

@@ -7,6 +7,9 @@
 /** An error as shown to operators: stable code, actionable message, no secrets. */
 export type ErrorInfo = { code: string; message: string; at: string };
 
+/** leadership.lastError's code when the schema's lock is held by the leader of a controller of another source. */
+export const LEADER_OTHER_SOURCE = 'LEADER_OTHER_SOURCE';
+
 /** A manifest problem found while loading a revision (the broken file applies nothing). */
 export type DiagnosticInfo = {
   file: string;

@@ -1,4 +1,5 @@
 import { AudiencectlError } from '../errors.js';
+import type { LockHolder } from './lock-holder.js';
 
 /** Any problem with the state store that a user can act on. */
 export class StateError extends AudiencectlError {
@@ -18,6 +19,15 @@ export class StateWriteError extends StateError {
 /** Another process holds the store lock (code STATE_LOCKED). */
 export class StateLockedError extends StateError {
   override readonly name: string = 'StateLockedError';
+
+  constructor(
+    code: string,
+    message: string,
+    /** Who holds the lock, when it could be read: a standby controller compares its source. */
+    readonly holder?: LockHolder,
+  ) {
+    super(code, message);
+  }
 }
 
 /**

@@ -20,6 +20,12 @@ export const LockHolder = z.object({
   command: z.string(),
   /** Random; tells this holding apart from an earlier one with the same pid. */
   nonce: z.string(),
+  /**
+   * A controller's leader: what it reconciles (controllerSource in daemon/controller-source.ts),
+   * so that a controller of another source finding the lock held can say that it will never
+   * lead (replicas of one controller share it). Absent for other commands and older releases.
+   */
+  source: z.string().optional(),
 });
 export type LockHolder = z.infer<typeof LockHolder>;
 

@@ -30,6 +30,8 @@ export type LockOptions = {
   staleAfterMs?: number;
   /** Told to whoever finds the store locked. Default: the program name and its first argument. */
   command?: string;
+  /** A controller's source, recorded with the holder (LockHolder.source); PostgreSQL stores only. */
+  source?: string;
   /** Wait between two attempts while the lock is held, in ms. Default 100. */
   pollMs?: number;
   /** Called once when the lock is held by another and this one starts waiting (timeoutMs > 0). */

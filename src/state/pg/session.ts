@@ -81,6 +81,7 @@ function lockedError(
     'STATE_LOCKED',
     `the state store ${display} is locked by ${describeHolder(holder)}${waited}. ${lockedAdvice(holder, true)} ` +
       `The lock is the server's: it is released the moment that process or its connection ends.`,
+    holder,
   );
 }
 
@@ -138,6 +139,7 @@ export async function acquireSession(
       since: new Date().toISOString(),
       command: options.command ?? defaultCommand(),
       nonce: randomUUID(),
+      ...(options.source === undefined ? {} : { source: options.source }),
     };
     // Waits for the writes of a previous holder still in flight, then fences them out.
     const bumped = await client.query<{ generation: string; pid: number }>(
