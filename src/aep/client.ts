@@ -229,6 +229,7 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
       throw cutRunList(sandbox, answered, sorted);
     },
     deleteAudience: deleteAudience(transport, compat),
+    authenticate: (sandbox, callOptions) => transport.authenticate(sandbox, callOptions),
     ...audienceReads(transport),
     stats,
     compat: () => compat.choices(),

@@ -69,6 +69,8 @@ export type Transport = {
   segmentUrl: string;
   /** The External Audiences API's base URL (`.../data/core/ais`, no trailing slash), for messages. */
   baseUrl: string;
+  /** The token of `sandbox`'s client (AepClient.authenticate). */
+  authenticate: (sandbox: string, options: CallOptions | undefined) => Promise<void>;
 };
 
 /**
@@ -225,6 +227,9 @@ export function createTransport(options: AepClientOptions): Transport {
     clock,
     segmentUrl,
     baseUrl,
+    authenticate: async (sandbox, callOptions) => {
+      await tokens.for(accessFor(sandbox).credentials).get(callOptions?.signal);
+    },
     stats: () => {
       const bySandbox = Object.fromEntries(
         [...budgets.entries()].map(([name, budget]) => [name, budget.stats()]),

@@ -118,6 +118,11 @@ export interface AepClient extends AudienceReads {
   /** Most recent first. */
   listRuns(sandbox: string, audienceId: string, options?: CallOptions): Promise<RunsListed>;
   deleteAudience(sandbox: string, audienceId: string, options?: CallOptions): Promise<void>;
+  /**
+   * The token of `sandbox`'s client, asked of IMS unless one is cached (a refusal is remembered
+   * for a while too): an AepAuthError when IMS refuses it or cannot be reached. No call to AEP.
+   */
+  authenticate(sandbox: string, options?: CallOptions): Promise<void>;
   /** AEP's clock as the client's answers showed it; undefined before any answer (or in fakes). */
   serviceClock?(): ClockReading | undefined;
 }

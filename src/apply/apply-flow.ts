@@ -4,7 +4,7 @@ import type { LoadResult } from '../manifest/load.js';
 import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
 import { retimeSavedPlan } from '../plan/retime.js';
 import type { ManifestElsewhere } from '../plan/elsewhere.js';
-import type { Plan } from '../plan/schema.js';
+import type { Plan, Step } from '../plan/schema.js';
 import { cloneRepository, type CloneRemotes } from '../plan/clone-repository.js';
 import type { LockInfo } from '../state/lock.js';
 import type { LockHolder } from '../state/lock-holder.js';
@@ -261,6 +261,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   // Planned after resumeIntents tried every intent: one still pending is one it could not
   // settle, said as such (not as settled first by apply), and the apply exits 1 (review 24, L2).
   if ((plan.pending?.length ?? 0) > 0) plan = { ...plan, afterResume: true };
+  await authenticateFor(plan, flow);
   const go = await flow.review(plan, resumed, toDrop);
   if (!go) return { plan, report: undefined };
   if (spent.length > 0) {
@@ -296,6 +297,26 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   // A stopped apply did not get through its commit: the sandboxes its writes marked keep it.
   if (!report.stopped) await markPlanned(input, order, store, { meta: await store.meta() }, flow);
   return { plan, report };
+}
+
+/** A step the executor makes calls for: not held (blocked, deferred), nor a forget (the record alone). */
+function callsService(step: Step): boolean {
+  return !step.blocked && !step.deferred && step.kind !== 'forget';
+}
+
+/**
+ * IMS is asked for the token of each sandbox the plan's steps will call, once, before the plan
+ * is shown and any step starts. Refused (a wrong AEP_CLIENT_SECRET) or unreachable, no step could
+ * call AEP: asked per step instead, every audience failed as "create refused: IMS refused …" for
+ * a create never sent, one line each, and the apply's one clear line was lost among them (review
+ * 33b, L-2). The AepAuthError is thrown, said in one line as `init` says it, nothing recorded. A
+ * plan without such steps (no change) asks nothing; a token already at hand (AEP's clock read
+ * before planning) asks nothing again.
+ */
+async function authenticateFor(plan: Plan, flow: ApplyFlow): Promise<void> {
+  const sandboxes = new Set(plan.steps.filter(callsService).map((step) => step.sandbox));
+  for (const sandbox of sandboxes)
+    await flow.client.authenticate(sandbox, flow.signal ? { signal: flow.signal } : {});
 }
 
 /**

@@ -1,3 +1,4 @@
+import { AepAuthError } from '../aep/errors.js';
 import type { AepClient } from '../aep/types.js';
 import { runClock } from '../plan/clock.js';
 import { deferUnclockedRuns } from '../plan/retime.js';
@@ -37,7 +38,10 @@ export function serviceShift(client: ClockClient): number {
  * audience of the sandbox (readServiceOffset, with the client's retries: AEP's answers' Date
  * header) and plans again, so a skewed local clock neither times nor budgets a run. When the
  * clock still cannot be read (or the read is stopped: a drain), the plan's runs are deferred
- * (deferUnclockedRuns): by the local clock, one could be a run too many.
+ * (deferUnclockedRuns): by the local clock, one could be a run too many. Unless IMS would not
+ * issue the token that read needs (AepAuthError, thrown): then no step can call AEP either, and
+ * the apply stops with IMS's one line, not a plan whose runs blame AEP's clock and whose every
+ * step fails with it (review 33b, L-2).
  */
 export async function planWithServiceClock(
   make: (offset: number | undefined) => Plan,
@@ -49,7 +53,8 @@ export async function planWithServiceClock(
   if (known !== undefined || client.serviceClock === undefined) return first;
   const run = first.steps.find((step) => step.kind === 'run');
   if (!run) return first;
-  const offset = await readServiceOffset(client, run.sandbox, signal, 'retried');
+  const { offset, failure } = await readClock(client, run.sandbox, signal, 'retried');
+  if (failure instanceof AepAuthError) throw failure;
   return offset === undefined ? deferUnclockedRuns(first) : make(offset);
 }
 
@@ -70,8 +75,18 @@ export async function readServiceOffset(
   signal: AbortSignal | undefined,
   attempts: 'once' | 'retried' = 'once',
 ): Promise<number | undefined> {
+  return (await readClock(client, sandbox, signal, attempts)).offset;
+}
+
+/** readServiceOffset, with what the read failed with, if it was made and failed. */
+async function readClock(
+  client: ClockClient & Pick<AepClient, 'listAudiences'>,
+  sandbox: string,
+  signal: AbortSignal | undefined,
+  attempts: 'once' | 'retried',
+): Promise<{ offset: number | undefined; failure: unknown }> {
   const known = measuredOffset(client);
-  if (known !== undefined || client.serviceClock === undefined) return known;
+  if (known !== undefined || client.serviceClock === undefined) return { offset: known, failure: undefined };
   const underWay = readsUnderWay[attempts];
   let read = underWay.get(client);
   if (!read) {
@@ -83,13 +98,13 @@ export async function readServiceOffset(
       )
       .then(
         () => undefined,
-        () => undefined,
+        (error: unknown) => error,
       )
       .finally(() => underWay.delete(client));
     underWay.set(client, read);
   }
-  await read;
-  return measuredOffset(client);
+  const failure = await read;
+  return { offset: measuredOffset(client), failure };
 }
 
 /**
@@ -98,6 +113,7 @@ export async function readServiceOffset(
  * themselves).
  */
 const readsUnderWay = {
-  once: new WeakMap<object, Promise<undefined>>(),
-  retried: new WeakMap<object, Promise<undefined>>(),
+  /** The read's failure, undefined once it answered. */
+  once: new WeakMap<object, Promise<unknown>>(),
+  retried: new WeakMap<object, Promise<unknown>>(),
 };

@@ -134,6 +134,8 @@ export function shieldCalls(client: AepClient, options: ShieldOptions): AepClien
       through(sandbox, given, (o) => client.findAudiencesByName(sandbox, name, o)),
     listInactiveAudiences: (sandbox, given) =>
       through(sandbox, given, (o) => client.listInactiveAudiences(sandbox, o)),
+    // IMS's, not AEP's: no call of the sandbox's budget to hold at the gate.
+    authenticate: (sandbox, given) => client.authenticate(sandbox, given),
     // A reading, not a call: never gated.
     serviceClock: () => client.serviceClock?.(),
   };

@@ -277,8 +277,12 @@ describe('a call that was not sent says nothing about an earlier one', () => {
       expect(env.emulator.control.listOperations(DEMO_CLIENT.orgId, 'prod')).toHaveLength(1);
       expect((await env.store().get('prod', 'gold'))?.intent?.kind).toBe('create');
 
-      // The next apply cannot reach AEP at all (connection refused: provably nothing sent).
-      const offline = executorEnv(env.emulator, env.stateDir, await deadUrl());
+      // The next apply cannot reach AEP at all (connection refused: provably nothing sent). IMS
+      // answers: an IMS that cannot be reached stops the apply before any step (review 33b, L-2),
+      // and the create step that cannot send its POST is what this asks about.
+      const offline = executorEnv(env.emulator, env.stateDir, await deadUrl(), undefined, {
+        imsUrl: env.emulator.imsUrl,
+      });
       const second = await offline.apply([gold]);
       expect(second.report?.results[0]).toMatchObject({ status: 'failed' });
       expect((await env.store().get('prod', 'gold'))?.intent?.kind).toBe('create');
