@@ -33,7 +33,7 @@ export type LeadershipOptions = {
   /**
    * What this controller reconciles (controllerSource), recorded with the lock while it leads.
    * A lock held by a leader of another source is never this one's to take over: said as
-   * `lastError` (LEADER_OTHER_SOURCE), which also makes the replica not ready.
+   * `lastError` (LEADER_OTHER_SOURCE) on /status, and warned once in the log.
    */
   source?: string;
   /** How often a standby tries the lock. Default 1 000 ms. */

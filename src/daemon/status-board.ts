@@ -12,7 +12,6 @@ import type {
   RefreshStatus,
   StatusSnapshot,
 } from './types.js';
-import { LEADER_OTHER_SOURCE } from './types.js';
 
 type ReconcileStatus = StatusSnapshot['reconcile'];
 
@@ -80,10 +79,10 @@ export class StatusBoard implements DaemonStatusProvider {
   }
 
   readiness(): Readiness {
-    // A replica that can never lead (another controller's leader holds the lock) is not ready, so
-    // that what stands in the way shows where probes and rollouts look, not only on /status.
-    const leading = this.#leadership?.().lastError;
-    if (leading?.code === LEADER_OTHER_SOURCE) return { ready: false, reason: leading.message };
+    // A replica whose schema's lock another controller's leader holds (LEADER_OTHER_SOURCE) stays
+    // ready: a rollout that changes the controller's source (git.path) starts such pods while an
+    // old one leads, and removes the old ones only once new ones are ready. Not ready, neither
+    // would ever go. It says why on /status and in its log.
     if (this.#synced) return { ready: true };
     const error = this.#source.lastError;
     return {
