@@ -12,6 +12,11 @@ import {
   type RunIntentReading,
 } from './run-intent.js';
 import type { Clock } from './types.js';
+import { runRecord } from './adopt-run.js';
+import { measuredOffset } from './service-time.js';
+import { requestReason } from '../plan/runs.js';
+import { applyChanges, type RecordChanges } from '../state/record-changes.js';
+import { untracedRuns } from '../state/untraced-runs.js';
 
 // `audiencectl state settle-run`: a person, having looked at the audience's runs in AEP, says
 // what a run request whose answer was lost did, where the runs list cannot tell (run-intent.ts);
@@ -21,7 +26,8 @@ import type { Clock } from './types.js';
  * What the person saw: the run the request started, or none. `force`: take "none" where
  * nothing could be checked (no credentials, or a runs list that failed).
  */
-export type SettleClaim = { kind: 'run'; runId: string } | { kind: 'none'; force?: boolean };
+export type SettleClaim =
+  { kind: 'run'; runId: string; request?: string } | { kind: 'none'; force?: boolean };
 
 /**
  * How "no run" was checked: `listed`, the runs list read as an apply reads it (matchRun), showing
@@ -34,7 +40,9 @@ export type NoneCheck = { kind: 'listed' | 'no-audience' } | { kind: 'unclear' |
 /** `check`: how the run was found, `listed` (as the request's, matchRun) or `verified` (its GET). */
 export type SettledRun =
   | { kind: 'run'; intent: RunIntent; run: RunRecord; record: AudienceRecord; check: RunCheck }
-  | { kind: 'none'; intent: RunIntent; record: AudienceRecord; check: NoneCheck };
+  | { kind: 'none'; intent: RunIntent; record: AudienceRecord; check: NoneCheck }
+  /** A run the record had no trace of (untracedRuns), recorded with no intent; `request`: the token it honours. */
+  | { kind: 'untraced'; run: RunRecord; record: AudienceRecord; request?: string };
 
 /**
  * How the run recorded was found: `listed`, the runs list shows it as the request's (matchRun);
@@ -58,6 +66,12 @@ const NO_CREDENTIALS =
 export function pendingRunIntent(record: AudienceRecord, claim: SettleClaim): RunIntent {
   const id = recordId(record.sandbox, record.key);
   const intent = record.intent;
+  if (isRunIntent(intent) && claim.kind === 'run' && claim.request !== undefined) {
+    throw new StateError(
+      'STATE_REQUEST_WITH_INTENT',
+      `${id} has a run intent from ${intent.startedAt}, whose own request the run it started honours: settle it without --request; ${NOTHING}`,
+    );
+  }
   if (!isRunIntent(intent)) {
     const other = intent
       ? ` (its pending intent is a ${intent.kind} from ${intent.startedAt}, which the next apply settles)`
@@ -148,6 +162,8 @@ export async function settleRunByHand(
   claim: SettleClaim,
   service: Service | undefined,
 ): Promise<SettledRun> {
+  if (record.intent === undefined && claim.kind === 'run')
+    return settleUntraced(store, record, claim, service);
   const intent = pendingRunIntent(record, claim);
   if (!service) {
     // An audience without an id has no runs: nothing to ask.
@@ -241,4 +257,78 @@ async function adoptListed(
       ? { kind: 'listed' }
       : { kind: 'listed-instead', claimed: claim.kind === 'none' ? '--no-run' : `--run-id ${claim.runId}` };
   return recordRun(store, record, intent, listed, service, check);
+}
+
+/**
+ * Records run `claim.runId`, which the record has no trace of and the audience's runs list shows
+ * newer than every run it records (untracedRuns: what holds an apply's run step), as a run of the
+ * record's audience; with `claim.request`, as the run of that `ingestion.request` token, which
+ * then counts as honoured. So the step it held starts no run over it: its state was restored
+ * from a backup older than the service, or another store or a person started it (review 33b,
+ * H-1). Only such a run is taken: one the record holds, one older than its runs (an `every`
+ * period would be timed from it), one the list does not show, is refused, and nothing changes.
+ */
+async function settleUntraced(
+  store: StateStore,
+  record: AudienceRecord,
+  claim: Extract<SettleClaim, { kind: 'run' }>,
+  service: Service | undefined,
+): Promise<SettledRun> {
+  const id = recordId(record.sandbox, record.key);
+  const { runId } = claim;
+  const audienceId = record.audienceId;
+  if (audienceId === undefined) {
+    throw new StateError(
+      'STATE_NO_AUDIENCE_ID',
+      `${id} has no audience id and no run intent, so it has no run to record; ${NOTHING}`,
+    );
+  }
+  if (record.runs.some((run) => run.runId === runId)) {
+    throw new StateError('STATE_RUN_RECORDED', `run ${runId} is already recorded for ${id}; ${NOTHING}`);
+  }
+  if (!service) {
+    throw new StateError(
+      'STATE_RUN_UNVERIFIED',
+      `--run-id is checked against the audience's runs list, and ${NO_CREDENTIALS}; ${NOTHING}`,
+    );
+  }
+  let listed;
+  try {
+    listed = await service.client.listRuns(record.sandbox, audienceId);
+  } catch (cause) {
+    throw new StateError(
+      'STATE_RUN_UNVERIFIED',
+      `cannot read the runs of audience ${audienceId} to check run ${runId} (${aepFailure(cause).message}); ${NOTHING}`,
+      { cause },
+    );
+  }
+  const offset = measuredOffset(service.client) ?? 0;
+  const started = untracedRuns(record, listed, offset).find((run) => run.runId === runId);
+  if (!started) {
+    const why = listed.some((run) => run.runId === runId)
+      ? 'is listed, but not newer than every run the record holds (no run step is held by it)'
+      : 'is not in its runs list';
+    throw new StateError(
+      'STATE_RUN_NOT_UNTRACED',
+      `run ${runId} of audience ${audienceId} ${why}, and ${id} has no run intent to settle; ${NOTHING}`,
+    );
+  }
+  // Timed by the service's createdAt (newer than the record's runs, untracedRuns), never after
+  // now in AEP's clock: the daily run budget and an `every` period count from it.
+  const now = Math.floor(service.clock.now() / 1000) + offset;
+  const reason = claim.request === undefined ? undefined : requestReason(claim.request);
+  const run: RunRecord = {
+    ...runRecord(started, { start: started.dataFilterStartTime ?? 0, now, reason }),
+    createdAt: Math.min(started.createdAt ?? now, now),
+  };
+  const token = claim.request;
+  const changes: RecordChanges = { run };
+  // The token honoured where the plan reads it (honouredRequest): `applied`, else `imported`.
+  if (token !== undefined && record.applied) changes.applied = { ...record.applied, ingestionRequest: token };
+  const imported =
+    token !== undefined && !record.applied && record.imported
+      ? { imported: { ...record.imported, ingestionRequest: token } }
+      : {};
+  const stored = await store.put({ ...applyChanges(record, changes), ...imported });
+  return { kind: 'untraced', run, record: stored, ...(token === undefined ? {} : { request: token }) };
 }

@@ -63,7 +63,7 @@ export function onCreateRun(manifest: DesiredManifest): RunRequest | undefined {
 const REQUEST = 'request:';
 
 /** The reason of a run asked for by the manifest's `ingestion.request` token. */
-function requestReason(token: string): string {
+export function requestReason(token: string): string {
   return `${REQUEST}${token}`;
 }
 

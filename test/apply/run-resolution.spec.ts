@@ -215,6 +215,13 @@ async function runsOutside(emulator: TestEmulator, count: number): Promise<strin
 async function lostAmongTwenty(env: ExecutorEnv): Promise<{ requested: ManifestInput; outside: string[] }> {
   await env.apply([manifestObject('gold', { ingestion: { onCreate: false } })]);
   const outside = await runsOutside(env.emulator, 20);
+  // Those runs are history the record took the audience with (imported after them): a run the
+  // record has no trace of, newer than what it knows, holds its run step (review 33b, H-1).
+  const store = env.store();
+  await store.lock();
+  const gold = (await store.get('prod', 'gold'))!;
+  await store.put({ ...gold, imported: { at: new Date(Date.now() + 1000).toISOString() } });
+  await store.close();
   env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
   return { requested: manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } }), outside };
 }

@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { cp, mkdir, rm } from 'node:fs/promises';
+import { expect } from 'vitest';
 import path from 'node:path';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { emulatorEnv } from './apply-env.js';
@@ -72,4 +73,22 @@ export function runsByName(emulator: TestEmulator, sandbox = 'prod'): Record<str
     counts[name] = (counts[name] ?? 0) + 1;
   }
   return counts;
+}
+
+/**
+ * restore-a created with its first run, its state backed up, its `ingestion.request: "r1"` run
+ * done, then the backup restored: the service shows a run the state has no trace of.
+ */
+export async function restoredBeforeR1(emulator: TestEmulator, s: Story, dir: string): Promise<void> {
+  await s.write({ 'a.yaml': manifest('restore-a', 'Restore A') });
+  expect((await s.apply()).code).toBe(0);
+  const backup = path.join(dir, 'backup');
+  await cp(s.state, backup, { recursive: true });
+  await s.write({
+    'a.yaml': manifest('restore-a', 'Restore A', '  onCreate: true\n  request: "r1"\n'),
+  });
+  expect((await s.apply()).code).toBe(0);
+  expect(runsByName(emulator)).toEqual({ 'Restore A': 2 });
+  await rm(s.state, { recursive: true, force: true });
+  await cp(backup, s.state, { recursive: true });
 }

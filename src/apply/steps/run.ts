@@ -9,7 +9,10 @@ import { aepFailure, isRefusal } from '../aep-failure.js';
 import { pollUntil } from '../poll.js';
 import { budgetHorizon, clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
 import { settleRunIntent, type RunIntentOutcome } from '../run-intent.js';
-import { serviceShift } from '../service-time.js';
+import { measuredOffset, serviceShift } from '../service-time.js';
+import { untracedRuns } from '../../state/untraced-runs.js';
+import { runReasonText } from '../../plan/run-reason-text.js';
+import { shellQuote } from '../../text/shell-quote.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
 
@@ -131,6 +134,43 @@ function undecided(
   );
 }
 
+/**
+ * The run step held by runs the record has no trace of (untracedRuns, newest first): one line
+ * naming the newest, and the one command that records it as the run this step would start.
+ */
+function untracedBlock(
+  step: Step,
+  audienceId: string,
+  untraced: readonly Run[],
+  record: AudienceRecord,
+  paste: PasteFlags | undefined,
+): StepResult {
+  const [run, ...more] = untraced;
+  const created =
+    run?.createdAt === undefined
+      ? 'created at a time not shown'
+      : `created ${new Date(run.createdAt * 1000).toISOString()}`;
+  const others =
+    more.length === 0 ? '' : ` (and ${more.length} more such run${more.length === 1 ? '' : 's'})`;
+  const reason = step.run!.reason;
+  const token = requestToken(reason);
+  const request = token === undefined ? '' : ` --request ${shellQuote(token)}`;
+  const command = `audiencectl state settle-run ${step.key} --sandbox ${step.sandbox}${pastedFlags(paste, 'state')} --run-id ${run?.runId ?? ''}${request}`;
+  return result(
+    step,
+    'blocked',
+    `audience ${audienceId} shows run ${run?.runId ?? ''} (${run?.status ?? 'status not shown'}, ${created})${others}, which this state store has no trace of, ${untracedSince(record)}: its state is older than the service (restored from a backup), or another state store or a person started it; no run is started for ${runReasonText(reason)} until it is recorded. If it is that run, run: ${command}`,
+    { audienceId },
+  );
+}
+
+/** What an untraced run is newer than (untracedRuns), in the block's words. */
+function untracedSince(record: AudienceRecord): string {
+  if (currentRuns(record).length > 0) return 'newer than every run it records';
+  if (record.imported) return `created since it imported the audience (${record.imported.at})`;
+  return 'on an audience it records as its own create and records no run of';
+}
+
 export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
   const { store, client, clock, signal } = deps;
   let record = await currentRecord(store, step);
@@ -187,6 +227,11 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   if (listed === undefined || busy) {
     listed = await client.listRuns(step.sandbox, audienceId, signal ? { signal } : {}).catch(() => undefined);
   }
+  // A run the service lists that the record has no trace of, newer than every run it records
+  // (its state restored from an older backup; another store's or a person's run): starting one
+  // over it would ingest twice what it took. A person says what it is (state settle-run).
+  const untraced = listed ? untracedRuns(record, listed, measuredOffset(client) ?? 0) : [];
+  if (untraced[0]) return untracedBlock(step, audienceId, untraced, record, deps.paste);
   const now = Math.floor(clock.now() / 1000);
   // The new audience's record drops the runs of an audience it replaced once they no longer count.
   const runs = withoutStaleFormerRuns(record.runs, budgetHorizon(deps));

@@ -20,13 +20,15 @@ import { withLock, type LockingOptions } from './state-repair.js';
 
 /** `run` is false with `--no-run` (commander's negated flag). */
 export type SettleOptions = LockingOptions &
-  ConnectFlags & { runId?: string; run?: boolean; force?: boolean };
+  ConnectFlags & { runId?: string; run?: boolean; force?: boolean; request?: string };
 
 /** What the flags say the person saw; a usage error unless exactly one of them is given. */
 export function settleClaim(options: SettleOptions): SettleClaim {
   const noRun = options.run === false;
   if (options.runId !== undefined && noRun)
     throw new UsageError('BAD_FLAG', 'state settle-run takes --run-id <id> or --no-run, not both');
+  if (noRun && options.request !== undefined)
+    throw new UsageError('BAD_FLAG', 'state settle-run takes --request with --run-id only');
   if (noRun) return { kind: 'none', force: options.force === true };
   if (options.force === true)
     throw new UsageError('BAD_FLAG', 'state settle-run takes --force with --no-run only');
@@ -36,7 +38,10 @@ export function settleClaim(options: SettleOptions): SettleClaim {
       'state settle-run needs --run-id <id> (the run the request started, as AEP shows it) or --no-run (it started none)',
     );
   if (options.runId.trim() === '') throw new UsageError('BAD_FLAG', '--run-id must not be empty');
-  return { kind: 'run', runId: options.runId.trim() };
+  if (options.request !== undefined && options.request === '')
+    throw new UsageError('BAD_FLAG', '--request must not be empty');
+  const request = options.request === undefined ? {} : { request: options.request };
+  return { kind: 'run', runId: options.runId.trim(), ...request };
 }
 
 export async function settleRunCommand(key: string, options: SettleOptions): Promise<void> {
@@ -64,6 +69,10 @@ export async function settleRunCommand(key: string, options: SettleOptions): Pro
 }
 
 function report(settled: SettledRun): void {
+  if (settled.kind === 'untraced') {
+    reportUntraced(settled);
+    return;
+  }
   const { intent, record } = settled;
   const id = recordId(record.sandbox, record.key);
   const what = runReasonText(intent.runReason);
@@ -96,6 +105,25 @@ function report(settled: SettledRun): void {
   }
   out(
     `  - it honours ${what} and counts in sandbox ${record.sandbox}'s daily run budget; the next apply starts no run for that request`,
+  );
+}
+
+/** A run the record had no trace of, recorded (settleUntraced). */
+function reportUntraced(settled: Extract<SettledRun, { kind: 'untraced' }>): void {
+  const { run, record, request } = settled;
+  const id = recordId(record.sandbox, record.key);
+  const as =
+    request === undefined
+      ? `a run of audience ${record.audienceId ?? '?'}`
+      : `the run of ingestion.request "${request}"`;
+  out(`Settled ${id}: run ${run.runId} (${run.status}) is recorded as ${as}.`);
+  out(
+    `  - Checked through the service: audience ${record.audienceId ?? '?'}'s runs list shows it, and no run the record holds is newer.`,
+  );
+  out(
+    request === undefined
+      ? `  - It counts in sandbox ${record.sandbox}'s daily run budget, and the audience's next run is timed from it; a run the manifest still asks for is started by the next apply.`
+      : `  - It honours ingestion.request "${request}" and counts in sandbox ${record.sandbox}'s daily run budget; the next apply starts no run for that request.`,
   );
 }
 

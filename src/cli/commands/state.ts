@@ -180,7 +180,7 @@ export function stateCommand(_setExit: (code: number) => void): Command {
 
   const settleRun = withLockTimeout(withState(withKeySandbox(state.command('settle-run <key>'))))
     .description(
-      'Settle a run intent the runs list cannot (the step says "cannot tell whether the run request started a run"), once you have looked at the audience\'s runs in AEP',
+      'Settle a run intent the runs list cannot (the step says "cannot tell whether the run request started a run"), or record a run the state has no trace of (a run step blocked by it), once you have looked at the audience\'s runs in AEP',
     )
     .option(
       '--run-id <id>',
@@ -193,6 +193,10 @@ export function stateCommand(_setExit: (code: number) => void): Command {
     .option(
       '--force',
       'with --no-run: take it where nothing can be checked (no credentials, or the runs list fails)',
+    )
+    .option(
+      '--request <token>',
+      "with --run-id, on a record without a run intent: the ingestion.request token that run honours (the blocked run step's command gives it)",
     )
     .addOption(
       new Option(
