@@ -1,5 +1,7 @@
 import { createdMs, createdSeconds, isExternal, type LiveAudience } from '../aep/segment-types.js';
+import type { Run } from '../aep/types.js';
 import type { Step } from '../plan/schema.js';
+import { aepFailure } from './aep-failure.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { inactiveByName } from './discover-inactive.js';
 import {
@@ -140,6 +142,19 @@ export async function findOwnCreate(
     const audience = candidates[0];
     const verdict = verdictOf(audience);
     if (verdict?.kind === 'earlier') return { kind: 'earlier', audience, verdict };
+    // No run of this store can be on an audience its create has not recorded yet: a run there
+    // was started by whoever made it (another state store's create with the same credentials,
+    // racing this one: review 33b, M-1), and adopting it would start a second first run.
+    const ran = await runsOf(deps, step.sandbox, audience.id, options);
+    if (typeof ran === 'string') {
+      const reason = `the runs of audience ${audience.id}, which tell another store's audience from this create's, cannot be listed (${ran})`;
+      return { kind: 'unknown', byName, reason, notOwn: byName.map(whyNot) };
+    }
+    if (ran.length > 0) {
+      const why = (candidate: LiveAudience) =>
+        candidate.id === audience.id ? alreadyRun(ran) : whyNot(candidate);
+      return { kind: 'none', byName: listed, otherAccount: undefined, notOwn: listed.map(why) };
+    }
     const own = shownOwn(audience);
     if (verdict?.kind === 'unclocked') return { kind: 'one', audience, unclocked: verdict, ownAccount: own };
     return { kind: 'one', audience, ownAccount: own };
@@ -148,6 +163,29 @@ export async function findOwnCreate(
   const other = listed.find((audience) => plausible(audience) && !ownAccount(audience));
   const otherAccount = other && otherAccountReason(other.createdBy, creators);
   return { kind: 'none', byName: listed, otherAccount, notOwn: listed.map(whyNot) };
+}
+
+/** The audience's runs, newest first, or why they could not be listed. */
+async function runsOf(
+  deps: ExecutorDeps,
+  sandbox: string,
+  audienceId: string,
+  options: { signal?: AbortSignal },
+): Promise<readonly Run[] | string> {
+  try {
+    return await deps.client.listRuns(sandbox, audienceId, options);
+  } catch (error) {
+    return aepFailure(error).message;
+  }
+}
+
+/** Why an audience with runs (`runs`, newest first) is not an interrupted create's own. */
+function alreadyRun(runs: readonly Run[]): string {
+  const [newest] = runs;
+  const created =
+    newest?.createdAt === undefined ? '' : `, created ${new Date(newest.createdAt * 1000).toISOString()}`;
+  const count = runs.length === 1 ? '1 run' : `${runs.length} runs`;
+  return `it already has ${count} (the newest ${newest?.runId ?? ''}, ${newest?.status ?? 'status not shown'}${created}), which no apply of this state store started, as none can on an audience its create has not recorded: most likely another state store's create with the same credentials (another CI job's), and two stores must not manage one audience`;
 }
 
 /** `id (created <time> by <user>)`, for messages that list what a person should look at. */
