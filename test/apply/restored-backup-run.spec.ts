@@ -23,6 +23,11 @@ describe('a state store restored from an older backup', () => {
         expect((await s.apply()).code).toBe(0);
         const backup = path.join(dir, 'backup');
         await cp(s.state, backup, { recursive: true });
+        // A minute passes on the service before the next run, as between real runs (each takes
+        // minutes): the emulator's runs end within milliseconds, and two in one second show one
+        // createdAt, which the untraced-run rule (src/state/untraced-runs.ts) reads as the page's
+        // reading that shows every run the audience's creation time, and leaves alone.
+        emulator.control.updateSettings({ clockOffsetMs: 60_000 });
 
         await s.write({
           'a.yaml': manifest('restore-a', 'Restore A', '  onCreate: true\n  request: "r1"\n'),
