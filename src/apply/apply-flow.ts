@@ -5,6 +5,7 @@ import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
 import { retimeSavedPlan } from '../plan/retime.js';
 import type { ManifestElsewhere } from '../plan/elsewhere.js';
 import type { Plan, Step } from '../plan/schema.js';
+import { isRecordOnly } from '../plan/step-builders.js';
 import { cloneRepository, type CloneRemotes } from '../plan/clone-repository.js';
 import type { LockInfo } from '../state/lock.js';
 import type { LockHolder } from '../state/lock-holder.js';
@@ -299,9 +300,12 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   return { plan, report };
 }
 
-/** A step the executor makes calls for: not held (blocked, deferred), nor a forget (the record alone). */
+/**
+ * A step the executor makes calls for: not held (blocked, deferred), nor one that only writes the
+ * record (a forget, an update without a PATCH: a file moved, a repository recorded).
+ */
 function callsService(step: Step): boolean {
-  return !step.blocked && !step.deferred && step.kind !== 'forget';
+  return !step.blocked && !step.deferred && step.kind !== 'forget' && !isRecordOnly(step);
 }
 
 /**
