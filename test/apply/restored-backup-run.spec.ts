@@ -1,10 +1,8 @@
-import { cp, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withTempDir } from '../helpers/cli.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { manifest, restoredBeforeR1, runsByName, story } from '../helpers/cli-story.js';
+import { restoredBeforeR1, runsByName, story } from '../helpers/cli-story.js';
 
 // Review 33b, H-1. docs/state.md, Repair recipes: "A state file is corrupt | Restore it from a backup". A backup
 // is older than the service by definition. Here the backup was taken before the run that
@@ -19,27 +17,9 @@ describe('a state store restored from an older backup', () => {
     await withEmulator({ operationDelayMs: 20, runStageDelayMs: 20 }, async (emulator) => {
       await withTempDir(async (dir) => {
         const s = await story(emulator, dir);
-        await s.write({ 'a.yaml': manifest('restore-a', 'Restore A') });
-        expect((await s.apply()).code).toBe(0);
-        const backup = path.join(dir, 'backup');
-        await cp(s.state, backup, { recursive: true });
-        // A minute passes on the service before the next run, as between real runs (each takes
-        // minutes): the emulator's runs end within milliseconds, and two in one second show one
-        // createdAt, which the untraced-run rule (src/state/untraced-runs.ts) reads as the page's
-        // reading that shows every run the audience's creation time, and leaves alone.
-        emulator.control.updateSettings({ clockOffsetMs: 60_000 });
-
-        await s.write({
-          'a.yaml': manifest('restore-a', 'Restore A', '  onCreate: true\n  request: "r1"\n'),
-        });
-        const asked = await s.apply();
-        expect(asked.code).toBe(0);
+        // The backup taken before the r1 run, restored once it ran.
+        const asked = await restoredBeforeR1(emulator, s, dir);
         expect(asked.stdout).toMatch(/ok {7}prod\/restore-a run: run [-0-9a-f]+ SUCCESS/);
-        expect(runsByName(emulator)).toEqual({ 'Restore A': 2 });
-
-        // The state is lost and restored from the backup taken before the r1 run.
-        await rm(s.state, { recursive: true, force: true });
-        await cp(backup, s.state, { recursive: true });
 
         const again = await s.apply();
         // Expected: the run for "r1" is not started again (the service shows a run the

@@ -34,15 +34,21 @@ afterEach(async () => {
   controller = emulator = root = undefined;
 });
 
+/** An emulator, and a temporary directory holding audiences/gold.yaml and a state path beside it. */
+async function goldSource(prefix: string): Promise<{ em: RunningEmulator; dir: string; state: string }> {
+  const em = await startEmulator({ port: 0 });
+  emulator = em;
+  root = await mkdtemp(path.join(tmpdir(), prefix));
+  const dir = path.join(root, 'audiences');
+  await mkdir(dir);
+  await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
+  return { em, dir, state: path.join(root, 'state') };
+}
+
 describe('audiencectl run with an --include that selects no file', () => {
   it('says so on /status and /plan, as plan and apply do', async () => {
-    emulator = await startEmulator({ port: 0 });
-    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-review33-'));
-    const dir = path.join(root, 'audiences');
-    const state = path.join(root, 'state');
-    await mkdir(dir);
-    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
-    const env = controllerEnv(emulator);
+    const { em, dir, state } = await goldSource('audiencectl-review33-');
+    const env = controllerEnv(em);
     await mkdir(state, { recursive: true });
     const first = await runCli(['apply', dir, '--state', state, '--auto-approve'], { env });
     expect(first.code, first.stdout + first.stderr).toBe(0);
@@ -74,14 +80,9 @@ describe('audiencectl run with an --include that selects no file', () => {
   });
 
   it('AUDIENCECTL_EXCLUDE that leaves every file out: the warning on /status, /plan as plan prints it', async () => {
-    emulator = await startEmulator({ port: 0 });
-    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-include-nothing-'));
-    const dir = path.join(root, 'audiences');
-    const state = path.join(root, 'state');
-    await mkdir(dir);
-    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
+    const { em, dir, state } = await goldSource('audiencectl-include-nothing-');
     controller = await startController(['--dir', dir, '--state', state, '--interval', '1h', '--dry-run'], {
-      ...controllerEnv(emulator),
+      ...controllerEnv(em),
       AUDIENCECTL_EXCLUDE: '**\n',
     });
     const ctl = controller;

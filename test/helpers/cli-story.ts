@@ -77,9 +77,10 @@ export function runsByName(emulator: TestEmulator, sandbox = 'prod'): Record<str
 
 /**
  * restore-a created with its first run, its state backed up, its `ingestion.request: "r1"` run
- * done, then the backup restored: the service shows a run the state has no trace of.
+ * done, then the backup restored: the service shows a run the state has no trace of. Resolves to
+ * the apply that ran r1.
  */
-export async function restoredBeforeR1(emulator: TestEmulator, s: Story, dir: string): Promise<void> {
+export async function restoredBeforeR1(emulator: TestEmulator, s: Story, dir: string): Promise<CliResult> {
   await s.write({ 'a.yaml': manifest('restore-a', 'Restore A') });
   expect((await s.apply()).code).toBe(0);
   const backup = path.join(dir, 'backup');
@@ -92,8 +93,10 @@ export async function restoredBeforeR1(emulator: TestEmulator, s: Story, dir: st
   await s.write({
     'a.yaml': manifest('restore-a', 'Restore A', '  onCreate: true\n  request: "r1"\n'),
   });
-  expect((await s.apply()).code).toBe(0);
+  const asked = await s.apply();
+  expect(asked.code).toBe(0);
   expect(runsByName(emulator)).toEqual({ 'Restore A': 2 });
   await rm(s.state, { recursive: true, force: true });
   await cp(backup, s.state, { recursive: true });
+  return asked;
 }
