@@ -1,11 +1,12 @@
-import type { Got } from 'got';
+import type { Got, Response } from 'got';
 import { z } from 'zod';
 import { redactText, registerSecret, type Logger } from '../log.js';
 import { safeUrl } from '../text/safe-url.js';
-import { withAbort } from './abort.js';
+import { sleep, withAbort } from './abort.js';
 import { hintsOf, type AepCredentials, type CredentialHints } from './credentials.js';
 import { AepAuthError, plainCause } from './errors.js';
-import { proxyFailureText, proxyVariable, requestErrorParts } from './transport-error.js';
+import { backoffDelay, DEFAULT_RETRY } from './retry-policy.js';
+import { neverConnected, proxyFailureText, proxyVariable, requestErrorParts } from './transport-error.js';
 import { DEFAULT_SCOPES } from './ims-defaults.js';
 
 const TokenAnswer = z.looseObject({
@@ -27,7 +28,15 @@ export type ImsTokenOptions = {
   now?: (() => number) | undefined;
   /** ms on a clock that does not jump (default performance.now); see `ImsToken.age`. */
   monotonic?: (() => number) | undefined;
+  /**
+   * The wait before asking again after a connection refused outside got's retries (Node >=
+   * 24.20, got#2469), by retry (1, 2). Default: DEFAULT_RETRY's backoff.
+   */
+  reconnectDelayMs?: ((retry: number) => number) | undefined;
 };
+
+/** A token request refused at connection is sent this many times more (got's IMS retries, in http.ts, are as many). */
+const IMS_RECONNECTS = 2;
 
 /** A time on both clocks, so an age can be read on each. */
 type Instant = { wall: number; mono: number };
@@ -96,24 +105,12 @@ export class ImsToken {
   }
 
   private async request(): Promise<Cached> {
-    const { imsUrl, credentials, http } = this.options;
+    const { imsUrl, credentials } = this.options;
     const sentAt = this.instant();
     this.requestCount += 1;
     let body: string;
     try {
-      const response = await http.post(imsUrl, {
-        prefixUrl: '',
-        form: {
-          grant_type: 'client_credentials',
-          client_id: credentials.clientId,
-          client_secret: credentials.clientSecret,
-          scope: (credentials.scopes ?? DEFAULT_SCOPES).join(','),
-        },
-        context: { ims: true },
-        responseType: 'text',
-        // Whatever got instance it is given (the client's, `init`'s): a redirect is not followed.
-        followRedirect: false,
-      });
+      const response = await this.post();
       body = response.body;
       // Not followed (http.ts): a redirect would send the client secret on to where it points.
       if (response.statusCode >= 300 && response.statusCode < 400) {
@@ -149,6 +146,31 @@ export class ImsToken {
       'IMS access token issued',
     );
     return cached;
+  }
+
+  private async post(): Promise<Response<string>> {
+    const { imsUrl, credentials, http } = this.options;
+    for (let retry = 1; ; retry += 1) {
+      try {
+        return await http.post(imsUrl, {
+          prefixUrl: '',
+          form: {
+            grant_type: 'client_credentials',
+            client_id: credentials.clientId,
+            client_secret: credentials.clientSecret,
+            scope: (credentials.scopes ?? DEFAULT_SCOPES).join(','),
+          },
+          context: { ims: true },
+          responseType: 'text',
+          // Whatever got instance it is given (the client's, `init`'s): a redirect is not followed.
+          followRedirect: false,
+        });
+      } catch (error) {
+        // Without this, Node 24 (the image's) would never retry an IMS that refused a connection.
+        if (!neverConnected(error) || retry > IMS_RECONNECTS) throw error;
+        await sleep(this.options.reconnectDelayMs?.(retry) ?? backoffDelay(retry, DEFAULT_RETRY));
+      }
+    }
   }
 
   private instant(): Instant {

@@ -81,3 +81,15 @@ function networkCode(error: RequestError): string {
 export function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
+
+/**
+ * Node >= 24.20 fails the retry of a refused connection outside got's retry loop (got#2469),
+ * as this error, not a RequestError: the request never left, so asking again is safe for any
+ * method.
+ */
+export function neverConnected(error: unknown): boolean {
+  return (
+    !(error instanceof RequestError) &&
+    (error as { code?: unknown })?.code === 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION'
+  );
+}

@@ -28,7 +28,7 @@ import { sleep } from './abort.js';
 import { backoffDelay, DEFAULT_RETRY } from './retry-policy.js';
 import { ServiceClock } from './service-clock.js';
 import { StatsRecorder, type AepClientStats } from './stats.js';
-import { headerText, requestErrorParts } from './transport-error.js';
+import { headerText, neverConnected, requestErrorParts } from './transport-error.js';
 import type { CallOptions } from './types.js';
 
 export type ApiRequest = {
@@ -118,7 +118,14 @@ export function createTransport(options: AepClientOptions): Transport {
   });
   const tokens = new ImsTokens(
     (credentials) =>
-      new ImsToken({ imsUrl, credentials, http, renewMarginMs: options.tokenRenewMarginMs, logger }),
+      new ImsToken({
+        imsUrl,
+        credentials,
+        http,
+        renewMarginMs: options.tokenRenewMarginMs,
+        logger,
+        reconnectDelayMs: (attempt) => backoffDelay(attempt, retry, options.random ?? Math.random),
+      }),
   );
   const budgets = new RequestBudgets((sandbox) => accessFor(sandbox).budget);
 
@@ -250,13 +257,6 @@ function errorName(error: unknown): string {
 }
 
 /** Every failure leaves as an AepError (or the UsageError of an unknown sandbox). */
-function neverConnected(error: unknown): boolean {
-  return (
-    !(error instanceof RequestError) &&
-    (error as { code?: unknown })?.code === 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION'
-  );
-}
-
 function toAepError(error: unknown, state: CallState, awaitingAnswer: boolean): Error {
   if (error instanceof AepError || error instanceof UsageError) return error;
   // Errors thrown inside got's hooks (the token, an aborted wait) arrive wrapped.

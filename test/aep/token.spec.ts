@@ -1,9 +1,14 @@
+import net from 'node:net';
 import got from 'got';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AepCredentials } from '../../src/aep/credentials.js';
 import { AepAuthError, AepError } from '../../src/aep/errors.js';
+import { createHttp } from '../../src/aep/http.js';
 import { ImsToken, ImsTokens, type ImsTokenOptions } from '../../src/aep/ims-token.js';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { DEFAULT_TIMEOUTS } from '../../src/aep/options.js';
+import { DEFAULT_RETRY } from '../../src/aep/retry-policy.js';
+import { ServiceClock } from '../../src/aep/service-clock.js';
+import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { createLogger } from '../../src/log.js';
 import { startFakeAep, type FakeAep } from './fake-aep.js';
 import { clientFor } from './helpers.js';
@@ -435,5 +440,72 @@ describe('ImsTokens', () => {
     expect(tokens.for({ ...base, clientSecret: 'shared-secret-two-5678' })).not.toBe(one);
     expect(tokens.for({ ...base, scopes: ['openid'] })).not.toBe(one);
     expect(made).toHaveLength(3);
+  });
+});
+
+describe('IMS refusing connections (the client’s own got instance)', () => {
+  /** A loopback port nothing listens on (now). */
+  async function closedPort(): Promise<number> {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as net.AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    return port;
+  }
+
+  /** An ImsToken on createHttp's got, as the client builds it; `onAttempt` runs before each attempt is sent. */
+  function tokenAt(port: number, onAttempt: (attempt: number) => Promise<void> | void): ImsToken {
+    let attempts = 0;
+    const http = createHttp({
+      baseUrl: 'http://127.0.0.1:9/data/core/ais',
+      timeouts: { ...DEFAULT_TIMEOUTS },
+      retry: { ...DEFAULT_RETRY, baseDelayMs: 1, maxDelayMs: 5 },
+      logger: undefined,
+      random: () => 1,
+      report: () => undefined,
+      onRateLimitWait: () => undefined,
+      clock: new ServiceClock(),
+    }).extend({
+      hooks: {
+        beforeRequest: [
+          async () => {
+            attempts += 1;
+            await onAttempt(attempts);
+          },
+        ],
+      },
+    });
+    return new ImsToken({
+      imsUrl: `http://127.0.0.1:${port}/ims/token/v3`,
+      credentials: {
+        clientId: DEMO_CLIENT.clientId,
+        clientSecret: DEMO_CLIENT.clientSecret,
+        orgId: DEMO_CLIENT.orgId,
+      },
+      http,
+      reconnectDelayMs: () => 1,
+    });
+  }
+
+  // Node 24.20 and later fail got's retry of a refused connection outside its retry loop
+  // (got#2469): without a retry of our own, the production image's Node asked IMS once.
+  it('asks three times in all, on Node 20 and on Node 24 alike', async () => {
+    const seen: number[] = [];
+    const error = await tokenAt(await closedPort(), (attempt) => {
+      seen.push(attempt);
+    })
+      .get()
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AepAuthError);
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('gets its token from an IMS that starts listening at the third attempt', async () => {
+    const port = await closedPort();
+    const token = tokenAt(port, async (attempt) => {
+      if (attempt === 3) await emulator({ port });
+    });
+    expect(await token.get()).toMatch(/^\S{16,}$/);
+    expect(token.requests).toBe(1);
   });
 });
