@@ -48,18 +48,6 @@ const REFUSED: [string, Values, string][] = [
     { git: { url: 'git@github.com:acme/a.git', auth: 'ssh' }, secret: { gitSshPrivateKey: SSH_KEY } },
     'git.knownHosts',
   ],
-  [
-    'a token in the git URL',
-    { git: { url: 'https://x-access-token:ghp_abc@github.com/acme/a.git' } },
-    'git.url',
-  ],
-  ['a token as the git URL user', { git: { url: 'https://ghp_abc@github.com/acme/a.git' } }, 'git.url'],
-  [
-    'a token in the git URL query',
-    { git: { url: 'https://gitlab.example.com/acme/a.git?private_token=glpat-abc' } },
-    'git.url',
-  ],
-  ['a password in an ssh URL', { git: { url: 'ssh://git:secret@github.com/acme/a.git' } }, 'git.url'],
   ['a sandbox ending in "-"', { aep: { sandbox: 'dev-' } }, 'aep.sandbox'],
   ['a sandbox with "_"', { aep: { sandbox: 'dev_1' } }, 'aep.sandbox'],
   ['an upper-case sandbox', { aep: { sandbox: 'Prod' } }, 'aep.sandbox'],
@@ -72,24 +60,72 @@ const REFUSED: [string, Values, string][] = [
   ],
   ['a digest in the tag', { image: { tag: `1.0@sha256:${'a'.repeat(64)}` } }, 'image.tag'],
   ['a malformed digest', { image: { digest: 'sha256:abc' } }, 'image.digest'],
-  [
-    'an HTTP token shorter than the app accepts',
-    { httpAuth: { enabled: true }, secret: { httpToken: 'short' } },
-    'secret.httpToken',
-  ],
-  [
-    'a webhook secret shorter than the app accepts',
-    { secret: { webhookSecret: ' short-secret \n' } },
-    'secret.webhookSecret',
-  ],
-  ['a transport helper URL', { git: { url: 'ext::sh -c touch% /tmp/x' } }, 'git.url'],
-  ['an http:// URL', { git: { url: 'http://github.com/a/b.git' } }, 'git.url'],
   ['an option-looking branch', { git: { branch: '--upload-pack=x' } }, 'git.branch'],
   ['a sub-path leaving the repository', { git: { path: '../etc' } }, 'git.path'],
   ['a string for a boolean', { reconcile: { dryRun: 'yes' } }, 'reconcile.dryRun'],
   ['a port out of range', { service: { port: 70000 } }, 'service.port'],
   ['a bad volume size', { persistence: { size: 'lots' } }, 'persistence.size'],
   ['an org id without @AdobeOrg', { aep: { orgId: 'ABC123' } }, 'aep.orgId'],
+];
+
+/**
+ * The values that may hold a secret, refused by the templates (values.schema.json leaves them
+ * alone: helm 4 quotes a value its schema refuses), in one line naming the key and why, with or
+ * without the schema: [what, values over SETUP, the message].
+ */
+const REFUSED_UNSHOWN: [string, Values, string][] = [
+  [
+    'a token in the git URL',
+    { git: { url: 'https://x-access-token:ghp_abc@github.com/acme/a.git' } },
+    'git.url holds a user or password before its host: https:// takes neither',
+  ],
+  [
+    'a token as the git URL user',
+    { git: { url: 'https://ghp_abc@github.com/acme/a.git' } },
+    'git.url holds a user or password before its host: https:// takes neither',
+  ],
+  [
+    'a token in the git URL query',
+    { git: { url: 'https://gitlab.example.com/acme/a.git?private_token=glpat-abc' } },
+    'git.url holds a credential in its query',
+  ],
+  [
+    'a password in an ssh URL',
+    { git: { url: 'ssh://git:secret@github.com/acme/a.git' } },
+    'git.url holds a password after its user: ssh:// takes none',
+  ],
+  [
+    'a password in an scp-like URL',
+    { git: { url: 'deploy:secret@gitlab.com:acme/a.git' } },
+    'git.url holds a password after its user: user@host:path takes none',
+  ],
+  ['a transport helper URL', { git: { url: 'ext::sh -c touch% /tmp/x' } }, 'git.url holds a blank'],
+  [
+    'a transport helper URL without blanks',
+    { git: { url: 'ext::nc' } },
+    'git.url must use https:// or ssh://',
+  ],
+  ['an http:// URL', { git: { url: 'http://github.com/a/b.git' } }, 'git.url must use https:// or ssh://'],
+  [
+    'a host starting with "-"',
+    { git: { url: 'ssh://-oProxyCommand=x/a.git' } },
+    'git.url is not a repository URL',
+  ],
+  [
+    'an HTTP token shorter than the app accepts',
+    { httpAuth: { enabled: true }, secret: { httpToken: 'short' } },
+    'secret.httpToken must be at least 16 characters without blanks',
+  ],
+  [
+    'a webhook secret shorter than the app accepts',
+    { secret: { webhookSecret: ' short-secret \n' } },
+    'secret.webhookSecret is shorter than 16 characters',
+  ],
+  [
+    'a state URL of another scheme',
+    { state: { backend: 'postgres' }, secret: { stateUrl: 'mysql://u:p@db/a' } },
+    'secret.stateUrl must start with postgres:// or postgresql://',
+  ],
 ];
 
 /** Refused by the template helper too, for `--skip-schema-validation`: [what, values over SETUP, message]. */
@@ -111,6 +147,18 @@ const REFUSED_BY_HELPER: [string, Values, string][] = [
   ['a token on /status without the token', { httpAuth: { enabled: true } }, 'set secret.httpToken'],
 ];
 
+/** Repository URLs the controller fetches, each form once: none may be refused by the URL checks. */
+const ACCEPTED_URLS = [
+  'https://github.com/acme/a.git',
+  'https://gitlab.example.com:8443/acme/sub/a.git',
+  'https://gitlab.example.com/acme/a%40b.git',
+  'https://github.com/acme/a.git?ref=x',
+  'ssh://git@github.com/acme/a.git',
+  'ssh://git@github.com:2222/acme/a.git',
+  'ssh://github.com/acme/a.git',
+  'git@github.com:acme/a.git',
+];
+
 const ACCEPTED_DURATIONS = ['90', '500ms', '30s', '10m', '1h30m', '2d', '1d12h', '0'];
 
 describe.each(helmBinaries())('helm $major refuses', (bin) => {
@@ -127,10 +175,27 @@ describe.each(helmBinaries())('helm $major refuses', (bin) => {
     expect(namesValue(result.stderr, value), result.stderr).toBe(true);
   });
 
+  it.concurrent.each(REFUSED_UNSHOWN)('%s, in one line naming the key', async (_what, override, message) => {
+    for (const args of [[], ['--skip-schema-validation']]) {
+      const result = await template(bin, { values: over(SETUP, override), args });
+      expect(result.code).not.toBe(0);
+      const [line] = result.stderr.split('\n');
+      expect(line).toMatch(/^Error: execution error at \(audiencectl\/templates\/[a-z]+\.yaml:1:4\): /);
+      expect(line).toContain(message);
+    }
+  });
+
   it.concurrent.each(REFUSED_BY_HELPER)('%s, even without the schema', async (_what, override, message) => {
     const result = await template(bin, { values: over(SETUP, override), args: ['--skip-schema-validation'] });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(message);
+  });
+
+  it.concurrent('no repository URL the controller fetches', async () => {
+    for (const url of ACCEPTED_URLS) {
+      const result = await template(bin, { values: over(SETUP, { git: { url } }) });
+      expect(result.stderr, url).toBe('');
+    }
   });
 
   it.concurrent('no duration the app accepts', async () => {

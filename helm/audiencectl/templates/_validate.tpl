@@ -1,0 +1,85 @@
+{{/*
+Refuses settings that would start a pod unable to sync. Missing values use required,
+which helm lint reports as a warning and install/template as an error; nothing is
+checked until git.url is set, so that the chart's defaults lint.
+
+The values that may hold a secret (git.url, secret.*) are checked here rather than by
+values.schema.json: helm 4 quotes a value its schema refuses, and these messages name the
+key only.
+*/}}
+{{- define "audiencectl.validate" -}}
+{{- $url := required "git.url is required" .Values.git.url }}
+{{- if $url }}
+{{- include "audiencectl.validateGitUrl" $url }}
+{{- include "audiencectl.validateSecretValues" .Values.secret }}
+{{- $ownSecret := not .Values.secret.existingSecret }}
+{{- if and (eq .Values.git.auth "token") $ownSecret }}
+{{- required "git.auth is token: set secret.gitToken or secret.existingSecret" .Values.secret.gitToken | substr 0 0 }}
+{{- end }}
+{{- if and (eq .Values.git.auth "ssh") $ownSecret }}
+{{- required "git.auth is ssh: set secret.gitSshPrivateKey or secret.existingSecret" .Values.secret.gitSshPrivateKey | substr 0 0 }}
+{{- end }}
+{{- if and (eq .Values.git.auth "ssh") (not .Values.git.ssh.insecureAcceptNewHostKeys) }}
+{{- required "git.auth is ssh: set git.knownHosts (ssh-keyscan), or git.ssh.insecureAcceptNewHostKeys=true to trust the host on first use" .Values.git.knownHosts | substr 0 0 }}
+{{- end }}
+{{- if and .Values.webhook.enabled $ownSecret }}
+{{- required "webhook.enabled: set secret.webhookSecret or secret.existingSecret" .Values.secret.webhookSecret | substr 0 0 }}
+{{- end }}
+{{- if and .Values.httpAuth.enabled $ownSecret }}
+{{- required "httpAuth.enabled: set secret.httpToken or secret.existingSecret" .Values.secret.httpToken | substr 0 0 }}
+{{- end }}
+{{- if include "audiencectl.needsAep" . }}
+{{- required "aep.orgId is required (only a dry run with reconcile.refreshInterval 0 needs no AEP access)" .Values.aep.orgId | substr 0 0 }}
+{{- if $ownSecret }}
+{{- required "set secret.aepClientId and secret.aepClientSecret, or secret.existingSecret (only a dry run with reconcile.refreshInterval 0 needs no AEP access)" (and .Values.secret.aepClientId .Values.secret.aepClientSecret) | substr 0 0 }}
+{{- end }}
+{{- end }}
+{{- if eq .Values.state.backend "postgres" }}
+{{- if $ownSecret }}
+{{- required "state.backend is postgres: set secret.stateUrl or secret.existingSecret" .Values.secret.stateUrl | substr 0 0 }}
+{{- end }}
+{{- else if gt (int .Values.replicaCount) 1 }}
+{{- fail "replicaCount > 1 needs state.backend postgres: the file state has one writer" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+git.url: https://host/path, ssh://[user@]host[:port]/path or user@host:path, without
+credentials. The first failing rule is named, never the value: a token pasted into the URL
+must not reach the deploy job's log.
+*/}}
+{{- define "audiencectl.validateGitUrl" -}}
+{{- $url := . }}
+{{- $fetched := `^(https|ssh)://[^-\s@/][^\s@/]*/[^\s]*$|^ssh://[A-Za-z0-9._~-]+@[^-\s@/:][^\s@/:]*(:[0-9]+)?/[^\s]*$|^[A-Za-z0-9._~-]+@[A-Za-z0-9][A-Za-z0-9.-]*:[^\s-][^\s]*$` }}
+{{- if regexMatch `\s` $url }}
+{{- fail "git.url holds a blank: a repository URL has none (a pasted command or a second word?)" }}
+{{- else if regexMatch `^https://[^/]*@` $url }}
+{{- fail "git.url holds a user or password before its host: https:// takes neither (a token there would show wherever the URL does); put the token in secret.gitToken with git.auth token" }}
+{{- else if regexMatch `^ssh://[^/@]*:[^/@]*@` $url }}
+{{- fail "git.url holds a password after its user: ssh:// takes none; use a deploy key (secret.gitSshPrivateKey, git.auth ssh)" }}
+{{- else if regexMatch `^[^:/@]*:[^/@]*@` $url }}
+{{- fail "git.url holds a password after its user: user@host:path takes none; use a deploy key (secret.gitSshPrivateKey, git.auth ssh)" }}
+{{- else if regexMatch `[?&]([^=&#]*(secret|token|password|passwd|signature|credential|private)[^=&#]*|sig|key|pwd|pass|code|auth|apikey|api[-_]key|x[-_]api[-_]key|session|session[-_]?id)=` $url }}
+{{- fail "git.url holds a credential in its query (a token, key, password or signature parameter): put the token in secret.gitToken with git.auth token" }}
+{{- else if and (regexMatch `^[A-Za-z][A-Za-z0-9+.-]*:(//|:)` $url) (not (regexMatch `^(https|ssh)://|^[^:/]*@` $url)) }}
+{{- fail "git.url must use https:// or ssh:// (or be user@host:path): http:// and git:// send the token and the manifests unencrypted, and ext:: or file:// run or read what the pod should not" }}
+{{- else if not (regexMatch $fetched $url) }}
+{{- fail "git.url is not a repository URL: https://host/path, ssh://[user@]host[:port]/path or user@host:path, the host not starting with -" }}
+{{- end }}
+{{- end }}
+
+{{/*
+The secrets' forms the app checks at start, refused here naming the key only (never the value).
+*/}}
+{{- define "audiencectl.validateSecretValues" -}}
+{{- if and .webhookSecret (lt (len (trim .webhookSecret)) 16) }}
+{{- fail "secret.webhookSecret is shorter than 16 characters (blanks at either end not counted): the controller refuses it at start; make one with openssl rand -hex 32" }}
+{{- end }}
+{{- if and .httpToken (not (regexMatch `^\S{16,}$` .httpToken)) }}
+{{- fail "secret.httpToken must be at least 16 characters without blanks: the controller refuses it at start; make one with openssl rand -hex 32" }}
+{{- end }}
+{{- if and .stateUrl (not (regexMatch `^postgres(ql)?://` .stateUrl)) }}
+{{- fail "secret.stateUrl must start with postgres:// or postgresql://: the state database's URL (state.backend postgres)" }}
+{{- end }}
+{{- end }}
