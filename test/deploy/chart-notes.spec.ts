@@ -55,16 +55,23 @@ describe('NOTES', () => {
         state: { backend: 'postgres' },
         secret: { ...SETUP.secret, stateUrl: 'postgres://u@db:5432/audiences' },
       };
-      const [file, migrated, manual] = await Promise.all([
+      const [file, migrated, manual, dryRun] = await Promise.all([
         notes(SETUP),
         notes(postgres),
         notes({ ...postgres, state: { backend: 'postgres', migrate: false } }),
+        notes({ ...postgres, reconcile: { dryRun: true } }),
       ]);
       expect(migrated).toContain('kubectl -n marketing logs deploy/shop-audiencectl -c init-state');
       expect(manual).toContain('state.migrate is false');
       expect(manual).toContain('Run `audiencectl init --state <url>`');
       expect(manual).not.toContain('init-state');
       expect(file).not.toContain('init');
+      // REVIEW-34a M-3: a dry run has no init step, and says who migrates instead.
+      expect(dryRun).toContain(
+        'A dry run never creates or migrates the PostgreSQL schema (no init-state step)',
+      );
+      expect(dryRun).toContain('`audiencectl init --state <url>`');
+      expect(dryRun).not.toContain('logs deploy/shop-audiencectl -c init-state');
     },
   );
 });
