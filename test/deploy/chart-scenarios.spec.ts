@@ -199,8 +199,24 @@ describe.each(helmBinaries())('helm $major template', (bin) => {
       type: 'Bearer',
       credentials: { name: 'audiencectl-credentials', key: 'AUDIENCECTL_HTTP_TOKEN' },
     });
-    const policy = find(objects, 'NetworkPolicy').spec as { ingress: { ports: { port: string }[] }[] };
-    expect(policy.ingress.map((rule) => rule.ports[0]?.port)).toEqual(['http', 'webhook']);
+    // This namespace and the ServiceMonitor's Prometheus on http; the ingress controller on webhook.
+    const policy = find(objects, 'NetworkPolicy').spec as { ingress: unknown[] };
+    expect(policy.ingress).toEqual([
+      { ports: [{ port: 'http', protocol: 'TCP' }], from: [{ podSelector: {} }] },
+      {
+        ports: [{ port: 'http', protocol: 'TCP' }],
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+          },
+        ],
+      },
+      {
+        ports: [{ port: 'webhook', protocol: 'TCP' }],
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
+      },
+    ]);
   });
 
   it.concurrent(
