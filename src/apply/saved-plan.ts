@@ -385,7 +385,7 @@ function mismatchWhy(
   if (found?.kind === 'unreachable')
     return `the removal of ${found.sandbox}/${found.key} is held now: it was applied from ${found.dir} in a git work tree, which this apply, of a directory in none, cannot look into for ${found.file}`;
   if (found?.kind === 'unplaced')
-    return `the removal of ${found.sandbox}/${found.key} is held now: its file ${found.file} is gone from ${found.dir}, and git does not show this work tree removing it`;
+    return `the removal of ${found.sandbox}/${found.key} is held now: its file ${found.file} is gone from ${found.dir}, and ${found.why === 'no-work-tree' ? 'this directory is in no git work tree to show it removed it' : 'git does not show this work tree removing it'}`;
   if (found)
     return `a manifest of ${found.sandbox}/${found.key} was found since it was made where ${source} did not read, ${found.file}, which now holds its removal`;
   // The manifests and the state are those it was made from: its steps are not those planned

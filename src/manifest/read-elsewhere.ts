@@ -394,6 +394,34 @@ async function appliedFrom(
 }
 
 /**
+ * Whether `root`, the directory given outside any git work tree, is a copy of `from` (an absolute
+ * directory records were applied from, neither it nor above or below it): one of `kept` (the
+ * records the plan does not remove) was applied from `from`, and its file under `root` names its
+ * key in its sandbox, as appliedFrom tells a directory above. A CI job or container reading its
+ * manifests at a new path each time (whose plan never records that path in place of the first
+ * one's: source-root.ts rerooted) then reads the directory its records came from completely,
+ * and a file gone from it is removed.
+ */
+async function readsCopyOf(
+  root: string,
+  from: string,
+  kept: readonly AudienceRecord[],
+  defaultSandbox: string,
+  maxBytes: number,
+): Promise<boolean> {
+  for (const record of kept) {
+    const file = record.manifestFile;
+    if (record.sourceRoot !== from || file === undefined) continue;
+    const absolute = path.resolve(root, file);
+    if (!isInside(root, absolute) || !isFile(absolute)) continue;
+    const key = { ...sought(record), name: undefined };
+    const named = await naming([read(file, absolute, maxBytes)], [key], defaultSandbox);
+    if (named.some((m) => m.by === 'key' && m.sandbox === record.sandbox)) return true;
+  }
+  return false;
+}
+
+/**
  * A record applied from `here`, the directory given (real), whose file is gone from it: removed,
  * as the plan read it, unless git shows it moved elsewhere in the work tree `top` (`git mv
  * teams/mkt/b.yaml teams/web/`), where a plan of that directory takes it over (review 31, H-1).
@@ -551,6 +579,7 @@ export async function findManifestsElsewhere(
   const here = realTop === undefined ? root : realDirectory(root);
   // Records whose file is no longer in the directory beside this one they were applied from.
   const gone = new Map<string, Gone>();
+  const removing = new Set(records.map((record) => recordId(record.sandbox, record.key)));
   for (const record of records) {
     const unreachable = realTop === undefined ? unreachableFile(record, source.sourceRoot) : undefined;
     if (unreachable !== undefined && open(record)) {
@@ -594,6 +623,24 @@ export async function findManifestsElsewhere(
         dir: show(at.from),
       })),
     );
+  }
+  // Outside a git work tree nothing shows this plan's directory removing a file of another one
+  // (gone from there, or that directory with it: not on this machine, another team's container
+  // path), which this plan did not read: held, unless the directory given is a copy of it.
+  if (gone.size > 0 && realTop === undefined) {
+    const copies = new Map<string, boolean>();
+    const kept = recorded.filter((record) => !removing.has(recordId(record.sandbox, record.key)));
+    for (const { record, at } of gone.values()) {
+      if (!open(record)) continue;
+      let copy = copies.get(at.root);
+      if (copy === undefined) {
+        copy = await readsCopyOf(root, at.root, kept, source.defaultSandbox, maxBytes);
+        copies.set(at.root, copy);
+      }
+      if (copy) continue;
+      const { sandbox, key } = record;
+      add({ kind: 'unplaced', sandbox, key, file: recordedFile(at), dir: at.root, why: 'no-work-tree' });
+    }
   }
   // Their file gone from there: removed only when git shows this work tree removing it since the
   // commit the record was applied from (read-moved.ts placeRemovals), else held (`unplaced`:

@@ -44,6 +44,13 @@ import { shownExtension, type Unselected } from '../source/file-filter.js';
  *   repository's, sharing the store; a file never committed; a shallow clone's; or no history
  *   to ask (a controller's checkout), or git could not be asked (`why`). Its removal is held. `file` and `dir` are the record's,
  *   from the top of the work tree it was applied from (absolute, outside one).
+ *   Outside a git work tree (`why`: `no-work-tree`), the record's file gone from a directory
+ *   applied from outside one too (a directory not on this machine any more, another team's
+ *   container path): nothing shows the plan's directory removed it, and that directory was not
+ *   read, so its removal is held likewise (review 34b, H-1); unless the directory given holds,
+ *   at its own file, the manifest of another record applied from there: a copy of that
+ *   directory (a CI job's new directory, which a plan outside git never records in place of
+ *   the first one's), read completely, whose removals are removals.
  *
  * - `sparse`: the record's file is not in the directory it was applied from because git keeps it
  *   out of this work tree (a sparse checkout of that directory, or of the one given): still in
@@ -105,7 +112,8 @@ export type NamedElsewhere =
   | { kind: 'writing'; sandbox: string; key: string; file: string };
 
 /** Why git does not place an `unplaced` record's removal (src/manifest/read-moved.ts, Placement). */
-export type Unplaced = { why: 'not-removed' | 'no-history' } | { why: 'git-failed'; detail: string };
+export type Unplaced =
+  { why: 'not-removed' | 'no-history' | 'no-work-tree' } | { why: 'git-failed'; detail: string };
 
 export function namesKey(m: ManifestElsewhere): m is NamedElsewhere {
   return m.kind !== 'applied-from';
@@ -234,6 +242,8 @@ function unplacedReason(found: Extract<NamedElsewhere, { kind: 'unplaced' }>): s
     return `${from}, and this checkout has no git history to tell its removal from another repository's file (a controller's checkout); ${out('from a clone of the repository it was applied from')}`;
   if (found.why === 'git-failed')
     return `${from}, and git could not be asked whether this work tree removed it (${found.detail}); ${out('where git answers')}`;
+  if (found.why === 'no-work-tree')
+    return `${from}, and this plan's directory is not in a git work tree, so nothing shows that it removed it (another directory's audience, sharing the store: one no longer on this machine, or another team's); the audience is left as it is: to delete it, ${emptyApply(found.dir)}`;
   return `${from}, and git does not show this work tree removing it since it was applied (another repository's, sharing the store; a file never committed; a shallow clone's history); ${out('in the work tree it was applied from')}`;
 }
 
