@@ -61,7 +61,7 @@ export async function readBeforeDeletes(plan: Plan, deps: ExecutorDeps): Promise
   return reads;
 }
 
-/** The name audiencectl knows the audience by: as applied, or as the service last showed it. */
+/** The name audiencectl knows the audience by: as applied, as the service last showed it, or as imported. */
 export function recordedName(record: AudienceRecord): string | undefined {
   // Without an audience id, `applied` is an audience's its replace deleted (the mark of its
   // name): the audience this record's create made is named as the create sent it.
@@ -69,7 +69,9 @@ export function recordedName(record: AudienceRecord): string | undefined {
   if (record.pendingCreate) return record.pendingCreate.body.name;
   const body = record.observed?.body;
   const name = body?.['audienceName'] ?? body?.['name'];
-  return typeof name === 'string' ? name : undefined;
+  // Imported and never applied nor read since: the name it was imported as (a `state import`
+  // without credentials recorded an id nobody checked).
+  return typeof name === 'string' ? name : record.imported?.name;
 }
 
 /** Same name (when known) and external: anything else is another audience now. */

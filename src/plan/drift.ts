@@ -3,6 +3,7 @@ import type { NormalSpec } from '../manifest/normal-spec.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { FieldChange, LiveState, RefreshReport, RefreshView } from './schema.js';
 import { forgetCommand, type PasteFlags } from '../text/paste-flags.js';
+import { notTheImported, otherAudienceText, unverifiedImport } from './unverified-import.js';
 
 /**
  * What the Audiences API does not show, so a refresh cannot see drift in it. Said in every
@@ -67,6 +68,9 @@ export function driftOf(
       detail: `audience ${id} was deleted outside audiencectl`,
     };
   }
+  // An id `state import` recorded unchecked may name another audience: said as the apply says it.
+  const other = unverifiedImport(record) ? notTheImported(record, live) : undefined;
+  if (other !== undefined) return { kind: 'renamed', detail: otherAudienceText(record, other, paste) };
   const known = knownName(record);
   if (!live.external || (known !== undefined && live.name !== known)) {
     const what = live.external ? '' : ', not an external audience';

@@ -34,6 +34,7 @@ import { desiredHash, honouring, lazyTarget, runStep, stepFor, updateReason } fr
 import { summarise } from './summary.js';
 import { planClock, runClock, type RunClock } from './clock.js';
 import type { PasteFlags } from '../text/paste-flags.js';
+import { unverifiedImport } from './unverified-import.js';
 
 export { summarise } from './summary.js';
 
@@ -252,7 +253,13 @@ function stepsForDesired(
     note('renamed', drift.detail);
     return [
       {
-        ...stepFor(desired, 'update', 'renamed outside audiencectl (refresh)'),
+        ...stepFor(
+          desired,
+          'update',
+          unverifiedImport(record)
+            ? 'imported without credentials: the id names another audience (refresh)'
+            : 'renamed outside audiencectl (refresh)',
+        ),
         source,
         audienceId,
         blocked: drift.detail,

@@ -294,6 +294,14 @@ export const AudienceRecord = z.object({
        * and a create; plan/drift.ts knownName). Absent in records written before it existed.
        */
       name: z.string().optional(),
+      /**
+       * Set by a `state import` that could not ask the service (no AEP credentials): nothing
+       * showed that the id names an audience of `name`. Before its first PATCH or run, the
+       * apply reads the audience, blocks if the id names another, and drops the mark once it
+       * has seen `name` (apply/unverified-import.ts). Optional, so the record stays in format
+       * 1: an earlier release drops it, and PATCHes without that check, as it always did.
+       */
+      unverified: z.literal(true).optional(),
     })
     .optional(),
   /**

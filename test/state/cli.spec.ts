@@ -144,7 +144,7 @@ describe.each(stores)('audiencectl state on the $name store', (kind) => {
       audienceId: AUD9,
       deletionPolicy: 'Delete',
       runs: [],
-      imported: { at: expect.any(String) as string, name: 'Audience gold' },
+      imported: { at: expect.any(String) as string, name: 'Audience gold', unverified: true },
       manifestFile: 'gold.yaml',
       // The directory imported from, outside git as given (a plan of another one holds it).
       sourceRoot: manifests,

@@ -14,6 +14,7 @@ import { untracedRuns } from '../../state/untraced-runs.js';
 import { runReasonText } from '../../plan/run-reason-text.js';
 import { shellQuote } from '../../text/shell-quote.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
+import { checkUnverifiedImport } from '../unverified-import.js';
 import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
 
 /** Waits for a run to end, recording each status it reports. */
@@ -173,7 +174,9 @@ function untracedSince(record: AudienceRecord): string {
 
 export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
   const { store, client, clock, signal } = deps;
-  let record = await currentRecord(store, step);
+  const checked = await checkUnverifiedImport(step, await currentRecord(store, step), deps);
+  if ('stop' in checked) return checked.stop;
+  let record = checked.record;
   const audienceId = record.audienceId;
   if (!audienceId) return result(step, 'skipped', 'the audience has no id yet');
   const request = step.run!;

@@ -7,14 +7,21 @@ import { appliedFrom, clearIntent, currentRecord, manifestFileOf, result } from 
 import { readBackPatch, unknownMark, type PatchReadBack } from '../patch-readback.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { unseenChanged } from '../../plan/unknown-after-patch.js';
+import { checkUnverifiedImport } from '../unverified-import.js';
 
 /** PATCH only what changed; a state-only change (deletionPolicy) makes no call. */
 export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
   const { store, client, clock, signal } = deps;
-  const record = await currentRecord(store, step);
   const at = () => new Date(clock.now()).toISOString();
   const target = step.target!;
-  if (!step.patch || Object.keys(step.patch).length === 0) {
+  const sends = step.patch !== undefined && Object.keys(step.patch).length > 0;
+  // An id `state import` could not check is read before anything is sent to it.
+  const checked = sends
+    ? await checkUnverifiedImport(step, await currentRecord(store, step), deps)
+    : { record: await currentRecord(store, step) };
+  if ('stop' in checked) return checked.stop;
+  const record = checked.record;
+  if (!step.patch || !sends) {
     await store.put({
       ...record,
       deletionPolicy: target.deletionPolicy,

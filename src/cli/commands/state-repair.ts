@@ -134,6 +134,8 @@ export async function importCommand(
           ...(facts.ingestionRequest === undefined ? {} : { ingestionRequest: facts.ingestionRequest }),
           ...(revision === undefined ? {} : { revision }),
           ...(facts.name === undefined ? {} : { name: facts.name }),
+          // Checked by the first apply that calls AEP, before it PATCHes or runs it.
+          ...(connection === undefined ? { unverified: true as const } : {}),
         },
         manifestFile: facts.manifestFile,
         sourceRoot: sourceRootOf(dir),
