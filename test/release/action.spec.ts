@@ -343,6 +343,58 @@ describe('action.yml', () => {
     }
   });
 
+  // REVIEW-34a L-2: manifests that name no sandbox are planned in the sandbox the `sandbox`
+  // input gives (AEP_SANDBOX, as the chart's aep.sandbox reaches the controller); without the
+  // input, in the job's AEP_SANDBOX, else prod, as before. The real CLI: a manifest without a
+  // sandbox and one of the same name in prod are two audiences on dev, a duplicate in prod.
+  it('plans manifests that name no sandbox in the sandbox input, else the job AEP_SANDBOX, else prod', async () => {
+    expect(action.inputs.sandbox).toEqual(expect.objectContaining({ default: '' }));
+    expect(step('Plan').env?.SANDBOX).toBe('${{ inputs.sandbox }}');
+    const bin = path.join(dir, 'bin');
+    await mkdir(bin);
+    await writeFile(
+      path.join(bin, 'audiencectl'),
+      `#!/usr/bin/env bash\nexec "${process.execPath}" "${CLI}" "$@"\n`,
+    );
+    await chmod(path.join(bin, 'audiencectl'), 0o755);
+    await git(dir, 'init', '-q', '-b', 'main');
+    await mkdir(path.join(dir, 'audiences'));
+    await writeFile(path.join(dir, 'audiences/gold.yaml'), manifestYaml('gold'));
+    await git(dir, 'add', 'audiences');
+    await git(dir, 'commit', '-qm', 'base');
+    await writeFile(
+      path.join(dir, 'audiences/gold-prod.yaml'),
+      manifestYaml('gold', { metadata: { sandbox: 'prod' } }),
+    );
+    await git(dir, 'add', 'audiences');
+    await git(dir, 'commit', '-qm', 'head');
+    const plan = async (env: Record<string, string>) => {
+      await rm(path.join(dir, 'outputs'), { force: true });
+      const result = await runStep(step('Plan').run ?? '', {
+        ...stepEnv(),
+        DIRECTORY: 'audiences',
+        BASE: 'HEAD~1',
+        SANDBOX: '',
+        AUDIENCECTL_MANIFEST_CACHE: 'off',
+        ...env,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      const out = await outputs();
+      return { code: out['exit-code'], plan: await readFile(out['plan-file'] ?? '', 'utf8').catch(() => '') };
+    };
+    const onDev = await plan({ SANDBOX: 'dev' });
+    expect(onDev.code).toBe('2');
+    expect(onDev.plan).toContain('<code>prod/gold</code>: + create');
+    expect(onDev.plan).not.toContain('dev/gold');
+    const fromJob = await plan({ AEP_SANDBOX: 'dev' });
+    expect(fromJob.code).toBe('2');
+    expect(fromJob.plan).toContain('<code>prod/gold</code>: + create');
+    // The input wins over the job's variable, as a step's env over a job's.
+    expect((await plan({ SANDBOX: 'dev', AEP_SANDBOX: 'prod' })).code).toBe('2');
+    expect((await plan({})).code).toBe('1');
+    expect(await readFile(path.join(dir, 'outputs'), 'utf8')).toContain('exit-code=1');
+  });
+
   // Finding #6: the action used once per directory in one job.
   it('keeps each use apart: a second use that fails shows none of the first plan', async () => {
     await stubAudiencectl(2, '### plan of the first directory');
