@@ -41,6 +41,9 @@ key only.
 {{- else if gt (int .Values.replicaCount) 1 }}
 {{- fail "replicaCount > 1 needs state.backend postgres: the file state has one writer" }}
 {{- end }}
+{{- if lt (int .Values.terminationGracePeriodSeconds) 10 }}
+{{- fail "terminationGracePeriodSeconds must be at least 10: the controller gets 5 s less (AUDIENCECTL_SHUTDOWN_GRACE) to finish its API calls and release the state lock before it is killed" }}
+{{- end }}
 {{- end }}
 {{- end }}
 
