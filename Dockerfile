@@ -35,9 +35,12 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 FROM ${NODE_IMAGE} AS runtime
 # git (with ssh) is what the git source runs; ca-certificates for HTTPS remotes and
 # AEP; tini as PID 1 reaps the processes git leaves behind (ssh, remote helpers)
-# and forwards SIGTERM to node. npm, npx and corepack are removed: nothing runs them.
+# and forwards SIGTERM to node. libnss-wrapper gives ssh a user under a uid the image has
+# none for (runAsUser other than 10001, OpenShift's assigned uids): ssh refuses to run
+# without one, and the controller preloads it for git then (src/source/ssh-user.ts).
+# npm, npx and corepack are removed: nothing runs them.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git openssh-client ca-certificates tini \
+ && apt-get install -y --no-install-recommends git openssh-client libnss-wrapper ca-certificates tini \
  && rm -rf /var/lib/apt/lists/* \
  && rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /opt/yarn-* /usr/local/bin/yarn /usr/local/bin/yarnpkg \
  && groupadd --gid 10001 audiencectl \

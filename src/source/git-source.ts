@@ -7,6 +7,7 @@ import { registerSecret } from '../log.js';
 import { SourceConfigError, SourceSyncError } from './errors.js';
 import { materializeRevision, pruneRevisions, resolveSubPath, updateRevision } from './git-checkout.js';
 import { ALLOWED_GIT_ENV, gitConfigText, prepareGitEnv } from './git-env.js';
+import { sshUserEnv, sshUserFor, type SshUser } from './ssh-user.js';
 import { settleLinks } from './git-links.js';
 import { diffPaths, treeChanges, type TreeChanges } from './git-diff.js';
 import { commitRelationsIn } from './git-revision.js';
@@ -40,6 +41,7 @@ export class GitSource implements Source {
   readonly #secrets: string[];
   readonly #remoteRef: string;
   readonly #configText: string;
+  readonly #sshUser: SshUser;
   #env: Record<string, string> | undefined;
   #current: SourceRevision | undefined;
   #previous: string | undefined;
@@ -58,6 +60,7 @@ export class GitSource implements Source {
     registerSecret(this.#options.token);
     this.#remoteRef = `refs/remotes/origin/${this.#options.branch}`;
     this.#configText = gitConfigText(this.#options, this.#url, this.#dir('home'));
+    this.#sshUser = sshUserFor(this.#url.transport);
     this.#log = (deps.logger ?? pino({ level: 'silent' })).child({
       component: 'git-source',
       repo: displayUrl(this.#url.url),
@@ -173,6 +176,7 @@ export class GitSource implements Source {
     await this.#lockWorkDir();
     if (!this.#env) {
       const env = await prepareGitEnv(this.#options, this.#configText, this.#dir('home'));
+      Object.assign(env, await sshUserEnv(this.#sshUser, this.#dir('home')));
       // Git must never climb out of the work dir into an enclosing repository.
       env.GIT_CEILING_DIRECTORIES = path.resolve(this.#options.workDir);
       this.#env = env;

@@ -44,6 +44,8 @@ describe('the image (no Docker engine here: the ci workflow builds and runs it)'
     expect(runtime.lines).toContain('ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/cli/main.js"]');
     const installs = runtime.lines.filter((line) => line.startsWith('RUN ')).join(' ');
     expect(installs).toMatch(/apt-get install [^&]*\btini\b/);
+    // ssh's user under a uid without a passwd entry (src/source/ssh-user.ts).
+    expect(installs).toMatch(/apt-get install [^&]*\blibnss-wrapper\b/);
     expect(installs).toMatch(/rm -rf [^&]*\/usr\/local\/bin\/npm\b/);
     expect(installs).not.toMatch(/\bnpm (ci|install)\b/);
   });

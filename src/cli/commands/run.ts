@@ -10,6 +10,8 @@ import { readHttpToken } from '../../daemon/http-auth.js';
 import { parseListenAddress } from '../../daemon/http-server.js';
 import { SourceConfigError } from '../../source/errors.js';
 import { checkSubPath } from '../../source/git-options.js';
+import { checkGitUrl } from '../../source/git-url.js';
+import { sshUserFor } from '../../source/ssh-user.js';
 import { webhookSecretOf } from '../../daemon/webhook.js';
 import { createLogger, registerSecret } from '../../log.js';
 import { connect, credentialsAbsent, offlineConnection } from '../connect.js';
@@ -130,6 +132,9 @@ function sourceOf(flags: RunFlags, named: (key: keyof RunFlags) => string): Cont
       missingOk: flags.gitStrictHostKeyChecking === 'accept-new',
     });
   if (flags.gitCaFile) checkFileForReader(flags.gitCaFile, named('gitCaFile'));
+  // An ssh that cannot run under this uid is refused now, before anything is logged (the
+  // source checks the URL again, and prepares ssh's user, when the controller starts it).
+  sshUserFor(checkGitUrl(flags.repo, { allowFileUrls: flags.allowFileUrls }).transport);
   return {
     kind: 'git',
     options: {
