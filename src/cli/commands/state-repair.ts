@@ -6,6 +6,7 @@ import { budgetHorizon, removeOrReplace } from '../../apply/record-helpers.js';
 import { closestKey } from '../../manifest/suggest.js';
 import { assertValidId } from '../../state/record-id.js';
 import { importAudience, notFound, sandboxesWithKey } from '../../state/repair.js';
+import { PreviewStore } from '../../state/preview-store.js';
 import { StateError } from '../../state/errors.js';
 import { holdsOnlyFormerRuns, runsOnlyRemnant } from '../../state/current-runs.js';
 import { untilText } from '../../state/describe.js';
@@ -96,6 +97,8 @@ export async function importCommand(
       force?: boolean;
       /** Record a key no manifest names: the next apply deletes its audience. */
       withoutManifest?: boolean;
+      /** Check and say everything, the record it would write included, and record nothing (PreviewStore). */
+      dryRun?: boolean;
     },
 ) {
   // The sandbox of the manifests read: as plan and apply place a manifest that names none.
@@ -122,44 +125,52 @@ export async function importCommand(
   const { record, notes, origin, kept } = await withLock(
     options,
     'import',
-    async (store) => ({
-      ...(await importAudience(store, {
-        paste: options.paste,
-        sandbox,
-        key,
-        audienceId: options.audienceId,
-        force: options.force === true,
-        imported: {
-          at,
-          ...(facts.ingestionRequest === undefined ? {} : { ingestionRequest: facts.ingestionRequest }),
-          ...(revision === undefined ? {} : { revision }),
-          ...(facts.name === undefined ? {} : { name: facts.name }),
-          // Checked by the first apply that calls AEP, before it PATCHes or runs it.
-          ...(connection === undefined ? { unverified: true as const } : {}),
-        },
-        manifestFile: facts.manifestFile,
-        sourceRoot: sourceRootOf(dir),
-        ...(await repositoryField(dir)),
-        // AEP's clock as the verification's answer showed it, else the local one.
-        budgetHorizon: () => budgetHorizon({ clock: systemClock, client: connection?.client ?? {} }),
-        // After the store's own checks: an id recorded for another key is refused without a call.
-        verify: async () => {
-          const verified = await verifiedImport(connection, {
-            sandbox,
-            key,
-            audienceId: options.audienceId,
-            name: facts.name,
-            namespace: facts.namespace,
-          });
-          verification = verified.line;
-          return verified.shown;
-        },
-      })),
-      kept: await keptElsewhere(store, sandbox, key, facts, dir, options.paste),
-    }),
+    async (locked) => {
+      // Under the lock all the same: what it says is what an import would do now.
+      const store = options.dryRun ? new PreviewStore(locked) : locked;
+      return {
+        ...(await importAudience(store, {
+          paste: options.paste,
+          sandbox,
+          key,
+          audienceId: options.audienceId,
+          force: options.force === true,
+          imported: {
+            at,
+            ...(facts.ingestionRequest === undefined ? {} : { ingestionRequest: facts.ingestionRequest }),
+            ...(revision === undefined ? {} : { revision }),
+            ...(facts.name === undefined ? {} : { name: facts.name }),
+            // Checked by the first apply that calls AEP, before it PATCHes or runs it.
+            ...(connection === undefined ? { unverified: true as const } : {}),
+          },
+          manifestFile: facts.manifestFile,
+          sourceRoot: sourceRootOf(dir),
+          ...(await repositoryField(dir)),
+          // AEP's clock as the verification's answer showed it, else the local one.
+          budgetHorizon: () => budgetHorizon({ clock: systemClock, client: connection?.client ?? {} }),
+          // After the store's own checks: an id recorded for another key is refused without a call.
+          verify: async () => {
+            const verified = await verifiedImport(connection, {
+              sandbox,
+              key,
+              audienceId: options.audienceId,
+              name: facts.name,
+              namespace: facts.namespace,
+            });
+            verification = verified.line;
+            return verified.shown;
+          },
+        })),
+        kept: await keptElsewhere(store, sandbox, key, facts, dir, options.paste),
+      };
+    },
     connection && ((name) => connection.client.orgOf(name)),
   ).finally(() => connection?.close());
-  out(`Imported ${recordId(sandbox, key)}: audience ${record.audienceId ?? '?'}.`);
+  if (options.dryRun)
+    out(
+      `Would import ${recordId(sandbox, key)}: audience ${record.audienceId ?? '?'} (--dry-run: nothing recorded; what the import would do follows).`,
+    );
+  else out(`Imported ${recordId(sandbox, key)}: audience ${record.audienceId ?? '?'}.`);
   for (const line of kept) process.stderr.write(`Warning: ${escapeText(line)}\n`);
   for (const note of notes) out(`  - ${note}`);
   out(`  - ${verification}`);

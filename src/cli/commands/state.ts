@@ -117,7 +117,10 @@ export function stateCommand(_setExit: (code: number) => void): Command {
       '--discover',
       'match every manifest without a record to the audience of its exact name ([key] is then the dir)',
     )
-    .option('--dry-run', 'with --discover: print the table, record nothing')
+    .option(
+      '--dry-run',
+      'check and print what the import would record, record nothing (with --discover: the table)',
+    )
     .option('--force', 'point a key that already has an audience id at another audience')
     .option(
       '--without-manifest',
