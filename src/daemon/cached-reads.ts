@@ -17,15 +17,23 @@ export type CachedReadsStore = StateStore & {
   forget(): void;
 };
 
-function keyOf(meta: StateMeta | undefined): string {
-  return meta ? `${meta.lineage}#${meta.serial}` : '-';
+/**
+ * What names the store's content: lineage, serial and the nonce written with that serial.
+ * The serial alone does not: a store restored from a backup and then written as often as it
+ * lost is at the same serial with other records, but not with the same nonce. A store without
+ * a nonce (never written, or last written by a release from before it) has no key: its reads
+ * are never kept, until its next write.
+ */
+function keyOf(meta: StateMeta | undefined): string | undefined {
+  return meta?.nonce === undefined ? undefined : `${meta.lineage}#${meta.serial}#${meta.nonce}`;
 }
 
 /**
  * The store with `readAll` kept between the controller's passes: served again while
- * the store's lineage and serial are unchanged, which costs one small read (meta)
- * instead of one per audience. Every write bumps the serial, so a write by anyone else
- * (an `audiencectl apply`) shows as a new serial; writes through this view drop the
+ * the store's lineage, serial and nonce are unchanged, which costs one small read (meta)
+ * instead of one per audience. Every write bumps the serial and writes a new nonce, so a
+ * write by anyone else (an `audiencectl apply`, a `state forget` on a restored backup) shows
+ * as a new key, even at a serial seen before; writes through this view drop the
  * copy; and the copy is read again every `maxAgeMs` in any case, and after `forget`
  * (the controller's resync passes), so that a record edited by hand, bypassing the
  * store, is seen then.
@@ -74,14 +82,15 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
       const forgets = forgotten;
       const held = holding;
       const key = keyOf(await store.meta());
-      if (cached?.key === key && now() - cached.at < options.maxAgeMs) {
+      if (key !== undefined && cached?.key === key && now() - cached.at < options.maxAgeMs) {
         return { meta: cached.state.meta, audiences: [...cached.state.audiences] };
       }
       const quiet = held !== undefined || (await store.midWrite?.()) === false;
       const at = now();
       const state = await store.readAll();
       const settled = held !== undefined ? holding === held : quiet && keyOf(await store.meta()) === key;
-      if (settled && writes === writesStarted && forgets === forgotten) cached = { key, at, state };
+      const kept = key !== undefined && settled && writes === writesStarted && forgets === forgotten;
+      cached = kept ? { key, at, state } : undefined;
       return { meta: state.meta, audiences: [...state.audiences] };
     },
     get: (sandbox, key) => store.get(sandbox, key),

@@ -271,6 +271,8 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
       schemaVersion: metaFormat(orgs),
       lineage: this.#lineage,
       serial,
+      // Fresh with every serial: a serial reached again (a restored backup) is told apart.
+      nonce: randomUUID(),
       ...orgs,
       ...revisionsField(this.#revisions),
     };

@@ -139,9 +139,10 @@ function validateStateJson<T>(file: string, json: unknown, schema: z.ZodType<T>,
  */
 export function plainStateMeta(json: unknown): StateMeta | undefined {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
-  const { schemaVersion, lineage, serial, orgs, revisions } = json as Record<string, unknown>;
+  const { schemaVersion, lineage, serial, nonce, orgs, revisions } = json as Record<string, unknown>;
   if ((schemaVersion !== 1 && schemaVersion !== 2) || typeof lineage !== 'string') return undefined;
   if (typeof serial !== 'number' || !Number.isSafeInteger(serial) || serial < 0) return undefined;
+  if (nonce !== undefined && typeof nonce !== 'string') return undefined;
   const orgMap = orgs === undefined ? {} : stringMap(orgs);
   const revisionMap = revisions === undefined ? {} : revisionsMap(revisions);
   if (!orgMap || !revisionMap) return undefined;
@@ -149,6 +150,7 @@ export function plainStateMeta(json: unknown): StateMeta | undefined {
     schemaVersion,
     lineage,
     serial,
+    ...(nonce === undefined ? {} : { nonce }),
     ...(orgs === undefined ? {} : { orgs: orgMap }),
     ...(revisions === undefined ? {} : { revisions: revisionMap }),
   };

@@ -356,6 +356,14 @@ export const StateMeta = z.object({
   /** Grows by one with every write; a saved plan is refused once it has moved. */
   serial: z.number().int().min(0),
   /**
+   * A random token written afresh with every serial, so `lineage` + `serial` + `nonce` name one
+   * write's content: a store restored from a backup that then takes as many writes as it lost is
+   * at the same serial again, with other records and another nonce (src/daemon/cached-reads.ts).
+   * Absent in stores written before it existed, until their next write; an earlier release drops
+   * it on its next write. It leaves the format alone.
+   */
+  nonce: z.string().optional(),
+  /**
    * The IMS org of each sandbox's records (sandbox -> `…@AdobeOrg`): set by the first write
    * to the sandbox of a command that calls AEP, then refused to every other org (see
    * org-binding.ts). Absent in stores written before it existed, and until such a write.

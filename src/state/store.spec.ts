@@ -13,6 +13,11 @@ function run(runId: string, createdAt: number, status = 'SUCCESS'): RunRecord {
   return { runId, status, createdAt, dataFilterStartTime: 0 };
 }
 
+/** The random token every write stores with its serial (StateMeta.nonce): a UUID. */
+const NONCE = expect.stringMatching(
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+) as string;
+
 async function lockedStore(kind: StoreKind, location?: string): Promise<StateStore> {
   const store = await kind.open(location ?? (await kind.fresh()));
   await store.lock();
@@ -131,11 +136,21 @@ describe.each(stores)('$name store: lineage and serial', (kind) => {
     await store.put(aRecord('silver'));
     await store.delete('prod', 'gold');
     await store.delete('prod', 'gold'); // nothing to delete: not a write
-    expect(await store.meta()).toEqual({ schemaVersion: 1, lineage: first?.lineage, serial: 3 });
+    expect(await store.meta()).toEqual({
+      schemaVersion: 1,
+      lineage: first?.lineage,
+      serial: 3,
+      nonce: NONCE,
+    });
     await store.close();
     const again = await lockedStore(kind, location);
     await again.put(aRecord('gold'));
-    expect(await again.meta()).toEqual({ schemaVersion: 1, lineage: first?.lineage, serial: 4 });
+    expect(await again.meta()).toEqual({
+      schemaVersion: 1,
+      lineage: first?.lineage,
+      serial: 4,
+      nonce: NONCE,
+    });
   });
 
   it('counts every one of many concurrent writes, and writes of one record land in call order', async () => {
@@ -146,6 +161,33 @@ describe.each(stores)('$name store: lineage and serial', (kind) => {
     expect((await store.meta())?.serial).toBe(50);
     expect((await store.readAll()).meta?.serial).toBe(50);
     expect((await store.get('prod', 'a3'))?.audienceId).toBe('43');
+  });
+
+  it('stores a fresh nonce with every serial, so a serial reached again after a restore is told apart', async () => {
+    const location = await kind.fresh();
+    const store = await lockedStore(kind, location);
+    await store.put(aRecord('gold'));
+    const backup = await store.readAll();
+    expect(backup.meta?.nonce).toEqual(NONCE);
+    await store.put(aRecord('silver'));
+    const lost = await store.meta();
+    expect(lost).toEqual({ ...backup.meta, serial: 2, nonce: NONCE });
+    expect(lost?.nonce).not.toBe(backup.meta?.nonce);
+    // Restored from the backup (nonce and all: the same content), then written as often as it lost.
+    await store.restore(backup);
+    expect(await store.meta()).toEqual(backup.meta);
+    await store.put(aRecord('bronze'));
+    const again = await store.meta();
+    expect(again?.serial).toBe(2);
+    expect([again?.lineage, again?.nonce === lost?.nonce]).toEqual([lost?.lineage, false]);
+    // markRevision moves it too; a write that changes nothing does not.
+    const mark = { commit: 'a'.repeat(40), committedAt: '2026-12-01T10:00:00.000Z' };
+    await store.markRevision(['prod'], mark);
+    const marked = await store.meta();
+    expect([marked?.serial, marked?.nonce === again?.nonce]).toEqual([3, false]);
+    await store.markRevision(['prod'], mark);
+    expect(await store.delete('prod', 'copper')).toBe(false);
+    expect(await store.meta()).toEqual(marked);
   });
 
   it('restores a whole snapshot, lineage and serial included, over what was there', async () => {
@@ -161,7 +203,7 @@ describe.each(stores)('$name store: lineage and serial', (kind) => {
       audiences: [snapshot.audiences[1], snapshot.audiences[0]],
     });
     await store.put(aRecord('bronze'));
-    expect(await store.meta()).toEqual({ ...snapshot.meta, serial: 43 });
+    expect(await store.meta()).toEqual({ ...snapshot.meta, serial: 43, nonce: NONCE });
   });
 });
 
@@ -182,7 +224,13 @@ describe.each(stores)('$name store: the IMS org of each sandbox', (kind) => {
     // dev: no credentials reach it, so nothing binds it.
     await store.put(aRecord('silver', { sandbox: 'dev' }));
     const meta = await store.meta();
-    expect(meta).toEqual({ schemaVersion: 2, lineage: meta?.lineage, serial: 2, orgs: { prod: ORG_A } });
+    expect(meta).toEqual({
+      schemaVersion: 2,
+      lineage: meta?.lineage,
+      serial: 2,
+      nonce: NONCE,
+      orgs: { prod: ORG_A },
+    });
     expect((await store.readAll()).meta).toEqual(meta);
     await store.close();
 
@@ -195,7 +243,7 @@ describe.each(stores)('$name store: the IMS org of each sandbox', (kind) => {
     // The refused lock was let go; a command that calls no AEP (state forget) still writes.
     const plain = await lockedStore(kind, location);
     await plain.put(aRecord('bronze'));
-    expect(await plain.meta()).toEqual({ ...meta, serial: 3 });
+    expect(await plain.meta()).toEqual({ ...meta, serial: 3, nonce: NONCE });
     await plain.close();
     const same = await kind.open(location);
     same.useOrgs((sandbox) => ({ orgId: ORG_A, setting: `sandboxes.${sandbox}.orgId` }));
@@ -210,7 +258,7 @@ describe.each(stores)('$name store: the IMS org of each sandbox', (kind) => {
     await store.restore({ meta, audiences: [aRecord('gold')] });
     expect((await store.readAll()).meta).toEqual(meta);
     await store.put(aRecord('silver'));
-    expect(await store.meta()).toEqual({ ...meta, serial: 8 });
+    expect(await store.meta()).toEqual({ ...meta, serial: 8, nonce: NONCE });
   });
 });
 
@@ -238,6 +286,7 @@ describe.each(stores)('$name store: the commit last applied to each sandbox', (k
       schemaVersion: 1,
       lineage: meta?.lineage,
       serial: 5,
+      nonce: NONCE,
       revisions: { prod: B, dev: B },
     });
     expect((await (await kind.open(location)).readAll()).meta).toEqual(meta);
@@ -263,18 +312,29 @@ describe.each(stores)('$name store: the commit last applied to each sandbox', (k
       schemaVersion: 1,
       lineage: meta?.lineage,
       serial: 2,
+      nonce: NONCE,
       revisions: { prod: B, dev: B },
     });
     await store.markRevision(['dev', 'prod'], B);
     await store.markRevision([], A);
     expect(await other.meta()).toEqual(meta);
     await store.markRevision(['prod', 'qa'], A);
-    expect(await other.meta()).toEqual({ ...meta, serial: 3, revisions: { prod: A, dev: B, qa: A } });
+    expect(await other.meta()).toEqual({
+      ...meta,
+      serial: 3,
+      nonce: NONCE,
+      revisions: { prod: A, dev: B, qa: A },
+    });
     // The repository applied from is kept with the mark, and counts in whether it moves.
     const fromA = { ...A, repository: 'acme/a' };
     await store.markRevision(['prod'], fromA);
     await store.markRevision(['prod'], fromA);
-    expect(await other.meta()).toEqual({ ...meta, serial: 4, revisions: { prod: fromA, dev: B, qa: A } });
+    expect(await other.meta()).toEqual({
+      ...meta,
+      serial: 4,
+      nonce: NONCE,
+      revisions: { prod: fromA, dev: B, qa: A },
+    });
     await store.close();
     await other.close();
     await expect((await kind.open(location)).markRevision(['prod'], B)).rejects.toThrow(
@@ -289,7 +349,7 @@ describe.each(stores)('$name store: the commit last applied to each sandbox', (k
     expect((await store.readAll()).meta).toEqual(meta);
     store.useRevision(B);
     await store.put(aRecord('silver', { sandbox: 'dev' }));
-    expect(await store.meta()).toEqual({ ...meta, serial: 8, revisions: { prod: A, dev: B } });
+    expect(await store.meta()).toEqual({ ...meta, serial: 8, nonce: NONCE, revisions: { prod: A, dev: B } });
   });
 });
 
@@ -487,5 +547,27 @@ describe.each(stores)('$name store: lock', (kind) => {
     await store.lock();
     await store.put(aRecord('gold'));
     expect(await store.get('prod', 'gold')).toEqual(aRecord('gold'));
+  });
+});
+
+describe('postgres store: the nonce of a write by a release from before migration 6', () => {
+  it('is moved by the server: its statement names no nonce', async () => {
+    const location = await stores.postgres.freshLocation();
+    const schema = new URL(location).searchParams.get('schema')!;
+    const store = await lockedStore(
+      stores.find((kind) => kind.name === 'postgres')!,
+      location,
+    );
+    await store.put(aRecord('gold'));
+    const before = await store.meta();
+    // The write statement of the release before (its bump, without the record).
+    await stores.postgres.query(
+      `INSERT INTO "${schema}".meta (lineage, serial, orgs, revisions) VALUES ($1, 1, '{}'::jsonb, '{}'::jsonb)
+       ON CONFLICT (singleton) DO UPDATE SET serial = "${schema}".meta.serial + 1`,
+      [before?.lineage],
+    );
+    const after = await store.meta();
+    expect(after).toEqual({ ...before, serial: 2, nonce: NONCE });
+    expect(after?.nonce).not.toBe(before?.nonce);
   });
 });

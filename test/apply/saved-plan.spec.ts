@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { cp, mkdir, rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
@@ -141,6 +141,40 @@ describe('apply plan.json: exactly what was reviewed, or nothing', () => {
         `plan.json was made for another state (lineage ${planned.state.lineage}; this state has none: a store never written); plan again against this state`,
       );
       expect(env.emulator.control.counters().requests).toBe(0);
+    });
+  });
+
+  it('refuses a plan made before the store was restored from a backup and written back to the same serial', async () => {
+    await withExecutor(undefined, async (env) => {
+      await env.apply([quiet('gold'), quiet('silver')]);
+      const backup = `${env.stateDir}.bak`;
+      await cp(env.stateDir, backup, { recursive: true });
+      const backedUp = (await env.store().meta())!.serial;
+      // gold PATCHed (its intent, then its record: two writes); the plan then deletes silver.
+      await env.apply([quiet('gold', { description: 'two' }), quiet('silver')]);
+      const saved = await env.savedPlan([quiet('gold', { description: 'two' })]);
+      expect(saved.steps.map((s) => s.id)).toEqual(['prod/silver:delete']);
+      expect(saved.state.serial - backedUp, 'premise: the PATCH wrote twice').toBe(2);
+
+      // Restored whole, then silver and gold forgotten: the plan's serial again, other records.
+      await rm(env.stateDir, { recursive: true });
+      await cp(backup, env.stateDir, { recursive: true });
+      await rm(backup, { recursive: true });
+      const store = env.store();
+      await store.lock();
+      await store.delete('prod', 'silver');
+      await store.delete('prod', 'gold');
+      await store.unlock();
+      expect((await env.store().meta())?.serial, 'premise: the serial came round again').toBe(
+        saved.state.serial,
+      );
+
+      env.emulator.control.resetCounters();
+      await expect(env.applySaved(saved, [quiet('gold', { description: 'two' })])).rejects.toThrow(
+        'the plan no longer matches the state: plan.json was made from other records (the state was edited since); run plan again',
+      );
+      expect(env.emulator.control.counters().requests).toBe(0);
+      expect(audienceNames(env)).toEqual(['Audience gold', 'Audience silver']);
     });
   });
 

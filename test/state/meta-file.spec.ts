@@ -35,6 +35,7 @@ const metaLike = fc.oneof(
           true,
         ),
       ),
+      nonce: fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom<unknown>(3, null, [], {})),
       orgs: fc.oneof(
         fc.dictionary(orgKey, fc.string({ maxLength: 6 })),
         fc.dictionary(orgKey, fc.jsonValue()),

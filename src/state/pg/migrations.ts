@@ -90,6 +90,26 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
         CHECK (jsonb_typeof(revisions) = 'object');
     `,
   },
+  {
+    version: 6,
+    name: 'meta.nonce: a random token written with every serial',
+    sql: `
+      -- StateMeta.nonce (src/daemon/cached-reads.ts): lineage, serial and nonce name one write's
+      -- content, where a store restored from a dump and written as often as it lost is at the
+      -- same serial with other records. An insert says its own (a first write, or a restore
+      -- keeping its snapshot's); every update of the row gets a fresh one from the server, so
+      -- that a release from before it, still running on this schema, moves it too.
+      ALTER TABLE {s}.meta ADD COLUMN nonce text;
+      CREATE FUNCTION {s}.meta_nonce() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          NEW.nonce := gen_random_uuid()::text;
+          RETURN NEW;
+        END
+      $$;
+      CREATE TRIGGER meta_nonce BEFORE UPDATE ON {s}.meta
+        FOR EACH ROW EXECUTE FUNCTION {s}.meta_nonce();
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

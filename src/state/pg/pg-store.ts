@@ -220,7 +220,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     const rows = await this.#query<Row & { meta: string | null }>(
       `SELECT m.meta, a.sandbox, a.key, a.body::text AS body
          FROM (SELECT (SELECT json_strip_nulls(row_to_json(x))::text FROM (SELECT 1 AS "schemaVersion",
-                 lineage, serial, NULLIF(orgs, '{}'::jsonb) AS orgs,
+                 lineage, serial, nonce, NULLIF(orgs, '{}'::jsonb) AS orgs,
                  NULLIF(revisions, '{}'::jsonb) AS revisions FROM {s}.meta) x) AS meta) m
          LEFT JOIN {s}.audiences a ON true
         ORDER BY a.sandbox COLLATE "C", a.key COLLATE "C"`,
@@ -246,9 +246,10 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     const rows = await this.#query<{
       lineage: string;
       serial: string;
+      nonce: string | null;
       orgs: Record<string, string>;
       revisions: SandboxRevisions;
-    }>('SELECT lineage, serial::text AS serial, orgs, revisions FROM {s}.meta');
+    }>('SELECT lineage, serial::text AS serial, nonce, orgs, revisions FROM {s}.meta');
     const row = rows[0];
     if (!row) return undefined;
     const orgs = orgsField(row.orgs);
@@ -256,6 +257,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
       schemaVersion: metaFormat(orgs),
       lineage: row.lineage,
       serial: Number(row.serial),
+      ...(row.nonce === null ? {} : { nonce: row.nonce }),
       ...orgs,
       ...revisionsField(row.revisions),
     };
@@ -367,8 +369,9 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
         const mark = JSON.stringify(withRevision({}, sandbox, this.#revision, this.#bySandbox));
         // The serial moves in the same statement as the record (and the mark), so never one
         // without the other.
-        const bump = `WITH bump AS (INSERT INTO {s}.meta (lineage, serial, orgs, revisions)
-                        VALUES ($3, 1, $4::jsonb, $5::jsonb)
+        // A first write says its nonce; an update gets a fresh one from the server (migration 6).
+        const bump = `WITH bump AS (INSERT INTO {s}.meta (lineage, serial, orgs, revisions, nonce)
+                        VALUES ($3, 1, $4::jsonb, $5::jsonb, $6)
                         ON CONFLICT (singleton) DO UPDATE SET serial = {s}.meta.serial + 1,
                           orgs = excluded.orgs || {s}.meta.orgs,
                           revisions = {s}.meta.revisions || excluded.revisions RETURNING serial)`;
@@ -378,17 +381,17 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
               this.#schema,
               `${bump} DELETE FROM {s}.audiences WHERE sandbox = $1 AND key = $2 AND EXISTS (SELECT 1 FROM bump)`,
             ),
-            [sandbox, key, this.#lineage, orgs, mark],
+            [sandbox, key, this.#lineage, orgs, mark, randomUUID()],
           );
           return;
         }
         await client.query(
           sql(
             this.#schema,
-            `${bump} INSERT INTO {s}.audiences (sandbox, key, body) SELECT $1, $2, $6::jsonb FROM bump
+            `${bump} INSERT INTO {s}.audiences (sandbox, key, body) SELECT $1, $2, $7::jsonb FROM bump
              ON CONFLICT (sandbox, key) DO UPDATE SET body = excluded.body, updated_at = now()`,
           ),
-          [sandbox, key, this.#lineage, orgs, mark, JSON.stringify(mutation.write)],
+          [sandbox, key, this.#lineage, orgs, mark, randomUUID(), JSON.stringify(mutation.write)],
         );
       }),
     );
@@ -414,12 +417,12 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
       await client.query(
         sql(
           this.#schema,
-          `INSERT INTO {s}.meta (lineage, serial, orgs, revisions) VALUES ($1, 1, '{}'::jsonb, $2::jsonb)
+          `INSERT INTO {s}.meta (lineage, serial, orgs, revisions, nonce) VALUES ($1, 1, '{}'::jsonb, $2::jsonb, $3)
            ON CONFLICT (singleton) DO UPDATE SET serial = {s}.meta.serial + 1,
              revisions = {s}.meta.revisions || excluded.revisions
            WHERE NOT ({s}.meta.revisions @> excluded.revisions)`,
         ),
-        [this.#lineage, JSON.stringify(marks)],
+        [this.#lineage, JSON.stringify(marks), randomUUID()],
       );
     });
   }
@@ -452,12 +455,14 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
         if (snapshot.meta) {
           await client.query(
             statement(
-              'INSERT INTO {s}.meta (lineage, serial, orgs, revisions) VALUES ($1, $2, $3::jsonb, $4::jsonb)',
+              // The snapshot's nonce, or none: the same content, under the same name.
+              'INSERT INTO {s}.meta (lineage, serial, orgs, revisions, nonce) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5)',
               [
                 snapshot.meta.lineage,
                 snapshot.meta.serial,
                 JSON.stringify(snapshot.meta.orgs ?? {}),
                 JSON.stringify(snapshot.meta.revisions ?? {}),
+                snapshot.meta.nonce ?? null,
               ],
             ),
           );
