@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -62,6 +62,25 @@ describe('the image (no Docker engine here: the ci workflow builds and runs it)'
     );
     expect(runtime.lines).toContain(`EXPOSE ${values.service.port}`);
     expect(runtime.lines.join('\n')).toContain(`AUDIENCECTL_LISTEN=[::]:${values.service.port}`);
+  });
+
+  // REVIEW-34a L-4: `kubectl exec deploy/audiencectl -- audiencectl state …` (docs/deploy.md,
+  // "Repairing the file state") runs without the entry point: the command is on the PATH.
+  it('has audiencectl on the PATH, linked to the CLI as npm links it, and CI runs it so', async () => {
+    const linked = runtime.lines.indexOf('RUN ln -s /app/dist/cli/main.js /usr/local/bin/audiencectl');
+    expect(linked).toBeGreaterThan(runtime.lines.indexOf('COPY --from=build /src/dist ./dist'));
+    expect(linked).toBeLessThan(runtime.lines.findIndex((line) => line.startsWith('USER ')));
+    // The link runs the file itself: a node shebang and the execute bits, as the build writes it.
+    const main = path.join(repoRoot, 'dist', 'cli', 'main.js');
+    expect((await readFile(main, 'utf8')).split('\n')[0]).toBe('#!/usr/bin/env node');
+    expect((await stat(main)).mode & 0o111).toBe(0o111);
+    const ci = parse(await read('.github/workflows/ci.yml')) as {
+      jobs: Record<string, { steps: { run?: string }[] }>;
+    };
+    const checks = (ci.jobs.image?.steps ?? []).map((step) => step.run ?? '').join('\n');
+    expect(checks).toContain(
+      'docker run --rm --read-only --tmpfs /tmp --entrypoint audiencectl audiencectl:ci state list',
+    );
   });
 
   it('is released to the repository the chart pulls from, for both architectures', async () => {
