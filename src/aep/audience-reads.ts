@@ -11,7 +11,7 @@ export const DEFAULT_BULK_BATCH = 50;
 const LIST_PAGE = 50;
 /** Pages read at most when looking an audience up by name (a name is unique, so one page is usual). */
 const NAME_LOOKUP_PAGES = 20;
-/** Pages of inactive audiences read at most: a sandbox holds about 4,000 audiences, 80 pages. */
+/** Pages of inactive audiences (or of a name part's) read at most: a sandbox holds about 4,000 audiences, 80 pages. */
 const INACTIVE_LIST_PAGES = 100;
 
 function searchParams(query: AudienceQuery): URLSearchParams {
@@ -221,13 +221,13 @@ export function audienceReads(transport: Transport): AudienceReads {
    */
   async function readList(
     sandbox: string,
-    property: string,
+    filter: Pick<AudienceQuery, 'property' | 'name'>,
     maxPages: number,
     options: CallOptions | undefined,
     text: { what: string },
   ): Promise<LiveAudience[]> {
     const audiences: LiveAudience[] = [];
-    let params = searchParams({ property, start: 0, limit: LIST_PAGE });
+    let params = searchParams({ ...filter, start: 0, limit: LIST_PAGE });
     let start: number | undefined = 0;
     /** The list's size as the service last gave it. */
     let totalCount: number | undefined;
@@ -312,14 +312,19 @@ export function audienceReads(transport: Transport): AudienceReads {
     // Exact comparison here too: a service that ignores `property` still answers correctly.
     findAudiencesByName: async (sandbox, name, options) =>
       (
-        await readList(sandbox, `name==${name}`, NAME_LOOKUP_PAGES, options, {
+        await readList(sandbox, { property: `name==${name}` }, NAME_LOOKUP_PAGES, options, {
           // Names are unique: pages beyond these mean a service that ignores the filter.
           what: `audiences named ${JSON.stringify(name)} (does the service ignore property=name==...?)`,
         })
       ).filter((audience) => audience.name === name),
     listInactiveAudiences: async (sandbox, options) =>
-      readList(sandbox, 'lifecycleState==inactive', INACTIVE_LIST_PAGES, options, {
+      readList(sandbox, { property: 'lifecycleState==inactive' }, INACTIVE_LIST_PAGES, options, {
         what: 'inactive audiences (does the service ignore property=lifecycleState==inactive?)',
+      }),
+    // As many pages as a sandbox holds audiences: a short part of a name may be in many.
+    findAudiencesNameContains: async (sandbox, part, options) =>
+      readList(sandbox, { name: part }, INACTIVE_LIST_PAGES, options, {
+        what: `audiences whose name contains ${JSON.stringify(part)}`,
       }),
   };
 }

@@ -144,6 +144,11 @@ export type AudienceReads = {
   /** Audiences whose name is exactly `name` (case as the service compares: exact here). */
   findAudiencesByName(sandbox: string, name: string, options?: CallOptions): Promise<LiveAudience[]>;
   /**
+   * Audiences whose name contains `part`, any case (the Audiences API's `name` parameter),
+   * every page: where look-alikes of a name are looked for (plan/name-alike.ts).
+   */
+  findAudiencesNameContains(sandbox: string, part: string, options?: CallOptions): Promise<LiveAudience[]>;
+  /**
    * The list filtered with `property=lifecycleState==inactive`, every page: the page leaves
    * inactive audiences out of a bare list, and may be read as leaving them out of other
    * filtered lists (`name==`) too. A service that ignores the filter answers active ones as

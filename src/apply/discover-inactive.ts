@@ -3,6 +3,7 @@ import type { LiveAudience } from '../aep/segment-types.js';
 import type { LoadResult } from '../manifest/load.js';
 import type { AdoptView } from '../plan/schema.js';
 import { recordId } from '../state/record-id.js';
+import { alikeName } from '../plan/name-alike.js';
 import { aepFailure } from './aep-failure.js';
 import { foundAudience, RefreshError } from './refresh.js';
 
@@ -54,7 +55,8 @@ export async function readInactive(
 }
 
 /**
- * The name lookups' candidates plus the inactive audiences of each manifest's exact name,
+ * The name lookups' candidates plus the inactive audiences of each manifest's name, or of a
+ * name like it (plan/name-alike.ts),
  * merged by id: a service that also answers them to the name lookup (or ignores the filter
  * and lists active ones) adds no duplicate.
  */
@@ -65,7 +67,9 @@ export function withInactive(view: AdoptView, manifests: Manifests, lists: Inact
     const candidates = [...(byKey[id] ?? [])];
     const seen = new Set(candidates.map((candidate) => candidate.audienceId));
     for (const audience of lists.found.get(manifest.sandbox) ?? []) {
-      if (audience.name !== manifest.manifest.spec.name || seen.has(audience.audienceId)) continue;
+      const name = manifest.manifest.spec.name;
+      const like = audience.name === name || alikeName(name, audience.name) !== undefined;
+      if (!like || seen.has(audience.audienceId)) continue;
       seen.add(audience.audienceId);
       candidates.push(audience);
     }

@@ -1,6 +1,7 @@
 import type { AudienceReads } from '../aep/types.js';
 import type { LoadResult } from '../manifest/load.js';
-import { claims, describeFound, matchAdoptable } from '../plan/adopt.js';
+import { claims, describeFound, matchAdoptable, type AdoptMatch } from '../plan/adopt.js';
+import { alikeName } from '../plan/name-alike.js';
 import { normaliseSpec } from '../plan/normalise.js';
 import { holdsAudienceRecord, holdsOnlyFormerRuns, runsTakenOver } from '../state/current-runs.js';
 import { formerAudienceNote } from '../state/describe.js';
@@ -17,8 +18,11 @@ import { readInactive, withInactive } from './discover-inactive.js';
 export type DiscoverRow = {
   sandbox: string;
   key: string;
-  /** `waiting`: its record holds no audience and waits for its create; never matched. */
-  outcome: 'matched' | 'missing' | 'ambiguous' | 'waiting';
+  /**
+   * `waiting`: its record holds no audience and waits for its create; never matched.
+   * `look-alike`: no audience of its exact name, but one of a name like it (lookAlikeRow).
+   */
+  outcome: 'matched' | 'missing' | 'ambiguous' | 'waiting' | 'look-alike';
   audienceId?: string;
   /** What the sandbox holds under the name, when not matched. */
   detail: string;
@@ -60,6 +64,29 @@ function waitingRow(
 }
 
 /**
+ * No audience of the manifest's exact name, but one whose name the service takes for it
+ * (letter case, surrounding blanks: the next apply's create is refused 409) or that shows the
+ * same (another space, Unicode normalisation: the create makes a look-alike): never missing,
+ * never matched (adoption takes the exact name, and so does `state import`).
+ */
+function lookAlikeRow(
+  base: { sandbox: string; key: string },
+  match: Exclude<AdoptMatch, { kind: 'one' }>,
+  name: string,
+): DiscoverRow | undefined {
+  const alike = match.candidates.filter((audience) => alikeName(name, audience.name) !== undefined);
+  if (alike.length === 0) return undefined;
+  return {
+    ...base,
+    outcome: 'look-alike',
+    detail: match.listed,
+    notes: [
+      `not recorded: no audience is named exactly "${name}" (its spec.name); if ${alike.length === 1 ? `audience ${alike[0]?.audienceId ?? ''} is` : 'one of these is'} this manifest's, set spec.name to its name exactly and discover again, else give the manifest another spec.name`,
+    ],
+  };
+}
+
+/**
  * `state import --discover`: every manifest without a record (of `sandbox`, when given) is
  * matched by the adoption rule (exactly one external audience of its exact name and origin,
  * recorded for no other key) among the audiences its name lookup finds and the sandbox's
@@ -70,7 +97,7 @@ function waitingRow(
 export async function discoverRecords(
   desired: LoadResult,
   store: StateStore,
-  client: Pick<AudienceReads, 'findAudiencesByName' | 'listInactiveAudiences'>,
+  client: Pick<AudienceReads, 'findAudiencesByName' | 'findAudiencesNameContains' | 'listInactiveAudiences'>,
   options: {
     sandbox?: string | undefined;
     dryRun: boolean;
@@ -104,8 +131,11 @@ export async function discoverRecords(
       (options.sandbox === undefined || m.sandbox === options.sandbox)
     );
   });
-  const named = await readAdoptView(manifests, client, { now: options.now });
   const inactive = await readInactive(manifests, client);
+  const named = await readAdoptView(manifests, client, {
+    now: options.now,
+    exactKnown: (m) => (inactive.found.get(m.sandbox) ?? []).some((a) => a.name === m.manifest.spec.name),
+  });
   const view = withInactive(named, manifests, inactive);
   const claimed = claims(records);
   const at = new Date(options.now).toISOString();
@@ -119,6 +149,11 @@ export async function discoverRecords(
       continue;
     }
     const match = matchAdoptable(view.byKey[id] ?? [], normaliseSpec(manifest.manifest.spec), claimed);
+    const alike = match.kind === 'none' ? lookAlikeRow(base, match, manifest.manifest.spec.name) : undefined;
+    if (alike !== undefined) {
+      rows.push(alike);
+      continue;
+    }
     if (match.kind !== 'one') {
       const outcome = match.kind === 'several' ? 'ambiguous' : 'missing';
       rows.push({

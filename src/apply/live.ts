@@ -41,7 +41,7 @@ export async function readLive(
   desired: LoadResult,
   recorded: RecordedState,
   planOptions: Pick<PlanOptions, 'adopt'>,
-  client: Pick<AudienceReads, 'bulkGetAudiences' | 'findAudiencesByName'>,
+  client: Pick<AudienceReads, 'bulkGetAudiences' | 'findAudiencesByName' | 'findAudiencesNameContains'>,
   options: LiveReadOptions,
 ): Promise<Pick<PlanOptions, 'refresh' | 'adoptView'>> {
   // The readers, and the service's answers' schemas (zod) with them, are loaded only to read:

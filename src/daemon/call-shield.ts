@@ -132,6 +132,8 @@ export function shieldCalls(client: AepClient, options: ShieldOptions): AepClien
       through(sandbox, options, (o) => client.bulkGetAudiences(sandbox, ids, { ...options, ...o })),
     findAudiencesByName: (sandbox, name, given) =>
       through(sandbox, given, (o) => client.findAudiencesByName(sandbox, name, o)),
+    findAudiencesNameContains: (sandbox, part, given) =>
+      through(sandbox, given, (o) => client.findAudiencesNameContains(sandbox, part, o)),
     listInactiveAudiences: (sandbox, given) =>
       through(sandbox, given, (o) => client.listInactiveAudiences(sandbox, o)),
     // IMS's, not AEP's: no call of the sandbox's budget to hold at the gate.

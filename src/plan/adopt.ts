@@ -5,6 +5,7 @@ import { formerAudienceNote } from '../state/describe.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { fullPatchBody } from './diff.js';
 import { UNSEEN_BY_REFRESH } from './drift.js';
+import { alikeName, alikeText } from './name-alike.js';
 import type { AdoptStep, AdoptView, AppliedTarget, FieldChange, FoundAudience } from './schema.js';
 
 /** Why a found audience of the manifest's name cannot be adopted, or undefined when it can. */
@@ -13,7 +14,10 @@ export function ineligible(
   spec: NormalSpec,
   claimedBy: ReadonlyMap<string, string>,
 ): string | undefined {
-  if (audience.name !== spec.name) return `named "${audience.name}"`;
+  if (audience.name !== spec.name) {
+    const alike = alikeName(spec.name, audience.name);
+    return `named "${audience.name}"${alike === undefined ? '' : `, ${alikeText(spec.name, audience.name, alike)}`}`;
+  }
   if (!audience.external) return 'not an external audience';
   if ((audience.originName ?? spec.originName) !== spec.originName)
     return `origin ${audience.originName ?? '?'}, not ${spec.originName}`;

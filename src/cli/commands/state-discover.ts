@@ -60,6 +60,12 @@ function waitingNote(waiting: number, dir: string, paste: PasteFlags | undefined
   return ` ${waiting} waiting for their create, records kept as they are (the next apply creates them; an audience found under the name is not theirs unless you import it: ${stateImportCommand('KEY', 'SANDBOX', withManifestsDir(paste ?? NO_PASTE_FLAGS, dir))}).`;
 }
 
+/** What the summary says of manifests with a look-alike (discover.ts lookAlikeRow): nothing recorded, nor created. */
+function lookAlikeNote(alike: number): string {
+  if (alike === 0) return '';
+  return ` ${alike} with only a look-alike (an audience whose name the service takes for theirs, or that looks the same), not recorded: the next apply's create is refused (409) or makes a second audience that shows the same name; each is said below.`;
+}
+
 /**
  * The manifests of sandboxes other than `sandbox` without a record, which a discover of
  * `sandbox` (explicitSandbox) does not look at: the command that does, per sandbox.
@@ -153,7 +159,7 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
     const verb = options.dryRun ? 'would be recorded (--dry-run: nothing written)' : 'recorded as imported';
     say('');
     say(
-      `${count('matched')} matched and ${verb}, ${count('missing')} missing (the next apply creates them), ${count('ambiguous')} ambiguous (import each with --audience-id).${waitingNote(count('waiting'), dir, options.paste)}`,
+      `${count('matched')} matched and ${verb}, ${count('missing')} missing (the next apply creates them), ${count('ambiguous')} ambiguous (import each with --audience-id).${lookAlikeNote(count('look-alike'))}${waitingNote(count('waiting'), dir, options.paste)}`,
     );
     if (count('matched') > 0) say(NOT_COMPARED);
     for (const row of rows) if (row.notes) say(`${row.sandbox}/${row.key}: ${row.notes.join('; ')}.`);
