@@ -8,6 +8,7 @@ values.schema.json: helm 4 quotes a value its schema refuses, and these messages
 key only.
 */}}
 {{- define "audiencectl.validate" -}}
+{{- include "audiencectl.validateForms" . }}
 {{- $url := required "git.url is required" .Values.git.url }}
 {{- if $url }}
 {{- include "audiencectl.validateGitUrl" $url }}
@@ -33,6 +34,9 @@ key only.
 {{- if $ownSecret }}
 {{- required "set secret.aepClientId and secret.aepClientSecret, or secret.existingSecret (only a dry run with reconcile.refreshInterval 0 needs no AEP access)" (and .Values.secret.aepClientId .Values.secret.aepClientSecret) | substr 0 0 }}
 {{- end }}
+{{- end }}
+{{- if and .Values.webhook.enabled .Values.webhook.port (eq (int .Values.webhook.port) (int .Values.service.port)) }}
+{{- fail "webhook.port equals service.port: the pod would listen twice on one port; give the webhook a port of its own, or 0 to serve /webhook on service.port" }}
 {{- end }}
 {{- if eq .Values.state.backend "postgres" }}
 {{- if $ownSecret }}
@@ -84,5 +88,59 @@ The secrets' forms the app checks at start, refused here naming the key only (ne
 {{- end }}
 {{- if and .stateUrl (not (regexMatch `^postgres(ql)?://` .stateUrl)) }}
 {{- fail "secret.stateUrl must start with postgres:// or postgresql://: the state database's URL (state.backend postgres)" }}
+{{- end }}
+{{- end }}
+
+{{/*
+The forms values.schema.json leaves to the templates, so that a refusal says why, in one
+line naming the value: a schema pattern is printed as the regular expression itself.
+Checked whether or not git.url is set (these have valid defaults), so lint sees them too.
+*/}}
+{{- define "audiencectl.validateForms" -}}
+{{- $v := .Values }}
+{{- if and $v.image.tag (not (regexMatch `^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$` $v.image.tag)) }}
+{{- fail (printf "image.tag %q is not an image tag: up to 128 letters, digits, _ . and -, not starting with . or - (a digest goes in image.digest)" $v.image.tag) }}
+{{- end }}
+{{- if and $v.image.digest (not (regexMatch `^sha256:[a-f0-9]{64}$` $v.image.digest)) }}
+{{- fail (printf "image.digest %q is not a digest: sha256: and 64 lower-case hexadecimal digits" $v.image.digest) }}
+{{- end }}
+{{- if not (regexMatch `^[^-\s~^:?*\[\\][^\s~^:?*\[\\]*$` $v.git.branch) }}
+{{- fail (printf "git.branch %q is not a branch name: no blanks or ~ ^ : ? * [ \\, and no leading - (git would read it as an option)" $v.git.branch) }}
+{{- end }}
+{{- if and $v.git.path (not (regexMatch `^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$` $v.git.path)) }}
+{{- fail (printf "git.path %q is not a directory inside the repository: relative, names of letters, digits, _ . and - joined by /, no . or .. segment" $v.git.path) }}
+{{- end }}
+{{- range $key, $value := dict "git.interval" $v.git.interval "reconcile.resyncInterval" $v.reconcile.resyncInterval "reconcile.refreshInterval" $v.reconcile.refreshInterval }}
+{{- if and (kindIs "string" $value) (not (regexMatch `^(\d+|(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?)$` $value)) }}
+{{- fail (printf "%s %q is not a duration: 30s, 10m, 1h30m, 2d, 500ms, or a number of seconds" $key $value) }}
+{{- end }}
+{{- end }}
+{{- if and $v.aep.orgId (not (regexMatch `^[A-Za-z0-9]+@AdobeOrg$` $v.aep.orgId)) }}
+{{- fail (printf "aep.orgId %q is not an IMS organisation id: letters and digits, then @AdobeOrg" $v.aep.orgId) }}
+{{- end }}
+{{- if not (regexMatch `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$` $v.aep.sandbox) }}
+{{- fail (printf "aep.sandbox %q is not a sandbox name: lower-case letters, digits and -, not starting or ending with -" $v.aep.sandbox) }}
+{{- end }}
+{{- range $key, $value := dict "aep.baseUrl" $v.aep.baseUrl "aep.imsUrl" $v.aep.imsUrl }}
+{{- if not (regexMatch `^https?://` $value) }}
+{{- fail (printf "%s %q is not a URL: https:// (http:// for a local emulator)" $key $value) }}
+{{- end }}
+{{- end }}
+{{- range $key, $value := dict "persistence.size" $v.persistence.size "workDir.sizeLimit" (($v.workDir | default dict).sizeLimit | default "1Gi") }}
+{{- if and (kindIs "string" $value) (not (regexMatch `^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$` $value)) }}
+{{- fail (printf "%s %q is not a Kubernetes quantity: a number with a unit such as 512Mi or 1Gi" $key $value) }}
+{{- end }}
+{{- end }}
+{{- with $v.serviceMonitor }}
+{{- range $key, $value := dict "serviceMonitor.interval" .interval "serviceMonitor.scrapeTimeout" .scrapeTimeout }}
+{{- if and $value (not (regexMatch `^(0|(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?)$` $value)) }}
+{{- fail (printf "%s %q is not a Prometheus duration: e.g. 30s, 1m30s" $key $value) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- range $v.extraEnv }}
+{{- if not (regexMatch `^[A-Za-z_][A-Za-z0-9_]*$` .name) }}
+{{- fail (printf "extraEnv: %q is not an environment variable name: letters, digits and _, not starting with a digit" .name) }}
+{{- end }}
 {{- end }}
 {{- end }}
