@@ -1,5 +1,5 @@
 import type { Stats } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic } from '../manifest/diagnostics.js';
 import { startManifestLoader, type LoadedFile } from '../manifest/load-isolated.js';
@@ -19,6 +19,7 @@ import { compareText } from '../text/compare.js';
 import { isAbsence } from '../state/errors.js';
 import { readLinks } from './checkout-links.js';
 import { NOT_SELECTED, nothingSelected } from '../manifest/read-dir.js';
+import { submodulesNotRead } from '../manifest/read-left-out.js';
 
 /** Reads one manifest file (relative to the tree, absolute on disk); `readManifestFile` by default. */
 export type ManifestReader = (relative: string, absolute: string, maxBytes?: number) => SourceFile;
@@ -56,7 +57,10 @@ function isChangeList(changes: readonly string[] | ChangeList): changes is Chang
   return !Array.isArray(changes);
 }
 
-/** Falls back to a full read: a symlink, the root itself, a tree that cannot be listed. */
+/**
+ * Falls back to a full read: a symlink, the root itself, a tree that cannot be listed, a
+ * `.gitmodules`.
+ */
 class Doubt extends Error {}
 
 /**
@@ -65,7 +69,8 @@ class Doubt extends Error {}
  * git diff, or the paths the directory watcher reported) and reuses the others.
  * Everything is read when asked (`full`: the resync safety net, the first pass), when
  * nothing was read yet, and on any doubt: the source cannot tell what changed (history
- * rewritten, a watcher error), a symlink, the last full read warned about a symlink.
+ * rewritten, a watcher error), a symlink, a submodule not checked out, and while the last full
+ * read warned about the tree.
  * The result is `assembleLoad` of the same files a full read gives, in the same order,
  * so plans, diagnostics, held audiences and deletions are the same as a full read's.
  */
@@ -105,7 +110,7 @@ export class DesiredCache {
     request: { full: boolean; reason: string },
     signal?: AbortSignal,
   ): Promise<LoadResult> {
-    let reason = this.#fullReason(request, revision.links ?? []);
+    let reason = this.#fullReason(request, revision.links ?? []) ?? (await this.#submoduleReason(revision));
     if (reason === undefined) {
       const changes = await source.changedPaths?.(this.#revision!, revision.revision, signal);
       if (changes === undefined) reason = 'changes unknown';
@@ -135,18 +140,38 @@ export class DesiredCache {
   ): string | undefined {
     if (request.full) return request.reason;
     if (this.#revision === undefined) return 'first read';
-    if (this.#treeDiagnostics.length > 0) return 'symlinks in the tree';
     // A link not followed is said, or read as broken, by the full read alone.
     if (links.some((link) => link.kind !== 'file')) return 'symlinks in the tree';
+    // Links not followed, files left out, submodules: the full read alone says them.
+    if (this.#treeDiagnostics.length > 0) return 'warnings about the tree';
     return undefined;
+  }
+
+  /**
+   * A submodule not checked out is an empty folder on disk (the git source never checks one
+   * out; `git pull` without --recurse-submodules leaves a new one empty in a `--dir`): read
+   * incrementally, the removals the diff or the watcher names in it deleted the audiences a
+   * full read holds, with its warning (source/submodule-not-checked-out; review 34c, H-1). Looked
+   * for as the full read looks, on every pass: a look for `.gitmodules` where there is none.
+   */
+  async #submoduleReason(revision: SourceRevision): Promise<string | undefined> {
+    const root = await realpath(revision.dir).catch(() => undefined);
+    if (root === undefined) return 'the directory cannot be resolved';
+    const found = submodulesNotRead(root, this.#readOptions(revision));
+    return found.length > 0 ? 'a submodule not checked out' : undefined;
+  }
+
+  /** A git source's checkout has no `.git`: its `.gitmodules` names the submodules it leaves empty. */
+  #readOptions(revision: SourceRevision): ReadDirOptions {
+    return revision.top === undefined
+      ? this.#options.read
+      : { ...this.#options.read, checkoutTop: revision.top };
   }
 
   async #readAll(revision: SourceRevision, reason: string): Promise<LoadResult> {
     this.clear();
     const loader = startManifestLoader();
-    // A git source's checkout has no `.git`: its `.gitmodules` names the submodules it leaves empty.
-    const options =
-      revision.top === undefined ? this.#options.read : { ...this.#options.read, checkoutTop: revision.top };
+    const options = this.#readOptions(revision);
     const links = readLinks(revision.links ?? [], this.#options.read, this.#selected);
     const accept = (file: SourceFile) => {
       if (!links.unread.has(file.path)) loader.accept(file);
@@ -184,6 +209,10 @@ export class DesiredCache {
     const affected = new Set<string>();
     for (const changed of paths) {
       if (changed === '' || changed === '.') throw new Doubt('the whole tree changed');
+      // The submodules the full read looks for (read-submodules.ts) may now be others, a
+      // submodule's own among them.
+      if (changed === '.gitmodules' || changed.endsWith('/.gitmodules'))
+        throw new Doubt('a .gitmodules changed');
       affected.add(changed);
       const prefix = `${changed}/`;
       for (const known of this.#files.keys()) if (known.startsWith(prefix)) affected.add(known);

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { kindOf } from '../files/read-regular.js';
 import path from 'node:path';
 import {
@@ -31,6 +31,7 @@ import {
   type UncheckedSubmodule,
 } from './read-submodules.js';
 import { leavesDirectory } from '../files/leaves-directory.js';
+import { looksLikeManifest, saysSubmodule } from './read-left-out.js';
 
 export type ReadDirOptions = {
   /** Globs relative to the root. Default `**\/*.yaml`, `**\/*.yml`. */
@@ -311,12 +312,7 @@ export function listManifestFilesSync(
     }
   }
   for (const submodule of submodules) {
-    if (
-      submodule.relative !== '' &&
-      walksInto(submodule.relative) &&
-      mayHoldSelected(submodule.relative, options)
-    )
-      diagnostics.push(notCheckedOut(submodule));
+    if (saysSubmodule(submodule, options)) diagnostics.push(notCheckedOut(submodule));
   }
 
   // Filters given that select nothing are most likely a typo (`audences/**`): without a
@@ -340,28 +336,6 @@ export function nothingSelected(filters: FileFilters): Diagnostic {
   );
 }
 
-/** How many bytes of a file in a dot folder are looked through for `apiVersion: audiencectl/`. */
-const LOOKED_AT_BYTES = 64 * 1024;
-
-/**
- * Whether a file the default leaves out for a dot holds `apiVersion: audiencectl/...` in its
- * first LOOKED_AT_BYTES: an audiencectl manifest, not a dot folder's other YAML
- * (`.github/workflows/*.yml`), which is never named. False when it cannot be read.
- */
-function looksLikeManifest(absolute: string): boolean {
-  let fd: number | undefined;
-  try {
-    fd = openSync(absolute, 'r');
-    const head = Buffer.alloc(LOOKED_AT_BYTES);
-    const length = readSync(fd, head, 0, LOOKED_AT_BYTES, 0);
-    return /apiVersion["']?\s*:\s*["']?audiencectl\//.test(head.toString('utf8', 0, length));
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
 /** Rule of the warning that a file named like a manifest is not read by default. */
 export const NOT_SELECTED = 'source/not-selected';
 
@@ -373,11 +347,6 @@ function notSelected(file: string, left: Unselected): Diagnostic {
   else if (left.why === 'dot-folder')
     why = `it is in a dot folder (${left.folder}), which audiencectl reads only when an --include names it`;
   return fileDiagnostic(file, 'warning', NOT_SELECTED, `not read: ${why}`);
-}
-
-/** A folder the walk would enter: none of its parts is skipped by name (SKIPPED_DIRS). */
-function walksInto(folder: string): boolean {
-  return !folder.split('/').some((part) => SKIPPED_DIRS.has(part));
 }
 
 function notCheckedOut(submodule: UncheckedSubmodule): Diagnostic {

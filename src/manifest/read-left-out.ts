@@ -1,0 +1,55 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import { mayHoldSelected, SKIPPED_DIRS } from '../source/file-filter.js';
+import { uncheckedSubmodules, type UncheckedSubmodule } from './read-submodules.js';
+import type { ReadDirOptions } from './read-dir.js';
+
+// What the directory walk (read-dir.ts) says it did not read: files the default selection leaves
+// out, submodules not checked out. One rule for the walk and for the controller's incremental
+// reads (src/daemon/desired-cache.ts), which read everything when a change touches either, so
+// that they give exactly the full read's diagnostics and held audiences (review 34c).
+
+/** How many bytes of a file in a dot folder are looked through for `apiVersion: audiencectl/`. */
+const LOOKED_AT_BYTES = 64 * 1024;
+
+/**
+ * Whether a file the default leaves out for a dot holds `apiVersion: audiencectl/...` in its
+ * first LOOKED_AT_BYTES: an audiencectl manifest, not a dot folder's other YAML
+ * (`.github/workflows/*.yml`), which is never named. False when it cannot be read.
+ */
+export function looksLikeManifest(absolute: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(absolute, 'r');
+    const head = Buffer.alloc(LOOKED_AT_BYTES);
+    const length = readSync(fd, head, 0, LOOKED_AT_BYTES, 0);
+    return /apiVersion["']?\s*:\s*["']?audiencectl\//.test(head.toString('utf8', 0, length));
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** A folder the walk would enter: none of its parts is skipped by name (SKIPPED_DIRS). */
+export function walksInto(folder: string): boolean {
+  return !folder.split('/').some((part) => SKIPPED_DIRS.has(part));
+}
+
+/** Whether the walk warns about a submodule it does not read (below the directory read). */
+export function saysSubmodule(submodule: UncheckedSubmodule, options: ReadDirOptions): boolean {
+  return (
+    submodule.relative !== '' && walksInto(submodule.relative) && mayHoldSelected(submodule.relative, options)
+  );
+}
+
+/**
+ * The submodules named by the `.gitmodules` of the work tree (or `options.checkoutTop`) that the
+ * walk of `realRoot` (a real path) does not read, and says or refuses (`relative` `''`: the
+ * directory itself). Those a checked-out submodule's own `.gitmodules` names are the walk's to
+ * find. As cheap as uncheckedSubmodules: a look for `.gitmodules` where there is none.
+ */
+export function submodulesNotRead(realRoot: string, options: ReadDirOptions): UncheckedSubmodule[] {
+  return uncheckedSubmodules(realRoot, options.checkoutTop).filter(
+    (submodule) => submodule.relative === '' || saysSubmodule(submodule, options),
+  );
+}
