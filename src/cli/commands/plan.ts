@@ -8,10 +8,12 @@ import { assumedStateFrom, baseDiagnostics, unreadBase } from '../../plan/assume
 import { plan, type PlanOptions } from '../../plan/plan.js';
 import { renderJson } from '../../plan/render/json.js';
 import { renderMarkdown } from '../../plan/render/markdown.js';
-import { renderOutNotes, renderText } from '../../plan/render/text.js';
+import { renderText } from '../../plan/render/text.js';
+import { outNotes } from '../out-notes.js';
 import type { Plan } from '../../plan/schema.js';
 import { needsLive, readLive } from '../../apply/live.js';
 import { planHoldingElsewhere } from '../../apply/held-elsewhere.js';
+import type { ManifestElsewhere } from '../../plan/elsewhere.js';
 import { UsageError } from '../../errors.js';
 import type { LoadResult } from '../../manifest/load.js';
 import type { ConnectFlags } from '../connect.js';
@@ -377,8 +379,13 @@ export function planCommand(setExit: (code: number) => void): Command {
     // one whose file the change moves out of it is looked for as an apply's own (baseCommit).
     // The working tree's listing hands over the files it left out (a directory gone has none).
     const baseCommit = baseRead && !gone ? (await asked?.commit)?.trim() : undefined;
+    // What was found elsewhere for the plan made last: `--out`'s notes plan with it again.
+    let found: readonly ManifestElsewhere[] | undefined;
     const result = await planHoldingElsewhere(
-      (elsewhere) => plan(desired, recorded, { ...options, elsewhere }),
+      (elsewhere) => {
+        found = elsewhere;
+        return plan(desired, recorded, { ...options, elsewhere });
+      },
       recorded,
       lookElsewhere(dir, flags, {
         above: flags.base === undefined,
@@ -434,9 +441,13 @@ export function planCommand(setExit: (code: number) => void): Command {
       await writeOutFile(flags.out, renderPlan(result, flags.output, false), '--out');
       // What the text plan says besides its steps (blocked steps, held audiences, diagnostics,
       // an older checkout): a plan saved for a later apply still says why it exits 1 or 3.
-      process.stderr.write(
-        `${renderOutNotes(result, { color: false })} Written to ${escapeText(flags.out)}.\n`,
-      );
+      // The text plan's commands (this process's flags, the directory as typed), not the file's.
+      const typedPaste = flags.base === undefined ? withManifestsDir(typed, dir) : undefined;
+      const asText =
+        typedPaste === undefined || flags.output === 'text'
+          ? undefined
+          : () => plan(desired, recorded, { ...options, paste: typedPaste, elsewhere: found });
+      process.stderr.write(`${outNotes(result, asText)} Written to ${escapeText(flags.out)}.\n`);
     } else {
       process.stdout.write(renderPlan(result, flags.output, useColor(process.stdout)));
     }
