@@ -63,16 +63,21 @@ async function digestFile(root: string, relative: string): Promise<string | unde
  *
  * The paths the watcher reports (`noteChanged`) let a sync look at those files only,
  * and `changedPaths` tells the controller which files to read again. Every file is
- * looked at again on a full sync, after a watcher error (`invalidate`), and while the
- * tree holds a symlink (the watcher names a link's target by another path).
+ * looked at again on a full sync, after a watcher error (`invalidate`, even one reported
+ * while a sync was scanning), and while the tree holds a symlink (the watcher names a link's
+ * target by another path). A sync takes the hints when it starts: paths reported while it
+ * scans are looked at by the next one, so half of a rename is never the last word.
  */
 export class DirectorySource implements Source {
   readonly #dir: string;
   #last: string | undefined;
   #digests: Digests | undefined;
-  readonly #hints = new Set<string>();
+  /** Paths reported since the last sync took its hints (a sync scanning meanwhile does not see them). */
+  #hints = new Set<string>();
   /** Hints can be trusted: no watcher error and no symlink since the last full scan. */
   #trusted = false;
+  /** Counts invalidate(): one during a sync leaves the source untrusted after it. */
+  #invalidations = 0;
   readonly #history = new ChangeHistory();
 
   constructor(dir: string) {
@@ -87,6 +92,7 @@ export class DirectorySource implements Source {
   /** The watcher failed or may have missed events: the next sync rescans, and no change list spans it. */
   invalidate(): void {
     this.#trusted = false;
+    this.#invalidations += 1;
     this.#hints.clear();
   }
 
@@ -95,18 +101,32 @@ export class DirectorySource implements Source {
     if (!info?.isDirectory()) {
       throw new SourceSyncError('SOURCE_PATH_NOT_FOUND', `directory ${this.#dir} does not exist`);
     }
-    // Without hints (a plain sync, a poll) every file is looked at: a sync must see any change.
-    const quick = !options.full && this.#trusted && this.#digests !== undefined && this.#hints.size > 0;
-    const scan =
-      (quick ? await this.#scanHints(this.#digests!, signal) : undefined) ?? (await this.#scanAll(signal));
-    this.#hints.clear();
+    // The hints this sync answers for, taken now: a path reported while it scans (the other half
+    // of a rename, a file written again after it was read) is the next sync's, never dropped.
+    const hints = this.#hints;
+    this.#hints = new Set();
+    const invalidations = this.#invalidations;
+    let scan;
+    try {
+      // Without hints (a plain sync, a poll) every file is looked at: a sync must see any change.
+      const quick = !options.full && this.#trusted && this.#digests !== undefined && hints.size > 0;
+      scan =
+        (quick ? await this.#scanHints(this.#digests!, hints, signal) : undefined) ??
+        (await this.#scanAll(signal));
+    } catch (error) {
+      // Not looked at: the next sync's (unless the watcher failed since, which rescans anyway).
+      if (this.#invalidations === invalidations) for (const hint of hints) this.#hints.add(hint);
+      throw error;
+    }
+    // A watcher error while it scanned: events after the listing may be lost; stay untrusted.
+    const trusted = this.#trusted && this.#invalidations === invalidations;
     const revision = revisionOf(scan.digests);
     const changed = revision !== this.#last;
     // Exact only against a trusted previous scan: a symlinked file is in no digest, and
     // after a watcher error the controller is to read everything once.
-    if (changed) this.#history.add(revision, this.#trusted && !scan.incomplete ? scan.changed : undefined);
+    if (changed) this.#history.add(revision, trusted && !scan.incomplete ? scan.changed : undefined);
     this.#digests = scan.digests;
-    this.#trusted = !scan.incomplete;
+    this.#trusted = !scan.incomplete && this.#invalidations === invalidations;
     this.#last = revision;
     return { revision, dir: this.#dir, changed };
   }
@@ -140,12 +160,13 @@ export class DirectorySource implements Source {
   /** Looks at the hinted paths only; undefined when a symlink turns up (then everything is scanned). */
   async #scanHints(
     current: Digests,
+    hints: ReadonlySet<string>,
     signal: AbortSignal | undefined,
   ): Promise<{ digests: Digests; changed: Set<string>; incomplete: boolean } | undefined> {
     const digests = new Map(current);
     const changed = new Set<string>();
     const affected = new Set<string>();
-    for (const hint of this.#hints) {
+    for (const hint of hints) {
       if (isIgnoredPath(hint)) continue;
       affected.add(hint);
       const prefix = `${hint}/`;
