@@ -189,6 +189,16 @@ const REFUSED_UNSHOWN: [string, Values, string][] = [
     'git.url holds a credential in its query',
   ],
   [
+    'a token in the git URL query, in upper case',
+    { git: { url: 'https://gitlab.example.com/acme/a.git?PRIVATE-TOKEN=glpat-abc' } },
+    'git.url holds a credential in its query',
+  ],
+  [
+    'a token in the git URL query, its name percent-encoded',
+    { git: { url: 'https://gitlab.example.com/acme/a.git?%74oken=glpat-abc' } },
+    'git.url holds a percent-encoded name in its query: write the name plainly',
+  ],
+  [
     'a password in an ssh URL',
     { git: { url: 'ssh://git:secret@github.com/acme/a.git' } },
     'git.url holds a password after its user: ssh:// takes none',
