@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { formatDiagnostic } from '../../manifest/diagnostics.js';
 import { sourceRootOf } from '../../manifest/read-source-root.js';
 import { repositoryField } from '../../source/work-tree-repository.js';
 import { discoverRecords, type DiscoverRow } from '../../apply/discover.js';
@@ -93,6 +95,27 @@ function otherSandboxesNote(
   return `Not looked at (this discover looks in sandbox "${sandbox}" only, from --sandbox, the configuration file's defaultSandbox or AEP_SANDBOX): ${each.join('; ')}.`;
 }
 
+/** The errors of the manifest files that could not be read, as validate prints them (`file:line:col`, under `dir`). */
+function brokenFileLines(desired: LoadResult, dir: string): string[] {
+  return desired.diagnostics
+    .filter((d) => d.severity === 'error')
+    .map((d) => formatDiagnostic({ ...d, file: path.join(dir, d.file) }));
+}
+
+/**
+ * What the summary says when files had errors: the discovery is not complete (their audiences
+ * were neither matched nor reported missing), which files, and how to see why.
+ */
+function incompleteNote(desired: LoadResult, dir: string): string | undefined {
+  const files = [...new Set(desired.failedFiles)].map((file) => path.join(dir, file));
+  if (files.length === 0) return undefined;
+  const which =
+    files.length === 1
+      ? `1 file has errors (${files[0] ?? ''})`
+      : `${files.length} files have errors (${files.join(', ')})`;
+  return `Not complete: ${which}, named on stderr (\`audiencectl validate ${shellQuote(dir)}\`): the audiences of what was not read are neither matched nor missing; fix it and discover again.`;
+}
+
 /**
  * `audiencectl state import --discover [dir]`: rebuilds lost records by matching every
  * manifest without one to the existing audience of its exact name (the adoption rule), and
@@ -108,6 +131,9 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
   const located = await locateState(options);
   await requireStateStore(located.location, options.paste, located.from);
   const desired = await loadDesired(dir, { sandbox: await manifestSandboxOf(options) });
+  // A file with errors is read no further: its audiences are neither matched nor missing.
+  for (const line of brokenFileLines(desired, dir)) process.stderr.write(`${line}\n`);
+  const incomplete = incompleteNote(desired, dir);
   const warn = (text: string) => process.stderr.write(`Warning: ${escapeText(text)}\n`);
   const revision = options.dryRun ? undefined : await importRevision(dir, warn);
   // The client first, then the store under its lock (withLock), each closed whatever happens
@@ -146,11 +172,13 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
         ? undefined
         : otherSandboxesNote(desired, (await store.readAll()).audiences, sandbox, dir, options.paste);
     if (rows.length === 0) {
+      const read = incomplete === undefined ? '' : ' read';
       say(
         others === undefined
-          ? 'Every manifest already has a record: nothing to discover.'
-          : `Every manifest of sandbox "${sandbox}" already has a record: nothing to discover there.`,
+          ? `Every manifest${read} already has a record: nothing to discover.`
+          : `Every manifest${read} of sandbox "${sandbox}" already has a record: nothing to discover there.`,
       );
+      if (incomplete !== undefined) say(incomplete);
       if (others !== undefined) say(others);
       return;
     }
@@ -163,6 +191,7 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
     );
     if (count('matched') > 0) say(NOT_COMPARED);
     for (const row of rows) if (row.notes) say(`${row.sandbox}/${row.key}: ${row.notes.join('; ')}.`);
+    if (incomplete !== undefined) say(incomplete);
     if (others !== undefined) say(others);
   }
 }
