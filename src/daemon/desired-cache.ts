@@ -19,7 +19,7 @@ import { compareText } from '../text/compare.js';
 import { isAbsence } from '../state/errors.js';
 import { readLinks } from './checkout-links.js';
 import { NOT_SELECTED, nothingSelected } from '../manifest/read-dir.js';
-import { submodulesNotRead } from '../manifest/read-left-out.js';
+import { maySayNotSelected, submodulesNotRead } from '../manifest/read-left-out.js';
 
 /** Reads one manifest file (relative to the tree, absolute on disk); `readManifestFile` by default. */
 export type ManifestReader = (relative: string, absolute: string, maxBytes?: number) => SourceFile;
@@ -58,8 +58,8 @@ function isChangeList(changes: readonly string[] | ChangeList): changes is Chang
 }
 
 /**
- * Falls back to a full read: a symlink, the root itself, a tree that cannot be listed, a
- * `.gitmodules`.
+ * Falls back to a full read: a symlink, the root itself, a tree that cannot be listed, a file
+ * the full read says it leaves out, a `.gitmodules`.
  */
 class Doubt extends Error {}
 
@@ -69,8 +69,8 @@ class Doubt extends Error {}
  * git diff, or the paths the directory watcher reported) and reuses the others.
  * Everything is read when asked (`full`: the resync safety net, the first pass), when
  * nothing was read yet, and on any doubt: the source cannot tell what changed (history
- * rewritten, a watcher error), a symlink, a submodule not checked out, and while the last full
- * read warned about the tree.
+ * rewritten, a watcher error), a symlink, a submodule not checked out, a changed file the full
+ * read would say it leaves out, and while the last full read warned about the tree.
  * The result is `assembleLoad` of the same files a full read gives, in the same order,
  * so plans, diagnostics, held audiences and deletions are the same as a full read's.
  */
@@ -220,10 +220,22 @@ export class DesiredCache {
       if (info?.isSymbolicLink()) throw new Doubt('a symlink changed');
       if (info?.isDirectory()) for (const file of await listTree(dir, changed)) affected.add(file);
     }
+    // A file a read link names is not said to be left out (checkout-links.ts).
+    const linked = readLinks(links, this.#options.read, this.#selected).linkedTargets;
     const fresh: SourceFile[] = [];
     for (const file of [...affected].sort(compareText)) {
-      if (!this.#isManifestPath(file)) continue;
       const absolute = path.join(dir, file);
+      if (!this.#isManifestPath(file)) {
+        // The full read says it is not read (source/not-selected) and keeps the warning with
+        // the tree's; read incrementally, it said nothing until the next resync (review 34c, L-1).
+        if (
+          !linked.has(file) &&
+          maySayNotSelected(file, absolute, this.#options.read) &&
+          (await lstatIfThere(absolute))?.isFile()
+        )
+          throw new Doubt('a file left out by the default selection changed');
+        continue;
+      }
       const info = await lstatIfThere(absolute);
       if (info?.isSymbolicLink()) throw new Doubt('a symlink changed');
       if (info?.isFile()) fresh.push(this.#readFile(file, absolute, this.#options.read.maxFileBytes));

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { mayHoldSelected, SKIPPED_DIRS } from '../source/file-filter.js';
+import { filtersGiven, mayHoldSelected, SKIPPED_DIRS, unselectedByDefault } from '../source/file-filter.js';
 import { uncheckedSubmodules, type UncheckedSubmodule } from './read-submodules.js';
 import type { ReadDirOptions } from './read-dir.js';
 
@@ -28,6 +28,18 @@ export function looksLikeManifest(absolute: string): boolean {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/**
+ * Whether the walk may say that the regular file `relative` (`absolute` on disk), which the
+ * selection does not read, is not read (source/not-selected): with no filters given, a name the
+ * default leaves out, one left out for a dot only when it holds a manifest. (The walk keeps quiet
+ * about a file that a link it reads points at: the caller's to leave out.)
+ */
+export function maySayNotSelected(relative: string, absolute: string, options: ReadDirOptions): boolean {
+  if (options.select !== undefined || filtersGiven(options).length > 0) return false;
+  const left = unselectedByDefault(relative);
+  return left !== undefined && (left.why === 'extension' || looksLikeManifest(absolute));
 }
 
 /** A folder the walk would enter: none of its parts is skipped by name (SKIPPED_DIRS). */

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,8 +9,9 @@ import { DirectorySource } from '../../src/source/dir-source.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { gitIn, gitRepository } from '../helpers/work-tree.js';
 
-// What a full read says it did not read (a submodule not checked out) makes an incremental read
-// of a watched directory a full one (review 34c, H-1); what it does not say leaves it incremental.
+// What a full read says it did not read (files the default selection leaves out, submodules not
+// checked out) makes an incremental read of a watched directory a full one (review 34c); what it
+// does not say leaves it incremental.
 const incremental = { full: false, reason: '' };
 let root: string;
 
@@ -39,6 +40,45 @@ const shown = (loaded: { diagnostics: Array<{ file: string; rule: string }> }) =
   loaded.diagnostics.map((d) => `${d.file} ${d.rule}`);
 
 describe('DesiredCache on a watched directory: what a full read says it leaves out', () => {
+  it('a file the default selection leaves out: a full read with its warning; a dot folder YAML of no manifest, or filters given: incremental', async () => {
+    const dir = path.join(root, 'manifests');
+    await mkdir(path.join(dir, '.github', 'workflows'), { recursive: true });
+    await writeFile(path.join(dir, 'a.yaml'), manifestYaml('a'));
+    const { src, cache, reads } = await started(dir);
+
+    await writeFile(path.join(dir, '.github', 'workflows', 'ci.yml'), 'name: ci\non: push\n');
+    await writeFile(path.join(dir, 'a.yaml'), manifestYaml('a', { spec: { description: 'Edited' } }));
+    src.noteChanged(['.github/workflows/ci.yml', 'a.yaml']);
+    const quiet = await cache.load(await src.sync(), src, incremental);
+    expect(cache.last).toMatchObject({ mode: 'incremental', read: ['a.yaml'] });
+    expect(shown(quiet)).toEqual([]);
+    expect(quiet).toEqual(await loadRevision(dir, { read: {}, defaultSandbox: 'prod' }));
+
+    await writeFile(path.join(dir, 'b.YAML'), manifestYaml('b'));
+    src.noteChanged(['b.YAML']);
+    reads.length = 0;
+    const said = await cache.load(await src.sync(), src, incremental);
+    expect(cache.last).toMatchObject({
+      mode: 'full',
+      reason: 'a file left out by the default selection changed',
+    });
+    expect(shown(said)).toEqual(['b.YAML source/not-selected']);
+    expect(said).toEqual(await loadRevision(dir, { read: {}, defaultSandbox: 'prod' }));
+
+    // With --include given, nothing is said of what it leaves out: the next read stays incremental.
+    const filtered = path.join(root, 'filtered');
+    await mkdir(filtered);
+    await writeFile(path.join(filtered, 'a.yaml'), manifestYaml('a'));
+    const read = { include: ['**/*.yaml'] };
+    const other = await started(filtered, read);
+    await writeFile(path.join(filtered, 'b.YAML'), manifestYaml('b'));
+    other.src.noteChanged(['b.YAML']);
+    const unsaid = await other.cache.load(await other.src.sync(), other.src, incremental);
+    expect(other.cache.last).toMatchObject({ mode: 'incremental', read: [] });
+    expect(shown(unsaid)).toEqual([]);
+    expect(unsaid).toEqual(await loadRevision(filtered, { read, defaultSandbox: 'prod' }));
+  });
+
   it('a checked-out submodule at its commit: incremental; deinit (its folder emptied): a full read, holding its warning', async () => {
     const shared = await gitRepository(root, { 'c.yaml': manifestYaml('c') }, 'shared');
     const work = await gitRepository(root, { 'a.yaml': manifestYaml('a') }, 'work');
