@@ -116,6 +116,16 @@ const REFUSED_WHY: [string, Values, string][] = [
     'webhook.port equals service.port: the pod would listen twice on one port; give the webhook a port of its own, or 0 to serve /webhook on service.port',
   ],
   [
+    'a LoadBalancer without the token on /status',
+    { service: { type: 'LoadBalancer' } },
+    'service.type LoadBalancer publishes the http port, with /status, /plan and /metrics (your audiences), on an address outside the cluster: set httpAuth.enabled (a token on them), or keep ClusterIP and let an Ingress reach /webhook alone',
+  ],
+  [
+    'a NodePort without the token on /status',
+    { service: { type: 'NodePort' } },
+    'service.type NodePort publishes the http port',
+  ],
+  [
     'a digest in the tag',
     { image: { tag: '1.0@sha256:abc' } },
     'image.tag "1.0@sha256:abc" is not an image tag: up to 128 letters, digits, _ . and -, not starting with . or - (a digest goes in image.digest)',

@@ -35,6 +35,9 @@ key only.
 {{- required "set secret.aepClientId and secret.aepClientSecret, or secret.existingSecret (only a dry run with reconcile.refreshInterval 0 needs no AEP access)" (and .Values.secret.aepClientId .Values.secret.aepClientSecret) | substr 0 0 }}
 {{- end }}
 {{- end }}
+{{- if and (ne .Values.service.type "ClusterIP") (not .Values.httpAuth.enabled) }}
+{{- fail (printf "service.type %s publishes the http port, with /status, /plan and /metrics (your audiences), on an address outside the cluster: set httpAuth.enabled (a token on them), or keep ClusterIP and let an Ingress reach /webhook alone" .Values.service.type) }}
+{{- end }}
 {{- if and .Values.webhook.enabled .Values.webhook.port (eq (int .Values.webhook.port) (int .Values.service.port)) }}
 {{- fail "webhook.port equals service.port: the pod would listen twice on one port; give the webhook a port of its own, or 0 to serve /webhook on service.port" }}
 {{- end }}
