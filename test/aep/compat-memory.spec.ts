@@ -204,6 +204,7 @@ describe('a PostgreSQL store made before the compat table', () => {
         expect.stringMatching(/: applied migration 3 \(manifest_cache: /),
         expect.stringMatching(/: applied migration 4 \(meta.orgs: /),
         expect.stringMatching(/: applied migration 5 \(meta.revisions: /),
+        expect.stringMatching(/: applied migration 6 \(meta.nonce: /),
       ]);
       expect(await store.readCompat('https://aep.example/data/core/ais')).toEqual({});
       expect(await store.get('prod', 'gold')).toEqual(aRecord('gold'));
