@@ -43,7 +43,7 @@ export function maySayNotSelected(relative: string, absolute: string, options: R
 }
 
 /** A folder the walk would enter: none of its parts is skipped by name (SKIPPED_DIRS). */
-export function walksInto(folder: string): boolean {
+function walksInto(folder: string): boolean {
   return !folder.split('/').some((part) => SKIPPED_DIRS.has(part));
 }
 

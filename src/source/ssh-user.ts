@@ -14,7 +14,7 @@ import type { GitTransport } from './git-url.js';
 export type SshUser = { kind: 'system' } | { kind: 'wrapped'; library: string; uid: number; gid: number };
 
 /** Where Debian (both architectures of the image) and other distributions put nss_wrapper. */
-export const NSS_WRAPPER_LIBRARIES = [
+const NSS_WRAPPER_LIBRARIES = [
   '/usr/lib/x86_64-linux-gnu/libnss_wrapper.so',
   '/usr/lib/aarch64-linux-gnu/libnss_wrapper.so',
   '/usr/lib64/libnss_wrapper.so',
