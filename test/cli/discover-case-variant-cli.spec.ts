@@ -1,9 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
-import { runCli, withTempDir } from '../helpers/cli.js';
-import { manifestYaml } from '../helpers/manifests.js';
+import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { quiet } from '../helpers/held-elsewhere-env.js';
 import { audienceBody, withEmulator } from '../helpers/with-emulator.js';
 
 /**
@@ -21,12 +21,8 @@ describe('state import --discover: an audience of the name in another letter cas
       await withTempDir(async (tmp) => {
         const dir = path.join(tmp, 'm');
         const state = path.join(tmp, 'st');
-        await mkdir(dir);
         await mkdir(state);
-        await writeFile(
-          path.join(dir, 'gold.yaml'),
-          manifestYaml('gold', { ingestion: { onCreate: false } }),
-        );
+        await writeFiles(dir, { 'gold.yaml': quiet('gold') });
         const holder = emulator.control.uiCreateAudience(
           emulator.client.orgId,
           'prod',

@@ -1,9 +1,9 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
-import { runCli, withTempDir } from '../helpers/cli.js';
-import { manifestYaml } from '../helpers/manifests.js';
+import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { quiet } from '../helpers/held-elsewhere-env.js';
 import { audienceBody, withEmulator } from '../helpers/with-emulator.js';
 
 /**
@@ -20,12 +20,8 @@ describe('state import <key> --audience-id <id> --dry-run', () => {
       await withTempDir(async (tmp) => {
         const dir = path.join(tmp, 'm');
         const state = path.join(tmp, 'st');
-        await mkdir(dir);
         await mkdir(state);
-        await writeFile(
-          path.join(dir, 'gold.yaml'),
-          manifestYaml('gold', { ingestion: { onCreate: false } }),
-        );
+        await writeFiles(dir, { 'gold.yaml': quiet('gold') });
         const old = emulator.control.uiCreateAudience(
           emulator.client.orgId,
           'prod',
@@ -82,12 +78,8 @@ describe('state import <key> --dry-run says what the import would do', () => {
       await withTempDir(async (tmp) => {
         const dir = path.join(tmp, 'm');
         const state = path.join(tmp, 'st');
-        await mkdir(dir);
         await mkdir(state);
-        await writeFile(
-          path.join(dir, 'gold.yaml'),
-          manifestYaml('gold', { ingestion: { onCreate: false } }),
-        );
+        await writeFiles(dir, { 'gold.yaml': quiet('gold') });
         const env = emulatorEnv(emulator);
         expect((await runCli(['apply', dir, '--state', state, '--auto-approve'], { env })).code).toBe(0);
         const recorded = async () =>
@@ -136,12 +128,8 @@ describe('state import <key> --dry-run says what the import would do', () => {
       await withTempDir(async (tmp) => {
         const dir = path.join(tmp, 'm');
         const state = path.join(tmp, 'st');
-        await mkdir(dir);
         await mkdir(state);
-        await writeFile(
-          path.join(dir, 'gold.yaml'),
-          manifestYaml('gold', { ingestion: { onCreate: false } }),
-        );
+        await writeFiles(dir, { 'gold.yaml': quiet('gold') });
         const gold = emulator.control.uiCreateAudience(
           emulator.client.orgId,
           'prod',

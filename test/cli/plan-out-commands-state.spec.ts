@@ -2,7 +2,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
-import { runCli, withTempDir } from '../helpers/cli.js';
+import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { quiet } from '../helpers/held-elsewhere-env.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
@@ -21,12 +22,8 @@ describe('plan --out: the commands its standard error gives', () => {
       await withTempDir(async (tmp) => {
         const dir = path.join(tmp, 'm');
         const state = path.join(tmp, 'st');
-        await mkdir(dir);
         await mkdir(state);
-        await writeFile(
-          path.join(dir, 'gold.yaml'),
-          manifestYaml('gold', { ingestion: { onCreate: false } }),
-        );
+        await writeFiles(dir, { 'gold.yaml': quiet('gold') });
         const env = emulatorEnv(emulator);
         const applied = await runCli(['apply', dir, '--state', state, '--auto-approve'], { env });
         expect(applied.code).toBe(0);
@@ -59,12 +56,8 @@ describe('plan --out: the file keeps its own commands', () => {
   it('stderr gives the flags as typed for JSON and Markdown; the saved JSON plan names none, and apply takes it', async () => {
     await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
       await withTempDir(async (tmp) => {
-        await mkdir(path.join(tmp, 'm'));
         await mkdir(path.join(tmp, 'st'));
-        await writeFile(
-          path.join(tmp, 'm', 'gold.yaml'),
-          manifestYaml('gold', { ingestion: { onCreate: false } }),
-        );
+        await writeFiles(path.join(tmp, 'm'), { 'gold.yaml': quiet('gold') });
         const env = emulatorEnv(emulator);
         const cli = (...args: string[]) => runCli(args, { cwd: tmp, env });
         expect((await cli('apply', 'm', '--state', 'st', '--auto-approve')).code).toBe(0);
