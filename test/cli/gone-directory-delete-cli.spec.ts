@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
-import { manifestYaml } from '../helpers/manifests.js';
+import { quiet } from '../helpers/held-elsewhere-env.js';
 import { audienceNames } from '../helpers/work-tree.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
@@ -30,15 +30,8 @@ describe('records applied from a directory outside git that is no longer there',
         await mkdir(mkt);
         await mkdir(web);
         await mkdir(state);
-        for (const key of ['gold', 'silver'])
-          await writeFile(
-            path.join(mkt, `${key}.yaml`),
-            manifestYaml(key, { ingestion: { onCreate: false } }),
-          );
-        await writeFile(
-          path.join(web, 'bronze.yaml'),
-          manifestYaml('bronze', { ingestion: { onCreate: false } }),
-        );
+        for (const key of ['gold', 'silver']) await writeFile(path.join(mkt, `${key}.yaml`), quiet(key));
+        await writeFile(path.join(web, 'bronze.yaml'), quiet('bronze'));
         const env = emulatorEnv(emulator);
         const first = await runCli(['apply', mkt, '--state', state, '--auto-approve'], { env });
         expect(first.code).toBe(0);
@@ -70,8 +63,6 @@ describe('records applied from a directory outside git that is no longer there',
 const goneHeld = (key: string, dir: string) =>
   `prod/${key}: it was applied from ${dir}, where its file ${dir}/${key}.yaml is gone, and this plan's directory is not in a git work tree, so nothing shows that it removed it (another directory's audience, sharing the store: one no longer on this machine, or another team's); the audience is left as it is: to delete it, apply the directories audiences of ${dir} moved to, if any, then ${dir} with --allow-empty-source (made again, empty, if it is gone)`;
 
-const quiet = { ingestion: { onCreate: false } };
-
 describe('outside git, what another directory applied holds, and what still deletes', () => {
   it("says why it holds them, and the way out it prints deletes them; the directory given's own removal deletes", async () => {
     await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
@@ -81,10 +72,8 @@ describe('outside git, what another directory applied holds, and what still dele
         const state = path.join(tmp, 'st');
         await mkdir(mkt);
         await mkdir(web);
-        for (const key of ['gold', 'silver'])
-          await writeFile(path.join(mkt, `${key}.yaml`), manifestYaml(key, quiet));
-        for (const key of ['bronze', 'tin'])
-          await writeFile(path.join(web, `${key}.yaml`), manifestYaml(key, quiet));
+        for (const key of ['gold', 'silver']) await writeFile(path.join(mkt, `${key}.yaml`), quiet(key));
+        for (const key of ['bronze', 'tin']) await writeFile(path.join(web, `${key}.yaml`), quiet(key));
         await mkdir(state);
         const env = emulatorEnv(emulator);
         const cli = (dir: string, ...more: string[]) =>
@@ -127,9 +116,8 @@ describe('outside git, what another directory applied holds, and what still dele
         const state = path.join(tmp, 'st');
         await mkdir(mkt);
         await mkdir(web);
-        for (const key of ['gold', 'silver'])
-          await writeFile(path.join(mkt, `${key}.yaml`), manifestYaml(key, quiet));
-        await writeFile(path.join(web, 'bronze.yaml'), manifestYaml('bronze', quiet));
+        for (const key of ['gold', 'silver']) await writeFile(path.join(mkt, `${key}.yaml`), quiet(key));
+        await writeFile(path.join(web, 'bronze.yaml'), quiet('bronze'));
         await mkdir(state);
         const env = emulatorEnv(emulator);
         const cli = (dir: string, ...more: string[]) =>
@@ -155,8 +143,7 @@ describe('outside git, what another directory applied holds, and what still dele
         const job2 = path.join(tmp, 'job2', 'm');
         const state = path.join(tmp, 'st');
         await mkdir(job1, { recursive: true });
-        for (const key of ['gold', 'silver'])
-          await writeFile(path.join(job1, `${key}.yaml`), manifestYaml(key, quiet));
+        for (const key of ['gold', 'silver']) await writeFile(path.join(job1, `${key}.yaml`), quiet(key));
         await mkdir(state);
         const env = emulatorEnv(emulator);
         expect((await runCli(['apply', job1, '--state', state, '--auto-approve'], { env })).code).toBe(0);
