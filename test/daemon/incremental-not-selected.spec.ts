@@ -1,10 +1,8 @@
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { manifestYaml } from '../helpers/manifests.js';
+import { quiet } from '../helpers/held-elsewhere-env.js';
 import { reconcilePass, remoteAudiences, withInProcessController } from './helpers/in-process.js';
-
-const quiet = { ingestion: { onCreate: false } };
 
 /**
  * Review 34c, L-1. docs/controller.md: an incremental read gives "the same diagnostics" as
@@ -17,8 +15,8 @@ describe('a file the default selection leaves out, read incrementally', () => {
   it('git: the webhook pass warns that silver.YAML is not read, as a full read does', async () => {
     await withInProcessController({ source: 'git' }, async (c) => {
       await c.git!.commit({
-        'audiences/gold.yaml': manifestYaml('gold', quiet),
-        'audiences/silver.yaml': manifestYaml('silver', quiet),
+        'audiences/gold.yaml': quiet('gold'),
+        'audiences/silver.yaml': quiet('silver'),
       });
       c.reconciler.trigger('startup');
       await c.reconciler.settled();
@@ -26,8 +24,8 @@ describe('a file the default selection leaves out, read incrementally', () => {
 
       await c.git!.commit({
         'audiences/silver.yaml': null,
-        'audiences/silver.YAML': manifestYaml('silver', quiet),
-        'audiences/bronze.YAML': manifestYaml('bronze', quiet),
+        'audiences/silver.YAML': quiet('silver'),
+        'audiences/bronze.YAML': quiet('bronze'),
       });
       c.reconciler.trigger('webhook');
       await c.reconciler.settled();
@@ -40,8 +38,8 @@ describe('a file the default selection leaves out, read incrementally', () => {
 
   it('dir: the watch pass warns that .silver.yaml is not read, as a full read does', async () => {
     await withInProcessController({ source: 'dir' }, async (c) => {
-      await writeFile(path.join(c.dir, 'gold.yaml'), manifestYaml('gold', quiet));
-      await writeFile(path.join(c.dir, 'silver.yaml'), manifestYaml('silver', quiet));
+      await writeFile(path.join(c.dir, 'gold.yaml'), quiet('gold'));
+      await writeFile(path.join(c.dir, 'silver.yaml'), quiet('silver'));
       c.reconciler.trigger('startup');
       await c.reconciler.settled();
       expect(remoteAudiences(c)).toEqual(['Audience gold', 'Audience silver']);

@@ -2,11 +2,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { manifestYaml } from '../helpers/manifests.js';
+import { quiet } from '../helpers/held-elsewhere-env.js';
 import { audienceNames, gitIn, gitRepository } from '../helpers/work-tree.js';
 import { reconcilePass, withInProcessController } from './helpers/in-process.js';
-
-const quiet = { ingestion: { onCreate: false } };
 
 /**
  * Review 34c, H-1. docs/controller.md: an incremental read gives "exactly what reading every
@@ -21,10 +19,10 @@ describe('a folder of manifests replaced by a git submodule, read incrementally'
     await withInProcessController({ source: 'git' }, async ({ git, reconciler, emulator, status }) => {
       const tmp = await mkdtemp(path.join(tmpdir(), 'audiencectl-review-34c-sub-'));
       try {
-        const shared = await gitRepository(tmp, { 'silver.yaml': manifestYaml('silver', quiet) }, 'shared');
+        const shared = await gitRepository(tmp, { 'silver.yaml': quiet('silver') }, 'shared');
         await git!.commit({
-          'audiences/gold.yaml': manifestYaml('gold', quiet),
-          'audiences/shared/silver.yaml': manifestYaml('silver', quiet),
+          'audiences/gold.yaml': quiet('gold'),
+          'audiences/shared/silver.yaml': quiet('silver'),
         });
         reconciler.trigger('startup');
         await reconciler.settled();
@@ -64,10 +62,10 @@ describe('a folder of manifests replaced by a git submodule, read incrementally'
     await withInProcessController({ source: 'dir' }, async (c) => {
       const tmp = await mkdtemp(path.join(tmpdir(), 'audiencectl-review-34c-dirsub-'));
       try {
-        const shared = await gitRepository(tmp, { 'silver.yaml': manifestYaml('silver', quiet) }, 'shared');
+        const shared = await gitRepository(tmp, { 'silver.yaml': quiet('silver') }, 'shared');
         const upstream = await gitRepository(
           tmp,
-          { 'gold.yaml': manifestYaml('gold', quiet), 'shared/silver.yaml': manifestYaml('silver', quiet) },
+          { 'gold.yaml': quiet('gold'), 'shared/silver.yaml': quiet('silver') },
           'upstream',
         );
         // The watched directory is a clone of the team's repository.
