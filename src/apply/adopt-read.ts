@@ -1,3 +1,4 @@
+import type { LiveAudience } from '../aep/segment-types.js';
 import type { AudienceReads } from '../aep/types.js';
 import type { LoadResult } from '../manifest/load.js';
 import type { AdoptView } from '../plan/schema.js';
@@ -25,12 +26,24 @@ export async function readAdoptView(
 ): Promise<AdoptView> {
   const byKey: AdoptView['byKey'] = {};
   const given = options.signal ? { signal: options.signal } : {};
+  // A fragment is often a word many names share (`Audience`), whose listing can run to every
+  // audience of the sandbox: each is listed once per sandbox, for every manifest it serves.
+  const listed = new Map<string, Promise<LiveAudience[]>>();
+  const containing = (sandbox: string, part: string): Promise<LiveAudience[]> => {
+    const id = JSON.stringify([sandbox, part.toLowerCase()]);
+    let list = listed.get(id);
+    if (list === undefined) {
+      list = client.findAudiencesNameContains(sandbox, part, given);
+      listed.set(id, list);
+    }
+    return list;
+  };
   for (const manifest of manifests) {
     const name = manifest.manifest.spec.name;
     try {
       let found = await client.findAudiencesByName(manifest.sandbox, name, given);
       if (found.length === 0 && options.exactKnown?.(manifest) !== true) {
-        const part = await client.findAudiencesNameContains(manifest.sandbox, nameFragment(name), given);
+        const part = await containing(manifest.sandbox, nameFragment(name));
         found = part.filter((audience) => alikeName(name, audience.name) !== undefined);
       }
       byKey[recordId(manifest.sandbox, manifest.key)] = found.map((audience) => foundAudience(audience));
