@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AudienceReads } from '../aep/types.js';
-import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../emulator/index.js';
 import type { LoadResult } from '../manifest/load.js';
 import { clientFor } from '../../test/aep/helpers.js';
-import { audienceBody } from '../../test/helpers/with-emulator.js';
+import { colleagueAudience } from '../../test/helpers/with-emulator.js';
 import { readAdoptView } from './adopt-read.js';
 
 let emulator: RunningEmulator;
@@ -23,12 +23,7 @@ describe('readAdoptView', () => {
   // `Audience` is the longest ASCII run of each name: its listing can hold every audience of the
   // sandbox (up to 80 pages), and was read again for each manifest.
   it('lists the audiences whose name holds a fragment once per sandbox, for every manifest it serves', async () => {
-    emulator.control.uiCreateAudience(
-      (emulator.clients[0] ?? DEMO_CLIENT).orgId,
-      'prod',
-      audienceBody({ name: 'Audience\u00a0silver' }),
-      'colleague@AdobeID',
-    );
+    colleagueAudience(emulator, { name: 'Audience\u00a0silver' });
     const client = clientFor(emulator);
     const fragments: string[] = [];
     const counting: Pick<AudienceReads, 'findAudiencesByName' | 'findAudiencesNameContains'> = {

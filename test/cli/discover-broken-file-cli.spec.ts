@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { audienceBody, withEmulator } from '../helpers/with-emulator.js';
+import { withEmulator, colleagueAudience } from '../helpers/with-emulator.js';
 
 /**
  * Review 34b, L-1. `state import --discover` rebuilds lost state from "every manifest in dir";
@@ -27,13 +27,7 @@ describe('state import --discover with a manifest file that has errors', () => {
           path.join(dir, 'gold.yaml'),
           manifestYaml('gold').replace('  name: gold\n', '  name: gold\n   sandbox: prod\n'),
         );
-        for (const name of ['Audience gold', 'Audience silver'])
-          emulator.control.uiCreateAudience(
-            emulator.client.orgId,
-            'prod',
-            audienceBody({ name }),
-            'colleague@AdobeID',
-          );
+        for (const name of ['Audience gold', 'Audience silver']) colleagueAudience(emulator, { name });
 
         const env = emulatorEnv(emulator);
         const validate = await runCli(['validate', dir], { env });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
 import { quiet } from '../helpers/held-elsewhere-env.js';
-import { audienceBody, withEmulator } from '../helpers/with-emulator.js';
+import { withEmulator, colleagueAudience } from '../helpers/with-emulator.js';
 
 /**
  * Review 34b, L-3. The service compares audience names ignoring case (docs/emulator.md, Names;
@@ -23,12 +23,7 @@ describe('state import --discover: an audience of the name in another letter cas
         const state = path.join(tmp, 'st');
         await mkdir(state);
         await writeFiles(dir, { 'gold.yaml': quiet('gold') });
-        const holder = emulator.control.uiCreateAudience(
-          emulator.client.orgId,
-          'prod',
-          audienceBody({ name: 'audience GOLD' }),
-          'colleague@AdobeID',
-        );
+        const holder = colleagueAudience(emulator, { name: 'audience GOLD' });
         const env = emulatorEnv(emulator);
 
         const discover = await runCli(['state', 'import', '--discover', dir, '--state', state, '--dry-run'], {

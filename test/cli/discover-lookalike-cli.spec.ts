@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { audienceBody, withEmulator } from '../helpers/with-emulator.js';
+import { withEmulator, colleagueAudience } from '../helpers/with-emulator.js';
 
 /**
  * Review 34b, M-1. Adoption and discovery look an audience up by its exact `spec.name`. A
@@ -31,12 +31,7 @@ describe('state import --discover: an audience whose name looks the same', () =>
             path.join(dir, `${key}.yaml`),
             manifestYaml(key, { spec: { name: manifestName }, ingestion: { onCreate: false } }),
           );
-          const colleague = emulator.control.uiCreateAudience(
-            emulator.client.orgId,
-            'prod',
-            audienceBody({ name: uiName }),
-            'colleague@AdobeID',
-          );
+          const colleague = colleagueAudience(emulator, { name: uiName });
           const env = emulatorEnv(emulator);
 
           const discover = await runCli(
@@ -72,13 +67,7 @@ describe('state import --discover and plan --adopt beside look-alikes', () => {
             path.join(dir, `${key}.yaml`),
             manifestYaml(key, { spec: { name }, ingestion: { onCreate: false } }),
           );
-        const ui = (name: string) =>
-          emulator.control.uiCreateAudience(
-            emulator.client.orgId,
-            'prod',
-            audienceBody({ name }),
-            'colleague@AdobeID',
-          ).id;
+        const ui = (name: string) => colleagueAudience(emulator, { name }).id;
         const gold = ui('Audience\u00A0gold');
         const silver = ui('Audience silver');
         ui('Audience\u00A0silver');

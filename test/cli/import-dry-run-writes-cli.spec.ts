@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
 import { quiet } from '../helpers/held-elsewhere-env.js';
-import { audienceBody, withEmulator } from '../helpers/with-emulator.js';
+import { withEmulator, colleagueAudience } from '../helpers/with-emulator.js';
 
 /**
  * Review 34b, M-3. `state import --help`: "--dry-run  with --discover: print the table, record
@@ -22,12 +22,7 @@ describe('state import <key> --audience-id <id> --dry-run', () => {
         const state = path.join(tmp, 'st');
         await mkdir(state);
         await writeFiles(dir, { 'gold.yaml': quiet('gold') });
-        const old = emulator.control.uiCreateAudience(
-          emulator.client.orgId,
-          'prod',
-          audienceBody({ name: 'Audience old' }),
-          'colleague@AdobeID',
-        );
+        const old = colleagueAudience(emulator, { name: 'Audience old' });
         const env = emulatorEnv(emulator);
 
         const preview = await runCli(
@@ -89,12 +84,7 @@ describe('state import <key> --dry-run says what the import would do', () => {
             ) as { audienceId: string }
           ).audienceId;
         const gold = await recorded();
-        const other = emulator.control.uiCreateAudience(
-          emulator.client.orgId,
-          'prod',
-          audienceBody({ name: 'Audience other' }),
-          'colleague@AdobeID',
-        );
+        const other = colleagueAudience(emulator, { name: 'Audience other' });
         const before = await serial(state);
 
         const preview = await runCli(
@@ -130,18 +120,8 @@ describe('state import <key> --dry-run says what the import would do', () => {
         const state = path.join(tmp, 'st');
         await mkdir(state);
         await writeFiles(dir, { 'gold.yaml': quiet('gold') });
-        const gold = emulator.control.uiCreateAudience(
-          emulator.client.orgId,
-          'prod',
-          audienceBody({ name: 'Audience gold' }),
-          'colleague@AdobeID',
-        );
-        const other = emulator.control.uiCreateAudience(
-          emulator.client.orgId,
-          'prod',
-          audienceBody({ name: 'Audience other' }),
-          'colleague@AdobeID',
-        );
+        const gold = colleagueAudience(emulator, { name: 'Audience gold' });
+        const other = colleagueAudience(emulator, { name: 'Audience other' });
         const env = emulatorEnv(emulator);
         const importing = (id: string, ...more: string[]) =>
           runCli(['state', 'import', 'gold', dir, '--state', state, '--audience-id', id, ...more], { env });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { audienceBody, withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
+import { withEmulator, type TestEmulator, colleagueAudience } from '../helpers/with-emulator.js';
 
 /**
  * Review 34b, M-2. `state import gold aud/ --audience-id <id>` without AEP credentials (a
@@ -39,13 +39,7 @@ async function story(fn: (story: Story) => Promise<void>): Promise<void> {
         path.join(dir, 'gold.yaml'),
         manifestYaml('gold', { spec: { description: 'Gold tier' }, ingestion: { onCreate: false } }),
       );
-      const ui = (name: string, description: string) =>
-        emulator.control.uiCreateAudience(
-          emulator.client.orgId,
-          'prod',
-          audienceBody({ name, description }),
-          'colleague@AdobeID',
-        ).id;
+      const ui = (name: string, description: string) => colleagueAudience(emulator, { name, description }).id;
       const platinum = ui('Audience platinum', 'Platinum tier (colleague)');
       const gold = ui('Audience gold', 'Gold tier, made in the UI');
       await fn({ dir, state, emulator, platinum, gold });

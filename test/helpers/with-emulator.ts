@@ -190,3 +190,16 @@ export function audienceBody(overrides: Record<string, unknown> = {}): Record<st
     ...overrides,
   };
 }
+
+/**
+ * An audience a colleague made in the AEP UI of `emulator` (createdBy a person's AdobeID, so
+ * never audiencectl's own), ready at once: audienceBody with `overrides`, in `sandbox`.
+ */
+export function colleagueAudience(
+  emulator: RunningEmulator,
+  overrides: Record<string, unknown>,
+  sandbox = 'prod',
+): ReturnType<RunningEmulator['control']['uiCreateAudience']> {
+  const orgId = (emulator.clients[0] ?? DEMO_CLIENT).orgId;
+  return emulator.control.uiCreateAudience(orgId, sandbox, audienceBody(overrides), 'colleague@AdobeID');
+}
