@@ -1,5 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, lstat, mkdir, readdir, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  lstat,
+  mkdir,
+  readdir,
+  readlink,
+  realpath,
+  rename,
+  rm,
+  rmdir,
+  stat,
+} from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { StateError, StateWriteError, reasonOf } from './errors.js';
@@ -52,39 +64,90 @@ async function exists(file: string): Promise<boolean> {
 }
 
 /**
- * Refuses a store that is missing because a migrate into it was killed between its two
- * renames (the old store moved aside, the copy not yet in place): read as a new, empty
- * store, an apply would create every audience again. Looks beside it only when it is missing.
+ * What a folder made where the store was moved aside may hold and a migrate may discard when it
+ * puts the store back: caches written without the lock (remade from the store), temp files.
  */
-export async function refuseInterruptedSwap(dir: string): Promise<void> {
-  if (await exists(dir)) return;
-  const real = await swapPathOf(dir);
-  if (real !== dir && (await exists(real))) return;
-  const { retired } = await leftoversOf(real);
-  const previous = retired[0];
-  if (previous === undefined) return;
-  throw new StateError(
+const REMAKEABLE = new Set(['compat.json', 'manifest-cache.jsonl', 'state-snapshot.jsonl']);
+
+function remakeable(name: string): boolean {
+  return REMAKEABLE.has(name) || (name.startsWith('.') && name.endsWith(TEMP_SUFFIX));
+}
+
+/**
+ * The refusal of a store a migrate into it moved aside (`previous`, beside it) and did not swap
+ * its copy in for: the store is missing, or a folder stands in its place holding no state (a
+ * lock taken by an older release, plan's caches). Either way `state migrate` run again puts the
+ * previous store back first (restoreRetired).
+ */
+export function midSwapError(dir: string, real: string, previous: string, missing: boolean): StateError {
+  const what = missing
+    ? `${dir} is missing: a \`state migrate\` into it was interrupted while swapping the copy in, and its previous store is in ${previous}`
+    : `${dir} holds no state while ${previous} holds the store a \`state migrate\` into it moved aside: the migrate is swapping its copy in, or was interrupted there`;
+  const byHand = missing
+    ? `rename ${previous} to ${real}`
+    : `remove ${real} (it has no meta.json) and rename ${previous} to ${real}`;
+  return new StateError(
     'STATE_MIGRATE_INTERRUPTED',
-    `${dir} is missing: a \`state migrate\` into it was interrupted while swapping the copy in, and its previous store is in ${previous}. ` +
-      `Run that \`audiencectl state migrate\` again (it puts the previous store back first), or rename ${previous} to ${real}`,
+    `${what}. Run that \`audiencectl state migrate\` again (it puts the previous store back first), or ${byHand}`,
   );
 }
 
 /**
- * Before a migrate locks its target: a target a killed migrate left missing gets its previous
- * store back (the copy it was swapping in is removed once the lock is held).
+ * Refuses a store a migrate into it moved aside and was killed before swapping its copy in
+ * (between its two renames): the store is missing, or a folder with no meta.json stands in its
+ * place. Read as a new, empty store, a plan would make every manifest a create and an apply
+ * create every audience again. A store with meta.json is never mid-swap: one stat, no more.
+ */
+export async function refuseInterruptedSwap(dir: string): Promise<void> {
+  if (await exists(metaPath(dir))) return;
+  const real = await swapPathOf(dir);
+  const { retired } = await leftoversOf(real);
+  const previous = retired[0];
+  if (previous === undefined) return;
+  throw midSwapError(dir, real, previous, !(await exists(real)));
+}
+
+/**
+ * Before a migrate locks its target: a target a killed migrate left moved aside gets its previous
+ * store back (the copy it was swapping in is removed once the lock is held). A folder made in
+ * its place meanwhile (by a lock, or plan's caches) is removed first when it holds only what
+ * can be remade; holding anything else, it is left alone and the migrate refused, saying what.
  */
 export async function restoreRetired(dir: string): Promise<string[]> {
   const real = await swapPathOf(dir);
-  // Empty: made by a lock taken while the store was aside (FileStateStore refused to use it).
-  const names = await readdir(real).catch(() => undefined);
-  if (names !== undefined && names.length > 0) return [];
   const { retired } = await leftoversOf(real);
   const previous = retired[0];
   if (previous === undefined) return [];
+  const names = await readdir(real).catch(() => undefined);
+  // A store: the swap went through, and the lock's sweep removes what it moved aside.
+  if (names?.includes('meta.json') === true) return [];
+  if (names !== undefined) await removeStandIn(real, previous, names);
   await rename(previous, real);
   await syncDir(path.dirname(real));
   return [`put back the previous store of ${real} from ${previous} (a migrate into it was interrupted)`];
+}
+
+/** Removes the folder standing in the moved-aside store's place, when all it holds can be remade. */
+async function removeStandIn(real: string, previous: string, names: string[]): Promise<void> {
+  const kept = names.filter((name) => !remakeable(name)).sort();
+  if (kept.length > 0)
+    throw new StateError(
+      'STATE_MIGRATE_INTERRUPTED',
+      `cannot put back the previous store of ${real} from ${previous}: ${real} has no meta.json but holds ${kept.map((name) => JSON.stringify(name)).join(', ')}. ` +
+        `Move ${kept.length === 1 ? 'it' : 'them'} out of ${real}, then run this command again`,
+    );
+  try {
+    for (const name of names) await rm(path.join(real, name), { force: true });
+    await rmdir(real);
+  } catch (error) {
+    throw new StateWriteError(
+      'STATE_UNWRITABLE',
+      `cannot remove ${real} to put back ${previous}: ${reasonOf(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
 }
 
 /**

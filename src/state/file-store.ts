@@ -3,9 +3,16 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompatChoices, LearnedChoice } from '../aep/compat-schema.js';
 import { CompatFileWriter, readCompatFile } from './compat-file.js';
-import { StateError, StateReadError, isAbsence, reasonOf } from './errors.js';
+import { StateReadError, isAbsence, reasonOf } from './errors.js';
 import { ensureDirDurable, removeFileDurable, writeFileDurable } from './durable-fs.js';
-import { leftoversOf, swapInStore, swapPathOf, sweepLeftovers } from './dir-swap.js';
+import {
+  leftoversOf,
+  midSwapError,
+  refuseInterruptedSwap,
+  swapInStore,
+  swapPathOf,
+  sweepLeftovers,
+} from './dir-swap.js';
 import { acquireLock, type HeldLock, type LockInfo, type LockOptions } from './lock.js';
 import { audiencesDir, lockPath, metaPath, recordPath } from './paths.js';
 import { readMetaFile } from './read-json.js';
@@ -169,6 +176,9 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
 
   async lock(options: LockOptions = {}): Promise<LockInfo> {
     if (this.#lock) throw new Error(`state store ${this.location} is already locked by this process (bug)`);
+    // Checked before the folder is made: made while a migrate's swap is pending, an empty folder
+    // would stand in the moved-aside store's place (a controller opened the store before the migrate).
+    await refuseInterruptedSwap(this.location);
     await ensureDirDurable(this.location);
     const held = await acquireLock(lockPath(this.location), options);
     try {
@@ -194,18 +204,15 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
   }
 
   /**
-   * A store with no meta.json beside a swapped-out one: this lock created the folder while a
-   * migrate had moved the store aside (between its two renames), or after it was killed there.
-   * Used as a new, empty store, an apply would create every audience again.
+   * A store with no meta.json beside a swapped-out one: a migrate moved the store aside after
+   * this lock's first check (it is swapping its copy in), or was killed there and this lock
+   * made the folder in the moment between. Used as a new, empty store, an apply would create
+   * every audience again.
    */
   async #refuseMidSwap(): Promise<void> {
-    const { retired } = await leftoversOf(await swapPathOf(this.location));
-    if (retired.length === 0) return;
-    throw new StateError(
-      'STATE_MIGRATE_INTERRUPTED',
-      `${this.location} holds no state while ${retired[0]} holds the store a \`state migrate\` into it moved aside: ` +
-        `the migrate is swapping its copy in, or was interrupted there. Run that \`audiencectl state migrate\` again, or rename ${retired[0]} back to this store's place`,
-    );
+    const real = await swapPathOf(this.location);
+    const previous = (await leftoversOf(real)).retired[0];
+    if (previous !== undefined) throw midSwapError(this.location, real, previous, false);
   }
 
   /** Called once if the held lock is lost: another process took it over while this one stalled. */

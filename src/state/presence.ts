@@ -23,15 +23,14 @@ export function initCommandFor(dir: string, paste?: PasteFlags): string {
  */
 export async function stateStoreExists(location: StateLocation): Promise<boolean> {
   if (location.kind !== 'dir') return true;
+  // Moved aside by a migrate killed mid-swap (missing, or an empty folder in its place): no
+  // plan of every manifest as a create.
+  await refuseInterruptedSwap(location.dir);
   const info = await stat(location.dir).catch((error: NodeJS.ErrnoException) => {
     if (isAbsence(error)) return undefined;
     throw new UsageError('STATE_UNREADABLE', `--state ${location.dir}: cannot read it: ${error.message}`);
   });
-  if (info === undefined) {
-    // Missing because a migrate into it was killed mid-swap: no plan of every manifest as a create.
-    await refuseInterruptedSwap(location.dir);
-    return false;
-  }
+  if (info === undefined) return false;
   if (!info.isDirectory())
     throw new UsageError('STATE_NOT_A_DIRECTORY', `--state ${location.dir} is a file, not a state directory`);
   await refuseForeignDirectory(location.dir);

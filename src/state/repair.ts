@@ -19,12 +19,12 @@ import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 
 /** Inspecting commands need an existing store: a mistyped --state must not look empty. */
 export async function assertStateDir(dir: string, flag = '--state'): Promise<void> {
+  // Moved aside by a migrate killed mid-swap: say so, not "no state directory" or "empty".
+  await refuseInterruptedSwap(dir);
   try {
     if ((await stat(dir)).isDirectory()) return;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      // Moved aside by a migrate killed mid-swap: say so, not "no state directory".
-      await refuseInterruptedSwap(dir);
       throw new StateError(
         'STATE_NOT_FOUND',
         `no state directory at ${dir}; pass ${flag} <dir> to point at one`,

@@ -1,4 +1,4 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/state/open.js';
@@ -173,5 +173,62 @@ describe('state migrate killed between the two renames that swap the copy in', {
     expect(again.stderr).toBe(
       `put back the previous store of ${target} from ${old} (a migrate into it was interrupted)\n`,
     );
+  });
+
+  // Review 35c M-2: a lock taken mid-swap by an older release (a controller's next pass) made the
+  // folder again, and a plan then read it as a new store and wrote its caches there.
+  it('a folder made in its place holding only caches is refused the same; run again, the migrate puts the old store back', async () => {
+    const { source, target } = await stores();
+    const before = await tree(target);
+    const migrate = pausedMigrate(['--from', source, '--to', target, '--force'], 'swap');
+    expect(await migrate.paused).toBe('paused swap');
+    expect((await migrate.stop('SIGKILL')).signal).toBe('SIGKILL');
+    const old = path.join(
+      path.dirname(target),
+      (await besides(target)).find((name) => name.endsWith('.old')) ?? '',
+    );
+    await mkdir(target);
+    await writeFile(path.join(target, 'manifest-cache.jsonl'), 'a cache\n');
+    await writeFile(path.join(target, 'state-snapshot.jsonl'), 'a cache\n');
+
+    const list = await runCliInProcess(['state', 'list', '--state', target]);
+    expect(list.code).toBe(1);
+    expect(list.stderr).toBe(
+      `Error: ${target} holds no state while ${old} holds the store a \`state migrate\` into it moved aside: the migrate is swapping its copy in, or was interrupted there. ` +
+        `Run that \`audiencectl state migrate\` again (it puts the previous store back first), or remove ${target} (it has no meta.json) and rename ${old} to ${target}\n`,
+    );
+    const planned = await runCliInProcess(['plan', source, '--state', target]);
+    expect(planned.code).toBe(1);
+    expect(planned.stdout).toBe('');
+    expect(planned.stderr).toBe(list.stderr);
+    expect((await readdir(target)).sort()).toEqual(['manifest-cache.jsonl', 'state-snapshot.jsonl']);
+    expect(await tree(old)).toEqual(before);
+
+    const again = await expectRerunCopies(source, target, true);
+    expect(again.stderr).toBe(
+      `put back the previous store of ${target} from ${old} (a migrate into it was interrupted)\n`,
+    );
+  });
+
+  it('a folder made in its place holding a file of someone else’s: the migrate run again says what, and removes nothing', async () => {
+    const { source, target } = await stores();
+    const migrate = pausedMigrate(['--from', source, '--to', target, '--force'], 'swap');
+    expect(await migrate.paused).toBe('paused swap');
+    expect((await migrate.stop('SIGKILL')).signal).toBe('SIGKILL');
+    const old = path.join(
+      path.dirname(target),
+      (await besides(target)).find((name) => name.endsWith('.old')) ?? '',
+    );
+    await mkdir(target);
+    await writeFile(path.join(target, 'notes.txt'), 'mine\n');
+
+    const again = await runCliInProcess(['state', 'migrate', '--from', source, '--to', target, '--force']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(
+      `Error: cannot put back the previous store of ${target} from ${old}: ${target} has no meta.json but holds "notes.txt". ` +
+        `Move it out of ${target}, then run this command again\n`,
+    );
+    expect(await readdir(target)).toEqual(['notes.txt']);
+    expect((await besides(target)).filter((name) => name.endsWith('.old'))).toEqual([path.basename(old)]);
   });
 });
