@@ -109,6 +109,7 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
       return info;
     },
     useOrgs: (orgOf) => store.useOrgs(orgOf),
+    releaseOrg: (sandbox, orgId) => dropping(store.releaseOrg(sandbox, orgId)),
     useRevision: (revision, bySandbox) => store.useRevision(revision, bySandbox),
     markRevision: (sandboxes, revision, bySandbox) =>
       dropping(store.markRevision(sandboxes, revision, bySandbox)),

@@ -185,6 +185,7 @@ export function leaderView(store: StateStore, leadership: Leadership): StateStor
       return Promise.resolve({ holder: leadership.holder });
     },
     useOrgs: (orgOf) => store.useOrgs(orgOf),
+    releaseOrg: (sandbox, orgId) => store.releaseOrg(sandbox, orgId),
     useRevision: (revision, bySandbox) => store.useRevision(revision, bySandbox),
     markRevision: (sandboxes, revision, bySandbox) => store.markRevision(sandboxes, revision, bySandbox),
     unlock: () => Promise.resolve(),

@@ -16,9 +16,16 @@ import {
 import { acquireLock, type HeldLock, type LockInfo, type LockOptions } from './lock.js';
 import { audiencesDir, lockPath, metaPath, recordPath } from './paths.js';
 import { readMetaFile } from './read-json.js';
-import { assertSameOrgs, orgsField, withBinding, type OrgBindings, type OrgOf } from './org-binding.js';
+import {
+  assertSameOrgs,
+  orgsField,
+  withBinding,
+  withoutBinding,
+  type OrgBindings,
+  type OrgOf,
+} from './org-binding.js';
 import { revisionsField, withRevision, type SandboxRevisions } from './sandbox-revisions.js';
-import { listRecordIds, readState } from './read.js';
+import { listRecordIds, listSandboxKeys, readState } from './read.js';
 import { readRecordFile } from './read-record.js';
 import { assertValidId } from './record-id.js';
 import { RecordWrites } from './record-writes.js';
@@ -61,6 +68,8 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
   #lineage = '';
   #orgs: OrgBindings = {};
   #orgOf: OrgOf | undefined;
+  /** Record writes under way, per sandbox, from their binding to their file (releaseOrg). */
+  readonly #writing = new Map<string, number>();
   #revisions: SandboxRevisions = {};
   #revision: SandboxMark | undefined;
   #bySandbox: SandboxRevisions | undefined;
@@ -127,6 +136,28 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
   useRevision(revision: SandboxMark | undefined, bySandbox?: SandboxRevisions): void {
     this.#revision = revision;
     this.#bySandbox = revision === undefined ? undefined : bySandbox;
+  }
+
+  async releaseOrg(sandbox: string, orgId: string): Promise<boolean> {
+    const held = this.#lock;
+    if (!held) throw new Error(`state store ${this.location}: write without holding the lock (bug)`);
+    // A write under way in the sandbox is a record the binding speaks for, or soon will be.
+    if ((this.#writing.get(sandbox) ?? 0) > 0) return false;
+    const bound = withoutBinding(this.#orgs, sandbox, orgId);
+    if (bound === this.#orgs) return false;
+    // Forgotten before the folder is listed: a write that starts meanwhile binds it again itself.
+    this.#orgs = bound;
+    let kept = true;
+    try {
+      kept = (await listSandboxKeys(this.location, sandbox)).length > 0;
+    } finally {
+      // Records there (or a folder that cannot be listed): the binding stays as it was.
+      if (kept && this.#orgs[sandbox] === undefined) this.#orgs = { ...this.#orgs, [sandbox]: orgId };
+    }
+    if (kept) return false;
+    await held.assertHeld();
+    await this.#bumpSerial();
+    return true;
   }
 
   /** One meta write, the serial moved with it, when a mark changes; none when every one is `revision`. */
@@ -246,17 +277,22 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
         exists: () => recordFileExists(file),
       });
       if ('none' in mutation) return;
-      // The first write to a sandbox binds it to the org of the calls (the meta is written next).
-      this.#orgs = withBinding(this.#orgs, sandbox, this.#orgOf);
-      // An apply's commit marks the sandbox in that same meta write, before the record changes.
-      this.#revisions = withRevision(this.#revisions, sandbox, this.#revision, this.#bySandbox);
-      await this.#bumpSerial();
-      if ('remove' in mutation) {
-        await removeFileDurable(file);
-        return;
+      this.#writing.set(sandbox, (this.#writing.get(sandbox) ?? 0) + 1);
+      try {
+        // The first write to a sandbox binds it to the org of the calls (the meta is written next).
+        this.#orgs = withBinding(this.#orgs, sandbox, this.#orgOf);
+        // An apply's commit marks the sandbox in that same meta write, before the record changes.
+        this.#revisions = withRevision(this.#revisions, sandbox, this.#revision, this.#bySandbox);
+        await this.#bumpSerial();
+        if ('remove' in mutation) {
+          await removeFileDurable(file);
+          return;
+        }
+        await this.#ensureSandboxDir(sandbox);
+        await writeFileDurable(file, serialise(mutation.write));
+      } finally {
+        this.#writing.set(sandbox, (this.#writing.get(sandbox) ?? 1) - 1);
       }
-      await this.#ensureSandboxDir(sandbox);
-      await writeFileDurable(file, serialise(mutation.write));
     });
   }
 

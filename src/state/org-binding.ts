@@ -50,6 +50,17 @@ export function withBinding(orgs: OrgBindings, sandbox: string, orgOf: OrgOf | u
   return org === undefined ? orgs : { ...orgs, [sandbox]: org.orgId };
 }
 
+/**
+ * The bindings without `sandbox`'s when it is bound to `orgId` (releaseOrg); the same object
+ * when it is not.
+ */
+export function withoutBinding(orgs: OrgBindings, sandbox: string, orgId: string): OrgBindings {
+  if (orgs[sandbox] !== orgId) return orgs;
+  const rest = { ...orgs };
+  delete rest[sandbox];
+  return rest;
+}
+
 /** `orgs` for a StateMeta: left out when empty, as stores without a binding have none. */
 export function orgsField(orgs: OrgBindings): { orgs?: Record<string, string> } {
   return Object.keys(orgs).length === 0 ? {} : { orgs: { ...orgs } };

@@ -83,6 +83,11 @@ export class PreviewStore extends RecordWrites implements StateStore {
     this.#base.useRevision(revision, bySandbox);
   }
 
+  /** Nothing to forget: a preview's writes bind nothing in `base`. */
+  releaseOrg(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
   markRevision(): Promise<void> {
     return Promise.reject(previewOnly('mark a revision'));
   }

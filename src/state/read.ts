@@ -39,6 +39,11 @@ export async function listRecordIds(dir: string): Promise<Array<[sandbox: string
   return perSandbox.flat();
 }
 
+/** The keys with a record file in `sandbox`, sorted; none when its folder is not there. */
+export async function listSandboxKeys(dir: string, sandbox: string): Promise<string[]> {
+  return recordKeys(await listDir(path.join(audiencesDir(dir), sandbox)));
+}
+
 /** Reads a whole state directory. A missing directory is an empty state. */
 export async function readState(
   dir: string,

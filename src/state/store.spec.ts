@@ -252,6 +252,42 @@ describe.each(stores)('$name store: the IMS org of each sandbox', (kind) => {
     expect((await same.meta())?.orgs).toEqual({ prod: ORG_A, dev: ORG_A });
   });
 
+  it('forgets a binding to an org AEP refused only while the sandbox holds no record', async () => {
+    const location = await kind.fresh();
+    const store = await kind.open(location);
+    store.useOrgs(prodIn(ORG_A));
+    await store.lock();
+    await store.put(aRecord('gold'));
+    const intent = await store.beginIntent(newRecord('prod', 'silver'), 'create');
+    // Records there (gold, silver's intent): the binding speaks for them, and stays.
+    expect(await store.releaseOrg('prod', ORG_A)).toBe(false);
+    await store.delete('prod', 'gold');
+    expect(await store.releaseOrg('prod', ORG_A)).toBe(false);
+    await store.resolveIntent(intent, { kind: 'remove' });
+    const before = await store.meta();
+    expect(before?.orgs).toEqual({ prod: ORG_A });
+    // Another org than the one bound: nothing forgotten, nothing written.
+    expect(await store.releaseOrg('prod', ORG_B)).toBe(false);
+    expect(await store.meta()).toEqual(before);
+    expect(await store.releaseOrg('prod', ORG_A)).toBe(true);
+    expect(await store.meta()).toEqual({
+      schemaVersion: 1,
+      lineage: before?.lineage,
+      serial: 5,
+      nonce: NONCE,
+    });
+    // The next write binds the sandbox again, to the org of the calls then.
+    store.useOrgs(prodIn(ORG_B));
+    await store.put(aRecord('bronze'));
+    expect((await store.meta())?.orgs).toEqual({ prod: ORG_B });
+    expect(await store.releaseOrg('prod', ORG_B)).toBe(false);
+    await store.close();
+    const again = await kind.open(location);
+    again.useOrgs(prodIn(ORG_B));
+    await again.lock();
+    expect((await again.meta())?.orgs).toEqual({ prod: ORG_B });
+  });
+
   it('copies the bindings with a restored snapshot (state migrate)', async () => {
     const store = await lockedStore(kind);
     const meta = { schemaVersion: 2 as const, lineage: 'l-1', serial: 7, orgs: { prod: ORG_A } };

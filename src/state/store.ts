@@ -79,6 +79,15 @@ export interface StateStore {
    */
   useOrgs(orgOf: OrgOf): void;
   /**
+   * Under the lock: forgets `sandbox`'s binding when it is `orgId` and the store holds no
+   * record in `sandbox`, in a meta write that moves the serial; false, nothing written,
+   * otherwise. For a first create AEP refused as not the org of its client (100921-401): its
+   * intent bound the sandbox (a POST may make an audience, so the binding comes before it),
+   * but nothing was made and nothing is left that the binding could speak for, and kept it
+   * would refuse every apply once the org is put right (review-35a M-1).
+   */
+  releaseOrg(sandbox: string, orgId: string): Promise<boolean>;
+  /**
    * The commit an apply (or a controller's pass) is applying its steps from, told once its
    * plan passed the older-checkout check; `undefined` when it is done. Meanwhile every write
    * of a record sets its sandbox's mark (StateMeta.revisions) to it, in the meta write that

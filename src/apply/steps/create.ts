@@ -17,6 +17,7 @@ import type { ExecutorDeps, StepResult } from '../types.js';
 import { blockedImportHint, blockedNameWayOut, nameLeftBehind, withoutBlock } from '../../plan/name-block.js';
 import type { Replaced } from './freed-name.js';
 import { awaitOperation } from './create-operation.js';
+import { isOrgRefusal, releaseRefusedOrg } from './org-refused.js';
 import { resolveDuplicate } from './create-duplicate.js';
 import { measuredOffset, readServiceOffset, serviceEarliestMs } from '../service-time.js';
 import { eitherSignal } from '../poll.js';
@@ -105,10 +106,13 @@ async function postCreate(
       }
       // Nothing was made: the record goes, all but the runs it keeps for the daily budget.
       const kept = await dropCreate(store, pending);
+      // The intent bound the sandbox to the org AEP has just refused for its client: with no
+      // record left, that binding goes too.
+      const released = !kept && isOrgRefusal(failure) ? await releaseRefusedOrg(step.sandbox, deps) : '';
       return result(
         step,
         'failed',
-        `create refused: ${failure.message}${kept ? `; ${droppedNote(kept)}` : ''}`,
+        `create refused: ${failure.message}${kept ? `; ${droppedNote(kept)}` : ''}${released}`,
       );
     }
     // Outside the try: a failed write of the answer is no refused create. The intent stays, the

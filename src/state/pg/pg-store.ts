@@ -3,7 +3,14 @@ import { compatKey, type CompatChoices, type LearnedChoice } from '../../aep/com
 import pg, { type ClientConfig, type PoolClient } from 'pg';
 import { StateError } from '../errors.js';
 import type { LockInfo, LockOptions } from '../lock.js';
-import { assertSameOrgs, orgsField, withBinding, type OrgBindings, type OrgOf } from '../org-binding.js';
+import {
+  assertSameOrgs,
+  orgsField,
+  withBinding,
+  withoutBinding,
+  type OrgBindings,
+  type OrgOf,
+} from '../org-binding.js';
 import { revisionsField, withRevision, type SandboxRevisions } from '../sandbox-revisions.js';
 import { parseStateJson } from '../read-json.js';
 import { assertValidId } from '../record-id.js';
@@ -395,6 +402,31 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
         );
       }),
     );
+  }
+
+  /**
+   * Fenced: the meta row locked first, so that the check for records sees every write that
+   * moved the serial before it (a record and its serial are one statement), and a write after
+   * it binds the sandbox again in its own statement (`orgs = excluded.orgs || meta.orgs`).
+   */
+  async releaseOrg(sandbox: string, orgId: string): Promise<boolean> {
+    const session = this.#session;
+    if (!session) throw new Error(`state store ${this.location}: write without holding the lock (bug)`);
+    let released = false;
+    await this.#transaction(session, undefined, async (client) => {
+      await client.query(sql(this.#schema, 'SELECT 1 FROM {s}.meta FOR UPDATE'));
+      const changed = await client.query(
+        sql(
+          this.#schema,
+          `UPDATE {s}.meta SET orgs = orgs - $1::text, serial = serial + 1
+           WHERE orgs ->> $1::text = $2 AND NOT EXISTS (SELECT 1 FROM {s}.audiences WHERE sandbox = $1)`,
+        ),
+        [sandbox, orgId],
+      );
+      released = changed.rowCount === 1;
+    });
+    if (released) this.#orgs = withoutBinding(this.#orgs, sandbox, orgId);
+    return released;
   }
 
   /**
