@@ -2,6 +2,7 @@ import { escapeIdentifier, type ClientBase } from 'pg';
 import { StateError } from '../errors.js';
 import { LOCK_CLASS, MIGRATION_CLASS, lockKeyOf } from './keys.js';
 import { isTimeout } from './pg-errors.js';
+import { assertServerVersion, serverVersion } from './server-version.js';
 
 /**
  * Versioned SQL, applied in order by `audiencectl init` (each in the transaction
@@ -184,6 +185,7 @@ async function locked(client: ClientBase, schema: string, step: () => Promise<vo
  * Creates the schema and applies the missing migrations, each in its own
  * transaction, under a transaction-level advisory lock so two `init`s never race
  * (the replicas of a fresh install start theirs at once). Returns the versions applied.
+ * A server older than PostgreSQL 13 is refused first, changing nothing (server-version.ts).
  * A schema a newer audiencectl migrated is refused, changing nothing: found up to date
  * (it holds every version this one knows), it was reported so, and after a rollback to an
  * older image its init step passed while every other command refused the schema.
@@ -191,6 +193,8 @@ async function locked(client: ClientBase, schema: string, step: () => Promise<vo
  */
 export async function migrate(client: ClientBase, schema: string, display = schema): Promise<number[]> {
   const applied: number[] = [];
+  // Before anything is made: on a server older than 13 the migrations pass and every write fails.
+  assertServerVersion(await serverVersion(client), display);
   // Under the lock too: two CREATE SCHEMA IF NOT EXISTS at once both insert the schema's
   // catalog row, and the second fails on its unique index when the first commits.
   await locked(client, schema, async () => {

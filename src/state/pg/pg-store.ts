@@ -40,6 +40,7 @@ import { metaFormat } from '../meta-format.js';
 import { MIGRATIONS, assertCurrent, migrate, schemaVersion, sql } from './migrations.js';
 import { isConnectionEnd, isTimeout, pgError } from './pg-errors.js';
 import { acquireSession, heldBy, type LockSession } from './session.js';
+import { assertServerVersion, serverVersion } from './server-version.js';
 import { RecordWrites } from '../record-writes.js';
 import { pgInitCommand } from '../../text/paste-flags.js';
 import type { CompatStore, ManifestCacheMirror, StateStore } from '../store.js';
@@ -69,6 +70,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   readonly #flag: string | undefined;
   #pool: pg.Pool | undefined;
   #checked: Promise<void> | undefined;
+  #serverChecked: Promise<void> | undefined;
   #session: LockSession | undefined;
   #lineage = '';
   #orgs: OrgBindings = {};
@@ -132,6 +134,20 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
       throw this.#error(error);
     });
     return this.#checked;
+  }
+
+  /**
+   * Writers refuse a server older than 13 (a schema an earlier release's init migrated there):
+   * every write of `meta` would fail in its trigger. Reads still work. Asked once per store.
+   */
+  #writableServer(): Promise<void> {
+    this.#serverChecked ??= (async () => {
+      assertServerVersion(await serverVersion(this.pool), this.location);
+    })().catch((error: unknown) => {
+      this.#serverChecked = undefined;
+      throw this.#error(error);
+    });
+    return this.#serverChecked;
   }
 
   /**
@@ -317,6 +333,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
       throw new Error(`state store ${this.location} is already locked by this process (bug)`);
     this.#refuseAbandoned();
     await this.ready();
+    await this.#writableServer();
     const session = await acquireSession(this.#config, this.#schema, this.location, options, this.#timeouts);
     // First of the loss's listeners: the connections are cut before anyone hears of it.
     session.onLost((lost) => this.#abandon(lost));
