@@ -1,8 +1,14 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { WebhookTarget } from './types.js';
 import { COMMIT_ID } from '../state/commit-id.js';
-import { decideWebhook, DeliveryLog } from './webhook.js';
+import { decideWebhook, DeliveryLog, digestMatches, refuseBeforeBody } from './webhook.js';
+import {
+  BodyBudget,
+  DEFAULT_WEBHOOK_BODIES_KEPT,
+  receiveWebhookBody,
+  type ReceivedBody,
+} from './webhook-body.js';
 
 /** Largest webhook body accepted by default: 5 MiB (GitHub caps payloads at 25 MB; pushes are far smaller). */
 export const DEFAULT_WEBHOOK_BODY_LIMIT = 5 * 1024 * 1024;
@@ -12,9 +18,21 @@ function isCommit(after: string | undefined): after is string {
   return after !== undefined && COMMIT_ID.test(after) && !/^0+$/.test(after);
 }
 
+/** The verified body's bytes, or nothing when refused or not kept; `request.body` holds a ReceivedBody. */
+function receivedOf(body: unknown): ReceivedBody | undefined {
+  return typeof body === 'object' && body !== null && 'digest' in body ? (body as ReceivedBody) : undefined;
+}
+
+function headerOf(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 /**
- * POST /webhook in an encapsulated scope whose only parser keeps the body as raw bytes:
- * the HMAC covers the exact bytes GitHub sent, which JSON parsing would not preserve.
+ * POST /webhook in an encapsulated scope whose only parser hashes the raw bytes as they arrive:
+ * the HMAC covers the exact bytes GitHub sent, which JSON parsing would not preserve. A request
+ * that cannot be signed is refused from its headers; the bytes kept of bodies being received are
+ * bounded by `budget`, so requests without the secret hold little memory however many arrive.
  * A verified push whose delivery id was already seen is acknowledged and ignored.
  */
 export function registerWebhook(
@@ -23,26 +41,75 @@ export function registerWebhook(
   bodyLimit: number,
   log: Logger,
   deliveries = new DeliveryLog(),
+  budget = new BodyBudget(Math.max(DEFAULT_WEBHOOK_BODIES_KEPT, bodyLimit)),
 ): void {
   void app.register((scope, _options, done) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, parsed) =>
-      parsed(null, body),
-    );
+    scope.addContentTypeParser('*', (request, payload, parsed) => {
+      const length = headerOf(request, 'content-length');
+      const declared = length === undefined ? undefined : Number(length);
+      receiveWebhookBody(
+        payload,
+        { secret: target.secret, declared, limit: bodyLimit, budget },
+        (outcome) => {
+          if ('received' in outcome) return parsed(null, outcome.received);
+          return parsed(Object.assign(new Error(outcome.reason), { statusCode: outcome.refused }), undefined);
+        },
+      );
+    });
+    scope.addHook('onRequest', (request, reply, next) => {
+      const event = headerOf(request, 'x-github-event');
+      const refused = refuseBeforeBody({ signature: headerOf(request, 'x-hub-signature-256'), event });
+      if (refused?.action !== 'reject') return next();
+      log.warn(
+        {
+          event,
+          deliveryId: headerOf(request, 'x-github-delivery'),
+          status: refused.status,
+          reason: refused.reason,
+        },
+        'webhook rejected',
+      );
+      return reply.code(refused.status).send({ error: refused.reason });
+    });
+    // The kept bytes go back to the budget once the answer is sent (or the client went away).
+    const release = (request: FastifyRequest, _reply: unknown, next: () => void) => {
+      receivedOf(request.body)?.release();
+      next();
+    };
+    scope.addHook('onResponse', release);
+    scope.addHook('onRequestAbort', (request, next) => release(request, undefined, next));
     scope.post('/webhook', (request, reply) => {
-      const header = (name: string) => {
-        const value = request.headers[name];
-        return Array.isArray(value) ? value[0] : value;
-      };
-      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const header = (name: string) => headerOf(request, name);
+      const received = receivedOf(request.body);
       const deliveryId = header('x-github-delivery');
       const event = header('x-github-event');
+      const signature = header('x-hub-signature-256');
+      if (received !== undefined && received.body === undefined) {
+        // Not kept: others filled the budget. Unsigned, it is refused as any unsigned body is;
+        // signed, GitHub does not retry, and the push is seen at the next poll of the branch
+        // (--interval) or a redelivery.
+        if (!digestMatches(received.digest, signature)) {
+          const reason = 'missing or invalid X-Hub-Signature-256';
+          log.warn({ event, deliveryId, status: 401, reason }, 'webhook rejected');
+          return reply.code(401).send({ error: reason });
+        }
+        log.warn({ event, deliveryId, status: 503 }, 'webhook refused: too many bodies being received');
+        return reply
+          .code(503)
+          .header('retry-after', '10')
+          .send({ error: 'too many webhook bodies being received at once; redeliver later' });
+      }
+      // No body at all (Content-Length 0): nothing was parsed; an empty body is decided as such.
+      const body = received?.body ?? Buffer.alloc(0);
       const decision = decideWebhook(
         target.secret,
         target.branch,
-        { body, signature: header('x-hub-signature-256'), event, contentType: header('content-type') },
+        { body, signature, event, contentType: header('content-type') },
         target.repository,
       );
+      // Decided: the body is no longer needed, and its bytes go back before the answer is sent.
+      received?.release();
       if (decision.action === 'reject') {
         log.warn({ event, deliveryId, status: decision.status, reason: decision.reason }, 'webhook rejected');
         return reply.code(decision.status).send({ error: decision.reason });

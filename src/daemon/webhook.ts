@@ -60,12 +60,35 @@ export function signWebhook(secret: string, body: Buffer | string): string {
  * those) and the comparison time does not depend on where the digests differ.
  */
 export function verifyWebhookSignature(secret: string, body: Buffer, header: string | undefined): boolean {
-  if (secret.length === 0 || header === undefined) return false;
-  const hex = SIGNATURE.exec(header.trim())?.[1];
+  if (secret.length === 0) return false;
+  return digestMatches(createHmac('sha256', secret).update(body).digest(), header);
+}
+
+/** Whether `header` names `digest` (an HMAC-SHA256 computed as the body arrived), in constant time. */
+export function digestMatches(digest: Buffer, header: string | undefined): boolean {
+  const hex = header === undefined ? undefined : SIGNATURE.exec(header.trim())?.[1];
   if (hex === undefined) return false;
   const given = Buffer.from(hex, 'hex');
-  const expected = createHmac('sha256', secret).update(body).digest();
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return given.length === digest.length && timingSafeEqual(given, digest);
+}
+
+/**
+ * What can be refused from the headers alone, before a byte of the body is read: no
+ * `X-Hub-Signature-256` of the form GitHub sends (401, as a bad signature is), or an event that
+ * is neither `push` nor `ping` (400, as it is once signed). Anyone can send a body; only these
+ * requests can be turned away without holding one.
+ */
+export function refuseBeforeBody(
+  request: Omit<WebhookRequest, 'body' | 'contentType'>,
+): WebhookDecision | undefined {
+  if (request.signature === undefined || !SIGNATURE.test(request.signature.trim()))
+    return { action: 'reject', status: 401, reason: 'missing or invalid X-Hub-Signature-256' };
+  if (request.event !== 'push' && request.event !== 'ping') return unsupported(request.event);
+  return undefined;
+}
+
+function unsupported(event: string | undefined): WebhookDecision {
+  return { action: 'reject', status: 400, reason: `unsupported event ${JSON.stringify(event ?? '')}` };
 }
 
 // Only the fields we use, read loosely: GitHub adds fields over time.
@@ -106,13 +129,7 @@ export function decideWebhook(
     return { action: 'reject', status: 401, reason: 'missing or invalid X-Hub-Signature-256' };
   }
   if (request.event === 'ping') return { action: 'ignore', reason: 'ping' };
-  if (request.event !== 'push') {
-    return {
-      action: 'reject',
-      status: 400,
-      reason: `unsupported event ${JSON.stringify(request.event ?? '')}`,
-    };
-  }
+  if (request.event !== 'push') return unsupported(request.event);
   const push = PushEvent.safeParse(parseBody(request.body, request.contentType));
   if (!push.success) return { action: 'reject', status: 400, reason: 'push payload without a ref' };
   const { ref, after } = push.data;

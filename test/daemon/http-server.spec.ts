@@ -252,8 +252,9 @@ describe('daemon HTTP server', () => {
     // `Expect: 100-continue`: the server's answer says it has the request, and waits for its body.
     const received = new Promise<void>((resolve) => socket.once('data', () => resolve()));
     socket.write(
-      'POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
-        'Content-Length: 1000\r\nExpect: 100-continue\r\n\r\n',
+      // A well-formed signature and a push: a request without one is refused before its body.
+      'POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\n' +
+        `X-Hub-Signature-256: sha256=${'0'.repeat(64)}\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n`,
     );
     await received;
     socket.write('{');

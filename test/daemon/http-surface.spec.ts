@@ -191,7 +191,9 @@ describe('slow and numerous connections', () => {
     const socket = await open(server.port);
     const closed = closedBy(socket);
     socket.write(
-      'POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{',
+      // A well-formed signature and a push: a request without one is refused before its body.
+      'POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\n' +
+        `X-Hub-Signature-256: sha256=${'0'.repeat(64)}\r\nContent-Length: 100000\r\n\r\n{`,
     );
     dribble(socket, ' ');
     expect(await closed).toMatch(/^HTTP\/1\.1 408 /);
