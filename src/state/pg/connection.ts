@@ -57,6 +57,22 @@ export function timeoutsOf(access: PgAccess): PgTimeouts {
   };
 }
 
+/**
+ * What the server itself enforces on each of our sessions, whatever the client does: a peer
+ * that vanished (a lost node, a partition) is noticed by TCP keepalives about 11 s after its
+ * last packet (5 s idle, 3 probes 2 s apart), and a transaction left open by a client that
+ * went quiet ends after `queryMs` (none of ours pauses inside a transaction: each sends its
+ * statements back to back). Without them a lost holder's open write kept its share lock on
+ * `lock_state`, so the next holder's generation bump waited, for the OS's keepalive time
+ * (about 2 h). Each of these is a user setting: any role may set it for its own session.
+ */
+export function sessionLimits(queryMs: number): string {
+  return (
+    'SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3; ' +
+    `SET idle_in_transaction_session_timeout = ${Math.max(1, Math.ceil(queryMs))}`
+  );
+}
+
 /** How long a graceful end (Terminate, then the server's close) may take before the socket is cut. */
 const END_GRACE_MS = 1_000;
 
@@ -66,27 +82,43 @@ const END_GRACE_MS = 1_000;
  * process alive. After END_GRACE_MS the socket is destroyed.
  */
 export class PgClient extends pg.Client {
+  /** The query timeout this client was given: its session's idle-in-transaction limit. */
+  readonly #queryMs: number;
+
+  constructor(config?: string | ClientConfig) {
+    super(config);
+    const given = typeof config === 'object' ? config.query_timeout : undefined;
+    this.#queryMs = given ?? PG_DEFAULTS.queryMs;
+  }
+
   /**
    * A connect that fails once the socket is open (node-postgres gives up a SCRAM exchange
    * when no password was found) left the socket open: the server's backend waited for the
    * rest of it until its authentication_timeout (60 s by default), and kept the process alive
    * that long after its error. The socket is destroyed.
+   *
+   * Once open, the session gets the server-side limits (sessionLimits) before any statement
+   * of ours: a connection counts as open only with them.
    */
   override connect(): Promise<pg.Client>;
   override connect(callback: (error: Error) => void): void;
   override connect(callback?: (error: Error) => void): Promise<pg.Client> | void {
-    const cut = (error: unknown) => {
-      if (error) this.connection.stream.destroy();
-    };
-    if (callback)
-      return super.connect((error: Error) => {
-        cut(error);
-        callback(error);
-      });
-    return super.connect().catch((error: unknown) => {
-      cut(error);
-      throw error;
-    });
+    const connected = super
+      .connect()
+      .then(() => this.query(sessionLimits(this.#queryMs)))
+      .then(
+        () => this,
+        (error: unknown) => {
+          this.connection.stream.destroy();
+          throw error;
+        },
+      );
+    if (!callback) return connected;
+    const told = callback as (error?: unknown) => void;
+    connected.then(
+      () => told(),
+      (error: unknown) => told(error),
+    );
   }
 
   override end(): Promise<void>;

@@ -10,7 +10,8 @@ import type { LockOptions } from '../lock.js';
 import { LOCK_CLASS, lockKeyOf } from './keys.js';
 import { sql } from './migrations.js';
 import { PgClient, type PgTimeouts } from './connection.js';
-import { QUERY_TIMEOUT, pgError, seconds } from './pg-errors.js';
+import { QUERY_TIMEOUT, isTimeout, pgError, seconds } from './pg-errors.js';
+import { bumpGeneration, describeBackend, endSession, lockSessionOf } from './takeover.js';
 
 /** How often the holder checks that its lock connection is alive. */
 const HEARTBEAT_MS = 2_000;
@@ -69,19 +70,35 @@ async function currentHolder(client: pg.Client, schema: string): Promise<LockHol
   return parsed.success ? parsed.data : undefined;
 }
 
-function lockedError(
+async function lockedError(
+  client: pg.Client,
+  schema: string,
   display: string,
-  holder: LockHolder | undefined,
   waitedMs: number,
   timeoutMs: number,
-): StateLockedError {
+): Promise<StateLockedError> {
+  const holder = await currentHolder(client, schema);
   // Without a timeout (--lock-timeout 0) it looked once and waited for nothing: said "after waiting 0.0 s".
   const waited = timeoutMs > 0 ? ` after waiting ${(waitedMs / 1000).toFixed(1)} s` : '';
+  const server = `The lock is the server's: it is released the moment that process or its connection ends.`;
+  if (holder)
+    return new StateLockedError(
+      'STATE_LOCKED',
+      `the state store ${display} is locked by ${describeHolder(holder)}${waited}. ${lockedAdvice(holder, true)} ${server}`,
+      holder,
+    );
+  // A session holds the lock but recorded no holder: one taking the lock this instant, or one
+  // that never will (another program on the same advisory lock): named, with how to end it.
+  const session = await lockSessionOf(client, schema);
+  const who = session
+    ? `${describeBackend(session)}, which recorded no holder`
+    : 'a session that let go as it was looked at';
+  const end = session
+    ? ` If no audiencectl is taking it, end that session (SELECT pg_terminate_backend(${session.pid})).`
+    : '';
   return new StateLockedError(
     'STATE_LOCKED',
-    `the state store ${display} is locked by ${describeHolder(holder)}${waited}. ${lockedAdvice(holder, true)} ` +
-      `The lock is the server's: it is released the moment that process or its connection ends.`,
-    holder,
+    `the state store ${display} is locked by ${who}${waited}. ${lockedAdvice(undefined, true)}${end} ${server}`,
   );
 }
 
@@ -111,24 +128,26 @@ export async function acquireSession(
   client.on('error', fail);
   client.on('end', () => fail(new Error('connection closed')));
   const key = lockKeyOf(schema);
+  /** This session's backend, once it holds the store lock. */
+  let lockedBy: number | undefined;
   try {
+    // Its session, as every one of ours, gets the server-side limits (connection.ts sessionLimits):
+    // the server notices a holder that vanished without closing its socket within ~11 s.
     await client.connect();
-    // The server notices a holder that vanished without closing its socket within ~11 s.
-    await client.query(
-      'SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3',
-    );
     // Timed on a clock that does not jump: a wall clock stepped ahead would end the wait at once.
     const started = performance.now();
     let waiting = false;
     for (;;) {
-      const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [
-        LOCK_CLASS,
-        key,
-      ]);
-      if (got.rows[0]?.ok) break;
+      const got = await client.query<{ ok: boolean; pid: number }>(
+        'SELECT pg_try_advisory_lock($1, $2) AS ok, pg_backend_pid() AS pid',
+        [LOCK_CLASS, key],
+      );
+      if (got.rows[0]?.ok) {
+        lockedBy = got.rows[0].pid;
+        break;
+      }
       const waited = performance.now() - started;
-      if (waited >= timeoutMs)
-        throw lockedError(display, await currentHolder(client, schema), waited, timeoutMs);
+      if (waited >= timeoutMs) throw await lockedError(client, schema, display, waited, timeoutMs);
       if (!waiting) options.onWait?.(await currentHolder(client, schema));
       waiting = true;
       await sleep(Math.min(pollMs, timeoutMs - waited));
@@ -141,17 +160,8 @@ export async function acquireSession(
       nonce: randomUUID(),
       ...(options.source === undefined ? {} : { source: options.source }),
     };
-    // Waits for the writes of a previous holder still in flight, then fences them out.
-    const bumped = await client.query<{ generation: string; pid: number }>(
-      sql(
-        schema,
-        `UPDATE {s}.lock_state SET generation = generation + 1, backend_pid = pg_backend_pid(),
-                holder = $1, acquired_at = now()
-          RETURNING generation::text AS generation, backend_pid AS pid`,
-      ),
-      [JSON.stringify(holder)],
-    );
-    const row = bumped.rows[0];
+    // Waits for (or ends) the writes of a previous holder still in flight, then fences them out.
+    const row = await bumpGeneration(client, schema, JSON.stringify(holder), display, timeouts.queryMs);
     if (!row)
       throw new StateError(
         'STATE_CORRUPT',
@@ -160,6 +170,9 @@ export async function acquireSession(
     return session(client, holder, row, () => lost, listeners, fail, schema, timeouts);
   } catch (error) {
     client.removeAllListeners('end');
+    // A statement given up by its timeout may still wait on the server, in a session that holds
+    // the store lock: every later command would find the store locked by it. It is ended.
+    if (lockedBy !== undefined && isTimeout(error)) await endSession(config, lockedBy, CHECK_TIMEOUT_MS);
     await client.end().catch(() => undefined);
     throw pgError(error, display, timeouts);
   }
