@@ -18,7 +18,9 @@ export type Drift =
   | { kind: 'none' }
   | { kind: 'deleted'; audienceId: string; detail: string }
   | { kind: 'renamed'; detail: string }
-  | { kind: 'changed'; changes: FieldChange[]; detail: string };
+  | { kind: 'changed'; changes: FieldChange[]; detail: string }
+  /** An id `state import` recorded unchecked that names no audience: not drift, and no deletion. */
+  | { kind: 'unverified'; detail: string };
 
 type Visible = Pick<NormalSpec, (typeof VISIBLE)[number]>;
 
@@ -61,6 +63,17 @@ export function driftOf(
   paste?: PasteFlags,
 ): Drift {
   const id = live.audienceId;
+  // Never known to exist: its 404 says nothing was deleted (one 404 proves nothing, and a typo
+  // proves less), so nothing is created in its place; said as the apply says it.
+  if (live.status === 'missing' && unverifiedImport(record))
+    return {
+      kind: 'unverified',
+      detail: otherAudienceText(
+        record,
+        `does not exist in sandbox "${record.sandbox}" (the Audiences API answered 404)`,
+        paste,
+      ),
+    };
   if (live.status === 'missing') {
     return {
       kind: 'deleted',

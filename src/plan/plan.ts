@@ -249,6 +249,16 @@ function stepsForDesired(
       goneAudienceId: drift.audienceId,
     });
   }
+  if (drift.kind === 'unverified') {
+    return [
+      {
+        ...stepFor(desired, 'update', 'imported without credentials: the id names no audience (refresh)'),
+        source,
+        audienceId,
+        blocked: drift.detail,
+      },
+    ];
+  }
   if (drift.kind === 'renamed') {
     note('renamed', drift.detail);
     return [
