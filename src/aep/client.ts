@@ -1,7 +1,7 @@
 import { componentLogger } from '../log.js';
 import { audienceReads } from './audience-reads.js';
 import { deleteAudience } from './delete-audience.js';
-import { hintsOf } from './credentials.js';
+import { imsOrgOf } from './credentials.js';
 import {
   Compat,
   refusesRunsListParams,
@@ -98,7 +98,7 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
     orgOf: (sandbox) => {
       const access = options.sandboxes?.[sandbox] ?? options.defaultAccess;
       if (!access) return undefined;
-      return { orgId: access.credentials.orgId, setting: hintsOf(access.credentials).orgId };
+      return imsOrgOf(access.credentials);
     },
     // `sourceSpec` in the known shape (else params, as the current page); the other once on a 400 naming it.
     createAudience: async (sandbox, body, callOptions) => {

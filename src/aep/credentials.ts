@@ -5,6 +5,12 @@ export type CredentialHints = {
   orgId: string;
   scopes: string;
   imsUrl: string;
+  /**
+   * A sandbox's own `orgId` key (`sandboxes.partner.orgId in aep.yaml`), unset, when its client
+   * is its own and its org is not (`orgId` above is where it came from: the shared key or
+   * AEP_ORG_ID, another client's org): the key to set for that client's org.
+   */
+  ownOrgId?: string;
 };
 
 /** The environment variables, for credentials that came from the environment. */
@@ -32,5 +38,20 @@ export function hintsOf(credentials: AepCredentials): CredentialHints {
   return { ...CREDENTIAL_HINTS, ...credentials.hints };
 }
 
-/** The IMS org the calls for a sandbox go to (`x-gw-ims-org-id`), and the setting that named it. */
-export type ImsOrg = { orgId: string; setting: string };
+/**
+ * The IMS org the calls for a sandbox go to (`x-gw-ims-org-id`) and the setting that named it.
+ * `own`, when that setting is shared (changing it would move other sandboxes too): what to set
+ * for this sandbox alone, its `orgId` left unset beside a client of its own.
+ */
+export type ImsOrg = {
+  orgId: string;
+  setting: string;
+  own?: { kind: 'orgId'; setting: string };
+};
+
+/** The org of the calls made with `credentials`. */
+export function imsOrgOf(credentials: AepCredentials): ImsOrg {
+  const hints = hintsOf(credentials);
+  const org = { orgId: credentials.orgId, setting: hints.orgId };
+  return hints.ownOrgId === undefined ? org : { ...org, own: { kind: 'orgId', setting: hints.ownOrgId } };
+}

@@ -28,7 +28,11 @@ function advise(status: number, platformCode: string | undefined, state: CallSta
     case '100921-401':
       return {
         code: 'AEP_UNAUTHORIZED',
-        text: `AEP does not accept the organization: ${hints.orgId} must be the IMS org (…@AdobeOrg) of ${client}`,
+        // A client of the sandbox's own with another's org: setting the shared key moves them all.
+        text:
+          hints.ownOrgId === undefined
+            ? `AEP does not accept the organization: ${hints.orgId} must be the IMS org (…@AdobeOrg) of ${client}`
+            : `AEP does not accept the organization: set ${hints.ownOrgId} to the IMS org (…@AdobeOrg) of ${client} (it is unset, so ${hints.orgId} is used, the org of the shared credentials)`,
       };
     case '100922-401':
       return {

@@ -137,12 +137,18 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
       return undefined;
     }
     const { scopes, hint: scopesHint } = scopesOf(layers);
+    // The sandbox's client with another layer's org: its own orgId is the key to set.
+    const ownOrgId =
+      own && own.data.clientId !== undefined && own.data.orgId === undefined
+        ? inFile(`${own.prefix}orgId`)
+        : undefined;
     const hints: CredentialHints = {
       clientId: clientId.hint,
       clientSecret: secret.hint,
       orgId: orgId.hint,
       scopes: scopesHint,
       imsUrl: imsHint,
+      ...(ownOrgId === undefined ? {} : { ownOrgId }),
     };
     const budget = { ...DEFAULT_BUDGET, ...definedOf(file.budget), ...definedOf(own?.data.budget) };
     return {

@@ -18,11 +18,24 @@ export type OrgBindings = Readonly<Record<string, string>>;
 export function assertSameOrgs(meta: StateMeta | undefined, orgOf: OrgOf, location: string): void {
   const other = otherOrg(meta?.orgs, orgOf);
   if (!other) return;
-  const { sandbox, bound, current } = other;
-  throw new StateOtherOrgError(
-    'STATE_OTHER_ORG',
-    `the state ${location} belongs to IMS org ${bound} (sandbox ${sandbox}), but these credentials are for ${current.orgId} (${current.setting}); nothing was sent to AEP or written. Use the state store of ${current.orgId} (--state), or set ${current.setting} to ${bound} if this store is the right one`,
-  );
+  throw new StateOtherOrgError('STATE_OTHER_ORG', otherOrgMessage(other, location));
+}
+
+/**
+ * What STATE_OTHER_ORG says. Where the org is shared (credentials.orgId, AEP_ORG_ID), setting
+ * it to the bound org would move every other sandbox too: the way out is the sandbox's own
+ * setting, its orgId (ImsOrg.own).
+ */
+function otherOrgMessage(
+  { sandbox, bound, current }: { sandbox: string; bound: string; current: ImsOrg },
+  location: string,
+): string {
+  const belongs = `the state ${location} belongs to IMS org ${bound} (sandbox ${sandbox})`;
+  const nothing = 'nothing was sent to AEP or written';
+  const taken =
+    current.own === undefined ? '' : `, taken for sandbox ${sandbox} as ${current.own.setting} is unset`;
+  const setting = current.own?.setting ?? current.setting;
+  return `${belongs}, but these credentials are for ${current.orgId} (${current.setting}${taken}); ${nothing}. Use the state store of ${current.orgId} (--state), or set ${setting} to ${bound} if this store is the right one`;
 }
 
 /**
