@@ -12,6 +12,7 @@ import type { LockHolder } from '../state/lock-holder.js';
 import type { StateStore } from '../state/store.js';
 import { executePlan } from './executor.js';
 import { readLive } from './live.js';
+import { recordRunsRead } from './left-runs.js';
 import { dropRemnants, spentRemnantNote, spentRemnants } from './remnants.js';
 import { resumeIntents } from './resume.js';
 import { eitherSignal } from './poll.js';
@@ -244,16 +245,19 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
       batchSize: flow.bulkBatchSize,
       signal: flow.signal,
       now: flow.clock.now(),
+      followRuns: true,
     });
+    // The outcome of a run left in progress is kept, whatever the plan and the answer to it.
+    const followed = await recordRunsRead(store, recorded, live.runsRead);
     const options = { ...rootedOptions(input.planOptions, flow), ...live };
     plan = await planHoldingElsewhere(
       (elsewhere) =>
         planWithServiceClock(
-          (clockOffset) => makePlan(input.desired, recorded, { ...options, clockOffset, elsewhere }),
+          (clockOffset) => makePlan(input.desired, followed, { ...options, clockOffset, elsewhere }),
           flow.client,
           clockSignal,
         ),
-      recorded,
+      followed,
       input.lookElsewhere,
     );
   }

@@ -1,4 +1,6 @@
-import type { AudienceReads } from '../aep/types.js';
+import type { AepClient, AudienceReads } from '../aep/types.js';
+import { readLeftRuns } from './left-runs.js';
+import { leftRuns } from '../plan/runs-in-progress.js';
 import type { LoadResult } from '../manifest/load.js';
 import { wantsAdoption, type PlanOptions } from '../plan/plan.js';
 import { holdsOnlyFormerRuns } from '../state/current-runs.js';
@@ -13,6 +15,8 @@ export type LiveReadOptions = {
   signal?: AbortSignal | undefined;
   /** Epoch ms. */
   now: number;
+  /** Read again the runs earlier applies or passes left in progress (left-runs.ts). Default false. */
+  followRuns?: boolean | undefined;
 };
 
 /**
@@ -41,9 +45,10 @@ export async function readLive(
   desired: LoadResult,
   recorded: RecordedState,
   planOptions: Pick<PlanOptions, 'adopt'>,
-  client: Pick<AudienceReads, 'bulkGetAudiences' | 'findAudiencesByName' | 'findAudiencesNameContains'>,
+  client: Pick<AudienceReads, 'bulkGetAudiences' | 'findAudiencesByName' | 'findAudiencesNameContains'> &
+    Pick<AepClient, 'getRun'>,
   options: LiveReadOptions,
-): Promise<Pick<PlanOptions, 'refresh' | 'adoptView'>> {
+): Promise<Pick<PlanOptions, 'refresh' | 'adoptView' | 'runsRead'>> {
   // The readers, and the service's answers' schemas (zod) with them, are loaded only to read:
   // a plan that needs nothing from the service (needsLive) never loads them.
   const refresh = options.refresh
@@ -54,7 +59,13 @@ export async function readLive(
     adopting.length > 0
       ? await (await import('./adopt-read.js')).readAdoptView(adopting, client, options)
       : undefined;
-  return { ...(refresh ? { refresh } : {}), ...(adoptView ? { adoptView } : {}) };
+  const left = options.followRuns ? leftRuns(desired, recorded) : [];
+  const runsRead = left.length > 0 ? await readLeftRuns(left, client, options.signal) : undefined;
+  return {
+    ...(refresh ? { refresh } : {}),
+    ...(adoptView ? { adoptView } : {}),
+    ...(runsRead ? { runsRead } : {}),
+  };
 }
 
 /** True when planning needs the service: a refresh, or a manifest to adopt. */

@@ -1,6 +1,7 @@
 import type { StepResult, StepStatus } from '../apply/types.js';
 import type { Plan, Step } from '../plan/schema.js';
 import { lastRunFailure } from '../state/describe.js';
+import { runLeftInProgress } from '../plan/runs-in-progress.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { compareText } from '../text/compare.js';
 import { BackoffTable, type BackoffPolicy } from './backoff.js';
@@ -69,6 +70,16 @@ export function stateOf(step: Step, status: StepStatus | undefined): AudienceSta
 /** True when a result asks for a later pass: a run was in progress, so the step waits (requeue). */
 export function wantsRequeue(result: StepResult): boolean {
   return result.status === 'deferred' && result.step.deferred === undefined;
+}
+
+/**
+ * True when a pass leaves a run in progress that a later pass follows (it reads the run again
+ * before planning): one a step started and left after --run-wait, or one read again that has
+ * not ended or could not be read. A requeue brings that pass within --requeue-after.
+ */
+export function leavesRunInProgress(plan: Plan, results: readonly StepResult[] | undefined): boolean {
+  if ((plan.runsInProgress?.length ?? 0) > 0) return true;
+  return results?.some((r) => r.step.kind === 'run' && r.status === 'started') ?? false;
 }
 
 /**
@@ -145,7 +156,9 @@ export class AudienceTracker {
   ): AudienceStatus[] {
     const out = new Map<string, AudienceStatus>();
     for (const record of records) {
+      // A run left in progress (after --run-wait) is followed by the next passes: not in sync yet.
       let state: AudienceState = record.intent ? 'pending' : 'in-sync';
+      if (state === 'in-sync' && record.audienceId && runLeftInProgress(record)) state = 'waiting-run';
       if (record.blocked) state = 'blocked';
       const runFailure = lastRunFailure(record);
       out.set(idOf(record), {

@@ -22,7 +22,7 @@ import type { AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import type { SourceRevision } from '../source/types.js';
 import { NO_PASTE_FLAGS, withManifestsDir, type PasteFlags } from '../text/paste-flags.js';
-import { wantsRequeue, type AudienceTracker } from './audiences.js';
+import { leavesRunInProgress, wantsRequeue, type AudienceTracker } from './audiences.js';
 import { daemonProgress, runBudgetLeft } from './instruments.js';
 import type { DaemonMetrics } from './metrics.js';
 import { driftStatuses, publishDrift } from './drift-status.js';
@@ -327,6 +327,7 @@ async function planDesired(
     batchSize: deps.settings.bulkBatchSize,
     signal: deps.signal,
     now: deps.clock.now(),
+    followRuns: true,
   });
   // Dry-run asks nothing of AEP to learn its clock: what earlier answers showed, if recent.
   const plan = await planHoldingElsewhere(
@@ -421,7 +422,7 @@ export async function reconcileRevision(
   return {
     plan,
     results,
-    requeue: results?.some(wantsRequeue) ?? false,
+    requeue: (results?.some(wantsRequeue) ?? false) || leavesRunInProgress(plan, results),
     ...(refresh ? { refreshed } : {}),
     ...(writing.quietAt === undefined ? {} : { quietAt: writing.quietAt }),
   };

@@ -29,7 +29,8 @@ import { unknownAfterPatchOf, withUnknown } from './unknown-after-patch.js';
 import { resumeCreate } from './resume-create.js';
 import { pendingIntents } from './pending.js';
 import { blockedImportHint, blockedNameWayOut, nameLeftBehind } from './name-block.js';
-import type { AdoptView, PlainStep, Plan, RefreshReport, RefreshView, Step } from './schema.js';
+import type { AdoptView, PlainStep, Plan, RefreshReport, RefreshView, RunsRead, Step } from './schema.js';
+import { runsInProgress, withRunsRead } from './runs-in-progress.js';
 import { desiredHash, honouring, lazyTarget, runStep, stepFor, updateReason } from './step-builders.js';
 import { summarise } from './summary.js';
 import { planClock, runClock, type RunClock } from './clock.js';
@@ -62,6 +63,12 @@ export type PlanOptions = DeletionGuardOptions & {
   refresh?: RefreshView | undefined;
   /** `--adopt`: every manifest without a record adopts an audience of its name (as `metadata.adopt`). */
   adopt?: boolean | undefined;
+  /**
+   * Runs left in progress by an earlier apply or pass (after --run-wait), read again before
+   * planning (apply/left-runs.ts): the plan decides on what the service answered, and says which
+   * runs still run or could not be read.
+   */
+  runsRead?: RunsRead | undefined;
   /** The audiences of each adoptable manifest's name, read before planning. */
   adoptView?: AdoptView | undefined;
   /** `plan --base`: what the base holds but could not be read (assumed-state.ts). */
@@ -383,11 +390,13 @@ function stepsForDesired(
  * steps that close the gap. No I/O and no clock (`options.now`), so it is cheap to
  * test exhaustively and gives the same plan for the same inputs.
  */
-export function plan(read: LoadResult, recorded: RecordedState, options: PlanOptions): Plan {
+export function plan(read: LoadResult, readState: RecordedState, options: PlanOptions): Plan {
   // A subdirectory of the directory the records were applied from: its files as recorded.
   const under = appliedBelow(options.elsewhere);
   const desired = under === undefined ? read : asAppliedFrom(read, under);
   const root = stepsRoot(options.sourceRoot, under);
+  // Runs left in progress, as read again before planning (the caller's reads, as data).
+  const recorded = withRunsRead(readState, options.runsRead);
   const records = new Map(recorded.audiences.map((r) => [recordId(r.sandbox, r.key), r]));
   const clock = runClock(options.now, options.clockOffset);
   const leftovers = leftoverRecords(
@@ -459,6 +468,7 @@ export function plan(read: LoadResult, recorded: RecordedState, options: PlanOpt
     (a, b) => compareText(a.sandbox, b.sandbox) || compareText(a.key, b.key),
   );
   const pending = pendingIntents(desired.manifests, records.values());
+  const inProgress = runsInProgress(records, options.runsRead, ordered);
 
   return {
     formatVersion: 1,
@@ -470,6 +480,7 @@ export function plan(read: LoadResult, recorded: RecordedState, options: PlanOpt
     steps: ordered,
     held,
     ...(failed.length > 0 ? { failedRuns: failed } : {}),
+    ...(inProgress.length > 0 ? { runsInProgress: inProgress } : {}),
     ...(pending.length > 0 ? { pending } : {}),
     ...(clockReport ? { clock: clockReport } : {}),
     ...(options.scope

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { NormalSpec } from '../manifest/normal-spec.js';
 import { AudienceSpec } from '../manifest/schema.js';
-import { AppliedRevision } from '../state/schema.js';
+import { AppliedRevision, type RunRecord } from '../state/schema.js';
 
 /**
  * `move`: the key's record is in one sandbox while its manifest now resolves to
@@ -174,6 +174,29 @@ export const FailedRun = z.object({
   next: z.string(),
 });
 export type FailedRun = z.infer<typeof FailedRun>;
+
+/**
+ * A recorded run left in progress (an apply or a pass followed it for --run-wait, then left it),
+ * read again before planning: `read`, the record's run as the service now answers it; `unread`,
+ * its read failed or could not be made (`why`), so it may still be running.
+ */
+export type RunRead = { kind: 'read'; run: RunRecord } | { kind: 'unread'; runId: string; why: string };
+/** The runs read again, by `sandbox/key`. */
+export type RunsRead = Readonly<Record<string, RunRead>>;
+
+/**
+ * A desired audience whose newest run is still in progress, or whose status could not be read
+ * (`unread`: why), and for which this plan starts no run: none starts until it has ended.
+ */
+export const RunInProgress = z.object({
+  sandbox: z.string(),
+  key: z.string(),
+  runId: z.string(),
+  /** As last read (or recorded, when `unread`). */
+  status: z.string(),
+  unread: z.string().optional(),
+});
+export type RunInProgress = z.infer<typeof RunInProgress>;
 
 /** What every pending intent says: whose it is, and whether its manifest is in the plan. */
 const pendingFields = {
@@ -375,6 +398,8 @@ export const Plan = z.object({
   held: z.array(HeldAudience),
   /** Present when non-empty: audiences whose last run failed and that get no new run. */
   failedRuns: z.array(FailedRun).optional(),
+  /** Present when non-empty: runs left in progress, read again, that no run of this plan starts over. */
+  runsInProgress: z.array(RunInProgress).optional(),
   /** Present when non-empty: interrupted calls apply settles before it plans (PendingIntent). */
   pending: z.array(PendingIntent).optional(),
   /**

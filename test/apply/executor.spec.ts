@@ -104,10 +104,13 @@ describe('the executor against the emulator', () => {
       await env.apply([quiet('gold')]);
       const id = idOf(env, 'gold');
       // A run up to 1 700 000 000, recorded in progress: the apply that started it stopped following it.
+      // Its stages take an hour: the next apply reads it again before planning, and must see it running.
+      env.emulator.control.setDelays({ runStageDelayMs: 3_600_000 });
       const busy = await env.client.startRun('prod', id, {
         dataFilterStartTime: 1_600_000_000,
         dataFilterEndTime: 1_700_000_000,
       });
+      env.emulator.control.setDelays({ runStageDelayMs: 10 });
       const store = env.store();
       await store.lock();
       try {
@@ -122,7 +125,13 @@ describe('the executor against the emulator', () => {
       }
 
       const requested = [quiet('gold', { ingestion: { onCreate: false, request: 'r2', ...ingestion } })];
-      const outcome = await env.apply(requested);
+      // Planned behind it; then its two hours pass in the service, and the step finds it ended.
+      const outcome = await env.apply(requested, {
+        review: () => {
+          env.emulator.control.updateSettings({ clockOffsetMs: 2 * 3_600_000 + 60_000 });
+          return true;
+        },
+      });
       expect(outcome.plan.steps[0]!.run?.waitsForRunId).toBe(busy.runId);
       expect(byKey(outcome.report?.results)).toEqual({ 'prod/gold:run': 'applied' });
       const runs = env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', id);

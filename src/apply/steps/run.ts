@@ -11,6 +11,7 @@ import { budgetHorizon, clearIntent, currentRecord, manifestFileOf, result } fro
 import { settleRunIntent, type RunIntentOutcome } from '../run-intent.js';
 import { measuredOffset, serviceShift } from '../service-time.js';
 import { untracedRuns } from '../../state/untraced-runs.js';
+import { runWithAnswer, withRun } from '../../state/run-answer.js';
 import { runReasonText } from '../../plan/run-reason-text.js';
 import { shellQuote } from '../../text/shell-quote.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
@@ -33,18 +34,9 @@ async function followRun(
     signal,
     deps.drain,
   );
-  const last = outcome.done ? outcome.value : outcome.last;
-  const failureReason = last?.status === 'FAILED' ? last['failureReason'] : undefined;
-  const updated: RunRecord = {
-    ...run,
-    status: last?.status ?? run.status,
-    ...(last?.dataFilterEndTime === undefined ? {} : { dataFilterEndTime: last.dataFilterEndTime }),
-    ...(typeof failureReason === 'string' ? { failureReason } : {}),
-  };
+  const updated = runWithAnswer(run, outcome.done ? outcome.value : outcome.last);
   const record = await store.get(step.sandbox, step.key);
-  if (record) {
-    await store.put({ ...record, runs: [updated, ...record.runs.filter((r) => r.runId !== updated.runId)] });
-  }
+  if (record) await store.put({ ...record, runs: withRun(record.runs, updated) });
   return updated;
 }
 

@@ -12,6 +12,7 @@ import { renderText } from '../../plan/render/text.js';
 import { outNotes } from '../out-notes.js';
 import type { Plan } from '../../plan/schema.js';
 import { needsLive, readLive } from '../../apply/live.js';
+import { leftRuns, unreadRuns } from '../../plan/runs-in-progress.js';
 import { planHoldingElsewhere } from '../../apply/held-elsewhere.js';
 import type { ManifestElsewhere } from '../../plan/elsewhere.js';
 import { UsageError } from '../../errors.js';
@@ -69,8 +70,10 @@ export function renderPlan(result: Plan, output: Flags['output'], color: boolean
   return renderText(result, { color });
 }
 
+const NO_CREDENTIALS = 'no AEP credentials are configured to read it with';
+
 /**
- * What the plan needs from the service (`--refresh`, manifests to adopt): read here, planned
+ * What the plan needs from the service (`--refresh`, manifests to adopt, runs left in progress): read here, planned
  * from as data. Nothing needed: no credentials, no request.
  */
 async function liveView(
@@ -80,11 +83,22 @@ async function liveView(
   options: PlanOptions,
   location: StateLocation,
 ): Promise<Partial<PlanOptions>> {
-  if (!needsLive(desired, recorded, options, flags.refresh === true)) return {};
+  // Runs an apply left in progress are read again, as apply reads them, except for a JSON plan:
+  // `apply plan.json` plans it again from the records alone, and its run steps follow them.
+  const left = flags.output === 'json' ? [] : leftRuns(desired, recorded);
+  const needed = needsLive(desired, recorded, options, flags.refresh === true);
+  if (!needed && left.length === 0) return {};
+  if (!needed && credentialsAbsent(flags)) return { runsRead: unreadRuns(left, NO_CREDENTIALS) };
   // The configuration (its YAML and zod) and the client are loaded only for a plan that reads the service.
   const { resolveTarget, warnOnStderr } = await import('../connect.js');
   const target = resolveTarget(flags, warnOnStderr);
-  const connection = await target.open();
+  // Only to read left runs: a connection that fails leaves them unread, said in the plan.
+  const connection = needed
+    ? await target.open()
+    : await target
+        .open()
+        .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+  if (connection instanceof Error) return { runsRead: unreadRuns(left, connection.message) };
   try {
     // Read from another org, every recorded audience would look deleted outside audiencectl.
     assertSameOrgs(recorded.meta, (sandbox) => connection.client.orgOf(sandbox), describeLocation(location));
@@ -92,6 +106,7 @@ async function liveView(
       refresh: flags.refresh === true,
       batchSize: target.bulkBatchSize,
       now: Date.now(),
+      followRuns: left.length > 0,
     });
     // The reads' answers showed AEP's clock: runs are timed in it, and a saved plan says so.
     const { measuredOffset } = await import('../../apply/service-time.js');

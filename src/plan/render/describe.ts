@@ -1,5 +1,5 @@
 import { describeRunFailure } from '../../state/describe.js';
-import type { FailedRun, FieldChange, Plan, Step } from '../schema.js';
+import type { FailedRun, FieldChange, Plan, RunInProgress, Step } from '../schema.js';
 
 /** Shared wording of the renderers, so text and Markdown never disagree. */
 export const SYMBOLS: Record<Step['kind'], string> = {
@@ -188,4 +188,18 @@ export function failedRunsHeading(plan: Plan): string | undefined {
 /** `prod/gold: run <id> FAILED: <reason>; change ingestion.request to start a new run`. */
 export function failedRunLine(failed: FailedRun): string {
   return `${failed.sandbox}/${failed.key}: ${describeRunFailure(failed)}`;
+}
+
+/** The heading of the audiences whose run left in progress has not ended (or was not read). */
+export function runsInProgressHeading(plan: Plan): string | undefined {
+  const count = plan.runsInProgress?.length ?? 0;
+  return count > 0 ? `Runs in progress: ${count}` : undefined;
+}
+
+/** `prod/gold: run <id> PROCESSING; no run of this audience starts until it has ended`. */
+export function runInProgressLine(run: RunInProgress): string {
+  const head = `${run.sandbox}/${run.key}: run ${run.runId}`;
+  if (run.unread !== undefined)
+    return `${head} (recorded ${run.status}): its status could not be read (${run.unread}); no run of this audience starts until it is`;
+  return `${head} ${run.status}; no run of this audience starts until it has ended`;
 }

@@ -6,6 +6,8 @@ import {
   olderCheckoutNote,
   failedRunLine,
   failedRunsHeading,
+  runInProgressLine,
+  runsInProgressHeading,
   isEmptyPlan,
   noStepsHeadline,
   refreshNote,
@@ -56,6 +58,7 @@ type Folded = {
   named: number;
   held: number;
   failedRuns: number;
+  runsInProgress: number;
   diagnostics: number;
   shortened: number;
 };
@@ -210,6 +213,7 @@ function notes(folded: Folded): string[] {
   }
   if (folded.held > 0) lines.push(fold(folded.held, 'held audience(s)'));
   if (folded.failedRuns > 0) lines.push(fold(folded.failedRuns, 'failed run(s)'));
+  if (folded.runsInProgress > 0) lines.push(fold(folded.runsInProgress, 'run(s) in progress'));
   if (folded.diagnostics > 0) lines.push(fold(folded.diagnostics, 'diagnostic(s)'));
   if (folded.shortened > 0)
     lines.push(`_${folded.shortened} long line(s) shortened; the JSON plan has them whole._`);
@@ -230,6 +234,7 @@ export function renderMarkdown(given: Plan): string {
     named: 0,
     held: 0,
     failedRuns: 0,
+    runsInProgress: 0,
     diagnostics: 0,
     shortened: 0,
   };
@@ -309,6 +314,14 @@ export function renderMarkdown(given: Plan): string {
     budget,
   );
   folded.failedRuns = failed.folded;
+  const runningHeading = runsInProgressHeading(plan);
+  const running = listBlock(
+    runningHeading ? [`**${runningHeading}**`, ''] : [],
+    (plan.runsInProgress ?? []).map((r) => `- ${clip(escapeInline(runInProgressLine(r)))}`),
+    [''],
+    budget,
+  );
+  folded.runsInProgress = running.folded;
 
   const sections: string[] = [];
   const unshown: string[] = [];
@@ -342,6 +355,7 @@ export function renderMarkdown(given: Plan): string {
     ...compact,
     ...notes(folded),
     ...failed.lines,
+    ...running.lines,
     ...held.lines,
     ...diagnostics.lines,
   ].join('\n');

@@ -6,6 +6,8 @@ import {
   olderCheckoutNote,
   failedRunLine,
   failedRunsHeading,
+  runInProgressLine,
+  runsInProgressHeading,
   isEmptyPlan,
   noStepsHeadline,
   refreshNote,
@@ -91,6 +93,11 @@ function noteLines(plan: Plan, paint: Paint): string[] {
   if (failedHeading) {
     lines.push('', paint('red', failedHeading));
     for (const failed of plan.failedRuns ?? []) lines.push(`  ${failedRunLine(failed)}`);
+  }
+  const runningHeading = runsInProgressHeading(plan);
+  if (runningHeading) {
+    lines.push('', paint('yellow', runningHeading));
+    for (const run of plan.runsInProgress ?? []) lines.push(`  ${runInProgressLine(run)}`);
   }
   if (plan.held.length > 0) {
     lines.push('', paint('yellow', `Held (left alone): ${plan.held.length}`));

@@ -1,0 +1,79 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { runCli } from '../helpers/cli.js';
+import { assertBuilt, controllerEnv } from '../daemon/helpers/controller.js';
+
+// Review 35b, H-1 through `apply`. The first apply leaves gold's run with "still PROCESSING;
+// recorded, the next plan follows it". The next apply, after the run ended and the `every`
+// period passed, said "No changes" and started no run: the recorded run was never read again,
+// and no periodic run is planned while it looks in progress. Now the next plan reads it again
+// (src/apply/left-runs.ts). A run whose status cannot be read may still be running: the plan
+// says so and starts none over it. The period passes in the service's clock, moved 10 minutes on
+// (past the 5 minutes within which audiencectl trusts its own): runs are then timed in AEP's.
+
+let emulator: RunningEmulator | undefined;
+let root: string | undefined;
+
+beforeAll(assertBuilt);
+afterEach(async () => {
+  await emulator?.close();
+  if (root) await rm(root, { recursive: true, force: true });
+  emulator = root = undefined;
+});
+
+async function leftRun(): Promise<{ args: string[]; env: NodeJS.ProcessEnv; em: RunningEmulator }> {
+  // Runs succeed, 2 x 1.5 s after they start.
+  const em = await startEmulator({ port: 0, runStageDelayMs: 1_500 });
+  emulator = em;
+  root = await mkdtemp(path.join(tmpdir(), 'every-run-left-cli-'));
+  const dir = path.join(root, 'manifests');
+  await mkdir(dir);
+  await mkdir(path.join(root, 'state'));
+  await writeFile(
+    path.join(dir, 'gold.yaml'),
+    manifestYaml('gold', { ingestion: { onCreate: true, every: '1m' } }),
+  );
+  const env = controllerEnv(em);
+  const args = [dir, '--state', path.join(root, 'state')];
+  const first = await runCli(['apply', ...args, '--auto-approve', '--run-wait', '1s'], { env });
+  expect(first.stdout).toContain('still PROCESSING; recorded, the next plan follows it');
+  return { args, env, em };
+}
+
+function runsOf(em: RunningEmulator) {
+  const [audience] = em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX);
+  return em.control.listRuns(DEMO_CLIENT.orgId, DEMO_SANDBOX, audience!.audienceId);
+}
+
+describe('apply: an every run after a run left in progress (review 35b)', { timeout: 60_000 }, () => {
+  it('follows the recorded run and starts the periodic run once the period has passed', async () => {
+    const { args, env, em } = await leftRun();
+    // Ten minutes pass in the service: the run has ended, and the period with it.
+    em.control.updateSettings({ clockOffsetMs: 10 * 60_000 });
+    const second = await runCli(['apply', ...args, '--auto-approve', '--run-wait', '1s'], { env });
+    const runs = runsOf(em);
+    expect(second.stdout).not.toContain('No changes');
+    expect(second.stdout).toContain('periodic run (every 1m)');
+    expect(runs.map((run) => run.status)).toEqual(['SUCCESS', expect.any(String)]);
+  });
+
+  it('starts no run over one whose status cannot be read, and says so', async () => {
+    const { args, env, em } = await leftRun();
+    em.control.updateSettings({ clockOffsetMs: 10 * 60_000 });
+    // Every read of a run fails (the client's retries included).
+    em.control.queueFault({ kind: 'error500', endpoint: 'getRun', count: 1_000 });
+    const plan = await runCli(['plan', ...args], { env });
+    expect(plan.stdout).toContain('Runs in progress: 1');
+    expect(plan.stdout).toMatch(
+      /prod\/gold: run \S+ \(recorded PROCESSING\): its status could not be read \(.+\); no run of this audience starts until it is/,
+    );
+    const apply = await runCli(['apply', ...args, '--auto-approve', '--run-wait', '1s'], { env });
+    expect(apply.stdout).toContain('Runs in progress: 1');
+    expect(apply.stdout).toContain('its status could not be read');
+    expect(runsOf(em)).toHaveLength(1);
+  });
+});
