@@ -98,6 +98,8 @@ export async function applyOnce(input: ApplyInput, flow: ApplyFlow): Promise<App
     ...(flow.lockCommand === undefined ? {} : { command: flow.lockCommand }),
     ...(flow.waitingForLock === undefined ? {} : { onWait: flow.waitingForLock }),
     ...(flow.watchingLock === undefined ? {} : { onWatch: flow.watchingLock }),
+    // A stop (the controller's, Ctrl-C's drain) ends a wait for another holder: nothing has started.
+    signal: eitherSignal(flow.signal, flow.drain),
   });
   if (lock.tookOver) flow.tookOverLock?.(lock.tookOver);
   const loss = store.onLockLost ? watchLockLoss(store, flow.signal) : undefined;

@@ -1,5 +1,6 @@
 import { sourceRootOf } from '../manifest/read-source-root.js';
 import path from 'node:path';
+import { describeHolder } from '../state/lock-holder.js';
 import { applyOnce } from '../apply/apply-flow.js';
 import type { ApplyRevision } from '../apply/checkout-guard.js';
 import { planHoldingElsewhere, type LookElsewhere } from '../apply/held-elsewhere.js';
@@ -278,6 +279,8 @@ async function applyDesired(
       clock,
       signal,
       lockTimeoutMs: settings.lockTimeoutMs,
+      // A directory store's lock held by an apply beside the controller: the pass waits for it.
+      waitingForLock: (holder) => log.info({ holder: describeHolder(holder) }, 'waiting for the state lock'),
       ...(paste ? { paste } : {}),
       appliedBy: 'controller',
       refreshWay: CONTROLLER_REFRESH_WAY,

@@ -103,6 +103,29 @@ describe('store lock', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
 
+  it('gives up a wait when its signal fires, holding nothing (review 35b, L-1)', async () => {
+    const dir = await tempDir();
+    const first = track(new FileStateStore(dir));
+    await first.lock({ command: 'audiencectl apply' });
+    const stop = new AbortController();
+    const waiting = new FileStateStore(dir).lock({
+      timeoutMs: 3_600_000,
+      pollMs: 3_600_000,
+      signal: stop.signal,
+      onWait: () => stop.abort(),
+    });
+    const error = await waiting.then(
+      () => undefined,
+      (refused: unknown) => refused as { code?: string; message?: string },
+    );
+    expect(error?.code).toBe('STATE_LOCK_WAIT_STOPPED');
+    expect(error?.message).toMatch(
+      /^stopped waiting for the state lock .* \(audiencectl apply\) since .*: nothing was changed\.$/,
+    );
+    // The holder still holds it.
+    expect(await readFile(lockPath(dir), 'utf8')).toContain('"command":"audiencectl apply"');
+  });
+
   it('gets the lock once the holder lets go while it waits', async () => {
     const dir = await tempDir();
     const first = new FileStateStore(dir);

@@ -43,6 +43,12 @@ export type LockOptions = {
    * prove nothing. `ageMs`: how old the lock looks by this host's clock.
    */
   onWatch?: (holder: LockHolder | undefined, watchMs: number, ageMs: number) => void;
+  /**
+   * Ends a wait for another holder (a controller's stop, Ctrl-C): the locker gives up at once
+   * with STATE_LOCK_WAIT_STOPPED, holding nothing. Without it a SIGTERM waited out the timeout,
+   * past a controller's grace period. Directory stores only.
+   */
+  signal?: AbortSignal | undefined;
 };
 
 export type LockInfo = {
@@ -212,6 +218,14 @@ function lockedError(
   );
 }
 
+function waitStopped(file: string, seen: LockObservation): StateLockedError {
+  return new StateLockedError(
+    'STATE_LOCK_WAIT_STOPPED',
+    `stopped waiting for the state lock ${file}, held by ${describeHolder(seen.holder)}: nothing was changed.`,
+    seen.holder,
+  );
+}
+
 /**
  * `audiencectl` and its first argument (`audiencectl apply`), as the user typed it, not
  * the script Node runs (`main.js`); never the whole command line, which may carry secrets.
@@ -266,10 +280,18 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
       }
       watching = true;
     }
+    if (options.signal?.aborted) throw waitStopped(file, seen);
     if (waited >= limitMs) throw lockedError(file, seen, waited, limitMs, refreshedWhileWatched);
     if (!waiting) options.onWait?.(seen.holder);
     waiting = true;
-    await sleep(Math.min(pollMs, limitMs - waited));
+    // Woken by the signal, it looks once more (the lock may be free) and then gives up.
+    await sleep(
+      Math.min(pollMs, limitMs - waited),
+      undefined,
+      options.signal ? { signal: options.signal } : {},
+    ).catch((error: unknown) => {
+      if (!options.signal?.aborted) throw error;
+    });
   }
   return hold(file, holder, staleAfterMs, tookOver);
 }
