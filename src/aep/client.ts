@@ -96,9 +96,12 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
   const compat = new Compat(options.compat, options.logger && componentLogger(options.logger, 'aep'));
   return {
     orgOf: (sandbox) => {
-      const access = options.sandboxes?.[sandbox] ?? options.defaultAccess;
+      const listed = options.sandboxes?.[sandbox];
+      const access = listed ?? options.defaultAccess;
       if (!access) return undefined;
-      return imsOrgOf(access.credentials);
+      // The shared credentials reach a sandbox the configuration does not list.
+      const unlisted = options.sandboxes !== undefined && listed === undefined;
+      return imsOrgOf(sandbox, access.credentials, unlisted);
     },
     // `sourceSpec` in the known shape (else params, as the current page); the other once on a 400 naming it.
     createAudience: async (sandbox, body, callOptions) => {

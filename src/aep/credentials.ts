@@ -11,6 +11,8 @@ export type CredentialHints = {
    * AEP_ORG_ID, another client's org): the key to set for that client's org.
    */
   ownOrgId?: string;
+  /** The configuration file's name (`aep.yaml`), for a key a message asks to add; none without one. */
+  configFile?: string;
 };
 
 /** The environment variables, for credentials that came from the environment. */
@@ -41,17 +43,22 @@ export function hintsOf(credentials: AepCredentials): CredentialHints {
 /**
  * The IMS org the calls for a sandbox go to (`x-gw-ims-org-id`) and the setting that named it.
  * `own`, when that setting is shared (changing it would move other sandboxes too): what to set
- * for this sandbox alone, its `orgId` left unset beside a client of its own.
+ * for this sandbox alone, its `orgId` left unset beside a client of its own, or its entry
+ * under `sandboxes`, missing, so that the shared credentials reach it.
  */
 export type ImsOrg = {
   orgId: string;
   setting: string;
-  own?: { kind: 'orgId'; setting: string };
+  own?: { kind: 'orgId' | 'entry'; setting: string };
 };
 
-/** The org of the calls made with `credentials`. */
-export function imsOrgOf(credentials: AepCredentials): ImsOrg {
+/** The org of `sandbox`'s calls under `credentials`; `unlisted`: they are the shared ones, for want of its own entry. */
+export function imsOrgOf(sandbox: string, credentials: AepCredentials, unlisted: boolean): ImsOrg {
   const hints = hintsOf(credentials);
   const org = { orgId: credentials.orgId, setting: hints.orgId };
+  if (unlisted) {
+    const file = hints.configFile ?? 'a configuration file (--config)';
+    return { ...org, own: { kind: 'entry', setting: `sandboxes.${sandbox} in ${file}` } };
+  }
   return hints.ownOrgId === undefined ? org : { ...org, own: { kind: 'orgId', setting: hints.ownOrgId } };
 }

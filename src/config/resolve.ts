@@ -149,6 +149,7 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
       scopes: scopesHint,
       imsUrl: imsHint,
       ...(ownOrgId === undefined ? {} : { ownOrgId }),
+      ...(fileName === undefined ? {} : { configFile: path.basename(fileName) }),
     };
     const budget = { ...DEFAULT_BUDGET, ...definedOf(file.budget), ...definedOf(own?.data.budget) };
     return {

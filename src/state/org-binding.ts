@@ -24,7 +24,7 @@ export function assertSameOrgs(meta: StateMeta | undefined, orgOf: OrgOf, locati
 /**
  * What STATE_OTHER_ORG says. Where the org is shared (credentials.orgId, AEP_ORG_ID), setting
  * it to the bound org would move every other sandbox too: the way out is the sandbox's own
- * setting, its orgId (ImsOrg.own).
+ * setting, its orgId or its entry under `sandboxes` (ImsOrg.own).
  */
 function otherOrgMessage(
   { sandbox, bound, current }: { sandbox: string; bound: string; current: ImsOrg },
@@ -32,6 +32,9 @@ function otherOrgMessage(
 ): string {
   const belongs = `the state ${location} belongs to IMS org ${bound} (sandbox ${sandbox})`;
   const nothing = 'nothing was sent to AEP or written';
+  if (current.own?.kind === 'entry') {
+    return `${belongs}, but ${current.own.setting} is missing, so the shared credentials reach sandbox ${sandbox}, and they are for ${current.orgId} (${current.setting}); ${nothing}. If this store is the right one, give sandbox ${sandbox} its entry (${current.own.setting}) with the credentials of ${bound} (a client of that org, and orgId: ${bound}); otherwise use the store of these sandboxes (--state)`;
+  }
   const taken =
     current.own === undefined ? '' : `, taken for sandbox ${sandbox} as ${current.own.setting} is unset`;
   const setting = current.own?.setting ?? current.setting;
