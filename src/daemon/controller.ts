@@ -185,7 +185,16 @@ export async function startController(options: ControllerOptions): Promise<Runni
         secret,
         branch: options.branch,
         repository: options.source.kind === 'git' ? repositoryPathOf(options.source.options.url) : undefined,
-        onPush: () => reconciler.trigger('webhook'),
+        onPush: () => {
+          reconciler.trigger('webhook');
+          // A standby syncs only itself: the leader hears of the push through the store.
+          if (leadership && leadership.role !== 'leader' && store.hintPush) {
+            log.info('webhook push passed to the leader');
+            store.hintPush().catch((error: unknown) => {
+              log.warn({ reason: (error as Error).message }, 'webhook push not passed to the leader');
+            });
+          }
+        },
         ...(remoteHead
           ? {
               onOtherRepository: otherRepositoryCheck(
@@ -270,6 +279,19 @@ export async function startController(options: ControllerOptions): Promise<Runni
   );
   reconciler.start();
   leadership?.start();
+  // Pushes a standby verified (the Service hands a delivery to any ready replica).
+  const pushes =
+    leadership && secret && store.listenForPushes
+      ? store.listenForPushes(
+          () => {
+            if (leadership.role !== 'leader') return;
+            log.info('webhook push from another replica: sync triggered');
+            reconciler.trigger('webhook');
+          },
+          (error) =>
+            log.warn({ reason: (error as Error).message }, 'not listening for pushes of other replicas'),
+        )
+      : undefined;
 
   let stopped: Promise<boolean> | undefined;
   async function shutdown(reason: string): Promise<boolean> {
@@ -292,6 +314,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     await source.close();
     await http.close();
     await webhookHttp?.close();
+    await pushes?.close();
     // The connection first: it finishes writing learned readings to the store.
     await connection.close();
     await store.close();

@@ -40,6 +40,9 @@ export type IntentOutcome =
  * What audiencectl recorded about remote audiences: the only map from a manifest to
  * its audience. Reads need no lock; every write needs the lock held by this store.
  */
+/** A replica's listening for pushes other replicas verified (StateStore.listenForPushes). */
+export type PushListener = { close(): Promise<void> };
+
 export interface StateStore {
   /** Where the store lives, for messages. */
   readonly location: string;
@@ -134,6 +137,13 @@ export interface StateStore {
    * process took a directory store's lock over while this one stalled.
    */
   onLockLost?(listener: (error: Error) => void): void;
+  /**
+   * Shared stores: tells every replica of this controller (this one too) that a webhook push
+   * was verified, so the leader syncs whichever replica the delivery reached.
+   */
+  hintPush?(): Promise<void>;
+  /** Shared stores: calls `onHint` for each hintPush of any replica, until closed. */
+  listenForPushes?(onHint: () => void, onError: (error: unknown) => void): PushListener;
   /**
    * Whether a write may be half done now, its serial bumped and its record not yet
    * written, so that a read pairs the new serial with the old record: for the directory

@@ -39,11 +39,12 @@ import { SELECT_MANIFEST_CACHE, UPSERT_MANIFEST_CACHE } from './manifest-cache-r
 import { metaFormat } from '../meta-format.js';
 import { MIGRATIONS, assertCurrent, migrate, schemaVersion, sql } from './migrations.js';
 import { isConnectionEnd, isTimeout, pgError } from './pg-errors.js';
+import { listenForPushes, notifyPush } from './push-hints.js';
 import { acquireSession, heldBy, type LockSession } from './session.js';
 import { assertServerVersion, serverVersion } from './server-version.js';
 import { RecordWrites } from '../record-writes.js';
 import { pgInitCommand } from '../../text/paste-flags.js';
-import type { CompatStore, ManifestCacheMirror, StateStore } from '../store.js';
+import type { CompatStore, ManifestCacheMirror, PushListener, StateStore } from '../store.js';
 
 const POOL_SIZE = 4;
 /** How long a closing store waits for the server to let its sessions go (socketsClosed). */
@@ -358,6 +359,14 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     await this.#chains.settled();
     this.#session = undefined;
     await session.release();
+  }
+
+  hintPush(): Promise<void> {
+    return notifyPush(this.pool, this.#schema);
+  }
+
+  listenForPushes(onHint: () => void, onError: (error: unknown) => void): PushListener {
+    return listenForPushes(this.#config, this.#schema, onHint, onError);
   }
 
   /** Called once if the lock connection fails while held (the controller steps down). */

@@ -1,0 +1,97 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { signWebhook } from '../../src/daemon/webhook.js';
+import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { createGitFixture, type GitFixture } from '../source/helpers/git-fixture.js';
+import { usePostgres } from '../state/pg.js';
+import {
+  assertBuilt,
+  cleanUp,
+  controllerEnv,
+  eventually,
+  eventuallyLogged,
+  killLeftovers,
+  startController,
+  type ControllerProcess,
+} from '../daemon/helpers/controller.js';
+
+// Review 35b, L-2 (fixed: a standby passes a verified push to the leader, src/state/pg/push-hints.ts). docs/deploy.md ("GitHub webhook"): "Without a webhook the controller notices
+// a push within git.interval; with one it syncs within a second", and its PostgreSQL set-up runs
+// two replicas behind one Service with the webhook (ci/postgres-values.yaml). The Service hands a
+// delivery to either pod; one reaching the standby (ready, 202 {"action":"sync"}) syncs only the
+// standby, and the leader applies the push at its next --interval (docs/state.md says so).
+
+const SECRET = 'review-35b-standby-hook-5a2c';
+const postgres = usePostgres();
+let emulator: RunningEmulator | undefined;
+let fixture: GitFixture | undefined;
+let root: string | undefined;
+const replicas: ControllerProcess[] = [];
+
+beforeAll(assertBuilt);
+afterEach(async () => {
+  await Promise.all(replicas.splice(0).map((replica) => replica.stop('SIGKILL')));
+  killLeftovers();
+  await cleanUp({ emulator, fixture, dir: root });
+  emulator = fixture = root = undefined;
+});
+
+describe('a webhook delivery reaching the standby (review 35b)', { timeout: 120_000 }, () => {
+  it('gets the push applied by the leader, as a delivery to one controller does', async () => {
+    emulator = await startEmulator({ port: 0 });
+    fixture = await createGitFixture();
+    root = await mkdtemp(path.join(tmpdir(), 'review-35b-standby-'));
+    const first = await fixture.commit({ 'README.md': 'audiences\n' });
+    const state = await postgres.freshLocation();
+    const env = { ...controllerEnv(emulator), AUDIENCECTL_WEBHOOK_SECRET: SECRET };
+    const start = (n: number) =>
+      startController(
+        [
+          ...['--repo', fixture!.bare, '--allow-file-urls', '--work-dir', path.join(root!, `work-${n}`)],
+          ...['--state', state, '--interval', '1h', '--resync-interval', '2h'],
+        ],
+        env,
+        60_000,
+      );
+    replicas.push(...(await Promise.all([start(1), start(2)])));
+    const roles = await eventuallyLogged(
+      replicas,
+      () => Promise.all(replicas.map(async (r) => r.status())),
+      (all) =>
+        all.filter((s) => s.role === 'leader').length === 1 && all.every((s) => s.source.revision === first),
+      60_000,
+      'one leader, both synced',
+    );
+    const leader = replicas[roles.findIndex((s) => s.role === 'leader')]!;
+    const standby = replicas.find((r) => r !== leader)!;
+
+    const pushed = await fixture.commit({
+      'gold.yaml': manifestYaml('gold', { ingestion: { onCreate: false } }),
+    });
+    const body = JSON.stringify({ ref: 'refs/heads/main', after: pushed });
+    const delivered = await fetch(`${standby.url}/webhook`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': 'standby-1',
+        'x-hub-signature-256': signWebhook(SECRET, body),
+      },
+      body,
+    });
+    expect(delivered.status).toBe(202);
+    const em = emulator;
+    // A guard against hangs, not a claim about speed: the interval is an hour.
+    const created = await eventually(
+      () => em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX).map((a) => a.audienceName),
+      (names) => names.length > 0,
+      20_000,
+      'the pushed audience created',
+    ).catch(() => em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX).map((a) => a.audienceName));
+    expect(created).toEqual(['Audience gold']);
+    expect((await leader.status()).source.revision).toBe(pushed);
+  });
+});

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStateStore } from '../../src/state/open.js';
+import type { PushListener, StateStore } from '../../src/state/store.js';
+import { eventually } from '../daemon/helpers/controller.js';
+import { usePostgres } from './pg.js';
+
+// Review 35b, L-2: a push a standby verified reaches the leader through PostgreSQL
+// (NOTIFY/LISTEN), and the listening survives its connection being cut.
+
+const postgres = usePostgres();
+const open: StateStore[] = [];
+const listeners: PushListener[] = [];
+
+afterEach(async () => {
+  await Promise.all(listeners.splice(0).map((listener) => listener.close()));
+  await Promise.all(open.splice(0).map((store) => store.close()));
+});
+
+async function store(location: string): Promise<StateStore> {
+  const opened = await openStateStore(location);
+  open.push(opened);
+  return opened;
+}
+
+describe('push hints between replicas', () => {
+  it('tells the replicas of one schema, not those of another, and listens again after a cut', async () => {
+    const location = await postgres.freshLocation();
+    const [leader, standby, elsewhere] = [
+      await store(location),
+      await store(location),
+      await store(await postgres.freshLocation()),
+    ];
+    const heard: string[] = [];
+    const errors: unknown[] = [];
+    listeners.push(
+      leader.listenForPushes!(
+        () => heard.push('leader'),
+        (error) => errors.push(error),
+      ),
+      elsewhere.listenForPushes!(
+        () => heard.push('elsewhere'),
+        () => undefined,
+      ),
+    );
+    // The LISTEN is sent as the listener connects: hint until it is heard (a guard, not a deadline).
+    await eventually(
+      async () => {
+        await standby.hintPush!();
+        return heard.length;
+      },
+      (count) => count > 0,
+      10_000,
+      'the first hint heard',
+    );
+    expect(new Set(heard)).toEqual(new Set(['leader']));
+
+    // The server ends the listening session (a restart, a failover, an idle cut).
+    const cut = await postgres.query<{ ended: boolean }>(
+      "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'",
+    );
+    expect(cut.map((row) => row.ended)).toEqual([true, true]);
+    heard.splice(0);
+    await eventually(
+      async () => {
+        await standby.hintPush!();
+        return heard.length;
+      },
+      (count) => count > 0,
+      20_000,
+      'a hint heard after the cut',
+    );
+    expect(new Set(heard)).toEqual(new Set(['leader']));
+    expect(errors.length).toBeGreaterThan(0);
+  });
+});
