@@ -36,13 +36,13 @@ export type IntentOutcome =
   | { kind: 'remove' }
   | { kind: 'replace'; record: AudienceRecordInput };
 
+/** A replica's listening for pushes other replicas verified (StateStore.listenForPushes). */
+export type PushListener = { close(): Promise<void> };
+
 /**
  * What audiencectl recorded about remote audiences: the only map from a manifest to
  * its audience. Reads need no lock; every write needs the lock held by this store.
  */
-/** A replica's listening for pushes other replicas verified (StateStore.listenForPushes). */
-export type PushListener = { close(): Promise<void> };
-
 export interface StateStore {
   /** Where the store lives, for messages. */
   readonly location: string;
