@@ -1,7 +1,7 @@
 import type { RunRecord } from './schema.js';
 
 /** What a run's GET tells of it: the fields a record keeps. */
-export type RunAnswer = {
+type RunAnswer = {
   status?: string | undefined;
   dataFilterEndTime?: number | undefined;
   failureReason?: unknown;

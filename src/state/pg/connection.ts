@@ -66,7 +66,7 @@ export function timeoutsOf(access: PgAccess): PgTimeouts {
  * `lock_state`, so the next holder's generation bump waited, for the OS's keepalive time
  * (about 2 h). Each of these is a user setting: any role may set it for its own session.
  */
-export function sessionLimits(queryMs: number): string {
+function sessionLimits(queryMs: number): string {
   return (
     'SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3; ' +
     `SET idle_in_transaction_session_timeout = ${Math.max(1, Math.ceil(queryMs))}`

@@ -12,7 +12,7 @@ import { PgClient } from './connection.js';
  */
 
 /** The channel of one schema's controllers: a name under PostgreSQL's 63 bytes, whatever the schema's. */
-export function pushChannelOf(schema: string): string {
+function pushChannelOf(schema: string): string {
   return `audiencectl_push_${createHash('sha256').update(schema).digest('hex').slice(0, 24)}`;
 }
 

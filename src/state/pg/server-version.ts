@@ -6,10 +6,10 @@ import { StateError } from '../errors.js';
  * gen_random_uuid(), built in from PostgreSQL 13. On 12 the migration itself passes (a PL/pgSQL
  * body is resolved when it first runs), and every later write of `meta` fails.
  */
-export const MIN_SERVER_VERSION_NUM = 130_000;
+const MIN_SERVER_VERSION_NUM = 130_000;
 
 /** `server_version_num` (120017 for 12.17) and `server_version` as the server reports them. */
-export type ServerVersion = { num: number; text: string };
+type ServerVersion = { num: number; text: string };
 
 /** Refuses a server older than MIN_SERVER_VERSION_NUM; `display` names the store (no password). */
 export function assertServerVersion(version: ServerVersion, display: string): void {

@@ -7,7 +7,7 @@ import { sql } from './migrations.js';
 import { seconds } from './pg-errors.js';
 
 /** A session of the server, as far as our role may see it (another role's shows its pid only). */
-export type Backend = { pid: number; app: string | null; addr: string | null };
+type Backend = { pid: number; app: string | null; addr: string | null };
 
 /** `PostgreSQL session pid 4242 (application_name "audiencectl", from 10.0.0.5)`. */
 export function describeBackend(backend: Backend): string {
