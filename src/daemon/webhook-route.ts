@@ -1,8 +1,15 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { WebhookTarget } from './types.js';
 import { COMMIT_ID } from '../state/commit-id.js';
-import { decideWebhook, DeliveryLog, digestMatches, refuseBeforeBody } from './webhook.js';
+import {
+  BAD_SIGNATURE,
+  decideWebhook,
+  DeliveryLog,
+  digestMatches,
+  refuseBeforeBody,
+  type WebhookRejection,
+} from './webhook.js';
 import {
   BodyBudget,
   DEFAULT_WEBHOOK_BODIES_KEPT,
@@ -26,6 +33,14 @@ function receivedOf(body: unknown): ReceivedBody | undefined {
 function headerOf(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** Answers a refused delivery with its status, logged as `webhook rejected`. */
+function reject(request: FastifyRequest, reply: FastifyReply, log: Logger, rejection: WebhookRejection) {
+  const { status, reason } = rejection;
+  const event = headerOf(request, 'x-github-event');
+  log.warn({ event, deliveryId: headerOf(request, 'x-github-delivery'), status, reason }, 'webhook rejected');
+  return reply.code(status).send({ error: reason });
 }
 
 /**
@@ -58,19 +73,12 @@ export function registerWebhook(
       );
     });
     scope.addHook('onRequest', (request, reply, next) => {
-      const event = headerOf(request, 'x-github-event');
-      const refused = refuseBeforeBody({ signature: headerOf(request, 'x-hub-signature-256'), event });
-      if (refused?.action !== 'reject') return next();
-      log.warn(
-        {
-          event,
-          deliveryId: headerOf(request, 'x-github-delivery'),
-          status: refused.status,
-          reason: refused.reason,
-        },
-        'webhook rejected',
-      );
-      return reply.code(refused.status).send({ error: refused.reason });
+      const refused = refuseBeforeBody({
+        signature: headerOf(request, 'x-hub-signature-256'),
+        event: headerOf(request, 'x-github-event'),
+      });
+      if (refused === undefined) return next();
+      return reject(request, reply, log, refused);
     });
     // The kept bytes go back to the budget once the answer is sent (or the client went away).
     const release = (request: FastifyRequest, _reply: unknown, next: () => void) => {
@@ -89,11 +97,7 @@ export function registerWebhook(
         // Not kept: others filled the budget. Unsigned, it is refused as any unsigned body is;
         // signed, GitHub does not retry, and the push is seen at the next poll of the branch
         // (--interval) or a redelivery.
-        if (!digestMatches(received.digest, signature)) {
-          const reason = 'missing or invalid X-Hub-Signature-256';
-          log.warn({ event, deliveryId, status: 401, reason }, 'webhook rejected');
-          return reply.code(401).send({ error: reason });
-        }
+        if (!digestMatches(received.digest, signature)) return reject(request, reply, log, BAD_SIGNATURE);
         log.warn({ event, deliveryId, status: 503 }, 'webhook refused: too many bodies being received');
         return reply
           .code(503)
@@ -110,10 +114,7 @@ export function registerWebhook(
       );
       // Decided: the body is no longer needed, and its bytes go back before the answer is sent.
       received?.release();
-      if (decision.action === 'reject') {
-        log.warn({ event, deliveryId, status: decision.status, reason: decision.reason }, 'webhook rejected');
-        return reply.code(decision.status).send({ error: decision.reason });
-      }
+      if (decision.action === 'reject') return reject(request, reply, log, decision);
       // Remembered only once the signature is verified: nobody without the secret can
       // fill the log, or make a real delivery look like a replay.
       const replayed = () => {

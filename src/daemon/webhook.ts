@@ -17,6 +17,16 @@ export type WebhookDecision =
     }
   | { action: 'reject'; status: 400 | 401; reason: string };
 
+/** A delivery refused: what the HTTP layer answers, and logs. */
+export type WebhookRejection = Extract<WebhookDecision, { action: 'reject' }>;
+
+/** No `X-Hub-Signature-256`, one not of GitHub's form, or one that does not match the body. */
+export const BAD_SIGNATURE: WebhookRejection = {
+  action: 'reject',
+  status: 401,
+  reason: 'missing or invalid X-Hub-Signature-256',
+};
+
 export type WebhookRequest = {
   /** The raw request body, exactly as received: the signature covers these bytes. */
   body: Buffer;
@@ -80,14 +90,13 @@ export function digestMatches(digest: Buffer, header: string | undefined): boole
  */
 export function refuseBeforeBody(
   request: Omit<WebhookRequest, 'body' | 'contentType'>,
-): WebhookDecision | undefined {
-  if (request.signature === undefined || !SIGNATURE.test(request.signature.trim()))
-    return { action: 'reject', status: 401, reason: 'missing or invalid X-Hub-Signature-256' };
+): WebhookRejection | undefined {
+  if (request.signature === undefined || !SIGNATURE.test(request.signature.trim())) return BAD_SIGNATURE;
   if (request.event !== 'push' && request.event !== 'ping') return unsupported(request.event);
   return undefined;
 }
 
-function unsupported(event: string | undefined): WebhookDecision {
+function unsupported(event: string | undefined): WebhookRejection {
   return { action: 'reject', status: 400, reason: `unsupported event ${JSON.stringify(event ?? '')}` };
 }
 
@@ -125,9 +134,7 @@ export function decideWebhook(
   request: WebhookRequest,
   repository?: string,
 ): WebhookDecision {
-  if (!verifyWebhookSignature(secret, request.body, request.signature)) {
-    return { action: 'reject', status: 401, reason: 'missing or invalid X-Hub-Signature-256' };
-  }
+  if (!verifyWebhookSignature(secret, request.body, request.signature)) return BAD_SIGNATURE;
   if (request.event === 'ping') return { action: 'ignore', reason: 'ping' };
   if (request.event !== 'push') return unsupported(request.event);
   const push = PushEvent.safeParse(parseBody(request.body, request.contentType));
