@@ -4,6 +4,7 @@ import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { ensureDirStore } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
+import { NO_RUN, PARTNER, partnerConfig, partnerEnv } from '../helpers/partner-org.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
 // review-35a L-3: a sandbox with a client of its own but no orgId of its own takes the shared
@@ -11,36 +12,15 @@ import { withEmulator } from '../helpers/with-emulator.js';
 // the org every other sandbox's client is in. Doing so breaks them; sandboxes.<name>.orgId is
 // the key to set.
 
-const PARTNER = {
-  clientId: 'partner-client',
-  clientSecret: 'partner-secret-value',
-  orgId: 'PARTNER00000000000000000@AdobeOrg',
-};
-
-const CONFIG = [
-  'credentials:',
-  `  clientId: ${DEMO_CLIENT.clientId}`,
-  '  clientSecretEnv: DEMO_SECRET',
-  `  orgId: ${DEMO_CLIENT.orgId}`,
-  'sandboxes:',
-  '  prod: {}',
-  '  partner:',
-  `    clientId: ${PARTNER.clientId}`,
-  '    clientSecretEnv: PARTNER_SECRET',
-  '',
-].join('\n');
-
 describe("a sandbox's own client refused with the shared org", () => {
   it("points at the sandbox's own orgId, not at the shared one", async () => {
     await withEmulator({ clients: [DEMO_CLIENT, PARTNER], operationDelayMs: 10 }, async (emulator) => {
       await withTempDir(async (dir) => {
         await writeFiles(dir, {
-          'm/gold.yaml': manifestYaml('gold', { ingestion: { onCreate: false } }),
-          'm/silver.yaml': manifestYaml('silver', {
-            ingestion: { onCreate: false },
-            metadata: { sandbox: 'partner' },
-          }),
-          'aep.yaml': CONFIG,
+          'm/gold.yaml': manifestYaml('gold', NO_RUN),
+          'm/silver.yaml': manifestYaml('silver', { ...NO_RUN, metadata: { sandbox: 'partner' } }),
+          // partner: a client of its own, and no orgId of its own.
+          'aep.yaml': partnerConfig({}),
         });
         const state = path.join(dir, 'state');
         await ensureDirStore(state);
@@ -48,13 +28,7 @@ describe("a sandbox's own client refused with the shared org", () => {
           ['apply', 'm', '--state', state, '--config', 'aep.yaml', '--auto-approve'],
           {
             cwd: dir,
-            env: {
-              AEP_BASE_URL: emulator.apiBaseUrl,
-              AEP_IMS_URL: emulator.imsUrl,
-              DEMO_SECRET: DEMO_CLIENT.clientSecret,
-              PARTNER_SECRET: PARTNER.clientSecret,
-              AUDIENCECTL_POLL_INTERVAL_MS: '25',
-            },
+            env: partnerEnv(emulator),
           },
         );
         expect(result.code).toBe(1);

@@ -5,34 +5,8 @@ import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { ensureDirStore } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
+import { NO_RUN, PARTNER, partnerConfig, partnerEnv } from '../helpers/partner-org.js';
 import { withEmulator } from '../helpers/with-emulator.js';
-
-const PARTNER = {
-  clientId: 'partner-client',
-  clientSecret: 'partner-secret-value',
-  orgId: 'PARTNER00000000000000000@AdobeOrg',
-};
-const NO_RUN = { ingestion: { onCreate: false } } as const;
-
-function config(withPartner: boolean): string {
-  return [
-    'credentials:',
-    `  clientId: ${DEMO_CLIENT.clientId}`,
-    '  clientSecretEnv: DEMO_SECRET',
-    `  orgId: ${DEMO_CLIENT.orgId}`,
-    'sandboxes:',
-    '  prod: {}',
-    ...(withPartner
-      ? [
-          '  partner:',
-          `    clientId: ${PARTNER.clientId}`,
-          '    clientSecretEnv: PARTNER_SECRET',
-          `    orgId: ${PARTNER.orgId}`,
-        ]
-      : []),
-    '',
-  ].join('\n');
-}
 
 // review-35a L-2: a sandbox of another org removed from the configuration while the store holds
 // its records falls back to the shared credentials; the refusal (STATE_OTHER_ORG) then advises
@@ -45,20 +19,14 @@ describe('a sandbox of another org removed from the configuration while it has r
         await writeFiles(dir, {
           'm/gold.yaml': manifestYaml('gold', NO_RUN),
           'm/silver.yaml': manifestYaml('silver', { ...NO_RUN, metadata: { sandbox: 'partner' } }),
-          'aep.yaml': config(true),
+          'aep.yaml': partnerConfig({ orgId: PARTNER.orgId }),
         });
         const state = path.join(dir, 'state');
         await ensureDirStore(state);
         const apply = () =>
           runCli(['apply', 'm', '--state', state, '--config', 'aep.yaml', '--auto-approve'], {
             cwd: dir,
-            env: {
-              AEP_BASE_URL: emulator.apiBaseUrl,
-              AEP_IMS_URL: emulator.imsUrl,
-              DEMO_SECRET: DEMO_CLIENT.clientSecret,
-              PARTNER_SECRET: PARTNER.clientSecret,
-              AUDIENCECTL_POLL_INTERVAL_MS: '25',
-            },
+            env: partnerEnv(emulator),
           });
         const first = await apply();
         expect(first.code, first.stderr).toBe(0);
@@ -66,7 +34,7 @@ describe('a sandbox of another org removed from the configuration while it has r
         // partner is decommissioned: its manifest and its configuration go in one change.
         await rm(path.join(dir, 'm/silver.yaml'));
         await writeFiles(dir, {
-          'aep.yaml': config(false),
+          'aep.yaml': partnerConfig('unlisted'),
           'm/gold.yaml': manifestYaml('gold', { ...NO_RUN, spec: { description: 'changed' } }),
         });
         const second = await apply();

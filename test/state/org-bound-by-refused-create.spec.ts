@@ -5,6 +5,7 @@ import { openStateStore } from '../../src/state/open.js';
 import { ensureDirStore } from '../helpers/apply-env.js';
 import { runCli, writeFiles } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
+import { NO_RUN, PARTNER, partnerConfig, partnerEnv } from '../helpers/partner-org.js';
 import { useEmulator } from '../helpers/with-emulator.js';
 import { useTempDirs } from './helpers.js';
 import { usePostgres } from './pg.js';
@@ -16,12 +17,6 @@ import { usePostgres } from './pg.js';
 // the user fixes the org, the next apply creates the audience (it was refused with
 // STATE_OTHER_ORG for good, in either store).
 
-const PARTNER = {
-  clientId: 'partner-client',
-  clientSecret: 'partner-secret-value',
-  orgId: 'PARTNER00000000000000000@AdobeOrg',
-};
-const NO_RUN = { ingestion: { onCreate: false } } as const;
 const emulator = useEmulator({ clients: [DEMO_CLIENT, PARTNER], operationDelayMs: 10 });
 const tempDir = useTempDirs();
 const postgres = usePostgres();
@@ -32,22 +27,6 @@ const stores = [
   { name: 'directory', fresh: (dir: string) => Promise.resolve(path.join(dir, 'state')) },
   { name: 'PostgreSQL', fresh: () => postgres.freshLocation() },
 ] as const;
-
-function config(partnerOrg: string | undefined): string {
-  return [
-    'credentials:',
-    `  clientId: ${DEMO_CLIENT.clientId}`,
-    '  clientSecretEnv: DEMO_SECRET',
-    `  orgId: ${DEMO_CLIENT.orgId}`,
-    'sandboxes:',
-    '  prod: {}',
-    '  partner:',
-    `    clientId: ${PARTNER.clientId}`,
-    '    clientSecretEnv: PARTNER_SECRET',
-    ...(partnerOrg === undefined ? [] : [`    orgId: ${partnerOrg}`]),
-    '',
-  ].join('\n');
-}
 
 /** Every `[sandbox, key]` the store at `location` holds a record for. */
 async function recordIds(location: string): Promise<Array<[string, string]>> {
@@ -67,17 +46,11 @@ describe.each(stores)('($name store) a sandbox whose first create AEP refused as
     await writeFiles(dir, {
       'm/gold.yaml': manifestYaml('gold', NO_RUN),
       'm/silver.yaml': manifestYaml('silver', { ...NO_RUN, metadata: { sandbox: 'partner' } }),
-      'aep.yaml': config(undefined),
+      'aep.yaml': partnerConfig({}),
     });
     const state = await kind.fresh(dir);
     await ensureDirStore(state);
-    const env = {
-      AEP_BASE_URL: emulator().apiBaseUrl,
-      AEP_IMS_URL: emulator().imsUrl,
-      DEMO_SECRET: DEMO_CLIENT.clientSecret,
-      PARTNER_SECRET: PARTNER.clientSecret,
-      AUDIENCECTL_POLL_INTERVAL_MS: '25',
-    };
+    const env = partnerEnv(emulator());
     const apply = () =>
       runCli(['apply', 'm', '--state', state, '--config', 'aep.yaml', '--auto-approve'], { cwd: dir, env });
 
@@ -101,7 +74,7 @@ describe.each(stores)('($name store) a sandbox whose first create AEP refused as
     expect(await bindings(state)).toEqual({ prod: 'DEMO0RG0000000000000000@AdobeOrg' });
 
     // The user adds partner's orgId, as the refusal asks.
-    await writeFiles(dir, { 'aep.yaml': config(PARTNER.orgId) });
+    await writeFiles(dir, { 'aep.yaml': partnerConfig({ orgId: PARTNER.orgId }) });
     const second = await apply();
     expect(second.stderr).not.toContain('STATE_OTHER_ORG');
     expect(second.stderr).not.toContain('belongs to IMS org');
