@@ -46,7 +46,7 @@ export type LockOptions = {
   /**
    * Ends a wait for another holder (a controller's stop, Ctrl-C): the locker gives up at once
    * with STATE_LOCK_WAIT_STOPPED, holding nothing. Without it a SIGTERM waited out the timeout,
-   * past a controller's grace period. Directory stores only.
+   * past a controller's grace period.
    */
   signal?: AbortSignal | undefined;
 };

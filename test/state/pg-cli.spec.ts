@@ -514,4 +514,29 @@ describe('the state lock', () => {
       }
     },
   );
+
+  it('a lock wait gives up when its signal fires (a controller stopping, Ctrl-C), holding nothing', async () => {
+    const location = await postgres.freshLocation();
+    const held = await openStateStore(location);
+    await held.lock({ command: 'audiencectl apply' });
+    const waiter = await openStateStore(location);
+    const stop = new AbortController();
+    try {
+      const error = await waiter
+        .lock({ timeoutMs: 3_600_000, pollMs: 3_600_000, signal: stop.signal, onWait: () => stop.abort() })
+        .then(
+          () => undefined,
+          (refused: unknown) => refused as { code?: string; message?: string },
+        );
+      expect(error?.code).toBe('STATE_LOCK_WAIT_STOPPED');
+      expect(error?.message).toMatch(
+        /^stopped waiting for the state lock of postgres:\/\/\S+, held by pid \d+ on host \S+ \(audiencectl apply\) since \S+: nothing was changed\.$/,
+      );
+      // The holder still holds it and writes.
+      await held.put(aRecord('after-the-stop'));
+    } finally {
+      await waiter.close();
+      await held.close();
+    }
+  });
 });

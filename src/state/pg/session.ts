@@ -102,6 +102,14 @@ async function lockedError(
   );
 }
 
+function waitStopped(display: string, holder: LockHolder | undefined): StateLockedError {
+  return new StateLockedError(
+    'STATE_LOCK_WAIT_STOPPED',
+    `stopped waiting for the state lock of ${display}, held by ${describeHolder(holder)}: nothing was changed.`,
+    holder,
+  );
+}
+
 export async function acquireSession(
   config: ClientConfig,
   schema: string,
@@ -147,10 +155,16 @@ export async function acquireSession(
         break;
       }
       const waited = performance.now() - started;
+      if (options.signal?.aborted) throw waitStopped(display, await currentHolder(client, schema));
       if (waited >= timeoutMs) throw await lockedError(client, schema, display, waited, timeoutMs);
       if (!waiting) options.onWait?.(await currentHolder(client, schema));
       waiting = true;
-      await sleep(Math.min(pollMs, timeoutMs - waited));
+      // Woken by the signal, it looks once more (the lock may be free) and then gives up.
+      await sleep(Math.min(pollMs, timeoutMs - waited), undefined, { signal: options.signal }).catch(
+        (error: unknown) => {
+          if (!options.signal?.aborted) throw error;
+        },
+      );
     }
     const holder: LockHolder = {
       pid: process.pid,
