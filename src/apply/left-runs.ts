@@ -22,14 +22,9 @@ export async function readLeftRuns(
   signal: AbortSignal | undefined,
 ): Promise<RunsRead> {
   const reads = await Promise.all(
-    left.map(async ({ id, record, run }): Promise<[string, RunRead]> => {
+    left.map(async ({ id, record, audienceId, run }): Promise<[string, RunRead]> => {
       try {
-        const answer = await client.getRun(
-          record.sandbox,
-          record.audienceId ?? '',
-          run.runId,
-          signal ? { signal } : {},
-        );
+        const answer = await client.getRun(record.sandbox, audienceId, run.runId, signal ? { signal } : {});
         return [id, { kind: 'read', run: runWithAnswer(run, answer) }];
       } catch (error) {
         return [id, { kind: 'unread', runId: run.runId, why: aepFailure(error).message }];

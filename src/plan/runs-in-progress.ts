@@ -51,8 +51,8 @@ export function runsInProgress(
   return out.sort((a, b) => compareText(a.sandbox, b.sandbox) || compareText(a.key, b.key));
 }
 
-/** A desired audience's record whose newest run is not final, and that run. */
-export type LeftRun = { id: string; record: AudienceRecord; run: RunRecord };
+/** A desired audience's record whose newest run is not final, its audience's id, and that run. */
+export type LeftRun = { id: string; record: AudienceRecord; audienceId: string; run: RunRecord };
 
 /**
  * The runs left in progress of the desired audiences: records with an audience id and no intent
@@ -62,9 +62,10 @@ export type LeftRun = { id: string; record: AudienceRecord; run: RunRecord };
 export function leftRuns(desired: LoadResult, recorded: RecordedState): LeftRun[] {
   const left: LeftRun[] = [];
   for (const record of recorded.audiences) {
-    if (record.audienceId === undefined || record.intent !== undefined) continue;
+    const { audienceId } = record;
+    if (audienceId === undefined || record.intent !== undefined) continue;
     const run = runLeftInProgress(record);
-    if (run) left.push({ id: recordId(record.sandbox, record.key), record, run });
+    if (run) left.push({ id: recordId(record.sandbox, record.key), record, audienceId, run });
   }
   // Nearly always none: the set of desired ids is built only when some are left.
   if (left.length === 0) return left;
