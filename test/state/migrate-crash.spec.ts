@@ -66,6 +66,17 @@ function pausedMigrate(args: string[], pause: string) {
   });
 }
 
+/**
+ * A forced migrate from `source` into `target`, killed between its two renames (the store moved
+ * aside, the copy not yet in place): the path of the store it moved aside.
+ */
+async function killedMidSwap(source: string, target: string): Promise<string> {
+  const migrate = pausedMigrate(['--from', source, '--to', target, '--force'], 'swap');
+  expect(await migrate.paused).toBe('paused swap');
+  expect((await migrate.stop('SIGKILL')).signal).toBe('SIGKILL');
+  return path.join(path.dirname(target), (await besides(target)).find((name) => name.endsWith('.old')) ?? '');
+}
+
 async function stores() {
   const root = await tempDir();
   const source = path.join(root, 'source');
@@ -180,13 +191,7 @@ describe('state migrate killed between the two renames that swap the copy in', {
   it('a folder made in its place holding only caches is refused the same; run again, the migrate puts the old store back', async () => {
     const { source, target } = await stores();
     const before = await tree(target);
-    const migrate = pausedMigrate(['--from', source, '--to', target, '--force'], 'swap');
-    expect(await migrate.paused).toBe('paused swap');
-    expect((await migrate.stop('SIGKILL')).signal).toBe('SIGKILL');
-    const old = path.join(
-      path.dirname(target),
-      (await besides(target)).find((name) => name.endsWith('.old')) ?? '',
-    );
+    const old = await killedMidSwap(source, target);
     await mkdir(target);
     await writeFile(path.join(target, 'manifest-cache.jsonl'), 'a cache\n');
     await writeFile(path.join(target, 'state-snapshot.jsonl'), 'a cache\n');
@@ -212,13 +217,7 @@ describe('state migrate killed between the two renames that swap the copy in', {
 
   it('a folder made in its place holding a file of someone else’s: the migrate run again says what, and removes nothing', async () => {
     const { source, target } = await stores();
-    const migrate = pausedMigrate(['--from', source, '--to', target, '--force'], 'swap');
-    expect(await migrate.paused).toBe('paused swap');
-    expect((await migrate.stop('SIGKILL')).signal).toBe('SIGKILL');
-    const old = path.join(
-      path.dirname(target),
-      (await besides(target)).find((name) => name.endsWith('.old')) ?? '',
-    );
+    const old = await killedMidSwap(source, target);
     await mkdir(target);
     await writeFile(path.join(target, 'notes.txt'), 'mine\n');
 
