@@ -397,7 +397,10 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
         // The first write to a sandbox binds it to the org of the calls; a binding already
         // recorded is never replaced.
         this.#orgs = withBinding(this.#orgs, sandbox, this.#orgOf);
-        const orgs = JSON.stringify(this.#orgs);
+        // Its own binding only: every binding this process knew, sent by a write that reached
+        // the row just after a release (releaseOrg), put the forgotten one back.
+        const own = this.#orgs[sandbox];
+        const orgs = JSON.stringify(own === undefined ? {} : { [sandbox]: own });
         // An apply's commit marks this sandbox; the others keep theirs.
         const mark = JSON.stringify(withRevision({}, sandbox, this.#revision, this.#bySandbox));
         // The serial moves in the same statement as the record (and the mark), so never one
