@@ -189,10 +189,12 @@ export async function startController(options: ControllerOptions): Promise<Runni
           reconciler.trigger('webhook');
           // A standby syncs only itself: the leader hears of the push through the store.
           if (leadership && leadership.role !== 'leader' && store.hintPush) {
-            log.info('webhook push passed to the leader');
-            store.hintPush().catch((error: unknown) => {
-              log.warn({ reason: (error as Error).message }, 'webhook push not passed to the leader');
-            });
+            // Said once told: a hint that failed is no push passed.
+            store.hintPush().then(
+              () => log.info('webhook push passed to the leader'),
+              (error: unknown) =>
+                log.warn({ reason: (error as Error).message }, 'webhook push not passed to the leader'),
+            );
           }
         },
         ...(remoteHead
