@@ -92,13 +92,14 @@ async function liveView(
   // The configuration (its YAML and zod) and the client are loaded only for a plan that reads the service.
   const { resolveTarget, warnOnStderr } = await import('../connect.js');
   const target = resolveTarget(flags, warnOnStderr);
-  // Only to read left runs: a connection that fails leaves them unread, said in the plan.
-  const connection = needed
-    ? await target.open()
-    : await target
-        .open()
-        .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
-  if (connection instanceof Error) return { runsRead: unreadRuns(left, connection.message) };
+  let connection: Awaited<ReturnType<typeof target.open>>;
+  try {
+    connection = await target.open();
+  } catch (error) {
+    // Only to read left runs: a connection that fails leaves them unread, said in the plan.
+    if (needed) throw error;
+    return { runsRead: unreadRuns(left, error instanceof Error ? error.message : String(error)) };
+  }
   try {
     // Read from another org, every recorded audience would look deleted outside audiencectl.
     assertSameOrgs(recorded.meta, (sandbox) => connection.client.orgOf(sandbox), describeLocation(location));
