@@ -1,17 +1,8 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  eventually,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { assertBuilt, cleanUp, eventually, type TestParts } from './helpers/controller.js';
+import { controllerLeavingGoldsRun } from './helpers/left-run.js';
 
 // Review 35b, H-1. `ingestion.every` asks for a periodic run. The controller follows a run for
 // --run-wait and leaves it; the recorded run stayed unfinished, since only a run step read a run
@@ -22,14 +13,12 @@ import {
 // The period passes in the service's clock (moved 10 minutes on, past the 5 minutes within which
 // audiencectl trusts its own clock): runs are then timed in AEP's clock, as README says.
 
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
+let parts: TestParts = {};
 
 beforeAll(assertBuilt);
 afterEach(async () => {
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
+  await cleanUp(parts);
+  parts = {};
 });
 
 describe(
@@ -38,28 +27,12 @@ describe(
   () => {
     it('starts the next periodic run once the run ended and the period passed', async () => {
       // Runs succeed, 2 x 1.5 s after they start.
-      emulator = await startEmulator({ port: 0, runStageDelayMs: 1_500 });
-      root = await mkdtemp(path.join(tmpdir(), 'every-run-left-'));
-      const dir = path.join(root, 'manifests');
-      await mkdir(dir);
-      await writeFile(
-        path.join(dir, 'gold.yaml'),
+      const em = await startEmulator({ port: 0, runStageDelayMs: 1_500 });
+      parts.emulator = em;
+      await controllerLeavingGoldsRun(
+        em,
         manifestYaml('gold', { ingestion: { onCreate: true, every: '1m' } }),
-      );
-      controller = await startController(
-        [
-          ...['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h'],
-          ...['--run-wait', '1s', '--resync-interval', '2s', '--refresh-interval', '0'],
-        ],
-        controllerEnv(emulator),
-      );
-      const ctl = controller;
-      const em = emulator;
-      await eventually(
-        () => ctl.status(),
-        (s) => s.audiences.some((a) => a.key === 'gold' && a.state === 'waiting-run'),
-        30_000,
-        'gold waiting for its first run',
+        parts,
       );
       const [audience] = em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX);
       const runs = () => em.control.listRuns(DEMO_CLIENT.orgId, DEMO_SANDBOX, audience!.audienceId);

@@ -1,17 +1,8 @@
-import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  eventually,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { assertBuilt, cleanUp, eventually, type TestParts } from './helpers/controller.js';
+import { controllerLeavingGoldsRun } from './helpers/left-run.js';
 
 // Review 35b, M-2. The controller follows a run it started for --run-wait, then leaves it
 // (`waiting-run`). Nothing reads that run again unless another run of the audience comes due:
@@ -20,40 +11,21 @@ import {
 // ingestion run failed"; README: "the controller's /status (audiences[].lastRunFailure) say the
 // same". The marketing team is told the onCreate ingestion is fine; the audience stays empty.
 
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
+let parts: TestParts = {};
 
 beforeAll(assertBuilt);
 afterEach(async () => {
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
+  await cleanUp(parts);
+  parts = {};
 });
 
 describe('a run the controller left in progress (review 35b)', () => {
   it('shows its failure on /status once it failed', async () => {
     // Every run fails, at its second stage, 2 x 1.5 s after it started.
-    emulator = await startEmulator({ port: 0, runStageDelayMs: 1_500, faults: { runFailure: 1 } });
-    root = await mkdtemp(path.join(tmpdir(), 'review-35b-run-'));
-    const dir = path.join(root, 'manifests');
-    await mkdir(dir);
-    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold'));
-    controller = await startController(
-      [
-        ...['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h'],
-        ...['--run-wait', '1s', '--resync-interval', '2s', '--refresh-interval', '0'],
-      ],
-      controllerEnv(emulator),
-    );
-    const ctl = controller;
-    const em = emulator;
+    const em = await startEmulator({ port: 0, runStageDelayMs: 1_500, faults: { runFailure: 1 } });
+    parts.emulator = em;
     // The first pass creates gold, starts its onCreate run and leaves it after --run-wait.
-    await eventually(
-      () => ctl.status(),
-      (s) => s.audiences.some((a) => a.key === 'gold' && a.state === 'waiting-run'),
-      30_000,
-      'gold waiting for its run',
-    );
+    const ctl = await controllerLeavingGoldsRun(em, manifestYaml('gold'), parts);
     const [audience] = em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX);
     const run = await eventually(
       () => em.control.listRuns(DEMO_CLIENT.orgId, DEMO_SANDBOX, audience!.audienceId),
