@@ -17,8 +17,8 @@ export type HttpServerOptions = {
   /** Port; 0 picks a free one. Default 8080. */
   port?: number;
   /**
-   * Serves /healthz, /readyz, /status, /plan (and /metrics). Without it the server has
-   * only the webhook: the separate listener of `--webhook-listen`.
+   * Serves /readyz, /status, /plan (and /metrics). Without it the server has only the
+   * webhook and /healthz: the separate listener of `--webhook-listen`.
    */
   status?: DaemonStatusProvider | undefined;
   /** Registry served on /metrics; without it /metrics is 404. */
@@ -70,7 +70,6 @@ function registerStatusRoutes(
 ): void {
   // Probes stay open (the kubelet sends no token); what shows the state needs the token.
   const guarded = options.authToken === undefined ? {} : { onRequest: requireBearer(options.authToken) };
-  app.get('/healthz', (_request, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', (_request, reply) => {
     const readiness = status.readiness();
     return reply.code(readiness.ready ? 200 : 503).send(readiness);
@@ -107,6 +106,9 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   // this escapes what JSON.stringify leaves raw (bidi, zero-width), which a browser would act on.
   // Registered secrets are scrubbed here, as on the log stream, whatever message carried them.
   app.setReplySerializer((payload) => escapeJsonText(redactText(JSON.stringify(payload))));
+  // Liveness, open and saying nothing, on every listener: a load balancer or ingress in front of
+  // the webhook's own port (--webhook-listen) health-checks a GET path on that port.
+  app.get('/healthz', (_request, reply) => reply.send({ status: 'ok' }));
   if (options.status) registerStatusRoutes(app, options, options.status);
   if (options.webhook)
     registerWebhook(app, options.webhook, options.webhookBodyLimit ?? DEFAULT_WEBHOOK_BODY_LIMIT, log);

@@ -174,11 +174,15 @@ describe('readHttpToken', () => {
 });
 
 describe('a webhook-only listener', () => {
-  it('serves /webhook and nothing else', async () => {
+  it("serves /webhook and, for a load balancer's health check, /healthz; nothing else", async () => {
     const pushes: PushNotice[] = [];
     const server = await start({ webhook: webhook(pushes) });
     expect((await deliver(server.url, randomUUID())).status).toBe(202);
-    for (const route of ['/healthz', '/readyz', '/status', '/plan', '/metrics'])
+    // An ingress or load balancer in front of the webhook port checks a GET path on that port
+    // (GKE's default is the serving port's probe path): it answers without a token, and says nothing.
+    const health = await fetch(`${server.url}/healthz`);
+    expect([health.status, await health.text()]).toEqual([200, '{"status":"ok"}']);
+    for (const route of ['/readyz', '/status', '/plan', '/metrics'])
       expect((await fetch(`${server.url}${route}`)).status).toBe(404);
   });
 });
