@@ -76,6 +76,25 @@ function differences(audience: FoundAudience, spec: NormalSpec): FieldChange[] {
   return changes;
 }
 
+/**
+ * The `<= adopt` step of a plan that looked nothing up (`plan --base`: no service, no
+ * state). The apply never creates an adopt manifest, so this is no create and no first run;
+ * what it does depends on what the sandbox holds then, which this plan cannot know: it says
+ * both outcomes instead of guessing one.
+ */
+export function unlookedAdoptStep(desired: DesiredManifest, name: string, why: string): AdoptStep {
+  return {
+    id: `${desired.sandbox}/${desired.key}:adopt`,
+    sandbox: desired.sandbox,
+    key: desired.key,
+    kind: 'adopt',
+    source: `${desired.file}:${desired.line}`,
+    reason: `adopt an existing audience (${why}); this plan reads no service: the apply looks up the audiences named "${name}" in sandbox "${desired.sandbox}", adopts exactly one it may adopt (a PATCH of its changeable properties to the manifest, no first run) and blocks if none or several; it never creates this audience`,
+    changes: [],
+    candidates: [],
+  };
+}
+
 /** The `<= adopt` step of a manifest without a record whose adoption was asked for. */
 export function adoptStep(
   desired: DesiredManifest,

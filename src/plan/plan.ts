@@ -24,7 +24,7 @@ import {
   type RunBudget,
 } from './runs.js';
 import { driftOf, liveOf, refreshReport, withDrift } from './drift.js';
-import { adoptStep } from './adopt.js';
+import { adoptStep, unlookedAdoptStep } from './adopt.js';
 import { unknownAfterPatchOf, withUnknown } from './unknown-after-patch.js';
 import { resumeCreate } from './resume-create.js';
 import { pendingIntents } from './pending.js';
@@ -189,12 +189,9 @@ function stepsForDesired(
   const why = !record || holdsOnlyFormerRuns(record) ? wantsAdoption(desired, options) : undefined;
   if (why && options.adoptView)
     return [adoptStep(desired, target(), options.adoptView, records, why, record)];
-  if (!record) {
-    return creation(
-      'create',
-      why ? `new manifest (${why}: the apply looks for an audience to adopt first)` : 'new manifest',
-    );
-  }
+  // Every plan that reads the service looks the name up (live.ts); only `plan --base` does not.
+  if (why) return [unlookedAdoptStep(desired, desired.manifest.spec.name, why)];
+  if (!record) return creation('create', 'new manifest');
   const specName = desired.manifest.spec.name;
   const leftBehind = nameLeftBehind(record, specName);
   if (record.blocked && leftBehind === undefined) {

@@ -56,14 +56,24 @@ describe('plan: adoption when asked (metadata.adopt, --adopt)', () => {
     expect(plan(asked, simulateApply(result, EMPTY, NOW), options()).steps).toEqual([]);
   });
 
-  it('--adopt does it for every manifest; without it (or without a lookup) a manifest is created', () => {
+  it('--adopt does it for every manifest; without it a manifest is created', () => {
     const adoptView = view([found('ext-1')]);
     expect(kinds(plan(plain, EMPTY, options({ adopt: true, adoptView })))).toEqual(['adopt prod/gold']);
     expect(plan(plain, EMPTY, options({ adopt: true, adoptView })).steps[0]!.reason).toContain('(--adopt)');
     expect(kinds(plan(plain, EMPTY, options({ adoptView })))).toEqual(['create prod/gold', 'run prod/gold']);
-    expect(plan(asked, EMPTY, options()).steps[0]!.reason).toBe(
-      'new manifest (metadata.adopt: the apply looks for an audience to adopt first)',
+  });
+
+  it('without a lookup (plan --base) shows the adoption the apply makes, never a create or a first run', () => {
+    const result = plan(asked, EMPTY, options());
+    expect(kinds(result)).toEqual(['adopt prod/gold']);
+    expect(result.steps[0]).toMatchObject({ kind: 'adopt', candidates: [], changes: [] });
+    expect(result.steps[0]!.audienceId).toBeUndefined();
+    expect(result.steps[0]!.blocked).toBeUndefined();
+    expect(result.steps[0]!.reason).toBe(
+      'adopt an existing audience (metadata.adopt); this plan reads no service: the apply looks up the audiences named "Audience gold" in sandbox "prod", adopts exactly one it may adopt (a PATCH of its changeable properties to the manifest, no first run) and blocks if none or several; it never creates this audience',
     );
+    expect(result.summary).toMatchObject({ adopt: 1, create: 0, run: 0 });
+    expect(kinds(plan(plain, EMPTY, options({ adopt: true })))).toEqual(['adopt prod/gold']);
   });
 
   it('blocks when none or several could be adopted, listing the candidates and why', () => {
