@@ -180,31 +180,27 @@ export async function startController(options: ControllerOptions): Promise<Runni
 
   const secret = options.webhookSecret;
   const remoteHead = source.remoteHead?.bind(source);
+  // A verified push, of the followed repository or of its new address (renamed, transferred).
+  const syncPush = (): void => {
+    reconciler.trigger('webhook');
+    // A standby syncs only itself: the leader hears of the push through the store.
+    if (leadership && leadership.role !== 'leader' && store.hintPush) {
+      // Said once told: a hint that failed is no push passed.
+      store.hintPush().then(
+        () => log.info('webhook push passed to the leader'),
+        (error: unknown) =>
+          log.warn({ reason: (error as Error).message }, 'webhook push not passed to the leader'),
+      );
+    }
+  };
   const webhook: WebhookTarget | undefined = secret
     ? {
         secret,
         branch: options.branch,
         repository: options.source.kind === 'git' ? repositoryPathOf(options.source.options.url) : undefined,
-        onPush: () => {
-          reconciler.trigger('webhook');
-          // A standby syncs only itself: the leader hears of the push through the store.
-          if (leadership && leadership.role !== 'leader' && store.hintPush) {
-            // Said once told: a hint that failed is no push passed.
-            store.hintPush().then(
-              () => log.info('webhook push passed to the leader'),
-              (error: unknown) =>
-                log.warn({ reason: (error as Error).message }, 'webhook push not passed to the leader'),
-            );
-          }
-        },
+        onPush: syncPush,
         ...(remoteHead
-          ? {
-              onOtherRepository: otherRepositoryCheck(
-                () => remoteHead(stopping.signal),
-                () => reconciler.trigger('webhook'),
-                log,
-              ),
-            }
+          ? { onOtherRepository: otherRepositoryCheck(() => remoteHead(stopping.signal), syncPush, log) }
           : {}),
       }
     : undefined;

@@ -1,0 +1,132 @@
+import { mkdir, mkdtemp, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { signWebhook } from '../../src/daemon/webhook.js';
+import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { githubRepository } from '../helpers/github-push.js';
+import { createGitFixture, type GitFixture } from '../source/helpers/git-fixture.js';
+import { startHttpsGitServer, type HttpsGitServer } from '../source/helpers/https-git-server.js';
+import { usePostgres } from '../state/pg.js';
+import {
+  assertBuilt,
+  cleanUp,
+  controllerEnv,
+  eventually,
+  eventuallyLogged,
+  killLeftovers,
+  startController,
+  type ControllerProcess,
+} from '../daemon/helpers/controller.js';
+
+// Review 36d, M-1 (fixed: the check's sync passes the push to the leader as onPush does,
+// src/daemon/controller.ts syncPush). docs/deploy.md ("GitHub webhook"): a push naming another repository, to the
+// followed branch, is checked (one ref listing) and "a sync starts if it is at the pushed commit
+// (the repository was renamed or transferred)"; and "a standby that verifies a push passes it to
+// the leader through PostgreSQL ... so the leader syncs within a second either way". A renamed
+// repository's push reaching the standby syncs only the standby: the check's sync is the
+// standby's own trigger (controller.ts onOtherRepository), no hint goes to the leader, and the
+// push waits for the leader's --interval (here an hour).
+
+const SECRET = 'review-36d-renamed-hook-7c1e';
+const GIT_TOKEN = 'ghp_CANARY36d0renamed1a2b3c4d5e6f7a8b9c0d1e2f3a4';
+const postgres = usePostgres();
+let emulator: RunningEmulator | undefined;
+let fixture: GitFixture | undefined;
+let server: HttpsGitServer | undefined;
+let root: string | undefined;
+const replicas: ControllerProcess[] = [];
+
+beforeAll(assertBuilt);
+afterEach(async () => {
+  await Promise.all(replicas.splice(0).map((replica) => replica.stop('SIGKILL')));
+  killLeftovers();
+  await server?.close();
+  await cleanUp({ emulator, fixture, dir: root });
+  emulator = fixture = server = root = undefined;
+});
+
+describe('a renamed repository push reaching the standby (review 36d)', { timeout: 120_000 }, () => {
+  it('is applied by the leader, as a push of the followed repository reaching the standby is', async () => {
+    emulator = await startEmulator({ port: 0 });
+    fixture = await createGitFixture();
+    root = await mkdtemp(path.join(tmpdir(), 'review-36d-renamed-'));
+    await mkdir(path.join(root, 'serve', 'acme'), { recursive: true });
+    await symlink(fixture.bare, path.join(root, 'serve', 'acme', 'audiences.git'));
+    server = await startHttpsGitServer(path.join(root, 'serve'), 'x-access-token', GIT_TOKEN);
+    const first = await fixture.commit({ 'README.md': 'audiences\n' });
+    const state = await postgres.freshLocation();
+    const env = {
+      ...controllerEnv(emulator),
+      AUDIENCECTL_WEBHOOK_SECRET: SECRET,
+      AUDIENCECTL_GIT_TOKEN: GIT_TOKEN,
+    };
+    const repo = `${server.url}/acme/audiences.git`;
+    const caFile = server.caFile;
+    const start = (n: number) =>
+      startController(
+        [
+          ...['--repo', repo, '--git-ca-file', caFile, '--work-dir', path.join(root!, `work-${n}`)],
+          ...['--state', state, '--interval', '1h', '--resync-interval', '2h'],
+        ],
+        env,
+        60_000,
+      );
+    replicas.push(...(await Promise.all([start(1), start(2)])));
+    const roles = await eventuallyLogged(
+      replicas,
+      () => Promise.all(replicas.map(async (r) => r.status())),
+      (all) =>
+        all.filter((s) => s.role === 'leader').length === 1 &&
+        all.every((s) => s.source.revision === first) &&
+        all.some((s) => s.role === 'leader' && s.reconcile.lastRevision === first && !s.reconcile.running),
+      60_000,
+      'one leader that reconciled the first commit, both synced',
+    );
+    const leader = replicas[roles.findIndex((s) => s.role === 'leader')]!;
+    const standby = replicas.find((r) => r !== leader)!;
+
+    const pushed = await fixture.commit({
+      'gold.yaml': manifestYaml('gold', { ingestion: { onCreate: false } }),
+    });
+    // GitHub names the repository's new owner/name; the old URL still serves it.
+    const body = JSON.stringify({
+      ref: 'refs/heads/main',
+      after: pushed,
+      repository: githubRepository(server.url, 'acme/segments'),
+    });
+    const delivered = await fetch(`${standby.url}/webhook`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': 'renamed-standby-1',
+        'x-hub-signature-256': signWebhook(SECRET, body),
+      },
+      body,
+    });
+    expect(delivered.status).toBe(202);
+    expect(await delivered.json()).toEqual({ action: 'check', reason: 'other-repository' });
+    // The standby's check found the branch at the pushed commit and synced itself.
+    await standby.waitForLog(
+      (l) => typeof l.msg === 'string' && l.msg.includes('probably renamed or transferred'),
+      20_000,
+    );
+    await eventually(
+      () => standby.status(),
+      (s) => s.source.revision === pushed,
+      20_000,
+      'the standby synced the push',
+    );
+    const em = emulator;
+    // A guard against hangs, not a claim about speed: the interval is an hour.
+    const created = await eventually(
+      () => em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX).map((a) => a.audienceName),
+      (names) => names.length > 0,
+      20_000,
+      'the pushed audience created',
+    ).catch(() => em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX).map((a) => a.audienceName));
+    expect(created).toEqual(['Audience gold']);
+  });
+});
