@@ -7,7 +7,9 @@
 //   GITHUB_TOKEN, GITHUB_REPOSITORY (owner/name), PR_NUMBER, GITHUB_API_URL
 //   (default https://api.github.com), PLAN_FILE (the Markdown plan), PLAN_EXIT_CODE,
 //   PLAN_STDERR_FILE (shown when the plan failed), PLAN_DIRECTORY (names the marker,
-//   so that one workflow may plan several directories), GITHUB_SHA, and COMMENT_AS (the
+//   so that one workflow may plan several directories), GITHUB_SHA (the pull request's
+//   head commit this run planned: when the pull request's head is another commit by now,
+//   the comment is left alone), and COMMENT_AS (the
 //   login the token comments as, e.g. a GitHub App's `my-app[bot]`: its installation
 //   token cannot read GET /user either, and its comments are not github-actions[bot]'s).
 import { readFile } from 'node:fs/promises';
@@ -177,13 +179,32 @@ function wroteBy(comment, identity) {
 }
 
 /**
+ * The pull request's head commit now. A run of an older push can finish last (queued behind
+ * the newer push's run, or re-run from the Actions tab): it compares its commit with this
+ * before writing, so that the comment keeps the head's plan, the one a reviewer approves.
+ */
+export async function pullRequestHead({ api, token, repository, issue }) {
+  const path = `/repos/${repository}/pulls/${issue}`;
+  const pull = await github(api, token, 'GET', path);
+  const sha = pull?.head?.sha;
+  if (typeof sha !== 'string' || !/^[0-9a-f]{40,64}$/i.test(sha))
+    throw new Error(`GitHub GET ${path}: no head commit in the answer`);
+  return sha.toLowerCase();
+}
+
+/**
  * Updates the first comment carrying `marker` that the token's own identity wrote, or
  * creates one: a comment anyone else wrote with the marker is left alone. When GitHub
- * refuses the update (403, or 404: deleted meanwhile), a new comment is posted.
+ * refuses the update (403, or 404: deleted meanwhile), a new comment is posted. With `sha`
+ * (the commit planned), nothing is written unless it is still the pull request's head.
  */
-export async function upsertComment({ api, token, repository, issue, marker, body, commentAs }) {
+export async function upsertComment({ api, token, repository, issue, marker, body, commentAs, sha }) {
   const base = `/repos/${repository}/issues`;
   const identity = await tokenIdentity({ api, token, commentAs });
+  if (sha) {
+    const head = await pullRequestHead({ api, token, repository, issue });
+    if (head !== sha) return { action: 'left', head };
+  }
   // Plan comments of another bot: perhaps this token's own (a GitHub App's), unknown to it.
   const otherBots = new Set();
   for (let page = 1; ; page += 1) {
@@ -230,22 +251,31 @@ async function main(env) {
   if (!/^\d+$/.test(env.PR_NUMBER))
     throw new Error(`PR_NUMBER must be a pull request number, got "${env.PR_NUMBER}"`);
   const directory = env.PLAN_DIRECTORY || '.';
+  const api = (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
+  const sha = (env.GITHUB_SHA ?? '').toLowerCase();
   const body = commentBody({
     directory,
     exitCode: Number(env.PLAN_EXIT_CODE),
     plan: await readOptional(env.PLAN_FILE),
     stderr: await readOptional(env.PLAN_STDERR_FILE),
-    sha: env.GITHUB_SHA ?? '',
+    sha,
   });
   const result = await upsertComment({
-    api: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+    api,
     token: env.GITHUB_TOKEN,
     repository: env.GITHUB_REPOSITORY,
     issue: env.PR_NUMBER,
     marker: markerFor(directory),
     body,
     commentAs: env.COMMENT_AS ?? '',
+    sha,
   });
+  if (result.action === 'left') {
+    console.log(
+      `::notice::audiencectl plan: this run planned ${sha.slice(0, 12)}, the pull request's head is now ${result.head.slice(0, 12)}: the comment is left to the head's run`,
+    );
+    return;
+  }
   console.log(`plan comment ${result.action} (id ${result.id})`);
 }
 

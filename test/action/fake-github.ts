@@ -7,6 +7,8 @@ export type Comment = { id: number; body: string; user: User };
 /** Who a workflow's GITHUB_TOKEN comments as. */
 export const ACTIONS_BOT: User = { login: 'github-actions[bot]', type: 'Bot' };
 export type Seen = { method: string; path: string; authorization: string | undefined };
+/** The head commit every pull request of the fake has unless a spec sets `heads`. */
+export const PR_HEAD_SHA = '0123456789abcdef0123456789abcdef01234567';
 
 export type FakeGitHub = {
   url: string;
@@ -28,6 +30,8 @@ export type FakeGitHub = {
   bot: User;
   /** Refuse every update with 403 (e.g. the token may not edit that comment). */
   refuseUpdates: boolean;
+  /** Head commit per pull request number (GET …/pulls/{n}); others' head is PR_HEAD_SHA. */
+  heads: Map<string, string>;
   close(): Promise<void>;
 };
 
@@ -39,7 +43,8 @@ async function jsonBody(request: http.IncomingMessage): Promise<{ body?: unknown
 
 /**
  * The GitHub REST endpoints that scripts/pr-comment.mjs uses, on loopback: the
- * authenticated user, list an issue's comments (paginated), create one, update one (only
+ * authenticated user, a pull request (its head commit), list an issue's comments
+ * (paginated), create one, update one (only
  * the token's own comments: others' are refused with 403). Requests without
  * the token are refused with 401, as GitHub does.
  */
@@ -52,6 +57,7 @@ export async function startFakeGitHub(repository: string, token: string): Promis
     user: undefined,
     bot: ACTIONS_BOT,
     refuseUpdates: false,
+    heads: new Map(),
   };
   const base = `/repos/${repository}/issues`;
   const server = http.createServer((request, response) => {
@@ -70,6 +76,11 @@ export async function startFakeGitHub(repository: string, token: string): Promis
     if (url.pathname === '/user' && request.method === 'GET') {
       if (fake.user) return send(200, { ...fake.user, id: 42 });
       return send(403, { message: 'Resource not accessible by integration' });
+    }
+    const pull = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/.exec(url.pathname);
+    if (pull && url.pathname.startsWith(`/repos/${repository}/`) && request.method === 'GET') {
+      const sha = fake.heads.get(pull[1] ?? '') ?? PR_HEAD_SHA;
+      return send(200, { number: Number(pull[1]), state: 'open', head: { sha, ref: 'pr' } });
     }
     const author = fake.user ?? fake.bot;
     const list = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(url.pathname);

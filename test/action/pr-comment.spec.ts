@@ -91,9 +91,11 @@ describe('scripts/pr-comment.mjs', () => {
     expect(bodies()[0]).toContain(': no changes');
     expect(github.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual([
       'GET /user',
+      `GET /repos/${REPO}/pulls/7`,
       `GET /repos/${REPO}/issues/7/comments`,
       `POST /repos/${REPO}/issues/7/comments`,
       'GET /user',
+      `GET /repos/${REPO}/pulls/7`,
       `GET /repos/${REPO}/issues/7/comments`,
       `PATCH /repos/${REPO}/issues/comments/1001`,
     ]);
@@ -114,6 +116,7 @@ describe('scripts/pr-comment.mjs', () => {
     expect(result.code).toBe(0);
     expect(github.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       'GET /user',
+      `GET /repos/${REPO}/pulls/7`,
       `GET /repos/${REPO}/issues/7/comments?per_page=100&page=1`,
       `GET /repos/${REPO}/issues/7/comments?per_page=100&page=2`,
       `PATCH /repos/${REPO}/issues/comments/500`,
@@ -176,6 +179,7 @@ describe('scripts/pr-comment.mjs', () => {
     expect(named).toMatchObject({ code: 0, stderr: '' });
     expect(named.stdout).toContain('updated (id 2)');
     expect(github.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual([
+      `GET /repos/${REPO}/pulls/7`,
       `GET /repos/${REPO}/issues/7/comments`,
       `PATCH /repos/${REPO}/issues/comments/2`,
     ]);
@@ -199,7 +203,7 @@ describe('scripts/pr-comment.mjs', () => {
     const result = await comment({ plan: PLAN, exitCode: 2 });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('created');
-    expect(github.requests.map((r) => r.method)).toEqual(['GET', 'GET', 'PATCH', 'POST']);
+    expect(github.requests.map((r) => r.method)).toEqual(['GET', 'GET', 'GET', 'PATCH', 'POST']);
     expect(bodies()).toEqual([`${MARKER}\nold`, expect.stringContaining(PLAN.trim())]);
   });
 
