@@ -197,6 +197,8 @@ export async function pullRequestHead({ api, token, repository, issue }) {
  * creates one: a comment anyone else wrote with the marker is left alone. When GitHub
  * refuses the update (403, or 404: deleted meanwhile), a new comment is posted. With `sha`
  * (the commit planned), nothing is written unless it is still the pull request's head.
+ * A refused post (403 or 404: a fork's pull request gets a read-only token whatever the
+ * workflow's permissions ask) is an answer, `refused`, not an error: the check is the plan's.
  */
 export async function upsertComment({ api, token, repository, issue, marker, body, commentAs, sha }) {
   const base = `/repos/${repository}/issues`;
@@ -207,6 +209,8 @@ export async function upsertComment({ api, token, repository, issue, marker, bod
   }
   // Plan comments of another bot: perhaps this token's own (a GitHub App's), unknown to it.
   const otherBots = new Set();
+  // Our comment GitHub refused to update: it still shows an earlier plan.
+  let kept;
   for (let page = 1; ; page += 1) {
     const comments = await github(api, token, 'GET', `${base}/${issue}/comments?per_page=100&page=${page}`);
     for (const { body: text, user } of comments) {
@@ -224,6 +228,7 @@ export async function upsertComment({ api, token, repository, issue, marker, bod
       } catch (error) {
         if (error.status !== 403 && error.status !== 404) throw error;
         console.error(`pr-comment: cannot update comment ${mine.id} (${error.status}); posting a new one`);
+        if (error.status === 403) kept = mine.id;
         break;
       }
     }
@@ -235,8 +240,13 @@ export async function upsertComment({ api, token, repository, issue, marker, bod
       `pr-comment: a plan comment by ${names.join(', ')} is left alone: this token's identity is unknown (GET /user refused), so only ${ACTIONS_BOT.login}'s comments are edited; if the token is that app's, set the comment-as input (COMMENT_AS) to its login to edit its comment instead of posting a new one`,
     );
   }
-  const created = await github(api, token, 'POST', `${base}/${issue}/comments`, { body });
-  return { action: 'created', id: created.id };
+  try {
+    const created = await github(api, token, 'POST', `${base}/${issue}/comments`, { body });
+    return { action: 'created', id: created.id };
+  } catch (error) {
+    if (error.status !== 403 && error.status !== 404) throw error;
+    return { action: 'refused', status: error.status, kept };
+  }
 }
 
 async function readOptional(file) {
@@ -253,10 +263,11 @@ async function main(env) {
   const directory = env.PLAN_DIRECTORY || '.';
   const api = (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
   const sha = (env.GITHUB_SHA ?? '').toLowerCase();
+  const plan = await readOptional(env.PLAN_FILE);
   const body = commentBody({
     directory,
     exitCode: Number(env.PLAN_EXIT_CODE),
-    plan: await readOptional(env.PLAN_FILE),
+    plan,
     stderr: await readOptional(env.PLAN_STDERR_FILE),
     sha,
   });
@@ -273,6 +284,16 @@ async function main(env) {
   if (result.action === 'left') {
     console.log(
       `::notice::audiencectl plan: this run planned ${sha.slice(0, 12)}, the pull request's head is now ${result.head.slice(0, 12)}: the comment is left to the head's run`,
+    );
+    return;
+  }
+  if (result.action === 'refused') {
+    // stdout: the runner turns the line into an annotation of the check.
+    const stale = result.kept === undefined ? '' : `; comment ${result.kept} still shows an earlier plan`;
+    const where =
+      plan.trim() === '' ? "the plan's output is in the job log" : 'the plan is in the job summary';
+    console.log(
+      `::warning::audiencectl plan: GitHub refused the pull-request comment (${result.status}): the token cannot write to this pull request (a fork's pull request gets a read-only token)${stale}; ${where}`,
     );
     return;
   }

@@ -30,6 +30,8 @@ export type FakeGitHub = {
   bot: User;
   /** Refuse every update with 403 (e.g. the token may not edit that comment). */
   refuseUpdates: boolean;
+  /** Refuse every new comment with 403 (a fork's pull request: a read-only token). */
+  refuseCreates: boolean;
   /** Head commit per pull request number (GET …/pulls/{n}); others' head is PR_HEAD_SHA. */
   heads: Map<string, string>;
   close(): Promise<void>;
@@ -57,6 +59,7 @@ export async function startFakeGitHub(repository: string, token: string): Promis
     user: undefined,
     bot: ACTIONS_BOT,
     refuseUpdates: false,
+    refuseCreates: false,
     heads: new Map(),
   };
   const base = `/repos/${repository}/issues`;
@@ -93,6 +96,7 @@ export async function startFakeGitHub(repository: string, token: string): Promis
       return send(200, all.slice((page - 1) * perPage, page * perPage));
     }
     if (list && request.method === 'POST') {
+      if (fake.refuseCreates) return send(403, { message: 'Resource not accessible by integration' });
       void jsonBody(request).then(({ body }) => {
         const comment = { id: (nextId += 1), body: String(body), user: author };
         const issue = list[1] ?? '';

@@ -207,6 +207,29 @@ describe('scripts/pr-comment.mjs', () => {
     expect(bodies()).toEqual([`${MARKER}\nold`, expect.stringContaining(PLAN.trim())]);
   });
 
+  // review 36b, M-3: a token that may read but not write (a fork's pull request) warns, and
+  // says that the comment GitHub would not update still shows an earlier plan.
+  it('warns, without failing, when GitHub refuses both the update and a new comment', async () => {
+    github.comments.set('7', [{ id: 1, body: `${MARKER}\nold`, user: ACTIONS_BOT }]);
+    github.refuseUpdates = true;
+    github.refuseCreates = true;
+    const result = await comment({ plan: PLAN, exitCode: 2 });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      "::warning::audiencectl plan: GitHub refused the pull-request comment (403): the token cannot write to this pull request (a fork's pull request gets a read-only token); comment 1 still shows an earlier plan; the plan is in the job summary\n",
+    );
+    expect(result.stderr).toBe('pr-comment: cannot update comment 1 (403); posting a new one\n');
+    expect(bodies()).toEqual([`${MARKER}\nold`]);
+
+    // A plan that failed before writing one has nothing in the summary: its output is in the log.
+    github.comments.set('7', []);
+    const failed = await comment({ stderr: 'audiences/bad.yaml:3:1: spec.name is required\n', exitCode: 1 });
+    expect(failed.code).toBe(0);
+    expect(failed.stdout).toBe(
+      "::warning::audiencectl plan: GitHub refused the pull-request comment (403): the token cannot write to this pull request (a fork's pull request gets a read-only token); the plan's output is in the job log\n",
+    );
+  });
+
   it('keeps one comment per planned directory', async () => {
     await comment({ plan: PLAN, exitCode: 2, directory: 'audiences/eu' });
     await comment({ plan: PLAN, exitCode: 2, directory: 'audiences/us' });
