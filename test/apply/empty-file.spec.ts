@@ -44,7 +44,7 @@ describe('apply, end to end: a manifest file emptied is no removed manifest', ()
           result = await apply(dir, state, env);
           expect(result.code).toBe(0);
           expect(result.stdout).toBe(
-            `No changes. The audiences match the manifests.\n\nHeld (left alone): 1\n${HELD}`,
+            `No changes planned, but 1 recorded audience is held (left alone), not compared with any manifest read here (see "Held").\n\nHeld (left alone): 1\n${HELD}`,
           );
           expect(result.stderr).toContain(
             'note: 1 file(s) skipped, empty or only comments (`audiencectl validate` lists them)\n',

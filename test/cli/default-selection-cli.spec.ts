@@ -169,7 +169,9 @@ describe('validate and plan say which files they do not read', () => {
       expect(out.stdout).toContain(
         '- `prod/b`: its manifest is now b.Yml, which audiencectl does not read (extension .Yml: audiencectl reads .yaml and .yml); the audience is left as it is: rename it to end in .yaml or .yml to keep it, or remove it to delete the audience\n',
       );
-      expect(out.stdout).toContain('**No changes.**');
+      expect(out.stdout).toContain(
+        '**No changes planned,** but 1 recorded audience is held (left alone), not compared with any manifest read here (see "Held").',
+      );
     });
   });
 

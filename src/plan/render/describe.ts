@@ -145,7 +145,8 @@ export function isEmptyPlan(plan: Plan): boolean {
 }
 
 /**
- * What a plan without steps says first: "No changes" only when it has no error. With
+ * What a plan without steps says first: "No changes" only when it has no error, and that the
+ * audiences match the manifests only when none is held. With
  * errors it is no clean plan (the files with errors, or the base files it could not read,
  * may hide changes), and saying "No changes" above them read as a green plan.
  */
@@ -171,6 +172,16 @@ export function noStepsHeadline(plan: Plan): { clean: boolean; lead: string; res
   // is said to match. Still no change and no error: exit 0, as documented.
   if (errors === 0 && plan.diagnostics.some((d) => d.rule === NOTHING_SELECTED))
     return { clean: true, lead: 'No changes:', rest: 'no manifest was read (the filters select no file).' };
+  // Held records were compared with nothing: a plan of the wrong directory (no manifest of
+  // theirs read) would say they match, and a CI check read it as green (review-36a M-1).
+  const held = plan.held.length;
+  if (errors === 0 && held > 0) {
+    return {
+      clean: false,
+      lead: 'No changes planned,',
+      rest: `but ${held === 1 ? '1 recorded audience is' : `${held} recorded audiences are`} held (left alone), not compared with any manifest read here (see "Held").`,
+    };
+  }
   if (errors === 0) return { clean: true, lead: 'No changes.', rest: 'The audiences match the manifests.' };
   return {
     clean: false,
