@@ -55,3 +55,42 @@ describe('verdictOf (may the DELETE be sent?)', () => {
     expect(verdictOf(record, 'aud-1', { found: undefined })).toEqual({ kind: 'gone' });
   });
 });
+
+describe('verdictOf, for an id `state import` recorded without credentials', () => {
+  const unverified: AudienceRecord = {
+    schemaVersion: 1,
+    sandbox: 'prod',
+    key: 'old',
+    deletionPolicy: 'Delete',
+    audienceId: 'aud-1',
+    imported: { at: '2026-11-30T12:00:00.000Z', unverified: true },
+    runs: [],
+  };
+
+  it('holds the delete of one recorded with no name, naming what the id names', () => {
+    expect(
+      verdictOf(unverified, 'aud-1', { found: live({ name: 'Platinum', createdBy: 'ana@AdobeID' }) }),
+    ).toEqual({
+      kind: 'other',
+      reason:
+        'id aud-1 names "Platinum" (created by ana@AdobeID), and nothing has checked that it is the audience to delete: `audiencectl state import` recorded this id for prod/old without AEP credentials and without a manifest, so with no name to compare it with; if it is, verify it with AEP credentials: `audiencectl state import old MANIFESTS_DIR --sandbox prod --audience-id aud-1 --without-manifest` (MANIFESTS_DIR: your manifests directory), and the next apply deletes it; if not, point the key at the audience to delete: `audiencectl state import old MANIFESTS_DIR --sandbox prod --audience-id AUDIENCE_ID --without-manifest --force` (AUDIENCE_ID: its id in AEP), or run `audiencectl state forget old --sandbox prod` to drop the record and leave "Platinum" alone',
+    });
+  });
+
+  it('compares the imported name when there is one; a 404 is held either way', () => {
+    const named = { ...unverified, imported: { ...unverified.imported!, name: 'Audience gold' } };
+    expect(verdictOf(named, 'aud-1', { found: live({}) })).toEqual({ kind: 'same' });
+    for (const record of [named, unverified]) {
+      const verdict = verdictOf(record, 'aud-1', { found: undefined });
+      expect(verdict.kind).toBe('other');
+      expect('reason' in verdict ? verdict.reason : '').toContain(
+        'id aud-1 names no audience in sandbox "prod" (the Audiences API answered 404), and it never was known to',
+      );
+    }
+  });
+
+  it('sends it once the id was verified (no mark)', () => {
+    const verified = { ...unverified, imported: { at: '2026-11-30T12:00:00.000Z' } };
+    expect(verdictOf(verified, 'aud-1', { found: live({ name: 'Platinum' }) })).toEqual({ kind: 'same' });
+  });
+});

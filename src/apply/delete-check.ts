@@ -1,5 +1,7 @@
 import { isExternal, type LiveAudience } from '../aep/segment-types.js';
 import type { Plan, Step } from '../plan/schema.js';
+import { unverifiedDeleteHeld, unverifiedDeleteText } from '../plan/unverified-import.js';
+import type { PasteFlags } from '../text/paste-flags.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { aepFailure } from './aep-failure.js';
 import type { ExecutorDeps } from './types.js';
@@ -74,10 +76,22 @@ export function recordedName(record: AudienceRecord): string | undefined {
   return typeof name === 'string' ? name : record.imported?.name;
 }
 
-/** Same name (when known) and external: anything else is another audience now. */
-export function verdictOf(record: AudienceRecord, id: string, read: LiveRead): DeleteVerdict {
+/**
+ * Same name (when known) and external: anything else is another audience now. An id
+ * `state import` recorded without credentials is held (unverifiedDeleteHeld) when it names
+ * nothing, or when it was recorded with no name to compare: nothing ever checked what it names.
+ * `paste`: the flags the repairs it prints carry.
+ */
+export function verdictOf(
+  record: AudienceRecord,
+  id: string,
+  read: LiveRead,
+  paste?: PasteFlags,
+): DeleteVerdict {
   if ('failed' in read) return { kind: 'unknown', reason: read.failed };
   const live = read.found;
+  if (!live && unverifiedDeleteHeld(record, false))
+    return { kind: 'other', reason: unverifiedDeleteText(record, undefined, paste) };
   if (!live) return { kind: 'gone' };
   const expected = recordedName(record);
   if (!isExternal(live)) {
@@ -86,6 +100,8 @@ export function verdictOf(record: AudienceRecord, id: string, read: LiveRead): D
       reason: `id ${id} now names "${live.name}", which is not an external audience`,
     };
   }
+  if (unverifiedDeleteHeld(record, true))
+    return { kind: 'other', reason: unverifiedDeleteText(record, live, paste) };
   if (expected !== undefined && live.name !== expected) {
     return {
       kind: 'other',
@@ -129,5 +145,5 @@ export async function checkBeforeDelete(
       read = { failed: aepFailure(error).message };
     }
   }
-  return verdictOf(record, id, read);
+  return verdictOf(record, id, read, deps.paste);
 }

@@ -86,6 +86,13 @@ export const NOT_VERIFIED =
   'Not verified through the service: no AEP credentials are configured (AEP_CLIENT_ID, AEP_CLIENT_SECRET, AEP_ORG_ID, or --config); make sure the id names the external audience of this manifest.';
 
 /**
+ * ... and without a manifest: no name to check the id against, so an apply never deletes it
+ * unchecked (apply/delete-check.ts verdictOf).
+ */
+const NOT_VERIFIED_NO_NAME =
+  'Not verified through the service: no AEP credentials are configured (AEP_CLIENT_ID, AEP_CLIENT_SECRET, AEP_ORG_ID, or --config), and with no manifest read there is no name to check the id against: an apply reads what it names and holds its delete, naming that audience, until an import with AEP credentials verifies the id.';
+
+/**
  * The connection an import checks its id through, when credentials are configured (the
  * configuration's reader and the client are loaded only then); undefined without them.
  * Opened before the lock, so the store can refuse another org's credentials (and bind).
@@ -109,7 +116,7 @@ export async function verifiedImport(
   connection: Connection | undefined,
   claim: ImportClaim,
 ): Promise<VerifiedImport> {
-  if (!connection) return { line: NOT_VERIFIED };
+  if (!connection) return { line: claim.name === undefined ? NOT_VERIFIED_NO_NAME : NOT_VERIFIED };
   const { line, audience } = await checkImport(connection.client, claim);
   const created = createdSeconds(audience);
   const createdAtMs = createdMs(audience);

@@ -3,6 +3,15 @@ import type { Step } from './schema.js';
 import { createUnsettled, isWaiting } from '../state/waiting.js';
 import { baseStep } from './move-steps.js';
 import { forgetCommand, manifestsCommand, manifestsDirNote, type PasteFlags } from '../text/paste-flags.js';
+import { unverifiedDeleteHeld } from './unverified-import.js';
+
+/**
+ * The delete of an id `state import --without-manifest` recorded without credentials: nothing
+ * names the audience it should be, so the apply reads what it names and holds the delete
+ * (apply/delete-check.ts verdictOf); the plan, which reads nothing, says so.
+ */
+const UNCHECKED_ID =
+  'manifest removed; `audiencectl state import` recorded its id without AEP credentials or a manifest, so nothing has checked which audience it names: the apply reads it and holds the delete, naming that audience, until an import with AEP credentials verifies the id';
 
 /**
  * The record of the same sandbox that holds this waiting record's create: a carried create
@@ -42,6 +51,7 @@ export function removalStep(
     return baseStep(record, 'forget', 'manifest removed; deletionPolicy Orphan keeps the remote audience');
   }
   // The create operation names the audience: ours, so it may be deleted once the operation says which.
+  if (unverifiedDeleteHeld(record, true)) return baseStep(record, 'delete', UNCHECKED_ID);
   if (record.audienceId || (record.operationId && !record.blocked)) {
     return baseStep(record, 'delete', 'manifest removed');
   }

@@ -41,3 +41,33 @@ export function otherAudienceText(
   const id = record.audienceId ?? '?';
   return `audience ${id} ${why}: \`audiencectl state import\` recorded this id for ${record.sandbox}/${record.key} without AEP credentials, so it was never verified; point the key at its own audience: \`${stateImportCommand(record.key, record.sandbox, paste, AUDIENCE_ID)} --force\`${manifestsDirNote(paste, `${AUDIENCE_ID}: its id in AEP`)}, or run \`${forgetCommand(record.key, record.sandbox, paste)}\` to create the manifest's audience anew`;
 }
+
+/**
+ * Whether the delete of `record` is held whatever its id names: an unverified import's id
+ * that names no audience (`found` false: never known to name one, its 404 is no deletion), or
+ * one recorded with no name to compare (`state import --without-manifest` without credentials:
+ * any external audience would pass the check before the DELETE).
+ */
+export function unverifiedDeleteHeld(record: AudienceRecord, found: boolean): boolean {
+  return unverifiedImport(record) && (!found || record.imported?.name === undefined);
+}
+
+/**
+ * Why the delete of an unverified import's id is held (unverifiedDeleteHeld): what the id names
+ * now (`shown`; undefined: nothing), and the repairs: verify it with credentials (the next apply
+ * then deletes it), point the key at the audience meant, or forget the record.
+ */
+export function unverifiedDeleteText(
+  record: AudienceRecord,
+  shown: { name: string; createdBy?: string | undefined } | undefined,
+  paste: PasteFlags | undefined,
+): string {
+  const id = record.audienceId ?? '?';
+  const where = `${record.sandbox}/${record.key}`;
+  const point = `${stateImportCommand(record.key, record.sandbox, paste, AUDIENCE_ID)} --without-manifest --force`;
+  const forget = `run \`${forgetCommand(record.key, record.sandbox, paste)}\` to drop the record`;
+  if (shown === undefined)
+    return `id ${id} names no audience in sandbox "${record.sandbox}" (the Audiences API answered 404), and it never was known to: \`audiencectl state import\` recorded it for ${where} without AEP credentials, so its 404 is no deletion; point the key at the audience to delete: \`${point}\`${manifestsDirNote(paste, `${AUDIENCE_ID}: its id in AEP`)}, or ${forget}`;
+  const verify = `${stateImportCommand(record.key, record.sandbox, paste, id)} --without-manifest`;
+  return `id ${id} names "${shown.name}" (created by ${shown.createdBy ?? 'unknown'}), and nothing has checked that it is the audience to delete: \`audiencectl state import\` recorded this id for ${where} without AEP credentials and without a manifest, so with no name to compare it with; if it is, verify it with AEP credentials: \`${verify}\`${manifestsDirNote(paste)}, and the next apply deletes it; if not, point the key at the audience to delete: \`${point}\` (${AUDIENCE_ID}: its id in AEP), or ${forget} and leave "${shown.name}" alone`;
+}

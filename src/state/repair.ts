@@ -213,7 +213,12 @@ export async function importAudience(
       "dropped the name of its deleted audience the record kept: no create of audiencectl's was under way in it, so this audience is taken as made outside audiencectl",
     );
   const imported = existing?.audienceId === undefined ? withoutMark(base) : base;
-  const record = await store.put({ ...withoutBlocked(imported), audienceId, ...known, ...runs });
+  const record = await store.put({
+    ...withoutBlocked(verifiedNow(imported, shown)),
+    audienceId,
+    ...known,
+    ...runs,
+  });
   return done(elsewhere, { record, notes, origin: 'outside' });
 }
 
@@ -349,4 +354,16 @@ function withoutMark(record: AudienceRecord): AudienceRecord {
   const rest = { ...record };
   delete rest.applied;
   return rest;
+}
+
+/**
+ * The id an import without credentials recorded, imported again and verified now (`shown`: the
+ * service was asked): the unverified mark goes, as the apply's own check drops it, so the delete
+ * it held (apply/delete-check.ts) or the first PATCH is sent without another read.
+ */
+function verifiedNow(record: AudienceRecord, shown: AudienceShown | undefined): AudienceRecord {
+  if (shown === undefined || record.imported?.unverified !== true) return record;
+  const imported = { ...record.imported };
+  delete imported.unverified;
+  return { ...record, imported };
 }
