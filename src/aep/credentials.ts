@@ -5,6 +5,8 @@ export type CredentialHints = {
   orgId: string;
   scopes: string;
   imsUrl: string;
+  /** The API base (`baseUrl in aep.yaml` when the file set it: it wins over AEP_BASE_URL). */
+  baseUrl: string;
   /**
    * A sandbox's own `orgId` key (`sandboxes.partner.orgId in aep.yaml`), unset, when its client
    * is its own and its org is not (`orgId` above is where it came from: the shared key or
@@ -22,6 +24,7 @@ export const CREDENTIAL_HINTS: CredentialHints = {
   orgId: 'AEP_ORG_ID',
   scopes: 'AEP_SCOPES',
   imsUrl: 'AEP_IMS_URL',
+  baseUrl: 'AEP_BASE_URL',
 };
 
 /** An OAuth server-to-server client of the Adobe Developer Console, and the org it belongs to. */

@@ -141,7 +141,9 @@ export function networkError(parts: TransportErrorParts, state: CallState, error
     (timeout
       ? `AEP did not answer in time (${parts.timeoutEvent ?? 'request'} timeout)`
       : `Cannot reach AEP (${parts.errorCode ?? 'network error'})`);
-  const check = atProxy === undefined ? 'AEP_BASE_URL' : `${proxyVariable(parts)} (or NO_PROXY)`;
+  // The setting the base URL came from: the file's baseUrl wins over AEP_BASE_URL (review-36a L-1).
+  const check =
+    atProxy === undefined ? hintsOf(state.credentials).baseUrl : `${proxyVariable(parts)} (or NO_PROXY)`;
   const unknown = outcomeUnknown ? ' The change may or may not have been made.' : '';
   return new AepError({
     code: timeout ? 'AEP_TIMEOUT' : 'AEP_NETWORK',

@@ -119,6 +119,7 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
 
   const imsUrl = file.imsUrl ?? env.imsUrl ?? DEFAULT_IMS_URL;
   const imsHint = file.imsUrl !== undefined ? inFile('imsUrl') : 'AEP_IMS_URL';
+  const baseUrlHint = file.baseUrl !== undefined ? inFile('baseUrl') : 'AEP_BASE_URL';
   const shared: Layer = { prefix: 'credentials.', data: file.credentials };
   const sharedSecret = secretOf('credentials.', file.credentials);
 
@@ -148,6 +149,7 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
       orgId: orgId.hint,
       scopes: scopesHint,
       imsUrl: imsHint,
+      baseUrl: baseUrlHint,
       ...(ownOrgId === undefined ? {} : { ownOrgId }),
       ...(fileName === undefined ? {} : { configFile: path.basename(fileName) }),
     };
