@@ -7,7 +7,9 @@
 //   GITHUB_TOKEN, GITHUB_REPOSITORY (owner/name), PR_NUMBER, GITHUB_API_URL
 //   (default https://api.github.com), PLAN_FILE (the Markdown plan), PLAN_EXIT_CODE,
 //   PLAN_STDERR_FILE (shown when the plan failed), PLAN_DIRECTORY (names the marker,
-//   so that one workflow may plan several directories), GITHUB_SHA (the pull request's
+//   so that one workflow may plan several directories), PLAN_SANDBOX (the sandbox input:
+//   names the marker too, so that one directory may be planned for several sandboxes),
+//   GITHUB_SHA (the pull request's
 //   head commit this run planned: when the pull request's head is another commit by now,
 //   the comment is left alone), and COMMENT_AS (the
 //   login the token comments as, e.g. a GitHub App's `my-app[bot]`: its installation
@@ -44,15 +46,28 @@ const STDERR_LEFT_OUT =
 const SECTION = /^<details><summary>(.*)<\/summary>\n[\s\S]*?^<\/details>\n\n?/gm;
 const DESTRUCTIVE = /: [^<]*\b(?:delete|replace|forget)\b[^<]*$/;
 
-export function markerFor(directory) {
-  return `<!-- audiencectl-plan: ${directory.replaceAll('--', '- -')} -->`;
+/** A sandbox as the marker and title show it: AEP's names are lowercase, digits and `-`. */
+function sandboxLabel(sandbox) {
+  return sandbox.replace(/[^a-z0-9-]/g, '?');
+}
+
+/**
+ * The hidden marker of the comment of one use of the action: its directory and, when the
+ * sandbox input is given, that sandbox, so that a directory planned for two controllers
+ * (one per sandbox) keeps one comment per sandbox. Without a sandbox the marker is the one
+ * earlier versions wrote, so that their comments are still edited.
+ */
+export function markerFor(directory, sandbox = '') {
+  const which = sandbox === '' ? '' : ` (sandbox ${sandboxLabel(sandbox)})`;
+  return `<!-- audiencectl-plan${which.replaceAll('--', '- -')}: ${directory.replaceAll('--', '- -')} -->`;
 }
 
 /** The comment's Markdown: the marker, a verdict, the plan (or the error), the commit. */
-export function commentBody({ directory, exitCode, plan, stderr, sha }) {
+export function commentBody({ directory, sandbox = '', exitCode, plan, stderr, sha }) {
   const verdict = VERDICTS[exitCode] ?? `exit code ${exitCode}`;
   const where = directory === '.' ? '' : ` in \`${directory}\``;
-  const head = `${markerFor(directory)}\n**audiencectl plan**${where}: ${verdict}\n\n`;
+  const which = sandbox === '' ? '' : ` (sandbox \`${sandboxLabel(sandbox)}\`)`;
+  const head = `${markerFor(directory, sandbox)}\n**audiencectl plan**${where}${which}: ${verdict}\n\n`;
   const foot = sha ? `\n\n<sub>for ${sha.slice(0, 12)}</sub>` : '';
   const room = MAX_BODY - head.length - foot.length;
   let main = plan.trim();
@@ -261,11 +276,13 @@ async function main(env) {
   if (!/^\d+$/.test(env.PR_NUMBER))
     throw new Error(`PR_NUMBER must be a pull request number, got "${env.PR_NUMBER}"`);
   const directory = env.PLAN_DIRECTORY || '.';
+  const sandbox = env.PLAN_SANDBOX ?? '';
   const api = (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, '');
   const sha = (env.GITHUB_SHA ?? '').toLowerCase();
   const plan = await readOptional(env.PLAN_FILE);
   const body = commentBody({
     directory,
+    sandbox,
     exitCode: Number(env.PLAN_EXIT_CODE),
     plan,
     stderr: await readOptional(env.PLAN_STDERR_FILE),
@@ -276,7 +293,7 @@ async function main(env) {
     token: env.GITHUB_TOKEN,
     repository: env.GITHUB_REPOSITORY,
     issue: env.PR_NUMBER,
-    marker: markerFor(directory),
+    marker: markerFor(directory, sandbox),
     body,
     commentAs: env.COMMENT_AS ?? '',
     sha,
