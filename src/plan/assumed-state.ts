@@ -1,5 +1,6 @@
+import path from 'node:path';
 import type { Diagnostic } from '../manifest/diagnostics.js';
-import type { LoadResult } from '../manifest/load.js';
+import type { DesiredManifest, LoadResult } from '../manifest/load.js';
 import { knownSpecHash } from '../manifest/spec-hash-memo.js';
 import { recordId } from '../state/record-id.js';
 import type { AudienceRecord, RecordedState } from '../state/schema.js';
@@ -60,6 +61,15 @@ export function unreadBase(base: LoadResult): UnreadBase {
 }
 
 /**
+ * What a pull-request plan of one directory knows of the rest of the base: `movedIn`, manifests
+ * the base held outside the directory whose keys this change's manifests hold (a `git mv` into
+ * it: src/manifest/read-moved-in.ts; their `file` is from the top of the work tree);
+ * `sourceRoot`, the directory as records keep it, given to the directory's own records so that
+ * only the moved-in ones change directory.
+ */
+export type BaseElsewhere = { movedIn: readonly DesiredManifest[]; sourceRoot?: string | undefined };
+
+/**
  * The state a pull-request plan assumes: everything on the base branch is applied,
  * including the runs it asked for. Needs no credentials and no state directory.
  *
@@ -72,6 +82,7 @@ export function assumedStateFrom(
   base: LoadResult,
   appliedAt: string,
   unread: UnreadBase = unreadBase(base),
+  elsewhere: BaseElsewhere = { movedIn: [] },
 ): RecordedState {
   const at = Math.floor(Date.parse(appliedAt) / 1000);
   const runs = () => [
@@ -90,9 +101,30 @@ export function assumedStateFrom(
     audienceId: `(base) ${m.key}`,
     deletionPolicy: m.manifest.metadata.deletionPolicy,
     manifestFile: m.file,
+    ...(elsewhere.sourceRoot === undefined ? {} : { sourceRoot: elsewhere.sourceRoot }),
     applied: appliedOf(m, appliedAt),
     runs: runs(),
   }));
+  // Applied from another directory, where the base holds its file (its path from the top):
+  // from which root is not known here, so the folder holding the file stands for it (the
+  // plan shows the directory change, record only, as the apply makes it).
+  const own = new Set(audiences.map((r) => recordId(r.sandbox, r.key)));
+  for (const m of elsewhere.movedIn) {
+    const id = recordId(m.sandbox, m.key);
+    if (own.has(id)) continue;
+    own.add(id);
+    audiences.push({
+      schemaVersion: 1,
+      sandbox: m.sandbox,
+      key: m.key,
+      audienceId: `(base) ${m.key}`,
+      deletionPolicy: m.manifest.metadata.deletionPolicy,
+      manifestFile: path.posix.basename(m.file),
+      sourceRoot: path.posix.dirname(m.file),
+      applied: appliedOf(m, appliedAt),
+      runs: runs(),
+    });
+  }
   const added = new Set<string>();
   for (const held of base.held) {
     const id = recordId(held.sandbox, held.key);
@@ -105,6 +137,7 @@ export function assumedStateFrom(
       audienceId: `(base) ${held.key}`,
       deletionPolicy: 'Delete',
       manifestFile: held.file,
+      ...(elsewhere.sourceRoot === undefined ? {} : { sourceRoot: elsewhere.sourceRoot }),
       runs: runs(),
     });
   }

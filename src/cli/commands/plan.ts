@@ -4,7 +4,13 @@ import { cloneRepository } from '../../plan/clone-repository.js';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { assumedStateFrom, baseDiagnostics, unreadBase } from '../../plan/assumed-state.js';
+import {
+  assumedStateFrom,
+  baseDiagnostics,
+  unreadBase,
+  type BaseElsewhere,
+} from '../../plan/assumed-state.js';
+import { recordId } from '../../state/record-id.js';
 import { plan, type PlanOptions } from '../../plan/plan.js';
 import { renderJson } from '../../plan/render/json.js';
 import { renderMarkdown } from '../../plan/render/markdown.js';
@@ -209,6 +215,26 @@ function savedPlanWarning(out: string, output: Flags['output']): string | undefi
   return undefined;
 }
 
+/**
+ * What the base held outside `dir` that a --base plan of it must know (assumed-state.ts
+ * BaseElsewhere): the manifests of this change that the base held elsewhere, looked for only
+ * when some manifest has no record at the base (a new one, or one moved in).
+ */
+async function baseOutside(
+  dir: string,
+  desired: LoadResult,
+  baseRead: LoadResult,
+  commit: string,
+  baseSandbox: { sandbox: string } | undefined,
+): Promise<BaseElsewhere | undefined> {
+  const atBase = new Set([...baseRead.manifests, ...baseRead.held].map((m) => recordId(m.sandbox, m.key)));
+  const sought = desired.manifests.filter((m) => !atBase.has(recordId(m.sandbox, m.key)));
+  if (sought.length === 0 || baseSandbox === undefined) return undefined;
+  const { movedInAtBase } = await import('../../manifest/read-moved-in.js');
+  const movedIn = await movedInAtBase(dir, commit, sought, baseSandbox.sandbox);
+  return movedIn.length === 0 ? undefined : { movedIn, sourceRoot: sourceRootOf(dir) };
+}
+
 /** The one line a plan of a directory the working tree no longer has carries. */
 function goneNote(dir: string, ref: string): Plan['diagnostics'][number] {
   return {
@@ -372,7 +398,12 @@ export function planCommand(setExit: (code: number) => void): Command {
     const baseRead = atBase?.loaded;
     // What the base holds but could not read: the planner says what that hides (assumed-state.ts).
     const unread = baseRead && unreadBase(baseRead);
-    const recorded = stored ?? assumedStateFrom(baseRead!, new Date(now * 1000).toISOString(), unread);
+    // The commit the base was read at: what it held outside the directory is read there too.
+    const baseCommit = baseRead && !gone ? (await asked?.commit)?.trim() : undefined;
+    const elsewhereAtBase =
+      baseRead && baseCommit ? await baseOutside(dir, desired, baseRead, baseCommit, baseSandbox) : undefined;
+    const recorded =
+      stored ?? assumedStateFrom(baseRead!, new Date(now * 1000).toISOString(), unread, elsewhereAtBase);
     const paste = pasteOfPlan(flags, typed, dir);
     // A fork's clone is planned as the repository its upstream names, when the store knows only that one.
     const cloned = remotes
@@ -384,6 +415,8 @@ export function planCommand(setExit: (code: number) => void): Command {
       ...planOptionsFrom(flags, now),
       // A --base plan's records are assumed: they hold no directory to compare with.
       ...(flags.base === undefined ? { sourceRoot: sourceRootOf(dir), ...repository } : {}),
+      // Unless some are moved in: then only those name no directory (or another).
+      ...(elsewhereAtBase?.sourceRoot === undefined ? {} : { sourceRoot: elsewhereAtBase.sourceRoot }),
       ...(unread ? { unreadBase: unread } : {}),
       ...(paste ? { paste } : {}),
     };
@@ -394,7 +427,6 @@ export function planCommand(setExit: (code: number) => void): Command {
     // A --base plan's records come from the same directory at the base: none is above it, and
     // one whose file the change moves out of it is looked for as an apply's own (baseCommit).
     // The working tree's listing hands over the files it left out (a directory gone has none).
-    const baseCommit = baseRead && !gone ? (await asked?.commit)?.trim() : undefined;
     // What was found elsewhere for the plan made last: `--out`'s notes plan with it again.
     let found: readonly ManifestElsewhere[] | undefined;
     const result = await planHoldingElsewhere(

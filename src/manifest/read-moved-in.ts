@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { git } from '../source/git-run.js';
+import { recordId } from '../state/record-id.js';
+import type { DesiredManifest } from './load.js';
+import { filesAt } from './read-moved.js';
+import { gitTop, realDirectory } from './read-source-root.js';
+import { sourceFileFromBytes } from './decode.js';
+
+// For a pull-request plan (`plan --base`) of one directory of several sharing a store: the
+// manifests of this change that the base held outside that directory (`git mv teams/mkt/b.yaml
+// teams/web/`). The apply of the merged commit finds their records, applied from there, and takes
+// them over (a record-only change); a plan that read only the directory at the base showed a
+// create and a first run instead (review 36b, M-1).
+
+/** The files a manifest may be in, as pathspecs (read-moved.ts MANIFEST_NAMES). */
+const MANIFEST_NAMES = [':(icase)*.yaml', ':(icase)*.yml'];
+
+/** One fixed string a line: a key with a line break (none is one) cannot be asked for. */
+const listable = (key: string) => key !== '' && !/[\n\r\0]/.test(key);
+
+/**
+ * The manifests at `commit` outside `dir` (in the git work tree holding it) of the audiences
+ * `sought`, read with `defaultSandbox` as the base's own were. Only files whose text holds
+ * one of the keys are read (one `git grep` at the commit, one `git cat-file --batch`). None when
+ * there is no work tree or git cannot answer: the plan then shows what it showed before, a create.
+ */
+export async function movedInAtBase(
+  dir: string,
+  commit: string,
+  sought: ReadonlyArray<{ sandbox: string; key: string }>,
+  defaultSandbox: string,
+): Promise<DesiredManifest[]> {
+  const ids = new Set(sought.map((s) => recordId(s.sandbox, s.key)));
+  const bare = new Set(sought.map((s) => s.key).filter(listable));
+  if (bare.size === 0) return [];
+  const here = realDirectory(dir);
+  const top = gitTop(here);
+  if (top === undefined) return [];
+  const within = path.relative(top, here).split(path.sep).join('/');
+  const inside = (file: string) => within === '' || file === within || file.startsWith(`${within}/`);
+  const patterns = [...bare].map((key) => `${key}\n`).join('');
+  // `git grep` exits 1 when nothing matches; its names are `<commit>:<path>`.
+  const grep = await git(
+    top,
+    ['grep', '-l', '-z', '-F', '-f', '-', commit, '--', ...MANIFEST_NAMES],
+    patterns,
+    1,
+  );
+  if (!grep.ok) return [];
+  const files = grep.out
+    .split('\0')
+    .filter((name) => name.startsWith(`${commit}:`))
+    .map((name) => name.slice(commit.length + 1))
+    .filter((file) => !inside(file));
+  if (files.length === 0) return [];
+  const blobs = await filesAt(
+    top,
+    files.map((file) => [commit, file] as const),
+  );
+  const read = files.flatMap((file, index) => {
+    const bytes = blobs[index];
+    return bytes === undefined ? [] : [sourceFileFromBytes(file, bytes)];
+  });
+  // The loader (zod, the YAML library) only when some file may hold one.
+  const { loadManifests } = await import('./load.js');
+  const loaded = loadManifests(read, { defaultSandbox });
+  return loaded.manifests.filter((m) => ids.has(recordId(m.sandbox, m.key)));
+}
