@@ -1,5 +1,6 @@
 import type { Plan, Step } from '../plan/schema.js';
 import { readBeforeDeletes, type DeleteReads, type LiveRead } from './delete-check.js';
+import { nameWaits, notFreedOutcome } from './name-waits.js';
 import { notRecorded, result } from './record-helpers.js';
 import { adoptStep } from './steps/adopt.js';
 import { carryThenCreate } from './steps/carry.js';
@@ -14,13 +15,28 @@ import type { ApplyReport, CallMarks, ExecutorDeps, StepResult, StepStatus } fro
  * then becomes of the create (it throws, as when its intent's write is refused with the lock;
  * the apply is stopped before its POST; it is refused or blocked), the step says what was
  * deleted, and a create not sent fails it, never "skipped" (not attempted). The next apply
- * creates the audience.
+ * creates the audience. Its new name freed by other records' steps (Step.freedBy): their plain
+ * deletes done before its DELETE, and their replaces' DELETEs before its POST (two replaces
+ * swapping names both DELETE first).
  */
 async function replaceStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
+  const before = await deps.names?.wait(step, 'delete');
+  if (before !== undefined) {
+    const { status, message } = notFreedOutcome(step, before);
+    return result(step, status, `not replaced: ${message}; nothing was deleted`);
+  }
   // What was applied of the audience its DELETE frees the name of (the delete removes the record).
   const applied = (await deps.store.get(step.sandbox, step.key))?.applied;
   const deleted = await deleteStep(step, deps);
   if (deleted.status !== 'applied') return deleted;
+  deps.names?.settle(step.id, { deleted: true, status: 'applied' });
+  const after = await deps.names?.wait(step, 'create');
+  if (after !== undefined)
+    return result(
+      step,
+      'failed',
+      `${deleted.message}; then the create was not sent: ${notFreedOutcome(step, after).message}; the next apply creates it`,
+    );
   const replaced = deleted.audienceId === undefined ? undefined : { audienceId: deleted.audienceId, applied };
   let created: StepResult;
   try {
@@ -40,8 +56,16 @@ async function replaceStep(step: Step, deps: ExecutorDeps): Promise<StepResult> 
   return { ...created, message: `${deleted.message}; then ${created.message}` };
 }
 
+/** A create, its POST sent once the steps freeing its name (Step.freedBy) have deleted. */
+async function createAfterFreed(step: Step, deps: ExecutorDeps): Promise<StepResult> {
+  const notFreed = await deps.names?.wait(step, 'create');
+  if (notFreed === undefined) return carryThenCreate(step, deps);
+  const { status, message } = notFreedOutcome(step, notFreed);
+  return result(step, status, `not created: ${message}; nothing was sent`);
+}
+
 const HANDLERS: Record<Step['kind'], (step: Step, deps: ExecutorDeps) => Promise<StepResult>> = {
-  create: carryThenCreate,
+  create: createAfterFreed,
   adopt: adoptStep,
   update: updateStep,
   replace: replaceStep,
@@ -115,6 +139,8 @@ async function runAudience(steps: readonly Step[], deps: ExecutorDeps): Promise<
         outcome = thrownOutcome(step, call.unrecorded(), error, deps);
       }
     }
+    // Whatever became of it, a create waiting for its DELETE learns of it (a replace said so already once deleted).
+    deps.names?.settle(step.id, { deleted: outcome.status === 'applied', status: outcome.status });
     if (outcome.status === 'applied' || outcome.status === 'started') succeeded.add(step.id);
     else if (outcome.status === 'blocked') blocked.add(step.id);
     deps.progress.stepFinished(outcome);
@@ -153,14 +179,17 @@ function stopped(deps: ExecutorDeps): boolean {
 
 /**
  * Applies a plan: audiences in parallel (the client's request budget bounds the
- * traffic), the steps of one audience in order, deletions after everything else.
+ * traffic), the steps of one audience in order, deletions after everything else but those
+ * that free a name a create or replace of the plan takes (Step.freedBy), which go with it and
+ * before its POST (name-waits.ts).
  */
 export async function executePlan(
   plan: Plan,
   deps: ExecutorDeps,
   resumed: string[] = [],
 ): Promise<ApplyReport> {
-  const removal = (step: Step) => step.kind === 'delete' || step.kind === 'forget';
+  const names = nameWaits(plan.steps);
+  const removal = (step: Step) => (step.kind === 'delete' || step.kind === 'forget') && !names.frees(step.id);
   const phases = [plan.steps.filter((s) => !removal(s)), plan.steps.filter(removal)];
   const byId = new Map<string, StepResult>();
   for (const steps of phases) {
@@ -171,7 +200,7 @@ export async function executePlan(
     const deleteReads: DeleteReads = stopped(deps)
       ? new Map<string, LiveRead>()
       : await readBeforeDeletes({ ...plan, steps }, deps);
-    const checked = { ...deps, deleteReads };
+    const checked = { ...deps, deleteReads, names };
     const outcomes = await Promise.all(groupByAudience(steps).map((group) => runAudience(group, checked)));
     for (const r of outcomes.flat()) byId.set(r.step.id, r);
   }

@@ -3,6 +3,7 @@ import type { Step } from '../plan/schema.js';
 import type { AppliedRevision } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import type { DeleteReads } from './delete-check.js';
+import type { NameWaits } from './name-waits.js';
 import type { PasteFlags } from '../text/paste-flags.js';
 
 /** Time, behind an interface so tests and the daemon can drive it. */
@@ -120,4 +121,6 @@ export type ExecutorDeps = {
   paste?: PasteFlags | undefined;
   /** Set by the executor for each step it runs; none outside it. */
   marks?: CallMarks;
+  /** Set by the executor: the order of creates after the deletes freeing their names (name-waits.ts). */
+  names?: NameWaits;
 };

@@ -29,6 +29,7 @@ import { unknownAfterPatchOf, withUnknown } from './unknown-after-patch.js';
 import { resumeCreate } from './resume-create.js';
 import { pendingIntents } from './pending.js';
 import { blockedImportHint, blockedNameWayOut, nameLeftBehind } from './name-block.js';
+import { guardRecordedNames } from './name-holders.js';
 import type { AdoptView, PlainStep, Plan, RefreshReport, RefreshView, RunsRead, Step } from './schema.js';
 import { runsInProgress, withRunsRead } from './runs-in-progress.js';
 import { desiredHash, honouring, lazyTarget, runStep, stepFor, updateReason } from './step-builders.js';
@@ -449,8 +450,13 @@ export function plan(read: LoadResult, readState: RecordedState, options: PlanOp
     },
     options,
   );
-  // A replace the guard blocked creates nothing: its first run goes, as when blocked where planned.
-  const blockedReplaces = new Set(steps.filter((s) => s.kind === 'replace' && s.blocked).map((s) => s.id));
+  // After the guards: a delete they block frees no name.
+  const nameBlocked = guardRecordedNames([...steps, ...removals], recorded.audiences, options.refresh);
+  // A replace a guard blocked creates nothing: its first run goes, as when blocked where planned.
+  const blockedReplaces = new Set([
+    ...steps.filter((s) => s.kind === 'replace' && s.blocked).map((s) => s.id),
+    ...nameBlocked,
+  ]);
   const planned = steps.filter(
     (step) => step.dependsOn === undefined || !blockedReplaces.has(step.dependsOn),
   );

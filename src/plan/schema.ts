@@ -119,6 +119,12 @@ const stepFields = {
   run: RunRequest.optional(),
   /** Id of a step that must succeed first. */
   dependsOn: z.string().optional(),
+  /**
+   * Of a create or replace: ids of this plan's deletes and replaces of other records whose
+   * DELETE frees the name it takes (plan/name-holders.ts). Its POST is sent after them, and not
+   * at all unless they deleted; a replace waits for such deletes before its own DELETE.
+   */
+  freedBy: z.array(z.string()).optional(),
   /** Why a guard stops this step; a blocked step is not applied. */
   blocked: z.string().optional(),
   /** Why this step waits for a later apply (the run budget); not an error. */

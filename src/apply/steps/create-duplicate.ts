@@ -13,7 +13,14 @@ import {
 import { importHint, result, writeOutcome } from '../record-helpers.js';
 import { createdBeforeText } from '../../state/create-window.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
-import { freedName, goneAsReplaced, heldUnlisted, nameHeldUnlisted, type Replaced } from './freed-name.js';
+import {
+  freedName,
+  goneAsReplaced,
+  heldByFreeing,
+  heldUnlisted,
+  nameHeldUnlisted,
+  type Replaced,
+} from './freed-name.js';
 import type { PasteFlags } from '../../text/paste-flags.js';
 
 // A create refused 409: what the sandbox lists under the name decides between our own create
@@ -83,7 +90,8 @@ function firstPostRefused(found: Extract<OwnCreate, { kind: 'one' }>): string {
  * notListedYet), keep the record a refresh wrongly read as deleted (`forgotten`: the service
  * still lists its audience under that name), fail when nothing at all is listed under the name
  * its own replace has just freed (heldUnlisted) or under any other name (nameHeldUnlisted: a
- * holder the exact-case lookup does not list; the next apply POSTs again), or block with what
+ * holder the exact-case lookup does not list; the next apply POSTs again), fail when only
+ * audiences this plan deleted to free the name are listed (heldByFreeing), or block with what
  * the sandbox lists under that name, recording the name (the block lifts when the manifest
  * names another, plan/name-block.ts).
  */
@@ -148,6 +156,16 @@ export async function resolveDuplicate(
     const unread = found.kind === 'unknown' ? ` (and ${found.reason})` : '';
     return nameHeldUnlisted(step, pending, `${refused}${unread}`, deps);
   }
+  // Only audiences this plan deleted to free the name (a name the service still holds a while).
+  const freeing = deps.names?.freedAudiences(step);
+  if (freeing !== undefined && freeing.size > 0 && listed.every((audience) => freeing.has(audience.id)))
+    return heldByFreeing(
+      step,
+      pending,
+      refused,
+      deps,
+      listed.map((audience) => audience.id),
+    );
   const why = notOurs(found);
   const name = step.create!.name;
   const message = `an audience named "${name}" already exists in sandbox "${step.sandbox}": ${why}${candidates}`;

@@ -103,6 +103,30 @@ export async function nameHeldUnlisted(
 }
 
 /**
+ * A 409 whose name lookup lists only audiences this plan's other steps have just deleted to free
+ * the name (Step.freedBy, sent before this POST): the service still holds or lists a deleted
+ * audience's name for a while. Blocked as someone else's, the record would stay so after the
+ * name is free, naming an audience gone (a blocked record is neither POSTed nor looked up again).
+ * The POST made nothing: the create is dropped as a refused one is, the step fails, and the next
+ * apply POSTs again.
+ */
+export async function heldByFreeing(
+  step: Step,
+  pending: AudienceRecord,
+  refused: string,
+  deps: ExecutorDeps,
+  listed: readonly string[],
+): Promise<StepResult> {
+  const kept = await dropCreate(deps.store, pending);
+  const by = (step.freedBy ?? []).join(', ');
+  return result(
+    step,
+    'failed',
+    `${refused}, and lists under it ${listed.join(', ')}, deleted by this apply (${by}) to free the name: the service still holds it; nothing was created (${droppedNote(kept)}), and the next apply tries again: the audience is created once the name is free`,
+  );
+}
+
+/**
  * The one text of a 409 with nothing listed under the exact name (heldUnlisted,
  * nameHeldUnlisted): who may hold the name (`deleted`: the audience this record's own was
  * deleted under, when there is one), what became of the record (`kept`), and the ways out that
