@@ -46,6 +46,8 @@ export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store' | 'revision'> & 
   watchingLock?: (holder: LockHolder | undefined, watchMs: number, ageMs: number) => void;
   /** Told when a stale lock was taken over (docs/state.md: it is announced). */
   tookOverLock?: (tookOver: NonNullable<LockInfo['tookOver']>) => void;
+  /** Told of the sessions of a previous holder's writes a PostgreSQL takeover ended (it is announced). */
+  endedLockWrites?: (sessions: string[]) => void;
   /**
    * Shows the plan; resolves false to apply nothing. `resumed`: what settling a killed apply's
    * intents wrote before the plan, already in the state whatever the answer. `toDrop`: the spent
@@ -102,6 +104,7 @@ export async function applyOnce(input: ApplyInput, flow: ApplyFlow): Promise<App
     signal: eitherSignal(flow.signal, flow.drain),
   });
   if (lock.tookOver) flow.tookOverLock?.(lock.tookOver);
+  if (lock.endedWrites) flow.endedLockWrites?.(lock.endedWrites);
   const loss = store.onLockLost ? watchLockLoss(store, flow.signal) : undefined;
   try {
     const ofRepository = await withCloneRepository(flow);

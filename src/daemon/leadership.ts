@@ -108,6 +108,9 @@ export class Leadership {
         this.#role = 'leader';
         this.#holder = info.holder;
         this.#since = new Date();
+        // A previous holder's write, open with its lock session gone, was ended: its write rolled back.
+        for (const session of info.endedWrites ?? [])
+          logger.warn({ session }, 'ended an open write of a previous holder of the state lock');
         logger.info({ role: 'leader', holder: info.holder }, 'elected leader');
         store.onLockLost?.((error) => {
           if (this.#role !== 'leader') return;

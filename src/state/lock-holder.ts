@@ -175,6 +175,11 @@ export function describeWatch(holder: LockHolder | undefined, watchMs: number, a
   );
 }
 
+/** Said for each session a PostgreSQL takeover ended (LockInfo.endedWrites; docs/state.md). */
+export function describeEndedWrite(session: string): string {
+  return `Ended ${session}: a write of a previous holder of the state lock, whose lock session is gone, was still open; the server rolled it back.`;
+}
+
 /** Said when a stale lock was taken over (docs/state.md: it is announced). */
 export function describeTakeover(tookOver: {
   holder: LockHolder | undefined;

@@ -60,6 +60,12 @@ export type LockInfo = {
     /** `expired`: how long this locker watched the lock not change before taking it over. */
     watchedMs?: number;
   };
+  /**
+   * PostgreSQL stores: the sessions of a previous holder's writes, still open with its lock
+   * session gone, that this locker ended to take the lock (their writes rolled back), each as
+   * `PostgreSQL session pid 4242 (application_name "audiencectl")`.
+   */
+  endedWrites?: string[];
 };
 
 export type HeldLock = LockInfo & {

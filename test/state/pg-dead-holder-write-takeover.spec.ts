@@ -125,6 +125,10 @@ describe(
           },
         );
         expect(b.stderr.split('\n').filter((line) => line.startsWith('Error:'))).toEqual([]);
+        // The ended session is said (review 36d, L-2): the write's pid, from this host.
+        expect(b.stderr).toMatch(
+          /^Ended PostgreSQL session pid \d+ \(application_name "audiencectl", from 127\.0\.0\.1\): a write of a previous holder of the state lock, whose lock session is gone, was still open; the server rolled it back\.$/m,
+        );
         expect(b.code).toBe(0);
         expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod').map((x) => x.audienceName)).toEqual([
           'Audience gold',

@@ -18,7 +18,12 @@ import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL, systemClock } from '../../app
 import { plainProgress, ttyProgress } from '../../apply/progress.js';
 import type { ApplyReport, PollSchedule } from '../../apply/types.js';
 import { UsageError } from '../../errors.js';
-import { describeHolder, describeTakeover, describeWatch } from '../../state/lock-holder.js';
+import {
+  describeEndedWrite,
+  describeHolder,
+  describeTakeover,
+  describeWatch,
+} from '../../state/lock-holder.js';
 import { actionableSteps, confirmQuestion, readSavedPlan, stoppedNote, summary } from '../apply-review.js';
 import { isSmartTerminal, useColor } from '../color.js';
 import { resolveTarget, type ConnectFlags } from '../connect.js';
@@ -428,6 +433,9 @@ export function applyCommand(setExit: (code: number) => void): Command {
           ),
         watchingLock: (holder, watchMs, ageMs) => say(describeWatch(holder, watchMs, ageMs)),
         tookOverLock: (took) => say(describeTakeover(took)),
+        endedLockWrites: (sessions) => {
+          for (const session of sessions) say(describeEndedWrite(session));
+        },
         clonedAs: (note) => say(`note: ${note}`),
         operationPoll: schedule(DEFAULT_OPERATION_POLL, flags.pollInterval),
         runPoll: schedule(DEFAULT_RUN_POLL, flags.pollInterval * 2, flags.runWait),

@@ -10,7 +10,7 @@ import {
 import { assertValidId } from '../../state/record-id.js';
 import { assertStateDir, notFound, sandboxesWithKey } from '../../state/repair.js';
 import { StateError } from '../../state/errors.js';
-import { describeTakeover, describeWatch } from '../../state/lock-holder.js';
+import { describeEndedWrite, describeTakeover, describeWatch } from '../../state/lock-holder.js';
 import type { StateStore } from '../../state/store.js';
 import { openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
 import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
@@ -161,4 +161,5 @@ export async function lockForCommand(store: StateStore, timeoutMs: number, comma
     onWatch: (holder, watchMs, ageMs) => process.stderr.write(`${describeWatch(holder, watchMs, ageMs)}\n`),
   });
   if (info.tookOver) process.stderr.write(`${describeTakeover(info.tookOver)}\n`);
+  for (const session of info.endedWrites ?? []) process.stderr.write(`${describeEndedWrite(session)}\n`);
 }

@@ -27,7 +27,7 @@ import {
   type PgAccess,
   type PgTimeouts,
 } from './connection.js';
-import { LOCK_CLASS, lockKeyOf } from './keys.js';
+import { LOCK_CLASS, WRITE_CLASS, lockKeyOf } from './keys.js';
 import {
   SELECT_COMPAT,
   UPSERT_COMPAT,
@@ -348,7 +348,8 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
       throw error;
     }
     this.#session = session;
-    return { holder: session.holder };
+    const { holder, endedWrites } = session;
+    return endedWrites.length > 0 ? { holder, endedWrites } : { holder };
   }
 
   async unlock(): Promise<void> {
@@ -539,8 +540,9 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
 
   /**
    * One write transaction, fenced: nothing is written unless our session still holds
-   * the lock with our generation. The check, and the read of the record it changes
-   * (locked FOR UPDATE), take one round trip.
+   * the lock with our generation. The check, the read of the record it changes (locked
+   * FOR UPDATE) and the mark a takeover knows our writes by (WRITE_CLASS, keys.ts) take one
+   * round trip.
    */
   async #transaction(
     session: LockSession,
@@ -592,7 +594,8 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
               FOR SHARE),
            rec AS (SELECT sandbox, key, body::text AS body FROM {s}.audiences
                     WHERE sandbox = $5 AND key = $6 FOR UPDATE)
-           SELECT EXISTS (SELECT 1 FROM fence) AS fenced, rec.* FROM (SELECT 1) one LEFT JOIN rec ON true`,
+           SELECT EXISTS (SELECT 1 FROM fence) AS fenced, rec.*
+             FROM (SELECT pg_advisory_xact_lock_shared($7::integer, $2::integer)) mark LEFT JOIN rec ON true`,
         ),
         [
           session.generation,
@@ -601,6 +604,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
           lockKeyOf(this.#schema),
           target?.sandbox ?? '',
           target?.key ?? '',
+          WRITE_CLASS,
         ],
         queryMs,
       ),

@@ -45,6 +45,8 @@ export type LockSession = {
   holder: LockHolder;
   generation: string;
   backendPid: number;
+  /** The sessions of a previous holder's writes ended to take the lock (bumpGeneration), described. */
+  endedWrites: string[];
   /** Set once the lock connection failed: writes are fenced by the server anyway. */
   readonly lost: StateError | undefined;
   /** Called once when the lock connection fails. */
@@ -175,13 +177,28 @@ export async function acquireSession(
       ...(options.source === undefined ? {} : { source: options.source }),
     };
     // Waits for (or ends) the writes of a previous holder still in flight, then fences them out.
-    const row = await bumpGeneration(client, schema, JSON.stringify(holder), display, timeouts.queryMs);
+    const { row, ended } = await bumpGeneration(
+      client,
+      schema,
+      JSON.stringify(holder),
+      display,
+      timeouts.queryMs,
+    );
     if (!row)
       throw new StateError(
         'STATE_CORRUPT',
         `${display}: the lock_state row is missing; run \`audiencectl init\``,
       );
-    return session(client, holder, row, () => lost, listeners, fail, schema, timeouts);
+    return session(
+      client,
+      { holder, endedWrites: ended },
+      row,
+      () => lost,
+      listeners,
+      fail,
+      schema,
+      timeouts,
+    );
   } catch (error) {
     client.removeAllListeners('end');
     // A statement given up by its timeout may still wait on the server, in a session that holds
@@ -194,7 +211,7 @@ export async function acquireSession(
 
 function session(
   client: pg.Client,
-  holder: LockHolder,
+  { holder, endedWrites }: Pick<LockSession, 'holder' | 'endedWrites'>,
   row: { generation: string; pid: number },
   lost: () => StateError | undefined,
   listeners: Array<(error: StateError) => void>,
@@ -230,6 +247,7 @@ function session(
   heartbeat.unref();
   return {
     holder,
+    endedWrites,
     generation: row.generation,
     backendPid: row.pid,
     get lost() {

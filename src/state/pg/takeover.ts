@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import pg, { type ClientConfig } from 'pg';
 import { StateError } from '../errors.js';
 import { PgClient } from './connection.js';
-import { LOCK_CLASS, lockKeyOf } from './keys.js';
+import { LOCK_CLASS, WRITE_CLASS, lockKeyOf } from './keys.js';
 import { sql } from './migrations.js';
 import { seconds } from './pg-errors.js';
 
@@ -33,24 +33,35 @@ export async function lockSessionOf(client: pg.Client, schema: string): Promise<
 }
 
 /**
- * The other sessions holding a lock on `lock_state` that the generation bump waits for:
- * `RowShareLock` is the fence's `FOR SHARE` (a write of a holder, in its transaction); any
- * other but a plain read's `AccessShareLock` is named, never ended.
+ * The other sessions holding a lock on `lock_state` that the generation bump waits for. A
+ * write of the previous holder (`write`) holds only the fence's `RowShareLock` there, and the
+ * mark of a write fenced by the lock session `lock_state` records (WRITE_CLASS, keys.ts). Any
+ * other session is named, never ended: a person's `SELECT ... FOR UPDATE` in psql, to keep
+ * writers out while repairing rows by hand, takes the same `RowShareLock`.
  */
-async function blockersOf(client: pg.Client, schema: string): Promise<Array<Backend & { write: boolean }>> {
-  const { rows } = await client.query<Backend & { write: boolean }>(
+async function blockersOf(client: pg.Client, schema: string): Promise<Blocker[]> {
+  const { rows } = await client.query<Blocker>(
     sql(
       schema,
-      `SELECT DISTINCT ${BACKEND_COLUMNS}, l.mode = 'RowShareLock' AS write
+      `SELECT l.pid, min(a.application_name) AS app, min(host(a.client_addr)) AS addr,
+              bool_and(l.mode = 'RowShareLock') AND EXISTS (
+                SELECT 1 FROM pg_locks w
+                 WHERE w.pid = l.pid AND w.locktype = 'advisory' AND w.granted AND w.objsubid = 2
+                   AND w.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                   AND w.classid = $1::bigint::oid
+                   AND w.objid = (SELECT backend_pid FROM {s}.lock_state)::bigint::oid) AS write
          FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
         WHERE l.locktype = 'relation' AND l.granted AND l.mode <> 'AccessShareLock'
           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
           AND l.relation = '{s}.lock_state'::regclass AND l.pid <> pg_backend_pid()
-        ORDER BY l.pid`,
+        GROUP BY l.pid ORDER BY l.pid`,
     ),
+    [WRITE_CLASS],
   );
   return rows;
 }
+
+type Blocker = Backend & { write: boolean };
 
 /**
  * How long one try of the generation bump waits for a row lock (less when the query timeout
@@ -67,10 +78,10 @@ const LOCK_NOT_AVAILABLE = '55P03';
  * lock, so their lock sessions are gone: a write still open after a try is one whose process
  * is lost (a dead node, a partition: its transaction would stay open until the server's
  * limits end it) or no longer writes as a holder; it is ended (pg_terminate_backend), which
- * rolls it back as the server would have, its intent kept for this holder to settle. Each
- * try is bounded by `lock_timeout`, so that a bump given up leaves no statement waiting on the
- * server (it would have taken the lock with it). Fails STATE_LOCK_BLOCKED once `queryMs` is
- * spent, naming what it waits for.
+ * rolls it back as the server would have, its intent kept for this holder to settle, and
+ * returned in `ended` to be said. Each try is bounded by `lock_timeout`, so that a bump given
+ * up leaves no statement waiting on the server (it would have taken the lock with it). Fails
+ * STATE_LOCK_BLOCKED once `queryMs` is spent, naming what it waits for.
  */
 export async function bumpGeneration(
   client: pg.Client,
@@ -78,10 +89,11 @@ export async function bumpGeneration(
   holderJson: string,
   display: string,
   queryMs: number,
-): Promise<{ generation: string; pid: number } | undefined> {
+): Promise<{ row: { generation: string; pid: number } | undefined; ended: string[] }> {
   const tryMs = Math.max(50, Math.min(BUMP_TRY_MS, Math.floor(queryMs / 4)));
   await client.query(`SET lock_timeout = ${tryMs}`);
   const started = performance.now();
+  const ended: string[] = [];
   for (;;) {
     try {
       const bumped = await client.query<{ generation: string; pid: number }>(
@@ -93,43 +105,62 @@ export async function bumpGeneration(
         ),
         [holderJson],
       );
-      return bumped.rows[0];
+      return { row: bumped.rows[0], ended };
     } catch (error) {
       if (!(error instanceof pg.DatabaseError && error.code === LOCK_NOT_AVAILABLE)) throw error;
     }
     const blockers = await blockersOf(client, schema);
     const refusals: string[] = [];
+    const gone = new Set<number>();
     for (const blocker of blockers.filter((b) => b.write)) {
-      await client.query('SELECT pg_terminate_backend($1)', [blocker.pid]).catch((error: unknown) => {
-        const code = error instanceof pg.DatabaseError ? ` [${error.code}]` : '';
-        refusals.push(`${error instanceof Error ? error.message : String(error)}${code}`);
-      });
+      await client.query<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [blocker.pid]).then(
+        (result) => {
+          if (!result.rows[0]?.ok) return;
+          gone.add(blocker.pid);
+          ended.push(describeBackend(blocker));
+        },
+        (error: unknown) => {
+          const code = error instanceof pg.DatabaseError ? ` [${error.code}]` : '';
+          refusals.push(`${error instanceof Error ? error.message : String(error)}${code}`);
+        },
+      );
     }
     if (performance.now() - started + tryMs >= queryMs)
-      throw blockedError(display, blockers, refusals, queryMs);
+      throw blockedError(
+        display,
+        blockers.filter((b) => !gone.has(b.pid)),
+        refusals,
+        queryMs,
+      );
   }
 }
 
-function blockedError(
-  display: string,
-  blockers: Array<Backend & { write: boolean }>,
-  refusals: string[],
-  queryMs: number,
-): StateError {
+function blockedError(display: string, blockers: Blocker[], refusals: string[], queryMs: number): StateError {
   const within = `the state store ${display} could not be taken over within ${seconds(queryMs)}`;
   if (blockers.length === 0)
     return new StateError('STATE_LOCK_BLOCKED', `${within}: its generation bump kept waiting; run again.`);
-  const named = blockers.map(describeBackend).join('; ');
+  const writes = blockers.filter((b) => b.write);
+  const others = blockers.filter((b) => !b.write);
+  const what: string[] = [];
+  if (writes.length > 0) {
+    const ended =
+      refusals.length > 0 ? `it could not be ended (${[...new Set(refusals)].join('; ')})` : 'it did not end';
+    what.push(
+      `a write of a previous holder, whose lock session is gone, is still open on the server: ${writes.map(describeBackend).join('; ')}; ${ended}`,
+    );
+  }
+  if (others.length > 0)
+    what.push(
+      `other sessions, not writes of a previous holder (so not ended), hold locks on lock_state: ${others.map(describeBackend).join('; ')}`,
+    );
   const end = blockers.map((b) => `SELECT pg_terminate_backend(${b.pid})`).join('; ');
-  const ended =
-    refusals.length > 0 ? `it could not be ended (${[...new Set(refusals)].join('; ')})` : 'it did not end';
-  const what = blockers.every((b) => b.write)
-    ? `a write of a previous holder, whose lock session is gone, is still open on the server: ${named}; ${ended}`
-    : `other sessions hold locks on lock_state: ${named}`;
+  const advice =
+    others.length === 0
+      ? `End it as a role that may (${end}), or wait for the server to (its idle_in_transaction_session_timeout, or TCP keepalives finding its client gone)`
+      : `Let them finish their transactions (COMMIT or ROLLBACK), or end them (${end})`;
   return new StateError(
     'STATE_LOCK_BLOCKED',
-    `${within}: ${what}. End it as a role that may (${end}), or wait for the server to (its ` +
-      'idle_in_transaction_session_timeout, or TCP keepalives finding its client gone); then run again.',
+    `${within}: ${what.join('; and ')}. ${advice}; then run again.`,
   );
 }
 
