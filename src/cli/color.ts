@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { choiceOption } from './typed-options.js';
 
 /** `--color auto|always|never`; `--no-color` is `never`. */
 export type ColorMode = 'auto' | 'always' | 'never';
@@ -9,10 +10,12 @@ let mode: ColorMode = 'auto';
 export function addColorOptions(program: Command): Command {
   return program
     .addOption(
-      new Option(
+      // Checked with the command's options, in one pass (run-cli.ts).
+      choiceOption(
         '--color <when>',
         'colour the output: auto (a terminal, no NO_COLOR, TERM not dumb), always, never',
-      ).choices(['auto', 'always', 'never']),
+        ['auto', 'always', 'never'],
+      ),
     )
     .addOption(new Option('--no-color', 'same as --color never'));
 }

@@ -3,7 +3,13 @@ import { AudiencectlError } from '../errors.js';
 import { escapeText } from '../text/safe-text.js';
 import { redactText, registerSecret, scrubSecrets } from '../text/secrets.js';
 import { ExitCode } from './exit-codes.js';
-import { addProblemCheck, commandProblems, reportProblems, withOthers } from './typed-options.js';
+import {
+  addProblemCheck,
+  commandProblems,
+  reportProblems,
+  typedOptionProblems,
+  withOthers,
+} from './typed-options.js';
 import { addColorOptions, setColorMode } from './color.js';
 import { version } from './version.js';
 
@@ -151,10 +157,11 @@ export async function buildProgram(
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     // Every duration, count and boolean option is checked before any command runs.
-    .hook('preAction', async (_program, action) => {
+    .hook('preAction', async (program, action) => {
       setColorMode(action.optsWithGlobals().color);
       await registerConfigSecrets(action);
-      const problems = commandProblems(action);
+      // The program's own (`--color`) with the command's, so that all are reported at once.
+      const problems = [...typedOptionProblems(program), ...commandProblems(action)];
       // An option is wrong: the AEP configuration's problems are reported with it, in one
       // pass (loaded only then: most runs never need it here).
       if (problems.length > 0) {

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { readDuration, type DurationUnit } from '../config/duration.js';
 import { quoted } from '../text/safe-text.js';
+import { redactText } from '../text/secrets.js';
 
 /**
  * Options whose value is a duration, a count or a boolean. Commander keeps them as the
@@ -72,7 +73,8 @@ export function choiceOption(flags: string, description: string, choices: readon
   const option = checkedOption(flags, description, (text) =>
     choices.includes(text)
       ? { ok: true, value: text }
-      : { ok: false, message: `${quoted(text)} is not one of ${choices.join(', ')}` },
+      : // Typed before any secret is registered: a URL's password pasted here is not shown.
+        { ok: false, message: `${quoted(redactText(text))} is not one of ${choices.join(', ')}` },
   );
   // Shown by --help; the check above is what refuses.
   option.argChoices = [...choices];

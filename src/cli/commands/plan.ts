@@ -4,6 +4,7 @@ import { cloneRepository } from '../../plan/clone-repository.js';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { choiceOption } from '../typed-options.js';
 import {
   assumedStateFrom,
   baseDiagnostics,
@@ -265,9 +266,9 @@ export function planCommand(setExit: (code: number) => void): Command {
       ),
     )
     .addOption(
-      new Option('--output <format>', 'text, json or markdown')
-        .choices(['text', 'json', 'markdown'])
-        .default('text'),
+      choiceOption('--output <format>', 'text, json or markdown', ['text', 'json', 'markdown']).default(
+        'text',
+      ),
     )
     .option('--out <file>', 'write the plan to a file (with --output json: a plan `apply` can run)')
     .option(

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { choiceOption } from '../typed-options.js';
 import { hasErrors } from '../../manifest/diagnostics.js';
 import { DIAGNOSTIC_FORMATS, renderDiagnostics, type DiagnosticFormat } from '../diagnostic-output.js';
 import { ExitCode } from '../exit-codes.js';
@@ -36,9 +37,11 @@ export function validateCommand(setExit: (code: number) => void): Command {
     .description('Check manifests in directories and files; print problems as file:line:col')
     .argument('[paths...]', 'directories and files of manifests (default: .)')
     .addOption(
-      new Option('--output <format>', 'text, json (an array of diagnostics) or github (workflow annotations)')
-        .choices(DIAGNOSTIC_FORMATS)
-        .default('text'),
+      choiceOption(
+        '--output <format>',
+        'text, json (an array of diagnostics) or github (workflow annotations)',
+        DIAGNOSTIC_FORMATS,
+      ).default('text'),
     )
     .addOption(
       new Option(
