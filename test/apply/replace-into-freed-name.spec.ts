@@ -83,4 +83,39 @@ describe('a replacement taking a name this plan frees', () => {
       });
     });
   });
+
+  it('a replace renaming "Gold" away while a new manifest takes "Gold": the create is sent after the DELETE', async () => {
+    await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        const dir = new ManifestDir(path.join(tmp, 'm'));
+        const state = path.join(tmp, 'state');
+        await ensureDirStore(state);
+        const env = emulatorEnv(emulator);
+        const applyCli = () => runCli(['apply', dir.dir, '--state', state, '--auto-approve'], { env });
+        const noRun = { ingestion: { onCreate: false } };
+        await dir.write([manifestObject('gold', { ...noRun, spec: { name: 'Gold' } })]);
+        expect((await applyCli()).code).toBe(0);
+
+        await dir.write([
+          manifestObject('gold', {
+            ...noRun,
+            metadata: { allowReplace: true },
+            spec: { name: 'Gold legacy' },
+          }),
+          manifestObject('gold2', { ...noRun, spec: { name: 'Gold' } }),
+        ]);
+        // The replace's DELETE waits 2 s before the service handles it.
+        emulator.control.queueFault({ kind: 'slow', endpoint: 'deleteAudience' });
+        const first = await applyCli();
+        expect(first.code).toBe(0);
+
+        const names = emulator.control
+          .listAudiences(DEMO_CLIENT.orgId, 'prod')
+          .map((audience) => audience.audienceName)
+          .sort();
+        expect(names).toEqual(['Gold', 'Gold legacy']);
+        expect((await applyCli()).stdout).toContain('No changes.');
+      });
+    });
+  });
 });

@@ -54,4 +54,43 @@ describe('a replace to a name another record of the store holds', () => {
       });
     });
   });
+
+  it("two directories sharing one store: the replace in one to the other's name deletes nothing", async () => {
+    await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        const a = path.join(tmp, 'a');
+        const b = path.join(tmp, 'b');
+        const state = path.join(tmp, 'state');
+        await ensureDirStore(state);
+        const env = emulatorEnv(emulator);
+        const noRun = { ingestion: { onCreate: false } };
+        await mkdir(a, { recursive: true });
+        await mkdir(b, { recursive: true });
+        await writeFile(
+          path.join(b, 'gold.yaml'),
+          manifestYaml('gold', { ...noRun, spec: { name: 'Gold' } }),
+        );
+        await writeFile(
+          path.join(a, 'silver.yaml'),
+          manifestYaml('silver', { ...noRun, spec: { name: 'Silver' } }),
+        );
+        expect((await runCli(['apply', b, '--state', state, '--auto-approve'], { env })).code).toBe(0);
+        expect((await runCli(['apply', a, '--state', state, '--auto-approve'], { env })).code).toBe(0);
+
+        await writeFile(
+          path.join(a, 'silver.yaml'),
+          manifestYaml('silver', { ...noRun, metadata: { allowReplace: true }, spec: { name: 'Gold' } }),
+        );
+        const renamed = await runCli(['apply', a, '--state', state, '--auto-approve'], { env });
+        expect(renamed.code).toBe(3);
+        expect(renamed.stdout).toContain('the name "Gold" is held by prod/gold of this state store');
+
+        const names = emulator.control
+          .listAudiences(DEMO_CLIENT.orgId, 'prod')
+          .map((audience) => audience.audienceName)
+          .sort();
+        expect(names).toEqual(['Gold', 'Silver']);
+      });
+    });
+  });
 });
