@@ -37,6 +37,7 @@ import { summarise } from './summary.js';
 import { planClock, runClock, type RunClock } from './clock.js';
 import type { PasteFlags } from '../text/paste-flags.js';
 import { unverifiedImport } from './unverified-import.js';
+import { importedRename } from './imported-rename.js';
 
 export { summarise } from './summary.js';
 
@@ -297,6 +298,11 @@ function stepsForDesired(
   }
   const outside = drift.kind === 'changed' ? drift.changes : [];
   const steps: Step[] = [];
+  const renamed = importedRename(record, desired.manifest.spec.name, options.paste);
+  if (renamed !== undefined) {
+    const { reason, ...extra } = renamed;
+    return creation('replace', reason, { audienceId, ...extra });
+  }
   if (!record.applied) {
     steps.push({
       ...stepFor(

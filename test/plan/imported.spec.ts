@@ -52,6 +52,34 @@ describe('plan: an imported audience', () => {
   });
 });
 
+describe('plan: an imported audience whose manifest renamed it before any apply (review 36c, M-2)', () => {
+  const importedAs = (name: string): RecordedState => {
+    const [record] = importedState().audiences;
+    return { meta: undefined, audiences: [{ ...record!, imported: { at: IMPORTED_AT, name } }] };
+  };
+  const named = (name: string) =>
+    loadTexts({ 'g.yaml': manifestYaml('gold', { spec: { name }, ingestion: { onCreate: false } }) });
+
+  it('plans the rename as a replacement, held whatever allows replacing', () => {
+    for (const allowReplace of [false, true]) {
+      const result = plan(named('Gold v2'), importedAs('Gold'), options({ allowReplace }));
+      expect(kinds(result)).toEqual(['replace prod/gold (blocked)']);
+      const [step] = result.steps;
+      expect(step!.changes).toEqual([
+        { path: 'name', before: 'Gold', after: 'Gold v2', forcesReplacement: true },
+      ]);
+      expect(step!.blocked).toContain('the audience was imported as "Gold" and no apply has recorded it yet');
+      expect(step!.patch).toBeUndefined();
+    }
+  });
+
+  it('PATCHes it under the name it was imported as', () => {
+    const result = plan(named('Gold'), importedAs('Gold'), options());
+    expect(kinds(result)).toEqual(['update prod/gold']);
+    expect(result.steps[0]!.blocked).toBeUndefined();
+  });
+});
+
 describe('plan: an update never counts a new ingestion.request as honoured', () => {
   it('a run deferred by the budget is still planned next time', () => {
     const state = appliedState(gold({ onCreate: false, request: 'a' }));
