@@ -37,8 +37,14 @@ export async function stateStoreExists(location: StateLocation): Promise<boolean
   return true;
 }
 
-/** `state: in <file>` when `from` (locateState's) is a configuration file's `state:`, escaped. */
+/**
+ * The one setting that gave the location, when `from` (locateState's) names one a user may not
+ * think of: a configuration file's `state:` (`state: in <file>`, escaped), or the older
+ * AUDIENCECTL_STATE_DIR (the image sets it), which "--state or AUDIENCECTL_STATE" sent the
+ * user looking past (review-36a L-3). Undefined: --state, AUDIENCECTL_STATE or the default.
+ */
 function stateInFile(from: string | undefined): string | undefined {
+  if (from === 'AUDIENCECTL_STATE_DIR') return from;
   return from?.startsWith('state: in ') === true ? escapeText(from) : undefined;
 }
 
@@ -61,8 +67,8 @@ export async function requireStateStore(
 
 /**
  * `plan` only reads: it may plan without a store, but must say so loudly. `from` is where
- * the location came from; a configuration file's `state:` (`state: in audiencectl.yaml`) is
- * named, any other is set with --state or AUDIENCECTL_STATE.
+ * the location came from; a configuration file's `state:` (`state: in audiencectl.yaml`) and
+ * AUDIENCECTL_STATE_DIR are named, any other is set with --state or AUDIENCECTL_STATE.
  */
 export function missingStoreWarning(dir: string, paste?: PasteFlags, from?: string): string {
   const inFile = stateInFile(from);
