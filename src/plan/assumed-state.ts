@@ -40,12 +40,22 @@ export type UnreadBase = {
    * before the name), with why: a plan that changes or removes one cannot say what the apply does.
    */
   unnamed: ReadonlyMap<string, UnnamedWhy>;
+  /**
+   * The `ingestion.every` of each audience the base's manifests name (`sandbox/key`; undefined:
+   * none). When the audiences last ran is not known to the plan, so a schedule this change adds
+   * or shortens may start a run at the apply (src/plan/base-runs.ts); absent, or an audience not
+   * in it (its base file has errors): unknown.
+   */
+  everyAtBase?: ReadonlyMap<string, string | undefined>;
 };
 
 export type UnnamedWhy = 'empty' | 'skipped' | 'errors';
 
-/** The audiences and files of the base that `assumedStateFrom` cannot fully know. */
-export function unreadBase(base: LoadResult): UnreadBase {
+/**
+ * The audiences and files of the base that `assumedStateFrom` cannot fully know. `movedIn`: the
+ * manifests the base held outside the directory that this change moves into it (BaseElsewhere).
+ */
+export function unreadBase(base: LoadResult, movedIn: readonly DesiredManifest[] = []): UnreadBase {
   const read = new Set(base.manifests.map((m) => recordId(m.sandbox, m.key)));
   const specUnknown = new Map<string, string>();
   for (const held of base.held) {
@@ -57,7 +67,12 @@ export function unreadBase(base: LoadResult): UnreadBase {
   for (const file of base.failedFiles) if (!named.has(file)) unnamed.set(file, 'errors');
   for (const file of base.emptyFiles) unnamed.set(file, 'empty');
   for (const file of base.skippedFiles) if (!unnamed.has(file)) unnamed.set(file, 'skipped');
-  return { specUnknown, unnamed };
+  const everyAtBase = new Map<string, string | undefined>();
+  for (const m of [...base.manifests, ...movedIn]) {
+    const id = recordId(m.sandbox, m.key);
+    if (!everyAtBase.has(id)) everyAtBase.set(id, m.manifest.ingestion.every);
+  }
+  return { specUnknown, unnamed, everyAtBase };
 }
 
 /**

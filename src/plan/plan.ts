@@ -17,7 +17,6 @@ import {
   applyRunBudget,
   clockHeldRun,
   DEFAULT_RUN_BUDGET,
-  dueRun,
   failedRuns,
   nextDataFilterStart,
   onCreateRun,
@@ -33,6 +32,7 @@ import { guardRecordedNames } from './name-holders.js';
 import type { AdoptView, PlainStep, Plan, RefreshReport, RefreshView, RunsRead, Step } from './schema.js';
 import { runsInProgress, withRunsRead } from './runs-in-progress.js';
 import { desiredHash, honouring, lazyTarget, runStep, stepFor, updateReason } from './step-builders.js';
+import { dueRunOf, type DueRun } from './base-runs.js';
 import { summarise } from './summary.js';
 import { planClock, runClock, type RunClock } from './clock.js';
 import type { PasteFlags } from '../text/paste-flags.js';
@@ -151,9 +151,15 @@ function inSync(
     (record.manifestFile === undefined || record.manifestFile === desired.file) &&
     !rerooted(record.sourceRoot, root) &&
     !rerecordsRepository(record.repository, options.repository) &&
-    dueRun(desired, record, clock) === undefined &&
+    dueRunOf(desired, record, clock, options.unreadBase) === undefined &&
     clockHeldRun(desired, record, clock) === undefined
   );
+}
+
+/** The step of a run due (dueRunOf), with what it adds to the reason. */
+function dueRunStep(desired: DesiredManifest, due: DueRun, audienceId: string): Step {
+  const step = runStep(desired, due.run, audienceId);
+  return due.note === undefined ? step : { ...step, reason: `${step.reason}: ${due.note}` };
 }
 
 /**
@@ -242,8 +248,8 @@ function stepsForDesired(
       patch: fullPatchBody(target().spec),
       target: target(),
     };
-    const run = dueRun(desired, record, clock);
-    return run ? [step, runStep(desired, run, audienceId)] : [step];
+    const run = dueRunOf(desired, record, clock, options.unreadBase);
+    return run ? [step, dueRunStep(desired, run, audienceId)] : [step];
   }
   const live = liveOf(options.refresh, record);
   const drift = live ? driftOf(record, live, target().spec, options.paste) : { kind: 'none' as const };
@@ -293,8 +299,8 @@ function stepsForDesired(
       audienceId,
       blocked: refused.message,
     };
-    const run = dueRun(desired, record, clock);
-    return run ? [held, runStep(desired, run, audienceId)] : [held];
+    const run = dueRunOf(desired, record, clock, options.unreadBase);
+    return run ? [held, dueRunStep(desired, run, audienceId)] : [held];
   }
   const outside = drift.kind === 'changed' ? drift.changes : [];
   const steps: Step[] = [];
@@ -379,8 +385,8 @@ function stepsForDesired(
       });
     }
   }
-  const run = dueRun(desired, record, clock);
-  if (run) steps.push(runStep(desired, run, audienceId));
+  const run = dueRunOf(desired, record, clock, options.unreadBase);
+  if (run) steps.push(dueRunStep(desired, run, audienceId));
   const held = run ? undefined : clockHeldRun(desired, record, clock);
   if (held) {
     const every = { reason: 'every', dataFilterStartTime: nextDataFilterStart(desired, record) };

@@ -398,11 +398,11 @@ export function planCommand(setExit: (code: number) => void): Command {
           );
     const baseRead = atBase?.loaded;
     // What the base holds but could not read: the planner says what that hides (assumed-state.ts).
-    const unread = baseRead && unreadBase(baseRead);
     // The commit the base was read at: what it held outside the directory is read there too.
     const baseCommit = baseRead && !gone ? (await asked?.commit)?.trim() : undefined;
     const elsewhereAtBase =
       baseRead && baseCommit ? await baseOutside(dir, desired, baseRead, baseCommit, baseSandbox) : undefined;
+    const unread = baseRead && unreadBase(baseRead, elsewhereAtBase?.movedIn);
     const recorded =
       stored ?? assumedStateFrom(baseRead!, new Date(now * 1000).toISOString(), unread, elsewhereAtBase);
     const paste = pasteOfPlan(flags, typed, dir);
