@@ -58,7 +58,12 @@ export function readEnv(env: Readonly<Record<string, string | undefined>>): {
       problems.push({ key: 'AEP_SANDBOX', message: 'must be lowercase letters, digits and "-", at most 63' });
   }
   const scopes = nonEmpty(env, 'AEP_SCOPES');
-  if (scopes !== undefined) result.scopes = splitScopes(scopes);
+  if (scopes !== undefined) {
+    const list = splitScopes(scopes);
+    // `AEP_SCOPES=","` is no scope at all, not the defaults: IMS would issue a token AEP refuses.
+    if (list.length > 0) result.scopes = list;
+    else problems.push({ key: 'AEP_SCOPES', message: NO_SCOPE });
+  }
   for (const [name, key] of [
     ['AEP_BASE_URL', 'baseUrl'],
     ['AEP_IMS_URL', 'imsUrl'],
@@ -70,6 +75,9 @@ export function readEnv(env: Readonly<Record<string, string | undefined>>): {
   }
   return { env: result, problems };
 }
+
+/** Said of a scope list that names none. */
+export const NO_SCOPE = 'must name at least one scope (leave it out for the default scopes)';
 
 /** `openid,AdobeID` (commas or spaces) or a list, as a list without duplicates. */
 export function splitScopes(scopes: string | readonly string[]): string[] {

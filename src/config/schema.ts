@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MAX_DURATION_MS, TOO_LONG, readDuration } from './duration.js';
 import { MAX_BUDGET_REQUESTS } from '../aep/budget-limits.js';
 import { SANDBOX_PATTERN } from '../manifest/schema.js';
+import { NO_SCOPE, splitScopes } from './env.js';
 
 // The configuration file, strict: an unknown key is an error (a typo must not pass silently).
 
@@ -30,8 +31,14 @@ export const SandboxName = z
   .max(63, 'must be lowercase letters, digits and "-", at most 63')
   .regex(SANDBOX_PATTERN, 'must be lowercase letters, digits and "-", at most 63');
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
-/** `openid,AdobeID` or a list. */
-export const Scopes = z.union([z.string(), z.array(NonEmpty)]);
+/**
+ * `openid,AdobeID` or a list, naming at least one: an empty one (`[]`, `""`, a template that
+ * rendered empty) replaced the default scopes with none, and IMS issued a token AEP then
+ * refused on every call, far from this line (review-36a L-4).
+ */
+export const Scopes = z
+  .union([z.string(), z.array(NonEmpty)])
+  .refine((value) => splitScopes(value).length > 0, NO_SCOPE);
 
 const credentialFields = {
   clientId: NonEmpty.optional(),
