@@ -288,6 +288,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
           },
           (error) =>
             log.warn({ reason: (error as Error).message }, 'not listening for pushes of other replicas'),
+          () => log.info('listening for pushes of other replicas again'),
         )
       : undefined;
 

@@ -142,8 +142,15 @@ export interface StateStore {
    * was verified, so the leader syncs whichever replica the delivery reached.
    */
   hintPush?(): Promise<void>;
-  /** Shared stores: calls `onHint` for each hintPush of any replica, until closed. */
-  listenForPushes?(onHint: () => void, onError: (error: unknown) => void): PushListener;
+  /**
+   * Shared stores: calls `onHint` for each hintPush of any replica, until closed; `onError`
+   * once for each failure of the listening (it listens again), `onListening` once it works again.
+   */
+  listenForPushes?(
+    onHint: () => void,
+    onError: (error: unknown) => void,
+    onListening: () => void,
+  ): PushListener;
   /**
    * Whether a write may be half done now, its serial bumped and its record not yet
    * written, so that a read pairs the new serial with the old record: for the directory

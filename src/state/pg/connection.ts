@@ -64,12 +64,18 @@ export function timeoutsOf(access: PgAccess): PgTimeouts {
  * went quiet ends after `queryMs` (none of ours pauses inside a transaction: each sends its
  * statements back to back). Without them a lost holder's open write kept its share lock on
  * `lock_state`, so the next holder's generation bump waited, for the OS's keepalive time
- * (about 2 h). Each of these is a user setting: any role may set it for its own session.
+ * (about 2 h). And no `idle_session_timeout` (PostgreSQL 14+), which a DBA may set on the
+ * database or role to reap leaked idle clients: the push listener's session only waits after
+ * its LISTEN, and was ended at each timeout, losing the hints sent meanwhile; our other
+ * sessions are closed by us when idle (the pool after 10 s, the lock's checked every 2 s).
+ * PostgreSQL 13 does not know that setting (SET would fail): it is set only where pg_settings
+ * lists it. Each of these is a user setting: any role may set it for its own session.
  */
 function sessionLimits(queryMs: number): string {
   return (
     'SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3; ' +
-    `SET idle_in_transaction_session_timeout = ${Math.max(1, Math.ceil(queryMs))}`
+    `SET idle_in_transaction_session_timeout = ${Math.max(1, Math.ceil(queryMs))}; ` +
+    "SELECT set_config(name, '0', false) FROM pg_settings WHERE name = 'idle_session_timeout'"
   );
 }
 

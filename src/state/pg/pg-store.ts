@@ -366,8 +366,12 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     return notifyPush(this.pool, this.#schema);
   }
 
-  listenForPushes(onHint: () => void, onError: (error: unknown) => void): PushListener {
-    return listenForPushes(this.#config, this.#schema, onHint, onError);
+  listenForPushes(
+    onHint: () => void,
+    onError: (error: unknown) => void,
+    onListening: () => void,
+  ): PushListener {
+    return listenForPushes(this.#config, this.#schema, onHint, onError, onListening);
   }
 
   /** Called once if the lock connection fails while held (the controller steps down). */

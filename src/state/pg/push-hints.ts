@@ -27,17 +27,22 @@ const RELISTEN_MS = 2_000;
 /**
  * Listens on `schema`'s channel on a connection of its own (a pooled one is handed back and
  * forgets its LISTEN), calling `onHint` for each notification, and listens again after
- * RELISTEN_MS when the connection fails. `onError` hears each failure (for a log line).
+ * RELISTEN_MS when the connection fails. `onError` hears each failure once (a cut connection
+ * reports an 'error' and then ends: one log line, not two), `onListening` that listening works
+ * again after one (so that the last word in a log is not "not listening").
  */
 export function listenForPushes(
   config: ClientConfig,
   schema: string,
   onHint: () => void,
   onError: (error: unknown) => void,
+  onListening: () => void,
 ): PushListener {
   let closed = false;
   let client: PgClient | undefined;
   let retry: NodeJS.Timeout | undefined;
+  /** A failure was told since listening last worked. */
+  let failed = false;
   const again = () => {
     if (closed || retry) return;
     retry = setTimeout(() => {
@@ -49,24 +54,34 @@ export function listenForPushes(
   async function listen(): Promise<void> {
     const next = new PgClient({ ...config, keepAlive: true });
     client = next;
-    next.on('notification', () => onHint());
-    next.on('error', (error) => {
-      onError(error);
-      next.connection.stream.destroy();
-    });
-    next.on('end', () => {
+    let gone = false;
+    /** The connection's end, whichever way it is heard first (its error, its end, a failed connect). */
+    const lose = (error: unknown) => {
+      if (gone) return;
+      gone = true;
       if (client === next) client = undefined;
+      next.connection.stream.destroy();
+      if (closed) return;
+      failed = true;
+      onError(error);
       again();
-    });
+    };
+    next.on('notification', () => onHint());
+    next.on('error', lose);
+    next.on('end', () => lose(new Error('the listening connection was closed')));
     try {
       await next.connect();
       await next.query(`LISTEN ${escapeIdentifier(pushChannelOf(schema))}`);
-      if (closed) await next.end();
+      if (closed) {
+        await next.end();
+        return;
+      }
+      if (failed) {
+        failed = false;
+        onListening();
+      }
     } catch (error) {
-      onError(error);
-      next.connection.stream.destroy();
-      if (client === next) client = undefined;
-      again();
+      lose(error);
     }
   }
   void listen();
