@@ -261,9 +261,12 @@ export function planCommand(setExit: (code: number) => void): Command {
       'read the recorded audiences back from AEP (bulk-get) and plan what changed outside audiencectl',
     )
     .addOption(
-      new Option('--config <file>', 'AEP configuration file, for --refresh (YAML or JSON)').env(
-        'AUDIENCECTL_CONFIG',
-      ),
+      // Not only for --refresh: a plan without it that left the file out placed the manifests
+      // in another sandbox, or read another store, than the apply (review-36a L-5).
+      new Option(
+        '--config <file>',
+        'AEP configuration file (YAML or JSON), also without --refresh: its defaultSandbox is the sandbox of manifests that name none, its state: the store read (unless --state or AUDIENCECTL_STATE); its credentials are used only by --refresh',
+      ).env('AUDIENCECTL_CONFIG'),
     )
     .addOption(
       choiceOption('--output <format>', 'text, json or markdown', ['text', 'json', 'markdown']).default(
