@@ -8,7 +8,8 @@ import type { RunRequest } from './schema.js';
 
 // A pull-request plan (`plan --base`) reads no state: it assumes each base audience had a
 // successful run that ended as the plan was made (assumed-state.ts), so by itself no periodic
-// run is ever due. What the change does to the schedule is shown instead (review 36b, M-4).
+// run is ever due, and each run would start where that one ended. What the change does to the
+// schedule is shown instead (review 36b, M-4), and a run's start is left to the apply (M-5).
 
 /** A run the plan shows, and what it adds to the step's reason (`note`), if anything. */
 export type DueRun = { run: RunRequest; note?: string };
@@ -45,8 +46,22 @@ export function dueRunOf(
   unread: UnreadBase | undefined,
 ): DueRun | undefined {
   const run = dueRun(desired, record, clock);
-  if (run) return { run };
-  const note = unread && scheduleChanged(desired, unread);
+  if (unread === undefined) return run && { run };
+  if (run) return { run: startAtApply(desired, run) };
+  const note = scheduleChanged(desired, unread);
   if (note === undefined) return undefined;
-  return { run: { reason: 'every', dataFilterStartTime: nextDataFilterStart(desired, record) }, note };
+  const every = { reason: 'every', dataFilterStartTime: nextDataFilterStart(desired, record) };
+  return { run: startAtApply(desired, every), note };
+}
+
+/**
+ * A `--base` plan's run of an existing audience: where the manifest sets no dataFilterStartTime,
+ * the apply starts it at the end of the audience's last successful run (0 if none), which this
+ * plan does not know; the assumed run's end (the plan's time) would show a differential run of
+ * the data from now on where the apply may send everything (review 36b, M-5). Marked
+ * `fromLastSuccess`, 0 as the start: what it is for an audience that never ran.
+ */
+function startAtApply(desired: DesiredManifest, run: RunRequest): RunRequest {
+  if (desired.manifest.ingestion.dataFilterStartTime !== undefined) return run;
+  return { ...run, dataFilterStartTime: 0, fromLastSuccess: true };
 }

@@ -40,6 +40,8 @@ export const RunRequest = z.object({
    * Set with `waitsForRunId` when the manifest names no `dataFilterStartTime`: the start is
    * the end of the last successful run, so if the waited-for run succeeds, the executor
    * starts this one where that one ended, not where the plan saw the last success end.
+   * Set without it by `plan --base`, which knows no run: the apply decides the start (the end
+   * of the last successful run, 0 if none); `dataFilterStartTime` is then 0.
    */
   fromLastSuccess: z.literal(true).optional(),
 });

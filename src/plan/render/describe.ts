@@ -70,6 +70,11 @@ export function stepDetails(step: Step): string[] {
     const waits = step.run.waitsForRunId
       ? `; waits for run ${step.run.waitsForRunId} in progress${after}`
       : '';
+    // A pull-request plan knows no run: the apply decides where a run from the last success starts.
+    if (step.run.fromLastSuccess && !step.run.waitsForRunId)
+      return [
+        "dataFilterStartTime: the end of the audience's last successful run, read at the apply (0 if it has none)",
+      ];
     return [`dataFilterStartTime: ${step.run.dataFilterStartTime}${waits}`];
   }
   return step.changes.map(describeChange);
