@@ -56,6 +56,14 @@ export async function sleep(ms: number): Promise<void> {
 }
 
 /**
+ * The wait a caller names is only a guard against a hang: what a spec asserts never depends on
+ * how soon a condition holds. Under a loaded runner (CI's workers, or several spec files beside
+ * each other on two cores) a controller's first pass took over 10 s, so no wait gives up before
+ * 30 s, whatever its caller asked.
+ */
+const guardMs = (timeoutMs: number) => Math.max(timeoutMs, 30_000);
+
+/**
  * `eventually`, reading again only once one of `watched` has logged since the last read (or
  * `idleMs` passed without a line): a controller's state changes with what it logs, and polling
  * its /status every 25 ms, with two or three replicas for seconds, cost each side CPU. At most
@@ -78,13 +86,15 @@ export async function eventuallyLogged<T>(
     }),
   );
   try {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = Date.now() + guardMs(timeoutMs);
     for (;;) {
       logged = false;
       const value = await read();
       if (done(value)) return value;
       if (Date.now() > deadline)
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${JSON.stringify(value)}`);
+        throw new Error(
+          `timed out after ${guardMs(timeoutMs)} ms waiting for ${what}: ${JSON.stringify(value)}`,
+        );
       await sleep(25);
       if (!logged) {
         let timer: NodeJS.Timeout | undefined;
@@ -108,12 +118,14 @@ export async function eventually<T>(
   timeoutMs = 10_000,
   what = 'condition',
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + guardMs(timeoutMs);
   for (;;) {
     const value = await read();
     if (done(value)) return value;
     if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${JSON.stringify(value)}`);
+      throw new Error(
+        `timed out after ${guardMs(timeoutMs)} ms waiting for ${what}: ${JSON.stringify(value)}`,
+      );
     await sleep(25);
   }
 }
@@ -196,10 +208,10 @@ export async function startController(
         cleanup();
         reject(
           new Error(
-            `no matching log line in ${timeoutMs} ms:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`,
+            `no matching log line in ${guardMs(timeoutMs)} ms:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`,
           ),
         );
-      }, timeoutMs);
+      }, guardMs(timeoutMs));
       const onExit = () => {
         cleanup();
         reject(new Error(`controller exited:\n${logs.map((l) => JSON.stringify(l)).join('\n')}\n${stdout}`));
