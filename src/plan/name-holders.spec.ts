@@ -28,6 +28,12 @@ function applied(files: Record<string, string>): RecordedState {
   };
 }
 
+/** Plan options of an apply whose --include reads only the manifests under `dir`. */
+const readingOnly = (dir: string) => ({
+  ...options(),
+  scope: { include: [`${dir}/**`], exclude: [], covers: (file: string) => file.startsWith(`${dir}/`) },
+});
+
 const shown = (result: Plan) =>
   result.steps.map((s) => ({
     id: s.id,
@@ -41,10 +47,7 @@ describe('a create or replace taking a name another record holds', () => {
       'a/silver.yaml': named('silver', 'Silver'),
       'b/gold.yaml': named('gold', 'Gold'),
     });
-    const result = plan(loadTexts({ 'a/silver.yaml': renamed('silver', 'Gold') }), state, {
-      ...options(),
-      scope: { include: ['a/**'], exclude: [], covers: (file) => file.startsWith('a/') },
-    });
+    const result = plan(loadTexts({ 'a/silver.yaml': renamed('silver', 'Gold') }), state, readingOnly('a'));
     expect(shown(result)).toEqual([
       {
         id: 'prod/silver:replace',
@@ -61,10 +64,7 @@ describe('a create or replace taking a name another record holds', () => {
       'a/silver.yaml': named('silver', 'Silver'),
       'b/gold.yaml': named('gold', 'Gold'),
     });
-    const result = plan(loadTexts({ 'a/silver.yaml': renamed('silver', ' GOLD') }), state, {
-      ...options(),
-      scope: { include: ['a/**'], exclude: [], covers: (file) => file.startsWith('a/') },
-    });
+    const result = plan(loadTexts({ 'a/silver.yaml': renamed('silver', ' GOLD') }), state, readingOnly('a'));
     expect(result.steps.map((s) => `${s.id} ${s.blocked === undefined ? 'planned' : 'blocked'}`)).toEqual([
       'prod/silver:replace blocked',
     ]);
@@ -75,10 +75,7 @@ describe('a create or replace taking a name another record holds', () => {
     const result = plan(
       loadTexts({ 'a/platinum.yaml': manifestYaml('platinum', { spec: { name: 'Gold' } }) }),
       state,
-      {
-        ...options(),
-        scope: { include: ['a/**'], exclude: [], covers: (file) => file.startsWith('a/') },
-      },
+      readingOnly('a'),
     );
     expect(result.steps.map((s) => `${s.id} ${s.blocked === undefined ? 'planned' : 'blocked'}`)).toEqual([
       'prod/platinum:create blocked',
@@ -134,6 +131,28 @@ describe('a create or replace taking a name another record holds', () => {
       'prod/b:replace blocked',
     ]);
     expect(result.steps[0]?.blocked).toContain('its replace in this plan is blocked');
+  });
+
+  it('a chain whose last link is held by a record not read: every replace in it is blocked', () => {
+    // a takes b's name, b takes c's; c's manifest is not read, so b is blocked, and with it a:
+    // planned as freed by b, a would DELETE its audience and then find "Bname" still held.
+    const state = applied({
+      'x/a.yaml': named('a', 'Aname'),
+      'x/b.yaml': named('b', 'Bname'),
+      'y/c.yaml': named('c', 'Cname'),
+    });
+    const result = plan(
+      loadTexts({ 'x/a.yaml': renamed('a', 'Bname'), 'x/b.yaml': renamed('b', 'Cname') }),
+      state,
+      readingOnly('x'),
+    );
+    expect(result.steps.map((s) => `${s.id} ${s.blocked === undefined ? 'planned' : 'blocked'}`)).toEqual([
+      'prod/a:replace blocked',
+      'prod/b:replace blocked',
+    ]);
+    expect(result.steps[0]?.blocked).toContain('the name "Bname" is held by prod/b of this state store');
+    expect(result.steps[0]?.blocked).toContain('its replace in this plan is blocked');
+    expect(result.steps[0]?.freedBy).toBeUndefined();
   });
 
   it('a record of another sandbox holds nothing here', () => {

@@ -41,6 +41,25 @@ function blockedFor(step: Step, name: string, holder: AudienceRecord, own: Step 
   return `the name "${name}" is held by ${holder.sandbox}/${holder.key} of this state store (audience ${holder.audienceId ?? ''}${file}), and ${leftBecause(own)}: the service refuses a second audience of a name, so ${what}. Change this manifest's spec.name to a name no audience holds, or rename or remove the manifest of ${holder.sandbox}/${holder.key} in the same apply (or apply that first)`;
 }
 
+/** Why `step` is blocked (a holder of its name this plan does not free), else the steps freeing it. */
+function freeingOf(
+  step: Step & { create: NonNullable<Step['create']> },
+  holders: ReadonlyMap<string, AudienceRecord[]>,
+  removing: ReadonlyMap<string, Step>,
+): { blocked: string } | { freedBy: string[] } {
+  const name = step.create.name;
+  const others = (holders.get(`${step.sandbox}\u0000${audienceNameKey(name)}`) ?? []).filter(
+    (record) => record.key !== step.key,
+  );
+  const freedBy: string[] = [];
+  for (const holder of others) {
+    const own = removing.get(`${holder.sandbox}/${holder.key}`);
+    if (!deletes(own)) return { blocked: blockedFor(step, name, holder, own) };
+    freedBy.push(own.id);
+  }
+  return { freedBy };
+}
+
 /**
  * Blocks each create and replace (not blocked already) whose spec.name, compared as the service
  * compares names, another record of its sandbox holds and this plan does not free; where this
@@ -68,24 +87,25 @@ export function guardRecordedNames(
     if (step.kind === 'delete' || step.kind === 'replace' || step.kind === 'forget')
       removing.set(`${step.sandbox}/${step.key}`, step);
   }
-  for (const step of steps) {
-    if ((step.kind !== 'create' && step.kind !== 'replace') || step.blocked || step.create === undefined)
-      continue;
-    const name = step.create.name;
-    const others = (holders.get(`${step.sandbox}\u0000${audienceNameKey(name)}`) ?? []).filter(
-      (record) => record.key !== step.key,
-    );
-    const freedBy: string[] = [];
-    for (const holder of others) {
-      const own = removing.get(`${holder.sandbox}/${holder.key}`);
-      if (!deletes(own)) {
-        step.blocked = blockedFor(step, name, holder, own);
+  const takers = steps.filter(
+    (step): step is Step & { create: NonNullable<Step['create']> } =>
+      (step.kind === 'create' || step.kind === 'replace') && !step.blocked && step.create !== undefined,
+  );
+  // A replace blocked here frees no name: a step earlier in the plan that counted on it is looked
+  // at again (a takes b's name, b takes c's, c keeps its own: a is blocked with b), until none is
+  // blocked anew. Left freed by it, a would DELETE its audience and then find the name held.
+  for (let again = true; again;) {
+    again = false;
+    for (const step of takers) {
+      if (step.blocked) continue;
+      const found = freeingOf(step, holders, removing);
+      if ('blocked' in found) {
+        step.blocked = found.blocked;
+        delete step.freedBy;
         blocked.push(step.id);
-        break;
-      }
-      freedBy.push(own.id);
+        again = true;
+      } else if (found.freedBy.length > 0) step.freedBy = found.freedBy;
     }
-    if (!step.blocked && freedBy.length > 0) step.freedBy = freedBy;
   }
   return blocked;
 }
