@@ -10,7 +10,7 @@ import type { StepStatus } from './types.js';
 type Settled = { deleted: boolean; status: StepStatus };
 
 /** What the create or replace waited for and did not get: the first freeing step whose DELETE was not done. */
-export type NotFreed = { id: string; status: StepStatus | 'absent' };
+type NotFreed = { id: string; status: StepStatus | 'absent' };
 
 export type NameWaits = {
   /** Steps other creates and replaces wait for: these run with the creates, not after them. */

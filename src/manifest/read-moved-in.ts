@@ -2,7 +2,7 @@ import path from 'node:path';
 import { git } from '../source/git-run.js';
 import { recordId } from '../state/record-id.js';
 import type { DesiredManifest } from './load.js';
-import { filesAt } from './read-moved.js';
+import { filesAt, listable, MANIFEST_NAMES } from './read-moved.js';
 import { gitTop, realDirectory } from './read-source-root.js';
 import { sourceFileFromBytes } from './decode.js';
 
@@ -11,12 +11,6 @@ import { sourceFileFromBytes } from './decode.js';
 // teams/web/`). The apply of the merged commit finds their records, applied from there, and takes
 // them over (a record-only change); a plan that read only the directory at the base showed a
 // create and a first run instead (review 36b, M-1).
-
-/** The files a manifest may be in, as pathspecs (read-moved.ts MANIFEST_NAMES). */
-const MANIFEST_NAMES = [':(icase)*.yaml', ':(icase)*.yml'];
-
-/** One fixed string a line: a key with a line break (none is one) cannot be asked for. */
-const listable = (key: string) => key !== '' && !/[\n\r\0]/.test(key);
 
 /**
  * The manifests at `commit` outside `dir` (in the git work tree holding it) of the audiences

@@ -11,7 +11,7 @@ import { git, gitBytes } from '../source/git-run.js';
 // was (src/manifest/read-elsewhere.ts, kinds `moved`, `unplaced` and `sparse`).
 
 /** One line per name, as git reads lists from its standard input: a name with a line break has none. */
-function listable(name: string): boolean {
+export function listable(name: string): boolean {
   return name !== '' && !/[\n\r\0]/.test(name);
 }
 
@@ -57,7 +57,7 @@ export async function filesNaming(
  * the default selection leaves out but holds a removal: src/source/file-filter.ts
  * unselectedByDefault); git's `*` takes dot folders and dotfiles too.
  */
-const MANIFEST_NAMES = [':(icase)*.yaml', ':(icase)*.yml'];
+export const MANIFEST_NAMES = [':(icase)*.yaml', ':(icase)*.yml'];
 
 /** Paths given a git command at a time: thousands of long ones pass the system's limit (E2BIG). */
 const PATHS_AT_ONCE = 500;

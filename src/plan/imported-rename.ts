@@ -3,7 +3,7 @@ import { AUDIENCE_ID, manifestsDirNote, stateImportCommand, type PasteFlags } fr
 import type { FieldChange } from './schema.js';
 
 /** The blocked replace of an imported audience whose manifest renamed it (importedRename). */
-export type ImportedRename = { reason: string; changes: FieldChange[]; blocked: string };
+type ImportedRename = { reason: string; changes: FieldChange[]; blocked: string };
 
 /**
  * An imported audience (no spec applied yet) whose manifest's `spec.name` is no longer the name
