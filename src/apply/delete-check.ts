@@ -1,6 +1,6 @@
 import { isExternal, type LiveAudience } from '../aep/segment-types.js';
 import type { Plan, Step } from '../plan/schema.js';
-import { unverifiedDeleteHeld, unverifiedDeleteText } from '../plan/unverified-import.js';
+import { unverifiedDeleteText, unverifiedImport, unverifiedWithoutName } from '../plan/unverified-import.js';
 import type { PasteFlags } from '../text/paste-flags.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { aepFailure } from './aep-failure.js';
@@ -78,8 +78,8 @@ export function recordedName(record: AudienceRecord): string | undefined {
 
 /**
  * Same name (when known) and external: anything else is another audience now. An id
- * `state import` recorded without credentials is held (unverifiedDeleteHeld) when it names
- * nothing, or when it was recorded with no name to compare: nothing ever checked what it names.
+ * `state import` recorded without credentials is held when it names nothing, or when it was
+ * recorded with no name to compare (unverifiedWithoutName): nothing ever checked what it names.
  * `paste`: the flags the repairs it prints carry.
  */
 export function verdictOf(
@@ -90,7 +90,8 @@ export function verdictOf(
 ): DeleteVerdict {
   if ('failed' in read) return { kind: 'unknown', reason: read.failed };
   const live = read.found;
-  if (!live && unverifiedDeleteHeld(record, false))
+  // Never known to name an audience, its 404 is no deletion outside audiencectl.
+  if (!live && unverifiedImport(record))
     return { kind: 'other', reason: unverifiedDeleteText(record, undefined, paste) };
   if (!live) return { kind: 'gone' };
   const expected = recordedName(record);
@@ -100,7 +101,7 @@ export function verdictOf(
       reason: `id ${id} now names "${live.name}", which is not an external audience`,
     };
   }
-  if (unverifiedDeleteHeld(record, true))
+  if (unverifiedWithoutName(record))
     return { kind: 'other', reason: unverifiedDeleteText(record, live, paste) };
   if (expected !== undefined && live.name !== expected) {
     return {

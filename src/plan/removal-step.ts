@@ -3,7 +3,7 @@ import type { Step } from './schema.js';
 import { createUnsettled, isWaiting } from '../state/waiting.js';
 import { baseStep } from './move-steps.js';
 import { forgetCommand, manifestsCommand, manifestsDirNote, type PasteFlags } from '../text/paste-flags.js';
-import { unverifiedDeleteHeld } from './unverified-import.js';
+import { unverifiedWithoutName } from './unverified-import.js';
 
 /**
  * The delete of an id `state import --without-manifest` recorded without credentials: nothing
@@ -50,8 +50,8 @@ export function removalStep(
   if (record.deletionPolicy === 'Orphan') {
     return baseStep(record, 'forget', 'manifest removed; deletionPolicy Orphan keeps the remote audience');
   }
+  if (unverifiedWithoutName(record)) return baseStep(record, 'delete', UNCHECKED_ID);
   // The create operation names the audience: ours, so it may be deleted once the operation says which.
-  if (unverifiedDeleteHeld(record, true)) return baseStep(record, 'delete', UNCHECKED_ID);
   if (record.audienceId || (record.operationId && !record.blocked)) {
     return baseStep(record, 'delete', 'manifest removed');
   }

@@ -43,19 +43,19 @@ export function otherAudienceText(
 }
 
 /**
- * Whether the delete of `record` is held whatever its id names: an unverified import's id
- * that names no audience (`found` false: never known to name one, its 404 is no deletion), or
- * one recorded with no name to compare (`state import --without-manifest` without credentials:
- * any external audience would pass the check before the DELETE).
+ * Whether `record` holds an id `state import` recorded without credentials and with no name to
+ * compare (`--without-manifest`): any external audience would pass the check before its DELETE,
+ * so that delete is held whatever the id names.
  */
-export function unverifiedDeleteHeld(record: AudienceRecord, found: boolean): boolean {
-  return unverifiedImport(record) && (!found || record.imported?.name === undefined);
+export function unverifiedWithoutName(record: AudienceRecord): boolean {
+  return unverifiedImport(record) && record.imported?.name === undefined;
 }
 
 /**
- * Why the delete of an unverified import's id is held (unverifiedDeleteHeld): what the id names
- * now (`shown`; undefined: nothing), and the repairs: verify it with credentials (the next apply
- * then deletes it), point the key at the audience meant, or forget the record.
+ * Why the delete of an unverified import's id is held (the id names nothing, or
+ * unverifiedWithoutName): what the id names now (`shown`; undefined: nothing), and the repairs:
+ * verify it with credentials (the next apply then deletes it), point the key at the audience
+ * meant, or forget the record.
  */
 export function unverifiedDeleteText(
   record: AudienceRecord,
