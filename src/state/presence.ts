@@ -43,7 +43,7 @@ export async function stateStoreExists(location: StateLocation): Promise<boolean
  * AUDIENCECTL_STATE_DIR (the image sets it), which "--state or AUDIENCECTL_STATE" sent the
  * user looking past (review-36a L-3). Undefined: --state, AUDIENCECTL_STATE or the default.
  */
-function stateInFile(from: string | undefined): string | undefined {
+function namedSetting(from: string | undefined): string | undefined {
   if (from === 'AUDIENCECTL_STATE_DIR') return from;
   return from?.startsWith('state: in ') === true ? escapeText(from) : undefined;
 }
@@ -58,10 +58,10 @@ export async function requireStateStore(
   from?: string,
 ): Promise<void> {
   if (location.kind !== 'dir' || (await stateStoreExists(location))) return;
-  const inFile = stateInFile(from);
+  const setting = namedSetting(from);
   throw new UsageError(
     'STATE_NOT_FOUND',
-    `no state store at ${location.dir} (${inFile ?? '--state or AUDIENCECTL_STATE'}): if it is new, create it with \`${initCommandFor(location.dir, paste)}\`; otherwise fix ${inFile ?? 'the location'}`,
+    `no state store at ${location.dir} (${setting ?? '--state or AUDIENCECTL_STATE'}): if it is new, create it with \`${initCommandFor(location.dir, paste)}\`; otherwise fix ${setting ?? 'the location'}`,
   );
 }
 
@@ -71,11 +71,11 @@ export async function requireStateStore(
  * AUDIENCECTL_STATE_DIR are named, any other is set with --state or AUDIENCECTL_STATE.
  */
 export function missingStoreWarning(dir: string, paste?: PasteFlags, from?: string): string {
-  const inFile = stateInFile(from);
+  const setting = namedSetting(from);
   return [
-    `WARNING: no state store at ${escapeText(dir)} (${inFile ?? '--state or AUDIENCECTL_STATE'}).`,
+    `WARNING: no state store at ${escapeText(dir)} (${setting ?? '--state or AUDIENCECTL_STATE'}).`,
     'WARNING: planning as if nothing was ever applied: every manifest shows as a create.',
-    `WARNING: if this is a typo, fix ${inFile ?? '--state'}; to start a new store, run \`${initCommandFor(dir, paste)}\`.`,
+    `WARNING: if this is a typo, fix ${setting ?? '--state'}; to start a new store, run \`${initCommandFor(dir, paste)}\`.`,
     '',
   ].join('\n');
 }
