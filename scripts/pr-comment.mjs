@@ -3,17 +3,17 @@
 // The comment is found by a hidden marker and its author: only a comment the token's own
 // identity wrote is edited (anyone may post a comment that starts with the marker), so
 // each push edits it instead of adding another. No dependencies: Node's fetch and the
-// GitHub REST API (the authenticated user, list, create, update issue comments). Used by action.yml; reads its inputs from the environment:
+// GitHub REST API (the authenticated user, the pull request's head commit, list, create,
+// update issue comments). Used by action.yml; reads its inputs from the environment:
 //   GITHUB_TOKEN, GITHUB_REPOSITORY (owner/name), PR_NUMBER, GITHUB_API_URL
 //   (default https://api.github.com), PLAN_FILE (the Markdown plan), PLAN_EXIT_CODE,
 //   PLAN_STDERR_FILE (shown when the plan failed), PLAN_DIRECTORY (names the marker,
 //   so that one workflow may plan several directories), PLAN_SANDBOX (the sandbox input:
 //   names the marker too, so that one directory may be planned for several sandboxes),
-//   GITHUB_SHA (the pull request's
-//   head commit this run planned: when the pull request's head is another commit by now,
-//   the comment is left alone), and COMMENT_AS (the
-//   login the token comments as, e.g. a GitHub App's `my-app[bot]`: its installation
-//   token cannot read GET /user either, and its comments are not github-actions[bot]'s).
+//   GITHUB_SHA (the pull request's head commit this run planned: when the pull request's
+//   head is another commit by now, the comment is left alone), and COMMENT_AS (the login
+//   the token comments as, e.g. a GitHub App's `my-app[bot]`: its installation token
+//   cannot read GET /user either, and its comments are not github-actions[bot]'s).
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 
@@ -198,7 +198,7 @@ function wroteBy(comment, identity) {
  * the newer push's run, or re-run from the Actions tab): it compares its commit with this
  * before writing, so that the comment keeps the head's plan, the one a reviewer approves.
  */
-export async function pullRequestHead({ api, token, repository, issue }) {
+async function pullRequestHead({ api, token, repository, issue }) {
   const path = `/repos/${repository}/pulls/${issue}`;
   const pull = await github(api, token, 'GET', path);
   const sha = pull?.head?.sha;
