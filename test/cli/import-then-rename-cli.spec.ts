@@ -1,9 +1,9 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emulatorEnv, ensureDirStore, ManifestDir } from '../helpers/apply-env.js';
-import { runCli, withTempDir } from '../helpers/cli.js';
+import { NO_AEP_CREDENTIALS } from '../helpers/apply-env.js';
+import { withApplyStory, type ApplyStory } from '../helpers/apply-story.js';
+import { runCli } from '../helpers/cli.js';
 import { manifestObject } from '../helpers/manifests.js';
-import { colleagueAudience, withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
+import { colleagueAudience } from '../helpers/with-emulator.js';
 
 // review-36c M-2: an imported audience whose manifest's spec.name changes before the first apply.
 // The import recorded the name it verified ("Gold", imported.name), but the plan of an imported
@@ -14,36 +14,22 @@ import { colleagueAudience, withEmulator, type TestEmulator } from '../helpers/w
 // rename is planned as what it is, a replacement, blocked as adoption blocks it (an audience
 // audiencectl did not create is never replaced), nothing sent; the name put back, it is PATCHed.
 
-const noCredentials = {
-  AEP_BASE_URL: undefined,
-  AEP_IMS_URL: undefined,
-  AEP_CLIENT_ID: undefined,
-  AEP_CLIENT_SECRET: undefined,
-  AEP_ORG_ID: undefined,
-  AUDIENCECTL_CONFIG: undefined,
-};
-
 const noRun = { ingestion: { onCreate: false } };
 
-type Story = { dir: ManifestDir; state: string; emulator: TestEmulator; gold: string };
+type Story = ApplyStory & { gold: string };
 
 /** A colleague's "Gold", imported for `gold` (with credentials, or `unverified` without), then renamed in the manifest. */
 async function story(unverified: boolean, fn: (story: Story) => Promise<void>): Promise<void> {
-  await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-    await withTempDir(async (tmp) => {
-      const gold = colleagueAudience(emulator, { name: 'Gold' }).audienceId;
-      const dir = new ManifestDir(path.join(tmp, 'm'));
-      await dir.write([manifestObject('gold', { ...noRun, spec: { name: 'Gold' } })]);
-      const state = path.join(tmp, 'state');
-      await ensureDirStore(state);
-      const imported = await runCli(
-        ['state', 'import', 'gold', dir.dir, '--sandbox', 'prod', '--audience-id', gold, '--state', state],
-        { env: unverified ? noCredentials : emulatorEnv(emulator) },
-      );
-      expect(imported.code).toBe(0);
-      await dir.write([manifestObject('gold', { ...noRun, spec: { name: 'Gold v2' } })]);
-      await fn({ dir, state, emulator, gold });
-    });
+  await withApplyStory(async (s) => {
+    const gold = colleagueAudience(s.emulator, { name: 'Gold' }).audienceId;
+    await s.dir.write([manifestObject('gold', { ...noRun, spec: { name: 'Gold' } })]);
+    const imported = await runCli(
+      ['state', 'import', 'gold', s.dir.dir, '--sandbox', 'prod', '--audience-id', gold, '--state', s.state],
+      { env: unverified ? NO_AEP_CREDENTIALS : s.env },
+    );
+    expect(imported.code).toBe(0);
+    await s.dir.write([manifestObject('gold', { ...noRun, spec: { name: 'Gold v2' } })]);
+    await fn({ ...s, gold });
   });
 }
 
@@ -65,31 +51,27 @@ function audienceNames({ emulator }: Story): string[] {
 describe('review-36c: an imported audience renamed in its manifest before the first apply', () => {
   it('is not recorded as "Gold v2" nor planned as in sync while AEP holds "Gold"', async () => {
     await story(false, async (s) => {
-      const env = emulatorEnv(s.emulator);
-      const applied = await runCli(['apply', s.dir.dir, '--state', s.state, '--auto-approve'], { env });
+      const applied = await s.applyCli();
       // On main: "ok       prod/gold update: patched description, …", exit 0.
       expect(applied.code).toBe(3);
       expect(applied.stdout).toContain(`blocked  prod/gold replace: ${held(s)}\n`);
       expect(calls(s, 'patchAudience')).toBe(0);
       expect(calls(s, 'deleteAudience')).toBe(0);
 
-      const plan = await runCli(['plan', s.dir.dir, '--state', s.state], { env });
+      const plan = await runCli(['plan', s.dir.dir, '--state', s.state], { env: s.env });
       expect(plan.stdout).not.toContain('No changes.');
       expect(plan.stdout).toContain(
         '-/+ prod/gold replace: imported audience: name cannot be changed in place (forces replacement)  (gold.yaml:1)\n        ~ name: "Gold" -> "Gold v2"  # forces replacement\n',
       );
       // --allow-replace does not replace an audience audiencectl never applied.
-      const allowed = await runCli(
-        ['apply', s.dir.dir, '--state', s.state, '--auto-approve', '--allow-replace'],
-        { env },
-      );
+      const allowed = await s.applyCli('--allow-replace');
       expect(allowed.code).toBe(3);
       expect(calls(s, 'deleteAudience')).toBe(0);
       expect(audienceNames(s)).toEqual(['Gold']);
 
       // The name put back, the imported audience is PATCHed and recorded as "Gold".
       await s.dir.write([manifestObject('gold', { ...noRun, spec: { name: 'Gold' } })]);
-      const back = await runCli(['apply', s.dir.dir, '--state', s.state, '--auto-approve'], { env });
+      const back = await s.applyCli();
       expect(back.code).toBe(0);
       expect(back.stdout).toContain(
         'ok       prod/gold update: patched description, labels, fields, ttlInDays\n',
@@ -103,12 +85,11 @@ describe('review-36c: an imported audience renamed in its manifest before the fi
 
   it('imported without credentials: held the same, the id never read nor PATCHed', async () => {
     await story(true, async (s) => {
-      const env = emulatorEnv(s.emulator);
-      const applied = await runCli(['apply', s.dir.dir, '--state', s.state, '--auto-approve'], { env });
+      const applied = await s.applyCli();
       expect(applied.code).toBe(3);
       expect(applied.stdout).toContain(`blocked  prod/gold replace: ${held(s)}\n`);
       expect(calls(s, 'patchAudience')).toBe(0);
-      const plan = await runCli(['plan', s.dir.dir, '--state', s.state], { env });
+      const plan = await runCli(['plan', s.dir.dir, '--state', s.state], { env: s.env });
       expect(plan.stdout).not.toContain('No changes.');
       expect(audienceNames(s)).toEqual(['Gold']);
     });

@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emulatorEnv } from '../helpers/apply-env.js';
+import { emulatorEnv, NO_AEP_CREDENTIALS } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator, type TestEmulator, colleagueAudience } from '../helpers/with-emulator.js';
@@ -15,15 +15,6 @@ import { withEmulator, type TestEmulator, colleagueAudience } from '../helpers/w
  * `ok prod/gold update`. The first call with credentials now checks what the import could not,
  * once: a right id is PATCHed and the mark goes; a wrong one is blocked, nothing sent to it.
  */
-
-const noCredentials = {
-  AEP_BASE_URL: undefined,
-  AEP_IMS_URL: undefined,
-  AEP_CLIENT_ID: undefined,
-  AEP_CLIENT_SECRET: undefined,
-  AEP_ORG_ID: undefined,
-  AUDIENCECTL_CONFIG: undefined,
-};
 
 type Story = { dir: string; state: string; emulator: TestEmulator; platinum: string; gold: string };
 
@@ -49,7 +40,7 @@ async function story(fn: (story: Story) => Promise<void>): Promise<void> {
 
 async function importUnverified({ dir, state }: Story, id: string): Promise<void> {
   const imported = await runCli(['state', 'import', 'gold', dir, '--state', state, '--audience-id', id], {
-    env: noCredentials,
+    env: NO_AEP_CREDENTIALS,
   });
   expect(imported.code).toBe(0);
   expect(imported.stdout).toContain('Not verified through the service');

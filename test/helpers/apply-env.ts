@@ -25,6 +25,19 @@ export function emulatorEnv(
 }
 
 /**
+ * Unsets what would give the CLI AEP credentials (the variables and a configuration file), for a
+ * `state import` a person runs on a laptop without them: its id is recorded unverified.
+ */
+export const NO_AEP_CREDENTIALS = {
+  AEP_BASE_URL: undefined,
+  AEP_IMS_URL: undefined,
+  AEP_CLIENT_ID: undefined,
+  AEP_CLIENT_SECRET: undefined,
+  AEP_ORG_ID: undefined,
+  AUDIENCECTL_CONFIG: undefined,
+};
+
+/**
  * The environment of a CLI whose retries wait milliseconds, not seconds (a configuration file
  * in `dir`): for specs whose faults make every attempt fail, where the backoff's real waits
  * test nothing but cost seconds of each run.
