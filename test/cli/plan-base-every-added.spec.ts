@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, withTempDir } from '../helpers/cli.js';
-import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { initAndApplyOnEmulator } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { gitRepository } from '../helpers/work-tree.js';
 
@@ -24,15 +24,7 @@ describe('a pull request that adds ingestion.every to an audience applied days a
         'audiences/gold.yaml': manifestYaml('gold', { ingestion: { onCreate: false } }),
       });
       const manifests = path.join(repo, 'audiences');
-      expect((await runCliInProcess(['init', '--state', state, '--emulator'])).code).toBe(0);
-      const applied = await runCliInProcess([
-        'apply',
-        manifests,
-        '--state',
-        state,
-        '--emulator',
-        '--auto-approve',
-      ]);
+      const applied = await initAndApplyOnEmulator(manifests, state);
       expect(applied.code, applied.stdout + applied.stderr).toBe(0);
       // Applied three days ago (the record as that apply would have left it).
       const file = path.join(state, 'audiences', 'prod', 'gold.json');

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { runCli, withTempDir } from '../helpers/cli.js';
-import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { initAndApplyOnEmulator } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { gitRepository } from '../helpers/work-tree.js';
 
@@ -24,15 +24,7 @@ describe("the run a pull request's plan shows", () => {
         'audiences/gold.yaml': manifestYaml('gold', { ingestion: { onCreate: false } }),
       });
       const manifests = path.join(repo, 'audiences');
-      expect((await runCliInProcess(['init', '--state', state, '--emulator'])).code).toBe(0);
-      const applied = await runCliInProcess([
-        'apply',
-        manifests,
-        '--state',
-        state,
-        '--emulator',
-        '--auto-approve',
-      ]);
+      const applied = await initAndApplyOnEmulator(manifests, state);
       expect(applied.code, applied.stdout + applied.stderr).toBe(0);
 
       await git('checkout', '--quiet', '-b', 'pr');

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, withTempDir } from '../helpers/cli.js';
-import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { initAndApplyOnEmulator } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 const DAY_MS = 86_400_000;
@@ -23,15 +23,7 @@ describe('a plan does not depend on the time zone', () => {
       );
       // The record is set up by the CLI's own entry in this process; each plan below is a process
       // of its own, under its TZ.
-      expect((await runCliInProcess(['init', '--state', state, '--emulator'])).code).toBe(0);
-      const applied = await runCliInProcess([
-        'apply',
-        manifests,
-        '--state',
-        state,
-        '--emulator',
-        '--auto-approve',
-      ]);
+      const applied = await initAndApplyOnEmulator(manifests, state);
       expect(applied.code).toBe(0);
 
       // Applied 6 hours short of the 7 days `every` asks for, in UTC, written without the Z

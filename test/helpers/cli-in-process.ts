@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { runCli as runProgram } from '../../src/cli/run-cli.js';
 import { secretRegistrySnapshot } from '../../src/text/secrets.js';
 import type { CliResult } from './cli.js';
@@ -65,4 +66,14 @@ async function runAlone(args: string[], options: Options): Promise<CliResult> {
     process.stderr.write = saved.err;
     process.env = saved.env;
   }
+}
+
+/**
+ * `audiencectl init` of the directory store `state`, then `apply` of `manifests` into it,
+ * against the CLI's built-in emulator (--emulator), in this process: a store with records to
+ * plan against. The apply's result, for the caller to check.
+ */
+export async function initAndApplyOnEmulator(manifests: string, state: string): Promise<CliResult> {
+  expect((await runCliInProcess(['init', '--state', state, '--emulator'])).code).toBe(0);
+  return runCliInProcess(['apply', manifests, '--state', state, '--emulator', '--auto-approve']);
 }
