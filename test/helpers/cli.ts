@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,6 +87,21 @@ export async function writeFiles(dir: string, files: Record<string, string>): Pr
     await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
     await writeFile(path.join(dir, name), text);
   }
+}
+
+/**
+ * `<dir>/bin/audiencectl`, a script running the built CLI, as the Action's install step leaves
+ * one on PATH for its Plan step. Returns `<dir>/bin`.
+ */
+export async function builtCliOnPath(dir: string): Promise<string> {
+  const bin = path.join(dir, 'bin');
+  await mkdir(bin, { recursive: true });
+  await writeFile(
+    path.join(bin, 'audiencectl'),
+    `#!/usr/bin/env bash\nexec "${process.execPath}" "${CLI}" "$@"\n`,
+  );
+  await chmod(path.join(bin, 'audiencectl'), 0o755);
+  return bin;
 }
 
 /** Environment for git commands in tests: an identity, so they pass on machines without one. */

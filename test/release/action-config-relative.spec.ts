@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CLI } from '../helpers/cli.js';
+import { builtCliOnPath, GIT_ENV } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 /**
@@ -24,13 +24,7 @@ const action = parse(await readFile(path.join(repoRoot, 'action.yml'), 'utf8')) 
   runs: { steps: { name?: string; run?: string }[] };
 };
 const planStep = action.runs.steps.find((s) => s.name === 'Plan')?.run ?? '';
-const gitEnv = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'ci',
-  GIT_AUTHOR_EMAIL: 'ci@x.invalid',
-  GIT_COMMITTER_NAME: 'ci',
-  GIT_COMMITTER_EMAIL: 'ci@x.invalid',
-};
+const gitEnv = { ...process.env, ...GIT_ENV };
 
 let dir: string;
 beforeEach(async () => {
@@ -43,13 +37,7 @@ afterEach(async () => {
 describe('the Action with AUDIENCECTL_CONFIG relative to the repository', () => {
   it('plans with the configuration file the apply job reads', async () => {
     const git = (...args: string[]) => exec('git', args, { cwd: dir, env: gitEnv });
-    const bin = path.join(dir, 'bin');
-    await mkdir(bin);
-    await writeFile(
-      path.join(bin, 'audiencectl'),
-      `#!/usr/bin/env bash\nexec "${process.execPath}" "${CLI}" "$@"\n`,
-    );
-    await chmod(path.join(bin, 'audiencectl'), 0o755);
+    const bin = await builtCliOnPath(dir);
     await git('init', '-q', '-b', 'main');
     await mkdir(path.join(dir, 'audiences'));
     await writeFile(path.join(dir, 'audiencectl.yaml'), 'defaultSandbox: dev\n');

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ACTIONS_BOT, startFakeGitHub, type FakeGitHub } from '../action/fake-github.js';
-import { CLI } from '../helpers/cli.js';
+import { builtCliOnPath } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 const exec = promisify(execFile);
@@ -284,13 +284,7 @@ describe('action.yml', () => {
   // A pull request that removes the whole directory: the real CLI plans its removals, and
   // the comment lists them (the Plan step once failed on `cd` with "nothing to plan from").
   it('plans a pull request that removes the whole directory, and the comment lists the removals', async () => {
-    const bin = path.join(dir, 'bin');
-    await mkdir(bin);
-    await writeFile(
-      path.join(bin, 'audiencectl'),
-      `#!/usr/bin/env bash\nexec "${process.execPath}" "${CLI}" "$@"\n`,
-    );
-    await chmod(path.join(bin, 'audiencectl'), 0o755);
+    await builtCliOnPath(dir);
     const origin = await originRepo('main');
     await mkdir(path.join(origin, 'audiences'));
     await git(origin, 'config', 'uploadpack.allowAnySHA1InWant', 'true');
@@ -350,13 +344,7 @@ describe('action.yml', () => {
   it('plans manifests that name no sandbox in the sandbox input, else the job AEP_SANDBOX, else prod', async () => {
     expect(action.inputs.sandbox).toEqual(expect.objectContaining({ default: '' }));
     expect(step('Plan').env?.SANDBOX).toBe('${{ inputs.sandbox }}');
-    const bin = path.join(dir, 'bin');
-    await mkdir(bin);
-    await writeFile(
-      path.join(bin, 'audiencectl'),
-      `#!/usr/bin/env bash\nexec "${process.execPath}" "${CLI}" "$@"\n`,
-    );
-    await chmod(path.join(bin, 'audiencectl'), 0o755);
+    await builtCliOnPath(dir);
     await git(dir, 'init', '-q', '-b', 'main');
     await mkdir(path.join(dir, 'audiences'));
     await writeFile(path.join(dir, 'audiences/gold.yaml'), manifestYaml('gold'));
