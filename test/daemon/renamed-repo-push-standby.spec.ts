@@ -2,10 +2,9 @@ import { mkdir, mkdtemp, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { signWebhook } from '../../src/daemon/webhook.js';
-import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { githubRepository } from '../helpers/github-push.js';
+import { deliverPush, githubRepository } from '../helpers/github-push.js';
 import { createGitFixture, type GitFixture } from '../source/helpers/git-fixture.js';
 import { startHttpsGitServer, type HttpsGitServer } from '../source/helpers/https-git-server.js';
 import { usePostgres } from '../state/pg.js';
@@ -16,6 +15,7 @@ import {
   eventually,
   eventuallyLogged,
   killLeftovers,
+  pushedAudienceNames,
   startController,
   type ControllerProcess,
 } from '../daemon/helpers/controller.js';
@@ -96,16 +96,7 @@ describe('a renamed repository push reaching the standby (review 36d)', { timeou
       after: pushed,
       repository: githubRepository(server.url, 'acme/segments'),
     });
-    const delivered = await fetch(`${standby.url}/webhook`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'push',
-        'x-github-delivery': 'renamed-standby-1',
-        'x-hub-signature-256': signWebhook(SECRET, body),
-      },
-      body,
-    });
+    const delivered = await deliverPush(standby.url, SECRET, body, 'renamed-standby-1');
     expect(delivered.status).toBe(202);
     expect(await delivered.json()).toEqual({ action: 'check', reason: 'other-repository' });
     // The standby's check found the branch at the pushed commit and synced itself.
@@ -119,14 +110,8 @@ describe('a renamed repository push reaching the standby (review 36d)', { timeou
       20_000,
       'the standby synced the push',
     );
-    const em = emulator;
     // A guard against hangs, not a claim about speed: the interval is an hour.
-    const created = await eventually(
-      () => em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX).map((a) => a.audienceName),
-      (names) => names.length > 0,
-      20_000,
-      'the pushed audience created',
-    ).catch(() => em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX).map((a) => a.audienceName));
+    const created = await pushedAudienceNames(emulator);
     expect(created).toEqual(['Audience gold']);
   });
 });

@@ -2,8 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { signWebhook } from '../../src/daemon/webhook.js';
-import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { deliverPush } from '../helpers/github-push.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { createGitFixture, type GitFixture } from '../source/helpers/git-fixture.js';
 import { usePostgres } from '../state/pg.js';
@@ -11,9 +11,9 @@ import {
   assertBuilt,
   cleanUp,
   controllerEnv,
-  eventually,
   eventuallyLogged,
   killLeftovers,
+  pushedAudienceNames,
   startController,
   type ControllerProcess,
 } from '../daemon/helpers/controller.js';
@@ -72,25 +72,10 @@ describe('a webhook delivery reaching the standby (review 35b)', { timeout: 120_
       'gold.yaml': manifestYaml('gold', { ingestion: { onCreate: false } }),
     });
     const body = JSON.stringify({ ref: 'refs/heads/main', after: pushed });
-    const delivered = await fetch(`${standby.url}/webhook`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'push',
-        'x-github-delivery': 'standby-1',
-        'x-hub-signature-256': signWebhook(SECRET, body),
-      },
-      body,
-    });
+    const delivered = await deliverPush(standby.url, SECRET, body, 'standby-1');
     expect(delivered.status).toBe(202);
-    const em = emulator;
     // A guard against hangs, not a claim about speed: the interval is an hour.
-    const created = await eventually(
-      () => em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX).map((a) => a.audienceName),
-      (names) => names.length > 0,
-      20_000,
-      'the pushed audience created',
-    ).catch(() => em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX).map((a) => a.audienceName));
+    const created = await pushedAudienceNames(emulator);
     expect(created).toEqual(['Audience gold']);
     expect((await leader.status()).source.revision).toBe(pushed);
   });

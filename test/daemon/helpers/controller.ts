@@ -2,7 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { access, mkdir, rm } from 'node:fs/promises';
 import { isPostgresUrl } from '../../../src/state/location.js';
 import { CLI } from '../../helpers/cli.js';
-import { DEMO_CLIENT, type RunningEmulator } from '../../../src/emulator/index.js';
+import { DEMO_CLIENT, DEMO_SANDBOX, type RunningEmulator } from '../../../src/emulator/index.js';
 import type { StatusSnapshot } from '../../../src/daemon/types.js';
 
 export type LogLine = Record<string, unknown> & { msg?: string };
@@ -128,6 +128,17 @@ export async function eventually<T>(
       );
     await sleep(25);
   }
+}
+
+/**
+ * The names of the audiences in the emulator's demo sandbox once it holds one (the wait a guard
+ * against a hang, never a claim about speed), else as they are when the wait gives up: the
+ * caller's assertion then shows what is there.
+ */
+export async function pushedAudienceNames(emulator: RunningEmulator): Promise<string[]> {
+  const names = () =>
+    emulator.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX).map((a) => a.audienceName);
+  return eventually(names, (found) => found.length > 0, 20_000, 'the pushed audience created').catch(names);
 }
 
 const running = new Set<ChildProcessWithoutNullStreams>();
