@@ -15,9 +15,9 @@ import type { ApplyReport, CallMarks, ExecutorDeps, StepResult, StepStatus } fro
  * then becomes of the create (it throws, as when its intent's write is refused with the lock;
  * the apply is stopped before its POST; it is refused or blocked), the step says what was
  * deleted, and a create not sent fails it, never "skipped" (not attempted). The next apply
- * creates the audience. Its new name freed by other records' steps (Step.freedBy): their plain
- * deletes done before its DELETE, and their replaces' DELETEs before its POST (two replaces
- * swapping names both DELETE first).
+ * creates the audience. Its new name freed by other records' steps (Step.freedBy): their DELETEs
+ * done before its own, so that one not done deletes nothing; only replaces freeing each other's
+ * names (a swap, a cycle) both DELETE first, and wait before their POSTs (name-waits.ts).
  */
 async function replaceStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
   const before = await deps.names?.wait(step, 'delete');
@@ -35,7 +35,7 @@ async function replaceStep(step: Step, deps: ExecutorDeps): Promise<StepResult> 
     return result(
       step,
       'failed',
-      `${deleted.message}; then the create was not sent: ${notFreedOutcome(step, after).message}; the next apply creates it`,
+      `${deleted.message}; then the create was not sent: ${notFreedOutcome(step, after).message}; an apply after that DELETE is done creates it`,
     );
   const replaced = deleted.audienceId === undefined ? undefined : { audienceId: deleted.audienceId, applied };
   let created: StepResult;

@@ -4,7 +4,11 @@ import type { StepStatus } from './types.js';
 // The order between a create or replace and the deletes and replaces of other records that free
 // the name it takes (Step.freedBy, plan/name-holders.ts), as Terraform orders a resource after
 // those it depends on. Sent before them, its POST is refused 409 for the name, and the lookup
-// that follows finds the other record's audience, about to be deleted.
+// that follows finds the other record's audience, about to be deleted. A replace also sends its
+// own DELETE only after the DELETEs freeing its name: done first, a freeing DELETE that then does
+// not happen (refused by its delete check, failed, the apply stopped) leaves its audience deleted
+// and nothing created in its place, apply after apply. Only replaces that free each other's names
+// (a swap, a cycle) cannot wait so: each DELETEs first, and its POST waits.
 
 /** How a freeing step ended, as far as its DELETE goes. */
 type Settled = { deleted: boolean; status: StepStatus };
@@ -21,9 +25,9 @@ export type NameWaits = {
    */
   settle(stepId: string, settled: Settled): void;
   /**
-   * Waits for the steps freeing `step`'s name (`before`: `delete`, only the plain deletes, as a
-   * replace waits before its own DELETE; `create`, all of them); the first whose DELETE was not
-   * done, if any. A step not in this plan never deletes.
+   * Waits for the steps freeing `step`'s name (`before`: `delete`, as a replace waits before its
+   * own DELETE, all but the replaces in a cycle with it; `create`, all of them); the first whose
+   * DELETE was not done, if any. A step not in this plan never deletes.
    */
   wait(step: Step, before: 'delete' | 'create'): Promise<NotFreed | undefined>;
   /** The audiences the steps freeing `step`'s name delete (their ids as planned). */
@@ -43,6 +47,17 @@ export function nameWaits(steps: readonly Step[]): NameWaits {
     ends.set(id, { promise, resolve });
   }
   const settled = new Set<string>();
+  // Whether `from`'s DELETE waits, step by step, for `to`'s: a replace waiting for one that
+  // reaches back to it would wait for itself (only replaces wait before their DELETE).
+  const reaches = (from: string, to: string, seen = new Set<string>()): boolean => {
+    if (from === to) return true;
+    if (seen.has(from)) return false;
+    seen.add(from);
+    const step = byId.get(from);
+    if (step?.kind !== 'replace') return false;
+    return (step.freedBy ?? []).some((next) => reaches(next, to, seen));
+  };
+  const inCycle = (step: Step, id: string) => byId.get(id)?.kind === 'replace' && reaches(id, step.id);
   return {
     frees: (stepId) => ends.has(stepId),
     settle(stepId, end) {
@@ -52,7 +67,7 @@ export function nameWaits(steps: readonly Step[]): NameWaits {
     },
     async wait(step, before) {
       for (const id of step.freedBy ?? []) {
-        if (before === 'delete' && byId.get(id)?.kind !== 'delete') continue;
+        if (before === 'delete' && inCycle(step, id)) continue;
         const end = ends.get(id);
         if (end === undefined) return { id, status: 'absent' };
         const { deleted, status } = await end.promise;
