@@ -1,8 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { git } from '../source/git-run.js';
 import { recordId } from '../state/record-id.js';
 import type { DesiredManifest } from './load.js';
-import { filesAt, listable, MANIFEST_NAMES } from './read-moved.js';
+import { filesAt, listable, MANIFEST_NAMES, notCheckedOut } from './read-moved.js';
 import { gitTop, realDirectory } from './read-source-root.js';
 import { sourceFileFromBytes } from './decode.js';
 
@@ -10,13 +11,18 @@ import { sourceFileFromBytes } from './decode.js';
 // manifests of this change that the base held outside that directory (`git mv teams/mkt/b.yaml
 // teams/web/`). The apply of the merged commit finds their records, applied from there, and takes
 // them over (a record-only change); a plan that read only the directory at the base showed a
-// create and a first run instead (review 36b, M-1).
+// create and a first run instead (review 36b, M-1). Only a move: a copy (the base's file still
+// holds the audience here) was applied from there, perhaps to another store, and stays with it;
+// the apply of this directory creates the audience, as the plan then shows (review 36v, M-3).
 
 /**
  * The manifests at `commit` outside `dir` (in the git work tree holding it) of the audiences
- * `sought`, read with `defaultSandbox` as the base's own were. Only files whose text holds
- * one of the keys are read (one `git grep` at the commit, one `git cat-file --batch`). None when
- * there is no work tree or git cannot answer: the plan then shows what it showed before, a create.
+ * `sought`, read with `defaultSandbox` as the base's own were, whose files this change moved:
+ * gone from their place in the work tree, or no longer holding that audience there. Only files
+ * whose text holds one of the keys are read (one `git grep` at the commit, one `git cat-file
+ * --batch`). None when there is no work tree or git cannot answer, and a file not known to be
+ * moved (still there, broken there, or kept out of a sparse checkout) is left out: the plan then
+ * shows what it showed before, a create.
  */
 export async function movedInAtBase(
   dir: string,
@@ -58,5 +64,41 @@ export async function movedInAtBase(
   // The loader (zod, the YAML library) only when some file may hold one.
   const { loadManifests } = await import('./load.js');
   const loaded = loadManifests(read, { defaultSandbox });
-  return loaded.manifests.filter((m) => ids.has(recordId(m.sandbox, m.key)));
+  const found = loaded.manifests.filter((m) => ids.has(recordId(m.sandbox, m.key)));
+  if (found.length === 0) return [];
+  const stays = await stillHeld(top, [...new Set(found.map((m) => m.file))], defaultSandbox);
+  return found.filter((m) => !stays.has(recordId(m.sandbox, m.key)) && !stays.has(m.file));
+}
+
+/**
+ * What of `files` (paths from `top`) the work tree does not show moved away: the record ids
+ * their manifests (or broken files naming one) hold there, and the files whose fate is not
+ * known (kept out of a sparse checkout, unreadable, broken, emptied, skipped).
+ */
+async function stillHeld(
+  top: string,
+  files: readonly string[],
+  defaultSandbox: string,
+): Promise<Set<string>> {
+  const stays = new Set<string>();
+  const sparse = await notCheckedOut(top, files);
+  const read = [];
+  for (const file of files) {
+    if (!(sparse instanceof Set) || sparse.has(file)) {
+      stays.add(file);
+      continue;
+    }
+    const bytes = await readFile(path.join(top, file)).catch((error: NodeJS.ErrnoException) =>
+      error.code === 'ENOENT' || error.code === 'ENOTDIR' ? undefined : error,
+    );
+    if (bytes instanceof Error) stays.add(file);
+    else if (bytes !== undefined) read.push(sourceFileFromBytes(file, bytes));
+  }
+  if (read.length === 0) return stays;
+  const { loadManifests } = await import('./load.js');
+  const here = loadManifests(read, { defaultSandbox });
+  for (const m of [...here.manifests, ...here.held]) stays.add(recordId(m.sandbox, m.key));
+  // A file broken, emptied or no longer read as ours holds its audience, as the apply holds it.
+  for (const file of [...here.failedFiles, ...here.emptyFiles, ...here.skippedFiles]) stays.add(file);
+  return stays;
 }

@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
+import { runCli, withTempDir } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { withEmulator } from '../helpers/with-emulator.js';
+import { gitRepository } from '../helpers/work-tree.js';
+
+// verify-36 M-3 (REVIEW-36v): plan --base's moved-in search (src/manifest/read-moved-in.ts) takes any
+// manifest of the same sandbox/key anywhere else in the repository at the base for one moved in,
+// without asking whether its file left that directory in this change or whether that directory
+// is applied to this store at all. A repository of two regions (eu/, us/: two stores, two
+// controllers), a pull request adding us/gold.yaml, a copy of eu/gold.yaml (which stays): the
+// PR comment of `directory: us` shows "manifest directory changed (record only, no API call)",
+// while the apply of us creates the audience and starts its first run.
+describe('plan --base of a directory gaining a copy of a manifest that stays elsewhere', () => {
+  it('shows the create and first run the apply makes', async () => {
+    await withEmulator({ operationDelayMs: 5, runStageDelayMs: 5 }, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        const { repo, git } = await gitRepository(tmp, {
+          'eu/gold.yaml': manifestYaml('gold'),
+          'us/silver.yaml': manifestYaml('silver'),
+        });
+        await git('checkout', '--quiet', '-b', 'pr');
+        await writeFile(path.join(repo, 'us/gold.yaml'), manifestYaml('gold'));
+        await git('add', '--all');
+        await git('commit', '--quiet', '-m', 'gold in us too');
+
+        const pr = await runCli(['plan', '.', '--base', 'main', '--output', 'json'], {
+          cwd: path.join(repo, 'us'),
+        });
+        expect(pr.code, pr.stderr).toBe(0);
+        const steps = (JSON.parse(pr.stdout) as { steps: { id: string; kind: string; reason: string }[] })
+          .steps;
+
+        // The apply of us (its own store, in which only silver was applied).
+        const state = path.join(tmp, 'state-us');
+        await ensureDirStore(state);
+        await git('checkout', '--quiet', 'main');
+        const env = emulatorEnv(emulator);
+        const us = path.join(repo, 'us');
+        expect(
+          (await runCli(['apply', us, '--auto-approve', '--state', state], { env, cwd: tmp })).code,
+        ).toBe(0);
+        await git('merge', '--quiet', '--ff-only', 'pr');
+        const applied = await runCli(['apply', us, '--auto-approve', '--state', state], { env, cwd: tmp });
+        expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+        expect(
+          emulator.control
+            .listAudiences(DEMO_CLIENT.orgId, 'prod')
+            .map((a) => a.audienceName)
+            .sort(),
+        ).toEqual(['Audience gold', 'Audience silver']);
+
+        expect(steps.map((s) => `${s.kind} ${s.id}: ${s.reason}`)).toEqual([
+          'create prod/gold:create: new manifest',
+          'run prod/gold:run: first run after creation (ingestion.onCreate)',
+        ]);
+      });
+    });
+  });
+});
