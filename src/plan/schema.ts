@@ -124,7 +124,8 @@ const stepFields = {
   /**
    * Of a create or replace: ids of this plan's deletes and replaces of other records whose
    * DELETE frees the name it takes (plan/name-holders.ts). Its POST is sent after them, and not
-   * at all unless they deleted; a replace waits for such deletes before its own DELETE.
+   * at all unless they deleted; a replace waits for them before its own DELETE too, but for the
+   * replaces in a cycle with it (a swap: apply/name-waits.ts).
    */
   freedBy: z.array(z.string()).optional(),
   /** Why a guard stops this step; a blocked step is not applied. */
