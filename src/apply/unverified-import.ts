@@ -1,6 +1,12 @@
 import { isExternal } from '../aep/segment-types.js';
 import type { Step } from '../plan/schema.js';
-import { notTheImported, otherAudienceText, unverifiedImport } from '../plan/unverified-import.js';
+import {
+  notTheImported,
+  otherAudienceText,
+  unverifiedImport,
+  unverifiedPatchText,
+  unverifiedWithoutName,
+} from '../plan/unverified-import.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { aepFailure } from './aep-failure.js';
 import { result } from './record-helpers.js';
@@ -10,7 +16,9 @@ import type { ExecutorDeps, StepResult } from './types.js';
  * Before the first PATCH or run of an audience `state import` recorded without credentials
  * (plan/unverified-import.ts): one GET shows whether the id names the audience imported. It
  * does: the mark goes (this is checked once) and the step goes on with the record returned.
- * Another audience, or one not external: blocked, nothing sent to it. Not found, or the read
+ * Another audience, or one not external: blocked, nothing sent to it. Recorded with no name to
+ * compare (`--without-manifest`): blocked whatever it names, naming it, as its delete is
+ * (delete-check.ts), until an import with credentials verifies the id. Not found, or the read
  * failed: failed, nothing sent, and the next apply reads it again (one 404 proves nothing).
  */
 export async function checkUnverifiedImport(
@@ -57,6 +65,11 @@ export async function checkUnverifiedImport(
         audienceId,
       }),
     };
+  // Any external audience passes a check with no name: a mistyped id would be a colleague's.
+  if (unverifiedWithoutName(record)) {
+    const why = unverifiedPatchText(record, live, step.target?.spec.name, deps.paste);
+    return { stop: result(step, 'blocked', `${not}: ${why}`, { audienceId }) };
+  }
   const imported = { ...record.imported };
   delete imported.unverified;
   return { record: await deps.store.put({ ...record, imported }) };

@@ -86,11 +86,11 @@ export const NOT_VERIFIED =
   'Not verified through the service: no AEP credentials are configured (AEP_CLIENT_ID, AEP_CLIENT_SECRET, AEP_ORG_ID, or --config); make sure the id names the external audience of this manifest.';
 
 /**
- * ... and without a manifest: no name to check the id against, so an apply never deletes it
- * unchecked (apply/delete-check.ts verdictOf).
+ * ... and without a manifest: no name to check the id against, so an apply never PATCHes, runs
+ * nor deletes it unchecked (apply/unverified-import.ts, apply/delete-check.ts verdictOf).
  */
 const NOT_VERIFIED_NO_NAME =
-  'Not verified through the service: no AEP credentials are configured (AEP_CLIENT_ID, AEP_CLIENT_SECRET, AEP_ORG_ID, or --config), and with no manifest read there is no name to check the id against: an apply reads what it names and holds its delete, naming that audience, until an import with AEP credentials verifies the id.';
+  'Not verified through the service: no AEP credentials are configured (AEP_CLIENT_ID, AEP_CLIENT_SECRET, AEP_ORG_ID, or --config), and with no manifest read there is no name to check the id against: an apply reads what it names and holds its PATCH, run and delete, naming that audience, until an import with AEP credentials verifies the id.';
 
 /**
  * The connection an import checks its id through, when credentials are configured (the

@@ -45,10 +45,30 @@ export function otherAudienceText(
 /**
  * Whether `record` holds an id `state import` recorded without credentials and with no name to
  * compare (`--without-manifest`): any external audience would pass the check before its DELETE,
- * so that delete is held whatever the id names.
+ * PATCH or run, so each is held whatever the id names until an import with credentials verifies it.
  */
 export function unverifiedWithoutName(record: AudienceRecord): boolean {
   return unverifiedImport(record) && record.imported?.name === undefined;
+}
+
+/**
+ * Why the first PATCH or run of an unverified import with no name to compare is held
+ * (unverifiedWithoutName): what the id names (`shown`), the manifest's name it would be given
+ * (`manifestName`, when the step carries it), and the repairs: verify it with credentials (the
+ * import then compares the manifest's name), point the key at its own audience, or forget it.
+ */
+export function unverifiedPatchText(
+  record: AudienceRecord,
+  shown: { name: string; createdBy?: string | undefined },
+  manifestName: string | undefined,
+  paste: PasteFlags | undefined,
+): string {
+  const id = record.audienceId ?? '?';
+  const where = `${record.sandbox}/${record.key}`;
+  const whose = manifestName === undefined ? '' : ` ("${manifestName}")`;
+  const verify = stateImportCommand(record.key, record.sandbox, paste, id);
+  const point = `${stateImportCommand(record.key, record.sandbox, paste, AUDIENCE_ID)} --force`;
+  return `id ${id} names "${shown.name}" (created by ${shown.createdBy ?? 'unknown'}), and nothing has checked that it is the audience of ${where}'s manifest${whose}: \`audiencectl state import\` recorded this id without AEP credentials and without a manifest, so with no name to compare it with; if it is, verify it with AEP credentials: \`${verify}\`${manifestsDirNote(paste)} (it compares the manifest's spec.name), and the next apply goes on; if not, point the key at its own audience: \`${point}\` (${AUDIENCE_ID}: its id in AEP), or run \`${forgetCommand(record.key, record.sandbox, paste)}\` to create the manifest's audience anew and leave "${shown.name}" alone`;
 }
 
 /**

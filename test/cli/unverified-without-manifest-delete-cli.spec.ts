@@ -55,7 +55,7 @@ describe('review-36c: an unverified import without a manifest', () => {
       const platinum = colleagueAudience(s.emulator, { name: 'Platinum' });
       const imported = await runCli(importArgs(s, platinum.audienceId), { env: NO_AEP_CREDENTIALS });
       expect(imported.stdout).toContain(
-        '  - Not verified through the service: no AEP credentials are configured (AEP_CLIENT_ID, AEP_CLIENT_SECRET, AEP_ORG_ID, or --config), and with no manifest read there is no name to check the id against: an apply reads what it names and holds its delete, naming that audience, until an import with AEP credentials verifies the id.\n',
+        '  - Not verified through the service: no AEP credentials are configured (AEP_CLIENT_ID, AEP_CLIENT_SECRET, AEP_ORG_ID, or --config), and with no manifest read there is no name to check the id against: an apply reads what it names and holds its PATCH, run and delete, naming that audience, until an import with AEP credentials verifies the id.\n',
       );
 
       const plan = await runCli(['plan', s.dir.dir, '--state', s.state], { env: s.env });
