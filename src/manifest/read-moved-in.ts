@@ -67,38 +67,38 @@ export async function movedInAtBase(
   const found = loaded.manifests.filter((m) => ids.has(recordId(m.sandbox, m.key)));
   if (found.length === 0) return [];
   const stays = await stillHeld(top, [...new Set(found.map((m) => m.file))], defaultSandbox);
-  return found.filter((m) => !stays.has(recordId(m.sandbox, m.key)) && !stays.has(m.file));
+  return found.filter((m) => !stays.ids.has(recordId(m.sandbox, m.key)) && !stays.files.has(m.file));
 }
 
 /**
- * What of `files` (paths from `top`) the work tree does not show moved away: the record ids
- * their manifests (or broken files naming one) hold there, and the files whose fate is not
+ * What of `files` (paths from `top`) the work tree does not show moved away: `ids`, the records
+ * their manifests (or broken files naming one) hold there; `files`, those whose fate is not
  * known (kept out of a sparse checkout, unreadable, broken, emptied, skipped).
  */
 async function stillHeld(
   top: string,
   files: readonly string[],
   defaultSandbox: string,
-): Promise<Set<string>> {
-  const stays = new Set<string>();
+): Promise<{ ids: Set<string>; files: Set<string> }> {
+  const stays = { ids: new Set<string>(), files: new Set<string>() };
   const sparse = await notCheckedOut(top, files);
   const read = [];
   for (const file of files) {
     if (!(sparse instanceof Set) || sparse.has(file)) {
-      stays.add(file);
+      stays.files.add(file);
       continue;
     }
     const bytes = await readFile(path.join(top, file)).catch((error: NodeJS.ErrnoException) =>
       error.code === 'ENOENT' || error.code === 'ENOTDIR' ? undefined : error,
     );
-    if (bytes instanceof Error) stays.add(file);
+    if (bytes instanceof Error) stays.files.add(file);
     else if (bytes !== undefined) read.push(sourceFileFromBytes(file, bytes));
   }
   if (read.length === 0) return stays;
   const { loadManifests } = await import('./load.js');
   const here = loadManifests(read, { defaultSandbox });
-  for (const m of [...here.manifests, ...here.held]) stays.add(recordId(m.sandbox, m.key));
+  for (const m of [...here.manifests, ...here.held]) stays.ids.add(recordId(m.sandbox, m.key));
   // A file broken, emptied or no longer read as ours holds its audience, as the apply holds it.
-  for (const file of [...here.failedFiles, ...here.emptyFiles, ...here.skippedFiles]) stays.add(file);
+  for (const file of [...here.failedFiles, ...here.emptyFiles, ...here.skippedFiles]) stays.files.add(file);
   return stays;
 }

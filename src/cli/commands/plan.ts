@@ -219,8 +219,8 @@ function savedPlanWarning(out: string, output: Flags['output']): string | undefi
 /**
  * What the base held outside `dir` that a --base plan of it must know (assumed-state.ts
  * BaseElsewhere): the manifests of this change that the base held elsewhere and it moved here
- * (a copy stays with its directory: read-moved-in.ts), looked for only
- * when some manifest has no record at the base (a new one, or one moved in).
+ * (a copy stays with its directory: read-moved-in.ts), looked for only when some manifest has
+ * no record at the base (a new one, or one moved in).
  */
 async function baseOutside(
   dir: string,
