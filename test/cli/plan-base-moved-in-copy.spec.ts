@@ -61,4 +61,60 @@ describe('plan --base of a directory gaining a copy of a manifest that stays els
       });
     });
   });
+  it('still shows the take-over of a manifest whose base file now holds another audience', async () => {
+    await withEmulator({ operationDelayMs: 5, runStageDelayMs: 5 }, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        const { repo, git } = await gitRepository(tmp, {
+          'eu/gold.yaml': manifestYaml('gold'),
+          'us/silver.yaml': manifestYaml('silver'),
+        });
+        await git('checkout', '--quiet', '-b', 'pr');
+        // gold moves to us; its old file is reused for a new audience (a move, not a copy).
+        await writeFile(path.join(repo, 'us/gold.yaml'), manifestYaml('gold'));
+        await writeFile(path.join(repo, 'eu/gold.yaml'), manifestYaml('bronze'));
+        await git('add', '--all');
+        await git('commit', '--quiet', '-m', 'gold moved to us, bronze in its file');
+
+        const pr = await runCli(['plan', '.', '--base', 'main', '--output', 'json'], {
+          cwd: path.join(repo, 'us'),
+        });
+        expect(pr.code, pr.stderr).toBe(0);
+        const steps = (JSON.parse(pr.stdout) as { steps: { id: string; kind: string; reason: string }[] })
+          .steps;
+        expect(steps.map((s) => `${s.kind} ${s.id}: ${s.reason}`)).toEqual([
+          'update prod/gold:update: manifest directory changed (record only, no API call)',
+        ]);
+
+        // The apply of us after the merge, eu and us sharing one store: the take-over shown.
+        const state = path.join(tmp, 'state');
+        await ensureDirStore(state);
+        await git('checkout', '--quiet', 'main');
+        const env = emulatorEnv(emulator);
+        for (const dir of ['eu', 'us'])
+          expect(
+            (
+              await runCli(['apply', path.join(repo, dir), '--auto-approve', '--state', state], {
+                env,
+                cwd: tmp,
+              })
+            ).code,
+          ).toBe(0);
+        await git('merge', '--quiet', '--ff-only', 'pr');
+        const applied = await runCli(['apply', path.join(repo, 'us'), '--auto-approve', '--state', state], {
+          env,
+          cwd: tmp,
+        });
+        expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+        expect(applied.stdout).toContain(
+          '~ prod/gold update: manifest directory changed (record only, no API call)',
+        );
+        expect(
+          emulator.control
+            .listAudiences(DEMO_CLIENT.orgId, 'prod')
+            .map((a) => a.audienceName)
+            .sort(),
+        ).toEqual(['Audience gold', 'Audience silver']);
+      });
+    });
+  });
 });
