@@ -1,12 +1,11 @@
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
-import { gitRepository } from '../helpers/work-tree.js';
+import { audienceNames, basePlanSteps, gitRepository } from '../helpers/work-tree.js';
 
 // verify-36 M-3 (REVIEW-36v): plan --base's moved-in search (src/manifest/read-moved-in.ts) takes any
 // manifest of the same sandbox/key anywhere else in the repository at the base for one moved in,
@@ -28,12 +27,7 @@ describe('plan --base of a directory gaining a copy of a manifest that stays els
         await git('add', '--all');
         await git('commit', '--quiet', '-m', 'gold in us too');
 
-        const pr = await runCli(['plan', '.', '--base', 'main', '--output', 'json'], {
-          cwd: path.join(repo, 'us'),
-        });
-        expect(pr.code, pr.stderr).toBe(0);
-        const steps = (JSON.parse(pr.stdout) as { steps: { id: string; kind: string; reason: string }[] })
-          .steps;
+        const steps = await basePlanSteps(path.join(repo, 'us'));
 
         // The apply of us (its own store, in which only silver was applied).
         const state = path.join(tmp, 'state-us');
@@ -47,14 +41,9 @@ describe('plan --base of a directory gaining a copy of a manifest that stays els
         await git('merge', '--quiet', '--ff-only', 'pr');
         const applied = await runCli(['apply', us, '--auto-approve', '--state', state], { env, cwd: tmp });
         expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-        expect(
-          emulator.control
-            .listAudiences(DEMO_CLIENT.orgId, 'prod')
-            .map((a) => a.audienceName)
-            .sort(),
-        ).toEqual(['Audience gold', 'Audience silver']);
+        expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience silver']);
 
-        expect(steps.map((s) => `${s.kind} ${s.id}: ${s.reason}`)).toEqual([
+        expect(steps).toEqual([
           'create prod/gold:create: new manifest',
           'run prod/gold:run: first run after creation (ingestion.onCreate)',
         ]);
@@ -75,13 +64,8 @@ describe('plan --base of a directory gaining a copy of a manifest that stays els
         await git('add', '--all');
         await git('commit', '--quiet', '-m', 'gold moved to us, bronze in its file');
 
-        const pr = await runCli(['plan', '.', '--base', 'main', '--output', 'json'], {
-          cwd: path.join(repo, 'us'),
-        });
-        expect(pr.code, pr.stderr).toBe(0);
-        const steps = (JSON.parse(pr.stdout) as { steps: { id: string; kind: string; reason: string }[] })
-          .steps;
-        expect(steps.map((s) => `${s.kind} ${s.id}: ${s.reason}`)).toEqual([
+        const steps = await basePlanSteps(path.join(repo, 'us'));
+        expect(steps).toEqual([
           'update prod/gold:update: manifest directory changed (record only, no API call)',
         ]);
 
@@ -108,12 +92,7 @@ describe('plan --base of a directory gaining a copy of a manifest that stays els
         expect(applied.stdout).toContain(
           '~ prod/gold update: manifest directory changed (record only, no API call)',
         );
-        expect(
-          emulator.control
-            .listAudiences(DEMO_CLIENT.orgId, 'prod')
-            .map((a) => a.audienceName)
-            .sort(),
-        ).toEqual(['Audience gold', 'Audience silver']);
+        expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience silver']);
       });
     });
   });

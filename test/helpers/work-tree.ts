@@ -4,7 +4,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { recordPath } from '../../src/state/paths.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
-import { GIT_ENV } from './cli.js';
+import { expect } from 'vitest';
+import { GIT_ENV, runCli } from './cli.js';
 import type { TestEmulator } from './with-emulator.js';
 
 // The git work trees, audiences and records of the specs of the directory records were applied
@@ -45,6 +46,17 @@ export function audienceNames(emulator: TestEmulator, sandbox = 'prod'): string[
     .listAudiences('DEMO0RG0000000000000000@AdobeOrg', sandbox)
     .map((audience) => audience.audienceName)
     .sort();
+}
+
+/**
+ * The steps of `plan . --base main --output json` run in `dir`, as the GitHub Action plans a
+ * pull request's directory (no state, no credentials), each as `<kind> <id>: <reason>`.
+ */
+export async function basePlanSteps(dir: string): Promise<string[]> {
+  const pr = await runCli(['plan', '.', '--base', 'main', '--output', 'json'], { cwd: dir });
+  expect(pr.code, pr.stderr).toBe(0);
+  const { steps } = JSON.parse(pr.stdout) as { steps: { id: string; kind: string; reason: string }[] };
+  return steps.map((s) => `${s.kind} ${s.id}: ${s.reason}`);
 }
 
 /** The record of `sandbox/key` in the directory store `state`, as stored. */
