@@ -13,7 +13,7 @@ import {
   cleanUp,
   controllerEnv,
   eventually,
-  eventuallyLogged,
+  leaderAndStandby,
   killLeftovers,
   pushedAudienceNames,
   startController,
@@ -73,19 +73,14 @@ describe('a renamed repository push reaching the standby (review 36d)', { timeou
         env,
         60_000,
       );
-    replicas.push(...(await Promise.all([start(1), start(2)])));
-    const roles = await eventuallyLogged(
+    const { standby } = await leaderAndStandby(
       replicas,
-      () => Promise.all(replicas.map(async (r) => r.status())),
+      start,
       (all) =>
-        all.filter((s) => s.role === 'leader').length === 1 &&
         all.every((s) => s.source.revision === first) &&
         all.some((s) => s.role === 'leader' && s.reconcile.lastRevision === first && !s.reconcile.running),
-      60_000,
       'one leader that reconciled the first commit, both synced',
     );
-    const leader = replicas[roles.findIndex((s) => s.role === 'leader')]!;
-    const standby = replicas.find((r) => r !== leader)!;
 
     const pushed = await fixture.commit({
       'gold.yaml': manifestYaml('gold', { ingestion: { onCreate: false } }),

@@ -11,7 +11,7 @@ import {
   assertBuilt,
   cleanUp,
   controllerEnv,
-  eventuallyLogged,
+  leaderAndStandby,
   killLeftovers,
   pushedAudienceNames,
   startController,
@@ -56,17 +56,12 @@ describe('a webhook delivery reaching the standby (review 35b)', { timeout: 120_
         env,
         60_000,
       );
-    replicas.push(...(await Promise.all([start(1), start(2)])));
-    const roles = await eventuallyLogged(
+    const { leader, standby } = await leaderAndStandby(
       replicas,
-      () => Promise.all(replicas.map(async (r) => r.status())),
-      (all) =>
-        all.filter((s) => s.role === 'leader').length === 1 && all.every((s) => s.source.revision === first),
-      60_000,
+      start,
+      (all) => all.every((s) => s.source.revision === first),
       'one leader, both synced',
     );
-    const leader = replicas[roles.findIndex((s) => s.role === 'leader')]!;
-    const standby = replicas.find((r) => r !== leader)!;
 
     const pushed = await fixture.commit({
       'gold.yaml': manifestYaml('gold', { ingestion: { onCreate: false } }),

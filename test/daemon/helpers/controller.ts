@@ -141,6 +141,29 @@ export async function pushedAudienceNames(emulator: RunningEmulator): Promise<st
   return eventually(names, (found) => found.length > 0, 20_000, 'the pushed audience created').catch(names);
 }
 
+/**
+ * Starts two replicas (`start(1)`, `start(2)`) on one PostgreSQL store, adds them to `replicas`
+ * (which the spec's afterEach stops), and waits until exactly one leads and `settled` holds for
+ * both statuses: the leader and the standby.
+ */
+export async function leaderAndStandby(
+  replicas: ControllerProcess[],
+  start: (n: number) => Promise<ControllerProcess>,
+  settled: (all: Awaited<ReturnType<ControllerProcess['status']>>[]) => boolean,
+  what: string,
+): Promise<{ leader: ControllerProcess; standby: ControllerProcess }> {
+  replicas.push(...(await Promise.all([start(1), start(2)])));
+  const roles = await eventuallyLogged(
+    replicas,
+    () => Promise.all(replicas.map(async (r) => r.status())),
+    (all) => all.filter((s) => s.role === 'leader').length === 1 && settled(all),
+    60_000,
+    what,
+  );
+  const leader = replicas[roles.findIndex((s) => s.role === 'leader')]!;
+  return { leader, standby: replicas.find((r) => r !== leader)! };
+}
+
 const running = new Set<ChildProcessWithoutNullStreams>();
 
 /** Kills controllers a failed test left running (call in afterEach). */
