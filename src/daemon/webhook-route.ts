@@ -35,11 +35,27 @@ function headerOf(request: FastifyRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** Longest part of a refused request's event or delivery header logged (GitHub's are under 40). */
+const LOGGED_HEADER_CHARACTERS = 64;
+
+/**
+ * A header of a request nobody has verified, as logged: anyone reaching /webhook chooses it, and
+ * Node accepts 16 KB of headers, so it is cut, saying how long it was.
+ */
+function loggedHeader(request: FastifyRequest, name: string): string | undefined {
+  const value = headerOf(request, name);
+  if (value === undefined || value.length <= LOGGED_HEADER_CHARACTERS) return value;
+  return `${value.slice(0, LOGGED_HEADER_CHARACTERS)}… (${value.length} characters)`;
+}
+
 /** Answers a refused delivery with its status, logged as `webhook rejected`. */
 function reject(request: FastifyRequest, reply: FastifyReply, log: Logger, rejection: WebhookRejection) {
   const { status, reason } = rejection;
-  const event = headerOf(request, 'x-github-event');
-  log.warn({ event, deliveryId: headerOf(request, 'x-github-delivery'), status, reason }, 'webhook rejected');
+  const event = loggedHeader(request, 'x-github-event');
+  log.warn(
+    { event, deliveryId: loggedHeader(request, 'x-github-delivery'), status, reason },
+    'webhook rejected',
+  );
   return reply.code(status).send({ error: reason });
 }
 

@@ -174,6 +174,25 @@ describe('daemon HTTP server', () => {
     expect(logs()).not.toContain(SECRET);
   });
 
+  it('logs at most 64 characters of the event and delivery headers of a refused request (review 37d)', async () => {
+    const { url, logs } = await start();
+    // Anyone can send these to an exposed /webhook: headers of 7,000 characters (Node takes 16 KB of headers) would be a 14 KB log line each.
+    const event = `push${'e'.repeat(7_000)}`;
+    const delivery = `id-${'d'.repeat(7_000)}`;
+    const refused = await hook(url, event, '{}', {
+      'x-github-delivery': delivery,
+      'x-hub-signature-256': 'sha256=00',
+    });
+    expect(refused.status).toBe(401);
+    const line = logs()
+      .split('\n')
+      .find((text) => text.includes('webhook rejected'));
+    expect(JSON.parse(line!)).toMatchObject({
+      event: `push${'e'.repeat(60)}… (7004 characters)`,
+      deliveryId: `id-${'d'.repeat(61)}… (7003 characters)`,
+    });
+  });
+
   it('accepts ping and other branches without a sync, and refuses other events', async () => {
     const { pushes, url } = await start();
     const ping = await hook(url, 'ping', JSON.stringify({ zen: 'hi', hook_id: 1 }));
