@@ -161,11 +161,6 @@ const REFUSED_WHY: [string, Values, string][] = [
     'aep.orgId "ABC123" is not an IMS organisation id: letters and digits, then @AdobeOrg',
   ],
   [
-    'an AEP URL without its scheme',
-    { aep: { baseUrl: 'platform.adobe.io' } },
-    'aep.baseUrl "platform.adobe.io" is not a URL: https:// (http:// for a local emulator)',
-  ],
-  [
     'a scrape interval with a blank',
     { serviceMonitor: { enabled: true, interval: '30 s' } },
     'serviceMonitor.interval "30 s" is not a Prometheus duration: e.g. 30s, 1m30s',
@@ -239,6 +234,16 @@ const REFUSED_UNSHOWN: [string, Values, string][] = [
     'a webhook secret shorter than the app accepts',
     { secret: { webhookSecret: ' short-secret \n' } },
     'secret.webhookSecret is shorter than 16 characters',
+  ],
+  [
+    'an AEP URL without its scheme (not quoted: review-37d M-1)',
+    { aep: { baseUrl: 'platform.adobe.io' } },
+    'aep.baseUrl is not a URL: https:// (http:// for a local emulator); the value is not shown, as it may hold a credential',
+  ],
+  [
+    'a password in the IMS URL',
+    { aep: { imsUrl: 'https://svc:pw@ims.example/ims/token/v3' } },
+    'aep.imsUrl holds a user or password before its host',
   ],
   [
     'a state URL of another scheme',

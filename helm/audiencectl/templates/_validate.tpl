@@ -128,9 +128,7 @@ Checked whether or not git.url is set (these have valid defaults), so lint sees 
 {{- fail (printf "aep.sandbox %q is not a sandbox name: lower-case letters, digits and -, not starting or ending with -" $v.aep.sandbox) }}
 {{- end }}
 {{- range $key, $value := dict "aep.baseUrl" $v.aep.baseUrl "aep.imsUrl" $v.aep.imsUrl }}
-{{- if not (regexMatch `^https?://` $value) }}
-{{- fail (printf "%s %q is not a URL: https:// (http:// for a local emulator)" $key $value) }}
-{{- end }}
+{{- include "audiencectl.validateAepUrl" (list $key $value) }}
 {{- end }}
 {{- range $key, $value := dict "persistence.size" $v.persistence.size "workDir.sizeLimit" (($v.workDir | default dict).sizeLimit | default "1Gi") }}
 {{- if and (kindIs "string" $value) (not (regexMatch `^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$` $value)) }}
@@ -148,5 +146,28 @@ Checked whether or not git.url is set (these have valid defaults), so lint sees 
 {{- if not (regexMatch `^[A-Za-z_][A-Za-z0-9_]*$` .name) }}
 {{- fail (printf "extraEnv: %q is not an environment variable name: letters, digits and _, not starting with a digit" .name) }}
 {{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+aep.baseUrl and aep.imsUrl go into the ConfigMap, readable by whoever may get configmaps: a
+credential in one (user info, a secret-looking query or fragment parameter, as the app masks
+them) is refused, and the value is never quoted, even when it is merely not a URL (a mistyped
+scheme before a password). One that needs a credential comes from the user's own Secret
+through extraEnv, which the pod's env gives precedence over the ConfigMap.
+*/}}
+{{- define "audiencectl.validateAepUrl" -}}
+{{- $key := index . 0 }}
+{{- $url := index . 1 }}
+{{- $env := ternary "AEP_BASE_URL" "AEP_IMS_URL" (eq $key "aep.baseUrl") }}
+{{- $instead := printf "it would be written in plain into the ConfigMap; set %s from a Secret of yours through extraEnv (valueFrom.secretKeyRef) instead" $env }}
+{{- if regexMatch `^[^/?#]*//[^/?#]*@` $url }}
+{{- fail (printf "%s holds a user or password before its host: %s" $key $instead) }}
+{{- else if regexMatch `(?i)[?&;#]([^=&;#]*(secret|token|password|passwd|signature|credential|private)[^=&;#]*|sig|key|pwd|pass|code|auth|apikey|api[-_]key|x[-_]api[-_]key|session|session[-_]?id)=` $url }}
+{{- fail (printf "%s holds a credential in its query (a token, key, password or signature parameter): %s" $key $instead) }}
+{{- else if regexMatch `[?&;#][^=&;#]*%[^=&;#]*=` $url }}
+{{- fail (printf "%s holds a percent-encoded name in its query: write the name plainly (a credential there is refused, and must be checked before it reaches the ConfigMap)" $key) }}
+{{- else if not (regexMatch `^https?://[^/?#\s]\S*$` $url) }}
+{{- fail (printf "%s is not a URL: https:// (http:// for a local emulator); the value is not shown, as it may hold a credential" $key) }}
 {{- end }}
 {{- end }}
