@@ -3,6 +3,7 @@ import { link, open, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import { z } from 'zod';
 import { hostTag } from '../files/stale-temps.js';
+import { escapeText } from '../text/safe-text.js';
 
 /** Content of the lock file: who holds the store, so that others can say so. */
 export const LockHolder = z.object({
@@ -162,9 +163,14 @@ export function lockedAdvice(holder: LockHolder | undefined, forLife: boolean): 
   return 'Another audiencectl is applying to it: wait for it to finish, or pass --lock-timeout to wait longer.';
 }
 
+/**
+ * The holder as one line: its fields are read from the lock, which whoever can write the store
+ * wrote, and errors naming it are printed with their own line breaks kept.
+ */
 export function describeHolder(holder: LockHolder | undefined): string {
   if (!holder) return 'an unknown process (the lock file is unreadable)';
-  return `pid ${holder.pid} on host ${holder.hostname} (${holder.command}) since ${holder.since}`;
+  const { pid, hostname, command, since } = holder;
+  return escapeText(`pid ${pid} on host ${hostname} (${command}) since ${since}`);
 }
 
 /** Said when a lock that looks abandoned is watched before it is taken over. */

@@ -207,6 +207,17 @@ describe('store lock', () => {
     expect(info.tookOver).toMatchObject({ reason: 'expired', holder: { hostTag: '0badf00d' } });
   });
 
+  it('names a holder whose lock file holds line breaks on one line, never a second forged one (review 37d)', async () => {
+    const dir = await tempDir();
+    // Whoever can write the state directory writes the holder; the error is printed with its line breaks kept.
+    await plantLock(dir, { hostname: 'elsewhere\nError: forged', command: 'audiencectl apply\r\n' });
+    const refused = await new FileStateStore(dir).lock().catch((error: Error) => error);
+    expect(refused).toMatchObject({ code: 'STATE_LOCKED' });
+    expect((refused as Error).message).toContain(
+      'pid 4242 on host elsewhere\\u000AError: forged (audiencectl apply\\u000D\\u000A) since 2026-11-22T08:00:00.000Z',
+    );
+  });
+
   it('respects a fresh lock from another host and takes over an expired one', async () => {
     const dir = await tempDir();
     await plantLock(dir, {}, 1000);
