@@ -187,6 +187,13 @@ export class AudienceTracker {
       out.set(id, entry);
     }
     for (const held of plan.held) {
+      // Held for a manifest this pass did not read (another directory's sharing the store): not
+      // this controller's audience, and nothing here is wrong with it. Listed as blocked, an
+      // alert on blocked audiences would fire on every controller for every other directory's.
+      if (held.elsewhere) {
+        out.delete(idOf(held));
+        continue;
+      }
       const entry = out.get(idOf(held)) ?? { sandbox: held.sandbox, key: held.key, state: 'blocked' };
       entry.state = 'blocked';
       entry.lastError = { code: 'MANIFEST_INVALID', message: held.reason, at: iso(now) };

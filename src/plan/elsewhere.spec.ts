@@ -37,6 +37,7 @@ describe('removals whose manifest the plan did not read are held (options.elsewh
         key: 'silver',
         reason:
           'its manifest is now partners/silver.yaml, outside --include loyalty/**; the audience is left as it is',
+        elsewhere: true,
       },
     ]);
   });
@@ -61,12 +62,14 @@ describe('removals whose manifest the plan did not read are held (options.elsewh
         key: 'silver',
         reason:
           'its manifest is now partners/silver.yaml under another metadata.name ("silver-members", its spec.name this audience\'s), outside what this plan reads; the audience is left as it is: to keep it, set metadata.name back to silver; a plan of the directory that holds the file shows the rename as a blocked move',
+        elsewhere: true,
       },
       {
         sandbox: 'prod',
         key: 'tin',
         reason:
           "../mkt/tin.yaml may name it but has errors (line 3: a syntax error); the audience is left as it is: fix the file (validate its directory to see them), or, if it is not this audience's manifest, take tin out of it",
+        elsewhere: true,
       },
     ]);
     const unreadable: ManifestElsewhere[] = [
@@ -85,6 +88,7 @@ describe('removals whose manifest the plan did not read are held (options.elsewh
         key: 'tin',
         reason:
           "../mkt/tin.yaml may name it but cannot be read (invalid UTF-8 at byte 5; manifests must be UTF-8 text); the audience is left as it is: make it UTF-8 text within --max-file-bytes (or give a larger one), or, if it is not this audience's manifest, take tin out of it",
+        elsewhere: true,
       },
     ]);
   });
@@ -119,6 +123,7 @@ describe('removals whose manifest the plan did not read are held (options.elsewh
         key: 'tin',
         reason:
           'its manifest m/loyalty/tin.yaml is above the directory given; the audience is left as it is: give the directory it was applied from (m)',
+        elsewhere: true,
       },
     ]);
   });

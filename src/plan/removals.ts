@@ -147,8 +147,14 @@ export function leftoverRecords(
     heldElsewhere: 0,
   };
   const claimed = (id: string) => result.moveTargets.has(id) || result.carried.has(id);
-  const hold = (record: AudienceRecord, reason: string) =>
-    result.held.push({ sandbox: record.sandbox, key: record.key, reason });
+  // `named`: held for a manifest the plan did not read (HeldAudience.elsewhere).
+  const hold = (record: AudienceRecord, reason: string, named = false) =>
+    result.held.push({
+      sandbox: record.sandbox,
+      key: record.key,
+      reason,
+      ...(named ? { elsewhere: true as const } : {}),
+    });
 
   /**
    * Why the record's manifest may not be gone (held), or that it is out of scope: the checks a
@@ -276,7 +282,7 @@ export function leftoverRecords(
     // Last: only a record every other check would remove was looked up at the edge.
     const elsewhereKept = elsewhereOf(record);
     if (elsewhereKept !== undefined) {
-      hold(record, elsewhereKept.reason);
+      hold(record, elsewhereKept.reason, !elsewhereKept.writing);
       if (!elsewhereKept.writing) result.heldElsewhere += 1;
       continue;
     }

@@ -169,7 +169,18 @@ export const Step = z.discriminatedUnion('kind', [
 export type Step = z.infer<typeof Step>;
 export type PlainStep = Exclude<Step, AdoptStep>;
 
-export const HeldAudience = z.object({ sandbox: z.string(), key: z.string(), reason: z.string() });
+export const HeldAudience = z.object({
+  sandbox: z.string(),
+  key: z.string(),
+  reason: z.string(),
+  /**
+   * Held for a manifest the plan did not read that still names it (another directory's sharing
+   * the store, outside --include/--exclude, ...): not this plan's audience, which its deletion
+   * limit does not count and the controller's /status does not list. Absent for a hold of its own
+   * (a file with errors, a file being written, some file unread).
+   */
+  elsewhere: z.literal(true).optional(),
+});
 export type HeldAudience = z.infer<typeof HeldAudience>;
 
 /** A desired audience whose last run failed, and for which this plan starts no new run. */
