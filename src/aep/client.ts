@@ -66,6 +66,11 @@ function listedRuns(list: RunList, limit?: number): RunsListed {
   });
 }
 
+/** `listed`, marked as maybe lacking the newest runs (RunsListed). */
+function withoutNewest(listed: RunsListed): RunsListed {
+  return Object.defineProperty(listed, 'holdsNewest', { value: false, enumerable: false });
+}
+
 /** The list says it holds fewer runs than there are. */
 function isCut(list: RunList): boolean {
   const total = list._page?.totalCount;
@@ -192,7 +197,7 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
         callOptions,
       ),
     // limit/sortBy are commented out of the page: sent first only once the service has taken
-    // them, else to sort a bare list that came cut short (even when they were refused before:
+    // them, else to sort a bare list that came cut short or may be (even when refused before:
     // the other reading is tried in the same call); the order is always made here.
     listRuns: async (sandbox, audienceId, callOptions) => {
       const path = `external-audience/${pathSegment(audienceId, 'audienceId')}/runs`;
@@ -222,14 +227,17 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
       if (sent !== undefined && !(sent instanceof AepError)) return listedRuns(sent, RUNS_PAGE);
       const answered = await call(sandbox, bare, RunList, callOptions);
       if (sent) learn(sent);
-      if (!isCut(answered)) return listedRuns(answered);
-      // Cut short in no promised order, it may lack the newest runs: ask for those first,
+      const listed = listedRuns(answered);
+      if (listed.complete) return listed;
+      // Cut short, or a page long without `_page` (maybe cut at it), in no promised order: it
+      // may lack the newest runs (a service that lists oldest first). Ask for those first,
       // unless this very call was just refused them.
-      if (sent) throw cutRunList(sandbox, answered, sent);
-      const sorted = await newestFirst();
+      const sorted = sent ?? (await newestFirst());
       if (!(sorted instanceof AepError)) return listedRuns(sorted, RUNS_PAGE);
-      learn(sorted);
-      throw cutRunList(sandbox, answered, sorted);
+      if (!sent) learn(sorted);
+      if (isCut(answered)) throw cutRunList(sandbox, answered, sorted);
+      // Only maybe cut: what it lists is so, but a run it lacks may be past its page.
+      return withoutNewest(listed);
     },
     deleteAudience: deleteAudience(transport, compat),
     authenticate: (sandbox, callOptions) => transport.authenticate(sandbox, callOptions),

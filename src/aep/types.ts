@@ -81,9 +81,11 @@ export type RunList = z.infer<typeof RunList>;
  * The runs of an audience as listRuns answers them, newest first. `complete`: the answer shows
  * it holds every run of the audience (its `_page.totalCount`, or fewer runs than the page it was
  * answered in); false when it may be cut; absent where nothing tells (clients other than the
- * HTTP one).
+ * HTTP one). `holdsNewest`: false when it may be cut and the service would not sort it newest
+ * first (it refused `limit`/`sortBy`): its runs are the service's, but one it lacks may be past
+ * its page (an oldest-first page lacks the newest), so it proves no run absent; absent otherwise.
  */
-export type RunsListed = Run[] & { complete?: boolean };
+export type RunsListed = Run[] & { complete?: boolean; holdsNewest?: false };
 
 export type RunBody = { dataFilterStartTime: number; dataFilterEndTime?: number };
 export type CallOptions = {

@@ -63,6 +63,10 @@ export function matchRun(
   const times = new Set(runs.map((run) => run.createdAt).filter((t) => t !== undefined));
   const timesTell = times.size >= 2;
   const mayBeCut = mayBeCutList(runs);
+  // A maybe cut page the service would not sort newest first (an oldest-first one) may lack
+  // the request's run however the times it shows differ: it proves no run absent.
+  const lacksNewest = mayBeCut && runs.holdsNewest === false;
+  const undecided = (): RunMatch => ({ kind: 'unknown', why: undecidedWhy(runs, candidates, lacksNewest) });
 
   if (before && intent.listedAll === true) {
     // Every run the service had before the request was listed: a run not among them is new.
@@ -73,8 +77,8 @@ export function matchRun(
         why: `${candidates.length} runs started since the request (${candidates.map((r) => r.runId).join(', ')}) and not one can be told apart as its own`,
       };
     }
-    if (!mayBeCut || timesTell) return otherStarts(unknown) ?? { kind: 'none' };
-    return { kind: 'unknown', why: cutOfOneTime(runs.length) };
+    if (!mayBeCut || (timesTell && !lacksNewest)) return otherStarts(unknown) ?? { kind: 'none' };
+    return undecided();
   }
 
   // No complete list from before the request: the run's time must tell. Where the listed runs
@@ -84,17 +88,23 @@ export function matchRun(
   if (timedCandidates.length > 0 && (timesTell || timedCandidates.length === 1)) {
     return { kind: 'adopt', run: timedCandidates[0]! };
   }
-  if (timedCandidates.length === 0 && (timesTell || (candidates.length === 0 && !mayBeCut))) {
+  if (
+    timedCandidates.length === 0 &&
+    ((timesTell && !lacksNewest) || (candidates.length === 0 && !mayBeCut))
+  ) {
     // Where the times tell, only a run since the request may be its own.
     return otherStarts(timesTell ? unknown.filter(timed) : unknown) ?? { kind: 'none' };
   }
-  return {
-    kind: 'unknown',
-    why:
-      candidates.length === 0
-        ? cutOfOneTime(runs.length)
-        : `the service lists run${candidates.length === 1 ? '' : 's'} ${candidates.map((r) => r.runId).join(', ')} that audiencectl does not know, and the runs' createdAt (one time for all) cannot tell whether one started from the request`,
-  };
+  return undecided();
+}
+
+/** Why the list cannot tell what the request did (matchRun's `unknown`). */
+function undecidedWhy(runs: readonly Run[], candidates: readonly Run[], lacksNewest: boolean): string {
+  if (lacksNewest) {
+    return `the service lists ${runs.length} runs of the audience, maybe a page cut from more, in its own order (it refused limit/sortBy, which would list the newest first), so the run the request started may be past the page`;
+  }
+  if (candidates.length === 0) return cutOfOneTime(runs.length);
+  return `the service lists run${candidates.length === 1 ? '' : 's'} ${candidates.map((r) => r.runId).join(', ')} that audiencectl does not know, and the runs' createdAt (one time for all) cannot tell whether one started from the request`;
 }
 
 /** Why runs new since the request, started from another `dataFilterStartTime` than `sent`, tell nothing. */

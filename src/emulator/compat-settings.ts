@@ -18,6 +18,12 @@ export const CompatInput = z.strictObject({
   millisecondTimestamps: z.enum(['accepted', 'refused']).optional(),
   /** `_page` on the runs list, commented out of the page's sample: `included` or `omitted`. Default included. */
   runsListPage: z.enum(['included', 'omitted']).optional(),
+  /**
+   * The bare runs list of `runsListParams: refused`: `whole` (every run), or `page`, cut at the
+   * page's commented-out default `limit` of 20 as it comes, oldest first (the newest runs past
+   * it). Default whole.
+   */
+  runsListCut: z.enum(['whole', 'page']).optional(),
   /** `bare` DELETE /external-audience/{id} (the API format line), `slash` .../{id}/ (the curl sample), or `both`. Default both. */
   deletePath: z.enum(['bare', 'slash', 'both']).optional(),
   /**
@@ -74,6 +80,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   patchFields: 'lenient',
   millisecondTimestamps: 'accepted',
   runsListPage: 'included',
+  runsListCut: 'whole',
   deletePath: 'both',
   runTimeUnit: 'seconds',
   runCreatedAt: 'run',
@@ -95,6 +102,7 @@ export function resolveCompat(
     patchFields: compat?.patchFields ?? base.patchFields,
     millisecondTimestamps: compat?.millisecondTimestamps ?? base.millisecondTimestamps,
     runsListPage: compat?.runsListPage ?? base.runsListPage,
+    runsListCut: compat?.runsListCut ?? base.runsListCut,
     deletePath: compat?.deletePath ?? base.deletePath,
     runTimeUnit: compat?.runTimeUnit ?? base.runTimeUnit,
     runCreatedAt: compat?.runCreatedAt ?? base.runCreatedAt,

@@ -155,9 +155,13 @@ function pagedRunList(runtime: Runtime, call: Call, audienceId: string, rawQuery
 
 const LIST_PARAMETERS = ['limit', 'sortBy', 'property'] as const;
 
+/** The page's commented-out default `limit`: where `runsListCut: page` cuts the bare list. */
+const BARE_PAGE = 20;
+
 /**
  * A service without the commented-out parameters: any of them is a 400, and the list comes
- * in the order runs were started (oldest first), which the page does not promise otherwise.
+ * in the order runs were started (oldest first), which the page does not promise otherwise;
+ * with `runsListCut: page`, only its first page of it.
  */
 function bareRunList(runtime: Runtime, call: Call, audience: AudienceRecord, rawQuery: unknown): RunList {
   const query = (rawQuery ?? {}) as Record<string, unknown>;
@@ -165,6 +169,11 @@ function bareRunList(runtime: Runtime, call: Call, audience: AudienceRecord, raw
   if (refused.length > 0) {
     throw validationError(refused.map((name) => ({ path: name, message: 'is not a known query parameter' })));
   }
-  const runs = runsOf(call, audience).map((run) => runSummaryView(run, call.nowMs, runtime.settings.compat));
-  return { runs, _page: { limit: runs.length, count: runs.length, totalCount: runs.length } };
+  const all = runsOf(call, audience);
+  const cut = runtime.settings.compat.runsListCut === 'page';
+  const runs = (cut ? all.slice(0, BARE_PAGE) : all).map((run) =>
+    runSummaryView(run, call.nowMs, runtime.settings.compat),
+  );
+  const limit = cut ? BARE_PAGE : runs.length;
+  return { runs, _page: { limit, count: runs.length, totalCount: all.length } };
 }

@@ -24,6 +24,10 @@ const modes: { name: string; compat: CompatSettings }[] = [
   { name: 'flat sourceSpec only', compat: { sourceSpec: 'flat' } },
   { name: 'runs list without parameters', compat: { runsListParams: 'refused' } },
   { name: 'runs list without _page', compat: { runsListPage: 'omitted' } },
+  {
+    name: 'a bare runs list cut at its first page',
+    compat: { runsListParams: 'refused', runsListPage: 'omitted', runsListCut: 'page' },
+  },
   { name: 'PATCH of field labels as name + labels only', compat: { patchFields: 'labels-only' } },
   { name: 'run times in milliseconds refused', compat: { millisecondTimestamps: 'refused' } },
   { name: 'run times answered in milliseconds', compat: { runTimeUnit: 'milliseconds' } },
@@ -43,6 +47,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
       sourceSpec: 'flat',
       runsListParams: 'refused',
       runsListPage: 'omitted',
+      runsListCut: 'page',
       patchFields: 'labels-only',
       millisecondTimestamps: 'refused',
       deletePath: 'slash',

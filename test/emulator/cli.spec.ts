@@ -46,7 +46,7 @@ describe('audiencectl emulator (CLI)', () => {
       ...['--port', '0', '--admin', '--rate-limit', '50/s'],
       ...['--runs-per-audience-window', 'lifetime', '--runs-per-day-window', 'utc-day'],
       ...['--millisecond-timestamps', 'refused', '--runs-list-page', 'omitted', '--delete-path', 'slash'],
-      ...['--run-time-unit', 'milliseconds', '--run-created-at', 'audience'],
+      ...['--run-time-unit', 'milliseconds', '--run-created-at', 'audience', '--runs-list-cut', 'page'],
     ]);
     const url = await waitForUrl(output);
     expect(output().stdout).toContain('audiencectl-demo');
@@ -87,6 +87,7 @@ describe('audiencectl emulator (CLI)', () => {
         deletePath: 'slash',
         runTimeUnit: 'milliseconds',
         runCreatedAt: 'audience',
+        runsListCut: 'page',
       },
     });
     child.kill('SIGTERM');

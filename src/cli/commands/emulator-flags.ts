@@ -41,6 +41,7 @@ export type Flags = {
   patchFields: 'lenient' | 'labels-only';
   millisecondTimestamps: 'accepted' | 'refused';
   runsListPage: 'included' | 'omitted';
+  runsListCut: 'whole' | 'page';
   deletePath: 'bare' | 'slash' | 'both';
   runTimeUnit: 'seconds' | 'milliseconds';
   runCreatedAt: 'run' | 'audience';
@@ -135,6 +136,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       patchFields: flags.patchFields,
       millisecondTimestamps: flags.millisecondTimestamps,
       runsListPage: flags.runsListPage,
+      runsListCut: flags.runsListCut,
       deletePath: flags.deletePath,
       runTimeUnit: flags.runTimeUnit,
       runCreatedAt: flags.runCreatedAt,

@@ -198,6 +198,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--runs-list-cut <mode>',
+        'the bare runs list (--runs-list-params refused): every run, or its first page of 20, oldest first',
+        ['whole', 'page'],
+      ).default('whole'),
+    )
+    .addOption(
+      choiceOption(
         '--delete-path <spelling>',
         'DELETE served at, with or without a trailing slash (a reading of the page)',
         ['bare', 'slash', 'both'],
