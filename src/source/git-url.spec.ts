@@ -100,6 +100,26 @@ describe('checkGitUrl', () => {
     expect(checkGitUrl('https://host/a/b.git?ref=main', { allowFileUrls: false }).transport).toBe('https');
   });
 
+  // review 37d, L-2: passed, and git sent the token with every fetch.
+  it.each([
+    ['https://host/a/b.git?ref=main;token=CANARY-123', 'query', 'token'],
+    ['https://host/a/b.git#access_token=CANARY-123', 'fragment', 'access_token'],
+    ['https://host/a/b.git#ref=main;Private-Token=CANARY-123', 'fragment', 'Private-Token'],
+    ['ssh://git@host/a/b.git?ref=main;sig=CANARY-123', 'query', 'sig'],
+    ['git@host:a/b.git?ref=main;token=CANARY-123', 'query', 'token'],
+    ['git@host:a/b.git#access_token=CANARY-123', 'fragment', 'access_token'],
+  ])('refuses %s: a credential after ";" or in the fragment', (url, part, name) => {
+    expect(refusal(url).message).toBe(
+      `repository URL refused: its ${part} carries a credential ("${name}"); pass the token through AUDIENCECTL_GIT_TOKEN instead`,
+    );
+  });
+
+  it('keeps a ";" or a fragment that carries no credential', () => {
+    expect(checkGitUrl('https://host/a/b.git?ref=main;depth=1#main', strict).url).toBe(
+      'https://host/a/b.git?ref=main;depth=1#main',
+    );
+  });
+
   it('allows file URLs and absolute paths only when asked', () => {
     const allow = { allowFileUrls: true };
     expect(checkGitUrl('file:///srv/repo.git', allow).transport).toBe('file');

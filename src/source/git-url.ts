@@ -1,4 +1,4 @@
-import { isSecretParameter, safeUrl, userInfoMisread } from '../text/safe-url.js';
+import { safeUrl, secretParameterIn, userInfoMisread } from '../text/safe-url.js';
 import { SourceConfigError } from './errors.js';
 
 export type GitTransport = 'https' | 'ssh' | 'file';
@@ -30,6 +30,19 @@ export function displayUrl(url: string): string {
   return safeUrl(url);
 }
 
+/**
+ * git sends the query with every request and keeps the URL, fragment included, on its
+ * command line (`ps` shows it to every user of the host) and in the clone's config, so a
+ * token there leaks however we log. Pairs split at `;` as at `&`, as the log masking does.
+ */
+function refuseSecretParameter(raw: string): void {
+  const secret = secretParameterIn(raw);
+  if (secret === undefined) return;
+  refuse(
+    `its ${secret.part} carries a credential (${JSON.stringify(secret.name)}); pass the token through AUDIENCECTL_GIT_TOKEN instead`,
+  );
+}
+
 function checkUrlObject(raw: string, transport: GitTransport): CheckedGitUrl {
   let parsed: URL;
   try {
@@ -49,14 +62,7 @@ function checkUrlObject(raw: string, transport: GitTransport): CheckedGitUrl {
     refuse(
       'it holds "@" after its host and port, as a password or token not percent-encoded does (pass the token through AUDIENCECTL_GIT_TOKEN instead); an "@" in the path is written %40',
     );
-  // git sends the query with every request and keeps the URL on its command line (`ps`
-  // shows it to every user of the host), so a token there leaks however we log.
-  const secret = [...parsed.searchParams.keys()].find(isSecretParameter);
-  if (secret !== undefined) {
-    refuse(
-      `its query carries a credential (${JSON.stringify(secret)}); pass the token through AUDIENCECTL_GIT_TOKEN instead`,
-    );
-  }
+  refuseSecretParameter(raw);
   if (parsed.hostname.startsWith('-') || parsed.username.startsWith('-')) {
     refuse('a host or user name starting with "-" could be read as an option');
   }
@@ -95,6 +101,7 @@ export function checkGitUrl(raw: string, options: { allowFileUrls: boolean }): C
       refuse(
         'it reads as user:password@host:path, which embeds a password or token; use an ssh key, or an https:// URL with the token in AUDIENCECTL_GIT_TOKEN',
       );
+    refuseSecretParameter(raw);
     return { url: raw, transport: 'ssh' };
   }
   if (!options.allowFileUrls) refuse('local paths need --allow-file-urls (development and tests only)');

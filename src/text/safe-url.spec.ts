@@ -23,6 +23,9 @@ describe('safeUrl', () => {
       'https://h/p?X-Amz-Signature=***&X-Amz-Credential=***&api-key=***&region=eu',
     ],
     ['https://h/cb#access_token=abc&state=1', 'https://h/cb#access_token=***&state=1'],
+    // review 37d, L-2: `;` ends a pair as `&` does.
+    ['https://h/a.git?ref=main;token=abc', 'https://h/a.git?ref=main;token=***'],
+    ['https://h/cb#state=1;access_token=abc', 'https://h/cb#state=1;access_token=***'],
     ['https://platform.adobe.io', 'https://platform.adobe.io'],
     ['https://host/@scope/pkg', 'https://host/@scope/pkg'],
     // review 20a, H1: read as host "u", port 2024 and a path holding the rest of the password.

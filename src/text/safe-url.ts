@@ -37,16 +37,22 @@ export function isSecretParameter(name: string): boolean {
   return SECRET_NAMES.has(normal) || SECRET_PARTS.some((part) => normal.includes(part));
 }
 
+/** A query or fragment parameter's name: what precedes its `=` (the whole pair if none). */
+function parameterName(pair: string): string {
+  const equals = pair.indexOf('=');
+  return equals < 0 ? pair : pair.slice(0, equals);
+}
+
+// Pairs end at `&` or `;`: many servers read `;` as `&` (`?ref=main;token=x`), so a secret
+// after either must be found, masked and refused alike.
+const PAIR = /[^&;]+/g;
+
 /** `a=1&token=x` with the values of secret-looking names masked; order and spelling kept. */
 function maskParameters(query: string): string {
-  return query
-    .split('&')
-    .map((pair) => {
-      const equals = pair.indexOf('=');
-      if (equals < 0) return pair;
-      return isSecretParameter(pair.slice(0, equals)) ? `${pair.slice(0, equals + 1)}${MASK}` : pair;
-    })
-    .join('&');
+  return query.replace(PAIR, (pair) => {
+    const name = parameterName(pair);
+    return name !== pair && isSecretParameter(name) ? `${name}=${MASK}` : pair;
+  });
 }
 
 const SCHEME = /^([a-z][a-z0-9+.-]*:\/\/)/i;
@@ -107,23 +113,47 @@ export function safeUrl(url: string): string {
   return maskSecretParameters(withoutUserInfo(url));
 }
 
+/** `text` cut into what precedes its query, its query and its fragment (each without its mark). */
+function urlParts(text: string): { base: string; query?: string; fragment?: string } {
+  const hash = text.indexOf('#');
+  const beforeHash = hash < 0 ? text : text.slice(0, hash);
+  const question = beforeHash.indexOf('?');
+  return {
+    base: question < 0 ? beforeHash : beforeHash.slice(0, question),
+    ...(question < 0 ? {} : { query: beforeHash.slice(question + 1) }),
+    ...(hash < 0 ? {} : { fragment: text.slice(hash + 1) }),
+  };
+}
+
 /**
  * `url` with the values of secret-looking query and fragment parameters masked, user
  * info kept: for a URL whose password was already removed and whose user name helps
  * (a database URL, `postgres://audiencectl@db/...`).
  */
 export function maskSecretParameters(text: string): string {
-  const hash = text.indexOf('#');
-  const beforeHash = hash < 0 ? text : text.slice(0, hash);
-  const fragment = hash < 0 ? undefined : text.slice(hash + 1);
-  const question = beforeHash.indexOf('?');
-  const base = question < 0 ? beforeHash : beforeHash.slice(0, question);
-  const query = question < 0 ? undefined : beforeHash.slice(question + 1);
+  const { base, query, fragment } = urlParts(text);
   return [
     base,
     query === undefined ? '' : `?${maskParameters(query)}`,
     fragment === undefined ? '' : `#${maskParameters(fragment)}`,
   ].join('');
+}
+
+/**
+ * The first secret-looking parameter of `url`'s query or fragment, where it is and its name
+ * as written; undefined when there is none. The same pairs as the masking reads, so that
+ * what a log would mask is what a refusal finds.
+ */
+export function secretParameterIn(url: string): { part: 'query' | 'fragment'; name: string } | undefined {
+  const { query, fragment } = urlParts(url);
+  for (const [part, text] of [
+    ['query', query],
+    ['fragment', fragment],
+  ] as const) {
+    const name = (text?.match(PAIR) ?? []).map(parameterName).find(isSecretParameter);
+    if (name !== undefined) return { part, name };
+  }
+  return undefined;
 }
 
 // A URL inside free text: a scheme, then everything up to a blank or a quote.

@@ -56,8 +56,10 @@ key only.
 
 {{/*
 git.url: https://host/path, ssh://[user@]host[:port]/path or user@host:path, without
-credentials; the query's credential names in any letter case, as the controller reads them. The first failing rule is named, never the value: a token pasted into the URL
-must not reach the deploy job's log.
+credentials; the query's and the fragment's credential names in any letter case, a pair
+starting after ?, &, # or (in the query or fragment) ;, as the controller reads them. The
+first failing rule is named, never the value: a token pasted into the URL must not reach
+the deploy job's log.
 */}}
 {{- define "audiencectl.validateGitUrl" -}}
 {{- $url := . }}
@@ -70,9 +72,9 @@ must not reach the deploy job's log.
 {{- fail "git.url holds a password after its user: ssh:// takes none; use a deploy key (secret.gitSshPrivateKey, git.auth ssh)" }}
 {{- else if regexMatch `^[^:/@]*:[^/@]*@` $url }}
 {{- fail "git.url holds a password after its user: user@host:path takes none; use a deploy key (secret.gitSshPrivateKey, git.auth ssh)" }}
-{{- else if regexMatch `(?i)[?&]([^=&#]*(secret|token|password|passwd|signature|credential|private)[^=&#]*|sig|key|pwd|pass|code|auth|apikey|api[-_]key|x[-_]api[-_]key|session|session[-_]?id)=` $url }}
-{{- fail "git.url holds a credential in its query (a token, key, password or signature parameter): put the token in secret.gitToken with git.auth token" }}
-{{- else if regexMatch `[?&][^=&#]*%[^=&#]*=` $url }}
+{{- else if regexMatch `(?i)([?&#]|[?#].*;)([^=&;#]*(secret|token|password|passwd|signature|credential|private)[^=&;#]*|sig|key|pwd|pass|code|auth|apikey|api[-_]key|x[-_]api[-_]key|session|session[-_]?id)=` $url }}
+{{- fail "git.url holds a credential in its query or fragment (a token, key, password or signature parameter): put the token in secret.gitToken with git.auth token" }}
+{{- else if regexMatch `([?&#]|[?#].*;)[^=&;#]*%[^=&;#]*=` $url }}
 {{- /* The controller decodes the names before judging them (%74oken is token): so does no regular expression. */}}
 {{- fail "git.url holds a percent-encoded name in its query: write the name plainly (a credential there is refused, and must be checked before it reaches the ConfigMap)" }}
 {{- else if and (regexMatch `^[A-Za-z][A-Za-z0-9+.-]*:(//|:)` $url) (not (regexMatch `^(https|ssh)://|^[^:/]*@` $url)) }}
