@@ -113,7 +113,7 @@ const REFUSED_WHY: [string, Values, string][] = [
   [
     'the webhook on the http port number',
     { webhook: { enabled: true, port: 8080 }, secret: { webhookSecret: '0123456789abcdef' } },
-    'webhook.port equals service.port: the pod would listen twice on one port; give the webhook a port of its own, or 0 to serve /webhook on service.port',
+    'webhook.port equals service.port: the Service would carry one port twice; give the webhook a port of its own, or 0 to serve /webhook on service.port',
   ],
   [
     'a LoadBalancer without the token on /status',

@@ -65,6 +65,14 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if not (and .Values.reconcile.dryRun $noRefresh) }}true{{ end }}
 {{- end }}
 
+{{/*
+The pod's own ports, whatever the Service's: it runs as a non-root user with every capability
+dropped, which cannot bind a port below 1024 where net.ipv4.ip_unprivileged_port_start keeps
+the kernel's default, so service.port 80 or webhook.port 443 map here (targetPort by name).
+*/}}
+{{- define "audiencectl.httpContainerPort" -}}8080{{- end }}
+{{- define "audiencectl.webhookContainerPort" -}}8081{{- end }}
+
 {{/* The port /webhook is served on: its own, or the http port. */}}
 {{- define "audiencectl.webhookPort" -}}
 {{- if .Values.webhook.port }}{{ .Values.webhook.port }}{{ else }}{{ .Values.service.port }}{{ end }}

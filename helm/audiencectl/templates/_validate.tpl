@@ -39,7 +39,7 @@ key only.
 {{- fail (printf "service.type %s publishes the http port, with /status, /plan and /metrics (your audiences), on an address outside the cluster: set httpAuth.enabled (a token on them), or keep ClusterIP and let an Ingress reach /webhook alone" .Values.service.type) }}
 {{- end }}
 {{- if and .Values.webhook.enabled .Values.webhook.port (eq (int .Values.webhook.port) (int .Values.service.port)) }}
-{{- fail "webhook.port equals service.port: the pod would listen twice on one port; give the webhook a port of its own, or 0 to serve /webhook on service.port" }}
+{{- fail "webhook.port equals service.port: the Service would carry one port twice; give the webhook a port of its own, or 0 to serve /webhook on service.port" }}
 {{- end }}
 {{- if eq .Values.state.backend "postgres" }}
 {{- if $ownSecret }}
