@@ -173,6 +173,14 @@ export function describeHolder(holder: LockHolder | undefined): string {
   return escapeText(`pid ${pid} on host ${hostname} (${command}) since ${since}`);
 }
 
+/**
+ * Said once when a locker starts waiting for a live holder (`--lock-timeout`): without it a
+ * state command waited in silence. `store`: which store, where a command locks two (migrate).
+ */
+export function describeWait(holder: LockHolder | undefined, timeoutMs: number, store: string): string {
+  return `Waiting up to ${Number((timeoutMs / 1000).toFixed(1))} s for the state lock of ${store}, held by ${describeHolder(holder)}...`;
+}
+
 /** Said when a lock that looks abandoned is watched before it is taken over. */
 export function describeWatch(holder: LockHolder | undefined, watchMs: number, ageMs: number): string {
   return (

@@ -1,6 +1,5 @@
 import { StateError } from './errors.js';
 import { stateDigest } from './digest.js';
-import type { LockOptions } from './lock.js';
 import type { StateStore } from './store.js';
 
 export type MigrateResult = {
@@ -19,13 +18,21 @@ export type MigrateResult = {
 export async function migrateState(
   from: StateStore,
   to: StateStore,
-  options: { force: boolean; lock: LockOptions; signal?: AbortSignal },
+  options: {
+    force: boolean;
+    /**
+     * Takes a store's lock: the caller's, so that it says what it waits for, and so that its
+     * Ctrl-C ends the wait (given only `{ timeoutMs }`, a migrate waited out --lock-timeout).
+     */
+    lock: (store: StateStore) => Promise<void>;
+    signal?: AbortSignal;
+  },
 ): Promise<MigrateResult> {
   const { signal } = options;
-  await from.lock(options.lock);
+  await options.lock(from);
   try {
     signal?.throwIfAborted();
-    await to.lock(options.lock);
+    await options.lock(to);
     try {
       const snapshot = await from.readAll();
       signal?.throwIfAborted();

@@ -12,6 +12,7 @@ import type { StateStore } from '../../state/store.js';
 import { escapeText } from '../../text/safe-text.js';
 import { stateAccessOf, stateTimeoutOptions, type StateFlags } from '../state-options.js';
 import { durationOption } from '../typed-options.js';
+import { commandLockOptions } from './state-read.js';
 
 type Flags = {
   from: string;
@@ -34,7 +35,10 @@ class MigrateInterrupted extends AudiencectlError {
   }
 }
 
-/** Aborts `stop` on the first SIGINT or SIGTERM; the copy stops at its next record, staged copy removed. */
+/**
+ * Aborts `stop` on the first SIGINT or SIGTERM: a wait for either lock ends at once, a copy at
+ * its next record, staged copy removed.
+ */
 function watchSignals(stop: AbortController, target: string): () => void {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (!stop.signal.aborted) stop.abort(new MigrateInterrupted(signal, target));
@@ -70,9 +74,11 @@ async function migrate(flags: Flags): Promise<void> {
         if (await sameIdentity(source, target)) throw sameStore();
         const result = await migrateState(source, target, {
           force: flags.force === true,
-          lock: {
-            timeoutMs: flags.lockTimeout,
-            command: 'audiencectl state migrate',
+          // Ctrl-C while waiting for either lock ends the wait (STATE_LOCK_WAIT_STOPPED), as apply's.
+          lock: async (store) => {
+            await store.lock(
+              commandLockOptions(store, flags.lockTimeout, 'audiencectl state migrate', stop.signal),
+            );
           },
           signal: stop.signal,
         });

@@ -10,7 +10,13 @@ import {
 import { assertValidId } from '../../state/record-id.js';
 import { assertStateDir, notFound, sandboxesWithKey } from '../../state/repair.js';
 import { StateError } from '../../state/errors.js';
-import { describeEndedWrite, describeTakeover, describeWatch } from '../../state/lock-holder.js';
+import {
+  describeEndedWrite,
+  describeTakeover,
+  describeWait,
+  describeWatch,
+} from '../../state/lock-holder.js';
+import type { LockOptions } from '../../state/lock.js';
 import type { StateStore } from '../../state/store.js';
 import { openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
 import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
@@ -153,13 +159,30 @@ async function showIn(store: StateStore, key: string, options: SandboxOptions): 
   if (runsOnly) process.stderr.write(`${escapeText(runsOnly)}\n`);
 }
 
-/** Locks `store` for a `state` command, saying on stderr when it watches or takes over a stale lock. */
-export async function lockForCommand(store: StateStore, timeoutMs: number, command: string): Promise<void> {
-  const info = await store.lock({
+/**
+ * How a `state` command waits for `store`'s lock: saying on stderr that it waits (it was silent)
+ * or watches a stale lock; `signal` (a command's Ctrl-C) ends the wait at once, holding nothing
+ * (STATE_LOCK_WAIT_STOPPED), rather than after --lock-timeout.
+ */
+export function commandLockOptions(
+  store: StateStore,
+  timeoutMs: number,
+  command: string,
+  signal?: AbortSignal,
+): LockOptions {
+  return {
     timeoutMs,
     command,
+    signal,
+    onWait: (holder) =>
+      process.stderr.write(`${escapeText(describeWait(holder, timeoutMs, store.location))}\n`),
     onWatch: (holder, watchMs, ageMs) => process.stderr.write(`${describeWatch(holder, watchMs, ageMs)}\n`),
-  });
+  };
+}
+
+/** Locks `store` for a `state` command (commandLockOptions), saying when it takes over a stale lock. */
+export async function lockForCommand(store: StateStore, timeoutMs: number, command: string): Promise<void> {
+  const info = await store.lock(commandLockOptions(store, timeoutMs, command));
   if (info.tookOver) process.stderr.write(`${describeTakeover(info.tookOver)}\n`);
   for (const session of info.endedWrites ?? []) process.stderr.write(`${describeEndedWrite(session)}\n`);
 }
