@@ -12,6 +12,7 @@ import type { LockHolder } from '../state/lock-holder.js';
 import type { StateStore } from '../state/store.js';
 import { executePlan } from './executor.js';
 import { readLive } from './live.js';
+import type { RefreshOptions } from './refresh.js';
 import { recordRunsRead } from './left-runs.js';
 import { dropRemnants, spentRemnantNote, spentRemnants } from './remnants.js';
 import { resumeIntents } from './resume.js';
@@ -68,6 +69,11 @@ export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store' | 'revision'> & 
    * under the lock, before planning, and plan from what is there (`--refresh`).
    */
   refresh?: boolean;
+  /**
+   * With `refresh`: told of each sandbox whose read failed, whose audiences are then planned
+   * from their records alone (RefreshOptions.sandboxFailed). Absent: the first fails the apply.
+   */
+  sandboxRefreshFailed?: RefreshOptions['sandboxFailed'];
   /**
    * The git commit of the manifests: recorded with every spec applied, and (`guard`) checked
    * against the records' commits before any call. Default `none`: nothing recorded or checked.
@@ -247,6 +253,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   } else {
     const live = await readLive(input.desired, recorded, input.planOptions, flow.client, {
       refresh: flow.refresh ?? false,
+      sandboxFailed: flow.sandboxRefreshFailed,
       batchSize: flow.bulkBatchSize,
       signal: flow.signal,
       now: flow.clock.now(),

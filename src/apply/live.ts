@@ -6,10 +6,13 @@ import { wantsAdoption, type PlanOptions } from '../plan/plan.js';
 import { holdsOnlyFormerRuns } from '../state/current-runs.js';
 import { recordId } from '../state/record-id.js';
 import type { RecordedState } from '../state/schema.js';
+import type { RefreshOptions } from './refresh.js';
 
 export type LiveReadOptions = {
   /** `--refresh`: read the recorded audiences back. */
   refresh: boolean;
+  /** Told of each sandbox the refresh could not read; absent, the first fails it (RefreshOptions). */
+  sandboxFailed?: RefreshOptions['sandboxFailed'];
   /** Ids per bulk-get. */
   batchSize?: number | undefined;
   signal?: AbortSignal | undefined;

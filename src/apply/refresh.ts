@@ -18,7 +18,18 @@ export type RefreshOptions = {
   signal?: AbortSignal | undefined;
   /** Epoch ms of the read. */
   now: number;
+  /**
+   * Told of each sandbox whose read failed; that sandbox's audiences are then left out of the
+   * view (planned from their records alone) and the other sandboxes' are read. The controller's
+   * way: one sandbox's rotated secret must not hide drift in every other (review 37a, M-1).
+   * Absent: the first failure fails the refresh (`plan --refresh` and `apply --refresh`: the
+   * person asked for a read of every audience, and gets it or an error).
+   */
+  sandboxFailed?: ((failure: SandboxRefreshFailure) => void) | undefined;
 };
+
+/** One sandbox a refresh could not read, and why (its error names the sandbox). */
+export type SandboxRefreshFailure = { sandbox: string; error: RefreshError };
 
 /** The records a refresh reads: those with an audience id whose manifest is in the source. */
 export function refreshTargets(desired: LoadResult, recorded: RecordedState): AudienceRecord[] {
@@ -53,7 +64,8 @@ function liveState(audienceId: string, found: LiveAudience | undefined): LiveSta
 /**
  * Reads the recorded audiences of `desired` back from the Audiences API, by bulk-get in
  * batches, one sandbox after another. The planner gets the result as data. An audience is
- * `missing` only when the service answered without it; any failed batch fails the refresh.
+ * `missing` only when the service answered without it; a failed batch fails its sandbox's
+ * read: the whole refresh, or (`sandboxFailed`) only that sandbox, left out of the view.
  */
 export async function readRefresh(
   desired: LoadResult,
@@ -75,11 +87,11 @@ export async function readRefresh(
         ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
       });
     } catch (error) {
-      throw new RefreshError(
-        'REFRESH_FAILED',
-        `cannot refresh the audiences of sandbox "${sandbox}": ${aepFailure(error).message.replace(/\.$/, '')}; nothing was planned from it (try again, or plan without --refresh)`,
-        { cause: error },
-      );
+      const told = options.sandboxFailed;
+      // A stop is no sandbox's failure: nothing more is read, nor planned.
+      if (told === undefined || options.signal?.aborted) throw refreshError(sandbox, error, 'whole');
+      told({ sandbox, error: refreshError(sandbox, error, 'sandbox') });
+      continue;
     }
     for (const record of records) {
       const id = record.audienceId ?? '';
@@ -87,4 +99,16 @@ export async function readRefresh(
     }
   }
   return { at: new Date(options.now).toISOString(), audiences };
+}
+
+function refreshError(sandbox: string, error: unknown, failed: 'whole' | 'sandbox'): RefreshError {
+  const advice =
+    failed === 'whole'
+      ? 'nothing was planned from it (try again, or plan without --refresh)'
+      : "its audiences were planned from their records alone, the other sandboxes' from what was read";
+  return new RefreshError(
+    'REFRESH_FAILED',
+    `cannot refresh the audiences of sandbox "${sandbox}": ${aepFailure(error).message.replace(/\.$/, '')}; ${advice}`,
+    { cause: error },
+  );
 }

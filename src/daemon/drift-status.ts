@@ -22,12 +22,18 @@ export function driftStatuses(plan: Plan, results: readonly StepResult[] | undef
   }));
 }
 
-/** The drift metrics after a refresh: the gauge counts what is left uncorrected. */
-export function publishDrift(metrics: DaemonMetrics, drifted: readonly DriftInfo[], at: Date): void {
+/**
+ * The drift metrics after a refresh: the counter counts what it `found`, the gauge what is
+ * left uncorrected of the drift `standing` (found, and that of sandboxes it could not read).
+ */
+export function publishDrift(
+  metrics: DaemonMetrics,
+  found: readonly DriftInfo[],
+  standing: readonly DriftInfo[],
+): void {
   for (const kind of KINDS) {
-    const found = drifted.filter((drift) => drift.kind === kind);
-    if (found.length > 0) metrics.driftDetected.inc({ kind }, found.length);
-    metrics.driftedAudiences.set({ kind }, found.filter((drift) => !drift.corrected).length);
+    const detected = found.filter((drift) => drift.kind === kind).length;
+    if (detected > 0) metrics.driftDetected.inc({ kind }, detected);
+    metrics.driftedAudiences.set({ kind }, standing.filter((d) => d.kind === kind && !d.corrected).length);
   }
-  metrics.lastRefreshTimestamp.set(at.getTime() / 1000);
 }

@@ -7,7 +7,7 @@ import { planHoldingElsewhere, type LookElsewhere } from '../apply/held-elsewher
 import { findManifestsElsewhere } from '../manifest/read-elsewhere.js';
 import { findBeingWritten } from './writing.js';
 import { readLive } from '../apply/live.js';
-import { RefreshError } from '../apply/refresh.js';
+import { RefreshError, type SandboxRefreshFailure } from '../apply/refresh.js';
 import type { Clock, PollSchedule, StepResult } from '../apply/types.js';
 import type { AepClient } from '../aep/types.js';
 import type { Logger } from '../log.js';
@@ -26,7 +26,7 @@ import { NO_PASTE_FLAGS, withManifestsDir, type PasteFlags } from '../text/paste
 import { leavesRunInProgress, wantsRequeue, type AudienceTracker } from './audiences.js';
 import { daemonProgress, runBudgetLeft } from './instruments.js';
 import type { DaemonMetrics } from './metrics.js';
-import { driftStatuses, publishDrift } from './drift-status.js';
+import { publishRefresh } from './refresh-outcome.js';
 import { errorInfo, type StatusBoard } from './status-board.js';
 import { publishClock } from './clock-status.js';
 import { measuredOffset, serviceShift } from '../apply/service-time.js';
@@ -194,6 +194,12 @@ function lookElsewhere(
 }
 
 /**
+ * Whether a pass reads the audiences back, and where it tells of a sandbox it could not read
+ * (planned from its records alone: one sandbox's failure hides no other's drift).
+ */
+type Refresh = false | { sandboxFailed: (failure: SandboxRefreshFailure) => void };
+
+/**
  * What the last look found being written (the plan may be made twice: the last look counts),
  * and the clock file times are compared with.
  */
@@ -261,7 +267,7 @@ async function applyDesired(
   desired: LoadResult,
   deps: PassDeps,
   log: Logger,
-  refresh: boolean,
+  refresh: Refresh,
   writing: WritingLog,
 ): Promise<{ plan: Plan; results: StepResult[] }> {
   const { clock, signal, settings, tracker } = deps;
@@ -284,7 +290,8 @@ async function applyDesired(
       ...(paste ? { paste } : {}),
       appliedBy: 'controller',
       refreshWay: CONTROLLER_REFRESH_WAY,
-      refresh,
+      refresh: refresh !== false,
+      ...(refresh === false ? {} : { sandboxRefreshFailed: refresh.sandboxFailed }),
       revision: applyRevision(revision, deps),
       ...rootOf(revision, settings),
       ...(settings.bulkBatchSize === undefined ? {} : { bulkBatchSize: settings.bulkBatchSize }),
@@ -315,7 +322,7 @@ async function planDesired(
   revision: PassRevision,
   desired: LoadResult,
   deps: PassDeps,
-  refresh: boolean,
+  refresh: Refresh,
   writing: WritingLog,
 ): Promise<{ plan: Plan; records: AudienceRecord[] }> {
   const recorded = await deps.store.readAll();
@@ -326,7 +333,8 @@ async function planDesired(
     ...rootOf(revision, deps.settings),
   };
   const live = await readLive(desired, recorded, options, deps.client, {
-    refresh,
+    refresh: refresh !== false,
+    ...(refresh === false ? {} : { sandboxFailed: refresh.sandboxFailed }),
     batchSize: deps.settings.bulkBatchSize,
     signal: deps.signal,
     now: deps.clock.now(),
@@ -380,22 +388,27 @@ export async function reconcileRevision(
   // changes still go through while the Audiences API is down. Nothing is read as deleted.
   let refreshed = refresh;
   const writing: WritingLog = { quietAt: undefined, now: deps.fileClock ?? Date.now };
+  // The sandboxes the refresh could not read: planned from their records alone, the others
+  // from what was read.
+  const failed: SandboxRefreshFailure[] = [];
+  const reading: Refresh = refresh && { sandboxFailed: (failure) => failed.push(failure) };
   const withoutRefresh = (error: unknown) => {
     if (!refresh || !(error instanceof RefreshError) || deps.signal.aborted) throw error;
     refreshed = false;
+    failed.length = 0;
     const info = errorInfo(error, new Date(deps.clock.now()));
     deps.board.refreshFailed(info);
     log.warn({ code: info.code, err: info.message }, 'refresh failed; planned from the records alone');
   };
   if (deps.settings.dryRun) {
-    ({ plan, records } = await planDesired(revision, desired, deps, refresh, writing).catch(
+    ({ plan, records } = await planDesired(revision, desired, deps, reading, writing).catch(
       async (error: unknown) => {
         withoutRefresh(error);
         return planDesired(revision, desired, deps, false, writing);
       },
     ));
   } else {
-    ({ plan, results } = await applyDesired(revision, desired, deps, log, refresh, writing).catch(
+    ({ plan, results } = await applyDesired(revision, desired, deps, log, reading, writing).catch(
       async (error: unknown) => {
         withoutRefresh(error);
         writing.quietAt = undefined;
@@ -405,13 +418,7 @@ export async function reconcileRevision(
     records = (await deps.store.readAll()).audiences;
   }
   const now = deps.clock.now();
-  if (refreshed) {
-    const drifted = driftStatuses(plan, results);
-    deps.board.refreshed(new Date(now), drifted);
-    publishDrift(deps.metrics, drifted, new Date(now));
-    if (drifted.length > 0)
-      log.info({ drifted: drifted.length }, 'refresh found audiences changed outside audiencectl');
-  }
+  if (refreshed) publishRefresh(deps, { plan, results, failed }, now, log);
   if (results) deps.tracker.record(plan, results, now, deps.signal.aborted);
   else deps.tracker.forgetAllBut(new Set());
   deps.board.audiencesChanged(deps.tracker.states(records, plan, results, now));
@@ -426,7 +433,8 @@ export async function reconcileRevision(
     plan,
     results,
     requeue: (results?.some(wantsRequeue) ?? false) || leavesRunInProgress(plan, results),
-    ...(refresh ? { refreshed } : {}),
+    // A sandbox left unread is read again on the backoff schedule.
+    ...(refresh ? { refreshed: refreshed && failed.length === 0 } : {}),
     ...(writing.quietAt === undefined ? {} : { quietAt: writing.quietAt }),
   };
 }

@@ -158,8 +158,24 @@ export class StatusBoard implements DaemonStatusProvider {
     this.#refresh = { ...this.#refresh, intervalMs };
   }
 
-  refreshed(at: Date, drifted: DriftInfo[]): void {
-    this.#refresh = { ...this.#refresh, lastAt: at.toISOString(), lastError: null, drifted };
+  /**
+   * A refresh read the audiences: `drifted` is what it found. With `failed`, some sandboxes
+   * could not be read: what an earlier refresh found in them stands, `lastAt` (the last
+   * complete refresh) does not move, and the error is shown. Returns the drift now shown.
+   */
+  refreshed(
+    at: Date,
+    drifted: DriftInfo[],
+    failed?: { sandboxes: ReadonlySet<string>; error: ErrorInfo },
+  ): DriftInfo[] {
+    if (failed === undefined) {
+      this.#refresh = { ...this.#refresh, lastAt: at.toISOString(), lastError: null, drifted };
+      return drifted;
+    }
+    const unread = this.#refresh.drifted.filter((drift) => failed.sandboxes.has(drift.sandbox));
+    const shown = [...unread, ...drifted];
+    this.#refresh = { ...this.#refresh, lastError: failed.error, drifted: shown };
+    return shown;
   }
 
   clockRead(clock: ClockStatus): void {

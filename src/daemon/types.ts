@@ -51,9 +51,9 @@ export type DriftInfo = {
 export type RefreshStatus = {
   /** 0: never refreshes. */
   intervalMs: number;
-  /** ISO time of the last successful refresh. */
+  /** ISO time of the last successful refresh: one that read every sandbox. */
   lastAt: string | null;
-  /** The last refresh failed (the pass then planned from the records alone). */
+  /** The last refresh failed, for some sandboxes or all (those planned from their records alone). */
   lastError: ErrorInfo | null;
   drifted: DriftInfo[];
 };

@@ -1,0 +1,90 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import {
+  assertBuilt,
+  cleanUp,
+  controllerEnv,
+  eventually,
+  startController,
+  type ControllerProcess,
+} from '../daemon/helpers/controller.js';
+
+// Review 37a, M-1: a controller over two sandboxes, one of whose credentials IMS refuses
+// (a rotated secret of the partner sandbox). Its refresh of the *other* sandbox was thrown
+// away with it: an audience deleted outside audiencectl in prod was not created again, and
+// /status kept calling it `in-sync` under an id that no longer existed. Each sandbox is read
+// on its own: prod's drift is corrected, partner's audiences are planned from their records.
+
+let emulator: RunningEmulator | undefined;
+let root: string | undefined;
+let controller: ControllerProcess | undefined;
+beforeAll(assertBuilt);
+afterEach(async () => {
+  await cleanUp({ controller, emulator, dir: root });
+  controller = emulator = root = undefined;
+});
+
+describe('run: refresh with one sandbox refused by IMS', () => {
+  it('still re-creates an audience of another sandbox deleted outside audiencectl', async () => {
+    emulator = await startEmulator({ port: 0 });
+    const em = emulator;
+    root = await mkdtemp(path.join(tmpdir(), 'review-37a-'));
+    const dir = path.join(root, 'manifests');
+    const state = path.join(root, 'state');
+    const config = path.join(root, 'audiencectl.yaml');
+    await mkdir(dir);
+    await writeFile(
+      config,
+      'defaultSandbox: prod\nsandboxes:\n  prod: {}\n  partner:\n    clientSecretEnv: PARTNER_SECRET\n',
+    );
+    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
+    await writeFile(
+      path.join(dir, 'pgold.yaml'),
+      manifestYaml('pgold', { metadata: { sandbox: 'partner' }, ingestion: { onCreate: false } }),
+    );
+    const args = ['--dir', dir, '--state', state, '--config', config, '--interval', '1h'];
+
+    // Both sandboxes created while both secrets are good.
+    controller = await startController(args, {
+      ...controllerEnv(em),
+      PARTNER_SECRET: DEMO_CLIENT.clientSecret,
+    });
+    const first = controller;
+    await eventually(
+      () => first.status(),
+      (s) => s.audiences.length === 2 && s.audiences.every((a) => a.state === 'in-sync'),
+      20_000,
+      'both audiences created',
+    );
+    await first.stop();
+
+    // gold is deleted in the UI; the partner secret is rotated; the controller restarts.
+    const gold = em.control.listAudiences(DEMO_CLIENT.orgId, 'prod')[0]!;
+    em.control.uiDeleteAudience(DEMO_CLIENT.orgId, 'prod', gold.audienceId);
+    controller = await startController(args, { ...controllerEnv(em), PARTNER_SECRET: 'rotated-away-secret' });
+    const ctl = controller;
+    const status = await eventually(
+      () => ctl.status(),
+      (s) => s.refresh?.lastError != null && s.reconcile.lastResult !== null && !s.reconcile.running,
+      20_000,
+      'the first refresh',
+    );
+    expect(status.refresh?.lastError?.message).toContain('sandbox "partner"');
+    expect(status.refresh?.lastError?.message).not.toContain('sandbox "prod"');
+    expect(status.refresh?.lastError?.code).toBe('REFRESH_FAILED');
+    // Not a complete refresh: partner's audiences were not read.
+    expect(status.refresh?.lastAt).toBeNull();
+    expect(status.refresh?.drifted.map((d) => `${d.sandbox}/${d.key} ${d.kind} ${d.corrected}`)).toEqual([
+      'prod/gold deleted true',
+    ]);
+
+    // prod's own refresh could read prod: its deleted audience is created again.
+    expect(em.control.listAudiences(DEMO_CLIENT.orgId, 'prod').map((a) => a.audienceName)).toEqual([
+      'Audience gold',
+    ]);
+  }, 90_000);
+});
