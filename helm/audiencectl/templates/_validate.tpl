@@ -149,6 +149,12 @@ Checked whether or not git.url is set (these have valid defaults), so lint sees 
 {{- fail (printf "extraEnv: %q is not an environment variable name: letters, digits and _, not starting with a digit" .name) }}
 {{- end }}
 {{- end }}
+{{- /* A second value for a selector label would be a duplicate key in the pod template, or win and leave the pods unselected. */}}
+{{- range $key, $_ := include "audiencectl.selectorLabels" . | fromYaml }}
+{{- if hasKey ($v.podLabels | default dict) $key }}
+{{- fail (printf "podLabels sets %s, a label of the chart's selector: the Deployment, the Service and the NetworkPolicy would no longer select the pods; use another key" $key) }}
+{{- end }}
+{{- end }}
 {{- end }}
 
 {{/*
