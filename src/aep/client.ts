@@ -4,6 +4,7 @@ import { deleteAudience } from './delete-audience.js';
 import { imsOrgOf } from './credentials.js';
 import {
   Compat,
+  refusedAtBothShapes,
   refusesRunsListParams,
   refusesSourceShape,
   withSourceShape,
@@ -108,10 +109,11 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
       const unlisted = options.sandboxes !== undefined && listed === undefined;
       return imsOrgOf(sandbox, access.credentials, unlisted);
     },
-    // `sourceSpec` in the known shape (else params, as the current page); the other once on a 400 naming it.
+    // `sourceSpec` in the known shape (else params, as the current page); the other once on a
+    // 400 naming it (refusesSourceShape). A 400 there too is reported with the first refusal.
     createAudience: async (sandbox, body, callOptions) => {
-      const shapes = compat.sourceShapes(sandbox);
-      for (const [index, shape] of shapes.entries()) {
+      let refused: AepError | undefined;
+      for (const shape of compat.sourceShapes(sandbox)) {
         try {
           const created = await call(
             sandbox,
@@ -127,11 +129,14 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
           compat.sourceShapeWorked(sandbox, shape);
           return created;
         } catch (error) {
-          const last = index === shapes.length - 1;
-          if (last || !(error instanceof AepError) || !refusesSourceShape(error)) throw error;
+          if (!(error instanceof AepError)) throw error;
+          // Any other failure of the second try (a 5xx, a timeout: outcome unknown) is its own.
+          if (refused) throw error.status === 400 ? refusedAtBothShapes(refused, error, shape) : error;
+          if (!refusesSourceShape(error, shape)) throw error;
+          refused = error;
         }
       }
-      throw new Error('unreachable: no sourceSpec shape to try');
+      throw refused ?? new Error('unreachable: no sourceSpec shape to try');
     },
     // The page spells the path two ways: the known one (else plural), then on a 404 the other.
     getOperation: async (sandbox, operationId, callOptions) => {

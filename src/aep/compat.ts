@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
 import { sourceParams, type AudienceSpec } from '../manifest/schema.js';
-import type { AepError } from './errors.js';
+import { AepError, aepErrorInit } from './errors.js';
 import {
   withLearned,
   type CompatChoices,
@@ -178,13 +178,38 @@ export function withSourceShape(body: AudienceSpec, shape: SourceSpecShape): Aud
   return { ...body, sourceSpec: shape === 'params' ? { params } : params };
 }
 
-/** A 400 that names `sourceSpec`: the service reads the other shape. */
-export function refusesSourceShape(error: AepError): boolean {
+/**
+ * A 400 that names `sourceSpec` as a whole or outside the shape `sent`: the service may read
+ * the other shape. One that names only what lies under `sourceSpec.params` when it was sent
+ * there (`sourceSpec.params.path: must not contain spaces`) read that shape and refused its
+ * content: the other shape would only be refused for lacking `params`, hiding why.
+ */
+export function refusesSourceShape(error: AepError, sent: SourceSpecShape): boolean {
   if (error.status !== 400) return false;
-  const mentions = (text: string | undefined) => text?.includes('sourceSpec') ?? false;
-  return (
-    mentions(error.message) || error.details.some((item) => mentions(item.path) || mentions(item.message))
+  const texts = [error.message, ...error.details.flatMap((item) => [item.path, item.message])];
+  // A name as the texts write it, without the full stop that may end a sentence after it.
+  const named = texts.flatMap((text) =>
+    (text?.match(/sourceSpec[\w.[\]]*/g) ?? []).map((n) => n.replace(/\.+$/, '')),
   );
+  if (sent === 'params' && named.every((name) => name.startsWith('sourceSpec.params.'))) return false;
+  return named.length > 0;
+}
+
+/**
+ * A create refused at both shapes of `sourceSpec`: the other shape's 400 (`second`, sent
+ * `secondShape`) teaches nothing of the shape, so the error is the first refusal's (the shape
+ * sent in the known or default reading), its message followed by the second's.
+ */
+export function refusedAtBothShapes(
+  first: AepError,
+  second: AepError,
+  secondShape: SourceSpecShape,
+): AepError {
+  const shape = secondShape === 'flat' ? 'flat' : 'under params';
+  return new AepError({
+    ...aepErrorInit(first),
+    message: `${first.message} Sent again with sourceSpec ${shape} (the page's other reading), it was refused too: ${second.message}`,
+  });
 }
 
 /** A 400 that names `limit` or `sortBy`: the service reads the runs list without them. */
