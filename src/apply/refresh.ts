@@ -54,6 +54,7 @@ export function foundAudience(found: LiveAudience, audienceId = found.id): Found
     ...(found.namespace === undefined ? {} : { namespace: found.namespace }),
     ...(found.createdBy === undefined ? {} : { createdBy: found.createdBy }),
     ...(created === undefined ? {} : { createdAt: created }),
+    ...(found.lifecycleState === undefined ? {} : { lifecycleState: found.lifecycleState }),
   };
 }
 

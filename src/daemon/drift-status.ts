@@ -3,7 +3,9 @@ import type { Plan } from '../plan/schema.js';
 import type { DaemonMetrics } from './metrics.js';
 import type { DriftInfo } from './types.js';
 
-const KINDS: readonly DriftInfo['kind'][] = ['deleted', 'changed', 'renamed'];
+const KINDS: readonly DriftInfo['kind'][] = ['deleted', 'changed', 'renamed', 'deactivated'];
+
+const NEEDS_A_PERSON: ReadonlySet<DriftInfo['kind']> = new Set(['renamed', 'deactivated']);
 
 /**
  * The drift a refreshed plan found, each marked corrected when every step of that audience
@@ -18,7 +20,8 @@ export function driftStatuses(plan: Plan, results: readonly StepResult[] | undef
   }
   return (plan.refresh?.drifted ?? []).map((drift) => ({
     ...drift,
-    corrected: drift.kind !== 'renamed' && (outcome.get(`${drift.sandbox}/${drift.key}`) ?? false),
+    // A rename or a deactivation needs a person: its step is blocked, never corrected here.
+    corrected: !NEEDS_A_PERSON.has(drift.kind) && (outcome.get(`${drift.sandbox}/${drift.key}`) ?? false),
   }));
 }
 

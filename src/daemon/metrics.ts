@@ -19,7 +19,7 @@ export type DaemonMetrics = {
   rateLimitWaits: Counter<'reason'>;
   /** Ingestion runs the daily budget still allows, per sandbox. */
   runBudgetRemaining: Gauge<'sandbox'>;
-  /** Audiences the last refresh found drifted and not corrected; `kind`: deleted | changed | renamed. */
+  /** Audiences the last refresh found drifted and not corrected; `kind`: deleted | changed | renamed | deactivated. */
   driftedAudiences: Gauge<'kind'>;
   /** Drift found by refreshes, per audience and refresh; `kind` as above. */
   driftDetected: Counter<'kind'>;

@@ -40,8 +40,11 @@ export type AudienceStatus = {
 export type DriftInfo = {
   sandbox: string;
   key: string;
-  /** `deleted` (re-created), `changed` (description, labels or TTL: PATCHed back), `renamed` (blocked). */
-  kind: 'deleted' | 'changed' | 'renamed';
+  /**
+   * `deleted` (re-created), `changed` (description, labels or TTL: PATCHed back), `renamed`
+   * (blocked), `deactivated` (lifecycleState inactive: blocked).
+   */
+  kind: 'deleted' | 'changed' | 'renamed' | 'deactivated';
   detail: string;
   /** The pass applied the correction (never in dry-run; never for a rename, which needs a person). */
   corrected: boolean;

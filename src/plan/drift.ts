@@ -18,6 +18,8 @@ export type Drift =
   | { kind: 'none' }
   | { kind: 'deleted'; audienceId: string; detail: string }
   | { kind: 'renamed'; detail: string }
+  /** Deactivated outside audiencectl: no call of either API sets lifecycleState back. */
+  | { kind: 'deactivated'; detail: string }
   | { kind: 'changed'; changes: FieldChange[]; detail: string }
   /** An id `state import` recorded unchecked that names no audience: not drift, and no deletion. */
   | { kind: 'unverified'; detail: string };
@@ -90,6 +92,14 @@ export function driftOf(
     return {
       kind: 'renamed',
       detail: `audience ${id} is now named "${live.name}"${what} (recorded as "${known ?? '?'}"): renamed outside audiencectl, and a name cannot be PATCHed; rename it back in AEP, or run \`${forgetCommand(record.key, record.sandbox, paste)}\` to leave it and create the manifest's audience anew`,
+    };
+  }
+  // Its destinations have stopped using it, and neither API can set lifecycleState back: a
+  // person reactivates it in AEP or removes the manifest. Never read as gone (its name is held).
+  if (live.lifecycleState === 'inactive') {
+    return {
+      kind: 'deactivated',
+      detail: `audience ${id} was deactivated outside audiencectl (lifecycleState "inactive") and no API call can reactivate it; reactivate it in AEP, or remove its manifest to delete it`,
     };
   }
   const applied = record.applied?.spec;

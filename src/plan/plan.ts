@@ -288,6 +288,18 @@ function stepsForDesired(
       },
     ];
   }
+  if (drift.kind === 'deactivated') {
+    note('deactivated', drift.detail);
+    // Blocked as a rename is: PATCHing or running into an audience nobody uses hides it.
+    return [
+      {
+        ...stepFor(desired, 'update', 'deactivated outside audiencectl (refresh)'),
+        source,
+        audienceId,
+        blocked: drift.detail,
+      },
+    ];
+  }
   if (drift.kind === 'changed') note('changed', drift.detail);
   // The service refused this manifest's PATCH for its fields: sent again unchanged, it fails
   // again on every apply; a person changes the manifest first, or asks with --refresh.

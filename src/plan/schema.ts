@@ -77,6 +77,8 @@ export const LiveState = z.discriminatedUnion('status', [
     createdBy: z.string().optional(),
     /** Epoch seconds. */
     createdAt: z.number().optional(),
+    /** As the service shows it (`inactive`: deactivated, in the UI); absent when it shows none. */
+    lifecycleState: z.string().optional(),
   }),
   z.object({ status: z.literal('missing'), audienceId: z.string() }),
 ]);
@@ -276,7 +278,7 @@ export const PlanDiagnostic = z.object({
 });
 
 /** Drift kinds a refresh finds. */
-export const DriftKind = z.enum(['deleted', 'changed', 'renamed']);
+export const DriftKind = z.enum(['deleted', 'changed', 'renamed', 'deactivated']);
 export type DriftKind = z.infer<typeof DriftKind>;
 
 /** What a refresh saw: how many audiences were read, and which drifted and how. */

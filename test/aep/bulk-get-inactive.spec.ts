@@ -22,7 +22,16 @@ describe('an audience deactivated in the UI, against a bulk-get that leaves inac
       });
 
       const refreshed = await env.apply([gold, silver], { refresh: true });
-      expect(refreshed.plan.steps).toEqual([]);
+      // Not re-created: its own lookup shows it, deactivated, which is drift a person settles
+      // (REVIEW-37c M-2): one blocked update, nothing created.
+      expect(
+        refreshed.plan.steps.map(
+          (step) => `${step.kind} ${step.key} ${step.blocked === undefined ? 'open' : 'blocked'}`,
+        ),
+      ).toEqual(['update silver blocked']);
+      expect(refreshed.plan.refresh?.drifted.map((d) => `${d.key} ${d.kind}`)).toEqual([
+        'silver deactivated',
+      ]);
       expect((await env.store().get('prod', 'silver'))?.audienceId).toBe(silverId);
 
       const removal = await env.apply([gold]);

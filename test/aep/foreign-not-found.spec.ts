@@ -186,7 +186,13 @@ describe('a proxy 404 page in front of the emulator (fault notFoundPage)', () =>
         code: 'REFRESH_FAILED',
         message: expect.stringContaining(`GET /data/core/ups/audiences/${id} answered HTTP 404`) as unknown,
       });
-      expect((await env.apply([gold], { refresh: true })).plan.steps).toEqual([]);
+      // Read again, it is found deactivated: a blocked update (REVIEW-37c M-2), no re-create.
+      const again = await env.apply([gold], { refresh: true });
+      expect(
+        again.plan.steps.map(
+          (step) => `${step.kind} ${step.key} ${step.blocked === undefined ? 'open' : 'blocked'}`,
+        ),
+      ).toEqual(['update gold blocked']);
     });
   });
 });

@@ -44,7 +44,9 @@ describe('plan --refresh and apply --refresh (CLI)', () => {
         expect(planned.stdout).toContain(
           `+ prod/b create: audience ${gone} was deleted outside audiencectl (refresh)`,
         );
-        expect(planned.stdout).toContain('1 deleted, 0 changed, 0 renamed outside audiencectl');
+        expect(planned.stdout).toContain(
+          '1 deleted, 0 changed, 0 renamed, 0 deactivated outside audiencectl.',
+        );
         expect(planned.stdout).toContain('Not compared (the Audiences API does not show them)');
         // Three ids, two a batch (the config file): two reads and the deleted one's own lookup (a
         // key a bulk-get leaves out is no proof), nothing else but the new process's token.

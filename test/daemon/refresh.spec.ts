@@ -153,6 +153,33 @@ describe('controller refresh', () => {
     expect(await metric('audiencectl_drifted_audiences', 'deleted')).toBe(0);
   });
 
+  it('reports an audience deactivated in the UI as drift a person settles: blocked, nothing created or PATCHed', async () => {
+    // REVIEW-37c M-2: the refresh read lifecycleState "inactive" and said nothing.
+    const { em, reconciler, clock, byName, metric } = await setup({ dryRun: false, refreshIntervalMs: HOUR });
+    reconciler.start();
+    await reconciler.settled();
+    const kept = byName().get('Audience kept')?.audienceId ?? '';
+    em.control.uiEditAudience(ORG, DEMO_SANDBOX, kept, { lifecycleState: 'inactive' });
+    em.control.resetCounters();
+
+    clock.advance(HOUR);
+    reconciler.trigger('refresh');
+    await reconciler.settled();
+    const counters = em.control.counters().byEndpoint;
+    expect(counters.createAudience.requests).toBe(0);
+    expect(counters.patchAudience.requests).toBe(0);
+    expect(counters.deleteAudience.requests).toBe(0);
+    expect(byName().get('Audience kept')?.audienceId).toBe(kept);
+    const status = reconciler.status();
+    expect(status.refresh?.drifted.map((d) => `${d.kind} ${d.key} ${d.corrected}`)).toEqual([
+      'deactivated kept false',
+    ]);
+    const audience = status.audiences.find((a) => a.key === 'kept');
+    expect(`${audience?.state} ${audience?.lastError?.code}`).toBe('blocked STEP_BLOCKED');
+    expect(await metric('audiencectl_drifted_audiences', 'deactivated')).toBe(1);
+    expect(await metric('audiencectl_drift_detected_total', 'deactivated')).toBe(1);
+  });
+
   it('in dry-run reports drift without correcting it; a failed refresh is an error, not a deletion', async () => {
     const { em, reconciler, clock, byName, metric, drift, stateDir, manifests, dir } = await setup({
       dryRun: true,

@@ -127,7 +127,7 @@ export function refreshNote(plan: Plan): string[] | undefined {
   const count = (kind: string) => refresh.drifted.filter((d) => d.kind === kind).length;
   return [
     `Refreshed ${refresh.read} recorded audience(s) from AEP at ${refresh.at}: ${count('deleted')} deleted, ` +
-      `${count('changed')} changed, ${count('renamed')} renamed outside audiencectl.`,
+      `${count('changed')} changed, ${count('renamed')} renamed, ${count('deactivated')} deactivated outside audiencectl.`,
     `Not compared (the Audiences API does not show them): ${refresh.unseen.join(', ')}.`,
   ];
 }
