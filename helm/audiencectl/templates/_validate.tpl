@@ -122,6 +122,10 @@ Checked whether or not git.url is set (these have valid defaults), so lint sees 
 {{- if and (kindIs "string" $value) (not (regexMatch `^(\d+|(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?)$` $value)) }}
 {{- fail (printf "%s %q is not a duration: 30s, 10m, 1h30m, 2d, 500ms, or a number of seconds" $key $value) }}
 {{- end }}
+{{- /* The schema's minimum is 0 for refreshInterval's sake; the controller refuses the others at 0. */}}
+{{- if and (ne $key "reconcile.refreshInterval") (regexMatch `^(0+(d|h|m|s|ms)?)+$` (toString $value)) }}
+{{- fail (printf "%s %q is not more than 0: the controller refuses it at start (it would spin); only reconcile.refreshInterval takes 0, for never" $key (toString $value)) }}
+{{- end }}
 {{- end }}
 {{- if and $v.aep.orgId (not (regexMatch `^[A-Za-z0-9]+@AdobeOrg$` $v.aep.orgId)) }}
 {{- fail (printf "aep.orgId %q is not an IMS organisation id: letters and digits, then @AdobeOrg" $v.aep.orgId) }}
