@@ -150,6 +150,8 @@ describe('state migrate into a directory store, stopped mid-copy', { timeout: 60
     expect(await migrate.paused).toBe('paused record 5');
     expect((await migrate.stop('SIGINT')).code).toBe(130);
     expect(await tree(target).catch(() => ({}))).toEqual({});
+    // Review 37b M-2: nor the folder its lock made, which every command read as an empty store.
+    expect(await readdir(path.dirname(target))).toEqual([]);
     await expectRerunCopies(source, target, false);
   });
 });

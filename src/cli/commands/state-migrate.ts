@@ -5,6 +5,7 @@ import { leavesDirectory } from '../../files/leaves-directory.js';
 import { AudiencectlError, UsageError } from '../../errors.js';
 import { restoreRetired } from '../../state/dir-swap.js';
 import { describeLocation, parseStateLocation } from '../../state/location.js';
+import { missingDirs, removeEmptyDirs } from '../../state/made-dirs.js';
 import { migrateState } from '../../state/migrate.js';
 import { openStateStore } from '../../state/open.js';
 import { assertStateDir } from '../../state/repair.js';
@@ -61,6 +62,9 @@ async function migrate(flags: Flags): Promise<void> {
     // A target a killed migrate left missing (moved aside, the copy not yet in): put it back.
     const notes = to.kind === 'dir' ? await restoreRetired(to.dir) : [];
     for (const note of notes) process.stderr.write(`${escapeText(note)}\n`);
+    // Made by the target's lock: removed again if the migrate fails, so that a refused or
+    // interrupted migrate leaves no empty folder every command would read as an empty store.
+    const made = to.kind === 'dir' ? await missingDirs(to.dir) : [];
     const access = stateAccessOf(flags);
     // Each store closed whatever happens after it is opened: the target's open may refuse it
     // (a directory another program owns, or a swap a killed migrate left).
@@ -89,6 +93,13 @@ async function migrate(flags: Flags): Promise<void> {
           `Copied ${result.audiences} audience(s) from ${escapeText(source.location)} to ${escapeText(target.location)} (${lineage}).\n` +
             `Verified: ${result.audiences} record(s) read back, ${result.digest} on both sides.\n`,
         );
+      } catch (error) {
+        if (made.length > 0) {
+          // Its lock let go first: the folders it made are then empty again.
+          await target.close();
+          await removeEmptyDirs(made);
+        }
+        throw error;
       } finally {
         await target.close();
       }
