@@ -13,6 +13,7 @@ import type { AepClient } from '../aep/types.js';
 import type { Logger } from '../log.js';
 import type { LoadResult } from '../manifest/load.js';
 import { startManifestLoader } from '../manifest/load-isolated.js';
+import { holdUnreachableSandboxes } from '../manifest/hold-sandboxes.js';
 import { readManifestDir, type ReadDirOptions } from '../manifest/read-dir.js';
 import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
 import { renderMarkdown } from '../plan/render/markdown.js';
@@ -44,6 +45,13 @@ export type ReconcileSettings = {
   read: ReadDirOptions;
   /** Sandbox of manifests that name none. */
   defaultSandbox: string;
+  /**
+   * Hold the files of manifests whose sandbox no credentials reach (client.orgOf), each named
+   * in a diagnostic, and apply the rest: a typo in one file's `metadata.sandbox` must not stop
+   * every pass (review 37a, M-2). False for the dry run without credentials, which calls
+   * nothing and reaches no sandbox. Default true.
+   */
+  holdSandboxesWithoutCredentials?: boolean;
   /** The guards and run budget, for the time of the pass (epoch seconds). */
   planOptions: (nowSeconds: number) => PlanOptions;
   /** Wait this long for the state lock (another apply) before the pass fails. */
@@ -378,6 +386,8 @@ export async function reconcileRevision(
   log: Logger,
   refresh = false,
 ): Promise<PassResult> {
+  if (deps.settings.holdSandboxesWithoutCredentials !== false)
+    desired = holdUnreachableSandboxes(desired, (sandbox) => deps.client.orgOf(sandbox) !== undefined);
   if (desired.failedFiles.length > 0) {
     log.warn({ files: desired.failedFiles }, 'manifests with errors: their audiences are held');
   }

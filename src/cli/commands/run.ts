@@ -155,7 +155,7 @@ function sourceOf(flags: RunFlags, named: (key: keyof RunFlags) => string): Cont
   };
 }
 
-function settingsOf(flags: RunFlags): ReconcileSettings {
+function settingsOf(flags: RunFlags, offline: boolean): ReconcileSettings {
   const read = {
     ...(flags.include ? { include: flags.include } : {}),
     ...(flags.exclude ? { exclude: flags.exclude } : {}),
@@ -166,6 +166,8 @@ function settingsOf(flags: RunFlags): ReconcileSettings {
     ...(flags.fullReads ? { fullReads: true } : {}),
     read,
     defaultSandbox: flags.sandbox,
+    // Without credentials no sandbox is reached, and the dry run calls none: nothing is held for it.
+    ...(offline ? { holdSandboxesWithoutCredentials: false } : {}),
     planOptions: (now) => planOptionsFrom(flags, now),
     lockTimeoutMs: flags.lockTimeout,
     operationPoll: {
@@ -261,7 +263,7 @@ export function runCommand(setExit: (code: number) => void): Command {
       connect: (extras, memory) =>
         offline ? Promise.resolve(offlineConnection()) : connect(flags, extras, memory),
       logger,
-      settings: settingsOf(flags),
+      settings: settingsOf(flags, offline),
       intervalMs: flags.interval,
       resyncIntervalMs: flags.resyncInterval,
       // Without credentials there is nothing to read back: the offline dry run never refreshes.
