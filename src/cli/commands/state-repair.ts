@@ -200,8 +200,13 @@ export async function forget(key: string, options: LockingOptions): Promise<void
   const sandbox = sandboxOf(options);
   assertValidId(sandbox, key);
   const { record, kept } = await withLock(options, 'forget', async (store) => {
-    // Read leniently: forgetting is also how a corrupt record is dropped.
-    const before = await store.get(sandbox, key).catch(() => undefined);
+    // Read leniently: forgetting is also how a corrupt record is dropped. Only a corrupt one:
+    // a record that cannot be read (no permission, a database timeout) was deleted as if
+    // damaged, its audience unnamed and its runs' remnant lost.
+    const before = await store.get(sandbox, key).catch((error: unknown) => {
+      if (error instanceof StateError && error.code === 'STATE_CORRUPT') return undefined;
+      throw error;
+    });
     // Forgetting an audience does not un-start its runs: those that still count against the
     // sandbox's daily run budget stay, as a runs-only record (the local clock: no AEP is asked).
     // A runs-only record itself is dropped: that is how one goes at once.
