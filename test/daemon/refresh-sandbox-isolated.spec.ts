@@ -1,17 +1,10 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  eventually,
-  startController,
-  type ControllerProcess,
-} from '../daemon/helpers/controller.js';
+import { controllerEnv } from './helpers/controller.js';
+import { controllerSpec, statusWhen } from './helpers/controller-spec.js';
 
 // Review 37a, M-1: a controller over two sandboxes, one of whose credentials IMS refuses
 // (a rotated secret of the partner sandbox). Its refresh of the *other* sandbox was thrown
@@ -19,20 +12,11 @@ import {
 // /status kept calling it `in-sync` under an id that no longer existed. Each sandbox is read
 // on its own: prod's drift is corrected, partner's audiences are planned from their records.
 
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
-beforeAll(assertBuilt);
-afterEach(async () => {
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
-});
+const spec = controllerSpec('review-37a-');
 
 describe('run: refresh with one sandbox refused by IMS', () => {
   it('still re-creates an audience of another sandbox deleted outside audiencectl', async () => {
-    emulator = await startEmulator({ port: 0 });
-    const em = emulator;
-    root = await mkdtemp(path.join(tmpdir(), 'review-37a-'));
+    const { em, root } = await spec.setUp();
     const dir = path.join(root, 'manifests');
     const state = path.join(root, 'state');
     const config = path.join(root, 'audiencectl.yaml');
@@ -49,15 +33,10 @@ describe('run: refresh with one sandbox refused by IMS', () => {
     const args = ['--dir', dir, '--state', state, '--config', config, '--interval', '1h'];
 
     // Both sandboxes created while both secrets are good.
-    controller = await startController(args, {
-      ...controllerEnv(em),
-      PARTNER_SECRET: DEMO_CLIENT.clientSecret,
-    });
-    const first = controller;
-    await eventually(
-      () => first.status(),
+    const first = await spec.start(args, { ...controllerEnv(em), PARTNER_SECRET: DEMO_CLIENT.clientSecret });
+    await statusWhen(
+      first,
       (s) => s.audiences.length === 2 && s.audiences.every((a) => a.state === 'in-sync'),
-      20_000,
       'both audiences created',
     );
     await first.stop();
@@ -65,12 +44,10 @@ describe('run: refresh with one sandbox refused by IMS', () => {
     // gold is deleted in the UI; the partner secret is rotated; the controller restarts.
     const gold = em.control.listAudiences(DEMO_CLIENT.orgId, 'prod')[0]!;
     em.control.uiDeleteAudience(DEMO_CLIENT.orgId, 'prod', gold.audienceId);
-    controller = await startController(args, { ...controllerEnv(em), PARTNER_SECRET: 'rotated-away-secret' });
-    const ctl = controller;
-    const status = await eventually(
-      () => ctl.status(),
+    const ctl = await spec.start(args, { ...controllerEnv(em), PARTNER_SECRET: 'rotated-away-secret' });
+    const status = await statusWhen(
+      ctl,
       (s) => s.refresh?.lastError != null && s.reconcile.lastResult !== null && !s.reconcile.running,
-      20_000,
       'the first refresh',
     );
     expect(status.refresh?.lastError?.message).toContain('sandbox "partner"');

@@ -1,18 +1,11 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { runCli } from '../helpers/cli.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  eventually,
-  startController,
-  type ControllerProcess,
-} from '../daemon/helpers/controller.js';
+import { controllerEnv } from './helpers/controller.js';
+import { controllerSpec, statusWhen } from './helpers/controller-spec.js';
 
 // Review 37a, M-2: one team's manifest names a sandbox the configuration gives no credentials
 // (a typo, a sandbox not set up yet). The controller failed every pass as a whole
@@ -20,57 +13,57 @@ import {
 // diagnostic naming the file. Now that file is held and named, the rest applied. docs/controller.md: "A revision whose manifests are invalid is
 // still reconciled: the broken files apply nothing ... the other files are applied."
 
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
-beforeAll(assertBuilt);
-afterEach(async () => {
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
-});
+const spec = controllerSpec('review-37a-');
+
+/**
+ * team-a/gold.yaml in prod and team-b/qgold.yaml in qa under `root`/manifests, a configuration
+ * file giving credentials for prod only, and an environment with no shared ones.
+ */
+async function prodOnly(
+  em: RunningEmulator,
+  root: string,
+): Promise<{ dir: string; config: string; env: Record<string, string> }> {
+  const dir = path.join(root, 'manifests');
+  const config = path.join(root, 'audiencectl.yaml');
+  await mkdir(path.join(dir, 'team-a'), { recursive: true });
+  await mkdir(path.join(dir, 'team-b'), { recursive: true });
+  await writeFile(
+    config,
+    [
+      'defaultSandbox: prod',
+      'sandboxes:',
+      '  prod:',
+      `    clientId: ${DEMO_CLIENT.clientId}`,
+      '    clientSecretEnv: PROD_SECRET',
+      `    orgId: ${DEMO_CLIENT.orgId}`,
+      '',
+    ].join('\n'),
+  );
+  const quiet = { ingestion: { onCreate: false } };
+  await writeFile(path.join(dir, 'team-a/gold.yaml'), manifestYaml('gold', quiet));
+  await writeFile(
+    path.join(dir, 'team-b/qgold.yaml'),
+    manifestYaml('qgold', { metadata: { sandbox: 'qa' }, ...quiet }),
+  );
+  const env: Record<string, string> = { ...controllerEnv(em), PROD_SECRET: DEMO_CLIENT.clientSecret };
+  delete env['AEP_CLIENT_ID'];
+  delete env['AEP_CLIENT_SECRET'];
+  delete env['AEP_ORG_ID'];
+  return { dir, config, env };
+}
 
 describe('run: a manifest naming a sandbox without credentials', () => {
   it('does not stop the manifests of the configured sandbox', async () => {
-    emulator = await startEmulator({ port: 0 });
-    const em = emulator;
-    root = await mkdtemp(path.join(tmpdir(), 'review-37a-'));
-    const dir = path.join(root, 'manifests');
+    const { em, root } = await spec.setUp();
+    const { dir, config, env } = await prodOnly(em, root);
     const state = path.join(root, 'state');
-    const config = path.join(root, 'audiencectl.yaml');
-    await mkdir(path.join(dir, 'team-a'), { recursive: true });
-    await mkdir(path.join(dir, 'team-b'), { recursive: true });
-    await writeFile(
-      config,
-      [
-        'defaultSandbox: prod',
-        'sandboxes:',
-        '  prod:',
-        `    clientId: ${DEMO_CLIENT.clientId}`,
-        '    clientSecretEnv: PROD_SECRET',
-        `    orgId: ${DEMO_CLIENT.orgId}`,
-        '',
-      ].join('\n'),
-    );
-    const quiet = { ingestion: { onCreate: false } };
-    await writeFile(path.join(dir, 'team-a/gold.yaml'), manifestYaml('gold', quiet));
-    await writeFile(
-      path.join(dir, 'team-b/qgold.yaml'),
-      manifestYaml('qgold', { metadata: { sandbox: 'qa' }, ...quiet }),
-    );
-    // Credentials for prod only, from the file: no shared ones.
-    const env: Record<string, string> = { ...controllerEnv(em), PROD_SECRET: DEMO_CLIENT.clientSecret };
-    delete env['AEP_CLIENT_ID'];
-    delete env['AEP_CLIENT_SECRET'];
-    delete env['AEP_ORG_ID'];
-    controller = await startController(
+    const ctl = await spec.start(
       ['--dir', dir, '--state', state, '--config', config, '--interval', '1h'],
       env,
     );
-    const ctl = controller;
-    const status = await eventually(
-      () => ctl.status(),
+    const status = await statusWhen(
+      ctl,
       (s) => s.reconcile.lastFinishedAt !== null && !s.reconcile.running,
-      20_000,
       'the first pass',
     );
     expect(em.control.listAudiences(DEMO_CLIENT.orgId, 'prod').map((a) => a.audienceName)).toEqual([
@@ -85,35 +78,8 @@ describe('run: a manifest naming a sandbox without credentials', () => {
     expect(em.control.listAudiences(DEMO_CLIENT.orgId, 'qa')).toEqual([]);
   }, 60_000);
   it('apply (the CLI) stops before any call, naming the sandbox, and applies nothing', async () => {
-    emulator = await startEmulator({ port: 0 });
-    const em = emulator;
-    root = await mkdtemp(path.join(tmpdir(), 'review-37a-'));
-    const dir = path.join(root, 'manifests');
-    const config = path.join(root, 'audiencectl.yaml');
-    await mkdir(path.join(dir, 'team-a'), { recursive: true });
-    await mkdir(path.join(dir, 'team-b'), { recursive: true });
-    await writeFile(
-      config,
-      [
-        'defaultSandbox: prod',
-        'sandboxes:',
-        '  prod:',
-        `    clientId: ${DEMO_CLIENT.clientId}`,
-        '    clientSecretEnv: PROD_SECRET',
-        `    orgId: ${DEMO_CLIENT.orgId}`,
-        '',
-      ].join('\n'),
-    );
-    const quiet = { ingestion: { onCreate: false } };
-    await writeFile(path.join(dir, 'team-a/gold.yaml'), manifestYaml('gold', quiet));
-    await writeFile(
-      path.join(dir, 'team-b/qgold.yaml'),
-      manifestYaml('qgold', { metadata: { sandbox: 'qa' }, ...quiet }),
-    );
-    const env: Record<string, string> = { ...controllerEnv(em), PROD_SECRET: DEMO_CLIENT.clientSecret };
-    delete env['AEP_CLIENT_ID'];
-    delete env['AEP_CLIENT_SECRET'];
-    delete env['AEP_ORG_ID'];
+    const { em, root } = await spec.setUp();
+    const { dir, config, env } = await prodOnly(em, root);
     const init = await runCli(['init', '--state', path.join(root, 'state'), '--config', config], { env });
     expect(init.code).toBe(0);
     const result = await runCli(

@@ -1,0 +1,49 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll } from 'vitest';
+import type { StatusSnapshot } from '../../../src/daemon/types.js';
+import { startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
+import { assertBuilt, cleanUp, eventually, startController, type ControllerProcess } from './controller.js';
+
+/** What `controllerSpec` gives each test. */
+export type ControllerSpec = {
+  /** Starts this test's emulator (port 0) and makes its temp directory, named `prefix`…. */
+  setUp(): Promise<{ em: RunningEmulator; root: string }>;
+  /** Spawns the built `audiencectl run ...args`; the test's last one is stopped after it. */
+  start(args: string[], env: Record<string, string>): Promise<ControllerProcess>;
+};
+
+/**
+ * The set-up of a spec file that spawns the built controller against an emulator: checks that
+ * dist/ is built, and tears down each test's controller, emulator and temp directory after it
+ * (`cleanUp`). Call at the top of the file.
+ */
+export function controllerSpec(prefix: string): ControllerSpec {
+  let parts: { emulator?: RunningEmulator; root?: string; controller?: ControllerProcess } = {};
+  beforeAll(assertBuilt);
+  afterEach(async () => {
+    await cleanUp({ controller: parts.controller, emulator: parts.emulator, dir: parts.root });
+    parts = {};
+  });
+  return {
+    async setUp() {
+      const em = (parts.emulator = await startEmulator({ port: 0 }));
+      const root = (parts.root = await mkdtemp(path.join(tmpdir(), prefix)));
+      return { em, root };
+    },
+    async start(args, env) {
+      parts.controller = await startController(args, env);
+      return parts.controller;
+    },
+  };
+}
+
+/** `controller`'s /status once `done` holds it (the 20 s wait a guard against a hang). */
+export function statusWhen(
+  controller: ControllerProcess,
+  done: (status: StatusSnapshot) => boolean,
+  what: string,
+): Promise<StatusSnapshot> {
+  return eventually(() => controller.status(), done, 20_000, what);
+}
