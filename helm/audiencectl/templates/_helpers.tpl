@@ -72,8 +72,3 @@ the kernel's default, so service.port 80 or webhook.port 443 map here (targetPor
 */}}
 {{- define "audiencectl.httpContainerPort" -}}8080{{- end }}
 {{- define "audiencectl.webhookContainerPort" -}}8081{{- end }}
-
-{{/* The port /webhook is served on: its own, or the http port. */}}
-{{- define "audiencectl.webhookPort" -}}
-{{- if .Values.webhook.port }}{{ .Values.webhook.port }}{{ else }}{{ .Values.service.port }}{{ end }}
-{{- end }}
