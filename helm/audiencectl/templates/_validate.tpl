@@ -55,6 +55,15 @@ key only.
 {{- end }}
 
 {{/*
+A query or fragment parameter's name that holds a credential, and its =, as the app reads
+them (src/text/safe-url.ts): git.url's and aep.*Url's checks put it after their own separators
+and (?i), for any letter case.
+*/}}
+{{- define "audiencectl.credentialName" -}}
+([^=&;#]*(secret|token|password|passwd|signature|credential|private)[^=&;#]*|sig|key|pwd|pass|code|auth|apikey|api[-_]key|x[-_]api[-_]key|session|session[-_]?id)=
+{{- end }}
+
+{{/*
 git.url: https://host/path, ssh://[user@]host[:port]/path or user@host:path, without
 credentials; the query's and the fragment's credential names in any letter case, a pair
 starting after ?, &, # or (in the query or fragment) ;, as the controller reads them. The
@@ -72,7 +81,7 @@ the deploy job's log.
 {{- fail "git.url holds a password after its user: ssh:// takes none; use a deploy key (secret.gitSshPrivateKey, git.auth ssh)" }}
 {{- else if regexMatch `^[^:/@]*:[^/@]*@` $url }}
 {{- fail "git.url holds a password after its user: user@host:path takes none; use a deploy key (secret.gitSshPrivateKey, git.auth ssh)" }}
-{{- else if regexMatch `(?i)([?&#]|[?#].*;)([^=&;#]*(secret|token|password|passwd|signature|credential|private)[^=&;#]*|sig|key|pwd|pass|code|auth|apikey|api[-_]key|x[-_]api[-_]key|session|session[-_]?id)=` $url }}
+{{- else if regexMatch (printf "(?i)([?&#]|[?#].*;)%s" (include "audiencectl.credentialName" $url)) $url }}
 {{- fail "git.url holds a credential in its query or fragment (a token, key, password or signature parameter): put the token in secret.gitToken with git.auth token" }}
 {{- else if regexMatch `([?&#]|[?#].*;)[^=&;#]*%[^=&;#]*=` $url }}
 {{- /* The controller decodes the names before judging them (%74oken is token): so does no regular expression. */}}
@@ -175,7 +184,7 @@ through extraEnv, which the pod's env gives precedence over the ConfigMap.
 {{- $instead := printf "it would be written in plain into the ConfigMap; set %s from a Secret of yours through extraEnv (valueFrom.secretKeyRef) instead" $env }}
 {{- if regexMatch `^[^/?#]*//[^/?#]*@` $url }}
 {{- fail (printf "%s holds a user or password before its host: %s" $key $instead) }}
-{{- else if regexMatch `(?i)[?&;#]([^=&;#]*(secret|token|password|passwd|signature|credential|private)[^=&;#]*|sig|key|pwd|pass|code|auth|apikey|api[-_]key|x[-_]api[-_]key|session|session[-_]?id)=` $url }}
+{{- else if regexMatch (printf "(?i)[?&;#]%s" (include "audiencectl.credentialName" $url)) $url }}
 {{- fail (printf "%s holds a credential in its query (a token, key, password or signature parameter): %s" $key $instead) }}
 {{- else if regexMatch `[?&;#][^=&;#]*%[^=&;#]*=` $url }}
 {{- fail (printf "%s holds a percent-encoded name in its query: write the name plainly (a credential there is refused, and must be checked before it reaches the ConfigMap)" $key) }}
