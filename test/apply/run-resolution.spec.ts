@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { StepResult } from '../../src/apply/types.js';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import type { ManifestInput } from '../../src/manifest/schema.js';
-import { executorEnv, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { executorEnv, putAsIs, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { takeOverDirLock } from '../helpers/taken-over-lock.js';
 import { lockPath } from '../../src/state/paths.js';
@@ -217,11 +217,8 @@ async function lostAmongTwenty(env: ExecutorEnv): Promise<{ requested: ManifestI
   const outside = await runsOutside(env.emulator, 20);
   // Those runs are history the record took the audience with (imported after them): a run the
   // record has no trace of, newer than what it knows, holds its run step (review 33b, H-1).
-  const store = env.store();
-  await store.lock();
-  const gold = (await store.get('prod', 'gold'))!;
-  await store.put({ ...gold, imported: { at: new Date(Date.now() + 1000).toISOString() } });
-  await store.close();
+  const gold = (await env.store().get('prod', 'gold'))!;
+  await putAsIs(env, { ...gold, imported: { at: new Date(Date.now() + 1000).toISOString() } });
   env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
   return { requested: manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } }), outside };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { putAsIs, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 
 // The emulator's `runsListCut: page` with the page's other readings of the runs list:
@@ -52,11 +52,8 @@ describe('a bare runs list cut at its first page, oldest first, without _page', 
       const outside = await twentyOutside(env, clockOffsetMs);
       // Those runs are history the record took the audience with (imported after them), so
       // they do not hold the run step as runs it has no trace of.
-      const store = env.store();
-      await store.lock();
-      const gold = (await store.get('prod', 'gold'))!;
-      await store.put({ ...gold, imported: { at: new Date(Date.now() + 1000).toISOString() } });
-      await store.close();
+      const gold = (await env.store().get('prod', 'gold'))!;
+      await putAsIs(env, { ...gold, imported: { at: new Date(Date.now() + 1000).toISOString() } });
 
       env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
       const requested = manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } });
