@@ -1,39 +1,21 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { listRecordIds } from '../../src/state/read.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  eventually,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { controllerEnv } from './helpers/controller.js';
+import { controllerSpec, statusWhen } from './helpers/controller-spec.js';
 
 // The configuration file's `defaultSandbox` places the manifests that name no sandbox for
 // `audiencectl run` too (docs/configuration.md): after `--sandbox`, before AEP_SANDBOX.
 // test/cli/default-sandbox-cli.spec.ts shows it for validate, plan, apply and state.
 
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
-
-beforeAll(assertBuilt);
-
-afterEach(async () => {
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
-});
+const spec = controllerSpec('audiencectl-run-sandbox-');
 
 describe('audiencectl run --config with defaultSandbox', () => {
   it('creates a manifest without metadata.sandbox in the sandbox of the file, not of AEP_SANDBOX', async () => {
-    emulator = await startEmulator({ port: 0 });
-    const em = emulator;
-    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-run-sandbox-'));
+    const { em, root } = await spec.setUp();
     const dir = path.join(root, 'manifests');
     const state = path.join(root, 'state');
     const config = path.join(root, 'audiencectl.yaml');
@@ -43,15 +25,13 @@ describe('audiencectl run --config with defaultSandbox', () => {
 
     // AEP_SANDBOX=prod set explicitly: the file wins over the environment.
     const env = { ...controllerEnv(em), AEP_SANDBOX: 'prod' };
-    controller = await startController(
+    const ctl = await spec.start(
       ['--dir', dir, '--state', state, '--config', config, '--interval', '1h'],
       env,
     );
-    const ctl = controller;
-    const status = await eventually(
-      () => ctl.status(),
+    const status = await statusWhen(
+      ctl,
       (s) => s.reconcile.lastFinishedAt !== null && s.audiences.length > 0,
-      20_000,
       'the first pass',
     );
     expect(status.reconcile.lastResult).toBe('success');
