@@ -19,12 +19,11 @@ afterEach(async () => {
   await Promise.all(children.splice(0).map((child) => child.kill()));
 });
 
-/** A store at a fresh location of `kind`, holding one record. */
-async function seeded(kind: StoreKind): Promise<string> {
-  const location = await kind.fresh();
+/** `location`, made a store holding one record, `key`. */
+async function holding(location: string, key: string): Promise<string> {
   const store = await openStateStore(location);
   await store.lock();
-  await store.put(aRecord('gold'));
+  await store.put(aRecord(key));
   await store.close();
   return location;
 }
@@ -70,13 +69,14 @@ function spawnMigrate(args: string[]) {
   };
 }
 
-/** What the messages call the store: a directory's lock file, a PostgreSQL URL without its password. */
-function lockName(kind: StoreKind, location: string): string {
-  return kind.name === 'directory' ? `${location}/lock` : `of ${location.replace(/:[^:@/]*@/, '@')}`;
-}
-
+/** What the messages call the store: a directory, a PostgreSQL URL without its password. */
 function storeName(kind: StoreKind, location: string): string {
   return kind.name === 'directory' ? location : location.replace(/:[^:@/]*@/, '@');
+}
+
+/** What the messages call the store's lock: a directory's lock file, a PostgreSQL store's. */
+function lockName(kind: StoreKind, location: string): string {
+  return kind.name === 'directory' ? `${location}/lock` : `of ${storeName(kind, location)}`;
 }
 
 function escaped(text: string): string {
@@ -88,7 +88,7 @@ describe.each(stores)('state migrate waiting for a lock ($name store held)', (ki
     'says that it waits for the source, and Ctrl-C ends the wait at once, nothing made',
     { timeout: 60_000 },
     async () => {
-      const source = await seeded(kind);
+      const source = await holding(await kind.fresh(), 'gold');
       const holder = spawnFixture('holder.mjs', [source, 'forever']);
       children.push(holder);
       await holder.waitFor(/^locked/);
@@ -122,12 +122,8 @@ describe.each(stores)('state migrate waiting for a lock ($name store held)', (ki
     'says that it waits for the target, and SIGTERM ends the wait at once',
     { timeout: 60_000 },
     async () => {
-      const target = await seeded(kind);
-      const source = path.join(await tempDir(), 'source');
-      const store = await openStateStore(source);
-      await store.lock();
-      await store.put(aRecord('silver'));
-      await store.close();
+      const target = await holding(await kind.fresh(), 'gold');
+      const source = await holding(path.join(await tempDir(), 'source'), 'silver');
       const holder = spawnFixture('holder.mjs', [target, 'forever']);
       children.push(holder);
       await holder.waitFor(/^locked/);
