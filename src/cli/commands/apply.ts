@@ -56,6 +56,7 @@ import {
   type PasteFlags,
 } from '../../text/paste-flags.js';
 import { pasteFlagsOf } from '../paste-flags.js';
+import { assertSandboxesConfigured } from '../unconfigured-sandboxes.js';
 import type { Plan, PlanOrigin } from '../../plan/schema.js';
 import { DEFAULT_RUN_BUDGET } from '../../plan/runs.js';
 
@@ -376,6 +377,8 @@ export function applyCommand(setExit: (code: number) => void): Command {
       : await manifestsInput(target, flags, pasted);
     // A saved plan names the directory it was made from (absolute).
     const origin = input.kind === 'saved' ? input.plan.origin : undefined;
+    // Before any call: the first one for such a sandbox failed the whole apply, naming no file.
+    assertSandboxesConfigured(input.desired, flags, origin?.dir ?? target);
     const pastedSandbox = input.kind === 'saved' ? await pastedSandboxOf(flags) : undefined;
     const stepPaste = origin ? savedStepPaste(paste, origin, pastedSandbox) : pasted;
     const manifestsDir = input.kind === 'manifests' ? target : origin?.dir;

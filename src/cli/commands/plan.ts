@@ -26,6 +26,7 @@ import { UsageError } from '../../errors.js';
 import type { LoadResult } from '../../manifest/load.js';
 import type { ConnectFlags } from '../connect.js';
 import { credentialsAbsent } from '../credentials-absent.js';
+import { holdUnconfiguredSandboxes } from '../unconfigured-sandboxes.js';
 import { useColor } from '../color.js';
 import { assertOutElsewhere, assertWritableFile, isStreamTarget, writeOutFile } from '../out-file.js';
 import { planExitCode } from '../exit-codes.js';
@@ -266,7 +267,7 @@ export function planCommand(setExit: (code: number) => void): Command {
       // in another sandbox, or read another store, than the apply (review-36a L-5).
       new Option(
         '--config <file>',
-        'AEP configuration file (YAML or JSON), also without --refresh: its defaultSandbox is the sandbox of manifests that name none, its state: the store read (unless --state or AUDIENCECTL_STATE); its credentials are used only by --refresh',
+        'AEP configuration file (YAML or JSON), also without --refresh: its defaultSandbox is the sandbox of manifests that name none, its state: the store read (unless --state or AUDIENCECTL_STATE); its credentials are used only by --refresh (a manifest naming a sandbox they do not reach is an error)',
       ).env('AUDIENCECTL_CONFIG'),
     )
     .addOption(
@@ -371,7 +372,9 @@ export function planCommand(setExit: (code: number) => void): Command {
           }),
       flags.base === undefined ? readRecorded(flags, snapshot, scan, typed) : undefined,
     ]).finally(() => scan?.stop());
-    const { loaded: desired, saveCache } = working;
+    const { saveCache } = working;
+    // A manifest of a sandbox no configured credentials reach: its file held, named (as apply refuses it).
+    const desired = holdUnconfiguredSandboxes(working.loaded, flags);
     // Hashed and written by a thread of its own while this one plans: a plan that cannot
     // write its cache (a read-only store) still plans; it only costs the next one time.
     const cacheWritten = saveCache();

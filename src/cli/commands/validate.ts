@@ -4,9 +4,10 @@ import { hasErrors } from '../../manifest/diagnostics.js';
 import { DIAGNOSTIC_FORMATS, renderDiagnostics, type DiagnosticFormat } from '../diagnostic-output.js';
 import { ExitCode } from '../exit-codes.js';
 import { addSourceOptions, type FilterHelp, type SourceFlags } from '../source-options.js';
+import { holdUnconfiguredSandboxes } from '../unconfigured-sandboxes.js';
 import { loadPaths, type ValidateLoad } from '../validate-sources.js';
 
-type Flags = SourceFlags & { output: DiagnosticFormat };
+type Flags = SourceFlags & { output: DiagnosticFormat; config?: string };
 
 /** How the filters match a file named on the command line (src/cli/named-file-filters.ts). */
 const NAMED_FILE_FILTERS: FilterHelp = {
@@ -46,7 +47,7 @@ export function validateCommand(setExit: (code: number) => void): Command {
     .addOption(
       new Option(
         '--config <file>',
-        'AEP configuration file: its defaultSandbox is the sandbox of manifests that name none (no credentials are read)',
+        'AEP configuration file: its defaultSandbox is the sandbox of manifests that name none; a manifest naming a sandbox its credentials do not reach is an error (checked when the configuration, its secrets included, resolves)',
       ).env('AUDIENCECTL_CONFIG'),
     )
     .addHelpText(
@@ -67,7 +68,7 @@ export function validateCommand(setExit: (code: number) => void): Command {
       ].join('\n'),
     );
   addSourceOptions(command, {}, NAMED_FILE_FILTERS).action(async (paths: string[], flags: Flags) => {
-    const loaded = await loadPaths(paths.length > 0 ? paths : ['.'], flags);
+    const loaded = holdUnconfiguredSandboxes(await loadPaths(paths.length > 0 ? paths : ['.'], flags), flags);
     const items = [...loaded.diagnostics, ...loaded.notes, ...loaded.readNotes];
     process.stdout.write(renderDiagnostics(items, flags.output, summaryLine(loaded)));
     setExit(hasErrors(loaded.diagnostics) ? ExitCode.Error : ExitCode.Ok);
