@@ -87,7 +87,10 @@ describe('run: a manifest naming a sandbox without credentials', () => {
       { env },
     );
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('No AEP credentials for sandbox "qa"');
+    // fix-sandbox-cli-37: the manifest named, by file and line, before any call.
+    expect(result.stderr).toContain(
+      `Error: ${path.join(dir, 'team-b/qgold.yaml')}:1: no AEP credentials for sandbox "qa" (audience "qgold"): add it under "sandboxes:" in ${config}, or set metadata.sandbox to a configured sandbox (prod); nothing was sent to AEP or applied\n`,
+    );
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(em.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toEqual([]);
   }, 60_000);
