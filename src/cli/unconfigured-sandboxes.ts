@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { checkAepConfig } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { holdUnreachableSandboxes, SANDBOX_WITHOUT_CREDENTIALS } from '../manifest/hold-sandboxes.js';
 import type { LoadResult } from '../manifest/load.js';
@@ -16,8 +15,10 @@ type Flags = { config?: string | undefined; emulator?: boolean | undefined };
  * apply naming no file (fix-sandbox-cli-37). Without credentials (a plan that makes no call), or
  * with a configuration that does not check out (reported where it is loaded), nothing is said.
  */
-export function holdUnconfiguredSandboxes<T extends LoadResult>(desired: T, flags: Flags): T {
+export async function holdUnconfiguredSandboxes<T extends LoadResult>(desired: T, flags: Flags): Promise<T> {
   if (flags.emulator || credentialsAbsent(flags)) return desired;
+  // The configuration's reader (yaml, zod) only then: validate and plan start without it.
+  const { checkAepConfig } = await import('../config/load.js');
   const checked = checkAepConfig({ configFile: flags.config, env: process.env });
   if (!checked.ok) return desired;
   const { config } = checked;
@@ -37,9 +38,13 @@ export function holdUnconfiguredSandboxes<T extends LoadResult>(desired: T, flag
  * line per such manifest (its file under `dir`, the manifests directory as given, and line),
  * nothing applied.
  */
-export function assertSandboxesConfigured(desired: LoadResult, flags: Flags, dir: string): void {
-  const lines = holdUnconfiguredSandboxes(desired, flags)
-    .diagnostics.filter((d) => d.rule === SANDBOX_WITHOUT_CREDENTIALS)
+export async function assertSandboxesConfigured(
+  desired: LoadResult,
+  flags: Flags,
+  dir: string,
+): Promise<void> {
+  const lines = (await holdUnconfiguredSandboxes(desired, flags)).diagnostics
+    .filter((d) => d.rule === SANDBOX_WITHOUT_CREDENTIALS)
     .map((d) => `${path.join(dir, d.file)}:${d.line}: ${d.message}`);
   if (lines.length === 0) return;
   const nothing = 'nothing was sent to AEP or applied';

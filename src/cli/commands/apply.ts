@@ -378,7 +378,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
     // A saved plan names the directory it was made from (absolute).
     const origin = input.kind === 'saved' ? input.plan.origin : undefined;
     // Before any call: the first one for such a sandbox failed the whole apply, naming no file.
-    assertSandboxesConfigured(input.desired, flags, origin?.dir ?? target);
+    await assertSandboxesConfigured(input.desired, flags, origin?.dir ?? target);
     const pastedSandbox = input.kind === 'saved' ? await pastedSandboxOf(flags) : undefined;
     const stepPaste = origin ? savedStepPaste(paste, origin, pastedSandbox) : pasted;
     const manifestsDir = input.kind === 'manifests' ? target : origin?.dir;

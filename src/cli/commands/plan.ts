@@ -374,7 +374,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     ]).finally(() => scan?.stop());
     const { saveCache } = working;
     // A manifest of a sandbox no configured credentials reach: its file held, named (as apply refuses it).
-    const desired = holdUnconfiguredSandboxes(working.loaded, flags);
+    const desired = await holdUnconfiguredSandboxes(working.loaded, flags);
     // Hashed and written by a thread of its own while this one plans: a plan that cannot
     // write its cache (a read-only store) still plans; it only costs the next one time.
     const cacheWritten = saveCache();

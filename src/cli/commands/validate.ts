@@ -68,7 +68,10 @@ export function validateCommand(setExit: (code: number) => void): Command {
       ].join('\n'),
     );
   addSourceOptions(command, {}, NAMED_FILE_FILTERS).action(async (paths: string[], flags: Flags) => {
-    const loaded = holdUnconfiguredSandboxes(await loadPaths(paths.length > 0 ? paths : ['.'], flags), flags);
+    const loaded = await holdUnconfiguredSandboxes(
+      await loadPaths(paths.length > 0 ? paths : ['.'], flags),
+      flags,
+    );
     const items = [...loaded.diagnostics, ...loaded.notes, ...loaded.readNotes];
     process.stdout.write(renderDiagnostics(items, flags.output, summaryLine(loaded)));
     setExit(hasErrors(loaded.diagnostics) ? ExitCode.Error : ExitCode.Ok);
