@@ -1,6 +1,6 @@
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { chartDir, helmBinaries, helmWithValues, template } from './helm.js';
+import { chartDir, helmBinaries, helmWithValues, MINIMAL_VALUES, template } from './helm.js';
 import { deploymentSpec } from './pod-env.js';
 
 /**
@@ -12,9 +12,7 @@ import { deploymentSpec } from './pod-env.js';
  * refused in one line naming podLabels and the key.
  */
 const VALUES = {
-  git: { url: 'https://github.com/acme/audiences.git' },
-  aep: { orgId: 'ABC123DEF456@AdobeOrg' },
-  secret: { aepClientId: 'id', aepClientSecret: 's' },
+  ...MINIMAL_VALUES,
   podLabels: { 'app.kubernetes.io/name': 'audiences-sync' },
 };
 

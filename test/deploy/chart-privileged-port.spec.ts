@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartDir, find, helmBinaries, helmWithValues, template } from './helm.js';
+import { chartDir, find, helmBinaries, helmWithValues, MINIMAL_VALUES, template } from './helm.js';
 import { controller, controllerEnv } from './pod-env.js';
 
 /**
@@ -12,9 +12,7 @@ import { controller, controllerEnv } from './pod-env.js';
  * ports of the chart's own, 8080 (http) and 8081 (webhook), whatever the Service's ports are.
  */
 const VALUES = {
-  git: { url: 'https://github.com/acme/audiences.git' },
-  aep: { orgId: 'ABC123DEF456@AdobeOrg' },
-  secret: { aepClientId: 'id', aepClientSecret: 's' },
+  ...MINIMAL_VALUES,
   service: { port: 80 },
 };
 

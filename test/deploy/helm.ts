@@ -10,6 +10,13 @@ import type { HelmBinary } from './helm-binaries.js';
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const chartDir = path.join(repoRoot, 'helm', 'audiencectl');
 
+/** The least an applying controller's values hold: a repository, an org and AEP credentials. */
+export const MINIMAL_VALUES = {
+  git: { url: 'https://github.com/acme/audiences.git' },
+  aep: { orgId: 'ABC123DEF456@AdobeOrg' },
+  secret: { aepClientId: 'id', aepClientSecret: 's' },
+};
+
 export type K8sObject = {
   apiVersion: string;
   kind: string;
