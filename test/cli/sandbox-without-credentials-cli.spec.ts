@@ -5,23 +5,13 @@ import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { ensureDirStore } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { NO_RUN } from '../helpers/partner-org.js';
+import { NO_RUN, PROD_ONLY_CONFIG } from '../helpers/partner-org.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
 // fix-sandbox-cli-37 (noticed by fix-sandbox-37): with a configuration file whose sandboxes have
 // their own credentials and no shared ones, a manifest naming a sandbox with no credentials (a
 // typo, `qa` not set up) passed validate, plan showed its create, and apply failed as a whole
 // with `No AEP credentials for sandbox "qa"` naming no file.
-
-const CONFIG = [
-  'defaultSandbox: prod',
-  'sandboxes:',
-  '  prod:',
-  `    clientId: ${DEMO_CLIENT.clientId}`,
-  '    clientSecretEnv: PROD_SECRET',
-  `    orgId: ${DEMO_CLIENT.orgId}`,
-  '',
-].join('\n');
 
 const ADVICE =
   'add it under "sandboxes:" in aep.yaml, or set metadata.sandbox to a configured sandbox (prod)';
@@ -31,7 +21,7 @@ describe('a manifest naming a sandbox the configuration gives no credentials', (
     await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
       await withTempDir(async (dir) => {
         await writeFiles(dir, {
-          'aep.yaml': CONFIG,
+          'aep.yaml': PROD_ONLY_CONFIG,
           'm/team-a/gold.yaml': manifestYaml('gold', NO_RUN),
           'm/team-b/qgold.yaml': manifestYaml('qgold', { ...NO_RUN, metadata: { sandbox: 'qa' } }),
           'm/team-c/stage.yaml': manifestYaml('stage', { ...NO_RUN, metadata: { sandbox: 'stage' } }),

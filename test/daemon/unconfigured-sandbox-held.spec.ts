@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { runCli } from '../helpers/cli.js';
+import { NO_RUN, PROD_ONLY_CONFIG } from '../helpers/partner-org.js';
 import { controllerEnv } from './helpers/controller.js';
 import { controllerSpec, statusWhen } from './helpers/controller-spec.js';
 
@@ -27,23 +28,11 @@ async function prodOnly(
   const config = path.join(root, 'audiencectl.yaml');
   await mkdir(path.join(dir, 'team-a'), { recursive: true });
   await mkdir(path.join(dir, 'team-b'), { recursive: true });
-  await writeFile(
-    config,
-    [
-      'defaultSandbox: prod',
-      'sandboxes:',
-      '  prod:',
-      `    clientId: ${DEMO_CLIENT.clientId}`,
-      '    clientSecretEnv: PROD_SECRET',
-      `    orgId: ${DEMO_CLIENT.orgId}`,
-      '',
-    ].join('\n'),
-  );
-  const quiet = { ingestion: { onCreate: false } };
-  await writeFile(path.join(dir, 'team-a/gold.yaml'), manifestYaml('gold', quiet));
+  await writeFile(config, PROD_ONLY_CONFIG);
+  await writeFile(path.join(dir, 'team-a/gold.yaml'), manifestYaml('gold', NO_RUN));
   await writeFile(
     path.join(dir, 'team-b/qgold.yaml'),
-    manifestYaml('qgold', { metadata: { sandbox: 'qa' }, ...quiet }),
+    manifestYaml('qgold', { metadata: { sandbox: 'qa' }, ...NO_RUN }),
   );
   const env: Record<string, string> = { ...controllerEnv(em), PROD_SECRET: DEMO_CLIENT.clientSecret };
   delete env['AEP_CLIENT_ID'];

@@ -11,6 +11,17 @@ export const PARTNER = {
 /** Manifest fields for an audience that starts no run (`ingestion.onCreate: false`). */
 export const NO_RUN = { ingestion: { onCreate: false } } as const;
 
+/** An aep.yaml with credentials for sandbox `prod` alone (DEMO_CLIENT's, secret in PROD_SECRET), none shared. */
+export const PROD_ONLY_CONFIG = [
+  'defaultSandbox: prod',
+  'sandboxes:',
+  '  prod:',
+  `    clientId: ${DEMO_CLIENT.clientId}`,
+  '    clientSecretEnv: PROD_SECRET',
+  `    orgId: ${DEMO_CLIENT.orgId}`,
+  '',
+].join('\n');
+
 /**
  * An aep.yaml whose shared credentials are DEMO_CLIENT's (secret in DEMO_SECRET), with sandbox
  * `prod` on them and sandbox `partner`: `'unlisted'`, left out of the file; otherwise listed with
