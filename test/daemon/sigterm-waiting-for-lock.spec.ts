@@ -1,18 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
 import { CLI, collectResult, type CliResult } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  startController,
-  type ControllerProcess,
-} from '../daemon/helpers/controller.js';
+import { controllerEnv } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 
 // Review 35b, L-1 (fixed: LockOptions.signal, src/state/lock.ts). A controller on a directory store takes the lock for a pass only, and an
 // `audiencectl apply` may run beside it (docs/controller.md, "Repairing state under a
@@ -22,15 +15,7 @@ import {
 // period"). docs/controller.md, "Shutdown": no new pass starts, waits end, and the process exits
 // with 0 (1 only if it took longer than the grace period).
 
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
-
-beforeAll(assertBuilt);
-afterEach(async () => {
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
-});
+const spec = controllerSpec('review-35b-lockwait-');
 
 function gate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;
@@ -40,8 +25,7 @@ function gate(): { promise: Promise<void>; open: () => void } {
 
 describe('SIGTERM while a pass waits for the state lock (review 35b)', () => {
   it('stops within the grace period and exits 0', async () => {
-    emulator = await startEmulator({ port: 0 });
-    root = await mkdtemp(path.join(tmpdir(), 'review-35b-lockwait-'));
+    const { em: emulator, root } = await spec.setUp();
     const dir = path.join(root, 'manifests');
     const state = path.join(root, 'state');
     await mkdir(dir);
@@ -63,11 +47,10 @@ describe('SIGTERM while a pass waits for the state lock (review 35b)', () => {
       apply = collectResult(child);
       await arrived.promise;
 
-      controller = await startController(
+      const ctl = await spec.start(
         ['--dir', dir, '--state', state, '--interval', '1h', '--shutdown-grace', '2s'],
         { ...env, AUDIENCECTL_LOCK_TIMEOUT: '1h' },
       );
-      const ctl = controller;
       // Its first pass goes on to take the lock, which the apply holds, and says it waits.
       await ctl.waitForLog((line) => line.msg === 'waiting for the state lock');
       const stopped = await ctl.stop('SIGTERM');
