@@ -65,7 +65,7 @@ export function matchRun(
   const mayBeCut = mayBeCutList(runs);
   // A maybe cut page the service would not sort newest first (an oldest-first one) may lack
   // the request's run however the times it shows differ: it proves no run absent.
-  const lacksNewest = mayBeCut && runs.holdsNewest === false;
+  const lacksNewest = mayLackNewest(runs);
   const undecided = (): RunMatch => ({ kind: 'unknown', why: undecidedWhy(runs, candidates, lacksNewest) });
 
   if (before && intent.listedAll === true) {
@@ -122,6 +122,15 @@ function cutOfOneTime(count: number): string {
 /** Whether a runs list may be a page cut from a longer one: as it says, else by its length. */
 export function mayBeCutList(runs: Readonly<RunsListed>): boolean {
   return runs.complete === undefined ? runs.length >= RUNS_PAGE_FLOOR : !runs.complete;
+}
+
+/**
+ * Whether a runs list may be a page cut from a longer one that the service would not sort newest
+ * first (RunsListed `holdsNewest`): a run it lacks may be past its page, so it proves no run
+ * absent, wherever it is read (matchRun, the run step's untraced-runs check, settle-run).
+ */
+export function mayLackNewest(runs: Readonly<RunsListed>): boolean {
+  return mayBeCutList(runs) && runs.holdsNewest === false;
 }
 
 /**

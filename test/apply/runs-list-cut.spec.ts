@@ -55,6 +55,9 @@ describe('a bare runs list cut at its first page, oldest first, without _page', 
       const gold = (await env.store().get('prod', 'gold'))!;
       await putAsIs(env, { ...gold, imported: { at: new Date(Date.now() + 1000).toISOString() } });
 
+      // The list read before the request fails, so the step starts its run (a list read whole
+      // that may lack the newest runs holds the step: review 37v, H-1), whose answer is lost.
+      env.emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'listRuns' });
       env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
       const requested = manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } });
       const first = await env.apply([requested]);

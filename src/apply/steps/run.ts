@@ -4,7 +4,7 @@ import { honouredRequest, isRunFinal, lastSuccessEnd, requestToken } from '../..
 import { currentRuns, withoutStaleFormerRuns } from '../../state/current-runs.js';
 import { describeRunFailure, RUN_FAILED_NEXT } from '../../state/describe.js';
 import type { AudienceRecord, RunRecord } from '../../state/schema.js';
-import { mayBeCutList, runRecord } from '../adopt-run.js';
+import { mayBeCutList, mayLackNewest, runRecord } from '../adopt-run.js';
 import { aepFailure, isRefusal } from '../aep-failure.js';
 import { pollUntil } from '../poll.js';
 import { budgetHorizon, clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
@@ -157,6 +157,29 @@ function untracedBlock(
   );
 }
 
+/**
+ * The run step held by a runs list that may lack the audience's newest runs (mayLackNewest):
+ * why, and what a person does, the command that records a run the page may hide (or one they
+ * start in AEP for this step) so the step then counts it as this step's run.
+ */
+function cutListBlock(
+  step: Step,
+  audienceId: string,
+  listed: readonly Run[],
+  paste: PasteFlags | undefined,
+): StepResult {
+  const reason = step.run!.reason;
+  const token = requestToken(reason);
+  const request = token === undefined ? '' : ` --request ${shellQuote(token)}`;
+  const command = `audiencectl state settle-run ${step.key} --sandbox ${step.sandbox}${pastedFlags(paste, 'state')} --run-id RUN_ID${request}`;
+  return result(
+    step,
+    'blocked',
+    `the service lists ${listed.length} runs of audience ${audienceId}, maybe a page cut from more, in its own order (it refused limit/sortBy, which would list the newest first), so a run this state store has no trace of (another store's or a person's) may be past the page: no run is started for ${runReasonText(reason)} over it. Check the runs of audience ${audienceId} in AEP; if one is newer than every run this store records, run: ${command}; if none is, start the run in AEP and record it with that command`,
+    { audienceId },
+  );
+}
+
 /** What an untraced run is newer than (untracedRuns), in the block's words. */
 function untracedSince(record: AudienceRecord): string {
   if (currentRuns(record).length > 0) return 'newer than every run it records';
@@ -227,6 +250,9 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   // over it would ingest twice what it took. A person says what it is (state settle-run).
   const untraced = listed ? untracedRuns(record, listed, measuredOffset(client) ?? 0) : [];
   if (untraced[0]) return untracedBlock(step, audienceId, untraced, record, deps.paste);
+  // A page the service cut in its own order (oldest first) may lack such a run past it: it
+  // shows none absent, so no run is started over one it may hide (review 37v, H-1).
+  if (listed && mayLackNewest(listed)) return cutListBlock(step, audienceId, listed, deps.paste);
   const now = Math.floor(clock.now() / 1000);
   // The new audience's record drops the runs of an audience it replaced once they no longer count.
   const runs = withoutStaleFormerRuns(record.runs, budgetHorizon(deps));
