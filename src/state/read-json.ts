@@ -67,9 +67,11 @@ export async function readJsonFile<T>(
   file: string,
   schema: z.ZodType<T>,
   hint = recordRepairHint(file),
+  /** The `schemaVersion`s this release reads, for a file that has one (a newer one is refused as such). */
+  formats?: readonly number[],
 ): Promise<T | undefined> {
   const text = await readText(file);
-  return text === undefined ? undefined : parseStateJson(file, text, schema, hint);
+  return text === undefined ? undefined : parseStateJson(file, text, schema, hint, formats);
 }
 
 /** A state file's text; undefined when it does not exist. */
@@ -103,8 +105,10 @@ export function parseStateJson<T>(
   text: string,
   schema: z.ZodType<T>,
   hint = recordRepairHint(file),
+  /** As readJsonFile's. */
+  formats?: readonly number[],
 ): T {
-  return validateStateJson(file, parseJsonText(file, text, hint), schema, hint);
+  return validateStateJson(file, parseJsonText(file, text, hint), schema, hint, formats);
 }
 
 function parseJsonText(file: string, text: string, hint: string): unknown {
@@ -119,9 +123,17 @@ function parseJsonText(file: string, text: string, hint: string): unknown {
   }
 }
 
-function validateStateJson<T>(file: string, json: unknown, schema: z.ZodType<T>, hint: string): T {
+function validateStateJson<T>(
+  file: string,
+  json: unknown,
+  schema: z.ZodType<T>,
+  hint: string,
+  formats?: readonly number[],
+): T {
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
+    // Looked at only once the schema refused it, so a good read costs nothing more.
+    if (formats) refuseNewerFormat(file, json, formats);
     const first = parsed.error.issues[0];
     const where = first ? ` at ${first.path.join('.') || '(root)'}: ${first.message}` : '';
     throw new StateReadError(
@@ -230,15 +242,16 @@ function stringMap(value: unknown): Record<string, string> | undefined {
 }
 
 /**
- * A meta.json of a format this release does not know, from a newer one: read as corrupt,
- * the advice would be to restore or remove it; what it needs is a newer audiencectl.
+ * A state file (meta.json, a record) of a format this release does not know, from a newer
+ * one: read as corrupt, the advice would be to restore or remove it (and `state forget` would
+ * drop the record); what it needs is a newer audiencectl.
  */
-function refuseNewerFormat(file: string, json: unknown): void {
+function refuseNewerFormat(file: string, json: unknown, formats: readonly number[]): void {
   const format = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (typeof format !== 'number' || !Number.isInteger(format) || format <= Math.max(...META_FORMATS)) return;
+  if (typeof format !== 'number' || !Number.isInteger(format) || format <= Math.max(...formats)) return;
   throw new StateReadError(
     'STATE_FORMAT_NEWER',
-    `state file ${file} is in format ${format}, written by a newer audiencectl; this one reads formats ${META_FORMATS.join(' and ')}: upgrade audiencectl (nothing was read or written)`,
+    `state file ${file} is in format ${format}, written by a newer audiencectl; this one reads formats ${formats.join(' and ')}: upgrade audiencectl (nothing was read or written)`,
   );
 }
 
@@ -253,7 +266,7 @@ export async function readMetaFile(file: string): Promise<StateMeta | undefined>
   const json = parseJsonText(file, text, META_REPAIR_HINT);
   const plain = plainStateMeta(json);
   if (plain) return plain;
-  refuseNewerFormat(file, json);
+  refuseNewerFormat(file, json, META_FORMATS);
   const { StateMeta } = await import('./schema.js');
   return validateStateJson(file, json, StateMeta, META_REPAIR_HINT);
 }

@@ -1,5 +1,6 @@
 import { StateReadError } from './errors.js';
 import { readJsonFile, parseStateJson, recordRepairHint } from './read-json.js';
+import { RECORD_FORMATS } from './record-format.js';
 import { recordId } from './record-id.js';
 import { AudienceRecord } from './schema.js';
 import { scrubFailureReasons } from './scrub-record.js';
@@ -20,7 +21,7 @@ export async function readRecordFile(
     file,
     sandbox,
     key,
-    await readJsonFile(file, AudienceRecord, recordRepairHint(file, paste)),
+    await readJsonFile(file, AudienceRecord, recordRepairHint(file, paste), RECORD_FORMATS),
   );
   return record && scrubFailureReasons(record);
 }
@@ -33,7 +34,7 @@ export function parseRecordText(
   text: string,
   paste?: PasteFlags,
 ): AudienceRecord {
-  const record = parseStateJson(file, text, AudienceRecord, recordRepairHint(file, paste));
+  const record = parseStateJson(file, text, AudienceRecord, recordRepairHint(file, paste), RECORD_FORMATS);
   checkPlace(file, sandbox, key, record);
   return scrubFailureReasons(record);
 }

@@ -13,6 +13,7 @@ import {
 } from '../org-binding.js';
 import { revisionsField, withRevision, type SandboxRevisions } from '../sandbox-revisions.js';
 import { parseStateJson } from '../read-json.js';
+import { RECORD_FORMATS } from '../record-format.js';
 import { assertValidId } from '../record-id.js';
 import { scrubFailureReasons } from '../scrub-record.js';
 import { StateMeta, AudienceRecord, type RecordedState, type SandboxMark } from '../schema.js';
@@ -236,7 +237,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
 
   #parse(row: Row): AudienceRecord {
     const where = `${this.location} (row ${row.sandbox}/${row.key})`;
-    return scrubFailureReasons(parseStateJson(where, row.body, AudienceRecord));
+    return scrubFailureReasons(parseStateJson(where, row.body, AudienceRecord, undefined, RECORD_FORMATS));
   }
 
   async readAll(): Promise<RecordedState> {
