@@ -13,6 +13,7 @@ import type { StateStore } from '../state/store.js';
 import { executePlan } from './executor.js';
 import { readLive } from './live.js';
 import type { RefreshOptions } from './refresh.js';
+import { holdRefusedSandboxes, tokensFor, type RefusedSandbox } from './hold-refused-sandboxes.js';
 import { recordRunsRead } from './left-runs.js';
 import { dropRemnants, spentRemnantNote, spentRemnants } from './remnants.js';
 import { resumeIntents } from './resume.js';
@@ -74,6 +75,12 @@ export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store' | 'revision'> & 
    * from their records alone (RefreshOptions.sandboxFailed). Absent: the first fails the apply.
    */
   sandboxRefreshFailed?: RefreshOptions['sandboxFailed'];
+  /**
+   * Told of each sandbox whose token IMS refused before any step: its steps are then held
+   * (blocked, naming the refusal) and the other sandboxes' applied; only when every sandbox was
+   * refused does the apply fail. Absent: the first refusal fails the apply (the CLI's way).
+   */
+  sandboxTokenRefused?: (refused: RefusedSandbox) => void;
   /**
    * The git commit of the manifests: recorded with every spec applied, and (`guard`) checked
    * against the records' commits before any call. Default `none`: nothing recorded or checked.
@@ -278,7 +285,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   // Planned after resumeIntents tried every intent: one still pending is one it could not
   // settle, said as such (not as settled first by apply), and the apply exits 1 (review 24, L2).
   if ((plan.pending?.length ?? 0) > 0) plan = { ...plan, afterResume: true };
-  await authenticateFor(plan, flow);
+  plan = await authenticateFor(plan, flow);
   const go = await flow.review(plan, resumed, toDrop);
   if (!go) return { plan, report: undefined };
   if (spent.length > 0) {
@@ -331,12 +338,21 @@ function callsService(step: Step): boolean {
  * a create never sent, one line each, and the apply's one clear line was lost among them (review
  * 33b, L-2). The AepAuthError is thrown, said in one line as `init` says it, nothing recorded. A
  * plan without such steps (no change) asks nothing; a token already at hand (AEP's clock read
- * before planning) asks nothing again.
+ * before planning) asks nothing again. With `sandboxTokenRefused` (the controller), a refused
+ * sandbox's steps are held instead and the plan returned so; every sandbox refused still throws.
  */
-async function authenticateFor(plan: Plan, flow: ApplyFlow): Promise<void> {
+async function authenticateFor(plan: Plan, flow: ApplyFlow): Promise<Plan> {
   const sandboxes = new Set(plan.steps.filter(callsService).map((step) => step.sandbox));
-  for (const sandbox of sandboxes)
-    await flow.client.authenticate(sandbox, flow.signal ? { signal: flow.signal } : {});
+  const authenticate = (sandbox: string) =>
+    flow.client.authenticate(sandbox, flow.signal ? { signal: flow.signal } : {});
+  const told = flow.sandboxTokenRefused;
+  if (told === undefined) {
+    for (const sandbox of sandboxes) await authenticate(sandbox);
+    return plan;
+  }
+  const refused = await tokensFor(sandboxes, authenticate);
+  for (const refusal of refused) told(refusal);
+  return holdRefusedSandboxes(plan, refused, callsService);
 }
 
 /**

@@ -300,6 +300,12 @@ async function applyDesired(
       refreshWay: CONTROLLER_REFRESH_WAY,
       refresh: refresh !== false,
       ...(refresh === false ? {} : { sandboxRefreshFailed: refresh.sandboxFailed }),
+      // One sandbox's refused secret holds its own steps (named on /status), not the others'.
+      sandboxTokenRefused: ({ sandbox, error }) =>
+        log.warn(
+          { code: error.code, sandbox, err: error.message },
+          'IMS refused a sandbox; its steps are held',
+        ),
       revision: applyRevision(revision, deps),
       ...rootOf(revision, settings),
       ...(settings.bulkBatchSize === undefined ? {} : { bulkBatchSize: settings.bulkBatchSize }),
