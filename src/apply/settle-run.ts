@@ -12,7 +12,7 @@ import {
   type RunIntentReading,
 } from './run-intent.js';
 import type { Clock } from './types.js';
-import { runRecord } from './adopt-run.js';
+import { mayLackNewest, runRecord } from './adopt-run.js';
 import { measuredOffset } from './service-time.js';
 import { requestReason } from '../plan/runs.js';
 import { applyChanges, type RecordChanges } from '../state/record-changes.js';
@@ -266,7 +266,9 @@ async function adoptListed(
  * then counts as honoured. So the step it held starts no run over it: its state was restored
  * from a backup older than the service, or another store or a person started it (review 33b,
  * H-1). Only such a run is taken: one the record holds, one older than its runs (an `every`
- * period would be timed from it), one the list does not show, is refused, and nothing changes.
+ * period would be timed from it), one the list does not show, is refused, and nothing changes;
+ * except that a list which may lack the newest runs (mayLackNewest) shows none absent, so a run
+ * it does not show is checked by its GET instead.
  */
 async function settleUntraced(
   store: StateStore,
@@ -303,11 +305,16 @@ async function settleUntraced(
     );
   }
   const offset = measuredOffset(service.client) ?? 0;
-  const started = untracedRuns(record, listed, offset).find((run) => run.runId === runId);
+  // A page the service cut in its own order (oldest first) may lack the run past it: a run it
+  // does not show is asked for by its GET, and taken as the list would (review 37v, M-1).
+  const shown = listed.some((run) => run.runId === runId);
+  const among = !shown && mayLackNewest(listed) ? [await verifiedRun(service.client, record, runId)] : listed;
+  const started = untracedRuns(record, among, offset).find((run) => run.runId === runId);
   if (!started) {
-    const why = listed.some((run) => run.runId === runId)
-      ? 'is listed, but not newer than every run the record holds (no run step is held by it)'
-      : 'is not in its runs list';
+    const why =
+      shown || among !== listed
+        ? `is ${shown ? 'listed' : 'shown by its GET'}, but not newer than every run the record holds (no run step is held by it)`
+        : 'is not in its runs list';
     throw new StateError(
       'STATE_RUN_NOT_UNTRACED',
       `run ${runId} of audience ${audienceId} ${why}, and ${id} has no run intent to settle; ${NOTHING}`,
