@@ -113,6 +113,45 @@ The forms values.schema.json leaves to the templates, so that a refusal says why
 line naming the value: a schema pattern is printed as the regular expression itself.
 Checked whether or not git.url is set (these have valid defaults), so lint sees them too.
 */}}
+{{- /*
+The other end of the controller's range (src/config/duration.ts MAX_DURATION_MS): a wait
+over 2147483647 ms (about 24.8 days, what a Node.js timer holds) is refused at start, "is
+too long (at most 24d)", a crash loop after an install that reported success. Summed here in
+milliseconds as the controller reads it: a bare number is seconds, else `<integer><unit>`
+groups. A group of more than 10 digits (leading zeros aside) is over the limit in any unit,
+and is refused before it is summed, so no sum leaves int64. Numbers from a values file
+arrive as float64, so those are compared as such.
+*/}}
+{{- define "audiencectl.validateIntervalLength" -}}
+{{- $key := index . 0 }}
+{{- $value := index . 1 }}
+{{- $tooLong := false }}
+{{- if kindIs "string" $value }}
+{{- $ms := 0 }}
+{{- $units := dict "d" 86400000 "h" 3600000 "m" 60000 "s" 1000 "ms" 1 }}
+{{- $groups := regexFindAll `\d+(d|h|ms|m|s)?` $value -1 }}
+{{- range $groups }}
+{{- $digits := regexReplaceAll `^0+` (regexReplaceAll `[a-z]+$` . "") "" | default "0" }}
+{{- $unit := regexReplaceAll `^\d+` . "" | default "s" }}
+{{- if gt (len $digits) 10 }}
+{{- $tooLong = true }}
+{{- else }}
+{{- $ms = add $ms (mul (atoi $digits) (get $units $unit)) }}
+{{- end }}
+{{- end }}
+{{- if gt (int64 $ms) 2147483647 }}
+{{- $tooLong = true }}
+{{- end }}
+{{- else if gt (float64 $value) 2147483.647 }}
+{{- $tooLong = true }}
+{{- end }}
+{{- if $tooLong }}
+{{- /* A number as written (a values file's float64 would print as 3e+06). */}}
+{{- $shown := ternary (quote $value) (printf "%.0f" (float64 $value)) (kindIs "string" $value) }}
+{{- fail (printf "%s %s is too long (at most 24d): the controller refuses it at start (a Node.js timer holds no longer)" $key $shown) }}
+{{- end }}
+{{- end }}
+
 {{- define "audiencectl.validateForms" -}}
 {{- $v := .Values }}
 {{- if and $v.image.tag (not (regexMatch `^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$` $v.image.tag)) }}
@@ -135,6 +174,7 @@ Checked whether or not git.url is set (these have valid defaults), so lint sees 
 {{- if and (ne $key "reconcile.refreshInterval") (regexMatch `^(0+(d|h|m|s|ms)?)+$` (toString $value)) }}
 {{- fail (printf "%s %q is not more than 0: the controller refuses it at start (it would spin); only reconcile.refreshInterval takes 0, for never" $key (toString $value)) }}
 {{- end }}
+{{- include "audiencectl.validateIntervalLength" (list $key $value) }}
 {{- end }}
 {{- if and $v.aep.orgId (not (regexMatch `^[A-Za-z0-9]+@AdobeOrg$` $v.aep.orgId)) }}
 {{- fail (printf "aep.orgId %q is not an IMS organisation id: letters and digits, then @AdobeOrg" $v.aep.orgId) }}
