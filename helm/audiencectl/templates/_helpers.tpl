@@ -72,3 +72,21 @@ the kernel's default, so service.port 80 or webhook.port 443 map here (targetPor
 */}}
 {{- define "audiencectl.httpContainerPort" -}}8080{{- end }}
 {{- define "audiencectl.webhookContainerPort" -}}8081{{- end }}
+
+{{/*
+A duration or size value as written: (list key value). A number from a values file arrives as
+float64, which prints as 2e+06 from 1,000,000 on (the controller refuses that duration), so a
+number is written whole, and one with a fraction is refused naming the key (seconds and bytes
+are whole; 1m30s or 512Mi say the rest).
+*/}}
+{{- define "audiencectl.wholeValue" -}}
+{{- $key := index . 0 }}
+{{- $value := index . 1 }}
+{{- if kindIs "string" $value }}
+{{- $value }}
+{{- else if ne (float64 (int64 $value)) (float64 $value) }}
+{{- fail (printf "%s %v is not a whole number: a number here is whole seconds or bytes; write a duration (1m30s, 500ms) or a quantity (512Mi) instead" $key $value) }}
+{{- else }}
+{{- printf "%d" (int64 $value) }}
+{{- end }}
+{{- end }}
