@@ -42,6 +42,9 @@ export function controllerOptions(
       dryRun: true,
       read: {},
       defaultSandbox: DEMO_SANDBOX,
+      // As `run` sets it for a dry run without credentials (src/cli/commands/run.ts): no
+      // sandbox is reached, so none is held for lacking them.
+      holdSandboxesWithoutCredentials: false,
       planOptions: (now) => ({ now, allowReplace: false, allowMassDelete: false, allowEmptySource: false }),
       lockTimeoutMs: 0,
       operationPoll: DEFAULT_OPERATION_POLL,
