@@ -60,8 +60,14 @@ describe('readState', () => {
       code: 'STATE_CORRUPT',
       message: expect.stringMatching(new RegExp(`^state file ${file} is not valid JSON`)) as string,
     });
-    await writeFile(file, JSON.stringify({ ...aRecord('gold'), schemaVersion: 3 }));
+    await writeFile(file, JSON.stringify({ ...aRecord('gold'), schemaVersion: 'two' }));
     await expect(readState(dir)).rejects.toThrow(/does not match the state schema at schemaVersion/);
+    // A format this release does not know is a newer release's, not damage (review 37v, M-3).
+    await writeFile(file, JSON.stringify({ ...aRecord('gold'), schemaVersion: 3 }));
+    await expect(readState(dir)).rejects.toMatchObject({
+      code: 'STATE_FORMAT_NEWER',
+      message: `state file ${file} is in format 3, written by a newer audiencectl; this one reads formats 1 and 2: upgrade audiencectl (nothing was read or written)`,
+    });
     await writeFile(file, JSON.stringify(aRecord('gold')));
     await writeFile(metaPath(dir), JSON.stringify({ schemaVersion: 1, serial: -1 }));
     await expect(readState(dir)).rejects.toThrow(`state file ${metaPath(dir)} does not match`);
