@@ -2,11 +2,12 @@ import type { AudienceReads, CallOptions } from './types.js';
 import { AepError, isNotFoundAnswer } from './errors.js';
 import { AudiencePage, BulkGetAnswer, LiveAudience, type AudienceQuery } from './segment-types.js';
 import { DEFAULT_BASE_URL } from './options.js';
+import { DEFAULT_BULK_BATCH } from './bulk-batch.js';
+
+export { DEFAULT_BULK_BATCH };
 import { pathSegment } from './path-segment.js';
 import { segmentBaseUrl, type Transport } from './transport.js';
 
-/** Default ids per bulk-get: the page publishes no limit, so batches stay modest. */
-export const DEFAULT_BULK_BATCH = 50;
 /** Audiences asked for per page of a filtered list. */
 const LIST_PAGE = 50;
 /** Pages read at most when looking an audience up by name (a name is unique, so one page is usual). */

@@ -6,3 +6,16 @@
  * own: the configuration's schema reads it without loading the client (p-queue).
  */
 export const MAX_BUDGET_REQUESTS = 10_000;
+
+/** The request budget of one sandbox. */
+export type BudgetSettings = {
+  /** At most this many requests start in any window of `intervalMs`. Default 10. */
+  requests: number;
+  /** The sliding window, in ms. Default 1000. */
+  intervalMs: number;
+  /** Calls of the sandbox in flight at once. Default 4. */
+  concurrency: number;
+};
+
+/** Safe for AEP, whose limits are not published: 10 requests a second, 4 at a time. */
+export const DEFAULT_BUDGET: BudgetSettings = { requests: 10, intervalMs: 1000, concurrency: 4 };

@@ -1,19 +1,9 @@
 import PQueue from 'p-queue';
 import { abortReason, sleep, withAbort } from './abort.js';
-import { MAX_BUDGET_REQUESTS } from './budget-limits.js';
+import { DEFAULT_BUDGET, MAX_BUDGET_REQUESTS, type BudgetSettings } from './budget-limits.js';
 
-/** The request budget of one sandbox. */
-export type BudgetSettings = {
-  /** At most this many requests start in any window of `intervalMs`. Default 10. */
-  requests: number;
-  /** The sliding window, in ms. Default 1000. */
-  intervalMs: number;
-  /** Calls of the sandbox in flight at once. Default 4. */
-  concurrency: number;
-};
-
-/** Safe for AEP, whose limits are not published: 10 requests a second, 4 at a time. */
-export const DEFAULT_BUDGET: BudgetSettings = { requests: 10, intervalMs: 1000, concurrency: 4 };
+// Where they were: the configuration's reader takes them from budget-limits.ts, without p-queue.
+export { DEFAULT_BUDGET, type BudgetSettings };
 
 /** `now`: ms on any clock that only moves forward; the budget measures durations, never dates. */
 export type Clock = { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<void> };

@@ -1,6 +1,6 @@
 import type { DeletePathSetting, OperationsPathSetting, SourceSpecSetting } from '../aep/compat.js';
 import type { SandboxAccess, AepTimeouts } from '../aep/options.js';
-import type { BudgetSettings } from '../aep/request-budget.js';
+import type { BudgetSettings } from '../aep/budget-limits.js';
 import type { RetryPolicy } from '../aep/retry-policy.js';
 
 /** A configured sandbox: its credentials (with where each came from) and its resolved budget. */
