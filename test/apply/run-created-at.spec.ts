@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { putAsIs, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 
 // The page's other reading of a run's createdAt: "when the request to create the external
@@ -93,11 +93,19 @@ describe("a run's createdAt read as its audience's creation time", () => {
       const audienceId = (await env.store().get('prod', 'gold'))!.audienceId!;
       await twoHoursLater(env);
 
-      // The list before the request fails (a proxy's 404 page), the start answer is lost: the
-      // run new since shows the audience's one time, and no list from before tells it apart.
-      env.emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'listRuns' });
+      // The start answer is lost and the list after it fails (a proxy's 404 page); the intent
+      // is then as an earlier release wrote it, without the runs listed before the request
+      // (a list that fails before it now starts no run): the run new since shows the
+      // audience's one time, and no list from before tells it apart.
+      env.emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'listRuns', after: 1 });
       env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
       const requested = manifestObject('gold', { ingestion: { request: 'r1' } });
+      await env.apply([requested]);
+      const pending = (await env.store().get('prod', 'gold'))!;
+      const unlisted = { ...pending.intent! };
+      delete unlisted.knownRunIds;
+      delete unlisted.listedAll;
+      await putAsIs(env, { ...pending, intent: unlisted });
       const outcome = await env.apply([requested]);
       const step = outcome.report!.results.find((r) => r.step.kind === 'run')!;
       expect(step.status, step.message).toBe('failed');

@@ -9,7 +9,8 @@ import { takeOverDirLock } from '../helpers/taken-over-lock.js';
 import { lockPath } from '../../src/state/paths.js';
 import type { TestEmulator } from '../helpers/with-emulator.js';
 
-const RUNS_LIST_DOWN = { kind: 'error500', endpoint: 'listRuns', count: 1000 } as const;
+/** The runs list down from after the one read before the run request (a failed one starts no run). */
+const RUNS_LIST_DOWN = { kind: 'error500', endpoint: 'listRuns', count: 1000, after: 1 } as const;
 
 function runsOf(env: ExecutorEnv, name: string) {
   const audience = env.emulator.control

@@ -23,14 +23,19 @@ function audienceOf(env: ExecutorEnv) {
 }
 
 /**
- * 20 runs of the audience started outside audiencectl, a second apart in the emulator's clock
- * (the 20th a second before now), so the times the list shows differ; their ids. The emulator's
- * clock is back at `clockOffsetMs` after.
+ * Runs `from` to `to` (excluded) of 20 runs of the audience started outside audiencectl, a second
+ * apart in the emulator's clock (the 20th a second before now), so the times the list shows
+ * differ; their ids. The emulator's clock is back at `clockOffsetMs` after.
  */
-async function twentyOutside(env: ExecutorEnv, clockOffsetMs: number): Promise<string[]> {
+async function outsideRuns(
+  env: ExecutorEnv,
+  clockOffsetMs: number,
+  from: number,
+  to: number,
+): Promise<string[]> {
   const { audienceId } = audienceOf(env);
   const ids: string[] = [];
-  for (let index = 0; index < 20; index += 1) {
+  for (let index = from; index < to; index += 1) {
     env.emulator.control.updateSettings({ clockOffsetMs: clockOffsetMs - (20 - index) * 1000 });
     const started = await env.emulator.request('POST', `/external-audience/${audienceId}/runs`, {
       body: { dataFilterStartTime: index },
@@ -49,18 +54,27 @@ describe('a bare runs list cut at its first page, oldest first, without _page', 
       const { clockOffsetMs } = env.emulator.control.updateSettings({});
       env.emulator.control.updateSettings({ clockOffsetMs: clockOffsetMs - 30_000 });
       await env.apply([manifestObject('gold', { ingestion: { onCreate: false } })]);
-      const outside = await twentyOutside(env, clockOffsetMs);
+      const outside = await outsideRuns(env, clockOffsetMs, 0, 19);
       // Those runs are history the record took the audience with (imported after them), so
       // they do not hold the run step as runs it has no trace of.
       const gold = (await env.store().get('prod', 'gold'))!;
       await putAsIs(env, { ...gold, imported: { at: new Date(Date.now() + 1000).toISOString() } });
 
-      // The list read before the request fails, so the step starts its run (a list read whole
-      // that may lack the newest runs holds the step: review 37v, H-1), whose answer is lost.
-      env.emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'listRuns' });
-      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
+      // The list read before the request holds 19 runs, whole, so the step starts its run (a
+      // list that fails, or one that may lack the newest runs, holds the step: review 37v, H-1),
+      // whose answer is lost; the 20th outside run is started between that list and the request.
+      let listedOnce = false;
+      const stop = env.emulator.control.observeRequests(async (request) => {
+        if (request.endpoint !== 'listRuns' || request.status !== 200 || listedOnce) return;
+        listedOnce = true;
+        outside.push(...(await outsideRuns(env, clockOffsetMs, 19, 20)));
+      });
+      // The outside run's answer passes; the step's is lost.
+      env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun', after: 1 });
       const requested = manifestObject('gold', { ingestion: { onCreate: false, request: 'r1' } });
       const first = await env.apply([requested]);
+      stop();
+      expect(listedOnce).toBe(true);
       expect(env.emulator.control.counters().faults.responseLost).toBe(1);
       const { audienceId } = audienceOf(env);
       expect(env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', audienceId)).toHaveLength(21);

@@ -23,7 +23,9 @@ const requested = manifestObject('gold', { ingestion: { onCreate: false, request
 /** gold with a run intent whose start answer was lost while the runs list could not be read. */
 async function lostRunRequest(env: ExecutorEnv) {
   await env.apply([manifestObject('gold', { ingestion: { onCreate: false } })]);
-  env.emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'listRuns', count: 2 });
+  // The list read before the request answers (a failed one starts no run); the one after the
+  // lost answer fails.
+  env.emulator.control.queueFault({ kind: 'notFoundPage', endpoint: 'listRuns', after: 1 });
   env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
   const lost = await env.apply([requested]);
   expect(lost.report?.results.find((r) => r.step.kind === 'run')?.status).toBe('failed');

@@ -241,25 +241,36 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   // The runs the service has before the request, so that a run new since can be told for this
   // request's should its answer be lost: a run's createdAt may be the audience's creation time,
   // the same for all its runs (docs/state.md). Not read again when settling just listed them
-  // and no run was waited for since; a list that fails leaves the run's time to tell.
+  // and no run was waited for since. A list that fails tells nothing: not that no other run is
+  // there (another store's or a person's), so no run is started over one it may hide.
   if (listed === undefined || busy) {
-    listed = await client.listRuns(step.sandbox, audienceId, signal ? { signal } : {}).catch(() => undefined);
+    try {
+      listed = await client.listRuns(step.sandbox, audienceId, signal ? { signal } : {});
+    } catch (error) {
+      return result(
+        step,
+        'failed',
+        `could not read the audience's runs before starting one (${aepFailure(error).message}): no run started; the next apply reads them again`,
+        { audienceId },
+      );
+    }
   }
   // A run the service lists that the record has no trace of, newer than every run it records
   // (its state restored from an older backup; another store's or a person's run): starting one
   // over it would ingest twice what it took. A person says what it is (state settle-run).
-  const untraced = listed ? untracedRuns(record, listed, measuredOffset(client) ?? 0) : [];
+  const untraced = untracedRuns(record, listed, measuredOffset(client) ?? 0);
   if (untraced[0]) return untracedBlock(step, audienceId, untraced, record, deps.paste);
   // A page the service cut in its own order (oldest first) may lack such a run past it: it
   // shows none absent, so no run is started over one it may hide (review 37v, H-1).
-  if (listed && mayLackNewest(listed)) return cutListBlock(step, audienceId, listed, deps.paste);
+  if (mayLackNewest(listed)) return cutListBlock(step, audienceId, listed, deps.paste);
   const now = Math.floor(clock.now() / 1000);
   // The new audience's record drops the runs of an audience it replaced once they no longer count.
   const runs = withoutStaleFormerRuns(record.runs, budgetHorizon(deps));
   const pending = await store.beginIntent({ ...record, runs }, 'run', {
     runReason: request.reason,
     dataFilterStartTime,
-    ...(listed ? { knownRunIds: listed.map((run) => run.runId), listedAll: !mayBeCutList(listed) } : {}),
+    knownRunIds: listed.map((run) => run.runId),
+    listedAll: !mayBeCutList(listed),
   });
   let started: Run | undefined;
   try {
