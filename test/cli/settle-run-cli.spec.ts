@@ -76,10 +76,21 @@ describe('state settle-run --run-id (directory store)', () => {
     const audienceId = (await recordOf(state))!.audienceId!;
     const [first] = runsOf(audienceId);
 
-    // The list before the request fails (a proxy's 404 page), the start answer is lost.
-    emulator().control.queueFault({ kind: 'notFoundPage', endpoint: 'listRuns' });
+    // The start answer is lost and the list after it fails (a proxy's 404 page); the intent
+    // is then as an earlier release wrote it, without the runs listed before the request (a
+    // list that fails before it now starts no run).
+    emulator().control.queueFault({ kind: 'notFoundPage', endpoint: 'listRuns', after: 1 });
     emulator().control.queueFault({ kind: 'responseLost', endpoint: 'startRun' });
     await manifests(root, { onCreate: true, request: 'r1' });
+    expect((await apply(dir, state, env)).code).toBe(1);
+    const store = await openStateStore(state);
+    await store.lock();
+    const kept = (await store.get('prod', 'gold'))!;
+    const unlisted = { ...kept.intent! };
+    delete unlisted.knownRunIds;
+    delete unlisted.listedAll;
+    await store.put({ ...kept, intent: unlisted });
+    await store.close();
     const lost = await apply(dir, state, env);
     expect(lost.code).toBe(1);
     expect(lost.stdout).toContain(

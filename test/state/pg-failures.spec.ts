@@ -718,13 +718,14 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
             ? reply(401, { error: 'invalid_client', error_description: 'invalid client_secret parameter' })
             : undefined,
         );
-        // AEP refuses the PATCH's token: the client asks IMS for another, which refuses (and is
-        // remembered), so the run request after it is never sent.
+        // AEP refuses the run request's token: the client asks IMS for another, which refuses,
+        // so the run request is never sent with a token AEP takes. (The PATCH and the runs list
+        // before the request answer: a runs list that fails starts no run, and writes no intent.)
         emulator.control.queueFault({
           kind: 'clientError',
           status: 401,
           errorCode: '100920-401',
-          endpoint: 'patchAudience',
+          endpoint: 'startRun',
         });
         // The write that clears the run's intent, and the session holding the lock, both end.
         await killFirstWriteWhere(
@@ -734,16 +735,15 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
         );
         const first = await apply(dir.dir, state, env);
         expect(first.code, first.stdout).toBe(1);
-        expect(first.stdout).toMatch(
-          /FAILED +prod\/gold update: PATCH failed: IMS refused the client secret/,
-        );
-        expect(requestsTo(emulator, 'startRun'), 'the run on create only').toBe(1);
+        expect(first.stdout).toMatch(/ok +prod\/gold update: patched description/);
+        expect(emulator.control.counters().byEndpoint.startRun.byStatus['401']).toBe(1);
         expect(first.stdout).not.toContain('run request sent');
         expect(first.stdout).toMatch(/skipped +prod\/gold run: the apply was stopped/);
         proxy.alter(undefined);
         const second = await apply(dir.dir, state, env);
         expect(second.code, `${second.stdout}${second.stderr}`).toBe(0);
-        expect(requestsTo(emulator, 'startRun'), 'the run on create, and r2 once').toBe(2);
+        // Started: the run on create, and r2 once (the 401 started none).
+        expect(emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod')).toHaveLength(2);
       } finally {
         await proxy.close();
       }
