@@ -1,17 +1,10 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  eventually,
-  startController,
-  type ControllerProcess,
-} from '../daemon/helpers/controller.js';
+import { controllerEnv } from './helpers/controller.js';
+import { controllerSpec, statusWhen } from './helpers/controller-spec.js';
 
 // REVIEW-37v M-2: 0d1ff1b (review 37a M-1) reads each sandbox on its own, and docs/controller.md
 // says a sandbox whose credentials IMS refuses is planned from its records "(manifest changes
@@ -19,20 +12,11 @@ import {
 // is still corrected". The fix's spec has no change in the refused sandbox. With one (a
 // description edited in the partner manifest), the pass's token check of every sandbox its
 // steps call refuses the partner's token and stops the whole pass: prod's drift is not corrected.
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
-beforeAll(assertBuilt);
-afterEach(async () => {
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
-});
+const spec = controllerSpec('verify-37-');
 
 describe('run: refresh with one sandbox refused by IMS, and a manifest change in that sandbox', () => {
   it('still re-creates the audience of the other sandbox deleted outside audiencectl', async () => {
-    emulator = await startEmulator({ port: 0 });
-    const em = emulator;
-    root = await mkdtemp(path.join(tmpdir(), 'verify-37-'));
+    const { em, root } = await spec.setUp();
     const dir = path.join(root, 'manifests');
     const state = path.join(root, 'state');
     const config = path.join(root, 'audiencectl.yaml');
@@ -46,15 +30,10 @@ describe('run: refresh with one sandbox refused by IMS, and a manifest change in
     await writeFile(path.join(dir, 'pgold.yaml'), manifestYaml('pgold', pgold));
     const args = ['--dir', dir, '--state', state, '--config', config, '--interval', '1h'];
 
-    controller = await startController(args, {
-      ...controllerEnv(em),
-      PARTNER_SECRET: DEMO_CLIENT.clientSecret,
-    });
-    const first = controller;
-    await eventually(
-      () => first.status(),
+    const first = await spec.start(args, { ...controllerEnv(em), PARTNER_SECRET: DEMO_CLIENT.clientSecret });
+    await statusWhen(
+      first,
       (s) => s.audiences.length === 2 && s.audiences.every((a) => a.state === 'in-sync'),
-      20_000,
       'both audiences created',
     );
     await first.stop();
@@ -66,12 +45,10 @@ describe('run: refresh with one sandbox refused by IMS, and a manifest change in
       path.join(dir, 'pgold.yaml'),
       manifestYaml('pgold', { ...pgold, spec: { description: 'About pgold, edited' } }),
     );
-    controller = await startController(args, { ...controllerEnv(em), PARTNER_SECRET: 'rotated-away-secret' });
-    const ctl = controller;
-    const status = await eventually(
-      () => ctl.status(),
+    const ctl = await spec.start(args, { ...controllerEnv(em), PARTNER_SECRET: 'rotated-away-secret' });
+    const status = await statusWhen(
+      ctl,
       (s) => s.reconcile.lastFinishedAt !== null && !s.reconcile.running,
-      20_000,
       'the first pass',
     );
     // prod's own audience deleted in the UI is created again; partner's failure is its own.
