@@ -1,10 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { manifestYaml } from '../helpers/manifests.js';
 import { controllerEnv } from './helpers/controller.js';
 import { controllerSpec, statusWhen } from './helpers/controller-spec.js';
+import { bothCreatedThenGoldDeleted } from './helpers/two-sandboxes.js';
 
 // Review 37a, M-1: a controller over two sandboxes, one of whose credentials IMS refuses
 // (a rotated secret of the partner sandbox). Its refresh of the *other* sandbox was thrown
@@ -16,34 +14,8 @@ const spec = controllerSpec('review-37a-');
 
 describe('run: refresh with one sandbox refused by IMS', () => {
   it('still re-creates an audience of another sandbox deleted outside audiencectl', async () => {
-    const { em, root } = await spec.setUp();
-    const dir = path.join(root, 'manifests');
-    const state = path.join(root, 'state');
-    const config = path.join(root, 'audiencectl.yaml');
-    await mkdir(dir);
-    await writeFile(
-      config,
-      'defaultSandbox: prod\nsandboxes:\n  prod: {}\n  partner:\n    clientSecretEnv: PARTNER_SECRET\n',
-    );
-    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
-    await writeFile(
-      path.join(dir, 'pgold.yaml'),
-      manifestYaml('pgold', { metadata: { sandbox: 'partner' }, ingestion: { onCreate: false } }),
-    );
-    const args = ['--dir', dir, '--state', state, '--config', config, '--interval', '1h'];
-
-    // Both sandboxes created while both secrets are good.
-    const first = await spec.start(args, { ...controllerEnv(em), PARTNER_SECRET: DEMO_CLIENT.clientSecret });
-    await statusWhen(
-      first,
-      (s) => s.audiences.length === 2 && s.audiences.every((a) => a.state === 'in-sync'),
-      'both audiences created',
-    );
-    await first.stop();
-
-    // gold is deleted in the UI; the partner secret is rotated; the controller restarts.
-    const gold = em.control.listAudiences(DEMO_CLIENT.orgId, 'prod')[0]!;
-    em.control.uiDeleteAudience(DEMO_CLIENT.orgId, 'prod', gold.audienceId);
+    // Both created while both secrets are good; gold deleted in the UI; the partner secret is rotated.
+    const { em, args } = await bothCreatedThenGoldDeleted(spec);
     const ctl = await spec.start(args, { ...controllerEnv(em), PARTNER_SECRET: 'rotated-away-secret' });
     const status = await statusWhen(
       ctl,
