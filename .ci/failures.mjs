@@ -33,7 +33,15 @@ for (const argument of process.argv.slice(2)) {
     if (failed.length === 0 && file.status === 'failed')
       failures.push(`  ${name}\n${excerpt(file.message || 'failed outside its tests')}`);
   }
-  const counts = `${report.numFailedTests ?? 0} of ${report.numTotalTests ?? 0} tests failed`;
+  // Written by .ci/unhandled.mjs: they fail a run whose every test passed.
+  const unhandled = existsSync(`${path}.unhandled.json`)
+    ? JSON.parse(readFileSync(`${path}.unhandled.json`, 'utf8'))
+    : [];
+  for (const error of unhandled)
+    failures.push(
+      `  unhandled error${error.file ? ` while ${relative(process.cwd(), error.file)}` : ''}${error.test ? ` > ${error.test}` : ''} ran\n${excerpt(error.message)}`,
+    );
+  const counts = `${report.numFailedTests ?? 0} of ${report.numTotalTests ?? 0} tests failed, ${unhandled.length} unhandled errors`;
   if (failures.length === 0) console.log(`== ${label}: ${counts}`);
   else console.log(`== ${label}: ${counts}:\n${failures.join('\n')}`);
 }

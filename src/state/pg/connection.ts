@@ -105,16 +105,27 @@ export class PgClient extends pg.Client {
    *
    * Once open, the session gets the server-side limits (sessionLimits) before any statement
    * of ours: a connection counts as open only with them.
+   *
+   * node-postgres reports a failed connect to its caller, never as an 'error' event, and
+   * pg-pool listens for a client's events only once its connect has called back. A connection
+   * cut during the limits' statement emitted an 'error' nobody heard, and crashed the process:
+   * until connect answers, its failures are the caller's, and a failed client's are nobody's.
    */
   override connect(): Promise<pg.Client>;
   override connect(callback: (error: Error) => void): void;
   override connect(callback?: (error: Error) => void): Promise<pg.Client> | void {
+    const heardByConnect = () => undefined;
+    this.on('error', heardByConnect);
     const connected = super
       .connect()
       .then(() => this.query(sessionLimits(this.#queryMs)))
       .then(
-        () => this,
+        () => {
+          this.removeListener('error', heardByConnect);
+          return this;
+        },
         (error: unknown) => {
+          // The listener stays: the cut socket still reports its end, after connect has failed.
           this.connection.stream.destroy();
           throw error;
         },
