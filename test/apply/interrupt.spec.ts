@@ -364,3 +364,45 @@ describe.each(stores)('SIGTERM, then Ctrl-C, during apply ($name store)', (kind)
     },
   );
 });
+
+describe('Ctrl-C twice during the runs read before a run is started', () => {
+  it('reports the run step stopped, not failed: no run started, nothing recorded, the next apply starts it', async () => {
+    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+      const state = path.join(await freshDir(), 'state');
+      await mkdir(state);
+      const env = executorEnv(emulator, state);
+      const dir = new ManifestDir(path.join(await freshDir(), 'm'));
+      // Recorded as applied from the directory the CLI applies below: its only step is the run.
+      await resume(env, state, [quiet('a0')], dir.dir);
+      const after = [quiet('a0', { ingestion: { onCreate: false, request: 'r1' } })];
+      await dir.write(after);
+
+      // The runs list the step reads before it starts a run is held: the signals land during it.
+      const list = holdAnswers(env, 'listRuns');
+      try {
+        const apply = spawnApply(env, dir.dir, state);
+        await list.arrived;
+        apply.signal('SIGINT');
+        await apply.stderrShows(DRAIN_MESSAGE);
+        apply.signal('SIGINT');
+        const result = await apply.exited;
+        expect(result.stderr).toContain(ABORT_MESSAGE);
+        expect(result.stderr).not.toMatch(STACK);
+        expect(result.code).toBe(1);
+        expect(result.stdout).toMatch(
+          /\nskipped +prod\/a0 run: the apply was stopped before this run was started: no run started\n/,
+        );
+        expect(result.stdout).toContain('Apply: 0 applied, 0 run(s) still running, 0 failed,');
+      } finally {
+        list.stop();
+      }
+      expect(Object.fromEntries((await census(env)).runs)).toEqual({ 'Audience a0': 0 });
+      expect((await records(state)).get('a0')).toMatchObject({ runs: [] });
+      expect((await records(state)).get('a0')?.intent).toBeUndefined();
+
+      // The next apply plans the run again and starts it, once.
+      await resume(env, state, after);
+      expect(Object.fromEntries((await census(env)).runs)).toEqual({ 'Audience a0': 1 });
+    });
+  });
+});

@@ -247,6 +247,12 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
     try {
       listed = await client.listRuns(step.sandbox, audienceId, signal ? { signal } : {});
     } catch (error) {
+      // Stopped (a second Ctrl-C) while the list was read: a call was ended, not a failure of
+      // the service's; the step is stopped before its run, as a create stopped before its POST.
+      if (signal?.aborted)
+        return result(step, 'skipped', 'the apply was stopped before this run was started: no run started', {
+          audienceId,
+        });
       return result(
         step,
         'failed',
