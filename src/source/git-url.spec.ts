@@ -114,6 +114,26 @@ describe('checkGitUrl', () => {
     );
   });
 
+  // refusals-38: a `;name=value` parameter of the path passed; git sends the path as written
+  // with every request, keeps it in the clone's config, and the log showed it.
+  it.each([
+    ['https://host/a/b.git;token=CANARY-123', 'token'],
+    ['https://host/scm/a;JSESSIONID=CANARY-123/b.git', 'JSESSIONID'],
+    ['https://host/a/b.git;v=1&access_token=CANARY-123', 'access_token'],
+    ['ssh://git@host/a/b.git;%74oken=CANARY-123', '%74oken'],
+    ['git@host:a/b.git;sig=CANARY-123', 'sig'],
+  ])('refuses %s: a credential in a path parameter', (url, name) => {
+    expect(refusal(url).message).toBe(
+      `repository URL refused: its path carries a credential ("${name}"); pass the token through AUDIENCECTL_GIT_TOKEN instead`,
+    );
+  });
+
+  it('keeps a path parameter that carries no credential', () => {
+    expect(checkGitUrl('https://host/a;v=1/b.git;tokens', strict).url).toBe(
+      'https://host/a;v=1/b.git;tokens',
+    );
+  });
+
   it('keeps a ";" or a fragment that carries no credential', () => {
     expect(checkGitUrl('https://host/a/b.git?ref=main;depth=1#main', strict).url).toBe(
       'https://host/a/b.git?ref=main;depth=1#main',

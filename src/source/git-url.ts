@@ -34,6 +34,8 @@ export function displayUrl(url: string): string {
  * git sends the query with every request and keeps the URL, fragment included, on its
  * command line (`ps` shows it to every user of the host) and in the clone's config, so a
  * token there leaks however we log. Pairs split at `;` as at `&`, as the log masking does.
+ * A path's `;name=value` parameters the same: git sends the path as written
+ * (`/a.git;token=…/info/refs`), and servlet hosts read `;jsessionid=` there as a session.
  */
 function refuseSecretParameter(raw: string): void {
   const secret = secretParameterIn(raw);

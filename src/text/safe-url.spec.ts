@@ -26,6 +26,10 @@ describe('safeUrl', () => {
     // review 37d, L-2: `;` ends a pair as `&` does.
     ['https://h/a.git?ref=main;token=abc', 'https://h/a.git?ref=main;token=***'],
     ['https://h/cb#state=1;access_token=abc', 'https://h/cb#state=1;access_token=***'],
+    // refusals-38: a `;name=value` parameter of the path, as a refusal finds it.
+    ['https://h/a.git;token=abc', 'https://h/a.git;token=***'],
+    ['https://h/scm/a;v=1&JSESSIONID=abc/b.git;tokens', 'https://h/scm/a;v=1&JSESSIONID=***/b.git;tokens'],
+    ['git@h:a/b.git;sig=abc?ref=x', 'git@h:a/b.git;sig=***?ref=x'],
     ['https://platform.adobe.io', 'https://platform.adobe.io'],
     ['https://host/@scope/pkg', 'https://host/@scope/pkg'],
     // review 20a, H1: read as host "u", port 2024 and a path holding the rest of the password.

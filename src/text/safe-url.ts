@@ -21,6 +21,8 @@ const SECRET_NAMES = new Set([
   'session',
   'sessionid',
   'session_id',
+  // A Java servlet host's session (Bitbucket Data Center, Gerrit), in a path's `;jsessionid=`.
+  'jsessionid',
 ]);
 // Any name containing one of these (client_secret, access_token, x-amz-signature, ...).
 const SECRET_PARTS = ['secret', 'token', 'password', 'passwd', 'signature', 'credential', 'private'];
@@ -54,6 +56,14 @@ function maskParameters(query: string): string {
     return name !== pair && isSecretParameter(name) ? `${name}=${MASK}` : pair;
   });
 }
+
+/**
+ * The `;name=value` parameters of a path (`/scm/acme;jsessionid=…/a.git;v=1`), each segment's
+ * after its first `;`, the `;` included. git sends the path as written with every request and
+ * keeps it in the clone's config; servlet hosts read `;jsessionid=` there as a session. Their
+ * pairs split as a query's.
+ */
+const PATH_PARAMETERS = /;[^/]*/g;
 
 const SCHEME = /^([a-z][a-z0-9+.-]*:\/\/)/i;
 
@@ -133,19 +143,28 @@ function urlParts(text: string): { base: string; query?: string; fragment?: stri
 export function maskSecretParameters(text: string): string {
   const { base, query, fragment } = urlParts(text);
   return [
-    base,
+    base.replace(PATH_PARAMETERS, (parameters) => maskParameters(parameters)),
     query === undefined ? '' : `?${maskParameters(query)}`,
     fragment === undefined ? '' : `#${maskParameters(fragment)}`,
   ].join('');
 }
 
 /**
- * The first secret-looking parameter of `url`'s query or fragment, where it is and its name
- * as written; undefined when there is none. The same pairs as the masking reads, so that
- * what a log would mask is what a refusal finds.
+ * The first secret-looking parameter of `url`'s path (a `;name=value` one), query or fragment,
+ * where it is and its name as written; undefined when there is none. The same pairs as the
+ * masking reads, so that what a log would mask is what a refusal finds.
  */
-export function secretParameterIn(url: string): { part: 'query' | 'fragment'; name: string } | undefined {
-  const { query, fragment } = urlParts(url);
+export function secretParameterIn(
+  url: string,
+): { part: 'path' | 'query' | 'fragment'; name: string } | undefined {
+  const { base, query, fragment } = urlParts(url);
+  // Only a pair with a value: a segment's `;tokens` carries nothing.
+  const inPath = (base.match(PATH_PARAMETERS) ?? [])
+    .flatMap((parameters) => parameters.match(PAIR) ?? [])
+    .filter((pair) => pair.includes('='))
+    .map(parameterName)
+    .find(isSecretParameter);
+  if (inPath !== undefined) return { part: 'path', name: inPath };
   for (const [part, text] of [
     ['query', query],
     ['fragment', fragment],

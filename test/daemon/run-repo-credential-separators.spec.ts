@@ -24,6 +24,11 @@ describe('run: a credential in the repository URL after a ; separator or in the 
   it.each([
     ['https://github.invalid/acme/audiences.git?ref=main;token=ghpCANARY0201', 'ghpCANARY0201'],
     ['https://github.invalid/acme/audiences.git#access_token=ghpCANARY0203', 'ghpCANARY0203'],
+    // refusals-38: a `;name=value` path parameter. git sends the path as written, with every
+    // request (`/acme/audiences.git;token=…/info/refs`), keeps it in the clone's config and
+    // on its command line, and the controller showed it unmasked (its log, /status).
+    ['https://github.invalid/acme/audiences.git;token=ghpCANARY0209', 'ghpCANARY0209'],
+    ['https://github.invalid/scm/acme;jsessionid=CANARY0210/audiences.git', 'CANARY0210'],
   ])('%s is refused like ?token=', async (repo, canary) => {
     const state = path.join(tmp, 'state');
     expect((await runCli(['init', '--state-only', '--state', state])).code).toBe(0);

@@ -15,12 +15,20 @@ const SETUP = {
 
 const CREDENTIAL = 'git.url holds a credential in its query or fragment';
 const ENCODED = 'git.url holds a percent-encoded name in its query';
+const IN_PATH = 'git.url holds a credential in a ;name=value parameter of its path';
+const ENCODED_IN_PATH = 'git.url holds a percent-encoded name in a ;name=value parameter of its path';
 const URLS: [string, string, string][] = [
   ['https://github.com/acme/audiences.git?ref=main;token=ghpCANARY0202', 'ghpCANARY0202', CREDENTIAL],
   ['https://github.com/acme/audiences.git#access_token=ghpCANARY0204', 'ghpCANARY0204', CREDENTIAL],
   ['https://github.com/acme/audiences.git#ref=main;Private-Token=ghpCANARY0205', 'ghpCANARY0205', CREDENTIAL],
   ['git@github.com:acme/audiences.git?ref=main;sig=ghpCANARY0206', 'ghpCANARY0206', CREDENTIAL],
   ['https://github.com/acme/audiences.git?ref=main;%74oken=ghpCANARY0207', 'ghpCANARY0207', ENCODED],
+  // refusals-38: a `;name=value` path parameter, which git sends with every request and the
+  // ConfigMap and NOTES showed as written.
+  ['https://github.com/acme/audiences.git;token=ghpCANARY0211', 'ghpCANARY0211', IN_PATH],
+  ['https://git.example.com/scm/acme;JSESSIONID=CANARY0212/audiences.git', 'CANARY0212', IN_PATH],
+  ['git@github.com:acme/audiences.git;v=1;access_token=ghpCANARY0213', 'ghpCANARY0213', IN_PATH],
+  ['ssh://git@github.com/acme/audiences.git;%74oken=ghpCANARY0214', 'ghpCANARY0214', ENCODED_IN_PATH],
 ];
 
 describe.each(helmBinaries())('helm $major: git.url with a credential after ; or in the fragment', (bin) => {
@@ -33,6 +41,9 @@ describe.each(helmBinaries())('helm $major: git.url with a credential after ; or
 
   it('renders a ; and a fragment that carry no credential', async () => {
     const url = 'https://github.com/acme/audiences.git?ref=main;depth=1#main';
+    const inPath = 'https://github.com/acme;v=1/audiences.git;tokens';
+    const kept = await template(bin, { values: { ...SETUP, git: { url: inPath } } });
+    expect(kept.code, kept.stderr).toBe(0);
     const result = await template(bin, { values: { ...SETUP, git: { url } } });
     expect(result.code).toBe(0);
     const config = find(result.objects, 'ConfigMap') as { data?: Record<string, string> };

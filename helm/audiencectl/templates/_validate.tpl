@@ -55,23 +55,27 @@ key only.
 {{- end }}
 
 {{/*
-A query or fragment parameter's name that holds a credential, and its =, as the app reads
+A query, fragment or path parameter's name that holds a credential, and its =, as the app reads
 them (src/text/safe-url.ts): git.url's and aep.*Url's checks put it after their own separators
 and (?i), for any letter case.
 */}}
 {{- define "audiencectl.credentialName" -}}
-([^=&;#]*(secret|token|password|passwd|signature|credential|private)[^=&;#]*|sig|key|pwd|pass|code|auth|apikey|api[-_]key|x[-_]api[-_]key|session|session[-_]?id)=
+([^=&;#]*(secret|token|password|passwd|signature|credential|private)[^=&;#]*|sig|key|pwd|pass|code|auth|apikey|api[-_]key|x[-_]api[-_]key|session|session[-_]?id|jsessionid)=
 {{- end }}
 
 {{/*
 git.url: https://host/path, ssh://[user@]host[:port]/path or user@host:path, without
 credentials; the query's and the fragment's credential names in any letter case, a pair
 starting after ?, &, # or (in the query or fragment) ;, as the controller reads them. The
-first failing rule is named, never the value: a token pasted into the URL must not reach
-the deploy job's log.
+path's ;name=value parameters too (`/scm/acme;jsessionid=…/a.git`), each segment's after its
+first ;, their pairs split at ; and &: git sends the path as written with every request.
+The first failing rule is named, never the value: a token pasted into the URL must not
+reach the deploy job's log.
 */}}
 {{- define "audiencectl.validateGitUrl" -}}
 {{- $url := . }}
+{{- /* Every segment's parameters, each starting with its ;, none holding a /. */}}
+{{- $pathParameters := regexFindAll ";[^/]*" (regexReplaceAll "[?#].*" $url "") -1 | join "" }}
 {{- $fetched := `^(https|ssh)://[^-\s@/][^\s@/]*/[^\s]*$|^ssh://[A-Za-z0-9._~-]+@[^-\s@/:][^\s@/:]*(:[0-9]+)?/[^\s]*$|^[A-Za-z0-9._~-]+@[A-Za-z0-9][A-Za-z0-9.-]*:[^\s-][^\s]*$` }}
 {{- if regexMatch `\s` $url }}
 {{- fail "git.url holds a blank: a repository URL has none (a pasted command or a second word?)" }}
@@ -86,6 +90,10 @@ the deploy job's log.
 {{- else if regexMatch `([?&#]|[?#].*;)[^=&;#]*%[^=&;#]*=` $url }}
 {{- /* The controller decodes the names before judging them (%74oken is token): so does no regular expression. */}}
 {{- fail "git.url holds a percent-encoded name in its query: write the name plainly (a credential there is refused, and must be checked before it reaches the ConfigMap)" }}
+{{- else if regexMatch (printf "(?i)[;&]%s" (include "audiencectl.credentialName" $url)) $pathParameters }}
+{{- fail "git.url holds a credential in a ;name=value parameter of its path (a token, key, password, session or signature parameter), which git sends with every request: put the token in secret.gitToken with git.auth token" }}
+{{- else if regexMatch `[;&][^=&;]*%[^=&;]*=` $pathParameters }}
+{{- fail "git.url holds a percent-encoded name in a ;name=value parameter of its path: write the name plainly (a credential there is refused, and must be checked before it reaches the ConfigMap)" }}
 {{- else if and (regexMatch `^[A-Za-z][A-Za-z0-9+.-]*:(//|:)` $url) (not (regexMatch `^(https|ssh)://|^[^:/]*@` $url)) }}
 {{- fail "git.url must use https:// or ssh:// (or be user@host:path): http:// and git:// send the token and the manifests unencrypted, and ext:: or file:// run or read what the pod should not" }}
 {{- else if not (regexMatch $fetched $url) }}
