@@ -51,6 +51,10 @@ key only.
 {{- if lt (int .Values.terminationGracePeriodSeconds) 10 }}
 {{- fail "terminationGracePeriodSeconds must be at least 10: the controller gets 5 s less (AUDIENCECTL_SHUTDOWN_GRACE) to finish its API calls and release the state lock before it is killed" }}
 {{- end }}
+{{- /* Kubernetes takes any int64; the controller refuses a grace over 24d (2147483647 ms) at start: a crash loop. */}}
+{{- if gt (float64 .Values.terminationGracePeriodSeconds) 2147488.0 }}
+{{- fail (printf "terminationGracePeriodSeconds %.0f is too long (at most 2147488, about 24.8 days): the controller's shutdown grace, 5 s less (AUDIENCECTL_SHUTDOWN_GRACE), would be over 24d, which it refuses at start (a Node.js timer holds no longer)" (float64 .Values.terminationGracePeriodSeconds)) }}
+{{- end }}
 {{- end }}
 {{- end }}
 
