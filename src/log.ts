@@ -1,4 +1,5 @@
 import { pino, stdSerializers, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { outputFailed } from './output-failure.js';
 import { escapeJsonText } from './text/safe-text.js';
 import { CENSOR, redactText } from './text/secrets.js';
 
@@ -87,9 +88,21 @@ export type LoggerOptions = {
   base?: Record<string, unknown> | undefined;
 };
 
+/**
+ * Standard error, written by pino's own stream (not process.stderr). pino hears its EPIPE and
+ * re-emits any other write error: with no listener, a log line that could not be written (a
+ * full disk, a file size limit) threw from the logging call, and the controller died of an
+ * unhandled rejection mid-pass. It stops as for an unwritable standard error instead.
+ */
+function standardError(): DestinationStream {
+  const stream = pino.destination({ dest: 2, sync: true });
+  stream.on('error', (error: NodeJS.ErrnoException) => outputFailed(error, 'log'));
+  return stream;
+}
+
 /** The root logger: JSON lines, secrets redacted by key path and by value. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
+  const destination = options.destination ?? standardError();
   return pino(
     {
       level: options.level ?? envLevel() ?? 'info',

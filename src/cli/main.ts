@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import module from 'node:module';
 import path from 'node:path';
+import { outputFailed, outputLost } from '../output-failure.js';
 import { userCacheDir } from './user-cache-dir.js';
 
 // Node 22.1 and later keep the code V8 compiled from our bundle on disk: compiling it
@@ -14,25 +15,10 @@ import { userCacheDir } from './user-cache-dir.js';
 );
 const { runCli } = await import('./run-cli.js');
 
-// A closed standard output (`audiencectl state list | head -1`) is not an error: what
-// is left to print goes nowhere, and the command ends with its own exit code. Any other
-// write error (a full disk, an I/O error) loses what the command prints: one line on standard
-// error says so, and the command stops as an interrupt stops it, never with a stack trace. An
-// apply drains (calls in flight finish and are recorded, its lock is released) and exits
-// non-zero; a command with no interrupt to honour exits 1 at once.
-let unwritable = false;
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED' || unwritable) return;
-    unwritable = true;
-    if (stream === process.stdout)
-      process.stderr.write(`Error: the standard output cannot be written: ${error.message}\n`);
-    process.exitCode = 1;
-    if (process.listenerCount('SIGTERM') > 0) process.kill(process.pid, 'SIGTERM');
-    else process.exit(1);
-  });
-}
+// A standard stream that cannot be written stops the command (src/output-failure.ts).
+process.stdout.on('error', (error: NodeJS.ErrnoException) => outputFailed(error, 'stdout'));
+process.stderr.on('error', (error: NodeJS.ErrnoException) => outputFailed(error, 'stderr'));
 
 const code = await runCli(process.argv);
 // A command that ends after its output failed has lost what it printed: not a success.
-process.exitCode = unwritable && code === 0 ? 1 : code;
+process.exitCode = outputLost() && code === 0 ? 1 : code;
