@@ -48,6 +48,10 @@ key only.
 {{- else if gt (int .Values.replicaCount) 1 }}
 {{- fail "replicaCount > 1 needs state.backend postgres: the file state has one writer" }}
 {{- end }}
+{{- /* A Deployment's replicas are an int32: Kubernetes would refuse it at install, naming spec.replicas. */}}
+{{- if gt (float64 .Values.replicaCount) 2147483647.0 }}
+{{- fail (printf "replicaCount %.0f is more than a Deployment holds (at most 2147483647, an int32): Kubernetes would refuse the Deployment at install" (float64 .Values.replicaCount)) }}
+{{- end }}
 {{- if lt (int .Values.terminationGracePeriodSeconds) 10 }}
 {{- fail "terminationGracePeriodSeconds must be at least 10: the controller gets 5 s less (AUDIENCECTL_SHUTDOWN_GRACE) to finish its API calls and release the state lock before it is killed" }}
 {{- end }}
