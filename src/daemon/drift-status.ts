@@ -26,6 +26,14 @@ export function driftStatuses(plan: Plan, results: readonly StepResult[] | undef
 }
 
 /**
+ * True when drift a pass corrects (a deleted audience created again, a changed one PATCHed back)
+ * stands uncorrected: its correction failed or was held. Never in dry-run, which corrects nothing.
+ */
+export function correctionLeft(standing: readonly DriftInfo[], dryRun: boolean): boolean {
+  return !dryRun && standing.some((drift) => !drift.corrected && !NEEDS_A_PERSON.has(drift.kind));
+}
+
+/**
  * The drift metrics after a refresh: the counter counts what it `found`, the gauge what is
  * left uncorrected of the drift `standing` (found, and that of sandboxes it could not read).
  */

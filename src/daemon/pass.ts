@@ -28,6 +28,7 @@ import { leavesRunInProgress, wantsRequeue, type AudienceTracker } from './audie
 import { daemonProgress, runBudgetLeft } from './instruments.js';
 import type { DaemonMetrics } from './metrics.js';
 import { publishRefresh } from './refresh-outcome.js';
+import { correctionLeft } from './drift-status.js';
 import { errorInfo, type StatusBoard } from './status-board.js';
 import { publishClock } from './clock-status.js';
 import { measuredOffset, serviceShift } from '../apply/service-time.js';
@@ -221,6 +222,8 @@ export type PassResult = {
   requeue: boolean;
   /** A refresh was asked for: whether it succeeded (a failed one was left out of the plan). */
   refreshed?: boolean;
+  /** The refresh found drift this pass could correct and did not: the next pass reads again. */
+  readAgain?: boolean;
   /**
    * Removals were held because their files were being written: wall-clock ms after which
    * those files have been quiet a debounce long. A pass then settles them.
@@ -434,7 +437,7 @@ export async function reconcileRevision(
     records = (await deps.store.readAll()).audiences;
   }
   const now = deps.clock.now();
-  if (refreshed) publishRefresh(deps, { plan, results, failed }, now, log);
+  const standing = refreshed ? publishRefresh(deps, { plan, results, failed }, now, log) : [];
   if (results) deps.tracker.record(plan, results, now, deps.signal.aborted);
   else deps.tracker.forgetAllBut(new Set());
   deps.board.audiencesChanged(deps.tracker.states(records, plan, results, now));
@@ -451,6 +454,7 @@ export async function reconcileRevision(
     requeue: (results?.some(wantsRequeue) ?? false) || leavesRunInProgress(plan, results),
     // A sandbox left unread is read again on the backoff schedule.
     ...(refresh ? { refreshed: refreshed && failed.length === 0 } : {}),
+    ...(correctionLeft(standing, deps.settings.dryRun) ? { readAgain: true } : {}),
     ...(writing.quietAt === undefined ? {} : { quietAt: writing.quietAt }),
   };
 }

@@ -267,11 +267,15 @@ export class Reconciler implements DaemonStatusProvider {
     );
   }
 
-  /** A refresh that failed is tried again on the backoff schedule. */
+  /**
+   * A refresh that failed is tried again on the backoff schedule; one that left drift it could
+   * correct uncorrected is read again by the next pass (the retry of the failed step).
+   */
   #refreshOutcome(result: PassResult): void {
     if (result.refreshed === undefined) return;
     const now = this.#clock.now();
     const retryAt = this.#refresh.finished(result.refreshed, now);
+    if (result.readAgain) this.#refresh.again();
     if (retryAt !== undefined) this.#timers.at('retry', retryAt, () => this.trigger('retry'), now);
   }
 

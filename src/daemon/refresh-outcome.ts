@@ -5,12 +5,13 @@ import type { Plan } from '../plan/schema.js';
 import { driftStatuses, publishDrift } from './drift-status.js';
 import type { DaemonMetrics } from './metrics.js';
 import { errorInfo, type StatusBoard } from './status-board.js';
+import type { DriftInfo } from './types.js';
 
 /**
  * Publishes what a pass's refresh found: its drift on /status and the metrics, and the sandboxes
  * it could not read (planned from their records alone) as `refresh.lastError`. Only a refresh
  * that read every sandbox is a successful one (`lastAt`, the last-successful-refresh metric):
- * a sandbox left unread is read again on the backoff schedule.
+ * a sandbox left unread is read again on the backoff schedule. Returns the drift now shown.
  */
 export function publishRefresh(
   deps: { board: StatusBoard; metrics: DaemonMetrics },
@@ -21,7 +22,7 @@ export function publishRefresh(
   },
   now: number,
   log: Logger,
-): void {
+): DriftInfo[] {
   const at = new Date(now);
   const found = driftStatuses(outcome.plan, outcome.results);
   const { failed } = outcome;
@@ -39,6 +40,7 @@ export function publishRefresh(
   if (failure === undefined) deps.metrics.lastRefreshTimestamp.set(now / 1000);
   if (found.length > 0)
     log.info({ drifted: found.length }, 'refresh found audiences changed outside audiencectl');
+  return standing;
 }
 
 /** The failures of several sandboxes as one error, each sandbox's message in turn. */

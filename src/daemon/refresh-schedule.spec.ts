@@ -24,4 +24,16 @@ describe('RefreshSchedule', () => {
     mono = 60_000;
     expect(schedule.due(wall - 3_600_000 + 60_000)).toBe(true);
   });
+
+  it('is due at the next pass after again(), until a refresh succeeds; never with interval 0', () => {
+    const schedule = new RefreshSchedule(60_000, backoff);
+    schedule.finished(true, 0);
+    schedule.again();
+    expect(schedule.due(1)).toBe(true);
+    schedule.finished(true, 1);
+    expect(schedule.due(2)).toBe(false);
+    const never = new RefreshSchedule(0, backoff);
+    never.again();
+    expect(never.due(0)).toBe(false);
+  });
 });

@@ -13,6 +13,8 @@ export class RefreshSchedule {
   /** Monotonic ms of it, with a monotonic clock. */
   #lastMono: number | undefined;
   #failures = 0;
+  /** A refresh left drift it could have corrected: the next pass reads again (again()). */
+  #again = false;
   readonly #monotonic: (() => number) | undefined;
 
   /**
@@ -28,15 +30,26 @@ export class RefreshSchedule {
 
   due(now: number): boolean {
     if (this.intervalMs === 0) return false;
-    if (this.#lastAt === undefined) return true;
+    if (this.#lastAt === undefined || this.#again) return true;
     const steady =
       this.#monotonic && this.#lastMono !== undefined ? this.#monotonic() - this.#lastMono : -Infinity;
     return Math.max(now - this.#lastAt, steady) >= this.intervalMs;
   }
 
+  /**
+   * The last refresh found drift its pass could correct and did not (a PATCH or a create the
+   * service refused): the next pass, the retry its backoff schedules, reads the audiences back
+   * again. Planned from the records, that pass found nothing to send and called the audience in
+   * sync while AEP still held the drift (review 38s, S-1). Call after finished().
+   */
+  again(): void {
+    if (this.intervalMs > 0) this.#again = true;
+  }
+
   /** Records how a refresh went; returns when to try again after a failure. */
   finished(succeeded: boolean, now: number): number | undefined {
     if (succeeded) {
+      this.#again = false;
       this.#lastAt = now;
       this.#lastMono = this.#monotonic?.();
       this.#failures = 0;
