@@ -181,6 +181,10 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
   }
 
   async init(): Promise<string[]> {
+    // A meta.json every other command refuses (a newer audiencectl's format, after a rollback;
+    // a damaged one) is no ready store: refused here too, as a PostgreSQL init refuses a newer
+    // schema, before anything is made.
+    await this.meta();
     await ensureDirDurable(this.location);
     return [`directory state ready at ${escapeText(this.location)}`];
   }
