@@ -19,6 +19,11 @@ const RANK: Record<AudienceState, number> = {
   blocked: 5,
 };
 
+/** True when `a` is a worse state than `b` (shown in its place). */
+export function worseState(a: AudienceState, b: AudienceState): boolean {
+  return RANK[a] > RANK[b];
+}
+
 const idOf = (x: { sandbox: string; key: string }): string => `${x.sandbox}/${x.key}`;
 const iso = (ms: number): string => new Date(ms).toISOString();
 

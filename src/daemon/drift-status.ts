@@ -1,7 +1,8 @@
 import type { StepResult } from '../apply/types.js';
 import type { Plan } from '../plan/schema.js';
 import type { DaemonMetrics } from './metrics.js';
-import type { DriftInfo } from './types.js';
+import { worseState } from './audiences.js';
+import type { AudienceStatus, DriftInfo } from './types.js';
 
 const KINDS: readonly DriftInfo['kind'][] = ['deleted', 'changed', 'renamed', 'deactivated'];
 
@@ -23,6 +24,39 @@ export function driftStatuses(plan: Plan, results: readonly StepResult[] | undef
     // A rename or a deactivation needs a person: its step is blocked, never corrected here.
     corrected: !NEEDS_A_PERSON.has(drift.kind) && (outcome.get(`${drift.sandbox}/${drift.key}`) ?? false),
   }));
+}
+
+/**
+ * The audiences as /status shows them, with the drift the last refresh found and no pass
+ * corrected: a rename or a deactivation stays `blocked` (its reason as the refresh's pass said
+ * it), other drift `pending` (dry-run, or a correction not sent yet), until a refresh finds it
+ * settled. A pass that does not refresh plans from the records, which know nothing of it: the
+ * audience went `in-sync` at the next resync, and an alert on blocked audiences resolved by
+ * itself and fired again at each refresh (review 38s, S-2). Audiences no longer listed (removed)
+ * are not brought back.
+ */
+export function withStandingDrift(
+  audiences: readonly AudienceStatus[],
+  drifted: readonly DriftInfo[],
+  at: Date,
+): AudienceStatus[] {
+  const standing = new Map<string, DriftInfo>();
+  for (const drift of drifted) if (!drift.corrected) standing.set(`${drift.sandbox}/${drift.key}`, drift);
+  if (standing.size === 0) return [...audiences];
+  return audiences.map((audience) => {
+    const drift = standing.get(`${audience.sandbox}/${audience.key}`);
+    if (drift === undefined) return audience;
+    const blocked = NEEDS_A_PERSON.has(drift.kind);
+    const state = blocked ? 'blocked' : 'pending';
+    if (!worseState(state, audience.state)) return audience;
+    return {
+      ...audience,
+      state,
+      ...(blocked && audience.lastError === undefined
+        ? { lastError: { code: 'STEP_BLOCKED', message: drift.detail, at: at.toISOString() } }
+        : {}),
+    };
+  });
 }
 
 /**

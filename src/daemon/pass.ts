@@ -28,7 +28,7 @@ import { leavesRunInProgress, wantsRequeue, type AudienceTracker } from './audie
 import { daemonProgress, runBudgetLeft } from './instruments.js';
 import type { DaemonMetrics } from './metrics.js';
 import { publishRefresh } from './refresh-outcome.js';
-import { correctionLeft } from './drift-status.js';
+import { correctionLeft, withStandingDrift } from './drift-status.js';
 import { errorInfo, type StatusBoard } from './status-board.js';
 import { publishClock } from './clock-status.js';
 import { measuredOffset, serviceShift } from '../apply/service-time.js';
@@ -440,7 +440,8 @@ export async function reconcileRevision(
   const standing = refreshed ? publishRefresh(deps, { plan, results, failed }, now, log) : [];
   if (results) deps.tracker.record(plan, results, now, deps.signal.aborted);
   else deps.tracker.forgetAllBut(new Set());
-  deps.board.audiencesChanged(deps.tracker.states(records, plan, results, now));
+  const states = deps.tracker.states(records, plan, results, now);
+  deps.board.audiencesChanged(withStandingDrift(states, deps.board.drifted, new Date(now)));
   recordBudget(deps, records, desired);
   publishClock(deps.client, deps.board, deps.metrics, log);
   if (writing.quietAt !== undefined)

@@ -154,6 +154,11 @@ export class StatusBoard implements DaemonStatusProvider {
     this.#audiences = audiences;
   }
 
+  /** What the last refresh found (with what stands of sandboxes it could not read). */
+  get drifted(): readonly DriftInfo[] {
+    return this.#refresh.drifted;
+  }
+
   refreshEvery(intervalMs: number): void {
     this.#refresh = { ...this.#refresh, intervalMs };
   }

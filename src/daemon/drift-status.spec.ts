@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { withStandingDrift } from './drift-status.js';
+import type { AudienceStatus, DriftInfo } from './types.js';
+
+const at = new Date('2026-12-05T07:00:00.000Z');
+const audience = (key: string, state: AudienceStatus['state'] = 'in-sync'): AudienceStatus => ({
+  sandbox: 'prod',
+  key,
+  state,
+});
+const drift = (key: string, kind: DriftInfo['kind'], corrected = false): DriftInfo => ({
+  sandbox: 'prod',
+  key,
+  kind,
+  detail: `${key} ${kind}`,
+  corrected,
+});
+
+describe('withStandingDrift', () => {
+  it('keeps an uncorrected rename or deactivation blocked, other drift pending, between refreshes', () => {
+    const shown = withStandingDrift(
+      [audience('a'), audience('b'), audience('c'), audience('d'), audience('e', 'backoff')],
+      [drift('a', 'deactivated'), drift('b', 'changed'), drift('c', 'deleted', true), drift('e', 'changed')],
+      at,
+    );
+    expect(shown.map((s) => `${s.key} ${s.state} ${s.lastError?.message ?? '-'}`)).toEqual([
+      'a blocked a deactivated',
+      'b pending -',
+      'c in-sync -',
+      'd in-sync -',
+      // A worse state (a correction backing off) stays as it is.
+      'e backoff -',
+    ]);
+    expect(shown[0]?.lastError).toEqual({
+      code: 'STEP_BLOCKED',
+      message: 'a deactivated',
+      at: at.toISOString(),
+    });
+  });
+
+  it('brings back no audience that is no longer listed', () => {
+    expect(withStandingDrift([], [drift('gone', 'renamed')], at)).toEqual([]);
+  });
+});
