@@ -1,4 +1,4 @@
-import type { AepClient, Run } from '../aep/types.js';
+import type { AepClient, CallOptions, Run } from '../aep/types.js';
 import { StateError } from '../state/errors.js';
 import { recordId } from '../state/record-id.js';
 import type { AudienceRecord, RunRecord } from '../state/schema.js';
@@ -51,7 +51,16 @@ export type SettledRun =
  */
 export type RunCheck = { kind: 'listed' | 'verified' } | { kind: 'listed-instead'; claimed: string };
 
-type Service = { client: Pick<AepClient, 'getRun' | 'listRuns' | 'serviceClock'>; clock: Clock };
+type Service = {
+  client: Pick<AepClient, 'getRun' | 'listRuns' | 'serviceClock'>;
+  clock: Clock;
+  /** Ends the calls in flight (the command's Ctrl-C): it then writes nothing (cli/state-interrupt.ts). */
+  signal?: AbortSignal | undefined;
+};
+
+function callOf(service: Service): CallOptions {
+  return service.signal ? { signal: service.signal } : {};
+}
 
 const NOTHING = 'nothing was changed';
 
@@ -110,11 +119,12 @@ export async function verifiedRun(
   client: Pick<AepClient, 'getRun'>,
   record: AudienceRecord,
   runId: string,
+  call: CallOptions = {},
 ): Promise<Run> {
   const audienceId = record.audienceId ?? '';
   let run: Run;
   try {
-    run = await client.getRun(record.sandbox, audienceId, runId);
+    run = await client.getRun(record.sandbox, audienceId, runId, call);
   } catch (cause) {
     const failure = aepFailure(cause);
     if (isNotFound(failure)) {
@@ -176,7 +186,7 @@ export async function settleRunByHand(
       undefined,
     );
   }
-  const reading = await readRunIntent(service.client, record, {});
+  const reading = await readRunIntent(service.client, record, callOf(service));
   if (reading.kind === 'adopt') return adoptListed(store, record, intent, claim, reading.run, service);
   return asClaimed(store, record, intent, claim, reading, service);
 }
@@ -210,7 +220,7 @@ async function asClaimed(
       `--run-id is checked through the service, and ${NO_CREDENTIALS}; ${NOTHING}`,
     );
   }
-  const started = await verifiedRun(service.client, record, claim.runId);
+  const started = await verifiedRun(service.client, record, claim.runId, callOf(service));
   return recordRun(store, record, intent, started, service, { kind: 'verified' });
 }
 
@@ -296,7 +306,7 @@ async function settleUntraced(
   }
   let listed;
   try {
-    listed = await service.client.listRuns(record.sandbox, audienceId);
+    listed = await service.client.listRuns(record.sandbox, audienceId, callOf(service));
   } catch (cause) {
     throw new StateError(
       'STATE_RUN_UNVERIFIED',
@@ -308,7 +318,10 @@ async function settleUntraced(
   // A page the service cut in its own order (oldest first) may lack the run past it: a run it
   // does not show is asked for by its GET, and taken as the list would (review 37v, M-1).
   const shown = listed.some((run) => run.runId === runId);
-  const among = !shown && mayLackNewest(listed) ? [await verifiedRun(service.client, record, runId)] : listed;
+  const among =
+    !shown && mayLackNewest(listed)
+      ? [await verifiedRun(service.client, record, runId, callOf(service))]
+      : listed;
   const started = untracedRuns(record, among, offset).find((run) => run.runId === runId);
   if (!started) {
     const why =

@@ -36,11 +36,13 @@ export async function verifyImport(
 async function checkImport(
   client: Pick<AudienceReads, 'getAudience'>,
   claim: ImportClaim,
+  signal?: AbortSignal,
 ): Promise<{ line: string; audience: LiveAudience }> {
   const { sandbox, key, audienceId, name, namespace } = claim;
   let audience;
   try {
-    audience = await client.getAudience(sandbox, audienceId);
+    // Ended by the command's Ctrl-C (state-interrupt.ts), which then says nothing was imported.
+    audience = await client.getAudience(sandbox, audienceId, signal ? { signal } : {});
   } catch (cause) {
     throw new StateError(
       'STATE_IMPORT_UNVERIFIED',
@@ -115,9 +117,10 @@ export type VerifiedImport = { line: string; shown?: AudienceShown };
 export async function verifiedImport(
   connection: Connection | undefined,
   claim: ImportClaim,
+  signal?: AbortSignal,
 ): Promise<VerifiedImport> {
   if (!connection) return { line: claim.name === undefined ? NOT_VERIFIED_NO_NAME : NOT_VERIFIED };
-  const { line, audience } = await checkImport(connection.client, claim);
+  const { line, audience } = await checkImport(connection.client, claim, signal);
   const created = createdSeconds(audience);
   const createdAtMs = createdMs(audience);
   const offset = measuredOffset(connection.client);

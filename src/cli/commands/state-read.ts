@@ -181,8 +181,13 @@ export function commandLockOptions(
 }
 
 /** Locks `store` for a `state` command (commandLockOptions), saying when it takes over a stale lock. */
-export async function lockForCommand(store: StateStore, timeoutMs: number, command: string): Promise<void> {
-  const info = await store.lock(commandLockOptions(store, timeoutMs, command));
+export async function lockForCommand(
+  store: StateStore,
+  timeoutMs: number,
+  command: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const info = await store.lock(commandLockOptions(store, timeoutMs, command, signal));
   if (info.tookOver) process.stderr.write(`${describeTakeover(info.tookOver)}\n`);
   for (const session of info.endedWrites ?? []) process.stderr.write(`${describeEndedWrite(session)}\n`);
 }

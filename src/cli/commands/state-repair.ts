@@ -25,6 +25,7 @@ import type { OrgOf } from '../../state/org-binding.js';
 import { requireStateStore } from '../../state/presence.js';
 import { manifestSandboxOf } from '../manifest-sandbox.js';
 import { lockForCommand, openExisting, out, sandboxOf, type SandboxOptions } from './state-read.js';
+import { fenceWrites, StateCommandInterrupted, watchStateCommand } from '../state-interrupt.js';
 import {
   forgetCommand,
   stateImportCommand,
@@ -40,22 +41,45 @@ export type LockingOptions = SandboxOptions & { lockTimeout: number };
 /**
  * Opens the store under its lock, runs `fn`, always lets go. With `orgOf` (a command that
  * calls AEP) a store of another org is refused and a first write binds it.
+ *
+ * Ctrl-C or SIGTERM (the first) ends a wait for the lock (STATE_LOCK_WAIT_STOPPED, exit 1, as
+ * apply's) and the calls to AEP `fn` gives `signal`; before the first write, the command stops
+ * with nothing changed (STATE_COMMAND_INTERRUPTED, 130 or 143); once writing, it finishes, and
+ * says what it did. Its lock is let go either way.
  */
 export async function withLock<T>(
   options: LockingOptions,
   command: string,
-  fn: (store: StateStore) => Promise<T>,
+  fn: (store: StateStore, signal: AbortSignal) => Promise<T>,
   orgOf?: OrgOf,
 ) {
-  const store = await openStoreFor(options);
-  // Closed on a refused lock too: a PostgreSQL store's open connections would keep the
-  // process alive for the pool's idle time after the refusal was printed.
+  const stop = watchStateCommand();
   try {
-    if (orgOf) store.useOrgs(orgOf);
-    await lockForCommand(store, options.lockTimeout, `audiencectl state ${command}`);
-    return await fn(store);
+    const store = await openStoreFor(options);
+    const stopped = () => new StateCommandInterrupted(stop.received() ?? 'SIGINT', store.location);
+    // Closed on a refused lock too: a PostgreSQL store's open connections would keep the
+    // process alive for the pool's idle time after the refusal was printed.
+    try {
+      if (orgOf) store.useOrgs(orgOf);
+      if (stop.signal.aborted) throw stopped();
+      await lockForCommand(store, options.lockTimeout, `audiencectl state ${command}`, stop.signal);
+      const fenced = fenceWrites(store, stop, stopped);
+      let done: T;
+      try {
+        done = await fn(fenced.store, stop.signal);
+      } catch (error) {
+        // A call the signal ended, or what it refused for it: the command was stopped, no more.
+        if (stop.signal.aborted && !fenced.begun()) throw stopped();
+        throw error;
+      }
+      // Stopped with nothing written (a --dry-run): what it says may be cut short.
+      if (stop.signal.aborted && !fenced.begun()) throw stopped();
+      return done;
+    } finally {
+      await store.close();
+    }
   } finally {
-    await store.close();
+    stop.dispose();
   }
 }
 
@@ -125,7 +149,7 @@ export async function importCommand(
   const { record, notes, origin, kept } = await withLock(
     options,
     'import',
-    async (locked) => {
+    async (locked, signal) => {
       // Under the lock all the same: what it says is what an import would do now.
       const store = options.dryRun ? new PreviewStore(locked) : locked;
       return {
@@ -150,13 +174,17 @@ export async function importCommand(
           budgetHorizon: () => budgetHorizon({ clock: systemClock, client: connection?.client ?? {} }),
           // After the store's own checks: an id recorded for another key is refused without a call.
           verify: async () => {
-            const verified = await verifiedImport(connection, {
-              sandbox,
-              key,
-              audienceId: options.audienceId,
-              name: facts.name,
-              namespace: facts.namespace,
-            });
+            const verified = await verifiedImport(
+              connection,
+              {
+                sandbox,
+                key,
+                audienceId: options.audienceId,
+                name: facts.name,
+                namespace: facts.namespace,
+              },
+              signal,
+            );
             verification = verified.line;
             return verified.shown;
           },

@@ -54,13 +54,13 @@ export async function settleRunCommand(key: string, options: SettleOptions): Pro
   const settled = await withLock(
     options,
     'settle-run',
-    async (store) => {
+    async (store, signal) => {
       const record = await store.get(sandbox, key);
       if (!record) {
         const elsewhere = (await sandboxesWithKey(store, key)).filter((s) => s !== sandbox);
         throw notFound(store.location, sandbox, key, elsewhere);
       }
-      const service = connection && { client: connection.client, clock: systemClock };
+      const service = connection && { client: connection.client, clock: systemClock, signal };
       return settleRunByHand(store, record, claim, service);
     },
     connection && ((name) => connection.client.orgOf(name)),

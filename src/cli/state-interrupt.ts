@@ -1,0 +1,88 @@
+import { AudiencectlError } from '../errors.js';
+import type { StateStore } from '../state/store.js';
+
+// Ctrl-C (SIGINT) and SIGTERM in `state import|forget|settle-run` (and `import --discover`):
+// Node's default ended them wherever they were, with no word, between two writes of one
+// repair too (an import over a pending intent resolves it, then puts the new record).
+
+/** A state command stopped by SIGINT or SIGTERM before it wrote anything: 130 or 143, as a shell reports it. */
+export class StateCommandInterrupted extends AudiencectlError {
+  override readonly name = 'StateCommandInterrupted';
+  override readonly exitCode: number;
+
+  constructor(signal: NodeJS.Signals, location: string) {
+    super(
+      'STATE_COMMAND_INTERRUPTED',
+      `interrupted (${signal}): nothing was changed in ${location}; run the command again`,
+    );
+    this.exitCode = signal === 'SIGTERM' ? 143 : 130;
+  }
+}
+
+export type StateCommandStop = {
+  /** Aborted on the first SIGINT or SIGTERM: ends a lock wait and the calls to AEP given it. */
+  signal: AbortSignal;
+  /** The signal received, once one was. */
+  received(): NodeJS.Signals | undefined;
+  dispose(): void;
+};
+
+/** Listens for SIGINT and SIGTERM until disposed: the command then decides where it stops. */
+export function watchStateCommand(proc: Pick<NodeJS.Process, 'on' | 'off'> = process): StateCommandStop {
+  const stop = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    received ??= signal;
+    stop.abort();
+  };
+  proc.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  return {
+    signal: stop.signal,
+    received: () => received,
+    dispose: () => {
+      proc.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** The methods of StateStore that write. */
+const WRITES: ReadonlySet<PropertyKey> = new Set<keyof StateStore>([
+  'put',
+  'delete',
+  'replaceIfUnchanged',
+  'beginIntent',
+  'resolveIntent',
+  'releaseOrg',
+  'markRevision',
+  'restore',
+]);
+
+/**
+ * `store`, whose first write throws `stopped()` once a signal came; once a write has begun, the
+ * others follow whatever comes: a repair is made whole or not at all, never half (each write
+ * alone is atomic in either store). `begun` says whether one did.
+ */
+export function fenceWrites(
+  store: StateStore,
+  stop: StateCommandStop,
+  stopped: () => Error,
+): { store: StateStore; begun(): boolean } {
+  let begun = false;
+  const fenced = new Proxy(store, {
+    // Read off the store itself: its getters and methods use its private fields.
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property);
+      if (typeof value !== 'function') return value;
+      const method = value as (...args: unknown[]) => unknown;
+      if (!WRITES.has(property)) return method.bind(target);
+      return (...args: unknown[]) => {
+        if (!begun) {
+          if (stop.signal.aborted) return Promise.reject(stopped());
+          begun = true;
+        }
+        return method.apply(target, args);
+      };
+    },
+  });
+  return { store: fenced, begun: () => begun };
+}
