@@ -7,6 +7,7 @@ import type { StateStore } from '../state/store.js';
 import { AudienceTracker } from './audiences.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { DesiredCache } from './desired-cache.js';
+import { HeldUnread } from './held-unread.js';
 import { FULL_READ_REASONS, readDesired, syncsFully } from './read-desired.js';
 import type { DaemonMetrics } from './metrics.js';
 import { RefreshSchedule } from './refresh-schedule.js';
@@ -82,6 +83,7 @@ export class Reconciler implements DaemonStatusProvider {
   #syncFailures = 0;
   readonly #refresh: RefreshSchedule;
   readonly #desired: DesiredCache;
+  readonly #heldUnread = new HeldUnread();
 
   constructor(options: ReconcilerOptions) {
     this.#options = options;
@@ -214,16 +216,21 @@ export class Reconciler implements DaemonStatusProvider {
     const startedMono = this.#elapsed();
     this.board.passStarted(new Date(started));
     log.info({ reasons: [...reasons].sort() }, 'reconcile started');
-    const refresh = this.#refresh.due(started);
+    let refresh = this.#refresh.due(started);
     // The safety net covers the records too: by its age alone, a copy read just after the
     // resync timer was armed was still young at its tick, and a record edited by hand went
     // unseen for up to two intervals.
     if ([...reasons].some((reason) => FULL_READ_REASONS.has(reason))) this.#options.forgetRecords?.();
     try {
       const desired = await readDesired(this.#desired, revision, reasons, this.#options, log);
+      if (!refresh && this.#refresh.intervalMs > 0 && this.#heldUnread.returned(desired)) {
+        log.info('a manifest held at the last refresh loads again: reading the audiences back');
+        refresh = true;
+      }
       const pass = { ...revision, readSince, ...(synced ? {} : { unconfirmed: true }) };
       const result = await reconcileRevision(pass, desired, this.#deps, log, refresh);
       this.#refreshOutcome(result);
+      if (result.refreshed !== undefined) this.#heldUnread.refreshed(result.plan);
       this.#reconciled = revision.revision;
       this.#passFailures = 0;
       this.#finished(this.#options.signal.aborted ? 'aborted' : 'success', startedMono, log, { result });
