@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/state/open.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
@@ -264,3 +265,46 @@ describe.each(stores)('state import and settle-run during their call to AEP ($na
     },
   );
 });
+
+describe('state forget signalled while its write waits (postgres store)', () => {
+  it(
+    'finishes the write it began and says what it did: the record gone, the lock let go',
+    { timeout: 60_000 },
+    async () => {
+      const location = await holdingGold(await stores.postgres.freshLocation());
+      const schema = new URL(location).searchParams.get('schema') ?? '';
+      // Another session holds the table every write updates (its serial): forget's delete waits.
+      const blocker = new pg.Client({ connectionString: stores.postgres.url });
+      await blocker.connect();
+      try {
+        await blocker.query(`BEGIN; LOCK TABLE "${schema}".meta IN EXCLUSIVE MODE`);
+        const state = spawnState(['forget', 'gold', '--sandbox', 'prod', '--state', location]);
+        await state.reaches(deleteWaiting(schema));
+        state.signal('SIGINT');
+        await blocker.query('COMMIT');
+        const ended = await state.exited;
+
+        expect(ended.signal).toBeNull();
+        expect(ended.stderr).toBe('');
+        expect(ended.stdout).toContain(
+          'Forgot prod/gold (audience aud-gold). The remote audience is untouched.',
+        );
+        expect(ended.code).toBe(0);
+      } finally {
+        await blocker.end();
+      }
+      expect(await recordsAfter(location)).toEqual([]);
+    },
+  );
+});
+
+/** Resolves once a session waits for a table lock to delete a record of `schema`. */
+async function deleteWaiting(schema: string): Promise<void> {
+  for (;;) {
+    const waiting = await stores.postgres.query<{ query: string }>(
+      `SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`,
+    );
+    if (waiting.some((row) => row.query.includes(`DELETE FROM "${schema}".audiences`))) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
