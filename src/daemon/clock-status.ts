@@ -26,7 +26,7 @@ export function publishClock(
     toleranceSeconds: CLOCK_TOLERANCE_SECONDS,
     skewed,
   });
-  metrics.aepClockOffset.set(offsetSeconds);
+  metrics.recordClockOffset(offsetSeconds);
   if (skewed && !was) log.warn({ offsetSeconds, note: skewNote(offsetSeconds) }, 'local clock off AEP clock');
   if (!skewed && was) log.info({ offsetSeconds }, 'local clock agrees with AEP clock again');
 }

@@ -25,8 +25,10 @@ export type DaemonMetrics = {
   driftDetected: Counter<'kind'>;
   /** Unix time (seconds) of the last successful refresh. */
   lastRefreshTimestamp: Gauge;
-  /** AEP's clock minus the local one, in seconds, from the latest AEP answer; unset before one. */
+  /** AEP's clock minus the local one, in seconds, from the latest AEP answer; no sample before one (recordClockOffset). */
   aepClockOffset: Gauge;
+  /** Sets `aepClockOffset`, exposing it from the first measurement on. */
+  recordClockOffset(seconds: number): void;
   /** Unix time (seconds) of the last successful source sync. */
   lastSyncTimestamp: Gauge;
   /** Always 1; the `revision` label carries the revision last synced successfully. */
@@ -67,6 +69,16 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
     name: `${prefix}last_successful_sync_timestamp_seconds`,
     help: 'Unix time of the last successful source sync.',
     registers,
+  });
+
+  // Registered at the first measurement: a gauge without labels reads 0 until set, and 0 says
+  // "AEP's clock and ours agree" before anything was measured (a starting controller, a dry run
+  // without credentials), where /status shows no clock at all (review 38s, S-4).
+  const clockOffsetName = `${prefix}aep_clock_offset_seconds`;
+  const aepClockOffset = new Gauge({
+    name: clockOffsetName,
+    help: "AEP's clock minus the local clock, in seconds (its Date header); beyond 300, runs are timed in AEP's clock.",
+    registers: [],
   });
 
   const leader = new Gauge({
@@ -146,11 +158,11 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
       help: 'Unix time of the last successful refresh (audiences read back from AEP).',
       registers,
     }),
-    aepClockOffset: new Gauge({
-      name: `${prefix}aep_clock_offset_seconds`,
-      help: "AEP's clock minus the local clock, in seconds (its Date header); beyond 300, runs are timed in AEP's clock.",
-      registers,
-    }),
+    aepClockOffset,
+    recordClockOffset(seconds: number) {
+      if (registry.getSingleMetric(clockOffsetName) === undefined) registry.registerMetric(aepClockOffset);
+      aepClockOffset.set(seconds);
+    },
     lastSyncTimestamp,
     revisionInfo,
     recordSync(revision: string, at: Date = new Date()) {

@@ -60,6 +60,18 @@ describe('daemon metrics', () => {
     expect(sampleValue(parseExposition(await b.registry.metrics()), 'audiencectl_queue_depth')).toBe(2);
   });
 
+  it('has no AEP clock offset sample until one is measured, then the latest', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const offsets = async () =>
+      parseExposition(await metrics.registry.metrics()).samples.filter(
+        (s) => s.name === 'audiencectl_aep_clock_offset_seconds',
+      );
+    expect(await offsets()).toEqual([]);
+    metrics.recordClockOffset(-93_600);
+    metrics.recordClockOffset(2);
+    expect(await offsets()).toEqual([{ name: 'audiencectl_aep_clock_offset_seconds', labels: {}, value: 2 }]);
+  });
+
   it('has a parser that rejects malformed exposition', () => {
     expect(() => parseExposition('# TYPE x counter\nx 1')).toThrow(/newline/);
     expect(() => parseExposition('y 1\n')).toThrow(/without a TYPE/);
