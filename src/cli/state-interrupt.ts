@@ -27,22 +27,35 @@ export type StateCommandStop = {
   dispose(): void;
 };
 
-/** Listens for SIGINT and SIGTERM until disposed: the command then decides where it stops. */
-export function watchStateCommand(proc: Pick<NodeJS.Process, 'on' | 'off'> = process): StateCommandStop {
+/** What the first signal says when the command has begun writing: it finishes first. */
+export const FINISHING_WRITE_MESSAGE =
+  'interrupt received: finishing the change under way (Ctrl-C again to stop now)';
+
+/**
+ * Listens for SIGINT and SIGTERM until disposed: on the first, the command decides where it
+ * stops; a second stops it at once, as Node's default would (a write that hangs, a database
+ * gone silent, is not waited out: each write alone is atomic, a repair of several may be left
+ * part made, as the user then chose).
+ */
+export function watchStateCommand(
+  proc: Pick<NodeJS.Process, 'on' | 'off' | 'kill' | 'pid'> = process,
+): StateCommandStop {
   const stop = new AbortController();
   let received: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    received ??= signal;
-    stop.abort();
+  const dispose = (): void => {
+    proc.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   };
+  function onSignal(signal: NodeJS.Signals): void {
+    if (received === undefined) {
+      received = signal;
+      stop.abort();
+      return;
+    }
+    dispose();
+    proc.kill(proc.pid, signal);
+  }
   proc.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  return {
-    signal: stop.signal,
-    received: () => received,
-    dispose: () => {
-      proc.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-    },
-  };
+  return { signal: stop.signal, received: () => received, dispose };
 }
 
 /** The methods of StateStore that write. */

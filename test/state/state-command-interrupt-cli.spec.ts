@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FINISHING_WRITE_MESSAGE } from '../../src/cli/state-interrupt.js';
 import { openStateStore } from '../../src/state/open.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
 import { holdAnswers } from '../apply/helpers/interrupted-apply.js';
@@ -285,7 +286,7 @@ describe('state forget signalled while its write waits (postgres store)', () => 
         const ended = await state.exited;
 
         expect(ended.signal).toBeNull();
-        expect(ended.stderr).toBe('');
+        expect(ended.stderr).toBe(`${FINISHING_WRITE_MESSAGE}\n`);
         expect(ended.stdout).toContain(
           'Forgot prod/gold (audience aud-gold). The remote audience is untouched.',
         );
@@ -294,6 +295,36 @@ describe('state forget signalled while its write waits (postgres store)', () => 
         await blocker.end();
       }
       expect(await recordsAfter(location)).toEqual([]);
+    },
+  );
+});
+
+describe('state forget signalled twice while its write waits (postgres store)', () => {
+  it(
+    'stops at once at the second signal, as Node would, not waiting for the write',
+    { timeout: 60_000 },
+    async () => {
+      const location = await holdingGold(await stores.postgres.freshLocation());
+      const schema = new URL(location).searchParams.get('schema') ?? '';
+      const blocker = new pg.Client({ connectionString: stores.postgres.url });
+      await blocker.connect();
+      try {
+        await blocker.query(`BEGIN; LOCK TABLE "${schema}".meta IN EXCLUSIVE MODE`);
+        const state = spawnState(['forget', 'gold', '--sandbox', 'prod', '--state', location]);
+        await state.reaches(deleteWaiting(schema));
+        state.signal('SIGINT');
+        await state.stderrShows(new RegExp(escaped(FINISHING_WRITE_MESSAGE)));
+        // Still waiting for the table: only the second signal ends it.
+        state.signal('SIGINT');
+        const ended = await state.exited;
+
+        expect(ended.signal).toBe('SIGINT');
+        expect(ended.stderr).toBe(`${FINISHING_WRITE_MESSAGE}\n`);
+        expect(ended.stdout).toBe('');
+      } finally {
+        await blocker.query('ROLLBACK');
+        await blocker.end();
+      }
     },
   );
 });

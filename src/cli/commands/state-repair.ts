@@ -25,7 +25,12 @@ import type { OrgOf } from '../../state/org-binding.js';
 import { requireStateStore } from '../../state/presence.js';
 import { manifestSandboxOf } from '../manifest-sandbox.js';
 import { lockForCommand, openExisting, out, sandboxOf, type SandboxOptions } from './state-read.js';
-import { fenceWrites, StateCommandInterrupted, watchStateCommand } from '../state-interrupt.js';
+import {
+  FINISHING_WRITE_MESSAGE,
+  fenceWrites,
+  StateCommandInterrupted,
+  watchStateCommand,
+} from '../state-interrupt.js';
 import {
   forgetCommand,
   stateImportCommand,
@@ -45,7 +50,7 @@ export type LockingOptions = SandboxOptions & { lockTimeout: number };
  * Ctrl-C or SIGTERM (the first) ends a wait for the lock (STATE_LOCK_WAIT_STOPPED, exit 1, as
  * apply's) and the calls to AEP `fn` gives `signal`; before the first write, the command stops
  * with nothing changed (STATE_COMMAND_INTERRUPTED, 130 or 143); once writing, it finishes, and
- * says what it did. Its lock is let go either way.
+ * says what it did (a second signal stops it at once). Its lock is let go either way.
  */
 export async function withLock<T>(
   options: LockingOptions,
@@ -64,6 +69,14 @@ export async function withLock<T>(
       if (stop.signal.aborted) throw stopped();
       await lockForCommand(store, options.lockTimeout, `audiencectl state ${command}`, stop.signal);
       const fenced = fenceWrites(store, stop, stopped);
+      // A signal that comes once it writes is not lost on the user: it finishes, and says so.
+      stop.signal.addEventListener(
+        'abort',
+        () => {
+          if (fenced.begun()) process.stderr.write(`${FINISHING_WRITE_MESSAGE}\n`);
+        },
+        { once: true },
+      );
       let done: T;
       try {
         done = await fn(fenced.store, stop.signal);
