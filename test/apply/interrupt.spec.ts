@@ -406,3 +406,41 @@ describe('Ctrl-C twice during the runs read before a run is started', () => {
     });
   });
 });
+
+describe('the first Ctrl-C during the runs read before a run is started', () => {
+  it('starts no run once the read is answered: the step is reported stopped, the next apply starts it', async () => {
+    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+      const state = path.join(await freshDir(), 'state');
+      await mkdir(state);
+      const env = executorEnv(emulator, state);
+      const dir = new ManifestDir(path.join(await freshDir(), 'm'));
+      await resume(env, state, [quiet('a0')], dir.dir);
+      const after = [quiet('a0', { ingestion: { onCreate: false, request: 'r1' } })];
+      await dir.write(after);
+
+      // The runs list is held until the drain is said: the read was in flight, the run not sent.
+      const list = holdAnswers(env, 'listRuns');
+      try {
+        const apply = spawnApply(env, dir.dir, state);
+        await list.arrived;
+        apply.signal('SIGINT');
+        await apply.stderrShows(DRAIN_MESSAGE);
+        list.release();
+        const result = await apply.exited;
+        expect(result.stderr).not.toContain(ABORT_MESSAGE);
+        expect(result.stderr).not.toMatch(STACK);
+        expect(result.code).toBe(1);
+        expect(result.stdout).toMatch(
+          /\nskipped +prod\/a0 run: the apply was stopped before this run was started: no run started\n/,
+        );
+      } finally {
+        list.stop();
+      }
+      expect(Object.fromEntries((await census(env)).runs)).toEqual({ 'Audience a0': 0 });
+      expect((await records(state)).get('a0')?.intent).toBeUndefined();
+
+      await resume(env, state, after);
+      expect(Object.fromEntries((await census(env)).runs)).toEqual({ 'Audience a0': 1 });
+    });
+  });
+});

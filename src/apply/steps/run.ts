@@ -187,6 +187,8 @@ function untracedSince(record: AudienceRecord): string {
   return 'on an audience it records as its own create and records no run of';
 }
 
+const STOPPED_BEFORE_RUN = 'the apply was stopped before this run was started: no run started';
+
 export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
   const { store, client, clock, signal } = deps;
   const checked = await checkUnverifiedImport(step, await currentRecord(store, step), deps);
@@ -249,10 +251,7 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
     } catch (error) {
       // Stopped (a second Ctrl-C) while the list was read: a call was ended, not a failure of
       // the service's; the step is stopped before its run, as a create stopped before its POST.
-      if (signal?.aborted)
-        return result(step, 'skipped', 'the apply was stopped before this run was started: no run started', {
-          audienceId,
-        });
+      if (signal?.aborted) return result(step, 'skipped', STOPPED_BEFORE_RUN, { audienceId });
       return result(
         step,
         'failed',
@@ -269,6 +268,10 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   // A page the service cut in its own order (oldest first) may lack such a run past it: it
   // shows none absent, so no run is started over one it may hide (review 37v, H-1).
   if (mayLackNewest(listed)) return cutListBlock(step, audienceId, listed, deps.paste);
+  // Stopped (the first Ctrl-C) while the runs were read: the read was the call in flight, the
+  // run request is a new one, so none is sent, as a create stopped while the clock is read.
+  if (deps.drain?.aborted || signal?.aborted)
+    return result(step, 'skipped', STOPPED_BEFORE_RUN, { audienceId });
   const now = Math.floor(clock.now() / 1000);
   // The new audience's record drops the runs of an audience it replaced once they no longer count.
   const runs = withoutStaleFormerRuns(record.runs, budgetHorizon(deps));
