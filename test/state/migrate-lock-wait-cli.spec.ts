@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/state/open.js';
-import { CLI, type CliResult } from '../helpers/cli.js';
-import { aRecord, useTempDirs } from './helpers.js';
+import { useTempDirs } from './helpers.js';
+import { escaped, holding, lockName, spawnState, storeName } from './signalled-state-cli.js';
 import { spawnFixture, type Child } from './spawn.js';
-import { useStores, type StoreKind } from './stores.js';
+import { useStores } from './stores.js';
 
 // Review 37b, M-1: `state migrate` waiting for a held lock printed nothing, and Ctrl-C or SIGTERM
 // did not end the wait: it waited out the whole --lock-timeout. docs/state.md ("The lock"):
@@ -18,70 +17,6 @@ const children: Child[] = [];
 afterEach(async () => {
   await Promise.all(children.splice(0).map((child) => child.kill()));
 });
-
-/** `location`, made a store holding one record, `key`. */
-async function holding(location: string, key: string): Promise<string> {
-  const store = await openStateStore(location);
-  await store.lock();
-  await store.put(aRecord(key));
-  await store.close();
-  return location;
-}
-
-/** The built CLI's `state migrate`, its stderr read as it comes. */
-function spawnMigrate(args: string[]) {
-  const child = spawn(process.execPath, [CLI, 'state', 'migrate', ...args], {
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  const wakers = new Set<() => void>();
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-    for (const wake of wakers) wake();
-  });
-  const exited = new Promise<CliResult>((resolve) =>
-    child.on('close', (code) => {
-      for (const wake of wakers) wake();
-      resolve({ code: code ?? -1, stdout, stderr });
-    }),
-  );
-  return {
-    exited,
-    signal: (name: NodeJS.Signals) => child.kill(name),
-    /** Resolves once stderr matches `pattern`; rejects, with what it printed, if the process ends first. */
-    stderrShows: (pattern: RegExp) =>
-      new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (pattern.test(stderr)) {
-            wakers.delete(check);
-            resolve();
-          } else if (child.exitCode !== null || child.signalCode !== null) {
-            wakers.delete(check);
-            reject(new Error(`migrate ended before printing ${pattern}:\n${stdout}\n${stderr}`));
-          }
-        };
-        wakers.add(check);
-        check();
-      }),
-  };
-}
-
-/** What the messages call the store: a directory, a PostgreSQL URL without its password. */
-function storeName(kind: StoreKind, location: string): string {
-  return kind.name === 'directory' ? location : location.replace(/:[^:@/]*@/, '@');
-}
-
-/** What the messages call the store's lock: a directory's lock file, a PostgreSQL store's. */
-function lockName(kind: StoreKind, location: string): string {
-  return kind.name === 'directory' ? `${location}/lock` : `of ${storeName(kind, location)}`;
-}
-
-function escaped(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 describe.each(stores)('state migrate waiting for a lock ($name store held)', (kind) => {
   it(
@@ -95,7 +30,7 @@ describe.each(stores)('state migrate waiting for a lock ($name store held)', (ki
       const root = await tempDir();
       const target = path.join(root, 'target');
 
-      const migrate = spawnMigrate(['--from', source, '--to', target, '--lock-timeout', '30s']);
+      const migrate = spawnState(['migrate', '--from', source, '--to', target, '--lock-timeout', '30s']);
       const held = `held by pid ${holder.pid} on host \\S+ \\(test-holder\\) since \\S+`;
       await migrate.stderrShows(
         new RegExp(
@@ -128,7 +63,16 @@ describe.each(stores)('state migrate waiting for a lock ($name store held)', (ki
       children.push(holder);
       await holder.waitFor(/^locked/);
 
-      const migrate = spawnMigrate(['--from', source, '--to', target, '--force', '--lock-timeout', '30s']);
+      const migrate = spawnState([
+        'migrate',
+        '--from',
+        source,
+        '--to',
+        target,
+        '--force',
+        '--lock-timeout',
+        '30s',
+      ]);
       const held = `held by pid ${holder.pid} on host \\S+ \\(test-holder\\) since \\S+`;
       await migrate.stderrShows(
         new RegExp(

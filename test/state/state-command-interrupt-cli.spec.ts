@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FINISHING_WRITE_MESSAGE } from '../../src/cli/state-interrupt.js';
@@ -6,13 +5,13 @@ import { openStateStore } from '../../src/state/open.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
 import { holdAnswers } from '../apply/helpers/interrupted-apply.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
-import { CLI, type CliResult } from '../helpers/cli.js';
 import { startGateway } from '../helpers/gateway.js';
 import { executorEnv } from '../helpers/executor-env.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { aRecord, useTempDirs } from './helpers.js';
+import { escaped, holding, lockName, spawnState, storeName } from './signalled-state-cli.js';
 import { spawnFixture, type Child } from './spawn.js';
-import { useStores, type StoreKind } from './stores.js';
+import { useStores } from './stores.js';
 
 // Ctrl-C and SIGTERM in `state import|forget|settle-run` (docs/state.md, "The lock"). They were
 // ended by Node's default wherever they were: exit 130 with no word, a lock wait not told it
@@ -28,15 +27,6 @@ afterEach(async () => {
 const STACK = /\n\s+at /;
 const AUDIENCE_ID = '60ccea95-1435-4180-97a5-58af4aa285ab';
 
-/** `location`, made a store holding one record: gold. */
-async function holdingGold(location: string): Promise<string> {
-  const store = await openStateStore(location);
-  await store.lock();
-  await store.put(aRecord('gold'));
-  await store.close();
-  return location;
-}
-
 /** The records of `location`, read once its lock is free (a lock still held refuses at once). */
 async function recordsAfter(location: string): Promise<AudienceRecord[]> {
   const store = await openStateStore(location);
@@ -46,72 +36,6 @@ async function recordsAfter(location: string): Promise<AudienceRecord[]> {
   } finally {
     await store.close();
   }
-}
-
-/** The built CLI's `state …`, its stderr read as it comes; `env` added to a copy without AEP credentials. */
-function spawnState(args: string[], env: Record<string, string> = {}) {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('AEP_') && name !== 'AUDIENCECTL_CONFIG'),
-  );
-  const child = spawn(process.execPath, [CLI, 'state', ...args], {
-    env: { ...base, NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  const wakers = new Set<() => void>();
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-    for (const wake of wakers) wake();
-  });
-  const exited = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => {
-      for (const wake of wakers) wake();
-      resolve({ code: code ?? -1, signal, stdout, stderr });
-    }),
-  );
-  return {
-    exited,
-    /** Resolves with `held`; rejects, with what the command printed, if it ends first. */
-    reaches: (held: Promise<void>) =>
-      Promise.race([
-        held,
-        exited.then((ended) => {
-          throw new Error(`the command ended before its call was held:\n${ended.stdout}\n${ended.stderr}`);
-        }),
-      ]),
-    signal: (name: NodeJS.Signals) => child.kill(name),
-    /** Resolves once stderr matches `pattern`; rejects, with what it printed, if the process ends first. */
-    stderrShows: (pattern: RegExp) =>
-      new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (pattern.test(stderr)) {
-            wakers.delete(check);
-            resolve();
-          } else if (child.exitCode !== null || child.signalCode !== null) {
-            wakers.delete(check);
-            reject(new Error(`the command ended before printing ${pattern}:\n${stdout}\n${stderr}`));
-          }
-        };
-        wakers.add(check);
-        check();
-      }),
-  };
-}
-
-/** What the messages call the store: a directory, a PostgreSQL URL without its password. */
-function storeName(kind: StoreKind, location: string): string {
-  return kind.name === 'directory' ? location : location.replace(/:[^:@/]*@/, '@');
-}
-
-/** What the messages call the store's lock: a directory's lock file, a PostgreSQL store's. */
-function lockName(kind: StoreKind, location: string): string {
-  return kind.name === 'directory' ? `${location}/lock` : `of ${storeName(kind, location)}`;
-}
-
-function escaped(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Each command, with what it is given and the signal sent to it. */
@@ -137,7 +61,7 @@ describe.each(stores)('state import|forget|settle-run waiting for the lock ($nam
     '$name: $signal ends the wait at once, nothing changed, nothing held',
     { timeout: 60_000 },
     async (command) => {
-      const location = await holdingGold(await kind.fresh());
+      const location = await holding(await kind.fresh(), 'gold');
       const manifests = await tempDir();
       const holder = spawnFixture('holder.mjs', [location, 'forever']);
       children.push(holder);
@@ -182,7 +106,7 @@ describe.each(stores)('state import and settle-run during their call to AEP ($na
     { timeout: 60_000 },
     async () => {
       await withEmulator({}, async (emulator) => {
-        const location = await holdingGold(await kind.fresh());
+        const location = await holding(await kind.fresh(), 'gold');
         const env = executorEnv(emulator, location);
         const manifests = await tempDir();
         // The audience's GET (the Audiences API, which the emulator does not observe) is held
@@ -230,7 +154,7 @@ describe.each(stores)('state import and settle-run during their call to AEP ($na
     { timeout: 60_000 },
     async () => {
       await withEmulator({}, async (emulator) => {
-        const location = await holdingGold(await kind.fresh());
+        const location = await holding(await kind.fresh(), 'gold');
         const env = executorEnv(emulator, location);
         const list = holdAnswers(env, 'listRuns');
         try {
@@ -272,7 +196,7 @@ describe('state forget signalled while its write waits (postgres store)', () => 
     'finishes the write it began and says what it did: the record gone, the lock let go',
     { timeout: 60_000 },
     async () => {
-      const location = await holdingGold(await stores.postgres.freshLocation());
+      const location = await holding(await stores.postgres.freshLocation(), 'gold');
       const schema = new URL(location).searchParams.get('schema') ?? '';
       // Another session holds the table every write updates (its serial): forget's delete waits.
       const blocker = new pg.Client({ connectionString: stores.postgres.url });
@@ -304,7 +228,7 @@ describe('state forget signalled twice while its write waits (postgres store)', 
     'stops at once at the second signal, as Node would, not waiting for the write',
     { timeout: 60_000 },
     async () => {
-      const location = await holdingGold(await stores.postgres.freshLocation());
+      const location = await holding(await stores.postgres.freshLocation(), 'gold');
       const schema = new URL(location).searchParams.get('schema') ?? '';
       const blocker = new pg.Client({ connectionString: stores.postgres.url });
       await blocker.connect();
