@@ -11,7 +11,9 @@
 //   so that one workflow may plan several directories), PLAN_SANDBOX (the sandbox input:
 //   names the marker too, so that one directory may be planned for several sandboxes),
 //   GITHUB_SHA (the pull request's head commit this run planned: when the pull request's
-//   head is another commit by now, the comment is left alone), and COMMENT_AS (the login
+//   head is another commit by now, the comment is left alone), PR_BASE_REF (the base
+//   branch this run planned against: when the pull request has been retargeted to another
+//   since, the comment is left alone too), and COMMENT_AS (the login
 //   the token comments as, e.g. a GitHub App's `my-app[bot]`: its installation token
 //   cannot read GET /user either, and its comments are not github-actions[bot]'s).
 import { readFile } from 'node:fs/promises';
@@ -45,6 +47,11 @@ const STDERR_LEFT_OUT =
 /** Audience sections of the Markdown plan: `<details><summary>` … `</details>` lines. */
 const SECTION = /^<details><summary>(.*)<\/summary>\n[\s\S]*?^<\/details>\n\n?/gm;
 const DESTRUCTIVE = /: [^<]*\b(?:delete|replace|forget)\b[^<]*$/;
+
+/** A branch name as a notice shows it (as the Plan step's note does): no workflow-command syntax. */
+function branchLabel(branch) {
+  return branch.replace(/[^A-Za-z0-9._/+@-]/g, '?');
+}
 
 /** A sandbox as the marker and title show it: AEP's names are lowercase, digits and `-`. */
 function sandboxLabel(sandbox) {
@@ -194,33 +201,49 @@ function wroteBy(comment, identity) {
 }
 
 /**
- * The pull request's head commit now. A run of an older push can finish last (queued behind
- * the newer push's run, or re-run from the Actions tab): it compares its commit with this
- * before writing, so that the comment keeps the head's plan, the one a reviewer approves.
+ * The pull request's head commit and base branch now. A run of an older push can finish last
+ * (queued behind the newer push's run, or re-run from the Actions tab): it compares its commit
+ * with this before writing, so that the comment keeps the head's plan, the one a reviewer
+ * approves. A retarget keeps the head commit: a run against the old base (queued before it,
+ * or re-run, which replays the old event) compares its base branch too.
  */
-async function pullRequestHead({ api, token, repository, issue }) {
+async function pullRequestNow({ api, token, repository, issue }) {
   const path = `/repos/${repository}/pulls/${issue}`;
   const pull = await github(api, token, 'GET', path);
   const sha = pull?.head?.sha;
   if (typeof sha !== 'string' || !/^[0-9a-f]{40,64}$/i.test(sha))
     throw new Error(`GitHub GET ${path}: no head commit in the answer`);
-  return sha.toLowerCase();
+  const baseRef = pull?.base?.ref;
+  return { head: sha.toLowerCase(), baseRef: typeof baseRef === 'string' ? baseRef : undefined };
 }
 
 /**
  * Updates the first comment carrying `marker` that the token's own identity wrote, or
  * creates one: a comment anyone else wrote with the marker is left alone. When GitHub
  * refuses the update (403, or 404: deleted meanwhile), a new comment is posted. With `sha`
- * (the commit planned), nothing is written unless it is still the pull request's head.
+ * (the commit planned), nothing is written unless it is still the pull request's head; with
+ * `baseRef` (the base branch planned against), unless it is still the pull request's base.
  * A refused post (403 or 404: a fork's pull request gets a read-only token whatever the
  * workflow's permissions ask) is an answer, `refused`, not an error: the check is the plan's.
  */
-export async function upsertComment({ api, token, repository, issue, marker, body, commentAs, sha }) {
+export async function upsertComment({
+  api,
+  token,
+  repository,
+  issue,
+  marker,
+  body,
+  commentAs,
+  sha,
+  baseRef,
+}) {
   const base = `/repos/${repository}/issues`;
   const identity = await tokenIdentity({ api, token, commentAs });
-  if (sha) {
-    const head = await pullRequestHead({ api, token, repository, issue });
-    if (head !== sha) return { action: 'left', head };
+  if (sha || baseRef) {
+    const now = await pullRequestNow({ api, token, repository, issue });
+    if (sha && now.head !== sha) return { action: 'left', head: now.head };
+    if (baseRef && now.baseRef !== undefined && now.baseRef !== baseRef)
+      return { action: 'left', baseRef: now.baseRef };
   }
   // Plan comments of another bot: perhaps this token's own (a GitHub App's), unknown to it.
   const otherBots = new Set();
@@ -297,7 +320,14 @@ async function main(env) {
     body,
     commentAs: env.COMMENT_AS ?? '',
     sha,
+    baseRef: env.PR_BASE_REF ?? '',
   });
+  if (result.action === 'left' && result.baseRef !== undefined) {
+    console.log(
+      `::notice::audiencectl plan: this run planned against \`${branchLabel(env.PR_BASE_REF ?? '')}\`, the pull request's base is now \`${branchLabel(result.baseRef)}\`: the comment is left to the run of its base`,
+    );
+    return;
+  }
   if (result.action === 'left') {
     console.log(
       `::notice::audiencectl plan: this run planned ${sha.slice(0, 12)}, the pull request's head is now ${result.head.slice(0, 12)}: the comment is left to the head's run`,

@@ -34,6 +34,8 @@ export type FakeGitHub = {
   refuseCreates: boolean;
   /** Head commit per pull request number (GET …/pulls/{n}); others' head is PR_HEAD_SHA. */
   heads: Map<string, string>;
+  /** Base branch per pull request number (GET …/pulls/{n}); others' base is `main`. */
+  bases: Map<string, string>;
   close(): Promise<void>;
 };
 
@@ -61,6 +63,7 @@ export async function startFakeGitHub(repository: string, token: string): Promis
     refuseUpdates: false,
     refuseCreates: false,
     heads: new Map(),
+    bases: new Map(),
   };
   const base = `/repos/${repository}/issues`;
   const server = http.createServer((request, response) => {
@@ -83,7 +86,13 @@ export async function startFakeGitHub(repository: string, token: string): Promis
     const pull = /^\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)$/.exec(url.pathname);
     if (pull && url.pathname.startsWith(`/repos/${repository}/`) && request.method === 'GET') {
       const sha = fake.heads.get(pull[1] ?? '') ?? PR_HEAD_SHA;
-      return send(200, { number: Number(pull[1]), state: 'open', head: { sha, ref: 'pr' } });
+      const baseRef = fake.bases.get(pull[1] ?? '') ?? 'main';
+      return send(200, {
+        number: Number(pull[1]),
+        state: 'open',
+        head: { sha, ref: 'pr' },
+        base: { ref: baseRef },
+      });
     }
     const author = fake.user ?? fake.bot;
     const list = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(url.pathname);

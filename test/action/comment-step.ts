@@ -1,0 +1,66 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ACTIONS_BOT, PR_HEAD_SHA, type FakeGitHub } from './fake-github.js';
+import { actionStep, repoRoot, runBash, stepEnvFor, type Context } from './event-step.js';
+
+export const TOKEN = 'ghs_review38a0123456789';
+export const REPO = 'acme/audiences';
+export const MARKER = '<!-- audiencectl-plan: audiences -->';
+export { ACTIONS_BOT, PR_HEAD_SHA };
+
+export async function tempDir(): Promise<{ dir: string; done: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'audiencectl-38a-'));
+  return { dir, done: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export type PullRequestEvent = {
+  baseRef?: string;
+  headSha?: string;
+  headRepo?: string;
+};
+
+/**
+ * The comment step of action.yml for a `pull_request` event of pull request 7 of
+ * acme/audiences, with the Plan step's outputs for `plan` (written to a file) and
+ * `exitCode`: its env as GitHub fills in action.yml's expressions, plus the runner's own.
+ */
+export async function runCommentStep(
+  github: FakeGitHub,
+  dir: string,
+  plan: string,
+  exitCode: number,
+  event: PullRequestEvent = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const planFile = path.join(dir, `plan-${Math.random().toString(36).slice(2)}.md`);
+  const stderrFile = `${planFile}.stderr`;
+  await writeFile(planFile, plan);
+  await writeFile(stderrFile, '');
+  const baseRef = event.baseRef ?? 'main';
+  const context: Context = {
+    inputs: { directory: 'audiences', sandbox: '', comment: 'true', 'github-token': TOKEN, 'comment-as': '' },
+    github: {
+      base_ref: baseRef,
+      repository: REPO,
+      event: {
+        pull_request: {
+          number: 7,
+          head: { sha: event.headSha ?? PR_HEAD_SHA, ref: 'pr', repo: { full_name: event.headRepo ?? REPO } },
+          base: { ref: baseRef, repo: { full_name: REPO } },
+        },
+      },
+    },
+    steps: {
+      plan: { outputs: { 'plan-file': planFile, 'stderr-file': stderrFile, 'exit-code': String(exitCode) } },
+    },
+  };
+  const step = actionStep('Comment on the pull request');
+  return runBash(step.run ?? '', dir, {
+    GITHUB_ACTION_PATH: repoRoot,
+    GITHUB_REPOSITORY: REPO,
+    GITHUB_API_URL: github.url,
+    GITHUB_BASE_REF: baseRef,
+    RUNNER_TEMP: dir,
+    ...stepEnvFor(step, context),
+  });
+}
