@@ -13,7 +13,9 @@
 //   GITHUB_SHA (the pull request's head commit this run planned: when the pull request's
 //   head is another commit by now, the comment is left alone), PR_BASE_REF (the base
 //   branch this run planned against: when the pull request has been retargeted to another
-//   since, the comment is left alone too), and COMMENT_AS (the login
+//   since, the comment is left alone too), PR_HEAD_REPO (the repository of the pull
+//   request's head: when it is GITHUB_REPOSITORY, the pull request is no fork's, and a
+//   refused comment is a missing permission, which fails the step), and COMMENT_AS (the login
 //   the token comments as, e.g. a GitHub App's `my-app[bot]`: its installation token
 //   cannot read GET /user either, and its comments are not github-actions[bot]'s).
 import { readFile } from 'node:fs/promises';
@@ -287,6 +289,14 @@ export async function upsertComment({
   }
 }
 
+/**
+ * Whether the pull request's head is in the repository itself (GitHub compares names without
+ * case). Unknown (no PR_HEAD_REPO: another event, or a fork since deleted) is not.
+ */
+function sameRepository(headRepository, repository) {
+  return headRepository !== '' && headRepository.toLowerCase() === repository.toLowerCase();
+}
+
 async function readOptional(file) {
   if (!file) return '';
   return readFile(file, 'utf8').catch(() => '');
@@ -332,6 +342,15 @@ async function main(env) {
     console.log(
       `::notice::audiencectl plan: this run planned ${sha.slice(0, 12)}, the pull request's head is now ${result.head.slice(0, 12)}: the comment is left to the head's run`,
     );
+    return;
+  }
+  if (result.action === 'refused' && sameRepository(env.PR_HEAD_REPO ?? '', env.GITHUB_REPOSITORY)) {
+    // Not a fork's: the workflow's token lacks the permission, which no push will change.
+    const stale = result.kept === undefined ? '' : `; comment ${result.kept} still shows an earlier plan`;
+    console.log(
+      `::error::audiencectl plan: GitHub refused the pull-request comment (${result.status}): the token may not write to pull requests of ${env.GITHUB_REPOSITORY}${stale}; give the workflow \`permissions: pull-requests: write\` (or the github-token input a token that may)`,
+    );
+    process.exitCode = 1;
     return;
   }
   if (result.action === 'refused') {
