@@ -41,4 +41,18 @@ describe('withStandingDrift', () => {
   it('brings back no audience that is no longer listed', () => {
     expect(withStandingDrift([], [drift('gone', 'renamed')], at)).toEqual([]);
   });
+
+  // Review 38v, M-1: the key forgotten and its audience created anew.
+  it('lets no drift stand on a key that now points at another audience', () => {
+    const shown = withStandingDrift(
+      [
+        { ...audience('a'), audienceId: 'new' },
+        { ...audience('b'), audienceId: 'old' },
+      ],
+      [drift('a', 'renamed'), drift('b', 'renamed')],
+      at,
+      () => 'old',
+    );
+    expect(shown.map((s) => `${s.key} ${s.state}`)).toEqual(['a in-sync', 'b blocked']);
+  });
 });

@@ -33,12 +33,15 @@ export function driftStatuses(plan: Plan, results: readonly StepResult[] | undef
  * settled. A pass that does not refresh plans from the records, which know nothing of it: the
  * audience went `in-sync` at the next resync, and an alert on blocked audiences resolved by
  * itself and fired again at each refresh (review 38s, S-2). Audiences no longer listed (removed)
- * are not brought back.
+ * are not brought back, nor is drift shown for a key that now points at another audience (review
+ * 38v, M-1: forgotten as the rename's message says, created anew, still shown blocked).
  */
 export function withStandingDrift(
   audiences: readonly AudienceStatus[],
   drifted: readonly DriftInfo[],
   at: Date,
+  /** The audience id the drift was about (its record's at the refresh), when known. */
+  aboutAudience: (drift: DriftInfo) => string | undefined = () => undefined,
 ): AudienceStatus[] {
   const standing = new Map<string, DriftInfo>();
   for (const drift of drifted) if (!drift.corrected) standing.set(`${drift.sandbox}/${drift.key}`, drift);
@@ -46,6 +49,10 @@ export function withStandingDrift(
   return audiences.map((audience) => {
     const drift = standing.get(`${audience.sandbox}/${audience.key}`);
     if (drift === undefined) return audience;
+    // The key no longer points at the audience that drifted (forgotten and created anew, imported
+    // under another id, as a rename's message suggests): that drift is no longer this audience's.
+    const about = aboutAudience(drift);
+    if (about !== undefined && about !== audience.audienceId) return audience;
     const blocked = NEEDS_A_PERSON.has(drift.kind);
     const state = blocked ? 'blocked' : 'pending';
     if (!worseState(state, audience.state)) return audience;

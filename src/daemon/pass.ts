@@ -441,7 +441,12 @@ export async function reconcileRevision(
   if (results) deps.tracker.record(plan, results, now, deps.signal.aborted);
   else deps.tracker.forgetAllBut(new Set());
   const states = deps.tracker.states(records, plan, results, now);
-  deps.board.audiencesChanged(withStandingDrift(states, deps.board.drifted, new Date(now)));
+  if (refreshed) deps.board.driftedAudiences(states);
+  deps.board.audiencesChanged(
+    withStandingDrift(states, deps.board.drifted, new Date(now), (drift) =>
+      deps.board.driftedAudience(drift),
+    ),
+  );
   recordBudget(deps, records, desired);
   publishClock(deps.client, deps.board, deps.metrics, log);
   if (writing.quietAt !== undefined)

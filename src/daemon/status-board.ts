@@ -60,6 +60,10 @@ export class StatusBoard implements DaemonStatusProvider {
   #markdown: string | undefined;
   #diagnostics: DiagnosticInfo[] = [];
   #audiences: AudienceStatus[] = [];
+  /** The keys of the drift the last refresh found (not kept from an earlier one). */
+  #foundNow = new Set<string>();
+  /** The audience id each standing drift is about, by `sandbox/key` (driftedAudiences). */
+  #driftedIds = new Map<string, string | undefined>();
   #synced = false;
   #refresh: RefreshStatus = { intervalMs: 0, lastAt: null, lastError: null, drifted: [] };
   #clock: ClockStatus | undefined;
@@ -159,6 +163,28 @@ export class StatusBoard implements DaemonStatusProvider {
     return this.#refresh.drifted;
   }
 
+  /**
+   * After a refresh's pass: the audience each drift it found was about, as that pass lists the
+   * audience (its record's id). Kept for the drift that stands of sandboxes it could not read.
+   */
+  driftedAudiences(shown: readonly AudienceStatus[]): void {
+    const ids = new Map<string, string | undefined>();
+    const now = new Map(shown.map((audience) => [driftKey(audience), audience.audienceId]));
+    for (const drift of this.#refresh.drifted) {
+      const key = driftKey(drift);
+      ids.set(key, this.#foundNow.has(key) ? now.get(key) : this.#driftedIds.get(key));
+    }
+    this.#driftedIds = ids;
+  }
+
+  /**
+   * The audience a standing drift is about (driftedAudiences), undefined when unknown: drift
+   * stands on audiences[] only while its key still points at that audience (withStandingDrift).
+   */
+  driftedAudience(drift: { sandbox: string; key: string }): string | undefined {
+    return this.#driftedIds.get(driftKey(drift));
+  }
+
   refreshEvery(intervalMs: number): void {
     this.#refresh = { ...this.#refresh, intervalMs };
   }
@@ -173,6 +199,7 @@ export class StatusBoard implements DaemonStatusProvider {
     drifted: DriftInfo[],
     failed?: { sandboxes: ReadonlySet<string>; error: ErrorInfo },
   ): DriftInfo[] {
+    this.#foundNow = new Set(drifted.map(driftKey));
     if (failed === undefined) {
       this.#refresh = { ...this.#refresh, lastAt: at.toISOString(), lastError: null, drifted };
       return drifted;
@@ -195,3 +222,5 @@ export class StatusBoard implements DaemonStatusProvider {
     this.#refresh = { ...this.#refresh, lastError: error };
   }
 }
+
+const driftKey = (x: { sandbox: string; key: string }): string => `${x.sandbox}/${x.key}`;
