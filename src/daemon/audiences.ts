@@ -118,8 +118,19 @@ export class AudienceTracker {
     return held;
   }
 
-  /** Takes in a pass's results: a failure backs off (unless stopping), a success clears. */
-  record(plan: Plan, results: readonly StepResult[], now: number, stopping: boolean): void {
+  /**
+   * Takes in a pass's results: a failure backs off (unless stopping), a success clears.
+   * `correcting`: audiences whose drift correction a refresh left to retry (correctionsStanding):
+   * planned from the records, the passes until its retry have no step for them, and their
+   * backoff is kept all the same, so that it grows while AEP refuses.
+   */
+  record(
+    plan: Plan,
+    results: readonly StepResult[],
+    now: number,
+    stopping: boolean,
+    correcting: ReadonlySet<string> = new Set(),
+  ): void {
     const planned = byAudience(plan.steps, (s) => s);
     for (const [id, list] of byAudience(results, (r) => r.step)) {
       const failed = list.find((r) => r.status === 'failed');
@@ -140,7 +151,7 @@ export class AudienceTracker {
         this.backoff.clear(id);
       }
     }
-    this.forgetAllBut(new Set(planned.keys()));
+    this.forgetAllBut(new Set([...planned.keys(), ...correcting]));
   }
 
   /** Audiences without steps are in sync: their failures are history. */

@@ -55,4 +55,22 @@ describe('withStandingDrift', () => {
     );
     expect(shown.map((s) => `${s.key} ${s.state}`)).toEqual(['a in-sync', 'b blocked']);
   });
+
+  // Review 38v, M-2: between a failed correction and its retry.
+  it('shows a correction backing off until its retry', () => {
+    const entry = {
+      failures: 2,
+      fingerprint: 'f',
+      nextAttemptAt: at.getTime() + 60_000,
+      lastError: { code: 'STEP_FAILED', message: 'update: 403', at: at.toISOString() },
+    };
+    const [shown] = withStandingDrift([audience('a')], [drift('a', 'changed')], at, undefined, () => entry);
+    expect(shown).toEqual({
+      ...audience('a'),
+      state: 'backoff',
+      failures: 2,
+      nextAttemptAt: '2026-12-05T07:01:00.000Z',
+      lastError: entry.lastError,
+    });
+  });
 });

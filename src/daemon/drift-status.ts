@@ -2,6 +2,7 @@ import type { StepResult } from '../apply/types.js';
 import type { Plan } from '../plan/schema.js';
 import type { DaemonMetrics } from './metrics.js';
 import { worseState } from './audiences.js';
+import type { BackoffEntry } from './backoff.js';
 import type { AudienceStatus, DriftInfo } from './types.js';
 
 const KINDS: readonly DriftInfo['kind'][] = ['deleted', 'changed', 'renamed', 'deactivated'];
@@ -42,6 +43,8 @@ export function withStandingDrift(
   at: Date,
   /** The audience id the drift was about (its record's at the refresh), when known. */
   aboutAudience: (drift: DriftInfo) => string | undefined = () => undefined,
+  /** The backoff of a correction that failed (`sandbox/key`): shown until its retry. */
+  backoffOf: (id: string) => BackoffEntry | undefined = () => undefined,
 ): AudienceStatus[] {
   const standing = new Map<string, DriftInfo>();
   for (const drift of drifted) if (!drift.corrected) standing.set(`${drift.sandbox}/${drift.key}`, drift);
@@ -54,6 +57,16 @@ export function withStandingDrift(
     const about = aboutAudience(drift);
     if (about !== undefined && about !== audience.audienceId) return audience;
     const blocked = NEEDS_A_PERSON.has(drift.kind);
+    // A correction that failed waits for its retry (RefreshSchedule.again), backing off.
+    const backoff = blocked ? undefined : backoffOf(`${drift.sandbox}/${drift.key}`);
+    if (backoff !== undefined && worseState('backoff', audience.state))
+      return {
+        ...audience,
+        state: 'backoff',
+        failures: backoff.failures,
+        nextAttemptAt: new Date(backoff.nextAttemptAt).toISOString(),
+        lastError: audience.lastError ?? backoff.lastError,
+      };
     const state = blocked ? 'blocked' : 'pending';
     if (!worseState(state, audience.state)) return audience;
     return {
@@ -71,7 +84,16 @@ export function withStandingDrift(
  * stands uncorrected: its correction failed or was held. Never in dry-run, which corrects nothing.
  */
 export function correctionLeft(standing: readonly DriftInfo[], dryRun: boolean): boolean {
-  return !dryRun && standing.some((drift) => !drift.corrected && !NEEDS_A_PERSON.has(drift.kind));
+  return !dryRun && correctionsStanding(standing).size > 0;
+}
+
+/** The audiences (`sandbox/key`) whose drift a pass corrects stands uncorrected. */
+export function correctionsStanding(standing: readonly DriftInfo[]): Set<string> {
+  return new Set(
+    standing
+      .filter((drift) => !drift.corrected && !NEEDS_A_PERSON.has(drift.kind))
+      .map((drift) => `${drift.sandbox}/${drift.key}`),
+  );
 }
 
 /**

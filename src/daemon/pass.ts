@@ -28,7 +28,7 @@ import { leavesRunInProgress, wantsRequeue, type AudienceTracker } from './audie
 import { daemonProgress, runBudgetLeft } from './instruments.js';
 import type { DaemonMetrics } from './metrics.js';
 import { publishRefresh } from './refresh-outcome.js';
-import { correctionLeft, withStandingDrift } from './drift-status.js';
+import { correctionLeft, correctionsStanding, withStandingDrift } from './drift-status.js';
 import { errorInfo, type StatusBoard } from './status-board.js';
 import { publishClock } from './clock-status.js';
 import { measuredOffset, serviceShift } from '../apply/service-time.js';
@@ -438,13 +438,18 @@ export async function reconcileRevision(
   }
   const now = deps.clock.now();
   const standing = refreshed ? publishRefresh(deps, { plan, results, failed }, now, log) : [];
-  if (results) deps.tracker.record(plan, results, now, deps.signal.aborted);
+  if (results)
+    deps.tracker.record(plan, results, now, deps.signal.aborted, correctionsStanding(deps.board.drifted));
   else deps.tracker.forgetAllBut(new Set());
   const states = deps.tracker.states(records, plan, results, now);
   if (refreshed) deps.board.driftedAudiences(states);
   deps.board.audiencesChanged(
-    withStandingDrift(states, deps.board.drifted, new Date(now), (drift) =>
-      deps.board.driftedAudience(drift),
+    withStandingDrift(
+      states,
+      deps.board.drifted,
+      new Date(now),
+      (drift) => deps.board.driftedAudience(drift),
+      (id) => deps.tracker.backoff.get(id),
     ),
   );
   recordBudget(deps, records, desired);

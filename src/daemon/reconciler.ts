@@ -276,13 +276,14 @@ export class Reconciler implements DaemonStatusProvider {
 
   /**
    * A refresh that failed is tried again on the backoff schedule; one that left drift it could
-   * correct uncorrected is read again by the next pass (the retry of the failed step).
+   * correct uncorrected is read again by the pass that retries the failed step (its backoff due).
    */
   #refreshOutcome(result: PassResult): void {
     if (result.refreshed === undefined) return;
     const now = this.#clock.now();
     const retryAt = this.#refresh.finished(result.refreshed, now);
-    if (result.readAgain) this.#refresh.again();
+    // At the retry of the correction: the passes before it would read back for nothing.
+    if (result.readAgain) this.#refresh.again(this.#deps.tracker.backoff.nextDue(now) ?? now);
     if (retryAt !== undefined) this.#timers.at('retry', retryAt, () => this.trigger('retry'), now);
   }
 

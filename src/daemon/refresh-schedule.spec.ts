@@ -28,12 +28,20 @@ describe('RefreshSchedule', () => {
   it('is due at the next pass after again(), until a refresh succeeds; never with interval 0', () => {
     const schedule = new RefreshSchedule(60_000, backoff);
     schedule.finished(true, 0);
-    schedule.again();
+    schedule.again(1);
     expect(schedule.due(1)).toBe(true);
     schedule.finished(true, 1);
     expect(schedule.due(2)).toBe(false);
     const never = new RefreshSchedule(0, backoff);
-    never.again();
+    never.again(0);
     expect(never.due(0)).toBe(false);
+  });
+
+  // Review 38v, M-2: the passes before the correction's retry do not read back.
+  it('is due from the time again() names, not before', () => {
+    const schedule = new RefreshSchedule(60_000, backoff);
+    schedule.finished(true, 0);
+    schedule.again(30_000);
+    expect([schedule.due(1), schedule.due(29_999), schedule.due(30_000)]).toEqual([false, false, true]);
   });
 });

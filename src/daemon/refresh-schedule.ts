@@ -13,8 +13,11 @@ export class RefreshSchedule {
   /** Monotonic ms of it, with a monotonic clock. */
   #lastMono: number | undefined;
   #failures = 0;
-  /** A refresh left drift it could have corrected: the next pass reads again (again()). */
-  #again = false;
+  /**
+   * A refresh left drift it could have corrected: clock ms from which a pass reads again
+   * (again()), the retry of its correction; undefined when none is asked for.
+   */
+  #againAt: number | undefined;
   readonly #monotonic: (() => number) | undefined;
 
   /**
@@ -30,7 +33,8 @@ export class RefreshSchedule {
 
   due(now: number): boolean {
     if (this.intervalMs === 0) return false;
-    if (this.#lastAt === undefined || this.#again) return true;
+    if (this.#lastAt === undefined) return true;
+    if (this.#againAt !== undefined && now >= this.#againAt) return true;
     const steady =
       this.#monotonic && this.#lastMono !== undefined ? this.#monotonic() - this.#lastMono : -Infinity;
     return Math.max(now - this.#lastAt, steady) >= this.intervalMs;
@@ -38,18 +42,21 @@ export class RefreshSchedule {
 
   /**
    * The last refresh found drift its pass could correct and did not (a PATCH or a create the
-   * service refused): the next pass, the retry its backoff schedules, reads the audiences back
-   * again. Planned from the records, that pass found nothing to send and called the audience in
-   * sync while AEP still held the drift (review 38s, S-1). Call after finished().
+   * service refused): the pass that retries the correction, at `at` (its backoff's expiry; now
+   * when nothing holds it back), reads the audiences back again. Planned from the records, that
+   * pass found nothing to send and called the audience in sync while AEP still held the drift
+   * (review 38s, S-1). Not the passes before it: a resync or a commit's pass while the
+   * correction backs off sends nothing for it, and read every audience back for nothing, at
+   * every pass for as long as AEP refused (review 38v, M-2). Call after finished().
    */
-  again(): void {
-    if (this.intervalMs > 0) this.#again = true;
+  again(at: number): void {
+    if (this.intervalMs > 0) this.#againAt = at;
   }
 
   /** Records how a refresh went; returns when to try again after a failure. */
   finished(succeeded: boolean, now: number): number | undefined {
     if (succeeded) {
-      this.#again = false;
+      this.#againAt = undefined;
       this.#lastAt = now;
       this.#lastMono = this.#monotonic?.();
       this.#failures = 0;
