@@ -29,11 +29,13 @@ export type InactiveLists = { found: Map<string, Found>; refused: Map<string, st
 export async function readInactive(
   manifests: Manifests,
   client: Pick<AudienceReads, 'listInactiveAudiences'>,
+  /** Ends the lists in flight (the command's Ctrl-C: cli/state-interrupt.ts). */
+  signal?: AbortSignal,
 ): Promise<InactiveLists> {
   const lists: InactiveLists = { found: new Map(), refused: new Map() };
   for (const sandbox of new Set(manifests.map((manifest) => manifest.sandbox))) {
     try {
-      const audiences = await client.listInactiveAudiences(sandbox);
+      const audiences = await client.listInactiveAudiences(sandbox, signal ? { signal } : {});
       lists.found.set(
         sandbox,
         audiences.map((audience) => foundAudience(audience)),

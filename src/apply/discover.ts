@@ -113,6 +113,11 @@ export async function discoverRecords(
     /** The directory of the manifests (AudienceRecord.sourceRoot), and its repository, recorded with each match. */
     sourceRoot?: string | undefined;
     repository?: string | undefined;
+    /**
+     * Ends the lookups in flight (`state import --discover`'s Ctrl-C): it then writes nothing
+     * (cli/state-interrupt.ts). Without it a Ctrl-C waited the call out (review 38v, L-2).
+     */
+    signal?: AbortSignal | undefined;
   },
 ): Promise<DiscoverResult> {
   const records = (await store.readAll()).audiences;
@@ -131,9 +136,10 @@ export async function discoverRecords(
       (options.sandbox === undefined || m.sandbox === options.sandbox)
     );
   });
-  const inactive = await readInactive(manifests, client);
+  const inactive = await readInactive(manifests, client, options.signal);
   const named = await readAdoptView(manifests, client, {
     now: options.now,
+    signal: options.signal,
     exactKnown: (m) => (inactive.found.get(m.sandbox) ?? []).some((a) => a.name === m.manifest.spec.name),
   });
   const view = withInactive(named, manifests, inactive);

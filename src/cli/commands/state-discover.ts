@@ -145,14 +145,14 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
     await withLock(
       options,
       'import --discover',
-      (store) => discover(store),
+      (store, signal) => discover(store, signal),
       (name) => connection.client.orgOf(name),
     );
   } finally {
     await connection.close();
   }
 
-  async function discover(store: StateStore): Promise<void> {
+  async function discover(store: StateStore, signal: AbortSignal): Promise<void> {
     const { rows, inactiveUnlisted } = await discoverRecords(desired, store, connection.client, {
       sandbox,
       dryRun: options.dryRun === true,
@@ -161,6 +161,7 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
       revision,
       sourceRoot: sourceRootOf(dir),
       ...(await repositoryField(dir)),
+      signal,
     });
     for (const [name, said] of inactiveUnlisted) {
       process.stderr.write(
