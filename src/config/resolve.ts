@@ -6,6 +6,7 @@ import { DEFAULT_BUDGET } from '../aep/budget-limits.js';
 import { DEFAULT_RETRY } from '../aep/retry-policy.js';
 import { DEFAULT_BULK_BATCH } from '../aep/bulk-batch.js';
 import { readEnv, splitScopes } from './env.js';
+import { envOverrides } from './env-overrides.js';
 import { isPlausibleName } from './plausible.js';
 import type { CredentialsFile, ConfigFile, SandboxFile } from './schema.js';
 import type { AepSandboxConfig, ConfigProblem, ConfigResult } from './types.js';
@@ -116,6 +117,11 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
     if (env.scopes !== undefined) return { scopes: env.scopes, hint: 'AEP_SCOPES' };
     return { scopes: [...DEFAULT_SCOPES], hint: 'AEP_SCOPES' };
   }
+
+  // Where the file and an AEP_* variable name two targets, the user is told (the org: refused).
+  const overrides = envOverrides(file, env, fileName === undefined ? undefined : path.basename(fileName));
+  problems.push(...overrides.problems);
+  warnings.push(...overrides.warnings);
 
   const imsUrl = file.imsUrl ?? env.imsUrl ?? DEFAULT_IMS_URL;
   const imsHint = file.imsUrl !== undefined ? inFile('imsUrl') : 'AEP_IMS_URL';
