@@ -51,6 +51,20 @@ export function confirmQuestion(
   target: string,
   orgOf: (sandbox: string) => string | undefined,
 ): string {
+  const ask = `Apply these ${steps.length} step(s)? Only "yes" is accepted: `;
+  return `\n${targetLine(steps, target, orgOf)}\n${ask}`;
+}
+
+/**
+ * Which sandboxes of which AEP org `steps` change (the question's first line). Said without
+ * the question under --auto-approve too: a pipeline's log otherwise named only the base URL,
+ * not the org it changed (review 38c H-2).
+ */
+export function targetLine(
+  steps: readonly Step[],
+  target: string,
+  orgOf: (sandbox: string) => string | undefined,
+): string {
   const byOrg = new Map<string, Set<string>>();
   for (const step of steps) {
     const org = orgOf(step.sandbox) ?? 'unknown org';
@@ -64,13 +78,12 @@ export function confirmQuestion(
       return `${names.length === 1 ? 'sandbox' : 'sandboxes'} ${names.join(', ')} of AEP org ${org}`;
     })
     .join('; ');
-  const ask = `Apply these ${steps.length} step(s)? Only "yes" is accepted: `;
   // Record-only steps (a directory recorded: every audience once after an upgrade) send nothing.
   const recordOnly = steps.filter(isRecordOnly).length;
   if (recordOnly === steps.length)
-    return `\nThis writes only audiencectl's records of ${where} (${target}): nothing is sent to AEP.\n${ask}`;
+    return `This writes only audiencectl's records of ${where} (${target}): nothing is sent to AEP.`;
   const some = recordOnly > 0 ? `; ${recordOnly} of the steps only writes audiencectl's records` : '';
-  return `\nThis changes ${where} (${target})${some}.\n${ask}`;
+  return `This changes ${where} (${target})${some}.`;
 }
 
 export function summary(report: ApplyReport): string {

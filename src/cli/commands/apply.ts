@@ -24,7 +24,14 @@ import {
   describeTakeover,
   describeWatch,
 } from '../../state/lock-holder.js';
-import { actionableSteps, confirmQuestion, readSavedPlan, stoppedNote, summary } from '../apply-review.js';
+import {
+  actionableSteps,
+  confirmQuestion,
+  readSavedPlan,
+  stoppedNote,
+  summary,
+  targetLine,
+} from '../apply-review.js';
 import { isSmartTerminal, useColor } from '../color.js';
 import { resolveTarget, type ConnectFlags } from '../connect.js';
 import { applyExitCode, ExitCode, planExitCode, type ApplyEnd } from '../exit-codes.js';
@@ -459,10 +466,14 @@ export function applyCommand(setExit: (code: number) => void): Command {
           if (planExitCode(plan) === ExitCode.Error && !isPlanFile)
             write('\nSome manifests have errors: their audiences are held; the rest is applied.\n');
           // Only blocked and deferred steps: nothing to ask; they are reported, no call is made.
-          if (flags.autoApprove || actionable.length === 0) return true;
-          const yes = await confirm(
-            confirmQuestion(actionable, connection.target, (sandbox) => aep.orgOf(sandbox)),
-          );
+          if (actionable.length === 0) return true;
+          const orgOf = (sandbox: string) => aep.orgOf(sandbox);
+          if (flags.autoApprove) {
+            // Not asked, still said: which org the pipeline's apply changes.
+            write(`\n${targetLine(actionable, connection.target, orgOf)}\n`);
+            return true;
+          }
+          const yes = await confirm(confirmQuestion(actionable, connection.target, orgOf));
           declined = !yes;
           return yes && !interrupts.drain.aborted;
         },
