@@ -220,8 +220,26 @@ async function pullRequestNow({ api, token, repository, issue }) {
 }
 
 /**
- * Updates the first comment carrying `marker` that the token's own identity wrote, or
- * creates one: a comment anyone else wrote with the marker is left alone. When GitHub
+ * Deletes the other plan comments of ours, once the first holds the plan. One GitHub refuses
+ * (deleted meanwhile, or not ours to delete after all) is said in the log and left.
+ */
+async function removeComments({ api, token, base, ids }) {
+  for (const id of ids) {
+    try {
+      await github(api, token, 'DELETE', `${base}/comments/${id}`);
+      console.error(`pr-comment: removed comment ${id}, an earlier copy of the plan comment`);
+    } catch (error) {
+      if (error.status !== 403 && error.status !== 404) throw error;
+      console.error(
+        `pr-comment: cannot remove comment ${id} (${error.status}), an earlier copy of the plan comment`,
+      );
+    }
+  }
+}
+
+/**
+ * Updates the first comment carrying `marker` that the token's own identity wrote (and
+ * removes its other ones), or creates one: a comment anyone else wrote with the marker is left alone. When GitHub
  * refuses the update (403, or 404: deleted meanwhile), a new comment is posted. With `sha`
  * (the commit planned), nothing is written unless it is still the pull request's head; with
  * `baseRef` (the base branch planned against), unless it is still the pull request's base.
@@ -251,28 +269,31 @@ export async function upsertComment({
   const otherBots = new Set();
   // Our comment GitHub refused to update: it still shows an earlier plan.
   let kept;
+  // Every plan comment of ours: two runs at once (a re-run beside the first) each found none
+  // and each posted one; the first is updated, the others removed, or they keep old plans.
+  const mine = [];
   for (let page = 1; ; page += 1) {
     const comments = await github(api, token, 'GET', `${base}/${issue}/comments?per_page=100&page=${page}`);
-    for (const { body: text, user } of comments) {
-      const bot = user?.type === 'Bot' && typeof user.login === 'string' && user.login !== identity.login;
-      if (bot && typeof text === 'string' && text.startsWith(marker)) otherBots.add(user.login);
-    }
-    const mine = comments.find(
-      (comment) =>
-        typeof comment.body === 'string' && comment.body.startsWith(marker) && wroteBy(comment, identity),
-    );
-    if (mine) {
-      try {
-        await github(api, token, 'PATCH', `${base}/comments/${mine.id}`, { body });
-        return { action: 'updated', id: mine.id };
-      } catch (error) {
-        if (error.status !== 403 && error.status !== 404) throw error;
-        console.error(`pr-comment: cannot update comment ${mine.id} (${error.status}); posting a new one`);
-        if (error.status === 403) kept = mine.id;
-        break;
-      }
+    for (const comment of comments) {
+      const { body: text, user } = comment;
+      if (typeof text !== 'string' || !text.startsWith(marker)) continue;
+      if (wroteBy(comment, identity)) mine.push(comment.id);
+      else if (user?.type === 'Bot' && typeof user.login === 'string' && user.login !== identity.login)
+        otherBots.add(user.login);
     }
     if (comments.length < 100) break;
+  }
+  const [first, ...extra] = mine;
+  if (first !== undefined) {
+    try {
+      await github(api, token, 'PATCH', `${base}/comments/${first}`, { body });
+      await removeComments({ api, token, base, ids: extra });
+      return { action: 'updated', id: first };
+    } catch (error) {
+      if (error.status !== 403 && error.status !== 404) throw error;
+      console.error(`pr-comment: cannot update comment ${first} (${error.status}); posting a new one`);
+      if (error.status === 403) kept = first;
+    }
   }
   if (identity.guessed && otherBots.size > 0) {
     const names = [...otherBots].slice(0, 3).map((login) => login.replace(/[^\w[\]-]/g, '?'));

@@ -48,7 +48,7 @@ async function jsonBody(request: http.IncomingMessage): Promise<{ body?: unknown
 /**
  * The GitHub REST endpoints that scripts/pr-comment.mjs uses, on loopback: the
  * authenticated user, a pull request (its head commit), list an issue's comments
- * (paginated), create one, update one (only
+ * (paginated), create one, update or delete one (only
  * the token's own comments: others' are refused with 403). Requests without
  * the token are refused with 401, as GitHub does.
  */
@@ -124,6 +124,22 @@ export async function startFakeGitHub(repository: string, token: string): Promis
         return send(200, comment);
       });
       return undefined;
+    }
+    if (one && request.method === 'DELETE') {
+      request.resume();
+      for (const [issue, all] of fake.comments) {
+        const comment = all.find((c) => c.id === Number(one[1]));
+        if (!comment) continue;
+        if (comment.user.login !== author.login)
+          return send(403, { message: 'Resource not accessible by integration' });
+        fake.comments.set(
+          issue,
+          all.filter((c) => c !== comment),
+        );
+        response.writeHead(204).end();
+        return undefined;
+      }
+      return send(404, { message: 'Not Found' });
     }
     return send(404, { message: 'Not Found' });
   });

@@ -176,16 +176,22 @@ describe('scripts/pr-comment.mjs', () => {
 
     github.requests.length = 0;
     const named = await comment({ plan: '**No changes.**\n', exitCode: 0, commentAs: 'my-app[bot]' });
-    expect(named).toMatchObject({ code: 0, stderr: '' });
+    // The comment the guessing run posted is the app's too: an earlier copy of the plan
+    // comment, removed once the first holds the plan (review 38a M-3).
+    expect(named).toMatchObject({
+      code: 0,
+      stderr: 'pr-comment: removed comment 1001, an earlier copy of the plan comment\n',
+    });
     expect(named.stdout).toContain('updated (id 2)');
     expect(github.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual([
       `GET /repos/${REPO}/pulls/7`,
       `GET /repos/${REPO}/issues/7/comments`,
       `PATCH /repos/${REPO}/issues/comments/2`,
+      `DELETE /repos/${REPO}/issues/comments/1001`,
     ]);
     expect(bodies()[0]).toBe(SPOOF);
     expect(bodies()[1]).toContain(': no changes');
-    expect(bodies()).toHaveLength(3);
+    expect(bodies()).toHaveLength(2);
   });
 
   it('refuses a comment-as that is no GitHub login, before any request', async () => {
