@@ -8,6 +8,7 @@ import { assertValidId } from '../../state/record-id.js';
 import { importAudience, notFound, sandboxesWithKey } from '../../state/repair.js';
 import { PreviewStore } from '../../state/preview-store.js';
 import { StateError } from '../../state/errors.js';
+import { CONNECT_STOPPED } from '../../state/pg/connect-stopped.js';
 import { holdsOnlyFormerRuns, runsOnlyRemnant } from '../../state/current-runs.js';
 import { untilText } from '../../state/describe.js';
 import type { AudienceRecord } from '../../state/schema.js';
@@ -67,7 +68,13 @@ export async function withLock<T>(
     try {
       if (orgOf) store.useOrgs(orgOf);
       if (stop.signal.aborted) throw stopped();
-      await lockForCommand(store, options.lockTimeout, `audiencectl state ${command}`, stop.signal);
+      await lockForCommand(store, options.lockTimeout, `audiencectl state ${command}`, stop.signal).catch(
+        (error: unknown) => {
+          // Stopped while a PostgreSQL store still connected: before the lock, nothing done.
+          if (error instanceof StateError && error.code === CONNECT_STOPPED) throw stopped();
+          throw error;
+        },
+      );
       const fenced = fenceWrites(store, stop, stopped);
       // A signal that comes once it writes is not lost on the user: it finishes, and says so.
       stop.signal.addEventListener(

@@ -42,6 +42,7 @@ import { MIGRATIONS, assertCurrent, migrate, schemaVersion, sql } from './migrat
 import { isConnectionEnd, isTimeout, pgError } from './pg-errors.js';
 import { listenForPushes, notifyPush } from './push-hints.js';
 import { acquireSession, heldBy, type LockSession } from './session.js';
+import { connectStoppable } from './connect-stopped.js';
 import { assertServerVersion, serverVersion } from './server-version.js';
 import { RecordWrites } from '../record-writes.js';
 import { pgInitCommand } from '../../text/paste-flags.js';
@@ -334,8 +335,17 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     if (this.#session)
       throw new Error(`state store ${this.location} is already locked by this process (bug)`);
     this.#refuseAbandoned();
-    await this.ready();
-    await this.#writableServer();
+    await connectStoppable(
+      (async () => {
+        await this.ready();
+        await this.#writableServer();
+      })(),
+      options.signal,
+      this.location,
+      () => {
+        for (const client of this.#clients) client.connection.stream.destroy();
+      },
+    );
     const session = await acquireSession(this.#config, this.#schema, this.location, options, this.#timeouts);
     // First of the loss's listeners: the connections are cut before anyone hears of it.
     session.onLost((lost) => this.#abandon(lost));
