@@ -16,6 +16,7 @@ import { plan, type PlanOptions } from '../../plan/plan.js';
 import { renderJson } from '../../plan/render/json.js';
 import { renderMarkdown } from '../../plan/render/markdown.js';
 import { renderText } from '../../plan/render/text.js';
+import { stepOrgs, type PlanOrgs } from '../../plan/render/target-note.js';
 import { outNotes } from '../out-notes.js';
 import type { Plan } from '../../plan/schema.js';
 import { needsLive, readLive } from '../../apply/live.js';
@@ -72,10 +73,10 @@ type Flags = SourceFlags &
     detailedExitcode?: boolean;
   };
 
-export function renderPlan(result: Plan, output: Flags['output'], color: boolean): string {
+export function renderPlan(result: Plan, output: Flags['output'], color: boolean, orgs?: PlanOrgs): string {
   if (output === 'json') return renderJson(result);
-  if (output === 'markdown') return renderMarkdown(result);
-  return renderText(result, { color });
+  if (output === 'markdown') return renderMarkdown(result, { orgs });
+  return renderText(result, { color, orgs });
 }
 
 const NO_CREDENTIALS = 'no AEP credentials are configured to read it with';
@@ -488,13 +489,19 @@ export function planCommand(setExit: (code: number) => void): Command {
       if (orgs) result.origin.orgs = orgs;
       if (checkout.head) result.origin.revision = checkout.head;
     }
+    // The org of each sandbox its steps go to, in the text and Markdown a reviewer reads (the
+    // JSON records it in origin.orgs); read only for a plan with steps, made with credentials.
+    const shownOrgs =
+      flags.output !== 'json' && result.steps.length > 0 && !credentialsAbsent(flags)
+        ? stepOrgs(result.steps, (await import('../connect.js')).configuredOrgs(flags))
+        : undefined;
     if (flags.out) {
       // No saved plan is asked of a --base plan (it reads no state), nor of /dev/stdout or a FIFO.
       const saved = flags.base === undefined && !(await isStreamTarget(flags.out));
       const warning = saved ? savedPlanWarning(flags.out, flags.output) : undefined;
       if (warning !== undefined)
         process.stderr.write(`Warning: --out ${escapeText(flags.out)}: ${warning}\n`);
-      await writeOutFile(flags.out, renderPlan(result, flags.output, false), '--out');
+      await writeOutFile(flags.out, renderPlan(result, flags.output, false, shownOrgs), '--out');
       // What the text plan says besides its steps (blocked steps, held audiences, diagnostics,
       // an older checkout): a plan saved for a later apply still says why it exits 1 or 3.
       // The text plan's commands (this process's flags, the directory as typed), not the file's.
@@ -505,7 +512,7 @@ export function planCommand(setExit: (code: number) => void): Command {
           : () => plan(desired, recorded, { ...options, paste: typedPaste, elsewhere: found });
       process.stderr.write(`${outNotes(result, asText)} Written to ${escapeText(flags.out)}.\n`);
     } else {
-      process.stdout.write(renderPlan(result, flags.output, useColor(process.stdout)));
+      process.stdout.write(renderPlan(result, flags.output, useColor(process.stdout), shownOrgs));
     }
     setExit(planExitCode(result, flags.detailedExitcode === true));
     read?.save();

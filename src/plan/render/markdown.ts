@@ -17,6 +17,7 @@ import {
   SYMBOLS,
 } from './describe.js';
 import { pendingHeading, pendingLines } from './pending-lines.js';
+import { targetNote, type PlanOrgs } from './target-note.js';
 
 /** GitHub refuses comments over 65,536 characters; the whole document stays under this. */
 export const MARKDOWN_LIMIT = 65_000;
@@ -225,7 +226,7 @@ function notes(folded: Folded): string[] {
  * audiences and diagnostics. Whatever the plan holds, the document stays under
  * MARKDOWN_LIMIT: long lines are shortened, and what does not fit is folded and counted.
  */
-export function renderMarkdown(given: Plan): string {
+export function renderMarkdown(given: Plan, options: { orgs?: PlanOrgs | undefined } = {}): string {
   // Every string of the plan shown escaped: a PR comment is reviewed like a terminal plan.
   const plan = escapeDeep(given);
   const folded: Folded = {
@@ -252,6 +253,8 @@ export function renderMarkdown(given: Plan): string {
     `| ${s.create} | ${s.adopt} | ${s.update} | ${s.replace} | ${s.delete} | ${s.forget} | ${s.run} | ${s.move} | ${s.blocked} | ${s.deferred} |`,
     '',
   );
+  const target = targetNote(options.orgs);
+  if (target) head.push(clip(escapeInline(target)), '');
   for (const line of refreshNote(plan) ?? []) head.push(clip(escapeInline(line)), '');
   const scope = scopeNote(plan, (text) => `\`${text.replaceAll('`', "'")}\``);
   if (scope) head.push(clip(escapeCell(scope)), '');

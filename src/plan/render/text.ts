@@ -18,8 +18,10 @@ import {
   SYMBOLS,
 } from './describe.js';
 import { pendingHeading, pendingLines } from './pending-lines.js';
+import { targetNote, type PlanOrgs } from './target-note.js';
 
-export type TextOptions = { color: boolean };
+/** `orgs`: the org of each sandbox of the steps, when the plan was made with credentials. */
+export type TextOptions = { color: boolean; orgs?: PlanOrgs | undefined };
 
 const CODES = { green: 32, yellow: 33, red: 31, magenta: 35, cyan: 36, bold: 1, dim: 2 } as const;
 type Colour = keyof typeof CODES;
@@ -63,6 +65,8 @@ export function renderText(given: Plan, options: TextOptions): string {
       if (step.deferred) lines.push(`        ${paint('yellow', `deferred: ${step.deferred}`)}`);
     }
     lines.push('', summaryLine(plan));
+    const target = targetNote(options.orgs);
+    if (target) lines.push(target);
   }
   lines.push(...noteLines(plan, paint));
   return `${lines.join('\n')}\n`;
