@@ -204,6 +204,7 @@ async function checkBeforeCalls(
       recorded,
       (sandbox) => flow.client.orgOf(sandbox),
       elsewhere,
+      flow.store.location,
     );
     await order.check(input.plan.steps, recorded);
     return elsewhere;

@@ -7,6 +7,7 @@ import { Plan, type PlanOrigin, type SavedPlanOptions } from '../plan/schema.js'
 import { planScopeOf } from '../source/file-filter.js';
 import { otherOrg, type OrgOf } from '../state/org-binding.js';
 import type { RecordedState } from '../state/schema.js';
+import { storeIdentity } from '../state/store-identity.js';
 import { savedPlanPaste, type PasteFlags } from '../text/paste-flags.js';
 import { shellQuote } from '../text/shell-quote.js';
 import { DEFAULT_RUN_BUDGET } from '../plan/runs.js';
@@ -297,6 +298,28 @@ function assertPlannedOrgs(origin: PlanOrigin, source: string, orgOf: OrgOf): vo
 }
 
 /**
+ * A plan made against a store never written (no lineage: the first plan after `init`) records
+ * where that store is (PlanOrigin.store): lineage, serial 0 and the digest of no records are
+ * those of every store never written, so without it the plan applied to any of them (another
+ * job's default store, a mistyped --state), and the store it was made for created the same
+ * audiences again (review 38p, F1). The same store written since is told it moved on (serial).
+ */
+function assertPlannedStore(
+  saved: Plan,
+  origin: PlanOrigin,
+  source: string,
+  storeAt: string | undefined,
+): void {
+  if (saved.state.lineage !== undefined || origin.store === undefined || storeAt === undefined) return;
+  const here = storeIdentity(storeAt);
+  if (origin.store === here) return;
+  throw new StalePlanError(
+    'PLAN_OTHER_STATE',
+    `${source} was made for another state (the store at ${origin.store}, never written then; this is ${here}); nothing was sent to AEP or written. Apply it with --state naming that store, or plan again against this one`,
+  );
+}
+
+/**
  * The plan `origin`'s options and scope make from `desired` and `recorded`, with the manifests
  * found now where it did not read (savedPlanElsewhere), not those found when it was made. Its
  * commands carry `paste`, else what a JSON plan's carry (savedPlanPaste).
@@ -331,9 +354,11 @@ export function checkSavedPlan(
   recorded: RecordedState,
   orgOf: OrgOf,
   elsewhere?: readonly ManifestElsewhere[],
+  storeAt?: string,
 ): void {
   const origin = originOf(saved, source);
   assertPlannedOrgs(origin, source, orgOf);
+  assertPlannedStore(saved, origin, source, storeAt);
   const lineage = recorded.meta?.lineage;
   const serial = recorded.meta?.serial ?? 0;
   if (saved.state.lineage !== undefined && lineage !== undefined && saved.state.lineage !== lineage) {

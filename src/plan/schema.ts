@@ -353,6 +353,12 @@ export const PlanOrigin = z.object({
    */
   orgs: z.record(z.string(), z.string()).optional(),
   /**
+   * The store it was made against, when that store had no lineage yet (never written, as `init`
+   * leaves it): its directory, or its PostgreSQL host, database and schema (storeIdentity).
+   * Lineage and serial cannot tell two such stores apart; `apply plan.json` refuses another.
+   */
+  store: z.string().optional(),
+  /**
    * The commit of the git work tree the manifests were read from: `apply plan.json` compares
    * the records' commits with it, and records it. Absent outside git.
    */

@@ -59,6 +59,7 @@ import { savedPlanPaste, withManifestsDir, type PasteFlags } from '../../text/pa
 import { AudiencectlError } from '../../errors.js';
 import { locateState, openStoreFor, stateLocationOf } from '../state-options.js';
 import { describeLocation, type StateLocation } from '../../state/location.js';
+import { storeIdentity } from '../../state/store-identity.js';
 import { assertSameOrgs } from '../../state/org-binding.js';
 import type { RecordedState } from '../../state/schema.js';
 import { missingStoreWarning, stateStoreExists } from '../../state/presence.js';
@@ -487,6 +488,9 @@ export function planCommand(setExit: (code: number) => void): Command {
         options,
       );
       if (orgs) result.origin.orgs = orgs;
+      // A store never written has no lineage: where it is tells it from another (review 38p F1).
+      if (recorded.meta?.lineage === undefined)
+        result.origin.store = storeIdentity(describeLocation(location));
       if (checkout.head) result.origin.revision = checkout.head;
     }
     // The org of each sandbox its steps go to, in the text and Markdown a reviewer reads (the
