@@ -1,5 +1,6 @@
 import type { Plan, Step } from '../plan/schema.js';
 import { readBeforeDeletes, type DeleteReads, type LiveRead } from './delete-check.js';
+import { deactivatedSince, readBeforeChanges } from './deactivated-since.js';
 import { nameWaits, notFreedOutcome } from './name-waits.js';
 import { notRecorded, result } from './record-helpers.js';
 import { adoptStep } from './steps/adopt.js';
@@ -121,6 +122,8 @@ async function runAudience(steps: readonly Step[], deps: ExecutorDeps): Promise<
   const blocked = new Set<string>();
   for (const step of steps) {
     let outcome: StepResult;
+    // Deactivated in the UI since a refresh read it (deactivated-since.ts): neither PATCHed nor run.
+    const held = deactivatedSince(step, deps);
     if (step.blocked) outcome = result(step, 'blocked', step.blocked);
     else if (step.deferred) outcome = result(step, 'deferred', step.deferred);
     else if (deps.signal?.aborted || deps.drain?.aborted)
@@ -129,6 +132,7 @@ async function runAudience(steps: readonly Step[], deps: ExecutorDeps): Promise<
       outcome = result(step, 'blocked', `${step.dependsOn} is blocked`);
     else if (step.dependsOn && !succeeded.has(step.dependsOn))
       outcome = result(step, 'skipped', `${step.dependsOn} did not succeed`);
+    else if (held) outcome = held;
     else {
       deps.progress.stepStarted(step);
       const call = watchCall();
@@ -200,7 +204,11 @@ export async function executePlan(
     const deleteReads: DeleteReads = stopped(deps)
       ? new Map<string, LiveRead>()
       : await readBeforeDeletes({ ...plan, steps }, deps);
-    const checked = { ...deps, deleteReads, names };
+    // A refreshed plan's PATCHes and runs too: one deactivated since the refresh is held.
+    const changeReads: DeleteReads = stopped(deps)
+      ? new Map<string, LiveRead>()
+      : await readBeforeChanges({ ...plan, steps }, deps);
+    const checked = { ...deps, deleteReads, changeReads, names };
     const outcomes = await Promise.all(groupByAudience(steps).map((group) => runAudience(group, checked)));
     for (const r of outcomes.flat()) byId.set(r.step.id, r);
   }

@@ -91,6 +91,11 @@ export type ExecutorDeps = {
   /** What the service showed under each id a phase deletes, read as the phase starts (executePlan reads it). */
   deleteReads?: DeleteReads;
   /**
+   * What the service showed under each id a refreshed plan PATCHes or runs, read as the phase
+   * starts (deactivated-since.ts): one deactivated since the refresh is not sent either.
+   */
+  changeReads?: DeleteReads;
+  /**
    * The git commit the manifests are at, recorded with every spec applied; absent when they
    * are not in a git work tree (nothing is recorded).
    */
@@ -108,6 +113,13 @@ export type ExecutorDeps = {
    * --refresh, so its apply gives the plan to make instead.
    */
   refreshWay?: string;
+  /**
+   * The plan's refresh read may be old when its steps run: a saved plan (read by `plan`, applied
+   * later) or one whose prompt waited for a person. Its PATCHes and runs are then checked against
+   * a read made as they start (deactivated-since.ts). Default false: the read was just made, under
+   * the lock (a controller's pass, `apply --refresh --auto-approve`), and is not made twice.
+   */
+  refreshAged?: boolean;
   /**
    * Who applies, for the ways out a step's message gives: `cli` (default), a person who runs
    * `apply`; `controller`, a controller's pass, whose user changes the manifests it reads and

@@ -433,6 +433,8 @@ export function applyCommand(setExit: (code: number) => void): Command {
         ...(input.kind === 'saved'
           ? { refreshWay: savedRefreshWay(input.plan, target, paste, pastedSandbox) }
           : {}),
+        // A saved plan's refresh read was made by `plan`; a prompt may wait: read again before PATCHes and runs.
+        refreshAged: input.kind === 'saved' || flags.autoApprove !== true,
         ...(aep.bulkBatchSize === undefined ? {} : { bulkBatchSize: aep.bulkBatchSize }),
         lockTimeoutMs: flags.lockTimeout,
         lockCommand: 'audiencectl apply',

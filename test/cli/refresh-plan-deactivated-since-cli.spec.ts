@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { emulatorEnv } from '../helpers/apply-env.js';
+import { cliBench } from '../helpers/cli-bench.js';
+import { CLI } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
+
+/** The environment without AEP_SANDBOX: the manifests' default sandbox, prod. */
+function withoutSandbox(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => name !== 'AEP_SANDBOX'));
+}
+
+/**
+ * `apply args` on a pseudo-terminal (util-linux `script`): once the prompt shows, `meanwhile`
+ * runs (a colleague in the UI), then "yes" is typed.
+ */
+function applyAfter(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  meanwhile: () => void,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const command = [process.execPath, CLI, 'apply', ...args]
+      .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
+      .join(' ');
+    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
+      cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...withoutSandbox(process.env), NO_COLOR: '1', TERM: 'dumb', ...env },
+    });
+    let output = '';
+    let answered = false;
+    const take = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!answered && output.includes('Only "yes" is accepted: ')) {
+        answered = true;
+        meanwhile();
+        child.stdin.write('yes\r');
+      }
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output: output.replaceAll('\r', '') }));
+  });
+}
+
+// Review 38p, F2. README (Refresh): an audience deactivated in the UI is blocked, "no call of
+// either API reactivates an audience, so nothing is PATCHed, run, created or deleted for it".
+// A plan made with --refresh and saved (`plan --refresh --output json --out`) read it active; a
+// colleague deactivated it before the apply; `apply plan.json` PATCHed it and started its run all
+// the same, on what the plan read, though the same apply reads the service again just before its
+// DELETEs. A refreshed plan's PATCHes and runs are now read again the same way. The built CLI,
+// the emulator over HTTP.
+
+describe('apply of a refresh plan whose audience was deactivated in the UI since', () => {
+  it('sends it no PATCH and starts no run: the step is blocked, naming the deactivation', async () => {
+    await cliBench(async ({ emulator, tmp, cli, setUp }) => {
+      const aud = path.join(tmp, 'aud');
+      await mkdir(aud);
+      const gold = (description: string, request: string) =>
+        writeFile(
+          path.join(aud, 'gold.yaml'),
+          manifestYaml('gold', { spec: { description }, ingestion: { onCreate: false, request } }),
+        );
+      await gold('first', 'r1');
+      const applied = await setUp('apply', aud, '--auto-approve');
+      expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+      await gold('second', 'r2');
+      const saved = await setUp('plan', aud, '--refresh', '--output', 'json', '--out', 'plan.json');
+      expect(saved.code, saved.stderr).toBe(0);
+
+      const [made] = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      expect(made).toBeDefined();
+      emulator.control.uiEditAudience(DEMO_CLIENT.orgId, 'prod', made?.audienceId ?? '', {
+        lifecycleState: 'inactive',
+      });
+      emulator.control.resetCounters();
+
+      const result = await cli('apply', 'plan.json', '--auto-approve');
+      const counts = emulator.control.counters().byEndpoint;
+      expect(counts.patchAudience?.requests ?? 0, result.stdout).toBe(0);
+      expect(counts.startRun?.requests ?? 0, result.stdout).toBe(0);
+      expect(result.stdout).toMatch(/^blocked +prod\/gold update: .*deactivated/m);
+      expect(result.code).toBe(3);
+    });
+  });
+
+  it('an apply --refresh whose prompt waited while it was deactivated: neither PATCH nor run', async () => {
+    await cliBench(async ({ emulator, tmp, setUp }) => {
+      const aud = path.join(tmp, 'aud');
+      await mkdir(aud);
+      const gold = (description: string, request: string) =>
+        writeFile(
+          path.join(aud, 'gold.yaml'),
+          manifestYaml('gold', { spec: { description }, ingestion: { onCreate: false, request } }),
+        );
+      await gold('first', 'r1');
+      const applied = await setUp('apply', aud, '--auto-approve');
+      expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+      await gold('second', 'r2');
+      const [made] = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+      expect(made).toBeDefined();
+
+      const result = await applyAfter(
+        [aud, '--refresh', '--state', path.join(tmp, 'state')],
+        emulatorEnv(emulator),
+        tmp,
+        () => {
+          emulator.control.uiEditAudience(DEMO_CLIENT.orgId, 'prod', made?.audienceId ?? '', {
+            lifecycleState: 'inactive',
+          });
+          emulator.control.resetCounters();
+        },
+      );
+      // The plan shown read it active: its update and run were asked about.
+      expect(result.output).toMatch(/~ prod\/gold update: /);
+      const counts = emulator.control.counters().byEndpoint;
+      expect(counts.patchAudience?.requests ?? 0, result.output).toBe(0);
+      expect(counts.startRun?.requests ?? 0, result.output).toBe(0);
+      expect(result.output).toMatch(
+        /^blocked +prod\/gold update: .*deactivated outside audiencectl since the plan read it/m,
+      );
+      expect(result.output).toMatch(/^blocked +prod\/gold run: .*deactivated/m);
+      expect(result.code).toBe(3);
+    });
+  });
+});
