@@ -5,7 +5,8 @@ import { currentRuns, withoutStaleFormerRuns } from '../../state/current-runs.js
 import { describeRunFailure, RUN_FAILED_NEXT } from '../../state/describe.js';
 import type { AudienceRecord, RunRecord } from '../../state/schema.js';
 import { mayBeCutList, mayLackNewest, runRecord } from '../adopt-run.js';
-import { aepFailure, isRefusal } from '../aep-failure.js';
+import { aepFailure, answersNotFound, isRefusal } from '../aep-failure.js';
+import { mayBeGoneHint } from '../gone-hint.js';
 import { pollUntil } from '../poll.js';
 import { budgetHorizon, clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
 import { settleRunIntent, type RunIntentOutcome } from '../run-intent.js';
@@ -252,10 +253,16 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
       // Stopped (a second Ctrl-C) while the list was read: a call was ended, not a failure of
       // the service's; the step is stopped before its run, as a create stopped before its POST.
       if (signal?.aborted) return result(step, 'skipped', STOPPED_BEFORE_RUN, { audienceId });
+      const failure = aepFailure(error);
+      // A 404 for the audience itself (deleted in the UI since the plan, say) is met again by
+      // every apply that does not refresh: "the next apply reads them again" was no way out.
+      const next = answersNotFound(failure)
+        ? mayBeGoneHint(audienceId, deps)
+        : 'the next apply reads them again';
       return result(
         step,
         'failed',
-        `could not read the audience's runs before starting one (${aepFailure(error).message}): no run started; the next apply reads them again`,
+        `could not read the audience's runs before starting one (${failure.message}): no run started; ${next}`,
         { audienceId },
       );
     }

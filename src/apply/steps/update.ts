@@ -8,6 +8,7 @@ import { readBackPatch, unknownMark, type PatchReadBack } from '../patch-readbac
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { unseenChanged } from '../../plan/unknown-after-patch.js';
 import { checkUnverifiedImport } from '../unverified-import.js';
+import { mayBeGoneHint } from '../gone-hint.js';
 
 /** PATCH only what changed; a state-only change (deletionPolicy) makes no call. */
 export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
@@ -82,7 +83,7 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     // both, that outcome and the 404.
     if (!answersNotFound(failure))
       return result(step, 'failed', `PATCH failed: ${failure.message}${marked.said}`, { audienceId });
-    const hint = `audience ${audienceId} may no longer exist remotely: ${deps.refreshWay ?? 'run this apply again with --refresh'}, which reads the audience back and creates it again only if it is gone (its record, runs and name kept)`;
+    const hint = mayBeGoneHint(audienceId, deps);
     return result(
       step,
       'failed',
