@@ -5,8 +5,11 @@ import { ImsToken } from '../../aep/ims-token.js';
 import { assertProxySettings, proxyAgents } from '../../aep/proxy.js';
 import { safeUrl } from '../../text/safe-url.js';
 import { loadConfigFor, warnOnStderr, type ConnectFlags } from '../connect.js';
-import { addStateOptions, openStoreFor, type StateFlags } from '../state-options.js';
+import { addStateOptions, openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
 import { boolOption } from '../typed-options.js';
+import { createAepClientFromConfig } from '../../config.js';
+import { assertSameOrgs, type OrgOf } from '../../state/org-binding.js';
+import { describeLocation } from '../../state/location.js';
 
 type Flags = ConnectFlags & StateFlags & { stateOnly?: boolean };
 
@@ -36,7 +39,10 @@ async function checkCredentials(imsUrl: string, clients: readonly AepCredentials
   return lines;
 }
 
-async function credentialsCheck(flags: Flags): Promise<string[]> {
+/** What the credentials check found: its lines, and the org of each sandbox they reach. */
+type Checked = { lines: string[]; orgOf: OrgOf };
+
+async function credentialsCheck(flags: Flags): Promise<Checked> {
   // Before anything starts (the emulator's server would keep the process alive).
   assertProxySettings(process.env);
   if (flags.emulator) {
@@ -44,7 +50,9 @@ async function credentialsCheck(flags: Flags): Promise<string[]> {
     const { DEMO_CLIENT, startEmulator } = await import('../../emulator/index.js');
     const emulator = await startEmulator({ port: 0 });
     try {
-      return await checkCredentials(emulator.imsUrl, [DEMO_CLIENT]);
+      const lines = await checkCredentials(emulator.imsUrl, [DEMO_CLIENT]);
+      // No AEP_* setting to name in a refusal: the store's org is checked by apply --emulator.
+      return { lines, orgOf: () => undefined };
     } finally {
       await emulator.close();
     }
@@ -54,17 +62,26 @@ async function credentialsCheck(flags: Flags): Promise<string[]> {
     ...(config.defaultAccess ? [config.defaultAccess] : []),
     ...Object.values(config.sandboxes),
   ].map((access) => access.credentials);
-  return checkCredentials(config.imsUrl, clients);
+  const lines = await checkCredentials(config.imsUrl, clients);
+  // The client only names each sandbox's org here (as apply's check does); it sends nothing.
+  const client = createAepClientFromConfig(config);
+  return { lines, orgOf: (sandbox) => client.orgOf(sandbox) };
 }
 
 async function init(flags: Flags): Promise<void> {
   // Credentials first: a store made with credentials that do not work helps nobody. A
   // deployment's init step (the chart's initContainer) skips them: the controller checks
   // them itself, and a dry run without refresh has none.
-  if (!flags.stateOnly) for (const line of await credentialsCheck(flags)) process.stdout.write(`${line}\n`);
+  const checked = flags.stateOnly ? undefined : await credentialsCheck(flags);
+  for (const line of checked?.lines ?? []) process.stdout.write(`${line}\n`);
   const store = await openStoreFor(flags);
   try {
-    for (const line of await store.init()) process.stdout.write(`${line}\n`);
+    const lines = await store.init();
+    // A store bound to another org is refused as apply refuses it: init said it was ready for
+    // credentials the next apply refused (review 38c L-4).
+    if (checked)
+      assertSameOrgs(await store.meta(), checked.orgOf, describeLocation(await stateLocationOf(flags)));
+    for (const line of lines) process.stdout.write(`${line}\n`);
   } finally {
     await store.close();
   }
