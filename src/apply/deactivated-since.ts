@@ -1,6 +1,5 @@
 import type { Plan, Step } from '../plan/schema.js';
-import { aepFailure } from './aep-failure.js';
-import type { DeleteReads } from './delete-check.js';
+import { readLiveAudiences, type DeleteReads } from './delete-check.js';
 import { result } from './record-helpers.js';
 import type { ExecutorDeps, StepResult } from './types.js';
 
@@ -26,31 +25,13 @@ function patchingSteps(plan: Plan, deps: ExecutorDeps): Step[] {
   );
 }
 
-/** One bulk-get per sandbox of the ids `plan`'s PATCHes and runs go to; none without an aged refresh. */
-export async function readBeforeChanges(plan: Plan, deps: ExecutorDeps): Promise<DeleteReads> {
-  const bySandbox = new Map<string, string[]>();
-  for (const step of patchingSteps(plan, deps)) {
-    const ids = bySandbox.get(step.sandbox) ?? [];
-    ids.push(step.audienceId ?? '');
-    bySandbox.set(step.sandbox, ids);
-  }
-  const reads: DeleteReads = new Map();
-  await Promise.all(
-    [...bySandbox].map(async ([sandbox, ids]) => {
-      try {
-        const found = await deps.client.bulkGetAudiences(sandbox, ids, {
-          ...(deps.signal ? { signal: deps.signal } : {}),
-          ...(deps.bulkBatchSize === undefined ? {} : { batchSize: deps.bulkBatchSize }),
-        });
-        for (const id of ids) reads.set(`${sandbox}/${id}`, { found: found.get(id) });
-      } catch (error) {
-        // Read as the plan read it: a PATCH or a run is what an apply without a refresh sends
-        // unread, and each meets a 404 or a refusal on its own.
-        for (const id of ids) reads.set(`${sandbox}/${id}`, { failed: aepFailure(error).message });
-      }
-    }),
-  );
-  return reads;
+/**
+ * One bulk-get per sandbox of the ids `plan`'s PATCHes and runs go to; none without an aged
+ * refresh. A read that fails leaves them as the plan read them: a PATCH or a run is what an
+ * apply without a refresh sends unread, and each meets a 404 or a refusal on its own.
+ */
+export function readBeforeChanges(plan: Plan, deps: ExecutorDeps): Promise<DeleteReads> {
+  return readLiveAudiences(patchingSteps(plan, deps), deps);
 }
 
 /** `step` held (blocked) when the read made as it started shows its audience deactivated. */

@@ -35,12 +35,13 @@ function deletingSteps(plan: Plan): Step[] {
 }
 
 /**
- * One batch read (bulk-get, per sandbox) of every id the steps given will delete, made just
- * before they run. A read that fails marks its ids unconfirmed: they are not deleted.
+ * One batch read (bulk-get, per sandbox) of the audiences `steps` go to, made just before they
+ * run. A read that fails marks its ids `failed`: what that means is the caller's (a DELETE is
+ * not sent unconfirmed; a PATCH or a run goes ahead as the plan read it).
  */
-export async function readBeforeDeletes(plan: Plan, deps: ExecutorDeps): Promise<DeleteReads> {
+export async function readLiveAudiences(steps: Step[], deps: ExecutorDeps): Promise<DeleteReads> {
   const bySandbox = new Map<string, string[]>();
-  for (const step of deletingSteps(plan)) {
+  for (const step of steps) {
     const ids = bySandbox.get(step.sandbox) ?? [];
     ids.push(step.audienceId ?? '');
     bySandbox.set(step.sandbox, ids);
@@ -61,6 +62,11 @@ export async function readBeforeDeletes(plan: Plan, deps: ExecutorDeps): Promise
     }),
   );
   return reads;
+}
+
+/** The read before the DELETEs: an id whose read failed is not deleted. */
+export function readBeforeDeletes(plan: Plan, deps: ExecutorDeps): Promise<DeleteReads> {
+  return readLiveAudiences(deletingSteps(plan), deps);
 }
 
 /** The name audiencectl knows the audience by: as applied, as the service last showed it, or as imported. */
