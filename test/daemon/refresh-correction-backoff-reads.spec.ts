@@ -1,10 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, DEMO_SANDBOX } from '../../src/emulator/index.js';
-import { manifestYaml } from '../helpers/manifests.js';
 import { controllerEnv } from './helpers/controller.js';
-import { controllerSpec, statusWhen } from './helpers/controller-spec.js';
+import { appliedByFirstController, controllerSpec, statusWhen } from './helpers/controller-spec.js';
 
 // Review 38v, M-2: a refused drift correction is read again by "the pass that retries it"
 // (RefreshSchedule.again, 89ca25da). But again() makes *every* next pass refresh, the retry or
@@ -18,23 +15,7 @@ const ORG = DEMO_CLIENT.orgId;
 
 describe('run: a drift correction AEP keeps refusing, backing off for an hour', () => {
   it('is not read back by the resyncs before its retry is due', async () => {
-    const { em, root } = await spec.setUp();
-    const dir = path.join(root, 'manifests');
-    await mkdir(dir);
-    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
-    const args = [
-      '--dir',
-      dir,
-      '--state',
-      path.join(root, 'state'),
-      '--interval',
-      '1h',
-      '--refresh-interval',
-      '1h',
-    ];
-    const first = await spec.start([...args, '--resync-interval', '1h'], controllerEnv(em));
-    await statusWhen(first, (s) => s.audiences[0]?.state === 'in-sync', 'gold created');
-    await first.stop();
+    const { em, args } = await appliedByFirstController(spec);
 
     const gold = em.control.listAudiences(ORG, DEMO_SANDBOX)[0]!;
     em.control.uiEditAudience(ORG, DEMO_SANDBOX, gold.audienceId, { labels: ['core/C9'] });

@@ -1,10 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, DEMO_SANDBOX } from '../../src/emulator/index.js';
-import { manifestYaml } from '../helpers/manifests.js';
 import { controllerEnv } from './helpers/controller.js';
-import { controllerSpec, statusWhen } from './helpers/controller-spec.js';
+import { appliedByFirstController, controllerSpec, statusWhen } from './helpers/controller-spec.js';
 
 // Review 38s, S-1: a refresh found labels edited in the UI, and AEP refused the PATCH setting
 // them back (a 403, once). /status said `backoff` with a next attempt; at that attempt the pass
@@ -16,35 +13,16 @@ const ORG = DEMO_CLIENT.orgId;
 
 describe('run: a drift correction (PATCH) that fails', () => {
   it('is tried again when its backoff expires, not shown in-sync while AEP still differs', async () => {
-    const { em, root } = await spec.setUp();
-    const dir = path.join(root, 'manifests');
-    await mkdir(dir);
-    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
-    const args = [
-      '--dir',
-      dir,
-      '--state',
-      path.join(root, 'state'),
-      '--interval',
-      '1h',
-      '--resync-interval',
-      '1h',
-      '--refresh-interval',
-      '1h',
-      '--backoff-base',
-      '1s',
-      '--backoff-max',
-      '1s',
-    ];
-    const first = await spec.start(args, controllerEnv(em));
-    await statusWhen(first, (s) => s.audiences[0]?.state === 'in-sync', 'gold created');
-    await first.stop();
+    const { em, args } = await appliedByFirstController(spec);
 
     const gold = em.control.listAudiences(ORG, DEMO_SANDBOX)[0]!;
     em.control.uiEditAudience(ORG, DEMO_SANDBOX, gold.audienceId, { labels: ['core/C9'] });
     em.control.queueFault({ kind: 'clientError', endpoint: 'patchAudience', status: 403, count: 1 });
 
-    const ctl = await spec.start(args, controllerEnv(em));
+    const ctl = await spec.start(
+      [...args, '--resync-interval', '1h', '--backoff-base', '1s', '--backoff-max', '1s'],
+      controllerEnv(em),
+    );
     const failed = await statusWhen(
       ctl,
       (s) => s.reconcile.lastResult !== null && !s.reconcile.running,

@@ -1,11 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, DEMO_SANDBOX } from '../../src/emulator/index.js';
 import { runCli } from '../helpers/cli.js';
-import { manifestYaml } from '../helpers/manifests.js';
 import { controllerEnv } from './helpers/controller.js';
-import { controllerSpec, statusWhen } from './helpers/controller-spec.js';
+import { appliedByFirstController, controllerSpec, statusWhen } from './helpers/controller-spec.js';
 
 // Review 38v, M-1: drift left uncorrected now stands on audiences[] until the next refresh
 // (withStandingDrift, 6ed12c0e). A rename's detail tells the person to run `state forget` to
@@ -18,15 +15,7 @@ const ORG = DEMO_CLIENT.orgId;
 
 describe('run: a renamed audience forgotten as its block says', () => {
   it('is in-sync once the next pass has created the manifest audience anew', async () => {
-    const { em, root } = await spec.setUp();
-    const dir = path.join(root, 'manifests');
-    const state = path.join(root, 'state');
-    await mkdir(dir);
-    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
-    const args = ['--dir', dir, '--state', state, '--interval', '1h', '--refresh-interval', '1h'];
-    const first = await spec.start([...args, '--resync-interval', '1h'], controllerEnv(em));
-    await statusWhen(first, (s) => s.audiences[0]?.state === 'in-sync', 'gold created');
-    await first.stop();
+    const { em, state, args } = await appliedByFirstController(spec);
 
     const gold = em.control.listAudiences(ORG, DEMO_SANDBOX)[0]!;
     em.control.uiEditAudience(ORG, DEMO_SANDBOX, gold.audienceId, { name: 'Renamed in the UI' });

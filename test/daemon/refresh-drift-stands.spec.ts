@@ -1,10 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, DEMO_SANDBOX } from '../../src/emulator/index.js';
-import { manifestYaml } from '../helpers/manifests.js';
 import { controllerEnv } from './helpers/controller.js';
-import { controllerSpec, statusWhen } from './helpers/controller-spec.js';
+import { appliedByFirstController, controllerSpec, statusWhen } from './helpers/controller-spec.js';
 
 // Review 38s, S-2: an audience deactivated in the UI was `blocked` on /status only in the pass
 // of the refresh that found it; the next pass that did not refresh (a resync) planned from the
@@ -16,23 +13,7 @@ const ORG = DEMO_CLIENT.orgId;
 
 describe('run: an audience deactivated in the UI', () => {
   it('stays blocked on /status after the next pass that does not refresh (a resync)', async () => {
-    const { em, root } = await spec.setUp();
-    const dir = path.join(root, 'manifests');
-    await mkdir(dir);
-    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
-    const args = [
-      '--dir',
-      dir,
-      '--state',
-      path.join(root, 'state'),
-      '--interval',
-      '1h',
-      '--refresh-interval',
-      '1h',
-    ];
-    const first = await spec.start([...args, '--resync-interval', '1h'], controllerEnv(em));
-    await statusWhen(first, (s) => s.audiences[0]?.state === 'in-sync', 'gold created');
-    await first.stop();
+    const { em, args } = await appliedByFirstController(spec);
 
     const gold = em.control.listAudiences(ORG, DEMO_SANDBOX)[0]!;
     em.control.uiEditAudience(ORG, DEMO_SANDBOX, gold.audienceId, { lifecycleState: 'inactive' });

@@ -1,10 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, DEMO_SANDBOX } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { controllerEnv } from './helpers/controller.js';
-import { controllerSpec, statusWhen } from './helpers/controller-spec.js';
+import { appliedByFirstController, controllerSpec, statusWhen } from './helpers/controller-spec.js';
 
 // Review 38s, S-3: a refresh reads back only the audiences whose manifest loaded. gold, held for
 // an error in its file, was not read while someone deleted it in the UI; once the file was fixed,
@@ -17,30 +17,7 @@ const NO_RUN = { ingestion: { onCreate: false } };
 
 describe('run: the refresh of an audience held for its broken file', () => {
   it('reads the audience back once its file is fixed, and creates it again if it was deleted in the UI meanwhile', async () => {
-    const { em, root } = await spec.setUp();
-    const dir = path.join(root, 'manifests');
-    await mkdir(dir);
-    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', NO_RUN));
-    await writeFile(path.join(dir, 'silver.yaml'), manifestYaml('silver', NO_RUN));
-    const args = [
-      '--dir',
-      dir,
-      '--state',
-      path.join(root, 'state'),
-      '--interval',
-      '1h',
-      '--resync-interval',
-      '1h',
-      '--refresh-interval',
-      '1h',
-    ];
-    const first = await spec.start(args, controllerEnv(em));
-    await statusWhen(
-      first,
-      (s) => s.audiences.length === 2 && s.audiences.every((a) => a.state === 'in-sync'),
-      'both created',
-    );
-    await first.stop();
+    const { em, dir, args } = await appliedByFirstController(spec, ['gold', 'silver']);
 
     // Someone deletes gold in the UI while gold.yaml has an error (a typo in a value).
     const gold = em.control.listAudiences(ORG, DEMO_SANDBOX).find((a) => a.audienceName === 'Audience gold')!;
@@ -48,7 +25,7 @@ describe('run: the refresh of an audience held for its broken file', () => {
     const good = manifestYaml('gold', NO_RUN);
     await writeFile(path.join(dir, 'gold.yaml'), good.replace('ttlInDays: 30', 'ttlInDays: thirty'));
 
-    const ctl = await spec.start(args, controllerEnv(em));
+    const ctl = await spec.start([...args, '--resync-interval', '1h'], controllerEnv(em));
     const held = await statusWhen(
       ctl,
       (s) => s.reconcile.lastResult !== null && !s.reconcile.running,

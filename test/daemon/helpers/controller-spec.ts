@@ -1,10 +1,18 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll } from 'vitest';
 import type { StatusSnapshot } from '../../../src/daemon/types.js';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
-import { assertBuilt, cleanUp, eventually, startController, type ControllerProcess } from './controller.js';
+import { manifestYaml } from '../../helpers/manifests.js';
+import {
+  assertBuilt,
+  cleanUp,
+  controllerEnv,
+  eventually,
+  startController,
+  type ControllerProcess,
+} from './controller.js';
 
 /** What `controllerSpec` gives each test. */
 export type ControllerSpec = {
@@ -46,4 +54,39 @@ export function statusWhen(
   what: string,
 ): Promise<StatusSnapshot> {
   return eventually(() => controller.status(), done, 20_000, what);
+}
+
+/** What `appliedByFirstController` leaves: its emulator and directories, and the next controller's flags. */
+export type Applied = {
+  em: RunningEmulator;
+  root: string;
+  /** root/manifests */
+  dir: string;
+  /** root/state, a directory store */
+  state: string;
+  /** --dir, --state, hourly passes and refreshes: the next controller adds its resync interval. */
+  args: string[];
+};
+
+/**
+ * The start of the refresh specs: one manifest per name (no run on create) in root/manifests,
+ * created by a first controller (hourly passes, resyncs and refreshes), then stopped; the spec
+ * then changes AEP as a UI user would and starts the next controller with `args`.
+ */
+export async function appliedByFirstController(spec: ControllerSpec, names = ['gold']): Promise<Applied> {
+  const { em, root } = await spec.setUp();
+  const dir = path.join(root, 'manifests');
+  const state = path.join(root, 'state');
+  await mkdir(dir);
+  for (const name of names)
+    await writeFile(path.join(dir, `${name}.yaml`), manifestYaml(name, { ingestion: { onCreate: false } }));
+  const args = ['--dir', dir, '--state', state, '--interval', '1h', '--refresh-interval', '1h'];
+  const first = await spec.start([...args, '--resync-interval', '1h'], controllerEnv(em));
+  await statusWhen(
+    first,
+    (s) => s.audiences.length === names.length && s.audiences.every((a) => a.state === 'in-sync'),
+    names.length === 1 ? `${names[0] ?? ''} created` : 'all created',
+  );
+  await first.stop();
+  return { em, root, dir, state, args };
 }
