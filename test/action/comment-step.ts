@@ -1,7 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ACTIONS_BOT, PR_HEAD_SHA, type FakeGitHub } from './fake-github.js';
+import { afterEach, beforeEach } from 'vitest';
+import { ACTIONS_BOT, PR_HEAD_SHA, startFakeGitHub, type FakeGitHub } from './fake-github.js';
 import { actionStep, repoRoot, runBash, stepEnvFor, type Context } from './event-step.js';
 
 export const TOKEN = 'ghs_review38a0123456789';
@@ -63,4 +64,36 @@ export async function runCommentStep(
     RUNNER_TEMP: dir,
     ...stepEnvFor(step, context),
   });
+}
+
+/** A spec file's fake GitHub and temp directory, fresh for each test (`useCommentStep`). */
+export type CommentStepSpec = {
+  /** This test's fake GitHub API. */
+  readonly github: FakeGitHub;
+  /** runCommentStep on this test's GitHub and directory. */
+  run(plan: string, exitCode: number, event?: PullRequestEvent): ReturnType<typeof runCommentStep>;
+};
+
+/** Starts a fake GitHub and a temp directory before each test, and ends both after it. Call at the top of the file. */
+export function useCommentStep(): CommentStepSpec {
+  let github: FakeGitHub | undefined;
+  let dir: { dir: string; done: () => Promise<void> } | undefined;
+  beforeEach(async () => {
+    github = await startFakeGitHub(REPO, TOKEN);
+    dir = await tempDir();
+  });
+  afterEach(async () => {
+    await github?.close();
+    await dir?.done();
+  });
+  const started = () => {
+    if (!github || !dir) throw new Error('useCommentStep: call from a test');
+    return { github, dir: dir.dir };
+  };
+  return {
+    get github() {
+      return started().github;
+    },
+    run: (plan, exitCode, event) => runCommentStep(started().github, started().dir, plan, exitCode, event),
+  };
 }

@@ -1,6 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeGitHub } from '../action/fake-github.js';
-import { REPO, TOKEN, runCommentStep, tempDir } from '../action/comment-step.js';
+import { describe, expect, it } from 'vitest';
+import { REPO, useCommentStep } from '../action/comment-step.js';
 
 /**
  * Review 38a M-2. A pull request from a branch of the repository itself, planned by a
@@ -13,23 +12,13 @@ import { REPO, TOKEN, runCommentStep, tempDir } from '../action/comment-step.js'
  */
 const PLAN = '### audiencectl plan\n\n**No changes.** The audiences match the manifests.\n';
 
-let github: FakeGitHub;
-let dir: string;
-let done: () => Promise<void>;
-beforeEach(async () => {
-  github = await startFakeGitHub(REPO, TOKEN);
-  ({ dir, done } = await tempDir());
-});
-afterEach(async () => {
-  await github.close();
-  await done();
-});
+const pr = useCommentStep();
 
 describe("the comment step with a token that may not comment, on a pull request that is not a fork's", () => {
   it('fails, naming the permission the workflow needs', async () => {
-    github.refuseCreates = true;
-    const result = await runCommentStep(github, dir, PLAN, 0, { headRepo: REPO });
-    expect(github.comments.get('7') ?? []).toEqual([]);
+    pr.github.refuseCreates = true;
+    const result = await pr.run(PLAN, 0, { headRepo: REPO });
+    expect(pr.github.comments.get('7') ?? []).toEqual([]);
     expect(result.code).not.toBe(0);
     const said = `${result.stdout}${result.stderr}`;
     expect(said).toContain('pull-requests: write');
@@ -38,8 +27,8 @@ describe("the comment step with a token that may not comment, on a pull request 
   });
 
   it("still warns without failing on a fork's pull request", async () => {
-    github.refuseCreates = true;
-    const result = await runCommentStep(github, dir, PLAN, 0, { headRepo: 'someone/audiences' });
+    pr.github.refuseCreates = true;
+    const result = await pr.run(PLAN, 0, { headRepo: 'someone/audiences' });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(
       '::warning::audiencectl plan: GitHub refused the pull-request comment (403)',

@@ -1,6 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeGitHub } from '../action/fake-github.js';
-import { ACTIONS_BOT, MARKER, REPO, TOKEN, runCommentStep, tempDir } from '../action/comment-step.js';
+import { describe, expect, it } from 'vitest';
+import { ACTIONS_BOT, MARKER, useCommentStep } from '../action/comment-step.js';
 
 /**
  * Review 38a M-3. Two runs of the same head at once (a re-run started while the first still
@@ -15,27 +14,17 @@ const OLD = (n: number) =>
 const NEW_PLAN =
   '### audiencectl plan\n\n<details><summary><code>prod/gold</code>: - delete</summary>\n\n```diff\n- delete: manifest removed\n```\n</details>\n';
 
-let github: FakeGitHub;
-let dir: string;
-let done: () => Promise<void>;
-beforeEach(async () => {
-  github = await startFakeGitHub(REPO, TOKEN);
-  ({ dir, done } = await tempDir());
-});
-afterEach(async () => {
-  await github.close();
-  await done();
-});
+const pr = useCommentStep();
 
 describe('the plan comment when two runs each posted one', () => {
   it('leaves one plan comment, the current one, on the next run', async () => {
-    github.comments.set('7', [
+    pr.github.comments.set('7', [
       { id: 1, body: OLD(1), user: ACTIONS_BOT },
       { id: 2, body: OLD(2), user: ACTIONS_BOT },
     ]);
-    const result = await runCommentStep(github, dir, NEW_PLAN, 2);
+    const result = await pr.run(NEW_PLAN, 2);
     expect(result.code, result.stderr).toBe(0);
-    const plans = (github.comments.get('7') ?? []).filter((c) => c.body.includes('**audiencectl plan**'));
+    const plans = (pr.github.comments.get('7') ?? []).filter((c) => c.body.includes('**audiencectl plan**'));
     expect(plans).toHaveLength(1);
     expect(plans[0]?.body).toContain('<code>prod/gold</code>: - delete');
     expect(plans[0]?.body).not.toContain('No changes');

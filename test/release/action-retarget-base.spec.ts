@@ -1,6 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeGitHub, type FakeGitHub } from '../action/fake-github.js';
-import { ACTIONS_BOT, MARKER, REPO, TOKEN, runCommentStep, tempDir } from '../action/comment-step.js';
+import { describe, expect, it } from 'vitest';
+import { ACTIONS_BOT, MARKER, useCommentStep } from '../action/comment-step.js';
 
 /**
  * Review 38a M-1. The comment is written only by a run of the pull request's head commit
@@ -16,28 +15,18 @@ const MAIN_PLAN =
 const RELEASE_PLAN =
   '_Compared with `bbbbbbbbbbbb`, the first parent of the merge commit planned (`release` when the pull request was last updated)._\n\n### audiencectl plan\n\n**No changes.** The audiences match the manifests.\n';
 
-let github: FakeGitHub;
-let dir: string;
-let done: () => Promise<void>;
-beforeEach(async () => {
-  github = await startFakeGitHub(REPO, TOKEN);
-  ({ dir, done } = await tempDir());
-});
-afterEach(async () => {
-  await github.close();
-  await done();
-});
+const pr = useCommentStep();
 
 describe('the plan comment after the pull request is retargeted', () => {
   it("is left to the run of the pull request's current base", async () => {
     // The author retargets pull request 7 from release to main; the run of that event comments.
-    github.bases.set('7', 'main');
-    const current = await runCommentStep(github, dir, MAIN_PLAN, 2, { baseRef: 'main' });
+    pr.github.bases.set('7', 'main');
+    const current = await pr.run(MAIN_PLAN, 2, { baseRef: 'main' });
     expect(current.code, current.stderr).toBe(0);
     // The run of an earlier event, against release, finishes last (or is re-run).
-    const stale = await runCommentStep(github, dir, RELEASE_PLAN, 0, { baseRef: 'release' });
+    const stale = await pr.run(RELEASE_PLAN, 0, { baseRef: 'release' });
 
-    const ours = (github.comments.get('7') ?? []).filter(
+    const ours = (pr.github.comments.get('7') ?? []).filter(
       (c) => c.body.startsWith(MARKER) && c.user.login === ACTIONS_BOT.login,
     );
     expect(ours).toHaveLength(1);
