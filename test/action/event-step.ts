@@ -48,7 +48,12 @@ export function stepEnvFor(step: Step, context: Context): Record<string, string>
   return env;
 }
 
-/** Runs a step's script as the runner runs a `shell: bash` step, in `cwd`. */
+/**
+ * Runs a step's script as the runner runs a `shell: bash` step (`bash --noprofile --norc -eo
+ * pipefail {0}`), in `cwd`: no start-up file of the machine's, and a pipeline fails with any of
+ * its commands. Without them, bash read the user's ~/.bashrc, for its standard input (Node's
+ * pipe) is a socket (a shell started by sshd or rshd reads it): ~15 processes of pyenv's per step.
+ */
 export function runBash(
   script: string,
   cwd: string,

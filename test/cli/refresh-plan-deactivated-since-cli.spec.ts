@@ -1,52 +1,28 @@
-import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { cliBench } from '../helpers/cli-bench.js';
-import { CLI } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
-
-/** The environment without AEP_SANDBOX: the manifests' default sandbox, prod. */
-function withoutSandbox(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => name !== 'AEP_SANDBOX'));
-}
+import { applyOnTerminal } from '../helpers/terminal.js';
 
 /**
- * `apply args` on a pseudo-terminal (util-linux `script`): once the prompt shows, `meanwhile`
- * runs (a colleague in the UI), then "yes" is typed.
+ * `apply args` on a pseudo-terminal, without AEP_SANDBOX (the manifests' default sandbox, prod):
+ * once the prompt shows, `meanwhile` runs (a colleague in the UI), then "yes" is typed.
  */
-function applyAfter(
+async function applyAfter(
   args: string[],
   env: Record<string, string>,
   cwd: string,
   meanwhile: () => void,
 ): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const command = [process.execPath, CLI, 'apply', ...args]
-      .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
-      .join(' ');
-    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
-      cwd,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...withoutSandbox(process.env), NO_COLOR: '1', TERM: 'dumb', ...env },
-    });
-    let output = '';
-    let answered = false;
-    const take = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (!answered && output.includes('Only "yes" is accepted: ')) {
-        answered = true;
-        meanwhile();
-        child.stdin.write('yes\r');
-      }
-    };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output: output.replaceAll('\r', '') }));
+  const { code, output } = await applyOnTerminal(args, 'yes\r', env, {
+    cwd,
+    unset: ['AEP_SANDBOX'],
+    beforeAnswer: meanwhile,
   });
+  return { code, output: output.replaceAll('\r', '') };
 }
 
 // Review 38p, F2. README (Refresh): an audience deactivated in the UI is blocked, "no call of

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { runBash } from '../action/event-step.js';
 import { ACTIONS_BOT, startFakeGitHub, type FakeGitHub } from '../action/fake-github.js';
 import { builtCliOnPath } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
@@ -53,29 +54,12 @@ async function workspaceOf(origin: string, branch: string): Promise<void> {
   await git(dir, 'remote', 'add', 'origin', origin);
 }
 
-/**
- * Runs a step's script with bash as the runner runs a `shell: bash` step (`bash --noprofile
- * --norc -eo pipefail {0}`), in `dir`: no start-up file of the machine's, and a pipeline fails
- * with any of its commands.
- * Without them, bash read the user's ~/.bashrc, for its standard input (Node's pipe) is a socket
- * (a shell started by sshd or rshd reads it): on this machine, ~15 processes of pyenv's per step.
- */
+/** A step's script run as the runner runs it (runBash), in `dir`, dir/bin (stand-ins) first on PATH. */
 function runStep(
   script: string,
   env: Record<string, string>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      'bash',
-      ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script],
-      { cwd: dir, env: { ...env, PATH: `${dir}/bin:${process.env.PATH ?? ''}` } },
-      (error, stdout, stderr) => {
-        let code = 0;
-        if (error) code = typeof error.code === 'number' ? error.code : 1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  return runBash(script, dir, { ...env, PATH: `${dir}/bin:${process.env.PATH ?? ''}` });
 }
 
 /** A stand-in `audiencectl` that records its arguments, writes a plan to --out (unless told not to) and exits with `code`. */
