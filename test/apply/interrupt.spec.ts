@@ -15,7 +15,7 @@ import { manifestObject } from '../helpers/manifests.js';
 import { startGateway } from '../helpers/gateway.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { useStores } from '../state/stores.js';
-import { answered, applyAt, holdAnswers, spawnApply } from './helpers/interrupted-apply.js';
+import { answered, applyAt, holdAnswers, spawnApply, type ApplyChild } from './helpers/interrupted-apply.js';
 
 /**
  * Ctrl-C and SIGTERM during `apply`, on the process users run. The emulator holds the
@@ -365,82 +365,71 @@ describe.each(stores)('SIGTERM, then Ctrl-C, during apply ($name store)', (kind)
   );
 });
 
+/**
+ * An apply whose only step is a run of a0, applied from `dir` and signalled once (SIGINT)
+ * while the runs list it reads before starting the run is held; `then` goes on from the
+ * drain message (the list still held) and returns the apply's outcome. Afterwards no run
+ * was started nor left pending, and the next apply starts the run, once.
+ */
+async function firstSignalDuringRunsRead(
+  then: (apply: ApplyChild, list: { release(): void }) => Promise<CliResult>,
+): Promise<{ result: CliResult; recorded: AudienceRecord | undefined }> {
+  return withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
+    const state = path.join(await freshDir(), 'state');
+    await mkdir(state);
+    const env = executorEnv(emulator, state);
+    const dir = new ManifestDir(path.join(await freshDir(), 'm'));
+    // Recorded as applied from the directory the CLI applies below: its only step is the run.
+    await resume(env, state, [quiet('a0')], dir.dir);
+    const after = [quiet('a0', { ingestion: { onCreate: false, request: 'r1' } })];
+    await dir.write(after);
+
+    const list = holdAnswers(env, 'listRuns');
+    let result: CliResult;
+    try {
+      const apply = spawnApply(env, dir.dir, state);
+      await list.arrived;
+      apply.signal('SIGINT');
+      await apply.stderrShows(DRAIN_MESSAGE);
+      result = await then(apply, list);
+    } finally {
+      list.stop();
+    }
+    expect(result.stderr).not.toMatch(STACK);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /\nskipped +prod\/a0 run: the apply was stopped before this run was started: no run started\n/,
+    );
+    expect(Object.fromEntries((await census(env)).runs)).toEqual({ 'Audience a0': 0 });
+    const recorded = (await records(state)).get('a0');
+    expect(recorded?.intent).toBeUndefined();
+
+    // The next apply plans the run again and starts it, once.
+    await resume(env, state, after);
+    expect(Object.fromEntries((await census(env)).runs)).toEqual({ 'Audience a0': 1 });
+    return { result, recorded };
+  });
+}
+
 describe('Ctrl-C twice during the runs read before a run is started', () => {
   it('reports the run step stopped, not failed: no run started, nothing recorded, the next apply starts it', async () => {
-    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
-      const state = path.join(await freshDir(), 'state');
-      await mkdir(state);
-      const env = executorEnv(emulator, state);
-      const dir = new ManifestDir(path.join(await freshDir(), 'm'));
-      // Recorded as applied from the directory the CLI applies below: its only step is the run.
-      await resume(env, state, [quiet('a0')], dir.dir);
-      const after = [quiet('a0', { ingestion: { onCreate: false, request: 'r1' } })];
-      await dir.write(after);
-
-      // The runs list the step reads before it starts a run is held: the signals land during it.
-      const list = holdAnswers(env, 'listRuns');
-      try {
-        const apply = spawnApply(env, dir.dir, state);
-        await list.arrived;
-        apply.signal('SIGINT');
-        await apply.stderrShows(DRAIN_MESSAGE);
-        apply.signal('SIGINT');
-        const result = await apply.exited;
-        expect(result.stderr).toContain(ABORT_MESSAGE);
-        expect(result.stderr).not.toMatch(STACK);
-        expect(result.code).toBe(1);
-        expect(result.stdout).toMatch(
-          /\nskipped +prod\/a0 run: the apply was stopped before this run was started: no run started\n/,
-        );
-        expect(result.stdout).toContain('Apply: 0 applied, 0 run(s) still running, 0 failed,');
-      } finally {
-        list.stop();
-      }
-      expect(Object.fromEntries((await census(env)).runs)).toEqual({ 'Audience a0': 0 });
-      expect((await records(state)).get('a0')).toMatchObject({ runs: [] });
-      expect((await records(state)).get('a0')?.intent).toBeUndefined();
-
-      // The next apply plans the run again and starts it, once.
-      await resume(env, state, after);
-      expect(Object.fromEntries((await census(env)).runs)).toEqual({ 'Audience a0': 1 });
+    const { result, recorded } = await firstSignalDuringRunsRead(async (apply) => {
+      apply.signal('SIGINT');
+      return apply.exited;
     });
+    expect(result.stderr).toContain(ABORT_MESSAGE);
+    expect(result.stdout).toContain('Apply: 0 applied, 0 run(s) still running, 0 failed,');
+    expect(recorded).toMatchObject({ runs: [] });
   });
 });
 
 describe('the first Ctrl-C during the runs read before a run is started', () => {
   it('starts no run once the read is answered: the step is reported stopped, the next apply starts it', async () => {
-    await withEmulator({ operationDelayMs: 10, runStageDelayMs: 10 }, async (emulator) => {
-      const state = path.join(await freshDir(), 'state');
-      await mkdir(state);
-      const env = executorEnv(emulator, state);
-      const dir = new ManifestDir(path.join(await freshDir(), 'm'));
-      await resume(env, state, [quiet('a0')], dir.dir);
-      const after = [quiet('a0', { ingestion: { onCreate: false, request: 'r1' } })];
-      await dir.write(after);
-
-      // The runs list is held until the drain is said: the read was in flight, the run not sent.
-      const list = holdAnswers(env, 'listRuns');
-      try {
-        const apply = spawnApply(env, dir.dir, state);
-        await list.arrived;
-        apply.signal('SIGINT');
-        await apply.stderrShows(DRAIN_MESSAGE);
-        list.release();
-        const result = await apply.exited;
-        expect(result.stderr).not.toContain(ABORT_MESSAGE);
-        expect(result.stderr).not.toMatch(STACK);
-        expect(result.code).toBe(1);
-        expect(result.stdout).toMatch(
-          /\nskipped +prod\/a0 run: the apply was stopped before this run was started: no run started\n/,
-        );
-      } finally {
-        list.stop();
-      }
-      expect(Object.fromEntries((await census(env)).runs)).toEqual({ 'Audience a0': 0 });
-      expect((await records(state)).get('a0')?.intent).toBeUndefined();
-
-      await resume(env, state, after);
-      expect(Object.fromEntries((await census(env)).runs)).toEqual({ 'Audience a0': 1 });
+    // The runs list is held until the drain is said: the read was in flight, the run not sent.
+    const { result } = await firstSignalDuringRunsRead(async (apply, list) => {
+      list.release();
+      return apply.exited;
     });
+    expect(result.stderr).not.toContain(ABORT_MESSAGE);
   });
 });
