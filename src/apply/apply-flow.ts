@@ -234,6 +234,8 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   // AEP's clock is read (once) when runs-only records may be spent or a plan has runs: the first
   // Ctrl-C (the drain) ends that read too, as the apply then starts nothing and drops nothing.
   const clockSignal = eitherSignal(flow.signal, flow.drain);
+  // Where a refused sandbox's steps are held (the controller), its refusal of the clock read is too.
+  const clockRefused = flow.sandboxTokenRefused === undefined ? 'fail' : 'next-sandbox';
   const spent = await spentRemnants(settled.audiences, flow.client, flow.clock, clockSignal);
   const toDrop = spent.map(spentRemnantNote);
   const recorded =
@@ -257,6 +259,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
       (offset) => (offset === undefined ? shown : retimeSavedPlan(shown, recorded, now, offset)),
       flow.client,
       clockSignal,
+      clockRefused,
     );
   } else {
     const live = await readLive(input.desired, recorded, input.planOptions, flow.client, {
@@ -276,6 +279,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
           (clockOffset) => makePlan(input.desired, followed, { ...options, clockOffset, elsewhere }),
           flow.client,
           clockSignal,
+          clockRefused,
         ),
       followed,
       input.lookElsewhere,

@@ -39,23 +39,48 @@ export function serviceShift(client: ClockClient): number {
  * header) and plans again, so a skewed local clock neither times nor budgets a run. When the
  * clock still cannot be read (or the read is stopped: a drain), the plan's runs are deferred
  * (deferUnclockedRuns): by the local clock, one could be a run too many. Unless IMS would not
- * issue the token that read needs (AepAuthError, thrown): then no step can call AEP either, and
- * the apply stops with IMS's one line, not a plan whose runs blame AEP's clock and whose every
- * step fails with it (review 33b, L-2).
+ * issue the token that read needs (AepAuthError): then no step of that sandbox can call AEP
+ * either. With `refused` `fail` (the CLI) the apply stops with IMS's one line, not a plan whose
+ * runs blame AEP's clock and whose every step fails with it (review 33b, L-2); with
+ * `next-sandbox` (the controller, which holds a refused sandbox's steps and applies the others')
+ * the clock is read in the plan's next sandbox, and only every one refused throws: one rotated
+ * secret failed the whole pass, every sandbox's changes with it (review 39, H-1).
  */
 export async function planWithServiceClock(
   make: (offset: number | undefined) => Plan,
   client: ClockClient & Pick<AepClient, 'listAudiences'>,
   signal: AbortSignal | undefined,
+  refused: ClockRefused = 'fail',
 ): Promise<Plan> {
   const known = measuredOffset(client);
   const first = make(known);
   if (known !== undefined || client.serviceClock === undefined) return first;
   const run = first.steps.find((step) => step.kind === 'run');
   if (!run) return first;
-  const { offset, failure } = await readClock(client, run.sandbox, signal, 'retried');
-  if (failure instanceof AepAuthError) throw failure;
-  return offset === undefined ? deferUnclockedRuns(first) : make(offset);
+  const sandboxes = refused === 'fail' ? [run.sandbox] : clockSandboxes(first, run.sandbox);
+  const refusals: AepAuthError[] = [];
+  for (const sandbox of sandboxes) {
+    const { offset, failure } = await readClock(client, sandbox, signal, 'retried');
+    if (failure instanceof AepAuthError) {
+      refusals.push(failure);
+      continue;
+    }
+    return offset === undefined ? deferUnclockedRuns(first) : make(offset);
+  }
+  const [refusal] = refusals;
+  if (refusal) throw refusal;
+  return deferUnclockedRuns(first);
+}
+
+/**
+ * What planWithServiceClock does when IMS refuses the token of the sandbox it reads AEP's clock
+ * in: `fail`, or `next-sandbox` (read it in another sandbox of the plan; AEP's clock is one).
+ */
+export type ClockRefused = 'fail' | 'next-sandbox';
+
+/** The sandboxes of a plan's steps, `first` (the first run's) first, each once. */
+function clockSandboxes(plan: Plan, first: string): string[] {
+  return [...new Set([first, ...plan.steps.map((step) => step.sandbox)])];
 }
 
 /**
