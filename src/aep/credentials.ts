@@ -15,6 +15,11 @@ export type CredentialHints = {
   ownOrgId?: string;
   /** The configuration file's name (`aep.yaml`), for a key a message asks to add; none without one. */
   configFile?: string;
+  /**
+   * The org is no setting a user can change (the embedded emulator's demo client, --emulator):
+   * `orgId` above names where it comes from, and a refusal asks to set nothing.
+   */
+  orgFixed?: true;
 };
 
 /** The environment variables, for credentials that came from the environment. */
@@ -53,12 +58,15 @@ export type ImsOrg = {
   orgId: string;
   setting: string;
   own?: { kind: 'orgId' | 'entry'; setting: string };
+  /** `setting` cannot be changed (CredentialHints.orgFixed): a refusal asks for another store. */
+  fixed?: true;
 };
 
 /** The org of `sandbox`'s calls under `credentials`; `unlisted`: they are the shared ones, for want of its own entry. */
 export function imsOrgOf(sandbox: string, credentials: AepCredentials, unlisted: boolean): ImsOrg {
   const hints = hintsOf(credentials);
   const org = { orgId: credentials.orgId, setting: hints.orgId };
+  if (hints.orgFixed) return { ...org, fixed: true };
   if (unlisted) {
     const file = hints.configFile ?? 'a configuration file (--config)';
     return { ...org, own: { kind: 'entry', setting: `sandboxes.${sandbox} in ${file}` } };

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import type { CompatStore } from '../state/store.js';
 import { safeUrl } from '../text/safe-url.js';
 import { compatMemory } from './compat-memory.js';
+import { emulatorCredentials } from './emulator-credentials.js';
 import { credentialsAbsent } from './credentials-absent.js';
 
 export type ConnectFlags = { config?: string; emulator?: boolean };
@@ -85,7 +86,7 @@ export function resolveTarget(flags: ConnectFlags, warn: (message: string) => vo
           baseUrl: emulator.apiBaseUrl,
           imsUrl: emulator.imsUrl,
           defaultAccess: {
-            credentials: DEMO_CLIENT,
+            credentials: emulatorCredentials(DEMO_CLIENT),
             budget: { requests: 50, intervalMs: 1000, concurrency: 8 },
           },
           ...extras,

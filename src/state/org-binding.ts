@@ -32,6 +32,10 @@ function otherOrgMessage(
 ): string {
   const belongs = `the state ${location} belongs to IMS org ${bound} (sandbox ${sandbox})`;
   const nothing = 'nothing was sent to AEP or written';
+  // --emulator's demo client: AEP_ORG_ID and the configuration are not read, nothing to set.
+  if (current.fixed) {
+    return `${belongs}, but ${current.setting} is of ${current.orgId}; ${nothing}. Give --emulator a state store of its own (--state with a new directory), or use this store without --emulator, with the credentials of ${bound}`;
+  }
   if (current.own?.kind === 'entry') {
     return `${belongs}, but ${current.own.setting} is missing, so the shared credentials reach sandbox ${sandbox}, and they are for ${current.orgId} (${current.setting}); ${nothing}. If this store is the right one, give sandbox ${sandbox} its entry (${current.own.setting}) with the credentials of ${bound} (a client of that org, and orgId: ${bound}); otherwise use the store of these sandboxes (--state)`;
   }

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import got from 'got';
-import type { AepCredentials } from '../../aep/credentials.js';
+import { imsOrgOf, type AepCredentials } from '../../aep/credentials.js';
+import { emulatorCredentials } from '../emulator-credentials.js';
 import { ImsToken } from '../../aep/ims-token.js';
 import { assertProxySettings, proxyAgents } from '../../aep/proxy.js';
 import { safeUrl } from '../../text/safe-url.js';
@@ -50,9 +51,11 @@ async function credentialsCheck(flags: Flags): Promise<Checked> {
     const { DEMO_CLIENT, startEmulator } = await import('../../emulator/index.js');
     const emulator = await startEmulator({ port: 0 });
     try {
-      const lines = await checkCredentials(emulator.imsUrl, [DEMO_CLIENT]);
-      // No AEP_* setting to name in a refusal: the store's org is checked by apply --emulator.
-      return { lines, orgOf: () => undefined };
+      const demo = emulatorCredentials(DEMO_CLIENT);
+      const lines = await checkCredentials(emulator.imsUrl, [demo]);
+      // The demo client reaches every sandbox: a store bound to another org is refused here,
+      // as apply --emulator refuses it (it said "ready" for a store apply then refused).
+      return { lines, orgOf: (sandbox) => imsOrgOf(sandbox, demo, false) };
     } finally {
       await emulator.close();
     }
