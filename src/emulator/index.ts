@@ -1,6 +1,7 @@
 /** The External Audiences API + IMS emulator (issue 4); docs/emulator.md describes its behaviour. */
 export { startEmulator, type RunningEmulator } from './start.js';
 export { DEMO_CLIENT, DEMO_SANDBOX } from './demo-client.js';
+export { DataDirError } from './data-dir.js';
 export type {
   EmulatorClient,
   EmulatorOptions,

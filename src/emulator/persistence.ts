@@ -1,11 +1,12 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { readRegularText } from '../files/read-regular.js';
+import { reasonOf } from '../state/errors.js';
 // Not write-file-atomic: its signal-exit hook re-raised a SIGTERM that came during a write,
 // and the emulator died by the signal instead of saving and exiting 0.
 import { writeFileDurable } from '../state/durable-fs.js';
+import { DataDirError, dataDirProblem, failure } from './data-dir.js';
 import { AudienceRecord, OperationRecord, RunRecord } from './model.js';
 import type { Store } from './store.js';
 
@@ -26,7 +27,15 @@ const Snapshot = z.object({
 });
 type Snapshot = z.infer<typeof Snapshot>;
 
-/** Loads the data directory into `store`; returns the signing key it holds, if any. */
+/** A problem of the state file, said as is and against `--data-dir` (the CLI's). */
+function fileProblem(message: string, cause?: unknown): DataDirError {
+  return new DataDirError(message, `--data-dir: ${message}`, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * Loads the data directory (made by makeDataDir) into `store`; returns the signing key it
+ * holds, if any.
+ */
 export async function loadState(dataDir: string, store: Store): Promise<Buffer | undefined> {
   const file = join(dataDir, STATE_FILE);
   let text: string;
@@ -34,24 +43,18 @@ export async function loadState(dataDir: string, store: Store): Promise<Buffer |
     text = await readRegularText(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    if (error instanceof UsageError) throw error;
-    throw new UsageError('EMULATOR_DATA_DIR', `Cannot read ${file}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    // A FIFO, a directory or a device where the state file belongs (read-regular.ts).
+    if (error instanceof UsageError) throw fileProblem(error.message, error);
+    throw fileProblem(`Cannot read ${file}: ${reasonOf(error)}`, error);
   }
   let parsed: ReturnType<typeof Snapshot.safeParse>;
   try {
     parsed = Snapshot.safeParse(JSON.parse(text));
   } catch (error) {
-    throw new UsageError('EMULATOR_DATA_DIR', `${file} is not valid JSON; move it away to start afresh.`, {
-      cause: error,
-    });
+    throw fileProblem(`${file} is not valid JSON; move it away to start afresh.`, error);
   }
   if (!parsed.success) {
-    throw new UsageError(
-      'EMULATOR_DATA_DIR',
-      `${file} is not an emulator state file; move it away to start afresh.`,
-    );
+    throw fileProblem(`${file} is not an emulator state file; move it away to start afresh.`);
   }
   store.load(parsed.data);
   return Buffer.from(parsed.data.signingKey, 'hex');
@@ -93,21 +96,23 @@ export class StateWriter {
   ) {}
 
   /**
-   * Creates the directory and writes the state at once (so the token key is kept even if
-   * nothing else changes); a directory that cannot be written is a user error, reported now.
+   * Writes the state at once into the directory (made by makeDataDir), so the token key is
+   * kept even if nothing else changes; a directory that cannot be written is a user error,
+   * reported now.
    */
   async init(): Promise<void> {
     try {
-      await mkdir(this.dataDir, { recursive: true });
       await writeFileDurable(
         join(this.dataDir, STATE_FILE),
         JSON.stringify(snapshot(this.store, this.signingKey)),
       );
     } catch (error) {
-      throw new UsageError(
-        'EMULATOR_DATA_DIR',
-        `Cannot write the data directory ${this.dataDir}: ${(error as Error).message}`,
-        { cause: error },
+      // writeFileDurable's own error says "it does not exist" for procfs' ENOENT: the cause is told.
+      const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+      throw dataDirProblem(
+        this.dataDir,
+        `cannot hold the emulator's state: writing ${STATE_FILE} failed (${failure(cause)})`,
+        error,
       );
     }
   }

@@ -5,6 +5,7 @@ import { createControl, type EmulatorControl } from './control.js';
 import { Recorder } from './counters.js';
 import { FaultInjector } from './faults.js';
 import type { EmulatorClient, EmulatorOptions } from './options.js';
+import { makeDataDir } from './data-dir.js';
 import { loadState, StateWriter } from './persistence.js';
 import { TokenBuckets } from './rate-limit.js';
 import { API_PREFIX, buildServer } from './server.js';
@@ -32,6 +33,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const clients = checkStartOptions(options);
   const settings = resolveSettings(options);
   const store = new Store();
+  if (options.dataDir !== undefined) await makeDataDir(options.dataDir);
   const savedKey = options.dataDir === undefined ? undefined : await loadState(options.dataDir, store);
   const signer = new TokenSigner(savedKey);
   const context: EmulatorContext = {

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { ExitCode } from '../exit-codes.js';
-import { DEMO_CLIENT, startEmulator, type EmulatorClient } from '../../emulator/index.js';
+import { DataDirError, DEMO_CLIENT, startEmulator, type EmulatorClient } from '../../emulator/index.js';
+import { UsageError } from '../../errors.js';
 import { shellQuote } from '../../text/shell-quote.js';
 import { choiceOption, countOption, durationOption } from '../typed-options.js';
 import {
@@ -279,7 +280,12 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
       // Listening before the banner: whoever waits for the URL may stop us the moment
       // it is printed, before the next line runs (a test saw exit by SIGTERM 6 times in 100).
       const signalled = untilSignal();
-      const emulator = await startEmulator(toOptions(flags));
+      const emulator = await startEmulator(toOptions(flags)).catch((error: unknown) => {
+        // Said against the flag the user typed: `--data-dir: /proc/x cannot be created: ...`.
+        throw error instanceof DataDirError
+          ? new UsageError(error.code, error.flagMessage, { cause: error })
+          : error;
+      });
       process.stdout.write(banner(emulator.url, flags, emulator.clients));
       const signal = await signalled;
       process.stdout.write(`Received ${signal}, stopping the emulator.\n`);

@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, withTempDir } from '../helpers/cli.js';
+
+// A --data-dir the emulator cannot use is one line naming the flag, exit 1 (docs/emulator.md).
+// A new path under /proc (/proc/x/data) made it spin a core for ever in Node's recursive
+// mkdir, deaf to Ctrl-C and SIGTERM; /proc itself was "it does not exist" (it is there: it
+// takes no files), and a file "ENOTDIR: not a directory, open ..." without the flag.
+
+/** Only a guard against a hang, never a claim about speed: the child is killed after it. */
+const HANG_GUARD_MS = 20_000;
+
+async function finish(
+  args: string[],
+): Promise<{ code: number | null; hung: boolean; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, 'emulator', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let hung = false;
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const guard = setTimeout(() => {
+    hung = true;
+    child.kill('SIGKILL');
+  }, HANG_GUARD_MS);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(guard);
+  return { code, hung, stdout, stderr };
+}
+
+describe('an unusable --data-dir', () => {
+  it('/proc/x/data (not there, cannot be made): one line naming --data-dir, exit 1, no spin', async () => {
+    const result = await finish(['--data-dir', '/proc/x/data']);
+    expect(
+      result.hung,
+      `killed after ${HANG_GUARD_MS} ms; it printed: ${result.stdout}${result.stderr}`,
+    ).toBe(false);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^Error: --data-dir: \/proc\/x\/data [^\n]*\n$/);
+  });
+
+  it('/proc: one line naming --data-dir, not "it does not exist", exit 1', async () => {
+    const result = await finish(['--data-dir', '/proc']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^Error: --data-dir: \/proc [^\n]*\n$/);
+    expect(result.stderr).not.toContain('does not exist');
+  });
+
+  it('a regular file: one line naming --data-dir and saying it is not a directory, exit 1', async () => {
+    await withTempDir(async (dir) => {
+      const file = path.join(dir, 'a-file');
+      await writeFile(file, 'not a directory');
+      const result = await finish(['--data-dir', file]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^Error: --data-dir: [^\n]*a-file is not a directory[^\n]*\n$/);
+      expect(result.stderr).not.toContain('ENOTDIR');
+    });
+  });
+});
