@@ -15,6 +15,7 @@ import type { AepClientOptions } from './options.js';
 import type { ClockReading } from './service-clock.js';
 import type { AepClientStats } from './stats.js';
 import { pathSegment } from './path-segment.js';
+import { RunsListCutError } from './runs-list-cut.js';
 import { createTransport } from './transport.js';
 import {
   AudienceView,
@@ -61,10 +62,13 @@ function listedRuns(list: RunList, limit?: number): RunsListed {
       ? total <= count
       : count < RUNS_DEFAULT_PAGE || (limit !== undefined && count > RUNS_DEFAULT_PAGE && count < limit);
   // Not enumerable: the list is still compared and printed as the runs it holds.
-  return Object.defineProperty([...list.runs].sort(byNewest), 'complete', {
+  const listed = Object.defineProperty([...list.runs].sort(byNewest), 'complete', {
     value: complete,
     enumerable: false,
   });
+  return total === undefined
+    ? listed
+    : Object.defineProperty(listed, 'totalCount', { value: total, enumerable: false });
 }
 
 /** `listed`, marked as maybe lacking the newest runs (RunsListed). */
@@ -72,24 +76,9 @@ function withoutNewest(listed: RunsListed): RunsListed {
   return Object.defineProperty(listed, 'holdsNewest', { value: false, enumerable: false });
 }
 
-/** The list says it holds fewer runs than there are. */
-function isCut(list: RunList): boolean {
-  const total = list._page?.totalCount;
-  return total !== undefined && total > list.runs.length;
-}
-
-/** A bare runs list cut short that could not be had newest first: not a list to read "no run" from. */
-function cutRunList(sandbox: string, list: RunList, refusal: AepError): AepError {
-  const facts = [`HTTP ${refusal.status}`];
-  if (refusal.platformCode !== undefined) facts.push(refusal.platformCode);
-  if (refusal.requestId !== undefined) facts.push(`request id ${refusal.requestId}`);
-  return new AepError({
-    code: 'AEP_BAD_RESPONSE',
-    message: `AEP answered listRuns in sandbox "${sandbox}" with ${list.runs.length} of ${list._page?.totalCount} runs, in no promised order, and refused limit/sortBy (${facts.join(', ')}): the newest runs may be missing, so nothing is read from it; retry later, or report it with the request ids`,
-    sandbox,
-    endpoint: 'listRuns',
-    method: 'GET',
-  });
+/** The list says how many runs there are. */
+function isCounted(listed: RunsListed): listed is RunsListed & { totalCount: number } {
+  return listed.totalCount !== undefined;
 }
 
 /**
@@ -240,9 +229,12 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
       const sorted = sent ?? (await newestFirst());
       if (!(sorted instanceof AepError)) return listedRuns(sorted, RUNS_PAGE);
       if (!sent) learn(sorted);
-      if (isCut(answered)) throw cutRunList(sandbox, answered, sorted);
+      // Cut short by its own count: an error, carrying the page for a caller that can tell the
+      // runs past it from its records (the run step).
+      const page = withoutNewest(listed);
+      if (isCounted(page) && page.totalCount > page.length) throw new RunsListCutError(sandbox, page, sorted);
       // Only maybe cut: what it lists is so, but a run it lacks may be past its page.
-      return withoutNewest(listed);
+      return page;
     },
     deleteAudience: deleteAudience(transport, compat),
     authenticate: (sandbox, callOptions) => transport.authenticate(sandbox, callOptions),

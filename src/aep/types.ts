@@ -84,8 +84,9 @@ export type RunList = z.infer<typeof RunList>;
  * HTTP one). `holdsNewest`: false when it may be cut and the service would not sort it newest
  * first (it refused `limit`/`sortBy`): its runs are the service's, but one it lacks may be past
  * its page (an oldest-first page lacks the newest), so it proves no run absent; absent otherwise.
+ * `totalCount`: how many runs the service counts for the audience (`_page.totalCount`), where said.
  */
-export type RunsListed = Run[] & { complete?: boolean; holdsNewest?: false };
+export type RunsListed = Run[] & { complete?: boolean; holdsNewest?: false; totalCount?: number };
 
 export type RunBody = { dataFilterStartTime: number; dataFilterEndTime?: number };
 export type CallOptions = {

@@ -40,6 +40,12 @@ export const RunRecord = z.object({
    * currentRuns).
    */
   formerAudienceId: z.string().optional(),
+  /**
+   * How many runs of the audience the service counted (`_page.totalCount`) in the runs list read
+   * just before this run was requested, where that list was a page that may lack the newest
+   * runs: the next run step counts from it what is past such a page (hidden-runs.ts).
+   */
+  countedBefore: z.number().int().nonnegative().optional(),
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 

@@ -5,8 +5,7 @@ import { currentRuns, withoutStaleFormerRuns } from '../../state/current-runs.js
 import { describeRunFailure, RUN_FAILED_NEXT } from '../../state/describe.js';
 import type { AudienceRecord, RunRecord } from '../../state/schema.js';
 import { mayBeCutList, mayLackNewest, runRecord } from '../adopt-run.js';
-import { aepFailure, answersNotFound, isRefusal } from '../aep-failure.js';
-import { mayBeGoneHint } from '../gone-hint.js';
+import { aepFailure, isRefusal } from '../aep-failure.js';
 import { pollUntil } from '../poll.js';
 import { budgetHorizon, clearIntent, currentRecord, manifestFileOf, result } from '../record-helpers.js';
 import { settleRunIntent, type RunIntentOutcome } from '../run-intent.js';
@@ -18,6 +17,8 @@ import { shellQuote } from '../../text/shell-quote.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { checkUnverifiedImport } from '../unverified-import.js';
 import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
+import { hiddenRunsRecorded } from '../../state/hidden-runs.js';
+import { runsBeforeRun, STOPPED_BEFORE_RUN } from '../runs-before-run.js';
 
 /** Waits for a run to end, recording each status it reports. */
 async function followRun(
@@ -166,7 +167,7 @@ function untracedBlock(
 function cutListBlock(
   step: Step,
   audienceId: string,
-  listed: readonly Run[],
+  listed: Readonly<RunsListed>,
   paste: PasteFlags | undefined,
 ): StepResult {
   const reason = step.run!.reason;
@@ -176,9 +177,18 @@ function cutListBlock(
   return result(
     step,
     'blocked',
-    `the service lists ${listed.length} runs of audience ${audienceId}, maybe a page cut from more, in its own order (it refused limit/sortBy, which would list the newest first), so a run this state store has no trace of (another store's or a person's) may be past the page: no run is started for ${runReasonText(reason)} over it. Check the runs of audience ${audienceId} in AEP; if one is newer than every run this store records, run: ${command}; if none is, start the run in AEP and record it with that command`,
+    `the service lists ${shown(listed, audienceId)}, so a run this state store has no trace of (another store's or a person's) may be past the page: no run is started for ${runReasonText(reason)} over it. Check the runs of audience ${audienceId} in AEP; if one is newer than every run this store records, run: ${command}; if none is, start the run in AEP and record it with that command`,
     { audienceId },
   );
+}
+
+/** What a cut page shows, in the block's words: with the service's count, what is past it. */
+function shown(listed: Readonly<RunsListed>, audienceId: string): string {
+  const total = listed.totalCount;
+  const order = 'in its own order (it refused limit/sortBy, which would list the newest first)';
+  if (total === undefined)
+    return `${listed.length} runs of audience ${audienceId}, maybe a page cut from more, ${order}`;
+  return `${listed.length} of the ${total} runs of audience ${audienceId}, ${order}, and the ${total - listed.length} past the page are not all runs this state store records`;
 }
 
 /** What an untraced run is newer than (untracedRuns), in the block's words. */
@@ -187,8 +197,6 @@ function untracedSince(record: AudienceRecord): string {
   if (record.imported) return `created since it imported the audience (${record.imported.at})`;
   return 'on an audience it records as its own create and records no run of';
 }
-
-const STOPPED_BEFORE_RUN = 'the apply was stopped before this run was started: no run started';
 
 export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResult> {
   const { store, client, clock, signal } = deps;
@@ -247,25 +255,9 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   // and no run was waited for since. A list that fails tells nothing: not that no other run is
   // there (another store's or a person's), so no run is started over one it may hide.
   if (listed === undefined || busy) {
-    try {
-      listed = await client.listRuns(step.sandbox, audienceId, signal ? { signal } : {});
-    } catch (error) {
-      // Stopped (a second Ctrl-C) while the list was read: a call was ended, not a failure of
-      // the service's; the step is stopped before its run, as a create stopped before its POST.
-      if (signal?.aborted) return result(step, 'skipped', STOPPED_BEFORE_RUN, { audienceId });
-      const failure = aepFailure(error);
-      // A 404 for the audience itself (deleted in the UI since the plan, say) is met again by
-      // every apply that does not refresh: "the next apply reads them again" was no way out.
-      const next = answersNotFound(failure)
-        ? mayBeGoneHint(audienceId, deps)
-        : 'the next apply reads them again';
-      return result(
-        step,
-        'failed',
-        `could not read the audience's runs before starting one (${failure.message}): no run started; ${next}`,
-        { audienceId },
-      );
-    }
+    const read = await runsBeforeRun(step, audienceId, deps);
+    if ('status' in read) return read;
+    listed = read.listed;
   }
   // A run the service lists that the record has no trace of, newer than every run it records
   // (its state restored from an older backup; another store's or a person's run): starting one
@@ -274,7 +266,9 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   if (untraced[0]) return untracedBlock(step, audienceId, untraced, record, deps.paste);
   // A page the service cut in its own order (oldest first) may lack such a run past it: it
   // shows none absent, so no run is started over one it may hide (review 37v, H-1).
-  if (mayLackNewest(listed)) return cutListBlock(step, audienceId, listed, deps.paste);
+  // Where the service counts its runs, those past the page may all be runs the record holds.
+  const cut = mayLackNewest(listed);
+  if (cut && !hiddenRunsRecorded(record, listed)) return cutListBlock(step, audienceId, listed, deps.paste);
   // Stopped (the first Ctrl-C) while the runs were read: the read was the call in flight, the
   // run request is a new one, so none is sent, as a create stopped while the clock is read.
   if (deps.drain?.aborted || signal?.aborted)
@@ -337,6 +331,8 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
       reason: request.reason,
     }),
     createdAt: now + serviceShift(client),
+    // What the next step counts the runs past such a page from (hidden-runs.ts).
+    ...(cut && listed.totalCount !== undefined ? { countedBefore: listed.totalCount } : {}),
   };
   const token = requestToken(request.reason);
   const honoured =

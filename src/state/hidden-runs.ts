@@ -1,0 +1,28 @@
+import type { RunsListed } from '../aep/types.js';
+import { currentRuns } from './current-runs.js';
+import type { AudienceRecord, RunRecord } from './schema.js';
+
+/**
+ * Whether the runs a page of the audience's runs list does not show, `listed.totalCount` less
+ * those it lists (an oldest-first page: the newest are past it), are all runs the record
+ * holds, so that none is a run this store has no trace of (untraced-runs.ts) or one in progress
+ * it does not follow. Told by counting, as the page shows no more (review runs-39, H-1):
+ * - the record's runs the page does not show are as many as the runs past it: they are those
+ *   runs (each recorded run is one the service answered for this audience);
+ * - or the service counts one run more than it did just before the record's newest run was
+ *   requested (`countedBefore`): no run has begun since that one, whose own start was held
+ *   until the runs before it were known the same way.
+ * False where the list gives no count. Pure.
+ */
+export function hiddenRunsRecorded(record: AudienceRecord, listed: Readonly<RunsListed>): boolean {
+  const total = listed.totalCount;
+  if (total === undefined) return false;
+  const shown = new Set(listed.map((run) => run.runId));
+  const runs = currentRuns(record);
+  if (runs.filter((run) => !shown.has(run.runId)).length === total - listed.length) return true;
+  const newest = runs.reduce<RunRecord | undefined>(
+    (latest, run) => (latest === undefined || run.createdAt > latest.createdAt ? run : latest),
+    undefined,
+  );
+  return newest?.countedBefore !== undefined && total === newest.countedBefore + 1;
+}
