@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withStandingDrift } from './drift-status.js';
+import { correctionsStanding, withStandingDrift } from './drift-status.js';
 import type { AudienceStatus, DriftInfo } from './types.js';
 
 const at = new Date('2026-12-05T07:00:00.000Z');
@@ -72,5 +72,17 @@ describe('withStandingDrift', () => {
       nextAttemptAt: '2026-12-05T07:01:00.000Z',
       lastError: entry.lastError,
     });
+  });
+
+  // Review 39, M-1: the mass-recreate guard blocked the re-create; not read back before the next refresh.
+  it('keeps a correction a guard blocked blocked with its reason, and asks no read back for it', () => {
+    const guarded = { ...drift('a', 'deleted'), blocked: 'pass --allow-mass-recreate' };
+    const [shown] = withStandingDrift([audience('a')], [guarded], at);
+    expect(shown).toEqual({
+      ...audience('a'),
+      state: 'blocked',
+      lastError: { code: 'STEP_BLOCKED', message: 'pass --allow-mass-recreate', at: at.toISOString() },
+    });
+    expect([...correctionsStanding([guarded, drift('b', 'changed')])]).toEqual(['prod/b']);
   });
 });

@@ -11,7 +11,8 @@ const NEEDS_A_PERSON: ReadonlySet<DriftInfo['kind']> = new Set(['renamed', 'deac
 
 /**
  * The drift a refreshed plan found, each marked corrected when every step of that audience
- * was applied (or started); in dry-run (`results` undefined) nothing is corrected.
+ * was applied (or started); in dry-run (`results` undefined) nothing is corrected. A correction
+ * that was blocked (a guard: the mass-recreate guard) carries the reason as `blocked`.
  */
 export function driftStatuses(plan: Plan, results: readonly StepResult[] | undefined): DriftInfo[] {
   const outcome = new Map<string, boolean>();
@@ -20,18 +21,39 @@ export function driftStatuses(plan: Plan, results: readonly StepResult[] | undef
     const ok = result.status === 'applied' || result.status === 'started';
     outcome.set(id, (outcome.get(id) ?? true) && ok);
   }
-  return (plan.refresh?.drifted ?? []).map((drift) => ({
-    ...drift,
+  const blocked = blockedCorrections(plan, results);
+  return (plan.refresh?.drifted ?? []).map((drift) => {
+    const id = `${drift.sandbox}/${drift.key}`;
     // A rename or a deactivation needs a person: its step is blocked, never corrected here.
-    corrected: !NEEDS_A_PERSON.has(drift.kind) && (outcome.get(`${drift.sandbox}/${drift.key}`) ?? false),
-  }));
+    if (NEEDS_A_PERSON.has(drift.kind)) return { ...drift, corrected: false };
+    const corrected = outcome.get(id) ?? false;
+    const why = corrected ? undefined : blocked.get(id);
+    return { ...drift, corrected, ...(why === undefined ? {} : { blocked: why }) };
+  });
+}
+
+/**
+ * Why each audience's step was blocked (`sandbox/key` -> the first reason): as executed, or in
+ * dry-run as planned.
+ */
+function blockedCorrections(plan: Plan, results: readonly StepResult[] | undefined): Map<string, string> {
+  const outcomes =
+    results?.map((r) => ({ step: r.step, blocked: r.status === 'blocked' ? r.message : undefined })) ??
+    plan.steps.map((step) => ({ step, blocked: step.blocked }));
+  const why = new Map<string, string>();
+  for (const { step, blocked } of outcomes) {
+    const id = `${step.sandbox}/${step.key}`;
+    if (blocked !== undefined && !why.has(id)) why.set(id, blocked);
+  }
+  return why;
 }
 
 /**
  * The audiences as /status shows them, with the drift the last refresh found and no pass
  * corrected: a rename or a deactivation stays `blocked` (its reason as the refresh's pass said
  * it), other drift `pending` (dry-run, or a correction not sent yet), until a refresh finds it
- * settled. A pass that does not refresh plans from the records, which know nothing of it: the
+ * settled; so does a correction a guard blocked (`blocked`, its reason). A pass that does not
+ * refresh plans from the records, which know nothing of it: the
  * audience went `in-sync` at the next resync, and an alert on blocked audiences resolved by
  * itself and fired again at each refresh (review 38s, S-2). Audiences no longer listed (removed)
  * are not brought back, nor is drift shown for a key that now points at another audience (review
@@ -56,7 +78,8 @@ export function withStandingDrift(
     // under another id, as a rename's message suggests): that drift is no longer this audience's.
     const about = aboutAudience(drift);
     if (about !== undefined && about !== audience.audienceId) return audience;
-    const blocked = NEEDS_A_PERSON.has(drift.kind);
+    // A correction a guard blocked needs a person too, until the next refresh reads it again.
+    const blocked = NEEDS_A_PERSON.has(drift.kind) || drift.blocked !== undefined;
     // A correction that failed waits for its retry (RefreshSchedule.again), backing off.
     const backoff = blocked ? undefined : backoffOf(`${drift.sandbox}/${drift.key}`);
     if (backoff !== undefined && worseState('backoff', audience.state))
@@ -73,7 +96,9 @@ export function withStandingDrift(
       ...audience,
       state,
       ...(blocked && audience.lastError === undefined
-        ? { lastError: { code: 'STEP_BLOCKED', message: drift.detail, at: at.toISOString() } }
+        ? {
+            lastError: { code: 'STEP_BLOCKED', message: drift.blocked ?? drift.detail, at: at.toISOString() },
+          }
         : {}),
     };
   });
@@ -82,6 +107,9 @@ export function withStandingDrift(
 /**
  * True when drift a pass corrects (a deleted audience created again, a changed one PATCHed back)
  * stands uncorrected: its correction failed or was held. Never in dry-run, which corrects nothing.
+ * Not for a correction a guard blocked: it needs a person, and a pass that read it back again
+ * before the next refresh found it blocked again, at every pass until someone acted (review 39,
+ * M-1).
  */
 export function correctionLeft(standing: readonly DriftInfo[], dryRun: boolean): boolean {
   return !dryRun && correctionsStanding(standing).size > 0;
@@ -91,7 +119,7 @@ export function correctionLeft(standing: readonly DriftInfo[], dryRun: boolean):
 export function correctionsStanding(standing: readonly DriftInfo[]): Set<string> {
   return new Set(
     standing
-      .filter((drift) => !drift.corrected && !NEEDS_A_PERSON.has(drift.kind))
+      .filter((drift) => !drift.corrected && !NEEDS_A_PERSON.has(drift.kind) && drift.blocked === undefined)
       .map((drift) => `${drift.sandbox}/${drift.key}`),
   );
 }

@@ -48,6 +48,11 @@ export type DriftInfo = {
   detail: string;
   /** The pass applied the correction (never in dry-run; never for a rename, which needs a person). */
   corrected: boolean;
+  /**
+   * Why the correction was blocked (a guard: the mass-recreate guard), when it was: a person must
+   * act, and it is not read back before the next refresh. Absent for a rename or a deactivation.
+   */
+  blocked?: string;
 };
 
 /** The controller's reading of the service (`--refresh-interval`). */
