@@ -3,7 +3,7 @@ import { emptyFileNote, type FileParseResult } from './parse-result.js';
 import { prescan } from './prescan.js';
 import { semanticIssues } from './semantics.js';
 import { validateManifestFast } from './validate-fast.js';
-import { readYamlSubset } from './yaml-subset.js';
+import { readYamlSubsetDocuments } from './yaml-subset-documents.js';
 
 /** A manifest is about 1 KB; larger files are not the common case, and parsing them twice costs. */
 const FAST_PATH_MAX_CHARS = 64 * 1024;
@@ -49,37 +49,37 @@ export function refusedByPrescan(
 }
 
 /**
- * The common case, several times faster: one valid document in the usual shape, read by
- * the subset reader (yaml-subset.ts: no anchors, tags, directives, block scalars, ...,
- * and YAML 1.2's core scalars exactly as `yaml` resolves them, yaml-core.ts) and
+ * The common case, several times faster: valid documents in the usual shape, one or
+ * several (`---` between them), read by the subset reader (yaml-subset.ts: no anchors,
+ * tags, directives, block scalars, ..., and YAML 1.2's core scalars exactly as `yaml`
+ * resolves them, yaml-core.ts; yaml-subset-documents.ts splits the documents) and
  * validated without zod; or no document at all (an emptied file). Anything else returns
  * undefined and takes the full path, which alone produces diagnostics, so the result is
  * the same either way: one reading of every text (tests compare the two). js-yaml read
  * the rest here once, and read some texts otherwise than `yaml` does (`0b11110`, `%YAML
  * 1.1`, `tags: [\na]`, `--- name: x`, `[name]: x`, tabs and lone CRs): a document then
  * changed meaning when a second document or an anchor was added to its file.
- * Call it on text the prescan accepted.
+ * Call it on text the prescan accepted (it bounds the documents, nodes and depth).
  */
 export function parseFast(file: string, text: string): FileParseResult | undefined {
   if (text.length > FAST_PATH_MAX_CHARS) return undefined;
   if (holdsNoDocument(text)) {
     return { manifests: [], diagnostics: [], salvaged: [], unreadable: false, notes: [emptyFileNote(file)] };
   }
-  const read = readYamlSubset(text);
-  if (!read) return undefined;
-  const manifest = validateManifestFast(read.value);
-  if (!manifest || semanticIssues(read.value).length > 0) return undefined;
-  return {
-    manifests: [{ manifest, file, line: read.line }],
-    diagnostics: [],
-    salvaged: [],
-    unreadable: false,
-  };
+  const documents = readYamlSubsetDocuments(text);
+  if (!documents || documents.length === 0) return undefined;
+  const manifests: FileParseResult['manifests'] = [];
+  for (const read of documents) {
+    const manifest = validateManifestFast(read.value);
+    if (!manifest || semanticIssues(read.value).length > 0) return undefined;
+    manifests.push({ manifest, file, line: read.line });
+  }
+  return { manifests, diagnostics: [], salvaged: [], unreadable: false };
 }
 
 /**
  * What this thread can parse without the full parser: a file the prescan refuses, or
- * one ordinary manifest. Undefined: the file needs the full parser (in a worker thread).
+ * ordinary manifests. Undefined: the file needs the full parser (in a worker thread).
  * Small sources (`validate` of one file) are parsed so, without starting a thread.
  */
 export function parseWithoutFullParser(

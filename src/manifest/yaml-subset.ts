@@ -18,7 +18,7 @@ import { BAIL, inline, keyEnd, plainValue, type Maybe, type Value } from './yaml
  * non-characters and surrogates (emoji: rare in manifests, simpler to leave).
  */
 // eslint-disable-next-line no-control-regex
-const UNHANDLED = /[\x00-\x09\x0B-\x1F\x7F-\x9F\u2028\u2029\uFEFF\uFFFE\uFFFF\uD800-\uDFFF]/;
+export const UNHANDLED = /[\x00-\x09\x0B-\x1F\x7F-\x9F\u2028\u2029\uFEFF\uFFFE\uFFFF\uD800-\uDFFF]/;
 
 /** A content line: its indentation and where its content starts and ends in the text. */
 type Line = { indent: number; start: number; end: number };

@@ -6,7 +6,7 @@ import { RACY_MARGIN_MS } from '../../src/manifest/read-cache.js';
 import { metaPath, recordPath } from '../../src/state/paths.js';
 import { SNAPSHOT_RACY_MARGIN_MS } from '../../src/state/snapshot.js';
 import { runCli } from '../helpers/cli.js';
-import { packagesLoaded, recordingLoads } from '../helpers/loads.js';
+import { distFilesLoaded, packagesLoaded, recordingLoads } from '../helpers/loads.js';
 import { loadTexts, manifestYaml } from '../helpers/manifests.js';
 import { appliedState } from '../helpers/planning.js';
 import { useTempDirs } from '../state/helpers.js';
@@ -95,5 +95,29 @@ describe('plan of unchanged manifests over a directory store: what the process l
     const changed = await runCli(args, { env: recordingLoads(root, log) });
     expect(changed).toMatchObject({ code: 0, stdout: 'No changes. The audiences match the manifests.\n' });
     expect(packagesLoaded(log).has('zod')).toBe(true);
+  });
+});
+
+describe('validate and plan of a small source with no cache: no parser thread', () => {
+  it("parse the examples' files here, their file of two manifests too: neither the parser thread's script nor the yaml library loads", async () => {
+    const root = await tempDir();
+    const log = path.join(root, 'loaded.txt');
+    // The store does not exist: a plan then has no manifest cache, every file is read and parsed.
+    const state = path.join(root, 'no-store');
+    const examples = path.resolve('examples/audiences');
+    for (const args of [
+      ['validate', examples],
+      ['plan', examples, '--state', state],
+    ]) {
+      const run = await runCli(args, { env: recordingLoads(root, log) });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(
+        args[0] === 'validate' ? /^8 valid manifest\(s\); 0 error/ : /Plan: 8 to create/,
+      );
+      // The witness works: the command's own chunks are listed.
+      expect(distFilesLoaded(log).has('cli/main.js')).toBe(true);
+      expect([...distFilesLoaded(log)].filter((file) => file.startsWith('manifest/'))).toEqual([]);
+      expect(packagesLoaded(log).has('yaml')).toBe(false);
+    }
   });
 });
