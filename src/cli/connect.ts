@@ -8,6 +8,7 @@ import type { CompatStore } from '../state/store.js';
 import { safeUrl } from '../text/safe-url.js';
 import { compatMemory } from './compat-memory.js';
 import { emulatorCredentials } from './emulator-credentials.js';
+import { orgFinder } from './configured-orgs.js';
 import { credentialsAbsent } from './credentials-absent.js';
 
 export type ConnectFlags = { config?: string; emulator?: boolean };
@@ -40,10 +41,6 @@ export type Target = {
 };
 
 const EMULATOR_TARGET = 'the embedded emulator';
-
-function orgFinder(config: AepConfig): (sandbox: string) => string | undefined {
-  return (sandbox) => (config.sandboxes[sandbox] ?? config.defaultAccess)?.credentials.orgId ?? undefined;
-}
 
 /**
  * The AEP configuration `flags` name (`--config`, else the `AEP_*` variables), each of its
@@ -130,19 +127,6 @@ export async function connect(
 }
 
 export { credentialsAbsent };
-
-/**
- * The IMS org of each sandbox as the configured credentials name it, read without
- * connecting (a saved plan records it); undefined without credentials, or when the
- * configuration does not load: a plan that makes no call does not fail on it.
- * (Callers that may have no credentials ask credentialsAbsent first: this module loads
- * the configuration's reader.)
- */
-export function configuredOrgs(flags: ConnectFlags): ((sandbox: string) => string | undefined) | undefined {
-  if (flags.emulator || credentialsAbsent(flags)) return undefined;
-  const checked = checkAepConfig({ configFile: flags.config, env: process.env });
-  return checked.ok ? orgFinder(checked.config) : undefined;
-}
 
 /**
  * The AEP configuration's problems, one line each, for a command that connects to AEP

@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { holdUnreachableSandboxes, SANDBOX_WITHOUT_CREDENTIALS } from '../manifest/hold-sandboxes.js';
 import type { LoadResult } from '../manifest/load.js';
 import { compareText } from '../text/compare.js';
-import { credentialsAbsent } from './credentials-absent.js';
+import { checkedConfig } from './configured-orgs.js';
 
 type Flags = { config?: string | undefined; emulator?: boolean | undefined };
 
@@ -16,12 +16,10 @@ type Flags = { config?: string | undefined; emulator?: boolean | undefined };
  * with a configuration that does not check out (reported where it is loaded), nothing is said.
  */
 export async function holdUnconfiguredSandboxes<T extends LoadResult>(desired: T, flags: Flags): Promise<T> {
-  if (flags.emulator || credentialsAbsent(flags)) return desired;
-  // The configuration's reader (yaml, zod) only then: validate and plan start without it.
-  const { checkAepConfig } = await import('../config/load.js');
-  const checked = checkAepConfig({ configFile: flags.config, env: process.env });
-  if (!checked.ok) return desired;
-  const { config } = checked;
+  // The configuration file's reader (yaml, zod) only for a file: validate and plan start
+  // without it, and credentials in the environment alone (a CI job's) need none of it.
+  const config = await checkedConfig(flags);
+  if (!config) return desired;
   if (config.defaultAccess) return desired;
   const configured = Object.keys(config.sandboxes).sort(compareText);
   const file = flags.config ?? 'the config file';

@@ -1,8 +1,6 @@
 import { registerSecret } from '../text/secrets.js';
-import { MAX_SECRET_FILE_BYTES } from './file-secrets.js';
-import { readRegularTextSync } from '../files/read-regular.js';
 import type { ConfigFile } from './schema.js';
-import { resolveAepConfig } from './resolve.js';
+import { resolveWithSecretFiles } from './resolve-env.js';
 import type { AepConfig } from './types.js';
 import { invalid, problemLines, readConfigFile, type Locate } from './read-file.js';
 import type { UsageError } from '../errors.js';
@@ -41,11 +39,7 @@ export function checkAepConfig(options: LoadAepConfigOptions): CheckedAepConfig 
     file = read.file;
     locate = read.locate;
   }
-  const result = resolveAepConfig({
-    file,
-    env: options.env,
-    readSecretFile: (secretFile) => readRegularTextSync(secretFile, { maxBytes: MAX_SECRET_FILE_BYTES }),
-  });
+  const result = resolveWithSecretFiles(file, options.env);
   if (!result.ok) {
     const placed = result.problems.map((problem) => ({ ...locate(problem.key), ...problem }));
     const lines = problemLines(name, placed);

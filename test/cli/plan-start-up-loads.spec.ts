@@ -73,6 +73,21 @@ describe('plan of unchanged manifests over a directory store: what the process l
     // The check sees the bundle's packages (it would pass on an empty log otherwise).
     expect(packages.has('commander')).toBe(true);
 
+    // Credentials in the environment alone (a CI job's): checked (a manifest of a sandbox they
+    // do not reach is held) without the configuration file's reader, yaml and zod.
+    const credentials = {
+      AEP_CLIENT_ID: 'env-client',
+      AEP_CLIENT_SECRET: 'env-secret',
+      AEP_ORG_ID: 'ENV@AdobeOrg',
+    };
+    for (const command of [args, ['validate', manifests]]) {
+      const run = await runCli(command, { env: { ...credentials, ...recordingLoads(root, log) } });
+      expect(run, command[0]).toMatchObject({ code: 0, stderr: '' });
+      const loaded = packagesLoaded(log);
+      expect(NOT_ON_THE_PLAN_PATH.filter((name) => loaded.has(name))).toEqual([]);
+      expect(loaded.has('commander')).toBe(true);
+    }
+
     // Beside --state, a configuration file whose client secret is in AEP_CLIENT_SECRET:
     // checked whole (yaml, zod), so that a plan refuses the file an apply would refuse;
     // nothing else loads for it.

@@ -28,6 +28,7 @@ import type { LoadResult } from '../../manifest/load.js';
 import type { ConnectFlags } from '../connect.js';
 import { credentialsAbsent } from '../credentials-absent.js';
 import { holdUnconfiguredSandboxes } from '../unconfigured-sandboxes.js';
+import { configuredOrgs } from '../configured-orgs.js';
 import { useColor } from '../color.js';
 import { assertOutElsewhere, assertWritableFile, isStreamTarget, writeOutFile } from '../out-file.js';
 import { planExitCode } from '../exit-codes.js';
@@ -471,9 +472,7 @@ export function planCommand(setExit: (code: number) => void): Command {
       // With the saved plan's schema (zod): loaded only for a JSON plan.
       const { planOrigin, planOrgs } = await import('../../apply/saved-plan.js');
       // The org the credentials name, if any: `apply plan.json` refuses others.
-      const orgOf = credentialsAbsent(flags)
-        ? undefined
-        : (await import('../connect.js')).configuredOrgs(flags);
+      const orgOf = await configuredOrgs(flags);
       const orgs = orgOf && planOrgs(result, orgOf);
       result.origin = planOrigin(
         {
@@ -497,7 +496,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     // JSON records it in origin.orgs); read only for a plan with steps, made with credentials.
     const shownOrgs =
       flags.output !== 'json' && result.steps.length > 0 && !credentialsAbsent(flags)
-        ? stepOrgs(result.steps, (await import('../connect.js')).configuredOrgs(flags))
+        ? stepOrgs(result.steps, await configuredOrgs(flags))
         : undefined;
     if (flags.out) {
       // No saved plan is asked of a --base plan (it reads no state), nor of /dev/stdout or a FIFO.
