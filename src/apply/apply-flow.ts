@@ -204,7 +204,7 @@ async function checkBeforeCalls(
       recorded,
       (sandbox) => flow.client.orgOf(sandbox),
       elsewhere,
-      flow.store.location,
+      { location: flow.store.location, identity: await plannedStoreIdentity(input.plan, flow.store) },
     );
     await order.check(input.plan.steps, recorded);
     return elsewhere;
@@ -390,4 +390,14 @@ function markOf(
 ): SandboxMark | undefined {
   if (revision === undefined) return undefined;
   return repository === undefined ? revision : { ...revision, repository };
+}
+
+/**
+ * What the store says it is, asked only when a saved plan of a store never written recorded
+ * what its store said (PlanOrigin.storeIdentity): one query, none otherwise. Unknown when the
+ * store cannot say: the spelling alone decides then, as before.
+ */
+async function plannedStoreIdentity(plan: Plan, store: StateStore): Promise<string | undefined> {
+  if (plan.state.lineage !== undefined || plan.origin?.storeIdentity === undefined) return undefined;
+  return store.identity?.().catch(() => undefined);
 }

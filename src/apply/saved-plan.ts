@@ -7,6 +7,7 @@ import { Plan, type PlanOrigin, type SavedPlanOptions } from '../plan/schema.js'
 import { planScopeOf } from '../source/file-filter.js';
 import { otherOrg, type OrgOf } from '../state/org-binding.js';
 import type { RecordedState } from '../state/schema.js';
+import { storeDifference } from './store-difference.js';
 import { storeIdentity } from '../state/store-identity.js';
 import { savedPlanPaste, type PasteFlags } from '../text/paste-flags.js';
 import { shellQuote } from '../text/shell-quote.js';
@@ -297,25 +298,31 @@ function assertPlannedOrgs(origin: PlanOrigin, source: string, orgOf: OrgOf): vo
   );
 }
 
+/** The store an apply holds: its location, and what it says it is when a saved plan asked (StateStore.identity). */
+export type StoreHere = { location: string; identity?: string | undefined };
+
 /**
  * A plan made against a store never written (no lineage: the first plan after `init`) records
  * where that store is (PlanOrigin.store): lineage, serial 0 and the digest of no records are
  * those of every store never written, so without it the plan applied to any of them (another
  * job's default store, a mistyped --state), and the store it was made for created the same
  * audiences again (review 38p, F1). The same store written since is told it moved on (serial).
+ * The same store reached through another spelling (localhost, 127.0.0.1) is that store when it
+ * says so (PlanOrigin.storeIdentity): it was refused as another (review cli-39, 2).
  */
 function assertPlannedStore(
   saved: Plan,
   origin: PlanOrigin,
   source: string,
-  storeAt: string | undefined,
+  store: StoreHere | undefined,
 ): void {
-  if (saved.state.lineage !== undefined || origin.store === undefined || storeAt === undefined) return;
-  const here = storeIdentity(storeAt);
+  if (saved.state.lineage !== undefined || origin.store === undefined || store === undefined) return;
+  const here = storeIdentity(store.location);
   if (origin.store === here) return;
+  if (origin.storeIdentity !== undefined && origin.storeIdentity === store.identity) return;
   throw new StalePlanError(
     'PLAN_OTHER_STATE',
-    `${source} was made for another state (the store at ${origin.store}, never written then; this is ${here}); nothing was sent to AEP or written. Apply it with --state naming that store, or plan again against this one`,
+    `${source} was made for another state (the store at ${origin.store}, never written then; this is ${here}; ${storeDifference(origin.store, here)}); nothing was sent to AEP or written. Apply it with --state naming the store it was made for (${origin.store}), or plan again against this one`,
   );
 }
 
@@ -354,11 +361,11 @@ export function checkSavedPlan(
   recorded: RecordedState,
   orgOf: OrgOf,
   elsewhere?: readonly ManifestElsewhere[],
-  storeAt?: string,
+  store?: StoreHere,
 ): void {
   const origin = originOf(saved, source);
   assertPlannedOrgs(origin, source, orgOf);
-  assertPlannedStore(saved, origin, source, storeAt);
+  assertPlannedStore(saved, origin, source, store);
   const lineage = recorded.meta?.lineage;
   const serial = recorded.meta?.serial ?? 0;
   if (saved.state.lineage !== undefined && lineage !== undefined && saved.state.lineage !== lineage) {

@@ -359,6 +359,12 @@ export const PlanOrigin = z.object({
    */
   store: z.string().optional(),
   /**
+   * What that store said it is (StateStore.identity: a PostgreSQL server's start time and port,
+   * its database and schema), when it was asked: `apply plan.json` takes the same store reached
+   * through another spelling of its host (localhost, 127.0.0.1) as that store.
+   */
+  storeIdentity: z.string().optional(),
+  /**
    * The commit of the git work tree the manifests were read from: `apply plan.json` compares
    * the records' commits with it, and records it. Absent outside git.
    */

@@ -151,7 +151,7 @@ async function readRecorded(
   snapshot: { file: string; bytes: Promise<CacheBytes> } | undefined,
   scan: FactScan | undefined,
   paste: PasteFlags,
-): Promise<{ state: RecordedState; save: () => void }> {
+): Promise<{ state: RecordedState; save: () => void; identity?: string }> {
   const location = await stateLocationOf(flags);
   if (snapshot !== undefined && location.kind === 'dir') {
     const read = await readStateThroughSnapshot(
@@ -166,7 +166,15 @@ async function readRecorded(
   }
   const store = await openStoreFor({ ...flags, paste }, location);
   try {
-    return { state: await store.readAll(), save: () => undefined };
+    const state = await store.readAll();
+    // A saved plan of a store never written records what the store says it is, besides its
+    // spelling: applied through another spelling of the same server (localhost, 127.0.0.1),
+    // it is that store. Not asked when unknown: the spelling alone decides then.
+    const identity =
+      flags.output === 'json' && state.meta?.lineage === undefined
+        ? await store.identity?.().catch(() => undefined)
+        : undefined;
+    return { state, save: () => undefined, ...(identity === undefined ? {} : { identity }) };
   } finally {
     await store.close();
   }
@@ -488,8 +496,10 @@ export function planCommand(setExit: (code: number) => void): Command {
       );
       if (orgs) result.origin.orgs = orgs;
       // A store never written has no lineage: where it is tells it from another (review 38p F1).
-      if (recorded.meta?.lineage === undefined)
+      if (recorded.meta?.lineage === undefined) {
         result.origin.store = storeIdentity(describeLocation(location));
+        if (read?.identity !== undefined) result.origin.storeIdentity = read.identity;
+      }
       if (checkout.head) result.origin.revision = checkout.head;
     }
     // The org of each sandbox its steps go to, in the text and Markdown a reviewer reads (the
