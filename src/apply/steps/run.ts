@@ -19,6 +19,7 @@ import { checkUnverifiedImport } from '../unverified-import.js';
 import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
 import { hiddenRunsRecorded } from '../../state/hidden-runs.js';
 import { runsBeforeRun, STOPPED_BEFORE_RUN } from '../runs-before-run.js';
+import { listedInProgress, waitForListed, waitsForListed } from '../listed-in-progress.js';
 
 /** Waits for a run to end, recording each status it reports. */
 async function followRun(
@@ -191,6 +192,30 @@ function shown(listed: Readonly<RunsListed>, audienceId: string): string {
   return `${listed.length} of the ${total} runs of audience ${audienceId}, ${order}, and the ${total - listed.length} past the page are not all runs this state store records`;
 }
 
+/**
+ * The step held by what the runs list read before its request shows (undefined: nothing holds
+ * it): a run the record has no trace of, or a page that may hide one.
+ */
+function heldByListed(
+  step: Step,
+  audienceId: string,
+  record: AudienceRecord,
+  listed: Readonly<RunsListed>,
+  deps: ExecutorDeps,
+): StepResult | undefined {
+  // A run the service lists that the record has no trace of, newer than every run it records
+  // (its state restored from an older backup; another store's or a person's run): starting one
+  // over it would ingest twice what it took. A person says what it is (state settle-run).
+  const untraced = untracedRuns(record, listed, measuredOffset(deps.client) ?? 0);
+  if (untraced[0]) return untracedBlock(step, audienceId, untraced, record, deps.paste);
+  // A page the service cut in its own order (oldest first) may lack such a run past it: it
+  // shows none absent, so no run is started over one it may hide (review 37v, H-1). Where the
+  // service counts its runs, those past the page may all be runs the record holds.
+  if (mayLackNewest(listed) && !hiddenRunsRecorded(record, listed))
+    return cutListBlock(step, audienceId, listed, deps.paste);
+  return undefined;
+}
+
 /** What an untraced run is newer than (untracedRuns), in the block's words. */
 function untracedSince(record: AudienceRecord): string {
   if (currentRuns(record).length > 0) return 'newer than every run it records';
@@ -259,16 +284,22 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
     if ('status' in read) return read;
     listed = read.listed;
   }
-  // A run the service lists that the record has no trace of, newer than every run it records
-  // (its state restored from an older backup; another store's or a person's run): starting one
-  // over it would ingest twice what it took. A person says what it is (state settle-run).
-  const untraced = untracedRuns(record, listed, measuredOffset(client) ?? 0);
-  if (untraced[0]) return untracedBlock(step, audienceId, untraced, record, deps.paste);
-  // A page the service cut in its own order (oldest first) may lack such a run past it: it
-  // shows none absent, so no run is started over one it may hide (review 37v, H-1).
-  // Where the service counts its runs, those past the page may all be runs the record holds.
-  const cut = mayLackNewest(listed);
-  if (cut && !hiddenRunsRecorded(record, listed)) return cutListBlock(step, audienceId, listed, deps.paste);
+  const held = heldByListed(step, audienceId, record, listed, deps);
+  if (held) return held;
+  // A run the list shows in progress that the record does not hold is waited for as the
+  // record's own are; once it ended, the runs are read again, and checked again.
+  const outside = listedInProgress(record, listed);
+  if (outside) {
+    const waited = await waitForListed(step, audienceId, outside, deps);
+    if (waited !== 'ended') return waited;
+    const read = await runsBeforeRun(step, audienceId, deps);
+    if ('status' in read) return read;
+    listed = read.listed;
+    const again = heldByListed(step, audienceId, record, listed, deps);
+    if (again) return again;
+    const another = listedInProgress(record, listed);
+    if (another) return waitsForListed(step, audienceId, another);
+  }
   // Stopped (the first Ctrl-C) while the runs were read: the read was the call in flight, the
   // run request is a new one, so none is sent, as a create stopped while the clock is read.
   if (deps.drain?.aborted || signal?.aborted)
@@ -332,7 +363,7 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
     }),
     createdAt: now + serviceShift(client),
     // What the next step counts the runs past such a page from (hidden-runs.ts).
-    ...(cut && listed.totalCount !== undefined ? { countedBefore: listed.totalCount } : {}),
+    ...(mayLackNewest(listed) && listed.totalCount !== undefined ? { countedBefore: listed.totalCount } : {}),
   };
   const token = requestToken(request.reason);
   const honoured =
