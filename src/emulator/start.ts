@@ -5,7 +5,8 @@ import { createControl, type EmulatorControl } from './control.js';
 import { Recorder } from './counters.js';
 import { FaultInjector } from './faults.js';
 import type { EmulatorClient, EmulatorOptions } from './options.js';
-import { makeDataDir } from './data-dir.js';
+import type { HeldLock } from '../state/lock.js';
+import { lockDataDir, makeDataDir } from './data-dir.js';
 import { loadState, StateWriter } from './persistence.js';
 import { TokenBuckets } from './rate-limit.js';
 import { API_PREFIX, buildServer } from './server.js';
@@ -31,9 +32,26 @@ export type RunningEmulator = {
 /** Starts the External Audiences API + IMS emulator on `host:port` (default 127.0.0.1, a free port). */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const clients = checkStartOptions(options);
+  if (options.dataDir === undefined) return serve(options, clients, undefined);
+  await makeDataDir(options.dataDir);
+  // Held until close(): one emulator per data directory.
+  const lock = await lockDataDir(options.dataDir);
+  try {
+    return await serve(options, clients, lock);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+/** The emulator of startEmulator, its options checked and its data directory (if any) locked. */
+async function serve(
+  options: EmulatorOptions,
+  clients: EmulatorClient[],
+  lock: HeldLock | undefined,
+): Promise<RunningEmulator> {
   const settings = resolveSettings(options);
   const store = new Store();
-  if (options.dataDir !== undefined) await makeDataDir(options.dataDir);
   const savedKey = options.dataDir === undefined ? undefined : await loadState(options.dataDir, store);
   const signer = new TokenSigner(savedKey);
   const context: EmulatorContext = {
@@ -97,6 +115,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       closing ??= (async () => {
         await app.close();
         await flush();
+        await lock?.release();
       })();
       return closing;
     },

@@ -221,6 +221,7 @@ function lockedError(
       // A controller on a directory store locks for each pass only (leadership is PostgreSQL's).
       `${lockedAdvice(seen.holder, false)} ` +
       `If that process is gone for good, delete ${file}.`,
+    seen.holder,
   );
 }
 
