@@ -4,8 +4,7 @@ import type { LoadResult } from '../manifest/load.js';
 import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
 import { retimeSavedPlan } from '../plan/retime.js';
 import type { ManifestElsewhere } from '../plan/elsewhere.js';
-import type { Plan, Step } from '../plan/schema.js';
-import { isRecordOnly } from '../plan/step-builders.js';
+import type { Plan } from '../plan/schema.js';
 import { cloneRepository, type CloneRemotes } from '../plan/clone-repository.js';
 import type { LockInfo } from '../state/lock.js';
 import type { LockHolder } from '../state/lock-holder.js';
@@ -13,7 +12,8 @@ import type { StateStore } from '../state/store.js';
 import { executePlan } from './executor.js';
 import { readLive } from './live.js';
 import type { RefreshOptions } from './refresh.js';
-import { holdRefusedSandboxes, tokensFor, type RefusedSandbox } from './hold-refused-sandboxes.js';
+import type { RefusedSandbox } from './hold-refused-sandboxes.js';
+import { authenticateFor } from './step-tokens.js';
 import { recordRunsRead } from './left-runs.js';
 import { dropRemnants, spentRemnantNote, spentRemnants } from './remnants.js';
 import { resumeIntents } from './resume.js';
@@ -290,7 +290,8 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   // Planned after resumeIntents tried every intent: one still pending is one it could not
   // settle, said as such (not as settled first by apply), and the apply exits 1 (review 24, L2).
   if ((plan.pending?.length ?? 0) > 0) plan = { ...plan, afterResume: true };
-  plan = await authenticateFor(plan, flow);
+  const authenticated = await authenticateFor(plan, flow);
+  plan = authenticated.plan;
   const go = await flow.review(plan, resumed, toDrop);
   if (!go) return { plan, report: undefined };
   if (spent.length > 0) {
@@ -298,7 +299,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
     flow.onDropped?.(dropped);
   }
   if (plan.steps.length === 0) {
-    await markPlanned(input, order, store, recorded, flow);
+    await markPlanned(input, order, store, recorded, flow, authenticated.refused);
     return { plan, report: undefined };
   }
   const progress = flow.progress(plan);
@@ -324,47 +325,18 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
     progress.close();
   }
   // A stopped apply did not get through its commit: the sandboxes its writes marked keep it.
-  if (!report.stopped) await markPlanned(input, order, store, { meta: await store.meta() }, flow);
+  if (!report.stopped)
+    await markPlanned(input, order, store, { meta: await store.meta() }, flow, authenticated.refused);
   return { plan, report };
-}
-
-/**
- * A step the executor makes calls for: not held (blocked, deferred), nor one that only writes the
- * record (a forget, an update without a PATCH: a file moved, a repository recorded).
- */
-function callsService(step: Step): boolean {
-  return !step.blocked && !step.deferred && step.kind !== 'forget' && !isRecordOnly(step);
-}
-
-/**
- * IMS is asked for the token of each sandbox the plan's steps will call, once, before the plan
- * is shown and any step starts. Refused (a wrong AEP_CLIENT_SECRET) or unreachable, no step could
- * call AEP: asked per step instead, every audience failed as "create refused: IMS refused …" for
- * a create never sent, one line each, and the apply's one clear line was lost among them (review
- * 33b, L-2). The AepAuthError is thrown, said in one line as `init` says it, nothing recorded. A
- * plan without such steps (no change) asks nothing; a token already at hand (AEP's clock read
- * before planning) asks nothing again. With `sandboxTokenRefused` (the controller), a refused
- * sandbox's steps are held instead and the plan returned so; every sandbox refused still throws.
- */
-async function authenticateFor(plan: Plan, flow: ApplyFlow): Promise<Plan> {
-  const sandboxes = new Set(plan.steps.filter(callsService).map((step) => step.sandbox));
-  const authenticate = (sandbox: string) =>
-    flow.client.authenticate(sandbox, flow.signal ? { signal: flow.signal } : {});
-  const told = flow.sandboxTokenRefused;
-  if (told === undefined) {
-    for (const sandbox of sandboxes) await authenticate(sandbox);
-    return plan;
-  }
-  const refused = await tokensFor(sandboxes, authenticate);
-  for (const refusal of refused) told(refusal);
-  return holdRefusedSandboxes(plan, refused, callsService);
 }
 
 /**
  * Marks with the apply's commit the sandboxes of the manifests it planned that its writes did
  * not mark (README, "How it stays safe"): a revert applied changes nothing, yet a branch cut
  * before it must not undo it. One meta write, and only when a mark moves: applied again at the
- * same commit, an in-sync repository writes nothing. A mark newer than this checkout stays.
+ * same commit, an in-sync repository writes nothing. A mark newer than this checkout stays. Not
+ * the sandboxes whose steps were held for IMS's refusal (`refused`): nothing of the commit
+ * reached them, and their mark still names the commit last applied there (review 39, L-1).
  */
 async function markPlanned(
   input: ApplyInput,
@@ -372,10 +344,13 @@ async function markPlanned(
   store: StateStore,
   recorded: Pick<RecordedState, 'meta'>,
   flow: Pick<ApplyFlow, 'repository' | 'clock'>,
+  refused: ReadonlySet<string>,
 ): Promise<void> {
   const mark = markOf(order.head, flow.repository);
   if (mark === undefined) return;
-  const sandboxes = input.desired.manifests.map((manifest) => manifest.sandbox);
+  const sandboxes = input.desired.manifests
+    .map((manifest) => manifest.sandbox)
+    .filter((sandbox) => !refused.has(sandbox));
   const marks = recorded.meta?.revisions ?? {};
   const moved = await order.marksToMove(sandboxes, marks);
   if (moved.length === 0) return;
