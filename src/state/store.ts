@@ -161,9 +161,9 @@ export interface StateStore {
   /**
    * What tells two stores apart, whatever spelling reached them (`state migrate` refuses one
    * store as both --from and --to): a directory's real path; a PostgreSQL server's start
-   * time and port, the database and the schema.
+   * time and port, the database and the schema. `signal` ends a connect still waited for.
    */
-  identity?(): Promise<string>;
+  identity?(signal?: AbortSignal): Promise<string>;
 }
 
 /**

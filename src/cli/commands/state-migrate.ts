@@ -3,6 +3,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { leavesDirectory } from '../../files/leaves-directory.js';
 import { AudiencectlError, UsageError } from '../../errors.js';
+import { StateError } from '../../state/errors.js';
+import { CONNECT_STOPPED } from '../../state/pg/connect-stopped.js';
 import { restoreRetired } from '../../state/dir-swap.js';
 import { describeLocation, parseStateLocation } from '../../state/location.js';
 import { missingDirs, removeEmptyDirs } from '../../state/made-dirs.js';
@@ -75,13 +77,16 @@ async function migrate(flags: Flags): Promise<void> {
       const target = await openStateStore(to, { ...access, flag: '--to' });
       try {
         // An alias (a symlink, another spelling of the host) is refused before either lock is taken.
-        if (await sameIdentity(source, target)) throw sameStore();
+        if (await stoppable(sameIdentity(source, target, stop.signal), stop.signal)) throw sameStore();
         const result = await migrateState(source, target, {
           force: flags.force === true,
           // Ctrl-C while waiting for either lock ends the wait (STATE_LOCK_WAIT_STOPPED), as apply's.
           lock: async (store) => {
-            await store.lock(
-              commandLockOptions(store, flags.lockTimeout, 'audiencectl state migrate', stop.signal),
+            await stoppable(
+              store.lock(
+                commandLockOptions(store, flags.lockTimeout, 'audiencectl state migrate', stop.signal),
+              ),
+              stop.signal,
             );
           },
           signal: stop.signal,
@@ -157,10 +162,23 @@ function sameStore(): UsageError {
   return new UsageError('STATE_MIGRATE_SAME', '--from and --to name the same store');
 }
 
-async function sameIdentity(source: StateStore, target: StateStore): Promise<boolean> {
+async function sameIdentity(source: StateStore, target: StateStore, signal: AbortSignal): Promise<boolean> {
   if (!source.identity || !target.identity) return false;
-  const [a, b] = await Promise.all([source.identity(), target.identity()]);
+  const [a, b] = await Promise.all([source.identity(signal), target.identity(signal)]);
   return a === b;
+}
+
+/**
+ * `step`, whose connect a signal ended (STATE_CONNECT_STOPPED, exit 1, "nothing was changed"),
+ * said as the migrate's interruption: 130 or 143, "nothing was copied", as its later phases.
+ */
+async function stoppable<T>(step: Promise<T>, signal: AbortSignal): Promise<T> {
+  try {
+    return await step;
+  } catch (error) {
+    if (error instanceof StateError && error.code === CONNECT_STOPPED && signal.aborted) throw signal.reason;
+    throw error;
+  }
 }
 
 /** `audiencectl state migrate --from <dir|url> --to <dir|url>`. */

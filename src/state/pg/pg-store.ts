@@ -156,12 +156,18 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   /**
    * The server (its start time, to the microsecond, and port), the database and the schema:
    * the same for `localhost` and `127.0.0.1`, or a host's two names. Needs no privilege.
+   * `signal` ends a connect a silent server keeps waiting (STATE_CONNECT_STOPPED): it is the
+   * first call `state migrate` makes, and its Ctrl-C was heard only after the connect timeout.
    */
-  async identity(): Promise<string> {
+  async identity(signal?: AbortSignal): Promise<string> {
     try {
-      const { rows } = await this.pool.query<{ id: string }>(
+      const answer = this.pool.query<{ id: string }>(
         "SELECT concat_ws(':', pg_postmaster_start_time()::text, current_setting('port'), current_database()) AS id",
       );
+      await connectStoppable(answer, signal, this.location, () => {
+        for (const client of this.#clients) client.connection.stream.destroy();
+      });
+      const { rows } = await answer;
       return `postgres:${rows[0]?.id ?? ''}:${this.#schema}`;
     } catch (error) {
       throw this.#error(error);
