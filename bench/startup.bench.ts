@@ -1,0 +1,122 @@
+// npm run bench:startup [-- --runs 9]
+// What a short command costs on a small repository: every CI job, every pull request's
+// plan and every CLI spawned by our own specs pays it. The examples (examples/audiences,
+// 8 manifests in 7 files, one of two documents), read where they are (in this git clone),
+// against an in-process emulator, its demo credentials in the environment (as a CI job's
+// are): CPU seconds (user + system, the process's threads and the children it waited
+// for, as /usr/bin/time counts them) and wall time, median of --runs, each command once
+// a round, beside node alone (an empty script) measured in the same rounds, so the
+// differences hold on a busy machine. BENCH_NODE=/path/to/node measures another node
+// (Node 24, the production image's); the CLI must be built (npm run build).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmulator } from '../src/emulator/index.js';
+import { emulatorEnv } from './lib/emulator-env.js';
+import { CLI, MEASURED_NODE } from './lib/measure.js';
+
+const EMPTY = fileURLToPath(new URL('./lib/empty.mjs', import.meta.url));
+const EXAMPLES = fileURLToPath(new URL('../examples/audiences', import.meta.url));
+const ONE_FILE = path.join(EXAMPLES, 'web-newsletter.yaml');
+const TIME = '/usr/bin/time';
+
+function flag(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+const RUNS = Number(flag('--runs') ?? 9);
+
+type Run = { cpu: number; seconds: number; code: number; stderr: string };
+
+/**
+ * One run of `script args` under /usr/bin/time, which counts the children the process waited
+ * for (git) as well as its threads; its figures are the last line of stderr.
+ */
+function timed(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(TIME, ['-f', '__TIME__ %U %S', MEASURED_NODE, script, ...args], {
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const match = /__TIME__ ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
+      if (!match) return reject(new Error(`no figures from ${TIME}: ${stderr.slice(-300)}`));
+      const cpu = Number(match[1]) + Number(match[2]);
+      resolve({ cpu, seconds, code: code ?? -1, stderr: stderr.slice(0, match.index) });
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+if (!existsSync(TIME)) throw new Error(`${TIME} is needed (it counts the CPU time of the children too)`);
+if (!existsSync(CLI)) throw new Error('build the CLI first: npm run build');
+
+const emulator = await startEmulator({ port: 0, operationDelayMs: 0, runStageDelayMs: 0 });
+const root = await mkdtemp(path.join(os.tmpdir(), 'bench-startup-'));
+const state = path.join(root, 'state');
+const env = emulatorEnv(emulator);
+try {
+  // The store an apply of the examples leaves: plan and apply then have nothing to do.
+  for (const args of [
+    ['init', '--state', state],
+    ['apply', EXAMPLES, '--state', state, '--auto-approve'],
+  ]) {
+    const run = await timed(CLI, args, env);
+    if (run.code !== 0) throw new Error(`${args[0]} failed: ${run.stderr}`);
+  }
+
+  const commands: Array<{ name: string; script: string; args: string[] }> = [
+    { name: 'node alone (node -e 0)', script: EMPTY, args: [] },
+    { name: '--version', script: CLI, args: ['--version'] },
+    { name: 'validate (one file)', script: CLI, args: ['validate', ONE_FILE] },
+    { name: 'validate (examples)', script: CLI, args: ['validate', EXAMPLES] },
+    // No store: no manifest cache, every file read and parsed (a first plan).
+    { name: 'plan, no store', script: CLI, args: ['plan', EXAMPLES, '--state', path.join(root, 'none')] },
+    { name: 'plan, no change', script: CLI, args: ['plan', EXAMPLES, '--state', state] },
+    { name: 'apply, no change', script: CLI, args: ['apply', EXAMPLES, '--state', state, '--auto-approve'] },
+    { name: 'state list', script: CLI, args: ['state', 'list', '--state', state] },
+  ];
+  const runs = new Map(commands.map((command) => [command.name, [] as Run[]]));
+  for (let round = 0; round < RUNS; round += 1) {
+    for (const command of commands) {
+      const run = await timed(command.script, command.args, env);
+      // plan exits 2 when it has changes to show (the no-store plan), 0 when none.
+      if (run.code !== 0 && !(command.name === 'plan, no store' && run.code === 2))
+        throw new Error(`${command.name} exited ${run.code}: ${run.stderr}`);
+      runs.get(command.name)!.push(run);
+    }
+  }
+
+  const alone = median(runs.get(commands[0]!.name)!.map((run) => run.cpu));
+  console.log(
+    `node ${MEASURED_NODE === process.execPath ? process.version : MEASURED_NODE}, ${RUNS} runs each`,
+  );
+  console.log(
+    `${'command'.padEnd(26)} ${'CPU s'.padStart(6)} ${'- node'.padStart(7)} ${'wall s'.padStart(7)}`,
+  );
+  for (const command of commands) {
+    const measured = runs.get(command.name)!;
+    const cpu = median(measured.map((run) => run.cpu));
+    const wall = median(measured.map((run) => run.seconds));
+    const over = command.script === EMPTY ? '' : (cpu - alone).toFixed(2);
+    console.log(
+      `${command.name.padEnd(26)} ${cpu.toFixed(2).padStart(6)} ${over.padStart(7)} ${wall.toFixed(2).padStart(7)}`,
+    );
+  }
+} finally {
+  await emulator.close();
+  await rm(root, { recursive: true, force: true });
+}
