@@ -1,3 +1,4 @@
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
@@ -5,7 +6,7 @@ import { readRegularText } from '../files/read-regular.js';
 import { reasonOf } from '../state/errors.js';
 // Not write-file-atomic: its signal-exit hook re-raised a SIGTERM that came during a write,
 // and the emulator died by the signal instead of saving and exiting 0.
-import { writeFileDurable } from '../state/durable-fs.js';
+import { TEMP_SUFFIX, writeFileDurable } from '../state/durable-fs.js';
 import { DataDirError, dataDirProblem, failure } from './data-dir.js';
 import { AudienceRecord, OperationRecord, RunRecord } from './model.js';
 import type { Store } from './store.js';
@@ -26,6 +27,19 @@ const Snapshot = z.object({
   dailyRuns: z.record(z.string(), z.number()).optional(),
 });
 type Snapshot = z.infer<typeof Snapshot>;
+
+/**
+ * Removes the temporary files of state writes that never finished (`.emulator-state.json.<pid>
+ * .<hex>.tmp`: an emulator killed mid-write left one, a whole copy of its state, for good).
+ * Only the emulator holding the data directory's lock writes the state, so once this one
+ * holds it every such file is litter. Best effort: one that cannot be removed is left.
+ */
+export async function sweepStateTemps(dataDir: string): Promise<void> {
+  const prefix = `.${STATE_FILE}.`;
+  const entries = await readdir(dataDir).catch((): string[] => []);
+  for (const entry of entries.filter((name) => name.startsWith(prefix) && name.endsWith(TEMP_SUFFIX)))
+    await rm(join(dataDir, entry), { force: true }).catch(() => undefined);
+}
 
 /** A problem of the state file, said as is and against `--data-dir` (the CLI's). */
 function fileProblem(message: string, cause?: unknown): DataDirError {

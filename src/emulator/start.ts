@@ -7,7 +7,7 @@ import { FaultInjector } from './faults.js';
 import type { EmulatorClient, EmulatorOptions } from './options.js';
 import type { HeldLock } from '../state/lock.js';
 import { lockDataDir, makeDataDir } from './data-dir.js';
-import { loadState, StateWriter } from './persistence.js';
+import { loadState, StateWriter, sweepStateTemps } from './persistence.js';
 import { TokenBuckets } from './rate-limit.js';
 import { API_PREFIX, buildServer } from './server.js';
 import { resolveSettings } from './settings.js';
@@ -37,6 +37,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   // Held until close(): one emulator per data directory.
   const lock = await lockDataDir(options.dataDir);
   try {
+    await sweepStateTemps(options.dataDir);
     return await serve(options, clients, lock);
   } catch (error) {
     await lock.release();
