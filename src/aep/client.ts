@@ -16,6 +16,7 @@ import type { ClockReading } from './service-clock.js';
 import type { AepClientStats } from './stats.js';
 import { pathSegment } from './path-segment.js';
 import { RunsListCutError } from './runs-list-cut.js';
+import { followRunPages, namesNextPage } from './runs-pages.js';
 import { createTransport } from './transport.js';
 import {
   AudienceView,
@@ -222,13 +223,19 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
       const answered = await call(sandbox, bare, RunList, callOptions);
       if (sent) learn(sent);
       const listed = listedRuns(answered);
-      if (listed.complete) return listed;
+      // A page that names a next one is not the last, however short.
+      if (listed.complete && !namesNextPage(answered)) return listed;
       // Cut short, or a page long without `_page` (maybe cut at it), in no promised order: it
       // may lack the newest runs (a service that lists oldest first). Ask for those first,
       // unless this very call was just refused them.
       const sorted = sent ?? (await newestFirst());
       if (!(sorted instanceof AepError)) return listedRuns(sorted, RUNS_PAGE);
       if (!sent) learn(sorted);
+      // A list the service pages, naming its next page: read to its end (runs-pages.ts).
+      if (namesNextPage(answered)) {
+        const whole = listedRuns(await followRunPages(transport, sandbox, path, answered, callOptions));
+        if (whole.complete) return whole;
+      }
       // Cut short by its own count: an error, carrying the page for a caller that can tell the
       // runs past it from its records (the run step).
       const page = withoutNewest(listed);

@@ -72,8 +72,13 @@ export type Run = z.infer<typeof Run>;
 
 export const RunList = z.looseObject({
   runs: z.array(Run),
-  /** Commented out of the page; when there, `totalCount` above the runs listed says the list is cut. */
-  _page: z.looseObject({ totalCount: z.number().optional() }).nullish(),
+  /**
+   * Commented out of the page; when there, `totalCount` above the runs listed says the list is
+   * cut. `next` (and `_links.next.href`): the next page, as the platform's other lists name it
+   * (runs-pages.ts); read as given, whatever its type.
+   */
+  _page: z.looseObject({ totalCount: z.number().optional(), next: z.unknown().optional() }).nullish(),
+  _links: z.unknown().optional(),
 });
 export type RunList = z.infer<typeof RunList>;
 
