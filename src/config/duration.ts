@@ -29,9 +29,16 @@ export type DurationResult = { ok: true; ms: number } | { ok: false; message: st
 
 /**
  * Reads `text` as a duration in milliseconds. `positive` refuses 0 (an interval of 0
- * would spin). Pure; the message does not name the option (callers do).
+ * would spin). `timer: false` for a duration no timer waits (the emulator's clock offset):
+ * not refused past MAX_DURATION_MS, the caller bounds it. Pure; the message does not name
+ * the option (callers do).
  */
-export function readDuration(text: string, unit: DurationUnit, positive = false): DurationResult {
+export function readDuration(
+  text: string,
+  unit: DurationUnit,
+  positive = false,
+  options: { timer: boolean } = { timer: true },
+): DurationResult {
   const trimmed = text.trim();
   const groups = trimmed === '' ? null : DURATION_PATTERN.exec(trimmed);
   if (!groups) return { ok: false, message: `${quoted(text)} is not a duration (${DURATION_EXAMPLES})` };
@@ -41,7 +48,7 @@ export function readDuration(text: string, unit: DurationUnit, positive = false)
     const match = part === undefined ? null : /^(\d+)([a-z]+)$/.exec(part);
     if (match) total += Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
   }
-  if (total > MAX_DURATION_MS) return { ok: false, message: `${quoted(text)} ${TOO_LONG}` };
+  if (options.timer && total > MAX_DURATION_MS) return { ok: false, message: `${quoted(text)} ${TOO_LONG}` };
   if (positive && total === 0)
     return { ok: false, message: `${quoted(text)} is too short (must be more than 0)` };
   return { ok: true, ms: total };

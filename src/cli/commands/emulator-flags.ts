@@ -2,6 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import type { EmulatorClient, EmulatorOptions } from '../../emulator/index.js';
 import { UsageError } from '../../errors.js';
 import { readDuration } from '../../config/duration.js';
+import { quoted } from '../../text/safe-text.js';
 
 // The flags of `audiencectl emulator` (emulator.ts), read into the emulator's options.
 
@@ -71,12 +72,27 @@ export function perSecond(value: string): number {
   return number;
 }
 
-/** `-2d`, `+26h`, `90m`: the emulator's clock against the host's (a duration with an optional sign). */
+/** How far the emulator's clock may be set off the host's, either way (clockOffsetMs's limit). */
+const MAX_CLOCK_OFFSET_MS = 365 * 86_400_000;
+
+/**
+ * `-2d`, `+26h`, `90m`: the emulator's clock against the host's (a duration with an optional
+ * sign), up to a year either way: an offset is no timer, so a timer's 24 days do not bound it.
+ * A UsageError naming the flag, as the other duration flags say theirs.
+ */
 export function clockOffset(value: string): number {
   const match = /^([+-]?)(.*)$/.exec(value.trim());
-  const read = readDuration(match?.[2] ?? '', 'ms');
+  const read = readDuration(match?.[2] ?? '', 'ms', false, { timer: false });
   if (!read.ok)
-    throw new InvalidArgumentError('expected a duration with an optional sign, e.g. -2d or +26h.');
+    throw new UsageError(
+      'BAD_DURATION',
+      `--clock-offset: ${quoted(value)}: expected a duration with an optional sign, e.g. -2d or +26h`,
+    );
+  if (read.ms > MAX_CLOCK_OFFSET_MS)
+    throw new UsageError(
+      'BAD_DURATION',
+      `--clock-offset: ${quoted(value)} is too far (at most a year either way)`,
+    );
   return match?.[1] === '-' ? -read.ms : read.ms;
 }
 
