@@ -16,7 +16,6 @@ import { startManifestLoader } from '../manifest/load-isolated.js';
 import { holdUnreachableSandboxes } from '../manifest/hold-sandboxes.js';
 import { readManifestDir, type ReadDirOptions } from '../manifest/read-dir.js';
 import { plan as makePlan, type PlanOptions } from '../plan/plan.js';
-import { renderMarkdown } from '../plan/render/markdown.js';
 import { DEFAULT_RUN_BUDGET } from '../plan/runs.js';
 import type { CommitRelation } from '../plan/older-checkout.js';
 import type { Plan } from '../plan/schema.js';
@@ -27,6 +26,7 @@ import { NO_PASTE_FLAGS, withManifestsDir, type PasteFlags } from '../text/paste
 import { leavesRunInProgress, wantsRequeue, type AudienceTracker } from './audiences.js';
 import { daemonProgress, runBudgetLeft } from './instruments.js';
 import type { DaemonMetrics } from './metrics.js';
+import { publishPlan } from './publish-plan.js';
 import { publishRefresh } from './refresh-outcome.js';
 import { correctionLeft, correctionsStanding, withStandingDrift } from './drift-status.js';
 import { errorInfo, type StatusBoard } from './status-board.js';
@@ -256,10 +256,6 @@ export async function loadRevision(
   const loaded = await loader.load(read.files, { defaultSandbox: settings.defaultSandbox });
   loaded.diagnostics.unshift(...read.diagnostics);
   return loaded;
-}
-
-function publishPlan(deps: PassDeps, revision: string, plan: Plan): void {
-  deps.board.planned(revision, plan, renderMarkdown(plan));
 }
 
 /** The directory the pass reads, and its repository, as records keep them (src/manifest/read-source-root.ts). */
