@@ -98,4 +98,14 @@ export const RunRecord = z.object({
 });
 export type RunRecord = z.infer<typeof RunRecord>;
 
+/** A name's hold (store.ts NameHold) as the data directory keeps it; `key` is nameKey(name). */
+export const NameHoldRecord = z.object({
+  orgId: z.string(),
+  sandbox: z.string(),
+  key: z.string(),
+  operationId: z.string(),
+  audienceId: z.string(),
+});
+export type NameHoldRecord = z.infer<typeof NameHoldRecord>;
+
 export type Scope = { orgId: string; sandbox: string };

@@ -8,7 +8,7 @@ import { reasonOf } from '../state/errors.js';
 // and the emulator died by the signal instead of saving and exiting 0.
 import { TEMP_SUFFIX, writeFileDurable } from '../state/durable-fs.js';
 import { DataDirError, dataDirProblem, failure } from './data-dir.js';
-import { AudienceRecord, OperationRecord, RunRecord } from './model.js';
+import { AudienceRecord, NameHoldRecord, OperationRecord, RunRecord } from './model.js';
 import type { Store } from './store.js';
 
 export const STATE_FILE = 'emulator-state.json';
@@ -25,6 +25,12 @@ const Snapshot = z.object({
   sandboxRuns: z.record(z.string(), z.array(z.number())).optional(),
   /** Written by older emulators: runs per sandbox and UTC day. */
   dailyRuns: z.record(z.string(), z.number()).optional(),
+  /**
+   * Which audience or operation holds each name. Rebuilt from the audiences before it was
+   * kept, an admin-made duplicate (duplicateName) could come to hold its name; absent in
+   * files of those emulators, which are read as then.
+   */
+  names: z.array(NameHoldRecord).optional(),
 });
 type Snapshot = z.infer<typeof Snapshot>;
 
@@ -78,10 +84,17 @@ function snapshot(store: Store, signingKey: Buffer): Snapshot {
   const audiences: AudienceRecord[] = [];
   const operations: OperationRecord[] = [];
   const runs: RunRecord[] = [];
+  const names: NameHoldRecord[] = [];
   for (const scope of store.allScopes()) {
     audiences.push(...scope.audiences.values());
     operations.push(...scope.operations.values());
     runs.push(...scope.runs.values());
+    for (const [key, hold] of scope.names) {
+      // A deleted audience's name held for a while (deletedNames: held) is freed by a restart.
+      if (hold.releasedAtMs !== undefined) continue;
+      const { orgId, sandbox } = scope;
+      names.push({ orgId, sandbox, key, operationId: hold.operationId, audienceId: hold.audienceId });
+    }
   }
   return {
     version: 1,
@@ -90,6 +103,7 @@ function snapshot(store: Store, signingKey: Buffer): Snapshot {
     operations,
     runs,
     sandboxRuns: Object.fromEntries(store.sandboxRuns),
+    names,
   };
 }
 

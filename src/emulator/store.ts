@@ -1,4 +1,4 @@
-import type { AudienceRecord, OperationRecord, RunRecord } from './model.js';
+import type { AudienceRecord, NameHoldRecord, OperationRecord, RunRecord } from './model.js';
 
 /**
  * A name reservation: taken at create time, so a second create fails while the first is
@@ -100,12 +100,19 @@ export class Store {
     sandboxRuns?: Record<string, number[]> | undefined;
     /** Written by emulators before the rolling window: runs per sandbox and UTC day. */
     dailyRuns?: Record<string, number> | undefined;
+    /** The name holds as they were; absent (older files): rebuilt from operations and audiences. */
+    names?: NameHoldRecord[] | undefined;
   }): void {
     this.clear();
+    const rebuild = records.names === undefined;
+    for (const hold of records.names ?? []) {
+      const { operationId, audienceId } = hold;
+      this.scope(hold.orgId, hold.sandbox).names.set(hold.key, { operationId, audienceId });
+    }
     for (const operation of records.operations) {
       const scope = this.scope(operation.orgId, operation.sandbox);
       scope.operations.set(operation.operationId, operation);
-      if (operation.outcome === 'FAILED') {
+      if (rebuild && operation.outcome === 'FAILED') {
         // Holds of failed operations lapse by themselves (see `isNameTaken`).
         scope.names.set(nameKey(operation.audienceName), {
           operationId: operation.operationId,
@@ -116,10 +123,11 @@ export class Store {
     for (const audience of records.audiences) {
       const scope = this.scope(audience.orgId, audience.sandbox);
       scope.audiences.set(audience.audienceId, audience);
-      scope.names.set(nameKey(audience.name), {
-        operationId: audience.operationId,
-        audienceId: audience.audienceId,
-      });
+      if (rebuild)
+        scope.names.set(nameKey(audience.name), {
+          operationId: audience.operationId,
+          audienceId: audience.audienceId,
+        });
     }
     for (const run of records.runs) this.scope(run.orgId, run.sandbox).runs.set(run.runId, run);
     for (const [key, times] of Object.entries(records.sandboxRuns ?? {})) this.sandboxRuns.set(key, times);
