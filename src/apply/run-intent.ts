@@ -1,4 +1,5 @@
 import type { AepClient, CallOptions, Run, RunsListed } from '../aep/types.js';
+import { RunsListCutError } from '../aep/runs-list-cut.js';
 import type { AppliedSpec, AudienceRecord, Intent, RunRecord } from '../state/schema.js';
 import { epochSecondsOf } from '../state/instant.js';
 import { requestToken } from '../plan/runs.js';
@@ -47,6 +48,10 @@ export async function readRunIntent(
   try {
     listed = await client.listRuns(record.sandbox, record.audienceId, call);
   } catch (error) {
+    // A page cut from more, oldest first, shows no run past it; but a count unchanged since the
+    // list before the request says the request started none (runs are never removed).
+    if (error instanceof RunsListCutError && error.listed.totalCount === intent.countedBefore)
+      return { kind: 'none', listed: error.listed };
     return { kind: 'unknown', message: aepFailure(error).message };
   }
   const { inService } = intentTimes(intent, client);

@@ -79,6 +79,12 @@ export const Intent = z.object({
   knownRunIds: z.array(z.string()).optional(),
   listedAll: z.boolean().optional(),
   /**
+   * For a run: how many runs the service counted (`_page.totalCount`) in that list, where it was
+   * a page that may lack the newest runs (oldest first, cut): the same count after the request
+   * says it started none (run-intent.ts), where no run on the page can.
+   */
+  countedBefore: z.number().int().nonnegative().optional(),
+  /**
    * For a delete: set when it is a replace's, whose create follows. Once the audience is gone,
    * the record stays for that create, with its `applied` and its runs of the last day, marked
    * as its own (current-runs.ts, keptByReplace): they count against the sandbox's daily run

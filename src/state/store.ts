@@ -21,6 +21,7 @@ export type IntentExtra = Pick<
   | 'dataFilterStartTime'
   | 'knownRunIds'
   | 'listedAll'
+  | 'countedBefore'
   | 'forReplace'
   | 'audienceId'
 >;

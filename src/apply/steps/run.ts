@@ -216,6 +216,14 @@ function heldByListed(
   return undefined;
 }
 
+/**
+ * The service's count of runs, where `listed` is a page that may lack the newest: what the run
+ * and the intent keep, to count from what such a page does not show (hidden-runs.ts, run-intent.ts).
+ */
+function countedPage(listed: Readonly<RunsListed>): { countedBefore?: number } {
+  return mayLackNewest(listed) && listed.totalCount !== undefined ? { countedBefore: listed.totalCount } : {};
+}
+
 /** What an untraced run is newer than (untracedRuns), in the block's words. */
 function untracedSince(record: AudienceRecord): string {
   if (currentRuns(record).length > 0) return 'newer than every run it records';
@@ -312,6 +320,7 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
     dataFilterStartTime,
     knownRunIds: listed.map((run) => run.runId),
     listedAll: !mayBeCutList(listed),
+    ...countedPage(listed),
   });
   let started: Run | undefined;
   try {
@@ -363,7 +372,7 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
     }),
     createdAt: now + serviceShift(client),
     // What the next step counts the runs past such a page from (hidden-runs.ts).
-    ...(mayLackNewest(listed) && listed.totalCount !== undefined ? { countedBefore: listed.totalCount } : {}),
+    ...countedPage(listed),
   };
   const token = requestToken(request.reason);
   const honoured =
