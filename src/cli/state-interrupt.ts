@@ -1,9 +1,12 @@
 import { AudiencectlError } from '../errors.js';
+import { describeLocation } from '../state/location.js';
 import type { StateStore } from '../state/store.js';
+import { locateState, type StateFlags } from './state-options.js';
 
 // Ctrl-C (SIGINT) and SIGTERM in `state import|forget|settle-run` (and `import --discover`):
 // Node's default ended them wherever they were, with no word, between two writes of one
-// repair too (an import over a pending intent resolves it, then puts the new record).
+// repair too (an import over a pending intent resolves it, then puts the new record), and
+// before the lock, while they still read (review cli-39, 4).
 
 /** A state command stopped by SIGINT or SIGTERM before it wrote anything: 130 or 143, as a shell reports it. */
 export class StateCommandInterrupted extends AudiencectlError {
@@ -58,6 +61,37 @@ export function watchStateCommand(
   return { signal: stop.signal, received: () => received, dispose };
 }
 
+/**
+ * `work` (what a state command does before its lock: it only reads the manifests, their git
+ * commit, the configuration), given up at the first signal: nothing was written, so the
+ * command stops at once and says so with `stopped()`. Node's default ended it there with no
+ * word (review cli-39, 4); a read that hangs (git on a network file system) is not waited
+ * out. What `work` goes on doing is only reading; its outcome is then ignored.
+ */
+export function untilStopped<T>(
+  stop: StateCommandStop,
+  work: Promise<T>,
+  stopped: () => Promise<Error>,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      void stopped().then(reject, reject);
+    };
+    if (stop.signal.aborted) onAbort();
+    else stop.signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        stop.signal.removeEventListener('abort', onAbort);
+        if (!stop.signal.aborted) resolve(value);
+      },
+      (error: unknown) => {
+        stop.signal.removeEventListener('abort', onAbort);
+        if (!stop.signal.aborted) reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
 /** The methods of StateStore that write. */
 const WRITES: ReadonlySet<PropertyKey> = new Set<keyof StateStore>([
   'put',
@@ -98,4 +132,29 @@ export function fenceWrites(
     },
   });
   return { store: fenced, begun: () => begun };
+}
+
+/**
+ * A state command's signals watched from its start: `reading` gives up what it reads before
+ * its lock at the first signal (untilStopped), said as withLock says a stop before its first
+ * write, naming the store as located (`the state store` when even that cannot be read).
+ * `run` is given both; the watch is let go when it ends.
+ */
+export async function stateCommandStop<T>(
+  options: StateFlags,
+  run: (stop: StateCommandStop, reading: <R>(work: Promise<R>) => Promise<R>) => Promise<T>,
+): Promise<T> {
+  const stop = watchStateCommand();
+  const stopped = async () => {
+    const where = await locateState(options).then(
+      (located) => describeLocation(located.location),
+      () => 'the state store',
+    );
+    return new StateCommandInterrupted(stop.received() ?? 'SIGINT', where);
+  };
+  try {
+    return await run(stop, (work) => untilStopped(stop, work, stopped));
+  } finally {
+    stop.dispose();
+  }
 }

@@ -16,6 +16,7 @@ import { importRevision } from '../import-revision.js';
 import { requireStateStore } from '../../state/presence.js';
 import type { StateStore } from '../../state/store.js';
 import { withLock } from './state-repair.js';
+import { stateCommandStop, type StateCommandStop } from '../state-interrupt.js';
 import { explicitSandbox } from './state-read.js';
 import { locateState, type StateFlags } from '../state-options.js';
 import {
@@ -121,21 +122,36 @@ function incompleteNote(desired: LoadResult, dir: string): string | undefined {
  * manifest without one to the existing audience of its exact name (the adoption rule), and
  * prints what matched, what is missing and what is ambiguous. `--dry-run` writes nothing.
  */
-export async function discoverCommand(dir: string, options: DiscoverOptions): Promise<void> {
+export function discoverCommand(dir: string, options: DiscoverOptions): Promise<void> {
+  return stateCommandStop(options, (stop, reading) => discoverWatched(dir, options, stop, reading));
+}
+
+async function discoverWatched(
+  dir: string,
+  options: DiscoverOptions,
+  stop: StateCommandStop,
+  reading: <R>(work: Promise<R>) => Promise<R>,
+): Promise<void> {
   const say = (text: string) => process.stdout.write(`${escapeText(text)}\n`);
   // As a key's sandbox: --sandbox, else the file's defaultSandbox (state.ts), else AEP_SANDBOX.
   const sandbox = explicitSandbox(options);
   // The configuration's reader (the yaml library) and the client: `state list` and `show` never load them.
   const { resolveTarget, warnOnStderr } = await import('../connect.js');
   const target = resolveTarget(options, warnOnStderr);
-  const located = await locateState(options);
-  await requireStateStore(located.location, options.paste, located.from);
-  const desired = await loadDesired(dir, { sandbox: await manifestSandboxOf(options) });
-  // A file with errors is read no further: its audiences are neither matched nor missing.
-  for (const line of brokenFileLines(desired, dir)) process.stderr.write(`${line}\n`);
-  const incomplete = incompleteNote(desired, dir);
   const warn = (text: string) => process.stderr.write(`Warning: ${escapeText(text)}\n`);
-  const revision = options.dryRun ? undefined : await importRevision(dir, warn);
+  // Read before the lock, given up at the first signal (nothing written yet).
+  const { desired, revision } = await reading(
+    (async () => {
+      const located = await locateState(options);
+      await requireStateStore(located.location, options.paste, located.from);
+      const loaded = await loadDesired(dir, { sandbox: await manifestSandboxOf(options) });
+      // A file with errors is read no further: its audiences are neither matched nor missing.
+      for (const line of brokenFileLines(loaded, dir)) process.stderr.write(`${line}\n`);
+      const head = options.dryRun ? undefined : await importRevision(dir, warn);
+      return { desired: loaded, revision: head };
+    })(),
+  );
+  const incomplete = incompleteNote(desired, dir);
   // The client first, then the store under its lock (withLock), each closed whatever happens
   // after it is opened: a store left open by a client that could not be made kept a
   // PostgreSQL store's sessions until the pool's idle time.
@@ -147,6 +163,7 @@ export async function discoverCommand(dir: string, options: DiscoverOptions): Pr
       'import --discover',
       (store, signal) => discover(store, signal),
       (name) => connection.client.orgOf(name),
+      stop,
     );
   } finally {
     await connection.close();

@@ -30,7 +30,9 @@ import {
   FINISHING_WRITE_MESSAGE,
   fenceWrites,
   StateCommandInterrupted,
+  stateCommandStop,
   watchStateCommand,
+  type StateCommandStop,
 } from '../state-interrupt.js';
 import {
   forgetCommand,
@@ -58,8 +60,10 @@ export async function withLock<T>(
   command: string,
   fn: (store: StateStore, signal: AbortSignal) => Promise<T>,
   orgOf?: OrgOf,
+  /** Watched from the command's start (stateCommandStop); else from here, and let go here. */
+  watched?: StateCommandStop,
 ) {
-  const stop = watchStateCommand();
+  const stop = watched ?? watchStateCommand();
   try {
     const store = await openStoreFor(options);
     const stopped = () => new StateCommandInterrupted(stop.received() ?? 'SIGINT', store.location);
@@ -99,7 +103,7 @@ export async function withLock<T>(
       await store.close();
     }
   } finally {
-    stop.dispose();
+    if (watched === undefined) stop.dispose();
   }
 }
 
@@ -132,19 +136,28 @@ function noManifest(
   );
 }
 
-export async function importCommand(
+type ImportOptions = LockingOptions &
+  ConnectFlags & {
+    audienceId: string;
+    force?: boolean;
+    /** Record a key no manifest names: the next apply deletes its audience. */
+    withoutManifest?: boolean;
+    /** Check and say everything, the record it would write included, and record nothing (PreviewStore). */
+    dryRun?: boolean;
+  };
+
+/** `audiencectl state import <key> [dir] --audience-id <id>`, its signals watched from its start. */
+export function importCommand(key: string, dir: string, options: ImportOptions): Promise<void> {
+  return stateCommandStop(options, (stop, reading) => importWatched(key, dir, options, stop, reading));
+}
+
+async function importWatched(
   key: string,
   dir: string,
-  options: LockingOptions &
-    ConnectFlags & {
-      audienceId: string;
-      force?: boolean;
-      /** Record a key no manifest names: the next apply deletes its audience. */
-      withoutManifest?: boolean;
-      /** Check and say everything, the record it would write included, and record nothing (PreviewStore). */
-      dryRun?: boolean;
-    },
-) {
+  options: ImportOptions,
+  stop: StateCommandStop,
+  reading: <R>(work: Promise<R>) => Promise<R>,
+): Promise<void> {
   // The sandbox of the manifests read: as plan and apply place a manifest that names none.
   const sandbox = await manifestSandboxOf(options);
   assertValidId(sandbox, key);
@@ -154,17 +167,24 @@ export async function importCommand(
       `--audience-id ${quoted(options.audienceId)} is not an audience id: AEP audience ids are UUIDs such as 60ccea95-1435-4180-97a5-58af4aa285ab`,
     );
   }
-  // Said as the location was given (`state:` in a configuration file, say), as apply says it.
-  const located = await locateState(options);
-  await requireStateStore(located.location, options.paste, located.from);
-  const facts = await manifestFacts(dir, sandbox, key);
-  if (facts.otherKeys && !options.withoutManifest)
-    throw noManifest(key, sandbox, dir, options.audienceId, facts, options.paste);
+  // Read before the lock, given up at the first signal (nothing written yet).
+  const { facts, revision } = await reading(
+    (async () => {
+      // Said as the location was given (`state:` in a configuration file, say), as apply says it.
+      const located = await locateState(options);
+      await requireStateStore(located.location, options.paste, located.from);
+      const found = await manifestFacts(dir, sandbox, key);
+      if (found.otherKeys && !options.withoutManifest)
+        throw noManifest(key, sandbox, dir, options.audienceId, found, options.paste);
+      const head = await importRevision(dir, (text) =>
+        process.stderr.write(`Warning: ${escapeText(text)}\n`),
+      );
+      return { facts: found, revision: head };
+    })(),
+  );
   let verification = '';
   const at = new Date().toISOString();
-  const revision = await importRevision(dir, (text) =>
-    process.stderr.write(`Warning: ${escapeText(text)}\n`),
-  );
+  // Not raced: what it opens (the embedded emulator) is closed after the lock, whatever happens.
   const connection = await importConnection(options);
   const { record, notes, origin, kept } = await withLock(
     options,
@@ -213,6 +233,7 @@ export async function importCommand(
       };
     },
     connection && ((name) => connection.client.orgOf(name)),
+    stop,
   ).finally(() => connection?.close());
   if (options.dryRun)
     out(
@@ -243,35 +264,51 @@ export async function importCommand(
 const NOT_COMPARED =
   "not compared (the Audiences API does not show them): its fields, sourceSpec and tags, which must be the manifest's; where its fields differ, AEP refuses the first apply's PATCH and the update is blocked until the manifest changes";
 
-export async function forget(key: string, options: LockingOptions): Promise<void> {
-  await (await openExisting(options)).close();
+/** `audiencectl state forget <key>`, its signals watched from its start. */
+export function forget(key: string, options: LockingOptions): Promise<void> {
+  return stateCommandStop(options, (stop, reading) => forgetWatched(key, options, stop, reading));
+}
+
+async function forgetWatched(
+  key: string,
+  options: LockingOptions,
+  stop: StateCommandStop,
+  reading: <R>(work: Promise<R>) => Promise<R>,
+): Promise<void> {
+  await reading(openExisting(options).then((store) => store.close()));
   const sandbox = sandboxOf(options);
   assertValidId(sandbox, key);
-  const { record, kept } = await withLock(options, 'forget', async (store) => {
-    // Read leniently: forgetting is also how a corrupt record is dropped. Only a corrupt one:
-    // a record that cannot be read (no permission, a database timeout) was deleted as if
-    // damaged, its audience unnamed and its runs' remnant lost.
-    const before = await store.get(sandbox, key).catch((error: unknown) => {
-      if (error instanceof StateError && error.code === 'STATE_CORRUPT') return undefined;
-      throw error;
-    });
-    // Forgetting an audience does not un-start its runs: those that still count against the
-    // sandbox's daily run budget stay, as a runs-only record (the local clock: no AEP is asked).
-    // A runs-only record itself is dropped: that is how one goes at once.
-    const remnant =
-      before === undefined || holdsOnlyFormerRuns(before)
-        ? undefined
-        : runsOnlyRemnant(before, budgetHorizon({ clock: systemClock, client: {} }));
-    if (before !== undefined && remnant !== undefined) {
-      await removeOrReplace(store, before, remnant);
-      return { record: before, kept: remnant };
-    }
-    if (!(await store.delete(sandbox, key))) {
-      const elsewhere = (await sandboxesWithKey(store, key)).filter((s) => s !== sandbox);
-      throw notFound(store.location, sandbox, key, elsewhere);
-    }
-    return { record: before, kept: undefined };
-  });
+  const { record, kept } = await withLock(
+    options,
+    'forget',
+    async (store) => {
+      // Read leniently: forgetting is also how a corrupt record is dropped. Only a corrupt one:
+      // a record that cannot be read (no permission, a database timeout) was deleted as if
+      // damaged, its audience unnamed and its runs' remnant lost.
+      const before = await store.get(sandbox, key).catch((error: unknown) => {
+        if (error instanceof StateError && error.code === 'STATE_CORRUPT') return undefined;
+        throw error;
+      });
+      // Forgetting an audience does not un-start its runs: those that still count against the
+      // sandbox's daily run budget stay, as a runs-only record (the local clock: no AEP is asked).
+      // A runs-only record itself is dropped: that is how one goes at once.
+      const remnant =
+        before === undefined || holdsOnlyFormerRuns(before)
+          ? undefined
+          : runsOnlyRemnant(before, budgetHorizon({ clock: systemClock, client: {} }));
+      if (before !== undefined && remnant !== undefined) {
+        await removeOrReplace(store, before, remnant);
+        return { record: before, kept: remnant };
+      }
+      if (!(await store.delete(sandbox, key))) {
+        const elsewhere = (await sandboxesWithKey(store, key)).filter((s) => s !== sandbox);
+        throw notFound(store.location, sandbox, key, elsewhere);
+      }
+      return { record: before, kept: undefined };
+    },
+    undefined,
+    stop,
+  );
   const former = record?.runs.filter((run) => run.formerAudienceId !== undefined).length ?? 0;
   const runs = `${former === 1 ? '1 run' : `${former} runs`} of deleted or forgotten audiences`;
   if (record !== undefined && holdsOnlyFormerRuns(record)) {

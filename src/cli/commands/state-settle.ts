@@ -13,6 +13,7 @@ import type { ConnectFlags } from '../connect.js';
 import { importConnection } from '../import-verify.js';
 import { openExisting, out, sandboxOf } from './state-read.js';
 import { withLock, type LockingOptions } from './state-repair.js';
+import { stateCommandStop, type StateCommandStop } from '../state-interrupt.js';
 
 // `audiencectl state settle-run <key> (--run-id <id> | --no-run)`: settles a run intent the
 // runs list cannot (docs/state.md, Intents), keeping the record's runs, which `state forget`
@@ -44,9 +45,19 @@ export function settleClaim(options: SettleOptions): SettleClaim {
   return { kind: 'run', runId: options.runId.trim(), ...request };
 }
 
-export async function settleRunCommand(key: string, options: SettleOptions): Promise<void> {
+/** `audiencectl state settle-run <key>`, its signals watched from its start. */
+export function settleRunCommand(key: string, options: SettleOptions): Promise<void> {
+  return stateCommandStop(options, (stop, reading) => settleWatched(key, options, stop, reading));
+}
+
+async function settleWatched(
+  key: string,
+  options: SettleOptions,
+  stop: StateCommandStop,
+  reading: <R>(work: Promise<R>) => Promise<R>,
+): Promise<void> {
   const claim = settleClaim(options);
-  await (await openExisting(options)).close();
+  await reading(openExisting(options).then((store) => store.close()));
   const sandbox = sandboxOf(options);
   assertValidId(sandbox, key);
   // Opened before the lock, so that the store can refuse another org's credentials.
@@ -64,6 +75,7 @@ export async function settleRunCommand(key: string, options: SettleOptions): Pro
       return settleRunByHand(store, record, claim, service);
     },
     connection && ((name) => connection.client.orgOf(name)),
+    stop,
   ).finally(() => connection?.close());
   report(settled);
 }
