@@ -1,7 +1,7 @@
-import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
-import { StateError, StateLockedError, reasonOf } from '../state/errors.js';
+import { failure, makeDirs, MakeDirsError } from '../files/make-dirs.js';
+import { StateError, StateLockedError } from '../state/errors.js';
 import { describeHolder } from '../state/lock-holder.js';
 import { acquireLock, type HeldLock } from '../state/lock.js';
 
@@ -33,67 +33,15 @@ export function dataDirProblem(dir: string, problem: string, cause?: unknown): D
 }
 
 /**
- * Why a call on the file system failed, with its code: procfs and sysfs answer ENOENT to a
- * file or directory made in a directory that exists, which reasonOf would call "it does not
- * exist"; there it is the file system refusing.
- */
-export function failure(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return 'ENOENT: the file system refused it';
-  return code === undefined ? reasonOf(error) : `${code}: ${reasonOf(error)}`;
-}
-
-type Found =
-  { kind: 'directory' } | { kind: 'other' } | { kind: 'missing' } | { kind: 'failed'; error: unknown };
-
-async function look(dir: string): Promise<Found> {
-  try {
-    return (await stat(dir)).isDirectory() ? { kind: 'directory' } : { kind: 'other' };
-  } catch (error) {
-    // ENOTDIR: a part of the path is a file; said when the walk up reaches it.
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR' ? { kind: 'missing' } : { kind: 'failed', error };
-  }
-}
-
-/**
- * Makes `dir` and its missing parents, one mkdir each, or throws a DataDirError saying why it
- * cannot be. Not `mkdir(dir, { recursive: true })`: where mkdir answers ENOENT under a parent
- * that exists (any new path under /proc), Node's recursive mkdir retries for ever, a core at
- * 100 %, and the emulator never got to its signal handlers.
+ * Makes `dir` and its missing parents (makeDirs: never Node's recursive mkdir, which spins for
+ * ever under /proc), or throws a DataDirError saying why it cannot be.
  */
 export async function makeDataDir(dir: string): Promise<void> {
-  const found = await look(dir);
-  if (found.kind === 'directory') return;
-  if (found.kind === 'other') throw dataDirProblem(dir, 'is not a directory');
-  if (found.kind === 'failed')
-    throw dataDirProblem(dir, `cannot be used (${failure(found.error)})`, found.error);
-  const missing: string[] = [];
-  let current = path.resolve(dir);
-  for (;;) {
-    missing.unshift(current);
-    const parent = path.dirname(current);
-    if (parent === current) break;
-    const above = await look(parent);
-    if (above.kind === 'directory') break;
-    if (above.kind === 'other') throw dataDirProblem(dir, `cannot be created: ${parent} is not a directory`);
-    if (above.kind === 'failed')
-      throw dataDirProblem(
-        dir,
-        `cannot be created: ${parent} cannot be used (${failure(above.error)})`,
-        above.error,
-      );
-    current = parent;
-  }
-  for (const each of missing) {
-    try {
-      await mkdir(each);
-    } catch (error) {
-      // Made meanwhile by someone else: fine if it is a directory.
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && (await look(each)).kind === 'directory')
-        continue;
-      throw dataDirProblem(dir, `cannot be created: mkdir ${each} failed (${failure(error)})`, error);
-    }
+  try {
+    await makeDirs(dir);
+  } catch (error) {
+    if (error instanceof MakeDirsError) throw dataDirProblem(dir, error.problem, error.cause);
+    throw error;
   }
 }
 

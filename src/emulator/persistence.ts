@@ -7,7 +7,8 @@ import { reasonOf } from '../state/errors.js';
 // Not write-file-atomic: its signal-exit hook re-raised a SIGTERM that came during a write,
 // and the emulator died by the signal instead of saving and exiting 0.
 import { TEMP_SUFFIX, writeFileDurable } from '../state/durable-fs.js';
-import { DataDirError, dataDirProblem, failure } from './data-dir.js';
+import { failure } from '../files/make-dirs.js';
+import { DataDirError, dataDirProblem } from './data-dir.js';
 import { AudienceRecord, NameHoldRecord, OperationRecord, RunRecord } from './model.js';
 import type { Store } from './store.js';
 

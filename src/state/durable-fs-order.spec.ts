@@ -67,6 +67,6 @@ describe('durable writes, in the order of their system calls', () => {
 
   it('syncs the parent of every directory it creates, innermost first', async () => {
     await ensureDirDurable(path.join(root, 'audiences', 'prod'));
-    expect(calls).toEqual(['mkdir audiences/prod', 'sync audiences', 'sync .']);
+    expect(calls).toEqual(['mkdir audiences', 'mkdir audiences/prod', 'sync audiences', 'sync .']);
   });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { makeDirs, MakeDirsError } from '../files/make-dirs.js';
 import { StateWriteError, reasonOf } from './errors.js';
 
 /**
@@ -77,19 +78,23 @@ export async function removeFileDurable(file: string): Promise<boolean> {
   return true;
 }
 
-/** Creates `dir` and its missing parents, syncing each new entry into its parent. */
+/**
+ * Creates `dir` and its missing parents, syncing each new entry into its parent. One mkdir at
+ * a time (makeDirs): Node's recursive mkdir spins for ever under /proc (`--state /proc/x`).
+ */
 export async function ensureDirDurable(dir: string): Promise<void> {
   let first: string | undefined;
   try {
-    first = await fsCalls.mkdir(dir, { recursive: true });
+    first = await makeDirs(dir, (one) => fsCalls.mkdir(one));
   } catch (error) {
-    throw new StateWriteError(
-      'STATE_UNWRITABLE',
-      `cannot create state directory ${dir}: ${reasonOf(error)}`,
-      {
-        cause: error,
-      },
-    );
+    // "cannot create state directory /a/b: mkdir /a failed (…)", not "…: it cannot be created: mkdir …".
+    const reason =
+      error instanceof MakeDirsError
+        ? error.problem.replace(/^(cannot be created: )?/, (made) => (made ? '' : 'it '))
+        : reasonOf(error);
+    throw new StateWriteError('STATE_UNWRITABLE', `cannot create state directory ${dir}: ${reason}`, {
+      cause: error,
+    });
   }
   if (first === undefined) return;
   // Every directory from the first one created down to `dir` is a new entry in its parent.
