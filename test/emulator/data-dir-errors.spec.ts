@@ -1,37 +1,16 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, withTempDir } from '../helpers/cli.js';
+import { withTempDir } from '../helpers/cli.js';
+import { HANG_GUARD_MS, runCliGuarded } from '../helpers/hang-guard.js';
 
 // A --data-dir the emulator cannot use is one line naming the flag, exit 1 (docs/emulator.md).
 // A new path under /proc (/proc/x/data) made it spin a core for ever in Node's recursive
 // mkdir, deaf to Ctrl-C and SIGTERM; /proc itself was "it does not exist" (it is there: it
 // takes no files), and a file "ENOTDIR: not a directory, open ..." without the flag.
 
-/** Only a guard against a hang, never a claim about speed: the child is killed after it. */
-const HANG_GUARD_MS = 20_000;
-
-async function finish(
-  args: string[],
-): Promise<{ code: number | null; hung: boolean; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, 'emulator', '--port', '0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  let hung = false;
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const guard = setTimeout(() => {
-    hung = true;
-    child.kill('SIGKILL');
-  }, HANG_GUARD_MS);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(guard);
-  return { code, hung, stdout, stderr };
-}
+/** The emulator on any free port, with `args`. */
+const finish = (args: string[]) => runCliGuarded(['emulator', '--port', '0', ...args]);
 
 describe('an unusable --data-dir', () => {
   it('/proc/x/data (not there, cannot be made): one line naming --data-dir, exit 1, no spin', async () => {
