@@ -1,4 +1,4 @@
-import type { AepClient, CallOptions, Run } from '../aep/types.js';
+import type { AepClient, CallOptions, Run, RunsListed } from '../aep/types.js';
 import { RunsListCutError } from '../aep/runs-list-cut.js';
 import { StateError } from '../state/errors.js';
 import { recordId } from '../state/record-id.js';
@@ -18,6 +18,7 @@ import { measuredOffset } from './service-time.js';
 import { requestReason } from '../plan/runs.js';
 import { applyChanges, type RecordChanges } from '../state/record-changes.js';
 import { untracedRuns } from '../state/untraced-runs.js';
+import { countedBeforeSettled } from '../state/hidden-runs.js';
 
 // `audiencectl state settle-run`: a person, having looked at the audience's runs in AEP, says
 // what a run request whose answer was lost did, where the runs list cannot tell (run-intent.ts);
@@ -346,6 +347,8 @@ async function settleUntraced(
   const run: RunRecord = {
     ...runRecord(started, { start: started.dataFilterStartTime ?? 0, now, reason }),
     createdAt: Math.min(started.createdAt ?? now, now),
+    // Where the page is counted, what the next run step counts the runs past it from.
+    ...countedBefore(record, listed, runId),
   };
   const token = claim.request;
   const changes: RecordChanges = { run };
@@ -357,4 +360,14 @@ async function settleUntraced(
       : {};
   const stored = await store.put({ ...applyChanges(record, changes), ...imported });
   return { kind: 'untraced', run, record: stored, ...(token === undefined ? {} : { request: token }) };
+}
+
+/** `countedBefore` for a run settled by hand over `listed`, when the count tells it (hidden-runs.ts). */
+function countedBefore(
+  record: AudienceRecord,
+  listed: Readonly<RunsListed>,
+  runId: string,
+): { countedBefore?: number } {
+  const counted = countedBeforeSettled(record, listed, runId);
+  return counted === undefined ? {} : { countedBefore: counted };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aRecord } from '../../test/state/helpers.js';
 import type { Run, RunsListed } from '../aep/types.js';
-import { hiddenRunsRecorded } from './hidden-runs.js';
+import { countedBeforeSettled, hiddenRunsRecorded } from './hidden-runs.js';
 import type { RunRecord } from './schema.js';
 
 const DAY = 86_400;
@@ -59,5 +59,35 @@ describe('runs past an oldest-first page, counted from the record', () => {
     const all = Array.from({ length: 21 }, (_, i) => recorded(i));
     const former = { ...recorded(99), runId: 'old-1', formerAudienceId: 'a-0' };
     expect(hiddenRunsRecorded(recordOf([former, ...all]), page(21))).toBe(true);
+  });
+});
+
+// Review verify-39, M-2: a run settled by hand over such a page carries the count, where it tells.
+describe('the count of a run settled by hand over an oldest-first page', () => {
+  /** `page(total)` as listRuns marks a page that may lack the newest runs. */
+  const cut = (total: number) => Object.defineProperty(page(total), 'holdsNewest', { value: false });
+  /** Runs 21 to 40 the record's newest 20 (the older cut), 40 recorded with the count before it. */
+  const chain = recordOf(
+    Array.from({ length: 20 }, (_, i) => recorded(21 + i, i === 19 ? { countedBefore: 40 } : {})),
+  );
+
+  it("is the count less one when every other run past the page is the record's", () => {
+    // 41 runs the record accounts for, and the person's: 42.
+    expect(countedBeforeSettled(chain, cut(42), 'p')).toBe(41);
+    // Or counted off the page: the record holds runs 20 to 22, the person's is the 24th.
+    expect(countedBeforeSettled(recordOf([20, 21, 22].map((i) => recorded(i))), cut(24), 'p')).toBe(23);
+  });
+
+  it("is unknown where another run past the page is none of the record's, or the page is whole", () => {
+    expect(countedBeforeSettled(chain, cut(43), 'p')).toBeUndefined();
+    expect(countedBeforeSettled(recordOf([20, 21].map((i) => recorded(i))), cut(24), 'p')).toBeUndefined();
+    expect(countedBeforeSettled(chain, page(42), 'p')).toBeUndefined();
+    expect(
+      countedBeforeSettled(
+        chain,
+        Object.defineProperty(page(undefined), 'holdsNewest', { value: false }),
+        'p',
+      ),
+    ).toBeUndefined();
   });
 });

@@ -26,3 +26,26 @@ export function hiddenRunsRecorded(record: AudienceRecord, listed: Readonly<Runs
   );
   return newest?.countedBefore !== undefined && total === newest.countedBefore + 1;
 }
+
+/**
+ * The `countedBefore` of `runId`, a run the record does not hold, newer than every run it holds,
+ * recorded by hand (`state settle-run --run-id`) over the counted page `listed`: the service's
+ * count less one, where every other run past the page is one the record holds (told as
+ * hiddenRunsRecorded tells it, the run left out), else undefined. Without it the count's chain
+ * was cut at the run: past 40 runs (the record keeps its newest MAX_RUNS) every later run step
+ * of the audience was held for good, every run recorded (review verify-39, M-2). Pure.
+ */
+export function countedBeforeSettled(
+  record: AudienceRecord,
+  listed: Readonly<RunsListed>,
+  runId: string,
+): number | undefined {
+  const total = listed.totalCount;
+  if (total === undefined || listed.holdsNewest !== false) return undefined;
+  const others = Object.defineProperty(
+    listed.filter((run) => run.runId !== runId),
+    'totalCount',
+    { value: total - 1, enumerable: false },
+  ) as RunsListed;
+  return hiddenRunsRecorded(record, others) ? total - 1 : undefined;
+}
