@@ -1,7 +1,7 @@
 import { componentLogger } from '../log.js';
 import { audienceReads } from './audience-reads.js';
 import { deleteAudience } from './delete-audience.js';
-import { imsOrgOf } from './credentials.js';
+import { accessOrgOf } from './credentials.js';
 import {
   Compat,
   refusedAtBothShapes,
@@ -91,14 +91,7 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
   const { call, stats, clock } = transport;
   const compat = new Compat(options.compat, options.logger && componentLogger(options.logger, 'aep'));
   return {
-    orgOf: (sandbox) => {
-      const listed = options.sandboxes?.[sandbox];
-      const access = listed ?? options.defaultAccess;
-      if (!access) return undefined;
-      // The shared credentials reach a sandbox the configuration does not list.
-      const unlisted = options.sandboxes !== undefined && listed === undefined;
-      return imsOrgOf(sandbox, access.credentials, unlisted);
-    },
+    orgOf: (sandbox) => accessOrgOf(sandbox, options.sandboxes, options.defaultAccess),
     // `sourceSpec` in the known shape (else params, as the current page); the other once on a
     // 400 naming it (refusesSourceShape). A 400 there too is reported with the first refusal.
     createAudience: async (sandbox, body, callOptions) => {

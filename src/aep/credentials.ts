@@ -73,3 +73,18 @@ export function imsOrgOf(sandbox: string, credentials: AepCredentials, unlisted:
   }
   return hints.ownOrgId === undefined ? org : { ...org, own: { kind: 'orgId', setting: hints.ownOrgId } };
 }
+
+/**
+ * The org the calls for `sandbox` go to (AepClient.orgOf): its own credentials, else the shared
+ * ones, which reach a sandbox the configuration does not list; undefined when none reach it.
+ */
+export function accessOrgOf(
+  sandbox: string,
+  sandboxes: Readonly<Record<string, { credentials: AepCredentials }>> | undefined,
+  defaultAccess: { credentials: AepCredentials } | undefined,
+): ImsOrg | undefined {
+  const listed = sandboxes?.[sandbox];
+  const access = listed ?? defaultAccess;
+  if (!access) return undefined;
+  return imsOrgOf(sandbox, access.credentials, sandboxes !== undefined && listed === undefined);
+}

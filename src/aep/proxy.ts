@@ -6,7 +6,7 @@ import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { UsageError } from '../errors.js';
 import { safeUrl, userInfoMisread } from '../text/safe-url.js';
 import { registerSecret } from '../text/secrets.js';
-import { PROXY_FAILURE } from './transport-error.js';
+import { PROXY_FAILURE } from './proxy-failure.js';
 
 export type ProxyEnv = Readonly<Record<string, string | undefined>>;
 
@@ -156,6 +156,18 @@ function registerProxyPasswords(env: ProxyEnv): void {
 }
 
 /**
+ * What a client's making checks of the proxy variables (proxyAgents): whether one is set, its
+ * password registered as a secret and each variable refused (UsageError) unless a proxy URL.
+ * A client made only at its first call (connect.ts) checks them here first, as it was made.
+ */
+export function checkProxyVariables(env: ProxyEnv): boolean {
+  if (variable(env, 'https_proxy') === undefined && variable(env, 'http_proxy') === undefined) return false;
+  registerProxyPasswords(env);
+  assertProxySettings(env);
+  return true;
+}
+
+/**
  * hpagent writes the CONNECT request-target and Host header as `${host}:${port}`: for an
  * IPv6 address that is `::1:443`, no authority (RFC 9110 wants `[::1]:443`), and a strict
  * proxy refuses it. So its agents are handed the address in brackets; the TLS handshake
@@ -240,10 +252,7 @@ function routingAgent<A extends http.Agent>(
  * so that nothing changes for everyone else.
  */
 export function proxyAgents(env: ProxyEnv): { http: http.Agent; https: https.Agent } | undefined {
-  if (variable(env, 'https_proxy') === undefined && variable(env, 'http_proxy') === undefined)
-    return undefined;
-  registerProxyPasswords(env);
-  assertProxySettings(env);
+  if (!checkProxyVariables(env)) return undefined;
   const options = { keepAlive: true };
   return {
     http: routingAgent('http:', env, {

@@ -1,7 +1,7 @@
 import { RequestError, TimeoutError } from 'got';
+import { PROXY_FAILURE } from './proxy-failure.js';
 
-/** The property proxy.ts puts on a failure to reach or use the proxy: the proxy's label. */
-export const PROXY_FAILURE = 'audiencectlProxy';
+export { PROXY_FAILURE };
 
 /** What a got failure tells, read without keeping the error (its options hold headers and bodies). */
 export type TransportErrorParts = {

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import type { AepHttpClient } from '../aep/client.js';
+import { accessOrgOf } from '../aep/credentials.js';
+import { lazyAepClient } from '../aep/lazy-client.js';
 import type { AepClientExtras } from '../config.js';
 import { checkAepConfig, loadAepConfig } from '../config/load.js';
 import type { AepConfig } from '../config/types.js';
@@ -102,13 +104,23 @@ export function resolveTarget(flags: ConnectFlags, warn: (message: string) => vo
     orgOf: orgFinder(config),
     bulkBatchSize: config.bulkBatchSize,
     open: async (extras = {}, memory) => {
-      // The HTTP client is loaded only here: plan without --refresh, validate and the
-      // state commands never call the service, and start faster without it.
-      const { createAepClientFromConfig } = await import('../config.js');
+      // The HTTP client is loaded only at its first call: plan without --refresh, validate,
+      // the state commands and an apply with nothing to do never call the service, and
+      // start faster without it. What making it refuses (a proxy variable that is no URL)
+      // is refused here, as it was when it was made here.
       const learned = memory && (await compatMemory(memory, config.baseUrl, warn));
       const compat = learned ? { ...extras.compat, ...learned.options } : extras.compat;
+      (await import('../aep/proxy.js')).checkProxyVariables(process.env);
+      const client = lazyAepClient({
+        make: async () => {
+          const { createAepClientFromConfig } = await import('../config.js');
+          return createAepClientFromConfig(config, { ...extras, compat });
+        },
+        orgOf: (sandbox) => accessOrgOf(sandbox, config.sandboxes, config.defaultAccess),
+        remembered: compat?.remembered,
+      });
       return {
-        client: createAepClientFromConfig(config, { ...extras, compat }),
+        client,
         close: () => learned?.settled() ?? Promise.resolve(),
         target: safeUrl(config.baseUrl),
         bulkBatchSize: config.bulkBatchSize,

@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
+import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { packagesLoaded, recordingLoads } from '../helpers/loads.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { NO_RUN } from '../helpers/partner-org.js';
+import { withEmulator } from '../helpers/with-emulator.js';
+
+/**
+ * The HTTP client (got, p-queue and its eventemitter3, pino) is loaded at the first call, not
+ * when an apply connects: an apply with nothing to do sends none, and paid the loading of all
+ * of them (about 0.05 CPU-s of its 0.6). Measured as plan-start-up-loads.spec.ts measures a
+ * plan: a loader hook records every module the process loads.
+ */
+const THE_HTTP_CLIENT = ['got', 'p-queue', 'eventemitter3', 'pino'];
+
+describe('apply: the HTTP client loads at the first call', () => {
+  it('an apply with nothing to do loads none of it; one with a change loads it and applies the change', async () => {
+    await withEmulator({ clients: [DEMO_CLIENT], operationDelayMs: 10 }, async (emulator) => {
+      await withTempDir(async (dir) => {
+        await writeFiles(dir, {
+          'm/gold.yaml': manifestYaml('gold', NO_RUN),
+          'm/silver.yaml': manifestYaml('silver', NO_RUN),
+        });
+        const state = path.join(dir, 'state');
+        await ensureDirStore(state);
+        const args = ['apply', 'm', '--state', state, '--auto-approve'];
+        const first = await runCli(args, { cwd: dir, env: emulatorEnv(emulator) });
+        expect(first.code, first.stderr).toBe(0);
+        emulator.control.resetCounters();
+
+        const log = path.join(dir, 'loaded.txt');
+        const unchanged = await runCli(args, {
+          cwd: dir,
+          env: { ...emulatorEnv(emulator), ...recordingLoads(dir, log) },
+        });
+        expect(unchanged).toMatchObject({
+          code: 0,
+          stdout: 'No changes. The audiences match the manifests.\n',
+        });
+        const loaded = packagesLoaded(log);
+        expect(THE_HTTP_CLIENT.filter((name) => loaded.has(name))).toEqual([]);
+        // The witness sees the bundle's packages (it would pass on an empty log otherwise).
+        expect(loaded.has('commander')).toBe(true);
+        expect(emulator.control.requestLog()).toEqual([]);
+
+        // One change: the client is made at its first call, and the change is applied.
+        await writeFiles(dir, {
+          'm/gold.yaml': manifestYaml('gold', { ...NO_RUN, spec: { description: 'changed here' } }),
+        });
+        const changed = await runCli(args, {
+          cwd: dir,
+          env: { ...emulatorEnv(emulator), ...recordingLoads(dir, log) },
+        });
+        expect(changed.code, changed.stderr).toBe(0);
+        expect(changed.stdout).toMatch(/1 applied/);
+        expect(THE_HTTP_CLIENT.filter((name) => packagesLoaded(log).has(name))).toEqual(THE_HTTP_CLIENT);
+        expect(emulator.control.requestLog().map((entry) => entry.method)).toContain('PATCH');
+      });
+    });
+  });
+});
