@@ -136,6 +136,9 @@ export function adoptionChanges(
   const run: RunRecord = {
     ...runRecord(started, { start: intent.dataFilterStartTime ?? 0, now: local + shift, reason }),
     createdAt: began,
+    // The request's count, as a run whose answer came back records it: the next run step counts
+    // the runs past a counted page from it (hidden-runs.ts; review verify-39, M-3).
+    ...(intent.countedBefore === undefined ? {} : { countedBefore: intent.countedBefore }),
   };
   const token = requestToken(reason);
   const applied =
