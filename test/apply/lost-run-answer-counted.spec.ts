@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { withExecutor } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
+import { cutRunsPage, goldWithRuns, runsOf } from './helpers/cut-runs-page.js';
 
 // Review runs-39 L-1: against a service that lists runs oldest first, cut at 20, and counts them
 // (`_page.totalCount`), a run request whose connection dropped before the service took it
@@ -9,24 +9,12 @@ import { manifestObject } from '../helpers/manifests.js';
 // the request. The step keeps the intent ("cannot tell whether the run request started a
 // run") and every apply after says the same until a person runs `state settle-run --no-run`.
 
-const CUT = {
-  runStageDelayMs: 0,
-  guardrails: { runsPerAudience: 50 },
-  compat: { runsListParams: 'refused', runsListCut: 'page' },
-} as const;
-const PLAN = { runBudget: { perSandboxPerDay: 100, perAudiencePerDay: 50 } };
-
-function runsOf(env: ExecutorEnv) {
-  return env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod');
-}
+const { service: CUT, plan: PLAN } = cutRunsPage(50);
 
 describe('a run request lost before the service took it, over a counted oldest-first page', () => {
   it('is settled as "no run" by the unchanged count, and the next apply starts the run', async () => {
     await withExecutor(CUT, async (env) => {
-      await env.apply([manifestObject('gold')], { plan: PLAN });
-      for (let index = 1; index <= 20; index += 1)
-        await env.apply([manifestObject('gold', { ingestion: { request: `r${index}` } })], { plan: PLAN });
-      expect(runsOf(env)).toHaveLength(21);
+      await goldWithRuns(env, PLAN, 20);
 
       env.emulator.control.queueFault({ kind: 'drop', endpoint: 'startRun' });
       const requested = manifestObject('gold', { ingestion: { request: 'r21' } });

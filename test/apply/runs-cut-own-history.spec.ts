@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { withExecutor } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
+import { cutRunsPage, goldWithRuns, runsOf } from './helpers/cut-runs-page.js';
 
 // Review runs-39 H-1: a service that refuses limit/sortBy and lists an audience's runs oldest
 // first, cut at the page's default 20 (`_page.totalCount` says how many there are). An
@@ -10,33 +10,13 @@ import { manifestObject } from '../helpers/manifests.js';
 // the record holds past it, which the count proves. The run step must start its run; it fails
 // on every apply instead ("could not read the audience's runs before starting one").
 
-const CUT = {
-  runStageDelayMs: 0,
-  guardrails: { runsPerAudience: 50 },
-  compat: { runsListParams: 'refused', runsListCut: 'page' },
-} as const;
-/** Enough for this many runs in one day: the service's guardrail is raised to match. */
-const PLAN = { runBudget: { perSandboxPerDay: 100, perAudiencePerDay: 50 } };
-
-function runsOf(env: ExecutorEnv) {
-  const [audience] = env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
-  if (!audience) throw new Error('no audience');
-  return env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', audience.audienceId);
-}
+const { service: CUT, plan: PLAN } = cutRunsPage(50);
 
 describe('an audience whose 21 runs audiencectl started, listed oldest first and cut at 20', () => {
   it('starts its next run: every run past the page is one the record holds', async () => {
     await withExecutor(CUT, async (env) => {
       // The first run at the create, then one per ingestion.request token: 21 runs in all.
-      await env.apply([manifestObject('gold')], { plan: PLAN });
-      for (let index = 1; index <= 20; index += 1) {
-        const applied = await env.apply([manifestObject('gold', { ingestion: { request: `r${index}` } })], {
-          plan: PLAN,
-        });
-        const step = applied.report!.results.find((r) => r.step.kind === 'run')!;
-        expect(`${index}: ${step.status}`).toBe(`${index}: applied`);
-      }
-      expect(runsOf(env)).toHaveLength(21);
+      await goldWithRuns(env, PLAN, 20);
       // What the service answers: the 20 oldest, and a count of 21.
       const { audienceId } = runsOf(env)[0]!;
       const listed = await env.emulator.request('GET', `/external-audience/${audienceId}/runs`);

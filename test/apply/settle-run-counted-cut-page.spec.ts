@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { withExecutor } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
+import { cutRunsPage, goldWithRuns, runsOf } from './helpers/cut-runs-page.js';
 
 // Review verify-39 M-1: since a5aaed78, a run step over a counted, oldest-first runs page whose
 // runs past the page are not all the record's is blocked, naming `state settle-run ... --run-id`
@@ -11,26 +11,12 @@ import { manifestObject } from '../helpers/manifests.js';
 // and refuses: "cannot read the runs of audience ... retry later": the block's advice is a dead
 // end, every apply blocked again.
 
-const CUT = {
-  runStageDelayMs: 0,
-  guardrails: { runsPerAudience: 50 },
-  compat: { runsListParams: 'refused', runsListCut: 'page' },
-} as const;
-const PLAN = { runBudget: { perSandboxPerDay: 100, perAudiencePerDay: 50 } };
-
-function runsOf(env: ExecutorEnv) {
-  const [audience] = env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
-  if (!audience) throw new Error('no audience');
-  return env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', audience.audienceId);
-}
+const { service: CUT, plan: PLAN } = cutRunsPage(50);
 
 describe('a run step blocked over a counted cut runs page, and the settle-run it names', () => {
   it('records the person run the block asks to settle', async () => {
     await withExecutor(CUT, async (env) => {
-      await env.apply([manifestObject('gold')], { plan: PLAN });
-      for (let index = 1; index <= 20; index += 1)
-        await env.apply([manifestObject('gold', { ingestion: { request: `r${index}` } })], { plan: PLAN });
-      expect(runsOf(env)).toHaveLength(21);
+      await goldWithRuns(env, PLAN, 20);
       const { audienceId } = runsOf(env)[0]!;
       // An hour later in the service's clock: the person's run is newer than every recorded run.
       env.emulator.control.updateSettings({ clockOffsetMs: 3_600_000 });

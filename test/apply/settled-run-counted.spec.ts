@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
-import { manifestObject } from '../helpers/manifests.js';
+import { withExecutor } from '../helpers/executor-env.js';
+import { cutRunsPage, daysLater, goldWithRuns, requestRun, runsOf } from './helpers/cut-runs-page.js';
 
 // Review verify-39 M-2: a5aaed78 lets a run step over a counted, oldest-first runs page start its
 // run when the record holds every run past the page, told by counting: the record's runs off
@@ -13,47 +12,24 @@ import { manifestObject } from '../helpers/manifests.js';
 // runs, every later run step of the audience is blocked for good, and no settle-run helps (every
 // run is recorded). An `every: 1d` audience stops after one run by hand in its seventh week.
 
-const CUT = {
-  runStageDelayMs: 0,
-  guardrails: { runsPerAudience: 100 },
-  compat: { runsListParams: 'refused', runsListCut: 'page' },
-} as const;
-const DAY_MS = 86_400_000;
-const PLAN = { runBudget: { perSandboxPerDay: 200, perAudiencePerDay: 100 } };
-
-function runsOf(env: ExecutorEnv) {
-  const [audience] = env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
-  if (!audience) throw new Error('no audience');
-  return env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', audience.audienceId);
-}
-
-async function requestRun(env: ExecutorEnv, request: string) {
-  const applied = await env.apply([manifestObject('gold', { ingestion: { request } })], { plan: PLAN });
-  return applied.report!.results.find((r) => r.step.kind === 'run')!;
-}
+const { service: CUT, plan: PLAN } = cutRunsPage(100);
 
 describe('an audience of more than 40 runs, listed oldest first and cut at 20, after a run by hand', () => {
   it('starts its next run once the run by hand is settled', async () => {
     await withExecutor(CUT, async (env) => {
-      await env.apply([manifestObject('gold')], { plan: PLAN });
       // One run a day, as an `every: 1d` audience runs: the record keeps its newest 20 runs (and
       // those of the last day's budget window).
-      for (let index = 1; index <= 40; index += 1) {
-        env.emulator.control.updateSettings({ clockOffsetMs: index * DAY_MS });
-        const step = await requestRun(env, `r${index}`);
-        expect(`${index}: ${step.status}`).toBe(`${index}: applied`);
-      }
-      expect(runsOf(env)).toHaveLength(41);
+      await goldWithRuns(env, PLAN, 40, { daily: true });
       const { audienceId } = runsOf(env)[0]!;
 
       // A day later, a person starts a run in the UI.
-      env.emulator.control.updateSettings({ clockOffsetMs: 41 * DAY_MS });
+      daysLater(env, 41);
       const person = await env.emulator.request('POST', `/external-audience/${audienceId}/runs`, {
         body: { dataFilterStartTime: 0 },
       });
       expect(person.status).toBe(200);
       const personRun = runsOf(env).at(-1)!.runId;
-      const held = await requestRun(env, 'r41');
+      const held = await requestRun(env, PLAN, 'r41');
       expect(held.status).toBe('blocked');
       expect(held.message).toContain('audiencectl state settle-run gold --sandbox prod');
 
@@ -65,9 +41,9 @@ describe('an audience of more than 40 runs, listed oldest first and cut at 20, a
       expect(settled.stderr).toBe('');
       expect(settled.code).toBe(0);
 
-      env.emulator.control.updateSettings({ clockOffsetMs: 42 * DAY_MS });
+      daysLater(env, 42);
       // Every run past the page is now one the service counted before a recorded one: it runs.
-      const next = await requestRun(env, 'r41');
+      const next = await requestRun(env, PLAN, 'r41');
       expect(`${next.status}: ${next.message}`).toMatch(/^applied: run .* SUCCESS$/);
       expect(runsOf(env)).toHaveLength(43);
     });
