@@ -86,11 +86,13 @@ describe('start-up: what a command loads before it runs', () => {
     expect(await ours(WRITE_THREAD)).toEqual(['src/cache/write-serve.ts', WRITE_THREAD]);
     // cache-file.ts also reads the cache, refusing a FIFO in its place (files/read-regular.ts,
     // whose error is a UsageError), and removes the temporaries interrupted writes left
-    // (files/stale-temps.ts, with the temporary naming and fs seam of state/durable-fs.ts and
-    // the latter's error module): small modules of ours, no package.
+    // (files/stale-temps.ts, with the temporary naming and fs seam of state/durable-fs.ts, the
+    // latter's error module and its directory maker, files/make-dirs.ts): small modules of
+    // ours, no package.
     expect(await ours('src/cache/cache-file.ts')).toEqual([
       'src/cache/cache-file.ts',
       'src/errors.ts',
+      'src/files/make-dirs.ts',
       'src/files/read-regular.ts',
       'src/files/stale-temps.ts',
       'src/state/durable-fs.ts',
