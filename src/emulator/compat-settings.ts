@@ -21,9 +21,11 @@ export const CompatInput = z.strictObject({
   /**
    * The bare runs list of `runsListParams: refused`: `whole` (every run), or `page`, cut at the
    * page's commented-out default `limit` of 20 as it comes, oldest first (the newest runs past
-   * it). Default whole.
+   * it), or `paged`: served 20 at a time, oldest first, each page counting the runs
+   * (`_page.totalCount`) and linking the next (`_links.next.href`, `?start=N`), as the
+   * platform's other lists page. Default whole.
    */
-  runsListCut: z.enum(['whole', 'page']).optional(),
+  runsListCut: z.enum(['whole', 'page', 'paged']).optional(),
   /** `bare` DELETE /external-audience/{id} (the API format line), `slash` .../{id}/ (the curl sample), or `both`. Default both. */
   deletePath: z.enum(['bare', 'slash', 'both']).optional(),
   /**

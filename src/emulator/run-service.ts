@@ -120,12 +120,15 @@ export function findRun(call: Call, audienceId: string, runId: string): RunRecor
 export type RunList = {
   runs: EmulatorRunSummary[];
   _page?: { limit: number; count: number; totalCount: number };
+  /** `runsListCut: paged`: the next page of the bare list, as the platform's other lists link it. */
+  _links?: { next: { href: string } };
 };
 
 export function listRuns(runtime: Runtime, call: Call, audienceId: string, rawQuery: unknown): RunList {
   const list = pagedRunList(runtime, call, audienceId, rawQuery);
   // The page's sample has `_page` commented out; `omitted` answers as the sample reads.
-  return runtime.settings.compat.runsListPage === 'omitted' ? { runs: list.runs } : list;
+  if (runtime.settings.compat.runsListPage !== 'omitted') return list;
+  return list._links ? { runs: list.runs, _links: list._links } : { runs: list.runs };
 }
 
 function pagedRunList(runtime: Runtime, call: Call, audienceId: string, rawQuery: unknown): RunList {
@@ -155,13 +158,14 @@ function pagedRunList(runtime: Runtime, call: Call, audienceId: string, rawQuery
 
 const LIST_PARAMETERS = ['limit', 'sortBy', 'property'] as const;
 
-/** The page's commented-out default `limit`: where `runsListCut: page` cuts the bare list. */
+/** The page's commented-out default `limit`: where `runsListCut: page`/`paged` cut the bare list. */
 const BARE_PAGE = 20;
 
 /**
  * A service without the commented-out parameters: any of them is a 400, and the list comes
  * in the order runs were started (oldest first), which the page does not promise otherwise;
- * with `runsListCut: page`, only its first page of it.
+ * with `runsListCut: page`, only its first page of it; with `paged`, a page of it from `start`
+ * (0 when not given), linking the next (`_links.next.href`) while there are more.
  */
 function bareRunList(runtime: Runtime, call: Call, audience: AudienceRecord, rawQuery: unknown): RunList {
   const query = (rawQuery ?? {}) as Record<string, unknown>;
@@ -170,10 +174,30 @@ function bareRunList(runtime: Runtime, call: Call, audience: AudienceRecord, raw
     throw validationError(refused.map((name) => ({ path: name, message: 'is not a known query parameter' })));
   }
   const all = runsOf(call, audience);
-  const cut = runtime.settings.compat.runsListCut === 'page';
-  const runs = (cut ? all.slice(0, BARE_PAGE) : all).map((run) =>
-    runSummaryView(run, call.nowMs, runtime.settings.compat),
-  );
+  const { compat } = runtime.settings;
+  const view = (run: RunRecord) => runSummaryView(run, call.nowMs, compat);
+  if (compat.runsListCut === 'paged') return pageOf(all, audience.audienceId, query, view);
+  const cut = compat.runsListCut === 'page';
+  const runs = (cut ? all.slice(0, BARE_PAGE) : all).map(view);
   const limit = cut ? BARE_PAGE : runs.length;
   return { runs, _page: { limit, count: runs.length, totalCount: all.length } };
+}
+
+/** `runsListCut: paged`: the page of `all` from the query's `start`, and a link to the next one. */
+function pageOf(
+  all: RunRecord[],
+  audienceId: string,
+  query: Record<string, unknown>,
+  view: (run: RunRecord) => EmulatorRunSummary,
+): RunList {
+  const raw = query['start'] ?? '0';
+  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw))
+    throw validationError([{ path: 'start', message: 'must be a whole number of runs from 0' }]);
+  const start = Number(raw);
+  const runs = all.slice(start, start + BARE_PAGE).map(view);
+  const next = start + runs.length;
+  const list: RunList = { runs, _page: { limit: BARE_PAGE, count: runs.length, totalCount: all.length } };
+  if (runs.length > 0 && next < all.length)
+    list._links = { next: { href: `/data/core/ais/external-audience/${audienceId}/runs?start=${next}` } };
+  return list;
 }

@@ -28,6 +28,14 @@ const modes: { name: string; compat: CompatSettings }[] = [
     name: 'a bare runs list cut at its first page',
     compat: { runsListParams: 'refused', runsListPage: 'omitted', runsListCut: 'page' },
   },
+  {
+    name: 'a bare runs list paged at 20, linking the next page',
+    compat: { runsListParams: 'refused', runsListCut: 'paged' },
+  },
+  {
+    name: 'a bare runs list paged at 20, linking the next page, without _page',
+    compat: { runsListParams: 'refused', runsListPage: 'omitted', runsListCut: 'paged' },
+  },
   { name: 'PATCH of field labels as name + labels only', compat: { patchFields: 'labels-only' } },
   { name: 'run times in milliseconds refused', compat: { millisecondTimestamps: 'refused' } },
   { name: 'run times answered in milliseconds', compat: { runTimeUnit: 'milliseconds' } },

@@ -230,6 +230,53 @@ describe('the emulator answers as specs/external-audiences.openapi.yaml says', (
     ]);
   });
 
+  it('validates the pages of runsListCut: paged, each reachable by the link the one before names', async () => {
+    const { control } = emulator();
+    const id = await emulator().createAudience(audienceBody());
+    control.updateSettings({
+      guardrails: { runsPerAudience: 50 },
+      compat: { runsListParams: 'refused', runsListCut: 'paged' },
+    });
+    control.setDelays({ runStageDelayMs: 0 });
+    try {
+      const started: string[] = [];
+      for (let index = 0; index < 45; index += 1) {
+        const run = await emulator().request('POST', `/external-audience/${id}/runs`, {
+          body: { dataFilterStartTime: index },
+        });
+        started.push((run.body as { runId: string }).runId);
+      }
+      type Page = { runs: { runId: string }[]; _page: object; _links?: { next: { href: string } } };
+      const pages: Page[] = [(await call('GET', `/external-audience/${id}/runs`)).body as Page];
+      for (let next = pages.at(-1)!._links; next !== undefined; next = pages.at(-1)!._links) {
+        const link = new URL(next.next.href, emulator().apiBaseUrl);
+        expect(link.origin + link.pathname).toBe(`${emulator().apiBaseUrl}/external-audience/${id}/runs`);
+        const start = link.searchParams.get('start')!;
+        pages.push((await call('GET', `/external-audience/${id}/runs`, { query: { start } })).body as Page);
+      }
+      // 20 at a time, oldest first, counted; no link past the last page.
+      expect(pages.map((page) => page._page)).toEqual([
+        { limit: 20, count: 20, totalCount: 45 },
+        { limit: 20, count: 20, totalCount: 45 },
+        { limit: 20, count: 5, totalCount: 45 },
+      ]);
+      expect(pages.flatMap((page) => page.runs.map((run) => run.runId))).toEqual(started);
+      // The commented-out parameters are still refused, and so is a `start` that is no index.
+      const refused = await call('GET', `/external-audience/${id}/runs`, { query: { limit: '5' } });
+      const badStart = await call('GET', `/external-audience/${id}/runs`, { query: { start: '-1' } });
+      expect([refused.status, badStart.status]).toEqual([400, 400]);
+      control.updateSettings({ compat: { runsListPage: 'omitted' } });
+      const omitted = (await call('GET', `/external-audience/${id}/runs`)).body as Record<string, unknown>;
+      expect(Object.keys(omitted)).toEqual(['runs', '_links']);
+    } finally {
+      control.setDelays({ runStageDelayMs: 40 });
+      control.updateSettings({
+        guardrails: { runsPerAudience: 10 },
+        compat: { runsListParams: 'accepted', runsListCut: 'whole', runsListPage: 'included' },
+      });
+    }
+  });
+
   it('rejects what the spec does not allow (the check is not vacuous)', () => {
     expect(() => spec.check('GET', '/external-audience/x/runs/y', 200, { runId: 1 })).toThrow(
       /does not match/,

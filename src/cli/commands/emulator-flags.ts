@@ -42,7 +42,7 @@ export type Flags = {
   patchFields: 'lenient' | 'labels-only';
   millisecondTimestamps: 'accepted' | 'refused';
   runsListPage: 'included' | 'omitted';
-  runsListCut: 'whole' | 'page';
+  runsListCut: 'whole' | 'page' | 'paged';
   deletePath: 'bare' | 'slash' | 'both';
   runTimeUnit: 'seconds' | 'milliseconds';
   runCreatedAt: 'run' | 'audience';
