@@ -12,7 +12,7 @@ import type { ExecutorDeps, StepResult } from './types.js';
 // person started in the UI (or another tool), still in progress, that no check held the step
 // for (the service answers one createdAt for all runs; the audience imported while it ran) is
 // listed with its status by the very list the step reads: a second run was requested over it,
-// refused by a service that refuses it, taken twice by one that does not (review runs-39, M-1).
+// which the page says the service refuses (review runs-39, M-1): it is waited for instead.
 
 function isFinalStatus(status: string | undefined): boolean {
   return status !== undefined && (FINAL_RUN_STATUSES as readonly string[]).includes(status);

@@ -8,9 +8,10 @@ import { manifestObject } from '../helpers/manifests.js';
 // progress, that the untraced-runs check does not hold the step for (the service answers one
 // createdAt for all of an audience's runs, a reading the page allows; or the audience was
 // imported while that run went on), is listed with its status by the very runs list the step
-// reads before its request, and is ignored: a second run is requested over it. The emulator
-// refuses it (422, "deferred"); the page promises no such refusal, and a service that takes it
-// ingests the same data twice at once. The step must wait for the listed run, as for its own.
+// reads before its request, and is ignored: a second run is requested over it. The page says
+// such a request is refused ("You will not be able to start a new ingestion ... if a previous
+// audience ingestion is already in progress"), as the emulator does (422): the step reported
+// "deferred" on a refusal it could have foreseen. It must wait for the listed run, as for its own.
 
 function audienceOf(env: ExecutorEnv) {
   const [audience] = env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
