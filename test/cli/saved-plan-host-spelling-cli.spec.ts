@@ -1,11 +1,6 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunningEmulator } from '../../src/emulator/index.js';
-import { emulatorEnv } from '../helpers/apply-env.js';
-import { runCli, withTempDir } from '../helpers/cli.js';
-import { manifestYaml } from '../helpers/manifests.js';
-import { withEmulator } from '../helpers/with-emulator.js';
+import { runCli } from '../helpers/cli.js';
+import { withSavedPlan } from '../helpers/saved-plan.js';
 import { usePostgres } from '../state/pg.js';
 
 // Review 39 (cli-39) 2: a plan saved (`plan --out`) against a PostgreSQL store never written
@@ -19,43 +14,13 @@ import { usePostgres } from '../state/pg.js';
 
 const postgres = usePostgres();
 
-type Options = { env: Record<string, string | undefined>; cwd: string };
-
-/**
- * `plan aud --out plan.json` of one new audience (gold, no run) against `location`, in a
- * directory of its own; `then` goes on there (`apply plan.json` with `options`).
- */
-async function planSaved(
-  location: string,
-  then: (emulator: RunningEmulator, options: Options) => Promise<void>,
-): Promise<void> {
-  await withEmulator({ operationDelayMs: 5, runStageDelayMs: 5 }, (emulator) =>
-    withTempDir(async (tmp) => {
-      const options = { env: emulatorEnv(emulator, { AEP_SANDBOX: 'prod' }), cwd: tmp };
-      const aud = path.join(tmp, 'aud');
-      await mkdir(aud);
-      await writeFile(path.join(aud, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
-      const planned = await runCli(
-        ['plan', aud, '--state', location, '--output', 'json', '--out', 'plan.json'],
-        options,
-      );
-      expect(planned.code, planned.stderr).toBe(0);
-      const saved = JSON.parse(await readFile(path.join(tmp, 'plan.json'), 'utf8')) as {
-        steps: Array<{ kind: string }>;
-      };
-      expect(saved.steps.map((s) => s.kind)).toEqual(['create']);
-      await then(emulator, options);
-    }),
-  );
-}
-
 describe('apply of a plan saved against a PostgreSQL store never written, the host spelled otherwise', () => {
   it('applies it to the same store (localhost there, 127.0.0.1 here)', { timeout: 60_000 }, async () => {
     const location = await postgres.freshLocation();
     const spelled = new URL(location);
     expect(spelled.hostname).toBe('127.0.0.1');
     spelled.hostname = 'localhost';
-    await planSaved(spelled.href, async (_emulator, options) => {
+    await withSavedPlan(spelled.href, async (_emulator, options) => {
       const applied = await runCli(['apply', 'plan.json', '--state', location, '--auto-approve'], options);
       expect(applied.stderr).not.toMatch(/^Error:/m);
       expect(applied.code, applied.stderr).toBe(0);
@@ -67,7 +32,7 @@ describe('apply of a plan saved against a PostgreSQL store never written, the ho
     const planned = await postgres.freshLocation();
     const other = await postgres.freshLocation();
     const schema = (location: string) => new URL(location).searchParams.get('schema') ?? '';
-    await planSaved(planned, async (emulator, options) => {
+    await withSavedPlan(planned, async (emulator, options) => {
       emulator.control.resetCounters();
       const applied = await runCli(['apply', 'plan.json', '--state', other, '--auto-approve'], options);
       expect(applied.stderr).toMatch(/^Error: plan\.json was made for another state/m);
