@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
-import { cliBench } from '../helpers/cli-bench.js';
+import { cliBench, type CliBench } from '../helpers/cli-bench.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { applyOnTerminal } from '../helpers/terminal.js';
 
@@ -33,20 +33,29 @@ async function applyAfter(
 // DELETEs. A refreshed plan's PATCHes and runs are now read again the same way. The built CLI,
 // the emulator over HTTP.
 
+/**
+ * gold (no run at its create) applied from `tmp`/aud, then its manifest edited (another
+ * description and run request): the directory, for a plan whose steps are a PATCH and a run.
+ */
+async function appliedThenEdited(tmp: string, setUp: CliBench['setUp']): Promise<string> {
+  const aud = path.join(tmp, 'aud');
+  await mkdir(aud);
+  const gold = (description: string, request: string) =>
+    writeFile(
+      path.join(aud, 'gold.yaml'),
+      manifestYaml('gold', { spec: { description }, ingestion: { onCreate: false, request } }),
+    );
+  await gold('first', 'r1');
+  const applied = await setUp('apply', aud, '--auto-approve');
+  expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+  await gold('second', 'r2');
+  return aud;
+}
+
 describe('apply of a refresh plan whose audience was deactivated in the UI since', () => {
   it('sends it no PATCH and starts no run: the step is blocked, naming the deactivation', async () => {
     await cliBench(async ({ emulator, tmp, cli, setUp }) => {
-      const aud = path.join(tmp, 'aud');
-      await mkdir(aud);
-      const gold = (description: string, request: string) =>
-        writeFile(
-          path.join(aud, 'gold.yaml'),
-          manifestYaml('gold', { spec: { description }, ingestion: { onCreate: false, request } }),
-        );
-      await gold('first', 'r1');
-      const applied = await setUp('apply', aud, '--auto-approve');
-      expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-      await gold('second', 'r2');
+      const aud = await appliedThenEdited(tmp, setUp);
       const saved = await setUp('plan', aud, '--refresh', '--output', 'json', '--out', 'plan.json');
       expect(saved.code, saved.stderr).toBe(0);
 
@@ -68,17 +77,7 @@ describe('apply of a refresh plan whose audience was deactivated in the UI since
 
   it('an apply --refresh whose prompt waited while it was deactivated: neither PATCH nor run', async () => {
     await cliBench(async ({ emulator, tmp, setUp }) => {
-      const aud = path.join(tmp, 'aud');
-      await mkdir(aud);
-      const gold = (description: string, request: string) =>
-        writeFile(
-          path.join(aud, 'gold.yaml'),
-          manifestYaml('gold', { spec: { description }, ingestion: { onCreate: false, request } }),
-        );
-      await gold('first', 'r1');
-      const applied = await setUp('apply', aud, '--auto-approve');
-      expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-      await gold('second', 'r2');
+      const aud = await appliedThenEdited(tmp, setUp);
       const [made] = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
       expect(made).toBeDefined();
 
