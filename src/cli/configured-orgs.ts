@@ -13,14 +13,21 @@ export function orgFinder(config: AepConfig): (sandbox: string) => string | unde
  * plan): the environment alone without the configuration file's reader (the `yaml` library,
  * zod's schema; ~0.08 s of CPU in a CI job whose credentials are AEP_* variables), a file
  * through it. Undefined without credentials, or when it does not check out (reported where a
- * command connects, never by a command that makes no call).
+ * command connects, never by a command that makes no call). The secrets a file names are not
+ * read (their values are empty here): which sandboxes have credentials, and the org of each,
+ * do not depend on them, and a pre-commit hook or a pull request's job has none (review
+ * cli-40: validate said nothing of a sandbox without credentials there).
  */
 export async function checkedConfig(flags: Flags): Promise<AepConfig | undefined> {
   if (flags.emulator || credentialsAbsent(flags)) return undefined;
   const checked =
     flags.config === undefined
       ? (await import('../config/resolve-env.js')).resolveWithSecretFiles(undefined, process.env)
-      : (await import('../config/load.js')).checkAepConfig({ configFile: flags.config, env: process.env });
+      : (await import('../config/load.js')).checkAepConfig({
+          configFile: flags.config,
+          env: process.env,
+          secrets: 'named',
+        });
   return checked.ok ? checked.config : undefined;
 }
 

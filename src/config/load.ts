@@ -1,6 +1,7 @@
 import { registerSecret } from '../text/secrets.js';
 import type { ConfigFile } from './schema.js';
 import { resolveWithSecretFiles } from './resolve-env.js';
+import type { ResolveInput } from './resolve.js';
 import type { AepConfig } from './types.js';
 import { invalid, problemLines, readConfigFile, type Locate } from './read-file.js';
 import type { UsageError } from '../errors.js';
@@ -18,6 +19,8 @@ export type LoadAepConfigOptions = {
   configFile?: string | undefined;
   /** Usually process.env. */
   env: Readonly<Record<string, string | undefined>>;
+  /** `named`: the secrets the file names are not read (ResolveInput). Default `read`. */
+  secrets?: ResolveInput['secrets'];
 };
 
 /** A checked configuration, or every problem found: as lines, and as the error to throw. */
@@ -39,7 +42,7 @@ export function checkAepConfig(options: LoadAepConfigOptions): CheckedAepConfig 
     file = read.file;
     locate = read.locate;
   }
-  const result = resolveWithSecretFiles(file, options.env);
+  const result = resolveWithSecretFiles(file, options.env, options.secrets);
   if (!result.ok) {
     const placed = result.problems.map((problem) => ({ ...locate(problem.key), ...problem }));
     const lines = problemLines(name, placed);

@@ -1,6 +1,6 @@
 import { readRegularTextSync } from '../files/read-regular.js';
 import { MAX_SECRET_FILE_BYTES } from './file-secrets.js';
-import { resolveAepConfig } from './resolve.js';
+import { resolveAepConfig, type ResolveInput } from './resolve.js';
 import type { ConfigFile } from './schema.js';
 import type { ConfigResult } from './types.js';
 
@@ -13,10 +13,12 @@ import type { ConfigResult } from './types.js';
 export function resolveWithSecretFiles(
   file: { path: string; data: ConfigFile } | undefined,
   env: Readonly<Record<string, string | undefined>>,
+  secrets: ResolveInput['secrets'] = 'read',
 ): ConfigResult {
   return resolveAepConfig({
     file,
     env,
+    secrets,
     readSecretFile: (secretFile) => readRegularTextSync(secretFile, { maxBytes: MAX_SECRET_FILE_BYTES }),
   });
 }

@@ -19,6 +19,14 @@ export type ResolveInput = {
   env: Readonly<Record<string, string | undefined>>;
   /** Reads a `clientSecretFile`; throws when it cannot. */
   readSecretFile: (file: string) => string;
+  /**
+   * `read` (the default): each secret is looked up. `named`: a secret the file names
+   * (`clientSecretEnv`, `clientSecretFile`) counts as given, unread, with an empty value: which
+   * sandboxes have credentials, and in which org, is written in the file, and a pre-commit hook
+   * or a pull request's job has no secrets (validate, plan: cli/configured-orgs.ts). Never
+   * connect with such a configuration.
+   */
+  secrets?: 'read' | 'named' | undefined;
 };
 
 type Value = { value: string; hint: string };
@@ -58,6 +66,9 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
         message: 'give only one of clientSecret, clientSecretEnv and clientSecretFile',
       });
       return BROKEN;
+    }
+    if (input.secrets === 'named' && given.length === 1) {
+      return { value: '', hint: inFile(`${prefix}clientSecret`) };
     }
     if (layer.clientSecret !== undefined) {
       warnings.push(

@@ -47,7 +47,7 @@ export function validateCommand(setExit: (code: number) => void): Command {
     .addOption(
       new Option(
         '--config <file>',
-        'AEP configuration file: its defaultSandbox is the sandbox of manifests that name none; a manifest naming a sandbox its credentials do not reach is an error (checked when the configuration, its secrets included, resolves)',
+        'AEP configuration file: its defaultSandbox is the sandbox of manifests that name none; a manifest naming a sandbox its credentials do not reach is an error (checked without reading the secrets the file names)',
       ).env('AUDIENCECTL_CONFIG'),
     )
     .addHelpText(
