@@ -6,7 +6,7 @@ import type { AudienceRecord, OperationRecord } from './model.js';
 import { newerRuleViolations } from './newer-rules.js';
 import { CreateAudienceBody, ExtendTtlBody } from './schema.js';
 import type { Call, Runtime } from './service-context.js';
-import { nameKey, type ScopeState } from './store.js';
+import { holdName, isNameTaken, nameKey, releaseName } from './name-holds.js';
 import { parseOrThrow } from './validate.js';
 
 /** An audience that exists now: created by an operation that has succeeded, and not deleted. */
@@ -17,28 +17,8 @@ export function readyAudience(call: Call, audienceId: string): AudienceRecord {
 }
 
 /**
- * A name stays taken while its operation runs; a failed operation gives it back when it ends,
- * a deleted audience when its hold lapses (`deletedNames: held`).
- */
-function isNameTaken(scope: ScopeState, name: string, nowMs: number): boolean {
-  const key = nameKey(name);
-  const hold = scope.names.get(key);
-  if (!hold) return false;
-  if (hold.releasedAtMs !== undefined && nowMs >= hold.releasedAtMs) {
-    scope.names.delete(key);
-    return false;
-  }
-  const operation = scope.operations.get(hold.operationId);
-  if (operation?.outcome === 'FAILED' && nowMs >= operation.completesAtMs) {
-    scope.names.delete(key);
-    return false;
-  }
-  return true;
-}
-
-/**
  * `duplicateName` (admin only, docs/emulator.md): skip the unique-name rule, as no public call
- * can, so tests can hold two audiences of one name; the name stays held by the first.
+ * can, so tests can hold two audiences of one name; the name stays held while either bears it.
  */
 export function createAudience(
   runtime: Runtime,
@@ -80,7 +60,9 @@ export function createAudience(
   if (failed)
     operation.failureReason = 'The audience could not be created (injected operationFailure fault).';
   scope.operations.set(operation.operationId, operation);
-  if (!taken) {
+  // A failed operation holds its name until it ends; an audience holds it (or, an admin-made
+  // duplicate, bears it beside the holder) for as long as it bears it.
+  if (failed && !taken) {
     scope.names.set(nameKey(body.name), {
       operationId: operation.operationId,
       audienceId: operation.audienceId,
@@ -97,6 +79,7 @@ export function createAudience(
       readyAtMs: operation.completesAtMs,
     });
     scope.audiences.set(audience.audienceId, audience);
+    holdName(scope, audience);
   }
   store.changed();
   return operation;
@@ -126,14 +109,11 @@ export function deleteAudience(runtime: Runtime, call: Call, audienceId: string)
   const audience = readyAudience(call, audienceId);
   const { scope } = call;
   scope.audiences.delete(audienceId);
-  // A duplicate made by the admin endpoint does not hold the name: deleting it frees nothing.
-  const hold = scope.names.get(nameKey(audience.name));
-  if (hold?.audienceId === audienceId) {
-    // `held`: gone from every read, its name still refused for a while (docs/emulator.md).
-    if (runtime.settings.compat.deletedNames === 'held')
-      hold.releasedAtMs = call.nowMs + DELETED_NAME_HOLD_MS;
-    else scope.names.delete(nameKey(audience.name));
-  }
+  // `held`: gone from every read, its name still refused for a while (docs/emulator.md); a
+  // duplicate deleted frees nothing, and the holder deleted passes the name to a duplicate.
+  const held =
+    runtime.settings.compat.deletedNames === 'held' ? call.nowMs + DELETED_NAME_HOLD_MS : undefined;
+  releaseName(scope, audience, held);
   for (const runId of audience.runIds) scope.runs.delete(runId);
   runtime.store.changed();
 }

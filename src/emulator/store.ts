@@ -1,11 +1,5 @@
 import type { AudienceRecord, NameHoldRecord, OperationRecord, RunRecord } from './model.js';
-
-/**
- * A name reservation: taken at create time, so a second create fails while the first is
- * PROCESSING. `releasedAtMs`: the audience is deleted, and its name is held until then
- * (`deletedNames: held`).
- */
-export type NameHold = { operationId: string; audienceId: string; releasedAtMs?: number };
+import { indexNames, nameKey, type NameHold } from './name-holds.js';
 
 /** Everything of one org + sandbox: the unit of isolation. Every lookup is a map access. */
 export class ScopeState {
@@ -19,11 +13,6 @@ export class ScopeState {
     readonly orgId: string,
     readonly sandbox: string,
   ) {}
-}
-
-/** Audience names are unique per sandbox regardless of case and surrounding blanks. */
-export function nameKey(name: string): string {
-  return name.trim().toLowerCase();
 }
 
 function scopeKey(orgId: string, sandbox: string): string {
@@ -129,6 +118,8 @@ export class Store {
           audienceId: audience.audienceId,
         });
     }
+    // The file keeps only who holds each name: the other audiences bearing one are its duplicates.
+    for (const scope of this.scopes.values()) indexNames(scope);
     for (const run of records.runs) this.scope(run.orgId, run.sandbox).runs.set(run.runId, run);
     for (const [key, times] of Object.entries(records.sandboxRuns ?? {})) this.sandboxRuns.set(key, times);
     // An older file counted per UTC day: its runs are placed at the start of their day.

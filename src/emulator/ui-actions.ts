@@ -5,7 +5,7 @@ import { isAudienceReady } from './lifecycle.js';
 import { TtlInDays } from './schema.js';
 import { serviceNow, type Call, type Runtime } from './service-context.js';
 import { segmentView, type SegmentAudience } from './segment-views.js';
-import { nameKey } from './store.js';
+import { holdName, isNameTaken, nameKey, releaseName } from './name-holds.js';
 
 /**
  * What a person does in the AEP UI, behind audiencectl's back: edit an audience, delete it,
@@ -57,12 +57,12 @@ export function uiEditAudience(
   const call = uiCall(runtime, where.orgId, where.sandbox, actor);
   const audience = existing(call, id);
   if (edit.name !== undefined && nameKey(edit.name) !== nameKey(audience.name)) {
-    if (call.scope.names.has(nameKey(edit.name)))
+    if (isNameTaken(call.scope, edit.name, call.nowMs))
       throw new UsageError('EMULATOR_UI', `An audience named "${edit.name}" already exists.`);
-    const hold = call.scope.names.get(nameKey(audience.name));
-    call.scope.names.delete(nameKey(audience.name));
-    if (hold) call.scope.names.set(nameKey(edit.name), hold);
+    // The old name stays held while a duplicate bears it; the new one is this audience's.
+    releaseName(call.scope, audience);
     audience.name = edit.name;
+    holdName(call.scope, audience);
   }
   if (edit.description !== undefined) audience.description = edit.description;
   if (edit.labels !== undefined) audience.labels = edit.labels;
