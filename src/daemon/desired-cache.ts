@@ -6,8 +6,8 @@ import { startManifestLoader, type LoadedFile } from '../manifest/load-isolated.
 import { assembleLoad } from '../manifest/assemble.js';
 import type { LoadResult, SourceFile } from '../manifest/load.js';
 import {
+  DEFAULT_MAX_FILE_BYTES,
   readManifestDir,
-  readManifestFile,
   SKIPPED_DIRS,
   type ReadDirOptions,
 } from '../manifest/read-dir.js';
@@ -20,8 +20,11 @@ import { isAbsence } from '../state/errors.js';
 import { readLinks } from './checkout-links.js';
 import { NOT_SELECTED, nothingSelected } from '../manifest/read-dir.js';
 import { maySayNotSelected, submodulesNotRead } from '../manifest/read-left-out.js';
+import { readSourceFile } from '../manifest/read-file.js';
+import { contentDigest } from '../source/content-digest.js';
+import { isChangeList, settledRead, withUnsettled, type HeldRead } from './read-settled.js';
 
-/** Reads one manifest file (relative to the tree, absolute on disk); `readManifestFile` by default. */
+/** Reads one manifest file (relative to the tree, absolute on disk), as `readManifestFile` does. */
 export type ManifestReader = (relative: string, absolute: string, maxBytes?: number) => SourceFile;
 
 /** How the last load read the tree, for logs, tests and the benchmark. */
@@ -37,7 +40,10 @@ export type LoadReport = {
 export type DesiredCacheOptions = {
   read: ReadDirOptions;
   defaultSandbox: string;
-  /** Default `readManifestFile`. */
+  /**
+   * Default: the cache reads the file itself (readSourceFile), hashing its bytes to check them
+   * against a directory revision's digests; what a reader given here reads is not checked.
+   */
   readFile?: ManifestReader;
 };
 
@@ -51,10 +57,6 @@ function withSpecHashes(file: LoadedFile): LoadedFile {
     for (const { manifest } of file.parsed.manifests)
       rememberSpec(manifest, { hash: specHash(normaliseSpec(manifest.spec)), name: manifest.spec.name });
   return file;
-}
-
-function isChangeList(changes: readonly string[] | ChangeList): changes is ChangeList {
-  return !Array.isArray(changes);
 }
 
 /**
@@ -76,10 +78,13 @@ class Doubt extends Error {}
  */
 export class DesiredCache {
   readonly #options: DesiredCacheOptions;
-  readonly #readFile: ManifestReader;
   readonly #selected: (file: string) => boolean;
   #revision: string | undefined;
   readonly #files = new Map<string, LoadedFile>();
+  /** The digests of the bytes read of `#files`, for a revision with digests (read-settled.ts). */
+  readonly #digests = new Map<string, string>();
+  /** Files whose read is not what the revision names: read again at the next load. */
+  readonly #unsettled = new Set<string>();
   /** Paths of `#files` in the full read's order; undefined after a file came or went. */
   #order: string[] | undefined;
   /** The full read's own warnings (symlinks leaving the tree). */
@@ -88,7 +93,6 @@ export class DesiredCache {
 
   constructor(options: DesiredCacheOptions) {
     this.#options = options;
-    this.#readFile = options.readFile ?? readManifestFile;
     this.#selected = fileSelector(options.read);
   }
 
@@ -96,10 +100,21 @@ export class DesiredCache {
     return this.#last;
   }
 
+  /**
+   * The files of the last load read other than as its revision names them (written while the
+   * pass read them, read-settled.ts): read again at the next load, and until then the revision
+   * is not reconciled as the tree holds it.
+   */
+  get unsettled(): string[] {
+    return [...this.#unsettled].sort(compareText);
+  }
+
   /** Forgets everything: the next load reads the whole tree. */
   clear(): void {
     this.#revision = undefined;
     this.#files.clear();
+    this.#digests.clear();
+    this.#unsettled.clear();
     this.#order = undefined;
     this.#treeDiagnostics = [];
   }
@@ -115,7 +130,7 @@ export class DesiredCache {
       const changes = await source.changedPaths?.(this.#revision!, revision.revision, signal);
       if (changes === undefined) reason = 'changes unknown';
       else {
-        const read = await this.#update(revision.dir, changes, revision.links ?? []).catch(
+        const update = await this.#update(revision, withUnsettled(changes, this.#unsettled)).catch(
           (error: unknown) => {
             // Half updated: never reuse it.
             this.clear();
@@ -123,12 +138,13 @@ export class DesiredCache {
             throw error;
           },
         );
-        if (!(read instanceof Doubt)) {
+        if (!(update instanceof Doubt)) {
+          this.#settle(revision, update.affected);
           this.#revision = revision.revision;
-          this.#last = { revision: revision.revision, mode: 'incremental', read };
+          this.#last = { revision: revision.revision, mode: 'incremental', read: update.read };
           return this.#assemble();
         }
-        reason = read.message;
+        reason = update.message;
       }
     }
     return this.#readAll(revision, reason);
@@ -173,8 +189,10 @@ export class DesiredCache {
     const loader = startManifestLoader();
     const options = this.#readOptions(revision);
     const links = readLinks(revision.links ?? [], this.#options.read, this.#selected);
-    const accept = (file: SourceFile) => {
+    const hash = revision.digests !== undefined;
+    const accept = (file: SourceFile, bytes?: Buffer) => {
       if (!links.unread.has(file.path)) loader.accept(file);
+      if (hash && bytes) this.#digests.set(file.path, contentDigest(bytes));
     };
     const read = await readManifestDir(revision.dir, options, accept).catch((error: unknown) => {
       loader.close();
@@ -186,21 +204,58 @@ export class DesiredCache {
       ...read.diagnostics.filter((d) => d.rule !== NOT_SELECTED || !links.linkedTargets.has(d.file)),
       ...links.diagnostics,
     ];
+    this.#settle(revision, [...(revision.digests?.keys() ?? []), ...this.#files.keys()]);
     this.#revision = revision.revision;
     this.#last = { revision: revision.revision, mode: 'full', reason, read: read.files.map((f) => f.path) };
     return this.#assemble();
   }
 
   /**
+   * Marks which of `paths` the cache holds other than as the revision names them. Not while the
+   * tree has warnings: every load then reads it whole, and the walk leaves out files the sync
+   * digested (a submodule checked out at another commit).
+   */
+  #settle(revision: SourceRevision, paths: Iterable<string>): void {
+    const named = revision.digests;
+    if (named === undefined || this.#treeDiagnostics.length > 0) {
+      this.#unsettled.clear();
+      return;
+    }
+    for (const file of paths) {
+      if (this.#isManifestPath(file) && !settledRead(named, file, this.#held(file)))
+        this.#unsettled.add(file);
+      else this.#unsettled.delete(file);
+    }
+  }
+
+  #held(file: string): HeldRead {
+    if (!this.#files.has(file)) return { kind: 'absent' };
+    const digest = this.#digests.get(file);
+    return digest === undefined ? { kind: 'unchecked' } : { kind: 'bytes', digest };
+  }
+
+  /** Reads one file; with `hash`, keeps the digest of its bytes (none from a reader given in the options). */
+  #readOne(file: string, absolute: string, hash: boolean): SourceFile {
+    const maxBytes = this.#options.read.maxFileBytes;
+    this.#digests.delete(file);
+    if (this.#options.readFile) return this.#options.readFile(file, absolute, maxBytes);
+    const read = readSourceFile(file, absolute, maxBytes ?? DEFAULT_MAX_FILE_BYTES);
+    if (hash && read.bytes) this.#digests.set(file, contentDigest(read.bytes));
+    return read.file;
+  }
+
+  /**
    * Reads the changed paths again (what is under a directory path, too); returns the files read.
    * With a `ChangeList`, only a path the source says was removed is gone: another one missing
    * from the tree is a doubt (a checkout moved or pruned under this read, say), never a removal.
+   * Returns the files read, and every path looked at.
    */
   async #update(
-    dir: string,
+    revision: SourceRevision,
     changes: readonly string[] | ChangeList,
-    links: readonly CheckoutLink[],
-  ): Promise<string[]> {
+  ): Promise<{ read: string[]; affected: string[] }> {
+    const { dir } = revision;
+    const links = revision.links ?? [];
     // A link's file is its target's bytes: read again whatever the diff says, as an edit of the
     // target alone changes it (the diff names the target, not the link).
     const followed = links.filter((link) => link.kind === 'file').map((link) => link.path);
@@ -238,19 +293,22 @@ export class DesiredCache {
       }
       const info = await lstatIfThere(absolute);
       if (info?.isSymbolicLink()) throw new Doubt('a symlink changed');
-      if (info?.isFile()) fresh.push(this.#readFile(file, absolute, this.#options.read.maxFileBytes));
+      if (info?.isFile()) fresh.push(this.#readOne(file, absolute, revision.digests !== undefined));
       // A FIFO, socket or device: no removed manifest, the full read refuses it (read-dir.ts).
       else if (info && !info.isDirectory()) throw new Doubt('a changed path is not a regular file');
       else if (removed && !removed.has(file)) throw new Doubt('a changed file is missing from the tree');
-      else if (this.#files.delete(file)) this.#order = undefined;
+      else if (this.#files.delete(file)) {
+        this.#digests.delete(file);
+        this.#order = undefined;
+      }
     }
-    if (fresh.length === 0) return [];
+    if (fresh.length === 0) return { read: [], affected: [...affected] };
     const parsed = await startManifestLoader().parse(fresh);
     for (const file of parsed) {
       if (!this.#files.has(file.path)) this.#order = undefined;
       this.#files.set(file.path, withSpecHashes(file));
     }
-    return fresh.map((file) => file.path);
+    return { read: fresh.map((file) => file.path), affected: [...affected] };
   }
 
   /** The full read's choice: selected by the filters, under no skipped directory. */

@@ -48,5 +48,11 @@ export async function readDesired(
     },
     'manifests read',
   );
+  const unsettled = cache.unsettled;
+  if (unsettled.length > 0)
+    log.info(
+      { files: unsettled.length, first: unsettled[0] },
+      'files changed while the pass read them: read again at the next pass',
+    );
   return desired;
 }

@@ -207,7 +207,9 @@ export class Reconciler implements DaemonStatusProvider {
     if (!revision || this.#options.signal.aborted) return;
     // A standby keeps its checkout fresh, so that it can lead at once, and writes nothing.
     if (!this.#leads()) return;
-    if (!forced && revision.revision === this.#reconciled) return;
+    // Unless the last pass read files written while it read them (read-settled.ts): the tree is
+    // that revision again, but what the pass planned from was not.
+    if (!forced && revision.revision === this.#reconciled && this.#desired.unsettled.length === 0) return;
 
     const log = this.#options.logger.child({ component: 'reconciler', revision: revision.revision });
     const started = this.#clock.now();

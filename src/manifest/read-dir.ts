@@ -21,7 +21,13 @@ import {
   type Diagnostic,
 } from './diagnostics.js';
 import type { SourceFile } from './load.js';
-import { DEFAULT_MAX_FILE_BYTES, fileDiagnostic, readManifestFile, type FileFacts } from './read-file.js';
+import {
+  DEFAULT_MAX_FILE_BYTES,
+  fileDiagnostic,
+  readManifestFile,
+  readSourceFile,
+  type FileFacts,
+} from './read-file.js';
 import { compareText } from '../text/compare.js';
 import { UsageError } from '../errors.js';
 import {
@@ -432,17 +438,20 @@ export function statListing(
 export function readManifestDir(
   root: string,
   options: ReadDirOptions = {},
-  /** Called with each file as soon as it is read (the parser threads start on it). */
-  onFile: (file: SourceFile) => void = () => undefined,
+  /**
+   * Called with each file as soon as it is read (the parser threads start on it), with the bytes
+   * read when there are any: a view the next read overwrites (hash it at once).
+   */
+  onFile: (file: SourceFile, bytes?: Buffer) => void = () => undefined,
 ): Promise<ReadDirResult> {
   // In an executor: a failed listing is the promise's rejection, as callers expect.
   return new Promise((resolve) => {
     const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     const { found, diagnostics, refused } = listManifestFilesSync(root, options);
     const files: SourceFile[] = found.map(({ relative, absolute }) => {
-      const file = readManifestFile(relative, absolute, maxBytes);
-      onFile(file);
-      return file;
+      const read = readSourceFile(relative, absolute, maxBytes);
+      onFile(read.file, read.bytes);
+      return read.file;
     });
     for (const file of refused) {
       onFile(file);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { lstat, readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { contentDigest } from './content-digest.js';
 import { SourceSyncError } from './errors.js';
 import { isIgnoredPath } from './dir-watch.js';
 import { ChangeHistory } from './change-history.js';
@@ -8,10 +9,6 @@ import type { Source, SourceRevision, SyncOptions } from './types.js';
 
 /** A scan's view of the tree: relative path -> digest of its content. */
 type Digests = Map<string, string>;
-
-function digestOf(content: Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
-}
 
 function toPosix(relative: string): string {
   return relative.split(path.sep).join('/');
@@ -51,7 +48,7 @@ async function listFiles(root: string, under = ''): Promise<{ files: string[]; i
 /** A file deleted between listing and reading is part of the next burst: undefined. */
 async function digestFile(root: string, relative: string): Promise<string | undefined> {
   const content = await readFile(path.join(root, relative)).catch(() => undefined);
-  return content === undefined ? undefined : digestOf(content);
+  return content === undefined ? undefined : contentDigest(content);
 }
 
 /**
@@ -128,7 +125,9 @@ export class DirectorySource implements Source {
     this.#digests = scan.digests;
     this.#trusted = !scan.incomplete && this.#invalidations === invalidations;
     this.#last = revision;
-    return { revision, dir: this.#dir, changed };
+    // What this sync digested, for the pass to check what it reads against: only of a tree seen
+    // whole (a symlinked file is in no digest, nor is a folder that could not be listed).
+    return { revision, dir: this.#dir, changed, ...(scan.incomplete ? {} : { digests: scan.digests }) };
   }
 
   changedPaths(from: string, to: string): Promise<readonly string[] | undefined> {

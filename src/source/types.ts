@@ -24,6 +24,14 @@ export type SourceRevision = {
    * each as a checkout with links would show it. Absent for a directory.
    */
   links?: readonly CheckoutLink[];
+  /**
+   * A directory: each regular file's content digest (contentDigest), relative path to digest, as
+   * the sync read it, when it saw the whole tree (no symlink, every folder listed). A pass reads
+   * the files after the sync, and a file written meanwhile is not what the revision names
+   * (src/daemon/read-settled.ts). Absent for git: the controller writes its checkout whole
+   * before a pass reads it.
+   */
+  digests?: ReadonlyMap<string, string>;
 };
 
 /**
