@@ -39,6 +39,10 @@ export async function openStateStore(
     return new FileStateStore(where.dir, options.paste);
   }
   const { PgStateStore } = await import('./pg/pg-store.js');
+  if (options.passwordFile) {
+    const { checkPasswordFile } = await import('./pg/connection.js');
+    await checkPasswordFile(options.passwordFile);
+  }
   return new PgStateStore(where.url, where.schema, where.display, {
     passwordFile: options.passwordFile,
     connectTimeoutMs: options.connectTimeoutMs,

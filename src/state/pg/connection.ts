@@ -242,6 +242,16 @@ async function readPasswordFile(file: string): Promise<string> {
 }
 
 /**
+ * `--state-password-file` read as a store is opened, whether or not its password is used:
+ * read only when the server asked for a password the URL did not give, a typo in its path
+ * passed every command while the URL carried the password (or the server trusted the
+ * client), and surfaced when that changed (review cli-40). Its password is a secret from now.
+ */
+export async function checkPasswordFile(file: string): Promise<void> {
+  registerSecret(await readPasswordFile(file));
+}
+
+/**
  * The password, in order: the URL, `--state-password-file`, PGPASSWORD, then the
  * password file (PGPASSFILE, else ~/.pgpass, with libpq's rules). Every one found is
  * registered as a secret, so logs and error texts never carry it.
