@@ -32,6 +32,7 @@ export const ListAudiencesQuery = z.object({
   name: z.string().optional(),
   description: z.string().optional(),
 });
+type ListAudiencesQuery = z.output<typeof ListAudiencesQuery>;
 
 export const BulkGetBody = z.strictObject({
   ids: z.array(z.strictObject({ id: z.string().min(1) })),
@@ -92,6 +93,24 @@ function compareBy(attribute: string, direction: string): (a: SegmentAudience, b
   };
 }
 
+/**
+ * The page's `_links.next.href` (`@/audiences?start=1&limit=2&totalCount=111`, `@/` standing for
+ * /data/core/ups): with the request's filters and order, so that following it goes on with
+ * the list asked for, not the whole sandbox's.
+ */
+function nextHref(query: ListAudiencesQuery, start: number, totalCount: number): string {
+  const params = new URLSearchParams({
+    start: String(start),
+    limit: String(query.limit),
+    totalCount: String(totalCount),
+  });
+  if (query.sort !== undefined) params.set('sort', query.sort);
+  for (const property of query.property) params.append('property', property);
+  if (query.name !== undefined) params.set('name', query.name);
+  if (query.description !== undefined) params.set('description', query.description);
+  return `@/audiences?${params.toString()}`;
+}
+
 export function listAudiences(
   call: Call,
   rawQuery: unknown,
@@ -125,9 +144,7 @@ export function listAudiences(
   return {
     children: page,
     _page: { totalCount: views.length, pageSize: page.length, ...(more ? { next: String(nextStart) } : {}) },
-    _links: more
-      ? { next: { href: `@/audiences?start=${nextStart}&limit=${query.limit}&totalCount=${views.length}` } }
-      : {},
+    _links: more ? { next: { href: nextHref(query, nextStart, views.length) } } : {},
   };
 }
 
