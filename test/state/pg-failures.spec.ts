@@ -5,7 +5,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
 import { openStateStore } from '../../src/state/open.js';
-import { apply, emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
+import { apply, emulatorEnv, ManifestDir, quickRetries } from '../helpers/apply-env.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { reply, startAlteringProxy } from '../helpers/altering-proxy.js';
@@ -149,13 +149,19 @@ function requestsTo(emulator: RunningEmulator, endpoint: 'patchAudience' | 'dele
   return emulator.control.counters().byEndpoint[endpoint].requests;
 }
 
-/** A manifest directory holding gold, a fresh PostgreSQL store, and the emulator's environment. */
+/**
+ * A manifest directory holding gold, a fresh PostgreSQL store, and the emulator's environment,
+ * its retries waiting milliseconds (quickRetries): the faults here fail attempts until the
+ * retries run out, and what is asserted is what the apply made of each answer, not how long
+ * it backed off (as many attempts, each still an HTTP request to the emulator).
+ */
 async function goldOnPostgres(emulator: RunningEmulator) {
-  const dir = new ManifestDir(path.join(await tempDir(), 'm'));
+  const root = await tempDir();
+  const dir = new ManifestDir(path.join(root, 'm'));
   await dir.write([manifestObject('gold')]);
   const state = await postgres.freshLocation();
   const schema = new URL(state).searchParams.get('schema')!;
-  return { dir, state, schema, env: emulatorEnv(emulator) };
+  return { dir, state, schema, env: emulatorEnv(emulator, await quickRetries(root)) };
 }
 
 /** The write of the create's answer (its operation id), and the session holding the lock, both end. */
@@ -429,8 +435,8 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
     await withEmulator({}, async (emulator) => {
       const proxy = await startAlteringProxy(emulator.url);
       try {
-        const { dir, state } = await goldOnPostgres(emulator);
-        const env = emulatorEnv(emulator, { AEP_IMS_URL: `${proxy.url}/ims/token/v3` });
+        const { dir, state, env: direct } = await goldOnPostgres(emulator);
+        const env = { ...direct, AEP_IMS_URL: `${proxy.url}/ims/token/v3` };
         expect((await apply(dir.dir, state, env)).code).toBe(0);
         await dir.write([manifestObject('gold', { spec: { description: 'Gold, revised' } })]);
         // The apply's first token is issued; every token asked for after it is refused by IMS.
@@ -705,8 +711,8 @@ describe('a PostgreSQL state call that fails mid-apply', { timeout: 120_000 }, (
     await withEmulator({}, async (emulator) => {
       const proxy = await startAlteringProxy(emulator.url);
       try {
-        const { dir, state, schema } = await goldOnPostgres(emulator);
-        const env = emulatorEnv(emulator, { AEP_IMS_URL: `${proxy.url}/ims/token/v3` });
+        const { dir, state, schema, env: direct } = await goldOnPostgres(emulator);
+        const env = { ...direct, AEP_IMS_URL: `${proxy.url}/ims/token/v3` };
         expect((await apply(dir.dir, state, env)).code).toBe(0);
         await dir.write([
           manifestObject('gold', { spec: { description: 'Gold, revised' }, ingestion: { request: 'r2' } }),
