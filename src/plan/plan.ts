@@ -38,6 +38,7 @@ import { planClock, runClock, type RunClock } from './clock.js';
 import type { PasteFlags } from '../text/paste-flags.js';
 import { unverifiedImport } from './unverified-import.js';
 import { importedRename } from './imported-rename.js';
+import { waitingEdits, waitingReason } from './waiting-edits.js';
 
 export { summarise } from './summary.js';
 
@@ -291,11 +292,13 @@ function stepsForDesired(
   if (drift.kind === 'deactivated') {
     note('deactivated', drift.detail);
     // Blocked as a rename is: PATCHing or running into an audience nobody uses hides it.
+    const edits = waitingEdits(desired, record, target);
     return [
       {
-        ...stepFor(desired, 'update', 'deactivated outside audiencectl (refresh)'),
+        ...stepFor(desired, 'update', waitingReason('deactivated outside audiencectl (refresh)', edits)),
         source,
         audienceId,
+        changes: edits,
         blocked: drift.detail,
       },
     ];
