@@ -17,6 +17,7 @@ import type { AepClientStats } from './stats.js';
 import { pathSegment } from './path-segment.js';
 import { RunsListCutError } from './runs-list-cut.js';
 import { followRunPages, namesNextPage } from './runs-pages.js';
+import { readFromStart } from './runs-from-start.js';
 import { createTransport } from './transport.js';
 import {
   AudienceView,
@@ -228,6 +229,11 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
       if (namesNextPage(answered)) {
         const whole = listedRuns(await followRunPages(transport, sandbox, path, answered, callOptions));
         if (whole.complete) return whole;
+      } else if (!isCounted(listed)) {
+        // One that names none and no count may still be paged by `start`, as the platform's
+        // lists are (a counted one is read as its count says, below).
+        const read = await readFromStart(transport, compat, sandbox, path, answered, callOptions);
+        if (read !== undefined) return listedRuns(read);
       }
       // Cut short by its own count: an error, carrying the page for a caller that can tell the
       // runs past it from its records (the run step).

@@ -22,12 +22,20 @@ export type DeleteSpelling = z.infer<typeof DeleteSpelling>;
 export const RunsListParams = z.enum(['accepted', 'refused']);
 export type RunsListParams = z.infer<typeof RunsListParams>;
 
+/**
+ * Whether the service answers a bare runs list's `start` with the page from there (`paged`), or
+ * ignores or refuses it (`ignored`: the same runs again, or a 400); runs-from-start.ts.
+ */
+export const RunsListStart = z.enum(['paged', 'ignored']);
+export type RunsListStart = z.infer<typeof RunsListStart>;
+
 /** Everything known about one base URL. */
 export const CompatChoices = z.object({
   operationsPath: OperationsSpelling.optional(),
   /** By sandbox name. */
   sourceSpec: z.record(z.string(), SourceSpecShape).optional(),
   runsListParams: RunsListParams.optional(),
+  runsListStart: RunsListStart.optional(),
   deletePath: DeleteSpelling.optional(),
 });
 export type CompatChoices = z.infer<typeof CompatChoices>;
@@ -36,6 +44,7 @@ export type CompatChoices = z.infer<typeof CompatChoices>;
 export const LearnedChoice = z.discriminatedUnion('choice', [
   z.object({ choice: z.literal('operationsPath'), value: OperationsSpelling }),
   z.object({ choice: z.literal('runsListParams'), value: RunsListParams }),
+  z.object({ choice: z.literal('runsListStart'), value: RunsListStart }),
   z.object({ choice: z.literal('deletePath'), value: DeleteSpelling }),
   z.object({ choice: z.literal('sourceSpec'), sandbox: z.string().min(1), value: SourceSpecShape }),
 ]);
@@ -48,6 +57,8 @@ export function withLearned(choices: CompatChoices, learned: LearnedChoice): Com
       return { ...choices, operationsPath: learned.value };
     case 'runsListParams':
       return { ...choices, runsListParams: learned.value };
+    case 'runsListStart':
+      return { ...choices, runsListStart: learned.value };
     case 'deletePath':
       return { ...choices, deletePath: learned.value };
     case 'sourceSpec':

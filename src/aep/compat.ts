@@ -165,6 +165,30 @@ export class Compat {
     this.#learned('runs listed without limit/sortBy', { choice: 'runsListParams', value: 'refused' });
   }
 
+  /**
+   * Whether to ask a bare runs list that may be cut for the page after it by `start`: unless the
+   * service is known to ignore it (runs-from-start.ts).
+   */
+  runsListStart(): boolean {
+    return this.#choices.runsListStart !== 'ignored';
+  }
+
+  /** Called when a bare runs list answered `start` with the page from there (or an empty one). */
+  runsListStartPaged(): void {
+    if (this.#choices.runsListStart === 'paged') return;
+    const before = this.#choices.runsListStart;
+    this.#learned(before === 'ignored' ? 'runs list paged by start' : undefined, {
+      choice: 'runsListStart',
+      value: 'paged',
+    });
+  }
+
+  /** Called when a bare runs list answered `start` with its first runs again, or a 400. */
+  runsListStartIgnored(): void {
+    if (this.#choices.runsListStart === 'ignored') return;
+    this.#learned('runs list not paged by start', { choice: 'runsListStart', value: 'ignored' });
+  }
+
   #learned(switched: string | undefined, learned: LearnedChoice): void {
     this.#choices = withLearned(this.#choices, learned);
     if (switched) this.#logger?.info({ ...learned }, `AEP takes the other reading of the page: ${switched}`);

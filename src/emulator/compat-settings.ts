@@ -23,9 +23,10 @@ export const CompatInput = z.strictObject({
    * page's commented-out default `limit` of 20 as it comes, oldest first (the newest runs past
    * it), or `paged`: served 20 at a time, oldest first, each page counting the runs
    * (`_page.totalCount`) and linking the next (`_links.next.href`, `?start=N`), as the
-   * platform's other lists page. Default whole.
+   * platform's other lists page, or `offset`: served so from `start`, naming no next page (the
+   * `start` the platform's other lists page by, and no link). Default whole.
    */
-  runsListCut: z.enum(['whole', 'page', 'paged']).optional(),
+  runsListCut: z.enum(['whole', 'page', 'paged', 'offset']).optional(),
   /** `bare` DELETE /external-audience/{id} (the API format line), `slash` .../{id}/ (the curl sample), or `both`. Default both. */
   deletePath: z.enum(['bare', 'slash', 'both']).optional(),
   /**

@@ -165,7 +165,8 @@ const BARE_PAGE = 20;
  * A service without the commented-out parameters: any of them is a 400, and the list comes
  * in the order runs were started (oldest first), which the page does not promise otherwise;
  * with `runsListCut: page`, only its first page of it; with `paged`, a page of it from `start`
- * (0 when not given), linking the next (`_links.next.href`) while there are more.
+ * (0 when not given), linking the next (`_links.next.href`) while there are more; with
+ * `offset`, that page, naming no next one.
  */
 function bareRunList(runtime: Runtime, call: Call, audience: AudienceRecord, rawQuery: unknown): RunList {
   const query = (rawQuery ?? {}) as Record<string, unknown>;
@@ -176,19 +177,24 @@ function bareRunList(runtime: Runtime, call: Call, audience: AudienceRecord, raw
   const all = runsOf(call, audience);
   const { compat } = runtime.settings;
   const view = (run: RunRecord) => runSummaryView(run, call.nowMs, compat);
-  if (compat.runsListCut === 'paged') return pageOf(all, audience.audienceId, query, view);
+  if (compat.runsListCut === 'paged' || compat.runsListCut === 'offset')
+    return pageOf(all, audience.audienceId, query, view, compat.runsListCut === 'paged');
   const cut = compat.runsListCut === 'page';
   const runs = (cut ? all.slice(0, BARE_PAGE) : all).map(view);
   const limit = cut ? BARE_PAGE : runs.length;
   return { runs, _page: { limit, count: runs.length, totalCount: all.length } };
 }
 
-/** `runsListCut: paged`: the page of `all` from the query's `start`, and a link to the next one. */
+/**
+ * `runsListCut: paged`: the page of `all` from the query's `start`, and a link to the next one;
+ * `offset` (`linked` false): the same page, naming no next one.
+ */
 function pageOf(
   all: RunRecord[],
   audienceId: string,
   query: Record<string, unknown>,
   view: (run: RunRecord) => EmulatorRunSummary,
+  linked: boolean,
 ): RunList {
   const raw = query['start'] ?? '0';
   if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw))
@@ -197,7 +203,7 @@ function pageOf(
   const runs = all.slice(start, start + BARE_PAGE).map(view);
   const next = start + runs.length;
   const list: RunList = { runs, _page: { limit: BARE_PAGE, count: runs.length, totalCount: all.length } };
-  if (runs.length > 0 && next < all.length)
+  if (linked && runs.length > 0 && next < all.length)
     list._links = { next: { href: `/data/core/ais/external-audience/${audienceId}/runs?start=${next}` } };
   return list;
 }

@@ -42,7 +42,7 @@ export type Flags = {
   patchFields: 'lenient' | 'labels-only';
   millisecondTimestamps: 'accepted' | 'refused';
   runsListPage: 'included' | 'omitted';
-  runsListCut: 'whole' | 'page' | 'paged';
+  runsListCut: 'whole' | 'page' | 'paged' | 'offset';
   deletePath: 'bare' | 'slash' | 'both';
   runTimeUnit: 'seconds' | 'milliseconds';
   runCreatedAt: 'run' | 'audience';

@@ -200,8 +200,8 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     .addOption(
       choiceOption(
         '--runs-list-cut <mode>',
-        'the bare runs list (--runs-list-params refused): every run, its first page of 20 only, or pages of 20 linked by _links.next.href; oldest first',
-        ['whole', 'page', 'paged'],
+        'the bare runs list (--runs-list-params refused): every run, its first page of 20 only, pages of 20 linked by _links.next.href, or pages of 20 from start, unlinked; oldest first',
+        ['whole', 'page', 'paged', 'offset'],
       ).default('whole'),
     )
     .addOption(
