@@ -53,16 +53,20 @@ const RUNS_DEFAULT_PAGE = 20;
 
 /**
  * The list newest first, and whether it holds every run: by its `totalCount` where given, else
- * by holding fewer runs than a page (`limit`: the page asked for and taken; a list of exactly the
- * default page may be one cut there by a service that took `limit` without honouring it).
+ * by not holding a page (`limit`: the page asked for and taken; a list of exactly the default
+ * page may be one cut there by a service that took `limit` without honouring it). A bare list
+ * (no `limit`) of more runs than the default page was cut at no page: read as maybe cut, a
+ * service answering its whole list without `_page` blocked every run step of an audience past
+ * 20 runs for good (review runs-40, H-2), by the very reading that makes one of fewer whole.
  */
 function listedRuns(list: RunList, limit?: number): RunsListed {
   const count = list.runs.length;
   const total = list._page?.totalCount;
+  const page = limit ?? Number.POSITIVE_INFINITY;
   const complete =
     total !== undefined
       ? total <= count
-      : count < RUNS_DEFAULT_PAGE || (limit !== undefined && count > RUNS_DEFAULT_PAGE && count < limit);
+      : count < RUNS_DEFAULT_PAGE || (count > RUNS_DEFAULT_PAGE && count < page);
   // Not enumerable: the list is still compared and printed as the runs it holds.
   const listed = Object.defineProperty([...list.runs].sort(byNewest), 'complete', {
     value: complete,
