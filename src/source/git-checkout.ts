@@ -57,6 +57,20 @@ export async function materializeRevision(
   return target;
 }
 
+/**
+ * Writes the tree of `revision` again when its directory is gone (an update in place moved it
+ * into another revision's, and the sync then failed); true when it was written.
+ */
+export async function restoreRevision(
+  git: (env: Record<string, string>) => SimpleGit,
+  revsDir: string,
+  revision: string,
+): Promise<boolean> {
+  if (await exists(path.join(revsDir, revision))) return false;
+  await materializeRevision(git, revsDir, revision);
+  return true;
+}
+
 /** More paths than this: a whole checkout is as quick, and argv stays short. */
 const MAX_UPDATED_PATHS = 2_000;
 

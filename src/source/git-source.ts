@@ -5,7 +5,13 @@ import { pino } from 'pino';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { registerSecret } from '../log.js';
 import { SourceConfigError, SourceSyncError } from './errors.js';
-import { materializeRevision, pruneRevisions, resolveSubPath, updateRevision } from './git-checkout.js';
+import {
+  materializeRevision,
+  pruneRevisions,
+  resolveSubPath,
+  restoreRevision,
+  updateRevision,
+} from './git-checkout.js';
 import { ALLOWED_GIT_ENV, gitConfigText, prepareGitEnv } from './git-env.js';
 import { sshUserEnv, sshUserFor, type SshUser } from './ssh-user.js';
 import { settleLinks } from './git-links.js';
@@ -259,7 +265,30 @@ export class GitSource implements Source {
       if (error instanceof SourceConfigError) throw error;
       const failure = toSyncError(error, step, this.#secrets, [this.#options.tokenUsername]);
       this.#log.warn({ code: failure.code, err: failure.message }, 'git sync failed');
+      await this.#keepCurrent(signal);
       throw failure;
+    }
+  }
+
+  /**
+   * The last revision synced stays checked out when a sync fails: forced passes reconcile it
+   * meanwhile (docs/controller.md, "A pass"). The update in place moves its tree into the new
+   * revision's before the sync can fail (a push that removed --path): every forced pass then
+   * failed on a work-dir path that was gone (review 40, F-2). It is checked out again.
+   */
+  async #keepCurrent(signal: AbortSignal | undefined): Promise<void> {
+    const current = this.#current;
+    if (current?.top === undefined || signal?.aborted) return;
+    try {
+      const git = (env: Record<string, string>) => this.#git(signal, env);
+      if (await restoreRevision(git, this.#dir('revs'), current.revision))
+        await this.#settleLinks(signal, current.top, current.revision);
+    } catch (error) {
+      const failure = toSyncError(error, 'checkout', this.#secrets, [this.#options.tokenUsername]);
+      this.#log.warn(
+        { revision: current.revision, code: failure.code, err: failure.message },
+        'the last revision synced could not be checked out again',
+      );
     }
   }
 
