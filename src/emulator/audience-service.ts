@@ -7,6 +7,7 @@ import { newerRuleViolations } from './newer-rules.js';
 import { CreateAudienceBody, ExtendTtlBody } from './schema.js';
 import type { Call, Runtime } from './service-context.js';
 import { holdName, isNameTaken, nameKey, releaseName } from './name-holds.js';
+import type { ScopeState } from './store.js';
 import { parseOrThrow } from './validate.js';
 
 /** An audience that exists now: created by an operation that has succeeded, and not deleted. */
@@ -14,6 +15,26 @@ export function readyAudience(call: Call, audienceId: string): AudienceRecord {
   const audience = call.scope.audiences.get(audienceId);
   if (!audience || !isAudienceReady(audience, call.nowMs)) throw notFound('audience', audienceId);
   return audience;
+}
+
+/**
+ * Whether the sandbox holds `limit` audiences: those that exist or are being created, a create
+ * whose operation is to fail included until it ends. Not the names held: a failed create's hold
+ * lapses only when its name is asked for again, and counted, the sandbox refused creates while it
+ * held fewer audiences than its limit.
+ */
+function isSandboxFull(scope: ScopeState, limit: number, nowMs: number): boolean {
+  const existing = scope.audiences.size;
+  if (existing >= limit) return true;
+  // A failing create holds a name: with too few holds to reach the limit, none are read.
+  if (existing + scope.names.size < limit) return false;
+  let failing = 0;
+  for (const hold of scope.names.values()) {
+    if (scope.audiences.has(hold.audienceId)) continue;
+    const operation = scope.operations.get(hold.operationId);
+    if (operation?.outcome === 'FAILED' && nowMs < operation.completesAtMs) failing += 1;
+  }
+  return existing + failing >= limit;
 }
 
 /**
@@ -38,7 +59,7 @@ export function createAudience(
   if (taken && options.duplicateName !== true) {
     throw new ApiError('100950-409', `An audience named "${body.name}" already exists in this sandbox.`);
   }
-  if (scope.names.size >= settings.guardrails.audiencesPerSandbox) {
+  if (isSandboxFull(scope, settings.guardrails.audiencesPerSandbox, nowMs)) {
     throw new ApiError(
       '100960-422',
       `This sandbox already holds ${settings.guardrails.audiencesPerSandbox} audiences, the most it may.`,
