@@ -15,7 +15,7 @@ import type { StateStore } from '../../state/store.js';
 import { escapeText } from '../../text/safe-text.js';
 import { stateAccessOf, stateTimeoutOptions, type StateFlags } from '../state-options.js';
 import { durationOption } from '../typed-options.js';
-import { commandLockOptions } from './state-read.js';
+import { lockForCommand } from './state-read.js';
 
 type Flags = {
   from: string;
@@ -81,11 +81,11 @@ async function migrate(flags: Flags): Promise<void> {
         const result = await migrateState(source, target, {
           force: flags.force === true,
           // Ctrl-C while waiting for either lock ends the wait (STATE_LOCK_WAIT_STOPPED), as apply's.
+          // A stale lock taken over is said, as by the other state commands: an apply that died
+          // holding the store is news to whoever migrates it.
           lock: async (store) => {
             await stoppable(
-              store.lock(
-                commandLockOptions(store, flags.lockTimeout, 'audiencectl state migrate', stop.signal),
-              ),
+              lockForCommand(store, flags.lockTimeout, 'audiencectl state migrate', stop.signal),
               stop.signal,
             );
           },
