@@ -3,7 +3,7 @@ import type { AepHttpClient } from '../aep/client.js';
 import { accessOrgOf } from '../aep/credentials.js';
 import { lazyAepClient } from '../aep/lazy-client.js';
 import type { AepClientExtras } from '../config.js';
-import { checkAepConfig, loadAepConfig } from '../config/load.js';
+import { checkAepConfigLazily, loadAepConfigLazily } from '../config/check.js';
 import type { AepConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
 import type { CompatStore } from '../state/store.js';
@@ -47,10 +47,14 @@ const EMULATOR_TARGET = 'the embedded emulator';
 /**
  * The AEP configuration `flags` name (`--config`, else the `AEP_*` variables), each of its
  * warnings (a secret written in the file) passed to `warn`: every command that reads it
- * (apply, plan --refresh, init) says them the same way.
+ * (apply, plan --refresh, init) says them the same way. The file's reader (the yaml library,
+ * zod's schema) is loaded for a file only: a CI job's credentials are AEP_* variables.
  */
-export function loadConfigFor(flags: ConnectFlags, warn: (message: string) => void): AepConfig {
-  const config = loadAepConfig({ configFile: flags.config, env: process.env });
+export async function loadConfigFor(
+  flags: ConnectFlags,
+  warn: (message: string) => void,
+): Promise<AepConfig> {
+  const config = await loadAepConfigLazily({ configFile: flags.config, env: process.env });
   for (const warning of config.warnings) warn(warning);
   return config;
 }
@@ -65,7 +69,7 @@ export function warnOnStderr(message: string): void {
  * credentials, nothing to configure), otherwise AEP as the configuration says. Every
  * configuration problem is reported at once; every warning is passed to `warn`.
  */
-export function resolveTarget(flags: ConnectFlags, warn: (message: string) => void): Target {
+export async function resolveTarget(flags: ConnectFlags, warn: (message: string) => void): Promise<Target> {
   if (flags.emulator) {
     let demoOrg: string | undefined;
     return {
@@ -98,7 +102,7 @@ export function resolveTarget(flags: ConnectFlags, warn: (message: string) => vo
       },
     };
   }
-  const config = loadConfigFor(flags, warn);
+  const config = await loadConfigFor(flags, warn);
   return {
     describe: safeUrl(config.baseUrl),
     orgOf: orgFinder(config),
@@ -135,7 +139,7 @@ export async function connect(
   extras: AepClientExtras = {},
   memory?: CompatStore,
 ): Promise<Connection> {
-  return resolveTarget(flags, warnOnStderr).open(extras, memory);
+  return (await resolveTarget(flags, warnOnStderr)).open(extras, memory);
 }
 
 export { credentialsAbsent };
@@ -144,12 +148,12 @@ export { credentialsAbsent };
  * The AEP configuration's problems, one line each, for a command that connects to AEP
  * (it has `--config`) and is given credentials at all: reported with bad flags in one pass.
  */
-export function configProblemsFor(command: Command): string[] {
+export async function configProblemsFor(command: Command): Promise<string[]> {
   if (!command.options.some((option) => option.long === '--config')) return [];
   const flags = command.opts<ConnectFlags>();
   // The embedded emulator brings its own credentials; an empty --config is reported as empty.
   if (flags.emulator || flags.config === '' || credentialsAbsent(flags)) return [];
-  const checked = checkAepConfig({ configFile: flags.config, env: process.env });
+  const checked = await checkAepConfigLazily({ configFile: flags.config, env: process.env });
   return checked.ok ? [] : checked.lines;
 }
 

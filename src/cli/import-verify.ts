@@ -102,7 +102,9 @@ const NOT_VERIFIED_NO_NAME =
 export async function importConnection(flags: ConnectFlags): Promise<Connection | undefined> {
   const { credentialsAbsent, resolveTarget } = await import('./connect.js');
   if (credentialsAbsent(flags)) return undefined;
-  const target = resolveTarget(flags, (warning) => process.stderr.write(`Warning: ${escapeText(warning)}\n`));
+  const target = await resolveTarget(flags, (warning) =>
+    process.stderr.write(`Warning: ${escapeText(warning)}\n`),
+  );
   return target.open();
 }
 

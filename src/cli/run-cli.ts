@@ -166,7 +166,7 @@ export async function buildProgram(
       // pass (loaded only then: most runs never need it here).
       if (problems.length > 0) {
         const { configProblemsFor } = await import('./connect.js');
-        reportProblems(withOthers(problems, configProblemsFor(action)));
+        reportProblems(withOthers(problems, await configProblemsFor(action)));
       }
       await refuseInvalidConfigFile(action);
     });

@@ -1,10 +1,11 @@
-import { registerSecret } from '../text/secrets.js';
-import type { ConfigFile } from './schema.js';
-import { resolveWithSecretFiles } from './resolve-env.js';
-import type { ResolveInput } from './resolve.js';
 import type { AepConfig } from './types.js';
-import { invalid, problemLines, readConfigFile, type Locate } from './read-file.js';
-import type { UsageError } from '../errors.js';
+import { readConfigFile } from './read-file.js';
+import {
+  checkedWith,
+  registerConfigSecrets,
+  type CheckedAepConfig,
+  type LoadAepConfigOptions,
+} from './check.js';
 
 export {
   checkConfigFile,
@@ -13,42 +14,19 @@ export {
   stateOfConfigFile,
   type Locate,
 } from './read-file.js';
-
-export type LoadAepConfigOptions = {
-  /** `--config <file>`: YAML or JSON. Optional: the environment alone is enough. */
-  configFile?: string | undefined;
-  /** Usually process.env. */
-  env: Readonly<Record<string, string | undefined>>;
-  /** `named`: the secrets the file names are not read (ResolveInput). Default `read`. */
-  secrets?: ResolveInput['secrets'];
-};
-
-/** A checked configuration, or every problem found: as lines, and as the error to throw. */
-export type CheckedAepConfig =
-  { ok: true; config: AepConfig } | { ok: false; lines: string[]; error: UsageError };
+export type { CheckedAepConfig, LoadAepConfigOptions } from './check.js';
 
 /**
  * Reads and checks the AEP configuration without throwing. A file that cannot be read
  * or validated stops resolution, but the environment is still checked, so one pass
- * reports the file's problems and the environment's together.
+ * reports the file's problems and the environment's together. (The CLI's commands check it
+ * through check.ts's checkAepConfigLazily, which loads this file's reader for a file only.)
  */
 export function checkAepConfig(options: LoadAepConfigOptions): CheckedAepConfig {
-  let file: { path: string; data: ConfigFile } | undefined;
-  let locate: Locate = () => undefined;
   const name = options.configFile;
-  if (name !== undefined) {
-    const read = readConfigFile(name, options.env);
-    if (!read.ok) return read;
-    file = read.file;
-    locate = read.locate;
-  }
-  const result = resolveWithSecretFiles(file, options.env, options.secrets);
-  if (!result.ok) {
-    const placed = result.problems.map((problem) => ({ ...locate(problem.key), ...problem }));
-    const lines = problemLines(name, placed);
-    return { ok: false, lines, error: invalid(name, lines) };
-  }
-  return { ok: true, config: result.config };
+  if (name === undefined) return checkedWith(undefined, options);
+  const read = readConfigFile(name, options.env);
+  return read.ok ? checkedWith({ name, ...read }, options) : read;
 }
 
 /**
@@ -60,8 +38,5 @@ export function checkAepConfig(options: LoadAepConfigOptions): CheckedAepConfig 
 export function loadAepConfig(options: LoadAepConfigOptions): AepConfig {
   const checked = checkAepConfig(options);
   if (!checked.ok) throw checked.error;
-  const { config } = checked;
-  for (const sandbox of Object.values(config.sandboxes)) registerSecret(sandbox.credentials.clientSecret);
-  registerSecret(config.defaultAccess?.credentials.clientSecret);
-  return config;
+  return registerConfigSecrets(checked.config);
 }

@@ -14,6 +14,9 @@ import {
   yamlHazards,
 } from '../text/yaml-hazards.js';
 import type { ConfigProblem } from './types.js';
+import { invalid, problemLines } from './problem-lines.js';
+
+export { invalid, problemLines };
 
 // The configuration file read and validated, without resolving credentials: what every
 // command given the file checks (plan and the state commands load no HTTP client for it).
@@ -167,28 +170,6 @@ function positionOf(doc: Document, keys: string[], atKey: boolean, lineCounter: 
   if (offset === undefined) return undefined;
   const { line, col } = lineCounter.linePos(offset);
   return { line, column: col };
-}
-
-/** One line per problem: `file:line:col key: message`, or `VAR: message` for the environment. */
-export function problemLines(name: string | undefined, problems: ConfigProblem[]): string[] {
-  return problems.map((problem) => {
-    const envKey = /^[A-Z][A-Z0-9_]*(, [A-Z][A-Z0-9_]*)*$/.test(problem.key);
-    const place =
-      envKey || name === undefined
-        ? ''
-        : `${name}${problem.line === undefined ? '' : `:${problem.line}:${problem.column ?? 1}`} `;
-    return `${place}${problem.key}: ${problem.message}`;
-  });
-}
-
-export function invalid(name: string | undefined, lines: string[]): UsageError {
-  // One problem, one line: it names its own place (file:line:col, or the variable).
-  if (lines.length === 1) return new UsageError('CONFIG_INVALID', `Invalid AEP configuration: ${lines[0]}`);
-  const where = name === undefined ? 'the environment' : `${name} and the environment`;
-  return new UsageError(
-    'CONFIG_INVALID',
-    `Invalid AEP configuration (from ${where}):\n${lines.map((line) => `  ${line}`).join('\n')}`,
-  );
 }
 
 /**

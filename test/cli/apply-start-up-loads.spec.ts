@@ -16,8 +16,15 @@ import { withEmulator } from '../helpers/with-emulator.js';
  */
 const THE_HTTP_CLIENT = ['got', 'p-queue', 'eventemitter3', 'pino'];
 
-describe('apply: the HTTP client loads at the first call', () => {
-  it('an apply with nothing to do loads none of it; one with a change loads it and applies the change', async () => {
+/**
+ * The configuration file's reader (the yaml library, with zod's schema of the file) is loaded
+ * for a configuration file only: an apply whose credentials are AEP_* variables (a CI job's)
+ * paid its loading (~0.04 CPU-s) for a file it was not given (src/config/check.ts).
+ */
+const THE_FILE_READER = 'yaml';
+
+describe('apply: the HTTP client loads at the first call, the configuration file reader for a file', () => {
+  it('an apply with nothing to do loads none of them (credentials in the environment); one given --config loads the reader; one with a change loads the client and applies the change', async () => {
     await withEmulator({ clients: [DEMO_CLIENT], operationDelayMs: 10 }, async (emulator) => {
       await withTempDir(async (dir) => {
         await writeFiles(dir, {
@@ -42,9 +49,26 @@ describe('apply: the HTTP client loads at the first call', () => {
         });
         const loaded = packagesLoaded(log);
         expect(THE_HTTP_CLIENT.filter((name) => loaded.has(name))).toEqual([]);
+        expect(loaded.has(THE_FILE_READER)).toBe(false);
         // The witness sees the bundle's packages (it would pass on an empty log otherwise).
         expect(loaded.has('commander')).toBe(true);
         expect(emulator.control.requestLog()).toEqual([]);
+
+        // Given a configuration file (the same client, its secret in AEP_CLIENT_SECRET): read
+        // through the reader, and still nothing to do.
+        const config = path.join(dir, 'aep.yaml');
+        await writeFiles(dir, {
+          'aep.yaml': `credentials:\n  clientId: ${DEMO_CLIENT.clientId}\n  orgId: ${DEMO_CLIENT.orgId}\n`,
+        });
+        const configured = await runCli([...args, '--config', config], {
+          cwd: dir,
+          env: { ...emulatorEnv(emulator), ...recordingLoads(dir, log) },
+        });
+        expect(configured).toMatchObject({
+          code: 0,
+          stdout: 'No changes. The audiences match the manifests.\n',
+        });
+        expect(packagesLoaded(log).has(THE_FILE_READER)).toBe(true);
 
         // One change: the client is made at its first call, and the change is applied.
         await writeFiles(dir, {

@@ -12,12 +12,13 @@ const CLIENT = 'src/aep/client.ts';
 const PARSER_THREAD = 'src/manifest/parse-worker.ts';
 const SCAN_THREAD = 'src/scan/scan-worker.ts';
 const WRITE_THREAD = 'src/cache/write-worker.ts';
+const APPLY = 'src/cli/commands/apply.ts';
 
 let graph: Promise<Metafile['inputs']> | undefined;
 /** One build for every entry (the import graph is the same), made by the first test that asks. */
 function importGraph(): Promise<Metafile['inputs']> {
   graph ??= build({
-    entryPoints: [...ENTRIES, CLIENT, PARSER_THREAD, SCAN_THREAD, WRITE_THREAD],
+    entryPoints: [...ENTRIES, APPLY, CLIENT, PARSER_THREAD, SCAN_THREAD, WRITE_THREAD],
     bundle: true,
     write: false,
     metafile: true,
@@ -63,6 +64,13 @@ describe('start-up: what a command loads before it runs', () => {
   it.each([
     { entry: 'src/cli/commands/validate.ts', lazy: LAZY, seen: 'commander' },
     { entry: 'src/cli/commands/plan.ts', lazy: LAZY, seen: 'commander' },
+    // apply reads the configuration file (yaml) only when given one, makes the HTTP client (got,
+    // p-queue, pino) at its first call (test/cli/apply-start-up-loads.spec.ts measures it).
+    {
+      entry: APPLY,
+      lazy: ['yaml', 'js-yaml', 'got', 'p-queue', 'pino'],
+      seen: 'commander',
+    },
     // The state commands read records (zod); only `state import` and its `--discover` call the service.
     { entry: 'src/cli/commands/state.ts', lazy: ['yaml', 'js-yaml', 'p-queue'], seen: 'zod' },
     // The parser thread parses every file it is sent: the YAML subset reader, and the yaml library

@@ -351,7 +351,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
         'apply asks for confirmation on a terminal; pass --auto-approve to apply without one',
       );
     }
-    const aep = resolveTarget(flags, (warning) => say(`Warning: ${warning}`));
+    const aep = await resolveTarget(flags, (warning) => say(`Warning: ${warning}`));
     // The commands its messages print carry the --state and --config given here.
     const paste = pasteFlagsOf(invoked);
     const { location: stateLocation, from: stateFrom } = await locateState(flags);

@@ -60,7 +60,7 @@ async function credentialsCheck(flags: Flags): Promise<Checked> {
       await emulator.close();
     }
   }
-  const config = loadConfigFor(flags, warnOnStderr);
+  const config = await loadConfigFor(flags, warnOnStderr);
   const clients = [
     ...(config.defaultAccess ? [config.defaultAccess] : []),
     ...Object.values(config.sandboxes),

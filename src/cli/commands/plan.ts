@@ -102,7 +102,7 @@ async function liveView(
   if (!needed && credentialsAbsent(flags)) return { runsRead: unreadRuns(left, NO_CREDENTIALS) };
   // The configuration (its YAML and zod) and the client are loaded only for a plan that reads the service.
   const { resolveTarget, warnOnStderr } = await import('../connect.js');
-  const target = resolveTarget(flags, warnOnStderr);
+  const target = await resolveTarget(flags, warnOnStderr);
   let connection: Awaited<ReturnType<typeof target.open>>;
   try {
     connection = await target.open();

@@ -137,7 +137,7 @@ async function discoverWatched(
   const sandbox = explicitSandbox(options);
   // The configuration's reader (the yaml library) and the client: `state list` and `show` never load them.
   const { resolveTarget, warnOnStderr } = await import('../connect.js');
-  const target = resolveTarget(options, warnOnStderr);
+  const target = await resolveTarget(options, warnOnStderr);
   const warn = (text: string) => process.stderr.write(`Warning: ${escapeText(text)}\n`);
   // Read before the lock, given up at the first signal (nothing written yet).
   const { desired, revision } = await reading(
