@@ -1,4 +1,5 @@
 import type { AepClient, CallOptions } from '../aep/types.js';
+import { RunsListCutError } from '../aep/runs-list-cut.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { aepFailure, isNotFound } from './aep-failure.js';
@@ -167,7 +168,9 @@ async function deletedAudienceId(
 
 /**
  * Whether the audience's runs list is the service's 404 (a proxy's page, any other failure:
- * thrown); false when it answers.
+ * thrown); false when it answers. A page cut short by its count that listRuns will not read as
+ * the list (RunsListCutError) answered all the same: rethrown, it kept the intent of an
+ * audience with more than a page of runs for good (review runs-40, M-3).
  */
 async function runsListGone(
   client: AepClient,
@@ -179,6 +182,7 @@ async function runsListGone(
     await client.listRuns(sandbox, audienceId, call);
     return false;
   } catch (error) {
+    if (error instanceof RunsListCutError) return false;
     if (isNotFound(aepFailure(error))) return true;
     throw error;
   }
