@@ -11,6 +11,7 @@ import {
   withOthers,
 } from './typed-options.js';
 import { addColorOptions, setColorMode } from './color.js';
+import { unsetEmptyConfigVariable } from './empty-config-env.js';
 import { version } from './version.js';
 
 /** Builds a command; the command reports an exit code other than 0 through `setExit`. */
@@ -158,6 +159,7 @@ export async function buildProgram(
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     // Every duration, count and boolean option is checked before any command runs.
     .hook('preAction', async (program, action) => {
+      unsetEmptyConfigVariable(action);
       setColorMode(action.optsWithGlobals().color);
       await registerConfigSecrets(action);
       // The program's own (`--color`) with the command's, so that all are reported at once.
