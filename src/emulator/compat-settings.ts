@@ -72,6 +72,12 @@ export const CompatInput = z.strictObject({
    * `property=lifecycleState==…` is a 400, every time. Default accepted.
    */
   lifecycleStateFilter: z.enum(['accepted', 'refused']).optional(),
+  /**
+   * The unit of an audience's `creationTime` and `updateTime` (Audiences API): milliseconds as
+   * its property table says, or microseconds as one of its samples shows ("read defensively").
+   * `createEpoch`/`updateEpoch` stay seconds. Default milliseconds.
+   */
+  creationTimeUnit: z.enum(['milliseconds', 'microseconds']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -91,6 +97,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   listInactive: 'property',
   deletedNames: 'freed',
   lifecycleStateFilter: 'accepted',
+  creationTimeUnit: 'milliseconds',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -113,5 +120,6 @@ export function resolveCompat(
     listInactive: compat?.listInactive ?? base.listInactive,
     deletedNames: compat?.deletedNames ?? base.deletedNames,
     lifecycleStateFilter: compat?.lifecycleStateFilter ?? base.lifecycleStateFilter,
+    creationTimeUnit: compat?.creationTimeUnit ?? base.creationTimeUnit,
   };
 }

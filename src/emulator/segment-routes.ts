@@ -22,12 +22,12 @@ export function segmentRoutes(context: EmulatorContext): FastifyPluginCallback {
       const answer = bulkGetAudiences(
         callOf(context, request),
         request.body,
-        context.runtime.settings.compat.bulkGetInactive,
+        context.runtime.settings.compat,
       );
       void reply.code(207).send(answer);
     });
     api.get<IdParams>('/audiences/:id', { config: { endpoint: 'getAudience' } }, (request) =>
-      getAudience(callOf(context, request), request.params.id),
+      getAudience(callOf(context, request), request.params.id, context.runtime.settings.compat),
     );
     done();
   };

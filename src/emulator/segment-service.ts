@@ -114,7 +114,7 @@ function nextHref(query: ListAudiencesQuery, start: number, totalCount: number):
 export function listAudiences(
   call: Call,
   rawQuery: unknown,
-  compat: Pick<ResolvedCompat, 'listInactive' | 'lifecycleStateFilter'>,
+  compat: Pick<ResolvedCompat, 'listInactive' | 'lifecycleStateFilter' | 'creationTimeUnit'>,
 ): AudienceList {
   const query = parseOrThrow(ListAudiencesQuery, rawQuery, 'query');
   const filters = query.property.map(propertyFilter);
@@ -128,7 +128,7 @@ export function listAudiences(
   }
   const inactive = compat.listInactive;
   let views = ready(call)
-    .map(segmentView)
+    .map((audience) => segmentView(audience, compat.creationTimeUnit))
     .filter((view) => filters.every((filter) => filter.matches(view)));
   if (!listsInactive(filters, inactive)) views = views.filter((view) => view.lifecycleState !== 'inactive');
   if (query.name !== undefined) views = views.filter((view) => contains(view.name, query.name ?? ''));
@@ -148,28 +148,32 @@ export function listAudiences(
   };
 }
 
-export function getAudience(call: Call, id: string): SegmentAudience {
+export function getAudience(
+  call: Call,
+  id: string,
+  compat: Pick<ResolvedCompat, 'creationTimeUnit'>,
+): SegmentAudience {
   const audience = call.scope.audiences.get(id);
   if (!audience || !isAudienceReady(audience, call.nowMs)) throw notFound('audience', id);
-  return segmentView(audience);
+  return segmentView(audience, compat.creationTimeUnit);
 }
 
 /**
  * 207 with the audiences found, keyed by id; ids not found are left out, as the page's sample,
- * and so are inactive audiences when `inactive` is `omitted`.
+ * and so are inactive audiences with `bulkGetInactive: omitted`.
  */
 export function bulkGetAudiences(
   call: Call,
   input: unknown,
-  inactive: 'included' | 'omitted',
+  compat: Pick<ResolvedCompat, 'bulkGetInactive' | 'creationTimeUnit'>,
 ): { results: Record<string, SegmentAudience> } {
   const body = parseOrThrow(BulkGetBody, input, 'body');
   const results: Record<string, SegmentAudience> = {};
   for (const { id } of body.ids) {
     const audience = call.scope.audiences.get(id);
     if (!audience || !isAudienceReady(audience, call.nowMs)) continue;
-    if (inactive === 'omitted' && audience.lifecycleState === 'inactive') continue;
-    results[id] = segmentView(audience);
+    if (compat.bulkGetInactive === 'omitted' && audience.lifecycleState === 'inactive') continue;
+    results[id] = segmentView(audience, compat.creationTimeUnit);
   }
   return { results };
 }

@@ -35,8 +35,16 @@ function sandboxId(orgId: string, sandbox: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-export function segmentView(audience: AudienceRecord): SegmentAudience {
+/**
+ * `unit`: of `creationTime` and `updateTime`, milliseconds as the page's property table says, or
+ * microseconds as one of its samples shows (the `creationTimeUnit` reading).
+ */
+export function segmentView(
+  audience: AudienceRecord,
+  unit: 'milliseconds' | 'microseconds' = 'milliseconds',
+): SegmentAudience {
   const external = audience.originName === 'CUSTOM_UPLOAD';
+  const perSecond = unit === 'microseconds' ? 1_000_000 : 1000;
   return compact({
     id: audience.audienceId,
     audienceId: audience.customAudienceId ?? audience.audienceId,
@@ -58,8 +66,8 @@ export function segmentView(audience: AudienceRecord): SegmentAudience {
     createdBy: audience.createdBy,
     createEpoch: audience.createdAt,
     updateEpoch: audience.updatedAt,
-    creationTime: audience.createdAt * 1000,
-    updateTime: audience.updatedAt * 1000,
+    creationTime: audience.createdAt * perSecond,
+    updateTime: audience.updatedAt * perSecond,
     _etag: `"${audience.audienceId.slice(0, 8)}-${audience.version ?? 0}"`,
   });
 }

@@ -48,6 +48,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
     compat: { listInactive: 'audienceId' },
   },
   { name: "a deleted audience's name held a while", compat: { deletedNames: 'held' } },
+  { name: 'creation times in microseconds', compat: { creationTimeUnit: 'microseconds' } },
   {
     name: 'every strict reading at once',
     compat: {
@@ -64,6 +65,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
       bulkGetInactive: 'omitted',
       listInactive: 'audienceId',
       deletedNames: 'held',
+      creationTimeUnit: 'microseconds',
     },
   },
 ];

@@ -50,6 +50,7 @@ export type Flags = {
   listInactive: 'property' | 'audienceId';
   deletedNames: 'freed' | 'held';
   lifecycleStateFilter: 'accepted' | 'refused';
+  creationTimeUnit: 'milliseconds' | 'microseconds';
   client: EmulatorClient[];
   log: boolean;
   /** ms; negative: the emulator's clock is behind the host's. */
@@ -160,6 +161,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       listInactive: flags.listInactive,
       deletedNames: flags.deletedNames,
       lifecycleStateFilter: flags.lifecycleStateFilter,
+      creationTimeUnit: flags.creationTimeUnit,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,

@@ -254,6 +254,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--creation-time-unit <unit>',
+        "an audience's creationTime/updateTime on the Audiences API: milliseconds, or microseconds as one sample shows",
+        ['milliseconds', 'microseconds'],
+      ).default('milliseconds'),
+    )
+    .addOption(
+      choiceOption(
         '--millisecond-timestamps <mode>',
         'run times in milliseconds (a rule the page does not state)',
         ['accepted', 'refused'],
