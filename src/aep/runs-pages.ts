@@ -9,8 +9,9 @@ import { RunList, type CallOptions, type Run } from './types.js';
 // read from it", so every run step of an audience with more than a page of runs failed (review
 // runs-39, M-2). Its pages are read to the end instead.
 
-/** The most pages read for one audience's runs: 50 of 20, far past the service's runs a day. */
-const MAX_PAGES = 50;
+// The list holds every run the audience ever had, not a day's: a bound of 50 pages ("far past
+// the service's runs a day") failed every run step of an audience past 1,000 runs, for good
+// (review runs-40, M-4). A service that loops is told by a page that brings no run not read.
 
 /** Whether a runs list answer names a next page. */
 export function namesNextPage(list: RunList): boolean {
@@ -67,7 +68,8 @@ function unreadable(sandbox: string, problem: string): AepError {
  * The runs of `first`, the bare list's first page, and of every page after it, in the order
  * listed (a run listed twice, moved by a run begun between pages, once), and the service's count.
  * Each next page must be further on: one the page itself names, a `start` not past the last, a
- * link elsewhere, or more than MAX_PAGES pages are no list to read.
+ * link elsewhere, or a page after the first that brings no run not read before (naming a next
+ * one all the same) are no list to read.
  */
 export async function followRunPages(
   transport: Pick<Transport, 'call' | 'baseUrl'>,
@@ -80,10 +82,12 @@ export async function followRunPages(
   let page = first;
   let asked = new URLSearchParams();
   for (let read = 1; ; read += 1) {
+    const known = runs.size;
     for (const run of page.runs) if (!runs.has(run.runId)) runs.set(run.runId, run);
     const next = nextName(page);
     if (next === undefined) break;
-    if (read >= MAX_PAGES) throw unreadable(sandbox, `more than ${MAX_PAGES} pages`);
+    if (read > 1 && runs.size === known)
+      throw unreadable(sandbox, `its page ${read} brings no run not read before, and names a next one`);
     let params: URLSearchParams;
     if ('start' in next) {
       const start = Number(next.start);
