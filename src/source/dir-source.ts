@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { lstat, readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { kindOf } from '../files/read-regular.js';
 import { contentDigest } from './content-digest.js';
 import { SourceSyncError } from './errors.js';
 import { isIgnoredPath } from './dir-watch.js';
@@ -15,12 +17,17 @@ function toPosix(relative: string): string {
 }
 
 /**
- * Every file under `root` (relative, `/`-separated), and whether a symlink or a folder that
- * cannot be listed was met (the tree is then not all seen: hints are not trusted, and the
- * controller reads everything, which names such a folder and holds every deletion).
+ * Every file under `root` (relative, `/`-separated), the FIFOs, sockets and devices apart, and
+ * whether a symlink or a folder that cannot be listed was met (the tree is then not all seen:
+ * hints are not trusted, and the controller reads everything, which names such a folder and holds
+ * every deletion).
  */
-async function listFiles(root: string, under = ''): Promise<{ files: string[]; incomplete: boolean }> {
+async function listFiles(
+  root: string,
+  under = '',
+): Promise<{ files: string[]; special: string[]; incomplete: boolean }> {
   const files: string[] = [];
+  const special: string[] = [];
   let incomplete = false;
   const pending = [under];
   while (pending.length > 0) {
@@ -40,9 +47,31 @@ async function listFiles(root: string, under = ''): Promise<{ files: string[]; i
       if (entry.isSymbolicLink()) incomplete = true;
       if (entry.isDirectory()) pending.push(relative);
       else if (entry.isFile()) files.push(relative);
+      else if (!entry.isSymbolicLink()) special.push(relative);
     }
   }
-  return { files, incomplete };
+  return { files, special, incomplete };
+}
+
+/**
+ * What a FIFO, a socket or a device is in a revision: never opened (a FIFO's read waits for a
+ * writer). In no revision, one named like a manifest came with no change: the incremental read
+ * never looked at it, and deleted what a full read, which refuses it (source/not-a-file), holds
+ * (review 40, F-3).
+ */
+function specialDigest(info: Stats): string {
+  return `not-a-file:${kindOf(info)}`;
+}
+
+/** What is at `relative` (its lstat `info`) in a revision: undefined for nothing there, or a folder. */
+async function digestAt(
+  root: string,
+  relative: string,
+  info: Stats | undefined,
+): Promise<string | undefined> {
+  if (info === undefined || info.isDirectory()) return undefined;
+  if (info.isFile()) return digestFile(root, relative);
+  return specialDigest(info);
 }
 
 /** A file deleted between listing and reading is part of the next burst: undefined. */
@@ -142,11 +171,16 @@ export class DirectorySource implements Source {
   async #scanAll(
     signal: AbortSignal | undefined,
   ): Promise<{ digests: Digests; changed: Set<string>; incomplete: boolean }> {
-    const { files, incomplete } = await listFiles(this.#dir);
+    const { files, special, incomplete } = await listFiles(this.#dir);
     const digests: Digests = new Map();
     for (const file of files) {
       if (signal?.aborted) throw new SourceSyncError('SOURCE_ABORTED', 'directory scan was cancelled');
       const digest = await digestFile(this.#dir, file);
+      if (digest !== undefined) digests.set(file, digest);
+    }
+    for (const file of special) {
+      const info = await lstat(path.join(this.#dir, file)).catch(() => undefined);
+      const digest = await digestAt(this.#dir, file, info);
       if (digest !== undefined) digests.set(file, digest);
     }
     const before = this.#digests ?? new Map<string, string>();
@@ -175,13 +209,13 @@ export class DirectorySource implements Source {
       if (!info?.isDirectory()) continue;
       const listed = await listFiles(this.#dir, hint).catch(() => undefined);
       if (listed === undefined || listed.incomplete) return undefined;
-      for (const file of listed.files) affected.add(file);
+      for (const file of [...listed.files, ...listed.special]) affected.add(file);
     }
     for (const file of affected) {
       if (signal?.aborted) throw new SourceSyncError('SOURCE_ABORTED', 'directory scan was cancelled');
       const info = await lstat(path.join(this.#dir, file)).catch(() => undefined);
       if (info?.isSymbolicLink()) return undefined;
-      const digest = info?.isFile() ? await digestFile(this.#dir, file) : undefined;
+      const digest = await digestAt(this.#dir, file, info);
       if (digest === current.get(file)) continue;
       changed.add(file);
       if (digest === undefined) digests.delete(file);
