@@ -79,22 +79,36 @@ describe('429 and Retry-After', () => {
       clients: [DEMO_CLIENT, OTHER],
       rateLimit: { perSecond: 2, burst: 2 },
     });
+    const events: Array<{ sandbox: string; start: number; end: number; status: number | undefined }> = [];
     const client = clientFor(running, {
       sandboxes: {
         prod: { credentials: DEMO_CLIENT, budget: { requests: 100, intervalMs: 1000, concurrency: 4 } },
         dev: { credentials: OTHER, budget: { requests: 100, intervalMs: 1000, concurrency: 4 } },
       },
+      onRequest: (event) => {
+        const end = Date.now();
+        events.push({ sandbox: event.sandbox, start: end - event.durationMs, end, status: event.status });
+      },
     });
-    const startedAt = Date.now();
     const prod = lookups(client, 'prod', 4);
     // Wait until prod is paused, then use dev (another org, so another bucket).
     while (client.stats().rateLimited === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    const devStart = Date.now();
-    await lookups(client, 'dev', 2);
-    const devDone = Date.now();
-    await prod;
-    expect(devDone - devStart).toBeLessThan(500);
-    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(900);
+    expect(await lookups(client, 'dev', 2)).toEqual([404, 404]);
+    expect(await prod).toEqual([404, 404, 404, 404]);
+
+    // Order, not duration (a loaded machine stretches both): dev's calls were sent and answered
+    // while prod was paused, before prod's first attempt after its 429.
+    const prod429 = events.find((event) => event.sandbox === 'prod' && event.status === 429);
+    if (!prod429) throw new Error('expected a 429 for prod');
+    const prodResumed = events.filter((event) => event.sandbox === 'prod' && event.start > prod429.end + 5);
+    const dev = events.filter((event) => event.sandbox === 'dev');
+    expect(dev.map((event) => event.status)).toEqual([404, 404]);
+    expect(prodResumed.length).toBeGreaterThan(0);
+    expect(Math.max(...dev.map((event) => event.end))).toBeLessThan(
+      Math.min(...prodResumed.map((event) => event.start)),
+    );
+    // And prod's pause was its Retry-After (1 s): dev was not let through by a pause ending.
+    expect(Math.min(...prodResumed.map((event) => event.start)) - prod429.end).toBeGreaterThanOrEqual(900);
   });
 
   it('gives up when the Retry-After is longer than allowed, with retryAfterMs', async () => {
