@@ -77,7 +77,14 @@ export const RunList = z.looseObject({
    * cut. `next` (and `_links.next.href`): the next page, as the platform's other lists name it
    * (runs-pages.ts); read as given, whatever its type.
    */
-  _page: z.looseObject({ totalCount: z.number().optional(), next: z.unknown().optional() }).nullish(),
+  _page: z
+    .looseObject({
+      totalCount: z.number().optional(),
+      next: z.unknown().optional(),
+      /** The page it was cut at, read only as a number (client.ts, fillsOwnPage). */
+      limit: z.unknown().optional(),
+    })
+    .nullish(),
   _links: z.unknown().optional(),
 });
 export type RunList = z.infer<typeof RunList>;
