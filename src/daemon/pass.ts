@@ -6,6 +6,7 @@ import type { ApplyRevision } from '../apply/checkout-guard.js';
 import { planHoldingElsewhere, type LookElsewhere } from '../apply/held-elsewhere.js';
 import { findManifestsElsewhere } from '../manifest/read-elsewhere.js';
 import { findBeingWritten } from './writing.js';
+import { heldUnsettled } from './read-settled.js';
 import { readLive } from '../apply/live.js';
 import { RefreshError, type SandboxRefreshFailure } from '../apply/refresh.js';
 import type { Clock, PollSchedule, StepResult } from '../apply/types.js';
@@ -141,6 +142,11 @@ export type PassRevision = Pick<SourceRevision, 'revision' | 'commit'> &
      * undoes what a commit it does not contain applied.
      */
     unconfirmed?: boolean;
+    /**
+     * A directory's files (relative to `dir`) the pass read other than the revision names them
+     * (DesiredCache.unsettled, read-settled.ts): the removals of their records are held.
+     */
+    unsettled?: readonly string[];
   };
 
 /** How a controller's user has the audiences read back, for the messages of its steps. */
@@ -194,11 +200,14 @@ function lookElsewhere(
       recorded,
       repointed,
     );
-    // Only a removal waits for a file being written.
-    if (!check || records.length === 0) return found;
+    // Only a removal waits for a file being written, or read other than its revision.
+    if (records.length === 0) return found;
+    const unsettled = heldUnsettled(records, revision.unsettled ?? []);
+    if (!check) return [...found, ...unsettled];
     const being = await findBeingWritten(records, check, writing.now);
     writing.quietAt = being.quietAt;
-    return [...found, ...being.held];
+    // A record held by both is held once (elsewhere.ts finds the first).
+    return [...found, ...being.held, ...unsettled];
   };
 }
 

@@ -1,3 +1,5 @@
+import type { ManifestElsewhere } from '../plan/elsewhere.js';
+import type { AudienceRecord } from '../state/schema.js';
 import type { ChangeList } from '../source/types.js';
 
 // A watched directory's sync digests each file (SourceRevision.digests), then the pass reads it.
@@ -40,4 +42,24 @@ export function withUnsettled(
   if (unsettled.size === 0) return changes;
   if (isChangeList(changes)) return { changed: [...changes.changed, ...unsettled], removed: changes.removed };
   return [...changes, ...unsettled];
+}
+
+/**
+ * The removals the pass that read `unsettled` holds, as a file being written holds them: read
+ * other than the revision names it, the file was half written (or missing) as the pass read it,
+ * and its documents not yet written are no removed manifests. The file's time (writing.ts) is
+ * no guard where the writer sets it back (tar, unzip, `cp -p`): the pass deleted them, their
+ * manifests on disk (review verify-40, M-1). The next pass reads the file again.
+ */
+export function heldUnsettled(
+  records: readonly AudienceRecord[],
+  unsettled: readonly string[],
+): ManifestElsewhere[] {
+  if (unsettled.length === 0) return [];
+  const files = new Set(unsettled);
+  return records.flatMap((record) =>
+    record.manifestFile !== undefined && files.has(record.manifestFile)
+      ? [{ kind: 'writing' as const, sandbox: record.sandbox, key: record.key, file: record.manifestFile }]
+      : [],
+  );
 }

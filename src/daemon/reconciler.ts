@@ -229,7 +229,13 @@ export class Reconciler implements DaemonStatusProvider {
         log.info('a manifest held at the last refresh loads again: reading the audiences back');
         refresh = true;
       }
-      const pass = { ...revision, readSince, ...(synced ? {} : { unconfirmed: true }) };
+      const unsettled = this.#desired.unsettled;
+      const pass = {
+        ...revision,
+        readSince,
+        ...(synced ? {} : { unconfirmed: true }),
+        ...(unsettled.length > 0 ? { unsettled } : {}),
+      };
       const result = await reconcileRevision(pass, desired, this.#deps, log, refresh);
       this.#refreshOutcome(result);
       if (result.refreshed !== undefined) this.#heldUnread.refreshed(result.plan);
