@@ -78,6 +78,12 @@ export const CompatInput = z.strictObject({
    * `createEpoch`/`updateEpoch` stay seconds. Default milliseconds.
    */
   creationTimeUnit: z.enum(['milliseconds', 'microseconds']).optional(),
+  /**
+   * An id a bulk-get (Audiences API) does not know: the page "shows only found audiences; read a
+   * missing key, or an entry that carries a status of 404 instead of an audience, as not found".
+   * `omitted`: its key left out; `status`: `{ "status": 404 }` under it. Default omitted.
+   */
+  bulkGetMissing: z.enum(['omitted', 'status']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -98,6 +104,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   deletedNames: 'freed',
   lifecycleStateFilter: 'accepted',
   creationTimeUnit: 'milliseconds',
+  bulkGetMissing: 'omitted',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -121,5 +128,6 @@ export function resolveCompat(
     deletedNames: compat?.deletedNames ?? base.deletedNames,
     lifecycleStateFilter: compat?.lifecycleStateFilter ?? base.lifecycleStateFilter,
     creationTimeUnit: compat?.creationTimeUnit ?? base.creationTimeUnit,
+    bulkGetMissing: compat?.bulkGetMissing ?? base.bulkGetMissing,
   };
 }

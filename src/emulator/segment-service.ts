@@ -158,20 +158,27 @@ export function getAudience(
   return segmentView(audience, compat.creationTimeUnit);
 }
 
+/** A bulk-get entry for an id not found, with `bulkGetMissing: status`, as the page describes one. */
+export type MissingEntry = { status: 404 };
+
 /**
- * 207 with the audiences found, keyed by id; ids not found are left out, as the page's sample,
- * and so are inactive audiences with `bulkGetInactive: omitted`.
+ * 207 with the audiences found, keyed by id; ids not found are left out, as the page's sample
+ * (with `bulkGetMissing: status`, each has a `{ "status": 404 }` entry instead), and inactive
+ * audiences are left out with `bulkGetInactive: omitted`, as an unknown id's key would be.
  */
 export function bulkGetAudiences(
   call: Call,
   input: unknown,
-  compat: Pick<ResolvedCompat, 'bulkGetInactive' | 'creationTimeUnit'>,
-): { results: Record<string, SegmentAudience> } {
+  compat: Pick<ResolvedCompat, 'bulkGetInactive' | 'creationTimeUnit' | 'bulkGetMissing'>,
+): { results: Record<string, SegmentAudience | MissingEntry> } {
   const body = parseOrThrow(BulkGetBody, input, 'body');
-  const results: Record<string, SegmentAudience> = {};
+  const results: Record<string, SegmentAudience | MissingEntry> = {};
   for (const { id } of body.ids) {
     const audience = call.scope.audiences.get(id);
-    if (!audience || !isAudienceReady(audience, call.nowMs)) continue;
+    if (!audience || !isAudienceReady(audience, call.nowMs)) {
+      if (compat.bulkGetMissing === 'status') results[id] = { status: 404 };
+      continue;
+    }
     if (compat.bulkGetInactive === 'omitted' && audience.lifecycleState === 'inactive') continue;
     results[id] = segmentView(audience, compat.creationTimeUnit);
   }

@@ -49,6 +49,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
   },
   { name: "a deleted audience's name held a while", compat: { deletedNames: 'held' } },
   { name: 'creation times in microseconds', compat: { creationTimeUnit: 'microseconds' } },
+  { name: 'bulk-get naming unknown ids with a 404 entry', compat: { bulkGetMissing: 'status' } },
   {
     name: 'every strict reading at once',
     compat: {
@@ -66,6 +67,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
       listInactive: 'audienceId',
       deletedNames: 'held',
       creationTimeUnit: 'microseconds',
+      bulkGetMissing: 'status',
     },
   },
 ];

@@ -51,6 +51,7 @@ export type Flags = {
   deletedNames: 'freed' | 'held';
   lifecycleStateFilter: 'accepted' | 'refused';
   creationTimeUnit: 'milliseconds' | 'microseconds';
+  bulkGetMissing: 'omitted' | 'status';
   client: EmulatorClient[];
   log: boolean;
   /** ms; negative: the emulator's clock is behind the host's. */
@@ -162,6 +163,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       deletedNames: flags.deletedNames,
       lifecycleStateFilter: flags.lifecycleStateFilter,
       creationTimeUnit: flags.creationTimeUnit,
+      bulkGetMissing: flags.bulkGetMissing,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,

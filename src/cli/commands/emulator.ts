@@ -233,6 +233,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--bulk-get-missing <mode>',
+        'an id a bulk-get does not know: its key left out, or a { "status": 404 } entry (both on the page)',
+        ['omitted', 'status'],
+      ).default('omitted'),
+    )
+    .addOption(
+      choiceOption(
         '--list-inactive <mode>',
         'audience lists that hold inactive audiences: any property filter, or audienceId only (a reading of the page)',
         ['property', 'audienceId'],
