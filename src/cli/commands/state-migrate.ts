@@ -1,6 +1,5 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { Command } from 'commander';
 import { leavesDirectory } from '../../files/leaves-directory.js';
 import { AudiencectlError, UsageError } from '../../errors.js';
 import { StateError } from '../../state/errors.js';
@@ -13,11 +12,10 @@ import { openStateStore } from '../../state/open.js';
 import { assertStateDir } from '../../state/repair.js';
 import type { StateStore } from '../../state/store.js';
 import { escapeText } from '../../text/safe-text.js';
-import { stateAccessOf, stateTimeoutOptions, type StateFlags } from '../state-options.js';
-import { durationOption } from '../typed-options.js';
+import { stateAccessOf, type StateFlags } from '../state-options.js';
 import { lockForCommand } from './state-read.js';
 
-type Flags = {
+export type MigrateFlags = {
   from: string;
   to: string;
   force?: boolean;
@@ -52,7 +50,7 @@ function watchSignals(stop: AbortController, target: string): () => void {
   };
 }
 
-async function migrate(flags: Flags): Promise<void> {
+export async function migrate(flags: MigrateFlags): Promise<void> {
   const from = parseStateLocation(flags.from, '--from');
   const to = parseStateLocation(flags.to, '--to');
   if (describeLocation(from) === describeLocation(to)) throw sameStore();
@@ -142,7 +140,7 @@ function strictlyInside(outer: string, inner: string): boolean {
  * A store copied into a folder of itself (`--from st --to st/sub`), or around itself: the copy
  * would hold, or replace, the store it reads. Refused before anything is locked or copied.
  */
-async function refuseNested(fromDir: string, toDir: string, flags: Flags): Promise<void> {
+async function refuseNested(fromDir: string, toDir: string, flags: MigrateFlags): Promise<void> {
   const [source, target] = await Promise.all([realPathOf(fromDir), realPathOf(toDir)]);
   const from = escapeText(flags.from);
   const to = escapeText(flags.to);
@@ -179,37 +177,4 @@ async function stoppable<T>(step: Promise<T>, signal: AbortSignal): Promise<T> {
     if (error instanceof StateError && error.code === CONNECT_STOPPED && signal.aborted) throw signal.reason;
     throw error;
   }
-}
-
-/** `audiencectl state migrate --from <dir|url> --to <dir|url>`. */
-export function migrateCommand(): Command {
-  const [connectTimeout, queryTimeout] = stateTimeoutOptions();
-  return new Command('migrate')
-    .description('Copy a whole state (records, lineage, serial) from one store to another, and verify it')
-    .requiredOption('--from <dir|url>', 'the store to copy: a directory or a postgres:// URL')
-    .requiredOption(
-      '--to <dir|url>',
-      'the store to fill: a directory (created if missing) or a postgres:// URL (made with `audiencectl init` first)',
-    )
-    .option('--force', 'replace what the target already holds')
-    .addOption(
-      durationOption(
-        '--lock-timeout <duration>',
-        'wait this long for other appliers to finish (30s, 5m; a plain number is seconds)',
-        's',
-      ).default('0s'),
-    )
-    .option('--state-password-file <file>', 'file holding the PostgreSQL password (either side)')
-    .addOption(connectTimeout)
-    .addOption(queryTimeout)
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Examples:',
-        '  audiencectl init --state postgres://audiencectl@db:5432/audiences',
-        '  audiencectl state migrate --from .audiencectl-state --to postgres://audiencectl@db:5432/audiences',
-      ].join('\n'),
-    )
-    .action((flags: Flags) => migrate(flags));
 }

@@ -1,15 +1,14 @@
 import { Command, Option } from 'commander';
-import { addStateOptions } from '../state-options.js';
-import { migrateCommand } from './state-migrate.js';
-import { discoverCommand } from './state-discover.js';
+import { addStateOptions, stateTimeoutOptions } from '../state-options.js';
+import type { MigrateFlags } from './state-migrate.js';
 import { UsageError } from '../../errors.js';
 import { checkedOption, durationOption } from '../typed-options.js';
 import { checkSandboxName } from '../sandbox-option.js';
 import { applyFileDefaultSandbox } from '../manifest-sandbox.js';
 import type { ConnectFlags } from '../connect.js';
 import { list, show, type SandboxOptions } from './state-read.js';
-import { forget, importCommand, type LockingOptions } from './state-repair.js';
-import { settleRunCommand, type SettleOptions } from './state-settle.js';
+import type { LockingOptions } from './state-repair.js';
+import type { SettleOptions } from './state-settle.js';
 import { pasteFlagsOf } from '../paste-flags.js';
 
 function withState(command: Command): Command {
@@ -59,7 +58,44 @@ function examples(command: Command, lines: readonly string[]): Command {
   return command.addHelpText('after', ['', 'Examples:', ...lines.map((line) => `  ${line}`)].join('\n'));
 }
 
-/** `audiencectl state list|show|import|forget|settle-run`: inspect and repair recorded state. */
+// Each subcommand's module is loaded when it runs (as run-cli.ts loads each command's): `state
+// list` and `state show` load neither the import, its manifests' reader (picomatch), the AEP
+// client's checks, settle-run nor migrate (test/cli/start-up-imports.spec.ts).
+
+/** `audiencectl state migrate --from <dir|url> --to <dir|url>`. */
+function migrateCommand(): Command {
+  const [connectTimeout, queryTimeout] = stateTimeoutOptions();
+  return new Command('migrate')
+    .description('Copy a whole state (records, lineage, serial) from one store to another, and verify it')
+    .requiredOption('--from <dir|url>', 'the store to copy: a directory or a postgres:// URL')
+    .requiredOption(
+      '--to <dir|url>',
+      'the store to fill: a directory (created if missing) or a postgres:// URL (made with `audiencectl init` first)',
+    )
+    .option('--force', 'replace what the target already holds')
+    .addOption(
+      durationOption(
+        '--lock-timeout <duration>',
+        'wait this long for other appliers to finish (30s, 5m; a plain number is seconds)',
+        's',
+      ).default('0s'),
+    )
+    .option('--state-password-file <file>', 'file holding the PostgreSQL password (either side)')
+    .addOption(connectTimeout)
+    .addOption(queryTimeout)
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  audiencectl init --state postgres://audiencectl@db:5432/audiences',
+        '  audiencectl state migrate --from .audiencectl-state --to postgres://audiencectl@db:5432/audiences',
+      ].join('\n'),
+    )
+    .action(async (flags: MigrateFlags) => (await import('./state-migrate.js')).migrate(flags));
+}
+
+/** `audiencectl state list|show|import|forget|settle-run|migrate`: inspect and repair recorded state. */
 export function stateCommand(_setExit: (code: number) => void): Command {
   const state = new Command('state')
     .description('Inspect and repair what audiencectl recorded about remote audiences')
@@ -143,7 +179,7 @@ export function stateCommand(_setExit: (code: number) => void): Command {
       ).env('AUDIENCECTL_CONFIG'),
     )
     .action(
-      (
+      async (
         key: string | undefined,
         dir: string | undefined,
         given: LockingOptions &
@@ -163,10 +199,11 @@ export function stateCommand(_setExit: (code: number) => void): Command {
               'BAD_FLAG',
               '--discover takes the manifests directory alone, no key or --audience-id',
             );
-          return discoverCommand(key ?? '.', options);
+          return (await import('./state-discover.js')).discoverCommand(key ?? '.', options);
         }
         if (key === undefined || options.audienceId === undefined)
           throw new UsageError('BAD_FLAG', 'state import needs <key> and --audience-id <id>, or --discover');
+        const { importCommand } = await import('./state-repair.js');
         return importCommand(key, dir ?? '.', { ...options, audienceId: options.audienceId });
       },
     );
@@ -177,8 +214,8 @@ export function stateCommand(_setExit: (code: number) => void): Command {
       'after',
       '\nExamples:\n  audiencectl state forget gold-members --sandbox prod --state .audiencectl-state',
     )
-    .action((key: string, options: LockingOptions, invoked: Command) =>
-      forget(key, { ...options, paste: pasteFlagsOf(invoked) }),
+    .action(async (key: string, options: LockingOptions, invoked: Command) =>
+      (await import('./state-repair.js')).forget(key, { ...options, paste: pasteFlagsOf(invoked) }),
     );
 
   const settleRun = withLockTimeout(withState(withKeySandbox(state.command('settle-run <key>'))))
@@ -210,7 +247,9 @@ export function stateCommand(_setExit: (code: number) => void): Command {
   examples(settleRun, [
     'audiencectl state settle-run gold-members --sandbox prod --run-id 2f1c3b6e-8d0a-4c4e-9a51-7e2d6f0b9c13',
     'audiencectl state settle-run gold-members --sandbox prod --no-run',
-  ]).action((key: string, options: SettleOptions) => settleRunCommand(key, options));
+  ]).action(async (key: string, options: SettleOptions) =>
+    (await import('./state-settle.js')).settleRunCommand(key, options),
+  );
 
   state.addCommand(migrateCommand());
 
