@@ -11,7 +11,10 @@ import type { AudienceRecord, RunRecord } from './schema.js';
  *   runs (each recorded run is one the service answered for this audience);
  * - or the service counts one run more than it did just before the record's newest run was
  *   requested (`countedBefore`): no run has begun since that one, whose own start was held
- *   until the runs before it were known the same way.
+ *   until the runs before it were known the same way;
+ * - or the record holds no run, and the service counts as many as when the audience was
+ *   imported (`imported.runsCounted`): none has begun since, so those past the page are its
+ *   history from before the import, which no run step holds for.
  * False where the list gives no count. Pure.
  */
 export function hiddenRunsRecorded(record: AudienceRecord, listed: Readonly<RunsListed>): boolean {
@@ -20,6 +23,8 @@ export function hiddenRunsRecorded(record: AudienceRecord, listed: Readonly<Runs
   const shown = new Set(listed.map((run) => run.runId));
   const runs = currentRuns(record);
   if (runs.filter((run) => !shown.has(run.runId)).length === total - listed.length) return true;
+  // Imported with no run since, and the service counts what it did then: all history.
+  if (runs.length === 0 && record.imported?.runsCounted === total) return true;
   const newest = runs.reduce<RunRecord | undefined>(
     (latest, run) => (latest === undefined || run.createdAt > latest.createdAt ? run : latest),
     undefined,

@@ -61,6 +61,11 @@ export type AudienceShown = {
   createdMs?: number;
   createdBy?: string;
   clockOffset?: number;
+  /**
+   * The service's count of the audience's runs, read after its verification, and the time just
+   * after (an ISO string): the import's `at`, so that no run begun after the count is history.
+   */
+  runsCounted?: { count: number; at: string };
 };
 
 /**
@@ -109,7 +114,7 @@ export async function importAudience(
   },
 ): Promise<ImportResult> {
   const { sandbox, key, audienceId, force } = target;
-  const facts = {
+  const facts: { imported?: AudienceRecord['imported'] } & ReturnType<typeof fileFacts> = {
     ...(target.imported === undefined ? {} : { imported: target.imported }),
     ...fileFacts(target),
   };
@@ -132,6 +137,10 @@ export async function importAudience(
     );
   }
   const shown = await target.verify?.();
+  if (shown?.runsCounted && facts.imported) {
+    const { count, at } = shown.runsCounted;
+    facts.imported = { ...facts.imported, at, runsCounted: count };
+  }
   const notes: string[] = [];
   if (existing?.blocked) notes.push(`cleared the blocked mark (${existing.blocked.code})`);
   // As adoption and discover say it (plan/adopt.ts): over a runs-only record, which audience this is.

@@ -314,6 +314,13 @@ export const AudienceRecord = z.object({
        * 1: an earlier release drops it, and PATCHes without that check, as it always did.
        */
       unverified: z.literal(true).optional(),
+      /**
+       * The service's count of the audience's runs (`_page.totalCount`) just before `at`, where
+       * the import could read one: while it is the same, no run has begun since the import, so
+       * the runs past a page of the list cut short by it are history (state/hidden-runs.ts).
+       * Optional, so the record stays in format 1: an earlier release drops it.
+       */
+      runsCounted: z.number().int().nonnegative().optional(),
     })
     .optional(),
   /**

@@ -18,6 +18,7 @@ import { locateState, openStoreFor } from '../state-options.js';
 import { manifestFacts, type ManifestFacts } from '../import-manifest.js';
 import type { ConnectFlags } from '../connect.js';
 import { importConnection, verifiedImport } from '../import-verify.js';
+import { runsCountNow } from '../../apply/import-runs-count.js';
 import { importRevision } from '../import-revision.js';
 import { firstRunNotStarted, importRunNote } from '../import-run-note.js';
 import { keptElsewhere } from '../import-kept.js';
@@ -226,7 +227,10 @@ async function importWatched(
               signal,
             );
             verification = verified.line;
-            return verified.shown;
+            if (!verified.shown || !connection) return verified.shown;
+            const count = await runsCountNow(connection.client, sandbox, options.audienceId, signal);
+            if (count === undefined) return verified.shown;
+            return { ...verified.shown, runsCounted: { count, at: new Date().toISOString() } };
           },
         })),
         kept: await keptElsewhere(store, sandbox, key, facts, dir, options.paste),
