@@ -49,12 +49,16 @@ export function readHttpToken(given: {
   file?: string | undefined;
   /** How the file was given, named in its errors: default `--http-token-file` (or `AUDIENCECTL_HTTP_TOKEN_FILE`). */
   fileName?: string;
+  /** How the token was given: default `--http-token` (or `AUDIENCECTL_HTTP_TOKEN`). */
+  tokenName?: string;
 }): string | undefined {
   const fileName = given.fileName ?? '--http-token-file';
+  const tokenName = given.tokenName ?? '--http-token';
+  // The two names as given: a variable the user never set is not what to take away.
   if (given.token !== undefined && given.file !== undefined)
     throw new UsageError(
       'HTTP_TOKEN',
-      'give the HTTP token either with --http-token-file or AUDIENCECTL_HTTP_TOKEN, not both',
+      `give the HTTP token either with ${fileName} or ${tokenName}, not both`,
     );
   let token = given.token;
   if (given.file !== undefined) {

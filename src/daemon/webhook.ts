@@ -46,15 +46,19 @@ export const MIN_WEBHOOK_SECRET_LENGTH = 16;
 /**
  * The webhook secret as configured: empty is none, and blanks at either end are dropped (a
  * Secret made from a file usually ends in a newline that GitHub's copy lacks, and every
- * delivery would then be refused as badly signed).
+ * delivery would then be refused as badly signed). `name` is how it was given, named in the
+ * refusal (`run` passes the flag or the variable that gave it); default both.
  */
-export function webhookSecretOf(given: string | undefined): string | undefined {
+export function webhookSecretOf(
+  given: string | undefined,
+  name = '--webhook-secret, AUDIENCECTL_WEBHOOK_SECRET',
+): string | undefined {
   const secret = given?.trim();
   if (!secret) return undefined;
   if (secret.length < MIN_WEBHOOK_SECRET_LENGTH)
     throw new UsageError(
       'WEBHOOK_SECRET',
-      `the webhook secret (--webhook-secret, AUDIENCECTL_WEBHOOK_SECRET) must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters (try: openssl rand -hex 32)`,
+      `the webhook secret (${name}) must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters (try: openssl rand -hex 32)`,
     );
   return secret;
 }

@@ -111,7 +111,7 @@ function subPathOf(subPath: string, root: string, name: string): string {
 
 function sourceOf(flags: RunFlags, named: (key: keyof RunFlags) => string): ControllerSource {
   if (flags.repo !== undefined && flags.dir !== undefined)
-    throw new UsageError('RUN_SOURCE', 'give either --repo or --dir, not both');
+    throw new UsageError('RUN_SOURCE', `give either ${named('repo')} or ${named('dir')}, not both`);
   if (flags.dir !== undefined) {
     // As inside a repository: --path names a directory under --dir, never one beside it.
     const subPath = subPathOf(flags.path, 'the directory', named('path'));
@@ -222,21 +222,29 @@ export function runCommand(setExit: (code: number) => void): Command {
     const filterNotes = completeFromEnv(command, flags);
     // Registered as given (a message may quote the value with its blanks) and as used.
     registerSecret(flags.webhookSecret);
-    const webhookSecret = webhookSecretOf(flags.webhookSecret);
+    const webhookSecret = webhookSecretOf(flags.webhookSecret, settingName(command, 'webhookSecret'));
     registerSecret(webhookSecret);
     registerSecret(flags.gitToken);
     const httpToken = readHttpToken({
       token: flags.httpToken,
       file: flags.httpTokenFile,
       fileName: settingName(command, 'httpTokenFile'),
+      tokenName: settingName(command, 'httpToken'),
     });
     registerSecret(httpToken);
     const source = sourceOf(flags, (key) => settingName(command, key));
-    const listen = parseListenAddress(flags.listen);
+    const listen = parseListenAddress(flags.listen, settingName(command, 'listen'));
     const webhookListen =
       flags.webhookListen === undefined
         ? undefined
-        : parseListenAddress(flags.webhookListen, '--webhook-listen');
+        : parseListenAddress(flags.webhookListen, settingName(command, 'webhookListen'));
+    // Refused here, not only by startController, to name the setting as given (a Helm
+    // deployment sets AUDIENCECTL_WEBHOOK_LISTEN, and has no --webhook-listen to remove).
+    if (webhookListen !== undefined && webhookSecret === undefined)
+      throw new UsageError(
+        'WEBHOOK_LISTEN',
+        `${settingName(command, 'webhookListen')} needs a webhook secret (--webhook-secret or AUDIENCECTL_WEBHOOK_SECRET)`,
+      );
     const logger = createLogger({ level: flags.logLevel });
     for (const note of filterNotes) logger.warn({}, note);
     // A dry run only plans: without credentials it starts, and says so, rather than refuse.
