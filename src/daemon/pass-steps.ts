@@ -1,0 +1,132 @@
+import { describeHolder } from '../state/lock-holder.js';
+import { applyOnce } from '../apply/apply-flow.js';
+import { planHoldingElsewhere } from '../apply/held-elsewhere.js';
+import { readLive } from '../apply/live.js';
+import type { StepResult } from '../apply/types.js';
+import type { Logger } from '../log.js';
+import type { LoadResult } from '../manifest/load.js';
+import { plan as makePlan } from '../plan/plan.js';
+import { DEFAULT_RUN_BUDGET } from '../plan/runs.js';
+import type { Plan } from '../plan/schema.js';
+import type { AudienceRecord } from '../state/schema.js';
+import { daemonProgress, runBudgetLeft } from './instruments.js';
+import { publishPlan } from './publish-plan.js';
+import { measuredOffset, serviceShift } from '../apply/service-time.js';
+import { applyRevision, lookElsewhere, pasteOf, rootOf } from './pass-revision.js';
+import type { PassDeps, PassRevision, Refresh, WritingLog } from './pass-types.js';
+
+// The steps of a pass (src/daemon/pass.ts): apply (auto-approved) or, in dry-run, plan and
+// publish; then the run budget left.
+
+/** How a controller's user has the audiences read back, for the messages of its steps. */
+const CONTROLLER_REFRESH_WAY = "the controller's next refresh (--refresh-interval)";
+
+export async function applyDesired(
+  revision: PassRevision,
+  desired: LoadResult,
+  deps: PassDeps,
+  log: Logger,
+  refresh: Refresh,
+  writing: WritingLog,
+): Promise<{ plan: Plan; results: StepResult[] }> {
+  const { clock, signal, settings, tracker } = deps;
+  const paste = pasteOf(revision);
+  const outcome = await applyOnce(
+    {
+      kind: 'manifests',
+      desired,
+      planOptions: { ...settings.planOptions(Math.floor(clock.now() / 1000)), ...(paste ? { paste } : {}) },
+      lookElsewhere: lookElsewhere(revision, settings, writing),
+    },
+    {
+      client: deps.client,
+      store: deps.store,
+      clock,
+      signal,
+      lockTimeoutMs: settings.lockTimeoutMs,
+      // A directory store's lock held by an apply beside the controller: the pass waits for it.
+      waitingForLock: (holder) => log.info({ holder: describeHolder(holder) }, 'waiting for the state lock'),
+      ...(paste ? { paste } : {}),
+      appliedBy: 'controller',
+      refreshWay: CONTROLLER_REFRESH_WAY,
+      refresh: refresh !== false,
+      ...(refresh === false ? {} : { sandboxRefreshFailed: refresh.sandboxFailed }),
+      // One sandbox's refused secret holds its own steps (named on /status), not the others'.
+      sandboxTokenRefused: ({ sandbox, error }) =>
+        log.warn(
+          { code: error.code, sandbox, err: error.message },
+          'IMS refused a sandbox; its steps are held',
+        ),
+      revision: applyRevision(revision, deps),
+      ...rootOf(revision, settings),
+      ...(settings.bulkBatchSize === undefined ? {} : { bulkBatchSize: settings.bulkBatchSize }),
+      operationPoll: settings.operationPoll,
+      runPoll: settings.runPoll,
+      review: (plan, resumed) => {
+        for (const note of resumed) log.info({ note }, 'resumed interrupted work');
+        const held = tracker.hold(plan, clock.now());
+        if (held > 0) log.info({ held }, 'steps held back by backoff');
+        publishPlan(deps, revision.revision, plan);
+        // Auto-approve: the controller is the reviewer. Stopping: nothing new starts.
+        return Promise.resolve(!signal.aborted);
+      },
+      onDropped: (dropped) => {
+        for (const note of dropped) log.info({ note }, 'dropped a spent runs-only record');
+      },
+      progress: (plan) => daemonProgress(plan, log, deps.metrics),
+    },
+  );
+  return { plan: outcome.plan, results: outcome.report?.results ?? [] };
+}
+
+/**
+ * Dry-run: plan against the recorded state (read back from the service when refreshing)
+ * and publish it. No lock, no write, no API call but the refresh's reads.
+ */
+export async function planDesired(
+  revision: PassRevision,
+  desired: LoadResult,
+  deps: PassDeps,
+  refresh: Refresh,
+  writing: WritingLog,
+): Promise<{ plan: Plan; records: AudienceRecord[] }> {
+  const recorded = await deps.store.readAll();
+  const paste = pasteOf(revision);
+  const options = {
+    ...deps.settings.planOptions(Math.floor(deps.clock.now() / 1000)),
+    ...(paste ? { paste } : {}),
+    ...rootOf(revision, deps.settings),
+  };
+  const live = await readLive(desired, recorded, options, deps.client, {
+    refresh: refresh !== false,
+    ...(refresh === false ? {} : { sandboxFailed: refresh.sandboxFailed }),
+    batchSize: deps.settings.bulkBatchSize,
+    signal: deps.signal,
+    now: deps.clock.now(),
+    followRuns: true,
+  });
+  // Dry-run asks nothing of AEP to learn its clock: what earlier answers showed, if recent.
+  const plan = await planHoldingElsewhere(
+    (elsewhere) =>
+      makePlan(desired, recorded, {
+        ...options,
+        ...live,
+        clockOffset: measuredOffset(deps.client),
+        elsewhere,
+      }),
+    recorded,
+    lookElsewhere(revision, deps.settings, writing),
+  );
+  publishPlan(deps, revision.revision, plan);
+  return { plan, records: recorded.audiences };
+}
+
+export function recordBudget(deps: PassDeps, records: readonly AudienceRecord[], desired: LoadResult): void {
+  const options = deps.settings.planOptions(Math.floor(deps.clock.now() / 1000));
+  const perDay = (options.runBudget ?? DEFAULT_RUN_BUDGET).perSandboxPerDay;
+  const sandboxes = new Set(desired.manifests.map((m) => m.sandbox));
+  // Runs' createdAt are AEP's: the last 24 h are counted in its clock when it is measured off ours.
+  const now = Math.floor(deps.clock.now() / 1000) + serviceShift(deps.client);
+  const left = runBudgetLeft(records, sandboxes, perDay, now);
+  for (const [sandbox, runs] of left) deps.metrics.runBudgetRemaining.set({ sandbox }, runs);
+}
