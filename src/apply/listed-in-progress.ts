@@ -44,20 +44,22 @@ function listedRun(run: Run): string {
 }
 
 /**
- * Waits (the run poll, as for a run of the step's own) for `run` to end: `ended`, or the step's
- * outcome, deferred while it runs on, failed when its status cannot be read, none started.
+ * Waits (the run poll, as for a run of the step's own) for `run` to end: `ended`, the run as it
+ * ended, or the step's outcome, deferred while it runs on, failed when its status cannot be
+ * read, none started.
  */
 export async function waitForListed(
   step: Step,
   audienceId: string,
   run: Run,
   deps: ExecutorDeps,
-): Promise<'ended' | StepResult> {
+): Promise<{ ended: Run } | StepResult> {
   const { client, clock, signal, drain } = deps;
-  let done: boolean;
+  let ended: Run | undefined;
   try {
     const read = () => client.getRun(step.sandbox, audienceId, run.runId, signal ? { signal } : {});
-    done = (await pollUntil(read, (r) => isFinalStatus(r.status), deps.runPoll, clock, signal, drain)).done;
+    const outcome = await pollUntil(read, (r) => isFinalStatus(r.status), deps.runPoll, clock, signal, drain);
+    if (outcome.done) ended = outcome.value;
   } catch (error) {
     if (signal?.aborted) return result(step, 'skipped', STOPPED_BEFORE_RUN, { audienceId });
     return result(
@@ -67,7 +69,7 @@ export async function waitForListed(
       { audienceId },
     );
   }
-  if (done) return 'ended';
+  if (ended) return { ended };
   if (signal?.aborted || drain?.aborted) return result(step, 'skipped', STOPPED_BEFORE_RUN, { audienceId });
   return waitsForListed(step, audienceId, run);
 }

@@ -224,6 +224,19 @@ function countedPage(listed: Readonly<RunsListed>): { countedBefore?: number } {
   return mayLackNewest(listed) && listed.totalCount !== undefined ? { countedBefore: listed.totalCount } : {};
 }
 
+/**
+ * The start of a run that waited for `ended`, a run started outside audiencectl: where it
+ * succeeded and the start is the end of the last successful run the record holds (the plan's
+ * default, the manifest naming none), that run is now the last successful one, so the start
+ * moves to its end: the files it took are not ingested again (review runs-40, M-2). A start
+ * of 0 (no success recorded) is left: it may be a manifest's own.
+ */
+function afterOutsideSuccess(start: number, record: AudienceRecord, ended: Run): number {
+  if (ended.status !== 'SUCCESS' || ended.dataFilterEndTime === undefined) return start;
+  const last = lastSuccessEnd(record);
+  return last !== 0 && start === last ? Math.max(start, ended.dataFilterEndTime) : start;
+}
+
 /** What an untraced run is newer than (untracedRuns), in the block's words. */
 function untracedSince(record: AudienceRecord): string {
   if (currentRuns(record).length > 0) return 'newer than every run it records';
@@ -279,7 +292,7 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   }
 
   // The run waited for may have succeeded meanwhile: the default start moves to its end.
-  const dataFilterStartTime = request.fromLastSuccess
+  let dataFilterStartTime = request.fromLastSuccess
     ? Math.max(request.dataFilterStartTime, lastSuccessEnd(record))
     : request.dataFilterStartTime;
   // The runs the service has before the request, so that a run new since can be told for this
@@ -299,7 +312,8 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
   const outside = listedInProgress(record, listed);
   if (outside) {
     const waited = await waitForListed(step, audienceId, outside, deps);
-    if (waited !== 'ended') return waited;
+    if (!('ended' in waited)) return waited;
+    dataFilterStartTime = afterOutsideSuccess(dataFilterStartTime, record, waited.ended);
     const read = await runsBeforeRun(step, audienceId, deps);
     if ('status' in read) return read;
     listed = read.listed;
