@@ -7,7 +7,8 @@
 // for, as /usr/bin/time counts them) and wall time, median of --runs, each command once
 // a round, beside node alone (an empty script) measured in the same rounds, so the
 // differences hold on a busy machine. BENCH_NODE=/path/to/node measures another node
-// (Node 24, the production image's); the CLI must be built (npm run build).
+// (Node 24, the production image's), BENCH_CLI=path/to/dist/cli/main.js another build (the code
+// before a change, in the same hour); the CLI must be built (npm run build).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -88,6 +89,11 @@ try {
     { name: 'plan, no change', script: CLI, args: ['plan', EXAMPLES, '--state', state] },
     { name: 'apply, no change', script: CLI, args: ['apply', EXAMPLES, '--state', state, '--auto-approve'] },
     { name: 'state list', script: CLI, args: ['state', 'list', '--state', state] },
+    {
+      name: 'state show',
+      script: CLI,
+      args: ['state', 'show', 'gold-members', '--sandbox', 'prod', '--state', state],
+    },
   ];
   const runs = new Map(commands.map((command) => [command.name, [] as Run[]]));
   for (let round = 0; round < RUNS; round += 1) {

@@ -1,7 +1,14 @@
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+/**
+ * The built CLI measured: this checkout's, or `BENCH_CLI` (the dist/cli/main.js of another build,
+ * say the code before a change, so that both are measured in the same hour).
+ */
+export const CLI = process.env.BENCH_CLI
+  ? path.resolve(process.env.BENCH_CLI)
+  : fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const REPORT_RSS = fileURLToPath(new URL('./report-rss.mjs', import.meta.url));
 
 export type Measurement = {
