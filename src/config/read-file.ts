@@ -258,6 +258,14 @@ export function defaultSandboxOfConfigFile(configFile: string): string | undefin
 }
 
 /**
+ * The keys a configuration file sets, validated as every reader validates it (a broken file
+ * throws as stateOfConfigFile does): what `--emulator` would ignore (cli/emulator-config.ts).
+ */
+export function configFileKeys(configFile: string): string[] {
+  return Object.keys(configFileData(configFile));
+}
+
+/**
  * The `state:` of a configuration file, a directory resolved against the file's own
  * directory; undefined when the file sets none. Throws a UsageError, naming the file and
  * place, when the file cannot be read or is invalid (no state is guessed from a broken file).

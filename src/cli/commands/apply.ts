@@ -64,6 +64,7 @@ import {
 } from '../../text/paste-flags.js';
 import { pasteFlagsOf } from '../paste-flags.js';
 import { assertSandboxesConfigured } from '../unconfigured-sandboxes.js';
+import { assertEmulatorConfig } from '../emulator-config.js';
 import type { Plan, PlanOrigin } from '../../plan/schema.js';
 import { DEFAULT_RUN_BUDGET } from '../../plan/runs.js';
 
@@ -345,6 +346,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
     const say = (text: string) => process.stderr.write(`${escapeText(text, { keepLineBreaks: true })}\n`);
     // Everything the user gave is checked before anything runs: flags (already), the
     // AEP configuration, the terminal, then the manifests or the saved plan.
+    await assertEmulatorConfig(invoked, flags);
     if (!flags.autoApprove && !process.stdin.isTTY) {
       throw new UsageError(
         'APPROVAL_NEEDED',

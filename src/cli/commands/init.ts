@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import got from 'got';
 import { imsOrgOf, type AepCredentials } from '../../aep/credentials.js';
 import { emulatorCredentials } from '../emulator-credentials.js';
+import { assertEmulatorConfig } from '../emulator-config.js';
 import { ImsToken } from '../../aep/ims-token.js';
 import { assertProxySettings, proxyAgents } from '../../aep/proxy.js';
 import { safeUrl } from '../../text/safe-url.js';
@@ -127,5 +128,8 @@ export function initCommand(_setExit: (code: number) => void): Command {
         '  audiencectl init --state-only                      # AUDIENCECTL_STATE from the environment, as a pod',
       ].join('\n'),
     )
-    .action((flags: Flags) => init(flags));
+    .action(async (flags: Flags, command: Command) => {
+      await assertEmulatorConfig(command, flags);
+      await init(flags);
+    });
 }

@@ -13,6 +13,7 @@ import { checkSubPath } from '../../source/git-options.js';
 import { checkGitUrl } from '../../source/git-url.js';
 import { sshUserFor } from '../../source/ssh-user.js';
 import { webhookSecretOf } from '../../daemon/webhook.js';
+import { assertEmulatorConfig } from '../emulator-config.js';
 import { createLogger, registerSecret } from '../../log.js';
 import { connect, credentialsAbsent, offlineConnection } from '../connect.js';
 import { readFilterEnv, type FilterEnvReading } from '../filter-env.js';
@@ -220,6 +221,7 @@ export function runCommand(setExit: (code: number) => void): Command {
   addProblemCheck(command, filterEnvProblems);
   command.action(async (flags: RunFlags) => {
     const filterNotes = completeFromEnv(command, flags);
+    await assertEmulatorConfig(command, flags);
     // Registered as given (a message may quote the value with its blanks) and as used.
     registerSecret(flags.webhookSecret);
     const webhookSecret = webhookSecretOf(flags.webhookSecret, settingName(command, 'webhookSecret'));
