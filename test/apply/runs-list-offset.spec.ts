@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
-import { cutRunsPage, goldWithRuns, requestRun, runsOf } from '../apply/helpers/cut-runs-page.js';
+import { withExecutor } from '../helpers/executor-env.js';
+import {
+  bareRunsList,
+  bareRunsListOnly,
+  cutRunsPage,
+  goldWithRuns,
+  requestRun,
+  runsOf,
+} from '../apply/helpers/cut-runs-page.js';
 
 // Review runs-40 H-1: a service that refuses the runs list's commented-out
 // limit/sortBy and answers the bare list as the page's sample shows it, `{ "runs": [...] }`,
@@ -11,22 +18,6 @@ import { cutRunsPage, goldWithRuns, requestRun, runsOf } from '../apply/helpers/
 
 const { service: BASE, plan: PLAN } = cutRunsPage(50);
 
-/** The service switches to the bare list only, without `_page`, 20 runs a page from `start`. */
-function bareOnly(env: ExecutorEnv) {
-  env.emulator.control.updateSettings({
-    compat: { runsListParams: 'refused', runsListPage: 'omitted', runsListCut: 'offset' },
-  });
-}
-
-type Listed = { runs: { runId: string }[]; _page?: unknown; _links?: unknown };
-
-async function bareList(env: ExecutorEnv, query = ''): Promise<Listed> {
-  const { audienceId } = runsOf(env)[0]!;
-  const listed = await env.emulator.request('GET', `/external-audience/${audienceId}/runs${query}`);
-  expect(listed.status).toBe(200);
-  return listed.body as Listed;
-}
-
 // The history is made while the service takes limit/sortBy (each step sees every run).
 const SERVICE = { ...BASE, compat: { runsListParams: 'accepted' } } as const;
 
@@ -34,11 +25,11 @@ describe('a bare runs list without _page or link, limit/sortBy refused', () => {
   it('paged from start, oldest first: 21 runs all recorded, the next run is started', async () => {
     await withExecutor(SERVICE, async (env) => {
       await goldWithRuns(env, PLAN, 20);
-      bareOnly(env);
-      const first = await bareList(env);
+      bareRunsListOnly(env, 'offset');
+      const first = await bareRunsList(env);
       expect(Object.keys(first)).toEqual(['runs']);
       expect(first.runs).toHaveLength(20);
-      expect((await bareList(env, '?start=20')).runs).toHaveLength(1);
+      expect((await bareRunsList(env, '?start=20')).runs).toHaveLength(1);
 
       const step = await requestRun(env, PLAN, 'r21');
       expect(`${step.status}: ${step.message}`).toMatch(/^applied: run .* SUCCESS$/);
@@ -49,7 +40,7 @@ describe('a bare runs list without _page or link, limit/sortBy refused', () => {
   it('paged from start: a run a person started past the first page is seen as the one it is', async () => {
     await withExecutor(SERVICE, async (env) => {
       await goldWithRuns(env, PLAN, 20);
-      bareOnly(env);
+      bareRunsListOnly(env, 'offset');
       const { audienceId } = runsOf(env)[0]!;
       // A minute later, as between real runs, a person starts one in the UI.
       const { clockOffsetMs } = env.emulator.control.updateSettings({});

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
-import { cutRunsPage, goldWithRuns, requestRun, runsOf } from '../apply/helpers/cut-runs-page.js';
+import { withExecutor } from '../helpers/executor-env.js';
+import {
+  bareRunsList,
+  bareRunsListOnly,
+  cutRunsPage,
+  goldWithRuns,
+  requestRun,
+  runsOf,
+} from '../apply/helpers/cut-runs-page.js';
 
 // Review runs-40 H-2: a service that refuses the runs list's commented-out
 // limit/sortBy and answers the bare list as the page's sample shows it, `{ "runs": [...] }`,
@@ -13,22 +20,6 @@ import { cutRunsPage, goldWithRuns, requestRun, runsOf } from '../apply/helpers/
 
 const { service: BASE, plan: PLAN } = cutRunsPage(50);
 
-/** The service switches to the bare list only, without `_page`, cut as `runsListCut` says. */
-function bareOnly(env: ExecutorEnv, runsListCut: 'offset' | 'whole') {
-  env.emulator.control.updateSettings({
-    compat: { runsListParams: 'refused', runsListPage: 'omitted', runsListCut },
-  });
-}
-
-type Listed = { runs: { runId: string }[]; _page?: unknown; _links?: unknown };
-
-async function bareList(env: ExecutorEnv, query = ''): Promise<Listed> {
-  const { audienceId } = runsOf(env)[0]!;
-  const listed = await env.emulator.request('GET', `/external-audience/${audienceId}/runs${query}`);
-  expect(listed.status).toBe(200);
-  return listed.body as Listed;
-}
-
 // The history is made while the service takes limit/sortBy (each step sees every run).
 const SERVICE = { ...BASE, compat: { runsListParams: 'accepted' } } as const;
 
@@ -36,9 +27,9 @@ describe('a bare runs list of 20 runs or more without _page or link, limit/sortB
   it('paged from start: exactly 20 runs, all recorded, the next run is started', async () => {
     await withExecutor(SERVICE, async (env) => {
       await goldWithRuns(env, PLAN, 19);
-      bareOnly(env, 'offset');
-      expect((await bareList(env)).runs).toHaveLength(20);
-      expect((await bareList(env, '?start=20')).runs).toHaveLength(0);
+      bareRunsListOnly(env, 'offset');
+      expect((await bareRunsList(env)).runs).toHaveLength(20);
+      expect((await bareRunsList(env, '?start=20')).runs).toHaveLength(0);
 
       const step = await requestRun(env, PLAN, 'r20');
       expect(`${step.status}: ${step.message}`).toMatch(/^applied: run .* SUCCESS$/);
@@ -49,8 +40,8 @@ describe('a bare runs list of 20 runs or more without _page or link, limit/sortB
   it('the whole list: 21 runs, all recorded, are no page cut at 20: the next run is started', async () => {
     await withExecutor(SERVICE, async (env) => {
       await goldWithRuns(env, PLAN, 20);
-      bareOnly(env, 'whole');
-      expect((await bareList(env)).runs).toHaveLength(21);
+      bareRunsListOnly(env, 'whole');
+      expect((await bareRunsList(env)).runs).toHaveLength(21);
 
       const step = await requestRun(env, PLAN, 'r21');
       expect(`${step.status}: ${step.message}`).toMatch(/^applied: run .* SUCCESS$/);

@@ -58,3 +58,23 @@ export async function goldWithRuns(
 export function daysLater(env: ExecutorEnv, days: number): void {
   env.emulator.control.updateSettings({ clockOffsetMs: days * DAY_MS });
 }
+
+/**
+ * The service switches to the bare runs list only (`{ "runs": [...] }`, no `_page`), limit/sortBy
+ * refused, cut as `runsListCut` says (`offset`: 20 a page from `start`, naming no next page).
+ */
+export function bareRunsListOnly(env: ExecutorEnv, runsListCut: 'offset' | 'whole'): void {
+  env.emulator.control.updateSettings({
+    compat: { runsListParams: 'refused', runsListPage: 'omitted', runsListCut },
+  });
+}
+
+type Listed = { runs: { runId: string }[]; _page?: unknown; _links?: unknown };
+
+/** The first audience's runs list as the service answers it, with `query` (`?start=20`). */
+export async function bareRunsList(env: ExecutorEnv, query = ''): Promise<Listed> {
+  const { audienceId } = runsOf(env)[0]!;
+  const listed = await env.emulator.request('GET', `/external-audience/${audienceId}/runs${query}`);
+  expect(listed.status).toBe(200);
+  return listed.body as Listed;
+}
