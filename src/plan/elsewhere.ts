@@ -167,6 +167,7 @@ export function elsewhereReason(
   record: AudienceRecord,
   byKey: ReadonlyMap<string, readonly NamedElsewhere[]>,
   records: ReadonlyMap<string, AudienceRecord>,
+  /** Where the filters left a file (leftOutByFilters): "outside --include a/**". */
   filters: string,
 ): ElsewhereHold | undefined {
   const named = byKey.get(record.key) ?? [];
@@ -187,7 +188,7 @@ function foundReason(
 ): string {
   const where = found.sandbox === record.sandbox ? found.file : `${found.file} (sandbox "${found.sandbox}")`;
   if (found.kind === 'out-of-scope')
-    return `its manifest is now ${where}${normalisationNote(found.file, filters)}, outside ${filters}; the audience is left as it is`;
+    return `its manifest is now ${where}${normalisationNote(found.file, filters)}, ${filters}; the audience is left as it is`;
   if (found.kind === 'not-selected') return notSelectedReason(where, found.left);
   if (found.kind === 'moved')
     return `its manifest is now ${where}, outside the directory given and moved from the one it was applied from (${found.dir}); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), ${emptyApply(found.dir)}`;

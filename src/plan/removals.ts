@@ -14,6 +14,7 @@ import { removalStep } from './removal-step.js';
 import { stillNamedElsewhere, stillNamedReason } from './still-named.js';
 import type { PasteFlags } from '../text/paste-flags.js';
 import { holdsNoAudience } from '../state/waiting.js';
+import { leftOutByFilters } from './filter-words.js';
 
 /**
  * The part of the recorded state a plan with `--include`/`--exclude` covers: the
@@ -132,9 +133,7 @@ export function leftoverRecords(
   let unfollowed: Array<{ file: string; rule: string }> | undefined;
   let byName: Map<string, DesiredManifest[]> | undefined;
   const keptElsewhere = byKey(elsewhere.filter(namesKey));
-  const filters = scope
-    ? [...scope.include.map((g) => `--include ${g}`), ...scope.exclude.map((g) => `--exclude ${g}`)].join(' ')
-    : '';
+  const filters = scope ? leftOutByFilters(scope.include, scope.exclude) : '';
   const result: Leftovers = {
     removals: [],
     moves: [],

@@ -72,10 +72,10 @@ describe('plan scope: --include / --exclude', () => {
       options({ scope: scope(['audiences/**/*.yaml'], ['drafts/**']) }),
     );
     expect(renderText(result, { color: false })).toContain(
-      'Out of scope: 2 recorded audience(s) whose manifest file is outside --include audiences/**/*.yaml --exclude drafts/** (or not recorded); left alone, never deleted.',
+      'Out of scope: 2 recorded audience(s) whose manifest file is outside --include audiences/**/*.yaml or excluded by --exclude drafts/** (or not recorded); left alone, never deleted.',
     );
     expect(renderMarkdown(result)).toContain(
-      'Out of scope: 2 recorded audience(s) whose manifest file is outside `--include audiences/**/*.yaml --exclude drafts/**`',
+      'Out of scope: 2 recorded audience(s) whose manifest file is outside `--include audiences/**/*.yaml` or excluded by `--exclude drafts/**`',
     );
   });
 

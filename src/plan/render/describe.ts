@@ -1,5 +1,6 @@
 import { describeRunFailure } from '../../state/describe.js';
 import type { FailedRun, FieldChange, Plan, RunInProgress, Step } from '../schema.js';
+import { leftOutByFilters } from '../filter-words.js';
 
 /** Shared wording of the renderers, so text and Markdown never disagree. */
 export const SYMBOLS: Record<Step['kind'], string> = {
@@ -111,13 +112,8 @@ export function otherRepositoriesNote(plan: Plan): string | undefined {
 export function scopeNote(plan: Plan, code: (text: string) => string = (text) => text): string | undefined {
   const scope = plan.scope;
   if (!scope || scope.outside === 0) return undefined;
-  const filters = code(
-    [
-      ...scope.include.map((glob) => `--include ${glob}`),
-      ...scope.exclude.map((glob) => `--exclude ${glob}`),
-    ].join(' '),
-  );
-  return `Out of scope: ${scope.outside} recorded audience(s) whose manifest file is outside ${filters} (or not recorded); left alone, never deleted.`;
+  const where = leftOutByFilters(scope.include, scope.exclude, code);
+  return `Out of scope: ${scope.outside} recorded audience(s) whose manifest file is ${where} (or not recorded); left alone, never deleted.`;
 }
 
 /** What a refresh read and found, and what it cannot see; undefined without --refresh. */

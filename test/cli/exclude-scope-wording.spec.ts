@@ -1,0 +1,55 @@
+import { rename } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
+
+// Review 40 (cli2-40) 3: a plan given --exclude loyalty/** said its out-of-scope records'
+// manifest file "is outside --exclude loyalty/**": the files it left out are those *inside*
+// that glob. An --include's files are outside it; an --exclude's are excluded by it.
+
+const NO_AEP = {
+  AEP_BASE_URL: undefined,
+  AEP_IMS_URL: undefined,
+  AEP_CLIENT_ID: undefined,
+  AEP_CLIENT_SECRET: undefined,
+  AEP_ORG_ID: undefined,
+  AUDIENCECTL_CONFIG: undefined,
+  AUDIENCECTL_STATE: undefined,
+};
+
+describe('plan --exclude: the scope line and a held removal', () => {
+  it('say the file is excluded by --exclude, never outside it', async () => {
+    await withTempDir(async (tmp) => {
+      await writeFiles(tmp, {
+        'm/loyalty/gold.yaml': manifestYaml('gold'),
+        'm/web/silver.yaml': manifestYaml('silver'),
+        'm/web/bronze.yaml': manifestYaml('bronze'),
+      });
+      const opts = { cwd: tmp, env: NO_AEP };
+      expect((await runCli(['init', '--emulator', '--state', 'st'], opts)).code).toBe(0);
+      const apply = await runCli(['apply', 'm', '--emulator', '--state', 'st', '--auto-approve'], opts);
+      expect(apply.code).toBe(0);
+      // bronze's manifest moves into the excluded folder: its removal is held, not planned.
+      await rename(path.join(tmp, 'm/web/bronze.yaml'), path.join(tmp, 'm/loyalty/bronze.yaml'));
+
+      const excluded = await runCli(['plan', 'm', '--state', 'st', '--exclude', 'loyalty/**'], opts);
+      expect(excluded.stdout).toContain(
+        'Out of scope: 1 recorded audience(s) whose manifest file is excluded by --exclude loyalty/** (or not recorded); left alone, never deleted.',
+      );
+      expect(excluded.stdout).toContain(
+        'its manifest is now loyalty/bronze.yaml, excluded by --exclude loyalty/**; the audience is left as it is',
+      );
+      expect(excluded.stdout).not.toContain('outside --exclude');
+
+      const both = await runCli(
+        ['plan', 'm', '--state', 'st', '--include', 'web/**', '--exclude', 'loyalty/**'],
+        opts,
+      );
+      expect(both.stdout).toContain(
+        'whose manifest file is outside --include web/** or excluded by --exclude loyalty/** (or not recorded)',
+      );
+      expect(both.stdout).not.toContain('outside --include web/** --exclude');
+    });
+  });
+});
