@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAepClient } from '../../src/aep/client.js';
+
 import { matchRun } from '../../src/apply/adopt-run.js';
-import { json, startFakeAep, type FakeAep } from '../aep/fake-aep.js';
+import { clientOfFake, json, startFakeAep, type FakeAep } from '../aep/fake-aep.js';
 
 // A service of the page's other readings of the runs list at once: limit/sortBy refused (a 400
 // naming them), no `_page` (commented out of the page's sample), and the bare list one page of
@@ -45,15 +45,7 @@ describe('a bare runs list cut at its default page, oldest first, without _page'
           })
         : json(200, { runs: allRuns.slice(0, 20) }),
     );
-    const client = createAepClient({
-      baseUrl: fake.apiBaseUrl,
-      imsUrl: fake.imsUrl,
-      defaultAccess: {
-        credentials: { clientId: 'cut-client', clientSecret: 'cut-secret-value', orgId: 'CUT@AdobeOrg' },
-        budget: { requests: 1000, intervalMs: 1000, concurrency: 8 },
-      },
-      retry: { baseDelayMs: 1, maxDelayMs: 5, rateLimitPauseMs: 200 },
-    });
+    const client = clientOfFake(fake);
     const listed = await client.listRuns('prod', AUDIENCE);
     expect(listed.map((run) => run.runId)).not.toContain('run-24');
 

@@ -1,5 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
+import { createAepClient, type AepHttpClient } from '../../src/aep/client.js';
+import type { AepCredentials } from '../../src/aep/credentials.js';
+import type { AepClientOptions } from '../../src/aep/options.js';
 
 /** What the fake server answers: status, headers and a raw body (any shape, any content type). */
 export type Scripted = { status: number; body?: string; headers?: Record<string, string> };
@@ -97,3 +100,25 @@ export const json = (status: number, body: unknown, headers: Record<string, stri
   body: JSON.stringify(body),
   headers: { 'content-type': 'application/json', ...headers },
 });
+
+/**
+ * A client of the fake service: a generous request budget and quick retries, so that what a
+ * spec counts is the requests its answers call for, not the budget's or a backoff's waits.
+ */
+export function clientOfFake(
+  fake: FakeAep,
+  credentials: AepCredentials = {
+    clientId: 'fake-client',
+    clientSecret: 'fake-secret-value',
+    orgId: 'FAKE@AdobeOrg',
+  },
+  overrides: AepClientOptions = {},
+): AepHttpClient {
+  return createAepClient({
+    baseUrl: fake.apiBaseUrl,
+    imsUrl: fake.imsUrl,
+    defaultAccess: { credentials, budget: { requests: 1000, intervalMs: 1000, concurrency: 8 } },
+    retry: { baseDelayMs: 1, maxDelayMs: 5, rateLimitPauseMs: 200 },
+    ...overrides,
+  });
+}

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAepClient } from '../../src/aep/client.js';
-import { json, startFakeAep, type FakeAep } from './fake-aep.js';
+
+import { clientOfFake, json, startFakeAep, type FakeAep } from './fake-aep.js';
 
 // Review verify-40, H-1 (of 4cf9311a, runs-40 H-2): a bare runs list of more than 20 runs without
 // `_page.totalCount` is now read as the whole list, "cut at no page". A service that refuses
@@ -45,15 +45,7 @@ describe('a bare runs list that says the page it was cut at, without totalCount'
       const runs = allRuns.slice(start, start + PAGE);
       return json(200, { runs, _page: { limit: PAGE, count: runs.length } });
     });
-    const client = createAepClient({
-      baseUrl: fake.apiBaseUrl,
-      imsUrl: fake.imsUrl,
-      defaultAccess: {
-        credentials: { clientId: 'page-client', clientSecret: 'page-secret-value', orgId: 'PAGE@AdobeOrg' },
-        budget: { requests: 1000, intervalMs: 1000, concurrency: 8 },
-      },
-      retry: { baseDelayMs: 1, maxDelayMs: 5, rateLimitPauseMs: 200 },
-    });
+    const client = clientOfFake(fake);
     const listed = await client.listRuns('prod', AUDIENCE);
     const ids = listed.map((run) => run.runId);
     // Said whole, it must hold the run in progress; it holds 40 and says it is whole.

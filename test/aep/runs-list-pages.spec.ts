@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAepClient } from '../../src/aep/client.js';
-import { json, startFakeAep, type FakeAep } from '../aep/fake-aep.js';
+import { clientOfFake, json, startFakeAep, type FakeAep } from '../aep/fake-aep.js';
 
 // Review runs-39 M-2: a service that refuses the runs list's commented-out limit/sortBy and
 // answers the bare list a page of 20 at a time, oldest first, naming its next page as the
@@ -58,15 +58,7 @@ describe.each(pagings)('a bare runs list of 25 runs paged at 20, oldest first, b
         return json(200, { runs: allRuns.slice(20), _page: { limit: 20, count: 5, totalCount: 25 } });
       return json(200, { runs: allRuns.slice(0, 20), ...next(20) });
     });
-    const client = createAepClient({
-      baseUrl: fake.apiBaseUrl,
-      imsUrl: fake.imsUrl,
-      defaultAccess: {
-        credentials: { clientId: 'page-client', clientSecret: 'page-secret-value', orgId: 'PAGE@AdobeOrg' },
-        budget: { requests: 1000, intervalMs: 1000, concurrency: 8 },
-      },
-      retry: { baseDelayMs: 1, maxDelayMs: 5, rateLimitPauseMs: 200 },
-    });
+    const client = clientOfFake(fake);
     const listed = await client.listRuns('prod', AUDIENCE);
     expect(listed.map((run) => run.runId)).toEqual(allRuns.map((run) => run.runId).reverse());
     expect(listed.complete).toBe(true);

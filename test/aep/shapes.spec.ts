@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createAepClient, type AepHttpClient } from '../../src/aep/client.js';
+import type { AepHttpClient } from '../../src/aep/client.js';
 import type { AepClientOptions } from '../../src/aep/options.js';
-import { json, startFakeAep, type FakeAep } from './fake-aep.js';
+import { clientOfFake, json, startFakeAep, type FakeAep } from './fake-aep.js';
 import { failure, spec } from './helpers.js';
 
 let fake: FakeAep;
@@ -17,16 +17,11 @@ beforeEach(() => {
 });
 
 function client(overrides: AepClientOptions = {}): AepHttpClient {
-  return createAepClient({
-    baseUrl: fake.apiBaseUrl,
-    imsUrl: fake.imsUrl,
-    defaultAccess: {
-      credentials: { clientId: 'shape-client', clientSecret: 'shape-secret-value', orgId: 'SHAPE@AdobeOrg' },
-      budget: { requests: 1000, intervalMs: 1000, concurrency: 8 },
-    },
-    retry: { baseDelayMs: 1, maxDelayMs: 5, rateLimitPauseMs: 200 },
-    ...overrides,
-  });
+  return clientOfFake(
+    fake,
+    { clientId: 'shape-client', clientSecret: 'shape-secret-value', orgId: 'SHAPE@AdobeOrg' },
+    overrides,
+  );
 }
 
 describe('requests as the reference page writes them', () => {
