@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { NO_AEP_CREDENTIALS } from '../helpers/apply-env.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 // Review 40 (cli2-40) 2: `apply --emulator --config aep.yaml` applied to the embedded emulator
@@ -10,15 +11,7 @@ import { manifestYaml } from '../helpers/manifests.js';
 // file's state: (which store); a file typed with it that sets anything else is refused in one
 // line naming both flags, before anything starts. AEP_* variables stay ignored, unnamed.
 
-const NO_AEP = {
-  AEP_BASE_URL: undefined,
-  AEP_IMS_URL: undefined,
-  AEP_CLIENT_ID: undefined,
-  AEP_CLIENT_SECRET: undefined,
-  AEP_ORG_ID: undefined,
-  AUDIENCECTL_CONFIG: undefined,
-  AUDIENCECTL_STATE: undefined,
-};
+const NO_AEP = { ...NO_AEP_CREDENTIALS, AUDIENCECTL_STATE: undefined };
 
 const AEP_FILE = [
   'baseUrl: https://platform.adobe.io',

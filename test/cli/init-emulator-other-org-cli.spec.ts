@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NO_AEP_CREDENTIALS } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
 import { withPartnerBoundStore } from '../helpers/partner-bound-store.js';
 import { PARTNER } from '../helpers/partner-org.js';
@@ -11,19 +12,14 @@ import { PARTNER } from '../helpers/partner-org.js';
 describe('init --emulator on a store bound to another IMS org', () => {
   it('is refused as apply --emulator refuses it, without naming a setting --emulator ignores', async () => {
     await withPartnerBoundStore(async ({ dir, state }) => {
-      const none = {
-        AEP_BASE_URL: undefined,
-        AEP_IMS_URL: undefined,
-        AEP_CLIENT_ID: undefined,
-        AEP_CLIENT_SECRET: undefined,
-        AEP_ORG_ID: undefined,
-        AUDIENCECTL_CONFIG: undefined,
-      };
       const apply = await runCli(['apply', 'm', '--emulator', '--state', state, '--auto-approve'], {
         cwd: dir,
-        env: none,
+        env: NO_AEP_CREDENTIALS,
       });
-      const init = await runCli(['init', '--emulator', '--state', state], { cwd: dir, env: none });
+      const init = await runCli(['init', '--emulator', '--state', state], {
+        cwd: dir,
+        env: NO_AEP_CREDENTIALS,
+      });
       expect({
         apply: apply.code,
         init: init.code,
