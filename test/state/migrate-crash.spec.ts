@@ -5,6 +5,7 @@ import { openStateStore } from '../../src/state/open.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { pausedCli } from '../helpers/paused-cli.js';
 import { aRecord, repoRoot, useTempDirs } from './helpers.js';
+import { splitTakeovers } from './migrate-takeovers.js';
 
 // `state migrate` into a directory store is all or nothing: stopped mid-copy (Ctrl-C,
 // SIGTERM, kill -9) or killed between the two renames that swap the copy in, the target is
@@ -182,10 +183,11 @@ describe('state migrate killed between the two renames that swap the copy in', {
     expect(planned.code).toBe(1);
     expect(planned.stdout).toBe('');
     expect(planned.stderr).toBe(list.stderr);
-    const again = await expectRerunCopies(source, target, true);
-    expect(again.stderr).toBe(
+    const again = splitTakeovers((await expectRerunCopies(source, target, true)).stderr);
+    expect(again.rest).toBe(
       `put back the previous store of ${target} from ${old} (a migrate into it was interrupted)\n`,
     );
+    expect(again.stores).toEqual([source, target].sort());
   });
 
   // Review 35c M-2: a lock taken mid-swap by an older release (a controller's next pass) made the
@@ -211,10 +213,11 @@ describe('state migrate killed between the two renames that swap the copy in', {
     expect((await readdir(target)).sort()).toEqual(['manifest-cache.jsonl', 'state-snapshot.jsonl']);
     expect(await tree(old)).toEqual(before);
 
-    const again = await expectRerunCopies(source, target, true);
-    expect(again.stderr).toBe(
+    const again = splitTakeovers((await expectRerunCopies(source, target, true)).stderr);
+    expect(again.rest).toBe(
       `put back the previous store of ${target} from ${old} (a migrate into it was interrupted)\n`,
     );
+    expect(again.stores).toEqual([source, target].sort());
   });
 
   it('a folder made in its place holding a file of someone else’s: the migrate run again says what, and removes nothing', async () => {

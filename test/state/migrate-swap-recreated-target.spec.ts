@@ -17,6 +17,7 @@ import {
   startController,
   type TestParts,
 } from '../daemon/helpers/controller.js';
+import { splitTakeovers } from './migrate-takeovers.js';
 
 // Review 35c M-2. docs/state.md ("state migrate"): killed between the two renames that swap the
 // copy in, the target is missing and every command refuses it (STATE_MIGRATE_INTERRUPTED) so that
@@ -105,9 +106,12 @@ describe('a directory store a killed migrate left mid-swap, under a running cont
     // The way out the refusals give: run the migrate again (it puts the previous store back first).
     const again = await runCli(['state', 'migrate', '--from', copy, '--to', state, '--force']);
     const old = path.join(dir, aside[0]!);
+    // The killed migrate held both stores' locks: the run again takes each over and says so.
+    const said = splitTakeovers(again.stderr);
+    expect(said.stores).toEqual([copy, state].sort());
     expect({
       plan: [planned.code, planned.stderr.split('\n').find((line) => line.startsWith('Error:'))],
-      again: [again.code, again.stderr],
+      again: [again.code, said.rest],
     }).toEqual({
       plan: [
         1,

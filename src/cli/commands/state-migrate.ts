@@ -79,11 +79,11 @@ export async function migrate(flags: MigrateFlags): Promise<void> {
         const result = await migrateState(source, target, {
           force: flags.force === true,
           // Ctrl-C while waiting for either lock ends the wait (STATE_LOCK_WAIT_STOPPED), as apply's.
-          // A stale lock taken over is said, as by the other state commands: an apply that died
-          // holding the store is news to whoever migrates it.
+          // A stale lock taken over is said, as by the other state commands (an apply that died
+          // holding the store is news to whoever migrates it), naming which of the two stores.
           lock: async (store) => {
             await stoppable(
-              lockForCommand(store, flags.lockTimeout, 'audiencectl state migrate', stop.signal),
+              lockForCommand(store, flags.lockTimeout, 'audiencectl state migrate', stop.signal, true),
               stop.signal,
             );
           },

@@ -180,14 +180,19 @@ export function commandLockOptions(
   };
 }
 
-/** Locks `store` for a `state` command (commandLockOptions), saying when it takes over a stale lock. */
+/**
+ * Locks `store` for a `state` command (commandLockOptions), saying when it takes over a stale lock.
+ * `nameStore`: for a command of two stores (state migrate), each line says which store it is of.
+ */
 export async function lockForCommand(
   store: StateStore,
   timeoutMs: number,
   command: string,
   signal?: AbortSignal,
+  nameStore = false,
 ): Promise<void> {
   const info = await store.lock(commandLockOptions(store, timeoutMs, command, signal));
-  if (info.tookOver) process.stderr.write(`${describeTakeover(info.tookOver)}\n`);
-  for (const session of info.endedWrites ?? []) process.stderr.write(`${describeEndedWrite(session)}\n`);
+  const of = nameStore ? `${escapeText(store.location)}: ` : '';
+  if (info.tookOver) process.stderr.write(`${of}${describeTakeover(info.tookOver)}\n`);
+  for (const session of info.endedWrites ?? []) process.stderr.write(`${of}${describeEndedWrite(session)}\n`);
 }
