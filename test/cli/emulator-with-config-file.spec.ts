@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
-import { NO_AEP_CREDENTIALS } from '../helpers/apply-env.js';
+import { NO_AEP_OR_STATE } from '../helpers/apply-env.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 // Review 40 (cli2-40) 2: `apply --emulator --config aep.yaml` applied to the embedded emulator
@@ -10,8 +10,6 @@ import { manifestYaml } from '../helpers/manifests.js';
 // a user who typed both believed the file's AEP settings were used. --emulator reads only a
 // file's state: (which store); a file typed with it that sets anything else is refused in one
 // line naming both flags, before anything starts. AEP_* variables stay ignored, unnamed.
-
-const NO_AEP = { ...NO_AEP_CREDENTIALS, AUDIENCECTL_STATE: undefined };
 
 const AEP_FILE = [
   'baseUrl: https://platform.adobe.io',
@@ -33,7 +31,7 @@ describe('--emulator with a --config file of AEP settings', () => {
       await writeFiles(tmp, { 'aep.yaml': AEP_FILE, 'm/gold.yaml': manifestYaml('gold') });
       const result = await runCli(args, {
         cwd: tmp,
-        env: { ...NO_AEP, AUDIENCECTL_LISTEN: '127.0.0.1:0' },
+        env: { ...NO_AEP_OR_STATE, AUDIENCECTL_LISTEN: '127.0.0.1:0' },
         stopOn: /controller started/,
       });
       expect(result.code).toBe(1);
@@ -52,11 +50,14 @@ describe('--emulator with a --config file of AEP settings', () => {
   it('a file holding only state: is still the store of --emulator', async () => {
     await withTempDir(async (tmp) => {
       await writeFiles(tmp, { 'cfg.yaml': 'state: st\n', 'm/gold.yaml': manifestYaml('gold') });
-      const init = await runCli(['init', '--emulator', '--config', 'cfg.yaml'], { cwd: tmp, env: NO_AEP });
+      const init = await runCli(['init', '--emulator', '--config', 'cfg.yaml'], {
+        cwd: tmp,
+        env: NO_AEP_OR_STATE,
+      });
       expect(init.code).toBe(0);
       const apply = await runCli(['apply', 'm', '--emulator', '--config', 'cfg.yaml', '--auto-approve'], {
         cwd: tmp,
-        env: NO_AEP,
+        env: NO_AEP_OR_STATE,
       });
       expect(apply.code).toBe(0);
       expect(apply.stdout).toContain('prod/gold create: created');

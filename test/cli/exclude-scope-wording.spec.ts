@@ -1,22 +1,13 @@
 import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { NO_AEP_OR_STATE } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 // Review 40 (cli2-40) 3: a plan given --exclude loyalty/** said its out-of-scope records'
 // manifest file "is outside --exclude loyalty/**": the files it left out are those *inside*
 // that glob. An --include's files are outside it; an --exclude's are excluded by it.
-
-const NO_AEP = {
-  AEP_BASE_URL: undefined,
-  AEP_IMS_URL: undefined,
-  AEP_CLIENT_ID: undefined,
-  AEP_CLIENT_SECRET: undefined,
-  AEP_ORG_ID: undefined,
-  AUDIENCECTL_CONFIG: undefined,
-  AUDIENCECTL_STATE: undefined,
-};
 
 describe('plan --exclude: the scope line and a held removal', () => {
   it('say the file is excluded by --exclude, never outside it', async () => {
@@ -26,7 +17,7 @@ describe('plan --exclude: the scope line and a held removal', () => {
         'm/web/silver.yaml': manifestYaml('silver'),
         'm/web/bronze.yaml': manifestYaml('bronze'),
       });
-      const opts = { cwd: tmp, env: NO_AEP };
+      const opts = { cwd: tmp, env: NO_AEP_OR_STATE };
       expect((await runCli(['init', '--emulator', '--state', 'st'], opts)).code).toBe(0);
       const apply = await runCli(['apply', 'm', '--emulator', '--state', 'st', '--auto-approve'], opts);
       expect(apply.code).toBe(0);

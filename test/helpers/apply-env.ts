@@ -37,6 +37,9 @@ export const NO_AEP_CREDENTIALS = {
   AUDIENCECTL_CONFIG: undefined,
 };
 
+/** NO_AEP_CREDENTIALS, and no store named by the environment: a CLI given --state or none. */
+export const NO_AEP_OR_STATE = { ...NO_AEP_CREDENTIALS, AUDIENCECTL_STATE: undefined };
+
 /**
  * The environment of a CLI whose retries wait milliseconds, not seconds (a configuration file
  * in `dir`): for specs whose faults make every attempt fail, where the backoff's real waits
