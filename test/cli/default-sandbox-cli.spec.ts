@@ -102,7 +102,10 @@ describe('defaultSandbox of the configuration file', () => {
     });
   });
 
-  it('apply --emulator reads no configuration file, its defaultSandbox neither (review 27b, L2)', async () => {
+  // Review 27b L2: apply --emulator once took the file's defaultSandbox while its demo client
+  // has prod only. It then read no configuration file, silently; since cli2-40 a file of AEP
+  // settings beside --emulator is refused, naming both (test/cli/emulator-with-config-file.spec.ts).
+  it('apply --emulator beside a file setting defaultSandbox is refused in one line: nothing made, in prod or dev (review 27b, L2)', async () => {
     await withTempDir(async (dir) => {
       await writeFiles(dir, { 'm/x.yaml': manifestYaml('ds-test', NO_RUN), 'cfg.yaml': DEV_CONFIG });
       const state = path.join(dir, 's');
@@ -111,9 +114,13 @@ describe('defaultSandbox of the configuration file', () => {
         ['apply', 'm', '--emulator', '--state', state, '--config', 'cfg.yaml', '--auto-approve'],
         { cwd: dir, env: BARE },
       );
-      expect(result.code, result.stderr).toBe(0);
-      expect(creates(result.stdout)).toEqual(['prod/ds-test']);
-      expect(await listRecordIds(state)).toEqual([['prod', 'ds-test']]);
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toMatch(
+        /^Error: --emulator .*defaultSandbox.* of --config cfg\.yaml: give one of the two/,
+      );
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(creates(result.stdout)).toEqual([]);
+      expect(await listRecordIds(state)).toEqual([]);
     });
   });
 
