@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { matchRun } from '../../src/apply/adopt-run.js';
-import { clientOfFake, json, startFakeAep, type FakeAep } from '../aep/fake-aep.js';
+import { clientOfFake, json, LIMIT_REFUSED, startFakeAep, type FakeAep } from '../aep/fake-aep.js';
 
 // A service of the page's other readings of the runs list at once: limit/sortBy refused (a 400
 // naming them), no `_page` (commented out of the page's sample), and the bare list one page of
@@ -34,15 +34,7 @@ describe('a bare runs list cut at its default page, oldest first, without _page'
     fake = await startFakeAep();
     fake.fallback((request) =>
       request.url.includes('limit=') || request.url.includes('sortBy=')
-        ? json(400, {
-            type: 'https://ns.adobe.com/aep/errors/100910-400',
-            title: 'Bad Request',
-            status: 400,
-            report: {
-              errorCode: '100910-400',
-              details: [{ path: 'limit', message: 'is not a known query parameter' }],
-            },
-          })
+        ? LIMIT_REFUSED
         : json(200, { runs: allRuns.slice(0, 20) }),
     );
     const client = clientOfFake(fake);

@@ -122,3 +122,14 @@ export function clientOfFake(
     ...overrides,
   });
 }
+
+/** A runs list's limit/sortBy refused, as a service that does not take the page's commented-out parameters answers. */
+export const LIMIT_REFUSED: Scripted = json(400, {
+  type: 'https://ns.adobe.com/aep/errors/100910-400',
+  title: 'Bad Request',
+  status: 400,
+  report: {
+    errorCode: '100910-400',
+    details: [{ path: 'limit', message: 'is not a known query parameter' }],
+  },
+});

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { clientOfFake, json, startFakeAep, type FakeAep } from './fake-aep.js';
+import { clientOfFake, json, LIMIT_REFUSED, startFakeAep, type FakeAep } from './fake-aep.js';
 
 // Review verify-40, H-1 (of 4cf9311a, runs-40 H-2): a bare runs list of more than 20 runs without
 // `_page.totalCount` is now read as the whole list, "cut at no page". A service that refuses
@@ -31,16 +31,7 @@ describe('a bare runs list that says the page it was cut at, without totalCount'
     fake = await startFakeAep();
     fake.fallback((request) => {
       const url = new URL(request.url, 'http://fake');
-      if (url.searchParams.has('limit') || url.searchParams.has('sortBy'))
-        return json(400, {
-          type: 'https://ns.adobe.com/aep/errors/100910-400',
-          title: 'Bad Request',
-          status: 400,
-          report: {
-            errorCode: '100910-400',
-            details: [{ path: 'limit', message: 'is not a known query parameter' }],
-          },
-        });
+      if (url.searchParams.has('limit') || url.searchParams.has('sortBy')) return LIMIT_REFUSED;
       const start = Number(url.searchParams.get('start') ?? '0');
       const runs = allRuns.slice(start, start + PAGE);
       return json(200, { runs, _page: { limit: PAGE, count: runs.length } });

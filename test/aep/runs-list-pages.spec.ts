@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAepClient } from '../../src/aep/client.js';
-import { clientOfFake, json, startFakeAep, type FakeAep } from '../aep/fake-aep.js';
+import { clientOfFake, json, LIMIT_REFUSED, startFakeAep, type FakeAep } from '../aep/fake-aep.js';
 
 // Review runs-39 M-2: a service that refuses the runs list's commented-out limit/sortBy and
 // answers the bare list a page of 20 at a time, oldest first, naming its next page as the
@@ -19,15 +19,6 @@ const allRuns = Array.from({ length: 25 }, (_, i) => ({
   dataFilterStartTime: 1_700_000_000 + i,
   createdAt: NOW - (24 - i) * 3600,
 }));
-const REFUSED = json(400, {
-  type: 'https://ns.adobe.com/aep/errors/100910-400',
-  title: 'Bad Request',
-  status: 400,
-  report: {
-    errorCode: '100910-400',
-    details: [{ path: 'limit', message: 'is not a known query parameter' }],
-  },
-});
 
 let fake: FakeAep | undefined;
 afterEach(async () => {
@@ -53,7 +44,7 @@ describe.each(pagings)('a bare runs list of 25 runs paged at 20, oldest first, b
   it('is read to its end, newest first, as a whole list', async () => {
     fake = await startFakeAep();
     fake.fallback((request) => {
-      if (request.url.includes('limit=') || request.url.includes('sortBy=')) return REFUSED;
+      if (request.url.includes('limit=') || request.url.includes('sortBy=')) return LIMIT_REFUSED;
       if (request.url.endsWith('start=20'))
         return json(200, { runs: allRuns.slice(20), _page: { limit: 20, count: 5, totalCount: 25 } });
       return json(200, { runs: allRuns.slice(0, 20), ...next(20) });
@@ -67,7 +58,7 @@ describe.each(pagings)('a bare runs list of 25 runs paged at 20, oldest first, b
 
 describe('a bare runs list whose pages cannot be read to the end', () => {
   const serve = (first: object, then: object) => (request: { url: string }) => {
-    if (request.url.includes('limit=') || request.url.includes('sortBy=')) return REFUSED;
+    if (request.url.includes('limit=') || request.url.includes('sortBy=')) return LIMIT_REFUSED;
     return json(200, request.url.includes('start=') || request.url.includes('cursor=') ? then : first);
   };
   const client = () =>
