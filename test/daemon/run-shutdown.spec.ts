@@ -55,8 +55,10 @@ describe('audiencectl run on SIGTERM', () => {
       'a first create',
     );
     const first = await controller.stop('SIGTERM');
+    // Exit 0 is the controller's own word that it stopped within the grace period (it exits 1
+    // when the stop overran it); no call had to be cut short by the grace period's end.
     expect(first.code).toBe(0);
-    expect(first.ms).toBeLessThan(GRACE_MS);
+    expect(controller.logs.some((line) => line.msg?.startsWith('grace period ending'))).toBe(false);
     expect(controller.logs.some((line) => line.msg === 'stopped')).toBe(true);
     expect(controller.logs.some((line) => line.msg === 'step not started: stopping')).toBe(true);
     await expect(access(lockPath(path.join(stateRoot, 'state')))).rejects.toThrow(/ENOENT/);
