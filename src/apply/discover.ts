@@ -1,4 +1,4 @@
-import type { AudienceReads } from '../aep/types.js';
+import type { AepClient, AudienceReads } from '../aep/types.js';
 import type { LoadResult } from '../manifest/load.js';
 import { claims, describeFound, matchAdoptable, type AdoptMatch } from '../plan/adopt.js';
 import { alikeName } from '../plan/name-alike.js';
@@ -14,6 +14,7 @@ import type { StateStore } from '../state/store.js';
 import { holdsNoAudience } from '../state/waiting.js';
 import { readAdoptView } from './adopt-read.js';
 import { readInactive, withInactive } from './discover-inactive.js';
+import { importedRunsCount } from './import-runs-count.js';
 
 export type DiscoverRow = {
   sandbox: string;
@@ -97,7 +98,8 @@ function lookAlikeRow(
 export async function discoverRecords(
   desired: LoadResult,
   store: StateStore,
-  client: Pick<AudienceReads, 'findAudiencesByName' | 'findAudiencesNameContains' | 'listInactiveAudiences'>,
+  client: Pick<AudienceReads, 'findAudiencesByName' | 'findAudiencesNameContains' | 'listInactiveAudiences'> &
+    Pick<AepClient, 'listRuns'>,
   options: {
     sandbox?: string | undefined;
     dryRun: boolean;
@@ -185,6 +187,8 @@ export async function discoverRecords(
       continue;
     }
     const request = manifest.manifest.ingestion.request;
+    // As a plain import counts them: the runs past a cut page are its history (hidden-runs.ts).
+    const counted = await importedRunsCount(client, manifest.sandbox, audienceId, Date.now, options.signal);
     await store.put({
       ...newRecord(manifest.sandbox, manifest.key, manifest.manifest.metadata.deletionPolicy),
       runs: elsewhere.runs,
@@ -193,9 +197,10 @@ export async function discoverRecords(
       ...(options.sourceRoot === undefined ? {} : { sourceRoot: options.sourceRoot }),
       ...(options.repository === undefined ? {} : { repository: options.repository }),
       imported: {
-        at,
+        at: counted?.at ?? at,
         ...(request === undefined ? {} : { ingestionRequest: request }),
         ...(options.revision === undefined ? {} : { revision: options.revision }),
+        ...(counted === undefined ? {} : { runsCounted: counted.runsCounted }),
       },
       observed: { source: 'audiences', at, body: { ...match.audience } },
     });

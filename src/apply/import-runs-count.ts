@@ -20,6 +20,25 @@ export async function runsCountNow(
   try {
     return (await client.listRuns(sandbox, audienceId, signal ? { signal } : {})).totalCount;
   } catch (error) {
+    // Stopped: the command writes nothing, rather than the import without its count.
+    if (signal?.aborted) throw error;
     return error instanceof RunsListCutError ? error.listed.totalCount : undefined;
   }
+}
+
+/**
+ * The service's count of the runs of an audience taken over now (`state import --discover`,
+ * adoption), with `now()` just after it was read, the time it is recorded as imported at;
+ * undefined where the list gives no count. Without it an audience taken over with more than a
+ * page of runs had every run step blocked for good, as a plain import's had (review runs-41, H-1).
+ */
+export async function importedRunsCount(
+  client: Pick<AepClient, 'listRuns'>,
+  sandbox: string,
+  audienceId: string,
+  now: () => number,
+  signal?: AbortSignal,
+): Promise<{ at: string; runsCounted: number } | undefined> {
+  const count = await runsCountNow(client, sandbox, audienceId, signal);
+  return count === undefined ? undefined : { at: new Date(now()).toISOString(), runsCounted: count };
 }

@@ -7,6 +7,7 @@ import { dropTaken, runsHeldElsewhere, takenRunsNotes } from '../../state/runs-e
 import { budgetHorizon, manifestFileOf, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { formerAudienceNote } from '../../state/describe.js';
+import { importedRunsCount } from '../import-runs-count.js';
 import { updateStep } from './update.js';
 
 /**
@@ -81,7 +82,15 @@ export async function adoptStep(step: Step, deps: ExecutorDeps): Promise<StepRes
   if (own === undefined || own.audienceId === undefined) {
     const gone = await goneSincePlanned(step, audienceId, deps);
     if (gone) return gone;
-    const at = new Date(clock.now()).toISOString();
+    // As a plain import counts them: the runs past a cut page are its history (hidden-runs.ts).
+    const counted = await importedRunsCount(
+      deps.client,
+      step.sandbox,
+      audienceId,
+      () => clock.now(),
+      deps.signal,
+    );
+    const at = counted?.at ?? new Date(clock.now()).toISOString();
     const since = budgetHorizon(deps);
     // Its runs that count: over a runs-only record of this key (its audience forgotten from it,
     // say), and those kept under another key since its audience was forgotten there.
@@ -103,6 +112,7 @@ export async function adoptStep(step: Step, deps: ExecutorDeps): Promise<StepRes
         ...(target.ingestionRequest === undefined ? {} : { ingestionRequest: target.ingestionRequest }),
         // Should the PATCH below fail, the record still keeps the commit it was adopted from.
         ...(deps.revision === undefined ? {} : { revision: deps.revision }),
+        ...(counted === undefined ? {} : { runsCounted: counted.runsCounted }),
       },
       observed: { source: 'audiences', at, body: { ...step.candidates[0] } },
     });
