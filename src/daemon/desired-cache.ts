@@ -89,6 +89,8 @@ export class DesiredCache {
   #order: string[] | undefined;
   /** The full read's own warnings (symlinks leaving the tree). */
   #treeDiagnostics: Diagnostic[] = [];
+  /** The folders below the directory the full read met holding a `.gitmodules` (Listing's). */
+  #gitmodulesFolders: string[] = [];
   #last: LoadReport | undefined;
 
   constructor(options: DesiredCacheOptions) {
@@ -117,6 +119,7 @@ export class DesiredCache {
     this.#unsettled.clear();
     this.#order = undefined;
     this.#treeDiagnostics = [];
+    this.#gitmodulesFolders = [];
   }
 
   async load(
@@ -168,12 +171,14 @@ export class DesiredCache {
    * out; `git pull` without --recurse-submodules leaves a new one empty in a `--dir`): read
    * incrementally, the removals the diff or the watcher names in it deleted the audiences a
    * full read holds, with its warning (source/submodule-not-checked-out; review 34c, H-1). Looked
-   * for as the full read looks, on every pass: a look for `.gitmodules` where there is none.
+   * for as the full read looks, on every pass: a look for `.gitmodules` where there is none, and
+   * in the repositories checked out below the directory that the full read met (a `.gitmodules`
+   * coming or going there is a changed path, which reads everything).
    */
   async #submoduleReason(revision: SourceRevision): Promise<string | undefined> {
     const root = await realpath(revision.dir).catch(() => undefined);
     if (root === undefined) return 'the directory cannot be resolved';
-    const found = submodulesNotRead(root, this.#readOptions(revision));
+    const found = submodulesNotRead(root, this.#readOptions(revision), this.#gitmodulesFolders);
     return found.length > 0 ? 'a submodule not checked out' : undefined;
   }
 
@@ -200,6 +205,7 @@ export class DesiredCache {
     });
     const files = [...read.files.filter((file) => !links.unread.has(file.path)), ...links.broken];
     for (const file of await loader.parse(files)) this.#files.set(file.path, withSpecHashes(file));
+    this.#gitmodulesFolders = read.gitmodulesFolders;
     this.#treeDiagnostics = [
       ...read.diagnostics.filter((d) => d.rule !== NOT_SELECTED || !links.linkedTargets.has(d.file)),
       ...links.diagnostics,

@@ -68,6 +68,9 @@ export { DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES, readManifestFile, SKIPPED_DIRS
 
 export type ReadDirResult = { files: SourceFile[]; diagnostics: Diagnostic[] };
 
+/** readManifestDir's: with the folders below the root holding a `.gitmodules` (Listing). */
+export type DirReadResult = ReadDirResult & { gitmodulesFolders: string[] };
+
 /** A path named like a manifest that is no regular file (a FIFO, a socket, a device): never opened. */
 export type RefusedFile = Extract<SourceFile, { unreadable: Diagnostic }>;
 
@@ -99,6 +102,12 @@ export type Listing = {
   diagnostics: Diagnostic[];
   refused: RefusedFile[];
   unread: FoundFile[];
+  /**
+   * The folders below the root (on disk) holding a `.gitmodules`: the checked-out repositories
+   * whose submodules the walk looked at (uncheckedNested), for the controller to look at again
+   * on each incremental pass (read-left-out.ts).
+   */
+  gitmodulesFolders: string[];
 };
 
 /** What the walk asks of a file system: node's, or a git tree's (src/manifest/read-git.ts). */
@@ -326,7 +335,7 @@ export function listManifestFilesSync(
   if (options.warnIfNothingSelected && found.length === 0) diagnostics.push(nothingSelected(options));
   found.sort((a, b) => compareText(a.relative, b.relative));
   unread.sort((a, b) => compareText(a.relative, b.relative));
-  return { found, diagnostics, refused, unread };
+  return { found, diagnostics, refused, unread, gitmodulesFolders: nested };
 }
 
 /**
@@ -415,7 +424,7 @@ export function statListing(
   now: () => number = Date.now,
 ): StattedListing {
   const startedAt = now();
-  const { found, diagnostics, refused, unread } = listManifestFilesSync(root, options);
+  const { found, diagnostics, refused, unread, gitmodulesFolders } = listManifestFilesSync(root, options);
   const facts = new Float64Array(found.length * FACTS_PER_FILE).fill(Number.NaN);
   // Written in place, as statFacts reads them: no object or array per file (10,000 a plan).
   for (let index = 0; index < found.length; index += 1) {
@@ -431,7 +440,7 @@ export function statListing(
     facts[at + 2] = info.ctimeMs;
     facts[at + 3] = info.ino;
   }
-  return { startedAt, found, diagnostics, refused, unread, facts };
+  return { startedAt, found, diagnostics, refused, unread, gitmodulesFolders, facts };
 }
 
 /** Lists the manifest files under `root` (symlinks followed only inside it) and reads them. */
@@ -443,11 +452,11 @@ export function readManifestDir(
    * read when there are any: a view the next read overwrites (hash it at once).
    */
   onFile: (file: SourceFile, bytes?: Buffer) => void = () => undefined,
-): Promise<ReadDirResult> {
+): Promise<DirReadResult> {
   // In an executor: a failed listing is the promise's rejection, as callers expect.
   return new Promise((resolve) => {
     const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-    const { found, diagnostics, refused } = listManifestFilesSync(root, options);
+    const { found, diagnostics, refused, gitmodulesFolders } = listManifestFilesSync(root, options);
     const files: SourceFile[] = found.map(({ relative, absolute }) => {
       const read = readSourceFile(relative, absolute, maxBytes);
       onFile(read.file, read.bytes);
@@ -457,6 +466,6 @@ export function readManifestDir(
       onFile(file);
       files.push(file);
     }
-    resolve({ files, diagnostics });
+    resolve({ files, diagnostics, gitmodulesFolders });
   });
 }

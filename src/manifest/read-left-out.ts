@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { filtersGiven, mayHoldSelected, SKIPPED_DIRS, unselectedByDefault } from '../source/file-filter.js';
-import { uncheckedSubmodules, type UncheckedSubmodule } from './read-submodules.js';
+import { uncheckedNested, uncheckedSubmodules, type UncheckedSubmodule } from './read-submodules.js';
 import type { ReadDirOptions } from './read-dir.js';
 
 // What the directory walk (read-dir.ts) says it did not read: files the default selection leaves
@@ -55,13 +55,20 @@ export function saysSubmodule(submodule: UncheckedSubmodule, options: ReadDirOpt
 }
 
 /**
- * The submodules named by the `.gitmodules` of the work tree (or `options.checkoutTop`) that the
- * walk of `realRoot` (a real path) does not read, and says or refuses (`relative` `''`: the
- * directory itself). Those a checked-out submodule's own `.gitmodules` names are the walk's to
- * find. As cheap as uncheckedSubmodules: a look for `.gitmodules` where there is none.
+ * The submodules that the walk of `realRoot` (a real path) does not read, and says or refuses
+ * (`relative` `''`: the directory itself): those the `.gitmodules` of the work tree (or
+ * `options.checkoutTop`) names, and those of the repositories checked out below it that the last
+ * walk met (`gitmodulesFolders`, Listing's): a clone inside `--dir` whose submodule is emptied
+ * (`git submodule deinit`) is otherwise read incrementally as manifests removed (review 41, F-1).
+ * As cheap as uncheckedSubmodules where there is no `.gitmodules`.
  */
-export function submodulesNotRead(realRoot: string, options: ReadDirOptions): UncheckedSubmodule[] {
-  return uncheckedSubmodules(realRoot, options.checkoutTop).filter(
-    (submodule) => submodule.relative === '' || saysSubmodule(submodule, options),
-  );
+export function submodulesNotRead(
+  realRoot: string,
+  options: ReadDirOptions,
+  gitmodulesFolders: readonly string[] = [],
+): UncheckedSubmodule[] {
+  return [
+    ...uncheckedSubmodules(realRoot, options.checkoutTop),
+    ...uncheckedNested(realRoot, gitmodulesFolders),
+  ].filter((submodule) => submodule.relative === '' || saysSubmodule(submodule, options));
 }
