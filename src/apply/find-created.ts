@@ -1,5 +1,6 @@
 import { createdMs, createdSeconds, isExternal, type LiveAudience } from '../aep/segment-types.js';
-import type { Run } from '../aep/types.js';
+import { RunsListCutError } from '../aep/runs-list-cut.js';
+import type { RunsListed } from '../aep/types.js';
 import type { Step } from '../plan/schema.js';
 import { aepFailure } from './aep-failure.js';
 import type { AudienceRecord } from '../state/schema.js';
@@ -150,7 +151,7 @@ export async function findOwnCreate(
       const reason = `the runs of audience ${audience.id}, which tell another store's audience from this create's, cannot be listed (${ran})`;
       return { kind: 'unknown', byName, reason, notOwn: byName.map(whyNot) };
     }
-    if (ran.length > 0) {
+    if (ran.length > 0 || (ran.totalCount ?? 0) > 0) {
       const why = (candidate: LiveAudience) =>
         candidate.id === audience.id ? alreadyRun(ran) : whyNot(candidate);
       return { kind: 'none', byName: listed, otherAccount: undefined, notOwn: listed.map(why) };
@@ -165,27 +166,42 @@ export async function findOwnCreate(
   return { kind: 'none', byName: listed, otherAccount, notOwn: listed.map(whyNot) };
 }
 
-/** The audience's runs, newest first, or why they could not be listed. */
+/**
+ * The audience's runs, newest first, or why they could not be listed. A page cut short by its
+ * count (RunsListCutError) answers the one question asked here, whether the audience has run:
+ * read as "cannot be listed", it failed the create on every apply (review runs-41, M-1).
+ */
 async function runsOf(
   deps: ExecutorDeps,
   sandbox: string,
   audienceId: string,
   options: { signal?: AbortSignal },
-): Promise<readonly Run[] | string> {
+): Promise<Readonly<RunsListed> | string> {
   try {
     return await deps.client.listRuns(sandbox, audienceId, options);
   } catch (error) {
+    if (error instanceof RunsListCutError && !options.signal?.aborted) return error.listed;
     return aepFailure(error).message;
   }
 }
 
-/** Why an audience with runs (`runs`, newest first) is not an interrupted create's own. */
-function alreadyRun(runs: readonly Run[]): string {
+/**
+ * Why an audience with runs (`runs`, newest first; a page of them with the service's count)
+ * is not an interrupted create's own.
+ */
+function alreadyRun(runs: Readonly<RunsListed>): string {
   const [newest] = runs;
   const created =
     newest?.createdAt === undefined ? '' : `, created ${new Date(newest.createdAt * 1000).toISOString()}`;
-  const count = runs.length === 1 ? '1 run' : `${runs.length} runs`;
-  return `it already has ${count} (the newest ${newest?.runId ?? ''}, ${newest?.status ?? 'status not shown'}${created}), which no apply of this state store started, as none can on an audience its create has not recorded: most likely another state store's create with the same credentials (another CI job's), and two stores must not manage one audience`;
+  const total = runs.totalCount ?? runs.length;
+  const count = total === 1 ? '1 run' : `${total} runs`;
+  // A page the service cut in its own order may lack the newest: it names the newest it shows.
+  const which = runs.holdsNewest === false ? 'the newest listed' : 'the newest';
+  const shown =
+    newest === undefined
+      ? ''
+      : ` (${which} ${newest.runId}, ${newest.status ?? 'status not shown'}${created})`;
+  return `it already has ${count}${shown}, which no apply of this state store started, as none can on an audience its create has not recorded: most likely another state store's create with the same credentials (another CI job's), and two stores must not manage one audience`;
 }
 
 /** `id (created <time> by <user>)`, for messages that list what a person should look at. */
