@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { CLI } from '../helpers/cli.js';
-import { manifestYaml } from '../helpers/manifests.js';
+import { manifestObject, manifestYaml } from '../helpers/manifests.js';
+import { createGitFixture, type GitFixture } from '../source/helpers/git-fixture.js';
 import {
   assertBuilt,
   cleanUp,
@@ -62,15 +63,24 @@ function shell(
 }
 
 let emulator: RunningEmulator | undefined;
+let fixture: GitFixture | undefined;
 let root: string | undefined;
 let controller: ControllerProcess | undefined;
 
 beforeAll(assertBuilt);
 
 afterEach(async () => {
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
+  await cleanUp({ controller, emulator, fixture, dir: root });
+  controller = emulator = fixture = root = undefined;
 });
+
+/** The pod's `audiencectl`: a link to the built CLI on the PATH, as the image links it. */
+async function podPath(dir: string): Promise<string> {
+  const bin = path.join(dir, 'bin');
+  await mkdir(bin);
+  await symlink(CLI, path.join(bin, 'audiencectl'));
+  return `${bin}:${process.env.PATH ?? ''}`;
+}
 
 describe('repairing a controller file state from its own environment', () => {
   it('forgets and imports back a record while the controller runs, and no audience is created twice', async () => {
@@ -101,9 +111,7 @@ describe('repairing a controller file state from its own environment', () => {
     // a shell, with the container's environment and an `audiencectl` on the PATH linked to the
     // CLI as the image links it; from a checkout holding the manifest (the import reads it).
     const { setup, list, forget, importBack } = await documentedCommands();
-    const bin = path.join(root, 'bin');
-    await mkdir(bin);
-    await symlink(CLI, path.join(bin, 'audiencectl'));
+    const podPathValue = await podPath(root);
     const checkout = path.join(root, 'checkout');
     await mkdir(path.join(checkout, 'audiences'), { recursive: true });
     await writeFile(
@@ -113,7 +121,8 @@ describe('repairing a controller file state from its own environment', () => {
     const inPod = (command: string) =>
       shell(`AUDIENCE_ID=${id}\n${command}`, {
         cwd: checkout,
-        env: { ...env, PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: '/nonexistent' },
+        // A scratch directory the import makes (mktemp) goes into this test's own.
+        env: { ...env, PATH: podPathValue, HOME: '/nonexistent', TMPDIR: root ?? tmpdir() },
       });
     expect(setup).toMatch(/^AUDIENCE_ID=[0-9a-f-]{36}$/);
 
@@ -151,5 +160,81 @@ describe('repairing a controller file state from its own environment', () => {
       ['gold', 'in-sync'],
       ['silver', 'in-sync'],
     ]);
+  });
+
+  it('imports into a record of the directory the git controller reads: a later removal deletes the audience', async () => {
+    // REVIEW-docs-41 1. The import's record keeps the directory it read by its path in a git
+    // work tree (sourceRoot); the docs once imported from a plain /tmp/repair, which the
+    // controller, reading `audiences` of its checkout, held as another directory's removal,
+    // for ever (no pass reads that folder), with a repair no controller user can run.
+    emulator = await startEmulator({ port: 0 });
+    const em = emulator;
+    fixture = await createGitFixture();
+    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-file-repair-'));
+    const state = path.join(root, 'state');
+    const env = { ...controllerEnv(em), AUDIENCECTL_STATE_DIR: state, AUDIENCECTL_DRY_RUN: 'false' };
+    const noRun = { ingestion: { onCreate: false } };
+    const audiences = () => em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX);
+
+    // What the repair is for: an audience of the manifest's name that no record holds.
+    const { name, fields, sourceSpec, originName } = manifestObject('gold').spec;
+    const existing = em.control.uiCreateAudience(
+      DEMO_CLIENT.orgId,
+      DEMO_SANDBOX,
+      { name, fields, sourceSpec, originName },
+      'someone@AdobeID',
+    );
+    await fixture.commit({ 'audiences/README.md': 'Audiences.\n' });
+    controller = await startController(
+      [
+        ...['--repo', fixture.bare, '--allow-file-urls', '--branch', 'main', '--path', 'audiences'],
+        ...['--work-dir', fixture.workDir, '--state', state, '--interval', '1s'],
+      ],
+      env,
+    );
+    const ctl = controller;
+    // Beside it an audience that stays, so that removing gold's manifest empties no source.
+    const added = await fixture.commit({
+      'audiences/gold.yaml': manifestYaml('gold', noRun),
+      'audiences/silver.yaml': manifestYaml('silver', noRun),
+    });
+    const blocked = await eventually(
+      () => ctl.status(),
+      (s) => s.reconcile.lastRevision === added,
+      20_000,
+      'the pass of the added manifests',
+    );
+    expect(blocked.audiences.find((a) => a.key === 'gold')).toMatchObject({ state: 'blocked' });
+
+    // The documented import, from a checkout of the repository (the manifest on standard
+    // input), in the pod's environment; its scratch directory in this test's own.
+    const { setup, importBack } = await documentedCommands();
+    expect(setup).toMatch(/^AUDIENCE_ID=[0-9a-f-]{36}$/);
+    const checkout = path.join(root, 'checkout');
+    const scratch = path.join(root, 'tmp');
+    await mkdir(path.join(checkout, 'audiences'), { recursive: true });
+    await mkdir(scratch);
+    await writeFile(path.join(checkout, 'audiences', 'gold.yaml'), manifestYaml('gold', noRun));
+    const imported = await shell(`AUDIENCE_ID=${existing.id}\n${importBack}`, {
+      cwd: checkout,
+      env: { ...env, PATH: await podPath(root), HOME: '/nonexistent', TMPDIR: scratch },
+    });
+    expect(imported.stderr).toBe('');
+    expect(imported.code).toBe(0);
+    expect(imported.stdout.split('\n')[0]).toBe(`Imported prod/gold: audience ${existing.id}.`);
+
+    // The next commit removes the manifest: the audience is deleted, nothing held.
+    const removed = await fixture.commit({ 'audiences/gold.yaml': null });
+    const after = await eventually(
+      () => ctl.status(),
+      (s) => s.reconcile.lastRevision === removed,
+      20_000,
+      'the pass of the removal',
+    );
+    const plan = await fetch(`${ctl.url}/plan`).then((r) => r.text());
+    expect(plan).not.toContain('Held (left alone)');
+    expect(after.plan?.summary).toMatchObject({ delete: 1, held: 0, blocked: 0 });
+    expect(audiences().map((a) => a.audienceName)).toEqual(['Audience silver']);
+    expect(after.audiences.map((a) => a.key)).toEqual(['silver']);
   });
 });
