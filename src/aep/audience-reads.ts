@@ -291,6 +291,9 @@ export function audienceReads(transport: Transport): AudienceReads {
       const answered = new Set<string>();
       for (const answer of answers) {
         for (const [key, value] of Object.entries(answer.results)) {
+          // A `null` entry is the key left out, written as a service that keeps unset
+          // properties writes it: looked up on its own below, never read as gone.
+          if (value === null) continue;
           const audience = entryOf(sandbox, key, value);
           // Keyed by id; accept an entry whose own id (or audienceId) is one asked for.
           const id = [key, audience?.id, audience?.audienceId].find(

@@ -3,6 +3,7 @@ import { redactText } from '../text/secrets.js';
 import type { AudienceSpec } from '../manifest/schema.js';
 import type { ImsOrg } from './credentials.js';
 import { asEpochSeconds } from './epoch.js';
+import { nullAsAbsent } from './null-absent.js';
 import type { ClockReading } from './service-clock.js';
 import type { AudienceListPage, AudienceQuery, LiveAudience } from './segment-types.js';
 
@@ -20,7 +21,7 @@ const FailureReason = z
 
 export const CreateResponse = z.looseObject({
   operationId: z.string().min(1),
-  operationDetails: z.record(z.string(), z.unknown()).optional(),
+  operationDetails: nullAsAbsent(z.record(z.string(), z.unknown())),
 });
 export type CreateResponse = z.infer<typeof CreateResponse>;
 
@@ -30,11 +31,11 @@ export const Operation = z
     /** SUCCESS, FAILED or PROCESSING (anything else: still in progress). */
     status: z.string(),
     /** Always there once the status is SUCCESS. */
-    audienceId: z.string().optional(),
-    operationDetails: z.record(z.string(), z.unknown()).optional(),
-    failureReason: FailureReason.optional(),
-    createdAt: z.number().optional(),
-    updatedAt: z.number().optional(),
+    audienceId: nullAsAbsent(z.string()),
+    operationDetails: nullAsAbsent(z.record(z.string(), z.unknown())),
+    failureReason: nullAsAbsent(FailureReason),
+    createdAt: nullAsAbsent(z.number()),
+    updatedAt: nullAsAbsent(z.number()),
   })
   // A success that does not say which audience it made is no answer: read as a failed create,
   // it dropped the record of an audience that exists.
@@ -47,10 +48,10 @@ export type Operation = z.infer<typeof Operation>;
 /** The audience as PATCH returns it. */
 export const AudienceView = z.looseObject({
   audienceId: z.string().min(1),
-  audienceName: z.string().optional(),
-  description: z.string().optional(),
-  ttlInDays: z.number().optional(),
-  labels: z.array(z.string()).optional(),
+  audienceName: nullAsAbsent(z.string()),
+  description: nullAsAbsent(z.string()),
+  ttlInDays: nullAsAbsent(z.number()),
+  labels: nullAsAbsent(z.array(z.string())),
 });
 export type AudienceView = z.infer<typeof AudienceView>;
 
@@ -59,14 +60,14 @@ const RunTime = z.number().transform(asEpochSeconds);
 
 export const Run = z.looseObject({
   runId: z.string().min(1),
-  audienceId: z.string().optional(),
+  audienceId: nullAsAbsent(z.string()),
   /** Absent in the start response: the run has just begun. Only SUCCESS and FAILED are final. */
-  status: z.string().optional(),
-  differentialIngestion: z.boolean().optional(),
-  dataFilterStartTime: RunTime.optional(),
-  dataFilterEndTime: RunTime.optional(),
-  createdAt: RunTime.optional(),
-  failureReason: FailureReason.optional(),
+  status: nullAsAbsent(z.string()),
+  differentialIngestion: nullAsAbsent(z.boolean()),
+  dataFilterStartTime: nullAsAbsent(RunTime),
+  dataFilterEndTime: nullAsAbsent(RunTime),
+  createdAt: nullAsAbsent(RunTime),
+  failureReason: nullAsAbsent(FailureReason),
 });
 export type Run = z.infer<typeof Run>;
 
@@ -79,7 +80,7 @@ export const RunList = z.looseObject({
    */
   _page: z
     .looseObject({
-      totalCount: z.number().optional(),
+      totalCount: nullAsAbsent(z.number()),
       next: z.unknown().optional(),
       /** The page it was cut at, read only as a number (client.ts, fillsOwnPage). */
       limit: z.unknown().optional(),

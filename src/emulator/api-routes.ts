@@ -1,4 +1,5 @@
 import type { FastifyPluginCallback } from 'fastify';
+import { audienceAnswer, operationAnswer, runAnswer, runListAnswer } from './absent-fields.js';
 import { apiGate } from './api-gate.js';
 import { createAudience, deleteAudience, extendTtl, findOperation } from './audience-service.js';
 import type { EmulatorContext } from './context.js';
@@ -54,7 +55,8 @@ export function apiRoutes(context: EmulatorContext): FastifyPluginCallback {
         if (served !== 'both' && served !== spelling) throw noEndpoint(request.method, request.url);
         const call = callOf(context, request);
         const operation = findOperation(call, request.params.operationId);
-        return operationView(operation, call.scope.audiences.get(operation.audienceId), call.nowMs);
+        const audience = call.scope.audiences.get(operation.audienceId);
+        return operationAnswer(operationView(operation, audience, call.nowMs), runtime.settings.compat);
       });
     }
 
@@ -64,7 +66,13 @@ export function apiRoutes(context: EmulatorContext): FastifyPluginCallback {
       (request, reply) => {
         const call = callOf(context, request);
         const audience = patchAudience(runtime, call, request.params.audienceId, request.body);
-        answerMutation(context, request, reply, 200, audienceView(audience));
+        answerMutation(
+          context,
+          request,
+          reply,
+          200,
+          audienceAnswer(audienceView(audience), runtime.settings.compat),
+        );
       },
     );
 
@@ -87,7 +95,13 @@ export function apiRoutes(context: EmulatorContext): FastifyPluginCallback {
       (request, reply) => {
         const call = callOf(context, request);
         const audience = extendTtl(runtime, call, request.params.audienceId, request.body);
-        answerMutation(context, request, reply, 200, audienceView(audience));
+        answerMutation(
+          context,
+          request,
+          reply,
+          200,
+          audienceAnswer(audienceView(audience), runtime.settings.compat),
+        );
       },
     );
 
@@ -103,7 +117,11 @@ export function apiRoutes(context: EmulatorContext): FastifyPluginCallback {
     api.get<AudienceParams>(
       '/external-audience/:audienceId/runs',
       { config: { endpoint: 'listRuns' } },
-      (request) => listRuns(runtime, callOf(context, request), request.params.audienceId, request.query),
+      (request) =>
+        runListAnswer(
+          listRuns(runtime, callOf(context, request), request.params.audienceId, request.query),
+          runtime.settings.compat,
+        ),
     );
 
     api.get<RunParams>(
@@ -112,7 +130,7 @@ export function apiRoutes(context: EmulatorContext): FastifyPluginCallback {
       (request) => {
         const call = callOf(context, request);
         const run = findRun(call, request.params.audienceId, request.params.runId);
-        return runView(run, call.nowMs, runtime.settings.compat);
+        return runAnswer(runView(run, call.nowMs, runtime.settings.compat), runtime.settings.compat);
       },
     );
     done();

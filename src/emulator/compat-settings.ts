@@ -84,6 +84,14 @@ export const CompatInput = z.strictObject({
    * `omitted`: its key left out; `status`: `{ "status": 404 }` under it. Default omitted.
    */
   bulkGetMissing: z.enum(['omitted', 'status']).optional(),
+  /**
+   * A property that is not set: the page's samples never show one, so a service may leave it
+   * out or write it as `null`, as JSON writers that keep unset properties do. `omitted`: left
+   * out; `null`: every property of the answer's sample on the page is there, unset ones `null`
+   * (`"audienceId": null` on an operation still PROCESSING), and a bulk-get's unknown id is a
+   * `null` entry (unless `bulkGetMissing: status`). Default omitted.
+   */
+  absentFields: z.enum(['omitted', 'null']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -105,6 +113,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   lifecycleStateFilter: 'accepted',
   creationTimeUnit: 'milliseconds',
   bulkGetMissing: 'omitted',
+  absentFields: 'omitted',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -129,5 +138,6 @@ export function resolveCompat(
     lifecycleStateFilter: compat?.lifecycleStateFilter ?? base.lifecycleStateFilter,
     creationTimeUnit: compat?.creationTimeUnit ?? base.creationTimeUnit,
     bulkGetMissing: compat?.bulkGetMissing ?? base.bulkGetMissing,
+    absentFields: compat?.absentFields ?? base.absentFields,
   };
 }

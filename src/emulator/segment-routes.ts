@@ -3,6 +3,7 @@ import { apiGate } from './api-gate.js';
 import type { EmulatorContext } from './context.js';
 import { callOf } from './http-support.js';
 import { acceptJsonWhateverTheContentType } from './json-body.js';
+import { bulkGetAnswer, segmentAnswer, segmentListAnswer } from './absent-fields.js';
 import { bulkGetAudiences, getAudience, listAudiences } from './segment-service.js';
 
 type IdParams = { Params: { id: string } };
@@ -15,20 +16,19 @@ export function segmentRoutes(context: EmulatorContext): FastifyPluginCallback {
   return function register(api, _options, done): void {
     acceptJsonWhateverTheContentType(api);
     api.addHook('onRequest', apiGate(context));
-    api.get('/audiences', { config: { endpoint: 'listAudiences' } }, (request) =>
-      listAudiences(callOf(context, request), request.query, context.runtime.settings.compat),
-    );
-    api.post('/audiences/bulk-get', { config: { endpoint: 'bulkGetAudiences' } }, (request, reply) => {
-      const answer = bulkGetAudiences(
-        callOf(context, request),
-        request.body,
-        context.runtime.settings.compat,
-      );
-      void reply.code(207).send(answer);
+    api.get('/audiences', { config: { endpoint: 'listAudiences' } }, (request) => {
+      const { compat } = context.runtime.settings;
+      return segmentListAnswer(listAudiences(callOf(context, request), request.query, compat), compat);
     });
-    api.get<IdParams>('/audiences/:id', { config: { endpoint: 'getAudience' } }, (request) =>
-      getAudience(callOf(context, request), request.params.id, context.runtime.settings.compat),
-    );
+    api.post('/audiences/bulk-get', { config: { endpoint: 'bulkGetAudiences' } }, (request, reply) => {
+      const { compat } = context.runtime.settings;
+      const answer = bulkGetAudiences(callOf(context, request), request.body, compat);
+      void reply.code(207).send(bulkGetAnswer(answer, compat));
+    });
+    api.get<IdParams>('/audiences/:id', { config: { endpoint: 'getAudience' } }, (request) => {
+      const { compat } = context.runtime.settings;
+      return segmentAnswer(getAudience(callOf(context, request), request.params.id, compat), compat);
+    });
     done();
   };
 }

@@ -163,20 +163,23 @@ export type MissingEntry = { status: 404 };
 
 /**
  * 207 with the audiences found, keyed by id; ids not found are left out, as the page's sample
- * (with `bulkGetMissing: status`, each has a `{ "status": 404 }` entry instead), and inactive
- * audiences are left out with `bulkGetInactive: omitted`, as an unknown id's key would be.
+ * (with `bulkGetMissing: status`, each has a `{ "status": 404 }` entry instead; with
+ * `absentFields: null`, a `null` one, as a map of the ids asked writes what it did not find),
+ * and inactive audiences are left out with `bulkGetInactive: omitted`, as an unknown id's key
+ * would be.
  */
 export function bulkGetAudiences(
   call: Call,
   input: unknown,
-  compat: Pick<ResolvedCompat, 'bulkGetInactive' | 'creationTimeUnit' | 'bulkGetMissing'>,
-): { results: Record<string, SegmentAudience | MissingEntry> } {
+  compat: Pick<ResolvedCompat, 'bulkGetInactive' | 'creationTimeUnit' | 'bulkGetMissing' | 'absentFields'>,
+): { results: Record<string, SegmentAudience | MissingEntry | null> } {
   const body = parseOrThrow(BulkGetBody, input, 'body');
-  const results: Record<string, SegmentAudience | MissingEntry> = {};
+  const results: Record<string, SegmentAudience | MissingEntry | null> = {};
   for (const { id } of body.ids) {
     const audience = call.scope.audiences.get(id);
     if (!audience || !isAudienceReady(audience, call.nowMs)) {
       if (compat.bulkGetMissing === 'status') results[id] = { status: 404 };
+      else if (compat.absentFields === 'null') results[id] = null;
       continue;
     }
     if (compat.bulkGetInactive === 'omitted' && audience.lifecycleState === 'inactive') continue;

@@ -50,6 +50,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
   { name: "a deleted audience's name held a while", compat: { deletedNames: 'held' } },
   { name: 'creation times in microseconds', compat: { creationTimeUnit: 'microseconds' } },
   { name: 'bulk-get naming unknown ids with a 404 entry', compat: { bulkGetMissing: 'status' } },
+  { name: 'unset properties answered as null', compat: { absentFields: 'null' } },
   {
     name: 'every strict reading at once',
     compat: {
@@ -68,6 +69,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
       deletedNames: 'held',
       creationTimeUnit: 'microseconds',
       bulkGetMissing: 'status',
+      absentFields: 'null',
     },
   },
 ];

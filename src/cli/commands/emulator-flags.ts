@@ -52,6 +52,7 @@ export type Flags = {
   lifecycleStateFilter: 'accepted' | 'refused';
   creationTimeUnit: 'milliseconds' | 'microseconds';
   bulkGetMissing: 'omitted' | 'status';
+  absentFields: 'omitted' | 'null';
   client: EmulatorClient[];
   log: boolean;
   /** ms; negative: the emulator's clock is behind the host's. */
@@ -164,6 +165,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       lifecycleStateFilter: flags.lifecycleStateFilter,
       creationTimeUnit: flags.creationTimeUnit,
       bulkGetMissing: flags.bulkGetMissing,
+      absentFields: flags.absentFields,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,

@@ -261,6 +261,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--absent-fields <mode>',
+        'a property that is not set: left out of the answer, or written as null (the samples show neither)',
+        ['omitted', 'null'],
+      ).default('omitted'),
+    )
+    .addOption(
+      choiceOption(
         '--creation-time-unit <unit>',
         "an audience's creationTime/updateTime on the Audiences API: milliseconds, or microseconds as one sample shows",
         ['milliseconds', 'microseconds'],
