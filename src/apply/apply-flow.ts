@@ -196,7 +196,13 @@ async function checkBeforeCalls(
   if (input.kind === 'manifests' && !order.active) return undefined;
   const recorded = await flow.store.readAll();
   if (input.kind === 'saved') {
-    const elsewhere = await savedPlanElsewhere(input.plan, recorded, input.lookElsewhere, input.desired);
+    const elsewhere = await savedPlanElsewhere(
+      input.plan,
+      recorded,
+      input.lookElsewhere,
+      input.desired,
+      flow.repository,
+    );
     checkSavedPlan(
       input.plan,
       input.source,
@@ -215,6 +221,7 @@ async function checkBeforeCalls(
         makePlan(input.desired, recorded, { ...rootedOptions(input.planOptions, flow), elsewhere }),
       recorded,
       input.lookElsewhere,
+      flow.repository,
     );
     await order.check(first.steps, recorded);
   }
@@ -250,7 +257,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
     const elsewhere =
       stateDigest(recorded) === originOf(saved, input.source).stateDigest
         ? checkedElsewhere
-        : await savedPlanElsewhere(saved, recorded, input.lookElsewhere, input.desired);
+        : await savedPlanElsewhere(saved, recorded, input.lookElsewhere, input.desired, flow.repository);
     checkSettledPlan(saved, input.source, input.desired, recorded, { resumed, spent: toDrop }, elsewhere);
     // The plan made again, shown and executed: its summary and notes are the steps'.
     const shown = savedPlanAsApplied(saved, input.source, input.desired, recorded, elsewhere, flow.paste);
@@ -283,6 +290,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
         ),
       followed,
       input.lookElsewhere,
+      flow.repository,
     );
   }
   // Settling or reading the service may have changed the steps: the final plan is checked too.

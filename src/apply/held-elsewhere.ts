@@ -15,7 +15,12 @@ import type { AudienceRecord, RecordedState } from '../state/schema.js';
 export type LookElsewhere = (
   records: readonly AudienceRecord[],
   recorded: readonly AudienceRecord[],
-  repointed?: readonly AudienceRecord[],
+  repointed: readonly AudienceRecord[],
+  /**
+   * The repository the plan is of (PlanOptions.repository; undefined: its work tree names none),
+   * which the search holds a record of another for (read-elsewhere.ts ElsewhereSource.planned).
+   */
+  planned: { repository: string | undefined },
 ) => Promise<readonly ManifestElsewhere[]>;
 
 /** The records whose audience `entries` (a plan's removals, its held audiences) name. */
@@ -77,13 +82,15 @@ export async function planHoldingElsewhere(
   make: (elsewhere: readonly ManifestElsewhere[] | undefined) => Plan | Promise<Plan>,
   recorded: RecordedState,
   look: LookElsewhere | undefined,
+  /** The repository planned (PlanOptions.repository), undefined when the work tree names none. */
+  repository: string | undefined,
 ): Promise<Plan> {
   const first = await make(undefined);
   if (!look || first.steps.length === 0) return first;
   const records = recordsNamed(removals(first), recorded);
   const repointed = repointedBy(first, recorded);
   if (records.length === 0 && repointed.length === 0) return first;
-  const found = await look(records, recorded.audiences, repointed);
+  const found = await look(records, recorded.audiences, repointed, { repository });
   return found.length === 0 ? first : make(found);
 }
 
@@ -99,10 +106,12 @@ export async function savedPlanElsewhere(
   recorded: RecordedState,
   look: LookElsewhere | undefined,
   desired: LoadResult,
+  /** The repository the apply is of (its PlanOptions.repository), undefined when none is named. */
+  repository: string | undefined,
 ): Promise<readonly ManifestElsewhere[] | undefined> {
   if (!look) return undefined;
   const records = recordsNamed([...removals(saved), ...saved.held], recorded);
   const repointed = recordedBelow(desired.manifests, recorded.audiences);
   if (records.length === 0 && repointed.length === 0) return undefined;
-  return look(records, recorded.audiences, repointed);
+  return look(records, recorded.audiences, repointed, { repository });
 }

@@ -73,7 +73,7 @@ export function lookElsewhere(
   const readSince = revision.readSince;
   const check = settleMs === undefined || readSince === undefined ? undefined : { dir, settleMs, readSince };
   const show = (absolute: string) => shownPath(top, absolute);
-  return async (records, recorded, repointed) => {
+  return async (records, recorded, repointed, planned) => {
     const found = await findManifestsElsewhere(
       records,
       {
@@ -84,6 +84,7 @@ export function lookElsewhere(
         exclude: settings.read.exclude,
         maxFileBytes: settings.read.maxFileBytes,
         defaultSandbox: settings.defaultSandbox,
+        planned,
       },
       recorded,
       repointed,

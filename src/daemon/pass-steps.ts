@@ -116,6 +116,7 @@ export async function planDesired(
       }),
     recorded,
     lookElsewhere(revision, deps.settings, writing),
+    options.repository,
   );
   publishPlan(deps, revision.revision, plan);
   return { plan, records: recorded.audiences };

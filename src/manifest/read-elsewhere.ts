@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { ManifestElsewhere, NamedElsewhere } from '../plan/elsewhere.js';
+import type { ManifestElsewhere, NamedElsewhere, Unplaced } from '../plan/elsewhere.js';
 import { recordId } from '../state/record-id.js';
 import type { AudienceRecord } from '../state/schema.js';
 import {
@@ -65,7 +65,31 @@ export type ElsewhereSource = FileFilters & {
    * again for them. Without it (the controller's cached reads), `dir` is walked.
    */
   unread?: readonly FoundFile[] | undefined;
+  /**
+   * The repository the plan is of (PlanOptions.repository), `undefined` when its work tree names
+   * none (no remote). Then a record of the directory given that names the repository it was
+   * applied from, whose removal git does not show, is held (`unplaced`, `unnamed-repository`):
+   * it may be another repository's. Absent: not asked (the plan compares repositories itself).
+   */
+  planned?: { repository: string | undefined } | undefined;
 };
+
+/** Why git does not place a removal, without the placement's `removed`. */
+function unplacedWhy(place: Unplaced): Unplaced {
+  if (place.why === 'git-failed') return { why: place.why, detail: place.detail };
+  if (place.why === 'unnamed-repository') return { why: place.why, repository: place.repository };
+  return { why: place.why };
+}
+
+/**
+ * The repository a record of the directory given, whose removal git does not place, is held for: the plan
+ * cannot tell its work tree (which names no repository) from the one the record names.
+ */
+function ofUnnamedRepository(record: AudienceRecord, source: ElsewhereSource): string | undefined {
+  return source.planned !== undefined && source.planned.repository === undefined
+    ? record.repository
+    : undefined;
+}
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -689,12 +713,20 @@ export async function findManifestsElsewhere(
     // held either way, and a file found says where it is now (looked for while few: a store
     // shared with another repository may hold thousands, and git grep slows with each key).
     const looked = new Map<string, Gone & { compareAt: string | undefined }>();
-    // One of the directory given that git does not place is removed, as the plan read it.
+    // One of the directory given that git does not place is removed, as the plan read it;
+    // unless it names a repository and this work tree names none (ofUnnamedRepository).
     const unplaced = list.flatMap((g, index) => {
       const place = placed[index];
       const id = recordId(g.record.sandbox, g.record.key);
       if (place?.removed === true) looked.set(id, { ...g, compareAt: place.compareAt });
-      return place === undefined || place.removed || g.at.from === here ? [] : [{ g, id, place }];
+      if (place === undefined || place.removed) return [];
+      const why = unplacedWhy(place);
+      if (g.at.from !== here) return [{ g, id, why }];
+      const repository = ofUnnamedRepository(g.record, source);
+      if (repository === undefined) return [];
+      return [
+        { g, id, why: why.why === 'git-failed' ? why : { why: 'unnamed-repository' as const, repository } },
+      ];
     });
     if (unplaced.length <= UNPLACED_LOOKED_FOR) {
       for (const { g, id } of unplaced) looked.set(id, { ...g, compareAt: undefined });
@@ -710,9 +742,8 @@ export async function findManifestsElsewhere(
         ),
       );
     }
-    for (const { g, place } of unplaced) {
+    for (const { g, why } of unplaced) {
       if (!open(g.record)) continue;
-      const why = place.why === 'git-failed' ? { why: place.why, detail: place.detail } : { why: place.why };
       const { sandbox, key } = g.record;
       add({ kind: 'unplaced', sandbox, key, file: recordedFile(g.at), dir: g.at.root, ...why });
     }

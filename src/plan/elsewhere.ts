@@ -51,6 +51,11 @@ import { shownExtension, type Unselected } from '../source/file-filter.js';
  *   at its own file, the manifest of another record applied from there: a copy of that
  *   directory (a CI job's new directory, which a plan outside git never records in place of
  *   the first one's), read completely, whose removals are removals.
+ *   Also a record of the directory given itself (`why`: `unnamed-repository`) that names the
+ *   repository it was applied from, when the plan's work tree names none (no remote: a second
+ *   team's `git init`, not pushed yet) and git does not show it removing the file: nothing tells
+ *   that work tree from another repository sharing the store, whose records it would otherwise
+ *   delete as its own removed manifests (review scope-41, H-1).
  *
  * - `sparse`: the record's file is not in the directory it was applied from because git keeps it
  *   out of this work tree (a sparse checkout of that directory, or of the one given): still in
@@ -113,7 +118,9 @@ export type NamedElsewhere =
 
 /** Why git does not place an `unplaced` record's removal (src/manifest/read-moved.ts, Placement). */
 export type Unplaced =
-  { why: 'not-removed' | 'no-history' | 'no-work-tree' } | { why: 'git-failed'; detail: string };
+  | { why: 'not-removed' | 'no-history' | 'no-work-tree' }
+  | { why: 'git-failed'; detail: string }
+  | { why: 'unnamed-repository'; repository: string };
 
 export function namesKey(m: ManifestElsewhere): m is NamedElsewhere {
   return m.kind !== 'applied-from';
@@ -243,6 +250,8 @@ function unplacedReason(found: Extract<NamedElsewhere, { kind: 'unplaced' }>): s
     return `${from}, and this checkout has no git history to tell its removal from another repository's file (a controller's checkout); ${out('from a clone of the repository it was applied from')}`;
   if (found.why === 'git-failed')
     return `${from}, and git could not be asked whether this work tree removed it (${found.detail}); ${out('where git answers')}`;
+  if (found.why === 'unnamed-repository')
+    return `it was applied from ${found.repository} (its directory ${found.dir}), where its file ${found.file} is gone, and this work tree names no repository (it has no remote) and its history does not show it removing that file: it may be another repository's, sharing the store; the audience is left as it is: if this is ${found.repository}, add its remote (git remote add origin <its URL>) and plan again; to delete the audience, remove its manifest in a clone of ${found.repository}`;
   if (found.why === 'no-work-tree')
     return `${from}, and this plan's directory is not in a git work tree, so nothing shows that it removed it (another directory's audience, sharing the store: one no longer on this machine, or another team's); the audience is left as it is: to delete it, ${emptyApply(found.dir)}`;
   return `${from}, and git does not show this work tree removing it since it was applied (another repository's, sharing the store; a file never committed; a shallow clone's history); ${out('in the work tree it was applied from')}`;

@@ -459,6 +459,7 @@ export function planCommand(setExit: (code: number) => void): Command {
         unread: working.unread,
         ...(baseCommit ? { baseCommit } : {}),
       }),
+      options.repository,
     );
     // A --base plan assumes the base branch is applied: no record says from which commit.
     const checkout =
