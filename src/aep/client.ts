@@ -245,11 +245,14 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
       if (namesNextPage(answered)) {
         const whole = listedRuns(await followRunPages(transport, sandbox, path, answered, callOptions));
         if (whole.complete) return whole;
-      } else if (!isCounted(listed)) {
-        // One that names none and no count may still be paged by `start`, as the platform's
-        // lists are (a counted one is read as its count says, below).
+      } else {
+        // One that names none may still be paged by `start`, as the platform's lists are,
+        // counted or not: a counted page was read as cut at once, so a run past it (a person's)
+        // was never seen for what it is (review runs-41, M-2). Read so, a counted list is
+        // whole only when it holds as many runs as the service counted.
         const read = await readFromStart(transport, compat, sandbox, path, answered, callOptions);
-        if (read !== undefined) return listedRuns(read);
+        if (read !== undefined && (!isCounted(listed) || read.runs.length >= listed.totalCount))
+          return listedRuns(read);
       }
       // Cut short by its own count: an error, carrying the page for a caller that can tell the
       // runs past it from its records (the run step).

@@ -8,10 +8,12 @@ import { RunList, type CallOptions, type Run } from './types.js';
 // `_page.totalCount` nor a next page named, yet take `start` as the platform's other lists page
 // (the Audiences API, the links of a paged runs list). Such a page, read as maybe cut, blocked
 // every run step of an audience past 20 runs for good (review runs-40, H-1): the page after it
-// is asked for by `start`, and whether the service pages so is remembered per base URL.
+// is asked for by `start`, and whether the service pages so is remembered per base URL. So is
+// the page after one cut short by its count (`_page.totalCount`), as the Audiences API's are.
 
 /**
- * The runs of `first`, a bare list's page naming no next page nor a count that may be cut, and of the pages
+ * The runs of `first`, a bare list's page naming no next page that is or may be cut (by its
+ * count, or at a page without one), and of the pages
  * after it asked by `start` (the runs read so far), in the order listed, a run listed twice
  * once; read to a page shorter than the first (or empty). Undefined where the service does not
  * page by `start`: it refused it (a 400) or answered the first page's runs again, which is

@@ -373,6 +373,8 @@ describe('answers a read cannot be taken from', () => {
     fake.script(
       json(200, { runs: [{ runId: 'r-1', createdAt: 1_764_000_000 }], _page: { totalCount: 3 } }),
       json(400, REFUSED_LIMIT),
+      // The page after it by `start` (review runs-41, M-2): the first page again, not paged so.
+      json(200, { runs: [{ runId: 'r-1', createdAt: 1_764_000_000 }], _page: { totalCount: 3 } }),
     );
     const aep = client({ compat: { remembered: { runsListParams: 'refused' } } });
     const error = await failure(aep.listRuns('prod', 'a-1'));
@@ -383,8 +385,10 @@ describe('answers a read cannot be taken from', () => {
     expect(fake.requests.map((request) => request.url)).toEqual([
       '/data/core/ais/external-audience/a-1/runs',
       '/data/core/ais/external-audience/a-1/runs?limit=40&sortBy=-createdAt',
+      '/data/core/ais/external-audience/a-1/runs?start=1',
     ]);
     expect(aep.compat().runsListParams).toBe('refused');
+    expect(aep.compat().runsListStart).toBe('ignored');
   });
 
   it('a bare runs list cut short, from a service once known to refuse limit/sortBy that takes them now: read newest first, accepted learned', async () => {
