@@ -17,6 +17,7 @@ import { normaliseSpec, specHash } from '../plan/normalise.js';
 import type { ChangeList, CheckoutLink, Source, SourceRevision } from '../source/types.js';
 import { compareText } from '../text/compare.js';
 import { isAbsence } from '../state/errors.js';
+import { assertDirectoryThere } from '../source/directory-gone.js';
 import { readLinks } from './checkout-links.js';
 import { NOT_SELECTED, nothingSelected } from '../manifest/read-dir.js';
 import { maySayNotSelected, submodulesNotRead } from '../manifest/read-left-out.js';
@@ -123,6 +124,22 @@ export class DesiredCache {
   }
 
   async load(
+    revision: SourceRevision,
+    source: Pick<Source, 'changedPaths'>,
+    request: { full: boolean; reason: string },
+    signal?: AbortSignal,
+  ): Promise<LoadResult> {
+    try {
+      return await this.#load(revision, source, request, signal);
+    } catch (error) {
+      // The directory gone since its sync (removed, unmounted; or a `--dir` whose sync failed,
+      // read by a forced pass): the sync's one line naming it, not the walk's raw ENOENT.
+      await assertDirectoryThere(revision.dir);
+      throw error;
+    }
+  }
+
+  async #load(
     revision: SourceRevision,
     source: Pick<Source, 'changedPaths'>,
     request: { full: boolean; reason: string },

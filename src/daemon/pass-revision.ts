@@ -6,6 +6,7 @@ import { sourceRootOf } from '../manifest/read-source-root.js';
 import { NO_PASTE_FLAGS, withManifestsDir, type PasteFlags } from '../text/paste-flags.js';
 import type { PassDeps, PassRevision, ReconcileSettings, WritingLog } from './pass-types.js';
 import { heldUnsettled } from './read-settled.js';
+import { assertDirectoryThere } from '../source/directory-gone.js';
 import { findBeingWritten } from './writing.js';
 
 // What a pass makes of the revision it reconciles: the commit its records keep and check, the
@@ -74,6 +75,9 @@ export function lookElsewhere(
   const check = settleMs === undefined || readSince === undefined ? undefined : { dir, settleMs, readSince };
   const show = (absolute: string) => shownPath(top, absolute);
   return async (records, recorded, repointed, planned) => {
+    // Removals read from a directory gone since (`rm -rf` unlinks the files before the folder,
+    // an unmount): its files looked removed, and the checks below find nothing to look at.
+    if (records.length > 0) await assertDirectoryThere(dir);
     const found = await findManifestsElsewhere(
       records,
       {

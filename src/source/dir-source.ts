@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { lstat, readFile, readdir, stat } from 'node:fs/promises';
+import { lstat, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { kindOf } from '../files/read-regular.js';
 import { contentDigest } from './content-digest.js';
 import { SourceSyncError } from './errors.js';
+import { assertDirectoryThere } from './directory-gone.js';
 import { isIgnoredPath } from './dir-watch.js';
 import { ChangeHistory } from './change-history.js';
 import type { Source, SourceRevision, SyncOptions } from './types.js';
@@ -123,10 +124,7 @@ export class DirectorySource implements Source {
   }
 
   async sync(signal?: AbortSignal, options: SyncOptions = {}): Promise<SourceRevision> {
-    const info = await stat(this.#dir).catch(() => undefined);
-    if (!info?.isDirectory()) {
-      throw new SourceSyncError('SOURCE_PATH_NOT_FOUND', `directory ${this.#dir} does not exist`);
-    }
+    await assertDirectoryThere(this.#dir);
     // The hints this sync answers for, taken now: a path reported while it scans (the other half
     // of a rename, a file written again after it was read) is the next sync's, never dropped.
     const hints = this.#hints;
@@ -142,6 +140,8 @@ export class DirectorySource implements Source {
     } catch (error) {
       // Not looked at: the next sync's (unless the watcher failed since, which rescans anyway).
       if (this.#invalidations === invalidations) for (const hint of hints) this.#hints.add(hint);
+      // Gone while it was listed: the sync's one line naming it, not the listing's ENOENT.
+      await assertDirectoryThere(this.#dir);
       throw error;
     }
     // A watcher error while it scanned: events after the listing may be lost; stay untrusted.

@@ -75,7 +75,46 @@ export type InProcessOptions = {
   writeSettleMs?: number;
   /** The wall clock file times are compared with; default Date.now. */
   fileClock?: () => number;
+  /**
+   * Runs at a point of every pass, awaited before the pass goes on: `afterSync` once the source's
+   * sync returned (before the manifests are read), `beforeRecords` when the pass reads the store's
+   * records (after the manifests were read, before it plans).
+   */
+  hooks?: { afterSync?: () => Promise<void>; beforeRecords?: () => Promise<void> };
 };
+
+/** `source`, running `afterSync` once each sync returned. */
+function hookedSource(source: Source, afterSync: (() => Promise<void>) | undefined): Source {
+  if (!afterSync) return source;
+  return {
+    sync: async (signal, options) => {
+      const revision = await source.sync(signal, options);
+      await afterSync();
+      return revision;
+    },
+    ...(source.changedPaths
+      ? {
+          changedPaths: (from: string, to: string, signal?: AbortSignal) =>
+            source.changedPaths!(from, to, signal),
+        }
+      : {}),
+    close: () => source.close(),
+  };
+}
+
+/** `store`, running `beforeRecords` before each readAll. */
+function hookedStore(
+  store: FileStateStore,
+  beforeRecords: (() => Promise<void>) | undefined,
+): FileStateStore {
+  if (!beforeRecords) return store;
+  const readAll = store.readAll.bind(store);
+  store.readAll = async (...args: Parameters<typeof readAll>) => {
+    await beforeRecords();
+    return readAll(...args);
+  };
+  return store;
+}
 
 /**
  * Runs `fn` with a controller reconciling on demand (`reconciler.trigger`, then
@@ -124,9 +163,9 @@ export async function withInProcessController<T>(
       const replicas: Array<{ reconciler: Reconciler; source: Source }> = [];
       const build = (source: Source, isLeader?: () => boolean) =>
         new Reconciler({
-          source,
+          source: hookedSource(source, options.hooks?.afterSync),
           ...(isLeader ? { isLeader } : {}),
-          store: new FileStateStore(stateDir),
+          store: hookedStore(new FileStateStore(stateDir), options.hooks?.beforeRecords),
           client: shieldCalls(client, { stop: stop.signal, cutoff: new AbortController().signal }),
           metrics,
           logger: createLogger({ level: 'info', destination }),

@@ -1,0 +1,75 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import {
+  assertBuilt,
+  cleanUp,
+  controllerEnv,
+  eventually,
+  startController,
+  type ControllerProcess,
+} from './helpers/controller.js';
+
+/**
+ * Review 41 (controller-41), F-2, as a user meets it. docs/controller.md ("A pass"):
+ * a sync failure is reported and forced passes (`resync`, ...) reconcile the previous revision
+ * meanwhile. With `--dir` there is no previous revision to read but the directory itself: once it
+ * is removed (or its volume unmounted), the sync says `SOURCE_PATH_NOT_FOUND: directory <dir> does
+ * not exist`, and every resync then fails the pass on a raw
+ * `ENOENT: no such file or directory, lstat '<dir>'` (code ENOENT) in /status
+ * `reconcile.lastError` and a `reconcile failed` error line. The built CLI, spawned, against the
+ * emulator over HTTP.
+ */
+let emulator: RunningEmulator | undefined;
+let root: string | undefined;
+let controller: ControllerProcess | undefined;
+
+beforeAll(assertBuilt);
+afterEach(async () => {
+  await cleanUp({ controller, emulator, dir: root });
+  controller = emulator = root = undefined;
+});
+
+describe('run --dir: the directory removed, then a resync', () => {
+  it('fails the pass in one line naming the directory, never a raw ENOENT; nothing deleted', async () => {
+    emulator = await startEmulator({ port: 0 });
+    const em = emulator;
+    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-review-41-gone-'));
+    const dir = path.join(root, 'manifests');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
+    controller = await startController(
+      ['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h', '--resync-interval', '2s'],
+      { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' },
+    );
+    const ctl = controller;
+    await eventually(
+      () => ctl.status(),
+      (s) => s.audiences.length === 1 && s.reconcile.lastResult === 'success',
+      20_000,
+      'gold created',
+    );
+
+    await rm(dir, { recursive: true });
+    // A resync after the removal: its pass ends one way or the other.
+    await ctl.waitForLog((l) => l.msg === 'reconcile requested' && l['reason'] === 'resync', 30_000);
+    const status = await eventually(
+      () => ctl.status(),
+      (s) => s.reconcile.lastError !== null,
+      30_000,
+      'the resync pass failed',
+    );
+    expect(status.reconcile.lastError).toMatchObject({
+      code: 'SOURCE_PATH_NOT_FOUND',
+      message: `directory ${dir} does not exist`,
+    });
+    expect(JSON.stringify(status)).not.toContain('ENOENT');
+    expect(JSON.stringify(ctl.logs)).not.toContain('ENOENT');
+    expect(em.control.listAudiences(DEMO_CLIENT.orgId, 'prod').map((a) => a.audienceName)).toEqual([
+      'Audience gold',
+    ]);
+  });
+});
