@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { annotationPaths } from '../annotation-paths.js';
 import { choiceOption } from '../typed-options.js';
 import { hasErrors } from '../../manifest/diagnostics.js';
 import { DIAGNOSTIC_FORMATS, renderDiagnostics, type DiagnosticFormat } from '../diagnostic-output.js';
@@ -57,7 +58,9 @@ export function validateCommand(setExit: (code: number) => void): Command {
         'Documents whose apiVersion is not audiencectl/v1 (Helm charts, compose files, Kubernetes',
         'manifests) are skipped with a note; one that claims audiencectl/v1 is checked in full.',
         'A file with no document (empty, or only comments) is skipped with a note too.',
-        'Paths are shown relative to the current directory. Exit 0 when no file has an error.',
+        'Paths are shown relative to the current directory; with --output github, a file in a git',
+        'work tree by its path from the top of it, as GitHub places annotations. Exit 0 when no',
+        'file has an error.',
         '',
         'Examples:',
         '  audiencectl validate audiences/',
@@ -73,7 +76,10 @@ export function validateCommand(setExit: (code: number) => void): Command {
       flags,
     );
     const items = [...loaded.diagnostics, ...loaded.notes, ...loaded.readNotes];
-    process.stdout.write(renderDiagnostics(items, flags.output, summaryLine(loaded)));
+    const inRepository = annotationPaths();
+    const shown =
+      flags.output === 'github' ? items.map((item) => ({ ...item, file: inRepository(item.file) })) : items;
+    process.stdout.write(renderDiagnostics(shown, flags.output, summaryLine(loaded)));
     setExit(hasErrors(loaded.diagnostics) ? ExitCode.Error : ExitCode.Ok);
   });
   return command;
