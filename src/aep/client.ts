@@ -89,9 +89,15 @@ function fillsOwnPage(list: RunList): boolean {
   return typeof said === 'number' && said > 0 && list.runs.length >= said;
 }
 
-/** `listed`, marked as maybe lacking the newest runs (RunsListed). */
-function withoutNewest(listed: RunsListed): RunsListed {
-  return Object.defineProperty(listed, 'holdsNewest', { value: false, enumerable: false });
+/**
+ * `listed`, marked as maybe lacking the newest runs (RunsListed), and as from a service that
+ * does not page it by `start` where it is known not to.
+ */
+function withoutNewest(listed: RunsListed, startIgnored: boolean): RunsListed {
+  Object.defineProperty(listed, 'holdsNewest', { value: false, enumerable: false });
+  return startIgnored
+    ? Object.defineProperty(listed, 'startIgnored', { value: true, enumerable: false })
+    : listed;
 }
 
 /** The list says how many runs there are. */
@@ -256,7 +262,8 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
       }
       // Cut short by its own count: an error, carrying the page for a caller that can tell the
       // runs past it from its records (the run step).
-      const page = withoutNewest(listed);
+      // What a person is told to do about it depends on it (apply/steps/run.ts, cutListBlock).
+      const page = withoutNewest(listed, !namesNextPage(answered) && !compat.runsListStart());
       if (isCounted(page) && page.totalCount > page.length) throw new RunsListCutError(sandbox, page, sorted);
       // Only maybe cut: what it lists is so, but a run it lacks may be past its page.
       return page;

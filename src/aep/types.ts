@@ -98,8 +98,15 @@ export type RunList = z.infer<typeof RunList>;
  * first (it refused `limit`/`sortBy`): its runs are the service's, but one it lacks may be past
  * its page (an oldest-first page lacks the newest), so it proves no run absent; absent otherwise.
  * `totalCount`: how many runs the service counts for the audience (`_page.totalCount`), where said.
+ * `startIgnored`: such a page, from a service known not to page the list by `start` (it answered
+ * the page after it with the same runs, or refused it): nothing more can be read of it.
  */
-export type RunsListed = Run[] & { complete?: boolean; holdsNewest?: false; totalCount?: number };
+export type RunsListed = Run[] & {
+  complete?: boolean;
+  holdsNewest?: false;
+  totalCount?: number;
+  startIgnored?: true;
+};
 
 export type RunBody = { dataFilterStartTime: number; dataFilterEndTime?: number };
 export type CallOptions = {

@@ -168,6 +168,7 @@ function untracedBlock(
 function cutListBlock(
   step: Step,
   audienceId: string,
+  record: AudienceRecord,
   listed: Readonly<RunsListed>,
   paste: PasteFlags | undefined,
 ): StepResult {
@@ -178,15 +179,30 @@ function cutListBlock(
   return result(
     step,
     'blocked',
-    `the service lists ${shown(listed, audienceId)}, so a run this state store has no trace of (another store's or a person's) may be past the page: no run is started for ${runReasonText(reason)} over it. Check the runs of audience ${audienceId} in AEP; if one is newer than every run this store records, run: ${command}; if none is, start the run in AEP and record it with that command`,
+    `the service lists ${shown(listed, audienceId)}, so a run this state store has no trace of (another store's or a person's) may be past the page: no run is started for ${runReasonText(reason)} over it. Check the runs of audience ${audienceId} in AEP; if one ${newerThan(record)}, run: ${command}; if none is, start the run in AEP and record it with that command`,
     { audienceId },
   );
+}
+
+/**
+ * What a run past the page is told by, in the block's words (as untracedSince): on a record
+ * holding no run, "newer than every run this store records" was every run of an imported
+ * audience's history, and the command recorded one from before the import as this step's run
+ * (review runs-41, L-1).
+ */
+function newerThan(record: AudienceRecord): string {
+  if (currentRuns(record).length > 0) return 'is newer than every run this store records';
+  if (record.imported) return `was created since this store imported it (${record.imported.at})`;
+  return 'is there at all (this store records none of its runs)';
 }
 
 /** What a cut page shows, in the block's words: with the service's count, what is past it. */
 function shown(listed: Readonly<RunsListed>, audienceId: string): string {
   const total = listed.totalCount;
-  const order = 'in its own order (it refused limit/sortBy, which would list the newest first)';
+  const start = listed.startIgnored
+    ? `; start=${listed.length}, as other lists page, answers no page after it`
+    : '';
+  const order = `in its own order (it refused limit/sortBy, which would list the newest first${start})`;
   if (total === undefined)
     return `${listed.length} runs of audience ${audienceId}, maybe a page cut from more, ${order}`;
   return `${listed.length} of the ${total} runs of audience ${audienceId}, ${order}, and the ${total - listed.length} past the page are not all runs this state store records`;
@@ -212,7 +228,7 @@ function heldByListed(
   // shows none absent, so no run is started over one it may hide (review 37v, H-1). Where the
   // service counts its runs, those past the page may all be runs the record holds.
   if (mayLackNewest(listed) && !hiddenRunsRecorded(record, listed))
-    return cutListBlock(step, audienceId, listed, deps.paste);
+    return cutListBlock(step, audienceId, record, listed, deps.paste);
   return undefined;
 }
 
