@@ -125,9 +125,14 @@ export async function planDesired(
 export function recordBudget(deps: PassDeps, records: readonly AudienceRecord[], desired: LoadResult): void {
   const options = deps.settings.planOptions(Math.floor(deps.clock.now() / 1000));
   const perDay = (options.runBudget ?? DEFAULT_RUN_BUDGET).perSandboxPerDay;
-  const sandboxes = new Set(desired.manifests.map((m) => m.sandbox));
+  // The sandboxes of its manifests and of its records (one whose file has errors is held, still
+  // there): with neither, a sandbox is no longer the controller's.
+  const sandboxes = new Set([...desired.manifests.map((m) => m.sandbox), ...records.map((r) => r.sandbox)]);
   // Runs' createdAt are AEP's: the last 24 h are counted in its clock when it is measured off ours.
   const now = Math.floor(deps.clock.now() / 1000) + serviceShift(deps.client);
   const left = runBudgetLeft(records, sandboxes, perDay, now);
+  // Replaced whole: set alone, the series of a sandbox whose last manifest was removed kept its
+  // last value for as long as the controller ran, where Prometheus users expect it to go.
+  deps.metrics.runBudgetRemaining.reset();
   for (const [sandbox, runs] of left) deps.metrics.runBudgetRemaining.set({ sandbox }, runs);
 }
