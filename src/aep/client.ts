@@ -116,10 +116,12 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
   return {
     orgOf: (sandbox) => accessOrgOf(sandbox, options.sandboxes, options.defaultAccess),
     // `sourceSpec` in the known shape (else params, as the current page); the other once on a
-    // 400 naming it (refusesSourceShape). A 400 there too is reported with the first refusal.
+    // 400 naming it, or naming nothing sent (refusesSourceShape). A 400 there too is reported
+    // with the first refusal.
     createAudience: async (sandbox, body, callOptions) => {
       let refused: AepError | undefined;
       for (const shape of compat.sourceShapes(sandbox)) {
+        const sent = withSourceShape(body, shape);
         try {
           const created = await call(
             sandbox,
@@ -127,7 +129,7 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
               endpoint: 'createAudience',
               method: 'POST',
               path: 'external-audience/',
-              json: withSourceShape(body, shape),
+              json: sent,
             },
             CreateResponse,
             callOptions,
@@ -138,7 +140,7 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
           if (!(error instanceof AepError)) throw error;
           // Any other failure of the second try (a 5xx, a timeout: outcome unknown) is its own.
           if (refused) throw error.status === 400 ? refusedAtBothShapes(refused, error, shape) : error;
-          if (!refusesSourceShape(error, shape)) throw error;
+          if (!refusesSourceShape(error, shape, sent)) throw error;
           refused = error;
         }
       }

@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import { sourceParams, type AudienceSpec } from '../manifest/schema.js';
 import { AepError, aepErrorInit } from './errors.js';
+import { SERVICE_SAID } from './http-error.js';
 import {
   withLearned,
   type CompatChoices,
@@ -208,15 +209,30 @@ export function withSourceShape(body: AudienceSpec, shape: SourceSpecShape): Aud
  * there (`sourceSpec.params.path: must not contain spaces`) read that shape and refused its
  * content: the other shape would only be refused for lacking `params`, hiding why.
  */
-export function refusesSourceShape(error: AepError, sent: SourceSpecShape): boolean {
+export function refusesSourceShape(error: AepError, sent: SourceSpecShape, body: object): boolean {
   if (error.status !== 400) return false;
   const texts = [error.message, ...error.details.flatMap((item) => [item.path, item.message])];
   // A name as the texts write it, without the full stop that may end a sentence after it.
   const named = texts.flatMap((text) =>
     (text?.match(/sourceSpec[\w.[\]]*/g) ?? []).map((n) => n.replace(/\.+$/, '')),
   );
+  if (named.length === 0) return namesNothingSent(error, body);
   if (sent === 'params' && named.every((name) => name.startsWith('sourceSpec.params.'))) return false;
-  return named.length > 0;
+  return true;
+}
+
+/**
+ * A 400 that names nothing of the body sent: no broken rule listed, and no property of the body
+ * (nor `params`) in the service's text, as the appendix's only text for 100910-400 ("A bad
+ * request has occurred, due to a failure occurring while validating the requests"). It may be
+ * the other shape's refusal: read as none, a service taking only the other shape refused every
+ * create for good (review emulator-41, 2). A 400 creates nothing, so the other shape is tried
+ * once; one that names a property (`description must be at most 1000 characters`) is not.
+ */
+function namesNothingSent(error: AepError, body: object): boolean {
+  if (error.details.length > 0) return false;
+  const said = error.message.split(SERVICE_SAID).slice(1).join(SERVICE_SAID);
+  return ![...Object.keys(body), 'params'].some((key) => new RegExp(`\\b${key}\\b`).test(said));
 }
 
 /**

@@ -87,6 +87,9 @@ function where(state: CallState): string {
   return `${state.endpoint} in sandbox "${state.sandbox}"`;
 }
 
+/** What precedes the service's own text in an error's message (compat.ts reads what follows). */
+export const SERVICE_SAID = ' AEP said: ';
+
 /** An error answer as an AepError with an actionable message. */
 export function httpError(parts: TransportErrorParts & { status: number }, state: CallState): AepError {
   if (isForeignAnswer(parts.status, parts.body)) return foreignAnswer(parts, state);
@@ -104,7 +107,7 @@ export function httpError(parts: TransportErrorParts & { status: number }, state
     .slice(0, 5)
     .map((item) => (item.path === undefined ? item.message : `${item.path}: ${item.message}`))
     .join('; ');
-  const said = info.message === undefined ? '' : ` AEP said: ${info.message}`;
+  const said = info.message === undefined ? '' : `${SERVICE_SAID}${info.message}`;
   const listed = detail === '' || info.message?.includes(detail) ? '' : ` (${detail})`;
   const outcomeUnknown = isOutcomeUnknown({ method: state.method, status: parts.status });
   let unknown = '';

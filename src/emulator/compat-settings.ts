@@ -92,6 +92,13 @@ export const CompatInput = z.strictObject({
    * `null` entry (unless `bulkGetMissing: status`). Default omitted.
    */
   absentFields: z.enum(['omitted', 'null']).optional(),
+  /**
+   * What an API error says: the page's appendix gives each code one text and shows no error
+   * body. `named`: the broken rule (`Invalid request: sourceSpec.params: ...`) and the list of
+   * them in `report.errors`; `appendix`: the appendix's text for the code and no list, naming no
+   * property. Default named.
+   */
+  errorDetail: z.enum(['named', 'appendix']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -114,6 +121,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   creationTimeUnit: 'milliseconds',
   bulkGetMissing: 'omitted',
   absentFields: 'omitted',
+  errorDetail: 'named',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -139,5 +147,6 @@ export function resolveCompat(
     creationTimeUnit: compat?.creationTimeUnit ?? base.creationTimeUnit,
     bulkGetMissing: compat?.bulkGetMissing ?? base.bulkGetMissing,
     absentFields: compat?.absentFields ?? base.absentFields,
+    errorDetail: compat?.errorDetail ?? base.errorDetail,
   };
 }

@@ -59,14 +59,38 @@ export class ApiError extends Error {
   }
 }
 
-export function errorBody(error: ApiError, requestId: string): ErrorBody {
+/**
+ * The appendix's "Description" of each code, all an error says with `errorDetail: appendix`.
+ * The throttling answer is not in the appendix: it keeps its own text.
+ */
+const APPENDIX_TEXT: Partial<Record<PlatformCode, string>> = {
+  '100910-400': 'A bad request has occurred, due to a failure occurring while validating the requests.',
+  '100911-400': 'An invalid token is provided.',
+  '100920-401': 'A header is missing.',
+  '100921-401': 'An invalid imsOrgId is provided.',
+  '100922-401': 'You are not authorized to use the external audiences APIs.',
+  '100940-404': 'The requested audience was not found.',
+  '100950-409': 'The audience already exists.',
+  '100960-422':
+    'The request structure is valid, but it cannot be processed due to logical or semantic errors.',
+  '100970-500': 'There was an issue processing the request in the system.',
+  '100970-502': 'There are downstream dependency issues.',
+};
+
+/** `detail`: `named`, what broke; `appendix`, only the appendix's text for the code (compat-settings.ts). */
+export function errorBody(
+  error: ApiError,
+  requestId: string,
+  detail: 'named' | 'appendix' = 'named',
+): ErrorBody {
   const report: ErrorBody['report'] = { errorCode: error.code, requestId };
-  if (error.items && error.items.length > 0) report.errors = error.items;
+  const appendix = detail === 'appendix' ? APPENDIX_TEXT[error.code] : undefined;
+  if (appendix === undefined && error.items && error.items.length > 0) report.errors = error.items;
   return {
     type: `${ERROR_TYPE_BASE}${error.code}`,
     title: PLATFORM_ERRORS[error.code].title,
     status: error.status,
-    detail: error.message,
+    detail: appendix ?? error.message,
     report,
   };
 }

@@ -16,13 +16,26 @@ export function toApiError(error: unknown, request: FastifyRequest): ApiError {
   return new ApiError('100970-500', 'The emulator failed to process the request.');
 }
 
-/** Sends and returns nothing: fastify would send a returned reply a second time. */
-export function sendApiError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+/**
+ * Sends and returns nothing: fastify would send a returned reply a second time. `detail`: the
+ * `errorDetail` reading, for the API's answers; the admin endpoint's own say what broke.
+ */
+export function sendApiError(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  detail: 'named' | 'appendix',
+): void {
   const apiError = toApiError(error, request);
   request.emu.errorCode = apiError.code;
-  void reply.code(apiError.status).headers(apiError.headers).send(errorBody(apiError, request.id));
+  const body = errorBody(apiError, request.id, request.emu.admin ? 'named' : detail);
+  void reply.code(apiError.status).headers(apiError.headers).send(body);
 }
 
-export function sendNotFound(request: FastifyRequest, reply: FastifyReply): void {
-  sendApiError(noEndpoint(request.method, request.url), request, reply);
+export function sendNotFound(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  detail: 'named' | 'appendix',
+): void {
+  sendApiError(noEndpoint(request.method, request.url), request, reply, detail);
 }

@@ -75,10 +75,10 @@ export async function buildServer(
     done();
   });
   app.setErrorHandler((error, request, reply) => {
-    sendApiError(error, request, reply);
+    sendApiError(error, request, reply, context.runtime.settings.compat.errorDetail);
   });
   app.setNotFoundHandler((request, reply) => {
-    sendNotFound(request, reply);
+    sendNotFound(request, reply, context.runtime.settings.compat.errorDetail);
   });
 
   await app.register(imsRoutes(context));

@@ -52,6 +52,10 @@ const modes: { name: string; compat: CompatSettings }[] = [
   { name: 'bulk-get naming unknown ids with a 404 entry', compat: { bulkGetMissing: 'status' } },
   { name: 'unset properties answered as null', compat: { absentFields: 'null' } },
   {
+    name: "flat sourceSpec only, errors saying only the appendix's text",
+    compat: { sourceSpec: 'flat', errorDetail: 'appendix' },
+  },
+  {
     name: 'every strict reading at once',
     compat: {
       operationsPath: 'singular',
@@ -70,6 +74,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
       creationTimeUnit: 'microseconds',
       bulkGetMissing: 'status',
       absentFields: 'null',
+      errorDetail: 'appendix',
     },
   },
 ];

@@ -93,7 +93,13 @@ describe('a re-create that made nothing keeps the runs of the audience deleted o
   it('its POST refused (400): the runs are kept', async () => {
     const env = await freshEnv();
     const { former, mark } = await deletedOutside(env);
-    env.emulator.control.queueFault({ kind: 'clientError', endpoint: 'createAudience', status: 400 });
+    // Refused in both shapes of sourceSpec: a 400 naming nothing sent is tried in the other.
+    env.emulator.control.queueFault({
+      kind: 'clientError',
+      endpoint: 'createAudience',
+      status: 400,
+      count: 2,
+    });
     const refused = await env.apply([gold], { refresh: true });
     expect(statuses(refused)).toEqual(['prod/gold:create failed', 'prod/gold:run skipped']);
     expect(await env.store().get('prod', 'gold')).toEqual(keptOnly([former], mark));

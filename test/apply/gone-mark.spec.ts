@@ -106,7 +106,13 @@ describe('an audience deleted outside audiencectl whose name the service still h
   it('its POST refused (400): the mark is kept with the runs, and the next 409 is still the name held', async () => {
     await withExecutor(HELD, async (env) => {
       const { before, former } = await deletedInUi(env);
-      env.emulator.control.queueFault({ kind: 'clientError', endpoint: 'createAudience', status: 400 });
+      // Refused in both shapes of sourceSpec: a 400 naming nothing sent is tried in the other.
+      env.emulator.control.queueFault({
+        kind: 'clientError',
+        endpoint: 'createAudience',
+        status: 400,
+        count: 2,
+      });
 
       const refused = await env.apply([gold], { refresh: true });
       expect(statuses(refused)).toEqual(['prod/gold:create failed', 'prod/gold:run skipped']);

@@ -19,7 +19,13 @@ describe("the mark of a replace's deleted name", () => {
   it('outlives a create that made nothing (its POST refused): the next 409 is the name still held, retried, not blocked', async () => {
     await withExecutor({ compat: { deletedNames: 'held' } }, async (env) => {
       await createdWithRun(env);
-      env.emulator.control.queueFault({ kind: 'clientError', endpoint: 'createAudience', status: 400 });
+      // Refused in both shapes of sourceSpec: a 400 naming nothing sent is tried in the other.
+      env.emulator.control.queueFault({
+        kind: 'clientError',
+        endpoint: 'createAudience',
+        status: 400,
+        count: 2,
+      });
       const first = await env.apply([moved]);
       expect(statuses(first)?.[0]).toBe('prod/gold:replace failed');
       expect(first.report?.results[0]?.message).toContain(

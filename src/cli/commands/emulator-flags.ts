@@ -53,6 +53,7 @@ export type Flags = {
   creationTimeUnit: 'milliseconds' | 'microseconds';
   bulkGetMissing: 'omitted' | 'status';
   absentFields: 'omitted' | 'null';
+  errorDetail: 'named' | 'appendix';
   client: EmulatorClient[];
   log: boolean;
   /** ms; negative: the emulator's clock is behind the host's. */
@@ -166,6 +167,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       creationTimeUnit: flags.creationTimeUnit,
       bulkGetMissing: flags.bulkGetMissing,
       absentFields: flags.absentFields,
+      errorDetail: flags.errorDetail,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,

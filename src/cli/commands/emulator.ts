@@ -268,6 +268,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--error-detail <mode>',
+        "what an API error says: the broken rule, or only the appendix's text for its code (the page shows no error body)",
+        ['named', 'appendix'],
+      ).default('named'),
+    )
+    .addOption(
+      choiceOption(
         '--creation-time-unit <unit>',
         "an audience's creationTime/updateTime on the Audiences API: milliseconds, or microseconds as one sample shows",
         ['milliseconds', 'microseconds'],
