@@ -6,12 +6,15 @@ export type RunFilter = (run: RunRecord, nowMs: number) => boolean;
 
 /**
  * `property` filters of the run list, as the page's commented-out section describes them:
- * `name` and `status` take `=`, `!=`, `=contains=` and `!=contains=`; `createdAt` takes
+ * `name` and `status` take `=`, `!=`, `=contains` and `!=contains`; `createdAt` takes
  * `>=`, `<=`, `>`, `<` and `=`, in epoch seconds (values in milliseconds, as the page's
- * example, are read as such).
+ * example, are read as such). The page writes the contains operators `=contains`, the value
+ * after them (`status=containsSUCC`); the platform's other filters close them with `=`
+ * (`name=contains=gold`): both are read. Read as `=` on the text `containsSUCC`, the page's
+ * spelling answered an empty list, silently (review runs-41, L-2).
  */
-const FILTER = /^(name|status|createdAt)(!=contains=|=contains=|>=|<=|!=|=|<|>)(.*)$/;
-const TEXT_OPERATORS = new Set(['=', '!=', '=contains=', '!=contains=']);
+const FILTER = /^(name|status|createdAt)(!=contains=?|=contains=?|>=|<=|!=|=|<|>)(.*)$/;
+const TEXT_OPERATORS = new Set(['=', '!=', '=contains', '!=contains']);
 const TIME_OPERATORS = new Set(['>=', '<=', '>', '<', '=']);
 
 /** `createdAtMs`: the instant a run's createdAt answers (its own, or its audience's creation). */
@@ -20,7 +23,9 @@ export function parseRunFilter(
   createdAtMs: (run: RunRecord) => number = (run) => run.createdAtMs,
 ): RunFilter {
   const match = FILTER.exec(expression);
-  const [, property, operator, value] = match ?? [];
+  const [, property, spelled, value] = match ?? [];
+  // `=contains=` and `=contains` are one operator.
+  const operator = spelled?.replace(/(contains)=$/, '$1');
   if (property === undefined || operator === undefined || value === undefined || value === '') {
     throw invalid(expression, 'expected <name|status|createdAt><operator><value>');
   }
@@ -33,7 +38,7 @@ export function parseRunFilter(
     return (run) => compareNumbers(epochSeconds(createdAtMs(run)), operator, seconds);
   }
   if (!TEXT_OPERATORS.has(operator)) {
-    throw invalid(expression, `${property} takes =, !=, =contains= or !=contains=`);
+    throw invalid(expression, `${property} takes =, !=, =contains or !=contains`);
   }
   const read = property === 'name' ? (run: RunRecord) => run.audienceName : runStatus;
   return (run, nowMs) => compareText(read(run, nowMs), operator, value);
@@ -61,7 +66,7 @@ function compareText(actual: string, operator: string, expected: string): boolea
       return actual === expected;
     case '!=':
       return actual !== expected;
-    case '=contains=':
+    case '=contains':
       return contains;
     default:
       return !contains;
