@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { quickRetries } from '../helpers/apply-env.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { runCli } from '../helpers/cli.js';
 import { assertBuilt, controllerEnv } from '../daemon/helpers/controller.js';
@@ -14,6 +15,10 @@ import { assertBuilt, controllerEnv } from '../daemon/helpers/controller.js';
 // (src/apply/left-runs.ts). A run whose status cannot be read may still be running: the plan
 // says so and starts none over it. The period passes in the service's clock, moved 10 minutes on
 // (past the 5 minutes within which audiencectl trusts its own): runs are then timed in AEP's.
+// A run takes 2 minutes of the service's clock, so only that move ends it, however slow the
+// machine; each apply follows its runs for 300 ms of its own (--run-wait) and leaves them
+// PROCESSING. The client's retries wait milliseconds (quickRetries): the run reads refused with 500
+// fail each attempt as often, without the default backoff's seconds.
 
 let emulator: RunningEmulator | undefined;
 let root: string | undefined;
@@ -25,9 +30,12 @@ afterEach(async () => {
   emulator = root = undefined;
 });
 
+/** What each apply here passes: it follows its runs this long, then leaves them recorded. */
+const RUN_WAIT = ['--run-wait', '300ms'];
+
 async function leftRun(): Promise<{ args: string[]; env: NodeJS.ProcessEnv; em: RunningEmulator }> {
-  // Runs succeed, 2 x 1.5 s after they start.
-  const em = await startEmulator({ port: 0, runStageDelayMs: 1_500 });
+  // Runs succeed, 2 x 1 minute (of the service's clock) after they start.
+  const em = await startEmulator({ port: 0, runStageDelayMs: 60_000 });
   emulator = em;
   root = await mkdtemp(path.join(tmpdir(), 'every-run-left-cli-'));
   const dir = path.join(root, 'manifests');
@@ -37,9 +45,9 @@ async function leftRun(): Promise<{ args: string[]; env: NodeJS.ProcessEnv; em: 
     path.join(dir, 'gold.yaml'),
     manifestYaml('gold', { ingestion: { onCreate: true, every: '1m' } }),
   );
-  const env = controllerEnv(em);
+  const env = { ...controllerEnv(em), ...(await quickRetries(root)) };
   const args = [dir, '--state', path.join(root, 'state')];
-  const first = await runCli(['apply', ...args, '--auto-approve', '--run-wait', '1s'], { env });
+  const first = await runCli(['apply', ...args, '--auto-approve', ...RUN_WAIT], { env });
   expect(first.stdout).toContain('still PROCESSING; recorded, the next plan follows it');
   return { args, env, em };
 }
@@ -54,7 +62,7 @@ describe('apply: an every run after a run left in progress (review 35b)', { time
     const { args, env, em } = await leftRun();
     // Ten minutes pass in the service: the run has ended, and the period with it.
     em.control.updateSettings({ clockOffsetMs: 10 * 60_000 });
-    const second = await runCli(['apply', ...args, '--auto-approve', '--run-wait', '1s'], { env });
+    const second = await runCli(['apply', ...args, '--auto-approve', ...RUN_WAIT], { env });
     const runs = runsOf(em);
     expect(second.stdout).not.toContain('No changes');
     expect(second.stdout).toContain('periodic run (every 1m)');
@@ -71,7 +79,7 @@ describe('apply: an every run after a run left in progress (review 35b)', { time
     expect(plan.stdout).toMatch(
       /prod\/gold: run \S+ \(recorded PROCESSING\): its status could not be read \(.+\); no run of this audience starts until it is/,
     );
-    const apply = await runCli(['apply', ...args, '--auto-approve', '--run-wait', '1s'], { env });
+    const apply = await runCli(['apply', ...args, '--auto-approve', ...RUN_WAIT], { env });
     expect(apply.stdout).toContain('Runs in progress: 1');
     expect(apply.stdout).toContain('its status could not be read');
     expect(runsOf(em)).toHaveLength(1);
