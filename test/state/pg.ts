@@ -28,7 +28,9 @@ export function usePostgres(): PgDatabase {
     await client.connect();
     await client.query(`CREATE DATABASE ${name}`);
     await client.end();
-    pool = new pg.Pool({ connectionString: url.href, max: 3 });
+    // Kept open for the file (no idle timeout): each connection is a server process, whose start
+    // costs the server tens of ms of CPU on this machine (fork, page faults).
+    pool = new pg.Pool({ connectionString: url.href, max: 3, idleTimeoutMillis: 0 });
     pool.on('error', () => undefined);
   });
   afterAll(async () => {
@@ -48,12 +50,19 @@ export function usePostgres(): PgDatabase {
     async freshLocation(options = {}) {
       const schema = `s_${++count}_${randomBytes(3).toString('hex')}`;
       if (options.init ?? true) {
-        const client = new pg.Client({ connectionString: url.href });
-        await client.connect();
+        // Migrated on a connection of the file's pool, as init would on one of its own: the same
+        // statements, without a server process started (and ended) for each location.
+        if (!pool) throw new Error('usePostgres: the database is not created yet (call from a test)');
+        const client = await pool.connect();
+        let failed: Error | undefined;
         try {
           await migrate(client, schema);
+        } catch (error) {
+          failed = error as Error;
+          throw error;
         } finally {
-          await client.end();
+          // A connection whose migration failed is dropped, not handed back to the pool.
+          client.release(failed);
         }
       }
       return `${url.href}?schema=${schema}`;
