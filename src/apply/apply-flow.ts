@@ -19,7 +19,12 @@ import { dropRemnants, spentRemnantNote, spentRemnants } from './remnants.js';
 import { resumeIntents } from './resume.js';
 import { eitherSignal } from './poll.js';
 import { planWithServiceClock } from './service-time.js';
-import { planHoldingElsewhere, savedPlanElsewhere, type LookElsewhere } from './held-elsewhere.js';
+import {
+  planHoldingElsewhere,
+  savedPlanElsewhere,
+  type LookElsewhere,
+  type PlannedAt,
+} from './held-elsewhere.js';
 import { checkSavedPlan, checkSettledPlan, originOf, savedPlanAsApplied, stateDigest } from './saved-plan.js';
 import { checkoutCheck, recordedRevision, type ApplyRevision, type CheckoutCheck } from './checkout-guard.js';
 import type { ApplyReport, ExecutorDeps, ProgressSink } from './types.js';
@@ -173,6 +178,11 @@ async function withCloneRepository(flow: ApplyFlow): Promise<ApplyFlow> {
   return { ...flow, repository: cloned.repository };
 }
 
+/** What the search for manifests elsewhere is told of the apply's plan (held-elsewhere.ts PlannedAt). */
+function plannedAt(flow: ApplyFlow): PlannedAt {
+  return { repository: flow.repository, sourceRoot: flow.sourceRoot };
+}
+
 /** An apply's plan options: its records get the directory (and repository) the manifests are read from. */
 function rootedOptions(options: PlanOptions, flow: ApplyFlow): PlanOptions {
   return {
@@ -201,7 +211,7 @@ async function checkBeforeCalls(
       recorded,
       input.lookElsewhere,
       input.desired,
-      flow.repository,
+      plannedAt(flow),
     );
     checkSavedPlan(
       input.plan,
@@ -221,7 +231,7 @@ async function checkBeforeCalls(
         makePlan(input.desired, recorded, { ...rootedOptions(input.planOptions, flow), elsewhere }),
       recorded,
       input.lookElsewhere,
-      flow.repository,
+      plannedAt(flow),
     );
     await order.check(first.steps, recorded);
   }
@@ -257,7 +267,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
     const elsewhere =
       stateDigest(recorded) === originOf(saved, input.source).stateDigest
         ? checkedElsewhere
-        : await savedPlanElsewhere(saved, recorded, input.lookElsewhere, input.desired, flow.repository);
+        : await savedPlanElsewhere(saved, recorded, input.lookElsewhere, input.desired, plannedAt(flow));
     checkSettledPlan(saved, input.source, input.desired, recorded, { resumed, spent: toDrop }, elsewhere);
     // The plan made again, shown and executed: its summary and notes are the steps'.
     const shown = savedPlanAsApplied(saved, input.source, input.desired, recorded, elsewhere, flow.paste);
@@ -290,7 +300,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
         ),
       followed,
       input.lookElsewhere,
-      flow.repository,
+      plannedAt(flow),
     );
   }
   // Settling or reading the service may have changed the steps: the final plan is checked too.

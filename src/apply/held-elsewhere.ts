@@ -1,5 +1,6 @@
 import type { LoadResult } from '../manifest/load.js';
 import { recordedBelow } from '../plan/applied-from.js';
+import { rerooted } from '../manifest/source-root.js';
 import type { ManifestElsewhere } from '../plan/elsewhere.js';
 import type { Plan } from '../plan/schema.js';
 import { recordId } from '../state/record-id.js';
@@ -18,10 +19,34 @@ export type LookElsewhere = (
   repointed: readonly AudienceRecord[],
   /**
    * The repository the plan is of (PlanOptions.repository; undefined: its work tree names none),
-   * which the search holds a record of another for (read-elsewhere.ts ElsewhereSource.planned).
+   * which the search holds a record of another for (read-elsewhere.ts ElsewhereSource.planned),
+   * and the records whose manifest it read that it would take over from another directory
+   * (takenOverBy), which the search tells copies among (`copied`).
    */
-  planned: { repository: string | undefined },
+  planned: { repository: string | undefined; takenOver: readonly AudienceRecord[] },
 ) => Promise<readonly ManifestElsewhere[]>;
+
+/**
+ * What a plan is, for the search (PlanOptions): its repository (undefined: its work tree names
+ * none), and the directory given as records keep it (sourceRoot; undefined: not known).
+ */
+export type PlannedAt = { repository: string | undefined; sourceRoot: string | undefined };
+
+/**
+ * The records of the audiences `entries` name whose directory is another than the plan's
+ * (`sourceRoot`): a plan that read their manifests would record its own (a record-only update),
+ * which the search checks is no copy of a file still there (read-elsewhere.ts copiesBeside).
+ */
+function takenOverBy(
+  entries: readonly { sandbox: string; key: string }[],
+  recorded: RecordedState,
+  sourceRoot: string | undefined,
+): AudienceRecord[] {
+  if (sourceRoot === undefined) return [];
+  return recordsNamed(entries, recorded).filter(
+    (record) => record.sourceRoot !== undefined && rerooted(record.sourceRoot, sourceRoot),
+  );
+}
 
 /** The records whose audience `entries` (a plan's removals, its held audiences) name. */
 function recordsNamed(
@@ -82,15 +107,17 @@ export async function planHoldingElsewhere(
   make: (elsewhere: readonly ManifestElsewhere[] | undefined) => Plan | Promise<Plan>,
   recorded: RecordedState,
   look: LookElsewhere | undefined,
-  /** The repository planned (PlanOptions.repository), undefined when the work tree names none. */
-  repository: string | undefined,
+  planned: PlannedAt,
 ): Promise<Plan> {
   const first = await make(undefined);
   if (!look || first.steps.length === 0) return first;
   const records = recordsNamed(removals(first), recorded);
   const repointed = repointedBy(first, recorded);
-  if (records.length === 0 && repointed.length === 0) return first;
-  const found = await look(records, recorded.audiences, repointed, { repository });
+  const read = first.steps.filter((step) => step.kind !== 'delete' && step.kind !== 'forget');
+  const takenOver = takenOverBy(read, recorded, planned.sourceRoot);
+  if (records.length === 0 && repointed.length === 0 && takenOver.length === 0) return first;
+  const { repository } = planned;
+  const found = await look(records, recorded.audiences, repointed, { repository, takenOver });
   return found.length === 0 ? first : make(found);
 }
 
@@ -106,12 +133,13 @@ export async function savedPlanElsewhere(
   recorded: RecordedState,
   look: LookElsewhere | undefined,
   desired: LoadResult,
-  /** The repository the apply is of (its PlanOptions.repository), undefined when none is named. */
-  repository: string | undefined,
+  planned: PlannedAt,
 ): Promise<readonly ManifestElsewhere[] | undefined> {
   if (!look) return undefined;
   const records = recordsNamed([...removals(saved), ...saved.held], recorded);
   const repointed = recordedBelow(desired.manifests, recorded.audiences);
-  if (records.length === 0 && repointed.length === 0) return undefined;
-  return look(records, recorded.audiences, repointed, { repository });
+  const takenOver = takenOverBy(desired.manifests, recorded, planned.sourceRoot);
+  if (records.length === 0 && repointed.length === 0 && takenOver.length === 0) return undefined;
+  const { repository } = planned;
+  return look(records, recorded.audiences, repointed, { repository, takenOver });
 }

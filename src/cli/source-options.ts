@@ -86,7 +86,7 @@ export function lookElsewhere(
   flags: SourceFlags,
   options: Pick<ElsewhereSource, 'above' | 'sourceRoot' | 'unread' | 'baseCommit'> = {},
 ): LookElsewhere {
-  return async (records, recorded, repointed, planned) => {
+  return async (records, recorded, repointed, { repository, takenOver }) => {
     const { findManifestsElsewhere } = await import('../manifest/read-elsewhere.js');
     return findManifestsElsewhere(
       records,
@@ -96,11 +96,12 @@ export function lookElsewhere(
         exclude: flags.exclude,
         defaultSandbox: flags.sandbox,
         maxFileBytes: flags.maxFileBytes,
-        planned,
+        planned: { repository },
         ...options,
       },
       recorded,
       repointed,
+      takenOver,
     );
   };
 }

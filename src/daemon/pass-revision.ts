@@ -74,7 +74,7 @@ export function lookElsewhere(
   const readSince = revision.readSince;
   const check = settleMs === undefined || readSince === undefined ? undefined : { dir, settleMs, readSince };
   const show = (absolute: string) => shownPath(top, absolute);
-  return async (records, recorded, repointed, planned) => {
+  return async (records, recorded, repointed, { repository, takenOver }) => {
     // Removals read from a directory gone since (`rm -rf` unlinks the files before the folder,
     // an unmount): its files looked removed, and the checks below find nothing to look at.
     if (records.length > 0) await assertDirectoryThere(dir);
@@ -88,10 +88,11 @@ export function lookElsewhere(
         exclude: settings.read.exclude,
         maxFileBytes: settings.read.maxFileBytes,
         defaultSandbox: settings.defaultSandbox,
-        planned,
+        planned: { repository },
       },
       recorded,
       repointed,
+      takenOver,
     );
     // Only a removal waits for a file being written, or read other than its revision.
     if (records.length === 0) return found;

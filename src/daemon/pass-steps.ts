@@ -116,7 +116,7 @@ export async function planDesired(
       }),
     recorded,
     lookElsewhere(revision, deps.settings, writing),
-    options.repository,
+    { repository: options.repository, sourceRoot: options.sourceRoot },
   );
   publishPlan(deps, revision.revision, plan);
   return { plan, records: recorded.audiences };

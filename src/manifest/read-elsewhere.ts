@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { ManifestElsewhere, NamedElsewhere, Unplaced } from '../plan/elsewhere.js';
+import type { Copied, ManifestElsewhere, NamedElsewhere, Unplaced } from '../plan/elsewhere.js';
 import { recordId } from '../state/record-id.js';
 import type { AudienceRecord } from '../state/schema.js';
 import {
@@ -536,6 +536,50 @@ async function movedManifests(
 }
 
 /**
+ * What findManifestsElsewhere finds, and the copies among the records the plan would take over
+ * from the directory they were applied from (`takenOver`: copiesBeside).
+ */
+export async function findManifestsElsewhere(
+  records: readonly AudienceRecord[],
+  source: ElsewhereSource,
+  recorded: readonly AudienceRecord[] = [],
+  repointed: readonly AudienceRecord[] = [],
+  takenOver: readonly AudienceRecord[] = [],
+): Promise<ManifestElsewhere[]> {
+  const copies = takenOver.length === 0 ? [] : await copiesBeside(takenOver, source);
+  const found = await namedElsewhere(records, source, recorded, repointed);
+  return copies.length === 0 ? found : [...copies, ...found];
+}
+
+/**
+ * The records of `takenOver` (their manifest read, their directory another: `apply us` where they
+ * were applied from `eu`) whose file in that directory, beside the directory given (neither it
+ * nor above or below it), still names them in their sandbox: a copy, no move (`copied`).
+ */
+async function copiesBeside(
+  takenOver: readonly AudienceRecord[],
+  source: ElsewhereSource,
+): Promise<Copied[]> {
+  const root = path.resolve(source.dir);
+  const show = source.show ?? ((absolute: string) => path.relative(root, absolute).split(path.sep).join('/'));
+  const realTop = source.top === undefined ? gitTop(realDirectory(root)) : realDirectory(source.top);
+  const here = realTop === undefined ? root : realDirectory(root);
+  const maxBytes = source.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const copies: Copied[] = [];
+  for (const record of takenOver) {
+    const at = besideRoot(record, here, realTop);
+    const file = at === undefined ? undefined : besideFile(at);
+    if (at === undefined || file === undefined) continue;
+    const key = { ...sought(record), name: undefined };
+    const named = await naming([read(at.manifestFile, file, maxBytes)], [key], record.sandbox);
+    if (!named.some((m) => m.by === 'key' && m.sandbox === record.sandbox)) continue;
+    const { sandbox } = record;
+    copies.push({ kind: 'copied', sandbox, key: record.key, file: show(file), dir: show(at.from) });
+  }
+  return copies;
+}
+
+/**
  * Looks, for the records a plan would remove, for manifests that plan did not read and that
  * still name their keys (see ManifestElsewhere): under `dir`, in the files --include/--exclude
  * left out; above `dir`, at each record's file relative to a directory above it (the
@@ -548,11 +592,11 @@ async function movedManifests(
  * src/plan/applied-from.ts); with no removal, only whether they say that directory is looked at.
  * Called only with removals or re-pointed records: a plan with neither reads nothing more.
  */
-export async function findManifestsElsewhere(
+async function namedElsewhere(
   records: readonly AudienceRecord[],
   source: ElsewhereSource,
-  recorded: readonly AudienceRecord[] = [],
-  repointed: readonly AudienceRecord[] = [],
+  recorded: readonly AudienceRecord[],
+  repointed: readonly AudienceRecord[],
 ): Promise<ManifestElsewhere[]> {
   if (records.length === 0 && repointed.length === 0) return [];
   const root = path.resolve(source.dir);

@@ -89,9 +89,19 @@ import { shownExtension, type Unselected } from '../source/file-filter.js';
  *   above says them: a record the plan read names its file `<under>/<the file read>`, and that
  *   file names it (the plan would re-point it to the directory given: src/apply/held-elsewhere.ts).
  *
+ * - `copied`: no removal, but a record whose manifest the plan read (its key, in its sandbox)
+ *   and would take over from the directory it was applied from (`dir`, beside the directory
+ *   given: `apply us` where it was applied from `eu`), while its file there (`file`) still names
+ *   it: a copy, no move. The plan holds the audience (copied.ts): taken over, the copy's removal
+ *   deleted the audience eu/gold.yaml still defines (review scope-41, H-3).
+ *
  * `file` and `dir` are as the user is shown them.
  */
-export type ManifestElsewhere = NamedElsewhere | { kind: 'applied-from'; dir: string; under: string };
+export type ManifestElsewhere =
+  NamedElsewhere | { kind: 'applied-from'; dir: string; under: string } | Copied;
+
+/** A manifest read whose record's directory still holds its own file (ManifestElsewhere `copied`). */
+export type Copied = { kind: 'copied'; sandbox: string; key: string; file: string; dir: string };
 
 /** What was found elsewhere that names a recorded key, and so may hold its removal. */
 export type NamedElsewhere =
@@ -123,7 +133,7 @@ export type Unplaced =
   | { why: 'unnamed-repository'; repository: string };
 
 export function namesKey(m: ManifestElsewhere): m is NamedElsewhere {
-  return m.kind !== 'applied-from';
+  return m.kind !== 'applied-from' && m.kind !== 'copied';
 }
 
 /**

@@ -29,7 +29,17 @@ import { resumeCreate } from './resume-create.js';
 import { pendingIntents } from './pending.js';
 import { blockedImportHint, blockedNameWayOut, nameLeftBehind } from './name-block.js';
 import { guardRecordedNames } from './name-holders.js';
-import type { AdoptView, PlainStep, Plan, RefreshReport, RefreshView, RunsRead, Step } from './schema.js';
+import type {
+  AdoptView,
+  HeldAudience,
+  PlainStep,
+  Plan,
+  RefreshReport,
+  RefreshView,
+  RunsRead,
+  Step,
+} from './schema.js';
+import { copiedHold, copiesOf } from './copied.js';
 import { runsInProgress, withRunsRead } from './runs-in-progress.js';
 import { desiredHash, honouring, lazyTarget, runStep, stepFor, updateReason } from './step-builders.js';
 import { dueRunOf, type DueRun } from './base-runs.js';
@@ -436,10 +446,18 @@ export function plan(read: LoadResult, readState: RecordedState, options: PlanOp
 
   const steps: Step[] = [];
   const drifted: DriftLog = [];
+  const copies = copiesOf(options.elsewhere);
+  const copied: HeldAudience[] = [];
   for (const manifest of desired.manifests) {
     const id = recordId(manifest.sandbox, manifest.key);
     // Its record is in another sandbox: the blocked move stands for it, never a create.
     if (leftovers.moveTargets.has(id)) continue;
+    // A copy of a manifest still in the directory its record was applied from: that one's.
+    const copy = copies.get(id);
+    if (copy) {
+      copied.push(copiedHold(manifest, copy));
+      continue;
+    }
     const carried = leftovers.carried.get(id);
     if (carried) {
       const from = carriedRecord(carried, manifest);
@@ -452,7 +470,8 @@ export function plan(read: LoadResult, readState: RecordedState, options: PlanOp
     );
   }
 
-  const { moves, held, outside, otherRepositories } = leftovers;
+  const { moves, outside, otherRepositories } = leftovers;
+  const held = [...leftovers.held, ...copied];
   // The base of the default deletion limit: the audiences this plan could remove. Records out of
   // scope, other repositories', remnants (no audience), and those held for a manifest it did not
   // read (another directory's sharing the store) are not its to remove or re-create: counted, they
@@ -463,6 +482,7 @@ export function plan(read: LoadResult, readState: RecordedState, options: PlanOp
     outside -
     leftovers.remnants -
     leftovers.heldElsewhere -
+    copied.length -
     others.reduce((sum, o) => sum + o.count, 0);
   const removals = options.unreadBase
     ? withUnknownPolicy(leftovers.removals, options.unreadBase)

@@ -459,7 +459,7 @@ export function planCommand(setExit: (code: number) => void): Command {
         unread: working.unread,
         ...(baseCommit ? { baseCommit } : {}),
       }),
-      options.repository,
+      { repository: options.repository, sourceRoot: options.sourceRoot },
     );
     // A --base plan assumes the base branch is applied: no record says from which commit.
     const checkout =
