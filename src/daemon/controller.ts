@@ -232,6 +232,15 @@ export async function startController(options: ControllerOptions): Promise<Runni
             if (source instanceof DirectorySource) source.invalidate();
             log.warn({ err: error.message }, 'directory watch error');
           },
+          onRoot: (event) => {
+            // Whatever happened in between was never reported: the next sync rescans everything.
+            // A pass either way: gone, its sync says so on /status (source.lastError).
+            if (source instanceof DirectorySource) source.invalidate();
+            if (event === 'gone')
+              log.warn({ dir }, 'the watched directory is gone: watching for it to come back');
+            else log.info({ dir }, 'the watched directory is back: watching it again');
+            reconciler.trigger('watch');
+          },
         },
       );
       await watcher.ready;

@@ -1,5 +1,6 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { watch } from 'chokidar';
+import { watch, type FSWatcher } from 'chokidar';
 import { collectBursts, defaultMaxWaitMs } from './bursts.js';
 
 export type DirectoryWatchOptions = {
@@ -12,7 +13,16 @@ export type DirectoryWatchOptions = {
   maxWaitMs?: number;
   /** Called for watcher errors (permissions, too many files); the watcher keeps running. */
   onError?: (error: Error) => void;
+  /**
+   * Called when the directory itself goes (`gone`: removed, renamed away, unmounted), and when a
+   * directory is there again at its path and watched (`back`): changes in between were never
+   * reported, so the caller looks at everything again.
+   */
+  onRoot?: (event: 'gone' | 'back') => void;
 };
+
+/** While the directory is gone, how often its path is looked at: one stat. */
+const GONE_CHECK_MS = 1_000;
 
 export type DirectoryWatcher = {
   /** Resolves when the initial scan is done: changes after it are reported. */
@@ -51,21 +61,63 @@ export function watchDirectory(
     bursts.add(relative);
   }
 
-  const watcher = watch(root, {
-    ignoreInitial: true,
-    ignored: (file: string) => isIgnoredPath(path.relative(root, file)),
-  });
-  watcher.on('all', (_event, file) => schedule(file));
-  watcher.on('error', (error) =>
-    options.onError?.(error instanceof Error ? error : new Error(String(error))),
-  );
-  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  // chokidar ends the watch of a directory that goes and never sees one made again at its path
+  // (`rm -rf manifests && cp -r build manifests`): its edits then waited for --interval for as
+  // long as the controller ran (review 41, F-5). Until the path is a directory again, it is
+  // looked at every GONE_CHECK_MS, then watched anew.
+  let current: FSWatcher | undefined;
+  let closed = false;
+  let checking: NodeJS.Timeout | undefined;
+
+  function start(): Promise<void> {
+    const watcher = watch(root, {
+      ignoreInitial: true,
+      ignored: (file: string) => isIgnoredPath(path.relative(root, file)),
+    });
+    current = watcher;
+    watcher.on('all', (event, file) => {
+      if (event === 'unlinkDir' && path.resolve(file) === root) void lost(watcher);
+      else schedule(file);
+    });
+    watcher.on('error', (error) =>
+      options.onError?.(error instanceof Error ? error : new Error(String(error))),
+    );
+    return new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  }
+
+  async function lost(watcher: FSWatcher): Promise<void> {
+    if (closed || current !== watcher) return;
+    current = undefined;
+    await watcher.close();
+    if (closed) return;
+    options.onRoot?.('gone');
+    awaitRoot();
+  }
+
+  function awaitRoot(): void {
+    checking = setTimeout(() => {
+      checking = undefined;
+      void stat(root)
+        .then((info) => info.isDirectory())
+        .catch(() => false)
+        .then(async (there) => {
+          if (closed) return;
+          if (!there) return awaitRoot();
+          await start();
+          if (!closed) options.onRoot?.('back');
+        });
+    }, GONE_CHECK_MS);
+  }
+
+  const ready = start();
 
   return {
     ready,
     async close() {
+      closed = true;
+      clearTimeout(checking);
       bursts.close();
-      await watcher.close();
+      await current?.close();
     },
   };
 }

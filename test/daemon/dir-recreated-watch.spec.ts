@@ -1,0 +1,80 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import {
+  assertBuilt,
+  cleanUp,
+  controllerEnv,
+  eventually,
+  startController,
+  type ControllerProcess,
+} from './helpers/controller.js';
+
+/**
+ * Review 41 (controller-41), F-5. docs/controller.md ("Sources", "Triggers"): `--dir` is watched, and a burst
+ * of edits is a pass (`watch`) after `--watch-debounce`. A directory removed and made again (a
+ * generator that cleans its output, `rm -rf manifests && cp -r build manifests`, a volume
+ * remounted) is never watched again: the watcher ended with the directory, the edits made in the
+ * new one start no pass, and they wait for `--interval` (60 s by default; here an hour, so that
+ * only the watcher can see them) for as long as the controller runs. The built CLI, spawned.
+ */
+let emulator: RunningEmulator | undefined;
+let root: string | undefined;
+let controller: ControllerProcess | undefined;
+
+beforeAll(assertBuilt);
+afterEach(async () => {
+  await cleanUp({ controller, emulator, dir: root });
+  controller = emulator = root = undefined;
+});
+
+const noRun = { ingestion: { onCreate: false } };
+
+describe('run --dir: the directory removed and made again', () => {
+  it('watches the new directory: its edits are applied without waiting for --interval', async () => {
+    emulator = await startEmulator({ port: 0 });
+    const em = emulator;
+    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-review-41-again-'));
+    const dir = path.join(root, 'manifests');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
+    controller = await startController(
+      ['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h'],
+      { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' },
+    );
+    const ctl = controller;
+    await eventually(
+      () => ctl.status(),
+      (s) => s.audiences.length === 1 && s.reconcile.lastResult === 'success',
+      20_000,
+      'gold created',
+    );
+
+    await rm(dir, { recursive: true });
+    await ctl.waitForLog((l) => l.msg === 'sync failed' && l['code'] === 'SOURCE_PATH_NOT_FOUND', 30_000);
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
+    await writeFile(path.join(dir, 'silver.yaml'), manifestYaml('silver', noRun));
+
+    const names = () =>
+      em.control
+        .listAudiences(DEMO_CLIENT.orgId, 'prod')
+        .map((a) => a.audienceName)
+        .sort();
+    const found = await eventually(names, (n) => n.length === 2, 30_000, 'silver created').catch(names);
+    expect(found, 'the new directory is not watched').toEqual(['Audience gold', 'Audience silver']);
+    expect((await ctl.status()).source.lastError).toBeNull();
+
+    // And an edit of the new directory afterwards: only its watcher can see it.
+    await writeFile(path.join(dir, 'bronze.yaml'), manifestYaml('bronze', noRun));
+    const after = await eventually(names, (n) => n.length === 3, 30_000, 'bronze created').catch(names);
+    expect(after, 'an edit of the new directory is not watched').toEqual([
+      'Audience bronze',
+      'Audience gold',
+      'Audience silver',
+    ]);
+  });
+});
