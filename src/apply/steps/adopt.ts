@@ -7,7 +7,7 @@ import { dropTaken, runsHeldElsewhere, takenRunsNotes } from '../../state/runs-e
 import { budgetHorizon, manifestFileOf, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { formerAudienceNote } from '../../state/describe.js';
-import { importedRunsCount } from '../import-runs-count.js';
+import { importedRunsCount, RunsCountUnreadError } from '../import-runs-count.js';
 import { updateStep } from './update.js';
 
 /**
@@ -83,13 +83,21 @@ export async function adoptStep(step: Step, deps: ExecutorDeps): Promise<StepRes
     const gone = await goneSincePlanned(step, audienceId, deps);
     if (gone) return gone;
     // As a plain import counts them: the runs past a cut page are its history (hidden-runs.ts).
-    const counted = await importedRunsCount(
-      deps.client,
-      step.sandbox,
-      audienceId,
-      () => clock.now(),
-      deps.signal,
-    );
+    // Its runs list failing there is no answer: the step fails, nothing recorded, and the next
+    // apply adopts it again (RunsCountUnreadError).
+    let counted: Awaited<ReturnType<typeof importedRunsCount>>;
+    try {
+      counted = await importedRunsCount(
+        deps.client,
+        step.sandbox,
+        audienceId,
+        () => clock.now(),
+        deps.signal,
+      );
+    } catch (error) {
+      if (error instanceof RunsCountUnreadError) return result(step, 'failed', error.message, { audienceId });
+      throw error;
+    }
     const at = counted?.at ?? new Date(clock.now()).toISOString();
     const since = budgetHorizon(deps);
     // Its runs that count: over a runs-only record of this key (its audience forgotten from it,
