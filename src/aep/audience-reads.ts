@@ -1,4 +1,5 @@
 import type { AudienceReads, CallOptions } from './types.js';
+import type { Compat } from './compat.js';
 import { AepError, isNotFoundAnswer } from './errors.js';
 import { AudiencePage, BulkGetAnswer, LiveAudience, type AudienceQuery } from './segment-types.js';
 import { DEFAULT_BASE_URL } from './options.js';
@@ -8,6 +9,8 @@ export { DEFAULT_BULK_BATCH };
 import { pathSegment } from './path-segment.js';
 import { segmentBaseUrl, type Transport } from './transport.js';
 
+/** An audience id no audience has: the list filtered on it holds none (countsMoreThanItLists). */
+const COUNT_PROBE_ID = 'audiencectl-count-probe-00000000-0000-0000-0000-000000000000';
 /** Audiences asked for per page of a filtered list. */
 const LIST_PAGE = 50;
 /** Pages read at most when looking an audience up by name (a name is unique, so one page is usual). */
@@ -123,7 +126,7 @@ function unreadableList(sandbox: string, problem: string): AepError {
   });
 }
 
-export function audienceReads(transport: Transport): AudienceReads {
+export function audienceReads(transport: Transport, compat: Compat): AudienceReads {
   const { call, segmentUrl } = transport;
 
   /**
@@ -247,16 +250,48 @@ export function audienceReads(transport: Transport): AudienceReads {
       // be all it says it holds.
       if (result.next === undefined) {
         if (result.totalCount !== undefined && audiences.length < result.totalCount) {
-          throw unreadableList(
+          const short = unreadableList(
             sandbox,
             `it stops at ${audiences.length} of its ${result.totalCount} audiences`,
           );
+          if (!(await countsMoreThanItLists(sandbox, options, short))) throw short;
         }
         return audiences;
       }
       start = 'start' in result.next ? result.next.start : undefined;
       params = result.next.params;
     }
+  }
+
+  /**
+   * Whether the service's `_page.totalCount` counts more than a list holds. The page's sample
+   * counts a bare list only: a service may count the whole sandbox whatever the filter, and a
+   * list read to its last page then always stops short of its count (every name lookup failed,
+   * review emulator-41, 3). The same list filtered on an id no audience has tells: counted
+   * above 0 while it lists none, the count is not the list's (`other`, remembered: such a list
+   * is read to its last page, its count unread); counted 0, it is (`listed`): a list short of it
+   * lost audiences on the way, and stays an error (`short`). A probe that fails is no answer:
+   * `short` is thrown.
+   */
+  async function countsMoreThanItLists(
+    sandbox: string,
+    options: CallOptions | undefined,
+    short: AepError,
+  ): Promise<boolean> {
+    // Known to count more: no probe. Known to count the list, it is asked again (only a list
+    // that stops short costs it): a remembered reading is never trusted to fail a lookup.
+    if (compat.audiencesTotalCount() === 'other') return true;
+    const probe = searchParams({ property: `audienceId==${COUNT_PROBE_ID}`, start: 0, limit: 1 });
+    let page: Awaited<ReturnType<typeof readPage>>;
+    try {
+      page = await readPage(sandbox, probe, 0, options);
+    } catch (error) {
+      if (options?.signal?.aborted) throw error;
+      throw short;
+    }
+    if (page.audiences.length > 0 || page.totalCount === undefined) throw short;
+    compat.audiencesTotalCountLearned(page.totalCount > 0 ? 'other' : 'listed');
+    return page.totalCount > 0;
   }
 
   return {

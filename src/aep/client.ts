@@ -272,7 +272,7 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
     },
     deleteAudience: deleteAudience(transport, compat),
     authenticate: (sandbox, callOptions) => transport.authenticate(sandbox, callOptions),
-    ...audienceReads(transport),
+    ...audienceReads(transport, compat),
     stats,
     compat: () => compat.choices(),
     serviceClock: () => clock.serviceClock(),

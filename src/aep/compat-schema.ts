@@ -29,6 +29,14 @@ export type RunsListParams = z.infer<typeof RunsListParams>;
 export const RunsListStart = z.enum(['paged', 'ignored']);
 export type RunsListStart = z.infer<typeof RunsListStart>;
 
+/**
+ * What an Audiences API list's `_page.totalCount` counts: the audiences the list holds
+ * (`listed`), or more (`other`: the same filter matching nothing was still counted, e.g. the
+ * whole sandbox's); audience-reads.ts.
+ */
+export const AudiencesTotalCount = z.enum(['listed', 'other']);
+export type AudiencesTotalCount = z.infer<typeof AudiencesTotalCount>;
+
 /** Everything known about one base URL. */
 export const CompatChoices = z.object({
   operationsPath: OperationsSpelling.optional(),
@@ -37,6 +45,7 @@ export const CompatChoices = z.object({
   runsListParams: RunsListParams.optional(),
   runsListStart: RunsListStart.optional(),
   deletePath: DeleteSpelling.optional(),
+  audiencesTotalCount: AudiencesTotalCount.optional(),
 });
 export type CompatChoices = z.infer<typeof CompatChoices>;
 
@@ -46,6 +55,7 @@ export const LearnedChoice = z.discriminatedUnion('choice', [
   z.object({ choice: z.literal('runsListParams'), value: RunsListParams }),
   z.object({ choice: z.literal('runsListStart'), value: RunsListStart }),
   z.object({ choice: z.literal('deletePath'), value: DeleteSpelling }),
+  z.object({ choice: z.literal('audiencesTotalCount'), value: AudiencesTotalCount }),
   z.object({ choice: z.literal('sourceSpec'), sandbox: z.string().min(1), value: SourceSpecShape }),
 ]);
 export type LearnedChoice = z.infer<typeof LearnedChoice>;
@@ -61,6 +71,8 @@ export function withLearned(choices: CompatChoices, learned: LearnedChoice): Com
       return { ...choices, runsListStart: learned.value };
     case 'deletePath':
       return { ...choices, deletePath: learned.value };
+    case 'audiencesTotalCount':
+      return { ...choices, audiencesTotalCount: learned.value };
     case 'sourceSpec':
       return { ...choices, sourceSpec: { ...choices.sourceSpec, [learned.sandbox]: learned.value } };
   }

@@ -4,6 +4,7 @@ import { AepError, aepErrorInit } from './errors.js';
 import { SERVICE_SAID } from './http-error.js';
 import {
   withLearned,
+  type AudiencesTotalCount,
   type CompatChoices,
   type DeleteSpelling,
   type LearnedChoice,
@@ -188,6 +189,20 @@ export class Compat {
   runsListStartIgnored(): void {
     if (this.#choices.runsListStart === 'ignored') return;
     this.#learned('runs list not paged by start', { choice: 'runsListStart', value: 'ignored' });
+  }
+
+  /**
+   * What an Audiences API list's `totalCount` is known to count (audience-reads.ts): undefined
+   * until a list read to its end fell short of it and was probed.
+   */
+  audiencesTotalCount(): AudiencesTotalCount | undefined {
+    return this.#choices.audiencesTotalCount;
+  }
+
+  audiencesTotalCountLearned(value: AudiencesTotalCount): void {
+    if (this.#choices.audiencesTotalCount === value) return;
+    const switched = value === 'other' ? 'audience lists counted past what they hold' : undefined;
+    this.#learned(switched, { choice: 'audiencesTotalCount', value });
   }
 
   #learned(switched: string | undefined, learned: LearnedChoice): void {

@@ -99,6 +99,12 @@ export const CompatInput = z.strictObject({
    * property. Default named.
    */
   errorDetail: z.enum(['named', 'appendix']).optional(),
+  /**
+   * What an Audiences API list's `_page.totalCount` counts: the page's sample counts a bare
+   * list, and says nothing of a filtered one. `listed`: the audiences the list holds; `sandbox`:
+   * every audience of the sandbox (active or not), whatever the query. Default listed.
+   */
+  audiencesTotalCount: z.enum(['listed', 'sandbox']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -122,6 +128,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   bulkGetMissing: 'omitted',
   absentFields: 'omitted',
   errorDetail: 'named',
+  audiencesTotalCount: 'listed',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -148,5 +155,6 @@ export function resolveCompat(
     bulkGetMissing: compat?.bulkGetMissing ?? base.bulkGetMissing,
     absentFields: compat?.absentFields ?? base.absentFields,
     errorDetail: compat?.errorDetail ?? base.errorDetail,
+    audiencesTotalCount: compat?.audiencesTotalCount ?? base.audiencesTotalCount,
   };
 }

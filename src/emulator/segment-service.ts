@@ -114,7 +114,10 @@ function nextHref(query: ListAudiencesQuery, start: number, totalCount: number):
 export function listAudiences(
   call: Call,
   rawQuery: unknown,
-  compat: Pick<ResolvedCompat, 'listInactive' | 'lifecycleStateFilter' | 'creationTimeUnit'>,
+  compat: Pick<
+    ResolvedCompat,
+    'listInactive' | 'lifecycleStateFilter' | 'creationTimeUnit' | 'audiencesTotalCount'
+  >,
 ): AudienceList {
   const query = parseOrThrow(ListAudiencesQuery, rawQuery, 'query');
   const filters = query.property.map(propertyFilter);
@@ -141,10 +144,12 @@ export function listAudiences(
   const page = views.slice(query.start, query.start + query.limit);
   const nextStart = query.start + page.length;
   const more = nextStart < views.length;
+  // `sandbox`: the count of every audience of the sandbox, whatever the query asked.
+  const totalCount = compat.audiencesTotalCount === 'sandbox' ? ready(call).length : views.length;
   return {
     children: page,
-    _page: { totalCount: views.length, pageSize: page.length, ...(more ? { next: String(nextStart) } : {}) },
-    _links: more ? { next: { href: nextHref(query, nextStart, views.length) } } : {},
+    _page: { totalCount, pageSize: page.length, ...(more ? { next: String(nextStart) } : {}) },
+    _links: more ? { next: { href: nextHref(query, nextStart, totalCount) } } : {},
   };
 }
 

@@ -51,6 +51,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
   { name: 'creation times in microseconds', compat: { creationTimeUnit: 'microseconds' } },
   { name: 'bulk-get naming unknown ids with a 404 entry', compat: { bulkGetMissing: 'status' } },
   { name: 'unset properties answered as null', compat: { absentFields: 'null' } },
+  { name: 'audience lists counting the whole sandbox', compat: { audiencesTotalCount: 'sandbox' } },
   {
     name: "flat sourceSpec only, errors saying only the appendix's text",
     compat: { sourceSpec: 'flat', errorDetail: 'appendix' },
@@ -75,6 +76,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
       bulkGetMissing: 'status',
       absentFields: 'null',
       errorDetail: 'appendix',
+      audiencesTotalCount: 'sandbox',
     },
   },
 ];

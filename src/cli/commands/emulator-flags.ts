@@ -54,6 +54,7 @@ export type Flags = {
   bulkGetMissing: 'omitted' | 'status';
   absentFields: 'omitted' | 'null';
   errorDetail: 'named' | 'appendix';
+  audiencesTotalCount: 'listed' | 'sandbox';
   client: EmulatorClient[];
   log: boolean;
   /** ms; negative: the emulator's clock is behind the host's. */
@@ -168,6 +169,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       bulkGetMissing: flags.bulkGetMissing,
       absentFields: flags.absentFields,
       errorDetail: flags.errorDetail,
+      audiencesTotalCount: flags.audiencesTotalCount,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,

@@ -275,6 +275,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--audiences-total-count <mode>',
+        "what an audience list's _page.totalCount counts: the list, or the whole sandbox (the page shows only a bare list's)",
+        ['listed', 'sandbox'],
+      ).default('listed'),
+    )
+    .addOption(
+      choiceOption(
         '--creation-time-unit <unit>',
         "an audience's creationTime/updateTime on the Audiences API: milliseconds, or microseconds as one sample shows",
         ['milliseconds', 'microseconds'],
