@@ -331,8 +331,11 @@ export function listManifestFilesSync(
   }
 
   // Filters given that select nothing are most likely a typo (`audences/**`): without a
-  // word, validate passed and plan said "No changes".
-  if (options.warnIfNothingSelected && found.length === 0) diagnostics.push(nothingSelected(options));
+  // word, validate passed and plan said "No changes". Not when they selected a path that is
+  // refused (a FIFO, a folder that cannot be listed): its error names what they selected, and
+  // the controller's incremental reads, which keep it as a file, never said it (review 41, F-4).
+  if (options.warnIfNothingSelected && found.length === 0 && refused.length === 0)
+    diagnostics.push(nothingSelected(options));
   found.sort((a, b) => compareText(a.relative, b.relative));
   unread.sort((a, b) => compareText(a.relative, b.relative));
   return { found, diagnostics, refused, unread, gitmodulesFolders: nested };
