@@ -10,7 +10,7 @@ import {
   stateImportCommand,
   manifestsCommand,
   manifestsDirNote,
-  manifestsDirWord,
+  manifestsScope,
   pastedFlags,
   type PasteFlags,
 } from '../text/paste-flags.js';
@@ -80,7 +80,7 @@ export function moveStep(
   const named = `set metadata.sandbox: ${to} in ${manifest.file}: no audience exists in "${from}" (its record waits for its create), so the apply creates it in "${to}" and drops that record`;
   // Two whole sequences, each starting with the forget: no reading of one deletes the audience.
   const forget = `\`${forgetCommand(key, from, paste)}\``;
-  const applyTo = `\`audiencectl apply ${manifestsDirWord(paste)}${explicit ? '' : ` --sandbox ${to}`}${pastedFlags(paste, 'apply')}\``;
+  const applyTo = `\`audiencectl apply ${manifestsScope(paste)}${explicit ? '' : ` --sandbox ${to}`}${pastedFlags(paste, 'apply')}\``;
   const onPurpose =
     !explicit && holdsNoAudience(record)
       ? named
@@ -164,7 +164,7 @@ export function changedStep(
   const keep = otherSandbox ? keepSandbox : `set metadata.name back to ${key} in ${file}`;
   const unsettled = settleFirst(record, keep, paste);
   const forget = `\`${forgetCommand(key, from, paste)}\``;
-  const applyTo = `\`audiencectl apply ${manifestsDirWord(paste)}${explicit || !otherSandbox ? '' : ` --sandbox ${to}`}${pastedFlags(paste, 'apply')}\``;
+  const applyTo = `\`audiencectl apply ${manifestsScope(paste)}${explicit || !otherSandbox ? '' : ` --sandbox ${to}`}${pastedFlags(paste, 'apply')}\``;
   // MANIFESTS_DIR is said once, after the last command that names it.
   const there = otherSandbox
     ? ` If it already exists in "${to}", instead: ${forget}, then \`${stateImportCommand(manifest.key, to, paste)}\`${manifestsDirNote(paste)}.`

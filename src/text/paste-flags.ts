@@ -23,6 +23,12 @@ export type PasteFlags = {
    * them elsewhere; absent where the pasted command places them as this one did.
    */
   readonly sandbox?: string;
+  /**
+   * ` --include <glob> --exclude <glob>` the command was given, for a printed `apply` or `plan`
+   * of the manifests: without them, a pasted apply read the manifests the plan left out and
+   * created them (a wider scope than the plan the person read). Absent where none were given.
+   */
+  readonly filters?: string;
 };
 
 /**
@@ -66,6 +72,8 @@ export type GivenFlags = {
   config?: string | undefined;
   emulator?: boolean | undefined;
   sandbox?: string | undefined;
+  include?: readonly string[] | undefined;
+  exclude?: readonly string[] | undefined;
 };
 
 /** Where the person finds how to pass a password this command does not print. */
@@ -117,8 +125,25 @@ export function pasteFlags(given: GivenFlags): PasteFlags {
     given.statePasswordFile ? ` --state-password-file ${shellQuote(given.statePasswordFile)}` : '',
     given.config ? ` --config ${shellQuote(given.config)}` : '',
   ].join('');
-  const flags = { state: stateWords(given), access, emulator: given.emulator === true };
+  const flags = withFilters({ state: stateWords(given), access, emulator: given.emulator === true }, given);
   return given.sandbox ? withSandbox(flags, given.sandbox) : flags;
+}
+
+/** `flags` whose printed `apply` and `plan` of the manifests read only the files `filters` select. */
+export function withFilters(
+  flags: PasteFlags,
+  filters: { include?: readonly string[] | undefined; exclude?: readonly string[] | undefined },
+): PasteFlags {
+  const words = [
+    ...(filters.include ?? []).map((glob) => ` --include ${shellQuote(glob)}`),
+    ...(filters.exclude ?? []).map((glob) => ` --exclude ${shellQuote(glob)}`),
+  ].join('');
+  return words === '' ? flags : { ...flags, filters: words };
+}
+
+/** What a printed `apply` or `plan` of the manifests names after the command: the directory and the filters. */
+export function manifestsScope(flags: PasteFlags | undefined): string {
+  return `${manifestsDirWord(flags)}${flags?.filters ?? ''}`;
 }
 
 /** `flags` whose printed `apply` and `plan` of the manifests place those that name none in `sandbox`. */
@@ -163,10 +188,11 @@ export function stateImportCommand(
 /**
  * The `audiencectl apply` or `plan` a printed hint names: of the manifests directory `flags`
  * name (else the MANIFESTS_DIR placeholder: follow it with manifestsDirNote; without a
- * directory it would plan the current one's manifests), in their sandbox, with the flags they carry.
+ * directory it would plan the current one's manifests), with their filters, in their sandbox,
+ * with the flags they carry.
  */
 export function manifestsCommand(command: 'apply' | 'plan', flags: PasteFlags | undefined): string {
-  return `audiencectl ${command} ${manifestsDirWord(flags)}${flags?.sandbox ?? ''}${pastedFlags(flags, command)}`;
+  return `audiencectl ${command} ${manifestsScope(flags)}${flags?.sandbox ?? ''}${pastedFlags(flags, command)}`;
 }
 
 /**

@@ -59,6 +59,7 @@ import {
   manifestsDirWord,
   pastedFlags,
   withManifestsDir,
+  withFilters,
   withSandbox,
   type PasteFlags,
 } from '../../text/paste-flags.js';
@@ -123,17 +124,18 @@ async function pastedSandboxOf(flags: Flags): Promise<string | undefined> {
 }
 
 /**
- * What the commands a saved plan's steps print carry: this apply's flags, the plan's directory,
- * and its sandbox where the pasted command would place the manifests that name none elsewhere.
+ * What the commands a saved plan's steps print carry: this apply's flags, the plan's directory
+ * and filters, and its sandbox where the pasted command would place the manifests that name
+ * none elsewhere.
  */
 function savedStepPaste(
   paste: PasteFlags,
   origin: PlanOrigin,
   pastedSandbox: string | undefined,
 ): PasteFlags {
-  const flags = withManifestsDir(
-    { state: paste.state, access: paste.access, emulator: paste.emulator },
-    origin.dir,
+  const flags = withFilters(
+    withManifestsDir({ state: paste.state, access: paste.access, emulator: paste.emulator }, origin.dir),
+    origin,
   );
   return origin.sandbox === pastedSandbox ? flags : withSandbox(flags, origin.sandbox);
 }
