@@ -105,6 +105,13 @@ export const CompatInput = z.strictObject({
    * every audience of the sandbox (active or not), whatever the query. Default listed.
    */
   audiencesTotalCount: z.enum(['listed', 'sandbox']).optional(),
+  /**
+   * What an Audiences API list's `start` is. The page's paging sample answers `_page.next: "1"`
+   * beside `@/audiences?start=1&limit=2`: with two audiences a page, a page index. `offset`: the
+   * first audience's position; `page`: the page's index (`start * limit` the first audience's
+   * position), the next page named by its index. Default offset.
+   */
+  audiencesPaging: z.enum(['offset', 'page']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -129,6 +136,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   absentFields: 'omitted',
   errorDetail: 'named',
   audiencesTotalCount: 'listed',
+  audiencesPaging: 'offset',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -156,5 +164,6 @@ export function resolveCompat(
     absentFields: compat?.absentFields ?? base.absentFields,
     errorDetail: compat?.errorDetail ?? base.errorDetail,
     audiencesTotalCount: compat?.audiencesTotalCount ?? base.audiencesTotalCount,
+    audiencesPaging: compat?.audiencesPaging ?? base.audiencesPaging,
   };
 }

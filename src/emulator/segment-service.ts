@@ -116,7 +116,7 @@ export function listAudiences(
   rawQuery: unknown,
   compat: Pick<
     ResolvedCompat,
-    'listInactive' | 'lifecycleStateFilter' | 'creationTimeUnit' | 'audiencesTotalCount'
+    'listInactive' | 'lifecycleStateFilter' | 'creationTimeUnit' | 'audiencesTotalCount' | 'audiencesPaging'
   >,
 ): AudienceList {
   const query = parseOrThrow(ListAudiencesQuery, rawQuery, 'query');
@@ -141,9 +141,12 @@ export function listAudiences(
     const [attribute = '', direction = 'asc'] = query.sort.split(':');
     views.sort(compareBy(attribute, direction));
   }
-  const page = views.slice(query.start, query.start + query.limit);
-  const nextStart = query.start + page.length;
-  const more = nextStart < views.length;
+  // `page`: `start` is the page's index, as the page's sample reads (`next: "1"`, `start=1&limit=2`).
+  const byPage = compat.audiencesPaging === 'page';
+  const from = byPage ? query.start * query.limit : query.start;
+  const page = views.slice(from, from + query.limit);
+  const more = from + page.length < views.length;
+  const nextStart = byPage ? query.start + 1 : from + page.length;
   // `sandbox`: the count of every audience of the sandbox, whatever the query asked.
   const totalCount = compat.audiencesTotalCount === 'sandbox' ? ready(call).length : views.length;
   return {

@@ -55,6 +55,7 @@ export type Flags = {
   absentFields: 'omitted' | 'null';
   errorDetail: 'named' | 'appendix';
   audiencesTotalCount: 'listed' | 'sandbox';
+  audiencesPaging: 'offset' | 'page';
   client: EmulatorClient[];
   log: boolean;
   /** ms; negative: the emulator's clock is behind the host's. */
@@ -170,6 +171,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       absentFields: flags.absentFields,
       errorDetail: flags.errorDetail,
       audiencesTotalCount: flags.audiencesTotalCount,
+      audiencesPaging: flags.audiencesPaging,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,

@@ -282,6 +282,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--audiences-paging <mode>',
+        'what an audience list\'s start is: an offset, or a page index as the page\'s paging sample reads (next: "1")',
+        ['offset', 'page'],
+      ).default('offset'),
+    )
+    .addOption(
+      choiceOption(
         '--creation-time-unit <unit>',
         "an audience's creationTime/updateTime on the Audiences API: milliseconds, or microseconds as one sample shows",
         ['milliseconds', 'microseconds'],
