@@ -346,20 +346,13 @@ export function applyCommand(setExit: (code: number) => void): Command {
     );
   addPlanOptions(addSourceOptions(command)).action(async (target: string, flags: Flags, invoked: Command) => {
     const say = (text: string) => process.stderr.write(`${escapeText(text, { keepLineBreaks: true })}\n`);
-    // Everything the user gave is checked before anything runs: flags (already), the
-    // AEP configuration, the terminal, then the manifests or the saved plan.
+    // Everything the user gave is checked before anything runs: flags (already), the target
+    // (a missing or misnamed file needs no credentials to tell: checked after them, `apply
+    // plan.out` without them blamed them, and setting them only led to this error), the
+    // terminal, the AEP configuration, the store, then the manifests or the saved plan.
     await assertEmulatorConfig(invoked, flags);
-    if (!flags.autoApprove && !process.stdin.isTTY) {
-      throw new UsageError(
-        'APPROVAL_NEEDED',
-        'apply asks for confirmation on a terminal; pass --auto-approve to apply without one',
-      );
-    }
-    const aep = await resolveTarget(flags, (warning) => say(`Warning: ${warning}`));
     // The commands its messages print carry the --state and --config given here.
     const paste = pasteFlagsOf(invoked);
-    const { location: stateLocation, from: stateFrom } = await locateState(flags);
-    await requireStateStore(stateLocation, paste, stateFrom);
     const found = await stat(target).catch(() => undefined);
     if (!found && target.endsWith('.json'))
       throw new UsageError(
@@ -374,6 +367,15 @@ export function applyCommand(setExit: (code: number) => void): Command {
         `${target} is not a directory: give the directory of the manifests, or a plan saved with \`plan --output json --out\` under a name ending in .json (apply takes a file as a saved plan only by that suffix)`,
       );
     if (!isPlanFile) assertDirectory(target, INCLUDE_HINT);
+    if (!flags.autoApprove && !process.stdin.isTTY) {
+      throw new UsageError(
+        'APPROVAL_NEEDED',
+        'apply asks for confirmation on a terminal; pass --auto-approve to apply without one',
+      );
+    }
+    const aep = await resolveTarget(flags, (warning) => say(`Warning: ${warning}`));
+    const { location: stateLocation, from: stateFrom } = await locateState(flags);
+    await requireStateStore(stateLocation, paste, stateFrom);
     // Commands its messages print name the manifests directory as given.
     const pasted = isPlanFile ? paste : withManifestsDir(paste, target);
     // A saved plan is applied as it was planned: the guard given here only restricts it, and a
