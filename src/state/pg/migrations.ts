@@ -181,6 +181,33 @@ async function locked(client: ClientBase, schema: string, step: () => Promise<vo
   }
 }
 
+/** SQLSTATE insufficient_privilege. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+/**
+ * CREATE SCHEMA, or, refused for want of CREATE on the database (a role of its own, as a DBA
+ * makes it), what to grant: the server's words named neither the privilege nor the role.
+ */
+async function createSchema(client: ClientBase, schema: string, display: string): Promise<void> {
+  await client.query('SAVEPOINT create_schema');
+  try {
+    await client.query(sql(schema, 'CREATE SCHEMA {s}'));
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== INSUFFICIENT_PRIVILEGE) throw error;
+    await client.query('ROLLBACK TO SAVEPOINT create_schema');
+    const who = await client.query<{ role: string; database: string }>(
+      'SELECT current_user AS role, current_database() AS database',
+    );
+    const { role, database } = who.rows[0]!;
+    const [r, d, s] = [escapeIdentifier(role), escapeIdentifier(database), escapeIdentifier(schema)];
+    throw new StateError(
+      'STATE_DB_PRIVILEGE',
+      `PostgreSQL state ${display}: role ${r} may not create schema ${s} (it lacks CREATE on database ${d}) [${INSUFFICIENT_PRIVILEGE}]: have an administrator run \`GRANT CREATE ON DATABASE ${d} TO ${r}\`, or create the schema for it with \`CREATE SCHEMA ${s} AUTHORIZATION ${r}\`, then run init again`,
+      { cause: error },
+    );
+  }
+}
+
 /**
  * Creates the schema and applies the missing migrations, each in its own
  * transaction, under a transaction-level advisory lock so two `init`s never race
@@ -198,11 +225,15 @@ export async function migrate(client: ClientBase, schema: string, display = sche
   // Under the lock too: two CREATE SCHEMA IF NOT EXISTS at once both insert the schema's
   // catalog row, and the second fails on its unique index when the first commits.
   await locked(client, schema, async () => {
+    // Only a schema not there is created: CREATE SCHEMA IF NOT EXISTS asks CREATE on the
+    // database even of one that exists, and a schema an administrator made for the role
+    // (the least privilege a DBA grants) was refused all the same.
+    const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    if (exists.rowCount === 0) await createSchema(client, schema, display);
     await client.query(
       sql(
         schema,
-        `CREATE SCHEMA IF NOT EXISTS {s};
-         CREATE TABLE IF NOT EXISTS {s}.schema_migrations (
+        `CREATE TABLE IF NOT EXISTS {s}.schema_migrations (
            version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
       ),
     );
