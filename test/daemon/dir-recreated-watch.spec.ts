@@ -1,17 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  eventually,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { controllerEnv, eventually } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 
 /**
  * Review 41 (controller-41), F-5. docs/controller.md ("Sources", "Triggers"): `--dir` is watched, and a burst
@@ -21,27 +14,17 @@ import {
  * new one start no pass, and they wait for `--interval` (60 s by default; here an hour, so that
  * only the watcher can see them) for as long as the controller runs. The built CLI, spawned.
  */
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
-
-beforeAll(assertBuilt);
-afterEach(async () => {
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
-});
+const spec = controllerSpec('audiencectl-review-41-again-');
 
 const noRun = { ingestion: { onCreate: false } };
 
 describe('run --dir: the directory removed and made again', () => {
   it('watches the new directory: its edits are applied without waiting for --interval', async () => {
-    emulator = await startEmulator({ port: 0 });
-    const em = emulator;
-    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-review-41-again-'));
+    const { em, root } = await spec.setUp();
     const dir = path.join(root, 'manifests');
     await mkdir(dir);
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
-    controller = await startController(
+    const controller = await spec.start(
       ['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h'],
       { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' },
     );

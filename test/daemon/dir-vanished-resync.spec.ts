@@ -1,17 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  eventually,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { controllerEnv, eventually } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 
 /**
  * Review 41 (controller-41), F-2, as a user meets it. docs/controller.md ("A pass"):
@@ -23,25 +16,15 @@ import {
  * `reconcile.lastError` and a `reconcile failed` error line. The built CLI, spawned, against the
  * emulator over HTTP.
  */
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
-
-beforeAll(assertBuilt);
-afterEach(async () => {
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
-});
+const spec = controllerSpec('audiencectl-review-41-gone-');
 
 describe('run --dir: the directory removed, then a resync', () => {
   it('fails the pass in one line naming the directory, never a raw ENOENT; nothing deleted', async () => {
-    emulator = await startEmulator({ port: 0 });
-    const em = emulator;
-    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-review-41-gone-'));
+    const { em, root } = await spec.setUp();
     const dir = path.join(root, 'manifests');
     await mkdir(dir);
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
-    controller = await startController(
+    const controller = await spec.start(
       ['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h', '--resync-interval', '2s'],
       { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' },
     );

@@ -1,17 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  eventually,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { controllerEnv, eventually } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 import { parseExposition } from './helpers/prom-text.js';
 
 /**
@@ -21,15 +14,7 @@ import { parseExposition } from './helpers/prom-text.js';
  * for as long as the controller runs: a dashboard and an alert still see a sandbox the controller
  * no longer manages, as a Prometheus user expects of a vanished series it should drop.
  */
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
-
-beforeAll(assertBuilt);
-afterEach(async () => {
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
-});
+const spec = controllerSpec('audiencectl-review-41-budget-');
 
 const budgetSeries = async (url: string) =>
   parseExposition(await (await fetch(`${url}/metrics`)).text())
@@ -39,9 +24,7 @@ const budgetSeries = async (url: string) =>
 
 describe('run: the run budget gauge of a sandbox left without manifests', () => {
   it('drops the series once the sandbox has no manifest and no audience', async () => {
-    emulator = await startEmulator({ port: 0 });
-    const em = emulator;
-    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-review-41-budget-'));
+    const { em, root } = await spec.setUp();
     const dir = path.join(root, 'manifests');
     await mkdir(dir);
     const noRun = { ingestion: { onCreate: false } };
@@ -50,7 +33,7 @@ describe('run: the run budget gauge of a sandbox left without manifests', () => 
       path.join(dir, 'silver.yaml'),
       manifestYaml('silver', { ...noRun, metadata: { sandbox: 'dev' } }),
     );
-    controller = await startController(
+    const controller = await spec.start(
       ['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h'],
       { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' },
     );
