@@ -7,7 +7,8 @@ import { emulatorEnv } from '../helpers/apply-env.js';
 import { withTempDir } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
+import { withEmulator } from '../helpers/with-emulator.js';
+import { goldWithHistory, LONG_HISTORY_SERVICE, requestedRun } from './helpers/long-history.js';
 
 // Review verify-41 (of runs-41 H-1's fix): the count of the runs an adoption records
 // (imported.runsCounted) is read from the runs list at the adopt step; a list that fails there
@@ -25,54 +26,9 @@ import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 // run step of the audience is blocked, for good ("the 5 past the page are not all runs this
 // state store records"), though nothing has run since it was taken over.
 
-const HOUR_MS = 3_600_000;
-
-const SERVICE = {
-  operationDelayMs: 10,
-  runStageDelayMs: 0,
-  // Tokens outlive the clock's moves between the runs of the history.
-  tokenLifetimeSeconds: 7 * 86_400,
-  guardrails: { runsPerAudience: 50, runsPerDayPerSandbox: 100 },
-  compat: { runsListParams: 'refused', runsListCut: 'page' },
-} as const;
-
-/** gold made by another tool (its own state), with 25 runs over the last day; its id. */
-async function goldWithHistory(emulator: TestEmulator, tmp: string): Promise<string> {
-  const other = path.join(tmp, 'other');
-  await mkdir(other);
-  const { clockOffsetMs } = emulator.control.updateSettings({});
-  emulator.control.updateSettings({ clockOffsetMs: clockOffsetMs - 26 * HOUR_MS });
-  await applyInProcess(emulator, other, {
-    'gold.yaml': manifestYaml('gold', { ingestion: { onCreate: false } }),
-  });
-  const [audience] = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
-  const audienceId = audience!.audienceId;
-  for (let index = 0; index < 25; index += 1) {
-    emulator.control.updateSettings({ clockOffsetMs: clockOffsetMs - (25 - index) * HOUR_MS });
-    const started = await emulator.request('POST', `/external-audience/${audienceId}/runs`, {
-      body: { dataFilterStartTime: index },
-    });
-    expect(`${started.status} ${started.text}`).toMatch(/^200 /);
-  }
-  emulator.control.updateSettings({ clockOffsetMs });
-  const listed = await emulator.request('GET', `/external-audience/${audienceId}/runs`);
-  expect((listed.body as { runs: unknown[] }).runs).toHaveLength(20);
-  expect((listed.body as { _page: { totalCount: number } })._page.totalCount).toBe(25);
-  return audienceId;
-}
-
-/** The run step's `status: message` of an apply of gold requesting run r1. */
-async function requestedRun(emulator: TestEmulator, state: string): Promise<string> {
-  const applied = await applyInProcess(emulator, state, {
-    'gold.yaml': manifestYaml('gold', { ingestion: { request: 'r1' } }),
-  });
-  const step = applied.report!.results.find((r) => r.step.kind === 'run')!;
-  return `${step.status}: ${step.message}`;
-}
-
 describe('an adoption whose runs-count read fails (a 404 page of a proxy), the list cut at 20, oldest first, counted', () => {
   it('does not record the audience adopted without its count: its first requested run is started', async () => {
-    await withEmulator(SERVICE, async (emulator) => {
+    await withEmulator(LONG_HISTORY_SERVICE, async (emulator) => {
       await withTempDir(async (tmp) => {
         const audienceId = await goldWithHistory(emulator, tmp);
         const state = path.join(tmp, 'state');
@@ -102,7 +58,7 @@ describe('an adoption whose runs-count read fails (a 404 page of a proxy), the l
     });
   });
   it('by state import --discover: the audience is not recorded without its count; its first requested run is started', async () => {
-    await withEmulator(SERVICE, async (emulator) => {
+    await withEmulator(LONG_HISTORY_SERVICE, async (emulator) => {
       await withTempDir(async (tmp) => {
         const audienceId = await goldWithHistory(emulator, tmp);
         const dir = path.join(tmp, 'audiences');

@@ -1,0 +1,56 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'vitest';
+import { DEMO_CLIENT } from '../../../src/emulator/index.js';
+import { manifestYaml } from '../../helpers/manifests.js';
+import type { TestEmulator } from '../../helpers/with-emulator.js';
+import { applyInProcess } from './in-process.js';
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * A service that refuses the runs list's commented-out limit/sortBy and lists the bare list
+ * oldest first, cut at 20, counting the runs (`_page.totalCount`, emulator `runsListCut: page`).
+ */
+export const LONG_HISTORY_SERVICE = {
+  operationDelayMs: 10,
+  runStageDelayMs: 0,
+  // Tokens outlive the clock's moves between the runs of the history.
+  tokenLifetimeSeconds: 7 * 86_400,
+  guardrails: { runsPerAudience: 50, runsPerDayPerSandbox: 100 },
+  compat: { runsListParams: 'refused', runsListCut: 'page' },
+} as const;
+
+/** gold made by another tool (its own state), with 25 runs over the last day; its id. */
+export async function goldWithHistory(emulator: TestEmulator, tmp: string): Promise<string> {
+  const other = path.join(tmp, 'other');
+  await mkdir(other);
+  const { clockOffsetMs } = emulator.control.updateSettings({});
+  emulator.control.updateSettings({ clockOffsetMs: clockOffsetMs - 26 * HOUR_MS });
+  await applyInProcess(emulator, other, {
+    'gold.yaml': manifestYaml('gold', { ingestion: { onCreate: false } }),
+  });
+  const [audience] = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
+  const audienceId = audience!.audienceId;
+  for (let index = 0; index < 25; index += 1) {
+    emulator.control.updateSettings({ clockOffsetMs: clockOffsetMs - (25 - index) * HOUR_MS });
+    const started = await emulator.request('POST', `/external-audience/${audienceId}/runs`, {
+      body: { dataFilterStartTime: index },
+    });
+    expect(`${started.status} ${started.text}`).toMatch(/^200 /);
+  }
+  emulator.control.updateSettings({ clockOffsetMs });
+  const listed = await emulator.request('GET', `/external-audience/${audienceId}/runs`);
+  expect((listed.body as { runs: unknown[] }).runs).toHaveLength(20);
+  expect((listed.body as { _page: { totalCount: number } })._page.totalCount).toBe(25);
+  return audienceId;
+}
+
+/** The run step's `status: message` of an apply of gold requesting run r1. */
+export async function requestedRun(emulator: TestEmulator, state: string): Promise<string> {
+  const applied = await applyInProcess(emulator, state, {
+    'gold.yaml': manifestYaml('gold', { ingestion: { request: 'r1' } }),
+  });
+  const step = applied.report!.results.find((r) => r.step.kind === 'run')!;
+  return `${step.status}: ${step.message}`;
+}
