@@ -8,6 +8,7 @@ import { withTempDir } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
+import { goldWithHistory, LONG_HISTORY_SERVICE } from './helpers/long-history.js';
 
 // Review runs-40 M-1: a team takes over an audience that has run for weeks (25 runs) with
 // `state import`. The service refuses the runs list's commented-out limit/sortBy and lists the
@@ -16,63 +17,32 @@ import { withEmulator } from '../helpers/with-emulator.js';
 // past the page are not all runs this state store records", though every one of them is history
 // from before the import, and the service's count has not moved since the import.
 
-const HOUR_MS = 3_600_000;
-
 describe('an imported audience with 25 runs of history, its runs list cut at 20, oldest first, counted', () => {
   it('its first requested run is started: no run has begun since the import', async () => {
-    await withEmulator(
-      {
-        operationDelayMs: 10,
-        runStageDelayMs: 0,
-        // Tokens outlive the clock's moves between the runs of the history.
-        tokenLifetimeSeconds: 7 * 86_400,
-        guardrails: { runsPerAudience: 50, runsPerDayPerSandbox: 100 },
-        compat: { runsListParams: 'refused', runsListCut: 'page' },
-      },
-      async (emulator) => {
-        await withTempDir(async (tmp) => {
-          // The audience made by another tool (its own state), with 25 runs over the last day.
-          const other = path.join(tmp, 'other');
-          await mkdir(other);
-          const { clockOffsetMs } = emulator.control.updateSettings({});
-          emulator.control.updateSettings({ clockOffsetMs: clockOffsetMs - 26 * HOUR_MS });
-          await applyInProcess(emulator, other, {
-            'gold.yaml': manifestYaml('gold', { ingestion: { onCreate: false } }),
-          });
-          const [audience] = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
-          const audienceId = audience!.audienceId;
-          for (let index = 0; index < 25; index += 1) {
-            emulator.control.updateSettings({ clockOffsetMs: clockOffsetMs - (25 - index) * HOUR_MS });
-            const started = await emulator.request('POST', `/external-audience/${audienceId}/runs`, {
-              body: { dataFilterStartTime: index },
-            });
-            expect(`${started.status} ${started.text}`).toMatch(/^200 /);
-          }
-          emulator.control.updateSettings({ clockOffsetMs });
-          const listed = await emulator.request('GET', `/external-audience/${audienceId}/runs`);
-          expect((listed.body as { runs: unknown[] }).runs).toHaveLength(20);
-          expect((listed.body as { _page: { totalCount: number } })._page.totalCount).toBe(25);
+    await withEmulator(LONG_HISTORY_SERVICE, async (emulator) => {
+      await withTempDir(async (tmp) => {
+        // The audience made by another tool (its own state), with 25 runs over the last day.
+        const audienceId = await goldWithHistory(emulator, tmp);
 
-          // The team's repository and state: the manifest, imported with credentials.
-          const dir = path.join(tmp, 'audiences');
-          const state = path.join(tmp, 'state');
-          await mkdir(dir);
-          await mkdir(state);
-          await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold'));
-          const imported = await runCliInProcess(
-            ['state', 'import', 'gold', dir, '--audience-id', audienceId, '--state', state],
-            { env: emulatorEnv(emulator) },
-          );
-          expect(`${imported.code} ${imported.stderr}`).toBe('0 ');
+        // The team's repository and state: the manifest, imported with credentials.
+        const dir = path.join(tmp, 'audiences');
+        const state = path.join(tmp, 'state');
+        await mkdir(dir);
+        await mkdir(state);
+        await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold'));
+        const imported = await runCliInProcess(
+          ['state', 'import', 'gold', dir, '--audience-id', audienceId, '--state', state],
+          { env: emulatorEnv(emulator) },
+        );
+        expect(`${imported.code} ${imported.stderr}`).toBe('0 ');
 
-          const applied = await applyInProcess(emulator, state, {
-            'gold.yaml': manifestYaml('gold', { ingestion: { request: 'r1' } }),
-          });
-          const step = applied.report!.results.find((r) => r.step.kind === 'run')!;
-          expect(`${step.status}: ${step.message}`).toMatch(/^applied: run .* SUCCESS$/);
-          expect(emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', audienceId)).toHaveLength(26);
+        const applied = await applyInProcess(emulator, state, {
+          'gold.yaml': manifestYaml('gold', { ingestion: { request: 'r1' } }),
         });
-      },
-    );
+        const step = applied.report!.results.find((r) => r.step.kind === 'run')!;
+        expect(`${step.status}: ${step.message}`).toMatch(/^applied: run .* SUCCESS$/);
+        expect(emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', audienceId)).toHaveLength(26);
+      });
+    });
   });
 });

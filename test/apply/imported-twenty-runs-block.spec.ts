@@ -8,6 +8,7 @@ import { withTempDir } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
+import { goldWithRuns } from './helpers/long-history.js';
 
 // Review runs-41 L-1. A service that refuses limit/sortBy, answers the bare list as the page's
 // sample shows it (`{ "runs": [...] }`, no `_page`), oldest first, cut at 20, and ignores
@@ -21,8 +22,6 @@ import { withEmulator } from '../helpers/with-emulator.js';
 // an imported audience: created since the import (its time), and that the service was asked
 // for the page after by `start` and answered the first page again.
 
-const HOUR_MS = 3_600_000;
-
 describe('an imported audience with exactly 20 runs of history, its bare list uncounted, start ignored', () => {
   it("the held run step's block says to look for a run created since the import", async () => {
     await withEmulator(
@@ -35,23 +34,7 @@ describe('an imported audience with exactly 20 runs of history, its bare list un
       },
       async (emulator) => {
         await withTempDir(async (tmp) => {
-          const other = path.join(tmp, 'other');
-          await mkdir(other);
-          const { clockOffsetMs } = emulator.control.updateSettings({});
-          emulator.control.updateSettings({ clockOffsetMs: clockOffsetMs - 21 * HOUR_MS });
-          await applyInProcess(emulator, other, {
-            'gold.yaml': manifestYaml('gold', { ingestion: { onCreate: false } }),
-          });
-          const [audience] = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
-          const audienceId = audience!.audienceId;
-          for (let index = 0; index < 20; index += 1) {
-            emulator.control.updateSettings({ clockOffsetMs: clockOffsetMs - (20 - index) * HOUR_MS });
-            const started = await emulator.request('POST', `/external-audience/${audienceId}/runs`, {
-              body: { dataFilterStartTime: index },
-            });
-            expect(`${started.status} ${started.text}`).toMatch(/^200 /);
-          }
-          emulator.control.updateSettings({ clockOffsetMs });
+          const audienceId = await goldWithRuns(emulator, tmp, 20);
           const listed = await emulator.request('GET', `/external-audience/${audienceId}/runs`);
           expect(Object.keys(listed.body as object)).toEqual(['runs']);
           expect((listed.body as { runs: unknown[] }).runs).toHaveLength(20);

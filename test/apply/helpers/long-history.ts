@@ -21,25 +21,34 @@ export const LONG_HISTORY_SERVICE = {
   compat: { runsListParams: 'refused', runsListCut: 'page' },
 } as const;
 
-/** gold made by another tool (its own state), with 25 runs over the last day; its id. */
-export async function goldWithHistory(emulator: TestEmulator, tmp: string): Promise<string> {
+/**
+ * gold made by another tool (its own state), then `count` runs of it, an hour apart, the last an
+ * hour ago (the clock moved back for them and restored); its id.
+ */
+export async function goldWithRuns(emulator: TestEmulator, tmp: string, count: number): Promise<string> {
   const other = path.join(tmp, 'other');
   await mkdir(other);
   const { clockOffsetMs } = emulator.control.updateSettings({});
-  emulator.control.updateSettings({ clockOffsetMs: clockOffsetMs - 26 * HOUR_MS });
+  emulator.control.updateSettings({ clockOffsetMs: clockOffsetMs - (count + 1) * HOUR_MS });
   await applyInProcess(emulator, other, {
     'gold.yaml': manifestYaml('gold', { ingestion: { onCreate: false } }),
   });
   const [audience] = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
   const audienceId = audience!.audienceId;
-  for (let index = 0; index < 25; index += 1) {
-    emulator.control.updateSettings({ clockOffsetMs: clockOffsetMs - (25 - index) * HOUR_MS });
+  for (let index = 0; index < count; index += 1) {
+    emulator.control.updateSettings({ clockOffsetMs: clockOffsetMs - (count - index) * HOUR_MS });
     const started = await emulator.request('POST', `/external-audience/${audienceId}/runs`, {
       body: { dataFilterStartTime: index },
     });
     expect(`${started.status} ${started.text}`).toMatch(/^200 /);
   }
   emulator.control.updateSettings({ clockOffsetMs });
+  return audienceId;
+}
+
+/** gold with 25 runs over the last day (goldWithRuns), listed 20 of a count of 25; its id. */
+export async function goldWithHistory(emulator: TestEmulator, tmp: string): Promise<string> {
+  const audienceId = await goldWithRuns(emulator, tmp, 25);
   const listed = await emulator.request('GET', `/external-audience/${audienceId}/runs`);
   expect((listed.body as { runs: unknown[] }).runs).toHaveLength(20);
   expect((listed.body as { _page: { totalCount: number } })._page.totalCount).toBe(25);
