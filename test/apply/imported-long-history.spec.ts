@@ -1,14 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { applyInProcess } from '../apply/helpers/in-process.js';
-import { emulatorEnv } from '../helpers/apply-env.js';
 import { withTempDir } from '../helpers/cli.js';
-import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
-import { goldWithHistory, LONG_HISTORY_SERVICE } from './helpers/long-history.js';
+import { goldWithHistory, importedGold, LONG_HISTORY_SERVICE } from './helpers/long-history.js';
 
 // Review runs-40 M-1: a team takes over an audience that has run for weeks (25 runs) with
 // `state import`. The service refuses the runs list's commented-out limit/sortBy and lists the
@@ -25,16 +21,7 @@ describe('an imported audience with 25 runs of history, its runs list cut at 20,
         const audienceId = await goldWithHistory(emulator, tmp);
 
         // The team's repository and state: the manifest, imported with credentials.
-        const dir = path.join(tmp, 'audiences');
-        const state = path.join(tmp, 'state');
-        await mkdir(dir);
-        await mkdir(state);
-        await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold'));
-        const imported = await runCliInProcess(
-          ['state', 'import', 'gold', dir, '--audience-id', audienceId, '--state', state],
-          { env: emulatorEnv(emulator) },
-        );
-        expect(`${imported.code} ${imported.stderr}`).toBe('0 ');
+        const state = await importedGold(emulator, tmp, audienceId);
 
         const applied = await applyInProcess(emulator, state, {
           'gold.yaml': manifestYaml('gold', { ingestion: { request: 'r1' } }),

@@ -1,14 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { applyInProcess } from './helpers/in-process.js';
-import { emulatorEnv } from '../helpers/apply-env.js';
 import { withTempDir } from '../helpers/cli.js';
-import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
-import { goldWithRuns } from './helpers/long-history.js';
+import { goldWithRuns, importedGold } from './helpers/long-history.js';
 
 // Review runs-41 L-1. A service that refuses limit/sortBy, answers the bare list as the page's
 // sample shows it (`{ "runs": [...] }`, no `_page`), oldest first, cut at 20, and ignores
@@ -39,16 +35,7 @@ describe('an imported audience with exactly 20 runs of history, its bare list un
           expect(Object.keys(listed.body as object)).toEqual(['runs']);
           expect((listed.body as { runs: unknown[] }).runs).toHaveLength(20);
 
-          const dir = path.join(tmp, 'audiences');
-          const state = path.join(tmp, 'state');
-          await mkdir(dir);
-          await mkdir(state);
-          await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold'));
-          const imported = await runCliInProcess(
-            ['state', 'import', 'gold', dir, '--audience-id', audienceId, '--state', state],
-            { env: emulatorEnv(emulator) },
-          );
-          expect(`${imported.code} ${imported.stderr}`).toBe('0 ');
+          const state = await importedGold(emulator, tmp, audienceId);
 
           const applied = await applyInProcess(emulator, state, {
             'gold.yaml': manifestYaml('gold', { ingestion: { request: 'r1' } }),

@@ -1,7 +1,9 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { DEMO_CLIENT } from '../../../src/emulator/index.js';
+import { emulatorEnv } from '../../helpers/apply-env.js';
+import { runCliInProcess } from '../../helpers/cli-in-process.js';
 import { manifestYaml } from '../../helpers/manifests.js';
 import type { TestEmulator } from '../../helpers/with-emulator.js';
 import { applyInProcess } from './in-process.js';
@@ -62,4 +64,22 @@ export async function requestedRun(emulator: TestEmulator, state: string): Promi
   });
   const step = applied.report!.results.find((r) => r.step.kind === 'run')!;
   return `${step.status}: ${step.message}`;
+}
+
+/**
+ * The team's repository (tmp/audiences, gold.yaml) and directory store (tmp/state), gold
+ * imported there as `audienceId` by `state import` with credentials; the store's path.
+ */
+export async function importedGold(emulator: TestEmulator, tmp: string, audienceId: string): Promise<string> {
+  const dir = path.join(tmp, 'audiences');
+  const state = path.join(tmp, 'state');
+  await mkdir(dir);
+  await mkdir(state);
+  await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold'));
+  const imported = await runCliInProcess(
+    ['state', 'import', 'gold', dir, '--audience-id', audienceId, '--state', state],
+    { env: emulatorEnv(emulator) },
+  );
+  expect(`${imported.code} ${imported.stderr}`).toBe('0 ');
+  return state;
 }
