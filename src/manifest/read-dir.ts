@@ -296,7 +296,11 @@ export function listManifestFilesSync(
         if (listsUnread && namedLikeManifest(relative)) unread.push({ relative, absolute });
         const left = tellUnselected ? unselectedByDefault(relative) : undefined;
         if (left?.why === 'extension') diagnostics.push(notSelected(relative, left));
-        else if (left !== undefined) leftOut.push({ relative, absolute, left });
+        // A renamed one (`b.yaml~`, `b.yaml.bak`) is not said: an editor's backup is there for
+        // as long as a save takes, and would make the tree warned (every pass of the controller
+        // a full read that no longer marks the file being saved unsettled: read-settled.ts). It
+        // holds the removal its name left (read-elsewhere.ts), which names it.
+        else if (left !== undefined && left.why !== 'renamed') leftOut.push({ relative, absolute, left });
       } else if (!isDir && selected(relative)) {
         // Opening a FIFO waits for a writer; a socket or device is no manifest: never read. Nor
         // is it a removed manifest (that deleted the audiences it defined): refused, as a file

@@ -25,12 +25,14 @@ describe('findManifestsElsewhere: files the default selection leaves out', () =>
         'c.Yml': manifestYaml('c', { metadata: { sandbox: 'stage' } }),
         '.archive/d.yaml': manifestYaml('d'),
         'e/.e.yml': manifestYaml('e'),
+        // A manifest renamed so that the default does not read it (review scope-41, H-2).
+        'i.yaml.bak': manifestYaml('i'),
         // Never: inside .git, node_modules, or not named like a manifest.
         '.git/f.yaml': manifestYaml('f'),
         'node_modules/g.yaml': manifestYaml('g'),
-        'h.yaml.bak': manifestYaml('h'),
+        'h.txt': manifestYaml('h'),
       });
-      const records = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((key) => record(key, `${key}.yaml`));
+      const records = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((key) => record(key, `${key}.yaml`));
       const found = await findManifestsElsewhere(records, { dir: tmp, defaultSandbox: 'prod', above: false });
       expect(byKey(found)).toEqual([
         {
@@ -55,6 +57,13 @@ describe('findManifestsElsewhere: files the default selection leaves out', () =>
           left: { why: 'dot-folder', folder: '.archive' },
         },
         { kind: 'not-selected', sandbox: 'prod', key: 'e', file: 'e/.e.yml', left: { why: 'dotfile' } },
+        {
+          kind: 'not-selected',
+          sandbox: 'prod',
+          key: 'i',
+          file: 'i.yaml.bak',
+          left: { why: 'renamed', extension: '.yaml.bak' },
+        },
       ]);
     });
   });

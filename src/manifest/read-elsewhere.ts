@@ -14,6 +14,7 @@ import { isInside, listManifestFilesSync, type FoundFile } from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestFile } from './read-file.js';
 import { gitTop, realDirectory } from './read-source-root.js';
 import { filesAt, filesNaming, notCheckedOut, placeRemovals } from './read-moved.js';
+import { claimsOurs } from './read-left-out.js';
 import { sourceFileFromBytes } from './decode.js';
 import { recordRevision } from '../plan/older-checkout.js';
 import { rootDirectory } from './source-root.js';
@@ -148,6 +149,16 @@ function read(relative: string, absolute: string, maxBytes: number): Read {
   return { file: readManifestFile(relative, absolute, maxBytes), absolute };
 }
 
+/**
+ * A file the default leaves out as renamed (`b.json`, `b.yaml.bak`: file-filter.ts) is looked at
+ * only when its text claims to be an audiencectl manifest: another tool's JSON, or a lock file
+ * too large to read, holding a key as a word, is no manifest that holds a removal.
+ */
+function claimedIfRenamed({ file }: Read): boolean {
+  if (unselectedByDefault(file.path)?.why !== 'renamed') return true;
+  return 'text' in file && claimsOurs(file.text);
+}
+
 /** A record a plan would remove, as it is looked for: its key, and its audience's name. */
 type Sought = { sandbox: string; key: string; name: string | undefined };
 
@@ -208,10 +219,11 @@ function keysInBytes(absolute: string, keys: readonly string[]): string[] {
  * record of that key.
  */
 async function naming(
-  files: readonly Read[],
+  given: readonly Read[],
   records: readonly Sought[],
   defaultSandbox: string,
 ): Promise<Named[]> {
+  const files = given.filter(claimedIfRenamed);
   const keys = new Set(records.map((r) => r.key));
   const names = records.flatMap((r) => (r.name === undefined ? [] : [r.name]));
   const pattern = keyPattern(keys, names);

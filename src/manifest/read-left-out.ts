@@ -11,6 +11,11 @@ import type { ReadDirOptions } from './read-dir.js';
 /** How many bytes of a file in a dot folder are looked through for `apiVersion: audiencectl/`. */
 const LOOKED_AT_BYTES = 64 * 1024;
 
+/** Whether `text` holds `apiVersion: audiencectl/...`: it claims to be an audiencectl manifest. */
+export function claimsOurs(text: string): boolean {
+  return /apiVersion["']?\s*:\s*["']?audiencectl\//.test(text);
+}
+
 /**
  * Whether a file the default leaves out for a dot holds `apiVersion: audiencectl/...` in its
  * first LOOKED_AT_BYTES: an audiencectl manifest, not a dot folder's other YAML
@@ -22,7 +27,7 @@ export function looksLikeManifest(absolute: string): boolean {
     fd = openSync(absolute, 'r');
     const head = Buffer.alloc(LOOKED_AT_BYTES);
     const length = readSync(fd, head, 0, LOOKED_AT_BYTES, 0);
-    return /apiVersion["']?\s*:\s*["']?audiencectl\//.test(head.toString('utf8', 0, length));
+    return claimsOurs(head.toString('utf8', 0, length));
   } catch {
     return false;
   } finally {
@@ -33,13 +38,15 @@ export function looksLikeManifest(absolute: string): boolean {
 /**
  * Whether the walk may say that the regular file `relative` (`absolute` on disk), which the
  * selection does not read, is not read (source/not-selected): with no filters given, a name the
- * default leaves out, one left out for a dot only when it holds a manifest. (The walk keeps quiet
- * about a file that a link it reads points at: the caller's to leave out.)
+ * default leaves out, one left out for a dot only when it holds a manifest; never a renamed one
+ * (`b.yaml~`, read-dir.ts). (The walk keeps quiet about a file that a link it reads points at:
+ * the caller's to leave out.)
  */
 export function maySayNotSelected(relative: string, absolute: string, options: ReadDirOptions): boolean {
   if (options.select !== undefined || filtersGiven(options).length > 0) return false;
   const left = unselectedByDefault(relative);
-  return left !== undefined && (left.why === 'extension' || looksLikeManifest(absolute));
+  if (left === undefined || left.why === 'renamed') return false;
+  return left.why === 'extension' || looksLikeManifest(absolute);
 }
 
 /** A folder the walk would enter: none of its parts is skipped by name (SKIPPED_DIRS). */

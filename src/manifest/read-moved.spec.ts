@@ -42,14 +42,17 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
     });
   });
 
-  it('finds files the default selection leaves out: an extension in another case, a dot folder, a dotfile; tracked, untracked or outside git', async () => {
+  it('finds files the default selection leaves out: an extension in another case, a dot folder, a dotfile, a renamed one; tracked, untracked or outside git', async () => {
     await withTempDir(async (tmp) => {
       const files = {
         'a/B.YAML': 'name: gold\n',
         'a/c.Yml': 'name: gold\n',
         'a/.archive/d.yaml': 'name: gold\n',
         'a/.e.yml': 'name: gold\n',
+        // Renamed so that the default does not read it (review scope-41, H-2).
         'a/f.yaml.txt': 'name: gold\n',
+        // Not named like a manifest.
+        'a/g.txt': 'name: gold\n',
       };
       await mkdir(path.join(tmp, 'tracked'));
       await repository(path.join(tmp, 'tracked'), files);
@@ -57,7 +60,7 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
       await repository(path.join(tmp, 'untracked'), { 'x.yaml': 'x: 1\n' });
       await writeFiles(path.join(tmp, 'untracked'), files);
       await writeFiles(path.join(tmp, 'outside'), files);
-      const expected = ['a/.archive/d.yaml', 'a/.e.yml', 'a/B.YAML', 'a/c.Yml'];
+      const expected = ['a/.archive/d.yaml', 'a/.e.yml', 'a/B.YAML', 'a/c.Yml', 'a/f.yaml.txt'];
       expect(await filesNaming(path.join(tmp, 'tracked'), new Set(['gold']))).toEqual(expected);
       expect(await filesNaming(path.join(tmp, 'untracked'), new Set(['gold']))).toEqual(expected);
       expect(await filesNaming(path.join(tmp, 'outside'), new Set(['gold']))).toEqual(expected);

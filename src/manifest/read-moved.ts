@@ -57,7 +57,16 @@ export async function filesNaming(
  * the default selection leaves out but holds a removal: src/source/file-filter.ts
  * unselectedByDefault); git's `*` takes dot folders and dotfiles too.
  */
-export const MANIFEST_NAMES = [':(icase)*.yaml', ':(icase)*.yml'];
+export const MANIFEST_NAMES = [
+  ':(icase)*.yaml',
+  ':(icase)*.yml',
+  // Renamed so that the default does not read them (file-filter.ts unselectedByDefault, `renamed`).
+  ':(icase)*.yaml.*',
+  ':(icase)*.yml.*',
+  ':(icase)*.yaml~',
+  ':(icase)*.yml~',
+  ':(icase)*.json',
+];
 
 /** Paths given a git command at a time: thousands of long ones pass the system's limit (E2BIG). */
 const PATHS_AT_ONCE = 500;

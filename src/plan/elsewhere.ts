@@ -206,6 +206,8 @@ function foundReason(
   const where = found.sandbox === record.sandbox ? found.file : `${found.file} (sandbox "${found.sandbox}")`;
   if (found.kind === 'out-of-scope')
     return `its manifest is now ${where}${normalisationNote(found.file, filters)}, ${filters}; the audience is left as it is`;
+  if (found.kind === 'not-selected' && found.left.why === 'renamed')
+    return renamedReason(record, where, found.left.extension);
   if (found.kind === 'not-selected') return notSelectedReason(where, found.left);
   if (found.kind === 'moved')
     return `its manifest is now ${where}, outside the directory given and moved from the one it was applied from (${found.dir}); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), ${emptyApply(found.dir)}`;
@@ -234,6 +236,15 @@ function foundReason(
   if (found.kind === 'beside')
     return `its manifest ${where} is outside the directory given, in the one it was applied from; the audience is left as it is: give that directory (${found.dir}), or remove the file to delete the audience`;
   return `its manifest ${where} is above the directory given; the audience is left as it is: give the directory it was applied from (${found.dir})`;
+}
+
+/**
+ * The reason of a `not-selected` hold by a renamed file (`gold.yaml.bak`, `gold.json`): both
+ * files, as the user who parked or converted the manifest knows them, and both ways out.
+ */
+function renamedReason(record: AudienceRecord, where: string, extension: string): string {
+  const was = record.manifestFile === undefined ? 'its manifest' : `its manifest ${record.manifestFile}`;
+  return `${was} is now ${where}, which audiencectl does not read (it reads names ending in .yaml or .yml, not ${shownExtension(extension)}); the audience is left as it is: rename ${where} back to end in .yaml or .yml to keep it, or remove ${where} to delete the audience`;
 }
 
 /** The reason of a `not-selected` hold: why the file is not read, and the way out. */

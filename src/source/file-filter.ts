@@ -115,7 +115,28 @@ export function mayHoldSelected(folder: string, filters: FileFilters): boolean {
 
 /** Why the default selection leaves out a file named like a manifest (unselectedByDefault). */
 export type Unselected =
-  { why: 'dot-folder'; folder: string } | { why: 'dotfile' } | { why: 'extension'; extension: string };
+  | { why: 'dot-folder'; folder: string }
+  | { why: 'dotfile' }
+  | { why: 'extension'; extension: string }
+  | { why: 'renamed'; extension: string };
+
+/**
+ * A manifest renamed so that the default no longer reads it, its text whole: a suffix after its
+ * extension that parks or backs it up (`b.yaml.bak`, `b.yaml.disabled`, an editor's `b.yaml~`, a
+ * merge tool's `b.yaml.orig`), or JSON (`b.json`, which YAML reads). Its removal is held while it
+ * claims to be an audiencectl manifest (review scope-41, H-2). Not an editor's swap file.
+ */
+const RENAMED_NAME = /(?:\.ya?ml(?:\.[^./]+|~)|\.json)$/i;
+const SWAP_FILE = /\.sw[a-p]$/;
+
+/** unselectedByDefault of a name that does not end like a manifest: renamed (RENAMED_NAME), or not. */
+function renamedManifest(relative: string): Unselected | undefined {
+  const renamed = RENAMED_NAME.exec(relative);
+  if (renamed === null || SWAP_FILE.test(relative)) return undefined;
+  const segments = relative.split('/');
+  if (segments.some((segment) => SKIPPED_DIRS.has(segment) || segment.startsWith('.'))) return undefined;
+  return { why: 'renamed', extension: renamed[0] };
+}
 
 /**
  * `.yaml` or `.yml` in any case, and any blanks or line breaks after it: `b.yaml\r` and `b.yaml `
@@ -147,7 +168,7 @@ export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules'
  */
 export function unselectedByDefault(relative: string): Unselected | undefined {
   const named = YAML_NAME.exec(relative);
-  if (named === null) return undefined;
+  if (named === null) return renamedManifest(relative);
   const segments = relative.split('/');
   if (segments.some((segment) => SKIPPED_DIRS.has(segment))) return undefined;
   const folder = segments.slice(0, -1).find((segment) => segment.startsWith('.'));

@@ -39,4 +39,31 @@ describe('the controller (--dir) and a file the default selection leaves out', (
       expect((await controller.status()).plan?.summary).toMatchObject({ delete: 0, held: 1 });
     });
   });
+
+  it('mv gold.yaml gold.yaml.bak: gold is held, not deleted, naming both files (review scope-41, H-2)', async () => {
+    await withInProcessController({}, async (controller) => {
+      await writeFile(path.join(controller.dir, 'gold.yaml'), quiet('gold'));
+      await writeFile(path.join(controller.dir, 'silver.yaml'), quiet('silver'));
+      controller.reconciler.trigger('watch');
+      await controller.reconciler.settled();
+      const remote = () =>
+        controller.emulator.control
+          .listAudiences(DEMO_CLIENT.orgId, 'prod')
+          .map((a) => `${a.audienceName} ${a.audienceId}`)
+          .sort();
+      const before = remote();
+      expect(before).toHaveLength(2);
+
+      await rename(path.join(controller.dir, 'gold.yaml'), path.join(controller.dir, 'gold.yaml.bak'));
+      controller.reconciler.trigger('watch');
+      await controller.reconciler.settled();
+      expect(remote()).toEqual(before);
+      expect(controller.reconciler.planMarkdown()).toContain(
+        'its manifest gold.yaml is now gold.yaml.bak, which audiencectl does not read (it reads names ending in .yaml or .yml, not ".yaml.bak"); the audience is left as it is: rename gold.yaml.bak back to end in .yaml or .yml to keep it, or remove gold.yaml.bak to delete the audience',
+      );
+      expect((await controller.status()).plan?.summary).toMatchObject({ delete: 0, held: 1 });
+      // Nothing says the backup is not read until then: an editor's, beside the file it saves, is no warning.
+      expect((await controller.status()).diagnostics ?? []).toEqual([]);
+    });
+  });
 });

@@ -159,7 +159,7 @@ describe('whether the filters may select a file under a folder (one that cannot 
 });
 
 describe('why the default selection leaves out a file named like a manifest', () => {
-  it('says the extension in another case, the dot folder or the dotfile; nothing of other files', () => {
+  it('says the extension in another case, the dot folder, the dotfile or the rename; nothing of other files', () => {
     expect(unselectedByDefault('b.YAML')).toEqual({ why: 'extension', extension: '.YAML' });
     expect(unselectedByDefault('x/b.Yml')).toEqual({ why: 'extension', extension: '.Yml' });
     expect(unselectedByDefault('x/b.yAmL')).toEqual({ why: 'extension', extension: '.yAmL' });
@@ -169,11 +169,19 @@ describe('why the default selection leaves out a file named like a manifest', ()
     expect(unselectedByDefault('b.yaml\r')).toEqual({ why: 'extension', extension: '.yaml\r' });
     expect(unselectedByDefault('x/b.yml ')).toEqual({ why: 'extension', extension: '.yml ' });
     expect(unselectedByDefault('b.YAML\r\n')).toEqual({ why: 'extension', extension: '.YAML\r\n' });
+    // Renamed so that the default does not read it (review scope-41, H-2).
+    expect(unselectedByDefault('b.yaml.bak')).toEqual({ why: 'renamed', extension: '.yaml.bak' });
+    expect(unselectedByDefault('a/b.yml~')).toEqual({ why: 'renamed', extension: '.yml~' });
+    expect(unselectedByDefault('b.json')).toEqual({ why: 'renamed', extension: '.json' });
     for (const file of [
       'b.yaml',
       'a/b.yml',
-      'b.json',
-      'b.yaml.bak',
+      'b.txt',
+      // An editor's swap file, and a renamed one in a dot folder or a skipped one.
+      'a/.b.yaml.swp',
+      'b.yaml.swp',
+      '.archive/b.yaml.bak',
+      'node_modules/x/b.json',
       '.git/b.yaml',
       'node_modules/x/b.YAML',
     ]) {
