@@ -70,7 +70,9 @@ export type ElsewhereSource = FileFilters & {
    * The repository the plan is of (PlanOptions.repository), `undefined` when its work tree names
    * none (no remote). Then a record of the directory given that names the repository it was
    * applied from, whose removal git does not show, is held (`unplaced`, `unnamed-repository`):
-   * it may be another repository's. Absent: not asked (the plan compares repositories itself).
+   * it may be another repository's. So is one that names a repository whose path differs from
+   * the planned one's by a prefix (`prefixed-repository`). Absent: not asked (the plan compares
+   * repositories itself: those of other paths are left alone there).
    */
   planned?: { repository: string | undefined } | undefined;
 };
@@ -79,17 +81,28 @@ export type ElsewhereSource = FileFilters & {
 function unplacedWhy(place: Unplaced): Unplaced {
   if (place.why === 'git-failed') return { why: place.why, detail: place.detail };
   if (place.why === 'unnamed-repository') return { why: place.why, repository: place.repository };
+  if (place.why === 'prefixed-repository')
+    return { why: place.why, repository: place.repository, planned: place.planned };
   return { why: place.why };
 }
 
 /**
- * The repository a record of the directory given, whose removal git does not place, is held for: the plan
- * cannot tell its work tree (which names no repository) from the one the record names.
+ * Why a record of the directory given, whose removal git does not place, is held: the plan
+ * cannot tell its work tree from the repository the record names, as its own names none
+ * (`unnamed-repository`), or one whose path differs from the record's by a prefix
+ * (`prefixed-repository`: a mirror's, or another group's repository of the same name; the
+ * paths alone cannot tell, and a removal is never taken from a guess). Undefined when the
+ * record names no repository, or the very one planned.
  */
-function ofUnnamedRepository(record: AudienceRecord, source: ElsewhereSource): string | undefined {
-  return source.planned !== undefined && source.planned.repository === undefined
-    ? record.repository
-    : undefined;
+function ofUnconfirmedRepository(
+  record: AudienceRecord,
+  source: ElsewhereSource,
+): Extract<Unplaced, { why: 'unnamed-repository' | 'prefixed-repository' }> | undefined {
+  const { repository } = record;
+  if (source.planned === undefined || repository === undefined) return undefined;
+  const planned = source.planned.repository;
+  if (planned === undefined) return { why: 'unnamed-repository', repository };
+  return planned === repository ? undefined : { why: 'prefixed-repository', repository, planned };
 }
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -770,7 +783,7 @@ async function namedElsewhere(
     // shared with another repository may hold thousands, and git grep slows with each key).
     const looked = new Map<string, Gone & { compareAt: string | undefined }>();
     // One of the directory given that git does not place is removed, as the plan read it;
-    // unless it names a repository and this work tree names none (ofUnnamedRepository).
+    // unless it names a repository this work tree may not be (ofUnconfirmedRepository).
     const unplaced = list.flatMap((g, index) => {
       const place = placed[index];
       const id = recordId(g.record.sandbox, g.record.key);
@@ -778,11 +791,9 @@ async function namedElsewhere(
       if (place === undefined || place.removed) return [];
       const why = unplacedWhy(place);
       if (g.at.from !== here) return [{ g, id, why }];
-      const repository = ofUnnamedRepository(g.record, source);
-      if (repository === undefined) return [];
-      return [
-        { g, id, why: why.why === 'git-failed' ? why : { why: 'unnamed-repository' as const, repository } },
-      ];
+      const unconfirmed = ofUnconfirmedRepository(g.record, source);
+      if (unconfirmed === undefined) return [];
+      return [{ g, id, why: why.why === 'git-failed' ? why : unconfirmed }];
     });
     if (unplaced.length <= UNPLACED_LOOKED_FOR) {
       for (const { g, id } of unplaced) looked.set(id, { ...g, compareAt: undefined });

@@ -55,7 +55,12 @@ import { shownExtension, type Unselected } from '../source/file-filter.js';
  *   repository it was applied from, when the plan's work tree names none (no remote: a second
  *   team's `git init`, not pushed yet) and git does not show it removing the file: nothing tells
  *   that work tree from another repository sharing the store, whose records it would otherwise
- *   delete as its own removed manifests (review scope-41, H-1).
+ *   delete as its own removed manifests (review scope-41, H-1). Likewise (`why`:
+ *   `prefixed-repository`) a record applied from a repository whose path only ends with the
+ *   planned one's, or the other way round (`marketing/emea/audiences` and `emea/audiences`): a
+ *   mirror's prefix, or another group's repository of the same name (GitLab subgroups); only
+ *   git's history tells, and a clone of the same repository shows the removal (review known-42,
+ *   H-1).
  *
  * - `sparse`: the record's file is not in the directory it was applied from because git keeps it
  *   out of this work tree (a sparse checkout of that directory, or of the one given): still in
@@ -130,7 +135,8 @@ export type NamedElsewhere =
 export type Unplaced =
   | { why: 'not-removed' | 'no-history' | 'no-work-tree' }
   | { why: 'git-failed'; detail: string }
-  | { why: 'unnamed-repository'; repository: string };
+  | { why: 'unnamed-repository'; repository: string }
+  | { why: 'prefixed-repository'; repository: string; planned: string };
 
 export function namesKey(m: ManifestElsewhere): m is NamedElsewhere {
   return m.kind !== 'applied-from' && m.kind !== 'copied';
@@ -273,6 +279,8 @@ function unplacedReason(found: Extract<NamedElsewhere, { kind: 'unplaced' }>): s
     return `${from}, and git could not be asked whether this work tree removed it (${found.detail}); ${out('where git answers')}`;
   if (found.why === 'unnamed-repository')
     return `it was applied from ${found.repository} (its directory ${found.dir}), where its file ${found.file} is gone, and this work tree names no repository (it has no remote) and its history does not show it removing that file: it may be another repository's, sharing the store; the audience is left as it is: if this is ${found.repository}, add its remote (git remote add origin <its URL>) and plan again; to delete the audience, remove its manifest in a clone of ${found.repository}`;
+  if (found.why === 'prefixed-repository')
+    return `it was applied from ${found.repository} (its directory ${found.dir}), where its file ${found.file} is gone, and this plan is of ${found.planned}, a path that differs from it by a prefix: a mirror's of the same repository, or another repository of the same name in another group (GitLab subgroups), sharing the store; its history does not show it removing that file, so the audience is left as it is: to delete it, remove its manifest in a clone of ${found.repository}`;
   if (found.why === 'no-work-tree')
     return `${from}, and this plan's directory is not in a git work tree, so nothing shows that it removed it (another directory's audience, sharing the store: one no longer on this machine, or another team's); the audience is left as it is: to delete it, ${emptyApply(found.dir)}`;
   return `${from}, and git does not show this work tree removing it since it was applied (another repository's, sharing the store; a file never committed; a shallow clone's history); ${out('in the work tree it was applied from')}`;
