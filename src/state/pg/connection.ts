@@ -69,12 +69,18 @@ export function timeoutsOf(access: PgAccess): PgTimeouts {
  * its LISTEN, and was ended at each timeout, losing the hints sent meanwhile; our other
  * sessions are closed by us when idle (the pool after 10 s, the lock's checked every 2 s).
  * PostgreSQL 13 does not know that setting (SET would fail): it is set only where pg_settings
- * lists it. Each of these is a user setting: any role may set it for its own session.
+ * lists it. And read committed, whatever default a DBA gave the database or role
+ * (default_transaction_isolation): every write moves the serial on the one `meta` row, and
+ * under repeatable read or serializable a second write at once was refused (40001, "could not
+ * serialize access due to concurrent update"), a step FAILED with its call sent; the fence and
+ * the takeover's wait are written for read committed. Each of these is a user setting: any
+ * role may set it for its own session.
  */
 function sessionLimits(queryMs: number): string {
   return (
     'SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3; ' +
     `SET idle_in_transaction_session_timeout = ${Math.max(1, Math.ceil(queryMs))}; ` +
+    "SET default_transaction_isolation = 'read committed'; " +
     "SELECT set_config(name, '0', false) FROM pg_settings WHERE name = 'idle_session_timeout'"
   );
 }
