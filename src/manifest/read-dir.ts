@@ -6,7 +6,7 @@ import {
   fileSelector,
   filtersGiven,
   mayHoldSelected,
-  namedLikeManifest,
+  isSwapFile,
   SKIPPED_DIRS,
   globMatcher,
   shownExtension,
@@ -92,10 +92,11 @@ function realpathOrUndefined(target: string): string | undefined {
 
 /**
  * A listing: the files the filters select (`found`), what the walk met that is said
- * (`diagnostics`) or refused, and `unread`: the files named like manifests
- * (namedLikeManifest) that the filters, or the default selection, leave out, which a plan with
- * removals looks through for their manifests (src/manifest/read-elsewhere.ts) without walking
- * the directory again. Each sorted by path.
+ * (`diagnostics`) or refused, and `unread`: the files that the filters, or the default
+ * selection, leave out (an editor's swap file aside), which a plan with removals looks through
+ * for their manifests (src/manifest/read-elsewhere.ts: those named like manifests, and those of
+ * any other name that claim to be one, a manifest renamed `gold.ymal`) without walking the
+ * directory again. Each sorted by path.
  */
 export type Listing = {
   found: FoundFile[];
@@ -293,7 +294,7 @@ export function listManifestFilesSync(
         found.push({ relative, absolute });
         if (many && found.length === many.after + 1) many.call();
       } else if (isFile) {
-        if (listsUnread && namedLikeManifest(relative)) unread.push({ relative, absolute });
+        if (listsUnread && !isSwapFile(relative)) unread.push({ relative, absolute });
         const left = tellUnselected ? unselectedByDefault(relative) : undefined;
         if (left?.why === 'extension') diagnostics.push(notSelected(relative, left));
         // A renamed one (`b.yaml~`, `b.yaml.bak`) is not said: an editor's backup is there for

@@ -27,12 +27,19 @@ describe('findManifestsElsewhere: files the default selection leaves out', () =>
         'e/.e.yml': manifestYaml('e'),
         // A manifest renamed so that the default does not read it (review scope-41, H-2).
         'i.yaml.bak': manifestYaml('i'),
-        // Never: inside .git, node_modules, or not named like a manifest.
+        // Renamed to any other name, still claiming to be a manifest (review scope-42, H-1): h.txt
+        // was pinned as never looked at; a manifest renamed so is now held as any renamed one.
+        'h.txt': manifestYaml('h'),
+        // Never: inside .git, node_modules, an editor's swap file, or a file of another name that
+        // does not claim to be a manifest, naming the key.
         '.git/f.yaml': manifestYaml('f'),
         'node_modules/g.yaml': manifestYaml('g'),
-        'h.txt': manifestYaml('h'),
+        '.j.yaml.swp': manifestYaml('j'),
+        'k.txt': 'retired: k\nname: k\n',
       });
-      const records = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((key) => record(key, `${key}.yaml`));
+      const records = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k'].map((key) =>
+        record(key, `${key}.yaml`),
+      );
       const found = await findManifestsElsewhere(records, { dir: tmp, defaultSandbox: 'prod', above: false });
       expect(byKey(found)).toEqual([
         {
@@ -57,6 +64,13 @@ describe('findManifestsElsewhere: files the default selection leaves out', () =>
           left: { why: 'dot-folder', folder: '.archive' },
         },
         { kind: 'not-selected', sandbox: 'prod', key: 'e', file: 'e/.e.yml', left: { why: 'dotfile' } },
+        {
+          kind: 'not-selected',
+          sandbox: 'prod',
+          key: 'h',
+          file: 'h.txt',
+          left: { why: 'renamed', extension: '.txt' },
+        },
         {
           kind: 'not-selected',
           sandbox: 'prod',

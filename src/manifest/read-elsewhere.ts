@@ -5,7 +5,9 @@ import { recordId } from '../state/record-id.js';
 import type { AudienceRecord } from '../state/schema.js';
 import {
   fileSelector,
+  isSwapFile,
   namedLikeManifest,
+  unreadClaimant,
   unselectedByDefault,
   type FileFilters,
 } from '../source/file-filter.js';
@@ -14,7 +16,7 @@ import { isInside, listManifestFilesSync, type FoundFile } from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestFile } from './read-file.js';
 import { gitTop, realDirectory } from './read-source-root.js';
 import { filesAt, filesNaming, notCheckedOut, placeRemovals } from './read-moved.js';
-import { claimsOurs } from './read-left-out.js';
+import { claimsOurs, looksLikeManifest } from './read-left-out.js';
 import { sourceFileFromBytes } from './decode.js';
 import { recordRevision } from '../plan/older-checkout.js';
 import { rootDirectory } from './source-root.js';
@@ -298,7 +300,7 @@ function elsewhereOf(named: Named, file: string, byKey: () => NamedElsewhere): N
  * that would read it) is `not-selected`: a plan of that directory would not read it either.
  */
 function foundAt(named: Named, relative: string, file: string, byKey: () => NamedElsewhere): NamedElsewhere {
-  const left = unselectedByDefault(relative);
+  const left = unreadClaimant(relative);
   if (left === undefined) return elsewhereOf(named, file, byKey);
   const { sandbox, key } = named;
   return elsewhereOf(named, file, () => ({ kind: 'not-selected', sandbox, key, file, left }));
@@ -332,6 +334,33 @@ function readTree(root: string, select: (relative: string) => boolean, maxBytes:
     return [];
   }
   return listed.map((file) => read(file.relative, file.absolute, maxBytes));
+}
+
+/**
+ * Of the files a plan did not read (`left`), those that may hold a removed record's manifest,
+ * read: those named like manifests (namedLikeManifest), and those of any other name whose
+ * first bytes claim to be an audiencectl manifest (looksLikeManifest): a manifest renamed to any
+ * name, by a typo or a backup's (`gold.ymal`, `gold.yaml.1.bak`, `gold.bak`), holds its removal
+ * (review scope-42, H-1). Only the head of those others is read, and only for a plan that removes.
+ */
+function readLeftOut(left: readonly FoundFile[], maxBytes: number): Read[] {
+  return left
+    .filter((file) => namedLikeManifest(file.relative) || looksLikeManifest(file.absolute))
+    .map((file) => read(file.relative, file.absolute, maxBytes));
+}
+
+/** readLeftOut of the files under `root` that `select` keeps (not an editor's swap file); none when it cannot be listed. */
+function readLeftOutTree(root: string, select: (relative: string) => boolean, maxBytes: number): Read[] {
+  let listed;
+  try {
+    listed = listManifestFilesSync(root, {
+      select: (relative) => !isSwapFile(relative) && select(relative),
+    }).found;
+  } catch {
+    // As readTree: a tree that cannot be listed holds nothing found.
+    return [];
+  }
+  return readLeftOut(listed, maxBytes);
 }
 
 /**
@@ -644,8 +673,8 @@ async function namedElsewhere(
   if (records.length > 0) {
     const covered = fileSelector(source);
     const files = source.unread
-      ? source.unread.map((file) => read(file.relative, file.absolute, maxBytes))
-      : readTree(root, (relative) => !covered(relative), maxBytes);
+      ? readLeftOut(source.unread, maxBytes)
+      : readLeftOutTree(root, (relative) => !covered(relative), maxBytes);
     for (const m of await naming(files, records.map(sought), source.defaultSandbox)) {
       add(
         foundAt(m, m.file, m.file, () => ({

@@ -250,7 +250,8 @@ function foundReason(
  */
 function renamedReason(record: AudienceRecord, where: string, extension: string): string {
   const was = record.manifestFile === undefined ? 'its manifest' : `its manifest ${record.manifestFile}`;
-  return `${was} is now ${where}, which audiencectl does not read (it reads names ending in .yaml or .yml, not ${shownExtension(extension)}); the audience is left as it is: rename ${where} back to end in .yaml or .yml to keep it, or remove ${where} to delete the audience`;
+  const named = extension === '' ? 'not a name without one' : `not ${shownExtension(extension)}`;
+  return `${was} is now ${where}, which audiencectl does not read (it reads names ending in .yaml or .yml, ${named}); the audience is left as it is: rename ${where} back to end in .yaml or .yml to keep it, or remove ${where} to delete the audience`;
 }
 
 /** The reason of a `not-selected` hold: why the file is not read, and the way out. */

@@ -129,6 +129,25 @@ export type Unselected =
 const RENAMED_NAME = /(?:\.ya?ml(?:\.[^./]+|~)|\.json)$/i;
 const SWAP_FILE = /\.sw[a-p]$/;
 
+/** An editor's swap file (vim's `.gold.yaml.swp`): the text of a file being edited, never a manifest moved. */
+export function isSwapFile(relative: string): boolean {
+  return SWAP_FILE.test(relative);
+}
+
+/**
+ * Why the default selection leaves out `relative`, a file whose text claims to be an audiencectl
+ * manifest whatever its name (read-elsewhere.ts): unselectedByDefault's reason; else `renamed`,
+ * the suffix of its name from its first dot as the extension (`gold.ymal`, `gold.yaml.1.bak`,
+ * `gold.bak`, `.archive/gold.yaml.bak`; none: `gold`). Undefined when the default reads it.
+ */
+export function unreadClaimant(relative: string): Unselected | undefined {
+  const left = unselectedByDefault(relative);
+  if (left !== undefined || byDefault(relative)) return left;
+  const name = relative.slice(relative.lastIndexOf('/') + 1);
+  const dot = name.indexOf('.', 1);
+  return { why: 'renamed', extension: dot === -1 ? '' : name.slice(dot) };
+}
+
 /** unselectedByDefault of a name that does not end like a manifest: renamed (RENAMED_NAME), or not. */
 function renamedManifest(relative: string): Unselected | undefined {
   const renamed = RENAMED_NAME.exec(relative);

@@ -66,4 +66,29 @@ describe('the controller (--dir) and a file the default selection leaves out', (
       expect((await controller.status()).diagnostics ?? []).toEqual([]);
     });
   });
+
+  it('mv gold.yaml gold.ymal (a typo): gold is held, not deleted (review scope-42, H-1)', async () => {
+    await withInProcessController({}, async (controller) => {
+      await writeFile(path.join(controller.dir, 'gold.yaml'), quiet('gold'));
+      await writeFile(path.join(controller.dir, 'silver.yaml'), quiet('silver'));
+      controller.reconciler.trigger('watch');
+      await controller.reconciler.settled();
+      const remote = () =>
+        controller.emulator.control
+          .listAudiences(DEMO_CLIENT.orgId, 'prod')
+          .map((a) => `${a.audienceName} ${a.audienceId}`)
+          .sort();
+      const before = remote();
+      expect(before).toHaveLength(2);
+
+      await rename(path.join(controller.dir, 'gold.yaml'), path.join(controller.dir, 'gold.ymal'));
+      controller.reconciler.trigger('watch');
+      await controller.reconciler.settled();
+      expect(remote()).toEqual(before);
+      expect(controller.reconciler.planMarkdown()).toContain(
+        'its manifest gold.yaml is now gold.ymal, which audiencectl does not read (it reads names ending in .yaml or .yml, not ".ymal")',
+      );
+      expect((await controller.status()).plan?.summary).toMatchObject({ delete: 0, held: 1 });
+    });
+  });
 });
