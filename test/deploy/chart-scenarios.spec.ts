@@ -268,8 +268,8 @@ describe.each(helmBinaries())('helm $major template', (bin) => {
         seccompProfile: { type: 'RuntimeDefault' },
       });
       expect(init.resources).toEqual({
-        requests: { cpu: '50m', memory: '128Mi' },
-        limits: { memory: '256Mi' },
+        requests: { cpu: '50m', memory: '256Mi' },
+        limits: { memory: '1Gi' },
       });
       expect(init.terminationMessagePolicy).toBe('FallbackToLogsOnError');
     },
