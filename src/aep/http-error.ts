@@ -129,7 +129,16 @@ export function httpError(parts: TransportErrorParts & { status: number }, state
   });
 }
 
-/** No answer came: a network error or a timeout. */
+/** What became of an attempt that got no answer to act on. */
+function failureText(parts: TransportErrorParts, timeout: boolean): string {
+  const code = parts.errorCode ?? 'network error';
+  if (parts.bodyLost !== undefined)
+    return `AEP's answer (HTTP ${parts.bodyLost}) was cut before its end (${code})`;
+  if (timeout) return `AEP did not answer in time (${parts.timeoutEvent ?? 'request'} timeout)`;
+  return `Cannot reach AEP (${code})`;
+}
+
+/** No answer came (or a success's body was cut): a network error or a timeout. */
 export function networkError(parts: TransportErrorParts, state: CallState, error: unknown): AepError {
   const failure: AttemptFailure = {
     method: state.method,
@@ -139,11 +148,7 @@ export function networkError(parts: TransportErrorParts, state: CallState, error
   const outcomeUnknown = isOutcomeUnknown(failure);
   const timeout = parts.errorCode === 'ETIMEDOUT';
   const atProxy = proxyFailureText(parts);
-  const what =
-    atProxy ??
-    (timeout
-      ? `AEP did not answer in time (${parts.timeoutEvent ?? 'request'} timeout)`
-      : `Cannot reach AEP (${parts.errorCode ?? 'network error'})`);
+  const what = atProxy ?? failureText(parts, timeout);
   // The setting the base URL came from: the file's baseUrl wins over AEP_BASE_URL (review-36a L-1).
   const check =
     atProxy === undefined ? hintsOf(state.credentials).baseUrl : `${proxyVariable(parts)} (or NO_PROXY)`;

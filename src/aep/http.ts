@@ -156,7 +156,10 @@ export function createHttp(deps: HttpDeps): Got {
     if (parts.status === undefined) deps.report(state, { error: parts.errorCode ?? error.name });
     state.lastFailure = failure;
     // Answered, or left without an answer; not failed before it left (beforeRequest's token).
-    const sent = parts.status !== undefined || (state.awaitingAnswer && !(error.cause instanceof AepError));
+    const sent =
+      parts.status !== undefined ||
+      parts.bodyLost !== undefined ||
+      (state.awaitingAnswer && !(error.cause instanceof AepError));
     if (sent && isOutcomeUnknown(failure)) state.unknownOutcome ??= error;
     if (state.once) return 0;
     const retry = state.attempts - (state.renewed ? 1 : 0);

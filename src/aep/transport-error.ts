@@ -20,6 +20,11 @@ export type TransportErrorParts = {
   proxy?: string;
   /** The proxy's answer to CONNECT, when it was not 200. */
   proxyStatus?: number;
+  /**
+   * The status of a success whose body did not arrive whole (the connection lost mid-body, a
+   * body too large to read): no answer to act on, so the failure is read as a network one.
+   */
+  bodyLost?: number;
 };
 
 /** The proxy label and CONNECT answer that proxy.ts puts on a failure before the tunnel opened. */
@@ -54,6 +59,17 @@ export function requestErrorParts(error: unknown): TransportErrorParts {
   }
   const parts: TransportErrorParts = {};
   const response = error.response;
+  // A success's status line came, its body did not (ReadError, a timeout mid-body): the service
+  // did what was asked, and what it made is not known. Read as no answer, which a GET retries and
+  // a change takes for an outcome unknown, never as the service's answer "HTTP 202, unexpected",
+  // which dropped a made audience's create and a started run's intent as refused (review
+  // secrets-42, H-1).
+  if (response && response.statusCode >= 200 && response.statusCode < 300) {
+    parts.bodyLost = response.statusCode;
+    parts.errorCode = networkCode(error);
+    if (error instanceof TimeoutError) parts.timeoutEvent = error.event;
+    return parts;
+  }
   if (response) {
     parts.status = response.statusCode;
     parts.headers = response.headers;
