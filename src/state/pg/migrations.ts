@@ -1,7 +1,10 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { escapeIdentifier, type ClientBase } from 'pg';
 import { StateError } from '../errors.js';
+import { LONG_QUERY_MS } from './connection.js';
 import { LOCK_CLASS, MIGRATION_CLASS, lockKeyOf } from './keys.js';
-import { isTimeout } from './pg-errors.js';
+import { isTimeout, seconds } from './pg-errors.js';
 import { assertServerVersion, serverVersion } from './server-version.js';
 
 /**
@@ -181,6 +184,83 @@ async function locked(client: ClientBase, schema: string, step: () => Promise<vo
   }
 }
 
+/** SQLSTATE lock_not_available: `lock_timeout` ran out. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/**
+ * How long one try of a migration waits for a lock on a table of the store before it gives up
+ * its place in the lock queue, to try again: an ALTER TABLE asks ACCESS EXCLUSIVE, and while it
+ * waited in the queue (behind a nightly pg_dump's ACCESS SHARE, a psql session left in a
+ * transaction) every statement on that table queued behind it, each write and read of the
+ * controllers still running on the schema, until their query timeout.
+ */
+const MIGRATION_TRY_MS = 1_000;
+/** Between two tries: the statements that queued behind the last one go through. */
+const MIGRATION_PAUSE_MS = 200;
+
+/**
+ * `step` under the migration lock (locked), its waits for the tables' locks a try of
+ * MIGRATION_TRY_MS at a time, tried again until `waitMs` is spent; then STATE_MIGRATION_BLOCKED
+ * naming the sessions that hold locks on the schema's tables. A try given up is rolled back.
+ */
+async function politely(
+  client: ClientBase,
+  schema: string,
+  display: string,
+  migration: { version: number; name: string },
+  waitMs: number,
+  step: () => Promise<void>,
+): Promise<void> {
+  const started = performance.now();
+  for (;;) {
+    try {
+      await locked(client, schema, async () => {
+        // After the migration lock: another init is still waited for as long as it takes.
+        await client.query(`SET LOCAL lock_timeout = ${MIGRATION_TRY_MS}`);
+        await step();
+      });
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== LOCK_NOT_AVAILABLE) throw error;
+      if (performance.now() - started + MIGRATION_TRY_MS >= waitMs)
+        throw await blockedMigration(client, schema, display, migration, waitMs, error);
+      await sleep(MIGRATION_PAUSE_MS);
+    }
+  }
+}
+
+/** The sessions holding locks on `schema`'s tables, named, and what to do. */
+async function blockedMigration(
+  client: ClientBase,
+  schema: string,
+  display: string,
+  migration: { version: number; name: string },
+  waitMs: number,
+  cause: unknown,
+): Promise<StateError> {
+  const { rows } = await client.query<{ pid: number; app: string | null }>(
+    `SELECT l.pid, min(a.application_name) AS app FROM pg_locks l
+       JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+       LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE n.nspname = $1 AND l.granted AND l.pid <> pg_backend_pid()
+      GROUP BY l.pid ORDER BY l.pid`,
+    [schema],
+  );
+  const holders = rows.map(
+    (row) => `pid ${row.pid}${row.app ? ` (application_name ${JSON.stringify(row.app)})` : ''}`,
+  );
+  const held = holders.length > 0 ? `, held by PostgreSQL session ${holders.join(', ')}` : '';
+  const end =
+    rows.length > 0
+      ? ` or end them (${rows.map((r) => `SELECT pg_terminate_backend(${r.pid})`).join('; ')})`
+      : '';
+  return new StateError(
+    'STATE_MIGRATION_BLOCKED',
+    `PostgreSQL state ${display}: migration ${migration.version} (${migration.name}) could not lock the tables it changes within ${seconds(waitMs)}${held}; nothing of it was applied. Run init again once they are done${end}`,
+    { cause },
+  );
+}
+
 /** SQLSTATE insufficient_privilege. */
 const INSUFFICIENT_PRIVILEGE = '42501';
 
@@ -211,14 +291,21 @@ async function createSchema(client: ClientBase, schema: string, display: string)
 /**
  * Creates the schema and applies the missing migrations, each in its own
  * transaction, under a transaction-level advisory lock so two `init`s never race
- * (the replicas of a fresh install start theirs at once). Returns the versions applied.
+ * (the replicas of a fresh install start theirs at once), waiting for its tables' locks
+ * without holding up the controllers still running on the schema (politely), `waitMs` at
+ * most. Returns the versions applied.
  * A server older than PostgreSQL 13 is refused first, changing nothing (server-version.ts).
  * A schema a newer audiencectl migrated is refused, changing nothing: found up to date
  * (it holds every version this one knows), it was reported so, and after a rollback to an
  * older image its init step passed while every other command refused the schema.
  * `display` names the store in that refusal.
  */
-export async function migrate(client: ClientBase, schema: string, display = schema): Promise<number[]> {
+export async function migrate(
+  client: ClientBase,
+  schema: string,
+  display = schema,
+  waitMs = LONG_QUERY_MS,
+): Promise<number[]> {
   const applied: number[] = [];
   // Before anything is made: on a server older than 13 the migrations pass and every write fails.
   assertServerVersion(await serverVersion(client), display);
@@ -245,7 +332,7 @@ export async function migrate(client: ClientBase, schema: string, display = sche
       throw newerSchemaError(version, display, ': init never takes a schema back to an older version');
   });
   for (const migration of MIGRATIONS) {
-    await locked(client, schema, async () => {
+    await politely(client, schema, display, migration, waitMs, async () => {
       const done = await client.query(sql(schema, 'SELECT 1 FROM {s}.schema_migrations WHERE version = $1'), [
         migration.version,
       ]);

@@ -180,7 +180,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     client.on('error', () => undefined);
     try {
       await client.connect();
-      const applied = await migrate(client, this.#schema, this.location);
+      const applied = await migrate(client, this.#schema, this.location, long.queryMs);
       this.#checked = undefined;
       // Read after: an init that waited on another's lock found the schema up to date then.
       if (applied.length === 0)
