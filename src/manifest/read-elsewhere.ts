@@ -157,8 +157,14 @@ function keyPattern(keys: Iterable<string>, names: Iterable<string> = []): RegEx
 const holdsKey = (text: string, key: string) =>
   new RegExp(`(?<![a-z0-9-])${escape(key)}(?![a-z0-9-])`).test(text);
 
-/** A file read, with where it is (to look at the bytes of one that cannot be read as text). */
-type Read = { file: SourceFile; absolute?: string | undefined };
+/**
+ * A file read, with where it is (to look at the bytes of one that cannot be read as text).
+ * `claimant`: named like no manifest, looked at only because its head claims to be one
+ * (readLeftOut): only a manifest parsed from it names a record. A README.md under the directory
+ * whose example manifest names a key (in a fenced block, which fails to parse as YAML) held that
+ * audience's true removal as a broken manifest, pointing to fix the README.
+ */
+type Read = { file: SourceFile; absolute?: string | undefined; claimant?: true };
 
 function read(relative: string, absolute: string, maxBytes: number): Read {
   return { file: readManifestFile(relative, absolute, maxBytes), absolute };
@@ -239,11 +245,13 @@ async function naming(
   defaultSandbox: string,
 ): Promise<Named[]> {
   const files = given.filter(claimedIfRenamed);
+  const claimants = new Set(files.flatMap((f) => (f.claimant ? [f.file.path] : [])));
   const keys = new Set(records.map((r) => r.key));
   const names = records.flatMap((r) => (r.name === undefined ? [] : [r.name]));
   const pattern = keyPattern(keys, names);
   const found: Named[] = [];
   const mayName = (file: string, key: string, fault: 'errors' | 'unreadable', detail: string) => {
+    if (claimants.has(file)) return;
     for (const r of records) {
       if (r.key === key) found.push({ sandbox: r.sandbox, key, file, by: 'text', fault, detail });
     }
@@ -344,9 +352,11 @@ function readTree(root: string, select: (relative: string) => boolean, maxBytes:
  * (review scope-42, H-1). Only the head of those others is read, and only for a plan that removes.
  */
 function readLeftOut(left: readonly FoundFile[], maxBytes: number): Read[] {
-  return left
-    .filter((file) => namedLikeManifest(file.relative) || looksLikeManifest(file.absolute))
-    .map((file) => read(file.relative, file.absolute, maxBytes));
+  return left.flatMap((file): Read[] => {
+    if (namedLikeManifest(file.relative)) return [read(file.relative, file.absolute, maxBytes)];
+    if (!looksLikeManifest(file.absolute)) return [];
+    return [{ ...read(file.relative, file.absolute, maxBytes), claimant: true }];
+  });
 }
 
 /** readLeftOut of the files under `root` that `select` keeps (not an editor's swap file); none when it cannot be listed. */

@@ -14,7 +14,8 @@ import { withEmulator } from '../helpers/with-emulator.js';
  * (`gold.yaml-old`), a suffix in place of the extension (`gold.bak`), or a backup parked in a
  * dot folder (`.archive/gold.yaml.bak`) plans `- prod/gold delete: manifest removed`, and apply
  * deletes the audience, the whole manifest (`apiVersion: audiencectl/v1`, its metadata.name) on
- * disk beside the others. Only a removed manifest deletes: each is held, naming the file.
+ * disk beside the others. Only a removed manifest deletes: each is held, naming the file. And a
+ * manifest removed still deletes, though a README beside it shows it as an example.
  */
 const quiet = { ingestion: { onCreate: false } };
 const renames: Record<string, string> = {
@@ -35,6 +36,9 @@ describe('a manifest renamed to any name audiencectl does not read', () => {
         const files = {
           ...Object.fromEntries(keys.map((key) => [`audiences/${key}.yaml`, manifestYaml(key, quiet)])),
           'audiences/gone.yaml': manifestYaml('gone', quiet),
+          // A README whose example is gone's manifest, in a fenced block: no manifest renamed,
+          // the removal of gone.yaml still deletes.
+          'audiences/README.md': `# Audiences\n\nOne file per audience:\n\n\`\`\`yaml\n${manifestYaml('gone', quiet)}\`\`\`\n`,
         };
         const { repo, git } = await gitRepository(root, files);
         expect((await apply(path.join(repo, 'audiences'), state, env)).code).toBe(0);
