@@ -58,6 +58,8 @@ COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY --from=build /src/specs ./specs
+# Checkouts mounted from the host belong to the host's user: git trusts them (image/gitconfig).
+COPY image/gitconfig /etc/gitconfig
 # `audiencectl` on the PATH, as npm links it: `kubectl exec deploy/audiencectl -- audiencectl
 # state …` repairs the file state inside the pod (docs/deploy.md, "Repairing the file state").
 RUN ln -s /app/dist/cli/main.js /usr/local/bin/audiencectl
