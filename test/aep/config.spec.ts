@@ -168,10 +168,10 @@ sandboxes:
   it('the file wins over the environment', () => {
     const configFile = file(
       'wins.yaml',
-      'baseUrl: http://file.example/ais\ncredentials: { clientId: file-client }\n',
+      'baseUrl: https://file.example/ais\ncredentials: { clientId: file-client }\n',
     );
-    const config = loadAepConfig({ configFile, env: { ...ENV, AEP_BASE_URL: 'http://env.example/ais' } });
-    expect(config.baseUrl).toBe('http://file.example/ais');
+    const config = loadAepConfig({ configFile, env: { ...ENV, AEP_BASE_URL: 'https://env.example/ais' } });
+    expect(config.baseUrl).toBe('https://file.example/ais');
     expect(config.sandboxes['prod']?.credentials).toMatchObject({
       clientId: 'file-client',
       clientSecret: 'env-secret-value',
