@@ -11,6 +11,7 @@ import {
   type CompatChoices,
 } from './compat.js';
 import { AepError, isNotFoundAnswer } from './errors.js';
+import { tellFieldsRefusal } from './fields-refusal.js';
 import type { AepClientOptions } from './options.js';
 import type { ClockReading } from './service-clock.js';
 import type { AepClientStats } from './stats.js';
@@ -170,18 +171,24 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
       }
       throw new Error('unreachable: no operations path to try');
     },
-    patchAudience: async (sandbox, audienceId, body, callOptions) =>
-      call(
-        sandbox,
-        {
-          endpoint: 'patchAudience',
-          method: 'PATCH',
-          path: `external-audience/${pathSegment(audienceId, 'audienceId')}`,
-          json: body,
-        },
-        AudienceView,
-        callOptions,
-      ),
+    // A refusal naming no rule, of fields nobody compared, told by a PATCH without them
+    // (fields-refusal.ts).
+    patchAudience: async (sandbox, audienceId, body, callOptions) => {
+      const { fieldsUncompared, ...rest } = callOptions ?? {};
+      const send = (json: Record<string, unknown>) =>
+        call(
+          sandbox,
+          {
+            endpoint: 'patchAudience',
+            method: 'PATCH',
+            path: `external-audience/${pathSegment(audienceId, 'audienceId')}`,
+            json,
+          },
+          AudienceView,
+          rest,
+        );
+      return tellFieldsRefusal(compat, send, body, fieldsUncompared === true);
+    },
     startRun: async (sandbox, audienceId, body, callOptions) => {
       const run = await call(
         sandbox,

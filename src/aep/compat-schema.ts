@@ -37,6 +37,15 @@ export type RunsListStart = z.infer<typeof RunsListStart>;
 export const AudiencesTotalCount = z.enum(['listed', 'other']);
 export type AudiencesTotalCount = z.infer<typeof AudiencesTotalCount>;
 
+/**
+ * How the service words a refused PATCH (a 422): `named`, with the rules it broke
+ * (`report.errors`: `fields[1].name`, ...); `unnamed`, with no rule (the page's appendix text
+ * only, or a bare 422), so a refusal of the fields is told by a PATCH without them
+ * (fields-refusal.ts).
+ */
+export const PatchRefusals = z.enum(['named', 'unnamed']);
+export type PatchRefusals = z.infer<typeof PatchRefusals>;
+
 /** Everything known about one base URL. */
 export const CompatChoices = z.object({
   operationsPath: OperationsSpelling.optional(),
@@ -46,6 +55,7 @@ export const CompatChoices = z.object({
   runsListStart: RunsListStart.optional(),
   deletePath: DeleteSpelling.optional(),
   audiencesTotalCount: AudiencesTotalCount.optional(),
+  patchRefusals: PatchRefusals.optional(),
 });
 export type CompatChoices = z.infer<typeof CompatChoices>;
 
@@ -56,6 +66,7 @@ export const LearnedChoice = z.discriminatedUnion('choice', [
   z.object({ choice: z.literal('runsListStart'), value: RunsListStart }),
   z.object({ choice: z.literal('deletePath'), value: DeleteSpelling }),
   z.object({ choice: z.literal('audiencesTotalCount'), value: AudiencesTotalCount }),
+  z.object({ choice: z.literal('patchRefusals'), value: PatchRefusals }),
   z.object({ choice: z.literal('sourceSpec'), sandbox: z.string().min(1), value: SourceSpecShape }),
 ]);
 export type LearnedChoice = z.infer<typeof LearnedChoice>;
@@ -73,6 +84,8 @@ export function withLearned(choices: CompatChoices, learned: LearnedChoice): Com
       return { ...choices, deletePath: learned.value };
     case 'audiencesTotalCount':
       return { ...choices, audiencesTotalCount: learned.value };
+    case 'patchRefusals':
+      return { ...choices, patchRefusals: learned.value };
     case 'sourceSpec':
       return { ...choices, sourceSpec: { ...choices.sourceSpec, [learned.sandbox]: learned.value } };
   }

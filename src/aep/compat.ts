@@ -9,6 +9,7 @@ import {
   type DeleteSpelling,
   type LearnedChoice,
   type OperationsSpelling,
+  type PatchRefusals,
   type SourceSpecShape,
 } from './compat-schema.js';
 
@@ -203,6 +204,21 @@ export class Compat {
     if (this.#choices.audiencesTotalCount === value) return;
     const switched = value === 'other' ? 'audience lists counted past what they hold' : undefined;
     this.#learned(switched, { choice: 'audiencesTotalCount', value });
+  }
+
+  /**
+   * Whether a refused PATCH that names no rule is worth telling apart by a PATCH without its
+   * fields (fields-refusal.ts): once the service has answered a refusal so (`unnamed`). One that
+   * has named its rules (`named`) would have named a field it refused.
+   */
+  patchRefusalsUnnamed(): boolean {
+    return this.#choices.patchRefusals === 'unnamed';
+  }
+
+  patchRefusalsLearned(value: PatchRefusals): void {
+    if (this.#choices.patchRefusals === value) return;
+    const switched = value === 'unnamed' ? 'refused PATCHes name no rule' : undefined;
+    this.#learned(switched, { choice: 'patchRefusals', value });
   }
 
   #learned(switched: string | undefined, learned: LearnedChoice): void {

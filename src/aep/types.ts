@@ -118,6 +118,15 @@ export type CallOptions = {
   once?: boolean;
 };
 
+export type PatchOptions = CallOptions & {
+  /**
+   * The fields it lists were never compared with the audience's (an imported, discovered or
+   * adopted audience's first PATCH): a refusal that names no rule is told apart as a refusal of
+   * them (AepFieldsRefusedError, fields-refusal.ts). Default false.
+   */
+  fieldsUncompared?: boolean;
+};
+
 /**
  * The External Audiences API as audiencectl uses it. Every method sends the four
  * headers for `sandbox`, checks the response with the schemas above, and throws an
@@ -134,7 +143,7 @@ export interface AepClient extends AudienceReads {
     sandbox: string,
     audienceId: string,
     body: Record<string, unknown>,
-    options?: CallOptions,
+    options?: PatchOptions,
   ): Promise<AudienceView>;
   startRun(sandbox: string, audienceId: string, body: RunBody, options?: CallOptions): Promise<Run>;
   getRun(sandbox: string, audienceId: string, runId: string, options?: CallOptions): Promise<Run>;

@@ -47,6 +47,11 @@ export type AlteringProxy = {
   close(): Promise<void>;
 };
 
+/** Whether an answer of `status` is a refusal the proxy was asked to let alterations see. */
+function altersRefusal(options: { refusals?: boolean }, status: number): boolean {
+  return options.refusals === true && status >= 400 && status < 500;
+}
+
 const HOP_BY_HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive']);
 
 function forwardable(headers: IncomingHttpHeaders): Record<string, string> {
@@ -69,9 +74,10 @@ export async function startAlteringProxy(
   /**
    * `emptyBodies`: empty successes (a DELETE's 204) go through the alteration too, with `body`
    * undefined. `noDate`: answers carry no Date header (the emulator's is not passed on, and
-   * node's own is not added): a client measures no offset to AEP's clock.
+   * node's own is not added): a client measures no offset to AEP's clock. `refusals`: answers
+   * of a 4xx status go through the alteration too (a service that words its refusals otherwise).
    */
-  options: { emptyBodies?: boolean; noDate?: boolean } = {},
+  options: { emptyBodies?: boolean; noDate?: boolean; refusals?: boolean } = {},
 ): Promise<AlteringProxy> {
   let alteration: Alteration | undefined;
   let rewriting: ((url: string) => string) | undefined;
@@ -91,7 +97,11 @@ export async function startAlteringProxy(
           let text = await answer.text();
           let status = answer.status;
           const { pathname: path, searchParams: query } = new URL(url, target);
-          if (alteration && (text !== '' || options.emptyBodies) && status < 300) {
+          if (
+            alteration &&
+            (text !== '' || options.emptyBodies) &&
+            (status < 300 || altersRefusal(options, status))
+          ) {
             const body: unknown = text === '' ? undefined : JSON.parse(text);
             const altered: unknown = await alteration({ method, path, query, status, body });
             if (altered instanceof Reply) {

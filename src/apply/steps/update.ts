@@ -1,4 +1,5 @@
 import { AepError } from '../../aep/errors.js';
+import { AepFieldsRefusedError } from '../../aep/fields-refusal.js';
 import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord } from '../../state/schema.js';
 import { forgetCommand } from '../../text/paste-flags.js';
@@ -44,8 +45,12 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     ...(unseen.length > 0 ? { unseenChanged: unseen } : {}),
   });
   let view: Awaited<ReturnType<typeof client.patchAudience>>;
+  const fieldsUncompared = uncompared(record);
   try {
-    view = await client.patchAudience(step.sandbox, audienceId, step.patch, signal ? { signal } : {});
+    view = await client.patchAudience(step.sandbox, audienceId, step.patch, {
+      ...(signal ? { signal } : {}),
+      ...(fieldsUncompared ? { fieldsUncompared } : {}),
+    });
   } catch (error) {
     const failure = aepFailure(error);
     // Refused: sent and answered, whatever becomes of the writes below (the intent kept, the
@@ -53,7 +58,7 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     const answered = answeredCall('PATCH', failure);
     if (answered !== undefined) deps.marks?.sent(answered);
     if (fieldsRefused(record, error, failure)) {
-      const message = fieldsWayOut(step, failure, deps);
+      const message = fieldsWayOut(step, failure, error instanceof AepFieldsRefusedError, deps);
       const patchRefused = { at: at(), specHash: target.hash, message };
       await store.resolveIntent(pending, { kind: 'update', changes: { patchRefused } });
       deps.marks?.recorded();
@@ -81,8 +86,10 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     // out checks first, and keeps the record (its runs, the mark of its name) if it re-creates.
     // A 404 to the retry of an attempt whose outcome is unknown gets it too: the message says
     // both, that outcome and the 404.
-    if (!answersNotFound(failure))
-      return result(step, 'failed', `PATCH failed: ${failure.message}${marked.said}`, { audienceId });
+    if (!answersNotFound(failure)) {
+      const told = fieldsUncompared && namesNoRule(error) ? UNNAMED_NEXT : '';
+      return result(step, 'failed', `PATCH failed: ${failure.message}${told}${marked.said}`, { audienceId });
+    }
     const hint = mayBeGoneHint(audienceId, deps);
     return result(
       step,
@@ -152,17 +159,40 @@ async function unknownOutcome(
 }
 
 /**
- * The service said the manifest's fields are the problem (100960-422 with a rule broken by a
- * listed field: one the audience lacks, or of another type, as PATCH cannot add or change one),
- * on the first PATCH of an audience audiencectl did not create (imported, discovered or
- * adopted: nobody compared its fields). Any other 422 (another rule, a run in progress, a
- * passing refusal, a body without rules) is an ordinary failure the next apply retries; so is
- * a refusal for an audience audiencectl created from the manifest's fields, or has PATCHed
- * since. A proxy's 422 page is no answer of the service (AEP_UNEXPECTED_RESPONSE).
+ * The first PATCH of an audience audiencectl did not create (imported, discovered or adopted:
+ * nobody compared its fields with the manifest's), which the service may refuse for them.
+ */
+function uncompared(record: AudienceRecord): boolean {
+  return record.imported !== undefined && record.applied === undefined;
+}
+
+/** A 422 of the service that names no rule it broke (the page's appendix text, a bare 422). */
+function namesNoRule(error: unknown): boolean {
+  return error instanceof AepError && error.status === 422 && error.details.length === 0;
+}
+
+/** How a refusal naming no rule was told to be of the fields (fields-refusal.ts). */
+const WITHOUT_ACCEPTED = "; it named no rule, and the same PATCH without the manifest's fields was accepted";
+
+/** What a failed first PATCH refused naming no rule adds: how the next apply tells (fields-refusal.ts). */
+const UNNAMED_NEXT =
+  " (AEP named no rule it broke: refused the same way again, the next apply sends this PATCH without the manifest's fields, to tell whether they are what AEP refuses)";
+
+/**
+ * The service said the manifest's fields are the problem, on the first PATCH of an audience
+ * audiencectl did not create (uncompared): 100960-422 with a rule broken by a listed field (one
+ * the audience lacks, or of another type, as PATCH cannot add or change one), or a refusal that
+ * names no rule where the same PATCH without its fields was accepted (the client tells it:
+ * AepFieldsRefusedError, src/aep/fields-refusal.ts). Any other 422 (another rule, a run in
+ * progress, a passing refusal, a body without rules the PATCH without fields does not tell) is
+ * an ordinary failure the next apply retries; so is a refusal for an audience audiencectl
+ * created from the manifest's fields, or has PATCHed since. A proxy's 422 page is no answer of
+ * the service (AEP_UNEXPECTED_RESPONSE).
  */
 function fieldsRefused(record: AudienceRecord, error: unknown, failure: AepFailure): boolean {
-  if (record.imported === undefined || record.applied !== undefined) return false;
-  if (failure.code !== 'AEP_UNPROCESSABLE' || failure.platformCode !== '100960-422') return false;
+  if (!uncompared(record) || failure.code !== 'AEP_UNPROCESSABLE') return false;
+  if (error instanceof AepFieldsRefusedError) return true;
+  if (failure.platformCode !== '100960-422') return false;
   const details = error instanceof AepError ? error.details : [];
   return details.some(
     (item) =>
@@ -172,7 +202,7 @@ function fieldsRefused(record: AudienceRecord, error: unknown, failure: AepFailu
 }
 
 /** The refusal, and the ways out a person chooses between, the first that keeps the audience. */
-function fieldsWayOut(step: Step, failure: AepFailure, deps: ExecutorDeps): string {
+function fieldsWayOut(step: Step, failure: AepFailure, toldWithout: boolean, deps: ExecutorDeps): string {
   const file = step.source?.replace(/:\d+$/, '') ?? 'the manifest';
   const forget = forgetCommand(step.key, step.sandbox, deps.paste);
   const ways =
@@ -188,7 +218,7 @@ function fieldsWayOut(step: Step, failure: AepFailure, deps: ExecutorDeps): stri
           again: 'Until the manifest changes, plans hold this update; apply --refresh sends the PATCH again',
         };
   return (
-    `the audience's fields differ from the manifest's: AEP refused the PATCH of its fields (${failure.message.replace(/\.$/, '')}), ` +
+    `the audience's fields differ from the manifest's: AEP refused the PATCH of its fields (${failure.message.replace(/\.$/, '')}${toldWithout ? WITHOUT_ACCEPTED : ''}), ` +
     `and a PATCH cannot add a field or change its type (the Audiences API does not show an audience's fields, so importing, discovering or adopting it could not compare them). ` +
     `${ways.fix} ` +
     `Only if this audience must not be managed: ${ways.forget} leaves it in AEP unmanaged (campaigns using it are no longer updated), and a manifest with another spec.name creates a new audience beside it. ` +
