@@ -362,6 +362,10 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
       this.#orgs = meta?.orgs ?? {};
     } catch (error) {
       await session.release();
+      // Lost before this store held the lock (its session ended as the meta was read): nothing
+      // was written under it, so the loss ends this try only. Kept, it refused every later try at
+      // once, and a replica cut while being elected stood by for ever, never elected again.
+      if (session.lost) this.#abandoned = undefined;
       throw error;
     }
     this.#session = session;
