@@ -15,7 +15,7 @@ import type { SourceFile } from './load.js';
 import { isInside, listManifestFilesSync, type FoundFile } from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestFile } from './read-file.js';
 import { gitTop, realDirectory } from './read-source-root.js';
-import { filesAt, filesNaming, notCheckedOut, placeRemovals } from './read-moved.js';
+import { filesAt, filesNaming, notCheckedOut, otherFilesNaming, placeRemovals } from './read-moved.js';
 import { claimsOurs, looksLikeManifest } from './read-left-out.js';
 import { sourceFileFromBytes } from './decode.js';
 import { recordRevision } from '../plan/older-checkout.js';
@@ -561,12 +561,23 @@ async function movedManifests(
   const grepped = pieces.includes(undefined)
     ? undefined
     : await filesNaming(top, keys, new Set(pieces as string[]));
+  // Of any other name, those that claim to be a manifest: one renamed as it moved (`old/gold.ymal`).
+  const others =
+    grepped === undefined ? undefined : await otherFilesNaming(top, keys, new Set(pieces as string[]));
   const files =
-    grepped === undefined
-      ? readTree(top, elsewhere, maxBytes)
-      : grepped
-          .filter((relative) => namedLikeManifest(relative) && elsewhere(relative))
-          .map((relative) => read(relative, path.resolve(top, relative), maxBytes));
+    grepped === undefined || others === undefined
+      ? readLeftOutTree(top, elsewhere, maxBytes)
+      : [
+          ...grepped
+            .filter((relative) => namedLikeManifest(relative) && elsewhere(relative))
+            .map((relative) => read(relative, path.resolve(top, relative), maxBytes)),
+          ...readLeftOut(
+            others
+              .filter((relative) => !isSwapFile(relative) && elsewhere(relative))
+              .map((relative) => ({ relative, absolute: path.resolve(top, relative) })),
+            maxBytes,
+          ),
+        ];
   // A file that names no sandbox is whichever sandbox its directory is applied to, which this
   // plan cannot know (teams/web's job may run with AEP_SANDBOX=dev, teams/mkt's with prod): it
   // is read with each removed record's sandbox in turn, and names the key in all of them.

@@ -34,13 +34,36 @@ export async function filesNaming(
   keys: ReadonlySet<string>,
   names: ReadonlySet<string> = new Set(),
 ): Promise<string[] | undefined> {
+  return grepNaming(top, keys, names, MANIFEST_NAMES);
+}
+
+/**
+ * filesNaming's look at the files of every other name (`old/gold.ymal`, `old/gold.bak`): those of
+ * them whose text claims to be an audiencectl manifest are one renamed as it moved, which holds
+ * the removal as one moved under a manifest's name does (read-elsewhere.ts readLeftOut; review
+ * scope-42, H-1). Undefined when git cannot say.
+ */
+export async function otherFilesNaming(
+  top: string,
+  keys: ReadonlySet<string>,
+  names: ReadonlySet<string> = new Set(),
+): Promise<string[] | undefined> {
+  return grepNaming(top, keys, names, OTHER_NAMES);
+}
+
+async function grepNaming(
+  top: string,
+  keys: ReadonlySet<string>,
+  names: ReadonlySet<string>,
+  pathspecs: readonly string[],
+): Promise<string[] | undefined> {
   if (![...keys, ...names].every(listable)) return undefined;
   // One fixed string a line (-F -f -): the keys, the names (any case: -i), and a backslash.
   const patterns = [...keys, ...names, '\\'].map((pattern) => `${pattern}\n`).join('');
   // `git grep` exits 1 when nothing matches. `--untracked` leaves out tracked files that a
   // .gitignore names, so the tracked ones are asked for apart.
   const grep = (where: string[]) =>
-    git(top, ['grep', ...where, '-l', '-z', '-i', '-F', '-f', '-', '--', ...MANIFEST_NAMES], patterns, 1);
+    git(top, ['grep', ...where, '-l', '-z', '-i', '-F', '-f', '-', '--', ...pathspecs], patterns, 1);
   const answers = existsSync(path.join(top, '.git'))
     ? await Promise.all([grep([]), grep(['--untracked'])])
     : [await grep(['--no-index'])];
@@ -67,6 +90,9 @@ export const MANIFEST_NAMES = [
   ':(icase)*.yml~',
   ':(icase)*.json',
 ];
+
+/** Every file but MANIFEST_NAMES, as pathspecs (only exclusions: git takes everything else). */
+const OTHER_NAMES = MANIFEST_NAMES.map((name) => name.replace(':(icase)', ':(exclude,icase)'));
 
 /** Paths given a git command at a time: thousands of long ones pass the system's limit (E2BIG). */
 const PATHS_AT_ONCE = 500;
