@@ -9,8 +9,16 @@ import { backoffDelay, DEFAULT_RETRY } from './retry-policy.js';
 import { neverConnected, proxyFailureText, proxyVariable, requestErrorParts } from './transport-error.js';
 import { DEFAULT_SCOPES } from './ims-defaults.js';
 
+/**
+ * What a bearer token can be: visible ASCII, no blank (RFC 6750's b64token and more). A line
+ * break or a character outside Latin-1 cannot go in a header: taken as a token, every API call
+ * failed in Node before it was sent (ERR_INVALID_CHAR), read as "Cannot reach AEP ... the change
+ * may or may not have been made" (review secrets-42, L-3). It is no usable token.
+ */
+const BEARER_TOKEN = /^[\x21-\x7E]+$/;
+
 const TokenAnswer = z.looseObject({
-  access_token: z.string().min(1),
+  access_token: z.string().regex(BEARER_TOKEN),
   token_type: z.string().optional(),
   expires_in: z.coerce.number().positive(),
 });
