@@ -75,7 +75,11 @@ export async function settleRunIntent(
   const reading = await readRunIntent(client, record, call);
   if (reading.kind === 'unknown') return reading;
   if (reading.kind === 'none') {
-    const cleared = await store.resolveIntent(record, { kind: 'update', changes: {} });
+    // Kept once cleared: the service may still be working on the request (a gateway's 504 while
+    // it goes on; a killed apply's request not landed yet), and the run it then starts is its
+    // own (AudienceRecord.unansweredRun). No audience id: no request can have been sent.
+    const changes = record.audienceId === undefined ? {} : { unansweredRun: pendingRun(record) };
+    const cleared = await store.resolveIntent(record, { kind: 'update', changes });
     return { kind: 'none', record: cleared ?? record, ...(reading.listed ? { listed: reading.listed } : {}) };
   }
   const changes = adoptionChanges(record, reading.run, client, clock);

@@ -2,6 +2,7 @@ import {
   AudienceRecord,
   type AppliedSpec,
   type AudienceRecordInput,
+  type Intent,
   type PendingCreate,
   type RunRecord,
 } from './schema.js';
@@ -51,6 +52,11 @@ export type RecordChanges = {
   /** `null` drops it (the audience id is recorded, or the create will not be resumed). */
   pendingCreate?: PendingCreate | null;
   /**
+   * The run intent just settled as having started no run (AudienceRecord.unansweredRun);
+   * `null` drops it. A run the record did not hold, recorded, drops it too.
+   */
+  unansweredRun?: Intent | null;
+  /**
    * Drops the runs of deleted audiences (formerAudienceId) begun at or before this instant
    * (epoch seconds, in the runs' clock): they no longer count against the daily run budget.
    */
@@ -98,11 +104,25 @@ export function withoutBlocked(record: AudienceRecord): AudienceRecord {
 }
 
 export function applyChanges(record: AudienceRecord, changes: RecordChanges): AudienceRecord {
-  const { run, blocked, pendingCreate, formerRunsAfter, patchRefused, unknownAfterPatch, ...plain } = changes;
+  const {
+    run,
+    blocked,
+    pendingCreate,
+    formerRunsAfter,
+    patchRefused,
+    unknownAfterPatch,
+    unansweredRun,
+    ...plain
+  } = changes;
   let next: AudienceRecord = { ...record, ...plain };
   if (formerRunsAfter !== undefined)
     next = { ...next, runs: withoutStaleFormerRuns(next.runs, formerRunsAfter) };
+  // A run begun since the unanswered request (its own, adopted; or the one asked for again) ends
+  // what it stood for: a later run the record has no trace of is a stranger's again.
+  if (run && !next.runs.some((held) => held.runId === run.runId)) delete next.unansweredRun;
   if (run) next = { ...next, runs: mergeRun(next.runs, run) };
+  if (unansweredRun === null) delete next.unansweredRun;
+  else if (unansweredRun) next = { ...next, unansweredRun };
   if (pendingCreate === null) delete next.pendingCreate;
   else if (pendingCreate) next = { ...next, pendingCreate };
   if (patchRefused === null) delete next.patchRefused;

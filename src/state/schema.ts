@@ -343,6 +343,17 @@ export const AudienceRecord = z.object({
    * release drops it, and plans from `applied` as it always did.
    */
   unknownAfterPatch: z.object({ at: z.string(), paths: z.array(z.string()) }).optional(),
+  /**
+   * A run request whose answer never came (a 5xx such as a gateway's 504, a timeout, a killed
+   * apply), settled as having started no run because the runs list showed none from it then:
+   * its run intent, kept once cleared. The service may still be working on it (a gateway
+   * answers 504 while the service behind goes on; a killed apply's request lands as the next
+   * one starts), and the run it then starts is this request's, not a stranger's: a run step
+   * adopts it (apply/unanswered-run.ts) instead of being blocked by it as untraced. Dropped once
+   * a run the record did not hold is recorded. Optional, so the record stays in format 1: an
+   * earlier release drops it, and blocks over such a run as it always did.
+   */
+  unansweredRun: Intent.optional(),
   /** Set when the audience needs a person (e.g. it exists remotely but its id is unknown). */
   blocked: z
     .object({

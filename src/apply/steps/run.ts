@@ -16,6 +16,7 @@ import { runReasonText } from '../../plan/run-reason-text.js';
 import { shellQuote } from '../../text/shell-quote.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { checkUnverifiedImport } from '../unverified-import.js';
+import { adoptUnansweredRun } from '../unanswered-run.js';
 import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
 import { hiddenRunsRecorded } from '../../state/hidden-runs.js';
 import { runsBeforeRun, STOPPED_BEFORE_RUN } from '../runs-before-run.js';
@@ -320,6 +321,14 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
     const read = await runsBeforeRun(step, audienceId, deps);
     if ('status' in read) return read;
     listed = read.listed;
+  }
+  // A request whose answer never came, settled as having started none, may have started its run
+  // since: that run is its own, adopted, not a stranger's that holds the step (unanswered-run.ts).
+  const late = await adoptUnansweredRun(store, client, record, listed, clock);
+  if (late) {
+    deps.progress.note(late.note);
+    if (late.run.reason === request.reason) return followed(step, audienceId, late.run, deps);
+    record = late.record;
   }
   const held = heldByListed(step, audienceId, record, listed, deps);
   if (held) return held;
