@@ -92,10 +92,34 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
     labelNames: ['role'] as const,
     registers,
   });
+  // The gauges only a leader's passes set: a standby has none of their series.
+  const queueDepth = new Gauge({
+    name: `${prefix}queue_depth`,
+    help: 'Steps of the current reconcile pass not finished yet.',
+    registers,
+  });
+  const runBudgetRemaining = new Gauge({
+    name: `${prefix}run_budget_remaining`,
+    help: 'Ingestion runs still allowed today, per sandbox.',
+    labelNames: ['sandbox'] as const,
+    registers,
+  });
+  const driftedAudiences = new Gauge({
+    name: `${prefix}drifted_audiences`,
+    help: 'Audiences the last refresh found changed outside audiencectl and not corrected, by kind.',
+    labelNames: ['kind'] as const,
+    registers,
+  });
   function setRole(role: 'leader' | 'standby'): void {
     leader.set(role === 'leader' ? 1 : 0);
     roleInfo.reset();
     roleInfo.set({ role }, 1);
+    if (role === 'leader') return;
+    // A leader deposed kept the values of its last pass while it said standby: a dashboard
+    // summing the drift over the pods counted it twice (the new leader's and its own).
+    queueDepth.set(0);
+    runBudgetRemaining.reset();
+    driftedAudiences.reset();
   }
   setRole('leader');
 
@@ -124,29 +148,15 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
       labelNames: ['endpoint', 'status'] as const,
       registers,
     }),
-    queueDepth: new Gauge({
-      name: `${prefix}queue_depth`,
-      help: 'Steps of the current reconcile pass not finished yet.',
-      registers,
-    }),
+    queueDepth,
     rateLimitWaits: new Counter({
       name: `${prefix}rate_limit_waits_total`,
       help: 'Requests delayed by the request budget or a 429 response.',
       labelNames: ['reason'] as const,
       registers,
     }),
-    runBudgetRemaining: new Gauge({
-      name: `${prefix}run_budget_remaining`,
-      help: 'Ingestion runs still allowed today, per sandbox.',
-      labelNames: ['sandbox'] as const,
-      registers,
-    }),
-    driftedAudiences: new Gauge({
-      name: `${prefix}drifted_audiences`,
-      help: 'Audiences the last refresh found changed outside audiencectl and not corrected, by kind.',
-      labelNames: ['kind'] as const,
-      registers,
-    }),
+    runBudgetRemaining,
+    driftedAudiences,
     driftDetected: new Counter({
       name: `${prefix}drift_detected_total`,
       help: 'Audiences found changed outside audiencectl by a refresh, by kind.',
