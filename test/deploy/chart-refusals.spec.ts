@@ -295,7 +295,12 @@ describe.each(helmBinaries())('helm $major refuses', (bin) => {
 
   it.concurrent('no repository URL the controller fetches', async () => {
     for (const url of ACCEPTED_URLS) {
-      const result = await template(bin, { values: over(SETUP, { git: { url } }) });
+      // Each with the credential of its transport: a token over https://, a deploy key over ssh.
+      const ssh = { auth: 'ssh', knownHosts: 'github.com ssh-ed25519 AAAA' };
+      const values = url.startsWith('https://')
+        ? over(SETUP, { git: { url } })
+        : over(SETUP, { git: { url, ...ssh }, secret: { gitSshPrivateKey: SSH_KEY } });
+      const result = await template(bin, { values });
       expect(result.stderr, url).toBe('');
     }
   });

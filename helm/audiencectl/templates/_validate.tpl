@@ -14,6 +14,13 @@ key only.
 {{- include "audiencectl.validateGitUrl" $url }}
 {{- include "audiencectl.validateSecretValues" .Values.secret }}
 {{- $ownSecret := not .Values.secret.existingSecret }}
+{{- /* Each credential goes over one transport: a token for the other would never be sent, nor a key. */}}
+{{- $https := hasPrefix "https://" $url }}
+{{- if and (eq .Values.git.auth "token") (not $https) }}
+{{- fail "git.auth is token, which git sends over https:// only, but git.url is an ssh URL (ssh:// or user@host:path): give the repository's https:// URL, or use git.auth ssh with a deploy key" }}
+{{- else if and (eq .Values.git.auth "ssh") $https }}
+{{- fail "git.auth is ssh (a deploy key, which ssh alone uses), but git.url is https://: give the repository's ssh URL (git@host:org/repo.git), or use git.auth token" }}
+{{- end }}
 {{- if and (eq .Values.git.auth "token") $ownSecret }}
 {{- required "git.auth is token: set secret.gitToken or secret.existingSecret" .Values.secret.gitToken | substr 0 0 }}
 {{- end }}
