@@ -22,9 +22,23 @@ function quote(value: unknown): string {
   return JSON.stringify(value).replaceAll('\\\\u', '\\u');
 }
 
+/**
+ * A word of the plan's own syntax: no blank at either end or two in a row, none of `,()[]"`.
+ * Shown bare; any other name, tag or label is shown quoted, so that a value cannot read as the
+ * line around it: a tag `gold, silver` read as two tags, a field `tier), ssn (string` as a field
+ * `ssn` (review secrets-42, L-4).
+ */
+const PLAIN_WORD = /^[^\s,()[\]"]+(?: [^\s,()[\]"]+)*$/;
+
+/** `text` bare when it is a plain word, else quoted. */
+function word(text: string): string {
+  return PLAIN_WORD.test(text) ? text : quote(text);
+}
+
 export function formatValue(value: unknown): string {
   if (value === undefined) return '(none)';
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return `[${value.join(', ')}]`;
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string'))
+    return `[${value.map(word).join(', ')}]`;
   return quote(value);
 }
 
@@ -49,7 +63,7 @@ export function describeCreate(step: Step): string[] {
   const fields = spec.fields
     .map((f) => {
       const identity = written.get(f.name)?.identityNs ?? f.identityNs;
-      return `${f.name} (${f.type}${identity ? `, identity ${identity}` : ''})`;
+      return `${word(f.name)} (${f.type}${identity ? `, identity ${word(identity)}` : ''})`;
     })
     .join(', ');
   const source = spec.sourceSpec;
@@ -57,7 +71,7 @@ export function describeCreate(step: Step): string[] {
     `name: ${quote(spec.name)}`,
     ...(spec.description ? [`description: ${quote(spec.description)}`] : []),
     `fields: ${fields}`,
-    `source: ${source.type} ${source.path}${source.cloudType ? ` (${source.cloudType})` : ''}`,
+    `source: ${source.type} ${word(source.path)}${source.cloudType ? ` (${source.cloudType})` : ''}`,
     `ttlInDays: ${spec.ttlInDays}`,
     ...(spec.labels.length ? [`labels: ${formatValue(spec.labels)}`] : []),
     ...(spec.tags.length ? [`tags: ${formatValue(spec.tags)}`] : []),
