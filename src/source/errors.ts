@@ -13,6 +13,10 @@ export type SourceSyncErrorCode =
   | 'SOURCE_SSH_KEY_PERMISSIONS'
   | 'SOURCE_BRANCH_NOT_FOUND'
   | 'SOURCE_PATH_NOT_FOUND'
+  /** A `--dir` that stat cannot reach for another reason than its absence (ENOTDIR, EACCES, ESTALE, ...). */
+  | 'SOURCE_PATH_UNREADABLE'
+  /** A `--dir` with something else than a directory in its place (a file). */
+  | 'SOURCE_PATH_NOT_DIRECTORY'
   | 'SOURCE_PROTOCOL_REFUSED'
   | 'SOURCE_FETCH_FAILED'
   | 'SOURCE_CHECKOUT_FAILED'
