@@ -139,7 +139,8 @@ describe('audiencectl init and the schema check', { timeout: 90_000 }, () => {
   });
 
   it('says which setting is wrong, without a stack trace', async () => {
-    const location = new URL(await postgres.freshLocation());
+    // Its server, database and credentials only: no command reaches a schema.
+    const location = new URL(await postgres.freshLocation({ init: false }));
     const wrongDb = new URL(location.href);
     wrongDb.pathname = '/no_such_db';
     expectCleanError(
@@ -158,7 +159,8 @@ describe('audiencectl init and the schema check', { timeout: 90_000 }, () => {
 
   // review 20a, L1: node-postgres's "Invalid port: abc" came out as an internal error with a stack trace.
   it("a port parameter that is no port (?port=abc): one line naming it, not the driver's stack trace", async () => {
-    const location = new URL(await postgres.freshLocation());
+    // Refused as the URL is read, before any connection: no schema to migrate for it.
+    const location = new URL(await postgres.freshLocation({ init: false }));
     location.searchParams.set('port', 'abc');
     const result = await runCli(['state', 'list', '--state', location.href]);
     expect(result).toEqual({
@@ -167,7 +169,7 @@ describe('audiencectl init and the schema check', { timeout: 90_000 }, () => {
       stderr: `Error: --state: the URL's port parameter "abc" is not a port (a number from 1 to 65535)\n`,
     });
     // Another refusal of the driver's own, as it reads the URL: one line too.
-    const libpq = new URL(await postgres.freshLocation());
+    const libpq = new URL(await postgres.freshLocation({ init: false }));
     libpq.searchParams.set('uselibpqcompat', 'true');
     libpq.searchParams.set('sslmode', 'verify-ca');
     const refused = await runCli(['state', 'list', '--state', libpq.href]);
@@ -181,7 +183,8 @@ describe('audiencectl init and the schema check', { timeout: 90_000 }, () => {
   // the driver's nine-line SECURITY WARNING before every command's own output.
   it("sslmode=require is read as verify-full without the driver's multi-line warning", async () => {
     for (const mode of ['require', 'prefer', 'verify-ca']) {
-      const location = new URL(await postgres.freshLocation());
+      // Refused at the TLS handshake, before any schema is read: none migrated for it.
+      const location = new URL(await postgres.freshLocation({ init: false }));
       location.searchParams.set('sslmode', mode);
       const result = await runCli(['state', 'list', '--state', location.href]);
       // The test server speaks no TLS: verify-full's refusal, in one line, and nothing else.
