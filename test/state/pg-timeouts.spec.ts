@@ -96,7 +96,10 @@ function watchedCli(args: string[], env: Record<string, string>) {
 }
 
 // The tests mostly wait (for a timeout, for the lock check): they wait side by side.
-describe.concurrent('PostgreSQL state on a network that drops packets', { timeout: 30_000 }, () => {
+// No timeout of their own: the suite's guard against a hang (vitest.config.ts). They wait for real
+// timeouts (the lock connection's checks, spawned CLIs) side by side, and a 30 s bound of theirs
+// failed passing tests on a loaded machine.
+describe.concurrent('PostgreSQL state on a network that drops packets', () => {
   it('a query whose answer never comes fails with the query timeout, naming its setting', async (test) => {
     const { url, proxy } = await throughProxy(test);
     const store = await openStateStore(url, { queryTimeoutMs: 1_000 });
@@ -211,96 +214,92 @@ describe.concurrent('PostgreSQL state on a network that drops packets', { timeou
     });
   });
 
-  it(
-    'apply whose database goes silent with a write in flight exits 1 when it notices, not when that write gives up',
-    { timeout: 60_000 },
-    async (test) => {
-      await withEmulator({}, async (emulator) => {
-        const dir = new ManifestDir(path.join(await tempDir(), 'm'));
-        await dir.write([manifestObject('gold'), manifestObject('silver', { metadata: { sandbox: 'dev' } })]);
-        const { url, direct, proxy } = await throughProxy(test);
-        // Each create's answer is held: gold's (prod) until the database is silent, so that
-        // writing it is in flight when the apply notices; silver's (dev) until the apply has
-        // stopped, its POST on the wire then: the line saying so is the sign it noticed.
-        const gold = { arrived: gate(), answer: gate() };
-        const silver = { arrived: gate(), answer: gate() };
-        const stopObserving = emulator.control.observeRequests((request) => {
-          if (request.endpoint !== 'createAudience') return undefined;
-          const held = request.sandbox === 'dev' ? silver : gold;
-          held.arrived.open();
-          return held.answer.promise;
-        });
-        const env = emulatorEnv(emulator);
-        try {
-          // A query timeout far beyond the test: only the lost lock can end the apply while the
-          // database is silent (its lock connection's check still gives up after 8 s).
-          const first = watchedCli(['apply', dir.dir, '--state', url, '--auto-approve'], {
-            ...env,
-            AUDIENCECTL_STATE_QUERY_TIMEOUT: '1h',
-          });
-          await Promise.race([
-            Promise.all([gold.arrived.promise, silver.arrived.promise]),
-            first.result.then((early) => {
-              throw new Error(`the apply ended before its creates:\n${early.stdout}${early.stderr}`);
-            }),
-          ]);
-          proxy.blackHole();
-          gold.answer.open();
-          await first.printed(/^FAILED +dev\/silver create: /m);
-          silver.answer.open();
-          // The server finds the silent apply's connections gone, as its keepalives would, and
-          // frees its lock: the next apply takes it and settles what the first one left.
-          proxy.cutTarget();
-          const records = await openStateStore(direct);
-          try {
-            // The write of gold's answer never landed: both creates' intents are kept.
-            for (const [sandbox, key] of [
-              ['prod', 'gold'],
-              ['dev', 'silver'],
-            ] as const) {
-              const record = await records.get(sandbox, key);
-              expect(record?.intent?.kind, `${sandbox}/${key}`).toBe('create');
-              expect(record?.audienceId, `${sandbox}/${key}`).toBeUndefined();
-            }
-          } finally {
-            await records.close();
-          }
-          // Listed from now on whatever the time: the next apply finds both by name.
-          for (const sandbox of ['prod', 'dev'])
-            for (const operation of emulator.control.listOperations(DEMO_CLIENT.orgId, sandbox))
-              emulator.control.finishOperation(DEMO_CLIENT.orgId, sandbox, operation.operationId);
-          const next = await runCli(
-            ['apply', dir.dir, '--state', direct, '--auto-approve', '--lock-timeout', '1m'],
-            { env },
-          );
-          expect(next.code, `${next.stdout}${next.stderr}`).toBe(0);
-          // Until now the database answered nothing to the first apply; from here on it hears
-          // that its connections are closed.
-          const endedWhileSilent = first.ended;
-          await proxy.close();
-          const result = await first.result;
-          expect(
-            endedWhileSilent,
-            `the apply went on after it noticed the lost lock, until its database answered again (a write in flight was waited for):\n${result.stdout}${result.stderr}`,
-          ).toBe(true);
-          expect(result.code, result.stderr).toBe(1);
-          expect(result.stderr).toMatch(
-            /^Error: lost the connection holding the state lock of \S+ \(PostgreSQL state \S+: no answer to the lock connection's check within 8 s\); another audiencectl may take over, so this one stops writing/m,
-          );
-          expect(result.stderr).not.toMatch(/^\s+at /m);
-          // The next apply adopted what the first one's POSTs made: nothing was made twice.
-          for (const sandbox of ['prod', 'dev'])
-            expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, sandbox), sandbox).toHaveLength(1);
-          expect(next.stdout).toMatch(/^ok +prod\/gold create: adopted /m);
-          expect(next.stdout).toMatch(/^ok +dev\/silver create: adopted /m);
-        } finally {
-          gold.answer.open();
-          silver.answer.open();
-          stopObserving();
-        }
+  it('apply whose database goes silent with a write in flight exits 1 when it notices, not when that write gives up', async (test) => {
+    await withEmulator({}, async (emulator) => {
+      const dir = new ManifestDir(path.join(await tempDir(), 'm'));
+      await dir.write([manifestObject('gold'), manifestObject('silver', { metadata: { sandbox: 'dev' } })]);
+      const { url, direct, proxy } = await throughProxy(test);
+      // Each create's answer is held: gold's (prod) until the database is silent, so that
+      // writing it is in flight when the apply notices; silver's (dev) until the apply has
+      // stopped, its POST on the wire then: the line saying so is the sign it noticed.
+      const gold = { arrived: gate(), answer: gate() };
+      const silver = { arrived: gate(), answer: gate() };
+      const stopObserving = emulator.control.observeRequests((request) => {
+        if (request.endpoint !== 'createAudience') return undefined;
+        const held = request.sandbox === 'dev' ? silver : gold;
+        held.arrived.open();
+        return held.answer.promise;
       });
-    },
-  );
+      const env = emulatorEnv(emulator);
+      try {
+        // A query timeout far beyond the test: only the lost lock can end the apply while the
+        // database is silent (its lock connection's check still gives up after 8 s).
+        const first = watchedCli(['apply', dir.dir, '--state', url, '--auto-approve'], {
+          ...env,
+          AUDIENCECTL_STATE_QUERY_TIMEOUT: '1h',
+        });
+        await Promise.race([
+          Promise.all([gold.arrived.promise, silver.arrived.promise]),
+          first.result.then((early) => {
+            throw new Error(`the apply ended before its creates:\n${early.stdout}${early.stderr}`);
+          }),
+        ]);
+        proxy.blackHole();
+        gold.answer.open();
+        await first.printed(/^FAILED +dev\/silver create: /m);
+        silver.answer.open();
+        // The server finds the silent apply's connections gone, as its keepalives would, and
+        // frees its lock: the next apply takes it and settles what the first one left.
+        proxy.cutTarget();
+        const records = await openStateStore(direct);
+        try {
+          // The write of gold's answer never landed: both creates' intents are kept.
+          for (const [sandbox, key] of [
+            ['prod', 'gold'],
+            ['dev', 'silver'],
+          ] as const) {
+            const record = await records.get(sandbox, key);
+            expect(record?.intent?.kind, `${sandbox}/${key}`).toBe('create');
+            expect(record?.audienceId, `${sandbox}/${key}`).toBeUndefined();
+          }
+        } finally {
+          await records.close();
+        }
+        // Listed from now on whatever the time: the next apply finds both by name.
+        for (const sandbox of ['prod', 'dev'])
+          for (const operation of emulator.control.listOperations(DEMO_CLIENT.orgId, sandbox))
+            emulator.control.finishOperation(DEMO_CLIENT.orgId, sandbox, operation.operationId);
+        const next = await runCli(
+          ['apply', dir.dir, '--state', direct, '--auto-approve', '--lock-timeout', '1m'],
+          { env },
+        );
+        expect(next.code, `${next.stdout}${next.stderr}`).toBe(0);
+        // Until now the database answered nothing to the first apply; from here on it hears
+        // that its connections are closed.
+        const endedWhileSilent = first.ended;
+        await proxy.close();
+        const result = await first.result;
+        expect(
+          endedWhileSilent,
+          `the apply went on after it noticed the lost lock, until its database answered again (a write in flight was waited for):\n${result.stdout}${result.stderr}`,
+        ).toBe(true);
+        expect(result.code, result.stderr).toBe(1);
+        expect(result.stderr).toMatch(
+          /^Error: lost the connection holding the state lock of \S+ \(PostgreSQL state \S+: no answer to the lock connection's check within 8 s\); another audiencectl may take over, so this one stops writing/m,
+        );
+        expect(result.stderr).not.toMatch(/^\s+at /m);
+        // The next apply adopted what the first one's POSTs made: nothing was made twice.
+        for (const sandbox of ['prod', 'dev'])
+          expect(emulator.control.listAudiences(DEMO_CLIENT.orgId, sandbox), sandbox).toHaveLength(1);
+        expect(next.stdout).toMatch(/^ok +prod\/gold create: adopted /m);
+        expect(next.stdout).toMatch(/^ok +dev\/silver create: adopted /m);
+      } finally {
+        gold.answer.open();
+        silver.answer.open();
+        stopObserving();
+      }
+    });
+  });
 });
 
 /** Every INSERT into the records of `schema` takes `seconds` on the server (a statement trigger). */
@@ -312,7 +311,7 @@ async function slowInserts(schema: string, seconds: number): Promise<void> {
       FOR EACH STATEMENT EXECUTE FUNCTION "${schema}".slow();`);
 }
 
-describe.concurrent('PostgreSQL state on a slow server', { timeout: 30_000 }, () => {
+describe.concurrent('PostgreSQL state on a slow server', () => {
   it("a statement slower than the query timeout fails; state migrate's copy is given longer", async () => {
     const state = await postgres.freshLocation();
     const schema = new URL(state).searchParams.get('schema')!;
