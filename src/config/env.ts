@@ -1,5 +1,4 @@
 import { SANDBOX_PATTERN } from '../manifest/patterns.js';
-import { isPlainHttpElsewhere, PLAIN_HTTP_REFUSED } from './plain-http.js';
 import type { ConfigProblem } from './types.js';
 
 /** The environment variables audiencectl reads for the AEP client. */
@@ -71,9 +70,9 @@ export function readEnv(env: Readonly<Record<string, string | undefined>>): {
   ] as const) {
     const value = nonEmpty(env, name);
     if (value === undefined) continue;
-    if (!isHttpUrl(value)) problems.push({ key: name, message: 'must be an http(s) URL' });
-    else if (isPlainHttpElsewhere(value)) problems.push({ key: name, message: PLAIN_HTTP_REFUSED });
-    else result[key] = value;
+    // Plain http:// to another host is refused with the clients known (plain-http.ts, resolve.ts).
+    if (isHttpUrl(value)) result[key] = value;
+    else problems.push({ key: name, message: 'must be an http(s) URL' });
   }
   return { env: result, problems };
 }

@@ -8,6 +8,7 @@ import { DEFAULT_BULK_BATCH } from '../aep/bulk-batch.js';
 import { readEnv, splitScopes } from './env.js';
 import { envOverrides } from './env-overrides.js';
 import { isPlausibleName } from './plausible.js';
+import { plainHttpProblems } from './plain-http.js';
 import type { CredentialsFile, ConfigFile, SandboxFile } from './schema.js';
 import type { AepSandboxConfig, ConfigProblem, ConfigResult } from './types.js';
 
@@ -200,11 +201,23 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
     sandboxes[defaultSandbox] = { ...defaultAccess, name: defaultSandbox };
   }
 
+  const baseUrl = file.baseUrl ?? env.baseUrl ?? DEFAULT_BASE_URL;
+  const clients = [...Object.values(sandboxes), ...(defaultAccess ? [defaultAccess] : [])];
+  problems.push(
+    ...plainHttpProblems(
+      [
+        { key: file.imsUrl !== undefined ? 'imsUrl' : 'AEP_IMS_URL', url: imsUrl },
+        { key: file.baseUrl !== undefined ? 'baseUrl' : 'AEP_BASE_URL', url: baseUrl },
+      ],
+      clients.map((sandbox) => sandbox.credentials),
+    ),
+  );
+
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
     config: {
-      baseUrl: file.baseUrl ?? env.baseUrl ?? DEFAULT_BASE_URL,
+      baseUrl,
       imsUrl,
       defaultSandbox,
       sandboxes,

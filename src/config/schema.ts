@@ -3,14 +3,12 @@ import { MAX_DURATION_MS, TOO_LONG, readDuration } from './duration.js';
 import { MAX_BUDGET_REQUESTS } from '../aep/budget-limits.js';
 import { SANDBOX_PATTERN } from '../manifest/schema.js';
 import { NO_SCOPE, splitScopes } from './env.js';
-import { isPlainHttpElsewhere, PLAIN_HTTP_REFUSED } from './plain-http.js';
 
 // The configuration file, strict: an unknown key is an error (a typo must not pass silently).
 
 const NonEmpty = z.string().trim().min(1, 'must not be empty');
-const Url = z
-  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-  .refine((value) => !isPlainHttpElsewhere(value), PLAIN_HTTP_REFUSED);
+// Plain http:// to another host is refused with the clients known (plain-http.ts, resolve.ts).
+const Url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 /** A whole number of ms, or a duration (`30s`, `2m`, `1h30m`): the grammar of every duration option. */
 const PositiveMs = z.union([z.number(), z.string()]).transform((value, ctx) => {
   if (typeof value === 'number') {
