@@ -77,8 +77,10 @@ export async function settleRunIntent(
   if (reading.kind === 'none') {
     // Kept once cleared: the service may still be working on the request (a gateway's 504 while
     // it goes on; a killed apply's request not landed yet), and the run it then starts is its
-    // own (AudienceRecord.unansweredRun). No audience id: no request can have been sent.
-    const changes = record.audienceId === undefined ? {} : { unansweredRun: pendingRun(record) };
+    // own (AudienceRecord.unansweredRun), on the audience it went to. No audience id: no request
+    // can have been sent.
+    const { audienceId } = record;
+    const changes = audienceId === undefined ? {} : { unansweredRun: { ...pendingRun(record), audienceId } };
     const cleared = await store.resolveIntent(record, { kind: 'update', changes });
     return { kind: 'none', record: cleared ?? record, ...(reading.listed ? { listed: reading.listed } : {}) };
   }

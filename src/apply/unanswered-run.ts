@@ -30,7 +30,9 @@ export async function adoptUnansweredRun(
   clock: Clock,
 ): Promise<AdoptedUnanswered | undefined> {
   const request = record.unansweredRun;
-  if (request === undefined) return undefined;
+  // Only on the audience its request went to: a record that names another since (`state import
+  // --force` of another id) holds none of its runs.
+  if (request === undefined || request.audienceId !== record.audienceId) return undefined;
   // The request's time in AEP's clock, as the intent's settling reads it (run-intent.ts).
   const inService = epochSecondsOf(request.startedAt) + (measuredOffset(client) ?? 0);
   const known = new Set(record.runs.map((run) => run.runId));

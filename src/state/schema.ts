@@ -98,7 +98,8 @@ export const Intent = z.object({
    * For a delete: the audience the DELETE goes to. A record whose create's operation had not
    * given its id yet holds none (the delete step reads the operation for it), and its resume
    * reads the service for this one (review 24, M1). Absent in intents of earlier releases: the
-   * record's `audienceId`, or its operation's, is the one.
+   * record's `audienceId`, or its operation's, is the one. For a run kept as
+   * AudienceRecord.unansweredRun: the audience its request went to.
    */
   audienceId: z.string().optional(),
 });
