@@ -2,7 +2,6 @@ import { OlderCheckoutError, type ApplyRevision } from '../apply/checkout-guard.
 import type { ApplyInput } from '../apply/apply-flow.js';
 import type { AppliedRevision } from '../state/schema.js';
 import { originOf } from '../apply/saved-plan.js';
-import { commitRelations, headRevision } from '../source/git-revision.js';
 import { workTreeRepository } from '../source/work-tree-repository.js';
 import { shellQuote } from '../text/shell-quote.js';
 
@@ -37,6 +36,8 @@ export async function applyRevision(
     headName = `${input.source}'s commit`;
     advice = 'Plan again from a checkout of the newer commit';
   } else {
+    // simple-git loads when an apply reads its commit, not with the command (`apply --help`).
+    const { headRevision } = await import('../source/git-revision.js');
     const found = await headRevision(target);
     if (found.kind === 'unreadable') {
       // A git work tree whose commit git will not tell: the check cannot run, so nothing it
@@ -63,7 +64,10 @@ export async function applyRevision(
     kind: 'guard',
     head,
     headName,
-    relations: async (commits) => commitRelations(dir, head.commit, commits, await ofRepository()),
+    relations: async (commits) => {
+      const { commitRelations } = await import('../source/git-revision.js');
+      return commitRelations(dir, head.commit, commits, await ofRepository());
+    },
     older: flags.allowOlderCheckout
       ? { kind: 'allow', warn: (text) => say(`Warning: ${text}`) }
       : { kind: 'refuse', advice },
