@@ -17,9 +17,9 @@ export class AepFieldsRefusedError extends AepError {
 /** Sends a PATCH body: what the service answers (the audience), or throws an AepError. */
 export type SendPatch<T> = (body: Record<string, unknown>) => Promise<T>;
 
-/** Whether `error` is a 422 that names no rule: the appendix's text only, or a bare 422. */
-function refusedNamingNothing(error: AepError): boolean {
-  return error.status === 422 && error.details.length === 0;
+/** Whether `error` is a 422 of the service that names no rule: the appendix's text only, or a bare 422. */
+export function refusedNamingNothing(error: unknown): boolean {
+  return error instanceof AepError && error.status === 422 && error.details.length === 0;
 }
 
 /**

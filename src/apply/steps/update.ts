@@ -1,5 +1,5 @@
 import { AepError } from '../../aep/errors.js';
-import { AepFieldsRefusedError } from '../../aep/fields-refusal.js';
+import { AepFieldsRefusedError, refusedNamingNothing } from '../../aep/fields-refusal.js';
 import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord } from '../../state/schema.js';
 import { forgetCommand } from '../../text/paste-flags.js';
@@ -87,7 +87,7 @@ export async function updateStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     // A 404 to the retry of an attempt whose outcome is unknown gets it too: the message says
     // both, that outcome and the 404.
     if (!answersNotFound(failure)) {
-      const told = fieldsUncompared && namesNoRule(error) ? UNNAMED_NEXT : '';
+      const told = fieldsUncompared && refusedNamingNothing(error) ? UNNAMED_NEXT : '';
       return result(step, 'failed', `PATCH failed: ${failure.message}${told}${marked.said}`, { audienceId });
     }
     const hint = mayBeGoneHint(audienceId, deps);
@@ -164,11 +164,6 @@ async function unknownOutcome(
  */
 function uncompared(record: AudienceRecord): boolean {
   return record.imported !== undefined && record.applied === undefined;
-}
-
-/** A 422 of the service that names no rule it broke (the page's appendix text, a bare 422). */
-function namesNoRule(error: unknown): boolean {
-  return error instanceof AepError && error.status === 422 && error.details.length === 0;
 }
 
 /** How a refusal naming no rule was told to be of the fields (fields-refusal.ts). */
