@@ -1,10 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { audienceNames, gitRepository } from '../helpers/work-tree.js';
+import { appliedRepository, audienceNames } from '../helpers/work-tree.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
 /**
@@ -22,15 +21,12 @@ describe('a manifest moved out of the directory to a name audiencectl does not r
   it('is held, never deleted', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const env = emulatorEnv(emulator);
-        const state = path.join(root, 'state');
         const files = {
           ...Object.fromEntries(keys.map((key) => [`audiences/${key}.yaml`, manifestYaml(key, quiet)])),
           'audiences/gone.yaml': manifestYaml('gone', quiet),
           'README.md': `# Audiences\n\nFor example:\n\n\`\`\`yaml\n${manifestYaml('gone', quiet)}\`\`\`\n`,
         };
-        const { repo, git } = await gitRepository(root, files);
-        expect((await apply(path.join(repo, 'audiences'), state, env)).code).toBe(0);
+        const { repo, git, state, env } = await appliedRepository(root, emulator, files);
         await mkdir(path.join(repo, 'old'));
         await git('mv', 'audiences/typo.yaml', 'old/typo.ymal');
         await git('mv', 'audiences/bak.yaml', 'old/bak.bak');

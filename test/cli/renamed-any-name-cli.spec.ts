@@ -1,10 +1,9 @@
 import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { audienceNames, gitRepository } from '../helpers/work-tree.js';
+import { appliedRepository, audienceNames } from '../helpers/work-tree.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
 /**
@@ -30,8 +29,6 @@ describe('a manifest renamed to any name audiencectl does not read', () => {
   it('is held, never deleted', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const env = emulatorEnv(emulator);
-        const state = path.join(root, 'state');
         const keys = [...Object.keys(renames), 'keep'];
         const files = {
           ...Object.fromEntries(keys.map((key) => [`audiences/${key}.yaml`, manifestYaml(key, quiet)])),
@@ -40,8 +37,7 @@ describe('a manifest renamed to any name audiencectl does not read', () => {
           // the removal of gone.yaml still deletes.
           'audiences/README.md': `# Audiences\n\nOne file per audience:\n\n\`\`\`yaml\n${manifestYaml('gone', quiet)}\`\`\`\n`,
         };
-        const { repo, git } = await gitRepository(root, files);
-        expect((await apply(path.join(repo, 'audiences'), state, env)).code).toBe(0);
+        const { repo, git, state, env } = await appliedRepository(root, emulator, files);
         for (const [key, to] of Object.entries(renames)) {
           await mkdir(path.dirname(path.join(repo, 'audiences', to)), { recursive: true });
           await rename(path.join(repo, 'audiences', `${key}.yaml`), path.join(repo, 'audiences', to));

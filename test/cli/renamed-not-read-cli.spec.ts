@@ -1,9 +1,7 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { audienceNames, gitRepository } from '../helpers/work-tree.js';
+import { appliedRepository, audienceNames } from '../helpers/work-tree.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
 /**
@@ -24,15 +22,12 @@ describe('a manifest renamed to a name audiencectl does not read', () => {
   it('is held, never deleted', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const env = emulatorEnv(emulator);
-        const state = path.join(root, 'state');
         const files = {
           ...Object.fromEntries(keys.map((key) => [`audiences/${key}.yaml`, manifestYaml(key, quiet)])),
           'audiences/gone.yaml': manifestYaml('gone', quiet),
           'audiences/notes.json': '{ "retired": ["gone"] }\n',
         };
-        const { repo, git } = await gitRepository(root, files);
-        expect((await apply(path.join(repo, 'audiences'), state, env)).code).toBe(0);
+        const { repo, git, state, env } = await appliedRepository(root, emulator, files);
         await git('mv', 'audiences/bak.yaml', 'audiences/bak.yaml.bak');
         await git('mv', 'audiences/tilde.yaml', 'audiences/tilde.yaml~');
         await git('mv', 'audiences/orig.yaml', 'audiences/orig.yaml.orig');

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { recordPath } from '../../src/state/paths.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
 import { expect } from 'vitest';
+import { apply, emulatorEnv } from './apply-env.js';
 import { GIT_ENV, runCli } from './cli.js';
 import type { TestEmulator } from './with-emulator.js';
 
@@ -33,6 +34,18 @@ export async function gitRepository(root: string, files: Record<string, string>,
     { cwd: repo, env: { ...process.env, ...GIT_ENV } },
   );
   return { repo, git: gitIn(repo) };
+}
+
+/**
+ * gitRepository of `files`, its `audiences/` applied to a directory store `root/state` against
+ * `emulator`: the repository, its git, the store and the CLI's environment.
+ */
+export async function appliedRepository(root: string, emulator: TestEmulator, files: Record<string, string>) {
+  const env = emulatorEnv(emulator);
+  const state = path.join(root, 'state');
+  const { repo, git } = await gitRepository(root, files);
+  expect((await apply(path.join(repo, 'audiences'), state, env)).code).toBe(0);
+  return { repo, git, state, env };
 }
 
 /** A clone of `repo` at `to` one commit deep, as a CI job checks out. */

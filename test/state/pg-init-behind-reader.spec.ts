@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { NO_AEP_OR_STATE } from '../helpers/apply-env.js';
 import type { CliResult } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { migrate } from '../../src/state/pg/migrations.js';
@@ -17,16 +18,6 @@ import { usePostgres } from './pg.js';
 // ha-42, M-2). Nothing is timed here: the reader holds its lock until the old release's write
 // has answered.
 const postgres = usePostgres();
-
-const NO_AEP = {
-  AEP_CLIENT_ID: undefined,
-  AEP_CLIENT_SECRET: undefined,
-  AEP_ORG_ID: undefined,
-  AEP_IMS_URL: undefined,
-  AEP_BASE_URL: undefined,
-  AUDIENCECTL_CONFIG: undefined,
-  AUDIENCECTL_STATE: undefined,
-};
 
 /** A schema as the release before migration 6 left it, with its meta row. */
 async function schemaAtFive(): Promise<{ location: string; schema: string }> {
@@ -56,9 +47,9 @@ describe('init migrating a schema a long reader of meta holds (a backup), a cont
     try {
       await backup.query(`BEGIN; SELECT count(*) FROM "${schema}".meta`);
       let ended: CliResult | undefined;
-      const init = runCliInProcess(['init', '--state-only', '--state', location], { env: NO_AEP }).then(
-        (result) => (ended = result),
-      );
+      const init = runCliInProcess(['init', '--state-only', '--state', location], {
+        env: NO_AEP_OR_STATE,
+      }).then((result) => (ended = result));
       // init's ALTER TABLE waits for the reader's lock.
       for (;;) {
         const waiting = await postgres.query(

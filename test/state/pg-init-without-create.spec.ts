@@ -1,21 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { NO_AEP_OR_STATE } from '../helpers/apply-env.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { usePostgres } from './pg.js';
 
 const postgres = usePostgres();
 
-const NO_AEP = {
-  AEP_CLIENT_ID: undefined,
-  AEP_CLIENT_SECRET: undefined,
-  AEP_ORG_ID: undefined,
-  AEP_IMS_URL: undefined,
-  AEP_BASE_URL: undefined,
-  AUDIENCECTL_CONFIG: undefined,
-  AUDIENCECTL_STATE: undefined,
-  PGPASSWORD: undefined,
-  PGPASSFILE: '/dev/null',
-};
+const NO_AEP = { ...NO_AEP_OR_STATE, PGPASSWORD: undefined, PGPASSFILE: '/dev/null' };
 
 /**
  * review cli-41, finding 3: a DBA gives audiencectl a role of its own that may connect but not
