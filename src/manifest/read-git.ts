@@ -17,6 +17,7 @@ import {
 import { brokenLink } from './read-file.js';
 import { compareText } from '../text/compare.js';
 import { escapeText } from '../text/safe-text.js';
+import { shellQuote } from '../text/shell-quote.js';
 import { COMMIT_ID } from '../state/commit-id.js';
 import { leavesDirectory } from '../files/leaves-directory.js';
 
@@ -350,6 +351,27 @@ export function askBaseTree(dir: string, ref: string): BaseTreeAnswers {
 }
 
 /**
+ * Why `dir`'s repository could not be read for --base. git refuses a checkout another user owns
+ * ("detected dubious ownership in repository at '…'": a CI container job running as another uid
+ * than the checkout's): that is no missing repository, and "not in a git repository" sent users
+ * looking for one. git names the repository, and the way to trust it.
+ */
+function notReadableRepository(dir: string, cause: unknown): UsageError {
+  const distrusted = /dubious ownership in repository at '([^']+)'/.exec(String(cause))?.[1];
+  if (distrusted !== undefined)
+    return new UsageError(
+      'GIT_REPO_DISTRUSTED',
+      `--base: git refuses to read the repository of ${escapeText(dir)} (${escapeText(distrusted)}): another user owns it (git's safe.directory); let git read it (git config --global --add safe.directory ${shellQuote(distrusted)}) or run plan --base as its owner`,
+      { cause },
+    );
+  return new UsageError(
+    'NOT_A_GIT_REPO',
+    `--base: ${escapeText(dir)} is not in a git repository; run plan --base in a checkout of the manifests`,
+    { cause },
+  );
+}
+
+/**
  * Reads the manifests of `dir` as they are at `ref` of its repository, without
  * touching the working tree: the desired state of the base branch of a pull request.
  */
@@ -377,11 +399,7 @@ export async function readManifestsAtRef(
     top = (await asked.top).trim();
   } catch (cause) {
     // Said apart from a bad ref: "cannot resolve HEAD" sent users looking for a ref.
-    throw new UsageError(
-      'NOT_A_GIT_REPO',
-      `--base: ${escapeText(dir)} is not in a git repository; run plan --base in a checkout of the manifests`,
-      { cause },
-    );
+    throw notReadableRepository(dir, cause);
   }
   let answer: string;
   try {
