@@ -23,6 +23,20 @@ const HEARTBEAT_MS = 2_000;
  */
 const CHECK_TIMEOUT_MS = 8_000;
 
+/**
+ * How long the server lets a lock session sit idle before it ends it (and frees the lock):
+ * 30 s. The holder asks its lock connection every 2 s and gives up by itself after 10 s without
+ * an answer, so a lock session idle this long is a holder that is gone. The server's TCP
+ * keepalives find a vanished client first when it is connected directly; behind a pooler in
+ * session mode (PgBouncer) they reach the pooler, alive, which keeps a dead client's server
+ * session for as long as its own keepalives take (the OS's, about 2 h): no standby led meanwhile.
+ * `idle_session_timeout` is PostgreSQL 14's: on 13 it is left unset (the pooler's settings then
+ * decide, docs/state.md).
+ */
+export const SILENT_HOLDER_MS = 30_000;
+
+const SILENT_HOLDER_LIMIT = `SELECT set_config(name, '${SILENT_HOLDER_MS}', false) FROM pg_settings WHERE name = 'idle_session_timeout'`;
+
 /** A pg_locks row for this schema's store lock, held by backend `pid`. */
 export const HELD_BY = `
   SELECT 1 FROM pg_locks
@@ -144,6 +158,9 @@ export async function acquireSession(
     // Its session, as every one of ours, gets the server-side limits (connection.ts sessionLimits):
     // the server notices a holder that vanished without closing its socket within ~11 s.
     await client.connect();
+    // Set here, not with the others (connection.ts sessionLimits): only a lock session is asked
+    // every 2 s; the push listener's only waits, and must never be ended for its silence.
+    await client.query(SILENT_HOLDER_LIMIT);
     // Timed on a clock that does not jump: a wall clock stepped ahead would end the wait at once.
     const started = performance.now();
     let waiting = false;
