@@ -60,6 +60,8 @@ function other<T extends string>(pair: readonly [T, T], value: T): T {
  */
 export class Compat {
   #choices: CompatChoices;
+  /** This process saw the service answer `start` as not paging by it (runsListStart). */
+  #startIgnoredSeen = false;
   readonly #sourceSetting: SourceSpecSetting;
   readonly #pathSetting: OperationsPathSetting;
   readonly #deleteSetting: DeletePathSetting;
@@ -169,11 +171,15 @@ export class Compat {
   }
 
   /**
-   * Whether to ask a bare runs list that may be cut for the page after it by `start`: unless the
-   * service is known to ignore it (runs-from-start.ts).
+   * Whether to ask a bare runs list that may be cut for the page after it by `start`: unless this
+   * process saw the service ignore it (runs-from-start.ts). An `ignored` remembered from another
+   * process is asked once more: the service may have changed its mind, and read so for good, a
+   * service that pages by `start` blocked the run step of every audience past a page of runs
+   * until someone emptied compat.json (review service-43, M-1). One probe per process, as before
+   * one per base URL, not one per list.
    */
   runsListStart(): boolean {
-    return this.#choices.runsListStart !== 'ignored';
+    return this.#choices.runsListStart !== 'ignored' || !this.#startIgnoredSeen;
   }
 
   /** Called when a bare runs list answered `start` with the page from there (or an empty one). */
@@ -186,8 +192,9 @@ export class Compat {
     });
   }
 
-  /** Called when a bare runs list answered `start` with its first runs again, or a 400. */
+  /** Called when a bare runs list answered `start` with its first runs again, or a 400 naming it. */
   runsListStartIgnored(): void {
+    this.#startIgnoredSeen = true;
     if (this.#choices.runsListStart === 'ignored') return;
     this.#learned('runs list not paged by start', { choice: 'runsListStart', value: 'ignored' });
   }
@@ -281,6 +288,18 @@ export function refusedAtBothShapes(
     ...aepErrorInit(first),
     message: `${first.message} Sent again with sourceSpec ${shape} (the page's other reading), it was refused too: ${second.message}`,
   });
+}
+
+/**
+ * A 400 that names `start`: the service refuses to page the bare runs list by it. One that names
+ * nothing (a gateway's `Bad Request`) says nothing of the parameter (runs-from-start.ts).
+ */
+export function refusesRunsListStart(error: AepError): boolean {
+  if (error.status !== 400) return false;
+  const mentions = (text: string | undefined) => text !== undefined && /\bstart\b/.test(text);
+  return (
+    mentions(error.message) || error.details.some((item) => mentions(item.path) || mentions(item.message))
+  );
 }
 
 /** A 400 that names `limit` or `sortBy`: the service reads the runs list without them. */

@@ -1,4 +1,4 @@
-import type { Compat } from './compat.js';
+import { refusesRunsListStart, type Compat } from './compat.js';
 import { AepError } from './errors.js';
 import type { Transport } from './transport.js';
 import { RunList, type CallOptions, type Run } from './types.js';
@@ -16,9 +16,10 @@ import { RunList, type CallOptions, type Run } from './types.js';
  * count, or at a page without one), and of the pages
  * after it asked by `start` (the runs read so far), in the order listed, a run listed twice
  * once; read to a page shorter than the first (or empty). Undefined where the service does not
- * page by `start`: it refused it (a 400) or answered the first page's runs again, which is
- * remembered (compat.runsListStartIgnored) and not asked again; or a later page brought no new
- * run (no list to read to its end). Any other failure is the list's.
+ * page by `start`: it refused it (a 400 naming it) or answered the first page's runs again, which
+ * is remembered (compat.runsListStartIgnored) and not asked again in this process; a 400 naming
+ * nothing, which teaches nothing; or a later page brought no new run (no list to read to its
+ * end). Any other failure is the list's.
  */
 export async function readFromStart(
   transport: Pick<Transport, 'call'>,
@@ -43,7 +44,10 @@ export async function readFromStart(
       );
     } catch (error) {
       if (!(error instanceof AepError) || error.status !== 400 || start !== size) throw error;
-      compat.runsListStartIgnored();
+      // Only a 400 naming `start` is the service's refusal of it: one naming nothing (a
+      // gateway's) is remembered as nothing, or it stopped the paging for good (review
+      // service-43, M-1); the list is read as maybe cut this once.
+      if (refusesRunsListStart(error)) compat.runsListStartIgnored();
       return undefined;
     }
     const fresh = page.runs.filter((run) => !runs.has(run.runId));
