@@ -564,20 +564,18 @@ async function movedManifests(
   // Of any other name, those that claim to be a manifest: one renamed as it moved (`old/gold.ymal`).
   const others =
     grepped === undefined ? undefined : await otherFilesNaming(top, keys, new Set(pieces as string[]));
+  // A name of the grep's (`*.yaml.*`, `*.json`) that is not named like a manifest (a renamed one
+  // in a dot folder, `.archive/gold.yaml.bak`, or a dotfile) is one of any other name: the look
+  // at other names excludes it, and dropping it here deleted the audience (review scope-43, H-1).
   const files =
     grepped === undefined || others === undefined
       ? readLeftOutTree(top, elsewhere, maxBytes)
-      : [
-          ...grepped
-            .filter((relative) => namedLikeManifest(relative) && elsewhere(relative))
-            .map((relative) => read(relative, path.resolve(top, relative), maxBytes)),
-          ...readLeftOut(
-            others
-              .filter((relative) => !isSwapFile(relative) && elsewhere(relative))
-              .map((relative) => ({ relative, absolute: path.resolve(top, relative) })),
-            maxBytes,
-          ),
-        ];
+      : readLeftOut(
+          [...grepped, ...others]
+            .filter((relative) => !isSwapFile(relative) && elsewhere(relative))
+            .map((relative) => ({ relative, absolute: path.resolve(top, relative) })),
+          maxBytes,
+        );
   // A file that names no sandbox is whichever sandbox its directory is applied to, which this
   // plan cannot know (teams/web's job may run with AEP_SANDBOX=dev, teams/mkt's with prod): it
   // is read with each removed record's sandbox in turn, and names the key in all of them.
