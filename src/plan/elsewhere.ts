@@ -214,6 +214,14 @@ function foundReason(
     return `its manifest is now ${where}${normalisationNote(found.file, filters)}, ${filters}; the audience is left as it is`;
   if (found.kind === 'not-selected' && found.left.why === 'renamed')
     return renamedReason(record, where, found.left.extension);
+  if (found.kind === 'not-selected' && found.left.why === 'renamed-dot-folder') {
+    const why = `it is in a dot folder, ${found.left.folder}, which only an --include naming it reads, and ${namedClause(found.left.extension)}`;
+    return `${wasOf(record)} is now ${where}, which audiencectl does not read (${why}); the audience is left as it is: move it out of that folder and rename it to end in .yaml or .yml to keep it, or remove ${where} to delete the audience`;
+  }
+  if (found.kind === 'not-selected' && found.left.why === 'renamed-dotfile') {
+    const why = `its name begins with a dot, which only an --include naming it reads, and ${namedClause(found.left.extension)}`;
+    return `${wasOf(record)} is now ${where}, which audiencectl does not read (${why}); the audience is left as it is: rename it to a name without the leading dot, ending in .yaml or .yml, to keep it, or remove ${where} to delete the audience`;
+  }
   if (found.kind === 'not-selected') return notSelectedReason(where, found.left);
   if (found.kind === 'moved')
     return `its manifest is now ${where}, outside the directory given and moved from the one it was applied from (${found.dir}); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), ${emptyApply(found.dir)}`;
@@ -249,9 +257,21 @@ function foundReason(
  * files, as the user who parked or converted the manifest knows them, and both ways out.
  */
 function renamedReason(record: AudienceRecord, where: string, extension: string): string {
-  const was = record.manifestFile === undefined ? 'its manifest' : `its manifest ${record.manifestFile}`;
+  const was = wasOf(record);
   const named = extension === '' ? 'not a name without one' : `not ${shownExtension(extension)}`;
   return `${was} is now ${where}, which audiencectl does not read (it reads names ending in .yaml or .yml, ${named}); the audience is left as it is: rename ${where} back to end in .yaml or .yml to keep it, or remove ${where} to delete the audience`;
+}
+
+/** `its manifest gold.yaml`: the record's file, as the user who moved it knows it. */
+function wasOf(record: AudienceRecord): string {
+  return record.manifestFile === undefined ? 'its manifest' : `its manifest ${record.manifestFile}`;
+}
+
+/** `its name ends in ".yaml.bak", not .yaml or .yml`: why a renamed name is not read. */
+function namedClause(extension: string): string {
+  return extension === ''
+    ? 'its name has no extension, not .yaml or .yml'
+    : `its name ends in ${shownExtension(extension)}, not .yaml or .yml`;
 }
 
 /** The reason of a `not-selected` hold: why the file is not read, and the way out. */

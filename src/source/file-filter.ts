@@ -118,7 +118,13 @@ export type Unselected =
   | { why: 'dot-folder'; folder: string }
   | { why: 'dotfile' }
   | { why: 'extension'; extension: string }
-  | { why: 'renamed'; extension: string };
+  | { why: 'renamed'; extension: string }
+  /**
+   * Only of unreadClaimant: a renamed name (`renamed`) in a dot folder (`.archive/gold.yaml.bak`),
+   * or itself a dotfile (`.gold.yaml.bak`): renamed back, it is still not read (review scope-43, L-3).
+   */
+  | { why: 'renamed-dot-folder'; extension: string; folder: string }
+  | { why: 'renamed-dotfile'; extension: string };
 
 /**
  * A manifest renamed so that the default no longer reads it, its text whole: a suffix after its
@@ -138,14 +144,19 @@ export function isSwapFile(relative: string): boolean {
  * Why the default selection leaves out `relative`, a file whose text claims to be an audiencectl
  * manifest whatever its name (read-elsewhere.ts): unselectedByDefault's reason; else `renamed`,
  * the suffix of its name from its first dot as the extension (`gold.ymal`, `gold.yaml.1.bak`,
- * `gold.bak`, `.archive/gold.yaml.bak`; none: `gold`). Undefined when the default reads it.
+ * `gold.bak`; none: `gold`), `renamed-dot-folder` in a dot folder (`.archive/gold.yaml.bak`),
+ * `renamed-dotfile` of a name that begins with a dot. Undefined when the default reads it.
  */
 export function unreadClaimant(relative: string): Unselected | undefined {
   const left = unselectedByDefault(relative);
   if (left !== undefined || byDefault(relative)) return left;
-  const name = relative.slice(relative.lastIndexOf('/') + 1);
+  const segments = relative.split('/');
+  const name = segments.at(-1) ?? relative;
   const dot = name.indexOf('.', 1);
-  return { why: 'renamed', extension: dot === -1 ? '' : name.slice(dot) };
+  const extension = dot === -1 ? '' : name.slice(dot);
+  const folder = segments.slice(0, -1).find((segment) => /^\.(?!\.?$)/.test(segment));
+  if (folder !== undefined) return { why: 'renamed-dot-folder', extension, folder };
+  return name.startsWith('.') ? { why: 'renamed-dotfile', extension } : { why: 'renamed', extension };
 }
 
 /** unselectedByDefault of a name that does not end like a manifest: renamed (RENAMED_NAME), or not. */

@@ -6,6 +6,7 @@ import {
   fileSelector,
   mayHoldSelected,
   planScopeOf,
+  unreadClaimant,
   unselectedByDefault,
 } from '../../src/source/file-filter.js';
 import { runs } from '../helpers/property-runs.js';
@@ -159,6 +160,24 @@ describe('whether the filters may select a file under a folder (one that cannot 
 });
 
 describe('why the default selection leaves out a file named like a manifest', () => {
+  it('says a renamed claimant in a dot folder or a dotfile is that, which renaming back does not undo (review scope-43, L-3)', () => {
+    expect(unreadClaimant('gold.yaml.bak')).toEqual({ why: 'renamed', extension: '.yaml.bak' });
+    expect(unreadClaimant('old/gold.ymal')).toEqual({ why: 'renamed', extension: '.ymal' });
+    expect(unreadClaimant('.archive/gold.yaml.bak')).toEqual({
+      why: 'renamed-dot-folder',
+      extension: '.yaml.bak',
+      folder: '.archive',
+    });
+    expect(unreadClaimant('a/.old/x/gold')).toEqual({
+      why: 'renamed-dot-folder',
+      extension: '',
+      folder: '.old',
+    });
+    expect(unreadClaimant('.gold.yaml~')).toEqual({ why: 'renamed-dotfile', extension: '.yaml~' });
+    expect(unreadClaimant('.archive/gold.yaml')).toEqual({ why: 'dot-folder', folder: '.archive' });
+    expect(unreadClaimant('a/gold.yaml')).toBeUndefined();
+  });
+
   it('says the extension in another case, the dot folder, the dotfile or the rename; nothing of other files', () => {
     expect(unselectedByDefault('b.YAML')).toEqual({ why: 'extension', extension: '.YAML' });
     expect(unselectedByDefault('x/b.Yml')).toEqual({ why: 'extension', extension: '.Yml' });
