@@ -231,6 +231,8 @@ export function audienceReads(transport: Transport, compat: Compat): AudienceRea
     text: { what: string },
   ): Promise<LiveAudience[]> {
     const audiences: LiveAudience[] = [];
+    /** The ids read so far: an audience a page repeats is read once. */
+    const read = new Set<string>();
     let params = searchParams({ ...filter, start: 0, limit: LIST_PAGE });
     let start: number | undefined = 0;
     /** The list's size as the service last gave it. */
@@ -238,7 +240,17 @@ export function audienceReads(transport: Transport, compat: Compat): AudienceRea
     for (let page = 0; ; page += 1) {
       if (page === maxPages) throw unreadableList(sandbox, `more than ${maxPages} pages of ${text.what}`);
       const result = await readPage(sandbox, params, start, options);
-      audiences.push(...result.audiences);
+      // A page may repeat audiences already read: an offset list shifted by an audience made
+      // between two pages begins with the last one read. Counted again, such copies filled the
+      // list's count, so a list some audiences of which were never read was taken as read to its
+      // end (review service-43, M-2). A later page of audiences all read before (the service
+      // answering the page asked with an earlier one) is no list to read.
+      const fresh = result.audiences.filter((audience) => !read.has(audience.id));
+      if (page > 0 && result.audiences.length > 0 && fresh.length === 0) {
+        throw unreadableList(sandbox, `its page ${page + 1} brings no audience not read before`);
+      }
+      for (const audience of fresh) read.add(audience.id);
+      audiences.push(...fresh);
       totalCount = result.totalCount ?? totalCount;
       // An empty page once all the audiences the list holds are read ends it, even when it names
       // a next page (a service that names one after its last page, or on its last page).
