@@ -1,5 +1,6 @@
 import { redactText } from '../log.js';
 import { safeUrl } from '../text/safe-url.js';
+import { mebibytes, type AnswerTooLargeError } from './answer-cap.js';
 import { callFacts, type CallState } from './call-state.js';
 import { hintsOf } from './credentials.js';
 import { readErrorBody } from './error-body.js';
@@ -156,6 +157,24 @@ export function networkError(parts: TransportErrorParts, state: CallState, error
   return new AepError({
     code: timeout ? 'AEP_TIMEOUT' : 'AEP_NETWORK',
     message: `${what} (${where(state)}; ${state.attempts} attempt${state.attempts === 1 ? '' : 's'}): check ${check} and the network.${unknown}`,
+    outcomeUnknown,
+    ...callFacts(state),
+    cause: plainCause(error, redactText),
+  });
+}
+
+/**
+ * An answer past MAX_ANSWER_BYTES, not read on (answer-cap.ts): no answer to act on, as a
+ * network failure is, never the service's refusal nor an empty page. A change's outcome is
+ * then unknown: its request reached something that answered.
+ */
+export function tooLargeAnswer(error: AnswerTooLargeError, state: CallState): AepError {
+  const outcomeUnknown = isOutcomeUnknown({ method: state.method, errorCode: error.code });
+  const status = error.status === undefined ? '' : ` (HTTP ${error.status})`;
+  const attempts = `${state.attempts} attempt${state.attempts === 1 ? '' : 's'}`;
+  return new AepError({
+    code: 'AEP_NETWORK',
+    message: `AEP's answer${status} was larger than ${mebibytes(error.maxBytes)}, more than any answer of the API, and was not read (${where(state)}; ${attempts}): check ${hintsOf(state.credentials).baseUrl} and any proxy in between.${outcomeUnknown ? ' The change may or may not have been made.' : ''}`,
     outcomeUnknown,
     ...callFacts(state),
     cause: plainCause(error, redactText),

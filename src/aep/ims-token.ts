@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { redactText, registerSecret, type Logger } from '../log.js';
 import { safeUrl } from '../text/safe-url.js';
 import { sleep, withAbort } from './abort.js';
+import { AnswerTooLargeError, cappedAnswer, mebibytes } from './answer-cap.js';
 import { hintsOf, type AepCredentials, type CredentialHints } from './credentials.js';
 import { AepAuthError, plainCause } from './errors.js';
 import { backoffDelay, DEFAULT_RETRY } from './retry-policy.js';
@@ -160,19 +161,21 @@ export class ImsToken {
     const { imsUrl, credentials, http } = this.options;
     for (let retry = 1; ; retry += 1) {
       try {
-        return await http.post(imsUrl, {
-          prefixUrl: '',
-          form: {
-            grant_type: 'client_credentials',
-            client_id: credentials.clientId,
-            client_secret: credentials.clientSecret,
-            scope: (credentials.scopes ?? DEFAULT_SCOPES).join(','),
-          },
-          context: { ims: true },
-          responseType: 'text',
-          // Whatever got instance it is given (the client's, `init`'s): a redirect is not followed.
-          followRedirect: false,
-        });
+        return await cappedAnswer(
+          http.post(imsUrl, {
+            prefixUrl: '',
+            form: {
+              grant_type: 'client_credentials',
+              client_id: credentials.clientId,
+              client_secret: credentials.clientSecret,
+              scope: (credentials.scopes ?? DEFAULT_SCOPES).join(','),
+            },
+            context: { ims: true },
+            responseType: 'text',
+            // Whatever got instance it is given (the client's, `init`'s): a redirect is not followed.
+            followRedirect: false,
+          }),
+        );
       } catch (error) {
         // Without this, Node 24 (the image's) would never retry an IMS that refused a connection.
         if (!neverConnected(error) || retry > IMS_RECONNECTS) throw error;
@@ -210,8 +213,15 @@ export class ImsToken {
 
   private toAuthError(error: unknown): AepAuthError {
     const { imsUrl, credentials } = this.options;
-    const parts = requestErrorParts(error);
     const cause = plainCause(error, redactText);
+    if (error instanceof AnswerTooLargeError) {
+      const status = error.status === undefined ? '' : ` (HTTP ${error.status})`;
+      return new AepAuthError({
+        message: `IMS's answer${status} at ${safeUrl(imsUrl)} was larger than ${mebibytes(error.maxBytes)}, more than any token answer, and was not read: check ${this.hints.imsUrl} and any proxy in between.`,
+        cause,
+      });
+    }
+    const parts = requestErrorParts(error);
     const atProxy = proxyFailureText(parts);
     if (atProxy !== undefined) {
       return new AepAuthError({

@@ -5,12 +5,14 @@ import { componentLogger } from '../log.js';
 import { callFacts, type CallState } from './call-state.js';
 import { AepAuthError, AepError, aepErrorInit, isNotFoundAnswer } from './errors.js';
 import { createHttp, type AttemptResult } from './http.js';
+import { AnswerTooLargeError, cappedAnswer } from './answer-cap.js';
 import {
   abortedError,
   badResponse,
   httpError,
   networkError,
   redirectAnswer,
+  tooLargeAnswer,
   unsettled,
 } from './http-error.js';
 import { DEFAULT_IMS_URL } from './ims-defaults.js';
@@ -165,15 +167,17 @@ export function createTransport(options: AepClientOptions): Transport {
     const send = (): Promise<Response<string>> =>
       state.budget.run<Response<string>>(
         () =>
-          http(request.path, {
-            method: request.method,
-            responseType: 'text',
-            context: { aep: state },
-            ...(request.api === 'segment' ? { prefixUrl: segmentUrl } : {}),
-            ...(request.json === undefined ? {} : { json: request.json }),
-            ...(request.searchParams === undefined ? {} : { searchParams: request.searchParams }),
-            ...(signal === undefined ? {} : { signal }),
-          }),
+          cappedAnswer(
+            http(request.path, {
+              method: request.method,
+              responseType: 'text',
+              context: { aep: state },
+              ...(request.api === 'segment' ? { prefixUrl: segmentUrl } : {}),
+              ...(request.json === undefined ? {} : { json: request.json }),
+              ...(request.searchParams === undefined ? {} : { searchParams: request.searchParams }),
+              ...(signal === undefined ? {} : { signal }),
+            }),
+          ),
         signal,
       );
     try {
@@ -264,6 +268,7 @@ function toAepError(error: unknown, state: CallState, awaitingAnswer: boolean): 
   if (inner instanceof AepError || inner instanceof UsageError) return inner;
   // Cancelled in the wait for a retry (or during it): an earlier attempt's unknown outcome stands.
   if (state.signal?.aborted) return abortedError(state, awaitingAnswer, error, earlierUnknown(state));
+  if (error instanceof AnswerTooLargeError) return tooLargeAnswer(error, state);
   return attemptError(error, state);
 }
 
