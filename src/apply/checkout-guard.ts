@@ -8,6 +8,8 @@ import {
   marksOfRepository,
   marksToMove,
   olderCheckout,
+  prefixedAdvice,
+  prefixedMark,
   onlyRolledBack,
   recordRevision,
   ROLLED_BACK_ADVICE,
@@ -201,7 +203,7 @@ export function checkoutCheck(revision: ApplyRevision, repository?: string): Che
       const { audiences: records } = recorded;
       await ask(commitsToCheck(steps, records, revision.head, marks));
       const kept = keptBeneath(recorded.meta?.revisions, repository);
-      const finding = olderCheckout(steps, records, revision.head, known, marks, kept);
+      const finding = olderCheckout(steps, records, revision.head, known, marks, kept, repository);
       if (finding === undefined) return;
       if (revision.older.kind !== 'allow')
         throw new OlderCheckoutError(
@@ -240,5 +242,15 @@ function refusal(finding: OlderCheckout, headName: string, advice: string, overr
     const then = overridable ? `${ROLLED_BACK_ADVICE}, then apply from it` : advice;
     return `refusing to undo a rollback: ${describeOlderCheckout(finding, headName)}. Nothing was applied. ${then}${anyway}`;
   }
-  return `refusing to undo a newer apply: ${describeOlderCheckout(finding, headName)}. Nothing was applied. ${advice}${anyway}`;
+  const prefixed = prefixedMark(finding);
+  const then =
+    prefixed === undefined || !overridable
+      ? `${advice}${anyway}`
+      : prefixedAdvice(prefixed, lowerFirst(advice), 'pass --allow-older-checkout to apply anyway');
+  return `refusing to undo a newer apply: ${describeOlderCheckout(finding, headName)}. Nothing was applied. ${then}`;
+}
+
+/** `pull or fetch …` of `Pull or fetch …`: an advice as a clause. */
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }

@@ -32,6 +32,6 @@ export async function planCheckout(
   const relations =
     asked.length === 0 ? new Map() : await commitRelations(dir, head.commit, asked, repository !== undefined);
   const kept = keptBeneath(recorded.meta?.revisions, repository);
-  const older = olderCheckout(plan.steps, recorded.audiences, head, relations, marks, kept);
+  const older = olderCheckout(plan.steps, recorded.audiences, head, relations, marks, kept, repository);
   return { head, ...(older ? { older } : {}) };
 }

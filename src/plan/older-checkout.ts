@@ -156,6 +156,7 @@ export function olderCheckout(
   relations: ReadonlyMap<string, CommitRelation>,
   marks?: SandboxRevisions,
   kept: ReadonlySet<string> = new Set(),
+  repository?: string,
 ): OlderCheckout | undefined {
   const audiences: OlderCheckout['audiences'] = [];
   for (const { step, revisions, mark } of concernedSteps(steps, records, marks)) {
@@ -164,8 +165,18 @@ export function olderCheckout(
       .map((revision) => ({ revision, why: newerThanHead(revision, head, relations) }))
       .find(({ why }) => why !== undefined);
     if (newer?.why !== undefined) {
-      const keptMark = newer.revision === mark && kept.has(sandbox) ? { keptMark: true as const } : {};
-      audiences.push({ sandbox, key, kind, revision: newer.revision, why: newer.why, ...keptMark });
+      const ofMark = newer.revision === mark;
+      const keptMark = ofMark && kept.has(sandbox) ? { keptMark: true as const } : {};
+      const prefixed = ofMark ? prefixedOf(mark.repository, repository) : {};
+      audiences.push({
+        sandbox,
+        key,
+        kind,
+        revision: newer.revision,
+        why: newer.why,
+        ...keptMark,
+        ...prefixed,
+      });
       continue;
     }
     const rollback = rolledBackUnder(mark, head, relations);
@@ -182,6 +193,12 @@ export function olderCheckout(
   }
   if (audiences.length === 0) return undefined;
   const finding = { head, audiences };
+  const prefixed = prefixedMark(finding);
+  if (prefixed !== undefined)
+    return {
+      ...finding,
+      note: `apply would refuse this plan: ${describeOlderCheckout(finding)}. ${prefixedAdvice(prefixed, 'pull or fetch the newer commit and plan from it', 'apply with --allow-older-checkout')}`,
+    };
   const advice = onlyRolledBack(finding)
     ? `${ROLLED_BACK_ADVICE} and plan from it`
     : 'Pull or fetch the newer commit and plan from it';
@@ -189,6 +206,41 @@ export function olderCheckout(
     ...finding,
     note: `apply would refuse this plan: ${describeOlderCheckout(finding)}. ${advice}, or apply with --allow-older-checkout`,
   };
+}
+
+/** Prefixed (OlderCheckout): the repositories of a mark whose path differs from the plan's by a prefix. */
+type Prefixed = NonNullable<OlderCheckout['audiences'][number]['prefixed']>;
+
+/**
+ * `{ prefixed }` when a mark of `marked` is of another path than the plan's `planned` (taken for
+ * the same repository by a prefix, marksOfRepository): the subgroups' marketing/emea/audiences
+ * against emea/audiences, whose mark no pull of the other ever brings (review scope-43, M-2).
+ */
+function prefixedOf(marked: string | undefined, planned: string | undefined): { prefixed?: Prefixed } {
+  if (marked === undefined || planned === undefined || marked === planned) return {};
+  return { prefixed: { repository: marked, planned } };
+}
+
+/**
+ * The prefixed mark that refuses `finding`, when the newest commit refusing it (the one the
+ * refusal names: describeNewer) is such a mark; none when a step is refused as undoing a rollback.
+ */
+export function prefixedMark(finding: Pick<OlderCheckout, 'audiences'>): Prefixed | undefined {
+  if (finding.audiences.some((audience) => audience.why === 'rolled-back')) return undefined;
+  const newest = [...finding.audiences].sort(
+    (a, b) => epochSecondsOf(b.revision.committedAt) - epochSecondsOf(a.revision.committedAt),
+  )[0];
+  return newest?.prefixed;
+}
+
+/**
+ * What to do of a refusal by a prefixed mark: `pull`, if the two paths are one repository;
+ * `anyway`, if they are two sharing the store, whose records this plan holds, never deletes
+ * (plan/elsewhere.ts, `prefixed-repository`).
+ */
+export function prefixedAdvice(prefixed: Prefixed, pull: string, anyway: string): string {
+  const { repository, planned } = prefixed;
+  return `${repository} and this checkout's ${planned} differ by a prefix: if they are one repository (a mirror's path), ${pull}; if they are two (another group's repository of the same name, GitLab subgroups, sharing the store), ${anyway}, which deletes none of ${repository}'s audiences (their removals are held)`;
 }
 
 /**
@@ -439,13 +491,15 @@ function describeNewer(finding: Pick<OlderCheckout, 'head' | 'audiences'>, headN
   const [newest = [], ...others] = groups;
   const first = newest[0];
   if (first === undefined) return '';
-  const { revision, why } = first;
+  const { revision, why, prefixed } = first;
   const head = `${headName} ${short(finding.head.commit)} (committed ${finding.head.committedAt})`;
   const which =
     why === 'not-contained'
       ? `which ${head} does not contain`
       : `which is not in this clone and was committed after ${head}`;
-  const commit = `commit ${short(revision.commit)} (committed ${revision.committedAt}), ${which}`;
+  // A mark of another path is named with it: no pull of this one brings its commit.
+  const of = prefixed === undefined ? '' : ` of ${prefixed.repository}`;
+  const commit = `commit ${short(revision.commit)}${of} (committed ${revision.committedAt}), ${which}`;
   const undone = newest.filter((a) => !recreates(a));
   const recreated = newest.filter(recreates);
   const rest = others.reduce((count, group) => count + group.length, 0);

@@ -416,6 +416,13 @@ export const OlderCheckout = z.object({
        * sandbox since, so the note says this repository last applied it from `revision`.
        */
       keptMark: z.literal(true).optional(),
+      /**
+       * Only when `revision` is its sandbox's mark applied from a repository (`repository`)
+       * whose path differs from this plan's (`planned`) by a prefix (marketing/emea/audiences
+       * and emea/audiences): one repository through a mirror's path, or two sharing the store,
+       * which only the refusal's reader can tell; it names both and the way out of each.
+       */
+      prefixed: z.object({ repository: z.string(), planned: z.string() }).optional(),
     }),
   ),
   note: z.string(),
