@@ -73,6 +73,14 @@ export function guardRecordedNames(
   records: readonly AudienceRecord[],
   refresh: RefreshView | undefined,
 ): string[] {
+  const blocked: string[] = [];
+  const takers = steps.filter(
+    (step): step is Step & { create: NonNullable<Step['create']> } =>
+      (step.kind === 'create' || step.kind === 'replace') && !step.blocked && step.create !== undefined,
+  );
+  // No step takes a name (a plan without creates or replaces): no record's name is read, which
+  // would parse every record's applied spec (kept as JSON text until read, lazy-property.ts).
+  if (takers.length === 0) return blocked;
   const holders = new Map<string, AudienceRecord[]>();
   for (const record of records) {
     const name = heldName(record, refresh);
@@ -80,17 +88,12 @@ export function guardRecordedNames(
     const at = `${record.sandbox}\u0000${audienceNameKey(name)}`;
     holders.set(at, [...(holders.get(at) ?? []), record]);
   }
-  const blocked: string[] = [];
   if (holders.size === 0) return blocked;
   const removing = new Map<string, Step>();
   for (const step of steps) {
     if (step.kind === 'delete' || step.kind === 'replace' || step.kind === 'forget')
       removing.set(`${step.sandbox}/${step.key}`, step);
   }
-  const takers = steps.filter(
-    (step): step is Step & { create: NonNullable<Step['create']> } =>
-      (step.kind === 'create' || step.kind === 'replace') && !step.blocked && step.create !== undefined,
-  );
   // A replace blocked here frees no name: a step earlier in the plan that counted on it is looked
   // at again (a takes b's name, b takes c's, c keeps its own: a is blocked with b), until none is
   // blocked anew. Left freed by it, a would DELETE its audience and then find the name held.
