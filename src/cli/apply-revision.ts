@@ -1,7 +1,9 @@
+import path from 'node:path';
 import { OlderCheckoutError, type ApplyRevision } from '../apply/checkout-guard.js';
 import type { ApplyInput } from '../apply/apply-flow.js';
 import type { AppliedRevision } from '../state/schema.js';
 import { originOf } from '../apply/saved-plan.js';
+import { gitTop, realDirectory } from '../manifest/read-source-root.js';
 import { workTreeRepository } from '../source/work-tree-repository.js';
 import { shellQuote } from '../text/shell-quote.js';
 
@@ -36,6 +38,10 @@ export async function applyRevision(
     headName = `${input.source}'s commit`;
     advice = 'Plan again from a checkout of the newer commit';
   } else {
+    // Outside a git work tree (no `.git` above the manifests, as given or as resolved: git
+    // finds it from the real path) there is no commit to read, and simple-git is not loaded.
+    if (gitTop(path.resolve(target)) === undefined && gitTop(realDirectory(target)) === undefined)
+      return { kind: 'none' };
     // simple-git loads when an apply reads its commit, not with the command (`apply --help`).
     const { headRevision } = await import('../source/git-revision.js');
     const found = await headRevision(target);
