@@ -45,6 +45,9 @@ function messageStarts(): (chunk: Buffer) => Array<{ offset: number; type: strin
   };
 }
 
+/** The SSLRequest's code, in place of a startup's protocol version. */
+const SSL_REQUEST = 80877103;
+
 /** A loopback TCP proxy to a PostgreSQL server (without SSL) that can make a session's end late. */
 export async function startLateEndProxy(target: { host: string; port: number }): Promise<LateEndProxy> {
   const sockets = new Set<Socket>();
@@ -63,8 +66,17 @@ export async function startLateEndProxy(target: { host: string; port: number }):
     let armed = false;
     let held: Buffer[] | undefined;
     let ended = false;
+    let firstFromClient = true;
+    let sslAnswerDue = false;
     upstream.once('connect', () => arms.set(upstream.localPort!, () => (armed = true)));
     upstream.on('data', (chunk: Buffer) => {
+      // The server's one-byte answer to an SSLRequest ("N": no TLS) precedes its framed messages.
+      if (sslAnswerDue) {
+        sslAnswerDue = false;
+        client.write(chunk.subarray(0, 1));
+        chunk = chunk.subarray(1);
+        if (chunk.length === 0) return;
+      }
       if (held) {
         held.push(chunk);
         return;
@@ -85,6 +97,12 @@ export async function startLateEndProxy(target: { host: string; port: number }):
       if (!held) client.destroy();
     });
     client.on('data', (chunk: Buffer) => {
+      // A client preferring TLS (audiencectl, as libpq) opens with an SSLRequest.
+      if (firstFromClient) {
+        firstFromClient = false;
+        sslAnswerDue =
+          chunk.length >= 8 && chunk.readInt32BE(0) === 8 && chunk.readInt32BE(4) === SSL_REQUEST;
+      }
       if (!held) {
         upstream.write(chunk);
         return;

@@ -35,6 +35,9 @@ const REFUSED = message(
   Buffer.from('SFATAL\0VFATAL\0C28P01\0Mpassword authentication failed for user "app"\0\0'),
 );
 
+/** The SSLRequest's code, in place of a startup's protocol version. */
+const SSL_REQUEST = 80877103;
+
 /** A server that asks for `method`'s password; `passwords` counts the password messages it got. */
 async function askingServer(method: 'md5' | 'cleartext'): Promise<{ port: number; passwords: () => number }> {
   let passwords = 0;
@@ -50,7 +53,15 @@ async function askingServer(method: 'md5' | 'cleartext'): Promise<{ port: number
       pending = Buffer.concat([pending, chunk]);
       if (startup) {
         if (pending.length < 4 || pending.length < pending.readInt32BE(0)) return;
-        pending = pending.subarray(pending.readInt32BE(0));
+        const length = pending.readInt32BE(0);
+        // An SSLRequest (a client preferring TLS, as libpq's default): "N", no TLS here, as a
+        // server without it answers; the startup follows in clear text.
+        if (length === 8 && pending.readInt32BE(4) === SSL_REQUEST) {
+          pending = pending.subarray(length);
+          socket.write('N');
+          return;
+        }
+        pending = pending.subarray(length);
         startup = false;
         socket.write(request);
       }

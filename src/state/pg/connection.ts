@@ -6,6 +6,7 @@ import { RefusedFileError, checkRegularFileSync, readRegularText } from '../../f
 import { registerSecret } from '../../log.js';
 import { StateError, reasonOf } from '../errors.js';
 import type { PasteFlags } from '../../text/paste-flags.js';
+import { PREFERRED_TLS, preferTls } from './tls-preferred.js';
 
 /** Where a password may come from besides the URL (see resolvePassword). */
 export type PgAccess = {
@@ -101,6 +102,8 @@ export class PgClient extends pg.Client {
     super(config);
     const given = typeof config === 'object' ? config.query_timeout : undefined;
     this.#queryMs = given ?? PG_DEFAULTS.queryMs;
+    // A URL naming no TLS of its own (clientConfig): TLS when the server has it, as libpq's prefer.
+    if (typeof config === 'object' && config.ssl === PREFERRED_TLS) preferTls(this.connection);
   }
 
   /**
@@ -341,6 +344,9 @@ export function clientConfig(url: string, access: PgAccess): ClientConfig {
   registerSecret(fromUrl);
   const base: ClientConfig = { ...parsed };
   delete base.password;
+  // No sslmode, sslcert, sslkey, sslrootcert or ssl in the URL, nor PGSSLMODE (which node-postgres
+  // reads then): libpq's default, prefer, instead of node-postgres's clear text (tls-preferred.ts).
+  if (parsed.ssl === undefined && process.env.PGSSLMODE === undefined) base.ssl = PREFERRED_TLS;
   let cached: Promise<string | undefined> | undefined;
   return {
     ...base,
