@@ -56,7 +56,8 @@ export function createAudience(
   }
   const { scope, caller, nowMs } = call;
   const taken = isNameTaken(scope, body.name, nowMs);
-  if (taken && options.duplicateName !== true) {
+  const duplicateName = options.duplicateName === true || settings.compat.duplicateNames === 'accepted';
+  if (taken && !duplicateName) {
     throw new ApiError('100950-409', `An audience named "${body.name}" already exists in this sandbox.`);
   }
   if (isSandboxFull(scope, settings.guardrails.audiencesPerSandbox, nowMs)) {

@@ -67,6 +67,13 @@ export const CompatInput = z.strictObject({
    */
   deletedNames: z.enum(['freed', 'held']).optional(),
   /**
+   * A second audience of a name. The appendix lists 100950-409 "The audience already exists"
+   * without saying what makes one the same: its name, or its id. `refused`: a create of a name
+   * an audience bears is 409; `accepted`: it makes another audience of that name, as the UI's
+   * duplicates (uiCreateAudience's `duplicateName`). Default refused.
+   */
+  duplicateNames: z.enum(['refused', 'accepted']).optional(),
+  /**
    * A filter on `lifecycleState` (Audiences API list): the page's example filters on
    * `audienceId` and names no other attribute. `accepted`, or `refused`: any
    * `property=lifecycleState==…` is a 400, every time. Default accepted.
@@ -130,6 +137,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   bulkGetInactive: 'included',
   listInactive: 'property',
   deletedNames: 'freed',
+  duplicateNames: 'refused',
   lifecycleStateFilter: 'accepted',
   creationTimeUnit: 'milliseconds',
   bulkGetMissing: 'omitted',
@@ -158,6 +166,7 @@ export function resolveCompat(
     bulkGetInactive: compat?.bulkGetInactive ?? base.bulkGetInactive,
     listInactive: compat?.listInactive ?? base.listInactive,
     deletedNames: compat?.deletedNames ?? base.deletedNames,
+    duplicateNames: compat?.duplicateNames ?? base.duplicateNames,
     lifecycleStateFilter: compat?.lifecycleStateFilter ?? base.lifecycleStateFilter,
     creationTimeUnit: compat?.creationTimeUnit ?? base.creationTimeUnit,
     bulkGetMissing: compat?.bulkGetMissing ?? base.bulkGetMissing,

@@ -4,7 +4,7 @@ import { FileStateStore } from '../../src/state/file-store.js';
 import { readState } from '../../src/state/read.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withTempDir } from '../helpers/cli.js';
-import { lostOperation, withExecutor } from '../helpers/executor-env.js';
+import { holdCreates, lostOperation, withExecutor } from '../helpers/executor-env.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { applyInProcess, files, outcomes } from './helpers/in-process.js';
 
@@ -101,7 +101,10 @@ describe('adoption of our own interrupted creates', () => {
         status: 403,
         after: 1,
       });
+      // Not listed before the retry: the retry is sent (steps/create-repeat.ts looks first).
+      const held = holdCreates(env);
       const refused = await env.apply([gold]);
+      held.release();
       expect(refused.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
         'prod/gold:create failed',
       ]);

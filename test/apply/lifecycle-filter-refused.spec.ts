@@ -77,8 +77,10 @@ describe('a service that refuses the lifecycleState filter every time', () => {
       ]);
     }
     // The emulator's mode, no fault: on each apply the name lookup answers (without the
-    // inactive audience), and the lifecycleState list is refused.
-    expect(lists(env)).toEqual(['200 -', '400 100910-400', '200 -', '400 100910-400']);
+    // inactive audience), and the lifecycleState list is refused; twice, the lookup before the
+    // create is POSTed again (steps/create-repeat.ts), then its 409's.
+    const lookup = ['200 -', '400 100910-400'];
+    expect(lists(env)).toEqual([...lookup, ...lookup, ...lookup, ...lookup]);
     expect(env.emulator.control.listAudiences(ORG, 'prod')).toHaveLength(1);
 
     // What the message says to do.

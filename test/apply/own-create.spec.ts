@@ -6,6 +6,7 @@ import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import {
   executorEnv,
   formerRun,
+  holdCreates,
   interruptedCreate,
   lostOperation,
   withExecutor,
@@ -451,10 +452,13 @@ describe("an interrupted create's own audience is adopted", () => {
       // Its POSTs: the first makes the audience, its answer lost; the others never reach the service.
       env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
       env.emulator.control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 2, after: 1 });
+      // Not listed before the retries: they are sent (steps/create-repeat.ts looks first).
+      const held = holdCreates(env);
       try {
         const first = await executorEnv(env.emulator, env.stateDir, proxy.url).apply([quiet('gold')]);
         expect(statuses(first)).toEqual(['prod/gold:create failed']);
       } finally {
+        held.release();
         await proxy.close();
       }
       const pending = await env.store().get('prod', 'gold');
@@ -599,13 +603,15 @@ describe('our own interrupted create, deactivated since, under a service that hi
     await withExecutor(hidesInactive, async (env) => {
       await interruptedCreate(env);
       await madeAndDeactivated(env);
-      // The name lookup answers (without it); the inactive list is refused.
-      env.emulator.control.queueFault({
-        kind: 'clientError',
-        endpoint: 'listAudiences',
-        status: 400,
-        after: 1,
-      });
+      // The name lookup answers (without it); the inactive list is refused: in the lookup before
+      // the create is POSTed again (steps/create-repeat.ts), then in its 409's.
+      for (let lookup = 0; lookup < 2; lookup += 1)
+        env.emulator.control.queueFault({
+          kind: 'clientError',
+          endpoint: 'listAudiences',
+          status: 400,
+          after: 1,
+        });
       const outcome = await env.apply([gold]);
       expect(statuses(outcome)).toEqual(['prod/gold:create failed']);
       expect(outcome.report?.results[0]?.message).toMatch(/inactive audiences .*cannot be listed/);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { withExecutor } from '../helpers/executor-env.js';
+import { holdCreates, withExecutor } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 
 // Review 7, M2: bronze's create made its audience, but the answer was lost and the retry refused,
@@ -29,7 +29,10 @@ describe('a removed manifest whose create was interrupted', () => {
         status: 403,
         after: 1,
       });
+      // Not listed before the retry: the retry is sent (steps/create-repeat.ts looks first).
+      const held = holdCreates(env);
       const lost = await env.apply([gold, silver, bronze]);
+      held.release();
       expect(lost.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
         'prod/bronze:create failed',
       ]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import type { EmulatorAudience } from '../../src/emulator/views.js';
 import type { ManifestInput } from '../../src/manifest/schema.js';
-import { interruptedCreate, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { holdCreates, interruptedCreate, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { holdAnswers } from './helpers/interrupted-apply.js';
 
@@ -80,7 +80,10 @@ describe('a create resumed after the manifest changed', () => {
       // The first POST makes "Gold" and its answer is lost; both retries never arrive.
       env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
       env.emulator.control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 2, after: 1 });
+      // Not listed before the retries: they are sent (steps/create-repeat.ts looks first).
+      const held = holdCreates(env);
       const lost = await env.apply([manifest('Gold', 'email')]);
+      held.release();
       expect(statuses(lost)).toEqual(['prod/gold:create failed']);
       expect((await env.store().get('prod', 'gold'))?.intent?.kind).toBe('create');
       expect(audiences(env).map((a) => a.audienceName)).toEqual(['Gold']);

@@ -247,3 +247,24 @@ export function remoteAudience(env: Pick<ExecutorEnv, 'emulator'>, name: string)
 /** PATCH requests the emulator received since its counters were last reset. */
 export const patchRequests = (env: Pick<ExecutorEnv, 'emulator'>) =>
   env.emulator.control.counters().byEndpoint.patchAudience?.requests ?? 0;
+
+/**
+ * Holds every create operation from now on, its audience listed by no read (as the service
+ * does until the operation succeeds), until `release` ends them and gives the operations back
+ * their usual delay. A create whose answer is lost then finds nothing under its name before it
+ * POSTs again (steps/create-repeat.ts): its apply fails, its intent kept, for a spec of what the
+ * next apply makes of it.
+ */
+export function holdCreates(env: Pick<ExecutorEnv, 'emulator'>): { release(): void } {
+  const { control } = env.emulator;
+  const usual = control.settings().operationDelayMs;
+  control.setDelays({ operationDelayMs: 3_600_000 });
+  return {
+    release: () => {
+      control.setDelays({ operationDelayMs: usual });
+      for (const operation of control.listOperations(DEMO_CLIENT.orgId, 'prod'))
+        if (operation.status === 'PROCESSING')
+          control.finishOperation(DEMO_CLIENT.orgId, 'prod', operation.operationId);
+    },
+  };
+}

@@ -19,6 +19,7 @@ import type { Replaced } from './freed-name.js';
 import { awaitOperation } from './create-operation.js';
 import { isOrgRefusal, releaseRefusedOrg } from './org-refused.js';
 import { resolveDuplicate } from './create-duplicate.js';
+import { ownBeforeRepeat } from './create-repeat.js';
 import { measuredOffset, readServiceOffset, serviceEarliestMs } from '../service-time.js';
 import { eitherSignal } from '../poll.js';
 import type { PasteFlags } from '../../text/paste-flags.js';
@@ -26,8 +27,9 @@ import type { PasteFlags } from '../../text/paste-flags.js';
 const POST_ATTEMPTS = 3;
 
 /**
- * POST the create body; an unknown outcome is resolved by repeating it (the service refuses a
- * duplicate name). `replaced`: the audience a replace has just deleted.
+ * POST the create body; an unknown outcome is resolved by looking the name up, then repeating
+ * it (a service that refuses a duplicate name answers 409). `replaced`: the audience a replace
+ * has just deleted.
  */
 async function postCreate(
   step: Step,
@@ -70,6 +72,12 @@ async function postCreate(
     ? record
     : await store.beginIntent({ ...record, pendingCreate: sent }, 'create', { specHash: target.hash });
   for (let attempt = 1; ; attempt += 1) {
+    // An earlier POST of this create may have made the audience: found by name first, never
+    // made twice by a service that takes a second audience of a name (ownBeforeRepeat).
+    if (resumed || attempt > 1) {
+      const own = await ownBeforeRepeat(step, pending, deps);
+      if (own) return own;
+    }
     let response: CreateResponse;
     try {
       response = await client.createAudience(step.sandbox, step.create!, signal ? { signal } : {});

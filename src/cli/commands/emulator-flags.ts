@@ -49,6 +49,7 @@ export type Flags = {
   bulkGetInactive: 'included' | 'omitted';
   listInactive: 'property' | 'audienceId';
   deletedNames: 'freed' | 'held';
+  duplicateNames: 'refused' | 'accepted';
   lifecycleStateFilter: 'accepted' | 'refused';
   creationTimeUnit: 'milliseconds' | 'microseconds';
   bulkGetMissing: 'omitted' | 'status';
@@ -165,6 +166,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       bulkGetInactive: flags.bulkGetInactive,
       listInactive: flags.listInactive,
       deletedNames: flags.deletedNames,
+      duplicateNames: flags.duplicateNames,
       lifecycleStateFilter: flags.lifecycleStateFilter,
       creationTimeUnit: flags.creationTimeUnit,
       bulkGetMissing: flags.bulkGetMissing,

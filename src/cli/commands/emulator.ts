@@ -254,6 +254,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--duplicate-names <mode>',
+        'a create of a name an audience bears: refused (409), or a second audience made (the page does not say a name is unique)',
+        ['refused', 'accepted'],
+      ).default('refused'),
+    )
+    .addOption(
+      choiceOption(
         '--lifecycle-state-filter <mode>',
         'a property=lifecycleState==… filter on the audience list: accepted, or refused with a 400 every time',
         ['accepted', 'refused'],

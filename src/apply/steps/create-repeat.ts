@@ -1,0 +1,38 @@
+import type { Step } from '../../plan/schema.js';
+import type { AudienceRecord } from '../../state/schema.js';
+import { aepFailure } from '../aep-failure.js';
+import { adoptOwnCreate, findOwnCreate } from '../find-created.js';
+import { result } from '../record-helpers.js';
+import type { ExecutorDeps, StepResult } from '../types.js';
+
+/**
+ * Before a create is POSTed again while an earlier POST of it may have made the audience (its
+ * answer lost: a gateway's 504, a reset connection; or a killed apply's, its intent open), the
+ * sandbox is looked up by exact name, and the audience that POST made is adopted. The page's
+ * appendix lists 100950-409 "The audience already exists" and never says a name is unique: a
+ * service that takes a second audience of a name would make one, and a POST repeated on the
+ * hope of a 409 would leave two, one of them an orphan. Undefined: none of ours is listed (not
+ * listed yet, or none made), and the POST is sent; its 409 is read as before. That is so too
+ * when only the inactive audiences could not be listed (findOwnCreate's `unknown`): the
+ * audience a POST made is active, and listed under its name, unless someone deactivated it
+ * since; the 409 path then says what to do. A lookup that fails sends nothing: the intent is
+ * kept and the next apply looks again.
+ */
+export async function ownBeforeRepeat(
+  step: Step,
+  pending: AudienceRecord,
+  deps: ExecutorDeps,
+): Promise<StepResult | undefined> {
+  let found;
+  try {
+    found = await findOwnCreate(step, deps, pending);
+  } catch (error) {
+    return result(
+      step,
+      'failed',
+      `create outcome unknown: an earlier POST of it may have made the audience, and the lookup of its name before sending it again failed (${aepFailure(error).message}); its intent is kept and the next apply looks again`,
+    );
+  }
+  if (found.kind !== 'one') return undefined;
+  return adoptOwnCreate(step, pending, found.audience, deps, found.unclocked);
+}
