@@ -94,7 +94,7 @@ export function gitConfigText(options: GitSourceOptions, url: CheckedGitUrl, hom
     '\thelper = ',
   ];
   if (options.caFile) lines.push('[http]', `\tsslCAInfo = ${configValue(path.resolve(options.caFile))}`);
-  if (options.token && url.origin) {
+  if ((options.token || options.tokenFile) && url.origin) {
     // Scoped to the repository's origin: a redirect elsewhere never receives the token.
     lines.push(`[credential ${configValue(url.origin)}]`, `\thelper = ${configValue(HELPER)}`);
   }
@@ -128,9 +128,12 @@ export async function prepareGitEnv(
     // Overrides protocol.*.allow from any config: only these transports may run.
     GIT_ALLOW_PROTOCOL: allowedProtocols(options),
   });
-  if (options.token) {
-    env[TOKEN_VAR] = options.token;
-    env[USER_VAR] = options.tokenUsername;
-  }
+  if (options.token) env[TOKEN_VAR] = options.token;
+  if (options.token || options.tokenFile) env[USER_VAR] = options.tokenUsername;
   return env;
+}
+
+/** `env` with `token` where the credential helper reads it (a token file's, read again). */
+export function withToken(env: Record<string, string>, token: string): void {
+  env[TOKEN_VAR] = token;
 }

@@ -14,6 +14,11 @@ export const GitSourceOptions = z.object({
   workDir: z.string().min(1),
   /** HTTPS token, offered only to the repository's own origin. */
   token: z.string().min(1).optional(),
+  /**
+   * A file holding the HTTPS token (a mounted Secret), read at each fetch: a token rotated in it
+   * is used without a restart. Not together with `token`.
+   */
+  tokenFile: z.string().min(1).optional(),
   /** User name sent with the token. Default `x-access-token` (GitHub; GitLab accepts any). */
   tokenUsername: z.string().min(1).default('x-access-token'),
   /** Private key file for ssh URLs (mount it with mode 0400). */

@@ -12,7 +12,8 @@ import {
   restoreRevision,
   updateRevision,
 } from './git-checkout.js';
-import { ALLOWED_GIT_ENV, gitConfigText, prepareGitEnv } from './git-env.js';
+import { ALLOWED_GIT_ENV, gitConfigText, prepareGitEnv, withToken } from './git-env.js';
+import { readTokenFile } from './token-file.js';
 import { sshUserEnv, sshUserFor, type SshUser } from './ssh-user.js';
 import { settleLinks } from './git-links.js';
 import { diffPaths, treeChanges, type TreeChanges } from './git-diff.js';
@@ -122,6 +123,13 @@ export class GitSource implements Source {
     const run = this.#queue.then(async () => {
       // Read with the fetch's credentials and settings: prepared by the first sync.
       if (!this.#env || this.#closed) return undefined;
+      try {
+        this.#readToken();
+      } catch (error) {
+        const failure = toSyncError(error, 'fetch', this.#secrets);
+        this.#log.warn({ code: failure.code, err: failure.message }, 'git ls-remote failed');
+        return undefined;
+      }
       const listed = await this.#git(signal)
         .raw(['ls-remote', '--', this.#url.url, `refs/heads/${this.#options.branch}`])
         .catch((error: unknown) => {
@@ -164,6 +172,14 @@ export class GitSource implements Source {
       );
   }
 
+  /** The token file's token (tokenFile), read again before each call to the remote. */
+  #readToken(): void {
+    if (this.#options.tokenFile === undefined || !this.#env) return;
+    const token = readTokenFile(this.#options.tokenFile);
+    if (!this.#secrets.includes(token)) this.#secrets.push(token);
+    withToken(this.#env, token);
+  }
+
   #dir(name: string): string {
     return path.join(path.resolve(this.#options.workDir), name);
   }
@@ -187,6 +203,7 @@ export class GitSource implements Source {
       env.GIT_CEILING_DIRECTORIES = path.resolve(this.#options.workDir);
       this.#env = env;
     }
+    this.#readToken();
     // Checked on every sync: a work dir wiped under a running pod heals itself.
     const repo = this.#dir('repo');
     const initialised = await stat(path.join(repo, '.git', 'HEAD')).then(

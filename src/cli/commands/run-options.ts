@@ -28,6 +28,7 @@ export type RunFlags = SourceFlags &
     workDir: string;
     allowFileUrls: boolean;
     gitToken?: string;
+    gitTokenFile?: string;
     gitUsername: string;
     gitSshKeyFile?: string;
     gitKnownHostsFile?: string;
@@ -108,6 +109,11 @@ const SPECS: Spec[] = [
     kind: 'bool',
   },
   { flags: '--git-token <token>', env: 'AUDIENCECTL_GIT_TOKEN', help: 'HTTPS token (prefer the variable)' },
+  {
+    flags: '--git-token-file <file>',
+    env: 'AUDIENCECTL_GIT_TOKEN_FILE',
+    help: 'HTTPS token read from this file at each fetch (a mounted Secret: a rotated token is used without a restart)',
+  },
   { flags: '--git-username <name>', env: 'AUDIENCECTL_GIT_USERNAME', help: 'user name sent with the token' },
   { flags: '--git-ssh-key-file <file>', env: 'AUDIENCECTL_GIT_SSH_KEY_FILE', help: 'SSH private key' },
   {

@@ -127,6 +127,13 @@ function sourceOf(flags: RunFlags, named: (key: keyof RunFlags) => string): Cont
   // ssh and git read these at each fetch: a missing one made every sync fail in git's words
   // (naming no flag), a FIFO held each fetch until --git-timeout. Under accept-new ssh writes
   // the hosts it meets to known_hosts, so that one may not exist yet.
+  if (flags.gitToken !== undefined && flags.gitTokenFile !== undefined)
+    throw new UsageError(
+      'RUN_SOURCE',
+      `give the git token either with ${named('gitTokenFile')} or ${named('gitToken')}, not both`,
+    );
+  // Read again at each fetch (GitSource): checked now, so a wrong path is said at start.
+  if (flags.gitTokenFile) checkFileForReader(flags.gitTokenFile, named('gitTokenFile'));
   if (flags.gitSshKeyFile) checkFileForReader(flags.gitSshKeyFile, named('gitSshKeyFile'));
   if (flags.gitKnownHostsFile)
     checkFileForReader(flags.gitKnownHostsFile, named('gitKnownHostsFile'), {
@@ -148,6 +155,7 @@ function sourceOf(flags: RunFlags, named: (key: keyof RunFlags) => string): Cont
       allowFileUrls: flags.allowFileUrls,
       timeoutMs: flags.gitTimeout,
       ...(flags.gitToken ? { token: flags.gitToken } : {}),
+      ...(flags.gitTokenFile ? { tokenFile: flags.gitTokenFile } : {}),
       ...(flags.gitSshKeyFile ? { sshKeyFile: flags.gitSshKeyFile } : {}),
       ...(flags.gitKnownHostsFile ? { knownHostsFile: flags.gitKnownHostsFile } : {}),
       ...(flags.gitCaFile ? { caFile: flags.gitCaFile } : {}),

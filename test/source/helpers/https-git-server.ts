@@ -25,6 +25,8 @@ export type HttpsGitServer = {
    * (a hostile or careless server; git prints it as "remote error: ...").
    */
   echo: string[] | undefined;
+  /** The token requests must carry from now on (a rotated credential). */
+  token: string;
   close(): Promise<void>;
 };
 
@@ -107,7 +109,9 @@ export async function startHttpsGitServer(
   token: string,
 ): Promise<HttpsGitServer> {
   const { key, cert } = await selfSignedCert(root);
-  const expected = `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}`;
+  const basic = (secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
+  let expected = basic(token);
+  let current = token;
   const state = { seen: [] as string[], authorized: 0, hang: false, echo: undefined as string[] | undefined };
   const server = createServer({ key: await readFile(key), cert: await readFile(cert) }, (req, res) => {
     state.seen.push(`${req.method} ${req.url}`, JSON.stringify(req.headers));
@@ -141,6 +145,13 @@ export async function startHttpsGitServer(
     },
     set echo(value: string[] | undefined) {
       state.echo = value;
+    },
+    get token() {
+      return current;
+    },
+    set token(value: string) {
+      current = value;
+      expected = basic(value);
     },
     get hang() {
       return state.hang;
