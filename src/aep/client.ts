@@ -27,6 +27,7 @@ import {
   Run,
   RunList,
   type AepClient,
+  type RunsExtent,
   type RunsListed,
 } from './types.js';
 
@@ -68,14 +69,16 @@ function listedRuns(list: RunList, limit?: number): RunsListed {
     total !== undefined
       ? total <= count
       : (count < RUNS_DEFAULT_PAGE || (count > RUNS_DEFAULT_PAGE && count < page)) && !fillsOwnPage(list);
-  // Not enumerable: the list is still compared and printed as the runs it holds.
-  const listed = Object.defineProperty([...list.runs].sort(byNewest), 'complete', {
-    value: complete,
-    enumerable: false,
-  });
-  return total === undefined
-    ? listed
-    : Object.defineProperty(listed, 'totalCount', { value: total, enumerable: false });
+  const counted = total === undefined ? {} : { totalCount: total };
+  const sorted = [...list.runs].sort(byNewest);
+  return withExtent(sorted, complete ? { complete: true, ...counted } : { complete: false, ...counted });
+}
+
+/** `runs` marked with `extent`, not enumerable: the list is still compared and printed as the runs it holds. */
+function withExtent(runs: Run[], extent: RunsExtent): RunsListed {
+  for (const [key, value] of Object.entries(extent))
+    Object.defineProperty(runs, key, { value, enumerable: false });
+  return runs;
 }
 
 /**
@@ -91,14 +94,18 @@ function fillsOwnPage(list: RunList): boolean {
 }
 
 /**
- * `listed`, marked as maybe lacking the newest runs (RunsListed), and as from a service that
- * does not page it by `start` where it is known not to.
+ * `listed`, a list that may be cut, marked as maybe lacking the newest runs (RunsListed), and as
+ * from a service that does not page it by `start` where it is known not to. One that says it is
+ * whole is left as it is: a whole list lacks no run.
  */
 function withoutNewest(listed: RunsListed, startIgnored: boolean): RunsListed {
-  Object.defineProperty(listed, 'holdsNewest', { value: false, enumerable: false });
-  return startIgnored
-    ? Object.defineProperty(listed, 'startIgnored', { value: true, enumerable: false })
-    : listed;
+  if (listed.complete !== false) return listed;
+  return withExtent([...listed], {
+    complete: false,
+    holdsNewest: false,
+    ...(startIgnored ? { startIgnored: true as const } : {}),
+    ...(listed.totalCount === undefined ? {} : { totalCount: listed.totalCount }),
+  });
 }
 
 /** The list says how many runs there are. */

@@ -91,22 +91,33 @@ export const RunList = z.looseObject({
 export type RunList = z.infer<typeof RunList>;
 
 /**
- * The runs of an audience as listRuns answers them, newest first. `complete`: the answer shows
- * it holds every run of the audience (its `_page.totalCount`, or fewer runs than the page it was
- * answered in); false when it may be cut; absent where nothing tells (clients other than the
- * HTTP one). `holdsNewest`: false when it may be cut and the service would not sort it newest
- * first (it refused `limit`/`sortBy`): its runs are the service's, but one it lacks may be past
- * its page (an oldest-first page lacks the newest), so it proves no run absent; absent otherwise.
- * `totalCount`: how many runs the service counts for the audience (`_page.totalCount`), where said.
- * `startIgnored`: such a page, from a service known not to page the list by `start` (it answered
- * the page after it with the same runs, or refused it): nothing more can be read of it.
+ * The runs of an audience as listRuns answers them, newest first, and what the answer shows of
+ * the runs it may not hold (RunsExtent). Read only as the runs it lists where nothing tells.
  */
-export type RunsListed = Run[] & {
-  complete?: boolean;
-  holdsNewest?: false;
-  totalCount?: number;
-  startIgnored?: true;
-};
+export type RunsListed = Run[] & RunsExtent;
+
+/**
+ * One shape per kind of list (../shared/design/STYLE.md, "One type per kind"), told apart by
+ * `complete` and `holdsNewest`: four optional fields let a list be marked as lacking the newest
+ * runs while whole, or as from a service that ignores `start` while sorted newest first.
+ * `totalCount`, on any kind: how many runs the service counts for the audience
+ * (`_page.totalCount`), where said.
+ */
+export type RunsExtent =
+  /** Nothing tells whether it is whole (clients other than the HTTP one). */
+  | { complete?: undefined; holdsNewest?: undefined; startIgnored?: undefined; totalCount?: number }
+  /** It shows it holds every run of the audience: its count, or fewer runs than its page. */
+  | { complete: true; holdsNewest?: undefined; startIgnored?: undefined; totalCount?: number }
+  /** It may be cut, listed newest first: a run it lacks is older than every run it lists. */
+  | { complete: false; holdsNewest?: undefined; startIgnored?: undefined; totalCount?: number }
+  /**
+   * It may be cut, in the service's own order (it refused `limit`/`sortBy`): its runs are the
+   * service's, but one it lacks may be past its page (an oldest-first page lacks the newest), so
+   * it proves no run absent. `startIgnored`: from a service known not to page the list by
+   * `start` (it answered the page after it with the same runs, or refused it): nothing more can
+   * be read of it.
+   */
+  | { complete: false; holdsNewest: false; startIgnored?: true; totalCount?: number };
 
 export type RunBody = { dataFilterStartTime: number; dataFilterEndTime?: number };
 export type CallOptions = {

@@ -53,7 +53,7 @@ describe('matchRun: the run a request whose answer was lost started', () => {
   it('a page-long list that says it is whole (listRuns: complete), all at one time: it tells', () => {
     const before = runs(20, () => AUDIENCE);
     const intent = { dataFilterStartTime: 0, knownRunIds: before.map((r) => r.runId), listedAll: true };
-    const whole = (list: Run[]) => Object.assign(list, { complete: true });
+    const whole = (list: Run[]) => Object.assign(list, { complete: true as const });
     expect(matchRun(whole([...before]), intent, SINCE, none)).toEqual({ kind: 'none' });
     expect(matchRun(whole([run('ours', AUDIENCE), ...before]), intent, SINCE, none)).toEqual({
       kind: 'adopt',
@@ -62,7 +62,7 @@ describe('matchRun: the run a request whose answer was lost started', () => {
     // Said to be cut: absence proves nothing, even of a short list.
     const cut = Object.assign(
       runs(3, () => AUDIENCE),
-      { complete: false },
+      { complete: false as const },
     );
     const three = { dataFilterStartTime: 0, knownRunIds: cut.map((r) => r.runId), listedAll: true };
     expect(matchRun(cut, three, SINCE, none).kind).toBe('unknown');

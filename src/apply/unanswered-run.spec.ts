@@ -36,7 +36,7 @@ const late: Run = {
   dataFilterStartTime: 0,
   status: 'SUCCESS',
 };
-const listed: RunsListed = Object.assign([late], { complete: true });
+const listed: RunsListed = Object.assign([late], { complete: true as const });
 
 async function stored(record: AudienceRecord): Promise<FileStateStore> {
   const dir = await mkdtemp(path.join(tmpdir(), 'audiencectl-unanswered-'));
