@@ -328,23 +328,6 @@ async function withoutManifest(read: Read, sandbox: string): Promise<'empty' | '
 }
 
 /**
- * The files under `root` named like manifests (namedLikeManifest) that `select` keeps (paths
- * relative to it), read; none when it cannot be listed.
- */
-function readTree(root: string, select: (relative: string) => boolean, maxBytes: number): Read[] {
-  let listed;
-  try {
-    listed = listManifestFilesSync(root, {
-      select: (relative) => namedLikeManifest(relative) && select(relative),
-    }).found;
-  } catch {
-    // Nothing to say more than the plan says: a tree that cannot be listed holds nothing found.
-    return [];
-  }
-  return listed.map((file) => read(file.relative, file.absolute, maxBytes));
-}
-
-/**
  * Of the files a plan did not read (`left`), those that may hold a removed record's manifest,
  * read: those named like manifests (namedLikeManifest), and those of any other name whose
  * first bytes claim to be an audiencectl manifest (looksLikeManifest): a manifest renamed to any
@@ -907,11 +890,13 @@ async function namedElsewhere(
   if (anchor === undefined) return found;
   const from = anchor;
   // The directory given is below the one the records were applied from: what `apply <anchor>`
-  // would read decides for the other records too.
+  // would read decides for the other records too, and what it would hold: a file there of any
+  // name that claims to be a manifest (`.archive/gold.yaml.bak`, `old/gold.bak`; review scope-43,
+  // H-4), as readLeftOut takes beyond the directory.
   if (rest.length > 0) {
     const outside = (relative: string) => !isInside(root, path.resolve(from, relative));
     for (const m of await naming(
-      readTree(from, outside, maxBytes),
+      readLeftOutTree(from, outside, maxBytes),
       rest.map(sought),
       source.defaultSandbox,
     )) {
