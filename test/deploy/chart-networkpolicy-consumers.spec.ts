@@ -51,7 +51,7 @@ describe.each(helmBinaries())(
         git: { url: 'https://github.com/acme/audiences.git' },
         aep: { orgId: 'ABC123DEF456@AdobeOrg' },
         secret: { aepClientId: 'id', aepClientSecret: 's', webhookSecret: '0123456789abcdef0123' },
-        webhook: { enabled: true },
+        webhook: { enabled: true, port: 0 },
         networkPolicy: {
           enabled: true,
           webhookFrom: [
@@ -101,7 +101,7 @@ const KEPT: [string, Record<string, unknown>, unknown[]][] = [
   ],
   [
     'the webhook on the http port without webhookFrom: the http port not opened to anyone',
-    { webhook: { enabled: true }, networkPolicy: { enabled: true } },
+    { webhook: { enabled: true, port: 0 }, networkPolicy: { enabled: true } },
     [HTTP_NAMESPACE],
   ],
   [
