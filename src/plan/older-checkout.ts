@@ -223,10 +223,15 @@ function prefixedOf(marked: string | undefined, planned: string | undefined): { 
 
 /**
  * The prefixed mark that refuses `finding`, when the newest commit refusing it (the one the
- * refusal names: describeNewer) is such a mark; none when a step is refused as undoing a rollback.
+ * refusal names: describeNewer) is such a mark; none when a step is refused as undoing a rollback,
+ * or by a commit of this checkout's own repository (not a prefixed mark): this checkout is then
+ * older than its own repository's last apply, which only a pull makes right. Told that two
+ * repositories pass --allow-older-checkout, its reader deleted an audience of its own
+ * repository's newer commit (review verify-43, M-1).
  */
 export function prefixedMark(finding: Pick<OlderCheckout, 'audiences'>): Prefixed | undefined {
   if (finding.audiences.some((audience) => audience.why === 'rolled-back')) return undefined;
+  if (finding.audiences.some((audience) => audience.prefixed === undefined)) return undefined;
   const newest = [...finding.audiences].sort(
     (a, b) => epochSecondsOf(b.revision.committedAt) - epochSecondsOf(a.revision.committedAt),
   )[0];
