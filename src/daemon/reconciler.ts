@@ -1,5 +1,6 @@
 import { elapsedClock, systemClock } from '../apply/clock.js';
 import type { Clock } from '../apply/types.js';
+import { credentialsRefused } from '../aep/credentials-refused.js';
 import type { AepClient } from '../aep/types.js';
 import type { Logger } from '../log.js';
 import type { Source, SourceRevision } from '../source/types.js';
@@ -268,6 +269,8 @@ export class Reconciler implements DaemonStatusProvider {
       ...(error ? { error } : {}),
       ...(details.result && this.#reconciled ? { revision: this.#reconciled } : {}),
     });
+    if (outcome !== 'aborted')
+      this.board.credentialsChecked(error && credentialsRefused(details.error) ? error : null);
     if (error) {
       log.error({ code: error.code, err: error.message, ms: Math.round(seconds * 1000) }, 'reconcile failed');
       return;

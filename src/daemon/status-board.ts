@@ -65,6 +65,8 @@ export class StatusBoard implements DaemonStatusProvider {
   /** The audience id each standing drift is about, by `sandbox/key` (driftedAudiences). */
   #driftedIds = new Map<string, string | undefined>();
   #synced = false;
+  /** The last finished pass's error when IMS refused the credentials (credentialsRefused). */
+  #refusedCredentials: ErrorInfo | null = null;
   #refresh: RefreshStatus = { intervalMs: 0, lastAt: null, lastError: null, drifted: [] };
   #clock: ClockStatus | undefined;
   readonly #role: () => StatusSnapshot['role'];
@@ -87,6 +89,13 @@ export class StatusBoard implements DaemonStatusProvider {
     // ready: a rollout that changes the controller's source (git.path) starts such pods while an
     // old one leads, and removes the old ones only once new ones are ready. Not ready, neither
     // would ever go. It says why on /status and in its log.
+    // Credentials IMS refuses are configuration no pass mends: ready, the pod would pass
+    // `helm test` and show 1/1 while nothing is ever applied. An outage (IMS unreachable) is not.
+    if (this.#synced && this.#refusedCredentials)
+      return {
+        ready: false,
+        reason: `AEP credentials refused: ${this.#refusedCredentials.code}: ${this.#refusedCredentials.message}`,
+      };
     if (this.#synced) return { ready: true };
     const error = this.#source.lastError;
     return {
@@ -127,6 +136,11 @@ export class StatusBoard implements DaemonStatusProvider {
 
   syncFailed(error: ErrorInfo): void {
     this.#source = { ...this.#source, lastError: error };
+  }
+
+  /** After each pass that was not aborted: the error if IMS refused the credentials, else null. */
+  credentialsChecked(refused: ErrorInfo | null): void {
+    this.#refusedCredentials = refused;
   }
 
   passStarted(at: Date): void {
