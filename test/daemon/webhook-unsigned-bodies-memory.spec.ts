@@ -15,12 +15,14 @@ import {
 // Review 35b, M-1 (fixed: src/daemon/webhook-body.ts). /webhook is the one endpoint docs/deploy.md exposes to the internet (an
 // Ingress to it). Every request's body, up to 5 MiB, is buffered before its signature is
 // looked at, and up to 256 connections are served at once: whoever can reach /webhook, with no
-// secret, makes the controller hold 256 x 5 MiB. The chart's memory limit is 256Mi
-// (helm/audiencectl/values.yaml, docs/deploy.md "resources"): the pod is OOM-killed, mid-apply
-// or not, as often as the sender likes.
+// secret, makes the controller hold 256 x 5 MiB: past the pod's memory limit, OOM-killed, mid-apply
+// or not, as often as the sender likes. The chart's limit is now 1Gi, for the first pass at
+// 10,000 audiences (docs/deploy.md "Memory", test/deploy/chart-memory-limit.spec.ts); what the
+// chart requests, and the scheduler places the pod by, is 256Mi (helm/audiencectl/values.yaml):
+// bodies without the secret must not take an idle controller past that.
 
 const SECRET = 'review-35b-webhook-secret-0d8e';
-const CHART_MEMORY_LIMIT_KB = 256 * 1024;
+const CHART_MEMORY_REQUEST_KB = 256 * 1024;
 const CONNECTIONS = 48;
 const BODY = 5 * 1024 * 1024 - 64;
 
@@ -68,7 +70,7 @@ function answer(socket: Socket): Promise<string> {
 }
 
 describe('unsigned webhook bodies (review 35b)', () => {
-  it('does not let requests without the secret hold more memory than the chart gives the pod', async () => {
+  it('does not let requests without the secret hold more memory than the chart requests for the pod', async () => {
     emulator = await startEmulator({ port: 0 });
     root = await mkdtemp(path.join(tmpdir(), 'review-35b-flood-'));
     const dir = path.join(root, 'manifests');
@@ -91,7 +93,7 @@ describe('unsigned webhook bodies (review 35b)', () => {
     const pid = controller.child.pid!;
     // Started and idle, it is well under the limit.
     const idle = await peakKb(pid);
-    expect(idle).toBeLessThan(CHART_MEMORY_LIMIT_KB / 2);
+    expect(idle).toBeLessThan(CHART_MEMORY_REQUEST_KB / 2);
 
     for (let i = 0; i < CONNECTIONS; i += 1) sockets.push(await almostAll(port));
     const answers = sockets.map(answer);
@@ -103,6 +105,6 @@ describe('unsigned webhook bodies (review 35b)', () => {
     expect(
       peak,
       `peak RSS ${Math.round(peak / 1024)} MiB (${Math.round(idle / 1024)} MiB idle)`,
-    ).toBeLessThan(CHART_MEMORY_LIMIT_KB);
+    ).toBeLessThan(CHART_MEMORY_REQUEST_KB);
   });
 });
