@@ -41,6 +41,16 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
+{{/*
+Whether extraEnv gives a variable, (list . "NAME"): a credential from a Secret of the user's own
+(an operator's, under its own key), whose entry then replaces the chart's reference to the
+credentials Secret, which need not hold the key ("true", else empty).
+*/}}
+{{- define "audiencectl.extraEnvGives" -}}
+{{- $name := index . 1 }}
+{{- range (index . 0).Values.extraEnv }}{{ if eq .name $name }}true{{ end }}{{ end }}
+{{- end }}
+
 {{/* The Secret holding credentials: the user's own, or the one this chart creates. */}}
 {{- define "audiencectl.secretName" -}}
 {{- default (include "audiencectl.fullname" .) .Values.secret.existingSecret }}

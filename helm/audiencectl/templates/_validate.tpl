@@ -30,7 +30,7 @@ key only.
 {{- if and (eq .Values.git.auth "ssh") (not .Values.git.ssh.insecureAcceptNewHostKeys) }}
 {{- required "git.auth is ssh: set git.knownHosts (ssh-keyscan), or git.ssh.insecureAcceptNewHostKeys=true to trust the host on first use" .Values.git.knownHosts | substr 0 0 }}
 {{- end }}
-{{- if and .Values.webhook.enabled $ownSecret }}
+{{- if and .Values.webhook.enabled $ownSecret (not (include "audiencectl.extraEnvGives" (list . "AUDIENCECTL_WEBHOOK_SECRET"))) }}
 {{- required "webhook.enabled: set secret.webhookSecret or secret.existingSecret" .Values.secret.webhookSecret | substr 0 0 }}
 {{- end }}
 {{- if and .Values.httpAuth.enabled $ownSecret }}
@@ -39,7 +39,7 @@ key only.
 {{- if include "audiencectl.needsAep" . }}
 {{- required "aep.orgId is required (only a dry run with reconcile.refreshInterval 0 needs no AEP access)" .Values.aep.orgId | substr 0 0 }}
 {{- if $ownSecret }}
-{{- required "set secret.aepClientId and secret.aepClientSecret, or secret.existingSecret (only a dry run with reconcile.refreshInterval 0 needs no AEP access)" (and .Values.secret.aepClientId .Values.secret.aepClientSecret) | substr 0 0 }}
+{{- required "set secret.aepClientId and secret.aepClientSecret, or secret.existingSecret (only a dry run with reconcile.refreshInterval 0 needs no AEP access)" (and (or .Values.secret.aepClientId (include "audiencectl.extraEnvGives" (list . "AEP_CLIENT_ID"))) (or .Values.secret.aepClientSecret (include "audiencectl.extraEnvGives" (list . "AEP_CLIENT_SECRET")))) | substr 0 0 }}
 {{- end }}
 {{- end }}
 {{- if and (ne .Values.service.type "ClusterIP") (not .Values.httpAuth.enabled) }}
@@ -49,7 +49,7 @@ key only.
 {{- fail "webhook.port equals service.port: the Service would carry one port twice; give the webhook a port of its own, or 0 to serve /webhook on service.port" }}
 {{- end }}
 {{- if eq .Values.state.backend "postgres" }}
-{{- if $ownSecret }}
+{{- if and $ownSecret (not (include "audiencectl.extraEnvGives" (list . "AUDIENCECTL_STATE"))) }}
 {{- required "state.backend is postgres: set secret.stateUrl or secret.existingSecret" .Values.secret.stateUrl | substr 0 0 }}
 {{- end }}
 {{- else if gt (int .Values.replicaCount) 1 }}
