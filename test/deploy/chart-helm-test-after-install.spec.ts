@@ -98,7 +98,8 @@ describe('helm test right after the documented helm install', () => {
     expect(node).toBe('node');
     const env = Object.fromEntries(pod.env.map((e) => [e.name, e.value ?? '']));
     const test = spawn(process.execPath, args, {
-      env: { PATH: process.env.PATH ?? '', ...env, BASE_URL: baseUrl },
+      // The proxy stands for both: the Service (BASE_URL) and the pods ready or not (PODS_URL).
+      env: { PATH: process.env.PATH ?? '', ...env, BASE_URL: baseUrl, PODS_URL: baseUrl },
     });
     let output = '';
     test.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -51,6 +51,8 @@ describe.each(helmBinaries())('helm $major template', (bin) => {
           'Pod',
           'Secret',
           'Service',
+          // The helm test's Service of the pods ready or not (templates/tests/test-pods-service.yaml).
+          'Service',
           'ServiceAccount',
         ].sort(),
       );

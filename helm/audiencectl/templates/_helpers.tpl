@@ -51,6 +51,11 @@ credentials Secret, which need not hold the key ("true", else empty).
 {{- range (index . 0).Values.extraEnv }}{{ if eq .name $name }}true{{ end }}{{ end }}
 {{- end }}
 
+{{/* The helm test's Service of the pods ready or not: a DNS label, 63 characters at most. */}}
+{{- define "audiencectl.testPodsService" -}}
+{{- printf "%s-pods" (include "audiencectl.fullname" . | trunc 58 | trimSuffix "-") }}
+{{- end }}
+
 {{/* The Secret holding credentials: the user's own, or the one this chart creates. */}}
 {{- define "audiencectl.secretName" -}}
 {{- default (include "audiencectl.fullname" .) .Values.secret.existingSecret }}
