@@ -14,6 +14,10 @@ const CONNECTION_CODES: Record<string, (user: string) => string> = {
   '28000': (user) => `the server refused ${user}`,
   '3D000': () => 'the database does not exist',
   '57P01': () => 'the server terminated the connection',
+  // read_only_sql_transaction: a write (init's migrations, a write after a failover demoted the
+  // server) reaching a server that takes none; the lock's try says which (read-only-server.ts).
+  '25006': () =>
+    'the server takes no writes: it is a hot standby (a read replica, or a primary demoted by a failover), or the database or role defaults to read-only transactions; point the state URL at the primary (read-write) server',
 };
 
 const DEFAULT_USER = 'the user (none in the URL: PGUSER, else the login name)';

@@ -11,6 +11,7 @@ import { LOCK_CLASS, lockKeyOf } from './keys.js';
 import { sql } from './migrations.js';
 import { PgClient, type PgTimeouts } from './connection.js';
 import { QUERY_TIMEOUT, isTimeout, pgError, seconds } from './pg-errors.js';
+import { SERVER_WRITES, readOnlyServer, type ServerWrites } from './read-only-server.js';
 import { bumpGeneration, describeBackend, endSession, lockSessionOf } from './takeover.js';
 
 /** How often the holder checks that its lock connection is alive. */
@@ -165,10 +166,14 @@ export async function acquireSession(
     const started = performance.now();
     let waiting = false;
     for (;;) {
-      const got = await client.query<{ ok: boolean; pid: number }>(
-        'SELECT pg_try_advisory_lock($1, $2) AS ok, pg_backend_pid() AS pid',
+      const got = await client.query<{ ok: boolean; pid: number } & ServerWrites>(
+        `SELECT pg_try_advisory_lock($1, $2) AS ok, pg_backend_pid() AS pid, ${SERVER_WRITES}`,
         [LOCK_CLASS, key],
       );
+      // Before the generation bump, which such a server refuses in its own words only (a lock
+      // taken here is freed as this session ends).
+      const readOnly = readOnlyServer(got.rows[0], display);
+      if (readOnly) throw readOnly;
       if (got.rows[0]?.ok) {
         lockedBy = got.rows[0].pid;
         break;
