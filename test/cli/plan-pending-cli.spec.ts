@@ -9,6 +9,7 @@ import type { StateStore } from '../../src/state/store.js';
 import { apply, emulatorEnv, ManifestDir, quickRetries } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { holdCreates } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withKeptGoldDelete } from '../helpers/kept-delete.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -208,7 +209,10 @@ describe('plan with an interrupted PATCH or run request pending', () => {
       await dir.write([gold(), silver, bronze]);
       emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
       emulator.control.queueFault({ kind: 'clientError', endpoint: 'createAudience', status: 403, after: 1 });
+      // Not listed before the retry: the retry is sent (steps/create-repeat.ts looks first).
+      const held = holdCreates({ emulator });
       const lost = await apply(dir.dir, state, env);
+      held.release();
       expect(lost.stdout).toMatch(/FAILED +prod\/bronze create: /);
       emulator.control.clearFaults();
       expect((await readAll(state)).audiences.find((r) => r.key === 'bronze')?.intent?.kind).toBe('create');

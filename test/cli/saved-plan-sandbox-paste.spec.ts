@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { emulatorEnv, ensureDirStore, ManifestDir } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { holdCreates } from '../helpers/executor-env.js';
 import { manifestObject, manifestYaml } from '../helpers/manifests.js';
 import { paste } from '../helpers/paste.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -87,7 +88,10 @@ describe('apply of a saved plan: the way it prints plans again in the sandbox of
           status: 403,
           after: 1,
         });
+        // Not listed before the retry: the retry is sent (steps/create-repeat.ts looks first).
+        const held = holdCreates({ emulator });
         expect((await setUp('apply', 'm', '--auto-approve')).code).toBe(1);
+        held.release();
         await rm(path.join(dir, 'm', 'bronze.yaml'));
         expect((await setUp('plan', 'm', '--output', 'json', '--out', 'p.json')).code).toBe(0);
 

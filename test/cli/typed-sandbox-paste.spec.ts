@@ -5,6 +5,7 @@ import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { holdCreates } from '../helpers/executor-env.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { paste } from '../helpers/paste.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -37,7 +38,10 @@ describe('a typed --sandbox is carried by the apply and plan commands a plan pri
           status: 403,
           after: 1,
         });
+        // Not listed before the retry: the retry is sent (steps/create-repeat.ts looks first).
+        const held = holdCreates({ emulator }, 'qa');
         expect((await cli('apply', 'm', '--sandbox', 'qa', '--auto-approve')).code).toBe(1);
+        held.release();
         await rm(path.join(dir, 'm', 'bronze.yaml'));
 
         const planned = await runCli(['plan', 'm', '--sandbox', 'qa', '--state', state], { env, cwd: dir });

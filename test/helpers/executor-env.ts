@@ -255,16 +255,19 @@ export const patchRequests = (env: Pick<ExecutorEnv, 'emulator'>) =>
  * POSTs again (steps/create-repeat.ts): its apply fails, its intent kept, for a spec of what the
  * next apply makes of it.
  */
-export function holdCreates(env: Pick<ExecutorEnv, 'emulator'>): { release(): void } {
+export function holdCreates(
+  env: { emulator: Pick<TestEmulator, 'control'> },
+  sandbox = 'prod',
+): { release(): void } {
   const { control } = env.emulator;
   const usual = control.settings().operationDelayMs;
   control.setDelays({ operationDelayMs: 3_600_000 });
   return {
     release: () => {
       control.setDelays({ operationDelayMs: usual });
-      for (const operation of control.listOperations(DEMO_CLIENT.orgId, 'prod'))
+      for (const operation of control.listOperations(DEMO_CLIENT.orgId, sandbox))
         if (operation.status === 'PROCESSING')
-          control.finishOperation(DEMO_CLIENT.orgId, 'prod', operation.operationId);
+          control.finishOperation(DEMO_CLIENT.orgId, sandbox, operation.operationId);
     },
   };
 }
