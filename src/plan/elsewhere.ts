@@ -218,6 +218,10 @@ function foundReason(
     const why = `it is in a dot folder, ${found.left.folder}, which only an --include naming it reads, and ${namedClause(found.left.extension)}`;
     return `${wasOf(record)} is now ${where}, which audiencectl does not read (${why}); the audience is left as it is: move it out of that folder and rename it to end in .yaml or .yml to keep it, or remove ${where} to delete the audience`;
   }
+  if (found.kind === 'not-selected' && found.left.why === 'renamed-dotfile-in-dot-folder') {
+    const why = `it is in a dot folder, ${found.left.folder}, and its name begins with a dot, which only an --include naming them reads, and ${namedClause(found.left.extension)}`;
+    return `${wasOf(record)} is now ${where}, which audiencectl does not read (${why}); the audience is left as it is: move it out of that folder and rename it to a name without the leading dot, ending in .yaml or .yml, to keep it, or remove ${where} to delete the audience`;
+  }
   if (found.kind === 'not-selected' && found.left.why === 'renamed-dotfile') {
     const why = `its name begins with a dot, which only an --include naming it reads, and ${namedClause(found.left.extension)}`;
     return `${wasOf(record)} is now ${where}, which audiencectl does not read (${why}); the audience is left as it is: rename it to a name without the leading dot, ending in .yaml or .yml, to keep it, or remove ${where} to delete the audience`;

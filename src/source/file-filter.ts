@@ -124,7 +124,12 @@ export type Unselected =
    * or itself a dotfile (`.gold.yaml.bak`): renamed back, it is still not read (review scope-43, L-3).
    */
   | { why: 'renamed-dot-folder'; extension: string; folder: string }
-  | { why: 'renamed-dotfile'; extension: string };
+  | { why: 'renamed-dotfile'; extension: string }
+  /**
+   * Both: a renamed dotfile in a dot folder (`.archive/.gold.yaml.bak`). Told only to move it out
+   * and rename it, `.gold.yaml` was still a dotfile, not read (review verify-43, L-1).
+   */
+  | { why: 'renamed-dotfile-in-dot-folder'; extension: string; folder: string };
 
 /**
  * A manifest renamed so that the default no longer reads it, its text whole: a suffix after its
@@ -145,7 +150,8 @@ export function isSwapFile(relative: string): boolean {
  * manifest whatever its name (read-elsewhere.ts): unselectedByDefault's reason; else `renamed`,
  * the suffix of its name from its first dot as the extension (`gold.ymal`, `gold.yaml.1.bak`,
  * `gold.bak`; none: `gold`), `renamed-dot-folder` in a dot folder (`.archive/gold.yaml.bak`),
- * `renamed-dotfile` of a name that begins with a dot. Undefined when the default reads it.
+ * `renamed-dotfile` of a name that begins with a dot, `renamed-dotfile-in-dot-folder` of both.
+ * Undefined when the default reads it.
  */
 export function unreadClaimant(relative: string): Unselected | undefined {
   const left = unselectedByDefault(relative);
@@ -155,7 +161,10 @@ export function unreadClaimant(relative: string): Unselected | undefined {
   const dot = name.indexOf('.', 1);
   const extension = dot === -1 ? '' : name.slice(dot);
   const folder = segments.slice(0, -1).find((segment) => /^\.(?!\.?$)/.test(segment));
-  if (folder !== undefined) return { why: 'renamed-dot-folder', extension, folder };
+  if (folder !== undefined)
+    return name.startsWith('.')
+      ? { why: 'renamed-dotfile-in-dot-folder', extension, folder }
+      : { why: 'renamed-dot-folder', extension, folder };
   return name.startsWith('.') ? { why: 'renamed-dotfile', extension } : { why: 'renamed', extension };
 }
 

@@ -174,6 +174,11 @@ describe('why the default selection leaves out a file named like a manifest', ()
       folder: '.old',
     });
     expect(unreadClaimant('.gold.yaml~')).toEqual({ why: 'renamed-dotfile', extension: '.yaml~' });
+    expect(unreadClaimant('.archive/.gold.yaml.bak')).toEqual({
+      why: 'renamed-dotfile-in-dot-folder',
+      extension: '.yaml.bak',
+      folder: '.archive',
+    });
     expect(unreadClaimant('.archive/gold.yaml')).toEqual({ why: 'dot-folder', folder: '.archive' });
     expect(unreadClaimant('a/gold.yaml')).toBeUndefined();
   });
