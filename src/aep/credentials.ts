@@ -42,6 +42,12 @@ export type AepCredentials = {
   scopes?: readonly string[] | undefined;
   /** Names of the settings these came from, for error messages. Default the environment variables. */
   hints?: Partial<CredentialHints> | undefined;
+  /**
+   * Reads the secret again from where it came: a `clientSecretFile`, which the kubelet updates in
+   * place when its Secret is rotated. Asked when IMS refuses the secret held (ims-token.ts).
+   * Absent for a secret given once (a variable, the file's own text).
+   */
+  rereadSecret?: (() => string) | undefined;
 };
 
 export function hintsOf(credentials: AepCredentials): CredentialHints {

@@ -64,11 +64,14 @@ export class ImsToken {
   private failure: { error: AepAuthError; at: Instant; forMs: number } | undefined;
   private requestCount = 0;
   private readonly hints: CredentialHints;
+  /** The secret sent: the credentials', or the one their file holds since (secretRotated). */
+  private secret: string;
   private readonly now: () => number;
   private readonly monotonic: () => number;
 
   constructor(private readonly options: ImsTokenOptions) {
     this.hints = hintsOf(options.credentials);
+    this.secret = options.credentials.clientSecret;
     this.now = options.now ?? Date.now;
     this.monotonic = options.monotonic ?? (() => performance.now());
     registerSecret(options.credentials.clientSecret);
@@ -132,7 +135,10 @@ export class ImsToken {
       }
     } catch (error) {
       if (error instanceof AepAuthError) throw error;
-      throw this.remember(this.toAuthError(error));
+      const refused = this.toAuthError(error);
+      if ((refused.imsError === 'invalid_client' || refused.status === 401) && this.secretRotated())
+        return this.request();
+      throw this.remember(refused);
     }
     const parsed = TokenAnswer.safeParse(safeJson(body));
     if (!parsed.success) {
@@ -167,7 +173,7 @@ export class ImsToken {
             form: {
               grant_type: 'client_credentials',
               client_id: credentials.clientId,
-              client_secret: credentials.clientSecret,
+              client_secret: this.secret,
               scope: (credentials.scopes ?? DEFAULT_SCOPES).join(','),
             },
             context: { ims: true },
@@ -182,6 +188,31 @@ export class ImsToken {
         await sleep(this.options.reconnectDelayMs?.(retry) ?? backoffDelay(retry, DEFAULT_RETRY));
       }
     }
+  }
+
+  /**
+   * Whether the secret's file (AepCredentials.rereadSecret) now holds another secret than the one
+   * IMS refused, taken for the next request: a Secret rotated as Adobe Developer Console has it
+   * done (a new secret added, the old one deleted) reaches a running controller, which read the
+   * file at start, without a restart. A file that cannot be read leaves the refusal as it is.
+   */
+  private secretRotated(): boolean {
+    const reread = this.options.credentials.rereadSecret;
+    if (reread === undefined) return false;
+    let fresh: string;
+    try {
+      fresh = reread();
+    } catch {
+      return false;
+    }
+    if (fresh === '' || fresh === this.secret) return false;
+    registerSecret(fresh);
+    this.secret = fresh;
+    this.options.logger?.info(
+      { clientId: this.options.credentials.clientId },
+      'IMS refused the client secret; its file holds another one since: asking with it',
+    );
+    return true;
   }
 
   private instant(): Instant {

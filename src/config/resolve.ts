@@ -31,12 +31,14 @@ export type ResolveInput = {
 };
 
 type Value = { value: string; hint: string };
+/** A secret, and for one read from a file, how to read it again (AepCredentials.rereadSecret). */
+type SecretValue = Value & { reread?: () => string };
 /**
  * A secret given (clientSecretEnv, clientSecretFile) that could not be had: its own problem
  * says why, and the sandbox is not also said to be missing one.
  */
 const BROKEN = 'broken';
-type Secret = Value | typeof BROKEN | undefined;
+type Secret = SecretValue | typeof BROKEN | undefined;
 type Layer = { prefix: string; data: CredentialsFile | undefined };
 type Own = { prefix: string; data: SandboxFile };
 
@@ -100,7 +102,7 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
       try {
         const value = input.readSecretFile(where).trim();
         if (value === '') throw new Error('the file is empty');
-        return { value, hint };
+        return { value, hint, reread: () => input.readSecretFile(where).trim() };
       } catch (error) {
         problems.push(secretFileProblem(`${prefix}clientSecretFile`, error, where, base));
         return BROKEN;
@@ -145,7 +147,7 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
   function access(name: string, own: Own | undefined, required: boolean): AepSandboxConfig | undefined {
     const layers = own ? [own, shared] : [shared];
     const ownSecret = own ? secretOf(own.prefix, own.data) : undefined;
-    const secret = ownSecret ?? sharedSecret ?? env.clientSecret;
+    const secret: Secret = ownSecret ?? sharedSecret ?? env.clientSecret;
     const clientId = pick(layers, 'clientId', env.clientId);
     const orgId = pick(layers, 'orgId', env.orgId);
     if (!clientId || !secret || secret === BROKEN || !orgId) {
@@ -180,6 +182,7 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
         orgId: orgId.value,
         scopes,
         hints,
+        ...(secret.reread === undefined ? {} : { rereadSecret: secret.reread }),
       },
       budget,
     };
