@@ -9,6 +9,7 @@ import { keptRunsOnlyNote } from '../state/describe.js';
 import { readBackPatch } from './patch-readback.js';
 import { budgetHorizon, removeOrReplace } from './record-helpers.js';
 import { settleRunIntent } from './run-intent.js';
+import { LATE_RUN_ADOPTED } from './unanswered-run.js';
 import type { Clock } from './types.js';
 import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 
@@ -64,7 +65,7 @@ async function resumeOne(
     return `${id}: cannot tell whether the interrupted run request started a run (${settled.message}); its intent is kept and no run is started until ${until}`;
   }
   if (settled.kind === 'none') {
-    return `${id}: interrupted run request did not start a run; the plan asks again if still needed`;
+    return `${id}: interrupted run request shows no run so far: ${LATE_RUN_ADOPTED}, otherwise the plan asks again if still needed`;
   }
   return `${id}: adopted run ${settled.run.runId} started by an interrupted apply`;
 }

@@ -8,6 +8,13 @@ import { adoptionChanges } from './run-intent.js';
 import { measuredOffset } from './service-time.js';
 import type { Clock } from './types.js';
 
+/**
+ * What becomes of a run request settled as having started no run (so far): said wherever it
+ * is settled, so that nobody starts a run by hand or settles it with --no-run meanwhile.
+ */
+export const LATE_RUN_ADOPTED =
+  'a run it still starts is adopted as its own by the next run step that lists it';
+
 /** The run adopted for an unanswered request, and the record as written. */
 export type AdoptedUnanswered = { run: RunRecord; record: AudienceRecord; note: string };
 

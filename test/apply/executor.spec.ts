@@ -430,7 +430,7 @@ describe('the executor against the emulator', () => {
       await leaveIntent(env, 'gold', 'run', 'request:r1');
       const outcome = await env.apply(requested);
       expect(outcome.report?.resumed).toEqual([
-        'prod/gold: interrupted run request did not start a run; the plan asks again if still needed',
+        'prod/gold: interrupted run request shows no run so far: a run it still starts is adopted as its own by the next run step that lists it, otherwise the plan asks again if still needed',
       ]);
       expect(byKey(outcome.report?.results)).toEqual({ 'prod/gold:run': 'applied' });
       expect(env.emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', idOf(env, 'gold'))).toHaveLength(1);

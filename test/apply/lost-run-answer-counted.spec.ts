@@ -23,7 +23,7 @@ describe('a run request lost before the service took it, over a counted oldest-f
       expect(runsOf(env)).toHaveLength(21);
       const step = first.report!.results.find((r) => r.step.kind === 'run')!;
       expect(`${step.status}: ${step.message}`).toMatch(
-        /^failed: run request outcome unknown .*the service shows no run from it, the next apply asks again$/,
+        /^failed: run request outcome unknown .*the service shows no run from it yet: a run it still starts is adopted as its own by the next run step that lists it, otherwise the next apply asks again$/,
       );
 
       const second = await env.apply([requested], { plan: PLAN });

@@ -65,7 +65,7 @@ describe('a run whose start cannot be confirmed is never started again', () => {
       name: 'answered 500',
       fault: { kind: 'error500', endpoint: 'startRun' },
       resumed:
-        /^prod\/gold: interrupted run request did not start a run; the plan asks again if still needed$/,
+        /^prod\/gold: interrupted run request shows no run so far: a run it still starts is adopted as its own by the next run step that lists it, otherwise the plan asks again if still needed$/,
     },
     {
       name: 'whose answer is lost',

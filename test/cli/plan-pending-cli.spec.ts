@@ -193,7 +193,7 @@ describe('plan with an interrupted PATCH or run request pending', () => {
       // What the plan said: no run found, the intent is cleared, and the first run is started.
       const resumed = await apply(dir.dir, state, env);
       expect(resumed.stdout).toContain(
-        'resumed: prod/gold: interrupted run request did not start a run; the plan asks again if still needed',
+        'resumed: prod/gold: interrupted run request shows no run so far: a run it still starts is adopted as its own by the next run step that lists it, otherwise the plan asks again if still needed',
       );
       expect(resumed.stdout).toMatch(/ok +prod\/gold run/);
       expect(emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod', goldId)).toHaveLength(1);

@@ -16,7 +16,7 @@ import { runReasonText } from '../../plan/run-reason-text.js';
 import { shellQuote } from '../../text/shell-quote.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 import { checkUnverifiedImport } from '../unverified-import.js';
-import { adoptUnansweredRun } from '../unanswered-run.js';
+import { adoptUnansweredRun, LATE_RUN_ADOPTED } from '../unanswered-run.js';
 import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
 import { hiddenRunsRecorded } from '../../state/hidden-runs.js';
 import { runsBeforeRun, STOPPED_BEFORE_RUN } from '../runs-before-run.js';
@@ -380,7 +380,7 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
         return result(
           step,
           'failed',
-          `run request outcome unknown (${failure.message}); the service shows no run from it, the next apply asks again`,
+          `run request outcome unknown (${failure.message}); the service shows no run from it yet: ${LATE_RUN_ADOPTED}, otherwise the next apply asks again`,
           { audienceId },
         );
       }
