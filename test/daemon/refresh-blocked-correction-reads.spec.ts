@@ -71,6 +71,13 @@ describe('run: drift corrections the mass-recreate guard blocks', () => {
     em.control.uiDeleteAudience(ORG, DEMO_SANDBOX, a1.audienceId);
     // The re-create of the one deleted is refused once: it backs off (3 s), its retry reads back.
     em.control.queueFault({ kind: 'clientError', endpoint: 'createAudience', status: 403, count: 1 });
+    // The six others go as that refusal is answered: before its retry can be scheduled, whatever
+    // the runner's speed (deleted once the test saw a1 in backoff, a slow runner's retry could
+    // read back first, re-create a1, and no later pass would read back).
+    const unobserve = em.control.observeRequests((request) => {
+      if (request.endpoint !== 'createAudience' || request.status !== 403) return;
+      for (const audience of others) em.control.uiDeleteAudience(ORG, DEMO_SANDBOX, audience.audienceId);
+    });
 
     const ctl = await spec.start(
       [...args, '--resync-interval', '2s', '--backoff-base', '3s', '--backoff-max', '3s'],
@@ -82,7 +89,9 @@ describe('run: drift corrections the mass-recreate guard blocks', () => {
       'the first pass (a refresh)',
     );
     expect(failed.audiences.find((a) => a.key === 'a1')?.state).toBe('backoff');
-    for (const audience of others) em.control.uiDeleteAudience(ORG, DEMO_SANDBOX, audience.audienceId);
+    unobserve();
+    // The deletes landed with the refusal, before the retry: the six are gone.
+    expect(em.control.listAudiences(ORG, DEMO_SANDBOX)).toEqual([]);
 
     // The retry reads back, finds six more gone: the guard blocks their re-creates.
     const retried = await statusWhen(
