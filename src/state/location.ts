@@ -85,10 +85,16 @@ export function isPostgresUrl(text: string): boolean {
   return /^postgres(ql)?:\/\//i.test(text.trim());
 }
 
-/** The URL without its password, and secret query values (`?password=`, `?sslpassword=`) masked; safe to print. */
+/**
+ * The URL without its user information, and secret query values (`?password=`, `?sslpassword=`)
+ * masked; safe to print. The user name went too: it showed a login in every message naming the
+ * store (a lock refusal, init's lines, CI logs), where docs/state.md promises "without its user
+ * and password". The authentication refusals name the refused user themselves (pg-errors.ts).
+ */
 export function displayUrl(url: URL): string {
   const copy = new URL(url.href);
   copy.password = '';
+  copy.username = '';
   return maskSecretParameters(copy.href);
 }
 

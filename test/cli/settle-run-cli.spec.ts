@@ -274,6 +274,7 @@ describe('state settle-run --no-run (PostgreSQL store)', () => {
     );
     const location = new URL(state);
     location.password = '';
+    location.username = '';
     expectRefused(await settleInProcess('gold'), `no record for prod/gold in ${location.href}`);
     expect(await readAll(state)).toEqual(after);
 

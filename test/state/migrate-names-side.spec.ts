@@ -51,7 +51,7 @@ describe('state migrate refusing one of its stores', () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/--from/);
       expect(result.stderr).toMatch(
-        /^Error: --from: the PostgreSQL state postgres:\/\/postgres@.* has no audiencectl tables yet; /,
+        /^Error: --from: the PostgreSQL state postgres:\/\/127\.0\.0\.1:\d+\/\S* has no audiencectl tables yet; /,
       );
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
     });
@@ -66,7 +66,7 @@ describe('state migrate refusing one of its stores', () => {
       const result = await runCli(['state', 'migrate', '--from', from, '--to', to]);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(
-        /^Error: --to: the PostgreSQL state postgres:\/\/postgres@.* has no audiencectl tables yet; /,
+        /^Error: --to: the PostgreSQL state postgres:\/\/127\.0\.0\.1:\d+\/\S* has no audiencectl tables yet; /,
       );
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(password).not.toBe('');

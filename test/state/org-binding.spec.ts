@@ -149,6 +149,7 @@ describe('a state store belongs to one IMS org', { timeout: 60_000 }, () => {
     // The store as messages name it: the URL without its password.
     const display = new URL(location);
     display.password = '';
+    display.username = '';
     expectRefused(refused, otherOrg(display.href));
     expect(requests()).toBe(0);
     expect(remote(B)).toEqual([]);

@@ -70,14 +70,14 @@ describe('audiencectl init and the schema check', { timeout: 90_000 }, () => {
     expect(first).toMatchObject({ code: 0, stderr: '' });
     expect(first.stdout).toMatch(
       new RegExp(
-        `^Credentials: .*\nPostgreSQL state postgres://postgres@127\\.0\\.0\\.1:\\d+/\\w+\\?schema=${schema}: applied migration 1 .*\n.*: applied migration 2 \\(compat: `,
+        `^Credentials: .*\nPostgreSQL state postgres://127\\.0\\.0\\.1:\\d+/\\w+\\?schema=${schema}: applied migration 1 .*\n.*: applied migration 2 \\(compat: `,
       ),
     );
     const again = await runCliInProcess(['init', '--state', location, '--emulator']);
     expect(again.stdout).toContain('is up to date (schema version 6)');
     const listed = await runCliInProcess(['state', 'list', '--state', location]);
     expect(listed).toMatchObject({ code: 0 });
-    expect(listed.stdout).toMatch(/^No audiences recorded in postgres:\/\/postgres@127\.0\.0\.1/);
+    expect(listed.stdout).toMatch(/^No audiences recorded in postgres:\/\/127\.0\.0\.1/);
   });
 
   it('the init a state without tables prints names that state (no password): pasted, it initialises it and leaves no file in the cwd; as printed, without the password file, it is refused', async () => {
@@ -207,7 +207,7 @@ describe('audiencectl state migrate', { timeout: 90_000 }, () => {
     const copied = await runCliInProcess(['state', 'migrate', '--from', dir, '--to', pg]);
     expect(copied.stderr).toBe('');
     expect(copied.code).toBe(0);
-    expect(copied.stdout).toContain(`Copied 3 audience(s) from ${dir} to postgres://postgres@`);
+    expect(copied.stdout).toContain(`Copied 3 audience(s) from ${dir} to postgres://127.0.0.1:`);
     expect(copied.stdout).toContain(`(lineage ${original.meta?.lineage}, serial 3)`);
     expect(copied.stdout).toMatch(/Verified: 3 record\(s\) read back, sha256:[0-9a-f]{64} on both sides/);
     expect(await readAll(pg)).toEqual(original);

@@ -33,6 +33,8 @@ describe('audiencectl init --state-only (a deployment init step)', { timeout: 90
     const password = decodeURIComponent(url.password);
     expect(password.length).toBeGreaterThan(8);
     url.password = '';
+    // Named without its user either (docs/state.md).
+    url.username = '';
     const bare = url.href;
     const schema = url.searchParams.get('schema') ?? '';
 
@@ -90,6 +92,7 @@ describe('audiencectl init --state-only (a deployment init step)', { timeout: 90
     const url = new URL(location);
     const password = decodeURIComponent(url.password);
     url.password = '';
+    url.username = '';
     const schema = url.searchParams.get('schema') ?? '';
     await postgres.query(
       `INSERT INTO "${schema}".schema_migrations (version, name) VALUES (99, 'a newer release')`,

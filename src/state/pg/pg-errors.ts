@@ -22,14 +22,9 @@ const CONNECTION_CODES: Record<string, (user: string) => string> = {
 
 const DEFAULT_USER = 'the user (none in the URL: PGUSER, else the login name)';
 
-/** `user "app"` as the store's URL names it, or where node-postgres took the user from. */
-function userOf(display: string): string {
-  try {
-    const user = decodeURIComponent(new URL(display).username);
-    return user === '' ? DEFAULT_USER : `user ${JSON.stringify(user)}`;
-  } catch {
-    return DEFAULT_USER;
-  }
+/** `user "app"` as the store's URL names it (node-postgres's `user`), or where it is taken from. */
+function userOf(user: string | undefined): string {
+  return user === undefined || user === '' ? DEFAULT_USER : `user ${JSON.stringify(user)}`;
 }
 
 /**
@@ -107,7 +102,12 @@ function timeoutReason(error: unknown, timeouts: PgTimeouts): { code: string; re
  * Errors that already are ours pass through. A timeout (given the `timeouts` in effect)
  * is STATE_DB_TIMEOUT, saying what timed out and which setting raises it.
  */
-export function pgError(error: unknown, display: string, timeouts: PgTimeouts): AudiencectlError {
+export function pgError(
+  error: unknown,
+  display: string,
+  timeouts: PgTimeouts,
+  user?: string,
+): AudiencectlError {
   if (error instanceof AudiencectlError) return error;
   const timedOut = timeoutReason(error, timeouts);
   if (timedOut)
@@ -118,7 +118,7 @@ export function pgError(error: unknown, display: string, timeouts: PgTimeouts): 
   const message = error instanceof Error ? error.message : String(error);
   const noPassword = error instanceof NoPasswordError || NO_PASSWORD.test(message);
   const reason =
-    (typeof code === 'string' ? CONNECTION_CODES[code]?.(userOf(display)) : undefined) ??
+    (typeof code === 'string' ? CONNECTION_CODES[code]?.(userOf(user)) : undefined) ??
     (noPassword ? NO_PASSWORD_REASON : message);
   const detail = typeof code === 'string' ? ` [${code}]` : '';
   return new StateError('STATE_DB_ERROR', redactText(`PostgreSQL state ${display}: ${reason}${detail}`), {

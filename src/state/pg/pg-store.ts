@@ -108,7 +108,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   }
 
   #error(error: unknown, timeouts = this.#timeouts) {
-    return pgError(error, this.location, timeouts);
+    return pgError(error, this.location, timeouts, this.#config.user);
   }
 
   get pool(): pg.Pool {

@@ -143,7 +143,7 @@ export async function acquireSession(
     if (lost) return;
     lost = new StateError(
       'STATE_LOCK_LOST',
-      `lost the connection holding the state lock of ${display} (${pgError(error, display, timeouts).message}); another audiencectl may take over, so this one stops writing`,
+      `lost the connection holding the state lock of ${display} (${pgError(error, display, timeouts, config.user).message}); another audiencectl may take over, so this one stops writing`,
     );
     // Cut, not ended: a silent server never answers a goodbye, and the socket would keep the
     // process alive. A server that still hears ends the session, and frees the lock, at once.
@@ -227,7 +227,7 @@ export async function acquireSession(
     // the store lock: every later command would find the store locked by it. It is ended.
     if (lockedBy !== undefined && isTimeout(error)) await endSession(config, lockedBy, CHECK_TIMEOUT_MS);
     await client.end().catch(() => undefined);
-    throw pgError(error, display, timeouts);
+    throw pgError(error, display, timeouts, config.user);
   }
 }
 
