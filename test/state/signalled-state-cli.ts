@@ -68,9 +68,9 @@ export function spawnState(args: string[], env: Record<string, string> = {}) {
   };
 }
 
-/** What the messages call the store: a directory, a PostgreSQL URL without its password. */
+/** What the messages call the store: a directory, a PostgreSQL URL without its user and password. */
 export function storeName(kind: StoreKind, location: string): string {
-  return kind.name === 'directory' ? location : location.replace(/:[^:@/]*@/, '@');
+  return kind.name === 'directory' ? location : location.replace(/\/\/[^@/]*@/, '//');
 }
 
 /** What the messages call the store's lock: a directory's lock file, a PostgreSQL store's. */
