@@ -522,6 +522,19 @@ function fromTop(top: string, absolute: string): string {
 }
 
 /**
+ * `file`'s path, `/`-separated, from the nearest directory holding both it and `here` (the
+ * directory given): what unreadClaimant is asked of a manifest found beyond `here` (foundAt). A
+ * dot folder both are in is not why the file is not read, every manifest the plan reads being in
+ * it too: from the top, `plan .platform/audiences` told of `.platform/old/silver.yaml.bak` that
+ * it is in the dot folder .platform, to move it out of it (review verify-43, L-1 (b)).
+ */
+function fromShared(here: string, file: string): string {
+  let shared = here;
+  while (!isInside(shared, file) && path.dirname(shared) !== shared) shared = path.dirname(shared);
+  return fromTop(shared, file);
+}
+
+/**
  * The manifests under `top` but not `here` that name, in its sandbox, a record this work tree
  * removed (`removed`, by id, with the commit its file is compared at: read-moved.ts
  * placeRemovals): by its key, by its audience name under another key (moved and renamed), or a
@@ -833,7 +846,7 @@ async function namedElsewhere(
       const { sandbox, key } = named;
       if (settled.has(recordId(sandbox, key))) continue;
       add(
-        foundAt(named, fromTop(top, file), show(file), () =>
+        foundAt(named, fromShared(here, file), show(file), () =>
           dir === here
             ? { kind: 'moved-out', sandbox, key, file: show(file) }
             : { kind: 'moved', sandbox, key, file: show(file), dir: show(dir) },
@@ -948,7 +961,7 @@ async function movedFromBase(
   }
   return (await movedManifests(top, here, gone, maxBytes)).map(({ named, file }) => {
     const { sandbox, key } = named;
-    return foundAt(named, fromTop(top, file), show(file), () => ({
+    return foundAt(named, fromShared(here, file), show(file), () => ({
       kind: 'moved-out',
       sandbox,
       key,
