@@ -9,6 +9,8 @@ import { usePostgres } from './pg.js';
 // listening again said too.
 
 const postgres = usePostgres();
+const LISTENING =
+  "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'";
 const open: StateStore[] = [];
 const listeners: PushListener[] = [];
 
@@ -46,6 +48,14 @@ describe('push hints between replicas', () => {
         () => undefined,
       ),
     );
+    // Both listeners' LISTEN sessions up before any hint: otherwise `elsewhere` hearing nothing
+    // proves nothing, and the cut below may find one session (CI at 312bc485 did).
+    await eventually(
+      async () => (await postgres.query(LISTENING)).length,
+      (count) => count === 2,
+      10_000,
+      'both listeners listening',
+    );
     // The LISTEN is sent as the listener connects: hint until it is heard (a guard, not a deadline).
     await eventually(
       async () => {
@@ -60,7 +70,7 @@ describe('push hints between replicas', () => {
 
     // The server ends the listening session (a restart, a failover, an idle cut).
     const cut = await postgres.query<{ ended: boolean }>(
-      "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'",
+      `SELECT pg_terminate_backend(pid) AS ended FROM (${LISTENING}) AS listening`,
     );
     expect(cut.map((row) => row.ended)).toEqual([true, true]);
     heard.splice(0);
