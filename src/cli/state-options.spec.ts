@@ -31,12 +31,12 @@ describe('the state location: --state, AUDIENCECTL_STATE, the config file, the d
     });
   });
 
-  it('reads a postgres URL from the config file, and never shows its password', async () => {
+  it('reads a postgres URL from the config file, and never shows its password or user', async () => {
     const { file } = await configWith('state: postgres://ci:s3cret-pw@db.internal:5432/aud?schema=team_a\n');
     const location = await stateLocationOf({ config: file }, {});
     expect(location).toMatchObject({ kind: 'postgres', schema: 'team_a' });
     expect(location.kind === 'postgres' && location.display).toBe(
-      'postgres://ci@db.internal:5432/aud?schema=team_a',
+      'postgres://db.internal:5432/aud?schema=team_a',
     );
   });
 

@@ -76,13 +76,13 @@ describe('safeUrl', () => {
     );
   });
 
-  it('keeps the user name where asked, masking secret parameters only', () => {
+  it('keeps the user name where asked, masking secret parameters only; the display drops it', () => {
     expect(maskSecretParameters('postgres://app@db/x?password=pw1&sslmode=require')).toBe(
       'postgres://app@db/x?password=***&sslmode=require',
     );
     const state = parseStateLocation('postgres://app:pw2@db:5432/x?password=pw3&sslpassword=pw4&schema=s1');
     expect(state.kind === 'postgres' && state.display).toBe(
-      'postgres://app@db:5432/x?password=***&sslpassword=***&schema=s1',
+      'postgres://db:5432/x?password=***&sslpassword=***&schema=s1',
     );
   });
 });

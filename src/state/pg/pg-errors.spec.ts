@@ -14,20 +14,28 @@ function refusal(code: string): pg.DatabaseError {
 // The store is shown without its URL's user information (never printed: safeUrl), so "the
 // server refused this user" said nothing of which user.
 describe('an authentication refusal', () => {
+  // The user as node-postgres's settings hold it (the display no longer names it, bae77a63).
   it.each([
     [
       '28P01',
       'postgres://app%40ops:s3cret@db.internal:5432/audiences',
+      'app@ops',
       'the password of user "app@ops" was refused [28P01]',
     ],
-    ['28000', 'postgres://app:s3cret@db.internal:5432/audiences', 'the server refused user "app" [28000]'],
+    [
+      '28000',
+      'postgres://app:s3cret@db.internal:5432/audiences',
+      'app',
+      'the server refused user "app" [28000]',
+    ],
     [
       '28000',
       'postgres://db.internal:5432/audiences',
+      undefined,
       'the server refused the user (none in the URL: PGUSER, else the login name) [28000]',
     ],
-  ])('%s of %s names the user, never the password', (code, url, said) => {
-    const message = pgError(refusal(code), url, TIMEOUTS).message;
+  ])('%s of %s names the user, never the password', (code, url, user, said) => {
+    const message = pgError(refusal(code), url, TIMEOUTS, user).message;
     expect(message).toBe(`PostgreSQL state postgres://db.internal:5432/audiences: ${said}`);
   });
 });
