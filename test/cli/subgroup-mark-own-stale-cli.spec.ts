@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
-import { audienceNames, gitRepository } from '../helpers/work-tree.js';
+import { audienceNames, repositoryWithRemote } from '../helpers/work-tree.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
@@ -21,18 +21,11 @@ import { withEmulator } from '../helpers/with-emulator.js';
  */
 const quiet = { ingestion: { onCreate: false } };
 
-async function repository(root: string, name: string, url: string, keys: readonly string[]) {
-  const files = Object.fromEntries(keys.map((key) => [`audiences/${key}.yaml`, manifestYaml(key, quiet)]));
-  const made = await gitRepository(root, files, name);
-  await made.git('remote', 'add', 'origin', url);
-  return made;
-}
-
 describe("a stale checkout refused while another repository's mark is the newest", () => {
   it('is told to pull, not to pass --allow-older-checkout', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const b = await repository(root, 'b', 'git@gitlab.com:emea/audiences.git', ['b1']);
+        const b = await repositoryWithRemote(root, 'b', 'git@gitlab.com:emea/audiences.git', ['b1']);
         const older = (await b.git('rev-parse', 'HEAD')).stdout.trim();
         // A teammate's newer commit of emea/audiences adds b2 and is applied.
         await writeFile(path.join(b.repo, 'audiences/b2.yaml'), manifestYaml('b2', quiet));
@@ -43,7 +36,9 @@ describe("a stale checkout refused while another repository's mark is the newest
         expect((await apply(path.join(b.repo, 'audiences'), state, env)).code).toBe(0);
         // Then marketing/emea/audiences applies, from a commit made after (refused by the mark of
         // emea/audiences, it passes --allow-older-checkout, as the refusal says two repositories do).
-        const a = await repository(root, 'a', 'https://gitlab.com/marketing/emea/audiences.git', ['a1']);
+        const a = await repositoryWithRemote(root, 'a', 'https://gitlab.com/marketing/emea/audiences.git', [
+          'a1',
+        ]);
         await writeFile(
           path.join(a.repo, 'audiences/a1.yaml'),
           manifestYaml('a1', { ...quiet, spec: { description: 'later' } }),

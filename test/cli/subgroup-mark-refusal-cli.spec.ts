@@ -2,8 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
-import { audienceNames, gitRepository } from '../helpers/work-tree.js';
-import { manifestYaml } from '../helpers/manifests.js';
+import { audienceNames, repositoryWithRemote } from '../helpers/work-tree.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
 /**
@@ -16,21 +15,14 @@ import { withEmulator } from '../helpers/with-emulator.js';
  * the plan's warning) now names the repository the mark is of, that its path differs from this
  * one's by a prefix, and the way out of each reading (review scope-43, M-2).
  */
-const quiet = { ingestion: { onCreate: false } };
-
-async function repository(root: string, name: string, url: string, keys: readonly string[]) {
-  const files = Object.fromEntries(keys.map((key) => [`audiences/${key}.yaml`, manifestYaml(key, quiet)]));
-  const made = await gitRepository(root, files, name);
-  await made.git('remote', 'add', 'origin', url);
-  return made;
-}
-
 describe("a sandbox marked by a repository whose path ends with this one's", () => {
   it('refuses naming that repository and the way out of each reading', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const a = await repository(root, 'a', 'https://gitlab.com/marketing/emea/audiences.git', ['a1']);
-        const b = await repository(root, 'b', 'git@gitlab.com:emea/audiences.git', ['b1']);
+        const a = await repositoryWithRemote(root, 'a', 'https://gitlab.com/marketing/emea/audiences.git', [
+          'a1',
+        ]);
+        const b = await repositoryWithRemote(root, 'b', 'git@gitlab.com:emea/audiences.git', ['b1']);
         const state = path.join(root, 'state');
         const env = emulatorEnv(emulator);
         expect((await apply(path.join(a.repo, 'audiences'), state, env)).code).toBe(0);

@@ -3,8 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
-import { audienceNames, gitRepository, storedRecord } from '../helpers/work-tree.js';
-import { manifestYaml } from '../helpers/manifests.js';
+import { audienceNames, storedRecord, repositoryWithRemote } from '../helpers/work-tree.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
 /**
@@ -16,24 +15,16 @@ import { withEmulator } from '../helpers/with-emulator.js';
  * clone of the same repository through a mirror's prefix still deletes. Real git repositories
  * (remotes only named), the emulator over HTTP, the CLI.
  */
-const quiet = { ingestion: { onCreate: false } };
-
-async function repository(root: string, name: string, url: string, keys: readonly string[]) {
-  const files = Object.fromEntries(keys.map((key) => [`audiences/${key}.yaml`, manifestYaml(key, quiet)]));
-  const made = await gitRepository(root, files, name);
-  await made.git('remote', 'add', 'origin', url);
-  return made;
-}
 
 describe('two GitLab repositories sharing a store, one path the end of the other', () => {
   it("the second's plan and apply delete none of the first's audiences", async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const a = await repository(root, 'a', 'https://gitlab.com/marketing/emea/audiences.git', [
+        const a = await repositoryWithRemote(root, 'a', 'https://gitlab.com/marketing/emea/audiences.git', [
           'a1',
           'a2',
         ]);
-        const b = await repository(root, 'b', 'git@gitlab.com:emea/audiences.git', ['b1']);
+        const b = await repositoryWithRemote(root, 'b', 'git@gitlab.com:emea/audiences.git', ['b1']);
         const state = path.join(root, 'state');
         const env = emulatorEnv(emulator);
         expect((await apply(path.join(a.repo, 'audiences'), state, env)).code).toBe(0);
@@ -59,7 +50,7 @@ describe('two GitLab repositories sharing a store, one path the end of the other
   it("a clone of the first through a mirror's prefix still deletes a manifest it removes", async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const a = await repository(root, 'a', 'https://gitlab.com/marketing/emea/audiences.git', [
+        const a = await repositoryWithRemote(root, 'a', 'https://gitlab.com/marketing/emea/audiences.git', [
           'a1',
           'a2',
         ]);

@@ -7,6 +7,7 @@ import type { AudienceRecord } from '../../src/state/schema.js';
 import { expect } from 'vitest';
 import { apply, emulatorEnv } from './apply-env.js';
 import { GIT_ENV, runCli } from './cli.js';
+import { manifestYaml } from './manifests.js';
 import type { TestEmulator } from './with-emulator.js';
 
 // The git work trees, audiences and records of the specs of the directory records were applied
@@ -34,6 +35,18 @@ export async function gitRepository(root: string, files: Record<string, string>,
     { cwd: repo, env: { ...process.env, ...GIT_ENV } },
   );
   return { repo, git: gitIn(repo) };
+}
+
+/**
+ * gitRepository named `name` whose `audiences/` holds a manifest for each key (no run on
+ * create), with its remote `origin` only named as `url`: the repository identity a mark reads.
+ */
+export async function repositoryWithRemote(root: string, name: string, url: string, keys: readonly string[]) {
+  const quiet = { ingestion: { onCreate: false } };
+  const files = Object.fromEntries(keys.map((key) => [`audiences/${key}.yaml`, manifestYaml(key, quiet)]));
+  const made = await gitRepository(root, files, name);
+  await made.git('remote', 'add', 'origin', url);
+  return made;
 }
 
 /**
