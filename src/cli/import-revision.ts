@@ -22,10 +22,11 @@ import type { AppliedRevision } from '../state/schema.js';
 export async function importRevision(
   dir: string,
   warn: (text: string) => void,
+  abort: AbortSignal,
 ): Promise<AppliedRevision | undefined> {
   // simple-git is loaded only here: `state list` and `show` never need it.
   const { headRevision } = await import('../source/git-revision.js');
-  const found = await headRevision(dir);
+  const found = await headRevision(dir, abort);
   if (found.kind === 'unreadable')
     warn(
       `cannot read the git commit of ${dir} (${found.reason}): this import records none, so an apply from an older checkout is not refused its deletion`,

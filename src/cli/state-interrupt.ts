@@ -92,6 +92,17 @@ export function untilStopped<T>(
   });
 }
 
+/**
+ * Writes a line to stderr for what a command reads before its lock, until a signal gave that
+ * reading up: the stop's own message is then the last word (a warning the abandoned reading
+ * went on to give, git killed under it say, would only mislead).
+ */
+export function readingStderr(stop: StateCommandStop): (line: string) => void {
+  return (line) => {
+    if (!stop.signal.aborted) process.stderr.write(`${line}\n`);
+  };
+}
+
 /** The methods of StateStore that write. */
 const WRITES: ReadonlySet<PropertyKey> = new Set<keyof StateStore>([
   'put',

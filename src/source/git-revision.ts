@@ -22,22 +22,26 @@ export type HeadLookup =
 const NO_REPOSITORY =
   /not a git repository|ENOENT|does not have any commits|unknown revision|ambiguous argument|bad revision 'HEAD'/i;
 
-function gitAt(dir: string): SimpleGit {
+function gitAt(dir: string, abort?: AbortSignal): SimpleGit {
   // A commit missing from a partial clone must not be fetched to answer (git 2.45+ reads it).
-  return simpleGit({ baseDir: path.resolve(dir), allowEnvironment: ['GIT_NO_LAZY_FETCH'] }).env(
-    'GIT_NO_LAZY_FETCH',
-    '1',
-  );
+  return simpleGit({
+    baseDir: path.resolve(dir),
+    allowEnvironment: ['GIT_NO_LAZY_FETCH'],
+    ...(abort === undefined ? {} : { abort }),
+  }).env('GIT_NO_LAZY_FETCH', '1');
 }
 
 function reasonOf(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).trim().split('\n')[0] ?? '';
 }
 
-/** The commit of HEAD of the git work tree `dir` is in, with its committer time. */
-export async function headRevision(dir: string): Promise<HeadLookup> {
+/**
+ * The commit of HEAD of the git work tree `dir` is in, with its committer time. `abort` ends
+ * the git it runs (a command given up at a signal does not wait for a git that hangs).
+ */
+export async function headRevision(dir: string, abort?: AbortSignal): Promise<HeadLookup> {
   try {
-    const git = gitAt(dir);
+    const git = gitAt(dir, abort);
     if ((await git.raw(['rev-parse', '--is-inside-work-tree'])).trim() !== 'true') return { kind: 'none' };
     const [commit = '', seconds = ''] = (await git.raw(['log', '-1', '--format=%H %ct', 'HEAD', '--']))
       .trim()

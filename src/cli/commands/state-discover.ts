@@ -16,7 +16,7 @@ import { importRevision } from '../import-revision.js';
 import { requireStateStore } from '../../state/presence.js';
 import type { StateStore } from '../../state/store.js';
 import { withLock } from './state-repair.js';
-import { stateCommandStop, type StateCommandStop } from '../state-interrupt.js';
+import { readingStderr, stateCommandStop, type StateCommandStop } from '../state-interrupt.js';
 import { explicitSandbox } from './state-read.js';
 import { locateState, type StateFlags } from '../state-options.js';
 import {
@@ -138,16 +138,18 @@ async function discoverWatched(
   // The configuration's reader (the yaml library) and the client: `state list` and `show` never load them.
   const { resolveTarget, warnOnStderr } = await import('../connect.js');
   const target = await resolveTarget(options, warnOnStderr);
-  const warn = (text: string) => process.stderr.write(`Warning: ${escapeText(text)}\n`);
   // Read before the lock, given up at the first signal (nothing written yet).
+  const readingSays = readingStderr(stop);
   const { desired, revision } = await reading(
     (async () => {
       const located = await locateState(options);
       await requireStateStore(located.location, options.paste, located.from);
       const loaded = await loadDesired(dir, { sandbox: await manifestSandboxOf(options) });
       // A file with errors is read no further: its audiences are neither matched nor missing.
-      for (const line of brokenFileLines(loaded, dir)) process.stderr.write(`${line}\n`);
-      const head = options.dryRun ? undefined : await importRevision(dir, warn);
+      for (const line of brokenFileLines(loaded, dir)) readingSays(line);
+      const head = options.dryRun
+        ? undefined
+        : await importRevision(dir, (text) => readingSays(`Warning: ${escapeText(text)}`), stop.signal);
       return { desired: loaded, revision: head };
     })(),
   );

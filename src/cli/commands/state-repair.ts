@@ -31,6 +31,7 @@ import {
   FINISHING_WRITE_MESSAGE,
   fenceWrites,
   StateCommandInterrupted,
+  readingStderr,
   stateCommandStop,
   watchStateCommand,
   type StateCommandStop,
@@ -169,6 +170,7 @@ async function importWatched(
     );
   }
   // Read before the lock, given up at the first signal (nothing written yet).
+  const say = readingStderr(stop);
   const { facts, revision } = await reading(
     (async () => {
       // Said as the location was given (`state:` in a configuration file, say), as apply says it.
@@ -177,9 +179,7 @@ async function importWatched(
       const found = await manifestFacts(dir, sandbox, key);
       if (found.otherKeys && !options.withoutManifest)
         throw noManifest(key, sandbox, dir, options.audienceId, found, options.paste);
-      const head = await importRevision(dir, (text) =>
-        process.stderr.write(`Warning: ${escapeText(text)}\n`),
-      );
+      const head = await importRevision(dir, (text) => say(`Warning: ${escapeText(text)}`), stop.signal);
       return { facts: found, revision: head };
     })(),
   );
