@@ -169,7 +169,9 @@ export function trackedClient(clients: Set<pg.Client>, refusal: () => Error | un
     constructor(config?: string | ClientConfig) {
       super(config);
       clients.add(this);
-      this.connection.stream.once('close', () => clients.delete(this));
+      // The connection's end, not its first socket's close: a TLS attempt given up for clear text
+      // (tls-preferred.ts) closes that socket while the connection goes on, on another.
+      this.connection.once('end', () => clients.delete(this));
     }
 
     override connect(): Promise<pg.Client>;
