@@ -7,6 +7,7 @@ import type { AepTimeouts } from './options.js';
 import { proxyAgents } from './proxy.js';
 import type { ServiceClock } from './service-clock.js';
 import {
+  askedWait,
   backoffDelay,
   decideRetry,
   isNetworkFailure,
@@ -121,7 +122,9 @@ export function createHttp(deps: HttpDeps): Got {
     if (status === 429) {
       const retryAfter = retryAfterOf(response.headers);
       state.lastRetryAfterMs = retryAfter;
-      const pauseMs = Math.min(retryAfter ?? deps.retry.rateLimitPauseMs, deps.retry.maxRetryAfterMs);
+      // A Retry-After asking for no wait pauses as none does (askedWait).
+      const asked = askedWait(retryAfter) ?? deps.retry.rateLimitPauseMs;
+      const pauseMs = Math.min(asked, deps.retry.maxRetryAfterMs);
       state.budget.pause(pauseMs);
       deps.logger?.warn(
         { sandbox: state.sandbox, endpoint: state.endpoint, pauseMs, retryAfterMs: retryAfter },
@@ -217,7 +220,7 @@ function imsDelay(parts: ReturnType<typeof requestErrorParts>, attemptCount: num
       ? isNetworkFailure({ method: 'POST', errorCode: parts.errorCode })
       : status === 429 || status >= 500;
   if (!retryable) return 0;
-  const retryAfter = retryAfterOf(parts.headers);
-  if (retryAfter !== undefined) return retryAfter > deps.retry.maxRetryAfterMs ? 0 : Math.max(retryAfter, 1);
+  const retryAfter = askedWait(retryAfterOf(parts.headers));
+  if (retryAfter !== undefined) return retryAfter > deps.retry.maxRetryAfterMs ? 0 : retryAfter;
   return Math.max(backoffDelay(attemptCount, deps.retry, deps.random), 1);
 }

@@ -98,6 +98,17 @@ describe('decideRetry', () => {
     });
   });
 
+  it('reads a Retry-After asking for no wait (0, a date past) as none: the 429 pause, or the backoff', () => {
+    expect(decideRetry({ method: 'GET', status: 429, retryAfterMs: 0 }, 1, policy)).toEqual({
+      retry: true,
+      delayMs: 1000,
+    });
+    expect(decideRetry({ method: 'GET', status: 503, retryAfterMs: 0 }, 1, policy, () => 0.5)).toEqual({
+      retry: true,
+      delayMs: 50,
+    });
+  });
+
   it('backs off exponentially with full jitter, capped', () => {
     fc.assert(
       fc.property(

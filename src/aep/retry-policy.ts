@@ -113,9 +113,20 @@ export function backoffDelay(retry: number, policy: RetryPolicy, random: () => n
 }
 
 /**
+ * The wait a `Retry-After` of `ms` asks for; undefined when it asks for none (`0`, or a date
+ * already past), which is read as no Retry-After at all: taken as a wait of 0, a gateway that
+ * answers its 429s so had every retry of a call sent within milliseconds into the throttle, and
+ * the call failed where a 429 without one (a pause of `rateLimitPauseMs`) went through.
+ */
+export function askedWait(ms: number | undefined): number | undefined {
+  return ms === undefined || ms <= 0 ? undefined : ms;
+}
+
+/**
  * The decision after failed attempt number `retry` (1 = the first retry would follow).
- * A `Retry-After` is honoured as the delay (for 429 the sandbox is paused for it as well,
- * by the caller); above `maxRetryAfterMs` the call gives up.
+ * A `Retry-After` that asks for a wait is honoured as the delay (for 429 the sandbox is paused
+ * for it as well, by the caller); above `maxRetryAfterMs` the call gives up. One asking for no
+ * wait is as none: a 429's pause, or the backoff.
  */
 export function decideRetry(
   failure: AttemptFailure,
@@ -124,10 +135,10 @@ export function decideRetry(
   random: () => number = Math.random,
 ): RetryDecision {
   if (retry > policy.limit || !isRetryable(failure)) return { retry: false };
-  const retryAfter = failure.retryAfterMs;
+  const retryAfter = askedWait(failure.retryAfterMs);
   if (retryAfter !== undefined) {
     if (retryAfter > policy.maxRetryAfterMs) return { retry: false };
-    return { retry: true, delayMs: Math.max(retryAfter, 1) };
+    return { retry: true, delayMs: retryAfter };
   }
   if (failure.status === 429) return { retry: true, delayMs: policy.rateLimitPauseMs };
   return { retry: true, delayMs: Math.max(backoffDelay(retry, policy, random), 1) };
