@@ -219,6 +219,10 @@ arrive as float64, so those are compared as such.
 {{- fail (printf "%s %q is not a Prometheus duration: e.g. 30s, 1m30s" $key $value) }}
 {{- end }}
 {{- end }}
+{{- /* The Prometheus Operator skips a ServiceMonitor whose timeout exceeds its interval, saying so in its own log only. */}}
+{{- if and .enabled (gt (float64 (include "audiencectl.prometheusMs" .scrapeTimeout)) (float64 (include "audiencectl.prometheusMs" .interval))) }}
+{{- fail (printf "serviceMonitor.scrapeTimeout %q is longer than serviceMonitor.interval %q: the Prometheus Operator rejects such a ServiceMonitor and /metrics is never scraped; give a scrapeTimeout of at most the interval" .scrapeTimeout .interval) }}
+{{- end }}
 {{- end }}
 {{- range $v.extraEnv }}
 {{- if not (regexMatch `^[A-Za-z_][A-Za-z0-9_]*$` .name) }}
@@ -254,4 +258,17 @@ through extraEnv, which the pod's env gives precedence over the ConfigMap.
 {{- else if not (regexMatch `^https?://[^/?#\s]\S*$` $url) }}
 {{- fail (printf "%s is not a URL: https:// (http:// for a local emulator); the value is not shown, as it may hold a credential" $key) }}
 {{- end }}
+{{- end }}
+
+{{/*
+A Prometheus duration (checked by validateForms: 1y2w3d4h5m6s7ms, or 0) in milliseconds, summed
+in float64 so that no count of years leaves the number.
+*/}}
+{{- define "audiencectl.prometheusMs" -}}
+{{- $units := dict "y" 31536000000.0 "w" 604800000.0 "d" 86400000.0 "h" 3600000.0 "m" 60000.0 "s" 1000.0 "ms" 1.0 }}
+{{- $ms := 0.0 }}
+{{- range regexFindAll `\d+(ms|y|w|d|h|m|s)` (toString .) -1 }}
+{{- $ms = addf $ms (mulf (float64 (regexReplaceAll `[a-z]+$` . "")) (get $units (regexReplaceAll `^\d+` . ""))) }}
+{{- end }}
+{{- $ms }}
 {{- end }}
