@@ -52,6 +52,7 @@ key only.
 {{- if and $ownSecret (not (include "audiencectl.extraEnvGives" (list . "AUDIENCECTL_STATE"))) }}
 {{- required "state.backend is postgres: set secret.stateUrl or secret.existingSecret" .Values.secret.stateUrl | substr 0 0 }}
 {{- end }}
+{{- include "audiencectl.validateDisruptionBudget" . }}
 {{- else if gt (int .Values.replicaCount) 1 }}
 {{- fail "replicaCount > 1 needs state.backend postgres: the file state has one writer" }}
 {{- end }}
@@ -271,4 +272,31 @@ in float64 so that no count of years leaves the number.
 {{- $ms = addf $ms (mulf (float64 (regexReplaceAll `[a-z]+$` . "")) (get $units (regexReplaceAll `^\d+` . ""))) }}
 {{- end }}
 {{- $ms }}
+{{- end }}
+
+{{/*
+The PodDisruptionBudget (postgres, more than one replica) must let one pod go: a minAvailable of
+replicaCount or more, or a percentage Kubernetes rounds up to it ("100%", 67% of 3), allows no
+eviction, and every node drain waits for it forever, far from the chart.
+*/}}
+{{- define "audiencectl.validateDisruptionBudget" -}}
+{{- $replicas := float64 .Values.replicaCount }}
+{{- $min := .Values.podDisruptionBudget.minAvailable }}
+{{- if gt $replicas 1.0 }}
+{{- $kept := 0.0 }}
+{{- if kindIs "string" $min }}
+{{- if regexMatch `^[0-9]+%$` $min }}
+{{- $kept = ceil (divf (mulf $replicas (float64 (trimSuffix "%" $min))) 100.0) }}
+{{- else if regexMatch `^[0-9]+$` $min }}
+{{- /* --set-string's "2" is written unquoted: the number 2 to Kubernetes. */}}
+{{- $kept = float64 $min }}
+{{- end }}
+{{- else }}
+{{- $kept = float64 $min }}
+{{- end }}
+{{- if ge $kept $replicas }}
+{{- $shown := ternary (quote $min) (printf "%.0f" (float64 $min)) (kindIs "string" $min) }}
+{{- fail (printf "podDisruptionBudget.minAvailable %s leaves no pod of replicaCount %.0f to evict: every node drain would wait forever; give fewer than replicaCount (1 by default)" $shown $replicas) }}
+{{- end }}
+{{- end }}
 {{- end }}
