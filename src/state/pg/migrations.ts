@@ -4,6 +4,7 @@ import { escapeIdentifier, type ClientBase } from 'pg';
 import { StateError } from '../errors.js';
 import { LONG_QUERY_MS } from './connection.js';
 import { LOCK_CLASS, MIGRATION_CLASS, lockKeyOf } from './keys.js';
+import { ownLimits } from './own-limits.js';
 import { isTimeout, seconds } from './pg-errors.js';
 import { assertServerVersion, serverVersion } from './server-version.js';
 
@@ -170,11 +171,18 @@ function newerSchemaError(version: number, display: string, more = '', side = ''
 
 /**
  * Runs `step` in a transaction holding the schema's migration lock (transaction-level:
- * released by the COMMIT or ROLLBACK, or by the server when the connection ends).
+ * released by the COMMIT or ROLLBACK, or by the server when the connection ends), its
+ * statements under init's own limits (`waitMs`), not a DBA's (own-limits.ts).
  */
-async function locked(client: ClientBase, schema: string, step: () => Promise<void>): Promise<void> {
+async function locked(
+  client: ClientBase,
+  schema: string,
+  waitMs: number,
+  step: () => Promise<void>,
+): Promise<void> {
   await client.query('BEGIN');
   try {
+    await client.query(ownLimits(waitMs));
     await client.query('SELECT pg_advisory_xact_lock($1, $2)', [MIGRATION_CLASS, lockKeyOf(schema)]);
     await step();
     await client.query('COMMIT');
@@ -214,7 +222,7 @@ async function politely(
   const started = performance.now();
   for (;;) {
     try {
-      await locked(client, schema, async () => {
+      await locked(client, schema, waitMs, async () => {
         // After the migration lock: another init is still waited for as long as it takes.
         await client.query(`SET LOCAL lock_timeout = ${MIGRATION_TRY_MS}`);
         await step();
@@ -311,7 +319,7 @@ export async function migrate(
   assertServerVersion(await serverVersion(client), display);
   // Under the lock too: two CREATE SCHEMA IF NOT EXISTS at once both insert the schema's
   // catalog row, and the second fails on its unique index when the first commits.
-  await locked(client, schema, async () => {
+  await locked(client, schema, waitMs, async () => {
     // Only a schema not there is created: CREATE SCHEMA IF NOT EXISTS asks CREATE on the
     // database even of one that exists, and a schema an administrator made for the role
     // (the least privilege a DBA grants) was refused all the same.

@@ -38,6 +38,7 @@ import {
 } from './compat-rows.js';
 import { SELECT_MANIFEST_CACHE, UPSERT_MANIFEST_CACHE } from './manifest-cache-rows.js';
 import { metaFormat } from '../meta-format.js';
+import { ownLimits } from './own-limits.js';
 import { MIGRATIONS, assertCurrent, migrate, schemaVersion, sql } from './migrations.js';
 import { isConnectionEnd, isTimeout, pgError } from './pg-errors.js';
 import { listenForPushes, notifyPush } from './push-hints.js';
@@ -527,6 +528,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
       session,
       undefined,
       async (client) => {
+        await client.query(statement(ownLimits(long.queryMs)));
         await client.query(statement('DELETE FROM {s}.audiences; DELETE FROM {s}.meta'));
         const BATCH = 1_000;
         for (let start = 0; start < snapshot.audiences.length; start += BATCH) {
