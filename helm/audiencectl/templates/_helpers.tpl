@@ -51,6 +51,20 @@ credentials Secret, which need not hold the key ("true", else empty).
 {{- range (index . 0).Values.extraEnv }}{{ if eq .name $name }}true{{ end }}{{ end }}
 {{- end }}
 
+{{/*
+The labels of the helm test's own objects (its Pod, its Service of the pods): not the chart's
+selector labels, which the Services, the ServiceMonitor, the PodDisruptionBudget and the
+NetworkPolicy select by. The ServiceMonitor selected the test's Service by them and scraped every
+pod twice while it existed (after a failed test, until the next).
+*/}}
+{{- define "audiencectl.testLabels" -}}
+helm.sh/chart: {{ include "audiencectl.chart" . }}
+app.kubernetes.io/name: {{ printf "%s-test" (include "audiencectl.name" .) | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ include "audiencectl.version" . | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
 {{/* The helm test's Service of the pods ready or not: a DNS label, 63 characters at most. */}}
 {{- define "audiencectl.testPodsService" -}}
 {{- printf "%s-pods" (include "audiencectl.fullname" . | trunc 58 | trimSuffix "-") }}
