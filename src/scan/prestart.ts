@@ -28,10 +28,19 @@ export const SCAN_WORKER_URL = import.meta.url.endsWith('.js')
  */
 export const SCAN_THREAD_FROM_BYTES = 2 * 1024 * 1024;
 
-/** The size of a regular file; undefined when it is not there (or not a file). */
+/**
+ * The size of a regular file; undefined when it is not there (or not a file), or cannot be
+ * looked at. `throwIfNoEntry` covers ENOENT only: a --state naming a file (ENOTDIR) or a store
+ * the user cannot read (EACCES) threw here, before the plan's own check of --state, and the
+ * user saw "Internal error" and a stack trace instead of that check's one line.
+ */
 export function fileSize(file: string): number | undefined {
-  const stats = statSync(file, { throwIfNoEntry: false });
-  return stats?.isFile() ? stats.size : undefined;
+  try {
+    const stats = statSync(file, { throwIfNoEntry: false });
+    return stats?.isFile() ? stats.size : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether a plan served by `cacheFile` scans its facts in a thread: a cache large enough. */

@@ -27,6 +27,13 @@ export async function stateStoreExists(location: StateLocation): Promise<boolean
   // plan of every manifest as a create.
   await refuseInterruptedSwap(location.dir);
   const info = await stat(location.dir).catch((error: NodeJS.ErrnoException) => {
+    // A path under a file (`--state notes.txt/state`) is no missing store: planned as one, every
+    // manifest showed as a create beside a suggested `init` that cannot make it.
+    if (error.code === 'ENOTDIR')
+      throw new UsageError(
+        'STATE_NOT_A_DIRECTORY',
+        `--state ${location.dir}: a part of the path is a file, not a directory`,
+      );
     if (isAbsence(error)) return undefined;
     throw new UsageError('STATE_UNREADABLE', `--state ${location.dir}: cannot read it: ${error.message}`);
   });
