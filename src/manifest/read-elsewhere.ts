@@ -85,6 +85,7 @@ function unplacedWhy(place: Unplaced): Unplaced {
   if (place.why === 'unnamed-repository') return { why: place.why, repository: place.repository };
   if (place.why === 'prefixed-repository')
     return { why: place.why, repository: place.repository, planned: place.planned };
+  if (place.why === 'unnamed-record') return { why: place.why, planned: place.planned };
   return { why: place.why };
 }
 
@@ -93,16 +94,22 @@ function unplacedWhy(place: Unplaced): Unplaced {
  * cannot tell its work tree from the repository the record names, as its own names none
  * (`unnamed-repository`), or one whose path differs from the record's by a prefix
  * (`prefixed-repository`: a mirror's, or another group's repository of the same name; the
- * paths alone cannot tell, and a removal is never taken from a guess). Undefined when the
- * record names no repository, or the very one planned.
+ * paths alone cannot tell, and a removal is never taken from a guess); or the record names none
+ * while the plan names its own (`unnamed-record`): applied by a work tree without a remote (a
+ * second team's `git init`, not pushed yet), it is no more this repository's than the other way
+ * round; removed before, by a CI job's shallow clone, whose history cannot show the removal
+ * (review scope-44, H-1). A record of an earlier release, which named no repository either, is
+ * removed where git shows this work tree removing its file (a clone with its history).
+ * Undefined when neither names a repository, or the record the very one planned.
  */
 function ofUnconfirmedRepository(
   record: AudienceRecord,
   source: ElsewhereSource,
-): Extract<Unplaced, { why: 'unnamed-repository' | 'prefixed-repository' }> | undefined {
+): Extract<Unplaced, { why: 'unnamed-repository' | 'prefixed-repository' | 'unnamed-record' }> | undefined {
   const { repository } = record;
-  if (source.planned === undefined || repository === undefined) return undefined;
+  if (source.planned === undefined) return undefined;
   const planned = source.planned.repository;
+  if (repository === undefined) return planned === undefined ? undefined : { why: 'unnamed-record', planned };
   if (planned === undefined) return { why: 'unnamed-repository', repository };
   return planned === repository ? undefined : { why: 'prefixed-repository', repository, planned };
 }

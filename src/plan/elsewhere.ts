@@ -60,7 +60,10 @@ import { shownExtension, type Unselected } from '../source/file-filter.js';
  *   planned one's, or the other way round (`marketing/emea/audiences` and `emea/audiences`): a
  *   mirror's prefix, or another group's repository of the same name (GitLab subgroups); only
  *   git's history tells, and a clone of the same repository shows the removal (review known-42,
- *   H-1).
+ *   H-1). And (`why`: `unnamed-record`) a record of the directory given that names no
+ *   repository, applied by a work tree that named none (a second team's `git init`, not pushed
+ *   yet), planned by one that names its own: the reverse of `unnamed-repository` (review
+ *   scope-44, H-1).
  *
  * - `sparse`: the record's file is not in the directory it was applied from because git keeps it
  *   out of this work tree (a sparse checkout of that directory, or of the one given): still in
@@ -136,7 +139,8 @@ export type Unplaced =
   | { why: 'not-removed' | 'no-history' | 'no-work-tree' }
   | { why: 'git-failed'; detail: string }
   | { why: 'unnamed-repository'; repository: string }
-  | { why: 'prefixed-repository'; repository: string; planned: string };
+  | { why: 'prefixed-repository'; repository: string; planned: string }
+  | { why: 'unnamed-record'; planned: string };
 
 export function namesKey(m: ManifestElsewhere): m is NamedElsewhere {
   return m.kind !== 'applied-from' && m.kind !== 'copied';
@@ -306,6 +310,8 @@ function unplacedReason(found: Extract<NamedElsewhere, { kind: 'unplaced' }>): s
     return `it was applied from ${found.repository} (its directory ${found.dir}), where its file ${found.file} is gone, and this work tree names no repository (it has no remote) and its history does not show it removing that file: it may be another repository's, sharing the store; the audience is left as it is: if this is ${found.repository}, add its remote (git remote add origin <its URL>) and plan again; to delete the audience, remove its manifest in a clone of ${found.repository}`;
   if (found.why === 'prefixed-repository')
     return `it was applied from ${found.repository} (its directory ${found.dir}), where its file ${found.file} is gone, and this plan is of ${found.planned}, a path that differs from it by a prefix: a mirror's of the same repository, or another repository of the same name in another group (GitLab subgroups), sharing the store; its history does not show it removing that file, so the audience is left as it is: to delete it, remove its manifest in a clone of ${found.repository}`;
+  if (found.why === 'unnamed-record')
+    return `it was applied from ${found.dir}${top} by a work tree that named no repository (it had no remote), where its file ${found.file} is gone, and this plan is of ${found.planned}, whose history does not show it removing that file: it may be another repository's, not pushed yet, sharing the store; the audience is left as it is: to delete it, remove its manifest in the work tree it was applied from, or, if that was this repository before its remote was added, apply from a clone of ${found.planned} with its full history (git fetch --unshallow)`;
   if (found.why === 'no-work-tree')
     return `${from}, and this plan's directory is not in a git work tree, so nothing shows that it removed it (another directory's audience, sharing the store: one no longer on this machine, or another team's); the audience is left as it is: to delete it, ${emptyApply(found.dir)}`;
   return `${from}, and git does not show this work tree removing it since it was applied (another repository's, sharing the store; a file never committed; a shallow clone's history); ${out('in the work tree it was applied from')}`;
