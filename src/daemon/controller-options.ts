@@ -5,6 +5,7 @@ import type { GitSourceInput } from '../source/git-options.js';
 import type { StateLocation } from '../state/location.js';
 import type { CompatStore } from '../state/store.js';
 import type { OpenOptions } from '../state/open.js';
+import type { HttpToken } from './http-auth.js';
 import type { BackoffPolicy } from './backoff.js';
 import type { ReconcileSettings } from './pass.js';
 import type { Reconciler } from './reconciler.js';
@@ -37,8 +38,11 @@ export type ControllerOptions = {
    * the main listener then has no /webhook. Needs `webhookSecret`.
    */
   webhookListen?: { host: string; port: number } | undefined;
-  /** When set, /status, /plan and /metrics need `Authorization: Bearer <token>`. */
-  httpToken?: string | undefined;
+  /**
+   * When set, /status, /plan and /metrics need `Authorization: Bearer <token>`: the token, or
+   * what its file holds now (httpTokenFile).
+   */
+  httpToken?: string | HttpToken | undefined;
   /** The state store: a directory, or PostgreSQL (then replicas elect a leader through its lock). */
   state: StateLocation;
   /** `--state-password-file`, `--state-connect-timeout`, `--state-query-timeout`. */

@@ -25,10 +25,17 @@ export function hasBearer(header: string | undefined, token: string): boolean {
   return timingSafeEqual(digest(given), digest(token));
 }
 
+/**
+ * The bearer token a request must carry, as it is now: asked at each request, so a token file
+ * rotated under a running controller is taken (httpTokenFile, http-token-file.ts).
+ */
+export type HttpToken = () => string;
+
 /** A fastify onRequest hook: 401 unless the request carries the bearer token. */
-export function requireBearer(token: string) {
+export function requireBearer(token: string | HttpToken) {
+  const current = typeof token === 'string' ? () => token : token;
   return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-    if (hasBearer(request.headers.authorization, token)) {
+    if (hasBearer(request.headers.authorization, current())) {
       done();
       return;
     }

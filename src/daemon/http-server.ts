@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client';
 import { UsageError } from '../errors.js';
 import { redactText } from '../text/secrets.js';
 import { escapeJsonText } from '../text/safe-text.js';
-import { requireBearer } from './http-auth.js';
+import { requireBearer, type HttpToken } from './http-auth.js';
 import { DEFAULT_HTTP_LIMITS, fastifyLimitOptions, type HttpLimits } from './http-limits.js';
 import type { DaemonStatusProvider, WebhookTarget } from './types.js';
 import { DEFAULT_WEBHOOK_BODY_LIMIT, registerWebhook } from './webhook-route.js';
@@ -27,8 +27,11 @@ export type HttpServerOptions = {
   webhook?: WebhookTarget | undefined;
   /** Largest webhook body accepted. Default 5 MiB. */
   webhookBodyLimit?: number;
-  /** When set, /status, /plan and /metrics need `Authorization: Bearer <token>`; the probes stay open. */
-  authToken?: string | undefined;
+  /**
+   * When set, /status, /plan and /metrics need `Authorization: Bearer <token>`; the probes stay
+   * open. A function is asked at each request (a token file read again when it changes).
+   */
+  authToken?: string | HttpToken | undefined;
   /** Timeouts and connection caps; each defaults to DEFAULT_HTTP_LIMITS. */
   limits?: Partial<HttpLimits>;
   /** Default: silent. Request bodies and headers are never logged. */

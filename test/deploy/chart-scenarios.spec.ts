@@ -183,7 +183,13 @@ describe.each(helmBinaries())('helm $major template', (bin) => {
       key: 'AUDIENCECTL_STATE',
     });
     expect(env.has('AUDIENCECTL_STATE_DIR')).toBe(false);
-    expect(env.get('AUDIENCECTL_HTTP_TOKEN')?.secret?.key).toBe('AUDIENCECTL_HTTP_TOKEN');
+    // The Secret's AUDIENCECTL_HTTP_TOKEN, mounted as the file the controller reads again when it
+    // changes (test/deploy/chart-secrets-as-files.spec.ts), no longer a variable.
+    expect(env.get('AUDIENCECTL_HTTP_TOKEN_FILE')).toEqual({ value: '/etc/audiencectl/http-token/token' });
+    const tokenVolume = (spec.template.spec.volumes ?? []).find((v) => v.name === 'http-token');
+    expect(tokenVolume?.['secret']).toMatchObject({
+      items: [{ key: 'AUDIENCECTL_HTTP_TOKEN', path: 'token' }],
+    });
     expect(env.get('AUDIENCECTL_WEBHOOK_LISTEN')).toEqual({ value: '[::]:8081' });
     const pdb = find(objects, 'PodDisruptionBudget').spec as { selector: { matchLabels: object } };
     expect(pdb.selector.matchLabels).toEqual(spec.selector.matchLabels);

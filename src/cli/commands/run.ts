@@ -6,7 +6,7 @@ import type { ReconcileSettings } from '../../daemon/pass.js';
 import { UsageError } from '../../errors.js';
 import { checkFileForReader } from '../../files/read-regular.js';
 import { startController } from '../../daemon/controller.js';
-import { readHttpToken } from '../../daemon/http-auth.js';
+import { httpTokenOf } from '../../daemon/http-token-file.js';
 import { parseListenAddress } from '../../daemon/http-server.js';
 import { SourceConfigError } from '../../source/errors.js';
 import { checkSubPath } from '../../source/git-options.js';
@@ -235,13 +235,16 @@ export function runCommand(setExit: (code: number) => void): Command {
     const webhookSecret = webhookSecretOf(flags.webhookSecret, settingName(command, 'webhookSecret'));
     registerSecret(webhookSecret);
     registerSecret(flags.gitToken);
-    const httpToken = readHttpToken({
-      token: flags.httpToken,
-      file: flags.httpTokenFile,
-      fileName: settingName(command, 'httpTokenFile'),
-      tokenName: settingName(command, 'httpToken'),
-    });
-    registerSecret(httpToken);
+    const logger = createLogger({ level: flags.logLevel });
+    const httpToken = httpTokenOf(
+      {
+        token: flags.httpToken,
+        file: flags.httpTokenFile,
+        fileName: settingName(command, 'httpTokenFile'),
+        tokenName: settingName(command, 'httpToken'),
+      },
+      logger,
+    );
     const source = sourceOf(flags, (key) => settingName(command, key));
     const listen = parseListenAddress(flags.listen, settingName(command, 'listen'));
     const webhookListen =
@@ -255,7 +258,6 @@ export function runCommand(setExit: (code: number) => void): Command {
         'WEBHOOK_LISTEN',
         `${settingName(command, 'webhookListen')} needs a webhook secret (--webhook-secret or AUDIENCECTL_WEBHOOK_SECRET)`,
       );
-    const logger = createLogger({ level: flags.logLevel });
     for (const note of filterNotes) logger.warn({}, note);
     // A dry run only plans: without credentials it starts, and says so, rather than refuse.
     const offline = flags.dryRun && credentialsAbsent(flags);
