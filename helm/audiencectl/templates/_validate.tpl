@@ -187,6 +187,10 @@ arrive as float64, so those are compared as such.
 {{- if not (regexMatch `^[^-\s~^:?*\[\\][^\s~^:?*\[\\]*$` $v.git.branch) }}
 {{- fail (printf "git.branch %q is not a branch name: no blanks or ~ ^ : ? * [ \\, and no leading - (git would read it as an option)" $v.git.branch) }}
 {{- end }}
+{{- /* The rest of what the controller refuses at start (src/source/git-options.ts checkBranch): a crash loop. */}}
+{{- if or (regexMatch `^/|/$|\.$|\.lock$|\.\.|//|@\{|(^|/)\.` $v.git.branch) (eq $v.git.branch "@") }}
+{{- fail (printf "git.branch %q is not a branch name git takes: no .. // or @{, no part starting with ., not starting or ending with /, not ending with . or .lock, not @ alone (the controller refuses it at start); give its short name, e.g. main" $v.git.branch) }}
+{{- end }}
 {{- if and $v.git.path (not (regexMatch `^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$` $v.git.path)) }}
 {{- fail (printf "git.path %q is not a directory inside the repository: relative, names of letters, digits, _ . and - joined by /, no . or .. segment" $v.git.path) }}
 {{- end }}
