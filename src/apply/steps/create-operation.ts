@@ -39,6 +39,9 @@ export async function awaitOperation(
       deps.operationPoll,
       clock,
       signal,
+      // The first Ctrl-C (SIGTERM) ends the wait, as it ends a run's follow: no call is in flight
+      // between polls, and the operation recorded is resumed by the next apply.
+      deps.drain,
     );
   } catch (error) {
     const failure = aepFailure(error);
@@ -51,10 +54,11 @@ export async function awaitOperation(
     );
   }
   if (!outcome.done) {
+    const stopped = deps.drain?.aborted === true ? ' when the apply was stopped' : '';
     return result(
       step,
       'failed',
-      `operation ${operationId} still ${outcome.last?.status ?? 'PROCESSING'}; the next apply resumes it`,
+      `operation ${operationId} still ${outcome.last?.status ?? 'PROCESSING'}${stopped}; the next apply resumes it`,
     );
   }
   const op = outcome.value;

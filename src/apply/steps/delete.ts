@@ -39,9 +39,17 @@ async function resolveAudienceId(
     deps.operationPoll,
     deps.clock,
     deps.signal,
+    // The first Ctrl-C ends the wait (no call in flight between polls): the next apply deletes it.
+    deps.drain,
   );
-  if (!outcome.done)
-    return result(step, 'failed', `operation ${operationId} still processing; the next apply deletes it`);
+  if (!outcome.done) {
+    const stopped = deps.drain?.aborted === true ? ' when the apply was stopped' : '';
+    return result(
+      step,
+      'failed',
+      `operation ${operationId} still processing${stopped}; the next apply deletes it`,
+    );
+  }
   if (outcome.value.audienceId) return outcome.value.audienceId;
   const kept = await removeKeepingCountedRuns(record, deps);
   return result(
