@@ -3,6 +3,7 @@ import { authenticate, headerValue } from './auth.js';
 import type { EmulatorContext } from './context.js';
 import { ApiError, refusalBody } from './errors.js';
 import { dropConnection } from './http-support.js';
+import { retryAfterHeaders } from './retry-after.js';
 import { serviceNow } from './service-context.js';
 
 /** What nginx answers for a path it does not serve: no JSON, nothing of the service's. */
@@ -33,7 +34,7 @@ function admit(
   reply: FastifyReply,
   done: HookHandlerDoneFunction,
 ): void {
-  const { faults } = context.runtime;
+  const { faults, settings } = context.runtime;
   const state = request.emu;
   // A proxy, a load balancer or a web server in front of the service answers before it: no
   // header check, no rate limit, nothing changes; only the emulator's log sees the request.
@@ -48,7 +49,13 @@ function admit(
     const admission = context.buckets.take(state.caller.orgId, nowMs);
     if (!admission.ok) {
       throw new ApiError('429050', 'Too many requests for this organization; retry after the delay given.', {
-        headers: admission.sendRetryAfter ? { 'retry-after': String(admission.retryAfterSeconds) } : {},
+        headers: admission.sendRetryAfter
+          ? retryAfterHeaders(
+              settings.rateLimit?.retryAfterForm ?? 'seconds',
+              admission.retryAfterSeconds,
+              nowMs,
+            )
+          : {},
       });
     }
     const endpoint = state.endpoint;
@@ -65,6 +72,16 @@ function admit(
     if (faults.take('error502', endpoint)) {
       state.fault = 'error502';
       throw new ApiError('100970-502', 'A downstream dependency failed (injected fault).');
+    }
+    const unavailable = faults.takeUnavailable(endpoint);
+    if (unavailable) {
+      state.fault = 'error503';
+      const body = refusalBody(503, '100970-503', request.id);
+      state.errorCode = body.report.errorCode;
+      const { retryAfter } = unavailable;
+      if (retryAfter) void reply.headers(retryAfterHeaders(retryAfter.form, retryAfter.seconds, nowMs));
+      void reply.code(503).send({ ...body, detail: 'The service is unavailable (injected fault).' });
+      return;
     }
     const refusal = faults.takeRefusal(endpoint);
     if (refusal) {

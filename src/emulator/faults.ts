@@ -1,5 +1,6 @@
 import type { EndpointName } from './endpoints.js';
 import { seededRandom } from './random.js';
+import type { RetryAfterForm } from './retry-after.js';
 import type { ResolvedFaults } from './settings.js';
 
 export const FAULT_KINDS = [
@@ -12,16 +13,18 @@ export const FAULT_KINDS = [
   'runFailure',
   'notFoundPage',
   'clientError',
+  'error503',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /**
- * Fire only when queued: a 404 page of a proxy or web server in front of the service, or a
- * refusal with a status of the test's choosing, is a situation a test sets up, not a rate of
- * a troubled service, so neither has a probability.
+ * Fire only when queued: a 404 page of a proxy or web server in front of the service, a
+ * refusal with a status of the test's choosing, or a 503 with the Retry-After of the test's
+ * choosing, is a situation a test sets up, not a rate of a troubled service, so none has a
+ * probability.
  */
 function probabilityOf(settings: ResolvedFaults, kind: FaultKind): number {
-  return kind === 'notFoundPage' || kind === 'clientError' ? 0 : settings[kind];
+  return kind === 'notFoundPage' || kind === 'clientError' || kind === 'error503' ? 0 : settings[kind];
 }
 
 /** Which requests a queued fault hits. */
@@ -35,7 +38,10 @@ type Aim = {
 };
 
 /** The kinds a queued fault needs nothing more for. */
-export type PlainFaultKind = Exclude<FaultKind, 'clientError'>;
+export type PlainFaultKind = Exclude<FaultKind, 'clientError' | 'error503'>;
+
+/** The Retry-After of a queued `error503`: `seconds` asked, in `form`. */
+export type RetryAfterAsked = { seconds: number; form: RetryAfterForm };
 
 /** A fault that fires on the next matching request(s), whatever the probabilities say. */
 export type QueuedFault =
@@ -46,13 +52,25 @@ export type QueuedFault =
       status: number;
       /** `report.errorCode` of its body. Default the appendix's code for the status. */
       errorCode?: string | undefined;
+    })
+  | (Aim & {
+      kind: 'error503';
+      /** Sent as Retry-After (in `retryAfterForm`); none when unset. */
+      retryAfterSeconds?: number | undefined;
+      /** Default seconds. */
+      retryAfterForm?: RetryAfterForm | undefined;
     });
+
+/** What a queued `error503` answers: its Retry-After, if it has one. */
+export type Unavailable = { retryAfter: RetryAfterAsked | undefined };
 
 /** What a `clientError` answers. */
 export type Refusal = { status: number; errorCode: string | undefined };
 
 type Pending = { endpoint: EndpointName | undefined; remaining: number; after: number } & (
-  { kind: PlainFaultKind } | { kind: 'clientError'; refusal: Refusal }
+  | { kind: PlainFaultKind }
+  | { kind: 'clientError'; refusal: Refusal }
+  | { kind: 'error503'; unavailable: Unavailable }
 );
 
 /** Decides, per request, which faults fire: queued ones first, then the configured odds. */
@@ -75,6 +93,11 @@ export class FaultInjector {
     if (fault.kind === 'clientError') {
       const refusal = { status: fault.status, errorCode: fault.errorCode };
       this.queue.push({ ...aim, kind: 'clientError', refusal });
+    } else if (fault.kind === 'error503') {
+      const seconds = fault.retryAfterSeconds;
+      const form = fault.retryAfterForm ?? 'seconds';
+      const retryAfter = seconds === undefined ? undefined : { seconds, form };
+      this.queue.push({ ...aim, kind: 'error503', unavailable: { retryAfter } });
     } else {
       this.queue.push({ ...aim, kind: fault.kind });
     }
@@ -88,6 +111,16 @@ export class FaultInjector {
     return this.queue.map((item) => {
       const aim: Aim = { endpoint: item.endpoint, count: item.remaining };
       if (item.after > 0) aim.after = item.after;
+      if (item.kind === 'error503') {
+        const retryAfter = item.unavailable.retryAfter;
+        if (retryAfter === undefined) return { ...aim, kind: 'error503' };
+        return {
+          ...aim,
+          kind: 'error503',
+          retryAfterSeconds: retryAfter.seconds,
+          retryAfterForm: retryAfter.form,
+        };
+      }
       if (item.kind !== 'clientError') return { ...aim, kind: item.kind };
       const { status, errorCode } = item.refusal;
       return { ...aim, kind: 'clientError', status, ...(errorCode === undefined ? {} : { errorCode }) };
@@ -114,6 +147,15 @@ export class FaultInjector {
     if (item?.kind !== 'clientError') return undefined;
     this.fired.clientError += 1;
     return item.refusal;
+  }
+
+  /** What a queued `error503` answers this request to `endpoint`, if one hits it. */
+  takeUnavailable(endpoint: EndpointName): Unavailable | undefined {
+    const item = this.takeQueued('error503', endpoint);
+    // The kind narrows the item: a queued error503 always carries its answer.
+    if (item?.kind !== 'error503') return undefined;
+    this.fired.error503 += 1;
+    return item.unavailable;
   }
 
   get slowMs(): number {
@@ -157,5 +199,6 @@ function zeroCounts(): Record<FaultKind, number> {
     runFailure: 0,
     notFoundPage: 0,
     clientError: 0,
+    error503: 0,
   };
 }

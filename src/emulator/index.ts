@@ -16,6 +16,7 @@ export type { SettingsPatch } from './settings-schema.js';
 export type { EmulatorCounters, EndpointCounters, RequestLogEntry } from './counters.js';
 export type { EndpointName } from './endpoints.js';
 export type { FaultKind, QueuedFault } from './faults.js';
+export type { RetryAfterForm } from './retry-after.js';
 export type {
   EmulatorAudience,
   EmulatorOperation,

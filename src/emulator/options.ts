@@ -1,4 +1,5 @@
 import type { CompatSettings } from './compat-settings.js';
+import type { RetryAfterForm } from './retry-after.js';
 
 /** A client the emulated IMS knows: it trades `clientId` + `clientSecret` for a token of `orgId`. */
 export type EmulatorClient = {
@@ -38,6 +39,12 @@ export type RateLimitSettings = {
   burst?: number | undefined;
   /** Send `Retry-After` with a 429; false tests clients that must cope without it. Default true. */
   retryAfter?: boolean | undefined;
+  /**
+   * How a 429's `Retry-After` is written: `seconds` (delta-seconds), `http-date` (an HTTP date,
+   * as far after the answer's Date), `past-date` (a date an hour before it), `malformed` (no
+   * value a client can read). Default seconds.
+   */
+  retryAfterForm?: RetryAfterForm | undefined;
 };
 
 export type GuardrailSettings = {

@@ -4,14 +4,17 @@ export type Admission = { ok: true } | { ok: false; retryAfterSeconds: number; s
 
 type Bucket = { tokens: number; updatedAtMs: number };
 
+/** What the buckets need of the limit; the form of a Retry-After is the gate's (api-gate.ts). */
+type BucketLimit = Pick<ResolvedRateLimit, 'perSecond' | 'burst' | 'retryAfter'>;
+
 /** One token bucket per org, as a gateway throttles per organization. */
 export class TokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
 
-  constructor(private limit: ResolvedRateLimit | null) {}
+  constructor(private limit: BucketLimit | null) {}
 
   /** New limits start from full buckets, so a test that changes them gets a clean slate. */
-  configure(limit: ResolvedRateLimit | null): void {
+  configure(limit: BucketLimit | null): void {
     this.limit = limit;
     this.buckets.clear();
   }

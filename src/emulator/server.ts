@@ -65,9 +65,11 @@ export async function buildServer(
     void reply.header('x-request-id', request.id);
     done();
   });
-  // The Date header in the emulator's clock (Node's own would be the host's).
+  // The Date header in the emulator's clock (Node's own would be the host's); one set with a
+  // Retry-After date stays, so the two are of the same instant (retry-after.ts).
   app.addHook('onSend', (_request, reply, payload, done) => {
-    void reply.header('date', new Date(serviceNow(context.runtime)).toUTCString());
+    if (!reply.hasHeader('date'))
+      void reply.header('date', new Date(serviceNow(context.runtime)).toUTCString());
     done(null, payload);
   });
   app.addHook('onResponse', (request, reply, done) => {

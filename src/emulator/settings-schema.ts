@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CompatInput } from './compat-settings.js';
 import { ENDPOINTS } from './endpoints.js';
 import { FAULT_KINDS } from './faults.js';
+import { RETRY_AFTER_FORMS } from './retry-after.js';
 
 /** Checks settings where they enter: options of `startEmulator`, CLI flags, the admin endpoint. */
 
@@ -31,6 +32,7 @@ export const RateLimitInput = z.strictObject({
   perSecond: z.number().positive('must be above 0'),
   burst: z.number().min(1, 'must be at least 1').optional(),
   retryAfter: z.boolean().optional(),
+  retryAfterForm: z.enum(RETRY_AFTER_FORMS).optional(),
 });
 
 export const GuardrailInput = z.strictObject({
@@ -68,6 +70,7 @@ const FaultAim = {
   after: Count.optional(),
 };
 const CLIENT_ERROR_ONLY = 'is for clientError only';
+const ERROR_503_ONLY = 'is for error503 only';
 
 const KINDS = FAULT_KINDS.map((kind) => JSON.stringify(kind)).join('|');
 
@@ -75,11 +78,24 @@ export const QueuedFaultInput = z.discriminatedUnion(
   'kind',
   [
     z.strictObject({
-      kind: z.enum(FAULT_KINDS).exclude(['clientError']),
+      kind: z.enum(FAULT_KINDS).exclude(['clientError', 'error503']),
       ...FaultAim,
       // Named here (not left to the strict object) so that the refusal says what they are for.
       status: z.undefined({ error: CLIENT_ERROR_ONLY }).optional(),
       errorCode: z.undefined({ error: CLIENT_ERROR_ONLY }).optional(),
+      retryAfterSeconds: z.undefined({ error: ERROR_503_ONLY }).optional(),
+      retryAfterForm: z.undefined({ error: ERROR_503_ONLY }).optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('error503'),
+      ...FaultAim,
+      retryAfterSeconds: z
+        .number()
+        .int('must be whole seconds')
+        .min(0, 'must not be negative')
+        .max(86_400, 'must be at most a day')
+        .optional(),
+      retryAfterForm: z.enum(RETRY_AFTER_FORMS).optional(),
     }),
     z.strictObject({
       kind: z.literal('clientError'),

@@ -1,4 +1,5 @@
 import { DEFAULT_COMPAT, resolveCompat, type ResolvedCompat } from './compat-settings.js';
+import type { RetryAfterForm } from './retry-after.js';
 import type { EmulatorOptions, FaultSettings, GuardrailSettings, RateLimitSettings } from './options.js';
 
 export type ResolvedFaults = {
@@ -13,7 +14,12 @@ export type ResolvedFaults = {
   seed?: number | undefined;
 };
 
-export type ResolvedRateLimit = { perSecond: number; burst: number; retryAfter: boolean };
+export type ResolvedRateLimit = {
+  perSecond: number;
+  burst: number;
+  retryAfter: boolean;
+  retryAfterForm: RetryAfterForm;
+};
 
 export type ResolvedGuardrails = {
   runsPerDayPerSandbox: number;
@@ -74,6 +80,7 @@ export function resolveRateLimit(limit: RateLimitSettings | null | undefined): R
     perSecond: limit.perSecond,
     burst: limit.burst ?? Math.max(1, limit.perSecond),
     retryAfter: limit.retryAfter ?? true,
+    retryAfterForm: limit.retryAfterForm ?? 'seconds',
   };
 }
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import type { EmulatorClient, EmulatorOptions } from '../../emulator/index.js';
+import type { EmulatorClient, EmulatorOptions, RetryAfterForm } from '../../emulator/index.js';
 import { UsageError } from '../../errors.js';
 import { readDuration } from '../../config/duration.js';
 import { quoted } from '../../text/safe-text.js';
@@ -17,6 +17,7 @@ export type Flags = {
   rateLimit?: number;
   rateLimitBurst?: number;
   retryAfter: boolean;
+  retryAfterForm: RetryAfterForm;
   operationDelayMs: number;
   runStageDelayMs: number;
   /** ms, as every duration flag. */
@@ -128,7 +129,12 @@ export function toOptions(flags: Flags): EmulatorOptions {
     rateLimit:
       flags.rateLimit === undefined
         ? undefined
-        : { perSecond: flags.rateLimit, burst: flags.rateLimitBurst, retryAfter: flags.retryAfter },
+        : {
+            perSecond: flags.rateLimit,
+            burst: flags.rateLimitBurst,
+            retryAfter: flags.retryAfter,
+            retryAfterForm: flags.retryAfterForm,
+          },
     operationDelayMs: flags.operationDelayMs,
     runStageDelayMs: flags.runStageDelayMs,
     tokenLifetimeSeconds: Math.max(1, Math.round(flags.tokenLifetime / 1000)),

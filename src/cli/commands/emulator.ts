@@ -93,6 +93,14 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     .addOption(countOption('--rate-limit-burst <n>', 'bucket size (default: the rate)'))
     .option('--no-retry-after', 'answer 429 without a Retry-After header')
     .addOption(
+      choiceOption('--retry-after-form <form>', "how a 429's Retry-After is written", [
+        'seconds',
+        'http-date',
+        'past-date',
+        'malformed',
+      ]).default('seconds'),
+    )
+    .addOption(
       durationOption(
         '--operation-delay-ms <duration>',
         'how long a create operation is PROCESSING',
