@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import type { BaseTreeAnswers } from '../manifest/read-git.js';
 import { Option, type Command } from 'commander';
 import type { LookElsewhere } from '../apply/held-elsewhere.js';
@@ -14,6 +13,7 @@ import { checkSandboxName, DEFAULT_SANDBOX } from './sandbox-option.js';
 import { applyFileDefaultSandbox } from './manifest-sandbox.js';
 import { compareText } from '../text/compare.js';
 import { escapeText } from '../text/safe-text.js';
+import { lookAt, unlistableReason } from './unreadable-path.js';
 
 export type SourceFlags = {
   include?: string[];
@@ -113,17 +113,23 @@ const EVERY_MANIFEST = 'every manifest under it is read';
 export const INCLUDE_HINT = `${EVERY_MANIFEST}; --include selects files`;
 
 export function assertDirectory(dir: string, hint = EVERY_MANIFEST): void {
-  const info = statSync(dir, { throwIfNoEntry: false });
-  if (!info)
+  const look = lookAt(dir);
+  if (look.kind === 'unreadable')
+    throw new UsageError('SOURCE_DIR_UNREADABLE', `${escapeText(dir)}: cannot be read: ${look.reason}`);
+  if (look.kind === 'absent')
     throw new UsageError(
       'NO_SOURCE_DIR',
       `${escapeText(dir)} does not exist: give the directory of the manifests`,
     );
-  if (!info.isDirectory())
+  if (!look.info.isDirectory())
     throw new UsageError(
       'NO_SOURCE_DIR',
       `${escapeText(dir)} is not a directory: give the directory of the manifests (${hint})`,
     );
+  // Listing it is the reader's first step, whose failure there surfaced as an internal error.
+  const unlistable = unlistableReason(dir);
+  if (unlistable !== undefined)
+    throw new UsageError('SOURCE_DIR_UNREADABLE', `${escapeText(dir)}: cannot read folder: ${unlistable}`);
 }
 
 /** The stderr note of a source with files that are not ours, or empty; validate names them. */

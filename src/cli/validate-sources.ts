@@ -1,4 +1,4 @@
-import { realpath, stat } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Diagnostic, Note } from '../manifest/diagnostics.js';
@@ -14,6 +14,7 @@ import { fileSelector, filtersGiven } from '../source/file-filter.js';
 import { filtersForAncestor, filtersForDirError, type FiltersForDir } from './named-file-filters.js';
 import { readOptions, type SourceFlags } from './source-options.js';
 import { leavesDirectory } from '../files/leaves-directory.js';
+import { lookAt, unlistableReason } from './unreadable-path.js';
 
 /**
  * How a path is shown: relative to the current directory, with `/`, as editors and
@@ -51,14 +52,25 @@ async function findPaths(paths: readonly string[]): Promise<Found[]> {
   const found: Found[] = [];
   const missing: string[] = [];
   for (const given of paths) {
-    const info = await stat(given).catch(() => undefined);
-    if (!info) {
+    const look = lookAt(given);
+    if (look.kind === 'absent') {
       missing.push(`${given}: does not exist`);
       continue;
     }
+    // A file under a folder the user cannot pass is there: "does not exist" sent them looking for a typo.
+    if (look.kind === 'unreadable') {
+      missing.push(`${given}: cannot be read: ${look.reason}`);
+      continue;
+    }
+    const { info } = look;
     // Opening a FIFO waits for a writer (validate hung); a socket or device is no manifest.
     if (!info.isDirectory() && !info.isFile()) {
       missing.push(`${given}: not a regular file or a directory`);
+      continue;
+    }
+    const unlistable = info.isDirectory() ? unlistableReason(given) : undefined;
+    if (unlistable !== undefined) {
+      missing.push(`${given}: cannot read folder: ${unlistable}`);
       continue;
     }
     const absolute = path.resolve(given);
