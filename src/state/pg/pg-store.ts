@@ -43,6 +43,7 @@ import { MIGRATIONS, assertCurrent, migrate, schemaVersion, sql } from './migrat
 import { isConnectionEnd, isTimeout, pgError } from './pg-errors.js';
 import { listenForPushes, notifyPush } from './push-hints.js';
 import { acquireSession, heldBy, type LockSession } from './session.js';
+import { SpareLockClient } from './spare-lock-client.js';
 import { connectStoppable } from './connect-stopped.js';
 import { assertServerVersion, serverVersion } from './server-version.js';
 import { RecordWrites } from '../record-writes.js';
@@ -76,6 +77,8 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   #checked: Promise<void> | undefined;
   #serverChecked: Promise<void> | undefined;
   #session: LockSession | undefined;
+  /** The session of a try that found the lock held, kept for the next (a standby's, every second). */
+  readonly #spare = new SpareLockClient();
   #lineage = '';
   #orgs: OrgBindings = {};
   #orgOf: OrgOf | undefined;
@@ -353,7 +356,14 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
         for (const client of this.#clients) client.connection.stream.destroy();
       },
     );
-    const session = await acquireSession(this.#config, this.#schema, this.location, options, this.#timeouts);
+    const session = await acquireSession(
+      this.#config,
+      this.#schema,
+      this.location,
+      options,
+      this.#timeouts,
+      this.#spare,
+    );
     // First of the loss's listeners: the connections are cut before anyone hears of it.
     session.onLost((lost) => this.#abandon(lost));
     try {
@@ -403,6 +413,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
 
   async close(): Promise<void> {
     await this.unlock();
+    await this.#spare.end();
     const pool = this.#pool;
     this.#pool = undefined;
     this.#checked = undefined;

@@ -12,6 +12,7 @@ import { sql } from './migrations.js';
 import { PgClient, type PgTimeouts } from './connection.js';
 import { QUERY_TIMEOUT, isTimeout, pgError, seconds } from './pg-errors.js';
 import { SERVER_WRITES, readOnlyServer, type ServerWrites } from './read-only-server.js';
+import type { SpareLockClient } from './spare-lock-client.js';
 import { bumpGeneration, describeBackend, endSession, lockSessionOf } from './takeover.js';
 
 /** How often the holder checks that its lock connection is alive. */
@@ -127,16 +128,25 @@ function waitStopped(display: string, holder: LockHolder | undefined): StateLock
   );
 }
 
+/**
+ * Takes the store lock on a session of its own (the spare's, kept from a try that found the lock
+ * held, else a new one), trying until `options.timeoutMs`. Found held by another at the end
+ * (STATE_LOCKED), its session is given to `spare` for the next try, not ended.
+ */
 export async function acquireSession(
   config: ClientConfig,
   schema: string,
   display: string,
   options: LockOptions,
   timeouts: PgTimeouts,
+  spare: SpareLockClient,
 ): Promise<LockSession> {
   const timeoutMs = options.timeoutMs ?? 0;
   const pollMs = options.pollMs ?? 250;
-  const client = new PgClient(config);
+  const kept = spare.take();
+  const client = kept ?? new PgClient(config);
+  /** Whether this session's server was found to take writes: asked once per session. */
+  let checked = kept !== undefined;
   let lost: StateError | undefined;
   const listeners: Array<(error: StateError) => void> = [];
   const fail = (error: unknown) => {
@@ -158,22 +168,27 @@ export async function acquireSession(
   try {
     // Its session, as every one of ours, gets the server-side limits (connection.ts sessionLimits):
     // the server notices a holder that vanished without closing its socket within ~11 s.
-    await client.connect();
-    // Set here, not with the others (connection.ts sessionLimits): only a lock session is asked
-    // every 2 s; the push listener's only waits, and must never be ended for its silence.
-    await client.query(SILENT_HOLDER_LIMIT);
+    if (!kept) {
+      await client.connect();
+      // Set here, not with the others (connection.ts sessionLimits): only a lock session is asked
+      // every 2 s; the push listener's only waits, and must never be ended for its silence.
+      await client.query(SILENT_HOLDER_LIMIT);
+    }
     // Timed on a clock that does not jump: a wall clock stepped ahead would end the wait at once.
     const started = performance.now();
     let waiting = false;
     for (;;) {
-      const got = await client.query<{ ok: boolean; pid: number } & ServerWrites>(
-        `SELECT pg_try_advisory_lock($1, $2) AS ok, pg_backend_pid() AS pid, ${SERVER_WRITES}`,
+      const got = await client.query<{ ok: boolean; pid: number } & Partial<ServerWrites>>(
+        `SELECT pg_try_advisory_lock($1, $2) AS ok, pg_backend_pid() AS pid${checked ? '' : `, ${SERVER_WRITES}`}`,
         [LOCK_CLASS, key],
       );
-      // Before the generation bump, which such a server refuses in its own words only (a lock
-      // taken here is freed as this session ends).
-      const readOnly = readOnlyServer(got.rows[0], display);
-      if (readOnly) throw readOnly;
+      if (!checked) {
+        // Before the generation bump, which such a server refuses in its own words only (a lock
+        // taken here is freed as this session ends).
+        const readOnly = readOnlyServer(got.rows[0] as ServerWrites | undefined, display);
+        if (readOnly) throw readOnly;
+        checked = true;
+      }
       if (got.rows[0]?.ok) {
         lockedBy = got.rows[0].pid;
         break;
@@ -222,6 +237,11 @@ export async function acquireSession(
       timeouts,
     );
   } catch (error) {
+    // Found held by another, on a session that lives: kept for the next try (spare-lock-client.ts).
+    if (!lost && error instanceof StateLockedError && error.code === 'STATE_LOCKED') {
+      spare.keep(client);
+      throw error;
+    }
     client.removeAllListeners('end');
     // A statement given up by its timeout may still wait on the server, in a session that holds
     // the store lock: every later command would find the store locked by it. It is ended.
