@@ -98,6 +98,11 @@ export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store' | 'revision'> & 
   remotes?: CloneRemotes;
   /** Told when the apply is of the repository another remote names (cloneRepository's note). */
   clonedAs?: (note: string) => void;
+  /**
+   * The clone's own repository when the apply is of the one another remote names (set by
+   * withCloneRepository): a removal its history does not show is then held (PlannedAt).
+   */
+  origin?: string;
 };
 
 export type ApplyOutcome = { plan: Plan; report: ApplyReport | undefined };
@@ -175,12 +180,16 @@ async function withCloneRepository(flow: ApplyFlow): Promise<ApplyFlow> {
   if (remotes === undefined || remotes.others.length === 0) return flow;
   const cloned = cloneRepository(remotes, await flow.store.readAll());
   if (cloned.note !== undefined) flow.clonedAs?.(cloned.note);
-  return { ...flow, repository: cloned.repository };
+  return {
+    ...flow,
+    repository: cloned.repository,
+    ...(cloned.origin === undefined ? {} : { origin: cloned.origin }),
+  };
 }
 
 /** What the search for manifests elsewhere is told of the apply's plan (held-elsewhere.ts PlannedAt). */
 function plannedAt(flow: ApplyFlow): PlannedAt {
-  return { repository: flow.repository, sourceRoot: flow.sourceRoot };
+  return { repository: flow.repository, origin: flow.origin, sourceRoot: flow.sourceRoot };
 }
 
 /** An apply's plan options: its records get the directory (and repository) the manifests are read from. */

@@ -23,14 +23,23 @@ export type LookElsewhere = (
    * and the records whose manifest it read that it would take over from another directory
    * (takenOverBy), which the search tells copies among (`copied`).
    */
-  planned: { repository: string | undefined; takenOver: readonly AudienceRecord[] },
+  planned: {
+    repository: string | undefined;
+    origin?: string | undefined;
+    takenOver: readonly AudienceRecord[];
+  },
 ) => Promise<readonly ManifestElsewhere[]>;
 
 /**
  * What a plan is, for the search (PlanOptions): its repository (undefined: its work tree names
- * none), and the directory given as records keep it (sourceRoot; undefined: not known).
+ * none), the clone's own when the plan is made as another remote's (`origin`, cloneRepository),
+ * and the directory given as records keep it (sourceRoot; undefined: not known).
  */
-export type PlannedAt = { repository: string | undefined; sourceRoot: string | undefined };
+export type PlannedAt = {
+  repository: string | undefined;
+  origin?: string | undefined;
+  sourceRoot: string | undefined;
+};
 
 /**
  * The records of the audiences `entries` name whose directory is another than the plan's
@@ -116,8 +125,8 @@ export async function planHoldingElsewhere(
   const read = first.steps.filter((step) => step.kind !== 'delete' && step.kind !== 'forget');
   const takenOver = takenOverBy(read, recorded, planned.sourceRoot);
   if (records.length === 0 && repointed.length === 0 && takenOver.length === 0) return first;
-  const { repository } = planned;
-  const found = await look(records, recorded.audiences, repointed, { repository, takenOver });
+  const { repository, origin } = planned;
+  const found = await look(records, recorded.audiences, repointed, { repository, origin, takenOver });
   return found.length === 0 ? first : make(found);
 }
 
@@ -140,6 +149,6 @@ export async function savedPlanElsewhere(
   const repointed = recordedBelow(desired.manifests, recorded.audiences);
   const takenOver = takenOverBy(desired.manifests, recorded, planned.sourceRoot);
   if (records.length === 0 && repointed.length === 0 && takenOver.length === 0) return undefined;
-  const { repository } = planned;
-  return look(records, recorded.audiences, repointed, { repository, takenOver });
+  const { repository, origin } = planned;
+  return look(records, recorded.audiences, repointed, { repository, origin, takenOver });
 }

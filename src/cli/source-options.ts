@@ -86,7 +86,7 @@ export function lookElsewhere(
   flags: SourceFlags,
   options: Pick<ElsewhereSource, 'above' | 'sourceRoot' | 'unread' | 'baseCommit'> = {},
 ): LookElsewhere {
-  return async (records, recorded, repointed, { repository, takenOver }) => {
+  return async (records, recorded, repointed, { repository, origin, takenOver }) => {
     const { findManifestsElsewhere } = await import('../manifest/read-elsewhere.js');
     return findManifestsElsewhere(
       records,
@@ -96,7 +96,7 @@ export function lookElsewhere(
         exclude: flags.exclude,
         defaultSandbox: flags.sandbox,
         maxFileBytes: flags.maxFileBytes,
-        planned: { repository },
+        planned: { repository, origin },
         ...options,
       },
       recorded,

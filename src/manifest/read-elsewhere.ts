@@ -76,7 +76,7 @@ export type ElsewhereSource = FileFilters & {
    * the planned one's by a prefix (`prefixed-repository`). Absent: not asked (the plan compares
    * repositories itself: those of other paths are left alone there).
    */
-  planned?: { repository: string | undefined } | undefined;
+  planned?: { repository: string | undefined; origin?: string | undefined } | undefined;
 };
 
 /** Why git does not place a removal, without the placement's `removed`. */
@@ -86,6 +86,8 @@ function unplacedWhy(place: Unplaced): Unplaced {
   if (place.why === 'prefixed-repository')
     return { why: place.why, repository: place.repository, planned: place.planned };
   if (place.why === 'unnamed-record') return { why: place.why, planned: place.planned };
+  if (place.why === 'upstream-repository')
+    return { why: place.why, repository: place.repository, origin: place.origin };
   return { why: place.why };
 }
 
@@ -100,18 +102,30 @@ function unplacedWhy(place: Unplaced): Unplaced {
  * round; removed before, by a CI job's shallow clone, whose history cannot show the removal
  * (review scope-44, H-1). A record of an earlier release, which named no repository either, is
  * removed where git shows this work tree removing its file (a clone with its history).
- * Undefined when neither names a repository, or the record the very one planned.
+ * A record of the very repository planned is held too when the plan is made as it for a clone
+ * of another (`upstream-repository`, PlanOptions via cloneRepository: a fork's `upstream`): a
+ * repository made from it as a template keeps it as its upstream with no shared history, and
+ * deleted its audiences as its own removed manifests (review scope-44, H-2); a fork's clone with
+ * its history shows its own removals. Undefined when neither names a repository, or the record
+ * the very one planned of a clone of it.
  */
 function ofUnconfirmedRepository(
   record: AudienceRecord,
   source: ElsewhereSource,
-): Extract<Unplaced, { why: 'unnamed-repository' | 'prefixed-repository' | 'unnamed-record' }> | undefined {
+):
+  | Extract<
+      Unplaced,
+      { why: 'unnamed-repository' | 'prefixed-repository' | 'unnamed-record' | 'upstream-repository' }
+    >
+  | undefined {
   const { repository } = record;
   if (source.planned === undefined) return undefined;
   const planned = source.planned.repository;
   if (repository === undefined) return planned === undefined ? undefined : { why: 'unnamed-record', planned };
   if (planned === undefined) return { why: 'unnamed-repository', repository };
-  return planned === repository ? undefined : { why: 'prefixed-repository', repository, planned };
+  if (planned !== repository) return { why: 'prefixed-repository', repository, planned };
+  const { origin } = source.planned;
+  return origin === undefined ? undefined : { why: 'upstream-repository', repository, origin };
 }
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

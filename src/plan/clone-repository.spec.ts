@@ -30,10 +30,15 @@ const NOTE =
 describe('cloneRepository: the repository a clone applies as', () => {
   it("is the one upstream names when the store knows it and nothing of the clone's origin", () => {
     const marked = store({ commit: A, committedAt: at, repository: 'acme/audiences' });
-    expect(cloneRepository(fork, marked)).toEqual({ repository: 'acme/audiences', note: NOTE });
+    expect(cloneRepository(fork, marked)).toEqual({
+      repository: 'acme/audiences',
+      origin: 'alice/audiences',
+      note: NOTE,
+    });
     // Known by a record only (a store from before marks), or by a kept mark beneath another's.
     expect(cloneRepository(fork, store(undefined, { gold: 'acme/audiences' }))).toEqual({
       repository: 'acme/audiences',
+      origin: 'alice/audiences',
       note: NOTE,
     });
     const kept = store({

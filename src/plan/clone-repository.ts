@@ -11,8 +11,15 @@ export type CloneRemotes = {
   others: readonly { remote: string; repository: string }[];
 };
 
-/** The repository a plan of a clone is made as, and why when it is not its own (one line to say). */
-export type CloneRepository = { repository?: string; note?: string };
+/**
+ * The repository a plan of a clone is made as: its own (`repository`, none when unknown), or
+ * another remote's, with the clone's own (`origin`) and why (`note`, one line to say). Made as
+ * another's, it is a guess from remote names: a removal its history does not show is held
+ * (read-elsewhere.ts, `upstream-repository`).
+ */
+export type CloneRepository =
+  | { repository?: string; origin?: undefined; note?: undefined }
+  | { repository: string; origin: string; note: string };
 
 /** The repositories a store knows: its records' and its sandboxes' marks', kept ones too. */
 function knownRepositories(recorded: RecordedState): string[] {
@@ -48,6 +55,7 @@ export function cloneRepository(remotes: CloneRemotes, recorded: RecordedState):
   if (chosen === undefined) return { repository };
   return {
     repository: chosen.repository,
+    origin: repository,
     note: `planned as ${chosen.repository}, the repository remote ${chosen.remote} names: this store has no record or sandbox mark of origin's ${repository}`,
   };
 }

@@ -63,7 +63,9 @@ import { shownExtension, type Unselected } from '../source/file-filter.js';
  *   H-1). And (`why`: `unnamed-record`) a record of the directory given that names no
  *   repository, applied by a work tree that named none (a second team's `git init`, not pushed
  *   yet), planned by one that names its own: the reverse of `unnamed-repository` (review
- *   scope-44, H-1).
+ *   scope-44, H-1). And (`why`: `upstream-repository`) a record of the repository a plan is
+ *   made as because another remote of its clone names it (a fork's `upstream`): a repository
+ *   made from it as a template, with no shared history, is no fork (review scope-44, H-2).
  *
  * - `sparse`: the record's file is not in the directory it was applied from because git keeps it
  *   out of this work tree (a sparse checkout of that directory, or of the one given): still in
@@ -140,7 +142,8 @@ export type Unplaced =
   | { why: 'git-failed'; detail: string }
   | { why: 'unnamed-repository'; repository: string }
   | { why: 'prefixed-repository'; repository: string; planned: string }
-  | { why: 'unnamed-record'; planned: string };
+  | { why: 'unnamed-record'; planned: string }
+  | { why: 'upstream-repository'; repository: string; origin: string };
 
 export function namesKey(m: ManifestElsewhere): m is NamedElsewhere {
   return m.kind !== 'applied-from' && m.kind !== 'copied';
@@ -310,6 +313,8 @@ function unplacedReason(found: Extract<NamedElsewhere, { kind: 'unplaced' }>): s
     return `it was applied from ${found.repository} (its directory ${found.dir}), where its file ${found.file} is gone, and this work tree names no repository (it has no remote) and its history does not show it removing that file: it may be another repository's, sharing the store; the audience is left as it is: if this is ${found.repository}, add its remote (git remote add origin <its URL>) and plan again; to delete the audience, remove its manifest in a clone of ${found.repository}`;
   if (found.why === 'prefixed-repository')
     return `it was applied from ${found.repository} (its directory ${found.dir}), where its file ${found.file} is gone, and this plan is of ${found.planned}, a path that differs from it by a prefix: a mirror's of the same repository, or another repository of the same name in another group (GitLab subgroups), sharing the store; its history does not show it removing that file, so the audience is left as it is: to delete it, remove its manifest in a clone of ${found.repository}`;
+  if (found.why === 'upstream-repository')
+    return `it was applied from ${found.repository} (its directory ${found.dir}), where its file ${found.file} is gone, and this plan is made as ${found.repository} for a clone of ${found.origin} (another of its remotes names ${found.repository}), whose history does not show it removing that file: a fork's clone without that history, or another repository made from it (a template) sharing the store; the audience is left as it is: to delete it, remove its manifest in a clone of ${found.repository}, or, if ${found.origin} is its fork, apply from a clone of ${found.origin} with its full history (git fetch --unshallow)`;
   if (found.why === 'unnamed-record')
     return `it was applied from ${found.dir}${top} by a work tree that named no repository (it had no remote), where its file ${found.file} is gone, and this plan is of ${found.planned}, whose history does not show it removing that file: it may be another repository's, not pushed yet, sharing the store; the audience is left as it is: to delete it, remove its manifest in the work tree it was applied from, or, if that was this repository before its remote was added, apply from a clone of ${found.planned} with its full history (git fetch --unshallow)`;
   if (found.why === 'no-work-tree')

@@ -459,7 +459,11 @@ export function planCommand(setExit: (code: number) => void): Command {
         unread: working.unread,
         ...(baseCommit ? { baseCommit } : {}),
       }),
-      { repository: options.repository, sourceRoot: options.sourceRoot },
+      {
+        repository: options.repository,
+        origin: options.repository === undefined ? undefined : cloned.origin,
+        sourceRoot: options.sourceRoot,
+      },
     );
     // A --base plan assumes the base branch is applied: no record says from which commit.
     const checkout =
