@@ -1,3 +1,5 @@
+import { parseHttpDate } from './http-date.js';
+
 /** How failed attempts are repeated; every field has a default (DEFAULT_RETRY). */
 export type RetryPolicy = {
   /** Retries after the first attempt. Default 4. */
@@ -154,8 +156,8 @@ export function retryAfterOf(
   nowMs: number = Date.now(),
 ): number | undefined {
   const date = headers?.['date'];
-  const sent = Date.parse((Array.isArray(date) ? date[0] : date) ?? '');
-  return parseRetryAfter(headers?.['retry-after'], Number.isFinite(sent) ? sent : nowMs);
+  const sent = parseHttpDate((Array.isArray(date) ? date[0] : date) ?? '');
+  return parseRetryAfter(headers?.['retry-after'], sent ?? nowMs);
 }
 
 /** `Retry-After` as delta-seconds or an HTTP date, in ms from `nowMs`; undefined when absent or unreadable. */
@@ -166,9 +168,8 @@ export function parseRetryAfter(
   const header = (Array.isArray(value) ? value[0] : value)?.trim();
   if (header === undefined || header === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(header)) return Math.round(Number(header) * 1000);
-  // Every HTTP-date form starts with a day name; Date.parse alone would accept "-1" as a year.
-  if (!/^[A-Za-z]{3}/.test(header)) return undefined;
-  const date = Date.parse(header);
-  if (Number.isNaN(date)) return undefined;
+  // An HTTP date in one of its three forms, always GMT (http-date.ts), never Date.parse's reading.
+  const date = parseHttpDate(header);
+  if (date === undefined) return undefined;
   return Math.max(0, date - nowMs);
 }

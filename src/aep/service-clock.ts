@@ -1,3 +1,5 @@
+import { parseHttpDate } from './http-date.js';
+
 /** What the client has learnt of AEP's clock, from its answers. */
 export type ClockReading = {
   /** AEP's clock minus the local clock, in ms (positive: the local clock is behind). */
@@ -40,8 +42,9 @@ export class ServiceClock implements ServiceClockSource {
   /** An answer's Date header, as it arrived at local time `arrivedMs`. */
   dateHeader(header: string | undefined, arrivedMs: number): void {
     if (header === undefined) return;
-    const serviceMs = Date.parse(header);
-    if (!Number.isFinite(serviceMs)) return;
+    // GMT whatever the form (http-date.ts): Date.parse read asctime in the local zone.
+    const serviceMs = parseHttpDate(header);
+    if (serviceMs === undefined) return;
     this.#latest = {
       offsetMs: Math.round(serviceMs + 500 - arrivedMs),
       source: 'date',
