@@ -7,5 +7,7 @@ export function credentialsAbsent(
   env: NodeJS.ProcessEnv = process.env,
 ): boolean {
   if (flags.emulator || flags.config !== undefined) return false;
-  return ['AEP_CLIENT_ID', 'AEP_CLIENT_SECRET', 'AEP_ORG_ID'].every((name) => !env[name]?.trim());
+  return ['AEP_CLIENT_ID', 'AEP_CLIENT_SECRET', 'AEP_CLIENT_SECRET_FILE', 'AEP_ORG_ID'].every(
+    (name) => !env[name]?.trim(),
+  );
 }

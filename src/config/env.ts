@@ -5,6 +5,7 @@ import type { ConfigProblem } from './types.js';
 export const AEP_ENV_VARS = [
   'AEP_CLIENT_ID',
   'AEP_CLIENT_SECRET',
+  'AEP_CLIENT_SECRET_FILE',
   'AEP_ORG_ID',
   'AEP_SANDBOX',
   'AEP_SCOPES',

@@ -111,6 +111,35 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
     return undefined;
   }
 
+  /**
+   * The environment's client secret: AEP_CLIENT_SECRET, or the file AEP_CLIENT_SECRET_FILE names
+   * (a mounted Secret, as the chart gives it), read again when IMS refuses the secret, as a
+   * clientSecretFile is: a rotation needs no restart. Not both.
+   */
+  function envSecretOf(): Secret {
+    const name = input.env['AEP_CLIENT_SECRET_FILE']?.trim();
+    if (name === undefined || name === '') return env.clientSecret;
+    if (env.clientSecret !== undefined) {
+      problems.push({
+        key: 'AEP_CLIENT_SECRET_FILE',
+        message: 'give the client secret either with AEP_CLIENT_SECRET_FILE or AEP_CLIENT_SECRET, not both',
+      });
+      return BROKEN;
+    }
+    const where = path.resolve(name);
+    const hint = `the file ${where} (AEP_CLIENT_SECRET_FILE)`;
+    if (input.secrets === 'named') return { value: '', hint };
+    try {
+      const value = input.readSecretFile(where).trim();
+      if (value === '') throw new Error('the file is empty');
+      return { value, hint, reread: () => input.readSecretFile(where).trim() };
+    } catch (error) {
+      problems.push(secretFileProblem('AEP_CLIENT_SECRET_FILE', error, where, process.cwd()));
+      return BROKEN;
+    }
+  }
+  const envSecret = envSecretOf();
+
   function pick(
     layers: Layer[],
     field: 'clientId' | 'orgId',
@@ -147,7 +176,7 @@ export function resolveAepConfig(input: ResolveInput): ConfigResult {
   function access(name: string, own: Own | undefined, required: boolean): AepSandboxConfig | undefined {
     const layers = own ? [own, shared] : [shared];
     const ownSecret = own ? secretOf(own.prefix, own.data) : undefined;
-    const secret: Secret = ownSecret ?? sharedSecret ?? env.clientSecret;
+    const secret: Secret = ownSecret ?? sharedSecret ?? envSecret;
     const clientId = pick(layers, 'clientId', env.clientId);
     const orgId = pick(layers, 'orgId', env.orgId);
     if (!clientId || !secret || secret === BROKEN || !orgId) {
@@ -274,6 +303,8 @@ function missingProblem(
       found.secret ? undefined : 'AEP_CLIENT_SECRET',
       found.orgId ? undefined : 'AEP_ORG_ID',
     ].filter((variable) => variable !== undefined);
+    // Only a secret whose own problem is listed (AEP_CLIENT_SECRET_FILE's).
+    if (unset.length === 0) return undefined;
     return {
       key: unset.join(', '),
       message: `not set: the AEP credentials come from AEP_CLIENT_ID, AEP_CLIENT_SECRET and AEP_ORG_ID, or from a file given with --config`,

@@ -65,6 +65,15 @@ app.kubernetes.io/version: {{ include "audiencectl.version" . | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
+{{/*
+The controller's AEP client secret from the chart's Secret, as a file ("true", else empty): AEP
+credentials are needed and extraEnv gives neither AEP_CLIENT_SECRET nor AEP_CLIENT_SECRET_FILE
+(a Secret of the user's own, under its own key).
+*/}}
+{{- define "audiencectl.chartClientSecret" -}}
+{{- if and (include "audiencectl.needsAep" .) (not (include "audiencectl.extraEnvGives" (list . "AEP_CLIENT_SECRET"))) (not (include "audiencectl.extraEnvGives" (list . "AEP_CLIENT_SECRET_FILE"))) }}true{{ end }}
+{{- end }}
+
 {{/* The helm test's Service of the pods ready or not: a DNS label, 63 characters at most. */}}
 {{- define "audiencectl.testPodsService" -}}
 {{- printf "%s-pods" (include "audiencectl.fullname" . | trunc 58 | trimSuffix "-") }}
