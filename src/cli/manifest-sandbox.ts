@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readRegularTextSync } from '../files/read-regular.js';
 import { escapeText, quoted } from '../text/safe-text.js';
-import { DEFAULT_SANDBOX } from './sandbox-option.js';
+import { DEFAULT_SANDBOX, envSandbox } from './sandbox-option.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -44,7 +44,7 @@ async function fileDefaultSandbox(config: unknown, env: Env): Promise<string | u
  * `plan --base` commit's (base-sandbox.ts).
  */
 export function defaultSandboxFrom(fromFile: string | undefined, env: Env): string {
-  return fromFile ?? (env.AEP_SANDBOX || DEFAULT_SANDBOX);
+  return fromFile ?? envSandbox(env) ?? DEFAULT_SANDBOX;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { SANDBOX_PATTERN } from '../manifest/patterns.js';
+import { UsageError } from '../errors.js';
 import { quoted } from '../text/safe-text.js';
 
 export const DEFAULT_SANDBOX = 'prod';
@@ -18,4 +19,18 @@ export function checkSandboxName(
     ok: false,
     message: `invalid sandbox name ${quoted(value)}: use lowercase letters, digits and "-" (at most 63), as AEP does`,
   };
+}
+
+/**
+ * AEP_SANDBOX where a command reads it itself (the state commands given a key, a manifest's
+ * default sandbox), checked and named as the flags' environment binding names it: the record
+ * id's own check said `invalid sandbox name "Prod"`, a name never typed on the command line.
+ * Undefined when it is unset or empty.
+ */
+export function envSandbox(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const value = env.AEP_SANDBOX || undefined;
+  if (value === undefined) return undefined;
+  const checked = checkSandboxName(value, 'env');
+  if (!checked.ok) throw new UsageError('BAD_FLAG', `AEP_SANDBOX: ${checked.message}`);
+  return checked.value;
 }

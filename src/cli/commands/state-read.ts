@@ -1,4 +1,5 @@
 import { compareText } from '../../text/compare.js';
+import { envSandbox } from '../sandbox-option.js';
 import { escapeText } from '../../text/safe-text.js';
 import {
   describeRunFailure,
@@ -40,7 +41,7 @@ export function out(text: string): void {
  * state.ts), else AEP_SANDBOX; `undefined` when none names one.
  */
 export function explicitSandbox(options: SandboxOptions): string | undefined {
-  return options.sandbox ?? (process.env.AEP_SANDBOX || undefined);
+  return options.sandbox ?? envSandbox(process.env);
 }
 
 /** explicitSandbox, else `prod`. */
