@@ -19,10 +19,12 @@ export function initCommandFor(dir: string, paste?: PasteFlags): string {
 /**
  * Whether the state store exists. An existing empty directory is a valid, empty store;
  * a missing one is most often a typo, which must not read as "nothing was ever
- * applied". A PostgreSQL store checks its own schema when opened.
+ * applied". A PostgreSQL store checks its own schema when opened. `from` is where the location
+ * came from (locateState), named in the refusals as the missing-store messages name it.
  */
-export async function stateStoreExists(location: StateLocation): Promise<boolean> {
+export async function stateStoreExists(location: StateLocation, from?: string): Promise<boolean> {
   if (location.kind !== 'dir') return true;
+  const given = givenAs(location.dir, from);
   // Moved aside by a migrate killed mid-swap (missing, or an empty folder in its place): no
   // plan of every manifest as a create.
   await refuseInterruptedSwap(location.dir);
@@ -32,14 +34,14 @@ export async function stateStoreExists(location: StateLocation): Promise<boolean
     if (error.code === 'ENOTDIR')
       throw new UsageError(
         'STATE_NOT_A_DIRECTORY',
-        `--state ${location.dir}: a part of the path is a file, not a directory`,
+        `${given}: a part of the path is a file, not a directory`,
       );
     if (isAbsence(error)) return undefined;
-    throw new UsageError('STATE_UNREADABLE', `--state ${location.dir}: cannot read it: ${error.message}`);
+    throw new UsageError('STATE_UNREADABLE', `${given}: cannot read it: ${error.message}`);
   });
   if (info === undefined) return false;
   if (!info.isDirectory())
-    throw new UsageError('STATE_NOT_A_DIRECTORY', `--state ${location.dir} is a file, not a state directory`);
+    throw new UsageError('STATE_NOT_A_DIRECTORY', `${given} is a file, not a state directory`);
   await refuseForeignDirectory(location.dir);
   return true;
 }
@@ -56,6 +58,16 @@ function namedSetting(from: string | undefined): string | undefined {
 }
 
 /**
+ * The location as the user gave it, for a refusal: `--state <dir>`, or `<dir> (<setting>)` when
+ * a configuration file's `state:` or AUDIENCECTL_STATE_DIR gave it (the image sets that one): a
+ * refusal saying `--state` sent the user to fix a flag they never gave.
+ */
+function givenAs(dir: string, from: string | undefined): string {
+  const setting = namedSetting(from);
+  return setting === undefined ? `--state ${dir}` : `${dir} (${setting})`;
+}
+
+/**
  * Writers refuse a store that does not exist, and say how to create it; `from` is where the
  * location came from (locateState), named as plan's warning names it (missingStoreWarning).
  */
@@ -64,7 +76,7 @@ export async function requireStateStore(
   paste?: PasteFlags,
   from?: string,
 ): Promise<void> {
-  if (location.kind !== 'dir' || (await stateStoreExists(location))) return;
+  if (location.kind !== 'dir' || (await stateStoreExists(location, from))) return;
   const setting = namedSetting(from);
   throw new UsageError(
     'STATE_NOT_FOUND',

@@ -332,7 +332,7 @@ export function planCommand(setExit: (code: number) => void): Command {
         '--out',
       );
     // A --base plan reads no state: where --state points does not matter to it.
-    const storeExists = flags.base === undefined && (await stateStoreExists(location));
+    const storeExists = flags.base === undefined && (await stateStoreExists(location, stateFrom));
     if (flags.base === undefined && location.kind === 'dir' && !storeExists)
       process.stderr.write(missingStoreWarning(location.dir, typed, stateFrom));
     // Asked of git while the manifests and state are read: a process of its own.
