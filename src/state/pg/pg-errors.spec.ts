@@ -26,13 +26,13 @@ describe('an authentication refusal', () => {
       '28000',
       'postgres://app:s3cret@db.internal:5432/audiences',
       'app',
-      'the server refused user "app" [28000]',
+      'the server refused user "app": refused [28000]',
     ],
     [
       '28000',
       'postgres://db.internal:5432/audiences',
       undefined,
-      'the server refused the user (none in the URL: PGUSER, else the login name) [28000]',
+      'the server refused the user (none in the URL: PGUSER, else the login name): refused [28000]',
     ],
   ])('%s of %s names the user, never the password', (code, url, user, said) => {
     const message = pgError(refusal(code), url, TIMEOUTS, user).message;

@@ -9,9 +9,12 @@ import { NoPasswordError, type PgTimeouts } from './connection.js';
  * authentication name the user: the store is shown without it (a URL's user information is
  * never printed, safeUrl), and "this user" did not say which one was refused.
  */
-const CONNECTION_CODES: Record<string, (user: string) => string> = {
+const CONNECTION_CODES: Record<string, (user: string, said: string) => string> = {
   '28P01': (user) => `the password of ${user} was refused`,
-  '28000': (user) => `the server refused ${user}`,
+  // The server's reason kept: 28000 is its answer for a role that may not log in (NOLOGIN), no
+  // pg_hba.conf line for this host, user, database and encryption, a `reject` line: each fixed by
+  // someone else, and "refused" alone told none of them apart (review ha-44).
+  '28000': (user, said) => `the server refused ${user}: ${said}`,
   '3D000': () => 'the database does not exist',
   '57P01': () => 'the server terminated the connection',
   // read_only_sql_transaction: a write (init's migrations, a write after a failover demoted the
@@ -118,7 +121,7 @@ export function pgError(
   const message = error instanceof Error ? error.message : String(error);
   const noPassword = error instanceof NoPasswordError || NO_PASSWORD.test(message);
   const reason =
-    (typeof code === 'string' ? CONNECTION_CODES[code]?.(userOf(user)) : undefined) ??
+    (typeof code === 'string' ? CONNECTION_CODES[code]?.(userOf(user), message) : undefined) ??
     (noPassword ? NO_PASSWORD_REASON : message);
   const detail = typeof code === 'string' ? ` [${code}]` : '';
   return new StateError('STATE_DB_ERROR', redactText(`PostgreSQL state ${display}: ${reason}${detail}`), {
