@@ -25,6 +25,8 @@ export type CallState = {
   awaitingAnswer: boolean;
   tokenUsed: string | undefined;
   lastRetryAfterMs: number | undefined;
+  /** The policy's retry.maxRetryAfterMs: a longer Retry-After is not waited for, and the error says so. */
+  maxRetryAfterMs: number;
   lastFailure: AttemptFailure | undefined;
   /**
    * got's error of the first attempt that reached the service and left the outcome unknown (a

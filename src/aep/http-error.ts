@@ -88,6 +88,18 @@ function where(state: CallState): string {
   return `${state.endpoint} in sandbox "${state.sandbox}"`;
 }
 
+/**
+ * Why an answer asking to be retried later was not (docs/configuration.md, Retries): its
+ * Retry-After is past retry.maxRetryAfterMs. Without it the line read as any 429 or 5xx, and a
+ * user could not tell a long throttle or maintenance from a setting to raise.
+ */
+function waitNotTaken(status: number, retryAfterMs: number | undefined, state: CallState): string {
+  if (retryAfterMs === undefined || retryAfterMs <= state.maxRetryAfterMs) return '';
+  if (status !== 429 && status < 500) return '';
+  const seconds = (ms: number) => `${Math.ceil(ms / 1000)} s`;
+  return ` It asked for a Retry-After of ${seconds(retryAfterMs)}, longer than retry.maxRetryAfterMs (${seconds(state.maxRetryAfterMs)}), so it was not waited for: retry after it, or raise that setting.`;
+}
+
 /** What precedes the service's own text in an error's message (compat.ts reads what follows). */
 export const SERVICE_SAID = ' AEP said: ';
 
@@ -116,10 +128,12 @@ export function httpError(parts: TransportErrorParts & { status: number }, state
   else if (parts.status >= 500) unknown = ' Retry later.';
   // What the platform said may end without a full stop; a sentence of ours follows it.
   const quoted = `${said}${listed}`;
-  const ended = unknown !== '' && quoted !== '' && !/[.!?]$/.test(quoted) ? `${quoted}.` : quoted;
+  const tooLong = waitNotTaken(parts.status, retryAfterMs, state);
+  const closing = `${unknown}${tooLong}`;
+  const ended = closing !== '' && quoted !== '' && !/[.!?]$/.test(quoted) ? `${quoted}.` : quoted;
   return new AepError({
     code: advice.code,
-    message: redactText(`${advice.text} (${where(state)}; ${facts.join(', ')}).${ended}${unknown}`),
+    message: redactText(`${advice.text} (${where(state)}; ${facts.join(', ')}).${ended}${closing}`),
     status: parts.status,
     platformCode: info.platformCode,
     requestId,

@@ -161,6 +161,7 @@ export function createTransport(options: AepClientOptions): Transport {
       awaitingAnswer: false,
       tokenUsed: undefined,
       lastRetryAfterMs: undefined,
+      maxRetryAfterMs: retry.maxRetryAfterMs,
       lastFailure: undefined,
       unknownOutcome: undefined,
     };
