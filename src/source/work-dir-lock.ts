@@ -144,7 +144,15 @@ export async function lockWorkDir(
     return await acquire(dir, command, options);
   } catch (error) {
     if (error instanceof SourceConfigError) throw error;
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    const code = (error as NodeJS.ErrnoException).code;
+    // mkdir of a path a file holds (or passes through) fails EEXIST / ENOTDIR: said as a bare
+    // code, EEXIST read as "another controller holds it", not as the path to fix.
+    if (code === 'EEXIST' || code === 'ENOTDIR')
+      throw new SourceConfigError(
+        'SOURCE_OPTIONS_INVALID',
+        `cannot use --work-dir ${dir}: it is a file, or under one, not a directory: give a directory`,
+      );
+    const reason = code ?? String(error);
     throw new SourceConfigError('SOURCE_OPTIONS_INVALID', `cannot lock --work-dir ${dir}: ${reason}`);
   }
 }
