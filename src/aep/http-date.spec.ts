@@ -24,6 +24,17 @@ describe('parseHttpDate', () => {
     }
   });
 
+  it("reads RFC 5322's dates that name their zone (review verify-44 M-1)", () => {
+    expect(parseHttpDate('Sun, 6 Nov 1994 08:49:37 GMT')).toBe(SAMPLE);
+    expect(parseHttpDate('6 Nov 1994 08:49:37 UT')).toBe(SAMPLE);
+    expect(parseHttpDate('Sun, 06 Nov 1994 08:49:37 +0000')).toBe(SAMPLE);
+    expect(parseHttpDate('Sun, 06 Nov 1994 09:49:37 +0100')).toBe(SAMPLE);
+    expect(parseHttpDate('Sun, 06 Nov 1994 03:49:37 -0500')).toBe(SAMPLE);
+    expect(parseHttpDate('Sun, 06 Nov 1994 08:49 GMT')).toBe(SAMPLE - 37_000);
+    expect(parseHttpDate('Sun, 06 Nov 1994 08:49:37 +0060')).toBeUndefined();
+    expect(parseHttpDate('Sun, 31 Feb 1994 08:49:37 +0000')).toBeUndefined();
+  });
+
   it('reads no other form, and no date a calendar lacks', () => {
     for (const text of [
       'Sun, 06 Nov 1994 08:49:37', // no zone
