@@ -114,8 +114,22 @@ export function collectClient(value: string, previous: EmulatorClient[]): Emulat
       '--client: expected <clientId>:<clientSecret>:<orgId> (the value is not shown: it holds a secret)',
     );
   }
+  // Checked here, naming the flag: the start options' check named `clients[0].orgId`.
+  if (!ORG_ID.test(orgId))
+    throw new UsageError(
+      'EMULATOR_CLIENT_INVALID',
+      `--client: the org ${quoted(orgId)} must look like XXXX@AdobeOrg`,
+    );
+  if (previous.some((client) => client.clientId === clientId))
+    throw new UsageError(
+      'EMULATOR_CLIENT_INVALID',
+      `--client: the client id ${quoted(clientId)} is given twice`,
+    );
   return [...previous, { clientId, clientSecret, orgId }];
 }
+
+/** An IMS org id, as the emulator's settings take it (settings-schema.ts ClientInput). */
+const ORG_ID = /^[A-Za-z0-9]+@AdobeOrg$/;
 
 export function toOptions(flags: Flags): EmulatorOptions {
   return {
