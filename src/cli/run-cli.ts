@@ -12,6 +12,7 @@ import {
 } from './typed-options.js';
 import { addColorOptions, setColorMode } from './color.js';
 import { unsetEmptyConfigVariable } from './empty-config-env.js';
+import { clientSecretOfFile } from './env-secret-file.js';
 import { version } from './version.js';
 
 /** Builds a command; the command reports an exit code other than 0 through `setExit`. */
@@ -189,6 +190,8 @@ export async function runCli(argv: string[]): Promise<number> {
   // --refresh, the state commands): a state written before failure reasons were scrubbed
   // where they enter may quote it, and they print what they read from the state.
   registerSecret(process.env.AEP_CLIENT_SECRET?.trim());
+  // So is the one of AEP_CLIENT_SECRET_FILE (the chart gives it so): it was printed as recorded.
+  registerSecret(clientSecretOfFile(process.env.AEP_CLIENT_SECRET_FILE));
   try {
     // Before the command's code loads: the thread's own start-up runs on the other core meanwhile.
     if (requestedCommand(argv) === 'plan' && argv[2] !== 'help')
