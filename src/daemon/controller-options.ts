@@ -45,6 +45,11 @@ export type ControllerOptions = {
   httpToken?: string | HttpToken | undefined;
   /** The state store: a directory, or PostgreSQL (then replicas elect a leader through its lock). */
   state: StateLocation;
+  /**
+   * Where `state` came from (locateState's `from`): a refusal of the location names the setting
+   * that gave it (the image sets AUDIENCECTL_STATE_DIR), not `--state`.
+   */
+  stateFrom?: string | undefined;
   /** `--state-password-file`, `--state-connect-timeout`, `--state-query-timeout`. */
   stateAccess?: OpenOptions | undefined;
   /**

@@ -58,7 +58,7 @@ function listenError(error: unknown, listen: { host: string; port: number }, fla
 async function openStoreAndClient(options: ControllerOptions, metrics: ReturnType<typeof createMetrics>) {
   // As `apply`: a directory store must exist (an empty directory is a new store); a mistyped
   // path read as a new store would create every audience a second time.
-  await requireStateStore(options.state);
+  await requireStateStore(options.state, undefined, options.stateFrom);
   const store = await openStateStore(options.state, options.stateAccess);
   const connection = await options
     .connect({ logger: options.logger, ...clientHooks(metrics) }, store)

@@ -33,6 +33,25 @@ describe('a state location through a file, given by a setting other than --state
     });
   });
 
+  // The controller too (the image's own variable): run checked its store without where it came from.
+  it('run names AUDIENCECTL_STATE_DIR when it gave the location', async () => {
+    await withTempDir(async (dir) => {
+      await writeFiles(dir, { 'm/gold.yaml': manifestYaml('gold') });
+      await writeFile(path.join(dir, 'notes.txt'), 'not a store\n');
+      for (const given of ['notes.txt/state', 'notes.txt']) {
+        const result = await runCli(['run', '--dir', 'm', '--emulator', '--listen', '127.0.0.1:0'], {
+          cwd: dir,
+          env: { AUDIENCECTL_STATE: undefined, AUDIENCECTL_STATE_DIR: path.join(dir, given) },
+          stopOn: /listening|serving|reconcil/i,
+        });
+        expect({ given, code: result.code }).toEqual({ given, code: 1 });
+        expect(result.stderr).toMatch(/^Error: [^\n]*\n$/);
+        expect(result.stderr).toContain('AUDIENCECTL_STATE_DIR');
+        expect(result.stderr).not.toContain('--state');
+      }
+    });
+  });
+
   it("plan names the configuration file's state: when it gave the location", async () => {
     await withTempDir(async (dir) => {
       await writeFiles(dir, { 'm/gold.yaml': manifestYaml('gold'), 'cfg.yaml': 'state: notes.txt/state\n' });

@@ -19,7 +19,7 @@ import { connect, credentialsAbsent, offlineConnection } from '../connect.js';
 import { readFilterEnv, type FilterEnvReading } from '../filter-env.js';
 import { planOptionsFrom } from '../plan-options.js';
 import { pasteFlagsOf } from '../paste-flags.js';
-import { stateLocationOf, storeAccessOf } from '../state-options.js';
+import { locateState, storeAccessOf } from '../state-options.js';
 import { addProblemCheck, readBoolean } from '../typed-options.js';
 import { defineRunOptions, type RunFlags } from './run-options.js';
 
@@ -267,6 +267,7 @@ export function runCommand(setExit: (code: number) => void): Command {
         'no AEP credentials: the dry-run controller plans and publishes, and makes no API call',
       );
     const signalled = nextSignal();
+    const located = await locateState(flags);
     const controller = await startController({
       source,
       branch: flags.branch,
@@ -274,7 +275,8 @@ export function runCommand(setExit: (code: number) => void): Command {
       listen,
       webhookListen,
       httpToken,
-      state: await stateLocationOf(flags),
+      state: located.location,
+      stateFrom: located.from,
       // As apply opens it: the store's messages (the `init` of a schema never made) name the
       // flags typed, and a URL from AUDIENCECTL_STATE or `state:` not at all (docs/state.md).
       stateAccess: storeAccessOf({ ...flags, paste: pasteFlagsOf(command) }),
