@@ -74,15 +74,25 @@ export function timeoutsOf(access: PgAccess): PgTimeouts {
  * (default_transaction_isolation): every write moves the serial on the one `meta` row, and
  * under repeatable read or serializable a second write at once was refused (40001, "could not
  * serialize access due to concurrent update"), a step FAILED with its call sent; the fence and
- * the takeover's wait are written for read committed. Each of these is a user setting: any
- * role may set it for its own session.
+ * the takeover's wait are written for read committed. And our statements' own budget on the
+ * server's side, whatever limits a DBA set on the database or role to cut runaway queries:
+ * `statement_timeout` is the query timeout, `lock_timeout` none, and `transaction_timeout`
+ * (PostgreSQL 17) none. A takeover's generation bump waits for the sessions holding
+ * lock_state (a person's psql keeping writers out), a write for a record a person locked: a
+ * DBA's `statement_timeout = '1s'` (or `lock_timeout`) cut those waits, and the command failed
+ * with "canceling statement due to statement timeout [57014]" though the person committed a
+ * second later; `transaction_timeout` ended the session. Each statement stays bounded by the
+ * query timeout, on both sides. Each of these is a user setting: any role may set it for its
+ * own session.
  */
 function sessionLimits(queryMs: number): string {
+  const ms = Math.max(1, Math.ceil(queryMs));
   return (
     'SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3; ' +
-    `SET idle_in_transaction_session_timeout = ${Math.max(1, Math.ceil(queryMs))}; ` +
+    `SET idle_in_transaction_session_timeout = ${ms}; ` +
+    `SET statement_timeout = ${ms}; SET lock_timeout = 0; ` +
     "SET default_transaction_isolation = 'read committed'; " +
-    "SELECT set_config(name, '0', false) FROM pg_settings WHERE name = 'idle_session_timeout'"
+    "SELECT set_config(name, '0', false) FROM pg_settings WHERE name IN ('idle_session_timeout', 'transaction_timeout')"
   );
 }
 

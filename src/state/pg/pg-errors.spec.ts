@@ -39,3 +39,36 @@ describe('an authentication refusal', () => {
     expect(message).toBe(`PostgreSQL state postgres://db.internal:5432/audiences: ${said}`);
   });
 });
+
+describe("the server's cancel at statement_timeout", () => {
+  function cancel(message: string): pg.DatabaseError {
+    const error = new pg.DatabaseError(message, 0, 'error');
+    error.code = '57014';
+    return error;
+  }
+
+  it('is a timeout naming the setting and the flag that raises it, in one line', () => {
+    const error = pgError(
+      cancel('canceling statement due to statement timeout'),
+      'postgres://db.internal:5432/audiences',
+      TIMEOUTS,
+      'app',
+    );
+    expect(error.code).toBe('STATE_DB_TIMEOUT');
+    expect(error.message).toBe(
+      'PostgreSQL state postgres://db.internal:5432/audiences: the server cancelled a statement at its statement_timeout: it ran, or waited for a lock, for the query timeout (30 s, which audiencectl sets as the statement_timeout of its sessions; --state-query-timeout or AUDIENCECTL_STATE_QUERY_TIMEOUT raises the limit) [57014]',
+    );
+  });
+
+  it("a cancel someone asked for (pg_cancel_backend) keeps the server's words", () => {
+    const error = pgError(
+      cancel('canceling statement due to user request'),
+      'postgres://db.internal:5432/audiences',
+      TIMEOUTS,
+    );
+    expect(error.code).toBe('STATE_DB_ERROR');
+    expect(error.message).toBe(
+      'PostgreSQL state postgres://db.internal:5432/audiences: canceling statement due to user request [57014]',
+    );
+  });
+});

@@ -80,9 +80,27 @@ export function seconds(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`;
 }
 
+/**
+ * The server's cancel at `statement_timeout` (SQLSTATE 57014 is also a cancel asked for by
+ * someone, pg_cancel_backend: "due to user request", left in the server's words).
+ */
+const STATEMENT_TIMEOUT = /statement timeout/;
+
 /** What timed out and which setting raises it; undefined when `error` is no timeout. */
 function timeoutReason(error: unknown, timeouts: PgTimeouts): { code: string; reason: string } | undefined {
   const message = error instanceof Error ? error.message : '';
+  // Every session of ours sets statement_timeout to the query timeout (connection.ts
+  // sessionLimits), so the server's cancel is that timeout, met on the server's side: a
+  // statement that ran, or waited for a lock, that long. Said with the server's words only
+  // ("canceling statement due to statement timeout"), it named neither the setting nor the flag.
+  if (error instanceof pg.DatabaseError && error.code === '57014' && STATEMENT_TIMEOUT.test(message))
+    return {
+      code: 'STATE_DB_TIMEOUT',
+      reason:
+        `the server cancelled a statement at its statement_timeout: it ran, or waited for a lock, for the query timeout ` +
+        `(${seconds(timeouts.queryMs)}, which audiencectl sets as the statement_timeout of its sessions; ` +
+        `--state-query-timeout or AUDIENCECTL_STATE_QUERY_TIMEOUT raises the limit) [57014]`,
+    };
   if (QUERY_TIMEOUT.test(message))
     return {
       code: 'STATE_DB_TIMEOUT',
