@@ -13,6 +13,7 @@ import {
 import { addColorOptions, setColorMode } from './color.js';
 import { unsetEmptyConfigVariable } from './empty-config-env.js';
 import { clientSecretOfFile } from './env-secret-file.js';
+import { addHelpCommand, commandPath } from './help-command.js';
 import { version } from './version.js';
 
 /** Builds a command; the command reports an exit code other than 0 through `setExit`. */
@@ -79,13 +80,6 @@ function requestedCommand(argv: readonly string[]): string | undefined {
   return first === 'help' ? second : first;
 }
 
-/** `audiencectl state import`: the words that run `command`. */
-function commandPath(command: Command): string {
-  const names: string[] = [];
-  for (let at: Command | null = command; at; at = at.parent) names.unshift(at.name());
-  return names.join(' ');
-}
-
 /**
  * commander's own errors (an unknown option or command, a missing argument) as one line,
  * as ours are: `Error:`, its suggestion on the same line, then where the usage is. They
@@ -141,6 +135,8 @@ async function refuseInvalidConfigFile(action: Command): Promise<void> {
 
 /** Applies the program's settings to every command, nested ones (`state list`) included. */
 function configureAll(command: Command): void {
+  // Commands with subcommands (the program, `state`) take `help <command...>`; the others do not.
+  if (command.commands.length > 0) addHelpCommand(command);
   command
     .exitOverride()
     .showHelpAfterError(false)
