@@ -329,7 +329,9 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
         'Examples:',
         '  audiencectl emulator --port 8080                      # prints the URL and the demo credentials',
         '  audiencectl emulator --admin --fault-500 0.2 --rate-limit 100/s --latency-ms 20',
-        '  audiencectl emulator --data-dir .emulator --storage-root ./data   # keep audiences; check source files',
+        // --storage-root refuses a folder that does not exist (a typo would check nothing): made first, as the README's block does.
+        '  mkdir -p data   # the source files, each at its sourceSpec.path (crm/gold.csv)',
+        '  audiencectl emulator --data-dir .emulator --storage-root ./data   # keep audiences; check source files under ./data',
         '  audiencectl emulator --port 0 --source-spec flat --operations-path singular   # another reading of the page',
       ].join('\n'),
     )
