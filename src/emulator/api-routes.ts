@@ -4,6 +4,7 @@ import { apiGate } from './api-gate.js';
 import { createAudience, deleteAudience, extendTtl, findOperation } from './audience-service.js';
 import type { EmulatorContext } from './context.js';
 import { noEndpoint } from './errors.js';
+import { observeAnswers } from './observe-hook.js';
 import { answerMutation, callOf } from './http-support.js';
 import { acceptJsonWhateverTheContentType } from './json-body.js';
 import { patchAudience } from './patch-service.js';
@@ -21,24 +22,7 @@ export function apiRoutes(context: EmulatorContext): FastifyPluginCallback {
   return function register(api, _options, done): void {
     acceptJsonWhateverTheContentType(api);
     api.addHook('onRequest', apiGate(context));
-    // Callback style: no promise per request unless a test observes the requests.
-    api.addHook('onSend', (request, reply, payload, done) => {
-      if (context.observers.size === 0) {
-        done(null, payload);
-        return;
-      }
-      const observed = {
-        endpoint: request.emu.endpoint,
-        method: request.method,
-        sandbox: request.emu.caller?.sandbox ?? request.emu.sandbox,
-        status: reply.statusCode,
-      };
-      const calls = [...context.observers].map(async (observer) => observer(observed));
-      Promise.all(calls).then(
-        () => done(null, payload),
-        (error: unknown) => done(error as Error),
-      );
-    });
+    observeAnswers(api, context);
 
     api.post('/external-audience/', { config: { endpoint: 'createAudience' } }, (request, reply) => {
       const operation = createAudience(runtime, callOf(context, request), request.body);

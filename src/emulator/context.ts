@@ -9,6 +9,8 @@ import type { TokenSigner } from './tokens.js';
 export type ObservedRequest = {
   endpoint: EndpointName;
   method: string;
+  /** The path and query as received (`/data/core/ups/audiences?start=0&limit=50`): what the client asked for. */
+  url: string;
   sandbox: string | undefined;
   status: number;
 };

@@ -3,6 +3,7 @@ import { apiGate } from './api-gate.js';
 import type { EmulatorContext } from './context.js';
 import { callOf } from './http-support.js';
 import { acceptJsonWhateverTheContentType } from './json-body.js';
+import { observeAnswers } from './observe-hook.js';
 import { bulkGetAnswer, segmentAnswer, segmentListAnswer } from './absent-fields.js';
 import { bulkGetAudiences, getAudience, listAudiences } from './segment-service.js';
 
@@ -16,6 +17,7 @@ export function segmentRoutes(context: EmulatorContext): FastifyPluginCallback {
   return function register(api, _options, done): void {
     acceptJsonWhateverTheContentType(api);
     api.addHook('onRequest', apiGate(context));
+    observeAnswers(api, context);
     api.get('/audiences', { config: { endpoint: 'listAudiences' } }, (request) => {
       const { compat } = context.runtime.settings;
       return segmentListAnswer(listAudiences(callOf(context, request), request.query, compat), compat);
