@@ -1,8 +1,6 @@
 #!/usr/bin/env node
-import module from 'node:module';
-import path from 'node:path';
 import { outputFailed, outputLost } from '../output-failure.js';
-import { userCacheDir } from './user-cache-dir.js';
+import { enableCompileCache } from './compile-cache.js';
 
 // Node 22.1 and later keep the code V8 compiled from our bundle on disk: compiling it
 // was a tenth of the CPU of a short command, and the CLI is started by every CI job,
@@ -10,9 +8,7 @@ import { userCacheDir } from './user-cache-dir.js';
 // overrides it; NODE_DISABLE_COMPILE_CACHE=1 turns it off), not Node's default under
 // the shared /tmp, where another user could plant entries. Node 20 has no such call.
 // Before the import below, so that what it loads is cached too.
-(module as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache?.(
-  process.env.NODE_COMPILE_CACHE || path.join(userCacheDir(), 'audiencectl', 'compile-cache'),
-);
+await enableCompileCache();
 const { runCli } = await import('./run-cli.js');
 
 // A standard stream that cannot be written stops the command (src/output-failure.ts).

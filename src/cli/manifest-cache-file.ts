@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { StateLocation } from '../state/location.js';
+import { makeDirs } from '../files/make-dirs.js';
 import { MANIFEST_CACHE_NAME } from '../state/paths.js';
 import { STATE_SNAPSHOT_NAME } from '../state/snapshot.js';
 import { userCacheDir } from './user-cache-dir.js';
@@ -38,7 +40,10 @@ function cachesOff(): boolean {
  * seeds a machine without one, see manifest-cache-mirror.ts).
  * `AUDIENCECTL_MANIFEST_CACHE=off` turns it off.
  */
-export function manifestCacheFile(location: StateLocation, storeExists: boolean): string | undefined {
+export async function manifestCacheFile(
+  location: StateLocation,
+  storeExists: boolean,
+): Promise<string | undefined> {
   if (cachesOff()) return undefined;
   if (location.kind === 'dir') return storeExists ? path.join(location.dir, MANIFEST_CACHE_NAME) : undefined;
   const id = createHash('sha256')
@@ -48,11 +53,14 @@ export function manifestCacheFile(location: StateLocation, storeExists: boolean)
   return userCacheFile(id);
 }
 
-/** `manifest-cache-<id>.jsonl` in the user's cache directory (made private), if it can be made. */
-function userCacheFile(id: string): string | undefined {
+/**
+ * `manifest-cache-<id>.jsonl` in the user's cache directory (made private), if it can be made:
+ * one mkdir at a time (makeDirs), as Node's recursive mkdir spins for ever under /proc (HOME=/proc/x).
+ */
+async function userCacheFile(id: string): Promise<string | undefined> {
   const dir = path.join(userCacheDir(), 'audiencectl');
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    await makeDirs(dir, (each) => mkdir(each, { mode: 0o700 }));
   } catch {
     return undefined;
   }
@@ -67,7 +75,7 @@ function userCacheFile(id: string): string | undefined {
  * files that changed; the base tree then takes every file whose git blob id is that
  * of the working tree's file from it (source-options.ts loadDesired).
  */
-export function baseManifestCacheFile(dir: string): string | undefined {
+export async function baseManifestCacheFile(dir: string): Promise<string | undefined> {
   if (cachesOff()) return undefined;
   let real: string;
   try {

@@ -339,7 +339,9 @@ export function planCommand(setExit: (code: number) => void): Command {
     const remotes = flags.base === undefined ? workTreeRemotes(dir) : undefined;
     // The manifests (read and parsed by the parser threads) and the state (read here) at once.
     const cacheFile =
-      flags.base === undefined ? manifestCacheFile(location, storeExists) : baseManifestCacheFile(dir);
+      flags.base === undefined
+        ? await manifestCacheFile(location, storeExists)
+        : await baseManifestCacheFile(dir);
     // A PostgreSQL store keeps a copy of the cache for machines without one (a fresh CI runner).
     const keepCache =
       cacheFile && flags.base === undefined && location.kind === 'postgres'
