@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Leadership } from '../../src/daemon/leadership.js';
 import { silentLogger } from '../../src/log.js';
 import { openStateStore } from '../../src/state/open.js';
+import type { StateStore } from '../../src/state/store.js';
 import { usePostgres } from './pg.js';
 
 // A standby tries the lock every second on a new PostgreSQL session (connect,
@@ -12,12 +13,55 @@ import { usePostgres } from './pg.js';
 // the server itself: a login event trigger notes each one of the standby's role.
 const postgres = usePostgres();
 
+/** A role of its own for the standby (its sessions told apart from the holder's), and its URL. */
+async function standbyRole(location: string): Promise<{ role: string; url: string }> {
+  const role = `standby_${randomBytes(4).toString('hex')}`;
+  const password = `pw${randomBytes(8).toString('hex')}`;
+  await postgres.query(`CREATE ROLE ${role} LOGIN SUPERUSER PASSWORD '${password}'`);
+  const url = new URL(location);
+  url.username = role;
+  url.password = password;
+  return { role, url: url.href };
+}
+
+/**
+ * A controller replica's election on `store`, not started, its tries of the lock counted (the
+ * store as the election sees it); `triesAfter(n)` resolves once it has tried `n` more times.
+ */
+function countedStandby(store: StateStore) {
+  let tries = 0;
+  const counted = new Proxy(store, {
+    get(target, name) {
+      if (name === 'lock')
+        return (...args: Parameters<typeof store.lock>) => {
+          tries++;
+          return target.lock(...args);
+        };
+      const value: unknown = Reflect.get(target, name);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  const leadership = new Leadership({
+    store: counted,
+    logger: silentLogger(),
+    pollMs: 20,
+    onElected: () => undefined,
+    onDeposed: () => undefined,
+  });
+  return {
+    leadership,
+    tries: () => tries,
+    triesAfter: async (more: number): Promise<void> => {
+      const until = tries + more;
+      while (tries < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    },
+  };
+}
+
 describe('a standby trying the lock held by another', () => {
   it('keeps its sessions across its tries instead of opening one per try', async () => {
     const location = await postgres.freshLocation();
-    const role = `standby_${randomBytes(4).toString('hex')}`;
-    const password = `pw${randomBytes(8).toString('hex')}`;
-    await postgres.query(`CREATE ROLE ${role} LOGIN SUPERUSER PASSWORD '${password}'`);
+    const { role, url } = await standbyRole(location);
     // The read-only check (pg_is_in_recovery()) counted: the role finds public's before pg_catalog's.
     await postgres.query(`ALTER ROLE ${role} SET search_path = public, pg_catalog`);
     await postgres.query(`
@@ -30,33 +74,12 @@ describe('a standby trying the lock held by another', () => {
         SECURITY DEFINER AS $$ BEGIN INSERT INTO public.logins VALUES (session_user); END $$;
       CREATE EVENT TRIGGER note_login ON login EXECUTE FUNCTION public.note_login();`);
     const holder = await openStateStore(location);
-    const url = new URL(location);
-    url.username = role;
-    url.password = password;
-    const store = await openStateStore(url.href);
-    let tries = 0;
-    const counted = new Proxy(store, {
-      get(target, name) {
-        if (name === 'lock')
-          return (...args: Parameters<typeof store.lock>) => {
-            tries++;
-            return target.lock(...args);
-          };
-        const value: unknown = Reflect.get(target, name);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-    const leadership = new Leadership({
-      store: counted,
-      logger: silentLogger(),
-      pollMs: 20,
-      onElected: () => undefined,
-      onDeposed: () => undefined,
-    });
+    const store = await openStateStore(url);
+    const { leadership, tries, triesAfter } = countedStandby(store);
     try {
       await holder.lock();
       leadership.start();
-      while (tries < 12) await new Promise((resolve) => setTimeout(resolve, 20));
+      await triesAfter(12);
       await leadership.stop();
       expect(leadership.role).toBe('standby');
       const [sessions] = await postgres.query<{ n: number }>(
@@ -64,13 +87,13 @@ describe('a standby trying the lock held by another', () => {
         [role],
       );
       // One for its reads (the pool's), one for its tries of the lock: not one per try.
-      expect(sessions?.n, `sessions the standby opened for ${tries} tries`).toBeLessThanOrEqual(2);
+      expect(sessions?.n, `sessions the standby opened for ${tries()} tries`).toBeLessThanOrEqual(2);
       const [checks] = await postgres.query<{ n: number }>(
         'SELECT count(*)::int AS n FROM public.recovery_checks WHERE who = $1',
         [role],
       );
       // Once per session of its tries, not once per try.
-      expect(checks?.n, `read-only checks for ${tries} tries`).toBe(1);
+      expect(checks?.n, `read-only checks for ${tries()} tries`).toBe(1);
     } finally {
       await postgres.query('DROP EVENT TRIGGER IF EXISTS note_login');
       await postgres.query('DROP FUNCTION IF EXISTS public.pg_is_in_recovery()');
@@ -79,39 +102,13 @@ describe('a standby trying the lock held by another', () => {
       await holder.close();
     }
   });
+
   it('opens a new session once its kept one is lost, and leads when the holder goes', async () => {
     const location = await postgres.freshLocation();
-    const role = `standby_${randomBytes(4).toString('hex')}`;
-    const password = `pw${randomBytes(8).toString('hex')}`;
-    await postgres.query(`CREATE ROLE ${role} LOGIN SUPERUSER PASSWORD '${password}'`);
-    const url = new URL(location);
-    url.username = role;
-    url.password = password;
+    const { role, url } = await standbyRole(location);
     const holder = await openStateStore(location);
-    const store = await openStateStore(url.href);
-    let tries = 0;
-    const counted = new Proxy(store, {
-      get(target, name) {
-        if (name === 'lock')
-          return (...args: Parameters<typeof store.lock>) => {
-            tries++;
-            return target.lock(...args);
-          };
-        const value: unknown = Reflect.get(target, name);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-    const leadership = new Leadership({
-      store: counted,
-      logger: silentLogger(),
-      pollMs: 20,
-      onElected: () => undefined,
-      onDeposed: () => undefined,
-    });
-    const triesAfter = async (more: number) => {
-      const until = tries + more;
-      while (tries < until) await new Promise((resolve) => setTimeout(resolve, 20));
-    };
+    const store = await openStateStore(url);
+    const { leadership, triesAfter } = countedStandby(store);
     try {
       await holder.lock();
       leadership.start();
