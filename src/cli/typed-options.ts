@@ -154,6 +154,13 @@ function emptyArgumentProblems(command: Command): string[] {
     .map((argument) => `<${argument.name()}>: ${EMPTY}`);
 }
 
+const givenTexts = new WeakMap<Option, string>();
+
+/** What a converted option was given as (`10m`, not 600000), for a message that quotes it. */
+export function givenText(option: Option): string | undefined {
+  return givenTexts.get(option);
+}
+
 /** Problems of the typed options of `command`, each naming where the value came from. */
 export function typedOptionProblems(command: Command): string[] {
   const problems: string[] = [];
@@ -175,8 +182,10 @@ export function typedOptionProblems(command: Command): string[] {
     }
     if (!kind || typeof value !== 'string') continue;
     const result = convert(kind, value, source);
-    if (result.ok) command.setOptionValueWithSource(key, result.value, source);
-    else {
+    if (result.ok) {
+      command.setOptionValueWithSource(key, result.value, source);
+      givenTexts.set(option, value);
+    } else {
       const name = source === 'env' && option.envVar ? option.envVar : (option.long ?? key);
       problems.push(`${name}: ${result.message}`);
     }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_DURATION_MS, TOO_LONG, readDuration } from './duration.js';
 import { MAX_BUDGET_REQUESTS } from '../aep/budget-limits.js';
+import { DEFAULT_RETRY } from '../aep/retry-policy.js';
 import { SANDBOX_PATTERN } from '../manifest/schema.js';
 import { NO_SCOPE, splitScopes } from './env.js';
 
@@ -82,13 +83,36 @@ export const TimeoutsFile = z.strictObject({
   requestMs: PositiveMs.optional(),
 });
 
-export const RetryFile = z.strictObject({
-  limit: z.number().int('must be a whole number').min(0, 'must be >= 0').max(20, 'must be <= 20').optional(),
-  baseDelayMs: PositiveMs.optional(),
-  maxDelayMs: PositiveMs.optional(),
-  maxRetryAfterMs: PositiveMs.optional(),
-  rateLimitPauseMs: PositiveMs.optional(),
-});
+export const RetryFile = z
+  .strictObject({
+    limit: z
+      .number()
+      .int('must be a whole number')
+      .min(0, 'must be >= 0')
+      .max(20, 'must be <= 20')
+      .optional(),
+    baseDelayMs: PositiveMs.optional(),
+    maxDelayMs: PositiveMs.optional(),
+    maxRetryAfterMs: PositiveMs.optional(),
+    rateLimitPauseMs: PositiveMs.optional(),
+  })
+  // A first delay over the longest was capped to it without a word (retry-policy.ts): refused,
+  // as `run --backoff-base` over `--backoff-max` is. Each unset one is its default.
+  .superRefine((retry, ctx) => {
+    const base = retry.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs;
+    const max = retry.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs;
+    if (base <= max) return;
+    // Named at the key the file sets (at baseDelayMs when both are set).
+    const atBase = retry.baseDelayMs !== undefined;
+    const other = atBase
+      ? `longer than retry.maxDelayMs (${max} ms${retry.maxDelayMs === undefined ? ', its default' : ''})`
+      : `shorter than retry.baseDelayMs (${base} ms, its default)`;
+    ctx.addIssue({
+      code: 'custom',
+      path: [atBase ? 'baseDelayMs' : 'maxDelayMs'],
+      message: `${atBase ? base : max} ms is ${other}: lower retry.baseDelayMs or raise retry.maxDelayMs`,
+    });
+  });
 
 /** How audiencectl reads the API where the reference page allows two readings (src/aep/compat.ts). */
 export const ApiFile = z.strictObject({

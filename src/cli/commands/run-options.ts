@@ -13,6 +13,7 @@ import {
   choiceOption,
   countOption,
   durationOption,
+  givenText,
 } from '../typed-options.js';
 
 export type RunFlags = SourceFlags &
@@ -282,4 +283,31 @@ export function defineRunOptions(command: Command): Command {
   addPlanOptions(addSourceOptions(command, SHARED_ENV), SHARED_ENV);
   for (const spec of SPECS) command.addOption(buildOption(spec));
   return command;
+}
+
+/** A duration option of `run` as the user gave it: its name (flag or variable) and its text. */
+function givenAs(command: Command, key: string): { name: string; text: string; ms: unknown } {
+  const option = command.options.find((candidate) => candidate.attributeName() === key);
+  const source = command.getOptionValueSource(key);
+  const name = source === 'env' && option?.envVar ? option.envVar : (option?.long ?? key);
+  const text = (option && givenText(option)) ?? '';
+  return {
+    name,
+    text: source === 'default' ? `${text}, its default` : text,
+    ms: command.getOptionValue(key),
+  };
+}
+
+/**
+ * --backoff-base over --backoff-max (flags, variables or defaults): the controller raised the
+ * maximum to the base without a word, so the longest wait was not what was set. Refused, naming
+ * both as given. Checked after the typed options are read (their values are milliseconds).
+ */
+export function backoffProblems(command: Command): string[] {
+  const base = givenAs(command, 'backoffBase');
+  const max = givenAs(command, 'backoffMax');
+  if (typeof base.ms !== 'number' || typeof max.ms !== 'number' || base.ms <= max.ms) return [];
+  return [
+    `${base.name} (${base.text}) is longer than ${max.name} (${max.text}): lower ${base.name} or raise ${max.name}`,
+  ];
 }

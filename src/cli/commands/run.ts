@@ -21,7 +21,7 @@ import { planOptionsFrom } from '../plan-options.js';
 import { pasteFlagsOf } from '../paste-flags.js';
 import { locateState, storeAccessOf } from '../state-options.js';
 import { addProblemCheck, readBoolean } from '../typed-options.js';
-import { defineRunOptions, type RunFlags } from './run-options.js';
+import { backoffProblems, defineRunOptions, type RunFlags } from './run-options.js';
 
 /**
  * The boolean flags shared with plan and apply (the guards, --adopt): commander would read
@@ -227,6 +227,7 @@ export function runCommand(setExit: (code: number) => void): Command {
   );
   addProblemCheck(command, guardEnvProblems);
   addProblemCheck(command, filterEnvProblems);
+  addProblemCheck(command, backoffProblems);
   command.action(async (flags: RunFlags) => {
     const filterNotes = completeFromEnv(command, flags);
     await assertEmulatorConfig(command, flags);
@@ -291,7 +292,8 @@ export function runCommand(setExit: (code: number) => void): Command {
       // Without credentials there is nothing to read back: the offline dry run never refreshes.
       refreshIntervalMs: offline ? 0 : flags.refreshInterval,
       requeueAfterMs: flags.requeueAfter,
-      backoff: { baseMs: flags.backoffBase, maxMs: Math.max(flags.backoffBase, flags.backoffMax) },
+      // A base over the maximum is refused with the flags (backoffProblems).
+      backoff: { baseMs: flags.backoffBase, maxMs: flags.backoffMax },
       shutdownGraceMs: flags.shutdownGrace,
     });
     // A leader that lost the state lock stops like a signalled one, and exits with 1 so that
