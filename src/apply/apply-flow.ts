@@ -26,7 +26,13 @@ import {
   type PlannedAt,
 } from './held-elsewhere.js';
 import { checkSavedPlan, checkSettledPlan, originOf, savedPlanAsApplied, stateDigest } from './saved-plan.js';
-import { checkoutCheck, recordedRevision, type ApplyRevision, type CheckoutCheck } from './checkout-guard.js';
+import {
+  checkoutCheck,
+  plainMark,
+  recordedRevision,
+  type ApplyRevision,
+  type CheckoutCheck,
+} from './checkout-guard.js';
 import type { ApplyReport, ExecutorDeps, ProgressSink } from './types.js';
 import type { AppliedRevision, RecordedState, SandboxMark } from '../state/schema.js';
 
@@ -98,6 +104,12 @@ export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store' | 'revision'> & 
   remotes?: CloneRemotes;
   /** Told when the apply is of the repository another remote names (cloneRepository's note). */
   clonedAs?: (note: string) => void;
+  /**
+   * The root commits of the clone's history (work-tree-repository.ts, rootCommits), recorded with
+   * the sandboxes' marks: a repository whose path differs from this one's by a prefix is another
+   * when its mark's roots share none (sameMarkRepository). Absent when unknown (a shallow clone).
+   */
+  roots?: readonly string[];
   /**
    * The clone's own repository when the apply is of the one another remote names (set by
    * withCloneRepository): a removal its history does not show is then held (PlannedAt).
@@ -250,7 +262,7 @@ async function checkBeforeCalls(
 async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOutcome> {
   const { store } = flow;
   const revision = flow.revision ?? { kind: 'none' };
-  const order = checkoutCheck(revision, flow.repository);
+  const order = checkoutCheck(revision, flow.repository, flow.roots);
   // A saved plan's: the manifests found where it did not read, that it was checked with.
   const checkedElsewhere = await checkBeforeCalls(input, flow, order);
   const resumed = await resumeIntents(store, flow.client, flow.clock, flow.signal, flow.paste);
@@ -339,7 +351,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   const marks = recorded.meta?.revisions ?? {};
   const rolledAt = new Date(flow.clock.now()).toISOString();
   const stepSandboxes = plan.steps.map((step) => step.sandbox);
-  store.useRevision(markOf(applied, flow.repository), await order.marksAfter(stepSandboxes, marks, rolledAt));
+  store.useRevision(markOf(applied, flow), await order.marksAfter(stepSandboxes, marks, rolledAt));
   let report: ApplyReport;
   try {
     // The steps' files are relative to the directory the records were applied from, which a
@@ -370,10 +382,10 @@ async function markPlanned(
   order: CheckoutCheck,
   store: StateStore,
   recorded: Pick<RecordedState, 'meta'>,
-  flow: Pick<ApplyFlow, 'repository' | 'clock'>,
+  flow: Pick<ApplyFlow, 'repository' | 'roots' | 'clock'>,
   refused: ReadonlySet<string>,
 ): Promise<void> {
-  const mark = markOf(order.head, flow.repository);
+  const mark = markOf(order.head, flow);
   if (mark === undefined) return;
   const sandboxes = input.desired.manifests
     .map((manifest) => manifest.sandbox)
@@ -385,13 +397,12 @@ async function markPlanned(
   await store.markRevision(moved, mark, await order.marksAfter(moved, marks, rolledAt));
 }
 
-/** The mark of an apply of `revision` from `repository` (when known); none outside git. */
+/** The mark of an apply of `revision` from the flow's repository and roots (when known); none outside git. */
 function markOf(
   revision: AppliedRevision | undefined,
-  repository: string | undefined,
+  flow: Pick<ApplyFlow, 'repository' | 'roots'>,
 ): SandboxMark | undefined {
-  if (revision === undefined) return undefined;
-  return repository === undefined ? revision : { ...revision, repository };
+  return revision === undefined ? undefined : plainMark(revision, flow.repository, flow.roots);
 }
 
 /**

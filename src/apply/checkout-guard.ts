@@ -107,9 +107,16 @@ export type CheckoutCheck = {
   marksAfter(sandboxes: readonly string[], marks: SandboxRevisions, at: string): Promise<SandboxRevisions>;
 };
 
-/** The mark of an apply of `head` from `repository` (when known). */
-function plainMark(head: AppliedRevision, repository: string | undefined): SandboxMark {
-  return repository === undefined ? head : { ...head, repository };
+/** The mark of an apply of `head` from `repository` (when known), with its root commits (when known). */
+export function plainMark(
+  head: AppliedRevision,
+  repository: string | undefined,
+  roots: readonly string[] | undefined,
+): SandboxMark {
+  if (repository === undefined) return head;
+  return roots === undefined || roots.length === 0
+    ? { ...head, repository }
+    : { ...head, repository, roots: [...roots] };
 }
 
 /**
@@ -149,11 +156,17 @@ function markedOtherwise(
 
 /**
  * The order check of one apply of the manifests of `repository` (when known: the marks of
- * another repository sharing the store are not its own, marksOfRepository). git is asked once a
+ * another repository sharing the store are not its own, marksOfRepository), whose history's root
+ * commits are `roots` (when known: a repository whose path differs by a prefix is another when
+ * its mark's roots share none, sameMarkRepository). git is asked once a
  * distinct commit, whatever the number of checks (before the first call, then on the final plan,
  * then of the marks to move).
  */
-export function checkoutCheck(revision: ApplyRevision, repository?: string): CheckoutCheck {
+export function checkoutCheck(
+  revision: ApplyRevision,
+  repository?: string,
+  roots?: readonly string[],
+): CheckoutCheck {
   if (revision.kind === 'none')
     return {
       active: false,
@@ -178,13 +191,13 @@ export function checkoutCheck(revision: ApplyRevision, repository?: string): Che
       concerns: () => false,
       check: () => Promise.resolve(),
       marksToMove: (sandboxes, marks) =>
-        Promise.resolve(markedOtherwise(sandboxes, marksOfRepository(marks, repository), head)),
+        Promise.resolve(markedOtherwise(sandboxes, marksOfRepository(marks, repository, roots), head)),
       // The branch says what to apply: a mark newer than it (git asked when it can be, else by
       // the commit times) was rolled back from.
       async marksAfter(sandboxes, all, at) {
-        const marks = marksOfRepository(all, repository);
+        const marks = marksOfRepository(all, repository, roots);
         await ask(markCommitsToCheck(sandboxes, marks, head));
-        return marksAfterOf(sandboxes, marks, all, plainMark(head, repository), known, {
+        return marksAfterOf(sandboxes, marks, all, plainMark(head, repository, roots), known, {
           override: true,
           at,
         });
@@ -196,13 +209,13 @@ export function checkoutCheck(revision: ApplyRevision, repository?: string): Che
     active: true,
     head: revision.head,
     concerns: (recorded) =>
-      mayRefuse(recorded, revision.head, marksOfRepository(recorded.meta?.revisions, repository)),
+      mayRefuse(recorded, revision.head, marksOfRepository(recorded.meta?.revisions, repository, roots)),
     async check(steps, recorded) {
-      const marks = marksOfRepository(recorded.meta?.revisions, repository);
+      const marks = marksOfRepository(recorded.meta?.revisions, repository, roots);
       if (!mayRefuse(recorded, revision.head, marks)) return;
       const { audiences: records } = recorded;
       await ask(commitsToCheck(steps, records, revision.head, marks));
-      const kept = keptBeneath(recorded.meta?.revisions, repository);
+      const kept = keptBeneath(recorded.meta?.revisions, repository, roots);
       const finding = olderCheckout(steps, records, revision.head, known, marks, kept, repository);
       if (finding === undefined) return;
       if (revision.older.kind !== 'allow')
@@ -219,18 +232,18 @@ export function checkoutCheck(revision: ApplyRevision, repository?: string): Che
     async marksToMove(sandboxes, all) {
       // Judged by this repository's own mark (kept beside another's on top), or as unmarked
       // when it has none there (a write moves it too).
-      const marks = marksOfRepository(all, repository);
+      const marks = marksOfRepository(all, repository, roots);
       const { head } = revision;
       if (revision.older.kind === 'allow') return markedOtherwise(sandboxes, marks, head);
       await ask(markCommitsToCheck(sandboxes, marks, head));
       return marksToMove(sandboxes, marks, head, known);
     },
     async marksAfter(sandboxes, all, at) {
-      const marks = marksOfRepository(all, repository);
+      const marks = marksOfRepository(all, repository, roots);
       const { head } = revision;
       await ask(markCommitsToCheck(sandboxes, marks, head));
       const override = revision.older.kind === 'allow';
-      return marksAfterOf(sandboxes, marks, all, plainMark(head, repository), known, { override, at });
+      return marksAfterOf(sandboxes, marks, all, plainMark(head, repository, roots), known, { override, at });
     },
   };
 }

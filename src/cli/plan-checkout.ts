@@ -3,9 +3,11 @@ import {
   keptBeneath,
   marksOfRepository,
   olderCheckout,
+  prefixedMarks,
   recordedCommits,
 } from '../plan/older-checkout.js';
 import type { OlderCheckout, Plan } from '../plan/schema.js';
+import { rootCommits } from '../source/work-tree-repository.js';
 import type { AppliedRevision, RecordedState } from '../state/schema.js';
 
 /**
@@ -21,8 +23,11 @@ export async function planCheckout(
   wantHead: boolean,
   repository?: string,
 ): Promise<{ head?: AppliedRevision; older?: OlderCheckout }> {
-  // Another repository sharing the store marks its sandboxes with its own commits.
-  const marks = marksOfRepository(recorded.meta?.revisions, repository);
+  // Another repository sharing the store marks its sandboxes with its own commits. One whose
+  // path differs from this one's by a prefix is told by the roots (git asked only then).
+  const all = recorded.meta?.revisions;
+  const roots = prefixedMarks(all, repository) ? await rootCommits(dir) : undefined;
+  const marks = marksOfRepository(all, repository, roots);
   if (!wantHead && recordedCommits(plan.steps, recorded.audiences, marks).length === 0) return {};
   const { commitRelations, headRevision } = await import('../source/git-revision.js');
   const found = await headRevision(dir);
@@ -31,7 +36,7 @@ export async function planCheckout(
   const asked = commitsToCheck(plan.steps, recorded.audiences, head, marks);
   const relations =
     asked.length === 0 ? new Map() : await commitRelations(dir, head.commit, asked, repository !== undefined);
-  const kept = keptBeneath(recorded.meta?.revisions, repository);
+  const kept = keptBeneath(all, repository, roots);
   const older = olderCheckout(plan.steps, recorded.audiences, head, relations, marks, kept, repository);
   return { head, ...(older ? { older } : {}) };
 }

@@ -2,7 +2,11 @@ import type { AppliedRevision, AudienceRecord } from '../state/schema.js';
 import { epochSecondsOf } from '../state/instant.js';
 import { sameRepository } from '../manifest/source-root.js';
 import { recordId } from '../state/record-id.js';
-import type { SandboxRevisions } from '../state/sandbox-revisions.js';
+import {
+  sameMarkRepository,
+  type MarkedRepository,
+  type SandboxRevisions,
+} from '../state/sandbox-revisions.js';
 import type { SandboxMark } from '../state/schema.js';
 import { ROLLBACKS_KEPT, rollbacksKept, rollbacksOf, rolledBackUnder } from './rolled-back.js';
 import type { OlderCheckout, Step } from './schema.js';
@@ -261,22 +265,23 @@ export function onlyRolledBack(finding: Pick<OlderCheckout, 'audiences'>): boole
 }
 
 /**
- * The marks a plan of the manifests of `repository` is checked against: of each sandbox, the
- * mark on top when it was applied from the same repository (sameRepository) or either is
- * unknown, else that repository's own last mark kept beside it (SandboxMark.otherRepositories),
- * else none. Another repository sharing the store marks the sandboxes it applies with its own
- * commits, which this one's history never holds.
+ * The marks a plan of the manifests of `repository` (its root commits `roots`, when known) is
+ * checked against: of each sandbox, the mark on top when it was applied from the same repository
+ * (sameMarkRepository) or either is unknown, else that repository's own last mark kept beside it
+ * (SandboxMark.otherRepositories), else none. Another repository sharing the store marks the
+ * sandboxes it applies with its own commits, which this one's history never holds.
  */
 export function marksOfRepository(
   marks: SandboxRevisions | undefined,
   repository: string | undefined,
+  roots?: readonly string[],
 ): SandboxRevisions {
   if (marks === undefined) return {};
   if (repository === undefined) return marks;
   let own: SandboxRevisions = {};
   let same = true;
   for (const [sandbox, mark] of Object.entries(marks)) {
-    const found = markOfRepository(mark, repository);
+    const found = markOfRepository(mark, { repository, roots });
     if (found !== mark) same = false;
     // A computed key is an own property, `__proto__` too.
     if (found !== undefined) own = { ...own, [sandbox]: found };
@@ -292,20 +297,36 @@ export function marksOfRepository(
 export function keptBeneath(
   marks: SandboxRevisions | undefined,
   repository: string | undefined,
+  roots?: readonly string[],
 ): Set<string> {
   const kept = new Set<string>();
   if (marks === undefined || repository === undefined) return kept;
   for (const [sandbox, mark] of Object.entries(marks)) {
-    const found = markOfRepository(mark, repository);
+    const found = markOfRepository(mark, { repository, roots });
     if (found !== undefined && found !== mark) kept.add(sandbox);
   }
   return kept;
 }
 
-/** The mark of `repository` a sandbox marked `mark` holds (marksOfRepository). */
-function markOfRepository(mark: SandboxMark, repository: string): SandboxMark | undefined {
-  if (mark.repository === undefined || sameRepository(mark.repository, repository)) return mark;
-  return mark.otherRepositories?.find((other) => sameRepository(other.repository, repository));
+/**
+ * Whether a mark of `marks` (on top or kept beside) is of a repository whose path differs from
+ * `repository`'s by a prefix: only then do the plan's root commits tell its marks (sameMarkRepository).
+ */
+export function prefixedMarks(marks: SandboxRevisions | undefined, repository: string | undefined): boolean {
+  if (marks === undefined || repository === undefined) return false;
+  const prefixed = (other: string | undefined) =>
+    other !== undefined && other !== repository && sameRepository(other, repository);
+  return Object.values(marks).some(
+    (mark) =>
+      prefixed(mark.repository) || (mark.otherRepositories ?? []).some((other) => prefixed(other.repository)),
+  );
+}
+
+/** The mark of `planned` a sandbox marked `mark` holds (marksOfRepository). */
+function markOfRepository(mark: SandboxMark, planned: MarkedRepository): SandboxMark | undefined {
+  const { repository } = mark;
+  if (repository === undefined || sameMarkRepository({ ...mark, repository }, planned)) return mark;
+  return mark.otherRepositories?.find((other) => sameMarkRepository(other, planned));
 }
 
 /**
@@ -343,8 +364,13 @@ export function markAfter(
   relations: ReadonlyMap<string, CommitRelation>,
   how: { override: boolean; at: string },
 ): SandboxMark {
-  const { commit, committedAt, repository } = next;
-  const plain: SandboxMark = { commit, committedAt, ...(repository === undefined ? {} : { repository }) };
+  const { commit, committedAt, repository, roots } = next;
+  const plain: SandboxMark = {
+    commit,
+    committedAt,
+    ...(repository === undefined ? {} : { repository }),
+    ...(roots === undefined ? {} : { roots }),
+  };
   if (current === undefined) return plain;
   if (current.commit === commit)
     return { ...plain, ...(current.rolledBackFrom ? { rolledBackFrom: current.rolledBackFrom } : {}) };

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { COMMIT_ID } from '../state/commit-id.js';
 import { git } from './git-run.js';
 import { recordedRepositoryOf } from './repository-id.js';
 import type { CloneRemotes } from '../plan/clone-repository.js';
@@ -74,6 +75,26 @@ export async function workTreeRemotes(dir: string): Promise<CloneRemotes> {
     if (named !== undefined && named !== repository) others.push({ remote, repository: named });
   }
   return { repository, others };
+}
+
+/**
+ * The root commits of the history HEAD of the work tree holding `dir` is in (`git rev-list
+ * --max-parents=0 HEAD`), sorted, as a sandbox's mark records them (SandboxMark.roots): what
+ * tells two repositories whose paths differ by a prefix (GitLab subgroups) from one repository
+ * and its mirror's path. Undefined in a shallow clone (its cut-off commits have no parents
+ * there, so they would pass for roots), outside git, or when git cannot say: nothing is then
+ * recorded or compared.
+ */
+export async function rootCommits(dir: string): Promise<string[] | undefined> {
+  const [shallow, listed] = await Promise.all([
+    git(dir, ['rev-parse', '--is-shallow-repository'], ''),
+    git(dir, ['rev-list', '--max-parents=0', 'HEAD'], ''),
+  ]);
+  if (!shallow.ok || shallow.out.trim() !== 'false' || !listed.ok) return undefined;
+  const roots = listed.out.split('\n').map((line) => line.trim());
+  const commits = roots.filter((line) => line !== '');
+  if (commits.length === 0 || !commits.every((commit) => COMMIT_ID.test(commit))) return undefined;
+  return [...new Set(commits)].sort();
 }
 
 /** workTreeRepository as an options field: none when unknown. */

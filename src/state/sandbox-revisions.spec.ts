@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { marksOfRepository } from '../plan/older-checkout.js';
-import { withRevision, type SandboxRevisions } from './sandbox-revisions.js';
+import { sameMarkRepository, withRevision, type SandboxRevisions } from './sandbox-revisions.js';
 
 /**
  * A sandbox keeps the last mark of each repository that applied to it (docs/state.md, "Which
@@ -127,5 +127,33 @@ describe("marksOfRepository: a plan is checked against its own repository's last
     expect(marksOfRepository(marks, 'acme/b')).toBe(marks);
     expect(marksOfRepository(marks, 'acme/d')).toEqual({ dev: { commit: P1, committedAt: T1 } });
     expect(marksOfRepository(marks, undefined)).toBe(marks);
+  });
+});
+
+describe('paths that differ by a prefix: the root commits tell two repositories from a mirror', () => {
+  const R1 = 'e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1';
+  const R2 = 'e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2e2';
+  const subgroup = { commit: A1, committedAt: T1, repository: 'marketing/emea/audiences', roots: [R1] };
+
+  it('sameMarkRepository: roots that share none are two repositories; unknown or shared roots, one', () => {
+    const emea = { repository: 'emea/audiences', roots: [R2] };
+    expect(sameMarkRepository(subgroup, emea)).toBe(false);
+    expect(sameMarkRepository(subgroup, { ...emea, roots: [R2, R1] })).toBe(true);
+    expect(sameMarkRepository(subgroup, { repository: 'emea/audiences' })).toBe(true);
+    expect(sameMarkRepository({ repository: 'marketing/emea/audiences' }, emea)).toBe(true);
+    // The same path is one repository whatever its roots (a history rewritten).
+    expect(sameMarkRepository(subgroup, { repository: 'marketing/emea/audiences', roots: [R2] })).toBe(true);
+    expect(sameMarkRepository(subgroup, { repository: 'acme/audiences', roots: [R1] })).toBe(false);
+  });
+
+  it("withRevision keeps the other's mark beside; marksOfRepository takes each its own", () => {
+    const emea = { commit: B1, committedAt: T2, repository: 'emea/audiences', roots: [R2] };
+    const marks = withRevision({ prod: subgroup }, 'prod', emea);
+    expect(marks).toEqual({ prod: { ...emea, otherRepositories: [subgroup] } });
+    expect(marksOfRepository(marks, 'marketing/emea/audiences', [R1])).toEqual({ prod: subgroup });
+    expect(marksOfRepository(marks, 'emea/audiences', [R2])).toBe(marks);
+    // A mirror's clone of the subgroup's repository (its roots) is checked against the top mark,
+    // which is of its path's end: as before roots were recorded.
+    expect(marksOfRepository(marks, 'mirrors/emea/audiences', [R2])).toBe(marks);
   });
 });

@@ -11,6 +11,24 @@ import type { RepositoryMark, SandboxMark } from './schema.js';
  */
 export type SandboxRevisions = Readonly<Record<string, SandboxMark>>;
 
+/** A repository as a mark names it: its path, and its root commits when known (SandboxMark.roots). */
+export type MarkedRepository = { repository: string; roots?: readonly string[] | undefined };
+
+/**
+ * Whether two marks' repositories are one: the same path; or paths that differ by a prefix
+ * (sameRepository: a mirror's path, or GitLab subgroups' `marketing/emea/audiences` and
+ * `emea/audiences`) unless both know their root commits and share none: two histories are two
+ * repositories, which no mirror makes. Roots unknown to either (a shallow clone, an earlier
+ * release's mark) leave the paths to decide, as before roots were recorded.
+ */
+export function sameMarkRepository(a: MarkedRepository, b: MarkedRepository): boolean {
+  if (!sameRepository(a.repository, b.repository)) return false;
+  if (a.repository === b.repository) return true;
+  const { roots: ours = [] } = a;
+  const { roots: theirs = [] } = b;
+  return ours.length === 0 || theirs.length === 0 || ours.some((root) => theirs.includes(root));
+}
+
 /**
  * How many other repositories' marks a sandbox keeps (SandboxMark.otherRepositories): beyond
  * it, the one whose mark was replaced longest ago is dropped, and a stale clone of it is then
@@ -54,9 +72,11 @@ export function withOthers(current: SandboxMark | undefined, next: SandboxMark):
   for (const mark of [ownMark(current), ...(current.otherRepositories ?? [])]) {
     const { repository } = mark;
     if (repository === undefined) continue;
-    if (top.repository !== undefined && sameRepository(repository, top.repository)) continue;
-    if (kept.some((other) => sameRepository(other.repository, repository))) continue;
-    kept.push({ ...mark, repository });
+    const other = { ...mark, repository };
+    if (top.repository !== undefined && sameMarkRepository(other, { ...top, repository: top.repository }))
+      continue;
+    if (kept.some((known) => sameMarkRepository(known, other))) continue;
+    kept.push(other);
   }
   return kept.length === 0 ? top : { ...top, otherRepositories: kept.slice(0, REPOSITORIES_KEPT) };
 }
@@ -86,11 +106,12 @@ function markFields(mark: SandboxMark): SandboxMark {
 
 /** markFields of a mark's own fields (otherRepositories left out). */
 function ownFields(mark: SandboxMark): SandboxMark {
-  const { commit, committedAt, repository, rolledBackFrom = [] } = mark;
+  const { commit, committedAt, repository, roots = [], rolledBackFrom = [] } = mark;
   return {
     commit,
     committedAt,
     ...(repository === undefined ? {} : { repository }),
+    ...(roots.length === 0 ? {} : { roots: [...roots] }),
     ...(rolledBackFrom.length === 0
       ? {}
       : {

@@ -129,6 +129,16 @@ export type AppliedRevision = z.infer<typeof AppliedRevision>;
 const OwnMark = AppliedRevision.extend({
   repository: z.string().optional(),
   /**
+   * The root commits of the history applied from (`git rev-list --max-parents=0 HEAD`), sorted,
+   * when known (not from a shallow clone, nor outside git): two marks whose repositories' paths
+   * differ by a prefix (`marketing/emea/audiences` and `emea/audiences`, GitLab subgroups) are of
+   * two repositories when their roots share none, and of one (a mirror's path) otherwise
+   * (sandbox-revisions.ts, sameMarkRepository). Absent in marks of earlier releases, which read
+   * the mark without it (and drop it when they move the mark): such a mark is compared by its
+   * path alone, as they did.
+   */
+  roots: z.array(z.string().regex(COMMIT_ID)).optional(),
+  /**
    * The commits this sandbox was rolled back from (`apply --allow-older-checkout` moved its mark
    * back), newest rollback first, at most ROLLBACKS_KEPT: a checkout whose HEAD contains one
    * and was committed before its rollback (a clone never fetched since) is refused what the mark

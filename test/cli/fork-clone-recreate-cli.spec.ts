@@ -91,6 +91,8 @@ describe('a stale clone whose origin is a fork of the repository applied', () =>
         commit: c3,
         committedAt: '2026-12-01T12:00:00.000Z',
         repository: 'acme/audiences',
+        // The fork's history is the canonical repository's: the same root commit.
+        roots: [await gitAt(canon, ['rev-list', '--max-parents=0', 'HEAD'])],
       });
       expect(applied.stderr).toContain(NOTE);
 

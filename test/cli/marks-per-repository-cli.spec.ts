@@ -92,7 +92,9 @@ describe('two repositories applying to one sandbox keep a mark each', () => {
               commit: b1,
               committedAt: B_TIME,
               repository: 'acme/b',
-              otherRepositories: [{ commit: a2, committedAt: A2_TIME, repository: 'acme/a' }],
+              // Each repository's first commit is its root (SandboxMark.roots).
+              roots: [b1],
+              otherRepositories: [{ commit: a2, committedAt: A2_TIME, repository: 'acme/a', roots: [a1] }],
             },
           });
         }),

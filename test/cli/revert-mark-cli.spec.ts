@@ -152,7 +152,11 @@ describe('a revert applied with nothing to change', () => {
             commit: b.commit,
             committedAt: C3_TIME,
             repository: 'acme/b',
-            otherRepositories: [{ commit: a.commit, committedAt: C1_TIME, repository: 'acme/a' }],
+            // Each repository's first commit is its root (SandboxMark.roots).
+            roots: [b.commit],
+            otherRepositories: [
+              { commit: a.commit, committedAt: C1_TIME, repository: 'acme/a', roots: [a.commit] },
+            ],
           },
         });
 
@@ -168,7 +172,10 @@ describe('a revert applied with nothing to change', () => {
             commit: c2,
             committedAt: C2_TIME,
             repository: 'acme/a',
-            otherRepositories: [{ commit: b.commit, committedAt: C3_TIME, repository: 'acme/b' }],
+            roots: [a.commit],
+            otherRepositories: [
+              { commit: b.commit, committedAt: C3_TIME, repository: 'acme/b', roots: [b.commit] },
+            ],
           },
         });
       }),

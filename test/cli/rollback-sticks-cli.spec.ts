@@ -104,6 +104,8 @@ async function rolledBack(root: string, emulator: TestEmulator, kind: StoreKind)
     commit: p,
     committedAt: P_TIME,
     repository: 'acme/audiences',
+    // P, the first commit, is the history's root (SandboxMark.roots).
+    roots: [p],
     rolledBackFrom: [{ commit: x, committedAt: X_TIME, to: p, at }],
   });
   expect(Date.parse(at)).toBeGreaterThanOrEqual(before);
@@ -155,7 +157,7 @@ describe('a rollback applied with --allow-older-checkout sticks', () => {
           expect(again.code, again.stderr).toBe(0);
           expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience silver']);
           expect((await metaOf(story.state))?.revisions).toEqual({
-            prod: { commit: merge, committedAt: mergedAt, repository: 'acme/audiences' },
+            prod: { commit: merge, committedAt: mergedAt, repository: 'acme/audiences', roots: [story.p] },
           });
 
           // The clone at X, still not fetched, now has nothing to change: it calls nothing, and the
@@ -185,7 +187,7 @@ describe('a rollback applied with --allow-older-checkout sticks', () => {
         expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience silver']);
         // X applied again is the newest apply: its own rollback is forgotten.
         expect((await metaOf(story.state))?.revisions).toEqual({
-          prod: { commit: story.x, committedAt: X_TIME, repository: 'acme/audiences' },
+          prod: { commit: story.x, committedAt: X_TIME, repository: 'acme/audiences', roots: [story.p] },
         });
         const again = await story.apply(story.stale);
         expect(again.code, again.stderr).toBe(0);

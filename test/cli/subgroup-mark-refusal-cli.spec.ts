@@ -1,20 +1,25 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
-import { audienceNames, repositoryWithRemote } from '../helpers/work-tree.js';
+import { audienceNames, gitIn, repositoryWithRemote } from '../helpers/work-tree.js';
+import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
 /**
- * Two GitLab repositories sharing a store, one path the end of the other (marketing/emea/audiences
- * and emea/audiences, test/cli/subgroup-repositories-cli.spec.ts). The sandbox's commit mark takes
- * them for one repository: an apply of the second after the first is refused as an older checkout
- * (deleting nothing), but the refusal said only "sandbox prod was last applied from commit 512547f
- * ... which this checkout's HEAD does not contain ... Pull or fetch the newer commit and apply from
- * it": no pull ever brings the other repository's commit, and nothing named it. The refusal (and
- * the plan's warning) now names the repository the mark is of, that its path differs from this
- * one's by a prefix, and the way out of each reading (review scope-43, M-2).
+ * A sandbox's mark of a repository whose path differs from the plan's by a prefix
+ * (marketing/emea/audiences and emea/audiences) and whose history is the plan's own (the same
+ * root commit: a mirror's path, or a fork in another group), applied from a commit this checkout
+ * lacks. The refusal said only "sandbox prod was last applied from commit 512547f ... which this
+ * checkout's HEAD does not contain ... Pull or fetch the newer commit and apply from it": no pull
+ * ever brings another repository's commit, and nothing named it. The refusal (and the plan's
+ * warning) now names the repository the mark is of, that its path differs from this one's by a
+ * prefix, and the way out of each reading (review scope-43, M-2). Two repositories of their own
+ * histories are told apart by their roots (subgroup-mark-own-cli.spec.ts): no refusal.
  */
+const quiet = { ingestion: { onCreate: false } };
+
 describe("a sandbox marked by a repository whose path ends with this one's", () => {
   it('refuses naming that repository and the way out of each reading', async () => {
     await withTempDir(async (root) =>
@@ -22,7 +27,17 @@ describe("a sandbox marked by a repository whose path ends with this one's", () 
         const a = await repositoryWithRemote(root, 'a', 'https://gitlab.com/marketing/emea/audiences.git', [
           'a1',
         ]);
-        const b = await repositoryWithRemote(root, 'b', 'git@gitlab.com:emea/audiences.git', ['b1']);
+        // b: a clone of a's first commit, named emea/audiences, then b1 added.
+        const b = { repo: path.join(root, 'b'), git: gitIn(path.join(root, 'b')) };
+        await gitIn(root)('clone', '--quiet', a.repo, b.repo);
+        await b.git('remote', 'set-url', 'origin', 'git@gitlab.com:emea/audiences.git');
+        await writeFile(path.join(b.repo, 'audiences/b1.yaml'), manifestYaml('b1', quiet));
+        await b.git('add', 'audiences');
+        await b.git('commit', '--quiet', '-m', 'b1');
+        // a's newer commit, applied: the mark b's history lacks.
+        await writeFile(path.join(a.repo, 'audiences/a2.yaml'), manifestYaml('a2', quiet));
+        await a.git('add', 'audiences');
+        await a.git('commit', '--quiet', '-m', 'a2');
         const state = path.join(root, 'state');
         const env = emulatorEnv(emulator);
         expect((await apply(path.join(a.repo, 'audiences'), state, env)).code).toBe(0);
@@ -48,7 +63,7 @@ describe("a sandbox marked by a repository whose path ends with this one's", () 
           "marketing/emea/audiences and this checkout's emea/audiences differ by a prefix: if they are one repository (a mirror's path), pull or fetch the newer commit and apply from it; if they are two (another group's repository of the same name, GitLab subgroups, sharing the store), pass --allow-older-checkout to apply anyway, which deletes none of marketing/emea/audiences's audiences (their removals are held)",
         );
         expect(refusal).not.toContain('Pull or fetch the newer commit');
-        expect(audienceNames(emulator)).toEqual(['Audience a1']);
+        expect(audienceNames(emulator)).toEqual(['Audience a1', 'Audience a2']);
       }),
     );
   });

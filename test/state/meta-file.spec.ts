@@ -49,6 +49,7 @@ const metaLike = fc.oneof(
               commit: commitLike,
               committedAt: fc.string({ maxLength: 6 }),
               other: fc.jsonValue(),
+              roots: fc.oneof(fc.array(commitLike, { maxLength: 2 }), fc.jsonValue()),
               rolledBackFrom: fc.oneof(
                 fc.array(
                   fc.record(

@@ -1,5 +1,5 @@
 import { sourceRootOf } from '../../manifest/read-source-root.js';
-import { workTreeRemotes } from '../../source/work-tree-repository.js';
+import { rootCommits, workTreeRemotes } from '../../source/work-tree-repository.js';
 import type { CloneRemotes } from '../../plan/clone-repository.js';
 import { measuredOffset, serviceShift } from '../../apply/service-time.js';
 import { skewNote } from '../../plan/clock.js';
@@ -243,25 +243,34 @@ async function manifestsInput(target: string, flags: Flags, paste: PasteFlags): 
  * a saved plan's as it was planned, which the plan it shows was made again with (a plan made in a
  * git checkout and applied where its `.git` is gone recorded an absolute path instead, and no
  * repository); else the directory's, and its clone's other remotes (the apply decides under
- * the lock which repository it is of: plan/clone-repository.ts).
+ * the lock which repository it is of: plan/clone-repository.ts); and the clone's root commits,
+ * recorded with the sandboxes' marks (SandboxMark.roots).
  */
 async function appliedRoot(
   input: ApplyInput,
   dir: string | undefined,
-): Promise<{ sourceRoot?: string; repository?: string; remotes?: CloneRemotes }> {
+): Promise<{ sourceRoot?: string; repository?: string; remotes?: CloneRemotes; roots?: string[] }> {
   const saved = input.kind === 'saved' ? input.plan.origin?.options : undefined;
   const here = dir === undefined ? {} : { sourceRoot: sourceRootOf(dir) };
   if (saved === undefined) {
     if (dir === undefined) return here;
-    const remotes = await workTreeRemotes(dir);
+    // Both asked of git at once; the roots matter only with a repository to record.
+    const [remotes, roots] = await Promise.all([workTreeRemotes(dir), rootCommits(dir)]);
     const { repository } = remotes;
-    return { ...here, ...(repository === undefined ? {} : { repository, remotes }) };
+    return { ...here, ...(repository === undefined ? {} : { repository, remotes, ...rootsField(roots) }) };
   }
   const { sourceRoot, repository } = saved;
+  // The saved plan's commit is checked in its directory's clone (originOf): its roots are that clone's.
+  const roots = repository === undefined || dir === undefined ? undefined : await rootCommits(dir);
   return {
     ...(sourceRoot === undefined ? here : { sourceRoot }),
-    ...(repository === undefined ? {} : { repository }),
+    ...(repository === undefined ? {} : { repository, ...rootsField(roots) }),
   };
+}
+
+/** The root commits of a clone as a field of the apply's flow: none when unknown. */
+function rootsField(roots: string[] | undefined): { roots?: string[] } {
+  return roots === undefined ? {} : { roots };
 }
 
 /** `30 s`, `1.5 s`: how long --lock-timeout lets apply wait. */
