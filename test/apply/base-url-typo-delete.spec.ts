@@ -32,7 +32,7 @@ async function removedAfterApply(s: Story): Promise<{ file: string; before: stri
 
 const withStory = (fn: (emulator: TestEmulator, s: Story) => Promise<void>) =>
   withEmulator({ operationDelayMs: 20, runStageDelayMs: 20 }, (emulator) =>
-    withTempDir(async (dir) => fn(emulator, await story(emulator, dir))),
+    withTempDir(async (dir) => fn(emulator, await story(emulator, dir, {}, { inProcess: true }))),
   );
 
 describe('review-33b H-2: a base URL whose path the service does not serve', () => {

@@ -19,7 +19,7 @@ describe('a colleague’s audience of the name, after an interrupted create of a
   it('is not adopted as our own', async () => {
     await withEmulator({ operationDelayMs: 20, runStageDelayMs: 20 }, async (emulator) => {
       await withTempDir(async (dir) => {
-        const s = await story(emulator, dir);
+        const s = await story(emulator, dir, {}, { inProcess: true });
         await s.write({ 'a.yaml': manifest('colleague-a', 'Colleague A') });
 
         emulator.control.queueFault({ kind: 'error500', endpoint: 'createAudience', count: 1 });

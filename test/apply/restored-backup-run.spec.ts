@@ -16,7 +16,7 @@ describe('a state store restored from an older backup', () => {
   it('does not start a second run for a request token the service already ran', async () => {
     await withEmulator({ operationDelayMs: 20, runStageDelayMs: 20 }, async (emulator) => {
       await withTempDir(async (dir) => {
-        const s = await story(emulator, dir);
+        const s = await story(emulator, dir, {}, { inProcess: true });
         // The backup taken before the r1 run, restored once it ran.
         const asked = await restoredBeforeR1(emulator, s, dir);
         expect(asked.stdout).toMatch(/ok {7}prod\/restore-a run: run [-0-9a-f]+ SUCCESS/);
@@ -42,7 +42,7 @@ describe('a state store restored from an older backup', () => {
   it('is held until settle-run records the run, after which no apply starts it again', async () => {
     await withEmulator({ operationDelayMs: 20, runStageDelayMs: 20 }, async (emulator) => {
       await withTempDir(async (dir) => {
-        const s = await story(emulator, dir);
+        const s = await story(emulator, dir, {}, { inProcess: true });
         await restoredBeforeR1(emulator, s, dir);
         const blocked = await s.apply();
         expect(blocked.code).toBe(3);
