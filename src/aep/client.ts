@@ -13,6 +13,7 @@ import {
 import { AepError, isNotFoundAnswer } from './errors.js';
 import { tellFieldsRefusal } from './fields-refusal.js';
 import type { AepClientOptions } from './options.js';
+import type { AskedWait } from './asked-waits.js';
 import type { ClockReading } from './service-clock.js';
 import type { AepClientStats } from './stats.js';
 import { pathSegment } from './path-segment.js';
@@ -37,6 +38,7 @@ export interface AepHttpClient extends AepClient {
   /** The readings of the page learned so far (compat.ts), to keep in the state. */
   compat(): CompatChoices;
   serviceClock(): ClockReading | undefined;
+  askedWait(sandbox: string): AskedWait | undefined;
 }
 
 /** How many runs `listRuns` asks for, when the service takes the parameter: the most the API returns in one page. */
@@ -290,5 +292,6 @@ export function createAepClient(options: AepClientOptions = {}): AepHttpClient {
     stats,
     compat: () => compat.choices(),
     serviceClock: () => clock.serviceClock(),
+    askedWait: (sandbox) => transport.askedWait(sandbox),
   };
 }

@@ -45,5 +45,6 @@ export function lazyAepClient(parts: LazyClientParts): AepHttpClient {
     stats: () => client?.stats() ?? new StatsRecorder().snapshot(0, {}),
     compat: () => client?.compat() ?? structuredClone(parts.remembered ?? {}),
     serviceClock: () => client?.serviceClock(),
+    askedWait: (sandbox) => client?.askedWait(sandbox),
   } satisfies AepHttpClient;
 }

@@ -29,6 +29,7 @@ import { RequestBudgets } from './request-budget.js';
 import { sleep } from './abort.js';
 import { backoffDelay, DEFAULT_RETRY } from './retry-policy.js';
 import { ServiceClock } from './service-clock.js';
+import { AskedWaits, type AskedWait } from './asked-waits.js';
 import { StatsRecorder, type AepClientStats } from './stats.js';
 import { headerText, neverConnected, requestErrorParts } from './transport-error.js';
 import type { CallOptions } from './types.js';
@@ -73,6 +74,8 @@ export type Transport = {
   baseUrl: string;
   /** The token of `sandbox`'s client (AepClient.authenticate). */
   authenticate: (sandbox: string, options: CallOptions | undefined) => Promise<void>;
+  /** The Retry-After a call of `sandbox` gave up on, while it lasts (AepClient.askedWait). */
+  askedWait: (sandbox: string) => AskedWait | undefined;
 };
 
 /**
@@ -87,6 +90,7 @@ export function createTransport(options: AepClientOptions): Transport {
   const logger = options.logger ? componentLogger(options.logger, 'aep') : undefined;
   const recorder = new StatsRecorder();
   const clock = new ServiceClock();
+  const askedWaits = new AskedWaits(retry.maxRetryAfterMs);
 
   function report(state: CallState, result: AttemptResult): void {
     const startedAt = state.attemptStartedAt;
@@ -196,7 +200,9 @@ export function createTransport(options: AepClientOptions): Transport {
     } catch (error) {
       const awaitingAnswer = state.awaitingAnswer;
       report(state, { error: signal?.aborted ? 'ABORTED' : errorName(error) });
-      throw keptUnknown(toAepError(error, state, awaitingAnswer), state);
+      const failure = keptUnknown(toAepError(error, state, awaitingAnswer), state);
+      askedWaits.failed(sandbox, failure);
+      throw failure;
     }
   }
 
@@ -242,6 +248,7 @@ export function createTransport(options: AepClientOptions): Transport {
     authenticate: async (sandbox, callOptions) => {
       await tokens.for(accessFor(sandbox).credentials).get(callOptions?.signal);
     },
+    askedWait: (sandbox) => askedWaits.of(sandbox),
     stats: () => {
       const bySandbox = Object.fromEntries(
         [...budgets.entries()].map(([name, budget]) => [name, budget.stats()]),

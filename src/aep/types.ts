@@ -4,6 +4,7 @@ import type { AudienceSpec } from '../manifest/schema.js';
 import type { ImsOrg } from './credentials.js';
 import { asEpochSeconds } from './epoch.js';
 import { nullAsAbsent } from './null-absent.js';
+import type { AskedWait } from './asked-waits.js';
 import type { ClockReading } from './service-clock.js';
 import type { AudienceListPage, AudienceQuery, LiveAudience } from './segment-types.js';
 
@@ -168,6 +169,12 @@ export interface AepClient extends AudienceReads {
   authenticate(sandbox: string, options?: CallOptions): Promise<void>;
   /** AEP's clock as the client's answers showed it; undefined before any answer (or in fakes). */
   serviceClock?(): ClockReading | undefined;
+  /**
+   * The wait `sandbox`'s service last asked for and a call gave up on (a 429 or 5xx whose
+   * Retry-After is longer than retry.maxRetryAfterMs), while it lasts; undefined when none is
+   * left (or in fakes). Makes no call: the controller schedules the retry not before its end.
+   */
+  askedWait?(sandbox: string): AskedWait | undefined;
 }
 
 /** The Audiences API calls; through the same transport, so the same token, budget and retries. */

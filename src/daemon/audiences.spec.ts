@@ -54,6 +54,38 @@ describe('AudienceTracker', () => {
     ]);
   });
 
+  it('holds a failed audience for the wait its sandbox was asked for, past --backoff-max, up to a day', () => {
+    const tracker = new AudienceTracker(policy);
+    const first = twoNew();
+    const asked = (leftMs: number) => (sandbox: string) =>
+      sandbox === 'prod' ? { retryAfterMs: 120_000, leftMs } : undefined;
+    const held = tracker.record(
+      first,
+      results(first, { gold: 'failed' }),
+      0,
+      false,
+      new Set(),
+      asked(100_000),
+    );
+    const at = new Date(100_000).toISOString();
+    expect(held).toEqual([{ sandbox: 'prod', key: 'gold', retryAfterMs: 120_000, nextAttemptAt: at }]);
+    expect(tracker.backoff.get('prod/gold')).toMatchObject({ nextAttemptAt: 100_000 });
+    expect(tracker.backoff.get('prod/gold')?.lastError.message).toBe(
+      `create: gold failed The controller waits for the Retry-After AEP gave (120 s): next attempt at ${at}.`,
+    );
+    expect(tracker.backoff.nextDue(0)).toBe(100_000);
+    // A wait shorter than the backoff: the backoff's, and nothing said of the wait.
+    const second = twoNew();
+    expect(
+      tracker.record(second, results(second, { gold: 'failed' }), 0, false, new Set(), asked(1_500)),
+    ).toEqual([]);
+    expect(tracker.backoff.get('prod/gold')).toMatchObject({ failures: 2, nextAttemptAt: 2_000 });
+    // A date written a year on holds it a day.
+    const third = twoNew();
+    tracker.record(third, results(third, { gold: 'failed' }), 0, false, new Set(), asked(365 * 86_400_000));
+    expect(tracker.backoff.get('prod/gold')).toMatchObject({ nextAttemptAt: 86_400_000 });
+  });
+
   it('retries when the wait is over, doubling it on another failure, and forgets it on success', () => {
     const tracker = new AudienceTracker(policy);
     const first = twoNew();

@@ -1,3 +1,4 @@
+import type { AskedWait } from '../aep/asked-waits.js';
 import type { StepResult, StepStatus } from '../apply/types.js';
 import type { Plan, Step } from '../plan/schema.js';
 import { lastRunFailure } from '../state/describe.js';
@@ -6,6 +7,15 @@ import type { AudienceRecord } from '../state/schema.js';
 import { compareText } from '../text/compare.js';
 import { BackoffTable, type BackoffPolicy } from './backoff.js';
 import type { AudienceState, AudienceStatus, ErrorInfo } from './types.js';
+
+/**
+ * The longest Retry-After the controller waits for before trying a failed audience again: a
+ * date a service writes wrong (a year off) holds no audience for ever.
+ */
+export const MAX_ASKED_WAIT_MS = 24 * 60 * 60 * 1000;
+
+/** An audience held for a wait the service asked for (AudienceTracker.record). */
+export type AskedWaitTaken = { sandbox: string; key: string; retryAfterMs: number; nextAttemptAt: string };
 
 /** Start of the `deferred` note on steps held back by a backoff. */
 export const BACKOFF_NOTE = 'backing off';
@@ -120,6 +130,9 @@ export class AudienceTracker {
 
   /**
    * Takes in a pass's results: a failure backs off (unless stopping), a success clears.
+   * `askedWait`: the wait the service asked of a sandbox and the client did not take
+   * (AepClient.askedWait): a failed audience of it is not tried again before it ends, whatever
+   * the backoff (up to a day); returns the audiences so held.
    * `correcting`: audiences whose drift correction a refresh left to retry (correctionsStanding):
    * planned from the records, the passes until its retry have no step for them, and their
    * backoff is kept all the same, so that it grows while AEP refuses.
@@ -130,8 +143,10 @@ export class AudienceTracker {
     now: number,
     stopping: boolean,
     correcting: ReadonlySet<string> = new Set(),
-  ): void {
+    askedWait?: (sandbox: string) => AskedWait | undefined,
+  ): AskedWaitTaken[] {
     const planned = byAudience(plan.steps, (s) => s);
+    const waited: AskedWaitTaken[] = [];
     for (const [id, list] of byAudience(results, (r) => r.step)) {
       const failed = list.find((r) => r.status === 'failed');
       const blocked = list.find((r) => r.status === 'blocked');
@@ -142,7 +157,19 @@ export class AudienceTracker {
           at: iso(now),
         };
         this.#errors.set(id, error);
-        if (!stopping) this.backoff.recordFailure(id, stepsFingerprint(planned.get(id) ?? []), now, error);
+        if (stopping) continue;
+        const { sandbox } = failed.step;
+        const wait = askedWait?.(sandbox);
+        const leftMs = Math.min(wait?.leftMs ?? 0, MAX_ASKED_WAIT_MS);
+        const fingerprint = stepsFingerprint(planned.get(id) ?? []);
+        const entry = this.backoff.recordFailure(id, fingerprint, now, error, leftMs);
+        // The service asked this sandbox to wait longer than the backoff would: said where the
+        // retry time shows (/status, the deferred step), or it reads as the backoff's.
+        if (wait !== undefined && entry.nextAttemptAt === now + leftMs) {
+          const at = iso(entry.nextAttemptAt);
+          error.message += ` The controller waits for the Retry-After AEP gave (${Math.ceil(wait.retryAfterMs / 1000)} s): next attempt at ${at}.`;
+          waited.push({ sandbox, key: failed.step.key, retryAfterMs: wait.retryAfterMs, nextAttemptAt: at });
+        }
       } else if (blocked) {
         this.#errors.set(id, { code: 'STEP_BLOCKED', message: blocked.message, at: iso(now) });
         this.backoff.clear(id);
@@ -152,6 +179,7 @@ export class AudienceTracker {
       }
     }
     this.forgetAllBut(new Set([...planned.keys(), ...correcting]));
+    return waited;
   }
 
   /** Audiences without steps are in sync: their failures are history. */

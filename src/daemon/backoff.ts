@@ -25,8 +25,8 @@ export function backoffDelay(failures: number, policy: BackoffPolicy): number {
   return Math.min(policy.maxMs, policy.baseMs * 2 ** exponent);
 }
 
-/** An entry and, with a monotonic clock, that clock's time of its failure. */
-type Held = { entry: BackoffEntry; failedAt: number | undefined };
+/** An entry, its wait (ms) and, with a monotonic clock, that clock's time of its failure. */
+type Held = { entry: BackoffEntry; waitMs: number; failedAt: number | undefined };
 
 /**
  * Failures per key (an audience `sandbox/key`, or the whole pass). A failure of the
@@ -48,12 +48,22 @@ export class BackoffTable {
     this.#monotonic = monotonic;
   }
 
-  recordFailure(key: string, fingerprint: string, now: number, error: ErrorInfo): BackoffEntry {
+  /**
+   * `atLeastMs`: a wait the service asked for (a Retry-After the client did not wait for): the
+   * work is held for it when it is longer than the backoff, --backoff-max notwithstanding.
+   */
+  recordFailure(
+    key: string,
+    fingerprint: string,
+    now: number,
+    error: ErrorInfo,
+    atLeastMs = 0,
+  ): BackoffEntry {
     const previous = this.#entries.get(key)?.entry;
     const failures = previous?.fingerprint === fingerprint ? previous.failures + 1 : 1;
-    const nextAttemptAt = now + backoffDelay(failures, this.#policy);
-    const entry = { failures, fingerprint, nextAttemptAt, lastError: error };
-    this.#entries.set(key, { entry, failedAt: this.#monotonic?.() });
+    const waitMs = Math.max(backoffDelay(failures, this.#policy), atLeastMs);
+    const entry = { failures, fingerprint, nextAttemptAt: now + waitMs, lastError: error };
+    this.#entries.set(key, { entry, waitMs, failedAt: this.#monotonic?.() });
     return entry;
   }
 
@@ -62,11 +72,10 @@ export class BackoffTable {
   }
 
   /** ms an entry still holds its work at wall time `now` (<= 0: no longer). */
-  #remaining({ entry, failedAt }: Held, now: number): number {
+  #remaining({ entry, waitMs, failedAt }: Held, now: number): number {
     const left = entry.nextAttemptAt - now;
     if (failedAt === undefined || !this.#monotonic) return left;
-    const wait = backoffDelay(entry.failures, this.#policy);
-    return Math.min(left, wait - (this.#monotonic() - failedAt));
+    return Math.min(left, waitMs - (this.#monotonic() - failedAt));
   }
 
   get(key: string): BackoffEntry | undefined {

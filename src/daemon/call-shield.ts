@@ -140,5 +140,6 @@ export function shieldCalls(client: AepClient, options: ShieldOptions): AepClien
     authenticate: (sandbox, given) => client.authenticate(sandbox, given),
     // A reading, not a call: never gated.
     serviceClock: () => client.serviceClock?.(),
+    askedWait: (sandbox) => client.askedWait?.(sandbox),
   };
 }

@@ -71,9 +71,18 @@ export async function reconcileRevision(
   }
   const now = deps.clock.now();
   const standing = refreshed ? publishRefresh(deps, { plan, results, failed }, now, log) : [];
-  if (results)
-    deps.tracker.record(plan, results, now, deps.signal.aborted, correctionsStanding(deps.board.drifted));
-  else deps.tracker.forgetAllBut(new Set());
+  if (results) {
+    const waited = deps.tracker.record(
+      plan,
+      results,
+      now,
+      deps.signal.aborted,
+      correctionsStanding(deps.board.drifted),
+      (sandbox) => deps.client.askedWait?.(sandbox),
+    );
+    for (const held of waited)
+      log.warn(held, 'AEP asked for a wait longer than retry.maxRetryAfterMs; the next attempt waits for it');
+  } else deps.tracker.forgetAllBut(new Set());
   const states = deps.tracker.states(records, plan, results, now);
   if (refreshed) deps.board.driftedAudiences(states);
   deps.board.audiencesChanged(
