@@ -3,19 +3,39 @@ import type { ApplyReport } from '../apply/types.js';
 import { UsageError } from '../errors.js';
 import { readRegularText } from '../files/read-regular.js';
 import type { Plan, Step } from '../plan/schema.js';
+import { jsonErrorAt } from '../text/json-error-at.js';
 import { checkSavedPlan } from './saved-plan-problem.js';
+
+/** Why a file could not be read: its errno code (EACCES, EISDIR), not a stack. */
+function reasonOf(cause: unknown): string {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? code : String((cause as Error | undefined)?.message ?? cause);
+}
 
 /** A plan saved with `plan --output json --out`, checked. */
 export async function readSavedPlan(file: string): Promise<Plan> {
   let json: unknown;
+  let text: string | undefined;
   try {
-    json = JSON.parse(await readRegularText(file));
+    text = await readRegularText(file);
+    json = JSON.parse(text);
   } catch (cause) {
     // A FIFO or a device is said to be one (read, it was waited on, or read forever).
     if (cause instanceof UsageError) throw cause;
-    throw new UsageError('PLAN_UNREADABLE', `${file} is not a plan saved with \`plan --output json --out\``, {
-      cause,
-    });
+    if (text === undefined)
+      throw new UsageError('PLAN_UNREADABLE', `cannot read ${file}: ${reasonOf(cause)}`, { cause });
+    // Where the JSON breaks (a plan cut short by a full disk, a merge conflict's markers).
+    const broken = jsonErrorAt(text);
+    const where = broken
+      ? `: it is not JSON at line ${broken.line}, column ${broken.column} (${broken.problem})`
+      : '';
+    throw new UsageError(
+      'PLAN_UNREADABLE',
+      `${file} is not a plan saved with \`plan --output json --out\`${where}`,
+      {
+        cause,
+      },
+    );
   }
   const checked = checkSavedPlan(json);
   if (!checked.ok) throw new UsageError('PLAN_INVALID', invalidPlanMessage(file, json, checked.problem));

@@ -357,8 +357,8 @@ export function applyCommand(setExit: (code: number) => void): Command {
     const say = (text: string) => process.stderr.write(`${escapeText(text, { keepLineBreaks: true })}\n`);
     // Everything the user gave is checked before anything runs: flags (already), the target
     // (a missing or misnamed file needs no credentials to tell: checked after them, `apply
-    // plan.out` without them blamed them, and setting them only led to this error), the
-    // terminal, the AEP configuration, the store, then the manifests or the saved plan.
+    // plan.out` without them blamed them, and setting them only led to this error), a saved
+    // plan's content, the terminal, the AEP configuration, the store, then the manifests.
     await assertEmulatorConfig(invoked, flags);
     // The commands its messages print carry the --state and --config given here.
     const paste = pasteFlagsOf(invoked);
@@ -376,6 +376,10 @@ export function applyCommand(setExit: (code: number) => void): Command {
         `${target} is not a directory: give the directory of the manifests, or a plan saved with \`plan --output json --out\` under a name ending in .json (apply takes a file as a saved plan only by that suffix)`,
       );
     if (!isPlanFile) assertDirectory(target, INCLUDE_HINT);
+    // A saved plan's own problem (not JSON, and where; not a plan) is the user's first: read
+    // before the terminal, the credentials and the store are looked at (they were named first,
+    // and fixing them only led to it). Reading it changes nothing.
+    const saved = isPlanFile ? await readSavedPlan(target) : undefined;
     if (!flags.autoApprove && !process.stdin.isTTY) {
       throw new UsageError(
         'APPROVAL_NEEDED',
@@ -389,7 +393,6 @@ export function applyCommand(setExit: (code: number) => void): Command {
     const pasted = isPlanFile ? paste : withManifestsDir(paste, target);
     // A saved plan is applied as it was planned: the guard given here only restricts it, and a
     // flag that would plan otherwise is refused, before its manifests are read.
-    const saved = isPlanFile ? await readSavedPlan(target) : undefined;
     if (saved) {
       assertSavedPlanDeletions(saved, target, flags.maxDeletes, flags.allowMassDelete);
       assertSavedPlanFlags(saved, target, givenPlanFlags(flags, invoked));
