@@ -2,7 +2,8 @@ import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
-import { runCli, withTempDir } from '../helpers/cli.js';
+import { withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { audienceNames, basePlanSteps, gitRepository } from '../helpers/work-tree.js';
@@ -14,6 +15,8 @@ import { audienceNames, basePlanSteps, gitRepository } from '../helpers/work-tre
 // controllers), a pull request adding us/gold.yaml, a copy of eu/gold.yaml (which stays): the
 // PR comment of `directory: us` shows "manifest directory changed (record only, no API call)",
 // while the apply of us creates the audience and starts its first run.
+// Each case's `plan --base` (basePlanSteps) is the built CLI, as the Action runs it; the applies that
+// set the stores up and show what the merge does run the CLI's entry in this process.
 describe('plan --base of a directory gaining a copy of a manifest that stays elsewhere', () => {
   it('shows the create and first run the apply makes', async () => {
     await withEmulator({ operationDelayMs: 5, runStageDelayMs: 5 }, async (emulator) => {
@@ -36,10 +39,13 @@ describe('plan --base of a directory gaining a copy of a manifest that stays els
         const env = emulatorEnv(emulator);
         const us = path.join(repo, 'us');
         expect(
-          (await runCli(['apply', us, '--auto-approve', '--state', state], { env, cwd: tmp })).code,
+          (await runCliInProcess(['apply', us, '--auto-approve', '--state', state], { env, cwd: tmp })).code,
         ).toBe(0);
         await git('merge', '--quiet', '--ff-only', 'pr');
-        const applied = await runCli(['apply', us, '--auto-approve', '--state', state], { env, cwd: tmp });
+        const applied = await runCliInProcess(['apply', us, '--auto-approve', '--state', state], {
+          env,
+          cwd: tmp,
+        });
         expect(applied.code, applied.stdout + applied.stderr).toBe(0);
         expect(audienceNames(emulator)).toEqual(['Audience gold', 'Audience silver']);
 
@@ -77,17 +83,20 @@ describe('plan --base of a directory gaining a copy of a manifest that stays els
         for (const dir of ['eu', 'us'])
           expect(
             (
-              await runCli(['apply', path.join(repo, dir), '--auto-approve', '--state', state], {
+              await runCliInProcess(['apply', path.join(repo, dir), '--auto-approve', '--state', state], {
                 env,
                 cwd: tmp,
               })
             ).code,
           ).toBe(0);
         await git('merge', '--quiet', '--ff-only', 'pr');
-        const applied = await runCli(['apply', path.join(repo, 'us'), '--auto-approve', '--state', state], {
-          env,
-          cwd: tmp,
-        });
+        const applied = await runCliInProcess(
+          ['apply', path.join(repo, 'us'), '--auto-approve', '--state', state],
+          {
+            env,
+            cwd: tmp,
+          },
+        );
         expect(applied.code, applied.stdout + applied.stderr).toBe(0);
         expect(applied.stdout).toContain(
           '~ prod/gold update: manifest directory changed (record only, no API call)',

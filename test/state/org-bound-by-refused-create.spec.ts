@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { openStateStore } from '../../src/state/open.js';
 import { ensureDirStore } from '../helpers/apply-env.js';
-import { runCli, writeFiles } from '../helpers/cli.js';
+import { writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { NO_RUN, PARTNER, partnerConfig, partnerEnv } from '../helpers/partner-org.js';
 import { useEmulator } from '../helpers/with-emulator.js';
@@ -16,6 +17,8 @@ import { usePostgres } from './pg.js';
 // and no record of the sandbox is left, that binding speaks for nothing and must not stay: after
 // the user fixes the org, the next apply creates the audience (it was refused with
 // STATE_OTHER_ORG for good, in either store).
+// Against the emulator over HTTP; the applies run the CLI's entry in this process (the same code,
+// output and exit code as the built CLI: nothing here is about a process).
 
 const emulator = useEmulator({ clients: [DEMO_CLIENT, PARTNER], operationDelayMs: 10 });
 const tempDir = useTempDirs();
@@ -52,7 +55,10 @@ describe.each(stores)('($name store) a sandbox whose first create AEP refused as
     await ensureDirStore(state);
     const env = partnerEnv(emulator());
     const apply = () =>
-      runCli(['apply', 'm', '--state', state, '--config', 'aep.yaml', '--auto-approve'], { cwd: dir, env });
+      runCliInProcess(['apply', 'm', '--state', state, '--config', 'aep.yaml', '--auto-approve'], {
+        cwd: dir,
+        env,
+      });
 
     // orgId forgotten for partner: its calls carry the shared org, which AEP refuses.
     const first = await apply();
@@ -97,7 +103,7 @@ describe.each(stores)('($name store) a sandbox whose first create AEP refused as
     const state = await kind.fresh(dir);
     await ensureDirStore(state);
     const apply = (orgId: string) =>
-      runCli(['apply', 'm', '--state', state, '--auto-approve'], {
+      runCliInProcess(['apply', 'm', '--state', state, '--auto-approve'], {
         cwd: dir,
         env: {
           AEP_BASE_URL: emulator().apiBaseUrl,
