@@ -44,7 +44,7 @@ async function sharing(root: string, emulator: TestEmulator, state: string) {
 }
 
 const heldLine = (key: string) =>
-  `prod/${key}: it was applied from acme/a (its directory audiences), where its file audiences/${key}.yaml is gone, and this work tree names no repository (it has no remote) and its history does not show it removing that file: it may be another repository's, sharing the store; the audience is left as it is: if this is acme/a, add its remote (git remote add origin <its URL>) and plan again; to delete the audience, remove its manifest in a clone of acme/a`;
+  `prod/${key}: it was applied from acme/a (its directory audiences), where its file audiences/${key}.yaml is gone, and this work tree names no repository (it has no remote, or its remote is a path on this machine or a file:// URL) and its history does not show it removing that file: it may be another repository's, sharing the store; the audience is left as it is: if this is acme/a, name its URL as origin (git remote add origin <its URL>, or git remote set-url origin <its URL> where origin is a path) and plan again; to delete the audience, remove its manifest in a clone of acme/a`;
 
 async function expectLeftAlone(
   repo: string,

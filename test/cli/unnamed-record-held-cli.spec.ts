@@ -30,7 +30,7 @@ const quiet = { ingestion: { onCreate: false } };
 const run = promisify(execFile);
 
 const heldLine =
-  "prod/b1: it was applied from audiences (from the top of its git work tree) by a work tree that named no repository (it had no remote), where its file audiences/b1.yaml is gone, and this plan is of acme/audiences, whose history does not show it removing that file: it may be another repository's, not pushed yet, sharing the store; the audience is left as it is: to delete it, remove its manifest in the work tree it was applied from, or, if that was this repository before its remote was added, apply from a clone of acme/audiences with its full history (git fetch --unshallow)";
+  "prod/b1: it was applied from audiences (from the top of its git work tree) by a work tree that named no repository (it had no remote, or a path on this machine as its remote), where its file audiences/b1.yaml is gone, and this plan is of acme/audiences, whose history does not show it removing that file: it may be another repository's, not pushed yet, sharing the store; the audience is left as it is: to delete it, remove its manifest in the work tree it was applied from, or, if that was this repository before its remote was added, apply from a clone of acme/audiences with its full history (git fetch --unshallow)";
 
 describe('a repository with a remote sharing the store with one that has none', () => {
   it("neither plans nor applies the deletion of the other's audience", async () => {
