@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,14 +64,18 @@ function commands(block: string): string[] {
     .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
-/** The first ```sh block after `heading` in `file` of the repository. */
-async function docBlock(file: string, heading: string): Promise<string[]> {
+/** The text of the `nth` ```sh block after `heading` in `file` of the repository. */
+async function docText(file: string, heading: string, nth = 0): Promise<string> {
   const text = await readFile(path.join(root, file), 'utf8');
   const from = text.indexOf(heading);
   if (from < 0) throw new Error(`${file} has no "${heading}"`);
-  const match = /```sh\n([\s\S]*?)```/.exec(text.slice(from));
-  if (!match?.[1]) throw new Error(`${file} has no sh block after "${heading}"`);
-  return commands(match[1]);
+  const block = [...text.slice(from).matchAll(/```sh\n([\s\S]*?)```/g)][nth]?.[1];
+  if (block === undefined) throw new Error(`${file} has no sh block ${nth} after "${heading}"`);
+  return block;
+}
+
+async function docBlock(file: string, heading: string): Promise<string[]> {
+  return commands(await docText(file, heading));
 }
 
 async function helpExamples(): Promise<string[]> {
@@ -106,5 +110,66 @@ describe('the emulator examples run as written', () => {
 
   it("docs/emulator.md's first block", async () => {
     await expectRunsAsWritten(await docBlock('docs/emulator.md', '# The External Audiences API emulator'));
+  });
+});
+
+/** A built emulator on a free port, until `fn` ends: its URL. */
+async function withStandaloneEmulator(fn: (url: string) => Promise<void>): Promise<void> {
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'emulator', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const closed = new Promise((resolve) => child.on('close', resolve));
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /listening on (http:\/\/\S+)/.exec(output);
+        if (match?.[1]) resolve(match[1]);
+      });
+      child.on('close', () => reject(new Error(`the emulator ended: ${output}`)));
+    });
+    await fn(url);
+  } finally {
+    child.kill('SIGTERM');
+    await closed;
+  }
+}
+
+// The blocks that point audiencectl at an emulator (`audiencectl emulator --port 8080` in
+// another terminal) and apply the examples "from a checkout of audiencectl", pasted into sh in
+// this checkout as one script: the emulator here listens on a free port, which stands for 8080.
+describe('the blocks that point audiencectl at a running emulator run as written', () => {
+  it.each([
+    ['README.md', '### `audiencectl emulator`', 1],
+    ['docs/emulator.md', '## Pointing audiencectl at it', 0],
+  ])('%s, %s', async (file, heading, nth) => {
+    const text = await docText(file, heading, nth);
+    expect(text).toContain('http://127.0.0.1:8080/');
+    await withTempDir(async (dir) => {
+      const bin = await binDir(dir);
+      await withStandaloneEmulator(async (url) => {
+        const script = `set -e\n${text.replaceAll('http://127.0.0.1:8080', url)}`;
+        const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+          (resolve, reject) => {
+            const child = spawn('sh', ['-c', script], {
+              cwd: root,
+              stdio: ['ignore', 'pipe', 'pipe'],
+              // mktemp -d makes the state under the test's directory, removed with it.
+              env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, NO_COLOR: '1', TMPDIR: dir },
+            });
+            let stdout = '';
+            let stderr = '';
+            child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+            child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+            child.on('error', reject);
+            child.on('close', (code) => resolve({ code, stdout, stderr }));
+          },
+        );
+        expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+        expect(result.stdout).toContain('Apply: 15 applied, 0 run(s) still running, 0 failed, 0 blocked');
+        expect(result.stdout).toContain('No changes. The audiences match the manifests.');
+      });
+    });
   });
 });
