@@ -6,6 +6,7 @@ import type { StateLocation } from '../state/location.js';
 import type { CompatStore } from '../state/store.js';
 import type { OpenOptions } from '../state/open.js';
 import type { HttpToken } from './http-auth.js';
+import type { CurrentSecret } from './reread-secret-file.js';
 import type { BackoffPolicy } from './backoff.js';
 import type { ReconcileSettings } from './pass.js';
 import type { Reconciler } from './reconciler.js';
@@ -30,8 +31,11 @@ export type ControllerOptions = {
   source: ControllerSource;
   /** Only pushes to this branch trigger a sync through the webhook. */
   branch: string;
-  /** HMAC secret of POST /webhook; without it there is no webhook (404). */
-  webhookSecret: string | undefined;
+  /**
+   * HMAC secret of POST /webhook, or what its file holds now (webhookSecretGiven); without it
+   * there is no webhook (404).
+   */
+  webhookSecret: string | CurrentSecret | undefined;
   listen: { host: string; port: number };
   /**
    * Serve POST /webhook on this address instead, alone, so only it need be exposed;

@@ -78,7 +78,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   if (options.webhookListen && !options.webhookSecret)
     throw new UsageError(
       'WEBHOOK_LISTEN',
-      '--webhook-listen needs a webhook secret (AUDIENCECTL_WEBHOOK_SECRET)',
+      '--webhook-listen needs a webhook secret (AUDIENCECTL_WEBHOOK_SECRET_FILE or AUDIENCECTL_WEBHOOK_SECRET)',
     );
   const log = componentLogger(options.logger, 'controller');
   const metrics = createMetrics();

@@ -1,13 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { UsageError } from '../errors.js';
-import { readRegularTextSync } from '../files/read-regular.js';
+import { readSecretFileText } from '../files/read-secret-file.js';
 
 /** A shorter token is guessable; `openssl rand -hex 32` gives 64 characters. */
 export const MIN_HTTP_TOKEN_LENGTH = 16;
-
-/** A token file larger than this is no token file: 64 KiB. */
-const MAX_TOKEN_FILE_BYTES = 64 * 1024;
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -67,21 +64,9 @@ export function readHttpToken(given: {
       'HTTP_TOKEN',
       `give the HTTP token either with ${fileName} or ${tokenName}, not both`,
     );
-  let token = given.token;
-  if (given.file !== undefined) {
-    try {
-      // A FIFO, a directory or a device is refused, naming the flag, without reading it.
-      token = readRegularTextSync(given.file, {
-        label: fileName,
-        maxBytes: MAX_TOKEN_FILE_BYTES,
-      });
-    } catch (error) {
-      if (error instanceof UsageError) throw error;
-      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-      const where = code === 'ENOENT' || code === 'ENOTDIR' ? 'the path given' : given.file;
-      throw new UsageError('HTTP_TOKEN', `${fileName}: cannot read ${where} (${code})`);
-    }
-  }
+  // A FIFO, a directory or a device is refused, naming the flag, without reading it.
+  const token =
+    given.file === undefined ? given.token : readSecretFileText(given.file, fileName, 'HTTP_TOKEN');
   if (token === undefined) return undefined;
   const trimmed = token.trim();
   if (trimmed.length < MIN_HTTP_TOKEN_LENGTH || /\s/.test(trimmed))

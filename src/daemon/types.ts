@@ -3,6 +3,7 @@
  * state and implements `DaemonStatusProvider`; the server only reads it and calls
  * `WebhookTarget.onPush`. Everything here is plain JSON-serialisable data.
  */
+import type { CurrentSecret } from './reread-secret-file.js';
 
 /** An error as shown to operators: stable code, actionable message, no secrets. */
 export type ErrorInfo = { code: string; message: string; at: string };
@@ -136,8 +137,11 @@ export interface DaemonStatusProvider {
 export type PushNotice = { ref: string; after: string | undefined; deliveryId: string | undefined };
 
 export interface WebhookTarget {
-  /** HMAC secret shared with GitHub (`AUDIENCECTL_WEBHOOK_SECRET`). */
-  secret: string;
+  /**
+   * HMAC secret shared with GitHub (`AUDIENCECTL_WEBHOOK_SECRET`), or what its file holds now
+   * (`AUDIENCECTL_WEBHOOK_SECRET_FILE`, webhookSecretGiven): asked once per delivery.
+   */
+  secret: string | CurrentSecret;
   /** The branch the source follows: only pushes to `refs/heads/<branch>` trigger. */
   branch: string;
   /** The path of the repository the source follows (repositoryPathOf); pushes naming another are ignored. Absent: any repository. */

@@ -74,6 +74,17 @@ export function registerWebhook(
   deliveries = new DeliveryLog(),
   budget = new BodyBudget(Math.max(DEFAULT_WEBHOOK_BODIES_KEPT, bodyLimit)),
 ): void {
+  const current = target.secret;
+  // Read once per delivery (a file rotated meanwhile is taken at the next), and the body's
+  // hash and the decision use that one secret.
+  const secrets = new WeakMap<FastifyRequest, string>();
+  const secretOf = (request: FastifyRequest): string => {
+    const held = secrets.get(request);
+    if (held !== undefined) return held;
+    const secret = typeof current === 'string' ? current : current();
+    secrets.set(request, secret);
+    return secret;
+  };
   void app.register((scope, _options, done) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (request, payload, parsed) => {
@@ -81,7 +92,7 @@ export function registerWebhook(
       const declared = length === undefined ? undefined : Number(length);
       receiveWebhookBody(
         payload,
-        { secret: target.secret, declared, limit: bodyLimit, budget },
+        { secret: secretOf(request), declared, limit: bodyLimit, budget },
         (outcome) => {
           if ('received' in outcome) return parsed(null, outcome.received);
           return parsed(Object.assign(new Error(outcome.reason), { statusCode: outcome.refused }), undefined);
@@ -123,7 +134,7 @@ export function registerWebhook(
       // No body at all (Content-Length 0): nothing was parsed; an empty body is decided as such.
       const body = received?.body ?? Buffer.alloc(0);
       const decision = decideWebhook(
-        target.secret,
+        secretOf(request),
         target.branch,
         { body, signature, event, contentType: header('content-type') },
         target.repository,

@@ -11,13 +11,17 @@ import { runCli, withTempDir } from '../helpers/cli.js';
 
 const TOKEN = `conflict-token-${randomUUID()}`;
 const SHORT_SECRET = 'hook-9e12-short';
+const WEBHOOK_SECRET = `conflict-webhook-${randomUUID()}`;
 
 /** The one-line refusal of `run` given `args` (after `--dir <tmp>` unless `dir` is false) and `env`. */
 async function refusal(args: string[], env: Record<string, string>, dir = true): Promise<string> {
   return withTempDir(async (tmp) => {
     const tokenFile = path.join(tmp, 'http-token');
     await writeFile(tokenFile, `${TOKEN}\n`);
-    const expand = (value: string) => value.replace('TOKEN_FILE', tokenFile);
+    const secretFile = path.join(tmp, 'webhook-secret');
+    await writeFile(secretFile, `${WEBHOOK_SECRET}\n`);
+    const expand = (value: string) =>
+      value.replace('TOKEN_FILE', tokenFile).replace('SECRET_FILE', secretFile);
     const result = await runCli(
       [
         'run',
@@ -38,6 +42,7 @@ async function refusal(args: string[], env: Record<string, string>, dir = true):
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).not.toContain(TOKEN);
     expect(result.stderr).not.toContain(SHORT_SECRET);
+    expect(result.stderr).not.toContain(WEBHOOK_SECRET);
     return result.stderr;
   });
 }
@@ -62,6 +67,32 @@ describe('audiencectl run: two settings refused name the two given', () => {
     expect(stderr).toContain('AUDIENCECTL_HTTP_TOKEN_FILE');
     expect(stderr).toMatch(/--http-token\b(?!-)/);
     expect(stderr).not.toContain('--http-token-file');
+  });
+
+  // Review secrets-45: the webhook secret's file form, refused beside the secret itself.
+  it('AUDIENCECTL_WEBHOOK_SECRET with AUDIENCECTL_WEBHOOK_SECRET_FILE', async () => {
+    const stderr = await refusal([], {
+      AUDIENCECTL_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      AUDIENCECTL_WEBHOOK_SECRET_FILE: 'SECRET_FILE',
+    });
+    expect(stderr).toBe(
+      'Error: give the webhook secret either with AUDIENCECTL_WEBHOOK_SECRET_FILE or AUDIENCECTL_WEBHOOK_SECRET, not both\n',
+    );
+  });
+
+  it('--webhook-secret with --webhook-secret-file, both typed', async () => {
+    const stderr = await refusal(
+      ['--webhook-secret', WEBHOOK_SECRET, '--webhook-secret-file', 'SECRET_FILE'],
+      {},
+    );
+    expect(stderr).toBe(
+      'Error: give the webhook secret either with --webhook-secret-file or --webhook-secret, not both\n',
+    );
+  });
+
+  it('AUDIENCECTL_WEBHOOK_SECRET_FILE naming no file names the variable, not the path', async () => {
+    const stderr = await refusal([], { AUDIENCECTL_WEBHOOK_SECRET_FILE: 'SECRET_FILE.missing' });
+    expect(stderr).toBe('Error: AUDIENCECTL_WEBHOOK_SECRET_FILE: cannot read the path given (ENOENT)\n');
   });
 
   it('--repo with AUDIENCECTL_DIR', async () => {

@@ -4,7 +4,7 @@ import { helmBinaries, template } from './helm.js';
 import { controller, deploymentSpec } from './pod-env.js';
 
 /**
- * Review secrets-44 (last pass's leftovers 1 and 2). The chart gives the controller its HTTP
+ * Review secrets-44 (last pass's leftovers 1 and 2), and secrets-45 (the webhook secret). The chart gives the controller its HTTP
  * token (httpAuth.enabled) and its AEP client secret as environment variables (secretKeyRef),
  * which a running pod never sees change: a token or secret rotated in the Secret is refused
  * (the HTTP token) or fails every IMS renewal (the client secret) until a restart. Both should
@@ -15,13 +15,21 @@ const VALUES = {
   git: { url: 'https://github.com/acme/audiences.git' },
   aep: { orgId: 'ABC123DEF456@AdobeOrg' },
   httpAuth: { enabled: true },
-  secret: { aepClientId: 'id', aepClientSecret: 's', httpToken: '0123456789abcdef0123' },
+  webhook: { enabled: true },
+  secret: {
+    aepClientId: 'id',
+    aepClientSecret: 's',
+    httpToken: '0123456789abcdef0123',
+    webhookSecret: 'fedcba9876543210fedc',
+  },
 };
 
 describe.each(helmBinaries())('helm $major: secrets a running controller reads again', (bin) => {
   it.each([
     ['AEP_CLIENT_SECRET', 'AEP_CLIENT_SECRET_FILE'],
     ['AUDIENCECTL_HTTP_TOKEN', 'AUDIENCECTL_HTTP_TOKEN_FILE'],
+    // Review secrets-45 (leftover 1): the webhook secret, rotated in the Secret, needed a restart.
+    ['AUDIENCECTL_WEBHOOK_SECRET', 'AUDIENCECTL_WEBHOOK_SECRET_FILE'],
   ])("mounts the Secret's %s as the file %s names, no variable", async (key, variable) => {
     const result = await template(bin, { values: VALUES });
     expect(result.code, result.stderr).toBe(0);

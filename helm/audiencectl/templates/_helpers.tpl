@@ -74,6 +74,16 @@ credentials are needed and extraEnv gives neither AEP_CLIENT_SECRET nor AEP_CLIE
 {{- if and (include "audiencectl.needsAep" .) (not (include "audiencectl.extraEnvGives" (list . "AEP_CLIENT_SECRET"))) (not (include "audiencectl.extraEnvGives" (list . "AEP_CLIENT_SECRET_FILE"))) }}true{{ end }}
 {{- end }}
 
+{{/*
+Whether the chart gives the controller its webhook secret, as a file of the Secret's volume
+(AUDIENCECTL_WEBHOOK_SECRET_FILE), read again when it changes: webhook.enabled, and extraEnv
+gives neither AUDIENCECTL_WEBHOOK_SECRET nor AUDIENCECTL_WEBHOOK_SECRET_FILE (from a Secret of
+the user's own, which replaces the chart's).
+*/}}
+{{- define "audiencectl.chartWebhookSecret" -}}
+{{- if and .Values.webhook.enabled (not (include "audiencectl.extraEnvGives" (list . "AUDIENCECTL_WEBHOOK_SECRET"))) (not (include "audiencectl.extraEnvGives" (list . "AUDIENCECTL_WEBHOOK_SECRET_FILE"))) }}true{{ end }}
+{{- end }}
+
 {{/* The helm test's Service of the pods ready or not: a DNS label, 63 characters at most. */}}
 {{- define "audiencectl.testPodsService" -}}
 {{- printf "%s-pods" (include "audiencectl.fullname" . | trunc 58 | trimSuffix "-") }}

@@ -30,7 +30,7 @@ key only.
 {{- if and (eq .Values.git.auth "ssh") (not .Values.git.ssh.insecureAcceptNewHostKeys) }}
 {{- required "git.auth is ssh: set git.knownHosts (ssh-keyscan), or git.ssh.insecureAcceptNewHostKeys=true to trust the host on first use" .Values.git.knownHosts | substr 0 0 }}
 {{- end }}
-{{- if and .Values.webhook.enabled $ownSecret (not (include "audiencectl.extraEnvGives" (list . "AUDIENCECTL_WEBHOOK_SECRET"))) }}
+{{- if and (include "audiencectl.chartWebhookSecret" .) $ownSecret }}
 {{- required "webhook.enabled: set secret.webhookSecret or secret.existingSecret" .Values.secret.webhookSecret | substr 0 0 }}
 {{- end }}
 {{- if and .Values.httpAuth.enabled $ownSecret }}

@@ -39,6 +39,7 @@ export type RunFlags = SourceFlags &
     gitTimeout: number;
     watchDebounce: number;
     webhookSecret?: string;
+    webhookSecretFile?: string;
     webhookListen?: string;
     httpToken?: string;
     httpTokenFile?: string;
@@ -150,7 +151,12 @@ const SPECS: Spec[] = [
   {
     flags: '--webhook-secret <secret>',
     env: 'AUDIENCECTL_WEBHOOK_SECRET',
-    help: 'enables POST /webhook with this HMAC secret (prefer the variable)',
+    help: 'enables POST /webhook with this HMAC secret (prefer the variable or --webhook-secret-file)',
+  },
+  {
+    flags: '--webhook-secret-file <file>',
+    env: 'AUDIENCECTL_WEBHOOK_SECRET_FILE',
+    help: 'read the webhook HMAC secret from this file, again when it changes (a rotated Secret needs no restart)',
   },
   {
     flags: '--listen <address>',

@@ -12,7 +12,7 @@ import { SourceConfigError } from '../../source/errors.js';
 import { checkSubPath } from '../../source/git-options.js';
 import { checkGitUrl } from '../../source/git-url.js';
 import { sshUserFor } from '../../source/ssh-user.js';
-import { webhookSecretOf } from '../../daemon/webhook.js';
+import { webhookSecretGiven } from '../../daemon/webhook-secret-file.js';
 import { assertEmulatorConfig } from '../emulator-config.js';
 import { createLogger, registerSecret } from '../../log.js';
 import { connect, credentialsAbsent, offlineConnection } from '../connect.js';
@@ -231,12 +231,17 @@ export function runCommand(setExit: (code: number) => void): Command {
   command.action(async (flags: RunFlags) => {
     const filterNotes = completeFromEnv(command, flags);
     await assertEmulatorConfig(command, flags);
-    // Registered as given (a message may quote the value with its blanks) and as used.
-    registerSecret(flags.webhookSecret);
-    const webhookSecret = webhookSecretOf(flags.webhookSecret, settingName(command, 'webhookSecret'));
-    registerSecret(webhookSecret);
     registerSecret(flags.gitToken);
     const logger = createLogger({ level: flags.logLevel });
+    const webhookSecret = webhookSecretGiven(
+      {
+        secret: flags.webhookSecret,
+        file: flags.webhookSecretFile,
+        secretName: settingName(command, 'webhookSecret'),
+        fileName: settingName(command, 'webhookSecretFile'),
+      },
+      logger,
+    );
     const httpToken = httpTokenOf(
       {
         token: flags.httpToken,
@@ -257,7 +262,7 @@ export function runCommand(setExit: (code: number) => void): Command {
     if (webhookListen !== undefined && webhookSecret === undefined)
       throw new UsageError(
         'WEBHOOK_LISTEN',
-        `${settingName(command, 'webhookListen')} needs a webhook secret (--webhook-secret or AUDIENCECTL_WEBHOOK_SECRET)`,
+        `${settingName(command, 'webhookListen')} needs a webhook secret (--webhook-secret-file or AUDIENCECTL_WEBHOOK_SECRET_FILE, --webhook-secret or AUDIENCECTL_WEBHOOK_SECRET)`,
       );
     for (const note of filterNotes) logger.warn({}, note);
     // A dry run only plans: without credentials it starts, and says so, rather than refuse.
