@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/state/open.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { ownServer, selfSignedCertificate, type OwnServer } from './own-server.js';
+import { appliedSpec, aRecord } from './helpers.js';
 import { usePostgres } from './pg.js';
 
 // A state URL naming no sslmode connected in clear text to a server that speaks TLS,
@@ -51,6 +52,26 @@ describe('a state URL naming no sslmode', () => {
       const encrypted = await sessionsEncrypted(server.url, 'audiencectl');
       expect(encrypted.length).toBeGreaterThan(0);
       expect(encrypted).toEqual(encrypted.map(() => true));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('carries writes and a read of hundreds of kilobytes whole over TLS', async () => {
+    const location = `${server.url}?schema=tls_volume`;
+    const init = await runCliInProcess(['init', '--state-only', '--state', location]);
+    expect(init.code, init.stderr).toBe(0);
+    const store = await openStateStore(location);
+    try {
+      await store.lock();
+      const keys = Array.from({ length: 150 }, (_, i) => `k${String(i).padStart(3, '0')}`);
+      for (const key of keys) await store.put(aRecord(key, { applied: appliedSpec(key, 'd'.repeat(4_000)) }));
+      const { audiences } = await store.readAll();
+      expect(audiences.map((record) => record.key)).toEqual(keys);
+      expect(audiences.map((record) => record.applied?.spec.description.length)).toEqual(
+        keys.map(() => 4_000),
+      );
+      expect(await sessionsEncrypted(server.url, 'audiencectl')).not.toContain(false);
     } finally {
       await store.close();
     }

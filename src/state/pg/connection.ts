@@ -6,7 +6,7 @@ import { RefusedFileError, checkRegularFileSync, readRegularText } from '../../f
 import { registerSecret } from '../../log.js';
 import { StateError, reasonOf } from '../errors.js';
 import type { PasteFlags } from '../../text/paste-flags.js';
-import { PREFERRED_TLS, preferTls } from './tls-preferred.js';
+import { preferredTlsStream } from './tls-preferred.js';
 
 /** Where a password may come from besides the URL (see resolvePassword). */
 export type PgAccess = {
@@ -112,8 +112,6 @@ export class PgClient extends pg.Client {
     super(config);
     const given = typeof config === 'object' ? config.query_timeout : undefined;
     this.#queryMs = given ?? PG_DEFAULTS.queryMs;
-    // A URL naming no TLS of its own (clientConfig): TLS when the server has it, as libpq's prefer.
-    if (typeof config === 'object' && config.ssl === PREFERRED_TLS) preferTls(this.connection);
   }
 
   /**
@@ -179,8 +177,6 @@ export function trackedClient(clients: Set<pg.Client>, refusal: () => Error | un
     constructor(config?: string | ClientConfig) {
       super(config);
       clients.add(this);
-      // The connection's end, not its first socket's close: a TLS attempt given up for clear text
-      // (tls-preferred.ts) closes that socket while the connection goes on, on another.
       this.connection.once('end', () => clients.delete(this));
     }
 
@@ -357,8 +353,9 @@ export function clientConfig(url: string, access: PgAccess): ClientConfig {
   const base: ClientConfig = { ...parsed };
   delete base.password;
   // No sslmode, sslcert, sslkey, sslrootcert or ssl in the URL, nor PGSSLMODE (which node-postgres
-  // reads then): libpq's default, prefer, instead of node-postgres's clear text (tls-preferred.ts).
-  if (parsed.ssl === undefined && process.env.PGSSLMODE === undefined) base.ssl = PREFERRED_TLS;
+  // reads then): libpq's default, prefer, instead of node-postgres's clear text: a connection of
+  // ours that node-postgres speaks clear text over, carried over TLS when the server has it.
+  if (parsed.ssl === undefined && process.env.PGSSLMODE === undefined) base.stream = preferredTlsStream;
   let cached: Promise<string | undefined> | undefined;
   return {
     ...base,
