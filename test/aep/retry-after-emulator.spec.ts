@@ -3,6 +3,7 @@ import { AepError } from '../../src/aep/errors.js';
 import type { AepClientOptions } from '../../src/aep/options.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js';
 import { clientFor, spec } from './helpers.js';
+import { lookups, recordingAttempts, type Attempt } from './retry-after-proxy.js';
 
 // Retry-After in every form the emulator writes it (docs/emulator.md, "Retry-After"), read by
 // the client over real HTTP: retry-policy.spec.ts reads the values, this proves the waits.
@@ -12,35 +13,18 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((running) => running.close()));
 });
 
-type Attempt = { startedAt: number; endedAt: number; status: number | undefined };
-
 async function withClient(options: EmulatorOptions, overrides: AepClientOptions = {}) {
   const running = await startEmulator({ host: '127.0.0.1', port: 0, ...options });
   started.push(running);
   const attempts: Attempt[] = [];
-  const client = clientFor(running, {
-    retry: { baseDelayMs: 5, maxDelayMs: 40, rateLimitPauseMs: 700 },
-    onRequest: (event) => {
-      const endedAt = Date.now();
-      attempts.push({ startedAt: endedAt - event.durationMs, endedAt, status: event.status });
-    },
-    ...overrides,
-  });
-  return { running, client, attempts };
-}
-
-/** 404 for an answered lookup (no such operation), else the failure's code. */
-function endOf(error: unknown): unknown {
-  if (!(error instanceof AepError)) return error;
-  return error.status === 404 ? 404 : error.code;
-}
-
-function lookups(client: ReturnType<typeof clientFor>, count: number) {
-  return Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      client.getOperation('prod', `op-${i}`).then(() => 'found', endOf),
-    ),
+  const client = clientFor(
+    running,
+    recordingAttempts(attempts, {
+      retry: { baseDelayMs: 5, maxDelayMs: 40, rateLimitPauseMs: 700 },
+      ...overrides,
+    }),
   );
+  return { running, client, attempts };
 }
 
 /** The shortest time from the first 429's answer to an attempt started after it. */

@@ -1,62 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { AepError } from '../../src/aep/errors.js';
-import type { AepClientOptions } from '../../src/aep/options.js';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { clientFor } from './helpers.js';
-import {
-  imfDate,
-  startHeaderProxy,
-  unavailableBody,
-  type HeadedAnswer,
-  type Replacement,
-} from '../helpers/header-proxy.js';
+import { describe, expect, it } from 'vitest';
+import { imfDate, unavailableBody, type HeadedAnswer } from '../helpers/header-proxy.js';
+import { lookups, retryAfterProxies } from './retry-after-proxy.js';
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
-
-type Attempt = { startedAt: number; endedAt: number; status: number | undefined };
-
-/** A client of the emulator through a proxy that replaces answers, with each attempt's times. */
-async function throughProxy(
-  emulatorOptions: Parameters<typeof startEmulator>[0],
-  replace: (answer: HeadedAnswer) => Replacement | undefined,
-  overrides: AepClientOptions = {},
-) {
-  const running: RunningEmulator = await startEmulator({ host: '127.0.0.1', port: 0, ...emulatorOptions });
-  closers.push(() => running.close());
-  const proxy = await startHeaderProxy(running.apiBaseUrl, replace);
-  closers.push(() => proxy.close());
-  const attempts: Attempt[] = [];
-  const client = clientFor(running, {
-    baseUrl: proxy.apiBaseUrl,
-    onRequest: (event) => {
-      const endedAt = Date.now();
-      attempts.push({ startedAt: endedAt - event.durationMs, endedAt, status: event.status });
-    },
-    ...overrides,
-  });
-  return { running, client, attempts };
-}
-
-/** 404 for an answered lookup (no such operation), else the failure's code. */
-function endOf(error: unknown): unknown {
-  if (!(error instanceof AepError)) return error;
-  return error.status === 404 ? 404 : error.code;
-}
-
-/** Each lookup's end: its status (404: answered, no such operation) or the error code. */
-function lookups(client: ReturnType<typeof clientFor>, count: number) {
-  return Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      client.getOperation('prod', `op-${i}`).then(
-        () => 'found',
-        (error: unknown) => endOf(error),
-      ),
-    ),
-  );
-}
+const { throughProxy } = retryAfterProxies();
 
 describe('a Retry-After that asks for no wait', () => {
   // The emulator's gateway throttles (one request a second, a burst of one) and sends no

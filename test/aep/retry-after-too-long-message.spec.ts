@@ -1,24 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startEmulator } from '../../src/emulator/index.js';
-import { clientFor, failure } from './helpers.js';
-import { imfDate, startHeaderProxy, unavailableBody } from '../helpers/header-proxy.js';
+import { describe, expect, it } from 'vitest';
+import { failure } from './helpers.js';
+import { imfDate, unavailableBody } from '../helpers/header-proxy.js';
+import { retryAfterProxies } from './retry-after-proxy.js';
 
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
+const { throughProxy } = retryAfterProxies();
 
 /** A lookup whose every answer is `status` with a Retry-After 120 s after the answer's Date. */
 async function refusedFor120s(status: 429 | 503) {
-  const running = await startEmulator({ host: '127.0.0.1', port: 0 });
-  closers.push(() => running.close());
-  const proxy = await startHeaderProxy(running.apiBaseUrl, (answer) => {
+  const { client } = await throughProxy({}, (answer) => {
     if (!answer.path.includes('/operations/')) return undefined;
     const headers = { ...answer.headers, 'retry-after': imfDate(answer.headers, 120_000) };
     return status === 503 ? { status, headers, body: unavailableBody() } : { status, headers };
   });
-  closers.push(() => proxy.close());
-  const client = clientFor(running, { baseUrl: proxy.apiBaseUrl });
   return failure(client.getOperation('prod', 'op-1'));
 }
 
