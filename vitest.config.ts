@@ -40,6 +40,9 @@ export default defineConfig({
     // One PostgreSQL server for the whole run (initdb takes seconds, a database per file
     // does not), and a cache directory of the run's own (test/setup/cache-home.ts).
     globalSetup: ['test/setup/postgres.ts', 'test/setup/cache-home.ts'],
+    // Each spec file's CPU, one JSON line each, appended to the file AUDIENCECTL_TEST_CPU_LOG
+    // names (docs/performance.md, "CI duration"); without it, nothing is loaded.
+    setupFiles: process.env.AUDIENCECTL_TEST_CPU_LOG ? ['test/setup/cpu-per-file.ts'] : [],
     // Only a guard against a hung test: a loaded 2-core runner must not fail a passing one.
     testTimeout: 120_000,
     hookTimeout: 30_000,
