@@ -22,6 +22,7 @@ import {
   type Replaced,
 } from './freed-name.js';
 import type { PasteFlags } from '../../text/paste-flags.js';
+import { replacedStoreHint } from './replaced-store-hint.js';
 
 // A create refused 409: what the sandbox lists under the name decides between our own create
 // (adopted), a refresh's mistake, a name held but not listed, and someone else's audience.
@@ -175,9 +176,12 @@ export async function resolveDuplicate(
     kind: 'update',
     changes: { blocked: { code: '100950-409', message, at, name, found: ids }, pendingCreate: null },
   });
+  // Made by another store with these credentials: this one may be its replacement, not migrated.
+  const otherStore = found.kind === 'earlier' || (found.kind === 'one' && found.ownAccount);
+  const migrate = otherStore ? await replacedStoreHint(deps.store, deps.paste) : '';
   return result(
     step,
     'blocked',
-    `${message}; ${blockedImportHint(step, deps.paste, ids)}${blockedNameWayOut}`,
+    `${message}; ${blockedImportHint(step, deps.paste, ids)}${migrate}${blockedNameWayOut}`,
   );
 }
