@@ -307,12 +307,15 @@ function missingProblem(
     if (unset.length === 0) return undefined;
     return {
       key: unset.join(', '),
-      message: `not set: the AEP credentials come from AEP_CLIENT_ID, AEP_CLIENT_SECRET and AEP_ORG_ID, or from a file given with --config`,
+      // The secret's variable may also be its file's (the chart's way): both are named.
+      message: `not set: the AEP credentials come from AEP_CLIENT_ID, AEP_CLIENT_SECRET (or AEP_CLIENT_SECRET_FILE) and AEP_ORG_ID, or from a file given with --config`,
     };
   }
   const missing = [
     found.clientId ? undefined : 'a client id (clientId, or AEP_CLIENT_ID)',
-    found.secret ? undefined : 'a client secret (clientSecretEnv, clientSecretFile, or AEP_CLIENT_SECRET)',
+    found.secret
+      ? undefined
+      : 'a client secret (clientSecretEnv, clientSecretFile, AEP_CLIENT_SECRET or AEP_CLIENT_SECRET_FILE)',
     found.orgId ? undefined : 'an org id (orgId, or AEP_ORG_ID)',
   ].filter((item) => item !== undefined);
   if (missing.length === 0) return undefined;

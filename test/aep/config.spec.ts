@@ -278,7 +278,7 @@ budget: { intervalMs: 9007199254740993 }
       /sandboxes\.qa\.clientSecret: give only one of clientSecret, clientSecretEnv and clientSecretFile/,
     );
     expect(error.message).toMatch(
-      /sandboxes\.stage: sandbox "stage" is missing a client secret \(clientSecretEnv, clientSecretFile, or AEP_CLIENT_SECRET\) and an org id/,
+      /sandboxes\.stage: sandbox "stage" is missing a client secret \(clientSecretEnv, clientSecretFile, AEP_CLIENT_SECRET or AEP_CLIENT_SECRET_FILE\) and an org id/,
     );
   });
 
@@ -300,7 +300,7 @@ describe('one problem, one line; no knock-on problems', () => {
       loadAepConfig({ env: { AEP_CLIENT_ID: 'x', AEP_ORG_ID: 'O@AdobeOrg' } }),
     );
     expect(fromEnv.message).toBe(
-      'Invalid AEP configuration: AEP_CLIENT_SECRET: not set: the AEP credentials come from AEP_CLIENT_ID, AEP_CLIENT_SECRET and AEP_ORG_ID, or from a file given with --config',
+      'Invalid AEP configuration: AEP_CLIENT_SECRET: not set: the AEP credentials come from AEP_CLIENT_ID, AEP_CLIENT_SECRET (or AEP_CLIENT_SECRET_FILE) and AEP_ORG_ID, or from a file given with --config',
     );
   });
 
