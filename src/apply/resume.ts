@@ -16,9 +16,10 @@ import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 /**
  * Settles the intents a killed apply left behind, before anything is planned, so the
  * plan starts from what the service really did. A pending create is left to the
- * create step (it sends again the body recorded with it; repeating it is made safe by
- * the service's duplicate-name check). One audience whose intent cannot be settled keeps
- * it and never stops the others: its steps refuse to act while the intent is there.
+ * create step (it looks the name up and adopts what an earlier POST made, and sends the body
+ * recorded with it again only once that POST can no longer land unlisted:
+ * steps/create-hold.ts). One audience whose intent cannot be settled keeps it and never stops
+ * the others: its steps refuse to act while the intent is there.
  */
 export async function resumeIntents(
   store: StateStore,

@@ -237,6 +237,19 @@ export const PendingCreate = z.object({
    * further from the intent's own time than MAX_CLOCK_OFFSET_SECONDS is read as absent.
    */
   earliestAepMs: z.number().int().positive().optional().catch(undefined),
+  /**
+   * The latest POST of this create sent after its first (an apply resuming the intent, once the
+   * wait for the earlier POST to show had passed: apply/steps/create-hold.ts), written before it
+   * was sent: `at`, the writing machine's clock; `earliestAepMs`, AEP's clock then at the earliest
+   * (as above), when an answer showed it lately. A create is not POSTed again until the service's
+   * wait to show an accepted create has passed since it (or, absent, since the intent). Absent
+   * until a create is sent again, and in records of earlier releases (which drop it on their
+   * next write).
+   */
+  repeated: z
+    .object({ at: z.string(), earliestAepMs: z.number().int().positive().optional().catch(undefined) })
+    .optional()
+    .catch(undefined),
 });
 export type PendingCreate = z.infer<typeof PendingCreate>;
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { FileStateStore } from '../../src/state/file-store.js';
 import { readState } from '../../src/state/read.js';
+import { waitOutHeldCreates } from '../helpers/held-creates.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withTempDir } from '../helpers/cli.js';
 import { holdCreates, lostOperation, withExecutor } from '../helpers/executor-env.js';
@@ -59,11 +60,13 @@ describe('adoption of our own interrupted creates', () => {
       const quiet = (name: string) => manifestObject(name, { ingestion: { onCreate: false } });
       // silver's create shows the account audiencectl's creates are made by.
       await env.apply([quiet('silver')]);
-      // gold's three POSTs fail with 502 (none made it): its intent stays, its outcome unknown.
-      env.emulator.control.queueFault({ kind: 'error502', endpoint: 'createAudience', count: 3 });
+      // gold's POST fails with 502 (it made nothing): its intent stays, its outcome unknown, the
+      // create held while it may land (steps/create-hold.ts).
+      env.emulator.control.queueFault({ kind: 'error502', endpoint: 'createAudience', count: 1 });
       const failed = await env.apply([quiet('silver'), quiet('gold')]);
-      expect(failed.report?.results[0]?.message).toMatch(/create outcome unknown/);
+      expect(failed.report?.results[0]?.message).toMatch(/may still land/);
       expect((await env.store().get('prod', 'gold'))?.intent?.kind).toBe('create');
+      await waitOutHeldCreates(env.store());
       // Meanwhile a colleague makes it by hand in the UI.
       const theirs = env.emulator.control.uiCreateAudience(
         DEMO_CLIENT.orgId,
@@ -92,8 +95,9 @@ describe('adoption of our own interrupted creates', () => {
   it('a lost create answer, then a retry refused outright: the intent stays, and the next apply adopts what the lost POST made', async () => {
     await withExecutor(undefined, async (env) => {
       const gold = manifestObject('gold', { ingestion: { onCreate: false } });
-      // The first POST makes the audience but its answer is lost; the retry is refused
-      // outright (a 403 that says nothing of what the first POST did).
+      // The first POST makes the audience but its answer is lost; the repeat, once the wait for
+      // it to show has passed (steps/create-hold.ts), is refused outright (a 403 that says nothing
+      // of what the first POST did).
       env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
       env.emulator.control.queueFault({
         kind: 'clientError',
@@ -101,8 +105,13 @@ describe('adoption of our own interrupted creates', () => {
         status: 403,
         after: 1,
       });
-      // Not listed before the retry: the retry is sent (steps/create-repeat.ts looks first).
+      // Not listed before the repeat: it is sent (steps/create-repeat.ts looks first).
       const held = holdCreates(env);
+      const first = await env.apply([gold]);
+      expect(first.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
+        'prod/gold:create blocked',
+      ]);
+      await waitOutHeldCreates(env.store());
       const refused = await env.apply([gold]);
       held.release();
       expect(refused.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([

@@ -4,6 +4,8 @@ import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { CLI, withTempDir } from '../helpers/cli.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { manifest, runsByName, story } from '../helpers/cli-story.js';
+import { waitOutHeldCreates } from '../helpers/held-creates.js';
+import { FileStateStore } from '../../src/state/file-store.js';
 
 // Review 33b, M-2. docs/state.md: "An intent can be days old, and an audience a colleague made by hand since,
 // after a POST of ours that made nothing, is someone else's." The create's resolution relies on
@@ -11,7 +13,8 @@ import { manifest, runsByName, story } from '../helpers/cli-story.js';
 // fresh store (a new repository, a new sandbox). Story: the apply's create POST is answered
 // 500 (the service made nothing) and the apply is killed (kill -9, a CI job cancelled) before it
 // learns more; the intent stays. Later a colleague creates an audience of that name in the UI.
-// The next apply re-POSTs (409), finds the colleague's audience (created after the intent, by
+// The next apply (once the wait for the killed POST to show has passed: steps/create-hold.ts)
+// re-POSTs (409), finds the colleague's audience (created after the intent, by
 // colleague@AdobeID) and adopts it as "the audience an interrupted create made": it then starts
 // its "first run", PATCHes it to the manifest, and would delete it when the manifest goes.
 
@@ -61,6 +64,8 @@ describe('a colleague’s audience of the name, after an interrupted create of a
           'colleague@AdobeID',
         );
 
+        // The create is held while the killed POST may land (steps/create-hold.ts): a while later.
+        await waitOutHeldCreates(new FileStateStore(s.state));
         const result = await s.apply();
         // Expected: blocked (an audience of that name made by someone else), not adopted.
         expect(result.stdout).not.toMatch(/ok {7}prod\/colleague-a create: adopted /);

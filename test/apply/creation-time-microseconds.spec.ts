@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
-import { withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { afterRepeatWait, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
@@ -43,11 +43,12 @@ describe('creationTime in microseconds (creationTimeUnit: microseconds)', () => 
 
   it("an audience of the name another store created a minute before the create began is not taken for the create's own", async () => {
     await withExecutor({ compat: { creationTimeUnit: 'microseconds' } }, async (env: ExecutorEnv) => {
-      // This store's create: its intent written, its POSTs never reached the service.
-      env.emulator.control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 3 });
+      // This store's create: its intent written, its POST never reached the service (held while it
+      // may land: steps/create-hold.ts).
+      env.emulator.control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 1 });
       const first = await env.apply([quiet('gold')]);
       expect(first.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
-        'prod/gold:create failed',
+        'prod/gold:create blocked',
       ]);
       const pending = (await env.store().get('prod', 'gold')) as AudienceRecord;
       const recorded = (pending.pendingCreate as { earliestAepMs?: number } | undefined)?.earliestAepMs;
@@ -61,6 +62,7 @@ describe('creationTime in microseconds (creationTimeUnit: microseconds)', () => 
         OWN_ACCOUNT,
       );
       env.emulator.control.updateSettings({ clockOffsetMs: 0 });
+      afterRepeatWait(env);
       const outcome = await env.apply([quiet('gold')]);
       const message = outcome.report?.results[0]?.message ?? '';
       expect(

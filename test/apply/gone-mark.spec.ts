@@ -8,6 +8,7 @@ import { ManifestDir } from '../helpers/apply-env.js';
 import { executorEnv, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { heldMessage, keptNote, MARKED } from '../helpers/held-name.js';
 import { applyKilledAt } from '../helpers/kill-at.js';
+import { waitOutHeldCreates } from '../helpers/held-creates.js';
 import { createdWithRun, gold, ORG, remote, statuses } from '../helpers/replaced-env.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
@@ -173,6 +174,10 @@ describe('an audience deleted outside audiencectl whose name the service still h
           pendingCreate: undefined,
         });
 
+        // Held while the killed POST may land unlisted (steps/create-hold.ts), nothing sent.
+        const held = await env.apply([gold]);
+        expect(statuses(held)).toEqual(['prod/gold:create blocked', 'prod/gold:run blocked']);
+        await waitOutHeldCreates(env.store());
         // The name still held: the resumed POST is refused, its intent kept, nothing blocked.
         const resumed = await env.apply([gold]);
         expect(statuses(resumed)).toEqual(['prod/gold:create failed', 'prod/gold:run skipped']);

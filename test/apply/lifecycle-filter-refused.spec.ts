@@ -56,7 +56,9 @@ function lists(env: ExecutorEnv): string[] {
 describe('a service that refuses the lifecycleState filter every time', () => {
   it("our own interrupted create's 409: fails on every apply with the state import command, which ends it", async () => {
     const env = await freshEnv();
-    await interruptedCreate(env);
+    // Begun 18 minutes ago: past the wait for its POST to show (steps/create-hold.ts). Each
+    // repeat refused (409) made nothing, so the next apply sends it again.
+    await interruptedCreate(env, { startedAt: new Date(Date.now() - 18 * 60_000) });
     const made = await madeAndDeactivated(env);
     env.emulator.control.resetCounters();
     for (let apply = 0; apply < 2; apply += 1) {

@@ -7,6 +7,7 @@ import {
   executorEnv,
   formerRun,
   holdCreates,
+  afterRepeatWait,
   interruptedCreate,
   lostOperation,
   withExecutor,
@@ -58,16 +59,18 @@ async function withOtherStore<T>(env: ExecutorEnv, fn: (other: ExecutorEnv) => P
 const OWN_ACCOUNT = `${DEMO_CLIENT.clientId}@techacct.adobe.com`;
 
 /**
- * gold's create begun with AEP's clock read, and never sent: its three POSTs dropped before they
- * reach the service. Its intent stays open, as the create wrote it.
+ * gold's create begun with AEP's clock read, and never sent: its POST dropped before it reached
+ * the service, the create held (it may have landed). Its intent stays open, as the create wrote
+ * it, and the wait for that POST to show passes (afterRepeatWait): the next apply sends it again.
  */
 async function createNeverSent(env: ExecutorEnv) {
-  env.emulator.control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 3 });
+  env.emulator.control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 1 });
   const first = await env.apply([quiet('gold')]);
-  expect(statuses(first)).toEqual(['prod/gold:create failed']);
+  expect(statuses(first)).toEqual(['prod/gold:create blocked']);
   expect(env.emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod')).toEqual([]);
   const pending = await env.store().get('prod', 'gold');
   expect(pending?.intent?.kind).toBe('create');
+  afterRepeatWait(env);
   return pending!;
 }
 
@@ -98,6 +101,7 @@ function failedOperationUnknown(emulator: ExecutorEnv['emulator']): () => void {
  * `duplicateName`: beside a create operation that holds the name at that time.
  */
 function madeAt(env: ExecutorEnv, atMs: number, options?: { duplicateName: true }) {
+  const { clockOffsetMs } = env.emulator.control.settings();
   env.emulator.control.updateSettings({ clockOffsetMs: atMs - Date.now() });
   try {
     return env.emulator.control.uiCreateAudience(
@@ -108,16 +112,19 @@ function madeAt(env: ExecutorEnv, atMs: number, options?: { duplicateName: true 
       options,
     );
   } finally {
-    env.emulator.control.updateSettings({ clockOffsetMs: 0 });
+    env.emulator.control.updateSettings({ clockOffsetMs });
   }
 }
 
 describe('an interrupted create takes for its own', () => {
   it('no audience of its name made 10 minutes before the create began', async () => {
     await withExecutor(undefined, async (env) => {
+      // Made 28 minutes ago; the intent written 10 minutes after, past the wait for its POST to
+      // show (create-hold.ts): sent again, and refused (409).
+      env.emulator.control.updateSettings({ clockOffsetMs: -28 * 60_000 });
       const made = env.emulator.control.uiCreateAudience(DEMO_CLIENT.orgId, 'prod', quiet('gold').spec);
-      // The intent written 10 minutes after that audience was made.
-      await interruptedCreate(env, { startedAt: new Date(Date.now() + 10 * 60_000) });
+      env.emulator.control.updateSettings({ clockOffsetMs: 0 });
+      await interruptedCreate(env, { startedAt: new Date(Date.now() - 18 * 60_000) });
       const outcome = await env.apply([quiet('gold')]);
       expect(outcome.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
         'prod/gold:create blocked',
@@ -279,7 +286,8 @@ describe('an interrupted create takes for its own', () => {
       const silverId = (await env.store().get('prod', 'silver'))!.audienceId!;
       // Renamed in the UI to gold's name: the service now refuses gold's create as a duplicate.
       env.emulator.control.uiEditAudience(DEMO_CLIENT.orgId, 'prod', silverId, { name: 'Audience gold' });
-      await interruptedCreate(env);
+      // Past the wait for its POST to show: sent again (create-hold.ts), and refused (409).
+      await interruptedCreate(env, { startedAt: new Date(Date.now() - 18 * 60_000) });
       const outcome = await env.apply([quiet('silver'), quiet('gold')]);
       expect(outcome.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
         'prod/gold:create blocked',
@@ -391,12 +399,13 @@ describe('an interrupted create takes for its own', () => {
   it("no audience of its name audiencectl's own account made 3 minutes before the create began (AEP's clock): blocked, saying so", async () => {
     await withExecutor(undefined, async (env) => {
       await env.apply([quiet('silver')]);
-      // This store's create of gold: its intent written, its POSTs never reached the service.
-      env.emulator.control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 3 });
+      // This store's create of gold: its intent written, its POST never reached the service.
+      env.emulator.control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 1 });
       const first = await env.apply([quiet('silver'), quiet('gold')]);
-      expect(statuses(first)).toEqual(['prod/gold:create failed']);
+      expect(statuses(first)).toEqual(['prod/gold:create blocked']);
       const pending = (await env.store().get('prod', 'gold'))!;
       expect(pending.intent?.kind).toBe('create');
+      afterRepeatWait(env);
       const theirs = madeAt(env, beganInAep(pending) - 180_000).id;
       const outcome = await env.apply([quiet('silver'), quiet('gold')]);
       expect(statuses(outcome)).toEqual(['prod/gold:create blocked']);
@@ -449,14 +458,13 @@ describe("an interrupted create's own audience is adopted", () => {
     await withExecutor({ operationDelayMs: 0 }, async (env) => {
       // No Date header reaches the first apply: its intent records no measurement of AEP's clock.
       const proxy = await startAlteringProxy(env.emulator.url, { noDate: true });
-      // Its POSTs: the first makes the audience, its answer lost; the others never reach the service.
+      // Its POST makes the audience, its answer lost.
       env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
-      env.emulator.control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 2, after: 1 });
-      // Not listed before the retries: they are sent (steps/create-repeat.ts looks first).
+      // Not listed when it is looked for: the create is held (steps/create-hold.ts).
       const held = holdCreates(env);
       try {
         const first = await executorEnv(env.emulator, env.stateDir, proxy.url).apply([quiet('gold')]);
-        expect(statuses(first)).toEqual(['prod/gold:create failed']);
+        expect(statuses(first)).toEqual(['prod/gold:create blocked']);
       } finally {
         held.release();
         await proxy.close();
@@ -501,9 +509,13 @@ function finishHeld(env: ExecutorEnv): string {
 describe('a 409 for our own create while its audience is not listed yet', () => {
   it('a lost create answer, its operation still PROCESSING: the intent is kept, and the next apply adopts the audience', async () => {
     await withExecutor(undefined, async (env) => {
-      // The operation is held until the test lets it go: the retry's 409 finds nothing listed.
-      env.emulator.control.setDelays({ operationDelayMs: 10 * 60_000 });
+      // The operation is held until the test lets it go (an hour, past the clock moved on below):
+      // the repeat's 409 finds nothing listed.
+      env.emulator.control.setDelays({ operationDelayMs: 60 * 60_000 });
       env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
+      // Held, not sent again, while the lost POST may land unlisted (create-hold.ts).
+      expect(statuses(await env.apply([gold]))).toEqual(['prod/gold:create blocked']);
+      afterRepeatWait(env);
       const first = await env.apply([gold]);
       expect(statuses(first)).toEqual(['prod/gold:create failed']);
       expect(first.report?.results[0]?.message).toMatch(
@@ -536,7 +548,9 @@ describe('a 409 for our own create while its audience is not listed yet', () => 
       // gold's record, re-created after its audience was deleted outside audiencectl: the
       // former audience's run still counts against the daily budget.
       const former = formerRun();
-      await interruptedCreate(env, { startedAt: new Date(Date.now() - 16 * 60_000), runs: [former] });
+      // Begun 18 minutes ago: past the wait for its POST to show (and the margin for another
+      // machine's clock), so it is sent again (create-hold.ts).
+      await interruptedCreate(env, { startedAt: new Date(Date.now() - 18 * 60_000), runs: [former] });
       // The name is held by the interrupted create's POST, its operation not finished yet.
       env.emulator.control.setDelays({ operationDelayMs: 10 * 60_000 });
       const held = await env.emulator.request('POST', '/external-audience/', { body: gold.spec });
@@ -601,7 +615,8 @@ describe('our own interrupted create, deactivated since, under a service that hi
 
   it('the inactive audiences cannot be listed (400): the step fails, its intent kept, nothing blocked', async () => {
     await withExecutor(hidesInactive, async (env) => {
-      await interruptedCreate(env);
+      // Past the wait for its POST to show: sent again (create-hold.ts), and refused (409).
+      await interruptedCreate(env, { startedAt: new Date(Date.now() - 18 * 60_000) });
       await madeAndDeactivated(env);
       // The name lookup answers (without it); the inactive list is refused: in the lookup before
       // the create is POSTed again (steps/create-repeat.ts), then in its 409's.

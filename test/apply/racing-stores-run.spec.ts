@@ -50,10 +50,11 @@ describe('two stores racing on one create', () => {
           // Expected: one first run, and store B does not take A's audience as its own.
           expect(runsByName(emulator), 'runs started on the service').toEqual({ 'Race A': 1 });
           expect(bResult.stdout).not.toMatch(/ok {7}prod\/race-a create: adopted /);
-          // B blocks its create, saying why the audience is not its own, with the import.
+          // B holds its create (its POST's outcome unknown, it may still land: steps/create-hold.ts),
+          // saying why the audience listed is not its own.
           expect(bResult.code).toBe(3);
           expect(bResult.stdout).toMatch(
-            /blocked {2}prod\/race-a create: an audience named "Race A" already exists in sandbox "prod": it already has 1 run \(the newest [-0-9a-f]+, SUCCESS, created [^)]+\), which no apply of this state store started, as none can on an audience its create has not recorded: most likely another state store's create with the same credentials \(another CI job's\), and two stores must not manage one audience \(found: /,
+            /blocked {2}prod\/race-a create: held: an earlier POST of this create .*\(listed under it, none taken for its own: [-0-9a-f]+ \(created [^)]+\); it already has 1 run \(the newest [-0-9a-f]+, SUCCESS, created [^)]+\), which no apply of this state store started, as none can on an audience its create has not recorded: most likely another state store's create with the same credentials \(another CI job's\), and two stores must not manage one audience\)/,
           );
         } finally {
           release();

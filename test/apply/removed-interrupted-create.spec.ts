@@ -23,18 +23,13 @@ describe('a removed manifest whose create was interrupted', () => {
           .sort();
       await env.apply([gold, silver]);
       env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
-      env.emulator.control.queueFault({
-        kind: 'clientError',
-        endpoint: 'createAudience',
-        status: 403,
-        after: 1,
-      });
-      // Not listed before the retry: the retry is sent (steps/create-repeat.ts looks first).
+      // Not listed when it is looked for: the create is held, nothing sent again
+      // (steps/create-hold.ts), its intent open.
       const held = holdCreates(env);
       const lost = await env.apply([gold, silver, bronze]);
       held.release();
       expect(lost.report?.results.map((r) => `${r.step.id} ${r.status}`)).toEqual([
-        'prod/bronze:create failed',
+        'prod/bronze:create blocked',
       ]);
       expect((await env.store().get('prod', 'bronze'))?.intent?.kind).toBe('create');
       expect(remote()).toEqual(['Audience bronze', 'Audience gold', 'Audience silver']);

@@ -77,14 +77,14 @@ async function convergesOnOneAudience(env: ExecutorEnv, after: ManifestInput, se
 describe('a create resumed after the manifest changed', () => {
   it('its answer lost, then spec.name edited: the audience the lost POST made is adopted, and no second one is created', async () => {
     await withExecutor(undefined, async (env) => {
-      // The first POST makes "Gold" and its answer is lost; both retries never arrive.
+      // The first POST makes "Gold" and its answer is lost.
       env.emulator.control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
-      env.emulator.control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 2, after: 1 });
-      // Not listed before the retries: they are sent (steps/create-repeat.ts looks first).
+      // Not listed when it is looked for: the create is held, nothing sent again
+      // (steps/create-hold.ts).
       const held = holdCreates(env);
       const lost = await env.apply([manifest('Gold', 'email')]);
       held.release();
-      expect(statuses(lost)).toEqual(['prod/gold:create failed']);
+      expect(statuses(lost)).toEqual(['prod/gold:create blocked']);
       expect((await env.store().get('prod', 'gold'))?.intent?.kind).toBe('create');
       expect(audiences(env).map((a) => a.audienceName)).toEqual(['Gold']);
 
@@ -152,7 +152,8 @@ describe('a create intent of an earlier release, which recorded only the hash of
     await withExecutor(undefined, async (env) => {
       const gold = manifest('Gold', 'email');
       const hash = (await env.plan([gold])).steps[0]?.target?.hash;
-      await interruptedCreate(env, { specHash: hash! });
+      // Begun 18 minutes ago: past the wait for its POST to show (steps/create-hold.ts).
+      await interruptedCreate(env, { specHash: hash!, startedAt: new Date(Date.now() - 18 * 60_000) });
       const outcome = await env.apply([gold]);
       expect(statuses(outcome)).toEqual(['prod/gold:create applied']);
       expect(posts(env)).toBe(1);

@@ -15,6 +15,7 @@ import { usePostgres } from '../state/pg.js';
 import { AudienceSpec } from '../../src/manifest/schema.js';
 import { normaliseSpec } from '../../src/plan/normalise.js';
 import { FileStateStore } from '../../src/state/file-store.js';
+import { waitOutHeldCreates } from '../helpers/held-creates.js';
 import { createBegan } from '../../src/state/create-window.js';
 import { newRecord } from '../../src/state/record-changes.js';
 import { importAudience } from '../../src/state/repair.js';
@@ -145,7 +146,7 @@ async function lostCreateThreeMinutesAhead(s: Story) {
   emulator().control.setDelays({ operationDelayMs: HOUR_MS });
   emulator().control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
   const failed = await s.inProcess('apply', s.dir, '--auto-approve');
-  expect(failed.code).toBe(1);
+  expect(failed.code).toBe(3);
   const pending = await recordOf(s.state);
   expect(pending?.intent?.kind).toBe('create');
   // The offset it measured before the POST (a Date header has whole seconds), kept with the create.
@@ -212,7 +213,7 @@ describe.each([
     emulator().control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
     for (let apply = 0; apply < 2; apply += 1) {
       const failed = await s.inProcess('apply', s.dir, '--auto-approve');
-      expect(failed.code).toBe(1);
+      expect(failed.code).toBe(3);
       expect(failed.stdout).toContain(hint(s.dir));
     }
     const pending = await recordOf(s.state);
@@ -332,7 +333,7 @@ describe('state import of the audience of a create another machine resumed and s
     emulator().control.updateSettings({ clockOffsetMs: 5 * 60_000 });
     emulator().control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 10 });
     const onA = await s.inProcess('apply', s.dir, '--auto-approve');
-    expect(onA.code).toBe(1);
+    expect(onA.code).toBe(3);
     emulator().control.clearFaults();
     const began = await recordOf(s.state);
     expect([began?.intent?.kind, emulator().control.listAudiences(ORG, 'prod').length]).toEqual([
@@ -346,6 +347,8 @@ describe('state import of the audience of a create another machine resumed and s
     delete offsetOnly.earliestAepMs;
     await store.put({ ...began!, pendingCreate: offsetOnly });
     await store.close();
+    // A's create held (its POST may have landed unlisted): B resumes it once the wait has passed.
+    await waitOutHeldCreates(new FileStateStore(s.state));
 
     // B: the operation held, and unknown to the service at both spellings of its path.
     emulator().control.updateSettings({ clockOffsetMs: 0 });
@@ -460,7 +463,7 @@ describe('state import, for its own lost create, of an audience made before that
     emulator().control.updateSettings({ clockOffsetMs: 0 });
     await applyKilledAt(executorEnv(emulator(), s.state), s.dir, 'createAudience', { k: 1, hold: true });
     const failed = await s.inProcess('apply', s.dir, '--auto-approve');
-    expect(failed.code).toBe(1);
+    expect(failed.code).toBe(3);
     expect(failed.stdout).toContain(hint(s.dir));
     const pending = await recordOf(s.state);
     expect(pending?.intent?.kind).toBe('create');
@@ -609,7 +612,7 @@ const colleagues = () =>
 
 /**
  * A minute before our apply, a colleague made "Audience gold": our POST never reaches the
- * service, its retry is refused 409 (the name is theirs), and the apply fails with the hint.
+ * service, its create is held (that POST may have landed), saying so with the hint.
  */
 async function colleagueBefore(s: Story) {
   emulator().control.updateSettings({ clockOffsetMs: -60_000 });
@@ -617,7 +620,7 @@ async function colleagueBefore(s: Story) {
   emulator().control.updateSettings({ clockOffsetMs: 0 });
   emulator().control.queueFault({ kind: 'drop', endpoint: 'createAudience' });
   const failed = await s.inProcess('apply', s.dir, '--auto-approve');
-  expect(failed.code).toBe(1);
+  expect(failed.code).toBe(3);
   expect(failed.stdout).toContain(
     `find its id in AEP, then run: audiencectl state import gold ${s.dir} --sandbox prod --audience-id AUDIENCE_ID`,
   );
@@ -625,20 +628,21 @@ async function colleagueBefore(s: Story) {
 }
 
 /**
- * Our create began (its intent written, AEP's clock read first), its POSTs never reaching the
+ * Our create began (its intent written, AEP's clock read first), its POST never reaching the
  * service; silver's created beside it, unless `first` (gold's the sandbox's only create).
  */
 async function createNeverSent(s: Story, first?: 'first'): Promise<void> {
-  emulator().control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 3 });
+  emulator().control.queueFault({ kind: 'drop', endpoint: 'createAudience', count: 1 });
   const manifests = [
     ...(first ? [] : [manifestObject('silver', { ingestion: { onCreate: false } })]),
     manifestObject('gold', { ingestion: { onCreate: true } }),
   ];
   const failed = await executorEnv(emulator(), s.state).apply(manifests);
-  expect(failed.report?.results.find((r) => r.step.id === 'prod/gold:create')?.status).toBe('failed');
+  // Held: the POST may have landed (steps/create-hold.ts).
+  expect(failed.report?.results.find((r) => r.step.id === 'prod/gold:create')?.status).toBe('blocked');
 }
 
-/** Our create began, its POSTs never reaching the service; then a colleague made "Audience gold". */
+/** Our create began, its POST never reaching the service; then a colleague made "Audience gold". */
 async function colleagueAfter(s: Story) {
   await createNeverSent(s);
   return colleagues();
@@ -684,7 +688,7 @@ describe('state import, for its own lost create, without AEP credentials', () =>
     emulator().control.setDelays({ operationDelayMs: HOUR_MS });
     emulator().control.queueFault({ kind: 'responseLost', endpoint: 'createAudience' });
     const failed = await s.inProcess('apply', s.dir, '--auto-approve');
-    expect(failed.code).toBe(1);
+    expect(failed.code).toBe(3);
     expect(failed.stdout).toContain(hint(s.dir));
     const pending = await recordOf(s.state);
     const made = finishTheCreate();

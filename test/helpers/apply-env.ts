@@ -7,6 +7,8 @@ import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { readState } from '../../src/state/read.js';
 import { runCli, type CliResult } from './cli.js';
 import { runCliInProcess } from './cli-in-process.js';
+import { HELD_CREATE, waitOutHeldCreates } from './held-creates.js';
+import { FileStateStore } from '../../src/state/file-store.js';
 
 /** Environment that points the CLI at a test emulator, with quick polls. */
 export function emulatorEnv(
@@ -149,6 +151,7 @@ export async function converge(
     });
     results.push(result);
     if (result.code === 0 && result.stdout.includes('No changes.')) return results;
+    if (result.stdout.includes(HELD_CREATE)) await waitOutHeldCreates(new FileStateStore(state));
     for (const record of (await readState(state)).audiences.filter((r) => r.blocked)) {
       const name = manifests.find((m) => m.metadata.name === record.key)!.spec.name;
       const remote = remoteByName(emulator, sandbox).get(name)!;

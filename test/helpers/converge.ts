@@ -5,6 +5,7 @@ import type { ManifestInput } from '../../src/manifest/schema.js';
 import { importAudience } from '../../src/state/repair.js';
 import { AudienceRecord } from '../../src/state/schema.js';
 import type { ExecutorEnv } from './executor-env.js';
+import { HELD_CREATE, waitOutHeldCreates } from './held-creates.js';
 
 /** The faults of a troubled service: 20% 5xx, 5% lost responses, 429 bursts. */
 export function troubledService(env: ExecutorEnv, seed: number): void {
@@ -28,7 +29,9 @@ export async function convergeInProcess(
   maxApplies = 25,
 ): Promise<number> {
   for (let applies = 1; applies <= maxApplies; applies += 1) {
-    await env.apply(manifests);
+    const outcome = await env.apply(manifests);
+    if (outcome.report?.results.some((result) => result.message.startsWith(HELD_CREATE)))
+      await waitOutHeldCreates(env.store());
     const state = await env.store().readAll();
     for (const record of state.audiences.filter((r) => r.blocked)) {
       const name = manifests.find((m) => m.metadata.name === record.key)?.spec.name;

@@ -271,3 +271,14 @@ export function holdCreates(
     },
   };
 }
+
+/**
+ * AEP's clock (the emulator's) moved on 20 minutes: the wait for an earlier POST of a create to
+ * show has passed (steps/create-hold.ts holds a create until then, sending nothing), for a spec
+ * of what a create sent again does. The margin for an intent timed by a local clock included;
+ * `minutes` more for an intent written that far ahead.
+ */
+export function afterRepeatWait(env: { emulator: Pick<TestEmulator, 'control'> }, minutes = 20): void {
+  const { control } = env.emulator;
+  control.updateSettings({ clockOffsetMs: control.settings().clockOffsetMs + minutes * 60_000 });
+}

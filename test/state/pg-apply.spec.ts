@@ -10,6 +10,7 @@ import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 import { useTempDirs } from './helpers.js';
 import { usePostgres } from './pg.js';
+import { HELD_CREATE, waitOutHeldCreates } from '../helpers/held-creates.js';
 
 // `apply` processes sharing one PostgreSQL state: one writer at a time, a killed or
 // disconnected one leaves nothing behind, and the next one finishes its work.
@@ -77,13 +78,22 @@ function creates(emulator: TestEmulator): number {
 }
 
 /**
- * Applies until nothing is left, importing what a lost answer left blocked, as an operator would.
+ * Applies until nothing is left, importing what a lost answer left blocked, and waiting out a
+ * create held while its killed POST may land, as an operator would.
  * In this process (the CLI's own entry): the processes these cases are about ran before it.
  */
 async function converge(emulator: TestEmulator, dir: string, state: string, env: Record<string, string>) {
   for (let attempt = 0; attempt < 6; attempt += 1) {
     const result = await apply(dir, state, env);
     if (result.code === 0 && result.stdout.includes('No changes.')) return;
+    if (result.stdout.includes(HELD_CREATE)) {
+      const held = await openStateStore(state);
+      try {
+        await waitOutHeldCreates(held);
+      } finally {
+        await held.close();
+      }
+    }
     const store = await openStateStore(state);
     const blocked = (await store.readAll()).audiences.filter((r) => r.blocked);
     await store.close();

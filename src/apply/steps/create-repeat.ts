@@ -1,7 +1,7 @@
 import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord } from '../../state/schema.js';
 import { aepFailure } from '../aep-failure.js';
-import { adoptOwnCreate, findOwnCreate } from '../find-created.js';
+import { adoptOwnCreate, findOwnCreate, type OwnCreate } from '../find-created.js';
 import { result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 
@@ -11,18 +11,19 @@ import type { ExecutorDeps, StepResult } from '../types.js';
  * sandbox is looked up by exact name, and the audience that POST made is adopted. The page's
  * appendix lists 100950-409 "The audience already exists" and never says a name is unique: a
  * service that takes a second audience of a name would make one, and a POST repeated on the
- * hope of a 409 would leave two, one of them an orphan. Undefined: none of ours is listed (not
- * listed yet, or none made), and the POST is sent; its 409 is read as before. That is so too
- * when only the inactive audiences could not be listed (findOwnCreate's `unknown`): the
- * audience a POST made is active, and listed under its name, unless someone deactivated it
- * since; the 409 path then says what to do. A lookup that fails sends nothing: the intent is
- * kept and the next apply looks again.
+ * hope of a 409 would leave two, one of them an orphan. What the lookup found otherwise (none of
+ * ours listed: not listed yet, or none made) is returned: the create is held while that POST
+ * may still land (create-hold.ts), else POSTed, its 409 read as before. That is so too when only
+ * the inactive audiences could not be listed (findOwnCreate's `unknown`): the audience a POST
+ * made is active, and listed under its name, unless someone deactivated it since; the 409 path
+ * then says what to do. A lookup that fails sends nothing: the intent is kept and the next apply
+ * looks again.
  */
 export async function ownBeforeRepeat(
   step: Step,
   pending: AudienceRecord,
   deps: ExecutorDeps,
-): Promise<StepResult | undefined> {
+): Promise<StepResult | Exclude<OwnCreate, { kind: 'one' }>> {
   let found;
   try {
     found = await findOwnCreate(step, deps, pending);
@@ -33,6 +34,6 @@ export async function ownBeforeRepeat(
       `create outcome unknown: an earlier POST of it may have made the audience, and the lookup of its name before sending it again failed (${aepFailure(error).message}); its intent is kept and the next apply looks again`,
     );
   }
-  if (found.kind !== 'one') return undefined;
+  if (found.kind !== 'one') return found;
   return adoptOwnCreate(step, pending, found.audience, deps, found.unclocked);
 }

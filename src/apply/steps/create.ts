@@ -2,7 +2,7 @@ import type { CreateResponse } from '../../aep/types.js';
 import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord, PendingCreate } from '../../state/schema.js';
 import { keptByRefresh } from '../../state/current-runs.js';
-import { aepFailure, isDuplicate } from '../aep-failure.js';
+import { aepFailure, isDuplicate, isRefusal } from '../aep-failure.js';
 import {
   currentRecord,
   droppedNote,
@@ -20,6 +20,7 @@ import { awaitOperation } from './create-operation.js';
 import { isOrgRefusal, releaseRefusedOrg } from './org-refused.js';
 import { resolveDuplicate } from './create-duplicate.js';
 import { ownBeforeRepeat } from './create-repeat.js';
+import { heldRepeat, markRepeat, unmarkRepeat } from './create-hold.js';
 import { measuredOffset, readServiceOffset, serviceEarliestMs } from '../service-time.js';
 import { eitherSignal } from '../poll.js';
 import type { PasteFlags } from '../../text/paste-flags.js';
@@ -71,18 +72,30 @@ async function postCreate(
   let pending = resumed
     ? record
     : await store.beginIntent({ ...record, pendingCreate: sent }, 'create', { specHash: target.hash });
+  // The record before this attempt marked its POST as a repeat (markRepeat), if it did.
+  let unmarked: AudienceRecord | undefined;
   for (let attempt = 1; ; attempt += 1) {
+    unmarked = undefined;
     // An earlier POST of this create may have made the audience: found by name first, never
     // made twice by a service that takes a second audience of a name (ownBeforeRepeat).
+    // Nor sent again while that POST may still land unlisted (create-hold.ts): held instead.
+    // Sent, its time is recorded first, so that the next apply holds it from then on.
     if (resumed || attempt > 1) {
       const own = await ownBeforeRepeat(step, pending, deps);
-      if (own) return own;
+      if ('status' in own) return own;
+      const held = heldRepeat(step, pending, deps, own);
+      if (held) return held;
+      unmarked = pending;
+      pending = await markRepeat(step, pending, deps);
     }
     let response: CreateResponse;
     try {
       response = await client.createAudience(step.sandbox, step.create!, signal ? { signal } : {});
     } catch (error) {
       const failure = aepFailure(error);
+      // A repeat the service refused (a 409, any 4xx of its own) made nothing: the hold runs from
+      // the POST before it again, not from this one.
+      if (unmarked && isRefusal(failure)) pending = await unmarkRepeat(pending, unmarked, deps);
       if (isDuplicate(failure)) {
         // Our own POST may have made it when the intent was open before this step, or an
         // earlier attempt's answer was lost: then it is ours to find by name.
