@@ -40,6 +40,9 @@ export type PgAccess = {
  */
 export type PgTimeouts = { connectMs: number; queryMs: number };
 
+/** How many connections a store's pool keeps (the lock's and the push listener's are apart). */
+export const POOL_SIZE = 4;
+
 /** 10 s to connect (a TCP and TLS handshake, authentication); 30 s for a query. */
 export const PG_DEFAULTS: PgTimeouts = { connectMs: 10_000, queryMs: 30_000 };
 

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { redactText } from '../../log.js';
 import { AudiencectlError } from '../../errors.js';
 import { StateError } from '../errors.js';
-import { NoPasswordError, type PgTimeouts } from './connection.js';
+import { NoPasswordError, POOL_SIZE, type PgTimeouts } from './connection.js';
 
 /**
  * SQLSTATE classes a user fixes with their URL or credentials, not with a bug report. Those of
@@ -46,8 +46,8 @@ const NO_PASSWORD_REASON =
  * destroys with "timeout expired"); the pool's wait for a free connection.
  */
 export const QUERY_TIMEOUT = /^Query read timeout$/;
-const CONNECT_TIMEOUT =
-  /^(Connection terminated due to connection timeout|timeout exceeded when trying to connect|timeout expired)$/;
+const CONNECT_TIMEOUT = /^(Connection terminated due to connection timeout|timeout expired)$/;
+const POOL_WAIT = /^timeout exceeded when trying to connect$/;
 
 /**
  * A node-postgres timeout: the connection is then unusable (a query still awaits its
@@ -56,7 +56,7 @@ const CONNECT_TIMEOUT =
  */
 export function isTimeout(error: unknown): boolean {
   const message = error instanceof Error ? error.message : '';
-  return QUERY_TIMEOUT.test(message) || CONNECT_TIMEOUT.test(message);
+  return QUERY_TIMEOUT.test(message) || CONNECT_TIMEOUT.test(message) || POOL_WAIT.test(message);
 }
 
 /** node-postgres's own texts for a connection that ended under it, or was closed before a statement. */
@@ -107,6 +107,17 @@ function timeoutReason(error: unknown, timeouts: PgTimeouts): { code: string; re
       reason:
         `no answer from the server within ${seconds(timeouts.queryMs)} (the network or the server is not responding; ` +
         `--state-query-timeout or AUDIENCECTL_STATE_QUERY_TIMEOUT raises the limit)`,
+    };
+  // pg-pool's own wait for a free connection: every one of the process's was busy, its statement
+  // waiting on the server. Said as a connection that could not be opened ("check the host, the
+  // port and the network"), it sent the operator to a network that was fine.
+  if (POOL_WAIT.test(message))
+    return {
+      code: 'STATE_DB_TIMEOUT',
+      reason:
+        `no free connection within ${seconds(timeouts.connectMs)}: the ${POOL_SIZE} connections this process keeps to the store ` +
+        `were all busy, their statements waiting on the server (for locks another session holds, or a slow server); ` +
+        `--state-connect-timeout or AUDIENCECTL_STATE_CONNECT_TIMEOUT raises the limit`,
     };
   if (CONNECT_TIMEOUT.test(message))
     return {

@@ -20,6 +20,7 @@ import { StateMeta, AudienceRecord, type RecordedState, type SandboxMark } from 
 import { WriteChains, type Mutation, type WriteDecision } from '../write-path.js';
 import {
   LONG_QUERY_MS,
+  POOL_SIZE,
   PgClient,
   clientConfig,
   timeoutsOf,
@@ -50,7 +51,6 @@ import { RecordWrites } from '../record-writes.js';
 import { pgInitCommand } from '../../text/paste-flags.js';
 import type { CompatStore, ManifestCacheMirror, PushListener, StateStore } from '../store.js';
 
-const POOL_SIZE = 4;
 /** How long a closing store waits for the server to let its sessions go (socketsClosed). */
 const CLOSE_GRACE_MS = 2_000;
 
