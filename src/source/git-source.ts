@@ -23,6 +23,8 @@ import { parseGitSourceOptions, type GitSourceInput, type GitSourceOptions } fro
 import { checkGitUrl, displayUrl, type CheckedGitUrl } from './git-url.js';
 import type { ChangeList, CheckoutLink, Source, SourceRevision, SyncOptions } from './types.js';
 import { lockWorkDir, type WorkDirLock } from './work-dir-lock.js';
+import { rootCommitsOf } from './work-tree-repository.js';
+import type { GitAnswer } from './git-run.js';
 import type { CommitRelation } from '../plan/older-checkout.js';
 import type { AppliedRevision } from '../state/schema.js';
 import { COMMIT_ID } from '../state/commit-id.js';
@@ -264,7 +266,10 @@ export class GitSource implements Source {
         (await materializeRevision((env) => this.#git(signal, env), this.#dir('revs'), revision));
       const links = await this.#settleLinks(signal, checkout, revision);
       const dir = await resolveSubPath(checkout, this.#options.path, revision);
-      const commit = await this.#committed(signal, revision);
+      const [commit, roots] = await Promise.all([
+        this.#committed(signal, revision),
+        rootCommitsOf((args) => this.#ask(signal, args), revision),
+      ]);
       this.#previous = this.#current?.revision;
       this.#current = {
         revision,
@@ -273,6 +278,7 @@ export class GitSource implements Source {
         changed: true,
         ...(links.length > 0 ? { links } : {}),
         ...(commit ? { commit } : {}),
+        ...(roots ? { roots } : {}),
       };
       await pruneRevisions(this.#dir('revs'), [revision, ...(this.#previous ? [this.#previous] : [])]);
       this.#log.info({ revision, ms: Math.round(performance.now() - started) }, 'checked out new revision');
@@ -332,6 +338,16 @@ export class GitSource implements Source {
       .catch(() => '');
     if (!/^\d+$/.test(seconds)) return undefined;
     return { commit: revision, committedAt: new Date(Number(seconds) * 1000).toISOString() };
+  }
+
+  /** git `args` in the fetched repository, with the fetch's environment: what it printed, or why not. */
+  #ask(signal: AbortSignal | undefined, args: readonly string[]): Promise<GitAnswer<string>> {
+    return this.#git(signal)
+      .raw([...args])
+      .then(
+        (out): GitAnswer<string> => ({ ok: true, out }),
+        (error: unknown): GitAnswer<string> => ({ ok: false, why: (error as Error).message }),
+      );
   }
 
   /** The previous revision's tree updated in place to `revision`; undefined when it cannot be. */

@@ -10,6 +10,13 @@ export type SourceRevision = {
    * order check of `apply`, README "How it stays safe"). Absent for a directory.
    */
   commit?: AppliedRevision;
+  /**
+   * git: the root commits of the commit's history (rootCommitsOf), recorded with the sandboxes'
+   * marks as `apply` records its clone's (SandboxMark.roots): a repository whose path differs by
+   * a prefix (GitLab subgroups) is then told apart from this one. Absent for a directory, a
+   * shallow fetch (--git-depth) or when git could not say.
+   */
+  roots?: readonly string[];
   /** Directory holding the manifests at that revision; do not write to it. */
   dir: string;
   /**

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { COMMIT_ID } from '../state/commit-id.js';
-import { git } from './git-run.js';
+import { git, type GitAnswer } from './git-run.js';
 import { recordedRepositoryOf } from './repository-id.js';
 import type { CloneRemotes } from '../plan/clone-repository.js';
 
@@ -77,6 +77,9 @@ export async function workTreeRemotes(dir: string): Promise<CloneRemotes> {
   return { repository, others };
 }
 
+/** Runs git with `args` somewhere (a work tree, a controller's fetched repository) and says what it printed. */
+export type GitAsk = (args: readonly string[]) => Promise<GitAnswer<string>>;
+
 /**
  * The root commits of the history HEAD of the work tree holding `dir` is in (`git rev-list
  * --max-parents=0 HEAD`), sorted, as a sandbox's mark records them (SandboxMark.roots): what
@@ -85,10 +88,19 @@ export async function workTreeRemotes(dir: string): Promise<CloneRemotes> {
  * there, so they would pass for roots), outside git, or when git cannot say: nothing is then
  * recorded or compared.
  */
-export async function rootCommits(dir: string): Promise<string[] | undefined> {
+export function rootCommits(dir: string): Promise<string[] | undefined> {
+  return rootCommitsOf((args) => git(dir, args, ''), 'HEAD');
+}
+
+/**
+ * rootCommits of the history of the commit `tip`, git asked through `ask`: the CLI's work tree
+ * (rootCommits) and the controller's fetched repository (GitSource, after each sync) read them
+ * alike, and a fetch with --git-depth answers none, as a shallow clone does.
+ */
+export async function rootCommitsOf(ask: GitAsk, tip: string): Promise<string[] | undefined> {
   const [shallow, listed] = await Promise.all([
-    git(dir, ['rev-parse', '--is-shallow-repository'], ''),
-    git(dir, ['rev-list', '--max-parents=0', 'HEAD'], ''),
+    ask(['rev-parse', '--is-shallow-repository']),
+    ask(['rev-list', '--max-parents=0', tip, '--']),
   ]);
   if (!shallow.ok || shallow.out.trim() !== 'false' || !listed.ok) return undefined;
   const roots = listed.out.split('\n').map((line) => line.trim());

@@ -54,8 +54,11 @@ describe('GitSource on a real repository', () => {
     const seconds = Number(await git(path.join(fx.root, 'clone'), 'show', '-s', '--format=%ct', first));
     const commit = { commit: first, committedAt: new Date(seconds * 1000).toISOString() };
     expect(one.commit).toEqual(commit);
+    // The history's root commit, recorded with the sandboxes' marks (SandboxMark.roots).
+    const roots = [await git(path.join(fx.root, 'clone'), 'rev-list', '--max-parents=0', 'HEAD')];
+    expect(one.roots).toEqual(roots);
     const again = await src.sync();
-    expect(again).toEqual({ revision: first, dir: one.dir, top: one.dir, changed: false, commit });
+    expect(again).toEqual({ revision: first, dir: one.dir, top: one.dir, changed: false, commit, roots });
 
     const second = await fx.commit({ 'a.yaml': 'a: 2\n', 'nested/b.yaml': null });
     const two = await src.sync(undefined, { full: true });
@@ -157,6 +160,18 @@ describe('GitSource on a real repository', () => {
     expect(await readFile(path.join(result.dir, 'a.yaml'), 'utf8')).toBe('rewritten\n');
   });
 
+  it('says no root commits of a shallow fetch (--git-depth): its cut-off commit is no root', async () => {
+    const root = await fx.commit({ 'a.yaml': '1\n' });
+    await fx.commit({ 'a.yaml': '2\n' });
+    const third = await fx.commit({ 'a.yaml': '3\n' });
+    const full = await source().sync();
+    expect(full.roots).toEqual([root]);
+    await rm(fx.workDir, { recursive: true, force: true });
+    const shallow = await source({ depth: 1 }).sync();
+    expect(shallow.revision).toBe(third);
+    expect(shallow.roots).toBeUndefined();
+  });
+
   it('checks symlinks out as plain files so a repository cannot point outside', async () => {
     const clone = path.join(fx.root, 'clone');
     await fx.commit({ 'a.yaml': 'a\n' });
@@ -249,7 +264,15 @@ describe('GitSource on a real repository', () => {
     await src.close();
 
     const restarted = await source().sync();
-    expect(restarted).toEqual({ revision: sha, dir: a.dir, top: a.dir, changed: true, commit: a.commit });
+    // Its only commit is its history's root.
+    expect(restarted).toEqual({
+      revision: sha,
+      dir: a.dir,
+      top: a.dir,
+      changed: true,
+      commit: a.commit,
+      roots: [sha],
+    });
   });
 
   it('heals a work dir whose repository was wiped', async () => {
