@@ -2,13 +2,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { withApplyStory } from '../helpers/apply-story.js';
-import { runCli, writeFiles } from '../helpers/cli.js';
+import { writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 // review-36c H-2: a replace to a spec.name that the state records for another audience of the
 // same sandbox (its manifest outside this apply's --include, or in another directory sharing the
 // store). The plan showed "1 to replace, 0 blocked"; the apply DELETEd the audience, then its
 // create was refused 409 and blocked. Now the plan blocks it, naming the record, before any DELETE.
+// Against the emulator over HTTP; the applies run the CLI's entry in this process (cli-in-process.ts).
 const noRun = { ingestion: { onCreate: false } };
 
 describe('a replace to a name another record of the store holds', () => {
@@ -50,8 +52,8 @@ describe('a replace to a name another record of the store holds', () => {
         'b/gold.yaml': manifestYaml('gold', { ...noRun, spec: { name: 'Gold' } }),
         'a/silver.yaml': manifestYaml('silver', { ...noRun, spec: { name: 'Silver' } }),
       });
-      expect((await runCli(['apply', b, '--state', state, '--auto-approve'], { env })).code).toBe(0);
-      expect((await runCli(['apply', a, '--state', state, '--auto-approve'], { env })).code).toBe(0);
+      expect((await runCliInProcess(['apply', b, '--state', state, '--auto-approve'], { env })).code).toBe(0);
+      expect((await runCliInProcess(['apply', a, '--state', state, '--auto-approve'], { env })).code).toBe(0);
 
       await writeFiles(a, {
         'silver.yaml': manifestYaml('silver', {
@@ -60,7 +62,7 @@ describe('a replace to a name another record of the store holds', () => {
           spec: { name: 'Gold' },
         }),
       });
-      const renamed = await runCli(['apply', a, '--state', state, '--auto-approve'], { env });
+      const renamed = await runCliInProcess(['apply', a, '--state', state, '--auto-approve'], { env });
       expect(renamed.code).toBe(3);
       expect(renamed.stdout).toContain('the name "Gold" is held by prod/gold of this state store');
 

@@ -2,7 +2,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
-import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { withTempDir, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { quiet } from '../helpers/held-elsewhere-env.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -15,6 +16,8 @@ import { withEmulator } from '../helpers/with-emulator.js';
  * `audiencectl state forget gold --sandbox prod --state <st>`; `plan --out plan.json` says on
  * stderr `audiencectl state forget gold --sandbox prod`, which, pasted, forgets in the default
  * store `.audiencectl-state` (another store, when one is there) instead of `<st>`.
+ * Against the emulator over HTTP; the commands run the CLI's entry in this process (cli-in-process.ts:
+ * the same code, standard output and error, and exit code).
  */
 describe('plan --out: the commands its standard error gives', () => {
   it('carry --state as the text plan does', async () => {
@@ -25,7 +28,7 @@ describe('plan --out: the commands its standard error gives', () => {
         await mkdir(state);
         await writeFiles(dir, { 'gold.yaml': quiet('gold') });
         const env = emulatorEnv(emulator);
-        const applied = await runCli(['apply', dir, '--state', state, '--auto-approve'], { env });
+        const applied = await runCliInProcess(['apply', dir, '--state', state, '--auto-approve'], { env });
         expect(applied.code).toBe(0);
         // The manifest now names another sandbox: a move, blocked, with the commands to run.
         await writeFile(
@@ -33,13 +36,16 @@ describe('plan --out: the commands its standard error gives', () => {
           manifestYaml('gold', { metadata: { sandbox: 'dev' }, ingestion: { onCreate: false } }),
         );
 
-        const text = await runCli(['plan', dir, '--state', state], { env });
+        const text = await runCliInProcess(['plan', dir, '--state', state], { env });
         expect(text.stdout).toContain(`\`audiencectl state forget gold --sandbox prod --state ${state}\``);
 
         const out = path.join(tmp, 'plan.json');
-        const saved = await runCli(['plan', dir, '--state', state, '--output', 'json', '--out', out], {
-          env,
-        });
+        const saved = await runCliInProcess(
+          ['plan', dir, '--state', state, '--output', 'json', '--out', out],
+          {
+            env,
+          },
+        );
         expect(saved.code).toBe(0);
         expect((JSON.parse(await readFile(out, 'utf8')) as { summary: { move: number } }).summary.move).toBe(
           1,
@@ -59,7 +65,7 @@ describe('plan --out: the file keeps its own commands', () => {
         await mkdir(path.join(tmp, 'st'));
         await writeFiles(path.join(tmp, 'm'), { 'gold.yaml': quiet('gold') });
         const env = emulatorEnv(emulator);
-        const cli = (...args: string[]) => runCli(args, { cwd: tmp, env });
+        const cli = (...args: string[]) => runCliInProcess(args, { cwd: tmp, env });
         expect((await cli('apply', 'm', '--state', 'st', '--auto-approve')).code).toBe(0);
         await writeFile(
           path.join(tmp, 'm', 'gold.yaml'),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emulatorEnv, ManifestDir } from '../helpers/apply-env.js';
-import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { colleagueAudience, withEmulator } from '../helpers/with-emulator.js';
 
@@ -14,6 +14,7 @@ import { colleagueAudience, withEmulator } from '../helpers/with-emulator.js';
 // as the recorded audience "deleted outside audiencectl" and plans "create it again", counting it
 // among the audiences deleted outside; here the id was a typo (the audience the operator meant is
 // the colleague's "Audience gold", which the create then runs into).
+// Against the emulator over HTTP; the commands run the CLI's entry in this process (cli-in-process.ts).
 const made: string[] = [];
 afterAll(async () => {
   for (const dir of made) await rm(dir, { recursive: true, force: true });
@@ -28,14 +29,14 @@ describe('an unverified import whose id names no audience, under --refresh', () 
       const state = path.join(root, 's');
       await dir.write([manifestObject('gold', { ingestion: { onCreate: false } })]);
       colleagueAudience(emulator, { name: 'Audience gold' });
-      expect((await runCli(['init', '--state-only', '--state', state])).code).toBe(0);
+      expect((await runCliInProcess(['init', '--state-only', '--state', state])).code).toBe(0);
       const typo = '11111111-2222-4333-8444-555555555555';
-      const imported = await runCli(
+      const imported = await runCliInProcess(
         ['state', 'import', 'gold', dir.dir, '--audience-id', typo, '--state', state, '--sandbox', 'prod'],
         { env: { AEP_CLIENT_ID: undefined, AEP_CLIENT_SECRET: undefined, AEP_ORG_ID: undefined } },
       );
       expect(imported.stdout).toContain('Not verified through the service');
-      const plan = await runCli(['plan', dir.dir, '--state', state, '--refresh'], {
+      const plan = await runCliInProcess(['plan', dir.dir, '--state', state, '--refresh'], {
         env: emulatorEnv(emulator),
       });
       expect(plan.stdout.split('\n').filter((line) => line.includes('deleted outside audiencectl'))).toEqual(
@@ -46,9 +47,12 @@ describe('an unverified import whose id names no audience, under --refresh', () 
         `audience ${typo} does not exist in sandbox "prod" (the Audiences API answered 404): \`audiencectl state import\` recorded this id for prod/gold without AEP credentials, so it was never verified`,
       );
       expect(plan.stdout).toContain('imported without credentials: the id names no audience (refresh)');
-      const applied = await runCli(['apply', dir.dir, '--state', state, '--refresh', '--auto-approve'], {
-        env: emulatorEnv(emulator),
-      });
+      const applied = await runCliInProcess(
+        ['apply', dir.dir, '--state', state, '--refresh', '--auto-approve'],
+        {
+          env: emulatorEnv(emulator),
+        },
+      );
       expect(applied.code).toBe(3);
       expect(emulator.control.counters().byEndpoint.createAudience.requests).toBe(0);
       expect(
