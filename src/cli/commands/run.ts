@@ -14,6 +14,7 @@ import { checkGitUrl } from '../../source/git-url.js';
 import { sshUserFor } from '../../source/ssh-user.js';
 import { webhookSecretGiven } from '../../daemon/webhook-secret-file.js';
 import { assertEmulatorConfig } from '../emulator-config.js';
+import { assertOwnWebhookAddress } from '../webhook-address.js';
 import { createLogger, registerSecret } from '../../log.js';
 import { connect, credentialsAbsent, offlineConnection } from '../connect.js';
 import { readFilterEnv, type FilterEnvReading } from '../filter-env.js';
@@ -257,6 +258,11 @@ export function runCommand(setExit: (code: number) => void): Command {
       flags.webhookListen === undefined
         ? undefined
         : parseListenAddress(flags.webhookListen, settingName(command, 'webhookListen'));
+    if (webhookListen !== undefined && flags.webhookListen !== undefined)
+      assertOwnWebhookAddress(
+        { ...listen, given: flags.listen, name: settingName(command, 'listen') },
+        { ...webhookListen, given: flags.webhookListen, name: settingName(command, 'webhookListen') },
+      );
     // Refused here, not only by startController, to name the setting as given (a Helm
     // deployment sets AUDIENCECTL_WEBHOOK_LISTEN, and has no --webhook-listen to remove).
     if (webhookListen !== undefined && webhookSecret === undefined)
