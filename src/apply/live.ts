@@ -49,7 +49,7 @@ export async function readLive(
   recorded: RecordedState,
   planOptions: Pick<PlanOptions, 'adopt'>,
   client: Pick<AudienceReads, 'bulkGetAudiences' | 'findAudiencesByName' | 'findAudiencesNameContains'> &
-    Pick<AepClient, 'getRun'>,
+    Pick<AepClient, 'getRun' | 'askedWait'>,
   options: LiveReadOptions,
 ): Promise<Pick<PlanOptions, 'refresh' | 'adoptView' | 'runsRead'>> {
   // The readers, and the service's answers' schemas (zod) with them, are loaded only to read:

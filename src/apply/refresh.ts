@@ -1,5 +1,6 @@
 import { createdSeconds, isExternal, type LiveAudience } from '../aep/segment-types.js';
-import type { AudienceReads } from '../aep/types.js';
+import type { AskedWait } from '../aep/asked-waits.js';
+import type { AepClient, AudienceReads } from '../aep/types.js';
 import { AudiencectlError } from '../errors.js';
 import type { LoadResult } from '../manifest/load.js';
 import type { FoundAudience, LiveState, RefreshView } from '../plan/schema.js';
@@ -71,7 +72,7 @@ function liveState(audienceId: string, found: LiveAudience | undefined): LiveSta
 export async function readRefresh(
   desired: LoadResult,
   recorded: RecordedState,
-  client: Pick<AudienceReads, 'bulkGetAudiences'>,
+  client: Pick<AudienceReads, 'bulkGetAudiences'> & Pick<AepClient, 'askedWait'>,
   options: RefreshOptions,
 ): Promise<RefreshView> {
   const bySandbox = new Map<string, AudienceRecord[]>();
@@ -83,6 +84,10 @@ export async function readRefresh(
     const ids = records.map((record) => record.audienceId ?? '');
     let found: Map<string, LiveAudience | undefined>;
     try {
+      // The service asked this sandbox for a wait a call did not take: reading it before that
+      // wait is over would send into the throttle or the maintenance it announced.
+      const asked = client.askedWait?.(sandbox);
+      if (asked !== undefined) throw new Error(waitingMessage(asked));
       found = await client.bulkGetAudiences(sandbox, ids, {
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
@@ -100,6 +105,11 @@ export async function readRefresh(
     }
   }
   return { at: new Date(options.now).toISOString(), audiences };
+}
+
+function waitingMessage(asked: AskedWait): string {
+  const seconds = (ms: number) => `${Math.ceil(ms / 1000)} s`;
+  return `not read: AEP asked for a Retry-After of ${seconds(asked.retryAfterMs)} in this sandbox (longer than retry.maxRetryAfterMs, so a call gave up on it), ${seconds(asked.leftMs)} of it left; nothing was sent.`;
 }
 
 function refreshError(sandbox: string, error: unknown, failed: 'whole' | 'sandbox'): RefreshError {

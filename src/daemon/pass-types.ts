@@ -119,6 +119,8 @@ export type PassResult = {
   requeue: boolean;
   /** A refresh was asked for: whether it succeeded (a failed one was left out of the plan). */
   refreshed?: boolean;
+  /** A sandbox not read: the longest wait its service asked for that is left (AepClient.askedWait), ms. */
+  refreshWaitMs?: number;
   /** The refresh found drift this pass could correct and did not: the next pass reads again. */
   readAgain?: boolean;
   /**

@@ -5,7 +5,7 @@ import type { StepResult } from '../apply/types.js';
 import { holdUnreachableSandboxes } from '../manifest/hold-sandboxes.js';
 import type { Plan } from '../plan/schema.js';
 import type { AudienceRecord } from '../state/schema.js';
-import { leavesRunInProgress, wantsRequeue } from './audiences.js';
+import { MAX_ASKED_WAIT_MS, leavesRunInProgress, wantsRequeue } from './audiences.js';
 import { publishRefresh } from './refresh-outcome.js';
 import { correctionLeft, correctionsStanding, withStandingDrift } from './drift-status.js';
 import { errorInfo } from './status-board.js';
@@ -107,7 +107,18 @@ export async function reconcileRevision(
     requeue: (results?.some(wantsRequeue) ?? false) || leavesRunInProgress(plan, results),
     // A sandbox left unread is read again on the backoff schedule.
     ...(refresh ? { refreshed: refreshed && failed.length === 0 } : {}),
+    ...refreshWait(deps.client, failed),
     ...(correctionLeft(standing, deps.settings.dryRun) ? { readAgain: true } : {}),
     ...(writing.quietAt === undefined ? {} : { quietAt: writing.quietAt }),
   };
+}
+
+/** The longest wait left that the service asked of a sandbox the refresh did not read (capped at a day). */
+function refreshWait(
+  client: PassDeps['client'],
+  failed: readonly SandboxRefreshFailure[],
+): { refreshWaitMs?: number } {
+  const left = failed.map((failure) => client.askedWait?.(failure.sandbox)?.leftMs ?? 0);
+  const longest = Math.min(Math.max(0, ...left), MAX_ASKED_WAIT_MS);
+  return longest > 0 ? { refreshWaitMs: longest } : {};
 }

@@ -292,7 +292,7 @@ export class Reconciler implements DaemonStatusProvider {
   #refreshOutcome(result: PassResult): void {
     if (result.refreshed === undefined) return;
     const now = this.#clock.now();
-    const retryAt = this.#refresh.finished(result.refreshed, now);
+    const retryAt = this.#refresh.finished(result.refreshed, now, result.refreshWaitMs);
     // At the retry of the correction: the passes before it would read back for nothing.
     if (result.readAgain) this.#refresh.again(this.#deps.tracker.backoff.nextDue(now) ?? now);
     if (retryAt !== undefined) this.#timers.at('retry', retryAt, () => this.trigger('retry'), now);

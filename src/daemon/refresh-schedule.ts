@@ -53,8 +53,11 @@ export class RefreshSchedule {
     if (this.intervalMs > 0) this.#againAt = at;
   }
 
-  /** Records how a refresh went; returns when to try again after a failure. */
-  finished(succeeded: boolean, now: number): number | undefined {
+  /**
+   * Records how a refresh went; returns when to try again after a failure: on the backoff, or
+   * (`atLeastMs`, the wait the service asked of a sandbox not read) not before that wait ends.
+   */
+  finished(succeeded: boolean, now: number, atLeastMs = 0): number | undefined {
     if (succeeded) {
       this.#againAt = undefined;
       this.#lastAt = now;
@@ -63,6 +66,6 @@ export class RefreshSchedule {
       return undefined;
     }
     this.#failures += 1;
-    return now + backoffDelay(this.#failures, this.#backoff);
+    return now + Math.max(backoffDelay(this.#failures, this.#backoff), atLeastMs);
   }
 }
