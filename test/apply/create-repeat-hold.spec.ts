@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { holdCreates, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
+import { holdCreates, interruptedCreate, withExecutor, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 
 // A create whose POST may have landed (its answer lost, its apply killed) looked its name up and,
@@ -140,6 +140,32 @@ describe('a repeat answered 409 after the wait (duplicateNames: refused)', () =>
       expect(statuses(third)).toEqual(['prod/gold:create applied']);
       expect({ posts: posts(env), made: made(env).length }).toEqual({ posts: 3, made: 1 });
       expect((await env.store().get('prod', 'gold'))?.audienceId).toBe(listed(env)[0]?.audienceId);
+    });
+  });
+});
+
+// Two audiences of the name that could each be the one an earlier POST made (audiencectl's
+// account, made since the create began, neither recorded nor run): the POST was sent again, and
+// a service that takes duplicate names made a third.
+describe("several audiences listed that could each be the create's own (duplicateNames: accepted)", () => {
+  it('blocks the create, listing them: nothing sent again', async () => {
+    await withExecutor({ compat: { duplicateNames: 'accepted' } }, async (env) => {
+      // Begun 18 minutes ago: past the wait for its POST to show.
+      await interruptedCreate(env, { startedAt: new Date(Date.now() - 18 * 60_000) });
+      const own = `${DEMO_CLIENT.clientId}@techacct.adobe.com`;
+      const make = () =>
+        env.emulator.control.uiCreateAudience(DEMO_CLIENT.orgId, 'prod', gold.spec, own, {
+          duplicateName: true,
+        }).id;
+      const ids = [make(), make()];
+      const outcome = await env.apply([gold]);
+      expect({ posts: posts(env), listed: listed(env).length }).toEqual({ posts: 0, listed: 2 });
+      expect(statuses(outcome)).toEqual(['prod/gold:create blocked']);
+      const message = outcome.report?.results[0]?.message ?? '';
+      for (const id of ids) expect(message).toContain(id);
+      expect(message).toContain('audiencectl state import gold');
+      const record = await env.store().get('prod', 'gold');
+      expect([record?.intent?.kind, record?.audienceId]).toEqual(['create', undefined]);
     });
   });
 });

@@ -56,7 +56,7 @@ export function heldRepeat(
   record: AudienceRecord,
   deps: ExecutorDeps,
   /** What the name lookup just before found: none of it this create's (create-repeat.ts). */
-  found: Exclude<OwnCreate, { kind: 'one' }>,
+  found: Exclude<OwnCreate, { kind: 'one' | 'several' }>,
 ): StepResult | undefined {
   const offsetNow = measuredOffset(deps.client);
   const post = lastPost(record, offsetNow);
@@ -77,16 +77,15 @@ export function heldRepeat(
 }
 
 /** What the lookup listed under the name, none of it this create's, or what it could not list. */
-function lookedUp(found: Exclude<OwnCreate, { kind: 'one' }>): string {
+function lookedUp(found: Exclude<OwnCreate, { kind: 'one' | 'several' }>): string {
   if (found.kind === 'unknown') return ` (${found.reason})`;
   const listed = listedOf(found);
   if (listed.length === 0) return '';
   return ` (listed under it, none taken for its own: ${describeCandidates(listed)}; ${notOurs(found)})`;
 }
 
-function listedOf(found: Exclude<OwnCreate, { kind: 'one' | 'unknown' }>): LiveAudience[] {
-  if (found.kind === 'none') return found.byName;
-  return found.kind === 'several' ? found.candidates : [found.audience];
+function listedOf(found: Exclude<OwnCreate, { kind: 'one' | 'several' | 'unknown' }>): LiveAudience[] {
+  return found.kind === 'none' ? found.byName : [found.audience];
 }
 
 /**
