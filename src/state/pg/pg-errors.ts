@@ -17,6 +17,11 @@ const CONNECTION_CODES: Record<string, (user: string, said: string) => string> =
   '28000': (user, said) => `the server refused ${user}: ${said}`,
   '3D000': () => 'the database does not exist',
   '57P01': () => 'the server terminated the connection',
+  // insufficient_privilege: a role set up without USAGE on the schema (docs/state.md once named
+  // only the tables' grants), or a grant revoked. The server's words named neither the role (the
+  // store is shown without its URL's user) nor what it needs.
+  '42501': (user, said) =>
+    `${said}: ${user} needs USAGE on the schema and SELECT, INSERT, UPDATE, DELETE on its tables (init: CREATE on the database)`,
   // read_only_sql_transaction: a write (init's migrations, a write after a failover demoted the
   // server) reaching a server that takes none; the lock's try says which (read-only-server.ts).
   '25006': () =>
