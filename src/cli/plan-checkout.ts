@@ -7,7 +7,7 @@ import {
   recordedCommits,
 } from '../plan/older-checkout.js';
 import type { OlderCheckout, Plan } from '../plan/schema.js';
-import { rootCommits } from '../source/work-tree-repository.js';
+import { knownRoots, rootCommits } from '../source/work-tree-repository.js';
 import type { AppliedRevision, RecordedState } from '../state/schema.js';
 
 /**
@@ -26,7 +26,11 @@ export async function planCheckout(
   // Another repository sharing the store marks its sandboxes with its own commits. One whose
   // path differs from this one's by a prefix is told by the roots (git asked only then).
   const all = recorded.meta?.revisions;
-  const roots = prefixedMarks(all, repository) ? await rootCommits(dir) : undefined;
+  // Those its own mark recorded spare git the walk of the whole history (rootCommits).
+  const roots =
+    repository !== undefined && prefixedMarks(all, repository)
+      ? await rootCommits(dir, knownRoots(all, repository))
+      : undefined;
   const marks = marksOfRepository(all, repository, roots);
   if (!wantHead && recordedCommits(plan.steps, recorded.audiences, marks).length === 0) return {};
   const { commitRelations, headRevision } = await import('../source/git-revision.js');

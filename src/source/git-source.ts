@@ -23,7 +23,7 @@ import { parseGitSourceOptions, type GitSourceInput, type GitSourceOptions } fro
 import { checkGitUrl, displayUrl, type CheckedGitUrl } from './git-url.js';
 import type { ChangeList, CheckoutLink, Source, SourceRevision, SyncOptions } from './types.js';
 import { lockWorkDir, type WorkDirLock } from './work-dir-lock.js';
-import { rootCommitsOf } from './work-tree-repository.js';
+import { rootCommitsOf, type KnownRoots } from './work-tree-repository.js';
 import type { GitAnswer } from './git-run.js';
 import type { CommitRelation } from '../plan/older-checkout.js';
 import type { AppliedRevision } from '../state/schema.js';
@@ -268,7 +268,8 @@ export class GitSource implements Source {
       const dir = await resolveSubPath(checkout, this.#options.path, revision);
       const [commit, roots] = await Promise.all([
         this.#committed(signal, revision),
-        rootCommitsOf((args) => this.#ask(signal, args), revision),
+        // The last sync's roots spare the walk of the whole history when it is the new commit's ancestor.
+        rootCommitsOf((args) => this.#ask(signal, args), revision, this.#knownRoots()),
       ]);
       this.#previous = this.#current?.revision;
       this.#current = {
@@ -338,6 +339,12 @@ export class GitSource implements Source {
       .catch(() => '');
     if (!/^\d+$/.test(seconds)) return undefined;
     return { commit: revision, committedAt: new Date(Number(seconds) * 1000).toISOString() };
+  }
+
+  /** The roots the last sync read, of its commit. */
+  #knownRoots(): KnownRoots | undefined {
+    const current = this.#current;
+    return current?.roots === undefined ? undefined : { commit: current.revision, roots: current.roots };
   }
 
   /** git `args` in the fetched repository, with the fetch's environment: what it printed, or why not. */

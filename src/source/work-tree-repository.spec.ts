@@ -5,7 +5,7 @@ import { withTempDir } from '../../test/helpers/cli.js';
 import { gitIn } from '../../test/helpers/work-tree.js';
 import { rerecordsRepository, sameRepository } from '../manifest/source-root.js';
 import { recordedRepositoryOf } from './repository-id.js';
-import { workTreeRemotes, workTreeRepository } from './work-tree-repository.js';
+import { rootCommits, workTreeRemotes, workTreeRepository } from './work-tree-repository.js';
 
 /** A repository at `root/repo` with `remotes` (name to URL); its subdirectory `audiences`. */
 async function withRemotes(root: string, remotes: Record<string, string>): Promise<string> {
@@ -120,5 +120,60 @@ describe('sameRepository and rerecordsRepository', () => {
     expect(rerecordsRepository('acme/a', 'acme/a')).toBe(false);
     expect(rerecordsRepository('mirrors/acme/a', 'acme/a')).toBe(false);
     expect(rerecordsRepository('acme/a', undefined)).toBe(false);
+  });
+});
+
+describe('rootCommits with roots recorded of an earlier commit: the walk of the whole history spared', () => {
+  // A root no history here has: returned only when the recorded roots were taken as they are.
+  const RECORDED = 'e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1';
+
+  /** A repository of three commits on main; its root, its commits oldest first, and its git. */
+  async function history(root: string) {
+    const repo = path.join(root, 'repo');
+    await mkdir(repo);
+    const git = gitIn(repo);
+    await git('init', '--quiet', '--initial-branch', 'main');
+    const commits: string[] = [];
+    for (const n of [1, 2, 3]) {
+      await git('commit', '--quiet', '--allow-empty', '-m', `c${n}`);
+      commits.push((await git('rev-parse', 'HEAD')).stdout.trim());
+    }
+    return { repo, git, commits, root: commits[0] ?? '' };
+  }
+
+  it("reuses an ancestor's roots, adding those of the commits since (a merge of an unrelated history)", async () => {
+    await withTempDir(async (root) => {
+      const { repo, git, commits } = await history(root);
+      const known = { commit: commits[1] ?? '', roots: [RECORDED] };
+      expect(await rootCommits(repo, known)).toEqual([RECORDED]);
+      // Another history merged in since: its root is the repository's too.
+      await git('checkout', '--quiet', '--orphan', 'other');
+      await git('commit', '--quiet', '--allow-empty', '-m', 'other root');
+      const otherRoot = (await git('rev-parse', 'HEAD')).stdout.trim();
+      await git('checkout', '--quiet', 'main');
+      await git('merge', '--quiet', '--allow-unrelated-histories', '-m', 'merge', 'other');
+      expect(await rootCommits(repo, known)).toEqual([RECORDED, otherRoot].sort());
+    });
+  });
+
+  it('walks the whole history when the recorded commit is not an ancestor (rolled back from, not fetched)', async () => {
+    await withTempDir(async (root) => {
+      const { repo, git, commits, root: first } = await history(root);
+      expect(await rootCommits(repo)).toEqual([first]);
+      await git('reset', '--quiet', '--hard', 'HEAD~1');
+      expect(await rootCommits(repo, { commit: commits[2] ?? '', roots: [RECORDED] })).toEqual([first]);
+      const absent = 'f'.repeat(40);
+      expect(await rootCommits(repo, { commit: absent, roots: [RECORDED] })).toEqual([first]);
+    });
+  });
+
+  it('says none in a shallow clone, recorded roots or not', async () => {
+    await withTempDir(async (root) => {
+      const { repo, commits } = await history(root);
+      const shallow = path.join(root, 'shallow');
+      await gitIn(root)('clone', '--quiet', '--depth', '2', `file://${repo}`, shallow);
+      expect(await rootCommits(shallow)).toBeUndefined();
+      expect(await rootCommits(shallow, { commit: commits[1] ?? '', roots: [RECORDED] })).toBeUndefined();
+    });
   });
 });

@@ -62,7 +62,7 @@ describe('GitSource on a real repository', () => {
 
     const second = await fx.commit({ 'a.yaml': 'a: 2\n', 'nested/b.yaml': null });
     const two = await src.sync(undefined, { full: true });
-    expect(two).toMatchObject({ revision: second, changed: true });
+    expect(two).toMatchObject({ revision: second, changed: true, roots });
     expect(two.dir).not.toBe(one.dir);
     expect(await readFile(path.join(two.dir, 'a.yaml'), 'utf8')).toBe('a: 2\n');
     await expect(readFile(path.join(two.dir, 'nested/b.yaml'))).rejects.toThrow();
@@ -157,6 +157,10 @@ describe('GitSource on a real repository', () => {
     const rewritten = await fx.commit({ 'a.yaml': 'rewritten\n' }, { message: 'other' });
     const result = await src.sync();
     expect(result.revision).toBe(rewritten);
+    // The rewritten history's root (the last sync's commit is no ancestor of it: walked whole).
+    expect(result.roots).toEqual([
+      await git(path.join(fx.root, 'clone'), 'rev-list', '--max-parents=0', 'HEAD'),
+    ]);
     expect(await readFile(path.join(result.dir, 'a.yaml'), 'utf8')).toBe('rewritten\n');
   });
 

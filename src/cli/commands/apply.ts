@@ -1,5 +1,5 @@
 import { sourceRootOf } from '../../manifest/read-source-root.js';
-import { rootCommits, workTreeRemotes } from '../../source/work-tree-repository.js';
+import { knownRoots, rootCommits, workTreeRemotes } from '../../source/work-tree-repository.js';
 import type { CloneRemotes } from '../../plan/clone-repository.js';
 import { measuredOffset, serviceShift } from '../../apply/service-time.js';
 import { skewNote } from '../../plan/clock.js';
@@ -52,6 +52,7 @@ import { renderPlan } from './plan.js';
 import { applyRevision } from '../apply-revision.js';
 import { locateState, openStoreFor } from '../state-options.js';
 import { requireStateStore } from '../../state/presence.js';
+import type { StateStore } from '../../state/store.js';
 import { escapeText } from '../../text/safe-text.js';
 import { shellQuote } from '../../text/shell-quote.js';
 import {
@@ -249,19 +250,25 @@ async function manifestsInput(target: string, flags: Flags, paste: PasteFlags): 
 async function appliedRoot(
   input: ApplyInput,
   dir: string | undefined,
+  store: Pick<StateStore, 'meta'>,
 ): Promise<{ sourceRoot?: string; repository?: string; remotes?: CloneRemotes; roots?: string[] }> {
   const saved = input.kind === 'saved' ? input.plan.origin?.options : undefined;
   const here = dir === undefined ? {} : { sourceRoot: sourceRootOf(dir) };
+  // The roots matter only with a repository to record; those its mark recorded spare git the
+  // walk of the whole history (rootCommits). The marks are read again under the lock: a meta
+  // that cannot be read here only costs the walk.
+  const rootsOf = async (at: string, repository: string) =>
+    rootCommits(at, knownRoots((await store.meta().catch(() => undefined))?.revisions, repository));
   if (saved === undefined) {
     if (dir === undefined) return here;
-    // Both asked of git at once; the roots matter only with a repository to record.
-    const [remotes, roots] = await Promise.all([workTreeRemotes(dir), rootCommits(dir)]);
+    const remotes = await workTreeRemotes(dir);
     const { repository } = remotes;
-    return { ...here, ...(repository === undefined ? {} : { repository, remotes, ...rootsField(roots) }) };
+    if (repository === undefined) return here;
+    return { ...here, repository, remotes, ...rootsField(await rootsOf(dir, repository)) };
   }
   const { sourceRoot, repository } = saved;
   // The saved plan's commit is checked in its directory's clone (originOf): its roots are that clone's.
-  const roots = repository === undefined || dir === undefined ? undefined : await rootCommits(dir);
+  const roots = repository === undefined || dir === undefined ? undefined : await rootsOf(dir, repository);
   return {
     ...(sourceRoot === undefined ? here : { sourceRoot }),
     ...(repository === undefined ? {} : { repository, ...rootsField(roots) }),
@@ -447,7 +454,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
         drain: interrupts.drain,
         refresh: flags.refresh === true,
         revision,
-        ...(await appliedRoot(input, manifestsDir)),
+        ...(await appliedRoot(input, manifestsDir, store)),
         ...(input.kind === 'saved'
           ? { refreshWay: savedRefreshWay(input.plan, target, paste, pastedSandbox) }
           : {}),
