@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, withTempDir } from '../helpers/cli.js';
-import { initAndApplyOnEmulator } from '../helpers/cli-in-process.js';
+import { initAndApplyOnEmulator, runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { gitRepository } from '../helpers/work-tree.js';
 
@@ -40,8 +40,8 @@ describe('a pull request that adds ingestion.every to an audience applied days a
       );
       await git('commit', '--quiet', '-am', 'gold: every 24h');
 
-      // What the apply after the merge plans: a periodic run, now.
-      const after = await runCli(['plan', manifests, '--state', state]);
+      // What the apply after the merge plans, a periodic run now (the reference, in this process).
+      const after = await runCliInProcess(['plan', manifests, '--state', state]);
       expect(after.code, after.stderr).toBe(0);
       expect(after.stdout).toContain('> prod/gold run: periodic run (every 24h)');
 

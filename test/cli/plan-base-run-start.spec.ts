@@ -2,7 +2,7 @@ import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { runCli, withTempDir } from '../helpers/cli.js';
-import { initAndApplyOnEmulator } from '../helpers/cli-in-process.js';
+import { initAndApplyOnEmulator, runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { gitRepository } from '../helpers/work-tree.js';
 
@@ -34,8 +34,9 @@ describe("the run a pull request's plan shows", () => {
       );
       await git('commit', '--quiet', '-am', 'gold: ask for a run');
 
-      // The apply after the merge: the run of everything (no successful run yet).
-      const after = await runCli(['plan', manifests, '--state', state]);
+      // The apply after the merge: the run of everything, no successful run yet (the reference, in
+      // this process).
+      const after = await runCliInProcess(['plan', manifests, '--state', state]);
       expect(after.code, after.stderr).toBe(0);
       expect(after.stdout).toContain(
         '  > prod/gold run: ingestion.request changed to "backfill-1"  (gold.yaml:1)\n        dataFilterStartTime: 0\n',
