@@ -30,6 +30,10 @@ describe('a create blocked after the store was replaced by a new one', { timeout
       const old = path.join(root, 'old-state');
       expect((await run(['init', '--state', old, '--emulator'])).code).toBe(0);
       expect((await run(['apply', 'audiences', '--state', old, '--auto-approve'])).code).toBe(0);
+      // Ten minutes pass on the service before the upgrade, as between real runs: a create that
+      // began within a second or two of gold's creation (in AEP's clock) could be the one that made
+      // it (findOwnCreate) and be adopted, so the block this spec reads would rest on timing.
+      emulator.control.updateSettings({ clockOffsetMs: 10 * 60_000 });
 
       const upgraded = await postgres.freshLocation({ init: false });
       expect((await run(['init', '--state-only', '--state', upgraded])).code).toBe(0);

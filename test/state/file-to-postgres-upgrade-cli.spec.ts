@@ -44,6 +44,10 @@ describe('moving a release from the file state to PostgreSQL', { timeout: 120_00
       expect((await run(['init', '--state', volume, '--emulator'])).code).toBe(0);
       const applied = await run(['apply', 'audiences', '--state', volume, '--auto-approve']);
       expect(applied.code, applied.stderr).toBe(0);
+      // Ten minutes pass on the service before the upgrade, as between real runs: a create that
+      // began within a second or two of the audiences' creation (in AEP's clock) could be the one
+      // that made them (findOwnCreate) and be adopted, so the blocks read below would rest on timing.
+      emulator.control.updateSettings({ clockOffsetMs: 10 * 60_000 });
 
       // Upgraded without a migrate: an empty schema (init-state), every audience a create.
       const upgraded = await postgres.freshLocation({ init: false });

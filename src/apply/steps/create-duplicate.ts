@@ -1,4 +1,4 @@
-import type { LiveAudience } from '../../aep/segment-types.js';
+import { isExternal, type LiveAudience } from '../../aep/segment-types.js';
 import type { Step } from '../../plan/schema.js';
 import { blockedImportHint, blockedNameWayOut } from '../../plan/name-block.js';
 import type { AudienceRecord } from '../../state/schema.js';
@@ -23,6 +23,7 @@ import {
 } from './freed-name.js';
 import type { PasteFlags } from '../../text/paste-flags.js';
 import { replacedStoreHint } from './replaced-store-hint.js';
+import { byOwnAccount } from '../../state/own-creators.js';
 
 // A create refused 409: what the sandbox lists under the name decides between our own create
 // (adopted), a refresh's mistake, a name held but not listed, and someone else's audience.
@@ -84,6 +85,32 @@ function firstPostRefused(found: Extract<OwnCreate, { kind: 'one' }>): string {
   if (creator === undefined)
     return `it was not made by ${refused}: the name was taken before it; the service does not show who made it`;
   return `it was made by ${creator}, but not by ${refused}: the name was taken before it; no record of this state store shows the account audiencectl creates with, so whether ${creator} is audiencectl's is not known`;
+}
+
+const NO_CREATORS: ReadonlySet<string> = new Set();
+
+/**
+ * Whether what blocks the create may be another store's create with these credentials, this
+ * store its replacement, not migrated (replacedStoreHint then gives the `state migrate`): made by
+ * the account audiencectl's creates were, or before this create began; or, found none of ours
+ * (`none`, `unknown`), an external audience of the manifest's origin made by a technical
+ * account. A store moved days after its last apply finds its audiences days old and run already
+ * (findOwnCreate's `none`), and holds no record of the account that made them: the upgrade the
+ * hint is for.
+ */
+function mayBeEarlierStores(step: Step, found: OwnCreate, listed: readonly LiveAudience[]): boolean {
+  if (found.kind === 'earlier') return true;
+  if (found.kind === 'one') return found.ownAccount;
+  if (found.kind === 'several') return false;
+  const origin = step.create?.originName;
+  // A store that holds nothing applied knows no account of its own: made by a technical account
+  // (or none shown), as byOwnAccount takes it then; never a person's (a colleague's by hand).
+  return listed.some(
+    (audience) =>
+      isExternal(audience) &&
+      (audience.originName ?? origin) === origin &&
+      byOwnAccount(audience.createdBy, NO_CREATORS),
+  );
 }
 
 /**
@@ -176,9 +203,9 @@ export async function resolveDuplicate(
     kind: 'update',
     changes: { blocked: { code: '100950-409', message, at, name, found: ids }, pendingCreate: null },
   });
-  // Made by another store with these credentials: this one may be its replacement, not migrated.
-  const otherStore = found.kind === 'earlier' || (found.kind === 'one' && found.ownAccount);
-  const migrate = otherStore ? await replacedStoreHint(deps.store, deps.paste) : '';
+  const migrate = mayBeEarlierStores(step, found, listed)
+    ? await replacedStoreHint(deps.store, deps.paste)
+    : '';
   return result(
     step,
     'blocked',
