@@ -24,6 +24,7 @@ import {
   type CreatedVerdict,
 } from '../state/create-window.js';
 import { forgetCommand } from '../text/paste-flags.js';
+import { CREATE_LANDS_WITHIN_MS } from '../state/create-repeat-wait.js';
 import type { ExecutorDeps, StepResult } from './types.js';
 
 /**
@@ -33,7 +34,7 @@ import type { ExecutorDeps, StepResult } from './types.js';
  * budget, dropCreate) and the next apply creates it again; unless the service refused the name
  * (409), which says an audience holds it (see notListedYet).
  */
-export const CREATE_GRACE_SECONDS = 15 * 60;
+export const CREATE_GRACE_SECONDS = CREATE_LANDS_WITHIN_MS / 1000;
 
 /**
  * `none`: what the sandbox lists under the name (inactive audiences included), none of it

@@ -230,7 +230,10 @@ function stepsForDesired(
     );
   }
   if (!record.audienceId) {
-    const resumed = resumeCreate(record, target(), options.paste);
+    const resumed = resumeCreate(record, target(), options.paste, {
+      now: options.now,
+      offset: options.clockOffset,
+    });
     return creation('create', resumed.reason, resumed.extra);
   }
 

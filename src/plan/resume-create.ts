@@ -2,6 +2,7 @@ import type { AudienceSpec } from '../manifest/schema.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { AppliedTarget, PlainStep } from './schema.js';
 import { forgetCommand, stateImportCommand, manifestsDirNote, type PasteFlags } from '../text/paste-flags.js';
+import { CREATE_LANDS_WITHIN_MS, repeatWait } from '../state/create-repeat-wait.js';
 
 /** How a create whose audience id is not recorded yet goes on: what it sends and records, and why. */
 export type ResumedCreate = {
@@ -29,16 +30,19 @@ export function resumeCreate(
   record: AudienceRecord,
   target: AppliedTarget,
   /** The flags its commands carry (src/text/paste-flags.ts). */
-  paste?: PasteFlags,
+  paste: PasteFlags | undefined,
+  /** The planner's time (it reads no clock): when the apply's hold ends is told against it. */
+  clock: PlanTime,
 ): ResumedCreate {
   const sent = record.pendingCreate;
+  const held = heldNote(record, clock);
   if (sent) {
     const sentTarget: AppliedTarget = { ...target, spec: sent.spec, hash: sent.hash };
     const extra = { create: sent.body satisfies AudienceSpec, target: sentTarget };
-    if (sent.hash === target.hash) return { reason: INTERRUPTED, extra };
+    if (sent.hash === target.hash) return { reason: `${INTERRUPTED}${held}`, extra };
     const how = record.operationId
       ? `its operation ${record.operationId} is awaited`
-      : 'it is sent again as it was (the audience the first POST made, if any, is adopted)';
+      : `it is sent again as it was (the audience the first POST made, if any, is adopted)${held}`;
     return {
       reason: `resume: an interrupted create sent "${sent.body.name}", an earlier spec than the manifest's; ${how} and recorded as sent; the next plan changes it to the manifest`,
       extra,
@@ -57,7 +61,30 @@ export function resumeCreate(
       },
     };
   }
-  return { reason: INTERRUPTED, extra: {} };
+  return { reason: `${INTERRUPTED}${held}`, extra: {} };
+}
+
+/** `now`: epoch seconds, this machine's; `offset`: AEP's clock minus it, when measured. */
+export type PlanTime = { now: number; offset: number | undefined };
+
+/**
+ * What the apply does with a create whose earlier POST may still land (an open create intent,
+ * no operation recorded): it adopts the audience once the service lists it, and sends the create
+ * again only once the wait for that POST to show has passed (apply/steps/create-hold.ts holds it
+ * until then, exit 3). The times are the record's, read as the hold reads them (repeatWait), and
+ * shown in this machine's clock, as the apply's message shows them. Empty for any other record.
+ */
+function heldNote(record: AudienceRecord, clock: PlanTime): string {
+  if (record.intent?.kind !== 'create' || record.operationId !== undefined) return '';
+  const wait = repeatWait(record, clock.offset);
+  const minutes = CREATE_LANDS_WITHIN_MS / 60_000;
+  if (wait === undefined) return '';
+  const local = (ms: number) => new Date(ms - (clock.offset ?? 0) * 1000).toISOString();
+  const from = local(wait.fromMs);
+  const sentAt = `; its earlier POST was sent at ${local(wait.postMs)}`;
+  if (wait.fromMs - (clock.offset ?? 0) * 1000 <= clock.now * 1000)
+    return `${sentAt}: the apply adopts the audience it made if the service lists it, else sends the create again (the ${minutes}-minute wait for that POST to show passed at ${from})`;
+  return `${sentAt} and may still land: the apply adopts the audience once the service lists it, and sends the create again only from ${from} (${minutes} minutes after that POST; until then, while the service lists none of its own, the step is held, exit 3)`;
 }
 
 /**

@@ -1,10 +1,8 @@
 import type { LiveAudience } from '../../aep/segment-types.js';
 import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord, PendingCreate } from '../../state/schema.js';
-import { epochMsOf } from '../../state/instant.js';
-import { MAX_CLOCK_OFFSET_SECONDS } from '../../state/own-creators.js';
-import { CREATE_SKEW_SECONDS, createBegan } from '../../state/create-window.js';
-import { CREATE_GRACE_SECONDS, describeCandidates, type OwnCreate } from '../find-created.js';
+import { CREATE_LANDS_WITHIN_MS, repeatWait } from '../../state/create-repeat-wait.js';
+import { describeCandidates, type OwnCreate } from '../find-created.js';
 import { listKeepsFailing, notOurs } from './create-duplicate.js';
 import { result } from '../record-helpers.js';
 import { measuredOffset, serviceEarliestMs } from '../service-time.js';
@@ -18,31 +16,7 @@ import type { ExecutorDeps, StepResult } from '../types.js';
 // 100950-409 but never says a name is unique), made two audiences of one name. So nothing is
 // sent again until that wait has passed since the latest POST of the create: the step is held.
 
-/** How long after a POST the service may take to show the create it accepted. */
-export const CREATE_LANDS_WITHIN_MS = CREATE_GRACE_SECONDS * 1000;
-
-/**
- * When the latest POST of `record`'s create was sent, in AEP's clock when the record or
- * `offsetNow` (AEP's clock minus this machine's, measured now) tells it: `clock` `aep`, the
- * intent's bound or a repeat's; `local`, a time of the machine that wrote it, moved by
- * `offsetNow` when known (that machine's clock may differ from this one's). Undefined when the
- * record shows no time at all.
- */
-function lastPost(
-  record: AudienceRecord,
-  offsetNow: number | undefined,
-): { ms: number; clock: 'aep' | 'local' } | undefined {
-  const repeated = record.pendingCreate?.repeated;
-  if (repeated !== undefined) {
-    const localMs = epochMsOf(repeated.at);
-    const aepMs = repeated.earliestAepMs;
-    if (aepMs !== undefined && Math.abs(aepMs - localMs) <= MAX_CLOCK_OFFSET_SECONDS * 1000)
-      return { ms: aepMs, clock: 'aep' };
-    if (Number.isFinite(localMs)) return { ms: localMs + (offsetNow ?? 0) * 1000, clock: 'local' };
-  }
-  const began = createBegan(record, offsetNow);
-  return began === undefined ? undefined : { ms: began.atMs, clock: began.clock };
-}
+export { CREATE_LANDS_WITHIN_MS };
 
 /**
  * The create held: an earlier POST of it may still land, and the wait for the service to show
@@ -58,13 +32,10 @@ export function heldRepeat(
   /** What the name lookup just before found: none of it this create's (create-repeat.ts). */
   found: Exclude<OwnCreate, { kind: 'one' | 'several' }>,
 ): StepResult | undefined {
-  const offsetNow = measuredOffset(deps.client);
-  const post = lastPost(record, offsetNow);
+  const wait = repeatWait(record, measuredOffset(deps.client));
   const localNow = deps.clock.now();
   const now = serviceEarliestMs(deps.client) ?? localNow;
-  const margin = post?.clock === 'local' ? CREATE_SKEW_SECONDS * 1000 : 0;
-  const remainingMs =
-    post === undefined ? CREATE_LANDS_WITHIN_MS : post.ms + CREATE_LANDS_WITHIN_MS + margin - now;
+  const remainingMs = wait === undefined ? CREATE_LANDS_WITHIN_MS : wait.fromMs - now;
   if (remainingMs <= 0) return undefined;
   const until = new Date(localNow + remainingMs).toISOString();
   const minutes = CREATE_LANDS_WITHIN_MS / 60_000;
