@@ -9,7 +9,7 @@ import { CLI, runCli, withTempDir } from '../helpers/cli.js';
 // other: `audiencectl emulator --help`'s, the README's block under "### `audiencectl emulator`"
 // and docs/emulator.md's first. Its help said `audiencectl emulator --data-dir .emulator
 // --storage-root ./data`, which an empty directory refuses (`--storage-root: ./data does not
-// exist: create it, ...`): the README's block makes ./data first, the help did not.
+// exist: create it, ...`): the README's block makes ./data first; the help now names `.`.
 //
 // Each emulator is given `--port 0` after the example's own flags (the last --port wins), so
 // that the examples' 8080 need not be free on a shared machine; it is stopped once its banner

@@ -329,9 +329,10 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
         'Examples:',
         '  audiencectl emulator --port 8080                      # prints the URL and the demo credentials',
         '  audiencectl emulator --admin --fault-500 0.2 --rate-limit 100/s --latency-ms 20',
-        // --storage-root refuses a folder that does not exist (a typo would check nothing): made first, as the README's block does.
-        '  mkdir -p data   # the source files, each at its sourceSpec.path (crm/gold.csv)',
-        '  audiencectl emulator --data-dir .emulator --storage-root ./data   # keep audiences; check source files under ./data',
+        // --storage-root refuses a folder that does not exist (a typo would check nothing): the
+        // example names one that does, so that it runs as written; every line is a command of
+        // ours (src/cli/help-examples.spec.ts).
+        '  audiencectl emulator --data-dir .emulator --storage-root .   # keep audiences; check each source file at its sourceSpec.path here',
         '  audiencectl emulator --port 0 --source-spec flat --operations-path singular   # another reading of the page',
       ].join('\n'),
     )
