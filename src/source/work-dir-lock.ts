@@ -15,6 +15,7 @@ import {
   type LockObservation,
 } from '../state/lock-holder.js';
 import { SourceConfigError } from './errors.js';
+import { makeDirs, MakeDirsError } from '../files/make-dirs.js';
 
 /** The lock file's name inside the work directory. */
 export const WORK_DIR_LOCK = 'audiencectl.lock';
@@ -144,6 +145,11 @@ export async function lockWorkDir(
     return await acquire(dir, command, options);
   } catch (error) {
     if (error instanceof SourceConfigError) throw error;
+    if (error instanceof MakeDirsError)
+      throw new SourceConfigError(
+        'SOURCE_OPTIONS_INVALID',
+        `cannot use --work-dir ${dir}: it ${error.problem}`,
+      );
     const code = (error as NodeJS.ErrnoException).code;
     // mkdir of a path a file holds (or passes through) fails EEXIST / ENOTDIR: said as a bare
     // code, EEXIST read as "another controller holds it", not as the path to fix.
@@ -158,7 +164,8 @@ export async function lockWorkDir(
 }
 
 async function acquire(dir: string, command: string, options: WorkDirLockOptions): Promise<WorkDirLock> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // One mkdir at a time (makeDirs): Node's recursive mkdir spins for ever under /proc.
+  await makeDirs(dir, (each) => mkdir(each, { mode: 0o700 }));
   const file = path.join(dir, WORK_DIR_LOCK);
   const holder = holderHere(command);
   let tookOver: LockHolder | undefined;
