@@ -4,7 +4,8 @@ import type { AudienceRecord, PendingCreate } from '../../state/schema.js';
 import { CREATE_LANDS_WITHIN_MS, repeatWait } from '../../state/create-repeat-wait.js';
 import { describeCandidates, type OwnCreate } from '../find-created.js';
 import { listKeepsFailing, notOurs } from './create-duplicate.js';
-import { result } from '../record-helpers.js';
+import { importHint, result } from '../record-helpers.js';
+import { forgetCommand } from '../../text/paste-flags.js';
 import { measuredOffset, serviceEarliestMs } from '../service-time.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 
@@ -33,17 +34,40 @@ export function heldRepeat(
   found: Exclude<OwnCreate, { kind: 'one' | 'several' }>,
 ): StepResult | undefined {
   const wait = repeatWait(record, measuredOffset(deps.client));
+  const name = step.create?.name ?? step.key;
+  if (wait === undefined) return untimed(step, record, name, found, deps);
   const localNow = deps.clock.now();
   const now = serviceEarliestMs(deps.client) ?? localNow;
-  const remainingMs = wait === undefined ? CREATE_LANDS_WITHIN_MS : wait.fromMs - now;
+  const remainingMs = wait.fromMs - now;
   if (remainingMs <= 0) return undefined;
   const until = new Date(localNow + remainingMs).toISOString();
   const minutes = CREATE_LANDS_WITHIN_MS / 60_000;
-  const name = step.create?.name ?? step.key;
   return result(
     step,
     'blocked',
     `held: an earlier POST of this create (its answer lost, or its apply stopped) may still land, and no audience of its own named "${name}" is listed in sandbox "${step.sandbox}" yet${lookedUp(found)}; not sent again before ${until} (${minutes} minutes after that POST, the longest the service is waited for to show a create it accepted), lest the service take a second audience of the name. Its intent is kept: an apply from then on adopts the audience once it is listed, or sends the create once${found.kind === 'unknown' ? `. ${listKeepsFailing(step, deps.paste)}` : ''}`,
+  );
+}
+
+/**
+ * The create held for a record that shows no time for its POST (a hand-edited intent whose
+ * `startedAt` cannot be read: beginIntent always writes one): the wait cannot be timed, so it
+ * would be held "from now" on every apply, for ever. Said so, with the way out a person takes.
+ */
+function untimed(
+  step: Step,
+  record: AudienceRecord,
+  name: string,
+  found: Exclude<OwnCreate, { kind: 'one' | 'several' }>,
+  deps: ExecutorDeps,
+): StepResult {
+  // The unreadable value itself is not repeated: a hand edit may hold anything.
+  const what =
+    record.intent?.startedAt === undefined ? 'no time' : "no time it can read (its intent's startedAt)";
+  return result(
+    step,
+    'blocked',
+    `held: an earlier POST of this create (its answer lost, or its apply stopped) may have made the audience, and no audience of its own named "${name}" is listed in sandbox "${step.sandbox}"${lookedUp(found)}; its state record shows ${what} for that POST, so the wait for it to show cannot be timed and no apply sends the create again. Its intent is kept: if that POST made the audience, ${importHint(step, deps.paste)}; if it made none, run: ${forgetCommand(step.key, step.sandbox, deps.paste)} and apply again`,
   );
 }
 
