@@ -53,13 +53,7 @@ class Scan {
   }
 
   object(depth: number): void {
-    this.at += 1;
-    this.space();
-    if (this.text[this.at] === '}') {
-      this.at += 1;
-      return;
-    }
-    for (;;) {
+    this.members('}', () => {
       this.space();
       if (this.text[this.at] !== '"') this.fail();
       this.string();
@@ -67,27 +61,25 @@ class Scan {
       if (this.text[this.at] !== ':') this.fail();
       this.at += 1;
       this.value(depth);
-      this.space();
-      if (this.text[this.at] === '}') {
-        this.at += 1;
-        return;
-      }
-      if (this.text[this.at] !== ',') this.fail();
-      this.at += 1;
-    }
+    });
   }
 
   array(depth: number): void {
+    this.members(']', () => this.value(depth));
+  }
+
+  /** An object's or an array's members, each read by `member`, from its opening bracket to `close`. */
+  members(close: '}' | ']', member: () => void): void {
     this.at += 1;
     this.space();
-    if (this.text[this.at] === ']') {
+    if (this.text[this.at] === close) {
       this.at += 1;
       return;
     }
     for (;;) {
-      this.value(depth);
+      member();
       this.space();
-      if (this.text[this.at] === ']') {
+      if (this.text[this.at] === close) {
         this.at += 1;
         return;
       }
