@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { withTempDir, writeFiles } from '../helpers/cli.js';
@@ -13,6 +14,10 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** The address `localhost` resolves to here, as a listen on it takes it (bracketed if IPv6). */
+const { address: resolved, family } = await lookup('localhost');
+const LOCALHOST = family === 6 ? `[${resolved}]` : resolved;
+
 /**
  * cli-45 review: `run --webhook-listen` given the address of `--listen` (both 127.0.0.1:P, or
  * :P and 0.0.0.0:P) failed with "--webhook-listen: cannot listen on 127.0.0.1:P (EADDRINUSE)",
@@ -24,6 +29,8 @@ describe('run --webhook-listen on the address of --listen', () => {
     [(port: number) => ['--listen', `127.0.0.1:${port}`, '--webhook-listen', `127.0.0.1:${port}`]],
     [(port: number) => ['--listen', `0.0.0.0:${port}`, '--webhook-listen', `:${port}`]],
     [(port: number) => ['--listen', `${port}`, '--webhook-listen', `127.0.0.1:${port}`]],
+    // One address written two ways: the name and the address it resolves to (verify-45).
+    [(port: number) => ['--listen', `localhost:${port}`, '--webhook-listen', `${LOCALHOST}:${port}`]],
   ])('is refused in one line naming both (%#)', async (flags) => {
     await withTempDir(async (dir) => {
       await writeFiles(dir, { 'm/.keep': '' });

@@ -259,7 +259,7 @@ export function runCommand(setExit: (code: number) => void): Command {
         ? undefined
         : parseListenAddress(flags.webhookListen, settingName(command, 'webhookListen'));
     if (webhookListen !== undefined && flags.webhookListen !== undefined)
-      assertOwnWebhookAddress(
+      await assertOwnWebhookAddress(
         { ...listen, given: flags.listen, name: settingName(command, 'listen') },
         { ...webhookListen, given: flags.webhookListen, name: settingName(command, 'webhookListen') },
       );
