@@ -44,7 +44,18 @@ describe('a first wait longer than the longest', () => {
     });
   });
 
-  it('a configuration file whose retry.baseDelayMs is over retry.maxDelayMs: named with its line', async () => {
+  it.each([
+    [
+      'a configuration file whose retry.baseDelayMs is over retry.maxDelayMs: named with its line',
+      ['  baseDelayMs: 30s', '  maxDelayMs: 1000'],
+      'aep.yaml:5:16 retry.baseDelayMs: 30000 ms is longer than retry.maxDelayMs (1000 ms): lower retry.baseDelayMs or raise retry.maxDelayMs',
+    ],
+    [
+      'a retry.maxDelayMs under the default retry.baseDelayMs (300 ms): named at maxDelayMs',
+      ['  maxDelayMs: 100'],
+      'aep.yaml:5:15 retry.maxDelayMs: 100 ms is shorter than retry.baseDelayMs (300 ms, its default): lower retry.baseDelayMs or raise retry.maxDelayMs',
+    ],
+  ])('%s', async (_case, retry, line) => {
     await withTempDir(async (dir) => {
       await writeFiles(dir, {
         'm/.keep': '',
@@ -53,40 +64,14 @@ describe('a first wait longer than the longest', () => {
           '  clientId: id',
           '  orgId: ABC123@AdobeOrg',
           'retry:',
-          '  baseDelayMs: 30s',
-          '  maxDelayMs: 1000',
+          ...retry,
           '',
         ].join('\n'),
       });
       const result = await runCliInProcess(['plan', 'm', '--config', 'aep.yaml', '--state', 'st'], {
         cwd: dir,
       });
-      expect(result.stderr).toBe(
-        'Error: Invalid AEP configuration: aep.yaml:5:16 retry.baseDelayMs: 30000 ms is longer than retry.maxDelayMs (1000 ms): lower retry.baseDelayMs or raise retry.maxDelayMs\n',
-      );
-      expect(result.code).toBe(1);
-    });
-  });
-
-  it('a retry.maxDelayMs under the default retry.baseDelayMs (300 ms): named at maxDelayMs', async () => {
-    await withTempDir(async (dir) => {
-      await writeFiles(dir, {
-        'm/.keep': '',
-        'aep.yaml': [
-          'credentials:',
-          '  clientId: id',
-          '  orgId: ABC123@AdobeOrg',
-          'retry:',
-          '  maxDelayMs: 100',
-          '',
-        ].join('\n'),
-      });
-      const result = await runCliInProcess(['plan', 'm', '--config', 'aep.yaml', '--state', 'st'], {
-        cwd: dir,
-      });
-      expect(result.stderr).toBe(
-        'Error: Invalid AEP configuration: aep.yaml:5:15 retry.maxDelayMs: 100 ms is shorter than retry.baseDelayMs (300 ms, its default): lower retry.baseDelayMs or raise retry.maxDelayMs\n',
-      );
+      expect(result.stderr).toBe(`Error: Invalid AEP configuration: ${line}\n`);
       expect(result.code).toBe(1);
     });
   });
