@@ -13,6 +13,7 @@ import { census } from '../helpers/converge.js';
 import { executorEnv, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { startGateway } from '../helpers/gateway.js';
+import { HELD_CREATE, waitOutHeldCreates } from '../helpers/held-creates.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { useStores } from '../state/stores.js';
 import { answered, applyAt, holdAnswers, spawnApply, type ApplyChild } from './helpers/interrupted-apply.js';
@@ -37,18 +38,32 @@ async function records(location: string): Promise<Map<string, AudienceRecord>> {
   }
 }
 
-/** Applies until the plan is empty; the first apply fails if the lock were still held. */
+/**
+ * Applies until the plan is empty; the first apply fails if the lock were still held. A create
+ * whose POST the abort cut may have landed, so the apply holds it (steps/create-hold.ts): which
+ * creates were in flight at the signal depends on the machine's load, so its wait is waited out.
+ */
 async function resume(
   env: ExecutorEnv,
   location: string,
   manifests: readonly ManifestInput[],
   sourceRoot?: string,
 ) {
+  let last: string[] = [];
   for (let applies = 1; applies <= 5; applies += 1) {
     const outcome = await applyAt(env, location, manifests, sourceRoot);
     if (outcome.plan.steps.length === 0) return;
+    last = (outcome.report?.results ?? []).map((result) => `${result.step.key}: ${result.message}`);
+    if (last.some((line) => line.includes(HELD_CREATE))) {
+      const store = await openStateStore(location);
+      try {
+        await waitOutHeldCreates(store);
+      } finally {
+        await store.close();
+      }
+    }
   }
-  throw new Error('no convergence after 5 applies');
+  throw new Error(`no convergence after 5 applies; the last one's results: ${last.join(' | ')}`);
 }
 
 /** A fresh directory store (`state`) and manifests folder (`dir`) under `root`, for the built CLI's apply. */
