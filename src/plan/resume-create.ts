@@ -2,7 +2,7 @@ import type { AudienceSpec } from '../manifest/schema.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { AppliedTarget, PlainStep } from './schema.js';
 import { forgetCommand, stateImportCommand, manifestsDirNote, type PasteFlags } from '../text/paste-flags.js';
-import { CREATE_LANDS_WITHIN_MS, repeatWait } from '../state/create-repeat-wait.js';
+import { CREATE_LANDS_WITHIN_MS, repeatWait, untimedShows } from '../state/create-repeat-wait.js';
 
 /** How a create whose audience id is not recorded yet goes on: what it sends and records, and why. */
 export type ResumedCreate = {
@@ -35,7 +35,7 @@ export function resumeCreate(
   clock: PlanTime,
 ): ResumedCreate {
   const sent = record.pendingCreate;
-  const held = heldNote(record, clock);
+  const held = heldNote(record, clock, paste);
   if (sent) {
     const sentTarget: AppliedTarget = { ...target, spec: sent.spec, hash: sent.hash };
     const extra = { create: sent.body satisfies AudienceSpec, target: sentTarget };
@@ -72,13 +72,18 @@ export type PlanTime = { now: number; offset: number | undefined };
  * no operation recorded): it adopts the audience once the service lists it, and sends the create
  * again only once the wait for that POST to show has passed (apply/steps/create-hold.ts holds it
  * until then, exit 3). The times are the record's, read as the hold reads them (repeatWait), and
- * shown in this machine's clock, as the apply's message shows them. Empty for any other record.
+ * shown in this machine's clock, as the apply's message shows them. A record that shows no time
+ * for that POST is held by every apply while the service lists none of its own (create-hold.ts,
+ * untimed): said so, with the way out the apply names. Empty for any other record.
  */
-function heldNote(record: AudienceRecord, clock: PlanTime): string {
+function heldNote(record: AudienceRecord, clock: PlanTime, paste: PasteFlags | undefined): string {
   if (record.intent?.kind !== 'create' || record.operationId !== undefined) return '';
   const wait = repeatWait(record, clock.offset);
   const minutes = CREATE_LANDS_WITHIN_MS / 60_000;
-  if (wait === undefined) return '';
+  if (wait === undefined) {
+    const { key, sandbox } = record;
+    return `; its state record shows ${untimedShows(record)} for its earlier POST, so the wait for that POST to show cannot be timed: the apply adopts the audience it made if the service lists it, else holds the step (exit 3) and never sends the create again; if that POST made the audience, find its id in AEP, then run: ${stateImportCommand(key, sandbox, paste)}${manifestsDirNote(paste)}; if it made none, run: ${forgetCommand(key, sandbox, paste)} and apply again`;
+  }
   const local = (ms: number) => new Date(ms - (clock.offset ?? 0) * 1000).toISOString();
   const from = local(wait.fromMs);
   const sentAt = `; its earlier POST was sent at ${local(wait.postMs)}`;

@@ -33,6 +33,15 @@ export function repeatWait(record: AudienceRecord, offsetNow: number | undefined
   return { postMs: post.ms, fromMs: post.ms + CREATE_LANDS_WITHIN_MS + margin, clock: post.clock };
 }
 
+/**
+ * What a record for which repeatWait finds no time shows for its create's POST, as the apply's
+ * hold and the plan both say it: the unreadable value itself is not repeated (a hand edit may
+ * hold anything).
+ */
+export function untimedShows(record: AudienceRecord): string {
+  return record.intent?.startedAt === undefined ? 'no time' : "no time it can read (its intent's startedAt)";
+}
+
 function lastPost(
   record: AudienceRecord,
   offsetNow: number | undefined,

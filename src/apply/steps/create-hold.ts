@@ -1,7 +1,7 @@
 import type { LiveAudience } from '../../aep/segment-types.js';
 import type { Step } from '../../plan/schema.js';
 import type { AudienceRecord, PendingCreate } from '../../state/schema.js';
-import { CREATE_LANDS_WITHIN_MS, repeatWait } from '../../state/create-repeat-wait.js';
+import { CREATE_LANDS_WITHIN_MS, repeatWait, untimedShows } from '../../state/create-repeat-wait.js';
 import { describeCandidates, type OwnCreate } from '../find-created.js';
 import { listKeepsFailing, notOurs } from './create-duplicate.js';
 import { importHint, result } from '../record-helpers.js';
@@ -61,9 +61,7 @@ function untimed(
   found: Exclude<OwnCreate, { kind: 'one' | 'several' }>,
   deps: ExecutorDeps,
 ): StepResult {
-  // The unreadable value itself is not repeated: a hand edit may hold anything.
-  const what =
-    record.intent?.startedAt === undefined ? 'no time' : "no time it can read (its intent's startedAt)";
+  const what = untimedShows(record);
   return result(
     step,
     'blocked',
