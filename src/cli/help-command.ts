@@ -52,3 +52,18 @@ export function addHelpCommand(parent: Command): void {
       }),
   );
 }
+
+/**
+ * `state nosuch --help` (or `--help nosuch`) showed the help of `state` and exited 0, where
+ * `state nosuch` and `help state nosuch` refuse the word: with a help flag, commander shows
+ * the help of the last command it knew whatever words follow. The first word that is no
+ * option (`command.args`, what commander parsed) must name a subcommand of `command` (a
+ * command with subcommands), as after `help`; options are left to commander.
+ */
+export function refuseUnknownBeforeHelp(command: Command): void {
+  // 'beforeHelp': commander's event before any help of `command` is written (addHelpText's).
+  command.on('beforeHelp', () => {
+    const word = command.args.find((arg) => !arg.startsWith('-'));
+    if (word !== undefined) commandNamed(command, [word]);
+  });
+}

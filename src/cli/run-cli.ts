@@ -13,7 +13,7 @@ import {
 import { addColorOptions, setColorMode } from './color.js';
 import { unsetEmptyConfigVariable } from './empty-config-env.js';
 import { clientSecretOfFile } from './env-secret-file.js';
-import { addHelpCommand, commandPath } from './help-command.js';
+import { addHelpCommand, commandPath, refuseUnknownBeforeHelp } from './help-command.js';
 import { version } from './version.js';
 
 /** Builds a command; the command reports an exit code other than 0 through `setExit`. */
@@ -80,6 +80,33 @@ function requestedCommand(argv: readonly string[]): string | undefined {
   return first === 'help' ? second : first;
 }
 
+/** The program's own options, which may come before `--version`, and after it. */
+function isGlobalOption(word: string): boolean {
+  return word === '--no-color' || word.startsWith('--color=') || word === '-V' || word === '--version';
+}
+
+/**
+ * `audiencectl --version extra` (or `-V plan`) printed the version and exited 0, where
+ * `audiencectl version extra` is refused: commander prints it as soon as it reads the flag.
+ * A `--version` before any command takes nothing but the program's own options after it.
+ */
+function refuseVersionArguments(program: Command, argv: readonly string[]): void {
+  const args = argv.slice(2);
+  let version = false;
+  while (args.length > 0) {
+    const word = args.shift() ?? '';
+    if (word === '--color') args.shift();
+    else if (word === '-V' || word === '--version') version = true;
+    else if (!isGlobalOption(word)) {
+      if (version)
+        program.error(`error: --version takes no arguments, but was given '${word}'`, {
+          code: 'commander.excessArguments',
+        });
+      return;
+    }
+  }
+}
+
 /**
  * commander's own errors (an unknown option or command, a missing argument) as one line,
  * as ours are: `Error:`, its suggestion on the same line, then where the usage is. They
@@ -136,7 +163,10 @@ async function refuseInvalidConfigFile(action: Command): Promise<void> {
 /** Applies the program's settings to every command, nested ones (`state list`) included. */
 function configureAll(command: Command): void {
   // Commands with subcommands (the program, `state`) take `help <command...>`; the others do not.
-  if (command.commands.length > 0) addHelpCommand(command);
+  if (command.commands.length > 0) {
+    addHelpCommand(command);
+    refuseUnknownBeforeHelp(command);
+  }
   command
     .exitOverride()
     .showHelpAfterError(false)
@@ -195,6 +225,7 @@ export async function runCli(argv: string[]): Promise<number> {
     const program = await buildProgram((code) => {
       exitCode = code;
     }, argv);
+    refuseVersionArguments(program, argv);
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 
@@ -18,6 +19,22 @@ describe('audiencectl help <command...>', () => {
       ['help', 'plan', 'nosuch'],
       "unknown command 'nosuch': audiencectl plan has no subcommands (see audiencectl plan --help)",
     ],
+    // cli-46 (a): a word before --help that names no command showed the help and exited 0.
+    [['state', 'nosuch', '--help'], "unknown command 'nosuch' (see audiencectl state --help)"],
+    [['state', 'lst', '-h'], "unknown command 'lst' (did you mean list?) (see audiencectl state --help)"],
+    [['state', '--help', 'nosuch'], "unknown command 'nosuch' (see audiencectl state --help)"],
+    [['nosuch', '--help'], "unknown command 'nosuch' (see audiencectl --help)"],
+    [
+      ['--color', 'never', 'plann', '--help'],
+      "unknown command 'plann' (did you mean plan?) (see audiencectl --help)",
+    ],
+    // cli-46 (b): --version printed the version whatever followed it; `version extra` is refused.
+    [['--version', 'extra'], "--version takes no arguments, but was given 'extra' (see audiencectl --help)"],
+    [['-V', 'plan'], "--version takes no arguments, but was given 'plan' (see audiencectl --help)"],
+    [
+      ['--color', 'never', '--version', '--no-color', 'x'],
+      "--version takes no arguments, but was given 'x' (see audiencectl --help)",
+    ],
   ])('%j: one line naming the word, exit 1 as other usage errors', async (args, line) => {
     const result = await runCliInProcess(args);
     expect(result.stderr).toBe(`Error: ${line}\n`);
@@ -31,10 +48,22 @@ describe('audiencectl help <command...>', () => {
     [['help', 'state'], 'Usage: audiencectl state [options] [command]\n'],
     [['help', 'state', 'list'], 'Usage: audiencectl state list [options]\n'],
     [['state', 'help', 'import'], 'Usage: audiencectl state import [options]'],
+    [['state', 'list', '--help'], 'Usage: audiencectl state list [options]\n'],
+    [['--color', 'never', 'state', '--help'], 'Usage: audiencectl state [options] [command]\n'],
+    [['--help'], 'Usage: audiencectl [options] [command]\n'],
   ])('%j: the help of the command named, on stdout, exit 0', async (args, first) => {
     const result = await runCliInProcess(args);
     expect(result.stdout.startsWith(first)).toBe(true);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
   });
+
+  it.each([[['--version']], [['-V']], [['--color', 'never', '--version']], [['--version', '--no-color']]])(
+    '%j: the version alone, exit 0',
+    async (args) => {
+      const result = await runCliInProcess(args);
+      const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+      expect(result).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    },
+  );
 });
