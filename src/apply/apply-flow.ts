@@ -210,6 +210,8 @@ function rootedOptions(options: PlanOptions, flow: ApplyFlow): PlanOptions {
     ...options,
     ...(flow.sourceRoot === undefined ? {} : { sourceRoot: flow.sourceRoot }),
     ...(flow.repository === undefined ? {} : { repository: flow.repository }),
+    // Tell a repository whose path differs by a prefix from this one by its history (other-histories.ts).
+    ...(flow.roots === undefined ? {} : { roots: flow.roots }),
   };
 }
 

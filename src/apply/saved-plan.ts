@@ -60,6 +60,7 @@ export function savedOptions(options: PlanOptions): SavedPlanOptions {
     ...(options.adoptView ? { adoptView: options.adoptView } : {}),
     ...(options.sourceRoot === undefined ? {} : { sourceRoot: options.sourceRoot }),
     ...(options.repository === undefined ? {} : { repository: options.repository }),
+    ...(options.roots === undefined || options.roots.length === 0 ? {} : { roots: [...options.roots] }),
   };
 }
 
@@ -78,6 +79,7 @@ export function planOptionsOf(saved: SavedPlanOptions): PlanOptions {
     ...(saved.adoptView ? { adoptView: saved.adoptView } : {}),
     ...(saved.sourceRoot === undefined ? {} : { sourceRoot: saved.sourceRoot }),
     ...(saved.repository === undefined ? {} : { repository: saved.repository }),
+    ...(saved.roots === undefined ? {} : { roots: saved.roots }),
   };
 }
 

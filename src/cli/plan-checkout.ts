@@ -22,15 +22,10 @@ export async function planCheckout(
   recorded: RecordedState,
   wantHead: boolean,
   repository?: string,
+  /** planRoots' answer. */
+  roots?: readonly string[],
 ): Promise<{ head?: AppliedRevision; older?: OlderCheckout }> {
-  // Another repository sharing the store marks its sandboxes with its own commits. One whose
-  // path differs from this one's by a prefix is told by the roots (git asked only then).
   const all = recorded.meta?.revisions;
-  // Those its own mark recorded spare git the walk of the whole history (rootCommits).
-  const roots =
-    repository !== undefined && prefixedMarks(all, repository)
-      ? await rootCommits(dir, knownRoots(all, repository))
-      : undefined;
   const marks = marksOfRepository(all, repository, roots);
   if (!wantHead && recordedCommits(plan.steps, recorded.audiences, marks).length === 0) return {};
   const { commitRelations, headRevision } = await import('../source/git-revision.js');
@@ -43,4 +38,22 @@ export async function planCheckout(
   const kept = keptBeneath(all, repository, roots);
   const older = olderCheckout(plan.steps, recorded.audiences, head, relations, marks, kept, repository);
   return { head, ...(older ? { older } : {}) };
+}
+
+/**
+ * The root commits of the clone `dir` a plan of `repository` is made in, when the store's marks
+ * need them: another repository sharing the store marks its sandboxes with its own commits, and
+ * one whose path differs from this one's by a prefix is told by the roots (sameMarkRepository),
+ * its records too (plan/other-histories.ts). git is asked only then; the roots this
+ * repository's own mark recorded spare it the walk of the whole history (rootCommits).
+ */
+export async function planRoots(
+  dir: string,
+  recorded: RecordedState | undefined,
+  repository: string | undefined,
+): Promise<string[] | undefined> {
+  const all = recorded?.meta?.revisions;
+  return repository !== undefined && prefixedMarks(all, repository)
+    ? await rootCommits(dir, knownRoots(all, repository))
+    : undefined;
 }

@@ -105,13 +105,20 @@ export function lookElsewhere(
   };
 }
 
-/** The directory the pass reads, and its repository, as records keep them (src/manifest/read-source-root.ts). */
+/**
+ * The directory the pass reads, and its repository, as records keep them
+ * (src/manifest/read-source-root.ts); and the root commits of the commit synced, when known
+ * (none with --git-depth): recorded with the marks, as `apply` records its clone's, and what
+ * tells a repository whose path differs by a prefix (GitLab subgroups) sharing the store from
+ * this one, its marks and its records (plan/other-histories.ts).
+ */
 export function rootOf(
   revision: PassRevision,
   { repository }: Pick<ReconcileSettings, 'repository'>,
-): { sourceRoot?: string; repository?: string } {
+): { sourceRoot?: string; repository?: string; roots?: readonly string[] } {
   return {
     ...(revision.dir === undefined ? {} : { sourceRoot: sourceRootOf(revision.dir, revision.top) }),
     ...(repository === undefined ? {} : { repository }),
+    ...(revision.roots === undefined ? {} : { roots: revision.roots }),
   };
 }

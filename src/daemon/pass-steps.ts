@@ -58,9 +58,7 @@ export async function applyDesired(
           'IMS refused a sandbox; its steps are held',
         ),
       revision: applyRevision(revision, deps),
-      // Recorded with the marks, as `apply` records its clone's: a repository whose path differs
-      // by a prefix (GitLab subgroups) sharing the store is then told apart from this one.
-      ...(revision.roots === undefined ? {} : { roots: revision.roots }),
+      // With the roots, recorded with the marks as `apply` records its clone's (rootOf).
       ...rootOf(revision, settings),
       ...(settings.bulkBatchSize === undefined ? {} : { bulkBatchSize: settings.bulkBatchSize }),
       operationPoll: settings.operationPoll,

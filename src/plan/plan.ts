@@ -49,6 +49,7 @@ import type { PasteFlags } from '../text/paste-flags.js';
 import { unverifiedImport } from './unverified-import.js';
 import { importedRename } from './imported-rename.js';
 import { waitingEdits, waitingReason } from './waiting-edits.js';
+import { otherHistories } from './other-histories.js';
 
 export { summarise } from './summary.js';
 
@@ -107,6 +108,13 @@ export type PlanOptions = DeletionGuardOptions & {
    * whose manifest the plan does not read is held, not removed (removals.ts).
    */
   repository?: string | undefined;
+  /**
+   * The root commits of the history planned (SandboxMark.roots), when known (not in a shallow
+   * clone or a `--git-depth` controller's): a record of a repository whose path differs from
+   * `repository`'s by a prefix and whose marks record other roots is another repository's, left
+   * alone (other-histories.ts), not held as a removal the paths cannot tell.
+   */
+  roots?: readonly string[] | undefined;
 };
 
 /** Drift found while planning, for the plan's refresh report. */
@@ -445,6 +453,7 @@ export function plan(read: LoadResult, readState: RecordedState, options: PlanOp
     options.unreadBase !== undefined,
     options.paste,
     options.repository,
+    otherHistories(recorded.meta?.revisions, options.repository, options.roots),
   );
 
   const steps: Step[] = [];

@@ -66,14 +66,19 @@ export type Leftovers = {
 /**
  * The repository a record no manifest of this plan matches was applied from, when the plan
  * knows its own and that is another: two repositories sharing the store, each with a directory
- * of the same name (`audiences/`). Such a record is not this plan's: its manifest may well be in
- * that repository still, so it is neither removed, nor moved, nor held here.
+ * of the same name (`audiences/`); or a path that differs from the plan's by a prefix whose
+ * marks record another history (`distinct`: other-histories.ts, GitLab subgroups). Such a
+ * record is not this plan's: its manifest may well be in that repository still, so it is
+ * neither removed, nor moved, nor held here.
  */
-function ofOtherRepository(record: AudienceRecord, planned: string | undefined): string | undefined {
+function ofOtherRepository(
+  record: AudienceRecord,
+  planned: string | undefined,
+  distinct: ReadonlySet<string>,
+): string | undefined {
   const { repository } = record;
-  return planned !== undefined && repository !== undefined && !sameRepository(repository, planned)
-    ? repository
-    : undefined;
+  if (planned === undefined || repository === undefined) return undefined;
+  return !sameRepository(repository, planned) || distinct.has(repository) ? repository : undefined;
 }
 
 /** Desired manifests without a record, by audience name (as the service compares names), in every sandbox. */
@@ -122,6 +127,8 @@ export function leftoverRecords(
   paste?: PasteFlags,
   /** The repository planned (PlanOptions.repository), when known. */
   repository?: string,
+  /** Repositories whose paths differ from it by a prefix, of another history (other-histories.ts). */
+  distinct: ReadonlySet<string> = new Set(),
 ): Leftovers {
   const desiredIds = new Set(desired.manifests.map((m) => recordId(m.sandbox, m.key)));
   // Built for the first leftover: a plan where every record has its manifest needs none.
@@ -229,7 +236,7 @@ export function leftoverRecords(
       result.remnants += 1;
       continue;
     }
-    const other = ofOtherRepository(record, repository);
+    const other = ofOtherRepository(record, repository, distinct);
     if (other !== undefined) {
       result.otherRepositories.set(other, (result.otherRepositories.get(other) ?? 0) + 1);
       continue;

@@ -329,6 +329,8 @@ export const SavedPlanOptions = z.object({
   sourceRoot: z.string().optional(),
   /** The repository planned, as records keep it (PlanOptions.repository). */
   repository: z.string().optional(),
+  /** The root commits of the history planned (PlanOptions.roots), when known. */
+  roots: z.array(z.string()).optional(),
 });
 export type SavedPlanOptions = z.infer<typeof SavedPlanOptions>;
 

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
@@ -33,16 +33,47 @@ describe('two GitLab repositories sharing a store, one path the end of the other
         const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: b.repo, env });
         expect(planned.code, planned.stderr).toBe(0);
         expect(planned.stdout).not.toMatch(/prod\/a[12]\s+delete/);
+        // The sandbox's mark records the first's root commit, which is not this one's: its
+        // records are another repository's (subgroup-records-other-cli), not held with a question.
         expect(planned.stdout.replace(/\s+/g, ' ')).toContain(
-          "prod/a1: it was applied from marketing/emea/audiences (its directory audiences), where its file audiences/a1.yaml is gone, and this plan is of emea/audiences, a path that differs from it by a prefix: a mirror's of the same repository, or another repository of the same name in another group (GitLab subgroups), sharing the store; its history does not show it removing that file, so the audience is left as it is: to delete it, remove its manifest in a clone of marketing/emea/audiences",
+          'Other repositories: 2 recorded audience(s) applied from marketing/emea/audiences',
         );
-        // The sandbox's mark is the other repository's (its root commit is not this one's): the
-        // apply is not refused, and deletes none of the first's audiences.
+        // The apply is not refused either, and deletes none of the first's audiences.
         const applied = await apply(path.join(b.repo, 'audiences'), state, env);
         expect(applied.code, applied.stdout).toBe(0);
         expect(applied.stdout).not.toMatch(/prod\/a[12]\s+delete/);
         expect(audienceNames(emulator)).toEqual(['Audience a1', 'Audience a2', 'Audience b1']);
         expect((await storedRecord(state, 'b1')).repository).toBe('emea/audiences');
+      }),
+    );
+  });
+
+  it("a mark without root commits (an earlier release wrote it): the first's records are held, saying why", async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const a = await repositoryWithRemote(root, 'a', 'https://gitlab.com/marketing/emea/audiences.git', [
+          'a1',
+          'a2',
+        ]);
+        const b = await repositoryWithRemote(root, 'b', 'git@gitlab.com:emea/audiences.git', ['b1']);
+        const state = path.join(root, 'state');
+        const env = emulatorEnv(emulator);
+        expect((await apply(path.join(a.repo, 'audiences'), state, env)).code).toBe(0);
+        // An earlier release's write of the mark: its fields, without the roots it does not know.
+        const metaFile = path.join(state, 'meta.json');
+        const meta = JSON.parse(await readFile(metaFile, 'utf8')) as {
+          revisions: Record<string, Record<string, unknown>>;
+        };
+        expect(meta.revisions.prod?.roots).toBeDefined();
+        delete meta.revisions.prod?.roots;
+        await writeFile(metaFile, JSON.stringify(meta));
+
+        const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: b.repo, env });
+        expect(planned.code, planned.stderr).toBe(0);
+        expect(planned.stdout).not.toMatch(/prod\/a[12]\s+delete/);
+        expect(planned.stdout.replace(/\s+/g, ' ')).toContain(
+          "prod/a1: it was applied from marketing/emea/audiences (its directory audiences), where its file audiences/a1.yaml is gone, and this plan is of emea/audiences, a path that differs from it by a prefix: a mirror's of the same repository, or another repository of the same name in another group (GitLab subgroups), sharing the store; its history does not show it removing that file, so the audience is left as it is: to delete it, remove its manifest in a clone of marketing/emea/audiences",
+        );
       }),
     );
   });

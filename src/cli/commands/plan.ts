@@ -32,7 +32,7 @@ import { configuredOrgs } from '../configured-orgs.js';
 import { useColor } from '../color.js';
 import { assertOutElsewhere, assertWritableFile, isStreamTarget, writeOutFile } from '../out-file.js';
 import { planExitCode } from '../exit-codes.js';
-import { planCheckout } from '../plan-checkout.js';
+import { planCheckout, planRoots } from '../plan-checkout.js';
 import { baseDefaultSandbox } from '../base-sandbox.js';
 import { addPlanOptions, planOptionsFrom, type PlanFlags } from '../plan-options.js';
 import { baseManifestCacheFile, manifestCacheFile, stateSnapshotFile } from '../manifest-cache-file.js';
@@ -432,10 +432,13 @@ export function planCommand(setExit: (code: number) => void): Command {
       : {};
     if (cloned.note !== undefined) process.stderr.write(`note: ${escapeText(cloned.note)}\n`);
     const repository = cloned.repository === undefined ? {} : { repository: cloned.repository };
+    // A --base plan's records are assumed: no mark to tell another repository by.
+    const roots = flags.base === undefined ? await planRoots(dir, stored, repository.repository) : undefined;
     const base = {
       ...planOptionsFrom(flags, now),
       // A --base plan's records are assumed: they hold no directory to compare with.
       ...(flags.base === undefined ? { sourceRoot: sourceRootOf(dir), ...repository } : {}),
+      ...(roots === undefined ? {} : { roots }),
       // Unless some are moved in: then only those name no directory (or another).
       ...(elsewhereAtBase?.sourceRoot === undefined ? {} : { sourceRoot: elsewhereAtBase.sourceRoot }),
       ...(unread ? { unreadBase: unread } : {}),
@@ -470,7 +473,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     // A --base plan assumes the base branch is applied: no record says from which commit.
     const checkout =
       flags.base === undefined
-        ? await planCheckout(dir, result, recorded, flags.output === 'json', repository.repository)
+        ? await planCheckout(dir, result, recorded, flags.output === 'json', repository.repository, roots)
         : {};
     if (checkout.older) result.olderCheckout = checkout.older;
     // What the base read itself found (a link not followed, a warning in a file this change
